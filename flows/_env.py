@@ -1,0 +1,26 @@
+"""Prefect settings that must be in place before prefect is first imported.
+
+Measured in ../shared/STACK.md: without them the ephemeral server tries DNS lookups that
+fail offline and times out on a loaded 2-core machine. Explicit user settings win.
+"""
+
+from __future__ import annotations
+
+import os
+
+__all__ = ["PREFECT_DEFAULTS", "apply_prefect_defaults"]
+
+PREFECT_DEFAULTS: dict[str, str] = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+    # Task and flow run chatter would drown the CLI's own summary; raise it with
+    # PREFECT_LOGGING_LEVEL=INFO to see every state change.
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+}
+
+
+def apply_prefect_defaults() -> None:
+    """Set the defaults above for every variable the user has not set."""
+    for name, value in PREFECT_DEFAULTS.items():
+        os.environ.setdefault(name, value)

@@ -1,0 +1,106 @@
+"""Rich tables the CLI prints: numbers formatted for people, names printed as data."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import polars as pl
+from rich.table import Table
+from rich.text import Text
+
+from forecasting.ingest import IngestResult
+from forecasting.schema import Measure
+
+__all__ = ["demand_table", "ingest_table", "quarantine_table"]
+
+
+def _n(value: int) -> str:
+    return f"{value:,}"
+
+
+def ingest_table(results: Sequence[IngestResult]) -> Table:
+    """One row per file: what was read, loaded, quarantined, deduplicated and replaced."""
+    table = Table(title="ingest", title_justify="left")
+    for name in ("file", "status", "read", "loaded", "quarantined", "dedup", "replaced", "notes"):
+        table.add_column(
+            name,
+            justify="right"
+            if name in ("read", "loaded", "quarantined", "dedup", "replaced")
+            else "left",
+        )
+    style = {"loaded": "green", "skipped": "yellow", "failed": "red"}
+    for r in results:
+        e = r.entry
+        counts = (
+            [_n(e.rows_read), _n(e.loaded), _n(e.quarantined), _n(e.deduplicated), _n(e.replaced)]
+            if e is not None and r.status == "loaded"
+            else ["", "", "", "", ""]
+        )
+        notes = r.message if r.status != "loaded" else "; ".join(r.notes)
+        # Text(), not markup: file names and messages are data and may contain [brackets].
+        table.add_row(
+            Text(r.path.name), Text(r.status, style=style[r.status]), *counts, Text(notes)
+        )
+    return table
+
+
+def quarantine_table(rows: pl.DataFrame, *, limit: int) -> Table:
+    """The first ``limit`` quarantined rows with file, row, column, rule and value."""
+    table = Table(title=f"quarantine ({rows.height:,} rows)", title_justify="left")
+    for name in ("file", "row", "column", "rule", "value"):
+        table.add_column(name)
+    for rec in rows.head(limit).iter_rows(named=True):
+        table.add_row(
+            *(
+                Text("" if rec[k] is None else str(rec[k]))
+                for k in ("file", "row_number", "column", "rule", "value")
+            )
+        )
+    return table
+
+
+def demand_table(series: pl.DataFrame, *, outages: pl.DataFrame) -> Table:
+    """Per region and class: last 28 days' mean and peak GPUs, growth, and missing days."""
+    level = series.filter(pl.col("workload_class").is_not_null() & pl.col("customer").is_null())
+    last = level.get_column("ds").max()
+    window = level.filter(pl.col("ds") > pl.lit(last) - pl.duration(days=28))
+    year_ago = level.filter(
+        (pl.col("ds") > pl.lit(last) - pl.duration(days=28 + 364))
+        & (pl.col("ds") <= pl.lit(last) - pl.duration(days=364))
+    )
+    now = window.group_by("region", "workload_class", "measure").agg(pl.col("y").mean())
+    then = year_ago.group_by("region", "workload_class", "measure").agg(
+        pl.col("y").mean().alias("then")
+    )
+    missing = (
+        level.filter(pl.col("y").is_null() & (pl.col("measure") == Measure.MEAN.value))
+        .group_by("region", "workload_class")
+        .agg(pl.len().alias("missing_days"))
+    )
+    wide = (
+        now.join(then, on=["region", "workload_class", "measure"], how="left")
+        .pivot(on="measure", index=["region", "workload_class"], values=["y", "then"])
+        .join(missing, on=["region", "workload_class"], how="left")
+        .sort("region", "workload_class")
+    )
+    table = Table(
+        title=(
+            f"demand, last 28 days to {last!s} (GPUs, served + queued); "
+            f"{outages.height} outage hour(s) read as missing"
+        ),
+        title_justify="left",
+    )
+    for name in ("region", "class", "mean", "peak", "mean vs year ago", "missing days"):
+        table.add_column(name, justify="left" if name in ("region", "class") else "right")
+    for rec in wide.iter_rows(named=True):
+        mean, then_mean = rec.get("y_mean"), rec.get("then_mean")
+        growth = f"{(mean / then_mean - 1):+.0%}" if mean and then_mean else "n/a"
+        table.add_row(
+            Text(rec["region"]),
+            Text(rec["workload_class"]),
+            f"{mean:,.0f}" if mean is not None else "n/a",
+            f"{float(rec['y_peak']):,.0f}" if rec.get("y_peak") is not None else "n/a",
+            growth,
+            _n(rec.get("missing_days") or 0),
+        )
+    return table

@@ -1,0 +1,495 @@
+"""The capacity inventory: blocks, candidate block types and class policies from capacity.toml.
+
+capacity.toml is edited by people, so every error names the entry and the field at fault.
+The format (dates are TOML dates, fractions are 0..1)::
+
+    [policy.inference]          # one table per workload class; all five are required
+    tier = "premium"
+    priority = 1                # lower is served first and preempted last
+    headroom = 0.20             # share of the class's capacity that must stay free
+    preemptible = false
+    slo_target = 0.95           # share of hours the headroom must hold for a drill to pass
+    price_per_gpu_hour = 2.50   # revenue at risk per unmet GPU-hour
+
+    [[block]]
+    id = "us-east-pod-01"
+    kind = "pod"                # rack | pod | cell
+    region = "us-east"
+    site = "us-east-a"
+    gpu_type = "H100"
+    gpus = 1024
+    mw = 1.6                    # facility MW, cooling included
+    status = "live"             # live | committed | retiring
+    in_service = 2024-01-15     # required unless live
+    retire = 2027-03-31         # optional; required when retiring
+    fabric = true               # NVLink/InfiniBand fabric: training may run here
+    classes = ["training", "evaluation"]  # optional; default every class the block can host
+    dedicated_customer = "acme" # optional; only this customer may use the block
+
+    [[candidate]]
+    name = "pod-h100-1024"
+    kind = "pod"
+    gpu_type = "H100"
+    gpus = 1024
+    mw = 1.6
+    lead_time_weeks = 30
+    capex_usd = 42_000_000
+    fabric = true
+    classes = []                # optional, as for blocks
+    regions = []                # optional; empty means any region
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Self
+
+import polars as pl
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from rich.table import Table
+
+from forecasting.schema import BlockKind, BlockStatus, WorkloadClass
+
+__all__ = [
+    "ALL_CLASSES",
+    "BLOCK_TIMELINE_SCHEMA",
+    "CAPACITY_TIMELINE_SCHEMA",
+    "Block",
+    "CandidateBlock",
+    "CapacityError",
+    "CapacityPlan",
+    "ClassPolicy",
+    "block_timeline",
+    "capacity_timeline",
+    "format_inventory",
+    "load_capacity",
+    "monthly_capacity",
+    "parse_capacity",
+]
+
+Fraction = Annotated[float, Field(ge=0.0, lt=1.0)]
+PositiveFloat = Annotated[float, Field(gt=0.0)]
+
+
+class CapacityError(ValueError):
+    """capacity.toml is unreadable or invalid; the message names the entry and field."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class ClassPolicy(_Strict):
+    """How one workload class may use capacity: its tier, priority and headroom."""
+
+    tier: str
+    priority: Annotated[int, Field(ge=1)]
+    headroom: Fraction = 0.0
+    preemptible: bool = False
+    slo_target: Annotated[float, Field(gt=0.0, le=1.0)] = 0.95
+    price_per_gpu_hour: Annotated[float, Field(ge=0.0)] = 0.0
+
+
+class _BlockShape(_Strict):
+    kind: BlockKind
+    gpu_type: Annotated[str, Field(min_length=1)]
+    gpus: Annotated[int, Field(gt=0)]
+    mw: PositiveFloat
+    fabric: bool = False
+    classes: tuple[WorkloadClass, ...] = ()
+
+    def allows(self, workload_class: WorkloadClass) -> bool:
+        """Whether ``workload_class`` may run here: training needs a fabric."""
+        if workload_class is WorkloadClass.TRAINING and not self.fabric:
+            return False
+        return not self.classes or workload_class in self.classes
+
+
+class Block(_BlockShape):
+    """A capacity block that exists or is committed."""
+
+    id: Annotated[str, Field(min_length=1)]
+    region: Annotated[str, Field(min_length=1)]
+    site: Annotated[str, Field(min_length=1)]
+    status: BlockStatus
+    in_service: date | None = None
+    retire: date | None = None
+    dedicated_customer: str | None = None
+
+    @model_validator(mode="after")
+    def _dates_fit_status(self) -> Self:
+        if self.status is BlockStatus.COMMITTED and self.in_service is None:
+            raise ValueError("a committed block needs in_service (its in-service date)")
+        if self.status is BlockStatus.RETIRING and self.retire is None:
+            raise ValueError("a retiring block needs retire (its retirement date)")
+        if self.in_service and self.retire and self.retire <= self.in_service:
+            raise ValueError(f"retire {self.retire} is not after in_service {self.in_service}")
+        return self
+
+    def in_service_on(self, day: date) -> bool:
+        """Whether the block serves demand on ``day``."""
+        started = self.in_service is None or self.in_service <= day
+        return started and (self.retire is None or day < self.retire)
+
+
+class CandidateBlock(_BlockShape):
+    """A block type that can be ordered, with its lead time and capital cost."""
+
+    name: Annotated[str, Field(min_length=1)]
+    lead_time_weeks: Annotated[int, Field(ge=0)]
+    capex_usd: Annotated[float, Field(ge=0.0)]
+    regions: tuple[str, ...] = ()
+
+    def available_in(self, region: str) -> bool:
+        """Whether this block type can be ordered for ``region``."""
+        return not self.regions or region in self.regions
+
+
+class CapacityPlan(_Strict):
+    """The whole inventory: class policies, blocks and what can be ordered."""
+
+    policy: dict[WorkloadClass, ClassPolicy]
+    block: tuple[Block, ...] = ()
+    candidate: tuple[CandidateBlock, ...] = ()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        missing = [c.value for c in WorkloadClass if c not in self.policy]
+        if missing:
+            raise ValueError(f"[policy.<class>] missing for: {', '.join(missing)}")
+        seen: set[str] = set()
+        for block in self.block:
+            if block.id in seen:
+                raise ValueError(f"block id {block.id!r} appears twice; ids must be unique")
+            seen.add(block.id)
+        names = [c.name for c in self.candidate]
+        if len(names) != len(set(names)):
+            raise ValueError("candidate names must be unique")
+        return self
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        """Regions that have at least one block, sorted."""
+        return tuple(sorted({b.region for b in self.block}))
+
+
+def _location(plan: dict[str, object], loc: tuple[int | str, ...]) -> str:
+    """A human path to the entry at fault: ``[[block]] 'eu-pod-3' field mw``."""
+    if not loc:
+        return "capacity.toml"
+    head, *rest = loc
+    if head in ("block", "candidate") and rest and isinstance(rest[0], int):
+        entries = plan.get(str(head))
+        index = rest[0]
+        label = f"#{index + 1}"
+        if isinstance(entries, list) and index < len(entries) and isinstance(entries[index], dict):
+            ident = entries[index].get("id" if head == "block" else "name")
+            if ident is not None:
+                label = repr(ident)
+        field = ".".join(str(p) for p in rest[1:])
+        return f"[[{head}]] {label}" + (f" field {field}" if field else "")
+    return ".".join(str(p) for p in loc)
+
+
+def parse_capacity(text: str, *, source: str = "capacity.toml") -> CapacityPlan:
+    """Parse and validate capacity TOML text; errors name ``source``, the entry and field."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CapacityError(f"{source}: not valid TOML: {exc}") from exc
+    try:
+        return CapacityPlan.model_validate(raw)
+    except ValidationError as exc:
+        problems = [
+            f"  {_location(raw, tuple(err['loc']))}: {err['msg']}"
+            + (f" (got {err['input']!r})" if not isinstance(err["input"], dict) else "")
+            for err in exc.errors()
+        ]
+        raise CapacityError(f"{source}: invalid capacity plan\n" + "\n".join(problems)) from exc
+
+
+def load_capacity(path: Path) -> CapacityPlan:
+    """Read and validate a capacity.toml file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise CapacityError(
+            f"{path}: no capacity plan here; run `fleetcast synth` or pass --capacity PATH"
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise CapacityError(f"{path}: not UTF-8 text ({exc})") from exc
+    return parse_capacity(text, source=str(path))
+
+
+# --- timelines: which GPUs are in service on which day --------------------------------------------
+
+ALL_CLASSES = "all"
+
+BLOCK_TIMELINE_SCHEMA = pl.Schema(
+    {
+        "ds": pl.Date,
+        "block_id": pl.String,
+        "region": pl.String,
+        "site": pl.String,
+        "kind": pl.String,
+        "gpus": pl.Int64,
+        "mw": pl.Float64,
+        "fabric": pl.Boolean,
+        "dedicated_customer": pl.String,
+    }
+)
+
+CAPACITY_TIMELINE_SCHEMA = pl.Schema(
+    {
+        "ds": pl.Date,
+        "region": pl.String,
+        "workload_class": pl.String,
+        "gpus": pl.Int64,
+        "dedicated_gpus": pl.Int64,
+        "mw": pl.Float64,
+    }
+)
+
+
+def _blocks_frame(plan: CapacityPlan) -> pl.DataFrame:
+    """One row per block with its service window (retire is the first day out of service)."""
+    return pl.DataFrame(
+        [
+            {
+                "block_id": b.id,
+                "region": b.region,
+                "site": b.site,
+                "kind": b.kind.value,
+                "gpus": b.gpus,
+                "mw": b.mw,
+                "fabric": b.fabric,
+                "dedicated_customer": b.dedicated_customer,
+                "in_service": b.in_service,
+                "retire": b.retire,
+            }
+            for b in plan.block
+        ],
+        schema={
+            **{k: v for k, v in BLOCK_TIMELINE_SCHEMA.items() if k != "ds"},
+            "in_service": pl.Date,
+            "retire": pl.Date,
+        },
+    )
+
+
+def _service_days(start: date, end: date) -> pl.Expr:
+    """The list of days in [start, end] on which a block row is in service."""
+    first = pl.max_horizontal(pl.col("in_service").fill_null(start), pl.lit(start))
+    last = pl.min_horizontal((pl.col("retire") - pl.duration(days=1)).fill_null(end), pl.lit(end))
+    return pl.date_ranges(first, last, interval="1d", closed="both")
+
+
+def _check_window(start: date, end: date) -> None:
+    if end < start:
+        raise ValueError(f"end {end} is before start {start}")
+
+
+def block_timeline(plan: CapacityPlan, *, start: date, end: date) -> pl.DataFrame:
+    """One row per block per day in service between ``start`` and ``end`` inclusive.
+
+    A block serves from its in_service date (or always, when it has none) until the day
+    before its retire date. Columns follow ``BLOCK_TIMELINE_SCHEMA``.
+    """
+    _check_window(start, end)
+    return (
+        _blocks_frame(plan)
+        .lazy()
+        .with_columns(ds=_service_days(start, end))
+        .explode("ds")
+        .drop_nulls("ds")
+        .select(BLOCK_TIMELINE_SCHEMA.names())
+        .sort("ds", "block_id")
+        .collect()
+        .cast(BLOCK_TIMELINE_SCHEMA)
+    )
+
+
+def _eligibility(plan: CapacityPlan) -> pl.DataFrame:
+    """(block_id, workload_class) for every class a block may host."""
+    rows = [(b.id, c.value) for b in plan.block for c in WorkloadClass if b.allows(c)]
+    return pl.DataFrame(
+        rows, schema={"block_id": pl.String, "workload_class": pl.String}, orient="row"
+    )
+
+
+def _capacity_sums() -> list[pl.Expr]:
+    return [
+        pl.col("gpus").sum(),
+        pl.col("gpus")
+        .filter(pl.col("dedicated_customer").is_not_null())
+        .sum()
+        .alias("dedicated_gpus"),
+        pl.col("mw").sum(),
+    ]
+
+
+def capacity_timeline(plan: CapacityPlan, *, start: date, end: date) -> pl.DataFrame:
+    """Daily GPUs and MW in service per region, per workload class and in total.
+
+    For each day, region and class, ``gpus`` counts the GPUs in service on blocks that class
+    may use (training only on fabric blocks, a block's ``classes`` list respected);
+    ``dedicated_gpus`` is the part of them reserved for one customer, and ``mw`` the facility
+    power of those blocks. Classes share blocks, so per-class figures overlap and do not add
+    up to the region: the rows with ``workload_class == "all"`` hold every block in service
+    once. Every (day, region, class) appears, with zeros where nothing is in service.
+    """
+    _check_window(start, end)
+    days = block_timeline(plan, start=start, end=end).lazy()
+    per_class = (
+        days.join(_eligibility(plan).lazy(), on="block_id")
+        .group_by("ds", "region", "workload_class")
+        .agg(_capacity_sums())
+    )
+    total = (
+        days.group_by("ds", "region")
+        .agg(_capacity_sums())
+        .with_columns(workload_class=pl.lit(ALL_CLASSES))
+    )
+    grid = (
+        pl.LazyFrame({"ds": pl.date_range(start, end, interval="1d", eager=True)})
+        .join(pl.LazyFrame({"region": list(plan.regions)}), how="cross")
+        .join(
+            pl.LazyFrame({"workload_class": [c.value for c in WorkloadClass] + [ALL_CLASSES]}),
+            how="cross",
+        )
+    )
+    sums = pl.concat([per_class, total.select(per_class.collect_schema().names())])
+    return (
+        grid.join(sums, on=["ds", "region", "workload_class"], how="left")
+        .with_columns(pl.col("gpus", "dedicated_gpus").fill_null(0), pl.col("mw").fill_null(0.0))
+        .select(CAPACITY_TIMELINE_SCHEMA.names())
+        .sort("ds", "region", "workload_class")
+        .collect()
+        .cast(CAPACITY_TIMELINE_SCHEMA)
+    )
+
+
+# --- the inventory as tables for the CLI ----------------------------------------------------------
+
+
+def _blocks_table(plan: CapacityPlan) -> Table:
+    table = Table(title="Capacity blocks", title_justify="left")
+    for name in ("id", "kind", "region", "site", "GPU", "GPUs", "MW", "status"):
+        table.add_column(name, justify="right" if name in ("GPUs", "MW") else "left")
+    for name in ("in service", "retire", "classes", "dedicated to"):
+        table.add_column(name)
+    for b in sorted(plan.block, key=lambda b: (b.region, b.in_service or date.min, b.id)):
+        classes = "all" if not b.classes else ", ".join(c.value for c in b.classes)
+        if not b.fabric:
+            classes += " (no training: no fabric)" if not b.classes else ""
+        table.add_row(
+            b.id,
+            b.kind.value,
+            b.region,
+            b.site,
+            b.gpu_type,
+            f"{b.gpus:,}",
+            f"{b.mw:.2f}",
+            b.status.value,
+            str(b.in_service or "-"),
+            str(b.retire or "-"),
+            classes,
+            b.dedicated_customer or "-",
+        )
+    return table
+
+
+def _candidates_table(plan: CapacityPlan) -> Table:
+    table = Table(title="Block types that can be ordered", title_justify="left")
+    for name in ("name", "kind", "GPU", "GPUs", "MW", "lead time", "capex", "per GPU", "regions"):
+        numeric = name in ("GPUs", "MW", "lead time", "capex", "per GPU")
+        table.add_column(name, justify="right" if numeric else "left")
+    for c in plan.candidate:
+        table.add_row(
+            c.name,
+            c.kind.value,
+            c.gpu_type,
+            f"{c.gpus:,}",
+            f"{c.mw:.2f}",
+            f"{c.lead_time_weeks} wk",
+            f"${c.capex_usd / 1e6:,.1f}M",
+            f"${c.capex_usd / c.gpus / 1e3:,.1f}k",
+            ", ".join(c.regions) or "any",
+        )
+    return table
+
+
+def _policies_table(plan: CapacityPlan) -> Table:
+    table = Table(title="Class policies (served in priority order)", title_justify="left")
+    for name in ("class", "tier", "priority", "headroom", "preemptible", "SLO", "$/GPU-h"):
+        table.add_column(name, justify="left" if name in ("class", "tier") else "right")
+    for cls, p in sorted(plan.policy.items(), key=lambda item: item[1].priority):
+        table.add_row(
+            cls.value,
+            p.tier,
+            str(p.priority),
+            f"{p.headroom:.0%}",
+            "yes" if p.preemptible else "no",
+            f"{p.slo_target:.0%}",
+            f"{p.price_per_gpu_hour:.2f}",
+        )
+    return table
+
+
+def _month_start(day: date, months_ahead: int = 0) -> date:
+    index = day.year * 12 + day.month - 1 + months_ahead
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def monthly_capacity(plan: CapacityPlan, *, start: date, months: int = 12) -> pl.DataFrame:
+    """Lowest GPUs in service during each month, per region and class, from ``start``'s month.
+
+    The lowest day is what can be counted on for the whole month (a block arriving on the
+    20th does not help the 5th). Columns: region, workload_class, month, gpus.
+    """
+    first = _month_start(start)
+    last = _month_start(start, months) - timedelta(days=1)
+    return (
+        capacity_timeline(plan, start=first, end=last)
+        .group_by("region", "workload_class", month=pl.col("ds").dt.truncate("1mo"))
+        .agg(pl.col("gpus").min())
+        .sort("region", "workload_class", "month")
+    )
+
+
+def _monthly_table(plan: CapacityPlan, today: date) -> Table:
+    monthly = monthly_capacity(plan, start=today)
+    months = monthly["month"].unique().sort().to_list()
+    table = Table(
+        title="GPUs in service by month (lowest day; classes share blocks, so they overlap)",
+        title_justify="left",
+    )
+    table.add_column("region")
+    table.add_column("class")
+    for month in months:
+        table.add_column(month.strftime("%b %y"), justify="right")
+    order = [c.value for c in WorkloadClass] + [ALL_CLASSES]
+    for region in plan.regions:
+        for cls in order:
+            row = monthly.filter(pl.col("region") == region, pl.col("workload_class") == cls)
+            values = dict(zip(row["month"].to_list(), row["gpus"].to_list(), strict=True))
+            table.add_row(
+                region,
+                cls,
+                *(f"{values.get(m, 0):,}" for m in months),
+                end_section=cls == ALL_CLASSES,
+            )
+    return table
+
+
+def format_inventory(plan: CapacityPlan, *, today: date | None = None) -> tuple[Table, ...]:
+    """Tables for ``fleetcast capacity``: blocks, candidates, policies, the next 12 months."""
+    now = today if today is not None else datetime.now(UTC).date()
+    return (
+        _blocks_table(plan),
+        _candidates_table(plan),
+        _policies_table(plan),
+        _monthly_table(plan, now),
+    )

@@ -1,0 +1,242 @@
+"""Hourly telemetry demand -> daily demand series at every level of the hierarchy.
+
+Demand is served + queued GPUs (DOMAIN.md: a planner that forecasts usage forecasts its own
+ceiling). The output is the long frame of ARCHITECTURE.md, one row per series, day and
+measure:
+
+- ``mean``: the day's mean GPUs; additive, so a parent's mean is the sum of its children's.
+- ``peak``: the day's peak-hour GPUs of the series' own hourly sum (peaks do not add up).
+
+Levels, from the top: ``total``, ``total/<region>``, ``total/<region>/<class>``,
+``total/<region>/<class>/<customer>``. Per class only the top customers by recent demand keep
+their own series; the rest are summed into ``other`` so the bottom level stays forecastable.
+
+Telemetry outages are missing data, not zero demand: an hour with no rows for a region, or
+whose rows are all zero, is missing for that region; a day with fewer than
+``min_hours_per_day`` present hours gets a null ``y`` (and so does every aggregate over it).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import polars as pl
+
+from forecasting.schema import DEMAND_SCHEMA, SEP, TOTAL, Measure
+
+__all__ = [
+    "OTHER",
+    "demand_series",
+    "outage_hours",
+    "present_hours",
+    "top_customers",
+]
+
+OTHER = "other"
+_LEVEL_KEYS: tuple[tuple[str, ...], ...] = (
+    (),
+    ("region",),
+    ("region", "workload_class"),
+    ("region", "workload_class", "customer"),
+)
+
+
+def _lazy(frame: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
+    return frame.lazy() if isinstance(frame, pl.DataFrame) else frame
+
+
+def present_hours(hourly: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
+    """(region, ts) of hours with telemetry: at least one row and not all zero."""
+    return (
+        _lazy(hourly)
+        .group_by("region", "ts")
+        .agg(pl.col("y").sum().alias("region_y"))
+        .filter(pl.col("region_y") > 0)
+        .select("region", "ts")
+    )
+
+
+def outage_hours(hourly: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
+    """(region, ts) of hours missing inside each region's span: outages, not zero demand."""
+    present = present_hours(hourly).collect()
+    if present.is_empty():
+        return pl.DataFrame(schema={"region": pl.String, "ts": pl.Datetime("us", "UTC")})
+    last = present.get_column("ts").max()
+    spans = present.group_by("region").agg(pl.col("ts").min().alias("start"))
+    every = spans.select(
+        "region",
+        pl.datetime_ranges("start", pl.lit(last), interval="1h").alias("ts"),
+    ).explode("ts")
+    return every.join(present, on=["region", "ts"], how="anti").sort("region", "ts")
+
+
+def top_customers(
+    hourly: pl.DataFrame | pl.LazyFrame, *, per_class: int, lookback_days: int = 90
+) -> pl.LazyFrame:
+    """(workload_class, customer) of the ``per_class`` largest customers of each class.
+
+    Size is demand over the last ``lookback_days``, summed over regions, so a customer keeps
+    one identity across regions.
+    """
+    lf = _lazy(hourly)
+    recent = lf.filter(pl.col("ts") > pl.col("ts").max() - timedelta(days=lookback_days))
+    return (
+        recent.group_by("workload_class", "customer")
+        .agg(pl.col("y").sum().alias("size"))
+        .filter(pl.col("customer") != OTHER)
+        .with_columns(
+            pl.col("size").rank("ordinal", descending=True).over("workload_class").alias("rank")
+        )
+        .filter(pl.col("rank") <= per_class)
+        .select("workload_class", "customer")
+    )
+
+
+def _unique_id(keys: tuple[str, ...]) -> pl.Expr:
+    return pl.concat_str([pl.lit(TOTAL), *[pl.col(k) for k in keys]], separator=SEP)
+
+
+def _daily_level(
+    bottom: pl.LazyFrame, valid_days: pl.LazyFrame, keys: tuple[str, ...]
+) -> pl.LazyFrame:
+    """Daily mean and peak of one level's own hourly sums, nulls on invalid days."""
+    region_keyed = "region" in keys
+    hourly = bottom.group_by("ts", *keys).agg(pl.col("y").sum())
+    # Hours at this level count only where every region it spans has telemetry.
+    stats = (
+        hourly.with_columns(pl.col("ts").dt.date().alias("day"))
+        .group_by("day", *keys)
+        .agg(pl.col("y").sum().alias("sum_y"), pl.col("y").max().alias("peak"))
+    )
+    series = bottom.select(*keys).unique() if keys else pl.LazyFrame({"__one": [1]})
+    grid = (
+        series.join(valid_days, on="region", how="inner")
+        if region_keyed
+        else series.join(valid_days, how="cross").drop("__one")
+    )
+    return (
+        grid.join(stats, on=["day", *keys], how="left", nulls_equal=True)
+        .with_columns(
+            pl.when(pl.col("valid"))
+            .then(pl.col("sum_y").fill_null(0.0) / pl.col("hours"))
+            .alias(Measure.MEAN.value),
+            pl.when(pl.col("valid")).then(pl.col("peak").fill_null(0.0)).alias(Measure.PEAK.value),
+            _unique_id(keys).alias("unique_id"),
+        )
+        .select(
+            "unique_id",
+            pl.col("day").alias("ds"),
+            *[
+                (pl.col(k) if k in keys else pl.lit(None, pl.String)).alias(k)
+                for k in ("region", "workload_class", "customer")
+            ],
+            Measure.MEAN.value,
+            Measure.PEAK.value,
+        )
+        .unpivot(
+            index=["unique_id", "ds", "region", "workload_class", "customer"],
+            on=[Measure.MEAN.value, Measure.PEAK.value],
+            variable_name="measure",
+            value_name="y",
+        )
+    )
+
+
+def demand_series(
+    hourly: pl.DataFrame | pl.LazyFrame,
+    *,
+    customers_per_class: int = 10,
+    min_hours_per_day: int = 20,
+    lookback_days: int = 90,
+) -> pl.DataFrame:
+    """The daily demand frame (DEMAND_SCHEMA) at every level from hourly demand.
+
+    ``hourly`` has ts (hour, UTC), region, workload_class, customer and y (served + queued
+    GPUs), as :meth:`Warehouse.hourly_demand` returns it.
+    """
+    if not 1 <= min_hours_per_day <= 24:
+        raise ValueError(f"min_hours_per_day must be within 1..24, got {min_hours_per_day}")
+    lf = _lazy(hourly).select("ts", "region", "workload_class", "customer", "y")
+    present = present_hours(lf)
+    keep = top_customers(lf, per_class=customers_per_class, lookback_days=lookback_days)
+    bottom = (
+        lf.join(present, on=["region", "ts"], how="semi")
+        .join(
+            keep.with_columns(pl.lit(True).alias("kept")),
+            on=["workload_class", "customer"],
+            how="left",
+        )
+        .with_columns(
+            pl.when(pl.col("kept"))
+            .then(pl.col("customer"))
+            .otherwise(pl.lit(OTHER))
+            .alias("customer")
+        )
+        .group_by("ts", "region", "workload_class", "customer")
+        .agg(pl.col("y").sum())
+    )
+    last_day = present.select(pl.col("ts").max().dt.date()).collect().item()
+    if last_day is None:
+        return pl.DataFrame(schema=DEMAND_SCHEMA)
+    region_days = (
+        present.with_columns(pl.col("ts").dt.date().alias("day"))
+        .group_by("region", "day")
+        .agg(pl.len().cast(pl.Int64).alias("hours"))
+    )
+    firsts = region_days.group_by("region").agg(pl.col("day").min().alias("first"))
+    valid_region_days = (
+        firsts.select("region", pl.date_ranges("first", pl.lit(last_day)).alias("day"))
+        .explode("day")
+        .join(region_days, on=["region", "day"], how="left")
+        .with_columns(pl.col("hours").fill_null(0))
+        .with_columns((pl.col("hours") >= min_hours_per_day).alias("valid"))
+    )
+    # The total is valid on a day when every region active that day is; its hours are the
+    # hours present in all of them, which is what its hourly sum covers.
+    total_days = valid_region_days.group_by("day").agg(
+        pl.col("valid").all(), pl.col("hours").min().alias("hours")
+    )
+    complete_hours = (
+        present.group_by("ts")
+        .agg(pl.len().alias("n"))
+        .join(
+            valid_region_days.group_by("day").agg(pl.len().alias("regions")),
+            left_on=pl.col("ts").dt.date(),
+            right_on="day",
+        )
+        .filter(pl.col("n") == pl.col("regions"))
+        .select("ts")
+    )
+    frames = []
+    for keys in _LEVEL_KEYS:
+        if keys:
+            frames.append(_daily_level(bottom, valid_region_days, keys))
+        else:
+            frames.append(
+                _daily_level(bottom.join(complete_hours, on="ts", how="semi"), total_days, keys)
+            )
+    levels = pl.concat(frames, how="vertical_relaxed")
+    # The total's mean is the sum of its regions' means, so history is coherent like the
+    # forecasts; a region missing that day leaves the total unknown rather than too low.
+    total_mean = (
+        levels.filter(
+            pl.col("region").is_not_null()
+            & pl.col("workload_class").is_null()
+            & (pl.col("measure") == Measure.MEAN.value)
+        )
+        .group_by("ds")
+        .agg(pl.when(pl.col("y").null_count() == 0).then(pl.col("y").sum()).alias("total_mean"))
+    )
+    return (
+        levels.join(total_mean, on="ds", how="left")
+        .with_columns(
+            pl.when((pl.col("unique_id") == TOTAL) & (pl.col("measure") == Measure.MEAN.value))
+            .then(pl.col("total_mean"))
+            .otherwise(pl.col("y"))
+            .alias("y")
+        )
+        .select(DEMAND_SCHEMA.names())
+        .cast(DEMAND_SCHEMA)
+        .sort("unique_id", "measure", "ds")
+        .collect()
+    )

@@ -1,0 +1,62 @@
+"""Shock drills: play a shocked demand scenario against the capacity blocks on every path.
+
+The pieces, in the order a drill uses them:
+
+- :mod:`~forecasting.drills.scenarios`: what the shock is (TOML under data/drills/ or CLI args);
+- :mod:`~forecasting.drills.profile`: the hourly shape that turns daily means into hours;
+- :mod:`~forecasting.drills.inputs`: streams, eligibility pools and capacity by hour;
+- :mod:`~forecasting.drills.kernel`: the hourly simulation (numba, and the same step uncompiled);
+- :mod:`~forecasting.drills.kpis`: KPI distributions, verdicts, per-block figures;
+- :mod:`~forecasting.drills.answers`: blocks that would make a drill pass, breaking multiplier.
+
+The semantics of sharing, headroom and backlog are documented in the kernel module.
+"""
+
+from forecasting.drills.answers import (
+    ADDITIONS_SCHEMA,
+    BlocksToPass,
+    BreakingPoint,
+    blocks_to_pass,
+    breaking_multiplier,
+)
+from forecasting.drills.kpis import ALL_CLASSES, KPI_SUMMARY_SCHEMA, DrillResult
+from forecasting.drills.profile import PROFILE_SCHEMA, flat_profile, hourly_profile
+from forecasting.drills.scenarios import (
+    BlockLoss,
+    BlockSlip,
+    Scenario,
+    ScenarioError,
+    Shape,
+    Target,
+    load_scenarios,
+    multiplier_curve,
+    scenario_from_args,
+)
+from forecasting.drills.simulate import Engine, PreparedDrill, prepare_drill, run_drill
+
+__all__ = [
+    "ADDITIONS_SCHEMA",
+    "ALL_CLASSES",
+    "KPI_SUMMARY_SCHEMA",
+    "PROFILE_SCHEMA",
+    "BlockLoss",
+    "BlockSlip",
+    "BlocksToPass",
+    "BreakingPoint",
+    "DrillResult",
+    "Engine",
+    "PreparedDrill",
+    "Scenario",
+    "ScenarioError",
+    "Shape",
+    "Target",
+    "blocks_to_pass",
+    "breaking_multiplier",
+    "flat_profile",
+    "hourly_profile",
+    "load_scenarios",
+    "multiplier_curve",
+    "prepare_drill",
+    "run_drill",
+    "scenario_from_args",
+]

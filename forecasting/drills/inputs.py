@@ -1,0 +1,459 @@
+"""From a capacity plan, sample paths and a scenario to the dense arrays the kernel runs on.
+
+Two halves, because the answers re-run one while holding the other: the demand side
+(streams, daily arrays per path, hourly profile; fixed for a drill) and the supply side
+(eligibility pools and their capacity by hour; rebuilt when candidate blocks are added or
+supply events change).
+
+A *stream* is the demand of one (region, workload class), except that a customer with a
+dedicated block in the region that can host the class gets a stream of its own, so its demand
+can be steered onto that block first. A *pool* is the set of blocks of one region with the same
+eligibility (classes allowed, dedicated customer): they are interchangeable for every stream,
+so the kernel shares out a handful of pools instead of every block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+import polars as pl
+
+from forecasting.capacity import Block, CapacityPlan
+from forecasting.drills.kernel import KernelInputs
+from forecasting.drills.profile import HOURS_PER_WEEK
+from forecasting.drills.scenarios import (
+    LARGEST_LIVE,
+    NEXT_COMMITTED,
+    TOP_CUSTOMER,
+    Offset,
+    Scenario,
+    ScenarioError,
+    multiplier_curve,
+)
+from forecasting.schema import SEP, TOTAL, BlockStatus, WorkloadClass
+
+__all__ = [
+    "CLASSES",
+    "OTHER_CUSTOMER",
+    "DemandSide",
+    "Pool",
+    "ResolvedScenario",
+    "Stream",
+    "SupplySide",
+    "demand_side",
+    "kernel_inputs",
+    "resolve_scenario",
+    "supply_side",
+]
+
+CLASSES: tuple[WorkloadClass, ...] = tuple(WorkloadClass)
+OTHER_CUSTOMER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class Stream:
+    """Demand that shares one backlog: a (region, class), or one customer's part of it."""
+
+    region: str
+    workload_class: WorkloadClass
+    customer: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Pool:
+    """Blocks of one region with identical eligibility; the kernel's unit of capacity."""
+
+    region: str
+    classes: tuple[WorkloadClass, ...]
+    customer: str | None
+    block_ids: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        """``us-east/inference+batch`` or ``us-east/training/dedicated:acme``."""
+        label = f"{self.region}/{'+'.join(c.value for c in self.classes) or 'none'}"
+        return label + (f"/dedicated:{self.customer}" if self.customer else "")
+
+    def serves(self, stream: Stream) -> bool:
+        """Whether demand of ``stream`` may run on this pool."""
+        return (
+            stream.region == self.region
+            and stream.workload_class in self.classes
+            and (self.customer is None or self.customer == stream.customer)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DemandSide:
+    """Sample paths folded into streams, as daily arrays per path."""
+
+    first_day: date
+    days: int
+    sample_ids: np.ndarray  # (paths,) the sample_id of each row of ``base``
+    streams: tuple[Stream, ...]
+    regions: tuple[str, ...]
+    base: np.ndarray  # (paths, days, streams) daily mean GPUs
+    target: np.ndarray  # (paths, days, streams) the part the shock multiplies
+    profile: np.ndarray  # (streams, 168)
+    target_label: str  # the resolved target, e.g. "customer:acme"
+
+    @property
+    def hours(self) -> int:
+        """Length of the hourly horizon."""
+        return self.days * 24
+
+    def hour_of(self, when: date | Offset | None, *, field: str, default: int = 0) -> int:
+        """Hour index of a date or offset inside the horizon; errors name ``field``."""
+        if when is None:
+            return default
+        hour = when.hours if isinstance(when, Offset) else (when - self.first_day).days * 24
+        if not 0 <= hour < self.hours:
+            last = self.first_day + timedelta(days=self.days - 1)
+            raise ScenarioError(
+                f"field {field}: {when} is outside the forecast horizon {self.first_day}..{last}"
+            )
+        return hour
+
+
+@dataclass(frozen=True, slots=True)
+class SupplySide:
+    """Pools, the blocks behind them and the capacity of each pool by hour."""
+
+    blocks: tuple[Block, ...]
+    pools: tuple[Pool, ...]
+    block_pool: np.ndarray  # (blocks,) pool index of each block
+    block_on: np.ndarray  # (blocks,) first hour in service
+    block_off: np.ndarray  # (blocks,) first hour out of service
+    cap: np.ndarray  # (hours, pools)
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedScenario:
+    """A scenario with its start, shock curve and supply events placed on the hourly grid."""
+
+    scenario: Scenario
+    start_hour: int
+    shock: np.ndarray  # (hours,) multiplier - 1
+    lost: dict[str, int]  # block id -> first hour it serves nothing
+    slipped: dict[str, int]  # block id -> weeks its in-service date moves
+
+
+def _split_ids(paths: pl.DataFrame) -> pl.DataFrame:
+    """Level columns of every bottom-level unique_id; rejects ids that are not bottom level."""
+    ids = paths.select(pl.col("unique_id").unique().sort())
+    parts = ids.with_columns(parts=pl.col("unique_id").str.split(SEP))
+    bad = parts.filter((pl.col("parts").list.len() != 4) | (pl.col("parts").list.first() != TOTAL))
+    if bad.height:
+        raise ValueError(
+            "paths must be at the bottom level 'total/<region>/<class>/<customer>'; "
+            f"got {bad['unique_id'].head(3).to_list()}"
+        )
+    levels = parts.select(
+        "unique_id",
+        region=pl.col("parts").list.get(1),
+        workload_class=pl.col("parts").list.get(2),
+        customer=pl.col("parts").list.get(3),
+    )
+    unknown = set(levels["workload_class"].unique()) - {c.value for c in CLASSES}
+    if unknown:
+        raise ValueError(f"paths name unknown workload classes: {sorted(unknown)}")
+    return levels
+
+
+def _top_customer(paths: pl.DataFrame, levels: pl.DataFrame) -> str:
+    totals = (
+        paths.group_by("unique_id")
+        .agg(pl.col("y").sum())
+        .join(levels, on="unique_id")
+        .filter(pl.col("customer") != OTHER_CUSTOMER)
+        .group_by("customer")
+        .agg(pl.col("y").sum())
+        .sort(["y", "customer"], descending=[True, False])
+    )
+    if totals.height == 0:
+        raise ScenarioError("field target: customer:top, but the paths name no customer")
+    return str(totals["customer"][0])
+
+
+def _target_mask(levels: pl.DataFrame, scenario: Scenario, top: str | None) -> pl.Series:
+    target = scenario.target
+    if target.kind == "all":
+        return pl.Series([True] * levels.height)
+    column = {"class": "workload_class", "customer": "customer", "region": "region"}[target.kind]
+    name = top if target.kind == "customer" and target.name == TOP_CUSTOMER else target.name
+    mask = levels[column] == name
+    if not mask.any():
+        raise ScenarioError(f"field target: {target.kind} {name!r} has no demand in the paths")
+    return mask
+
+
+def _streams(plan: CapacityPlan, levels: pl.DataFrame) -> tuple[tuple[Stream, ...], list[Stream]]:
+    """Streams in processing order, and the stream of each row of ``levels``."""
+    dedicated = {
+        (b.region, b.dedicated_customer, c)
+        for b in plan.block
+        if b.dedicated_customer is not None
+        for c in CLASSES
+        if b.allows(c)
+    }
+    row_stream = [
+        Stream(r, WorkloadClass(k), c if (r, c, WorkloadClass(k)) in dedicated else None)
+        for r, k, c in levels.select("region", "workload_class", "customer").iter_rows()
+    ]
+    order = {c: i for i, c in enumerate(CLASSES)}
+
+    def processing_order(s: Stream) -> tuple[int, int, bool, str, str]:
+        policy = plan.policy[s.workload_class]
+        return (
+            policy.priority,
+            order[s.workload_class],
+            s.customer is None,
+            s.region,
+            s.customer or "",
+        )
+
+    return tuple(sorted(set(row_stream), key=processing_order)), row_stream
+
+
+def _profile_matrix(profile: pl.DataFrame, streams: Sequence[Stream]) -> np.ndarray:
+    matrix = np.ones((len(streams), HOURS_PER_WEEK))
+    if profile.height == 0:
+        return matrix
+    shapes = {
+        (r, k): frame.sort("hour_of_week")
+        for (r, k), frame in profile.group_by("region", "workload_class")
+    }
+    for i, stream in enumerate(streams):
+        shape = shapes.get((stream.region, stream.workload_class.value))
+        if shape is None:
+            continue
+        if shape["factor"].null_count():
+            raise ValueError(
+                f"profile has null factors for {stream.region}/{stream.workload_class}"
+            )
+        matrix[i, shape["hour_of_week"].to_numpy()] = shape["factor"].to_numpy()
+    return matrix
+
+
+def _sample_index(sample_id: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row of each sample and the sorted ids; avoids a sort when ids are a dense range."""
+    low, high = int(sample_id.min()), int(sample_id.max())
+    index = sample_id.astype(np.int64) - low
+    present = np.bincount(index, minlength=high - low + 1) > 0
+    if present.all():
+        return index, np.arange(low, high + 1, dtype=np.int32)
+    ids, index = np.unique(sample_id, return_inverse=True)
+    return index, ids.astype(np.int32)
+
+
+def demand_side(
+    plan: CapacityPlan, paths: pl.DataFrame, profile: pl.DataFrame, scenario: Scenario
+) -> DemandSide:
+    """Fold bottom-level sample paths into per-path daily arrays of streams."""
+    if paths.height == 0:
+        raise ValueError("no sample paths")
+    levels = _split_ids(paths)
+    top = _top_customer(paths, levels) if scenario.target.name == TOP_CUSTOMER else None
+    levels = levels.with_columns(targeted=_target_mask(levels, scenario, top))
+    streams, row_stream = _streams(plan, levels)
+    position = {s: i for i, s in enumerate(streams)}
+    levels = levels.with_columns(
+        stream=pl.Series([position[s] for s in row_stream], dtype=pl.Int64)
+    )
+    first_day: date = paths["ds"].min()  # type: ignore[assignment]
+    last_day: date = paths["ds"].max()  # type: ignore[assignment]
+    days = (last_day - first_day).days + 1
+    rows = paths.select("unique_id", "ds", "sample_id", "y").join(
+        levels.select("unique_id", "stream", "targeted"), on="unique_id", how="left"
+    )
+    sample_row, sample_ids = _sample_index(rows["sample_id"].to_numpy())
+    day = (rows["ds"] - first_day).dt.total_days().to_numpy()
+    flat = (sample_row * days + day) * len(streams) + rows["stream"].to_numpy()
+    y = rows["y"].to_numpy().astype(np.float64)
+    size = len(sample_ids) * days * len(streams)
+    shape = (len(sample_ids), days, len(streams))
+    base = np.bincount(flat, weights=y, minlength=size).reshape(shape)
+    targeted = rows["targeted"].to_numpy()
+    target = np.bincount(flat, weights=np.where(targeted, y, 0.0), minlength=size).reshape(shape)
+    label = f"customer:{top}" if top is not None else str(scenario.target)
+    return DemandSide(
+        first_day=first_day,
+        days=days,
+        sample_ids=sample_ids,
+        streams=streams,
+        regions=tuple(sorted({s.region for s in streams} | set(plan.regions))),
+        base=base,
+        target=target,
+        profile=_profile_matrix(profile, streams),
+        target_label=label,
+    )
+
+
+def _find_block(plan: CapacityPlan, ident: str, *, field: str) -> Block:
+    for block in plan.block:
+        if block.id == ident:
+            return block
+    raise ScenarioError(f"field {field}: no block {ident!r} in the capacity plan")
+
+
+def _largest_live(plan: CapacityPlan, day: date) -> Block:
+    live = [b for b in plan.block if b.in_service_on(day)]
+    if not live:
+        raise ScenarioError(f"field lose: {LARGEST_LIVE}, but no block is in service on {day}")
+    return min(live, key=lambda b: (-b.gpus, b.id))
+
+
+def _next_committed(plan: CapacityPlan, day: date) -> Block:
+    ahead = [
+        b
+        for b in plan.block
+        if b.status is BlockStatus.COMMITTED and b.in_service is not None and b.in_service >= day
+    ]
+    if not ahead:
+        raise ScenarioError(f"field slip: {NEXT_COMMITTED}, but no block is committed after {day}")
+    return min(ahead, key=lambda b: (b.in_service, b.id))
+
+
+def resolve_scenario(
+    plan: CapacityPlan, demand: DemandSide, scenario: Scenario
+) -> ResolvedScenario:
+    """Place the scenario's start, shock and supply events on the demand's hourly grid."""
+    start = demand.hour_of(scenario.start, field="start")
+    curve = multiplier_curve(
+        shape=scenario.shape, multiplier=scenario.multiplier, start_hour=start, hours=demand.hours
+    )
+    lost: dict[str, int] = {}
+    for i, loss in enumerate(scenario.lose):
+        field = f"lose.{i}"
+        block = (
+            _largest_live(plan, demand.first_day)
+            if loss.block == LARGEST_LIVE
+            else _find_block(plan, loss.block, field=f"{field}.block")
+        )
+        lost[block.id] = demand.hour_of(loss.on, field=f"{field}.on", default=start)
+    slipped: dict[str, int] = {}
+    for i, slip in enumerate(scenario.slip):
+        block = (
+            _next_committed(plan, demand.first_day)
+            if slip.block == NEXT_COMMITTED
+            else _find_block(plan, slip.block, field=f"slip.{i}.block")
+        )
+        if block.in_service is None:
+            raise ScenarioError(f"field slip.{i}.block: {block.id!r} has no in-service date")
+        slipped[block.id] = slipped.get(block.id, 0) + slip.weeks
+    return ResolvedScenario(scenario, start, curve - 1.0, lost, slipped)
+
+
+def _hour_on(day: date | None, first_day: date, hours: int, *, default: int) -> int:
+    if day is None:
+        return default
+    return int(np.clip((day - first_day).days * 24, 0, hours))
+
+
+def supply_side(
+    blocks: Sequence[Block], demand: DemandSide, resolved: ResolvedScenario
+) -> SupplySide:
+    """Eligibility pools of ``blocks`` and their GPUs in service for every hour."""
+    keys: dict[tuple[str, tuple[WorkloadClass, ...], str | None], list[str]] = {}
+    block_pool = np.zeros(len(blocks), dtype=np.int64)
+    on = np.zeros(len(blocks), dtype=np.int64)
+    off = np.zeros(len(blocks), dtype=np.int64)
+    for i, block in enumerate(blocks):
+        key = (block.region, tuple(c for c in CLASSES if block.allows(c)), block.dedicated_customer)
+        members = keys.setdefault(key, [])
+        block_pool[i] = list(keys).index(key)
+        members.append(block.id)
+        in_service = block.in_service
+        if in_service is not None and block.id in resolved.slipped:
+            in_service += timedelta(weeks=resolved.slipped[block.id])
+        on[i] = _hour_on(in_service, demand.first_day, demand.hours, default=0)
+        off[i] = _hour_on(block.retire, demand.first_day, demand.hours, default=demand.hours)
+        off[i] = min(off[i], resolved.lost.get(block.id, demand.hours))
+    pools = tuple(Pool(r, k, c, tuple(ids)) for (r, k, c), ids in keys.items())
+    # Capacity changes only at block boundaries: add each block as +gpus/-gpus steps, then
+    # a cumulative sum over hours gives every pool's GPUs in service.
+    steps = np.zeros((demand.hours + 1, len(pools)))
+    for i, block in enumerate(blocks):
+        if on[i] < off[i]:
+            steps[on[i], block_pool[i]] += block.gpus
+            steps[off[i], block_pool[i]] -= block.gpus
+    cap = np.cumsum(steps, axis=0)[: demand.hours]
+    return SupplySide(tuple(blocks), pools, block_pool, on, off, np.ascontiguousarray(cap))
+
+
+def _csr(lists: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
+    ptr = np.zeros(len(lists) + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum([len(x) for x in lists])
+    flat = np.array([i for x in lists for i in x], dtype=np.int64)
+    return ptr, flat
+
+
+def _preference(pool: Pool, index: int) -> tuple[bool, int, int]:
+    """Dedicated pools first, then the least flexible: keep flexible capacity for others."""
+    return (pool.customer is None, len(pool.classes), index)
+
+
+def kernel_inputs(
+    plan: CapacityPlan, demand: DemandSide, supply: SupplySide, resolved: ResolvedScenario
+) -> KernelInputs:
+    """The dense, CSR-linked arrays :mod:`forecasting.drills.kernel` runs on."""
+    streams, pools = demand.streams, supply.pools
+    class_index = {c: i for i, c in enumerate(CLASSES)}
+    regions = sorted(set(demand.regions) | {p.region for p in pools})
+    region_index = {r: i for i, r in enumerate(regions)}
+    policies = [plan.policy[s.workload_class] for s in streams]
+    stream_pools = [
+        sorted(
+            (p for p, pool in enumerate(pools) if pool.serves(s)),
+            key=lambda p: _preference(pools[p], p),
+        )
+        for s in streams
+    ]
+    groups: dict[tuple[str, WorkloadClass], list[int]] = {}
+    for s, stream in enumerate(streams):
+        groups.setdefault((stream.region, stream.workload_class), []).append(s)
+    group_pools = [
+        sorted({p for s in members for p in stream_pools[s]}) for members in groups.values()
+    ]
+    group_policies = [plan.policy[k] for _, k in groups]
+    s_ptr, s_pools = _csr(stream_pools)
+    edge_stream = np.repeat(np.arange(len(streams)), np.diff(s_ptr))
+    preemptible_edges = [
+        [j for j in range(len(s_pools)) if s_pools[j] == p and policies[edge_stream[j]].preemptible]
+        for p in range(len(pools))
+    ]
+    pe_ptr, pe_edges = _csr(preemptible_edges)
+    gs_ptr, gs_streams = _csr(list(groups.values()))
+    gp_ptr, gp_pools = _csr(group_pools)
+    return KernelInputs(
+        base=demand.base,
+        target=demand.target,
+        shock=resolved.shock,
+        profile=demand.profile,
+        how0=demand.first_day.weekday() * 24,
+        cap=supply.cap,
+        start=resolved.start_hour,
+        prio=np.array([p.priority for p in policies], dtype=np.int64),
+        preemptible=np.array([p.preemptible for p in policies], dtype=np.bool_),
+        reserve=np.array([p.headroom / (1.0 - p.headroom) for p in policies], dtype=np.float64),
+        stream_class=np.array([class_index[s.workload_class] for s in streams], dtype=np.int64),
+        stream_region=np.array([region_index[s.region] for s in streams], dtype=np.int64),
+        s_ptr=s_ptr,
+        s_pools=s_pools,
+        edge_stream=edge_stream.astype(np.int64),
+        pe_ptr=pe_ptr,
+        pe_edges=pe_edges,
+        p_region=np.array([region_index[p.region] for p in pools], dtype=np.int64),
+        g_class=np.array([class_index[k] for _, k in groups], dtype=np.int64),
+        g_headroom=np.array([p.headroom for p in group_policies], dtype=np.float64),
+        g_prio=np.array([p.priority for p in group_policies], dtype=np.int64),
+        gs_ptr=gs_ptr,
+        gs_streams=gs_streams,
+        gp_ptr=gp_ptr,
+        gp_pools=gp_pools,
+        n_classes=len(CLASSES),
+        n_regions=max(len(regions), 1),
+    )

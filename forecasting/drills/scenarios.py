@@ -1,0 +1,317 @@
+"""Drill scenarios: what shock hits which demand, with what shape, and which supply fails.
+
+A scenario is declared in a TOML file under data/drills/ (one file per drill, named by its
+stem unless it sets ``name``) or built from CLI-like arguments with :func:`scenario_from_args`::
+
+    description = "The largest customer doubles over a six-week ramp"
+    multiplier = 2.0            # demand of the target is multiplied by this at full shock
+    target = "customer:top"     # all | class:<workload_class> | customer:<name|top> | region:<r>
+    shape = "ramp:6w"           # step | ramp:<N>(w|d|h) | spike:<N>(w|d|h)
+    start = "+2w"               # a date, or an offset from the first forecast day; default +0d
+
+    [[lose]]                    # a block that fails; it serves nothing from `on` onwards
+    block = "largest-live"      # a block id, or largest-live (most GPUs in service at start)
+    on = 2026-07-01             # optional; default the shock start
+
+    [[slip]]                    # a committed block whose in-service date moves later
+    block = "next-committed"    # a block id, or next-committed (earliest in-service date ahead)
+    weeks = 8
+
+Symbolic references (``customer:top``, ``largest-live``, ``next-committed``) are kept as
+written and resolved against the forecast and the capacity plan when the drill runs.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal, Self
+
+import numpy as np
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+
+from forecasting.schema import WorkloadClass
+
+__all__ = [
+    "LARGEST_LIVE",
+    "NEXT_COMMITTED",
+    "TOP_CUSTOMER",
+    "BlockLoss",
+    "BlockSlip",
+    "Offset",
+    "Scenario",
+    "ScenarioError",
+    "Shape",
+    "Target",
+    "load_scenarios",
+    "multiplier_curve",
+    "parse_scenario",
+    "scenario_from_args",
+]
+
+TOP_CUSTOMER = "top"
+LARGEST_LIVE = "largest-live"
+NEXT_COMMITTED = "next-committed"
+
+_HOURS_PER_UNIT = {"h": 1, "d": 24, "w": 168}
+_DURATION = re.compile(r"^(\d+)\s*([hdw])$")
+_OFFSET = re.compile(r"^\+\s*(\d+)\s*([hdw])$")
+
+
+class ScenarioError(ValueError):
+    """A drill scenario is unreadable or invalid; the message names the source and field."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+def _hours(amount: str, unit: str) -> int:
+    return int(amount) * _HOURS_PER_UNIT[unit]
+
+
+class Offset(_Strict):
+    """A point in time relative to the first forecast day (``+2w`` is 336 hours)."""
+
+    hours: Annotated[int, Field(ge=0)]
+
+    def __str__(self) -> str:
+        if self.hours == 0:
+            return "+0d"
+        for unit in ("w", "d"):
+            if self.hours % _HOURS_PER_UNIT[unit] == 0:
+                return f"+{self.hours // _HOURS_PER_UNIT[unit]}{unit}"
+        return f"+{self.hours}h"
+
+
+def _when(value: Any) -> Any:
+    """``+2w`` becomes an :class:`Offset`; ISO strings become dates; TOML dates pass through."""
+    if isinstance(value, str):
+        text = value.strip()
+        offset = _OFFSET.match(text)
+        if offset:
+            return Offset(hours=_hours(*offset.groups()))
+        try:
+            return date.fromisoformat(text)
+        except ValueError as exc:
+            raise ValueError(
+                f"expected a date (YYYY-MM-DD) or an offset like +2w, got {text!r}"
+            ) from exc
+    return value
+
+
+When = Annotated[date | Offset, BeforeValidator(_when)]
+
+
+class Target(_Strict):
+    """Whose demand the shock multiplies: everything, one class, one customer or one region."""
+
+    kind: Literal["all", "class", "customer", "region"]
+    name: str | None = None
+
+    def __str__(self) -> str:
+        return self.kind if self.name is None else f"{self.kind}:{self.name}"
+
+
+def _target(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    kind, _, name = value.strip().partition(":")
+    if kind == "all":
+        if name:
+            raise ValueError("target 'all' takes no name")
+        return {"kind": "all"}
+    if kind not in ("class", "customer", "region") or not name.strip():
+        raise ValueError(
+            f"expected all, class:<name>, customer:<name|top> or region:<name>, got {value!r}"
+        )
+    name = name.strip()
+    if kind == "class" and name not in {c.value for c in WorkloadClass}:
+        known = ", ".join(c.value for c in WorkloadClass)
+        raise ValueError(f"unknown workload class {name!r}; expected one of {known}")
+    return {"kind": kind, "name": name}
+
+
+class Shape(_Strict):
+    """How the multiplier unfolds from the shock start: at once, linearly, or for a while."""
+
+    kind: Literal["step", "ramp", "spike"]
+    hours: Annotated[int, Field(ge=0)] = 0
+
+    @model_validator(mode="after")
+    def _length_fits_kind(self) -> Self:
+        if (self.kind == "step") != (self.hours == 0):
+            raise ValueError("ramp and spike need a positive length in hours; step takes none")
+        return self
+
+    def __str__(self) -> str:
+        if self.kind == "step":
+            return "step"
+        return f"{self.kind}:{str(Offset(hours=self.hours)).lstrip('+')}"
+
+
+def _shape(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    kind, _, length = value.strip().partition(":")
+    if kind == "step" and not length:
+        return {"kind": "step"}
+    duration = _DURATION.match(length.strip())
+    if kind in ("ramp", "spike") and duration:
+        hours = _hours(*duration.groups())
+        if hours == 0:
+            raise ValueError(f"{kind} needs a positive length, got {value!r}")
+        return {"kind": kind, "hours": hours}
+    raise ValueError(f"expected step, ramp:<N>w|d|h or spike:<N>w|d|h, got {value!r}")
+
+
+class BlockLoss(_Strict):
+    """A block that fails and serves nothing from ``on`` (default: the shock start)."""
+
+    block: Annotated[str, Field(min_length=1)]
+    on: When | None = None
+
+
+class BlockSlip(_Strict):
+    """A committed block whose in-service date moves ``weeks`` later."""
+
+    block: Annotated[str, Field(min_length=1)]
+    weeks: Annotated[int, Field(ge=1)]
+
+
+class Scenario(_Strict):
+    """One drill: a demand shock on a target, its shape and start, and supply events."""
+
+    name: Annotated[str, Field(min_length=1)]
+    description: str = ""
+    multiplier: Annotated[float, Field(gt=0.0)] = 2.0
+    target: Annotated[Target, BeforeValidator(_target)] = Target(kind="all")
+    shape: Annotated[Shape, BeforeValidator(_shape)] = Shape(kind="step")
+    start: When | None = None
+    lose: tuple[BlockLoss, ...] = ()
+    slip: tuple[BlockSlip, ...] = ()
+
+    def with_multiplier(self, multiplier: float) -> Scenario:
+        """The same drill at another shock multiplier (bisection and sensitivity runs)."""
+        return self.model_copy(update={"multiplier": float(multiplier)})
+
+    def summary(self) -> str:
+        """One line for tables and logs: ``2x customer:top ramp:6w from +0d``."""
+        parts = [f"{self.multiplier:g}x {self.target} {self.shape}"]
+        parts.append(f"from {self.start if self.start is not None else '+0d'}")
+        parts += [f"lose {e.block}" + (f" on {e.on}" if e.on else "") for e in self.lose]
+        parts += [f"slip {e.block} {e.weeks}w" for e in self.slip]
+        return ", ".join(parts)
+
+
+def _validated(raw: dict[str, Any], *, source: str) -> Scenario:
+    try:
+        return Scenario.model_validate(raw)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            field = ".".join(str(p) for p in err["loc"]) or "(scenario)"
+            problems.append(f"  field {field}: {err['msg']} (got {err['input']!r})")
+        raise ScenarioError(f"{source}: invalid drill scenario\n" + "\n".join(problems)) from exc
+
+
+def parse_scenario(text: str, *, source: str, default_name: str) -> Scenario:
+    """Parse one scenario's TOML text; errors name ``source`` and the field at fault."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{source}: not valid TOML: {exc}") from exc
+    raw.setdefault("name", default_name)
+    return _validated(raw, source=source)
+
+
+def load_scenarios(directory: Path) -> dict[str, Scenario]:
+    """Every ``*.toml`` drill in ``directory``, keyed by scenario name, in name order."""
+    if not directory.is_dir():
+        raise ScenarioError(f"{directory}: no drill directory here")
+    scenarios: dict[str, Scenario] = {}
+    origin: dict[str, Path] = {}
+    for path in sorted(directory.glob("*.toml")):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise ScenarioError(f"{path}: not UTF-8 text ({exc})") from exc
+        scenario = parse_scenario(text, source=str(path), default_name=path.stem)
+        if scenario.name in scenarios:
+            raise ScenarioError(
+                f"{path}: field name: {scenario.name!r} is already used by {origin[scenario.name]}"
+            )
+        scenarios[scenario.name] = scenario
+        origin[scenario.name] = path
+    return dict(sorted(scenarios.items()))
+
+
+def _loss_arg(text: str) -> dict[str, str]:
+    block, _, on = text.partition("@")
+    return {"block": block.strip(), "on": on.strip()} if on else {"block": block.strip()}
+
+
+def _slip_arg(text: str) -> dict[str, str]:
+    block, sep, weeks = text.rpartition(":")
+    if not sep:
+        return {"block": text.strip(), "weeks": ""}
+    return {"block": block.strip(), "weeks": weeks.strip().removesuffix("w")}
+
+
+def scenario_from_args(
+    *,
+    name: str | None = None,
+    multiplier: float = 2.0,
+    target: str = "all",
+    shape: str = "step",
+    start: str | date | None = None,
+    lose: tuple[str, ...] = (),
+    slip: tuple[str, ...] = (),
+    description: str = "",
+) -> Scenario:
+    """A scenario from command-line style strings.
+
+    ``lose`` items are ``BLOCK`` or ``BLOCK@WHEN`` (WHEN a date or ``+2w``); ``slip`` items are
+    ``BLOCK:WEEKS`` (``next-committed:8w``). Errors name the argument at fault.
+    """
+    raw: dict[str, Any] = {
+        "name": name or f"{target.replace(':', '-')}-{multiplier:g}x-{shape.replace(':', '-')}",
+        "description": description,
+        "multiplier": multiplier,
+        "target": target,
+        "shape": shape,
+        "lose": [_loss_arg(item) for item in lose],
+        "slip": [_slip_arg(item) for item in slip],
+    }
+    if start is not None:
+        raw["start"] = start
+    return _validated(raw, source="drill arguments")
+
+
+def multiplier_curve(*, shape: Shape, multiplier: float, start_hour: int, hours: int) -> np.ndarray:
+    """The demand multiplier of the target for each hour of the horizon (1.0 = no shock).
+
+    step: ``multiplier`` from ``start_hour`` on. ramp over L hours: rises linearly by
+    ``(multiplier - 1) / L`` per hour, reaching ``multiplier`` in the L-th hour of the shock and
+    staying there. spike of L hours: ``multiplier`` for L hours, then back to 1.
+    """
+    curve = np.ones(hours, dtype=np.float64)
+    if start_hour >= hours:
+        return curve
+    since = np.arange(hours - start_hour, dtype=np.float64)
+    if shape.kind == "step":
+        curve[start_hour:] = multiplier
+    elif shape.kind == "ramp":
+        curve[start_hour:] = 1.0 + (multiplier - 1.0) * np.minimum(1.0, (since + 1) / shape.hours)
+    else:
+        curve[start_hour : start_hour + shape.hours] = multiplier
+    return curve

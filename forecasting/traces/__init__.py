@@ -1,0 +1,261 @@
+"""Adapters from public GPU-cluster and LLM-serving traces to our telemetry schema.
+
+Each adapter reads one published trace (see ``/work/shared/data/SOURCES.md`` for provenance and
+citations) and returns a polars ``LazyFrame`` in exactly ``schema.TELEMETRY_SCHEMA``: hourly UTC
+rows keyed by region, cluster, workload class, customer and GPU type. Ingest then validates these
+rows with the same rules as any telemetry file, so an adapter never filters what ingest would
+quarantine; it only translates.
+
+Every adapter is registered in :data:`ADAPTERS` by its name and has three parts:
+
+* a frozen, keyword-only options dataclass whose defaults are documented and can be changed;
+* ``scan(path, *, options)``, lazy and streaming, so a full trace never sits in memory whole;
+* ``report(path, *, options)``, a :class:`TraceReport` of what the adapter found in the file
+  (outage minutes dropped, gaps in the time grid, rows of zero demand, values it could not map),
+  so the ingest summary can say what was found. It re-reads the file with a cheap aggregate.
+
+Every adapter reads CSV with an explicit schema (never sniffed) and checks the header first: a
+file that is not the expected trace raises :class:`TraceFormatError` naming the file, the missing
+columns and the columns found.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+import polars as pl
+
+from forecasting.schema import TELEMETRY_SCHEMA
+
+__all__ = [
+    "ADAPTERS",
+    "AzureLLMOptions",
+    "HeliosOptions",
+    "ModelProfile",
+    "ServeGenOptions",
+    "TraceAdapter",
+    "TraceFormatError",
+    "TraceReport",
+    "contiguous_windows",
+    "helios_capacity_toml",
+    "hour_of",
+    "read_header",
+    "scan_trace_csv",
+    "to_telemetry",
+]
+
+OptionsT = TypeVar("OptionsT")
+
+
+class TraceFormatError(ValueError):
+    """The file is not the trace the adapter expects; the message names file and columns."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TraceReport:
+    """What an adapter found in one trace file, for the ingest summary.
+
+    Counts refer to source rows (minutes, 10-minute windows or requests) unless named otherwise.
+    """
+
+    adapter: str
+    source: str
+    rows_read: int
+    """Data rows in the source file."""
+    rows_out: int
+    """Telemetry rows the adapter produces (one per hour and key)."""
+    hours: int
+    """Distinct hours that have at least one telemetry row."""
+    first_ts: datetime | None
+    last_ts: datetime | None
+    """First and last hour produced, UTC."""
+    outage_minutes: int = 0
+    """Source minutes dropped as a telemetry outage: read as missing, not as zero demand."""
+    outage_windows: tuple[tuple[datetime, datetime], ...] = ()
+    """First and last minute (UTC) of each contiguous outage."""
+    gaps: int = 0
+    """Intervals absent from the source's own time grid (per series), before any dropping."""
+    zero_rows: int = 0
+    """Source rows reading zero demand; kept, because an idle tenant is real zero demand."""
+    unknown: Mapping[str, int] = field(default_factory=dict)
+    """Values the options do not map, as ``"column=value"`` -> source rows."""
+    notes: tuple[str, ...] = ()
+    """Adapter-specific findings, one sentence each."""
+
+    def summary(self) -> str:
+        """One paragraph for a CLI or a report: counts first, then notes."""
+        span = (
+            f"{self.first_ts:%Y-%m-%d %H:%M} to {self.last_ts:%Y-%m-%d %H:%M} UTC"
+            if (self.first_ts and self.last_ts)
+            else "no hours"
+        )
+        parts = [
+            f"{self.adapter}: {self.source}: {self.rows_read:,} rows read, "
+            f"{self.rows_out:,} hourly rows over {self.hours:,} hours ({span})",
+            f"outage minutes dropped {self.outage_minutes:,} in {len(self.outage_windows)} windows",
+            f"grid gaps {self.gaps:,}",
+            f"zero-demand rows kept {self.zero_rows:,}",
+        ]
+        if self.unknown:
+            parts.append(
+                "unmapped "
+                + ", ".join(f"{k} ({v:,} rows)" for k, v in sorted(self.unknown.items()))
+            )
+        return "; ".join(parts) + "".join(f"\n  {note}" for note in self.notes)
+
+
+@dataclass(frozen=True, slots=True)
+class TraceAdapter(Generic[OptionsT]):
+    """One trace format: its name, what it reads, its options type, and how to scan it."""
+
+    name: str
+    description: str
+    options_type: type[OptionsT]
+    _scan: Callable[[Path, OptionsT], pl.LazyFrame] = field(repr=False)
+    _report: Callable[[Path, OptionsT], TraceReport] = field(repr=False)
+
+    def scan(self, path: Path, *, options: OptionsT | None = None) -> pl.LazyFrame:
+        """Lazy telemetry rows from ``path``; ``options`` default to the documented defaults.
+
+        Raises :class:`TraceFormatError` at once (before any collect) if the header is wrong.
+        """
+        return self._scan(Path(path), self._options(options))
+
+    def report(self, path: Path, *, options: OptionsT | None = None) -> TraceReport:
+        """Counts of what ``path`` holds under ``options``; reads the file once more."""
+        return self._report(Path(path), self._options(options))
+
+    def _options(self, options: OptionsT | None) -> OptionsT:
+        if options is None:
+            return self.options_type()
+        if not isinstance(options, self.options_type):
+            raise TypeError(
+                f"{self.name} adapter takes {self.options_type.__name__}, "
+                f"got {type(options).__name__}"
+            )
+        return options
+
+
+# --- shared reading and shaping ----------------------------------------------------------------
+
+
+def read_header(path: Path) -> list[str]:
+    """Column names on the first line of a CSV file, gzip-compressed or not."""
+    if not path.is_file():
+        raise TraceFormatError(f"{path}: no such file")
+    with path.open("rb") as raw:
+        compressed = raw.read(2) == b"\x1f\x8b"
+    opener = gzip.open if compressed else open
+    try:
+        with opener(path, "rt", encoding="utf-8", newline="") as handle:
+            line = handle.readline()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TraceFormatError(f"{path}: not a readable CSV text file ({exc})") from exc
+    return [name.strip().strip('"') for name in line.rstrip("\r\n").split(",")] if line else []
+
+
+def scan_trace_csv(path: Path, dtypes: Mapping[str, pl.DataType], *, trace: str) -> pl.LazyFrame:
+    """Scan ``path`` with exactly the columns and dtypes of ``dtypes``, after checking its header.
+
+    The header must hold the same names as ``dtypes`` (in any order); anything else means the
+    file is not ``trace`` and the error lists what is missing, what is extra and what was found.
+    Types are never inferred: a value that does not parse as its declared dtype fails the
+    collect with the column named, instead of silently turning the column into strings.
+    """
+    found = read_header(path)
+    missing = [name for name in dtypes if name not in found]
+    extra = [name for name in found if name not in dtypes]
+    if missing or extra or len(found) != len(set(found)):
+        raise TraceFormatError(
+            f"{path}: not a {trace} file. Expected columns {list(dtypes)}; found {found}. "
+            f"Missing: {missing or 'none'}; unexpected: {extra or 'none'}."
+        )
+    # The schema follows the file's own column order so that a reordered export still reads.
+    return pl.scan_csv(path, schema={name: dtypes[name] for name in found}, has_header=True)
+
+
+def hour_of(ts: pl.Expr) -> pl.Expr:
+    """The UTC hour that contains ``ts`` (a timezone-aware datetime), as our ``ts`` dtype."""
+    return ts.dt.convert_time_zone("UTC").dt.truncate("1h").cast(TELEMETRY_SCHEMA["ts"])
+
+
+def to_telemetry(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """Exactly ``TELEMETRY_SCHEMA``: its columns in its order and dtypes, nothing else.
+
+    Columns a trace does not carry (``requests``, ``tokens``) are added as nulls.
+    """
+    present = frame.collect_schema().names()
+    return frame.select(
+        [
+            (pl.col(name) if name in present else pl.lit(None)).cast(dtype).alias(name)
+            for name, dtype in TELEMETRY_SCHEMA.items()
+        ]
+    ).sort(["ts", "customer", "workload_class"])
+
+
+def contiguous_windows(minutes: Sequence[datetime]) -> tuple[tuple[datetime, datetime], ...]:
+    """Runs of consecutive minutes as (first, last) pairs; ``minutes`` must be sorted."""
+    windows: list[tuple[datetime, datetime]] = []
+    for minute in minutes:
+        if windows and (minute - windows[-1][1]).total_seconds() == 60:
+            windows[-1] = (windows[-1][0], minute)
+        else:
+            windows.append((minute, minute))
+    return tuple(windows)
+
+
+# The adapters import the shared names above from this package, so they are imported last.
+from forecasting.traces.azure_llm import AzureLLMOptions, report_azure_llm, scan_azure_llm  # noqa: E402
+from forecasting.traces.helios import (  # noqa: E402
+    HeliosOptions,
+    helios_capacity_toml,
+    report_helios,
+    scan_helios,
+)
+from forecasting.traces.servegen import (  # noqa: E402
+    ModelProfile,
+    ServeGenOptions,
+    report_servegen,
+    scan_servegen,
+)
+
+ADAPTERS: dict[str, TraceAdapter[Any]] = {
+    adapter.name: adapter
+    for adapter in (
+        TraceAdapter(
+            name="helios",
+            description=(
+                "Helios Earth per-VC minute sequences (SenseTime, SC'21): customer = VC, "
+                "class by job size, hourly mean GPUs running and queued; outages dropped"
+            ),
+            options_type=HeliosOptions,
+            _scan=scan_helios,
+            _report=report_helios,
+        ),
+        TraceAdapter(
+            name="servegen",
+            description=(
+                "ServeGen per-client 10-minute request rates (Alibaba Model Studio, NSDI'26): "
+                "inference per model/client, GPUs from an assumed per-model throughput"
+            ),
+            options_type=ServeGenOptions,
+            _scan=scan_servegen,
+            _report=report_servegen,
+        ),
+        TraceAdapter(
+            name="azure-llm",
+            description=(
+                "Azure LLM inference request log, code or conversation (Splitwise, ISCA'24): "
+                "hourly requests and tokens, GPUs from an assumed tokens/s per GPU"
+            ),
+            options_type=AzureLLMOptions,
+            _scan=scan_azure_llm,
+            _report=report_azure_llm,
+        ),
+    )
+}

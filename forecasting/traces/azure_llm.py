@@ -1,0 +1,176 @@
+"""Azure LLM inference request logs (code, conversation) to hourly inference telemetry.
+
+Source (see SOURCES.md): Azure/AzurePublicDataset, ``data/AzureLLMInferenceTrace_code_2023.csv``
+and ``..._conv_2023.csv``, verbatim; CC BY 4.0. Cite Patel et al., "Splitwise: Efficient
+Generative LLM Inference Using Phase Splitting", ISCA'24.
+
+Mapping to telemetry:
+
+* one request a row (TIMESTAMP, ContextTokens, GeneratedTokens), about one hour on 2023-11-16;
+* workload class = inference; customer = ``"code"`` or ``"conversation"`` from the file name,
+  because the trace names no tenant: the two services are the only split it has;
+* requests = requests arriving in the hour; tokens = context + generated tokens summed;
+* gpus_running = tokens per second over the part of the hour the log covers, divided by an
+  assumed sustained tokens/s per GPU. The first and last hours are only partly covered (the log
+  starts at 18:15 or 18:17 and stops at 19:14), so their rate is taken over the covered seconds:
+  the rest of the hour is unobserved, not idle. Hours inside the log with no request get a row
+  of zeros, because there the log was running and nothing arrived;
+* gpus_queued = 0: the log has arrivals only.
+
+TIMESTAMP reads like ``2023-11-16 18:17:03.9799600`` (seven fractional digits). It is parsed
+with that exact format at nanosecond precision; any other shape fails the collect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+
+import polars as pl
+
+from forecasting.schema import WorkloadClass
+from forecasting.traces import TraceReport, hour_of, scan_trace_csv, to_telemetry
+
+__all__ = [
+    "AZURE_DTYPES",
+    "CUSTOMER_BY_FILE",
+    "TIMESTAMP_FORMAT",
+    "AzureLLMOptions",
+    "arrival",
+    "report_azure_llm",
+    "scan_azure_llm",
+]
+
+TRACE = "Azure LLM inference trace (AzureLLMInferenceTrace_*_2023.csv)"
+
+AZURE_DTYPES: Mapping[str, pl.DataType] = MappingProxyType(
+    {"TIMESTAMP": pl.String(), "ContextTokens": pl.Int64(), "GeneratedTokens": pl.Int64()}
+)
+
+TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S%.f"
+"""Date, time, then a dot and the fractional seconds (seven digits in the published files)."""
+
+CUSTOMER_BY_FILE: Mapping[str, str] = MappingProxyType({"_code_": "code", "_conv_": "conversation"})
+"""File-name fragment -> customer label, for the two published files."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AzureLLMOptions:
+    """How an Azure LLM request log becomes telemetry. Every default is documented."""
+
+    region: str = "azure"
+    """Region label; the trace does not say which Azure region served it."""
+    cluster: str = "azure-llm"
+    """Cluster label."""
+    customer: str | None = None
+    """Customer label; None derives it from the file name (see :data:`CUSTOMER_BY_FILE`)."""
+    gpu_type: str = "A100"
+    """Splitwise characterises these services on DGX-A100 (and H100) machines."""
+    tokens_per_s_per_gpu: float = 1_500.0
+    """Assumed sustained context + generated tokens per second of one A100 serving a 70B-class
+    model (Splitwise's Llama2-70B): prompts dominate the token count and prefill runs at a few
+    thousand tokens/s per GPU, decode at a few hundred, so 1,500 is a blended figure."""
+    source_timezone: str = "UTC"
+    """Zone of the naive TIMESTAMP values; Azure logs are kept in UTC."""
+
+    def __post_init__(self) -> None:
+        if self.tokens_per_s_per_gpu <= 0:
+            raise ValueError("tokens_per_s_per_gpu must be positive")
+
+
+def arrival(time_zone: str) -> pl.Expr:
+    """TIMESTAMP parsed with its exact fractional-second format, as a UTC datetime."""
+    return (
+        pl.col("TIMESTAMP")
+        .str.strptime(pl.Datetime("ns"), TIMESTAMP_FORMAT, strict=True, exact=True)
+        .dt.replace_time_zone(time_zone, ambiguous="raise", non_existent="raise")
+        .dt.convert_time_zone("UTC")
+        .alias("arrival")
+    )
+
+
+def _customer(path: Path, options: AzureLLMOptions) -> str:
+    if options.customer is not None:
+        return options.customer
+    matches = {label for fragment, label in CUSTOMER_BY_FILE.items() if fragment in path.name}
+    if len(matches) != 1:
+        raise ValueError(
+            f"{path}: cannot tell code from conversation by the file name "
+            f"(looked for {list(CUSTOMER_BY_FILE)}); set AzureLLMOptions(customer=...)"
+        )
+    return matches.pop()
+
+
+def _hourly(path: Path, options: AzureLLMOptions) -> pl.LazyFrame:
+    """Per hour inside the log: requests, tokens and the seconds of the hour the log covers."""
+    requests = scan_trace_csv(path, AZURE_DTYPES, trace=TRACE).select(
+        arrival(options.source_timezone),
+        (pl.col("ContextTokens") + pl.col("GeneratedTokens")).alias("tokens"),
+    )
+    counts = requests.group_by(hour_of(pl.col("arrival")).alias("ts")).agg(
+        pl.len().cast(pl.Float64).alias("requests"), pl.col("tokens").sum().cast(pl.Float64)
+    )
+    span = requests.select(
+        pl.col("arrival").min().alias("first"), pl.col("arrival").max().alias("last")
+    )
+    hours = span.select(
+        pl.datetime_ranges(hour_of(pl.col("first")), hour_of(pl.col("last")), "1h").alias("ts"),
+    ).explode("ts")
+    start = pl.max_horizontal(pl.col("ts"), pl.col("first"))
+    end = pl.min_horizontal(pl.col("ts") + pl.duration(hours=1), pl.col("last"))
+    return (
+        hours.join(counts, on="ts", how="left")
+        .join(span, how="cross")
+        .with_columns(
+            pl.col("requests", "tokens").fill_null(0.0),
+            # A log whose only request sits on an hour boundary covers zero seconds of that hour;
+            # one second keeps the rate finite and is below the log's own resolution of interest.
+            (end - start)
+            .dt.total_microseconds()
+            .truediv(1e6)
+            .clip(lower_bound=1.0)
+            .alias("covered_s"),
+        )
+    )
+
+
+def scan_azure_llm(path: Path, options: AzureLLMOptions) -> pl.LazyFrame:
+    """Hourly inference telemetry from one request log: requests, tokens, GPUs from tokens/s."""
+    hourly = _hourly(path, options)  # checks the header first: a wrong file is the first error
+    hourly = hourly.with_columns(
+        (pl.col("tokens") / pl.col("covered_s") / options.tokens_per_s_per_gpu).alias(
+            "gpus_running"
+        ),
+        pl.lit(0.0).alias("gpus_queued"),
+        pl.lit(options.region).alias("region"),
+        pl.lit(options.cluster).alias("cluster"),
+        pl.lit(WorkloadClass.INFERENCE.value).alias("workload_class"),
+        pl.lit(_customer(path, options)).alias("customer"),
+        pl.lit(options.gpu_type).alias("gpu_type"),
+    )
+    return to_telemetry(hourly)
+
+
+def report_azure_llm(path: Path, options: AzureLLMOptions) -> TraceReport:
+    """Requests read, hours produced, hours with no request, and how much of each hour is seen."""
+    hourly = _hourly(path, options).sort("ts").collect()
+    _customer(path, options)  # a name that says neither code nor conv fails as scan would
+    stamps = hourly["ts"].to_list()
+    notes = tuple(
+        f"hour {ts:%Y-%m-%d %H:%M} UTC: {covered / 60:.1f} of 60 minutes in the log"
+        for ts, covered in hourly.select("ts", "covered_s").rows()
+        if covered < 3600
+    )
+    return TraceReport(
+        adapter="azure-llm",
+        source=str(path),
+        rows_read=int(hourly["requests"].sum()),
+        rows_out=hourly.height,
+        hours=hourly.height,
+        first_ts=stamps[0] if stamps else None,
+        last_ts=stamps[-1] if stamps else None,
+        zero_rows=hourly.filter(pl.col("requests") == 0).height,
+        notes=notes,
+    )

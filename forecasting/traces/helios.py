@@ -1,0 +1,520 @@
+"""Helios Earth: per-VC minute sequences to hourly telemetry, and daily VC quotas to capacity.toml.
+
+Source (see SOURCES.md): S-Lab-System-Group/HeliosArtifact, ``analysis/2_cluster
+characterization/Earth_vcs/<vc>/cluster_sequence_vc.csv`` joined with a ``vc`` column, and
+``Earth_gpu_number.csv`` for the daily quotas. The Helios trace is CC BY 4.0; cite Hu et al.,
+"Characterization and Prediction of Deep Learning Workloads in Large-Scale GPU Datacenters", SC'21.
+
+Mapping to telemetry:
+
+* customer = the VC (a team's GPU quota);
+* workload class by job size: ``*_noless_8`` columns (jobs of 8 or more GPUs) are training,
+  ``*_less_8`` columns are experimentation (:data:`DEFAULT_SIZE_CLASSES`, changeable in
+  :class:`HeliosOptions`);
+* gpus_running / gpus_queued = hourly means, over the minutes present, of
+  ``running_gpu_num_<size>`` and ``pending_gpu_num_<size>``. The size-split columns are used
+  rather than ``running_gpu_num``, which the collector caps at the VC's quota: borrowed GPUs above
+  quota show only in the split (``report`` counts the minutes where the two disagree);
+* GPU type V100: the artifact describes the datacenter node as 8 x Tesla V100-SXM2 with
+  InfiniBand EDR (HeliosArtifact README, "Datacenter Node ... from Volta Cluster").
+
+Outages: in the published file every VC reads zero jobs and zero GPUs running or pending from
+2020-05-09 23:56 to 2020-05-11 00:00 and on 2020-05-12 from 14:01 to 16:01 (local time). That is
+the collector failing, not 856 GPUs of demand vanishing, so those minutes are dropped before the
+hourly means; an hour with no minutes left has no row (missing), never a row of zeros. Detection is
+general, not by date: a minute is an outage when every VC reporting it (at least
+``min_vcs_for_outage`` of them) reads zero on every activity column. Quota columns
+(``total_gpu_num``, and ``idle_gpu_num`` derived from it) are excluded from that test because the
+collector kept reporting each VC's quota through both outages.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from types import MappingProxyType
+
+import polars as pl
+
+from forecasting.capacity import parse_capacity
+from forecasting.schema import BlockKind, BlockStatus, WorkloadClass
+from forecasting.traces import (
+    TraceFormatError,
+    TraceReport,
+    contiguous_windows,
+    hour_of,
+    read_header,
+    scan_trace_csv,
+    to_telemetry,
+)
+
+__all__ = [
+    "ACTIVITY_COLUMNS",
+    "DEFAULT_SIZE_CLASSES",
+    "HELIOS_DTYPES",
+    "SIZE_SUFFIXES",
+    "HeliosOptions",
+    "helios_capacity_toml",
+    "is_blank",
+    "minute_of",
+    "report_helios",
+    "scan_helios",
+]
+
+TRACE = "Helios Earth VC minute sequence (cluster_sequence_vc.csv joined, with a vc column)"
+
+SIZE_SUFFIXES: tuple[str, ...] = ("noless_8", "less_8")
+"""Job-size splits in the trace: jobs of >= 8 GPUs, and of fewer than 8 GPUs."""
+
+DEFAULT_SIZE_CLASSES: Mapping[str, WorkloadClass] = MappingProxyType(
+    {"noless_8": WorkloadClass.TRAINING, "less_8": WorkloadClass.EXPERIMENTATION}
+)
+"""Large jobs (one whole 8-GPU node or more) are gang-scheduled training; small ones are the
+spot-like experimentation of DOMAIN.md. A heuristic, not a label in the trace."""
+
+_SPLIT_PREFIXES = (
+    "running_gpu_num",
+    "pending_gpu_num",
+    "total_gpu_num",
+    "running_job_num",
+    "pending_job_num",
+    "total_job_num",
+)
+HELIOS_DTYPES: Mapping[str, pl.DataType] = MappingProxyType(
+    {
+        "time": pl.String(),
+        "vc": pl.String(),
+        **{
+            name: pl.Int64()
+            for name in (
+                "total_job_num",
+                "running_job_num",
+                "pending_job_num",
+                "total_gpujob_num",
+                "running_gpujob_num",
+                "pending_gpujob_num",
+                "total_gpu_num",
+                "running_gpu_num",
+                "pending_gpu_num",
+                "idle_gpu_num",
+            )
+        },
+        "gpu_utilization": pl.Float64(),
+        **{f"{prefix}_{size}": pl.Int64() for prefix in _SPLIT_PREFIXES for size in SIZE_SUFFIXES},
+    }
+)
+"""Every column of the joined minute file and its type; ``time`` is parsed explicitly later."""
+
+ACTIVITY_COLUMNS: tuple[str, ...] = tuple(
+    name
+    for name, dtype in HELIOS_DTYPES.items()
+    if dtype == pl.Int64() and name not in ("total_gpu_num", "idle_gpu_num")
+)
+"""Columns that read zero when nothing runs or waits; the quota columns are not among them."""
+
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HeliosOptions:
+    """How the Helios minute file becomes telemetry. Every default is the documented mapping."""
+
+    region: str = "helios"
+    """Region label; the trace has one private datacenter."""
+    cluster: str = "earth"
+    """Cluster label; the file is the Earth cluster."""
+    gpu_type: str = "V100"
+    """Earth nodes are 8 x Tesla V100-SXM2 (HeliosArtifact README)."""
+    size_classes: Mapping[str, WorkloadClass] = field(default_factory=lambda: DEFAULT_SIZE_CLASSES)
+    """Job-size split -> workload class; both splits must be mapped so no GPU is lost. Map both
+    to one class to merge them (their GPUs are summed per minute before the hourly mean)."""
+    source_timezone: str = "Asia/Shanghai"
+    """Zone of the naive ``time`` stamps. Helios is SenseTime's datacenter; the trace does not say
+    its zone, and the local-time reading is an assumption. Use "UTC" to keep stamps as read."""
+    vcs: tuple[str, ...] | None = None
+    """Keep only these VCs (None keeps all). Outages are still judged on every VC in the file."""
+    min_vcs_for_outage: int = 2
+    """An all-zero minute is an outage only if at least this many VCs report it: with one VC,
+    an idle team and a dead collector look the same, so nothing is dropped."""
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.size_classes) - set(SIZE_SUFFIXES))
+        unmapped = [s for s in SIZE_SUFFIXES if s not in self.size_classes]
+        if unknown or unmapped:
+            raise ValueError(
+                f"size_classes must map exactly {list(SIZE_SUFFIXES)}; "
+                f"unknown: {unknown or 'none'}, unmapped: {unmapped or 'none'}"
+            )
+        # Accept plain strings from a config file; an invalid class fails here, not at ingest.
+        object.__setattr__(
+            self,
+            "size_classes",
+            MappingProxyType({k: WorkloadClass(v) for k, v in self.size_classes.items()}),
+        )
+        if self.min_vcs_for_outage < 1:
+            raise ValueError("min_vcs_for_outage must be at least 1")
+
+
+# --- expressions -------------------------------------------------------------------------------
+
+
+def minute_of(time_zone: str) -> pl.Expr:
+    """The ``time`` column parsed with its exact format and placed in ``time_zone``."""
+    return (
+        pl.col("time")
+        .str.strptime(pl.Datetime("us"), TIME_FORMAT, strict=True)
+        .dt.replace_time_zone(time_zone, ambiguous="raise", non_existent="raise")
+        .dt.convert_time_zone("UTC")
+        .alias("minute")
+    )
+
+
+def is_blank() -> pl.Expr:
+    """True where a row reads zero on every activity column (no job running or waiting)."""
+    return pl.all_horizontal([pl.col(name) == 0 for name in ACTIVITY_COLUMNS]).alias("blank")
+
+
+def _gpus(kind: str, suffixes: Collection[str]) -> pl.Expr:
+    """GPUs of ``kind`` (running or pending) summed over the job-size splits in ``suffixes``."""
+    return pl.sum_horizontal([pl.col(f"{kind}_gpu_num_{s}") for s in sorted(suffixes)])
+
+
+# --- frames ------------------------------------------------------------------------------------
+
+
+def _minutes(path: Path, options: HeliosOptions) -> pl.LazyFrame:
+    return scan_trace_csv(path, HELIOS_DTYPES, trace=TRACE).with_columns(
+        minute_of(options.source_timezone)
+    )
+
+
+def _outage_minutes(minutes: pl.LazyFrame, options: HeliosOptions) -> pl.LazyFrame:
+    """Minutes (UTC) in which every reporting VC is blank: the collector, not the demand."""
+    return (
+        minutes.group_by("minute")
+        .agg(is_blank().all().alias("all_blank"), pl.len().alias("vcs"))
+        .filter(pl.col("all_blank") & (pl.col("vcs") >= options.min_vcs_for_outage))
+        .select("minute")
+    )
+
+
+def scan_helios(path: Path, options: HeliosOptions) -> pl.LazyFrame:
+    """Hourly telemetry per VC and size class, outage minutes dropped before averaging."""
+    minutes = _minutes(path, options)
+    kept = minutes.join(_outage_minutes(minutes, options), on="minute", how="anti")
+    if options.vcs is not None:
+        kept = kept.filter(pl.col("vc").is_in(list(options.vcs)))
+    by_class: dict[WorkloadClass, list[str]] = {}
+    for suffix, workload_class in options.size_classes.items():
+        by_class.setdefault(workload_class, []).append(suffix)
+    per_class = pl.concat(
+        [
+            kept.select(
+                "minute",
+                "vc",
+                pl.lit(workload_class.value).alias("workload_class"),
+                _gpus("running", suffixes).alias("running"),
+                _gpus("pending", suffixes).alias("pending"),
+            )
+            for workload_class, suffixes in by_class.items()
+        ]
+    )
+    hourly = (
+        per_class.group_by(hour_of(pl.col("minute")).alias("ts"), "vc", "workload_class")
+        # Means over the minutes present: dropped outage minutes shrink the divisor, not the sum.
+        .agg(
+            pl.col("running").mean().alias("gpus_running"),
+            pl.col("pending").mean().alias("gpus_queued"),
+        )
+        .with_columns(
+            pl.lit(options.region).alias("region"),
+            pl.lit(options.cluster).alias("cluster"),
+            pl.col("vc").alias("customer"),
+            pl.lit(options.gpu_type).alias("gpu_type"),
+        )
+    )
+    return to_telemetry(hourly)
+
+
+def report_helios(path: Path, options: HeliosOptions) -> TraceReport:
+    """Rows, outage minutes and windows, per-VC gaps in the minute grid, idle VC-minutes kept."""
+    minutes = _minutes(path, options)
+    outages = _outage_minutes(minutes, options).sort("minute").collect()["minute"].to_list()
+    flagged = minutes.with_columns(is_blank(), pl.col("minute").is_in(outages).alias("outage"))
+    if options.vcs is not None:
+        flagged = flagged.filter(pl.col("vc").is_in(list(options.vcs)))
+    per_vc = (
+        flagged.group_by("vc")
+        .agg(
+            pl.len().alias("rows"),
+            pl.col("minute").n_unique().alias("distinct"),
+            ((pl.col("minute").max() - pl.col("minute").min()).dt.total_minutes() + 1).alias(
+                "span"
+            ),
+            (pl.col("blank") & ~pl.col("outage")).sum().alias("zero"),
+            ((_gpus("running", SIZE_SUFFIXES) != pl.col("running_gpu_num")) & ~pl.col("outage"))
+            .sum()
+            .alias("split_differs"),
+        )
+        .collect()
+    )
+    out = (
+        scan_helios(path, options)
+        .select(
+            pl.len().alias("rows"),
+            pl.col("ts").n_unique().alias("hours"),
+            pl.col("ts").min().alias("first"),
+            pl.col("ts").max().alias("last"),
+        )
+        .collect()
+        .row(0, named=True)
+    )
+    split_differs = int(per_vc["split_differs"].sum())
+    notes = [f"{len(per_vc)} VCs; outage test over every VC in the file"]
+    if split_differs:
+        notes.append(
+            f"{split_differs:,} VC-minutes where the size split's running GPUs differ from "
+            "running_gpu_num (quota-capped); the split is used"
+        )
+    return TraceReport(
+        adapter="helios",
+        source=str(path),
+        rows_read=int(per_vc["rows"].sum()),
+        rows_out=out["rows"],
+        hours=out["hours"],
+        first_ts=out["first"],
+        last_ts=out["last"],
+        outage_minutes=len(outages),
+        outage_windows=contiguous_windows(outages),
+        gaps=int((per_vc["span"] - per_vc["distinct"]).sum()),
+        zero_rows=int(per_vc["zero"].sum()),
+        notes=tuple(notes),
+    )
+
+
+# --- capacity.toml from the daily VC quotas ----------------------------------------------------
+
+NODE_GPUS = 8
+"""GPUs per Earth node (8 x V100-SXM2, HeliosArtifact README); quotas move in multiples of 8."""
+NODE_KW = 3.5
+"""Assumed IT draw of one 8 x V100-SXM2 node at full load: NVIDIA's DGX-1 (V100) system spec."""
+PUE = 1.5
+"""Assumed power usage effectiveness, so block MW includes cooling as capacity.toml asks."""
+MW_PER_GPU = NODE_KW * PUE / NODE_GPUS / 1000
+POD_MIN_GPUS = 64
+"""A dedicated block of 64+ GPUs (8+ nodes on the EDR fabric) is written as a pod, smaller as a
+rack block; every Earth block is on InfiniBand, so all carry ``fabric = true``."""
+V100_NODE_CAPEX_USD = 149_000
+"""List price of one DGX-1 with 8 x V100 at launch (2017), the public reference for this node."""
+PRICE_PER_GPU_HOUR = 3.06
+"""Revenue at risk per unmet GPU-hour: AWS p3.2xlarge (1 x V100) on-demand, us-east-1."""
+
+_POLICIES: tuple[tuple[WorkloadClass, str, int, float, bool], ...] = (
+    # class, tier, priority, headroom, preemptible: DOMAIN.md's tiers and headroom examples.
+    (WorkloadClass.INFERENCE, "premium", 1, 0.20, False),
+    (WorkloadClass.TRAINING, "standard", 2, 0.10, False),
+    (WorkloadClass.EVALUATION, "standard", 3, 0.0, False),
+    (WorkloadClass.BATCH, "batch", 4, 0.0, False),
+    (WorkloadClass.EXPERIMENTATION, "overflow", 5, 0.0, True),
+)
+
+# (name, kind, nodes, lead_time_weeks, fabric switches' share of capex). Node counts: one node is
+# the quota step; 16 nodes (128 GPUs) fill one 36-port EDR leaf pair; 128 nodes (1,024 GPUs) is an
+# Earth-sized cluster. Lead times and the network share are planning assumptions, not trace data.
+_CANDIDATES: tuple[tuple[str, BlockKind, int, int, float], ...] = (
+    ("rack-v100-8", BlockKind.RACK, 1, 8, 0.0),
+    ("pod-v100-128", BlockKind.POD, 16, 16, 0.10),
+    ("cell-v100-1024", BlockKind.CELL, 128, 52, 0.15),
+)
+
+_DAILY_TRACE = "Helios Earth daily VC GPU quotas (Earth_gpu_number.csv)"
+
+
+@dataclass(slots=True)
+class _Layer:
+    """GPUs a VC gained on one date; resized or retired when its quota later falls."""
+
+    gpus: int
+    start: date
+    end: date | None = None
+
+
+def _read_quotas(path: Path) -> pl.DataFrame:
+    header = read_header(path)
+    vcs = [name for name in header if re.fullmatch(r"vc\w+", name)]
+    expected = ["date", "<vc...>", "total"]
+    if not header or header[0] != "date" or header[-1] != "total" or len(vcs) != len(header) - 2:
+        raise TraceFormatError(
+            f"{path}: not a {_DAILY_TRACE} file. Expected columns {expected}; found {header}."
+        )
+    dtypes: dict[str, pl.DataType] = {"date": pl.String(), **{v: pl.Int64() for v in vcs}}
+    dtypes["total"] = pl.Int64()
+    quotas = (
+        scan_trace_csv(path, dtypes, trace=_DAILY_TRACE)
+        .with_columns(pl.col("date").str.strptime(pl.Date, "%Y-%m-%d", strict=True))
+        .sort("date")
+        .collect()
+    )
+    bad = quotas.filter(pl.sum_horizontal(vcs) != pl.col("total"))
+    if bad.height:
+        raise TraceFormatError(
+            f"{path}: VC quotas do not add up to total on {bad['date'].to_list()[:5]}"
+        )
+    return quotas
+
+
+def _drop_blips(quotas: pl.DataFrame, vcs: list[str]) -> tuple[pl.DataFrame, list[date]]:
+    """Replace one-day blips (the day differs, the days either side agree) by the day before.
+
+    Earth_gpu_number.csv has one: on 2020-05-09, beside the telemetry outage, all 840 GPUs read as
+    vcIya's and every other VC reads zero; the next day is again the day before. Taken at face
+    value it would retire and re-create every VC's blocks for one day.
+    """
+    rows = quotas.select(vcs).rows()
+    blips = [
+        i for i in range(1, len(rows) - 1) if rows[i] != rows[i - 1] and rows[i + 1] == rows[i - 1]
+    ]
+    days = quotas["date"].to_list()
+    for i in blips:
+        rows[i] = rows[i - 1]
+    fixed = pl.DataFrame(rows, schema=vcs, orient="row").with_columns(
+        pl.Series("date", days), pl.sum_horizontal(vcs).alias("total")
+    )
+    return fixed, [days[i] for i in blips]
+
+
+def _layers(days: list[date], quota: list[int]) -> list[_Layer]:
+    """Blocks that follow one VC's quota: a layer per increase, trimmed newest-first on cuts."""
+    layers: list[_Layer] = []
+    current = 0
+    for day, gpus in zip(days, quota, strict=True):
+        if gpus > current:
+            layers.append(_Layer(gpus - current, day))
+        cut = current - gpus
+        # Newest capacity leaves first (last in, first out); a partly cut layer retires and its
+        # remainder continues as a new layer, so the live layers always sum to the quota.
+        for layer in reversed([la for la in layers if la.end is None]):
+            if cut <= 0:
+                break
+            layer.end = day
+            if layer.gpus > cut:
+                layers.append(_Layer(layer.gpus - cut, day))
+            cut -= layer.gpus
+        current = gpus
+    return layers
+
+
+def _status(layer: _Layer, as_of: date) -> BlockStatus:
+    if layer.start > as_of:
+        return BlockStatus.COMMITTED
+    return BlockStatus.LIVE if layer.end is None else BlockStatus.RETIRING
+
+
+def _toml(value: object) -> str:
+    # JSON strings, numbers and bools are valid TOML for the plain values written here.
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return json.dumps(value)
+
+
+def helios_capacity_toml(
+    path: Path,
+    *,
+    vcs: Collection[str] | None = None,
+    as_of: date | None = None,
+    region: str = "helios",
+    site: str = "earth",
+    gpu_type: str = "V100",
+) -> str:
+    """A capacity.toml whose blocks follow the Earth cluster's daily VC quotas.
+
+    Per VC, the initial quota is one dedicated block (``dedicated_customer`` = the VC) in service
+    from the file's first date; each later increase adds a block in service from that date; each
+    cut retires the newest blocks (resizing one if the cut is partial), so on every date the VC's
+    blocks sum to its quota and all VCs sum to the file's total. Status is relative to ``as_of``
+    (default: the file's last date): blocks starting after it are committed, blocks with a
+    retirement date are retiring (also when that date is already past, so the history stays
+    complete), the rest live. One-day blips in the quota file are smoothed (see ``_drop_blips``);
+    the dates are listed in a comment at the top.
+
+    ``vcs`` keeps only those VCs (all by default). Class policies follow DOMAIN.md's tiers
+    (training priority 2, experimentation preemptible priority 5). Candidate block types are
+    sized for Earth: one 8-GPU node as a rack block, 16 nodes as a pod, an Earth-sized cell; MW
+    and capex come from the module constants, whose docstrings state the assumptions.
+    """
+    path = Path(path)
+    quotas = _read_quotas(path)
+    all_vcs = [c for c in quotas.columns if c not in ("date", "total")]
+    if vcs is not None:
+        absent = sorted(set(vcs) - set(all_vcs))
+        if absent:
+            raise ValueError(f"{path}: no quota column for VC(s) {absent}; found {all_vcs}")
+    quotas, blips = _drop_blips(quotas, all_vcs)
+    days: list[date] = quotas["date"].to_list()
+    as_of = as_of or days[-1]
+    chosen = [v for v in all_vcs if vcs is None or v in vcs]
+
+    lines = [
+        f"# Generated by forecasting.traces.helios.helios_capacity_toml from {path.name}",
+        "# Helios trace (CC BY 4.0): Hu et al., SC'21; HeliosArtifact, Earth_gpu_number.csv.",
+        f"# Quotas {days[0]} to {days[-1]}; status as of {as_of}.",
+        f"# One-day blips smoothed: {', '.join(map(str, blips)) or 'none'}.",
+        f"# Assumed {NODE_KW} kW per {NODE_GPUS}-GPU node, PUE {PUE}.",
+        "",
+    ]
+    for workload_class, tier, priority, headroom, preemptible in _POLICIES:
+        lines += [
+            f"[policy.{workload_class.value}]",
+            f"tier = {_toml(tier)}",
+            f"priority = {priority}",
+            f"headroom = {headroom}",
+            f"preemptible = {_toml(preemptible)}",
+            f"price_per_gpu_hour = {PRICE_PER_GPU_HOUR}",
+            "",
+        ]
+    for vc in chosen:
+        for n, layer in enumerate(_layers(days, quotas[vc].to_list()), start=1):
+            status = _status(layer, as_of)
+            kind = BlockKind.POD if layer.gpus >= POD_MIN_GPUS else BlockKind.RACK
+            lines += [
+                "[[block]]",
+                f"id = {_toml(f'{site}-{vc}-{n:02d}')}",
+                f"kind = {_toml(kind.value)}",
+                f"region = {_toml(region)}",
+                f"site = {_toml(site)}",
+                f"gpu_type = {_toml(gpu_type)}",
+                f"gpus = {layer.gpus}",
+                f"mw = {round(layer.gpus * MW_PER_GPU, 6)}",
+                f"status = {_toml(status.value)}",
+                f"in_service = {_toml(layer.start)}",
+                *([f"retire = {_toml(layer.end)}"] if layer.end else []),
+                "fabric = true",
+                f"dedicated_customer = {_toml(vc)}",
+                "",
+            ]
+    for name, kind, nodes, lead_weeks, network_share in _CANDIDATES:
+        gpus = nodes * NODE_GPUS
+        capex = round(nodes * V100_NODE_CAPEX_USD * (1 + network_share))
+        lines += [
+            "[[candidate]]",
+            f"name = {_toml(name)}",
+            f"kind = {_toml(kind.value)}",
+            f"gpu_type = {_toml(gpu_type)}",
+            f"gpus = {gpus}",
+            f"mw = {round(gpus * MW_PER_GPU, 6)}",
+            f"lead_time_weeks = {lead_weeks}",
+            f"capex_usd = {capex}",
+            "fabric = true",
+            f"regions = {_toml([region])}",
+            "",
+        ]
+    text = "\n".join(lines)
+    # Fail here, naming this generator, rather than in whoever loads the file next.
+    parse_capacity(text, source=f"helios_capacity_toml({path.name})")
+    return text

@@ -1,0 +1,242 @@
+"""ServeGen per-client request rates (10-minute windows) to hourly inference telemetry.
+
+Source (see SOURCES.md): alibaba/ServeGen, ``data/<category>/<model>/chunk-<client>-trace.csv``
+joined with category, model and client_id columns; Apache-2.0. Cite Xiang et al., "ServeGen:
+Workload Characterization and Generation of Large Language Model Serving in Production", NSDI'26.
+
+Mapping to telemetry:
+
+* customer = ``"<model>/<client_id>"``: client ids restart at 0 for every model;
+* workload class = inference for every row;
+* ts = :attr:`ServeGenOptions.start` + ``t_s`` seconds: the trace has no calendar dates, so day 0
+  is placed on a fixed, documented date;
+* requests = rate x 600 s, summed over the windows of the hour;
+* gpus_running = mean over the hour's windows of rate / (requests/s one GPU sustains), from the
+  per-model :class:`ModelProfile`. The trace has no GPU counts and no token counts, so this is an
+  estimate resting on the assumed profiles, and ``tokens`` stays null rather than invented;
+* gpus_queued = 0: the trace records arrivals, not a queue.
+
+A model with no profile gets null gpus_running and gpu_type, so ingest quarantines its rows with
+its own reason rather than counting GPUs nobody estimated; ``report`` lists such models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from types import MappingProxyType
+
+import polars as pl
+
+from forecasting.schema import WorkloadClass
+from forecasting.traces import TraceReport, hour_of, scan_trace_csv, to_telemetry
+
+__all__ = [
+    "DEFAULT_PROFILES",
+    "DEFAULT_START",
+    "SERVEGEN_DTYPES",
+    "WINDOW_SECONDS",
+    "ModelProfile",
+    "ServeGenOptions",
+    "report_servegen",
+    "scan_servegen",
+    "window_start",
+]
+
+TRACE = "ServeGen client-rate trace (chunk-*-trace.csv joined, with category, model, client_id)"
+
+WINDOW_SECONDS = 600
+"""Every ServeGen trace row covers a 10-minute window starting at ``t_s``."""
+
+SERVEGEN_DTYPES: Mapping[str, pl.DataType] = MappingProxyType(
+    {
+        "category": pl.String(),
+        "model": pl.String(),
+        "client_id": pl.Int64(),
+        "t_s": pl.Int64(),
+        "rate_rps": pl.Float64(),
+        "cv": pl.Float64(),
+        "arrival_pattern": pl.String(),
+        "pat_arg1": pl.Float64(),
+        "pat_arg2": pl.Float64(),
+    }
+)
+
+DEFAULT_START = date(2025, 1, 6)
+"""Day 0 of the trace. Arbitrary (the real day is not published); a Monday, so that weekly
+features line up with the calendar week if day 0 was one. Change it when the truth is known."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ModelProfile:
+    """Assumed serving cost of one model: how many requests per second one GPU sustains.
+
+    requests/s per GPU = tokens_per_s_per_gpu / tokens_per_request, where tokens are input plus
+    output of a typical request, and tokens/s is the GPU's sustained throughput for that model at
+    serving batch sizes. Both are assumptions, not trace data.
+    """
+
+    tokens_per_request: float
+    tokens_per_s_per_gpu: float
+    gpu_type: str
+
+    def __post_init__(self) -> None:
+        if self.tokens_per_request <= 0 or self.tokens_per_s_per_gpu <= 0:
+            raise ValueError("tokens_per_request and tokens_per_s_per_gpu must be positive")
+
+    @property
+    def requests_per_s_per_gpu(self) -> float:
+        """Sustained requests per second of one GPU."""
+        return self.tokens_per_s_per_gpu / self.tokens_per_request
+
+
+DEFAULT_PROFILES: Mapping[str, ModelProfile] = MappingProxyType(
+    {
+        # ServeGen names the language models only by size. Assumed: m-small a ~7B dense model,
+        # m-mid ~30B, m-large ~70B+, all on H100, with ~1,500 tokens per request (prompts of a
+        # few hundred to a few thousand tokens, short answers). Sustained tokens/s per GPU fall
+        # roughly with active parameters: 10k, 3k, 1k.
+        "m-small": ModelProfile(
+            tokens_per_request=1_500, tokens_per_s_per_gpu=10_000, gpu_type="H100"
+        ),
+        "m-mid": ModelProfile(
+            tokens_per_request=1_500, tokens_per_s_per_gpu=3_000, gpu_type="H100"
+        ),
+        "m-large": ModelProfile(
+            tokens_per_request=1_500, tokens_per_s_per_gpu=1_000, gpu_type="H100"
+        ),
+        # DeepSeek-R1: 671B-parameter MoE with 37B active, served on 8-GPU H100 nodes; reasoning
+        # answers run to thousands of tokens (ServeGen reports bimodal reasoning lengths), so
+        # ~4,000 tokens per request at ~400 decode-dominated tokens/s per GPU.
+        "deepseek-r1": ModelProfile(
+            tokens_per_request=4_000, tokens_per_s_per_gpu=400, gpu_type="H100"
+        ),
+        # mm-image: a Qwen-VL-class ~7B vision-language model; an image adds ~1,000 prompt
+        # tokens, so ~2,000 tokens per request at ~5,000 prefill-heavy tokens/s per GPU.
+        "mm-image": ModelProfile(
+            tokens_per_request=2_000, tokens_per_s_per_gpu=5_000, gpu_type="H100"
+        ),
+    }
+)
+"""Per-model serving assumptions for the five ServeGen models; see each entry's comment."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServeGenOptions:
+    """How ServeGen rates become telemetry. Every default is documented on its field."""
+
+    region: str = "servegen"
+    """Region label; the trace does not say where requests were served."""
+    cluster: str = "model-studio"
+    """Cluster label: Alibaba Cloud Model Studio (Bailian), where the trace was recorded."""
+    start: date = DEFAULT_START
+    """Calendar date of day 0 (00:00 UTC)."""
+    profiles: Mapping[str, ModelProfile] = field(default_factory=lambda: DEFAULT_PROFILES)
+    """Model -> serving profile; gpu_type comes from here too."""
+
+
+def window_start(start: date) -> pl.Expr:
+    """UTC start of each row's window: ``start`` at 00:00 plus ``t_s`` seconds."""
+    origin = datetime(start.year, start.month, start.day, tzinfo=UTC)
+    return (pl.lit(origin) + pl.duration(seconds=pl.col("t_s"))).alias("window")
+
+
+def _profiles_frame(profiles: Mapping[str, ModelProfile]) -> pl.LazyFrame:
+    return pl.LazyFrame(
+        {
+            "model": list(profiles),
+            "rps_per_gpu": [p.requests_per_s_per_gpu for p in profiles.values()],
+            "gpu_type": [p.gpu_type for p in profiles.values()],
+        },
+        schema={"model": pl.String, "rps_per_gpu": pl.Float64, "gpu_type": pl.String},
+    )
+
+
+def scan_servegen(path: Path, options: ServeGenOptions) -> pl.LazyFrame:
+    """Hourly telemetry per model/client: requests summed, GPUs from the assumed throughput."""
+    hourly = (
+        scan_trace_csv(path, SERVEGEN_DTYPES, trace=TRACE)
+        .join(_profiles_frame(options.profiles), on="model", how="left")
+        .group_by(
+            hour_of(window_start(options.start)).alias("ts"),
+            "model",
+            "client_id",
+            "gpu_type",
+        )
+        .agg(
+            (pl.col("rate_rps") * WINDOW_SECONDS).sum().alias("requests"),
+            # Mean over the windows present: a missing window is unknown, not zero traffic.
+            (pl.col("rate_rps") / pl.col("rps_per_gpu")).mean().alias("gpus_running"),
+        )
+        .with_columns(
+            pl.lit(options.region).alias("region"),
+            pl.lit(options.cluster).alias("cluster"),
+            pl.lit(WorkloadClass.INFERENCE.value).alias("workload_class"),
+            pl.format("{}/{}", "model", "client_id").alias("customer"),
+            pl.lit(0.0).alias("gpus_queued"),
+        )
+    )
+    return to_telemetry(hourly)
+
+
+def report_servegen(path: Path, options: ServeGenOptions) -> TraceReport:
+    """Rows, missing 10-minute windows per client, zero-rate windows, models with no profile."""
+    per_client = (
+        scan_trace_csv(path, SERVEGEN_DTYPES, trace=TRACE)
+        .group_by("model", "client_id")
+        .agg(
+            pl.len().alias("rows"),
+            (
+                (pl.col("t_s").max() - pl.col("t_s").min()) // WINDOW_SECONDS
+                + 1
+                - pl.col("t_s").n_unique()
+            ).alias("gaps"),
+            (pl.col("rate_rps") == 0).sum().alias("zero"),
+            pl.col("t_s").max().alias("last_t"),
+        )
+        .collect()
+    )
+    per_model = (
+        per_client.group_by("model")
+        .agg(pl.col("rows").sum(), pl.len().alias("clients"), pl.col("last_t").max())
+        .sort("model")
+    )
+    unknown = {
+        f"model={m}": int(n)
+        for m, n in per_model.select("model", "rows").iter_rows()
+        if m not in options.profiles
+    }
+    out = (
+        scan_servegen(path, options)
+        .select(
+            pl.len().alias("rows"),
+            pl.col("ts").n_unique().alias("hours"),
+            pl.col("ts").min().alias("first"),
+            pl.col("ts").max().alias("last"),
+        )
+        .collect()
+        .row(0, named=True)
+    )
+    days = {
+        m: (last + WINDOW_SECONDS) / 86_400
+        for m, last in per_model.select("model", "last_t").rows()
+    }
+    notes = tuple(
+        f"{m}: {c} clients over {days[m]:g} days"
+        for m, c in per_model.select("model", "clients").rows()
+    )
+    return TraceReport(
+        adapter="servegen",
+        source=str(path),
+        rows_read=int(per_client["rows"].sum()),
+        rows_out=out["rows"],
+        hours=out["hours"],
+        first_ts=out["first"],
+        last_ts=out["last"],
+        gaps=int(per_client["gaps"].sum()),
+        zero_rows=int(per_client["zero"].sum()),
+        unknown=unknown,
+        notes=notes,
+    )

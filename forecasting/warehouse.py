@@ -1,0 +1,501 @@
+"""The one module that speaks SQL: the DuckDB connection, table names, DDL, writes and reads.
+
+Every value reaches DuckDB as a bound parameter (``?`` or ``$n``); the only names pasted into
+SQL are table names from :data:`TABLES`, checked by :func:`table_name`. Schema changes are
+numbered migrations recorded in ``schema_migrations``, so later versions add tables safely.
+
+One process may hold the file for writing at a time (a DuckDB rule); a second one gets a
+:class:`WarehouseBusyError` naming the pid that holds it instead of DuckDB's trace.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from forecasting.schema import TELEMETRY_KEY, TELEMETRY_SCHEMA
+
+__all__ = [
+    "LEDGER_COLUMNS",
+    "MIGRATIONS",
+    "QUARANTINE_COLUMNS",
+    "TABLES",
+    "LedgerEntry",
+    "Migration",
+    "Warehouse",
+    "WarehouseBusyError",
+    "WarehouseError",
+    "connect",
+    "table_name",
+]
+
+
+class WarehouseError(RuntimeError):
+    """The warehouse could not be opened or used; the message says what to do."""
+
+
+class WarehouseBusyError(WarehouseError):
+    """Another process holds the warehouse file."""
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """One numbered, append-only schema change."""
+
+    version: int
+    name: str
+    statements: tuple[str, ...]
+
+
+_SERIES_COLUMNS = tuple(k for k in TELEMETRY_KEY if k != "ts")
+
+# telemetry keeps the contract's columns for readers, and a primary key on (series_id, ts):
+# a 2-column key indexes at about 2.5x the speed of the 6-column natural key (measured in
+# benchmarks/bench_ingest.py); telemetry_series maps series_id 1:1 to the natural key.
+_TELEMETRY_DDL = (
+    "CREATE SEQUENCE telemetry_series_id START 1",
+    f"""
+    CREATE TABLE telemetry_series (
+        series_id INTEGER PRIMARY KEY DEFAULT nextval('telemetry_series_id'),
+        {", ".join(f"{c} VARCHAR NOT NULL" for c in _SERIES_COLUMNS)},
+        UNIQUE ({", ".join(_SERIES_COLUMNS)})
+    )""",
+    """
+    CREATE TABLE telemetry (
+        series_id INTEGER NOT NULL,
+        ts TIMESTAMPTZ NOT NULL,
+        region VARCHAR NOT NULL,
+        cluster VARCHAR NOT NULL,
+        workload_class VARCHAR NOT NULL,
+        customer VARCHAR NOT NULL,
+        gpu_type VARCHAR NOT NULL,
+        gpus_running DOUBLE NOT NULL,
+        gpus_queued DOUBLE NOT NULL,
+        requests DOUBLE,
+        tokens DOUBLE,
+        ingest_id VARCHAR NOT NULL,
+        PRIMARY KEY (series_id, ts)
+    )""",
+)
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "telemetry, quarantine and ingest ledger",
+        (
+            *_TELEMETRY_DDL,
+            """
+            CREATE TABLE quarantine (
+                ingest_id VARCHAR NOT NULL,
+                file VARCHAR NOT NULL,
+                row_number BIGINT NOT NULL,
+                "column" VARCHAR,
+                rule VARCHAR NOT NULL,
+                value VARCHAR,
+                raw VARCHAR,
+                PRIMARY KEY (ingest_id, row_number)
+            )""",
+            """
+            CREATE TABLE ingest_ledger (
+                ingest_id VARCHAR PRIMARY KEY,
+                sha256 VARCHAR NOT NULL,
+                path VARCHAR NOT NULL,
+                file_format VARCHAR NOT NULL,
+                rows_read BIGINT NOT NULL,
+                loaded BIGINT NOT NULL,
+                quarantined BIGINT NOT NULL,
+                deduplicated BIGINT NOT NULL,
+                replaced BIGINT NOT NULL,
+                naive_timestamps BIGINT NOT NULL,
+                extra_columns VARCHAR[] NOT NULL,
+                min_ts TIMESTAMPTZ,
+                max_ts TIMESTAMPTZ,
+                started_at TIMESTAMPTZ NOT NULL,
+                finished_at TIMESTAMPTZ NOT NULL,
+                status VARCHAR NOT NULL,
+                UNIQUE (sha256)
+            )""",
+        ),
+    ),
+)
+
+TABLES: frozenset[str] = frozenset(
+    {"telemetry", "telemetry_series", "quarantine", "ingest_ledger", "schema_migrations"}
+)
+
+QUARANTINE_COLUMNS: tuple[str, ...] = ("row_number", "column", "rule", "value", "raw")
+LEDGER_COLUMNS: tuple[str, ...] = (
+    "ingest_id",
+    "sha256",
+    "path",
+    "file_format",
+    "rows_read",
+    "loaded",
+    "quarantined",
+    "deduplicated",
+    "replaced",
+    "naive_timestamps",
+    "extra_columns",
+    "min_ts",
+    "max_ts",
+    "started_at",
+    "finished_at",
+    "status",
+)
+
+_TELEMETRY_COLUMNS = (*TELEMETRY_SCHEMA.names(), "ingest_id")
+_LOCK_PID = re.compile(r"PID (\d+)")
+
+
+def table_name(name: str) -> str:
+    """``name`` if it is one of the warehouse's tables; identifiers never come from data."""
+    if name not in TABLES:
+        raise WarehouseError(f"unknown table {name!r}; known tables: {', '.join(sorted(TABLES))}")
+    return name
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """What one ingest of one file did; rows_read = loaded + quarantined + deduplicated."""
+
+    ingest_id: str
+    sha256: str
+    path: str
+    file_format: str
+    rows_read: int
+    loaded: int
+    quarantined: int
+    deduplicated: int
+    replaced: int
+    naive_timestamps: int
+    extra_columns: tuple[str, ...]
+    min_ts: datetime | None
+    max_ts: datetime | None
+    started_at: datetime
+    finished_at: datetime
+    status: str
+
+
+class Warehouse:
+    """An open warehouse. Use :func:`connect`; all SQL of the project goes through here."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path) -> None:
+        self._con = con
+        self.path = path
+
+    def _scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        # fetchall, not fetchone: a result left unfetched blocks the next call (DuckDB 2).
+        rows = self._con.execute(sql, list(params)).fetchall()
+        return rows[0][0] if rows else None
+
+    # --- schema ---------------------------------------------------------------------------
+
+    def migrate(self) -> list[Migration]:
+        """Apply the migrations not applied yet, each in its own transaction; return them."""
+        self._con.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            "version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"
+        )
+        done = {
+            row[0] for row in self._con.execute("SELECT version FROM schema_migrations").fetchall()
+        }
+        applied = []
+        for migration in MIGRATIONS:
+            if migration.version in done:
+                continue
+            with self.transaction():
+                for statement in migration.statements:
+                    self._con.execute(statement)
+                self._con.execute(
+                    "INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                    [migration.version, migration.name, datetime.now(UTC)],
+                )
+            applied.append(migration)
+        return applied
+
+    def schema_version(self) -> int:
+        """The highest migration applied, 0 for an empty file."""
+        return int(self._scalar("SELECT coalesce(max(version), 0) FROM schema_migrations"))
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One atomic unit: committed whole on success, rolled back on any error."""
+        self._con.execute("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            self._con.execute("ROLLBACK")
+            raise
+        self._con.execute("COMMIT")
+
+    # --- ingest -----------------------------------------------------------------------------
+
+    def ledger_entry_for(self, sha256: str) -> LedgerEntry | None:
+        """The ledger row of an earlier successful ingest of this content, if any."""
+        rows = self._con.execute(
+            f"SELECT {', '.join(LEDGER_COLUMNS)} FROM ingest_ledger WHERE sha256 = ?",  # noqa: S608 - column names are constants
+            [sha256],
+        ).fetchall()
+        if not rows:
+            return None
+        values = list(rows[0])
+        values[LEDGER_COLUMNS.index("extra_columns")] = tuple(
+            values[LEDGER_COLUMNS.index("extra_columns")]
+        )
+        return LedgerEntry(*values)
+
+    def load_staged(
+        self,
+        *,
+        ingest_id: str,
+        sha256: str,
+        path: str,
+        file_format: str,
+        good: Sequence[Path],
+        bad: Path,
+        extra_columns: tuple[str, ...],
+        started_at: datetime,
+    ) -> LedgerEntry:
+        """Load one file's staged rows, quarantine and ledger entry as one transaction.
+
+        ``good`` Parquet files hold judged rows (``__row``, the telemetry columns, ``__naive``);
+        ``bad`` holds quarantined rows (``__row``, column, rule, value, raw). Within the file
+        the later row of a key wins; a key already stored is replaced (a late correction).
+        """
+        files = [str(p) for p in good]
+        try:
+            with self.transaction():
+                return self._load(
+                    ingest_id,
+                    sha256,
+                    path,
+                    file_format,
+                    files,
+                    bad,
+                    extra_columns,
+                    started_at,
+                    fast=True,
+                )
+        except duckdb.ConstraintException:
+            # The fast path found a duplicate key, in the file or against stored rows: redo
+            # the file with deduplication and replacement, still as one transaction.
+            with self.transaction():
+                return self._load(
+                    ingest_id,
+                    sha256,
+                    path,
+                    file_format,
+                    files,
+                    bad,
+                    extra_columns,
+                    started_at,
+                    fast=False,
+                )
+
+    def _load(
+        self,
+        ingest_id: str,
+        sha256: str,
+        path: str,
+        file_format: str,
+        files: list[str],
+        bad: Path,
+        extra_columns: tuple[str, ...],
+        started_at: datetime,
+        *,
+        fast: bool,
+    ) -> LedgerEntry:
+        series = ", ".join(_SERIES_COLUMNS)
+        self._con.execute(
+            f"INSERT INTO telemetry_series ({series}) "  # noqa: S608 - column names are constants
+            f"SELECT DISTINCT {series} FROM read_parquet(?) "
+            f"EXCEPT SELECT {series} FROM telemetry_series",
+            [files],
+        )
+        stats = self._con.execute(
+            "SELECT count(*), coalesce(sum(__naive::INTEGER), 0), min(ts), max(ts) "
+            "FROM read_parquet(?)",
+            [files],
+        ).fetchall()[0]
+        judged_good, naive, min_ts, max_ts = int(stats[0]), int(stats[1]), stats[2], stats[3]
+        columns = ", ".join(_TELEMETRY_COLUMNS)
+        keyed = (
+            "SELECT s.series_id, g.*, ? AS ingest_id FROM read_parquet(?) g "  # noqa: S608 - constants
+            f"JOIN telemetry_series s USING ({series})"
+        )
+        if fast:
+            self._con.execute(
+                f"INSERT INTO telemetry (series_id, {columns}) "  # noqa: S608 - constants
+                f"SELECT series_id, {columns} FROM ({keyed})",
+                [ingest_id, files],
+            )
+            loaded, replaced = judged_good, 0
+        else:
+            self._con.execute(
+                f"CREATE TEMP TABLE _deduped AS SELECT * FROM ({keyed}) "  # noqa: S608 - constants
+                "QUALIFY row_number() OVER (PARTITION BY series_id, ts ORDER BY __row DESC) = 1",
+                [ingest_id, files],
+            )
+            try:
+                loaded = int(self._scalar("SELECT count(*) FROM _deduped"))
+                replaced = int(
+                    self._scalar(
+                        "SELECT count(*) FROM _deduped d "
+                        "SEMI JOIN telemetry t USING (series_id, ts)"
+                    )
+                )
+                self._con.execute(
+                    f"INSERT OR REPLACE INTO telemetry (series_id, {columns}) "  # noqa: S608 - constants
+                    f"SELECT series_id, {columns} FROM _deduped"
+                )
+            finally:
+                self._con.execute("DROP TABLE _deduped")
+        self._con.execute(
+            'INSERT INTO quarantine (ingest_id, file, row_number, "column", rule, value, raw) '
+            'SELECT ?, ?, __row, "column", rule, value, raw FROM read_parquet(?)',
+            [ingest_id, path, str(bad)],
+        )
+        quarantined = int(self._scalar("SELECT count(*) FROM read_parquet(?)", [str(bad)]))
+        entry = LedgerEntry(
+            ingest_id=ingest_id,
+            sha256=sha256,
+            path=path,
+            file_format=file_format,
+            rows_read=judged_good + quarantined,
+            loaded=loaded,
+            quarantined=quarantined,
+            deduplicated=judged_good - loaded,
+            replaced=replaced,
+            naive_timestamps=naive,
+            extra_columns=extra_columns,
+            min_ts=min_ts,
+            max_ts=max_ts,
+            started_at=started_at,
+            finished_at=datetime.now(UTC),
+            status="loaded",
+        )
+        self._con.execute(
+            f"INSERT INTO ingest_ledger ({', '.join(LEDGER_COLUMNS)}) "  # noqa: S608 - constants
+            f"VALUES ({', '.join('?' for _ in LEDGER_COLUMNS)})",
+            [
+                list(v) if isinstance(v, tuple) else v
+                for v in (getattr(entry, c) for c in LEDGER_COLUMNS)
+            ],
+        )
+        return entry
+
+    # --- reads ------------------------------------------------------------------------------
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> pl.DataFrame:
+        """A read-only query as a polars frame; values bound as ``$1, $2, ...``."""
+        return self._con.sql(sql, params=list(params) or None).pl()
+
+    def count(self, table: str) -> int:
+        """Rows in one of the warehouse's tables."""
+        return int(self._scalar(f"SELECT count(*) FROM {table_name(table)}"))  # noqa: S608 - allow-listed
+
+    def telemetry_checksum(self) -> str:
+        """An order-independent digest of the telemetry rows (without ingest ids)."""
+        cols = ", ".join(c for c in _TELEMETRY_COLUMNS if c != "ingest_id")
+        rows = self._con.execute(
+            f"SELECT count(*), coalesce(bit_xor(hash({cols})), 0) FROM telemetry"  # noqa: S608 - constants
+        ).fetchall()
+        return f"{rows[0][0]}:{rows[0][1]:x}"
+
+    def ledger(self) -> pl.DataFrame:
+        """Every ingest, newest first."""
+        return self.query(
+            f"SELECT {', '.join(LEDGER_COLUMNS)} FROM ingest_ledger ORDER BY finished_at DESC"  # noqa: S608 - constants
+        )
+
+    def quarantine(self, *, ingest_id: str | None = None) -> pl.DataFrame:
+        """Quarantined rows with their reasons, for one ingest or all."""
+        if ingest_id is None:
+            return self.query("SELECT * FROM quarantine ORDER BY file, row_number")
+        return self.query(
+            "SELECT * FROM quarantine WHERE ingest_id = $1 ORDER BY row_number", [ingest_id]
+        )
+
+    def telemetry(self) -> pl.DataFrame:
+        """All telemetry in the contract's columns, ordered by key."""
+        cols = ", ".join(TELEMETRY_SCHEMA.names())
+        return self.query(f"SELECT {cols} FROM telemetry ORDER BY {', '.join(TELEMETRY_KEY)}")  # noqa: S608 - constants
+
+    def hourly_demand(self) -> pl.DataFrame:
+        """Demand (served + queued GPUs) per hour, region, class and customer.
+
+        Sub-hourly rows are averaged within the hour per key first (they are means over
+        shorter intervals), then summed over clusters and GPU types.
+        """
+        return self.query(
+            """
+            WITH per_key AS (
+                SELECT date_trunc('hour', ts) AS ts, region, cluster, workload_class, customer,
+                       gpu_type, avg(gpus_running + gpus_queued) AS y,
+                       avg(gpus_running) AS served
+                FROM telemetry
+                GROUP BY ALL
+            )
+            SELECT ts, region, workload_class, customer, sum(y) AS y, sum(served) AS served
+            FROM per_key
+            GROUP BY ts, region, workload_class, customer
+            ORDER BY ts, region, workload_class, customer
+            """
+        )
+
+    def newest_telemetry(self) -> datetime | None:
+        """Timestamp of the newest telemetry row, or None when there is none."""
+        newest: datetime | None = self._scalar("SELECT max(ts) FROM telemetry")
+        return newest
+
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        self._con.close()
+
+
+def _busy_error(path: Path, exc: duckdb.Error) -> WarehouseBusyError:
+    match = _LOCK_PID.search(str(exc))
+    holder = f"pid {match.group(1)}" if match else "unknown pid"
+    return WarehouseBusyError(
+        f"warehouse is in use by another fleetcast process ({holder}): {path}. "
+        "Wait for it to finish, or point --warehouse at another file."
+    )
+
+
+@contextmanager
+def connect(path: Path, *, read_only: bool = False) -> Iterator[Warehouse]:
+    """Open (creating and migrating if needed) the warehouse at ``path``.
+
+    Read-only connections never migrate; they fail with a clear message on a missing file.
+    """
+    path = Path(path)
+    if read_only and not path.exists():
+        raise WarehouseError(
+            f"no warehouse at {path}; run `fleetcast ingest` or `fleetcast demo` first"
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise _busy_error(path, exc) from None
+        raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
+    except duckdb.Error as exc:
+        raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
+    # UTC everywhere: TIMESTAMPTZ values must not be rendered in the machine's local zone.
+    con.execute("SET TimeZone = 'UTC'")
+    warehouse = Warehouse(con, path)
+    try:
+        if not read_only:
+            warehouse.migrate()
+        yield warehouse
+    finally:
+        warehouse.close()

@@ -1,0 +1,125 @@
+"""Demand series: served + queued, levels, peaks of aggregates, outages as missing."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import polars as pl
+import pytest
+
+from forecasting.demand import OTHER, demand_series, outage_hours
+
+START = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+def hourly(rows: list[tuple[int, str, str, str, float]]) -> pl.DataFrame:
+    """Hourly demand rows from (hour offset, region, class, customer, GPUs)."""
+    return pl.DataFrame(
+        [(START + timedelta(hours=h), r, c, k, y) for h, r, c, k, y in rows],
+        schema={
+            "ts": pl.Datetime("us", "UTC"),
+            "region": pl.String,
+            "workload_class": pl.String,
+            "customer": pl.String,
+            "y": pl.Float64,
+        },
+        orient="row",
+    )
+
+
+def value(series: pl.DataFrame, uid: str, day: date, measure: str) -> float | None:
+    return series.filter(
+        (pl.col("unique_id") == uid) & (pl.col("ds") == day) & (pl.col("measure") == measure)
+    ).item(0, "y")
+
+
+def two_customers(days: int = 2) -> pl.DataFrame:
+    """Customer a peaks at 10:00, customer b at 20:00, in one region."""
+    rows = []
+    for h in range(24 * days):
+        rows.append((h, "eu", "inference", "a", 100.0 if h % 24 == 10 else 10.0))
+        rows.append((h, "eu", "inference", "b", 50.0 if h % 24 == 20 else 5.0))
+    return hourly(rows)
+
+
+def test_levels_and_ids_follow_the_hierarchy() -> None:
+    """Every level from total to customer is present with path-like unique_ids."""
+    series = demand_series(two_customers())
+    ids = set(series.get_column("unique_id"))
+    assert ids == {
+        "total",
+        "total/eu",
+        "total/eu/inference",
+        "total/eu/inference/a",
+        "total/eu/inference/b",
+    }
+
+
+def test_peak_of_an_aggregate_is_its_own_peak_hour_not_a_sum_of_peaks() -> None:
+    """Peaks at different hours do not add: the class peak is max of the summed hours."""
+    series = demand_series(two_customers())
+    day = date(2025, 1, 1)
+    assert value(series, "total/eu/inference/a", day, "peak") == 100.0
+    assert value(series, "total/eu/inference/b", day, "peak") == 50.0
+    assert value(series, "total/eu/inference", day, "peak") == 105.0
+
+
+def test_means_add_up_across_levels() -> None:
+    """Daily means are coherent: children sum to their parent."""
+    series = demand_series(two_customers())
+    day = date(2025, 1, 1)
+    a = value(series, "total/eu/inference/a", day, "mean")
+    b = value(series, "total/eu/inference/b", day, "mean")
+    assert a == pytest.approx((23 * 10 + 100) / 24)
+    assert value(series, "total", day, "mean") == pytest.approx(a + b)
+
+
+def test_small_customers_fold_into_other() -> None:
+    """Beyond the top customers of a class, customers are summed into 'other'."""
+    rows = [(h, "eu", "batch", f"c{i}", float(10 - i)) for h in range(48) for i in range(5)]
+    series = demand_series(hourly(rows), customers_per_class=2)
+    customers = set(series.filter(pl.col("customer").is_not_null()).get_column("customer"))
+    assert customers == {"c0", "c1", OTHER}
+    assert value(series, f"total/eu/batch/{OTHER}", date(2025, 1, 1), "mean") == pytest.approx(
+        8 + 7 + 6
+    )
+
+
+def test_outage_hours_are_missing_not_zero() -> None:
+    """A region with missing or all-zero hours gets null days, and so does the total."""
+    rows = []
+    for h in range(72):
+        day, hour = divmod(h, 24)
+        rows.append((h, "us", "inference", "a", 20.0))
+        if day == 1 and hour < 6:
+            continue  # eu rows missing: an outage
+        zero = day == 2 and hour < 5
+        rows.append((h, "eu", "inference", "a", 0.0 if zero else 10.0))
+    frame = hourly(rows)
+    series = demand_series(frame, min_hours_per_day=20)
+    assert value(series, "total/eu", date(2025, 1, 2), "mean") is None
+    assert value(series, "total/eu", date(2025, 1, 2), "peak") is None
+    assert value(series, "total", date(2025, 1, 2), "mean") is None
+    # 19 present hours on day 3 also fall below 20: missing; the other region is unaffected.
+    assert value(series, "total/eu", date(2025, 1, 3), "mean") is None
+    assert value(series, "total/us", date(2025, 1, 2), "mean") == 20.0
+    assert outage_hours(frame).height == 6 + 5
+
+
+def test_partial_day_above_the_threshold_keeps_its_mean_over_present_hours() -> None:
+    """A two-hour outage leaves the day's mean computed over the hours that were seen."""
+    rows = [
+        (h, "eu", "inference", "a", 10.0 + (h % 24)) for h in range(48) if not 24 + 3 <= h < 24 + 5
+    ]
+    series = demand_series(hourly(rows), min_hours_per_day=20)
+    present = [10.0 + h for h in range(24) if not 3 <= h < 5]
+    assert value(series, "total/eu", date(2025, 1, 2), "mean") == pytest.approx(sum(present) / 22)
+
+
+def test_absent_customer_hours_are_zero_demand() -> None:
+    """A customer with no rows on a day the region reported has zero demand that day."""
+    rows = [(h, "eu", "inference", "a", 10.0) for h in range(48)]
+    rows += [(h, "eu", "inference", "b", 4.0) for h in range(24)]
+    series = demand_series(hourly(rows))
+    assert value(series, "total/eu/inference/b", date(2025, 1, 2), "mean") == 0.0
+    assert value(series, "total/eu/inference/b", date(2025, 1, 1), "mean") == 4.0

@@ -1,0 +1,379 @@
+"""Shock drills: closed-form cases of the simulation, its inputs, KPIs and answers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pytest
+
+from forecasting.capacity import CapacityPlan
+from forecasting.drills import (
+    ScenarioError,
+    Shape,
+    blocks_to_pass,
+    breaking_multiplier,
+    hourly_profile,
+    load_scenarios,
+    multiplier_curve,
+    prepare_drill,
+    run_drill,
+    scenario_from_args,
+)
+from forecasting.drills.kernel import simulate_kernel, simulate_reference
+
+DRILLS_DIR = Path(__file__).resolve().parent.parent / "data" / "drills"
+MONDAY = date(2026, 1, 5)
+DAYS = 28
+
+
+def _policies(**overrides: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    policies: dict[str, dict[str, Any]] = {
+        "inference": {"tier": "premium", "priority": 1, "price_per_gpu_hour": 3.0},
+        "training": {"tier": "standard", "priority": 2, "price_per_gpu_hour": 2.0},
+        "evaluation": {"tier": "batch", "priority": 3},
+        "batch": {"tier": "batch", "priority": 3, "price_per_gpu_hour": 1.0},
+        "experimentation": {"tier": "overflow", "priority": 4, "preemptible": True},
+    }
+    for name, values in overrides.items():
+        policies[name] = {**policies[name], **values}
+    return policies
+
+
+def _block(ident: str, gpus: int, **fields: Any) -> dict[str, Any]:
+    return {
+        "id": ident,
+        "kind": "rack",
+        "region": "r1",
+        "site": "r1-a",
+        "gpu_type": "H100",
+        "gpus": gpus,
+        "mw": 1.0,
+        "status": "live",
+        **fields,
+    }
+
+
+def _plan(
+    blocks: list[dict[str, Any]],
+    candidates: tuple[dict[str, Any], ...] = (),
+    **policy: dict[str, Any],
+) -> CapacityPlan:
+    return CapacityPlan.model_validate(
+        {"policy": _policies(**policy), "block": blocks, "candidate": list(candidates)}
+    )
+
+
+def _paths(levels: dict[str, float], *, samples: int = 1, days: int = DAYS) -> pl.DataFrame:
+    """Constant daily means per bottom-level id ('r1/batch/other' -> total/r1/batch/other)."""
+    frames = [
+        pl.DataFrame(
+            {
+                "unique_id": f"total/{uid}",
+                "ds": [MONDAY + timedelta(days=d) for d in range(days)],
+                "sample_id": sample,
+                "y": float(value),
+            }
+        )
+        for uid, value in levels.items()
+        for sample in range(samples)
+    ]
+    return pl.concat(frames).with_columns(pl.col("sample_id").cast(pl.Int32))
+
+
+def _per_class(result: Any, workload_class: str, column: str) -> float:
+    frame = result.per_path.filter(pl.col("workload_class") == workload_class)
+    return float(frame[column][0])
+
+
+def test_backlog_grows_by_the_excess_over_capacity() -> None:
+    """Demand d on capacity c < d for T hours leaves a backlog of exactly (d - c) T."""
+    plan = _plan([_block("a", 100, classes=["batch"])])
+    spike = scenario_from_args(target="class:batch", shape="spike:2d", start="+1w")
+    result = run_drill(plan, _paths({"r1/batch/other": 60.0}), None, spike)
+    assert _per_class(result, "batch", "peak_backlog_gpu_hours") == (120 - 100) * 48
+    assert _per_class(result, "batch", "unmet_gpu_hours") == (120 - 100) * 48
+
+
+def test_backlog_drains_at_the_spare_rate() -> None:
+    """After the shock, base load b < c drains the backlog in exactly (d - c) T / (c - b) hours."""
+    plan = _plan([_block("a", 100, classes=["batch"])])
+    spike = scenario_from_args(target="class:batch", shape="spike:2d", start="+1w")
+    result = run_drill(plan, _paths({"r1/batch/other": 60.0}), None, spike)
+    drain = (120 - 100) * 48 / (100 - 60)
+    assert _per_class(result, "batch", "time_to_absorb_hours") == 48 + drain
+    assert _per_class(result, "batch", "unserved_at_end_gpu_hours") == 0.0
+    assert not result.per_path["absorb_censored"].any()
+
+
+def test_step_shock_backlog_is_censored_at_horizon_end() -> None:
+    """A step shock above capacity keeps growing the backlog to the end; absorb is censored."""
+    plan = _plan([_block("a", 100, classes=["batch"])])
+    step = scenario_from_args(target="class:batch", shape="step", start="+2w")
+    result = run_drill(plan, _paths({"r1/batch/other": 60.0}), None, step)
+    window = (DAYS - 14) * 24
+    assert _per_class(result, "batch", "unserved_at_end_gpu_hours") == 20 * window
+    assert _per_class(result, "batch", "time_to_absorb_hours") == window
+    assert result.per_path.filter(pl.col("workload_class") == "batch")["absorb_censored"].all()
+    assert any("censored" in note for note in result.notes)
+
+
+def test_preemptible_class_yields_exactly_what_premium_needs() -> None:
+    """Experimentation gives up exactly the GPUs inference gains, and inference waits for none."""
+    plan = _plan(
+        [_block("a", 100, classes=["inference", "experimentation"])], inference={"headroom": 0.2}
+    )
+    shock = scenario_from_args(target="class:inference", multiplier=1.6, start="+1w")
+    paths = _paths({"r1/inference/other": 50.0, "r1/experimentation/other": 50.0})
+    result = run_drill(plan, paths, None, shock)
+    window = result.window_hours
+    assert _per_class(result, "inference", "unmet_gpu_hours") == 0.0
+    assert _per_class(result, "experimentation", "preempted_gpu_hours") == 80 - 50
+    assert _per_class(result, "experimentation", "served_gpu_hours") == (100 - 80) * window
+    assert _per_class(result, "inference", "preempted_gpu_hours") == 0.0
+
+
+def test_non_preemptible_lower_tier_is_not_evicted_but_keeps_out_of_headroom() -> None:
+    """Running training is never evicted by inference, and never takes inference's headroom."""
+    plan = _plan(
+        [_block("a", 100, classes=["inference", "training"], fabric=True)],
+        inference={"headroom": 0.2},
+    )
+    paths = _paths({"r1/inference/other": 40.0, "r1/training/other": 70.0})
+    result = run_drill(plan, paths, None, scenario_from_args(multiplier=1.0))
+    # Inference takes 40 and reserves 40 * 0.2 / 0.8 = 10, leaving training 50 of its 70.
+    assert _per_class(result, "training", "served_gpu_hours") == 50 * result.window_hours
+    assert _per_class(result, "inference", "slo_attainment") == 1.0
+    assert _per_class(result, "training", "preempted_gpu_hours") == 0.0
+
+
+def test_training_never_lands_on_a_non_fabric_block() -> None:
+    """Training is served only up to the fabric capacity, however idle other blocks are."""
+    plan = _plan([_block("rack", 1000), _block("pod", 100, kind="pod", fabric=True)])
+    result = run_drill(
+        plan, _paths({"r1/training/other": 300.0}), None, scenario_from_args(multiplier=1.0)
+    )
+    assert _per_class(result, "training", "served_gpu_hours") == 100 * result.window_hours
+    utilisation = dict(result.blocks.select("block_id", "utilisation_mean").iter_rows())
+    assert utilisation == {"rack": 0.0, "pod": 1.0}
+    stranded = dict(result.blocks.select("block_id", "stranded_gpu_hours_mean").iter_rows())
+    assert stranded["rack"] == 1000 * result.window_hours
+    assert result.first_to_saturate == ("pod",)
+
+
+def test_dedicated_block_serves_only_its_customer_and_it_first() -> None:
+    """A dedicated block carries its customer's demand first and nobody else's."""
+    plan = _plan([_block("acme-only", 100, dedicated_customer="acme"), _block("shared", 50)])
+    paths = _paths({"r1/inference/acme": 30.0, "r1/inference/other": 120.0})
+    result = run_drill(plan, paths, None, scenario_from_args(multiplier=1.0))
+    assert _per_class(result, "inference", "unmet_gpu_hours") == 70 * result.window_hours
+    utilisation = dict(result.blocks.select("block_id", "utilisation_mean").iter_rows())
+    assert utilisation == {"acme-only": 0.3, "shared": 1.0}
+
+
+def _random_case(seed: int) -> tuple[CapacityPlan, pl.DataFrame, Any]:
+    rng = np.random.default_rng(seed)
+    classes = ["inference", "training", "evaluation", "batch", "experimentation"]
+    blocks = []
+    for i in range(int(rng.integers(3, 9))):
+        allowed = [c for c in classes if rng.random() < 0.6]
+        blocks.append(
+            _block(
+                f"b{i}",
+                int(rng.integers(50, 400)),
+                region=str(rng.choice(["r1", "r2"])),
+                fabric=bool(rng.random() < 0.5),
+                classes=allowed,
+                dedicated_customer="acme" if rng.random() < 0.2 else None,
+                status="committed",
+                in_service=MONDAY + timedelta(days=int(rng.integers(-5, 20))),
+            )
+        )
+    policy = {c: {"headroom": float(rng.choice([0.0, 0.1, 0.25]))} for c in classes}
+    plan = _plan(blocks, (), **policy)
+    levels = {
+        f"{r}/{c}/{cust}": float(rng.uniform(10, 150))
+        for r in ("r1", "r2")
+        for c in classes
+        for cust in ("acme", "other")
+        if rng.random() < 0.7
+    }
+    paths = _paths(levels, samples=3, days=14).with_columns(
+        y=pl.col("y") * pl.Series(rng.lognormal(0.0, 0.3, size=len(levels) * 3 * 14))
+    )
+    shape = str(rng.choice(["step", "ramp:5d", "spike:2d"]))
+    target = str(rng.choice(["all", "class:inference", "customer:top", "region:r2"]))
+    scenario = scenario_from_args(
+        multiplier=float(rng.uniform(1.2, 3.0)),
+        target=target,
+        shape=shape,
+        start=f"+{int(rng.integers(0, 7))}d",
+    )
+    return plan, paths, scenario
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_kernel_matches_reference_on_random_cases(seed: int) -> None:
+    """The numba kernel and the uncompiled step function agree on random plans and paths."""
+    plan, paths, scenario = _random_case(seed)
+    inputs = prepare_drill(plan, paths, None, scenario).assemble().inputs
+    kernel_cls, kernel_pool = simulate_kernel(inputs)
+    reference_cls, reference_pool = simulate_reference(inputs)
+    np.testing.assert_allclose(kernel_cls, reference_cls, rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(kernel_pool, reference_pool, rtol=1e-12, atol=1e-9)
+
+
+def test_same_inputs_give_bit_identical_results() -> None:
+    """With a fixed seed, two runs produce identical frames, bit for bit."""
+    plan, paths, scenario = _random_case(11)
+    first = run_drill(plan, paths, None, scenario)
+    second = run_drill(plan, paths, None, scenario)
+    assert first.per_path.equals(second.per_path)
+    assert first.kpis.equals(second.kpis)
+    assert first.blocks.equals(second.blocks)
+
+
+def test_shapes_produce_the_intended_multiplier_curve() -> None:
+    """Step jumps at the start, a ramp climbs linearly to the multiplier, a spike falls back."""
+    step = multiplier_curve(shape=Shape(kind="step"), multiplier=2.0, start_hour=5, hours=20)
+    assert step.tolist() == [1.0] * 5 + [2.0] * 15
+    ramp = multiplier_curve(
+        shape=Shape(kind="ramp", hours=4), multiplier=3.0, start_hour=2, hours=9
+    )
+    assert ramp.tolist() == [1.0, 1.0, 1.5, 2.0, 2.5, 3.0, 3.0, 3.0, 3.0]
+    spike = multiplier_curve(
+        shape=Shape(kind="spike", hours=3), multiplier=2.0, start_hour=1, hours=6
+    )
+    assert spike.tolist() == [1.0, 2.0, 2.0, 2.0, 1.0, 1.0]
+    parsed = scenario_from_args(shape="ramp:6w").shape
+    assert (parsed.kind, parsed.hours) == ("ramp", 6 * 168)
+
+
+def test_block_loss_and_slip_move_capacity_on_the_right_hour() -> None:
+    """A lost block leaves at 00:00 of its date; a slipped one arrives N weeks later."""
+    blocks = [
+        _block("big", 300),
+        _block("small", 100),
+        _block("next", 50, status="committed", in_service=MONDAY + timedelta(days=3)),
+    ]
+    plan = _plan(blocks)
+    paths = _paths({"r1/batch/other": 10.0})
+    scenario = scenario_from_args(
+        multiplier=1.0, lose=("largest-live@2026-01-12",), slip=("next-committed:2w",)
+    )
+    cap = prepare_drill(plan, paths, None, scenario).assemble().inputs.cap.sum(axis=1)
+    lost_at, arrives_at = 7 * 24, (3 + 14) * 24
+    assert cap[lost_at - 1] == 400
+    assert cap[lost_at] == 100
+    assert cap[arrives_at - 1] == 100
+    assert cap[arrives_at] == 150
+
+
+def test_top_customer_resolves_to_the_largest_forecast_customer() -> None:
+    """customer:top names the customer with the most forecast demand, never the 'other' tail."""
+    plan = _plan([_block("a", 1000)])
+    paths = _paths({"r1/inference/other": 500.0, "r1/inference/acme": 80.0, "r1/batch/zeta": 90.0})
+    result = run_drill(plan, paths, None, scenario_from_args(target="customer:top"))
+    assert result.target == "customer:zeta"
+
+
+def test_ready_made_drills_load() -> None:
+    """The six ready-made drills validate and carry their intended shock."""
+    scenarios = load_scenarios(DRILLS_DIR)
+    assert set(scenarios) == {
+        "inference-2x",
+        "training-2x",
+        "top-customer-2x-6w",
+        "all-2x",
+        "block-loss",
+        "delivery-slip",
+    }
+    assert str(scenarios["top-customer-2x-6w"].shape) == "ramp:6w"
+    assert scenarios["delivery-slip"].slip[0].weeks == 8
+
+
+def test_scenario_errors_name_the_file_and_field(tmp_path: Path) -> None:
+    """A bad drill file is rejected with its path and the field at fault."""
+    bad = tmp_path / "bad.toml"
+    bad.write_text('target = "class:gpu"\nshape = "ramp:soon"\n', encoding="utf-8")
+    with pytest.raises(ScenarioError) as error:
+        load_scenarios(tmp_path)
+    message = str(error.value)
+    assert str(bad) in message
+    assert "field target" in message
+    assert "field shape" in message
+
+
+def test_scenario_outside_horizon_is_rejected() -> None:
+    """A start beyond the last forecast day is an error naming the start field."""
+    plan = _plan([_block("a", 100)])
+    with pytest.raises(ScenarioError, match="field start"):
+        run_drill(plan, _paths({"r1/batch/other": 1.0}), None, scenario_from_args(start="+9w"))
+
+
+def test_hourly_profile_keeps_the_daily_mean() -> None:
+    """Profile factors average 1 over each day; a class without history is flat."""
+    hours = [datetime(2026, 1, 5) + timedelta(hours=h) for h in range(2 * 168)]
+    y = [
+        100 + 50 * np.sin(h.hour / 24 * 2 * np.pi) + (30 if h.weekday() >= 5 else 0) for h in hours
+    ]
+    frame = pl.DataFrame({"ts": hours, "region": "r1", "workload_class": "inference", "y": y})
+    profile = hourly_profile(frame.with_columns(pl.col("ts").dt.replace_time_zone("UTC")))
+    inference = profile.filter(pl.col("workload_class") == "inference")
+    daily = inference.group_by(pl.col("hour_of_week") // 24).agg(pl.col("factor").mean())
+    np.testing.assert_allclose(daily["factor"].to_numpy(), 1.0, rtol=1e-12)
+    assert inference.filter(pl.col("hour_of_week") == 6)["factor"][0] == pytest.approx(
+        1.5, rel=1e-3
+    )
+    assert profile.filter(pl.col("workload_class") == "batch")["factor"].to_list() == [1.0] * 168
+
+
+def test_breaking_multiplier_finds_the_capacity_ratio() -> None:
+    """Load 50 on capacity 100 with no headroom breaks just above a 2x shock."""
+    plan = _plan([_block("a", 100, classes=["batch"])])
+    point = breaking_multiplier(
+        plan,
+        _paths({"r1/batch/other": 50.0}),
+        None,
+        scenario_from_args(target="class:batch"),
+        tolerance=0.01,
+    )
+    assert point.multiplier is not None
+    assert point.last_passing is not None
+    assert 2.0 - 0.01 <= point.last_passing <= 2.0 < point.multiplier <= 2.0 + 0.01
+
+
+def test_blocks_to_pass_orders_what_arrives_in_time() -> None:
+    """One rack that arrives before the shock makes it pass; a late one cannot and says so."""
+    rack = {
+        "name": "rack-50",
+        "kind": "rack",
+        "gpu_type": "H100",
+        "gpus": 50,
+        "mw": 0.1,
+        "capex_usd": 2e6,
+        "lead_time_weeks": 1,
+    }
+    paths = _paths({"r1/batch/other": 75.0})
+    shock = scenario_from_args(target="class:batch", start="+2w")
+    in_time = blocks_to_pass(
+        _plan([_block("a", 100)], (rack,)), paths, None, shock, run_date=MONDAY
+    )
+    assert in_time.passed
+    assert not in_time.baseline_passed
+    assert in_time.additions.select("candidate", "count", "arrives_before_shock").rows() == [
+        ("rack-50", 1, True)
+    ]
+    late = blocks_to_pass(
+        _plan([_block("a", 100)], ({**rack, "lead_time_weeks": 3},)),
+        paths,
+        None,
+        shock,
+        run_date=MONDAY,
+        max_blocks=2,
+    )
+    assert not late.passed
+    assert any("after the shock starts" in note for note in late.notes)

@@ -1,0 +1,326 @@
+"""Ingest: the bad-input corpus, reconciliation of counts, replacement and idempotent reruns."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+from telemetry_files import HEADER, csv_text, telemetry_frame, write_csv
+
+from forecasting import ingest
+from forecasting.warehouse import Warehouse
+
+GOOD = "2025-03-01T00:00:00Z,eu-west,c1,inference,acme,H100,10,1"
+NOW = datetime(2025, 6, 1, tzinfo=UTC)
+
+
+def run(wh: Warehouse, path: Path, **kw: object) -> ingest.IngestResult:
+    return ingest.ingest_file(wh, path, now=NOW, **kw)  # type: ignore[arg-type]
+
+
+def reconciles(result: ingest.IngestResult) -> bool:
+    e = result.entry
+    assert e is not None
+    return e.rows_read == e.loaded + e.quarantined + e.deduplicated
+
+
+def rules(wh: Warehouse) -> dict[int, tuple[str, str]]:
+    q = wh.quarantine()
+    return {r["row_number"]: (r["column"], r["rule"]) for r in q.iter_rows(named=True)}
+
+
+def test_good_csv_loads_every_row(wh: Warehouse, tmp_path: Path) -> None:
+    """A clean CSV loads all rows with UTC timestamps and the contract's types."""
+    path = write_csv(
+        tmp_path / "a.csv", GOOD, "2025-03-01T01:00:00Z,eu-west,c1,training,acme,H100,5.5,0"
+    )
+    result = run(wh, path)
+    assert result.status == "loaded" and reconciles(result)
+    assert result.entry and result.entry.loaded == 2
+    rows = wh.telemetry()
+    assert rows.get_column("ts").dtype == pl.Datetime("us", "UTC")
+    assert rows.get_column("gpus_running").to_list() == [10.0, 5.5]
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "rule"),
+    [
+        ("2025-03-01T02:00:00Z,eu-west,c1,inference,acme,H100,-1,0", "gpus_running", "negative"),
+        ("2025-03-01T02:00:00Z,eu-west,c1,inference,acme,H100,NaN,0", "gpus_running", "not finite"),
+        ("2025-03-01T02:00:00Z,eu-west,c1,inference,acme,H100,inf,0", "gpus_running", "not finite"),
+        (
+            "2025-03-01T02:00:00Z,eu-west,c1,inference,acme,H100,lots,0",
+            "gpus_running",
+            "not a number",
+        ),
+        ("2025-03-01T02:00:00Z,eu-west,c1,inference,acme,H100,1,-0.5", "gpus_queued", "negative"),
+        (
+            "2025-03-01T02:00:00Z,eu-west,c1,gaming,acme,H100,1,0",
+            "workload_class",
+            "unknown workload class",
+        ),
+        ("yesterday,eu-west,c1,inference,acme,H100,1,0", "ts", "timestamp not ISO-8601"),
+        ("2025-13-01T00:00:00Z,eu-west,c1,inference,acme,H100,1,0", "ts", "timestamp not ISO-8601"),
+        ("2025-06-03T00:00:00Z,eu-west,c1,inference,acme,H100,1,0", "ts", "beyond now + 1 day"),
+        ("2025-03-01T02:00:00Z,,c1,inference,acme,H100,1,0", "region", "missing value"),
+        ("2025-03-01T02:00:00Z,eu-west,c1,inference,acme,H100,,0", "gpus_running", "missing value"),
+        ("2025-03-01T02:00:00Z,eu-west,c1,inference,acme,H100,1,0,surplus", "(row)", "more fields"),
+    ],
+)
+def test_each_rule_quarantines_the_row_and_keeps_the_good(
+    wh: Warehouse, tmp_path: Path, row: str, column: str, rule: str
+) -> None:
+    """Every rule sends its bad row to quarantine with column and rule; good rows still load."""
+    path = write_csv(tmp_path / "f.csv", GOOD, row)
+    result = run(wh, path)
+    assert result.status == "loaded" and reconciles(result)
+    assert wh.count("telemetry") == 1
+    bad = rules(wh)
+    assert list(bad) == [2], bad
+    assert bad[2][0] == column
+    assert rule in bad[2][1]
+    q = wh.quarantine().row(0, named=True)
+    assert q["file"] == str(path) and q["raw"].startswith(row.split(",")[0])
+
+
+def test_missing_column_fails_the_file_listing_expected_and_found(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    """A renamed column fails the whole file with expected vs found, loading nothing."""
+    header = HEADER.replace("gpus_running", "gpus_used")
+    path = write_csv(tmp_path / "renamed.csv", GOOD, header=header)
+    result = run(wh, path)
+    assert result.status == "failed"
+    assert "missing required column(s) ['gpus_running']" in result.message
+    assert "gpus_used" in result.message and str(path) in result.message
+    assert wh.count("telemetry") == 0 and wh.count("ingest_ledger") == 0
+
+
+def test_wrong_delimiter_fails_with_a_hint(wh: Warehouse, tmp_path: Path) -> None:
+    """A semicolon-delimited file fails and says the delimiter looks wrong."""
+    path = tmp_path / "semi.csv"
+    path.write_text(csv_text(GOOD).replace(",", ";"), encoding="utf-8")
+    result = run(wh, path)
+    assert result.status == "failed" and "delimited by something other than ','" in result.message
+
+
+def test_empty_file_fails_clearly(wh: Warehouse, tmp_path: Path) -> None:
+    """A zero-byte file fails alone with 'empty file'."""
+    path = tmp_path / "empty.csv"
+    path.write_bytes(b"")
+    result = run(wh, path)
+    assert result.status == "failed" and "empty file" in result.message
+
+
+def test_header_only_file_loads_nothing_and_is_recorded(wh: Warehouse, tmp_path: Path) -> None:
+    """A header-only file is read (0 rows) and recorded in the ledger."""
+    path = write_csv(tmp_path / "header.csv")
+    result = run(wh, path)
+    assert result.status == "loaded" and result.entry and result.entry.rows_read == 0
+    assert wh.count("ingest_ledger") == 1
+
+
+def test_bad_encoding_quarantines_only_that_row(wh: Warehouse, tmp_path: Path) -> None:
+    """Bytes that are not UTF-8 quarantine their row under 'invalid UTF-8'."""
+    path = tmp_path / "latin1.csv"
+    body = csv_text(GOOD, "2025-03-01T03:00:00Z,eu-west,c1,inference,caf\xe9,H100,1,0")
+    path.write_bytes(body.encode("latin-1"))
+    result = run(wh, path)
+    assert result.status == "loaded" and reconciles(result)
+    assert rules(wh) == {2: ("customer", "invalid UTF-8")}
+
+
+def test_duplicate_keys_in_a_file_keep_the_later_row(wh: Warehouse, tmp_path: Path) -> None:
+    """Two rows with the same key: the later wins and the earlier counts as deduplicated."""
+    later = GOOD.replace(",10,1", ",42,0")
+    path = write_csv(tmp_path / "dup.csv", GOOD, later)
+    result = run(wh, path)
+    assert result.entry and result.entry.deduplicated == 1 and reconciles(result)
+    assert wh.telemetry().get_column("gpus_running").to_list() == [42.0]
+
+
+def test_reordered_and_extra_columns_load_and_extras_are_reported(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    """Column order does not matter; unknown columns are ignored and named in the notes."""
+    header = "customer,gpus_queued,ts,zone_note,gpu_type,region,workload_class,cluster,gpus_running"
+    path = write_csv(
+        tmp_path / "reordered.csv",
+        "acme,1,2025-03-01T00:00:00Z,hot,H100,eu-west,inference,c1,10",
+        header=header,
+    )
+    result = run(wh, path)
+    assert result.entry and result.entry.loaded == 1
+    assert result.entry.extra_columns == ("zone_note",)
+    assert any("zone_note" in n for n in result.notes)
+    assert wh.telemetry().row(0, named=True)["gpus_running"] == 10.0
+
+
+def test_offsets_across_dst_convert_to_utc(wh: Warehouse, tmp_path: Path) -> None:
+    """Local times with offsets either side of a DST change land on consecutive UTC hours."""
+    path = write_csv(
+        tmp_path / "dst.csv",
+        "2025-03-30T01:30:00+01:00,eu-west,c1,inference,acme,H100,1,0",
+        "2025-03-30T03:30:00+02:00,eu-west,c1,inference,acme,H100,2,0",
+        "2025-03-30T02:30:00+0100,eu-west,c1,inference,acme,H100,3,0",
+    )
+    result = run(wh, path)
+    # 01:30+01 = 00:30Z; 03:30+02 = 01:30Z; 02:30+0100 = 01:30Z (a duplicate key, later wins)
+    assert result.entry and result.entry.deduplicated == 1
+    ts = [t.isoformat() for t in wh.telemetry().get_column("ts").to_list()]
+    assert ts == ["2025-03-30T00:30:00+00:00", "2025-03-30T01:30:00+00:00"]
+
+
+def test_naive_timestamps_are_read_as_utc_and_said_so(wh: Warehouse, tmp_path: Path) -> None:
+    """Timestamps without a zone are taken as UTC and counted in the summary."""
+    path = write_csv(
+        tmp_path / "naive.csv", "2025-03-01 05:00:00,eu-west,c1,inference,acme,H100,1,0"
+    )
+    result = run(wh, path)
+    assert result.entry and result.entry.naive_timestamps == 1
+    assert any("read as UTC" in n for n in result.notes)
+    assert wh.telemetry().row(0)[0] == datetime(2025, 3, 1, 5, tzinfo=UTC)
+
+
+def test_hostile_customer_names_are_stored_verbatim(wh: Warehouse, tmp_path: Path) -> None:
+    """Names carrying SQL and HTML are data: stored exactly, nothing executed."""
+    names = ["x'); DROP TABLE telemetry; --", "<script>alert(1)</script>"]
+    rows = [
+        f'2025-03-01T0{i}:00:00Z,eu-west,c1,inference,"{n}",H100,1,0' for i, n in enumerate(names)
+    ]
+    path = write_csv(tmp_path / "hostile.csv", *rows)
+    assert run(wh, path).status == "loaded"
+    assert sorted(wh.telemetry().get_column("customer").to_list()) == sorted(names)
+    assert wh.count("telemetry") == 2
+
+
+def test_later_file_replaces_keys_from_an_earlier_file(wh: Warehouse, tmp_path: Path) -> None:
+    """A late correction in a newer file replaces the stored row and counts as replaced."""
+    run(wh, write_csv(tmp_path / "a.csv", GOOD))
+    corrected = write_csv(
+        tmp_path / "b.csv", GOOD.replace(",10,1", ",11,0"), GOOD.replace("T00", "T01")
+    )
+    result = run(wh, corrected)
+    assert result.entry and result.entry.replaced == 1 and result.entry.loaded == 2
+    assert wh.count("telemetry") == 2
+    assert wh.telemetry().get_column("gpus_running").to_list() == [11.0, 10.0]
+
+
+def test_same_content_under_a_new_name_is_skipped(wh: Warehouse, tmp_path: Path) -> None:
+    """A file whose bytes were ingested before is skipped, whatever its name."""
+    first = write_csv(tmp_path / "a.csv", GOOD)
+    run(wh, first)
+    copy = tmp_path / "copy-of-a.csv"
+    copy.write_bytes(first.read_bytes())
+    result = run(wh, copy)
+    assert result.status == "skipped" and "already ingested" in result.message
+    assert wh.count("ingest_ledger") == 1
+
+
+def test_rerun_of_a_directory_is_idempotent(wh: Warehouse, tmp_path: Path) -> None:
+    """Ingesting the same directory twice leaves exactly the rows of one run."""
+    for i in range(3):
+        telemetry_frame(hours=24, seed=i, start=datetime(2025, 1, 1 + i, tzinfo=UTC)).write_parquet(
+            tmp_path / f"t{i}.parquet"
+        )
+    files = ingest.telemetry_files([tmp_path])
+    for path in files:
+        run(wh, path)
+    before = wh.telemetry_checksum()
+    again = [run(wh, path) for path in files]
+    assert {r.status for r in again} == {"skipped"}
+    assert wh.telemetry_checksum() == before and wh.count("telemetry") == 3 * 24 * 3
+
+
+def test_parquet_typed_columns_and_naive_datetimes(wh: Warehouse, tmp_path: Path) -> None:
+    """Parquet keeps its types; a naive datetime column is read as UTC."""
+    frame = telemetry_frame(hours=5).with_columns(pl.col("ts").dt.replace_time_zone(None))
+    path = tmp_path / "naive.parquet"
+    frame.write_parquet(path)
+    result = run(wh, path)
+    assert result.entry and result.entry.loaded == 15 and result.entry.naive_timestamps == 15
+
+
+def test_parquet_with_nan_and_negative_values_quarantines_them(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    """Typed NaN and negative GPU counts in Parquet are quarantined like text ones."""
+    frame = telemetry_frame(hours=4, customers=1).with_columns(
+        pl.Series("gpus_running", [1.0, float("nan"), -3.0, float("inf")])
+    )
+    path = tmp_path / "bad.parquet"
+    frame.write_parquet(path)
+    result = run(wh, path)
+    assert reconciles(result) and result.entry and result.entry.loaded == 1
+    assert {r for _, r in rules(wh).values()} == {"not finite (NaN or infinite)", "negative"}
+
+
+def test_truncated_parquet_fails_alone_and_others_load(wh: Warehouse, tmp_path: Path) -> None:
+    """A cut-off Parquet file fails with a clear error; the next file still loads."""
+    good = tmp_path / "good.parquet"
+    telemetry_frame(hours=10).write_parquet(good)
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    results = [run(wh, p) for p in (broken, good)]
+    assert results[0].status == "failed" and "Parquet" in results[0].message
+    assert results[1].status == "loaded" and wh.count("telemetry") == 30
+
+
+def test_truncated_gzip_csv_fails_alone(wh: Warehouse, tmp_path: Path) -> None:
+    """A gzip CSV cut mid-stream fails with a message naming the file; nothing loads."""
+    data = gzip.compress(csv_text(*[GOOD.replace("T00", f"T{h:02d}") for h in range(24)]).encode())
+    path = tmp_path / "cut.csv.gz"
+    path.write_bytes(data[: len(data) - 20])
+    result = run(wh, path)
+    assert result.status == "failed" and str(path) in result.message
+    assert wh.count("telemetry") == 0
+
+
+def test_truncated_last_csv_line_is_quarantined(wh: Warehouse, tmp_path: Path) -> None:
+    """A CSV cut mid-row keeps its complete rows and quarantines the partial one."""
+    path = tmp_path / "cut.csv"
+    path.write_text(csv_text(GOOD) + "2025-03-01T01:00:00Z,eu-west,c1,infer", encoding="utf-8")
+    result = run(wh, path)
+    assert result.entry and result.entry.loaded == 1 and result.entry.quarantined == 1
+
+
+def test_jsonl_with_a_broken_line(wh: Warehouse, tmp_path: Path) -> None:
+    """JSON Lines load; a line that is not a JSON object is quarantined with its text."""
+    rec = dict(zip(HEADER.split(","), GOOD.split(","), strict=True))
+    rec["gpus_running"] = 10  # numbers as JSON numbers
+    lines = [json.dumps(rec), "{not json", json.dumps({**rec, "ts": "2025-03-01T01:00:00Z"})]
+    path = tmp_path / "t.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run(wh, path)
+    assert result.entry and result.entry.loaded == 2 and reconciles(result)
+    q = wh.quarantine().row(0, named=True)
+    assert q["row_number"] == 2 and q["raw"] == "{not json"
+
+
+def test_gpu_hours_are_normalised_by_the_interval(wh: Warehouse, tmp_path: Path) -> None:
+    """A file of GPU-hours per 30-minute interval becomes mean GPUs over the interval."""
+    header = (
+        "ts,region,cluster,workload_class,customer,gpu_type,"
+        "gpu_hours,queued_gpu_hours,interval_minutes"
+    )
+    path = write_csv(
+        tmp_path / "hours.csv",
+        "2025-03-01T00:00:00Z,eu-west,c1,batch,acme,H100,5,1,30",
+        header=header,
+    )
+    result = run(wh, path)
+    assert result.entry and result.entry.loaded == 1
+    row = wh.telemetry().row(0, named=True)
+    assert row["gpus_running"] == 10.0 and row["gpus_queued"] == 2.0
+
+
+def test_unknown_suffix_fails_with_the_list_of_formats(wh: Warehouse, tmp_path: Path) -> None:
+    """A file of an unknown type fails and lists the suffixes fleetcast reads."""
+    path = tmp_path / "data.xlsx"
+    path.write_bytes(b"PK")
+    result = run(wh, path)
+    assert result.status == "failed" and ".parquet" in result.message

@@ -1,0 +1,260 @@
+"""Trace adapters on small slices of the real public traces (tests/fixtures/traces/README.md)."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from forecasting.capacity import parse_capacity
+from forecasting.schema import TELEMETRY_SCHEMA, WorkloadClass
+from forecasting.traces import (
+    ADAPTERS,
+    AzureLLMOptions,
+    HeliosOptions,
+    ServeGenOptions,
+    TraceFormatError,
+    helios_capacity_toml,
+)
+from forecasting.traces.servegen import DEFAULT_PROFILES
+
+FIXTURES = Path(__file__).parent / "fixtures" / "traces"
+HELIOS = FIXTURES / "helios_earth_vc_minute_2020-05-12_slice.csv.gz"
+HELIOS_DAILY = FIXTURES / "helios_earth_vc_gpu_capacity_daily.csv"
+SERVEGEN = FIXTURES / "servegen_client_rates_10min_slice.csv"
+AZURE_CODE = FIXTURES / "AzureLLMInferenceTrace_code_2023_slice.csv"
+AZURE_CONV = FIXTURES / "AzureLLMInferenceTrace_conv_2023_slice.csv"
+
+UTC_HOUR = {  # the slice is 2020-05-12 13:00-17:59 Asia/Shanghai = 05:00-09:59 UTC
+    local: datetime(2020, 5, 12, local - 8, tzinfo=UTC) for local in range(13, 18)
+}
+
+
+@pytest.fixture(scope="module")
+def helios() -> pl.DataFrame:
+    """The Helios slice through the adapter with default options."""
+    return ADAPTERS["helios"].scan(HELIOS).collect()
+
+
+def _row(frame: pl.DataFrame, ts: datetime, customer: str, workload_class: str) -> dict:
+    rows = frame.filter(
+        (pl.col("ts") == ts)
+        & (pl.col("customer") == customer)
+        & (pl.col("workload_class") == workload_class)
+    )
+    assert rows.height == 1, rows
+    return rows.row(0, named=True)
+
+
+def test_registry_names_and_schema_exact(helios: pl.DataFrame) -> None:
+    """Every registered adapter yields exactly TELEMETRY_SCHEMA, lazily, on its fixture."""
+    assert set(ADAPTERS) == {"helios", "servegen", "azure-llm"}
+    assert helios.schema == TELEMETRY_SCHEMA
+    for name, path in (("servegen", SERVEGEN), ("azure-llm", AZURE_CODE)):
+        frame = ADAPTERS[name].scan(path)
+        assert isinstance(frame, pl.LazyFrame)
+        assert frame.collect().schema == TELEMETRY_SCHEMA
+    assert (
+        helios.select(pl.col(c).null_count() for c in TELEMETRY_SCHEMA.names()[:8])
+        .sum_horizontal()
+        .item()
+        == 0
+    )
+
+
+def test_helios_hourly_means_hand_checked(helios: pl.DataFrame) -> None:
+    """Hourly means equal sums over the minutes present, checked by hand on the slice."""
+    # vc6YE 13:00 local: 60 minutes, 10,528 training GPU-minutes running, nothing pending.
+    row = _row(helios, UTC_HOUR[13], "vc6YE", "training")
+    assert row["gpus_running"] == pytest.approx(10_528 / 60)
+    assert row["gpus_queued"] == 0.0
+    # vcpDC 16:00 local: minutes 16:00 and 16:01 are outage, so 58 minutes count.
+    row = _row(helios, UTC_HOUR[16], "vcpDC", "training")
+    assert row["gpus_running"] == pytest.approx(2_808 / 58)
+    assert row["gpus_queued"] == pytest.approx(136 / 58)
+    row = _row(helios, UTC_HOUR[16], "vcpDC", "experimentation")
+    assert row["gpus_running"] == pytest.approx(188 / 58)
+    assert row["gpus_queued"] == pytest.approx(3 / 58)
+    assert (row["region"], row["cluster"], row["gpu_type"]) == ("helios", "earth", "V100")
+
+
+def test_helios_outage_is_missing_not_zero(helios: pl.DataFrame) -> None:
+    """Outage minutes are dropped: a fully dark hour has no row, edge hours average live minutes."""
+    assert helios.filter(pl.col("ts") == UTC_HOUR[15]).height == 0
+    # 14:00 local keeps only its first minute (14:01 onward is dark): vc6YE read 176 then.
+    assert _row(helios, UTC_HOUR[14], "vc6YE", "training")["gpus_running"] == 176.0
+    assert helios["ts"].n_unique() == 4
+    report = ADAPTERS["helios"].report(HELIOS)
+    assert report.outage_minutes == 121
+    assert report.outage_windows == (
+        (datetime(2020, 5, 12, 6, 1, tzinfo=UTC), datetime(2020, 5, 12, 8, 1, tzinfo=UTC)),
+    )
+    assert (report.rows_read, report.rows_out, report.hours, report.gaps) == (900, 24, 4, 0)
+
+
+def test_helios_idle_vc_keeps_real_zeros(helios: pl.DataFrame) -> None:
+    """A VC idle outside an outage yields rows of zero demand, counted in the report."""
+    idle = helios.filter(pl.col("customer") == "vcJkd")
+    assert idle.height == 8
+    assert idle["gpus_running"].sum() == 0.0
+    assert ADAPTERS["helios"].report(HELIOS).zero_rows == 300 - 121
+
+
+def test_helios_options_remap_classes_and_filter_vcs() -> None:
+    """The size->class mapping and VC filter are options; merged splits sum per minute."""
+    options = HeliosOptions(
+        size_classes={"noless_8": WorkloadClass.TRAINING, "less_8": WorkloadClass.TRAINING},
+        vcs=("vcpDC",),
+        gpu_type="V100-SXM2",
+    )
+    frame = ADAPTERS["helios"].scan(HELIOS, options=options).collect()
+    assert frame["customer"].unique().to_list() == ["vcpDC"]
+    assert frame["workload_class"].unique().to_list() == ["training"]
+    row = _row(frame, UTC_HOUR[16], "vcpDC", "training")
+    assert row["gpus_running"] == pytest.approx((2_808 + 188) / 58)
+    with pytest.raises(ValueError, match="unmapped"):
+        HeliosOptions(size_classes={"noless_8": WorkloadClass.TRAINING})
+
+
+def test_servegen_gpus_follow_throughput_table() -> None:
+    """GPUs = mean hourly rate / the profile's requests/s per GPU; requests = rate x 600 summed."""
+    frame = ADAPTERS["servegen"].scan(SERVEGEN).collect()
+    with SERVEGEN.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    day0 = datetime(2025, 1, 6, tzinfo=UTC)
+    for model, client in (("m-large", "0"), ("deepseek-r1", "1")):
+        for hour in range(3):
+            rates = [
+                float(r["rate_rps"])
+                for r in rows
+                if r["model"] == model
+                and r["client_id"] == client
+                and int(r["t_s"]) // 3600 == hour
+            ]
+            got = _row(frame, day0.replace(hour=hour), f"{model}/{client}", "inference")
+            per_gpu = DEFAULT_PROFILES[model].requests_per_s_per_gpu
+            assert got["requests"] == pytest.approx(sum(rates) * 600)
+            assert got["gpus_running"] == pytest.approx(sum(rates) / len(rates) / per_gpu)
+            assert got["gpu_type"] == DEFAULT_PROFILES[model].gpu_type
+            assert got["gpus_queued"] == 0.0
+    # Hand check: m-large/0 in hour 0 ran at 1.755 req/s summed over six windows.
+    got = _row(frame, day0, "m-large/0", "inference")
+    assert got["requests"] == pytest.approx(1_053.0)
+    assert got["gpus_running"] == pytest.approx(1.755 / 6 / (1_000 / 1_500))
+
+
+def test_servegen_start_date_and_unknown_model() -> None:
+    """Day 0 moves with the start option; a model without a profile gets null GPUs, reported."""
+    options = ServeGenOptions(
+        start=date(2024, 3, 1), profiles={"m-large": DEFAULT_PROFILES["m-large"]}
+    )
+    frame = ADAPTERS["servegen"].scan(SERVEGEN, options=options).collect()
+    assert frame["ts"].min() == datetime(2024, 3, 1, tzinfo=UTC)
+    unknown = frame.filter(pl.col("customer").str.starts_with("deepseek-r1/"))
+    assert unknown.height == 6
+    assert unknown["gpus_running"].null_count() == 6
+    report = ADAPTERS["servegen"].report(SERVEGEN, options=options)
+    assert report.unknown == {"model=deepseek-r1": 36}
+    assert (report.rows_read, report.rows_out, report.hours) == (90, 15, 3)
+
+
+def _azure_by_hour(path: Path) -> dict[str, tuple[int, int]]:
+    totals: dict[str, tuple[int, int]] = {}
+    with path.open(newline="") as handle:
+        for r in csv.DictReader(handle):
+            n, tokens = totals.get(r["TIMESTAMP"][:13], (0, 0))
+            totals[r["TIMESTAMP"][:13]] = (
+                n + 1,
+                tokens + int(r["ContextTokens"]) + int(r["GeneratedTokens"]),
+            )
+    return totals
+
+
+def test_azure_tokens_and_requests_sum_per_hour() -> None:
+    """Requests count and context+generated tokens sum per hour; GPUs from the covered seconds."""
+    frame = ADAPTERS["azure-llm"].scan(AZURE_CODE).collect()
+    expected = _azure_by_hour(AZURE_CODE)
+    assert frame["customer"].unique().to_list() == ["code"]
+    assert frame.height == len(expected) == 2
+    for row in frame.iter_rows(named=True):
+        n, tokens = expected[row["ts"].strftime("%Y-%m-%d %H")]
+        assert (row["requests"], row["tokens"]) == (n, tokens)
+    # First request 18:58:59.965345, last 19:01:45.281821; the boundary splits the covered span.
+    first, last = (
+        _row(frame, datetime(2023, 11, 16, h, tzinfo=UTC), "code", "inference") for h in (18, 19)
+    )
+    assert first["gpus_running"] == pytest.approx(first["tokens"] / (60 + 0.034655) / 1_500)
+    assert last["gpus_running"] == pytest.approx(last["tokens"] / 105.281821 / 1_500)
+
+
+def test_azure_conversation_label_and_options() -> None:
+    """The conv file maps to customer 'conversation'; tokens/s per GPU scales GPUs inversely."""
+    base = ADAPTERS["azure-llm"].scan(AZURE_CONV).collect()
+    half = (
+        ADAPTERS["azure-llm"]
+        .scan(AZURE_CONV, options=AzureLLMOptions(tokens_per_s_per_gpu=3_000.0))
+        .collect()
+    )
+    assert base["customer"].unique().to_list() == ["conversation"]
+    assert half["gpus_running"].to_list() == pytest.approx((base["gpus_running"] / 2).to_list())
+    assert base["requests"].sum() == 330
+
+
+def test_helios_capacity_toml_parses_and_matches_totals() -> None:
+    """The generated capacity.toml parses, and live quota on a date equals the CSV's total."""
+    plan = parse_capacity(helios_capacity_toml(HELIOS_DAILY, as_of=date(2020, 5, 31)))
+    with HELIOS_DAILY.open(newline="") as handle:
+        totals = {date.fromisoformat(r["date"]): int(r["total"]) for r in csv.DictReader(handle)}
+    for day in (date(2020, 4, 1), date(2020, 5, 15), date(2020, 7, 1), date(2020, 9, 28)):
+        assert sum(b.gpus for b in plan.block if b.in_service_on(day)) == totals[day]
+    # 2020-05-09 is a one-day blip (all 840 GPUs on vcIya); it is smoothed to the day before.
+    assert sum(b.gpus for b in plan.block if b.in_service_on(date(2020, 5, 9))) == 856
+    statuses = {b.status.value for b in plan.block}
+    assert statuses == {"live", "committed", "retiring"}
+    assert plan.policy[WorkloadClass.TRAINING].priority == 2
+    assert plan.policy[WorkloadClass.EXPERIMENTATION].preemptible
+
+
+def test_helios_capacity_toml_vc_subset() -> None:
+    """A VC subset keeps only those VCs' dedicated blocks, still summing to their quota."""
+    plan = parse_capacity(helios_capacity_toml(HELIOS_DAILY, vcs=["vc6YE"]))
+    assert {b.dedicated_customer for b in plan.block} == {"vc6YE"}
+    assert sum(b.gpus for b in plan.block if b.in_service_on(date(2020, 5, 15))) == 208
+    with pytest.raises(ValueError, match="vcNOPE"):
+        helios_capacity_toml(HELIOS_DAILY, vcs=["vcNOPE"])
+
+
+def test_wrong_file_names_file_and_columns(tmp_path: Path) -> None:
+    """A file that is not the trace fails at scan time, naming the file and expected vs found."""
+    with pytest.raises(TraceFormatError) as caught:
+        ADAPTERS["helios"].scan(AZURE_CODE)
+    message = str(caught.value)
+    assert str(AZURE_CODE) in message
+    assert "running_gpu_num_noless_8" in message
+    assert "TIMESTAMP" in message
+    renamed = tmp_path / "servegen_renamed.csv"
+    renamed.write_text(SERVEGEN.read_text().replace("rate_rps", "rps", 1))
+    with pytest.raises(TraceFormatError, match=r"Missing: \['rate_rps'\]; unexpected: \['rps'\]"):
+        ADAPTERS["servegen"].scan(renamed)
+    with pytest.raises(TraceFormatError, match="daily VC GPU quotas"):
+        helios_capacity_toml(SERVEGEN)
+    with pytest.raises(TraceFormatError, match="no such file"):
+        ADAPTERS["azure-llm"].scan(tmp_path / "absent.csv")
+
+
+def test_bad_timestamp_is_not_guessed(tmp_path: Path) -> None:
+    """A timestamp in another format fails the collect instead of being parsed by guesswork."""
+    odd = tmp_path / "AzureLLMInferenceTrace_code_2023.csv"
+    odd.write_text("TIMESTAMP,ContextTokens,GeneratedTokens\n16/11/2023 18:17:03,10,5\n")
+    with pytest.raises(pl.exceptions.InvalidOperationError):
+        ADAPTERS["azure-llm"].scan(odd).collect()
+    helios_odd = tmp_path / "helios.csv.gz"
+    with gzip.open(HELIOS, "rt") as src, gzip.open(helios_odd, "wt") as dst:
+        header, first = src.readline(), src.readline()
+        dst.write(header + first.replace("2020-05-12 13:00:00", "2020-05-12T13:00"))
+    with pytest.raises(pl.exceptions.InvalidOperationError):
+        ADAPTERS["helios"].scan(helios_odd).collect()

@@ -1,0 +1,100 @@
+"""Warehouse: migrations, one writer at a time, and crash safety under SIGKILL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from telemetry_files import telemetry_frame
+
+from forecasting import ingest, warehouse
+from forecasting.warehouse import MIGRATIONS, Warehouse, WarehouseBusyError, WarehouseError
+
+CHILD = Path(__file__).with_name("ingest_child.py")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def child(*args: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen(
+        [sys.executable, str(CHILD), *args], stdout=subprocess.PIPE, text=True, env=env
+    )
+
+
+def test_migrations_apply_once_and_record_their_version(warehouse_path: Path) -> None:
+    """A new file gets every migration; reopening applies none again."""
+    with warehouse.connect(warehouse_path) as wh:
+        assert wh.schema_version() == MIGRATIONS[-1].version
+    with warehouse.connect(warehouse_path) as wh:
+        assert wh.migrate() == []
+        assert wh.count("schema_migrations") == len(MIGRATIONS)
+
+
+def test_table_names_come_from_an_allow_list(wh: Warehouse) -> None:
+    """A table name that is not the warehouse's own is refused before reaching SQL."""
+    with pytest.raises(WarehouseError, match="unknown table"):
+        wh.count("telemetry; DROP TABLE telemetry")
+
+
+def test_read_only_open_of_a_missing_file_says_what_to_run(tmp_path: Path) -> None:
+    """Opening a missing warehouse read-only tells the user to ingest first."""
+    with (
+        pytest.raises(WarehouseError, match="fleetcast ingest"),
+        warehouse.connect(tmp_path / "none.duckdb", read_only=True),
+    ):
+        pass
+
+
+def test_second_writer_gets_a_clear_error_naming_the_pid(warehouse_path: Path) -> None:
+    """While another process holds the file, opening it fails with that process's pid."""
+    holder = child("hold", str(warehouse_path))
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+        with pytest.raises(WarehouseBusyError) as err, warehouse.connect(warehouse_path):
+            pass
+        assert f"in use by another fleetcast process (pid {holder.pid})" in str(err.value)
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+@pytest.mark.slow
+def test_sigkill_at_any_point_then_rerun_leaves_the_clean_result(tmp_path: Path) -> None:
+    """Killing ingest mid-run, then rerunning, gives the rows and checksum of one clean run."""
+    files = []
+    for i in range(6):
+        path = tmp_path / f"t{i}.parquet"
+        # Overlapping hours between files exercise the replace path under a crash too.
+        start = datetime(2025, 1, 1, tzinfo=UTC).replace(day=1 + i)
+        telemetry_frame(hours=24 * 30, customers=100, start=start, seed=i).write_parquet(path)
+        files.append(str(path))
+    clean = tmp_path / "clean.duckdb"
+    with warehouse.connect(clean) as wh:
+        for name in files:
+            ingest.ingest_file(wh, Path(name))
+        expected = (wh.count("telemetry"), wh.telemetry_checksum())
+
+    # Kill points inside the run: after k files are done, a little into file k + 1 (its
+    # validation, its transaction, or its commit), so every phase is hit across the cases.
+    for k, delay in ((0, 0.0), (0, 0.05), (1, 0.02), (2, 0.08), (3, 0.15), (5, 0.01)):
+        db = tmp_path / f"crash{k}-{delay}.duckdb"
+        proc = child("ingest", str(db), *files)
+        assert proc.stdout is not None
+        for _ in range(k):
+            proc.stdout.readline()
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        rerun = child("ingest", str(db), *files)
+        assert rerun.wait(timeout=120) == 0
+        with warehouse.connect(db) as wh:
+            assert (wh.count("telemetry"), wh.telemetry_checksum()) == expected, (
+                f"killed at {k}+{delay}s"
+            )
+            assert wh.count("ingest_ledger") == len(files)
