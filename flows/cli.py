@@ -9,19 +9,19 @@ flows import it when they start.
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 
-from rich.console import Console
-
+from flows.console import console, errors
 from forecasting.settings import resolve_paths
 
 __all__ = ["main"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-console = Console()
-errors = Console(stderr=True)
 
 
 class UsageError(Exception):
@@ -124,6 +124,40 @@ def cmd_demand(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def horizon_days(text: str) -> int:
+    """Days in a horizon written as ``26w``, ``182d`` or ``182``."""
+    match = re.fullmatch(r"\s*(\d+)\s*([wd]?)\s*", text.lower())
+    if not match:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a horizon like 26w or 182d")
+    n = int(match.group(1))
+    return n * 7 if match.group(2) == "w" else n
+
+
+def cmd_forecast(args: argparse.Namespace) -> int:
+    """Forecast every demand series and store the run."""
+    from flows.forecast import ForecastOptions, forecast
+    from flows.tables import forecast_tables
+
+    options = ForecastOptions(
+        as_of=args.as_of,
+        horizon_days=args.horizon,
+        models=tuple(args.models.split(",")) if args.models else ForecastOptions().models,
+        fixed_model=args.fixed_model,
+        n_paths=args.paths,
+        task_runner=args.task_runner,
+        workers=args.workers,
+        dask_address=args.dask_address,
+    )
+    try:
+        options.settings()
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    run = forecast(resolve_paths(warehouse=args.warehouse).warehouse, options)
+    for table in forecast_tables(run):
+        console.print(table)
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Synthetic fleet -> ingest -> capacity timeline and demand summary."""
     from flows.demo import run_demo
@@ -141,8 +175,25 @@ def cmd_demo(args: argparse.Namespace) -> int:
 # --- parser ------------------------------------------------------------------------------------
 
 
+def _runner_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--task-runner",
+        choices=("threads", "processes", "dask"),
+        default=os.environ.get("FLEETCAST_TASK_RUNNER", "processes"),
+        help="Prefect task runner for the fan-out (default processes, or $FLEETCAST_TASK_RUNNER)",
+    )
+    parser.add_argument("--workers", type=int, default=None, help="workers (default: cores)")
+    parser.add_argument(
+        "--dask-address",
+        default=os.environ.get("FLEETCAST_DASK_ADDRESS"),
+        help="scheduler of an existing Dask cluster (with --task-runner dask)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
+    from forecasting.ingest import FORMATS
+
     parser = argparse.ArgumentParser(
         prog="fleetcast",
         description="GPU-cloud demand forecasts, shock drills and expansion triggers.",
@@ -172,11 +223,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         dest="file_format",
         default=None,
-        help="file format when the suffix does not say: csv, parquet or jsonl",
+        choices=FORMATS,
+        help="csv, parquet or jsonl when the suffix does not say; or a public trace: "
+        "helios, servegen, azure-llm (see forecasting/traces)",
     )
     p.add_argument("--strict", action="store_true", help="exit 1 if any row was quarantined")
 
     add("capacity", cmd_capacity, "print the capacity inventory and timeline")
+
+    p = add("forecast", cmd_forecast, "forecast demand per level with quantiles and store the run")
+    p.add_argument("--as-of", type=date.fromisoformat, default=None, help="last day of history")
+    p.add_argument("--horizon", type=horizon_days, default=182, help="e.g. 26w (default) or 90d")
+    p.add_argument("--models", default=None, help="comma-separated candidates, e.g. ets,theta")
+    p.add_argument("--fixed-model", default=None, help="use this model for every series")
+    p.add_argument("--paths", type=int, default=200, help="sample paths per series")
+    _runner_options(p)
 
     p = add("quarantine", cmd_quarantine, "list quarantined rows and the rule each broke")
     p.add_argument("--limit", type=int, default=50)

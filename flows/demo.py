@@ -26,9 +26,10 @@ def run_demo(
     seed: int,
     console: Console,
 ) -> int:
-    """Generate a fleet, ingest it and print the capacity timeline and a demand summary."""
+    """Generate a fleet, ingest it, forecast it; print capacity, demand and forecast summaries."""
+    from flows.forecast import ForecastOptions, forecast
     from flows.ingest import ingest_files
-    from flows.tables import demand_table, ingest_table
+    from flows.tables import demand_table, forecast_tables, ingest_table
 
     started = time.perf_counter()
     with console.status(f"generating a synthetic fleet: {days} days, {customers} customers"):
@@ -38,7 +39,7 @@ def run_demo(
     console.print(f"synthetic fleet: {fleet.telemetry.height:,} hourly rows -> {DEMO_DIR}")
     # The demo owns its capacity plan: the one generated with the fleet, sized to its demand.
     plan_path = DEMO_DIR / "capacity.toml"
-    telemetry = [p for p in written if p.name.startswith("telemetry-")]
+    telemetry = [p for p in written if p.parent.name == "telemetry"]
     results = ingest_files(telemetry, warehouse_path)
     console.print(ingest_table(results))
     plan = parse_capacity(plan_path.read_text(encoding="utf-8"), source=str(plan_path))
@@ -48,6 +49,9 @@ def run_demo(
         hourly = wh.hourly_demand()
     series = demand.demand_series(hourly)
     console.print(demand_table(series, outages=demand.outage_hours(hourly)))
+    run = forecast(warehouse_path, ForecastOptions())
+    for table in forecast_tables(run):
+        console.print(table)
     console.print(
         f"demo done in {time.perf_counter() - started:.0f} s; warehouse {warehouse_path}, "
         f"capacity plan {plan_path} (pass --capacity {plan_path} to other commands; "

@@ -33,7 +33,7 @@ def _transient(task_obj: object, task_run: object, state: object) -> bool:
 def load_file(path: Path, warehouse_path: Path, file_format: str | None) -> IngestResult:
     """Validate one telemetry file and load it into the warehouse in one transaction."""
     with warehouse.connect(warehouse_path) as wh:
-        result = ingest.ingest_file(wh, path, file_format=file_format)  # type: ignore[arg-type]  # checked by the CLI
+        result = ingest.ingest_file(wh, path, file_format=file_format)
     logger = get_run_logger()
     if result.status == "failed":
         logger.error("%s", result.message)

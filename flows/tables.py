@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import polars as pl
 from rich.table import Table
@@ -11,7 +12,10 @@ from rich.text import Text
 from forecasting.ingest import IngestResult
 from forecasting.schema import Measure
 
-__all__ = ["demand_table", "ingest_table", "quarantine_table"]
+if TYPE_CHECKING:  # importing flows.forecast at run time would start prefect for `ingest`
+    from flows.forecast import ForecastRun
+
+__all__ = ["demand_table", "forecast_tables", "ingest_table", "quarantine_table"]
 
 
 def _n(value: int) -> str:
@@ -104,3 +108,43 @@ def demand_table(series: pl.DataFrame, *, outages: pl.DataFrame) -> Table:
             _n(rec.get("missing_days") or 0),
         )
     return table
+
+
+def forecast_tables(run: ForecastRun) -> list[Table]:
+    """The forecast summary: accuracy per level against the baseline, and models chosen."""
+    accuracy = Table(
+        title=(
+            f"forecast run {run.run_id}: {run.series:,} series to {run.as_of} in "
+            f"{run.seconds:.0f} s; reconciliation {run.reconciliation}; "
+            f"{run.calibrated} calibrated, {run.fallbacks} on a baseline (short history)"
+        ),
+        title_justify="left",
+    )
+    for name in (
+        "level",
+        "measure",
+        "series",
+        "MASE chosen",
+        "MASE seasonal naive",
+        "q10-q90 coverage",
+    ):
+        accuracy.add_column(name, justify="left" if name in ("level", "measure") else "right")
+    for row in run.accuracy:
+        accuracy.add_row(
+            row["level"],
+            row["measure"],
+            f"{row['series']:,}",
+            _fmt(row["mase"], "{:.3f}"),
+            _fmt(row["mase_seasonal_naive"], "{:.3f}"),
+            _fmt(row["coverage_80"], "{:.0%}"),
+        )
+    models = Table(title="models chosen by backtest", title_justify="left")
+    models.add_column("model")
+    models.add_column("series", justify="right")
+    for name, count in run.models_chosen.items():
+        models.add_row(name, f"{count:,}")
+    return [accuracy, models]
+
+
+def _fmt(value: float | None, pattern: str) -> str:
+    return "n/a" if value is None else pattern.format(value)

@@ -38,10 +38,12 @@ from forecasting.schema import (
     TELEMETRY_SCHEMA,
     WorkloadClass,
 )
+from forecasting.traces import ADAPTERS, TraceFormatError
 from forecasting.warehouse import LedgerEntry, Warehouse
 
 __all__ = [
     "FILE_SUFFIXES",
+    "FORMATS",
     "FileFormat",
     "IngestFileError",
     "IngestResult",
@@ -57,6 +59,8 @@ __all__ = [
 ]
 
 FileFormat = Literal["csv", "parquet", "jsonl"]
+# Besides the three file formats, --format takes a trace adapter's name (forecasting.traces).
+FORMATS: tuple[str, ...] = ("csv", "parquet", "jsonl", *ADAPTERS)
 FILE_SUFFIXES: dict[str, FileFormat] = {
     ".csv": "csv",
     ".csv.gz": "csv",
@@ -626,10 +630,18 @@ def ingest_file(
     warehouse: Warehouse,
     path: Path,
     *,
-    file_format: FileFormat | None = None,
+    file_format: str | None = None,
     now: datetime | None = None,
 ) -> IngestResult:
-    """Ingest one telemetry file; a file that cannot be read fails alone, loading nothing."""
+    """Ingest one telemetry file; a file that cannot be read fails alone, loading nothing.
+
+    ``file_format`` is csv, parquet or jsonl (default: from the suffix), or the name of a
+    trace adapter (helios, servegen, azure-llm) whose rows then meet the same rules.
+    """
+    if file_format is not None and file_format not in FORMATS:
+        raise IngestFileError(
+            f"unknown format {file_format!r}; expected one of {', '.join(FORMATS)}"
+        )
     try:
         sha256 = content_sha256(path)
     except OSError as exc:
@@ -645,8 +657,28 @@ def ingest_file(
             ),
         )
     try:
-        fmt = file_format or file_format_of(path)
-        raw = scan_raw(path, file_format=fmt)
+        if file_format in ADAPTERS:
+            return _ingest_trace(warehouse, path, adapter=file_format, sha256=sha256, now=now)
+        fmt = file_format_of(path) if file_format is None else file_format
+        raw = scan_raw(path, file_format=fmt)  # type: ignore[arg-type]  # checked in FORMATS
         return ingest_frame(warehouse, raw, path=path, sha256=sha256, file_format=fmt, now=now)
-    except IngestFileError as exc:
+    except (IngestFileError, TraceFormatError) as exc:
         return IngestResult(path=path, status="failed", message=str(exc))
+
+
+def _ingest_trace(
+    warehouse: Warehouse, path: Path, *, adapter: str, sha256: str, now: datetime | None
+) -> IngestResult:
+    """A public trace through its adapter, then the same rules as any telemetry file."""
+    trace = ADAPTERS[adapter]
+    result = ingest_frame(
+        warehouse, trace.scan(path), path=path, sha256=sha256, file_format=adapter, now=now
+    )
+    found = trace.report(path).summary()
+    return IngestResult(
+        path=result.path,
+        status=result.status,
+        entry=result.entry,
+        message=result.message,
+        notes=(*result.notes, found),
+    )

@@ -1151,17 +1151,19 @@ def write_fleet(
 ) -> list[Path]:
     """Write telemetry as one file per calendar month, plus capacity.toml and events.csv.
 
-    Files are named ``telemetry-YYYY-MM.parquet`` (or ``.csv``); every write is atomic, so a
-    reader never sees half a file. Returns the paths written, telemetry first in month order.
+    Telemetry goes to ``out_dir/telemetry/telemetry-YYYY-MM.parquet`` (or ``.csv``), apart
+    from the plan and the events, so ``fleetcast ingest out_dir/telemetry`` takes it whole.
+    Every write is atomic, so a reader never sees half a file. Returns the paths written,
+    telemetry first in month order.
     """
     if file_format not in ("parquet", "csv"):
         raise ValueError(f"file_format must be 'parquet' or 'csv' (got {file_format!r})")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "telemetry").mkdir(parents=True, exist_ok=True)
     written = []
     months = fleet.telemetry.with_columns(_month=pl.col("ts").dt.strftime("%Y-%m"))
     for (month,), part in sorted(months.partition_by("_month", as_dict=True).items()):
         frame = part.drop("_month")
-        path = out_dir / f"telemetry-{month}.{file_format}"
+        path = out_dir / "telemetry" / f"telemetry-{month}.{file_format}"
         if file_format == "parquet":
             written.append(_write_atomic(path, frame.write_parquet))
         else:

@@ -24,6 +24,7 @@ import polars as pl
 from forecasting.schema import TELEMETRY_KEY, TELEMETRY_SCHEMA
 
 __all__ = [
+    "FORECAST_RUN_TABLES",
     "LEDGER_COLUMNS",
     "MIGRATIONS",
     "QUARANTINE_COLUMNS",
@@ -125,10 +126,98 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        2,
+        "forecast runs: forecasts, sample paths, backtests, per-series summary",
+        (
+            """
+            CREATE TABLE forecast_runs (
+                run_id VARCHAR PRIMARY KEY,
+                as_of DATE NOT NULL,
+                created_at TIMESTAMPTZ NOT NULL,
+                horizon_days INTEGER NOT NULL,
+                series INTEGER NOT NULL,
+                reconciliation VARCHAR NOT NULL,
+                seconds DOUBLE NOT NULL,
+                settings VARCHAR NOT NULL,
+                versions VARCHAR NOT NULL
+            )""",
+            """
+            CREATE TABLE forecasts (
+                run_id VARCHAR NOT NULL,
+                unique_id VARCHAR NOT NULL,
+                ds DATE NOT NULL,
+                measure VARCHAR NOT NULL,
+                model VARCHAR NOT NULL,
+                mean DOUBLE NOT NULL,
+                q10 DOUBLE NOT NULL,
+                q50 DOUBLE NOT NULL,
+                q90 DOUBLE NOT NULL,
+                q99 DOUBLE NOT NULL,
+                PRIMARY KEY (run_id, unique_id, measure, ds)
+            )""",
+            # Paths of the bottom-level series only: every aggregate is their sum, and the
+            # drills consume the bottom level. FLOAT halves the largest table of a run.
+            """
+            CREATE TABLE forecast_paths (
+                run_id VARCHAR NOT NULL,
+                unique_id VARCHAR NOT NULL,
+                ds DATE NOT NULL,
+                sample_id INTEGER NOT NULL,
+                y FLOAT NOT NULL
+            )""",
+            """
+            CREATE TABLE backtests (
+                run_id VARCHAR NOT NULL,
+                unique_id VARCHAR NOT NULL,
+                measure VARCHAR NOT NULL,
+                model VARCHAR NOT NULL,
+                cutoff DATE NOT NULL,
+                mase DOUBLE,
+                smape DOUBLE,
+                pinball DOUBLE,
+                coverage_80 DOUBLE
+            )""",
+            """
+            CREATE TABLE forecast_summary (
+                run_id VARCHAR NOT NULL,
+                unique_id VARCHAR NOT NULL,
+                measure VARCHAR NOT NULL,
+                model VARCHAR NOT NULL,
+                n_days BIGINT,
+                fallback VARCHAR,
+                mase DOUBLE,
+                mase_seasonal_naive DOUBLE,
+                mase_ratio DOUBLE,
+                coverage_80_raw DOUBLE,
+                coverage_80 DOUBLE,
+                calibrated BOOLEAN,
+                PRIMARY KEY (run_id, unique_id, measure)
+            )""",
+        ),
+    ),
 )
 
 TABLES: frozenset[str] = frozenset(
-    {"telemetry", "telemetry_series", "quarantine", "ingest_ledger", "schema_migrations"}
+    {
+        "telemetry",
+        "telemetry_series",
+        "quarantine",
+        "ingest_ledger",
+        "schema_migrations",
+        "forecast_runs",
+        "forecasts",
+        "forecast_paths",
+        "backtests",
+        "forecast_summary",
+    }
+)
+# The frames a forecast run writes, by table; each is stored whole in one transaction.
+FORECAST_RUN_TABLES: tuple[str, ...] = (
+    "forecasts",
+    "forecast_paths",
+    "backtests",
+    "forecast_summary",
 )
 
 QUARANTINE_COLUMNS: tuple[str, ...] = ("row_number", "column", "rule", "value", "raw")
@@ -153,6 +242,7 @@ LEDGER_COLUMNS: tuple[str, ...] = (
 
 _TELEMETRY_COLUMNS = (*TELEMETRY_SCHEMA.names(), "ingest_id")
 _LOCK_PID = re.compile(r"PID (\d+)")
+_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 
 
 def table_name(name: str) -> str:
@@ -392,6 +482,62 @@ class Warehouse:
         )
         return entry
 
+    # --- forecast runs ------------------------------------------------------------------------
+
+    def save_forecast_run(self, run: dict[str, Any], frames: dict[str, pl.DataFrame]) -> None:
+        """Store a forecast run and its frames in one transaction: all of it or nothing.
+
+        ``run`` holds the forecast_runs columns; ``frames`` maps each of
+        :data:`FORECAST_RUN_TABLES` to a frame with that table's columns except run_id.
+        """
+        missing = set(FORECAST_RUN_TABLES) - set(frames)
+        if missing:
+            raise WarehouseError(f"forecast run lacks frames for {sorted(missing)}")
+        with self.transaction():
+            for name in FORECAST_RUN_TABLES:
+                frame = frames[name].with_columns(pl.lit(run["run_id"]).alias("run_id"))
+                self._insert_frame(name, frame)
+            columns = list(run)
+            self._con.execute(
+                f"INSERT INTO forecast_runs ({', '.join(columns)}) "  # noqa: S608 - keys are checked below
+                f"VALUES ({', '.join('?' for _ in columns)})",
+                [run[c] for c in _checked_columns("forecast_runs", columns)],
+            )
+
+    def _insert_frame(self, table: str, frame: pl.DataFrame) -> None:
+        """Append ``frame`` to ``table`` by column name (arrow, no per-row SQL)."""
+        columns = _checked_columns(table, frame.columns)
+        self._con.register("_frame", frame.to_arrow())
+        try:
+            names = ", ".join(f'"{c}"' for c in columns)
+            self._con.execute(
+                f"INSERT INTO {table_name(table)} ({names}) SELECT {names} FROM _frame"  # noqa: S608 - allow-listed
+            )
+        finally:
+            self._con.unregister("_frame")
+
+    def forecast_runs(self) -> pl.DataFrame:
+        """Every forecast run, newest first."""
+        return self.query("SELECT * FROM forecast_runs ORDER BY created_at DESC")
+
+    def latest_forecast_run(self, *, before: str | None = None) -> str | None:
+        """The newest run id, or the newest one created before run ``before``."""
+        if before is None:
+            rows = self.query("SELECT run_id FROM forecast_runs ORDER BY created_at DESC LIMIT 1")
+        else:
+            rows = self.query(
+                "SELECT run_id FROM forecast_runs WHERE created_at < "
+                "(SELECT created_at FROM forecast_runs WHERE run_id = $1) "
+                "ORDER BY created_at DESC LIMIT 1",
+                [before],
+            )
+        return rows.item(0, 0) if rows.height else None
+
+    def run_frame(self, table: str, run_id: str) -> pl.DataFrame:
+        """One stored frame of a run (forecasts, paths, backtests, ...) without run_id."""
+        name = table_name(table)
+        return self.query(f"SELECT * EXCLUDE (run_id) FROM {name} WHERE run_id = $1", [run_id])  # noqa: S608 - allow-listed
+
     # --- reads ------------------------------------------------------------------------------
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> pl.DataFrame:
@@ -459,6 +605,14 @@ class Warehouse:
     def close(self) -> None:
         """Close the connection (idempotent)."""
         self._con.close()
+
+
+def _checked_columns(table: str, columns: Sequence[str]) -> list[str]:
+    """``columns`` if each is a plain identifier: names reach SQL, so they must be safe."""
+    bad = [c for c in columns if not _IDENTIFIER.fullmatch(c)]
+    if bad:
+        raise WarehouseError(f"{table}: refusing column names {bad}")
+    return list(columns)
 
 
 def _busy_error(path: Path, exc: duckdb.Error) -> WarehouseBusyError:

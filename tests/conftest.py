@@ -17,6 +17,9 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 os.environ.pop("PREFECT_API_URL", None)
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+# Prefect logs "Stopping temporary server" at exit, after pytest has closed its capture.
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 from forecasting import warehouse  # noqa: E402  - after the environment above
 

@@ -324,3 +324,22 @@ def test_unknown_suffix_fails_with_the_list_of_formats(wh: Warehouse, tmp_path: 
     path.write_bytes(b"PK")
     result = run(wh, path)
     assert result.status == "failed" and ".parquet" in result.message
+
+
+def test_a_public_trace_goes_through_its_adapter_and_the_same_rules(wh: Warehouse) -> None:
+    """`--format helios` reads the trace slice and reports the outage it dropped."""
+    fixture = Path(__file__).parent / "fixtures" / "traces"
+    path = fixture / "helios_earth_vc_minute_2020-05-12_slice.csv.gz"
+    result = ingest.ingest_file(wh, path, file_format="helios")
+    assert result.status == "loaded" and reconciles(result)
+    assert result.entry and result.entry.file_format == "helios" and result.entry.loaded > 0
+    assert any("outage minutes dropped 121" in note for note in result.notes)
+    classes = set(wh.telemetry().get_column("workload_class"))
+    assert classes <= {"training", "experimentation"}
+
+
+def test_unknown_format_name_is_refused(wh: Warehouse, tmp_path: Path) -> None:
+    """A --format that is neither a file format nor a trace adapter is a clear error."""
+    path = write_csv(tmp_path / "a.csv", GOOD)
+    with pytest.raises(ingest.IngestFileError, match="unknown format 'excel'"):
+        ingest.ingest_file(wh, path, file_format="excel")

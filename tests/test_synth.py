@@ -296,11 +296,11 @@ def test_capacity_plan_is_tight_and_runs_out_within_six_months(fleet: SyntheticF
 def test_write_fleet_round_trips(small: SyntheticFleet, tmp_path: Path, file_format: str) -> None:
     """Monthly telemetry files read back equal to the frame; capacity and events come along."""
     written = write_fleet(small, tmp_path, file_format=file_format)  # type: ignore[arg-type]
-    names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == sorted(p.name for p in written)
+    names = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
+    assert names == sorted(p.relative_to(tmp_path).as_posix() for p in written)
     assert {"capacity.toml", "events.csv"} <= set(names)
     assert not [n for n in names if n.endswith(".tmp")]
-    months = sorted(p for p in written if p.name.startswith("telemetry-"))
+    months = sorted(p for p in written if p.parent == tmp_path / "telemetry")
     assert [p.name for p in months] == [
         f"telemetry-2026-05.{file_format}",
         f"telemetry-2026-06.{file_format}",

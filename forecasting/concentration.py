@@ -1,0 +1,170 @@
+"""Customer concentration: top-1 and top-5 share and the Herfindahl-Hirschman index.
+
+Computed per workload class and over the whole fleet ('all'), from history (the demand
+frame's mean measure at customer level) and from reconciled sample paths (a distribution
+per day or week, summarised as q10/q50/q90), so a report can say how concentration is
+expected to move over the horizon.
+
+Conventions:
+
+- Shares are fractions of the scope's total mean demand (0..1), the tail included.
+- HHI is on the 0..10,000 scale: the sum of squared shares in percent (a single customer
+  is 10,000; the US DoJ calls a market above 2,500 highly concentrated).
+- A customer present in several regions (or, for 'all', several classes) is one customer:
+  its series are summed before shares are taken.
+- The long tail arrives as one series per scope (customer ``other``), but it stands for many
+  small customers. It is never a top-1/top-5 candidate, and in the HHI it counts as
+  ``k = ceil(tail / smallest)`` equal customers, where ``smallest`` is the share of the
+  smallest named customer: the coarsest split in which no tail customer outranks a named one,
+  so the tail's term ``tail^2 / k`` is an upper bound on its true contribution (the lower
+  bound is 0). With no named customer to compare against, the tail contributes 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+import polars as pl
+
+from forecasting import schema
+
+__all__ = [
+    "ALL_CLASSES",
+    "METRICS",
+    "OTHER",
+    "concentration",
+    "concentration_forecast",
+    "concentration_history",
+]
+
+OTHER = "other"
+ALL_CLASSES = "all"
+METRICS: tuple[str, ...] = ("top1_share", "top5_share", "hhi")
+
+
+def concentration(
+    customers: pl.LazyFrame, *, by: Sequence[str], other: str = OTHER
+) -> pl.LazyFrame:
+    """Top-1/top-5 share and HHI per group ``by`` of rows (``by``..., customer, y).
+
+    Scopes are the workload classes and 'all' (every class); ``by`` names the remaining
+    group keys (e.g. ``ds``, or ``sample_id`` and ``ds``). Groups with zero total get nulls.
+    """
+    keys = [*by, "workload_class"]
+    per_class = customers.group_by([*keys, "customer"]).agg(pl.col("y").sum())
+    overall = (
+        customers.group_by([*by, "customer"])
+        .agg(pl.col("y").sum())
+        .with_columns(pl.lit(ALL_CLASSES).alias("workload_class"))
+    )
+    rows = pl.concat([per_class, overall.select(per_class.collect_schema().names())])
+    shares = rows.with_columns(
+        (pl.col("y") / pl.col("y").sum().over(keys)).alias("share"),
+        (pl.col("customer") == other).alias("is_tail"),
+    )
+    named = pl.col("share").filter(~pl.col("is_tail"))
+    tail = pl.col("share").filter(pl.col("is_tail")).sum()
+    smallest = named.min()
+    tail_customers = (tail / smallest).ceil()
+    tail_term = pl.when((smallest > 0) & (tail > 0)).then(tail**2 / tail_customers).otherwise(0.0)
+    return (
+        shares.group_by(keys)
+        .agg(
+            named.max().fill_null(0.0).alias("top1_share"),
+            named.top_k(5).sum().alias("top5_share"),
+            (10_000 * ((named**2).sum() + tail_term)).alias("hhi"),
+            pl.col("y").sum().alias("total"),
+        )
+        .with_columns(
+            # A scope with no demand has no concentration, not a perfect spread.
+            pl.when(pl.col("total") > 0).then(pl.col(m)).otherwise(None).alias(m)
+            for m in METRICS
+        )
+        .drop("total")
+    )
+
+
+def _history_customers(demand: pl.DataFrame) -> pl.LazyFrame:
+    """Customer-level rows of the mean measure: ds, workload_class, customer, y."""
+    return (
+        demand.lazy()
+        .filter(
+            (pl.col("measure") == schema.Measure.MEAN.value)
+            & pl.col("customer").is_not_null()
+            & pl.col("y").is_not_null()
+        )
+        .select("ds", "workload_class", "customer", "y")
+    )
+
+
+def concentration_history(demand: pl.DataFrame, *, other: str = OTHER) -> pl.DataFrame:
+    """Daily concentration per class and overall from a DEMAND_SCHEMA frame.
+
+    Returns workload_class, ds, top1_share, top5_share, hhi. Days where a customer's
+    telemetry is missing use the customers that were observed.
+    """
+    return (
+        concentration(_history_customers(demand), by=["ds"], other=other)
+        .select("workload_class", "ds", *METRICS)
+        .sort("workload_class", "ds")
+        .collect()
+    )
+
+
+def _path_customers(paths: pl.DataFrame) -> pl.LazyFrame:
+    """Customer-level path rows with class and customer read from the unique_id."""
+    depth = len(schema.LEVELS) + 1  # total / region / class / customer
+    class_at = schema.LEVELS.index("workload_class") + 1
+    customer_at = schema.LEVELS.index("customer") + 1
+    parts = pl.col("unique_id").str.split(schema.SEP)
+    return (
+        paths.lazy()
+        .filter(parts.list.len() == depth)
+        .select(
+            "sample_id",
+            "ds",
+            parts.list.get(class_at).alias("workload_class"),
+            parts.list.get(customer_at).alias("customer"),
+            "y",
+        )
+    )
+
+
+def concentration_forecast(
+    paths: pl.DataFrame,
+    *,
+    freq: Literal["day", "week"] = "week",
+    quantiles: Sequence[float] = (0.1, 0.5, 0.9),
+    other: str = OTHER,
+) -> pl.DataFrame:
+    """Forecast concentration from reconciled sample paths (PATHS_SCHEMA, mean measure).
+
+    Each path is one joint scenario of every customer, so each gives one concentration
+    series; the quantiles are taken across paths per class and day (or week, on the mean
+    daily demand of the week starting Monday). Returns workload_class, ds, metric and one
+    column per quantile (``q10``...).
+    """
+    keys = ["sample_id", "workload_class", "customer"]
+    # A customer's regions are summed per day first; only then are days averaged per week.
+    rows = _path_customers(paths).group_by([*keys, "ds"]).agg(pl.col("y").sum())
+    if freq == "week":
+        rows = rows.group_by([*keys, pl.col("ds").dt.truncate("1w")]).agg(pl.col("y").mean())
+    elif freq != "day":
+        raise ValueError(f"freq must be 'day' or 'week', got {freq!r}")
+    per_path = concentration(rows, by=["sample_id", "ds"], other=other)
+    long = per_path.unpivot(
+        index=["workload_class", "ds", "sample_id"],
+        on=list(METRICS),
+        variable_name="metric",
+        value_name="value",
+    )
+    return (
+        long.group_by("workload_class", "ds", "metric")
+        .agg(
+            pl.col("value").quantile(q, "linear").alias(schema.quantile_column(q))
+            for q in quantiles
+        )
+        .sort("workload_class", "metric", "ds")
+        .collect()
+    )

@@ -1,0 +1,126 @@
+"""Shares and HHI of forecasting.concentration on hand-built cases with exact answers."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pytest
+
+from forecasting import schema
+from forecasting.concentration import concentration_forecast, concentration_history
+
+DAY = date(2024, 1, 1)
+
+
+def demand(rows: list[tuple[str, str, str, float]]) -> pl.DataFrame:
+    """Customer-level mean demand rows (region, class, customer, y) on DAY."""
+    return pl.DataFrame(
+        {
+            "unique_id": [f"total/{r}/{c}/{k}" for r, c, k, _ in rows],
+            "ds": [DAY] * len(rows),
+            "measure": "mean",
+            "y": [y for *_, y in rows],
+            "region": [r for r, *_ in rows],
+            "workload_class": [c for _, c, *_ in rows],
+            "customer": [k for _, _, k, _ in rows],
+        },
+        schema=schema.DEMAND_SCHEMA,
+    )
+
+
+CASE = demand(
+    [
+        ("us", "inference", "acme", 30.0),
+        ("us", "inference", "globex", 30.0),
+        ("us", "inference", "other", 20.0),
+        ("eu", "inference", "acme", 20.0),  # same customer in another region: one customer
+        ("us", "training", "initech", 100.0),
+    ]
+)
+
+
+def metrics(frame: pl.DataFrame, scope: str) -> dict[str, float]:
+    return frame.filter(pl.col("workload_class") == scope).row(0, named=True)
+
+
+def test_shares_and_hhi_per_class_and_overall() -> None:
+    """Exact top-1/top-5 shares and HHI (0..10,000) for each class and for 'all'."""
+    hist = concentration_history(CASE)
+    inference = metrics(hist, "inference")  # acme .5, globex .3, tail .2 -> tail is 1 customer
+    assert inference["top1_share"] == pytest.approx(0.5)
+    assert inference["top5_share"] == pytest.approx(0.8)
+    assert inference["hhi"] == pytest.approx(10_000 * (0.25 + 0.09 + 0.04))
+    training = metrics(hist, "training")
+    assert training["top1_share"] == 1.0
+    assert training["hhi"] == pytest.approx(10_000)
+    overall = metrics(hist, "all")  # initech .5, acme .25, globex .15, tail .1
+    assert overall["top1_share"] == pytest.approx(0.5)
+    assert overall["top5_share"] == pytest.approx(0.9)
+    assert overall["hhi"] == pytest.approx(10_000 * (0.25 + 0.0625 + 0.0225 + 0.01))
+
+
+def test_tail_counts_as_many_small_customers() -> None:
+    """A 60 % tail beside a 10 % customer is six customers of 10 %, never the top customer."""
+    hist = concentration_history(
+        demand(
+            [
+                ("us", "batch", "acme", 30.0),
+                ("us", "batch", "globex", 10.0),
+                ("us", "batch", "other", 60.0),
+            ]
+        )
+    )
+    batch = metrics(hist, "batch")
+    assert batch["top1_share"] == pytest.approx(0.3)
+    assert batch["top5_share"] == pytest.approx(0.4)
+    assert batch["hhi"] == pytest.approx(10_000 * (0.09 + 0.01 + 0.36 / 6))
+
+
+def test_scope_without_demand_has_no_concentration() -> None:
+    """A class whose customers all show zero demand gets nulls, not a perfect spread."""
+    hist = concentration_history(demand([("us", "evaluation", "acme", 0.0)]))
+    assert metrics(hist, "evaluation")["hhi"] is None
+
+
+def test_forecast_quantiles_across_paths() -> None:
+    """Forecast concentration is computed per path, then summarised across paths."""
+    leaves = CASE.select("unique_id", "y")
+    paths = pl.concat(
+        [
+            leaves.with_columns(ds=pl.lit(DAY), sample_id=pl.lit(0, pl.Int32)),
+            # In path 1 initech triples: 300 / 400 of the fleet.
+            leaves.with_columns(
+                ds=pl.lit(DAY),
+                sample_id=pl.lit(1, pl.Int32),
+                y=pl.when(pl.col("unique_id").str.ends_with("initech"))
+                .then(pl.col("y") * 3)
+                .otherwise(pl.col("y")),
+            ),
+        ]
+    ).select(list(schema.PATHS_SCHEMA))
+    fc = concentration_forecast(paths, freq="day", quantiles=(0.0, 0.5, 1.0))
+    top1 = fc.filter((pl.col("workload_class") == "all") & (pl.col("metric") == "top1_share"))
+    assert top1.row(0, named=True) == {
+        "workload_class": "all",
+        "ds": DAY,
+        "metric": "top1_share",
+        "q0": pytest.approx(0.5),
+        "q50": pytest.approx(0.625),
+        "q100": pytest.approx(0.75),
+    }
+
+
+def test_weekly_forecast_averages_days_within_a_week() -> None:
+    """Weekly concentration averages each customer's daily total (all regions) over the week."""
+    rows = []
+    for day, acme in ((1, 10.0), (2, 30.0)):  # 2024-01-01 is a Monday
+        for customer, y in (("acme", acme), ("globex", 10.0)):
+            rows.append((f"total/us/inference/{customer}", date(2024, 1, day), 0, y))
+        # globex runs in a second region too: its regions add up before days are averaged.
+        rows.append(("total/eu/inference/globex", date(2024, 1, day), 0, 10.0))
+    paths = pl.DataFrame(rows, schema=schema.PATHS_SCHEMA, orient="row")
+    fc = concentration_forecast(paths, freq="week", quantiles=(0.5,))
+    top1 = fc.filter((pl.col("workload_class") == "inference") & (pl.col("metric") == "top1_share"))
+    assert top1["ds"].to_list() == [DAY]
+    assert top1["q50"].item() == pytest.approx(0.5)  # acme and globex both average 20

@@ -1,0 +1,240 @@
+"""Backtests, model choice, calibration and the forecast_all contract of forecasting.forecast."""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
+
+import numpy as np
+import polars as pl
+import pytest
+
+from forecasting import schema
+from forecasting.forecast import (
+    ForecastSettings,
+    backtest_cutoffs,
+    forecast_all,
+    forecast_series,
+    mase,
+)
+
+START = date(2023, 1, 1)
+
+
+def as_frame(y: np.ndarray, *, uid: str = "total", measure: str = "mean") -> pl.DataFrame:
+    """A one-series demand frame starting on START."""
+    ds = pl.date_range(START, START + timedelta(days=len(y) - 1), eager=True)
+    return pl.DataFrame({"unique_id": uid, "ds": ds, "measure": measure, "y": y})
+
+
+def trend_season_noise(seed: int, n: int) -> np.ndarray:
+    """Random level, trend, weekday profile, slow random walk and noise."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    level = rng.uniform(50, 500)
+    weekday = rng.normal(0, 1, 7)
+    weekday = (weekday - weekday.mean()) / np.abs(weekday - weekday.mean()).max()
+    noise = rng.uniform(0.02, 0.1) * level
+    y = (
+        level
+        + rng.uniform(-0.05, 0.3) * level / 100 * t
+        + rng.uniform(0.05, 0.3) * level * weekday[t % 7]
+        + np.cumsum(rng.normal(0, 0.2 * noise, n))
+        + rng.normal(0, noise, n)
+    )
+    return np.maximum(y, 0)
+
+
+def heavy_tailed(seed: int, n: int) -> np.ndarray:
+    """Misspecified for every model: t(3) shocks, AR(1) noise, a growing weekly swing."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    level = rng.uniform(50, 500)
+    noise = rng.uniform(0.02, 0.1) * level
+    weekday = np.sin(2 * np.pi * np.arange(7) / 7 + rng.uniform(0, 6))
+    ar = np.zeros(n)
+    shocks = rng.standard_t(3, n) * noise
+    for i in range(1, n):
+        ar[i] = 0.6 * ar[i - 1] + shocks[i]
+    y = (
+        level
+        + rng.uniform(-0.05, 0.3) * level / 100 * t
+        + 0.2 * level * weekday[t % 7] * (1 + t / n)
+        + np.cumsum(rng.standard_t(3, n) * 0.3 * noise)
+        + ar
+    )
+    return np.maximum(y, 0)
+
+
+def holdout(y: np.ndarray, h: int, settings: ForecastSettings) -> tuple[pl.DataFrame, np.ndarray]:
+    """Forecast of all but the last h days, and those h actuals."""
+    return forecast_series(as_frame(y[:-h]), settings=settings).forecast, y[-h:]
+
+
+FAST = ForecastSettings(horizon_days=28)
+
+
+def test_backtest_cannot_see_past_its_cutoff() -> None:
+    """Two series equal up to a day and different after it get identical backtests before it."""
+    a = trend_season_noise(1, 400)
+    b = a.copy()
+    change = 400 - FAST.backtest_horizon  # the last cutoff's training ends here
+    b[change:] *= 3.0
+    ra, rb = (forecast_series(as_frame(y), settings=FAST) for y in (a, b))
+    last_cutoff = START + timedelta(days=change - 1)
+    early_a = ra.backtest.filter(pl.col("cutoff") < last_cutoff)
+    early_b = rb.backtest.filter(pl.col("cutoff") < last_cutoff)
+    assert early_a.height == 2 * len(FAST.models)
+    assert early_a.equals(early_b)
+    # From the last cutoff the tripling is unforeseeable: every model misses by far.
+    late = rb.backtest.filter(pl.col("cutoff") == last_cutoff)
+    assert late["mase"].to_numpy().min() > 5
+
+
+def test_cutoffs_are_spaced_by_the_backtest_horizon() -> None:
+    """Cutoffs end one backtest horizon before the series and step back by it."""
+    assert backtest_cutoffs(400, settings=FAST) == [316, 344, 372]
+    assert backtest_cutoffs(100, settings=FAST) == []
+
+
+def test_chosen_models_beat_seasonal_naive() -> None:
+    """On trend + weekly season + noise, the chosen models cut held-out MASE by over 10 %."""
+    chosen, naive = [], []
+    for seed in range(24):
+        y = trend_season_noise(seed, 758)
+        forecast, actual = holdout(y, 28, FAST)
+        scale = float(np.mean(np.abs(y[7:730] - y[:723])))
+        chosen.append(mase(actual, forecast["mean"].to_numpy(), scale=scale))
+        naive.append(mase(actual, np.resize(y[723:730], 28), scale=scale))
+    ratio = np.mean(chosen) / np.mean(naive)
+    assert ratio < 0.9, f"MASE ratio to seasonal naive {ratio:.3f}"
+
+
+@pytest.mark.parametrize(("family", "h"), [(trend_season_noise, 28), (heavy_tailed, 91)])
+def test_q10_q90_coverage_within_5_points(family: Callable[[int, int], np.ndarray], h: int) -> None:
+    """Held-out coverage of q10-q90 lands within 5 points of 80 %, calibrated where needed."""
+    settings = ForecastSettings(horizon_days=h)
+    hits = []
+    for seed in range(40):
+        forecast, actual = holdout(family(seed, 730 + h), h, settings)
+        inside = (actual >= forecast["q10"].to_numpy()) & (actual <= forecast["q90"].to_numpy())
+        hits.append(inside.mean())
+    assert abs(np.mean(hits) - 0.8) <= 0.05, f"coverage {np.mean(hits):.3f}"
+
+
+def test_calibration_narrows_intervals_that_overcover() -> None:
+    """Where the model's own interval is too wide in backtests, calibration is applied."""
+    results = [
+        forecast_series(as_frame(heavy_tailed(seed, 500)), settings=FAST) for seed in range(6)
+    ]
+    flagged = [r for r in results if r.calibrated]
+    assert flagged
+    for r in flagged:
+        assert abs(r.coverage_raw - 0.8) > FAST.calibration_tolerance
+
+
+def test_short_series_falls_back_and_says_why() -> None:
+    """A series too short to backtest gets the seasonal naive and a reason with both counts."""
+    result = forecast_series(as_frame(trend_season_noise(0, 50)), settings=FAST)
+    assert result.model == "seasonal_naive"
+    assert result.fallback is not None
+    assert "50 days" in result.fallback
+    assert str(FAST.min_backtest_days) in result.fallback
+    assert result.forecast.height == FAST.horizon_days
+
+
+def test_series_without_observations_is_refused() -> None:
+    """An all-null series raises an error that names it and the fix."""
+    with pytest.raises(ValueError, match=r"'total' has no observed values.*backfill"):
+        forecast_series(as_frame(np.full(100, np.nan)), settings=FAST)
+
+
+def test_fixed_model_is_used_and_scored_against_seasonal_naive() -> None:
+    """fixed_model skips selection but still backtests the seasonal naive for comparison."""
+    settings = ForecastSettings(horizon_days=14, fixed_model="drift")
+    result = forecast_series(as_frame(trend_season_noise(3, 300)), settings=settings)
+    assert result.model == "drift"
+    assert set(result.backtest["model"]) == {"seasonal_naive", "drift"}
+
+
+def small_hierarchy(n: int = 200) -> pl.DataFrame:
+    """total / 2 regions / inference / 2 customers, mean and peak measures."""
+    frames = []
+    leaves = {}
+    for i, (region, customer) in enumerate(
+        [("us", "acme"), ("us", "other"), ("eu", "acme"), ("eu", "other")]
+    ):
+        leaves[(region, customer)] = trend_season_noise(10 + i, n)
+
+    def add(uid: str, y: np.ndarray, region: str | None, customer: str | None) -> None:
+        frame = as_frame(y, uid=uid).with_columns(
+            region=pl.lit(region, pl.String),
+            workload_class=pl.lit("inference" if uid.count("/") >= 2 else None, pl.String),
+            customer=pl.lit(customer, pl.String),
+        )
+        frames.extend([frame, frame.with_columns(measure=pl.lit("peak"), y=pl.col("y") * 1.4)])
+
+    add("total", np.sum(list(leaves.values()), axis=0), None, None)
+    for region in ("us", "eu"):
+        part = np.sum([v for (r, _), v in leaves.items() if r == region], axis=0)
+        add(f"total/{region}", part, region, None)
+        add(f"total/{region}/inference", part, region, None)
+        for customer in ("acme", "other"):
+            add(
+                f"total/{region}/inference/{customer}", leaves[(region, customer)], region, customer
+            )
+    return pl.concat(frames).select(list(schema.DEMAND_SCHEMA))
+
+
+def test_forecast_all_follows_the_schemas() -> None:
+    """forecast_all returns FORECAST/PATHS/BACKTEST schemas (minus run_id) and a summary."""
+    settings = ForecastSettings(horizon_days=14, n_paths=50)
+    result = forecast_all(small_hierarchy(), settings=settings)
+    no_run = {k: v for k, v in schema.FORECAST_SCHEMA.items() if k != "run_id"}
+    assert dict(result.forecast.schema) == no_run
+    assert result.paths.schema == schema.PATHS_SCHEMA
+    assert dict(result.backtest.schema) == {
+        k: v for k, v in schema.BACKTEST_SCHEMA.items() if k != "run_id"
+    }
+    assert result.forecast.height == 9 * 2 * 14  # 9 series, 2 measures, 14 days
+    assert result.paths.height == 9 * 50 * 14
+    assert {"model", "mase_ratio", "calibrated", "fallback"} <= set(result.summary.columns)
+    assert result.reconciliation in ("bottom_up", "mint_shrink")
+
+
+def test_fan_out_is_picklable_and_order_free() -> None:
+    """A thread-pool map gives the same forecasts as map, and every result pickles."""
+    settings = ForecastSettings(horizon_days=7, n_paths=20)
+    demand = small_hierarchy()
+    serial = forecast_all(demand, settings=settings)
+    with ThreadPoolExecutor(2) as pool:
+        fanned = forecast_all(demand, settings=settings, map_fn=pool.map)
+    assert serial.forecast.equals(fanned.forecast)
+    assert serial.paths.equals(fanned.paths)
+    one = forecast_series(
+        demand.filter((pl.col("unique_id") == "total") & (pl.col("measure") == "mean")),
+        settings=settings,
+    )
+    assert pickle.loads(pickle.dumps(one)).forecast.equals(one.forecast)
+
+
+def test_series_ending_early_are_padded_not_truncated() -> None:
+    """A series whose telemetry stops early is forecast from the run's last day."""
+    demand = small_hierarchy().filter(
+        ~((pl.col("unique_id") == "total/eu/inference/other") & (pl.col("ds") > date(2023, 6, 1)))
+    )
+    result = forecast_all(demand, settings=ForecastSettings(horizon_days=7, n_paths=20))
+    first_days = result.forecast.group_by("unique_id").agg(pl.col("ds").min())["ds"].unique()
+    assert first_days.to_list() == [START + timedelta(days=200)]
+
+
+def test_burst_after_quiet_spell_keeps_paths_bounded() -> None:
+    """A customer idle for months then bursting in the backtests gets bounded, sane paths."""
+    y = np.zeros(400)
+    y[-40::9] = 800.0  # short bursts only in the last backtest windows
+    result = forecast_series(as_frame(y), settings=ForecastSettings(horizon_days=91))
+    assert result.paths is not None
+    assert result.paths.max() < 10 * y.max()
+    assert result.forecast["q99"].max() < 10 * y.max()

@@ -1,0 +1,84 @@
+"""The forecast flow: a synthetic fleet forecast through Prefect and stored as a kept run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from flows.forecast import ForecastOptions, forecast_flow
+from forecasting import ingest, synth, warehouse
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def fleet_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A warehouse holding 200 days of a 12-customer synthetic fleet."""
+    folder = tmp_path_factory.mktemp("fleet")
+    fleet = synth.synthetic_fleet(days=200, customers=12, seed=3)
+    written = synth.write_fleet(fleet, folder)
+    path = folder / "warehouse.duckdb"
+    with warehouse.connect(path) as wh:
+        for file in written:
+            if file.parent.name == "telemetry":
+                assert ingest.ingest_file(wh, file).status == "loaded"
+    return path
+
+
+def run(path: Path) -> str:
+    options = ForecastOptions(horizon_days=28, n_paths=40, customers_per_class=3)
+    flow = forecast_flow.with_options(task_runner=ThreadPoolTaskRunner(max_workers=2))
+    return flow(path, options).run_id
+
+
+def test_a_run_is_stored_whole_and_coherent(fleet_warehouse: Path) -> None:
+    """Forecasts cover every series and day, quantiles are ordered, means add up."""
+    run_id = run(fleet_warehouse)
+    with warehouse.connect(fleet_warehouse, read_only=True) as wh:
+        forecasts = wh.run_frame("forecasts", run_id)
+        paths = wh.run_frame("forecast_paths", run_id)
+        summary = wh.run_frame("forecast_summary", run_id)
+        assert wh.run_frame("backtests", run_id).height > 0
+    per_series = forecasts.group_by("unique_id", "measure").len()
+    assert per_series.get_column("len").unique().to_list() == [28]
+    assert summary.height == per_series.height
+    ordered = forecasts.filter(
+        (pl.col("q10") > pl.col("q50"))
+        | (pl.col("q50") > pl.col("q90"))
+        | (pl.col("q90") > pl.col("q99"))
+    )
+    assert ordered.is_empty()
+    means = forecasts.filter(pl.col("measure") == "mean")
+    total = means.filter(pl.col("unique_id") == "total").sort("ds").get_column("mean")
+    regions = (
+        means.filter(pl.col("unique_id").str.count_matches("/") == 1)
+        .group_by("ds")
+        .agg(pl.col("mean").sum())
+        .sort("ds")
+        .get_column("mean")
+    )
+    assert (total - regions).abs().max() < 1e-6 * max(1.0, float(total.max()))  # type: ignore[arg-type]
+    # Only bottom-level paths are stored; they add up to the total's mean on average.
+    assert paths.get_column("unique_id").str.count_matches("/").unique().to_list() == [3]
+    leaves = (
+        paths.group_by("ds", "sample_id")
+        .agg(pl.col("y").sum())
+        .group_by("ds")
+        .agg(pl.col("y").mean())
+    )
+    assert leaves.height == 28
+
+
+def test_runs_are_kept_and_ordered(fleet_warehouse: Path) -> None:
+    """A second run is kept beside the first, and 'previous run' finds the first."""
+    with warehouse.connect(fleet_warehouse, read_only=True) as wh:
+        before = wh.forecast_runs().height
+    second = run(fleet_warehouse)
+    with warehouse.connect(fleet_warehouse, read_only=True) as wh:
+        runs = wh.forecast_runs()
+        assert runs.height == before + 1
+        assert wh.latest_forecast_run() == second
+        assert wh.latest_forecast_run(before=second) == runs.get_column("run_id")[1]

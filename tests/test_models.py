@@ -1,0 +1,104 @@
+"""Closed-form and contract checks for every model in forecasting.models."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import polars as pl
+import pytest
+
+from forecasting.models import DEFAULT_MODELS, Drift, Model, SeasonalNaive, make_model
+
+QUANTILES = (0.1, 0.5, 0.9, 0.99)
+
+
+def weekly_series(n: int = 400, *, seed: int = 0) -> np.ndarray:
+    """Trend + weekly cycle + noise, the shape of fleet demand."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    return 200 + 0.2 * t + 30 * np.sin(2 * np.pi * t / 7) + rng.normal(0, 5, n)
+
+
+def test_seasonal_naive_repeats_last_week() -> None:
+    """The seasonal naive forecast is the last observed week, repeated."""
+    y = weekly_series(60)
+    pred = SeasonalNaive().fit(y).predict(21, quantiles=QUANTILES)
+    np.testing.assert_allclose(pred.mean, np.tile(y[-7:], 3))
+
+
+def test_drift_extrapolates_a_line() -> None:
+    """On an exact line, drift continues the line with zero spread."""
+    y = 5.0 + 2.0 * np.arange(30)
+    pred = Drift().fit(y).predict(10, quantiles=QUANTILES)
+    expected = 5.0 + 2.0 * np.arange(30, 40)
+    np.testing.assert_allclose(pred.mean, expected)
+    for q in QUANTILES:
+        np.testing.assert_allclose(pred.quantiles[q], expected)
+
+
+@pytest.mark.parametrize("name", [*DEFAULT_MODELS, "ets_seasonal"])
+def test_quantiles_are_monotone_and_non_negative(name: str) -> None:
+    """Every model's quantiles rise with the level and never go below zero."""
+    # A series near zero makes the lower quantiles want to go negative.
+    y = np.abs(weekly_series(200) - 190)
+    pred = make_model(name).fit(y).predict(60, quantiles=QUANTILES)
+    stacked = np.stack([pred.quantiles[q] for q in QUANTILES])
+    assert np.all(np.diff(stacked, axis=0) >= -1e-9)
+    assert stacked.min() >= 0
+    assert pred.mean.min() >= 0
+
+
+@pytest.mark.parametrize("name", [*DEFAULT_MODELS, "ets_seasonal"])
+def test_paths_have_shape_and_are_non_negative(name: str) -> None:
+    """sample() returns (n_paths, h), non-negative, centred near the point forecast."""
+    y = weekly_series(300)
+    model: Model = make_model(name).fit(y)
+    paths = model.sample(28, n_paths=500, rng=np.random.default_rng(1))
+    assert paths.shape == (500, 28)
+    assert paths.min() >= 0
+    pred = model.predict(28, quantiles=(0.1, 0.9))
+    inside = np.mean((paths >= pred.quantiles[0.1]) & (paths <= pred.quantiles[0.9]))
+    assert 0.7 < inside < 0.9
+
+
+@pytest.mark.parametrize("name", DEFAULT_MODELS)
+def test_missing_days_are_interpolated_not_zero(name: str) -> None:
+    """A telemetry outage (NaN) does not drag a flat series' forecast towards zero."""
+    y = np.full(120, 100.0) + np.random.default_rng(2).normal(0, 1, 120)
+    y[60:75] = np.nan
+    y[-3:] = np.nan  # an outage at the very end too
+    pred = make_model(name).fit(y).predict(14, quantiles=QUANTILES)
+    np.testing.assert_allclose(pred.mean, 100.0, rtol=0.08)
+
+
+def test_unknown_model_lists_the_known_ones() -> None:
+    """A misspelt model name is an error that lists the registry."""
+    with pytest.raises(ValueError, match="seasonal_naive"):
+        make_model("arima")
+
+
+def test_too_short_says_days_have_and_need() -> None:
+    """Fitting a seasonal model on too little history says how many days it has and needs."""
+    with pytest.raises(ValueError, match=r"needs at least 15 days.*has 9"):
+        make_model("ets").fit(np.arange(9.0))
+
+
+def test_all_missing_series_is_an_error() -> None:
+    """A series without a single observed day is refused with what to do about it."""
+    with pytest.raises(ValueError, match="backfill"):
+        make_model("theta").fit(np.full(30, np.nan))
+
+
+@pytest.mark.slow
+def test_prophet_forecasts_with_events() -> None:
+    """Prophet fits with a known event as a holiday and yields ordered, non-negative output."""
+    y = weekly_series(200)
+    ds = np.datetime64("2024-01-01") + np.arange(200)
+    events = pl.DataFrame({"event": ["launch"], "ds": [date(2024, 3, 1)]})
+    model = make_model("prophet").fit(y, ds=ds, events=events)
+    pred = model.predict(14, quantiles=QUANTILES)
+    assert np.all(pred.quantiles[0.1] <= pred.quantiles[0.9])
+    paths = model.sample(14, n_paths=50, rng=np.random.default_rng(0))
+    assert paths.shape == (50, 14)
+    assert paths.min() >= 0

@@ -1,0 +1,136 @@
+"""Hierarchy, MinT shrinkage, coherence and path coupling of forecasting.reconcile."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import polars as pl
+import pytest
+
+from forecasting.reconcile import (
+    bottom_up_matrix,
+    build_hierarchy,
+    couple_paths,
+    mint_matrix,
+    reconcile_array,
+    reconcile_forecasts,
+    shrunk_covariance,
+)
+
+IDS = (
+    "total",
+    "total/us",
+    "total/us/inference/acme",
+    "total/us/inference/other",
+    "total/us/inference",
+    "total/eu",
+    "total/eu/training",
+    "total/eu/training/acme",
+)
+
+
+def test_summing_matrix_is_read_from_the_ids() -> None:
+    """Leaves are ids that prefix no other id; each row sums the leaves beneath it."""
+    h = build_hierarchy(IDS)
+    assert h.bottom == (
+        "total/us/inference/acme",
+        "total/us/inference/other",
+        "total/eu/training/acme",
+    )
+    expected = np.array(
+        [[1, 1, 1], [1, 1, 0], [1, 0, 0], [0, 1, 0], [1, 1, 0], [0, 0, 1], [0, 0, 1], [0, 0, 1]]
+    )
+    np.testing.assert_array_equal(h.summing, expected)
+    assert h.aggregate_mask.tolist() == [True, True, False, False, True, True, True, False]
+
+
+def test_prefix_is_not_a_parent_without_the_separator() -> None:
+    """'total/us' is not the parent of 'total/usa': only whole path levels count."""
+    h = build_hierarchy(["total", "total/us", "total/usa"])
+    assert h.bottom == ("total/us", "total/usa")
+
+
+def coherent(values: np.ndarray, summing: np.ndarray, n_leaves: int) -> bool:
+    """True when every row equals the sum of its leaves (leaves are the last columns)."""
+    leaves = values[..., -n_leaves:]
+    return np.allclose(values, leaves @ summing.T, rtol=1e-12, atol=1e-9)
+
+
+@pytest.mark.parametrize("method", ["bottom_up", "mint_shrink"])
+def test_every_path_and_the_mean_add_up(method: Literal["bottom_up", "mint_shrink"]) -> None:
+    """After reconciliation each path and the mean are coherent and non-negative."""
+    rng = np.random.default_rng(0)
+    ids = ["total", "total/a", "total/b", "total/a/x", "total/a/y", "total/b/z"]
+    h = build_hierarchy(ids)
+    n, p, days = len(ids), 40, 10
+    means = rng.uniform(-5, 50, (n, days))  # incoherent, some negative
+    paths = rng.uniform(-5, 50, (n, p, days))
+    points = [
+        pl.DataFrame(
+            {
+                "cutoff": np.repeat(np.datetime64("2024-01-01"), 20).astype("datetime64[D]"),
+                "ds": np.datetime64("2024-01-02") + np.arange(20),
+                "y": rng.uniform(0, 50, 20),
+                "mean": rng.uniform(0, 50, 20),
+            }
+        )
+        for _ in ids
+    ]
+    rec = reconcile_forecasts(
+        ids, means=means, paths=paths, points=points, scales=np.ones(n), method=method
+    )
+    assert rec.method == method
+    order = [ids.index(i) for i in (*[i for i in ids if i not in h.bottom], *h.bottom)]
+    mean_rows = rec.means.T[:, order]
+    path_rows = np.moveaxis(rec.paths, 0, -1)[..., order]
+    s = h.summing[order]
+    assert coherent(mean_rows, s, len(h.bottom))
+    assert coherent(path_rows, s, len(h.bottom))
+    assert rec.means.min() >= 0
+    assert rec.paths.min() >= 0
+
+
+def test_mint_leaves_coherent_forecasts_unchanged() -> None:
+    """MinT is a projection: already coherent forecasts come back as they were."""
+    h = build_hierarchy(["total", "total/a", "total/b"])
+    rng = np.random.default_rng(1)
+    cov, _ = shrunk_covariance(rng.normal(size=(50, 3)))
+    g = mint_matrix(h.summing, cov)
+    leaves = np.array([3.0, 4.0])
+    y = h.summing @ leaves
+    np.testing.assert_allclose(reconcile_array(y, summing=h.summing, g=g), y)
+
+
+def test_mint_trusts_the_series_with_small_errors() -> None:
+    """With a near-exact total and noisy parts, MinT keeps the total and rescales the parts."""
+    h = build_hierarchy(["total", "total/a", "total/b"])
+    cov = np.diag([1e-6, 1.0, 1.0])
+    g = mint_matrix(h.summing, cov)
+    base = np.array([100.0, 30.0, 50.0])  # parts sum to 80, total says 100
+    rec = reconcile_array(base, summing=h.summing, g=g)
+    np.testing.assert_allclose(rec, [100.0, 40.0, 60.0], atol=1e-4)
+    bu = reconcile_array(base, summing=h.summing, g=bottom_up_matrix(h))
+    np.testing.assert_allclose(bu, [80.0, 30.0, 50.0])
+
+
+def test_shrinkage_intensity_follows_the_evidence() -> None:
+    """Independent errors shrink to the diagonal; strongly correlated ones barely shrink."""
+    rng = np.random.default_rng(2)
+    _, lam_indep = shrunk_covariance(rng.normal(size=(60, 20)))
+    common = rng.normal(size=(60, 1))
+    _, lam_corr = shrunk_covariance(common + 0.05 * rng.normal(size=(60, 20)))
+    assert lam_indep > 0.8
+    assert lam_corr < 0.05
+
+
+def test_coupling_reorders_whole_paths_by_joint_error_ranks() -> None:
+    """Coupled paths are a permutation per series, ranked together when errors co-move."""
+    rng = np.random.default_rng(3)
+    paths = rng.normal(size=(2, 300, 5)) + np.arange(5)
+    common = rng.normal(size=(200, 1))
+    coupled = couple_paths(paths, np.hstack([common, 2 * common]), rng=rng)
+    for i in range(2):
+        assert sorted(map(tuple, coupled[i])) == sorted(map(tuple, paths[i]))
+    levels = coupled.mean(axis=2)
+    assert np.corrcoef(levels[0], levels[1])[0, 1] > 0.95
