@@ -158,6 +158,53 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_drill(args: argparse.Namespace) -> int:
+    """Run ready-made or ad-hoc shock drills on the newest forecast run."""
+    from flows.drill import AdhocDrill, DrillOptions, drill_flow, drill_scenarios
+    from flows.tables import drill_tables
+    from forecasting.drills import ScenarioError
+
+    targets = [t for t in (args.cls, args.customer, args.region) if t]
+    if args.name and (targets or args.all):
+        raise UsageError("name a ready-made drill or describe one with --class/--customer/...")
+    adhoc = None
+    if targets or args.all or args.lose or args.slip:
+        if len(targets) > 1:
+            raise UsageError("give one of --class, --customer, --region, --all")
+        target = "all"
+        if args.cls:
+            target = f"class:{args.cls}"
+        elif args.customer:
+            target = f"customer:{args.customer}"
+        elif args.region:
+            target = f"region:{args.region}"
+        adhoc = AdhocDrill(
+            target=target,
+            multiplier=args.factor,
+            shape=args.shape,
+            start=args.start,
+            lose=tuple(args.lose),
+            slip=tuple(args.slip),
+        )
+    options = DrillOptions(
+        drills=(args.name,) if args.name else (),
+        adhoc=adhoc,
+        forecast_run_id=args.forecast_run,
+        paths=args.paths,
+        seed=args.seed,
+        answers=args.answers,
+    )
+    paths = resolve_paths(warehouse=args.warehouse, capacity=args.capacity)
+    try:
+        drill_scenarios(options)  # bad names and shapes fail here, before prefect starts
+    except (ScenarioError, ValueError) as exc:
+        raise UsageError(str(exc)) from exc
+    outcomes = drill_flow(paths.warehouse, paths.capacity, options)
+    for table in drill_tables(outcomes):
+        console.print(table)
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Synthetic fleet -> ingest -> capacity timeline and demand summary."""
     from flows.demo import run_demo
@@ -238,6 +285,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fixed-model", default=None, help="use this model for every series")
     p.add_argument("--paths", type=int, default=200, help="sample paths per series")
     _runner_options(p)
+
+    p = add("drill", cmd_drill, "shock drills: ready-made by NAME, or ad hoc with --class etc.")
+    p.add_argument("name", nargs="?", help="a drill in data/drills/ (default: all of them)")
+    p.add_argument("--class", dest="cls", help="shock one workload class")
+    p.add_argument("--customer", help="shock one customer ('top' for the largest)")
+    p.add_argument("--region", help="shock one region")
+    p.add_argument("--all", action="store_true", help="shock everything")
+    p.add_argument("--factor", type=float, default=2.0, help="demand multiplier (default 2)")
+    p.add_argument("--shape", default="step", help="step, ramp:6w or spike:3d")
+    p.add_argument("--start", default=None, help="a date or +2w (default: first forecast day)")
+    p.add_argument("--lose", action="append", default=[], help="BLOCK[@WHEN]: a block fails")
+    p.add_argument("--slip", action="append", default=[], help="BLOCK:8w: a delivery slips")
+    p.add_argument("--paths", type=int, default=None, help="sample paths (default: all stored)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--forecast-run", default=None, help="forecast run id (default: newest)")
+    p.add_argument(
+        "--answers",
+        choices=("none", "failing", "all"),
+        default="failing",
+        help="search blocks-to-pass and the breaking multiplier (default: for failing drills)",
+    )
 
     p = add("quarantine", cmd_quarantine, "list quarantined rows and the rule each broke")
     p.add_argument("--limit", type=int, default=50)

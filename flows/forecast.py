@@ -144,7 +144,7 @@ def save_run(warehouse_path: Path, run: dict[str, Any], result: ForecastResult) 
         "forecast_summary": result.summary,
     }
     with warehouse.connect(warehouse_path) as wh:
-        wh.save_forecast_run(run, frames)
+        wh.save_run("forecast_runs", run, frames)
 
 
 def _accuracy(summary: pl.DataFrame) -> list[dict[str, Any]]:

@@ -12,10 +12,11 @@ from rich.text import Text
 from forecasting.ingest import IngestResult
 from forecasting.schema import Measure
 
-if TYPE_CHECKING:  # importing flows.forecast at run time would start prefect for `ingest`
+if TYPE_CHECKING:  # importing flows at run time would start prefect for `ingest`
+    from flows.drill import DrillOutcome
     from flows.forecast import ForecastRun
 
-__all__ = ["demand_table", "forecast_tables", "ingest_table", "quarantine_table"]
+__all__ = ["demand_table", "drill_tables", "forecast_tables", "ingest_table", "quarantine_table"]
 
 
 def _n(value: int) -> str:
@@ -148,3 +149,49 @@ def forecast_tables(run: ForecastRun) -> list[Table]:
 
 def _fmt(value: float | None, pattern: str) -> str:
     return "n/a" if value is None else pattern.format(value)
+
+
+_KPIS = (
+    ("unmet_gpu_hours", "unmet GPU-h", "{:,.0f}"),
+    ("peak_backlog_gpu_hours", "peak backlog GPU-h", "{:,.0f}"),
+    ("queue_delay_hours", "queue delay h", "{:,.1f}"),
+    ("time_to_absorb_hours", "time to absorb h", "{:,.0f}"),
+    ("preempted_gpu_hours", "preempted GPU-h", "{:,.0f}"),
+    ("revenue_at_risk_usd", "revenue at risk", "${:,.0f}"),
+)
+
+
+def drill_tables(outcomes: Sequence[DrillOutcome]) -> list[Table]:
+    """Verdicts and answers per drill, then the fleet-wide KPIs at P50 and P90 of paths."""
+    verdicts = Table(title="drill verdicts", title_justify="left")
+    for name in ("drill", "target", "verdict", "failing classes", "breaks at", "would pass with"):
+        verdicts.add_column(name)
+    for o in outcomes:
+        breaks = "n/a" if o.breaking_multiplier is None else f"{o.breaking_multiplier:.2f}x"
+        fix = o.blocks_needed or ("" if o.passed else "not searched")
+        if o.capex_needed_usd:
+            fix += f" (${o.capex_needed_usd / 1e6:,.1f}M)"
+        verdicts.add_row(
+            Text(o.drill),
+            Text(o.target),
+            Text("pass" if o.passed else "FAIL", style="green" if o.passed else "red"),
+            Text(", ".join(o.failing_classes)),
+            breaks,
+            Text(fix),
+        )
+    kpis = Table(title="fleet-wide KPIs over paths (P50 / P90)", title_justify="left")
+    kpis.add_column("drill")
+    for _, label, _ in _KPIS:
+        kpis.add_column(label, justify="right")
+    for o in outcomes:
+        by_kpi = {row["kpi"]: row for row in o.kpis}
+        cells = []
+        for key, _, pattern in _KPIS:
+            row = by_kpi.get(key)
+            cells.append(
+                "n/a"
+                if row is None
+                else f"{pattern.format(row['p50'])} / {pattern.format(row['p90'])}"
+            )
+        kpis.add_row(Text(o.drill), *cells)
+    return [verdicts, kpis]

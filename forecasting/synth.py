@@ -98,6 +98,10 @@ _TRAINING_JOB_DAYS = (3.0, 28.0)
 # Schedulers cannot place every last GPU (fragmentation, draining nodes): demand above this
 # share of a region's shared capacity waits in the queue.
 _PLACEABLE = 0.97
+# Planners keep headroom over the busy days, as the class policies ask (inference keeps 20 %
+# free, training runs to 90 %): without it every drill fails before any shock.
+_PLANNED_HEADROOM = 0.10
+_TRAINING_HEADROOM = 0.10
 _POD_GPUS = 1024
 _RACK_GPUS = 64  # one rack of eight 8-GPU servers; rack blocks are a few racks
 _LARGEST_RACK_BLOCK = 512
@@ -747,9 +751,15 @@ def _plan_region(
             in_service = clock.start + timedelta(days=first - int(rng.integers(0, 15)))
         # Planners size for a high quantile of the daily peaks, not the single worst hour:
         # the few busiest days run into the ceiling and queue.
+        headroom = 0.0 if index in (late - 1, late, late + 1) else _PLANNED_HEADROOM
         planner.grow_to(
-            float(np.quantile(daily_total[first:last], 0.9)) * (1.0 + margin) / _PLACEABLE,
-            float(np.quantile(daily_training[first:last], 0.8)) / _PLACEABLE,
+            float(np.quantile(daily_total[first:last], 0.9))
+            * (1.0 + margin)
+            / _PLACEABLE
+            / (1.0 - headroom),
+            float(np.quantile(daily_training[first:last], 0.8))
+            / _PLACEABLE
+            / (1.0 - _TRAINING_HEADROOM),
             in_service,
         )
     _commit_region(planner, daily_total)

@@ -24,10 +24,10 @@ import polars as pl
 from forecasting.schema import TELEMETRY_KEY, TELEMETRY_SCHEMA
 
 __all__ = [
-    "FORECAST_RUN_TABLES",
     "LEDGER_COLUMNS",
     "MIGRATIONS",
     "QUARANTINE_COLUMNS",
+    "RUN_TABLES",
     "TABLES",
     "LedgerEntry",
     "Migration",
@@ -196,6 +196,84 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        3,
+        "drill runs: verdicts, KPIs, per-block figures, blocks that would pass",
+        (
+            """
+            CREATE TABLE drill_runs (
+                run_id VARCHAR PRIMARY KEY,
+                forecast_run_id VARCHAR NOT NULL,
+                drill VARCHAR NOT NULL,
+                description VARCHAR NOT NULL,
+                target VARCHAR NOT NULL,
+                multiplier DOUBLE NOT NULL,
+                shape VARCHAR NOT NULL,
+                shock_start DATE NOT NULL,
+                horizon_end DATE NOT NULL,
+                paths INTEGER NOT NULL,
+                seed INTEGER NOT NULL,
+                passed BOOLEAN NOT NULL,
+                first_to_saturate VARCHAR[] NOT NULL,
+                breaking_multiplier DOUBLE,
+                breaking_note VARCHAR,
+                blocks_pass BOOLEAN,
+                capex_needed_usd DOUBLE,
+                notes VARCHAR[] NOT NULL,
+                seconds DOUBLE NOT NULL,
+                created_at TIMESTAMPTZ NOT NULL
+            )""",
+            """
+            CREATE TABLE drill_verdicts (
+                run_id VARCHAR NOT NULL,
+                workload_class VARCHAR NOT NULL,
+                slo_target DOUBLE NOT NULL,
+                attainment_mean DOUBLE NOT NULL,
+                attainment_p90_paths DOUBLE NOT NULL,
+                passed BOOLEAN NOT NULL
+            )""",
+            """
+            CREATE TABLE drill_kpis (
+                run_id VARCHAR NOT NULL,
+                workload_class VARCHAR NOT NULL,
+                kpi VARCHAR NOT NULL,
+                mean DOUBLE,
+                p50 DOUBLE,
+                p90 DOUBLE
+            )""",
+            """
+            CREATE TABLE drill_blocks (
+                run_id VARCHAR NOT NULL,
+                block_id VARCHAR NOT NULL,
+                region VARCHAR NOT NULL,
+                kind VARCHAR NOT NULL,
+                gpus BIGINT NOT NULL,
+                pool VARCHAR NOT NULL,
+                in_service_gpu_hours DOUBLE,
+                utilisation_mean DOUBLE,
+                utilisation_p90 DOUBLE,
+                stranded_gpu_hours_mean DOUBLE,
+                stranded_gpu_hours_p90 DOUBLE,
+                saturated_share DOUBLE,
+                saturation_hour_p50 DOUBLE
+            )""",
+            """
+            CREATE TABLE drill_additions (
+                run_id VARCHAR NOT NULL,
+                region VARCHAR NOT NULL,
+                candidate VARCHAR NOT NULL,
+                kind VARCHAR NOT NULL,
+                gpu_type VARCHAR NOT NULL,
+                count BIGINT NOT NULL,
+                gpus BIGINT NOT NULL,
+                mw DOUBLE NOT NULL,
+                capex_usd DOUBLE NOT NULL,
+                order_by DATE NOT NULL,
+                in_service DATE NOT NULL,
+                arrives_before_shock BOOLEAN NOT NULL
+            )""",
+        ),
+    ),
 )
 
 TABLES: frozenset[str] = frozenset(
@@ -210,15 +288,19 @@ TABLES: frozenset[str] = frozenset(
         "forecast_paths",
         "backtests",
         "forecast_summary",
+        "drill_runs",
+        "drill_verdicts",
+        "drill_kpis",
+        "drill_blocks",
+        "drill_additions",
     }
 )
-# The frames a forecast run writes, by table; each is stored whole in one transaction.
-FORECAST_RUN_TABLES: tuple[str, ...] = (
-    "forecasts",
-    "forecast_paths",
-    "backtests",
-    "forecast_summary",
-)
+# The frames each kind of run writes beside its row in the runs table, stored whole in one
+# transaction with it.
+RUN_TABLES: dict[str, tuple[str, ...]] = {
+    "forecast_runs": ("forecasts", "forecast_paths", "backtests", "forecast_summary"),
+    "drill_runs": ("drill_verdicts", "drill_kpis", "drill_blocks", "drill_additions"),
+}
 
 QUARANTINE_COLUMNS: tuple[str, ...] = ("row_number", "column", "rule", "value", "raw")
 LEDGER_COLUMNS: tuple[str, ...] = (
@@ -484,24 +566,28 @@ class Warehouse:
 
     # --- forecast runs ------------------------------------------------------------------------
 
-    def save_forecast_run(self, run: dict[str, Any], frames: dict[str, pl.DataFrame]) -> None:
-        """Store a forecast run and its frames in one transaction: all of it or nothing.
+    def save_run(
+        self, runs_table: str, run: dict[str, Any], frames: dict[str, pl.DataFrame]
+    ) -> None:
+        """Store a run's row and its frames in one transaction: all of it or nothing.
 
-        ``run`` holds the forecast_runs columns; ``frames`` maps each of
-        :data:`FORECAST_RUN_TABLES` to a frame with that table's columns except run_id.
+        ``runs_table`` is a key of :data:`RUN_TABLES`; ``run`` holds its columns and
+        ``frames`` maps each of its frame tables to a frame of that table's columns but run_id.
         """
-        missing = set(FORECAST_RUN_TABLES) - set(frames)
+        if runs_table not in RUN_TABLES:
+            raise WarehouseError(f"{runs_table!r} is not a runs table: {', '.join(RUN_TABLES)}")
+        missing = set(RUN_TABLES[runs_table]) - set(frames)
         if missing:
-            raise WarehouseError(f"forecast run lacks frames for {sorted(missing)}")
+            raise WarehouseError(f"{runs_table}: run lacks frames for {sorted(missing)}")
+        columns = _checked_columns(runs_table, list(run))
         with self.transaction():
-            for name in FORECAST_RUN_TABLES:
+            for name in RUN_TABLES[runs_table]:
                 frame = frames[name].with_columns(pl.lit(run["run_id"]).alias("run_id"))
                 self._insert_frame(name, frame)
-            columns = list(run)
             self._con.execute(
-                f"INSERT INTO forecast_runs ({', '.join(columns)}) "  # noqa: S608 - keys are checked below
+                f"INSERT INTO {table_name(runs_table)} ({', '.join(columns)}) "  # noqa: S608 - allow-listed and checked
                 f"VALUES ({', '.join('?' for _ in columns)})",
-                [run[c] for c in _checked_columns("forecast_runs", columns)],
+                [list(v) if isinstance(v, tuple) else v for v in (run[c] for c in columns)],
             )
 
     def _insert_frame(self, table: str, frame: pl.DataFrame) -> None:
@@ -520,6 +606,15 @@ class Warehouse:
         """Every forecast run, newest first."""
         return self.query("SELECT * FROM forecast_runs ORDER BY created_at DESC")
 
+    def drill_runs(self, *, forecast_run_id: str | None = None) -> pl.DataFrame:
+        """Drill runs, newest first; those on one forecast run when it is given."""
+        if forecast_run_id is None:
+            return self.query("SELECT * FROM drill_runs ORDER BY created_at DESC")
+        return self.query(
+            "SELECT * FROM drill_runs WHERE forecast_run_id = $1 ORDER BY created_at DESC",
+            [forecast_run_id],
+        )
+
     def latest_forecast_run(self, *, before: str | None = None) -> str | None:
         """The newest run id, or the newest one created before run ``before``."""
         if before is None:
@@ -532,6 +627,14 @@ class Warehouse:
                 [before],
             )
         return rows.item(0, 0) if rows.height else None
+
+    def runs_frame(self, table: str, run_ids: Sequence[str]) -> pl.DataFrame:
+        """One stored frame of several runs, with their run_id."""
+        name = table_name(table)
+        return self.query(
+            f"SELECT * FROM {name} WHERE list_contains($1, run_id)",  # noqa: S608 - allow-listed
+            [list(run_ids)],
+        )
 
     def run_frame(self, table: str, run_id: str) -> pl.DataFrame:
         """One stored frame of a run (forecasts, paths, backtests, ...) without run_id."""

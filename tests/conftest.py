@@ -21,7 +21,30 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 # Prefect logs "Stopping temporary server" at exit, after pytest has closed its capture.
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
-from forecasting import warehouse  # noqa: E402  - after the environment above
+from dataclasses import dataclass  # noqa: E402
+
+from forecasting import ingest, synth, warehouse  # noqa: E402  - after the environment above
+
+
+@dataclass(frozen=True)
+class FleetFiles:
+    """A small synthetic fleet already ingested: its warehouse and its capacity plan."""
+
+    warehouse: Path
+    capacity: Path
+
+
+@pytest.fixture(scope="session")
+def fleet(tmp_path_factory: pytest.TempPathFactory) -> FleetFiles:
+    """200 days of a 12-customer synthetic fleet, ingested once per test session."""
+    folder = tmp_path_factory.mktemp("fleet")
+    written = synth.write_fleet(synth.synthetic_fleet(days=200, customers=12, seed=3), folder)
+    path = folder / "warehouse.duckdb"
+    with warehouse.connect(path) as wh:
+        for file in written:
+            if file.parent.name == "telemetry":
+                assert ingest.ingest_file(wh, file).status == "loaded"
+    return FleetFiles(warehouse=path, capacity=folder / "capacity.toml")
 
 
 @pytest.fixture

@@ -6,26 +6,19 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from conftest import FleetFiles
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.forecast import ForecastOptions, forecast_flow
-from forecasting import ingest, synth, warehouse
+from forecasting import warehouse
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def fleet_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A warehouse holding 200 days of a 12-customer synthetic fleet."""
-    folder = tmp_path_factory.mktemp("fleet")
-    fleet = synth.synthetic_fleet(days=200, customers=12, seed=3)
-    written = synth.write_fleet(fleet, folder)
-    path = folder / "warehouse.duckdb"
-    with warehouse.connect(path) as wh:
-        for file in written:
-            if file.parent.name == "telemetry":
-                assert ingest.ingest_file(wh, file).status == "loaded"
-    return path
+@pytest.fixture
+def fleet_warehouse(fleet: FleetFiles) -> Path:
+    """The session's small fleet warehouse."""
+    return fleet.warehouse
 
 
 def run(path: Path) -> str:

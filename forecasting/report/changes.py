@@ -1,0 +1,84 @@
+"""What changed in the expansion triggers since the previous run."""
+
+from __future__ import annotations
+
+import polars as pl
+
+__all__ = ["CHANGES_SCHEMA", "trigger_changes"]
+
+CHANGES_SCHEMA = pl.Schema(
+    {
+        "region": pl.String,
+        "pool": pl.String,
+        "change": pl.String,  # new | resolved | changed | unchanged
+        "status_before": pl.String,
+        "status_now": pl.String,
+        "exhaustion_before": pl.Date,
+        "exhaustion_now": pl.Date,
+        "exhaustion_shift_days": pl.Int64,
+        "order_by_before": pl.Date,
+        "order_by_now": pl.Date,
+        "order_by_shift_days": pl.Int64,
+        "blocks_before": pl.Int64,
+        "blocks_now": pl.Int64,
+    }
+)
+
+_KEY = ("region", "pool")
+_COMPARED = {
+    "status": "status",
+    "exhaustion": "exhaustion_date",
+    "order_by": "order_by",
+    "blocks": "blocks_to_order",
+}
+_ORDER = {"new": 0, "changed": 1, "resolved": 2, "unchanged": 3}
+
+
+def _one_per_pool(triggers: pl.DataFrame, suffix: str) -> pl.DataFrame:
+    """The most urgent trigger per (region, pool), its compared columns renamed with suffix."""
+    return (
+        triggers.sort("order_by", nulls_last=True)
+        .unique(subset=list(_KEY), keep="first", maintain_order=True)
+        .select(*_KEY, *(pl.col(src).alias(f"{name}_{suffix}") for name, src in _COMPARED.items()))
+        .with_columns(pl.lit(True).alias(f"present_{suffix}"))
+    )
+
+
+def _shift(name: str) -> pl.Expr:
+    return (pl.col(f"{name}_now") - pl.col(f"{name}_before")).dt.total_days().cast(pl.Int64)
+
+
+def trigger_changes(current: pl.DataFrame, previous: pl.DataFrame) -> pl.DataFrame:
+    """One row per (region, pool) in either run: what its status and dates did.
+
+    A pool is ``new`` when only this run flags it, ``resolved`` when only the previous one
+    did, ``changed`` when status, exhaustion date, order-by date or block count moved.
+    Shifts are in days, positive when a date moved later (more time). Rows come most
+    newsworthy first.
+    """
+    both = _one_per_pool(current, "now").join(
+        _one_per_pool(previous, "before"), on=list(_KEY), how="full", coalesce=True
+    )
+    moved = pl.any_horizontal(
+        *(pl.col(f"{n}_now").ne_missing(pl.col(f"{n}_before")) for n in _COMPARED)
+    )
+    change = (
+        pl.when(pl.col("present_before").is_null())
+        .then(pl.lit("new"))
+        .when(pl.col("present_now").is_null())
+        .then(pl.lit("resolved"))
+        .when(moved)
+        .then(pl.lit("changed"))
+        .otherwise(pl.lit("unchanged"))
+    )
+    return (
+        both.with_columns(
+            change=change,
+            exhaustion_shift_days=_shift("exhaustion"),
+            order_by_shift_days=_shift("order_by"),
+        )
+        .with_columns(rank=pl.col("change").replace_strict(_ORDER, return_dtype=pl.Int64))
+        .sort("rank", *_KEY)
+        .select(CHANGES_SCHEMA.names())
+        .cast(CHANGES_SCHEMA)
+    )

@@ -1,0 +1,690 @@
+"""Plotly figures for the report pages, each with the one sentence a reader should take away.
+
+Every builder returns a :class:`Chart` or None when its data is empty (the page then says "no
+data" instead of drawing an empty frame). Takeaways are plain text computed from the same
+rows the figure draws; the page escapes them. Every string from data goes through
+:func:`~forecasting.report.format.plot_text` before it reaches a figure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import plotly.graph_objects as go
+import polars as pl
+
+from forecasting.capacity import ALL_CLASSES
+from forecasting.report.format import (
+    fmt_date,
+    fmt_gpu_hours,
+    fmt_gpus,
+    fmt_hhi,
+    fmt_mw,
+    fmt_pct,
+    fmt_usd,
+    plot_text,
+)
+from forecasting.schema import SEP, TOTAL, Measure, WorkloadClass
+
+__all__ = [
+    "CLASS_COLOURS",
+    "STATUS_COLOURS",
+    "Chart",
+    "backlog_chart",
+    "capital_chart",
+    "concentration_charts",
+    "fan_chart",
+    "orders_chart",
+    "site_power_chart",
+    "slo_chart",
+]
+
+STATUS_COLOURS: dict[str, str] = {"green": "#2e7d32", "amber": "#ef8f00", "red": "#c62828"}
+CLASS_COLOURS: dict[str, str] = {
+    WorkloadClass.INFERENCE.value: "#1f77b4",
+    WorkloadClass.TRAINING.value: "#d62728",
+    WorkloadClass.EVALUATION.value: "#9467bd",
+    WorkloadClass.BATCH.value: "#2ca02c",
+    WorkloadClass.EXPERIMENTATION.value: "#8c564b",
+    ALL_CLASSES: "#00897b",
+}
+_PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2")
+# Forecast fans show this much history before the forecast, enough to see the weekly cycle
+# and the trend without squeezing the horizon.
+_HISTORY_DAYS = 180
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """One figure on a page: a key unique on the page, the figure, its takeaway sentence."""
+
+    key: str
+    figure: go.Figure
+    takeaway: str
+
+
+def _colour(name: str, index: int) -> str:
+    return CLASS_COLOURS.get(name, _PALETTE[index % len(_PALETTE)])
+
+
+def _styled(
+    fig: go.Figure, *, title: str, x_title: str, y_title: str, height: int = 400
+) -> go.Figure:
+    """The house style: a left-aligned title, axis titles with units, legend above the plot."""
+    fig.update_layout(
+        template="plotly_white",
+        height=height,
+        title={"text": plot_text(title), "x": 0.01, "xanchor": "left", "font": {"size": 16}},
+        # The legend sits at the foot of the figure, under the x axis title, so it never
+        # collides with the title or with labels drawn along the top of the plot.
+        margin={"l": 70, "r": 20, "t": 60, "b": 120},
+        legend={
+            "orientation": "h",
+            "yref": "container",
+            "y": 0.01,
+            "yanchor": "bottom",
+            "xanchor": "left",
+            "x": 0,
+        },
+        hovermode="closest",
+        font={"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12},
+    )
+    fig.update_xaxes(title_text=plot_text(x_title))
+    fig.update_yaxes(title_text=plot_text(y_title), rangemode="tozero")
+    return fig
+
+
+def _today_line(fig: go.Figure, day: date) -> None:
+    """A dotted vertical line at the run date, labelled, on a date x axis."""
+    fig.add_shape(
+        type="line",
+        x0=day,
+        x1=day,
+        y0=0,
+        y1=1,
+        yref="paper",
+        line={"color": "#555", "dash": "dot", "width": 1},
+    )
+    fig.add_annotation(
+        x=day,
+        y=1,
+        yref="paper",
+        text=plot_text(f"as of {fmt_date(day)}"),
+        showarrow=False,
+        xanchor="left",
+        yanchor="bottom",
+        font={"size": 10, "color": "#555"},
+    )
+
+
+# --- finance --------------------------------------------------------------------------------------
+
+
+def _trigger_label(region: str, pool: str) -> str:
+    return f"{region} · {pool}"
+
+
+def orders_chart(triggers: pl.DataFrame, *, as_of: date) -> Chart | None:
+    """Order-by dates per region and pool, coloured by status, with lead time and exhaustion."""
+    rows = triggers.filter(pl.col("order_by").is_not_null()).sort("order_by")
+    if rows.is_empty():
+        return None
+    labels = [
+        plot_text(_trigger_label(r, p)) for r, p in zip(rows["region"], rows["pool"], strict=True)
+    ]
+    fig = go.Figure()
+    lead_x: list[date | None] = []
+    lead_y: list[str | None] = []
+    for label, start, end in zip(labels, rows["order_by"], rows["arrives"], strict=True):
+        if end is not None:
+            lead_x += [start, end, None]
+            lead_y += [label, label, None]
+    if lead_x:
+        fig.add_trace(
+            go.Scatter(
+                x=lead_x,
+                y=lead_y,
+                mode="lines",
+                line={"color": "#b0b7c3", "width": 6},
+                name="lead time (order → in service)",
+                hoverinfo="skip",
+            )
+        )
+    exhausted = [(label, d) for label, d in zip(labels, rows["exhaustion_date"], strict=True) if d]
+    if exhausted:
+        fig.add_trace(
+            go.Scatter(
+                x=[d for _, d in exhausted],
+                y=[label for label, _ in exhausted],
+                mode="markers",
+                marker={
+                    "symbol": "diamond-open",
+                    "size": 11,
+                    "color": "#222",
+                    "line": {"width": 2},
+                },
+                name="capacity exhausted",
+                hovertemplate="%{y}<br>exhausted on %{x|%Y-%m-%d}<extra></extra>",
+            )
+        )
+    for status, colour in STATUS_COLOURS.items():
+        mask = [s == status for s in rows["status"]]
+        if not any(mask):
+            continue
+        part = rows.filter(pl.Series(mask))
+        fig.add_trace(
+            go.Scatter(
+                x=part["order_by"].to_list(),
+                y=[label for label, keep in zip(labels, mask, strict=True) if keep],
+                mode="markers",
+                marker={"size": 13, "color": colour, "line": {"color": "white", "width": 1}},
+                name=f"order by ({status})",
+                customdata=[
+                    [plot_text(f"{n or 0} × {c or 'block'}"), plot_text(fmt_usd(x))]
+                    for n, c, x in zip(
+                        part["blocks_to_order"], part["candidate"], part["capex_usd"], strict=True
+                    )
+                ],
+                hovertemplate=(
+                    "%{y}<br>order by %{x|%Y-%m-%d}<br>%{customdata[0]}, %{customdata[1]}"
+                    "<extra></extra>"
+                ),
+            )
+        )
+    _today_line(fig, as_of)
+    _styled(
+        fig,
+        title="When to order: order-by date, lead time and exhaustion per region and pool",
+        x_title="date",
+        y_title="region · pool",
+        height=max(300, 150 + 40 * len(set(labels))),
+    )
+    fig.update_yaxes(rangemode="normal", autorange="reversed", type="category")
+    return Chart("orders", fig, _orders_takeaway(rows))
+
+
+def _orders_takeaway(rows: pl.DataFrame) -> str:
+    first = rows.row(0, named=True)
+    counts = {s: rows.filter(pl.col("status") == s).height for s in STATUS_COLOURS}
+    tally = ", ".join(f"{n} {s}" for s, n in reversed(counts.items()) if n)
+    return (
+        f"The first order is due for {_trigger_label(first['region'], first['pool'])} by "
+        f"{fmt_date(first['order_by'])} ({first['status']}); of {rows.height} dated orders "
+        f"{tally}."
+    )
+
+
+def _quarter(day: date) -> str:
+    return f"{day.year} Q{(day.month - 1) // 3 + 1}"
+
+
+def _quarters_between(first: date, last: date) -> list[str]:
+    """Every quarter from ``first``'s to ``last``'s, so a quiet quarter shows as a gap."""
+    index, end = first.year * 4 + (first.month - 1) // 3, last.year * 4 + (last.month - 1) // 3
+    return [f"{i // 4} Q{i % 4 + 1}" for i in range(index, end + 1)]
+
+
+def capital_chart(triggers: pl.DataFrame, *, as_of: date) -> Chart | None:
+    """Capital to commit per quarter, stacked by region.
+
+    Money is committed when the order is placed; an order whose order-by date has passed is
+    placed now, so it counts in the run's own quarter.
+    """
+    rows = triggers.filter((pl.col("blocks_to_order").fill_null(0) > 0) & (pl.col("capex_usd") > 0))
+    if rows.is_empty():
+        return None
+    spend = (
+        rows.with_columns(
+            placed=pl.max_horizontal(pl.col("order_by").fill_null(as_of), pl.lit(as_of))
+        )
+        .with_columns(
+            quarter=pl.col("placed").map_elements(_quarter, return_dtype=pl.String),
+        )
+        .group_by("quarter", "region")
+        .agg(
+            pl.col("capex_usd").sum(),
+            placed_first=pl.col("placed").min(),
+            placed_last=pl.col("placed").max(),
+        )
+        .sort("quarter", "region")
+    )
+    placed = sorted([*spend["placed_first"], *spend["placed_last"]])
+    quarters = _quarters_between(placed[0], placed[-1])
+    fig = go.Figure()
+    for i, region in enumerate(spend["region"].unique().sort().to_list()):
+        part = spend.filter(pl.col("region") == region)
+        fig.add_trace(
+            go.Bar(
+                x=part["quarter"].to_list(),
+                y=(part["capex_usd"] / 1e6).to_list(),
+                name=plot_text(region),
+                marker_color=_PALETTE[i % len(_PALETTE)],
+                customdata=[plot_text(fmt_usd(v)) for v in part["capex_usd"]],
+                hovertemplate="%{x}: %{customdata}",
+            )
+        )
+    _styled(
+        fig, title="Capital to commit by quarter of order", x_title="quarter", y_title="capex ($M)"
+    )
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=quarters)
+    fig.update_yaxes(tickformat=",.0f")
+    per_quarter = spend.group_by("quarter").agg(pl.col("capex_usd").sum()).sort("capex_usd")
+    top = per_quarter.row(-1, named=True)
+    total = float(spend["capex_usd"].sum())
+    takeaway = (
+        f"{top['quarter']} needs the most capital, {fmt_usd(top['capex_usd'])} of "
+        f"{fmt_usd(total)} over {len(quarters)} quarter{'s' if len(quarters) != 1 else ''}."
+    )
+    return Chart("capital", fig, takeaway)
+
+
+_METRIC_LABELS = {"top1_share": "top-1 customer", "top5_share": "top-5 customers", "hhi": "HHI"}
+
+
+def _overall(concentration: pl.DataFrame) -> pl.DataFrame:
+    """The fleet-wide rows: scope 'overall' (or 'all', as concentration.py names it)."""
+    return concentration.filter(pl.col("scope").is_in(["overall", ALL_CLASSES]))
+
+
+def _concentration_traces(fig: go.Figure, rows: pl.DataFrame, metric: str, colour: str) -> None:
+    label = _METRIC_LABELS[metric]
+    history = rows.filter((pl.col("metric") == metric) & (pl.col("source") == "history")).sort("ds")
+    ahead = rows.filter((pl.col("metric") == metric) & (pl.col("source") == "forecast")).sort("ds")
+    if history.height:
+        fig.add_trace(
+            go.Scatter(
+                x=history["ds"].to_list(),
+                y=history["value"].to_list(),
+                mode="lines",
+                line={"color": colour, "width": 1.5},
+                name=f"{label}, history",
+            )
+        )
+    if ahead.height:
+        fig.add_trace(
+            go.Scatter(
+                x=ahead["ds"].to_list() + ahead["ds"].reverse().to_list(),
+                y=ahead["q90"].to_list() + ahead["q10"].reverse().to_list(),
+                fill="toself",
+                fillcolor=colour,
+                opacity=0.18,
+                line={"width": 0},
+                name=f"{label}, forecast q10–q90",
+                hoverinfo="skip",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=ahead["ds"].to_list(),
+                y=ahead["q50"].to_list(),
+                mode="lines",
+                line={"color": colour, "width": 2, "dash": "dash"},
+                name=f"{label}, forecast q50",
+            )
+        )
+
+
+def _metric_move(rows: pl.DataFrame, metric: str) -> str | None:
+    """'34.0% on 2026-11-22 to 41.2% (q50) by 2027-05-21' for one metric, or None."""
+    history = rows.filter((pl.col("metric") == metric) & (pl.col("source") == "history")).sort("ds")
+    ahead = rows.filter((pl.col("metric") == metric) & (pl.col("source") == "forecast")).sort("ds")
+    show = fmt_pct if metric != "hhi" else fmt_hhi
+    parts = []
+    if history.height:
+        last = history.row(-1, named=True)
+        parts.append(f"{show(last['value'])} on {fmt_date(last['ds'])}")
+    if ahead.height:
+        end = ahead.row(-1, named=True)
+        parts.append(f"{show(end['q50'])} (q50) by {fmt_date(end['ds'])}")
+    return " to ".join(parts) if parts else None
+
+
+def concentration_charts(concentration: pl.DataFrame) -> list[Chart]:
+    """Fleet-wide top-1/top-5 share and HHI: history lines, forecast q50 and q10–q90 band."""
+    rows = _overall(concentration)
+    charts: list[Chart] = []
+    shares = rows.filter(pl.col("metric").is_in(["top1_share", "top5_share"]))
+    if shares.height:
+        fig = go.Figure()
+        for metric, colour in (("top1_share", "#c62828"), ("top5_share", "#1f77b4")):
+            _concentration_traces(fig, shares, metric, colour)
+        _styled(
+            fig,
+            title="Customer concentration: share of demand held by the largest customers",
+            x_title="date",
+            y_title="share of mean GPU demand (%)",
+        )
+        fig.update_yaxes(tickformat=".0%")
+        moves = [
+            f"{_METRIC_LABELS[m]} {move}"
+            for m in ("top1_share", "top5_share")
+            if (move := _metric_move(shares, m))
+        ]
+        charts.append(Chart("concentration-share", fig, "Share of the " + "; ".join(moves) + "."))
+    hhi = rows.filter(pl.col("metric") == "hhi")
+    if hhi.height:
+        fig = go.Figure()
+        _concentration_traces(fig, hhi, "hhi", "#6a3d9a")
+        _styled(
+            fig,
+            title="Herfindahl-Hirschman index of customer demand (above 2,500: highly "
+            "concentrated)",
+            x_title="date",
+            y_title="HHI (0–10,000)",
+        )
+        fig.update_yaxes(tickformat=",.0f")
+        move = _metric_move(hhi, "hhi")
+        charts.append(Chart("concentration-hhi", fig, f"HHI moves from {move}."))
+    return charts
+
+
+# --- platform -------------------------------------------------------------------------------------
+
+
+def _series_id(region: str, workload_class: str) -> str:
+    parts = [TOTAL, region] + ([] if workload_class == ALL_CLASSES else [workload_class])
+    return SEP.join(parts)
+
+
+def _first_above(
+    days: Sequence[date], demand: Sequence[float | None], limit: Sequence[float]
+) -> date | None:
+    for day, need, have in zip(days, demand, limit, strict=True):
+        if need is not None and need > have:
+            return day
+    return None
+
+
+def fan_chart(
+    *,
+    key: str,
+    history: pl.DataFrame,
+    forecast: pl.DataFrame,
+    capacity: pl.DataFrame,
+    region: str,
+    workload_class: str,
+    headroom: float,
+) -> Chart | None:
+    """Peak demand of one region and class: history, forecast fan, capacity step line.
+
+    ``workload_class`` may be 'all' (the region's own peak against every block in it).
+    ``headroom`` draws the usable line (capacity that may be filled) when above zero.
+    """
+    uid = _series_id(region, workload_class)
+    peak = pl.col("measure") == Measure.PEAK.value
+    ahead = forecast.filter((pl.col("unique_id") == uid) & peak).sort("ds")
+    past = history.filter((pl.col("unique_id") == uid) & peak & pl.col("y").is_not_null()).sort(
+        "ds"
+    )
+    if ahead.is_empty() and past.is_empty():
+        return None
+    if ahead.height:
+        past = past.filter(pl.col("ds") >= ahead["ds"].min() - timedelta(days=_HISTORY_DAYS))  # type: ignore[operator]
+    lo = min(f["ds"].min() for f in (ahead, past) if f.height)  # type: ignore[type-var]
+    hi = max(f["ds"].max() for f in (ahead, past) if f.height)  # type: ignore[type-var]
+    supply = capacity.filter(
+        (pl.col("region") == region)
+        & (pl.col("workload_class") == workload_class)
+        & pl.col("ds").is_between(lo, hi)
+    ).sort("ds")
+    colour = _colour(workload_class, 0)
+    fig = go.Figure()
+    if past.height:
+        fig.add_trace(
+            go.Scatter(
+                x=past["ds"].to_list(),
+                y=past["y"].to_list(),
+                mode="lines",
+                line={"color": "#555", "width": 1},
+                name="peak demand, history",
+                hovertemplate="%{x|%Y-%m-%d}: %{y:,.0f} GPUs<extra>history</extra>",
+            )
+        )
+    if ahead.height:
+        fig.add_trace(
+            go.Scatter(
+                x=ahead["ds"].to_list() + ahead["ds"].reverse().to_list(),
+                y=ahead["q90"].to_list() + ahead["q10"].reverse().to_list(),
+                fill="toself",
+                fillcolor=colour,
+                opacity=0.2,
+                line={"width": 0},
+                name="forecast q10–q90",
+                hoverinfo="skip",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=ahead["ds"].to_list(),
+                y=ahead["q50"].to_list(),
+                mode="lines",
+                line={"color": colour, "width": 2},
+                name="forecast q50",
+                hovertemplate="%{x|%Y-%m-%d}: %{y:,.0f} GPUs<extra>q50</extra>",
+            )
+        )
+    if supply.height:
+        fig.add_trace(
+            go.Scatter(
+                x=supply["ds"].to_list(),
+                y=supply["gpus"].to_list(),
+                mode="lines",
+                line={"color": "#111", "width": 2, "shape": "hv"},
+                name="capacity in service",
+                hovertemplate="%{x|%Y-%m-%d}: %{y:,.0f} GPUs<extra>capacity</extra>",
+            )
+        )
+        if headroom > 0:
+            fig.add_trace(
+                go.Scatter(
+                    x=supply["ds"].to_list(),
+                    y=(supply["gpus"] * (1 - headroom)).to_list(),
+                    mode="lines",
+                    line={"color": "#111", "width": 1, "dash": "dot", "shape": "hv"},
+                    name=f"usable ({fmt_pct(headroom, digits=0)} headroom kept free)",
+                    hovertemplate="%{x|%Y-%m-%d}: %{y:,.0f} GPUs<extra>usable</extra>",
+                )
+            )
+    name = f"{region} {'all classes' if workload_class == ALL_CLASSES else workload_class}"
+    _styled(
+        fig,
+        title=f"{name}: daily peak demand against capacity",
+        x_title="date",
+        y_title="GPUs (daily peak hour)",
+    )
+    fig.update_yaxes(tickformat=",.0f")
+    return Chart(key, fig, _fan_takeaway(name, ahead, supply, headroom))
+
+
+def _fan_takeaway(name: str, ahead: pl.DataFrame, supply: pl.DataFrame, headroom: float) -> str:
+    if ahead.is_empty():
+        return f"{name}: history only, no forecast in this run."
+    if supply.is_empty():
+        return f"{name}: no capacity in service for this class in this region."
+    joined = ahead.join(supply.select("ds", "gpus"), on="ds", how="inner").sort("ds")
+    if joined.is_empty():
+        return f"{name}: the forecast lies outside the capacity timeline."
+    days, q90, cap = joined["ds"].to_list(), joined["q90"].to_list(), joined["gpus"].to_list()
+    full = _first_above(days, q90, cap)
+    usable = _first_above(days, q90, [c * (1 - headroom) for c in cap]) if headroom > 0 else None
+    if full is not None and full == days[0]:
+        return f"{name} peak at q90 is already above capacity on {fmt_date(full)}."
+    if full is not None:
+        extra = f" (usable capacity on {fmt_date(usable)})" if usable and usable < full else ""
+        return f"{name} peak reaches capacity on {fmt_date(full)} at q90{extra}."
+    if usable is not None:
+        return (
+            f"{name} peak at q90 eats into the {fmt_pct(headroom, digits=0)} headroom on "
+            f"{fmt_date(usable)} but stays within capacity to {fmt_date(days[-1])}."
+        )
+    i = max(range(len(days)), key=lambda k: (q90[k] or 0.0) / max(cap[k], 1))
+    return (
+        f"{name} peak stays within capacity to {fmt_date(days[-1])} at q90; closest on "
+        f"{fmt_date(days[i])}, {fmt_gpus(q90[i])} of {fmt_gpus(cap[i])} GPUs."
+    )
+
+
+def slo_chart(verdicts: pl.DataFrame) -> Chart | None:
+    """SLO attainment reached on 90 % of paths, per class, grouped by drill, with targets."""
+    if verdicts.is_empty():
+        return None
+    order = [c.value for c in WorkloadClass]
+    classes = sorted(
+        verdicts["workload_class"].unique().to_list(),
+        key=lambda c: (c not in order, order.index(c) if c in order else 0, c),
+    )
+    labels = [plot_text(c) for c in classes]
+    fig = go.Figure()
+    drills = verdicts["drill"].unique(maintain_order=True).to_list()
+    for i, drill in enumerate(drills):
+        part = verdicts.filter(pl.col("drill") == drill)
+        by_class = dict(zip(part["workload_class"], part["attainment_p90_paths"], strict=True))
+        fig.add_trace(
+            go.Bar(
+                x=labels,
+                y=[by_class.get(c) for c in classes],
+                name=plot_text(drill),
+                marker_color=_PALETTE[i % len(_PALETTE)],
+                hovertemplate="%{x}: %{y:.1%}",
+            )
+        )
+    targets = verdicts.group_by("workload_class").agg(pl.col("slo_target").max())
+    target_of = dict(zip(targets["workload_class"], targets["slo_target"], strict=True))
+    fig.add_trace(
+        go.Scatter(
+            x=labels,
+            y=[target_of.get(c) for c in classes],
+            mode="markers",
+            marker={"symbol": "line-ew", "size": 40, "line": {"width": 3, "color": "#111"}},
+            name="SLO target",
+            hovertemplate="%{x} target: %{y:.0%}<extra></extra>",
+        )
+    )
+    _styled(
+        fig,
+        title="SLO attainment per class reached on 90% of paths, by drill",
+        x_title="workload class",
+        y_title="hours with headroom held (%)",
+    )
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
+    worst = (
+        verdicts.with_columns(gap=pl.col("slo_target") - pl.col("attainment_p90_paths"))
+        .sort("gap")
+        .row(-1, named=True)
+    )
+    failing = verdicts.filter(~pl.col("passed"))["drill"].n_unique()
+    lead = f"{failing} of {len(drills)} drill{'s' if len(drills) != 1 else ''} fail"
+    return Chart(
+        "slo",
+        fig,
+        f"{lead}; the lowest against target is {worst['workload_class']} in {worst['drill']} at "
+        f"{fmt_pct(worst['attainment_p90_paths'])} for a {fmt_pct(worst['slo_target'], digits=0)} "
+        "target.",
+    )
+
+
+def backlog_chart(curves: pl.DataFrame, *, drill: str, key: str) -> Chart | None:
+    """Backlog over the drill window per class: P50 solid, P90 dashed."""
+    rows = curves.filter(pl.col("drill") == drill).sort("ts")
+    if rows.is_empty():
+        return None
+    fig = go.Figure()
+    for i, cls in enumerate(rows["workload_class"].unique(maintain_order=True).to_list()):
+        part = rows.filter(pl.col("workload_class") == cls)
+        colour = _colour(cls, i)
+        for stat, dash in (("p50", "solid"), ("p90", "dash")):
+            fig.add_trace(
+                go.Scatter(
+                    x=part["ts"].to_list(),
+                    y=part[f"backlog_{stat}"].to_list(),
+                    mode="lines",
+                    line={"color": colour, "dash": dash, "width": 1.5},
+                    name=plot_text(f"{cls} {stat.upper()}"),
+                    legendgroup=plot_text(cls),
+                    hovertemplate="%{x|%Y-%m-%d %H:%M}: %{y:,.0f} GPU-h",
+                )
+            )
+    _styled(
+        fig,
+        title=f"Backlog during drill {drill}",
+        x_title="time (UTC)",
+        y_title="backlog (GPU-hours queued)",
+    )
+    fig.update_yaxes(tickformat=",.0f")
+    top = rows.sort("backlog_p90").row(-1, named=True)
+    if not top["backlog_p90"]:
+        takeaway = f"No backlog builds up in drill {drill} on 90% of paths."
+    else:
+        takeaway = (
+            f"Backlog peaks at {fmt_gpu_hours(top['backlog_p90'])} (P90) for "
+            f"{top['workload_class']} on {fmt_date(top['ts'])} in drill {drill}."
+        )
+    return Chart(key, fig, takeaway)
+
+
+# --- facilities -----------------------------------------------------------------------------------
+
+
+def site_power_chart(power: pl.DataFrame, *, site: str, key: str) -> Chart | None:
+    """Facility MW per month at one site: in service and on order, stacked to what is needed."""
+    rows = power.filter(pl.col("site") == site).sort("month")
+    if rows.is_empty():
+        return None
+    months = rows["month"].to_list()
+    fig = go.Figure()
+    for column, name, colour in (
+        ("mw_in_service", "in service", "#455a64"),
+        ("mw_ordered", "ordered or to order", "#ef8f00"),
+    ):
+        fig.add_trace(
+            go.Bar(
+                x=months,
+                y=rows[column].to_list(),
+                name=name,
+                marker_color=colour,
+                hovertemplate="%{x|%b %Y}: %{y:,.1f} MW<extra>" + name + "</extra>",
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=months,
+            y=rows["mw_total"].to_list(),
+            # A tick per month, not a line: a line between bars suggests a ramp that the
+            # monthly figures do not have.
+            mode="markers",
+            marker={"symbol": "line-ew", "size": 36, "line": {"width": 2.5, "color": "#111"}},
+            name="needed",
+            hovertemplate="%{x|%b %Y}: %{y:,.1f} MW<extra>needed</extra>",
+        )
+    )
+    region = rows["region"][0]
+    _styled(
+        fig,
+        title=f"{site} ({region}): facility power by month",
+        x_title="month",
+        y_title="facility power (MW)",
+        height=340,
+    )
+    fig.update_layout(barmode="stack", legend_traceorder="normal")
+    fig.update_xaxes(tickformat="%b %Y", dtick="M1" if len(months) <= 12 else "M3")
+    fig.update_yaxes(tickformat=",.1f")
+    # The first month that reaches the peak: the date the power must be there by.
+    peak = rows.filter(pl.col("mw_total") == pl.col("mw_total").max()).row(0, named=True)
+    now = rows.row(0, named=True)
+    gap = peak["mw_total"] - now["mw_in_service"]
+    if gap > 0.05:
+        takeaway = (
+            f"{site} needs {fmt_mw(peak['mw_total'])} by {peak['month']:%b %Y}, "
+            f"{fmt_mw(gap)} more than the {fmt_mw(now['mw_in_service'])} in service in "
+            f"{now['month']:%b %Y}."
+        )
+    else:
+        takeaway = (
+            f"{site} needs no more than the {fmt_mw(now['mw_in_service'])} in service in "
+            f"{now['month']:%b %Y}."
+        )
+    return Chart(key, fig, takeaway)

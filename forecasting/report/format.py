@@ -1,0 +1,136 @@
+"""Numbers and names as people read them, and names made safe for HTML and for plotly.
+
+Two escapes, because there are two renderers:
+
+- :func:`html_text` for page HTML (text and attribute values);
+- :func:`plot_text` for anything that reaches a plotly figure (titles, trace names, tick
+  labels, hover text). plotly.js renders a subset of HTML in those strings and typesets
+  ``$...$`` with MathJax when a page has it, so ``<``, ``>``, ``&`` become entities and ``$``
+  becomes ``&#36;``; plotly decodes numeric entities when it draws, so the reader sees the
+  name exactly as it is in the data.
+
+Every formatter takes ``None`` and NaN and returns :data:`MISSING`, so a table cell never says
+"None" or "nan".
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from datetime import date, datetime
+
+__all__ = [
+    "MISSING",
+    "fmt_count",
+    "fmt_date",
+    "fmt_datetime",
+    "fmt_days",
+    "fmt_gpu_hours",
+    "fmt_gpus",
+    "fmt_hhi",
+    "fmt_hours",
+    "fmt_multiplier",
+    "fmt_mw",
+    "fmt_pct",
+    "fmt_usd",
+    "html_text",
+    "plot_text",
+]
+
+MISSING = "–"
+
+
+def _number(value: float | int | None) -> float | None:
+    if value is None:
+        return None
+    number = float(value)
+    return None if math.isnan(number) else number
+
+
+def fmt_gpus(value: float | int | None) -> str:
+    """GPUs as a whole number with thousands separators: ``12,345``."""
+    number = _number(value)
+    return MISSING if number is None else f"{number:,.0f}"
+
+
+def fmt_count(value: float | int | None) -> str:
+    """A count of things (blocks, runs) with thousands separators."""
+    return fmt_gpus(value)
+
+
+def fmt_mw(value: float | int | None) -> str:
+    """Facility power to a tenth of a megawatt: ``12.3 MW``."""
+    number = _number(value)
+    return MISSING if number is None else f"{number:,.1f} MW"
+
+
+def fmt_usd(value: float | int | None) -> str:
+    """Money in millions from $1M up (``$42.0M``), in thousands below (``$850k``)."""
+    number = _number(value)
+    if number is None:
+        return MISSING
+    sign, size = ("-" if number < 0 else ""), abs(number)
+    if size >= 1e6:
+        return f"{sign}${size / 1e6:,.1f}M"
+    if size >= 1e3:
+        return f"{sign}${size / 1e3:,.0f}k"
+    return f"{sign}${size:,.0f}"
+
+
+def fmt_pct(share: float | int | None, *, digits: int = 1) -> str:
+    """A share of one (0..1) as a percentage: ``0.947`` -> ``94.7%``."""
+    number = _number(share)
+    return MISSING if number is None else f"{number * 100:,.{digits}f}%"
+
+
+def fmt_hhi(value: float | int | None) -> str:
+    """The Herfindahl-Hirschman index on its 0..10,000 scale."""
+    return fmt_gpus(value)
+
+
+def fmt_hours(value: float | int | None) -> str:
+    """A duration in hours: ``36.5 h``."""
+    number = _number(value)
+    return MISSING if number is None else f"{number:,.1f} h"
+
+
+def fmt_gpu_hours(value: float | int | None) -> str:
+    """An amount of GPU time: ``12,345 GPU-h``."""
+    number = _number(value)
+    return MISSING if number is None else f"{number:,.0f} GPU-h"
+
+
+def fmt_days(value: int | None) -> str:
+    """A signed shift in days: ``+14 d``, ``-3 d``, ``0 d``."""
+    return MISSING if value is None else f"{value:+d} d" if value else "0 d"
+
+
+def fmt_multiplier(value: float | int | None) -> str:
+    """A shock multiplier: ``2.4×``."""
+    number = _number(value)
+    return MISSING if number is None else f"{number:,.1f}×"
+
+
+def fmt_date(value: date | None) -> str:
+    """A calendar date, ISO order so it sorts and reads the same everywhere."""
+    if value is None:
+        return MISSING
+    return (value.date() if isinstance(value, datetime) else value).isoformat()
+
+
+def fmt_datetime(value: datetime | None) -> str:
+    """A timestamp to the minute, with its zone when it has one."""
+    if value is None:
+        return MISSING
+    zone = value.strftime(" %Z") if value.tzinfo is not None else ""
+    return value.strftime("%Y-%m-%d %H:%M") + zone
+
+
+def html_text(value: object) -> str:
+    """Any value as text that HTML shows literally, in element content or a quoted attribute."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def plot_text(value: object) -> str:
+    """Any value as text that plotly.js draws literally: no markup, no MathJax."""
+    return html.escape("" if value is None else str(value), quote=False).replace("$", "&#36;")

@@ -1,0 +1,197 @@
+"""Write a run's report folder atomically, point ``latest`` at it, rebuild the runs index.
+
+Layout under ``root``::
+
+    root/index.html            every run, newest first
+    root/latest -> <folder>    symlink (a copy where symlinks are not possible)
+    root/<folder>/             index.html, finance.html, facilities.html, platform.html,
+                               triggers.csv, triggers.json, drills.csv, plotly.min.js, run.json
+
+A run is written into a hidden temporary folder inside ``root`` and renamed into place, so a
+reader sees either no report or a whole one. Folder names come only from :func:`run_slug`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+
+import plotly.offline
+import polars as pl
+
+from forecasting.report.inputs import ReportInputs
+from forecasting.report.pages import (
+    PLOTLY_JS,
+    RunEntry,
+    facilities_page,
+    finance_page,
+    platform_page,
+    run_index_page,
+    runs_index_page,
+)
+
+__all__ = ["LATEST", "RUN_META", "drills_frame", "list_runs", "publish_report", "run_slug"]
+
+LATEST = "latest"
+RUN_META = "run.json"
+_TEMP_PREFIX = ".tmp-"
+_RESERVED = {LATEST, "index.html"}
+_MAX_SLUG = 80
+# Spreadsheet programs run cells that start with these as formulas (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def run_slug(run_id: str) -> str:
+    """A folder name for ``run_id``: letters, digits, ``.``, ``_`` and ``-`` only.
+
+    An id that is already safe is used as it is. Any other id (path separators, ``..``, spaces,
+    a leading dot, a reserved name, over-long) is reduced to its safe characters plus a short
+    hash of the original, so two different ids never share a folder.
+    """
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", run_id).strip(".-")[:_MAX_SLUG].strip(".-")
+    cleaned = re.sub(r"\.{2,}", ".", cleaned)
+    if cleaned == run_id and cleaned and cleaned not in _RESERVED:
+        return cleaned
+    digest = hashlib.sha256(run_id.encode("utf-8")).hexdigest()[:10]
+    return f"{cleaned or 'run'}-{digest}"
+
+
+def _csv_safe(frame: pl.DataFrame) -> pl.DataFrame:
+    """String cells that a spreadsheet would run as a formula get a leading apostrophe."""
+    risky = pl.col(pl.String).str.starts_with(_FORMULA_START[0])
+    for start in _FORMULA_START[1:]:
+        risky = risky | pl.col(pl.String).str.starts_with(start)
+    return frame.with_columns(
+        pl.when(risky)
+        .then(pl.lit("'") + pl.col(pl.String))
+        .otherwise(pl.col(pl.String))
+        .name.keep()
+    )
+
+
+def drills_frame(inputs: ReportInputs) -> pl.DataFrame:
+    """One row per drill and class: the drill's answer beside the class's verdict."""
+    answers = inputs.drill_answers.rename({"passed": "drill_passed"})
+    verdicts = inputs.drill_verdicts.rename({"passed": "class_passed"})
+    return answers.join(verdicts, on="drill", how="full", coalesce=True).sort(
+        "drill", "workload_class", nulls_last=True
+    )
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
+
+
+def _meta(inputs: ReportInputs) -> dict[str, str | None]:
+    return {
+        "run_id": inputs.run_id,
+        "as_of": inputs.as_of.isoformat(),
+        "generated_at": inputs.generated_at.isoformat(),
+        "worst_status": inputs.worst_status,
+    }
+
+
+def _write_run(inputs: ReportInputs, folder: Path) -> None:
+    pages: dict[str, Callable[[ReportInputs], str]] = {
+        "index.html": run_index_page,
+        "finance.html": finance_page,
+        "facilities.html": facilities_page,
+        "platform.html": platform_page,
+    }
+    for name, render in pages.items():
+        _write_text(folder / name, render(inputs))
+    _write_text(folder / PLOTLY_JS, plotly.offline.get_plotlyjs())
+    _csv_safe(inputs.triggers).write_csv(folder / "triggers.csv")
+    inputs.triggers.write_json(folder / "triggers.json")
+    _csv_safe(drills_frame(inputs)).write_csv(folder / "drills.csv")
+    _write_text(folder / RUN_META, json.dumps(_meta(inputs), indent=2))
+
+
+def _swap_in(staged: Path, final: Path) -> None:
+    """Rename ``staged`` to ``final``; an existing ``final`` is moved aside first, then removed."""
+    if final.is_symlink() or final.is_file():
+        final.unlink()
+    if not final.exists():
+        staged.rename(final)
+        return
+    # A directory cannot be renamed over a non-empty one: move the old one aside, so `final`
+    # is missing only between two renames, never half-written.
+    old = Path(tempfile.mkdtemp(prefix=_TEMP_PREFIX, dir=final.parent))
+    final.rename(old / final.name)
+    staged.rename(final)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _point_latest(root: Path, folder: str) -> None:
+    """Make ``root/latest`` the run ``folder``: a symlink swapped in with os.replace."""
+    link = root / LATEST
+    temp = root / f"{_TEMP_PREFIX}{LATEST}-{os.getpid()}-{os.urandom(4).hex()}"
+    try:
+        os.symlink(folder, temp, target_is_directory=True)
+    except OSError:
+        # No symlinks here (some Windows setups, some mounts): a copy, swapped in whole.
+        staged = Path(tempfile.mkdtemp(prefix=_TEMP_PREFIX, dir=root))
+        shutil.copytree(root / folder, staged / LATEST)
+        _swap_in(staged / LATEST, link)
+        shutil.rmtree(staged, ignore_errors=True)
+        return
+    if link.is_dir() and not link.is_symlink():
+        _swap_in(temp, link)
+    else:
+        os.replace(temp, link)
+
+
+def list_runs(root: Path) -> list[RunEntry]:
+    """Every run folder under ``root`` with a readable run.json, in no particular order."""
+    runs = []
+    for meta in root.glob(f"*/{RUN_META}"):
+        folder = meta.parent
+        if folder.name.startswith(".") or folder.name == LATEST:
+            continue
+        try:
+            raw = json.loads(meta.read_text(encoding="utf-8"))
+            runs.append(
+                RunEntry(
+                    folder=folder.name,
+                    run_id=str(raw["run_id"]),
+                    as_of=date.fromisoformat(raw["as_of"]),
+                    generated_at=datetime.fromisoformat(raw["generated_at"]),
+                    worst_status=raw.get("worst_status"),
+                )
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # a foreign or damaged folder is not a run; it must not break the index
+    return runs
+
+
+def _write_index(root: Path, *, latest: str) -> None:
+    temp = root / f"{_TEMP_PREFIX}index-{os.getpid()}-{os.urandom(4).hex()}.html"
+    _write_text(temp, runs_index_page(list_runs(root), latest=latest))
+    os.replace(temp, root / "index.html")
+
+
+def publish_report(inputs: ReportInputs, *, root: Path) -> Path:
+    """Write the run's report under ``root``, make it ``latest``, rebuild the runs index.
+
+    Returns the run's folder. Publishing the same run id again replaces its folder whole.
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    name = run_slug(inputs.run_id)
+    staged = Path(tempfile.mkdtemp(prefix=_TEMP_PREFIX, dir=root))
+    try:
+        _write_run(inputs, staged)
+        staged.chmod(0o755)  # mkdtemp makes it private; a report is for others to read
+        _swap_in(staged, root / name)
+    finally:
+        if staged.exists():
+            shutil.rmtree(staged, ignore_errors=True)
+    _point_latest(root, name)
+    _write_index(root, latest=name)
+    return root / name

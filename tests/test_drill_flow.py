@@ -1,0 +1,66 @@
+"""The drill flow: drills on a stored forecast run, stored with the run they used."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+from conftest import FleetFiles
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from flows.drill import AdhocDrill, DrillOptions, drill_flow, drill_scenarios
+from flows.forecast import ForecastOptions, forecast_flow
+from forecasting import warehouse
+from forecasting.drills import ScenarioError
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def forecast_run(fleet: FleetFiles) -> str:
+    """A short forecast run of the session fleet."""
+    options = ForecastOptions(horizon_days=28, n_paths=30, customers_per_class=3)
+    flow = forecast_flow.with_options(task_runner=ThreadPoolTaskRunner(max_workers=2))
+    return flow(fleet.warehouse, options).run_id
+
+
+def test_ready_made_drill_is_stored_with_its_forecast_run(
+    fleet: FleetFiles, forecast_run: str
+) -> None:
+    """A ready-made drill stores verdicts per class, KPIs and blocks under its forecast run."""
+    options = DrillOptions(drills=("inference-2x",), forecast_run_id=forecast_run, answers="none")
+    (outcome,) = drill_flow(fleet.warehouse, fleet.capacity, options)
+    assert outcome.drill == "inference-2x" and outcome.target == "class:inference"
+    with warehouse.connect(fleet.warehouse, read_only=True) as wh:
+        runs = wh.drill_runs(forecast_run_id=forecast_run)
+        verdicts = wh.run_frame("drill_verdicts", outcome.run_id)
+        kpis = wh.run_frame("drill_kpis", outcome.run_id)
+        blocks = wh.run_frame("drill_blocks", outcome.run_id)
+    assert outcome.run_id in runs.get_column("run_id").to_list()
+    assert set(verdicts.get_column("workload_class")) == {
+        "training",
+        "inference",
+        "evaluation",
+        "batch",
+        "experimentation",
+    }
+    assert verdicts.get_column("passed").all() == outcome.passed
+    assert "revenue_at_risk_usd" in set(kpis.get_column("kpi"))
+    assert blocks.height > 0 and blocks.get_column("utilisation_mean").is_between(0, 1).all()
+
+
+def test_adhoc_drill_with_more_paths_than_stored_redraws_whole_paths(
+    fleet: FleetFiles, forecast_run: str
+) -> None:
+    """Asking for more paths than the forecast kept redraws stored paths, seeded."""
+    adhoc = AdhocDrill(target="region:us-east", multiplier=1.5, shape="ramp:2w")
+    options = DrillOptions(adhoc=adhoc, forecast_run_id=forecast_run, paths=45, answers="none")
+    (outcome,) = drill_flow(fleet.warehouse, fleet.capacity, options)
+    with warehouse.connect(fleet.warehouse, read_only=True) as wh:
+        run = wh.drill_runs().filter(pl.col("run_id") == outcome.run_id).row(0, named=True)
+    assert run["paths"] == 45 and run["shape"] == "ramp:2w" and run["multiplier"] == 1.5
+
+
+def test_unknown_drill_name_lists_the_known_ones() -> None:
+    """A drill name not in data/drills/ fails before any work, listing what exists."""
+    with pytest.raises(ScenarioError, match="known: all-2x"):
+        drill_scenarios(DrillOptions(drills=("nope",)))

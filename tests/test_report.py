@@ -1,0 +1,691 @@
+"""The report: pages, atomic publishing, slugs, escaping of names from data, formatting.
+
+``sample_inputs`` builds a small but complete run by hand (two regions, two classes, three
+drills, a previous run); the browser test imports it too.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+from forecasting.capacity import CapacityPlan, capacity_timeline
+from forecasting.report import (
+    LATEST,
+    TRIGGERS_SCHEMA,
+    ReportInputs,
+    list_runs,
+    publish_report,
+    run_slug,
+    trigger_changes,
+)
+from forecasting.report.format import (
+    fmt_date,
+    fmt_days,
+    fmt_gpu_hours,
+    fmt_gpus,
+    fmt_hours,
+    fmt_mw,
+    fmt_pct,
+    fmt_usd,
+    html_text,
+    plot_text,
+)
+from forecasting.report.pages import facilities_page, finance_page, fmt_kpi, platform_page
+from forecasting.schema import DEMAND_SCHEMA, FORECAST_SCHEMA, WorkloadClass
+
+AS_OF = date(2026, 11, 22)
+PAGES = ("index.html", "finance.html", "facilities.html", "platform.html")
+
+# Names an attacker (or an unlucky customer) could put in telemetry or capacity.toml.
+SCRIPT = "<script>alert(1)</script>"
+PWN = '<img src=x onerror="window.__pwned=1">'
+TEX = "$\\href{javascript:alert(1)}{x}$"
+HOSTILE = (SCRIPT, PWN, TEX)
+
+
+def _policies() -> dict[str, dict[str, Any]]:
+    rows = {
+        "inference": ("premium", 1, 0.2, 0.95, 3.4),
+        "training": ("standard", 2, 0.1, 0.9, 2.4),
+        "evaluation": ("standard", 3, 0.05, 0.9, 2.2),
+        "batch": ("batch", 4, 0.0, 0.8, 1.6),
+        "experimentation": ("overflow", 5, 0.0, 0.5, 0.9),
+    }
+    return {
+        c: {"tier": t, "priority": p, "headroom": h, "slo_target": s, "price_per_gpu_hour": r}
+        for c, (t, p, h, s, r) in rows.items()
+    }
+
+
+def sample_plan(*, east: str, west: str, block: str) -> CapacityPlan:
+    """Two regions: a live pod and rack in ``east``, a live and a committed pod in ``west``."""
+    blocks = [
+        dict(id="east-pod-1", kind="pod", region=east, site=f"{east}-a", gpu_type="H100",
+             gpus=2048, mw=3.1, status="live", fabric=True),
+        dict(id=block, kind="rack", region=east, site=f"{east}-b", gpu_type="H100",
+             gpus=512, mw=0.8, status="live"),
+        dict(id="west-pod-1", kind="pod", region=west, site="west-a", gpu_type="H100",
+             gpus=1024, mw=1.6, status="live", fabric=True),
+        dict(id="west-pod-2", kind="pod", region=west, site="west-a", gpu_type="H200",
+             gpus=1024, mw=1.9, status="committed", in_service=AS_OF + timedelta(days=45),
+             fabric=True),
+    ]  # fmt: skip
+    candidates = [
+        dict(name="pod-h100-1024", kind="pod", gpu_type="H100", gpus=1024, mw=1.6,
+             lead_time_weeks=30, capex_usd=42_000_000, fabric=True),
+        dict(name="rack-h100-256", kind="rack", gpu_type="H100", gpus=256, mw=0.4,
+             lead_time_weeks=8, capex_usd=9_500_000),
+    ]  # fmt: skip
+    return CapacityPlan.model_validate(
+        {"policy": _policies(), "block": blocks, "candidate": candidates}
+    )
+
+
+def _demand(regions: tuple[str, str], customer: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """History (120 days) and forecast (90 days) with a steady climb in east inference."""
+    base = {
+        (regions[0], "inference"): (700.0, 6.0),
+        (regions[0], "training"): (1000.0, 2.0),
+        (regions[1], "inference"): (300.0, 1.0),
+        (regions[1], "training"): (500.0, 0.5),
+    }
+    hist, fc = [], []
+    for (region, cls), (level, slope) in base.items():
+        uid = f"total/{region}/{cls}"
+        for d in range(-120, 90):
+            day = AS_OF + timedelta(days=d)
+            mean = level + slope * (d + 120) + 40 * math.sin(2 * math.pi * d / 7)
+            for measure, y in (("mean", mean), ("peak", mean * 1.25)):
+                if d < 0:
+                    hist.append((uid, day, measure, y, region, cls, None))
+                else:
+                    spread = 0.04 * y * math.sqrt(d + 1) ** 0.5
+                    fc.append(("run", uid, day, measure, "ets", y, y - 1.3 * spread, y,
+                               y + 1.3 * spread, y + 2.3 * spread))  # fmt: skip
+        for d in range(-30, 0):
+            day = AS_OF + timedelta(days=d)
+            hist.append((f"{uid}/{customer}", day, "mean", 200.0, region, cls, customer))
+    history = pl.DataFrame(hist, schema=DEMAND_SCHEMA, orient="row")
+    regional = (
+        history.filter(pl.col("unique_id").str.count_matches("/") == 2)
+        .group_by("ds", "measure", "region")
+        .agg(pl.col("y").sum())
+        .with_columns(
+            unique_id=pl.lit("total/") + pl.col("region"),
+            workload_class=pl.lit(None, pl.String),
+            customer=pl.lit(None, pl.String),
+        )
+        .select(DEMAND_SCHEMA.names())
+    )
+    forecast = pl.DataFrame(fc, schema=FORECAST_SCHEMA, orient="row")
+    # Region forecasts as the sum of their classes: good enough for a picture.
+    region_fc = (
+        forecast.with_columns(unique_id=pl.col("unique_id").str.replace(r"/[^/]+$", ""))
+        .group_by("run_id", "unique_id", "ds", "measure", "model")
+        .agg(pl.col("mean", "q10", "q50", "q90", "q99").sum() * 0.8)  # peaks do not add up
+        .select(FORECAST_SCHEMA.names())
+    )
+    return (
+        pl.concat([history, regional]).sort("unique_id", "ds"),
+        pl.concat([forecast, region_fc]).sort("unique_id", "ds"),
+    )
+
+
+def _trigger(**values: Any) -> dict[str, Any]:
+    row: dict[str, Any] = dict.fromkeys(TRIGGERS_SCHEMA.names())
+    row.update(quantile=0.9, as_of=AS_OF)
+    row.update(values)
+    return row
+
+
+def sample_triggers(east: str, west: str) -> pl.DataFrame:
+    rows = [
+        _trigger(region=east, pool="all", exhaustion_date=AS_OF + timedelta(days=120),
+                 requirement_gpus_at_exhaustion=2700.0, capacity_gpus_at_exhaustion=2560.0,
+                 max_shortfall_gpus=1240.5, candidate="pod-h100-1024", kind="pod",
+                 gpu_type="H100", lead_time_weeks=30, order_by=AS_OF - timedelta(days=104),
+                 arrives=AS_OF + timedelta(days=210), status="red", blocks_to_order=2,
+                 capex_usd=84_000_000.0, mw=3.2, note="=HYPERLINK(\"http://x\")"),
+        _trigger(region=east, pool="training", exhaustion_date=AS_OF + timedelta(days=260),
+                 requirement_gpus_at_exhaustion=2100.0, capacity_gpus_at_exhaustion=2048.0,
+                 max_shortfall_gpus=310.0, candidate="pod-h100-1024", kind="pod",
+                 gpu_type="H100", lead_time_weeks=30, order_by=AS_OF + timedelta(days=36),
+                 arrives=AS_OF + timedelta(days=246), status="amber", blocks_to_order=1,
+                 capex_usd=42_000_000.0, mw=1.6, note="fabric pod"),
+        _trigger(region=west, pool="all", exhaustion_date=AS_OF + timedelta(days=400),
+                 requirement_gpus_at_exhaustion=2100.0, capacity_gpus_at_exhaustion=2048.0,
+                 max_shortfall_gpus=120.0, candidate="rack-h100-256", kind="rack",
+                 gpu_type="H100", lead_time_weeks=8, order_by=AS_OF + timedelta(days=330),
+                 arrives=AS_OF + timedelta(days=386), status="green", blocks_to_order=1,
+                 capex_usd=9_500_000.0, mw=0.4, note=None),
+        _trigger(region=west, pool="training", status="green", blocks_to_order=0,
+                 capex_usd=0.0, mw=0.0, note="no exhaustion within the horizon"),
+    ]  # fmt: skip
+    return pl.DataFrame(rows, schema=TRIGGERS_SCHEMA, orient="row")
+
+
+def _drills(drill: str, customer: str) -> dict[str, pl.DataFrame]:
+    names = ("double-inference", drill, "lose-east-pod")
+    passed = {"double-inference": False, drill: False, "lose-east-pod": True}
+    verdicts, kpis, curves, answers = [], [], [], []
+    targets = {"inference": 0.95, "training": 0.9, "batch": 0.8}
+    for i, name in enumerate(names):
+        for j, (cls, target) in enumerate(targets.items()):
+            att = target + 0.03 if passed[name] else target - 0.1 * (i + 1) / (j + 1)
+            verdicts.append((name, cls, target, att + 0.02, att, att >= target))
+        for cls in (*targets, "all"):
+            for kpi, value in (
+                ("unmet_gpu_hours", 5200.0 * (i + 1)),
+                ("peak_backlog_gpu_hours", 830.0),
+                ("queue_delay_hours", 3.5),
+                ("time_to_absorb_hours", 96.0),
+                ("preempted_gpu_hours", 120.0),
+                ("revenue_at_risk_usd", 17_680.0 * (i + 1) * (3 if cls == "all" else 1)),
+                ("slo_attainment", 0.91),
+            ):
+                kpis.append((name, cls, kpi, value, value * 0.9, value * 1.4))
+        if not passed[name]:
+            start = datetime(2026, 12, 1, tzinfo=UTC)
+            for h in range(0, 24 * 14, 3):
+                for cls, scale in (("inference", 1.0), ("training", 2.5)):
+                    level = max(0.0, scale * 400 * math.sin(math.pi * h / (24 * 14)))
+                    curves.append((name, start + timedelta(hours=h), cls, level, level * 1.6))
+        answers.append(
+            (name, f"2x {customer} within 6 weeks" if name == drill else f"shock {name}",
+             customer if name == drill else "inference", date(2026, 12, 1), passed[name],
+             None if passed[name] else 1.6 + i / 10,
+             None if passed[name] else f"2 x pod-h100-1024 in {customer}",
+             None if passed[name] else 84_000_000.0)
+        )  # fmt: skip
+    return {
+        "drill_verdicts": pl.DataFrame(
+            verdicts,
+            orient="row",
+            schema=[
+                "drill",
+                "workload_class",
+                "slo_target",
+                "attainment_mean",
+                "attainment_p90_paths",
+                "passed",
+            ],
+        ),
+        "drill_kpis": pl.DataFrame(
+            kpis, orient="row", schema=["drill", "workload_class", "kpi", "mean", "p50", "p90"]
+        ),
+        "drill_curves": pl.DataFrame(
+            curves,
+            orient="row",
+            schema=["drill", "ts", "workload_class", "backlog_p50", "backlog_p90"],
+        ),
+        "drill_answers": pl.DataFrame(
+            answers,
+            orient="row",
+            schema={
+                "drill": pl.String,
+                "description": pl.String,
+                "target": pl.String,
+                "shock_start": pl.Date,
+                "passed": pl.Boolean,
+                "breaking_multiplier": pl.Float64,
+                "blocks_needed": pl.String,
+                "capex_needed_usd": pl.Float64,
+            },
+        ),
+    }
+
+
+def _concentration(scopes: tuple[str, ...]) -> pl.DataFrame:
+    rows = []
+    for scope in scopes:
+        for d in range(-60, 90, 3):
+            day = AS_OF + timedelta(days=d)
+            source = "history" if d < 0 else "forecast"
+            for metric, level in (("top1_share", 0.31), ("top5_share", 0.72), ("hhi", 1650.0)):
+                v = level * (1 + 0.001 * d)
+                band = 0.0 if d < 0 else level * 0.0008 * d
+                q = (None, None, None) if d < 0 else (v - band, v, v + band)
+                rows.append((scope, day, metric, source, None if d >= 0 else v, *q))
+    return pl.DataFrame(
+        rows,
+        orient="row",
+        schema=["scope", "ds", "metric", "source", "value", "q10", "q50", "q90"],
+    )
+
+
+def sample_inputs(
+    *, hostile: bool = False, run_id: str = "2026-11-22T06-00", as_of: date = AS_OF
+) -> ReportInputs:
+    """A complete run; with ``hostile`` every name from data is an injection attempt."""
+    east = SCRIPT if hostile else "us-east"
+    west = "eu-west"
+    customer = PWN if hostile else "northwind-ai"
+    drill = TEX if hostile else "double-northwind"
+    block = PWN if hostile else "east-rack-7"
+    plan = sample_plan(east=east, west=west, block=block)
+    history, forecast = _demand((east, west), customer)
+    triggers = sample_triggers(east, west)
+    previous = triggers.with_columns(
+        status=pl.when(pl.col("pool") == "all").then(pl.lit("amber")).otherwise("status"),
+        order_by=pl.col("order_by") + pl.duration(days=21),
+        exhaustion_date=pl.col("exhaustion_date") + pl.duration(days=21),
+    ).filter(pl.col("region") != west)
+    ids = forecast.select("unique_id", "measure").unique()
+    backtest = pl.concat(
+        [
+            ids.with_columns(
+                model=pl.lit(model),
+                cutoff=pl.lit(AS_OF - timedelta(days=28 * k)),
+                mase=pl.lit(score + 0.05 * k),
+                smape=pl.lit(0.1),
+                pinball=pl.lit(12.0),
+                coverage_80=pl.lit(0.78),
+            )
+            for model, score in (("seasonal_naive", 1.0), ("ets", 0.72))
+            for k in (1, 2)
+        ]
+    )
+    months = [date(2026 + (10 + m) // 12, (10 + m) % 12 + 1, 1) for m in range(8)]
+    power = pl.DataFrame(
+        [
+            (site, region, month, base, extra * (m >= 3), base + extra * (m >= 3))
+            for site, region, base, extra in (
+                (f"{east}-a", east, 3.9, 3.2),
+                ("west-a", west, 1.6, 2.3),
+            )
+            for m, month in enumerate(months)
+        ],
+        orient="row",
+        schema=["site", "region", "month", "mw_in_service", "mw_ordered", "mw_total"],
+    )
+    return ReportInputs(
+        run_id=run_id,
+        as_of=as_of,
+        generated_at=datetime(as_of.year, as_of.month, as_of.day, 6, 0, tzinfo=UTC),
+        plan=plan,
+        stale_days=3,
+        history=history,
+        forecast=forecast,
+        backtest=backtest,
+        chosen=ids.with_columns(model=pl.lit("ets")),
+        capacity=capacity_timeline(
+            plan, start=as_of - timedelta(days=120), end=as_of + timedelta(days=90)
+        ),
+        triggers=triggers,
+        drivers=pl.DataFrame(
+            {
+                "region": [east, east, west],
+                "pool": ["all", "all", "all"],
+                "workload_class": ["inference", "training", "inference"],
+                "customer": [customer, "other", "acme"],
+                "growth_gpus": [640.0, 210.5, 90.0],
+                "share": [0.68, 0.22, 0.1],
+            }
+        ),
+        idle_risk=pl.DataFrame(
+            {
+                "block_id": ["west-pod-2", block],
+                "region": [west, east],
+                "site": ["west-a", f"{east}-b"],
+                "kind": ["pod", "rack"],
+                "in_service": [AS_OF + timedelta(days=45), None],
+                "gpus": [1024, 512],
+                "idle_gpus": [610.0, 40.0],
+                "idle_share": [0.596, 0.078],
+                "capex_at_risk_usd": [25_020_000.0, 742_000.0],
+                "note": ["P10 demand leaves most of it idle", None],
+            }
+        ),
+        mw_by_site_month=power,
+        concentration=_concentration(("overall", "inference")),
+        previous_triggers=previous,
+        previous_run_id="2026-11-15T06-00",
+        **_drills(drill, customer),
+    )
+
+
+def empty_inputs(run_id: str = "empty-run") -> ReportInputs:
+    return ReportInputs(
+        run_id=run_id,
+        as_of=AS_OF,
+        generated_at=datetime(2026, 11, 22, 6, tzinfo=UTC),
+        plan=CapacityPlan.model_validate({"policy": _policies()}),
+    )
+
+
+class _Collect(HTMLParser):
+    """Tags, attributes and script bodies of a page, as a browser's parser sees them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.scripts: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        self._in_script = tag == "script"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_script = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script:
+            self.scripts.append(data)
+
+
+def _parse(text: str) -> _Collect:
+    parser = _Collect()
+    parser.feed(text)
+    return parser
+
+
+def _figure_strings(text: str) -> list[str]:
+    """Every string inside the page's figure JSON."""
+    match = re.search(r'<script type="application/json" id="figures">(.*?)</script>', text, re.S)
+    if not match:
+        return []
+    found: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, str):
+            found.append(node)
+        elif isinstance(node, dict):
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(json.loads(match.group(1)))
+    return found
+
+
+# --- publishing -----------------------------------------------------------------------------------
+
+
+def test_publish_writes_every_file_and_points_latest(tmp_path: Path) -> None:
+    folder = publish_report(sample_inputs(), root=tmp_path)
+
+    assert folder == tmp_path / "2026-11-22T06-00"
+    expected = {*PAGES, "triggers.csv", "triggers.json", "drills.csv", "plotly.min.js", "run.json"}
+    assert expected <= {p.name for p in folder.iterdir()}
+    assert (folder / "plotly.min.js").stat().st_size > 1_000_000
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".tmp-")]
+    assert (tmp_path / LATEST).resolve() == folder.resolve()
+    index = (tmp_path / "index.html").read_text()
+    assert 'href="2026-11-22T06-00/index.html"' in index
+    for page in PAGES:
+        text = (folder / page).read_text()
+        assert "cdn.plot.ly" not in text and "https://" not in text
+        assert all(f'href="{p}"' in text for p in PAGES[1:])
+
+
+def test_pages_load_plotly_only_from_the_run_folder(tmp_path: Path) -> None:
+    folder = publish_report(sample_inputs(), root=tmp_path)
+    for page in PAGES[1:]:
+        sources = [
+            a.get("src") for t, a in _parse((folder / page).read_text()).tags if t == "script"
+        ]
+        assert [s for s in sources if s] == ["plotly.min.js"]
+
+
+def test_latest_follows_the_newest_run_and_index_lists_newest_first(tmp_path: Path) -> None:
+    older = sample_inputs(run_id="run-a", as_of=AS_OF - timedelta(days=7))
+    newer = sample_inputs(run_id="run-b")
+    publish_report(older, root=tmp_path)
+    publish_report(newer, root=tmp_path)
+
+    assert os.readlink(tmp_path / LATEST) == "run-b"
+    index = (tmp_path / "index.html").read_text()
+    assert index.index("run-b/index.html") < index.index("run-a/index.html")
+    assert "red" in index  # the worst trigger status of each run
+    assert {r.run_id for r in list_runs(tmp_path)} == {"run-a", "run-b"}
+
+    # Publishing a run again replaces its folder whole and leaves nothing behind.
+    (tmp_path / "run-a" / "stray.txt").write_text("from the first publish")
+    publish_report(replace(older, stale_days=None), root=tmp_path)
+    assert not (tmp_path / "run-a" / "stray.txt").exists()
+    assert os.readlink(tmp_path / LATEST) == "run-a"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["index.html", LATEST, "run-a", "run-b"]
+
+
+def test_latest_falls_back_to_a_copy_without_symlinks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_symlinks(*args: object, **kwargs: object) -> None:
+        raise OSError("symlinks are not supported here")
+
+    monkeypatch.setattr(os, "symlink", no_symlinks)
+    publish_report(sample_inputs(run_id="first"), root=tmp_path)
+    publish_report(sample_inputs(run_id="second"), root=tmp_path)
+
+    latest = tmp_path / LATEST
+    assert latest.is_dir() and not latest.is_symlink()
+    assert json.loads((latest / "run.json").read_text())["run_id"] == "second"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".tmp-")]
+
+
+@pytest.mark.parametrize(
+    "run_id",
+    ["../../escape", "a/b", "..", ".", "", "latest", "index.html", ".hidden", "x" * 300,
+     "a\\b", "run id with spaces", "nul\x00byte", "ünïcode"],
+)  # fmt: skip
+def test_run_slug_is_a_safe_single_folder_name(run_id: str) -> None:
+    slug = run_slug(run_id)
+    assert re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", slug)
+    assert ".." not in slug and slug not in ("latest", "index.html")
+    assert len(slug) <= 100
+
+
+def test_run_slug_keeps_safe_ids_and_separates_mangled_ones() -> None:
+    assert run_slug("2026-11-22T06-00") == "2026-11-22T06-00"
+    assert run_slug("drill_v1.2") == "drill_v1.2"
+    assert run_slug("a/b") != run_slug("a-b")
+    assert run_slug("a/b") == run_slug("a/b")
+
+
+def test_hostile_run_id_stays_inside_root(tmp_path: Path) -> None:
+    root = tmp_path / "reports"
+    folder = publish_report(sample_inputs(run_id="../../outside"), root=root)
+    assert folder.parent == root
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["reports"]
+    assert "../../outside" in html_text((folder / "index.html").read_text())
+
+
+# --- escaping -------------------------------------------------------------------------------------
+
+
+def test_hostile_names_are_escaped_in_html_and_figures(tmp_path: Path) -> None:
+    folder = publish_report(sample_inputs(hostile=True), root=tmp_path)
+    for page in PAGES:
+        text = (folder / page).read_text()
+        parsed = _parse(text)
+        # No element or attribute came from data: only the tags the report writes.
+        assert not [t for t, _ in parsed.tags if t == "img"]
+        assert not [a for _, attrs in parsed.tags for a in attrs if a.startswith("on")]
+        assert all("alert" not in s for s in parsed.scripts if not s.lstrip().startswith("{"))
+        assert SCRIPT not in text and PWN not in text
+        strings = _figure_strings(text)
+        for name in HOSTILE:
+            assert not [s for s in strings if name in s], (page, name)
+        assert not [s for s in strings if "$" in s], page
+    finance = (folder / "finance.html").read_text()
+    assert html_text(SCRIPT) in finance  # the region, shown as text
+    platform = (folder / "platform.html").read_text()
+    assert html_text(TEX) in platform  # the drill, in a table
+    assert any(plot_text(TEX) in s for s in _figure_strings(platform))  # and in a chart
+    assert html_text(PWN) in finance  # the block at idle risk and the customer driving growth
+    facilities = (folder / "facilities.html").read_text()
+    assert html_text(f"{SCRIPT}-a needs") in facilities  # the site, in a takeaway
+
+
+def test_plot_text_neutralises_markup_and_mathjax() -> None:
+    assert plot_text(TEX) == "&#36;\\href{javascript:alert(1)}{x}&#36;"
+    assert plot_text(SCRIPT) == "&lt;script&gt;alert(1)&lt;/script&gt;"
+    assert plot_text("R&D") == "R&amp;D"
+    assert html_text(PWN) == "&lt;img src=x onerror=&quot;window.__pwned=1&quot;&gt;"
+
+
+def test_csv_cells_that_spreadsheets_would_run_are_neutralised(tmp_path: Path) -> None:
+    folder = publish_report(sample_inputs(hostile=True), root=tmp_path)
+    notes = pl.read_csv(folder / "triggers.csv")["note"].to_list()
+    assert '\'=HYPERLINK("http://x")' in notes
+
+
+# --- contents -------------------------------------------------------------------------------------
+
+
+def test_csv_and_json_hold_the_triggers_frame(tmp_path: Path) -> None:
+    inputs = sample_inputs()
+    folder = publish_report(inputs, root=tmp_path)
+    expected = inputs.triggers.with_columns(
+        note=pl.when(pl.col("note").str.starts_with("="))
+        .then("'" + pl.col("note"))
+        .otherwise("note")
+    )
+    from_csv = pl.read_csv(folder / "triggers.csv", schema=TRIGGERS_SCHEMA)
+    assert from_csv.equals(expected)
+    from_json = json.loads((folder / "triggers.json").read_text())
+    assert from_json == json.loads(
+        json.dumps(inputs.triggers.to_dicts(), default=lambda d: d.isoformat())
+    )
+    drills = pl.read_csv(folder / "drills.csv")
+    assert drills.height == inputs.drill_verdicts.height
+    assert set(drills["drill"]) == set(inputs.drill_answers["drill"])
+
+
+def test_empty_inputs_render_every_page_with_no_data(tmp_path: Path) -> None:
+    folder = publish_report(empty_inputs(), root=tmp_path)
+    for page in PAGES[1:]:
+        text = (folder / page).read_text()
+        assert 'data-figures="0"' in text
+        assert "No data" in text
+        assert "plotly.min.js" not in text  # nothing to draw, nothing to load
+    assert "First run" in (folder / "finance.html").read_text()
+    assert pl.read_csv(folder / "triggers.csv").columns == TRIGGERS_SCHEMA.names()
+    assert json.loads((folder / "triggers.json").read_text()) == []
+    index = (tmp_path / "index.html").read_text()
+    assert "no triggers" in index
+
+
+def test_power_frame_accepts_the_names_triggers_py_uses() -> None:
+    power = sample_inputs().mw_by_site_month.rename(
+        {"mw_ordered": "mw_new_blocks", "mw_total": "mw_needed"}
+    )
+    inputs = replace(empty_inputs(), mw_by_site_month=power)
+    assert inputs.mw_by_site_month.columns[-2:] == ["mw_ordered", "mw_total"]
+
+
+def test_frames_without_columns_count_as_empty_and_missing_columns_fail() -> None:
+    inputs = replace(empty_inputs(), triggers=pl.DataFrame())
+    assert inputs.triggers.schema == TRIGGERS_SCHEMA
+    with pytest.raises(ValueError, match=r"triggers lacks columns: .*order_by"):
+        replace(empty_inputs(), triggers=pl.DataFrame({"region": ["x"]}))
+
+
+def test_figure_counts_and_takeaways(tmp_path: Path) -> None:
+    inputs = sample_inputs()
+    finance, facilities = finance_page(inputs), facilities_page(inputs)
+    platform = platform_page(inputs)
+    # Orders, capital, share and HHI; one chart per site; 2 regions x (all + 2 classes) fans,
+    # SLO attainment and one backlog chart per failing drill.
+    assert 'data-figures="4"' in finance
+    assert 'data-figures="2"' in facilities
+    assert 'data-figures="9"' in platform
+    assert finance.count('class="takeaway"') == 4
+    assert "us-east inference peak reaches capacity on" in platform
+    assert "at q90" in platform
+    assert "The first order is due for us-east · all by 2026-08-10 (red)" in finance
+    assert "2026 Q4 needs the most capital, $126.0M of $135.5M" in finance
+    assert (
+        "us-east-a needs 7.1 MW by Feb 2027, 3.2 MW more than the 3.9 MW in service in Nov 2026"
+        in facilities
+    )
+    assert "2 of 3 drills fail" in platform
+    assert "Stale data: the newest telemetry is 3 days old" in finance
+
+
+def test_what_changed_lists_moves_against_the_previous_run() -> None:
+    inputs = sample_inputs()
+    changes = trigger_changes(inputs.triggers, inputs.previous_triggers)
+    by_pool = {(r["region"], r["pool"]): r for r in changes.iter_rows(named=True)}
+    assert by_pool[("us-east", "all")]["change"] == "changed"
+    assert by_pool[("us-east", "all")]["status_before"] == "amber"
+    assert by_pool[("us-east", "all")]["order_by_shift_days"] == -21
+    assert by_pool[("eu-west", "all")]["change"] == "new"
+    gone = trigger_changes(inputs.previous_triggers, inputs.triggers)
+    assert set(gone.filter(pl.col("change") == "resolved")["region"]) == {"eu-west"}
+    same = trigger_changes(inputs.triggers, inputs.triggers)
+    assert set(same["change"]) == {"unchanged"}
+    page = finance_page(inputs)
+    assert "Compared with run 2026-11-15T06-00" in page
+    assert "-21 d" in page
+
+
+def test_stale_banner_only_when_older_than_a_day() -> None:
+    assert "Stale data" not in finance_page(replace(empty_inputs(), stale_days=1))
+    assert "Stale data" not in finance_page(replace(empty_inputs(), stale_days=None))
+    assert "Stale data" in platform_page(replace(empty_inputs(), stale_days=2))
+
+
+# --- formatting -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (fmt_usd(42_000_000), "$42.0M"),
+        (fmt_usd(1_234_567_890), "$1,234.6M"),
+        (fmt_usd(850_000), "$850k"),
+        (fmt_usd(999), "$999"),
+        (fmt_usd(-2_500_000), "-$2.5M"),
+        (fmt_mw(12.345), "12.3 MW"),
+        (fmt_gpus(12345.6), "12,346"),
+        (fmt_pct(0.947), "94.7%"),
+        (fmt_pct(0.2, digits=0), "20%"),
+        (fmt_date(date(2027, 3, 14)), "2027-03-14"),
+        (fmt_date(datetime(2027, 3, 14, 5, tzinfo=UTC)), "2027-03-14"),
+        (fmt_hours(36.54), "36.5 h"),
+        (fmt_gpu_hours(12345.4), "12,345 GPU-h"),
+        (fmt_days(14), "+14 d"),
+        (fmt_days(-3), "-3 d"),
+        (fmt_days(0), "0 d"),
+        (fmt_gpus(None), "–"),
+        (fmt_usd(float("nan")), "–"),
+        (fmt_kpi("revenue_at_risk_usd", 17_680.0), "$18k"),
+        (fmt_kpi("queue_delay_hours", 3.5), "3.5 h"),
+        (fmt_kpi("unmet_gpu_hours", 5200.0), "5,200 GPU-h"),
+        (fmt_kpi("slo_attainment", 0.91), "91.0%"),
+    ],
+)
+def test_numbers_read_as_people_write_them(value: str, text: str) -> None:
+    assert value == text
+
+
+def test_pages_show_formatted_numbers_not_raw_floats() -> None:
+    inputs = sample_inputs()
+    finance = finance_page(inputs)
+    assert "$84.0M" in finance and "84000000" not in finance.split("<script")[0]
+    assert "1,240" in finance  # max shortfall GPUs
+    assert "59.6%" in finance  # idle share
+    facilities = facilities_page(inputs)
+    assert "3.2 MW" in facilities
+    body = platform_page(inputs).split("<script")[0]
+    assert not re.search(r"\d\.\d{4,}", body)  # no unformatted floats in tables
+
+
+def test_every_class_in_the_sample_has_a_policy() -> None:
+    plan = sample_inputs().plan
+    assert set(plan.policy) == set(WorkloadClass)
