@@ -12,12 +12,13 @@ import argparse
 import os
 import re
 import sys
+import time
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
 from flows.console import console, errors
-from forecasting.settings import resolve_paths
+from forecasting.settings import DATA_DIR, resolve_paths
 
 __all__ = ["main"]
 
@@ -205,13 +206,63 @@ def cmd_drill(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
-    """Synthetic fleet -> ingest -> capacity timeline and demand summary."""
-    from flows.demo import run_demo
+def cmd_report(args: argparse.Namespace) -> int:
+    """Compute triggers for a forecast run and publish the reports."""
+    from flows.report import ReportOptions, report_flow
+    from flows.tables import report_table
 
+    paths = resolve_paths(warehouse=args.warehouse, capacity=args.capacity, reports=args.reports)
+    options = ReportOptions(
+        forecast_run_id=args.forecast_run, quantile=args.quantile, buffer_weeks=args.buffer_weeks
+    )
+    outcome = report_flow(paths.warehouse, paths.capacity, paths.reports, options)
+    console.print(report_table(outcome))
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Ingest new files, forecast, drill and publish, as one pipeline flow."""
+    from flows.drill import DrillOptions
+    from flows.forecast import ForecastOptions
+    from flows.pipeline import PipelineOptions, pipeline_flow
+    from flows.tables import pipeline_summary, report_table
+
+    if args.inbox is not None and not args.inbox.is_dir():
+        raise UsageError(f"--inbox {args.inbox} is not a folder")
+    paths = resolve_paths(warehouse=args.warehouse, capacity=args.capacity, reports=args.reports)
+    options = PipelineOptions(
+        inbox=args.inbox,
+        forecast=ForecastOptions(
+            horizon_days=args.horizon,
+            n_paths=args.paths,
+            task_runner=args.task_runner,
+            workers=args.workers,
+            dask_address=args.dask_address,
+        ),
+        drill=DrillOptions(answers=args.answers),
+    )
+    started = time.perf_counter()
+    outcome = pipeline_flow(paths.warehouse, paths.capacity, paths.reports, options)
+    console.print(report_table(outcome.report))
+    for line in pipeline_summary(outcome, seconds=time.perf_counter() - started):
+        console.print(line, highlight=False)
+    return EXIT_FAILED if any(r.status == "failed" for r in outcome.ingested) else EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """A synthetic fleet through the whole pipeline; prints where the reports are."""
+    from flows.demo import run_demo, run_helios_demo
+
+    if args.trace == "helios":
+        warehouse = args.warehouse or DATA_DIR / "helios.duckdb"
+        return run_helios_demo(
+            warehouse_path=resolve_paths(warehouse=warehouse).warehouse,
+            reports_path=resolve_paths(reports=args.reports).reports,
+            console=console,
+        )
     return run_demo(
         warehouse_path=resolve_paths(warehouse=args.warehouse).warehouse,
-        capacity_path=resolve_paths(capacity=args.capacity).capacity,
+        reports_path=resolve_paths(reports=args.reports).reports,
         days=args.days,
         customers=args.customers,
         seed=args.seed,
@@ -307,13 +358,41 @@ def build_parser() -> argparse.ArgumentParser:
         help="search blocks-to-pass and the breaking multiplier (default: for failing drills)",
     )
 
+    p = add("report", cmd_report, "expansion triggers and the published reports of a forecast run")
+    p.add_argument("--forecast-run", default=None, help="forecast run id (default: newest)")
+    p.add_argument("--quantile", default="q90", choices=("q50", "q90", "q99"))
+    p.add_argument("--buffer-weeks", type=int, default=4, help="safety buffer before order-by")
+    p.add_argument(
+        "--reports",
+        type=Path,
+        default=None,
+        help="output folder (default reports/, $FLEETCAST_REPORTS)",
+    )
+
     p = add("quarantine", cmd_quarantine, "list quarantined rows and the rule each broke")
     p.add_argument("--limit", type=int, default=50)
 
     p = add("demand", cmd_demand, "summarise daily demand per region and class")
     p.add_argument("--customers-per-class", type=int, default=10)
 
-    p = add("demo", cmd_demo, "synthetic fleet -> the whole pipeline")
+    p = add("run", cmd_run, "the whole job: ingest the inbox, forecast, drill, report")
+    p.add_argument("--inbox", type=Path, default=None, help="folder of new telemetry files")
+    p.add_argument("--reports", type=Path, default=None, help="output folder (default reports/)")
+    p.add_argument("--paths", type=int, default=200, help="sample paths per series")
+    p.add_argument("--horizon", type=horizon_days, default=182, help="e.g. 26w (default)")
+    p.add_argument(
+        "--answers", choices=("none", "failing", "all"), default="failing", help="drill answers"
+    )
+    _runner_options(p)
+
+    p = add("demo", cmd_demo, "synthetic fleet (or a real trace) -> the whole pipeline")
+    p.add_argument(
+        "--trace",
+        choices=("helios",),
+        default=None,
+        help="run on a real public trace instead (warehouse data/helios.duckdb by default)",
+    )
+    p.add_argument("--reports", type=Path, default=None, help="output folder (default reports/)")
     p.add_argument("--days", type=int, default=730)
     p.add_argument("--customers", type=int, default=200)
     p.add_argument("--seed", type=int, default=0)

@@ -1,60 +1,112 @@
-"""`fleetcast demo`: a synthetic fleet through the pipeline, in one process."""
+"""`fleetcast demo`: a synthetic fleet through the whole pipeline, in one process."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
+from datetime import date
 from pathlib import Path
 
 from rich.console import Console
 
-from forecasting import demand, synth, warehouse
-from forecasting.capacity import format_inventory, parse_capacity
-from forecasting.settings import DATA_DIR
+from forecasting import synth
+from forecasting.settings import DATA_DIR, PROJECT_ROOT
+from forecasting.traces import helios_capacity_toml
 
-__all__ = ["DEMO_DIR", "run_demo"]
+__all__ = ["DEMO_DIR", "TRACES_DIR", "run_demo", "run_helios_demo"]
 
 DEMO_DIR = DATA_DIR / "demo"
+# The public traces live beside the repository (../shared/data), or where this points.
+TRACES_DIR = Path(os.environ.get("FLEETCAST_TRACES", PROJECT_ROOT.parent / "shared" / "data"))
+HELIOS_MINUTES = "helios_earth_vc_minute_2020-05.csv.gz"
+HELIOS_QUOTAS = "helios_earth_vc_gpu_capacity_daily.csv"
 
 
 def run_demo(
     *,
     warehouse_path: Path,
-    capacity_path: Path,
+    reports_path: Path,
     days: int,
     customers: int,
     seed: int,
     console: Console,
 ) -> int:
-    """Generate a fleet, ingest it, forecast it; print capacity, demand and forecast summaries."""
-    from flows.forecast import ForecastOptions, forecast
-    from flows.ingest import ingest_files
-    from flows.tables import demand_table, forecast_tables, ingest_table
+    """Generate a fleet and run the pipeline on it; print where the reports are."""
+    from flows.pipeline import PipelineOptions, pipeline_flow
+    from flows.tables import (
+        drill_tables,
+        forecast_tables,
+        ingest_table,
+        pipeline_summary,
+        report_table,
+    )
 
     started = time.perf_counter()
     with console.status(f"generating a synthetic fleet: {days} days, {customers} customers"):
         fleet = synth.synthetic_fleet(days=days, customers=customers, seed=seed)
         shutil.rmtree(DEMO_DIR, ignore_errors=True)
-        written = synth.write_fleet(fleet, DEMO_DIR)
+        synth.write_fleet(fleet, DEMO_DIR)
     console.print(f"synthetic fleet: {fleet.telemetry.height:,} hourly rows -> {DEMO_DIR}")
     # The demo owns its capacity plan: the one generated with the fleet, sized to its demand.
     plan_path = DEMO_DIR / "capacity.toml"
-    telemetry = [p for p in written if p.parent.name == "telemetry"]
-    results = ingest_files(telemetry, warehouse_path)
-    console.print(ingest_table(results))
-    plan = parse_capacity(plan_path.read_text(encoding="utf-8"), source=str(plan_path))
-    for table in format_inventory(plan):
+    options = PipelineOptions(inbox=DEMO_DIR / "telemetry")
+    outcome = pipeline_flow(warehouse_path, plan_path, reports_path, options)
+    console.print(ingest_table(outcome.ingested))
+    for table in (*forecast_tables(outcome.forecast), *drill_tables(outcome.drills)):
         console.print(table)
-    with warehouse.connect(warehouse_path, read_only=True) as wh:
-        hourly = wh.hourly_demand()
-    series = demand.demand_series(hourly)
-    console.print(demand_table(series, outages=demand.outage_hours(hourly)))
-    run = forecast(warehouse_path, ForecastOptions())
-    for table in forecast_tables(run):
-        console.print(table)
-    console.print(
-        f"demo done in {time.perf_counter() - started:.0f} s; warehouse {warehouse_path}, "
-        f"capacity plan {plan_path} (pass --capacity {plan_path} to other commands; "
-        f"{capacity_path} is left as it is)"
+    console.print(report_table(outcome.report))
+    for line in pipeline_summary(outcome, seconds=time.perf_counter() - started):
+        console.print(line, highlight=False)
+    failed = any(r.status == "failed" for r in outcome.ingested)
+    return 1 if failed else 0
+
+
+def run_helios_demo(*, warehouse_path: Path, reports_path: Path, console: Console) -> int:
+    """The Helios Earth trace (SC'21) through the pipeline, against its real VC quota plan.
+
+    Each VC is a customer with its quota as a dedicated block; the trace's 31 days forecast
+    8 weeks ahead (backtests of 7 days fit the short history), and the drills are the two a
+    training cluster asks about: training-2x and top-customer-2x-6w.
+    """
+    from flows.drill import DrillOptions
+    from flows.forecast import ForecastOptions
+    from flows.pipeline import PipelineOptions, pipeline_flow
+    from flows.tables import (
+        drill_tables,
+        forecast_tables,
+        ingest_table,
+        pipeline_summary,
+        report_table,
     )
-    return 0 if all(r.status != "failed" for r in results) else 1
+
+    source = TRACES_DIR / HELIOS_MINUTES
+    if not source.is_file():
+        console.print(f"no Helios trace at {source}; set FLEETCAST_TRACES to the folder holding it")
+        return 1
+    started = time.perf_counter()
+    folder = DATA_DIR / "demo-helios"
+    shutil.rmtree(folder, ignore_errors=True)
+    inbox = folder / "inbox"
+    inbox.mkdir(parents=True)
+    (inbox / HELIOS_MINUTES).symlink_to(source.resolve())
+    plan_path = folder / "capacity.toml"
+    plan_path.write_text(
+        helios_capacity_toml(TRACES_DIR / HELIOS_QUOTAS, as_of=date(2020, 5, 31)), encoding="utf-8"
+    )
+    options = PipelineOptions(
+        inbox=inbox,
+        inbox_format="helios",
+        forecast=ForecastOptions(
+            horizon_days=56, backtest_days=7, n_cutoffs=3, customers_per_class=16
+        ),
+        drill=DrillOptions(drills=("training-2x", "top-customer-2x-6w")),
+    )
+    outcome = pipeline_flow(warehouse_path, plan_path, reports_path, options)
+    console.print(ingest_table(outcome.ingested))
+    for table in (*forecast_tables(outcome.forecast), *drill_tables(outcome.drills)):
+        console.print(table)
+    console.print(report_table(outcome.report))
+    for line in pipeline_summary(outcome, seconds=time.perf_counter() - started):
+        console.print(line, highlight=False)
+    return 1 if any(r.status == "failed" for r in outcome.ingested) else 0

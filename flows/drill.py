@@ -217,6 +217,7 @@ def save_drill(
         "drill_kpis": result.kpis,
         "drill_blocks": result.blocks,
         "drill_additions": additions,
+        "drill_curves": result.backlog_curve,
     }
     with warehouse.connect(warehouse_path) as wh:
         wh.save_run("drill_runs", run, frames)

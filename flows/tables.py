@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -15,8 +16,18 @@ from forecasting.schema import Measure
 if TYPE_CHECKING:  # importing flows at run time would start prefect for `ingest`
     from flows.drill import DrillOutcome
     from flows.forecast import ForecastRun
+    from flows.pipeline import PipelineOutcome
+    from flows.report import ReportOutcome
 
-__all__ = ["demand_table", "drill_tables", "forecast_tables", "ingest_table", "quarantine_table"]
+__all__ = [
+    "demand_table",
+    "drill_tables",
+    "forecast_tables",
+    "ingest_table",
+    "pipeline_summary",
+    "quarantine_table",
+    "report_table",
+]
 
 
 def _n(value: int) -> str:
@@ -148,7 +159,7 @@ def forecast_tables(run: ForecastRun) -> list[Table]:
 
 
 def _fmt(value: float | None, pattern: str) -> str:
-    return "n/a" if value is None else pattern.format(value)
+    return "n/a" if value is None or math.isnan(value) else pattern.format(value)
 
 
 _KPIS = (
@@ -161,13 +172,20 @@ _KPIS = (
 )
 
 
+def _breaking(multiplier: float | None) -> str:
+    if multiplier is None:
+        return "n/a"
+    # bisection starts at 1x: a plan failing there fails without any shock
+    return "fails unshocked" if multiplier <= 1.0 else f"{multiplier:.2f}x"
+
+
 def drill_tables(outcomes: Sequence[DrillOutcome]) -> list[Table]:
     """Verdicts and answers per drill, then the fleet-wide KPIs at P50 and P90 of paths."""
     verdicts = Table(title="drill verdicts", title_justify="left")
     for name in ("drill", "target", "verdict", "failing classes", "breaks at", "would pass with"):
         verdicts.add_column(name)
     for o in outcomes:
-        breaks = "n/a" if o.breaking_multiplier is None else f"{o.breaking_multiplier:.2f}x"
+        breaks = _breaking(o.breaking_multiplier)
         fix = o.blocks_needed or ("" if o.passed else "not searched")
         if o.capex_needed_usd:
             fix += f" (${o.capex_needed_usd / 1e6:,.1f}M)"
@@ -195,3 +213,63 @@ def drill_tables(outcomes: Sequence[DrillOutcome]) -> list[Table]:
             )
         kpis.add_row(Text(o.drill), *cells)
     return [verdicts, kpis]
+
+
+def report_table(outcome: ReportOutcome) -> Table:
+    """Expansion triggers as published, worst first, with where the pages are."""
+    stale = f"; telemetry {outcome.stale_days} days old" if outcome.stale_days else ""
+    table = Table(
+        title=f"report {outcome.run_id}: {outcome.path / 'index.html'}{stale}", title_justify="left"
+    )
+    for name in ("region", "pool", "status", "exhaustion", "order by", "order", "capex", "MW"):
+        table.add_column(name, justify="right" if name in ("capex", "MW") else "left")
+    rank = {"red": 0, "amber": 1, "green": 2}
+    style = {"red": "red", "amber": "yellow", "green": "green"}
+    for t in sorted(outcome.triggers, key=lambda t: rank.get(t["status"], 3)):
+        order = f"{t['blocks_to_order']} x {t['candidate']}" if t["blocks_to_order"] else "none"
+        table.add_row(
+            Text(t["region"]),
+            Text(t["pool"]),
+            Text(t["status"], style=style.get(t["status"], "")),
+            t["exhaustion_date"] or "-",
+            t["order_by"] or "-",
+            Text(order),
+            f"${t['capex_usd'] / 1e6:,.1f}M" if t["capex_usd"] else "-",
+            f"{t['mw']:,.1f}" if t["mw"] else "-",
+        )
+    return table
+
+
+def pipeline_summary(outcome: PipelineOutcome, *, seconds: float) -> list[str]:
+    """Five lines a reader needs: data, forecast, triggers, drills, and where the pages are."""
+    loaded = [r for r in outcome.ingested if r.status == "loaded" and r.entry]
+    rows = sum(r.entry.loaded for r in loaded if r.entry)
+    quarantined = sum(r.entry.quarantined for r in loaded if r.entry)
+    f = outcome.forecast
+    totals = [a for a in f.accuracy if a["level"] == "total" and a["measure"] == "peak"]
+    accuracy = (
+        f"; total peak MASE {_fmt(totals[0]['mase'], '{:.2f}')} vs seasonal naive "
+        f"{_fmt(totals[0]['mase_seasonal_naive'], '{:.2f}')}"
+        if totals
+        else ""
+    )
+    statuses = outcome.report.statuses
+    worst = [t for t in outcome.report.triggers if t["status"] == "red"]
+    failing = [d.drill for d in outcome.drills if not d.passed]
+    stale = outcome.report.stale_days
+    return [
+        f"data: {len(loaded)} new file(s), {rows:,} rows loaded, {quarantined:,} quarantined"
+        + (f"; newest telemetry {stale} days old" if stale else ""),
+        f"forecast {f.run_id}: {f.series:,} series to {f.as_of}{accuracy}",
+        "triggers: "
+        + ", ".join(f"{statuses.get(s, 0)} {s}" for s in ("red", "amber", "green"))
+        + (
+            f"; order first: {worst[0]['region']}/{worst[0]['pool']} by {worst[0]['order_by']}"
+            if worst
+            else ""
+        ),
+        f"drills: {len(outcome.drills) - len(failing)} pass, {len(failing)} fail"
+        + (f" ({', '.join(failing)})" if failing else ""),
+        f"reports: {outcome.report.path.parent / 'latest' / 'index.html'} "
+        f"(done in {seconds:.0f} s)",
+    ]

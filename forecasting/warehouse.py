@@ -274,6 +274,93 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        4,
+        "expansion triggers with drivers, idle risk and site power; drill curves",
+        (
+            """
+            CREATE TABLE trigger_runs (
+                run_id VARCHAR PRIMARY KEY,
+                forecast_run_id VARCHAR NOT NULL,
+                as_of DATE NOT NULL,
+                quantile VARCHAR NOT NULL,
+                buffer_weeks INTEGER NOT NULL,
+                capacity_sha256 VARCHAR NOT NULL,
+                created_at TIMESTAMPTZ NOT NULL
+            )""",
+            """
+            CREATE TABLE triggers (
+                run_id VARCHAR NOT NULL,
+                region VARCHAR NOT NULL,
+                pool VARCHAR NOT NULL,
+                quantile VARCHAR NOT NULL,
+                as_of DATE NOT NULL,
+                exhaustion_date DATE,
+                requirement_gpus_at_exhaustion DOUBLE,
+                capacity_gpus_at_exhaustion BIGINT,
+                max_shortfall_gpus DOUBLE,
+                candidate VARCHAR,
+                kind VARCHAR,
+                gpu_type VARCHAR,
+                lead_time_weeks BIGINT,
+                order_by DATE,
+                arrives DATE,
+                status VARCHAR NOT NULL,
+                blocks_to_order BIGINT,
+                capex_usd DOUBLE,
+                mw DOUBLE,
+                note VARCHAR
+            )""",
+            """
+            CREATE TABLE trigger_drivers (
+                run_id VARCHAR NOT NULL,
+                region VARCHAR NOT NULL,
+                pool VARCHAR NOT NULL,
+                from_date DATE,
+                to_date DATE,
+                workload_class VARCHAR,
+                customer VARCHAR,
+                growth_gpus DOUBLE,
+                share DOUBLE
+            )""",
+            """
+            CREATE TABLE idle_risk (
+                run_id VARCHAR NOT NULL,
+                block_id VARCHAR NOT NULL,
+                region VARCHAR NOT NULL,
+                site VARCHAR NOT NULL,
+                kind VARCHAR NOT NULL,
+                gpu_type VARCHAR NOT NULL,
+                in_service DATE,
+                gpus BIGINT NOT NULL,
+                pool VARCHAR,
+                idle_gpus DOUBLE,
+                idle_share DOUBLE,
+                capex_at_risk_usd DOUBLE,
+                note VARCHAR
+            )""",
+            """
+            CREATE TABLE site_power (
+                run_id VARCHAR NOT NULL,
+                region VARCHAR NOT NULL,
+                site VARCHAR NOT NULL,
+                month DATE NOT NULL,
+                mw_in_service DOUBLE NOT NULL,
+                mw_new_blocks DOUBLE NOT NULL,
+                mw_needed DOUBLE NOT NULL
+            )""",
+            """
+            CREATE TABLE drill_curves (
+                run_id VARCHAR NOT NULL,
+                ts TIMESTAMPTZ NOT NULL,
+                workload_class VARCHAR NOT NULL,
+                backlog_p50 DOUBLE,
+                backlog_p90 DOUBLE,
+                unmet_p50 DOUBLE,
+                unmet_p90 DOUBLE
+            )""",
+        ),
+    ),
 )
 
 TABLES: frozenset[str] = frozenset(
@@ -293,13 +380,26 @@ TABLES: frozenset[str] = frozenset(
         "drill_kpis",
         "drill_blocks",
         "drill_additions",
+        "trigger_runs",
+        "triggers",
+        "trigger_drivers",
+        "idle_risk",
+        "site_power",
+        "drill_curves",
     }
 )
 # The frames each kind of run writes beside its row in the runs table, stored whole in one
 # transaction with it.
 RUN_TABLES: dict[str, tuple[str, ...]] = {
     "forecast_runs": ("forecasts", "forecast_paths", "backtests", "forecast_summary"),
-    "drill_runs": ("drill_verdicts", "drill_kpis", "drill_blocks", "drill_additions"),
+    "drill_runs": (
+        "drill_verdicts",
+        "drill_kpis",
+        "drill_blocks",
+        "drill_additions",
+        "drill_curves",
+    ),
+    "trigger_runs": ("triggers", "trigger_drivers", "idle_risk", "site_power"),
 }
 
 QUARANTINE_COLUMNS: tuple[str, ...] = ("row_number", "column", "rule", "value", "raw")
@@ -567,12 +667,19 @@ class Warehouse:
     # --- forecast runs ------------------------------------------------------------------------
 
     def save_run(
-        self, runs_table: str, run: dict[str, Any], frames: dict[str, pl.DataFrame]
+        self,
+        runs_table: str,
+        run: dict[str, Any],
+        frames: dict[str, pl.DataFrame],
+        *,
+        replace: bool = False,
     ) -> None:
         """Store a run's row and its frames in one transaction: all of it or nothing.
 
         ``runs_table`` is a key of :data:`RUN_TABLES`; ``run`` holds its columns and
         ``frames`` maps each of its frame tables to a frame of that table's columns but run_id.
+        With ``replace``, a run stored before under the same id is replaced, so a rerun is
+        idempotent.
         """
         if runs_table not in RUN_TABLES:
             raise WarehouseError(f"{runs_table!r} is not a runs table: {', '.join(RUN_TABLES)}")
@@ -581,6 +688,12 @@ class Warehouse:
             raise WarehouseError(f"{runs_table}: run lacks frames for {sorted(missing)}")
         columns = _checked_columns(runs_table, list(run))
         with self.transaction():
+            if replace:
+                for name in (runs_table, *RUN_TABLES[runs_table]):
+                    self._con.execute(
+                        f"DELETE FROM {table_name(name)} WHERE run_id = ?",  # noqa: S608 - allow-listed
+                        [run["run_id"]],
+                    )
             for name in RUN_TABLES[runs_table]:
                 frame = frames[name].with_columns(pl.lit(run["run_id"]).alias("run_id"))
                 self._insert_frame(name, frame)

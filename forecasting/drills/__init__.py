@@ -7,6 +7,7 @@ The pieces, in the order a drill uses them:
 - :mod:`~forecasting.drills.inputs`: streams, eligibility pools and capacity by hour;
 - :mod:`~forecasting.drills.kernel`: the hourly simulation (numba, and the same step uncompiled);
 - :mod:`~forecasting.drills.kpis`: KPI distributions, verdicts, per-block figures;
+- :mod:`~forecasting.drills.curves`: hourly backlog curves and daily service per class;
 - :mod:`~forecasting.drills.answers`: blocks that would make a drill pass, breaking multiplier.
 
 The semantics of sharing, headroom and backlog are documented in the kernel module.
@@ -19,6 +20,7 @@ from forecasting.drills.answers import (
     blocks_to_pass,
     breaking_multiplier,
 )
+from forecasting.drills.curves import BACKLOG_CURVE_SCHEMA, DAILY_SERVICE_SCHEMA
 from forecasting.drills.kpis import ALL_CLASSES, KPI_SUMMARY_SCHEMA, DrillResult
 from forecasting.drills.profile import PROFILE_SCHEMA, flat_profile, hourly_profile
 from forecasting.drills.scenarios import (
@@ -37,6 +39,8 @@ from forecasting.drills.simulate import Engine, PreparedDrill, prepare_drill, ru
 __all__ = [
     "ADDITIONS_SCHEMA",
     "ALL_CLASSES",
+    "BACKLOG_CURVE_SCHEMA",
+    "DAILY_SERVICE_SCHEMA",
     "KPI_SUMMARY_SCHEMA",
     "PROFILE_SCHEMA",
     "BlockLoss",

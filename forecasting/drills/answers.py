@@ -167,7 +167,7 @@ def blocks_to_pass(
         trials = []
         for region, candidate in options:
             block = _ordered(candidate, region, run_date, len(chosen) + 1)
-            result = drill.run(extra_blocks=[*extra, block], engine=engine)
+            result = drill.run(extra_blocks=[*extra, block], engine=engine, curves=False)
             rank = (_shortfall(result), candidate.capex_usd, candidate.gpus, region, candidate.name)
             trials.append((rank, region, candidate, block, result))
         rank, region, candidate, block, result = min(trials, key=lambda trial: trial[0])
@@ -217,7 +217,7 @@ def breaking_multiplier(
     def passes(multiplier: float) -> bool:
         nonlocal evaluations
         evaluations += 1
-        return drill.run(multiplier=multiplier, engine=engine).passed
+        return drill.run(multiplier=multiplier, engine=engine, curves=False).passed
 
     def point(found: float | None, passing: float | None, note: str) -> BreakingPoint:
         return BreakingPoint(found, passing, low, high, tolerance, evaluations, note)

@@ -37,18 +37,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import cast
+from typing import NamedTuple, cast
 
 import numpy as np
 from numba import njit, prange
 
 __all__ = [
     "CLASS_METRICS",
+    "DAY_DEMAND",
+    "DAY_SERVED",
     "POOL_METRICS",
     "KernelInputs",
+    "KernelOutputs",
     "simulate_kernel",
     "simulate_path",
     "simulate_reference",
+    "simulate_traced",
 ]
 
 # Per-class outputs of one path (index C is "overall"); sums run over the drill window only.
@@ -80,9 +84,27 @@ STRANDED = 1  # idle GPU-hours while demand in the same region waited in a backl
 FIRST_SATURATED = 2  # hours from shock start to the first full hour; -1 if never full
 POOL_METRICS = ("used_gpu_hours", "stranded_gpu_hours", "first_saturated_hour")
 
+# Daily traces per class: GPU-hours arriving and GPU-hours served (backlog included).
+DAY_DEMAND = 0
+DAY_SERVED = 1
+
 # GPUs; far below any real allocation, far above float rounding at fleet scale.
 _TOL = 1e-6
 _HOURS_PER_WEEK = 168
+
+
+class KernelOutputs(NamedTuple):
+    """What the kernel writes; the trace arrays are empty unless tracing was asked for.
+
+    The hourly traces keep paths on the last axis, so quantiles over paths read contiguous
+    memory (the largest arrays: 1,000 paths x 4,368 hours x 6 classes is 105 MB each).
+    """
+
+    per_class: np.ndarray  # (paths, classes + 1, CLASS_METRICS); index ``classes`` is overall
+    per_pool: np.ndarray  # (paths, pools, POOL_METRICS)
+    backlog: np.ndarray  # (hours, classes + 1, paths) float32 end-of-hour backlog, GPU-hours
+    unmet: np.ndarray  # (hours, classes + 1, paths) float32 arrivals not served in the hour
+    daily: np.ndarray  # (paths, days, classes + 1, 2) GPU-hours: DAY_DEMAND, DAY_SERVED
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +157,20 @@ class KernelInputs:
             self.gp_ptr, self.gp_pools, self.n_regions,
         )  # fmt: skip
 
+    def allocate(self, *, traced: bool) -> KernelOutputs:
+        """Zeroed outputs; without ``traced`` the trace arrays have no hours or days."""
+        out_cls, out_pool = self.outputs()
+        paths, days = self.base.shape[0], self.base.shape[1]
+        hours = self.cap.shape[0] if traced else 0
+        classes = self.n_classes + 1
+        return KernelOutputs(
+            per_class=out_cls,
+            per_pool=out_pool,
+            backlog=np.zeros((hours, classes, paths), dtype=np.float32),
+            unmet=np.zeros((hours, classes, paths), dtype=np.float32),
+            daily=np.zeros((paths, days if traced else 0, classes, 2)),
+        )
+
     def outputs(self) -> tuple[np.ndarray, np.ndarray]:
         """Zeroed per-path output arrays: (paths, classes + 1, metrics), (paths, pools, 3)."""
         paths = self.base.shape[0]
@@ -149,9 +185,14 @@ def simulate_path(
     base, target, shock, profile, how0, cap, start, prio, preemptible, reserve,
     stream_class, stream_region, s_ptr, s_pools, edge_stream, pe_ptr, pe_edges, p_region,
     g_class, g_headroom, g_prio, gs_ptr, gs_streams, gp_ptr, gp_pools, n_regions,
-    out_cls, out_pool,
+    out_cls, out_pool, out_backlog, out_unmet, out_daily,
 ):  # fmt: skip
-    """Simulate one sample path hour by hour; write its KPIs into ``out_cls``/``out_pool``."""
+    """Simulate one sample path hour by hour; write its KPIs into ``out_cls``/``out_pool``.
+
+    When ``out_backlog`` has rows, the path's hourly class backlog and unmet GPU-hours and its
+    daily demand and served GPU-hours are traced into ``out_backlog``/``out_unmet`` (hours,
+    classes + 1) and ``out_daily`` (days, classes + 1, 2), over the whole horizon.
+    """
     hours, n_pools = cap.shape
     n_streams = base.shape[1]
     overall = out_cls.shape[0] - 1
@@ -170,6 +211,7 @@ def simulate_path(
     cls_holds = np.ones(overall + 1, dtype=np.bool_)
     region_backlog = np.zeros(n_regions)
     last_violation = np.full(overall + 1, -1, dtype=np.int64)
+    trace = out_backlog.shape[0] > 0
     out_cls[:, :] = 0.0
     out_pool[:, :] = 0.0
     out_pool[:, FIRST_SATURATED] = -1.0
@@ -251,12 +293,24 @@ def simulate_path(
                 out_cls[overall, DEMAND] += arrival[s]
                 out_cls[k, SERVED] += served
                 out_cls[overall, SERVED] += served
+            if trace:
+                short = arrival[s] - served
+                if short > 0.0:
+                    out_unmet[t, k] += short
+                    out_unmet[t, overall] += short
+                out_daily[day, k, DAY_DEMAND] += arrival[s]
+                out_daily[day, overall, DAY_DEMAND] += arrival[s]
+                out_daily[day, k, DAY_SERVED] += served
+                out_daily[day, overall, DAY_SERVED] += served
             backlog[s] = max(need[s] - served, 0.0)
             cls_backlog[k] += backlog[s]
             cls_backlog[overall] += backlog[s]
             cls_served[k] += served
             cls_served[overall] += served
             region_backlog[stream_region[s]] += backlog[s]
+        if trace:
+            for k in range(overall + 1):
+                out_backlog[t, k] = cls_backlog[k]
 
         if in_window:
             cls_holds[:] = True
@@ -320,29 +374,47 @@ def _simulate_paths(
     base, target, shock, profile, how0, cap, start, prio, preemptible, reserve,
     stream_class, stream_region, s_ptr, s_pools, edge_stream, pe_ptr, pe_edges, p_region,
     g_class, g_headroom, g_prio, gs_ptr, gs_streams, gp_ptr, gp_pools, n_regions,
-    out_cls, out_pool,
+    out_cls, out_pool, out_backlog, out_unmet, out_daily,
 ):  # fmt: skip
     for n in prange(base.shape[0]):
         simulate_path(
             base[n], target[n], shock, profile, how0, cap, start, prio, preemptible, reserve,
             stream_class, stream_region, s_ptr, s_pools, edge_stream, pe_ptr, pe_edges, p_region,
             g_class, g_headroom, g_prio, gs_ptr, gs_streams, gp_ptr, gp_pools, n_regions,
-            out_cls[n], out_pool[n],
+            out_cls[n], out_pool[n], out_backlog[:, :, n], out_unmet[:, :, n], out_daily[n],
         )  # fmt: skip
+
+
+def _run(inputs: KernelInputs, out: KernelOutputs, *, compiled: bool) -> KernelOutputs:
+    """Fill ``out`` with the compiled kernel (paths in parallel) or the uncompiled step."""
+    if compiled:
+        kernel = cast(Callable[..., None], _simulate_paths)
+        kernel(inputs.base, inputs.target, *inputs.arguments(), *out)
+        return out
+    step = cast(Callable[..., None], simulate_path.py_func)
+    for n in range(inputs.base.shape[0]):
+        step(
+            inputs.base[n], inputs.target[n], *inputs.arguments(), out.per_class[n],
+            out.per_pool[n], out.backlog[:, :, n], out.unmet[:, :, n], out.daily[n],
+        )  # fmt: skip
+    return out
 
 
 def simulate_kernel(inputs: KernelInputs) -> tuple[np.ndarray, np.ndarray]:
     """Per-path class and pool outputs from the compiled kernel, paths in parallel."""
-    out_cls, out_pool = inputs.outputs()
-    kernel = cast(Callable[..., None], _simulate_paths)
-    kernel(inputs.base, inputs.target, *inputs.arguments(), out_cls, out_pool)
-    return out_cls, out_pool
+    out = _run(inputs, inputs.allocate(traced=False), compiled=True)
+    return out.per_class, out.per_pool
 
 
 def simulate_reference(inputs: KernelInputs) -> tuple[np.ndarray, np.ndarray]:
     """The same outputs from the uncompiled step function, one path after another."""
-    out_cls, out_pool = inputs.outputs()
-    step = cast(Callable[..., None], simulate_path.py_func)
-    for n in range(inputs.base.shape[0]):
-        step(inputs.base[n], inputs.target[n], *inputs.arguments(), out_cls[n], out_pool[n])
-    return out_cls, out_pool
+    out = _run(inputs, inputs.allocate(traced=False), compiled=False)
+    return out.per_class, out.per_pool
+
+
+def simulate_traced(inputs: KernelInputs, *, compiled: bool = True) -> KernelOutputs:
+    """The per-path outputs plus hourly backlog and unmet, daily demand and served, per class.
+
+    ``compiled=False`` runs the uncompiled step function (as :func:`simulate_reference`).
+    """
+    return _run(inputs, inputs.allocate(traced=True), compiled=compiled)

@@ -8,13 +8,19 @@ path with an unbounded queue delay cannot turn a quantile into NaN).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import numpy as np
 import polars as pl
 
 from forecasting.capacity import CapacityPlan
+from forecasting.drills.curves import (
+    BACKLOG_CURVE_SCHEMA,
+    DAILY_SERVICE_SCHEMA,
+    backlog_curve,
+    daily_service,
+)
 from forecasting.drills.inputs import CLASSES, DemandSide, ResolvedScenario, SupplySide
 from forecasting.drills.kernel import (
     CENSORED,
@@ -24,6 +30,7 @@ from forecasting.drills.kernel import (
     STRANDED,
     UNMET,
     USED,
+    KernelOutputs,
 )
 from forecasting.drills.scenarios import Scenario
 
@@ -53,6 +60,10 @@ class DrillResult:
     ``blocks``: (block_id, region, kind, gpus, pool, in_service_gpu_hours, utilisation_mean,
     utilisation_p90, stranded_gpu_hours_mean, stranded_gpu_hours_p90, saturated_share,
     saturation_hour_p50), pool figures pro-rated to blocks by their in-service GPU-hours.
+    ``backlog_curve``: (ts, workload_class, backlog_p50, backlog_p90, unmet_p50, unmet_p90),
+    each class's hourly backlog and unmet GPU-hours over the horizon, quantiles over paths.
+    ``daily_service``: (ds, workload_class, demand_gpu_hours_mean, served_gpu_hours_mean).
+    Both are empty when the drill ran without curves (see :mod:`~forecasting.drills.curves`).
     """
 
     scenario: Scenario
@@ -68,6 +79,12 @@ class DrillResult:
     blocks: pl.DataFrame
     first_to_saturate: tuple[str, ...]
     notes: tuple[str, ...]
+    backlog_curve: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema=BACKLOG_CURVE_SCHEMA)
+    )
+    daily_service: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema=DAILY_SERVICE_SCHEMA)
+    )
 
     def kpi(self, workload_class: str, kpi: str, stat: str = "mean") -> float:
         """One figure, e.g. ``result.kpi("inference", "slo_attainment", "p50")``."""
@@ -203,8 +220,9 @@ def summarise(
     resolved: ResolvedScenario,
     out_cls: np.ndarray,
     out_pool: np.ndarray,
+    traces: KernelOutputs | None = None,
 ) -> DrillResult:
-    """Turn the kernel's per-path arrays into a :class:`DrillResult`."""
+    """Turn the kernel's per-path arrays into a :class:`DrillResult`; ``traces`` add curves."""
     window = demand.hours - resolved.start_hour
     per_path = _per_path(plan, demand, out_cls, window)
     verdicts = _verdicts(plan, per_path)
@@ -232,4 +250,14 @@ def summarise(
         blocks=_block_frame(supply, out_pool, resolved.start_hour, demand.hours),
         first_to_saturate=first,
         notes=tuple(notes),
+        backlog_curve=(
+            pl.DataFrame(schema=BACKLOG_CURVE_SCHEMA)
+            if traces is None
+            else backlog_curve(traces, first_day=demand.first_day)
+        ),
+        daily_service=(
+            pl.DataFrame(schema=DAILY_SERVICE_SCHEMA)
+            if traces is None
+            else daily_service(traces, first_day=demand.first_day)
+        ),
     )

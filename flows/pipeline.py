@@ -1,0 +1,78 @@
+"""The whole job as one flow: inbox -> ingest -> forecast -> drills -> triggers -> reports.
+
+One process runs it all as subflows, so Prefect's server starts once (STACK.md: the server,
+not the work, dominates a short command). Each step is idempotent, so a rerun after a crash
+picks up where it stopped: ingested files are skipped by content hash, finished forecast
+chunks come from the task cache, and the report replaces a half-written one atomically.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import flow
+from prefect.logging import get_run_logger
+from prefect.runtime import flow_run
+from pydantic import BaseModel, Field
+
+from flows.drill import DrillOptions, DrillOutcome, drill_flow
+from flows.forecast import ForecastOptions, ForecastRun
+from flows.forecast import forecast as run_forecast
+from flows.ingest import ingest_files
+from flows.report import ReportOptions, ReportOutcome, report_flow
+from forecasting import ingest
+from forecasting.ingest import IngestResult
+
+__all__ = ["PipelineOptions", "PipelineOutcome", "pipeline_flow"]
+
+
+class PipelineOptions(BaseModel):
+    """Option groups of every step, each with the planning defaults."""
+
+    inbox: Path | None = Field(default=None, description="folder of new telemetry files")
+    inbox_format: str | None = Field(
+        default=None, description="file format or trace adapter of the inbox (default: suffix)"
+    )
+    forecast: ForecastOptions = Field(default_factory=ForecastOptions)
+    drill: DrillOptions = Field(default_factory=DrillOptions)
+    report: ReportOptions = Field(default_factory=ReportOptions)
+
+
+class PipelineOutcome(BaseModel):
+    """What each step did, for the CLI's summary and the Prefect UI."""
+
+    ingested: list[IngestResult]
+    forecast: ForecastRun
+    drills: list[DrillOutcome]
+    report: ReportOutcome
+
+    model_config = {"arbitrary_types_allowed": True}
+
+
+@flow(name="pipeline", log_prints=True)
+def pipeline_flow(
+    warehouse_path: Path,
+    capacity_path: Path,
+    reports_path: Path,
+    options: PipelineOptions | None = None,
+) -> PipelineOutcome:
+    """Ingest what is new, forecast, drill, and publish triggers and reports."""
+    options = options or PipelineOptions()
+    logger = get_run_logger()
+    ingested: list[IngestResult] = []
+    if options.inbox is not None:
+        files = ingest.telemetry_files([options.inbox]) if options.inbox.exists() else []
+        ingested = ingest_files(files, warehouse_path, options.inbox_format) if files else []
+        new = [r for r in ingested if r.status == "loaded"]
+        if not new:
+            # Still publish: readers need the report, and it carries a stale-data warning.
+            logger.warning(
+                "no new telemetry in %s; forecasting on what the warehouse holds", options.inbox
+            )
+    forecast = run_forecast(warehouse_path, options.forecast)
+    drill_options = options.drill.model_copy(update={"forecast_run_id": forecast.run_id})
+    drills = drill_flow(warehouse_path, capacity_path, drill_options)
+    report_options = options.report.model_copy(update={"forecast_run_id": forecast.run_id})
+    report = report_flow(warehouse_path, capacity_path, reports_path, report_options)
+    logger.info("pipeline run %s published %s", flow_run.get_id(), report.path)
+    return PipelineOutcome(ingested=ingested, forecast=forecast, drills=drills, report=report)

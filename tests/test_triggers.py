@@ -1,0 +1,358 @@
+"""Expansion triggers on a hand-built plan and forecast whose every date is known to the day.
+
+Region r1: a fabric pod (800 GPUs) and a rack (400); training peak q90 = 400 + d on day d
+after MONDAY, the region's own peak q90 = 700 + d, every class keeps 20 % headroom. So the
+training requirement is (400 + d) / 0.8 > 800 first on d = 241, and the whole region's is
+(700 + d) / 0.8 > 1200 first on d = 261. Region r2: a rack (400) and a pod (500), no training,
+region peak q90 = 600 + d: (600 + d) / 0.8 > 900 first on d = 121.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pytest
+
+from forecasting.capacity import CapacityPlan
+from forecasting.schema import FORECAST_SCHEMA, WorkloadClass
+from forecasting.triggers import (
+    DRIVERS_SCHEMA,
+    IDLE_RISK_SCHEMA,
+    MW_SCHEMA,
+    TRIGGERS_SCHEMA,
+    TriggerSettings,
+    expansion_triggers,
+    mw_by_site_month,
+)
+
+MONDAY = date(2026, 1, 5)
+DAYS = 365
+Values = float | Callable[[np.ndarray], np.ndarray]
+
+POD = {"name": "pod-c", "kind": "pod", "gpu_type": "H100", "gpus": 1000, "mw": 1.5,
+       "lead_time_weeks": 20, "capex_usd": 40e6, "fabric": True}  # fmt: skip
+RACK = {"name": "rack-c", "kind": "rack", "gpu_type": "H100", "gpus": 250, "mw": 0.4,
+        "lead_time_weeks": 8, "capex_usd": 8e6}  # fmt: skip
+
+
+def _day(d: int) -> date:
+    return MONDAY + timedelta(days=d)
+
+
+def _block(ident: str, gpus: int, **fields: Any) -> dict[str, Any]:
+    return {"id": ident, "kind": "rack", "region": "r1", "site": "r1-a", "gpu_type": "H100",
+            "gpus": gpus, "mw": 1.0, "status": "live", **fields}  # fmt: skip
+
+
+def _plan(blocks: list[dict[str, Any]], **headroom: float) -> CapacityPlan:
+    policy = {
+        c.value: {"tier": c.value, "priority": i + 1, "headroom": headroom.get(c.value, 0.2)}
+        for i, c in enumerate(WorkloadClass)
+    }
+    return CapacityPlan.model_validate(
+        {"policy": policy, "block": blocks, "candidate": [POD, RACK]}
+    )
+
+
+def _r1_blocks(*extra: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        _block("r1-pod", 800, kind="pod", fabric=True, mw=1.0),
+        _block("r1-rack", 400, site="r1-b", mw=0.5),
+        *extra,
+    ]
+
+
+def _r2_blocks(*extra: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        _block("r2-rack", 400, region="r2", site="r2-a", mw=0.5),
+        _block("r2-pod", 500, region="r2", site="r2-b", kind="pod", fabric=True),
+        *extra,
+    ]
+
+
+def _series(
+    uid: str, measure: str, *, q90: Values, q10: Values | None = None, mean: Values | None = None
+) -> pl.DataFrame:
+    """One forecast series; q10 and the expected mean default to q90."""
+    d = np.arange(DAYS, dtype=float)
+
+    def values(v: Values) -> np.ndarray:
+        return np.broadcast_to(np.asarray(v(d) if callable(v) else v, dtype=float), d.shape)
+
+    hi = values(q90)
+    return pl.DataFrame(
+        {
+            "run_id": "hand",
+            "unique_id": uid,
+            "ds": [_day(i) for i in range(DAYS)],
+            "measure": measure,
+            "model": "hand",
+            "mean": values(mean) if mean is not None else hi,
+            "q10": values(q10) if q10 is not None else hi,
+            "q50": hi,
+            "q90": hi,
+            "q99": hi,
+        },
+        schema=FORECAST_SCHEMA,
+    )
+
+
+def _r1_forecast() -> pl.DataFrame:
+    """Training grows by 1 GPU a day (all of it acme's); inference/other by 1/3."""
+    return pl.concat(
+        [
+            _series("total/r1", "peak", q90=lambda d: 700 + d),
+            _series("total/r1", "mean", q90=lambda d: 600 + d),
+            _series("total/r1/training", "peak", q90=lambda d: 400 + d),
+            _series("total/r1/training", "mean", q90=lambda d: 300 + d),
+            _series("total/r1/inference", "peak", q90=300.0),
+            _series("total/r1/inference", "mean", q90=lambda d: 200 + d / 3),
+            _series("total/r1/training/acme", "mean", q90=lambda d: 100 + d),
+            _series("total/r1/training/other", "mean", q90=200.0),
+            _series("total/r1/inference/other", "mean", q90=lambda d: 200 + d / 3),
+        ]
+    )
+
+
+def _r2_forecast(*, q10: Values | None = None) -> pl.DataFrame:
+    return pl.concat(
+        [
+            _series("total/r2", "peak", q90=lambda d: 600 + d, q10=q10),
+            _series("total/r2", "mean", q90=500.0),
+            _series("total/r2/inference", "peak", q90=lambda d: 600 + d, q10=q10),
+            _series("total/r2/inference", "mean", q90=500.0),
+            _series("total/r2/inference/other", "mean", q90=500.0),
+        ]
+    )
+
+
+def _row(frame: pl.DataFrame, region: str, pool: str) -> dict[str, Any]:
+    rows = frame.filter((pl.col("region") == region) & (pl.col("pool") == pool))
+    assert rows.height == 1
+    return rows.row(0, named=True)
+
+
+def _trigger(plan: CapacityPlan, forecast: pl.DataFrame, region: str, pool: str, **kw: Any) -> Any:
+    result = expansion_triggers(forecast, plan, as_of=kw.pop("as_of", MONDAY), **kw)
+    return _row(result.triggers, region, pool)
+
+
+def test_frames_follow_their_schemas() -> None:
+    """Each output frame carries exactly its exported schema, one trigger per region and pool."""
+    plan = _plan(
+        _r1_blocks(),
+    )
+    result = expansion_triggers(_r1_forecast(), plan, as_of=MONDAY)
+    assert result.triggers.schema == TRIGGERS_SCHEMA
+    assert result.drivers.schema == DRIVERS_SCHEMA
+    assert result.idle_risk.schema == IDLE_RISK_SCHEMA
+    assert result.triggers.select("region", "pool").rows() == [("r1", "training"), ("r1", "all")]
+
+
+def test_training_pool_counts_only_fabric_blocks() -> None:
+    """Training exhausts on day 241 against the 800-GPU pod, the rack's 400 GPUs not counted."""
+    row = _trigger(_plan(_r1_blocks()), _r1_forecast(), "r1", "training")
+    assert row["exhaustion_date"] == _day(241) == date(2026, 9, 3)
+    assert row["capacity_gpus_at_exhaustion"] == 800
+    assert row["requirement_gpus_at_exhaustion"] == pytest.approx((400 + 241) / 0.8)
+    assert row["candidate"] == "pod-c"  # the rack candidate has no fabric
+
+
+def test_order_by_date_and_green_status() -> None:
+    """Order-by is exhaustion minus 20 weeks' lead time minus the 4-week buffer; early is green."""
+    row = _trigger(_plan(_r1_blocks()), _r1_forecast(), "r1", "training")
+    assert row["order_by"] == _day(241 - 24 * 7) == date(2026, 3, 19)
+    assert row["arrives"] == _day(241 - 4 * 7)
+    assert row["status"] == "green"
+    assert row["max_shortfall_gpus"] == pytest.approx((400 + 364) / 0.8 - 800)
+    assert (row["blocks_to_order"], row["capex_usd"], row["mw"]) == (1, 40e6, 1.5)
+
+
+@pytest.mark.parametrize(
+    ("as_of", "status"),
+    [
+        (date(2026, 3, 19), "green"),  # on the order-by date
+        (date(2026, 3, 20), "amber"),  # inside the buffer
+        (date(2026, 4, 16), "amber"),  # the last day a pod still arrives by exhaustion
+        (date(2026, 4, 17), "red"),  # lead time lost: short whatever is ordered
+    ],
+)
+def test_status_around_the_order_by_date(as_of: date, status: str) -> None:
+    """Green through the order-by date, amber inside the buffer, red once lead time is lost."""
+    row = _trigger(_plan(_r1_blocks()), _r1_forecast(), "r1", "training", as_of=as_of)
+    assert row["exhaustion_date"] == date(2026, 9, 3)
+    assert row["status"] == status
+    if status != "green":
+        assert row["arrives"] == as_of + timedelta(weeks=20)
+        assert "no candidate can be ordered by its order-by date" in row["note"]
+
+
+def test_cheapest_candidate_in_time_sets_blocks_capex_and_mw() -> None:
+    """r2 exhausts on day 121; only the rack is still orderable: 2 racks for a 305-GPU shortfall."""
+    row = _trigger(_plan(_r2_blocks()), _r2_forecast(), "r2", "all")
+    assert row["exhaustion_date"] == _day(121) == date(2026, 5, 6)
+    assert row["max_shortfall_gpus"] == pytest.approx((600 + 364) / 0.8 - 900)
+    assert row["candidate"] == "rack-c"  # the pod's order-by (20 + 4 weeks back) has passed
+    assert row["order_by"] == date(2026, 2, 11)
+    assert row["arrives"] == date(2026, 4, 8)
+    assert (row["blocks_to_order"], row["capex_usd"], row["mw"]) == (2, 16e6, pytest.approx(0.8))
+    assert row["status"] == "green"
+
+
+def test_late_order_picks_the_candidate_that_arrives_first() -> None:
+    """Past every order-by date the 8-week rack is chosen over the cheaper-per-block pod."""
+    as_of = date(2026, 3, 1)
+    row = _trigger(_plan(_r2_blocks()), _r2_forecast(), "r2", "all", as_of=as_of)
+    assert (row["candidate"], row["status"]) == ("rack-c", "amber")
+    assert row["arrives"] == as_of + timedelta(weeks=8)
+
+
+def test_pool_that_never_exhausts_is_green_with_null_dates() -> None:
+    """r2 has no training demand: its training pool is green with no dates and nothing to order."""
+    row = _trigger(_plan(_r2_blocks()), _r2_forecast(), "r2", "training")
+    assert row["status"] == "green"
+    assert row["exhaustion_date"] is None and row["order_by"] is None
+    assert row["blocks_to_order"] == 0
+
+
+def test_committed_block_shifts_exhaustion() -> None:
+    """100 fabric GPUs committed for day 208 move training exhaustion from day 241 to day 321."""
+    extra = _block("r1-next", 100, kind="pod", fabric=True, status="committed",
+                   in_service=_day(208))  # fmt: skip
+    row = _trigger(_plan(_r1_blocks(extra)), _r1_forecast(), "r1", "training")
+    assert row["exhaustion_date"] == _day(321)
+    assert row["capacity_gpus_at_exhaustion"] == 900
+
+
+def test_retiring_block_causes_exhaustion() -> None:
+    """r2's rack retiring on day 56 leaves 500 GPUs: the region is short that very day."""
+    blocks = [
+        _block("r2-rack", 400, region="r2", site="r2-a", status="retiring", retire=_day(56)),
+        _block("r2-pod", 500, region="r2", site="r2-b", kind="pod", fabric=True),
+    ]
+    row = _trigger(_plan(blocks), _r2_forecast(), "r2", "all")
+    assert row["exhaustion_date"] == _day(56)
+    assert row["capacity_gpus_at_exhaustion"] == 500
+
+
+def test_all_pool_uses_mean_weighted_headroom() -> None:
+    """Inference (25 %, mean 300) and batch (0 %, mean 100) blend to 18.75 % headroom."""
+    forecast = pl.concat(
+        [
+            _series("total/r1", "peak", q90=lambda d: 800 + d),
+            _series("total/r1/inference", "mean", q90=300.0),
+            _series("total/r1/batch", "mean", q90=100.0),
+        ]
+    )
+    plan = _plan([_block("r1-rack", 1000)], inference=0.25, batch=0.0)
+    # (800 + d) / (1 - 0.1875) > 1000 first when d > 12.5.
+    assert _trigger(plan, forecast, "r1", "all")["exhaustion_date"] == _day(13)
+
+
+def test_dedicated_block_counts_only_toward_its_customer() -> None:
+    """A 300-GPU acme block leaves shared capacity alone and takes acme's demand off the pool."""
+    forecast = pl.concat(
+        [
+            _series("total/r1", "peak", q90=lambda d: 500 + d),
+            _series("total/r1/inference", "mean", q90=400.0),
+            _series("total/r1/inference/acme", "mean", q90=200.0),
+            _series("total/r1/inference/other", "mean", q90=200.0),
+        ]
+    )
+    plan = _plan([_block("r1-rack", 400), _block("r1-acme", 300, dedicated_customer="acme")])
+    row = _trigger(plan, forecast, "r1", "all")
+    # (500 + d - min(300, 200)) / 0.8 > 400 first when d > 20.
+    assert row["exhaustion_date"] == _day(21)
+    assert row["capacity_gpus_at_exhaustion"] == 400
+
+
+def test_all_pool_is_not_ordered_twice_for_the_training_order() -> None:
+    """r1's pod ordered for training (in by day 213) covers the region's shortfall from day 261."""
+    row = _trigger(_plan(_r1_blocks()), _r1_forecast(), "r1", "all")
+    assert row["exhaustion_date"] == _day(261)
+    assert row["capacity_gpus_at_exhaustion"] == 1200
+    assert row["blocks_to_order"] == 0 and row["capex_usd"] == 0.0
+    assert (row["candidate"], row["order_by"], row["status"]) == (
+        "pod-c",
+        date(2026, 3, 19),
+        "green",
+    )
+    assert row["note"].startswith("covered by the training-pool order")
+
+
+def test_drivers_shares_sum_to_one_and_name_who_grew() -> None:
+    """Acme's training growth is 3/4 of the region's growth to day 261 and all of training's."""
+    drivers = expansion_triggers(_r1_forecast(), _plan(_r1_blocks()), as_of=MONDAY).drivers
+    sums = drivers.group_by("region", "pool").agg(pl.col("share").sum())
+    assert sums["share"].to_list() == pytest.approx([1.0, 1.0])
+    everything = _row(drivers.filter(pl.col("customer") == "acme"), "r1", "all")
+    assert (everything["workload_class"], everything["growth_gpus"]) == ("training", 261.0)
+    assert everything["share"] == pytest.approx(0.75)  # 261 / (261 + 261 / 3)
+    assert everything["to_date"] == _day(261)
+    training = drivers.filter(pl.col("pool") == "training").sort("share", descending=True)
+    assert training["customer"].to_list() == ["acme", "other"]
+    assert training["share"].to_list() == pytest.approx([1.0, 0.0])
+
+
+def test_idle_risk_of_a_committed_block_with_low_q10_demand() -> None:
+    """A 400-GPU rack on top of 900 GPUs with a q10 requirement of 1000 leaves 300 idle."""
+    extra = _block("r2-new", 400, region="r2", site="r2-a", status="committed",
+                   in_service=_day(28))  # fmt: skip
+    forecast = _r2_forecast(q10=800.0)  # requirement 800 / 0.8 = 1000 of 1300 GPUs
+    idle = expansion_triggers(forecast, _plan(_r2_blocks(extra)), as_of=MONDAY).idle_risk
+    row = idle.row(0, named=True)
+    assert (row["block_id"], row["pool"], row["in_service"]) == ("r2-new", "all", _day(28))
+    assert row["idle_gpus"] == pytest.approx(300.0)
+    assert row["idle_share"] == pytest.approx(0.75)
+    assert row["capex_at_risk_usd"] == pytest.approx(300 * 8e6 / 250)  # rack-c per GPU
+
+
+def test_newest_committed_block_stands_idle_first() -> None:
+    """Two committed racks and 500 idle GPUs: the later one is all idle, the earlier 100 of 400."""
+    blocks = _r2_blocks(
+        _block("r2-early", 400, region="r2", status="committed", in_service=_day(7)),
+        _block("r2-late", 400, region="r2", status="committed", in_service=_day(14)),
+    )
+    forecast = _r2_forecast(q10=960.0)  # 1200 GPUs needed of 1700 once both are in
+    idle = expansion_triggers(forecast, _plan(blocks), as_of=MONDAY, settings=TriggerSettings(
+        idle_weeks=1)).idle_risk  # fmt: skip
+    by_block = dict(idle.select("block_id", "idle_gpus").iter_rows())
+    # r2-early's first week: 7 days with 1300 GPUs in, 100 idle.
+    assert by_block == pytest.approx({"r2-late": 400.0, "r2-early": 100.0})
+
+
+def test_mw_by_site_month_places_orders_at_the_largest_site() -> None:
+    """r2's two racks (0.8 MW) arrive in April at r2-b, the site with the most MW."""
+    plan = _plan(_r2_blocks())
+    triggers = expansion_triggers(_r2_forecast(), plan, as_of=MONDAY).triggers
+    mw = mw_by_site_month(plan, triggers, start=MONDAY, end=date(2026, 6, 30))
+    assert mw.schema == MW_SCHEMA
+    site = mw.filter(pl.col("site") == "r2-b")
+    assert site["month"].to_list() == [date(2026, m, 1) for m in range(1, 7)]
+    assert site["mw_new_blocks"].to_list() == pytest.approx([0, 0, 0, 0.8, 0, 0])
+    assert site["mw_needed"].to_list() == pytest.approx([1.0, 1.0, 1.0, 1.8, 1.8, 1.8])
+    assert mw.filter(pl.col("site") == "r2-a")["mw_needed"].to_list() == pytest.approx([0.5] * 6)
+
+
+def test_missing_quantile_column_is_named() -> None:
+    """Asking for a quantile the forecast lacks fails with the column's name."""
+    with pytest.raises(ValueError, match="q95"):
+        expansion_triggers(
+            _r1_forecast(),
+            _plan(_r1_blocks()),
+            as_of=MONDAY,
+            settings=TriggerSettings(quantile="q95"),
+        )
+
+
+def test_missing_peak_series_is_named_not_read_as_zero() -> None:
+    """A region whose training peak is missing fails with the series' id, not a green light."""
+    forecast = _r1_forecast().filter(
+        ~((pl.col("unique_id") == "total/r1/training") & (pl.col("measure") == "peak"))
+    )
+    with pytest.raises(ValueError, match="total/r1/training"):
+        expansion_triggers(forecast, _plan(_r1_blocks()), as_of=MONDAY)
