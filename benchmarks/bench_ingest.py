@@ -76,8 +76,20 @@ def child(kind: str, fmt: str, path: Path, db: Path) -> dict[str, float]:
     seconds = time.perf_counter() - start
     return {
         "seconds": seconds,
-        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mib": peak_rss_mib(),
     }
+
+
+def peak_rss_mib() -> float:
+    """This process's own peak RSS.
+
+    Not ``getrusage``: Linux carries ru_maxrss across exec, so a child forked from a parent
+    holding the generated frame would report the parent's peak. VmHWM starts afresh at exec.
+    """
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def measure(kind: str, fmt: str, path: Path, folder: Path) -> dict[str, float]:

@@ -66,8 +66,9 @@ def run_helios_demo(*, warehouse_path: Path, reports_path: Path, console: Consol
     """The Helios Earth trace (SC'21) through the pipeline, against its real VC quota plan.
 
     Each VC is a customer with its quota as a dedicated block; the trace's 31 days forecast
-    8 weeks ahead (backtests of 7 days fit the short history), and the drills are the two a
-    training cluster asks about: training-2x and top-customer-2x-6w.
+    8 weeks ahead (two backtests of 7 days after two weeks of training fit the short
+    history), and the drills are the two a training cluster asks about: training-2x and
+    top-customer-2x-6w.
     """
     from flows.drill import DrillOptions
     from flows.forecast import ForecastOptions
@@ -98,7 +99,11 @@ def run_helios_demo(*, warehouse_path: Path, reports_path: Path, console: Consol
         inbox=inbox,
         inbox_format="helios",
         forecast=ForecastOptions(
-            horizon_days=56, backtest_days=7, n_cutoffs=3, customers_per_class=16
+            horizon_days=56,
+            backtest_days=7,
+            n_cutoffs=2,
+            min_train_days=14,
+            customers_per_class=16,
         ),
         drill=DrillOptions(drills=("training-2x", "top-customer-2x-6w")),
     )

@@ -41,6 +41,7 @@ class ForecastOptions(BaseModel):
     n_paths: int = Field(default=200, ge=10, le=5000)
     n_cutoffs: int = Field(default=3, ge=1, le=12)
     backtest_days: int = Field(default=28, ge=1, le=365, description="horizon of each backtest")
+    min_train_days: int = Field(default=28, ge=14, le=365, description="history before a cutoff")
     reconciliation: str = Field(default="auto", pattern="^(auto|bottom_up|mint_shrink)$")
     customers_per_class: int = Field(default=10, ge=1, le=200)
     seed: int = 0
@@ -62,6 +63,7 @@ class ForecastOptions(BaseModel):
             fixed_model=self.fixed_model,
             n_cutoffs=self.n_cutoffs,
             backtest_horizon=self.backtest_days,
+            min_train_days=self.min_train_days,
             n_paths=self.n_paths,
             seed=self.seed,
             reconciliation=self.reconciliation,  # type: ignore[arg-type]  # pattern-checked above

@@ -58,7 +58,6 @@ MapFn = Callable[[Callable[[pl.DataFrame], "SeriesForecast"], Iterable[pl.DataFr
 
 _INTERVAL = (0.1, 0.9)  # the 80 % interval every model must report, whatever the settings say
 _Z90 = float(stats.norm.ppf(0.9))
-_MIN_TRAIN_DAYS = 28  # four weekly cycles before the first cutoff
 _BUCKET_EDGES = (7, 14, 28, 56, 91, 182, 365)
 _MIN_BUCKET_POINTS = 30  # fewer points make a q10/q90 estimate noisier than the miss it fixes
 
@@ -73,6 +72,8 @@ class ForecastSettings:
     fixed_model: str | None = None
     n_cutoffs: int = 3
     backtest_horizon: int = 28
+    # Four weekly cycles before the first cutoff; a short trace may settle for two.
+    min_train_days: int = 28
     n_paths: int = 200
     seed: int = 0
     reconciliation: Reconciliation = "auto"
@@ -119,7 +120,7 @@ class ForecastSettings:
     @property
     def min_backtest_days(self) -> int:
         """History needed for ``n_cutoffs`` backtests of ``backtest_horizon`` days."""
-        return _MIN_TRAIN_DAYS + self.n_cutoffs * self.backtest_horizon
+        return self.min_train_days + self.n_cutoffs * self.backtest_horizon
 
 
 @dataclass(frozen=True, slots=True)
@@ -430,7 +431,8 @@ def _fallback(n_days: int, settings: ForecastSettings) -> tuple[str, str]:
     """The baseline for a series too short to backtest, and the reason in words."""
     reason = (
         f"{n_days} days of history; backtesting needs {settings.min_backtest_days} "
-        f"({_MIN_TRAIN_DAYS} + {settings.n_cutoffs} cutoffs x {settings.backtest_horizon} days)"
+        f"({settings.min_train_days} + {settings.n_cutoffs} cutoffs x "
+        f"{settings.backtest_horizon} days)"
     )
     if n_days >= min_length("seasonal_naive"):
         return "seasonal_naive", reason
