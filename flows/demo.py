@@ -7,10 +7,14 @@ import shutil
 import time
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
 from forecasting import synth
+
+if TYPE_CHECKING:  # prefect starts with the flows, not at import
+    from flows.pipeline import PipelineOutcome
 from forecasting.settings import DATA_DIR, PROJECT_ROOT
 from forecasting.traces import helios_capacity_toml
 
@@ -21,6 +25,25 @@ DEMO_DIR = DATA_DIR / "demo"
 TRACES_DIR = Path(os.environ.get("FLEETCAST_TRACES", PROJECT_ROOT.parent / "shared" / "data"))
 HELIOS_MINUTES = "helios_earth_vc_minute_2020-05.csv.gz"
 HELIOS_QUOTAS = "helios_earth_vc_gpu_capacity_daily.csv"
+
+
+def _printed(outcome: PipelineOutcome, *, console: Console, started: float) -> int:
+    """Print every step's tables and the five-line summary; the exit status of the run."""
+    from flows.tables import (
+        drill_tables,
+        forecast_tables,
+        ingest_table,
+        pipeline_summary,
+        report_table,
+    )
+
+    console.print(ingest_table(outcome.ingested))
+    for table in (*forecast_tables(outcome.forecast), *drill_tables(outcome.drills)):
+        console.print(table)
+    console.print(report_table(outcome.report))
+    for line in pipeline_summary(outcome, seconds=time.perf_counter() - started):
+        console.print(line, highlight=False)
+    return 1 if any(r.status == "failed" for r in outcome.ingested) else 0
 
 
 def run_demo(
@@ -34,13 +57,6 @@ def run_demo(
 ) -> int:
     """Generate a fleet and run the pipeline on it; print where the reports are."""
     from flows.pipeline import PipelineOptions, pipeline_flow
-    from flows.tables import (
-        drill_tables,
-        forecast_tables,
-        ingest_table,
-        pipeline_summary,
-        report_table,
-    )
 
     started = time.perf_counter()
     with console.status(f"generating a synthetic fleet: {days} days, {customers} customers"):
@@ -52,14 +68,7 @@ def run_demo(
     plan_path = DEMO_DIR / "capacity.toml"
     options = PipelineOptions(inbox=DEMO_DIR / "telemetry")
     outcome = pipeline_flow(warehouse_path, plan_path, reports_path, options)
-    console.print(ingest_table(outcome.ingested))
-    for table in (*forecast_tables(outcome.forecast), *drill_tables(outcome.drills)):
-        console.print(table)
-    console.print(report_table(outcome.report))
-    for line in pipeline_summary(outcome, seconds=time.perf_counter() - started):
-        console.print(line, highlight=False)
-    failed = any(r.status == "failed" for r in outcome.ingested)
-    return 1 if failed else 0
+    return _printed(outcome, console=console, started=started)
 
 
 def run_helios_demo(*, warehouse_path: Path, reports_path: Path, console: Console) -> int:
@@ -73,13 +82,6 @@ def run_helios_demo(*, warehouse_path: Path, reports_path: Path, console: Consol
     from flows.drill import DrillOptions
     from flows.forecast import ForecastOptions
     from flows.pipeline import PipelineOptions, pipeline_flow
-    from flows.tables import (
-        drill_tables,
-        forecast_tables,
-        ingest_table,
-        pipeline_summary,
-        report_table,
-    )
 
     source = TRACES_DIR / HELIOS_MINUTES
     if not source.is_file():
@@ -108,10 +110,4 @@ def run_helios_demo(*, warehouse_path: Path, reports_path: Path, console: Consol
         drill=DrillOptions(drills=("training-2x", "top-customer-2x-6w")),
     )
     outcome = pipeline_flow(warehouse_path, plan_path, reports_path, options)
-    console.print(ingest_table(outcome.ingested))
-    for table in (*forecast_tables(outcome.forecast), *drill_tables(outcome.drills)):
-        console.print(table)
-    console.print(report_table(outcome.report))
-    for line in pipeline_summary(outcome, seconds=time.perf_counter() - started):
-        console.print(line, highlight=False)
-    return 1 if any(r.status == "failed" for r in outcome.ingested) else 0
+    return _printed(outcome, console=console, started=started)

@@ -16,6 +16,7 @@ import polars as pl
 
 from forecasting.capacity import CAPACITY_TIMELINE_SCHEMA, CapacityPlan
 from forecasting.schema import BACKTEST_SCHEMA, DEMAND_SCHEMA, FORECAST_SCHEMA
+from forecasting.triggers import TRIGGERS_SCHEMA
 
 __all__ = [
     "BACKTEST_COLUMNS",
@@ -35,30 +36,6 @@ __all__ = [
 
 # Worst last: the index shows the worst status of a run.
 STATUSES: tuple[str, ...] = ("green", "amber", "red")
-
-TRIGGERS_SCHEMA = pl.Schema(
-    {
-        "region": pl.String,
-        "pool": pl.String,
-        "quantile": pl.String,  # as triggers.py labels it ("q90"); shown, never computed on
-        "as_of": pl.Date,
-        "exhaustion_date": pl.Date,
-        "requirement_gpus_at_exhaustion": pl.Float64,
-        "capacity_gpus_at_exhaustion": pl.Int64,
-        "max_shortfall_gpus": pl.Float64,
-        "candidate": pl.String,
-        "kind": pl.String,
-        "gpu_type": pl.String,
-        "lead_time_weeks": pl.Int64,
-        "order_by": pl.Date,
-        "arrives": pl.Date,
-        "status": pl.String,
-        "blocks_to_order": pl.Int64,
-        "capex_usd": pl.Float64,
-        "mw": pl.Float64,
-        "note": pl.String,
-    }
-)
 
 DRIVERS_SCHEMA = pl.Schema(
     {
