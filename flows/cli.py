@@ -16,9 +16,13 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flows.console import console, errors
 from forecasting.settings import DATA_DIR, resolve_paths
+
+if TYPE_CHECKING:  # prefect loads only for the commands that run flows
+    from flows.drill import DrillOptions, DrillOutcome
 
 __all__ = ["main"]
 
@@ -27,6 +31,10 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 class UsageError(Exception):
     """Bad arguments that argparse itself cannot see (exit status 2)."""
+
+
+class RunFailedError(Exception):
+    """A run did not complete (exit status 1); the message says why."""
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -200,9 +208,58 @@ def cmd_drill(args: argparse.Namespace) -> int:
         drill_scenarios(options)  # bad names and shapes fail here, before prefect starts
     except (ScenarioError, ValueError) as exc:
         raise UsageError(str(exc)) from exc
-    outcomes = drill_flow(paths.warehouse, paths.capacity, options)
+    if args.via_server:
+        outcomes = _drill_via_server(paths.warehouse, paths.capacity, options, args.timeout)
+    else:
+        outcomes = drill_flow(paths.warehouse, paths.capacity, options)
     for table in drill_tables(outcomes):
         console.print(table)
+    return EXIT_OK
+
+
+def _drill_via_server(
+    warehouse_path: Path, capacity_path: Path, options: DrillOptions, timeout: float
+) -> list[DrillOutcome]:
+    """The drill run by the server's ``drill/adhoc`` deployment, read back from the warehouse."""
+    from flows.serve import ServerRunError, api_url, drill_via_server
+
+    if not api_url():
+        raise UsageError("--via-server needs PREFECT_API_URL (the server `fleetcast serve` uses)")
+    try:
+        return drill_via_server(warehouse_path, capacity_path, options, timeout=timeout)
+    except ServerRunError as exc:
+        raise RunFailedError(str(exc)) from exc
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the scheduled and ad-hoc deployments until interrupted."""
+    from pydantic import ValidationError
+
+    from flows.serve import ServeSettings, api_url, serve_deployments
+
+    try:
+        settings = ServeSettings.from_env()
+    except ValidationError as exc:
+        raise UsageError(f"bad FLEETCAST_* schedule setting: {exc}") from exc
+    if not api_url():
+        raise UsageError(
+            "serve needs a Prefect server: start `prefect server start` and set "
+            "PREFECT_API_URL=http://127.0.0.1:4200/api"
+        )
+    paths = resolve_paths(warehouse=args.warehouse, capacity=args.capacity, reports=args.reports)
+    serve_deployments(settings, paths)
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """The last runs in the warehouse, the age of its data and, with a server, Prefect's runs."""
+    from flows.status import prefect_runs_table, warehouse_status_tables
+
+    path = resolve_paths(warehouse=args.warehouse).warehouse
+    for table in warehouse_status_tables(path, limit=args.limit):
+        console.print(table)
+    if os.environ.get("PREFECT_API_URL"):  # never start an ephemeral server just to look
+        console.print(prefect_runs_table(limit=args.limit))
     return EXIT_OK
 
 
@@ -358,6 +415,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="search blocks-to-pass and the breaking multiplier (default: for failing drills)",
     )
 
+    p.add_argument(
+        "--via-server",
+        action="store_true",
+        help="run through the server's drill/adhoc deployment (needs PREFECT_API_URL)",
+    )
+    p.add_argument(
+        "--timeout", type=float, default=600, help="seconds to wait with --via-server (600)"
+    )
+
     p = add("report", cmd_report, "expansion triggers and the published reports of a forecast run")
     p.add_argument("--forecast-run", default=None, help="forecast run id (default: newest)")
     p.add_argument("--quantile", default="q90", choices=("q50", "q90", "q99"))
@@ -384,6 +450,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--answers", choices=("none", "failing", "all"), default="failing", help="drill answers"
     )
     _runner_options(p)
+
+    p = add("serve", cmd_serve, "serve the scheduled and ad-hoc deployments on a Prefect server")
+    p.add_argument("--reports", type=Path, default=None, help="output folder (default reports/)")
+
+    p = add("status", cmd_status, "last runs, their state and the age of the newest telemetry")
+    p.add_argument("--limit", type=int, default=5, help="runs of each kind to show")
 
     p = add("demo", cmd_demo, "synthetic fleet (or a real trace) -> the whole pipeline")
     p.add_argument(
@@ -413,7 +485,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_usage(sys.stderr)
         errors.print(f"fleetcast {args.command}: error: {exc}", highlight=False)
         return EXIT_USAGE
-    except (CapacityError, WarehouseError, IngestFileError) as exc:
+    except (CapacityError, WarehouseError, IngestFileError, RunFailedError) as exc:
         errors.print(f"fleetcast {args.command}: {exc}", highlight=False, markup=False)
         return EXIT_FAILED
 

@@ -7,10 +7,11 @@ from pathlib import Path
 from prefect import flow, task
 from prefect.logging import get_run_logger
 
+from flows.console import progress_bar
 from forecasting import ingest, warehouse
 from forecasting.ingest import IngestResult
 
-__all__ = ["ingest_files", "load_file"]
+__all__ = ["ingest_files", "ingest_inbox", "load_file"]
 
 
 def _transient(task_obj: object, task_run: object, state: object) -> bool:
@@ -58,6 +59,26 @@ def ingest_files(
 ) -> list[IngestResult]:
     """Ingest telemetry files (directories expand to their files) in order, one at a time."""
     files = ingest.telemetry_files(paths)
+    results = []
     # Sequential on purpose: DuckDB allows one writer, and per-file transactions keep a
-    # crash from leaving half a file behind.
-    return [load_file(path, warehouse_path, file_format) for path in files]
+    # crash from leaving half a file behind. Progress counts bytes: files differ in size.
+    with progress_bar(
+        "ingesting", total=sum(p.stat().st_size for p in files if p.exists())
+    ) as advance:
+        for path in files:
+            results.append(load_file(path, warehouse_path, file_format))
+            advance(path.stat().st_size if path.exists() else 0)
+    return results
+
+
+@flow(name="ingest-inbox", log_prints=True)
+def ingest_inbox(inbox: Path, warehouse_path: Path) -> list[IngestResult]:
+    """Ingest the inbox folder's telemetry files; files loaded before are skipped by hash."""
+    logger = get_run_logger()
+    if not inbox.is_dir():
+        logger.warning("inbox %s is not a folder yet; nothing to ingest", inbox)
+        return []
+    results = [load_file(path, warehouse_path, None) for path in ingest.telemetry_files([inbox])]
+    counts = {s: sum(r.status == s for r in results) for s in ("loaded", "skipped", "failed")}
+    logger.info("inbox %s: %s", inbox, ", ".join(f"{n} {s}" for s, n in counts.items()))
+    return results

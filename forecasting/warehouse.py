@@ -795,18 +795,23 @@ class Warehouse:
         """Demand (served + queued GPUs) per hour, region, class and customer.
 
         Sub-hourly rows are averaged within the hour per key first (they are means over
-        shorter intervals), then summed over clusters and GPU types.
+        shorter intervals), then summed over clusters and GPU types. Sums run in DECIMAL:
+        parallel double sums differ in the last bits from read to read, and forecasts (and
+        their cache keys) must not.
         """
         return self.query(
             """
             WITH per_key AS (
                 SELECT date_trunc('hour', ts) AS ts, region, cluster, workload_class, customer,
-                       gpu_type, avg(gpus_running + gpus_queued) AS y,
-                       avg(gpus_running) AS served
+                       gpu_type,
+                       avg((gpus_running + gpus_queued)::DECIMAL(18, 6)) AS y,
+                       avg(gpus_running::DECIMAL(18, 6)) AS served
                 FROM telemetry
                 GROUP BY ALL
             )
-            SELECT ts, region, workload_class, customer, sum(y) AS y, sum(served) AS served
+            SELECT ts, region, workload_class, customer,
+                   sum(y::DECIMAL(18, 6))::DOUBLE AS y,
+                   sum(served::DECIMAL(18, 6))::DOUBLE AS served
             FROM per_key
             GROUP BY ts, region, workload_class, customer
             ORDER BY ts, region, workload_class, customer
@@ -862,6 +867,8 @@ def connect(path: Path, *, read_only: bool = False) -> Iterator[Warehouse]:
         raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
     # UTC everywhere: TIMESTAMPTZ values must not be rendered in the machine's local zone.
     con.execute("SET TimeZone = 'UTC'")
+    # DuckDB's own progress bar would write into the CLI's tables.
+    con.execute("SET enable_progress_bar = false")
     warehouse = Warehouse(con, path)
     try:
         if not read_only:

@@ -1,0 +1,275 @@
+"""`fleetcast serve`: the flows as scheduled deployments on a Prefect server.
+
+Four deployments, served by one long-running process (``prefect.serve``):
+
+- ``forecast/daily``: the forecast flow on a cron schedule (``FLEETCAST_FORECAST_CRON``,
+  default ``0 2 * * *``, UTC) on the task runner of ``FLEETCAST_TASK_RUNNER``;
+- ``report/weekly``: triggers and published reports (``FLEETCAST_REPORT_CRON``, default
+  ``0 6 * * 1``, Mondays 06:00 UTC);
+- ``ingest-inbox/every-15-minutes``: new files of the inbox folder (``FLEETCAST_INBOX``, default
+  ``data/inbox``) every ``FLEETCAST_INBOX_INTERVAL_MINUTES`` (default 15) minutes;
+- ``drill/adhoc``: no schedule; ``fleetcast drill ... --via-server`` or
+  ``prefect deployment run 'drill/adhoc' --param ...`` runs it.
+
+Every deployment's parameters are its flow's typed parameters, with the warehouse, capacity and
+reports paths filled in from ``FLEETCAST_WAREHOUSE`` etc. Only one task writes the warehouse at a
+time: the writing tasks carry the tag ``warehouse-writer``, whose concurrency limit of 1 is
+created here; the warehouse's own lock (WarehouseBusyError) stays the last line of defence.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+import polars as pl
+from pydantic import BaseModel, Field, field_validator
+
+from flows.drill import DrillOptions, DrillOutcome, drill_scenarios
+from flows.runners import RunnerKind
+from forecasting import warehouse
+from forecasting.settings import DATA_DIR, Paths
+
+if TYPE_CHECKING:
+    from prefect.client.schemas.objects import FlowRun
+    from prefect.deployments.runner import RunnerDeployment
+
+__all__ = [
+    "DRILL_DEPLOYMENT",
+    "WRITER_TAG",
+    "ServeSettings",
+    "ServerRunError",
+    "api_url",
+    "build_deployments",
+    "drill_via_server",
+    "ensure_writer_limit",
+    "serve_deployments",
+    "stored_drill_outcomes",
+]
+
+DRILL_DEPLOYMENT = "drill/adhoc"
+WRITER_TAG = "warehouse-writer"
+# Environment variable of each setting; the defaults are ServeSettings' field defaults.
+ENV: dict[str, str] = {
+    "forecast_cron": "FLEETCAST_FORECAST_CRON",
+    "report_cron": "FLEETCAST_REPORT_CRON",
+    "inbox_interval_minutes": "FLEETCAST_INBOX_INTERVAL_MINUTES",
+    "inbox": "FLEETCAST_INBOX",
+    "task_runner": "FLEETCAST_TASK_RUNNER",
+    "workers": "FLEETCAST_WORKERS",
+    "dask_address": "FLEETCAST_DASK_ADDRESS",
+}
+
+
+class ServerRunError(RuntimeError):
+    """A run through the Prefect server did not complete; the message says why."""
+
+
+class ServeSettings(BaseModel):
+    """Schedules and runner of the served deployments (all times UTC)."""
+
+    forecast_cron: str = Field(default="0 2 * * *", description="daily forecast, 02:00 UTC")
+    report_cron: str = Field(default="0 6 * * 1", description="weekly report, Monday 06:00 UTC")
+    inbox_interval_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    inbox: Path = Field(default=DATA_DIR / "inbox", description="folder of new telemetry files")
+    task_runner: RunnerKind = "processes"
+    workers: int | None = Field(default=None, ge=1)
+    dask_address: str | None = None
+    writer_limit: int = Field(default=1, ge=1, description="tasks writing the warehouse at once")
+
+    @field_validator("forecast_cron", "report_cron")
+    @classmethod
+    def _valid_cron(cls, value: str) -> str:
+        from prefect.client.schemas.schedules import CronSchedule
+
+        CronSchedule(cron=value, timezone="UTC")  # raises with the reason on a bad expression
+        return value
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> ServeSettings:
+        """Settings from ``FLEETCAST_*`` variables; unset or empty ones keep the defaults."""
+        env = os.environ if environ is None else environ
+        given = {field: env[name] for field, name in ENV.items() if env.get(name)}
+        return cls.model_validate(given)
+
+
+def api_url() -> str | None:
+    """The Prefect API this process talks to (PREFECT_API_URL or the active profile)."""
+    from prefect.settings import get_current_settings
+
+    return get_current_settings().api.url
+
+
+def build_deployments(settings: ServeSettings, paths: Paths) -> list[RunnerDeployment]:
+    """The four deployments with their schedules and filled-in default parameters."""
+    from prefect.schedules import Cron, Interval
+
+    from flows.drill import drill_flow
+    from flows.forecast import ForecastOptions, forecast_flow
+    from flows.ingest import ingest_inbox
+    from flows.report import report_flow
+    from flows.runners import task_runner_for
+
+    forecast_options = ForecastOptions(
+        task_runner=settings.task_runner,
+        workers=settings.workers,
+        dask_address=settings.dask_address,
+    )
+    runner = task_runner_for(
+        settings.task_runner, workers=settings.workers, dask_address=settings.dask_address
+    )
+    warehouse_path, capacity_path = str(paths.warehouse), str(paths.capacity)
+    minutes = settings.inbox_interval_minutes
+    # to_deployment and run_deployment are sync here (no event loop); cast() tells mypy so.
+    deployments = [
+        forecast_flow.with_options(task_runner=runner).to_deployment(
+            name="daily",
+            description="Forecast every demand series and store the run.",
+            schedules=[Cron(settings.forecast_cron, timezone="UTC")],
+            parameters={
+                "warehouse_path": warehouse_path,
+                "options": forecast_options.model_dump(mode="json"),
+            },
+            concurrency_limit=1,
+            tags=["fleetcast", "forecast"],
+        ),
+        report_flow.to_deployment(
+            name="weekly",
+            description="Expansion triggers of the newest forecast run; publish the reports.",
+            schedules=[Cron(settings.report_cron, timezone="UTC")],
+            parameters={
+                "warehouse_path": warehouse_path,
+                "capacity_path": capacity_path,
+                "reports_path": str(paths.reports),
+            },
+            concurrency_limit=1,
+            tags=["fleetcast", "report"],
+        ),
+        ingest_inbox.to_deployment(
+            name=f"every-{minutes}-minutes",
+            description="Ingest new telemetry files from the inbox; seen files are skipped.",
+            schedules=[Interval(timedelta(minutes=minutes), timezone="UTC")],
+            parameters={"inbox": str(settings.inbox), "warehouse_path": warehouse_path},
+            concurrency_limit=1,
+            tags=["fleetcast", "ingest"],
+        ),
+        drill_flow.to_deployment(
+            name="adhoc",
+            description="Shock drills on demand: ready-made by name, or options.adhoc.",
+            parameters={"warehouse_path": warehouse_path, "capacity_path": capacity_path},
+            tags=["fleetcast", "drill"],
+        ),
+    ]
+    return cast("list[RunnerDeployment]", deployments)
+
+
+def ensure_writer_limit(limit: int = 1) -> None:
+    """Create (or reset) the ``warehouse-writer`` tag concurrency limit; safe to repeat."""
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        # POST /concurrency_limits/ upserts by tag: a second serve updates, never duplicates.
+        client.create_concurrency_limit(tag=WRITER_TAG, concurrency_limit=limit)
+
+
+def serve_deployments(settings: ServeSettings, paths: Paths) -> None:
+    """Register the deployments and run their flow runs until interrupted."""
+    from prefect import serve
+
+    ensure_writer_limit(settings.writer_limit)
+    serve(*build_deployments(settings, paths))
+
+
+def drill_via_server(
+    warehouse_path: Path, capacity_path: Path, options: DrillOptions, *, timeout: float
+) -> list[DrillOutcome]:
+    """Run ``drill/adhoc`` on the server, wait for it, and read its stored results back."""
+    from prefect.deployments import run_deployment
+    from prefect.exceptions import ObjectNotFound
+
+    names = [s.name for s in drill_scenarios(options)]
+    parameters: dict[str, Any] = {
+        "warehouse_path": str(warehouse_path.resolve()),
+        "capacity_path": str(capacity_path.resolve()),
+        "options": options.model_dump(mode="json"),
+    }
+    try:
+        flow_run = cast(
+            "FlowRun",
+            run_deployment(
+                DRILL_DEPLOYMENT,
+                parameters=parameters,
+                timeout=timeout,
+                poll_interval=2,
+                as_subflow=False,
+            ),
+        )
+    except ObjectNotFound:
+        raise ServerRunError(
+            f"no deployment {DRILL_DEPLOYMENT!r} on {api_url()}; start `fleetcast serve` first"
+        ) from None
+    state = flow_run.state
+    where = f"flow run {flow_run.name} ({flow_run.id})"
+    if state is None or not state.is_final():
+        raise ServerRunError(
+            f"{where} did not finish within {timeout:.0f} s (state "
+            f"{state.name if state else 'unknown'}); is `fleetcast serve` running?"
+        )
+    if not state.is_completed():
+        raise ServerRunError(f"{where} ended {state.name}: {state.message or 'no message'}")
+    started = flow_run.start_time or flow_run.created or datetime.now(UTC)
+    ended = flow_run.end_time or datetime.now(UTC)
+    return stored_drill_outcomes(warehouse_path, names, since=started, until=ended)
+
+
+def stored_drill_outcomes(
+    warehouse_path: Path, names: list[str], *, since: datetime, until: datetime
+) -> list[DrillOutcome]:
+    """The newest stored result of each named drill created between ``since`` and ``until``."""
+    slack = timedelta(seconds=60)  # the run's clock is the serving host's, not the server's
+    with warehouse.connect(warehouse_path, read_only=True) as wh:
+        runs = wh.query(
+            "SELECT * FROM drill_runs WHERE list_contains($1, drill) "
+            "AND created_at BETWEEN $2 AND $3 ORDER BY created_at DESC",
+            [names, since - slack, until + slack],
+        ).unique("drill", keep="first", maintain_order=True)
+        ids = runs.get_column("run_id").to_list()
+        verdicts = wh.runs_frame("drill_verdicts", ids)
+        kpis = wh.runs_frame("drill_kpis", ids)
+        additions = wh.runs_frame("drill_additions", ids)
+    missing = sorted(set(names) - set(runs.get_column("drill")))
+    if missing:
+        raise ServerRunError(
+            f"the drill run completed but {warehouse_path} holds no result for "
+            f"{', '.join(missing)}: does the server write to the same warehouse?"
+        )
+    by_name = {row["drill"]: row for row in runs.iter_rows(named=True)}
+    outcomes = []
+    for name in names:
+        row = by_name[name]
+        run_id = row["run_id"]
+        mine = additions.filter(pl.col("run_id") == run_id)
+        blocks = "; ".join(
+            f"{r['count']} x {r['candidate']} in {r['region']}" for r in mine.iter_rows(named=True)
+        )
+        outcomes.append(
+            DrillOutcome(
+                run_id=run_id,
+                drill=name,
+                target=row["target"],
+                passed=row["passed"],
+                failing_classes=verdicts.filter((pl.col("run_id") == run_id) & ~pl.col("passed"))
+                .get_column("workload_class")
+                .to_list(),
+                breaking_multiplier=row["breaking_multiplier"],
+                breaking_note=row["breaking_note"],
+                blocks_needed=blocks or None,
+                capex_needed_usd=row["capex_needed_usd"],
+                kpis=kpis.filter((pl.col("run_id") == run_id) & (pl.col("workload_class") == "all"))
+                .drop("run_id")
+                .to_dicts(),
+            )
+        )
+    return outcomes

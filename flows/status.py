@@ -1,0 +1,223 @@
+"""`fleetcast status`: what the warehouse holds and, with a server, what Prefect ran.
+
+It must answer at once: the warehouse is opened read-only (a busy one gives the
+WarehouseBusyError message), and prefect is imported only when PREFECT_API_URL names a server,
+so no ephemeral server is ever started just to look.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from rich.table import Table
+from rich.text import Text
+
+from forecasting import warehouse
+
+__all__ = ["WarehouseStatus", "prefect_runs_table", "read_status", "warehouse_status_tables"]
+
+_STATE_STYLE = {
+    "COMPLETED": "green",
+    "FAILED": "red",
+    "CRASHED": "red",
+    "CANCELLED": "yellow",
+    "RUNNING": "cyan",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class WarehouseStatus:
+    """The newest runs of each kind, the telemetry's age and the ingest ledger's totals."""
+
+    forecasts: pl.DataFrame
+    drills: pl.DataFrame
+    triggers: pl.DataFrame
+    newest_telemetry: datetime | None
+    telemetry_rows: int
+    ledger: dict[str, Any]
+
+
+def read_status(path: Path, *, limit: int) -> WarehouseStatus:
+    """Read the status of the warehouse at ``path`` through a read-only connection."""
+    with warehouse.connect(path, read_only=True) as wh:
+        forecasts = wh.query(
+            "SELECT run_id, as_of, created_at, series, horizon_days, seconds "
+            "FROM forecast_runs ORDER BY created_at DESC LIMIT $1",
+            [limit],
+        )
+        drills = wh.query(
+            "SELECT d.run_id, d.drill, d.forecast_run_id, d.created_at, d.passed, "
+            "  list(v.workload_class ORDER BY v.workload_class) "
+            "    FILTER (WHERE NOT v.passed) AS failing "
+            "FROM (SELECT * FROM drill_runs ORDER BY created_at DESC LIMIT $1) d "
+            "LEFT JOIN drill_verdicts v USING (run_id) "
+            "GROUP BY ALL ORDER BY d.created_at DESC",
+            [limit],
+        )
+        triggers = wh.query(
+            "SELECT r.run_id, r.as_of, r.created_at, r.quantile, "
+            "  count(*) FILTER (WHERE t.status = 'red') AS red, "
+            "  count(*) FILTER (WHERE t.status = 'amber') AS amber, "
+            "  count(*) FILTER (WHERE t.status = 'green') AS green "
+            "FROM (SELECT * FROM trigger_runs ORDER BY created_at DESC LIMIT $1) r "
+            "LEFT JOIN triggers t USING (run_id) "
+            "GROUP BY ALL ORDER BY r.created_at DESC",
+            [limit],
+        )
+        ledger = wh.query(
+            "SELECT count(*) AS files, coalesce(sum(rows_read), 0) AS rows_read, "
+            "  coalesce(sum(loaded), 0) AS loaded, coalesce(sum(quarantined), 0) AS quarantined, "
+            "  coalesce(sum(deduplicated), 0) AS deduplicated, "
+            "  coalesce(sum(replaced), 0) AS replaced, max(finished_at) AS last_ingest "
+            "FROM ingest_ledger"
+        ).to_dicts()[0]
+        newest = wh.newest_telemetry()
+        rows = wh.count("telemetry")
+    return WarehouseStatus(forecasts, drills, triggers, newest, rows, ledger)
+
+
+def _age(when: datetime | None, now: datetime) -> str:
+    if when is None:
+        return "never"
+    delta = now - when
+    if delta < timedelta(hours=1):
+        return f"{delta.total_seconds() / 60:.0f} min ago"
+    if delta < timedelta(days=2):
+        return f"{delta.total_seconds() / 3600:.0f} h ago"
+    return f"{delta.days} days ago"
+
+
+def _when(value: datetime | None) -> str:
+    return "-" if value is None else f"{value.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+
+
+def warehouse_status_tables(
+    path: Path, *, limit: int = 5, now: datetime | None = None
+) -> list[Table]:
+    """Tables of the data's age, the ingest totals and the newest forecast/drill/trigger runs."""
+    status = read_status(path, limit=limit)
+    now = now or datetime.now(UTC)
+    ledger = status.ledger
+    data = Table(title=f"warehouse {path}", title_justify="left")
+    for name in ("newest telemetry", "age", "rows", "files ingested", "loaded", "quarantined"):
+        data.add_column(name, justify="left" if name in ("newest telemetry", "age") else "right")
+    data.add_column("last ingest")
+    data.add_row(
+        _when(status.newest_telemetry),
+        _age(status.newest_telemetry, now),
+        f"{status.telemetry_rows:,}",
+        f"{ledger['files']:,}",
+        f"{ledger['loaded']:,}",
+        f"{ledger['quarantined']:,}",
+        _when(ledger["last_ingest"]),
+    )
+
+    forecasts = Table(title="forecast runs, newest first", title_justify="left")
+    for name in ("run", "as of", "created", "series", "horizon", "seconds"):
+        forecasts.add_column(name, justify="right" if name in ("series", "seconds") else "left")
+    for r in status.forecasts.iter_rows(named=True):
+        forecasts.add_row(
+            Text(r["run_id"]),
+            str(r["as_of"]),
+            f"{_when(r['created_at'])} ({_age(r['created_at'], now)})",
+            f"{r['series']:,}",
+            f"{r['horizon_days']} d",
+            f"{r['seconds']:.0f}",
+        )
+
+    drills = Table(title="drill runs, newest first", title_justify="left")
+    for name in ("run", "drill", "forecast run", "created", "verdict", "failing classes"):
+        drills.add_column(name)
+    for r in status.drills.iter_rows(named=True):
+        drills.add_row(
+            Text(r["run_id"]),
+            Text(r["drill"]),
+            Text(r["forecast_run_id"]),
+            _when(r["created_at"]),
+            Text("pass" if r["passed"] else "FAIL", style="green" if r["passed"] else "red"),
+            Text(", ".join(r["failing"] or [])),
+        )
+
+    triggers = Table(title="trigger runs, newest first", title_justify="left")
+    for name in ("forecast run", "as of", "created", "quantile", "red", "amber", "green"):
+        triggers.add_column(name, justify="right" if name in ("red", "amber", "green") else "left")
+    for r in status.triggers.iter_rows(named=True):
+        triggers.add_row(
+            Text(r["run_id"]),
+            str(r["as_of"]),
+            _when(r["created_at"]),
+            r["quantile"],
+            Text(str(r["red"]), style="red" if r["red"] else ""),
+            str(r["amber"]),
+            str(r["green"]),
+        )
+    return [data, forecasts, drills, triggers]
+
+
+def prefect_runs_table(*, limit: int = 5, timeout: float = 5.0) -> Table | Text:
+    """The last flow runs on the Prefect server of PREFECT_API_URL, or why they are unknown."""
+    import httpx
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+    from prefect.client.schemas.sorting import FlowRunSort
+    from prefect.settings import (
+        PREFECT_API_REQUEST_TIMEOUT,
+        PREFECT_API_URL,
+        PREFECT_CLIENT_MAX_RETRIES,
+        temporary_settings,
+    )
+
+    url = PREFECT_API_URL.value()
+    scheduled = FlowRunFilterStateType(any_=[StateType.SCHEDULED])
+    done = FlowRunFilterStateType(not_any_=[StateType.SCHEDULED])
+    # Fail fast: status must answer at once even when the server is down.
+    quick = {PREFECT_API_REQUEST_TIMEOUT: timeout, PREFECT_CLIENT_MAX_RETRIES: 0}
+    try:
+        with temporary_settings(updates=quick), get_client(sync_client=True) as client:
+            runs = client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(state=FlowRunFilterState(type=done)),
+                sort=FlowRunSort.START_TIME_DESC,
+                limit=limit,
+            )
+            upcoming = client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(state=FlowRunFilterState(type=scheduled)),
+                sort=FlowRunSort.EXPECTED_START_TIME_ASC,
+                limit=limit,
+            )
+            runs = [*runs, *upcoming]
+            flow_ids = list({r.flow_id for r in runs})
+            names = {f.id: f.name for f in client.read_flows()} if flow_ids else {}
+            deployment_ids = {r.deployment_id for r in runs if r.deployment_id}
+            deployments = {
+                d: client.read_deployment(d).name  # a handful at most
+                for d in deployment_ids
+            }
+    except (httpx.HTTPError, OSError, RuntimeError) as exc:
+        return Text(f"Prefect API {url} did not answer: {exc}", style="yellow")
+    table = Table(
+        title=f"Prefect flow runs on {url}: the last ones, then the next scheduled",
+        title_justify="left",
+    )
+    for name in ("flow/deployment", "run", "state", "started / due", "duration"):
+        table.add_column(name, justify="right" if name == "duration" else "left")
+    for r in runs:
+        flow_name = names.get(r.flow_id, str(r.flow_id))
+        deployment = deployments.get(r.deployment_id) if r.deployment_id else None
+        state = r.state_type.value if r.state_type else "UNKNOWN"
+        table.add_row(
+            Text(f"{flow_name}/{deployment}" if deployment else flow_name),
+            Text(r.name),
+            Text(r.state_name or state, style=_STATE_STYLE.get(state, "")),
+            _when(r.start_time or r.expected_start_time),
+            f"{r.total_run_time.total_seconds():.0f} s" if r.start_time else "-",
+        )
+    return table
