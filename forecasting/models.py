@@ -89,15 +89,12 @@ class Model(Protocol):
         self, y: np.ndarray, *, ds: np.ndarray | None = None, events: pl.DataFrame | None = None
     ) -> Self:
         """Fit on a daily series (NaN = missing day); ``ds`` are its dates."""
-        ...
 
     def predict(self, h: int, *, quantiles: Sequence[float]) -> Prediction:
         """Mean and quantiles for the ``h`` days after the end of the fitted series."""
-        ...
 
     def sample(self, h: int, *, n_paths: int, rng: np.random.Generator) -> np.ndarray:
         """``(n_paths, h)`` non-negative sample paths of the next ``h`` days."""
-        ...
 
 
 # --- shared helpers ----------------------------------------------------------------------------

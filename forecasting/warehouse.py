@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -542,35 +543,25 @@ class Warehouse:
         ``bad`` holds quarantined rows (``__row``, column, rule, value, raw). Within the file
         the later row of a key wins; a key already stored is replaced (a late correction).
         """
-        files = [str(p) for p in good]
+        load = partial(
+            self._load,
+            ingest_id,
+            sha256,
+            path,
+            file_format,
+            [str(p) for p in good],
+            bad,
+            extra_columns,
+            started_at,
+        )
         try:
             with self.transaction():
-                return self._load(
-                    ingest_id,
-                    sha256,
-                    path,
-                    file_format,
-                    files,
-                    bad,
-                    extra_columns,
-                    started_at,
-                    fast=True,
-                )
+                return load(fast=True)
         except duckdb.ConstraintException:
             # The fast path found a duplicate key, in the file or against stored rows: redo
             # the file with deduplication and replacement, still as one transaction.
             with self.transaction():
-                return self._load(
-                    ingest_id,
-                    sha256,
-                    path,
-                    file_format,
-                    files,
-                    bad,
-                    extra_columns,
-                    started_at,
-                    fast=False,
-                )
+                return load(fast=False)
 
     def _load(
         self,
