@@ -230,11 +230,9 @@ def stored_drill_outcomes(
     """The newest stored result of each named drill created between ``since`` and ``until``."""
     slack = timedelta(seconds=60)  # the run's clock is the serving host's, not the server's
     with warehouse.connect(warehouse_path, read_only=True) as wh:
-        runs = wh.query(
-            "SELECT * FROM drill_runs WHERE list_contains($1, drill) "
-            "AND created_at BETWEEN $2 AND $3 ORDER BY created_at DESC",
-            [names, since - slack, until + slack],
-        ).unique("drill", keep="first", maintain_order=True)
+        runs = wh.drill_runs_between(names, since=since - slack, until=until + slack).unique(
+            "drill", keep="first", maintain_order=True
+        )
         ids = runs.get_column("run_id").to_list()
         verdicts = wh.runs_frame("drill_verdicts", ids)
         kpis = wh.runs_frame("drill_kpis", ids)

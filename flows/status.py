@@ -44,37 +44,10 @@ class WarehouseStatus:
 def read_status(path: Path, *, limit: int) -> WarehouseStatus:
     """Read the status of the warehouse at ``path`` through a read-only connection."""
     with warehouse.connect(path, read_only=True) as wh:
-        forecasts = wh.query(
-            "SELECT run_id, as_of, created_at, series, horizon_days, seconds "
-            "FROM forecast_runs ORDER BY created_at DESC LIMIT $1",
-            [limit],
-        )
-        drills = wh.query(
-            "SELECT d.run_id, d.drill, d.forecast_run_id, d.created_at, d.passed, "
-            "  list(v.workload_class ORDER BY v.workload_class) "
-            "    FILTER (WHERE NOT v.passed) AS failing "
-            "FROM (SELECT * FROM drill_runs ORDER BY created_at DESC LIMIT $1) d "
-            "LEFT JOIN drill_verdicts v USING (run_id) "
-            "GROUP BY ALL ORDER BY d.created_at DESC",
-            [limit],
-        )
-        triggers = wh.query(
-            "SELECT r.run_id, r.as_of, r.created_at, r.quantile, "
-            "  count(*) FILTER (WHERE t.status = 'red') AS red, "
-            "  count(*) FILTER (WHERE t.status = 'amber') AS amber, "
-            "  count(*) FILTER (WHERE t.status = 'green') AS green "
-            "FROM (SELECT * FROM trigger_runs ORDER BY created_at DESC LIMIT $1) r "
-            "LEFT JOIN triggers t USING (run_id) "
-            "GROUP BY ALL ORDER BY r.created_at DESC",
-            [limit],
-        )
-        ledger = wh.query(
-            "SELECT count(*) AS files, coalesce(sum(rows_read), 0) AS rows_read, "
-            "  coalesce(sum(loaded), 0) AS loaded, coalesce(sum(quarantined), 0) AS quarantined, "
-            "  coalesce(sum(deduplicated), 0) AS deduplicated, "
-            "  coalesce(sum(replaced), 0) AS replaced, max(finished_at) AS last_ingest "
-            "FROM ingest_ledger"
-        ).to_dicts()[0]
+        forecasts = wh.recent_forecast_runs(limit=limit)
+        drills = wh.recent_drill_runs(limit=limit)
+        triggers = wh.recent_trigger_runs(limit=limit)
+        ledger = wh.ledger_totals()
         newest = wh.newest_telemetry()
         rows = wh.count("telemetry")
     return WarehouseStatus(forecasts, drills, triggers, newest, rows, ledger)

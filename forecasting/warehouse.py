@@ -740,6 +740,59 @@ class Warehouse:
             [list(run_ids)],
         )
 
+    def recent_forecast_runs(self, *, limit: int) -> pl.DataFrame:
+        """The newest forecast runs: id, as_of, created, series, horizon and seconds."""
+        return self.query(
+            "SELECT run_id, as_of, created_at, series, horizon_days, seconds "
+            "FROM forecast_runs ORDER BY created_at DESC LIMIT $1",
+            [limit],
+        )
+
+    def recent_drill_runs(self, *, limit: int) -> pl.DataFrame:
+        """The newest drill runs with the classes that failed each."""
+        return self.query(
+            "SELECT d.run_id, d.drill, d.forecast_run_id, d.created_at, d.passed, "
+            "  list(v.workload_class ORDER BY v.workload_class) "
+            "    FILTER (WHERE NOT v.passed) AS failing "
+            "FROM (SELECT * FROM drill_runs ORDER BY created_at DESC LIMIT $1) d "
+            "LEFT JOIN drill_verdicts v USING (run_id) "
+            "GROUP BY ALL ORDER BY d.created_at DESC",
+            [limit],
+        )
+
+    def recent_trigger_runs(self, *, limit: int) -> pl.DataFrame:
+        """The newest trigger runs with how many triggers are red, amber and green."""
+        return self.query(
+            "SELECT r.run_id, r.as_of, r.created_at, r.quantile, "
+            "  count(*) FILTER (WHERE t.status = 'red') AS red, "
+            "  count(*) FILTER (WHERE t.status = 'amber') AS amber, "
+            "  count(*) FILTER (WHERE t.status = 'green') AS green "
+            "FROM (SELECT * FROM trigger_runs ORDER BY created_at DESC LIMIT $1) r "
+            "LEFT JOIN triggers t USING (run_id) "
+            "GROUP BY ALL ORDER BY r.created_at DESC",
+            [limit],
+        )
+
+    def ledger_totals(self) -> dict[str, Any]:
+        """Files ingested and their row counts summed, with the time of the last ingest."""
+        return self.query(
+            "SELECT count(*) AS files, coalesce(sum(rows_read), 0) AS rows_read, "
+            "  coalesce(sum(loaded), 0) AS loaded, coalesce(sum(quarantined), 0) AS quarantined, "
+            "  coalesce(sum(deduplicated), 0) AS deduplicated, "
+            "  coalesce(sum(replaced), 0) AS replaced, max(finished_at) AS last_ingest "
+            "FROM ingest_ledger"
+        ).to_dicts()[0]
+
+    def drill_runs_between(
+        self, names: Sequence[str], *, since: datetime, until: datetime
+    ) -> pl.DataFrame:
+        """Drill runs of the named drills created between ``since`` and ``until``, newest first."""
+        return self.query(
+            "SELECT * FROM drill_runs WHERE list_contains($1, drill) "
+            "AND created_at BETWEEN $2 AND $3 ORDER BY created_at DESC",
+            [list(names), since, until],
+        )
+
     def run_frame(self, table: str, run_id: str) -> pl.DataFrame:
         """One stored frame of a run (forecasts, paths, backtests, ...) without run_id."""
         name = table_name(table)
