@@ -65,6 +65,20 @@ class Chart:
     takeaway: str
 
 
+def _interval_band(ahead: pl.DataFrame, *, colour: str, opacity: float, name: str) -> go.Scatter:
+    """The q10–q90 band of a forecast as one filled trace (out along q90, back along q10)."""
+    return go.Scatter(
+        x=ahead["ds"].to_list() + ahead["ds"].reverse().to_list(),
+        y=ahead["q90"].to_list() + ahead["q10"].reverse().to_list(),
+        fill="toself",
+        fillcolor=colour,
+        opacity=opacity,
+        line={"width": 0},
+        name=name,
+        hoverinfo="skip",
+    )
+
+
 def _colour(name: str, index: int) -> str:
     return CLASS_COLOURS.get(name, _PALETTE[index % len(_PALETTE)])
 
@@ -305,16 +319,7 @@ def _concentration_traces(fig: go.Figure, rows: pl.DataFrame, metric: str, colou
         )
     if ahead.height:
         fig.add_trace(
-            go.Scatter(
-                x=ahead["ds"].to_list() + ahead["ds"].reverse().to_list(),
-                y=ahead["q90"].to_list() + ahead["q10"].reverse().to_list(),
-                fill="toself",
-                fillcolor=colour,
-                opacity=0.18,
-                line={"width": 0},
-                name=f"{label}, forecast q10–q90",
-                hoverinfo="skip",
-            )
+            _interval_band(ahead, colour=colour, opacity=0.18, name=f"{label}, forecast q10–q90")
         )
         fig.add_trace(
             go.Scatter(
@@ -444,18 +449,7 @@ def fan_chart(
             )
         )
     if ahead.height:
-        fig.add_trace(
-            go.Scatter(
-                x=ahead["ds"].to_list() + ahead["ds"].reverse().to_list(),
-                y=ahead["q90"].to_list() + ahead["q10"].reverse().to_list(),
-                fill="toself",
-                fillcolor=colour,
-                opacity=0.2,
-                line={"width": 0},
-                name="forecast q10–q90",
-                hoverinfo="skip",
-            )
-        )
+        fig.add_trace(_interval_band(ahead, colour=colour, opacity=0.2, name="forecast q10–q90"))
         fig.add_trace(
             go.Scatter(
                 x=ahead["ds"].to_list(),

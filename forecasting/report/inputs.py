@@ -8,12 +8,14 @@ are ignored, so producers can add fields without breaking the report.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from functools import partial
 
 import polars as pl
 
+from forecasting import triggers
 from forecasting.capacity import CAPACITY_TIMELINE_SCHEMA, CapacityPlan
 from forecasting.schema import BACKTEST_SCHEMA, DEMAND_SCHEMA, FORECAST_SCHEMA
 from forecasting.triggers import TRIGGERS_SCHEMA
@@ -37,30 +39,31 @@ __all__ = [
 # Worst last: the index shows the worst status of a run.
 STATUSES: tuple[str, ...] = ("green", "amber", "red")
 
-DRIVERS_SCHEMA = pl.Schema(
-    {
-        "region": pl.String,
-        "pool": pl.String,
-        "workload_class": pl.String,
-        "customer": pl.String,
-        "growth_gpus": pl.Float64,
-        "share": pl.Float64,
-    }
+
+def _columns(schema: pl.Schema, names: Sequence[str]) -> pl.Schema:
+    """The columns of ``schema`` a page shows; the producer's schema owns their types."""
+    return pl.Schema({name: schema[name] for name in names})
+
+
+DRIVERS_SCHEMA = _columns(
+    triggers.DRIVERS_SCHEMA,
+    ("region", "pool", "workload_class", "customer", "growth_gpus", "share"),
 )
 
-IDLE_RISK_SCHEMA = pl.Schema(
-    {
-        "block_id": pl.String,
-        "region": pl.String,
-        "site": pl.String,
-        "kind": pl.String,
-        "in_service": pl.Date,
-        "gpus": pl.Int64,
-        "idle_gpus": pl.Float64,
-        "idle_share": pl.Float64,
-        "capex_at_risk_usd": pl.Float64,
-        "note": pl.String,
-    }
+IDLE_RISK_SCHEMA = _columns(
+    triggers.IDLE_RISK_SCHEMA,
+    (
+        "block_id",
+        "region",
+        "site",
+        "kind",
+        "in_service",
+        "gpus",
+        "idle_gpus",
+        "idle_share",
+        "capex_at_risk_usd",
+        "note",
+    ),
 )
 
 MW_BY_SITE_SCHEMA = pl.Schema(

@@ -44,6 +44,7 @@ __all__ = [
     "contiguous_windows",
     "helios_capacity_toml",
     "hour_of",
+    "output_span",
     "read_header",
     "scan_trace_csv",
     "to_telemetry",
@@ -196,6 +197,20 @@ def to_telemetry(frame: pl.LazyFrame) -> pl.LazyFrame:
             for name, dtype in TELEMETRY_SCHEMA.items()
         ]
     ).sort(["ts", "customer", "workload_class"])
+
+
+def output_span(telemetry: pl.LazyFrame) -> dict[str, Any]:
+    """Rows, distinct hours, first and last hour of an adapter's output, for its report."""
+    return (
+        telemetry.select(
+            pl.len().alias("rows"),
+            pl.col("ts").n_unique().alias("hours"),
+            pl.col("ts").min().alias("first"),
+            pl.col("ts").max().alias("last"),
+        )
+        .collect()
+        .row(0, named=True)
+    )
 
 
 def contiguous_windows(minutes: Sequence[datetime]) -> tuple[tuple[datetime, datetime], ...]:

@@ -47,6 +47,7 @@ from forecasting.traces import (
     TraceReport,
     contiguous_windows,
     hour_of,
+    output_span,
     read_header,
     scan_trace_csv,
     to_telemetry,
@@ -262,17 +263,7 @@ def report_helios(path: Path, options: HeliosOptions) -> TraceReport:
         )
         .collect()
     )
-    out = (
-        scan_helios(path, options)
-        .select(
-            pl.len().alias("rows"),
-            pl.col("ts").n_unique().alias("hours"),
-            pl.col("ts").min().alias("first"),
-            pl.col("ts").max().alias("last"),
-        )
-        .collect()
-        .row(0, named=True)
-    )
+    out = output_span(scan_helios(path, options))
     split_differs = int(per_vc["split_differs"].sum())
     notes = [f"{len(per_vc)} VCs; outage test over every VC in the file"]
     if split_differs:

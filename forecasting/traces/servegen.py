@@ -31,7 +31,7 @@ from types import MappingProxyType
 import polars as pl
 
 from forecasting.schema import WorkloadClass
-from forecasting.traces import TraceReport, hour_of, scan_trace_csv, to_telemetry
+from forecasting.traces import TraceReport, hour_of, output_span, scan_trace_csv, to_telemetry
 
 __all__ = [
     "DEFAULT_PROFILES",
@@ -208,17 +208,7 @@ def report_servegen(path: Path, options: ServeGenOptions) -> TraceReport:
         for m, n in per_model.select("model", "rows").iter_rows()
         if m not in options.profiles
     }
-    out = (
-        scan_servegen(path, options)
-        .select(
-            pl.len().alias("rows"),
-            pl.col("ts").n_unique().alias("hours"),
-            pl.col("ts").min().alias("first"),
-            pl.col("ts").max().alias("last"),
-        )
-        .collect()
-        .row(0, named=True)
-    )
+    out = output_span(scan_servegen(path, options))
     days = {
         m: (last + WINDOW_SECONDS) / 86_400
         for m, last in per_model.select("model", "last_t").rows()
