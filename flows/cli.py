@@ -100,6 +100,36 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_events(args: argparse.Namespace) -> int:
+    """Load event calendars into the warehouse, or list the known events."""
+    from flows.tables import events_tables, stored_events_table
+    from forecasting import warehouse
+
+    path = resolve_paths(warehouse=args.warehouse).warehouse
+    if not args.paths:
+        with warehouse.connect(path, read_only=True) as wh:
+            console.print(stored_events_table(wh.events(), limit=args.limit))
+        return EXIT_OK
+    missing = [p for p in args.paths if not p.is_file()]
+    if missing:
+        raise UsageError(f"no such file: {', '.join(map(str, missing))}")
+    from flows.ingest import ingest_events
+
+    loads = ingest_events(list(args.paths), path)
+    for table in events_tables(loads, limit=args.limit):
+        console.print(table)
+    for load in loads:
+        if load.status == "failed":
+            errors.print(f"failed {load.message}", highlight=False, markup=False)
+    if any(load.status == "failed" for load in loads):
+        return EXIT_FAILED
+    refused = sum(len(load.refused) for load in loads)
+    if args.strict and refused:
+        errors.print(f"--strict: {refused} event row(s) refused")
+        return EXIT_FAILED
+    return EXIT_OK
+
+
 def cmd_capacity(args: argparse.Namespace) -> int:
     """Print the capacity inventory and its timeline per region and class."""
     from forecasting.capacity import format_inventory, load_capacity
@@ -144,22 +174,29 @@ def horizon_days(text: str) -> int:
 
 def cmd_forecast(args: argparse.Namespace) -> int:
     """Forecast every demand series and store the run."""
+    from pydantic import ValidationError
+
     from flows.forecast import ForecastOptions, forecast
     from flows.tables import forecast_tables
 
-    options = ForecastOptions(
-        as_of=args.as_of,
-        horizon_days=args.horizon,
-        models=tuple(args.models.split(",")) if args.models else ForecastOptions().models,
-        fixed_model=args.fixed_model,
-        n_paths=args.paths,
-        task_runner=args.task_runner,
-        workers=args.workers,
-        dask_address=args.dask_address,
-    )
     try:
+        options = ForecastOptions(
+            as_of=args.as_of,
+            horizon_days=args.horizon,
+            models=tuple(args.models.split(",")) if args.models else ForecastOptions().models,
+            fixed_model=args.fixed_model,
+            n_paths=args.paths,
+            n_cutoffs=args.cutoffs,
+            backtest_days=args.backtest_days,
+            backtest_step_days=args.backtest_step,
+            min_train_days=args.min_train_days,
+            use_events=not args.no_events,
+            task_runner=args.task_runner,
+            workers=args.workers,
+            dask_address=args.dask_address,
+        )
         options.settings()
-    except ValueError as exc:
+    except (ValidationError, ValueError) as exc:
         raise UsageError(str(exc)) from exc
     run = forecast(resolve_paths(warehouse=args.warehouse).warehouse, options)
     for table in forecast_tables(run):
@@ -287,8 +324,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.inbox is not None and not args.inbox.is_dir():
         raise UsageError(f"--inbox {args.inbox} is not a folder")
     paths = resolve_paths(warehouse=args.warehouse, capacity=args.capacity, reports=args.reports)
+    missing = [p for p in args.events if not p.is_file()]
+    if missing:
+        raise UsageError(f"--events: no such file: {', '.join(map(str, missing))}")
     options = PipelineOptions(
         inbox=args.inbox,
+        events=args.events,
         forecast=ForecastOptions(
             horizon_days=args.horizon,
             n_paths=args.paths,
@@ -386,12 +427,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     add("capacity", cmd_capacity, "print the capacity inventory and timeline")
 
+    p = add("events", cmd_events, "load event calendars (launches, holidays), or list them")
+    p.add_argument("paths", type=Path, nargs="*", metavar="FILE", help="CSV or Parquet calendars")
+    p.add_argument("--strict", action="store_true", help="exit 1 if any row was refused")
+    p.add_argument("--limit", type=int, default=50, help="rows to show")
+
     p = add("forecast", cmd_forecast, "forecast demand per level with quantiles and store the run")
     p.add_argument("--as-of", type=date.fromisoformat, default=None, help="last day of history")
     p.add_argument("--horizon", type=horizon_days, default=182, help="e.g. 26w (default) or 90d")
     p.add_argument("--models", default=None, help="comma-separated candidates, e.g. ets,theta")
     p.add_argument("--fixed-model", default=None, help="use this model for every series")
     p.add_argument("--paths", type=int, default=200, help="sample paths per series")
+    p.add_argument("--cutoffs", type=int, default=3, help="backtest cutoffs (default 3)")
+    p.add_argument("--backtest-days", type=int, default=28, help="days scored per cutoff")
+    p.add_argument(
+        "--backtest-step", type=int, default=None, help="days between cutoffs (default: 28)"
+    )
+    p.add_argument("--min-train-days", type=int, default=28, help="history before a cutoff")
+    p.add_argument("--no-events", action="store_true", help="forecast without the known events")
     _runner_options(p)
 
     p = add("drill", cmd_drill, "shock drills: ready-made by NAME, or ad hoc with --class etc.")
@@ -443,6 +496,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("run", cmd_run, "the whole job: ingest the inbox, forecast, drill, report")
     p.add_argument("--inbox", type=Path, default=None, help="folder of new telemetry files")
+    p.add_argument(
+        "--events", type=Path, action="append", default=[], help="event calendar to load first"
+    )
     p.add_argument("--reports", type=Path, default=None, help="output folder (default reports/)")
     p.add_argument("--paths", type=int, default=200, help="sample paths per series")
     p.add_argument("--horizon", type=horizon_days, default=182, help="e.g. 26w (default)")

@@ -66,7 +66,7 @@ def run_demo(
     console.print(f"synthetic fleet: {fleet.telemetry.height:,} hourly rows -> {DEMO_DIR}")
     # The demo owns its capacity plan: the one generated with the fleet, sized to its demand.
     plan_path = DEMO_DIR / "capacity.toml"
-    options = PipelineOptions(inbox=DEMO_DIR / "telemetry")
+    options = PipelineOptions(inbox=DEMO_DIR / "telemetry", events=[DEMO_DIR / "events.csv"])
     outcome = pipeline_flow(warehouse_path, plan_path, reports_path, options)
     return _printed(outcome, console=console, started=started)
 
@@ -75,9 +75,9 @@ def run_helios_demo(*, warehouse_path: Path, reports_path: Path, console: Consol
     """The Helios Earth trace (SC'21) through the pipeline, against its real VC quota plan.
 
     Each VC is a customer with its quota as a dedicated block; the trace's 31 days forecast
-    8 weeks ahead (two backtests of 7 days after two weeks of training fit the short
-    history), and the drills are the two a training cluster asks about: training-2x and
-    top-customer-2x-6w.
+    8 weeks ahead (three 7-day backtests one day apart after two weeks of training, the
+    setting tests/test_helios_accuracy.py measures), and the drills are the two a training
+    cluster asks about: training-2x and top-customer-2x-6w.
     """
     from flows.drill import DrillOptions
     from flows.forecast import ForecastOptions
@@ -103,7 +103,8 @@ def run_helios_demo(*, warehouse_path: Path, reports_path: Path, console: Consol
         forecast=ForecastOptions(
             horizon_days=56,
             backtest_days=7,
-            n_cutoffs=2,
+            n_cutoffs=3,
+            backtest_step_days=1,
             min_train_days=14,
             customers_per_class=16,
         ),

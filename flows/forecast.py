@@ -42,6 +42,10 @@ class ForecastOptions(BaseModel):
     n_cutoffs: int = Field(default=3, ge=1, le=12)
     backtest_days: int = Field(default=28, ge=1, le=365, description="horizon of each backtest")
     min_train_days: int = Field(default=28, ge=14, le=365, description="history before a cutoff")
+    backtest_step_days: int | None = Field(
+        default=None, ge=1, le=365, description="days between cutoffs (default: backtest_days)"
+    )
+    use_events: bool = Field(default=True, description="give known events to the event models")
     reconciliation: str = Field(default="auto", pattern="^(auto|bottom_up|mint_shrink)$")
     customers_per_class: int = Field(default=10, ge=1, le=200)
     seed: int = 0
@@ -64,6 +68,7 @@ class ForecastOptions(BaseModel):
             n_cutoffs=self.n_cutoffs,
             backtest_horizon=self.backtest_days,
             min_train_days=self.min_train_days,
+            backtest_step=self.backtest_step_days,
             n_paths=self.n_paths,
             seed=self.seed,
             reconciliation=self.reconciliation,  # type: ignore[arg-type]  # pattern-checked above
@@ -82,6 +87,7 @@ class ForecastRun(BaseModel):
     accuracy: list[dict[str, Any]]
     calibrated: int
     fallbacks: int
+    events: int = 0  # known events the run gave to the event models
 
 
 def new_run_id(as_of: date) -> str:
@@ -98,6 +104,13 @@ def read_demand(warehouse_path: Path, as_of: date | None, customers_per_class: i
         raise ValueError(f"{warehouse_path} holds no telemetry; run `fleetcast ingest` first")
     series = demand.demand_series(hourly, customers_per_class=customers_per_class)
     return series if as_of is None else series.filter(pl.col("ds") <= as_of)
+
+
+@task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+def read_events(warehouse_path: Path) -> pl.DataFrame:
+    """Every known event in the warehouse (launches, migrations, holidays)."""
+    with warehouse.connect(warehouse_path, read_only=True) as wh:
+        return wh.events()
 
 
 # Cached on the chunk's content and settings, so a rerun after a crash reuses finished chunks.
@@ -180,7 +193,10 @@ def forecast_flow(warehouse_path: Path, options: ForecastOptions | None = None) 
     as_of = options.as_of or series.get_column("ds").max()
     assert isinstance(as_of, date)  # a non-empty frame has a newest day
     chunks = 4 * (options.workers or 2)
-    result = forecast_all(series, settings=settings, map_fn=partial(_fan_out, chunks=chunks))
+    known = read_events(warehouse_path) if options.use_events else None
+    result = forecast_all(
+        series, settings=settings, events=known, map_fn=partial(_fan_out, chunks=chunks)
+    )
     run_id = new_run_id(as_of)
     seconds = time.perf_counter() - started
     run = {
@@ -191,7 +207,9 @@ def forecast_flow(warehouse_path: Path, options: ForecastOptions | None = None) 
         "series": result.summary.height,
         "reconciliation": result.reconciliation,
         "seconds": seconds,
-        "settings": json.dumps(asdict(settings), default=str),
+        "settings": json.dumps(
+            asdict(settings) | {"events": 0 if known is None else known.height}, default=str
+        ),
         "versions": json.dumps(
             {p: version(p) for p in ("polars", "statsmodels", "prophet", "duckdb")}
         ),
@@ -208,6 +226,7 @@ def forecast_flow(warehouse_path: Path, options: ForecastOptions | None = None) 
         accuracy=_accuracy(result.summary),
         calibrated=int(result.summary.get_column("calibrated").sum()),
         fallbacks=int(result.summary.get_column("fallback").is_not_null().sum()),
+        events=0 if known is None else known.height,
     )
     logger.info("forecast run %s: %d series in %.0f s", run_id, summary.series, seconds)
     return summary

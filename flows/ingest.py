@@ -1,17 +1,39 @@
-"""The ingest flow: telemetry files -> warehouse, one file per task, one writer at a time."""
+"""The ingest flows: telemetry files and event calendars -> warehouse, one writer at a time."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from prefect import flow, task
 from prefect.logging import get_run_logger
+from pydantic import BaseModel
 
 from flows.console import progress_bar
-from forecasting import ingest, warehouse
+from forecasting import events, ingest, warehouse
 from forecasting.ingest import IngestResult
 
-__all__ = ["ingest_files", "ingest_inbox", "load_file"]
+__all__ = [
+    "EventsLoaded",
+    "ingest_events",
+    "ingest_files",
+    "ingest_inbox",
+    "load_events",
+    "load_file",
+]
+
+
+class EventsLoaded(BaseModel):
+    """What loading one calendar file did; ``refused`` lists each bad row and its rule."""
+
+    path: Path
+    status: str  # loaded or failed
+    loaded: int = 0
+    replaced: int = 0
+    duplicates: int = 0
+    refused: list[dict[str, Any]] = []
+    ignored_columns: list[str] = []
+    message: str = ""
 
 
 def _transient(task_obj: object, task_run: object, state: object) -> bool:
@@ -82,3 +104,41 @@ def ingest_inbox(inbox: Path, warehouse_path: Path) -> list[IngestResult]:
     counts = {s: sum(r.status == s for r in results) for s in ("loaded", "skipped", "failed")}
     logger.info("inbox %s: %s", inbox, ", ".join(f"{n} {s}" for s, n in counts.items()))
     return results
+
+
+@task(
+    retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=_transient, tags=["warehouse-writer"]
+)
+def load_events(path: Path, warehouse_path: Path) -> EventsLoaded:
+    """Read one events calendar and make its good rows the warehouse's events from that file."""
+    logger = get_run_logger()
+    try:
+        read = events.read_events(path)
+    except events.EventsFileError as exc:
+        logger.error("%s", exc)
+        return EventsLoaded(path=path, status="failed", message=str(exc))
+    with warehouse.connect(warehouse_path) as wh:
+        replaced = wh.replace_events(str(path.resolve()), read.events)
+    loaded = EventsLoaded(
+        path=path,
+        status="loaded",
+        loaded=read.events.height,
+        replaced=replaced,
+        duplicates=read.duplicates,
+        refused=read.problems.to_dicts(),
+        ignored_columns=list(read.ignored_columns),
+    )
+    logger.info(
+        "%s: %d events loaded (%d replaced), %d rows refused",
+        path,
+        loaded.loaded,
+        loaded.replaced,
+        len(loaded.refused),
+    )
+    return loaded
+
+
+@flow(name="ingest-events", log_prints=True)
+def ingest_events(paths: list[Path], warehouse_path: Path) -> list[EventsLoaded]:
+    """Load event calendars (launches, migrations, holidays) for the forecast to use."""
+    return [load_events(path, warehouse_path) for path in paths]

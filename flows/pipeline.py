@@ -1,4 +1,4 @@
-"""The whole job as one flow: inbox -> ingest -> forecast -> drills -> triggers -> reports.
+"""The whole job as one flow: inbox and events -> ingest -> forecast -> drills -> reports.
 
 One process runs it all as subflows, so Prefect's server starts once (STACK.md: the server,
 not the work, dominates a short command). Each step is idempotent, so a rerun after a crash
@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from flows.drill import DrillOptions, DrillOutcome, drill_flow
 from flows.forecast import ForecastOptions, ForecastRun
 from flows.forecast import forecast as run_forecast
-from flows.ingest import ingest_files
+from flows.ingest import EventsLoaded, ingest_events, ingest_files
 from flows.report import ReportOptions, ReportOutcome, report_flow
 from forecasting import ingest
 from forecasting.ingest import IngestResult
@@ -33,6 +33,9 @@ class PipelineOptions(BaseModel):
     inbox_format: str | None = Field(
         default=None, description="file format or trace adapter of the inbox (default: suffix)"
     )
+    events: list[Path] = Field(
+        default_factory=list, description="event calendars (launches, holidays) to load first"
+    )
     forecast: ForecastOptions = Field(default_factory=ForecastOptions)
     drill: DrillOptions = Field(default_factory=DrillOptions)
     report: ReportOptions = Field(default_factory=ReportOptions)
@@ -42,6 +45,7 @@ class PipelineOutcome(BaseModel):
     """What each step did, for the CLI's summary and the Prefect UI."""
 
     ingested: list[IngestResult]
+    events: list[EventsLoaded] = []
     forecast: ForecastRun
     drills: list[DrillOutcome]
     report: ReportOutcome
@@ -69,10 +73,16 @@ def pipeline_flow(
             logger.warning(
                 "no new telemetry in %s; forecasting on what the warehouse holds", options.inbox
             )
+    calendars = ingest_events(options.events, warehouse_path) if options.events else []
+    for load in calendars:
+        if load.status == "failed":
+            logger.error("events file not loaded: %s", load.message)
     forecast = run_forecast(warehouse_path, options.forecast)
     drill_options = options.drill.model_copy(update={"forecast_run_id": forecast.run_id})
     drills = drill_flow(warehouse_path, capacity_path, drill_options)
     report_options = options.report.model_copy(update={"forecast_run_id": forecast.run_id})
     report = report_flow(warehouse_path, capacity_path, reports_path, report_options)
     logger.info("pipeline run %s published %s", flow_run.get_id(), report.path)
-    return PipelineOutcome(ingested=ingested, forecast=forecast, drills=drills, report=report)
+    return PipelineOutcome(
+        ingested=ingested, events=calendars, forecast=forecast, drills=drills, report=report
+    )

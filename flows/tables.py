@@ -16,17 +16,20 @@ from forecasting.schema import Measure
 if TYPE_CHECKING:  # importing flows at run time would start prefect for `ingest`
     from flows.drill import DrillOutcome
     from flows.forecast import ForecastRun
+    from flows.ingest import EventsLoaded
     from flows.pipeline import PipelineOutcome
     from flows.report import ReportOutcome
 
 __all__ = [
     "demand_table",
     "drill_tables",
+    "events_tables",
     "forecast_tables",
     "ingest_table",
     "pipeline_summary",
     "quarantine_table",
     "report_table",
+    "stored_events_table",
 ]
 
 
@@ -56,6 +59,54 @@ def ingest_table(results: Sequence[IngestResult]) -> Table:
         # Text(), not markup: file names and messages are data and may contain [brackets].
         table.add_row(
             Text(r.path.name), Text(r.status, style=style[r.status]), *counts, Text(notes)
+        )
+    return table
+
+
+def events_tables(loads: Sequence[EventsLoaded], *, limit: int) -> list[Table]:
+    """Per calendar file what was loaded, then the refused rows with row, column and rule."""
+    summary = Table(title="events", title_justify="left")
+    for name in ("file", "status", "loaded", "replaced", "duplicates", "refused"):
+        summary.add_column(name, justify="left" if name in ("file", "status") else "right")
+    refused = Table(title="refused event rows", title_justify="left")
+    for name in ("file", "row", "column", "rule", "value"):
+        refused.add_column(name)
+    shown = 0
+    for load in loads:
+        summary.add_row(
+            Text(str(load.path)),
+            Text(load.status),
+            _n(load.loaded),
+            _n(load.replaced),
+            _n(load.duplicates),
+            _n(len(load.refused)),
+        )
+        for row in load.refused[: max(limit - shown, 0)]:
+            refused.add_row(
+                Text(str(load.path)),
+                str(row["row_number"]),
+                Text(str(row["column"])),
+                Text(str(row["rule"])),
+                Text("" if row["value"] is None else str(row["value"])),
+            )
+            shown += 1
+    return [summary, refused] if shown else [summary]
+
+
+def stored_events_table(events: pl.DataFrame, *, limit: int) -> Table:
+    """The warehouse's known events, by date."""
+    table = Table(title=f"known events ({events.height:,})", title_justify="left")
+    columns = ("date", "event", "region", "workload_class", "customer", "window", "announced")
+    for name in columns:
+        table.add_column(name)
+    for rec in events.head(limit).iter_rows(named=True):
+        window = f"{rec['lower_window']:+d}..{rec['upper_window']:+d} d"
+        table.add_row(
+            str(rec["date"]),
+            Text(rec["event"]),
+            *(Text(rec[c] or "all") for c in ("region", "workload_class", "customer")),
+            window,
+            str(rec["announced"] or "in advance"),
         )
     return table
 
@@ -128,7 +179,8 @@ def forecast_tables(run: ForecastRun) -> list[Table]:
         title=(
             f"forecast run {run.run_id}: {run.series:,} series to {run.as_of} in "
             f"{run.seconds:.0f} s; reconciliation {run.reconciliation}; "
-            f"{run.calibrated} calibrated, {run.fallbacks} on a baseline (short history)"
+            f"{run.calibrated} calibrated, {run.fallbacks} on a baseline (short history); "
+            f"{run.events} known event(s)"
         ),
         title_justify="left",
     )

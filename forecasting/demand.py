@@ -96,17 +96,28 @@ def _unique_id(keys: tuple[str, ...]) -> pl.Expr:
     return pl.concat_str([pl.lit(TOTAL), *[pl.col(k) for k in keys]], separator=SEP)
 
 
+# Sums run on integer micro-GPUs: integer addition gives the same result in any order, and
+# polars' parallel group_by adds floats in no fixed order (totals moved by ~1e-12 from one
+# run to the next, which ETS fits amplified to ~1e-4 in the forecasts).
+_MICRO = 1_000_000
+
+
+def _exact_sum(column: str) -> pl.Expr:
+    """The sum of ``column`` to a millionth of a GPU, the same whatever the row order."""
+    return (pl.col(column) * _MICRO).round().cast(pl.Int64).sum() / _MICRO
+
+
 def _daily_level(
     bottom: pl.LazyFrame, valid_days: pl.LazyFrame, keys: tuple[str, ...]
 ) -> pl.LazyFrame:
     """Daily mean and peak of one level's own hourly sums, nulls on invalid days."""
     region_keyed = "region" in keys
-    hourly = bottom.group_by("ts", *keys).agg(pl.col("y").sum())
+    hourly = bottom.group_by("ts", *keys).agg(_exact_sum("y").alias("y"))
     # Hours at this level count only where every region it spans has telemetry.
     stats = (
         hourly.with_columns(pl.col("ts").dt.date().alias("day"))
         .group_by("day", *keys)
-        .agg(pl.col("y").sum().alias("sum_y"), pl.col("y").max().alias("peak"))
+        .agg(_exact_sum("y").alias("sum_y"), pl.col("y").max().alias("peak"))
     )
     series = bottom.select(*keys).unique() if keys else pl.LazyFrame({"__one": [1]})
     grid = (
@@ -173,7 +184,7 @@ def demand_series(
             .alias("customer")
         )
         .group_by("ts", "region", "workload_class", "customer")
-        .agg(pl.col("y").sum())
+        .agg(_exact_sum("y").alias("y"))
     )
     last_day = present.select(pl.col("ts").max().dt.date()).collect().item()
     if last_day is None:
@@ -225,7 +236,7 @@ def demand_series(
             & (pl.col("measure") == Measure.MEAN.value)
         )
         .group_by("ds")
-        .agg(pl.when(pl.col("y").null_count() == 0).then(pl.col("y").sum()).alias("total_mean"))
+        .agg(pl.when(pl.col("y").null_count() == 0).then(_exact_sum("y")).alias("total_mean"))
     )
     return (
         levels.join(total_mean, on="ds", how="left")

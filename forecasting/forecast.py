@@ -7,9 +7,11 @@ of a demand frame and reconciles the mean measure so that parts add up to totals
 
 Per series:
 
-1. Rolling-origin backtests: ``n_cutoffs`` origins, each ``backtest_horizon`` days apart,
-   the last one ``backtest_horizon`` days before the end; every candidate model is refitted
-   on the data up to each cutoff only, so nothing after a cutoff can leak into its scores.
+1. Rolling-origin backtests: ``n_cutoffs`` origins, ``backtest_step`` days apart (default
+   ``backtest_horizon``), the last one ``backtest_horizon`` days before the end; every
+   candidate model is refitted on the data up to each cutoff only, and sees only the known
+   events announced by then, so nothing after a cutoff can leak into its scores. Series that
+   known events touch add ``event_models`` (Prophet) to their candidates.
 2. Scores per model and cutoff: MASE (scaled by the in-sample MAE of the weekly seasonal
    naive), sMAPE (0-200), pinball loss averaged over the quantiles (scaled like MASE so it
    compares across series) and the coverage of the q10-q90 interval.
@@ -37,6 +39,7 @@ import polars as pl
 from scipy import stats
 
 from forecasting import schema
+from forecasting.events import events_for_series, holidays_known_by
 from forecasting.models import DEFAULT_MODELS, MODEL_REGISTRY, Model, make_model, min_length
 from forecasting.reconcile import ReconciledForecast, reconcile_forecasts
 
@@ -70,8 +73,14 @@ class ForecastSettings:
     quantiles: tuple[float, ...] = schema.QUANTILES
     models: tuple[str, ...] = DEFAULT_MODELS
     fixed_model: str | None = None
+    # Models that join the candidates of a series known events touch: Prophet takes the
+    # events as holidays, the other models cannot use them.
+    event_models: tuple[str, ...] = ("prophet",)
     n_cutoffs: int = 3
     backtest_horizon: int = 28
+    # Days between cutoffs; None spaces them a whole backtest_horizon apart. A short trace
+    # can step by less and score overlapping windows rather than one.
+    backtest_step: int | None = None
     # Four weekly cycles before the first cutoff; a short trace may settle for two.
     min_train_days: int = 28
     n_paths: int = 200
@@ -91,13 +100,16 @@ class ForecastSettings:
     max_calibration_factor: float = 4.0
 
     def __post_init__(self) -> None:
-        unknown = [m for m in (*self.models, self.fixed_model) if m and m not in MODEL_REGISTRY]
+        named = (*self.models, *self.event_models, self.fixed_model)
+        unknown = [m for m in named if m and m not in MODEL_REGISTRY]
         if unknown:
             raise ValueError(f"unknown models {unknown}; known: {sorted(MODEL_REGISTRY)}")
         if not self.models and self.fixed_model is None:
             raise ValueError("settings.models is empty; name at least one model")
         if self.horizon_days < 1 or self.backtest_horizon < 1 or self.n_cutoffs < 1:
             raise ValueError("horizon_days, backtest_horizon and n_cutoffs must be >= 1")
+        if self.backtest_step is not None and self.backtest_step < 1:
+            raise ValueError(f"backtest_step must be >= 1 day, got {self.backtest_step}")
         if self.n_paths < 2:
             raise ValueError(f"n_paths must be >= 2 to give quantiles, got {self.n_paths}")
         if self.max_calibration_factor < 1:
@@ -119,15 +131,26 @@ class ForecastSettings:
             return tuple(dict.fromkeys(("seasonal_naive", self.fixed_model)))
         return self.models
 
+    def candidates_for(self, *, has_events: bool) -> tuple[str, ...]:
+        """Models to backtest on a series, the event models too when events touch it."""
+        if has_events and self.fixed_model is None:
+            return tuple(dict.fromkeys((*self.candidates, *self.event_models)))
+        return self.candidates
+
     @property
     def model_quantiles(self) -> tuple[float, ...]:
         """Quantiles asked of every model: the settings' plus the 80 % interval and median."""
         return tuple(sorted({*self.quantiles, *_INTERVAL, 0.5}))
 
     @property
+    def cutoff_step(self) -> int:
+        """Days between consecutive backtest cutoffs."""
+        return self.backtest_step or self.backtest_horizon
+
+    @property
     def min_backtest_days(self) -> int:
         """History needed for ``n_cutoffs`` backtests of ``backtest_horizon`` days."""
-        return self.min_train_days + self.n_cutoffs * self.backtest_horizon
+        return self.min_train_days + (self.n_cutoffs - 1) * self.cutoff_step + self.backtest_horizon
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,7 +246,7 @@ def backtest_cutoffs(n_days: int, *, settings: ForecastSettings) -> list[int]:
     if n_days < settings.min_backtest_days:
         return []
     last = n_days - settings.backtest_horizon
-    return [last - i * settings.backtest_horizon for i in reversed(range(settings.n_cutoffs))]
+    return [last - i * settings.cutoff_step for i in reversed(range(settings.n_cutoffs))]
 
 
 def _daily_grid(series: pl.DataFrame) -> pl.DataFrame:
@@ -244,7 +267,13 @@ def _daily_grid(series: pl.DataFrame) -> pl.DataFrame:
 
 
 def _fit(name: str, y: np.ndarray, ds: np.ndarray, events: pl.DataFrame | None) -> Model:
-    return make_model(name).fit(y, ds=ds, events=events)
+    """Model ``name`` fitted on ``y``, with the events known on its last day as holidays."""
+    holidays = None
+    if events is not None:
+        holidays = holidays_known_by(events, ds[-1].astype("datetime64[D]").item())
+    return make_model(name).fit(
+        y, ds=ds, events=holidays if holidays is not None and holidays.height else None
+    )
 
 
 def _score_rows(
@@ -274,7 +303,7 @@ _Scored = tuple[int, float, np.ndarray, np.ndarray, dict[float, np.ndarray]]
 
 
 def _combination(
-    scored: dict[str, list[_Scored]], *, settings: ForecastSettings
+    scored: dict[str, list[_Scored]], *, candidates: Sequence[str], settings: ForecastSettings
 ) -> tuple[str, str] | None:
     """The two candidates with the best mean backtest MASE, when a combination is wanted."""
     if not settings.combine or settings.fixed_model is not None:
@@ -288,7 +317,7 @@ def _combination(
     if len(finite) < 2:
         return None
     # Named in the settings' order, so one pair always has one name.
-    first, second = sorted((finite[0][1], finite[1][1]), key=settings.candidates.index)
+    first, second = sorted((finite[0][1], finite[1][1]), key=list(candidates).index)
     return first, second
 
 
@@ -312,6 +341,7 @@ def _backtest(
     ds: np.ndarray,
     cutoffs: Sequence[int],
     *,
+    candidates: Sequence[str],
     settings: ForecastSettings,
     events: pl.DataFrame | None,
 ) -> tuple[list[dict[str, object]], dict[str, pl.DataFrame]]:
@@ -320,9 +350,9 @@ def _backtest(
     points: dict[str, pl.DataFrame] = {}
     scored = {
         name: list(_score_rows(name, y, ds, cutoffs, settings=settings, events=events))
-        for name in settings.candidates
+        for name in candidates
     }
-    pair = _combination(scored, settings=settings)
+    pair = _combination(scored, candidates=candidates, settings=settings)
     if pair is not None:
         scored[COMBINE.join(pair)] = _combined_rows(scored[pair[0]], scored[pair[1]])
     h = settings.backtest_horizon
@@ -448,6 +478,16 @@ def _calibrated_quantiles(
     return dict(zip(levels, stacked, strict=True))
 
 
+def _coverage_tolerance(n_points: int, tolerance: float) -> float:
+    """How far backtest coverage may stray from 80 % before calibration is worth its noise.
+
+    On n points a well-calibrated interval's coverage has a binomial standard error of
+    sqrt(0.16 / n): 9 points on 21 backtest days, 4 on 84. Calibrating a miss that is no
+    larger than two standard errors fits the noise of one window, not the model's error.
+    """
+    return max(tolerance, 2 * np.sqrt(0.8 * 0.2 / max(n_points, 1)))
+
+
 def _loco_coverage(points: pl.DataFrame, *, scale: float, max_factor: float) -> float:
     """Coverage after calibration, each cutoff calibrated on the other cutoffs only."""
     cutoffs = points["cutoff"].unique().sort()
@@ -481,8 +521,8 @@ def _fallback(n_days: int, settings: ForecastSettings) -> tuple[str, str]:
     """The baseline for a series too short to backtest, and the reason in words."""
     reason = (
         f"{n_days} days of history; backtesting needs {settings.min_backtest_days} "
-        f"({settings.min_train_days} + {settings.n_cutoffs} cutoffs x "
-        f"{settings.backtest_horizon} days)"
+        f"({settings.min_train_days} training + {settings.n_cutoffs - 1} steps of "
+        f"{settings.cutoff_step} between cutoffs + {settings.backtest_horizon} scored)"
     )
     if n_days >= min_length("seasonal_naive"):
         return "seasonal_naive", reason
@@ -595,13 +635,34 @@ def _prediction(
     return mean, qs, paths
 
 
+def _series_events(series: pl.DataFrame, events: pl.DataFrame | None) -> pl.DataFrame | None:
+    """The events (EVENTS_SCHEMA) that touch this series, or None when there are none.
+
+    The series' scope comes from its level columns; a frame without them is an aggregate
+    over every value, which every event touches.
+    """
+    if events is None or events.is_empty():
+        return None
+    scope = {
+        level: (series[level][0] if level in series.columns and series.height else None)
+        for level in schema.LEVELS
+    }
+    touching = events_for_series(events, **scope)
+    return touching if touching.height else None
+
+
 def forecast_series(
     series: pl.DataFrame,
     *,
     settings: ForecastSettings,
     events: pl.DataFrame | None = None,
 ) -> SeriesForecast:
-    """Backtest, choose, calibrate and forecast one series (one unique_id and measure)."""
+    """Backtest, choose, calibrate and forecast one series (one unique_id and measure).
+
+    ``events`` (EVENTS_SCHEMA) may hold every known event of the run: the series keeps those
+    whose scope overlaps its level columns, and each fit sees only the events announced by
+    its last day, so a backtest cannot learn of an event from after its cutoff.
+    """
     keys = series.select("unique_id", "measure").unique()
     if keys.height != 1:
         raise ValueError(
@@ -609,6 +670,8 @@ def forecast_series(
             "split the frame with partition_by('unique_id', 'measure')"
         )
     unique_id, measure = keys.row(0)
+    events = _series_events(series, events)
+    candidates = settings.candidates_for(has_events=events is not None)
     grid = _daily_grid(series)
     y = grid["y"].cast(pl.Float64).fill_null(np.nan).to_numpy()
     ds = grid["ds"].to_numpy()
@@ -616,16 +679,16 @@ def forecast_series(
 
     fallback: str | None = None
     if cutoffs:
-        rows, points = _backtest(y, ds, cutoffs, settings=settings, events=events)
+        rows, points = _backtest(
+            y, ds, cutoffs, candidates=candidates, settings=settings, events=events
+        )
         backtest = pl.DataFrame(rows, schema_overrides={"cutoff": pl.Date}).select(
             pl.lit(unique_id).alias("unique_id"),
             pl.lit(measure).alias("measure"),
             pl.all(),
         )
         # Singles first, so a tie goes to the simpler forecast.
-        scores = {
-            m: _mean_mase(backtest, m) for m in dict.fromkeys([*settings.candidates, *points])
-        }
+        scores = {m: _mean_mase(backtest, m) for m in dict.fromkeys([*candidates, *points])}
         chosen = _choose(scores, settings)
     else:
         chosen, fallback = _fallback(y.size, settings)
@@ -641,7 +704,9 @@ def forecast_series(
         if chosen_points.height
         else float("nan")
     )
-    miss = abs(coverage_raw - 0.8) > settings.calibration_tolerance
+    miss = abs(coverage_raw - 0.8) > _coverage_tolerance(
+        chosen_points["y"].drop_nulls().len(), settings.calibration_tolerance
+    )
     scale = _naive_scale(y)
     limits = {"scale": scale, "max_factor": settings.max_calibration_factor}
     calibration = _fit_calibration(chosen_points, **limits) if miss else None
@@ -692,7 +757,10 @@ def _validated(demand: pl.DataFrame) -> pl.DataFrame:
             f"demand frame lacks columns {missing}; it must follow schema.DEMAND_SCHEMA "
             f"({', '.join(schema.DEMAND_SCHEMA)})"
         )
-    frame = demand.select(needed).cast({c: schema.DEMAND_SCHEMA[c] for c in needed})
+    scope = [c for c in schema.LEVELS if c in demand.columns]
+    frame = demand.select(*needed, *scope).cast(
+        {c: schema.DEMAND_SCHEMA[c] for c in (*needed, *scope)}
+    )
     measures = set(frame["measure"].unique().to_list()) - {m.value for m in schema.Measure}
     if measures:
         raise ValueError(f"unknown measures {sorted(measures)}; use 'mean' or 'peak'")
@@ -713,18 +781,18 @@ def _series_frames(demand: pl.DataFrame) -> list[pl.DataFrame]:
     whose telemetry stopped early is read as missing since, not as ended.
     """
     end = demand["ds"].max()
+    scope = [c for c in schema.LEVELS if c in demand.columns]
     tails = (
         demand.group_by("unique_id", "measure")
-        .agg(pl.col("ds").max().alias("last"))
+        .agg(pl.col("ds").max().alias("last"), *(pl.col(c).first() for c in scope))
         .filter(pl.col("last") < end)
     )
     if tails.height:
         pads = tails.with_columns(
-            pl.date_ranges(pl.col("last") + timedelta(days=1), pl.lit(end), "1d").alias("ds")
+            pl.date_ranges(pl.col("last") + timedelta(days=1), pl.lit(end), "1d").alias("ds"),
+            pl.lit(None, pl.Float64).alias("y"),
         ).explode("ds")
-        demand = pl.concat(
-            [demand, pads.select("unique_id", "ds", "measure", pl.lit(None, pl.Float64).alias("y"))]
-        )
+        demand = pl.concat([demand, pads.select(demand.columns)])
     return demand.sort("unique_id", "measure", "ds").partition_by(
         "unique_id", "measure", maintain_order=True
     )

@@ -31,6 +31,7 @@ from typing import Literal
 
 import polars as pl
 
+from forecasting.rules import first_failure
 from forecasting.schema import (
     TELEMETRY_KEY,
     TELEMETRY_OPTIONAL,
@@ -343,23 +344,6 @@ def _fast_timestamp(raw: pl.LazyFrame, dtype: pl.DataType) -> tuple[pl.Expr, pl.
     return parsed(fmt, naive), pl.lit(naive) & text.is_not_null()
 
 
-def _first_failure(checks: Sequence[tuple[str, str, pl.Expr, pl.Expr]]) -> list[pl.Expr]:
-    """(column, rule, value) of the first check a row fails, nulls when it passes all."""
-    first = pl.coalesce(
-        [pl.when(bad).then(pl.lit(i, pl.Int16)) for i, (_, _, bad, _) in enumerate(checks)]
-    )
-    value = pl.coalesce([pl.when(first == i).then(val) for i, (_, _, _, val) in enumerate(checks)])
-    return [
-        first.replace_strict(
-            {i: c[0] for i, c in enumerate(checks)}, default=None, return_dtype=pl.String
-        ).alias("column"),
-        first.replace_strict(
-            {i: c[1] for i, c in enumerate(checks)}, default=None, return_dtype=pl.String
-        ).alias("rule"),
-        pl.when(first.is_not_null()).then(value).alias("value"),
-    ]
-
-
 def _missing_columns_message(path: str, found: Sequence[str], need: Sequence[str]) -> str:
     missing = [c for c in need if c not in found]
     hint = ""
@@ -495,7 +479,7 @@ def judged_rows(raw: pl.LazyFrame, *, source: str, now: datetime) -> Judged:
         .with_columns(*scaled, *absent)
         .with_columns(pl.any_horizontal(bad for _, _, bad, _ in checks).alias(_BAD))
     )
-    return Judged(frame=frame, reasons=_first_failure(checks))
+    return Judged(frame=frame, reasons=first_failure(checks))
 
 
 def _good_rows(judged: pl.LazyFrame) -> pl.LazyFrame:

@@ -13,6 +13,7 @@ import polars as pl
 __all__ = [
     "BACKTEST_SCHEMA",
     "DEMAND_SCHEMA",
+    "EVENTS_SCHEMA",
     "FORECAST_SCHEMA",
     "LEVELS",
     "PATHS_SCHEMA",
@@ -107,6 +108,26 @@ DEMAND_SCHEMA = pl.Schema(
         "region": pl.String,
         "workload_class": pl.String,
         "customer": pl.String,
+    }
+)
+
+# --- known events (launches, migrations, holidays) ----------------------------------------------
+
+# A null scope column means every value: an event with region us-east and nothing else touches
+# every series of us-east and the aggregates that contain them. ``lower_window`` (<= 0) and
+# ``upper_window`` (>= 0) extend its effect to days around ``date``. ``announced`` is the day it
+# became known; null means known in advance (a scheduled launch or holiday).
+EVENTS_SCHEMA = pl.Schema(
+    {
+        "event": pl.String,
+        "date": pl.Date,
+        "region": pl.String,
+        "workload_class": pl.String,
+        "customer": pl.String,
+        "lower_window": pl.Int32,
+        "upper_window": pl.Int32,
+        "announced": pl.Date,
+        "description": pl.String,
     }
 )
 

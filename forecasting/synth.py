@@ -38,11 +38,16 @@ import numpy.typing as npt
 import polars as pl
 
 from forecasting.capacity import Block, CandidateBlock, ClassPolicy
-from forecasting.schema import TELEMETRY_SCHEMA, BlockKind, BlockStatus, WorkloadClass
+from forecasting.schema import (
+    EVENTS_SCHEMA,
+    TELEMETRY_SCHEMA,
+    BlockKind,
+    BlockStatus,
+    WorkloadClass,
+)
 
 __all__ = [
     "ANCHOR_CUSTOMER",
-    "EVENTS_SCHEMA",
     "SyntheticFleet",
     "synthetic_fleet",
     "write_fleet",
@@ -51,15 +56,11 @@ __all__ = [
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
 
-EVENTS_SCHEMA = pl.Schema(
-    {
-        "date": pl.Date,
-        "region": pl.String,
-        "workload_class": pl.String,
-        "customer": pl.String,
-        "description": pl.String,
-    }
-)
+# Launches are announced this many days ahead, so a backtest before the announcement cannot
+# know of them (forecasting.events).
+ANNOUNCED_DAYS_AHEAD = 28
+# Inference rises over the week after a launch: the window Prophet gives the launch effect.
+LAUNCH_WINDOW_DAYS = 7
 
 ANCHOR_CUSTOMER = "northwind-ai"
 # The largest customers get readable names; the tail is numbered by rank.
@@ -413,37 +414,51 @@ def _launches(
 
 
 def _events(launches: Sequence[_Launch], clock: _Clock) -> pl.DataFrame:
-    """Launch records the forecasting engine may use as holidays or regressors."""
+    """Launch records (EVENTS_SCHEMA) the forecasting engine uses as Prophet holidays."""
+    ahead = timedelta(days=ANNOUNCED_DAYS_AHEAD)
     rows = []
     for launch in launches:
         day = clock.day_of(launch.hour)
         region = _REGIONS[launch.region].name
         rows.append(
             (
+                "model-launch",
                 day,
                 region,
                 WorkloadClass.INFERENCE.value,
                 launch.customer,
+                0,
+                LAUNCH_WINDOW_DAYS,
+                day - ahead,
                 f"{launch.customer} launches a new model; inference rises about "
                 f"{launch.inference_jump:.0%} over the following week",
             )
         )
         rows.append(
             (
+                "training-start",
                 day,
                 region,
                 WorkloadClass.TRAINING.value,
                 launch.customer,
+                0,
+                0,
+                day - ahead,
                 f"{launch.customer} starts next-generation training, runs about "
                 f"{launch.training_step:.1f}x larger",
             )
         )
+    planned = clock.end + timedelta(days=42)
     rows.append(
         (
-            clock.end + timedelta(days=42),
+            "model-launch",
+            planned,
             _ANCHOR_REGION,
             WorkloadClass.INFERENCE.value,
             ANCHOR_CUSTOMER,
+            0,
+            LAUNCH_WINDOW_DAYS,
+            clock.end - timedelta(days=14),  # already known when the data ends
             f"{ANCHOR_CUSTOMER} announced launch (planned, after the data ends)",
         )
     )

@@ -22,7 +22,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from forecasting.schema import TELEMETRY_KEY, TELEMETRY_SCHEMA
+from forecasting.schema import EVENTS_SCHEMA, LEVELS, TELEMETRY_KEY, TELEMETRY_SCHEMA
 
 __all__ = [
     "LEDGER_COLUMNS",
@@ -362,6 +362,26 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        5,
+        "known events (launches, migrations, holidays) from calendar files",
+        (
+            """
+            CREATE TABLE events (
+                event VARCHAR NOT NULL,
+                date DATE NOT NULL,
+                region VARCHAR,
+                workload_class VARCHAR,
+                customer VARCHAR,
+                lower_window INTEGER NOT NULL,
+                upper_window INTEGER NOT NULL,
+                announced DATE,
+                description VARCHAR,
+                source VARCHAR NOT NULL,
+                loaded_at TIMESTAMPTZ NOT NULL
+            )""",
+        ),
+    ),
 )
 
 TABLES: frozenset[str] = frozenset(
@@ -387,6 +407,7 @@ TABLES: frozenset[str] = frozenset(
         "idle_risk",
         "site_power",
         "drill_curves",
+        "events",
     }
 )
 # The frames each kind of run writes beside its row in the runs table, stored whole in one
@@ -654,6 +675,45 @@ class Warehouse:
             ],
         )
         return entry
+
+    # --- known events -------------------------------------------------------------------------
+
+    def replace_events(self, source: str, events: pl.DataFrame) -> int:
+        """Make ``events`` (EVENTS_SCHEMA) the events of ``source``; return how many it replaced.
+
+        A calendar file is the authority for its own events: loading it again replaces what it
+        loaded before (so a corrected date does not leave the old one behind), and a rerun
+        changes nothing. Events of other sources stay.
+        """
+        frame = events.select(EVENTS_SCHEMA.names()).with_columns(
+            pl.lit(source).alias("source"), pl.lit(datetime.now(UTC)).alias("loaded_at")
+        )
+        with self.transaction():
+            replaced = int(self._scalar("SELECT count(*) FROM events WHERE source = ?", [source]))
+            self._con.execute("DELETE FROM events WHERE source = ?", [source])
+            self._insert_frame("events", frame)
+        return replaced
+
+    def events(self) -> pl.DataFrame:
+        """Every known event (EVENTS_SCHEMA), one row per name, date and scope, by date.
+
+        When two sources list the same event, the one loaded last wins.
+        """
+        key = ", ".join(("event", "date", *LEVELS))
+        cols = ", ".join(EVENTS_SCHEMA.names())
+        frame = self.query(
+            f"SELECT {cols} FROM events "  # noqa: S608 - constants
+            f"QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY loaded_at DESC) = 1 "
+            f"ORDER BY date, event"
+        )
+        return frame.cast(EVENTS_SCHEMA)
+
+    def event_sources(self) -> pl.DataFrame:
+        """Per calendar file: how many events it holds and when it was loaded."""
+        return self.query(
+            "SELECT source, count(*) AS events, max(loaded_at) AS loaded_at "
+            "FROM events GROUP BY source ORDER BY source"
+        )
 
     # --- forecast runs ------------------------------------------------------------------------
 

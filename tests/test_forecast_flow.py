@@ -75,3 +75,37 @@ def test_runs_are_kept_and_ordered(fleet_warehouse: Path) -> None:
         assert runs.height == before + 1
         assert wh.latest_forecast_run() == second
         assert wh.latest_forecast_run(before=second) == runs.get_column("run_id")[1]
+
+
+def test_known_events_reach_prophet_for_the_series_they_touch(
+    fleet: FleetFiles, tmp_path: Path
+) -> None:
+    """Loaded launches add Prophet to the backtests of the series in their scope, no others."""
+    import shutil
+
+    from flows.ingest import ingest_events
+
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copy(fleet.warehouse, path)
+    calendar = tmp_path / "events.csv"
+    # One launch family for the fleet's anchor customer, in its own region and class.
+    calendar.write_text(
+        "event,date,region,workload_class,customer,upper_window\n"
+        + "".join(
+            f"model-launch,{day},us-east,inference,northwind-ai,7\n"
+            for day in ("2026-01-20", "2026-03-10", "2026-05-01", "2026-06-20")
+        ),
+        encoding="utf-8",
+    )
+    [loaded] = ingest_events([calendar], path)
+    assert (loaded.status, loaded.loaded, loaded.refused) == ("loaded", 4, [])
+    run_id = run(path)
+    with warehouse.connect(path, read_only=True) as wh:
+        backtests = wh.run_frame("backtests", run_id)
+        settings = wh.forecast_runs().filter(pl.col("run_id") == run_id)["settings"][0]
+    with_prophet = set(backtests.filter(pl.col("model") == "prophet")["unique_id"])
+    assert "total/us-east/inference/northwind-ai" in with_prophet
+    assert {"total", "total/us-east", "total/us-east/inference"} <= with_prophet
+    assert not any(uid.startswith(("total/eu-west", "total/us-west")) for uid in with_prophet)
+    assert not any("/training" in uid for uid in with_prophet)
+    assert '"events": 4' in settings

@@ -80,7 +80,7 @@ def test_unknown_model_lists_the_known_ones() -> None:
 
 def test_too_short_says_days_have_and_need() -> None:
     """Fitting a seasonal model on too little history says how many days it has and needs."""
-    with pytest.raises(ValueError, match=r"needs at least 15 days.*has 9"):
+    with pytest.raises(ValueError, match=r"needs at least 14 days.*has 9"):
         make_model("ets").fit(np.arange(9.0))
 
 

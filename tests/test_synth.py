@@ -10,10 +10,16 @@ import polars as pl
 import pytest
 
 from forecasting.capacity import ALL_CLASSES, capacity_timeline, parse_capacity
-from forecasting.schema import TELEMETRY_KEY, TELEMETRY_SCHEMA, BlockKind, BlockStatus
+from forecasting.events import read_events
+from forecasting.schema import (
+    EVENTS_SCHEMA,
+    TELEMETRY_KEY,
+    TELEMETRY_SCHEMA,
+    BlockKind,
+    BlockStatus,
+)
 from forecasting.synth import (
     ANCHOR_CUSTOMER,
-    EVENTS_SCHEMA,
     SyntheticFleet,
     synthetic_fleet,
     write_fleet,
@@ -258,6 +264,9 @@ def test_launches_are_recorded_as_events(fleet: SyntheticFleet) -> None:
     assert events.height >= 3
     assert set(events["customer"]) <= set(fleet.telemetry["customer"])
     assert events.filter(pl.col("date") > END)["customer"].to_list() == [ANCHOR_CUSTOMER]
+    # Every launch is announced before it happens; the planned one before the data ends.
+    assert (events["announced"] < events["date"]).all()
+    assert events.filter(pl.col("date") > END)["announced"].max() <= END  # type: ignore[operator]
 
 
 def test_capacity_plan_is_tight_and_runs_out_within_six_months(fleet: SyntheticFleet) -> None:
@@ -315,5 +324,6 @@ def test_write_fleet_round_trips(small: SyntheticFleet, tmp_path: Path, file_for
         )
     assert back.equals(small.telemetry)
     assert (tmp_path / "capacity.toml").read_text() == small.capacity_toml
-    events = pl.read_csv(tmp_path / "events.csv", schema=EVENTS_SCHEMA)
-    assert events.equals(small.events)
+    events = read_events(tmp_path / "events.csv")
+    assert events.problems.is_empty()
+    assert events.events.equals(small.events)

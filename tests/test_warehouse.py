@@ -7,13 +7,15 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
+import polars as pl
 import pytest
 from telemetry_files import telemetry_frame
 
 from forecasting import ingest, warehouse
+from forecasting.schema import EVENTS_SCHEMA
 from forecasting.warehouse import MIGRATIONS, Warehouse, WarehouseBusyError, WarehouseError
 
 CHILD = Path(__file__).with_name("ingest_child.py")
@@ -98,3 +100,21 @@ def test_sigkill_at_any_point_then_rerun_leaves_the_clean_result(tmp_path: Path)
                 f"killed at {k}+{delay}s"
             )
             assert wh.count("ingest_ledger") == len(files)
+
+
+def test_events_file_replaces_its_own_events_only(wh: Warehouse) -> None:
+    """Reloading a calendar replaces what it loaded before; another calendar's events stay."""
+
+    def calendar(*days: date, event: str = "launch") -> pl.DataFrame:
+        rows = [{"event": event, "date": d, "lower_window": 0, "upper_window": 7} for d in days]
+        return pl.DataFrame(rows, schema=EVENTS_SCHEMA)
+
+    assert wh.replace_events("a.csv", calendar(date(2026, 1, 1), date(2026, 2, 1))) == 0
+    assert wh.replace_events("b.csv", calendar(date(2026, 12, 25), event="holiday")) == 0
+    # a.csv corrected: its February launch moved to March; rerun twice, same result.
+    for _ in range(2):
+        assert wh.replace_events("a.csv", calendar(date(2026, 1, 1), date(2026, 3, 1))) == 2
+    events = wh.events()
+    assert events.schema == EVENTS_SCHEMA
+    assert events["date"].to_list() == [date(2026, 1, 1), date(2026, 3, 1), date(2026, 12, 25)]
+    assert wh.event_sources()["events"].to_list() == [2, 1]

@@ -1,0 +1,174 @@
+"""Known events (launches, migrations, holidays): read a calendar file, scope events to series.
+
+An events file (CSV or Parquet) has one row per event and the columns of
+:data:`~forecasting.schema.EVENTS_SCHEMA`; only ``event`` and ``date`` are required:
+
+- ``event`` names the kind of event (``model-launch``), not one occurrence: Prophet learns one
+  effect per name from the past occurrences and applies it to the future ones;
+- ``region``, ``workload_class``, ``customer`` scope it; blank means every value;
+- ``lower_window`` (<= 0) and ``upper_window`` (>= 0) spread it over days around ``date``;
+- ``announced`` is the day it became known. A backtest cutoff or an as-of day sees only events
+  announced by then, so nothing learnt later leaks into a backtest. Blank means known in
+  advance, as a scheduled launch or a public holiday is.
+
+Each bad row is refused with one reason, the first rule it breaks in this order:
+``missing value``, ``date not ISO-8601 (YYYY-MM-DD)``, ``unknown workload class``,
+``not an integer``, ``lower_window above 0``, ``upper_window below 0``,
+``window longer than 366 days``. Good rows are kept; within a file the later row of an event
+(same name, date and scope) wins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from forecasting.rules import first_failure
+from forecasting.schema import EVENTS_SCHEMA, LEVELS, WorkloadClass
+
+__all__ = [
+    "EVENT_KEY",
+    "EventsFileError",
+    "EventsRead",
+    "events_for_series",
+    "holidays_known_by",
+    "read_events",
+]
+
+EVENT_KEY: tuple[str, ...] = ("event", "date", *LEVELS)
+_REQUIRED = ("event", "date")
+_DATES = ("date", "announced")
+_WINDOWS = ("lower_window", "upper_window")
+_MAX_WINDOW = 366
+_ROW = "row_number"
+_CLASSES = tuple(c.value for c in WorkloadClass)
+
+
+class EventsFileError(ValueError):
+    """The events file as a whole cannot be read; the message names it and the fix."""
+
+
+@dataclass(frozen=True, slots=True)
+class EventsRead:
+    """The good events of one file, and the refused rows with their reasons."""
+
+    path: Path
+    events: pl.DataFrame  # EVENTS_SCHEMA
+    problems: pl.DataFrame  # row_number, column, rule, value
+    duplicates: int  # rows replaced by a later row of the same event
+    ignored_columns: tuple[str, ...]
+
+
+def _raw(path: Path) -> pl.DataFrame:
+    """Every column of the file as text, so each cell can be judged and quoted back."""
+    name = path.name.lower()
+    try:
+        if name.endswith((".csv", ".csv.gz")):
+            return pl.read_csv(path, infer_schema=False, encoding="utf8")
+        if name.endswith((".parquet", ".pq")):
+            frame = pl.read_parquet(path)
+            return frame.select(pl.all().cast(pl.String))
+    except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
+        raise EventsFileError(f"{path}: cannot be read as an events file: {exc}") from exc
+    raise EventsFileError(f"{path}: events files are .csv, .csv.gz or .parquet")
+
+
+def _text(column: str) -> pl.Expr:
+    """The cell stripped of surrounding blanks; blank cells and absent columns are null."""
+    cell = pl.col(column).str.strip_chars()
+    return pl.when(cell != "").then(cell)
+
+
+def _judged(raw: pl.DataFrame) -> pl.DataFrame:
+    """The raw rows with typed columns and the first rule each one breaks (null: none)."""
+    frame = raw.with_row_index(_ROW, offset=1).with_columns(
+        pl.lit(None, pl.String).alias(c) for c in EVENTS_SCHEMA if c not in raw.columns
+    )
+    text = {c: _text(c) for c in EVENTS_SCHEMA}
+    dates = {c: text[c].str.to_date("%Y-%m-%d", strict=False) for c in _DATES}
+    windows = {c: text[c].str.to_integer(strict=False) for c in _WINDOWS}
+    checks = [
+        *((c, "missing value", text[c].is_null(), pl.lit("")) for c in _REQUIRED),
+        *(
+            (c, "date not ISO-8601 (YYYY-MM-DD)", text[c].is_not_null() & d.is_null(), text[c])
+            for c, d in dates.items()
+        ),
+        (
+            "workload_class",
+            f"unknown workload class (expected one of {', '.join(_CLASSES)})",
+            text["workload_class"].is_not_null() & ~text["workload_class"].is_in(_CLASSES),
+            text["workload_class"],
+        ),
+        *(
+            (c, "not an integer", text[c].is_not_null() & w.is_null(), text[c])
+            for c, w in windows.items()
+        ),
+        ("lower_window", "lower_window above 0", windows["lower_window"] > 0, text["lower_window"]),
+        ("upper_window", "upper_window below 0", windows["upper_window"] < 0, text["upper_window"]),
+        *(
+            (c, f"window longer than {_MAX_WINDOW} days", w.abs() > _MAX_WINDOW, text[c])
+            for c, w in windows.items()
+        ),
+    ]
+    return frame.select(
+        _ROW,
+        *(text[c].alias(c) for c in ("event", *LEVELS, "description")),
+        *(d.alias(c) for c, d in dates.items()),
+        *(w.fill_null(0).alias(c) for c, w in windows.items()),
+        *first_failure(checks),
+    )
+
+
+def read_events(path: Path) -> EventsRead:
+    """The events of one calendar file; bad rows come back in ``problems``, never silently."""
+    raw = _raw(path)
+    missing = [c for c in _REQUIRED if c not in raw.columns]
+    if missing:
+        raise EventsFileError(
+            f"{path}: missing required column(s) {missing}; an events file needs "
+            f"{list(_REQUIRED)} and may have {[c for c in EVENTS_SCHEMA if c not in _REQUIRED]}; "
+            f"found {raw.columns}"
+        )
+    judged = _judged(raw)
+    good = judged.filter(pl.col("rule").is_null())
+    events = good.unique(EVENT_KEY, keep="last", maintain_order=True).sort(_ROW)
+    return EventsRead(
+        path=path,
+        events=events.select(EVENTS_SCHEMA.names()).cast(EVENTS_SCHEMA),
+        problems=judged.filter(pl.col("rule").is_not_null()).select(
+            _ROW, "column", "rule", "value"
+        ),
+        duplicates=good.height - events.height,
+        ignored_columns=tuple(c for c in raw.columns if c not in EVENTS_SCHEMA),
+    )
+
+
+def events_for_series(
+    events: pl.DataFrame,
+    *,
+    region: str | None,
+    workload_class: str | None,
+    customer: str | None,
+) -> pl.DataFrame:
+    """The events whose scope overlaps a series' scope (None: the series spans every value).
+
+    An event in one region touches that region's series and every aggregate containing them
+    (the total's demand moves too); it does not touch another region's series.
+    """
+    scope = {"region": region, "workload_class": workload_class, "customer": customer}
+    overlaps = [
+        pl.col(level).is_null() | (pl.col(level) == value)
+        for level, value in scope.items()
+        if value is not None
+    ]
+    return events.filter(*overlaps) if overlaps else events
+
+
+def holidays_known_by(events: pl.DataFrame, day: date) -> pl.DataFrame:
+    """Events as Prophet holidays (``event``, ``ds``, windows), as known on ``day``."""
+    return events.filter(pl.col("announced").is_null() | (pl.col("announced") <= day)).select(
+        "event", pl.col("date").alias("ds"), "lower_window", "upper_window"
+    )

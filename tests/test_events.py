@@ -1,0 +1,268 @@
+"""Known events: reading calendars, scoping events to series, using them without leakage."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from forecasting.events import (
+    EventsFileError,
+    events_for_series,
+    holidays_known_by,
+    read_events,
+)
+from forecasting.forecast import ForecastSettings, forecast_series, mase
+from forecasting.schema import EVENTS_SCHEMA
+
+HEADER = "event,date,region,workload_class,customer,lower_window,upper_window,announced"
+
+
+def write(tmp_path: Path, *lines: str, name: str = "events.csv") -> Path:
+    """A CSV events file with the given lines under ``name``."""
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "column", "rule"),
+    [
+        (",2026-01-10,,,,0,0,", "event", "missing value"),
+        ("launch,,,,,0,0,", "date", "missing value"),
+        ("launch,10/01/2026,,,,0,0,", "date", "date not ISO-8601 (YYYY-MM-DD)"),
+        ("launch,2026-01-10,,,,0,0,soon", "announced", "date not ISO-8601 (YYYY-MM-DD)"),
+        ("launch,2026-01-10,,infer,,0,0,", "workload_class", "unknown workload class"),
+        ("launch,2026-01-10,,,,0,1.5,", "upper_window", "not an integer"),
+        ("launch,2026-01-10,,,,2,0,", "lower_window", "lower_window above 0"),
+        ("launch,2026-01-10,,,,0,-1,", "upper_window", "upper_window below 0"),
+        ("launch,2026-01-10,,,,0,400,", "upper_window", "window longer than 366 days"),
+    ],
+)
+def test_bad_row_is_refused_with_row_column_and_rule(
+    tmp_path: Path, line: str, column: str, rule: str
+) -> None:
+    """Each rule refuses its row by number and column; the good rows around it are kept."""
+    path = write(
+        tmp_path, HEADER, "launch,2026-01-01,us-east,,,0,7,", line, "holiday,2026-12-25,,,,-1,1,"
+    )
+    read = read_events(path)
+    assert read.events["event"].to_list() == ["launch", "holiday"]
+    problem = read.problems.row(0, named=True)
+    assert read.problems.height == 1
+    assert problem["row_number"] == 2
+    assert problem["column"] == column
+    assert problem["rule"].startswith(rule)
+
+
+def test_events_file_reads_into_the_contract(tmp_path: Path) -> None:
+    """Blank scope cells are null, absent windows are 0, and the frame has EVENTS_SCHEMA."""
+    path = write(
+        tmp_path, "event,date,customer,note", "launch,2026-03-01, acme ,x", "eoy,2026-12-31,,"
+    )
+    read = read_events(path)
+    assert read.events.schema == EVENTS_SCHEMA
+    assert read.events.row(0, named=True) | {"description": None} == {
+        "event": "launch",
+        "date": date(2026, 3, 1),
+        "region": None,
+        "workload_class": None,
+        "customer": "acme",
+        "lower_window": 0,
+        "upper_window": 0,
+        "announced": None,
+        "description": None,
+    }
+    assert read.ignored_columns == ("note",)
+
+
+def test_later_row_of_the_same_event_wins(tmp_path: Path) -> None:
+    """Two rows with one name, date and scope keep the later one and count the other."""
+    path = write(tmp_path, HEADER, "launch,2026-01-10,,,,0,7,", "launch,2026-01-10,,,,0,3,")
+    read = read_events(path)
+    assert read.events["upper_window"].to_list() == [3]
+    assert read.duplicates == 1
+
+
+def test_parquet_events_file_is_read(tmp_path: Path) -> None:
+    """A Parquet calendar with typed columns is judged like a CSV one."""
+    frame = pl.DataFrame(
+        {"event": ["launch", "launch"], "date": [date(2026, 1, 1), None], "upper_window": [7, 7]}
+    )
+    path = tmp_path / "events.parquet"
+    frame.write_parquet(path)
+    read = read_events(path)
+    assert read.events.height == 1
+    assert read.problems.row(0, named=True)["column"] == "date"
+
+
+def test_missing_required_column_names_file_and_columns(tmp_path: Path) -> None:
+    """A file without a date column is refused whole, naming the file, the column and the fix."""
+    path = write(tmp_path, "event,day", "launch,2026-01-01")
+    with pytest.raises(
+        EventsFileError, match=r"events.csv: missing required column\(s\) \['date'\]"
+    ):
+        read_events(path)
+
+
+def test_unknown_file_type_is_refused(tmp_path: Path) -> None:
+    """Only CSV and Parquet calendars are read; the error lists them."""
+    path = write(tmp_path, "{}", name="events.json")
+    with pytest.raises(EventsFileError, match=r"\.csv, \.csv\.gz or \.parquet"):
+        read_events(path)
+
+
+# --- scope and knowledge -----------------------------------------------------------------------
+
+
+def calendar() -> pl.DataFrame:
+    """Three events: fleet-wide, one region, one customer in one class."""
+    return pl.DataFrame(
+        {
+            "event": ["holiday", "migration", "launch"],
+            "date": [date(2026, 12, 25), date(2026, 6, 1), date(2026, 7, 1)],
+            "region": [None, "us-east", "us-west"],
+            "workload_class": [None, None, "inference"],
+            "customer": [None, None, "acme"],
+            "lower_window": [0, 0, 0],
+            "upper_window": [0, 2, 7],
+            "announced": [None, date(2026, 5, 1), date(2026, 6, 15)],
+            "description": [None, None, None],
+        },
+        schema=EVENTS_SCHEMA,
+    )
+
+
+@pytest.mark.parametrize(
+    ("scope", "expected"),
+    [
+        ((None, None, None), {"holiday", "migration", "launch"}),  # the total
+        (("us-east", None, None), {"holiday", "migration"}),
+        (("us-west", "training", None), {"holiday"}),
+        (("us-west", "inference", "acme"), {"holiday", "launch"}),
+        (("us-west", "inference", "other"), {"holiday"}),
+    ],
+)
+def test_event_touches_series_whose_scope_overlaps(
+    scope: tuple[str | None, str | None, str | None], expected: set[str]
+) -> None:
+    """An event touches its own series and the aggregates containing them, no others."""
+    region, workload_class, customer = scope
+    touching = events_for_series(
+        calendar(), region=region, workload_class=workload_class, customer=customer
+    )
+    assert set(touching["event"]) == expected
+
+
+def test_holidays_are_only_the_events_announced_by_the_day() -> None:
+    """Before its announcement an event is unknown; unannounced events are known in advance."""
+    assert set(holidays_known_by(calendar(), date(2026, 4, 30))["event"]) == {"holiday"}
+    assert set(holidays_known_by(calendar(), date(2026, 6, 15))["event"]) == {
+        "holiday",
+        "migration",
+        "launch",
+    }
+
+
+# --- forecasting with events -------------------------------------------------------------------
+
+START = date(2024, 1, 1)
+N_DAYS = 420
+LAUNCHES = [START + timedelta(days=d) for d in range(40, N_DAYS + 60, 50)]
+
+
+def spiky_series() -> pl.DataFrame:
+    """Weekly demand with a 60 % surge over the 5 days from each launch, every 50 days."""
+    rng = np.random.default_rng(7)
+    t = np.arange(N_DAYS)
+    y = 200 + 0.1 * t + 15 * np.sin(2 * np.pi * t / 7) + rng.normal(0, 4, N_DAYS)
+    days = [START + timedelta(days=int(i)) for i in t]
+    for launch in LAUNCHES:
+        for k in range(5):
+            i = (launch - START).days + k
+            if i < N_DAYS:
+                y[i] *= 1.6
+    return pl.DataFrame(
+        {
+            "unique_id": "total/us-east/inference/acme",
+            "ds": days,
+            "measure": "peak",
+            "y": y,
+            "region": "us-east",
+            "workload_class": "inference",
+            "customer": "acme",
+        }
+    )
+
+
+def launches(*, announced_days_before: int) -> pl.DataFrame:
+    """The series' launches as events announced some days ahead of each."""
+    return pl.DataFrame(
+        {
+            "event": "launch",
+            "date": LAUNCHES,
+            "region": "us-east",
+            "workload_class": None,
+            "customer": None,
+            "lower_window": 0,
+            "upper_window": 4,
+            "announced": [d - timedelta(days=announced_days_before) for d in LAUNCHES],
+            "description": None,
+        },
+        schema=EVENTS_SCHEMA,
+    )
+
+
+SETTINGS = ForecastSettings(horizon_days=28, n_cutoffs=2, backtest_horizon=28, n_paths=20)
+
+
+@pytest.mark.slow
+def test_known_launches_make_prophet_a_candidate_that_wins() -> None:
+    """With its launches known, the series backtests Prophet, picks it, and forecasts better."""
+    series = spiky_series()
+    train = series.filter(pl.col("ds") < START + timedelta(days=N_DAYS - 28))
+    actual = series.filter(pl.col("ds") >= START + timedelta(days=N_DAYS - 28))["y"].to_numpy()
+    with_events = forecast_series(
+        train, settings=SETTINGS, events=launches(announced_days_before=30)
+    )
+    without = forecast_series(train, settings=SETTINGS)
+    assert "prophet" in set(with_events.backtest["model"])
+    assert "prophet" not in set(without.backtest["model"])
+    assert "prophet" in with_events.model
+    y = train["y"].to_numpy()
+    scale = float(np.mean(np.abs(y[7:] - y[:-7])))
+    err_with = mase(actual, with_events.forecast["mean"].to_numpy(), scale=scale)
+    err_without = mase(actual, without.forecast["mean"].to_numpy(), scale=scale)
+    assert err_with < 0.8 * err_without, (
+        f"MASE with events {err_with:.3f}, without {err_without:.3f}"
+    )
+
+
+@pytest.mark.slow
+def test_backtest_sees_no_event_announced_after_its_cutoff() -> None:
+    """Launches announced only on the day see no benefit in the backtests, only in the forecast."""
+    series = spiky_series()
+    ahead = forecast_series(series, settings=SETTINGS, events=launches(announced_days_before=30))
+    late = forecast_series(series, settings=SETTINGS, events=launches(announced_days_before=0))
+    prophet = pl.col("model") == "prophet"
+    score_ahead = ahead.backtest.filter(prophet)["mase"].mean()
+    score_late = late.backtest.filter(prophet)["mase"].mean()
+    # Announced on the day, a launch inside a backtest window is unknown at its cutoff.
+    assert score_late > 1.3 * score_ahead  # type: ignore[operator]
+
+
+def test_series_untouched_by_events_backtests_the_default_models() -> None:
+    """An event in another region adds no model to a series' candidates."""
+    series = spiky_series().with_columns(region=pl.lit("eu-west"))
+    result = forecast_series(
+        series.head(200), settings=SETTINGS, events=launches(announced_days_before=30)
+    )
+    assert set(result.backtest["model"]) - {m for m in result.backtest["model"] if "+" in m} == set(
+        SETTINGS.models
+    )
