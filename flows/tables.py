@@ -94,18 +94,17 @@ def events_tables(loads: Sequence[EventsLoaded], *, limit: int) -> list[Table]:
 
 
 def stored_events_table(events: pl.DataFrame, *, limit: int) -> Table:
-    """The warehouse's known events, by date."""
+    """The warehouse's known events, by date; blank scope columns read as the whole fleet."""
     table = Table(title=f"known events ({events.height:,})", title_justify="left")
-    columns = ("date", "event", "region", "workload_class", "customer", "window", "announced")
-    for name in columns:
-        table.add_column(name)
+    for name in ("date", "event", "scope", "window", "announced"):
+        table.add_column(name, no_wrap=name in ("date", "announced"))
     for rec in events.head(limit).iter_rows(named=True):
-        window = f"{rec['lower_window']:+d}..{rec['upper_window']:+d} d"
+        scope = [rec[c] for c in ("region", "workload_class", "customer") if rec[c]]
         table.add_row(
             str(rec["date"]),
             Text(rec["event"]),
-            *(Text(rec[c] or "all") for c in ("region", "workload_class", "customer")),
-            window,
+            Text(" / ".join(scope) or "whole fleet"),
+            f"{rec['lower_window']:+d}..{rec['upper_window']:+d} d",
             str(rec["announced"] or "in advance"),
         )
     return table

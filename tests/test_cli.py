@@ -77,3 +77,27 @@ def test_ingest_flow_exit_status_and_summary(
     assert main(["ingest", str(broken), str(good), "--warehouse", warehouse]) == 1
     out = capsys.readouterr()
     assert "broken.parquet" in out.err and "skipped" in out.out
+
+
+@pytest.mark.slow
+def test_events_command_loads_lists_and_refuses_bad_rows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`fleetcast events FILE` loads good rows, names bad ones; --strict exits 1; no FILE lists."""
+    warehouse = str(tmp_path / "w.duckdb")
+    calendar = tmp_path / "events.csv"
+    calendar.write_text(
+        "event,date,region,upper_window\n"
+        "model-launch,2026-03-01,us-east,7\n"
+        "model-launch,2026-31-12,us-east,7\n",
+        encoding="utf-8",
+    )
+    assert main(["events", str(calendar), "--warehouse", warehouse]) == 0
+    out = capsys.readouterr().out
+    assert "refused event rows" in out and "date not ISO-8601" in out
+    assert main(["events", str(calendar), "--warehouse", warehouse, "--strict"]) == 1
+    capsys.readouterr()
+    assert main(["events", "--warehouse", warehouse]) == 0
+    listed = capsys.readouterr().out
+    assert "known events (1)" in listed and "2026-03-01" in listed and "us-east" in listed
+    assert main(["events", str(tmp_path / "none.csv"), "--warehouse", warehouse]) == 2
