@@ -13,15 +13,17 @@ Models, by registry name:
 
 - ``seasonal_naive``: next week repeats the last one (the benchmark every score is scaled by).
 - ``drift``: the line through the first and last observation.
-- ``ets``: weekly profile removed by classical decomposition, ETS(A,Ad,N) (statsmodels
-  ETSModel) on the adjusted series. The seasonal ETS(A,Ad,A) fit takes ~0.3 s on two years of
-  daily data, this route ~0.03 s, and on 40 synthetic series it was as accurate (MASE 0.951
-  vs 0.947 at 28 days) where STL with its default smoother was worse (1.070).
+- ``ets``: weekly profile removed by classical decomposition when the series has a weekly
+  cycle (``has_weekly_cycle``), ETS(A,Ad,N) (statsmodels ETSModel) on the adjusted series.
+  The seasonal ETS(A,Ad,A) fit takes ~0.3 s on two years of daily data, this route ~0.03 s,
+  and on 40 synthetic series it was as accurate (MASE 0.951 vs 0.947 at 28 days) where STL
+  with its default smoother was worse (1.070).
 - ``ets_seasonal``: the full ETS(A,Ad,A) with period 7, kept for comparison.
 - ``theta``: the standard Theta method (Hyndman & Billah 2003: SES with drift equal to half
   the regression slope) on the same adjusted series, fitted with a 1-D search (~2 ms).
 - ``prophet``: weekly + yearly seasonality, changepoints, known events as holidays; slow
-  (~0.3 s per fit) and therefore not in the default set.
+  (~0.15-0.3 s per fit), so forecast.py adds it only to the candidates of series that known
+  events touch (``ForecastSettings.event_models``).
 """
 
 from __future__ import annotations
