@@ -311,7 +311,8 @@ def pipeline_summary(outcome: PipelineOutcome, *, seconds: float) -> list[str]:
     return [
         f"data: {len(loaded)} new file(s), {rows:,} rows loaded, {quarantined:,} quarantined"
         + (f"; newest telemetry {stale} days old" if stale else ""),
-        f"forecast {f.run_id}: {f.series:,} series to {f.as_of}{accuracy}",
+        f"forecast {f.run_id}: {f.series:,} series to {f.as_of}{accuracy}"
+        + (f"; {f.events} known event(s)" if f.events else ""),
         "triggers: "
         + ", ".join(f"{statuses.get(s, 0)} {s}" for s in ("red", "amber", "green"))
         + (
