@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-import duckdb
 import polars as pl
 import pytest
 from conftest import FleetFiles
@@ -23,24 +22,6 @@ from forecasting import warehouse
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(400)]
 
 OPTIONS = ForecastOptions(horizon_days=28, n_paths=30, customers_per_class=3, seed=11, workers=2)
-
-
-def whole_gpus(path: Path) -> None:
-    """Round the telemetry to whole GPUs, so demand sums are exact in any order.
-
-    The warehouse's demand query sums in parallel, in no fixed order: fractional inputs differ
-    in the last bits from one read to the next (about 1e-12, measured), and ETS fits amplify
-    that to about 1e-3 in the forecasts. With whole GPUs every sum is exact, so any difference
-    left would be the runner's.
-    """
-    con = duckdb.connect(str(path))
-    try:
-        con.execute(
-            "UPDATE telemetry SET gpus_running = round(gpus_running), "
-            "gpus_queued = round(gpus_queued)"
-        )
-    finally:
-        con.close()
 
 
 def chunk_states(flow_run_id: UUID) -> list[str]:
@@ -70,7 +51,6 @@ def test_dask_local_cluster_gives_the_thread_runners_forecasts(
     """Two Dask workers compute every chunk and store the same forecasts as local threads."""
     path = tmp_path / "warehouse.duckdb"
     shutil.copy(fleet.warehouse, path)
-    whole_gpus(path)
     dask_run, dask_chunks = run_on("dask", 2, path)
     thread_run, thread_chunks = run_on("threads", 2, path)
     # Every chunk ran (Completed, never Cached) on each runner: Dask did the work itself.
