@@ -1,28 +1,54 @@
 """The `fleetcast` command.
 
 Exit status: 0 when the work was done, 1 when some input could not be used (a file that
-cannot be read, an invalid plan, a busy warehouse), 2 for usage errors. Commands that must
-answer at once (--help, capacity, validation errors) never import prefect; the ones that run
-flows import it when they start.
+cannot be read, an invalid plan, a busy warehouse), 2 for usage errors (one line on stderr).
+
+The global options (--warehouse, --capacity, --reports) go before or after the command.
+Defaults and help come from forecasting.settings (FLEETCAST_* variables) and the option models
+of forecasting.options, never restated here.
+
+Single-step commands (ingest, events, forecast, drill, report) answer at once: without a
+Prefect server (PREFECT_API_URL unset) they call the flows' library functions directly and
+never import prefect, whose ephemeral server would take ~20 s to start for a one-second step.
+With a server configured, and always under run, demo and serve, they run as tracked flows.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
 import time
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, get_args
+
+from pydantic import BaseModel, ValidationError
 
 from flows.console import console, errors
-from forecasting.settings import DATA_DIR, resolve_paths
+from forecasting.options import (
+    QUANTILE_CHOICES,
+    AdhocDrill,
+    Answers,
+    DrillOptions,
+    ForecastOptions,
+    ReportOptions,
+    field_default,
+    field_help,
+)
+from forecasting.settings import (
+    DATA_DIR,
+    PROJECT_ROOT,
+    RunnerKind,
+    Settings,
+    prefect_server_configured,
+    resolve_paths,
+    settings,
+)
 
-if TYPE_CHECKING:  # prefect loads only for the commands that run flows
-    from flows.drill import DrillOptions, DrillOutcome
+if TYPE_CHECKING:
+    from forecasting.runs import DrillOutcome
 
 __all__ = ["main"]
 
@@ -37,19 +63,58 @@ class RunFailedError(Exception):
     """A run did not complete (exit status 1); the message says why."""
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--warehouse",
-        type=Path,
-        default=None,
-        help="DuckDB file (default data/warehouse.duckdb, or $FLEETCAST_WAREHOUSE)",
+def _shown(path: Path) -> str:
+    """A default path as the help shows it: relative to the project when under it."""
+    return str(path.relative_to(PROJECT_ROOT)) if path.is_relative_to(PROJECT_ROOT) else str(path)
+
+
+def _global_options(*, suppress: bool) -> argparse.ArgumentParser:
+    """--warehouse, --capacity and --reports, for the main parser and every subcommand.
+
+    SUPPRESS as default on the subcommands keeps a value given before the command from
+    being overwritten by the subcommand's own (absent) default.
+    """
+    parent = argparse.ArgumentParser(add_help=False)
+    group = parent.add_argument_group("global options (before or after the command)")
+    fields = Settings.model_fields
+    for name in ("warehouse", "capacity", "reports"):
+        info = fields[name]
+        group.add_argument(
+            f"--{name}",
+            type=Path,
+            default=argparse.SUPPRESS if suppress else None,
+            help=f"{info.description} (default {_shown(info.default)}, or "
+            f"${Settings.model_config.get('env_prefix', '')}{name.upper()})",
+        )
+    return parent
+
+
+def _given(args: argparse.Namespace, name: str) -> Any:
+    return getattr(args, name, None)
+
+
+def _paths(args: argparse.Namespace) -> Any:
+    return resolve_paths(
+        warehouse=_given(args, "warehouse"),
+        capacity=_given(args, "capacity"),
+        reports=_given(args, "reports"),
     )
-    parser.add_argument(
-        "--capacity",
-        type=Path,
-        default=None,
-        help="capacity plan (default data/capacity.toml, or $FLEETCAST_CAPACITY)",
-    )
+
+
+def _model(model: type[BaseModel], **values: Any) -> Any:
+    """An options model from the arguments; a bad value is a usage error naming the field."""
+    try:
+        return model(**values)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or model.__name__}: {e['msg']}" for e in exc.errors()
+        )
+        raise UsageError(problems) from None
+
+
+def _direct() -> bool:
+    """Whether single-step commands run without Prefect (no server configured)."""
+    return not prefect_server_configured()
 
 
 # --- commands ----------------------------------------------------------------------------------
@@ -60,7 +125,10 @@ def cmd_synth(args: argparse.Namespace) -> int:
     from forecasting import synth
 
     with console.status(f"generating {args.days} days x {args.customers} customers"):
-        fleet = synth.synthetic_fleet(days=args.days, customers=args.customers, seed=args.seed)
+        try:
+            fleet = synth.synthetic_fleet(days=args.days, customers=args.customers, seed=args.seed)
+        except ValueError as exc:  # --days or --customers out of bounds
+            raise UsageError(f"{exc}; raise --days or --customers") from None
         written = synth.write_fleet(fleet, args.out, file_format=args.file_format)
     console.print(
         f"wrote {fleet.telemetry.height:,} telemetry rows in "
@@ -70,7 +138,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    """Validate and load telemetry files through the ingest flow."""
+    """Validate and load telemetry files (through the ingest flow when a server is set)."""
     from flows.tables import ingest_table
     from forecasting import ingest
 
@@ -83,10 +151,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             f"no telemetry files under {', '.join(map(str, args.paths))} "
             f"(looked for {', '.join(ingest.FILE_SUFFIXES)})"
         )
-    paths = resolve_paths(warehouse=args.warehouse)
-    from flows.ingest import ingest_files
+    path = _paths(args).warehouse
+    if _direct():
+        from flows.direct import ingest_files
+    else:
+        from flows.ingest import ingest_files  # same signature as the direct one
 
-    results = ingest_files(files, paths.warehouse, args.file_format)
+    results = ingest_files(files, path, args.file_format)
     console.print(ingest_table(results))
     failed = [r for r in results if r.status == "failed"]
     for result in failed:
@@ -105,7 +176,7 @@ def cmd_events(args: argparse.Namespace) -> int:
     from flows.tables import events_tables, stored_events_table
     from forecasting import warehouse
 
-    path = resolve_paths(warehouse=args.warehouse).warehouse
+    path = _paths(args).warehouse
     if not args.paths:
         with warehouse.connect(path, read_only=True) as wh:
             console.print(stored_events_table(wh.events(), limit=args.limit))
@@ -113,7 +184,10 @@ def cmd_events(args: argparse.Namespace) -> int:
     missing = [p for p in args.paths if not p.is_file()]
     if missing:
         raise UsageError(f"no such file: {', '.join(map(str, missing))}")
-    from flows.ingest import ingest_events
+    if _direct():
+        from flows.direct import ingest_events
+    else:
+        from flows.ingest import ingest_events  # same signature as the direct one
 
     loads = ingest_events(list(args.paths), path)
     for table in events_tables(loads, limit=args.limit):
@@ -134,7 +208,7 @@ def cmd_capacity(args: argparse.Namespace) -> int:
     """Print the capacity inventory and its timeline per region and class."""
     from forecasting.capacity import format_inventory, load_capacity
 
-    plan = load_capacity(resolve_paths(capacity=args.capacity).capacity)
+    plan = load_capacity(_paths(args).capacity)
     for table in format_inventory(plan):
         console.print(table)
     return EXIT_OK
@@ -145,7 +219,7 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
     from flows.tables import quarantine_table
     from forecasting import warehouse
 
-    with warehouse.connect(resolve_paths(warehouse=args.warehouse).warehouse, read_only=True) as wh:
+    with warehouse.connect(_paths(args).warehouse, read_only=True) as wh:
         rows = wh.quarantine()
     console.print(quarantine_table(rows, limit=args.limit))
     return EXIT_OK
@@ -156,7 +230,7 @@ def cmd_demand(args: argparse.Namespace) -> int:
     from flows.tables import demand_table
     from forecasting import demand, warehouse
 
-    with warehouse.connect(resolve_paths(warehouse=args.warehouse).warehouse, read_only=True) as wh:
+    with warehouse.connect(_paths(args).warehouse, read_only=True) as wh:
         hourly = wh.hourly_demand()
     series = demand.demand_series(hourly, customers_per_class=args.customers_per_class)
     console.print(demand_table(series, outages=demand.outage_hours(hourly)))
@@ -174,31 +248,35 @@ def horizon_days(text: str) -> int:
 
 def cmd_forecast(args: argparse.Namespace) -> int:
     """Forecast every demand series and store the run."""
-    from pydantic import ValidationError
-
-    from flows.forecast import ForecastOptions, forecast
     from flows.tables import forecast_tables
 
+    given: dict[str, Any] = {"models": tuple(args.models.split(","))} if args.models else {}
+    options: ForecastOptions = _model(
+        ForecastOptions,
+        as_of=args.as_of,
+        horizon_days=args.horizon,
+        fixed_model=args.fixed_model,
+        n_paths=args.paths,
+        n_cutoffs=args.cutoffs,
+        backtest_days=args.backtest_days,
+        backtest_step_days=args.backtest_step,
+        min_train_days=args.min_train_days,
+        use_events=not args.no_events,
+        task_runner=args.task_runner,
+        workers=args.workers,
+        dask_address=args.dask_address,
+        **given,
+    )
     try:
-        options = ForecastOptions(
-            as_of=args.as_of,
-            horizon_days=args.horizon,
-            models=tuple(args.models.split(",")) if args.models else ForecastOptions().models,
-            fixed_model=args.fixed_model,
-            n_paths=args.paths,
-            n_cutoffs=args.cutoffs,
-            backtest_days=args.backtest_days,
-            backtest_step_days=args.backtest_step,
-            min_train_days=args.min_train_days,
-            use_events=not args.no_events,
-            task_runner=args.task_runner,
-            workers=args.workers,
-            dask_address=args.dask_address,
-        )
         options.settings()
-    except (ValidationError, ValueError) as exc:
-        raise UsageError(str(exc)) from exc
-    run = forecast(resolve_paths(warehouse=args.warehouse).warehouse, options)
+    except ValueError as exc:  # unknown model names
+        raise UsageError(str(exc)) from None
+    path = _paths(args).warehouse
+    if _direct() and options.task_runner != "dask":
+        from flows.direct import forecast
+    else:
+        from flows.forecast import forecast  # same signature as the direct one
+    run = forecast(path, options)
     for table in forecast_tables(run):
         console.print(table)
     return EXIT_OK
@@ -206,8 +284,8 @@ def cmd_forecast(args: argparse.Namespace) -> int:
 
 def cmd_drill(args: argparse.Namespace) -> int:
     """Run ready-made or ad-hoc shock drills on the newest forecast run."""
-    from flows.drill import AdhocDrill, DrillOptions, drill_flow, drill_scenarios
     from flows.tables import drill_tables
+    from forecasting import runs
     from forecasting.drills import ScenarioError
 
     targets = [t for t in (args.cls, args.customer, args.region) if t]
@@ -224,7 +302,8 @@ def cmd_drill(args: argparse.Namespace) -> int:
             target = f"customer:{args.customer}"
         elif args.region:
             target = f"region:{args.region}"
-        adhoc = AdhocDrill(
+        adhoc = _model(
+            AdhocDrill,
             target=target,
             multiplier=args.factor,
             shape=args.shape,
@@ -232,7 +311,8 @@ def cmd_drill(args: argparse.Namespace) -> int:
             lose=tuple(args.lose),
             slip=tuple(args.slip),
         )
-    options = DrillOptions(
+    options: DrillOptions = _model(
+        DrillOptions,
         drills=(args.name,) if args.name else (),
         adhoc=adhoc,
         forecast_run_id=args.forecast_run,
@@ -240,14 +320,18 @@ def cmd_drill(args: argparse.Namespace) -> int:
         seed=args.seed,
         answers=args.answers,
     )
-    paths = resolve_paths(warehouse=args.warehouse, capacity=args.capacity)
+    paths = _paths(args)
     try:
-        drill_scenarios(options)  # bad names and shapes fail here, before prefect starts
+        runs.drill_scenarios(options)  # bad names and shapes fail here, before any run
     except (ScenarioError, ValueError) as exc:
         raise UsageError(str(exc)) from exc
     if args.via_server:
         outcomes = _drill_via_server(paths.warehouse, paths.capacity, options, args.timeout)
+    elif _direct():
+        outcomes = runs.drill(paths.warehouse, paths.capacity, options)
     else:
+        from flows.drill import drill_flow
+
         outcomes = drill_flow(paths.warehouse, paths.capacity, options)
     for table in drill_tables(outcomes):
         console.print(table)
@@ -258,10 +342,10 @@ def _drill_via_server(
     warehouse_path: Path, capacity_path: Path, options: DrillOptions, timeout: float
 ) -> list[DrillOutcome]:
     """The drill run by the server's ``drill/adhoc`` deployment, read back from the warehouse."""
-    from flows.serve import ServerRunError, api_url, drill_via_server
-
-    if not api_url():
+    if not prefect_server_configured():
         raise UsageError("--via-server needs PREFECT_API_URL (the server `fleetcast serve` uses)")
+    from flows.serve import ServerRunError, drill_via_server
+
     try:
         return drill_via_server(warehouse_path, capacity_path, options, timeout=timeout)
     except ServerRunError as exc:
@@ -270,21 +354,18 @@ def _drill_via_server(
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the scheduled and ad-hoc deployments until interrupted."""
-    from pydantic import ValidationError
-
-    from flows.serve import ServeSettings, api_url, serve_deployments
-
-    try:
-        settings = ServeSettings.from_env()
-    except ValidationError as exc:
-        raise UsageError(f"bad FLEETCAST_* schedule setting: {exc}") from exc
-    if not api_url():
+    if not prefect_server_configured():
         raise UsageError(
             "serve needs a Prefect server: start `prefect server start` and set "
             "PREFECT_API_URL=http://127.0.0.1:4200/api"
         )
-    paths = resolve_paths(warehouse=args.warehouse, capacity=args.capacity, reports=args.reports)
-    serve_deployments(settings, paths)
+    from flows.serve import ServeSettings, serve_deployments
+
+    try:
+        served = ServeSettings.from_env()
+    except ValidationError as exc:
+        raise UsageError(f"bad FLEETCAST_* schedule setting: {exc}") from exc
+    serve_deployments(served, _paths(args))
     return EXIT_OK
 
 
@@ -292,52 +373,61 @@ def cmd_status(args: argparse.Namespace) -> int:
     """The last runs in the warehouse, the age of its data and, with a server, Prefect's runs."""
     from flows.status import prefect_runs_table, warehouse_status_tables
 
-    path = resolve_paths(warehouse=args.warehouse).warehouse
+    path = _paths(args).warehouse
     for table in warehouse_status_tables(path, limit=args.limit):
         console.print(table)
-    if os.environ.get("PREFECT_API_URL"):  # never start an ephemeral server just to look
+    if prefect_server_configured():  # never start an ephemeral server just to look
         console.print(prefect_runs_table(limit=args.limit))
     return EXIT_OK
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Compute triggers for a forecast run and publish the reports."""
-    from flows.report import ReportOptions, report_flow
     from flows.tables import report_table
 
-    paths = resolve_paths(warehouse=args.warehouse, capacity=args.capacity, reports=args.reports)
-    options = ReportOptions(
-        forecast_run_id=args.forecast_run, quantile=args.quantile, buffer_weeks=args.buffer_weeks
+    paths = _paths(args)
+    options: ReportOptions = _model(
+        ReportOptions,
+        forecast_run_id=args.forecast_run,
+        quantile=args.quantile,
+        buffer_weeks=args.buffer_weeks,
     )
-    outcome = report_flow(paths.warehouse, paths.capacity, paths.reports, options)
+    if _direct():
+        from forecasting.runs import report
+
+        outcome = report(paths.warehouse, paths.capacity, paths.reports, options)
+    else:
+        from flows.report import report_flow
+
+        outcome = report_flow(paths.warehouse, paths.capacity, paths.reports, options)
     console.print(report_table(outcome))
     return EXIT_OK
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Ingest new files, forecast, drill and publish, as one pipeline flow."""
-    from flows.drill import DrillOptions
-    from flows.forecast import ForecastOptions
-    from flows.pipeline import PipelineOptions, pipeline_flow
+    from flows.pipeline import pipeline_flow
     from flows.tables import pipeline_summary, report_table
+    from forecasting.options import PipelineOptions
 
     if args.inbox is not None and not args.inbox.is_dir():
         raise UsageError(f"--inbox {args.inbox} is not a folder")
-    paths = resolve_paths(warehouse=args.warehouse, capacity=args.capacity, reports=args.reports)
+    paths = _paths(args)
     missing = [p for p in args.events if not p.is_file()]
     if missing:
         raise UsageError(f"--events: no such file: {', '.join(map(str, missing))}")
     options = PipelineOptions(
         inbox=args.inbox,
         events=args.events,
-        forecast=ForecastOptions(
+        forecast=_model(
+            ForecastOptions,
             horizon_days=args.horizon,
             n_paths=args.paths,
             task_runner=args.task_runner,
             workers=args.workers,
             dask_address=args.dask_address,
         ),
-        drill=DrillOptions(answers=args.answers),
+        drill=_model(DrillOptions, answers=args.answers),
     )
     started = time.perf_counter()
     outcome = pipeline_flow(paths.warehouse, paths.capacity, paths.reports, options)
@@ -352,15 +442,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from flows.demo import run_demo, run_helios_demo
 
     if args.trace == "helios":
-        warehouse = args.warehouse or DATA_DIR / "helios.duckdb"
+        warehouse = _given(args, "warehouse") or DATA_DIR / "helios.duckdb"
         return run_helios_demo(
             warehouse_path=resolve_paths(warehouse=warehouse).warehouse,
-            reports_path=resolve_paths(reports=args.reports).reports,
+            reports_path=_paths(args).reports,
             console=console,
         )
     return run_demo(
-        warehouse_path=resolve_paths(warehouse=args.warehouse).warehouse,
-        reports_path=resolve_paths(reports=args.reports).reports,
+        warehouse_path=_paths(args).warehouse,
+        reports_path=_paths(args).reports,
         days=args.days,
         customers=args.customers,
         seed=args.seed,
@@ -371,46 +461,76 @@ def cmd_demo(args: argparse.Namespace) -> int:
 # --- parser ------------------------------------------------------------------------------------
 
 
-def _runner_options(parser: argparse.ArgumentParser) -> None:
+def _runner_options(parser: argparse.ArgumentParser, current: Settings) -> None:
+    env = f"${Settings.model_config.get('env_prefix', '')}"
     parser.add_argument(
         "--task-runner",
-        choices=("threads", "processes", "dask"),
-        default=os.environ.get("FLEETCAST_TASK_RUNNER", "processes"),
-        help="Prefect task runner for the fan-out (default processes, or $FLEETCAST_TASK_RUNNER)",
+        choices=get_args(RunnerKind),
+        default=current.task_runner,
+        help=f"{field_help(ForecastOptions, 'task_runner')}; or {env}TASK_RUNNER",
     )
-    parser.add_argument("--workers", type=int, default=None, help="workers (default: cores)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=current.workers,
+        help=f"{field_help(ForecastOptions, 'workers')}; or {env}WORKERS",
+    )
     parser.add_argument(
         "--dask-address",
-        default=os.environ.get("FLEETCAST_DASK_ADDRESS"),
-        help="scheduler of an existing Dask cluster (with --task-runner dask)",
+        default=current.dask_address,
+        help=f"{field_help(ForecastOptions, 'dask_address')} (with --task-runner dask); "
+        f"or {env}DASK_ADDRESS",
+    )
+
+
+def _option(
+    parser: argparse.ArgumentParser,
+    flag: str,
+    model: type[BaseModel],
+    field: str,
+    **kwargs: Any,
+) -> None:
+    """An argument whose default and help are the options model's field's."""
+    kwargs.setdefault("type", type(field_default(model, field)))
+    parser.add_argument(
+        flag, default=field_default(model, field), help=field_help(model, field), **kwargs
     )
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
-    from forecasting.ingest import FORMATS
+    import inspect
 
+    from forecasting.ingest import FORMATS
+    from forecasting.synth import synthetic_fleet
+
+    current = settings()
+    fleet_defaults = inspect.signature(synthetic_fleet).parameters
     parser = argparse.ArgumentParser(
         prog="fleetcast",
         description="GPU-cloud demand forecasts, shock drills and expansion triggers.",
+        parents=[_global_options(suppress=False)],
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    common = _global_options(suppress=True)
 
     def add(
         name: str, func: Callable[[argparse.Namespace], int], help_text: str
     ) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text, description=help_text)
-        _common(p)
+        p = sub.add_parser(name, help=help_text, description=help_text, parents=[common])
         p.set_defaults(func=func)
         return p
+
+    def fleet_options(p: argparse.ArgumentParser) -> None:
+        for name in ("days", "customers", "seed"):
+            default = fleet_defaults[name].default
+            p.add_argument(f"--{name}", type=int, default=default, help=f"(default {default})")
 
     p = add(
         "synth", cmd_synth, "write a realistic synthetic fleet (telemetry files + capacity.toml)"
     )
     p.add_argument("--out", type=Path, default=Path("data/synth"), help="output directory")
-    p.add_argument("--days", type=int, default=730)
-    p.add_argument("--customers", type=int, default=200)
-    p.add_argument("--seed", type=int, default=0)
+    fleet_options(p)
     p.add_argument("--file-format", choices=("parquet", "csv"), default="parquet")
 
     p = add("ingest", cmd_ingest, "validate and load telemetry files (directories expand)")
@@ -434,18 +554,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("forecast", cmd_forecast, "forecast demand per level with quantiles and store the run")
     p.add_argument("--as-of", type=date.fromisoformat, default=None, help="last day of history")
-    p.add_argument("--horizon", type=horizon_days, default=182, help="e.g. 26w (default) or 90d")
+    _option(p, "--horizon", ForecastOptions, "horizon_days", type=horizon_days)
     p.add_argument("--models", default=None, help="comma-separated candidates, e.g. ets,theta")
-    p.add_argument("--fixed-model", default=None, help="use this model for every series")
-    p.add_argument("--paths", type=int, default=200, help="sample paths per series")
-    p.add_argument("--cutoffs", type=int, default=3, help="backtest cutoffs (default 3)")
-    p.add_argument("--backtest-days", type=int, default=28, help="days scored per cutoff")
-    p.add_argument(
-        "--backtest-step", type=int, default=None, help="days between cutoffs (default: 28)"
-    )
-    p.add_argument("--min-train-days", type=int, default=28, help="history before a cutoff")
+    _option(p, "--fixed-model", ForecastOptions, "fixed_model", type=str)
+    _option(p, "--paths", ForecastOptions, "n_paths")
+    _option(p, "--cutoffs", ForecastOptions, "n_cutoffs")
+    _option(p, "--backtest-days", ForecastOptions, "backtest_days")
+    _option(p, "--backtest-step", ForecastOptions, "backtest_step_days", type=int)
+    _option(p, "--min-train-days", ForecastOptions, "min_train_days")
     p.add_argument("--no-events", action="store_true", help="forecast without the known events")
-    _runner_options(p)
+    _runner_options(p, current)
 
     p = add("drill", cmd_drill, "shock drills: ready-made by NAME, or ad hoc with --class etc.")
     p.add_argument("name", nargs="?", help="a drill in data/drills/ (default: all of them)")
@@ -453,21 +571,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--customer", help="shock one customer ('top' for the largest)")
     p.add_argument("--region", help="shock one region")
     p.add_argument("--all", action="store_true", help="shock everything")
-    p.add_argument("--factor", type=float, default=2.0, help="demand multiplier (default 2)")
-    p.add_argument("--shape", default="step", help="step, ramp:6w or spike:3d")
-    p.add_argument("--start", default=None, help="a date or +2w (default: first forecast day)")
-    p.add_argument("--lose", action="append", default=[], help="BLOCK[@WHEN]: a block fails")
-    p.add_argument("--slip", action="append", default=[], help="BLOCK:8w: a delivery slips")
-    p.add_argument("--paths", type=int, default=None, help="sample paths (default: all stored)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--forecast-run", default=None, help="forecast run id (default: newest)")
-    p.add_argument(
-        "--answers",
-        choices=("none", "failing", "all"),
-        default="failing",
-        help="search blocks-to-pass and the breaking multiplier (default: for failing drills)",
-    )
-
+    _option(p, "--factor", AdhocDrill, "multiplier")
+    _option(p, "--shape", AdhocDrill, "shape")
+    _option(p, "--start", AdhocDrill, "start", type=str)
+    for flag in ("lose", "slip"):
+        p.add_argument(f"--{flag}", action="append", default=[], help=field_help(AdhocDrill, flag))
+    _option(p, "--paths", DrillOptions, "paths", type=int)
+    _option(p, "--seed", DrillOptions, "seed")
+    _option(p, "--forecast-run", DrillOptions, "forecast_run_id", type=str)
+    _option(p, "--answers", DrillOptions, "answers", choices=get_args(Answers))
     p.add_argument(
         "--via-server",
         action="store_true",
@@ -478,37 +590,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     p = add("report", cmd_report, "expansion triggers and the published reports of a forecast run")
-    p.add_argument("--forecast-run", default=None, help="forecast run id (default: newest)")
-    p.add_argument("--quantile", default="q90", choices=("q50", "q90", "q99"))
-    p.add_argument("--buffer-weeks", type=int, default=4, help="safety buffer before order-by")
-    p.add_argument(
-        "--reports",
-        type=Path,
-        default=None,
-        help="output folder (default reports/, $FLEETCAST_REPORTS)",
-    )
+    _option(p, "--forecast-run", ReportOptions, "forecast_run_id", type=str)
+    _option(p, "--quantile", ReportOptions, "quantile", choices=QUANTILE_CHOICES)
+    _option(p, "--buffer-weeks", ReportOptions, "buffer_weeks")
 
     p = add("quarantine", cmd_quarantine, "list quarantined rows and the rule each broke")
     p.add_argument("--limit", type=int, default=50)
 
     p = add("demand", cmd_demand, "summarise daily demand per region and class")
-    p.add_argument("--customers-per-class", type=int, default=10)
+    _option(p, "--customers-per-class", ForecastOptions, "customers_per_class")
 
     p = add("run", cmd_run, "the whole job: ingest the inbox, forecast, drill, report")
     p.add_argument("--inbox", type=Path, default=None, help="folder of new telemetry files")
     p.add_argument(
         "--events", type=Path, action="append", default=[], help="event calendar to load first"
     )
-    p.add_argument("--reports", type=Path, default=None, help="output folder (default reports/)")
-    p.add_argument("--paths", type=int, default=200, help="sample paths per series")
-    p.add_argument("--horizon", type=horizon_days, default=182, help="e.g. 26w (default)")
-    p.add_argument(
-        "--answers", choices=("none", "failing", "all"), default="failing", help="drill answers"
-    )
-    _runner_options(p)
+    _option(p, "--paths", ForecastOptions, "n_paths")
+    _option(p, "--horizon", ForecastOptions, "horizon_days", type=horizon_days)
+    _option(p, "--answers", DrillOptions, "answers", choices=get_args(Answers))
+    _runner_options(p, current)
 
-    p = add("serve", cmd_serve, "serve the scheduled and ad-hoc deployments on a Prefect server")
-    p.add_argument("--reports", type=Path, default=None, help="output folder (default reports/)")
+    add("serve", cmd_serve, "serve the scheduled and ad-hoc deployments on a Prefect server")
 
     p = add("status", cmd_status, "last runs, their state and the age of the newest telemetry")
     p.add_argument("--limit", type=int, default=5, help="runs of each kind to show")
@@ -520,28 +622,36 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="run on a real public trace instead (warehouse data/helios.duckdb by default)",
     )
-    p.add_argument("--reports", type=Path, default=None, help="output folder (default reports/)")
-    p.add_argument("--days", type=int, default=730)
-    p.add_argument("--customers", type=int, default=200)
-    p.add_argument("--seed", type=int, default=0)
+    fleet_options(p)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status (also used by the console script)."""
-    parser = build_parser()
+    try:
+        parser = build_parser()
+    except ValidationError as exc:  # a bad FLEETCAST_* variable
+        errors.print(f"fleetcast: error: bad FLEETCAST_* setting: {exc}", highlight=False)
+        return EXIT_USAGE
     args = parser.parse_args(argv)
     from forecasting.capacity import CapacityError
     from forecasting.ingest import IngestFileError
+    from forecasting.runs import RunNotFoundError
     from forecasting.warehouse import WarehouseError
 
     try:
         return int(args.func(args))
     except UsageError as exc:
         parser.print_usage(sys.stderr)
-        errors.print(f"fleetcast {args.command}: error: {exc}", highlight=False)
+        errors.print(f"fleetcast {args.command}: error: {exc}", highlight=False, markup=False)
         return EXIT_USAGE
-    except (CapacityError, WarehouseError, IngestFileError, RunFailedError) as exc:
+    except (
+        CapacityError,
+        WarehouseError,
+        IngestFileError,
+        RunFailedError,
+        RunNotFoundError,
+    ) as exc:
         errors.print(f"fleetcast {args.command}: {exc}", highlight=False, markup=False)
         return EXIT_FAILED
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 from datetime import date
@@ -15,14 +14,12 @@ from forecasting import synth
 
 if TYPE_CHECKING:  # prefect starts with the flows, not at import
     from flows.pipeline import PipelineOutcome
-from forecasting.settings import DATA_DIR, PROJECT_ROOT
+from forecasting.settings import DATA_DIR, settings
 from forecasting.traces import helios_capacity_toml
 
-__all__ = ["DEMO_DIR", "TRACES_DIR", "run_demo", "run_helios_demo"]
+__all__ = ["DEMO_DIR", "run_demo", "run_helios_demo"]
 
 DEMO_DIR = DATA_DIR / "demo"
-# The public traces live beside the repository (../shared/data), or where this points.
-TRACES_DIR = Path(os.environ.get("FLEETCAST_TRACES", PROJECT_ROOT.parent / "shared" / "data"))
 HELIOS_MINUTES = "helios_earth_vc_minute_2020-05.csv.gz"
 HELIOS_QUOTAS = "helios_earth_vc_gpu_capacity_daily.csv"
 
@@ -56,7 +53,8 @@ def run_demo(
     console: Console,
 ) -> int:
     """Generate a fleet and run the pipeline on it; print where the reports are."""
-    from flows.pipeline import PipelineOptions, pipeline_flow
+    from flows.pipeline import pipeline_flow
+    from forecasting.options import PipelineOptions
 
     started = time.perf_counter()
     with console.status(f"generating a synthetic fleet: {days} days, {customers} customers"):
@@ -79,11 +77,12 @@ def run_helios_demo(*, warehouse_path: Path, reports_path: Path, console: Consol
     setting tests/test_helios_accuracy.py measures), and the drills are the two a training
     cluster asks about: training-2x and top-customer-2x-6w.
     """
-    from flows.drill import DrillOptions
-    from flows.forecast import ForecastOptions
-    from flows.pipeline import PipelineOptions, pipeline_flow
+    from flows.pipeline import pipeline_flow
+    from forecasting.options import DrillOptions, ForecastOptions, PipelineOptions
 
-    source = TRACES_DIR / HELIOS_MINUTES
+    # The public traces live beside the repository (../shared/data), or in $FLEETCAST_TRACES.
+    traces = settings().traces
+    source = traces / HELIOS_MINUTES
     if not source.is_file():
         console.print(f"no Helios trace at {source}; set FLEETCAST_TRACES to the folder holding it")
         return 1
@@ -95,7 +94,7 @@ def run_helios_demo(*, warehouse_path: Path, reports_path: Path, console: Consol
     (inbox / HELIOS_MINUTES).symlink_to(source.resolve())
     plan_path = folder / "capacity.toml"
     plan_path.write_text(
-        helios_capacity_toml(TRACES_DIR / HELIOS_QUOTAS, as_of=date(2020, 5, 31)), encoding="utf-8"
+        helios_capacity_toml(traces / HELIOS_QUOTAS, as_of=date(2020, 5, 31)), encoding="utf-8"
     )
     options = PipelineOptions(
         inbox=inbox,

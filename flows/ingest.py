@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from prefect import flow, task
 from prefect.logging import get_run_logger
-from pydantic import BaseModel
 
 from flows.console import progress_bar
-from forecasting import events, ingest, warehouse
+from forecasting import ingest, runs
 from forecasting.ingest import IngestResult
+from forecasting.runs import EventsLoaded
 
 __all__ = [
     "EventsLoaded",
@@ -21,19 +20,6 @@ __all__ = [
     "load_events",
     "load_file",
 ]
-
-
-class EventsLoaded(BaseModel):
-    """What loading one calendar file did; ``refused`` lists each bad row and its rule."""
-
-    path: Path
-    status: str  # loaded or failed
-    loaded: int = 0
-    replaced: int = 0
-    duplicates: int = 0
-    refused: list[dict[str, Any]] = []
-    ignored_columns: list[str] = []
-    message: str = ""
 
 
 def _transient(task_obj: object, task_run: object, state: object) -> bool:
@@ -55,8 +41,7 @@ def _transient(task_obj: object, task_run: object, state: object) -> bool:
 )
 def load_file(path: Path, warehouse_path: Path, file_format: str | None) -> IngestResult:
     """Validate one telemetry file and load it into the warehouse in one transaction."""
-    with warehouse.connect(warehouse_path) as wh:
-        result = ingest.ingest_file(wh, path, file_format=file_format)
+    result = runs.load_telemetry_file(path, warehouse_path, file_format)
     logger = get_run_logger()
     if result.status == "failed":
         logger.error("%s", result.message)
@@ -111,30 +96,18 @@ def ingest_inbox(inbox: Path, warehouse_path: Path) -> list[IngestResult]:
 )
 def load_events(path: Path, warehouse_path: Path) -> EventsLoaded:
     """Read one events calendar and make its good rows the warehouse's events from that file."""
+    loaded = runs.load_events_file(path, warehouse_path)
     logger = get_run_logger()
-    try:
-        read = events.read_events(path)
-    except events.EventsFileError as exc:
-        logger.error("%s", exc)
-        return EventsLoaded(path=path, status="failed", message=str(exc))
-    with warehouse.connect(warehouse_path) as wh:
-        replaced = wh.replace_events(str(path.resolve()), read.events)
-    loaded = EventsLoaded(
-        path=path,
-        status="loaded",
-        loaded=read.events.height,
-        replaced=replaced,
-        duplicates=read.duplicates,
-        refused=read.problems.to_dicts(),
-        ignored_columns=list(read.ignored_columns),
-    )
-    logger.info(
-        "%s: %d events loaded (%d replaced), %d rows refused",
-        path,
-        loaded.loaded,
-        loaded.replaced,
-        len(loaded.refused),
-    )
+    if loaded.status == "failed":
+        logger.error("%s", loaded.message)
+    else:
+        logger.info(
+            "%s: %d events loaded (%d replaced), %d rows refused",
+            path,
+            loaded.loaded,
+            loaded.replaced,
+            len(loaded.refused),
+        )
     return loaded
 
 

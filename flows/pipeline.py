@@ -13,32 +13,18 @@ from pathlib import Path
 from prefect import flow
 from prefect.logging import get_run_logger
 from prefect.runtime import flow_run
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
-from flows.drill import DrillOptions, DrillOutcome, drill_flow
-from flows.forecast import ForecastOptions, ForecastRun
+from flows.drill import drill_flow
 from flows.forecast import forecast as run_forecast
-from flows.ingest import EventsLoaded, ingest_events, ingest_files
-from flows.report import ReportOptions, ReportOutcome, report_flow
+from flows.ingest import ingest_events, ingest_files
+from flows.report import report_flow
 from forecasting import ingest
 from forecasting.ingest import IngestResult
+from forecasting.options import PipelineOptions
+from forecasting.runs import DrillOutcome, EventsLoaded, ForecastRun, ReportOutcome
 
 __all__ = ["PipelineOptions", "PipelineOutcome", "pipeline_flow"]
-
-
-class PipelineOptions(BaseModel):
-    """Option groups of every step, each with the planning defaults."""
-
-    inbox: Path | None = Field(default=None, description="folder of new telemetry files")
-    inbox_format: str | None = Field(
-        default=None, description="file format or trace adapter of the inbox (default: suffix)"
-    )
-    events: list[Path] = Field(
-        default_factory=list, description="event calendars (launches, holidays) to load first"
-    )
-    forecast: ForecastOptions = Field(default_factory=ForecastOptions)
-    drill: DrillOptions = Field(default_factory=DrillOptions)
-    report: ReportOptions = Field(default_factory=ReportOptions)
 
 
 class PipelineOutcome(BaseModel):

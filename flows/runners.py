@@ -7,13 +7,13 @@ prefect-dask (a LocalCluster when no address is given, else the scheduler at the
 from __future__ import annotations
 
 import os
-from typing import Any, Literal
+from typing import Any
 
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 
-__all__ = ["RunnerKind", "task_runner_for"]
+from forecasting.settings import RunnerKind
 
-RunnerKind = Literal["threads", "processes", "dask"]
+__all__ = ["RunnerKind", "task_runner_for"]
 
 
 def task_runner_for(

@@ -19,18 +19,16 @@ created here; the warehouse's own lock (WarehouseBusyError) stays the last line 
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-import polars as pl
 from pydantic import BaseModel, Field, field_validator
 
-from flows.drill import DrillOptions, DrillOutcome, drill_scenarios
-from flows.runners import RunnerKind
-from forecasting import warehouse
-from forecasting.settings import DATA_DIR, Paths
+from forecasting import runs
+from forecasting.options import DrillOptions
+from forecasting.runs import DrillOutcome, drill_scenarios
+from forecasting.settings import Paths, RunnerKind, Settings, settings
 
 if TYPE_CHECKING:
     from prefect.client.schemas.objects import FlowRun
@@ -46,21 +44,21 @@ __all__ = [
     "drill_via_server",
     "ensure_writer_limit",
     "serve_deployments",
-    "stored_drill_outcomes",
 ]
 
 DRILL_DEPLOYMENT = "drill/adhoc"
 WRITER_TAG = "warehouse-writer"
-# Environment variable of each setting; the defaults are ServeSettings' field defaults.
-ENV: dict[str, str] = {
-    "forecast_cron": "FLEETCAST_FORECAST_CRON",
-    "report_cron": "FLEETCAST_REPORT_CRON",
-    "inbox_interval_minutes": "FLEETCAST_INBOX_INTERVAL_MINUTES",
-    "inbox": "FLEETCAST_INBOX",
-    "task_runner": "FLEETCAST_TASK_RUNNER",
-    "workers": "FLEETCAST_WORKERS",
-    "dask_address": "FLEETCAST_DASK_ADDRESS",
-}
+# The settings of forecasting.settings.Settings (FLEETCAST_*) that the deployments use.
+SERVED = (
+    "forecast_cron",
+    "report_cron",
+    "inbox_interval_minutes",
+    "inbox",
+    "task_runner",
+    "workers",
+    "dask_address",
+)
+_DEFAULTS = Settings.model_fields
 
 
 class ServerRunError(RuntimeError):
@@ -70,11 +68,13 @@ class ServerRunError(RuntimeError):
 class ServeSettings(BaseModel):
     """Schedules and runner of the served deployments (all times UTC)."""
 
-    forecast_cron: str = Field(default="0 2 * * *", description="daily forecast, 02:00 UTC")
-    report_cron: str = Field(default="0 6 * * 1", description="weekly report, Monday 06:00 UTC")
-    inbox_interval_minutes: int = Field(default=15, ge=1, le=24 * 60)
-    inbox: Path = Field(default=DATA_DIR / "inbox", description="folder of new telemetry files")
-    task_runner: RunnerKind = "processes"
+    forecast_cron: str = _DEFAULTS["forecast_cron"].default
+    report_cron: str = _DEFAULTS["report_cron"].default
+    inbox_interval_minutes: int = Field(
+        default=_DEFAULTS["inbox_interval_minutes"].default, ge=1, le=24 * 60
+    )
+    inbox: Path = _DEFAULTS["inbox"].default
+    task_runner: RunnerKind = _DEFAULTS["task_runner"].default
     workers: int | None = Field(default=None, ge=1)
     dask_address: str | None = None
     writer_limit: int = Field(default=1, ge=1, description="tasks writing the warehouse at once")
@@ -88,11 +88,9 @@ class ServeSettings(BaseModel):
         return value
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> ServeSettings:
-        """Settings from ``FLEETCAST_*`` variables; unset or empty ones keep the defaults."""
-        env = os.environ if environ is None else environ
-        given = {field: env[name] for field, name in ENV.items() if env.get(name)}
-        return cls.model_validate(given)
+    def from_env(cls) -> ServeSettings:
+        """Settings from ``FLEETCAST_*`` variables (forecasting.settings); unset keep defaults."""
+        return cls.model_validate(settings().model_dump(include=set(SERVED)))
 
 
 def api_url() -> str | None:
@@ -221,53 +219,7 @@ def drill_via_server(
         raise ServerRunError(f"{where} ended {state.name}: {state.message or 'no message'}")
     started = flow_run.start_time or flow_run.created or datetime.now(UTC)
     ended = flow_run.end_time or datetime.now(UTC)
-    return stored_drill_outcomes(warehouse_path, names, since=started, until=ended)
-
-
-def stored_drill_outcomes(
-    warehouse_path: Path, names: list[str], *, since: datetime, until: datetime
-) -> list[DrillOutcome]:
-    """The newest stored result of each named drill created between ``since`` and ``until``."""
-    slack = timedelta(seconds=60)  # the run's clock is the serving host's, not the server's
-    with warehouse.connect(warehouse_path, read_only=True) as wh:
-        runs = wh.drill_runs_between(names, since=since - slack, until=until + slack).unique(
-            "drill", keep="first", maintain_order=True
-        )
-        ids = runs.get_column("run_id").to_list()
-        verdicts = wh.runs_frame("drill_verdicts", ids)
-        kpis = wh.runs_frame("drill_kpis", ids)
-        additions = wh.runs_frame("drill_additions", ids)
-    missing = sorted(set(names) - set(runs.get_column("drill")))
-    if missing:
-        raise ServerRunError(
-            f"the drill run completed but {warehouse_path} holds no result for "
-            f"{', '.join(missing)}: does the server write to the same warehouse?"
-        )
-    by_name = {row["drill"]: row for row in runs.iter_rows(named=True)}
-    outcomes = []
-    for name in names:
-        row = by_name[name]
-        run_id = row["run_id"]
-        mine = additions.filter(pl.col("run_id") == run_id)
-        blocks = "; ".join(
-            f"{r['count']} x {r['candidate']} in {r['region']}" for r in mine.iter_rows(named=True)
-        )
-        outcomes.append(
-            DrillOutcome(
-                run_id=run_id,
-                drill=name,
-                target=row["target"],
-                passed=row["passed"],
-                failing_classes=verdicts.filter((pl.col("run_id") == run_id) & ~pl.col("passed"))
-                .get_column("workload_class")
-                .to_list(),
-                breaking_multiplier=row["breaking_multiplier"],
-                breaking_note=row["breaking_note"],
-                blocks_needed=blocks or None,
-                capex_needed_usd=row["capex_needed_usd"],
-                kpis=kpis.filter((pl.col("run_id") == run_id) & (pl.col("workload_class") == "all"))
-                .drop("run_id")
-                .to_dicts(),
-            )
-        )
-    return outcomes
+    try:
+        return runs.stored_drill_outcomes(warehouse_path, names, since=started, until=ended)
+    except runs.RunNotFoundError as exc:
+        raise ServerRunError(f"{where} completed but {exc}") from None

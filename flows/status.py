@@ -116,11 +116,12 @@ def warehouse_status_tables(
         )
 
     triggers = Table(title="trigger runs, newest first", title_justify="left")
-    for name in ("forecast run", "as of", "created", "quantile", "red", "amber", "green"):
+    for name in ("run", "forecast run", "as of", "created", "quantile", "red", "amber", "green"):
         triggers.add_column(name, justify="right" if name in ("red", "amber", "green") else "left")
     for r in status.triggers.iter_rows(named=True):
         triggers.add_row(
             Text(r["run_id"]),
+            Text(r["forecast_run_id"]),
             str(r["as_of"]),
             _when(r["created_at"]),
             r["quantile"],

@@ -1,10 +1,19 @@
-"""Paths and defaults, resolved once from the environment; nothing here touches the warehouse."""
+"""Paths and defaults, read once from ``FLEETCAST_*`` variables; nothing here touches the warehouse.
+
+Every ``FLEETCAST_*`` variable is a field of :class:`Settings`; no other module reads them.
+``PREFECT_API_URL`` is Prefect's own setting: :func:`prefect_server_configured` only asks
+whether it is set, so the CLI can decide whether a command runs as a tracked flow.
+"""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = [
     "DATA_DIR",
@@ -13,14 +22,17 @@ __all__ = [
     "DEFAULT_WAREHOUSE",
     "PROJECT_ROOT",
     "Paths",
+    "RunnerKind",
+    "Settings",
+    "default_paths",
+    "prefect_server_configured",
     "resolve_paths",
+    "settings",
 ]
 
+RunnerKind = Literal["threads", "processes", "dask"]
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = PROJECT_ROOT / "data"
-DEFAULT_WAREHOUSE = DATA_DIR / "warehouse.duckdb"
-DEFAULT_CAPACITY = DATA_DIR / "capacity.toml"
-DEFAULT_REPORTS = PROJECT_ROOT / "reports"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +44,61 @@ class Paths:
     reports: Path
 
 
+def default_paths(root: Path = PROJECT_ROOT) -> Paths:
+    """The default warehouse, capacity plan and reports folder under ``root``.
+
+    The one place the defaults are computed: making them follow the current directory is
+    a change of ``root`` here.
+    """
+    return Paths(
+        warehouse=root / "data" / "warehouse.duckdb",
+        capacity=root / "data" / "capacity.toml",
+        reports=root / "reports",
+    )
+
+
+_DEFAULTS = default_paths()
+DATA_DIR = _DEFAULTS.warehouse.parent
+DEFAULT_WAREHOUSE = _DEFAULTS.warehouse
+DEFAULT_CAPACITY = _DEFAULTS.capacity
+DEFAULT_REPORTS = _DEFAULTS.reports
+
+
+class Settings(BaseSettings):
+    """Every ``FLEETCAST_*`` variable; an unset or empty one keeps the default."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="FLEETCAST_", env_ignore_empty=True, extra="ignore"
+    )
+
+    warehouse: Path = Field(default=DEFAULT_WAREHOUSE, description="DuckDB warehouse file")
+    capacity: Path = Field(default=DEFAULT_CAPACITY, description="capacity plan (TOML)")
+    reports: Path = Field(default=DEFAULT_REPORTS, description="folder of published reports")
+    inbox: Path = Field(default=DATA_DIR / "inbox", description="folder of new telemetry files")
+    traces: Path = Field(
+        default=PROJECT_ROOT.parent / "shared" / "data",
+        description="folder holding the public traces the demos read",
+    )
+    task_runner: RunnerKind = Field(
+        default="processes", description="Prefect task runner of the forecast fan-out"
+    )
+    workers: int | None = Field(default=None, ge=1, description="workers (default: cores)")
+    dask_address: str | None = Field(default=None, description="an existing Dask scheduler")
+    forecast_cron: str = Field(default="0 2 * * *", description="daily forecast, 02:00 UTC")
+    report_cron: str = Field(default="0 6 * * 1", description="weekly report, Monday 06:00 UTC")
+    inbox_interval_minutes: int = Field(default=15, ge=1, le=24 * 60)
+
+
+def settings() -> Settings:
+    """The settings of the current environment (read again on each call: tests change it)."""
+    return Settings()
+
+
+def prefect_server_configured() -> bool:
+    """Whether ``PREFECT_API_URL`` names a Prefect server (else flows would start one)."""
+    return bool(os.environ.get("PREFECT_API_URL"))
+
+
 def resolve_paths(
     *,
     warehouse: str | os.PathLike[str] | None = None,
@@ -39,15 +106,9 @@ def resolve_paths(
     reports: str | os.PathLike[str] | None = None,
 ) -> Paths:
     """Paths from explicit arguments, else ``FLEETCAST_*`` variables, else the defaults."""
-
-    def pick(explicit: str | os.PathLike[str] | None, env: str, default: Path) -> Path:
-        if explicit is not None:
-            return Path(explicit)
-        from_env = os.environ.get(env)
-        return Path(from_env) if from_env else default
-
+    current = settings()
     return Paths(
-        warehouse=pick(warehouse, "FLEETCAST_WAREHOUSE", DEFAULT_WAREHOUSE),
-        capacity=pick(capacity, "FLEETCAST_CAPACITY", DEFAULT_CAPACITY),
-        reports=pick(reports, "FLEETCAST_REPORTS", DEFAULT_REPORTS),
+        warehouse=Path(warehouse) if warehouse is not None else current.warehouse,
+        capacity=Path(capacity) if capacity is not None else current.capacity,
+        reports=Path(reports) if reports is not None else current.reports,
     )

@@ -792,6 +792,15 @@ class Warehouse:
             )
         return rows.item(0, 0) if rows.height else None
 
+    def latest_trigger_run(self, *, forecast_run_id: str) -> str | None:
+        """The newest trigger run computed from forecast run ``forecast_run_id``."""
+        rows = self.query(
+            "SELECT run_id FROM trigger_runs WHERE forecast_run_id = $1 "
+            "ORDER BY created_at DESC LIMIT 1",
+            [forecast_run_id],
+        )
+        return rows.item(0, 0) if rows.height else None
+
     def runs_frame(self, table: str, run_ids: Sequence[str]) -> pl.DataFrame:
         """One stored frame of several runs, with their run_id."""
         name = table_name(table)
@@ -821,9 +830,9 @@ class Warehouse:
         )
 
     def recent_trigger_runs(self, *, limit: int) -> pl.DataFrame:
-        """The newest trigger runs with how many triggers are red, amber and green."""
+        """The newest trigger runs, their forecast runs and their red, amber and green counts."""
         return self.query(
-            "SELECT r.run_id, r.as_of, r.created_at, r.quantile, "
+            "SELECT r.run_id, r.forecast_run_id, r.as_of, r.created_at, r.quantile, "
             "  count(*) FILTER (WHERE t.status = 'red') AS red, "
             "  count(*) FILTER (WHERE t.status = 'amber') AS amber, "
             "  count(*) FILTER (WHERE t.status = 'green') AS green "

@@ -1,0 +1,88 @@
+"""The single-step commands without Prefect: the flows' library calls, made directly.
+
+When no Prefect server is configured, a flow would first start Prefect's ephemeral server
+(about 20 s here) for a step that takes a second. These functions call the same
+forecasting.runs functions the flows' tasks wrap, in the same order, so the output is the
+same; nothing here imports prefect.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from pathlib import Path
+
+import polars as pl
+
+from flows.console import progress_bar
+from forecasting import ingest, runs
+from forecasting.ingest import IngestResult
+from forecasting.options import ForecastOptions
+from forecasting.settings import RunnerKind
+
+__all__ = ["forecast", "ingest_events", "ingest_files"]
+
+
+def ingest_files(
+    paths: list[Path], warehouse_path: Path, file_format: str | None = None
+) -> list[IngestResult]:
+    """Ingest telemetry files in order, one at a time, as the ingest flow does."""
+    files = ingest.telemetry_files(paths)
+    results = []
+    with progress_bar(
+        "ingesting", total=sum(p.stat().st_size for p in files if p.exists())
+    ) as advance:
+        for path in files:
+            results.append(runs.load_telemetry_file(path, warehouse_path, file_format))
+            advance(path.stat().st_size if path.exists() else 0)
+    return results
+
+
+def ingest_events(paths: list[Path], warehouse_path: Path) -> list[runs.EventsLoaded]:
+    """Load event calendars, as the ingest-events flow does."""
+    return [runs.load_events_file(path, warehouse_path) for path in paths]
+
+
+def _chunk(work: Callable[[pl.DataFrame], object], chunk: list[pl.DataFrame]) -> list[object]:
+    return [work(frame) for frame in chunk]
+
+
+def _executor(kind: RunnerKind, workers: int) -> Executor:
+    if kind == "threads":
+        return ThreadPoolExecutor(max_workers=workers)
+    if kind == "processes":
+        # spawn, not fork: a forked child of a process with polars' thread pool can deadlock.
+        return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    raise ValueError(f"the {kind} task runner runs only as a Prefect flow")
+
+
+def _pool_map(kind: RunnerKind, workers: int) -> runs.MapFn:
+    """A map for forecast_all: chunks of series on a local pool, in order, with progress."""
+
+    def mapped(
+        work: Callable[[pl.DataFrame], object], frames: Iterable[pl.DataFrame]
+    ) -> Iterator[object]:
+        items = list(frames)
+        size = max(1, -(-len(items) // (4 * workers)))
+        parts = [items[i : i + size] for i in range(0, len(items), size)]
+        done: dict[int, list[object]] = {}
+        with (
+            _executor(kind, workers) as pool,
+            progress_bar("forecasting series", total=len(items)) as advance,
+        ):
+            futures = {pool.submit(_chunk, work, part): i for i, part in enumerate(parts)}
+            for future in as_completed(futures):
+                done[futures[future]] = future.result()
+                advance(len(done[futures[future]]))
+        for i in range(len(parts)):
+            yield from done[i]
+
+    return mapped
+
+
+def forecast(warehouse_path: Path, options: ForecastOptions) -> runs.ForecastRun:
+    """Forecast every series on a local thread or process pool and store the run."""
+    workers = options.workers or os.cpu_count() or 1
+    return runs.forecast(warehouse_path, options, map_fn=_pool_map(options.task_runner, workers))

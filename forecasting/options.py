@@ -1,0 +1,187 @@
+"""What each run does: the typed options of forecast, drill, report and pipeline runs.
+
+Plain pydantic models, importable without prefect or the model zoo, so the CLI reads its
+defaults and help from these fields and runs a step without starting a flow. The fields are
+also the parameters of the served deployments.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, get_args
+
+from pydantic import BaseModel, Field
+
+from forecasting.settings import DATA_DIR, RunnerKind
+
+if TYPE_CHECKING:  # the drill and forecast modules load numba and scipy: only for types
+    from forecasting.drills import Scenario
+    from forecasting.forecast import ForecastSettings
+
+__all__ = [
+    "DRILLS_DIR",
+    "QUANTILE_CHOICES",
+    "AdhocDrill",
+    "Answers",
+    "DrillOptions",
+    "ForecastOptions",
+    "PipelineOptions",
+    "Quantile",
+    "Reconciliation",
+    "ReportOptions",
+    "RunnerKind",
+    "field_default",
+    "field_help",
+]
+
+DRILLS_DIR = DATA_DIR / "drills"
+
+Quantile = Literal["q50", "q90", "q99"]
+QUANTILE_CHOICES: tuple[str, ...] = get_args(Quantile)
+Reconciliation = Literal["auto", "bottom_up", "mint_shrink"]
+Answers = Literal["none", "failing", "all"]
+
+
+def _default_models() -> tuple[str, ...]:
+    # Lazy: forecasting.models loads scipy (~1 s), which `fleetcast --help` must not pay.
+    from forecasting.models import DEFAULT_MODELS
+
+    return DEFAULT_MODELS
+
+
+class ForecastOptions(BaseModel):
+    """What a forecast run does; every field has the planning default."""
+
+    as_of: date | None = Field(default=None, description="last day of history used; default newest")
+    horizon_days: int = Field(default=182, ge=7, le=730, description="days forecast ahead")
+    models: tuple[str, ...] = Field(
+        default_factory=_default_models, description="candidate models, chosen by backtest"
+    )
+    fixed_model: str | None = Field(default=None, description="use this model for every series")
+    n_paths: int = Field(default=200, ge=10, le=5000, description="sample paths per series")
+    n_cutoffs: int = Field(default=3, ge=1, le=12, description="backtest cutoffs")
+    backtest_days: int = Field(default=28, ge=1, le=365, description="days scored per cutoff")
+    min_train_days: int = Field(default=28, ge=14, le=365, description="history before a cutoff")
+    backtest_step_days: int | None = Field(
+        default=None, ge=1, le=365, description="days between cutoffs (default: backtest_days)"
+    )
+    use_events: bool = Field(default=True, description="give known events to the event models")
+    reconciliation: Reconciliation = "auto"
+    customers_per_class: int = Field(default=10, ge=1, le=200)
+    seed: int = 0
+    task_runner: RunnerKind = Field(
+        default="processes", description="Prefect task runner for the fan-out"
+    )
+    workers: int | None = Field(default=None, ge=1, description="workers (default: cores)")
+    dask_address: str | None = Field(default=None, description="an existing Dask scheduler")
+
+    def settings(self) -> ForecastSettings:
+        """The library's settings for these options (unknown model names raise ValueError)."""
+        from forecasting.forecast import ForecastSettings
+        from forecasting.models import MODEL_REGISTRY
+        from forecasting.schema import QUANTILES
+
+        unknown = [
+            m for m in (*self.models, self.fixed_model or "") if m and m not in MODEL_REGISTRY
+        ]
+        if unknown:
+            raise ValueError(f"unknown model(s) {unknown}; known: {', '.join(MODEL_REGISTRY)}")
+        return ForecastSettings(
+            horizon_days=self.horizon_days,
+            quantiles=QUANTILES,
+            models=self.models,
+            fixed_model=self.fixed_model,
+            n_cutoffs=self.n_cutoffs,
+            backtest_horizon=self.backtest_days,
+            min_train_days=self.min_train_days,
+            backtest_step=self.backtest_step_days,
+            n_paths=self.n_paths,
+            seed=self.seed,
+            reconciliation=self.reconciliation,
+        )
+
+
+class AdhocDrill(BaseModel):
+    """A drill described on the command line or as deployment parameters."""
+
+    name: str | None = None
+    target: str = Field(
+        default="all", description="all | class:X | customer:X | customer:top | region:X"
+    )
+    multiplier: float = Field(default=2.0, gt=0, le=20, description="demand multiplier")
+    shape: str = Field(default="step", description="step, ramp:6w or spike:3d")
+    start: str | None = Field(
+        default=None, description="a date or +2w (default: first forecast day)"
+    )
+    lose: tuple[str, ...] = Field(default=(), description="BLOCK[@WHEN]: a block fails")
+    slip: tuple[str, ...] = Field(default=(), description="BLOCK:8w: a delivery slips")
+
+    def scenario(self) -> Scenario:
+        """The library's scenario for these arguments (errors name the argument)."""
+        from forecasting import drills
+
+        return drills.scenario_from_args(
+            name=self.name,
+            multiplier=self.multiplier,
+            target=self.target,
+            shape=self.shape,
+            start=self.start,
+            lose=self.lose,
+            slip=self.slip,
+        )
+
+
+class DrillOptions(BaseModel):
+    """Which drills to run and how hard to look for answers."""
+
+    drills: tuple[str, ...] = Field(default=(), description="ready-made drill names; () = all")
+    adhoc: AdhocDrill | None = None
+    forecast_run_id: str | None = Field(default=None, description="forecast run (default: newest)")
+    paths: int | None = Field(default=None, ge=1, description="sample paths (default: all stored)")
+    seed: int = Field(default=0, description="seed of the path resampling")
+    answers: Answers = Field(
+        default="failing",
+        description="search blocks-to-pass and the breaking multiplier: none, failing or all",
+    )
+    answer_paths: int = Field(default=50, ge=5, description="paths used by the answer searches")
+    max_blocks: int = Field(default=8, ge=1, le=64)
+
+
+class ReportOptions(BaseModel):
+    """Which run to report and how cautious the triggers are."""
+
+    forecast_run_id: str | None = Field(default=None, description="forecast run (default: newest)")
+    quantile: Quantile = Field(default="q90", description="demand quantile the triggers plan for")
+    buffer_weeks: int = Field(default=4, ge=0, le=52, description="safety buffer before order-by")
+    idle_weeks: int = Field(default=13, ge=1, le=104)
+    customers_per_class: int = Field(default=10, ge=1, le=200)
+
+
+class PipelineOptions(BaseModel):
+    """Option groups of every step, each with the planning defaults."""
+
+    inbox: Path | None = Field(default=None, description="folder of new telemetry files")
+    inbox_format: str | None = Field(
+        default=None, description="file format or trace adapter of the inbox (default: suffix)"
+    )
+    events: list[Path] = Field(
+        default_factory=list, description="event calendars (launches, holidays) to load first"
+    )
+    forecast: ForecastOptions = Field(default_factory=ForecastOptions)
+    drill: DrillOptions = Field(default_factory=DrillOptions)
+    report: ReportOptions = Field(default_factory=ReportOptions)
+
+
+def field_default(model: type[BaseModel], name: str) -> Any:
+    """The default of one field of an options model (a factory's value, called)."""
+    return model.model_fields[name].get_default(call_default_factory=True)
+
+
+def field_help(model: type[BaseModel], name: str) -> str:
+    """A field's description with its default, for ``--help``."""
+    info = model.model_fields[name]
+    text = info.description or name.replace("_", " ")
+    if info.default_factory is not None or "default" in text:
+        return text
+    return f"{text} (default {info.default})"

@@ -1,0 +1,793 @@
+"""Runs: what each step of the pipeline reads, computes and stores, as plain library calls.
+
+Every Prefect task in flows/ wraps one function here, and the CLI calls the same functions
+directly when no Prefect server is configured, so a tracked run and a direct one share all
+their code. Run ids have one format for every kind (:func:`new_run_id`); a trigger run has
+its own id and points at the forecast run it used through ``forecast_run_id``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime, timedelta
+from importlib.metadata import version
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+from pydantic import BaseModel
+
+from forecasting import warehouse
+from forecasting.options import DRILLS_DIR, DrillOptions, ForecastOptions, ReportOptions
+
+if TYPE_CHECKING:  # the step modules load scipy, numba and plotly: only when a step runs
+    from forecasting.capacity import CapacityPlan
+    from forecasting.drills import DrillResult, Scenario
+    from forecasting.forecast import ForecastResult, ForecastSettings, SeriesForecast
+    from forecasting.ingest import IngestResult
+    from forecasting.report import ReportInputs
+
+__all__ = [
+    "DrillInputs",
+    "DrillOutcome",
+    "EventsLoaded",
+    "ForecastRef",
+    "ForecastRun",
+    "MapFn",
+    "PlayedDrill",
+    "ReportOutcome",
+    "RunNotFoundError",
+    "TriggerRun",
+    "blocks_needed",
+    "compute_triggers",
+    "demand_series_for",
+    "drill",
+    "drill_inputs",
+    "drill_outcome",
+    "drill_scenarios",
+    "forecast",
+    "forecast_run",
+    "known_events",
+    "load_events_file",
+    "load_telemetry_file",
+    "new_run_id",
+    "play_drill",
+    "report",
+    "report_inputs",
+    "report_outcome",
+    "report_summary_markdown",
+    "report_trigger_rows",
+    "resampled_paths",
+    "save_drill",
+    "store_forecast",
+    "stored_drill_outcomes",
+]
+
+MapFn = Callable[[Callable[[pl.DataFrame], "SeriesForecast"], Iterable[pl.DataFrame]], Any]
+
+
+class RunNotFoundError(ValueError):
+    """The warehouse holds no run of the kind asked for (or not the one named)."""
+
+
+# --- run ids -----------------------------------------------------------------------------------
+
+
+def new_run_id(kind: str, *, now: datetime | None = None) -> str:
+    """``<kind>-<UTC yyyymmddHHMMSS>-<6 hex>``: sortable within a kind, slug-safe, unique.
+
+    ``kind`` is ``forecast``, ``triggers`` or a drill's name (kept readable: letters, digits,
+    ``.``, ``_`` and ``-``; anything else becomes ``-``).
+    """
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", kind).strip("-") or "run"
+    return f"{slug}-{(now or datetime.now(UTC)):%Y%m%d%H%M%S}-{uuid.uuid4().hex[:6]}"
+
+
+@dataclass(frozen=True, slots=True)
+class ForecastRef:
+    """A stored forecast run: its id and the last day of history it used."""
+
+    run_id: str
+    as_of: date
+
+
+def forecast_run(wh: warehouse.Warehouse, run_id: str | None = None) -> ForecastRef:
+    """The named forecast run, or the newest; RunNotFoundError says what to run first."""
+    chosen = run_id or wh.latest_forecast_run()
+    if chosen is None:
+        raise RunNotFoundError(f"{wh.path} holds no forecast run; run `fleetcast forecast` first")
+    runs = wh.forecast_runs().filter(pl.col("run_id") == chosen)
+    if runs.is_empty():
+        raise RunNotFoundError(
+            f"no forecast run {chosen!r} in {wh.path}; `fleetcast status` lists the stored runs"
+        )
+    return ForecastRef(run_id=chosen, as_of=runs.item(0, "as_of"))
+
+
+# --- ingest ------------------------------------------------------------------------------------
+
+
+class EventsLoaded(BaseModel):
+    """What loading one calendar file did; ``refused`` lists each bad row and its rule."""
+
+    path: Path
+    status: str  # loaded or failed
+    loaded: int = 0
+    replaced: int = 0
+    duplicates: int = 0
+    refused: list[dict[str, Any]] = []
+    ignored_columns: list[str] = []
+    message: str = ""
+
+
+def load_telemetry_file(path: Path, warehouse_path: Path, file_format: str | None) -> IngestResult:
+    """Validate one telemetry file and load it into the warehouse in one transaction."""
+    from forecasting import ingest
+
+    with warehouse.connect(warehouse_path) as wh:
+        return ingest.ingest_file(wh, path, file_format=file_format)
+
+
+def load_events_file(path: Path, warehouse_path: Path) -> EventsLoaded:
+    """Read one events calendar and make its good rows the warehouse's events from that file."""
+    from forecasting import events
+
+    try:
+        read = events.read_events(path)
+    except events.EventsFileError as exc:
+        return EventsLoaded(path=path, status="failed", message=str(exc))
+    with warehouse.connect(warehouse_path) as wh:
+        replaced = wh.replace_events(str(path.resolve()), read.events)
+    return EventsLoaded(
+        path=path,
+        status="loaded",
+        loaded=read.events.height,
+        replaced=replaced,
+        duplicates=read.duplicates,
+        refused=read.problems.to_dicts(),
+        ignored_columns=list(read.ignored_columns),
+    )
+
+
+# --- forecast ----------------------------------------------------------------------------------
+
+
+class ForecastRun(BaseModel):
+    """What a stored forecast run holds, for the CLI summary and later flows."""
+
+    run_id: str
+    as_of: date
+    series: int
+    seconds: float
+    reconciliation: str
+    models_chosen: dict[str, int]
+    accuracy: list[dict[str, Any]]
+    calibrated: int
+    fallbacks: int
+    events: int = 0  # known events the run gave to the event models
+
+
+def demand_series_for(
+    warehouse_path: Path, as_of: date | None, customers_per_class: int
+) -> pl.DataFrame:
+    """Daily demand series at every level from the warehouse's hourly telemetry."""
+    from forecasting import demand
+
+    with warehouse.connect(warehouse_path, read_only=True) as wh:
+        hourly = wh.hourly_demand()
+    if hourly.is_empty():
+        raise ValueError(f"{warehouse_path} holds no telemetry; run `fleetcast ingest` first")
+    series = demand.demand_series(hourly, customers_per_class=customers_per_class)
+    return series if as_of is None else series.filter(pl.col("ds") <= as_of)
+
+
+def known_events(warehouse_path: Path) -> pl.DataFrame:
+    """Every known event in the warehouse (launches, migrations, holidays)."""
+    with warehouse.connect(warehouse_path, read_only=True) as wh:
+        return wh.events()
+
+
+def _leaf_paths(result: ForecastResult) -> pl.DataFrame:
+    from forecasting.reconcile import build_hierarchy
+
+    ids = result.paths.get_column("unique_id").unique().to_list()
+    leaves = list(build_hierarchy(ids).bottom) if ids else []
+    return result.paths.filter(pl.col("unique_id").is_in(leaves)).with_columns(
+        pl.col("y").cast(pl.Float32)
+    )
+
+
+def _accuracy(summary: pl.DataFrame) -> list[dict[str, Any]]:
+    """Median MASE of the chosen models vs the seasonal naive, per level and measure."""
+    level = pl.col("unique_id").str.count_matches("/")
+    names = {0: "total", 1: "region", 2: "class", 3: "customer"}
+    return (
+        summary.with_columns(level.replace_strict(names, default="deeper").alias("level"))
+        .group_by("level", "measure")
+        .agg(
+            pl.len().alias("series"),
+            pl.col("mase").median().alias("mase"),
+            pl.col("mase_seasonal_naive").median().alias("mase_seasonal_naive"),
+            pl.col("coverage_80").mean().alias("coverage_80"),
+        )
+        .sort("level", "measure")
+        .to_dicts()
+    )
+
+
+def store_forecast(
+    warehouse_path: Path,
+    result: ForecastResult,
+    *,
+    settings: ForecastSettings,
+    as_of: date,
+    events: int,
+    seconds: float,
+) -> ForecastRun:
+    """Store a forecast under a new run id (forecasts, leaf paths, backtests) in one transaction."""
+    run_id = new_run_id("forecast")
+    run = {
+        "run_id": run_id,
+        "as_of": as_of,
+        "created_at": datetime.now(UTC),
+        "horizon_days": settings.horizon_days,
+        "series": result.summary.height,
+        "reconciliation": result.reconciliation,
+        "seconds": seconds,
+        "settings": json.dumps(asdict(settings) | {"events": events}, default=str),
+        "versions": json.dumps(
+            {p: version(p) for p in ("polars", "statsmodels", "prophet", "duckdb")}
+        ),
+    }
+    frames = {
+        "forecasts": result.forecast,
+        "forecast_paths": _leaf_paths(result),
+        "backtests": result.backtest,
+        "forecast_summary": result.summary,
+    }
+    with warehouse.connect(warehouse_path) as wh:
+        wh.save_run("forecast_runs", run, frames)
+    chosen = result.summary.group_by("model").len().sort("len", descending=True)
+    return ForecastRun(
+        run_id=run_id,
+        as_of=as_of,
+        series=result.summary.height,
+        seconds=seconds,
+        reconciliation=result.reconciliation,
+        models_chosen=dict(zip(chosen["model"], chosen["len"], strict=True)),
+        accuracy=_accuracy(result.summary),
+        calibrated=int(result.summary.get_column("calibrated").sum()),
+        fallbacks=int(result.summary.get_column("fallback").is_not_null().sum()),
+        events=events,
+    )
+
+
+def forecast(warehouse_path: Path, options: ForecastOptions, *, map_fn: MapFn = map) -> ForecastRun:
+    """Forecast every demand series and store the run; ``map_fn`` fans out the series."""
+    from forecasting.forecast import forecast_all
+
+    started = time.perf_counter()
+    settings = options.settings()
+    series = demand_series_for(warehouse_path, options.as_of, options.customers_per_class)
+    as_of = options.as_of or series.get_column("ds").max()
+    assert isinstance(as_of, date)  # a non-empty frame has a newest day
+    known = known_events(warehouse_path) if options.use_events else None
+    result = forecast_all(series, settings=settings, events=known, map_fn=map_fn)
+    return store_forecast(
+        warehouse_path,
+        result,
+        settings=settings,
+        as_of=as_of,
+        events=0 if known is None else known.height,
+        seconds=time.perf_counter() - started,
+    )
+
+
+# --- drills ------------------------------------------------------------------------------------
+
+
+class DrillOutcome(BaseModel):
+    """One drill's verdict for the CLI and the report flow."""
+
+    run_id: str
+    drill: str
+    target: str
+    passed: bool
+    failing_classes: list[str]
+    breaking_multiplier: float | None
+    breaking_note: str | None
+    blocks_needed: str | None
+    capex_needed_usd: float | None
+    kpis: list[dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class DrillInputs:
+    """What every drill on one forecast run plays on: its leaf paths and the hourly profile."""
+
+    forecast: ForecastRef
+    paths: pl.DataFrame
+    profile: pl.DataFrame
+
+
+@dataclass(frozen=True, slots=True)
+class PlayedDrill:
+    """One scenario played on every path, with the answers searched for it."""
+
+    result: DrillResult
+    answers: dict[str, Any]
+    additions: pl.DataFrame
+
+
+def blocks_needed() -> pl.Expr:
+    """``2 x pod-h100 in eu-west; ...``: the blocks of a drill_additions frame, as one text."""
+    return pl.format("{} x {} in {}", "count", "candidate", "region").str.join("; ")
+
+
+def drill_scenarios(options: DrillOptions, *, directory: Path = DRILLS_DIR) -> list[Scenario]:
+    """The scenarios the options name: ready-made ones from TOML, or the ad-hoc one."""
+    from forecasting import drills
+
+    if options.adhoc is not None:
+        return [options.adhoc.scenario()]
+    ready = drills.load_scenarios(directory)
+    unknown = [d for d in options.drills if d not in ready]
+    if unknown:
+        raise drills.ScenarioError(
+            f"no drill named {', '.join(unknown)} in {directory}; known: {', '.join(sorted(ready))}"
+        )
+    return [ready[d] for d in (options.drills or tuple(sorted(ready)))]
+
+
+def resampled_paths(sample: pl.DataFrame, paths: int | None, seed: int) -> pl.DataFrame:
+    """``paths`` of the stored sample paths: the first ones, or whole ones drawn again.
+
+    Drawing with replacement when more paths are asked than the forecast kept keeps each drawn
+    path coherent across series and days.
+    """
+    import numpy as np
+
+    stored = sample.get_column("sample_id").n_unique()
+    if paths is None or paths == stored:
+        return sample
+    if paths < stored:
+        return sample.filter(pl.col("sample_id") < paths)
+    source = np.random.default_rng(seed).integers(0, stored, size=paths)
+    draws = pl.DataFrame(
+        {"sample_id": range(paths), "source": source},
+        schema={"sample_id": pl.Int32, "source": pl.Int32},
+    )
+    return draws.join(sample.rename({"sample_id": "source"}), on="source").drop("source")
+
+
+def drill_inputs(
+    warehouse_path: Path, forecast_run_id: str | None, paths: int | None, seed: int
+) -> DrillInputs:
+    """The forecast run's bottom-level paths and each class's hourly profile from history."""
+    from forecasting import drills
+
+    with warehouse.connect(warehouse_path, read_only=True) as wh:
+        ref = forecast_run(wh, forecast_run_id)
+        sample = wh.run_frame("forecast_paths", ref.run_id)
+        hourly = wh.hourly_demand()
+    sample = resampled_paths(sample.with_columns(pl.col("y").cast(pl.Float64)), paths, seed)
+    profile = drills.hourly_profile(
+        hourly.group_by("ts", "region", "workload_class").agg(pl.col("y").sum())
+    )
+    return DrillInputs(forecast=ref, paths=sample, profile=profile)
+
+
+def play_drill(
+    plan: CapacityPlan,
+    paths: pl.DataFrame,
+    profile: pl.DataFrame,
+    scenario: Scenario,
+    *,
+    as_of: date,
+    options: DrillOptions,
+) -> PlayedDrill:
+    """Play one scenario on every path; search the answers when the options ask."""
+    from forecasting import drills
+
+    started = time.perf_counter()
+    result = drills.run_drill(plan, paths, profile, scenario)
+    answers: dict[str, Any] = {
+        "breaking_multiplier": None,
+        "breaking_note": None,
+        "blocks_pass": None,
+        "capex_needed_usd": None,
+    }
+    additions = pl.DataFrame(schema=drills.ADDITIONS_SCHEMA)
+    wanted = options.answers == "all" or (options.answers == "failing" and not result.passed)
+    if wanted:
+        few = paths.filter(pl.col("sample_id") < options.answer_paths)
+        point = drills.breaking_multiplier(plan, few, profile, scenario)
+        answers["breaking_multiplier"], answers["breaking_note"] = point.multiplier, point.note
+        if not result.passed:
+            search = drills.blocks_to_pass(
+                plan, few, profile, scenario, run_date=as_of, max_blocks=options.max_blocks
+            )
+            additions = search.additions
+            answers["blocks_pass"] = search.passed
+            answers["capex_needed_usd"] = search.capex_usd
+    answers["seconds"] = time.perf_counter() - started
+    return PlayedDrill(result=result, answers=answers, additions=additions)
+
+
+def drill_outcome(
+    *,
+    run_id: str,
+    run: dict[str, Any],
+    verdicts: pl.DataFrame,
+    kpis: pl.DataFrame,
+    additions: pl.DataFrame,
+) -> DrillOutcome:
+    """One drill's outcome from its run row (as stored) and its verdict, KPI and block frames."""
+    blocks = additions.select(blocks_needed()).item() if additions.height else ""
+    return DrillOutcome(
+        run_id=run_id,
+        drill=run["drill"],
+        target=run["target"],
+        passed=run["passed"],
+        failing_classes=verdicts.filter(~pl.col("passed")).get_column("workload_class").to_list(),
+        breaking_multiplier=run["breaking_multiplier"],
+        breaking_note=run["breaking_note"],
+        blocks_needed=blocks or None,
+        capex_needed_usd=run["capex_needed_usd"],
+        kpis=kpis.filter(pl.col("workload_class") == "all").drop("run_id", strict=False).to_dicts(),
+    )
+
+
+def save_drill(
+    warehouse_path: Path, forecast_run_id: str, played: PlayedDrill, seed: int
+) -> DrillOutcome:
+    """Store one drill's verdicts, KPIs, blocks and answers in one transaction."""
+    result, scenario = played.result, played.result.scenario
+    run_id = new_run_id(scenario.name)
+    run = {
+        "run_id": run_id,
+        "forecast_run_id": forecast_run_id,
+        "drill": scenario.name,
+        "description": scenario.description,
+        "target": result.target,
+        "multiplier": scenario.multiplier,
+        "shape": str(scenario.shape),
+        "shock_start": result.shock_start,
+        "horizon_end": result.horizon_end,
+        "paths": result.paths,
+        "seed": seed,
+        "passed": result.passed,
+        "first_to_saturate": list(result.first_to_saturate),
+        "notes": list(result.notes),
+        "created_at": datetime.now(UTC),
+        **played.answers,
+    }
+    frames = {
+        "drill_verdicts": result.verdicts,
+        "drill_kpis": result.kpis,
+        "drill_blocks": result.blocks,
+        "drill_additions": played.additions,
+        "drill_curves": result.backlog_curve,
+    }
+    with warehouse.connect(warehouse_path) as wh:
+        wh.save_run("drill_runs", run, frames)
+    return drill_outcome(
+        run_id=run_id,
+        run=run,
+        verdicts=result.verdicts,
+        kpis=result.kpis,
+        additions=played.additions,
+    )
+
+
+def stored_drill_outcomes(
+    warehouse_path: Path, names: list[str], *, since: datetime, until: datetime
+) -> list[DrillOutcome]:
+    """The newest stored result of each named drill created between ``since`` and ``until``.
+
+    Raises RunNotFoundError naming the drills without a result in the window.
+    """
+    slack = timedelta(seconds=60)  # the run's clock is the serving host's, not the server's
+    with warehouse.connect(warehouse_path, read_only=True) as wh:
+        runs = wh.drill_runs_between(names, since=since - slack, until=until + slack).unique(
+            "drill", keep="first", maintain_order=True
+        )
+        ids = runs.get_column("run_id").to_list()
+        verdicts = wh.runs_frame("drill_verdicts", ids)
+        kpis = wh.runs_frame("drill_kpis", ids)
+        additions = wh.runs_frame("drill_additions", ids)
+    missing = sorted(set(names) - set(runs.get_column("drill")))
+    if missing:
+        raise RunNotFoundError(
+            f"{warehouse_path} holds no result for {', '.join(missing)} from this run: "
+            "does the server write to the same warehouse?"
+        )
+    by_name = {row["drill"]: row for row in runs.iter_rows(named=True)}
+
+    def mine(frame: pl.DataFrame, run_id: str) -> pl.DataFrame:
+        return frame.filter(pl.col("run_id") == run_id)
+
+    return [
+        drill_outcome(
+            run_id=(run_id := by_name[name]["run_id"]),
+            run=by_name[name],
+            verdicts=mine(verdicts, run_id),
+            kpis=mine(kpis, run_id),
+            additions=mine(additions, run_id),
+        )
+        for name in names
+    ]
+
+
+def drill(warehouse_path: Path, capacity_path: Path, options: DrillOptions) -> list[DrillOutcome]:
+    """Run the drills the options name on one forecast run and store every result."""
+    from forecasting.capacity import load_capacity
+
+    plan = load_capacity(capacity_path)
+    scenarios = drill_scenarios(options)
+    inputs = drill_inputs(warehouse_path, options.forecast_run_id, options.paths, options.seed)
+    return [
+        save_drill(
+            warehouse_path,
+            inputs.forecast.run_id,
+            play_drill(
+                plan,
+                inputs.paths,
+                inputs.profile,
+                scenario,
+                as_of=inputs.forecast.as_of,
+                options=options,
+            ),
+            options.seed,
+        )
+        for scenario in scenarios
+    ]
+
+
+# --- triggers and reports ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TriggerRun:
+    """A stored trigger run and the forecast run it was computed from."""
+
+    run_id: str
+    forecast: ForecastRef
+
+
+class ReportOutcome(BaseModel):
+    """Where the report went and what it says, for the CLI and the pipeline.
+
+    ``run_id`` is the forecast run reported on; ``trigger_run_id`` the trigger run it shows.
+    """
+
+    run_id: str
+    trigger_run_id: str
+    path: Path
+    statuses: dict[str, int]
+    failing_drills: list[str]
+    stale_days: int | None
+    triggers: list[dict[str, Any]]
+
+
+def compute_triggers(
+    warehouse_path: Path, capacity_path: Path, plan: CapacityPlan, options: ReportOptions
+) -> TriggerRun:
+    """Expansion triggers of a forecast run against the plan, stored as a new trigger run."""
+    from forecasting.triggers import TriggerSettings, expansion_triggers, mw_by_site_month
+
+    with warehouse.connect(warehouse_path) as wh:
+        ref = forecast_run(wh, options.forecast_run_id)
+        forecast_frame = wh.run_frame("forecasts", ref.run_id)
+        settings = TriggerSettings(
+            quantile=options.quantile,
+            buffer_weeks=options.buffer_weeks,
+            idle_weeks=options.idle_weeks,
+        )
+        result = expansion_triggers(forecast_frame, plan, as_of=ref.as_of, settings=settings)
+        end = forecast_frame.get_column("ds").max()
+        assert isinstance(end, date)  # a stored run has days
+        power = mw_by_site_month(plan, result.triggers, start=ref.as_of, end=end)
+        run_id = new_run_id("triggers")
+        run = {
+            "run_id": run_id,
+            "forecast_run_id": ref.run_id,
+            "as_of": ref.as_of,
+            "quantile": options.quantile,
+            "buffer_weeks": options.buffer_weeks,
+            "capacity_sha256": hashlib.sha256(capacity_path.read_bytes()).hexdigest(),
+            "created_at": datetime.now(UTC),
+        }
+        frames = {
+            "triggers": result.triggers,
+            "trigger_drivers": result.drivers,
+            "idle_risk": result.idle_risk,
+            "site_power": power,
+        }
+        wh.save_run("trigger_runs", run, frames)
+    return TriggerRun(run_id=run_id, forecast=ref)
+
+
+def _concentration(history: pl.DataFrame, paths: pl.DataFrame) -> pl.DataFrame:
+    """History and forecast of top-1/top-5 share and HHI, long, in the report's columns."""
+    from forecasting import concentration
+
+    metrics = ["top1_share", "top5_share", "hhi"]
+    scope = (
+        pl.when(pl.col("workload_class") == "all")
+        .then(pl.lit("overall"))
+        .otherwise(pl.col("workload_class"))
+    )
+    past = (
+        concentration.concentration_history(history)
+        .unpivot(
+            index=["workload_class", "ds"], on=metrics, variable_name="metric", value_name="value"
+        )
+        .with_columns(scope.alias("scope"), pl.lit("history").alias("source"))
+        .with_columns(
+            q10=pl.lit(None, pl.Float64), q50=pl.lit(None, pl.Float64), q90=pl.lit(None, pl.Float64)
+        )
+    )
+    future = concentration.concentration_forecast(paths).with_columns(
+        scope.alias("scope"), pl.lit("forecast").alias("source"), pl.col("q50").alias("value")
+    )
+    columns = ["scope", "ds", "metric", "source", "value", "q10", "q50", "q90"]
+    return pl.concat([past.select(columns), future.select(columns)], how="vertical_relaxed")
+
+
+def _drill_frames(wh: warehouse.Warehouse, forecast_run_id: str) -> dict[str, pl.DataFrame]:
+    """The newest stored result of each drill on this forecast run, shaped for the report."""
+    runs = wh.drill_runs(forecast_run_id=forecast_run_id).unique("drill", keep="first")
+    ids = runs.get_column("run_id").to_list()
+    names = runs.select("run_id", "drill")
+    additions = wh.runs_frame("drill_additions", ids)
+    blocks = additions.group_by("run_id").agg(blocks_needed().alias("blocks_needed"))
+
+    def named(table: str) -> pl.DataFrame:
+        return wh.runs_frame(table, ids).join(names, on="run_id").drop("run_id")
+
+    answers = runs.join(blocks, on="run_id", how="left").select(
+        "drill",
+        "description",
+        "target",
+        "shock_start",
+        "passed",
+        "breaking_multiplier",
+        "blocks_needed",
+        "capex_needed_usd",
+    )
+    return {
+        "drill_verdicts": named("drill_verdicts"),
+        "drill_kpis": named("drill_kpis"),
+        "drill_answers": answers,
+        "drill_curves": named("drill_curves"),
+    }
+
+
+def report_inputs(
+    warehouse_path: Path, plan: CapacityPlan, triggers: TriggerRun, options: ReportOptions
+) -> ReportInputs:
+    """Everything the pages show for one trigger run and the forecast run it used."""
+    from forecasting import demand
+    from forecasting.capacity import capacity_timeline
+    from forecasting.report import ReportInputs
+
+    run_id = triggers.forecast.run_id
+    with warehouse.connect(warehouse_path, read_only=True) as wh:
+        hourly = wh.hourly_demand()
+        newest = wh.newest_telemetry()
+        forecast_frame = wh.run_frame("forecasts", run_id)
+        summary = wh.run_frame("forecast_summary", run_id)
+        backtest = wh.run_frame("backtests", run_id)
+        paths = wh.run_frame("forecast_paths", run_id).with_columns(pl.col("y").cast(pl.Float64))
+        previous = wh.latest_forecast_run(before=run_id)
+        previous_triggers_run = (
+            wh.latest_trigger_run(forecast_run_id=previous) if previous else None
+        )
+        previous_triggers = (
+            wh.run_frame("triggers", previous_triggers_run) if previous_triggers_run else None
+        )
+        drills = _drill_frames(wh, run_id)
+        trigger_frame = wh.run_frame("triggers", triggers.run_id)
+        drivers = wh.run_frame("trigger_drivers", triggers.run_id)
+        idle = wh.run_frame("idle_risk", triggers.run_id)
+        power = wh.run_frame("site_power", triggers.run_id)
+    history = demand.demand_series(hourly, customers_per_class=options.customers_per_class)
+    end = forecast_frame.get_column("ds").max()
+    assert isinstance(end, date)
+    start = history.get_column("ds").min()
+    assert isinstance(start, date)
+    now = datetime.now(UTC)
+    return ReportInputs(
+        run_id=run_id,
+        as_of=triggers.forecast.as_of,
+        generated_at=now,
+        plan=plan,
+        stale_days=None if newest is None else (now - newest).days,
+        history=history,
+        forecast=forecast_frame.with_columns(pl.lit(run_id).alias("run_id")),
+        backtest=backtest,
+        chosen=summary.select("unique_id", "measure", "model"),
+        capacity=capacity_timeline(plan, start=start, end=end),
+        triggers=trigger_frame,
+        drivers=drivers,
+        idle_risk=idle,
+        mw_by_site_month=power,
+        concentration=_concentration(history, paths),
+        previous_triggers=previous_triggers if previous_triggers is not None else pl.DataFrame(),
+        previous_run_id=previous,
+        **drills,
+    )
+
+
+def report_trigger_rows(inputs: ReportInputs) -> pl.DataFrame:
+    """The triggers as the CLI and the Prefect table artifact show them (dates as text)."""
+    return inputs.triggers.select(
+        "region",
+        "pool",
+        "status",
+        "exhaustion_date",
+        "order_by",
+        "candidate",
+        "blocks_to_order",
+        "capex_usd",
+        "mw",
+    ).with_columns(pl.col(pl.Date).cast(pl.String))
+
+
+def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:
+    """The report's triggers and failing drills as Markdown, for the Prefect artifact."""
+    triggers = inputs.triggers.sort("status", "order_by", nulls_last=True)
+    lines = [
+        f"# fleetcast report {inputs.run_id}",
+        f"As of {inputs.as_of}; report: `{path / 'index.html'}`.",
+    ]
+    if inputs.stale:
+        lines.append(f"**Stale data:** the newest telemetry is {inputs.stale_days} days old.")
+    lines += [
+        "",
+        "| region | pool | status | exhaustion | order by | order |",
+        "|---|---|---|---|---|---|",
+    ]
+    for t in triggers.iter_rows(named=True):
+        order = f"{t['blocks_to_order']} x {t['candidate']}" if t["blocks_to_order"] else "none"
+        lines.append(
+            f"| {t['region']} | {t['pool']} | {t['status']} | {t['exhaustion_date'] or '-'} "
+            f"| {t['order_by'] or '-'} | {order} |"
+        )
+    failing = inputs.drill_answers.filter(~pl.col("passed")).get_column("drill").to_list()
+    lines += ["", f"Failing drills: {', '.join(failing) if failing else 'none'}."]
+    return "\n".join(lines)
+
+
+def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> ReportOutcome:
+    """What a published report says: trigger counts, failing drills, staleness, triggers."""
+    statuses = inputs.triggers.group_by("status").len()
+    return ReportOutcome(
+        run_id=inputs.run_id,
+        trigger_run_id=triggers.run_id,
+        path=path,
+        statuses=dict(zip(statuses["status"], statuses["len"], strict=True)),
+        failing_drills=inputs.drill_answers.filter(~pl.col("passed")).get_column("drill").to_list(),
+        stale_days=inputs.stale_days,
+        triggers=report_trigger_rows(inputs).to_dicts(),
+    )
+
+
+def report(
+    warehouse_path: Path, capacity_path: Path, reports_path: Path, options: ReportOptions
+) -> ReportOutcome:
+    """Compute a forecast run's triggers, publish the report pages and say what they show."""
+    from forecasting.capacity import load_capacity
+    from forecasting.report import publish_report
+
+    plan = load_capacity(capacity_path)
+    triggers = compute_triggers(warehouse_path, capacity_path, plan, options)
+    inputs = report_inputs(warehouse_path, plan, triggers, options)
+    return report_outcome(inputs, triggers, publish_report(inputs, root=reports_path))
