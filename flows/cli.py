@@ -101,20 +101,33 @@ def _paths(args: argparse.Namespace) -> Any:
     )
 
 
+# Options-model fields whose flag is not the field's name in kebab case.
+FLAGS = {
+    "horizon_days": "--horizon",
+    "n_paths": "--paths",
+    "n_cutoffs": "--cutoffs",
+    "backtest_step_days": "--backtest-step",
+    "multiplier": "--factor",
+    "forecast_run_id": "--forecast-run",
+}
+
+
 def _model(model: type[BaseModel], **values: Any) -> Any:
-    """An options model from the arguments; a bad value is a usage error naming the field."""
+    """An options model from the arguments; a bad value is a usage error naming the flag."""
     try:
         return model(**values)
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(map(str, e['loc'])) or model.__name__}: {e['msg']}" for e in exc.errors()
+            f"{FLAGS.get(str(e['loc'][-1]), '--' + str(e['loc'][-1]).replace('_', '-'))}: "
+            f"{e['msg']}"
+            for e in exc.errors()
         )
         raise UsageError(problems) from None
 
 
 def _direct() -> bool:
-    """Whether single-step commands run without Prefect (no server configured)."""
-    return not prefect_server_configured()
+    """Whether a single-step command runs without Prefect: no server, no FLEETCAST_TRACK."""
+    return not prefect_server_configured() and not settings().track
 
 
 # --- commands ----------------------------------------------------------------------------------
@@ -128,7 +141,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
         try:
             fleet = synth.synthetic_fleet(days=args.days, customers=args.customers, seed=args.seed)
         except ValueError as exc:  # --days or --customers out of bounds
-            raise UsageError(f"{exc}; raise --days or --customers") from None
+            raise UsageError(f"--days/--customers: {exc}") from None
         written = synth.write_fleet(fleet, args.out, file_format=args.file_format)
     console.print(
         f"wrote {fleet.telemetry.height:,} telemetry rows in "
@@ -643,7 +656,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except UsageError as exc:
         parser.print_usage(sys.stderr)
-        errors.print(f"fleetcast {args.command}: error: {exc}", highlight=False, markup=False)
+        errors.print(
+            f"fleetcast {args.command}: error: {exc}", highlight=False, markup=False, soft_wrap=True
+        )
         return EXIT_USAGE
     except (
         CapacityError,

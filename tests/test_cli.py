@@ -5,20 +5,26 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import get_args
 
 import pytest
 from telemetry_files import write_csv
 
-from flows.cli import main
+from flows.cli import build_parser, main
+from forecasting.options import QUANTILE_CHOICES, ForecastOptions, ReportOptions
+from forecasting.settings import default_paths, resolve_paths
+from forecasting.warehouse import connect
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = "2025-03-01T00:00:00Z,eu-west,c1,inference,acme,H100,10,1"
 BAD = "2025-03-01T01:00:00Z,eu-west,c1,inference,acme,H100,-4,1"
 
 
-def fleetcast(*args: str) -> subprocess.CompletedProcess[str]:
-    """Run the CLI in a fresh interpreter, as a user would."""
+def fleetcast(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the CLI in a fresh interpreter, as a user would; stderr ends with whether prefect
+    was imported."""
     code = (
         "import sys; from flows.cli import main; rc = main(); "
         "print('prefect' in sys.modules, file=sys.stderr); sys.exit(rc)"
@@ -27,9 +33,9 @@ def fleetcast(*args: str) -> subprocess.CompletedProcess[str]:
         [sys.executable, "-c", code, *args],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
         cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"},
+        env={**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200", **(env or {})},
     )
 
 
@@ -61,7 +67,7 @@ def test_invalid_capacity_plan_names_the_block_and_exits_1(tmp_path: Path) -> No
 def test_ingest_flow_exit_status_and_summary(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Through the Prefect flow: 0 when all files read, 1 for an unreadable one or --strict."""
+    """0 when all files read, 1 for an unreadable one or --strict (direct: no server set)."""
     warehouse = str(tmp_path / "w.duckdb")
     good = write_csv(tmp_path / "good.csv", GOOD)
     assert main(["ingest", str(good), "--warehouse", warehouse]) == 0
@@ -101,3 +107,85 @@ def test_events_command_loads_lists_and_refuses_bad_rows(
     listed = capsys.readouterr().out
     assert "known events (1)" in listed and "2026-03-01" in listed and "us-east" in listed
     assert main(["events", str(tmp_path / "none.csv"), "--warehouse", warehouse]) == 2
+
+
+def test_one_row_ingest_answers_at_once_without_prefect(tmp_path: Path) -> None:
+    """Without a server, `ingest` never imports prefect and a one-row file loads in seconds."""
+    one = write_csv(tmp_path / "one.csv", GOOD)
+    started = time.perf_counter()
+    result = fleetcast("ingest", str(one), "--warehouse", str(tmp_path / "w.duckdb"))
+    seconds = time.perf_counter() - started
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip().endswith("False")
+    assert "one.csv" in result.stdout and "loaded" in result.stdout
+    assert seconds < 10  # 1 s here; a flow first starts Prefect's server (13-21 s)
+
+
+@pytest.mark.slow
+def test_direct_ingest_prints_what_the_flow_prints(tmp_path: Path) -> None:
+    """The same files through the flow (FLEETCAST_TRACK=1) and directly give the same tables."""
+    outputs = []
+    for track in ("1", "0"):
+        folder = tmp_path / f"track{track}"
+        folder.mkdir()
+        good = write_csv(folder / "rows.csv", GOOD, BAD)
+        result = fleetcast(
+            "ingest",
+            str(good),
+            "--warehouse",
+            str(folder / "w.duckdb"),
+            env={"FLEETCAST_TRACK": track},
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stderr.strip().endswith(str(track == "1"))
+        outputs.append(result.stdout)
+    assert outputs[0] == outputs[1]
+
+
+def test_global_options_go_before_or_after_the_command(tmp_path: Path) -> None:
+    """`fleetcast --warehouse W status` and `fleetcast status --warehouse W` read W."""
+    warehouse = tmp_path / "w.duckdb"
+    with connect(warehouse):
+        pass  # an empty, migrated warehouse
+    before = fleetcast("--warehouse", str(warehouse), "status")
+    after = fleetcast("status", "--warehouse", str(warehouse))
+    assert before.returncode == 0 and after.returncode == 0, before.stderr + after.stderr
+    assert f"warehouse {warehouse}" in before.stdout
+    assert f"warehouse {warehouse}" in after.stdout
+
+
+def test_out_of_range_arguments_are_one_line_usage_errors() -> None:
+    """Library bounds (synth's customers) and option bounds exit 2 without a traceback."""
+    for args in (("synth", "--customers", "10"), ("report", "--buffer-weeks", "99")):
+        result = fleetcast(*args)
+        assert result.returncode == 2, result.stderr
+        assert "Traceback" not in result.stderr
+        lines = result.stderr.strip().splitlines()[:-1]  # the last says whether prefect loaded
+        assert lines[0].startswith("usage:") and lines[-1].startswith(f"fleetcast {args[0]}: ")
+        assert len(lines) == 2
+
+
+def test_cli_defaults_and_choices_are_the_option_models() -> None:
+    """--quantile choices are ReportOptions' Literal; numeric defaults are the models' fields."""
+    parser = build_parser()
+    report = parser.parse_args(["report"])
+    forecast = parser.parse_args(["forecast"])
+    assert report.quantile == ReportOptions().quantile
+    assert report.buffer_weeks == ReportOptions().buffer_weeks
+    assert forecast.horizon == ForecastOptions().horizon_days
+    assert forecast.paths == ForecastOptions().n_paths
+    assert forecast.cutoffs == ForecastOptions().n_cutoffs
+    with pytest.raises(SystemExit):
+        parser.parse_args(["report", "--quantile", "q10"])
+    assert get_args(ReportOptions.model_fields["quantile"].annotation) == QUANTILE_CHOICES
+
+
+def test_settings_read_fleetcast_variables(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """FLEETCAST_* variables set the paths and runner; explicit paths win; empty ones are unset."""
+    monkeypatch.setenv("FLEETCAST_WAREHOUSE", str(tmp_path / "env.duckdb"))
+    monkeypatch.setenv("FLEETCAST_TASK_RUNNER", "threads")
+    monkeypatch.setenv("FLEETCAST_REPORTS", "")
+    assert resolve_paths().warehouse == tmp_path / "env.duckdb"
+    assert resolve_paths(warehouse=tmp_path / "x.duckdb").warehouse == tmp_path / "x.duckdb"
+    assert resolve_paths().reports == default_paths().reports
+    assert build_parser().parse_args(["forecast"]).task_runner == "threads"

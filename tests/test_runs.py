@@ -1,0 +1,122 @@
+"""forecasting.runs: run ids, the newest forecast run or a clear error, drill outcomes, and
+trigger runs with their own id that point at their forecast run."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+from conftest import FleetFiles
+
+from forecasting import runs, warehouse
+from forecasting.options import DrillOptions, ForecastOptions, ReportOptions
+
+RUN_ID = re.compile(r"^(?P<kind>[A-Za-z0-9._-]+)-(?P<when>\d{14})-(?P<hex>[0-9a-f]{6})$")
+
+
+def test_run_ids_have_one_format_for_every_kind() -> None:
+    """`<kind>-<UTC yyyymmddHHMMSS>-<6 hex>`; odd characters of a drill name become dashes."""
+    ids = [runs.new_run_id(kind) for kind in ("forecast", "triggers", "inference-2x", "a b/c")]
+    kinds = [m.group("kind") for m in map(RUN_ID.match, ids) if m]
+    assert kinds == ["forecast", "triggers", "inference-2x", "a-b-c"]
+    assert len({runs.new_run_id("forecast") for _ in range(50)}) == 50
+
+
+def test_no_forecast_run_is_a_clear_error(wh: warehouse.Warehouse) -> None:
+    """An empty warehouse says which command to run; an unknown id is named."""
+    with pytest.raises(runs.RunNotFoundError, match="run `fleetcast forecast` first"):
+        runs.forecast_run(wh)
+    with pytest.raises(runs.RunNotFoundError, match="no forecast run 'nope'"):
+        runs.forecast_run(wh, "nope")
+
+
+def _sample(paths: int) -> pl.DataFrame:
+    """Stored sample paths: two series, three days, path i has the value 10*i + day."""
+    return pl.DataFrame(
+        [
+            {"unique_id": uid, "sample_id": i, "ds": day, "y": float(10 * i + day)}
+            for uid in ("a", "b")
+            for i in range(paths)
+            for day in range(3)
+        ],
+        schema={"unique_id": pl.String, "sample_id": pl.Int32, "ds": pl.Int64, "y": pl.Float64},
+    )
+
+
+def test_resampled_paths_keep_whole_paths() -> None:
+    """Fewer paths keep the first ones; more redraw whole stored paths, seeded."""
+    sample = _sample(4)
+    assert runs.resampled_paths(sample, None, 0).equals(sample)
+    assert runs.resampled_paths(sample, 2, 0).get_column("sample_id").unique().to_list() == [0, 1]
+    more = runs.resampled_paths(sample, 9, seed=7)
+    assert more.get_column("sample_id").n_unique() == 9
+    # every drawn path is one stored path across both series and all days
+    source = (
+        more.with_columns((pl.col("y") - pl.col("ds")).alias("stored"))
+        .group_by("sample_id")
+        .agg(pl.col("stored").n_unique())
+    )
+    assert source.get_column("stored").max() == 1
+    assert runs.resampled_paths(sample, 9, seed=7).sort(pl.all()).equals(more.sort(pl.all()))
+
+
+def test_drill_outcome_names_the_blocks_needed() -> None:
+    """The outcome's blocks read `N x block in region`, failing classes from the verdicts."""
+    additions = pl.DataFrame(
+        {"count": [2, 1], "candidate": ["pod-h100", "pod-b200"], "region": ["eu", "us"]}
+    )
+    verdicts = pl.DataFrame({"workload_class": ["training", "batch"], "passed": [False, True]})
+    kpis = pl.DataFrame({"workload_class": ["all", "batch"], "kpi": ["x", "y"]})
+    run = {
+        "drill": "d",
+        "target": "all",
+        "passed": False,
+        "breaking_multiplier": 1.5,
+        "breaking_note": None,
+        "capex_needed_usd": 3e6,
+    }
+    outcome = runs.drill_outcome(
+        run_id="d-1", run=run, verdicts=verdicts, kpis=kpis, additions=additions
+    )
+    assert outcome.blocks_needed == "2 x pod-h100 in eu; 1 x pod-b200 in us"
+    assert outcome.failing_classes == ["training"]
+    assert outcome.kpis == [{"workload_class": "all", "kpi": "x"}]
+    empty = runs.drill_outcome(
+        run_id="d-2", run=run, verdicts=verdicts, kpis=kpis, additions=additions.clear()
+    )
+    assert empty.blocks_needed is None
+
+
+@pytest.mark.slow
+def test_direct_steps_store_runs_and_triggers_point_at_their_forecast(
+    fleet: FleetFiles, tmp_path: Path
+) -> None:
+    """Forecast, drill and report called directly; each report is a new trigger run whose
+    forecast_run_id is the forecast's, and readers find the newest one by it."""
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copy(fleet.warehouse, path)
+    options = ForecastOptions(
+        horizon_days=28, n_paths=30, customers_per_class=3, models=("seasonal_naive", "drift")
+    )
+    run = runs.forecast(path, options)
+    assert RUN_ID.match(run.run_id) and run.run_id.startswith("forecast-")
+    (drill,) = runs.drill(
+        path, fleet.capacity, DrillOptions(drills=("inference-2x",), answers="none")
+    )
+    assert drill.run_id.startswith("inference-2x-")
+    first = runs.report(path, fleet.capacity, tmp_path / "reports", ReportOptions())
+    second = runs.report(path, fleet.capacity, tmp_path / "reports", ReportOptions())
+    assert first.run_id == second.run_id == run.run_id
+    assert first.trigger_run_id != second.trigger_run_id
+    assert second.trigger_run_id.startswith("triggers-")
+    with warehouse.connect(path, read_only=True) as wh:
+        stored = wh.query("SELECT run_id, forecast_run_id FROM trigger_runs ORDER BY created_at")
+        assert stored.get_column("forecast_run_id").to_list() == [run.run_id] * 2
+        assert wh.latest_trigger_run(forecast_run_id=run.run_id) == second.trigger_run_id
+        assert wh.run_frame("triggers", second.trigger_run_id).height == len(second.triggers)
+        recent = wh.recent_trigger_runs(limit=5)
+    assert recent.get_column("forecast_run_id").to_list() == [run.run_id] * 2
+    assert (tmp_path / "reports" / "latest" / "index.html").is_file()
