@@ -8,6 +8,7 @@ whether it is set, so the CLI can decide whether a command runs as a tracked flo
 from __future__ import annotations
 
 import os
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -100,8 +101,23 @@ def settings() -> Settings:
 
 
 def prefect_server_configured() -> bool:
-    """Whether ``PREFECT_API_URL`` names a Prefect server (else flows would start one)."""
-    return bool(os.environ.get("PREFECT_API_URL"))
+    """Whether ``PREFECT_API_URL`` names a Prefect server (else flows would start one).
+
+    Set in the environment, or in the active profile of Prefect's profiles.toml (what
+    ``prefect config set PREFECT_API_URL=...`` writes); read here without importing prefect,
+    which alone takes seconds.
+    """
+    if "PREFECT_API_URL" in os.environ:
+        return bool(os.environ["PREFECT_API_URL"])
+    home = Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect").expanduser()
+    path = Path(os.environ.get("PREFECT_PROFILES_PATH") or home / "profiles.toml").expanduser()
+    try:
+        profiles = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return False
+    active = os.environ.get("PREFECT_PROFILE") or profiles.get("active") or "ephemeral"
+    profile = profiles.get("profiles", {}).get(active, {})
+    return bool(isinstance(profile, dict) and profile.get("PREFECT_API_URL"))
 
 
 def resolve_paths(

@@ -14,7 +14,7 @@ from telemetry_files import write_csv
 
 from flows.cli import build_parser, main
 from forecasting.options import QUANTILE_CHOICES, ForecastOptions, ReportOptions
-from forecasting.settings import default_paths, resolve_paths
+from forecasting.settings import default_paths, prefect_server_configured, resolve_paths
 from forecasting.warehouse import connect
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -189,3 +189,20 @@ def test_settings_read_fleetcast_variables(monkeypatch: pytest.MonkeyPatch, tmp_
     assert resolve_paths(warehouse=tmp_path / "x.duckdb").warehouse == tmp_path / "x.duckdb"
     assert resolve_paths().reports == default_paths().reports
     assert build_parser().parse_args(["forecast"]).task_runner == "threads"
+
+
+def test_a_server_in_the_active_prefect_profile_counts_as_configured(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """PREFECT_API_URL set by `prefect config set` (profiles.toml) runs commands as flows."""
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.delenv("PREFECT_PROFILE", raising=False)
+    monkeypatch.setenv("PREFECT_PROFILES_PATH", str(tmp_path / "profiles.toml"))
+    assert not prefect_server_configured()
+    (tmp_path / "profiles.toml").write_text(
+        'active = "work"\n[profiles.work]\nPREFECT_API_URL = "http://127.0.0.1:4200/api"\n',
+        encoding="utf-8",
+    )
+    assert prefect_server_configured()
+    monkeypatch.setenv("PREFECT_API_URL", "")
+    assert not prefect_server_configured()

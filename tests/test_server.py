@@ -241,5 +241,6 @@ def test_served_drill_and_report_run_through_a_real_server(
         assert stored.item(0, "paths") == 30
         verdicts = wh.run_frame("drill_verdicts", stored.item(0, "run_id"))
         assert verdicts.height > 0
-        assert wh.query("SELECT run_id FROM trigger_runs").to_series().to_list() == [forecast_run]
+        reported = wh.query("SELECT forecast_run_id FROM trigger_runs").to_series()
+        assert reported.to_list() == [forecast_run]
     assert (reports / "latest" / "index.html").is_file()
