@@ -112,17 +112,22 @@ FLAGS = {
 }
 
 
+def _problems(exc: ValidationError, name: Callable[[str], str]) -> str:
+    """A validation error on one line: each field by ``name(field)`` and its rule."""
+    return "; ".join(f"{name(str(e['loc'][-1]))}: {e['msg']}" for e in exc.errors())
+
+
 def _model(model: type[BaseModel], **values: Any) -> Any:
     """An options model from the arguments; a bad value is a usage error naming the flag."""
     try:
         return model(**values)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{FLAGS.get(str(e['loc'][-1]), '--' + str(e['loc'][-1]).replace('_', '-'))}: "
-            f"{e['msg']}"
-            for e in exc.errors()
-        )
-        raise UsageError(problems) from None
+        raise UsageError(_problems(exc, _flag)) from None
+
+
+def _flag(field: str) -> str:
+    """The command-line flag of an options-model field."""
+    return FLAGS.get(field, "--" + field.replace("_", "-"))
 
 
 def _direct() -> bool:
@@ -644,7 +649,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         parser = build_parser()
     except ValidationError as exc:  # a bad FLEETCAST_* variable
-        errors.print(f"fleetcast: error: bad FLEETCAST_* setting: {exc}", highlight=False)
+        prefix = Settings.model_config.get("env_prefix", "")
+        problems = _problems(exc, lambda field: f"${prefix}{field.upper()}")
+        errors.print(f"fleetcast: error: {problems}", highlight=False, markup=False, soft_wrap=True)
         return EXIT_USAGE
     args = parser.parse_args(argv)
     from forecasting.capacity import CapacityError
