@@ -674,7 +674,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         RunFailedError,
         RunNotFoundError,
     ) as exc:
-        errors.print(f"fleetcast {args.command}: {exc}", highlight=False, markup=False)
+        errors.print(
+            f"fleetcast {args.command}: {exc}", highlight=False, markup=False, soft_wrap=True
+        )
         return EXIT_FAILED
 
 
