@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field
 
 from flows.console import progress_bar
 from flows.runners import RunnerKind, task_runner_for
-from forecasting import demand, warehouse
+from forecasting import demand, hierarchy, warehouse
 from forecasting.forecast import ForecastResult, ForecastSettings, SeriesForecast, forecast_all
 from forecasting.models import DEFAULT_MODELS, MODEL_REGISTRY
 from forecasting.reconcile import build_hierarchy
@@ -166,8 +166,8 @@ def save_run(warehouse_path: Path, run: dict[str, Any], result: ForecastResult) 
 
 def _accuracy(summary: pl.DataFrame) -> list[dict[str, Any]]:
     """Median MASE of the chosen models vs the seasonal naive, per level and measure."""
-    level = pl.col("unique_id").str.count_matches("/")
-    names = {0: "total", 1: "region", 2: "class", 3: "customer"}
+    level = hierarchy.depth()
+    names = dict(enumerate(hierarchy.LEVEL_NAMES))
     return (
         summary.with_columns(level.replace_strict(names, default="deeper").alias("level"))
         .group_by("level", "measure")

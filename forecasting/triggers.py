@@ -67,6 +67,7 @@ from enum import StrEnum
 
 import polars as pl
 
+from forecasting import hierarchy
 from forecasting.capacity import (
     ALL_CLASSES,
     Block,
@@ -75,7 +76,7 @@ from forecasting.capacity import (
     block_timeline,
     capacity_timeline,
 )
-from forecasting.schema import SEP, BlockStatus, Measure, WorkloadClass
+from forecasting.schema import BlockStatus, Measure, WorkloadClass
 
 __all__ = [
     "DRIVERS_SCHEMA",
@@ -206,16 +207,6 @@ class TriggerResult:
 # --- reading the forecast's levels -----------------------------------------------------------
 
 
-def _level(depth: int) -> pl.Expr:
-    """The level name at ``depth`` of a unique_id path: 1 region, 2 class, 3 customer."""
-    return pl.col("unique_id").str.split(SEP).list.get(depth, null_on_oob=True)
-
-
-def _depth() -> pl.Expr:
-    """How deep a unique_id is: 0 total, 1 region, 2 class, 3 customer."""
-    return (pl.col("unique_id").str.split(SEP).list.len() - 1).cast(pl.Int64)
-
-
 def _class_in_pool() -> pl.Expr:
     """Whether a row's workload_class is demand of its pool (``all`` takes every class)."""
     return (pl.col("pool") == Pool.ALL.value) | (pl.col("workload_class") == pl.col("pool"))
@@ -231,10 +222,10 @@ def _levels(forecast: pl.DataFrame, *, as_of: date, columns: Sequence[str]) -> p
         .filter(pl.col("ds") >= as_of)
         .select("unique_id", "ds", "measure", *dict.fromkeys(["mean", *columns]))
         .with_columns(
-            region=_level(1),
-            workload_class=_level(2),
-            customer=_level(3),
-            depth=_depth(),
+            region=hierarchy.level(1),
+            workload_class=hierarchy.level(2),
+            customer=hierarchy.level(3),
+            depth=hierarchy.depth(),
         )
         .collect()
     )
@@ -263,8 +254,8 @@ def _check_peaks(frame: pl.DataFrame, *, as_of: date) -> None:
         raise ValueError(
             f"the forecast from {as_of} lacks peak series: "
             + ", ".join(
-                [f"total{SEP}{r}" for r in sorted(missing)]
-                + [f"total{SEP}{r}{SEP}training" for r in sorted(missing_training)]
+                [hierarchy.id_of(r) for r in sorted(missing)]
+                + [hierarchy.id_of(r, "training") for r in sorted(missing_training)]
                 or ["no region-level series at all"]
             )
         )

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 import plotly.graph_objects as go
 import polars as pl
 
+from forecasting import hierarchy
 from forecasting.capacity import ALL_CLASSES
 from forecasting.report.format import (
     fmt_date,
@@ -26,7 +27,7 @@ from forecasting.report.format import (
     fmt_usd,
     plot_text,
 )
-from forecasting.schema import SEP, TOTAL, Measure, WorkloadClass
+from forecasting.schema import Measure, WorkloadClass
 
 __all__ = [
     "CLASS_COLOURS",
@@ -390,8 +391,7 @@ def concentration_charts(concentration: pl.DataFrame) -> list[Chart]:
 
 
 def _series_id(region: str, workload_class: str) -> str:
-    parts = [TOTAL, region] + ([] if workload_class == ALL_CLASSES else [workload_class])
-    return SEP.join(parts)
+    return hierarchy.id_of(region, *([] if workload_class == ALL_CLASSES else [workload_class]))
 
 
 def _first_above(
