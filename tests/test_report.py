@@ -307,7 +307,7 @@ def sample_inputs(
             for m, month in enumerate(months)
         ],
         orient="row",
-        schema=["site", "region", "month", "mw_in_service", "mw_ordered", "mw_total"],
+        schema=["site", "region", "month", "mw_in_service", "mw_new_blocks", "mw_needed"],
     )
     return ReportInputs(
         run_id=run_id,
@@ -535,7 +535,7 @@ def test_plot_text_neutralises_markup_and_mathjax() -> None:
     assert plot_text(TEX) == "&#36;\\href{javascript:alert(1)}{x}&#36;"
     assert plot_text(SCRIPT) == "&lt;script&gt;alert(1)&lt;/script&gt;"
     assert plot_text("R&D") == "R&amp;D"
-    assert html_text(PWN) == "&lt;img src=x onerror=&quot;window.__pwned=1&quot;&gt;"
+    assert html_text(PWN) == "&lt;img src=x onerror=&#34;window.__pwned=1&#34;&gt;"
 
 
 def test_csv_cells_that_spreadsheets_would_run_are_neutralised(tmp_path: Path) -> None:
@@ -580,12 +580,12 @@ def test_empty_inputs_render_every_page_with_no_data(tmp_path: Path) -> None:
     assert "no triggers" in index
 
 
-def test_power_frame_accepts_the_names_triggers_py_uses() -> None:
+def test_power_frame_accepts_the_older_column_names() -> None:
     power = sample_inputs().mw_by_site_month.rename(
-        {"mw_ordered": "mw_new_blocks", "mw_total": "mw_needed"}
+        {"mw_new_blocks": "mw_ordered", "mw_needed": "mw_total"}
     )
     inputs = replace(empty_inputs(), mw_by_site_month=power)
-    assert inputs.mw_by_site_month.columns[-2:] == ["mw_ordered", "mw_total"]
+    assert inputs.mw_by_site_month.columns[-2:] == ["mw_new_blocks", "mw_needed"]
 
 
 def test_frames_without_columns_count_as_empty_and_missing_columns_fail() -> None:

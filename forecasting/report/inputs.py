@@ -72,8 +72,8 @@ MW_BY_SITE_SCHEMA = pl.Schema(
         "region": pl.String,
         "month": pl.Date,
         "mw_in_service": pl.Float64,
-        "mw_ordered": pl.Float64,
-        "mw_total": pl.Float64,
+        "mw_new_blocks": pl.Float64,
+        "mw_needed": pl.Float64,
     }
 )
 
@@ -164,10 +164,10 @@ _REQUIRED: dict[str, pl.Schema] = {
 }
 
 
-# Other names producers use for the same column: triggers.py says what a month needs as
-# mw_new_blocks / mw_needed.
+# Older names for the same columns: mw_ordered / mw_total are now mw_new_blocks / mw_needed,
+# the names triggers.py stores.
 _ALIASES: dict[str, dict[str, str]] = {
-    "mw_by_site_month": {"mw_new_blocks": "mw_ordered", "mw_needed": "mw_total"},
+    "mw_by_site_month": {"mw_ordered": "mw_new_blocks", "mw_total": "mw_needed"},
 }
 
 
