@@ -8,7 +8,8 @@ measure:
 - ``peak``: the day's peak-hour GPUs of the series' own hourly sum (peaks do not add up).
 
 Levels, from the top: ``total``, ``total/<region>``, ``total/<region>/<class>``,
-``total/<region>/<class>/<customer>``. Per class only the top customers by recent demand keep
+``total/<region>/<class>/<customer>``, each name escaped by :mod:`forecasting.hierarchy` so a
+``/`` inside a name stays one level. Per class only the top customers by recent demand keep
 their own series; the rest are summed into ``other`` so the bottom level stays forecastable.
 
 Telemetry outages are missing data, not zero demand: an hour with no rows for a region, or
