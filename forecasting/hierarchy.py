@@ -14,6 +14,7 @@ that only has ids reads them with :func:`level`, :func:`depth` and :func:`parent
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import polars as pl
@@ -32,7 +33,6 @@ __all__ = [
     "id_of",
     "is_under",
     "level",
-    "level_name",
     "levels_of",
     "parent",
     "parent_of",
@@ -48,6 +48,7 @@ BOTTOM_DEPTH = len(LEVELS)
 # Order matters both ways: `%` first on the way in, last on the way out, so a name that
 # already holds `%2F` comes back as itself.
 _ESCAPES = (("%", "%25"), (SEP, "%2F"))
+_LAST_LEVEL = f"{re.escape(SEP)}[^{re.escape(SEP)}]*$"
 
 
 def escape(name: str) -> str:
@@ -106,7 +107,7 @@ def parent(column: str = "unique_id") -> pl.Expr:
     uid = pl.col(column)
     return (
         pl.when(uid.str.contains(SEP, literal=True))
-        .then(uid.str.replace(r"/[^/]*$", ""))
+        .then(uid.str.replace(_LAST_LEVEL, ""))
         .otherwise(pl.lit(None, pl.String))
     )
 
@@ -136,8 +137,3 @@ def parent_of(uid: str) -> str | None:
 def is_under(uid: str, ancestor: str) -> bool:
     """Whether ``uid`` is ``ancestor`` or lies below it."""
     return uid == ancestor or uid.startswith(ancestor + SEP)
-
-
-def level_name(at: int) -> str:
-    """The name of depth ``at``: ``total``, then the level columns; deeper is ``deeper``."""
-    return LEVEL_NAMES[at] if 0 <= at < len(LEVEL_NAMES) else "deeper"
