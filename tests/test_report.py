@@ -441,6 +441,26 @@ def test_pages_load_plotly_only_from_the_run_folder(tmp_path: Path) -> None:
         assert [s for s in sources if s] == ["plotly.min.js"]
 
 
+def test_every_script_carries_the_nonce_of_the_page_policy(tmp_path: Path) -> None:
+    """Only the page's own scripts run: each carries the nonce its policy names, new per page."""
+    folder = publish_report(sample_inputs(), root=tmp_path)
+    nonces = []
+    for page in PAGES[1:]:
+        parsed = _parse((folder / page).read_text())
+        policy = next(a["content"] for t, a in parsed.tags if a.get("http-equiv"))
+        nonce = re.search(r"script-src 'nonce-([^']+)'", policy or "")
+        assert nonce, policy
+        executable = [a for t, a in parsed.tags if t == "script" and a.get("type") is None]
+        assert executable and all(a.get("nonce") == nonce.group(1) for a in executable), page
+        nonces.append(nonce.group(1))
+    assert len(set(nonces)) == len(nonces)
+    runs = _parse((tmp_path / "index.html").read_text())
+    assert not [t for t, _ in runs.tags if t == "script"]
+    assert next(a["content"] for t, a in runs.tags if a.get("http-equiv")) == (
+        "default-src 'none'; style-src 'unsafe-inline'"
+    )
+
+
 def test_latest_follows_the_newest_run_and_index_lists_newest_first(tmp_path: Path) -> None:
     older = sample_inputs(run_id="run-a", as_of=AS_OF - timedelta(days=7))
     newer = sample_inputs(run_id="run-b")
