@@ -11,10 +11,14 @@ Pools
 Dedicated blocks
     A dedicated block serves only its customer, so it is left out of the pool's capacity, and
     the customer's demand is taken out of the pool's demand up to the dedicated GPUs in
-    service that day: ``offset = min(dedicated GPUs, customer demand)``. Customer demand is
-    the bottom-level *mean* measure at the quantile, summed over the pool's classes (means
-    add up; peaks do not). A mean is at most the peak, so the offset never exceeds what the
-    customer takes off the shared blocks and the requirement is never understated.
+    service that day, counting only the classes the block may host: per group of the
+    customer's blocks hosting the same classes, ``min(group GPUs, customer demand in those
+    classes)``, and at most the customer's demand in the pool over all its groups. Customer
+    demand is the bottom-level *mean* measure at the quantile (means add up; peaks do not).
+    A mean is at most the peak, so the offset does not exceed what the customer takes off the
+    shared blocks. Exact when each customer's dedicated blocks host one set of classes; when
+    two of its groups share a class, their sum is bounded by its demand in the pool, not by a
+    matching, and may count a class twice up to that bound.
 
 Requirement on a day
     ``training``: (training PEAK at the quantile - offset) / (1 - training headroom).
@@ -334,14 +338,34 @@ def _pool_headroom(plan: CapacityPlan) -> pl.Expr:
     )
 
 
+def _dedicated_groups(plan: CapacityPlan) -> pl.DataFrame:
+    """(block_id, group, workload_class): each dedicated block, its group, the classes it hosts.
+
+    A group is the blocks of one customer that host the same set of classes; the set names it.
+    """
+    rows = []
+    for block in plan.block:
+        if block.dedicated_customer is None:
+            continue
+        hosted = [c.value for c in WorkloadClass if block.allows(c)]
+        rows += [(block.id, ",".join(hosted), c) for c in hosted]
+    return pl.DataFrame(
+        rows,
+        schema={"block_id": pl.String, "group": pl.String, "workload_class": pl.String},
+        orient="row",
+    )
+
+
 def _dedicated_gpus(plan: CapacityPlan, *, start: date, end: date) -> pl.LazyFrame:
-    """(ds, region, pool, customer, gpus): dedicated GPUs in service per pool and customer."""
+    """(ds, region, pool, customer, group, gpus): dedicated GPUs in service per block group."""
+    groups = _dedicated_groups(plan).lazy().select("block_id", "group").unique()
     return (
         block_timeline(plan, start=start, end=end)
         .lazy()
         .filter(pl.col("dedicated_customer").is_not_null())
         .join(_pool_members(plan).lazy(), on="block_id")
-        .group_by("ds", "region", "pool", customer=pl.col("dedicated_customer"))
+        .join(groups, on="block_id")
+        .group_by("ds", "region", "pool", "group", customer=pl.col("dedicated_customer"))
         .agg(gpus=pl.col("gpus").sum())
     )
 
@@ -349,21 +373,34 @@ def _dedicated_gpus(plan: CapacityPlan, *, start: date, end: date) -> pl.LazyFra
 def _dedicated_offset(
     levels: pl.DataFrame, plan: CapacityPlan, *, column: str, start: date, end: date
 ) -> pl.LazyFrame:
-    """(region, ds, pool, offset): demand that dedicated blocks take off the shared pool."""
+    """(region, ds, pool, offset): demand that dedicated blocks take off the shared pool.
+
+    Each group of a customer's dedicated blocks takes at most its GPUs and at most the
+    customer's demand in the classes those blocks host (an inference-only block takes none of
+    the customer's training); a customer's groups together take at most its demand in the pool.
+    """
     customer_demand = (
         _series(levels, depth=3, measure=Measure.MEAN)
         .join(_pools(), how="cross")
         .filter(_class_in_pool())
-        .group_by("region", "ds", "pool", "customer")
-        .agg(demand=pl.col(column).sum())
+        .group_by("region", "ds", "pool", "customer", "workload_class")
+        .agg(demand=pl.col(column).sum().clip(lower_bound=0.0))
     )
+    keys = ["region", "ds", "pool", "customer"]
+    by_group = (
+        _dedicated_gpus(plan, start=start, end=end)
+        .join(_dedicated_groups(plan).lazy().select("group", "workload_class").unique(), on="group")
+        .join(customer_demand, on=[*keys, "workload_class"])
+        .group_by(*keys, "group")
+        .agg(pl.col("gpus").first(), demand=pl.col("demand").sum())
+        .group_by(keys)
+        .agg(taken=pl.min_horizontal("demand", "gpus").sum())
+    )
+    in_pool = customer_demand.group_by(keys).agg(total=pl.col("demand").sum())
     return (
-        customer_demand.join(
-            _dedicated_gpus(plan, start=start, end=end),
-            on=["ds", "region", "pool", "customer"],
-        )
+        by_group.join(in_pool, on=keys)
         .group_by("region", "ds", "pool")
-        .agg(offset=pl.min_horizontal(pl.col("demand").clip(lower_bound=0.0), "gpus").sum())
+        .agg(offset=pl.min_horizontal("taken", "total").sum())
     )
 
 

@@ -356,3 +356,31 @@ def test_missing_peak_series_is_named_not_read_as_zero() -> None:
     )
     with pytest.raises(ValueError, match="total/r1/training"):
         expansion_triggers(forecast, _plan(_r1_blocks()), as_of=MONDAY)
+
+
+def test_dedicated_block_takes_only_the_classes_it_hosts() -> None:
+    """An inference-only acme block takes acme's inference off the pool, never its training.
+
+    Region peak 500 + d, acme runs 100 inference and 200 training GPUs, its 300-GPU block
+    hosts inference only: the offset is min(300, 100) = 100, so (500 + d - 100) / 0.8 > 600
+    first on d = 81. Counting acme's training too (offset 300) would say d = 281: 200 days late.
+    """
+    forecast = pl.concat(
+        [
+            _series("total/r1", "peak", q90=lambda d: 500 + d),
+            _series("total/r1/inference", "mean", q90=200.0),
+            _series("total/r1/training", "mean", q90=200.0),
+            _series("total/r1/training", "peak", q90=200.0),
+            _series("total/r1/inference/acme", "mean", q90=100.0),
+            _series("total/r1/inference/other", "mean", q90=100.0),
+            _series("total/r1/training/acme", "mean", q90=200.0),
+        ]
+    )
+    acme = _block("r1-acme", 300, dedicated_customer="acme", classes=["inference"])
+    plan = _plan([_block("r1-rack", 600), acme])
+    assert _trigger(plan, forecast, "r1", "all")["exhaustion_date"] == _day(81)
+    both = _block("r1-acme", 300, dedicated_customer="acme", classes=["inference", "batch"])
+    # Two classes hosted, still none of them training: the same answer.
+    assert _trigger(_plan([_block("r1-rack", 600), both]), forecast, "r1", "all")[
+        "exhaustion_date"
+    ] == _day(81)
