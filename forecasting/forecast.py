@@ -725,8 +725,8 @@ def forecast_series(
 
     dates = ds[-1] + np.arange(1, h + 1).astype("timedelta64[D]")
     forecast = _forecast_frame(unique_id, measure, chosen, dates, mean, qs, settings.quantiles)
-    scores = schema.frame_schema("backtests")
-    backtest = backtest.select(scores.names()).cast(scores)
+    columns = schema.frame_schema("backtests")
+    backtest = backtest.select(columns.names()).cast(columns)
     return SeriesForecast(
         unique_id=unique_id,
         measure=measure,

@@ -55,7 +55,8 @@ class WarehouseBusyError(WarehouseError):
 def sql_type(dtype: pl.DataType) -> str:
     """DuckDB's type for a polars dtype, spelled as ``information_schema`` spells it."""
     if isinstance(dtype, pl.List):
-        return f"{sql_type(dtype.inner)}[]"
+        inner = dtype.inner
+        return f"{sql_type(inner if isinstance(inner, pl.DataType) else inner())}[]"
     if isinstance(dtype, pl.Datetime):
         if dtype.time_zone != "UTC":
             raise WarehouseError(f"stored timestamps are UTC; {dtype} has no DuckDB column type")
