@@ -1,8 +1,11 @@
 """The one module that speaks SQL: the DuckDB connection, table names, DDL, writes and reads.
 
 Every value reaches DuckDB as a bound parameter (``?`` or ``$n``); the only names pasted into
-SQL are table names from :data:`TABLES`, checked by :func:`table_name`. Schema changes are
-numbered migrations recorded in ``schema_migrations``, so later versions add tables safely.
+SQL are table and column names of the table registry (:data:`forecasting.schema.REGISTRY`,
+which admits only plain identifiers), table names checked by :func:`table_name`. The DDL is
+generated from the registry; schema changes are numbered migrations recorded in
+``schema_migrations`` that create registry tables or add registry columns, so later versions
+add tables and columns safely and every file ends in the registry's shape.
 
 One process may hold the file for writing at a time (a DuckDB rule); a second one gets a
 :class:`WarehouseBusyError` naming the pid that holds it instead of DuckDB's trace.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import fields
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +121,20 @@ def test_a_warehouse_made_by_the_old_ddl_opens_and_matches(tmp_path: Path) -> No
     with warehouse.connect(old) as wh:
         assert wh.migrate() == []
         assert wh.schema_version() == 5
+        run = {
+            "run_id": "r1",
+            "forecast_run_id": "f1",
+            "as_of": date(2026, 1, 5),
+            "quantile": "q90",
+            "buffer_weeks": 4,
+            "capacity_sha256": "0" * 64,
+            "created_at": datetime.now(UTC),
+        }
+        frames = {
+            name: pl.DataFrame(schema=frame_schema(name)) for name in RUN_TABLES["trigger_runs"]
+        }
+        wh.save_run("trigger_runs", run, frames)
+        assert wh.count("trigger_runs") == 1
     with warehouse.connect(new):
         pass
     assert _snapshot(old) == _snapshot(new)
@@ -133,18 +147,21 @@ def test_every_table_is_created_by_exactly_one_migration() -> None:
     assert {*created, "schema_migrations"} == set(REGISTRY)
 
 
-def test_a_column_added_later_reaches_old_files_and_leaves_new_ones(wh: Warehouse) -> None:
+def test_a_column_added_later_reaches_old_files_and_leaves_new_ones(
+    warehouse_path: Path,
+) -> None:
     """An ALTER migration adds a registry column to a file without it, and is a no-op after."""
-    path = wh.path
-    wh.query("ALTER TABLE triggers DROP COLUMN note")
-    statement = add_column_statement("triggers", "note")
-    for _ in range(2):
-        wh.query(statement)
-        wh.close()
-        columns, _ = _snapshot(path)
-        assert columns["triggers"] == _expected_columns(table("triggers"))
-        wh = warehouse.Warehouse(duckdb.connect(str(path)), path)
-    wh.close()
+    with warehouse.connect(warehouse_path):
+        pass
+    con = duckdb.connect(str(warehouse_path))
+    try:
+        con.execute("ALTER TABLE triggers DROP COLUMN note")
+        assert "note" not in [c[0] for c in _columns(con)["triggers"]]
+        for _ in range(2):
+            con.execute(add_column_statement("triggers", "note"))
+            assert _columns(con)["triggers"] == _expected_columns(table("triggers"))
+    finally:
+        con.close()
 
 
 def test_an_added_column_must_be_nullable() -> None:
