@@ -44,13 +44,14 @@ def _columns(schema: pl.Schema, names: Sequence[str]) -> pl.Schema:
     return pl.Schema({name: schema[name] for name in names})
 
 
+_DRILL_RUNS = table("drill_runs").schema
+
+
 def _per_drill(name: str, names: Sequence[str] | None = None) -> pl.Schema:
     """A drill run's frame as a page reads it: the drill's name, then the frame's columns."""
     frame = frame_schema(name)
     return pl.Schema({"drill": _DRILL_RUNS["drill"], **_columns(frame, names or frame.names())})
 
-
-_DRILL_RUNS = table("drill_runs").schema
 
 DRIVERS_SCHEMA = _columns(
     frame_schema("trigger_drivers"),
