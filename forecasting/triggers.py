@@ -79,7 +79,7 @@ from forecasting.capacity import (
     block_timeline,
     capacity_timeline,
 )
-from forecasting.schema import SEP, BlockStatus, Measure, WorkloadClass
+from forecasting.schema import SEP, BlockStatus, Measure, WorkloadClass, frame_schema
 
 __all__ = [
     "DRIVERS_SCHEMA",
@@ -115,70 +115,11 @@ class Status(StrEnum):
     RED = "red"
 
 
-TRIGGERS_SCHEMA = pl.Schema(
-    {
-        "region": pl.String,
-        "pool": pl.String,
-        "quantile": pl.String,
-        "as_of": pl.Date,
-        "exhaustion_date": pl.Date,
-        "requirement_gpus_at_exhaustion": pl.Float64,
-        "capacity_gpus_at_exhaustion": pl.Int64,
-        "max_shortfall_gpus": pl.Float64,
-        "candidate": pl.String,
-        "kind": pl.String,
-        "gpu_type": pl.String,
-        "lead_time_weeks": pl.Int64,
-        "order_by": pl.Date,
-        "arrives": pl.Date,
-        "status": pl.String,
-        "blocks_to_order": pl.Int64,
-        "capex_usd": pl.Float64,
-        "mw": pl.Float64,
-        "note": pl.String,
-    }
-)
-
-DRIVERS_SCHEMA = pl.Schema(
-    {
-        "region": pl.String,
-        "pool": pl.String,
-        "from_date": pl.Date,
-        "to_date": pl.Date,
-        "workload_class": pl.String,
-        "customer": pl.String,
-        "growth_gpus": pl.Float64,
-        "share": pl.Float64,
-    }
-)
-
-IDLE_RISK_SCHEMA = pl.Schema(
-    {
-        "block_id": pl.String,
-        "region": pl.String,
-        "site": pl.String,
-        "kind": pl.String,
-        "gpu_type": pl.String,
-        "in_service": pl.Date,
-        "gpus": pl.Int64,
-        "pool": pl.String,
-        "idle_gpus": pl.Float64,
-        "idle_share": pl.Float64,
-        "capex_at_risk_usd": pl.Float64,
-        "note": pl.String,
-    }
-)
-
-MW_SCHEMA = pl.Schema(
-    {
-        "region": pl.String,
-        "site": pl.String,
-        "month": pl.Date,
-        "mw_in_service": pl.Float64,
-        "mw_new_blocks": pl.Float64,
-        "mw_needed": pl.Float64,
-    }
-)
+# The frames of a trigger run, as the table registry declares them (without run_id).
+TRIGGERS_SCHEMA = frame_schema("triggers")
+DRIVERS_SCHEMA = frame_schema("trigger_drivers")
+IDLE_RISK_SCHEMA = frame_schema("idle_risk")
+MW_SCHEMA = frame_schema("site_power")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

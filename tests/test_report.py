@@ -307,7 +307,7 @@ def sample_inputs(
             for m, month in enumerate(months)
         ],
         orient="row",
-        schema=["site", "region", "month", "mw_in_service", "mw_ordered", "mw_total"],
+        schema=["site", "region", "month", "mw_in_service", "mw_new_blocks", "mw_needed"],
     )
     return ReportInputs(
         run_id=run_id,
@@ -578,14 +578,6 @@ def test_empty_inputs_render_every_page_with_no_data(tmp_path: Path) -> None:
     assert json.loads((folder / "triggers.json").read_text()) == []
     index = (tmp_path / "index.html").read_text()
     assert "no triggers" in index
-
-
-def test_power_frame_accepts_the_names_triggers_py_uses() -> None:
-    power = sample_inputs().mw_by_site_month.rename(
-        {"mw_ordered": "mw_new_blocks", "mw_total": "mw_needed"}
-    )
-    inputs = replace(empty_inputs(), mw_by_site_month=power)
-    assert inputs.mw_by_site_month.columns[-2:] == ["mw_ordered", "mw_total"]
 
 
 def test_frames_without_columns_count_as_empty_and_missing_columns_fail() -> None:

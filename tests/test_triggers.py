@@ -18,7 +18,7 @@ import polars as pl
 import pytest
 
 from forecasting.capacity import CapacityPlan
-from forecasting.schema import FORECAST_SCHEMA, WorkloadClass
+from forecasting.schema import FORECAST_SCHEMA, WorkloadClass, table
 from forecasting.triggers import (
     DRIVERS_SCHEMA,
     IDLE_RISK_SCHEMA,
@@ -151,6 +151,25 @@ def test_frames_follow_their_schemas() -> None:
     assert result.drivers.schema == DRIVERS_SCHEMA
     assert result.idle_risk.schema == IDLE_RISK_SCHEMA
     assert result.triggers.select("region", "pool").rows() == [("r1", "training"), ("r1", "all")]
+
+
+def test_frames_are_unique_on_their_registry_keys() -> None:
+    """The key the registry declares for each stored trigger frame identifies its rows."""
+    extra = _block("r2-new", 400, region="r2", site="r2-a", status="committed",
+                   in_service=_day(28))  # fmt: skip
+    plan = _plan(_r2_blocks(extra))
+    result = expansion_triggers(_r2_forecast(q10=800.0), plan, as_of=MONDAY)
+    power = mw_by_site_month(plan, result.triggers, start=MONDAY, end=date(2026, 6, 30))
+    frames = {
+        "triggers": result.triggers,
+        "trigger_drivers": result.drivers,
+        "idle_risk": result.idle_risk,
+        "site_power": power,
+    }
+    for name, frame in frames.items():
+        key = [c for c in table(name).key if c != "run_id"]
+        assert frame.height > 0, name
+        assert not frame.select(key).is_duplicated().any(), name
 
 
 def test_training_pool_counts_only_fabric_blocks() -> None:

@@ -609,7 +609,7 @@ def _facilities_cards(inputs: ReportInputs) -> Html:
             ),
             (
                 f"needed by {_month(last)}",
-                fmt_mw(_total(power.filter(pl.col("month") == last), "mw_total")),
+                fmt_mw(_total(power.filter(pl.col("month") == last), "mw_needed")),
             ),
         ]
     else:
@@ -719,8 +719,8 @@ def facilities_page(inputs: ReportInputs) -> str:
     power = inputs.mw_by_site_month
     sites = (
         power.group_by("site")
-        .agg(pl.col("mw_total").max())
-        .sort("mw_total", descending=True)["site"]
+        .agg(pl.col("mw_needed").max())
+        .sort("mw_needed", descending=True)["site"]
         .to_list()
     )
     charts = [site_power_chart(power, site=s, key=f"site-{i}") for i, s in enumerate(sites)]
