@@ -600,14 +600,6 @@ def test_empty_inputs_render_every_page_with_no_data(tmp_path: Path) -> None:
     assert "no triggers" in index
 
 
-def test_power_frame_accepts_the_older_column_names() -> None:
-    power = sample_inputs().mw_by_site_month.rename(
-        {"mw_new_blocks": "mw_ordered", "mw_needed": "mw_total"}
-    )
-    inputs = replace(empty_inputs(), mw_by_site_month=power)
-    assert inputs.mw_by_site_month.columns[-2:] == ["mw_new_blocks", "mw_needed"]
-
-
 def test_frames_without_columns_count_as_empty_and_missing_columns_fail() -> None:
     inputs = replace(empty_inputs(), triggers=pl.DataFrame())
     assert inputs.triggers.schema == TRIGGERS_SCHEMA
