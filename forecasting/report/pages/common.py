@@ -39,6 +39,7 @@ from forecasting.report.inputs import STATUSES, ReportInputs
 from forecasting.schema import WorkloadClass
 
 __all__ = [
+    "CLASS_ORDER",
     "PAGES",
     "PLOTLY_JS",
     "Badge",
@@ -67,7 +68,8 @@ PAGES: dict[str, tuple[str, str]] = {
     "facilities.html": ("Facilities", "megawatts per site by month, blocks and in-service dates"),
     "platform.html": ("Platform", "demand against capacity, drill verdicts, forecast accuracy"),
 }
-_CLASS_ORDER = [c.value for c in WorkloadClass]
+# Workload classes in the schema's order: tables and charts list them so.
+CLASS_ORDER = [c.value for c in WorkloadClass]
 _TEMPLATES = "templates"
 
 
@@ -274,7 +276,7 @@ def class_key(name: str) -> tuple[int, str]:
     """Sort key of a workload class: all classes, then the schema's order, then others."""
     if name == ALL_CLASSES:
         return (-1, name)
-    return (_CLASS_ORDER.index(name) if name in _CLASS_ORDER else len(_CLASS_ORDER), name)
+    return (CLASS_ORDER.index(name) if name in CLASS_ORDER else len(CLASS_ORDER), name)
 
 
 def blocks_text(row: dict[str, Any]) -> str:

@@ -20,6 +20,7 @@ from forecasting.report.format import (
 )
 from forecasting.report.inputs import ReportInputs
 from forecasting.report.pages.common import (
+    CLASS_ORDER,
     Cell,
     Page,
     Stacked,
@@ -34,7 +35,6 @@ from forecasting.schema import Measure, WorkloadClass
 
 __all__ = ["fmt_kpi", "platform_page"]
 
-_CLASS_ORDER = [c.value for c in WorkloadClass]
 # How the accuracy table names each depth of the hierarchy (hierarchy.LEVEL_NAMES).
 _LEVEL_LABELS = ("total", "region", "region / class", "region / class / customer")
 
@@ -53,7 +53,7 @@ def _fan_charts(inputs: ReportInputs) -> list[Chart]:
             pairs.add((levels[0], levels[1]))
     charts = []
     for i, (region, cls) in enumerate(sorted(pairs, key=lambda p: (p[0], class_key(p[1])))):
-        policy = inputs.plan.policy.get(WorkloadClass(cls)) if cls in _CLASS_ORDER else None
+        policy = inputs.plan.policy.get(WorkloadClass(cls)) if cls in CLASS_ORDER else None
         chart = fan_chart(
             key=f"fan-{i}",
             history=inputs.history,
