@@ -493,7 +493,7 @@ def _inference_demand(
     trend = np.exp(growth[:, None] * clock.years_to_end()[None, :])
     diurnal = np.stack([_diurnal(clock, r) for r in _REGIONS])
     weekend = np.stack([clock.local_weekend(r) for r in _REGIONS]).astype(np.float64)
-    region = np.array([s.region for s in series])
+    region = np.array([s.region for s in series], dtype=np.int64)
     amplitude = rng.uniform(0.18, 0.35, size=count)
     dip = rng.uniform(0.1, 0.25, size=count)
     cycle = (1.0 + amplitude[:, None] * diurnal[region]) * (1.0 - dip[:, None] * weekend[region])
@@ -603,7 +603,7 @@ def _evaluation_demand(
 def _batch_demand(rng: np.random.Generator, series: Sequence[_Series], clock: _Clock) -> Floats:
     """Throughput work that fills the nights and weekends inference leaves free."""
     count = len(series)
-    region = np.array([s.region for s in series])
+    region = np.array([s.region for s in series], dtype=np.int64)
     quiet = np.stack([(1.0 - _diurnal(clock, r)) / 2.0 for r in _REGIONS])
     weekend = np.stack([clock.local_weekend(r) for r in _REGIONS]).astype(np.float64)
     shape = (1.0 + 0.6 * quiet[region]) * (1.0 + 0.3 * weekend[region])
