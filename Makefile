@@ -10,7 +10,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 
-.PHONY: demo test lint bench install clean chromium
+.PHONY: demo test check lint bench install clean chromium
 
 install: $(STAMP)
 
@@ -25,6 +25,11 @@ demo: $(STAMP)
 
 test: $(STAMP) chromium
 	$(BIN)/python -m pytest -q -ra
+
+# The inner loop: unit tests only (no Prefect server, browser, crash or accuracy runs), in
+# about two minutes. `make test` and CI still run everything.
+check: $(STAMP)
+	$(BIN)/python -m pytest -q -ra -m "not slow and not server and not browser"
 
 # The report tests drive Debian's chromium (never a browser download). Installed when we are
 # root with apt-get; elsewhere the browser tests skip and say why.

@@ -224,10 +224,11 @@ def cmd_events(args: argparse.Namespace) -> int:
 
 def cmd_capacity(args: argparse.Namespace) -> int:
     """Print the capacity inventory and its timeline per region and class."""
-    from forecasting.capacity import format_inventory, load_capacity
+    from flows.tables import capacity_tables
+    from forecasting.capacity import load_capacity
 
     plan = load_capacity(_paths(args).capacity)
-    for table in format_inventory(plan):
+    for table in capacity_tables(plan):
         console.print(table)
     return EXIT_OK
 

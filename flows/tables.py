@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 import polars as pl
 from rich.table import Table
 from rich.text import Text
 
+from forecasting.capacity import ALL_CLASSES, CapacityPlan, monthly_capacity
 from forecasting.ingest import IngestResult
-from forecasting.schema import Measure
+from forecasting.schema import Measure, WorkloadClass
 
 if TYPE_CHECKING:  # importing flows at run time would start prefect for `ingest`
     from flows.drill import DrillOutcome
@@ -21,6 +23,7 @@ if TYPE_CHECKING:  # importing flows at run time would start prefect for `ingest
     from flows.report import ReportOutcome
 
 __all__ = [
+    "capacity_tables",
     "demand_table",
     "drill_tables",
     "events_tables",
@@ -325,3 +328,106 @@ def pipeline_summary(outcome: PipelineOutcome, *, seconds: float) -> list[str]:
         f"reports: {outcome.report.path.parent / 'latest' / 'index.html'} "
         f"(done in {seconds:.0f} s)",
     ]
+
+
+# --- the capacity plan ---------------------------------------------------------------------------
+
+
+def _blocks_table(plan: CapacityPlan) -> Table:
+    table = Table(title="Capacity blocks", title_justify="left")
+    for name in ("id", "kind", "region", "site", "GPU", "GPUs", "MW", "status"):
+        table.add_column(name, justify="right" if name in ("GPUs", "MW") else "left")
+    for name in ("in service", "retire", "classes", "dedicated to"):
+        table.add_column(name)
+    for b in sorted(plan.block, key=lambda b: (b.region, b.in_service or date.min, b.id)):
+        classes = "all" if not b.classes else ", ".join(c.value for c in b.classes)
+        if not b.fabric:
+            classes += " (no training: no fabric)" if not b.classes else ""
+        table.add_row(
+            Text(b.id),
+            b.kind.value,
+            Text(b.region),
+            Text(b.site),
+            Text(b.gpu_type),
+            f"{b.gpus:,}",
+            f"{b.mw:.2f}",
+            b.status.value,
+            str(b.in_service or "-"),
+            str(b.retire or "-"),
+            classes,
+            Text(b.dedicated_customer or "-"),
+        )
+    return table
+
+
+def _candidates_table(plan: CapacityPlan) -> Table:
+    table = Table(title="Block types that can be ordered", title_justify="left")
+    for name in ("name", "kind", "GPU", "GPUs", "MW", "lead time", "capex", "per GPU", "regions"):
+        numeric = name in ("GPUs", "MW", "lead time", "capex", "per GPU")
+        table.add_column(name, justify="right" if numeric else "left")
+    for c in plan.candidate:
+        table.add_row(
+            Text(c.name),
+            c.kind.value,
+            Text(c.gpu_type),
+            f"{c.gpus:,}",
+            f"{c.mw:.2f}",
+            f"{c.lead_time_weeks} wk",
+            f"${c.capex_usd / 1e6:,.1f}M",
+            f"${c.capex_usd / c.gpus / 1e3:,.1f}k",
+            Text(", ".join(c.regions) or "any"),
+        )
+    return table
+
+
+def _policies_table(plan: CapacityPlan) -> Table:
+    table = Table(title="Class policies (served in priority order)", title_justify="left")
+    for name in ("class", "tier", "priority", "headroom", "preemptible", "SLO", "$/GPU-h"):
+        table.add_column(name, justify="left" if name in ("class", "tier") else "right")
+    for cls, p in sorted(plan.policy.items(), key=lambda item: item[1].priority):
+        table.add_row(
+            cls.value,
+            Text(p.tier),
+            str(p.priority),
+            f"{p.headroom:.0%}",
+            "yes" if p.preemptible else "no",
+            f"{p.slo_target:.0%}",
+            f"{p.price_per_gpu_hour:.2f}",
+        )
+    return table
+
+
+def _monthly_table(plan: CapacityPlan, today: date) -> Table:
+    monthly = monthly_capacity(plan, start=today)
+    months = monthly["month"].unique().sort().to_list()
+    table = Table(
+        title="GPUs in service by month (lowest day; classes share blocks, so they overlap)",
+        title_justify="left",
+    )
+    table.add_column("region")
+    table.add_column("class")
+    for month in months:
+        table.add_column(month.strftime("%b %y"), justify="right")
+    order = [c.value for c in WorkloadClass] + [ALL_CLASSES]
+    for region in plan.regions:
+        for cls in order:
+            row = monthly.filter(pl.col("region") == region, pl.col("workload_class") == cls)
+            values = dict(zip(row["month"].to_list(), row["gpus"].to_list(), strict=True))
+            table.add_row(
+                Text(region),
+                cls,
+                *(f"{values.get(m, 0):,}" for m in months),
+                end_section=cls == ALL_CLASSES,
+            )
+    return table
+
+
+def capacity_tables(plan: CapacityPlan, *, today: date | None = None) -> tuple[Table, ...]:
+    """Tables for ``fleetcast capacity``: blocks, candidates, policies, the next 12 months."""
+    now = today if today is not None else datetime.now(UTC).date()
+    return (
+        _blocks_table(plan),
+        _candidates_table(plan),
+        _policies_table(plan),
+        _monthly_table(plan, now),
+    )

@@ -42,13 +42,15 @@ The format (dates are TOML dates, fractions are 0..1)::
 from __future__ import annotations
 
 import tomllib
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Mapping
+from datetime import date, timedelta
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Self
+from typing import Annotated, Any, Self, cast
 
 import polars as pl
+import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-from rich.table import Table
 
 from forecasting.schema import BlockKind, BlockStatus, WorkloadClass
 
@@ -63,7 +65,7 @@ __all__ = [
     "ClassPolicy",
     "block_timeline",
     "capacity_timeline",
-    "format_inventory",
+    "dump_plan",
     "load_capacity",
     "monthly_capacity",
     "parse_capacity",
@@ -208,6 +210,66 @@ def parse_capacity(text: str, *, source: str = "capacity.toml") -> CapacityPlan:
             for err in exc.errors()
         ]
         raise CapacityError(f"{source}: invalid capacity plan\n" + "\n".join(problems)) from exc
+
+
+def _toml_ready(value: object) -> object:
+    """``value`` in types TOML has: enums as their text, tuples as arrays, keys as strings."""
+    if isinstance(value, Mapping):
+        return {str(k): _toml_ready(v) for k, v in value.items() if not _absent(v)}
+    if isinstance(value, tuple | list):
+        return [_toml_ready(v) for v in value]
+    if isinstance(value, StrEnum):
+        return value.value
+    return value
+
+
+def _absent(value: object) -> bool:
+    # TOML has no null, and an empty list means the same as leaving the field out.
+    return value is None or value == () or value == []
+
+
+# The order people read an entry in: what it is, where, how big, when; then the rest.
+_ENTRY_ORDER = (
+    "id",
+    "name",
+    "kind",
+    "region",
+    "site",
+    "gpu_type",
+    "gpus",
+    "mw",
+    "status",
+    "in_service",
+    "retire",
+    "lead_time_weeks",
+    "capex_usd",
+)
+
+
+def _entry(model: BaseModel) -> dict[str, object]:
+    """A block's or candidate's fields in :data:`_ENTRY_ORDER`, then the rest as declared."""
+    fields = model.model_dump()
+    first = {k: fields.pop(k) for k in _ENTRY_ORDER if k in fields}
+    return first | fields
+
+
+def dump_plan(plan: CapacityPlan, *, header: str = "") -> str:
+    """capacity.toml text for ``plan``: ``load`` of this text gives ``plan`` back.
+
+    ``header`` becomes comment lines at the top (say who generated the file and from what).
+    Policies come first in priority order, then blocks, then candidate block types.
+    """
+    document = {
+        "policy": {
+            cls.value: policy.model_dump()
+            for cls, policy in sorted(plan.policy.items(), key=lambda item: item[1].priority)
+        },
+        "block": [_entry(b) for b in plan.block],
+        "candidate": [_entry(c) for c in plan.candidate],
+    }
+    comments = "".join(f"# {line}".rstrip() + "\n" for line in header.splitlines())
+    body = tomli_w.dumps(cast(dict[str, Any], _toml_ready(document)))
+    return comments + ("\n" if comments else "") + body
 
 
 def load_capacity(path: Path) -> CapacityPlan:
@@ -371,73 +433,6 @@ def capacity_timeline(plan: CapacityPlan, *, start: date, end: date) -> pl.DataF
     )
 
 
-# --- the inventory as tables for the CLI ----------------------------------------------------------
-
-
-def _blocks_table(plan: CapacityPlan) -> Table:
-    table = Table(title="Capacity blocks", title_justify="left")
-    for name in ("id", "kind", "region", "site", "GPU", "GPUs", "MW", "status"):
-        table.add_column(name, justify="right" if name in ("GPUs", "MW") else "left")
-    for name in ("in service", "retire", "classes", "dedicated to"):
-        table.add_column(name)
-    for b in sorted(plan.block, key=lambda b: (b.region, b.in_service or date.min, b.id)):
-        classes = "all" if not b.classes else ", ".join(c.value for c in b.classes)
-        if not b.fabric:
-            classes += " (no training: no fabric)" if not b.classes else ""
-        table.add_row(
-            b.id,
-            b.kind.value,
-            b.region,
-            b.site,
-            b.gpu_type,
-            f"{b.gpus:,}",
-            f"{b.mw:.2f}",
-            b.status.value,
-            str(b.in_service or "-"),
-            str(b.retire or "-"),
-            classes,
-            b.dedicated_customer or "-",
-        )
-    return table
-
-
-def _candidates_table(plan: CapacityPlan) -> Table:
-    table = Table(title="Block types that can be ordered", title_justify="left")
-    for name in ("name", "kind", "GPU", "GPUs", "MW", "lead time", "capex", "per GPU", "regions"):
-        numeric = name in ("GPUs", "MW", "lead time", "capex", "per GPU")
-        table.add_column(name, justify="right" if numeric else "left")
-    for c in plan.candidate:
-        table.add_row(
-            c.name,
-            c.kind.value,
-            c.gpu_type,
-            f"{c.gpus:,}",
-            f"{c.mw:.2f}",
-            f"{c.lead_time_weeks} wk",
-            f"${c.capex_usd / 1e6:,.1f}M",
-            f"${c.capex_usd / c.gpus / 1e3:,.1f}k",
-            ", ".join(c.regions) or "any",
-        )
-    return table
-
-
-def _policies_table(plan: CapacityPlan) -> Table:
-    table = Table(title="Class policies (served in priority order)", title_justify="left")
-    for name in ("class", "tier", "priority", "headroom", "preemptible", "SLO", "$/GPU-h"):
-        table.add_column(name, justify="left" if name in ("class", "tier") else "right")
-    for cls, p in sorted(plan.policy.items(), key=lambda item: item[1].priority):
-        table.add_row(
-            cls.value,
-            p.tier,
-            str(p.priority),
-            f"{p.headroom:.0%}",
-            "yes" if p.preemptible else "no",
-            f"{p.slo_target:.0%}",
-            f"{p.price_per_gpu_hour:.2f}",
-        )
-    return table
-
-
 def _month_start(day: date, months_ahead: int = 0) -> date:
     index = day.year * 12 + day.month - 1 + months_ahead
     return date(index // 12, index % 12 + 1, 1)
@@ -456,40 +451,4 @@ def monthly_capacity(plan: CapacityPlan, *, start: date, months: int = 12) -> pl
         .group_by("region", "workload_class", month=pl.col("ds").dt.truncate("1mo"))
         .agg(pl.col("gpus").min())
         .sort("region", "workload_class", "month")
-    )
-
-
-def _monthly_table(plan: CapacityPlan, today: date) -> Table:
-    monthly = monthly_capacity(plan, start=today)
-    months = monthly["month"].unique().sort().to_list()
-    table = Table(
-        title="GPUs in service by month (lowest day; classes share blocks, so they overlap)",
-        title_justify="left",
-    )
-    table.add_column("region")
-    table.add_column("class")
-    for month in months:
-        table.add_column(month.strftime("%b %y"), justify="right")
-    order = [c.value for c in WorkloadClass] + [ALL_CLASSES]
-    for region in plan.regions:
-        for cls in order:
-            row = monthly.filter(pl.col("region") == region, pl.col("workload_class") == cls)
-            values = dict(zip(row["month"].to_list(), row["gpus"].to_list(), strict=True))
-            table.add_row(
-                region,
-                cls,
-                *(f"{values.get(m, 0):,}" for m in months),
-                end_section=cls == ALL_CLASSES,
-            )
-    return table
-
-
-def format_inventory(plan: CapacityPlan, *, today: date | None = None) -> tuple[Table, ...]:
-    """Tables for ``fleetcast capacity``: blocks, candidates, policies, the next 12 months."""
-    now = today if today is not None else datetime.now(UTC).date()
-    return (
-        _blocks_table(plan),
-        _candidates_table(plan),
-        _policies_table(plan),
-        _monthly_table(plan, now),
     )

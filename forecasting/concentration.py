@@ -27,7 +27,7 @@ from typing import Literal
 
 import polars as pl
 
-from forecasting import schema
+from forecasting import hierarchy, schema
 
 __all__ = [
     "ALL_CLASSES",
@@ -114,18 +114,14 @@ def concentration_history(demand: pl.DataFrame, *, other: str = OTHER) -> pl.Dat
 
 def _path_customers(paths: pl.DataFrame) -> pl.LazyFrame:
     """Customer-level path rows with class and customer read from the unique_id."""
-    depth = len(schema.LEVELS) + 1  # total / region / class / customer
-    class_at = schema.LEVELS.index("workload_class") + 1
-    customer_at = schema.LEVELS.index("customer") + 1
-    parts = pl.col("unique_id").str.split(schema.SEP)
     return (
         paths.lazy()
-        .filter(parts.list.len() == depth)
+        .filter(hierarchy.depth() == hierarchy.BOTTOM_DEPTH)
         .select(
             "sample_id",
             "ds",
-            parts.list.get(class_at).alias("workload_class"),
-            parts.list.get(customer_at).alias("customer"),
+            hierarchy.level(hierarchy.LEVEL_NAMES.index("workload_class")).alias("workload_class"),
+            hierarchy.level(hierarchy.LEVEL_NAMES.index("customer")).alias("customer"),
             "y",
         )
     )

@@ -8,7 +8,8 @@ measure:
 - ``peak``: the day's peak-hour GPUs of the series' own hourly sum (peaks do not add up).
 
 Levels, from the top: ``total``, ``total/<region>``, ``total/<region>/<class>``,
-``total/<region>/<class>/<customer>``. Per class only the top customers by recent demand keep
+``total/<region>/<class>/<customer>``, each name escaped by :mod:`forecasting.hierarchy` so a
+``/`` inside a name stays one level. Per class only the top customers by recent demand keep
 their own series; the rest are summed into ``other`` so the bottom level stays forecastable.
 
 Telemetry outages are missing data, not zero demand: an hour with no rows for a region, or
@@ -22,7 +23,8 @@ from datetime import timedelta
 
 import polars as pl
 
-from forecasting.schema import DEMAND_SCHEMA, SEP, TOTAL, Measure
+from forecasting import hierarchy
+from forecasting.schema import DEMAND_SCHEMA, TOTAL, Measure
 
 __all__ = [
     "OTHER",
@@ -92,10 +94,6 @@ def top_customers(
     )
 
 
-def _unique_id(keys: tuple[str, ...]) -> pl.Expr:
-    return pl.concat_str([pl.lit(TOTAL), *[pl.col(k) for k in keys]], separator=SEP)
-
-
 # Sums run on integer micro-GPUs: integer addition gives the same result in any order, and
 # polars' parallel group_by adds floats in no fixed order (totals moved by ~1e-12 from one
 # run to the next, which ETS fits amplified to ~1e-4 in the forecasts).
@@ -132,7 +130,7 @@ def _daily_level(
             .then(pl.col("sum_y").fill_null(0.0) / pl.col("hours"))
             .alias(Measure.MEAN.value),
             pl.when(pl.col("valid")).then(pl.col("peak").fill_null(0.0)).alias(Measure.PEAK.value),
-            _unique_id(keys).alias("unique_id"),
+            hierarchy.unique_id(keys).alias("unique_id"),
         )
         .select(
             "unique_id",

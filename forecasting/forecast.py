@@ -164,7 +164,7 @@ class SeriesForecast:
     scale: float
     calibrated: bool
     fallback: str | None
-    backtest: pl.DataFrame  # BACKTEST_SCHEMA minus run_id, every candidate and cutoff
+    backtest: pl.DataFrame  # frame_schema("backtests"), every candidate and cutoff
     points: pl.DataFrame  # the chosen model's backtest points: cutoff, ds, step, y, mean
     forecast: pl.DataFrame  # FORECAST_SCHEMA minus run_id, unreconciled
     paths: np.ndarray | None  # (n_paths, horizon_days) for the mean measure, else None
@@ -182,7 +182,7 @@ class ForecastResult:
 
     forecast: pl.DataFrame  # FORECAST_SCHEMA minus run_id; mean measure reconciled
     paths: pl.DataFrame  # PATHS_SCHEMA, reconciled mean-measure paths
-    backtest: pl.DataFrame  # BACKTEST_SCHEMA minus run_id
+    backtest: pl.DataFrame  # frame_schema("backtests")
     summary: pl.DataFrame  # per series: chosen model, score vs seasonal naive, calibration
     reconciliation: str  # the method applied ("none" when there is no hierarchy)
     reconciliation_scores: pl.DataFrame = field(default_factory=pl.DataFrame)
@@ -587,7 +587,7 @@ def _forecast_frame(
 
 
 def _empty_backtest() -> pl.DataFrame:
-    return pl.DataFrame(schema={k: v for k, v in schema.BACKTEST_SCHEMA.items() if k != "run_id"})
+    return pl.DataFrame(schema=schema.frame_schema("backtests"))
 
 
 def _empty_points() -> pl.DataFrame:
@@ -725,9 +725,8 @@ def forecast_series(
 
     dates = ds[-1] + np.arange(1, h + 1).astype("timedelta64[D]")
     forecast = _forecast_frame(unique_id, measure, chosen, dates, mean, qs, settings.quantiles)
-    backtest = backtest.select([c for c in schema.BACKTEST_SCHEMA if c != "run_id"]).cast(
-        {k: v for k, v in schema.BACKTEST_SCHEMA.items() if k != "run_id"}
-    )
+    columns = schema.frame_schema("backtests")
+    backtest = backtest.select(columns.names()).cast(columns)
     return SeriesForecast(
         unique_id=unique_id,
         measure=measure,
@@ -818,23 +817,7 @@ def _summary(results: Sequence[SeriesForecast]) -> pl.DataFrame:
                 "calibrated": r.calibrated,
             }
         )
-    return pl.DataFrame(
-        rows,
-        schema={
-            "unique_id": pl.String,
-            "measure": pl.String,
-            "model": pl.String,
-            "n_days": pl.Int64,
-            "fallback": pl.String,
-            "mase": pl.Float64,
-            "mase_seasonal_naive": pl.Float64,
-            "mase_ratio": pl.Float64,
-            "coverage_80_raw": pl.Float64,
-            "coverage_80": pl.Float64,
-            "calibrated": pl.Boolean,
-        },
-        nan_to_null=True,
-    )
+    return pl.DataFrame(rows, schema=schema.frame_schema("forecast_summary"), nan_to_null=True)
 
 
 def _paths_frame(ids: Sequence[str], dates: np.ndarray, paths: np.ndarray) -> pl.DataFrame:

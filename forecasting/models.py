@@ -531,12 +531,29 @@ class ProphetModel:
         return pd.DataFrame({"ds": pd.to_datetime(days)})
 
     def _draws(self, h: int, n: int, rng: np.random.Generator) -> np.ndarray:
-        """``(n, h)`` predictive samples (trend changepoints + observation noise)."""
-        # Prophet draws from numpy's global state; seed it from our generator for reproducibility.
-        np.random.seed(int(rng.integers(2**31 - 1)))
-        self._model.uncertainty_samples = n
-        draws = self._model.predictive_samples(self._future(h))["yhat"]
-        return np.asarray(draws, dtype=float).T
+        """``(n, h)`` predictive samples (trend changepoints + observation noise) from ``rng``.
+
+        Prophet's own ``predictive_samples`` draws from numpy's global state, which threads,
+        processes and Dask workers share or reset differently, so the same fit gave different
+        paths under different runners. This is the same generative model (Prophet's vectorised
+        linear-trend sampler, MAP fit, additive components) with every draw taken from ``rng``.
+        """
+        model = self._model
+        future = model.setup_dataframe(self._future(h))
+        point = np.asarray(model.predict(self._future(h))["yhat"], dtype=float)
+        t = np.asarray(future["t"], dtype=float)
+        step = float(np.diff(t).mean()) if t.size > 1 else float(np.diff(model.history["t"]).mean())
+        likelihood = len(model.changepoints_t) * step
+        deltas = np.asarray(model.params["delta"][0], dtype=float)
+        mean_delta = float(np.mean(np.abs(deltas))) + 1e-8
+        # A slope change at each future day with the historical changepoint rate, sized like
+        # the fitted changes; averaged with its neighbour and integrated twice into levels.
+        changes = (rng.uniform(size=(n, h)) < likelihood) * rng.laplace(0.0, mean_delta, (n, h))
+        shifted = np.hstack([np.zeros((n, 1)), changes])[:, :-1]
+        trend = ((shifted + changes) / 2).cumsum(axis=1).cumsum(axis=1) * step
+        sigma = float(np.asarray(model.params["sigma_obs"][0]).ravel()[0])
+        noise = rng.normal(0.0, sigma, (n, h))
+        return point + (trend + noise) * float(model.y_scale)
 
     def predict(self, h: int, *, quantiles: Sequence[float]) -> Prediction:
         """Mean from Prophet; quantiles from 1,000 of its predictive samples."""

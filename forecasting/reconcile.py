@@ -35,6 +35,8 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
+from forecasting import hierarchy
+
 __all__ = [
     "Hierarchy",
     "ReconciledForecast",
@@ -48,7 +50,6 @@ __all__ = [
 ]
 
 Method = Literal["auto", "bottom_up", "mint_shrink"]
-_SEP = "/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,15 +77,18 @@ def build_hierarchy(unique_ids: Sequence[str]) -> Hierarchy:
     ids = tuple(unique_ids)
     if len(set(ids)) != len(ids):
         raise ValueError("unique_ids repeat; pass each series of one measure once")
-    prefixes = {i + _SEP for i in ids}
-    is_parent = {p[:-1] for p in prefixes if any(o.startswith(p) for o in ids)}
+    ancestors: set[str] = set()
+    for uid in ids:
+        up = hierarchy.parent_of(uid)
+        while up is not None and up not in ancestors:
+            ancestors.add(up)
+            up = hierarchy.parent_of(up)
+    is_parent = ancestors.intersection(ids)
     bottom = tuple(i for i in ids if i not in is_parent)
     bottom_arr = np.asarray(bottom, dtype=object)
     summing = np.zeros((len(ids), len(bottom)))
     for row, uid in enumerate(ids):
-        under = np.fromiter(
-            (b == uid or b.startswith(uid + _SEP) for b in bottom_arr), bool, len(bottom)
-        )
+        under = np.fromiter((hierarchy.is_under(b, uid) for b in bottom_arr), bool, len(bottom))
         summing[row, under] = 1.0
     return Hierarchy(ids, bottom, summing)
 

@@ -205,8 +205,10 @@ def _leaf_paths(result: ForecastResult) -> pl.DataFrame:
 
 def _accuracy(summary: pl.DataFrame) -> list[dict[str, Any]]:
     """Median MASE of the chosen models vs the seasonal naive, per level and measure."""
-    level = pl.col("unique_id").str.count_matches("/")
-    names = {0: "total", 1: "region", 2: "class", 3: "customer"}
+    from forecasting import hierarchy
+
+    level = hierarchy.depth()
+    names = dict(enumerate(hierarchy.LEVEL_NAMES))
     return (
         summary.with_columns(level.replace_strict(names, default="deeper").alias("level"))
         .group_by("level", "measure")

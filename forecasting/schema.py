@@ -1,12 +1,22 @@
-"""Column names, enums and the polars schema of every frame that crosses a module boundary.
+"""Column names, enums, the polars schema of every frame that crosses a module boundary, and
+the table registry.
 
 The contracts are those of ARCHITECTURE.md. Every other module imports names from here
 instead of spelling column names again, so a rename happens in one place.
+
+The registry (:data:`REGISTRY`) declares every table the warehouse stores once: its polars
+schema, key, nullable columns and a one-line meaning. The warehouse generates its DDL and
+migrations from it, and the library builds each stored frame in
+:func:`frame_schema` (the table's columns but ``run_id``, which the warehouse adds on save).
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
+from types import MappingProxyType
 
 import polars as pl
 
@@ -18,6 +28,7 @@ __all__ = [
     "LEVELS",
     "PATHS_SCHEMA",
     "QUANTILES",
+    "REGISTRY",
     "SEP",
     "TELEMETRY_KEY",
     "TELEMETRY_OPTIONAL",
@@ -27,8 +38,11 @@ __all__ = [
     "BlockKind",
     "BlockStatus",
     "Measure",
+    "Table",
     "WorkloadClass",
+    "frame_schema",
     "quantile_column",
+    "table",
 ]
 
 
@@ -153,25 +167,527 @@ _FORECAST_COLUMNS: dict[str, pl.DataType] = {
 }
 FORECAST_SCHEMA = pl.Schema(_FORECAST_COLUMNS)
 
-PATHS_SCHEMA = pl.Schema(
-    {
-        "unique_id": pl.String,
-        "ds": pl.Date,
-        "sample_id": pl.Int32,
-        "y": pl.Float64,
-    }
+
+# --- the table registry ------------------------------------------------------------------------
+
+_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
+_UTC = pl.Datetime("us", "UTC")
+_TEXT_LIST = pl.List(pl.String)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Table:
+    """One stored table: its columns in a polars schema, its key and what a row means.
+
+    ``key`` names the columns that identify a row, in index order; ``key_enforced`` False
+    means DuckDB keeps no index for it (frames written whole, per run, where an index would
+    only slow the write, or a key with nullable columns). ``nullable`` columns may be null;
+    every other one is NOT NULL. ``stored_as`` overrides a column's storage type where the
+    table keeps less than the frame carries. ``serial`` is a column numbered by the sequence
+    ``sequence``. ``run_of`` names the runs table whose rows this table's frames belong to.
+    """
+
+    name: str
+    meaning: str
+    schema: pl.Schema
+    key: tuple[str, ...]
+    key_enforced: bool = True
+    nullable: tuple[str, ...] = ()
+    unique: tuple[str, ...] = ()
+    stored_as: Mapping[str, pl.DataType] = field(default_factory=dict)
+    serial: str | None = None
+    sequence: str | None = None
+    run_of: str | None = None
+
+    def __post_init__(self) -> None:
+        names = [
+            self.name,
+            *self.schema.names(),
+            *(() if self.sequence is None else [self.sequence]),
+        ]
+        bad = [n for n in names if not _IDENTIFIER.fullmatch(n)]
+        if bad:
+            raise ValueError(f"table {self.name!r}: names {bad} are not plain identifiers")
+        for role, columns in (
+            ("key", self.key),
+            ("nullable", self.nullable),
+            ("unique", self.unique),
+            ("stored_as", tuple(self.stored_as)),
+            ("serial", () if self.serial is None else (self.serial,)),
+        ):
+            unknown = [c for c in columns if c not in self.schema]
+            if unknown:
+                raise ValueError(f"table {self.name!r}: {role} names unknown columns {unknown}")
+        if self.key_enforced and set(self.key) & set(self.nullable):
+            raise ValueError(f"table {self.name!r}: an enforced key cannot hold nullable columns")
+        if (self.serial is None) != (self.sequence is None):
+            raise ValueError(f"table {self.name!r}: a serial column needs its sequence and back")
+
+    @property
+    def frame_schema(self) -> pl.Schema:
+        """The columns a library function builds: all but ``run_id``, which save adds."""
+        return pl.Schema([(k, v) for k, v in self.schema.items() if k != "run_id"])
+
+    @property
+    def stored_schema(self) -> pl.Schema:
+        """The columns as the warehouse keeps them (``stored_as`` applied)."""
+        return pl.Schema([(k, self.stored_as.get(k, v)) for k, v in self.schema.items()])
+
+
+def _run_frame(
+    name: str,
+    meaning: str,
+    runs: str,
+    columns: Mapping[str, pl.DataType],
+    *,
+    key: tuple[str, ...],
+    nullable: tuple[str, ...] = (),
+    key_enforced: bool = False,
+    stored_as: Mapping[str, pl.DataType] | None = None,
+) -> Table:
+    """A frame stored per run: ``run_id`` first, then ``columns``; the key starts with run_id."""
+    return Table(
+        name=name,
+        meaning=meaning,
+        schema=pl.Schema({"run_id": pl.String(), **columns}),
+        key=("run_id", *key),
+        key_enforced=key_enforced,
+        nullable=nullable,
+        stored_as=stored_as or {},
+        run_of=runs,
+    )
+
+
+_SERIES_LEVELS = tuple(k for k in TELEMETRY_KEY if k != "ts")
+
+_TABLES: tuple[Table, ...] = (
+    Table(
+        name="schema_migrations",
+        meaning="one row per schema migration applied to this file",
+        schema=pl.Schema({"version": pl.Int32(), "name": pl.String(), "applied_at": _UTC}),
+        key=("version",),
+    ),
+    # telemetry keeps the contract's columns for readers, and a primary key on (series_id, ts):
+    # a 2-column key indexes at about 2.5x the speed of the 6-column natural key (measured in
+    # benchmarks/bench_ingest.py); telemetry_series maps series_id 1:1 to the natural key.
+    Table(
+        name="telemetry_series",
+        meaning="one row per telemetry series: its number and its region, cluster, class, "
+        "customer and GPU type",
+        schema=pl.Schema({"series_id": pl.Int32(), **{c: pl.String() for c in _SERIES_LEVELS}}),
+        key=("series_id",),
+        unique=_SERIES_LEVELS,
+        serial="series_id",
+        sequence="telemetry_series_id",
+    ),
+    Table(
+        name="telemetry",
+        meaning="one row per series and interval: GPUs running and queued (the contract's "
+        "columns), and the ingest that loaded it",
+        schema=pl.Schema({"series_id": pl.Int32(), **TELEMETRY_SCHEMA, "ingest_id": pl.String()}),
+        key=("series_id", "ts"),
+        nullable=TELEMETRY_OPTIONAL,
+    ),
+    Table(
+        name="quarantine",
+        meaning="one row per rejected input row: its file, row number, column, rule and text",
+        schema=pl.Schema(
+            {
+                "ingest_id": pl.String(),
+                "file": pl.String(),
+                "row_number": pl.Int64(),
+                "column": pl.String(),
+                "rule": pl.String(),
+                "value": pl.String(),
+                "raw": pl.String(),
+            }
+        ),
+        key=("ingest_id", "row_number"),
+        nullable=("column", "value", "raw"),
+    ),
+    Table(
+        name="ingest_ledger",
+        meaning="one row per file ingested: its hash, row counts, time span and outcome",
+        schema=pl.Schema(
+            {
+                "ingest_id": pl.String(),
+                "sha256": pl.String(),
+                "path": pl.String(),
+                "file_format": pl.String(),
+                "rows_read": pl.Int64(),
+                "loaded": pl.Int64(),
+                "quarantined": pl.Int64(),
+                "deduplicated": pl.Int64(),
+                "replaced": pl.Int64(),
+                "naive_timestamps": pl.Int64(),
+                "extra_columns": _TEXT_LIST,
+                "min_ts": _UTC,
+                "max_ts": _UTC,
+                "started_at": _UTC,
+                "finished_at": _UTC,
+                "status": pl.String(),
+            }
+        ),
+        key=("ingest_id",),
+        unique=("sha256",),
+        nullable=("min_ts", "max_ts"),
+    ),
+    Table(
+        name="forecast_runs",
+        meaning="one row per forecast run: as-of day, horizon, series, settings and versions",
+        schema=pl.Schema(
+            {
+                "run_id": pl.String(),
+                "as_of": pl.Date(),
+                "created_at": _UTC,
+                "horizon_days": pl.Int32(),
+                "series": pl.Int32(),
+                "reconciliation": pl.String(),
+                "seconds": pl.Float64(),
+                "settings": pl.String(),
+                "versions": pl.String(),
+            }
+        ),
+        key=("run_id",),
+    ),
+    Table(
+        name="forecasts",
+        meaning="one row per run, series, measure and day: the chosen, reconciled forecast",
+        schema=FORECAST_SCHEMA,
+        key=("run_id", "unique_id", "measure", "ds"),
+        run_of="forecast_runs",
+    ),
+    # Paths of the bottom-level series only: every aggregate is their sum, and the drills
+    # consume the bottom level. FLOAT halves the largest table of a run.
+    _run_frame(
+        "forecast_paths",
+        "one row per run, bottom-level series, day and sample path: the path's demand in GPUs",
+        "forecast_runs",
+        {"unique_id": pl.String(), "ds": pl.Date(), "sample_id": pl.Int32(), "y": pl.Float64()},
+        key=("unique_id", "ds", "sample_id"),
+        stored_as={"y": pl.Float32()},
+    ),
+    _run_frame(
+        "backtests",
+        "one row per run, series, measure, candidate model and cutoff: its backtest scores",
+        "forecast_runs",
+        {
+            "unique_id": pl.String(),
+            "measure": pl.String(),
+            "model": pl.String(),
+            "cutoff": pl.Date(),
+            "mase": pl.Float64(),
+            "smape": pl.Float64(),
+            "pinball": pl.Float64(),
+            "coverage_80": pl.Float64(),
+        },
+        key=("unique_id", "measure", "model", "cutoff"),
+        nullable=("mase", "smape", "pinball", "coverage_80"),
+    ),
+    _run_frame(
+        "forecast_summary",
+        "one row per run, series and measure: the chosen model, its MASE against the "
+        "seasonal naive and its calibration",
+        "forecast_runs",
+        {
+            "unique_id": pl.String(),
+            "measure": pl.String(),
+            "model": pl.String(),
+            "n_days": pl.Int64(),
+            "fallback": pl.String(),
+            "mase": pl.Float64(),
+            "mase_seasonal_naive": pl.Float64(),
+            "mase_ratio": pl.Float64(),
+            "coverage_80_raw": pl.Float64(),
+            "coverage_80": pl.Float64(),
+            "calibrated": pl.Boolean(),
+        },
+        key=("unique_id", "measure"),
+        key_enforced=True,
+        nullable=(
+            "n_days",
+            "fallback",
+            "mase",
+            "mase_seasonal_naive",
+            "mase_ratio",
+            "coverage_80_raw",
+            "coverage_80",
+            "calibrated",
+        ),
+    ),
+    Table(
+        name="drill_runs",
+        meaning="one row per drill run: the scenario, its verdict and the answers searched",
+        schema=pl.Schema(
+            {
+                "run_id": pl.String(),
+                "forecast_run_id": pl.String(),
+                "drill": pl.String(),
+                "description": pl.String(),
+                "target": pl.String(),
+                "multiplier": pl.Float64(),
+                "shape": pl.String(),
+                "shock_start": pl.Date(),
+                "horizon_end": pl.Date(),
+                "paths": pl.Int32(),
+                "seed": pl.Int32(),
+                "passed": pl.Boolean(),
+                "first_to_saturate": _TEXT_LIST,
+                "breaking_multiplier": pl.Float64(),
+                "breaking_note": pl.String(),
+                "blocks_pass": pl.Boolean(),
+                "capex_needed_usd": pl.Float64(),
+                "notes": _TEXT_LIST,
+                "seconds": pl.Float64(),
+                "created_at": _UTC,
+            }
+        ),
+        key=("run_id",),
+        nullable=("breaking_multiplier", "breaking_note", "blocks_pass", "capex_needed_usd"),
+    ),
+    _run_frame(
+        "drill_verdicts",
+        "one row per drill run and class: its SLO target, the attainment reached and the verdict",
+        "drill_runs",
+        {
+            "workload_class": pl.String(),
+            "slo_target": pl.Float64(),
+            "attainment_mean": pl.Float64(),
+            "attainment_p90_paths": pl.Float64(),
+            "passed": pl.Boolean(),
+        },
+        key=("workload_class",),
+    ),
+    _run_frame(
+        "drill_kpis",
+        "one row per drill run, class (or all) and KPI: its mean, P50 and P90 over paths",
+        "drill_runs",
+        {
+            "workload_class": pl.String(),
+            "kpi": pl.String(),
+            "mean": pl.Float64(),
+            "p50": pl.Float64(),
+            "p90": pl.Float64(),
+        },
+        key=("workload_class", "kpi"),
+        nullable=("mean", "p50", "p90"),
+    ),
+    _run_frame(
+        "drill_blocks",
+        "one row per drill run and block: utilisation, stranded GPU-hours and saturation",
+        "drill_runs",
+        {
+            "block_id": pl.String(),
+            "region": pl.String(),
+            "kind": pl.String(),
+            "gpus": pl.Int64(),
+            "pool": pl.String(),
+            "in_service_gpu_hours": pl.Float64(),
+            "utilisation_mean": pl.Float64(),
+            "utilisation_p90": pl.Float64(),
+            "stranded_gpu_hours_mean": pl.Float64(),
+            "stranded_gpu_hours_p90": pl.Float64(),
+            "saturated_share": pl.Float64(),
+            "saturation_hour_p50": pl.Float64(),
+        },
+        key=("block_id",),
+        nullable=(
+            "in_service_gpu_hours",
+            "utilisation_mean",
+            "utilisation_p90",
+            "stranded_gpu_hours_mean",
+            "stranded_gpu_hours_p90",
+            "saturated_share",
+            "saturation_hour_p50",
+        ),
+    ),
+    _run_frame(
+        "drill_additions",
+        "one row per drill run, region and candidate block type: the blocks that make it pass",
+        "drill_runs",
+        {
+            "region": pl.String(),
+            "candidate": pl.String(),
+            "kind": pl.String(),
+            "gpu_type": pl.String(),
+            "count": pl.Int64(),
+            "gpus": pl.Int64(),
+            "mw": pl.Float64(),
+            "capex_usd": pl.Float64(),
+            "order_by": pl.Date(),
+            "in_service": pl.Date(),
+            "arrives_before_shock": pl.Boolean(),
+        },
+        key=("region", "candidate"),
+    ),
+    Table(
+        name="trigger_runs",
+        meaning="one row per trigger run: its forecast run, quantile, buffer and capacity file",
+        schema=pl.Schema(
+            {
+                "run_id": pl.String(),
+                "forecast_run_id": pl.String(),
+                "as_of": pl.Date(),
+                "quantile": pl.String(),
+                "buffer_weeks": pl.Int32(),
+                "capacity_sha256": pl.String(),
+                "created_at": _UTC,
+            }
+        ),
+        key=("run_id",),
+    ),
+    _run_frame(
+        "triggers",
+        "one row per trigger run, region and pool: exhaustion date, order-by date, blocks "
+        "to order and status",
+        "trigger_runs",
+        {
+            "region": pl.String(),
+            "pool": pl.String(),
+            "quantile": pl.String(),
+            "as_of": pl.Date(),
+            "exhaustion_date": pl.Date(),
+            "requirement_gpus_at_exhaustion": pl.Float64(),
+            "capacity_gpus_at_exhaustion": pl.Int64(),
+            "max_shortfall_gpus": pl.Float64(),
+            "candidate": pl.String(),
+            "kind": pl.String(),
+            "gpu_type": pl.String(),
+            "lead_time_weeks": pl.Int64(),
+            "order_by": pl.Date(),
+            "arrives": pl.Date(),
+            "status": pl.String(),
+            "blocks_to_order": pl.Int64(),
+            "capex_usd": pl.Float64(),
+            "mw": pl.Float64(),
+            "note": pl.String(),
+        },
+        key=("region", "pool"),
+        nullable=(
+            "exhaustion_date",
+            "requirement_gpus_at_exhaustion",
+            "capacity_gpus_at_exhaustion",
+            "max_shortfall_gpus",
+            "candidate",
+            "kind",
+            "gpu_type",
+            "lead_time_weeks",
+            "order_by",
+            "arrives",
+            "blocks_to_order",
+            "capex_usd",
+            "mw",
+            "note",
+        ),
+    ),
+    _run_frame(
+        "trigger_drivers",
+        "one row per trigger run, region, pool and class or customer: its share of the growth",
+        "trigger_runs",
+        {
+            "region": pl.String(),
+            "pool": pl.String(),
+            "from_date": pl.Date(),
+            "to_date": pl.Date(),
+            "workload_class": pl.String(),
+            "customer": pl.String(),
+            "growth_gpus": pl.Float64(),
+            "share": pl.Float64(),
+        },
+        key=("region", "pool", "workload_class", "customer"),
+        nullable=(
+            "from_date",
+            "to_date",
+            "workload_class",
+            "customer",
+            "growth_gpus",
+            "share",
+        ),
+    ),
+    _run_frame(
+        "idle_risk",
+        "one row per trigger run and arriving block: GPUs likely idle and capex at risk",
+        "trigger_runs",
+        {
+            "block_id": pl.String(),
+            "region": pl.String(),
+            "site": pl.String(),
+            "kind": pl.String(),
+            "gpu_type": pl.String(),
+            "in_service": pl.Date(),
+            "gpus": pl.Int64(),
+            "pool": pl.String(),
+            "idle_gpus": pl.Float64(),
+            "idle_share": pl.Float64(),
+            "capex_at_risk_usd": pl.Float64(),
+            "note": pl.String(),
+        },
+        key=("block_id",),
+        nullable=(
+            "in_service",
+            "pool",
+            "idle_gpus",
+            "idle_share",
+            "capex_at_risk_usd",
+            "note",
+        ),
+    ),
+    _run_frame(
+        "site_power",
+        "one row per trigger run, site and month: MW in service, MW of new blocks and MW needed",
+        "trigger_runs",
+        {
+            "region": pl.String(),
+            "site": pl.String(),
+            "month": pl.Date(),
+            "mw_in_service": pl.Float64(),
+            "mw_new_blocks": pl.Float64(),
+            "mw_needed": pl.Float64(),
+        },
+        key=("region", "site", "month"),
+    ),
+    _run_frame(
+        "drill_curves",
+        "one row per drill run, hour and class: backlog and unmet GPU-hours, P50 and P90",
+        "drill_runs",
+        {
+            "ts": _UTC,
+            "workload_class": pl.String(),
+            "backlog_p50": pl.Float64(),
+            "backlog_p90": pl.Float64(),
+            "unmet_p50": pl.Float64(),
+            "unmet_p90": pl.Float64(),
+        },
+        key=("ts", "workload_class"),
+        nullable=("backlog_p50", "backlog_p90", "unmet_p50", "unmet_p90"),
+    ),
+    # A calendar file is the authority for its own events, so the source is part of a row's
+    # identity; the scope columns are null for "every value", hence no index on the key.
+    Table(
+        name="events",
+        meaning="one row per known event, date and scope, with the calendar file it came from",
+        schema=pl.Schema({**EVENTS_SCHEMA, "source": pl.String(), "loaded_at": _UTC}),
+        key=("source", "event", "date", *LEVELS),
+        key_enforced=False,
+        nullable=(*LEVELS, "announced", "description"),
+    ),
 )
 
-BACKTEST_SCHEMA = pl.Schema(
-    {
-        "run_id": pl.String,
-        "unique_id": pl.String,
-        "measure": pl.String,
-        "model": pl.String,
-        "cutoff": pl.Date,
-        "mase": pl.Float64,
-        "smape": pl.Float64,
-        "pinball": pl.Float64,
-        "coverage_80": pl.Float64,
-    }
-)
+REGISTRY: Mapping[str, Table] = MappingProxyType({t.name: t for t in _TABLES})
+
+
+def table(name: str) -> Table:
+    """The registry's declaration of table ``name``; an error lists the known tables."""
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise KeyError(f"no table {name!r} in the registry; known: {', '.join(REGISTRY)}") from None
+
+
+def frame_schema(name: str) -> pl.Schema:
+    """The schema of the frame the library builds for table ``name``: all columns but run_id."""
+    return table(name).frame_schema
+
+
+PATHS_SCHEMA = frame_schema("forecast_paths")
+BACKTEST_SCHEMA = table("backtests").schema

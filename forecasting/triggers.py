@@ -11,10 +11,14 @@ Pools
 Dedicated blocks
     A dedicated block serves only its customer, so it is left out of the pool's capacity, and
     the customer's demand is taken out of the pool's demand up to the dedicated GPUs in
-    service that day: ``offset = min(dedicated GPUs, customer demand)``. Customer demand is
-    the bottom-level *mean* measure at the quantile, summed over the pool's classes (means
-    add up; peaks do not). A mean is at most the peak, so the offset never exceeds what the
-    customer takes off the shared blocks and the requirement is never understated.
+    service that day, counting only the classes the block may host: per group of the
+    customer's blocks hosting the same classes, ``min(group GPUs, customer demand in those
+    classes)``, and at most the customer's demand in the pool over all its groups. Customer
+    demand is the bottom-level *mean* measure at the quantile (means add up; peaks do not).
+    A mean is at most the peak, so the offset does not exceed what the customer takes off the
+    shared blocks. Exact when each customer's dedicated blocks host one set of classes; when
+    two of its groups share a class, their sum is bounded by its demand in the pool, not by a
+    matching, and may count a class twice up to that bound.
 
 Requirement on a day
     ``training``: (training PEAK at the quantile - offset) / (1 - training headroom).
@@ -67,6 +71,7 @@ from enum import StrEnum
 
 import polars as pl
 
+from forecasting import hierarchy
 from forecasting.capacity import (
     ALL_CLASSES,
     Block,
@@ -75,7 +80,7 @@ from forecasting.capacity import (
     block_timeline,
     capacity_timeline,
 )
-from forecasting.schema import SEP, BlockStatus, Measure, WorkloadClass
+from forecasting.schema import BlockStatus, Measure, WorkloadClass, frame_schema
 
 __all__ = [
     "DRIVERS_SCHEMA",
@@ -111,70 +116,11 @@ class Status(StrEnum):
     RED = "red"
 
 
-TRIGGERS_SCHEMA = pl.Schema(
-    {
-        "region": pl.String,
-        "pool": pl.String,
-        "quantile": pl.String,
-        "as_of": pl.Date,
-        "exhaustion_date": pl.Date,
-        "requirement_gpus_at_exhaustion": pl.Float64,
-        "capacity_gpus_at_exhaustion": pl.Int64,
-        "max_shortfall_gpus": pl.Float64,
-        "candidate": pl.String,
-        "kind": pl.String,
-        "gpu_type": pl.String,
-        "lead_time_weeks": pl.Int64,
-        "order_by": pl.Date,
-        "arrives": pl.Date,
-        "status": pl.String,
-        "blocks_to_order": pl.Int64,
-        "capex_usd": pl.Float64,
-        "mw": pl.Float64,
-        "note": pl.String,
-    }
-)
-
-DRIVERS_SCHEMA = pl.Schema(
-    {
-        "region": pl.String,
-        "pool": pl.String,
-        "from_date": pl.Date,
-        "to_date": pl.Date,
-        "workload_class": pl.String,
-        "customer": pl.String,
-        "growth_gpus": pl.Float64,
-        "share": pl.Float64,
-    }
-)
-
-IDLE_RISK_SCHEMA = pl.Schema(
-    {
-        "block_id": pl.String,
-        "region": pl.String,
-        "site": pl.String,
-        "kind": pl.String,
-        "gpu_type": pl.String,
-        "in_service": pl.Date,
-        "gpus": pl.Int64,
-        "pool": pl.String,
-        "idle_gpus": pl.Float64,
-        "idle_share": pl.Float64,
-        "capex_at_risk_usd": pl.Float64,
-        "note": pl.String,
-    }
-)
-
-MW_SCHEMA = pl.Schema(
-    {
-        "region": pl.String,
-        "site": pl.String,
-        "month": pl.Date,
-        "mw_in_service": pl.Float64,
-        "mw_new_blocks": pl.Float64,
-        "mw_needed": pl.Float64,
-    }
-)
+# The frames of a trigger run, as the table registry declares them (without run_id).
+TRIGGERS_SCHEMA = frame_schema("triggers")
+DRIVERS_SCHEMA = frame_schema("trigger_drivers")
+IDLE_RISK_SCHEMA = frame_schema("idle_risk")
+MW_SCHEMA = frame_schema("site_power")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -206,16 +152,6 @@ class TriggerResult:
 # --- reading the forecast's levels -----------------------------------------------------------
 
 
-def _level(depth: int) -> pl.Expr:
-    """The level name at ``depth`` of a unique_id path: 1 region, 2 class, 3 customer."""
-    return pl.col("unique_id").str.split(SEP).list.get(depth, null_on_oob=True)
-
-
-def _depth() -> pl.Expr:
-    """How deep a unique_id is: 0 total, 1 region, 2 class, 3 customer."""
-    return (pl.col("unique_id").str.split(SEP).list.len() - 1).cast(pl.Int64)
-
-
 def _class_in_pool() -> pl.Expr:
     """Whether a row's workload_class is demand of its pool (``all`` takes every class)."""
     return (pl.col("pool") == Pool.ALL.value) | (pl.col("workload_class") == pl.col("pool"))
@@ -231,10 +167,10 @@ def _levels(forecast: pl.DataFrame, *, as_of: date, columns: Sequence[str]) -> p
         .filter(pl.col("ds") >= as_of)
         .select("unique_id", "ds", "measure", *dict.fromkeys(["mean", *columns]))
         .with_columns(
-            region=_level(1),
-            workload_class=_level(2),
-            customer=_level(3),
-            depth=_depth(),
+            region=hierarchy.level(1),
+            workload_class=hierarchy.level(2),
+            customer=hierarchy.level(3),
+            depth=hierarchy.depth(),
         )
         .collect()
     )
@@ -263,8 +199,8 @@ def _check_peaks(frame: pl.DataFrame, *, as_of: date) -> None:
         raise ValueError(
             f"the forecast from {as_of} lacks peak series: "
             + ", ".join(
-                [f"total{SEP}{r}" for r in sorted(missing)]
-                + [f"total{SEP}{r}{SEP}training" for r in sorted(missing_training)]
+                [hierarchy.id_of(r) for r in sorted(missing)]
+                + [hierarchy.id_of(r, "training") for r in sorted(missing_training)]
                 or ["no region-level series at all"]
             )
         )
@@ -334,14 +270,34 @@ def _pool_headroom(plan: CapacityPlan) -> pl.Expr:
     )
 
 
+def _dedicated_groups(plan: CapacityPlan) -> pl.DataFrame:
+    """(block_id, group, workload_class): each dedicated block, its group, the classes it hosts.
+
+    A group is the blocks of one customer that host the same set of classes; the set names it.
+    """
+    rows = []
+    for block in plan.block:
+        if block.dedicated_customer is None:
+            continue
+        hosted = [c.value for c in WorkloadClass if block.allows(c)]
+        rows += [(block.id, ",".join(hosted), c) for c in hosted]
+    return pl.DataFrame(
+        rows,
+        schema={"block_id": pl.String, "group": pl.String, "workload_class": pl.String},
+        orient="row",
+    )
+
+
 def _dedicated_gpus(plan: CapacityPlan, *, start: date, end: date) -> pl.LazyFrame:
-    """(ds, region, pool, customer, gpus): dedicated GPUs in service per pool and customer."""
+    """(ds, region, pool, customer, group, gpus): dedicated GPUs in service per block group."""
+    groups = _dedicated_groups(plan).lazy().select("block_id", "group").unique()
     return (
         block_timeline(plan, start=start, end=end)
         .lazy()
         .filter(pl.col("dedicated_customer").is_not_null())
         .join(_pool_members(plan).lazy(), on="block_id")
-        .group_by("ds", "region", "pool", customer=pl.col("dedicated_customer"))
+        .join(groups, on="block_id")
+        .group_by("ds", "region", "pool", "group", customer=pl.col("dedicated_customer"))
         .agg(gpus=pl.col("gpus").sum())
     )
 
@@ -349,21 +305,34 @@ def _dedicated_gpus(plan: CapacityPlan, *, start: date, end: date) -> pl.LazyFra
 def _dedicated_offset(
     levels: pl.DataFrame, plan: CapacityPlan, *, column: str, start: date, end: date
 ) -> pl.LazyFrame:
-    """(region, ds, pool, offset): demand that dedicated blocks take off the shared pool."""
+    """(region, ds, pool, offset): demand that dedicated blocks take off the shared pool.
+
+    Each group of a customer's dedicated blocks takes at most its GPUs and at most the
+    customer's demand in the classes those blocks host (an inference-only block takes none of
+    the customer's training); a customer's groups together take at most its demand in the pool.
+    """
     customer_demand = (
         _series(levels, depth=3, measure=Measure.MEAN)
         .join(_pools(), how="cross")
         .filter(_class_in_pool())
-        .group_by("region", "ds", "pool", "customer")
-        .agg(demand=pl.col(column).sum())
+        .group_by("region", "ds", "pool", "customer", "workload_class")
+        .agg(demand=pl.col(column).sum().clip(lower_bound=0.0))
     )
+    keys = ["region", "ds", "pool", "customer"]
+    by_group = (
+        _dedicated_gpus(plan, start=start, end=end)
+        .join(_dedicated_groups(plan).lazy().select("group", "workload_class").unique(), on="group")
+        .join(customer_demand, on=[*keys, "workload_class"])
+        .group_by(*keys, "group")
+        .agg(pl.col("gpus").first(), demand=pl.col("demand").sum())
+        .group_by(keys)
+        .agg(taken=pl.min_horizontal("demand", "gpus").sum())
+    )
+    in_pool = customer_demand.group_by(keys).agg(total=pl.col("demand").sum())
     return (
-        customer_demand.join(
-            _dedicated_gpus(plan, start=start, end=end),
-            on=["ds", "region", "pool", "customer"],
-        )
+        by_group.join(in_pool, on=keys)
         .group_by("region", "ds", "pool")
-        .agg(offset=pl.min_horizontal(pl.col("demand").clip(lower_bound=0.0), "gpus").sum())
+        .agg(offset=pl.min_horizontal("taken", "total").sum())
     )
 
 

@@ -1,8 +1,11 @@
 """The one module that speaks SQL: the DuckDB connection, table names, DDL, writes and reads.
 
 Every value reaches DuckDB as a bound parameter (``?`` or ``$n``); the only names pasted into
-SQL are table names from :data:`TABLES`, checked by :func:`table_name`. Schema changes are
-numbered migrations recorded in ``schema_migrations``, so later versions add tables safely.
+SQL are table and column names of the table registry (:data:`forecasting.schema.REGISTRY`,
+which admits only plain identifiers), table names checked by :func:`table_name`. The DDL is
+generated from the registry; schema changes are numbered migrations recorded in
+``schema_migrations`` that create registry tables or add registry columns, so later versions
+add tables and columns safely and every file ends in the registry's shape.
 
 One process may hold the file for writing at a time (a DuckDB rule); a second one gets a
 :class:`WarehouseBusyError` naming the pid that holds it instead of DuckDB's trace.
@@ -22,6 +25,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from forecasting import schema
 from forecasting.schema import EVENTS_SCHEMA, LEVELS, TELEMETRY_KEY, TELEMETRY_SCHEMA
 
 __all__ = [
@@ -35,7 +39,10 @@ __all__ = [
     "Warehouse",
     "WarehouseBusyError",
     "WarehouseError",
+    "add_column_statement",
     "connect",
+    "create_statements",
+    "sql_type",
     "table_name",
 ]
 
@@ -48,403 +55,153 @@ class WarehouseBusyError(WarehouseError):
     """Another process holds the warehouse file."""
 
 
+def sql_type(dtype: pl.DataType) -> str:
+    """DuckDB's type for a polars dtype, spelled as ``information_schema`` spells it."""
+    if isinstance(dtype, pl.List):
+        inner = dtype.inner
+        return f"{sql_type(inner if isinstance(inner, pl.DataType) else inner())}[]"
+    if isinstance(dtype, pl.Datetime):
+        if dtype.time_zone != "UTC":
+            raise WarehouseError(f"stored timestamps are UTC; {dtype} has no DuckDB column type")
+        return "TIMESTAMP WITH TIME ZONE"
+    try:
+        return _SQL_TYPES[dtype.base_type()]
+    except KeyError:
+        raise WarehouseError(
+            f"no DuckDB column type for polars {dtype}; add it to warehouse._SQL_TYPES"
+        ) from None
+
+
+_SQL_TYPES: dict[type[pl.DataType], str] = {
+    pl.String: "VARCHAR",
+    pl.Boolean: "BOOLEAN",
+    pl.Int32: "INTEGER",
+    pl.Int64: "BIGINT",
+    pl.Float32: "FLOAT",
+    pl.Float64: "DOUBLE",
+    pl.Date: "DATE",
+}
+
+
+def _quoted(columns: Sequence[str]) -> str:
+    return ", ".join(f'"{c}"' for c in columns)
+
+
+def create_statements(name: str, *, if_not_exists: bool = False) -> tuple[str, ...]:
+    """The DDL of registry table ``name``: its sequence, if it numbers a column, then the table.
+
+    Identifiers come from the registry, which admits only plain lower-case names; column
+    names are quoted all the same (``column`` is a keyword).
+    """
+    table = schema.table(name)
+    columns = []
+    for column, dtype in table.stored_schema.items():
+        parts = [f'"{column}"', sql_type(dtype)]
+        if column == table.serial:
+            parts.append(f"DEFAULT nextval('{table.sequence}')")
+        if column not in table.nullable:
+            parts.append("NOT NULL")
+        columns.append(" ".join(parts))
+    if table.key_enforced:
+        columns.append(f"PRIMARY KEY ({_quoted(table.key)})")
+    if table.unique:
+        columns.append(f"UNIQUE ({_quoted(table.unique)})")
+    exists = "IF NOT EXISTS " if if_not_exists else ""
+    body = ",\n    ".join(columns)
+    create = f"CREATE TABLE {exists}{table.name} (\n    {body}\n)"
+    if table.sequence is None:
+        return (create,)
+    return (f"CREATE SEQUENCE {exists}{table.sequence} START 1", create)
+
+
+def add_column_statement(name: str, column: str) -> str:
+    """ALTER TABLE giving registry table ``name`` its ``column``; a no-op where it exists."""
+    table = schema.table(name)
+    if column not in table.nullable:
+        raise WarehouseError(
+            f"{name}.{column}: a column added to stored rows must be nullable (old rows have "
+            "no value); list it in the table's nullable columns in forecasting/schema.py"
+        )
+    dtype = sql_type(table.stored_schema[column])
+    return f'ALTER TABLE {table.name} ADD COLUMN IF NOT EXISTS "{column}" {dtype}'
+
+
 @dataclass(frozen=True, slots=True)
 class Migration:
-    """One numbered, append-only schema change."""
+    """One numbered, append-only schema change, in terms of the table registry.
+
+    ``creates`` makes tables in the registry's current shape; ``adds`` lists (table, column)
+    pairs that a later version gave a table. A column a table gains goes at the end of its
+    registry schema, nullable, with a new migration that adds it: a file created before gets
+    it by ALTER; on a newer file ``creates`` made it already and the ALTER changes nothing.
+    So every file, old or new, ends with the registry's columns in the registry's order.
+    """
 
     version: int
     name: str
-    statements: tuple[str, ...]
+    creates: tuple[str, ...] = ()
+    adds: tuple[tuple[str, str], ...] = ()
 
+    @property
+    def statements(self) -> tuple[str, ...]:
+        """The DDL of this migration, generated from the registry."""
+        return (
+            *(s for name in self.creates for s in create_statements(name)),
+            *(add_column_statement(name, column) for name, column in self.adds),
+        )
 
-_SERIES_COLUMNS = tuple(k for k in TELEMETRY_KEY if k != "ts")
-
-# telemetry keeps the contract's columns for readers, and a primary key on (series_id, ts):
-# a 2-column key indexes at about 2.5x the speed of the 6-column natural key (measured in
-# benchmarks/bench_ingest.py); telemetry_series maps series_id 1:1 to the natural key.
-_TELEMETRY_DDL = (
-    "CREATE SEQUENCE telemetry_series_id START 1",
-    f"""
-    CREATE TABLE telemetry_series (
-        series_id INTEGER PRIMARY KEY DEFAULT nextval('telemetry_series_id'),
-        {", ".join(f"{c} VARCHAR NOT NULL" for c in _SERIES_COLUMNS)},
-        UNIQUE ({", ".join(_SERIES_COLUMNS)})
-    )""",
-    """
-    CREATE TABLE telemetry (
-        series_id INTEGER NOT NULL,
-        ts TIMESTAMPTZ NOT NULL,
-        region VARCHAR NOT NULL,
-        cluster VARCHAR NOT NULL,
-        workload_class VARCHAR NOT NULL,
-        customer VARCHAR NOT NULL,
-        gpu_type VARCHAR NOT NULL,
-        gpus_running DOUBLE NOT NULL,
-        gpus_queued DOUBLE NOT NULL,
-        requests DOUBLE,
-        tokens DOUBLE,
-        ingest_id VARCHAR NOT NULL,
-        PRIMARY KEY (series_id, ts)
-    )""",
-)
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
         "telemetry, quarantine and ingest ledger",
-        (
-            *_TELEMETRY_DDL,
-            """
-            CREATE TABLE quarantine (
-                ingest_id VARCHAR NOT NULL,
-                file VARCHAR NOT NULL,
-                row_number BIGINT NOT NULL,
-                "column" VARCHAR,
-                rule VARCHAR NOT NULL,
-                value VARCHAR,
-                raw VARCHAR,
-                PRIMARY KEY (ingest_id, row_number)
-            )""",
-            """
-            CREATE TABLE ingest_ledger (
-                ingest_id VARCHAR PRIMARY KEY,
-                sha256 VARCHAR NOT NULL,
-                path VARCHAR NOT NULL,
-                file_format VARCHAR NOT NULL,
-                rows_read BIGINT NOT NULL,
-                loaded BIGINT NOT NULL,
-                quarantined BIGINT NOT NULL,
-                deduplicated BIGINT NOT NULL,
-                replaced BIGINT NOT NULL,
-                naive_timestamps BIGINT NOT NULL,
-                extra_columns VARCHAR[] NOT NULL,
-                min_ts TIMESTAMPTZ,
-                max_ts TIMESTAMPTZ,
-                started_at TIMESTAMPTZ NOT NULL,
-                finished_at TIMESTAMPTZ NOT NULL,
-                status VARCHAR NOT NULL,
-                UNIQUE (sha256)
-            )""",
-        ),
+        creates=("telemetry_series", "telemetry", "quarantine", "ingest_ledger"),
     ),
     Migration(
         2,
         "forecast runs: forecasts, sample paths, backtests, per-series summary",
-        (
-            """
-            CREATE TABLE forecast_runs (
-                run_id VARCHAR PRIMARY KEY,
-                as_of DATE NOT NULL,
-                created_at TIMESTAMPTZ NOT NULL,
-                horizon_days INTEGER NOT NULL,
-                series INTEGER NOT NULL,
-                reconciliation VARCHAR NOT NULL,
-                seconds DOUBLE NOT NULL,
-                settings VARCHAR NOT NULL,
-                versions VARCHAR NOT NULL
-            )""",
-            """
-            CREATE TABLE forecasts (
-                run_id VARCHAR NOT NULL,
-                unique_id VARCHAR NOT NULL,
-                ds DATE NOT NULL,
-                measure VARCHAR NOT NULL,
-                model VARCHAR NOT NULL,
-                mean DOUBLE NOT NULL,
-                q10 DOUBLE NOT NULL,
-                q50 DOUBLE NOT NULL,
-                q90 DOUBLE NOT NULL,
-                q99 DOUBLE NOT NULL,
-                PRIMARY KEY (run_id, unique_id, measure, ds)
-            )""",
-            # Paths of the bottom-level series only: every aggregate is their sum, and the
-            # drills consume the bottom level. FLOAT halves the largest table of a run.
-            """
-            CREATE TABLE forecast_paths (
-                run_id VARCHAR NOT NULL,
-                unique_id VARCHAR NOT NULL,
-                ds DATE NOT NULL,
-                sample_id INTEGER NOT NULL,
-                y FLOAT NOT NULL
-            )""",
-            """
-            CREATE TABLE backtests (
-                run_id VARCHAR NOT NULL,
-                unique_id VARCHAR NOT NULL,
-                measure VARCHAR NOT NULL,
-                model VARCHAR NOT NULL,
-                cutoff DATE NOT NULL,
-                mase DOUBLE,
-                smape DOUBLE,
-                pinball DOUBLE,
-                coverage_80 DOUBLE
-            )""",
-            """
-            CREATE TABLE forecast_summary (
-                run_id VARCHAR NOT NULL,
-                unique_id VARCHAR NOT NULL,
-                measure VARCHAR NOT NULL,
-                model VARCHAR NOT NULL,
-                n_days BIGINT,
-                fallback VARCHAR,
-                mase DOUBLE,
-                mase_seasonal_naive DOUBLE,
-                mase_ratio DOUBLE,
-                coverage_80_raw DOUBLE,
-                coverage_80 DOUBLE,
-                calibrated BOOLEAN,
-                PRIMARY KEY (run_id, unique_id, measure)
-            )""",
-        ),
+        creates=("forecast_runs", "forecasts", "forecast_paths", "backtests", "forecast_summary"),
     ),
     Migration(
         3,
         "drill runs: verdicts, KPIs, per-block figures, blocks that would pass",
-        (
-            """
-            CREATE TABLE drill_runs (
-                run_id VARCHAR PRIMARY KEY,
-                forecast_run_id VARCHAR NOT NULL,
-                drill VARCHAR NOT NULL,
-                description VARCHAR NOT NULL,
-                target VARCHAR NOT NULL,
-                multiplier DOUBLE NOT NULL,
-                shape VARCHAR NOT NULL,
-                shock_start DATE NOT NULL,
-                horizon_end DATE NOT NULL,
-                paths INTEGER NOT NULL,
-                seed INTEGER NOT NULL,
-                passed BOOLEAN NOT NULL,
-                first_to_saturate VARCHAR[] NOT NULL,
-                breaking_multiplier DOUBLE,
-                breaking_note VARCHAR,
-                blocks_pass BOOLEAN,
-                capex_needed_usd DOUBLE,
-                notes VARCHAR[] NOT NULL,
-                seconds DOUBLE NOT NULL,
-                created_at TIMESTAMPTZ NOT NULL
-            )""",
-            """
-            CREATE TABLE drill_verdicts (
-                run_id VARCHAR NOT NULL,
-                workload_class VARCHAR NOT NULL,
-                slo_target DOUBLE NOT NULL,
-                attainment_mean DOUBLE NOT NULL,
-                attainment_p90_paths DOUBLE NOT NULL,
-                passed BOOLEAN NOT NULL
-            )""",
-            """
-            CREATE TABLE drill_kpis (
-                run_id VARCHAR NOT NULL,
-                workload_class VARCHAR NOT NULL,
-                kpi VARCHAR NOT NULL,
-                mean DOUBLE,
-                p50 DOUBLE,
-                p90 DOUBLE
-            )""",
-            """
-            CREATE TABLE drill_blocks (
-                run_id VARCHAR NOT NULL,
-                block_id VARCHAR NOT NULL,
-                region VARCHAR NOT NULL,
-                kind VARCHAR NOT NULL,
-                gpus BIGINT NOT NULL,
-                pool VARCHAR NOT NULL,
-                in_service_gpu_hours DOUBLE,
-                utilisation_mean DOUBLE,
-                utilisation_p90 DOUBLE,
-                stranded_gpu_hours_mean DOUBLE,
-                stranded_gpu_hours_p90 DOUBLE,
-                saturated_share DOUBLE,
-                saturation_hour_p50 DOUBLE
-            )""",
-            """
-            CREATE TABLE drill_additions (
-                run_id VARCHAR NOT NULL,
-                region VARCHAR NOT NULL,
-                candidate VARCHAR NOT NULL,
-                kind VARCHAR NOT NULL,
-                gpu_type VARCHAR NOT NULL,
-                count BIGINT NOT NULL,
-                gpus BIGINT NOT NULL,
-                mw DOUBLE NOT NULL,
-                capex_usd DOUBLE NOT NULL,
-                order_by DATE NOT NULL,
-                in_service DATE NOT NULL,
-                arrives_before_shock BOOLEAN NOT NULL
-            )""",
-        ),
+        creates=("drill_runs", "drill_verdicts", "drill_kpis", "drill_blocks", "drill_additions"),
     ),
     Migration(
         4,
         "expansion triggers with drivers, idle risk and site power; drill curves",
-        (
-            """
-            CREATE TABLE trigger_runs (
-                run_id VARCHAR PRIMARY KEY,
-                forecast_run_id VARCHAR NOT NULL,
-                as_of DATE NOT NULL,
-                quantile VARCHAR NOT NULL,
-                buffer_weeks INTEGER NOT NULL,
-                capacity_sha256 VARCHAR NOT NULL,
-                created_at TIMESTAMPTZ NOT NULL
-            )""",
-            """
-            CREATE TABLE triggers (
-                run_id VARCHAR NOT NULL,
-                region VARCHAR NOT NULL,
-                pool VARCHAR NOT NULL,
-                quantile VARCHAR NOT NULL,
-                as_of DATE NOT NULL,
-                exhaustion_date DATE,
-                requirement_gpus_at_exhaustion DOUBLE,
-                capacity_gpus_at_exhaustion BIGINT,
-                max_shortfall_gpus DOUBLE,
-                candidate VARCHAR,
-                kind VARCHAR,
-                gpu_type VARCHAR,
-                lead_time_weeks BIGINT,
-                order_by DATE,
-                arrives DATE,
-                status VARCHAR NOT NULL,
-                blocks_to_order BIGINT,
-                capex_usd DOUBLE,
-                mw DOUBLE,
-                note VARCHAR
-            )""",
-            """
-            CREATE TABLE trigger_drivers (
-                run_id VARCHAR NOT NULL,
-                region VARCHAR NOT NULL,
-                pool VARCHAR NOT NULL,
-                from_date DATE,
-                to_date DATE,
-                workload_class VARCHAR,
-                customer VARCHAR,
-                growth_gpus DOUBLE,
-                share DOUBLE
-            )""",
-            """
-            CREATE TABLE idle_risk (
-                run_id VARCHAR NOT NULL,
-                block_id VARCHAR NOT NULL,
-                region VARCHAR NOT NULL,
-                site VARCHAR NOT NULL,
-                kind VARCHAR NOT NULL,
-                gpu_type VARCHAR NOT NULL,
-                in_service DATE,
-                gpus BIGINT NOT NULL,
-                pool VARCHAR,
-                idle_gpus DOUBLE,
-                idle_share DOUBLE,
-                capex_at_risk_usd DOUBLE,
-                note VARCHAR
-            )""",
-            """
-            CREATE TABLE site_power (
-                run_id VARCHAR NOT NULL,
-                region VARCHAR NOT NULL,
-                site VARCHAR NOT NULL,
-                month DATE NOT NULL,
-                mw_in_service DOUBLE NOT NULL,
-                mw_new_blocks DOUBLE NOT NULL,
-                mw_needed DOUBLE NOT NULL
-            )""",
-            """
-            CREATE TABLE drill_curves (
-                run_id VARCHAR NOT NULL,
-                ts TIMESTAMPTZ NOT NULL,
-                workload_class VARCHAR NOT NULL,
-                backlog_p50 DOUBLE,
-                backlog_p90 DOUBLE,
-                unmet_p50 DOUBLE,
-                unmet_p90 DOUBLE
-            )""",
+        creates=(
+            "trigger_runs",
+            "triggers",
+            "trigger_drivers",
+            "idle_risk",
+            "site_power",
+            "drill_curves",
         ),
     ),
     Migration(
         5,
         "known events (launches, migrations, holidays) from calendar files",
-        (
-            """
-            CREATE TABLE events (
-                event VARCHAR NOT NULL,
-                date DATE NOT NULL,
-                region VARCHAR,
-                workload_class VARCHAR,
-                customer VARCHAR,
-                lower_window INTEGER NOT NULL,
-                upper_window INTEGER NOT NULL,
-                announced DATE,
-                description VARCHAR,
-                source VARCHAR NOT NULL,
-                loaded_at TIMESTAMPTZ NOT NULL
-            )""",
-        ),
+        creates=("events",),
     ),
 )
 
-TABLES: frozenset[str] = frozenset(
-    {
-        "telemetry",
-        "telemetry_series",
-        "quarantine",
-        "ingest_ledger",
-        "schema_migrations",
-        "forecast_runs",
-        "forecasts",
-        "forecast_paths",
-        "backtests",
-        "forecast_summary",
-        "drill_runs",
-        "drill_verdicts",
-        "drill_kpis",
-        "drill_blocks",
-        "drill_additions",
-        "trigger_runs",
-        "triggers",
-        "trigger_drivers",
-        "idle_risk",
-        "site_power",
-        "drill_curves",
-        "events",
-    }
-)
+TABLES: frozenset[str] = frozenset(schema.REGISTRY)
 # The frames each kind of run writes beside its row in the runs table, stored whole in one
 # transaction with it.
 RUN_TABLES: dict[str, tuple[str, ...]] = {
-    "forecast_runs": ("forecasts", "forecast_paths", "backtests", "forecast_summary"),
-    "drill_runs": (
-        "drill_verdicts",
-        "drill_kpis",
-        "drill_blocks",
-        "drill_additions",
-        "drill_curves",
-    ),
-    "trigger_runs": ("triggers", "trigger_drivers", "idle_risk", "site_power"),
+    runs: tuple(t.name for t in schema.REGISTRY.values() if t.run_of == runs)
+    for runs in dict.fromkeys(t.run_of for t in schema.REGISTRY.values() if t.run_of)
 }
 
-QUARANTINE_COLUMNS: tuple[str, ...] = ("row_number", "column", "rule", "value", "raw")
-LEDGER_COLUMNS: tuple[str, ...] = (
-    "ingest_id",
-    "sha256",
-    "path",
-    "file_format",
-    "rows_read",
-    "loaded",
-    "quarantined",
-    "deduplicated",
-    "replaced",
-    "naive_timestamps",
-    "extra_columns",
-    "min_ts",
-    "max_ts",
-    "started_at",
-    "finished_at",
-    "status",
+# A quarantined row as ingest stages it; the warehouse adds the ingest id and file.
+QUARANTINE_COLUMNS: tuple[str, ...] = tuple(
+    c for c in schema.table("quarantine").schema.names() if c not in ("ingest_id", "file")
 )
+LEDGER_COLUMNS: tuple[str, ...] = tuple(schema.table("ingest_ledger").schema.names())
 
-_TELEMETRY_COLUMNS = (*TELEMETRY_SCHEMA.names(), "ingest_id")
+_SERIES_COLUMNS = schema.table("telemetry_series").unique
+_TELEMETRY_COLUMNS = tuple(c for c in schema.table("telemetry").schema.names() if c != "series_id")
 _LOCK_PID = re.compile(r"PID (\d+)")
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 
@@ -494,10 +251,8 @@ class Warehouse:
 
     def migrate(self) -> list[Migration]:
         """Apply the migrations not applied yet, each in its own transaction; return them."""
-        self._con.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations ("
-            "version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"
-        )
+        for statement in create_statements("schema_migrations", if_not_exists=True):
+            self._con.execute(statement)
         done = {
             row[0] for row in self._con.execute("SELECT version FROM schema_migrations").fetchall()
         }

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from rich.console import Console
 
+from flows.tables import capacity_tables
+from forecasting import synth
 from forecasting.capacity import (
     ALL_CLASSES,
     BLOCK_TIMELINE_SCHEMA,
@@ -17,12 +22,15 @@ from forecasting.capacity import (
     CapacityPlan,
     block_timeline,
     capacity_timeline,
-    format_inventory,
+    dump_plan,
     load_capacity,
     parse_capacity,
 )
 from forecasting.schema import WorkloadClass
 from forecasting.settings import DEFAULT_CAPACITY
+from forecasting.traces.helios import helios_capacity_toml
+
+HELIOS_QUOTAS = Path(__file__).parent / "fixtures/traces/helios_earth_vc_gpu_capacity_daily.csv"
 
 POLICIES = "\n".join(
     f'[policy.{c.value}]\ntier = "t{i}"\npriority = {i + 1}\n' for i, c in enumerate(WorkloadClass)
@@ -218,8 +226,8 @@ def test_block_timeline_rows_follow_service_dates(plan: CapacityPlan) -> None:
 
 
 def test_inventory_tables_render(plan: CapacityPlan) -> None:
-    """format_inventory gives blocks, candidates, policies and 12 months of capacity."""
-    tables = format_inventory(plan, today=date(2026, 3, 8))
+    """capacity_tables gives blocks, candidates, policies and 12 months of capacity."""
+    tables = capacity_tables(plan, today=date(2026, 3, 8))
     blocks, _, policies, monthly = tables
     assert blocks.row_count == len(plan.block)
     assert policies.row_count == len(WorkloadClass)
@@ -231,3 +239,43 @@ def test_inventory_tables_render(plan: CapacityPlan) -> None:
         console.print(table)
     assert "pod-acme" in out.getvalue()
     assert "Mar 26" in out.getvalue()
+
+
+# --- one writer: dump_plan ---------------------------------------------------------------------
+
+
+def test_dump_plan_round_trips_the_committed_plan() -> None:
+    """load -> dump -> load gives the same plan for the committed capacity.toml."""
+    plan = load_capacity(DEFAULT_CAPACITY)
+    assert parse_capacity(dump_plan(plan)) == plan
+
+
+def test_dump_plan_round_trips_generated_plans() -> None:
+    """The synthetic fleet's and the Helios adapter's plans come back whole from their text."""
+    texts = [
+        synth.synthetic_fleet(days=60, customers=12, seed=1).capacity_toml,
+        helios_capacity_toml(HELIOS_QUOTAS),
+    ]
+    for text in texts:
+        plan = parse_capacity(text)
+        assert parse_capacity(dump_plan(plan)) == plan
+        assert text.startswith("# ")  # the generator's header stays as comments
+
+
+@given(
+    names=st.lists(
+        st.text(min_size=1, max_size=12).filter(lambda t: t.strip() == t and t.strip()),
+        min_size=1,
+        max_size=4,
+        unique=True,
+    )
+)
+def test_dump_plan_round_trips_any_names(names: list[str]) -> None:
+    """Ids, sites and customers holding quotes, brackets, '#' or unicode survive the writer."""
+    plan = parse_capacity(HAND_BUILT)
+    blocks = tuple(
+        b.model_copy(update={"id": f"{name}-{i}", "site": name, "dedicated_customer": name})
+        for i, (b, name) in enumerate(zip(plan.block, names * len(plan.block), strict=False))
+    )
+    plan = plan.model_copy(update={"block": blocks})
+    assert parse_capacity(dump_plan(plan, header="a # header\nwith ] two lines")) == plan

@@ -24,6 +24,7 @@ from forecasting.drills import (
     scenario_from_args,
 )
 from forecasting.drills.kernel import simulate_kernel, simulate_reference
+from forecasting.schema import frame_schema, table
 
 DRILLS_DIR = Path(__file__).resolve().parent.parent / "data" / "drills"
 MONDAY = date(2026, 1, 5)
@@ -377,3 +378,34 @@ def test_blocks_to_pass_orders_what_arrives_in_time() -> None:
     )
     assert not late.passed
     assert any("after the shock starts" in note for note in late.notes)
+
+
+def test_stored_frames_follow_the_registry_and_are_unique_on_its_keys() -> None:
+    """Verdicts, KPIs, blocks and additions are the registry's frames, one row per key."""
+    rack = {
+        "name": "rack-50",
+        "kind": "rack",
+        "gpu_type": "H100",
+        "gpus": 50,
+        "mw": 0.1,
+        "capex_usd": 2e6,
+        "lead_time_weeks": 1,
+    }
+    search = blocks_to_pass(
+        _plan([_block("a", 100), _block("b", 50, site="r1-b")], (rack,)),
+        _paths({"r1/batch/other": 175.0, "r1/inference/other": 10.0}, samples=3),
+        None,
+        scenario_from_args(target="class:batch", start="+2w"),
+        run_date=MONDAY,
+    )
+    frames = {
+        "drill_verdicts": search.result.verdicts,
+        "drill_kpis": search.result.kpis,
+        "drill_blocks": search.result.blocks,
+        "drill_additions": search.additions,
+    }
+    for name, frame in frames.items():
+        assert frame.schema == frame_schema(name), name
+        key = [c for c in table(name).key if c != "run_id"]
+        assert frame.height > 0, name
+        assert not frame.select(key).is_duplicated().any(), name

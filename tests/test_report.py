@@ -307,7 +307,7 @@ def sample_inputs(
             for m, month in enumerate(months)
         ],
         orient="row",
-        schema=["site", "region", "month", "mw_in_service", "mw_ordered", "mw_total"],
+        schema=["site", "region", "month", "mw_in_service", "mw_new_blocks", "mw_needed"],
     )
     return ReportInputs(
         run_id=run_id,
@@ -441,6 +441,26 @@ def test_pages_load_plotly_only_from_the_run_folder(tmp_path: Path) -> None:
         assert [s for s in sources if s] == ["plotly.min.js"]
 
 
+def test_every_script_carries_the_nonce_of_the_page_policy(tmp_path: Path) -> None:
+    """Only the page's own scripts run: each carries the nonce its policy names, new per page."""
+    folder = publish_report(sample_inputs(), root=tmp_path)
+    nonces = []
+    for page in PAGES[1:]:
+        parsed = _parse((folder / page).read_text())
+        policy = next(a["content"] for t, a in parsed.tags if a.get("http-equiv"))
+        nonce = re.search(r"script-src 'nonce-([^']+)'", policy or "")
+        assert nonce, policy
+        executable = [a for t, a in parsed.tags if t == "script" and a.get("type") is None]
+        assert executable and all(a.get("nonce") == nonce.group(1) for a in executable), page
+        nonces.append(nonce.group(1))
+    assert len(set(nonces)) == len(nonces)
+    runs = _parse((tmp_path / "index.html").read_text())
+    assert not [t for t, _ in runs.tags if t == "script"]
+    assert next(a["content"] for t, a in runs.tags if a.get("http-equiv")) == (
+        "default-src 'none'; style-src 'unsafe-inline'"
+    )
+
+
 def test_latest_follows_the_newest_run_and_index_lists_newest_first(tmp_path: Path) -> None:
     older = sample_inputs(run_id="run-a", as_of=AS_OF - timedelta(days=7))
     newer = sample_inputs(run_id="run-b")
@@ -535,7 +555,7 @@ def test_plot_text_neutralises_markup_and_mathjax() -> None:
     assert plot_text(TEX) == "&#36;\\href{javascript:alert(1)}{x}&#36;"
     assert plot_text(SCRIPT) == "&lt;script&gt;alert(1)&lt;/script&gt;"
     assert plot_text("R&D") == "R&amp;D"
-    assert html_text(PWN) == "&lt;img src=x onerror=&quot;window.__pwned=1&quot;&gt;"
+    assert html_text(PWN) == "&lt;img src=x onerror=&#34;window.__pwned=1&#34;&gt;"
 
 
 def test_csv_cells_that_spreadsheets_would_run_are_neutralised(tmp_path: Path) -> None:
@@ -578,14 +598,6 @@ def test_empty_inputs_render_every_page_with_no_data(tmp_path: Path) -> None:
     assert json.loads((folder / "triggers.json").read_text()) == []
     index = (tmp_path / "index.html").read_text()
     assert "no triggers" in index
-
-
-def test_power_frame_accepts_the_names_triggers_py_uses() -> None:
-    power = sample_inputs().mw_by_site_month.rename(
-        {"mw_ordered": "mw_new_blocks", "mw_total": "mw_needed"}
-    )
-    inputs = replace(empty_inputs(), mw_by_site_month=power)
-    assert inputs.mw_by_site_month.columns[-2:] == ["mw_ordered", "mw_total"]
 
 
 def test_frames_without_columns_count_as_empty_and_missing_columns_fail() -> None:

@@ -327,3 +327,11 @@ def test_write_fleet_round_trips(small: SyntheticFleet, tmp_path: Path, file_for
     events = read_events(tmp_path / "events.csv")
     assert events.problems.is_empty()
     assert events.events.equals(small.events)
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_any_seed_makes_a_fleet(seed: int) -> None:
+    """Small fleets generate for every seed, also when a class draws no customer series."""
+    fleet = synthetic_fleet(days=70, customers=12, seed=seed, end=END)
+    assert fleet.telemetry.height > 0
+    assert parse_capacity(fleet.capacity_toml).block

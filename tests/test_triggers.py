@@ -18,7 +18,7 @@ import polars as pl
 import pytest
 
 from forecasting.capacity import CapacityPlan
-from forecasting.schema import FORECAST_SCHEMA, WorkloadClass
+from forecasting.schema import FORECAST_SCHEMA, WorkloadClass, table
 from forecasting.triggers import (
     DRIVERS_SCHEMA,
     IDLE_RISK_SCHEMA,
@@ -151,6 +151,25 @@ def test_frames_follow_their_schemas() -> None:
     assert result.drivers.schema == DRIVERS_SCHEMA
     assert result.idle_risk.schema == IDLE_RISK_SCHEMA
     assert result.triggers.select("region", "pool").rows() == [("r1", "training"), ("r1", "all")]
+
+
+def test_frames_are_unique_on_their_registry_keys() -> None:
+    """The key the registry declares for each stored trigger frame identifies its rows."""
+    extra = _block("r2-new", 400, region="r2", site="r2-a", status="committed",
+                   in_service=_day(28))  # fmt: skip
+    plan = _plan(_r2_blocks(extra))
+    result = expansion_triggers(_r2_forecast(q10=800.0), plan, as_of=MONDAY)
+    power = mw_by_site_month(plan, result.triggers, start=MONDAY, end=date(2026, 6, 30))
+    frames = {
+        "triggers": result.triggers,
+        "trigger_drivers": result.drivers,
+        "idle_risk": result.idle_risk,
+        "site_power": power,
+    }
+    for name, frame in frames.items():
+        key = [c for c in table(name).key if c != "run_id"]
+        assert frame.height > 0, name
+        assert not frame.select(key).is_duplicated().any(), name
 
 
 def test_training_pool_counts_only_fabric_blocks() -> None:
@@ -356,3 +375,31 @@ def test_missing_peak_series_is_named_not_read_as_zero() -> None:
     )
     with pytest.raises(ValueError, match="total/r1/training"):
         expansion_triggers(forecast, _plan(_r1_blocks()), as_of=MONDAY)
+
+
+def test_dedicated_block_takes_only_the_classes_it_hosts() -> None:
+    """An inference-only acme block takes acme's inference off the pool, never its training.
+
+    Region peak 500 + d, acme runs 100 inference and 200 training GPUs, its 300-GPU block
+    hosts inference only: the offset is min(300, 100) = 100, so (500 + d - 100) / 0.8 > 600
+    first on d = 81. Counting acme's training too (offset 300) would say d = 281: 200 days late.
+    """
+    forecast = pl.concat(
+        [
+            _series("total/r1", "peak", q90=lambda d: 500 + d),
+            _series("total/r1/inference", "mean", q90=200.0),
+            _series("total/r1/training", "mean", q90=200.0),
+            _series("total/r1/training", "peak", q90=200.0),
+            _series("total/r1/inference/acme", "mean", q90=100.0),
+            _series("total/r1/inference/other", "mean", q90=100.0),
+            _series("total/r1/training/acme", "mean", q90=200.0),
+        ]
+    )
+    acme = _block("r1-acme", 300, dedicated_customer="acme", classes=["inference"])
+    plan = _plan([_block("r1-rack", 600), acme])
+    assert _trigger(plan, forecast, "r1", "all")["exhaustion_date"] == _day(81)
+    both = _block("r1-acme", 300, dedicated_customer="acme", classes=["inference", "batch"])
+    # Two classes hosted, still none of them training: the same answer.
+    assert _trigger(_plan([_block("r1-rack", 600), both]), forecast, "r1", "all")[
+        "exhaustion_date"
+    ] == _day(81)

@@ -11,7 +11,7 @@ from forecasting.capacity import Block, CandidateBlock, CapacityPlan
 from forecasting.drills.kpis import DrillResult
 from forecasting.drills.scenarios import Scenario
 from forecasting.drills.simulate import Engine, PreparedDrill, prepare_drill
-from forecasting.schema import BlockStatus
+from forecasting.schema import BlockStatus, frame_schema
 
 __all__ = [
     "ADDITIONS_SCHEMA",
@@ -21,21 +21,7 @@ __all__ = [
     "breaking_multiplier",
 ]
 
-ADDITIONS_SCHEMA = pl.Schema(
-    {
-        "region": pl.String,
-        "candidate": pl.String,
-        "kind": pl.String,
-        "gpu_type": pl.String,
-        "count": pl.Int64,
-        "gpus": pl.Int64,
-        "mw": pl.Float64,
-        "capex_usd": pl.Float64,
-        "order_by": pl.Date,
-        "in_service": pl.Date,
-        "arrives_before_shock": pl.Boolean,
-    }
-)
+ADDITIONS_SCHEMA = frame_schema("drill_additions")
 
 
 @dataclass(frozen=True, slots=True)

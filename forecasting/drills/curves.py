@@ -19,6 +19,7 @@ import polars as pl
 from forecasting.capacity import ALL_CLASSES
 from forecasting.drills.inputs import CLASSES
 from forecasting.drills.kernel import DAY_DEMAND, DAY_SERVED, KernelOutputs
+from forecasting.schema import frame_schema
 
 __all__ = [
     "BACKLOG_CURVE_SCHEMA",
@@ -28,16 +29,7 @@ __all__ = [
     "path_quantiles",
 ]
 
-BACKLOG_CURVE_SCHEMA = pl.Schema(
-    {
-        "ts": pl.Datetime("us", "UTC"),
-        "workload_class": pl.String(),
-        "backlog_p50": pl.Float64(),
-        "backlog_p90": pl.Float64(),
-        "unmet_p50": pl.Float64(),
-        "unmet_p90": pl.Float64(),
-    }
-)
+BACKLOG_CURVE_SCHEMA = frame_schema("drill_curves")
 
 DAILY_SERVICE_SCHEMA = pl.Schema(
     {

@@ -21,6 +21,7 @@ from datetime import date, timedelta
 import numpy as np
 import polars as pl
 
+from forecasting import hierarchy
 from forecasting.capacity import Block, CapacityPlan
 from forecasting.drills.kernel import KernelInputs
 from forecasting.drills.profile import HOURS_PER_WEEK
@@ -33,7 +34,7 @@ from forecasting.drills.scenarios import (
     ScenarioError,
     multiplier_curve,
 )
-from forecasting.schema import SEP, TOTAL, BlockStatus, WorkloadClass
+from forecasting.schema import BlockStatus, WorkloadClass
 
 __all__ = [
     "CLASSES",
@@ -144,18 +145,18 @@ class ResolvedScenario:
 def _split_ids(paths: pl.DataFrame) -> pl.DataFrame:
     """Level columns of every bottom-level unique_id; rejects ids that are not bottom level."""
     ids = paths.select(pl.col("unique_id").unique().sort())
-    parts = ids.with_columns(parts=pl.col("unique_id").str.split(SEP))
-    bad = parts.filter((pl.col("parts").list.len() != 4) | (pl.col("parts").list.first() != TOTAL))
+    bad = ids.filter(
+        (hierarchy.depth() != hierarchy.BOTTOM_DEPTH) | (hierarchy.level(0) != hierarchy.TOTAL)
+    )
     if bad.height:
         raise ValueError(
-            "paths must be at the bottom level 'total/<region>/<class>/<customer>'; "
+            "paths must be at the bottom level 'total/<region>/<class>/<customer>' "
+            "(a '/' inside a name written %2F, a '%' written %25); "
             f"got {bad['unique_id'].head(3).to_list()}"
         )
-    levels = parts.select(
+    levels = ids.select(
         "unique_id",
-        region=pl.col("parts").list.get(1),
-        workload_class=pl.col("parts").list.get(2),
-        customer=pl.col("parts").list.get(3),
+        *(hierarchy.level(at).alias(name) for at, name in enumerate(hierarchy.LEVEL_NAMES) if at),
     )
     unknown = set(levels["workload_class"].unique()) - {c.value for c in CLASSES}
     if unknown:

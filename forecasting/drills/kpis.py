@@ -33,20 +33,15 @@ from forecasting.drills.kernel import (
     KernelOutputs,
 )
 from forecasting.drills.scenarios import Scenario
+from forecasting.schema import frame_schema
 
 __all__ = ["ALL_CLASSES", "KPI_SUMMARY_SCHEMA", "DrillResult", "summarise"]
 
 ALL_CLASSES = "all"
 
-KPI_SUMMARY_SCHEMA = pl.Schema(
-    {
-        "workload_class": pl.String,
-        "kpi": pl.String,
-        "mean": pl.Float64,
-        "p50": pl.Float64,
-        "p90": pl.Float64,
-    }
-)
+KPI_SUMMARY_SCHEMA = frame_schema("drill_kpis")
+_VERDICTS_SCHEMA = frame_schema("drill_verdicts")
+_BLOCKS_SCHEMA = frame_schema("drill_blocks")
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,17 +144,7 @@ def _verdicts(plan: CapacityPlan, per_path: pl.DataFrame) -> pl.DataFrame:
         at_p90 = attained_by_share(values, 0.9)
         target = plan.policy[c].slo_target
         rows.append((c.value, target, float(values.mean()), at_p90, at_p90 >= target - 1e-12))
-    return pl.DataFrame(
-        rows,
-        schema={
-            "workload_class": pl.String,
-            "slo_target": pl.Float64,
-            "attainment_mean": pl.Float64,
-            "attainment_p90_paths": pl.Float64,
-            "passed": pl.Boolean,
-        },
-        orient="row",
-    )
+    return pl.DataFrame(rows, schema=_VERDICTS_SCHEMA, orient="row")
 
 
 def _block_frame(supply: SupplySide, out_pool: np.ndarray, start: int, hours: int) -> pl.DataFrame:
@@ -196,7 +181,7 @@ def _block_frame(supply: SupplySide, out_pool: np.ndarray, start: int, hours: in
             "saturated_share": saturated.mean(axis=0),
             "saturation_hour_p50": [None if np.isinf(v) else float(v) for v in median_first],
         },
-        schema_overrides={"gpus": pl.Int64, "saturation_hour_p50": pl.Float64},
+        schema=_BLOCKS_SCHEMA,
     )
 
 

@@ -8,7 +8,8 @@ plotly.js into ``root/<run slug>/`` atomically, points ``root/latest`` at it and
 - :mod:`~forecasting.report.format`: numbers for people, escaping for HTML and plotly;
 - :mod:`~forecasting.report.figures`: plotly figures with their takeaway sentences;
 - :mod:`~forecasting.report.changes`: what changed in the triggers since the last run;
-- :mod:`~forecasting.report.pages`: the HTML pages;
+- :mod:`~forecasting.report.pages`: the HTML pages, one module per page, each filling a
+  jinja2 template of ``templates/`` (autoescaped; one ``base.html``, ``report.css``);
 - :mod:`~forecasting.report.publish`: folders, slugs, ``latest`` and the runs index.
 """
 

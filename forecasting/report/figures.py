@@ -15,6 +15,7 @@ from datetime import date, timedelta
 import plotly.graph_objects as go
 import polars as pl
 
+from forecasting import hierarchy
 from forecasting.capacity import ALL_CLASSES
 from forecasting.report.format import (
     fmt_date,
@@ -26,7 +27,7 @@ from forecasting.report.format import (
     fmt_usd,
     plot_text,
 )
-from forecasting.schema import SEP, TOTAL, Measure, WorkloadClass
+from forecasting.schema import Measure, WorkloadClass
 
 __all__ = [
     "CLASS_COLOURS",
@@ -390,8 +391,7 @@ def concentration_charts(concentration: pl.DataFrame) -> list[Chart]:
 
 
 def _series_id(region: str, workload_class: str) -> str:
-    parts = [TOTAL, region] + ([] if workload_class == ALL_CLASSES else [workload_class])
-    return SEP.join(parts)
+    return hierarchy.id_of(region, *([] if workload_class == ALL_CLASSES else [workload_class]))
 
 
 def _first_above(
@@ -632,7 +632,7 @@ def site_power_chart(power: pl.DataFrame, *, site: str, key: str) -> Chart | Non
     fig = go.Figure()
     for column, name, colour in (
         ("mw_in_service", "in service", "#455a64"),
-        ("mw_ordered", "ordered or to order", "#ef8f00"),
+        ("mw_new_blocks", "ordered or to order", "#ef8f00"),
     ):
         fig.add_trace(
             go.Bar(
@@ -646,7 +646,7 @@ def site_power_chart(power: pl.DataFrame, *, site: str, key: str) -> Chart | Non
     fig.add_trace(
         go.Scatter(
             x=months,
-            y=rows["mw_total"].to_list(),
+            y=rows["mw_needed"].to_list(),
             # A tick per month, not a line: a line between bars suggests a ramp that the
             # monthly figures do not have.
             mode="markers",
@@ -667,12 +667,12 @@ def site_power_chart(power: pl.DataFrame, *, site: str, key: str) -> Chart | Non
     fig.update_xaxes(tickformat="%b %Y", dtick="M1" if len(months) <= 12 else "M3")
     fig.update_yaxes(tickformat=",.1f")
     # The first month that reaches the peak: the date the power must be there by.
-    peak = rows.filter(pl.col("mw_total") == pl.col("mw_total").max()).row(0, named=True)
+    peak = rows.filter(pl.col("mw_needed") == pl.col("mw_needed").max()).row(0, named=True)
     now = rows.row(0, named=True)
-    gap = peak["mw_total"] - now["mw_in_service"]
+    gap = peak["mw_needed"] - now["mw_in_service"]
     if gap > 0.05:
         takeaway = (
-            f"{site} needs {fmt_mw(peak['mw_total'])} by {peak['month']:%b %Y}, "
+            f"{site} needs {fmt_mw(peak['mw_needed'])} by {peak['month']:%b %Y}, "
             f"{fmt_mw(gap)} more than the {fmt_mw(now['mw_in_service'])} in service in "
             f"{now['month']:%b %Y}."
         )

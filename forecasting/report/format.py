@@ -19,6 +19,8 @@ import html
 import math
 from datetime import date, datetime
 
+from markupsafe import escape as escape_html
+
 __all__ = [
     "MISSING",
     "fmt_count",
@@ -127,8 +129,11 @@ def fmt_datetime(value: datetime | None) -> str:
 
 
 def html_text(value: object) -> str:
-    """Any value as text that HTML shows literally, in element content or a quoted attribute."""
-    return html.escape("" if value is None else str(value), quote=True)
+    """Any value as text that HTML shows literally, in element content or a quoted attribute.
+
+    The same escape the page templates apply (markupsafe's), so a test can look for it.
+    """
+    return str(escape_html("" if value is None else str(value)))
 
 
 def plot_text(value: object) -> str:

@@ -15,9 +15,8 @@ from functools import partial
 
 import polars as pl
 
-from forecasting import triggers
 from forecasting.capacity import CAPACITY_TIMELINE_SCHEMA, CapacityPlan
-from forecasting.schema import BACKTEST_SCHEMA, DEMAND_SCHEMA, FORECAST_SCHEMA
+from forecasting.schema import DEMAND_SCHEMA, FORECAST_SCHEMA, frame_schema, table
 from forecasting.triggers import TRIGGERS_SCHEMA
 
 __all__ = [
@@ -41,17 +40,26 @@ STATUSES: tuple[str, ...] = ("green", "amber", "red")
 
 
 def _columns(schema: pl.Schema, names: Sequence[str]) -> pl.Schema:
-    """The columns of ``schema`` a page shows; the producer's schema owns their types."""
+    """The columns of ``schema`` a page shows; the table registry owns their types."""
     return pl.Schema({name: schema[name] for name in names})
 
 
+_DRILL_RUNS = table("drill_runs").schema
+
+
+def _per_drill(name: str, names: Sequence[str] | None = None) -> pl.Schema:
+    """A drill run's frame as a page reads it: the drill's name, then the frame's columns."""
+    frame = frame_schema(name)
+    return pl.Schema({"drill": _DRILL_RUNS["drill"], **_columns(frame, names or frame.names())})
+
+
 DRIVERS_SCHEMA = _columns(
-    triggers.DRIVERS_SCHEMA,
+    frame_schema("trigger_drivers"),
     ("region", "pool", "workload_class", "customer", "growth_gpus", "share"),
 )
 
 IDLE_RISK_SCHEMA = _columns(
-    triggers.IDLE_RISK_SCHEMA,
+    frame_schema("idle_risk"),
     (
         "block_id",
         "region",
@@ -66,60 +74,26 @@ IDLE_RISK_SCHEMA = _columns(
     ),
 )
 
-MW_BY_SITE_SCHEMA = pl.Schema(
-    {
-        "site": pl.String,
-        "region": pl.String,
-        "month": pl.Date,
-        "mw_in_service": pl.Float64,
-        "mw_ordered": pl.Float64,
-        "mw_total": pl.Float64,
-    }
-)
+MW_BY_SITE_SCHEMA = frame_schema("site_power")
 
-DRILL_VERDICTS_SCHEMA = pl.Schema(
-    {
-        "drill": pl.String,
-        "workload_class": pl.String,
-        "slo_target": pl.Float64,
-        "attainment_mean": pl.Float64,
-        "attainment_p90_paths": pl.Float64,
-        "passed": pl.Boolean,
-    }
-)
+DRILL_VERDICTS_SCHEMA = _per_drill("drill_verdicts")
 
-DRILL_KPIS_SCHEMA = pl.Schema(
-    {
-        "drill": pl.String,
-        "workload_class": pl.String,
-        "kpi": pl.String,
-        "mean": pl.Float64,
-        "p50": pl.Float64,
-        "p90": pl.Float64,
-    }
-)
+DRILL_KPIS_SCHEMA = _per_drill("drill_kpis")
 
+# A drill's answers are its drill_runs row, with the blocks that would pass as one line of text.
 DRILL_ANSWERS_SCHEMA = pl.Schema(
     {
-        "drill": pl.String,
-        "description": pl.String,
-        "target": pl.String,
-        "shock_start": pl.Date,
-        "passed": pl.Boolean,
-        "breaking_multiplier": pl.Float64,
-        "blocks_needed": pl.String,
-        "capex_needed_usd": pl.Float64,
+        **_columns(
+            _DRILL_RUNS,
+            ("drill", "description", "target", "shock_start", "passed", "breaking_multiplier"),
+        ),
+        "blocks_needed": pl.String(),
+        **_columns(_DRILL_RUNS, ("capex_needed_usd",)),
     }
 )
 
-DRILL_CURVES_SCHEMA = pl.Schema(
-    {
-        "drill": pl.String(),
-        "ts": pl.Datetime("us", "UTC"),
-        "workload_class": pl.String(),
-        "backlog_p50": pl.Float64(),
-        "backlog_p90": pl.Float64(),
-    }
+DRILL_CURVES_SCHEMA = _per_drill(
+    "drill_curves", ("ts", "workload_class", "backlog_p50", "backlog_p90")
 )
 
 CONCENTRATION_SCHEMA = pl.Schema(
@@ -135,10 +109,10 @@ CONCENTRATION_SCHEMA = pl.Schema(
     }
 )
 
-CHOSEN_SCHEMA = pl.Schema({"unique_id": pl.String, "measure": pl.String, "model": pl.String})
+CHOSEN_SCHEMA = _columns(frame_schema("forecast_summary"), ("unique_id", "measure", "model"))
 
 # run_id is optional in a backtest handed to the report: a run's own scores need no key.
-BACKTEST_COLUMNS = pl.Schema([(k, v) for k, v in BACKTEST_SCHEMA.items() if k != "run_id"])
+BACKTEST_COLUMNS = frame_schema("backtests")
 
 
 def _empty(schema: pl.Schema) -> pl.DataFrame:
@@ -161,13 +135,6 @@ _REQUIRED: dict[str, pl.Schema] = {
     "drill_curves": DRILL_CURVES_SCHEMA,
     "concentration": CONCENTRATION_SCHEMA,
     "previous_triggers": TRIGGERS_SCHEMA,
-}
-
-
-# Other names producers use for the same column: triggers.py says what a month needs as
-# mw_new_blocks / mw_needed.
-_ALIASES: dict[str, dict[str, str]] = {
-    "mw_by_site_month": {"mw_new_blocks": "mw_ordered", "mw_needed": "mw_total"},
 }
 
 
@@ -212,12 +179,6 @@ class ReportInputs:
             if frame.width == 0:
                 object.__setattr__(self, f.name, _empty(schema))
                 continue
-            aliases = {
-                old: new
-                for old, new in _ALIASES.get(f.name, {}).items()
-                if old in frame.columns and new not in frame.columns
-            }
-            frame = frame.rename(aliases)
             missing = [c for c in schema.names() if c not in frame.columns]
             if missing:
                 raise ValueError(f"ReportInputs.{f.name} lacks columns: {', '.join(missing)}")

@@ -1,0 +1,330 @@
+"""What every page shares: the jinja2 environment, table cells, figures, the document shell.
+
+Pages are jinja2 templates (``forecasting/report/templates``) rendered with autoescape, so
+every name from data is escaped by the template engine; markup built in Python is a
+:class:`markupsafe.Markup` and nothing else. Figures are not inlined as scripts: their JSON
+sits in one ``application/json`` block and a single nonce-carrying script draws them, so the
+page can ship a Content-Security-Policy that refuses every other script. Escaping is the
+defence; the policy is the second line.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import jinja2
+import plotly.io as pio
+import polars as pl
+from markupsafe import Markup
+
+from forecasting.capacity import ALL_CLASSES
+from forecasting.report.changes import trigger_changes
+from forecasting.report.figures import Chart
+from forecasting.report.format import (
+    MISSING,
+    fmt_count,
+    fmt_date,
+    fmt_datetime,
+    fmt_days,
+    fmt_gpus,
+)
+from forecasting.report.inputs import STATUSES, ReportInputs
+from forecasting.schema import WorkloadClass
+
+__all__ = [
+    "CLASS_ORDER",
+    "PAGES",
+    "PLOTLY_JS",
+    "Badge",
+    "Cell",
+    "Changes",
+    "Figure",
+    "Link",
+    "Page",
+    "Stacked",
+    "Table",
+    "blocks_text",
+    "changes_view",
+    "class_key",
+    "month",
+    "render",
+    "shell",
+    "signed_gpus",
+    "total",
+    "verdict",
+]
+
+PLOTLY_JS = "plotly.min.js"
+# File name -> (link text, who reads it).
+PAGES: dict[str, tuple[str, str]] = {
+    "finance.html": ("Finance", "orders to place, capital by quarter, revenue and idle risk"),
+    "facilities.html": ("Facilities", "megawatts per site by month, blocks and in-service dates"),
+    "platform.html": ("Platform", "demand against capacity, drill verdicts, forecast accuracy"),
+}
+# Workload classes in the schema's order: tables and charts list them so.
+CLASS_ORDER = [c.value for c in WorkloadClass]
+_TEMPLATES = "templates"
+
+
+# --- table cells -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Badge:
+    """A coloured status label; ``None`` shows as missing."""
+
+    label: str | None
+
+    @property
+    def css(self) -> str:
+        """The badge's colour class: a known status, or ``unknown``."""
+        known = (*STATUSES, "pass", "fail")
+        return self.label if self.label in known else "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Stacked:
+    """A cell value with a small second line under it."""
+
+    main: Cell
+    small: str
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A link with an optional small note after it."""
+
+    href: str
+    text: str
+    note: str | None = None
+
+
+# A cell is text (escaped by the template), one of the above, or a tuple of cells in a row.
+Cell = str | Badge | Stacked | Link | tuple[Any, ...]
+
+
+def verdict(passed: bool | None) -> Badge:
+    """A pass/fail badge; missing when the drill gave no verdict."""
+    return Badge(None if passed is None else "pass" if passed else "fail")
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """Formatted cells: ``numeric`` columns right-aligned, only ``wrap`` columns wrapping.
+
+    Cells do not wrap by default, so a date or an amount never breaks across lines. No rows
+    renders as a "no data" line naming ``empty``.
+    """
+
+    headers: Sequence[str]
+    rows: Sequence[Sequence[Cell]]
+    empty: str
+    numeric: frozenset[int] = frozenset()
+    wrap: frozenset[int] = frozenset()
+
+    @classmethod
+    def of(
+        cls,
+        headers: Sequence[str],
+        rows: Iterable[Sequence[Cell]],
+        *,
+        numeric: Iterable[int] = (),
+        wrap: Iterable[int] = (),
+        empty: str,
+    ) -> Table:
+        """A table from any iterable of rows."""
+        return cls(list(headers), list(rows), empty, frozenset(numeric), frozenset(wrap))
+
+    def css(self, column: int) -> str:
+        """The class of a column's cells: ``num``, ``wrap`` or none."""
+        return "num" if column in self.numeric else "wrap" if column in self.wrap else ""
+
+
+# --- figures -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """Where a page draws one chart: its key in the figures JSON, height and takeaway."""
+
+    key: str
+    height: int
+    takeaway: str
+
+
+@dataclass
+class Page:
+    """Collects the figures a page draws, in the order its sections are built."""
+
+    charts: list[Chart] = field(default_factory=list)
+
+    def figure(self, chart: Chart | None) -> Figure | None:
+        """The chart's place on the page, or None (the template then says "no data")."""
+        if chart is None:
+            return None
+        key = f"{len(self.charts)}-{chart.key}"
+        self.charts.append(Chart(key, chart.figure, chart.takeaway))
+        return Figure(key, int(chart.figure.layout.height or 400), chart.takeaway)
+
+    def figures(self, charts: Iterable[Chart | None]) -> list[Figure]:
+        """The places of every chart that has data."""
+        return [f for f in (self.figure(c) for c in charts) if f is not None]
+
+    def json(self) -> Markup:
+        """All figures as one JSON object, safe inside a <script> element."""
+        body = ",".join(
+            f"{json.dumps(c.key)}:{pio.to_json(c.figure, validate=False)}" for c in self.charts
+        )
+        # JSON allows these as escapes; the HTML parser then never sees a tag or an entity.
+        text = "{" + body + "}"
+        return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+# --- rendering ---------------------------------------------------------------------------------
+
+
+def _static(name: str) -> Markup:
+    """A file shipped beside the templates (the stylesheet, the figures script), verbatim."""
+    return Markup(resources.files("forecasting.report").joinpath(_TEMPLATES, name).read_text())
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("forecasting.report", _TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.tests.update(
+        badge=lambda v: isinstance(v, Badge),
+        stacked=lambda v: isinstance(v, Stacked),
+        link=lambda v: isinstance(v, Link),
+        row=lambda v: isinstance(v, tuple),
+    )
+    env.globals.update(MISSING=MISSING, css=_static("report.css"), draw=_static("figures.js"))
+    return env
+
+
+def render(template: str, *, page: Page, policy_scripts: bool = True, **context: Any) -> str:
+    """The page ``template`` with the policy, nonce and figures filled in.
+
+    ``policy_scripts=False`` is for pages that never run a script: their policy allows none.
+    """
+    nonce = secrets.token_urlsafe(16)
+    policy = (
+        f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'unsafe-inline'; "
+        "img-src data:; font-src data:; base-uri 'none'; form-action 'none'"
+        if policy_scripts
+        else "default-src 'none'; style-src 'unsafe-inline'"
+    )
+    return (
+        _environment()
+        .get_template(template)
+        .render(
+            policy=policy,
+            nonce=nonce,
+            plotly_js=PLOTLY_JS,
+            figure_count=len(page.charts),
+            figures_json=page.json() if page.charts else "",
+            **context,
+        )
+    )
+
+
+def shell(inputs: ReportInputs, *, file: str, title: str) -> dict[str, Any]:
+    """What base.html needs of a run's page: title, header line, navigation, stale banner."""
+    links = [("index.html", "Summary")] + [(f, t) for f, (t, _) in PAGES.items()]
+    return {
+        "title": title,
+        "run_id": inputs.run_id,
+        "meta": f"run {inputs.run_id} · as of {fmt_date(inputs.as_of)} · generated "
+        f"{fmt_datetime(inputs.generated_at)}",
+        "nav": [(f, t, f == file) for f, t in links],
+        "stale_days": inputs.stale_days if inputs.stale else None,
+    }
+
+
+# --- shared pieces -----------------------------------------------------------------------------
+
+
+def total(frame: pl.DataFrame, column: str) -> float:
+    """The sum of a numeric column as a float (0 for an empty frame)."""
+    return float(frame[column].cast(pl.Float64).sum())
+
+
+def month(day: date) -> str:
+    """``Nov 2026``."""
+    return day.strftime("%b %Y")
+
+
+def signed_gpus(value: float | None) -> str:
+    """GPUs with a sign for growth: ``+1,200``."""
+    return MISSING if value is None else ("+" if value > 0 else "") + fmt_gpus(value)
+
+
+def class_key(name: str) -> tuple[int, str]:
+    """Sort key of a workload class: all classes, then the schema's order, then others."""
+    if name == ALL_CLASSES:
+        return (-1, name)
+    return (CLASS_ORDER.index(name) if name in CLASS_ORDER else len(CLASS_ORDER), name)
+
+
+def blocks_text(row: dict[str, Any]) -> str:
+    """'2 × pod-h100-1024', or 'none' when nothing is to be ordered."""
+    count = row["blocks_to_order"] or 0
+    return f"{fmt_count(count)} × {row['candidate'] or 'block'}" if count else "none"
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """The "what changed" section: a note and the moved triggers, or None on a first run."""
+
+    note: str
+    table: Table | None
+
+
+def changes_view(inputs: ReportInputs) -> Changes:
+    """What changed in the triggers since the previous run."""
+    if inputs.previous_triggers.is_empty() and inputs.previous_run_id is None:
+        return Changes("First run: nothing to compare with.", None)
+    changes = trigger_changes(inputs.triggers, inputs.previous_triggers)
+    moved = changes.filter(pl.col("change") != "unchanged")
+    quiet = changes.height - moved.height
+    since = f"Compared with run {inputs.previous_run_id}." if inputs.previous_run_id else ""
+    rows = [
+        [
+            r["region"],
+            r["pool"],
+            r["change"],
+            (Badge(r["status_before"]), " → ", Badge(r["status_now"])),
+            f"{fmt_date(r['exhaustion_before'])} → {fmt_date(r['exhaustion_now'])}",
+            fmt_days(r["exhaustion_shift_days"]),
+            f"{fmt_date(r['order_by_before'])} → {fmt_date(r['order_by_now'])}",
+            fmt_days(r["order_by_shift_days"]),
+            f"{fmt_count(r['blocks_before'])} → {fmt_count(r['blocks_now'])}",
+        ]
+        for r in moved.iter_rows(named=True)
+    ]
+    note = f"{since} {quiet} trigger{'s' if quiet != 1 else ''} unchanged.".strip()
+    headers = [
+        "region",
+        "pool",
+        "change",
+        "status",
+        "exhaustion",
+        "shift",
+        "order by",
+        "shift",
+        "blocks to order",
+    ]
+    return Changes(note, Table.of(headers, rows, numeric=(5, 7), empty="no trigger changed"))

@@ -1,0 +1,163 @@
+"""The facilities page: megawatts per site by month, blocks and arrivals, power-heavy orders."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from forecasting.report.figures import site_power_chart
+from forecasting.report.format import MISSING, fmt_count, fmt_date, fmt_gpus, fmt_mw
+from forecasting.report.inputs import ReportInputs
+from forecasting.report.pages.common import (
+    Badge,
+    Cell,
+    Page,
+    Table,
+    blocks_text,
+    month,
+    render,
+    shell,
+    total,
+)
+from forecasting.schema import BlockStatus
+
+__all__ = ["facilities_page"]
+
+
+def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
+    power = inputs.mw_by_site_month
+    ordering = inputs.triggers.filter(pl.col("blocks_to_order").fill_null(0) > 0)
+    if power.height:
+        months = power["month"].sort().to_list()
+        first, last = months[0], months[-1]
+        span = [
+            (
+                f"in service, {month(first)}",
+                fmt_mw(total(power.filter(pl.col("month") == first), "mw_in_service")),
+            ),
+            (
+                f"needed by {month(last)}",
+                fmt_mw(total(power.filter(pl.col("month") == last), "mw_needed")),
+            ),
+        ]
+    else:
+        span = [("power by month", "no data")]
+    return [
+        *span,
+        ("power in orders to place", fmt_mw(total(ordering, "mw"))),
+        ("sites", fmt_count(power["site"].n_unique())),
+    ]
+
+
+def _blocks_table(inputs: ReportInputs) -> Table:
+    """Committed and retiring blocks from the plan, then blocks still to order."""
+    rows: list[tuple[date, list[Cell]]] = []
+    for b in inputs.plan.block:
+        if b.status is BlockStatus.LIVE:
+            continue
+        when = b.in_service or b.retire or inputs.as_of
+        rows.append(
+            (
+                when,
+                [
+                    b.id,
+                    b.kind.value,
+                    b.region,
+                    b.site,
+                    fmt_gpus(b.gpus),
+                    fmt_mw(b.mw),
+                    b.status.value,
+                    fmt_date(b.in_service),
+                    fmt_date(b.retire),
+                    MISSING,
+                ],
+            )
+        )
+    sizes = {c.name: c.gpus for c in inputs.plan.candidate}
+    for r in inputs.triggers.filter(pl.col("blocks_to_order").fill_null(0) > 0).iter_rows(
+        named=True
+    ):
+        per_block = sizes.get(r["candidate"] or "")
+        gpus = per_block * r["blocks_to_order"] if per_block else None
+        rows.append(
+            (
+                r["arrives"] or inputs.as_of,
+                [
+                    blocks_text(r),
+                    r["kind"] or MISSING,
+                    r["region"],
+                    "to be sited",
+                    fmt_gpus(gpus),
+                    fmt_mw(r["mw"]),
+                    ("to order ", Badge(r["status"])),
+                    fmt_date(r["arrives"]),
+                    MISSING,
+                    fmt_date(r["order_by"]),
+                ],
+            )
+        )
+    rows.sort(key=lambda item: item[0])
+    headers = [
+        "block",
+        "kind",
+        "region",
+        "site",
+        "GPUs",
+        "power",
+        "status",
+        "in service / arrives",
+        "retires",
+        "order by",
+    ]
+    return Table.of(
+        headers,
+        [r for _, r in rows],
+        numeric=(4, 5),
+        empty="no committed blocks and nothing to order",
+    )
+
+
+def _power_orders_table(triggers: pl.DataFrame) -> Table:
+    rows = [
+        [
+            fmt_mw(r["mw"]),
+            r["region"],
+            r["pool"],
+            blocks_text(r),
+            fmt_date(r["order_by"]),
+            fmt_date(r["arrives"]),
+            Badge(r["status"]),
+        ]
+        for r in triggers.filter(pl.col("blocks_to_order").fill_null(0) > 0)
+        .sort("mw", descending=True, nulls_last=True)
+        .iter_rows(named=True)
+    ]
+    return Table.of(
+        ["power", "region", "pool", "blocks", "order by", "in service", "status"],
+        rows,
+        numeric=(0,),
+        empty="no blocks to order",
+    )
+
+
+def facilities_page(inputs: ReportInputs) -> str:
+    """Megawatts per site by month, committed blocks and arrivals, power-heavy orders."""
+    page = Page()
+    power = inputs.mw_by_site_month
+    sites = (
+        power.group_by("site")
+        .agg(pl.col("mw_needed").max())
+        .sort("mw_needed", descending=True)["site"]
+        .to_list()
+    )
+    charts = [site_power_chart(power, site=s, key=f"site-{i}") for i, s in enumerate(sites)]
+    return render(
+        "facilities.html",
+        page=page,
+        **shell(inputs, file="facilities.html", title="Facilities: power, blocks and dates"),
+        cards=_cards(inputs),
+        site_charts=page.figures(charts),
+        blocks=_blocks_table(inputs),
+        power_orders=_power_orders_table(inputs.triggers),
+    )

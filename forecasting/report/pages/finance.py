@@ -1,0 +1,236 @@
+"""The finance page: orders and capital, revenue and idle risk, concentration, what changed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import polars as pl
+
+from forecasting.capacity import ALL_CLASSES
+from forecasting.report.figures import capital_chart, concentration_charts, orders_chart
+from forecasting.report.format import (
+    MISSING,
+    fmt_count,
+    fmt_date,
+    fmt_gpus,
+    fmt_hhi,
+    fmt_mw,
+    fmt_pct,
+    fmt_usd,
+)
+from forecasting.report.inputs import ReportInputs
+from forecasting.report.pages.common import (
+    Badge,
+    Cell,
+    Page,
+    Table,
+    blocks_text,
+    changes_view,
+    class_key,
+    render,
+    shell,
+    signed_gpus,
+    total,
+)
+
+__all__ = ["finance_page"]
+
+
+def _orders_table(triggers: pl.DataFrame) -> Table:
+    rows = [
+        [
+            r["region"],
+            r["pool"],
+            Badge(r["status"]),
+            fmt_date(r["order_by"]),
+            fmt_date(r["exhaustion_date"]),
+            fmt_date(r["arrives"]),
+            blocks_text(r),
+            fmt_usd(r["capex_usd"]) if r["blocks_to_order"] else MISSING,
+            fmt_mw(r["mw"]) if r["blocks_to_order"] else MISSING,
+            fmt_gpus(r["max_shortfall_gpus"]),
+            r["note"] or "",
+        ]
+        for r in triggers.sort("order_by", "region", "pool", nulls_last=True).iter_rows(named=True)
+    ]
+    headers = [
+        "region",
+        "pool",
+        "status",
+        "order by",
+        "exhausted",
+        "arrives",
+        "blocks",
+        "capex",
+        "power",
+        "max shortfall (GPUs)",
+        "note",
+    ]
+    return Table.of(
+        headers, rows, numeric=(7, 8, 9), wrap=(10,), empty="no expansion triggers in this run"
+    )
+
+
+def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
+    t = inputs.triggers
+    ordering = t.filter(pl.col("blocks_to_order").fill_null(0) > 0)
+    dated = t.filter(pl.col("order_by").is_not_null()).sort("order_by")
+    next_order = (
+        f"{fmt_date(dated['order_by'][0])} ({dated['region'][0]} · {dated['pool'][0]})"
+        if dated.height
+        else "none due"
+    )
+    return [
+        ("worst trigger status", inputs.worst_status or "no triggers"),
+        ("blocks to order", fmt_count(total(ordering, "blocks_to_order"))),
+        ("capital for them", fmt_usd(total(ordering, "capex_usd"))),
+        ("next order-by", next_order),
+        ("capex at idle risk", fmt_usd(total(inputs.idle_risk, "capex_at_risk_usd"))),
+    ]
+
+
+def _revenue_table(kpis: pl.DataFrame) -> Table:
+    risk = kpis.filter(pl.col("kpi") == "revenue_at_risk_usd")
+    ordered = sorted(
+        risk.iter_rows(named=True), key=lambda r: (r["drill"], class_key(r["workload_class"]))
+    )
+    rows = [
+        [
+            r["drill"],
+            "all classes" if r["workload_class"] == ALL_CLASSES else r["workload_class"],
+            fmt_usd(r["mean"]),
+            fmt_usd(r["p50"]),
+            fmt_usd(r["p90"]),
+        ]
+        for r in ordered
+    ]
+    return Table.of(
+        ["drill", "class", "mean", "P50", "P90"],
+        rows,
+        numeric=(2, 3, 4),
+        empty="no drill reported revenue at risk",
+    )
+
+
+def _idle_table(idle: pl.DataFrame) -> Table:
+    rows = [
+        [
+            r["block_id"],
+            r["region"],
+            r["site"],
+            r["kind"],
+            fmt_date(r["in_service"]),
+            fmt_gpus(r["gpus"]),
+            fmt_gpus(r["idle_gpus"]),
+            fmt_pct(r["idle_share"]),
+            fmt_usd(r["capex_at_risk_usd"]),
+            r["note"] or "",
+        ]
+        for r in idle.sort("capex_at_risk_usd", descending=True, nulls_last=True).iter_rows(
+            named=True
+        )
+    ]
+    headers = [
+        "block",
+        "region",
+        "site",
+        "kind",
+        "in service",
+        "GPUs",
+        "idle GPUs (P10 demand)",
+        "idle share",
+        "capex at risk",
+        "note",
+    ]
+    return Table.of(
+        headers,
+        rows,
+        numeric=(5, 6, 7, 8),
+        wrap=(9,),
+        empty="no committed capacity at idle risk",
+    )
+
+
+def _drivers_table(drivers: pl.DataFrame, *, top: int = 15) -> Table:
+    rows = [
+        [
+            r["region"],
+            r["pool"],
+            r["workload_class"],
+            r["customer"],
+            signed_gpus(r["growth_gpus"]),
+            fmt_pct(r["share"]),
+        ]
+        for r in drivers.sort("growth_gpus", descending=True, nulls_last=True)
+        .head(top)
+        .iter_rows(named=True)
+    ]
+    return Table.of(
+        ["region", "pool", "class", "customer", "growth (GPUs)", "share of growth"],
+        rows,
+        numeric=(4, 5),
+        empty="no growth drivers in this run",
+    )
+
+
+def _concentration_table(concentration: pl.DataFrame) -> Table:
+    """Per scope and metric: the last history value and the forecast q50 at horizon end."""
+    rows: list[list[Cell]] = []
+    for (scope, metric), part in concentration.sort("ds").group_by(
+        "scope", "metric", maintain_order=True
+    ):
+        show: Callable[[float | None], str] = fmt_hhi if metric == "hhi" else fmt_pct
+        past = part.filter(pl.col("source") == "history")
+        ahead = part.filter(pl.col("source") == "forecast")
+        rows.append(
+            [
+                str(scope),
+                {"top1_share": "top-1 share", "top5_share": "top-5 share"}.get(str(metric), "HHI"),
+                show(past["value"][-1]) if past.height else MISSING,
+                fmt_date(past["ds"][-1]) if past.height else MISSING,
+                show(ahead["q50"][-1]) if ahead.height else MISSING,
+                (
+                    f"{show(ahead['q10'][-1])} – {show(ahead['q90'][-1])}"
+                    if ahead.height
+                    else MISSING
+                ),
+                fmt_date(ahead["ds"][-1]) if ahead.height else MISSING,
+            ]
+        )
+
+    def order(row: list[Cell]) -> tuple[tuple[int, str], str]:
+        scope, metric = str(row[0]), str(row[1])
+        return (class_key("all" if scope in ("overall", "all") else scope), metric)
+
+    rows.sort(key=order)
+    return Table.of(
+        ["scope", "metric", "last history", "on", "forecast q50", "q10 – q90", "by"],
+        rows,
+        numeric=(2, 4, 5),
+        empty="no concentration figures",
+    )
+
+
+def finance_page(inputs: ReportInputs) -> str:
+    """Orders and capital, revenue and idle risk, concentration, and what changed."""
+    page = Page()
+    t = inputs.triggers
+    context: dict[str, Any] = {
+        "cards": _cards(inputs),
+        "orders_chart": page.figure(orders_chart(t, as_of=inputs.as_of)),
+        "orders": _orders_table(t),
+        "capital_chart": page.figure(capital_chart(t, as_of=inputs.as_of)),
+        "revenue": _revenue_table(inputs.drill_kpis),
+        "idle": _idle_table(inputs.idle_risk),
+        "concentration_charts": page.figures(concentration_charts(inputs.concentration)),
+        "concentration": _concentration_table(inputs.concentration),
+        "drivers": _drivers_table(inputs.drivers),
+        "changes": changes_view(inputs),
+    }
+    return render(
+        "finance.html",
+        page=page,
+        **shell(inputs, file="finance.html", title="Finance: orders, capital and risk"),
+        **context,
+    )

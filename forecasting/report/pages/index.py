@@ -1,0 +1,90 @@
+"""The two index pages: a run's front page, and the list of every published run."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import polars as pl
+
+from forecasting.report.format import fmt_count, fmt_date, fmt_datetime, fmt_usd
+from forecasting.report.inputs import STATUSES, ReportInputs
+from forecasting.report.pages.common import (
+    PAGES,
+    Badge,
+    Link,
+    Page,
+    Table,
+    changes_view,
+    render,
+    shell,
+    total,
+)
+
+__all__ = ["RunEntry", "run_index_page", "runs_index_page"]
+
+
+def run_index_page(inputs: ReportInputs) -> str:
+    """The run's front page: the headline figures and links to the three readers' pages."""
+    t = inputs.triggers
+    counts = ", ".join(f"{t.filter(pl.col('status') == s).height} {s}" for s in reversed(STATUSES))
+    failing = inputs.drill_answers.filter(~pl.col("passed").fill_null(False)).height
+    cards = [
+        ("worst trigger status", inputs.worst_status or "no triggers"),
+        ("triggers", counts if t.height else "none"),
+        (
+            "capital in orders to place",
+            fmt_usd(total(t.filter(pl.col("blocks_to_order").fill_null(0) > 0), "capex_usd")),
+        ),
+        (
+            "drills failing",
+            f"{failing} of {inputs.drill_answers.height}"
+            if inputs.drill_answers.height
+            else "no drills",
+        ),
+    ]
+    return render(
+        "run_index.html",
+        page=Page(),
+        **shell(inputs, file="index.html", title="fleetcast capacity report"),
+        cards=cards,
+        pages=[(f, text, what) for f, (text, what) in PAGES.items()],
+        changes=changes_view(inputs),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RunEntry:
+    """One published run as the all-runs index lists it."""
+
+    folder: str
+    run_id: str
+    as_of: date
+    generated_at: datetime
+    worst_status: str | None
+
+
+def runs_index_page(runs: Sequence[RunEntry], *, latest: str | None) -> str:
+    """Every published run, newest first, with its date and worst trigger status."""
+    ordered = sorted(runs, key=lambda r: (r.as_of, r.generated_at), reverse=True)
+    rows = [
+        [
+            Link(f"{r.folder}/index.html", r.run_id, "latest" if r.folder == latest else None),
+            fmt_date(r.as_of),
+            fmt_datetime(r.generated_at),
+            Badge(r.worst_status) if r.worst_status else "no triggers",
+        ]
+        for r in ordered
+    ]
+    return render(
+        "runs_index.html",
+        page=Page(),
+        policy_scripts=False,
+        title="fleetcast reports",
+        meta=f"{fmt_count(len(ordered))} runs, newest first",
+        latest=latest,
+        runs=Table.of(
+            ["run", "as of", "generated", "worst status"], rows, empty="no runs published"
+        ),
+    )

@@ -1,0 +1,253 @@
+"""The platform page: demand against capacity, drill verdicts and KPIs, backlog, accuracy."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from forecasting import hierarchy
+from forecasting.capacity import ALL_CLASSES
+from forecasting.report.figures import Chart, backlog_chart, fan_chart, slo_chart
+from forecasting.report.format import (
+    MISSING,
+    fmt_count,
+    fmt_date,
+    fmt_gpu_hours,
+    fmt_gpus,
+    fmt_hours,
+    fmt_multiplier,
+    fmt_pct,
+    fmt_usd,
+)
+from forecasting.report.inputs import ReportInputs
+from forecasting.report.pages.common import (
+    CLASS_ORDER,
+    Cell,
+    Page,
+    Stacked,
+    Table,
+    changes_view,
+    class_key,
+    render,
+    shell,
+    verdict,
+)
+from forecasting.schema import Measure, WorkloadClass
+
+__all__ = ["fmt_kpi", "platform_page"]
+
+# How the accuracy table names each depth of the hierarchy (hierarchy.LEVEL_NAMES).
+_LEVEL_LABELS = ("total", "region", "region / class", "region / class / customer")
+
+
+def _fan_charts(inputs: ReportInputs) -> list[Chart]:
+    """One fan chart per region (all classes) and per region and class with any data."""
+    ids = set(inputs.history["unique_id"].unique().to_list()) | set(
+        inputs.forecast["unique_id"].unique().to_list()
+    )
+    pairs: set[tuple[str, str]] = set()
+    for uid in ids:
+        levels = hierarchy.levels_of(uid)
+        if len(levels) == 1:
+            pairs.add((levels[0], ALL_CLASSES))
+        elif len(levels) == 2:
+            pairs.add((levels[0], levels[1]))
+    charts = []
+    for i, (region, cls) in enumerate(sorted(pairs, key=lambda p: (p[0], class_key(p[1])))):
+        policy = inputs.plan.policy.get(WorkloadClass(cls)) if cls in CLASS_ORDER else None
+        chart = fan_chart(
+            key=f"fan-{i}",
+            history=inputs.history,
+            forecast=inputs.forecast,
+            capacity=inputs.capacity,
+            region=region,
+            workload_class=cls,
+            headroom=policy.headroom if policy else 0.0,
+        )
+        if chart:
+            charts.append(chart)
+    return charts
+
+
+def _answers_table(answers: pl.DataFrame) -> Table:
+    rows = [
+        [
+            r["drill"],
+            r["description"],
+            r["target"],
+            fmt_date(r["shock_start"]),
+            verdict(r["passed"]),
+            fmt_multiplier(r["breaking_multiplier"]),
+            r["blocks_needed"] or MISSING,
+            fmt_usd(r["capex_needed_usd"]),
+        ]
+        for r in answers.iter_rows(named=True)
+    ]
+    headers = [
+        "drill",
+        "shock",
+        "target",
+        "starts",
+        "verdict",
+        "breaks at",
+        "blocks to pass",
+        "capex to pass",
+    ]
+    return Table.of(headers, rows, numeric=(5, 7), wrap=(1, 6), empty="no drills in this run")
+
+
+def _verdicts_table(verdicts: pl.DataFrame) -> Table:
+    classes = sorted(verdicts["workload_class"].unique().to_list(), key=class_key)
+    rows = []
+    for (drill,), part in verdicts.group_by("drill", maintain_order=True):
+        by_class = {r["workload_class"]: r for r in part.iter_rows(named=True)}
+        cells: list[Cell] = [str(drill)]
+        for cls in classes:
+            r = by_class.get(cls)
+            cells.append(
+                Stacked(
+                    verdict(r["passed"]),
+                    f"{fmt_pct(r['attainment_p90_paths'])} of {fmt_pct(r['slo_target'], digits=0)}",
+                )
+                if r
+                else MISSING
+            )
+        rows.append(cells)
+    return Table.of(["drill", *classes], rows, empty="no drill verdicts")
+
+
+_KPI_LABELS = {
+    "unmet_gpu_hours": "unmet demand",
+    "peak_backlog_gpu_hours": "peak backlog",
+    "queue_delay_hours": "queue delay",
+    "time_to_absorb_hours": "time to absorb",
+    "preempted_gpu_hours": "preempted",
+    "revenue_at_risk_usd": "revenue at risk",
+    "slo_attainment": "SLO attainment",
+}
+
+
+def fmt_kpi(kpi: str, value: float | None) -> str:
+    """A drill KPI in its unit, read from the KPI's name."""
+    if kpi.endswith("_usd"):
+        return fmt_usd(value)
+    if kpi.endswith("gpu_hours"):
+        return fmt_gpu_hours(value)
+    if kpi.endswith("_hours"):
+        return fmt_hours(value)
+    if kpi.endswith(("_share", "attainment")) or "utilisation" in kpi:
+        return fmt_pct(value)
+    if kpi.endswith("_gpus"):
+        return fmt_gpus(value)
+    return MISSING if value is None else f"{value:,.2f}"
+
+
+def _kpi_tables(kpis: pl.DataFrame) -> list[tuple[str, Table]]:
+    """One (drill, table) per drill: KPIs down, classes across, mean over P90."""
+    known = list(_KPI_LABELS)
+    tables = []
+    for (drill,), part in kpis.group_by("drill", maintain_order=True):
+        classes = sorted(part["workload_class"].unique().to_list(), key=class_key)
+        names = sorted(
+            part["kpi"].unique().to_list(),
+            key=lambda k: (k not in known, known.index(k) if k in known else 0, k),
+        )
+        cell = {(r["kpi"], r["workload_class"]): r for r in part.iter_rows(named=True)}
+        rows = []
+        for kpi in names:
+            row: list[Cell] = [_KPI_LABELS.get(kpi, kpi.replace("_", " "))]
+            for cls in classes:
+                r = cell.get((kpi, cls))
+                row.append(
+                    Stacked(fmt_kpi(kpi, r["mean"]), f"P90 {fmt_kpi(kpi, r['p90'])}")
+                    if r
+                    else MISSING
+                )
+            rows.append(row)
+        headers = ["KPI (mean, P90)", *("all classes" if c == ALL_CLASSES else c for c in classes)]
+        table = Table.of(headers, rows, numeric=range(1, len(headers)), empty="no KPIs")
+        tables.append((str(drill), table))
+    return tables
+
+
+def _backlog_charts(inputs: ReportInputs) -> list[Chart]:
+    failing = inputs.drill_answers.filter(~pl.col("passed").fill_null(False))["drill"].to_list()
+    failing += inputs.drill_verdicts.filter(~pl.col("passed").fill_null(False))["drill"].to_list()
+    seen = list(dict.fromkeys(failing))
+    charts = [
+        backlog_chart(inputs.drill_curves, drill=d, key=f"backlog-{i}") for i, d in enumerate(seen)
+    ]
+    return [c for c in charts if c]
+
+
+def _accuracy_table(backtest: pl.DataFrame, chosen: pl.DataFrame) -> Table:
+    """MASE of the chosen model against the seasonal naive, per level and measure."""
+    headers = [
+        "level",
+        "measure",
+        "series",
+        "median MASE, chosen",
+        "median MASE, seasonal naive",
+        "series where chosen beats naive",
+        "models chosen",
+    ]
+    empty = "no backtest scores"
+    if backtest.is_empty() or chosen.is_empty():
+        return Table.of(headers, [], empty=empty)
+    scores = backtest.group_by("unique_id", "measure", "model").agg(pl.col("mase").mean())
+    picked = chosen.join(scores, on=["unique_id", "measure", "model"], how="left")
+    naive = scores.filter(pl.col("model") == "seasonal_naive").select(
+        "unique_id", "measure", pl.col("mase").alias("naive")
+    )
+    per_series = picked.join(naive, on=["unique_id", "measure"], how="left").with_columns(
+        rank=hierarchy.depth().clip(upper_bound=len(_LEVEL_LABELS) - 1)
+    )
+    summary = (
+        per_series.group_by("rank", "measure")
+        .agg(
+            series=pl.len(),
+            chosen=pl.col("mase").median(),
+            naive=pl.col("naive").median(),
+            beats=(pl.col("mase") < pl.col("naive")).mean(),
+            models=pl.col("model").value_counts(sort=True),
+        )
+        .sort("rank", "measure")
+    )
+    rows = [
+        [
+            _LEVEL_LABELS[r["rank"]],
+            r["measure"],
+            fmt_count(r["series"]),
+            MISSING if r["chosen"] is None else f"{r['chosen']:.2f}",
+            MISSING if r["naive"] is None else f"{r['naive']:.2f}",
+            fmt_pct(r["beats"], digits=0),
+            ", ".join(f"{m['model']} ({m['count']})" for m in r["models"]),
+        ]
+        for r in summary.iter_rows(named=True)
+    ]
+    return Table.of(headers, rows, numeric=(2, 3, 4, 5), empty=empty)
+
+
+def platform_page(inputs: ReportInputs) -> str:
+    """Demand against capacity, drill verdicts and KPIs, backlog, forecast accuracy."""
+    page = Page()
+    has_failures = bool(
+        inputs.drill_answers.filter(~pl.col("passed").fill_null(False)).height
+        or inputs.drill_verdicts.filter(~pl.col("passed").fill_null(False)).height
+    )
+    has_verdicts = bool(inputs.drill_verdicts.height)
+    return render(
+        "platform.html",
+        page=page,
+        **shell(inputs, file="platform.html", title="Platform: demand, drills and accuracy"),
+        changes=changes_view(inputs),
+        fan_charts=page.figures(_fan_charts(inputs)),
+        peak=Measure.PEAK.value,
+        answers=_answers_table(inputs.drill_answers),
+        has_verdicts=has_verdicts,
+        slo_chart=page.figure(slo_chart(inputs.drill_verdicts)) if has_verdicts else None,
+        verdicts=_verdicts_table(inputs.drill_verdicts),
+        kpi_tables=_kpi_tables(inputs.drill_kpis),
+        has_failures=has_failures,
+        backlog_charts=page.figures(_backlog_charts(inputs)) if has_failures else [],
+        accuracy=_accuracy_table(inputs.backtest, inputs.chosen),
+    )
