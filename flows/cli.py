@@ -40,6 +40,7 @@ from forecasting.options import (
 from forecasting.settings import (
     DATA_DIR,
     PROJECT_ROOT,
+    Paths,
     RunnerKind,
     Settings,
     prefect_server_configured,
@@ -93,7 +94,7 @@ def _given(args: argparse.Namespace, name: str) -> Any:
     return getattr(args, name, None)
 
 
-def _paths(args: argparse.Namespace) -> Any:
+def _paths(args: argparse.Namespace) -> Paths:
     return resolve_paths(
         warehouse=_given(args, "warehouse"),
         capacity=_given(args, "capacity"),
