@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 from forecasting.capacity import CapacityPlan  # noqa: E402
 from forecasting.drills import hourly_profile, load_scenarios, prepare_drill  # noqa: E402
 from forecasting.drills.kernel import simulate_kernel, simulate_reference  # noqa: E402
+from forecasting.resources import ready_made_drills  # noqa: E402
 
 REGIONS = ("us-east", "us-west", "eu-west")
 CLASSES = ("inference", "training", "evaluation", "batch", "experimentation")
@@ -141,7 +142,7 @@ def _peak_rss_mb() -> float:
 def run(*, paths: int, weeks: int, reference_paths: int) -> dict[str, Any]:
     """Time one drill end to end, its parts, and the uncompiled loop on a few paths."""
     plan = synthetic_plan()
-    scenario = load_scenarios(ROOT / "data" / "drills")["top-customer-2x-6w"]
+    scenario = load_scenarios(ready_made_drills())["top-customer-2x-6w"]
     profile = synthetic_profile()
     sample = synthetic_paths(paths, weeks * 7)
 

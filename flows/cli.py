@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, get_args
+from typing import TYPE_CHECKING, Any, NoReturn, get_args
 
 from pydantic import BaseModel, ValidationError
 
@@ -38,8 +38,6 @@ from forecasting.options import (
     field_help,
 )
 from forecasting.settings import (
-    DATA_DIR,
-    PROJECT_ROOT,
     Paths,
     RunnerKind,
     Settings,
@@ -56,6 +54,13 @@ __all__ = ["main"]
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error in one line, naming where the help is."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
 class UsageError(Exception):
     """Bad arguments that argparse itself cannot see (exit status 2)."""
 
@@ -64,18 +69,13 @@ class RunFailedError(Exception):
     """A run did not complete (exit status 1); the message says why."""
 
 
-def _shown(path: Path) -> str:
-    """A default path as the help shows it: relative to the project when under it."""
-    return str(path.relative_to(PROJECT_ROOT)) if path.is_relative_to(PROJECT_ROOT) else str(path)
-
-
-def _global_options(*, suppress: bool) -> argparse.ArgumentParser:
+def _global_options(*, suppress: bool) -> _Parser:
     """--warehouse, --capacity and --reports, for the main parser and every subcommand.
 
     SUPPRESS as default on the subcommands keeps a value given before the command from
     being overwritten by the subcommand's own (absent) default.
     """
-    parent = argparse.ArgumentParser(add_help=False)
+    parent = _Parser(add_help=False)
     group = parent.add_argument_group("global options (before or after the command)")
     fields = Settings.model_fields
     for name in ("warehouse", "capacity", "reports"):
@@ -84,8 +84,8 @@ def _global_options(*, suppress: bool) -> argparse.ArgumentParser:
             f"--{name}",
             type=Path,
             default=argparse.SUPPRESS if suppress else None,
-            help=f"{info.description} (default {_shown(info.default)}, or "
-            f"${Settings.model_config.get('env_prefix', '')}{name.upper()})",
+            help=f"{info.description} (default {info.default} under $FLEETCAST_HOME or the "
+            f"current directory, or ${Settings.model_config.get('env_prefix', '')}{name.upper()})",
         )
     return parent
 
@@ -226,9 +226,13 @@ def cmd_events(args: argparse.Namespace) -> int:
 def cmd_capacity(args: argparse.Namespace) -> int:
     """Print the capacity inventory and its timeline per region and class."""
     from flows.tables import capacity_tables
-    from forecasting.capacity import load_capacity
+    from forecasting.capacity import load_capacity, parse_capacity
+    from forecasting.resources import sample_capacity
 
-    plan = load_capacity(_paths(args).capacity)
+    if args.sample:
+        plan = parse_capacity(sample_capacity().read_text(encoding="utf-8"), source="sample plan")
+    else:
+        plan = load_capacity(_paths(args).capacity)
     for table in capacity_tables(plan):
         console.print(table)
     return EXIT_OK
@@ -462,7 +466,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from flows.demo import run_demo, run_helios_demo
 
     if args.trace == "helios":
-        warehouse = _given(args, "warehouse") or DATA_DIR / "helios.duckdb"
+        warehouse = _given(args, "warehouse") or settings().data_dir / "helios.duckdb"
         return run_helios_demo(
             warehouse_path=resolve_paths(warehouse=warehouse).warehouse,
             reports_path=_paths(args).reports,
@@ -526,7 +530,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     current = settings()
     fleet_defaults = inspect.signature(synthetic_fleet).parameters
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="fleetcast",
         description="GPU-cloud demand forecasts, shock drills and expansion triggers.",
         parents=[_global_options(suppress=False)],
@@ -565,7 +569,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--strict", action="store_true", help="exit 1 if any row was quarantined")
 
-    add("capacity", cmd_capacity, "print the capacity inventory and timeline")
+    p = add("capacity", cmd_capacity, "print the capacity inventory and timeline")
+    p.add_argument(
+        "--sample", action="store_true", help="show the sample plan shipped with fleetcast"
+    )
 
     p = add("events", cmd_events, "load event calendars (launches, holidays), or list them")
     p.add_argument("paths", type=Path, nargs="*", metavar="FILE", help="CSV or Parquet calendars")
@@ -586,7 +593,9 @@ def build_parser() -> argparse.ArgumentParser:
     _runner_options(p, current)
 
     p = add("drill", cmd_drill, "shock drills: ready-made by NAME, or ad hoc with --class etc.")
-    p.add_argument("name", nargs="?", help="a drill in data/drills/ (default: all of them)")
+    p.add_argument(
+        "name", nargs="?", help="a ready-made drill, or one in $FLEETCAST_DRILLS (default: all)"
+    )
     p.add_argument("--class", dest="cls", help="shock one workload class")
     p.add_argument("--customer", help="shock one customer ('top' for the largest)")
     p.add_argument("--region", help="shock one region")
@@ -664,9 +673,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except UsageError as exc:
-        parser.print_usage(sys.stderr)
         errors.print(
-            f"fleetcast {args.command}: error: {exc}", highlight=False, markup=False, soft_wrap=True
+            f"fleetcast {args.command}: error: {exc} (see `fleetcast {args.command} --help`)",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
         )
         return EXIT_USAGE
     except (

@@ -14,12 +14,11 @@ from forecasting import synth
 
 if TYPE_CHECKING:  # prefect starts with the flows, not at import
     from flows.pipeline import PipelineOutcome
-from forecasting.settings import DATA_DIR, settings
+from forecasting.settings import settings
 from forecasting.traces import helios_capacity_toml
 
-__all__ = ["DEMO_DIR", "run_demo", "run_helios_demo"]
+__all__ = ["run_demo", "run_helios_demo"]
 
-DEMO_DIR = DATA_DIR / "demo"
 HELIOS_MINUTES = "helios_earth_vc_minute_2020-05.csv.gz"
 HELIOS_QUOTAS = "helios_earth_vc_gpu_capacity_daily.csv"
 
@@ -59,12 +58,13 @@ def run_demo(
     started = time.perf_counter()
     with console.status(f"generating a synthetic fleet: {days} days, {customers} customers"):
         fleet = synth.synthetic_fleet(days=days, customers=customers, seed=seed)
-        shutil.rmtree(DEMO_DIR, ignore_errors=True)
-        synth.write_fleet(fleet, DEMO_DIR)
-    console.print(f"synthetic fleet: {fleet.telemetry.height:,} hourly rows -> {DEMO_DIR}")
+        folder = settings().data_dir / "demo"
+        shutil.rmtree(folder, ignore_errors=True)
+        synth.write_fleet(fleet, folder)
+    console.print(f"synthetic fleet: {fleet.telemetry.height:,} hourly rows -> {folder}")
     # The demo owns its capacity plan: the one generated with the fleet, sized to its demand.
-    plan_path = DEMO_DIR / "capacity.toml"
-    options = PipelineOptions(inbox=DEMO_DIR / "telemetry", events=[DEMO_DIR / "events.csv"])
+    plan_path = folder / "capacity.toml"
+    options = PipelineOptions(inbox=folder / "telemetry", events=[folder / "events.csv"])
     outcome = pipeline_flow(warehouse_path, plan_path, reports_path, options)
     return _printed(outcome, console=console, started=started)
 
@@ -87,7 +87,7 @@ def run_helios_demo(*, warehouse_path: Path, reports_path: Path, console: Consol
         console.print(f"no Helios trace at {source}; set FLEETCAST_TRACES to the folder holding it")
         return 1
     started = time.perf_counter()
-    folder = DATA_DIR / "demo-helios"
+    folder = settings().data_dir / "demo-helios"
     shutil.rmtree(folder, ignore_errors=True)
     inbox = folder / "inbox"
     inbox.mkdir(parents=True)

@@ -13,11 +13,10 @@ from prefect.logging import get_run_logger
 from forecasting import runs
 from forecasting.capacity import CapacityPlan, load_capacity
 from forecasting.drills import Scenario
-from forecasting.options import DRILLS_DIR, AdhocDrill, DrillOptions
+from forecasting.options import AdhocDrill, DrillOptions
 from forecasting.runs import DrillInputs, DrillOutcome, PlayedDrill, drill_scenarios
 
 __all__ = [
-    "DRILLS_DIR",
     "AdhocDrill",
     "DrillOptions",
     "DrillOutcome",

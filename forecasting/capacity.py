@@ -278,7 +278,9 @@ def load_capacity(path: Path) -> CapacityPlan:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise CapacityError(
-            f"{path}: no capacity plan here; run `fleetcast synth` or pass --capacity PATH"
+            f"{path}: no capacity plan here. Pass --capacity PATH (or set FLEETCAST_CAPACITY); "
+            "`fleetcast demo` keeps its fleet's plan in data/demo/capacity.toml, "
+            "`fleetcast synth` writes one, `fleetcast capacity --sample` shows the sample"
         ) from exc
     except UnicodeDecodeError as exc:
         raise CapacityError(f"{path}: not UTF-8 text ({exc})") from exc

@@ -13,14 +13,13 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from pydantic import BaseModel, Field
 
-from forecasting.settings import DATA_DIR, RunnerKind
+from forecasting.settings import RunnerKind
 
 if TYPE_CHECKING:  # the drill and forecast modules load numba and scipy: only for types
     from forecasting.drills import Scenario
     from forecasting.forecast import ForecastSettings
 
 __all__ = [
-    "DRILLS_DIR",
     "QUANTILE_CHOICES",
     "AdhocDrill",
     "Answers",
@@ -34,8 +33,6 @@ __all__ = [
     "field_default",
     "field_help",
 ]
-
-DRILLS_DIR = DATA_DIR / "drills"
 
 Quantile = Literal["q50", "q90", "q99"]
 QUANTILE_CHOICES: tuple[str, ...] = get_args(Quantile)

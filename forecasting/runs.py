@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from importlib.metadata import version
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +25,9 @@ import polars as pl
 from pydantic import BaseModel
 
 from forecasting import warehouse
-from forecasting.options import DRILLS_DIR, DrillOptions, ForecastOptions, ReportOptions
+from forecasting.options import DrillOptions, ForecastOptions, ReportOptions
+from forecasting.resources import ready_made_drills
+from forecasting.settings import settings
 
 if TYPE_CHECKING:  # the step modules load scipy, numba and plotly: only when a step runs
     from forecasting.capacity import CapacityPlan
@@ -51,6 +54,7 @@ __all__ = [
     "drill_inputs",
     "drill_outcome",
     "drill_scenarios",
+    "drills_folder",
     "forecast",
     "forecast_run",
     "known_events",
@@ -332,12 +336,22 @@ def blocks_needed() -> pl.Expr:
     return pl.format("{} x {} in {}", "count", "candidate", "region").str.join("; ")
 
 
-def drill_scenarios(options: DrillOptions, *, directory: Path = DRILLS_DIR) -> list[Scenario]:
-    """The scenarios the options name: ready-made ones from TOML, or the ad-hoc one."""
+def drills_folder() -> Traversable:
+    """Where the named drills are: ``FLEETCAST_DRILLS``, else the ready-made ones shipped."""
+    folder = settings().drills
+    return folder if folder is not None else ready_made_drills()
+
+
+def drill_scenarios(
+    options: DrillOptions, *, directory: Traversable | None = None
+) -> list[Scenario]:
+    """The scenarios the options name: ones from TOML (``directory``, else
+    :func:`drills_folder`), or the ad-hoc one."""
     from forecasting import drills
 
     if options.adhoc is not None:
         return [options.adhoc.scenario()]
+    directory = directory if directory is not None else drills_folder()
     ready = drills.load_scenarios(directory)
     unknown = [d for d in options.drills if d not in ready]
     if unknown:

@@ -1,6 +1,10 @@
-"""Paths and defaults, read once from ``FLEETCAST_*`` variables; nothing here touches the warehouse.
+"""Paths and defaults, read from ``FLEETCAST_*`` variables; nothing here touches the warehouse.
 
 Every ``FLEETCAST_*`` variable is a field of :class:`Settings`; no other module reads them.
+Working files live under one folder, ``FLEETCAST_HOME`` or else the current directory (never
+the package's own location, which may be a read-only site-packages): ``data/warehouse.duckdb``,
+``data/capacity.toml``, ``data/inbox/``, ``reports/``. What ships with fleetcast (the
+ready-made drills, a sample plan) is package data in :mod:`forecasting.resources`.
 ``PREFECT_API_URL`` is Prefect's own setting: :func:`prefect_server_configured` only asks
 whether it is set, so the CLI can decide whether a command runs as a tracked flow.
 """
@@ -11,29 +15,21 @@ import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = [
-    "DATA_DIR",
-    "DEFAULT_CAPACITY",
-    "DEFAULT_REPORTS",
-    "DEFAULT_WAREHOUSE",
-    "PROJECT_ROOT",
     "Paths",
     "RunnerKind",
     "Settings",
-    "default_paths",
     "prefect_server_configured",
     "resolve_paths",
     "settings",
 ]
 
 RunnerKind = Literal["threads", "processes", "dask"]
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,39 +41,32 @@ class Paths:
     reports: Path
 
 
-def default_paths(root: Path = PROJECT_ROOT) -> Paths:
-    """The default warehouse, capacity plan and reports folder under ``root``.
-
-    The one place the defaults are computed: making them follow the current directory is
-    a change of ``root`` here.
-    """
-    return Paths(
-        warehouse=root / "data" / "warehouse.duckdb",
-        capacity=root / "data" / "capacity.toml",
-        reports=root / "reports",
-    )
-
-
-_DEFAULTS = default_paths()
-DATA_DIR = _DEFAULTS.warehouse.parent
-DEFAULT_WAREHOUSE = _DEFAULTS.warehouse
-DEFAULT_CAPACITY = _DEFAULTS.capacity
-DEFAULT_REPORTS = _DEFAULTS.reports
-
-
 class Settings(BaseSettings):
-    """Every ``FLEETCAST_*`` variable; an unset or empty one keeps the default."""
+    """Every ``FLEETCAST_*`` variable; an unset or empty one keeps the default.
+
+    Paths left unset resolve under ``home`` when the settings are read.
+    """
 
     model_config = SettingsConfigDict(
         env_prefix="FLEETCAST_", env_ignore_empty=True, extra="ignore"
     )
 
-    warehouse: Path = Field(default=DEFAULT_WAREHOUSE, description="DuckDB warehouse file")
-    capacity: Path = Field(default=DEFAULT_CAPACITY, description="capacity plan (TOML)")
-    reports: Path = Field(default=DEFAULT_REPORTS, description="folder of published reports")
-    inbox: Path = Field(default=DATA_DIR / "inbox", description="folder of new telemetry files")
+    home: Path = Field(
+        default_factory=Path.cwd,
+        description="folder of the working files (default: the current directory)",
+    )
+    warehouse: Path = Field(
+        default=Path("data/warehouse.duckdb"), description="DuckDB warehouse file"
+    )
+    capacity: Path = Field(default=Path("data/capacity.toml"), description="capacity plan (TOML)")
+    reports: Path = Field(default=Path("reports"), description="folder of published reports")
+    inbox: Path = Field(default=Path("data/inbox"), description="folder of new telemetry files")
+    drills: Path | None = Field(
+        default=None,
+        description="folder of drill files (default: the ready-made drills shipped with fleetcast)",
+    )
     traces: Path = Field(
-        default=PROJECT_ROOT.parent / "shared" / "data",
+        default=Path("../shared/data"),
         description="folder holding the public traces the demos read",
     )
     task_runner: RunnerKind = Field(
@@ -93,6 +82,26 @@ class Settings(BaseSettings):
         description="run single-step commands as Prefect flows even without a configured "
         "server (starts Prefect's ephemeral one)",
     )
+
+    @model_validator(mode="after")
+    def _under_home(self) -> Self:
+        # Relative paths are relative to home, so FLEETCAST_HOME moves every working file.
+        for name in ("home", "warehouse", "capacity", "reports", "inbox", "drills", "traces"):
+            value = getattr(self, name)
+            if value is not None and not value.is_absolute():
+                base = Path.cwd() if name == "home" else self.home
+                setattr(self, name, base / value)
+        return self
+
+    @property
+    def data_dir(self) -> Path:
+        """Where fleetcast keeps generated data (demo fleets, their warehouses)."""
+        return self.home / "data"
+
+    @property
+    def paths(self) -> Paths:
+        """The warehouse, capacity plan and reports folder these settings name."""
+        return Paths(warehouse=self.warehouse, capacity=self.capacity, reports=self.reports)
 
 
 def settings() -> Settings:

@@ -14,7 +14,7 @@ from telemetry_files import write_csv
 
 from flows.cli import build_parser, main
 from forecasting.options import QUANTILE_CHOICES, ForecastOptions, ReportOptions
-from forecasting.settings import default_paths, prefect_server_configured, resolve_paths
+from forecasting.settings import prefect_server_configured, resolve_paths, settings
 from forecasting.warehouse import connect
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -155,14 +155,22 @@ def test_global_options_go_before_or_after_the_command(tmp_path: Path) -> None:
 
 
 def test_out_of_range_arguments_are_one_line_usage_errors() -> None:
-    """Library bounds (synth's customers) and option bounds exit 2 without a traceback."""
-    for args in (("synth", "--customers", "10"), ("report", "--buffer-weeks", "99")):
+    """Library bounds, option bounds and argparse's own errors exit 2 in one line, no traceback."""
+    cases = (
+        ("synth", "--customers", "10"),
+        ("report", "--buffer-weeks", "99"),
+        ("report", "--quantile", "q10"),
+        ("drill", "--bogus"),
+    )
+    for args in cases:
         result = fleetcast(*args)
         assert result.returncode == 2, result.stderr
         assert "Traceback" not in result.stderr
-        lines = result.stderr.strip().splitlines()[:-1]  # the last says whether prefect loaded
-        assert lines[0].startswith("usage:") and lines[-1].startswith(f"fleetcast {args[0]}: ")
-        assert len(lines) == 2
+        # Drop the line that says whether prefect loaded (absent when argparse exits itself).
+        lines = [x for x in result.stderr.strip().splitlines() if x not in ("True", "False")]
+        assert len(lines) == 1, lines
+        assert lines[0].startswith("fleetcast") and "error:" in lines[0]
+        assert lines[0].endswith("--help`)")
 
 
 def test_cli_defaults_and_choices_are_the_option_models() -> None:
@@ -187,8 +195,25 @@ def test_settings_read_fleetcast_variables(monkeypatch: pytest.MonkeyPatch, tmp_
     monkeypatch.setenv("FLEETCAST_REPORTS", "")
     assert resolve_paths().warehouse == tmp_path / "env.duckdb"
     assert resolve_paths(warehouse=tmp_path / "x.duckdb").warehouse == tmp_path / "x.duckdb"
-    assert resolve_paths().reports == default_paths().reports
+    assert resolve_paths().reports == Path.cwd() / "reports"
     assert build_parser().parse_args(["forecast"]).task_runner == "threads"
+
+
+def test_working_files_follow_fleetcast_home_or_the_current_directory(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Default paths resolve under FLEETCAST_HOME, else the current directory, never the package."""
+    monkeypatch.delenv("FLEETCAST_HOME", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert resolve_paths().warehouse == tmp_path / "data" / "warehouse.duckdb"
+    assert settings().inbox == tmp_path / "data" / "inbox"
+    monkeypatch.setenv("FLEETCAST_HOME", str(tmp_path / "home"))
+    assert resolve_paths().capacity == tmp_path / "home" / "data" / "capacity.toml"
+    assert resolve_paths().reports == tmp_path / "home" / "reports"
+    monkeypatch.setenv("FLEETCAST_HOME", "relative")
+    assert settings().home == tmp_path / "relative"
+    monkeypatch.setenv("FLEETCAST_WAREHOUSE", "/abs/w.duckdb")
+    assert resolve_paths().warehouse == Path("/abs/w.duckdb")
 
 
 def test_a_server_in_the_active_prefect_profile_counts_as_configured(

@@ -61,6 +61,6 @@ def test_adhoc_drill_with_more_paths_than_stored_redraws_whole_paths(
 
 
 def test_unknown_drill_name_lists_the_known_ones() -> None:
-    """A drill name not in data/drills/ fails before any work, listing what exists."""
+    """A drill name not among the ready-made drills fails before any work, listing what exists."""
     with pytest.raises(ScenarioError, match="known: all-2x"):
         drill_scenarios(DrillOptions(drills=("nope",)))

@@ -24,9 +24,9 @@ from forecasting.drills import (
     scenario_from_args,
 )
 from forecasting.drills.kernel import simulate_kernel, simulate_reference
+from forecasting.resources import ready_made_drills
 from forecasting.schema import frame_schema, table
 
-DRILLS_DIR = Path(__file__).resolve().parent.parent / "data" / "drills"
 MONDAY = date(2026, 1, 5)
 DAYS = 28
 
@@ -283,7 +283,7 @@ def test_top_customer_resolves_to_the_largest_forecast_customer() -> None:
 
 def test_ready_made_drills_load() -> None:
     """The six ready-made drills validate and carry their intended shock."""
-    scenarios = load_scenarios(DRILLS_DIR)
+    scenarios = load_scenarios(ready_made_drills())
     assert set(scenarios) == {
         "inference-2x",
         "training-2x",

@@ -2,7 +2,7 @@
 
 The pieces, in the order a drill uses them:
 
-- :mod:`~forecasting.drills.scenarios`: what the shock is (TOML under data/drills/ or CLI args);
+- :mod:`~forecasting.drills.scenarios`: what the shock is (TOML files or CLI args);
 - :mod:`~forecasting.drills.profile`: the hourly shape that turns daily means into hours;
 - :mod:`~forecasting.drills.inputs`: streams, eligibility pools and capacity by hour;
 - :mod:`~forecasting.drills.kernel`: the hourly simulation (numba, and the same step uncompiled);

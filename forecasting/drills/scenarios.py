@@ -1,7 +1,8 @@
 """Drill scenarios: what shock hits which demand, with what shape, and which supply fails.
 
-A scenario is declared in a TOML file under data/drills/ (one file per drill, named by its
-stem unless it sets ``name``) or built from CLI-like arguments with :func:`scenario_from_args`::
+A scenario is declared in a TOML file (one file per drill, named by its stem unless it sets
+``name``; the ready-made ones are in forecasting/resources/drills/) or built from CLI-like
+arguments with :func:`scenario_from_args`::
 
     description = "The largest customer doubles over a six-week ramp"
     multiplier = 2.0            # demand of the target is multiplied by this at full shock
@@ -26,7 +27,7 @@ from __future__ import annotations
 import re
 import tomllib
 from datetime import date
-from pathlib import Path
+from importlib.resources.abc import Traversable
 from typing import Annotated, Any, Literal, Self
 
 import numpy as np
@@ -234,25 +235,33 @@ def parse_scenario(text: str, *, source: str, default_name: str) -> Scenario:
     return _validated(raw, source=source)
 
 
-def load_scenarios(directory: Path) -> dict[str, Scenario]:
-    """Every ``*.toml`` drill in ``directory``, keyed by scenario name, in name order."""
+def load_scenarios(directory: Traversable) -> dict[str, Scenario]:
+    """Every ``*.toml`` drill in ``directory``, keyed by scenario name, in name order.
+
+    ``directory`` is a folder on disk or a package resource (the ready-made drills).
+    """
     if not directory.is_dir():
         raise ScenarioError(f"{directory}: no drill directory here")
     scenarios: dict[str, Scenario] = {}
-    origin: dict[str, Path] = {}
-    for path in sorted(directory.glob("*.toml")):
+    origin: dict[str, str] = {}
+    files = sorted((f for f in directory.iterdir() if f.name.endswith(".toml")), key=_name)
+    for file in files:
         try:
-            text = path.read_text(encoding="utf-8")
+            text = file.read_text(encoding="utf-8")
         except UnicodeDecodeError as exc:
-            raise ScenarioError(f"{path}: not UTF-8 text ({exc})") from exc
-        scenario = parse_scenario(text, source=str(path), default_name=path.stem)
+            raise ScenarioError(f"{file}: not UTF-8 text ({exc})") from exc
+        scenario = parse_scenario(text, source=str(file), default_name=file.name[: -len(".toml")])
         if scenario.name in scenarios:
             raise ScenarioError(
-                f"{path}: field name: {scenario.name!r} is already used by {origin[scenario.name]}"
+                f"{file}: field name: {scenario.name!r} is already used by {origin[scenario.name]}"
             )
         scenarios[scenario.name] = scenario
-        origin[scenario.name] = path
+        origin[scenario.name] = str(file)
     return dict(sorted(scenarios.items()))
+
+
+def _name(file: Traversable) -> str:
+    return file.name
 
 
 def _loss_arg(text: str) -> dict[str, str]:

@@ -1,0 +1,22 @@
+"""Files that ship inside the package: the ready-made drills and the sample capacity plan.
+
+Read through :mod:`importlib.resources`, so they are found in a wheel as in a checkout; the
+working files (warehouse, reports, a fleet's own capacity.toml) live under ``FLEETCAST_HOME``.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+
+__all__ = ["ready_made_drills", "sample_capacity"]
+
+
+def ready_made_drills() -> Traversable:
+    """The folder of ready-made drill files (``*.toml``)."""
+    return files(__name__).joinpath("drills")
+
+
+def sample_capacity() -> Traversable:
+    """The sample capacity plan: a synthetic fleet's blocks, candidates and class policies."""
+    return files(__name__).joinpath("capacity.toml")

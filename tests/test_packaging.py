@@ -1,0 +1,129 @@
+"""fleetcast installed as a real package: a wheel, not the source tree, run from an empty folder."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sysconfig
+import venv
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.slow
+
+
+def _tree(folder: Path) -> dict[str, int]:
+    """Every file below ``folder`` with its modification time, to see what a run wrote.
+
+    Hidden folders (.git, .venv, tool caches) and __pycache__ are left out: git and the test
+    runner write there while the demo runs.
+    """
+    return {
+        str(p.relative_to(folder)): p.stat().st_mtime_ns
+        for p in folder.rglob("*")
+        if p.is_file()
+        and "__pycache__" not in p.parts
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts[:-1])
+    }
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh virtualenv holding fleetcast built as a wheel (``pip install .``, not editable).
+
+    Its dependencies come from the test's own environment through a .pth line, so the test
+    needs no network and installs in seconds; fleetcast itself is only the built wheel (the
+    editable install's path hook in that environment is not processed from a .pth line).
+    """
+    env_dir = tmp_path_factory.mktemp("venv")
+    venv.EnvBuilder(with_pip=True).create(env_dir)
+    python = env_dir / "bin" / "python"
+    site = Path(
+        subprocess.run(
+            [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    )
+    (site / "fleetcast-deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    subprocess.run(
+        [python, "-m", "pip", "install", "--quiet", "--no-deps", str(ROOT)],
+        check=True,
+        cwd=tmp_path_factory.mktemp("build"),
+    )
+    return env_dir
+
+
+def _run(installed: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLEETCAST_", "PYTHONPATH"))}
+    env["PREFECT_HOME"] = str(cwd / ".prefect-home")
+    return subprocess.run(
+        [str(installed / "bin" / "fleetcast"), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+def test_the_wheel_is_what_runs(installed: Path, tmp_path: Path) -> None:
+    """The installed command imports fleetcast from the wheel, not from this checkout."""
+    python = installed / "bin" / "python"
+    where = subprocess.run(
+        [python, "-c", "import forecasting, flows; print(forecasting.__file__, flows.__file__)"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert str(ROOT) not in where
+    assert str(installed) in where
+
+
+def test_demo_writes_only_into_the_current_folder(installed: Path, tmp_path: Path) -> None:
+    """`fleetcast demo` in an empty folder puts its warehouse, data and reports there, only."""
+    before_checkout = _tree(ROOT)
+    before_package = _tree(installed)
+    result = _run(installed, tmp_path, "demo", "--days", "120", "--customers", "12")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    written = _tree(tmp_path)
+    assert any(p.endswith(".duckdb") for p in written), sorted(written)
+    assert any(p.endswith("index.html") for p in written), sorted(written)
+    assert _tree(ROOT) == before_checkout
+    changed = {p for p, t in _tree(installed).items() if before_package.get(p) != t}
+    assert not {p for p in changed if not p.endswith(".pyc")}, sorted(changed)
+
+
+def test_ready_made_drills_and_sample_plan_ship_in_the_wheel(
+    installed: Path, tmp_path: Path
+) -> None:
+    """Package data: the ready-made drills and the sample capacity plan are inside the wheel."""
+    result = _run(installed, tmp_path, "capacity", "--sample")
+    assert result.returncode == 0, result.stderr
+    assert "Capacity blocks" in result.stdout
+    code = (
+        "from importlib.resources import files; "
+        "print(sorted(p.name for p in files('forecasting.resources').joinpath('drills').iterdir()))"
+    )
+    names = subprocess.run(
+        [installed / "bin" / "python", "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "inference-2x.toml" in names
+
+
+def test_usage_errors_are_one_line_and_exit_2(installed: Path, tmp_path: Path) -> None:
+    """A bad argument value exits 2 with one line on stderr, never a traceback."""
+    result = _run(installed, tmp_path, "synth", "--customers", "10")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "customers" in result.stderr
