@@ -7,13 +7,40 @@ benchmark times them against each other, so the kernel's speed never comes from 
 algorithm. Hours cannot be vectorised (each hour's backlog and running allocation feed the
 next), so the parallelism is over sample paths.
 
+Demand is a *level*: GPUs running plus GPUs queued in each hour (DOMAIN.md, "Demand as a
+level, demand as work"). A stream's level this hour is ``profile[hour_of_week] * base[day]``
+plus the shock's extra ``profile * shock[t] * target[day]`` (a negative shock lowers the base).
+What a shortfall means depends on the class's ``demand`` kind:
+
+- *interactive* (inference): the need is the level itself, re-placed every hour. The part not
+  served is lost that hour: it is unmet (an SLO miss, revenue at risk) and is never served
+  later, so an interactive stream has no backlog.
+- *deferrable* (the others): the level is a stock of jobs, running or queued, and running jobs
+  end at ``turnover = 1 / mean_job_hours`` of their GPUs per hour. The stock has two FIFO parts.
+  The *base* part tracks the forecast level: each hour new work arrives to top the stock
+  (running jobs that go on + queued) up to the level, ``arrivals = max(level - stock, 0)``.
+  With enough capacity this is ``level(t) - level(t-1) + completions(t)``, completions being
+  ``running(t-1) * turnover``; when the fleet is short the queued GPUs already inside the
+  level are not new work, so a history with a steady queue Q at capacity equal to its served
+  level replays with the backlog held at Q (the queue is counted once). A level that falls
+  below the stock is work still to finish, not work withdrawn. The *shock* part is new work:
+  ``arrivals = max(extra(t) - (1 - turnover) * extra(t-1), 0)``, what would arrive if the extra
+  level ran unhindered, and it queues until it runs, so a shock above capacity builds a
+  backlog that drains at the spare rate (with one-hour jobs, demand d on capacity c for T
+  hours queues exactly (d - c) T and drains in (d - c) T / (c - b) hours at base load b).
+  Work costs only when it waits: a GPU of work that entered its queue in hour t and has not
+  started by the end of hour t + ``max_wait`` is *late* (unmet, counted once, priced as
+  revenue at risk), and queued work still waiting at the horizon end is at risk as well.
+
 Rules of one hour (streams are processed in priority order, ties by class, customer-level
 streams before the rest of their class):
 
-1. Arrivals. A stream's demand this hour is ``profile[hour_of_week] * (base[day] +
-   shock[t] * target[day])``; its need is its backlog plus that arrival.
+1. Need. Interactive: the level. Deferrable: the stock, i.e. running jobs that go on, the
+   queue, and this hour's arrivals of both parts.
 2. Incumbents. Streams of non-preemptible classes first keep what they ran in the previous
-   hour, up to their need (a job in flight is not evicted, whatever its tier).
+   hour, less the jobs that ended (``turnover``), up to their need: a job in flight is not
+   evicted, whatever its tier, but ended jobs free their GPUs, which is how a higher tier
+   gets GPUs without preempting anybody.
 3. Fill. In priority order each stream takes free capacity from its pools in preference order
    (dedicated pools first, then pools open to the fewest classes, so flexible capacity is
    left for demand that has nowhere else to go). Preemptible streams come last in priority
@@ -22,11 +49,12 @@ streams before the rest of their class):
 4. Headroom. When every stream of one priority level is placed, ``served * h / (1 - h)``
    GPUs on each pool it uses are reserved as that class's headroom: later non-preemptible
    streams cannot take them, preemptible ones can (they would be evicted on a burst).
-5. Backlog. What a stream was not given stays in its backlog; next hour the backlog is served
-   before new arrivals (FIFO per stream), so by Little's law the queue delay is
-   ``backlog / throughput``.
+5. Queues. A deferrable stream's GPUs go to its running jobs first, then to the base part's
+   waiting work, then to the shock's; what is not placed stays queued. Queue delay is
+   ``backlog / starts per hour`` (Little's law).
 
-Headroom policy of class k in a region holds in an hour when its backlog is zero and
+Headroom policy of class k in a region holds in an hour when nothing is overdue (no unmet
+interactive level, no deferrable work queued longer than ``max_wait``) and
 ``served <= (1 - headroom) * (served + spare)``, where ``spare`` is capacity on the class's
 eligible pools that it could take at once: idle GPUs plus GPUs held by preemptible classes of
 lower priority. A class holds when it holds in every region; "overall" holds when every
@@ -56,16 +84,17 @@ __all__ = [
 ]
 
 # Per-class outputs of one path (index C is "overall"); sums run over the drill window only.
-UNMET = 0  # GPU-hours of arrivals beyond what the stream was served in the hour
-UNSERVED_END = 1  # backlog left at the horizon end, GPU-hours
-PEAK_BACKLOG = 2  # highest end-of-hour backlog, GPU-hours of queued work
-QUEUE_DELAY = 3  # backlog / throughput in the peak-backlog hour (Little's law), hours
+UNMET = 0  # GPU-hours lost (interactive) or gone late past max_wait (deferrable)
+UNSERVED_END = 1  # queued at the horizon end, GPUs (one hour of queued work each)
+PEAK_BACKLOG = 2  # highest end-of-hour backlog, queued GPUs (GPU-hours per hour queued)
+QUEUE_DELAY = 3  # backlog / starts per hour in the peak-backlog hour (Little's law), hours
 HOLD_HOURS = 4  # hours in which the headroom policy held
 ABSORB = 5  # hours from shock start until the policy holds for good (censored: window length)
 CENSORED = 6  # 1.0 when the policy still failed in the last hour of the horizon
 PREEMPTED = 7  # GPU-hours evicted from preemptible streams by higher tiers
-DEMAND = 8  # GPU-hours arriving
+DEMAND = 8  # GPU-hours of demand level (running + queued wanted, shock included)
 SERVED = 9  # GPU-hours served
+WAITING_END = 10  # queued work at the horizon end that was not yet late, GPU-hours
 CLASS_METRICS = (
     "unmet_gpu_hours",
     "unserved_at_end_gpu_hours",
@@ -77,6 +106,7 @@ CLASS_METRICS = (
     "preempted_gpu_hours",
     "demand_gpu_hours",
     "served_gpu_hours",
+    "waiting_at_end_gpu_hours",
 )
 
 USED = 0  # GPU-hours in use on the pool
@@ -84,7 +114,7 @@ STRANDED = 1  # idle GPU-hours while demand in the same region waited in a backl
 FIRST_SATURATED = 2  # hours from shock start to the first full hour; -1 if never full
 POOL_METRICS = ("used_gpu_hours", "stranded_gpu_hours", "first_saturated_hour")
 
-# Daily traces per class: GPU-hours arriving and GPU-hours served (backlog included).
+# Daily traces per class: GPU-hours of demand level and GPU-hours served.
 DAY_DEMAND = 0
 DAY_SERVED = 1
 
@@ -103,7 +133,7 @@ class KernelOutputs(NamedTuple):
     per_class: np.ndarray  # (paths, classes + 1, CLASS_METRICS); index ``classes`` is overall
     per_pool: np.ndarray  # (paths, pools, POOL_METRICS)
     backlog: np.ndarray  # (hours, classes + 1, paths) float32 end-of-hour backlog, GPU-hours
-    unmet: np.ndarray  # (hours, classes + 1, paths) float32 arrivals not served in the hour
+    unmet: np.ndarray  # (hours, classes + 1, paths) float32 GPU-hours lost or gone late
     daily: np.ndarray  # (paths, days, classes + 1, 2) GPU-hours: DAY_DEMAND, DAY_SERVED
 
 
@@ -129,6 +159,9 @@ class KernelInputs:
     prio: np.ndarray  # (streams,) int64 class priority, non-decreasing
     preemptible: np.ndarray  # (streams,) bool
     reserve: np.ndarray  # (streams,) headroom / (1 - headroom)
+    interactive: np.ndarray  # (streams,) bool: unserved level is lost, not queued
+    turnover: np.ndarray  # (streams,) share of running GPUs whose jobs end each hour
+    max_wait: np.ndarray  # (streams,) int64 hours deferrable work may queue before it is late
     stream_class: np.ndarray  # (streams,) int64 class index
     stream_region: np.ndarray  # (streams,) int64 region index
     s_ptr: np.ndarray
@@ -151,7 +184,8 @@ class KernelInputs:
         """Everything but the per-path arrays, in :func:`simulate_path`'s order."""
         return (
             self.shock, self.profile, self.how0, self.cap, self.start, self.prio,
-            self.preemptible, self.reserve, self.stream_class, self.stream_region,
+            self.preemptible, self.reserve, self.interactive, self.turnover, self.max_wait,
+            self.stream_class, self.stream_region,
             self.s_ptr, self.s_pools, self.edge_stream, self.pe_ptr, self.pe_edges, self.p_region,
             self.g_class, self.g_headroom, self.g_prio, self.gs_ptr, self.gs_streams,
             self.gp_ptr, self.gp_pools, self.n_regions,
@@ -182,10 +216,10 @@ class KernelInputs:
 
 @njit(cache=True)
 def simulate_path(
-    base, target, shock, profile, how0, cap, start, prio, preemptible, reserve,
-    stream_class, stream_region, s_ptr, s_pools, edge_stream, pe_ptr, pe_edges, p_region,
-    g_class, g_headroom, g_prio, gs_ptr, gs_streams, gp_ptr, gp_pools, n_regions,
-    out_cls, out_pool, out_backlog, out_unmet, out_daily,
+    base, target, shock, profile, how0, cap, start, prio, preemptible, reserve, interactive,
+    turnover, max_wait, stream_class, stream_region, s_ptr, s_pools, edge_stream, pe_ptr,
+    pe_edges, p_region, g_class, g_headroom, g_prio, gs_ptr, gs_streams, gp_ptr, gp_pools,
+    n_regions, out_cls, out_pool, out_backlog, out_unmet, out_daily,
 ):  # fmt: skip
     """Simulate one sample path hour by hour; write its KPIs into ``out_cls``/``out_pool``.
 
@@ -199,15 +233,40 @@ def simulate_path(
     n_edges = s_pools.shape[0]
     prev = np.zeros(n_edges)  # allocation of each (stream, pool) edge in the previous hour
     alloc = np.zeros(n_edges)
-    backlog = np.zeros(n_streams)
-    arrival = np.zeros(n_streams)
+    level = np.zeros(n_streams)  # demand level this hour, shock included
     need = np.zeros(n_streams)
     got = np.zeros(n_streams)
+    backlog = np.zeros(n_streams)  # queued GPUs at the end of the hour
+    late = np.zeros(n_streams)  # GPU-hours lost (interactive) or newly late (deferrable)
+    overdue = np.zeros(n_streams)  # unmet level, or queued work older than its max wait
+    started = np.zeros(n_streams)  # GPUs started from the queue this hour
+    # Deferrable work in two FIFO parts, base (older, placed first) and shock: running GPUs,
+    # queued GPUs, stock this hour (running on + queued + arrived), cumulative GPUs that entered
+    # and left each queue, and a ring of the cumulative entries over the last max wait hours.
+    run_b = np.zeros(n_streams)
+    run_x = np.zeros(n_streams)
+    queue_b = np.zeros(n_streams)
+    queue_x = np.zeros(n_streams)
+    stock_b = np.zeros(n_streams)
+    stock_x = np.zeros(n_streams)
+    arrived_b = np.zeros(n_streams)
+    arrived_x = np.zeros(n_streams)
+    shock_level = np.zeros(n_streams)  # the shock's extra level in the previous hour
+    entered_b = np.zeros(n_streams)
+    entered_x = np.zeros(n_streams)
+    left_b = np.zeros(n_streams)
+    left_x = np.zeros(n_streams)
+    ring = 2
+    for s in range(n_streams):
+        ring = max(ring, min(max_wait[s], hours) + 2)
+    ring_b = np.zeros((n_streams, ring))
+    ring_x = np.zeros((n_streams, ring))
     free = np.zeros(n_pools)
     reserved = np.zeros(n_pools)
     pending = np.zeros(n_pools)
     cls_backlog = np.zeros(overall + 1)
     cls_served = np.zeros(overall + 1)
+    cls_started = np.zeros(overall + 1)
     cls_holds = np.ones(overall + 1, dtype=np.bool_)
     region_backlog = np.zeros(n_regions)
     last_violation = np.full(overall + 1, -1, dtype=np.int64)
@@ -220,27 +279,48 @@ def simulate_path(
         day = t // 24
         how = (how0 + t) % _HOURS_PER_WEEK
         for s in range(n_streams):
-            arrival[s] = profile[s, how] * (base[day, s] + shock[t] * target[day, s])
-            need[s] = backlog[s] + arrival[s]
+            # A negative shock lowers the base level; a positive one is extra demand.
+            base_level = profile[s, how] * base[day, s]
+            extra = profile[s, how] * shock[t] * target[day, s]
+            if extra < 0.0:
+                base_level = max(base_level + extra, 0.0)
+                extra = 0.0
+            level[s] = base_level + extra
             got[s] = 0.0
+            if interactive[s]:
+                need[s] = level[s]
+                continue
+            keep = 1.0 - turnover[s]
+            # Base work tracks the forecast level: arrivals top the stock (running on + queued)
+            # up to the level, and a level below the stock is work still to finish, not gone.
+            stock = run_b[s] * keep + queue_b[s]
+            arrived_b[s] = max(base_level - stock, 0.0)
+            stock_b[s] = stock + arrived_b[s]
+            # Shock work is new work: what would arrive if the extra level ran unhindered.
+            arrived_x[s] = max(extra - keep * shock_level[s], 0.0)
+            shock_level[s] = extra
+            stock_x[s] = run_x[s] * keep + queue_x[s] + arrived_x[s]
+            need[s] = stock_b[s] + stock_x[s]
         for p in range(n_pools):
             free[p] = cap[t, p]
             reserved[p] = 0.0
             pending[p] = 0.0
         alloc[:] = 0.0
 
-        # Incumbents: work in flight of a non-preemptible class is never evicted.
+        # Incumbents: work in flight of a non-preemptible class is never evicted; the jobs of
+        # deferrable classes that end this hour hand their GPUs back to the fill.
         for s in range(n_streams):
             if preemptible[s]:
                 continue
+            keep = 1.0 - turnover[s]
             rem = need[s]
             for j in range(s_ptr[s], s_ptr[s + 1]):
                 p = s_pools[j]
-                keep = min(prev[j], rem, free[p])
-                if keep > 0.0:
-                    alloc[j] = keep
-                    free[p] -= keep
-                    rem -= keep
+                kept = min(prev[j] * keep, rem, free[p])
+                if kept > 0.0:
+                    alloc[j] = kept
+                    free[p] -= kept
+                    rem -= kept
             got[s] = need[s] - rem
 
         # Fill by priority; a priority level's headroom is reserved once the level is placed,
@@ -269,18 +349,67 @@ def simulate_path(
                 for j in range(s_ptr[s], s_ptr[s + 1]):
                     pending[s_pools[j]] += alloc[j] * reserve[s]
 
+        # Queues: base work runs first (it is older), FIFO within each part. A part's queue
+        # balance gives what entered it (arrivals, plus running work pushed back when capacity
+        # left) and what left it (started); work that entered in hour t - w and has not
+        # started by the end of hour t is late, counted once.
+        for s in range(n_streams):
+            if interactive[s]:
+                short = max(need[s] - got[s], 0.0)
+                late[s] = short
+                overdue[s] = short
+                backlog[s] = 0.0
+                started[s] = 0.0
+                continue
+            w = min(max_wait[s], hours)
+            slot = t % ring
+            # Jobs already running go on (pushed back pro rata if capacity left), then the
+            # base part's waiting work, then the shock's.
+            keep = 1.0 - turnover[s]
+            on_b = run_b[s] * keep
+            on_x = run_x[s] * keep
+            on = on_b + on_x
+            if got[s] < on:
+                run_b[s] = got[s] * on_b / on
+                run_x[s] = got[s] - run_b[s]
+            else:
+                run_b[s] = min(on_b + got[s] - on, stock_b[s])
+                run_x[s] = got[s] - run_b[s]
+            queued_b = max(stock_b[s] - run_b[s], 0.0)
+            queued_x = max(stock_x[s] - run_x[s], 0.0)
+            moved_b = queue_b[s] + arrived_b[s] - queued_b
+            moved_x = queue_x[s] + arrived_x[s] - queued_x
+            entered_b[s] += arrived_b[s] + max(-moved_b, 0.0)
+            entered_x[s] += arrived_x[s] + max(-moved_x, 0.0)
+            left_b[s] += max(moved_b, 0.0)
+            left_x[s] += max(moved_x, 0.0)
+            started[s] = max(moved_b, 0.0) + max(moved_x, 0.0)
+            ring_b[s, slot] = entered_b[s]
+            ring_x[s, slot] = entered_x[s]
+            due_b = ring_b[s, (t - w) % ring] if t >= w else 0.0
+            due_x = ring_x[s, (t - w) % ring] if t >= w else 0.0
+            seen_b = ring_b[s, (t - w - 1) % ring] if t >= w + 1 else 0.0
+            seen_x = ring_x[s, (t - w - 1) % ring] if t >= w + 1 else 0.0
+            late[s] = max(due_b - max(left_b[s], seen_b), 0.0) + max(
+                due_x - max(left_x[s], seen_x), 0.0
+            )
+            overdue[s] = max(due_b - left_b[s], 0.0) + max(due_x - left_x[s], 0.0)
+            queue_b[s] = queued_b
+            queue_x[s] = queued_x
+            backlog[s] = queued_b + queued_x
+
         in_window = t >= start
         cls_backlog[:] = 0.0
         cls_served[:] = 0.0
+        cls_started[:] = 0.0
         region_backlog[:] = 0.0
         for s in range(n_streams):
             k = stream_class[s]
             served = got[s]
             if in_window:
-                short = arrival[s] - served
-                if short > 0.0:
-                    out_cls[k, UNMET] += short
-                    out_cls[overall, UNMET] += short
+                if late[s] > 0.0:
+                    out_cls[k, UNMET] += late[s]
+                    out_cls[overall, UNMET] += late[s]
                 if preemptible[s]:
                     held = 0.0
                     for j in range(s_ptr[s], s_ptr[s + 1]):
@@ -289,25 +418,25 @@ def simulate_path(
                     if evicted > 0.0:
                         out_cls[k, PREEMPTED] += evicted
                         out_cls[overall, PREEMPTED] += evicted
-                out_cls[k, DEMAND] += arrival[s]
-                out_cls[overall, DEMAND] += arrival[s]
+                out_cls[k, DEMAND] += level[s]
+                out_cls[overall, DEMAND] += level[s]
                 out_cls[k, SERVED] += served
                 out_cls[overall, SERVED] += served
             if trace:
-                short = arrival[s] - served
-                if short > 0.0:
-                    out_unmet[t, k] += short
-                    out_unmet[t, overall] += short
-                out_daily[day, k, DAY_DEMAND] += arrival[s]
-                out_daily[day, overall, DAY_DEMAND] += arrival[s]
+                if late[s] > 0.0:
+                    out_unmet[t, k] += late[s]
+                    out_unmet[t, overall] += late[s]
+                out_daily[day, k, DAY_DEMAND] += level[s]
+                out_daily[day, overall, DAY_DEMAND] += level[s]
                 out_daily[day, k, DAY_SERVED] += served
                 out_daily[day, overall, DAY_SERVED] += served
-            backlog[s] = max(need[s] - served, 0.0)
             cls_backlog[k] += backlog[s]
             cls_backlog[overall] += backlog[s]
             cls_served[k] += served
             cls_served[overall] += served
-            region_backlog[stream_region[s]] += backlog[s]
+            cls_started[k] += started[s]
+            cls_started[overall] += started[s]
+            region_backlog[stream_region[s]] += backlog[s] + (late[s] if interactive[s] else 0.0)
         if trace:
             for k in range(overall + 1):
                 out_backlog[t, k] = cls_backlog[k]
@@ -316,10 +445,10 @@ def simulate_path(
             cls_holds[:] = True
             for g in range(g_class.shape[0]):
                 served_g = 0.0
-                backlog_g = 0.0
+                overdue_g = 0.0
                 for j in range(gs_ptr[g], gs_ptr[g + 1]):
                     served_g += got[gs_streams[j]]
-                    backlog_g += backlog[gs_streams[j]]
+                    overdue_g += overdue[gs_streams[j]]
                 spare = 0.0
                 for j in range(gp_ptr[g], gp_ptr[g + 1]):
                     p = gp_pools[j]
@@ -329,7 +458,7 @@ def simulate_path(
                         if prio[edge_stream[edge]] > g_prio[g]:
                             spare += alloc[edge]
                 limit = (1.0 - g_headroom[g]) * (served_g + spare)
-                if backlog_g > _TOL or served_g > limit + _TOL:
+                if overdue_g > _TOL or served_g > limit + _TOL:
                     cls_holds[g_class[g]] = False
             cls_holds[overall] = True
             for k in range(overall):
@@ -343,7 +472,7 @@ def simulate_path(
                 if cls_backlog[k] > out_cls[k, PEAK_BACKLOG]:
                     out_cls[k, PEAK_BACKLOG] = cls_backlog[k]
                     out_cls[k, QUEUE_DELAY] = (
-                        cls_backlog[k] / cls_served[k] if cls_served[k] > 0.0 else np.inf
+                        cls_backlog[k] / cls_started[k] if cls_started[k] > 0.0 else np.inf
                     )
             for p in range(n_pools):
                 out_pool[p, USED] += cap[t, p] - free[p]
@@ -355,6 +484,17 @@ def simulate_path(
         prev, alloc = alloc, prev
 
     window = hours - start
+    for s in range(n_streams):
+        if interactive[s] or hours == 0:
+            continue
+        # Work still queued at the end and not yet late: the newest entries of each queue.
+        w = min(max_wait[s], hours)
+        last = hours - 1
+        since_b = entered_b[s] - (ring_b[s, (last - w) % ring] if last >= w else 0.0)
+        since_x = entered_x[s] - (ring_x[s, (last - w) % ring] if last >= w else 0.0)
+        waiting = min(queue_b[s], since_b) + min(queue_x[s], since_x)
+        out_cls[stream_class[s], WAITING_END] += waiting
+        out_cls[overall, WAITING_END] += waiting
     for k in range(overall + 1):
         out_cls[k, UNSERVED_END] = cls_backlog[k]
         # The state at the end of hour t is the state at time t + 1: a last violation in hour
@@ -371,17 +511,18 @@ def simulate_path(
 
 @njit(parallel=True, cache=True)
 def _simulate_paths(
-    base, target, shock, profile, how0, cap, start, prio, preemptible, reserve,
-    stream_class, stream_region, s_ptr, s_pools, edge_stream, pe_ptr, pe_edges, p_region,
-    g_class, g_headroom, g_prio, gs_ptr, gs_streams, gp_ptr, gp_pools, n_regions,
-    out_cls, out_pool, out_backlog, out_unmet, out_daily,
+    base, target, shock, profile, how0, cap, start, prio, preemptible, reserve, interactive,
+    turnover, max_wait, stream_class, stream_region, s_ptr, s_pools, edge_stream, pe_ptr,
+    pe_edges, p_region, g_class, g_headroom, g_prio, gs_ptr, gs_streams, gp_ptr, gp_pools,
+    n_regions, out_cls, out_pool, out_backlog, out_unmet, out_daily,
 ):  # fmt: skip
     for n in prange(base.shape[0]):
         simulate_path(
             base[n], target[n], shock, profile, how0, cap, start, prio, preemptible, reserve,
-            stream_class, stream_region, s_ptr, s_pools, edge_stream, pe_ptr, pe_edges, p_region,
-            g_class, g_headroom, g_prio, gs_ptr, gs_streams, gp_ptr, gp_pools, n_regions,
-            out_cls[n], out_pool[n], out_backlog[:, :, n], out_unmet[:, :, n], out_daily[n],
+            interactive, turnover, max_wait, stream_class, stream_region, s_ptr, s_pools,
+            edge_stream, pe_ptr, pe_edges, p_region, g_class, g_headroom, g_prio, gs_ptr,
+            gs_streams, gp_ptr, gp_pools, n_regions, out_cls[n], out_pool[n],
+            out_backlog[:, :, n], out_unmet[:, :, n], out_daily[n],
         )  # fmt: skip
 
 

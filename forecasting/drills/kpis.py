@@ -30,6 +30,7 @@ from forecasting.drills.kernel import (
     STRANDED,
     UNMET,
     USED,
+    WAITING_END,
     KernelOutputs,
 )
 from forecasting.drills.scenarios import Scenario
@@ -111,7 +112,10 @@ def _per_path(
 ) -> pl.DataFrame:
     names = [*(c.value for c in CLASSES), ALL_CLASSES]
     prices = np.array([plan.policy[c].price_per_gpu_hour for c in CLASSES])
-    revenue = out_cls[:, : len(CLASSES), UNMET] * prices
+    # Revenue at risk: interactive level lost, deferrable work that went late, and deferrable
+    # work still queued at the horizon end (not yet late, but not served in the drill either).
+    at_risk = out_cls[:, : len(CLASSES), UNMET] + out_cls[:, : len(CLASSES), WAITING_END]
+    revenue = at_risk * prices
     revenue = np.concatenate([revenue, revenue.sum(axis=1, keepdims=True)], axis=1)
     paths, classes = out_cls.shape[0], out_cls.shape[1]
     columns: dict[str, object] = {
