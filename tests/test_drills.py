@@ -102,9 +102,9 @@ def test_backlog_grows_by_the_excess_over_capacity() -> None:
     spike = scenario_from_args(target="class:batch", shape="spike:2d", start="+1w")
     result = run_drill(plan, _paths({"r1/batch/other": 60.0}), None, spike)
     assert _per_class(result, "batch", "peak_backlog_gpu_hours") == (120 - 100) * 48
-    # No tolerance: of the 60 GPUs of shock work arriving each hour, FIFO behind the queue,
-    # only 40 start in hour one and 20 in hour two; every other GPU of it is late.
-    assert _per_class(result, "batch", "unmet_gpu_hours") == 60 * 48 - 40 - 20
+    # No tolerance to wait: every queued GPU-hour is overdue, the area under the backlog:
+    # 20 k for k = 1..48 while it builds, then 960 - 40 j for j = 1..24 while it drains.
+    assert _per_class(result, "batch", "unmet_gpu_hours") == 20 * 48 * 49 / 2 + 960 * 24 - 40 * 300
 
 
 def test_backlog_drains_at_the_spare_rate() -> None:

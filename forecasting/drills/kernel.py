@@ -28,9 +28,13 @@ What a shortfall means depends on the class's ``demand`` kind:
   level ran unhindered, and it queues until it runs, so a shock above capacity builds a
   backlog that drains at the spare rate (with one-hour jobs, demand d on capacity c for T
   hours queues exactly (d - c) T and drains in (d - c) T / (c - b) hours at base load b).
-  Work costs only when it waits: a GPU of work that entered its queue in hour t and has not
-  started by the end of hour t + ``max_wait`` is *late* (unmet, counted once, priced as
-  revenue at risk), and queued work still waiting at the horizon end is at risk as well.
+  Work costs only when it waits too long: each hour, the queued GPUs that entered their
+  queue more than ``max_wait`` hours ago (FIFO, so the oldest part of the queue) are
+  *overdue*; their sum over the window is the deferrable class's unmet GPU-hours, priced as
+  revenue at risk, together with the work still queued at the horizon end that was not yet
+  overdue. Work that waits within its tolerance and is served later costs nothing. (Overdue
+  GPU-hours, not the volume of late work, because with level-tracking arrivals more capacity
+  means more throughput and so more work arriving: a volume could grow as service improves.)
 
 Rules of one hour (streams are processed in priority order, ties by class, customer-level
 streams before the rest of their class):
@@ -84,7 +88,7 @@ __all__ = [
 ]
 
 # Per-class outputs of one path (index C is "overall"); sums run over the drill window only.
-UNMET = 0  # GPU-hours lost (interactive) or gone late past max_wait (deferrable)
+UNMET = 0  # GPU-hours lost (interactive) or queued past max_wait (deferrable)
 UNSERVED_END = 1  # queued at the horizon end, GPUs (one hour of queued work each)
 PEAK_BACKLOG = 2  # highest end-of-hour backlog, queued GPUs (GPU-hours per hour queued)
 QUEUE_DELAY = 3  # backlog / starts per hour in the peak-backlog hour (Little's law), hours
@@ -94,7 +98,7 @@ CENSORED = 6  # 1.0 when the policy still failed in the last hour of the horizon
 PREEMPTED = 7  # GPU-hours evicted from preemptible streams by higher tiers
 DEMAND = 8  # GPU-hours of demand level (running + queued wanted, shock included)
 SERVED = 9  # GPU-hours served
-WAITING_END = 10  # queued work at the horizon end that was not yet late, GPU-hours
+WAITING_END = 10  # queued at the horizon end and not yet overdue, GPUs (GPU-hours at risk)
 CLASS_METRICS = (
     "unmet_gpu_hours",
     "unserved_at_end_gpu_hours",
@@ -133,7 +137,7 @@ class KernelOutputs(NamedTuple):
     per_class: np.ndarray  # (paths, classes + 1, CLASS_METRICS); index ``classes`` is overall
     per_pool: np.ndarray  # (paths, pools, POOL_METRICS)
     backlog: np.ndarray  # (hours, classes + 1, paths) float32 end-of-hour backlog, GPU-hours
-    unmet: np.ndarray  # (hours, classes + 1, paths) float32 GPU-hours lost or gone late
+    unmet: np.ndarray  # (hours, classes + 1, paths) float32 GPU-hours lost or overdue
     daily: np.ndarray  # (paths, days, classes + 1, 2) GPU-hours: DAY_DEMAND, DAY_SERVED
 
 
@@ -161,7 +165,7 @@ class KernelInputs:
     reserve: np.ndarray  # (streams,) headroom / (1 - headroom)
     interactive: np.ndarray  # (streams,) bool: unserved level is lost, not queued
     turnover: np.ndarray  # (streams,) share of running GPUs whose jobs end each hour
-    max_wait: np.ndarray  # (streams,) int64 hours deferrable work may queue before it is late
+    max_wait: np.ndarray  # (streams,) int64 hours deferrable work may queue, not overdue
     stream_class: np.ndarray  # (streams,) int64 class index
     stream_region: np.ndarray  # (streams,) int64 region index
     s_ptr: np.ndarray
@@ -237,8 +241,7 @@ def simulate_path(
     need = np.zeros(n_streams)
     got = np.zeros(n_streams)
     backlog = np.zeros(n_streams)  # queued GPUs at the end of the hour
-    late = np.zeros(n_streams)  # GPU-hours lost (interactive) or newly late (deferrable)
-    overdue = np.zeros(n_streams)  # unmet level, or queued work older than its max wait
+    overdue = np.zeros(n_streams)  # level lost (interactive), work queued past max wait
     started = np.zeros(n_streams)  # GPUs started from the queue this hour
     # Deferrable work in two FIFO parts, base (older, placed first) and shock: running GPUs,
     # queued GPUs, stock this hour (running on + queued + arrived), cumulative GPUs that entered
@@ -351,13 +354,11 @@ def simulate_path(
 
         # Queues: base work runs first (it is older), FIFO within each part. A part's queue
         # balance gives what entered it (arrivals, plus running work pushed back when capacity
-        # left) and what left it (started); work that entered in hour t - w and has not
-        # started by the end of hour t is late, counted once.
+        # left) and what left it (started); what entered up to hour t - w and has not started
+        # by the end of hour t is overdue.
         for s in range(n_streams):
             if interactive[s]:
-                short = max(need[s] - got[s], 0.0)
-                late[s] = short
-                overdue[s] = short
+                overdue[s] = max(need[s] - got[s], 0.0)
                 backlog[s] = 0.0
                 started[s] = 0.0
                 continue
@@ -388,11 +389,6 @@ def simulate_path(
             ring_x[s, slot] = entered_x[s]
             due_b = ring_b[s, (t - w) % ring] if t >= w else 0.0
             due_x = ring_x[s, (t - w) % ring] if t >= w else 0.0
-            seen_b = ring_b[s, (t - w - 1) % ring] if t >= w + 1 else 0.0
-            seen_x = ring_x[s, (t - w - 1) % ring] if t >= w + 1 else 0.0
-            late[s] = max(due_b - max(left_b[s], seen_b), 0.0) + max(
-                due_x - max(left_x[s], seen_x), 0.0
-            )
             overdue[s] = max(due_b - left_b[s], 0.0) + max(due_x - left_x[s], 0.0)
             queue_b[s] = queued_b
             queue_x[s] = queued_x
@@ -407,9 +403,9 @@ def simulate_path(
             k = stream_class[s]
             served = got[s]
             if in_window:
-                if late[s] > 0.0:
-                    out_cls[k, UNMET] += late[s]
-                    out_cls[overall, UNMET] += late[s]
+                if overdue[s] > 0.0:
+                    out_cls[k, UNMET] += overdue[s]
+                    out_cls[overall, UNMET] += overdue[s]
                 if preemptible[s]:
                     held = 0.0
                     for j in range(s_ptr[s], s_ptr[s + 1]):
@@ -423,9 +419,9 @@ def simulate_path(
                 out_cls[k, SERVED] += served
                 out_cls[overall, SERVED] += served
             if trace:
-                if late[s] > 0.0:
-                    out_unmet[t, k] += late[s]
-                    out_unmet[t, overall] += late[s]
+                if overdue[s] > 0.0:
+                    out_unmet[t, k] += overdue[s]
+                    out_unmet[t, overall] += overdue[s]
                 out_daily[day, k, DAY_DEMAND] += level[s]
                 out_daily[day, overall, DAY_DEMAND] += level[s]
                 out_daily[day, k, DAY_SERVED] += served
@@ -436,7 +432,7 @@ def simulate_path(
             cls_served[overall] += served
             cls_started[k] += started[s]
             cls_started[overall] += started[s]
-            region_backlog[stream_region[s]] += backlog[s] + (late[s] if interactive[s] else 0.0)
+            region_backlog[stream_region[s]] += backlog[s] + (overdue[s] if interactive[s] else 0.0)
         if trace:
             for k in range(overall + 1):
                 out_backlog[t, k] = cls_backlog[k]
@@ -487,7 +483,7 @@ def simulate_path(
     for s in range(n_streams):
         if interactive[s] or hours == 0:
             continue
-        # Work still queued at the end and not yet late: the newest entries of each queue.
+        # Work still queued at the end and not yet overdue: the newest entries of each queue.
         w = min(max_wait[s], hours)
         last = hours - 1
         since_b = entered_b[s] - (ring_b[s, (last - w) % ring] if last >= w else 0.0)

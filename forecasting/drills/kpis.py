@@ -1,7 +1,10 @@
 """Per-path kernel outputs -> KPI distributions per class, verdicts and per-block figures.
 
 Every KPI covers the drill window, from the shock start to the horizon end; the hours before
-it only set the state (backlogs, running work) that the shock meets. Distributions over paths
+it only set the state (backlogs, running work) that the shock meets. What "unmet" means
+depends on the class's demand kind (see :mod:`~forecasting.drills.kernel`): the interactive
+level lost in its hour, or deferrable work queued past its ``max_wait_hours``; revenue at risk
+prices unmet plus deferrable work still queued at the horizon end. Distributions over paths
 are reported as mean, P50 and P90 using the empirical quantile (no interpolation, so a
 path with an unbounded queue delay cannot turn a quantile into NaN).
 """
@@ -112,8 +115,8 @@ def _per_path(
 ) -> pl.DataFrame:
     names = [*(c.value for c in CLASSES), ALL_CLASSES]
     prices = np.array([plan.policy[c].price_per_gpu_hour for c in CLASSES])
-    # Revenue at risk: interactive level lost, deferrable work that went late, and deferrable
-    # work still queued at the horizon end (not yet late, but not served in the drill either).
+    # Revenue at risk: interactive level lost, deferrable work queued past its max wait, and
+    # deferrable work still queued at the horizon end (not yet overdue, but not served either).
     at_risk = out_cls[:, : len(CLASSES), UNMET] + out_cls[:, : len(CLASSES), WAITING_END]
     revenue = at_risk * prices
     revenue = np.concatenate([revenue, revenue.sum(axis=1, keepdims=True)], axis=1)
