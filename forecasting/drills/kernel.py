@@ -259,11 +259,13 @@ def simulate_path(
     entered_x = np.zeros(n_streams)
     left_b = np.zeros(n_streams)
     left_x = np.zeros(n_streams)
-    ring = 2
+    wait = np.zeros(n_streams, dtype=np.int64)
+    ring = 1
     for s in range(n_streams):
-        ring = max(ring, min(max_wait[s], hours) + 2)
-    ring_b = np.zeros((n_streams, ring))
-    ring_x = np.zeros((n_streams, ring))
+        wait[s] = min(max_wait[s], hours)
+        ring = max(ring, wait[s] + 1)
+    ring_b = np.zeros((ring, n_streams))  # slot t % ring: cumulative entries up to hour t
+    ring_x = np.zeros((ring, n_streams))
     free = np.zeros(n_pools)
     reserved = np.zeros(n_pools)
     pending = np.zeros(n_pools)
@@ -356,14 +358,16 @@ def simulate_path(
         # balance gives what entered it (arrivals, plus running work pushed back when capacity
         # left) and what left it (started); what entered up to hour t - w and has not started
         # by the end of hour t is overdue.
+        slot = t % ring
         for s in range(n_streams):
             if interactive[s]:
                 overdue[s] = max(need[s] - got[s], 0.0)
                 backlog[s] = 0.0
                 started[s] = 0.0
                 continue
-            w = min(max_wait[s], hours)
-            slot = t % ring
+            due = slot - wait[s]
+            if due < 0:
+                due += ring  # a slot not written yet holds 0: nothing entered before hour 0
             # Jobs already running go on (pushed back pro rata if capacity left), then the
             # base part's waiting work, then the shock's.
             keep = 1.0 - turnover[s]
@@ -377,22 +381,24 @@ def simulate_path(
                 run_b[s] = min(on_b + got[s] - on, stock_b[s])
                 run_x[s] = got[s] - run_b[s]
             queued_b = max(stock_b[s] - run_b[s], 0.0)
-            queued_x = max(stock_x[s] - run_x[s], 0.0)
             moved_b = queue_b[s] + arrived_b[s] - queued_b
-            moved_x = queue_x[s] + arrived_x[s] - queued_x
             entered_b[s] += arrived_b[s] + max(-moved_b, 0.0)
-            entered_x[s] += arrived_x[s] + max(-moved_x, 0.0)
             left_b[s] += max(moved_b, 0.0)
-            left_x[s] += max(moved_x, 0.0)
-            started[s] = max(moved_b, 0.0) + max(moved_x, 0.0)
-            ring_b[s, slot] = entered_b[s]
-            ring_x[s, slot] = entered_x[s]
-            due_b = ring_b[s, (t - w) % ring] if t >= w else 0.0
-            due_x = ring_x[s, (t - w) % ring] if t >= w else 0.0
-            overdue[s] = max(due_b - left_b[s], 0.0) + max(due_x - left_x[s], 0.0)
+            ring_b[slot, s] = entered_b[s]
+            overdue[s] = max(ring_b[due, s] - left_b[s], 0.0)
+            started[s] = max(moved_b, 0.0)
             queue_b[s] = queued_b
-            queue_x[s] = queued_x
-            backlog[s] = queued_b + queued_x
+            backlog[s] = queued_b
+            if stock_x[s] > 0.0 or entered_x[s] > 0.0:  # streams the shock never reached skip
+                queued_x = max(stock_x[s] - run_x[s], 0.0)
+                moved_x = queue_x[s] + arrived_x[s] - queued_x
+                entered_x[s] += arrived_x[s] + max(-moved_x, 0.0)
+                left_x[s] += max(moved_x, 0.0)
+                ring_x[slot, s] = entered_x[s]
+                overdue[s] += max(ring_x[due, s] - left_x[s], 0.0)
+                started[s] += max(moved_x, 0.0)
+                queue_x[s] = queued_x
+                backlog[s] += queued_x
 
         in_window = t >= start
         cls_backlog[:] = 0.0
@@ -484,10 +490,9 @@ def simulate_path(
         if interactive[s] or hours == 0:
             continue
         # Work still queued at the end and not yet overdue: the newest entries of each queue.
-        w = min(max_wait[s], hours)
-        last = hours - 1
-        since_b = entered_b[s] - (ring_b[s, (last - w) % ring] if last >= w else 0.0)
-        since_x = entered_x[s] - (ring_x[s, (last - w) % ring] if last >= w else 0.0)
+        due = (hours - 1 - wait[s]) % ring
+        since_b = entered_b[s] - ring_b[due, s]
+        since_x = entered_x[s] - ring_x[due, s]
         waiting = min(queue_b[s], since_b) + min(queue_x[s], since_x)
         out_cls[stream_class[s], WAITING_END] += waiting
         out_cls[overall, WAITING_END] += waiting
