@@ -240,12 +240,10 @@ def simulate_path(
     level = np.zeros(n_streams)  # demand level this hour, shock included
     need = np.zeros(n_streams)
     got = np.zeros(n_streams)
-    backlog = np.zeros(n_streams)  # queued GPUs at the end of the hour
     overdue = np.zeros(n_streams)  # level lost (interactive), work queued past max wait
-    started = np.zeros(n_streams)  # GPUs started from the queue this hour
     # Deferrable work in two FIFO parts, base (older, placed first) and shock: running GPUs,
     # queued GPUs, stock this hour (running on + queued + arrived), cumulative GPUs that entered
-    # and left each queue, and a ring of the cumulative entries over the last max wait hours.
+    # each queue, and a ring of the cumulative entries over the last max wait hours.
     run_b = np.zeros(n_streams)
     run_x = np.zeros(n_streams)
     queue_b = np.zeros(n_streams)
@@ -257,8 +255,6 @@ def simulate_path(
     shock_level = np.zeros(n_streams)  # the shock's extra level in the previous hour
     entered_b = np.zeros(n_streams)
     entered_x = np.zeros(n_streams)
-    left_b = np.zeros(n_streams)
-    left_x = np.zeros(n_streams)
     wait = np.zeros(n_streams, dtype=np.int64)
     ring = 1
     for s in range(n_streams):
@@ -272,6 +268,9 @@ def simulate_path(
     cls_backlog = np.zeros(overall + 1)
     cls_served = np.zeros(overall + 1)
     cls_started = np.zeros(overall + 1)
+    cls_overdue = np.zeros(overall + 1)
+    cls_level = np.zeros(overall + 1)
+    cls_evicted = np.zeros(overall + 1)
     cls_holds = np.ones(overall + 1, dtype=np.bool_)
     region_backlog = np.zeros(n_regions)
     last_violation = np.full(overall + 1, -1, dtype=np.int64)
@@ -354,94 +353,92 @@ def simulate_path(
                 for j in range(s_ptr[s], s_ptr[s + 1]):
                     pending[s_pools[j]] += alloc[j] * reserve[s]
 
-        # Queues: base work runs first (it is older), FIFO within each part. A part's queue
-        # balance gives what entered it (arrivals, plus running work pushed back when capacity
-        # left) and what left it (started); what entered up to hour t - w and has not started
-        # by the end of hour t is overdue.
-        slot = t % ring
-        for s in range(n_streams):
-            if interactive[s]:
-                overdue[s] = max(need[s] - got[s], 0.0)
-                backlog[s] = 0.0
-                started[s] = 0.0
-                continue
-            due = slot - wait[s]
-            if due < 0:
-                due += ring  # a slot not written yet holds 0: nothing entered before hour 0
-            # Jobs already running go on (pushed back pro rata if capacity left), then the
-            # base part's waiting work, then the shock's.
-            keep = 1.0 - turnover[s]
-            on_b = run_b[s] * keep
-            on_x = run_x[s] * keep
-            on = on_b + on_x
-            if got[s] < on:
-                run_b[s] = got[s] * on_b / on
-                run_x[s] = got[s] - run_b[s]
-            else:
-                run_b[s] = min(on_b + got[s] - on, stock_b[s])
-                run_x[s] = got[s] - run_b[s]
-            queued_b = max(stock_b[s] - run_b[s], 0.0)
-            moved_b = queue_b[s] + arrived_b[s] - queued_b
-            entered_b[s] += arrived_b[s] + max(-moved_b, 0.0)
-            left_b[s] += max(moved_b, 0.0)
-            ring_b[slot, s] = entered_b[s]
-            overdue[s] = max(ring_b[due, s] - left_b[s], 0.0)
-            started[s] = max(moved_b, 0.0)
-            queue_b[s] = queued_b
-            backlog[s] = queued_b
-            if stock_x[s] > 0.0 or entered_x[s] > 0.0:  # streams the shock never reached skip
-                queued_x = max(stock_x[s] - run_x[s], 0.0)
-                moved_x = queue_x[s] + arrived_x[s] - queued_x
-                entered_x[s] += arrived_x[s] + max(-moved_x, 0.0)
-                left_x[s] += max(moved_x, 0.0)
-                ring_x[slot, s] = entered_x[s]
-                overdue[s] += max(ring_x[due, s] - left_x[s], 0.0)
-                started[s] += max(moved_x, 0.0)
-                queue_x[s] = queued_x
-                backlog[s] += queued_x
-
+        # Queues and KPIs. Base work runs first (it is older), FIFO within each part. A part's
+        # queue balance gives what entered it (arrivals, plus running work pushed back when
+        # capacity left) and what left it (started); what entered up to hour t - w and has not
+        # started by the end of hour t is overdue. Sums go per class, then to "overall".
         in_window = t >= start
+        slot = t % ring
         cls_backlog[:] = 0.0
         cls_served[:] = 0.0
         cls_started[:] = 0.0
+        cls_overdue[:] = 0.0
+        cls_level[:] = 0.0
+        cls_evicted[:] = 0.0
         region_backlog[:] = 0.0
         for s in range(n_streams):
             k = stream_class[s]
             served = got[s]
-            if in_window:
-                if overdue[s] > 0.0:
-                    out_cls[k, UNMET] += overdue[s]
-                    out_cls[overall, UNMET] += overdue[s]
-                if preemptible[s]:
-                    held = 0.0
-                    for j in range(s_ptr[s], s_ptr[s + 1]):
-                        held += prev[j]
-                    evicted = min(held, need[s]) - served
-                    if evicted > 0.0:
-                        out_cls[k, PREEMPTED] += evicted
-                        out_cls[overall, PREEMPTED] += evicted
-                out_cls[k, DEMAND] += level[s]
-                out_cls[overall, DEMAND] += level[s]
-                out_cls[k, SERVED] += served
-                out_cls[overall, SERVED] += served
-            if trace:
-                if overdue[s] > 0.0:
-                    out_unmet[t, k] += overdue[s]
-                    out_unmet[t, overall] += overdue[s]
-                out_daily[day, k, DAY_DEMAND] += level[s]
-                out_daily[day, overall, DAY_DEMAND] += level[s]
-                out_daily[day, k, DAY_SERVED] += served
-                out_daily[day, overall, DAY_SERVED] += served
-            cls_backlog[k] += backlog[s]
-            cls_backlog[overall] += backlog[s]
+            if interactive[s]:
+                lost = max(need[s] - served, 0.0)
+                overdue[s] = lost
+                region_backlog[stream_region[s]] += lost
+            else:
+                due = slot - wait[s]
+                if due < 0:
+                    due += ring  # a slot not written yet holds 0: nothing entered before hour 0
+                # Jobs already running go on (pushed back pro rata if capacity left), then the
+                # base part's waiting work, then the shock's.
+                keep = 1.0 - turnover[s]
+                on_b = run_b[s] * keep
+                on_x = run_x[s] * keep
+                on = on_b + on_x
+                if served < on:
+                    rb = served * on_b / on
+                else:
+                    rb = min(on_b + served - on, stock_b[s])
+                run_b[s] = rb
+                run_x[s] = served - rb
+                queued = max(stock_b[s] - rb, 0.0)
+                moved = queue_b[s] + arrived_b[s] - queued
+                entered_b[s] += arrived_b[s] + max(-moved, 0.0)
+                ring_b[slot, s] = entered_b[s]
+                # Left the queue so far = entered - still queued.
+                late = max(ring_b[due, s] - entered_b[s] + queued, 0.0)
+                began = max(moved, 0.0)
+                queue_b[s] = queued
+                if stock_x[s] > 0.0 or entered_x[s] > 0.0:  # streams the shock never reached skip
+                    queued_x = max(stock_x[s] - run_x[s], 0.0)
+                    moved = queue_x[s] + arrived_x[s] - queued_x
+                    entered_x[s] += arrived_x[s] + max(-moved, 0.0)
+                    ring_x[slot, s] = entered_x[s]
+                    late += max(ring_x[due, s] - entered_x[s] + queued_x, 0.0)
+                    began += max(moved, 0.0)
+                    queue_x[s] = queued_x
+                    queued += queued_x
+                overdue[s] = late
+                cls_backlog[k] += queued
+                cls_started[k] += began
+                region_backlog[stream_region[s]] += queued
+            cls_overdue[k] += overdue[s]
+            cls_level[k] += level[s]
             cls_served[k] += served
-            cls_served[overall] += served
-            cls_started[k] += started[s]
-            cls_started[overall] += started[s]
-            region_backlog[stream_region[s]] += backlog[s] + (overdue[s] if interactive[s] else 0.0)
+            if in_window and preemptible[s]:
+                held = 0.0
+                for j in range(s_ptr[s], s_ptr[s + 1]):
+                    held += prev[j]
+                evicted = min(held, need[s]) - served
+                if evicted > 0.0:
+                    cls_evicted[k] += evicted
+        for k in range(overall):
+            cls_backlog[overall] += cls_backlog[k]
+            cls_served[overall] += cls_served[k]
+            cls_started[overall] += cls_started[k]
+            cls_overdue[overall] += cls_overdue[k]
+            cls_level[overall] += cls_level[k]
+            cls_evicted[overall] += cls_evicted[k]
+        if in_window:
+            for k in range(overall + 1):
+                out_cls[k, UNMET] += cls_overdue[k]
+                out_cls[k, PREEMPTED] += cls_evicted[k]
+                out_cls[k, DEMAND] += cls_level[k]
+                out_cls[k, SERVED] += cls_served[k]
         if trace:
             for k in range(overall + 1):
                 out_backlog[t, k] = cls_backlog[k]
+                out_unmet[t, k] = cls_overdue[k]
+                out_daily[day, k, DAY_DEMAND] += cls_level[k]
+                out_daily[day, k, DAY_SERVED] += cls_served[k]
 
         if in_window:
             cls_holds[:] = True
