@@ -255,6 +255,13 @@ def simulate_path(
     shock_level = np.zeros(n_streams)  # the shock's extra level in the previous hour
     entered_b = np.zeros(n_streams)
     entered_x = np.zeros(n_streams)
+    # Streams the shock never reaches keep their shock part empty; skip its bookkeeping.
+    shocked = np.zeros(n_streams, dtype=np.bool_)
+    if np.any(shock != 0.0):
+        for day in range(target.shape[0]):
+            for s in range(n_streams):
+                if target[day, s] != 0.0:
+                    shocked[s] = True
     wait = np.zeros(n_streams, dtype=np.int64)
     ring = 1
     for s in range(n_streams):
@@ -300,11 +307,13 @@ def simulate_path(
             stock = run_b[s] * keep + queue_b[s]
             arrived_b[s] = max(base_level - stock, 0.0)
             stock_b[s] = stock + arrived_b[s]
-            # Shock work is new work: what would arrive if the extra level ran unhindered.
-            arrived_x[s] = max(extra - keep * shock_level[s], 0.0)
-            shock_level[s] = extra
-            stock_x[s] = run_x[s] * keep + queue_x[s] + arrived_x[s]
-            need[s] = stock_b[s] + stock_x[s]
+            need[s] = stock_b[s]
+            if shocked[s]:
+                # Shock work is new work: what would arrive if the extra level ran unhindered.
+                arrived_x[s] = max(extra - keep * shock_level[s], 0.0)
+                shock_level[s] = extra
+                stock_x[s] = run_x[s] * keep + queue_x[s] + arrived_x[s]
+                need[s] += stock_x[s]
         for p in range(n_pools):
             free[p] = cap[t, p]
             reserved[p] = 0.0
@@ -373,6 +382,13 @@ def simulate_path(
                 lost = max(need[s] - served, 0.0)
                 overdue[s] = lost
                 region_backlog[stream_region[s]] += lost
+            elif queue_b[s] == 0.0 and served >= stock_b[s] and not shocked[s]:
+                # Everything ran and nothing waited: all arrivals started, nothing is overdue.
+                run_b[s] = served
+                entered_b[s] += arrived_b[s]
+                ring_b[slot, s] = entered_b[s]
+                overdue[s] = 0.0
+                cls_started[k] += arrived_b[s]
             else:
                 due = slot - wait[s]
                 if due < 0:
@@ -397,7 +413,7 @@ def simulate_path(
                 late = max(ring_b[due, s] - entered_b[s] + queued, 0.0)
                 began = max(moved, 0.0)
                 queue_b[s] = queued
-                if stock_x[s] > 0.0 or entered_x[s] > 0.0:  # streams the shock never reached skip
+                if shocked[s]:
                     queued_x = max(stock_x[s] - run_x[s], 0.0)
                     moved = queue_x[s] + arrived_x[s] - queued_x
                     entered_x[s] += arrived_x[s] + max(-moved, 0.0)
