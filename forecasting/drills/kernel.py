@@ -270,6 +270,13 @@ def simulate_path(
     ring_b = np.zeros((ring, n_streams))  # slot t % ring: cumulative entries up to hour t
     ring_x = np.zeros((ring, n_streams))
     free = np.zeros(n_pools)
+    # Preemptible GPUs on each pool, and the best (lowest) priority among their streams: a
+    # class ranked above all of them can count every one as spare without a per-edge loop.
+    pe_held = np.zeros(n_pools)
+    pe_low = np.full(n_pools, np.iinfo(np.int64).max, dtype=np.int64)
+    for p in range(n_pools):
+        for i in range(pe_ptr[p], pe_ptr[p + 1]):
+            pe_low[p] = min(pe_low[p], prio[edge_stream[pe_edges[i]]])
     reserved = np.zeros(n_pools)
     pending = np.zeros(n_pools)
     cls_backlog = np.zeros(overall + 1)
@@ -399,10 +406,7 @@ def simulate_path(
                 on_b = run_b[s] * keep
                 on_x = run_x[s] * keep
                 on = on_b + on_x
-                if served < on:
-                    rb = served * on_b / on
-                else:
-                    rb = min(on_b + served - on, stock_b[s])
+                rb = served * on_b / on if served < on else min(on_b + served - on, stock_b[s])
                 run_b[s] = rb
                 run_x[s] = served - rb
                 queued = max(stock_b[s] - rb, 0.0)
@@ -458,6 +462,10 @@ def simulate_path(
 
         if in_window:
             cls_holds[:] = True
+            for p in range(n_pools):
+                pe_held[p] = 0.0
+                for i in range(pe_ptr[p], pe_ptr[p + 1]):
+                    pe_held[p] += alloc[pe_edges[i]]
             for g in range(g_class.shape[0]):
                 served_g = 0.0
                 overdue_g = 0.0
@@ -468,6 +476,9 @@ def simulate_path(
                 for j in range(gp_ptr[g], gp_ptr[g + 1]):
                     p = gp_pools[j]
                     spare += free[p]
+                    if pe_low[p] > g_prio[g]:
+                        spare += pe_held[p]
+                        continue
                     for i in range(pe_ptr[p], pe_ptr[p + 1]):
                         edge = pe_edges[i]
                         if prio[edge_stream[edge]] > g_prio[g]:
