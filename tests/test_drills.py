@@ -105,6 +105,12 @@ def test_backlog_grows_by_the_excess_over_capacity() -> None:
     # No tolerance to wait: every queued GPU-hour is overdue, the area under the backlog:
     # 20 k for k = 1..48 while it builds, then 960 - 40 j for j = 1..24 while it drains.
     assert _per_class(result, "batch", "unmet_gpu_hours") == 20 * 48 * 49 / 2 + 960 * 24 - 40 * 300
+    # Revenue counts the late work once: of the 60 GPUs of one-hour shock jobs arriving each
+    # hour, FIFO behind the queue, 40 start in the first hour and 20 in the second; the rest
+    # start late.
+    late = 60 * 48 - 40 - 20
+    assert _per_class(result, "batch", "late_work_gpu_hours") == late
+    assert _per_class(result, "batch", "revenue_at_risk_usd") == 1.0 * late
 
 
 def test_backlog_drains_at_the_spare_rate() -> None:

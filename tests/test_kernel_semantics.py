@@ -130,19 +130,24 @@ def test_deferrable_work_that_waits_within_tolerance_costs_nothing() -> None:
     assert _kpi(result, "batch", "served_gpu_hours") == 60 * result.window_hours + 60 * 48
 
 
-def test_work_still_queued_at_the_end_is_at_risk() -> None:
-    """A step above capacity with a long tolerance: the queue left at the end is priced."""
+@pytest.mark.parametrize("job_hours", [1.0, 4.0])
+def test_work_still_queued_at_the_end_is_at_risk(job_hours: float) -> None:
+    """A step above capacity with a long tolerance: the queue left at the end is priced as
+    work, each queued GPU a job of ``mean_job_hours`` GPU-hours."""
     plan = _plan(
         [_block("a", 100, classes=["batch"])],
-        batch={"mean_job_hours": 1.0, "max_wait_hours": 10_000},
+        batch={"mean_job_hours": job_hours, "max_wait_hours": 10_000},
     )
     step = scenario_from_args(target="class:batch", shape="step", start="+2w")
     result = run_drill(plan, _paths({"r1/batch/other": 60.0}), None, step)
-    left = 20.0 * result.window_hours
+    left = _kpi(result, "batch", "unserved_at_end_gpu_hours")
+    if job_hours == 1.0:
+        assert left == 20.0 * result.window_hours
+    assert left > 0.0
     assert _kpi(result, "batch", "unmet_gpu_hours") == 0.0
-    assert _kpi(result, "batch", "unserved_at_end_gpu_hours") == left
-    assert _kpi(result, "batch", "waiting_at_end_gpu_hours") == left
-    assert _kpi(result, "batch", "revenue_at_risk_usd") == 1.0 * left
+    assert _kpi(result, "batch", "late_work_gpu_hours") == 0.0
+    assert _kpi(result, "batch", "waiting_at_end_gpu_hours") == pytest.approx(left * job_hours)
+    assert _kpi(result, "batch", "revenue_at_risk_usd") == pytest.approx(1.0 * left * job_hours)
 
 
 @pytest.mark.parametrize(("workload_class", "job_hours"), [("batch", 4.0), ("training", 48.0)])
@@ -162,6 +167,14 @@ def test_replayed_history_keeps_its_queue(workload_class: str, job_hours: float)
     # Little's law: Q queued GPUs drained by S / job_hours starts an hour wait Q job_hours / S.
     delay = _kpi(result, workload_class, "queue_delay_hours")
     assert delay == pytest.approx(queued * job_hours / served)
+    # That wait is within the class's tolerance (24 h): nothing goes overdue; only the queue
+    # standing at the horizon end (Q jobs of job_hours each) is work not yet served.
+    assert delay < 24
+    assert _kpi(result, workload_class, "unmet_gpu_hours") == 0.0
+    assert _kpi(result, workload_class, "late_work_gpu_hours") == 0.0
+    price = plan.policy[WorkloadClass(workload_class)].price_per_gpu_hour
+    at_risk = _kpi(result, workload_class, "revenue_at_risk_usd")
+    assert at_risk == pytest.approx(price * queued * job_hours)
 
 
 def test_ended_jobs_free_gpus_for_a_higher_tier() -> None:

@@ -28,13 +28,15 @@ What a shortfall means depends on the class's ``demand`` kind:
   level ran unhindered, and it queues until it runs, so a shock above capacity builds a
   backlog that drains at the spare rate (with one-hour jobs, demand d on capacity c for T
   hours queues exactly (d - c) T and drains in (d - c) T / (c - b) hours at base load b).
-  Work costs only when it waits too long: each hour, the queued GPUs that entered their
-  queue more than ``max_wait`` hours ago (FIFO, so the oldest part of the queue) are
-  *overdue*; their sum over the window is the deferrable class's unmet GPU-hours, priced as
-  revenue at risk, together with the work still queued at the horizon end that was not yet
-  overdue. Work that waits within its tolerance and is served later costs nothing. (Overdue
-  GPU-hours, not the volume of late work, because with level-tracking arrivals more capacity
-  means more throughput and so more work arriving: a volume could grow as service improves.)
+  Work costs only when it waits too long. Each hour, the queued GPUs that entered their
+  queue more than ``max_wait`` hours ago (FIFO: the oldest part of the queue) are *overdue*;
+  their sum over the window is the deferrable class's unmet GPU-hours, the counterpart of
+  the interactive level lost hour by hour. Revenue at risk prices the *work* instead,
+  counted once: the jobs that went overdue and those still queued at the horizon end, each
+  queued GPU standing for ``mean_job_hours`` GPU-hours. Work served within its tolerance
+  costs nothing. (Unmet is the hourly overdue queue, not the late volume, because with
+  level-tracking arrivals more capacity means more throughput and so more work arriving:
+  a late volume can grow as service improves; the monotonicity property test holds unmet.)
 
 Rules of one hour (streams are processed in priority order, ties by class, customer-level
 streams before the rest of their class):
@@ -98,7 +100,8 @@ CENSORED = 6  # 1.0 when the policy still failed in the last hour of the horizon
 PREEMPTED = 7  # GPU-hours evicted from preemptible streams by higher tiers
 DEMAND = 8  # GPU-hours of demand level (running + queued wanted, shock included)
 SERVED = 9  # GPU-hours served
-WAITING_END = 10  # queued at the horizon end and not yet overdue, GPUs (GPU-hours at risk)
+LATE_WORK = 10  # GPU-hours of deferrable work that went overdue, counted once (GPUs x job)
+WAITING_END = 11  # GPU-hours of deferrable work queued at the end and not yet overdue
 CLASS_METRICS = (
     "unmet_gpu_hours",
     "unserved_at_end_gpu_hours",
@@ -110,6 +113,7 @@ CLASS_METRICS = (
     "preempted_gpu_hours",
     "demand_gpu_hours",
     "served_gpu_hours",
+    "late_work_gpu_hours",
     "waiting_at_end_gpu_hours",
 )
 
@@ -263,10 +267,10 @@ def simulate_path(
                 if target[day, s] != 0.0:
                     shocked[s] = True
     wait = np.zeros(n_streams, dtype=np.int64)
-    ring = 1
+    ring = 2
     for s in range(n_streams):
         wait[s] = min(max_wait[s], hours)
-        ring = max(ring, wait[s] + 1)
+        ring = max(ring, wait[s] + 2)
     ring_b = np.zeros((ring, n_streams))  # slot t % ring: cumulative entries up to hour t
     ring_x = np.zeros((ring, n_streams))
     free = np.zeros(n_pools)
@@ -285,6 +289,7 @@ def simulate_path(
     cls_overdue = np.zeros(overall + 1)
     cls_level = np.zeros(overall + 1)
     cls_evicted = np.zeros(overall + 1)
+    cls_late = np.zeros(overall + 1)
     cls_holds = np.ones(overall + 1, dtype=np.bool_)
     region_backlog = np.zeros(n_regions)
     last_violation = np.full(overall + 1, -1, dtype=np.int64)
@@ -381,6 +386,7 @@ def simulate_path(
         cls_overdue[:] = 0.0
         cls_level[:] = 0.0
         cls_evicted[:] = 0.0
+        cls_late[:] = 0.0
         region_backlog[:] = 0.0
         for s in range(n_streams):
             k = stream_class[s]
@@ -400,6 +406,7 @@ def simulate_path(
                 due = slot - wait[s]
                 if due < 0:
                     due += ring  # a slot not written yet holds 0: nothing entered before hour 0
+                before = due - 1 if due > 0 else ring - 1
                 # Jobs already running go on (pushed back pro rata if capacity left), then the
                 # base part's waiting work, then the shock's.
                 keep = 1.0 - turnover[s]
@@ -413,8 +420,11 @@ def simulate_path(
                 moved = queue_b[s] + arrived_b[s] - queued
                 entered_b[s] += arrived_b[s] + max(-moved, 0.0)
                 ring_b[slot, s] = entered_b[s]
-                # Left the queue so far = entered - still queued.
-                late = max(ring_b[due, s] - entered_b[s] + queued, 0.0)
+                # Left the queue so far = entered - still queued. Overdue: entered by hour
+                # t - w, not left. Newly late: of that, what entered in hour t - w itself.
+                left = entered_b[s] - queued
+                late = max(ring_b[due, s] - left, 0.0)
+                newly = max(ring_b[due, s] - max(left, ring_b[before, s]), 0.0)
                 began = max(moved, 0.0)
                 queue_b[s] = queued
                 if shocked[s]:
@@ -422,11 +432,15 @@ def simulate_path(
                     moved = queue_x[s] + arrived_x[s] - queued_x
                     entered_x[s] += arrived_x[s] + max(-moved, 0.0)
                     ring_x[slot, s] = entered_x[s]
-                    late += max(ring_x[due, s] - entered_x[s] + queued_x, 0.0)
+                    left = entered_x[s] - queued_x
+                    late += max(ring_x[due, s] - left, 0.0)
+                    newly += max(ring_x[due, s] - max(left, ring_x[before, s]), 0.0)
                     began += max(moved, 0.0)
                     queue_x[s] = queued_x
                     queued += queued_x
                 overdue[s] = late
+                # A queued GPU is a job that will hold it for mean_job_hours: its work.
+                cls_late[k] += newly / turnover[s]
                 cls_backlog[k] += queued
                 cls_started[k] += began
                 region_backlog[stream_region[s]] += queued
@@ -447,10 +461,12 @@ def simulate_path(
             cls_overdue[overall] += cls_overdue[k]
             cls_level[overall] += cls_level[k]
             cls_evicted[overall] += cls_evicted[k]
+            cls_late[overall] += cls_late[k]
         if in_window:
             for k in range(overall + 1):
                 out_cls[k, UNMET] += cls_overdue[k]
                 out_cls[k, PREEMPTED] += cls_evicted[k]
+                out_cls[k, LATE_WORK] += cls_late[k]
                 out_cls[k, DEMAND] += cls_level[k]
                 out_cls[k, SERVED] += cls_served[k]
         if trace:
@@ -517,7 +533,7 @@ def simulate_path(
         due = (hours - 1 - wait[s]) % ring
         since_b = entered_b[s] - ring_b[due, s]
         since_x = entered_x[s] - ring_x[due, s]
-        waiting = min(queue_b[s], since_b) + min(queue_x[s], since_x)
+        waiting = (min(queue_b[s], since_b) + min(queue_x[s], since_x)) / turnover[s]
         out_cls[stream_class[s], WAITING_END] += waiting
         out_cls[overall, WAITING_END] += waiting
     for k in range(overall + 1):

@@ -3,8 +3,9 @@
 Every KPI covers the drill window, from the shock start to the horizon end; the hours before
 it only set the state (backlogs, running work) that the shock meets. What "unmet" means
 depends on the class's demand kind (see :mod:`~forecasting.drills.kernel`): the interactive
-level lost in its hour, or deferrable work queued past its ``max_wait_hours``; revenue at risk
-prices unmet plus deferrable work still queued at the horizon end. Distributions over paths
+level lost in its hour, or deferrable GPUs queued past their ``max_wait_hours``, hour by hour.
+Revenue at risk prices the interactive level lost and, for deferrable classes, the work that
+went overdue (counted once) and the work still queued at the horizon end. Distributions over paths
 are reported as mean, P50 and P90 using the empirical quantile (no interpolation, so a
 path with an unbounded queue delay cannot turn a quantile into NaN).
 """
@@ -30,6 +31,7 @@ from forecasting.drills.kernel import (
     CLASS_METRICS,
     FIRST_SATURATED,
     HOLD_HOURS,
+    LATE_WORK,
     STRANDED,
     UNMET,
     USED,
@@ -115,10 +117,12 @@ def _per_path(
 ) -> pl.DataFrame:
     names = [*(c.value for c in CLASSES), ALL_CLASSES]
     prices = np.array([plan.policy[c].price_per_gpu_hour for c in CLASSES])
-    # Revenue at risk: interactive level lost, deferrable work queued past its max wait, and
-    # deferrable work still queued at the horizon end (not yet overdue, but not served either).
-    at_risk = out_cls[:, : len(CLASSES), UNMET] + out_cls[:, : len(CLASSES), WAITING_END]
-    revenue = at_risk * prices
+    # Revenue at risk: the interactive level lost; for deferrable classes, the work (GPU-hours
+    # of the jobs) that went overdue and the work still queued at the horizon end. Deferrable
+    # work served within its max wait is not at risk.
+    interactive = np.array([plan.policy[c].interactive for c in CLASSES])
+    deferred = out_cls[:, : len(CLASSES), LATE_WORK] + out_cls[:, : len(CLASSES), WAITING_END]
+    revenue = np.where(interactive, out_cls[:, : len(CLASSES), UNMET], deferred) * prices
     revenue = np.concatenate([revenue, revenue.sum(axis=1, keepdims=True)], axis=1)
     paths, classes = out_cls.shape[0], out_cls.shape[1]
     columns: dict[str, object] = {
