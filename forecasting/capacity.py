@@ -10,6 +10,14 @@ The format (dates are TOML dates, fractions are 0..1)::
     preemptible = false
     slo_target = 0.95           # share of hours the headroom must hold for a drill to pass
     price_per_gpu_hour = 2.50   # revenue at risk per unmet GPU-hour
+    demand = "interactive"      # optional: interactive | deferrable (default: see below)
+    max_wait_hours = 24         # optional, deferrable: queueing longer than this costs revenue
+    mean_job_hours = 6.0        # optional, deferrable: mean job length; running work ends at
+                                # 1 / mean_job_hours of its GPUs per hour
+
+Defaults for the three demand fields follow the workload-class table in DOMAIN.md: inference
+is interactive (a level that cannot wait), the other classes are deferrable work with the job
+length and wait tolerance of :data:`DEMAND_DEFAULTS`.
 
     [[block]]
     id = "us-east-pod-01"
@@ -46,7 +54,7 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Self, cast
+from typing import Annotated, Any, Literal, Self, cast
 
 import polars as pl
 import tomli_w
@@ -58,11 +66,13 @@ __all__ = [
     "ALL_CLASSES",
     "BLOCK_TIMELINE_SCHEMA",
     "CAPACITY_TIMELINE_SCHEMA",
+    "DEMAND_DEFAULTS",
     "Block",
     "CandidateBlock",
     "CapacityError",
     "CapacityPlan",
     "ClassPolicy",
+    "DemandKind",
     "block_timeline",
     "capacity_timeline",
     "dump_plan",
@@ -83,8 +93,28 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
+DemandKind = Literal["interactive", "deferrable"]
+
+# (demand, max_wait_hours, mean_job_hours) per class when capacity.toml does not say. From the
+# class table in DOMAIN.md: inference cannot wait; training runs long gang-scheduled jobs and
+# tolerates a day in the queue; evaluation is short bursts wanted within half a day; batch is
+# throughput work that may wait a day; experimentation is short spot-like work that may wait
+# two days. Interactive classes have no job length (their demand is re-placed every hour).
+DEMAND_DEFAULTS: dict[WorkloadClass, tuple[DemandKind, int, float]] = {
+    WorkloadClass.INFERENCE: ("interactive", 0, 1.0),
+    WorkloadClass.TRAINING: ("deferrable", 24, 48.0),
+    WorkloadClass.EVALUATION: ("deferrable", 12, 4.0),
+    WorkloadClass.BATCH: ("deferrable", 24, 4.0),
+    WorkloadClass.EXPERIMENTATION: ("deferrable", 48, 2.0),
+}
+
+
 class ClassPolicy(_Strict):
-    """How one workload class may use capacity: its tier, priority and headroom."""
+    """How one workload class may use capacity: its tier, priority, headroom and demand kind.
+
+    ``demand``, ``max_wait_hours`` and ``mean_job_hours`` are None until the policy sits in a
+    :class:`CapacityPlan`, which fills what the file left out from :data:`DEMAND_DEFAULTS`.
+    """
 
     tier: str
     priority: Annotated[int, Field(ge=1)]
@@ -92,6 +122,35 @@ class ClassPolicy(_Strict):
     preemptible: bool = False
     slo_target: Annotated[float, Field(gt=0.0, le=1.0)] = 0.95
     price_per_gpu_hour: Annotated[float, Field(ge=0.0)] = 0.0
+    demand: DemandKind | None = None
+    max_wait_hours: Annotated[int, Field(ge=0)] | None = None
+    # At least the simulation step: a job shorter than an hour still holds its GPUs that hour.
+    mean_job_hours: Annotated[float, Field(ge=1.0)] | None = None
+
+    def for_class(self, workload_class: WorkloadClass) -> ClassPolicy:
+        """This policy with the demand fields the file left out taken from the class default."""
+        demand, max_wait, job = DEMAND_DEFAULTS[workload_class]
+        return self.model_copy(
+            update={
+                "demand": self.demand or demand,
+                "max_wait_hours": max_wait if self.max_wait_hours is None else self.max_wait_hours,
+                "mean_job_hours": job if self.mean_job_hours is None else self.mean_job_hours,
+            }
+        )
+
+    @property
+    def interactive(self) -> bool:
+        """Whether unserved demand is lost in its hour (True) or queues as work (False)."""
+        return self.demand == "interactive"
+
+    @property
+    def turnover_per_hour(self) -> float:
+        """Share of running GPUs whose jobs end each hour: 0 for interactive demand."""
+        if self.interactive:
+            return 0.0
+        if self.mean_job_hours is None:
+            raise ValueError("policy demand fields are unresolved; call for_class first")
+        return 1.0 / self.mean_job_hours
 
 
 class _BlockShape(_Strict):
@@ -155,6 +214,29 @@ class CapacityPlan(_Strict):
     policy: dict[WorkloadClass, ClassPolicy]
     block: tuple[Block, ...] = ()
     candidate: tuple[CandidateBlock, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _policy_defaults(cls, data: Any) -> Any:
+        """Fill each policy's demand fields from its class default (see DEMAND_DEFAULTS)."""
+        if not isinstance(data, dict) or not isinstance(data.get("policy"), dict):
+            return data
+        names = {c.value: c for c in WorkloadClass}
+        policy: dict[object, object] = {}
+        for key, value in data["policy"].items():
+            workload_class = names.get(str(getattr(key, "value", key)))
+            if workload_class is None:
+                policy[key] = value  # field validation names the unknown class
+            elif isinstance(value, ClassPolicy):
+                policy[key] = value.for_class(workload_class)
+            elif isinstance(value, dict):
+                demand, max_wait, job = DEMAND_DEFAULTS[workload_class]
+                policy[key] = {
+                    "demand": demand, "max_wait_hours": max_wait, "mean_job_hours": job, **value,
+                }  # fmt: skip
+            else:
+                policy[key] = value
+        return {**data, "policy": policy}
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

@@ -36,7 +36,14 @@ def _policies(**overrides: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "inference": {"tier": "premium", "priority": 1, "price_per_gpu_hour": 3.0},
         "training": {"tier": "standard", "priority": 2, "price_per_gpu_hour": 2.0},
         "evaluation": {"tier": "batch", "priority": 3},
-        "batch": {"tier": "batch", "priority": 3, "price_per_gpu_hour": 1.0},
+        # One-hour jobs and no tolerance to wait: the fluid queue of the closed forms below.
+        "batch": {
+            "tier": "batch",
+            "priority": 3,
+            "price_per_gpu_hour": 1.0,
+            "mean_job_hours": 1.0,
+            "max_wait_hours": 0,
+        },
         "experimentation": {"tier": "overflow", "priority": 4, "preemptible": True},
     }
     for name, values in overrides.items():
@@ -96,7 +103,15 @@ def test_backlog_grows_by_the_excess_over_capacity() -> None:
     spike = scenario_from_args(target="class:batch", shape="spike:2d", start="+1w")
     result = run_drill(plan, _paths({"r1/batch/other": 60.0}), None, spike)
     assert _per_class(result, "batch", "peak_backlog_gpu_hours") == (120 - 100) * 48
-    assert _per_class(result, "batch", "unmet_gpu_hours") == (120 - 100) * 48
+    # No tolerance to wait: every queued GPU-hour is overdue, the area under the backlog:
+    # 20 k for k = 1..48 while it builds, then 960 - 40 j for j = 1..24 while it drains.
+    assert _per_class(result, "batch", "unmet_gpu_hours") == 20 * 48 * 49 / 2 + 960 * 24 - 40 * 300
+    # Revenue counts the late work once: of the 60 GPUs of one-hour shock jobs arriving each
+    # hour, FIFO behind the queue, 40 start in the first hour and 20 in the second; the rest
+    # start late.
+    late = 60 * 48 - 40 - 20
+    assert _per_class(result, "batch", "late_work_gpu_hours") == late
+    assert _per_class(result, "batch", "revenue_at_risk_usd") == 1.0 * late
 
 
 def test_backlog_drains_at_the_spare_rate() -> None:
@@ -368,8 +383,10 @@ def test_blocks_to_pass_orders_what_arrives_in_time() -> None:
     assert in_time.additions.select("candidate", "count", "arrives_before_shock").rows() == [
         ("rack-50", 1, True)
     ]
+    # The late block is large enough to drain the queue it finds, so it helps (the greedy
+    # search takes it) but cannot make the drill pass.
     late = blocks_to_pass(
-        _plan([_block("a", 100)], ({**rack, "lead_time_weeks": 3},)),
+        _plan([_block("a", 100)], ({**rack, "gpus": 200, "lead_time_weeks": 3},)),
         paths,
         None,
         shock,

@@ -7,13 +7,46 @@ benchmark times them against each other, so the kernel's speed never comes from 
 algorithm. Hours cannot be vectorised (each hour's backlog and running allocation feed the
 next), so the parallelism is over sample paths.
 
+Demand is a *level*: GPUs running plus GPUs queued in each hour (DOMAIN.md, "Demand as a
+level, demand as work"). A stream's level this hour is ``profile[hour_of_week] * base[day]``
+plus the shock's extra ``profile * shock[t] * target[day]`` (a negative shock lowers the base).
+What a shortfall means depends on the class's ``demand`` kind:
+
+- *interactive* (inference): the need is the level itself, re-placed every hour. The part not
+  served is lost that hour: it is unmet (an SLO miss, revenue at risk) and is never served
+  later, so an interactive stream has no backlog.
+- *deferrable* (the others): the level is a stock of jobs, running or queued, and running jobs
+  end at ``turnover = 1 / mean_job_hours`` of their GPUs per hour. The stock has two FIFO parts.
+  The *base* part tracks the forecast level: each hour new work arrives to top the stock
+  (running jobs that go on + queued) up to the level, ``arrivals = max(level - stock, 0)``.
+  With enough capacity this is ``level(t) - level(t-1) + completions(t)``, completions being
+  ``running(t-1) * turnover``; when the fleet is short the queued GPUs already inside the
+  level are not new work, so a history with a steady queue Q at capacity equal to its served
+  level replays with the backlog held at Q (the queue is counted once). A level that falls
+  below the stock is work still to finish, not work withdrawn. The *shock* part is new work:
+  ``arrivals = max(extra(t) - (1 - turnover) * extra(t-1), 0)``, what would arrive if the extra
+  level ran unhindered, and it queues until it runs, so a shock above capacity builds a
+  backlog that drains at the spare rate (with one-hour jobs, demand d on capacity c for T
+  hours queues exactly (d - c) T and drains in (d - c) T / (c - b) hours at base load b).
+  Work costs only when it waits too long. Each hour, the queued GPUs that entered their
+  queue more than ``max_wait`` hours ago (FIFO: the oldest part of the queue) are *overdue*;
+  their sum over the window is the deferrable class's unmet GPU-hours, the counterpart of
+  the interactive level lost hour by hour. Revenue at risk prices the *work* instead,
+  counted once: the jobs that went overdue and those still queued at the horizon end, each
+  queued GPU standing for ``mean_job_hours`` GPU-hours. Work served within its tolerance
+  costs nothing. (Unmet is the hourly overdue queue, not the late volume, because with
+  level-tracking arrivals more capacity means more throughput and so more work arriving:
+  a late volume can grow as service improves; the monotonicity property test holds unmet.)
+
 Rules of one hour (streams are processed in priority order, ties by class, customer-level
 streams before the rest of their class):
 
-1. Arrivals. A stream's demand this hour is ``profile[hour_of_week] * (base[day] +
-   shock[t] * target[day])``; its need is its backlog plus that arrival.
+1. Need. Interactive: the level. Deferrable: the stock, i.e. running jobs that go on, the
+   queue, and this hour's arrivals of both parts.
 2. Incumbents. Streams of non-preemptible classes first keep what they ran in the previous
-   hour, up to their need (a job in flight is not evicted, whatever its tier).
+   hour, less the jobs that ended (``turnover``), up to their need: a job in flight is not
+   evicted, whatever its tier, but ended jobs free their GPUs, which is how a higher tier
+   gets GPUs without preempting anybody.
 3. Fill. In priority order each stream takes free capacity from its pools in preference order
    (dedicated pools first, then pools open to the fewest classes, so flexible capacity is
    left for demand that has nowhere else to go). Preemptible streams come last in priority
@@ -22,11 +55,12 @@ streams before the rest of their class):
 4. Headroom. When every stream of one priority level is placed, ``served * h / (1 - h)``
    GPUs on each pool it uses are reserved as that class's headroom: later non-preemptible
    streams cannot take them, preemptible ones can (they would be evicted on a burst).
-5. Backlog. What a stream was not given stays in its backlog; next hour the backlog is served
-   before new arrivals (FIFO per stream), so by Little's law the queue delay is
-   ``backlog / throughput``.
+5. Queues. A deferrable stream's GPUs go to its running jobs first, then to the base part's
+   waiting work, then to the shock's; what is not placed stays queued. Queue delay is
+   ``backlog / starts per hour`` (Little's law).
 
-Headroom policy of class k in a region holds in an hour when its backlog is zero and
+Headroom policy of class k in a region holds in an hour when nothing is overdue (no unmet
+interactive level, no deferrable work queued longer than ``max_wait``) and
 ``served <= (1 - headroom) * (served + spare)``, where ``spare`` is capacity on the class's
 eligible pools that it could take at once: idle GPUs plus GPUs held by preemptible classes of
 lower priority. A class holds when it holds in every region; "overall" holds when every
@@ -56,16 +90,18 @@ __all__ = [
 ]
 
 # Per-class outputs of one path (index C is "overall"); sums run over the drill window only.
-UNMET = 0  # GPU-hours of arrivals beyond what the stream was served in the hour
-UNSERVED_END = 1  # backlog left at the horizon end, GPU-hours
-PEAK_BACKLOG = 2  # highest end-of-hour backlog, GPU-hours of queued work
-QUEUE_DELAY = 3  # backlog / throughput in the peak-backlog hour (Little's law), hours
+UNMET = 0  # GPU-hours lost (interactive) or queued past max_wait (deferrable)
+UNSERVED_END = 1  # queued at the horizon end, GPUs (one hour of queued work each)
+PEAK_BACKLOG = 2  # highest end-of-hour backlog, queued GPUs (GPU-hours per hour queued)
+QUEUE_DELAY = 3  # backlog / starts per hour in the peak-backlog hour (Little's law), hours
 HOLD_HOURS = 4  # hours in which the headroom policy held
 ABSORB = 5  # hours from shock start until the policy holds for good (censored: window length)
 CENSORED = 6  # 1.0 when the policy still failed in the last hour of the horizon
 PREEMPTED = 7  # GPU-hours evicted from preemptible streams by higher tiers
-DEMAND = 8  # GPU-hours arriving
+DEMAND = 8  # GPU-hours of demand level (running + queued wanted, shock included)
 SERVED = 9  # GPU-hours served
+LATE_WORK = 10  # GPU-hours of deferrable work that went overdue, counted once (GPUs x job)
+WAITING_END = 11  # GPU-hours of deferrable work queued at the end and not yet overdue
 CLASS_METRICS = (
     "unmet_gpu_hours",
     "unserved_at_end_gpu_hours",
@@ -77,6 +113,8 @@ CLASS_METRICS = (
     "preempted_gpu_hours",
     "demand_gpu_hours",
     "served_gpu_hours",
+    "late_work_gpu_hours",
+    "waiting_at_end_gpu_hours",
 )
 
 USED = 0  # GPU-hours in use on the pool
@@ -84,7 +122,7 @@ STRANDED = 1  # idle GPU-hours while demand in the same region waited in a backl
 FIRST_SATURATED = 2  # hours from shock start to the first full hour; -1 if never full
 POOL_METRICS = ("used_gpu_hours", "stranded_gpu_hours", "first_saturated_hour")
 
-# Daily traces per class: GPU-hours arriving and GPU-hours served (backlog included).
+# Daily traces per class: GPU-hours of demand level and GPU-hours served.
 DAY_DEMAND = 0
 DAY_SERVED = 1
 
@@ -103,7 +141,7 @@ class KernelOutputs(NamedTuple):
     per_class: np.ndarray  # (paths, classes + 1, CLASS_METRICS); index ``classes`` is overall
     per_pool: np.ndarray  # (paths, pools, POOL_METRICS)
     backlog: np.ndarray  # (hours, classes + 1, paths) float32 end-of-hour backlog, GPU-hours
-    unmet: np.ndarray  # (hours, classes + 1, paths) float32 arrivals not served in the hour
+    unmet: np.ndarray  # (hours, classes + 1, paths) float32 GPU-hours lost or overdue
     daily: np.ndarray  # (paths, days, classes + 1, 2) GPU-hours: DAY_DEMAND, DAY_SERVED
 
 
@@ -129,6 +167,9 @@ class KernelInputs:
     prio: np.ndarray  # (streams,) int64 class priority, non-decreasing
     preemptible: np.ndarray  # (streams,) bool
     reserve: np.ndarray  # (streams,) headroom / (1 - headroom)
+    interactive: np.ndarray  # (streams,) bool: unserved level is lost, not queued
+    turnover: np.ndarray  # (streams,) share of running GPUs whose jobs end each hour
+    max_wait: np.ndarray  # (streams,) int64 hours deferrable work may queue, not overdue
     stream_class: np.ndarray  # (streams,) int64 class index
     stream_region: np.ndarray  # (streams,) int64 region index
     s_ptr: np.ndarray
@@ -151,7 +192,8 @@ class KernelInputs:
         """Everything but the per-path arrays, in :func:`simulate_path`'s order."""
         return (
             self.shock, self.profile, self.how0, self.cap, self.start, self.prio,
-            self.preemptible, self.reserve, self.stream_class, self.stream_region,
+            self.preemptible, self.reserve, self.interactive, self.turnover, self.max_wait,
+            self.stream_class, self.stream_region,
             self.s_ptr, self.s_pools, self.edge_stream, self.pe_ptr, self.pe_edges, self.p_region,
             self.g_class, self.g_headroom, self.g_prio, self.gs_ptr, self.gs_streams,
             self.gp_ptr, self.gp_pools, self.n_regions,
@@ -182,10 +224,10 @@ class KernelInputs:
 
 @njit(cache=True)
 def simulate_path(
-    base, target, shock, profile, how0, cap, start, prio, preemptible, reserve,
-    stream_class, stream_region, s_ptr, s_pools, edge_stream, pe_ptr, pe_edges, p_region,
-    g_class, g_headroom, g_prio, gs_ptr, gs_streams, gp_ptr, gp_pools, n_regions,
-    out_cls, out_pool, out_backlog, out_unmet, out_daily,
+    base, target, shock, profile, how0, cap, start, prio, preemptible, reserve, interactive,
+    turnover, max_wait, stream_class, stream_region, s_ptr, s_pools, edge_stream, pe_ptr,
+    pe_edges, p_region, g_class, g_headroom, g_prio, gs_ptr, gs_streams, gp_ptr, gp_pools,
+    n_regions, out_cls, out_pool, out_backlog, out_unmet, out_daily,
 ):  # fmt: skip
     """Simulate one sample path hour by hour; write its KPIs into ``out_cls``/``out_pool``.
 
@@ -199,15 +241,55 @@ def simulate_path(
     n_edges = s_pools.shape[0]
     prev = np.zeros(n_edges)  # allocation of each (stream, pool) edge in the previous hour
     alloc = np.zeros(n_edges)
-    backlog = np.zeros(n_streams)
-    arrival = np.zeros(n_streams)
+    level = np.zeros(n_streams)  # demand level this hour, shock included
     need = np.zeros(n_streams)
     got = np.zeros(n_streams)
+    overdue = np.zeros(n_streams)  # level lost (interactive), work queued past max wait
+    # Deferrable work in two FIFO parts, base (older, placed first) and shock: running GPUs,
+    # queued GPUs, stock this hour (running on + queued + arrived), cumulative GPUs that entered
+    # each queue, and a ring of the cumulative entries over the last max wait hours.
+    run_b = np.zeros(n_streams)
+    run_x = np.zeros(n_streams)
+    queue_b = np.zeros(n_streams)
+    queue_x = np.zeros(n_streams)
+    stock_b = np.zeros(n_streams)
+    stock_x = np.zeros(n_streams)
+    arrived_b = np.zeros(n_streams)
+    arrived_x = np.zeros(n_streams)
+    shock_level = np.zeros(n_streams)  # the shock's extra level in the previous hour
+    entered_b = np.zeros(n_streams)
+    entered_x = np.zeros(n_streams)
+    # Streams the shock never reaches keep their shock part empty; skip its bookkeeping.
+    shocked = np.zeros(n_streams, dtype=np.bool_)
+    if np.any(shock != 0.0):
+        for day in range(target.shape[0]):
+            for s in range(n_streams):
+                if target[day, s] != 0.0:
+                    shocked[s] = True
+    wait = np.zeros(n_streams, dtype=np.int64)
+    ring = 2
+    for s in range(n_streams):
+        wait[s] = min(max_wait[s], hours)
+        ring = max(ring, wait[s] + 2)
+    ring_b = np.zeros((ring, n_streams))  # slot t % ring: cumulative entries up to hour t
+    ring_x = np.zeros((ring, n_streams))
     free = np.zeros(n_pools)
+    # Preemptible GPUs on each pool, and the best (lowest) priority among their streams: a
+    # class ranked above all of them can count every one as spare without a per-edge loop.
+    pe_held = np.zeros(n_pools)
+    pe_low = np.full(n_pools, np.iinfo(np.int64).max, dtype=np.int64)
+    for p in range(n_pools):
+        for i in range(pe_ptr[p], pe_ptr[p + 1]):
+            pe_low[p] = min(pe_low[p], prio[edge_stream[pe_edges[i]]])
     reserved = np.zeros(n_pools)
     pending = np.zeros(n_pools)
     cls_backlog = np.zeros(overall + 1)
     cls_served = np.zeros(overall + 1)
+    cls_started = np.zeros(overall + 1)
+    cls_overdue = np.zeros(overall + 1)
+    cls_level = np.zeros(overall + 1)
+    cls_evicted = np.zeros(overall + 1)
+    cls_late = np.zeros(overall + 1)
     cls_holds = np.ones(overall + 1, dtype=np.bool_)
     region_backlog = np.zeros(n_regions)
     last_violation = np.full(overall + 1, -1, dtype=np.int64)
@@ -220,27 +302,50 @@ def simulate_path(
         day = t // 24
         how = (how0 + t) % _HOURS_PER_WEEK
         for s in range(n_streams):
-            arrival[s] = profile[s, how] * (base[day, s] + shock[t] * target[day, s])
-            need[s] = backlog[s] + arrival[s]
+            # A negative shock lowers the base level; a positive one is extra demand.
+            base_level = profile[s, how] * base[day, s]
+            extra = profile[s, how] * shock[t] * target[day, s]
+            if extra < 0.0:
+                base_level = max(base_level + extra, 0.0)
+                extra = 0.0
+            level[s] = base_level + extra
             got[s] = 0.0
+            if interactive[s]:
+                need[s] = level[s]
+                continue
+            keep = 1.0 - turnover[s]
+            # Base work tracks the forecast level: arrivals top the stock (running on + queued)
+            # up to the level, and a level below the stock is work still to finish, not gone.
+            stock = run_b[s] * keep + queue_b[s]
+            arrived_b[s] = max(base_level - stock, 0.0)
+            stock_b[s] = stock + arrived_b[s]
+            need[s] = stock_b[s]
+            if shocked[s]:
+                # Shock work is new work: what would arrive if the extra level ran unhindered.
+                arrived_x[s] = max(extra - keep * shock_level[s], 0.0)
+                shock_level[s] = extra
+                stock_x[s] = run_x[s] * keep + queue_x[s] + arrived_x[s]
+                need[s] += stock_x[s]
         for p in range(n_pools):
             free[p] = cap[t, p]
             reserved[p] = 0.0
             pending[p] = 0.0
         alloc[:] = 0.0
 
-        # Incumbents: work in flight of a non-preemptible class is never evicted.
+        # Incumbents: work in flight of a non-preemptible class is never evicted; the jobs of
+        # deferrable classes that end this hour hand their GPUs back to the fill.
         for s in range(n_streams):
             if preemptible[s]:
                 continue
+            keep = 1.0 - turnover[s]
             rem = need[s]
             for j in range(s_ptr[s], s_ptr[s + 1]):
                 p = s_pools[j]
-                keep = min(prev[j], rem, free[p])
-                if keep > 0.0:
-                    alloc[j] = keep
-                    free[p] -= keep
-                    rem -= keep
+                kept = min(prev[j] * keep, rem, free[p])
+                if kept > 0.0:
+                    alloc[j] = kept
+                    free[p] -= kept
+                    rem -= kept
             got[s] = need[s] - rem
 
         # Fill by priority; a priority level's headroom is reserved once the level is placed,
@@ -269,67 +374,133 @@ def simulate_path(
                 for j in range(s_ptr[s], s_ptr[s + 1]):
                     pending[s_pools[j]] += alloc[j] * reserve[s]
 
+        # Queues and KPIs. Base work runs first (it is older), FIFO within each part. A part's
+        # queue balance gives what entered it (arrivals, plus running work pushed back when
+        # capacity left) and what left it (started); what entered up to hour t - w and has not
+        # started by the end of hour t is overdue. Sums go per class, then to "overall".
         in_window = t >= start
+        slot = t % ring
         cls_backlog[:] = 0.0
         cls_served[:] = 0.0
+        cls_started[:] = 0.0
+        cls_overdue[:] = 0.0
+        cls_level[:] = 0.0
+        cls_evicted[:] = 0.0
+        cls_late[:] = 0.0
         region_backlog[:] = 0.0
         for s in range(n_streams):
             k = stream_class[s]
             served = got[s]
-            if in_window:
-                short = arrival[s] - served
-                if short > 0.0:
-                    out_cls[k, UNMET] += short
-                    out_cls[overall, UNMET] += short
-                if preemptible[s]:
-                    held = 0.0
-                    for j in range(s_ptr[s], s_ptr[s + 1]):
-                        held += prev[j]
-                    evicted = min(held, need[s]) - served
-                    if evicted > 0.0:
-                        out_cls[k, PREEMPTED] += evicted
-                        out_cls[overall, PREEMPTED] += evicted
-                out_cls[k, DEMAND] += arrival[s]
-                out_cls[overall, DEMAND] += arrival[s]
-                out_cls[k, SERVED] += served
-                out_cls[overall, SERVED] += served
-            if trace:
-                short = arrival[s] - served
-                if short > 0.0:
-                    out_unmet[t, k] += short
-                    out_unmet[t, overall] += short
-                out_daily[day, k, DAY_DEMAND] += arrival[s]
-                out_daily[day, overall, DAY_DEMAND] += arrival[s]
-                out_daily[day, k, DAY_SERVED] += served
-                out_daily[day, overall, DAY_SERVED] += served
-            backlog[s] = max(need[s] - served, 0.0)
-            cls_backlog[k] += backlog[s]
-            cls_backlog[overall] += backlog[s]
+            if interactive[s]:
+                lost = max(need[s] - served, 0.0)
+                overdue[s] = lost
+                region_backlog[stream_region[s]] += lost
+            elif queue_b[s] == 0.0 and served >= stock_b[s] and not shocked[s]:
+                # Everything ran and nothing waited: all arrivals started, nothing is overdue.
+                run_b[s] = served
+                entered_b[s] += arrived_b[s]
+                ring_b[slot, s] = entered_b[s]
+                overdue[s] = 0.0
+                cls_started[k] += arrived_b[s]
+            else:
+                due = slot - wait[s]
+                if due < 0:
+                    due += ring  # a slot not written yet holds 0: nothing entered before hour 0
+                before = due - 1 if due > 0 else ring - 1
+                # Jobs already running go on (pushed back pro rata if capacity left), then the
+                # base part's waiting work, then the shock's.
+                keep = 1.0 - turnover[s]
+                on_b = run_b[s] * keep
+                on_x = run_x[s] * keep
+                on = on_b + on_x
+                rb = served * on_b / on if served < on else min(on_b + served - on, stock_b[s])
+                run_b[s] = rb
+                run_x[s] = served - rb
+                queued = max(stock_b[s] - rb, 0.0)
+                moved = queue_b[s] + arrived_b[s] - queued
+                entered_b[s] += arrived_b[s] + max(-moved, 0.0)
+                ring_b[slot, s] = entered_b[s]
+                # Left the queue so far = entered - still queued. Overdue: entered by hour
+                # t - w, not left. Newly late: of that, what entered in hour t - w itself.
+                left = entered_b[s] - queued
+                late = max(ring_b[due, s] - left, 0.0)
+                newly = max(ring_b[due, s] - max(left, ring_b[before, s]), 0.0)
+                began = max(moved, 0.0)
+                queue_b[s] = queued
+                if shocked[s]:
+                    queued_x = max(stock_x[s] - run_x[s], 0.0)
+                    moved = queue_x[s] + arrived_x[s] - queued_x
+                    entered_x[s] += arrived_x[s] + max(-moved, 0.0)
+                    ring_x[slot, s] = entered_x[s]
+                    left = entered_x[s] - queued_x
+                    late += max(ring_x[due, s] - left, 0.0)
+                    newly += max(ring_x[due, s] - max(left, ring_x[before, s]), 0.0)
+                    began += max(moved, 0.0)
+                    queue_x[s] = queued_x
+                    queued += queued_x
+                overdue[s] = late
+                # A queued GPU is a job that will hold it for mean_job_hours: its work.
+                cls_late[k] += newly / turnover[s]
+                cls_backlog[k] += queued
+                cls_started[k] += began
+                region_backlog[stream_region[s]] += queued
+            cls_overdue[k] += overdue[s]
+            cls_level[k] += level[s]
             cls_served[k] += served
-            cls_served[overall] += served
-            region_backlog[stream_region[s]] += backlog[s]
+            if in_window and preemptible[s]:
+                held = 0.0
+                for j in range(s_ptr[s], s_ptr[s + 1]):
+                    held += prev[j]
+                evicted = min(held, need[s]) - served
+                if evicted > 0.0:
+                    cls_evicted[k] += evicted
+        for k in range(overall):
+            cls_backlog[overall] += cls_backlog[k]
+            cls_served[overall] += cls_served[k]
+            cls_started[overall] += cls_started[k]
+            cls_overdue[overall] += cls_overdue[k]
+            cls_level[overall] += cls_level[k]
+            cls_evicted[overall] += cls_evicted[k]
+            cls_late[overall] += cls_late[k]
+        if in_window:
+            for k in range(overall + 1):
+                out_cls[k, UNMET] += cls_overdue[k]
+                out_cls[k, PREEMPTED] += cls_evicted[k]
+                out_cls[k, LATE_WORK] += cls_late[k]
+                out_cls[k, DEMAND] += cls_level[k]
+                out_cls[k, SERVED] += cls_served[k]
         if trace:
             for k in range(overall + 1):
                 out_backlog[t, k] = cls_backlog[k]
+                out_unmet[t, k] = cls_overdue[k]
+                out_daily[day, k, DAY_DEMAND] += cls_level[k]
+                out_daily[day, k, DAY_SERVED] += cls_served[k]
 
         if in_window:
             cls_holds[:] = True
+            for p in range(n_pools):
+                pe_held[p] = 0.0
+                for i in range(pe_ptr[p], pe_ptr[p + 1]):
+                    pe_held[p] += alloc[pe_edges[i]]
             for g in range(g_class.shape[0]):
                 served_g = 0.0
-                backlog_g = 0.0
+                overdue_g = 0.0
                 for j in range(gs_ptr[g], gs_ptr[g + 1]):
                     served_g += got[gs_streams[j]]
-                    backlog_g += backlog[gs_streams[j]]
+                    overdue_g += overdue[gs_streams[j]]
                 spare = 0.0
                 for j in range(gp_ptr[g], gp_ptr[g + 1]):
                     p = gp_pools[j]
                     spare += free[p]
+                    if pe_low[p] > g_prio[g]:
+                        spare += pe_held[p]
+                        continue
                     for i in range(pe_ptr[p], pe_ptr[p + 1]):
                         edge = pe_edges[i]
                         if prio[edge_stream[edge]] > g_prio[g]:
                             spare += alloc[edge]
                 limit = (1.0 - g_headroom[g]) * (served_g + spare)
-                if backlog_g > _TOL or served_g > limit + _TOL:
+                if overdue_g > _TOL or served_g > limit + _TOL:
                     cls_holds[g_class[g]] = False
             cls_holds[overall] = True
             for k in range(overall):
@@ -343,7 +514,7 @@ def simulate_path(
                 if cls_backlog[k] > out_cls[k, PEAK_BACKLOG]:
                     out_cls[k, PEAK_BACKLOG] = cls_backlog[k]
                     out_cls[k, QUEUE_DELAY] = (
-                        cls_backlog[k] / cls_served[k] if cls_served[k] > 0.0 else np.inf
+                        cls_backlog[k] / cls_started[k] if cls_started[k] > 0.0 else np.inf
                     )
             for p in range(n_pools):
                 out_pool[p, USED] += cap[t, p] - free[p]
@@ -355,6 +526,16 @@ def simulate_path(
         prev, alloc = alloc, prev
 
     window = hours - start
+    for s in range(n_streams):
+        if interactive[s] or hours == 0:
+            continue
+        # Work still queued at the end and not yet overdue: the newest entries of each queue.
+        due = (hours - 1 - wait[s]) % ring
+        since_b = entered_b[s] - ring_b[due, s]
+        since_x = entered_x[s] - ring_x[due, s]
+        waiting = (min(queue_b[s], since_b) + min(queue_x[s], since_x)) / turnover[s]
+        out_cls[stream_class[s], WAITING_END] += waiting
+        out_cls[overall, WAITING_END] += waiting
     for k in range(overall + 1):
         out_cls[k, UNSERVED_END] = cls_backlog[k]
         # The state at the end of hour t is the state at time t + 1: a last violation in hour
@@ -371,17 +552,18 @@ def simulate_path(
 
 @njit(parallel=True, cache=True)
 def _simulate_paths(
-    base, target, shock, profile, how0, cap, start, prio, preemptible, reserve,
-    stream_class, stream_region, s_ptr, s_pools, edge_stream, pe_ptr, pe_edges, p_region,
-    g_class, g_headroom, g_prio, gs_ptr, gs_streams, gp_ptr, gp_pools, n_regions,
-    out_cls, out_pool, out_backlog, out_unmet, out_daily,
+    base, target, shock, profile, how0, cap, start, prio, preemptible, reserve, interactive,
+    turnover, max_wait, stream_class, stream_region, s_ptr, s_pools, edge_stream, pe_ptr,
+    pe_edges, p_region, g_class, g_headroom, g_prio, gs_ptr, gs_streams, gp_ptr, gp_pools,
+    n_regions, out_cls, out_pool, out_backlog, out_unmet, out_daily,
 ):  # fmt: skip
     for n in prange(base.shape[0]):
         simulate_path(
             base[n], target[n], shock, profile, how0, cap, start, prio, preemptible, reserve,
-            stream_class, stream_region, s_ptr, s_pools, edge_stream, pe_ptr, pe_edges, p_region,
-            g_class, g_headroom, g_prio, gs_ptr, gs_streams, gp_ptr, gp_pools, n_regions,
-            out_cls[n], out_pool[n], out_backlog[:, :, n], out_unmet[:, :, n], out_daily[n],
+            interactive, turnover, max_wait, stream_class, stream_region, s_ptr, s_pools,
+            edge_stream, pe_ptr, pe_edges, p_region, g_class, g_headroom, g_prio, gs_ptr,
+            gs_streams, gp_ptr, gp_pools, n_regions, out_cls[n], out_pool[n],
+            out_backlog[:, :, n], out_unmet[:, :, n], out_daily[n],
         )  # fmt: skip
 
 

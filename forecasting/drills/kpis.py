@@ -1,7 +1,11 @@
 """Per-path kernel outputs -> KPI distributions per class, verdicts and per-block figures.
 
 Every KPI covers the drill window, from the shock start to the horizon end; the hours before
-it only set the state (backlogs, running work) that the shock meets. Distributions over paths
+it only set the state (backlogs, running work) that the shock meets. What "unmet" means
+depends on the class's demand kind (see :mod:`~forecasting.drills.kernel`): the interactive
+level lost in its hour, or deferrable GPUs queued past their ``max_wait_hours``, hour by hour.
+Revenue at risk prices the interactive level lost and, for deferrable classes, the work that
+went overdue (counted once) and the work still queued at the horizon end. Distributions over paths
 are reported as mean, P50 and P90 using the empirical quantile (no interpolation, so a
 path with an unbounded queue delay cannot turn a quantile into NaN).
 """
@@ -27,9 +31,11 @@ from forecasting.drills.kernel import (
     CLASS_METRICS,
     FIRST_SATURATED,
     HOLD_HOURS,
+    LATE_WORK,
     STRANDED,
     UNMET,
     USED,
+    WAITING_END,
     KernelOutputs,
 )
 from forecasting.drills.scenarios import Scenario
@@ -106,7 +112,12 @@ def _per_path(
 ) -> pl.DataFrame:
     names = [*(c.value for c in CLASSES), ALL_CLASSES]
     prices = np.array([plan.policy[c].price_per_gpu_hour for c in CLASSES])
-    revenue = out_cls[:, : len(CLASSES), UNMET] * prices
+    # Revenue at risk: the interactive level lost; for deferrable classes, the work (GPU-hours
+    # of the jobs) that went overdue and the work still queued at the horizon end. Deferrable
+    # work served within its max wait is not at risk.
+    interactive = np.array([plan.policy[c].interactive for c in CLASSES])
+    deferred = out_cls[:, : len(CLASSES), LATE_WORK] + out_cls[:, : len(CLASSES), WAITING_END]
+    revenue = np.where(interactive, out_cls[:, : len(CLASSES), UNMET], deferred) * prices
     revenue = np.concatenate([revenue, revenue.sum(axis=1, keepdims=True)], axis=1)
     paths, classes = out_cls.shape[0], out_cls.shape[1]
     columns: dict[str, object] = {
