@@ -154,9 +154,14 @@ class _Region:
     utc_offset: int
     home_weight: float  # chance a customer's main region is this one
     clusters: tuple[_Cluster, ...]
-    commit_cover: float  # share of the coming six months' shortfall that committed blocks cover
-    commit_kind: BlockKind
-    commit_after_days: int
+    # Capacity planned over the forecast horizon as a multiple of the projected requirement
+    # (q90 daily peak plus headroom): well above 1 a comfortable region, near 1 a tight one.
+    cover: float
+    # The same for pods, planned further above the need: training comes in whole gang jobs of
+    # up to 2,048 GPUs, so its forecast fan is wide, and a pod takes 32 weeks to arrive.
+    fabric_cover: float
+    first_commit_days: int  # days after the data ends that the first committed block arrives
+    pipeline_days: int  # how far ahead the committed pipeline keeps up with growth
     expansion_site: _Cluster | None = None  # a new site whose cell is committed but far out
 
     @property
@@ -175,9 +180,10 @@ _REGIONS: tuple[_Region, ...] = (
         -5,
         0.5,
         (_Cluster("us-east-a", "H100", True, 0.45), _Cluster("us-east-b", "H100", False, 0.55)),
-        commit_cover=0.25,
-        commit_kind=BlockKind.RACK,
-        commit_after_days=42,
+        cover=1.1,
+        fabric_cover=1.35,
+        first_commit_days=42,
+        pipeline_days=126,
         expansion_site=_Cluster("us-east-c", "GB200", True, 0.0),
     ),
     _Region(
@@ -189,18 +195,20 @@ _REGIONS: tuple[_Region, ...] = (
             _Cluster("us-west-b", "H100", False, 0.45),
             _Cluster("us-west-c", "A100", False, 0.15, legacy_gpus=512),
         ),
-        commit_cover=0.5,
-        commit_kind=BlockKind.RACK,
-        commit_after_days=35,
+        cover=1.3,
+        fabric_cover=1.5,
+        first_commit_days=35,
+        pipeline_days=240,
     ),
     _Region(
         "eu-west",
         1,
         0.25,
         (_Cluster("eu-west-a", "H200", True, 1.0),),
-        commit_cover=1.0,
-        commit_kind=BlockKind.POD,
-        commit_after_days=56,
+        cover=1.3,
+        fabric_cover=1.5,
+        first_commit_days=56,
+        pipeline_days=240,
     ),
 )
 _LATE_BLOCK_REGION = "us-west"  # where history shows a block that arrived late
@@ -208,6 +216,17 @@ _OUTAGE_REGION = "eu-west"
 _ANCHOR_REGION = "us-east"
 _RETIRE_AFTER_DAYS = 75
 _CELL_AFTER_DAYS = 300
+
+# The forward plan (DOMAIN.md, expansion triggers): the need is the q90 of the last four weeks'
+# daily peaks plus each class's headroom, grown along the trend measured over half a year.
+_PLAN_QUANTILE = 0.9
+_GROWTH_WINDOW_DAYS = 28
+_LUMPY_WINDOW_DAYS = 182
+_GROWTH_SPAN_DAYS = 365
+_FALLBACK_GROWTH = math.log(1.25)
+_MAX_GROWTH = math.log(3.0)  # a launch step is not a trend to extrapolate beyond 3x a year
+_COMMIT_EVERY_DAYS = 42  # committed blocks land every six weeks
+_RECENT_BLOCK_DAYS = 5  # the top-up block came into service this many days before the data end
 
 
 @dataclass(frozen=True, slots=True)
@@ -692,6 +711,27 @@ class _RegionPlanner:
             if b.dedicated_customer is None and (b.fabric or not fabric_only)
         )
 
+    def shared_on(self, day: date, *, fabric_only: bool = False) -> int:
+        """Shared GPUs in service on ``day`` (committed blocks by then, retired ones gone)."""
+        return sum(
+            b.gpus
+            for b in self.blocks
+            if b.dedicated_customer is None
+            and (b.fabric or not fabric_only)
+            and (b.in_service is None or b.in_service <= day)
+            and (b.retire is None or b.retire > day)
+        )
+
+    def grow_on(
+        self, day: date, total: float, fabric: float, in_service: date, status: BlockStatus
+    ) -> None:
+        """Add pods, then rack blocks, arriving ``in_service``, until ``day`` has the targets."""
+        while self.shared_on(day, fabric_only=True) < fabric:
+            self.add(BlockKind.POD, _POD_GPUS, in_service, status=status)
+        while (short := total - self.shared_on(day)) > 0:
+            gpus = min(_round_up(short, _RACK_GPUS), _LARGEST_RACK_BLOCK)
+            self.add(BlockKind.RACK, gpus, in_service, status=status)
+
     def grow_to(self, total: float, fabric: float, in_service: date | None) -> None:
         """Add pods until the fabric target holds, then rack blocks for the rest.
 
@@ -733,6 +773,7 @@ def _plan_region(
     shared_need: Floats,
     training_need: Floats,
     dedicated: Block | None,
+    need: _Requirement,
 ) -> list[Block]:
     """Blocks for one region, sized month by month from its own peak demand.
 
@@ -777,33 +818,91 @@ def _plan_region(
             / (1.0 - _TRAINING_HEADROOM),
             in_service,
         )
-    _commit_region(planner, daily_total)
+    _commit_region(planner, need)
     return planner.blocks
 
 
-def _commit_region(planner: _RegionPlanner, daily_total: Floats) -> None:
-    """Committed blocks: the region's share of the shortfall its growth brings in six months."""
+def _yearly_growth(daily: Floats) -> float:
+    """Log growth per year of daily peaks: the slope of a straight line through their logs.
+
+    Fitted over the last year (or the whole history if shorter), so the steps that launches
+    leave in training count as the growth they are, not as noise around a flat line. A history
+    shorter than eight weeks assumes the fleet's typical 25 %/yr.
+    """
+    recent = daily[-_GROWTH_SPAN_DAYS:]
+    if recent.size < 2 * _GROWTH_WINDOW_DAYS or (recent <= 0).any():
+        return _FALLBACK_GROWTH
+    slope = np.polyfit(np.arange(recent.size) / 365.25, np.log(recent), 1)[0]
+    return float(np.clip(slope, _FALLBACK_GROWTH, _MAX_GROWTH))
+
+
+@dataclass(frozen=True, slots=True)
+class _Requirement:
+    """A region's projected need, GPUs: its q90 daily peak grown along its own trend.
+
+    ``total`` is the shared blocks' need (every class's demand divided by one minus its
+    headroom, less what the dedicated pod holds), ``fabric`` the pods' (training and its
+    headroom); both per day ahead of the data's end.
+    """
+
+    total_now: float
+    total_growth: float
+    fabric_now: float
+    fabric_growth: float
+
+    @classmethod
+    def of(cls, daily_total: Floats, daily_fabric: Floats) -> _Requirement:
+        # Inference-led demand is smooth: the q90 of the last four weeks' peaks is its level.
+        # Training is lumpy (gang jobs of up to 2,048 GPUs come and go), so its pods are sized
+        # for the busiest day of the last half year: a job that ran then will run again.
+        return cls(
+            float(np.quantile(daily_total[-_GROWTH_WINDOW_DAYS:], _PLAN_QUANTILE)),
+            _yearly_growth(daily_total),
+            float(daily_fabric[-_LUMPY_WINDOW_DAYS:].max()),
+            _yearly_growth(daily_fabric),
+        )
+
+    def total(self, days_ahead: int) -> float:
+        return self.total_now * math.exp(self.total_growth * days_ahead / 365.25)
+
+    def fabric(self, days_ahead: int) -> float:
+        return self.fabric_now * math.exp(self.fabric_growth * days_ahead / 365.25)
+
+
+def _commit_region(planner: _RegionPlanner, need: _Requirement) -> None:
+    """The pipeline: blocks that keep capacity at ``cover`` x the projected need, step by step.
+
+    A block recently brought into service tops capacity up to the need until the first
+    committed arrival; committed blocks then land every six weeks, each sized for the need at
+    the next arrival, until ``pipeline_days``. Past that, growth runs on against flat capacity:
+    a region whose pipeline stops inside the forecast horizon turns tight and triggers an order.
+    """
     region, clock = planner.region, planner.clock
-    recent = float(daily_total[-28:].mean())
-    # Growth over the last half year; a short history assumes the fleet's typical 25 %.
-    earlier = float(daily_total[-210:-182].mean()) if daily_total.size >= 210 else recent / 1.25
-    six_months = float(daily_total[-28:].max()) * recent / earlier
-    short = six_months / _PLACEABLE - planner.shared()
-    cover = max(short * region.commit_cover, _RACK_GPUS * 2.0)
-    in_service = clock.end + timedelta(days=region.commit_after_days)
-    if region.commit_kind is BlockKind.POD:
-        for _ in range(_round_up(cover, _POD_GPUS) // _POD_GPUS):
-            planner.add(BlockKind.POD, _POD_GPUS, in_service, status=BlockStatus.COMMITTED)
-    else:
-        gpus = min(_round_up(cover, _RACK_GPUS), _LARGEST_RACK_BLOCK)
-        planner.add(BlockKind.RACK, gpus, in_service, status=BlockStatus.COMMITTED)
+    arrivals = [0, *range(region.first_commit_days, region.pipeline_days + 1, _COMMIT_EVERY_DAYS)]
+    for index, arrival in enumerate(arrivals):
+        until = arrivals[index + 1] if index + 1 < len(arrivals) else region.pipeline_days
+        on = clock.end + timedelta(days=until)
+        if arrival == 0:
+            in_service, status = clock.end - timedelta(days=_RECENT_BLOCK_DAYS), BlockStatus.LIVE
+        else:
+            in_service, status = clock.end + timedelta(days=arrival), BlockStatus.COMMITTED
+        planner.grow_on(
+            on,
+            region.cover * need.total(until),
+            region.fabric_cover * need.fabric(until),
+            in_service,
+            status,
+        )
     if region.expansion_site is not None:
         # A new site's cell, ordered long ago, arrives after the growth has caught up.
-        gpus = _round_up(max(short, 0.0) * 2.0, _CELL_GPUS)
+        far = clock.end + timedelta(days=_CELL_AFTER_DAYS)
+        gpus = _round_up(
+            max(need.total(_CELL_AFTER_DAYS) - planner.shared_on(far), 0.0), _CELL_GPUS
+        )
         planner.add(
             BlockKind.CELL,
             min(max(gpus, 2 * _CELL_GPUS), 4 * _CELL_GPUS),
-            clock.end + timedelta(days=_CELL_AFTER_DAYS),
+            far,
             status=BlockStatus.COMMITTED,
             cluster=region.expansion_site,
         )
@@ -1068,8 +1167,15 @@ def synthetic_fleet(
         dedicated = _hourly_capacity([] if pod is None else [pod], clock, "dedicated")
         # Shared blocks only need to hold what the dedicated pod cannot.
         shared_need = total - np.minimum(own, dedicated)
+        training = region_demand[index][WorkloadClass.TRAINING]
         planned = _plan_region(
-            rng, region, clock, shared_need, region_demand[index][WorkloadClass.TRAINING], pod
+            rng,
+            region,
+            clock,
+            shared_need,
+            training,
+            pod,
+            _need(region_demand[index], own, dedicated),
         )
         blocks.extend(planned)
         served.append(
@@ -1103,6 +1209,21 @@ def synthetic_fleet(
         capacity_toml=_capacity_toml(blocks, _candidates(), seed, clock),
         events=_events(launches, clock),
     )
+
+
+def _need(demand: dict[WorkloadClass, Floats], anchor: Floats, dedicated: Floats) -> _Requirement:
+    """A region's projected need from its hourly demand, each class with its own headroom."""
+
+    def with_headroom(workload_class: WorkloadClass, gpus: Floats) -> Floats:
+        return gpus / (1.0 - _POLICIES[workload_class].headroom)
+
+    inference = WorkloadClass.INFERENCE
+    total = with_headroom(inference, demand[inference] - np.minimum(anchor, dedicated))
+    for workload_class in WorkloadClass:
+        if workload_class is not inference:
+            total = total + with_headroom(workload_class, demand[workload_class])
+    fabric = with_headroom(WorkloadClass.TRAINING, demand[WorkloadClass.TRAINING])
+    return _Requirement.of(_daily_peak(total), _daily_peak(fabric))
 
 
 def _calibrate_anchor(inference: Floats, series: Sequence[_Series]) -> None:

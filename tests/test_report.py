@@ -432,6 +432,56 @@ def test_publish_writes_every_file_and_points_latest(tmp_path: Path) -> None:
         assert all(f'href="{p}"' in text for p in PAGES[1:])
 
 
+# Every page must open at once: a browser parses a page's figure JSON before it draws anything.
+PAGE_LIMIT_BYTES = 3_000_000
+
+
+def _full_horizon_drills(inputs: ReportInputs, *, drills: int, days: int) -> ReportInputs:
+    """``inputs`` with ``drills`` failing drills whose backlog curves are hourly over ``days``.
+
+    The shape of a real run (six ready-made drills, 26 weeks, five classes and "all"), which
+    is what made platform.html 12.9 MB when the curves were drawn hour by hour.
+    """
+    classes = (*(c.value for c in WorkloadClass), "all")
+    hours = days * 24
+    start = datetime(2026, 11, 23, tzinfo=UTC)
+    ts = pl.datetime_range(
+        start, start + timedelta(hours=hours - 1), "1h", time_unit="us", time_zone="UTC",
+        eager=True,
+    )  # fmt: skip
+    names = [f"drill-{i}" for i in range(drills)]
+    curves = pl.concat(
+        [
+            pl.DataFrame({"ts": ts})
+            .join(pl.DataFrame({"workload_class": classes}), how="cross")
+            .with_columns(
+                drill=pl.lit(name),
+                # An irregular curve (no run of equal values a serialiser could shorten).
+                backlog_p50=(pl.int_range(pl.len()) * (i + 7) % 1009).cast(pl.Float64) * 1.37,
+            )
+            .with_columns(backlog_p90=pl.col("backlog_p50") * 1.6)
+            for i, name in enumerate(names)
+        ]
+    )
+    answers = pl.concat([inputs.drill_answers.head(1).with_columns(drill=pl.lit(n)) for n in names])
+    return replace(
+        inputs,
+        drill_curves=curves.select(inputs.drill_curves.columns),
+        drill_answers=answers.with_columns(passed=pl.lit(False)),
+    )
+
+
+def test_every_page_stays_under_the_size_limit_with_full_horizon_drills(tmp_path: Path) -> None:
+    """Six failing drills with 26 weeks of hourly curves still give pages under 3 MB each."""
+    inputs = _full_horizon_drills(sample_inputs(), drills=6, days=182)
+    folder = publish_report(inputs, root=tmp_path)
+    sizes = {page: (folder / page).stat().st_size for page in PAGES}
+    assert max(sizes.values()) < PAGE_LIMIT_BYTES, sizes
+    # The backlog charts are still drawn, one per failing drill.
+    platform = platform_page(inputs)
+    assert platform.count("Backlog during drill drill-") == 6
+
+
 def test_pages_load_plotly_only_from_the_run_folder(tmp_path: Path) -> None:
     folder = publish_report(sample_inputs(), root=tmp_path)
     for page in PAGES[1:]:
