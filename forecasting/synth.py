@@ -12,9 +12,14 @@ The fleet is built so that every downstream stage has something real to find:
   of inference with a pod dedicated to it, and a long tail of ``cust-NNN``;
 * launches that step inference and training up, recorded in ``events`` (plus one announced
   launch after the data ends, as a known future regressor);
-* capacity sized from the generated demand itself: tight but mostly sufficient, one region
-  where a block arrived late (queued demand), committed blocks that do not keep up with growth
-  in us-east (so expansion triggers fire within months), and one retiring legacy block;
+* capacity sized from the generated demand itself: through the history, month by month, tight
+  but mostly sufficient, with one region where a block arrived late (queued demand); ahead of
+  the data, by its own policy: each region's need is its q90 daily peak plus every class's
+  headroom, grown along its trend (training also along its widening fan), and a pipeline of
+  committed blocks every six weeks keeps capacity at 1.25x that need in us-west and eu-west
+  past the 26-week horizon, while us-east's pipeline holds it at 1.0x and stops after 18 weeks,
+  so us-east runs tight and its expansion triggers fire inside the horizon; plus one retiring
+  legacy block;
 * queued demand allocated by class priority when a region's demand exceeds what its blocks can
   place, and a telemetry outage of a few hours in eu-west (rows missing, not zero).
 
@@ -157,9 +162,6 @@ class _Region:
     # Capacity planned over the forecast horizon as a multiple of the projected requirement
     # (q90 daily peak plus headroom): well above 1 a comfortable region, near 1 a tight one.
     cover: float
-    # The same for pods, planned further above the need: training comes in whole gang jobs of
-    # up to 2,048 GPUs, so its forecast fan is wide, and a pod takes 32 weeks to arrive.
-    fabric_cover: float
     first_commit_days: int  # days after the data ends that the first committed block arrives
     pipeline_days: int  # how far ahead the committed pipeline keeps up with growth
     expansion_site: _Cluster | None = None  # a new site whose cell is committed but far out
@@ -180,8 +182,7 @@ _REGIONS: tuple[_Region, ...] = (
         -5,
         0.5,
         (_Cluster("us-east-a", "H100", True, 0.45), _Cluster("us-east-b", "H100", False, 0.55)),
-        cover=1.1,
-        fabric_cover=1.35,
+        cover=1.0,
         first_commit_days=42,
         pipeline_days=126,
         expansion_site=_Cluster("us-east-c", "GB200", True, 0.0),
@@ -195,8 +196,7 @@ _REGIONS: tuple[_Region, ...] = (
             _Cluster("us-west-b", "H100", False, 0.45),
             _Cluster("us-west-c", "A100", False, 0.15, legacy_gpus=512),
         ),
-        cover=1.3,
-        fabric_cover=1.5,
+        cover=1.25,
         first_commit_days=35,
         pipeline_days=240,
     ),
@@ -205,8 +205,7 @@ _REGIONS: tuple[_Region, ...] = (
         1,
         0.25,
         (_Cluster("eu-west-a", "H200", True, 1.0),),
-        cover=1.3,
-        fabric_cover=1.5,
+        cover=1.25,
         first_commit_days=56,
         pipeline_days=240,
     ),
@@ -221,7 +220,7 @@ _CELL_AFTER_DAYS = 300
 # daily peaks plus each class's headroom, grown along the trend measured over half a year.
 _PLAN_QUANTILE = 0.9
 _GROWTH_WINDOW_DAYS = 28
-_LUMPY_WINDOW_DAYS = 182
+_Q90_Z = 1.2816  # standard normal quantile at 0.9
 _GROWTH_SPAN_DAYS = 365
 _FALLBACK_GROWTH = math.log(1.25)
 _MAX_GROWTH = math.log(3.0)  # a launch step is not a trend to extrapolate beyond 3x a year
@@ -836,37 +835,57 @@ def _yearly_growth(daily: Floats) -> float:
     return float(np.clip(slope, _FALLBACK_GROWTH, _MAX_GROWTH))
 
 
+def _weekly_spread(daily: Floats) -> float:
+    """Standard deviation of the week-on-week log change of weekly mean demand.
+
+    Forecast fans widen with the square root of the weeks ahead at about this rate per week,
+    so it is what a planner adds above the trend to reach the forecast's q90.
+    """
+    weeks = daily[daily.size % 7 :].reshape(-1, 7).mean(axis=1)[-_GROWTH_SPAN_DAYS // 7 :]
+    if weeks.size < 4 or (weeks <= 0).any():
+        return 0.0
+    return float(np.diff(np.log(weeks)).std())
+
+
+@dataclass(frozen=True, slots=True)
+class _Projection:
+    """One pool's need projected ahead: its q90 daily peak today, trend and widening fan."""
+
+    now: float
+    growth: float  # log growth per year
+    spread: float  # weekly standard deviation of log changes
+
+    @classmethod
+    def of(cls, daily: Floats, *, fan: bool) -> _Projection:
+        return cls(
+            float(np.quantile(daily[-_GROWTH_WINDOW_DAYS:], _PLAN_QUANTILE)),
+            _yearly_growth(daily),
+            _weekly_spread(daily) if fan else 0.0,
+        )
+
+    def at(self, days_ahead: int) -> float:
+        """The need's q90 ``days_ahead`` after the data ends: trend plus the fan's upper side."""
+        trend = self.growth * days_ahead / 365.25
+        fan = _Q90_Z * self.spread * math.sqrt(days_ahead / 7.0)
+        return self.now * math.exp(trend + fan)
+
+
 @dataclass(frozen=True, slots=True)
 class _Requirement:
-    """A region's projected need, GPUs: its q90 daily peak grown along its own trend.
+    """A region's projected need, GPUs, for its shared blocks and for its pods.
 
-    ``total`` is the shared blocks' need (every class's demand divided by one minus its
-    headroom, less what the dedicated pod holds), ``fabric`` the pods' (training and its
-    headroom); both per day ahead of the data's end.
+    ``total`` is every class's demand divided by one minus its headroom, less what the
+    dedicated pod holds; ``fabric`` is training and its headroom.
     """
 
-    total_now: float
-    total_growth: float
-    fabric_now: float
-    fabric_growth: float
+    total: _Projection
+    fabric: _Projection
 
     @classmethod
     def of(cls, daily_total: Floats, daily_fabric: Floats) -> _Requirement:
-        # Inference-led demand is smooth: the q90 of the last four weeks' peaks is its level.
-        # Training is lumpy (gang jobs of up to 2,048 GPUs come and go), so its pods are sized
-        # for the busiest day of the last half year: a job that ran then will run again.
-        return cls(
-            float(np.quantile(daily_total[-_GROWTH_WINDOW_DAYS:], _PLAN_QUANTILE)),
-            _yearly_growth(daily_total),
-            float(daily_fabric[-_LUMPY_WINDOW_DAYS:].max()),
-            _yearly_growth(daily_fabric),
-        )
-
-    def total(self, days_ahead: int) -> float:
-        return self.total_now * math.exp(self.total_growth * days_ahead / 365.25)
-
-    def fabric(self, days_ahead: int) -> float:
-        return self.fabric_now * math.exp(self.fabric_growth * days_ahead / 365.25)
+        # Inference-led demand is smooth and its q90 sits close to its trend; training comes
+        # in gang jobs of up to 2,048 GPUs, so its fan is wide and its q90 far above the trend.
+        return cls(_Projection.of(daily_total, fan=False), _Projection.of(daily_fabric, fan=True))
 
 
 def _commit_region(planner: _RegionPlanner, need: _Requirement) -> None:
@@ -878,7 +897,7 @@ def _commit_region(planner: _RegionPlanner, need: _Requirement) -> None:
     a region whose pipeline stops inside the forecast horizon turns tight and triggers an order.
     """
     region, clock = planner.region, planner.clock
-    arrivals = [0, *range(region.first_commit_days, region.pipeline_days + 1, _COMMIT_EVERY_DAYS)]
+    arrivals = [0, *range(region.first_commit_days, region.pipeline_days, _COMMIT_EVERY_DAYS)]
     for index, arrival in enumerate(arrivals):
         until = arrivals[index + 1] if index + 1 < len(arrivals) else region.pipeline_days
         on = clock.end + timedelta(days=until)
@@ -888,8 +907,8 @@ def _commit_region(planner: _RegionPlanner, need: _Requirement) -> None:
             in_service, status = clock.end + timedelta(days=arrival), BlockStatus.COMMITTED
         planner.grow_on(
             on,
-            region.cover * need.total(until),
-            region.fabric_cover * need.fabric(until),
+            region.cover * need.total.at(until),
+            region.cover * need.fabric.at(until),
             in_service,
             status,
         )
@@ -897,7 +916,7 @@ def _commit_region(planner: _RegionPlanner, need: _Requirement) -> None:
         # A new site's cell, ordered long ago, arrives after the growth has caught up.
         far = clock.end + timedelta(days=_CELL_AFTER_DAYS)
         gpus = _round_up(
-            max(need.total(_CELL_AFTER_DAYS) - planner.shared_on(far), 0.0), _CELL_GPUS
+            max(need.total.at(_CELL_AFTER_DAYS) - planner.shared_on(far), 0.0), _CELL_GPUS
         )
         planner.add(
             BlockKind.CELL,
