@@ -49,10 +49,10 @@ _QUEUED_GPUS = 0.5
 LEVELS_SCHEMA = pl.Schema(
     {
         "ts": pl.Datetime("us", "UTC"),
-        "region": pl.String,
-        "customer": pl.String,
-        "gpus_running": pl.Float64,
-        "gpus_queued": pl.Float64,
+        "region": pl.String(),
+        "customer": pl.String(),
+        "gpus_running": pl.Float64(),
+        "gpus_queued": pl.Float64(),
     }
 )
 """Observed hourly demand per customer: one row per hour observed (all classes summed)."""
@@ -60,18 +60,19 @@ LEVELS_SCHEMA = pl.Schema(
 REPLAY_SCHEMA = pl.Schema(
     {
         "ts": pl.Datetime("us", "UTC"),
-        "region": pl.String,
-        "customer": pl.String,
-        "observed": pl.Boolean,
-        "level": pl.Float64,
-        "capacity_gpus": pl.Float64,
-        "observed_running": pl.Float64,
-        "observed_queued": pl.Float64,
-        "simulated_backlog": pl.Float64,
+        "region": pl.String(),
+        "customer": pl.String(),
+        "observed": pl.Boolean(),
+        "level": pl.Float64(),
+        "capacity_gpus": pl.Float64(),
+        "observed_running": pl.Float64(),
+        "observed_queued": pl.Float64(),
+        "simulated_backlog": pl.Float64(),
     }
 )
 """Every hour of the replay per customer: ``observed`` is False on hours filled across a gap
-(their ``observed_running`` and ``observed_queued`` are null); ``simulated_backlog`` is the kernel's end-of-hour queue."""
+(their ``observed_running`` and ``observed_queued`` are null); ``simulated_backlog`` is the
+kernel's end-of-hour queue."""
 
 
 def _hour_grid(levels: pl.DataFrame) -> tuple[datetime, int]:
