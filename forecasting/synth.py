@@ -17,9 +17,9 @@ The fleet is built so that every downstream stage has something real to find:
   the data, by its own policy: each region's need is its q90 daily peak plus every class's
   headroom, grown along its trend (training also along its widening fan), and a pipeline of
   committed blocks every six weeks keeps capacity at 1.25x that need in us-west and eu-west
-  past the 26-week horizon, while us-east's pipeline holds it at 1.0x and stops after 18 weeks,
-  so us-east runs tight and its expansion triggers fire inside the horizon; plus one retiring
-  legacy block;
+  past the 26-week horizon, while us-east's pipeline holds it at 1.0x and stops after 12 weeks,
+  so us-east runs tight (it passes unshocked and fails at 1.25x) and its expansion triggers
+  fire inside the horizon; plus one retiring legacy block;
 * queued demand allocated by class priority when a region's demand exceeds what its blocks can
   place, and a telemetry outage of a few hours in eu-west (rows missing, not zero).
 
@@ -153,6 +153,10 @@ class _Cluster:
     legacy_gpus: int = 0  # an old rack block that retires after the data ends
 
 
+# Committed blocks are known this far ahead of the data's end, past the 26-week horizon.
+_PIPELINE_DAYS = 240
+
+
 @dataclass(frozen=True, slots=True)
 class _Region:
     name: str
@@ -184,7 +188,7 @@ _REGIONS: tuple[_Region, ...] = (
         (_Cluster("us-east-a", "H100", True, 0.45), _Cluster("us-east-b", "H100", False, 0.55)),
         cover=1.0,
         first_commit_days=42,
-        pipeline_days=126,
+        pipeline_days=84,
         expansion_site=_Cluster("us-east-c", "GB200", True, 0.0),
     ),
     _Region(
@@ -198,7 +202,7 @@ _REGIONS: tuple[_Region, ...] = (
         ),
         cover=1.25,
         first_commit_days=35,
-        pipeline_days=240,
+        pipeline_days=_PIPELINE_DAYS,
     ),
     _Region(
         "eu-west",
@@ -207,7 +211,7 @@ _REGIONS: tuple[_Region, ...] = (
         (_Cluster("eu-west-a", "H200", True, 1.0),),
         cover=1.25,
         first_commit_days=56,
-        pipeline_days=240,
+        pipeline_days=_PIPELINE_DAYS,
     ),
 )
 _LATE_BLOCK_REGION = "us-west"  # where history shows a block that arrived late
@@ -893,20 +897,20 @@ def _commit_region(planner: _RegionPlanner, need: _Requirement) -> None:
 
     A block recently brought into service tops capacity up to the need until the first
     committed arrival; committed blocks then land every six weeks, each sized for the need at
-    the next arrival, until ``pipeline_days``. Past that, growth runs on against flat capacity:
-    a region whose pipeline stops inside the forecast horizon turns tight and triggers an order.
+    the next arrival, until ``pipeline_days``. Where that is inside the forecast horizon,
+    growth runs on against flat capacity: the region turns tight and its triggers call for an
+    order.
     """
     region, clock = planner.region, planner.clock
     arrivals = [0, *range(region.first_commit_days, region.pipeline_days, _COMMIT_EVERY_DAYS)]
     for index, arrival in enumerate(arrivals):
         until = arrivals[index + 1] if index + 1 < len(arrivals) else region.pipeline_days
-        on = clock.end + timedelta(days=until)
         if arrival == 0:
             in_service, status = clock.end - timedelta(days=_RECENT_BLOCK_DAYS), BlockStatus.LIVE
         else:
             in_service, status = clock.end + timedelta(days=arrival), BlockStatus.COMMITTED
         planner.grow_on(
-            on,
+            clock.end + timedelta(days=until),
             region.cover * need.total.at(until),
             region.cover * need.fabric.at(until),
             in_service,
