@@ -829,8 +829,9 @@ def _yearly_growth(daily: Floats) -> float:
     """Log growth per year of daily peaks: the slope of a straight line through their logs.
 
     Fitted over the last year (or the whole history if shorter), so the steps that launches
-    leave in training count as the growth they are, not as noise around a flat line. A history
-    shorter than eight weeks assumes the fleet's typical 25 %/yr.
+    leave in training count as the growth they are, not as noise around a flat line. Never
+    below the fleet's typical 25 %/yr (a planner does not plan for shrinking demand), which is
+    also what a history shorter than eight weeks gets.
     """
     recent = daily[-_GROWTH_SPAN_DAYS:]
     if recent.size < 2 * _GROWTH_WINDOW_DAYS or (recent <= 0).any():
