@@ -17,9 +17,9 @@ The fleet is built so that every downstream stage has something real to find:
   the data, by its own policy: each region's need is its q90 daily peak plus every class's
   headroom, grown along its trend (training also along its widening fan), and a pipeline of
   committed blocks every six weeks keeps capacity at 1.25x that need in us-west and eu-west
-  past the 26-week horizon, while us-east's pipeline holds it at 1.0x and stops after 12 weeks,
-  so us-east runs tight (it passes unshocked and fails at 1.25x) and its expansion triggers
-  fire inside the horizon; plus one retiring legacy block;
+  past the 26-week horizon, while us-east's pipeline holds it at 1.02x and stops after 14
+  weeks, so us-east runs tight: on a fleet forecast every region passes an all-class drill at
+  1.0x, us-west and eu-west still pass at 1.25x, us-east fails; plus one retiring legacy block;
 * queued demand allocated by class priority when a region's demand exceeds what its blocks can
   place, and a telemetry outage of a few hours in eu-west (rows missing, not zero).
 
@@ -186,9 +186,9 @@ _REGIONS: tuple[_Region, ...] = (
         -5,
         0.5,
         (_Cluster("us-east-a", "H100", True, 0.45), _Cluster("us-east-b", "H100", False, 0.55)),
-        cover=1.0,
+        cover=1.02,
         first_commit_days=42,
-        pipeline_days=84,
+        pipeline_days=98,
         expansion_site=_Cluster("us-east-c", "GB200", True, 0.0),
     ),
     _Region(
@@ -899,8 +899,7 @@ def _commit_region(planner: _RegionPlanner, need: _Requirement) -> None:
     A block recently brought into service tops capacity up to the need until the first
     committed arrival; committed blocks then land every six weeks, each sized for the need at
     the next arrival, until ``pipeline_days``. Where that is inside the forecast horizon,
-    growth runs on against flat capacity: the region turns tight and its triggers call for an
-    order.
+    growth runs on against flat capacity and the region turns tight.
     """
     region, clock = planner.region, planner.clock
     arrivals = [0, *range(region.first_commit_days, region.pipeline_days, _COMMIT_EVERY_DAYS)]

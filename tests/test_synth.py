@@ -276,7 +276,7 @@ def test_capacity_plan_keeps_two_regions_ahead_and_lets_us_east_run_tight(
 
     us-west and eu-west get committed blocks beyond 26 weeks out and more capacity per GPU of
     today's peak; us-east's pipeline stops inside the horizon (its far cell aside), so its
-    growth runs into flat capacity and triggers an order.
+    growth runs into flat capacity.
     """
     plan = parse_capacity(fleet.capacity_toml)
     statuses = {b.status for b in plan.block}
