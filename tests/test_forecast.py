@@ -19,6 +19,7 @@ from forecasting.forecast import (
     forecast_series,
     mase,
 )
+from forecasting.models import MODEL_REGISTRY, Prediction
 
 START = date(2023, 1, 1)
 
@@ -147,10 +148,105 @@ def test_short_series_falls_back_and_says_why() -> None:
     assert result.forecast.height == FAST.horizon_days
 
 
-def test_series_without_observations_is_refused() -> None:
-    """An all-null series raises an error that names it and the fix."""
-    with pytest.raises(ValueError, match=r"'total' has no observed values.*backfill"):
-        forecast_series(as_frame(np.full(100, np.nan)), settings=FAST)
+def test_series_without_observations_is_forecast_as_zero_and_flagged() -> None:
+    """An all-null series gets the zero fallback and a reason naming the series and the fix."""
+    result = forecast_series(as_frame(np.full(100, np.nan)), settings=FAST)
+    assert result.model == "zero"
+    assert result.fallback is not None
+    assert "'total' has no observed values" in result.fallback and "backfill" in result.fallback
+    assert result.forecast["mean"].max() == 0 and result.forecast["q99"].max() == 0
+    assert result.paths is not None and result.paths.shape == (FAST.n_paths, FAST.horizon_days)
+
+
+class Boom:
+    """A model that raises on every fit, as a buggy or misconfigured model would."""
+
+    name = "boom"
+
+    def fit(self, y: np.ndarray, **_: object) -> Boom:
+        """Fail."""
+        raise ZeroDivisionError("boom")
+
+
+class NotFinite(Boom):
+    """A model whose forecasts are NaN: it must never be chosen nor published."""
+
+    name = "nan"
+
+    def fit(self, y: np.ndarray, **_: object) -> NotFinite:
+        """Accept anything."""
+        return self
+
+    def predict(self, h: int, *, quantiles: tuple[float, ...]) -> Prediction:
+        """NaN everywhere."""
+        return Prediction(np.full(h, np.nan), {q: np.full(h, np.nan) for q in quantiles})
+
+
+@pytest.fixture
+def broken_models(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Register the raising and the NaN model for one test."""
+    monkeypatch.setitem(MODEL_REGISTRY, "boom", Boom)
+    monkeypatch.setitem(MODEL_REGISTRY, "nan", NotFinite)
+
+
+@pytest.mark.usefixtures("broken_models")
+def test_models_that_raise_or_give_nan_fall_back_to_the_seasonal_naive() -> None:
+    """When no candidate backtests, the series gets the seasonal naive and says why."""
+    settings = ForecastSettings(horizon_days=14, models=("boom", "nan"))
+    result = forecast_series(as_frame(trend_season_noise(0, 200)), settings=settings)
+    assert result.model == "seasonal_naive"
+    assert (
+        result.fallback is not None and "no candidate model could be backtested" in result.fallback
+    )
+    assert result.forecast["mean"].is_finite().all()
+
+
+@pytest.mark.usefixtures("broken_models")
+def test_a_raising_candidate_does_not_compete_and_flags_nothing() -> None:
+    """Beside working models, a raising or NaN model is skipped in backtests, not fatal."""
+    settings = ForecastSettings(horizon_days=14, models=("seasonal_naive", "ets", "boom", "nan"))
+    result = forecast_series(as_frame(trend_season_noise(1, 200)), settings=settings)
+    assert result.fallback is None
+    assert set(result.backtest["model"].to_list()) >= {"seasonal_naive", "ets"}
+    assert not {"boom", "nan"} & set(result.backtest["model"].to_list())
+
+
+def test_one_empty_series_never_stops_a_run() -> None:
+    """forecast_all completes with an all-null customer; it is flagged with one warning line."""
+    demand = small_hierarchy().with_columns(
+        y=pl.when(pl.col("unique_id") == "total/eu/inference/acme")
+        .then(None)
+        .otherwise(pl.col("y"))
+    )
+    result = forecast_all(demand, settings=ForecastSettings(horizon_days=7, n_paths=20))
+    assert result.forecast["unique_id"].n_unique() == 9
+    flagged = result.flagged
+    assert flagged.height == 2  # the mean and the peak measure
+    assert set(flagged["model"]) == {"zero"}
+    assert flagged["reason"].str.contains("no observed values").all()
+    lines = result.warnings()
+    assert len(lines) == 2 and lines[0].startswith("total/eu/inference/acme (")
+    assert result.forecast["mean"].is_finite().all() and result.paths["y"].min() >= 0
+
+
+def test_intermittent_sub_gpu_series_get_tsb_and_non_negative_covering_quantiles() -> None:
+    """A 0.01-3 GPU customer idle on most days: TSB competes, quantiles >= 0, intervals cover."""
+    settings = ForecastSettings(horizon_days=28, n_paths=50)
+    hits, chosen = [], []
+    for seed in range(12):
+        rng = np.random.default_rng(seed)
+        busy = rng.uniform(size=400) < 0.3
+        y = np.where(busy, np.clip(rng.lognormal(-1.0, 1.0, 400), 0.01, 3.0), 0.0)
+        result = forecast_series(as_frame(y[:-28]), settings=settings)
+        assert "tsb" in set(result.backtest["model"].to_list())
+        quantiles = result.forecast.select(schema.quantile_column(q) for q in settings.quantiles)
+        assert quantiles.min_horizontal().min() >= 0  # type: ignore[operator]
+        actual = y[-28:]
+        fc = result.forecast
+        hits.append(np.mean((actual >= fc["q10"].to_numpy()) & (actual <= fc["q90"].to_numpy())))
+        chosen.append(result.model)
+    assert np.mean(hits) >= 0.75, f"coverage {np.mean(hits):.3f} with {chosen}"
+    assert any("tsb" in m for m in chosen), chosen
 
 
 def test_fixed_model_is_used_and_scored_against_seasonal_naive() -> None:
