@@ -110,6 +110,11 @@ class ForecastSettings:
     # combination wins, else the one whose score varies least across cutoffs. 0 restores
     # "lowest mean score wins".
     tie_standard_errors: float = 1.0
+    # A series with fewer days than this has a short history: its few backtests overlap and
+    # rank models by noise, so its combination pairs the best candidate with the seasonal
+    # naive (the benchmark every score is scaled by) and is chosen whenever it was scored.
+    # 0 turns the rule off.
+    short_history_days: int = 60
     calibration_tolerance: float = 0.05
     # Calibration corrects intervals that are off by a bounded factor. Beyond 4x the model is
     # the wrong family for the series (bursts after a quiet spell), and carrying a larger
@@ -369,20 +374,31 @@ def _combination(
     candidates: Sequence[str],
     settings: ForecastSettings,
     metric: str = "mase",
+    short: bool = False,
 ) -> tuple[str, str] | None:
-    """The two candidates with the best mean backtest score, when a combination is wanted."""
+    """The two candidates with the best mean backtest score, when a combination is wanted.
+
+    On a ``short`` history the pair is the best candidate and the seasonal naive.
+    """
     if not settings.combine or settings.fixed_model is not None:
         return None
+    # Only candidates scored at every cutoff compete: a mean over fewer, later windows (a
+    # model too short-lived for the early ones) is not comparable with a mean over all.
+    most = max((len(results) for results in scored.values()), default=0)
     means = {
         name: float(np.nanmean([_scored_loss(r, metric, settings.quantiles) for r in results]))
         for name, results in scored.items()
-        if results
+        if results and len(results) == most
     }
     finite = sorted((v, k) for k, v in means.items() if np.isfinite(v))
     if len(finite) < 2:
         return None
+    pair = (finite[0][1], finite[1][1])
+    if short and "seasonal_naive" in means:
+        best_other = next(k for _, k in finite if k != "seasonal_naive")
+        pair = ("seasonal_naive", best_other)
     # Named in the settings' order, so one pair always has one name.
-    first, second = sorted((finite[0][1], finite[1][1]), key=list(candidates).index)
+    first, second = sorted(pair, key=list(candidates).index)
     return first, second
 
 
@@ -410,6 +426,7 @@ def _backtest(
     settings: ForecastSettings,
     events: pl.DataFrame | None,
     metric: str = "mase",
+    short: bool = False,
 ) -> tuple[list[dict[str, object]], dict[str, pl.DataFrame]]:
     """Score rows for every candidate and cutoff, and each candidate's backtest points."""
     rows: list[dict[str, object]] = []
@@ -418,7 +435,9 @@ def _backtest(
         name: list(_score_rows(name, y, ds, cutoffs, settings=settings, events=events))
         for name in candidates
     }
-    pair = _combination(scored, candidates=candidates, settings=settings, metric=metric)
+    pair = _combination(
+        scored, candidates=candidates, settings=settings, metric=metric, short=short
+    )
     if pair is not None:
         scored[COMBINE.join(pair)] = _combined_rows(scored[pair[0]], scored[pair[1]])
     h = settings.backtest_horizon
@@ -641,6 +660,7 @@ def _choose(
     *,
     backtest: pl.DataFrame | None = None,
     metric: str = "mase",
+    short: bool = False,
 ) -> str:
     """The fixed model, else the backtest's choice (ties go to the earlier listed).
 
@@ -658,8 +678,17 @@ def _choose(
             f"no candidate model could be backtested ({', '.join(scores) or 'none'}); "
             "add 'seasonal_naive' to settings.models"
         )
+    if backtest is not None:
+        # Means compare only over the same windows: candidates scored at fewer cutoffs than
+        # the most-scored ones (too short-lived for the early windows) sit this choice out.
+        scored = backtest.filter(pl.col(metric).is_not_nan() & pl.col(metric).is_not_null())
+        n_scored = dict(scored.group_by("model").len().iter_rows())
+        most = max((n_scored.get(m, 0) for m in finite), default=0)
+        finite = {m: v for m, v in finite.items() if n_scored.get(m, 0) == most}
     best = min(finite, key=finite.__getitem__)
     combos = [m for m in finite if COMBINE in m]
+    if short and combos:
+        return combos[0]
     # A few backtest cutoffs rank close models by noise; averaging two good ones is the
     # safer bet unless one model is clearly better.
     if combos and finite[combos[0]] <= finite[best] * (1 + settings.combine_margin):
@@ -822,8 +851,16 @@ def _backtested_forecast(
         # MAE is smallest for a forecast of zero on a series idle most days (Kolassa 2016):
         # there the whole distribution is scored (pinball loss over the quantiles) instead.
         metric = "pinball" if intermittent else "mase"
+        short = int(np.isfinite(y).sum()) < settings.short_history_days
         rows, points = _backtest(
-            y, ds, cutoffs, candidates=candidates, settings=settings, events=events, metric=metric
+            y,
+            ds,
+            cutoffs,
+            candidates=candidates,
+            settings=settings,
+            events=events,
+            metric=metric,
+            short=short,
         )
         if not rows:
             raise ValueError(
@@ -838,7 +875,7 @@ def _backtested_forecast(
         # Singles first, so a tie goes to the simpler forecast.
         names = dict.fromkeys([*candidates, *points])
         scores = {m: _mean_score(backtest, m, metric) for m in names}
-        chosen = _choose(scores, settings, backtest=backtest, metric=metric)
+        chosen = _choose(scores, settings, backtest=backtest, metric=metric, short=short)
     else:
         chosen, fallback = _fallback(y.size, settings)
         backtest, points = _empty_backtest(), {}
