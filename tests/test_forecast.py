@@ -14,6 +14,7 @@ import pytest
 from forecasting import schema
 from forecasting.forecast import (
     ForecastSettings,
+    _choose,
     backtest_cutoffs,
     forecast_all,
     forecast_series,
@@ -336,3 +337,62 @@ def test_burst_after_quiet_spell_keeps_paths_bounded() -> None:
     assert result.paths is not None
     assert result.paths.max() < 10 * y.max()
     assert result.forecast["q99"].max() < 10 * y.max()
+
+
+def backtest_frame(scores: dict[str, list[float | None]]) -> pl.DataFrame:
+    """A backtest frame with one MASE per model and cutoff (None: not scored there)."""
+    rows = [
+        {"model": model, "cutoff": START + timedelta(days=i), "mase": value}
+        for model, values in scores.items()
+        for i, value in enumerate(values)
+        if value is not None
+    ]
+    return pl.DataFrame(rows, schema={"model": pl.String, "cutoff": pl.Date, "mase": pl.Float64})
+
+
+def choose(scores: dict[str, list[float | None]], settings: ForecastSettings) -> str:
+    """What _choose makes of these per-cutoff scores (means over the scored cutoffs)."""
+    means = {m: float(np.mean([v for v in s if v is not None])) for m, s in scores.items()}
+    return _choose(means, settings, backtest=backtest_frame(scores))
+
+
+def test_noisy_lead_within_a_standard_error_goes_to_the_stable_candidate() -> None:
+    """A lower mean that is noise across cutoffs does not beat a steady candidate."""
+    scores: dict[str, list[float | None]] = {
+        "drift": [0.2, 1.1, 0.3],  # mean 0.53, all over the place
+        "ets": [0.58, 0.6, 0.57],  # mean 0.58, steady
+    }
+    assert choose(scores, ForecastSettings()) == "ets"
+    assert choose(scores, ForecastSettings(tie_standard_errors=0)) == "drift"
+    clear: dict[str, list[float | None]] = {"drift": [0.2, 0.25, 0.3], "ets": [0.58, 0.6, 0.57]}
+    assert choose(clear, ForecastSettings()) == "drift"
+
+
+def test_tied_combination_wins_over_a_single_model() -> None:
+    """A combination tied with the best single (within a standard error) is chosen."""
+    scores: dict[str, list[float | None]] = {
+        "drift": [0.2, 0.9, 0.3],
+        "ets": [0.7, 0.7, 0.7],
+        "drift+ets": [0.45, 0.6, 0.5],  # 11 % above drift's mean, well within its noise
+    }
+    assert choose(scores, ForecastSettings()) == "drift+ets"
+
+
+def test_candidates_compare_over_the_same_cutoffs() -> None:
+    """A model scored only on the last, easy window does not beat those scored on all."""
+    scores: dict[str, list[float | None]] = {
+        "seasonal_naive": [0.9, 0.8, 0.5],
+        "theta": [None, None, 0.2],
+    }
+    assert choose(scores, ForecastSettings()) == "seasonal_naive"
+
+
+def test_short_history_pairs_the_winner_with_the_seasonal_naive() -> None:
+    """Under short_history_days, the chosen forecast is a combination with the seasonal naive."""
+    settings = ForecastSettings(
+        horizon_days=7, backtest_horizon=7, backtest_step=1, min_train_days=14, n_cutoffs=3
+    )
+    result = forecast_series(as_frame(trend_season_noise(4, 40)), settings=settings)
+    assert result.model.startswith("seasonal_naive+"), result.model
+    # Scored against the other candidates like any combination.
+    assert result.model in set(result.backtest["model"].to_list())
