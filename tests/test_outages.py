@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from forecasting.demand import outage_hours
+from forecasting.demand import demand_series, outage_hours
 from forecasting.traces import ADAPTERS
 from forecasting.traces.outages import (
     OUTAGE_CALENDAR_SCHEMA,
@@ -87,3 +87,36 @@ def test_adapter_windows_mark_the_hours_they_touch() -> None:
     assert gaps["ts"].dt.hour().to_list() == [7]
     marked = outage_hours(hourly, outages=calendar)
     assert marked["ts"].dt.hour().to_list() == [6, 7, 8]
+
+
+SERVEGEN = Path("/work/shared/data/servegen_client_rates_10min.csv.gz")
+
+
+@pytest.mark.slow
+def test_servegen_small_clients_are_idle_not_dark() -> None:
+    """Real telemetry: ServeGen's ten smallest m-small clients are idle in most hours.
+
+    Their region reads zero in 283 of 336 hours (sub-GPU demand by day, idle otherwise). The
+    older rule turned those hours into outages and every one of the 14 days into a null; the
+    rows are there, so the days are whole and there is no outage.
+    """
+    if not SERVEGEN.is_file():
+        pytest.skip(f"ServeGen trace not found at {SERVEGEN}; see /work/shared/data/SOURCES.md")
+    telemetry = ADAPTERS["servegen"].scan(SERVEGEN).collect()
+    small = telemetry.filter(pl.col("customer").str.starts_with("m-small/"))
+    sizes = small.group_by("customer").agg(pl.col("gpus_running").mean())
+    keep = sizes.sort("gpus_running", "customer").head(10)["customer"].to_list()
+    hourly = small.filter(pl.col("customer").is_in(keep)).select(
+        "ts",
+        "region",
+        "workload_class",
+        "customer",
+        (pl.col("gpus_running") + pl.col("gpus_queued")).alias("y"),
+    )
+    by_hour = hourly.group_by("ts").agg(pl.col("y").sum())
+    assert (by_hour["y"] == 0).sum() > by_hour.height / 2
+    total = demand_series(hourly).filter(pl.col("unique_id") == "total")
+    assert total.height == 2 * 14 and total["y"].null_count() == 0
+    assert outage_hours(hourly).is_empty()
+    old = demand_series(hourly, zero_is_outage=True).filter(pl.col("unique_id") == "total")
+    assert old["y"].null_count() == 2 * 14
