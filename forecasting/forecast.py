@@ -11,18 +11,30 @@ Per series:
    ``backtest_horizon``), the last one ``backtest_horizon`` days before the end; every
    candidate model is refitted on the data up to each cutoff only, and sees only the known
    events announced by then, so nothing after a cutoff can leak into its scores. Series that
-   known events touch add ``event_models`` (Prophet) to their candidates.
+   known events touch add ``event_models`` (Prophet) to their candidates; intermittent
+   series (no demand on at least ``intermittent_share`` of their days) add
+   ``intermittent_models`` (TSB). A model that raises or gives non-finite values at a cutoff
+   does not compete there.
 2. Scores per model and cutoff: MASE (scaled by the in-sample MAE of the weekly seasonal
    naive), sMAPE (0-200), pinball loss averaged over the quantiles (scaled like MASE so it
    compares across series) and the coverage of the q10-q90 interval.
-3. The model with the lowest mean MASE wins (or ``settings.fixed_model``).
+3. Choice (or ``settings.fixed_model``), over the candidates scored at every cutoff: the
+   lowest mean MASE (pinball loss on intermittent series, where MAE rewards forecasting
+   zero), with the average of the two best preferred when it is within ``combine_margin``.
+   Scores that tie within ``tie_standard_errors`` paired standard errors are noise: the
+   combination wins a tie, else the candidate most stable across cutoffs. A series with
+   fewer than ``short_history_days`` observed days pairs its best candidate with the
+   seasonal naive and takes that combination.
 4. Conformal calibration: when the winner's q10-q90 interval covered the backtest actuals
    more than ``calibration_tolerance`` away from 80 %, its quantiles and paths are widened
    or narrowed per side by the empirical quantiles of its normalised backtest errors, per
    horizon bucket (``calibrated`` says whether this happened).
 5. The winner is refitted on the full series for ``horizon_days`` and simulates paths.
 
-Series too short to backtest fall back to a baseline and are counted in the summary.
+One series never stops a run: a series too short to backtest, without one observed day, or
+whose models raise or give non-finite forecasts, falls back to the seasonal naive, the drift or
+zero (the first that works), with the reason in ``fallback``; ``ForecastResult.flagged`` and
+``ForecastResult.warnings()`` list them for the CLI and the reports.
 """
 
 from __future__ import annotations
