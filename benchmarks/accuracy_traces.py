@@ -193,12 +193,16 @@ def main() -> int:
             if days < MIN_DAYS:
                 row["note"] = f"too short: {days} complete day(s), {MIN_DAYS} needed"
             else:
-                found = evaluate(
-                    total.filter(pl.col("measure") == measure),
-                    horizon=horizon,
-                    origins=args.origins,
-                )
-                row |= {"horizon": horizon, "origins": args.origins, **found}
+                try:
+                    found = evaluate(
+                        total.filter(pl.col("measure") == measure),
+                        horizon=horizon,
+                        origins=args.origins,
+                    )
+                except ValueError as exc:
+                    row["note"] = f"too short for {args.origins} cut-offs: {exc}"
+                else:
+                    row |= {"horizon": horizon, "origins": args.origins, **found}
             rows.append(row)
     print(
         "| trace | measure | days | H x cut-offs | chosen (per cut-off) | best single in "
