@@ -181,7 +181,7 @@ def forecast_tables(run: ForecastRun) -> list[Table]:
         title=(
             f"forecast run {run.run_id}: {run.series:,} series to {run.as_of} in "
             f"{run.seconds:.0f} s; reconciliation {run.reconciliation}; "
-            f"{run.calibrated} calibrated, {run.fallbacks} on a baseline (short history); "
+            f"{run.calibrated} calibrated, {run.fallbacks} on a fallback (see the warnings); "
             f"{run.events} known event(s)"
         ),
         title_justify="left",

@@ -66,6 +66,15 @@ class ForecastOptions(BaseModel):
     use_events: bool = Field(default=True, description="give known events to the event models")
     reconciliation: Reconciliation = "auto"
     customers_per_class: int = Field(default=10, ge=1, le=200)
+    outages: Path | None = Field(
+        default=None,
+        description="outage calendar CSV (region, start, end, reason): those hours are missing",
+    )
+    zero_is_outage: bool = Field(
+        default=False,
+        description="read hours whose rows are all zero as outages (the old rule); default: "
+        "zero is zero demand, only hours without rows are gaps",
+    )
     seed: int = 0
     task_runner: RunnerKind = Field(
         default="processes", description="Prefect task runner for the fan-out"

@@ -174,21 +174,31 @@ class ForecastRun(BaseModel):
     accuracy: list[dict[str, Any]]
     calibrated: int
     fallbacks: int
+    warnings: list[str] = []  # one line per series forecast by a fallback, with the reason
     events: int = 0  # known events the run gave to the event models
 
 
-def demand_series_for(
-    warehouse_path: Path, as_of: date | None, customers_per_class: int
-) -> pl.DataFrame:
-    """Daily demand series at every level from the warehouse's hourly telemetry."""
-    from forecasting import demand
+def demand_series_for(warehouse_path: Path, options: ForecastOptions) -> pl.DataFrame:
+    """Daily demand series at every level from the warehouse's hourly telemetry.
 
+    Hours without rows, and hours in the options' outage calendar, are missing; hours whose
+    rows read zero are zero demand unless ``options.zero_is_outage``.
+    """
+    from forecasting import demand
+    from forecasting.traces.outages import read_outage_calendar
+
+    outages = read_outage_calendar(options.outages) if options.outages is not None else None
     with warehouse.connect(warehouse_path, read_only=True) as wh:
         hourly = wh.hourly_demand()
     if hourly.is_empty():
         raise ValueError(f"{warehouse_path} holds no telemetry; run `fleetcast ingest` first")
-    series = demand.demand_series(hourly, customers_per_class=customers_per_class)
-    return series if as_of is None else series.filter(pl.col("ds") <= as_of)
+    series = demand.demand_series(
+        hourly,
+        customers_per_class=options.customers_per_class,
+        zero_is_outage=options.zero_is_outage,
+        outages=outages,
+    )
+    return series if options.as_of is None else series.filter(pl.col("ds") <= options.as_of)
 
 
 def known_events(warehouse_path: Path) -> pl.DataFrame:
@@ -270,6 +280,7 @@ def store_forecast(
         accuracy=_accuracy(result.summary),
         calibrated=int(result.summary.get_column("calibrated").sum()),
         fallbacks=int(result.summary.get_column("fallback").is_not_null().sum()),
+        warnings=result.warnings(),
         events=events,
     )
 
@@ -280,7 +291,7 @@ def forecast(warehouse_path: Path, options: ForecastOptions, *, map_fn: MapFn = 
 
     started = time.perf_counter()
     settings = options.settings()
-    series = demand_series_for(warehouse_path, options.as_of, options.customers_per_class)
+    series = demand_series_for(warehouse_path, options)
     as_of = options.as_of or series.get_column("ds").max()
     assert isinstance(as_of, date)  # a non-empty frame has a newest day
     known = known_events(warehouse_path) if options.use_events else None
