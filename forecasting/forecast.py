@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import partial
 from typing import Literal
@@ -82,6 +82,11 @@ _INTERVAL = (0.1, 0.9)  # the 80 % interval every model must report, whatever th
 _Z90 = float(stats.norm.ppf(0.9))
 _BUCKET_EDGES = (7, 14, 28, 56, 91, 182, 365)
 _MIN_BUCKET_POINTS = 30  # fewer points make a q10/q90 estimate noisier than the miss it fixes
+
+
+# The backtest layout of a series too short for the settings' own (ForecastSettings.for_history).
+SHORT_LAYOUT_TRAIN_DAYS = 14
+SHORT_LAYOUT_SCORED_DAYS = 7
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +199,24 @@ class ForecastSettings:
     def min_backtest_days(self) -> int:
         """History needed for ``n_cutoffs`` backtests of ``backtest_horizon`` days."""
         return self.min_train_days + (self.n_cutoffs - 1) * self.cutoff_step + self.backtest_horizon
+
+    def for_history(self, n_days: int) -> ForecastSettings:
+        """These settings, or a short backtest layout when ``n_days`` cannot hold them.
+
+        A real trace of a few weeks cannot give three 28-day backtests after 28 days of
+        training (112 days). Rather than forecast such a series by a baseline unscored, it is
+        backtested on the layout tests/test_helios_accuracy.py measures for a 31-day trace:
+        two weekly cycles of training, 7 days scored, cutoffs one day apart (overlapping
+        windows), 23 days in all with three cutoffs. Shorter series still fall back.
+        """
+        if n_days >= self.min_backtest_days:
+            return self
+        return replace(
+            self,
+            min_train_days=min(self.min_train_days, SHORT_LAYOUT_TRAIN_DAYS),
+            backtest_horizon=min(self.backtest_horizon, SHORT_LAYOUT_SCORED_DAYS),
+            backtest_step=1,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -853,6 +876,7 @@ def _backtested_forecast(
     """The backtested, chosen and calibrated forecast of one series; raises when it cannot."""
     grid = _daily_grid(series)
     y = grid["y"].cast(pl.Float64).fill_null(np.nan).to_numpy()
+    settings = settings.for_history(y.size)
     ds = grid["ds"].to_numpy()
     intermittent = intermittency(y) >= settings.intermittent_share
     candidates = settings.candidates_for(has_events=events is not None, intermittent=intermittent)

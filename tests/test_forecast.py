@@ -140,13 +140,26 @@ def test_calibration_narrows_intervals_that_overcover() -> None:
 
 
 def test_short_series_falls_back_and_says_why() -> None:
-    """A series too short to backtest gets the seasonal naive and a reason with both counts."""
-    result = forecast_series(as_frame(trend_season_noise(0, 50)), settings=FAST)
+    """A series too short even for the short layout gets the seasonal naive and both counts."""
+    short = FAST.for_history(20)
+    assert short.min_backtest_days == 23
+    result = forecast_series(as_frame(trend_season_noise(0, 20)), settings=FAST)
     assert result.model == "seasonal_naive"
     assert result.fallback is not None
-    assert "50 days" in result.fallback
-    assert str(FAST.min_backtest_days) in result.fallback
+    assert "20 days" in result.fallback
+    assert "needs 23" in result.fallback
     assert result.forecast.height == FAST.horizon_days
+
+
+def test_a_few_weeks_of_history_are_backtested_on_the_short_layout() -> None:
+    """50 days cannot hold three 28-day backtests: 7-day windows one day apart are scored."""
+    assert FAST.min_backtest_days > 50
+    result = forecast_series(as_frame(trend_season_noise(0, 50)), settings=FAST)
+    assert result.fallback is None
+    cutoffs = result.backtest["cutoff"].unique().sort()
+    assert cutoffs.len() == FAST.n_cutoffs
+    assert (cutoffs.diff().drop_nulls() == timedelta(days=1)).all()
+    assert FAST.for_history(200) is FAST
 
 
 def test_series_without_observations_is_forecast_as_zero_and_flagged() -> None:
