@@ -15,18 +15,19 @@ so the kernel shares out a handful of pools instead of every block.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import numpy as np
 import polars as pl
 
 from forecasting import hierarchy
-from forecasting.capacity import Block, CapacityPlan
+from forecasting.capacity import Block, CapacityPlan, Response
 from forecasting.drills.kernel import KernelInputs
 from forecasting.drills.profile import HOURS_PER_WEEK
 from forecasting.drills.scenarios import (
     LARGEST_LIVE,
+    LARGEST_REGION,
     NEXT_COMMITTED,
     TOP_CUSTOMER,
     Offset,
@@ -47,6 +48,7 @@ __all__ = [
     "demand_side",
     "kernel_inputs",
     "resolve_scenario",
+    "stream_groups",
     "supply_side",
 ]
 
@@ -65,26 +67,34 @@ class Stream:
 
 @dataclass(frozen=True, slots=True)
 class Pool:
-    """Blocks of one region with identical eligibility; the kernel's unit of capacity."""
+    """Blocks of one region with identical eligibility; the kernel's unit of capacity.
+
+    A pool with a ``rung`` holds no block of the plan: it is capacity a rung of the response
+    ladder brings (``migrate``, ``spares``, ``burst``), used only after the plan's own pools.
+    """
 
     region: str
     classes: tuple[WorkloadClass, ...]
     customer: str | None
     block_ids: tuple[str, ...]
+    rung: str | None = None
 
     @property
     def label(self) -> str:
         """``us-east/inference+batch`` or ``us-east/training/dedicated:acme``."""
         label = f"{self.region}/{'+'.join(c.value for c in self.classes) or 'none'}"
-        return label + (f"/dedicated:{self.customer}" if self.customer else "")
+        label += f"/dedicated:{self.customer}" if self.customer else ""
+        return label + (f"/{self.rung}" if self.rung else "")
+
+    def hosts(self, stream: Stream) -> bool:
+        """Whether demand of ``stream`` may run on this pool were it in the same region."""
+        return stream.workload_class in self.classes and (
+            self.customer is None or self.customer == stream.customer
+        )
 
     def serves(self, stream: Stream) -> bool:
         """Whether demand of ``stream`` may run on this pool."""
-        return (
-            stream.region == self.region
-            and stream.workload_class in self.classes
-            and (self.customer is None or self.customer == stream.customer)
-        )
+        return stream.region == self.region and self.hosts(stream)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +140,10 @@ class SupplySide:
     block_off: np.ndarray  # (blocks,) first hour out of service
     cap: np.ndarray  # (hours, pools)
 
+    def rung_pools(self) -> list[int]:
+        """Indices of the pools the response ladder brings."""
+        return [p for p, pool in enumerate(self.pools) if pool.rung is not None]
+
 
 @dataclass(frozen=True, slots=True)
 class ResolvedScenario:
@@ -140,6 +154,7 @@ class ResolvedScenario:
     shock: np.ndarray  # (hours,) multiplier - 1
     lost: dict[str, int]  # block id -> first hour it serves nothing
     slipped: dict[str, int]  # block id -> weeks its in-service date moves
+    dark: dict[str, tuple[int, int]] = field(default_factory=dict)  # region -> [from, until)
 
 
 def _split_ids(paths: pl.DataFrame) -> pl.DataFrame:
@@ -345,7 +360,30 @@ def resolve_scenario(
         if block.in_service is None:
             raise ScenarioError(f"field slip.{i}.block: {block.id!r} has no in-service date")
         slipped[block.id] = slipped.get(block.id, 0) + slip.weeks
-    return ResolvedScenario(scenario, start, curve - 1.0, lost, slipped)
+    dark: dict[str, tuple[int, int]] = {}
+    if scenario.region_loss is not None:
+        loss = scenario.region_loss
+        begin = demand.hour_of(loss.on, field="region_loss.on", default=start)
+        region = loss.region
+        if region == LARGEST_REGION:
+            region = _largest_region(plan, demand.first_day + timedelta(hours=begin))
+        elif region not in plan.regions:
+            raise ScenarioError(
+                f"field region_loss.region: no block in region {region!r}; "
+                f"the plan's regions are {', '.join(plan.regions)}"
+            )
+        dark[region] = (begin, min(begin + loss.days * 24, demand.hours))
+    return ResolvedScenario(scenario, start, curve - 1.0, lost, slipped, dark)
+
+
+def _largest_region(plan: CapacityPlan, day: date) -> str:
+    gpus: dict[str, int] = {}
+    for block in plan.block:
+        if block.in_service_on(day):
+            gpus[block.region] = gpus.get(block.region, 0) + block.gpus
+    if not gpus:
+        raise ScenarioError(f"field region_loss.region: largest, but no block serves on {day}")
+    return min(gpus, key=lambda r: (-gpus[r], r))
 
 
 def _hour_on(day: date | None, first_day: date, hours: int, *, default: int) -> int:
@@ -355,9 +393,17 @@ def _hour_on(day: date | None, first_day: date, hours: int, *, default: int) -> 
 
 
 def supply_side(
-    blocks: Sequence[Block], demand: DemandSide, resolved: ResolvedScenario
+    blocks: Sequence[Block],
+    demand: DemandSide,
+    resolved: ResolvedScenario,
+    *,
+    ladder: Response | None = None,
 ) -> SupplySide:
-    """Eligibility pools of ``blocks`` and their GPUs in service for every hour."""
+    """Eligibility pools of ``blocks`` and their GPUs in service for every hour.
+
+    A region that goes dark (``resolved.dark``) loses every block for its dark hours. With a
+    ``ladder``, its rungs add pools (see :func:`_with_ladder`).
+    """
     keys: dict[tuple[str, tuple[WorkloadClass, ...], str | None], list[str]] = {}
     block_pool = np.zeros(len(blocks), dtype=np.int64)
     on = np.zeros(len(blocks), dtype=np.int64)
@@ -381,8 +427,75 @@ def supply_side(
         if on[i] < off[i]:
             steps[on[i], block_pool[i]] += block.gpus
             steps[off[i], block_pool[i]] -= block.gpus
+        dark_from, dark_until = resolved.dark.get(block.region, (0, 0))
+        dark_from, dark_until = max(dark_from, on[i]), min(dark_until, off[i])
+        if dark_from < dark_until:
+            steps[dark_from, block_pool[i]] -= block.gpus
+            steps[dark_until, block_pool[i]] += block.gpus
     cap = np.cumsum(steps, axis=0)[: demand.hours]
-    return SupplySide(tuple(blocks), pools, block_pool, on, off, np.ascontiguousarray(cap))
+    supply = SupplySide(tuple(blocks), pools, block_pool, on, off, np.ascontiguousarray(cap))
+    if ladder is None:
+        return supply
+    return _with_ladder(supply, ladder, demand, resolved)
+
+
+def _with_ladder(
+    supply: SupplySide, ladder: Response, demand: DemandSide, resolved: ResolvedScenario
+) -> SupplySide:
+    """``supply`` plus a pool per rung and region, in service from the rung's delay on.
+
+    The shock is seen at its start. ``spares`` and ``burst`` bring their GPUs as new pools.
+    ``migrate`` moves up to its cap of GPUs per region out of the pools that host training
+    (the least flexible first) into a pool that also hosts the classes in ``to``: from then
+    on those GPUs serve both, the higher priority first, and running training jobs on them
+    are moved off (their GPUs are booked to the migrated pool).
+    """
+    pools = list(supply.pools)
+    columns = [supply.cap[:, p] for p in range(len(pools))]
+    start, hours = resolved.start_hour, demand.hours
+    regions = sorted({p.region for p in supply.pools if p.rung is None})
+    for region in (r for r in regions if ladder.covers(r)):
+        migrate = ladder.migrate
+        if migrate is not None and start + migrate.delay_hours < hours:
+            sources = sorted(
+                (
+                    p
+                    for p, pool in enumerate(supply.pools)
+                    if pool.region == region
+                    and pool.customer is None
+                    and WorkloadClass.TRAINING in pool.classes
+                ),
+                key=lambda p: (len(supply.pools[p].classes), p),
+            )
+            if sources:
+                begin = start + migrate.delay_hours
+                moved = np.zeros(hours)
+                for p in sources:
+                    take = np.minimum(columns[p][begin:], migrate.gpus - moved[begin:])
+                    columns[p] = columns[p].copy()
+                    columns[p][begin:] -= take
+                    moved[begin:] += take
+                classes = {c for p in sources for c in supply.pools[p].classes} | set(migrate.to)
+                pools.append(Pool(region, _ordered(classes), None, (), rung="migrate"))
+                columns.append(moved)
+        for name, rung, delay in (
+            ("spares", ladder.spares, ladder.spares and ladder.spares.activation_hours),
+            ("burst", ladder.burst, ladder.burst and ladder.burst.after_days * 24),
+        ):
+            if rung is None or delay is None or start + delay >= hours:
+                continue
+            column = np.zeros(hours)
+            column[start + delay :] = rung.gpus
+            pools.append(Pool(region, _ordered(set(rung.serves)), None, (), rung=name))
+            columns.append(column)
+    cap = np.ascontiguousarray(np.stack(columns, axis=1)) if columns else supply.cap
+    return SupplySide(
+        supply.blocks, tuple(pools), supply.block_pool, supply.block_on, supply.block_off, cap
+    )
+
+
+def _ordered(classes: set[WorkloadClass]) -> tuple[WorkloadClass, ...]:
+    return tuple(c for c in CLASSES if c in classes)
 
 
 def _csr(lists: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
@@ -392,9 +505,22 @@ def _csr(lists: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
     return ptr, flat
 
 
-def _preference(pool: Pool, index: int) -> tuple[bool, int, int]:
-    """Dedicated pools first, then the least flexible: keep flexible capacity for others."""
-    return (pool.customer is None, len(pool.classes), index)
+_RUNGS = ("migrate", "spares", "burst")
+
+
+def _preference(pool: Pool, index: int) -> tuple[int, bool, int, int]:
+    """The plan's pools before the ladder's (cheapest rung first); among the plan's,
+    dedicated pools first, then the least flexible: keep flexible capacity for others."""
+    rung = 0 if pool.rung is None else 1 + _RUNGS.index(pool.rung)
+    return (rung, pool.customer is None, len(pool.classes), index)
+
+
+def stream_groups(streams: Sequence[Stream]) -> dict[tuple[str, WorkloadClass], list[int]]:
+    """The kernel's (region, class) groups in its order, with their streams."""
+    groups: dict[tuple[str, WorkloadClass], list[int]] = {}
+    for s, stream in enumerate(streams):
+        groups.setdefault((stream.region, stream.workload_class), []).append(s)
+    return groups
 
 
 def kernel_inputs(
@@ -406,18 +532,45 @@ def kernel_inputs(
     regions = sorted(set(demand.regions) | {p.region for p in pools})
     region_index = {r: i for i, r in enumerate(regions)}
     policies = [plan.policy[s.workload_class] for s in streams]
-    stream_pools = [
+    own_pools = [
         sorted(
             (p for p, pool in enumerate(pools) if pool.serves(s)),
             key=lambda p: _preference(pools[p], p),
         )
         for s in streams
     ]
-    groups: dict[tuple[str, WorkloadClass], list[int]] = {}
+    # Failover: a stream of a dark region whose class fails over gains, after its delay and
+    # while the region is dark, edges to the pools of other regions that host it (last).
+    hours = demand.hours
+    dark_from = np.zeros(len(streams), dtype=np.int64)
+    dark_until = np.zeros(len(streams), dtype=np.int64)
+    stream_pools: list[list[int]] = []
+    windows: list[tuple[int, int, bool]] = []
     for s, stream in enumerate(streams):
-        groups.setdefault((stream.region, stream.workload_class), []).append(s)
+        stream_pools.append(list(own_pools[s]))
+        windows += [(0, hours, False)] * len(own_pools[s])
+        if stream.region not in resolved.dark:
+            continue
+        dark_from[s], dark_until[s] = resolved.dark[stream.region]
+        policy = plan.policy[stream.workload_class]
+        if not policy.failover:
+            continue
+        away = sorted(
+            (
+                p
+                for p, pool in enumerate(pools)
+                if pool.region != stream.region
+                and pool.region not in resolved.dark
+                and pool.hosts(stream)
+            ),
+            key=lambda p: (pools[p].region, _preference(pools[p], p)),
+        )
+        opens = int(dark_from[s]) + (policy.failover_delay_hours or 0)
+        stream_pools[s] += away
+        windows += [(opens, int(dark_until[s]), True)] * len(away)
+    groups = stream_groups(streams)
     group_pools = [
-        sorted({p for s in members for p in stream_pools[s]}) for members in groups.values()
+        sorted({p for s in members for p in own_pools[s]}) for members in groups.values()
     ]
     group_policies = [plan.policy[k] for _, k in groups]
     s_ptr, s_pools = _csr(stream_pools)
@@ -458,6 +611,11 @@ def kernel_inputs(
         gs_streams=gs_streams,
         gp_ptr=gp_ptr,
         gp_pools=gp_pools,
+        e_from=np.array([w[0] for w in windows], dtype=np.int64),
+        e_until=np.array([w[1] for w in windows], dtype=np.int64),
+        e_failover=np.array([w[2] for w in windows], dtype=np.bool_),
+        s_dark_from=dark_from,
+        s_dark_until=dark_until,
         n_classes=len(CLASSES),
         n_regions=max(len(regions), 1),
     )
