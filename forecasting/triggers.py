@@ -155,9 +155,7 @@ class TriggerResult:
     triggers: pl.DataFrame
     drivers: pl.DataFrame
     idle_risk: pl.DataFrame
-    n_plus_one: pl.DataFrame = field(
-        default_factory=lambda: pl.DataFrame(schema=N_PLUS_ONE_SCHEMA)
-    )
+    n_plus_one: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=N_PLUS_ONE_SCHEMA))
 
 
 # --- reading the forecast's levels -----------------------------------------------------------
@@ -849,7 +847,9 @@ def expansion_triggers(
     )
 
 
-def _largest_shared_block(plan: CapacityPlan, region: str, *, start: date, end: date) -> Block | None:
+def _largest_shared_block(
+    plan: CapacityPlan, region: str, *, start: date, end: date
+) -> Block | None:
     """The region's block with the most GPUs in service at some day of [start, end], shared
     (not dedicated to one customer); ties by id."""
     shared = [
@@ -871,7 +871,7 @@ def n_plus_one(daily: pl.DataFrame, plan: CapacityPlan) -> pl.DataFrame:
     pool too when it has a fabric; the plan holds when no pool's requirement (demand at the
     quantile off dedicated blocks, grossed up by headroom) then exceeds what is left.
     """
-    rows = []
+    rows: list[tuple[object, ...]] = []
     for region in sorted(daily["region"].unique()):
         start, end = _day(daily["ds"].min()), _day(daily["ds"].max())
         block = _largest_shared_block(plan, region, start=start, end=end)
@@ -892,7 +892,7 @@ def n_plus_one(daily: pl.DataFrame, plan: CapacityPlan) -> pl.DataFrame:
             shortfall=pl.col("requirement_gpus") - (pl.col("capacity_gpus") - lost),
         )
         over = short.filter(pl.col("shortfall") > _TOL).sort("ds")
-        worst = float(short["shortfall"].max() or 0.0)
+        worst = float(short["shortfall"].to_numpy().max(initial=0.0))
         rows.append(
             (
                 region,

@@ -208,7 +208,7 @@ def test_region_loss_resolves_the_largest_region_and_rejects_unknown() -> None:
         scenario_from_args(multiplier=1.0, region_loss="largest@+1w:2"),
     )
     assert drill.resolved.dark == {"r2": (7 * 24, 9 * 24)}
-    with pytest.raises(ValueError, match="region_loss.region: no block in region 'r9'"):
+    with pytest.raises(ValueError, match=r"region_loss\.region: no block in region 'r9'"):
         prepare_drill(
             _plan(blocks),
             _paths({"r1/batch/other": 10.0}),

@@ -362,9 +362,9 @@ def resolve_scenario(
         slipped[block.id] = slipped.get(block.id, 0) + slip.weeks
     dark: dict[str, tuple[int, int]] = {}
     if scenario.region_loss is not None:
-        loss = scenario.region_loss
-        begin = demand.hour_of(loss.on, field="region_loss.on", default=start)
-        region = loss.region
+        dark_region = scenario.region_loss
+        begin = demand.hour_of(dark_region.on, field="region_loss.on", default=start)
+        region = dark_region.region
         if region == LARGEST_REGION:
             region = _largest_region(plan, demand.first_day + timedelta(hours=begin))
         elif region not in plan.regions:
@@ -372,7 +372,7 @@ def resolve_scenario(
                 f"field region_loss.region: no block in region {region!r}; "
                 f"the plan's regions are {', '.join(plan.regions)}"
             )
-        dark[region] = (begin, min(begin + loss.days * 24, demand.hours))
+        dark[region] = (begin, min(begin + dark_region.days * 24, demand.hours))
     return ResolvedScenario(scenario, start, curve - 1.0, lost, slipped, dark)
 
 
@@ -478,15 +478,19 @@ def _with_ladder(
                 classes = {c for p in sources for c in supply.pools[p].classes} | set(migrate.to)
                 pools.append(Pool(region, _ordered(classes), None, (), rung="migrate"))
                 columns.append(moved)
-        for name, rung, delay in (
-            ("spares", ladder.spares, ladder.spares and ladder.spares.activation_hours),
-            ("burst", ladder.burst, ladder.burst and ladder.burst.after_days * 24),
-        ):
-            if rung is None or delay is None or start + delay >= hours:
+        added: list[tuple[str, int, int, tuple[WorkloadClass, ...]]] = []
+        if ladder.spares is not None:
+            spares = ladder.spares
+            added.append(("spares", spares.activation_hours, spares.gpus, spares.serves))
+        if ladder.burst is not None:
+            burst = ladder.burst
+            added.append(("burst", burst.after_days * 24, burst.gpus, burst.serves))
+        for name, delay, gpus, serves in added:
+            if start + delay >= hours:
                 continue
             column = np.zeros(hours)
-            column[start + delay :] = rung.gpus
-            pools.append(Pool(region, _ordered(set(rung.serves)), None, (), rung=name))
+            column[start + delay :] = gpus
+            pools.append(Pool(region, _ordered(set(serves)), None, (), rung=name))
             columns.append(column)
     cap = np.ascontiguousarray(np.stack(columns, axis=1)) if columns else supply.cap
     return SupplySide(

@@ -326,9 +326,7 @@ def summarise(
     )
 
 
-def _failing_groups(
-    plan: CapacityPlan, demand: DemandSide, result: DrillResult
-) -> tuple[str, ...]:
+def _failing_groups(plan: CapacityPlan, demand: DemandSide, result: DrillResult) -> tuple[str, ...]:
     """``inference in us-east`` for every (region, class) whose headroom policy fails, and a
     class that fails only across regions (short in different regions at different hours)."""
     held = result.group_held
@@ -364,9 +362,7 @@ def _changes(baseline: DrillResult, shocked: DrillResult) -> pl.DataFrame:
 def _class_sum(result: DrillResult, kpi: str, classes: set[str]) -> np.ndarray:
     """Per path, ``kpi`` summed over ``classes`` (paths in sample order)."""
     frame = result.per_path.filter(pl.col("workload_class").is_in(list(classes)))
-    return (
-        frame.group_by("sample_id").agg(pl.col(kpi).sum()).sort("sample_id")[kpi].to_numpy()
-    )
+    return frame.group_by("sample_id").agg(pl.col(kpi).sum()).sort("sample_id")[kpi].to_numpy()
 
 
 def _rung_row(
@@ -410,17 +406,23 @@ def _rungs(
     zero = np.zeros(shocked.paths)
     rows = []
     preemptible = {c.value for c in CLASSES if plan.policy[c].preemptible}
-    preempted = _class_sum(shocked, "preempted_gpu_hours", preemptible) - _class_sum(
-        baseline, "preempted_gpu_hours", preemptible
-    ) if preemptible else zero
+    preempted = (
+        _class_sum(shocked, "preempted_gpu_hours", preemptible)
+        - _class_sum(baseline, "preempted_gpu_hours", preemptible)
+        if preemptible
+        else zero
+    )
     rows.append(
         _rung_row("preempt", ALL_CLASSES, 0.0, None, np.maximum(preempted, 0.0),
                   "GPU-hours preempted beyond the baseline", None, zero)
     )  # fmt: skip
     deferrable = {c.value for c in CLASSES if not plan.policy[c].interactive}
-    deferred = _class_sum(shocked, "peak_backlog_gpu_hours", deferrable) - _class_sum(
-        baseline, "peak_backlog_gpu_hours", deferrable
-    ) if deferrable else zero
+    deferred = (
+        _class_sum(shocked, "peak_backlog_gpu_hours", deferrable)
+        - _class_sum(baseline, "peak_backlog_gpu_hours", deferrable)
+        if deferrable
+        else zero
+    )
     rows.append(
         _rung_row("defer", ALL_CLASSES, 0.0, None, np.maximum(deferred, 0.0),
                   "peak queued GPUs beyond the baseline", None, zero)
@@ -489,8 +491,8 @@ def compare(
     hours, censored = _absorb(final)
     rungs = _rungs(plan, baseline, shocked, final, ladder_supply)
     total = shocked.per_path.filter(pl.col("workload_class") == ALL_CLASSES)
-    dark = float(total["dark_demand_gpu_hours"].mean() or 0.0)
-    moved = float(total["failed_over_gpu_hours"].mean() or 0.0)
+    dark = float(total["dark_demand_gpu_hours"].to_numpy().mean())
+    moved = float(total["failed_over_gpu_hours"].to_numpy().mean())
     notes = [n for n in shocked.notes if not n.startswith("time to absorb")]
     if censored:
         notes.append(
@@ -510,7 +512,9 @@ def compare(
         absorb_cost_usd=float(rungs["cost_usd_mean"].sum()),
         rungs=rungs,
         ladder_curve=(
-            ladder.backlog_curve if ladder is not None else pl.DataFrame(schema=BACKLOG_CURVE_SCHEMA)
+            ladder.backlog_curve
+            if ladder is not None
+            else pl.DataFrame(schema=BACKLOG_CURVE_SCHEMA)
         ),
         failover_share=moved / dark if dark > 0 else None,
         notes=tuple(notes),

@@ -120,7 +120,9 @@ class PreparedDrill:
         del base_out
         shocked = self.assemble(extra_blocks=extra_blocks)
         out = simulate_outputs(shocked.inputs, compiled=compiled, traced=curves, ref=ref)
-        result = self.summarise(shocked, out.per_class, out.per_pool, traces=out if curves else None)
+        result = self.summarise(
+            shocked, out.per_class, out.per_pool, traces=out if curves else None
+        )
         result = replace(result, group_held=out.per_group)
         ladder_result = None
         if _has_rungs(self.plan):
