@@ -65,6 +65,22 @@ interactive level, no deferrable work queued longer than ``max_wait``) and
 eligible pools that it could take at once: idle GPUs plus GPUs held by preemptible classes of
 lower priority. A class holds when it holds in every region; "overall" holds when every
 class does.
+
+Time to absorb. A shocked run may read the *reference* its baseline (the same paths without
+the shock) recorded: each hour's class backlog where the class held, -1 where it failed. A
+class is behind in an hour of the window when the baseline held then and the shocked run
+does not hold or queues more than the baseline's backlog (by over 1 % plus one GPU); hours in
+which the baseline fails too are the plan's failures, not the shock's. Time to absorb is
+from the shock start to the end of the hour after the last hour behind; censored (flagged,
+the window length a lower bound) when the class is still behind in the last hour. Without a
+reference it falls back to the headroom policy alone.
+
+The response ladder and failover need nothing of their own here. A rung's GPUs are a pool
+whose capacity is zero until the rung acts (see :func:`~forecasting.drills.inputs.supply_side`),
+last in every stream's preference, so ``FIRST_USED`` of its pool says when it was first used.
+Failover gives a stream of a dark region edges to other regions' pools, open only between
+``e_from`` (the loss plus the class's failover delay) and ``e_until`` (the region back);
+``DARK_DEMAND`` and ``FAILED_OVER`` sum what such streams wanted and got there.
 """
 
 from __future__ import annotations
@@ -91,7 +107,9 @@ __all__ = [
 ]
 
 # Per-class outputs of one path (index C is "overall"); sums run over the drill window only.
-UNMET = 0  # GPU-hours lost (interactive) or queued past max_wait (deferrable)
+# UNMET is GPU-hours lost (interactive) or, deferrable, the hourly sum of GPUs queued past
+# max_wait (a waiting area); kpis.py reports the two under their own names and prices work.
+UNMET = 0
 UNSERVED_END = 1  # queued at the horizon end, GPUs (one hour of queued work each)
 PEAK_BACKLOG = 2  # highest end-of-hour backlog, queued GPUs (GPU-hours per hour queued)
 QUEUE_DELAY = 3  # backlog / starts per hour in the peak-backlog hour (Little's law), hours

@@ -2,10 +2,12 @@
 
 Every KPI covers the drill window, from the shock start to the horizon end; the hours before
 it only set the state (backlogs, running work) that the shock meets. What "unmet" means
-depends on the class's demand kind (see :mod:`~forecasting.drills.kernel`): the interactive
-level lost in its hour, or deferrable GPUs queued past their ``max_wait_hours``, hour by hour.
-Revenue at risk prices the interactive level lost and, for deferrable classes, the work that
-went overdue (counted once) and the work still queued at the horizon end. Distributions over paths
+depends on the class's demand kind (see :mod:`~forecasting.drills.kernel`), but it is one
+unit, GPU-hours of demand not served within its tolerance, counted once: the interactive
+level lost in its hour (``lost_gpu_hours``), or deferrable work that went late plus work still
+waiting at the end (``late_work_gpu_hours`` + ``waiting_at_end_gpu_hours``). The hourly sum of
+GPUs queued past ``max_wait_hours`` is a waiting area, not work, reported as
+``overdue_queue_gpu_hour_area``. Revenue at risk is price x unmet. Distributions over paths
 are reported as mean, P50 and P90 using the empirical quantile (no interpolation, so a
 path with an unbounded queue delay cannot turn a quantile into NaN).
 """
