@@ -573,17 +573,20 @@ def simulate_path(
             for k in range(overall):
                 if not cls_holds[k]:
                     cls_holds[overall] = False
+            any_behind = False
             for k in range(overall + 1):
                 if cls_holds[k]:
                     out_cls[k, HOLD_HOURS] += 1.0
                 if compare:
                     # Whole again: holds and no more backlog than unshocked; an hour in which
                     # the unshocked plan fails too is the plan's failure, not the shock's.
+                    # Overall is behind when any class is.
                     behind = ref[t, k] >= 0.0 and (
                         not cls_holds[k] or cls_backlog[k] > ref[t, k] * _REF_SHARE + _REF_GPUS
                     )
-                    if behind:
+                    if behind or (k == overall and any_behind):
                         last_violation[k] = t
+                        any_behind = True
                 elif not cls_holds[k]:
                     last_violation[k] = t
                 if cls_backlog[k] > out_cls[k, PEAK_BACKLOG]:

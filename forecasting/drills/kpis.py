@@ -141,13 +141,15 @@ class DrillResult:
         return f"{self.absorb_hours:,.0f} h"
 
     def kpi(self, workload_class: str, kpi: str, stat: str = "mean") -> float:
-        """One figure, e.g. ``result.kpi("inference", "slo_attainment", "p50")``."""
+        """One figure, e.g. ``result.kpi("inference", "slo_attainment", "p50")``; NaN for a
+        time to absorb whose statistic reaches a censored path (not measured)."""
         row = self.kpis.filter(
             (pl.col("workload_class") == workload_class) & (pl.col("kpi") == kpi)
         )
         if row.height != 1:
             raise KeyError(f"no KPI {kpi!r} for {workload_class!r}")
-        return float(row[stat][0])
+        value = row[stat][0]
+        return float("nan") if value is None else float(value)
 
 
 def _quantile(values: np.ndarray, q: float) -> float:
