@@ -358,6 +358,21 @@ def report_table(outcome: ReportOutcome) -> Table:
     return table
 
 
+def _drill_counts(drills: Sequence[DrillOutcome], failing: list[str]) -> str:
+    """``4 pass, 1 fails under the shock (all-2x), 1 plan fails unshocked (training-2x)``."""
+    if not all(d.verdict for d in drills):
+        return f"{len(drills) - len(failing)} pass, {len(failing)} fail" + (
+            f" ({', '.join(failing)})" if failing else ""
+        )
+    parts = []
+    for verdict in ("pass", "fails under the shock", "plan fails unshocked"):
+        names = [d.drill for d in drills if d.verdict == verdict]
+        if names or verdict == "pass":
+            shown = f" ({', '.join(names)})" if names and verdict != "pass" else ""
+            parts.append(f"{len(names)} {verdict}{shown}")
+    return ", ".join(parts)
+
+
 def pipeline_summary(outcome: PipelineOutcome, *, seconds: float) -> list[str]:
     """Five lines a reader needs: data, forecast, triggers, drills, and where the pages are."""
     loaded = [r for r in outcome.ingested if r.status == "loaded" and r.entry]
@@ -387,8 +402,7 @@ def pipeline_summary(outcome: PipelineOutcome, *, seconds: float) -> list[str]:
             if worst
             else ""
         ),
-        f"drills: {len(outcome.drills) - len(failing)} pass, {len(failing)} fail"
-        + (f" ({', '.join(failing)})" if failing else ""),
+        "drills: " + _drill_counts(outcome.drills, failing),
         f"reports: {outcome.report.path.parent / 'latest' / 'index.html'} "
         f"(done in {seconds:.0f} s)",
     ]
