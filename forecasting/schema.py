@@ -711,8 +711,9 @@ _TABLES: tuple[Table, ...] = (
     ),
     _run_frame(
         "drill_rungs",
-        "one row per drill run, rung of the response ladder and region: when it was available, "
-        "how much it was used, when first, and its cost (means over paths)",
+        "one row per drill run, rung of the response ladder and region: its delay after the "
+        "shock is seen, how much it was used, when first, the cost of using it (means over "
+        "paths) and its standing cost (spares held idle over the window)",
         "drill_runs",
         {
             "rung": pl.String(),
@@ -724,6 +725,7 @@ _TABLES: tuple[Table, ...] = (
             "used_share": pl.Float64(),
             "first_used_hour_p50": pl.Float64(),
             "cost_usd_mean": pl.Float64(),
+            "standing_cost_usd": pl.Float64(),
         },
         key=("rung", "region"),
         nullable=("available_after_hours", "cap_gpus", "first_used_hour_p50"),

@@ -295,3 +295,22 @@ def test_n_plus_one_loses_the_largest_shared_block() -> None:
     assert (r1["largest_block"], r1["holds"], r1["first_short_date"]) == ("big", False, MONDAY)
     assert r1["max_shortfall_gpus"] == 150 - (200 - 120)
     assert (r2["largest_block"], r2["holds"], r2["max_shortfall_gpus"]) == ("later", True, 0.0)
+
+
+def test_rungs_act_only_once_the_shock_is_seen() -> None:
+    """A shock the plan absorbs alone never switches a rung on; spares' carrying cost is a
+    standing cost, not a cost of absorbing."""
+    response = {
+        "spares": {"activation_hours": 2, "gpus": 50, "carrying_cost_per_gpu_hour": 0.5},
+        "burst": {"after_days": 0, "gpus": 50, "price_per_gpu_hour": 4.0},
+    }
+    plan = _plan([_block("a", 200, classes=["batch"])], response=response)
+    step = scenario_from_args(target="class:batch", shape="step", start="+1w")
+    result = run_drill(plan, _paths(_BATCH), None, step)
+    assert result.verdict == PASS and result.absorb_hours == 0.0
+    ladder = result.rungs.filter(pl.col("rung").is_in(["spares", "burst"]))
+    assert ladder["used_share"].to_list() == [0.0, 0.0]
+    assert ladder["first_used_hour_p50"].to_list() == [None, None]
+    spares = ladder.filter(pl.col("rung") == "spares").row(0, named=True)
+    assert spares["standing_cost_usd"] == 50 * result.window_hours * 0.5
+    assert result.absorb_cost_usd == 0.0

@@ -139,6 +139,11 @@ class SupplySide:
     block_on: np.ndarray  # (blocks,) first hour in service
     block_off: np.ndarray  # (blocks,) first hour out of service
     cap: np.ndarray  # (hours, pools)
+    # The response ladder (see _with_ladder): each pool's rung delay after the shock is seen
+    # (-1: a plan pool), GPUs migration takes out of each pool once it acts, and its delay.
+    rung_delay: np.ndarray | None = None
+    restore: np.ndarray | None = None
+    restore_delay: int = -1
 
     def rung_pools(self) -> list[int]:
         """Indices of the pools the response ladder brings."""
@@ -442,21 +447,23 @@ def supply_side(
 def _with_ladder(
     supply: SupplySide, ladder: Response, demand: DemandSide, resolved: ResolvedScenario
 ) -> SupplySide:
-    """``supply`` plus a pool per rung and region, in service from the rung's delay on.
+    """``supply`` plus a pool per rung and region, with the rung's delay after the shock is
+    seen (the kernel switches a rung on per path, see :mod:`~forecasting.drills.kernel`).
 
-    The shock is seen at its start. ``spares`` and ``burst`` bring their GPUs as new pools.
-    ``migrate`` moves up to its cap of GPUs per region out of the pools that host training
-    (the least flexible first) into a pool that also hosts the classes in ``to``: from then
-    on those GPUs serve both, the higher priority first, and running training jobs on them
-    are moved off (their GPUs are booked to the migrated pool).
+    ``spares`` and ``burst`` bring their GPUs as new pools. ``migrate`` moves up to its cap of
+    GPUs per region out of the pools that host training (the least flexible first) into a
+    pool that also hosts the classes in ``to``: once it acts those GPUs serve both, the
+    higher priority first, and training jobs running on them are moved off.
     """
     pools = list(supply.pools)
     columns = [supply.cap[:, p] for p in range(len(pools))]
+    delays = [-1] * len(pools)
+    restore = np.zeros_like(supply.cap)
     start, hours = resolved.start_hour, demand.hours
     regions = sorted({p.region for p in supply.pools if p.rung is None})
     for region in (r for r in regions if ladder.covers(r)):
         migrate = ladder.migrate
-        if migrate is not None and start + migrate.delay_hours < hours:
+        if migrate is not None:
             sources = sorted(
                 (
                     p
@@ -468,16 +475,17 @@ def _with_ladder(
                 key=lambda p: (len(supply.pools[p].classes), p),
             )
             if sources:
-                begin = start + migrate.delay_hours
                 moved = np.zeros(hours)
                 for p in sources:
-                    take = np.minimum(columns[p][begin:], migrate.gpus - moved[begin:])
+                    take = np.minimum(columns[p][start:], migrate.gpus - moved[start:])
                     columns[p] = columns[p].copy()
-                    columns[p][begin:] -= take
-                    moved[begin:] += take
+                    columns[p][start:] -= take
+                    restore[start:, p] = take
+                    moved[start:] += take
                 classes = {c for p in sources for c in supply.pools[p].classes} | set(migrate.to)
                 pools.append(Pool(region, _ordered(classes), None, (), rung="migrate"))
                 columns.append(moved)
+                delays.append(migrate.delay_hours)
         added: list[tuple[str, int, int, tuple[WorkloadClass, ...]]] = []
         if ladder.spares is not None:
             spares = ladder.spares
@@ -486,15 +494,23 @@ def _with_ladder(
             burst = ladder.burst
             added.append(("burst", burst.after_days * 24, burst.gpus, burst.serves))
         for name, delay, gpus, serves in added:
-            if start + delay >= hours:
-                continue
             column = np.zeros(hours)
-            column[start + delay :] = gpus
+            column[start:] = gpus
             pools.append(Pool(region, _ordered(set(serves)), None, (), rung=name))
             columns.append(column)
+            delays.append(delay)
     cap = np.ascontiguousarray(np.stack(columns, axis=1)) if columns else supply.cap
+    extra = len(pools) - restore.shape[1]
     return SupplySide(
-        supply.blocks, tuple(pools), supply.block_pool, supply.block_on, supply.block_off, cap
+        supply.blocks,
+        tuple(pools),
+        supply.block_pool,
+        supply.block_on,
+        supply.block_off,
+        cap,
+        rung_delay=np.array(delays, dtype=np.int64),
+        restore=np.ascontiguousarray(np.pad(restore, ((0, 0), (0, extra)))),
+        restore_delay=-1 if ladder.migrate is None else ladder.migrate.delay_hours,
     )
 
 
@@ -620,6 +636,13 @@ def kernel_inputs(
         e_failover=np.array([w[2] for w in windows], dtype=np.bool_),
         s_dark_from=dark_from,
         s_dark_until=dark_until,
+        p_rung_delay=(
+            supply.rung_delay
+            if supply.rung_delay is not None
+            else np.full(len(pools), -1, dtype=np.int64)
+        ),
+        restore=supply.restore if supply.restore is not None else np.zeros((1, len(pools))),
+        restore_delay=supply.restore_delay if supply.restore is not None else -1,
         n_classes=len(CLASSES),
         n_regions=max(len(regions), 1),
     )

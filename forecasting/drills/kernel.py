@@ -75,9 +75,12 @@ from the shock start to the end of the hour after the last hour behind; censored
 the window length a lower bound) when the class is still behind in the last hour. Without a
 reference it falls back to the headroom policy alone.
 
-The response ladder and failover need nothing of their own here. A rung's GPUs are a pool
-whose capacity is zero until the rung acts (see :func:`~forecasting.drills.inputs.supply_side`),
-last in every stream's preference, so ``FIRST_USED`` of its pool says when it was first used.
+The response ladder. The shock is *seen* on a path in the first hour of the window some
+class is behind (without a reference: fails its policy). A rung's GPUs are a pool last in
+every stream's preference that serves nothing until ``p_rung_delay`` hours after that (at the
+earliest the next hour); migration's GPUs serve their source pools (``restore``) until it
+acts (see :func:`~forecasting.drills.inputs.supply_side`). ``FIRST_USED`` of a rung's pool
+says when it was first used; a drill the plan absorbs alone never switches a rung on.
 Failover gives a stream of a dark region edges to other regions' pools, open only between
 ``e_from`` (the loss plus the class's failover delay) and ``e_until`` (the region back);
 ``DARK_DEMAND`` and ``FAILED_OVER`` sum what such streams wanted and got there.
@@ -222,6 +225,9 @@ class KernelInputs:
     e_failover: np.ndarray  # (edges,) bool: an edge to another region's pool (failover)
     s_dark_from: np.ndarray  # (streams,) int64 first hour the stream's region is dark
     s_dark_until: np.ndarray  # (streams,) int64 first hour it is lit again (both 0: never)
+    p_rung_delay: np.ndarray  # (pools,) int64 hours after the shock is seen; -1: a plan pool
+    restore: np.ndarray  # (hours, pools) GPUs migration takes out of a pool once it acts
+    restore_delay: int  # migration's delay after the shock is seen; -1: no migration
     n_classes: int
     n_regions: int
 
@@ -234,7 +240,8 @@ class KernelInputs:
             self.s_ptr, self.s_pools, self.edge_stream, self.pe_ptr, self.pe_edges, self.p_region,
             self.g_class, self.g_headroom, self.g_prio, self.gs_ptr, self.gs_streams,
             self.gp_ptr, self.gp_pools, self.e_from, self.e_until, self.e_failover,
-            self.s_dark_from, self.s_dark_until,
+            self.s_dark_from, self.s_dark_until, self.p_rung_delay, self.restore,
+            self.restore_delay,
         )  # fmt: skip
 
     def allocate(self, *, traced: bool, record: bool = False) -> KernelOutputs:
@@ -272,8 +279,9 @@ def simulate_path(
     base, target, shock, profile, how0, cap, start, prio, preemptible, reserve, interactive,
     turnover, max_wait, stream_class, stream_region, s_ptr, s_pools, edge_stream, pe_ptr,
     pe_edges, p_region, g_class, g_headroom, g_prio, gs_ptr, gs_streams, gp_ptr, gp_pools,
-    e_from, e_until, e_failover, s_dark_from, s_dark_until, ref, n_regions, out_cls, out_pool,
-    out_group, out_backlog, out_unmet, out_daily, out_ref,
+    e_from, e_until, e_failover, s_dark_from, s_dark_until, p_rung_delay, restore,
+    restore_delay, ref, n_regions, out_cls, out_pool, out_group, out_backlog, out_unmet,
+    out_daily, out_ref,
 ):  # fmt: skip
     """Simulate one sample path hour by hour; write its KPIs into ``out_cls``/``out_pool``.
 
@@ -324,6 +332,8 @@ def simulate_path(
     ring_b = np.zeros((ring, n_streams))  # slot t % ring: cumulative entries up to hour t
     ring_x = np.zeros((ring, n_streams))
     free = np.zeros(n_pools)
+    avail = np.zeros(n_pools)  # GPUs in service this hour: rungs not acting yet serve none
+    seen = -1  # hour the shock was first seen on this path
     # Preemptible GPUs on each pool, and the best (lowest) priority among their streams: a
     # class ranked above all of them can count every one as spare without a per-edge loop.
     pe_held = np.zeros(n_pools)
@@ -381,7 +391,15 @@ def simulate_path(
                 stock_x[s] = run_x[s] * keep + queue_x[s] + arrived_x[s]
                 need[s] += stock_x[s]
         for p in range(n_pools):
-            free[p] = cap[t, p]
+            # A rung's pool serves once the rung acts: its delay after the shock was seen on
+            # this path (at the earliest the next hour); until migration acts, the GPUs it
+            # would move still serve their own pool.
+            avail[p] = cap[t, p]
+            if p_rung_delay[p] >= 0 and (seen < 0 or t < seen + max(p_rung_delay[p], 1)):
+                avail[p] = 0.0
+            if restore_delay >= 0 and (seen < 0 or t < seen + max(restore_delay, 1)):
+                avail[p] += restore[t, p]
+            free[p] = avail[p]
             reserved[p] = 0.0
             pending[p] = 0.0
         alloc[:] = 0.0
@@ -594,13 +612,17 @@ def simulate_path(
                     out_cls[k, QUEUE_DELAY] = (
                         cls_backlog[k] / cls_started[k] if cls_started[k] > 0.0 else np.inf
                     )
+            # The shock is seen in the first hour some class is behind (or, with no
+            # reference, fails its policy): the response ladder's delays count from here.
+            if seen < 0 and last_violation[overall] == t:
+                seen = t
             for p in range(n_pools):
-                if out_pool[p, FIRST_USED] < 0.0 and cap[t, p] - free[p] > _TOL:
+                if out_pool[p, FIRST_USED] < 0.0 and avail[p] - free[p] > _TOL:
                     out_pool[p, FIRST_USED] = t - start
-                out_pool[p, USED] += cap[t, p] - free[p]
+                out_pool[p, USED] += avail[p] - free[p]
                 if region_backlog[p_region[p]] > _TOL:
                     out_pool[p, STRANDED] += free[p]
-                if out_pool[p, FIRST_SATURATED] < 0.0 and cap[t, p] > 0.0 and free[p] <= _TOL:
+                if out_pool[p, FIRST_SATURATED] < 0.0 and avail[p] > 0.0 and free[p] <= _TOL:
                     out_pool[p, FIRST_SATURATED] = t - start
 
         if record and in_window:
@@ -639,8 +661,9 @@ def _simulate_paths(
     base, target, shock, profile, how0, cap, start, prio, preemptible, reserve, interactive,
     turnover, max_wait, stream_class, stream_region, s_ptr, s_pools, edge_stream, pe_ptr,
     pe_edges, p_region, g_class, g_headroom, g_prio, gs_ptr, gs_streams, gp_ptr, gp_pools,
-    e_from, e_until, e_failover, s_dark_from, s_dark_until, ref, n_regions, out_cls, out_pool,
-    out_group, out_backlog, out_unmet, out_daily, out_ref,
+    e_from, e_until, e_failover, s_dark_from, s_dark_until, p_rung_delay, restore,
+    restore_delay, ref, n_regions, out_cls, out_pool, out_group, out_backlog, out_unmet,
+    out_daily, out_ref,
 ):  # fmt: skip
     for n in prange(base.shape[0]):
         simulate_path(
@@ -648,9 +671,9 @@ def _simulate_paths(
             interactive, turnover, max_wait, stream_class, stream_region, s_ptr, s_pools,
             edge_stream, pe_ptr, pe_edges, p_region, g_class, g_headroom, g_prio, gs_ptr,
             gs_streams, gp_ptr, gp_pools, e_from, e_until, e_failover, s_dark_from,
-            s_dark_until, ref[n], n_regions, out_cls[n], out_pool[n], out_group[n],
-            out_backlog[:, :, n],
-            out_unmet[:, :, n], out_daily[n], out_ref[n],
+            s_dark_until, p_rung_delay, restore, restore_delay, ref[n], n_regions, out_cls[n],
+            out_pool[n], out_group[n], out_backlog[:, :, n], out_unmet[:, :, n], out_daily[n],
+            out_ref[n],
         )  # fmt: skip
 
 

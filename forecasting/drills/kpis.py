@@ -378,6 +378,7 @@ def _rung_row(
     unit: str,
     first: np.ndarray | None,
     cost: np.ndarray,
+    standing: float = 0.0,
 ) -> tuple[object, ...]:
     hit = used > _USED_GPUS
     first_p50 = None
@@ -385,7 +386,7 @@ def _rung_row(
         first_p50 = float(np.quantile(first[hit], 0.5, method="inverted_cdf"))
     return (
         rung, region, after, cap, float(used.mean()), unit, float(hit.mean()), first_p50,
-        float(cost.mean()),
+        float(cost.mean()), standing,
     )  # fmt: skip
 
 
@@ -403,9 +404,11 @@ def _rungs(
     """Which rungs the drill used, when and at what cost (means over paths).
 
     Preemption and deferral are measured on the shocked plan against the baseline. A ladder
-    rung's use is the GPU-hours in use on its pool (for ``migrate``: on the moved GPUs, by
-    any class they host) and its cost: burst pays its price per GPU-hour used, migration its
-    cost per GPU-hour moved, spares their carrying cost for every spare GPU-hour of the window.
+    rung's use is the GPU-hours in use on its pool once it acted (for ``migrate``: on the
+    moved GPUs, by any class they host) and the cost of that use: burst pays its price and
+    migration its cost per GPU-hour used. Spares cost nothing more to use; their carrying cost
+    for every spare GPU-hour of the window is paid shock or no shock, so it is a standing cost,
+    not part of the cost of absorbing.
     """
     zero = np.zeros(shocked.paths)
     rows = []
@@ -433,26 +436,23 @@ def _rungs(
     )  # fmt: skip
     ladder = plan.ladder
     out_pool = final.pool_out
-    start = final.window_hours
+    window = final.window_hours
     for p in supply.rung_pools():
         pool = supply.pools[p]
         used = out_pool[:, p, USED] if out_pool is not None else zero
         first = out_pool[:, p, FIRST_USED] if out_pool is not None else None
-        column = supply.cap[-start:, p] if start else supply.cap[:0, p]
-        online = np.flatnonzero(column > 0)
-        after = float(online[0]) if online.size else None
-        moved = float(column.sum())
+        delay = float(supply.rung_delay[p]) if supply.rung_delay is not None else None
+        cap = float(supply.cap[:, p].max(initial=0.0))
+        cost, standing = zero, 0.0
         if pool.rung == "burst" and ladder.burst is not None:
             cost = used * ladder.burst.price_per_gpu_hour
         elif pool.rung == "migrate" and ladder.migrate is not None:
-            cost = zero + moved * ladder.migrate.cost_per_gpu_hour
+            cost = used * ladder.migrate.cost_per_gpu_hour
         elif pool.rung == "spares" and ladder.spares is not None:
-            cost = zero + ladder.spares.gpus * start * ladder.spares.carrying_cost_per_gpu_hour
-        else:
-            cost = zero
+            standing = ladder.spares.gpus * window * ladder.spares.carrying_cost_per_gpu_hour
         rows.append(
-            _rung_row(str(pool.rung), pool.region, after, float(column.max(initial=0.0)), used,
-                      "GPU-hours in use on the rung's GPUs", first, cost)
+            _rung_row(str(pool.rung), pool.region, delay, cap, used,
+                      "GPU-hours in use on the rung's GPUs", first, cost, standing)
         )  # fmt: skip
     return pl.DataFrame(rows, schema=RUNGS_SCHEMA, orient="row")
 
