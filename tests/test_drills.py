@@ -292,6 +292,17 @@ def test_block_loss_and_slip_move_capacity_on_the_right_hour() -> None:
     assert cap[arrives_at] == 150
 
 
+def test_largest_live_is_resolved_on_the_loss_date() -> None:
+    """A block committed before the loss date and larger than any live one is the one lost."""
+    blocks = [
+        _block("live", 100),
+        _block("new", 300, status="committed", in_service=MONDAY + timedelta(days=3)),
+    ]
+    scenario = scenario_from_args(multiplier=1.0, lose=("largest-live@+1w",))
+    drill = prepare_drill(_plan(blocks), _paths({"r1/batch/other": 10.0}), None, scenario)
+    assert drill.resolved.lost == {"new": 7 * 24}
+
+
 def test_top_customer_resolves_to_the_largest_forecast_customer() -> None:
     """customer:top names the customer with the most forecast demand, never the 'other' tail."""
     plan = _plan([_block("a", 1000)])

@@ -349,12 +349,14 @@ def resolve_scenario(
     lost: dict[str, int] = {}
     for i, loss in enumerate(scenario.lose):
         field = f"lose.{i}"
+        hour = demand.hour_of(loss.on, field=f"{field}.on", default=start)
+        # largest-live is the largest block in service on the day it is lost.
         block = (
-            _largest_live(plan, demand.first_day)
+            _largest_live(plan, demand.first_day + timedelta(hours=hour))
             if loss.block == LARGEST_LIVE
             else _find_block(plan, loss.block, field=f"{field}.block")
         )
-        lost[block.id] = demand.hour_of(loss.on, field=f"{field}.on", default=start)
+        lost[block.id] = hour
     slipped: dict[str, int] = {}
     for i, slip in enumerate(scenario.slip):
         block = (

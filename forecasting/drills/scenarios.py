@@ -11,7 +11,7 @@ arguments with :func:`scenario_from_args`::
     start = "+2w"               # a date, or an offset from the first forecast day; default +0d
 
     [[lose]]                    # a block that fails; it serves nothing from `on` onwards
-    block = "largest-live"      # a block id, or largest-live (most GPUs in service at start)
+    block = "largest-live"      # a block id, or largest-live (most GPUs in service on `on`)
     on = 2026-07-01             # optional; default the shock start
 
     [[slip]]                    # a committed block whose in-service date moves later
