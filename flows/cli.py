@@ -323,7 +323,7 @@ def cmd_drill(args: argparse.Namespace) -> int:
     if args.name and (targets or args.all):
         raise UsageError("name a ready-made drill or describe one with --class/--customer/...")
     adhoc = None
-    if targets or args.all or args.lose or args.slip:
+    if targets or args.all or args.lose or args.slip or args.region_loss:
         if len(targets) > 1:
             raise UsageError("give one of --class, --customer, --region, --all")
         target = "all"
@@ -341,6 +341,7 @@ def cmd_drill(args: argparse.Namespace) -> int:
             start=args.start,
             lose=tuple(args.lose),
             slip=tuple(args.slip),
+            region_loss=args.region_loss,
         )
     options: DrillOptions = _model(
         DrillOptions,
@@ -621,6 +622,7 @@ def build_parser() -> argparse.ArgumentParser:
     _option(p, "--start", AdhocDrill, "start", type=str)
     for flag in ("lose", "slip"):
         p.add_argument(f"--{flag}", action="append", default=[], help=field_help(AdhocDrill, flag))
+    _option(p, "--region-loss", AdhocDrill, "region_loss", type=str)
     _option(p, "--paths", DrillOptions, "paths", type=int)
     _option(p, "--seed", DrillOptions, "seed")
     _option(p, "--forecast-run", DrillOptions, "forecast_run_id", type=str)

@@ -122,6 +122,9 @@ class AdhocDrill(BaseModel):
     )
     lose: tuple[str, ...] = Field(default=(), description="BLOCK[@WHEN]: a block fails")
     slip: tuple[str, ...] = Field(default=(), description="BLOCK:8w: a delivery slips")
+    region_loss: str | None = Field(
+        default=None, description="REGION[@WHEN]:DAYS (largest:3): a region goes dark"
+    )
 
     def scenario(self) -> Scenario:
         """The library's scenario for these arguments (errors name the argument)."""
@@ -135,6 +138,7 @@ class AdhocDrill(BaseModel):
             start=self.start,
             lose=self.lose,
             slip=self.slip,
+            region_loss=self.region_loss,
         )
 
 
