@@ -471,9 +471,10 @@ def dump_plan(plan: CapacityPlan, *, header: str = "") -> str:
     """capacity.toml text for ``plan``: ``load`` of this text gives ``plan`` back.
 
     ``header`` becomes comment lines at the top (say who generated the file and from what).
-    Policies come first in priority order, then blocks, then candidate block types.
+    Policies come first in priority order, then blocks, candidate block types and the
+    response ladder.
     """
-    document = {
+    document: dict[str, object] = {
         "policy": {
             cls.value: policy.model_dump()
             for cls, policy in sorted(plan.policy.items(), key=lambda item: item[1].priority)
@@ -481,6 +482,8 @@ def dump_plan(plan: CapacityPlan, *, header: str = "") -> str:
         "block": [_entry(b) for b in plan.block],
         "candidate": [_entry(c) for c in plan.candidate],
     }
+    if plan.response is not None:
+        document["response"] = plan.response.model_dump()
     comments = "".join(f"# {line}".rstrip() + "\n" for line in header.splitlines())
     body = tomli_w.dumps(cast(dict[str, Any], _toml_ready(document)))
     return comments + ("\n" if comments else "") + body

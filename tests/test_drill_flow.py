@@ -68,7 +68,8 @@ def test_drill_is_stored_next_to_its_baseline(fleet: FleetFiles, forecast_run: s
     row = unmet.row(0, named=True)
     assert row["increment_mean"] == pytest.approx(row["shocked_mean"] - row["baseline_mean"])
     assert {"preempt", "defer"} <= set(rungs.get_column("rung"))
-    assert set(curves.get_column("variant")) == {"baseline"}
+    # The synthetic plan keeps a response ladder, so the ladder variant is played and stored too.
+    assert set(curves.get_column("variant")) == {"baseline", "ladder"}
 
 
 def test_adhoc_drill_with_more_paths_than_stored_redraws_whole_paths(

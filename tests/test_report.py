@@ -204,7 +204,11 @@ def _drills(drill: str, customer: str) -> dict[str, pl.DataFrame]:
         answers.append(
             (name, f"2x {customer} within 6 weeks" if name == drill else f"shock {name}",
              customer if name == drill else "inference", date(2026, 12, 1), passed[name],
-             None if passed[name] else 1.6 + i / 10,
+             "pass" if passed[name] else "fails under the shock",
+             None if not passed[name] and i % 2 else 30.0 + i, not passed[name] and bool(i % 2),
+             4368, 1_200.0 * i, None,
+             None if passed[name] else 1.6 + i / 10, None,
+             None if passed[name] else True, None,
              None if passed[name] else f"2 x pod-h100-1024 in {customer}",
              None if passed[name] else 84_000_000.0)
         )  # fmt: skip
@@ -238,7 +242,16 @@ def _drills(drill: str, customer: str) -> dict[str, pl.DataFrame]:
                 "target": pl.String,
                 "shock_start": pl.Date,
                 "passed": pl.Boolean,
+                "verdict": pl.String,
+                "time_to_absorb_hours": pl.Float64,
+                "absorb_censored": pl.Boolean,
+                "window_hours": pl.Int32,
+                "absorb_cost_usd": pl.Float64,
+                "failover_share": pl.Float64,
                 "breaking_multiplier": pl.Float64,
+                "breaking_note": pl.String,
+                "blocks_pass": pl.Boolean,
+                "unshocked_failures": pl.String,
                 "blocks_needed": pl.String,
                 "capex_needed_usd": pl.Float64,
             },
@@ -751,3 +764,21 @@ def test_pages_show_formatted_numbers_not_raw_floats() -> None:
 def test_every_class_in_the_sample_has_a_policy() -> None:
     plan = sample_inputs().plan
     assert set(plan.policy) == set(WorkloadClass)
+
+
+def test_platform_page_shows_time_to_absorb_measured_or_censored(tmp_path: Path) -> None:
+    """A censored time to absorb reads "> N d ... (censored)", never the window as a number;
+    a measured one is a number; verified blocks say so."""
+    inputs = sample_inputs()
+    html = (publish_report(inputs, root=tmp_path) / "platform.html").read_text(encoding="utf-8")
+    answers = inputs.drill_answers
+    assert answers.filter(pl.col("absorb_censored")).height  # the fixture has a censored drill
+    assert "not absorbed within the horizon (censored)" in html
+    assert "&gt; 182 d" in html
+    measured = answers.filter(pl.col("time_to_absorb_hours").is_not_null())
+    assert measured.height
+    hours = measured["time_to_absorb_hours"][0]
+    assert f"{hours:,.0f} h" in html
+    assert "4,368 h" not in html
+    assert answers.filter(pl.col("blocks_pass").fill_null(False)).height
+    assert "verified" in html

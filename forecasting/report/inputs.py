@@ -80,13 +80,31 @@ DRILL_VERDICTS_SCHEMA = _per_drill("drill_verdicts")
 
 DRILL_KPIS_SCHEMA = _per_drill("drill_kpis")
 
-# A drill's answers are its drill_runs row, with the blocks that would pass as one line of text.
+# A drill's answers are its drill_runs row (verdict against the unshocked plan, time to absorb
+# with its censoring, cost of absorbing), with the blocks that would pass as one line of text.
 DRILL_ANSWERS_SCHEMA = pl.Schema(
     {
         **_columns(
             _DRILL_RUNS,
-            ("drill", "description", "target", "shock_start", "passed", "breaking_multiplier"),
+            (
+                "drill",
+                "description",
+                "target",
+                "shock_start",
+                "passed",
+                "verdict",
+                "time_to_absorb_hours",
+                "absorb_censored",
+                "window_hours",
+                "absorb_cost_usd",
+                "failover_share",
+                "breaking_multiplier",
+                "breaking_note",
+                "blocks_pass",
+            ),
         ),
+        # Where the plan fails unshocked, "; "-joined (the CSV export holds no lists).
+        "unshocked_failures": pl.String(),
         "blocks_needed": pl.String(),
         **_columns(_DRILL_RUNS, ("capex_needed_usd",)),
     }

@@ -86,7 +86,10 @@ class Badge:
     def css(self) -> str:
         """The badge's colour class: a known status, or ``unknown``."""
         known = (*STATUSES, "pass", "fail")
-        return self.label if self.label in known else "unknown"
+        if self.label in known:
+            return self.label
+        # Drill verdicts: "fails under the shock", "plan fails unshocked".
+        return "fail" if self.label and "fails" in self.label else "unknown"
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
 
 from forecasting import hierarchy
@@ -21,6 +23,7 @@ from forecasting.report.format import (
 from forecasting.report.inputs import ReportInputs
 from forecasting.report.pages.common import (
     CLASS_ORDER,
+    Badge,
     Cell,
     Page,
     Stacked,
@@ -68,6 +71,35 @@ def _fan_charts(inputs: ReportInputs) -> list[Chart]:
     return charts
 
 
+def _absorbed(row: dict[str, Any]) -> str:
+    """Time to absorb as measured, or censored: never the window shown as a measurement."""
+    if row["absorb_censored"]:
+        days = (row["window_hours"] or 0) / 24
+        return f"> {days:,.0f} d: not absorbed within the horizon (censored)"
+    hours = row["time_to_absorb_hours"]
+    if hours is None:
+        return MISSING
+    return f"{hours:,.0f} h ({hours / 24:,.1f} d)" if hours >= 24 else f"{hours:,.0f} h"
+
+
+def _breaks(row: dict[str, Any]) -> str:
+    """The breaking multiplier, or why it was not searched (the plan fails unshocked)."""
+    if row["breaking_multiplier"] is not None:
+        return fmt_multiplier(row["breaking_multiplier"])
+    return row["breaking_note"] or MISSING
+
+
+def _to_pass(row: dict[str, Any]) -> str:
+    """Blocks that were verified to make the drill pass; nothing unverified is offered."""
+    if row["passed"]:
+        return MISSING
+    if row["blocks_pass"] and row["blocks_needed"]:
+        return f"{row['blocks_needed']} ({fmt_usd(row['capex_needed_usd'])}, verified)"
+    if row["blocks_pass"] is None:
+        return "not searched"
+    return "no set within the search verified to pass"
+
+
 def _answers_table(answers: pl.DataFrame) -> Table:
     rows = [
         [
@@ -75,10 +107,13 @@ def _answers_table(answers: pl.DataFrame) -> Table:
             r["description"],
             r["target"],
             fmt_date(r["shock_start"]),
-            verdict(r["passed"]),
-            fmt_multiplier(r["breaking_multiplier"]),
-            r["blocks_needed"] or MISSING,
-            fmt_usd(r["capex_needed_usd"]),
+            Badge(r["verdict"]) if r["verdict"] else verdict(r["passed"]),
+            r["unshocked_failures"] or MISSING,
+            _absorbed(r),
+            fmt_usd(r["absorb_cost_usd"]),
+            MISSING if r["failover_share"] is None else f"{r['failover_share']:.0%}",
+            _breaks(r),
+            _to_pass(r),
         ]
         for r in answers.iter_rows(named=True)
     ]
@@ -88,11 +123,16 @@ def _answers_table(answers: pl.DataFrame) -> Table:
         "target",
         "starts",
         "verdict",
+        "fails unshocked in",
+        "time to absorb (P90 of paths)",
+        "cost of absorbing",
+        "failed over",
         "breaks at",
-        "blocks to pass",
-        "capex to pass",
+        "would pass with",
     ]
-    return Table.of(headers, rows, numeric=(5, 7), wrap=(1, 6), empty="no drills in this run")
+    return Table.of(
+        headers, rows, numeric=(7,), wrap=(1, 5, 6, 9, 10), empty="no drills in this run"
+    )
 
 
 def _verdicts_table(verdicts: pl.DataFrame) -> Table:
