@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from typing import Any
 
+import numpy as np
 import polars as pl
 
 from forecasting.capacity import Block, CandidateBlock, CapacityPlan
-from forecasting.drills.kpis import DrillResult
+from forecasting.drills.kpis import ALL_CLASSES, DrillResult
 from forecasting.drills.scenarios import Scenario
 from forecasting.drills.simulate import Engine, PreparedDrill, prepare_drill
-from forecasting.schema import BlockStatus, frame_schema
+from forecasting.schema import BlockStatus, WorkloadClass, frame_schema
 
 __all__ = [
     "ADDITIONS_SCHEMA",
+    "NOTE_PREFIX",
+    "NO_ORDER_IN_TIME",
     "BlocksToPass",
     "BreakingPoint",
     "blocks_to_pass",
@@ -23,14 +28,26 @@ __all__ = [
 
 ADDITIONS_SCHEMA = frame_schema("drill_additions")
 
+# Notes of the search that callers store with the drill carry this prefix, so a reader of the
+# stored run (the terminal table, the pages) can tell them from the drill's own notes.
+NOTE_PREFIX = "blocks to pass: "
+NO_ORDER_IN_TIME = "no order placed today arrives in time"
+
 
 @dataclass(frozen=True, slots=True)
 class BlocksToPass:
-    """Candidate blocks that make the drill pass, and the drill re-run with them.
+    """The cheapest candidate blocks found to make a drill pass, and how that was established.
 
-    ``additions`` has one row per (region, candidate) with ``count`` blocks ordered on the run
-    date (ADDITIONS_SCHEMA). ``passed`` is False when no set within ``max_blocks`` passes;
-    ``notes`` then says why (typically: the shock starts before any block can arrive).
+    ``passed`` is True only when the whole drill, re-run with ``additions``, passed (the
+    verification run, ``result``): only then may anybody say "would pass with". Otherwise
+    ``additions`` is the set the search ended on (empty when no set was sized) and ``notes`` say
+    why it is not a recommendation. ``baseline_passed``: the plan passes without new blocks.
+    ``arrives_in_time``: the gate run, every candidate type in unlimited amount in service at its
+    earliest arrival, passed (None when the gate was not needed). When it failed,
+    ``restores_slo_on`` is the date from which, in that run, every class's headroom held for good
+    on 90 % of paths (None when it did not hold again within the horizon) and
+    ``earliest_arrival`` the first day an order placed on the run date can be in service.
+    ``runs`` counts the simulations the search made (whole drill and single-region ones).
     """
 
     passed: bool
@@ -39,6 +56,10 @@ class BlocksToPass:
     capex_usd: float
     result: DrillResult
     notes: tuple[str, ...]
+    runs: int = 0
+    arrives_in_time: bool | None = None
+    earliest_arrival: date | None = None
+    restores_slo_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,55 +79,336 @@ class BreakingPoint:
     note: str
 
 
-def _shortfall(result: DrillResult) -> tuple[float, float]:
-    """How far a result is from passing: SLO gap summed over classes, then unmet GPU-hours."""
-    gap = (result.verdicts["slo_target"] - result.verdicts["attainment_p90_paths"]).clip(0.0)
-    return float(gap.sum()), result.kpi("all", "unmet_gpu_hours")
+@dataclass(frozen=True, slots=True)
+class _Option:
+    """A candidate type that may be ordered for ``region`` on the run date, and when it lands."""
 
+    region: str
+    candidate: CandidateBlock
+    arrival: date
 
-def _ordered(candidate: CandidateBlock, region: str, run_date: date, serial: int) -> Block:
-    """The block that ``candidate`` becomes when ordered on ``run_date`` for ``region``."""
-    return Block(
-        id=f"new-{region}-{candidate.name}-{serial}",
-        kind=candidate.kind,
-        region=region,
-        site=f"{region}-new",
-        gpu_type=candidate.gpu_type,
-        gpus=candidate.gpus,
-        mw=candidate.mw,
-        status=BlockStatus.COMMITTED,
-        in_service=run_date + timedelta(weeks=candidate.lead_time_weeks),
-        fabric=candidate.fabric,
-        classes=candidate.classes,
-    )
+    @property
+    def usd_per_gpu(self) -> float:
+        """Capital cost per GPU: the order in which options are tried."""
+        return self.candidate.capex_usd / self.candidate.gpus
 
+    def blocks(self, count: int, *, first: int = 1) -> list[Block]:
+        """``count`` blocks of this type ordered on the run date, numbered from ``first``."""
+        return [self.block(self.candidate.gpus, serial) for serial in range(first, first + count)]
 
-def _additions(
-    chosen: list[tuple[str, CandidateBlock]], run_date: date, shock_start: date
-) -> pl.DataFrame:
-    counts: dict[tuple[str, str], tuple[CandidateBlock, int]] = {}
-    for region, candidate in chosen:
-        _, count = counts.get((region, candidate.name), (candidate, 0))
-        counts[(region, candidate.name)] = (candidate, count + 1)
-    rows = []
-    for (region, name), (c, count) in sorted(counts.items()):
-        arrival = run_date + timedelta(weeks=c.lead_time_weeks)
-        rows.append(
-            (
-                region,
-                name,
-                c.kind.value,
-                c.gpu_type,
-                count,
-                c.gpus * count,
-                c.mw * count,
-                c.capex_usd * count,
-                run_date,
-                arrival,
-                arrival <= shock_start,
-            )
+    def block(self, gpus: int, serial: int | str) -> Block:
+        """One block of this type's shape and arrival, with ``gpus`` GPUs."""
+        c = self.candidate
+        return Block(
+            id=f"new-{self.region}-{c.name}-{serial}",
+            kind=c.kind,
+            region=self.region,
+            site=f"{self.region}-new",
+            gpu_type=c.gpu_type,
+            gpus=gpus,
+            mw=c.mw,
+            status=BlockStatus.COMMITTED,
+            in_service=self.arrival,
+            fabric=c.fabric,
+            classes=c.classes,
         )
-    return pl.DataFrame(rows, schema=ADDITIONS_SCHEMA, orient="row")
+
+
+class _RunBudgetSpentError(Exception):
+    """The search made as many simulation runs as it was allowed."""
+
+
+@dataclass
+class _Runs:
+    """Counts the simulations of one search and stops it at ``limit``."""
+
+    engine: Engine
+    limit: int
+    count: int = 0
+
+    def __call__(self, drill: PreparedDrill, blocks: Sequence[Block] = ()) -> DrillResult:
+        if self.count >= self.limit:
+            raise _RunBudgetSpentError
+        self.count += 1
+        return drill.run(extra_blocks=blocks, engine=self.engine, curves=False)
+
+
+def _region_drill(drill: PreparedDrill, region: str) -> PreparedDrill:
+    """``drill`` restricted to one region: its demand streams and its blocks only.
+
+    Regions share no capacity (every pool and every stream belongs to one region), so a region
+    simulated on its own sees exactly what it sees inside the whole drill, at a fraction of the
+    cost. The scenario stays as resolved for the whole drill (target, start, lost and slipped
+    blocks by id), so nothing is re-resolved against the smaller plan. A class's verdict there
+    is its verdict in this region alone; in the whole drill a class holds in an hour only when
+    it holds in every region, which is why the chosen set is verified on the whole drill.
+    """
+    demand = drill.demand
+    keep = np.array([i for i, s in enumerate(demand.streams) if s.region == region], dtype=np.int64)
+    alone = replace(
+        demand,
+        streams=tuple(demand.streams[i] for i in keep),
+        regions=(region,),
+        base=demand.base[:, :, keep],
+        target=demand.target[:, :, keep],
+        profile=demand.profile[keep],
+    )
+    plan = drill.plan.model_copy(
+        update={"block": tuple(b for b in drill.plan.block if b.region == region)}
+    )
+    return replace(drill, plan=plan, demand=alone)
+
+
+def _ample_gpus(
+    plan: CapacityPlan, paths: pl.DataFrame, profile: pl.DataFrame | None, scenario: Scenario
+) -> int:
+    """GPUs that stand for "unlimited" in one block: twice the whole fleet's peak shocked demand
+    (every region together, at the hourly profile's peak) grossed up for the largest headroom."""
+    daily = paths.group_by("sample_id", "ds").agg(pl.col("y").sum())["y"].max()
+    peak_hour = 1.0
+    if profile is not None and profile.height:
+        peak_hour = max(1.0, float(profile["factor"].max()))  # type: ignore[arg-type]
+    headroom = max(p.headroom for p in plan.policy.values())
+    peak = max(float(daily), 1.0) * max(1.0, scenario.multiplier) * peak_hour  # type: ignore[arg-type]
+    return int(np.ceil(2.0 * peak / (1.0 - headroom)))
+
+
+def _options(
+    plan: CapacityPlan, regions: Sequence[str], run_date: date, horizon_end: date
+) -> tuple[list[_Option], list[str]]:
+    """Candidate types orderable per region that land within the horizon, and notes on the rest."""
+    options, notes = [], []
+    for region in regions:
+        for c in plan.candidate:
+            if not c.available_in(region):
+                continue
+            arrival = run_date + timedelta(weeks=c.lead_time_weeks)
+            if arrival > horizon_end:
+                notes.append(
+                    f"{c.name} ordered on {run_date} is in service on {arrival}, after the horizon "
+                    f"ends on {horizon_end}: not considered for {region}"
+                )
+                continue
+            options.append(_Option(region, c, arrival))
+    return options, notes
+
+
+def _failing(result: DrillResult) -> list[WorkloadClass]:
+    verdicts = result.verdicts.filter(~pl.col("passed"))
+    return [WorkloadClass(k) for k in verdicts["workload_class"]]
+
+
+def _gate_notes(
+    drill: PreparedDrill,
+    gate: DrillResult,
+    options: Sequence[_Option],
+    run_date: date,
+) -> tuple[list[str], date | None]:
+    """Why even unlimited blocks fail, and the date from which they restore every SLO."""
+    first = min(options, key=lambda o: (o.arrival, o.usd_per_gpu, o.region))
+    notes = []
+    if first.arrival > gate.shock_start:
+        notes.append(
+            f"{NO_ORDER_IN_TIME}: the shock starts on {gate.shock_start}, and the earliest "
+            f"candidate ordered on {run_date} ({first.candidate.name}, "
+            f"{first.candidate.lead_time_weeks} weeks) is in service on {first.arrival}"
+        )
+    failing = _failing(gate)
+    notes.append(
+        "even unlimited candidate blocks, each in service from its earliest arrival, leave "
+        + ", ".join(k.value for k in failing)
+        + " below target"
+    )
+    served = {(o.region, k) for o in options for k in WorkloadClass if o.candidate.allows(k)}
+    for k in failing:
+        stranded = sorted(
+            {s.region for s in drill.demand.streams if s.workload_class is k}
+            - {r for r, c in served if c is k}
+        )
+        if stranded:
+            notes.append(
+                f"no candidate that {k.value} may run on can be ordered for "
+                f"{', '.join(stranded)} in time for the horizon"
+            )
+    # Time to absorb: from the shock start until every class's headroom holds for good.
+    censored = gate.kpi(ALL_CLASSES, "absorb_censored", "p90") > 0.5
+    if censored:
+        notes.append(
+            "with unlimited candidate blocks from their earliest arrival, the headroom of every "
+            f"class does not hold for good before the horizon ends on {gate.horizon_end} "
+            "(on more than 10 % of paths)"
+        )
+        return notes, None
+    hours = gate.kpi(ALL_CLASSES, "time_to_absorb_hours", "p90")
+    restored = gate.shock_start + timedelta(hours=hours)
+    notes.append(
+        f"an order placed on {run_date} restores the SLO from {restored} on 90 % of paths: "
+        "with unlimited candidate blocks from their earliest arrival, every class's headroom "
+        f"holds for good {hours:,.0f} h after the shock starts"
+    )
+    return notes, restored
+
+
+def _least_count(
+    passes: Callable[[int], bool], *, known_failing: int, guess: int, limit: int
+) -> int | None:
+    """The smallest count in (known_failing, limit] that passes, assuming more never hurts.
+
+    Gallops from ``guess`` (up while failing, down while passing, doubling the step) to bracket
+    the answer, then bisects: about two runs when the guess is right, 2 log2 of the miss when
+    not. None when ``limit`` fails too.
+    """
+    if limit <= known_failing:
+        return None
+    low, n, step = known_failing, min(max(guess, known_failing + 1), limit), 1
+    while not passes(n):
+        low = n
+        if n >= limit:
+            return None
+        n, step = min(limit, n + step), step * 2
+    high, step = n, 1
+    while high - low > 1:
+        probe = max(low + 1, high - step)
+        if passes(probe):
+            high, step = probe, step * 2
+        else:
+            low = probe
+            break
+    while high - low > 1:
+        middle = (low + high) // 2
+        if passes(middle):
+            high = middle
+        else:
+            low = middle
+    return high
+
+
+@dataclass(frozen=True, slots=True)
+class _Mix:
+    """Counts per option for one region, their capex and the region run that passed with them."""
+
+    counts: tuple[tuple[_Option, int], ...]
+    capex_usd: float
+
+    def blocks(self) -> list[Block]:
+        return [b for option, count in self.counts for b in option.blocks(count)]
+
+
+def _cheapest_mix(
+    runs: _Runs,
+    alone: PreparedDrill,
+    options: Sequence[_Option],
+    failing: Sequence[WorkloadClass],
+    *,
+    ample: int,
+    guess_gpus: float,
+    max_blocks: int,
+) -> tuple[_Mix | None, list[str]]:
+    """The lowest-capex mix of ``options`` that makes the region pass on its own.
+
+    Mixes by kind: each type that may host every failing class, alone; and each type that
+    hosts only some of them (racks: no training) on top of the fewest blocks of a complete type
+    that pass when the partial type is unlimited. Counts are found by :func:`_least_count`,
+    cheapest type per GPU first, and a count whose capex cannot beat the best mix so far is
+    never simulated.
+    """
+    useful = [o for o in options if any(o.candidate.allows(k) for k in failing)]
+    complete = sorted(
+        (o for o in useful if all(o.candidate.allows(k) for k in failing)),
+        key=lambda o: o.usd_per_gpu,
+    )
+    partial = [o for o in useful if o not in complete]
+    best: _Mix | None = None
+    notes: list[str] = []
+
+    def passes_with(
+        option: _Option, fixed: Sequence[Block] = (), extra: Sequence[Block] = ()
+    ) -> Callable[[int], bool]:
+        """Whether the region passes with ``count`` blocks of ``option`` on top of the others."""
+
+        def passes(count: int) -> bool:
+            return runs(alone, [*fixed, *option.blocks(count), *extra]).passed
+
+        return passes
+
+    def limit(option: _Option, spent: float) -> int:
+        """Most blocks of ``option`` worth trying: unlimited in GPUs, cheaper than the best."""
+        most = min(max_blocks, int(np.ceil(ample / option.candidate.gpus)))
+        if best is not None and option.candidate.capex_usd > 0:
+            room = best.capex_usd - spent
+            most = min(most, int(np.ceil(room / option.candidate.capex_usd)) - 1)
+        return most
+
+    def guess(option: _Option, gpus: float) -> int:
+        return max(1, int(np.ceil(gpus / option.candidate.gpus)))
+
+    def consider(counts: tuple[tuple[_Option, int], ...]) -> None:
+        nonlocal best
+        capex = sum(o.candidate.capex_usd * n for o, n in counts)
+        if best is None or capex < best.capex_usd:
+            best = _Mix(tuple((o, n) for o, n in counts if n), capex)
+
+    for option in complete:
+        found = _least_count(
+            passes_with(option),
+            known_failing=0,
+            guess=guess(option, guess_gpus),
+            limit=limit(option, 0.0),
+        )
+        if found is not None:
+            consider(((option, found),))
+    for cheap in partial:
+        for whole in complete:
+            if cheap.usd_per_gpu >= whole.usd_per_gpu:
+                continue  # the complete type is no dearer per GPU: it alone was tried above
+            base = _least_count(
+                passes_with(whole, extra=[cheap.block(ample, "unlimited")]),
+                known_failing=0,
+                guess=1,
+                limit=limit(whole, 0.0),
+            )
+            if base is None:
+                continue
+            spent = whole.candidate.capex_usd * base
+            top = _least_count(
+                passes_with(cheap, fixed=whole.blocks(base)),
+                known_failing=-1,
+                guess=guess(cheap, guess_gpus - whole.candidate.gpus * base),
+                limit=limit(cheap, spent),
+            )
+            if top is not None:
+                consider(((whole, base), (cheap, top)))
+    return best, notes
+
+
+def _used_gpus(gate: DrillResult, region: str) -> float:
+    """GPUs the unlimited blocks of ``region`` carried in the gate run (mean while in service,
+    P90 of paths): where the count search starts, not a figure anybody is shown."""
+    ample = gate.blocks.filter(
+        (pl.col("region") == region) & pl.col("block_id").str.ends_with("-unlimited")
+    )
+    return float((ample["utilisation_p90"] * ample["gpus"]).sum())
+
+
+def _additions(mixes: Sequence[_Mix], run_date: date, shock_start: date) -> pl.DataFrame:
+    rows = [
+        (
+            option.region,
+            option.candidate.name,
+            option.candidate.kind.value,
+            option.candidate.gpu_type,
+            count,
+            option.candidate.gpus * count,
+            option.candidate.mw * count,
+            option.candidate.capex_usd * count,
+            run_date,
+            option.arrival,
+            option.arrival <= shock_start,
+        )
+        for mix in mixes
+        for option, count in mix.counts
+    ]
+    return pl.DataFrame(rows, schema=ADDITIONS_SCHEMA, orient="row").sort("region", "candidate")
 
 
 def _late_notes(additions: pl.DataFrame, shock_start: date) -> list[str]:
@@ -126,56 +428,122 @@ def blocks_to_pass(
     scenario: Scenario,
     *,
     run_date: date,
-    max_blocks: int = 16,
+    max_blocks: int = 64,
+    max_runs: int = 16,
     engine: Engine = "kernel",
 ) -> BlocksToPass:
-    """The candidate blocks, per region, that make ``scenario`` pass, found greedily.
+    """The lowest-capex candidate blocks, ordered on ``run_date``, that make ``scenario`` pass.
 
-    Every block is ordered on ``run_date`` and enters service after its lead time. Each step
-    tries one more block of every (region, candidate type) that may be ordered there, keeps
-    the one that most reduces the SLO gap (then unmet GPU-hours; ties go to the cheaper,
-    then smaller block), and stops when the drill passes, when no block helps, or at
-    ``max_blocks``. Greedy is not guaranteed minimal, but each step is the best single
-    addition, and a drill rarely needs more than a few blocks.
+    Every block is ordered on ``run_date`` and enters service after its lead time; a type is
+    ordered only where it is available, only if it lands within the horizon, and only for the
+    classes it may host (training only on fabric pods). The steps, each a simulation run:
+
+    1. The plan as it is (whole drill): when it passes, nothing is needed.
+    2. The gate (whole drill): every orderable type in unlimited amount, each in service from
+       its earliest arrival. If even that fails, no set of blocks ordered today passes: the
+       result says so ("no order placed today arrives in time" when the shock starts before the
+       earliest arrival) and gives the date from which that run's headroom held for good.
+    3. Each region on its own (see :func:`_region_drill`): regions share no capacity, so one is
+       sized without simulating the others. A region that passes alone needs nothing.
+    4. Per failing region, the cheapest mix (:func:`_cheapest_mix`): counts are bracketed from
+       the GPUs the gate's unlimited blocks carried there and bisected, assuming more blocks
+       never hurt; mixes that cannot beat the cheapest found are not simulated.
+    5. One verification run of the whole drill with every chosen block. Only when it passes is
+       ``passed`` True; a class holds in an hour only when it holds in every region, so sets
+       that pass region by region can fail together, and then the result says so.
+
+    At most ``max_blocks`` blocks of one type are proposed for one region. The search stops
+    after ``max_runs`` simulations and then makes no claim. ``runs`` on the
+    result counts them; on a demo-like fleet a failing drill takes about ten.
     """
-    drill: PreparedDrill = prepare_drill(plan, paths, profile, scenario)
-    current = baseline = drill.run(engine=engine)
-    options = [
-        (region, c)
-        for region in drill.demand.regions
-        for c in plan.candidate
-        if c.available_in(region)
-    ]
-    chosen: list[tuple[str, CandidateBlock]] = []
-    extra: list[Block] = []
+    drill = prepare_drill(plan, paths, profile, scenario)
+    runs = _Runs(engine, max_runs)
     notes: list[str] = []
-    while not current.passed and len(chosen) < max_blocks and options:
-        trials = []
-        for region, candidate in options:
-            block = _ordered(candidate, region, run_date, len(chosen) + 1)
-            result = drill.run(extra_blocks=[*extra, block], engine=engine, curves=False)
-            rank = (_shortfall(result), candidate.capex_usd, candidate.gpus, region, candidate.name)
-            trials.append((rank, region, candidate, block, result))
-        rank, region, candidate, block, result = min(trials, key=lambda trial: trial[0])
-        if rank[0] >= _shortfall(current):
-            notes.append("no further candidate block improves the drill")
-            break
-        chosen.append((region, candidate))
-        extra.append(block)
-        current = result
+    empty = pl.DataFrame(schema=ADDITIONS_SCHEMA)
+
+    def answer(result: DrillResult, *, passed: bool = False, **fields: Any) -> BlocksToPass:
+        additions = fields.pop("additions", empty)
+        return BlocksToPass(
+            passed=passed,
+            baseline_passed=fields.pop("baseline_passed", False),
+            additions=additions,
+            capex_usd=float(additions["capex_usd"].sum()),
+            result=result,
+            notes=tuple(notes),
+            runs=runs.count,
+            **fields,
+        )
+
+    current = runs(drill)
+    if current.passed:
+        notes.append("the plan passes without new blocks")
+        return answer(current, passed=True, baseline_passed=True)
+    options, late = _options(plan, drill.demand.regions, run_date, current.horizon_end)
+    notes += late
     if not options:
-        notes.append("the plan lists no candidate block that can be ordered for these regions")
-    additions = _additions(chosen, run_date, baseline.shock_start)
-    notes += _late_notes(additions, baseline.shock_start)
-    if not current.passed and len(chosen) >= max_blocks:
-        notes.append(f"still failing after {max_blocks} blocks (max_blocks)")
-    return BlocksToPass(
-        passed=current.passed,
-        baseline_passed=baseline.passed,
+        notes.append(
+            "no candidate block can be ordered for these regions and land within the horizon"
+        )
+        return answer(current)
+    ample = _ample_gpus(plan, paths, profile, scenario)
+    gate = runs(drill, [o.block(ample, f"{i}-unlimited") for i, o in enumerate(options)])
+    earliest = min(o.arrival for o in options)
+    if not gate.passed:
+        gate_notes, restored = _gate_notes(drill, gate, options, run_date)
+        notes += gate_notes
+        return answer(
+            gate, arrives_in_time=False, earliest_arrival=earliest, restores_slo_on=restored
+        )
+    mixes: list[_Mix] = []
+    try:
+        for region in sorted({s.region for s in drill.demand.streams}):
+            alone = _region_drill(drill, region)
+            failing = _failing(runs(alone))
+            if not failing:
+                continue
+            mine = [o for o in options if o.region == region]
+            mix, mix_notes = _cheapest_mix(
+                runs,
+                alone,
+                mine,
+                failing,
+                ample=ample,
+                guess_gpus=_used_gpus(gate, region),
+                max_blocks=max_blocks,
+            )
+            notes += mix_notes
+            if mix is None:
+                notes.append(
+                    f"no mix of at most {max_blocks} blocks per candidate type (max_blocks) "
+                    f"makes {region} pass on its own ({', '.join(k.value for k in failing)} short)"
+                )
+                return answer(gate, arrives_in_time=True, earliest_arrival=earliest)
+            mixes.append(mix)
+        additions = _additions(mixes, run_date, current.shock_start)
+        if not mixes:
+            notes.append(
+                "every region passes on its own but the drill fails: a class misses its target "
+                "in different hours in different regions; no set was sized"
+            )
+            return answer(current, arrives_in_time=True, earliest_arrival=earliest)
+        blocks = [b for mix in mixes for b in mix.blocks()]
+        verified = runs(drill, blocks)
+    except _RunBudgetSpentError:
+        notes.append(f"the search stopped after {max_runs} simulation runs (max_runs) unverified")
+        return answer(gate, arrives_in_time=True, earliest_arrival=earliest)
+    notes += _late_notes(additions, current.shock_start)
+    if not verified.passed:
+        notes.append(
+            "each region passes on its own with these blocks, but the whole drill re-run with "
+            "them fails (" + ", ".join(k.value for k in _failing(verified)) + " short): "
+            "not a set that would pass"
+        )
+    return answer(
+        verified,
+        passed=verified.passed,
         additions=additions,
-        capex_usd=float(additions["capex_usd"].sum()),
-        result=current,
-        notes=tuple(notes),
+        arrives_in_time=True,
+        earliest_arrival=earliest,
     )
 
 
