@@ -250,37 +250,39 @@ def _gate_notes(
 
 
 def _least_count(
-    passes: Callable[[int], bool], *, known_failing: int, guess: int, limit: int
+    passes: Callable[[int], bool], *, known_failing: int, limit: int, guess: int | None = None
 ) -> int | None:
     """The smallest count in (known_failing, limit] that passes, assuming more never hurts.
 
-    Gallops from ``guess`` (up while failing, down while passing, doubling the step) to bracket
-    the answer, then bisects: about two runs when the guess is right, 2 log2 of the miss when
-    not. None when ``limit`` fails too.
+    A range of up to eight counts, or one without a ``guess``, is bisected (at most four runs).
+    A longer one is bracketed by galloping from ``guess`` (up while failing, down while passing,
+    doubling the step) and then bisected: two runs when the guess is right. None when no count
+    up to ``limit`` passes.
     """
     if limit <= known_failing:
         return None
-    low, n, step = known_failing, min(max(guess, known_failing + 1), limit), 1
-    while not passes(n):
-        low = n
-        if n >= limit:
-            return None
-        n, step = min(limit, n + step), step * 2
-    high, step = n, 1
-    while high - low > 1:
-        probe = max(low + 1, high - step)
-        if passes(probe):
+    low, high = known_failing, limit + 1  # high: the least count known to pass (or past limit)
+    if guess is not None and limit - known_failing > 8:
+        n, step = min(max(guess, low + 1), limit), 1
+        while not passes(n):
+            low = n
+            if n >= limit:
+                return None
+            n, step = min(limit, n + step), step * 2
+        high, step = n, 1
+        while high - low > 1:
+            probe = max(low + 1, high - step)
+            if not passes(probe):
+                low = probe
+                break
             high, step = probe, step * 2
-        else:
-            low = probe
-            break
     while high - low > 1:
         middle = (low + high) // 2
         if passes(middle):
             high = middle
         else:
             low = middle
-    return high
+    return high if high <= limit else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,7 +305,7 @@ def _cheapest_mix(
     ample: int,
     guess_gpus: float,
     max_blocks: int,
-) -> tuple[_Mix | None, list[str]]:
+) -> _Mix | None:
     """The lowest-capex mix of ``options`` that makes the region pass on its own.
 
     Mixes by kind: each type that may host every failing class, alone; and each type that
@@ -319,7 +321,7 @@ def _cheapest_mix(
     )
     partial = [o for o in useful if o not in complete]
     best: _Mix | None = None
-    notes: list[str] = []
+    seen: dict[tuple[tuple[str, int], ...], bool] = {}  # a set of blocks is simulated once
 
     def passes_with(
         option: _Option, fixed: Sequence[Block] = (), extra: Sequence[Block] = ()
@@ -327,7 +329,11 @@ def _cheapest_mix(
         """Whether the region passes with ``count`` blocks of ``option`` on top of the others."""
 
         def passes(count: int) -> bool:
-            return runs(alone, [*fixed, *option.blocks(count), *extra]).passed
+            blocks = [*fixed, *option.blocks(count), *extra]
+            key = tuple(sorted((b.id, b.gpus) for b in blocks))
+            if key not in seen:
+                seen[key] = runs(alone, blocks).passed
+            return seen[key]
 
         return passes
 
@@ -340,7 +346,7 @@ def _cheapest_mix(
         return most
 
     def guess(option: _Option, gpus: float) -> int:
-        return max(1, int(np.ceil(gpus / option.candidate.gpus)))
+        return max(1, round(gpus / option.candidate.gpus))
 
     def consider(counts: tuple[tuple[_Option, int], ...]) -> None:
         nonlocal best
@@ -364,7 +370,6 @@ def _cheapest_mix(
             base = _least_count(
                 passes_with(whole, extra=[cheap.block(ample, "unlimited")]),
                 known_failing=0,
-                guess=1,
                 limit=limit(whole, 0.0),
             )
             if base is None:
@@ -378,7 +383,7 @@ def _cheapest_mix(
             )
             if top is not None:
                 consider(((whole, base), (cheap, top)))
-    return best, notes
+    return best
 
 
 def _used_gpus(gate: DrillResult, region: str) -> float:
@@ -502,7 +507,7 @@ def blocks_to_pass(
             if not failing:
                 continue
             mine = [o for o in options if o.region == region]
-            mix, mix_notes = _cheapest_mix(
+            mix = _cheapest_mix(
                 runs,
                 alone,
                 mine,
@@ -511,7 +516,6 @@ def blocks_to_pass(
                 guess_gpus=_used_gpus(gate, region),
                 max_blocks=max_blocks,
             )
-            notes += mix_notes
             if mix is None:
                 notes.append(
                     f"no mix of at most {max_blocks} blocks per candidate type (max_blocks) "
