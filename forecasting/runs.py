@@ -14,7 +14,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from importlib.metadata import version
 from importlib.resources.abc import Traversable
@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # the step modules load scipy, numba and plotly: only when a 
     from forecasting.report import ReportInputs
 
 __all__ = [
+    "BLOCKS_NOTE",
     "DrillInputs",
     "DrillOutcome",
     "EventsLoaded",
@@ -311,6 +312,8 @@ class DrillOutcome(BaseModel):
     blocks_needed: str | None
     capex_needed_usd: float | None
     kpis: list[dict[str, Any]]
+    blocks_pass: bool | None = None
+    blocks_note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,6 +332,11 @@ class PlayedDrill:
     result: DrillResult
     answers: dict[str, Any]
     additions: pl.DataFrame
+
+
+# The blocks-to-pass search's notes are stored among the drill's notes with this prefix; the
+# first of them is its one-line answer (the verified set, or why there is none).
+BLOCKS_NOTE = "blocks to pass: "
 
 
 def blocks_needed() -> pl.Expr:
@@ -429,9 +437,13 @@ def play_drill(
             search = drills.blocks_to_pass(
                 plan, few, profile, scenario, run_date=as_of, max_blocks=options.max_blocks
             )
-            additions = search.additions
+            # Only a set the whole drill was re-run with and passed is stored as "would pass".
+            additions = search.additions if search.passed else additions
             answers["blocks_pass"] = search.passed
-            answers["capex_needed_usd"] = search.capex_usd
+            answers["capex_needed_usd"] = search.capex_usd if search.passed else None
+            searched = [search.summary, *search.notes, f"{search.runs} simulation runs"]
+            notes = (*result.notes, *(f"{BLOCKS_NOTE}{note}" for note in searched))
+            result = replace(result, notes=notes)
     answers["seconds"] = time.perf_counter() - started
     return PlayedDrill(result=result, answers=answers, additions=additions)
 
@@ -457,6 +469,16 @@ def drill_outcome(
         blocks_needed=blocks or None,
         capex_needed_usd=run["capex_needed_usd"],
         kpis=kpis.filter(pl.col("workload_class") == "all").drop("run_id", strict=False).to_dicts(),
+        blocks_pass=run.get("blocks_pass"),
+        # The search's one-line answer is the first of its notes (see play_drill).
+        blocks_note=next(
+            (
+                n.removeprefix(BLOCKS_NOTE)
+                for n in run.get("notes") or ()
+                if n.startswith(BLOCKS_NOTE)
+            ),
+            None,
+        ),
     )
 
 

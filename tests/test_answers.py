@@ -8,9 +8,12 @@ from typing import Any
 
 import polars as pl
 
+from flows.tables import drill_tables
 from forecasting.capacity import CapacityPlan
-from forecasting.drills import blocks_to_pass, scenario_from_args
+from forecasting.drills import PROFILE_SCHEMA, blocks_to_pass, scenario_from_args
 from forecasting.drills.answers import NO_ORDER_IN_TIME
+from forecasting.options import DrillOptions
+from forecasting.runs import DrillOutcome, drill_outcome, play_drill
 
 MONDAY = date(2026, 1, 5)
 DAYS = 28
@@ -190,3 +193,43 @@ def test_would_pass_is_claimed_only_when_the_whole_drill_passes_with_the_set() -
     assert not search.passed
     assert not search.result.passed
     assert any("not a set that would pass" in note for note in search.notes)
+
+
+def _cell(outcome: DrillOutcome) -> str:
+    """The "would pass with" cell of the terminal's drill table for one outcome."""
+    table = drill_tables([outcome])[0]
+    return str(table.columns[-1]._cells[0])
+
+
+def test_the_table_names_only_a_verified_set_and_otherwise_says_why() -> None:
+    """play_drill stores blocks only when the search verified them; when nothing ordered today
+    lands in time, the stored run says so and the table shows that instead of a set."""
+    plan = _plan([_block("a", "r1", 1000, ["inference"])], [{**RACK, "lead_time_weeks": 2}])
+    paths = _paths({"r1/inference/other": 700.0}, samples=5)
+    options = DrillOptions(answer_paths=5)
+    late = play_drill(
+        plan, paths, pl.DataFrame(schema=PROFILE_SCHEMA),
+        scenario_from_args(target="class:inference"), as_of=MONDAY, options=options,
+    )  # fmt: skip
+    assert late.additions.height == 0
+    assert late.answers["blocks_pass"] is False
+    assert late.answers["capex_needed_usd"] is None
+    run = {"drill": "d", "target": "t", "notes": list(late.result.notes), **late.answers}
+    outcome = drill_outcome(
+        run_id="d-1", run={**run, "passed": False}, verdicts=late.result.verdicts,
+        kpis=late.result.kpis, additions=late.additions,
+    )  # fmt: skip
+    assert _cell(outcome) == (
+        f"{NO_ORDER_IN_TIME}; an order today restores the SLO from {MONDAY + timedelta(weeks=2)}"
+    )
+    in_time = play_drill(
+        plan, paths, pl.DataFrame(schema=PROFILE_SCHEMA),
+        scenario_from_args(target="class:inference", start="+2w"), as_of=MONDAY, options=options,
+    )  # fmt: skip
+    assert in_time.answers["blocks_pass"] is True
+    run = {"drill": "d", "target": "t", "notes": list(in_time.result.notes), **in_time.answers}
+    outcome = drill_outcome(
+        run_id="d-2", run={**run, "passed": False}, verdicts=in_time.result.verdicts,
+        kpis=in_time.result.kpis, additions=in_time.additions,
+    )  # fmt: skip
+    assert _cell(outcome) == "2 x rack-256 in r1 ($16.9M)"

@@ -18,7 +18,6 @@ from forecasting.schema import BlockStatus, WorkloadClass, frame_schema
 
 __all__ = [
     "ADDITIONS_SCHEMA",
-    "NOTE_PREFIX",
     "NO_ORDER_IN_TIME",
     "BlocksToPass",
     "BreakingPoint",
@@ -28,9 +27,6 @@ __all__ = [
 
 ADDITIONS_SCHEMA = frame_schema("drill_additions")
 
-# Notes of the search that callers store with the drill carry this prefix, so a reader of the
-# stored run (the terminal table, the pages) can tell them from the drill's own notes.
-NOTE_PREFIX = "blocks to pass: "
 NO_ORDER_IN_TIME = "no order placed today arrives in time"
 
 
@@ -60,6 +56,28 @@ class BlocksToPass:
     arrives_in_time: bool | None = None
     earliest_arrival: date | None = None
     restores_slo_on: date | None = None
+
+    @property
+    def summary(self) -> str:
+        """One line for a table cell: the verified set, or why there is none."""
+        if self.passed:
+            if self.additions.height == 0:
+                return "passes without new blocks"
+            counts = "; ".join(
+                f"{r['count']} x {r['candidate']} in {r['region']}"
+                for r in self.additions.iter_rows(named=True)
+            )
+            return f"{counts} (${self.capex_usd / 1e6:,.1f}M)"
+        if self.arrives_in_time is False:
+            late = (
+                self.earliest_arrival is not None
+                and self.earliest_arrival > self.result.shock_start
+            )
+            head = NO_ORDER_IN_TIME if late else "no set of orderable blocks passes"
+            if self.restores_slo_on is None:
+                return f"{head}; not restored within the horizon even with unlimited blocks"
+            return f"{head}; an order today restores the SLO from {self.restores_slo_on}"
+        return "no set verified to pass"
 
 
 @dataclass(frozen=True, slots=True)
