@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
@@ -74,9 +74,11 @@ class BlocksToPass:
                 and self.earliest_arrival > self.result.shock_start
             )
             head = NO_ORDER_IN_TIME if late else "no set of orderable blocks passes"
+            if self.earliest_arrival is not None:
+                head += f" (earliest in service {self.earliest_arrival})"
             if self.restores_slo_on is None:
-                return f"{head}; not restored within the horizon even with unlimited blocks"
-            return f"{head}; an order today restores the SLO from {self.restores_slo_on}"
+                return f"{head}; SLO not restored within the horizon even by unlimited blocks"
+            return f"{head}; with unlimited blocks the SLO holds from {self.restores_slo_on}"
         return "no set verified to pass"
 
 
@@ -151,7 +153,9 @@ class _Runs:
         return drill.run(extra_blocks=blocks, engine=self.engine, curves=False)
 
 
-def _region_drill(drill: PreparedDrill, region: str) -> PreparedDrill:
+def _region_drill(
+    drill: PreparedDrill, region: str, targets: Mapping[WorkloadClass, float] | None = None
+) -> PreparedDrill:
     """``drill`` restricted to one region: its demand streams and its blocks only.
 
     Regions share no capacity (every pool and every stream belongs to one region), so a region
@@ -160,6 +164,7 @@ def _region_drill(drill: PreparedDrill, region: str) -> PreparedDrill:
     blocks by id), so nothing is re-resolved against the smaller plan. A class's verdict there
     is its verdict in this region alone; in the whole drill a class holds in an hour only when
     it holds in every region, which is why the chosen set is verified on the whole drill.
+    ``targets`` replace classes' SLO targets for this region (a share of the allowed miss).
     """
     demand = drill.demand
     keep = np.array([i for i, s in enumerate(demand.streams) if s.region == region], dtype=np.int64)
@@ -171,8 +176,12 @@ def _region_drill(drill: PreparedDrill, region: str) -> PreparedDrill:
         target=demand.target[:, :, keep],
         profile=demand.profile[keep],
     )
+    policy = {
+        k: p.model_copy(update={"slo_target": targets[k]}) if targets and k in targets else p
+        for k, p in drill.plan.policy.items()
+    }
     plan = drill.plan.model_copy(
-        update={"block": tuple(b for b in drill.plan.block if b.region == region)}
+        update={"block": tuple(b for b in drill.plan.block if b.region == region), "policy": policy}
     )
     return replace(drill, plan=plan, demand=alone)
 
@@ -452,7 +461,7 @@ def blocks_to_pass(
     *,
     run_date: date,
     max_blocks: int = 64,
-    max_runs: int = 16,
+    max_runs: int = 24,
     engine: Engine = "kernel",
 ) -> BlocksToPass:
     """The lowest-capex candidate blocks, ordered on ``run_date``, that make ``scenario`` pass.
@@ -517,48 +526,55 @@ def blocks_to_pass(
         return answer(
             gate, arrives_in_time=False, earliest_arrival=earliest, restores_slo_on=restored
         )
-    mixes: list[_Mix] = []
+    regions = sorted({s.region for s in drill.demand.streams})
     try:
-        for region in sorted({s.region for s in drill.demand.streams}):
-            alone = _region_drill(drill, region)
-            failing = _failing(runs(alone))
-            if not failing:
-                continue
-            mine = [o for o in options if o.region == region]
-            mix = _cheapest_mix(
-                runs,
-                alone,
-                mine,
-                failing,
-                ample=ample,
-                guess_gpus=_used_gpus(gate, region),
-                max_blocks=max_blocks,
-            )
-            if mix is None:
-                notes.append(
-                    f"no mix of at most {max_blocks} blocks per candidate type (max_blocks) "
-                    f"makes {region} pass on its own ({', '.join(k.value for k in failing)} short)"
-                )
-                return answer(gate, arrives_in_time=True, earliest_arrival=earliest)
-            mixes.append(mix)
-        additions = _additions(mixes, run_date, current.shock_start)
+        first = _size_regions(runs, drill, options, gate, ample=ample, max_blocks=max_blocks)
+        if isinstance(first, str):
+            notes.append(first)
+            return answer(gate, arrives_in_time=True, earliest_arrival=earliest)
+        mixes, failing_alone = first
         if not mixes:
             notes.append(
                 "every region passes on its own but the drill fails: a class misses its target "
                 "in different hours in different regions; no set was sized"
             )
             return answer(current, arrives_in_time=True, earliest_arrival=earliest)
-        blocks = [b for mix in mixes for b in mix.blocks()]
-        verified = runs(drill, blocks)
+        verified = runs(drill, [b for mix in mixes.values() for b in mix.blocks()])
+        if not verified.passed:
+            # A class holds in an hour only when it holds in every region, so regions that
+            # each pass alone can miss in different hours. Size again with each failing class's
+            # allowed miss shared out over the regions it has demand in.
+            short = _failing(verified)
+            notes.append(
+                "each region passed on its own, but the whole drill with those blocks left "
+                + ", ".join(k.value for k in short)
+                + " short; sized again with each class's allowed miss shared over its regions"
+            )
+            shared = {
+                k: 1.0
+                - (1.0 - plan.policy[k].slo_target)
+                / len({s.region for s in drill.demand.streams if s.workload_class is k})
+                for k in short
+            }
+            second = _size_regions(
+                runs, drill, options, gate, ample=ample, max_blocks=max_blocks,
+                targets=shared, floors=mixes, failing_alone=failing_alone,
+            )  # fmt: skip
+            if isinstance(second, str):
+                notes.append(second)
+            else:
+                mixes = second[0]
+                verified = runs(drill, [b for mix in mixes.values() for b in mix.blocks()])
     except _RunBudgetSpentError:
         notes.append(f"the search stopped after {max_runs} simulation runs (max_runs) unverified")
         return answer(gate, arrives_in_time=True, earliest_arrival=earliest)
+    additions = _additions([mixes[r] for r in regions if r in mixes], run_date, current.shock_start)
     notes += _late_notes(additions, current.shock_start)
     if not verified.passed:
         notes.append(
-            "each region passes on its own with these blocks, but the whole drill re-run with "
-            "them fails (" + ", ".join(k.value for k in _failing(verified)) + " short): "
-            "not a set that would pass"
+            "the whole drill re-run with these blocks fails ("
+            + ", ".join(k.value for k in _failing(verified))
+            + " short): not a set that would pass"
         )
     return answer(
         verified,
@@ -567,6 +583,53 @@ def blocks_to_pass(
         arrives_in_time=True,
         earliest_arrival=earliest,
     )
+
+
+def _size_regions(
+    runs: _Runs,
+    drill: PreparedDrill,
+    options: Sequence[_Option],
+    gate: DrillResult,
+    *,
+    ample: int,
+    max_blocks: int,
+    targets: Mapping[WorkloadClass, float] | None = None,
+    floors: Mapping[str, _Mix] | None = None,
+    failing_alone: Mapping[str, Sequence[WorkloadClass]] | None = None,
+) -> tuple[dict[str, _Mix], dict[str, list[WorkloadClass]]] | str:
+    """The cheapest mix per region that passes alone (at ``targets``, when given), and the
+    classes each region failed with; or why some region cannot pass.
+
+    ``floors`` are mixes already known to be needed (a first round at the looser targets): a
+    region is first tried with its floor, and only sized again when that fails.
+    """
+    floors = floors or {}
+    mixes: dict[str, _Mix] = {}
+    failed: dict[str, list[WorkloadClass]] = {}
+    for region in sorted({s.region for s in drill.demand.streams}):
+        alone = _region_drill(drill, region, targets)
+        floor = floors.get(region)
+        failing = _failing(runs(alone, floor.blocks() if floor else []))
+        if not failing:
+            if floor is not None:
+                mixes[region] = floor
+            continue
+        before = (failing_alone or {}).get(region, ())
+        failed[region] = sorted({*failing, *before}, key=list(WorkloadClass).index)
+        mine = [o for o in options if o.region == region]
+        guess = _used_gpus(gate, region)
+        if floor is not None:
+            guess = max(guess, 1.25 * sum(o.candidate.gpus * n for o, n in floor.counts))
+        mix = _cheapest_mix(
+            runs, alone, mine, failed[region], ample=ample, guess_gpus=guess, max_blocks=max_blocks
+        )
+        if mix is None:
+            return (
+                f"no mix of at most {max_blocks} blocks per candidate type (max_blocks) makes "
+                f"{region} pass on its own ({', '.join(k.value for k in failed[region])} short)"
+            )
+        mixes[region] = mix
+    return mixes, failed
 
 
 def breaking_multiplier(
