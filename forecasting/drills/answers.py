@@ -112,9 +112,9 @@ class _Option:
         """Capital cost per GPU: the order in which options are tried."""
         return self.candidate.capex_usd / self.candidate.gpus
 
-    def blocks(self, count: int, *, first: int = 1) -> list[Block]:
-        """``count`` blocks of this type ordered on the run date, numbered from ``first``."""
-        return [self.block(self.candidate.gpus, serial) for serial in range(first, first + count)]
+    def blocks(self, count: int) -> list[Block]:
+        """``count`` blocks of this type ordered on the run date."""
+        return [self.block(self.candidate.gpus, serial) for serial in range(1, count + 1)]
 
     def block(self, gpus: int, serial: int | str) -> Block:
         """One block of this type's shape and arrival, with ``gpus`` GPUs."""
@@ -314,7 +314,7 @@ def _least_count(
 
 @dataclass(frozen=True, slots=True)
 class _Mix:
-    """Counts per option for one region, their capex and the region run that passed with them."""
+    """Counts per option for one region and their capital cost."""
 
     counts: tuple[tuple[_Option, int], ...]
     capex_usd: float
@@ -337,9 +337,10 @@ def _cheapest_mix(
 
     Mixes by kind: each type that may host every failing class, alone; and each type that
     hosts only some of them (racks: no training) on top of the fewest blocks of a complete type
-    that pass when the partial type is unlimited. Counts are found by :func:`_least_count`,
-    cheapest type per GPU first, and a count whose capex cannot beat the best mix so far is
-    never simulated.
+    that pass when the partial type is unlimited (a partial type alone is not tried: some
+    failing class cannot run on it). Counts are found by :func:`_least_count`, cheapest type
+    per GPU first; a count whose capex cannot beat the best mix so far is never simulated, and
+    no set of blocks is simulated twice.
     """
     useful = [o for o in options if any(o.candidate.allows(k) for k in failing)]
     complete = sorted(
@@ -481,12 +482,18 @@ def blocks_to_pass(
        the GPUs the gate's unlimited blocks carried there and bisected, assuming more blocks
        never hurt; mixes that cannot beat the cheapest found are not simulated.
     5. One verification run of the whole drill with every chosen block. Only when it passes is
-       ``passed`` True; a class holds in an hour only when it holds in every region, so sets
-       that pass region by region can fail together, and then the result says so.
+       ``passed`` True.
+    6. Regions share no capacity, but a class holds in an hour only when it holds in every
+       region, so regions that each pass alone can miss in different hours and fail together.
+       Then every region is sized again (from the first round's mixes) against a stricter
+       target that shares each failing class's allowed miss equally over the regions it has
+       demand in, and the whole drill is verified once more. That round is safe rather than
+       least: the note says it was needed.
 
     At most ``max_blocks`` blocks of one type are proposed for one region. The search stops
-    after ``max_runs`` simulations and then makes no claim. ``runs`` on the
-    result counts them; on a demo-like fleet a failing drill takes about ten.
+    after ``max_runs`` simulations and then makes no claim. ``runs`` on the result counts them
+    (single-region runs cost about 1/regions of a whole one): 2 when the gate fails, about
+    3 + 4 per failing region otherwise, about twice that with a second round.
     """
     drill = prepare_drill(plan, paths, profile, scenario)
     runs = _Runs(engine, max_runs)
