@@ -62,7 +62,7 @@ class BlocksToPass:
         """One line for a table cell: the verified set, or why there is none."""
         if self.passed:
             if self.additions.height == 0:
-                return "passes without new blocks"
+                return f"passes without new blocks on the {self.result.paths} paths searched"
             counts = "; ".join(
                 f"{r['count']} x {r['candidate']} in {r['region']}"
                 for r in self.additions.iter_rows(named=True)
