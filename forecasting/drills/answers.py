@@ -282,27 +282,28 @@ def _least_count(
     """The smallest count in (known_failing, limit] that passes, assuming more never hurts.
 
     A range of up to eight counts, or one without a ``guess``, is bisected (at most four runs).
-    A longer one is bracketed by galloping from ``guess`` (up while failing, down while passing,
-    doubling the step) and then bisected: two runs when the guess is right. None when no count
-    up to ``limit`` passes.
+    A longer one is bracketed by galloping from ``guess`` (up while failing, or down while
+    passing, doubling the step) and then bisected: two runs when the guess is right. None
+    when no count up to ``limit`` passes.
     """
     if limit <= known_failing:
         return None
     low, high = known_failing, limit + 1  # high: the least count known to pass (or past limit)
     if guess is not None and limit - known_failing > 8:
-        n, step = min(max(guess, low + 1), limit), 1
+        first = n = min(max(guess, low + 1), limit)
+        step = 1
         while not passes(n):
             low = n
             if n >= limit:
                 return None
             n, step = min(limit, n + step), step * 2
         high, step = n, 1
-        while high - low > 1:
+        while high == first and high - low > 1:  # the guess passed: look below it
             probe = max(low + 1, high - step)
             if not passes(probe):
                 low = probe
                 break
-            high, step = probe, step * 2
+            high, first, step = probe, probe, step * 2
     while high - low > 1:
         middle = (low + high) // 2
         if passes(middle):
@@ -330,7 +331,7 @@ def _cheapest_mix(
     failing: Sequence[WorkloadClass],
     *,
     ample: int,
-    guess_gpus: float,
+    hints: Mapping[str, int],
     max_blocks: int,
 ) -> _Mix | None:
     """The lowest-capex mix of ``options`` that makes the region pass on its own.
@@ -373,8 +374,8 @@ def _cheapest_mix(
             most = min(most, int(np.ceil(room / option.candidate.capex_usd)) - 1)
         return most
 
-    def guess(option: _Option, gpus: float) -> int:
-        return max(1, round(gpus / option.candidate.gpus))
+    def guess(option: _Option) -> int:
+        return hints.get(option.candidate.name, 1)
 
     def consider(counts: tuple[tuple[_Option, int], ...]) -> None:
         nonlocal best
@@ -386,7 +387,7 @@ def _cheapest_mix(
         found = _least_count(
             passes_with(option),
             known_failing=0,
-            guess=guess(option, guess_gpus),
+            guess=guess(option),
             limit=limit(option, 0.0),
         )
         if found is not None:
@@ -406,21 +407,12 @@ def _cheapest_mix(
             top = _least_count(
                 passes_with(cheap, fixed=whole.blocks(base)),
                 known_failing=-1,
-                guess=guess(cheap, guess_gpus - whole.candidate.gpus * base),
+                guess=guess(cheap),
                 limit=limit(cheap, spent),
             )
             if top is not None:
                 consider(((whole, base), (cheap, top)))
     return best
-
-
-def _used_gpus(gate: DrillResult, region: str) -> float:
-    """GPUs the unlimited blocks of ``region`` carried in the gate run (mean while in service,
-    P90 of paths): where the count search starts, not a figure anybody is shown."""
-    ample = gate.blocks.filter(
-        (pl.col("region") == region) & pl.col("block_id").str.ends_with("-unlimited")
-    )
-    return float((ample["utilisation_p90"] * ample["gpus"]).sum())
 
 
 def _additions(mixes: Sequence[_Mix], run_date: date, shock_start: date) -> pl.DataFrame:
@@ -478,8 +470,8 @@ def blocks_to_pass(
        earliest arrival) and gives the date from which that run's headroom held for good.
     3. Each region on its own (see :func:`_region_drill`): regions share no capacity, so one is
        sized without simulating the others. A region that passes alone needs nothing.
-    4. Per failing region, the cheapest mix (:func:`_cheapest_mix`): counts are bracketed from
-       the GPUs the gate's unlimited blocks carried there and bisected, assuming more blocks
+    4. Per failing region, the cheapest mix (:func:`_cheapest_mix`): counts are bisected
+       (or bracketed from the previous region's count, then bisected), assuming more blocks
        never hurt; mixes that cannot beat the cheapest found are not simulated.
     5. One verification run of the whole drill with every chosen block. Only when it passes is
        ``passed`` True.
@@ -535,7 +527,7 @@ def blocks_to_pass(
         )
     regions = sorted({s.region for s in drill.demand.streams})
     try:
-        first = _size_regions(runs, drill, options, gate, ample=ample, max_blocks=max_blocks)
+        first = _size_regions(runs, drill, options, ample=ample, max_blocks=max_blocks)
         if isinstance(first, str):
             notes.append(first)
             return answer(gate, arrives_in_time=True, earliest_arrival=earliest)
@@ -564,7 +556,7 @@ def blocks_to_pass(
                 for k in short
             }
             second = _size_regions(
-                runs, drill, options, gate, ample=ample, max_blocks=max_blocks,
+                runs, drill, options, ample=ample, max_blocks=max_blocks,
                 targets=shared, floors=mixes, failing_alone=failing_alone,
             )  # fmt: skip
             if isinstance(second, str):
@@ -596,7 +588,6 @@ def _size_regions(
     runs: _Runs,
     drill: PreparedDrill,
     options: Sequence[_Option],
-    gate: DrillResult,
     *,
     ample: int,
     max_blocks: int,
@@ -607,28 +598,29 @@ def _size_regions(
     """The cheapest mix per region that passes alone (at ``targets``, when given), and the
     classes each region failed with; or why some region cannot pass.
 
-    ``floors`` are mixes already known to be needed (a first round at the looser targets): a
-    region is first tried with its floor, and only sized again when that fails.
+    Count searches start from the count the previous region needed of the same type (regions
+    of one fleet tend to be alike), else from one block. ``floors`` are a first round's mixes
+    at looser targets: such a region is sized again for its classes from one block more.
     """
     floors = floors or {}
+    hints: dict[str, int] = {}
     mixes: dict[str, _Mix] = {}
     failed: dict[str, list[WorkloadClass]] = {}
     for region in sorted({s.region for s in drill.demand.streams}):
         alone = _region_drill(drill, region, targets)
         floor = floors.get(region)
-        failing = _failing(runs(alone, floor.blocks() if floor else []))
-        if not failing:
-            if floor is not None:
-                mixes[region] = floor
-            continue
+        failing: list[WorkloadClass] = []
+        if floor is None:
+            failing = _failing(runs(alone))
+            if not failing:
+                continue
+        else:
+            hints.update({o.candidate.name: n + 1 for o, n in floor.counts})
         before = (failing_alone or {}).get(region, ())
         failed[region] = sorted({*failing, *before}, key=list(WorkloadClass).index)
         mine = [o for o in options if o.region == region]
-        guess = _used_gpus(gate, region)
-        if floor is not None:
-            guess = max(guess, 1.25 * sum(o.candidate.gpus * n for o, n in floor.counts))
         mix = _cheapest_mix(
-            runs, alone, mine, failed[region], ample=ample, guess_gpus=guess, max_blocks=max_blocks
+            runs, alone, mine, failed[region], ample=ample, hints=hints, max_blocks=max_blocks
         )
         if mix is None:
             return (
@@ -636,6 +628,7 @@ def _size_regions(
                 f"{region} pass on its own ({', '.join(k.value for k in failed[region])} short)"
             )
         mixes[region] = mix
+        hints.update({o.candidate.name: n for o, n in mix.counts})
     return mixes, failed
 
 
