@@ -11,7 +11,7 @@ import polars as pl
 from flows.tables import drill_tables
 from forecasting.capacity import CapacityPlan
 from forecasting.drills import PROFILE_SCHEMA, blocks_to_pass, scenario_from_args
-from forecasting.drills.answers import NO_ORDER_IN_TIME
+from forecasting.drills.answers import NO_ORDER_IN_TIME, _least_count
 from forecasting.options import DrillOptions
 from forecasting.runs import DrillOutcome, drill_outcome, play_drill
 
@@ -258,3 +258,26 @@ def test_regions_that_pass_alone_but_miss_in_different_hours_are_sized_again() -
     assert search.result.passed
     assert _ordered(search) == [("r1", "rack-50", 2), ("r2", "rack-50", 1)]
     assert any("allowed miss shared" in note for note in search.notes)
+
+
+def test_the_count_search_finds_the_least_passing_count_in_few_trials() -> None:
+    """For any threshold, slope and first guess, the search returns the least count that
+    passes (or None past the limit) and tries few counts: at most 7 on a range of 32."""
+    for threshold in range(1, 34):
+        for slope in (0.002, 0.01, 0.05):
+            for curve in (1.0, 0.5):
+                for guess in (1, 3, 12):
+                    tried: list[int] = []
+
+                    def trial(
+                        n: int, t: int = threshold, s: float = slope, c: float = curve
+                    ) -> tuple[bool, float]:
+                        tried.append(n)
+                        gap = s * (t - n) * (c if n < t else 1.0)
+                        return n >= t, gap
+
+                    found = _least_count(
+                        trial, known_failing=0, limit=32, guess=guess, known_gap=slope * threshold
+                    )
+                    assert found == (threshold if threshold <= 32 else None)
+                    assert len(tried) <= 7, (threshold, slope, curve, guess, tried)

@@ -276,41 +276,68 @@ def _gate_notes(
     return notes, restored
 
 
+def _gap(result: DrillResult) -> float:
+    """How far the tightest class is from its target: positive short, zero or below passing."""
+    v = result.verdicts
+    return float((v["slo_target"] - v["attainment_p90_paths"]).max())  # type: ignore[arg-type]
+
+
 def _least_count(
-    passes: Callable[[int], bool], *, known_failing: int, limit: int, guess: int | None = None
+    trial: Callable[[int], tuple[bool, float]],
+    *,
+    known_failing: int,
+    limit: int,
+    guess: int = 1,
+    known_gap: float | None = None,
 ) -> int | None:
     """The smallest count in (known_failing, limit] that passes, assuming more never hurts.
 
-    A range of up to eight counts, or one without a ``guess``, is bisected (at most four runs).
-    A longer one is bracketed by galloping from ``guess`` (up while failing, or down while
-    passing, doubling the step) and then bisected: two runs when the guess is right. None
-    when no count up to ``limit`` passes.
+    ``trial(n)`` simulates ``n`` blocks and returns (passed, gap), the gap being how far the
+    tightest class is from its target (:func:`_gap`). Counts are searched by interpolating the
+    gap to zero between the two nearest counts tried (``known_gap`` is the gap at
+    ``known_failing``, when measured), with a bisection step whenever interpolation fails to
+    halve the bracket; the first count tried is ``guess``. None when no count up to ``limit``
+    passes.
     """
     if limit <= known_failing:
         return None
-    low, high = known_failing, limit + 1  # high: the least count known to pass (or past limit)
-    if guess is not None and limit - known_failing > 8:
-        first = n = min(max(guess, low + 1), limit)
-        step = 1
-        while not passes(n):
-            low = n
-            if n >= limit:
-                return None
-            n, step = min(limit, n + step), step * 2
-        high, step = n, 1
-        while high == first and high - low > 1:  # the guess passed: look below it
-            probe = max(low + 1, high - step)
-            if not passes(probe):
-                low = probe
-                break
-            high, first, step = probe, probe, step * 2
-    while high - low > 1:
-        middle = (low + high) // 2
-        if passes(middle):
-            high = middle
+    low, high = known_failing, limit + 1  # high: least count known to pass (limit + 1: none)
+    gaps: dict[int, float] = {} if known_gap is None else {known_failing: known_gap}
+    n, halve = min(max(guess, low + 1), limit), False
+    while True:
+        passed, gaps[n] = trial(n)
+        width = high - low
+        if passed:
+            high = n
         else:
-            low = middle
+            low = n
+        if high - low <= 1 or low >= limit:
+            break
+        if halve:
+            n, halve = (low + high) // 2, False
+            continue
+        n = _interpolated(gaps, low, high, limit)
+        halve = 2 * (high - low) > width  # this step did not halve the bracket
     return high if high <= limit else None
+
+
+def _interpolated(gaps: Mapping[int, float], low: int, high: int, limit: int) -> int:
+    """The next count to try: where the gap, straight between the two counts tried nearest the
+    bracket (low, high), reaches zero, rounded up and kept inside the bracket."""
+    below = [n for n in gaps if n <= low]
+    above = [n for n in gaps if n >= high]
+    if below and above:
+        a, b = max(below), min(above)
+    elif len(below) >= 2:
+        a, b = sorted(below)[-2:]
+    else:
+        return min(limit, max(low + 1, 2 * low)) if high > limit else (low + high) // 2
+    ga, gb = gaps[a], gaps[b]
+    if ga <= gb:  # no slope to follow
+        target = (low + high) // 2 if high <= limit else min(limit, 2 * max(low, 1))
+    else:
+        target = int(np.ceil(a + ga * (b - a) / (ga - gb) - 1e-9))
+    return int(min(max(target, low + 1), high - 1, limit))
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,6 +360,7 @@ def _cheapest_mix(
     ample: int,
     hints: Mapping[str, int],
     max_blocks: int,
+    gap: float | None = None,
 ) -> _Mix | None:
     """The lowest-capex mix of ``options`` that makes the region pass on its own.
 
@@ -341,7 +369,8 @@ def _cheapest_mix(
     that pass when the partial type is unlimited (a partial type alone is not tried: some
     failing class cannot run on it). Counts are found by :func:`_least_count`, cheapest type
     per GPU first; a count whose capex cannot beat the best mix so far is never simulated, and
-    no set of blocks is simulated twice.
+    no set of blocks is simulated twice. ``gap`` is the region's gap (:func:`_gap`) without new
+    blocks, when measured: with it the first two counts tried already give a slope to follow.
     """
     useful = [o for o in options if any(o.candidate.allows(k) for k in failing)]
     complete = sorted(
@@ -350,21 +379,25 @@ def _cheapest_mix(
     )
     partial = [o for o in useful if o not in complete]
     best: _Mix | None = None
-    seen: dict[tuple[tuple[str, int], ...], bool] = {}  # a set of blocks is simulated once
+    seen: dict[
+        tuple[tuple[str, int], ...], tuple[bool, float]
+    ] = {}  # a set of blocks is simulated once
 
     def passes_with(
         option: _Option, fixed: Sequence[Block] = (), extra: Sequence[Block] = ()
-    ) -> Callable[[int], bool]:
-        """Whether the region passes with ``count`` blocks of ``option`` on top of the others."""
+    ) -> Callable[[int], tuple[bool, float]]:
+        """Whether the region passes with ``count`` blocks of ``option`` on top of the others,
+        and its gap (:func:`_gap`)."""
 
-        def passes(count: int) -> bool:
+        def trial(count: int) -> tuple[bool, float]:
             blocks = [*fixed, *option.blocks(count), *extra]
             key = tuple(sorted((b.id, b.gpus) for b in blocks))
             if key not in seen:
-                seen[key] = runs(alone, blocks).passed
+                result = runs(alone, blocks)
+                seen[key] = (result.passed, _gap(result))
             return seen[key]
 
-        return passes
+        return trial
 
     def limit(option: _Option, spent: float) -> int:
         """Most blocks of ``option`` worth trying: unlimited in GPUs, cheaper than the best."""
@@ -389,6 +422,7 @@ def _cheapest_mix(
             known_failing=0,
             guess=guess(option),
             limit=limit(option, 0.0),
+            known_gap=gap,
         )
         if found is not None:
             consider(((option, found),))
@@ -610,8 +644,10 @@ def _size_regions(
         alone = _region_drill(drill, region, targets)
         floor = floors.get(region)
         failing: list[WorkloadClass] = []
+        gap = None
         if floor is None:
-            failing = _failing(runs(alone))
+            check = runs(alone)
+            failing, gap = _failing(check), _gap(check)
             if not failing:
                 continue
         else:
@@ -620,8 +656,9 @@ def _size_regions(
         failed[region] = sorted({*failing, *before}, key=list(WorkloadClass).index)
         mine = [o for o in options if o.region == region]
         mix = _cheapest_mix(
-            runs, alone, mine, failed[region], ample=ample, hints=hints, max_blocks=max_blocks
-        )
+            runs, alone, mine, failed[region], ample=ample, hints=hints, max_blocks=max_blocks,
+            gap=gap,
+        )  # fmt: skip
         if mix is None:
             return (
                 f"no mix of at most {max_blocks} blocks per candidate type (max_blocks) makes "
