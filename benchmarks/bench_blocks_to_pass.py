@@ -25,14 +25,19 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_drills import START, synthetic_paths, synthetic_plan, synthetic_profile  # noqa: E402
+from bench_drills import START, synthetic_paths, synthetic_plan, synthetic_profile  # noqa: E402 - imported after the sys.path insert above
 
-from forecasting.capacity import Block, CandidateBlock, CapacityPlan  # noqa: E402
-from forecasting.drills import DrillResult, Scenario, blocks_to_pass, load_scenarios  # noqa: E402
-from forecasting.drills import prepare_drill  # noqa: E402
-from forecasting.drills.scenarios import Offset  # noqa: E402
-from forecasting.resources import ready_made_drills  # noqa: E402
-from forecasting.schema import BlockStatus  # noqa: E402
+from forecasting.capacity import Block, CandidateBlock, CapacityPlan  # noqa: E402 - imported after the sys.path insert above
+from forecasting.drills import (  # noqa: E402 - imported after the sys.path insert above
+    DrillResult,
+    Scenario,
+    blocks_to_pass,
+    load_scenarios,
+    prepare_drill,
+)
+from forecasting.drills.scenarios import Offset  # noqa: E402 - imported after the sys.path insert above
+from forecasting.resources import ready_made_drills  # noqa: E402 - imported after the sys.path insert above
+from forecasting.schema import BlockStatus  # noqa: E402 - imported after the sys.path insert above
 
 TARGET_S = 10.0  # issue 14: blocks to pass under 10 s per failing drill at 200 paths
 DRILLS = ("inference-2x", "all-2x", "training-2x")

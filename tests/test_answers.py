@@ -270,9 +270,13 @@ def test_the_count_search_finds_the_least_passing_count_in_few_trials() -> None:
                     tried: list[int] = []
 
                     def trial(
-                        n: int, t: int = threshold, s: float = slope, c: float = curve
+                        n: int,
+                        t: int = threshold,
+                        s: float = slope,
+                        c: float = curve,
+                        log: list[int] = tried,
                     ) -> tuple[bool, float]:
-                        tried.append(n)
+                        log.append(n)
                         gap = s * (t - n) * (c if n < t else 1.0)
                         return n >= t, gap
 
