@@ -317,26 +317,27 @@ def _least_count(
             n, halve = (low + high) // 2, False
             continue
         n = _interpolated(gaps, low, high, limit)
-        halve = 2 * (high - low) > width  # this step did not halve the bracket
+        halve = high <= limit and 2 * (high - low) > width  # the step did not halve it
     return high if high <= limit else None
 
 
 def _interpolated(gaps: Mapping[int, float], low: int, high: int, limit: int) -> int:
-    """The next count to try: where the gap, straight between the two counts tried nearest the
-    bracket (low, high), reaches zero, rounded up and kept inside the bracket."""
-    below = [n for n in gaps if n <= low]
-    above = [n for n in gaps if n >= high]
-    if below and above:
-        a, b = max(below), min(above)
-    elif len(below) >= 2:
-        a, b = sorted(below)[-2:]
-    else:
-        return min(limit, max(low + 1, 2 * low)) if high > limit else (low + high) // 2
-    ga, gb = gaps[a], gaps[b]
-    if ga <= gb:  # no slope to follow
-        target = (low + high) // 2 if high <= limit else min(limit, 2 * max(low, 1))
-    else:
-        target = int(np.ceil(a + ga * (b - a) / (ga - gb) - 1e-9))
+    """The next count to try inside the bracket (low, high): where the gap, extended straight
+    through the two largest failing counts tried, reaches zero. Passing counts only bound the
+    bracket (attainment saturates once a class passes, so their gaps carry no slope). Without
+    a slope: bisects when a count is known to pass, else gallops upwards.
+    """
+    failing = sorted(n for n, gap in gaps.items() if n <= low and gap > 0)
+    if len(failing) >= 2 and gaps[failing[-2]] > gaps[failing[-1]]:
+        a, b = failing[-2:]
+        ga, gb = gaps[a], gaps[b]
+        # Rounded to the nearest count: attainment is concave in the count, so a line through
+        # two failing counts overshoots the root.
+        target = round(b + gb * (b - a) / (ga - gb))
+    elif high <= limit:
+        target = (low + high) // 2
+    else:  # gallop: one more, then double the stride
+        target = low + (2 * (low - failing[-2]) if len(failing) >= 2 else 1)
     return int(min(max(target, low + 1), high - 1, limit))
 
 
@@ -361,6 +362,7 @@ def _cheapest_mix(
     hints: Mapping[str, int],
     max_blocks: int,
     gap: float | None = None,
+    failing_counts: Mapping[str, int] | None = None,
 ) -> _Mix | None:
     """The lowest-capex mix of ``options`` that makes the region pass on its own.
 
@@ -371,6 +373,8 @@ def _cheapest_mix(
     per GPU first; a count whose capex cannot beat the best mix so far is never simulated, and
     no set of blocks is simulated twice. ``gap`` is the region's gap (:func:`_gap`) without new
     blocks, when measured: with it the first two counts tried already give a slope to follow.
+    ``failing_counts``: per type, a count of it alone known to fail (a first round's least
+    count less one, at a looser target).
     """
     useful = [o for o in options if any(o.candidate.allows(k) for k in failing)]
     complete = sorted(
@@ -419,7 +423,7 @@ def _cheapest_mix(
     for option in complete:
         found = _least_count(
             passes_with(option),
-            known_failing=0,
+            known_failing=(failing_counts or {}).get(option.candidate.name, 0),
             guess=guess(option),
             limit=limit(option, 0.0),
             known_gap=gap,
@@ -644,7 +648,7 @@ def _size_regions(
         alone = _region_drill(drill, region, targets)
         floor = floors.get(region)
         failing: list[WorkloadClass] = []
-        gap = None
+        gap, known = None, {}
         if floor is None:
             check = runs(alone)
             failing, gap = _failing(check), _gap(check)
@@ -652,12 +656,14 @@ def _size_regions(
                 continue
         else:
             hints.update({o.candidate.name: n + 1 for o, n in floor.counts})
+            if len(floor.counts) == 1:  # one less than the looser target's least count fails
+                known = {o.candidate.name: n - 1 for o, n in floor.counts}
         before = (failing_alone or {}).get(region, ())
         failed[region] = sorted({*failing, *before}, key=list(WorkloadClass).index)
         mine = [o for o in options if o.region == region]
         mix = _cheapest_mix(
             runs, alone, mine, failed[region], ample=ample, hints=hints, max_blocks=max_blocks,
-            gap=gap,
+            gap=gap, failing_counts=known,
         )  # fmt: skip
         if mix is None:
             return (
