@@ -286,6 +286,8 @@ def cmd_forecast(args: argparse.Namespace) -> int:
         backtest_step_days=args.backtest_step,
         min_train_days=args.min_train_days,
         use_events=not args.no_events,
+        outages=args.outages,
+        zero_is_outage=args.zero_is_outage,
         task_runner=args.task_runner,
         workers=args.workers,
         dask_address=args.dask_address,
@@ -303,6 +305,11 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     run = forecast(path, options)
     for table in forecast_tables(run):
         console.print(table)
+    for line in run.warnings:
+        errors.print(f"warning: {line}", highlight=False, markup=False, soft_wrap=True)
+    if args.strict and run.warnings:
+        errors.print(f"--strict: {len(run.warnings)} series forecast by a fallback")
+        return EXIT_FAILED
     return EXIT_OK
 
 
@@ -316,7 +323,7 @@ def cmd_drill(args: argparse.Namespace) -> int:
     if args.name and (targets or args.all):
         raise UsageError("name a ready-made drill or describe one with --class/--customer/...")
     adhoc = None
-    if targets or args.all or args.lose or args.slip:
+    if targets or args.all or args.lose or args.slip or args.region_loss:
         if len(targets) > 1:
             raise UsageError("give one of --class, --customer, --region, --all")
         target = "all"
@@ -334,6 +341,7 @@ def cmd_drill(args: argparse.Namespace) -> int:
             start=args.start,
             lose=tuple(args.lose),
             slip=tuple(args.slip),
+            region_loss=args.region_loss,
         )
     options: DrillOptions = _model(
         DrillOptions,
@@ -590,6 +598,15 @@ def build_parser() -> argparse.ArgumentParser:
     _option(p, "--backtest-step", ForecastOptions, "backtest_step_days", type=int)
     _option(p, "--min-train-days", ForecastOptions, "min_train_days")
     p.add_argument("--no-events", action="store_true", help="forecast without the known events")
+    p.add_argument(
+        "--outages", type=Path, default=None, help=field_help(ForecastOptions, "outages")
+    )
+    p.add_argument(
+        "--zero-is-outage", action="store_true", help=field_help(ForecastOptions, "zero_is_outage")
+    )
+    p.add_argument(
+        "--strict", action="store_true", help="exit 1 if any series was forecast by a fallback"
+    )
     _runner_options(p, current)
 
     p = add("drill", cmd_drill, "shock drills: ready-made by NAME, or ad hoc with --class etc.")
@@ -605,6 +622,7 @@ def build_parser() -> argparse.ArgumentParser:
     _option(p, "--start", AdhocDrill, "start", type=str)
     for flag in ("lose", "slip"):
         p.add_argument(f"--{flag}", action="append", default=[], help=field_help(AdhocDrill, flag))
+    _option(p, "--region-loss", AdhocDrill, "region_loss", type=str)
     _option(p, "--paths", DrillOptions, "paths", type=int)
     _option(p, "--seed", DrillOptions, "seed")
     _option(p, "--forecast-run", DrillOptions, "forecast_run_id", type=str)
@@ -668,6 +686,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from forecasting.capacity import CapacityError
     from forecasting.ingest import IngestFileError
     from forecasting.runs import RunNotFoundError
+    from forecasting.traces.outages import OutageCalendarError
     from forecasting.warehouse import WarehouseError
 
     try:
@@ -686,6 +705,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         IngestFileError,
         RunFailedError,
         RunNotFoundError,
+        OutageCalendarError,
     ) as exc:
         errors.print(
             f"fleetcast {args.command}: {exc}", highlight=False, markup=False, soft_wrap=True

@@ -76,7 +76,11 @@ def drill_flow(
             options=options,
         )
         outcome = save_drill(warehouse_path, inputs.forecast.run_id, played, options.seed)
-        verdict = "pass" if outcome.passed else f"fail {outcome.failing_classes}"
-        logger.info("drill %s: %s", scenario.name, verdict)
+        verdict = outcome.verdict or ("pass" if outcome.passed else "fail")
+        if not outcome.passed:
+            verdict += f" {outcome.unshocked_failures or outcome.failing_classes}"
+        logger.info(
+            "drill %s: %s; time to absorb %s", scenario.name, verdict, outcome.absorb_text or "n/a"
+        )
         outcomes.append(outcome)
     return outcomes

@@ -25,9 +25,9 @@ __all__ = ["ForecastOptions", "ForecastRun", "forecast", "forecast_flow"]
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
-def read_demand(warehouse_path: Path, as_of: date | None, customers_per_class: int) -> pl.DataFrame:
+def read_demand(warehouse_path: Path, options: ForecastOptions) -> pl.DataFrame:
     """Daily demand series at every level from the warehouse's hourly telemetry."""
-    return runs.demand_series_for(warehouse_path, as_of, customers_per_class)
+    return runs.demand_series_for(warehouse_path, options)
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
@@ -88,7 +88,7 @@ def forecast_flow(warehouse_path: Path, options: ForecastOptions | None = None) 
     logger = get_run_logger()
     started = time.perf_counter()
     settings = options.settings()
-    series = read_demand(warehouse_path, options.as_of, options.customers_per_class)
+    series = read_demand(warehouse_path, options)
     as_of = options.as_of or series.get_column("ds").max()
     assert isinstance(as_of, date)  # a non-empty frame has a newest day
     chunks = 4 * (options.workers or 2)

@@ -181,7 +181,7 @@ def forecast_tables(run: ForecastRun) -> list[Table]:
         title=(
             f"forecast run {run.run_id}: {run.series:,} series to {run.as_of} in "
             f"{run.seconds:.0f} s; reconciliation {run.reconciliation}; "
-            f"{run.calibrated} calibrated, {run.fallbacks} on a baseline (short history); "
+            f"{run.calibrated} calibrated, {run.fallbacks} on a fallback (see the warnings); "
             f"{run.events} known event(s)"
         ),
         title_justify="left",
@@ -224,22 +224,65 @@ _KPIS = (
     ("preempted_gpu_hours", "preempted GPU-h", "{:,.0f}"),
     ("revenue_at_risk_usd", "revenue at risk", "${:,.0f}"),
 )
+# Baseline against shock: the figures whose increment is the shock's effect.
+_CHANGES = (
+    ("slo_attainment", "SLO attainment", "{:.1%}"),
+    ("unmet_gpu_hours", "unmet GPU-h", "{:,.0f}"),
+    ("peak_backlog_gpu_hours", "peak backlog GPU-h", "{:,.0f}"),
+    ("revenue_at_risk_usd", "revenue at risk", "${:,.0f}"),
+)
+_VERDICT_STYLE = {"pass": "green", "fails under the shock": "red", "plan fails unshocked": "red"}
 
 
-def _breaking(multiplier: float | None) -> str:
+def _breaking(outcome: DrillOutcome) -> str:
+    if outcome.verdict == "plan fails unshocked":
+        return "not searched"
+    multiplier = outcome.breaking_multiplier
     if multiplier is None:
         return "n/a"
-    # bisection starts at 1x: a plan failing there fails without any shock
-    return "fails unshocked" if multiplier <= 1.0 else f"{multiplier:.2f}x"
+    return f"{multiplier:.2f}x"
+
+
+def _verdict(outcome: DrillOutcome) -> Text:
+    verdict = outcome.verdict or ("pass" if outcome.passed else "FAIL")
+    text = Text(verdict, style=_VERDICT_STYLE.get(verdict, "green" if outcome.passed else "red"))
+    if outcome.unshocked_failures:
+        text.append(f" ({', '.join(outcome.unshocked_failures)})")
+    return text
+
+
+def _absorb(outcome: DrillOutcome) -> Text:
+    """``36 h, $1.2M`` or ``> 42 d, not absorbed within the horizon`` (censored, in yellow)."""
+    text = outcome.absorb_text
+    if text is None:
+        return Text("n/a")
+    if outcome.absorb_censored:
+        return Text(text, style="yellow")
+    cost = outcome.absorb_cost_usd
+    return Text(text + (f", ${cost / 1e6:,.2f}M" if cost else ""))
+
+
+def _stat(pattern: str, value: float | None) -> str:
+    """A KPI statistic; None is a time to absorb that reached a censored path."""
+    return "censored" if value is None else pattern.format(value)
 
 
 def drill_tables(outcomes: Sequence[DrillOutcome]) -> list[Table]:
-    """Verdicts and answers per drill, then the fleet-wide KPIs at P50 and P90 of paths."""
-    verdicts = Table(title="drill verdicts", title_justify="left")
-    for name in ("drill", "target", "verdict", "failing classes", "breaks at", "would pass with"):
+    """Verdicts, time to absorb and answers per drill, baseline against shock, then the
+    fleet-wide KPIs at P50 and P90 of paths."""
+    verdicts = Table(title="drill verdicts (against the same plan unshocked)", title_justify="left")
+    for name in (
+        "drill",
+        "target",
+        "verdict",
+        "failing classes",
+        "time to absorb, cost",
+        "rungs used",
+        "breaks at",
+        "would pass with",
+    ):
         verdicts.add_column(name)
     for o in outcomes:
-        breaks = _breaking(o.breaking_multiplier)
         # "Would pass with" only names a set the whole drill was re-run with and passed.
         if o.blocks_needed and o.blocks_pass is not False:
             fix = o.blocks_needed
@@ -247,14 +290,35 @@ def drill_tables(outcomes: Sequence[DrillOutcome]) -> list[Table]:
                 fix += f" (${o.capex_needed_usd / 1e6:,.1f}M)"
         else:
             fix = o.blocks_note or ("" if o.passed else "not searched")
+        rungs = ", ".join(o.rungs_used)
+        if o.failover_share is not None:
+            rungs += ("; " if rungs else "") + f"{o.failover_share:.0%} failed over"
         verdicts.add_row(
             Text(o.drill),
             Text(o.target),
-            Text("pass" if o.passed else "FAIL", style="green" if o.passed else "red"),
+            _verdict(o),
             Text(", ".join(o.failing_classes)),
-            breaks,
+            _absorb(o),
+            Text(rungs),
+            _breaking(o),
             Text(fix),
         )
+    changes = Table(title="baseline -> shocked (mean over paths), fleet-wide", title_justify="left")
+    changes.add_column("drill")
+    for _, label, _ in _CHANGES:
+        changes.add_column(label, justify="right")
+    for o in outcomes:
+        by_kpi = {row["kpi"]: row for row in o.changes}
+        cells = []
+        for key, _, pattern in _CHANGES:
+            row = by_kpi.get(key)
+            cells.append(
+                "n/a"
+                if row is None
+                else f"{_stat(pattern, row['baseline_mean'])} -> "
+                f"{_stat(pattern, row['shocked_mean'])}"
+            )
+        changes.add_row(Text(o.drill), *cells)
     kpis = Table(title="fleet-wide KPIs over paths (P50 / P90)", title_justify="left")
     kpis.add_column("drill")
     for _, label, _ in _KPIS:
@@ -267,10 +331,10 @@ def drill_tables(outcomes: Sequence[DrillOutcome]) -> list[Table]:
             cells.append(
                 "n/a"
                 if row is None
-                else f"{pattern.format(row['p50'])} / {pattern.format(row['p90'])}"
+                else f"{_stat(pattern, row['p50'])} / {_stat(pattern, row['p90'])}"
             )
         kpis.add_row(Text(o.drill), *cells)
-    return [verdicts, kpis]
+    return [verdicts, changes, kpis]
 
 
 def report_table(outcome: ReportOutcome) -> Table:
@@ -296,6 +360,21 @@ def report_table(outcome: ReportOutcome) -> Table:
             f"{t['mw']:,.1f}" if t["mw"] else "-",
         )
     return table
+
+
+def _drill_counts(drills: Sequence[DrillOutcome], failing: list[str]) -> str:
+    """``4 pass, 1 fails under the shock (all-2x), 1 plan fails unshocked (training-2x)``."""
+    if not all(d.verdict for d in drills):
+        return f"{len(drills) - len(failing)} pass, {len(failing)} fail" + (
+            f" ({', '.join(failing)})" if failing else ""
+        )
+    parts = []
+    for verdict in ("pass", "fails under the shock", "plan fails unshocked"):
+        names = [d.drill for d in drills if d.verdict == verdict]
+        if names or verdict == "pass":
+            shown = f" ({', '.join(names)})" if names and verdict != "pass" else ""
+            parts.append(f"{len(names)} {verdict}{shown}")
+    return ", ".join(parts)
 
 
 def pipeline_summary(outcome: PipelineOutcome, *, seconds: float) -> list[str]:
@@ -327,8 +406,7 @@ def pipeline_summary(outcome: PipelineOutcome, *, seconds: float) -> list[str]:
             if worst
             else ""
         ),
-        f"drills: {len(outcome.drills) - len(failing)} pass, {len(failing)} fail"
-        + (f" ({', '.join(failing)})" if failing else ""),
+        "drills: " + _drill_counts(outcome.drills, failing),
         f"reports: {outcome.report.path.parent / 'latest' / 'index.html'} "
         f"(done in {seconds:.0f} s)",
     ]

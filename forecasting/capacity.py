@@ -15,9 +15,37 @@ The format (dates are TOML dates, fractions are 0..1)::
     mean_job_hours = 6.0        # optional, deferrable: mean job length; running work ends at
                                 # 1 / mean_job_hours of its GPUs per hour
 
+    failover = true             # optional: moves to another region when its region goes dark
+    failover_delay_hours = 1    # optional: hours before it runs there, without manual action
+
 Defaults for the three demand fields follow the workload-class table in DOMAIN.md: inference
 is interactive (a level that cannot wait), the other classes are deferrable work with the job
-length and wait tolerance of :data:`DEMAND_DEFAULTS`.
+length and wait tolerance of :data:`DEMAND_DEFAULTS`. Failover defaults to inference only
+(:data:`FAILOVER_DEFAULTS`): a training run cannot move mid-run.
+
+    [response]                  # optional: the response ladder a drill plays (DOMAIN.md)
+    regions = []                # optional; empty means every region
+    [response.migrate]          # move GPUs of training pods to the classes in `to`
+    delay_hours = 12            # after the shock is seen (its start)
+    gpus = 512                  # cap per region
+    to = ["inference"]
+    cost_per_gpu_hour = 0.0     # cost of each migrated GPU-hour
+    [response.spares]           # warm spare capacity, held idle until activated
+    activation_hours = 48
+    gpus = 256                  # per region
+    carrying_cost_per_gpu_hour = 0.6   # paid for every spare GPU-hour of the drill window
+    classes = []                # optional; default every class but training (no fabric)
+    [response.burst]            # a partner cloud
+    after_days = 3
+    gpus = 1024                 # cap per region
+    price_per_gpu_hour = 4.0    # paid for each GPU-hour used
+    classes = []                # optional; default every class but training
+    [response.expedite]         # orders delivered earlier, at a premium
+    weeks_saved = 6
+    premium = 0.15              # share of the block's capex
+
+Preemption and deferral, the first two rungs, need no section: the policies above describe
+them (``preemptible``, ``max_wait_hours``), and a plan without ``[response]`` plays only them.
 
     [[block]]
     id = "us-east-pod-01"
@@ -67,12 +95,18 @@ __all__ = [
     "BLOCK_TIMELINE_SCHEMA",
     "CAPACITY_TIMELINE_SCHEMA",
     "DEMAND_DEFAULTS",
+    "FAILOVER_DEFAULTS",
     "Block",
+    "BurstRung",
     "CandidateBlock",
     "CapacityError",
     "CapacityPlan",
     "ClassPolicy",
     "DemandKind",
+    "ExpediteRung",
+    "MigrateRung",
+    "Response",
+    "SparesRung",
     "block_timeline",
     "capacity_timeline",
     "dump_plan",
@@ -109,6 +143,18 @@ DEMAND_DEFAULTS: dict[WorkloadClass, tuple[DemandKind, int, float]] = {
 }
 
 
+# (failover, failover_delay_hours) per class when capacity.toml does not say: inference is
+# served from another region an hour after its own goes dark; work in flight of the other
+# classes is tied to its region (a training run cannot move mid-run).
+FAILOVER_DEFAULTS: dict[WorkloadClass, tuple[bool, int]] = {
+    WorkloadClass.INFERENCE: (True, 1),
+    WorkloadClass.TRAINING: (False, 0),
+    WorkloadClass.EVALUATION: (False, 0),
+    WorkloadClass.BATCH: (False, 0),
+    WorkloadClass.EXPERIMENTATION: (False, 0),
+}
+
+
 class ClassPolicy(_Strict):
     """How one workload class may use capacity: its tier, priority, headroom and demand kind.
 
@@ -126,15 +172,22 @@ class ClassPolicy(_Strict):
     max_wait_hours: Annotated[int, Field(ge=0)] | None = None
     # At least the simulation step: a job shorter than an hour still holds its GPUs that hour.
     mean_job_hours: Annotated[float, Field(ge=1.0)] | None = None
+    failover: bool | None = None
+    failover_delay_hours: Annotated[int, Field(ge=0)] | None = None
 
     def for_class(self, workload_class: WorkloadClass) -> ClassPolicy:
         """This policy with the demand fields the file left out taken from the class default."""
         demand, max_wait, job = DEMAND_DEFAULTS[workload_class]
+        failover, delay = FAILOVER_DEFAULTS[workload_class]
         return self.model_copy(
             update={
                 "demand": self.demand or demand,
                 "max_wait_hours": max_wait if self.max_wait_hours is None else self.max_wait_hours,
                 "mean_job_hours": job if self.mean_job_hours is None else self.mean_job_hours,
+                "failover": failover if self.failover is None else self.failover,
+                "failover_delay_hours": (
+                    delay if self.failover_delay_hours is None else self.failover_delay_hours
+                ),
             }
         )
 
@@ -208,12 +261,89 @@ class CandidateBlock(_BlockShape):
         return not self.regions or region in self.regions
 
 
+_NO_FABRIC = tuple(c for c in WorkloadClass if c is not WorkloadClass.TRAINING)
+
+
+class MigrateRung(_Strict):
+    """Move up to ``gpus`` GPUs per region from training pods to the classes in ``to``."""
+
+    delay_hours: Annotated[int, Field(ge=0)]
+    gpus: Annotated[int, Field(gt=0)]
+    to: tuple[WorkloadClass, ...] = (WorkloadClass.INFERENCE,)
+    cost_per_gpu_hour: Annotated[float, Field(ge=0.0)] = 0.0
+
+
+class SparesRung(_Strict):
+    """Warm spares: ``gpus`` per region, serving ``activation_hours`` after the shock is seen."""
+
+    activation_hours: Annotated[int, Field(ge=0)]
+    gpus: Annotated[int, Field(gt=0)]
+    carrying_cost_per_gpu_hour: Annotated[float, Field(ge=0.0)] = 0.0
+    classes: tuple[WorkloadClass, ...] = ()
+
+    @property
+    def serves(self) -> tuple[WorkloadClass, ...]:
+        """Classes that may run on the spares (default: all but training, no fabric)."""
+        return self.classes or _NO_FABRIC
+
+
+class BurstRung(_Strict):
+    """A partner cloud: up to ``gpus`` per region, ``after_days`` after the shock is seen."""
+
+    after_days: Annotated[int, Field(ge=0)]
+    gpus: Annotated[int, Field(gt=0)]
+    price_per_gpu_hour: Annotated[float, Field(ge=0.0)]
+    classes: tuple[WorkloadClass, ...] = ()
+
+    @property
+    def serves(self) -> tuple[WorkloadClass, ...]:
+        """Classes that may burst (default: all but training, which needs the fabric)."""
+        return self.classes or _NO_FABRIC
+
+
+class ExpediteRung(_Strict):
+    """Orders delivered ``weeks_saved`` earlier for ``premium`` x capex more."""
+
+    weeks_saved: Annotated[int, Field(ge=1)]
+    premium: Annotated[float, Field(ge=0.0)]
+
+    def candidate(self, candidate: CandidateBlock) -> CandidateBlock:
+        """``candidate`` ordered expedited: shorter lead time, higher capex."""
+        return candidate.model_copy(
+            update={
+                "name": f"{candidate.name}-expedited",
+                "lead_time_weeks": max(candidate.lead_time_weeks - self.weeks_saved, 0),
+                "capex_usd": candidate.capex_usd * (1.0 + self.premium),
+            }
+        )
+
+
+class Response(_Strict):
+    """The rungs of the response ladder beyond preemption and deferral (DOMAIN.md)."""
+
+    regions: tuple[str, ...] = ()
+    migrate: MigrateRung | None = None
+    spares: SparesRung | None = None
+    burst: BurstRung | None = None
+    expedite: ExpediteRung | None = None
+
+    def covers(self, region: str) -> bool:
+        """Whether the rungs act in ``region``."""
+        return not self.regions or region in self.regions
+
+
 class CapacityPlan(_Strict):
     """The whole inventory: class policies, blocks and what can be ordered."""
 
     policy: dict[WorkloadClass, ClassPolicy]
     block: tuple[Block, ...] = ()
     candidate: tuple[CandidateBlock, ...] = ()
+    response: Response | None = None
+
+    @property
+    def ladder(self) -> Response:
+        """The response section, or an empty one (preemption and deferral only)."""
+        return self.response if self.response is not None else Response()
 
     @model_validator(mode="before")
     @classmethod
@@ -231,8 +361,10 @@ class CapacityPlan(_Strict):
                 policy[key] = value.for_class(workload_class)
             elif isinstance(value, dict):
                 demand, max_wait, job = DEMAND_DEFAULTS[workload_class]
+                failover, delay = FAILOVER_DEFAULTS[workload_class]
                 policy[key] = {
-                    "demand": demand, "max_wait_hours": max_wait, "mean_job_hours": job, **value,
+                    "demand": demand, "max_wait_hours": max_wait, "mean_job_hours": job,
+                    "failover": failover, "failover_delay_hours": delay, **value,
                 }  # fmt: skip
             else:
                 policy[key] = value

@@ -12,9 +12,22 @@ Levels, from the top: ``total``, ``total/<region>``, ``total/<region>/<class>``,
 ``/`` inside a name stays one level. Per class only the top customers by recent demand keep
 their own series; the rest are summed into ``other`` so the bottom level stays forecastable.
 
-Telemetry outages are missing data, not zero demand: an hour with no rows for a region, or
-whose rows are all zero, is missing for that region; a day with fewer than
-``min_hours_per_day`` present hours gets a null ``y`` (and so does every aggregate over it).
+Missing is not zero, and zero is not missing. The outage rule (keyword-only options of
+:func:`demand_series`, :func:`present_hours` and :func:`outage_hours`, defaults documented there):
+
+- an hour that has rows for a region is present, even when every row reads zero: an idle
+  serving region at night, or a customer using a hundredth of a GPU, is real zero demand;
+- an outage is a gap: no rows for a region in an hour while the region reported before and
+  after it (hours before a region's first row are not its history; hours after its last row
+  are missing too, since nothing says the region stopped);
+- an hour that an outage window overlaps (``outages``: the windows a trace adapter found, see
+  :meth:`forecasting.traces.TraceReport.outage_calendar`, or an outage calendar file, see
+  :func:`forecasting.traces.outages.read_outage_calendar`) is an outage even if it has rows;
+- ``zero_is_outage=True`` restores the older rule, under which an hour whose rows are all zero
+  is missing too; use it only for telemetry that writes zeros when its collector fails.
+
+A day with fewer than ``min_hours_per_day`` present hours gets a null ``y`` (and so does every
+aggregate over it).
 """
 
 from __future__ import annotations
@@ -28,6 +41,7 @@ from forecasting.schema import DEMAND_SCHEMA, TOTAL, Measure
 
 __all__ = [
     "OTHER",
+    "OUTAGE_WINDOW_COLUMNS",
     "demand_series",
     "outage_hours",
     "present_hours",
@@ -47,27 +61,86 @@ def _lazy(frame: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
     return frame.lazy() if isinstance(frame, pl.DataFrame) else frame
 
 
-def present_hours(hourly: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
-    """(region, ts) of hours with telemetry: at least one row and not all zero."""
+OUTAGE_WINDOW_COLUMNS: tuple[str, ...] = ("region", "start", "end")
+"""Columns of an outage window frame: ``region`` (null or absent = every region), ``start`` and
+``end`` (UTC datetimes, ``end`` exclusive). Extra columns (``reason``) are ignored."""
+
+
+def _window_hours(outages: pl.DataFrame | pl.LazyFrame, regions: pl.LazyFrame) -> pl.LazyFrame:
+    """(region, ts) of every hour that an outage window overlaps, for the regions given."""
+    windows = _lazy(outages)
+    names = windows.collect_schema().names()
+    missing = [c for c in ("start", "end") if c not in names]
+    if missing:
+        raise ValueError(
+            f"outage windows lack columns {missing}; give start and end (UTC, end exclusive) "
+            "and optionally region, as forecasting.traces.outages.read_outage_calendar returns"
+        )
+    ts_type = pl.Datetime("us", "UTC")
+    windows = windows.select(
+        (pl.col("region") if "region" in names else pl.lit(None, pl.String)).alias("w_region"),
+        pl.col("start").cast(ts_type).dt.truncate("1h").alias("first"),
+        # The last hour the window touches: the one holding the instant just before its end.
+        (pl.col("end").cast(ts_type) - timedelta(microseconds=1)).dt.truncate("1h").alias("last"),
+    ).filter(pl.col("last") >= pl.col("first"))
+    hours = windows.select(
+        "w_region", pl.datetime_ranges("first", "last", interval="1h").alias("ts")
+    ).explode("ts")
     return (
-        _lazy(hourly)
-        .group_by("region", "ts")
-        .agg(pl.col("y").sum().alias("region_y"))
-        .filter(pl.col("region_y") > 0)
+        hours.join(regions, how="cross")
+        .filter(pl.col("w_region").is_null() | (pl.col("w_region") == pl.col("region")))
         .select("region", "ts")
+        .unique()
     )
 
 
-def outage_hours(hourly: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
-    """(region, ts) of hours missing inside each region's span: outages, not zero demand."""
-    present = present_hours(hourly).collect()
+def present_hours(
+    hourly: pl.DataFrame | pl.LazyFrame,
+    *,
+    zero_is_outage: bool = False,
+    outages: pl.DataFrame | pl.LazyFrame | None = None,
+) -> pl.LazyFrame:
+    """(region, ts) of hours with telemetry: at least one row, outside every outage window.
+
+    Rows that read zero count as telemetry (zero demand) unless ``zero_is_outage`` (default
+    False) says that an hour whose rows are all zero is missing. ``outages`` are windows
+    (:data:`OUTAGE_WINDOW_COLUMNS`) whose overlapped hours are missing whatever rows they hold.
+    """
+    by_hour = _lazy(hourly).group_by("region", "ts").agg(pl.col("y").sum().alias("region_y"))
+    if zero_is_outage:
+        by_hour = by_hour.filter(pl.col("region_y") > 0)
+    present = by_hour.select("region", "ts")
+    if outages is not None:
+        regions = present.select("region").unique()
+        present = present.join(_window_hours(outages, regions), on=["region", "ts"], how="anti")
+    return present
+
+
+def outage_hours(
+    hourly: pl.DataFrame | pl.LazyFrame,
+    *,
+    zero_is_outage: bool = False,
+    outages: pl.DataFrame | pl.LazyFrame | None = None,
+) -> pl.DataFrame:
+    """(region, ts) of outage hours: missing between a region's first and last reported hour.
+
+    A gap with no rows, or an hour an outage window overlaps, is an outage; an hour whose rows
+    read zero is zero demand (unless ``zero_is_outage``). Options as in :func:`present_hours`.
+    """
+    present = present_hours(hourly, zero_is_outage=zero_is_outage, outages=outages).collect()
     if present.is_empty():
         return pl.DataFrame(schema={"region": pl.String, "ts": pl.Datetime("us", "UTC")})
-    last = present.get_column("ts").max()
-    spans = present.group_by("region").agg(pl.col("ts").min().alias("start"))
-    every = spans.select(
+    # The span is the hours the region reported in, outage windows included: a window that
+    # covers the region's first or last rows is an outage too, not the edge of its history.
+    reported = (
+        _lazy(hourly)
+        .group_by("region")
+        .agg(pl.col("ts").min().alias("start"), pl.col("ts").max().alias("end"))
+        .collect()
+    )
+    every = reported.select(
         "region",
-        pl.datetime_ranges("start", pl.lit(last), interval="1h").alias("ts"),
+        pl.datetime_ranges("start", "end", interval="1h").alias("ts"),
     ).explode("ts")
     return every.join(present, on=["region", "ts"], how="anti").sort("region", "ts")
 
@@ -157,16 +230,21 @@ def demand_series(
     customers_per_class: int = 10,
     min_hours_per_day: int = 20,
     lookback_days: int = 90,
+    zero_is_outage: bool = False,
+    outages: pl.DataFrame | pl.LazyFrame | None = None,
 ) -> pl.DataFrame:
     """The daily demand frame (DEMAND_SCHEMA) at every level from hourly demand.
 
     ``hourly`` has ts (hour, UTC), region, workload_class, customer and y (served + queued
-    GPUs), as :meth:`Warehouse.hourly_demand` returns it.
+    GPUs), as :meth:`Warehouse.hourly_demand` returns it. The outage rule (module docstring):
+    an hour without rows for a region, or that an ``outages`` window overlaps, is missing; an
+    hour whose rows read zero is zero demand, unless ``zero_is_outage`` (default False). A day
+    with fewer than ``min_hours_per_day`` (default 20) present hours is null.
     """
     if not 1 <= min_hours_per_day <= 24:
         raise ValueError(f"min_hours_per_day must be within 1..24, got {min_hours_per_day}")
     lf = _lazy(hourly).select("ts", "region", "workload_class", "customer", "y")
-    present = present_hours(lf)
+    present = present_hours(lf, zero_is_outage=zero_is_outage, outages=outages)
     keep = top_customers(lf, per_class=customers_per_class, lookback_days=lookback_days)
     bottom = (
         lf.join(present, on=["region", "ts"], how="semi")

@@ -11,25 +11,37 @@ Per series:
    ``backtest_horizon``), the last one ``backtest_horizon`` days before the end; every
    candidate model is refitted on the data up to each cutoff only, and sees only the known
    events announced by then, so nothing after a cutoff can leak into its scores. Series that
-   known events touch add ``event_models`` (Prophet) to their candidates.
+   known events touch add ``event_models`` (Prophet) to their candidates; intermittent
+   series (no demand on at least ``intermittent_share`` of their days) add
+   ``intermittent_models`` (TSB). A model that raises or gives non-finite values at a cutoff
+   does not compete there.
 2. Scores per model and cutoff: MASE (scaled by the in-sample MAE of the weekly seasonal
    naive), sMAPE (0-200), pinball loss averaged over the quantiles (scaled like MASE so it
    compares across series) and the coverage of the q10-q90 interval.
-3. The model with the lowest mean MASE wins (or ``settings.fixed_model``).
+3. Choice (or ``settings.fixed_model``), over the candidates scored at every cutoff: the
+   lowest mean MASE (pinball loss on intermittent series, where MAE rewards forecasting
+   zero), with the average of the two best preferred when it is within ``combine_margin``.
+   Scores that tie within ``tie_standard_errors`` paired standard errors are noise: the
+   combination wins a tie, else the candidate most stable across cutoffs. A series with
+   fewer than ``short_history_days`` observed days pairs its best candidate with the
+   seasonal naive and takes that combination.
 4. Conformal calibration: when the winner's q10-q90 interval covered the backtest actuals
    more than ``calibration_tolerance`` away from 80 %, its quantiles and paths are widened
    or narrowed per side by the empirical quantiles of its normalised backtest errors, per
    horizon bucket (``calibrated`` says whether this happened).
 5. The winner is refitted on the full series for ``horizon_days`` and simulates paths.
 
-Series too short to backtest fall back to a baseline and are counted in the summary.
+One series never stops a run: a series too short to backtest, without one observed day, or
+whose models raise or give non-finite forecasts, falls back to the seasonal naive, the drift or
+zero (the first that works), with the reason in ``fallback``; ``ForecastResult.flagged`` and
+``ForecastResult.warnings()`` list them for the CLI and the reports.
 """
 
 from __future__ import annotations
 
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import partial
 from typing import Literal
@@ -40,7 +52,14 @@ from scipy import stats
 
 from forecasting import schema
 from forecasting.events import events_for_series, holidays_known_by
-from forecasting.models import DEFAULT_MODELS, MODEL_REGISTRY, Model, make_model, min_length
+from forecasting.models import (
+    DEFAULT_MODELS,
+    MODEL_REGISTRY,
+    Model,
+    intermittency,
+    make_model,
+    min_length,
+)
 from forecasting.reconcile import ReconciledForecast, reconcile_forecasts
 
 __all__ = [
@@ -65,6 +84,11 @@ _BUCKET_EDGES = (7, 14, 28, 56, 91, 182, 365)
 _MIN_BUCKET_POINTS = 30  # fewer points make a q10/q90 estimate noisier than the miss it fixes
 
 
+# The backtest layout of a series too short for the settings' own (ForecastSettings.for_history).
+SHORT_LAYOUT_TRAIN_DAYS = 14
+SHORT_LAYOUT_SCORED_DAYS = 7
+
+
 @dataclass(frozen=True, slots=True)
 class ForecastSettings:
     """Everything that shapes a forecast run; frozen so a run can be keyed by it."""
@@ -76,6 +100,11 @@ class ForecastSettings:
     # Models that join the candidates of a series known events touch: Prophet takes the
     # events as holidays, the other models cannot use them.
     event_models: tuple[str, ...] = ("prophet",)
+    # Models that join the candidates of an intermittent series: one with no demand on at
+    # least intermittent_share of its observed days. 0.25 is Syntetos & Boylan's (2005) line
+    # between smooth and intermittent demand (an average inter-demand interval of 1.32 days).
+    intermittent_models: tuple[str, ...] = ("tsb",)
+    intermittent_share: float = 0.25
     n_cutoffs: int = 3
     backtest_horizon: int = 28
     # Days between cutoffs; None spaces them a whole backtest_horizon apart. A short trace
@@ -93,6 +122,16 @@ class ForecastSettings:
     # the single best model is; each member's backtest forecast sees only its own cutoff.
     combine: bool = True
     combine_margin: float = 0.05
+    # With a few noisy backtests, a candidate whose mean score is within this many standard
+    # errors of the best one's (paired over cutoffs) ties with it; among tied candidates the
+    # combination wins, else the one whose score varies least across cutoffs. 0 restores
+    # "lowest mean score wins".
+    tie_standard_errors: float = 1.0
+    # A series with fewer days than this has a short history: its few backtests overlap and
+    # rank models by noise, so its combination pairs the best candidate with the seasonal
+    # naive (the benchmark every score is scaled by) and is chosen whenever it was scored.
+    # 0 turns the rule off.
+    short_history_days: int = 60
     calibration_tolerance: float = 0.05
     # Calibration corrects intervals that are off by a bounded factor. Beyond 4x the model is
     # the wrong family for the series (bursts after a quiet spell), and carrying a larger
@@ -100,7 +139,7 @@ class ForecastSettings:
     max_calibration_factor: float = 4.0
 
     def __post_init__(self) -> None:
-        named = (*self.models, *self.event_models, self.fixed_model)
+        named = (*self.models, *self.event_models, *self.intermittent_models, self.fixed_model)
         unknown = [m for m in named if m and m not in MODEL_REGISTRY]
         if unknown:
             raise ValueError(f"unknown models {unknown}; known: {sorted(MODEL_REGISTRY)}")
@@ -112,9 +151,15 @@ class ForecastSettings:
             raise ValueError(f"backtest_step must be >= 1 day, got {self.backtest_step}")
         if self.n_paths < 2:
             raise ValueError(f"n_paths must be >= 2 to give quantiles, got {self.n_paths}")
+        if self.tie_standard_errors < 0:
+            raise ValueError(f"tie_standard_errors must be >= 0, got {self.tie_standard_errors}")
         if self.max_calibration_factor < 1:
             raise ValueError(
                 f"max_calibration_factor must be >= 1, got {self.max_calibration_factor}"
+            )
+        if not 0 < self.intermittent_share <= 1:
+            raise ValueError(
+                f"intermittent_share must be within (0, 1], got {self.intermittent_share}"
             )
         if not all(0 < q < 1 for q in self.quantiles):
             raise ValueError(f"quantiles must lie strictly between 0 and 1: {self.quantiles}")
@@ -131,11 +176,14 @@ class ForecastSettings:
             return tuple(dict.fromkeys(("seasonal_naive", self.fixed_model)))
         return self.models
 
-    def candidates_for(self, *, has_events: bool) -> tuple[str, ...]:
-        """Models to backtest on a series, the event models too when events touch it."""
-        if has_events and self.fixed_model is None:
-            return tuple(dict.fromkeys((*self.candidates, *self.event_models)))
-        return self.candidates
+    def candidates_for(self, *, has_events: bool, intermittent: bool = False) -> tuple[str, ...]:
+        """Models to backtest on a series: the event models too when events touch it, the
+        intermittent-demand models too when it has no demand on many days."""
+        if self.fixed_model is not None:
+            return self.candidates
+        extra = (*(self.event_models if has_events else ()),)
+        extra += (*(self.intermittent_models if intermittent else ()),)
+        return tuple(dict.fromkeys((*self.candidates, *extra)))
 
     @property
     def model_quantiles(self) -> tuple[float, ...]:
@@ -151,6 +199,24 @@ class ForecastSettings:
     def min_backtest_days(self) -> int:
         """History needed for ``n_cutoffs`` backtests of ``backtest_horizon`` days."""
         return self.min_train_days + (self.n_cutoffs - 1) * self.cutoff_step + self.backtest_horizon
+
+    def for_history(self, n_days: int) -> ForecastSettings:
+        """These settings, or a short backtest layout when ``n_days`` cannot hold them.
+
+        A real trace of a few weeks cannot give three 28-day backtests after 28 days of
+        training (112 days). Rather than forecast such a series by a baseline unscored, it is
+        backtested on the layout tests/test_helios_accuracy.py measures for a 31-day trace:
+        two weekly cycles of training, 7 days scored, cutoffs one day apart (overlapping
+        windows), 23 days in all with three cutoffs. Shorter series still fall back.
+        """
+        if n_days >= self.min_backtest_days:
+            return self
+        return replace(
+            self,
+            min_train_days=min(self.min_train_days, SHORT_LAYOUT_TRAIN_DAYS),
+            backtest_horizon=min(self.backtest_horizon, SHORT_LAYOUT_SCORED_DAYS),
+            backtest_step=1,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +252,25 @@ class ForecastResult:
     summary: pl.DataFrame  # per series: chosen model, score vs seasonal naive, calibration
     reconciliation: str  # the method applied ("none" when there is no hierarchy)
     reconciliation_scores: pl.DataFrame = field(default_factory=pl.DataFrame)
+
+    @property
+    def flagged(self) -> pl.DataFrame:
+        """Series forecast by a fallback, one row each: unique_id, measure, model, reason.
+
+        A series lands here when it could not be backtested and forecast as settings ask (too
+        little history, no observed day, a model that raised, a non-finite forecast); the run
+        still completes, and ``model`` says which baseline stands in for it.
+        """
+        return self.summary.filter(pl.col("fallback").is_not_null()).select(
+            "unique_id", "measure", "model", pl.col("fallback").alias("reason")
+        )
+
+    def warnings(self) -> list[str]:
+        """One line per flagged series, for a CLI to print (the library never prints)."""
+        return [
+            f"{uid} ({measure}): forecast by {model}: {reason}"
+            for uid, measure, model, reason in self.flagged.iter_rows()
+        ]
 
 
 # --- metrics -----------------------------------------------------------------------------------
@@ -291,33 +376,64 @@ def _score_rows(
         train = y[:c]
         try:
             model = _fit(name, train, ds[:c], events)
-        except (ValueError, np.linalg.LinAlgError, RuntimeError):
-            # A model that cannot fit this window simply does not compete in it.
+            pred = model.predict(h, quantiles=settings.model_quantiles)
+        except Exception:
+            # A model that cannot fit this window (whatever it raises) does not compete in it:
+            # one model's failure on one series must not stop the run.
             continue
-        pred = model.predict(h, quantiles=settings.model_quantiles)
+        if not _finite(pred.mean, *pred.quantiles.values()):
+            continue
         yield c, _naive_scale(train), y[c : c + h], pred.mean, dict(pred.quantiles)
+
+
+def _finite(*arrays: np.ndarray) -> bool:
+    """Whether every value of every array is a finite number."""
+    return all(bool(np.isfinite(a).all()) for a in arrays)
 
 
 COMBINE = "+"
 _Scored = tuple[int, float, np.ndarray, np.ndarray, dict[float, np.ndarray]]
 
 
+def _scored_loss(result: _Scored, metric: str, quantiles: Sequence[float]) -> float:
+    """One backtest window's score by ``metric`` ("mase" or "pinball")."""
+    _, scale, actual, mean, qs = result
+    if metric == "pinball":
+        return pinball(actual, qs, quantiles=quantiles, scale=scale)
+    return mase(actual, mean, scale=scale)
+
+
 def _combination(
-    scored: dict[str, list[_Scored]], *, candidates: Sequence[str], settings: ForecastSettings
+    scored: dict[str, list[_Scored]],
+    *,
+    candidates: Sequence[str],
+    settings: ForecastSettings,
+    metric: str = "mase",
+    short: bool = False,
 ) -> tuple[str, str] | None:
-    """The two candidates with the best mean backtest MASE, when a combination is wanted."""
+    """The two candidates with the best mean backtest score, when a combination is wanted.
+
+    On a ``short`` history the pair is the best candidate and the seasonal naive.
+    """
     if not settings.combine or settings.fixed_model is not None:
         return None
+    # Only candidates scored at every cutoff compete: a mean over fewer, later windows (a
+    # model too short-lived for the early ones) is not comparable with a mean over all.
+    most = max((len(results) for results in scored.values()), default=0)
     means = {
-        name: float(np.nanmean([mase(a, m, scale=s) for _, s, a, m, _ in results]))
+        name: float(np.nanmean([_scored_loss(r, metric, settings.quantiles) for r in results]))
         for name, results in scored.items()
-        if results
+        if results and len(results) == most
     }
     finite = sorted((v, k) for k, v in means.items() if np.isfinite(v))
     if len(finite) < 2:
         return None
+    pair = (finite[0][1], finite[1][1])
+    if short and "seasonal_naive" in means:
+        best_other = next(k for _, k in finite if k != "seasonal_naive")
+        pair = ("seasonal_naive", best_other)
     # Named in the settings' order, so one pair always has one name.
-    first, second = sorted((finite[0][1], finite[1][1]), key=list(candidates).index)
+    first, second = sorted(pair, key=list(candidates).index)
     return first, second
 
 
@@ -344,6 +460,8 @@ def _backtest(
     candidates: Sequence[str],
     settings: ForecastSettings,
     events: pl.DataFrame | None,
+    metric: str = "mase",
+    short: bool = False,
 ) -> tuple[list[dict[str, object]], dict[str, pl.DataFrame]]:
     """Score rows for every candidate and cutoff, and each candidate's backtest points."""
     rows: list[dict[str, object]] = []
@@ -352,7 +470,9 @@ def _backtest(
         name: list(_score_rows(name, y, ds, cutoffs, settings=settings, events=events))
         for name in candidates
     }
-    pair = _combination(scored, candidates=candidates, settings=settings)
+    pair = _combination(
+        scored, candidates=candidates, settings=settings, metric=metric, short=short
+    )
     if pair is not None:
         scored[COMBINE.join(pair)] = _combined_rows(scored[pair[0]], scored[pair[1]])
     h = settings.backtest_horizon
@@ -536,12 +656,55 @@ def _fallback(n_days: int, settings: ForecastSettings) -> tuple[str, str]:
 
 def _mean_mase(backtest: pl.DataFrame, model: str) -> float:
     """Mean MASE of ``model`` over the cutoffs it could be scored on; NaN when none."""
-    col = backtest.filter(pl.col("model") == model)["mase"].fill_nan(None).drop_nulls()
+    return _mean_score(backtest, model, "mase")
+
+
+def _mean_score(backtest: pl.DataFrame, model: str, metric: str) -> float:
+    """Mean ``metric`` of ``model`` over the cutoffs it could be scored on; NaN when none."""
+    col = backtest.filter(pl.col("model") == model)[metric].fill_nan(None).drop_nulls()
     return float(col.mean()) if col.len() else float("nan")  # type: ignore[arg-type]
 
 
-def _choose(scores: dict[str, float], settings: ForecastSettings) -> str:
-    """The fixed model, else the lowest mean backtest MASE (ties go to the earlier listed)."""
+def _score_table(backtest: pl.DataFrame, models: Sequence[str], metric: str) -> np.ndarray:
+    """``(len(models), n_cutoffs)`` scores, NaN where a model was not scored at a cutoff."""
+    cutoffs = backtest["cutoff"].unique().sort().to_list()
+    at = {c: i for i, c in enumerate(cutoffs)}
+    table = np.full((len(models), len(cutoffs)), np.nan)
+    row = {m: i for i, m in enumerate(models)}
+    for model, cutoff, value in backtest.select("model", "cutoff", metric).iter_rows():
+        if model in row and value is not None:
+            table[row[model], at[cutoff]] = value
+    return table
+
+
+def _tied_with_best(table: np.ndarray, best: int, k: float) -> np.ndarray:
+    """Whether each row's mean is within ``k`` paired standard errors of row ``best``'s."""
+    diff = table - table[best]
+    n = np.sum(np.isfinite(diff), axis=1)
+    mean = np.nanmean(np.where(n[:, None] > 0, diff, 0.0), axis=1)
+    sd = np.array([np.nanstd(d, ddof=1) if c > 1 else np.inf for d, c in zip(diff, n, strict=True)])
+    se = np.where(n > 1, sd / np.sqrt(np.maximum(n, 1)), np.inf)
+    tied = (mean <= k * se) & (n > 0)
+    tied[best] = True
+    return tied
+
+
+def _choose(
+    scores: dict[str, float],
+    settings: ForecastSettings,
+    *,
+    backtest: pl.DataFrame | None = None,
+    metric: str = "mase",
+    short: bool = False,
+) -> str:
+    """The fixed model, else the backtest's choice (ties go to the earlier listed).
+
+    The lowest mean score wins unless the scores tie: a combination within
+    ``combine_margin`` of the best, or within ``tie_standard_errors`` paired standard errors
+    of it, wins; else, among candidates tied with the best, the one whose score varies least
+    across cutoffs. With a few noisy cutoffs the ranking of close models is noise, and the
+    stable or averaged forecast is the safer bet.
+    """
     if settings.fixed_model is not None:
         return settings.fixed_model
     finite = {m: s for m, s in scores.items() if np.isfinite(s)}
@@ -550,13 +713,31 @@ def _choose(scores: dict[str, float], settings: ForecastSettings) -> str:
             f"no candidate model could be backtested ({', '.join(scores) or 'none'}); "
             "add 'seasonal_naive' to settings.models"
         )
+    if backtest is not None:
+        # Means compare only over the same windows: candidates scored at fewer cutoffs than
+        # the most-scored ones (too short-lived for the early windows) sit this choice out.
+        scored = backtest.filter(pl.col(metric).is_not_nan() & pl.col(metric).is_not_null())
+        n_scored = dict(scored.group_by("model").len().iter_rows())
+        most = max((n_scored.get(m, 0) for m in finite), default=0)
+        finite = {m: v for m, v in finite.items() if n_scored.get(m, 0) == most}
     best = min(finite, key=finite.__getitem__)
     combos = [m for m in finite if COMBINE in m]
+    if short and combos:
+        return combos[0]
     # A few backtest cutoffs rank close models by noise; averaging two good ones is the
     # safer bet unless one model is clearly better.
     if combos and finite[combos[0]] <= finite[best] * (1 + settings.combine_margin):
         return combos[0]
-    return best
+    if backtest is None or settings.tie_standard_errors == 0 or len(finite) < 2:
+        return best
+    names = list(finite)
+    table = _score_table(backtest, names, metric)
+    tied = _tied_with_best(table, names.index(best), settings.tie_standard_errors)
+    if combos and tied[names.index(combos[0])]:
+        return combos[0]
+    spread = np.array([np.nanstd(r) if np.isfinite(r).sum() > 1 else np.inf for r in table])
+    candidates = [i for i in range(len(names)) if tied[i]]
+    return names[min(candidates, key=lambda i: (spread[i], i))]
 
 
 def _forecast_schema(settings: ForecastSettings) -> pl.Schema:
@@ -662,6 +843,11 @@ def forecast_series(
     ``events`` (EVENTS_SCHEMA) may hold every known event of the run: the series keeps those
     whose scope overlaps its level columns, and each fit sees only the events announced by
     its last day, so a backtest cannot learn of an event from after its cutoff.
+
+    One series never stops a run. When it cannot be forecast as above (no observed day, too
+    few days for any model, a model that raises, a non-finite forecast), it gets the first of
+    these that works: the seasonal naive, the drift, zero. ``fallback`` then holds the reason,
+    so the run summary can flag the series (:attr:`ForecastResult.flagged`).
     """
     keys = series.select("unique_id", "measure").unique()
     if keys.height != 1:
@@ -671,25 +857,61 @@ def forecast_series(
         )
     unique_id, measure = keys.row(0)
     events = _series_events(series, events)
-    candidates = settings.candidates_for(has_events=events is not None)
+    try:
+        return _backtested_forecast(series, unique_id, measure, settings=settings, events=events)
+    except Exception as exc:
+        # Whatever went wrong is this series' problem: say what, forecast it by a baseline.
+        reason = " ".join(f"{type(exc).__name__}: {exc}".split())
+        return _fallback_forecast(series, unique_id, measure, settings=settings, reason=reason)
+
+
+def _backtested_forecast(
+    series: pl.DataFrame,
+    unique_id: str,
+    measure: str,
+    *,
+    settings: ForecastSettings,
+    events: pl.DataFrame | None,
+) -> SeriesForecast:
+    """The backtested, chosen and calibrated forecast of one series; raises when it cannot."""
     grid = _daily_grid(series)
     y = grid["y"].cast(pl.Float64).fill_null(np.nan).to_numpy()
+    settings = settings.for_history(y.size)
     ds = grid["ds"].to_numpy()
+    intermittent = intermittency(y) >= settings.intermittent_share
+    candidates = settings.candidates_for(has_events=events is not None, intermittent=intermittent)
     cutoffs = backtest_cutoffs(y.size, settings=settings)
 
     fallback: str | None = None
     if cutoffs:
+        # MAE is smallest for a forecast of zero on a series idle most days (Kolassa 2016):
+        # there the whole distribution is scored (pinball loss over the quantiles) instead.
+        metric = "pinball" if intermittent else "mase"
+        short = int(np.isfinite(y).sum()) < settings.short_history_days
         rows, points = _backtest(
-            y, ds, cutoffs, candidates=candidates, settings=settings, events=events
+            y,
+            ds,
+            cutoffs,
+            candidates=candidates,
+            settings=settings,
+            events=events,
+            metric=metric,
+            short=short,
         )
+        if not rows:
+            raise ValueError(
+                f"no candidate model could be backtested ({', '.join(candidates)}): each "
+                "raised or gave non-finite forecasts at every cutoff"
+            )
         backtest = pl.DataFrame(rows, schema_overrides={"cutoff": pl.Date}).select(
             pl.lit(unique_id).alias("unique_id"),
             pl.lit(measure).alias("measure"),
             pl.all(),
         )
         # Singles first, so a tie goes to the simpler forecast.
-        scores = {m: _mean_mase(backtest, m) for m in dict.fromkeys([*candidates, *points])}
-        chosen = _choose(scores, settings)
+        names = dict.fromkeys([*candidates, *points])
+        scores = {m: _mean_score(backtest, m, metric) for m in names}
+        chosen = _choose(scores, settings, backtest=backtest, metric=metric, short=short)
     else:
         chosen, fallback = _fallback(y.size, settings)
         backtest, points = _empty_backtest(), {}
@@ -722,6 +944,8 @@ def forecast_series(
             lower, upper = calibration.factors(h)
             paths = _stretch(paths, qs[0.5], lower, upper)
         qs = _calibrated_quantiles(qs, calibration)
+    if not _finite(mean, *qs.values(), *([] if paths is None else [paths])):
+        raise ValueError(f"{chosen} gave a forecast that is not finite")
 
     dates = ds[-1] + np.arange(1, h + 1).astype("timedelta64[D]")
     forecast = _forecast_frame(unique_id, measure, chosen, dates, mean, qs, settings.quantiles)
@@ -741,6 +965,54 @@ def forecast_series(
         paths=paths,
         coverage_raw=coverage_raw,
         coverage_calibrated=coverage_cal,
+    )
+
+
+def _fallback_forecast(
+    series: pl.DataFrame,
+    unique_id: str,
+    measure: str,
+    *,
+    settings: ForecastSettings,
+    reason: str,
+) -> SeriesForecast:
+    """The first baseline that forecasts the series (seasonal naive, drift, zero), flagged."""
+    h = settings.horizon_days
+    try:
+        grid = _daily_grid(series)
+        y = grid["y"].cast(pl.Float64).fill_null(np.nan).to_numpy()
+        ds = grid["ds"].to_numpy()
+    except ValueError:  # no observed day at all
+        y = np.empty(0)
+        ds = np.array([series["ds"].max()], dtype="datetime64[D]")
+    rng = _series_rng(settings, unique_id, measure)
+    with_paths = measure == schema.Measure.MEAN
+    for name in ("seasonal_naive", "drift", "zero"):
+        if y.size < min_length(name) or (name != "zero" and not np.isfinite(y).any()):
+            continue
+        try:
+            mean, qs, paths = _prediction(
+                name, y, ds, None, settings=settings, rng=rng, with_paths=with_paths
+            )
+        except Exception:
+            continue  # the next, simpler baseline; zero cannot fail
+        if _finite(mean, *qs.values(), *([] if paths is None else [paths])):
+            break
+    dates = ds[-1] + np.arange(1, h + 1).astype("timedelta64[D]")
+    return SeriesForecast(
+        unique_id=unique_id,
+        measure=measure,
+        model=name,
+        n_days=int(y.size),
+        scale=_naive_scale(y) if y.size else 1.0,
+        calibrated=False,
+        fallback=reason,
+        backtest=_empty_backtest(),
+        points=_empty_points().select("cutoff", "ds", "step", "y", "mean"),
+        forecast=_forecast_frame(unique_id, measure, name, dates, mean, qs, settings.quantiles),
+        paths=paths,
+        coverage_raw=float("nan"),
+        coverage_calibrated=float("nan"),
     )
 
 

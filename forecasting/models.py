@@ -24,6 +24,14 @@ Models, by registry name:
 - ``prophet``: weekly + yearly seasonality, changepoints, known events as holidays; slow
   (~0.15-0.3 s per fit), so forecast.py adds it only to the candidates of series that known
   events touch (``ForecastSettings.event_models``).
+- ``tsb``: Teunter-Syntetos-Babai (2011) for intermittent demand (a customer idle on many
+  days): the probability of a day with demand and the size of that demand are smoothed
+  separately, and the forecast distribution is the mixture "no demand with probability
+  1 - p, else a size drawn from the observed non-zero days", so its quantiles are zero where
+  the mass is and never negative. forecast.py adds it to the candidates of intermittent series
+  (``ForecastSettings.intermittent_models``).
+- ``zero``: no demand at all, with no spread. Never a candidate: it is the documented last
+  fallback of a series that nothing else can forecast (no observed day).
 """
 
 from __future__ import annotations
@@ -43,14 +51,17 @@ __all__ = [
     "ETS",
     "MODEL_REGISTRY",
     "SEASON_LENGTH",
+    "TSB",
     "Drift",
     "Model",
     "Prediction",
     "ProphetModel",
     "SeasonalNaive",
     "Theta",
+    "Zero",
     "fill_gaps",
     "has_weekly_cycle",
+    "intermittency",
     "make_model",
     "min_length",
 ]
@@ -122,11 +133,13 @@ def min_length(name: str) -> int:
     """Fewest days model ``name`` can be fitted on.
 
     The seasonal naive needs one week and a day (a day-on-week difference for its spread);
-    ETS and Theta two weeks, the least on which a weekly cycle can be tested for; the full
-    seasonal ETS and Prophet two weeks and a day to estimate the cycle itself.
+    TSB one week of days with and without demand; ETS and Theta two weeks, the least on which
+    a weekly cycle can be tested for; the full seasonal ETS and Prophet two weeks and a day to
+    estimate the cycle itself; the zero fallback nothing.
     """
     m = SEASON_LENGTH
-    return {"drift": 2, "seasonal_naive": m + 1, "ets": 2 * m, "theta": 2 * m}.get(name, 2 * m + 1)
+    fixed = {"zero": 0, "drift": 2, "seasonal_naive": m + 1, "tsb": m, "ets": 2 * m, "theta": 2 * m}
+    return fixed.get(name, 2 * m + 1)
 
 
 def _require_length(y: np.ndarray, name: str) -> None:
@@ -567,6 +580,119 @@ class ProphetModel:
         return np.maximum(self._draws(h, n_paths, rng), 0.0)
 
 
+# --- intermittent demand ----------------------------------------------------------------------
+
+
+# Smoothing constants searched for TSB: Teunter et al. (2011) and Babai et al. (2014) report
+# the useful range as 0.05-0.3 for sizes and lower for the demand probability.
+_TSB_ALPHAS = (0.05, 0.1, 0.2, 0.3, 0.5)
+_TSB_BETAS = (0.02, 0.05, 0.1, 0.2, 0.3)
+
+
+def _tsb_states(y: np.ndarray, alpha: float, beta: float) -> tuple[np.ndarray, np.ndarray]:
+    """One-step-ahead probability and size forecasts for each day of ``y`` and the next one.
+
+    The probability is updated every day towards 1 or 0; the size only on days with demand.
+    """
+    occurs = (y > 0).astype(float)
+    p0 = float(occurs.mean())
+    sizes = y[y > 0]
+    z0 = float(sizes.mean()) if sizes.size else 0.0
+    # p_t = beta * o_t + (1 - beta) p_{t-1}: a first-order filter over every day.
+    p, _ = signal.lfilter([beta], [1.0, beta - 1.0], occurs, zi=[(1 - beta) * p0])
+    # z moves on demand days only: filter those, then carry each value to the next demand day.
+    days = np.flatnonzero(y > 0)
+    z = np.full(y.size, z0)
+    if days.size:
+        z_on, _ = signal.lfilter([alpha], [1.0, alpha - 1.0], y[days], zi=[(1 - alpha) * z0])
+        last = np.searchsorted(days, np.arange(y.size), side="right") - 1
+        z = np.where(last >= 0, z_on[np.maximum(last, 0)], z0)
+    return np.concatenate(([p0], p)), np.concatenate(([z0], z))
+
+
+class TSB:
+    """Teunter-Syntetos-Babai intermittent demand with a bootstrapped size distribution.
+
+    Mean = p * z (probability of a day with demand times its smoothed size), flat over the
+    horizon. Quantiles come from the mixture of "no demand" (probability 1 - p) and the
+    empirical distribution of the observed non-zero days rescaled to the current size ``z``;
+    paths draw each day the same way. Alpha (size) and beta (probability) minimise the
+    one-step squared error over a small grid, which is what the literature recommends for
+    series with few demand days (a likelihood is flat there).
+    """
+
+    name = "tsb"
+
+    def __init__(self) -> None:
+        self._p = 0.0
+        self._z = 0.0
+        self._sizes: np.ndarray = np.zeros(1)
+
+    def fit(
+        self, y: np.ndarray, *, ds: np.ndarray | None = None, events: pl.DataFrame | None = None
+    ) -> Self:
+        """Pick alpha and beta on one-step errors; keep the final p, z and the relative sizes."""
+        y = np.maximum(fill_gaps(y), 0.0)
+        _require_length(y, self.name)
+        best = (np.inf, 0.0, 0.0)
+        for alpha in _TSB_ALPHAS:
+            for beta in _TSB_BETAS:
+                p, z = _tsb_states(y, alpha, beta)
+                sse = float(np.sum((y - p[:-1] * z[:-1]) ** 2))
+                if sse < best[0]:
+                    best = (sse, float(p[-1]), float(z[-1]))
+        _, self._p, self._z = best
+        sizes = y[y > 0]
+        # Sizes relative to their mean, so the distribution follows the current size level.
+        self._sizes = sizes / sizes.mean() if sizes.size else np.zeros(1)
+        return self
+
+    def predict(self, h: int, *, quantiles: Sequence[float]) -> Prediction:
+        """Flat mean p * z; quantiles of the zero-inflated size mixture."""
+        mean = np.full(h, self._p * self._z)
+        qs = {}
+        for q in quantiles:
+            # P(Y <= x) = (1 - p) + p * F(x / z): below 1 - p the quantile is zero.
+            if q <= 1 - self._p or self._z == 0:
+                value = 0.0
+            else:
+                value = self._z * float(np.quantile(self._sizes, (q - (1 - self._p)) / self._p))
+            qs[q] = np.full(h, max(value, 0.0))
+        return Prediction(mean, qs)
+
+    def sample(self, h: int, *, n_paths: int, rng: np.random.Generator) -> np.ndarray:
+        """Each day: demand with probability p, of a size drawn from the observed ones."""
+        occurs = rng.uniform(size=(n_paths, h)) < self._p
+        sizes = rng.choice(self._sizes, size=(n_paths, h)) * self._z
+        return np.where(occurs, sizes, 0.0)
+
+
+class Zero:
+    """No demand, no spread: the last fallback for a series without one observed day."""
+
+    name = "zero"
+
+    def fit(
+        self, y: np.ndarray, *, ds: np.ndarray | None = None, events: pl.DataFrame | None = None
+    ) -> Self:
+        """Nothing to learn."""
+        return self
+
+    def predict(self, h: int, *, quantiles: Sequence[float]) -> Prediction:
+        """Zeros for the mean and every quantile."""
+        return Prediction(np.zeros(h), {q: np.zeros(h) for q in quantiles})
+
+    def sample(self, h: int, *, n_paths: int, rng: np.random.Generator) -> np.ndarray:
+        """Zero paths."""
+        return np.zeros((n_paths, h))
+
+
+def intermittency(y: np.ndarray) -> float:
+    """Share of observed days with no demand (NaN days are not counted)."""
+    ok = np.isfinite(y)
+    return float(np.mean(y[ok] <= 0)) if ok.any() else 0.0
+
+
 # --- registry ----------------------------------------------------------------------------------
 
 MODEL_REGISTRY: dict[str, Callable[[], Model]] = {
@@ -576,6 +702,8 @@ MODEL_REGISTRY: dict[str, Callable[[], Model]] = {
     "ets_seasonal": lambda: ETS(decomposition="none"),
     "theta": Theta,
     "prophet": ProphetModel,
+    "tsb": TSB,
+    "zero": Zero,
 }
 
 

@@ -66,6 +66,15 @@ class ForecastOptions(BaseModel):
     use_events: bool = Field(default=True, description="give known events to the event models")
     reconciliation: Reconciliation = "auto"
     customers_per_class: int = Field(default=10, ge=1, le=200)
+    outages: Path | None = Field(
+        default=None,
+        description="outage calendar CSV (region, start, end, reason): those hours are missing",
+    )
+    zero_is_outage: bool = Field(
+        default=False,
+        description="read hours whose rows are all zero as outages (the old rule); default: "
+        "zero is zero demand, only hours without rows are gaps",
+    )
     seed: int = 0
     task_runner: RunnerKind = Field(
         default="processes", description="Prefect task runner for the fan-out"
@@ -113,6 +122,9 @@ class AdhocDrill(BaseModel):
     )
     lose: tuple[str, ...] = Field(default=(), description="BLOCK[@WHEN]: a block fails")
     slip: tuple[str, ...] = Field(default=(), description="BLOCK:8w: a delivery slips")
+    region_loss: str | None = Field(
+        default=None, description="REGION[@WHEN]:DAYS (largest:3): a region goes dark"
+    )
 
     def scenario(self) -> Scenario:
         """The library's scenario for these arguments (errors name the argument)."""
@@ -126,6 +138,7 @@ class AdhocDrill(BaseModel):
             start=self.start,
             lose=self.lose,
             slip=self.slip,
+            region_loss=self.region_loss,
         )
 
 

@@ -27,6 +27,7 @@ from pydantic import BaseModel
 from forecasting import warehouse
 from forecasting.options import DrillOptions, ForecastOptions, ReportOptions
 from forecasting.resources import ready_made_drills
+from forecasting.schema import frame_schema
 from forecasting.settings import settings
 
 if TYPE_CHECKING:  # the step modules load scipy, numba and plotly: only when a step runs
@@ -175,21 +176,31 @@ class ForecastRun(BaseModel):
     accuracy: list[dict[str, Any]]
     calibrated: int
     fallbacks: int
+    warnings: list[str] = []  # one line per series forecast by a fallback, with the reason
     events: int = 0  # known events the run gave to the event models
 
 
-def demand_series_for(
-    warehouse_path: Path, as_of: date | None, customers_per_class: int
-) -> pl.DataFrame:
-    """Daily demand series at every level from the warehouse's hourly telemetry."""
-    from forecasting import demand
+def demand_series_for(warehouse_path: Path, options: ForecastOptions) -> pl.DataFrame:
+    """Daily demand series at every level from the warehouse's hourly telemetry.
 
+    Hours without rows, and hours in the options' outage calendar, are missing; hours whose
+    rows read zero are zero demand unless ``options.zero_is_outage``.
+    """
+    from forecasting import demand
+    from forecasting.traces.outages import read_outage_calendar
+
+    outages = read_outage_calendar(options.outages) if options.outages is not None else None
     with warehouse.connect(warehouse_path, read_only=True) as wh:
         hourly = wh.hourly_demand()
     if hourly.is_empty():
         raise ValueError(f"{warehouse_path} holds no telemetry; run `fleetcast ingest` first")
-    series = demand.demand_series(hourly, customers_per_class=customers_per_class)
-    return series if as_of is None else series.filter(pl.col("ds") <= as_of)
+    series = demand.demand_series(
+        hourly,
+        customers_per_class=options.customers_per_class,
+        zero_is_outage=options.zero_is_outage,
+        outages=outages,
+    )
+    return series if options.as_of is None else series.filter(pl.col("ds") <= options.as_of)
 
 
 def known_events(warehouse_path: Path) -> pl.DataFrame:
@@ -271,6 +282,7 @@ def store_forecast(
         accuracy=_accuracy(result.summary),
         calibrated=int(result.summary.get_column("calibrated").sum()),
         fallbacks=int(result.summary.get_column("fallback").is_not_null().sum()),
+        warnings=result.warnings(),
         events=events,
     )
 
@@ -281,7 +293,7 @@ def forecast(warehouse_path: Path, options: ForecastOptions, *, map_fn: MapFn = 
 
     started = time.perf_counter()
     settings = options.settings()
-    series = demand_series_for(warehouse_path, options.as_of, options.customers_per_class)
+    series = demand_series_for(warehouse_path, options)
     as_of = options.as_of or series.get_column("ds").max()
     assert isinstance(as_of, date)  # a non-empty frame has a newest day
     known = known_events(warehouse_path) if options.use_events else None
@@ -312,8 +324,29 @@ class DrillOutcome(BaseModel):
     blocks_needed: str | None
     capex_needed_usd: float | None
     kpis: list[dict[str, Any]]
+    # Against the baseline (None on runs stored before the baseline existed).
+    verdict: str | None = None
+    unshocked_failures: list[str] = []
+    changes: list[dict[str, Any]] = []
+    time_to_absorb_hours: float | None = None
+    absorb_censored: bool | None = None
+    window_hours: int | None = None
+    absorb_cost_usd: float | None = None
+    failover_share: float | None = None
+    rungs_used: list[str] = []
+    # The blocks-to-pass search: whether its set was verified, else its one-line answer.
     blocks_pass: bool | None = None
     blocks_note: str | None = None
+
+    @property
+    def absorb_text(self) -> str | None:
+        """``36 h`` or ``> 42 d, not absorbed within the horizon``; None when not measured."""
+        if self.absorb_censored:
+            days = f"{self.window_hours / 24:.0f}" if self.window_hours else "?"
+            return f"> {days} d, not absorbed within the horizon"
+        if self.time_to_absorb_hours is None:
+            return None
+        return f"{self.time_to_absorb_hours:,.0f} h"
 
 
 @dataclass(frozen=True, slots=True)
@@ -429,10 +462,16 @@ def play_drill(
     }
     additions = pl.DataFrame(schema=drills.ADDITIONS_SCHEMA)
     wanted = options.answers == "all" or (options.answers == "failing" and not result.passed)
+    baseline_passed = result.baseline is None or result.baseline.passed
     if wanted:
         few = paths.filter(pl.col("sample_id") < options.answer_paths)
-        point = drills.breaking_multiplier(plan, few, profile, scenario)
-        answers["breaking_multiplier"], answers["breaking_note"] = point.multiplier, point.note
+        if baseline_passed:
+            point = drills.breaking_multiplier(plan, few, profile, scenario)
+            answers["breaking_multiplier"] = point.multiplier
+            answers["breaking_note"] = point.note
+        else:
+            # A plan failing unshocked breaks at any multiplier: there is nothing to search.
+            answers["breaking_note"] = "not searched: the plan fails without the shock"
         if not result.passed:
             search = drills.blocks_to_pass(
                 plan, few, profile, scenario, run_date=as_of, max_blocks=options.max_blocks
@@ -455,9 +494,13 @@ def drill_outcome(
     verdicts: pl.DataFrame,
     kpis: pl.DataFrame,
     additions: pl.DataFrame,
+    rungs: pl.DataFrame | None = None,
+    changes: pl.DataFrame | None = None,
 ) -> DrillOutcome:
-    """One drill's outcome from its run row (as stored) and its verdict, KPI and block frames."""
+    """One drill's outcome from its run row (as stored) and its verdict, KPI, block and rung
+    frames."""
     blocks = additions.select(blocks_needed()).item() if additions.height else ""
+    used = rungs.filter(pl.col("used_share") > 0) if rungs is not None else None
     return DrillOutcome(
         run_id=run_id,
         drill=run["drill"],
@@ -469,6 +512,28 @@ def drill_outcome(
         blocks_needed=blocks or None,
         capex_needed_usd=run["capex_needed_usd"],
         kpis=kpis.filter(pl.col("workload_class") == "all").drop("run_id", strict=False).to_dicts(),
+        verdict=run.get("verdict"),
+        changes=(
+            []
+            if changes is None
+            else changes.filter(pl.col("workload_class") == "all")
+            .drop("run_id", strict=False)
+            .to_dicts()
+        ),
+        unshocked_failures=list(run.get("unshocked_failures") or []),
+        time_to_absorb_hours=run.get("time_to_absorb_hours"),
+        absorb_censored=run.get("absorb_censored"),
+        window_hours=run.get("window_hours"),
+        absorb_cost_usd=run.get("absorb_cost_usd"),
+        failover_share=run.get("failover_share"),
+        rungs_used=(
+            []
+            if used is None
+            else [
+                f"{r['rung']}" + ("" if r["region"] == "all" else f" in {r['region']}")
+                for r in used.iter_rows(named=True)
+            ]
+        ),
         blocks_pass=run.get("blocks_pass"),
         # The search's one-line answer is the first of its notes (see play_drill).
         blocks_note=next(
@@ -504,14 +569,37 @@ def save_drill(
         "first_to_saturate": list(result.first_to_saturate),
         "notes": list(result.notes),
         "created_at": datetime.now(UTC),
+        "verdict": result.verdict or None,
+        "unshocked_failures": list(result.unshocked_failures),
+        "baseline_passed": None if result.baseline is None else result.baseline.passed,
+        "time_to_absorb_hours": result.absorb_hours,
+        "absorb_censored": result.absorb_censored if result.baseline is not None else None,
+        "window_hours": result.window_hours,
+        "absorb_cost_usd": result.absorb_cost_usd,
+        "failover_share": result.failover_share,
         **played.answers,
     }
+    variants = [
+        curve.select(pl.lit(name).alias("variant"), pl.all())
+        for name, curve in (
+            ("baseline", result.baseline.backlog_curve if result.baseline else None),
+            ("ladder", result.ladder_curve),
+        )
+        if curve is not None and curve.height
+    ]
     frames = {
         "drill_verdicts": result.verdicts,
         "drill_kpis": result.kpis,
         "drill_blocks": result.blocks,
         "drill_additions": played.additions,
         "drill_curves": result.backlog_curve,
+        "drill_kpi_changes": result.changes,
+        "drill_rungs": result.rungs,
+        "drill_variant_curves": (
+            pl.concat(variants)
+            if variants
+            else pl.DataFrame(schema=frame_schema("drill_variant_curves"))
+        ),
     }
     with warehouse.connect(warehouse_path) as wh:
         wh.save_run("drill_runs", run, frames)
@@ -521,6 +609,8 @@ def save_drill(
         verdicts=result.verdicts,
         kpis=result.kpis,
         additions=played.additions,
+        rungs=result.rungs,
+        changes=result.changes,
     )
 
 
@@ -540,6 +630,8 @@ def stored_drill_outcomes(
         verdicts = wh.runs_frame("drill_verdicts", ids)
         kpis = wh.runs_frame("drill_kpis", ids)
         additions = wh.runs_frame("drill_additions", ids)
+        rungs = wh.runs_frame("drill_rungs", ids)
+        changes = wh.runs_frame("drill_kpi_changes", ids)
     missing = sorted(set(names) - set(runs.get_column("drill")))
     if missing:
         raise RunNotFoundError(
@@ -558,6 +650,8 @@ def stored_drill_outcomes(
             verdicts=mine(verdicts, run_id),
             kpis=mine(kpis, run_id),
             additions=mine(additions, run_id),
+            rungs=mine(rungs, run_id),
+            changes=mine(changes, run_id),
         )
         for name in names
     ]
@@ -647,6 +741,7 @@ def compute_triggers(
             "trigger_drivers": result.drivers,
             "idle_risk": result.idle_risk,
             "site_power": power,
+            "trigger_n_plus_one": result.n_plus_one,
         }
         wh.save_run("trigger_runs", run, frames)
     return TriggerRun(run_id=run_id, forecast=ref)

@@ -440,10 +440,36 @@ _TABLES: tuple[Table, ...] = (
                 "notes": _TEXT_LIST,
                 "seconds": pl.Float64(),
                 "created_at": _UTC,
+                # Since migration 6: the verdict against the baseline (pass | fails under the
+                # shock | plan fails unshocked) and where the baseline fails, time to absorb
+                # with the response ladder (P90 over paths; null and censored when more than a
+                # tenth of the paths were not absorbed within the window), what absorbing cost,
+                # and for a region loss the share of the dark region's demand that failed over.
+                "verdict": pl.String(),
+                "unshocked_failures": _TEXT_LIST,
+                "baseline_passed": pl.Boolean(),
+                "time_to_absorb_hours": pl.Float64(),
+                "absorb_censored": pl.Boolean(),
+                "window_hours": pl.Int32(),
+                "absorb_cost_usd": pl.Float64(),
+                "failover_share": pl.Float64(),
             }
         ),
         key=("run_id",),
-        nullable=("breaking_multiplier", "breaking_note", "blocks_pass", "capex_needed_usd"),
+        nullable=(
+            "breaking_multiplier",
+            "breaking_note",
+            "blocks_pass",
+            "capex_needed_usd",
+            "verdict",
+            "unshocked_failures",
+            "baseline_passed",
+            "time_to_absorb_hours",
+            "absorb_censored",
+            "window_hours",
+            "absorb_cost_usd",
+            "failover_share",
+        ),
     ),
     _run_frame(
         "drill_verdicts",
@@ -660,6 +686,82 @@ _TABLES: tuple[Table, ...] = (
         },
         key=("ts", "workload_class"),
         nullable=("backlog_p50", "backlog_p90", "unmet_p50", "unmet_p90"),
+    ),
+    _run_frame(
+        "drill_kpi_changes",
+        "one row per drill run, class (or all) and KPI: baseline, shocked and the increment",
+        "drill_runs",
+        {
+            "workload_class": pl.String(),
+            "kpi": pl.String(),
+            "baseline_mean": pl.Float64(),
+            "shocked_mean": pl.Float64(),
+            "increment_mean": pl.Float64(),
+            "baseline_p90": pl.Float64(),
+            "shocked_p90": pl.Float64(),
+        },
+        key=("workload_class", "kpi"),
+        nullable=(
+            "baseline_mean",
+            "shocked_mean",
+            "increment_mean",
+            "baseline_p90",
+            "shocked_p90",
+        ),
+    ),
+    _run_frame(
+        "drill_rungs",
+        "one row per drill run, rung of the response ladder and region: its delay after the "
+        "shock is seen, how much it was used, when first, the cost of using it (means over "
+        "paths) and its standing cost (spares held idle over the window)",
+        "drill_runs",
+        {
+            "rung": pl.String(),
+            "region": pl.String(),
+            "available_after_hours": pl.Float64(),
+            "cap_gpus": pl.Float64(),
+            "used_mean": pl.Float64(),
+            "used_unit": pl.String(),
+            "used_share": pl.Float64(),
+            "first_used_hour_p50": pl.Float64(),
+            "cost_usd_mean": pl.Float64(),
+            "standing_cost_usd": pl.Float64(),
+        },
+        key=("rung", "region"),
+        nullable=("available_after_hours", "cap_gpus", "first_used_hour_p50"),
+    ),
+    _run_frame(
+        "drill_variant_curves",
+        "one row per drill run, variant (baseline | ladder), hour and class: backlog and unmet "
+        "GPU-hours, P50 and P90, to draw next to the shocked curve of drill_curves",
+        "drill_runs",
+        {
+            "variant": pl.String(),
+            "ts": _UTC,
+            "workload_class": pl.String(),
+            "backlog_p50": pl.Float64(),
+            "backlog_p90": pl.Float64(),
+            "unmet_p50": pl.Float64(),
+            "unmet_p90": pl.Float64(),
+        },
+        key=("variant", "ts", "workload_class"),
+        nullable=("backlog_p50", "backlog_p90", "unmet_p50", "unmet_p90"),
+    ),
+    _run_frame(
+        "trigger_n_plus_one",
+        "one row per trigger run and region: does the plan hold its demand at the quantile "
+        "plus headroom with the region's largest block lost (N+1)?",
+        "trigger_runs",
+        {
+            "region": pl.String(),
+            "largest_block": pl.String(),
+            "largest_block_gpus": pl.Int64(),
+            "holds": pl.Boolean(),
+            "first_short_date": pl.Date(),
+            "max_shortfall_gpus": pl.Float64(),
+        },
+        key=("region",),
+        nullable=("largest_block", "largest_block_gpus", "first_short_date"),
     ),
     # A calendar file is the authority for its own events, so the source is part of a row's
     # identity; the scope columns are null for "every value", hence no index on the key.

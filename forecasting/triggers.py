@@ -59,13 +59,18 @@ Idle risk
     quantile, an upper bound on its peak, so idle GPUs are never overstated). Capital at risk
     prices idle GPUs at the per-GPU capex of the cheapest candidate of the same kind and GPU
     type (the plan holds no capex for blocks already bought).
+
+N+1
+    Per region: the largest shared block (most GPUs, in service at some day of the horizon)
+    is lost on every day it serves; the plan holds N+1 when neither the ``all`` pool nor,
+    for a fabric block, the ``training`` pool then has a requirement above its capacity.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 
@@ -86,6 +91,7 @@ __all__ = [
     "DRIVERS_SCHEMA",
     "IDLE_RISK_SCHEMA",
     "MW_SCHEMA",
+    "N_PLUS_ONE_SCHEMA",
     "TRIGGERS_SCHEMA",
     "Pool",
     "Status",
@@ -93,6 +99,7 @@ __all__ = [
     "TriggerSettings",
     "expansion_triggers",
     "mw_by_site_month",
+    "n_plus_one",
     "trigger_status",
 ]
 
@@ -121,6 +128,7 @@ TRIGGERS_SCHEMA = frame_schema("triggers")
 DRIVERS_SCHEMA = frame_schema("trigger_drivers")
 IDLE_RISK_SCHEMA = frame_schema("idle_risk")
 MW_SCHEMA = frame_schema("site_power")
+N_PLUS_ONE_SCHEMA = frame_schema("trigger_n_plus_one")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -147,6 +155,7 @@ class TriggerResult:
     triggers: pl.DataFrame
     drivers: pl.DataFrame
     idle_risk: pl.DataFrame
+    n_plus_one: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=N_PLUS_ONE_SCHEMA))
 
 
 # --- reading the forecast's levels -----------------------------------------------------------
@@ -834,7 +843,67 @@ def expansion_triggers(
         triggers=triggers,
         drivers=_drivers(levels, triggers, start=start),
         idle_risk=_idle_risk(levels, plan, settings=settings, start=start, end=end),
+        n_plus_one=n_plus_one(daily, plan),
     )
+
+
+def _largest_shared_block(
+    plan: CapacityPlan, region: str, *, start: date, end: date
+) -> Block | None:
+    """The region's block with the most GPUs in service at some day of [start, end], shared
+    (not dedicated to one customer); ties by id."""
+    shared = [
+        b
+        for b in plan.block
+        if b.region == region
+        and b.dedicated_customer is None
+        and (b.in_service is None or b.in_service <= end)
+        and (b.retire is None or b.retire > start)
+    ]
+    return min(shared, key=lambda b: (-b.gpus, b.id)) if shared else None
+
+
+def n_plus_one(daily: pl.DataFrame, plan: CapacityPlan) -> pl.DataFrame:
+    """Per region: does the plan hold with its largest shared block lost (N+1)?
+
+    ``daily`` is (region, pool, ds, requirement_gpus, capacity_gpus) as the triggers use it.
+    On every day the block is in service its GPUs leave the ``all`` pool, and the ``training``
+    pool too when it has a fabric; the plan holds when no pool's requirement (demand at the
+    quantile off dedicated blocks, grossed up by headroom) then exceeds what is left.
+    """
+    rows: list[tuple[object, ...]] = []
+    for region in sorted(daily["region"].unique()):
+        start, end = _day(daily["ds"].min()), _day(daily["ds"].max())
+        block = _largest_shared_block(plan, region, start=start, end=end)
+        if block is None:
+            rows.append((region, None, None, True, None, 0.0))
+            continue
+        pools = [Pool.ALL.value] + (
+            [Pool.TRAINING.value] if block.allows(WorkloadClass.TRAINING) else []
+        )
+        in_service = pl.lit(block.in_service is None) | (
+            pl.col("ds") >= pl.lit(block.in_service or start)
+        )
+        if block.retire is not None:
+            in_service = in_service & (pl.col("ds") < pl.lit(block.retire))
+        lost = pl.when(in_service).then(pl.lit(block.gpus)).otherwise(pl.lit(0))
+        short = daily.filter((pl.col("region") == region) & pl.col("pool").is_in(pools)).select(
+            "ds",
+            shortfall=pl.col("requirement_gpus") - (pl.col("capacity_gpus") - lost),
+        )
+        over = short.filter(pl.col("shortfall") > _TOL).sort("ds")
+        worst = float(short["shortfall"].to_numpy().max(initial=0.0))
+        rows.append(
+            (
+                region,
+                block.id,
+                block.gpus,
+                over.is_empty(),
+                None if over.is_empty() else _day(over["ds"][0]),
+                max(worst, 0.0),
+            )
+        )
+    return pl.DataFrame(rows, schema=N_PLUS_ONE_SCHEMA, orient="row")
 
 
 def _largest_sites(plan: CapacityPlan) -> dict[str, str]:

@@ -184,6 +184,25 @@ MIGRATIONS: tuple[Migration, ...] = (
         "known events (launches, migrations, holidays) from calendar files",
         creates=("events",),
     ),
+    Migration(
+        6,
+        "drills next to their baseline: verdict, time to absorb, response ladder, failover; "
+        "N+1 per region in triggers",
+        creates=("drill_kpi_changes", "drill_rungs", "drill_variant_curves", "trigger_n_plus_one"),
+        adds=tuple(
+            ("drill_runs", column)
+            for column in (
+                "verdict",
+                "unshocked_failures",
+                "baseline_passed",
+                "time_to_absorb_hours",
+                "absorb_censored",
+                "window_hours",
+                "absorb_cost_usd",
+                "failover_share",
+            )
+        ),
+    ),
 )
 
 TABLES: frozenset[str] = frozenset(schema.REGISTRY)

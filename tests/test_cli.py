@@ -231,3 +231,36 @@ def test_a_server_in_the_active_prefect_profile_counts_as_configured(
     assert prefect_server_configured()
     monkeypatch.setenv("PREFECT_API_URL", "")
     assert not prefect_server_configured()
+
+
+def test_a_series_on_a_fallback_warns_and_strict_exits_1(tmp_path: Path) -> None:
+    """Too little history: the run completes, one warning line per series, --strict exits 1."""
+    warehouse = str(tmp_path / "w.duckdb")
+    rows = [GOOD.replace("T00", f"T{h:02d}") for h in range(24)]
+    assert (
+        fleetcast(
+            "ingest", str(write_csv(tmp_path / "day.csv", *rows)), "--warehouse", warehouse
+        ).returncode
+        == 0
+    )
+    result = fleetcast("forecast", "--warehouse", warehouse, "--paths", "10")
+    assert result.returncode == 0, result.stderr
+    warnings = [x for x in result.stderr.splitlines() if x.startswith("warning: ")]
+    assert warnings and any("total" in x and "forecast by" in x for x in warnings), result.stderr
+    strict = fleetcast("forecast", "--warehouse", warehouse, "--paths", "10", "--strict")
+    assert strict.returncode == 1
+    assert "--strict" in strict.stderr
+
+
+def test_outage_calendar_marks_hours_missing(tmp_path: Path) -> None:
+    """`forecast --outages FILE` reads the calendar; a bad row names file, row and rule (exit 1)."""
+    warehouse = str(tmp_path / "w.duckdb")
+    rows = [GOOD.replace("T00", f"T{h:02d}") for h in range(24)]
+    fleetcast("ingest", str(write_csv(tmp_path / "day.csv", *rows)), "--warehouse", warehouse)
+    calendar = tmp_path / "outages.csv"
+    calendar.write_text(
+        "region,start,end,reason\neu-west,not-a-date,2025-03-02,x\n", encoding="utf-8"
+    )
+    result = fleetcast("forecast", "--warehouse", warehouse, "--outages", str(calendar))
+    assert result.returncode == 1, result.stderr
+    assert "outages.csv" in result.stderr and "row" in result.stderr and "start" in result.stderr

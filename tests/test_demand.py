@@ -86,7 +86,7 @@ def test_small_customers_fold_into_other() -> None:
 
 
 def test_outage_hours_are_missing_not_zero() -> None:
-    """A region with missing or all-zero hours gets null days, and so does the total."""
+    """A region with a gap in its rows gets null days, and so does the total; zeros stay zeros."""
     rows = []
     for h in range(72):
         day, hour = divmod(h, 24)
@@ -100,10 +100,86 @@ def test_outage_hours_are_missing_not_zero() -> None:
     assert value(series, "total/eu", date(2025, 1, 2), "mean") is None
     assert value(series, "total/eu", date(2025, 1, 2), "peak") is None
     assert value(series, "total", date(2025, 1, 2), "mean") is None
-    # 19 present hours on day 3 also fall below 20: missing; the other region is unaffected.
-    assert value(series, "total/eu", date(2025, 1, 3), "mean") is None
+    # Five hours of rows reading zero are zero demand, not missing: day 3 is whole.
+    assert value(series, "total/eu", date(2025, 1, 3), "mean") == pytest.approx(19 * 10 / 24)
     assert value(series, "total/us", date(2025, 1, 2), "mean") == 20.0
-    assert outage_hours(frame).height == 6 + 5
+    assert outage_hours(frame).height == 6
+
+
+def test_zero_is_outage_restores_the_older_rule() -> None:
+    """With zero_is_outage, all-zero hours are missing: 19 hours on day 3 fall below 20."""
+    rows = [(h, "eu", "inference", "a", 0.0 if 48 <= h < 53 else 10.0) for h in range(72)]
+    frame = hourly(rows)
+    series = demand_series(frame, min_hours_per_day=20, zero_is_outage=True)
+    assert value(series, "total/eu", date(2025, 1, 3), "mean") is None
+    assert outage_hours(frame, zero_is_outage=True).height == 5
+    assert outage_hours(frame).is_empty()
+
+
+def test_idle_at_night_serving_region_has_zero_hours_and_nothing_missing() -> None:
+    """A small serving region idle from 00:00 to 07:00 and sub-GPU by day: every day is whole.
+
+    Under the older rule (all-zero hours are outages) every day had 17 present hours and was
+    null, which stopped `fleetcast forecast`; zeros with rows are zero demand.
+    """
+    rows = []
+    for h in range(24 * 16):
+        hour = h % 24
+        rows.append((h, "small", "inference", "acme", 0.0 if hour < 7 else 0.01 * (1 + hour % 5)))
+        rows.append((h, "small", "inference", "tiny", 0.0 if hour < 7 or hour % 3 else 0.2))
+    frame = hourly(rows)
+    series = demand_series(frame)
+    assert series["y"].null_count() == 0
+    assert outage_hours(frame).is_empty()
+    region = series.filter((pl.col("unique_id") == "total/small") & (pl.col("measure") == "mean"))
+    assert region.height == 16 and region["y"].min() > 0  # type: ignore[operator]
+    old = demand_series(frame, zero_is_outage=True)
+    assert old.filter(pl.col("unique_id") == "total/small")["y"].null_count() == 32
+
+
+def test_gap_inside_a_region_is_missing_but_its_edges_are_not_outages() -> None:
+    """Hours before a region's first row are not outages; a gap between rows is."""
+    rows = [(h, "eu", "inference", "a", 5.0) for h in range(48) if not 30 <= h < 36]
+    rows += [(h, "us", "inference", "a", 5.0) for h in range(10, 48)]
+    frame = hourly(rows)
+    gaps = outage_hours(frame)
+    assert gaps["region"].to_list() == ["eu"] * 6
+    assert gaps["ts"].min() == START + timedelta(hours=30)
+    series = demand_series(frame, min_hours_per_day=20)
+    assert value(series, "total/eu", date(2025, 1, 1), "mean") == 5.0
+    assert value(series, "total/eu", date(2025, 1, 2), "mean") is None  # 18 hours < 20
+    # us began at 10:00: 14 hours on its first day is a partial day, null but not an outage.
+    assert value(series, "total/us", date(2025, 1, 1), "mean") is None
+    assert value(series, "total/us", date(2025, 1, 2), "mean") == 5.0
+
+
+def test_outage_windows_mark_hours_missing_even_with_rows() -> None:
+    """A calendar window makes the hours it overlaps missing for its region only."""
+    rows = [(h, r, "inference", "a", 0.0 if 26 <= h < 31 else 8.0) for h in range(48) for r in "ab"]
+    frame = hourly(rows)
+    windows = pl.DataFrame(
+        {
+            "region": ["a"],
+            "start": [START + timedelta(hours=26)],
+            "end": [START + timedelta(hours=30, minutes=30)],
+            "reason": ["collector wrote zeros"],
+        }
+    )
+    gaps = outage_hours(frame, outages=windows)
+    assert gaps["region"].to_list() == ["a"] * 5
+    series = demand_series(frame, outages=windows, min_hours_per_day=18)
+    # The mean is over the 19 hours left, so the zeros the collector wrote do not pull it down.
+    assert value(series, "total/a", date(2025, 1, 2), "mean") == pytest.approx(8.0)
+    assert demand_series(frame, outages=windows)["y"].null_count() > 0  # 19 < 20 hours
+    assert value(series, "total/b", date(2025, 1, 2), "mean") == pytest.approx(19 * 8 / 24)
+    every = windows.with_columns(pl.lit(None, pl.String).alias("region"))
+    assert outage_hours(frame, outages=every).height == 10
+
+
+def test_outage_windows_without_start_or_end_are_refused() -> None:
+    """A window frame must say when: the error names the missing columns and the fix."""
+    with pytest.raises(ValueError, match=r"lack columns \['end'\]"):
+        demand_series(two_customers(), outages=pl.DataFrame({"start": [START]}))
 
 
 def test_partial_day_above_the_threshold_keeps_its_mean_over_present_hours() -> None:

@@ -48,6 +48,29 @@ def test_ready_made_drill_is_stored_with_its_forecast_run(
     assert blocks.height > 0 and blocks.get_column("utilisation_mean").is_between(0, 1).all()
 
 
+def test_drill_is_stored_next_to_its_baseline(fleet: FleetFiles, forecast_run: str) -> None:
+    """The run row carries the verdict against the baseline and time to absorb (a number or
+    censored, never both); KPI changes, rungs and the baseline's curves are stored with it."""
+    options = DrillOptions(drills=("region-loss",), forecast_run_id=forecast_run, answers="none")
+    (outcome,) = drill_flow(fleet.warehouse, fleet.capacity, options)
+    with warehouse.connect(fleet.warehouse, read_only=True) as wh:
+        run = wh.drill_runs().filter(pl.col("run_id") == outcome.run_id).row(0, named=True)
+        changes = wh.run_frame("drill_kpi_changes", outcome.run_id)
+        rungs = wh.run_frame("drill_rungs", outcome.run_id)
+        curves = wh.run_frame("drill_variant_curves", outcome.run_id)
+    assert run["verdict"] in ("pass", "fails under the shock", "plan fails unshocked")
+    assert run["verdict"] == outcome.verdict
+    assert (run["time_to_absorb_hours"] is None) == run["absorb_censored"]
+    assert run["failover_share"] is not None and 0.0 <= run["failover_share"] <= 1.0
+    unmet = changes.filter(
+        (pl.col("workload_class") == "all") & (pl.col("kpi") == "unmet_gpu_hours")
+    )
+    row = unmet.row(0, named=True)
+    assert row["increment_mean"] == pytest.approx(row["shocked_mean"] - row["baseline_mean"])
+    assert {"preempt", "defer"} <= set(rungs.get_column("rung"))
+    assert set(curves.get_column("variant")) == {"baseline"}
+
+
 def test_adhoc_drill_with_more_paths_than_stored_redraws_whole_paths(
     fleet: FleetFiles, forecast_run: str
 ) -> None:

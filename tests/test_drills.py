@@ -103,15 +103,19 @@ def test_backlog_grows_by_the_excess_over_capacity() -> None:
     spike = scenario_from_args(target="class:batch", shape="spike:2d", start="+1w")
     result = run_drill(plan, _paths({"r1/batch/other": 60.0}), None, spike)
     assert _per_class(result, "batch", "peak_backlog_gpu_hours") == (120 - 100) * 48
-    # No tolerance to wait: every queued GPU-hour is overdue, the area under the backlog:
-    # 20 k for k = 1..48 while it builds, then 960 - 40 j for j = 1..24 while it drains.
-    assert _per_class(result, "batch", "unmet_gpu_hours") == 20 * 48 * 49 / 2 + 960 * 24 - 40 * 300
+    # No tolerance to wait: every queued GPU is overdue each hour it waits; the waiting area
+    # under the backlog is 20 k for k = 1..48 while it builds, then 960 - 40 j for j = 1..24
+    # while it drains. It is a waiting area, not work, so not what unmet counts.
+    area = 20 * 48 * 49 / 2 + 960 * 24 - 40 * 300
+    assert _per_class(result, "batch", "overdue_queue_gpu_hour_area") == area
     # Revenue counts the late work once: of the 60 GPUs of one-hour shock jobs arriving each
     # hour, FIFO behind the queue, 40 start in the first hour and 20 in the second; the rest
     # start late.
     late = 60 * 48 - 40 - 20
     assert _per_class(result, "batch", "late_work_gpu_hours") == late
     assert _per_class(result, "batch", "revenue_at_risk_usd") == 1.0 * late
+    # Unmet work counts each late GPU-hour once, in the unit of inference's lost GPU-hours.
+    assert _per_class(result, "batch", "unmet_gpu_hours") == late
 
 
 def test_backlog_drains_at_the_spare_rate() -> None:
@@ -288,6 +292,17 @@ def test_block_loss_and_slip_move_capacity_on_the_right_hour() -> None:
     assert cap[arrives_at] == 150
 
 
+def test_largest_live_is_resolved_on_the_loss_date() -> None:
+    """A block committed before the loss date and larger than any live one is the one lost."""
+    blocks = [
+        _block("live", 100),
+        _block("new", 300, status="committed", in_service=MONDAY + timedelta(days=3)),
+    ]
+    scenario = scenario_from_args(multiplier=1.0, lose=("largest-live@+1w",))
+    drill = prepare_drill(_plan(blocks), _paths({"r1/batch/other": 10.0}), None, scenario)
+    assert drill.resolved.lost == {"new": 7 * 24}
+
+
 def test_top_customer_resolves_to_the_largest_forecast_customer() -> None:
     """customer:top names the customer with the most forecast demand, never the 'other' tail."""
     plan = _plan([_block("a", 1000)])
@@ -297,7 +312,7 @@ def test_top_customer_resolves_to_the_largest_forecast_customer() -> None:
 
 
 def test_ready_made_drills_load() -> None:
-    """The six ready-made drills validate and carry their intended shock."""
+    """The seven ready-made drills validate and carry their intended shock."""
     scenarios = load_scenarios(ready_made_drills())
     assert set(scenarios) == {
         "inference-2x",
@@ -306,7 +321,10 @@ def test_ready_made_drills_load() -> None:
         "all-2x",
         "block-loss",
         "delivery-slip",
+        "region-loss",
     }
+    loss = scenarios["region-loss"].region_loss
+    assert loss is not None and (loss.region, loss.days) == ("largest", 3)
     assert str(scenarios["top-customer-2x-6w"].shape) == "ramp:6w"
     assert scenarios["delivery-slip"].slip[0].weeks == 8
 

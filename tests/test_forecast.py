@@ -14,11 +14,13 @@ import pytest
 from forecasting import schema
 from forecasting.forecast import (
     ForecastSettings,
+    _choose,
     backtest_cutoffs,
     forecast_all,
     forecast_series,
     mase,
 )
+from forecasting.models import MODEL_REGISTRY, Prediction
 
 START = date(2023, 1, 1)
 
@@ -138,19 +140,127 @@ def test_calibration_narrows_intervals_that_overcover() -> None:
 
 
 def test_short_series_falls_back_and_says_why() -> None:
-    """A series too short to backtest gets the seasonal naive and a reason with both counts."""
-    result = forecast_series(as_frame(trend_season_noise(0, 50)), settings=FAST)
+    """A series too short even for the short layout gets the seasonal naive and both counts."""
+    short = FAST.for_history(20)
+    assert short.min_backtest_days == 23
+    result = forecast_series(as_frame(trend_season_noise(0, 20)), settings=FAST)
     assert result.model == "seasonal_naive"
     assert result.fallback is not None
-    assert "50 days" in result.fallback
-    assert str(FAST.min_backtest_days) in result.fallback
+    assert "20 days" in result.fallback
+    assert "needs 23" in result.fallback
     assert result.forecast.height == FAST.horizon_days
 
 
-def test_series_without_observations_is_refused() -> None:
-    """An all-null series raises an error that names it and the fix."""
-    with pytest.raises(ValueError, match=r"'total' has no observed values.*backfill"):
-        forecast_series(as_frame(np.full(100, np.nan)), settings=FAST)
+def test_a_few_weeks_of_history_are_backtested_on_the_short_layout() -> None:
+    """50 days cannot hold three 28-day backtests: 7-day windows one day apart are scored."""
+    assert FAST.min_backtest_days > 50
+    result = forecast_series(as_frame(trend_season_noise(0, 50)), settings=FAST)
+    assert result.fallback is None
+    cutoffs = result.backtest["cutoff"].unique().sort()
+    assert cutoffs.len() == FAST.n_cutoffs
+    assert (cutoffs.diff().drop_nulls() == timedelta(days=1)).all()
+    assert FAST.for_history(200) is FAST
+
+
+def test_series_without_observations_is_forecast_as_zero_and_flagged() -> None:
+    """An all-null series gets the zero fallback and a reason naming the series and the fix."""
+    result = forecast_series(as_frame(np.full(100, np.nan)), settings=FAST)
+    assert result.model == "zero"
+    assert result.fallback is not None
+    assert "'total' has no observed values" in result.fallback and "backfill" in result.fallback
+    assert result.forecast["mean"].max() == 0 and result.forecast["q99"].max() == 0
+    assert result.paths is not None and result.paths.shape == (FAST.n_paths, FAST.horizon_days)
+
+
+class Boom:
+    """A model that raises on every fit, as a buggy or misconfigured model would."""
+
+    name = "boom"
+
+    def fit(self, y: np.ndarray, **_: object) -> Boom:
+        """Fail."""
+        raise ZeroDivisionError("boom")
+
+
+class NotFinite(Boom):
+    """A model whose forecasts are NaN: it must never be chosen nor published."""
+
+    name = "nan"
+
+    def fit(self, y: np.ndarray, **_: object) -> NotFinite:
+        """Accept anything."""
+        return self
+
+    def predict(self, h: int, *, quantiles: tuple[float, ...]) -> Prediction:
+        """NaN everywhere."""
+        return Prediction(np.full(h, np.nan), {q: np.full(h, np.nan) for q in quantiles})
+
+
+@pytest.fixture
+def broken_models(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Register the raising and the NaN model for one test."""
+    monkeypatch.setitem(MODEL_REGISTRY, "boom", Boom)
+    monkeypatch.setitem(MODEL_REGISTRY, "nan", NotFinite)
+
+
+@pytest.mark.usefixtures("broken_models")
+def test_models_that_raise_or_give_nan_fall_back_to_the_seasonal_naive() -> None:
+    """When no candidate backtests, the series gets the seasonal naive and says why."""
+    settings = ForecastSettings(horizon_days=14, models=("boom", "nan"))
+    result = forecast_series(as_frame(trend_season_noise(0, 200)), settings=settings)
+    assert result.model == "seasonal_naive"
+    assert (
+        result.fallback is not None and "no candidate model could be backtested" in result.fallback
+    )
+    assert result.forecast["mean"].is_finite().all()
+
+
+@pytest.mark.usefixtures("broken_models")
+def test_a_raising_candidate_does_not_compete_and_flags_nothing() -> None:
+    """Beside working models, a raising or NaN model is skipped in backtests, not fatal."""
+    settings = ForecastSettings(horizon_days=14, models=("seasonal_naive", "ets", "boom", "nan"))
+    result = forecast_series(as_frame(trend_season_noise(1, 200)), settings=settings)
+    assert result.fallback is None
+    assert set(result.backtest["model"].to_list()) >= {"seasonal_naive", "ets"}
+    assert not {"boom", "nan"} & set(result.backtest["model"].to_list())
+
+
+def test_one_empty_series_never_stops_a_run() -> None:
+    """forecast_all completes with an all-null customer; it is flagged with one warning line."""
+    demand = small_hierarchy().with_columns(
+        y=pl.when(pl.col("unique_id") == "total/eu/inference/acme")
+        .then(None)
+        .otherwise(pl.col("y"))
+    )
+    result = forecast_all(demand, settings=ForecastSettings(horizon_days=7, n_paths=20))
+    assert result.forecast["unique_id"].n_unique() == 9
+    flagged = result.flagged
+    assert flagged.height == 2  # the mean and the peak measure
+    assert set(flagged["model"]) == {"zero"}
+    assert flagged["reason"].str.contains("no observed values").all()
+    lines = result.warnings()
+    assert len(lines) == 2 and lines[0].startswith("total/eu/inference/acme (")
+    assert result.forecast["mean"].is_finite().all() and result.paths["y"].min() >= 0
+
+
+def test_intermittent_sub_gpu_series_get_tsb_and_non_negative_covering_quantiles() -> None:
+    """A 0.01-3 GPU customer idle on most days: TSB competes, quantiles >= 0, intervals cover."""
+    settings = ForecastSettings(horizon_days=28, n_paths=50)
+    hits, chosen = [], []
+    for seed in range(12):
+        rng = np.random.default_rng(seed)
+        busy = rng.uniform(size=400) < 0.3
+        y = np.where(busy, np.clip(rng.lognormal(-1.0, 1.0, 400), 0.01, 3.0), 0.0)
+        result = forecast_series(as_frame(y[:-28]), settings=settings)
+        assert "tsb" in set(result.backtest["model"].to_list())
+        quantiles = result.forecast.select(schema.quantile_column(q) for q in settings.quantiles)
+        assert quantiles.min_horizontal().min() >= 0  # type: ignore[operator]
+        actual = y[-28:]
+        fc = result.forecast
+        hits.append(np.mean((actual >= fc["q10"].to_numpy()) & (actual <= fc["q90"].to_numpy())))
+        chosen.append(result.model)
+    assert np.mean(hits) >= 0.75, f"coverage {np.mean(hits):.3f} with {chosen}"
+    assert any("tsb" in m for m in chosen), chosen
 
 
 def test_fixed_model_is_used_and_scored_against_seasonal_naive() -> None:
@@ -240,3 +350,62 @@ def test_burst_after_quiet_spell_keeps_paths_bounded() -> None:
     assert result.paths is not None
     assert result.paths.max() < 10 * y.max()
     assert result.forecast["q99"].max() < 10 * y.max()
+
+
+def backtest_frame(scores: dict[str, list[float | None]]) -> pl.DataFrame:
+    """A backtest frame with one MASE per model and cutoff (None: not scored there)."""
+    rows = [
+        {"model": model, "cutoff": START + timedelta(days=i), "mase": value}
+        for model, values in scores.items()
+        for i, value in enumerate(values)
+        if value is not None
+    ]
+    return pl.DataFrame(rows, schema={"model": pl.String, "cutoff": pl.Date, "mase": pl.Float64})
+
+
+def choose(scores: dict[str, list[float | None]], settings: ForecastSettings) -> str:
+    """What _choose makes of these per-cutoff scores (means over the scored cutoffs)."""
+    means = {m: float(np.mean([v for v in s if v is not None])) for m, s in scores.items()}
+    return _choose(means, settings, backtest=backtest_frame(scores))
+
+
+def test_noisy_lead_within_a_standard_error_goes_to_the_stable_candidate() -> None:
+    """A lower mean that is noise across cutoffs does not beat a steady candidate."""
+    scores: dict[str, list[float | None]] = {
+        "drift": [0.2, 1.1, 0.3],  # mean 0.53, all over the place
+        "ets": [0.58, 0.6, 0.57],  # mean 0.58, steady
+    }
+    assert choose(scores, ForecastSettings()) == "ets"
+    assert choose(scores, ForecastSettings(tie_standard_errors=0)) == "drift"
+    clear: dict[str, list[float | None]] = {"drift": [0.2, 0.25, 0.3], "ets": [0.58, 0.6, 0.57]}
+    assert choose(clear, ForecastSettings()) == "drift"
+
+
+def test_tied_combination_wins_over_a_single_model() -> None:
+    """A combination tied with the best single (within a standard error) is chosen."""
+    scores: dict[str, list[float | None]] = {
+        "drift": [0.2, 0.9, 0.3],
+        "ets": [0.7, 0.7, 0.7],
+        "drift+ets": [0.45, 0.6, 0.5],  # 11 % above drift's mean, well within its noise
+    }
+    assert choose(scores, ForecastSettings()) == "drift+ets"
+
+
+def test_candidates_compare_over_the_same_cutoffs() -> None:
+    """A model scored only on the last, easy window does not beat those scored on all."""
+    scores: dict[str, list[float | None]] = {
+        "seasonal_naive": [0.9, 0.8, 0.5],
+        "theta": [None, None, 0.2],
+    }
+    assert choose(scores, ForecastSettings()) == "seasonal_naive"
+
+
+def test_short_history_pairs_the_winner_with_the_seasonal_naive() -> None:
+    """Under short_history_days, the chosen forecast is a combination with the seasonal naive."""
+    settings = ForecastSettings(
+        horizon_days=7, backtest_horizon=7, backtest_step=1, min_train_days=14, n_cutoffs=3
+    )
+    result = forecast_series(as_frame(trend_season_noise(4, 40)), settings=settings)
+    assert result.model.startswith("seasonal_naive+"), result.model
+    # Scored against the other candidates like any combination.
+    assert result.model in set(result.backtest["model"].to_list())

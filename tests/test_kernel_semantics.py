@@ -144,8 +144,11 @@ def test_work_still_queued_at_the_end_is_at_risk(job_hours: float) -> None:
     if job_hours == 1.0:
         assert left == 20.0 * result.window_hours
     assert left > 0.0
-    assert _kpi(result, "batch", "unmet_gpu_hours") == 0.0
+    assert _kpi(result, "batch", "overdue_queue_gpu_hour_area") == 0.0
     assert _kpi(result, "batch", "late_work_gpu_hours") == 0.0
+    # Unmet work of a deferrable class: late work plus work still waiting, counted once.
+    assert _kpi(result, "batch", "unmet_gpu_hours") == pytest.approx(left * job_hours)
+    assert _kpi(result, "batch", "lost_gpu_hours") == 0.0
     assert _kpi(result, "batch", "waiting_at_end_gpu_hours") == pytest.approx(left * job_hours)
     assert _kpi(result, "batch", "revenue_at_risk_usd") == pytest.approx(1.0 * left * job_hours)
 
@@ -170,7 +173,7 @@ def test_replayed_history_keeps_its_queue(workload_class: str, job_hours: float)
     # That wait is within the class's tolerance (24 h): nothing goes overdue; only the queue
     # standing at the horizon end (Q jobs of job_hours each) is work not yet served.
     assert delay < 24
-    assert _kpi(result, workload_class, "unmet_gpu_hours") == 0.0
+    assert _kpi(result, workload_class, "overdue_queue_gpu_hour_area") == 0.0
     assert _kpi(result, workload_class, "late_work_gpu_hours") == 0.0
     price = plan.policy[WorkloadClass(workload_class)].price_per_gpu_hour
     at_risk = _kpi(result, workload_class, "revenue_at_risk_usd")

@@ -9,7 +9,15 @@ import numpy as np
 import polars as pl
 import pytest
 
-from forecasting.models import DEFAULT_MODELS, Drift, Model, SeasonalNaive, make_model
+from forecasting.models import (
+    DEFAULT_MODELS,
+    TSB,
+    Drift,
+    Model,
+    SeasonalNaive,
+    intermittency,
+    make_model,
+)
 
 QUANTILES = (0.1, 0.5, 0.9, 0.99)
 
@@ -38,7 +46,7 @@ def test_drift_extrapolates_a_line() -> None:
         np.testing.assert_allclose(pred.quantiles[q], expected)
 
 
-@pytest.mark.parametrize("name", [*DEFAULT_MODELS, "ets_seasonal"])
+@pytest.mark.parametrize("name", [*DEFAULT_MODELS, "ets_seasonal", "tsb"])
 def test_quantiles_are_monotone_and_non_negative(name: str) -> None:
     """Every model's quantiles rise with the level and never go below zero."""
     # A series near zero makes the lower quantiles want to go negative.
@@ -50,7 +58,7 @@ def test_quantiles_are_monotone_and_non_negative(name: str) -> None:
     assert pred.mean.min() >= 0
 
 
-@pytest.mark.parametrize("name", [*DEFAULT_MODELS, "ets_seasonal"])
+@pytest.mark.parametrize("name", [*DEFAULT_MODELS, "ets_seasonal", "tsb"])
 def test_paths_have_shape_and_are_non_negative(name: str) -> None:
     """sample() returns (n_paths, h), non-negative, centred near the point forecast."""
     y = weekly_series(300)
@@ -63,7 +71,7 @@ def test_paths_have_shape_and_are_non_negative(name: str) -> None:
     assert 0.7 < inside < 0.9
 
 
-@pytest.mark.parametrize("name", DEFAULT_MODELS)
+@pytest.mark.parametrize("name", [*DEFAULT_MODELS, "tsb"])
 def test_missing_days_are_interpolated_not_zero(name: str) -> None:
     """A telemetry outage (NaN) does not drag a flat series' forecast towards zero."""
     y = np.full(120, 100.0) + np.random.default_rng(2).normal(0, 1, 120)
@@ -71,6 +79,37 @@ def test_missing_days_are_interpolated_not_zero(name: str) -> None:
     y[-3:] = np.nan  # an outage at the very end too
     pred = make_model(name).fit(y).predict(14, quantiles=QUANTILES)
     np.testing.assert_allclose(pred.mean, 100.0, rtol=0.08)
+
+
+def sub_gpu_intermittent(n: int, *, seed: int) -> np.ndarray:
+    """A customer using 0.01-3 GPUs on about a third of its days and nothing on the rest."""
+    rng = np.random.default_rng(seed)
+    busy = rng.uniform(size=n) < 0.35
+    return np.where(busy, np.clip(rng.lognormal(-1.0, 1.0, n), 0.01, 3.0), 0.0)
+
+
+def test_tsb_quantiles_put_the_zero_mass_at_zero_and_cover() -> None:
+    """TSB's q10-q90 holds about 80 % of later days; low quantiles are exactly zero."""
+    inside, means = [], []
+    for seed in range(40):
+        y = sub_gpu_intermittent(160, seed=seed)
+        assert intermittency(y) > 0.5
+        pred = TSB().fit(y[:120]).predict(40, quantiles=QUANTILES)
+        assert pred.quantiles[0.1].max() == 0.0 and pred.quantiles[0.5].max() == 0.0
+        assert all(v.min() >= 0 for v in pred.quantiles.values())
+        later = y[120:]
+        inside.append(np.mean((later >= pred.quantiles[0.1]) & (later <= pred.quantiles[0.9])))
+        means.append(pred.mean[0] / max(later.mean(), 1e-9))
+    assert 0.75 <= np.mean(inside) <= 0.9, f"coverage {np.mean(inside):.3f}"
+    assert 0.7 < np.median(means) < 1.4  # p * z tracks the mean demand
+
+
+def test_zero_model_forecasts_nothing() -> None:
+    """The last fallback: zero mean, zero quantiles, zero paths, fitted on nothing."""
+    model = make_model("zero").fit(np.empty(0))
+    pred = model.predict(5, quantiles=QUANTILES)
+    assert pred.mean.max() == 0 and all(v.max() == 0 for v in pred.quantiles.values())
+    assert model.sample(5, n_paths=3, rng=np.random.default_rng(0)).shape == (3, 5)
 
 
 def test_unknown_model_lists_the_known_ones() -> None:

@@ -258,15 +258,14 @@ def _gate_notes(
                 f"{', '.join(stranded)} in time for the horizon"
             )
     # Time to absorb: from the shock start until every class's headroom holds for good.
-    censored = gate.kpi(ALL_CLASSES, "absorb_censored", "p90") > 0.5
-    if censored:
+    hours = gate.kpi(ALL_CLASSES, "time_to_absorb_hours", "p90")  # NaN: reaches a censored path
+    if gate.kpi(ALL_CLASSES, "absorb_censored", "p90") > 0.5 or not np.isfinite(hours):
         notes.append(
             "with unlimited candidate blocks from their earliest arrival, the headroom of every "
             f"class does not hold for good before the horizon ends on {gate.horizon_end} "
             "(on more than 10 % of paths)"
         )
         return notes, None
-    hours = gate.kpi(ALL_CLASSES, "time_to_absorb_hours", "p90")
     restored = gate.shock_start + timedelta(hours=hours)
     notes.append(
         f"an order placed on {run_date} restores the SLO from {restored} on 90 % of paths: "

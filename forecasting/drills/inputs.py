@@ -15,18 +15,19 @@ so the kernel shares out a handful of pools instead of every block.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import numpy as np
 import polars as pl
 
 from forecasting import hierarchy
-from forecasting.capacity import Block, CapacityPlan
+from forecasting.capacity import Block, CapacityPlan, Response
 from forecasting.drills.kernel import KernelInputs
 from forecasting.drills.profile import HOURS_PER_WEEK
 from forecasting.drills.scenarios import (
     LARGEST_LIVE,
+    LARGEST_REGION,
     NEXT_COMMITTED,
     TOP_CUSTOMER,
     Offset,
@@ -47,6 +48,7 @@ __all__ = [
     "demand_side",
     "kernel_inputs",
     "resolve_scenario",
+    "stream_groups",
     "supply_side",
 ]
 
@@ -65,26 +67,34 @@ class Stream:
 
 @dataclass(frozen=True, slots=True)
 class Pool:
-    """Blocks of one region with identical eligibility; the kernel's unit of capacity."""
+    """Blocks of one region with identical eligibility; the kernel's unit of capacity.
+
+    A pool with a ``rung`` holds no block of the plan: it is capacity a rung of the response
+    ladder brings (``migrate``, ``spares``, ``burst``), used only after the plan's own pools.
+    """
 
     region: str
     classes: tuple[WorkloadClass, ...]
     customer: str | None
     block_ids: tuple[str, ...]
+    rung: str | None = None
 
     @property
     def label(self) -> str:
         """``us-east/inference+batch`` or ``us-east/training/dedicated:acme``."""
         label = f"{self.region}/{'+'.join(c.value for c in self.classes) or 'none'}"
-        return label + (f"/dedicated:{self.customer}" if self.customer else "")
+        label += f"/dedicated:{self.customer}" if self.customer else ""
+        return label + (f"/{self.rung}" if self.rung else "")
+
+    def hosts(self, stream: Stream) -> bool:
+        """Whether demand of ``stream`` may run on this pool were it in the same region."""
+        return stream.workload_class in self.classes and (
+            self.customer is None or self.customer == stream.customer
+        )
 
     def serves(self, stream: Stream) -> bool:
         """Whether demand of ``stream`` may run on this pool."""
-        return (
-            stream.region == self.region
-            and stream.workload_class in self.classes
-            and (self.customer is None or self.customer == stream.customer)
-        )
+        return stream.region == self.region and self.hosts(stream)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +139,15 @@ class SupplySide:
     block_on: np.ndarray  # (blocks,) first hour in service
     block_off: np.ndarray  # (blocks,) first hour out of service
     cap: np.ndarray  # (hours, pools)
+    # The response ladder (see _with_ladder): each pool's rung delay after the shock is seen
+    # (-1: a plan pool), GPUs migration takes out of each pool once it acts, and its delay.
+    rung_delay: np.ndarray | None = None
+    restore: np.ndarray | None = None
+    restore_delay: int = -1
+
+    def rung_pools(self) -> list[int]:
+        """Indices of the pools the response ladder brings."""
+        return [p for p, pool in enumerate(self.pools) if pool.rung is not None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +159,7 @@ class ResolvedScenario:
     shock: np.ndarray  # (hours,) multiplier - 1
     lost: dict[str, int]  # block id -> first hour it serves nothing
     slipped: dict[str, int]  # block id -> weeks its in-service date moves
+    dark: dict[str, tuple[int, int]] = field(default_factory=dict)  # region -> [from, until)
 
 
 def _split_ids(paths: pl.DataFrame) -> pl.DataFrame:
@@ -329,12 +349,14 @@ def resolve_scenario(
     lost: dict[str, int] = {}
     for i, loss in enumerate(scenario.lose):
         field = f"lose.{i}"
+        hour = demand.hour_of(loss.on, field=f"{field}.on", default=start)
+        # largest-live is the largest block in service on the day it is lost.
         block = (
-            _largest_live(plan, demand.first_day)
+            _largest_live(plan, demand.first_day + timedelta(hours=hour))
             if loss.block == LARGEST_LIVE
             else _find_block(plan, loss.block, field=f"{field}.block")
         )
-        lost[block.id] = demand.hour_of(loss.on, field=f"{field}.on", default=start)
+        lost[block.id] = hour
     slipped: dict[str, int] = {}
     for i, slip in enumerate(scenario.slip):
         block = (
@@ -345,7 +367,30 @@ def resolve_scenario(
         if block.in_service is None:
             raise ScenarioError(f"field slip.{i}.block: {block.id!r} has no in-service date")
         slipped[block.id] = slipped.get(block.id, 0) + slip.weeks
-    return ResolvedScenario(scenario, start, curve - 1.0, lost, slipped)
+    dark: dict[str, tuple[int, int]] = {}
+    if scenario.region_loss is not None:
+        dark_region = scenario.region_loss
+        begin = demand.hour_of(dark_region.on, field="region_loss.on", default=start)
+        region = dark_region.region
+        if region == LARGEST_REGION:
+            region = _largest_region(plan, demand.first_day + timedelta(hours=begin))
+        elif region not in plan.regions:
+            raise ScenarioError(
+                f"field region_loss.region: no block in region {region!r}; "
+                f"the plan's regions are {', '.join(plan.regions)}"
+            )
+        dark[region] = (begin, min(begin + dark_region.days * 24, demand.hours))
+    return ResolvedScenario(scenario, start, curve - 1.0, lost, slipped, dark)
+
+
+def _largest_region(plan: CapacityPlan, day: date) -> str:
+    gpus: dict[str, int] = {}
+    for block in plan.block:
+        if block.in_service_on(day):
+            gpus[block.region] = gpus.get(block.region, 0) + block.gpus
+    if not gpus:
+        raise ScenarioError(f"field region_loss.region: largest, but no block serves on {day}")
+    return min(gpus, key=lambda r: (-gpus[r], r))
 
 
 def _hour_on(day: date | None, first_day: date, hours: int, *, default: int) -> int:
@@ -355,9 +400,17 @@ def _hour_on(day: date | None, first_day: date, hours: int, *, default: int) -> 
 
 
 def supply_side(
-    blocks: Sequence[Block], demand: DemandSide, resolved: ResolvedScenario
+    blocks: Sequence[Block],
+    demand: DemandSide,
+    resolved: ResolvedScenario,
+    *,
+    ladder: Response | None = None,
 ) -> SupplySide:
-    """Eligibility pools of ``blocks`` and their GPUs in service for every hour."""
+    """Eligibility pools of ``blocks`` and their GPUs in service for every hour.
+
+    A region that goes dark (``resolved.dark``) loses every block for its dark hours. With a
+    ``ladder``, its rungs add pools (see :func:`_with_ladder`).
+    """
     keys: dict[tuple[str, tuple[WorkloadClass, ...], str | None], list[str]] = {}
     block_pool = np.zeros(len(blocks), dtype=np.int64)
     on = np.zeros(len(blocks), dtype=np.int64)
@@ -381,8 +434,90 @@ def supply_side(
         if on[i] < off[i]:
             steps[on[i], block_pool[i]] += block.gpus
             steps[off[i], block_pool[i]] -= block.gpus
+        dark_from, dark_until = resolved.dark.get(block.region, (0, 0))
+        dark_from, dark_until = max(dark_from, on[i]), min(dark_until, off[i])
+        if dark_from < dark_until:
+            steps[dark_from, block_pool[i]] -= block.gpus
+            steps[dark_until, block_pool[i]] += block.gpus
     cap = np.cumsum(steps, axis=0)[: demand.hours]
-    return SupplySide(tuple(blocks), pools, block_pool, on, off, np.ascontiguousarray(cap))
+    supply = SupplySide(tuple(blocks), pools, block_pool, on, off, np.ascontiguousarray(cap))
+    if ladder is None:
+        return supply
+    return _with_ladder(supply, ladder, demand, resolved)
+
+
+def _with_ladder(
+    supply: SupplySide, ladder: Response, demand: DemandSide, resolved: ResolvedScenario
+) -> SupplySide:
+    """``supply`` plus a pool per rung and region, with the rung's delay after the shock is
+    seen (the kernel switches a rung on per path, see :mod:`~forecasting.drills.kernel`).
+
+    ``spares`` and ``burst`` bring their GPUs as new pools. ``migrate`` moves up to its cap of
+    GPUs per region out of the pools that host training (the least flexible first) into a
+    pool that also hosts the classes in ``to``: once it acts those GPUs serve both, the
+    higher priority first, and training jobs running on them are moved off.
+    """
+    pools = list(supply.pools)
+    columns = [supply.cap[:, p] for p in range(len(pools))]
+    delays = [-1] * len(pools)
+    restore = np.zeros_like(supply.cap)
+    start, hours = resolved.start_hour, demand.hours
+    regions = sorted({p.region for p in supply.pools if p.rung is None})
+    for region in (r for r in regions if ladder.covers(r)):
+        migrate = ladder.migrate
+        if migrate is not None:
+            sources = sorted(
+                (
+                    p
+                    for p, pool in enumerate(supply.pools)
+                    if pool.region == region
+                    and pool.customer is None
+                    and WorkloadClass.TRAINING in pool.classes
+                ),
+                key=lambda p: (len(supply.pools[p].classes), p),
+            )
+            if sources:
+                moved = np.zeros(hours)
+                for p in sources:
+                    take = np.minimum(columns[p][start:], migrate.gpus - moved[start:])
+                    columns[p] = columns[p].copy()
+                    columns[p][start:] -= take
+                    restore[start:, p] = take
+                    moved[start:] += take
+                classes = {c for p in sources for c in supply.pools[p].classes} | set(migrate.to)
+                pools.append(Pool(region, _ordered(classes), None, (), rung="migrate"))
+                columns.append(moved)
+                delays.append(migrate.delay_hours)
+        added: list[tuple[str, int, int, tuple[WorkloadClass, ...]]] = []
+        if ladder.spares is not None:
+            spares = ladder.spares
+            added.append(("spares", spares.activation_hours, spares.gpus, spares.serves))
+        if ladder.burst is not None:
+            burst = ladder.burst
+            added.append(("burst", burst.after_days * 24, burst.gpus, burst.serves))
+        for name, delay, gpus, serves in added:
+            column = np.zeros(hours)
+            column[start:] = gpus
+            pools.append(Pool(region, _ordered(set(serves)), None, (), rung=name))
+            columns.append(column)
+            delays.append(delay)
+    cap = np.ascontiguousarray(np.stack(columns, axis=1)) if columns else supply.cap
+    extra = len(pools) - restore.shape[1]
+    return SupplySide(
+        supply.blocks,
+        tuple(pools),
+        supply.block_pool,
+        supply.block_on,
+        supply.block_off,
+        cap,
+        rung_delay=np.array(delays, dtype=np.int64),
+        restore=np.ascontiguousarray(np.pad(restore, ((0, 0), (0, extra)))),
+        restore_delay=-1 if ladder.migrate is None else ladder.migrate.delay_hours,
+    )
+
+
+def _ordered(classes: set[WorkloadClass]) -> tuple[WorkloadClass, ...]:
+    return tuple(c for c in CLASSES if c in classes)
 
 
 def _csr(lists: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
@@ -392,9 +527,22 @@ def _csr(lists: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
     return ptr, flat
 
 
-def _preference(pool: Pool, index: int) -> tuple[bool, int, int]:
-    """Dedicated pools first, then the least flexible: keep flexible capacity for others."""
-    return (pool.customer is None, len(pool.classes), index)
+_RUNGS = ("migrate", "spares", "burst")
+
+
+def _preference(pool: Pool, index: int) -> tuple[int, bool, int, int]:
+    """The plan's pools before the ladder's (cheapest rung first); among the plan's,
+    dedicated pools first, then the least flexible: keep flexible capacity for others."""
+    rung = 0 if pool.rung is None else 1 + _RUNGS.index(pool.rung)
+    return (rung, pool.customer is None, len(pool.classes), index)
+
+
+def stream_groups(streams: Sequence[Stream]) -> dict[tuple[str, WorkloadClass], list[int]]:
+    """The kernel's (region, class) groups in its order, with their streams."""
+    groups: dict[tuple[str, WorkloadClass], list[int]] = {}
+    for s, stream in enumerate(streams):
+        groups.setdefault((stream.region, stream.workload_class), []).append(s)
+    return groups
 
 
 def kernel_inputs(
@@ -406,18 +554,45 @@ def kernel_inputs(
     regions = sorted(set(demand.regions) | {p.region for p in pools})
     region_index = {r: i for i, r in enumerate(regions)}
     policies = [plan.policy[s.workload_class] for s in streams]
-    stream_pools = [
+    own_pools = [
         sorted(
             (p for p, pool in enumerate(pools) if pool.serves(s)),
             key=lambda p: _preference(pools[p], p),
         )
         for s in streams
     ]
-    groups: dict[tuple[str, WorkloadClass], list[int]] = {}
+    # Failover: a stream of a dark region whose class fails over gains, after its delay and
+    # while the region is dark, edges to the pools of other regions that host it (last).
+    hours = demand.hours
+    dark_from = np.zeros(len(streams), dtype=np.int64)
+    dark_until = np.zeros(len(streams), dtype=np.int64)
+    stream_pools: list[list[int]] = []
+    windows: list[tuple[int, int, bool]] = []
     for s, stream in enumerate(streams):
-        groups.setdefault((stream.region, stream.workload_class), []).append(s)
+        stream_pools.append(list(own_pools[s]))
+        windows += [(0, hours, False)] * len(own_pools[s])
+        if stream.region not in resolved.dark:
+            continue
+        dark_from[s], dark_until[s] = resolved.dark[stream.region]
+        policy = plan.policy[stream.workload_class]
+        if not policy.failover:
+            continue
+        away = sorted(
+            (
+                p
+                for p, pool in enumerate(pools)
+                if pool.region != stream.region
+                and pool.region not in resolved.dark
+                and pool.hosts(stream)
+            ),
+            key=lambda p: (pools[p].region, _preference(pools[p], p)),
+        )
+        opens = int(dark_from[s]) + (policy.failover_delay_hours or 0)
+        stream_pools[s] += away
+        windows += [(opens, int(dark_until[s]), True)] * len(away)
+    groups = stream_groups(streams)
     group_pools = [
-        sorted({p for s in members for p in stream_pools[s]}) for members in groups.values()
+        sorted({p for s in members for p in own_pools[s]}) for members in groups.values()
     ]
     group_policies = [plan.policy[k] for _, k in groups]
     s_ptr, s_pools = _csr(stream_pools)
@@ -458,6 +633,18 @@ def kernel_inputs(
         gs_streams=gs_streams,
         gp_ptr=gp_ptr,
         gp_pools=gp_pools,
+        e_from=np.array([w[0] for w in windows], dtype=np.int64),
+        e_until=np.array([w[1] for w in windows], dtype=np.int64),
+        e_failover=np.array([w[2] for w in windows], dtype=np.bool_),
+        s_dark_from=dark_from,
+        s_dark_until=dark_until,
+        p_rung_delay=(
+            supply.rung_delay
+            if supply.rung_delay is not None
+            else np.full(len(pools), -1, dtype=np.int64)
+        ),
+        restore=supply.restore if supply.restore is not None else np.zeros((1, len(pools))),
+        restore_delay=supply.restore_delay if supply.restore is not None else -1,
         n_classes=len(CLASSES),
         n_regions=max(len(regions), 1),
     )

@@ -65,6 +65,25 @@ interactive level, no deferrable work queued longer than ``max_wait``) and
 eligible pools that it could take at once: idle GPUs plus GPUs held by preemptible classes of
 lower priority. A class holds when it holds in every region; "overall" holds when every
 class does.
+
+Time to absorb. A shocked run may read the *reference* its baseline (the same paths without
+the shock) recorded: each hour's class backlog where the class held, -1 where it failed. A
+class is behind in an hour of the window when the baseline held then and the shocked run
+does not hold or queues more than the baseline's backlog (by over 1 % plus one GPU); hours in
+which the baseline fails too are the plan's failures, not the shock's. Time to absorb is
+from the shock start to the end of the hour after the last hour behind; censored (flagged,
+the window length a lower bound) when the class is still behind in the last hour. Without a
+reference it falls back to the headroom policy alone.
+
+The response ladder. The shock is *seen* on a path in the first hour of the window some
+class is behind (without a reference: fails its policy). A rung's GPUs are a pool last in
+every stream's preference that serves nothing until ``p_rung_delay`` hours after that (at the
+earliest the next hour); migration's GPUs serve their source pools (``restore``) until it
+acts (see :func:`~forecasting.drills.inputs.supply_side`). ``FIRST_USED`` of a rung's pool
+says when it was first used; a drill the plan absorbs alone never switches a rung on.
+Failover gives a stream of a dark region edges to other regions' pools, open only between
+``e_from`` (the loss plus the class's failover delay) and ``e_until`` (the region back);
+``DARK_DEMAND`` and ``FAILED_OVER`` sum what such streams wanted and got there.
 """
 
 from __future__ import annotations
@@ -84,13 +103,16 @@ __all__ = [
     "KernelInputs",
     "KernelOutputs",
     "simulate_kernel",
+    "simulate_outputs",
     "simulate_path",
     "simulate_reference",
     "simulate_traced",
 ]
 
 # Per-class outputs of one path (index C is "overall"); sums run over the drill window only.
-UNMET = 0  # GPU-hours lost (interactive) or queued past max_wait (deferrable)
+# UNMET is GPU-hours lost (interactive) or, deferrable, the hourly sum of GPUs queued past
+# max_wait (a waiting area); kpis.py reports the two under their own names and prices work.
+UNMET = 0
 UNSERVED_END = 1  # queued at the horizon end, GPUs (one hour of queued work each)
 PEAK_BACKLOG = 2  # highest end-of-hour backlog, queued GPUs (GPU-hours per hour queued)
 QUEUE_DELAY = 3  # backlog / starts per hour in the peak-backlog hour (Little's law), hours
@@ -102,6 +124,8 @@ DEMAND = 8  # GPU-hours of demand level (running + queued wanted, shock included
 SERVED = 9  # GPU-hours served
 LATE_WORK = 10  # GPU-hours of deferrable work that went overdue, counted once (GPUs x job)
 WAITING_END = 11  # GPU-hours of deferrable work queued at the end and not yet overdue
+DARK_DEMAND = 12  # GPU-hours of demand level of streams whose region was dark (region loss)
+FAILED_OVER = 13  # of it, GPU-hours served on failover edges in another region
 CLASS_METRICS = (
     "unmet_gpu_hours",
     "unserved_at_end_gpu_hours",
@@ -115,12 +139,15 @@ CLASS_METRICS = (
     "served_gpu_hours",
     "late_work_gpu_hours",
     "waiting_at_end_gpu_hours",
+    "dark_demand_gpu_hours",
+    "failed_over_gpu_hours",
 )
 
 USED = 0  # GPU-hours in use on the pool
 STRANDED = 1  # idle GPU-hours while demand in the same region waited in a backlog
 FIRST_SATURATED = 2  # hours from shock start to the first full hour; -1 if never full
-POOL_METRICS = ("used_gpu_hours", "stranded_gpu_hours", "first_saturated_hour")
+FIRST_USED = 3  # hours from shock start to the first hour with a GPU in use; -1 if never
+POOL_METRICS = ("used_gpu_hours", "stranded_gpu_hours", "first_saturated_hour", "first_used_hour")
 
 # Daily traces per class: GPU-hours of demand level and GPU-hours served.
 DAY_DEMAND = 0
@@ -128,6 +155,10 @@ DAY_SERVED = 1
 
 # GPUs; far below any real allocation, far above float rounding at fleet scale.
 _TOL = 1e-6
+# Backlog "back to the unshocked one": within 1 % of it plus one GPU (level-tracking arrivals
+# leave a shocked queue a hair above the unshocked one for as long as its jobs run).
+_REF_SHARE = 1.01
+_REF_GPUS = 1.0
 _HOURS_PER_WEEK = 168
 
 
@@ -140,9 +171,13 @@ class KernelOutputs(NamedTuple):
 
     per_class: np.ndarray  # (paths, classes + 1, CLASS_METRICS); index ``classes`` is overall
     per_pool: np.ndarray  # (paths, pools, POOL_METRICS)
+    per_group: np.ndarray  # (paths, groups) hours the (region, class) group's policy held
     backlog: np.ndarray  # (hours, classes + 1, paths) float32 end-of-hour backlog, GPU-hours
     unmet: np.ndarray  # (hours, classes + 1, paths) float32 GPU-hours lost or overdue
     daily: np.ndarray  # (paths, days, classes + 1, 2) GPU-hours: DAY_DEMAND, DAY_SERVED
+    # (paths, hours, classes + 1) float32 backlog in hours the class held, -1 where it failed:
+    # the unshocked reference for a shocked run's time to absorb (no hours unless recorded)
+    ref: np.ndarray
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +220,14 @@ class KernelInputs:
     gs_streams: np.ndarray
     gp_ptr: np.ndarray
     gp_pools: np.ndarray
+    e_from: np.ndarray  # (edges,) int64 first hour the edge may carry GPUs (0: always)
+    e_until: np.ndarray  # (edges,) int64 first hour it may not (hours: never closes)
+    e_failover: np.ndarray  # (edges,) bool: an edge to another region's pool (failover)
+    s_dark_from: np.ndarray  # (streams,) int64 first hour the stream's region is dark
+    s_dark_until: np.ndarray  # (streams,) int64 first hour it is lit again (both 0: never)
+    p_rung_delay: np.ndarray  # (pools,) int64 hours after the shock is seen; -1: a plan pool
+    restore: np.ndarray  # (hours, pools) GPUs migration takes out of a pool once it acts
+    restore_delay: int  # migration's delay after the shock is seen; -1: no migration
     n_classes: int
     n_regions: int
 
@@ -196,11 +239,14 @@ class KernelInputs:
             self.stream_class, self.stream_region,
             self.s_ptr, self.s_pools, self.edge_stream, self.pe_ptr, self.pe_edges, self.p_region,
             self.g_class, self.g_headroom, self.g_prio, self.gs_ptr, self.gs_streams,
-            self.gp_ptr, self.gp_pools, self.n_regions,
+            self.gp_ptr, self.gp_pools, self.e_from, self.e_until, self.e_failover,
+            self.s_dark_from, self.s_dark_until, self.p_rung_delay, self.restore,
+            self.restore_delay,
         )  # fmt: skip
 
-    def allocate(self, *, traced: bool) -> KernelOutputs:
-        """Zeroed outputs; without ``traced`` the trace arrays have no hours or days."""
+    def allocate(self, *, traced: bool, record: bool = False) -> KernelOutputs:
+        """Zeroed outputs; without ``traced`` the trace arrays have no hours or days, without
+        ``record`` the reference array has no hours."""
         out_cls, out_pool = self.outputs()
         paths, days = self.base.shape[0], self.base.shape[1]
         hours = self.cap.shape[0] if traced else 0
@@ -208,10 +254,16 @@ class KernelInputs:
         return KernelOutputs(
             per_class=out_cls,
             per_pool=out_pool,
+            per_group=np.zeros((paths, self.g_class.shape[0])),
             backlog=np.zeros((hours, classes, paths), dtype=np.float32),
             unmet=np.zeros((hours, classes, paths), dtype=np.float32),
             daily=np.zeros((paths, days if traced else 0, classes, 2)),
+            ref=np.zeros((paths, self.cap.shape[0] if record else 0, classes), dtype=np.float32),
         )
+
+    def no_reference(self) -> np.ndarray:
+        """A ``ref`` with no hours: time to absorb compares with nothing."""
+        return np.zeros((self.base.shape[0], 0, self.n_classes + 1), dtype=np.float32)
 
     def outputs(self) -> tuple[np.ndarray, np.ndarray]:
         """Zeroed per-path output arrays: (paths, classes + 1, metrics), (paths, pools, 3)."""
@@ -227,13 +279,19 @@ def simulate_path(
     base, target, shock, profile, how0, cap, start, prio, preemptible, reserve, interactive,
     turnover, max_wait, stream_class, stream_region, s_ptr, s_pools, edge_stream, pe_ptr,
     pe_edges, p_region, g_class, g_headroom, g_prio, gs_ptr, gs_streams, gp_ptr, gp_pools,
-    n_regions, out_cls, out_pool, out_backlog, out_unmet, out_daily,
+    e_from, e_until, e_failover, s_dark_from, s_dark_until, p_rung_delay, restore,
+    restore_delay, ref, n_regions, out_cls, out_pool, out_group, out_backlog, out_unmet,
+    out_daily, out_ref,
 ):  # fmt: skip
     """Simulate one sample path hour by hour; write its KPIs into ``out_cls``/``out_pool``.
 
     When ``out_backlog`` has rows, the path's hourly class backlog and unmet GPU-hours and its
     daily demand and served GPU-hours are traced into ``out_backlog``/``out_unmet`` (hours,
-    classes + 1) and ``out_daily`` (days, classes + 1, 2), over the whole horizon.
+    classes + 1) and ``out_daily`` (days, classes + 1, 2), over the whole horizon. When
+    ``out_ref`` has rows, each hour's class backlog is written there if the class's headroom
+    held that hour and -1 if it did not: the reference a shocked run of the same path reads as
+    ``ref`` (see "Time to absorb" in the module docstring); ``ref`` without rows compares with
+    nothing.
     """
     hours, n_pools = cap.shape
     n_streams = base.shape[1]
@@ -274,6 +332,8 @@ def simulate_path(
     ring_b = np.zeros((ring, n_streams))  # slot t % ring: cumulative entries up to hour t
     ring_x = np.zeros((ring, n_streams))
     free = np.zeros(n_pools)
+    avail = np.zeros(n_pools)  # GPUs in service this hour: rungs not acting yet serve none
+    seen = -1  # hour the shock was first seen on this path
     # Preemptible GPUs on each pool, and the best (lowest) priority among their streams: a
     # class ranked above all of them can count every one as spare without a per-edge loop.
     pe_held = np.zeros(n_pools)
@@ -294,9 +354,13 @@ def simulate_path(
     region_backlog = np.zeros(n_regions)
     last_violation = np.full(overall + 1, -1, dtype=np.int64)
     trace = out_backlog.shape[0] > 0
+    record = out_ref.shape[0] > 0
+    compare = ref.shape[0] > 0
     out_cls[:, :] = 0.0
     out_pool[:, :] = 0.0
     out_pool[:, FIRST_SATURATED] = -1.0
+    out_pool[:, FIRST_USED] = -1.0
+    out_group[:] = 0.0
 
     for t in range(hours):
         day = t // 24
@@ -327,7 +391,15 @@ def simulate_path(
                 stock_x[s] = run_x[s] * keep + queue_x[s] + arrived_x[s]
                 need[s] += stock_x[s]
         for p in range(n_pools):
-            free[p] = cap[t, p]
+            # A rung's pool serves once the rung acts: its delay after the shock was seen on
+            # this path (at the earliest the next hour); until migration acts, the GPUs it
+            # would move still serve their own pool.
+            avail[p] = cap[t, p]
+            if p_rung_delay[p] >= 0 and (seen < 0 or t < seen + max(p_rung_delay[p], 1)):
+                avail[p] = 0.0
+            if restore_delay >= 0 and (seen < 0 or t < seen + max(restore_delay, 1)):
+                avail[p] += restore[t, p]
+            free[p] = avail[p]
             reserved[p] = 0.0
             pending[p] = 0.0
         alloc[:] = 0.0
@@ -341,6 +413,8 @@ def simulate_path(
             rem = need[s]
             for j in range(s_ptr[s], s_ptr[s + 1]):
                 p = s_pools[j]
+                if t < e_from[j] or t >= e_until[j]:
+                    continue
                 kept = min(prev[j] * keep, rem, free[p])
                 if kept > 0.0:
                     alloc[j] = kept
@@ -360,6 +434,8 @@ def simulate_path(
                 if rem <= 0.0:
                     break
                 p = s_pools[j]
+                if t < e_from[j] or t >= e_until[j]:
+                    continue
                 room = free[p] if preemptible[s] else free[p] - reserved[p]
                 if room <= 0.0:
                     continue
@@ -447,6 +523,13 @@ def simulate_path(
             cls_overdue[k] += overdue[s]
             cls_level[k] += level[s]
             cls_served[k] += served
+            if in_window and s_dark_from[s] <= t < s_dark_until[s]:
+                out_cls[k, DARK_DEMAND] += level[s]
+                out_cls[overall, DARK_DEMAND] += level[s]
+                for j in range(s_ptr[s], s_ptr[s + 1]):
+                    if e_failover[j]:
+                        out_cls[k, FAILED_OVER] += alloc[j]
+                        out_cls[overall, FAILED_OVER] += alloc[j]
             if in_window and preemptible[s]:
                 held = 0.0
                 for j in range(s_ptr[s], s_ptr[s + 1]):
@@ -502,26 +585,49 @@ def simulate_path(
                 limit = (1.0 - g_headroom[g]) * (served_g + spare)
                 if overdue_g > _TOL or served_g > limit + _TOL:
                     cls_holds[g_class[g]] = False
+                else:
+                    out_group[g] += 1.0
             cls_holds[overall] = True
             for k in range(overall):
                 if not cls_holds[k]:
                     cls_holds[overall] = False
+            any_behind = False
             for k in range(overall + 1):
                 if cls_holds[k]:
                     out_cls[k, HOLD_HOURS] += 1.0
-                else:
+                if compare:
+                    # Whole again: holds and no more backlog than unshocked; an hour in which
+                    # the unshocked plan fails too is the plan's failure, not the shock's.
+                    # Overall is behind when any class is.
+                    behind = ref[t, k] >= 0.0 and (
+                        not cls_holds[k] or cls_backlog[k] > ref[t, k] * _REF_SHARE + _REF_GPUS
+                    )
+                    if behind or (k == overall and any_behind):
+                        last_violation[k] = t
+                        any_behind = True
+                elif not cls_holds[k]:
                     last_violation[k] = t
                 if cls_backlog[k] > out_cls[k, PEAK_BACKLOG]:
                     out_cls[k, PEAK_BACKLOG] = cls_backlog[k]
                     out_cls[k, QUEUE_DELAY] = (
                         cls_backlog[k] / cls_started[k] if cls_started[k] > 0.0 else np.inf
                     )
+            # The shock is seen in the first hour some class is behind (or, with no
+            # reference, fails its policy): the response ladder's delays count from here.
+            if seen < 0 and last_violation[overall] == t:
+                seen = t
             for p in range(n_pools):
-                out_pool[p, USED] += cap[t, p] - free[p]
+                if out_pool[p, FIRST_USED] < 0.0 and avail[p] - free[p] > _TOL:
+                    out_pool[p, FIRST_USED] = t - start
+                out_pool[p, USED] += avail[p] - free[p]
                 if region_backlog[p_region[p]] > _TOL:
                     out_pool[p, STRANDED] += free[p]
-                if out_pool[p, FIRST_SATURATED] < 0.0 and cap[t, p] > 0.0 and free[p] <= _TOL:
+                if out_pool[p, FIRST_SATURATED] < 0.0 and avail[p] > 0.0 and free[p] <= _TOL:
                     out_pool[p, FIRST_SATURATED] = t - start
+
+        if record and in_window:
+            for k in range(overall + 1):
+                out_ref[t, k] = cls_backlog[k] if cls_holds[k] else -1.0
 
         prev, alloc = alloc, prev
 
@@ -555,48 +661,85 @@ def _simulate_paths(
     base, target, shock, profile, how0, cap, start, prio, preemptible, reserve, interactive,
     turnover, max_wait, stream_class, stream_region, s_ptr, s_pools, edge_stream, pe_ptr,
     pe_edges, p_region, g_class, g_headroom, g_prio, gs_ptr, gs_streams, gp_ptr, gp_pools,
-    n_regions, out_cls, out_pool, out_backlog, out_unmet, out_daily,
+    e_from, e_until, e_failover, s_dark_from, s_dark_until, p_rung_delay, restore,
+    restore_delay, ref, n_regions, out_cls, out_pool, out_group, out_backlog, out_unmet,
+    out_daily, out_ref,
 ):  # fmt: skip
     for n in prange(base.shape[0]):
         simulate_path(
             base[n], target[n], shock, profile, how0, cap, start, prio, preemptible, reserve,
             interactive, turnover, max_wait, stream_class, stream_region, s_ptr, s_pools,
             edge_stream, pe_ptr, pe_edges, p_region, g_class, g_headroom, g_prio, gs_ptr,
-            gs_streams, gp_ptr, gp_pools, n_regions, out_cls[n], out_pool[n],
-            out_backlog[:, :, n], out_unmet[:, :, n], out_daily[n],
+            gs_streams, gp_ptr, gp_pools, e_from, e_until, e_failover, s_dark_from,
+            s_dark_until, p_rung_delay, restore, restore_delay, ref[n], n_regions, out_cls[n],
+            out_pool[n], out_group[n], out_backlog[:, :, n], out_unmet[:, :, n], out_daily[n],
+            out_ref[n],
         )  # fmt: skip
 
 
-def _run(inputs: KernelInputs, out: KernelOutputs, *, compiled: bool) -> KernelOutputs:
+def _run(
+    inputs: KernelInputs, out: KernelOutputs, *, compiled: bool, ref: np.ndarray | None
+) -> KernelOutputs:
     """Fill ``out`` with the compiled kernel (paths in parallel) or the uncompiled step."""
+    against = inputs.no_reference() if ref is None else ref
     if compiled:
         kernel = cast(Callable[..., None], _simulate_paths)
-        kernel(inputs.base, inputs.target, *inputs.arguments(), *out)
+        kernel(
+            inputs.base, inputs.target, *inputs.arguments(), against, inputs.n_regions,
+            out.per_class, out.per_pool, out.per_group, out.backlog, out.unmet, out.daily,
+            out.ref,
+        )  # fmt: skip
         return out
     step = cast(Callable[..., None], simulate_path.py_func)
     for n in range(inputs.base.shape[0]):
         step(
-            inputs.base[n], inputs.target[n], *inputs.arguments(), out.per_class[n],
-            out.per_pool[n], out.backlog[:, :, n], out.unmet[:, :, n], out.daily[n],
+            inputs.base[n], inputs.target[n], *inputs.arguments(), against[n], inputs.n_regions,
+            out.per_class[n], out.per_pool[n], out.per_group[n], out.backlog[:, :, n],
+            out.unmet[:, :, n], out.daily[n], out.ref[n],
         )  # fmt: skip
     return out
 
 
-def simulate_kernel(inputs: KernelInputs) -> tuple[np.ndarray, np.ndarray]:
+def simulate_outputs(
+    inputs: KernelInputs,
+    *,
+    compiled: bool = True,
+    traced: bool = False,
+    record: bool = False,
+    ref: np.ndarray | None = None,
+) -> KernelOutputs:
+    """Every output of one run: ``traced`` adds the hourly and daily traces, ``record`` the
+    unshocked reference a shocked run reads as ``ref`` (time to absorb against it)."""
+    out = inputs.allocate(traced=traced, record=record)
+    return _run(inputs, out, compiled=compiled, ref=ref)
+
+
+def simulate_kernel(
+    inputs: KernelInputs, *, ref: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Per-path class and pool outputs from the compiled kernel, paths in parallel."""
-    out = _run(inputs, inputs.allocate(traced=False), compiled=True)
+    out = _run(inputs, inputs.allocate(traced=False), compiled=True, ref=ref)
     return out.per_class, out.per_pool
 
 
-def simulate_reference(inputs: KernelInputs) -> tuple[np.ndarray, np.ndarray]:
+def simulate_reference(
+    inputs: KernelInputs, *, ref: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """The same outputs from the uncompiled step function, one path after another."""
-    out = _run(inputs, inputs.allocate(traced=False), compiled=False)
+    out = _run(inputs, inputs.allocate(traced=False), compiled=False, ref=ref)
     return out.per_class, out.per_pool
 
 
-def simulate_traced(inputs: KernelInputs, *, compiled: bool = True) -> KernelOutputs:
+def simulate_traced(
+    inputs: KernelInputs,
+    *,
+    compiled: bool = True,
+    ref: np.ndarray | None = None,
+    record: bool = False,
+) -> KernelOutputs:
     """The per-path outputs plus hourly backlog and unmet, daily demand and served, per class.
 
     ``compiled=False`` runs the uncompiled step function (as :func:`simulate_reference`).
+    ``record`` also writes the unshocked reference (``out.ref``) a shocked run reads as ``ref``.
     """
-    return _run(inputs, inputs.allocate(traced=True), compiled=compiled)
+    return _run(inputs, inputs.allocate(traced=True, record=record), compiled=compiled, ref=ref)

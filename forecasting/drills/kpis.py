@@ -2,17 +2,19 @@
 
 Every KPI covers the drill window, from the shock start to the horizon end; the hours before
 it only set the state (backlogs, running work) that the shock meets. What "unmet" means
-depends on the class's demand kind (see :mod:`~forecasting.drills.kernel`): the interactive
-level lost in its hour, or deferrable GPUs queued past their ``max_wait_hours``, hour by hour.
-Revenue at risk prices the interactive level lost and, for deferrable classes, the work that
-went overdue (counted once) and the work still queued at the horizon end. Distributions over paths
+depends on the class's demand kind (see :mod:`~forecasting.drills.kernel`), but it is one
+unit, GPU-hours of demand not served within its tolerance, counted once: the interactive
+level lost in its hour (``lost_gpu_hours``), or deferrable work that went late plus work still
+waiting at the end (``late_work_gpu_hours`` + ``waiting_at_end_gpu_hours``). The hourly sum of
+GPUs queued past ``max_wait_hours`` is a waiting area, not work, reported as
+``overdue_queue_gpu_hour_area``. Revenue at risk is price x unmet. Distributions over paths
 are reported as mean, P50 and P90 using the empirical quantile (no interpolation, so a
 path with an unbounded queue delay cannot turn a quantile into NaN).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 import numpy as np
@@ -25,11 +27,18 @@ from forecasting.drills.curves import (
     backlog_curve,
     daily_service,
 )
-from forecasting.drills.inputs import CLASSES, DemandSide, ResolvedScenario, SupplySide
+from forecasting.drills.inputs import (
+    CLASSES,
+    DemandSide,
+    ResolvedScenario,
+    SupplySide,
+    stream_groups,
+)
 from forecasting.drills.kernel import (
     CENSORED,
     CLASS_METRICS,
     FIRST_SATURATED,
+    FIRST_USED,
     HOLD_HOURS,
     LATE_WORK,
     STRANDED,
@@ -41,13 +50,33 @@ from forecasting.drills.kernel import (
 from forecasting.drills.scenarios import Scenario
 from forecasting.schema import frame_schema
 
-__all__ = ["ALL_CLASSES", "KPI_SUMMARY_SCHEMA", "DrillResult", "summarise"]
+__all__ = [
+    "ABSORB_SHARE",
+    "ALL_CLASSES",
+    "CHANGES_SCHEMA",
+    "FAILS_UNDER_SHOCK",
+    "FAILS_UNSHOCKED",
+    "KPI_SUMMARY_SCHEMA",
+    "PASS",
+    "RUNGS_SCHEMA",
+    "DrillResult",
+    "compare",
+    "summarise",
+]
 
 ALL_CLASSES = "all"
 
 KPI_SUMMARY_SCHEMA = frame_schema("drill_kpis")
 _VERDICTS_SCHEMA = frame_schema("drill_verdicts")
 _BLOCKS_SCHEMA = frame_schema("drill_blocks")
+CHANGES_SCHEMA = frame_schema("drill_kpi_changes")
+RUNGS_SCHEMA = frame_schema("drill_rungs")
+
+PASS = "pass"
+FAILS_UNDER_SHOCK = "fails under the shock"
+FAILS_UNSHOCKED = "plan fails unshocked"
+# Share of paths a drill-level time to absorb must cover (its P90 over paths).
+ABSORB_SHARE = 0.9
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,15 +115,41 @@ class DrillResult:
     daily_service: pl.DataFrame = field(
         default_factory=lambda: pl.DataFrame(schema=DAILY_SERVICE_SCHEMA)
     )
+    # Set by :func:`compare` (a drill played next to its baseline, see PreparedDrill.play).
+    verdict: str = ""
+    unshocked_failures: tuple[str, ...] = ()
+    baseline: DrillResult | None = None
+    changes: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=CHANGES_SCHEMA))
+    absorb_hours: float | None = None
+    absorb_censored: bool = False
+    absorb_cost_usd: float | None = None
+    rungs: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=RUNGS_SCHEMA))
+    ladder_curve: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema=BACKLOG_CURVE_SCHEMA)
+    )
+    failover_share: float | None = None
+    # Raw per-path arrays the comparison reads: hours each (region, class) group held, and
+    # the pool outputs of a ladder run.
+    group_held: np.ndarray | None = None
+    pool_out: np.ndarray | None = None
+
+    @property
+    def absorb_text(self) -> str:
+        """``36 h`` or ``> 42 d, not absorbed within the horizon``."""
+        if self.absorb_censored or self.absorb_hours is None:
+            return f"> {self.window_hours / 24:.0f} d, not absorbed within the horizon"
+        return f"{self.absorb_hours:,.0f} h"
 
     def kpi(self, workload_class: str, kpi: str, stat: str = "mean") -> float:
-        """One figure, e.g. ``result.kpi("inference", "slo_attainment", "p50")``."""
+        """One figure, e.g. ``result.kpi("inference", "slo_attainment", "p50")``; NaN for a
+        time to absorb whose statistic reaches a censored path (not measured)."""
         row = self.kpis.filter(
             (pl.col("workload_class") == workload_class) & (pl.col("kpi") == kpi)
         )
         if row.height != 1:
             raise KeyError(f"no KPI {kpi!r} for {workload_class!r}")
-        return float(row[stat][0])
+        value = row[stat][0]
+        return float("nan") if value is None else float(value)
 
 
 def _quantile(values: np.ndarray, q: float) -> float:
@@ -107,18 +162,25 @@ def attained_by_share(values: np.ndarray, share: float) -> float:
     return float(ordered[int(np.floor((1.0 - share) * len(ordered) + 1e-9))])
 
 
+def _with_total(per_class: np.ndarray) -> np.ndarray:
+    """(paths, classes) -> (paths, classes + 1), the last column the sum over classes."""
+    return np.concatenate([per_class, per_class.sum(axis=1, keepdims=True)], axis=1)
+
+
 def _per_path(
     plan: CapacityPlan, demand: DemandSide, out_cls: np.ndarray, window: int
 ) -> pl.DataFrame:
     names = [*(c.value for c in CLASSES), ALL_CLASSES]
     prices = np.array([plan.policy[c].price_per_gpu_hour for c in CLASSES])
-    # Revenue at risk: the interactive level lost; for deferrable classes, the work (GPU-hours
-    # of the jobs) that went overdue and the work still queued at the horizon end. Deferrable
-    # work served within its max wait is not at risk.
+    # One unit for every class: GPU-hours of demand not served within its tolerance, counted
+    # once. Interactive: the level lost in its hour. Deferrable: the work (GPUs x job length)
+    # that went late plus the work still waiting at the horizon end. The hourly sum of GPUs
+    # queued past max wait is a waiting area, not work, and is kept under its own name.
     interactive = np.array([plan.policy[c].interactive for c in CLASSES])
+    kernel_unmet = out_cls[:, : len(CLASSES), UNMET]
     deferred = out_cls[:, : len(CLASSES), LATE_WORK] + out_cls[:, : len(CLASSES), WAITING_END]
-    revenue = np.where(interactive, out_cls[:, : len(CLASSES), UNMET], deferred) * prices
-    revenue = np.concatenate([revenue, revenue.sum(axis=1, keepdims=True)], axis=1)
+    lost = np.where(interactive, kernel_unmet, 0.0)
+    unmet = np.where(interactive, kernel_unmet, deferred)
     paths, classes = out_cls.shape[0], out_cls.shape[1]
     columns: dict[str, object] = {
         "sample_id": np.repeat(demand.sample_ids, classes),
@@ -128,22 +190,31 @@ def _per_path(
         if m in (HOLD_HOURS, CENSORED):
             continue
         columns[metric] = out_cls[:, :, m].ravel()
+    columns["unmet_gpu_hours"] = _with_total(unmet).ravel()
+    columns["lost_gpu_hours"] = _with_total(lost).ravel()
+    columns["overdue_queue_gpu_hour_area"] = _with_total(
+        np.where(interactive, 0.0, kernel_unmet)
+    ).ravel()
     columns["slo_attainment"] = out_cls[:, :, HOLD_HOURS].ravel() / max(window, 1)
     columns["absorb_censored"] = out_cls[:, :, CENSORED].ravel() > 0.5
-    columns["revenue_at_risk_usd"] = revenue.ravel()
+    columns["revenue_at_risk_usd"] = _with_total(unmet * prices).ravel()
     frame = pl.DataFrame(columns)
     return frame.with_columns(pl.col("sample_id").cast(pl.Int32))
 
 
 def _summary(per_path: pl.DataFrame) -> pl.DataFrame:
+    """Mean, P50 and P90 over paths of every KPI. Time to absorb on a censored path is only a
+    lower bound (the horizon end), so a statistic that reaches a censored path is null, never
+    the horizon length shown as a measurement; ``absorb_censored`` gives the censored share."""
     rows = []
     kpis = [c for c in per_path.columns if c not in ("sample_id", "workload_class")]
     for (name,), frame in per_path.group_by("workload_class", maintain_order=True):
         for kpi in kpis:
             values = frame[kpi].cast(pl.Float64).to_numpy()
-            rows.append(
-                (name, kpi, float(values.mean()), _quantile(values, 0.5), _quantile(values, 0.9))
-            )
+            if kpi == "time_to_absorb_hours":
+                values = np.where(frame["absorb_censored"].to_numpy(), np.inf, values)
+            stats = (float(values.mean()), _quantile(values, 0.5), _quantile(values, 0.9))
+            rows.append((name, kpi, *(None if np.isinf(v) else v for v in stats)))
     return pl.DataFrame(rows, schema=KPI_SUMMARY_SCHEMA, orient="row")
 
 
@@ -256,4 +327,201 @@ def summarise(
             if traces is None
             else daily_service(traces, first_day=demand.first_day)
         ),
+    )
+
+
+def _failing_groups(plan: CapacityPlan, demand: DemandSide, result: DrillResult) -> tuple[str, ...]:
+    """``inference in us-east`` for every (region, class) whose headroom policy fails, and a
+    class that fails only across regions (short in different regions at different hours)."""
+    held = result.group_held
+    names: list[str] = []
+    failing_classes = set(result.verdicts.filter(~pl.col("passed"))["workload_class"])
+    named: set[str] = set()
+    if held is not None:
+        window = max(result.window_hours, 1)
+        for g, (region, workload_class) in enumerate(stream_groups(demand.streams)):
+            at_p90 = attained_by_share(held[:, g] / window, 0.9)
+            if at_p90 < plan.policy[workload_class].slo_target - 1e-12:
+                names.append(f"{workload_class.value} in {region}")
+                named.add(workload_class.value)
+    names += [f"{c} (across regions)" for c in sorted(failing_classes - named)]
+    return tuple(names)
+
+
+def _changes(baseline: DrillResult, shocked: DrillResult) -> pl.DataFrame:
+    joined = baseline.kpis.join(
+        shocked.kpis, on=("workload_class", "kpi"), how="full", coalesce=True, suffix="_shock"
+    )
+    return joined.select(
+        "workload_class",
+        "kpi",
+        pl.col("mean").alias("baseline_mean"),
+        pl.col("mean_shock").alias("shocked_mean"),
+        (pl.col("mean_shock") - pl.col("mean")).alias("increment_mean"),
+        pl.col("p90").alias("baseline_p90"),
+        pl.col("p90_shock").alias("shocked_p90"),
+    ).cast(dict(CHANGES_SCHEMA))  # type: ignore[arg-type]
+
+
+def _class_sum(result: DrillResult, kpi: str, classes: set[str]) -> np.ndarray:
+    """Per path, ``kpi`` summed over ``classes`` (paths in sample order)."""
+    frame = result.per_path.filter(pl.col("workload_class").is_in(list(classes)))
+    return frame.group_by("sample_id").agg(pl.col(kpi).sum()).sort("sample_id")[kpi].to_numpy()
+
+
+def _rung_row(
+    rung: str,
+    region: str,
+    after: float | None,
+    cap: float | None,
+    used: np.ndarray,
+    unit: str,
+    first: np.ndarray | None,
+    cost: np.ndarray,
+    standing: float = 0.0,
+) -> tuple[object, ...]:
+    hit = used > _USED_GPUS
+    first_p50 = None
+    if first is not None and hit.any():
+        first_p50 = float(np.quantile(first[hit], 0.5, method="inverted_cdf"))
+    return (
+        rung, region, after, cap, float(used.mean()), unit, float(hit.mean()), first_p50,
+        float(cost.mean()), standing,
+    )  # fmt: skip
+
+
+# GPU-hours below which a rung counts as unused on a path (float dust, not a decision).
+_USED_GPUS = 1e-3
+
+
+def _rungs(
+    plan: CapacityPlan,
+    baseline: DrillResult,
+    shocked: DrillResult,
+    final: DrillResult,
+    supply: SupplySide,
+) -> pl.DataFrame:
+    """Which rungs the drill used, when and at what cost (means over paths).
+
+    Preemption and deferral are measured on the shocked plan against the baseline. A ladder
+    rung's use is the GPU-hours in use on its pool once it acted (for ``migrate``: on the
+    moved GPUs, by any class they host) and the cost of that use: burst pays its price and
+    migration its cost per GPU-hour used. Spares cost nothing more to use; their carrying cost
+    for every spare GPU-hour of the window is paid shock or no shock, so it is a standing cost,
+    not part of the cost of absorbing.
+    """
+    zero = np.zeros(shocked.paths)
+    rows = []
+    preemptible = {c.value for c in CLASSES if plan.policy[c].preemptible}
+    preempted = (
+        _class_sum(shocked, "preempted_gpu_hours", preemptible)
+        - _class_sum(baseline, "preempted_gpu_hours", preemptible)
+        if preemptible
+        else zero
+    )
+    rows.append(
+        _rung_row("preempt", ALL_CLASSES, 0.0, None, np.maximum(preempted, 0.0),
+                  "GPU-hours preempted beyond the baseline", None, zero)
+    )  # fmt: skip
+    deferrable = {c.value for c in CLASSES if not plan.policy[c].interactive}
+    deferred = (
+        _class_sum(shocked, "peak_backlog_gpu_hours", deferrable)
+        - _class_sum(baseline, "peak_backlog_gpu_hours", deferrable)
+        if deferrable
+        else zero
+    )
+    rows.append(
+        _rung_row("defer", ALL_CLASSES, 0.0, None, np.maximum(deferred, 0.0),
+                  "peak queued GPUs beyond the baseline", None, zero)
+    )  # fmt: skip
+    ladder = plan.ladder
+    out_pool = final.pool_out
+    window = final.window_hours
+    for p in supply.rung_pools():
+        pool = supply.pools[p]
+        used = out_pool[:, p, USED] if out_pool is not None else zero
+        first = out_pool[:, p, FIRST_USED] if out_pool is not None else None
+        delay = float(supply.rung_delay[p]) if supply.rung_delay is not None else None
+        cap = float(supply.cap[:, p].max(initial=0.0))
+        cost, standing = zero, 0.0
+        if pool.rung == "burst" and ladder.burst is not None:
+            cost = used * ladder.burst.price_per_gpu_hour
+        elif pool.rung == "migrate" and ladder.migrate is not None:
+            cost = used * ladder.migrate.cost_per_gpu_hour
+        elif pool.rung == "spares" and ladder.spares is not None:
+            standing = ladder.spares.gpus * window * ladder.spares.carrying_cost_per_gpu_hour
+        rows.append(
+            _rung_row(str(pool.rung), pool.region, delay, cap, used,
+                      "GPU-hours in use on the rung's GPUs", first, cost, standing)
+        )  # fmt: skip
+    return pl.DataFrame(rows, schema=RUNGS_SCHEMA, orient="row")
+
+
+def _absorb(final: DrillResult) -> tuple[float | None, bool]:
+    """The drill's time to absorb: the P90 over paths of every class being whole again;
+    censored when more than a tenth of the paths never were within the horizon."""
+    frame = final.per_path.filter(pl.col("workload_class") == ALL_CLASSES)
+    hours = np.where(
+        frame["absorb_censored"].to_numpy(), np.inf, frame["time_to_absorb_hours"].to_numpy()
+    )
+    value = _quantile(hours, ABSORB_SHARE)
+    return (None, True) if np.isinf(value) else (value, False)
+
+
+def compare(
+    *,
+    plan: CapacityPlan,
+    demand: DemandSide,
+    baseline: DrillResult,
+    shocked: DrillResult,
+    ladder: DrillResult | None,
+    ladder_supply: SupplySide,
+) -> DrillResult:
+    """``shocked`` with its baseline, verdict, KPI increments, time to absorb and rungs.
+
+    The verdict is ``plan fails unshocked`` when the baseline already fails (naming where),
+    ``fails under the shock`` when only the shocked plan does, else ``pass``. Time to absorb
+    and its cost come from the ladder run when the plan has rungs beyond preemption and
+    deferral, else from the shocked run.
+    """
+    unshocked = _failing_groups(plan, demand, baseline)
+    if not baseline.passed:
+        verdict = FAILS_UNSHOCKED
+    elif not shocked.passed:
+        verdict = FAILS_UNDER_SHOCK
+    else:
+        verdict = PASS
+    final = ladder if ladder is not None else shocked
+    hours, censored = _absorb(final)
+    rungs = _rungs(plan, baseline, shocked, final, ladder_supply)
+    total = shocked.per_path.filter(pl.col("workload_class") == ALL_CLASSES)
+    dark = float(total["dark_demand_gpu_hours"].to_numpy().mean())
+    moved = float(total["failed_over_gpu_hours"].to_numpy().mean())
+    notes = [n for n in shocked.notes if not n.startswith("time to absorb")]
+    if censored:
+        notes.append(
+            f"time to absorb is censored: on more than {1 - ABSORB_SHARE:.0%} of paths some "
+            f"class was still short of its baseline at the horizon end ({final.window_hours} h)"
+        )
+    if verdict == FAILS_UNSHOCKED:
+        notes.append("the plan fails without the shock: " + ", ".join(unshocked))
+    return replace(
+        shocked,
+        verdict=verdict,
+        unshocked_failures=unshocked if verdict == FAILS_UNSHOCKED else (),
+        baseline=replace(baseline, group_held=None),
+        changes=_changes(baseline, shocked),
+        absorb_hours=hours,
+        absorb_censored=censored,
+        absorb_cost_usd=float(rungs["cost_usd_mean"].sum()),
+        rungs=rungs,
+        ladder_curve=(
+            ladder.backlog_curve
+            if ladder is not None
+            else pl.DataFrame(schema=BACKLOG_CURVE_SCHEMA)
+        ),
+        failover_share=moved / dark if dark > 0 else None,
+        notes=tuple(notes),
+        group_held=None,
+        pool_out=None,
     )

@@ -11,12 +11,21 @@ arguments with :func:`scenario_from_args`::
     start = "+2w"               # a date, or an offset from the first forecast day; default +0d
 
     [[lose]]                    # a block that fails; it serves nothing from `on` onwards
-    block = "largest-live"      # a block id, or largest-live (most GPUs in service at start)
+    block = "largest-live"      # a block id, or largest-live (most GPUs in service on `on`)
     on = 2026-07-01             # optional; default the shock start
 
     [[slip]]                    # a committed block whose in-service date moves later
     block = "next-committed"    # a block id, or next-committed (earliest in-service date ahead)
     weeks = 8
+
+    [region_loss]               # every block of a region dark for `days`, then back
+    region = "largest"          # a region, or largest (most GPUs in service at the loss)
+    days = 3
+    on = "+2w"                  # optional; default the shock start
+
+A scenario's *baseline* is the same plan, paths and seed without the shock: multiplier 1 and
+none of the supply events above (a lost block, a slip and a dark region are the shock of
+their drills).
 
 Symbolic references (``customer:top``, ``largest-live``, ``next-committed``) are kept as
 written and resolved against the forecast and the capacity plan when the drill runs.
@@ -44,11 +53,13 @@ from forecasting.schema import WorkloadClass
 
 __all__ = [
     "LARGEST_LIVE",
+    "LARGEST_REGION",
     "NEXT_COMMITTED",
     "TOP_CUSTOMER",
     "BlockLoss",
     "BlockSlip",
     "Offset",
+    "RegionLoss",
     "Scenario",
     "ScenarioError",
     "Shape",
@@ -61,6 +72,7 @@ __all__ = [
 
 TOP_CUSTOMER = "top"
 LARGEST_LIVE = "largest-live"
+LARGEST_REGION = "largest"
 NEXT_COMMITTED = "next-committed"
 
 _HOURS_PER_UNIT = {"h": 1, "d": 24, "w": 168}
@@ -189,6 +201,14 @@ class BlockSlip(_Strict):
     weeks: Annotated[int, Field(ge=1)]
 
 
+class RegionLoss(_Strict):
+    """Every block of ``region`` serves nothing for ``days`` from ``on`` (default: the start)."""
+
+    region: Annotated[str, Field(min_length=1)]
+    days: Annotated[int, Field(ge=1)]
+    on: When | None = None
+
+
 class Scenario(_Strict):
     """One drill: a demand shock on a target, its shape and start, and supply events."""
 
@@ -200,6 +220,18 @@ class Scenario(_Strict):
     start: When | None = None
     lose: tuple[BlockLoss, ...] = ()
     slip: tuple[BlockSlip, ...] = ()
+    region_loss: RegionLoss | None = None
+
+    @property
+    def has_supply_events(self) -> bool:
+        """Whether a block is lost, slips or a region goes dark."""
+        return bool(self.lose or self.slip or self.region_loss)
+
+    def baseline(self) -> Scenario:
+        """The same drill without the shock: multiplier 1 and no supply events."""
+        return self.model_copy(
+            update={"multiplier": 1.0, "lose": (), "slip": (), "region_loss": None}
+        )
 
     def with_multiplier(self, multiplier: float) -> Scenario:
         """The same drill at another shock multiplier (bisection and sensitivity runs)."""
@@ -211,6 +243,11 @@ class Scenario(_Strict):
         parts.append(f"from {self.start if self.start is not None else '+0d'}")
         parts += [f"lose {e.block}" + (f" on {e.on}" if e.on else "") for e in self.lose]
         parts += [f"slip {e.block} {e.weeks}w" for e in self.slip]
+        if self.region_loss is not None:
+            loss = self.region_loss
+            parts.append(
+                f"region {loss.region} dark {loss.days}d" + (f" on {loss.on}" if loss.on else "")
+            )
         return ", ".join(parts)
 
 
@@ -276,6 +313,13 @@ def _slip_arg(text: str) -> dict[str, str]:
     return {"block": block.strip(), "weeks": weeks.strip().removesuffix("w")}
 
 
+def _region_loss_arg(text: str) -> dict[str, str]:
+    where, sep, days = text.rpartition(":")
+    region, _, on = (where if sep else text).partition("@")
+    loss = {"region": region.strip(), "days": days.strip().removesuffix("d") if sep else ""}
+    return {**loss, "on": on.strip()} if on else loss
+
+
 def scenario_from_args(
     *,
     name: str | None = None,
@@ -285,12 +329,14 @@ def scenario_from_args(
     start: str | date | None = None,
     lose: tuple[str, ...] = (),
     slip: tuple[str, ...] = (),
+    region_loss: str | None = None,
     description: str = "",
 ) -> Scenario:
     """A scenario from command-line style strings.
 
     ``lose`` items are ``BLOCK`` or ``BLOCK@WHEN`` (WHEN a date or ``+2w``); ``slip`` items are
-    ``BLOCK:WEEKS`` (``next-committed:8w``). Errors name the argument at fault.
+    ``BLOCK:WEEKS`` (``next-committed:8w``); ``region_loss`` is ``REGION:DAYS`` or
+    ``REGION@WHEN:DAYS`` (``largest:3d``). Errors name the argument at fault.
     """
     raw: dict[str, Any] = {
         "name": name or f"{target.replace(':', '-')}-{multiplier:g}x-{shape.replace(':', '-')}",
@@ -301,6 +347,8 @@ def scenario_from_args(
         "lose": [_loss_arg(item) for item in lose],
         "slip": [_slip_arg(item) for item in slip],
     }
+    if region_loss is not None:
+        raw["region_loss"] = _region_loss_arg(region_loss)
     if start is not None:
         raw["start"] = start
     return _validated(raw, source="drill arguments")

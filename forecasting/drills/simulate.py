@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal, NamedTuple
 
 import numpy as np
@@ -23,16 +23,26 @@ from forecasting.drills.kernel import (
     KernelInputs,
     KernelOutputs,
     simulate_kernel,
+    simulate_outputs,
     simulate_reference,
     simulate_traced,
 )
-from forecasting.drills.kpis import DrillResult, summarise
+from forecasting.drills.kpis import DrillResult, compare, summarise
 from forecasting.drills.profile import PROFILE_SCHEMA
 from forecasting.drills.scenarios import Scenario
 
-__all__ = ["SIMULATORS", "Assembled", "Engine", "PreparedDrill", "prepare_drill", "run_drill"]
+__all__ = [
+    "SIMULATORS",
+    "Assembled",
+    "Engine",
+    "PreparedDrill",
+    "Variant",
+    "prepare_drill",
+    "run_drill",
+]
 
 Engine = Literal["kernel", "reference"]
+Variant = Literal["baseline", "shocked", "ladder"]
 SIMULATORS: dict[str, Callable[[KernelInputs], tuple[np.ndarray, np.ndarray]]] = {
     "kernel": simulate_kernel,
     "reference": simulate_reference,
@@ -61,12 +71,78 @@ class PreparedDrill:
         return self.resolved.scenario
 
     def assemble(
-        self, *, extra_blocks: Sequence[Block] = (), multiplier: float | None = None
+        self,
+        *,
+        extra_blocks: Sequence[Block] = (),
+        multiplier: float | None = None,
+        variant: Variant = "shocked",
     ) -> Assembled:
-        """Supply side and kernel arrays for the plan plus ``extra_blocks``, at ``multiplier``."""
-        resolved = self._resolved(multiplier)
-        supply = supply_side((*self.plan.block, *extra_blocks), self.demand, resolved)
+        """Supply side and kernel arrays for the plan plus ``extra_blocks``, at ``multiplier``.
+
+        ``variant`` ``baseline`` is the same drill without the shock (multiplier 1, no supply
+        events); ``ladder`` is the shocked drill with the response ladder's rungs in play.
+        """
+        resolved = (
+            resolve_scenario(self.plan, self.demand, self.scenario.baseline())
+            if variant == "baseline"
+            else self._resolved(multiplier)
+        )
+        ladder = self.plan.ladder if variant == "ladder" else None
+        supply = supply_side(
+            (*self.plan.block, *extra_blocks), self.demand, resolved, ladder=ladder
+        )
         return Assembled(resolved, supply, kernel_inputs(self.plan, self.demand, supply, resolved))
+
+    def play(
+        self,
+        *,
+        extra_blocks: Sequence[Block] = (),
+        engine: Engine = "kernel",
+        curves: bool = True,
+    ) -> DrillResult:
+        """The drill next to its baseline, and the response ladder played on the shock.
+
+        Three runs on the same paths: the baseline (no shock), the shocked plan (its KPIs and
+        verdict; preemption and deferral are in play, as the policies say) and, when the plan
+        has a ``[response]`` with rungs, the shocked plan with the ladder. Time to absorb is
+        measured on the last of these against the baseline's hourly backlog and headroom.
+        """
+        compiled = engine == "kernel"
+        base_variant = self.assemble(extra_blocks=extra_blocks, variant="baseline")
+        base_out = simulate_outputs(
+            base_variant.inputs, compiled=compiled, traced=curves, record=True
+        )
+        baseline = self.summarise(
+            base_variant, base_out.per_class, base_out.per_pool, traces=base_out if curves else None
+        )
+        baseline = replace(baseline, group_held=base_out.per_group)
+        ref = base_out.ref
+        del base_out
+        shocked = self.assemble(extra_blocks=extra_blocks)
+        out = simulate_outputs(shocked.inputs, compiled=compiled, traced=curves, ref=ref)
+        result = self.summarise(
+            shocked, out.per_class, out.per_pool, traces=out if curves else None
+        )
+        result = replace(result, group_held=out.per_group)
+        ladder_result = None
+        if _has_rungs(self.plan):
+            variant = self.assemble(extra_blocks=extra_blocks, variant="ladder")
+            out = simulate_outputs(variant.inputs, compiled=compiled, traced=curves, ref=ref)
+            ladder_result = self.summarise(
+                variant, out.per_class, out.per_pool, traces=out if curves else None
+            )
+            ladder_result = replace(ladder_result, group_held=out.per_group, pool_out=out.per_pool)
+            rung_supply = variant.supply
+        else:
+            rung_supply = shocked.supply
+        return compare(
+            plan=self.plan,
+            demand=self.demand,
+            baseline=baseline,
+            shocked=result,
+            ladder=ladder_result,
+            ladder_supply=rung_supply,
+        )
 
     def run(
         self,
@@ -119,6 +195,11 @@ class PreparedDrill:
         return resolve_scenario(self.plan, self.demand, scenario)
 
 
+def _has_rungs(plan: CapacityPlan) -> bool:
+    ladder = plan.ladder
+    return any(r is not None for r in (ladder.migrate, ladder.spares, ladder.burst))
+
+
 def prepare_drill(
     plan: CapacityPlan,
     paths: pl.DataFrame,
@@ -144,6 +225,7 @@ def run_drill(
     extra_blocks: Sequence[Block] = (),
     engine: Engine = "kernel",
 ) -> DrillResult:
-    """Play ``scenario`` against ``plan`` (plus ``extra_blocks``) on every sample path."""
+    """Play ``scenario`` against ``plan`` (plus ``extra_blocks``) on every sample path, next
+    to its baseline and with the response ladder (see :meth:`PreparedDrill.play`)."""
     drill = prepare_drill(plan, paths, profile, scenario)
-    return drill.run(extra_blocks=extra_blocks, engine=engine)
+    return drill.play(extra_blocks=extra_blocks, engine=engine)

@@ -31,6 +31,7 @@ from typing import Any, Generic, TypeVar
 import polars as pl
 
 from forecasting.schema import TELEMETRY_SCHEMA
+from forecasting.traces.outages import windows_calendar
 
 __all__ = [
     "ADAPTERS",
@@ -87,6 +88,15 @@ class TraceReport:
     """Values the options do not map, as ``"column=value"`` -> source rows."""
     notes: tuple[str, ...] = ()
     """Adapter-specific findings, one sentence each."""
+
+    def outage_calendar(self, *, region: str | None = None) -> pl.DataFrame:
+        """The outage windows found, as outage calendar rows for ``demand_series(outages=...)``.
+
+        ``region`` is the region label the adapter gave its rows (None marks every region).
+        """
+        return windows_calendar(
+            self.outage_windows, region=region, reason=f"{self.adapter} adapter: {self.source}"
+        )
 
     def summary(self) -> str:
         """One paragraph for a CLI or a report: counts first, then notes."""

@@ -1,0 +1,124 @@
+"""Outage windows: from an outage calendar file, or from the windows a trace adapter found.
+
+:func:`forecasting.demand.demand_series` reads a gap in telemetry (no rows for a region in an
+hour) as an outage by itself. A window here marks hours as outages even when they hold rows:
+a collector that wrote zeros or partial data while it failed. Every hour a window overlaps is
+missing for its region (or for every region when ``region`` is blank).
+
+The calendar file is CSV with a header, one window per row::
+
+    region,start,end,reason
+    eu-west,2026-03-01T14:00:00Z,2026-03-01T16:00:00Z,collector restart
+    ,2026-03-07T00:00:00Z,2026-03-07T02:00:00Z,warehouse migration (every region)
+
+``start`` and ``end`` are ISO 8601 instants; a stamp without an offset is read as UTC. ``end``
+is exclusive, so the first row marks the hours 14:00 and 15:00. ``region`` may be blank (every
+region); ``reason`` is optional free text.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import polars as pl
+
+__all__ = [
+    "OUTAGE_CALENDAR_COLUMNS",
+    "OUTAGE_CALENDAR_SCHEMA",
+    "OutageCalendarError",
+    "read_outage_calendar",
+    "windows_calendar",
+]
+
+OUTAGE_CALENDAR_SCHEMA = pl.Schema(
+    {
+        "region": pl.String(),
+        "start": pl.Datetime("us", "UTC"),
+        "end": pl.Datetime("us", "UTC"),
+        "reason": pl.String(),
+    }
+)
+"""One outage window per row; ``region`` null = every region, ``end`` exclusive."""
+
+OUTAGE_CALENDAR_COLUMNS: tuple[str, ...] = tuple(OUTAGE_CALENDAR_SCHEMA.names())
+_REQUIRED = ("start", "end")
+
+
+class OutageCalendarError(ValueError):
+    """A calendar file that cannot be read; the message names file, row, column and rule."""
+
+
+def _instant(text: str, *, path: Path, row: int, column: str) -> datetime:
+    """``text`` as an aware UTC datetime, or an error naming where it was and the fix."""
+    try:
+        stamp = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise OutageCalendarError(
+            f"{path}: row {row}, column {column!r}: {text!r} is not an ISO 8601 instant; "
+            "write it like 2026-03-01T14:00:00Z"
+        ) from None
+    return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
+
+
+def read_outage_calendar(path: Path) -> pl.DataFrame:
+    """The windows of an outage calendar CSV (OUTAGE_CALENDAR_SCHEMA), validated row by row."""
+    path = Path(path)
+    if not path.is_file():
+        raise OutageCalendarError(f"{path}: no such outage calendar file")
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        found = [name.strip() for name in reader.fieldnames or []]
+        missing = [c for c in _REQUIRED if c not in found]
+        unknown = [c for c in found if c not in OUTAGE_CALENDAR_COLUMNS]
+        if missing or unknown:
+            raise OutageCalendarError(
+                f"{path}: header {found} lacks {missing or 'nothing'} and has unknown columns "
+                f"{unknown or 'none'}; the columns are {list(OUTAGE_CALENDAR_COLUMNS)} "
+                "(region and reason optional)"
+            )
+        rows = []
+        for number, raw in enumerate(reader, start=2):  # line 1 is the header
+            record = {k.strip(): (v or "").strip() for k, v in raw.items() if k is not None}
+            start = _instant(record["start"], path=path, row=number, column="start")
+            end = _instant(record["end"], path=path, row=number, column="end")
+            if end <= start:
+                raise OutageCalendarError(
+                    f"{path}: row {number}, column 'end': {record['end']} is not after start "
+                    f"{record['start']}; end is exclusive, so it must come later"
+                )
+            rows.append(
+                {
+                    "region": record.get("region") or None,
+                    "start": start,
+                    "end": end,
+                    "reason": record.get("reason") or None,
+                }
+            )
+    return pl.DataFrame(rows, schema=OUTAGE_CALENDAR_SCHEMA)
+
+
+def windows_calendar(
+    windows: Sequence[tuple[datetime, datetime]],
+    *,
+    region: str | None = None,
+    resolution: timedelta = timedelta(minutes=1),
+    reason: str | None = None,
+) -> pl.DataFrame:
+    """Windows given as (first, last) intervals of ``resolution`` as calendar rows.
+
+    Trace adapters report an outage as its first and last minute (both included); the
+    calendar's ``end`` is exclusive, so it is the last minute plus ``resolution``.
+    """
+    rows = [
+        {
+            "region": region,
+            "start": first.astimezone(UTC) if first.tzinfo else first.replace(tzinfo=UTC),
+            "end": (last.astimezone(UTC) if last.tzinfo else last.replace(tzinfo=UTC)) + resolution,
+            "reason": reason,
+        }
+        for first, last in windows
+    ]
+    return pl.DataFrame(rows, schema=OUTAGE_CALENDAR_SCHEMA)

@@ -1,0 +1,316 @@
+"""Drills next to their baseline, the response ladder, region loss with failover, and N+1."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pytest
+
+from forecasting import runs
+from forecasting.capacity import CapacityError, CapacityPlan, parse_capacity
+from forecasting.drills import prepare_drill, run_drill, scenario_from_args
+from forecasting.drills.kernel import simulate_outputs
+from forecasting.drills.kpis import FAILS_UNDER_SHOCK, FAILS_UNSHOCKED, PASS
+from forecasting.options import DrillOptions
+from forecasting.triggers import n_plus_one
+
+MONDAY = date(2026, 1, 5)
+DAYS = 21
+
+
+def _plan(
+    blocks: list[dict[str, Any]],
+    *,
+    response: dict[str, Any] | None = None,
+    **policy: dict[str, Any],
+) -> CapacityPlan:
+    policies: dict[str, dict[str, Any]] = {
+        "inference": {"tier": "premium", "priority": 1, "price_per_gpu_hour": 3.0},
+        "training": {"tier": "standard", "priority": 2, "price_per_gpu_hour": 2.0},
+        "evaluation": {"tier": "batch", "priority": 3},
+        # One-hour jobs and no tolerance to wait: the fluid queue of the closed forms.
+        "batch": {
+            "tier": "batch",
+            "priority": 3,
+            "price_per_gpu_hour": 1.0,
+            "mean_job_hours": 1.0,
+            "max_wait_hours": 0,
+        },
+        "experimentation": {"tier": "overflow", "priority": 4, "preemptible": True},
+    }
+    for name, values in policy.items():
+        policies[name] = {**policies[name], **values}
+    data: dict[str, Any] = {"policy": policies, "block": blocks}
+    if response is not None:
+        data["response"] = response
+    return CapacityPlan.model_validate(data)
+
+
+def _block(ident: str, gpus: int, region: str = "r1", **fields: Any) -> dict[str, Any]:
+    return {
+        "id": ident,
+        "kind": "rack",
+        "region": region,
+        "site": f"{region}-a",
+        "gpu_type": "H100",
+        "gpus": gpus,
+        "mw": 1.0,
+        "status": "live",
+        **fields,
+    }
+
+
+def _paths(levels: dict[str, float], *, days: int = DAYS) -> pl.DataFrame:
+    """Constant daily levels per bottom-level id ('r1/batch/other' -> total/r1/batch/other)."""
+    return pl.concat(
+        pl.DataFrame(
+            {
+                "unique_id": f"total/{uid}",
+                "ds": [MONDAY + timedelta(days=d) for d in range(days)],
+                "sample_id": 0,
+                "y": float(value),
+            }
+        )
+        for uid, value in levels.items()
+    ).with_columns(pl.col("sample_id").cast(pl.Int32))
+
+
+# A batch step 60 -> 120 GPUs on 100 batch GPUs, and a training pod (fabric) with nothing on it.
+_BATCH = {"r1/batch/other": 60.0}
+_SHORT = [_block("a", 100, classes=["batch"]), _block("t", 100, fabric=True, classes=["training"])]
+
+
+def test_borrow_rung_absorbs_in_its_delay_plus_the_drain() -> None:
+    """Migration after 6 h with a cap (40) above the shortfall (20): the backlog (d - c) 6 =
+    120 drains at c + 40 - d = 20 an hour, so time to absorb is 6 + 6 = 12 h."""
+    migrate = {"migrate": {"delay_hours": 6, "gpus": 40, "to": ["batch"]}}
+    plan = _plan(_SHORT, response=migrate)
+    step = scenario_from_args(target="class:batch", shape="step", start="+1w")
+    result = run_drill(plan, _paths(_BATCH), None, step)
+    assert result.verdict == FAILS_UNDER_SHOCK
+    assert result.absorb_hours == 6 + (120 - 100) * 6 / (100 + 40 - 120)
+    assert not result.absorb_censored
+    assert result.absorb_text == "12 h"
+    rung = result.rungs.filter(pl.col("rung") == "migrate").row(0, named=True)
+    assert rung["available_after_hours"] == 6
+    assert rung["cap_gpus"] == 40
+    assert rung["first_used_hour_p50"] == 6
+    assert rung["used_share"] == 1.0
+
+
+def test_burst_is_priced_per_gpu_hour_used() -> None:
+    """A burst after one day at $4/GPU-hour: the step's 20 GPUs run there, plus the day's
+    backlog of 480 GPU-hours it drains, for the rest of the window."""
+    burst = {"burst": {"after_days": 1, "gpus": 1000, "price_per_gpu_hour": 4.0}}
+    plan = _plan([_block("a", 100, classes=["batch"])], response=burst)
+    step = scenario_from_args(target="class:batch", shape="step", start="+1w")
+    result = run_drill(plan, _paths(_BATCH), None, step)
+    window = (DAYS - 7) * 24
+    used = 20 * (window - 24) + 20 * 24
+    rung = result.rungs.filter(pl.col("rung") == "burst").row(0, named=True)
+    assert rung["used_mean"] == pytest.approx(used)
+    assert rung["cost_usd_mean"] == pytest.approx(4.0 * used)
+    assert result.absorb_cost_usd == pytest.approx(4.0 * used)
+    # With unlimited burst the 480 GPU-hours queued in the first day drain in one hour.
+    assert result.absorb_hours == 24 + 1
+
+
+def test_time_to_absorb_is_censored_when_never_absorbed() -> None:
+    """Without rungs the step's backlog grows to the horizon end: no number, censored."""
+    plan = _plan(_SHORT)
+    step = scenario_from_args(target="class:batch", shape="step", start="+1w")
+    result = run_drill(plan, _paths(_BATCH), None, step)
+    assert result.absorb_hours is None
+    assert result.absorb_censored
+    assert result.absorb_text == f"> {DAYS - 7} d, not absorbed within the horizon"
+    absorb = result.kpis.filter(pl.col("kpi") == "time_to_absorb_hours")
+    assert absorb.filter(pl.col("workload_class") == "batch")["p90"].to_list() == [None]
+
+
+def test_verdicts_against_the_baseline() -> None:
+    """pass / fails under the shock / plan fails unshocked, naming where it fails unshocked."""
+    step = scenario_from_args(target="class:batch", shape="step", start="+1w")
+    roomy = run_drill(_plan([_block("a", 200, classes=["batch"])]), _paths(_BATCH), None, step)
+    assert (roomy.verdict, roomy.unshocked_failures) == (PASS, ())
+    shocked = run_drill(_plan(_SHORT), _paths(_BATCH), None, step)
+    assert (shocked.verdict, shocked.unshocked_failures) == (FAILS_UNDER_SHOCK, ())
+    assert shocked.baseline is not None and shocked.baseline.passed
+    unmet = shocked.changes.filter(
+        (pl.col("workload_class") == "batch") & (pl.col("kpi") == "unmet_gpu_hours")
+    ).row(0, named=True)
+    assert unmet["baseline_mean"] == 0.0
+    assert unmet["increment_mean"] == unmet["shocked_mean"] > 0.0
+    # Inference in r2 is short without any shock; r1 is fine.
+    blocks = [_block("a", 200, classes=["batch"]), _block("b", 50, region="r2")]
+    paths = _paths({**_BATCH, "r2/inference/other": 80.0})
+    tight = run_drill(_plan(blocks), paths, None, step)
+    assert tight.verdict == FAILS_UNSHOCKED
+    assert tight.unshocked_failures == ("inference in r2",)
+
+
+def test_plan_failing_unshocked_gets_no_breaking_multiplier() -> None:
+    """The breaking multiplier is searched only when the baseline passes."""
+    blocks = [_block("a", 200, classes=["batch"]), _block("b", 50, region="r2")]
+    paths = _paths({**_BATCH, "r2/inference/other": 80.0})
+    step = scenario_from_args(target="class:batch", shape="step", start="+1w")
+    options = DrillOptions(answers="all", answer_paths=5, max_blocks=1)
+    played = runs.play_drill(
+        _plan(blocks), paths, pl.DataFrame(), step, as_of=MONDAY, options=options
+    )
+    assert played.answers["breaking_multiplier"] is None
+    assert "fails without the shock" in played.answers["breaking_note"]
+
+
+def test_baseline_drops_the_supply_events() -> None:
+    """A block-loss drill's baseline keeps the block: the loss is the shock."""
+    blocks = [_block("a", 100, classes=["batch"]), _block("b", 100, classes=["batch"])]
+    loss = scenario_from_args(multiplier=1.0, lose=("a@+1w",))
+    result = run_drill(_plan(blocks), _paths({"r1/batch/other": 150.0}), None, loss)
+    assert result.baseline is not None and result.baseline.passed
+    assert result.verdict == FAILS_UNDER_SHOCK
+
+
+def test_region_loss_fails_inference_over_after_its_delay() -> None:
+    """r1 dark for a day: inference (60) runs in r2 after its 2 h delay, batch (20) cannot
+    move; failed over = 60 x 22 of the dark demand (60 + 20) x 24."""
+    blocks = [
+        _block("a", 100, classes=["inference", "batch"]),
+        _block("b", 200, region="r2", classes=["inference"]),
+    ]
+    plan = _plan(blocks, inference={"failover_delay_hours": 2})
+    paths = _paths({"r1/inference/other": 60.0, "r1/batch/other": 20.0, "r2/inference/o": 60.0})
+    dark = scenario_from_args(multiplier=1.0, start="+1w", region_loss="r1:1")
+    result = run_drill(plan, paths, None, dark)
+    assert result.failover_share == pytest.approx(60 * 22 / ((60 + 20) * 24))
+    total = result.per_path.filter(pl.col("workload_class") == "inference")
+    assert total["dark_demand_gpu_hours"][0] == 60 * 24
+    assert total["failed_over_gpu_hours"][0] == 60 * 22
+    assert total["lost_gpu_hours"][0] == 60 * 2
+    assert result.baseline is not None and result.baseline.passed
+    # Without failover nothing moves: inference is lost for the whole dark day.
+    still = _plan(blocks, inference={"failover": False})
+    stuck = run_drill(still, paths, None, dark)
+    assert stuck.failover_share == 0.0
+    inference = stuck.per_path.filter(pl.col("workload_class") == "inference")
+    assert inference["lost_gpu_hours"][0] == 60 * 24
+
+
+def test_region_loss_resolves_the_largest_region_and_rejects_unknown() -> None:
+    """``largest`` is the region with the most GPUs in service; an unknown region is named."""
+    blocks = [_block("a", 100), _block("b", 300, region="r2")]
+    drill = prepare_drill(
+        _plan(blocks),
+        _paths({"r1/batch/other": 10.0}),
+        None,
+        scenario_from_args(multiplier=1.0, region_loss="largest@+1w:2"),
+    )
+    assert drill.resolved.dark == {"r2": (7 * 24, 9 * 24)}
+    with pytest.raises(ValueError, match=r"region_loss\.region: no block in region 'r9'"):
+        prepare_drill(
+            _plan(blocks),
+            _paths({"r1/batch/other": 10.0}),
+            None,
+            scenario_from_args(multiplier=1.0, region_loss="r9:2"),
+        )
+
+
+def test_kernel_and_reference_agree_with_ladder_and_failover() -> None:
+    """The compiled kernel and the uncompiled step give the same figures with rungs and
+    failover edges in play."""
+    blocks = [
+        _block("a", 100, classes=["inference", "batch"]),
+        _block("t", 100, fabric=True, classes=["training"]),
+        _block("b", 120, region="r2", classes=["inference", "batch"]),
+    ]
+    response = {
+        "migrate": {"delay_hours": 5, "gpus": 30},
+        "spares": {"activation_hours": 30, "gpus": 20, "carrying_cost_per_gpu_hour": 0.5},
+        "burst": {"after_days": 2, "gpus": 25, "price_per_gpu_hour": 4.0},
+    }
+    plan = _plan(blocks, response=response)
+    paths = _paths(
+        {"r1/inference/other": 70.0, "r1/batch/other": 40.0, "r2/inference/o": 50.0,
+         "r2/batch/other": 50.0, "r1/training/other": 30.0}
+    )  # fmt: skip
+    scenario = scenario_from_args(start="+1w", shape="spike:3d", region_loss="r1@+9d:1")
+    drill = prepare_drill(plan, paths, None, scenario)
+    inputs = drill.assemble(variant="ladder").inputs
+    ref = simulate_outputs(drill.assemble(variant="baseline").inputs, record=True).ref
+    fast = simulate_outputs(inputs, traced=True, ref=ref)
+    slow = simulate_outputs(inputs, compiled=False, traced=True, ref=ref)
+    np.testing.assert_allclose(fast.per_class, slow.per_class)
+    np.testing.assert_allclose(fast.per_pool, slow.per_pool)
+    np.testing.assert_allclose(fast.per_group, slow.per_group)
+    np.testing.assert_allclose(fast.backlog, slow.backlog)
+
+
+def test_response_section_errors_name_the_field() -> None:
+    """A bad rung is rejected with its field; a plan without [response] plays no rungs."""
+    base = parse_capacity(_SAMPLE)
+    assert base.response is None
+    assert base.ladder.burst is None
+    with pytest.raises(CapacityError, match=r"response\.burst\.gpus"):
+        parse_capacity(_SAMPLE + "[response.burst]\nafter_days = 2\ngpus = 0\n"
+                       "price_per_gpu_hour = 4.0\n")  # fmt: skip
+    plan = parse_capacity(
+        _SAMPLE + '[response.expedite]\nweeks_saved = 6\npremium = 0.2\n'
+        '[response.migrate]\ndelay_hours = 12\ngpus = 64\n'
+    )  # fmt: skip
+    assert plan.ladder.migrate is not None and plan.ladder.migrate.to == ("inference",)
+    assert plan.ladder.expedite is not None
+
+
+_SAMPLE = "".join(
+    f'[policy.{name}]\ntier = "t"\npriority = {i + 1}\n'
+    for i, name in enumerate(["inference", "training", "evaluation", "batch", "experimentation"])
+)
+
+
+def test_n_plus_one_loses_the_largest_shared_block() -> None:
+    """r1 (120 + 80 GPUs, 150 needed) fails N+1 by 70 GPUs; r2 (100 + 100, 50 needed) holds;
+    a block committed for day 2 counts only from then."""
+    blocks = [
+        _block("big", 120),
+        _block("small", 80),
+        _block("c1", 100, region="r2"),
+        _block("c2", 100, region="r2"),
+        _block("later", 500, region="r2", status="committed", in_service=MONDAY + timedelta(2)),
+    ]
+    plan = _plan(blocks)
+    days = [MONDAY + timedelta(days=d) for d in range(3)]
+    daily = pl.DataFrame(
+        {
+            "region": ["r1"] * 3 + ["r2"] * 3,
+            "pool": ["all"] * 6,
+            "ds": days * 2,
+            "requirement_gpus": [150.0] * 3 + [50.0, 50.0, 150.0],
+            "capacity_gpus": [200] * 3 + [200, 200, 700],
+        }
+    )
+    frame = n_plus_one(daily, plan).sort("region")
+    r1, r2 = frame.row(0, named=True), frame.row(1, named=True)
+    assert (r1["largest_block"], r1["holds"], r1["first_short_date"]) == ("big", False, MONDAY)
+    assert r1["max_shortfall_gpus"] == 150 - (200 - 120)
+    assert (r2["largest_block"], r2["holds"], r2["max_shortfall_gpus"]) == ("later", True, 0.0)
+
+
+def test_rungs_act_only_once_the_shock_is_seen() -> None:
+    """A shock the plan absorbs alone never switches a rung on; spares' carrying cost is a
+    standing cost, not a cost of absorbing."""
+    response = {
+        "spares": {"activation_hours": 2, "gpus": 50, "carrying_cost_per_gpu_hour": 0.5},
+        "burst": {"after_days": 0, "gpus": 50, "price_per_gpu_hour": 4.0},
+    }
+    plan = _plan([_block("a", 200, classes=["batch"])], response=response)
+    step = scenario_from_args(target="class:batch", shape="step", start="+1w")
+    result = run_drill(plan, _paths(_BATCH), None, step)
+    assert result.verdict == PASS and result.absorb_hours == 0.0
+    ladder = result.rungs.filter(pl.col("rung").is_in(["spares", "burst"]))
+    assert ladder["used_share"].to_list() == [0.0, 0.0]
+    assert ladder["first_used_hour_p50"].to_list() == [None, None]
+    spares = ladder.filter(pl.col("rung") == "spares").row(0, named=True)
+    assert spares["standing_cost_usd"] == 50 * result.window_hours * 0.5
+    assert result.absorb_cost_usd == 0.0

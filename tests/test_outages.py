@@ -1,0 +1,122 @@
+"""Outage windows: the calendar file, an adapter's windows, and what demand makes of them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from forecasting.demand import demand_series, outage_hours
+from forecasting.traces import ADAPTERS
+from forecasting.traces.outages import (
+    OUTAGE_CALENDAR_SCHEMA,
+    OutageCalendarError,
+    read_outage_calendar,
+)
+
+HELIOS = (
+    Path(__file__).parent / "fixtures" / "traces" / "helios_earth_vc_minute_2020-05-12_slice.csv.gz"
+)
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    """A calendar file with ``text`` in it."""
+    path = tmp_path / "outages.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_calendar_reads_regions_instants_and_blank_region(tmp_path: Path) -> None:
+    """Rows become UTC windows; a blank region means every region; offsets are honoured."""
+    path = write(
+        tmp_path,
+        "region,start,end,reason\n"
+        "eu-west,2026-03-01T14:00:00Z,2026-03-01T16:00:00Z,collector restart\n"
+        ",2026-03-07T02:00:00+02:00,2026-03-07 02:30:00,migration\n",
+    )
+    frame = read_outage_calendar(path)
+    assert frame.schema == OUTAGE_CALENDAR_SCHEMA
+    assert frame["region"].to_list() == ["eu-west", None]
+    assert frame["start"][1] == datetime(2026, 3, 7, 0, 0, tzinfo=UTC)
+    assert frame["end"][1] == datetime(2026, 3, 7, 2, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("region,begin,end\n", r"lacks \['start'\] and has unknown columns \['begin'\]"),
+        ("start,end\nyesterday,2026-03-01T00:00:00Z\n", r"row 2, column 'start'.*ISO 8601"),
+        (
+            "start,end\n2026-03-01T05:00:00Z,2026-03-01T04:00:00Z\n",
+            r"row 2, column 'end'.*not after start",
+        ),
+    ],
+)
+def test_bad_calendar_names_file_row_column_and_fix(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    """Every error says where (file, row, column) and what rule the value broke."""
+    path = write(tmp_path, text)
+    with pytest.raises(OutageCalendarError, match=message) as info:
+        read_outage_calendar(path)
+    assert str(path) in str(info.value)
+
+
+def test_adapter_windows_mark_the_hours_they_touch() -> None:
+    """Helios's own outage window (06:01-08:01 UTC) as a calendar marks hours 06, 07 and 08.
+
+    Without it, only hour 07 (no minute left, so no row) is a gap; the window also marks the
+    hours the adapter averaged over the few live minutes at its edges.
+    """
+    adapter = ADAPTERS["helios"]
+    report = adapter.report(HELIOS)
+    calendar = report.outage_calendar(region="helios")
+    assert calendar.height == 1 and calendar["region"][0] == "helios"
+    assert calendar["end"][0] == datetime(2020, 5, 12, 8, 2, tzinfo=UTC)
+    telemetry = adapter.scan(HELIOS).collect()
+    hourly = telemetry.select(
+        "ts",
+        "region",
+        "workload_class",
+        "customer",
+        (pl.col("gpus_running") + pl.col("gpus_queued")).alias("y"),
+    )
+    gaps = outage_hours(hourly)
+    assert gaps["ts"].dt.hour().to_list() == [7]
+    marked = outage_hours(hourly, outages=calendar)
+    assert marked["ts"].dt.hour().to_list() == [6, 7, 8]
+
+
+SERVEGEN = Path("/work/shared/data/servegen_client_rates_10min.csv.gz")
+
+
+@pytest.mark.slow
+def test_servegen_small_clients_are_idle_not_dark() -> None:
+    """Real telemetry: ServeGen's ten smallest m-small clients are idle in most hours.
+
+    Their region reads zero in 283 of 336 hours (sub-GPU demand by day, idle otherwise). The
+    older rule turned those hours into outages and every one of the 14 days into a null; the
+    rows are there, so the days are whole and there is no outage.
+    """
+    if not SERVEGEN.is_file():
+        pytest.skip(f"ServeGen trace not found at {SERVEGEN}; see /work/shared/data/SOURCES.md")
+    telemetry = ADAPTERS["servegen"].scan(SERVEGEN).collect()
+    small = telemetry.filter(pl.col("customer").str.starts_with("m-small/"))
+    sizes = small.group_by("customer").agg(pl.col("gpus_running").mean())
+    keep = sizes.sort("gpus_running", "customer").head(10)["customer"].to_list()
+    hourly = small.filter(pl.col("customer").is_in(keep)).select(
+        "ts",
+        "region",
+        "workload_class",
+        "customer",
+        (pl.col("gpus_running") + pl.col("gpus_queued")).alias("y"),
+    )
+    by_hour = hourly.group_by("ts").agg(pl.col("y").sum())
+    assert (by_hour["y"] == 0).sum() > by_hour.height / 2
+    total = demand_series(hourly).filter(pl.col("unique_id") == "total")
+    assert total.height == 2 * 14 and total["y"].null_count() == 0
+    assert outage_hours(hourly).is_empty()
+    old = demand_series(hourly, zero_is_outage=True).filter(pl.col("unique_id") == "total")
+    assert old["y"].null_count() == 2 * 14
