@@ -563,6 +563,12 @@ def blocks_to_pass(
             gate, arrives_in_time=False, earliest_arrival=earliest, restores_slo_on=restored
         )
     regions = sorted({s.region for s in drill.demand.streams})
+    if drill.resolved.dark and any(p.failover for p in plan.policy.values()):
+        notes.append(
+            "a dark region's work fails over to the others in this drill, so regions are not "
+            "independent: each is sized on its own as if they were, and only the verification "
+            "run of the whole drill decides"
+        )
     try:
         first = _size_regions(runs, drill, options, ample=ample, max_blocks=max_blocks)
         if isinstance(first, str):
