@@ -160,8 +160,10 @@ def _region_drill(
 
     Regions share no capacity (every pool and every stream belongs to one region), so a region
     simulated on its own sees exactly what it sees inside the whole drill, at a fraction of the
-    cost. The scenario stays as resolved for the whole drill (target, start, lost and slipped
-    blocks by id), so nothing is re-resolved against the smaller plan. A class's verdict there
+    cost; the exception is a region-loss drill whose dark region's work fails over to the
+    others, where the whole drill's verification run is what counts. The scenario stays as
+    resolved for the whole drill (target, start, lost and slipped blocks by id, dark regions),
+    so nothing is re-resolved against the smaller plan. A class's verdict there
     is its verdict in this region alone; in the whole drill a class holds in an hour only when
     it holds in every region, which is why the chosen set is verified on the whole drill.
     ``targets`` replace classes' SLO targets for this region (a share of the allowed miss).
@@ -521,8 +523,9 @@ def blocks_to_pass(
 
     At most ``max_blocks`` blocks of one type are proposed for one region. The search stops
     after ``max_runs`` simulations and then makes no claim. ``runs`` on the result counts them
-    (single-region runs cost about 1/regions of a whole one): 2 when the gate fails, about
-    3 + 4 per failing region otherwise, about twice that with a second round.
+    (single-region runs cost about 1/regions of a whole one): 2 when the gate fails; with
+    three regions all short, about 16 without a second round and 22 with one (the benchmark,
+    ``benchmarks/bench_blocks_to_pass.py``, against 49 for the greedy search it replaced).
     """
     drill = prepare_drill(plan, paths, profile, scenario)
     runs = _Runs(engine, max_runs)
