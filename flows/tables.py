@@ -283,9 +283,13 @@ def drill_tables(outcomes: Sequence[DrillOutcome]) -> list[Table]:
     ):
         verdicts.add_column(name)
     for o in outcomes:
-        fix = o.blocks_needed or ("" if o.passed else "not searched")
-        if o.capex_needed_usd and o.blocks_needed:
-            fix += f" (${o.capex_needed_usd / 1e6:,.1f}M)"
+        # "Would pass with" only names a set the whole drill was re-run with and passed.
+        if o.blocks_needed and o.blocks_pass is not False:
+            fix = o.blocks_needed
+            if o.capex_needed_usd:
+                fix += f" (${o.capex_needed_usd / 1e6:,.1f}M)"
+        else:
+            fix = o.blocks_note or ("" if o.passed else "not searched")
         rungs = ", ".join(o.rungs_used)
         if o.failover_share is not None:
             rungs += ("; " if rungs else "") + f"{o.failover_share:.0%} failed over"

@@ -155,7 +155,9 @@ class DrillOptions(BaseModel):
         description="search blocks-to-pass and the breaking multiplier: none, failing or all",
     )
     answer_paths: int = Field(default=50, ge=5, description="paths used by the answer searches")
-    max_blocks: int = Field(default=8, ge=1, le=64)
+    max_blocks: int = Field(
+        default=32, ge=1, le=64, description="most blocks of one candidate type for one region"
+    )
 
 
 class ReportOptions(BaseModel):

@@ -14,7 +14,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from importlib.metadata import version
 from importlib.resources.abc import Traversable
@@ -38,6 +38,7 @@ if TYPE_CHECKING:  # the step modules load scipy, numba and plotly: only when a 
     from forecasting.report import ReportInputs
 
 __all__ = [
+    "BLOCKS_NOTE",
     "DrillInputs",
     "DrillOutcome",
     "EventsLoaded",
@@ -333,6 +334,9 @@ class DrillOutcome(BaseModel):
     absorb_cost_usd: float | None = None
     failover_share: float | None = None
     rungs_used: list[str] = []
+    # The blocks-to-pass search: whether its set was verified, else its one-line answer.
+    blocks_pass: bool | None = None
+    blocks_note: str | None = None
 
     @property
     def absorb_text(self) -> str | None:
@@ -361,6 +365,11 @@ class PlayedDrill:
     result: DrillResult
     answers: dict[str, Any]
     additions: pl.DataFrame
+
+
+# The blocks-to-pass search's notes are stored among the drill's notes with this prefix; the
+# first of them is its one-line answer (the verified set, or why there is none).
+BLOCKS_NOTE = "blocks to pass: "
 
 
 def blocks_needed() -> pl.Expr:
@@ -467,9 +476,13 @@ def play_drill(
             search = drills.blocks_to_pass(
                 plan, few, profile, scenario, run_date=as_of, max_blocks=options.max_blocks
             )
-            additions = search.additions
+            # Only a set the whole drill was re-run with and passed is stored as "would pass".
+            additions = search.additions if search.passed else additions
             answers["blocks_pass"] = search.passed
-            answers["capex_needed_usd"] = search.capex_usd
+            answers["capex_needed_usd"] = search.capex_usd if search.passed else None
+            searched = [search.summary, *search.notes, f"{search.runs} simulation runs"]
+            notes = (*result.notes, *(f"{BLOCKS_NOTE}{note}" for note in searched))
+            result = replace(result, notes=notes)
     answers["seconds"] = time.perf_counter() - started
     return PlayedDrill(result=result, answers=answers, additions=additions)
 
@@ -520,6 +533,16 @@ def drill_outcome(
                 f"{r['rung']}" + ("" if r["region"] == "all" else f" in {r['region']}")
                 for r in used.iter_rows(named=True)
             ]
+        ),
+        blocks_pass=run.get("blocks_pass"),
+        # The search's one-line answer is the first of its notes (see play_drill).
+        blocks_note=next(
+            (
+                n.removeprefix(BLOCKS_NOTE)
+                for n in run.get("notes") or ()
+                if n.startswith(BLOCKS_NOTE)
+            ),
+            None,
         ),
     )
 

@@ -401,8 +401,8 @@ def test_blocks_to_pass_orders_what_arrives_in_time() -> None:
     assert in_time.additions.select("candidate", "count", "arrives_before_shock").rows() == [
         ("rack-50", 1, True)
     ]
-    # The late block is large enough to drain the queue it finds, so it helps (the greedy
-    # search takes it) but cannot make the drill pass.
+    # Even unlimited blocks of a type that lands a week after the shock cannot make it pass:
+    # the gate run says so, and no set is proposed.
     late = blocks_to_pass(
         _plan([_block("a", 100)], ({**rack, "gpus": 200, "lead_time_weeks": 3},)),
         paths,
@@ -412,7 +412,9 @@ def test_blocks_to_pass_orders_what_arrives_in_time() -> None:
         max_blocks=2,
     )
     assert not late.passed
-    assert any("after the shock starts" in note for note in late.notes)
+    assert late.arrives_in_time is False
+    assert late.additions.height == 0
+    assert any(note.startswith("no order placed today arrives in time") for note in late.notes)
 
 
 def test_stored_frames_follow_the_registry_and_are_unique_on_its_keys() -> None:
