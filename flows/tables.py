@@ -251,6 +251,23 @@ def _verdict(outcome: DrillOutcome) -> Text:
     return text
 
 
+def _rungs_text(used: Sequence[str]) -> str:
+    """``migrate (3 regions), burst (us-east)``: each rung once, with where it acted."""
+    regions: dict[str, list[str]] = {}
+    for entry in used:
+        rung, _, region = entry.partition(" in ")
+        regions.setdefault(rung, [])
+        if region:
+            regions[rung].append(region)
+    parts = []
+    for rung, where in regions.items():
+        if len(where) > 1:
+            parts.append(f"{rung} ({len(where)} regions)")
+        else:
+            parts.append(f"{rung} ({where[0]})" if where else rung)
+    return ", ".join(parts)
+
+
 def _absorb(outcome: DrillOutcome) -> Text:
     """``36 h, $1.2M`` or ``> 42 d, not absorbed within the horizon`` (censored, in yellow)."""
     text = outcome.absorb_text
@@ -290,7 +307,7 @@ def drill_tables(outcomes: Sequence[DrillOutcome]) -> list[Table]:
                 fix += f" (${o.capex_needed_usd / 1e6:,.1f}M)"
         else:
             fix = o.blocks_note or ("" if o.passed else "not searched")
-        rungs = ", ".join(o.rungs_used)
+        rungs = _rungs_text(o.rungs_used)
         if o.failover_share is not None:
             rungs += ("; " if rungs else "") + f"{o.failover_share:.0%} failed over"
         verdicts.add_row(

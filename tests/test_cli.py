@@ -264,3 +264,11 @@ def test_outage_calendar_marks_hours_missing(tmp_path: Path) -> None:
     result = fleetcast("forecast", "--warehouse", warehouse, "--outages", str(calendar))
     assert result.returncode == 1, result.stderr
     assert "outages.csv" in result.stderr and "row" in result.stderr and "start" in result.stderr
+
+
+def test_rungs_used_are_listed_once_each_with_where() -> None:
+    """The drill table names each rung once: its region, or how many regions it acted in."""
+    from flows.tables import _rungs_text
+
+    used = ["preempt", "migrate in eu-west", "migrate in us-east", "burst in a in b"]
+    assert _rungs_text(used) == "preempt, migrate (2 regions), burst (a in b)"
