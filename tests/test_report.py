@@ -864,8 +864,8 @@ def test_pages_show_baseline_against_shock_and_the_response_ladder() -> None:
     assert "inference P90 unshocked" in strings
     assert "training P90 with the ladder" in strings
     # Rungs first used 30 h and 60 h after the shock (2026-12-01); unused ones are not marked.
-    assert "migrate (us-east) from +30 h" in strings
-    assert "spares (us-east) from +60 h" in strings
+    assert "migrate from +30 h in us-east" in strings
+    assert "spares from +60 h in us-east" in strings
     assert not [s for s in strings if s.startswith(("burst", "preempt"))]
     chart = backlog_chart(
         inputs.drill_curves,

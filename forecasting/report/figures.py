@@ -614,15 +614,21 @@ def _variant_peak(variants: pl.DataFrame, variant: str, workload_class: str) -> 
 
 
 def _rung_markers(fig: go.Figure, rungs: pl.DataFrame, shock_start: date) -> None:
-    """A dotted vertical line where each rung first came into use (P50 of the paths that used
-    it), labelled by rung and region; labels step down so rungs used together stay legible."""
+    """A dotted vertical line where each rung first came into use in any region (P50 over the
+    paths that used it), labelled by rung; hovering the label lists every region's first use.
+    Labels step down so rungs that came in together stay legible."""
     used = rungs.filter(pl.col("first_used_hour_p50").is_not_null()).sort(
         "first_used_hour_p50", "rung", "region"
     )
     start = datetime(shock_start.year, shock_start.month, shock_start.day, tzinfo=UTC)
-    for i, r in enumerate(used.iter_rows(named=True)):
-        when = start + timedelta(hours=r["first_used_hour_p50"])
-        where = "" if r["region"] == ALL_CLASSES else f" ({r['region']})"
+    for i, (_, part) in enumerate(used.group_by("rung", maintain_order=True)):
+        first = part.row(0, named=True)
+        hours = first["first_used_hour_p50"]
+        when = start + timedelta(hours=hours)
+        where = "" if first["region"] == ALL_CLASSES else f" in {first['region']}"
+        every = ", ".join(
+            f"{r['region']} +{r['first_used_hour_p50']:,.0f} h" for r in part.iter_rows(named=True)
+        )
         fig.add_shape(
             type="line",
             x0=when,
@@ -634,14 +640,17 @@ def _rung_markers(fig: go.Figure, rungs: pl.DataFrame, shock_start: date) -> Non
         )
         fig.add_annotation(
             x=when,
-            y=1 - 0.07 * (i % 4),
+            y=1 - 0.08 * (i % 4),
             yref="paper",
-            text=plot_text(f"{r['rung']}{where} from +{r['first_used_hour_p50']:,.0f} h"),
+            text=plot_text(f"{first['rung']} from +{hours:,.0f} h{where}"),
+            hovertext=plot_text(
+                f"{first['rung']} first used (P50 of paths, after the shock): {every}"
+            ),
             showarrow=False,
             xanchor="left",
             yanchor="top",
-            font={"size": 10, "color": "#555"},
-            bgcolor="rgba(255,255,255,0.8)",
+            font={"size": 10, "color": "#333"},
+            bgcolor="rgba(255,255,255,0.85)",
         )
 
 
@@ -709,9 +718,21 @@ def backlog_chart(
                     opacity=0.7,
                     name=plot_text(f"{cls} P90 {label}"),
                     legendgroup=plot_text(cls),
-                    hovertemplate=(
-                        f"%{{x|%Y-%m-%d}}: %{{y:,.0f}} GPU-h (daily peak, {label})<extra></extra>"
-                    ),
+                    showlegend=False,
+                    hovertemplate="%{x|%Y-%m-%d}: %{y:,.0f} GPU-h (daily peak)",
+                )
+            )
+    # One key entry per variant drawn: per class they toggle with the class's own entry.
+    for variant, (dash, label) in _VARIANT_STYLE.items():
+        if others.filter(pl.col("variant") == variant).height:
+            fig.add_trace(
+                go.Scatter(
+                    x=[None],
+                    y=[None],
+                    mode="lines",
+                    line={"color": "#555", "dash": dash, "width": 1},
+                    name=f"P90 {label}",
+                    hoverinfo="skip",
                 )
             )
     if rungs is not None and shock_start is not None:
@@ -721,6 +742,7 @@ def backlog_chart(
         title=f"Backlog during drill {drill}",
         x_title="day (UTC)",
         y_title="backlog, daily peak (GPU-hours queued)",
+        height=520,
     )
     fig.update_yaxes(tickformat=",.0f")
     top = rows.sort("backlog_p90").row(-1, named=True)

@@ -124,8 +124,9 @@ def _revenue_table(kpis: pl.DataFrame, changes: pl.DataFrame) -> Table:
 
 
 def _signed_usd(value: float | None) -> str:
-    """An increment in dollars with its sign: ``+$35k``."""
-    return f"+{fmt_usd(value)}" if value is not None and value > 0 else fmt_usd(value)
+    """An increment in dollars with its sign, none on what shows as zero: ``+$35k``."""
+    text = fmt_usd(value)
+    return f"+{text}" if value is not None and value > 0 and text != fmt_usd(0.0) else text
 
 
 def _idle_table(idle: pl.DataFrame) -> Table:

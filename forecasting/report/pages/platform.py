@@ -257,9 +257,9 @@ def _change_tables(changes: pl.DataFrame) -> list[tuple[str, Table]]:
 
 
 def _signed(kpi: str, value: float | None) -> str:
-    """An increment with its sign, in the KPI's unit."""
+    """An increment with its sign, in the KPI's unit (none on what shows as zero)."""
     text = fmt_kpi(kpi, value)
-    return f"+{text}" if value is not None and value > 0 else text
+    return f"+{text}" if value is not None and value > 0 and text != fmt_kpi(kpi, 0.0) else text
 
 
 def _rung_tables(rungs: pl.DataFrame) -> list[tuple[str, Table]]:
@@ -290,8 +290,8 @@ def _rung_tables(rungs: pl.DataFrame) -> list[tuple[str, Table]]:
             "cap (GPUs)",
             "used (mean)",
             "paths using it",
-            "first used (P50, after shock start)",
-            "cost of use (mean)",
+            "first used (P50)",
+            "cost of use",
             "standing cost",
         ]
         tables.append(
