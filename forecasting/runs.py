@@ -809,6 +809,9 @@ def _drill_frames(wh: warehouse.Warehouse, forecast_run_id: str) -> dict[str, pl
         "drill_kpis": named("drill_kpis"),
         "drill_answers": answers,
         "drill_curves": named("drill_curves"),
+        "drill_variant_curves": named("drill_variant_curves"),
+        "drill_rungs": named("drill_rungs"),
+        "drill_kpi_changes": named("drill_kpi_changes"),
     }
 
 

@@ -29,6 +29,7 @@ from forecasting.report import (
     run_slug,
     trigger_changes,
 )
+from forecasting.report.figures import backlog_chart
 from forecasting.report.format import (
     fmt_date,
     fmt_days,
@@ -175,10 +176,13 @@ def sample_triggers(east: str, west: str) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=TRIGGERS_SCHEMA, orient="row")
 
 
-def _drills(drill: str, customer: str) -> dict[str, pl.DataFrame]:
+def _drills(drill: str, customer: str, region: str) -> dict[str, pl.DataFrame]:
     names = ("double-inference", drill, "lose-east-pod")
     passed = {"double-inference": False, drill: False, "lose-east-pod": True}
     verdicts, kpis, curves, answers = [], [], [], []
+    variants: list[tuple[Any, ...]] = []
+    changes: list[tuple[Any, ...]] = []
+    rungs: list[tuple[Any, ...]] = []
     targets = {"inference": 0.95, "training": 0.9, "batch": 0.8}
     for i, name in enumerate(names):
         for j, (cls, target) in enumerate(targets.items()):
@@ -195,12 +199,29 @@ def _drills(drill: str, customer: str) -> dict[str, pl.DataFrame]:
                 ("slo_attainment", 0.91),
             ):
                 kpis.append((name, cls, kpi, value, value * 0.9, value * 1.4))
+                # Without the shock the plan carries 40% of it (the mean) and 50% (the P90).
+                changes.append(
+                    (name, cls, kpi, value * 0.4, value, value * 0.6, value * 0.5, value * 1.4)
+                )
+        unit = "GPU-hours in use on the rung's GPUs"
+        rungs += [
+            (name, "preempt", "all", 0.0, None, 310.0, "GPU-hours preempted beyond the baseline",
+             0.7, None, 0.0, 0.0),
+            (name, "migrate", region, 6.0, 256.0, 1_800.0, unit, 0.8, 30.0, 4_500.0, 0.0),
+            (name, "spares", region, 48.0, 128.0, 900.0, unit, 0.4, 60.0, 0.0, 250_000.0),
+            (name, "burst", "eu-west", 72.0, 512.0, 0.0, unit, 0.0, None, 0.0, 0.0),
+        ]  # fmt: skip
         if not passed[name]:
             start = datetime(2026, 12, 1, tzinfo=UTC)
             for h in range(0, 24 * 14, 3):
                 for cls, scale in (("inference", 1.0), ("training", 2.5)):
                     level = max(0.0, scale * 400 * math.sin(math.pi * h / (24 * 14)))
                     curves.append((name, start + timedelta(hours=h), cls, level, level * 1.6))
+                    for variant, share in (("baseline", 0.25), ("ladder", 0.6)):
+                        at = start + timedelta(hours=h)
+                        variants.append(
+                            (name, variant, at, cls, level * share, level * share * 1.6)
+                        )
         answers.append(
             (name, f"2x {customer} within 6 weeks" if name == drill else f"shock {name}",
              customer if name == drill else "inference", date(2026, 12, 1), passed[name],
@@ -232,6 +253,42 @@ def _drills(drill: str, customer: str) -> dict[str, pl.DataFrame]:
             curves,
             orient="row",
             schema=["drill", "ts", "workload_class", "backlog_p50", "backlog_p90"],
+        ),
+        "drill_variant_curves": pl.DataFrame(
+            variants,
+            orient="row",
+            schema=["drill", "variant", "ts", "workload_class", "backlog_p50", "backlog_p90"],
+        ),
+        "drill_kpi_changes": pl.DataFrame(
+            changes,
+            orient="row",
+            schema=[
+                "drill",
+                "workload_class",
+                "kpi",
+                "baseline_mean",
+                "shocked_mean",
+                "increment_mean",
+                "baseline_p90",
+                "shocked_p90",
+            ],
+        ),
+        "drill_rungs": pl.DataFrame(
+            rungs,
+            orient="row",
+            schema={
+                "drill": pl.String,
+                "rung": pl.String,
+                "region": pl.String,
+                "available_after_hours": pl.Float64,
+                "cap_gpus": pl.Float64,
+                "used_mean": pl.Float64,
+                "used_unit": pl.String,
+                "used_share": pl.Float64,
+                "first_used_hour_p50": pl.Float64,
+                "cost_usd_mean": pl.Float64,
+                "standing_cost_usd": pl.Float64,
+            },
         ),
         "drill_answers": pl.DataFrame(
             answers,
@@ -364,7 +421,7 @@ def sample_inputs(
         concentration=_concentration(("overall", "inference")),
         previous_triggers=previous,
         previous_run_id="2026-11-15T06-00",
-        **_drills(drill, customer),
+        **_drills(drill, customer, east),
     )
 
 
@@ -450,7 +507,8 @@ PAGE_LIMIT_BYTES = 3_000_000
 
 
 def _full_horizon_drills(inputs: ReportInputs, *, drills: int, days: int) -> ReportInputs:
-    """``inputs`` with ``drills`` failing drills whose backlog curves are hourly over ``days``.
+    """``inputs`` with ``drills`` failing drills whose backlog curves are hourly over ``days``,
+    each with its baseline and ladder variants and its rungs.
 
     The shape of a real run (six ready-made drills, 26 weeks, five classes and "all"), which
     is what made platform.html 12.9 MB when the curves were drawn hour by hour.
@@ -476,10 +534,23 @@ def _full_horizon_drills(inputs: ReportInputs, *, drills: int, days: int) -> Rep
             for i, name in enumerate(names)
         ]
     )
+    variants = pl.concat(
+        [
+            curves.with_columns(
+                variant=pl.lit(variant),
+                backlog_p50=pl.col("backlog_p50") * share,
+                backlog_p90=pl.col("backlog_p90") * share,
+            )
+            for variant, share in (("baseline", 0.3), ("ladder", 0.7))
+        ]
+    )
     answers = pl.concat([inputs.drill_answers.head(1).with_columns(drill=pl.lit(n)) for n in names])
+    rungs = pl.concat([inputs.drill_rungs.head(4).with_columns(drill=pl.lit(n)) for n in names])
     return replace(
         inputs,
         drill_curves=curves.select(inputs.drill_curves.columns),
+        drill_variant_curves=variants.select(inputs.drill_variant_curves.columns),
+        drill_rungs=rungs,
         drill_answers=answers.with_columns(passed=pl.lit(False)),
     )
 
@@ -782,3 +853,42 @@ def test_platform_page_shows_time_to_absorb_measured_or_censored(tmp_path: Path)
     assert "4,368 h" not in html
     assert answers.filter(pl.col("blocks_pass").fill_null(False)).height
     assert "verified" in html
+
+
+def test_pages_show_baseline_against_shock_and_the_response_ladder() -> None:
+    """Backlog charts draw the unshocked and laddered P90 and mark when rungs came into use;
+    the platform page tabulates baseline -> shocked and the ladder; finance the increment."""
+    inputs = sample_inputs()
+    platform = platform_page(inputs)
+    strings = _figure_strings(platform)
+    assert "inference P90 unshocked" in strings
+    assert "training P90 with the ladder" in strings
+    # Rungs first used 30 h and 60 h after the shock (2026-12-01); unused ones are not marked.
+    assert "migrate from +30 h in us-east" in strings
+    assert "spares from +60 h in us-east" in strings
+    assert not [s for s in strings if s.startswith(("burst", "preempt"))]
+    chart = backlog_chart(
+        inputs.drill_curves,
+        drill="double-inference",
+        key="backlog",
+        variants=inputs.drill_variant_curves,
+        rungs=inputs.drill_rungs,
+        shock_start=date(2026, 12, 1),
+    )
+    assert chart is not None
+    lines = [shape.x0 for shape in chart.figure.layout.shapes]
+    assert lines == [datetime(2026, 12, 2, 6, tzinfo=UTC), datetime(2026, 12, 3, 12, tzinfo=UTC)]
+    # Training peaks at 1,600 GPU-h shocked (P90), 400 unshocked, 960 with the ladder.
+    assert "1,600 GPU-h (P90) for training" in platform
+    assert "400 GPU-h unshocked; 960 GPU-h with the ladder." in platform
+    body = platform.split('<script type="application/json"')[0]
+    assert "Baseline against shock" in body
+    # Fleet-wide revenue at risk in the first drill: $21k unshocked, $53k shocked, +$32k.
+    assert "$21k" in body and "$53k" in body and "+$32k" in body
+    assert "Response ladder" in body
+    assert html_text("GPU-hours in use on the rung's GPUs") in body
+    assert "$250k" in body  # the spares' standing cost
+    assert "+30.0 h" in body
+    finance = finance_page(inputs)
+    assert "baseline (mean)" in finance and "increment" in finance
+    assert "+$32k" in finance and "$21k" in finance

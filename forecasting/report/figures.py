@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import plotly.graph_objects as go
 import polars as pl
@@ -597,11 +597,94 @@ def _daily_backlog(rows: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def backlog_chart(curves: pl.DataFrame, *, drill: str, key: str) -> Chart | None:
-    """Backlog over the drill's horizon per class, daily peaks: P50 solid, P90 dashed."""
+# How each unshocked or laddered variant of a drill is drawn next to the shocked curve.
+_VARIANT_STYLE: dict[str, tuple[str, str]] = {
+    "baseline": ("dot", "unshocked"),
+    "ladder": ("dashdot", "with the ladder"),
+}
+
+
+def _variant_peak(variants: pl.DataFrame, variant: str, workload_class: str) -> float | None:
+    """The highest hourly P90 backlog of one class in one variant, None when not drawn."""
+    rows = variants.filter(
+        (pl.col("variant") == variant) & (pl.col("workload_class") == workload_class)
+    )
+    peak = rows["backlog_p90"].max()
+    return float(peak) if isinstance(peak, int | float) else None
+
+
+def _rung_markers(fig: go.Figure, rungs: pl.DataFrame, shock_start: date) -> None:
+    """A dotted vertical line where each rung first came into use in any region (P50 over the
+    paths that used it), labelled by rung; hovering the label lists every region's first use.
+    Labels step down so rungs that came in together stay legible."""
+    used = rungs.filter(pl.col("first_used_hour_p50").is_not_null()).sort(
+        "first_used_hour_p50", "rung", "region"
+    )
+    start = datetime(shock_start.year, shock_start.month, shock_start.day, tzinfo=UTC)
+    for i, (_, part) in enumerate(used.group_by("rung", maintain_order=True)):
+        first = part.row(0, named=True)
+        hours = first["first_used_hour_p50"]
+        when = start + timedelta(hours=hours)
+        where = "" if first["region"] == ALL_CLASSES else f" in {first['region']}"
+        every = ", ".join(
+            f"{r['region']} +{r['first_used_hour_p50']:,.0f} h" for r in part.iter_rows(named=True)
+        )
+        fig.add_shape(
+            type="line",
+            x0=when,
+            x1=when,
+            y0=0,
+            y1=1,
+            yref="paper",
+            line={"color": "#555", "dash": "dot", "width": 1},
+        )
+        fig.add_annotation(
+            x=when,
+            y=1 - 0.08 * (i % 4),
+            yref="paper",
+            text=plot_text(f"{first['rung']} from +{hours:,.0f} h{where}"),
+            hovertext=plot_text(
+                f"{first['rung']} first used (P50 of paths, after the shock): {every}"
+            ),
+            showarrow=False,
+            xanchor="left",
+            yanchor="top",
+            font={"size": 10, "color": "#333"},
+            bgcolor="rgba(255,255,255,0.85)",
+        )
+
+
+def backlog_chart(
+    curves: pl.DataFrame,
+    *,
+    drill: str,
+    key: str,
+    variants: pl.DataFrame | None = None,
+    rungs: pl.DataFrame | None = None,
+    shock_start: date | None = None,
+) -> Chart | None:
+    """Backlog over the drill's horizon per class, daily peaks: P50 solid, P90 dashed.
+
+    Beside the shocked curve, each class's P90 without the shock (``baseline``, dotted) and
+    with the response ladder (``ladder``, dash-dot) where ``variants`` holds them; with
+    ``shock_start``, a dotted line where each rung of ``rungs`` first came into use.
+    """
     rows = curves.filter(pl.col("drill") == drill).sort("ts")
     if rows.is_empty():
         return None
+    others = (
+        variants.filter(pl.col("drill") == drill).sort("ts")
+        if variants is not None
+        else pl.DataFrame(
+            schema={
+                "variant": pl.String,
+                "ts": pl.Datetime("us", "UTC"),
+                "workload_class": pl.String,
+                "backlog_p50": pl.Float64,
+                "backlog_p90": pl.Float64,
+            }
+        )
+    )
     daily = _daily_backlog(rows)
     fig = go.Figure()
     for i, cls in enumerate(daily["workload_class"].unique(maintain_order=True).to_list()):
@@ -619,11 +702,47 @@ def backlog_chart(curves: pl.DataFrame, *, drill: str, key: str) -> Chart | None
                     hovertemplate="%{x|%Y-%m-%d}: %{y:,.0f} GPU-h (daily peak)",
                 )
             )
+        for variant, (dash, label) in _VARIANT_STYLE.items():
+            drawn = others.filter(
+                (pl.col("variant") == variant) & (pl.col("workload_class") == cls)
+            )
+            if drawn.is_empty():
+                continue
+            peaks = _daily_backlog(drawn)
+            fig.add_trace(
+                go.Scatter(
+                    x=peaks["ts"].to_list(),
+                    y=peaks["backlog_p90"].to_list(),
+                    mode="lines",
+                    line={"color": colour, "dash": dash, "width": 1},
+                    opacity=0.7,
+                    name=plot_text(f"{cls} P90 {label}"),
+                    legendgroup=plot_text(cls),
+                    showlegend=False,
+                    hovertemplate="%{x|%Y-%m-%d}: %{y:,.0f} GPU-h (daily peak)",
+                )
+            )
+    # One key entry per variant drawn: per class they toggle with the class's own entry.
+    for variant, (dash, label) in _VARIANT_STYLE.items():
+        if others.filter(pl.col("variant") == variant).height:
+            fig.add_trace(
+                go.Scatter(
+                    x=[None],
+                    y=[None],
+                    mode="lines",
+                    line={"color": "#555", "dash": dash, "width": 1},
+                    name=f"P90 {label}",
+                    hoverinfo="skip",
+                )
+            )
+    if rungs is not None and shock_start is not None:
+        _rung_markers(fig, rungs.filter(pl.col("drill") == drill), shock_start)
     _styled(
         fig,
         title=f"Backlog during drill {drill}",
         x_title="day (UTC)",
         y_title="backlog, daily peak (GPU-hours queued)",
+        height=520,
     )
     fig.update_yaxes(tickformat=",.0f")
     top = rows.sort("backlog_p90").row(-1, named=True)
@@ -632,8 +751,13 @@ def backlog_chart(curves: pl.DataFrame, *, drill: str, key: str) -> Chart | None
     else:
         takeaway = (
             f"Backlog peaks at {fmt_gpu_hours(top['backlog_p90'])} (P90) for "
-            f"{top['workload_class']} on {fmt_date(top['ts'])} in drill {drill}."
+            f"{top['workload_class']} on {fmt_date(top['ts'])} in drill {drill}"
         )
+        for variant, (_, label) in _VARIANT_STYLE.items():
+            peak = _variant_peak(others, variant, top["workload_class"])
+            if peak is not None:
+                takeaway += f"; {fmt_gpu_hours(peak)} {label}"
+        takeaway += "."
     return Chart(key, fig, takeaway)
 
 

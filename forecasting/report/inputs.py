@@ -26,6 +26,9 @@ __all__ = [
     "DRILL_ANSWERS_SCHEMA",
     "DRILL_CURVES_SCHEMA",
     "DRILL_KPIS_SCHEMA",
+    "DRILL_KPI_CHANGES_SCHEMA",
+    "DRILL_RUNGS_SCHEMA",
+    "DRILL_VARIANT_CURVES_SCHEMA",
     "DRILL_VERDICTS_SCHEMA",
     "DRIVERS_SCHEMA",
     "IDLE_RISK_SCHEMA",
@@ -114,6 +117,15 @@ DRILL_CURVES_SCHEMA = _per_drill(
     "drill_curves", ("ts", "workload_class", "backlog_p50", "backlog_p90")
 )
 
+# The same backlog without the shock (``baseline``) and with the response ladder (``ladder``).
+DRILL_VARIANT_CURVES_SCHEMA = _per_drill(
+    "drill_variant_curves", ("variant", "ts", "workload_class", "backlog_p50", "backlog_p90")
+)
+
+DRILL_RUNGS_SCHEMA = _per_drill("drill_rungs")
+
+DRILL_KPI_CHANGES_SCHEMA = _per_drill("drill_kpi_changes")
+
 CONCENTRATION_SCHEMA = pl.Schema(
     {
         "scope": pl.String,
@@ -151,6 +163,9 @@ _REQUIRED: dict[str, pl.Schema] = {
     "drill_kpis": DRILL_KPIS_SCHEMA,
     "drill_answers": DRILL_ANSWERS_SCHEMA,
     "drill_curves": DRILL_CURVES_SCHEMA,
+    "drill_variant_curves": DRILL_VARIANT_CURVES_SCHEMA,
+    "drill_rungs": DRILL_RUNGS_SCHEMA,
+    "drill_kpi_changes": DRILL_KPI_CHANGES_SCHEMA,
     "concentration": CONCENTRATION_SCHEMA,
     "previous_triggers": TRIGGERS_SCHEMA,
 }
@@ -183,6 +198,13 @@ class ReportInputs:
     drill_kpis: pl.DataFrame = field(default_factory=partial(_empty, DRILL_KPIS_SCHEMA))
     drill_answers: pl.DataFrame = field(default_factory=partial(_empty, DRILL_ANSWERS_SCHEMA))
     drill_curves: pl.DataFrame = field(default_factory=partial(_empty, DRILL_CURVES_SCHEMA))
+    drill_variant_curves: pl.DataFrame = field(
+        default_factory=partial(_empty, DRILL_VARIANT_CURVES_SCHEMA)
+    )
+    drill_rungs: pl.DataFrame = field(default_factory=partial(_empty, DRILL_RUNGS_SCHEMA))
+    drill_kpi_changes: pl.DataFrame = field(
+        default_factory=partial(_empty, DRILL_KPI_CHANGES_SCHEMA)
+    )
     concentration: pl.DataFrame = field(default_factory=partial(_empty, CONCENTRATION_SCHEMA))
     previous_triggers: pl.DataFrame = field(default_factory=partial(_empty, TRIGGERS_SCHEMA))
     previous_run_id: str | None = None

@@ -90,8 +90,16 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
     ]
 
 
-def _revenue_table(kpis: pl.DataFrame) -> Table:
-    risk = kpis.filter(pl.col("kpi") == "revenue_at_risk_usd")
+def _revenue_table(kpis: pl.DataFrame, changes: pl.DataFrame) -> Table:
+    """Revenue at risk per drill and class: unshocked, shocked, what the shock adds (means over
+    paths; missing for a drill stored without its baseline), then the shocked P50 and P90."""
+    risk = kpis.filter(pl.col("kpi") == "revenue_at_risk_usd").join(
+        changes.filter(pl.col("kpi") == "revenue_at_risk_usd").select(
+            "drill", "workload_class", "baseline_mean", "increment_mean"
+        ),
+        on=["drill", "workload_class"],
+        how="left",
+    )
     ordered = sorted(
         risk.iter_rows(named=True), key=lambda r: (r["drill"], class_key(r["workload_class"]))
     )
@@ -99,18 +107,26 @@ def _revenue_table(kpis: pl.DataFrame) -> Table:
         [
             r["drill"],
             "all classes" if r["workload_class"] == ALL_CLASSES else r["workload_class"],
+            fmt_usd(r["baseline_mean"]),
             fmt_usd(r["mean"]),
+            _signed_usd(r["increment_mean"]),
             fmt_usd(r["p50"]),
             fmt_usd(r["p90"]),
         ]
         for r in ordered
     ]
     return Table.of(
-        ["drill", "class", "mean", "P50", "P90"],
+        ["drill", "class", "baseline (mean)", "shocked (mean)", "increment", "P50", "P90"],
         rows,
-        numeric=(2, 3, 4),
+        numeric=(2, 3, 4, 5, 6),
         empty="no drill reported revenue at risk",
     )
+
+
+def _signed_usd(value: float | None) -> str:
+    """An increment in dollars with its sign, none on what shows as zero: ``+$35k``."""
+    text = fmt_usd(value)
+    return f"+{text}" if value is not None and value > 0 and text != fmt_usd(0.0) else text
 
 
 def _idle_table(idle: pl.DataFrame) -> Table:
@@ -221,7 +237,7 @@ def finance_page(inputs: ReportInputs) -> str:
         "orders_chart": page.figure(orders_chart(t, as_of=inputs.as_of)),
         "orders": _orders_table(t),
         "capital_chart": page.figure(capital_chart(t, as_of=inputs.as_of)),
-        "revenue": _revenue_table(inputs.drill_kpis),
+        "revenue": _revenue_table(inputs.drill_kpis, inputs.drill_kpi_changes),
         "idle": _idle_table(inputs.idle_risk),
         "concentration_charts": page.figures(concentration_charts(inputs.concentration)),
         "concentration": _concentration_table(inputs.concentration),

@@ -183,14 +183,10 @@ def fmt_kpi(kpi: str, value: float | None) -> str:
 
 def _kpi_tables(kpis: pl.DataFrame) -> list[tuple[str, Table]]:
     """One (drill, table) per drill: KPIs down, classes across, mean over P90."""
-    known = list(_KPI_LABELS)
     tables = []
     for (drill,), part in kpis.group_by("drill", maintain_order=True):
         classes = sorted(part["workload_class"].unique().to_list(), key=class_key)
-        names = sorted(
-            part["kpi"].unique().to_list(),
-            key=lambda k: (k not in known, known.index(k) if k in known else 0, k),
-        )
+        names = sorted(part["kpi"].unique().to_list(), key=_kpi_order)
         cell = {(r["kpi"], r["workload_class"]): r for r in part.iter_rows(named=True)}
         rows = []
         for kpi in names:
@@ -213,10 +209,95 @@ def _backlog_charts(inputs: ReportInputs) -> list[Chart]:
     failing = inputs.drill_answers.filter(~pl.col("passed").fill_null(False))["drill"].to_list()
     failing += inputs.drill_verdicts.filter(~pl.col("passed").fill_null(False))["drill"].to_list()
     seen = list(dict.fromkeys(failing))
+    starts = dict(
+        zip(inputs.drill_answers["drill"], inputs.drill_answers["shock_start"], strict=True)
+    )
     charts = [
-        backlog_chart(inputs.drill_curves, drill=d, key=f"backlog-{i}") for i, d in enumerate(seen)
+        backlog_chart(
+            inputs.drill_curves,
+            drill=d,
+            key=f"backlog-{i}",
+            variants=inputs.drill_variant_curves,
+            rungs=inputs.drill_rungs,
+            shock_start=starts.get(d),
+        )
+        for i, d in enumerate(seen)
     ]
     return [c for c in charts if c]
+
+
+def _kpi_order(kpi: str) -> tuple[bool, int, str]:
+    known = list(_KPI_LABELS)
+    return (kpi not in known, known.index(kpi) if kpi in known else 0, kpi)
+
+
+def _change_tables(changes: pl.DataFrame) -> list[tuple[str, Table]]:
+    """One (drill, table) per drill: fleet-wide KPIs without the shock, with it, the increment."""
+    tables = []
+    fleet = changes.filter(pl.col("workload_class") == ALL_CLASSES)
+    for (drill,), part in fleet.group_by("drill", maintain_order=True):
+        rows = [
+            [
+                _KPI_LABELS.get(r["kpi"], r["kpi"].replace("_", " ")),
+                Stacked(
+                    fmt_kpi(r["kpi"], r["baseline_mean"]),
+                    f"P90 {fmt_kpi(r['kpi'], r['baseline_p90'])}",
+                ),
+                Stacked(
+                    fmt_kpi(r["kpi"], r["shocked_mean"]),
+                    f"P90 {fmt_kpi(r['kpi'], r['shocked_p90'])}",
+                ),
+                _signed(r["kpi"], r["increment_mean"]),
+            ]
+            for r in sorted(part.iter_rows(named=True), key=lambda r: _kpi_order(r["kpi"]))
+        ]
+        headers = ["KPI, all classes (mean, P90)", "baseline (unshocked)", "shocked", "increment"]
+        tables.append((str(drill), Table.of(headers, rows, numeric=(1, 2, 3), empty="no KPIs")))
+    return tables
+
+
+def _signed(kpi: str, value: float | None) -> str:
+    """An increment with its sign, in the KPI's unit (none on what shows as zero)."""
+    text = fmt_kpi(kpi, value)
+    return f"+{text}" if value is not None and value > 0 and text != fmt_kpi(kpi, 0.0) else text
+
+
+def _rung_tables(rungs: pl.DataFrame) -> list[tuple[str, Table]]:
+    """One (drill, table) per drill: each rung of the response ladder, when it could act, how
+    much and when it was used, and what it cost."""
+    tables = []
+    for (drill,), part in rungs.group_by("drill", maintain_order=True):
+        rows = [
+            [
+                r["rung"],
+                "all regions" if r["region"] == ALL_CLASSES else r["region"],
+                fmt_hours(r["available_after_hours"]),
+                fmt_gpus(r["cap_gpus"]),
+                Stacked(fmt_gpus(r["used_mean"]), r["used_unit"]),
+                fmt_pct(r["used_share"], digits=0),
+                MISSING
+                if r["first_used_hour_p50"] is None
+                else f"+{fmt_hours(r['first_used_hour_p50'])}",
+                fmt_usd(r["cost_usd_mean"]),
+                fmt_usd(r["standing_cost_usd"]) if r["standing_cost_usd"] else MISSING,
+            ]
+            for r in part.iter_rows(named=True)
+        ]
+        headers = [
+            "rung",
+            "region",
+            "acts after",
+            "cap (GPUs)",
+            "used (mean)",
+            "paths using it",
+            "first used (P50)",
+            "cost of use",
+            "standing cost",
+        ]
+        tables.append(
+            (str(drill), Table.of(headers, rows, numeric=range(2, 9), wrap=(4,), empty="no rungs"))
+        )
+    return tables
 
 
 def _accuracy_table(backtest: pl.DataFrame, chosen: pl.DataFrame) -> Table:
@@ -287,6 +368,8 @@ def platform_page(inputs: ReportInputs) -> str:
         slo_chart=page.figure(slo_chart(inputs.drill_verdicts)) if has_verdicts else None,
         verdicts=_verdicts_table(inputs.drill_verdicts),
         kpi_tables=_kpi_tables(inputs.drill_kpis),
+        change_tables=_change_tables(inputs.drill_kpi_changes),
+        rung_tables=_rung_tables(inputs.drill_rungs),
         has_failures=has_failures,
         backlog_charts=page.figures(_backlog_charts(inputs)) if has_failures else [],
         accuracy=_accuracy_table(inputs.backtest, inputs.chosen),
