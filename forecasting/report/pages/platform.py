@@ -163,6 +163,8 @@ _KPI_LABELS = {
     "preempted_gpu_hours": "preempted",
     "revenue_at_risk_usd": "revenue at risk",
     "slo_attainment": "SLO attainment",
+    "absorb_censored": "paths not absorbed within the horizon",
+    "overdue_queue_gpu_hour_area": "waiting past max wait (GPU-hours of waiting)",
 }
 
 
@@ -170,11 +172,12 @@ def fmt_kpi(kpi: str, value: float | None) -> str:
     """A drill KPI in its unit, read from the KPI's name."""
     if kpi.endswith("_usd"):
         return fmt_usd(value)
-    if kpi.endswith("gpu_hours"):
+    if kpi.endswith("gpu_hours") or kpi.endswith("gpu_hour_area"):
         return fmt_gpu_hours(value)
     if kpi.endswith("_hours"):
         return fmt_hours(value)
-    if kpi.endswith(("_share", "attainment")) or "utilisation" in kpi:
+    # absorb_censored is the share of paths whose shock was not absorbed within the horizon.
+    if kpi.endswith(("_share", "attainment", "_censored")) or "utilisation" in kpi:
         return fmt_pct(value)
     if kpi.endswith("_gpus"):
         return fmt_gpus(value)
