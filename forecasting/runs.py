@@ -776,6 +776,8 @@ def _concentration(history: pl.DataFrame, paths: pl.DataFrame) -> pl.DataFrame:
 
 def _drill_frames(wh: warehouse.Warehouse, forecast_run_id: str) -> dict[str, pl.DataFrame]:
     """The newest stored result of each drill on this forecast run, shaped for the report."""
+    from forecasting.report.inputs import DRILL_ANSWERS_SCHEMA
+
     runs = wh.drill_runs(forecast_run_id=forecast_run_id).unique("drill", keep="first")
     ids = runs.get_column("run_id").to_list()
     names = runs.select("run_id", "drill")
@@ -785,24 +787,10 @@ def _drill_frames(wh: warehouse.Warehouse, forecast_run_id: str) -> dict[str, pl
     def named(table: str) -> pl.DataFrame:
         return wh.runs_frame(table, ids).join(names, on="run_id").drop("run_id")
 
-    answers = runs.join(blocks, on="run_id", how="left").select(
-        "drill",
-        "description",
-        "target",
-        "shock_start",
-        "passed",
-        "verdict",
-        "time_to_absorb_hours",
-        "absorb_censored",
-        "window_hours",
-        "absorb_cost_usd",
-        "failover_share",
-        "breaking_multiplier",
-        "breaking_note",
-        "blocks_pass",
-        pl.col("unshocked_failures").list.join("; "),
-        "blocks_needed",
-        "capex_needed_usd",
+    answers = (
+        runs.join(blocks, on="run_id", how="left")
+        .with_columns(pl.col("unshocked_failures").list.join("; "))
+        .select(DRILL_ANSWERS_SCHEMA.names())
     )
     return {
         "drill_verdicts": named("drill_verdicts"),
