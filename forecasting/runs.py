@@ -789,7 +789,13 @@ def _drill_frames(wh: warehouse.Warehouse, forecast_run_id: str) -> dict[str, pl
 
     answers = (
         runs.join(blocks, on="run_id", how="left")
-        .with_columns(pl.col("unshocked_failures").list.join("; "))
+        .with_columns(
+            pl.col("unshocked_failures").list.join("; "),
+            blocks_note=pl.col("notes")
+            .list.eval(pl.element().filter(pl.element().str.starts_with(BLOCKS_NOTE)))
+            .list.first()
+            .str.strip_prefix(BLOCKS_NOTE),
+        )
         .select(DRILL_ANSWERS_SCHEMA.names())
     )
     return {

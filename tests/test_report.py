@@ -229,7 +229,7 @@ def _drills(drill: str, customer: str, region: str) -> dict[str, pl.DataFrame]:
              None if not passed[name] and i % 2 else 30.0 + i, not passed[name] and bool(i % 2),
              4368, 1_200.0 * i, None,
              None if passed[name] else 1.6 + i / 10, None,
-             None if passed[name] else True, None,
+             None if passed[name] else True, None, None,
              None if passed[name] else f"2 x pod-h100-1024 in {customer}",
              None if passed[name] else 84_000_000.0)
         )  # fmt: skip
@@ -309,6 +309,7 @@ def _drills(drill: str, customer: str, region: str) -> dict[str, pl.DataFrame]:
                 "breaking_note": pl.String,
                 "blocks_pass": pl.Boolean,
                 "unshocked_failures": pl.String,
+                "blocks_note": pl.String,
                 "blocks_needed": pl.String,
                 "capex_needed_usd": pl.Float64,
             },

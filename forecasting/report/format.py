@@ -108,9 +108,9 @@ def fmt_days(value: int | None) -> str:
 
 
 def fmt_multiplier(value: float | int | None) -> str:
-    """A shock multiplier: ``2.4×``."""
+    """A shock multiplier: ``2.40×`` (two decimals: breaking points sit near 1.0×)."""
     number = _number(value)
-    return MISSING if number is None else f"{number:,.1f}×"
+    return MISSING if number is None else f"{number:,.2f}×"
 
 
 def fmt_date(value: date | None) -> str:

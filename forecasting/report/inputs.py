@@ -108,6 +108,8 @@ DRILL_ANSWERS_SCHEMA = pl.Schema(
         ),
         # Where the plan fails unshocked, "; "-joined (the CSV export holds no lists).
         "unshocked_failures": pl.String(),
+        # The blocks-to-pass search's one-line answer when it found no verified set.
+        "blocks_note": pl.String(),
         "blocks_needed": pl.String(),
         **_columns(_DRILL_RUNS, ("capex_needed_usd",)),
     }

@@ -95,6 +95,8 @@ def _to_pass(row: dict[str, Any]) -> str:
         return MISSING
     if row["blocks_pass"] and row["blocks_needed"]:
         return f"{row['blocks_needed']} ({fmt_usd(row['capex_needed_usd'])}, verified)"
+    if row["blocks_note"]:
+        return row["blocks_note"]
     if row["blocks_pass"] is None:
         return "not searched"
     return "no set within the search verified to pass"
