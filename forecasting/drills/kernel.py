@@ -341,6 +341,18 @@ def simulate_path(
     for p in range(n_pools):
         for i in range(pe_ptr[p], pe_ptr[p + 1]):
             pe_low[p] = min(pe_low[p], prio[edge_stream[pe_edges[i]]])
+    # What a group's pool adds to its spare besides idle GPUs, fixed for the run: every
+    # preemptible GPU on it (1), those of lower-priority streams only (2), or none (0).
+    gp_mode = np.zeros(gp_pools.shape[0], dtype=np.int64)
+    for g in range(g_class.shape[0]):
+        for j in range(gp_ptr[g], gp_ptr[g + 1]):
+            p = gp_pools[j]
+            if pe_low[p] > g_prio[g]:
+                gp_mode[j] = 1
+                continue
+            for i in range(pe_ptr[p], pe_ptr[p + 1]):
+                if prio[edge_stream[pe_edges[i]]] > g_prio[g]:
+                    gp_mode[j] = 2
     reserved = np.zeros(n_pools)
     pending = np.zeros(n_pools)
     cls_backlog = np.zeros(overall + 1)
@@ -412,6 +424,11 @@ def simulate_path(
             keep = 1.0 - turnover[s]
             rem = need[s]
             for j in range(s_ptr[s], s_ptr[s + 1]):
+                # Most edges ran nothing last hour: skip them before touching their pool.
+                if prev[j] <= 0.0:
+                    continue
+                if rem <= 0.0:
+                    break
                 p = s_pools[j]
                 if t < e_from[j] or t >= e_until[j]:
                     continue
@@ -434,10 +451,8 @@ def simulate_path(
                 if rem <= 0.0:
                     break
                 p = s_pools[j]
-                if t < e_from[j] or t >= e_until[j]:
-                    continue
                 room = free[p] if preemptible[s] else free[p] - reserved[p]
-                if room <= 0.0:
+                if room <= 0.0 or t < e_from[j] or t >= e_until[j]:
                     continue
                 take = min(rem, room)
                 alloc[j] += take
@@ -448,7 +463,8 @@ def simulate_path(
             got[s] = need[s] - rem
             if reserve[s] > 0.0:
                 for j in range(s_ptr[s], s_ptr[s + 1]):
-                    pending[s_pools[j]] += alloc[j] * reserve[s]
+                    if alloc[j] > 0.0:
+                        pending[s_pools[j]] += alloc[j] * reserve[s]
 
         # Queues and KPIs. Base work runs first (it is older), FIFO within each part. A part's
         # queue balance gives what entered it (arrivals, plus running work pushed back when
@@ -575,13 +591,13 @@ def simulate_path(
                 for j in range(gp_ptr[g], gp_ptr[g + 1]):
                     p = gp_pools[j]
                     spare += free[p]
-                    if pe_low[p] > g_prio[g]:
+                    if gp_mode[j] == 1:
                         spare += pe_held[p]
-                        continue
-                    for i in range(pe_ptr[p], pe_ptr[p + 1]):
-                        edge = pe_edges[i]
-                        if prio[edge_stream[edge]] > g_prio[g]:
-                            spare += alloc[edge]
+                    elif gp_mode[j] == 2:
+                        for i in range(pe_ptr[p], pe_ptr[p + 1]):
+                            edge = pe_edges[i]
+                            if prio[edge_stream[edge]] > g_prio[g]:
+                                spare += alloc[edge]
                 limit = (1.0 - g_headroom[g]) * (served_g + spare)
                 if overdue_g > _TOL or served_g > limit + _TOL:
                     cls_holds[g_class[g]] = False
