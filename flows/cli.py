@@ -172,11 +172,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         )
     path = _paths(args).warehouse
     if _direct():
-        from flows.direct import ingest_files
-    else:
-        from flows.ingest import ingest_files  # same signature as the direct one
+        from flows import direct
 
-    results = ingest_files(files, path, args.file_format)
+        results = direct.ingest_files(files, path, args.file_format)
+    else:
+        from flows.ingest import ingest_files
+
+        results = ingest_files(files, path, args.file_format)
     console.print(ingest_table(results))
     failed = [r for r in results if r.status == "failed"]
     for result in failed:

@@ -25,17 +25,29 @@ from forecasting.settings import RunnerKind
 __all__ = ["forecast", "ingest_events", "ingest_files"]
 
 
+LoadFile = Callable[[Path, Path, str | None], IngestResult]
+
+
 def ingest_files(
-    paths: list[Path], warehouse_path: Path, file_format: str | None = None
+    paths: list[Path],
+    warehouse_path: Path,
+    file_format: str | None = None,
+    *,
+    load: LoadFile = runs.load_telemetry_file,
 ) -> list[IngestResult]:
-    """Ingest telemetry files in order, one at a time, as the ingest flow does."""
+    """Ingest telemetry files (directories expand to their files) in order, one at a time.
+
+    ``load`` loads one file; the ingest flow passes its task so each file is a tracked run.
+    Sequential on purpose: DuckDB allows one writer, and per-file transactions keep a crash
+    from leaving half a file behind. Progress counts bytes: files differ in size.
+    """
     files = ingest.telemetry_files(paths)
     results = []
     with progress_bar(
         "ingesting", total=sum(p.stat().st_size for p in files if p.exists())
     ) as advance:
         for path in files:
-            results.append(runs.load_telemetry_file(path, warehouse_path, file_format))
+            results.append(load(path, warehouse_path, file_format))
             advance(path.stat().st_size if path.exists() else 0)
     return results
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from prefect import flow, task
 from prefect.logging import get_run_logger
 
-from flows.console import progress_bar
+from flows import direct
 from forecasting import ingest, runs
 from forecasting.ingest import IngestResult
 from forecasting.runs import EventsLoaded
@@ -65,17 +65,7 @@ def ingest_files(
     paths: list[Path], warehouse_path: Path, file_format: str | None = None
 ) -> list[IngestResult]:
     """Ingest telemetry files (directories expand to their files) in order, one at a time."""
-    files = ingest.telemetry_files(paths)
-    results = []
-    # Sequential on purpose: DuckDB allows one writer, and per-file transactions keep a
-    # crash from leaving half a file behind. Progress counts bytes: files differ in size.
-    with progress_bar(
-        "ingesting", total=sum(p.stat().st_size for p in files if p.exists())
-    ) as advance:
-        for path in files:
-            results.append(load_file(path, warehouse_path, file_format))
-            advance(path.stat().st_size if path.exists() else 0)
-    return results
+    return direct.ingest_files(paths, warehouse_path, file_format, load=load_file)
 
 
 @flow(name="ingest-inbox", log_prints=True)

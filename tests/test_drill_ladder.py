@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 import pytest
+from hand_plans import fluid_policies
 
 from forecasting import runs
 from forecasting.capacity import CapacityError, CapacityPlan, parse_capacity
@@ -27,23 +28,7 @@ def _plan(
     response: dict[str, Any] | None = None,
     **policy: dict[str, Any],
 ) -> CapacityPlan:
-    policies: dict[str, dict[str, Any]] = {
-        "inference": {"tier": "premium", "priority": 1, "price_per_gpu_hour": 3.0},
-        "training": {"tier": "standard", "priority": 2, "price_per_gpu_hour": 2.0},
-        "evaluation": {"tier": "batch", "priority": 3},
-        # One-hour jobs and no tolerance to wait: the fluid queue of the closed forms.
-        "batch": {
-            "tier": "batch",
-            "priority": 3,
-            "price_per_gpu_hour": 1.0,
-            "mean_job_hours": 1.0,
-            "max_wait_hours": 0,
-        },
-        "experimentation": {"tier": "overflow", "priority": 4, "preemptible": True},
-    }
-    for name, values in policy.items():
-        policies[name] = {**policies[name], **values}
-    data: dict[str, Any] = {"policy": policies, "block": blocks}
+    data: dict[str, Any] = {"policy": fluid_policies(**policy), "block": blocks}
     if response is not None:
         data["response"] = response
     return CapacityPlan.model_validate(data)

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 import pytest
+from hand_plans import fluid_policies
 
 from forecasting.capacity import CapacityPlan
 from forecasting.drills import (
@@ -31,26 +32,6 @@ MONDAY = date(2026, 1, 5)
 DAYS = 28
 
 
-def _policies(**overrides: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    policies: dict[str, dict[str, Any]] = {
-        "inference": {"tier": "premium", "priority": 1, "price_per_gpu_hour": 3.0},
-        "training": {"tier": "standard", "priority": 2, "price_per_gpu_hour": 2.0},
-        "evaluation": {"tier": "batch", "priority": 3},
-        # One-hour jobs and no tolerance to wait: the fluid queue of the closed forms below.
-        "batch": {
-            "tier": "batch",
-            "priority": 3,
-            "price_per_gpu_hour": 1.0,
-            "mean_job_hours": 1.0,
-            "max_wait_hours": 0,
-        },
-        "experimentation": {"tier": "overflow", "priority": 4, "preemptible": True},
-    }
-    for name, values in overrides.items():
-        policies[name] = {**policies[name], **values}
-    return policies
-
-
 def _block(ident: str, gpus: int, **fields: Any) -> dict[str, Any]:
     return {
         "id": ident,
@@ -71,7 +52,7 @@ def _plan(
     **policy: dict[str, Any],
 ) -> CapacityPlan:
     return CapacityPlan.model_validate(
-        {"policy": _policies(**policy), "block": blocks, "candidate": list(candidates)}
+        {"policy": fluid_policies(**policy), "block": blocks, "candidate": list(candidates)}
     )
 
 
