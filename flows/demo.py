@@ -66,7 +66,15 @@ def run_demo(
     plan_path = folder / "capacity.toml"
     options = PipelineOptions(inbox=folder / "telemetry", events=[folder / "events.csv"])
     outcome = pipeline_flow(warehouse_path, plan_path, reports_path, options)
-    return _printed(outcome, console=console, started=started)
+    status = _printed(outcome, console=console, started=started)
+    # The plan is the demo's own, not data/capacity.toml: later commands must be pointed at it.
+    console.print(
+        f"next: export FLEETCAST_CAPACITY={plan_path}, then e.g. `fleetcast drill inference-surge`"
+        " or `fleetcast drill --class training --factor 1.5 --shape ramp:6w`",
+        highlight=False,
+        soft_wrap=True,
+    )
+    return status
 
 
 def run_helios_demo(*, warehouse_path: Path, reports_path: Path, console: Console) -> int:

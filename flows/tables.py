@@ -269,7 +269,7 @@ def _rungs_text(used: Sequence[str]) -> str:
 
 
 def _absorb(outcome: DrillOutcome) -> Text:
-    """``36 h, $1.2M`` or ``> 42 d, not absorbed within the horizon`` (censored, in yellow)."""
+    """``36 h, $1.2M`` or ``> 42 d, not absorbed within the drill window`` (censored, in yellow)."""
     text = outcome.absorb_text
     if text is None:
         return Text("n/a")

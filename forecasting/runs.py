@@ -340,10 +340,10 @@ class DrillOutcome(BaseModel):
 
     @property
     def absorb_text(self) -> str | None:
-        """``36 h`` or ``> 42 d, not absorbed within the horizon``; None when not measured."""
+        """``36 h`` or ``> 42 d, not absorbed within the drill window``; None when not measured."""
         if self.absorb_censored:
             days = f"{self.window_hours / 24:.0f}" if self.window_hours else "?"
-            return f"> {days} d, not absorbed within the horizon"
+            return f"> {days} d, not absorbed within the drill window"
         if self.time_to_absorb_hours is None:
             return None
         return f"{self.time_to_absorb_hours:,.0f} h"

@@ -138,6 +138,29 @@ def test_a_shock_before_any_lead_time_gets_no_order_in_time_and_no_set() -> None
     assert any(note.startswith(NO_ORDER_IN_TIME) for note in search.notes)
 
 
+def test_a_surge_that_is_over_before_any_block_lands_gets_no_set_and_a_short_window() -> None:
+    """A two-day surge from day 7 is judged on its own window (the spike plus a settling week),
+    not diluted over the horizon, and racks landing after that window are never the cure."""
+    plan = _plan([_block("a", "r1", 1000, ["inference"])], [{**RACK, "lead_time_weeks": 3}])
+    surge = scenario_from_args(target="class:inference", shape="spike:2d", start="+1w")
+    search = blocks_to_pass(
+        plan, _paths({"r1/inference/other": 700.0}), None, surge, run_date=MONDAY
+    )
+    # Window: 48 h of spike, then max(48 h, one week) to settle.
+    assert search.result.window_hours == 48 + 7 * 24
+    assert search.result.horizon_end == MONDAY + timedelta(days=7 + 2 + 7 - 1)
+    # Two failing hours-days in nine: over the whole 28-day horizon it would have read 0.95.
+    attained = search.result.verdicts.filter(pl.col("workload_class") == "inference")
+    assert attained["attainment_mean"][0] == 7 / 9
+    assert not search.passed
+    assert search.arrives_in_time is False
+    assert search.additions.height == 0
+    assert search.runs == 1  # nothing can land in the window: no gate is run
+    assert search.earliest_arrival == MONDAY + timedelta(weeks=3)
+    assert search.summary.startswith(NO_ORDER_IN_TIME)
+    assert "after the drill window ends" in search.summary
+
+
 def test_three_failing_regions_are_sized_within_sixteen_runs() -> None:
     """Inference short in r1 (racks), training in r2 (pods only), both in r3 (a pod for
     training and racks for inference, cheaper than two pods); each region's cheapest mix,

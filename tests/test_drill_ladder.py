@@ -110,7 +110,7 @@ def test_time_to_absorb_is_censored_when_never_absorbed() -> None:
     result = run_drill(plan, _paths(_BATCH), None, step)
     assert result.absorb_hours is None
     assert result.absorb_censored
-    assert result.absorb_text == f"> {DAYS - 7} d, not absorbed within the horizon"
+    assert result.absorb_text == f"> {DAYS - 7} d, not absorbed within the drill window"
     absorb = result.kpis.filter(pl.col("kpi") == "time_to_absorb_hours")
     assert absorb.filter(pl.col("workload_class") == "batch")["p90"].to_list() == [None]
 

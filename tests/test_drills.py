@@ -293,7 +293,7 @@ def test_top_customer_resolves_to_the_largest_forecast_customer() -> None:
 
 
 def test_ready_made_drills_load() -> None:
-    """The seven ready-made drills validate and carry their intended shock."""
+    """The eight ready-made drills validate and carry their intended shock."""
     scenarios = load_scenarios(ready_made_drills())
     assert set(scenarios) == {
         "inference-2x",
@@ -303,6 +303,7 @@ def test_ready_made_drills_load() -> None:
         "block-loss",
         "delivery-slip",
         "region-loss",
+        "inference-surge",
     }
     loss = scenarios["region-loss"].region_loss
     assert loss is not None and (loss.region, loss.days) == ("largest", 3)

@@ -845,7 +845,7 @@ def test_platform_page_shows_time_to_absorb_measured_or_censored(tmp_path: Path)
     html = (publish_report(inputs, root=tmp_path) / "platform.html").read_text(encoding="utf-8")
     answers = inputs.drill_answers
     assert answers.filter(pl.col("absorb_censored")).height  # the fixture has a censored drill
-    assert "not absorbed within the horizon (censored)" in html
+    assert "not absorbed within the drill window (censored)" in html
     assert "&gt; 182 d" in html
     measured = answers.filter(pl.col("time_to_absorb_hours").is_not_null())
     assert measured.height

@@ -75,6 +75,11 @@ class BlocksToPass:
             )
             head = NO_ORDER_IN_TIME if late else "no set of orderable blocks passes"
             if self.earliest_arrival is not None:
+                if self.earliest_arrival > self.result.horizon_end:
+                    return (
+                        f"{NO_ORDER_IN_TIME} (earliest in service {self.earliest_arrival}, after "
+                        f"the drill window ends on {self.result.horizon_end})"
+                    )
                 head += f" (earliest in service {self.earliest_arrival})"
             if self.restores_slo_on is None:
                 return f"{head}; SLO not restored within the horizon even by unlimited blocks"
@@ -204,22 +209,27 @@ def _ample_gpus(
 
 def _options(
     plan: CapacityPlan, regions: Sequence[str], run_date: date, horizon_end: date
-) -> tuple[list[_Option], list[str]]:
-    """Candidate types orderable per region that land within the horizon, and notes on the rest."""
-    options, notes = [], []
+) -> tuple[list[_Option], list[str], date | None]:
+    """Candidate types orderable per region that land within the drill window, a note per type
+    that does not, and the earliest arrival of any orderable type (None: nothing orderable)."""
+    options: list[_Option] = []
+    late: dict[tuple[str, date], list[str]] = {}
     for region in regions:
         for c in plan.candidate:
             if not c.available_in(region):
                 continue
             arrival = run_date + timedelta(weeks=c.lead_time_weeks)
             if arrival > horizon_end:
-                notes.append(
-                    f"{c.name} ordered on {run_date} is in service on {arrival}, after the horizon "
-                    f"ends on {horizon_end}: not considered for {region}"
-                )
+                late.setdefault((c.name, arrival), []).append(region)
                 continue
             options.append(_Option(region, c, arrival))
-    return options, notes
+    notes = [
+        f"{name} ordered on {run_date} is in service on {arrival}, after the drill window ends "
+        f"on {horizon_end}: not considered for {', '.join(where)}"
+        for (name, arrival), where in late.items()
+    ]
+    arrivals = [o.arrival for o in options] + [arrival for _, arrival in late]
+    return options, notes, min(arrivals, default=None)
 
 
 def _failing(result: DrillResult) -> list[WorkloadClass]:
@@ -549,16 +559,15 @@ def blocks_to_pass(
     if current.passed:
         notes.append("the plan passes without new blocks")
         return answer(current, passed=True, baseline_passed=True)
-    options, late = _options(plan, drill.demand.regions, run_date, current.horizon_end)
+    options, late, earliest = _options(plan, drill.demand.regions, run_date, current.horizon_end)
     notes += late
     if not options:
-        notes.append(
-            "no candidate block can be ordered for these regions and land within the horizon"
-        )
-        return answer(current)
+        if earliest is None:
+            notes.append("no candidate block can be ordered for these regions")
+            return answer(current)
+        return answer(current, arrives_in_time=False, earliest_arrival=earliest)
     ample = _ample_gpus(plan, paths, profile, scenario)
     gate = runs(drill, [o.block(ample, f"{i}-unlimited") for i, o in enumerate(options)])
-    earliest = min(o.arrival for o in options)
     if not gate.passed:
         gate_notes, restored = _gate_notes(drill, gate, options, run_date)
         notes += gate_notes

@@ -15,7 +15,7 @@ so the kernel shares out a handful of pools instead of every block.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 import numpy as np
@@ -115,6 +115,12 @@ class DemandSide:
     def hours(self) -> int:
         """Length of the hourly horizon."""
         return self.days * 24
+
+    def until(self, days: int) -> DemandSide:
+        """The same demand over its first ``days`` days only (a drill window that ends early)."""
+        if days >= self.days:
+            return self
+        return replace(self, days=days, base=self.base[:, :days], target=self.target[:, :days])
 
     def hour_of(self, when: date | Offset | None, *, field: str, default: int = 0) -> int:
         """Hour index of a date or offset inside the horizon; errors name ``field``."""

@@ -1,6 +1,7 @@
 """Per-path kernel outputs -> KPI distributions per class, verdicts and per-block figures.
 
-Every KPI covers the drill window, from the shock start to the horizon end; the hours before
+Every KPI covers the drill window, from the shock start to the horizon end (a spike's window
+ends earlier, see :func:`~forecasting.drills.simulate.window_end_hour`); the hours before
 it only set the state (backlogs, running work) that the shock meets. What "unmet" means
 depends on the class's demand kind (see :mod:`~forecasting.drills.kernel`), but it is one
 unit, GPU-hours of demand not served within its tolerance, counted once: the interactive
@@ -135,9 +136,9 @@ class DrillResult:
 
     @property
     def absorb_text(self) -> str:
-        """``36 h`` or ``> 42 d, not absorbed within the horizon``."""
+        """``36 h`` or ``> 42 d, not absorbed within the drill window``."""
         if self.absorb_censored or self.absorb_hours is None:
-            return f"> {self.window_hours / 24:.0f} d, not absorbed within the horizon"
+            return f"> {self.window_hours / 24:.0f} d, not absorbed within the drill window"
         return f"{self.absorb_hours:,.0f} h"
 
     def kpi(self, workload_class: str, kpi: str, stat: str = "mean") -> float:
@@ -297,7 +298,7 @@ def summarise(
     notes = []
     if censored > 0:
         notes.append(
-            f"time to absorb is censored at the horizon end on {censored:.0%} of paths: "
+            f"time to absorb is censored at the drill window's end on {censored:.0%} of paths: "
             "some class was still short in the last hour, so those figures are lower bounds"
         )
     first = _first_to_saturate(supply, out_pool)

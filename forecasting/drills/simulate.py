@@ -39,9 +39,12 @@ __all__ = [
     "Variant",
     "prepare_drill",
     "run_drill",
+    "window_end_hour",
 ]
 
 Engine = Literal["kernel", "reference"]
+# The least time a spike's window keeps after the spike ends, for queues to drain.
+SPIKE_SETTLE_HOURS = 7 * 24
 Variant = Literal["baseline", "shocked", "ladder"]
 SIMULATORS: dict[str, Callable[[KernelInputs], tuple[np.ndarray, np.ndarray]]] = {
     "kernel": simulate_kernel,
@@ -213,7 +216,25 @@ def prepare_drill(
     """
     shape = profile if profile is not None else pl.DataFrame(schema=PROFILE_SCHEMA)
     demand = demand_side(plan, paths, shape, scenario)
-    return PreparedDrill(plan, demand, resolve_scenario(plan, demand, scenario))
+    resolved = resolve_scenario(plan, demand, scenario)
+    stop = window_end_hour(scenario, resolved.start_hour)
+    if stop is not None and stop < demand.hours:
+        demand = demand.until(days=-(-stop // 24))
+        resolved = resolve_scenario(plan, demand, scenario)
+    return PreparedDrill(plan, demand, resolved)
+
+
+def window_end_hour(scenario: Scenario, start_hour: int) -> int | None:
+    """First hour after the drill window: a spike's window ends once it has had as long again
+    as the spike (at least a week) to clear; other shapes run to the horizon end (None).
+
+    A surge that is over is not the shock's any more: judging two weeks of surge over the 26
+    weeks after it would dilute its SLO misses into a pass, and blocks that arrive after the
+    surge would be proposed as the cure.
+    """
+    if scenario.shape.kind != "spike":
+        return None
+    return start_hour + scenario.shape.hours + max(scenario.shape.hours, SPIKE_SETTLE_HOURS)
 
 
 def run_drill(

@@ -75,7 +75,7 @@ def _absorbed(row: dict[str, Any]) -> str:
     """Time to absorb as measured, or censored: never the window shown as a measurement."""
     if row["absorb_censored"]:
         days = (row["window_hours"] or 0) / 24
-        return f"> {days:,.0f} d: not absorbed within the horizon (censored)"
+        return f"> {days:,.0f} d: not absorbed within the drill window (censored)"
     hours = row["time_to_absorb_hours"]
     if hours is None:
         return MISSING
@@ -165,7 +165,7 @@ _KPI_LABELS = {
     "preempted_gpu_hours": "preempted",
     "revenue_at_risk_usd": "revenue at risk",
     "slo_attainment": "SLO attainment",
-    "absorb_censored": "paths not absorbed within the horizon",
+    "absorb_censored": "paths not absorbed within the drill window",
     "overdue_queue_gpu_hour_area": "waiting past max wait (GPU-hours of waiting)",
 }
 
@@ -178,7 +178,7 @@ def fmt_kpi(kpi: str, value: float | None) -> str:
         return fmt_gpu_hours(value)
     if kpi.endswith("_hours"):
         return fmt_hours(value)
-    # absorb_censored is the share of paths whose shock was not absorbed within the horizon.
+    # absorb_censored is the share of paths whose shock was not absorbed within the drill window.
     if kpi.endswith(("_share", "attainment", "_censored")) or "utilisation" in kpi:
         return fmt_pct(value)
     if kpi.endswith("_gpus"):
