@@ -857,11 +857,15 @@ def apply_to_paths(
     window = _window(paths, start, end)
     if window is None or not book.contracts:
         return paths.select(PATHS_SCHEMA.names()).cast(PATHS_SCHEMA)
-    days = paths.select(pl.col("ds").unique())
-    samples = paths.select(pl.col("sample_id").unique())
+    days = paths.select(pl.col("ds").unique().sort())
+    samples = paths.select(pl.col("sample_id").unique().sort())
     ramps = ramp_frame(book, start=window[0], end=window[1]).join(days, on="ds", how="semi")
     known = paths.select(pl.col("unique_id").unique())
-    new_ids = ramps.select(pl.col("unique_id").unique()).join(known, on="unique_id", how="anti")
+    new_ids = (
+        ramps.select(pl.col("unique_id").unique())
+        .join(known, on="unique_id", how="anti")
+        .sort("unique_id")
+    )
     new_rows = (
         new_ids.join(days, how="cross")
         .join(samples, how="cross")
@@ -877,18 +881,16 @@ def apply_to_paths(
         .group_by("unique_id", "ds", "sample_id")
         .agg(pl.col("gpus").sum().alias("added"))
     )
-    touched = ramps.select(pl.col("unique_id").unique())
-    rows = pl.concat([paths.select(PATHS_SCHEMA.names()).cast(PATHS_SCHEMA), new_rows])
-    affected = (
-        rows.lazy()
-        .join(touched.lazy(), on="unique_id", how="semi")
-        .join(_signed_floor(ramps), on=["unique_id", "ds"], how="left")
-        .join(added, on=["unique_id", "ds", "sample_id"], how="left")
+    # Rows keep the input's order, new series after it, so a seed gives the same frame.
+    return (
+        pl.concat([paths.select(PATHS_SCHEMA.names()).cast(PATHS_SCHEMA), new_rows])
+        .lazy()
+        .join(_signed_floor(ramps), on=["unique_id", "ds"], how="left", maintain_order="left")
+        .join(added, on=["unique_id", "ds", "sample_id"], how="left", maintain_order="left")
         .with_columns((_floored(pl.col("y")) + pl.col("added").fill_null(0.0)).alias("y"))
         .select(PATHS_SCHEMA.names())
+        .collect()
     )
-    untouched = rows.lazy().join(touched.lazy(), on="unique_id", how="anti")
-    return pl.concat([untouched, affected]).collect().cast(PATHS_SCHEMA)
 
 
 # --- quantile frames ----------------------------------------------------------------------------
@@ -922,7 +924,7 @@ def apply_to_forecast(
     if window is None or not book.contracts:
         return forecast
     quantiles = _quantile_columns(forecast)
-    days = forecast.select(pl.col("ds").unique())
+    days = forecast.select(pl.col("ds").unique().sort())
     ramps = ramp_frame(book, start=window[0], end=window[1]).join(days, on="ds", how="semi")
     expected = (
         ramps.lazy()
@@ -930,9 +932,11 @@ def apply_to_forecast(
         .group_by("unique_id", "ds")
         .agg((pl.col("gpus") * pl.col("probability")).sum().alias("expected"))
     )
-    runs = forecast.select("run_id", "measure").unique()
-    new_ids = ramps.select(pl.col("unique_id").unique()).join(
-        forecast.select(pl.col("unique_id").unique()), on="unique_id", how="anti"
+    runs = forecast.select("run_id", "measure").unique().sort("run_id", "measure")
+    new_ids = (
+        ramps.select(pl.col("unique_id").unique())
+        .join(forecast.select(pl.col("unique_id").unique()), on="unique_id", how="anti")
+        .sort("unique_id")
     )
     new_rows = (
         new_ids.join(days, how="cross")
@@ -946,8 +950,8 @@ def apply_to_forecast(
     )
     return (
         pl.concat([forecast.lazy(), new_rows.lazy()])
-        .join(_signed_floor(ramps), on=["unique_id", "ds"], how="left")
-        .join(expected, on=["unique_id", "ds"], how="left")
+        .join(_signed_floor(ramps), on=["unique_id", "ds"], how="left", maintain_order="left")
+        .join(expected, on=["unique_id", "ds"], how="left", maintain_order="left")
         .with_columns(
             (_floored(pl.col("mean")) + pl.col("expected").fill_null(0.0)).alias("mean"),
             *(_floored(pl.col(c)).alias(c) for c in quantiles),
