@@ -69,14 +69,17 @@ For exact figures apply the book to the paths (:func:`apply_to_paths`) and summa
 null and its GPU-hours are reported as unpriced, never as zero revenue.
 
 Bad entries are refused one reason each, with file, row (the n-th ``[[contract]]`` or CSV data
-row), line, field and rule, the first rule broken in this order: ``unknown field``, ``missing
-value``, a type rule (``not text``, ``not a date (YYYY-MM-DD)``, ``not a whole number``,
-``not a number``, ``ramp step not date:gpus``), then the meaning (``unknown workload class``,
-``unknown status``, ``customer 'other' is reserved``, ``unknown region``, ``ramp has no
-steps``, ``GPUs below 0``, ``ramp dates not increasing``, ``term_end before the first ramp
-date``, ``ramp step after term_end``, ``probability required for a pipeline deal``,
-``probability outside (0, 1]``, ``signed contract with a probability other than 1``,
-``price not above 0``), and last ``duplicate id``. The good entries are kept.
+row), line, field and rule, the first rule broken in this order: the entry's shape (``not a
+table``, ``more cells than columns``), ``unknown field``, ``missing value``, a type rule
+(``not text``, ``not a date (YYYY-MM-DD)``, ``not a whole number``, ``not a number``, ``ramp
+step not date:gpus``), then the meaning (``unknown workload class``, ``unknown status``,
+``customer 'other' is reserved``, ``ramp has no steps``, ``GPUs below 0``, ``ramp dates not
+increasing``, ``term_end before the first ramp date``, ``ramp step after term_end``,
+``probability required for a pipeline deal``, ``probability outside (0, 1]``, ``signed
+contract with a probability other than 1``, ``price not above 0``, ``unknown region`` when the
+fleet's regions are given), and last ``duplicate id``. The good entries are kept. The checks
+run per entry in Python rather than as polars expressions (forecasting.rules): a ramp is a
+nested list, and a book holds tens of entries, not millions of rows.
 """
 
 from __future__ import annotations
@@ -410,11 +413,12 @@ class ContractBook:
 
 @dataclass(frozen=True, slots=True)
 class _Entry:
-    """One raw entry: its row, its line and its fields as the file gave them."""
+    """One raw entry: its row, its line, its fields as the file gave them, and a shape fault."""
 
     row: int
     line: int | None
     fields: Mapping[str, object]
+    fault: ContractRuleError | None = None
 
 
 def _text(name: str, value: object) -> str | None:
@@ -559,7 +563,9 @@ def _toml_entries(text: str, source: str) -> list[_Entry]:
         list(headers) if len(headers) == len(entries) else [None] * len(entries)
     )
     return [
-        _Entry(i, line, item if isinstance(item, dict) else {"": item})
+        _Entry(i, line, item)
+        if isinstance(item, dict)
+        else _Entry(i, line, {}, ContractRuleError("(entry)", "not a table", item))
         for i, (item, line) in enumerate(zip(entries, lines, strict=True), start=1)
     ]
 
@@ -573,6 +579,9 @@ def _csv_entries(text: str, source: str) -> list[_Entry]:
         raise ContractError(
             f"{source}: empty file; a contracts CSV starts with a header row"
         ) from None
+    repeated = sorted({c for c in header if header.count(c) > 1})
+    if repeated:
+        raise ContractError(f"{source}: column(s) {repeated} appear twice in the header; keep one")
     missing = [c for c in REQUIRED_FIELDS if c not in header]
     unknown = [c for c in header if c not in FIELDS]
     if missing or unknown:
@@ -591,11 +600,12 @@ def _csv_entries(text: str, source: str) -> list[_Entry]:
     entries = []
     start = reader.line_num + 1
     for row, cells in enumerate(reader, start=1):
+        fields = {h: c for h, c in zip(header, cells, strict=False) if c.strip()}
+        fault = None
         if len(cells) > len(header):
-            fields: dict[str, object] = {"": ",".join(cells[len(header) :])}
-        else:
-            fields = {h: c for h, c in zip(header, cells, strict=False) if c.strip()}
-        entries.append(_Entry(row, start, fields))
+            extra = ",".join(cells[len(header) :])
+            fault = ContractRuleError("(row)", "more cells than columns", extra)
+        entries.append(_Entry(row, start, fields, fault))
         start = reader.line_num + 1
     return entries
 
@@ -611,8 +621,8 @@ def _judged(
         raw_id = entry.fields.get("id")
         ident = raw_id.strip() if isinstance(raw_id, str) and raw_id.strip() else None
         try:
-            if "" in entry.fields:
-                raise ContractRuleError("(row)", "more cells than columns", entry.fields[""])
+            if entry.fault is not None:
+                raise entry.fault
             contract = _contract(entry.fields, regions=regions)
             if contract.id in first_row:
                 raise ContractRuleError(

@@ -239,6 +239,29 @@ def test_unknown_field_and_duplicate_id_are_refused() -> None:
     assert frame["row_number"].to_list() == [2, 3]
 
 
+def test_an_entry_that_is_not_a_table_is_refused() -> None:
+    """``contract = [...]`` holding a bare value refuses that entry and keeps the tables."""
+    text = 'contract = [1, {id = "a", customer = "acme", workload_class = "inference", ' + (
+        'region = "us", ramp = [{date = 2027-01-10, gpus = 1}], term_end = 2027-02-01, '
+        'status = "signed"}]'
+    )
+    book = parse_contracts(text)
+    assert [c.id for c in book.contracts] == ["a"]
+    (refusal,) = book.refusals
+    assert (refusal.row, refusal.line, refusal.field, refusal.rule) == (
+        1,
+        None,
+        "(entry)",
+        "not a table",
+    )
+
+
+def test_the_sample_book_round_trips() -> None:
+    """dump_contracts of the shipped book reads back as the same contracts."""
+    book = parse_contracts(sample_contracts().read_text(encoding="utf-8"))
+    assert parse_contracts(dump_contracts(book)).contracts == book.contracts
+
+
 def test_a_region_the_fleet_lacks_is_refused_when_regions_are_given() -> None:
     """With the fleet's regions known, a contract elsewhere is refused and named."""
     book = parse_contracts(toml_book(entry(region="mars")), regions=["us", "eu"])
@@ -266,6 +289,7 @@ def test_csv_cells_beyond_the_header_refuse_the_row() -> None:
         ("book.toml", toml_book(entry()).replace("contract", "contracts", 1), "unknown top-level"),
         ("book.csv", "id,customer,region\na,b,c\n", "missing required column(s) ['workload_class'"),
         ("book.csv", csv_book(entry(colour="red")), "unknown column(s) ['colour']"),
+        ("book.csv", "id,id\n", "appear twice"),
         ("book.json", "{}", "a .toml or .csv file"),
     ],
 )
