@@ -42,7 +42,7 @@ signs. Each (deal, path) draw is Bernoulli(p). The draws are stratified over the
 Latin hypercube per deal): path k's uniform is ``(perm[k] + jitter[k]) / n`` with a random
 permutation of the n paths, so every path's draw is Bernoulli(p) exactly, while the number
 of paths where the deal signs is ``floor(p n)`` or one more. Plain independent draws would
-leave the expected demand off by a relative ``sqrt((1 - p) / (p n))`` (8 % at p = 0.3 and
+leave the expected demand off by a relative ``sqrt((1 - p) / (p n))`` (7 % at p = 0.3 and
 n = 500), which would move an order-by date on sampling noise alone. Permutations are drawn
 from ``numpy.random.SeedSequence([seed, *sha256(contract id)])``, so a deal's draws depend on
 the seed, its id and the number of paths, not on the other deals in the book or their order,
