@@ -1,4 +1,5 @@
-"""Files that ship inside the package: the ready-made drills and the sample capacity plan.
+"""Files that ship inside the package: the ready-made drills, the sample capacity plan and
+the sample contract book.
 
 Read through :mod:`importlib.resources`, so they are found in a wheel as in a checkout; the
 working files (warehouse, reports, a fleet's own capacity.toml) live under ``FLEETCAST_HOME``.
@@ -9,7 +10,7 @@ from __future__ import annotations
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 
-__all__ = ["ready_made_drills", "sample_capacity"]
+__all__ = ["ready_made_drills", "sample_capacity", "sample_contracts"]
 
 
 def ready_made_drills() -> Traversable:
@@ -20,3 +21,8 @@ def ready_made_drills() -> Traversable:
 def sample_capacity() -> Traversable:
     """The sample capacity plan: a synthetic fleet's blocks, candidates and class policies."""
     return files(__name__).joinpath("capacity.toml")
+
+
+def sample_contracts() -> Traversable:
+    """The sample contract book: signed contracts and pipeline deals for the synthetic fleet."""
+    return files(__name__).joinpath("contracts.toml")

@@ -1,0 +1,1141 @@
+"""The contract book: signed contracts and pipeline deals, and how they enter the forecast.
+
+Much future demand is known before telemetry shows it (DOMAIN.md, "Contracts and pipeline"):
+a signed contract ramps a customer to N GPUs from a date, M from a later one, until its term
+ends; a pipeline deal may or may not sign, with a probability. The book is a file edited by
+people, TOML (``[[contract]]`` tables) or CSV with the same fields::
+
+    [[contract]]
+    id = "nw-inference-2027"          # unique in the book
+    customer = "northwind-ai"
+    workload_class = "inference"      # one of the five classes
+    region = "us-east"
+    ramp = [                          # dated GPU counts, dates strictly increasing
+        { date = 2027-01-01, gpus = 3000 },
+        { date = 2027-07-01, gpus = 4500 },
+    ]
+    term_end = 2029-12-31             # last day of service (inclusive)
+    status = "signed"                 # signed | pipeline
+    probability = 0.4                 # pipeline only, in (0, 1]; a signed contract is 1
+    price_per_gpu_hour = 2.9          # optional, USD
+    announced = 2026-10-15            # optional: the day the entry became known as it stands
+    description = "..."               # optional
+
+In CSV the ramp is one cell, ``"2027-01-01:3000,2027-07-01:4500"`` (``;`` also separates).
+
+**The ramp** is a step function: from each step's date its GPU count holds until the next
+step; it is zero before the first step and after ``term_end``. A step of 0 GPUs is a pause.
+
+**Signed contracts are a floor.** For the bottom-level series (region, class, customer) of a
+signed contract, demand on a day is ``max(own, committed)``, where ``own`` is the customer's
+own forecast on that path and ``committed`` the sum of the signed ramps of that series on that
+day. Why not add: the customer's telemetry already holds what the contract has ramped so far,
+and the forecast extrapolates it, so adding the ramp would count those GPUs twice. Why not
+replace: the customer may run more than the contract (on-demand usage above the reservation),
+and the forecast knows that. The floor is also what capacity must honour: reserved GPUs are
+held for the customer whether or not they use them. A floor never lowers demand, so a ramp
+below the forecast changes nothing and one above lifts demand exactly to the ramp.
+
+**Pipeline deals are incremental.** A deal not yet signed is not in telemetry, so its ramp is
+added on top of the series' demand (after the floor) on the sample paths where the deal
+signs. Each (deal, path) draw is Bernoulli(p). The draws are stratified over the paths (a
+Latin hypercube per deal): path k's uniform is ``(perm[k] + jitter[k]) / n`` with a random
+permutation of the n paths, so every path's draw is Bernoulli(p) exactly, while the number
+of paths where the deal signs is ``floor(p n)`` or one more. Plain independent draws would
+leave the expected demand off by a relative ``sqrt((1 - p) / (p n))`` (7 % at p = 0.3 and
+n = 500), which would move an order-by date on sampling noise alone. Permutations are drawn
+from ``numpy.random.SeedSequence([seed, *sha256(contract id)])``, so a deal's draws depend on
+the seed, its id and the number of paths, not on the other deals in the book or their order,
+and different deals are independent of each other and of the forecast paths. A deal that
+expands a customer with a signed contract adds on top of the floor.
+
+**New customers** (a contract whose series is not among the paths) get a new bottom-level
+series, ``hierarchy.id_of(region, class, customer)``, whose own demand is zero. A known
+limit: a customer folded into the ``other`` tail has its current usage inside ``other``, so a
+contract for it is counted once in the tail and once in its new series, up to that
+customer's current usage (small, since it is not a top customer). Keep contract customers as
+named series in the demand hierarchy to avoid it. ``other`` itself is refused as a customer.
+
+**Quantile frames** (:func:`apply_to_forecast`): a floor moves each quantile exactly,
+``q -> max(q, committed)`` (max with a constant is monotone). The mean becomes
+``max(mean, committed) + sum(p x gpus)``: the pipeline term is exact (the draw is independent
+of the customer's own demand); ``max(mean, committed)`` is exact when the ramp lies outside
+the series' range and otherwise a lower bound of ``E[max(own, committed)]``. Pipeline deals
+do not move the quantiles here: a Bernoulli mixture's quantiles need the whole distribution.
+For exact figures apply the book to the paths (:func:`apply_to_paths`) and summarise those.
+
+**Prices** are optional: a contract without ``price_per_gpu_hour`` is priced from
+``default_prices`` (e.g. the class policies of capacity.toml) when given, else its revenue is
+null and its GPU-hours are reported as unpriced, never as zero revenue.
+
+Bad entries are refused one reason each, with file, row (the n-th ``[[contract]]`` or CSV data
+row), line, field and rule, the first rule broken in this order: the entry's shape (``not a
+table``, ``more cells than columns``), ``unknown field``, ``missing value``, a type rule
+(``not text``, ``not a date (YYYY-MM-DD)``, ``not a whole number``, ``not a number``, ``ramp
+step not date:gpus``), then the meaning (``unknown workload class``, ``unknown status``,
+``customer 'other' is reserved``, ``ramp has no steps``, ``GPUs below 0``, ``ramp dates not
+increasing``, ``term_end before the first ramp date``, ``ramp step after term_end``,
+``probability required for a pipeline deal``, ``probability outside (0, 1]``, ``signed
+contract with a probability other than 1``, ``price not above 0``, ``unknown region`` when the
+fleet's regions are given), and last ``duplicate id``. The good entries are kept. The checks
+run per entry in Python rather than as polars expressions (forecasting.rules): a ramp is a
+nested list, and a book holds tens of entries, not millions of rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import math
+import re
+import tomllib
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, cast
+
+import numpy as np
+import polars as pl
+import tomli_w
+
+from forecasting import hierarchy
+from forecasting.concentration import METRICS, OTHER, concentration
+from forecasting.schema import PATHS_SCHEMA, QUANTILES, WorkloadClass, quantile_column
+
+__all__ = [
+    "BOOK_CONCENTRATION_SCHEMA",
+    "CONTRACT_MODEL",
+    "FIELDS",
+    "FINANCE_SCHEMA",
+    "RAMP_SCHEMA",
+    "REFUSALS_SCHEMA",
+    "REQUIRED_FIELDS",
+    "Contract",
+    "ContractBook",
+    "ContractError",
+    "ContractRuleError",
+    "ContractStatus",
+    "Refusal",
+    "Step",
+    "apply_to_forecast",
+    "apply_to_paths",
+    "committed_and_pipeline",
+    "concentration_with_book",
+    "dump_contracts",
+    "load_contracts",
+    "parse_contracts",
+    "pipeline_draws",
+    "ramp_frame",
+]
+
+REQUIRED_FIELDS: tuple[str, ...] = (
+    "id",
+    "customer",
+    "workload_class",
+    "region",
+    "ramp",
+    "term_end",
+    "status",
+)
+FIELDS: tuple[str, ...] = (
+    *REQUIRED_FIELDS,
+    "probability",
+    "price_per_gpu_hour",
+    "announced",
+    "description",
+)
+# The model name new series carry in a quantile frame: their demand is the book's alone.
+CONTRACT_MODEL = "contract-book"
+_CLASSES = tuple(c.value for c in WorkloadClass)
+_HOURS_PER_DAY = 24
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_WHOLE = re.compile(r"[+-]?\d+")
+_CONTRACT_HEADER = re.compile(r"^\s*\[\[\s*(contract|\"contract\"|'contract')\s*\]\]")
+_STEP_SEPARATORS = re.compile(r"[,;]")
+
+RAMP_SCHEMA = pl.Schema(
+    {
+        "contract_id": pl.String(),
+        "status": pl.String(),
+        "probability": pl.Float64(),
+        "customer": pl.String(),
+        "workload_class": pl.String(),
+        "region": pl.String(),
+        "unique_id": pl.String(),
+        "ds": pl.Date(),
+        "gpus": pl.Float64(),
+    }
+)
+REFUSALS_SCHEMA = pl.Schema(
+    {
+        "file": pl.String(),
+        "row_number": pl.Int64(),
+        "line": pl.Int64(),
+        "contract_id": pl.String(),
+        "field": pl.String(),
+        "rule": pl.String(),
+        "value": pl.String(),
+    }
+)
+FINANCE_SCHEMA = pl.Schema(
+    {
+        "month": pl.Date(),
+        "status": pl.String(),
+        "region": pl.String(),
+        "workload_class": pl.String(),
+        "contracts": pl.UInt32(),
+        "days": pl.UInt32(),
+        "gpus_avg": pl.Float64(),
+        "expected_gpus_avg": pl.Float64(),
+        "gpu_hours": pl.Float64(),
+        "expected_gpu_hours": pl.Float64(),
+        "expected_revenue_usd": pl.Float64(),
+        "unpriced_gpu_hours": pl.Float64(),
+    }
+)
+BOOK_CONCENTRATION_SCHEMA = pl.Schema(
+    {
+        "book": pl.String(),
+        "region": pl.String(),
+        "workload_class": pl.String(),
+        "month": pl.Date(),
+        **{m: pl.Float64() for m in METRICS},
+    }
+)
+
+
+class ContractStatus(StrEnum):
+    """A signed contract is committed demand; a pipeline deal is weighted by its odds."""
+
+    SIGNED = "signed"
+    PIPELINE = "pipeline"
+
+
+class ContractError(ValueError):
+    """The contract file as a whole cannot be read; the message names it and the fix."""
+
+
+class ContractRuleError(ValueError):
+    """One contract breaks one rule: the field at fault, the rule and the value quoted back."""
+
+    def __init__(self, field: str, rule: str, value: object = None) -> None:
+        self.field = field
+        self.rule = rule
+        self.value = None if value is None else str(value)
+        shown = "" if value is None else f" (got {self.value!r})"
+        super().__init__(f"field {field}: {rule}{shown}")
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """From ``day`` on, the contract holds ``gpus`` GPUs (until the next step or term end)."""
+
+    day: date
+    gpus: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Contract:
+    """One entry of the book; construction checks every rule of the module docstring.
+
+    ``probability`` is None for a signed contract (it is 1: see :attr:`p`).
+    """
+
+    id: str
+    customer: str
+    workload_class: WorkloadClass
+    region: str
+    ramp: tuple[Step, ...]
+    term_end: date
+    status: ContractStatus
+    probability: float | None = None
+    price_per_gpu_hour: float | None = None
+    announced: date | None = None
+    description: str | None = None
+
+    def __post_init__(self) -> None:
+        """Coerce class and status from text, then check the rules in the documented order."""
+        for name in ("id", "customer", "region"):
+            if not getattr(self, name).strip():
+                raise ContractRuleError(name, "missing value", getattr(self, name))
+        try:
+            object.__setattr__(self, "workload_class", WorkloadClass(self.workload_class))
+        except ValueError:
+            raise ContractRuleError(
+                "workload_class",
+                f"unknown workload class (expected one of {', '.join(_CLASSES)})",
+                self.workload_class,
+            ) from None
+        try:
+            object.__setattr__(self, "status", ContractStatus(self.status))
+        except ValueError:
+            raise ContractRuleError(
+                "status", "unknown status (expected signed or pipeline)", self.status
+            ) from None
+        if self.customer == OTHER:
+            raise ContractRuleError(
+                "customer", f"customer {OTHER!r} is reserved for the long tail", self.customer
+            )
+        object.__setattr__(self, "ramp", tuple(self.ramp))
+        self._check_ramp()
+        self._check_probability()
+        if self.price_per_gpu_hour is not None and not self.price_per_gpu_hour > 0:
+            raise ContractRuleError(
+                "price_per_gpu_hour", "price not above 0", self.price_per_gpu_hour
+            )
+
+    def _check_ramp(self) -> None:
+        """Steps exist, hold no negative count, rise in date and lie within the term."""
+        if not self.ramp:
+            raise ContractRuleError("ramp", "ramp has no steps")
+        for i, step in enumerate(self.ramp):
+            if step.gpus < 0:
+                raise ContractRuleError(f"ramp[{i + 1}].gpus", "GPUs below 0", step.gpus)
+            if i and step.day <= self.ramp[i - 1].day:
+                raise ContractRuleError(
+                    f"ramp[{i + 1}].date", "ramp dates not increasing", step.day
+                )
+        if self.term_end < self.ramp[0].day:
+            raise ContractRuleError(
+                "term_end", "term_end before the first ramp date", self.term_end
+            )
+        if self.ramp[-1].day > self.term_end:
+            raise ContractRuleError(
+                f"ramp[{len(self.ramp)}].date", "ramp step after term_end", self.ramp[-1].day
+            )
+
+    def _check_probability(self) -> None:
+        """A pipeline deal needs p in (0, 1]; a signed contract is 1 and stores None."""
+        p = self.probability
+        if self.status is ContractStatus.PIPELINE:
+            if p is None:
+                raise ContractRuleError("probability", "probability required for a pipeline deal")
+            if not 0.0 < p <= 1.0:
+                raise ContractRuleError("probability", "probability outside (0, 1]", p)
+        elif p is not None:
+            if p != 1.0:
+                raise ContractRuleError(
+                    "probability", "signed contract with a probability other than 1", p
+                )
+            object.__setattr__(self, "probability", None)
+
+    @property
+    def p(self) -> float:
+        """The chance the contract's ramp is demand: 1 when signed."""
+        return 1.0 if self.probability is None else self.probability
+
+    @property
+    def unique_id(self) -> str:
+        """The bottom-level series the contract's demand belongs to."""
+        return hierarchy.id_of(self.region, self.workload_class.value, self.customer)
+
+    def gpus_on(self, day: date) -> int:
+        """GPUs the ramp holds on ``day``: 0 before the first step and after the term."""
+        if day > self.term_end:
+            return 0
+        held = 0
+        for step in self.ramp:
+            if step.day > day:
+                break
+            held = step.gpus
+        return held
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Refusal:
+    """One refused entry: where it is, the field at fault and the rule it breaks."""
+
+    file: str
+    row: int  # 1-based: the n-th [[contract]] table or CSV data row
+    line: int | None  # the line the entry starts on, when known
+    contract_id: str | None
+    field: str
+    rule: str
+    value: str | None
+
+    @property
+    def message(self) -> str:
+        """One line naming file, line, row, contract, field and rule, and what to do."""
+        where = f"{self.file}:{self.line}" if self.line is not None else self.file
+        who = f" ({self.contract_id!r})" if self.contract_id else ""
+        got = "" if self.value is None else f" (got {self.value!r})"
+        return (
+            f"{where}: contract row {self.row}{who} field {self.field}: {self.rule}{got}; "
+            "fix the entry and load the book again (the other entries were kept)"
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContractBook:
+    """The good contracts of a book and the refused entries, in file order."""
+
+    contracts: tuple[Contract, ...] = ()
+    refusals: tuple[Refusal, ...] = ()
+    source: str | None = None
+
+    @property
+    def signed(self) -> tuple[Contract, ...]:
+        """The signed contracts."""
+        return tuple(c for c in self.contracts if c.status is ContractStatus.SIGNED)
+
+    @property
+    def pipeline(self) -> tuple[Contract, ...]:
+        """The pipeline deals."""
+        return tuple(c for c in self.contracts if c.status is ContractStatus.PIPELINE)
+
+    def known_by(self, day: date) -> ContractBook:
+        """The book as known on ``day``: entries announced by then (no date: always known).
+
+        A replay as of a past day uses this, so no contract signed later leaks into it.
+        """
+        return replace(
+            self,
+            contracts=tuple(c for c in self.contracts if c.announced is None or c.announced <= day),
+        )
+
+    def refusals_frame(self) -> pl.DataFrame:
+        """The refusals as a frame (REFUSALS_SCHEMA), as the quarantine keeps telemetry's."""
+        return pl.DataFrame(
+            [
+                (r.file, r.row, r.line, r.contract_id, r.field, r.rule, r.value)
+                for r in self.refusals
+            ],
+            schema=REFUSALS_SCHEMA,
+            orient="row",
+        )
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """One raw entry: its row, its line, its fields as the file gave them, and a shape fault."""
+
+    row: int
+    line: int | None
+    fields: Mapping[str, object]
+    fault: ContractRuleError | None = None
+
+
+def _text(name: str, value: object) -> str | None:
+    """A text field stripped of blanks; blank is absent."""
+    if not isinstance(value, str):
+        raise ContractRuleError(name, "not text", value)
+    return value.strip() or None
+
+
+def _day(name: str, value: object) -> date:
+    """A TOML date or an ISO-8601 ``YYYY-MM-DD`` text."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _ISO_DAY.fullmatch(value.strip()):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ContractRuleError(name, "not a date (YYYY-MM-DD)", value)
+
+
+def _whole(name: str, value: object) -> int:
+    """A whole number: a TOML integer or integer text."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and _WHOLE.fullmatch(value.strip()):
+        return int(value.strip())
+    raise ContractRuleError(name, "not a whole number", value)
+
+
+def _number(name: str, value: object) -> float:
+    """A finite number: a TOML integer or float, or number text."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            raise ContractRuleError(name, "not a number", value) from None
+    else:
+        raise ContractRuleError(name, "not a number", value)
+    if not math.isfinite(number):
+        raise ContractRuleError(name, "not a number", value)
+    return number
+
+
+def _steps(value: object) -> tuple[Step, ...]:
+    """The ramp from TOML ``[{date, gpus}, ...]`` or CSV ``"date:gpus,date:gpus"``."""
+    if isinstance(value, str):
+        parts = [p.strip() for p in _STEP_SEPARATORS.split(value) if p.strip()]
+        steps = []
+        for i, part in enumerate(parts, start=1):
+            day, colon, gpus = part.partition(":")
+            if not colon:
+                raise ContractRuleError(f"ramp[{i}]", "ramp step not date:gpus", part)
+            steps.append(Step(_day(f"ramp[{i}].date", day), _whole(f"ramp[{i}].gpus", gpus)))
+        return tuple(steps)
+    if not isinstance(value, list):
+        raise ContractRuleError("ramp", "ramp step not date:gpus", value)
+    steps = []
+    for i, item in enumerate(value, start=1):
+        if not isinstance(item, dict) or set(item) != {"date", "gpus"}:
+            raise ContractRuleError(
+                f"ramp[{i}]", "ramp step not {date = YYYY-MM-DD, gpus = N}", item
+            )
+        steps.append(
+            Step(_day(f"ramp[{i}].date", item["date"]), _whole(f"ramp[{i}].gpus", item["gpus"]))
+        )
+    return tuple(steps)
+
+
+def _optional(fields: Mapping[str, object], name: str) -> object | None:
+    """The field's value, None when absent or blank text."""
+    value = fields.get(name)
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def _contract(fields: Mapping[str, object], *, regions: Collection[str] | None) -> Contract:
+    """The contract an entry stands for, or ContractRuleError naming the first rule it breaks."""
+    for name in fields:
+        if name not in FIELDS:
+            raise ContractRuleError(
+                name, f"unknown field (known: {', '.join(FIELDS)})", fields[name]
+            )
+    for name in REQUIRED_FIELDS:
+        if _optional(fields, name) is None:
+            raise ContractRuleError(name, "missing value")
+    texts = {
+        n: _text(n, fields[n]) for n in ("id", "customer", "workload_class", "region", "status")
+    }
+    ramp = _steps(fields["ramp"])
+    term_end = _day("term_end", fields["term_end"])
+    probability = _optional(fields, "probability")
+    price = _optional(fields, "price_per_gpu_hour")
+    announced = _optional(fields, "announced")
+    description = _optional(fields, "description")
+    contract = Contract(
+        id=cast(str, texts["id"]),
+        customer=cast(str, texts["customer"]),
+        workload_class=cast(WorkloadClass, texts["workload_class"]),
+        region=cast(str, texts["region"]),
+        ramp=ramp,
+        term_end=term_end,
+        status=cast(ContractStatus, texts["status"]),
+        probability=None if probability is None else _number("probability", probability),
+        price_per_gpu_hour=None if price is None else _number("price_per_gpu_hour", price),
+        announced=None if announced is None else _day("announced", announced),
+        description=None if description is None else _text("description", description),
+    )
+    if regions is not None and contract.region not in regions:
+        raise ContractRuleError(
+            "region",
+            f"unknown region (expected one of {', '.join(sorted(regions))})",
+            contract.region,
+        )
+    return contract
+
+
+def _toml_entries(text: str, source: str) -> list[_Entry]:
+    """The ``[[contract]]`` tables of a TOML book, with the line each one starts on."""
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ContractError(
+            f"{source}: not valid TOML: {exc}; fix the syntax at that line (contracts are "
+            "[[contract]] tables, see forecasting/contracts.py)"
+        ) from exc
+    unknown = [k for k in document if k != "contract"]
+    if unknown:
+        raise ContractError(
+            f"{source}: unknown top-level key(s) {unknown}; a contract book holds only "
+            "[[contract]] tables"
+        )
+    entries = document.get("contract", [])
+    if not isinstance(entries, list):
+        raise ContractError(f"{source}: 'contract' must be [[contract]] tables, not one value")
+    headers = [
+        n for n, line in enumerate(text.splitlines(), start=1) if _CONTRACT_HEADER.match(line)
+    ]
+    # Lines are known only when every entry is a [[contract]] header (not an inline array).
+    lines: list[int | None] = (
+        list(headers) if len(headers) == len(entries) else [None] * len(entries)
+    )
+    return [
+        _Entry(i, line, item)
+        if isinstance(item, dict)
+        else _Entry(i, line, {}, ContractRuleError("(entry)", "not a table", item))
+        for i, (item, line) in enumerate(zip(entries, lines, strict=True), start=1)
+    ]
+
+
+def _csv_entries(text: str, source: str) -> list[_Entry]:
+    """The data rows of a CSV book, with the line each one starts on."""
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        raise ContractError(
+            f"{source}: empty file; a contracts CSV starts with a header row"
+        ) from None
+    repeated = sorted({c for c in header if header.count(c) > 1})
+    if repeated:
+        raise ContractError(f"{source}: column(s) {repeated} appear twice in the header; keep one")
+    missing = [c for c in REQUIRED_FIELDS if c not in header]
+    unknown = [c for c in header if c not in FIELDS]
+    if missing or unknown:
+        hint = ""
+        if len(header) == 1 and any(sep in header[0] for sep in ";\t|"):
+            hint = (
+                " The header is one column: the file looks delimited by something other than ','."
+            )
+        raise ContractError(
+            f"{source}: "
+            + (f"missing required column(s) {missing}; " if missing else "")
+            + (f"unknown column(s) {unknown}; " if unknown else "")
+            + f"a contracts CSV needs {list(REQUIRED_FIELDS)} and may have "
+            f"{[c for c in FIELDS if c not in REQUIRED_FIELDS]}; found {header}.{hint}"
+        )
+    entries = []
+    start = reader.line_num + 1
+    for row, cells in enumerate(reader, start=1):
+        fields = {h: c for h, c in zip(header, cells, strict=False) if c.strip()}
+        fault = None
+        if len(cells) > len(header):
+            extra = ",".join(cells[len(header) :])
+            fault = ContractRuleError("(row)", "more cells than columns", extra)
+        entries.append(_Entry(row, start, fields, fault))
+        start = reader.line_num + 1
+    return entries
+
+
+def _judged(
+    entries: Iterable[_Entry], *, source: str, regions: Collection[str] | None
+) -> ContractBook:
+    """The good contracts and one refusal per bad entry; a repeated id is refused."""
+    contracts: list[Contract] = []
+    refusals: list[Refusal] = []
+    first_row: dict[str, int] = {}
+    for entry in entries:
+        raw_id = entry.fields.get("id")
+        ident = raw_id.strip() if isinstance(raw_id, str) and raw_id.strip() else None
+        try:
+            if entry.fault is not None:
+                raise entry.fault
+            contract = _contract(entry.fields, regions=regions)
+            if contract.id in first_row:
+                raise ContractRuleError(
+                    "id", f"duplicate id (first at row {first_row[contract.id]})", contract.id
+                )
+        except ContractRuleError as broken:
+            refusals.append(
+                Refusal(
+                    file=source,
+                    row=entry.row,
+                    line=entry.line,
+                    contract_id=ident,
+                    field=broken.field,
+                    rule=broken.rule,
+                    value=broken.value,
+                )
+            )
+            continue
+        first_row[contract.id] = entry.row
+        contracts.append(contract)
+    return ContractBook(contracts=tuple(contracts), refusals=tuple(refusals), source=source)
+
+
+def parse_contracts(
+    text: str,
+    *,
+    file_format: str = "toml",
+    source: str = "contracts.toml",
+    regions: Collection[str] | None = None,
+) -> ContractBook:
+    """The book in ``text`` (``toml`` or ``csv``); refusals name ``source``.
+
+    ``regions``, when given, are the regions the fleet has: a contract elsewhere is refused.
+    """
+    if file_format == "toml":
+        entries = _toml_entries(text, source)
+    elif file_format == "csv":
+        entries = _csv_entries(text, source)
+    else:
+        raise ContractError(f"{source}: file_format must be 'toml' or 'csv', got {file_format!r}")
+    return _judged(entries, source=source, regions=regions)
+
+
+def load_contracts(path: Path, *, regions: Collection[str] | None = None) -> ContractBook:
+    """Read a contract book file (``.toml`` or ``.csv``); bad entries come back refused."""
+    suffix = path.suffix.lower()
+    if suffix not in (".toml", ".csv"):
+        raise ContractError(f"{path}: a contract book is a .toml or .csv file")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError as exc:
+        raise ContractError(
+            f"{path}: no contract book here; write one (see forecasting/contracts.py for the "
+            "format, forecasting/resources/contracts.toml for a sample)"
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise ContractError(f"{path}: not UTF-8 text ({exc}); save the file as UTF-8") from exc
+    return parse_contracts(text, file_format=suffix[1:], source=str(path), regions=regions)
+
+
+def _toml_entry(contract: Contract) -> dict[str, Any]:
+    """A contract as a TOML table, fields in :data:`FIELDS` order, absent ones left out."""
+    entry: dict[str, Any] = {
+        "id": contract.id,
+        "customer": contract.customer,
+        "workload_class": contract.workload_class.value,
+        "region": contract.region,
+        "ramp": [{"date": s.day, "gpus": s.gpus} for s in contract.ramp],
+        "term_end": contract.term_end,
+        "status": contract.status.value,
+        "probability": contract.probability,
+        "price_per_gpu_hour": contract.price_per_gpu_hour,
+        "announced": contract.announced,
+        "description": contract.description,
+    }
+    return {k: v for k, v in entry.items() if v is not None}
+
+
+def dump_contracts(book: ContractBook | Iterable[Contract], *, header: str = "") -> str:
+    """TOML text of the book's contracts: :func:`parse_contracts` of it gives them back.
+
+    ``header`` becomes comment lines at the top. Refusals are not written.
+    """
+    contracts = book.contracts if isinstance(book, ContractBook) else tuple(book)
+    comments = "".join(f"# {line}".rstrip() + "\n" for line in header.splitlines())
+    body = tomli_w.dumps({"contract": [_toml_entry(c) for c in contracts]})
+    return comments + ("\n" if comments else "") + body
+
+
+# --- ramps as frames ----------------------------------------------------------------------------
+
+
+def _steps_frame(contracts: Sequence[Contract]) -> pl.LazyFrame:
+    """One row per ramp step: the contract's columns and the days the step holds."""
+    rows = []
+    for c in contracts:
+        ends = [s.day - timedelta(days=1) for s in c.ramp[1:]] + [c.term_end]
+        for step, last in zip(c.ramp, ends, strict=True):
+            rows.append(
+                (
+                    c.id,
+                    c.status.value,
+                    c.p,
+                    c.customer,
+                    c.workload_class.value,
+                    c.region,
+                    c.unique_id,
+                    step.day,
+                    last,
+                    float(step.gpus),
+                )
+            )
+    schema = {
+        **{k: v for k, v in RAMP_SCHEMA.items() if k != "ds" and k != "gpus"},
+        "first": pl.Date(),
+        "last": pl.Date(),
+        "gpus": pl.Float64(),
+    }
+    return pl.LazyFrame(rows, schema=schema, orient="row")
+
+
+def ramp_frame(
+    book: ContractBook,
+    *,
+    start: date,
+    end: date,
+    status: ContractStatus | str | None = None,
+) -> pl.DataFrame:
+    """The daily GPUs of every contract from ``start`` to ``end`` (RAMP_SCHEMA).
+
+    Days before a ramp's first step and after its term have no row (they are zero).
+    ``status`` keeps only signed contracts or only pipeline deals. ``gpus`` is the ramp
+    itself; a pipeline deal's expectation is ``probability x gpus``.
+    """
+    contracts = book.contracts
+    if status is not None:
+        contracts = tuple(c for c in contracts if c.status is ContractStatus(status))
+    first = pl.max_horizontal("first", pl.lit(start))
+    last = pl.min_horizontal("last", pl.lit(end))
+    return (
+        _steps_frame(contracts)
+        .filter(first <= last)
+        .with_columns(pl.date_ranges(first, last).alias("ds"))
+        .explode("ds")
+        .select(RAMP_SCHEMA.names())
+        .sort("contract_id", "ds")
+        .collect()
+    )
+
+
+# --- sample paths -------------------------------------------------------------------------------
+
+
+def _id_words(contract_id: str) -> list[int]:
+    """The contract id as eight 32-bit words of its SHA-256: a stable seed part."""
+    digest = hashlib.sha256(contract_id.encode("utf-8")).digest()
+    return [int.from_bytes(digest[i : i + 4], "little") for i in range(0, 32, 4)]
+
+
+def pipeline_draws(book: ContractBook, *, sample_ids: Sequence[int], seed: int) -> pl.DataFrame:
+    """Whether each pipeline deal signs on each path: contract_id, sample_id, signs.
+
+    Stratified Bernoulli(p) per (deal, path), as the module docstring explains: each path
+    signs with probability p, and the deal signs on ``floor(p n)`` or ``floor(p n) + 1`` of
+    the n paths. ``sample_ids`` are taken sorted and distinct; ``seed`` is a non-negative int.
+    """
+    ids = np.unique(np.asarray(sample_ids, dtype=np.int64))
+    n = len(ids)
+    rows_id: list[str] = []
+    signs: list[np.ndarray] = []
+    for deal in book.pipeline:
+        rng = np.random.default_rng(np.random.SeedSequence([seed, *_id_words(deal.id)]))
+        uniform = (rng.permutation(n) + rng.random(n)) / n
+        signs.append(uniform < deal.p)
+        rows_id.extend([deal.id] * n)
+    return pl.DataFrame(
+        {
+            "contract_id": pl.Series(rows_id, dtype=pl.String),
+            "sample_id": pl.Series(np.tile(ids, len(signs)), dtype=pl.Int32),
+            "signs": pl.Series(
+                np.concatenate(signs) if signs else np.zeros(0, dtype=bool), dtype=pl.Boolean
+            ),
+        }
+    )
+
+
+def _bottom_only(frame: pl.DataFrame, what: str) -> None:
+    """Raise unless every id of ``frame`` is a bottom-level (customer) series."""
+    aggregates = frame.filter(hierarchy.depth() != hierarchy.BOTTOM_DEPTH)
+    if aggregates.height:
+        example = aggregates.item(0, "unique_id")
+        raise ValueError(
+            f"{what} must hold bottom-level (region/class/customer) series only, got "
+            f"{example!r}; pass the bottom level and sum aggregates from the result"
+        )
+
+
+def _window(frame: pl.DataFrame, start: date | None, end: date | None) -> tuple[date, date] | None:
+    """The days the book applies to: ``start``..``end``, defaulting to the frame's span."""
+    if frame.is_empty():
+        return None
+    lo = start if start is not None else frame["ds"].min()
+    hi = end if end is not None else frame["ds"].max()
+    return cast(date, lo), cast(date, hi)
+
+
+def _signed_floor(ramps: pl.DataFrame) -> pl.LazyFrame:
+    """unique_id, ds, floor: the sum of the signed ramps of each series and day."""
+    return (
+        ramps.lazy()
+        .filter(pl.col("status") == ContractStatus.SIGNED.value)
+        .group_by("unique_id", "ds")
+        .agg(pl.col("gpus").sum().alias("floor"))
+    )
+
+
+def _floored(value: pl.Expr) -> pl.Expr:
+    """``value`` lifted to the signed floor where one applies (column ``floor``)."""
+    return (
+        pl.when(pl.col("floor").is_not_null())
+        .then(pl.max_horizontal(value, "floor"))
+        .otherwise(value)
+    )
+
+
+def apply_to_paths(
+    paths: pl.DataFrame,
+    book: ContractBook,
+    *,
+    seed: int,
+    start: date | None = None,
+    end: date | None = None,
+) -> pl.DataFrame:
+    """Bottom-level sample paths (PATHS_SCHEMA) with the book applied.
+
+    Signed ramps are a floor on their series, pipeline deals add their ramp on the paths
+    where they sign (:func:`pipeline_draws`), and a contract whose series is not among the
+    paths gets a new series on every day and path of ``paths`` (zero where no contract
+    holds). Contracts count from ``start`` to ``end`` (default: the paths' span).
+    """
+    _bottom_only(paths, "paths")
+    window = _window(paths, start, end)
+    if window is None or not book.contracts:
+        return paths.select(PATHS_SCHEMA.names()).cast(PATHS_SCHEMA)
+    days = paths.select(pl.col("ds").unique().sort())
+    samples = paths.select(pl.col("sample_id").unique().sort())
+    ramps = ramp_frame(book, start=window[0], end=window[1]).join(days, on="ds", how="semi")
+    known = paths.select(pl.col("unique_id").unique())
+    new_ids = (
+        ramps.select(pl.col("unique_id").unique())
+        .join(known, on="unique_id", how="anti")
+        .sort("unique_id")
+    )
+    new_rows = (
+        new_ids.join(days, how="cross")
+        .join(samples, how="cross")
+        .with_columns(pl.lit(0.0).alias("y"))
+        .select(PATHS_SCHEMA.names())
+        .cast(PATHS_SCHEMA)
+    )
+    draws = pipeline_draws(book, sample_ids=samples["sample_id"].to_list(), seed=seed)
+    added = (
+        ramps.lazy()
+        .filter(pl.col("status") == ContractStatus.PIPELINE.value)
+        .join(draws.lazy().filter("signs"), on="contract_id")
+        .group_by("unique_id", "ds", "sample_id")
+        .agg(pl.col("gpus").sum().alias("added"))
+    )
+    # Rows keep the input's order, new series after it, so a seed gives the same frame.
+    return (
+        pl.concat([paths.select(PATHS_SCHEMA.names()).cast(PATHS_SCHEMA), new_rows])
+        .lazy()
+        .join(_signed_floor(ramps), on=["unique_id", "ds"], how="left", maintain_order="left")
+        .join(added, on=["unique_id", "ds", "sample_id"], how="left", maintain_order="left")
+        .with_columns((_floored(pl.col("y")) + pl.col("added").fill_null(0.0)).alias("y"))
+        .select(PATHS_SCHEMA.names())
+        .collect()
+    )
+
+
+# --- quantile frames ----------------------------------------------------------------------------
+
+
+def _quantile_columns(frame: pl.DataFrame) -> list[str]:
+    """The frame's quantile columns (``q10``...), in QUANTILES order first."""
+    known = [quantile_column(q) for q in QUANTILES]
+    extra = [c for c in frame.columns if re.fullmatch(r"q\d+(\.\d+)?", c) and c not in known]
+    return [c for c in known if c in frame.columns] + extra
+
+
+def apply_to_forecast(
+    forecast: pl.DataFrame,
+    book: ContractBook,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+) -> pl.DataFrame:
+    """A bottom-level forecast (FORECAST_SCHEMA, any measures) with the book applied.
+
+    Quantiles: ``max(q, committed)``, exact. Mean: ``max(mean, committed) + sum(p x gpus)``
+    (a lower bound where the ramp cuts through the range; see the module docstring).
+    Pipeline deals do not move the quantiles. A contract's series missing from the forecast
+    is added, per run and measure, with model :data:`CONTRACT_MODEL`, mean
+    ``committed + sum(p x gpus)`` and every quantile ``committed``. Aggregate rows are
+    refused: sum them again from the paths of :func:`apply_to_paths`.
+    """
+    _bottom_only(forecast, "forecast")
+    window = _window(forecast, start, end)
+    if window is None or not book.contracts:
+        return forecast
+    quantiles = _quantile_columns(forecast)
+    days = forecast.select(pl.col("ds").unique().sort())
+    ramps = ramp_frame(book, start=window[0], end=window[1]).join(days, on="ds", how="semi")
+    expected = (
+        ramps.lazy()
+        .filter(pl.col("status") == ContractStatus.PIPELINE.value)
+        .group_by("unique_id", "ds")
+        .agg((pl.col("gpus") * pl.col("probability")).sum().alias("expected"))
+    )
+    runs = forecast.select("run_id", "measure").unique().sort("run_id", "measure")
+    new_ids = (
+        ramps.select(pl.col("unique_id").unique())
+        .join(forecast.select(pl.col("unique_id").unique()), on="unique_id", how="anti")
+        .sort("unique_id")
+    )
+    new_rows = (
+        new_ids.join(days, how="cross")
+        .join(runs, how="cross")
+        .with_columns(
+            pl.lit(CONTRACT_MODEL).alias("model"),
+            *(pl.lit(0.0).alias(c) for c in ["mean", *quantiles]),
+        )
+        .select(forecast.columns)
+        .cast(forecast.schema)
+    )
+    return (
+        pl.concat([forecast.lazy(), new_rows.lazy()])
+        .join(_signed_floor(ramps), on=["unique_id", "ds"], how="left", maintain_order="left")
+        .join(expected, on=["unique_id", "ds"], how="left", maintain_order="left")
+        .with_columns(
+            (_floored(pl.col("mean")) + pl.col("expected").fill_null(0.0)).alias("mean"),
+            *(_floored(pl.col(c)).alias(c) for c in quantiles),
+        )
+        .select(forecast.columns)
+        .collect()
+    )
+
+
+# --- finance ------------------------------------------------------------------------------------
+
+
+def _month_days(days: pl.DataFrame) -> pl.LazyFrame:
+    """month, days: how many of ``days`` (column ``ds``) fall in each month."""
+    return (
+        days.lazy()
+        .group_by(pl.col("ds").dt.month_start().alias("month"))
+        .agg(pl.col("ds").n_unique().cast(pl.UInt32).alias("days"))
+    )
+
+
+def committed_and_pipeline(
+    book: ContractBook,
+    *,
+    start: date,
+    end: date,
+    default_prices: Mapping[str, float] | None = None,
+) -> pl.DataFrame:
+    """Per month, status, region and class: GPUs and GPU-hours signed vs pipeline (FINANCE_SCHEMA).
+
+    ``gpus_avg`` is the mean daily GPUs over the month's days in ``start``..``end`` (``days``
+    of them); ``expected_*`` weigh each contract by its probability (signed: 1).
+    ``expected_revenue_usd`` is ``p x price x GPU-hours``, the price the contract's own or
+    ``default_prices[workload_class]``; GPU-hours with neither are ``unpriced_gpu_hours`` and
+    a group with nothing priced has a null revenue.
+    """
+    prices = pl.DataFrame(
+        {
+            "workload_class": list((default_prices or {}).keys()),
+            "default_price": list((default_prices or {}).values()),
+        },
+        schema={"workload_class": pl.String(), "default_price": pl.Float64()},
+    )
+    own = pl.DataFrame(
+        {
+            "contract_id": [c.id for c in book.contracts],
+            "own_price": [c.price_per_gpu_hour for c in book.contracts],
+        },
+        schema={"contract_id": pl.String(), "own_price": pl.Float64()},
+    )
+    hours = pl.col("gpus") * _HOURS_PER_DAY
+    price = pl.coalesce("own_price", "default_price")
+    keys = ["month", "status", "region", "workload_class"]
+    return (
+        ramp_frame(book, start=start, end=end)
+        .lazy()
+        .join(own.lazy(), on="contract_id", how="left")
+        .join(prices.lazy(), on="workload_class", how="left")
+        .with_columns(pl.col("ds").dt.month_start().alias("month"))
+        .group_by(keys)
+        .agg(
+            pl.col("contract_id").n_unique().alias("contracts"),
+            pl.col("gpus").sum().alias("gpu_days"),
+            (pl.col("gpus") * pl.col("probability")).sum().alias("expected_gpu_days"),
+            hours.sum().alias("gpu_hours"),
+            (hours * pl.col("probability")).sum().alias("expected_gpu_hours"),
+            pl.when(price.is_not_null())
+            .then(hours * pl.col("probability") * price)
+            .sum()
+            .alias("expected_revenue_usd"),
+            pl.when(price.is_not_null())
+            .then(0.0)
+            .otherwise(hours)
+            .sum()
+            .alias("unpriced_gpu_hours"),
+            price.is_not_null().any().alias("priced"),
+        )
+        .join(_month_days(pl.date_range(start, end, eager=True).to_frame("ds")), on="month")
+        .with_columns(
+            (pl.col("gpu_days") / pl.col("days")).alias("gpus_avg"),
+            (pl.col("expected_gpu_days") / pl.col("days")).alias("expected_gpus_avg"),
+            pl.when("priced").then("expected_revenue_usd").alias("expected_revenue_usd"),
+        )
+        .select(FINANCE_SCHEMA.names())
+        .sort(keys)
+        .collect()
+        .cast(FINANCE_SCHEMA)
+    )
+
+
+# --- concentration ------------------------------------------------------------------------------
+
+
+def _monthly_customers(expected: pl.LazyFrame, days: pl.DataFrame) -> pl.LazyFrame:
+    """Mean daily demand per series and month over ``days``, level columns read from the id.
+
+    A day without a row counts as zero: a contract that starts mid-month holds part of it.
+    """
+    return (
+        expected.group_by("book", "unique_id", pl.col("ds").dt.month_start().alias("month"))
+        .agg(pl.col("y").sum())
+        .join(_month_days(days), on="month")
+        .with_columns(pl.col("y") / pl.col("days"))
+        .select(
+            "book",
+            "month",
+            hierarchy.level(hierarchy.LEVEL_NAMES.index("region")).alias("region"),
+            hierarchy.level(hierarchy.LEVEL_NAMES.index("workload_class")).alias("workload_class"),
+            hierarchy.level(hierarchy.LEVEL_NAMES.index("customer")).alias("customer"),
+            "y",
+        )
+    )
+
+
+def concentration_with_book(
+    paths: pl.DataFrame,
+    book: ContractBook,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    other: str = OTHER,
+) -> pl.DataFrame:
+    """Top-1/top-5 share and HHI per month without and with the book (BOOK_CONCENTRATION_SCHEMA).
+
+    Expected demand per series and day is the mean over ``paths`` (bottom level) of the
+    customer's own demand (``book`` = ``without``), or of ``max(own, signed)`` plus
+    ``sum(p x gpus)`` of pipeline deals (``with``); a month is its mean day. Concentration
+    follows :func:`forecasting.concentration.concentration` (shares of the scope, tail rule,
+    0..10,000 HHI) per region and over the total (``region`` = ``total``), per class and
+    over all classes (``workload_class`` = ``all``).
+    """
+    _bottom_only(paths, "paths")
+    window = _window(paths, start, end)
+    if window is None:
+        return pl.DataFrame(schema=BOOK_CONCENTRATION_SCHEMA)
+    days = paths.select(pl.col("ds").unique())
+    ramps = ramp_frame(book, start=window[0], end=window[1]).join(days, on="ds", how="semi")
+    own = paths.lazy().group_by("unique_id", "ds").agg(pl.col("y").mean())
+    floored = (
+        paths.lazy()
+        .join(_signed_floor(ramps), on=["unique_id", "ds"], how="left")
+        .group_by("unique_id", "ds")
+        .agg(_floored(pl.col("y")).mean().alias("y"))
+    )
+    # A new customer's own demand is 0 on every path, so its floored mean is the floor itself.
+    new_floor = _signed_floor(ramps).join(own, on=["unique_id", "ds"], how="anti")
+    expected = (
+        ramps.lazy()
+        .filter(pl.col("status") == ContractStatus.PIPELINE.value)
+        .group_by("unique_id", "ds")
+        .agg((pl.col("gpus") * pl.col("probability")).sum().alias("expected"))
+    )
+    with_book = (
+        pl.concat([floored, new_floor.select("unique_id", "ds", pl.col("floor").alias("y"))])
+        .join(expected, on=["unique_id", "ds"], how="full", coalesce=True)
+        .select(
+            "unique_id",
+            "ds",
+            (pl.col("y").fill_null(0.0) + pl.col("expected").fill_null(0.0)).alias("y"),
+        )
+    )
+    both = pl.concat(
+        [
+            own.with_columns(pl.lit("without").alias("book")),
+            with_book.with_columns(pl.lit("with").alias("book")),
+        ],
+        how="diagonal",
+    ).filter(pl.col("ds").is_between(*window))
+    monthly = _monthly_customers(both, days.filter(pl.col("ds").is_between(*window)))
+    scoped = pl.concat([monthly, monthly.with_columns(pl.lit(hierarchy.TOTAL).alias("region"))])
+    return (
+        concentration(scoped, by=["book", "region", "month"], other=other)
+        .select(BOOK_CONCENTRATION_SCHEMA.names())
+        .sort("book", "region", "workload_class", "month", descending=[True, False, False, False])
+        .collect()
+        .cast(BOOK_CONCENTRATION_SCHEMA)
+    )

@@ -1,0 +1,618 @@
+"""The contract book: reading and refusing entries, the floor and pipeline rules on sample
+paths and quantile frames, the finance summary and concentration with the book."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pytest
+import tomli_w
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from forecasting import hierarchy
+from forecasting.capacity import parse_capacity
+from forecasting.contracts import (
+    BOOK_CONCENTRATION_SCHEMA,
+    CONTRACT_MODEL,
+    FINANCE_SCHEMA,
+    RAMP_SCHEMA,
+    REFUSALS_SCHEMA,
+    Contract,
+    ContractBook,
+    ContractError,
+    ContractRuleError,
+    ContractStatus,
+    Step,
+    apply_to_forecast,
+    apply_to_paths,
+    committed_and_pipeline,
+    concentration_with_book,
+    dump_contracts,
+    load_contracts,
+    parse_contracts,
+    pipeline_draws,
+    ramp_frame,
+)
+from forecasting.resources import sample_capacity, sample_contracts
+from forecasting.schema import FORECAST_SCHEMA, PATHS_SCHEMA, WorkloadClass
+
+JAN = date(2027, 1, 1)
+
+
+def entry(**overrides: Any) -> dict[str, Any]:
+    """A valid signed contract entry as a file holds it, with ``overrides`` applied.
+
+    An override of None removes the field.
+    """
+    base: dict[str, Any] = {
+        "id": "acme-inference",
+        "customer": "acme",
+        "workload_class": "inference",
+        "region": "us",
+        "ramp": [
+            {"date": date(2027, 1, 10), "gpus": 100},
+            {"date": date(2027, 1, 20), "gpus": 300},
+        ],
+        "term_end": date(2027, 1, 25),
+        "status": "signed",
+    }
+    base.update(overrides)
+    return {k: v for k, v in base.items() if v is not None}
+
+
+def toml_book(*entries: dict[str, Any]) -> str:
+    """TOML text with one [[contract]] table per entry."""
+    return tomli_w.dumps({"contract": list(entries)})
+
+
+def _csv_cell(value: Any) -> str:
+    """A field as a CSV cell: the ramp as ``date:gpus,...``, dates in ISO-8601."""
+    if isinstance(value, list):
+        return ",".join(f"{s['date']}:{s['gpus']}" for s in value)
+    return str(value)
+
+
+def csv_book(*entries: dict[str, Any]) -> str:
+    """CSV text with one row per entry, columns the union of the entries' fields."""
+    columns = list(dict.fromkeys(k for e in entries for k in e))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for e in entries:
+        writer.writerow([_csv_cell(e[c]) if c in e else "" for c in columns])
+    return out.getvalue()
+
+
+def book_of(*contracts: Contract) -> ContractBook:
+    """A book holding ``contracts``."""
+    return ContractBook(contracts=contracts)
+
+
+def signed(cid: str, customer: str, steps: list[tuple[date, int]], **kw: Any) -> Contract:
+    """A signed inference contract in region ``us`` (overridable), term to 2027-12-31."""
+    fields: dict[str, Any] = {
+        "id": cid,
+        "customer": customer,
+        "workload_class": WorkloadClass.INFERENCE,
+        "region": "us",
+        "ramp": tuple(Step(d, g) for d, g in steps),
+        "term_end": date(2027, 12, 31),
+        "status": ContractStatus.SIGNED,
+    }
+    return Contract(**(fields | kw))
+
+
+def pipeline(
+    cid: str, customer: str, steps: list[tuple[date, int]], p: float, **kw: Any
+) -> Contract:
+    """A pipeline deal with probability ``p``, otherwise as :func:`signed`."""
+    return signed(cid, customer, steps, status=ContractStatus.PIPELINE, probability=p, **kw)
+
+
+def paths_frame(
+    series: dict[str, list[float]], *, days: int = 10, start: date = JAN
+) -> pl.DataFrame:
+    """Bottom-level paths: each series' value per sample (list index) on every day."""
+    rows = [
+        (uid, start + timedelta(days=d), s, y)
+        for uid, values in series.items()
+        for d in range(days)
+        for s, y in enumerate(values)
+    ]
+    return pl.DataFrame(rows, schema=PATHS_SCHEMA, orient="row")
+
+
+ACME = hierarchy.id_of("us", "inference", "acme")
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+def test_sample_book_loads_clean_for_the_sample_fleet() -> None:
+    """The shipped book has no refusal, uses the sample plan's regions and has a new customer."""
+    plan = parse_capacity(sample_capacity().read_text(encoding="utf-8"))
+    book = parse_contracts(sample_contracts().read_text(encoding="utf-8"), regions=plan.regions)
+    assert book.refusals == ()
+    assert book.signed and book.pipeline
+    assert "orion-foundation" in {c.customer for c in book.pipeline}
+    assert {c.region for c in book.contracts} <= set(plan.regions)
+
+
+@pytest.mark.parametrize("file_format", ["toml", "csv"])
+def test_both_formats_read_the_same_contracts(file_format: str) -> None:
+    """A TOML book and a CSV book with the same fields give equal contracts."""
+    entries = [
+        entry(price_per_gpu_hour=2.5, announced=date(2026, 11, 1), description="a, b"),
+        entry(
+            id="deal",
+            customer="newco",
+            workload_class="training",
+            status="pipeline",
+            probability=0.4,
+        ),
+    ]
+    text = toml_book(*entries) if file_format == "toml" else csv_book(*entries)
+    book = parse_contracts(text, file_format=file_format)
+    assert book.refusals == ()
+    first, deal = book.contracts
+    assert first.ramp == (Step(date(2027, 1, 10), 100), Step(date(2027, 1, 20), 300))
+    assert first.price_per_gpu_hour == 2.5 and first.description == "a, b"
+    assert first.p == 1.0 and first.probability is None
+    assert deal.status is ContractStatus.PIPELINE and deal.p == 0.4
+    assert deal.unique_id == hierarchy.id_of("us", "training", "newco")
+
+
+BAD_ROWS: list[tuple[dict[str, Any], str, str]] = [
+    (entry(workload_class="gaming"), "workload_class", "unknown workload class"),
+    (
+        entry(
+            ramp=[{"date": date(2027, 1, 20), "gpus": 1}, {"date": date(2027, 1, 10), "gpus": 2}]
+        ),
+        "ramp[2].date",
+        "ramp dates not increasing",
+    ),
+    (entry(ramp=[{"date": date(2027, 1, 10), "gpus": -5}]), "ramp[1].gpus", "GPUs below 0"),
+    (entry(ramp=[{"date": date(2027, 1, 10), "gpus": 2.5}]), "ramp[1].gpus", "not a whole number"),
+    (entry(ramp=[{"date": "10/01/2027", "gpus": 2}]), "ramp[1].date", "not a date (YYYY-MM-DD)"),
+    (entry(status="pipeline", probability=1.5), "probability", "probability outside (0, 1]"),
+    (entry(status="pipeline", probability=0), "probability", "probability outside (0, 1]"),
+    (entry(status="pipeline"), "probability", "probability required for a pipeline deal"),
+    (entry(probability=0.5), "probability", "signed contract with a probability other than 1"),
+    (entry(term_end=date(2027, 1, 5)), "term_end", "term_end before the first ramp date"),
+    (entry(term_end=date(2027, 1, 15)), "ramp[2].date", "ramp step after term_end"),
+    (entry(status="maybe"), "status", "unknown status"),
+    (entry(customer="other"), "customer", "customer 'other' is reserved"),
+    (entry(price_per_gpu_hour=0), "price_per_gpu_hour", "price not above 0"),
+    (entry(region=None), "region", "missing value"),
+    (entry(term_end="soon"), "term_end", "not a date (YYYY-MM-DD)"),
+    (entry(probability="high", status="pipeline"), "probability", "not a number"),
+]
+
+
+@pytest.mark.parametrize("file_format", ["toml", "csv"])
+@pytest.mark.parametrize(("bad", "field", "rule"), BAD_ROWS, ids=[r for _, _, r in BAD_ROWS])
+def test_a_bad_row_is_refused_by_file_row_field_and_rule(
+    tmp_path: Path, file_format: str, bad: dict[str, Any], field: str, rule: str
+) -> None:
+    """The bad row is refused with file, row, line, field and rule; its neighbours are kept."""
+    entries = [entry(id="first"), bad | {"id": "bad"}, entry(id="last")]
+    path = tmp_path / f"book.{file_format}"
+    path.write_text(toml_book(*entries) if file_format == "toml" else csv_book(*entries))
+    book = load_contracts(path)
+    assert [c.id for c in book.contracts] == ["first", "last"]
+    (refusal,) = book.refusals
+    assert (refusal.file, refusal.row, refusal.contract_id, refusal.field) == (
+        str(path),
+        2,
+        "bad",
+        field,
+    )
+    assert refusal.rule.startswith(rule)
+    lines = path.read_text().splitlines()
+    starts = [n for n, line in enumerate(lines, 1) if line == "[[contract]]"]
+    assert refusal.line == (starts[1] if file_format == "toml" else 3)
+    assert f"{path}:{refusal.line}: contract row 2 ('bad') field {field}: {rule}" in refusal.message
+
+
+def test_unknown_field_and_duplicate_id_are_refused() -> None:
+    """A misspelt field and a second entry with a used id are refused, the first kept."""
+    text = toml_book(entry(id="a"), entry(id="b", probabilty=0.5), entry(id="a", customer="x"))
+    book = parse_contracts(text, source="book.toml")
+    assert [c.id for c in book.contracts] == ["a"]
+    unknown, duplicate = book.refusals
+    assert (unknown.row, unknown.field) == (2, "probabilty")
+    assert unknown.rule.startswith("unknown field")
+    assert (duplicate.row, duplicate.field, duplicate.rule) == (
+        3,
+        "id",
+        "duplicate id (first at row 1)",
+    )
+    frame = book.refusals_frame()
+    assert frame.schema == REFUSALS_SCHEMA
+    assert frame["row_number"].to_list() == [2, 3]
+
+
+def test_an_entry_that_is_not_a_table_is_refused() -> None:
+    """``contract = [...]`` holding a bare value refuses that entry and keeps the tables."""
+    text = 'contract = [1, {id = "a", customer = "acme", workload_class = "inference", ' + (
+        'region = "us", ramp = [{date = 2027-01-10, gpus = 1}], term_end = 2027-02-01, '
+        'status = "signed"}]'
+    )
+    book = parse_contracts(text)
+    assert [c.id for c in book.contracts] == ["a"]
+    (refusal,) = book.refusals
+    assert (refusal.row, refusal.line, refusal.field, refusal.rule) == (
+        1,
+        None,
+        "(entry)",
+        "not a table",
+    )
+
+
+def test_the_sample_book_round_trips() -> None:
+    """dump_contracts of the shipped book reads back as the same contracts."""
+    book = parse_contracts(sample_contracts().read_text(encoding="utf-8"))
+    assert parse_contracts(dump_contracts(book)).contracts == book.contracts
+
+
+def test_a_region_the_fleet_lacks_is_refused_when_regions_are_given() -> None:
+    """With the fleet's regions known, a contract elsewhere is refused and named."""
+    book = parse_contracts(toml_book(entry(region="mars")), regions=["us", "eu"])
+    (refusal,) = book.refusals
+    assert (refusal.field, refusal.value) == ("region", "mars")
+    assert refusal.rule == "unknown region (expected one of eu, us)"
+
+
+def test_csv_cells_beyond_the_header_refuse_the_row() -> None:
+    """A row with more cells than the header has is refused, not silently cut."""
+    text = (
+        csv_book(entry(id="a"), entry(id="b"))
+        + "c,acme,inference,us,2027-01-10:1,2027-01-25,signed,extra\n"
+    )
+    book = parse_contracts(text, file_format="csv", source="book.csv")
+    assert [c.id for c in book.contracts] == ["a", "b"]
+    (refusal,) = book.refusals
+    assert (refusal.row, refusal.rule) == (3, "more cells than columns")
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "needle"),
+    [
+        ("book.toml", "[[contract]\nid = 1", "not valid TOML"),
+        ("book.toml", toml_book(entry()).replace("contract", "contracts", 1), "unknown top-level"),
+        ("book.csv", "id,customer,region\na,b,c\n", "missing required column(s) ['workload_class'"),
+        ("book.csv", csv_book(entry(colour="red")), "unknown column(s) ['colour']"),
+        ("book.csv", "id,id\n", "appear twice"),
+        ("book.json", "{}", "a .toml or .csv file"),
+    ],
+)
+def test_whole_file_errors_name_the_file_and_the_fix(
+    tmp_path: Path, name: str, text: str, needle: str
+) -> None:
+    """An unreadable file raises ContractError naming the file and what is wrong."""
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(ContractError, match=r"book\.(toml|csv|json)") as info:
+        load_contracts(path)
+    assert needle in str(info.value)
+
+
+def test_a_missing_file_says_where_the_sample_is(tmp_path: Path) -> None:
+    """No file: the error names the path and the sample book."""
+    with pytest.raises(ContractError, match=r"resources/contracts\.toml"):
+        load_contracts(tmp_path / "none.toml")
+
+
+def test_constructing_a_bad_contract_raises_the_rule() -> None:
+    """Code that builds a Contract gets the same rules as a file."""
+    with pytest.raises(ContractRuleError, match="ramp dates not increasing"):
+        signed("x", "acme", [(date(2027, 2, 1), 1), (date(2027, 1, 1), 2)])
+
+
+_NAMES = st.text(min_size=1, max_size=12).map(str.strip).filter(lambda s: s not in ("", "other"))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    cid=_NAMES,
+    customer=_NAMES,
+    region=_NAMES,
+    description=st.none() | _NAMES,
+    gpus=st.lists(st.integers(0, 10**6), min_size=1, max_size=4),
+    p=st.floats(0.01, 1.0),
+)
+def test_dump_then_parse_gives_the_book_back(
+    cid: str, customer: str, region: str, description: str | None, gpus: list[int], p: float
+) -> None:
+    """Names with quotes, slashes, percent signs, newlines or any script survive a round trip."""
+    steps = [(date(2027, 1, 1) + timedelta(days=30 * i), g) for i, g in enumerate(gpus)]
+    contracts = (
+        signed(
+            cid, customer, steps, region=region, description=description, price_per_gpu_hour=2.5
+        ),
+        pipeline(cid + "-deal", customer, steps, p, region=region, announced=date(2026, 5, 1)),
+    )
+    book = parse_contracts(dump_contracts(book_of(*contracts), header="sample\nbook"))
+    assert book.refusals == ()
+    assert book.contracts == contracts
+    assert hierarchy.levels_of(book.contracts[0].unique_id) == (region, "inference", customer)
+
+
+def test_known_by_keeps_what_was_announced_by_the_day() -> None:
+    """A replay as of a day sees contracts announced by then and those with no date."""
+    book = book_of(
+        signed("old", "a", [(JAN, 1)], announced=date(2026, 1, 1)),
+        signed("undated", "b", [(JAN, 1)]),
+        signed("later", "c", [(JAN, 1)], announced=date(2026, 6, 1)),
+    )
+    assert [c.id for c in book.known_by(date(2026, 3, 1)).contracts] == ["old", "undated"]
+
+
+# --- ramps --------------------------------------------------------------------------------------
+
+
+def test_a_ramp_is_a_step_function_within_its_term() -> None:
+    """Zero before the first step, each count until the next step, nothing after term_end."""
+    contract = signed(
+        "a", "acme", [(date(2027, 1, 3), 10), (date(2027, 1, 5), 30)], term_end=date(2027, 1, 6)
+    )
+    frame = ramp_frame(book_of(contract), start=JAN, end=date(2027, 1, 10))
+    assert frame.schema == RAMP_SCHEMA
+    days = {row["ds"]: row["gpus"] for row in frame.iter_rows(named=True)}
+    assert days == {
+        date(2027, 1, 3): 10.0,
+        date(2027, 1, 4): 10.0,
+        date(2027, 1, 5): 30.0,
+        date(2027, 1, 6): 30.0,
+    }
+    assert all(
+        contract.gpus_on(JAN + timedelta(days=d)) == days.get(JAN + timedelta(days=d), 0)
+        for d in range(10)
+    )
+    clipped = ramp_frame(book_of(contract), start=date(2027, 1, 4), end=date(2027, 1, 5))
+    assert clipped["gpus"].to_list() == [10.0, 30.0]
+
+
+# --- the floor rule on paths --------------------------------------------------------------------
+
+
+def test_a_signed_ramp_is_a_floor_on_each_path() -> None:
+    """Below every path nothing changes; above, the path is lifted exactly to the ramp."""
+    own = [100.0, 110.0, 120.0, 130.0]
+    paths = paths_frame({ACME: own}, days=9)
+    ramp = [(date(2027, 1, 1), 50), (date(2027, 1, 4), 115), (date(2027, 1, 7), 1000)]
+    out = apply_to_paths(paths, book_of(signed("a", "acme", ramp)), seed=0)
+    assert out.schema == PATHS_SCHEMA
+    got = out.sort("ds", "sample_id")["y"].to_numpy().reshape(9, 4)
+    floor = np.repeat([50.0, 115.0, 1000.0], 3)[:, None]
+    np.testing.assert_array_equal(got, np.maximum(np.array(own)[None, :], floor))
+    assert (got[:3] == own).all()  # a ramp below the forecast changes nothing
+    assert (got[6:] == 1000.0).all()  # above it, demand is the ramp: not ramp + forecast
+
+
+def test_signed_ramps_of_one_series_add_up_to_one_floor() -> None:
+    """Two signed contracts of the same series (a base and an expansion) floor at their sum."""
+    paths = paths_frame({ACME: [250.0, 350.0]}, days=1)
+    book = book_of(signed("base", "acme", [(JAN, 200)]), signed("more", "acme", [(JAN, 100)]))
+    assert apply_to_paths(paths, book, seed=0).sort("sample_id")["y"].to_list() == [300.0, 350.0]
+
+
+def test_a_signed_ramp_of_a_new_customer_appears_in_demand() -> None:
+    """A customer without telemetry gets its own series on every day and path: the ramp."""
+    paths = paths_frame({ACME: [10.0, 20.0]}, days=5)
+    newco = signed(
+        "n", "newco/β", [(date(2027, 1, 3), 64)], region="eu", workload_class=WorkloadClass.TRAINING
+    )
+    out = apply_to_paths(paths, book_of(newco), seed=0)
+    new = out.filter(pl.col("unique_id") == newco.unique_id).sort("ds", "sample_id")
+    assert hierarchy.levels_of(newco.unique_id) == ("eu", "training", "newco/β")
+    assert new["y"].to_list() == [0.0] * 4 + [64.0] * 6
+    assert out.filter(pl.col("unique_id") == ACME).equals(paths)
+
+
+def test_series_without_contracts_and_days_outside_the_window_are_untouched() -> None:
+    """Other series pass through; a contract counts only from start to end."""
+    other_id = hierarchy.id_of("us", "batch", "zeta")
+    paths = paths_frame({ACME: [1.0], other_id: [2.0]}, days=4)
+    book = book_of(signed("a", "acme", [(JAN, 100)]))
+    out = apply_to_paths(paths, book, seed=0, start=date(2027, 1, 3)).sort("unique_id", "ds")
+    assert out.filter(pl.col("unique_id") == ACME)["y"].to_list() == [1.0, 1.0, 100.0, 100.0]
+    assert out.filter(pl.col("unique_id") == other_id)["y"].to_list() == [2.0] * 4
+
+
+def test_paths_of_aggregates_are_refused() -> None:
+    """Aggregates are sums of the bottom level: passing one is an error that says so."""
+    with pytest.raises(ValueError, match="bottom-level"):
+        apply_to_paths(paths_frame({"total/us": [1.0]}, days=1), book_of(), seed=0)
+
+
+# --- pipeline deals on paths --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("p", [0.1, 0.35, 0.8])
+def test_a_pipeline_deal_adds_p_times_its_size_on_the_mean_of_2000_paths(
+    seed: int, p: float
+) -> None:
+    """Over 2,000 paths the mean increase is p x size within 3 %, on top of the own forecast."""
+    n = 2000
+    own = np.linspace(100.0, 300.0, n)
+    paths = paths_frame({ACME: own.tolist()}, days=2)
+    deal = pipeline("deal", "acme", [(date(2027, 1, 2), 1000)], p)
+    out = apply_to_paths(paths, book_of(deal), seed=seed).sort("ds", "sample_id")
+    added = out["y"].to_numpy().reshape(2, n) - own[None, :]
+    assert (added[0] == 0).all()  # before the ramp
+    assert np.isin(added[1].round(6), [0.0, 1000.0]).all()  # a deal signs whole or not at all
+    assert added[1].mean() == pytest.approx(p * 1000, rel=0.03)
+
+
+def test_each_path_signs_a_deal_with_probability_p() -> None:
+    """Across seeds one path's draw is Bernoulli(p): the stratification does not bias paths."""
+    p, seeds = 0.3, 600
+    deal = book_of(pipeline("deal", "acme", [(JAN, 1)], p))
+    hits = np.array(
+        [
+            pipeline_draws(deal, sample_ids=range(7), seed=s)["signs"].to_numpy()
+            for s in range(seeds)
+        ]
+    )
+    spread = 4 * np.sqrt(p * (1 - p) / seeds)
+    assert np.all(np.abs(hits.mean(axis=0) - p) < spread)
+
+
+def test_deals_sign_independently_of_each_other() -> None:
+    """Two deals at p = 0.5 both sign on about a quarter of the paths."""
+    book = book_of(pipeline("one", "a", [(JAN, 1)], 0.5), pipeline("two", "b", [(JAN, 1)], 0.5))
+    draws = pipeline_draws(book, sample_ids=range(2000), seed=4)
+    one, two = (
+        draws.filter(pl.col("contract_id") == c)["signs"].to_numpy() for c in ("one", "two")
+    )
+    assert (one & two).mean() == pytest.approx(0.25, abs=0.04)
+
+
+def test_draws_depend_on_seed_and_id_only() -> None:
+    """Same seed, same draws; another seed differs; other deals and order change nothing."""
+    deal = pipeline("deal", "acme", [(JAN, 1)], 0.5)
+    extra = pipeline("extra", "zeta", [(JAN, 1)], 0.5)
+    ids = range(200)
+
+    def signs(book: ContractBook, seed: int) -> list[bool]:
+        """The deal's draws in ``book``."""
+        draws = pipeline_draws(book, sample_ids=ids, seed=seed)
+        return draws.filter(pl.col("contract_id") == "deal")["signs"].to_list()
+
+    assert (
+        signs(book_of(deal), 7) == signs(book_of(extra, deal), 7) == signs(book_of(deal, extra), 7)
+    )
+    assert signs(book_of(deal), 7) != signs(book_of(deal), 8)
+    paths = paths_frame({ACME: [1.0] * 50}, days=3)
+    assert apply_to_paths(paths, book_of(deal, extra), seed=3).equals(
+        apply_to_paths(paths, book_of(deal, extra), seed=3)
+    )
+
+
+def test_a_pipeline_deal_adds_on_top_of_a_signed_floor() -> None:
+    """An expansion deal adds to max(own, signed), not to own alone."""
+    paths = paths_frame({ACME: [50.0] * 4}, days=1)
+    book = book_of(signed("base", "acme", [(JAN, 100)]), pipeline("more", "acme", [(JAN, 40)], 1.0))
+    assert apply_to_paths(paths, book, seed=0)["y"].to_list() == [140.0] * 4
+
+
+# --- quantile frames ----------------------------------------------------------------------------
+
+
+def forecast_frame(rows: list[tuple[str, date, float, float, float, float, float]]) -> pl.DataFrame:
+    """A bottom-level FORECAST_SCHEMA frame of mean-measure rows (id, ds, mean, q10..q99)."""
+    return pl.DataFrame(
+        [("run", uid, ds, "mean", "AutoETS", *values) for uid, ds, *values in rows],
+        schema=FORECAST_SCHEMA,
+        orient="row",
+    )
+
+
+def test_apply_to_forecast_floors_quantiles_and_adds_expected_pipeline_to_the_mean() -> None:
+    """q -> max(q, committed); mean -> max(mean, committed) + p x gpus; new series added."""
+    forecast = forecast_frame([(ACME, JAN, 100.0, 60.0, 100.0, 140.0, 180.0)])
+    book = book_of(
+        signed("base", "acme", [(JAN, 120)]),
+        pipeline("deal", "acme", [(JAN, 50)], 0.4),
+        pipeline("new", "newco", [(JAN, 10)], 0.5),
+    )
+    out = apply_to_forecast(forecast, book).sort("unique_id")
+    assert out.schema == FORECAST_SCHEMA
+    acme = out.filter(pl.col("unique_id") == ACME).row(0, named=True)
+    assert [acme[c] for c in ("mean", "q10", "q50", "q90", "q99")] == [
+        140.0,
+        120.0,
+        120.0,
+        140.0,
+        180.0,
+    ]
+    new = out.filter(pl.col("unique_id") == hierarchy.id_of("us", "inference", "newco")).row(
+        0, named=True
+    )
+    assert (new["run_id"], new["model"], new["mean"], new["q90"]) == (
+        "run",
+        CONTRACT_MODEL,
+        5.0,
+        0.0,
+    )
+    with pytest.raises(ValueError, match="bottom-level"):
+        apply_to_forecast(forecast_frame([("total/us", JAN, 1, 1, 1, 1, 1)]), book)
+
+
+# --- finance ------------------------------------------------------------------------------------
+
+
+def test_committed_and_pipeline_per_month() -> None:
+    """GPU averages over the month's days, p-weighted expectations, revenue and unpriced hours."""
+    book = book_of(
+        signed("base", "acme", [(JAN, 10)], price_per_gpu_hour=2.0),
+        pipeline("deal", "acme", [(date(2027, 1, 16), 100)], 0.5),  # priced from the class
+        pipeline("bare", "beta", [(JAN, 1)], 0.5, workload_class=WorkloadClass.BATCH),
+    )
+    out = committed_and_pipeline(
+        book, start=JAN, end=date(2027, 1, 31), default_prices={"inference": 3.0}
+    )
+    assert out.schema == FINANCE_SCHEMA
+    rows = {(r["status"], r["workload_class"]): r for r in out.iter_rows(named=True)}
+    base = rows["signed", "inference"]
+    assert (base["days"], base["gpus_avg"], base["gpu_hours"]) == (31, 10.0, 10 * 24 * 31)
+    assert base["expected_revenue_usd"] == pytest.approx(2.0 * 10 * 24 * 31)
+    deal = rows["pipeline", "inference"]
+    assert deal["gpus_avg"] == pytest.approx(100 * 16 / 31)
+    assert deal["expected_gpus_avg"] == pytest.approx(0.5 * 100 * 16 / 31)
+    assert deal["expected_revenue_usd"] == pytest.approx(0.5 * 3.0 * 100 * 24 * 16)
+    bare = rows["pipeline", "batch"]
+    assert bare["expected_revenue_usd"] is None
+    assert bare["unpriced_gpu_hours"] == 24 * 31
+
+
+# --- concentration ------------------------------------------------------------------------------
+
+
+def test_concentration_with_the_book_counts_new_customers_and_expected_deals() -> None:
+    """Shares with the book use max(own, signed) and p x gpus, per region and over the total."""
+    beta = hierarchy.id_of("us", "inference", "beta")
+    paths = paths_frame({ACME: [50.0, 70.0], beta: [40.0, 40.0]}, days=31)
+    book = book_of(
+        signed("gamma", "gamma", [(JAN, 100)]),  # a new customer
+        pipeline("beta-more", "beta", [(JAN, 100)], 0.5),  # beta expected 40 + 50
+    )
+    out = concentration_with_book(paths, book)
+    assert out.schema == BOOK_CONCENTRATION_SCHEMA
+
+    def metric(book_name: str, region: str, name: str) -> float:
+        """One metric of the all-class scope in January."""
+        row = out.filter(
+            (pl.col("book") == book_name)
+            & (pl.col("region") == region)
+            & (pl.col("workload_class") == "all")
+        )
+        return float(row[name].item())
+
+    assert metric("without", "us", "top1_share") == pytest.approx(0.6)
+    assert metric("without", "us", "hhi") == pytest.approx(10_000 * (0.6**2 + 0.4**2))
+    shares = np.array([60.0, 90.0, 100.0]) / 250.0
+    assert metric("with", "us", "top1_share") == pytest.approx(0.4)
+    assert metric("with", "us", "hhi") == pytest.approx(10_000 * (shares**2).sum())
+    assert metric("with", hierarchy.TOTAL, "hhi") == pytest.approx(metric("with", "us", "hhi"))
+
+
+def test_a_contract_starting_mid_month_counts_for_its_days() -> None:
+    """A month is its mean day: a ramp for half the month weighs half."""
+    paths = paths_frame({ACME: [100.0]}, days=30, start=date(2027, 4, 1))
+    book = book_of(signed("new", "newco", [(date(2027, 4, 16), 100)]))
+    out = concentration_with_book(paths, book).filter(
+        (pl.col("book") == "with")
+        & (pl.col("region") == "us")
+        & (pl.col("workload_class") == "all")
+    )
+    assert out["top1_share"].item() == pytest.approx(100 / 150)
