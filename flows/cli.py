@@ -34,6 +34,7 @@ from forecasting.options import (
     DrillOptions,
     ForecastOptions,
     ReportOptions,
+    WhatIfOptions,
     field_default,
     field_help,
 )
@@ -386,6 +387,45 @@ def _drill_via_server(
         raise RunFailedError(str(exc)) from exc
 
 
+def cmd_whatif(args: argparse.Namespace) -> int:
+    """Weigh a deal before it is signed: serve from when, which orders, what it brings."""
+    from flows.tables import whatif_table
+    from forecasting.contracts import ContractRuleError
+
+    options: WhatIfOptions = _model(
+        WhatIfOptions,
+        customer=args.customer,
+        workload_class=args.cls,
+        region=args.region,
+        ramp=args.ramp,
+        until=args.until,
+        price_per_gpu_hour=args.price,
+        forecast_run_id=args.forecast_run,
+        quantile=args.quantile,
+        buffer_weeks=args.buffer_weeks,
+    )
+    paths = _paths(args)
+    try:
+        if _direct():
+            from forecasting.runs import weigh_deal
+
+            outcome = weigh_deal(paths.warehouse, paths.capacity, paths.reports, options)
+        else:
+            from flows.whatif import whatif_flow
+
+            outcome = whatif_flow(paths.warehouse, paths.capacity, paths.reports, options)
+    except ContractRuleError as exc:
+        raise UsageError(f"the deal's {exc}") from exc
+    except ValueError as exc:
+        if "not in the capacity plan" in str(exc):
+            raise UsageError(str(exc)) from exc
+        raise
+    console.print(whatif_table(outcome))
+    for line in (outcome.serve_note, *outcome.notes, f"page: {outcome.page}"):
+        console.print(line, highlight=False, soft_wrap=True)
+    return EXIT_OK
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the scheduled and ad-hoc deployments until interrupted."""
     if not prefect_server_configured():
@@ -536,6 +576,7 @@ def build_parser() -> argparse.ArgumentParser:
     import inspect
 
     from forecasting.ingest import FORMATS
+    from forecasting.schema import WorkloadClass
     from forecasting.synth import synthetic_fleet
 
     current = settings()
@@ -658,6 +699,29 @@ def build_parser() -> argparse.ArgumentParser:
     _option(p, "--horizon", ForecastOptions, "horizon_days", type=horizon_days)
     _option(p, "--answers", DrillOptions, "answers", choices=get_args(Answers))
     _runner_options(p, current)
+
+    p = add(
+        "whatif", cmd_whatif, "weigh a deal before it is signed: serve from when, orders, capex"
+    )
+    p.add_argument("--customer", required=True, help=field_help(WhatIfOptions, "customer"))
+    p.add_argument(
+        "--class",
+        dest="cls",
+        required=True,
+        choices=[c.value for c in WorkloadClass],
+        help=field_help(WhatIfOptions, "workload_class"),
+    )
+    p.add_argument("--region", required=True, help=field_help(WhatIfOptions, "region"))
+    p.add_argument("--ramp", required=True, help=field_help(WhatIfOptions, "ramp"))
+    p.add_argument(
+        "--until", type=date.fromisoformat, default=None, help=field_help(WhatIfOptions, "until")
+    )
+    p.add_argument(
+        "--price", type=float, default=None, help=field_help(WhatIfOptions, "price_per_gpu_hour")
+    )
+    _option(p, "--forecast-run", WhatIfOptions, "forecast_run_id", type=str)
+    _option(p, "--quantile", WhatIfOptions, "quantile", choices=QUANTILE_CHOICES)
+    _option(p, "--buffer-weeks", WhatIfOptions, "buffer_weeks")
 
     add("serve", cmd_serve, "serve the scheduled and ad-hoc deployments on a Prefect server")
 

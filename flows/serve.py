@@ -1,6 +1,6 @@
 """`fleetcast serve`: the flows as scheduled deployments on a Prefect server.
 
-Four deployments, served by one long-running process (``prefect.serve``):
+Five deployments, served by one long-running process (``prefect.serve``):
 
 - ``forecast/daily``: the forecast flow on a cron schedule (``FLEETCAST_FORECAST_CRON``,
   default ``0 2 * * *``, UTC) on the task runner of ``FLEETCAST_TASK_RUNNER``;
@@ -9,7 +9,10 @@ Four deployments, served by one long-running process (``prefect.serve``):
 - ``ingest-inbox/every-15-minutes``: new files of the inbox folder (``FLEETCAST_INBOX``, default
   ``data/inbox``) every ``FLEETCAST_INBOX_INTERVAL_MINUTES`` (default 15) minutes;
 - ``drill/adhoc``: no schedule; ``fleetcast drill ... --via-server`` or
-  ``prefect deployment run 'drill/adhoc' --param ...`` runs it.
+  ``prefect deployment run 'drill/adhoc' --param ...`` runs it;
+- ``whatif/adhoc``: no schedule; ``prefect deployment run 'whatif/adhoc' --param
+  options='{"customer": ..., "workload_class": ..., "region": ..., "ramp": ...}'`` weighs a deal
+  and publishes its page under ``reports/whatif/``.
 
 Every deployment's parameters are its flow's typed parameters, with the warehouse, capacity and
 reports paths filled in from ``FLEETCAST_WAREHOUSE`` etc. Only one task writes the warehouse at a
@@ -101,7 +104,7 @@ def api_url() -> str | None:
 
 
 def build_deployments(settings: ServeSettings, paths: Paths) -> list[RunnerDeployment]:
-    """The four deployments with their schedules and filled-in default parameters."""
+    """The five deployments with their schedules and filled-in default parameters."""
     from prefect.schedules import Cron, Interval
 
     from flows.drill import drill_flow
@@ -109,6 +112,7 @@ def build_deployments(settings: ServeSettings, paths: Paths) -> list[RunnerDeplo
     from flows.ingest import ingest_inbox
     from flows.report import report_flow
     from flows.runners import task_runner_for
+    from flows.whatif import whatif_flow
 
     forecast_options = ForecastOptions(
         task_runner=settings.task_runner,
@@ -158,6 +162,16 @@ def build_deployments(settings: ServeSettings, paths: Paths) -> list[RunnerDeplo
             description="Shock drills on demand: ready-made by name, or options.adhoc.",
             parameters={"warehouse_path": warehouse_path, "capacity_path": capacity_path},
             tags=["fleetcast", "drill"],
+        ),
+        whatif_flow.to_deployment(
+            name="adhoc",
+            description="Weigh a deal before it is signed: serve from when, orders, capex.",
+            parameters={
+                "warehouse_path": warehouse_path,
+                "capacity_path": capacity_path,
+                "reports_path": str(paths.reports),
+            },
+            tags=["fleetcast", "whatif"],
         ),
     ]
     return cast("list[RunnerDeployment]", deployments)

@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # importing flows at run time would start prefect for `ingest
     from flows.ingest import EventsLoaded
     from flows.pipeline import PipelineOutcome
     from flows.report import ReportOutcome
+    from forecasting.runs import WhatIfOutcome
 
 __all__ = [
     "capacity_tables",
@@ -33,6 +34,7 @@ __all__ = [
     "quarantine_table",
     "report_table",
     "stored_events_table",
+    "whatif_table",
 ]
 
 
@@ -375,6 +377,48 @@ def report_table(outcome: ReportOutcome) -> Table:
             Text(order),
             f"${t['capex_usd'] / 1e6:,.1f}M" if t["capex_usd"] else "-",
             f"{t['mw']:,.1f}" if t["mw"] else "-",
+        )
+    return table
+
+
+def whatif_table(outcome: WhatIfOutcome) -> Table:
+    """The pools a deal moves: status, short-from date and blocks without and with it."""
+    serve = (
+        "not within the horizon"
+        if outcome.serve_from is None
+        else "from its first day"
+        if outcome.can_serve
+        else f"from {outcome.serve_from} (see below)"
+    )
+    revenue = "-" if outcome.revenue_usd is None else f"${outcome.revenue_usd / 1e6:,.1f}M"
+    table = Table(
+        title=f"what-if on {outcome.forecast_run_id} (as of {outcome.as_of}, plan to "
+        f"{outcome.horizon_end}): served {serve}; extra capex "
+        f"${outcome.extra_capex_usd / 1e6:,.1f}M, {outcome.extra_mw:,.1f} MW; revenue {revenue}",
+        title_justify="left",
+    )
+    for name in ("region", "pool", "status", "short from", "blocks", "order by", "extra capex"):
+        table.add_column(name, justify="right" if name == "extra capex" else "left")
+    style = {"red": "red", "amber": "yellow", "green": "green"}
+    for o in outcome.orders:
+        if not o["extra_capex_usd"] and o["status_without"] == o["status_with"]:
+            continue
+        blocks = (
+            f"{o['blocks_without']} -> {o['blocks_with']} x {o['candidate']}"
+            if o["candidate"]
+            else "none"
+        )
+        table.add_row(
+            Text(o["region"]),
+            Text(o["pool"]),
+            Text(
+                f"{o['status_without']} -> {o['status_with']}",
+                style=style.get(o["status_with"], ""),
+            ),
+            f"{o['exhaustion_without'] or '-'} -> {o['exhaustion_with'] or '-'}",
+            Text(blocks),
+            str(o["order_by"] or "-"),
+            f"${o['extra_capex_usd'] / 1e6:,.1f}M",
         )
     return table
 

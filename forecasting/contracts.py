@@ -129,6 +129,7 @@ __all__ = [
     "parse_contracts",
     "pipeline_draws",
     "ramp_frame",
+    "ramp_steps",
 ]
 
 REQUIRED_FIELDS: tuple[str, ...] = (
@@ -488,6 +489,14 @@ def _steps(value: object) -> tuple[Step, ...]:
             Step(_day(f"ramp[{i}].date", item["date"]), _whole(f"ramp[{i}].gpus", item["gpus"]))
         )
     return tuple(steps)
+
+
+def ramp_steps(text: str) -> tuple[Step, ...]:
+    """The ramp of ``"2027-03-01:5000,2027-09-01:20000"``; ContractRuleError names a bad step.
+
+    Only the steps' own form is checked here; their order and counts are a Contract's rules.
+    """
+    return _steps(text)
 
 
 def _optional(fields: Mapping[str, object], name: str) -> object | None:

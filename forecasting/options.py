@@ -30,6 +30,7 @@ __all__ = [
     "Reconciliation",
     "ReportOptions",
     "RunnerKind",
+    "WhatIfOptions",
     "field_default",
     "field_help",
 ]
@@ -168,6 +169,24 @@ class ReportOptions(BaseModel):
     buffer_weeks: int = Field(default=4, ge=0, le=52, description="safety buffer before order-by")
     idle_weeks: int = Field(default=13, ge=1, le=104)
     customers_per_class: int = Field(default=10, ge=1, le=200)
+
+
+class WhatIfOptions(BaseModel):
+    """A deal to weigh before it is signed, and the forecast and caution to weigh it with."""
+
+    customer: str = Field(description="the customer, named as in telemetry, or a new one")
+    workload_class: str = Field(description="the deal's workload class")
+    region: str = Field(description="the region it is served in")
+    ramp: str = Field(description="dated GPU counts, e.g. 2027-03-01:5000,2027-09-01:20000")
+    until: date | None = Field(
+        default=None, description="last day of the term (default: five years after the ramp)"
+    )
+    price_per_gpu_hour: float | None = Field(
+        default=None, gt=0, description="USD per GPU-hour (default: the class policy's)"
+    )
+    forecast_run_id: str | None = Field(default=None, description="forecast run (default: newest)")
+    quantile: Quantile = Field(default="q90", description="demand quantile the triggers plan for")
+    buffer_weeks: int = Field(default=4, ge=0, le=52, description="safety buffer before order-by")
 
 
 class PipelineOptions(BaseModel):

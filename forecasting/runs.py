@@ -25,7 +25,7 @@ import polars as pl
 from pydantic import BaseModel
 
 from forecasting import warehouse
-from forecasting.options import DrillOptions, ForecastOptions, ReportOptions
+from forecasting.options import DrillOptions, ForecastOptions, ReportOptions, WhatIfOptions
 from forecasting.resources import ready_made_drills
 from forecasting.schema import frame_schema
 from forecasting.settings import settings
@@ -49,6 +49,7 @@ __all__ = [
     "ReportOutcome",
     "RunNotFoundError",
     "TriggerRun",
+    "WhatIfOutcome",
     "blocks_needed",
     "compute_triggers",
     "demand_series_for",
@@ -73,6 +74,8 @@ __all__ = [
     "save_drill",
     "store_forecast",
     "stored_drill_outcomes",
+    "trigger_forecast",
+    "weigh_deal",
 ]
 
 MapFn = Callable[[Callable[[pl.DataFrame], "SeriesForecast"], Iterable[pl.DataFrame]], Any]
@@ -716,7 +719,7 @@ def compute_triggers(
 
     with warehouse.connect(warehouse_path) as wh:
         ref = forecast_run(wh, options.forecast_run_id)
-        forecast_frame = wh.run_frame("forecasts", ref.run_id)
+        forecast_frame = trigger_forecast(wh, ref.run_id)
         settings = TriggerSettings(
             quantile=options.quantile,
             buffer_weeks=options.buffer_weeks,
@@ -930,3 +933,78 @@ def report(
     triggers = compute_triggers(warehouse_path, capacity_path, plan, options)
     inputs = report_inputs(warehouse_path, plan, triggers, options)
     return report_outcome(inputs, triggers, publish_report(inputs, root=reports_path))
+
+
+# --- what-if -----------------------------------------------------------------------------------
+
+
+def trigger_forecast(wh: warehouse.Warehouse, run_id: str) -> pl.DataFrame:
+    """What the triggers read of a forecast run: its daily rows, ``grain`` = ``day``."""
+    return wh.run_frame("forecasts", run_id).with_columns(pl.lit("day").alias("grain"))
+
+
+class WhatIfOutcome(BaseModel):
+    """A weighed deal for the CLI and the flow: the answer's headline and where its page is."""
+
+    forecast_run_id: str
+    as_of: date
+    horizon_end: date
+    serve_from: date | None
+    can_serve: bool
+    serve_note: str
+    extra_capex_usd: float
+    extra_mw: float
+    revenue_usd: float | None
+    orders: list[dict[str, Any]]
+    notes: list[str]
+    page: Path
+
+
+def weigh_deal(
+    warehouse_path: Path, capacity_path: Path, reports_path: Path, options: WhatIfOptions
+) -> WhatIfOutcome:
+    """Weigh a deal against the plan on a stored forecast run and publish its what-if page."""
+    from forecasting.capacity import load_capacity
+    from forecasting.report.pages.whatif import whatif_page
+    from forecasting.triggers import TriggerSettings
+    from forecasting.whatif import deal_contract, what_if
+
+    plan = load_capacity(capacity_path)
+    deal = deal_contract(
+        customer=options.customer,
+        workload_class=options.workload_class,
+        region=options.region,
+        ramp=options.ramp,
+        until=options.until,
+        price_per_gpu_hour=options.price_per_gpu_hour,
+    )
+    with warehouse.connect(warehouse_path, read_only=True) as wh:
+        ref = forecast_run(wh, options.forecast_run_id)
+        frame = trigger_forecast(wh, ref.run_id)
+        paths = wh.run_frame("forecast_paths", ref.run_id).with_columns(
+            pl.col("y").cast(pl.Float64)
+        )
+    settings = TriggerSettings(quantile=options.quantile, buffer_weeks=options.buffer_weeks)
+    answer = what_if(frame, plan, deal, as_of=ref.as_of, paths=paths, settings=settings)
+    slug = re.sub(
+        r"[^a-z0-9]+", "-", f"{deal.customer}-{deal.workload_class}-{deal.region}".lower()
+    )
+    page = reports_path / "whatif" / f"{slug.strip('-') or 'deal'}-{new_run_id('whatif')[7:]}.html"
+    page.parent.mkdir(parents=True, exist_ok=True)
+    page.write_text(
+        whatif_page(answer, forecast_run_id=ref.run_id, quantile=options.quantile), encoding="utf-8"
+    )
+    return WhatIfOutcome(
+        forecast_run_id=ref.run_id,
+        as_of=ref.as_of,
+        horizon_end=answer.horizon_end,
+        serve_from=answer.serve_from,
+        can_serve=answer.can_serve,
+        serve_note=answer.serve_note,
+        extra_capex_usd=answer.extra_capex_usd,
+        extra_mw=answer.extra_mw,
+        revenue_usd=answer.revenue_usd,
+        orders=answer.orders.to_dicts(),
+        notes=list(answer.notes),
+        page=page,
+    )

@@ -1,0 +1,23 @@
+"""The what-if flow: weigh a deal against the plan on a stored forecast run, publish its page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import flow
+
+from forecasting import runs
+from forecasting.options import WhatIfOptions
+from forecasting.runs import WhatIfOutcome
+
+__all__ = ["whatif_flow"]
+
+
+@flow(name="whatif", log_prints=True)
+def whatif_flow(
+    warehouse_path: Path, capacity_path: Path, reports_path: Path, options: WhatIfOptions
+) -> WhatIfOutcome:
+    """Triggers without and with the deal; the page finance reads before it is signed."""
+    outcome = runs.weigh_deal(warehouse_path, capacity_path, reports_path, options)
+    print(f"what-if: {outcome.serve_note}; page {outcome.page}")
+    return outcome

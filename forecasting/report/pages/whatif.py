@@ -1,0 +1,146 @@
+"""The what-if page: can we serve a deal, from when, with which orders, at what concentration."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import polars as pl
+
+from forecasting.report.format import (
+    MISSING,
+    fmt_date,
+    fmt_datetime,
+    fmt_gpus,
+    fmt_hhi,
+    fmt_mw,
+    fmt_pct,
+    fmt_usd,
+)
+from forecasting.report.pages.common import Badge, Page, Table, render
+from forecasting.whatif import WhatIf
+
+__all__ = ["whatif_page"]
+
+
+def _serve_card(answer: WhatIf) -> str:
+    if answer.serve_from is None:
+        return "not within the horizon"
+    if answer.deal.ramp[-1].day > answer.horizon_end:
+        return f"to {fmt_date(answer.horizon_end)} only: not verified beyond"
+    return "yes, from its first day" if answer.can_serve else f"from {fmt_date(answer.serve_from)}"
+
+
+def _cards(answer: WhatIf) -> list[tuple[str, str]]:
+    ratio = (
+        f"{answer.revenue_in_horizon_usd / answer.extra_capex_usd:.2f}"
+        if answer.revenue_in_horizon_usd is not None and answer.extra_capex_usd > 0
+        else MISSING
+    )
+    return [
+        ("can we serve it at the SLO", _serve_card(answer)),
+        ("extra capital within the horizon", fmt_usd(answer.extra_capex_usd)),
+        ("extra power", fmt_mw(answer.extra_mw)),
+        (f"revenue to {fmt_date(answer.deal.term_end)}", fmt_usd(answer.revenue_usd)),
+        (f"revenue to {fmt_date(answer.horizon_end)} per $ of capital", ratio),
+    ]
+
+
+def _ramp(answer: WhatIf) -> Table:
+    rows = [[fmt_date(s.day), fmt_gpus(s.gpus)] for s in answer.deal.ramp]
+    return Table.of(["from", "GPUs"], rows, numeric=(1,), empty="no ramp steps")
+
+
+def _orders(answer: WhatIf) -> Table:
+    rows = [
+        [
+            r["region"],
+            r["pool"],
+            Badge(r["status_without"]),
+            Badge(r["status_with"]),
+            fmt_date(r["exhaustion_without"]),
+            fmt_date(r["exhaustion_with"]),
+            f"{r['blocks_without']} → {r['blocks_with']} × {r['candidate']}"
+            if r["candidate"]
+            else "none",
+            fmt_date(r["order_by"]),
+            fmt_date(r["arrives"]),
+            fmt_usd(r["extra_capex_usd"]),
+            fmt_mw(r["extra_mw"]),
+            r["note"] or "",
+        ]
+        for r in answer.orders.sort("region", "pool").iter_rows(named=True)
+        if r["region"] == answer.deal.region or r["extra_capex_usd"]
+    ]
+    headers = [
+        "region",
+        "pool",
+        "status without",
+        "status with",
+        "short from, without",
+        "short from, with",
+        "blocks (without → with)",
+        "order by",
+        "arrives",
+        "extra capex",
+        "extra power",
+        "note",
+    ]
+    return Table.of(headers, rows, numeric=(9, 10), wrap=(11,), empty="no pools in the region")
+
+
+def _concentration(answer: WhatIf) -> Table:
+    frame = answer.concentration
+    if frame.is_empty():
+        return Table.of([], [], empty="no sample paths to measure concentration on")
+    scope = frame.filter((pl.col("region") == "total") & (pl.col("workload_class") == "all"))
+    wide = (
+        scope.select("book", "month", "top1_share", "hhi")
+        .pivot(on="book", index="month", values=["top1_share", "hhi"])
+        .sort("month")
+    )
+    rows = [
+        [
+            r["month"].strftime("%b %Y"),
+            fmt_pct(r.get("top1_share_without")),
+            fmt_pct(r.get("top1_share_with")),
+            fmt_hhi(r.get("hhi_without")),
+            fmt_hhi(r.get("hhi_with")),
+        ]
+        for r in wide.iter_rows(named=True)
+    ]
+    headers = ["month", "top-1 share without", "with", "HHI without", "with"]
+    return Table.of(headers, rows, numeric=(1, 2, 3, 4), empty="no months")
+
+
+def whatif_page(answer: WhatIf, *, forecast_run_id: str, quantile: str) -> str:
+    """The page finance reads before a deal is signed."""
+    deal = answer.deal
+    price = (
+        f"${deal.price_per_gpu_hour:,.2f} per GPU-hour"
+        if deal.price_per_gpu_hour
+        else "the class policy's price"
+    )
+    title = f"What if: {deal.customer} · {deal.workload_class.value} · {deal.region}"
+    return render(
+        "whatif.html",
+        page=Page(),
+        policy_scripts=False,
+        title=title,
+        run_id=forecast_run_id,
+        meta=f"forecast run {forecast_run_id} · as of {fmt_date(answer.as_of)} · plan horizon "
+        f"to {fmt_date(answer.horizon_end)} · triggers at {quantile} · generated "
+        f"{fmt_datetime(datetime.now(UTC))}",
+        nav=[],
+        cards=_cards(answer),
+        serve_note=answer.serve_note,
+        ramp=_ramp(answer),
+        terms=f"Term to {fmt_date(deal.term_end)}; priced at {price}; "
+        f"{answer.gpu_hours:,.0f} GPU-hours over the term.",
+        orders=_orders(answer),
+        orders_intro="The expansion triggers run twice on the same forecast and plan, without "
+        "and with the deal; the difference is what the deal calls for. Dates are order-by "
+        "dates for an order placed on the as-of day.",
+        concentration=_concentration(answer),
+        notes=list(answer.notes)
+        or ["none beyond the floor rule above and the triggers' own (see the finance page)"],
+    )

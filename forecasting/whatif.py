@@ -1,0 +1,364 @@
+"""What if we sign this deal? Serve it from when, with which orders, at what concentration.
+
+Before a deal is signed the question is a what-if (DOMAIN.md, "Contracts and pipeline"): can
+we serve it, from when at the SLO with orders placed today, which blocks and power it needs
+and by when each must be ordered, how it moves customer concentration, and what revenue it
+brings against the capital it calls for. :func:`what_if` answers all of it by running the
+expansion triggers twice on the same forecast and plan, without and with the deal, and
+reading the difference. Nothing here is simulated twice on different inputs: every figure
+with the deal has its counterpart without it.
+
+**The deal enters the forecast as a signed contract** (the floor rule of
+:mod:`forecasting.contracts`): on its own series ``total/<region>/<class>/<customer>`` demand
+becomes ``max(own, ramp)`` at every quantile, and each level above it (its region and class,
+its region, the total) gains the same lift, quantile by quantile. A customer the forecast
+does not know (a new one, or one folded into ``other``) has no own demand: the lift is the
+ramp itself. Monthly rows (``grain`` = ``month``, a month's peak day) take the ramp's
+largest count in the month; past the last daily day the customer's own demand is held at its
+last daily forecast (it has no monthly series of its own), so the lift there is the ramp
+beyond what the customer already runs.
+
+**Serve from.** The deal is served at the SLO from its first ramp day when, with the deal,
+no pool of its region runs short before the orders the triggers propose can arrive (status
+green or amber). Otherwise the shortfall starts on the exhaustion date and the first order
+placed today is in service on its arrival: the deal is served in full from the latest such
+arrival over the region's pools, or "not within the horizon" when a pool has no candidate
+that can serve it.
+
+**Revenue against capital.** Revenue is the ramp's GPU-hours over its term (to ``until``)
+times its price (the class policy's when the deal names none). Capital is the change in the
+triggers' capex with the deal, within the forecast horizon; a deal whose ramp runs past the
+horizon says so, because capital beyond it is not measured.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import polars as pl
+
+from forecasting import hierarchy
+from forecasting.capacity import CapacityPlan
+from forecasting.contracts import Contract, ContractBook, ContractStatus, Step, ramp_steps
+from forecasting.schema import WorkloadClass
+from forecasting.triggers import TriggerSettings, expansion_triggers
+
+__all__ = ["DEAL_ID", "ORDERS_SCHEMA", "WhatIf", "deal_contract", "what_if", "with_deal"]
+
+DEAL_ID = "what-if"
+ORDERS_SCHEMA = pl.Schema(
+    {
+        "region": pl.String(),
+        "pool": pl.String(),
+        "status_without": pl.String(),
+        "status_with": pl.String(),
+        "exhaustion_without": pl.Date(),
+        "exhaustion_with": pl.Date(),
+        "candidate": pl.String(),
+        "order_by": pl.Date(),
+        "arrives": pl.Date(),
+        "blocks_without": pl.Int64(),
+        "blocks_with": pl.Int64(),
+        "extra_capex_usd": pl.Float64(),
+        "extra_mw": pl.Float64(),
+        "note": pl.String(),
+    }
+)
+_VALUES = ("mean", "q10", "q50", "q90", "q99")
+
+
+def deal_contract(
+    *,
+    customer: str,
+    workload_class: str,
+    region: str,
+    ramp: str,
+    until: date | None = None,
+    price_per_gpu_hour: float | None = None,
+) -> Contract:
+    """The deal as a signed contract; ``ramp`` is ``2027-03-01:5000,2027-09-01:20000``.
+
+    Without ``until`` the term runs to the last ramp day plus five years (a typical GPU
+    reservation), which the answer states. Bad input raises ContractRuleError naming the field.
+    """
+    steps: tuple[Step, ...] = ramp_steps(ramp)
+    end = until if until is not None else _years_after(steps[-1].day if steps else date.min, 5)
+    return Contract(
+        id=DEAL_ID,
+        customer=customer,
+        workload_class=WorkloadClass(workload_class),
+        region=region,
+        ramp=steps,
+        term_end=end,
+        status=ContractStatus.SIGNED,
+        price_per_gpu_hour=price_per_gpu_hour,
+        description="what-if deal",
+    )
+
+
+def _years_after(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def _grain(forecast: pl.DataFrame) -> pl.Expr:
+    return pl.col("grain") if "grain" in forecast.columns else pl.lit("day")
+
+
+def _ramp_by_row(forecast: pl.DataFrame, deal: Contract) -> pl.DataFrame:
+    """(ds, grain, ramp): the deal's GPUs on each daily row, its largest in a monthly row's
+    month (a monthly row is the month's peak day)."""
+    rows = forecast.select("ds", _grain(forecast).alias("grain")).unique()
+    gpus = []
+    for ds, grain in rows.iter_rows():
+        if grain == "month":
+            last = (ds.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+            days = [ds + timedelta(days=d) for d in range((last - ds).days + 1)]
+            gpus.append(float(max(deal.gpus_on(d) for d in days)))
+        else:
+            gpus.append(float(deal.gpus_on(ds)))
+    return rows.with_columns(pl.Series("ramp", gpus, dtype=pl.Float64))
+
+
+def with_deal(forecast: pl.DataFrame, deal: Contract) -> pl.DataFrame:
+    """``forecast`` (FORECAST_SCHEMA rows, optional ``grain``) with the deal as signed demand.
+
+    See the module docstring: the floor on the deal's own series, the same lift on every
+    level above it, quantile by quantile, and a new series when the customer is unknown.
+    """
+    own_id = deal.unique_id
+    names = hierarchy.levels_of(own_id)
+    ancestors = [hierarchy.id_of(*names[:depth]) for depth in (0, 1, 2)]
+    values = [c for c in _VALUES if c in forecast.columns]
+    ramp = _ramp_by_row(forecast, deal)
+    grain = _grain(forecast)
+    keys = ["ds", "measure", "grain"]
+    framed = forecast.with_columns(grain.alias("grain"))
+    own_daily = framed.filter((pl.col("unique_id") == own_id) & (pl.col("grain") == "day"))
+    # Past the daily rows the customer's own demand is held at its last daily forecast.
+    held = (
+        own_daily.sort("ds")
+        .group_by("measure")
+        .agg(pl.col(v).last() for v in values)
+        .join(
+            framed.filter(pl.col("grain") == "month").select("ds", "measure").unique(), on="measure"
+        )
+        .with_columns(pl.lit("month").alias("grain"))
+    )
+    own = pl.concat([own_daily.select(*keys, *values), held.select(*keys, *values)])
+    grid = framed.select(*keys).unique().join(ramp, on=["ds", "grain"])
+    lifts = grid.join(own, on=keys, how="left").select(
+        *keys,
+        *(
+            (
+                pl.max_horizontal(pl.col(v).fill_null(0.0), pl.col("ramp"))
+                - pl.col(v).fill_null(0.0)
+            ).alias(f"lift_{v}")
+            for v in values
+        ),
+    )
+    touched = pl.col("unique_id").is_in([*ancestors, own_id])
+    lifted = (
+        framed.join(lifts, on=keys, how="left")
+        .with_columns(
+            pl.when(touched)
+            .then(pl.col(v) + pl.col(f"lift_{v}").fill_null(0.0))
+            .otherwise(pl.col(v))
+            for v in values
+        )
+        .drop([f"lift_{v}" for v in values])
+    )
+    if own_daily.height == 0:
+        new_rows = (
+            lifts.filter(pl.col("grain") == "day")
+            .select(
+                pl.lit(own_id).alias("unique_id"),
+                *keys,
+                pl.lit("contract").alias("model"),
+                *(pl.col(f"lift_{v}").alias(v) for v in values),
+            )
+            .filter(pl.col("mean") > 0)
+        )
+        lifted = pl.concat([lifted, new_rows], how="diagonal_relaxed")
+    out = lifted.select(forecast.columns)
+    return out.cast(forecast.schema)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WhatIf:
+    """The answer: what the deal needs and brings, each figure next to the plan without it."""
+
+    deal: Contract
+    as_of: date
+    horizon_end: date
+    serve_from: date | None
+    serve_note: str
+    orders: pl.DataFrame  # ORDERS_SCHEMA, one row per pool of the deal's region and beyond
+    triggers_without: pl.DataFrame
+    triggers_with: pl.DataFrame
+    extra_capex_usd: float
+    extra_mw: float
+    revenue_usd: float | None
+    revenue_in_horizon_usd: float | None
+    gpu_hours: float
+    concentration: pl.DataFrame  # contracts.BOOK_CONCENTRATION_SCHEMA, without and with
+    notes: tuple[str, ...]
+
+    @property
+    def can_serve(self) -> bool:
+        """Whether the deal is served in full from its first ramp day, every step of its ramp
+        inside the plan horizon (a step past it is not verified)."""
+        return (
+            self.serve_from is not None
+            and self.serve_from <= self.deal.ramp[0].day
+            and self.deal.ramp[-1].day <= self.horizon_end
+        )
+
+
+def _orders(without: pl.DataFrame, with_: pl.DataFrame) -> pl.DataFrame:
+    """Per (region, pool): status, exhaustion and blocks without and with the deal."""
+    cols = ["region", "pool", "status", "exhaustion_date", "blocks_to_order", "capex_usd", "mw"]
+    joined = with_.join(without.select(cols), on=["region", "pool"], how="left", suffix="_without")
+    return joined.select(
+        "region",
+        "pool",
+        pl.col("status_without"),
+        pl.col("status").alias("status_with"),
+        pl.col("exhaustion_date_without").alias("exhaustion_without"),
+        pl.col("exhaustion_date").alias("exhaustion_with"),
+        "candidate",
+        "order_by",
+        "arrives",
+        pl.col("blocks_to_order_without").fill_null(0).alias("blocks_without"),
+        pl.col("blocks_to_order").fill_null(0).alias("blocks_with"),
+        (pl.col("capex_usd").fill_null(0.0) - pl.col("capex_usd_without").fill_null(0.0)).alias(
+            "extra_capex_usd"
+        ),
+        (pl.col("mw").fill_null(0.0) - pl.col("mw_without").fill_null(0.0)).alias("extra_mw"),
+        "note",
+    ).cast(ORDERS_SCHEMA)
+
+
+def _serve_from(
+    orders: pl.DataFrame, deal: Contract, *, horizon_end: date
+) -> tuple[date | None, str]:
+    """The first day the deal is served in full, and why (see the module docstring)."""
+    first = deal.ramp[0].day
+    region = orders.filter(pl.col("region") == deal.region)
+    if deal.workload_class is not WorkloadClass.TRAINING:
+        region = region.filter(pl.col("pool") == "all")
+    short = region.filter(pl.col("status_with") == "red")
+    if short.height == 0:
+        return (
+            first,
+            "served from its first ramp day: every order it needs can still arrive in time",
+        )
+    if short.filter(pl.col("arrives").is_null()).height:
+        pools = ", ".join(short.filter(pl.col("arrives").is_null())["pool"].to_list())
+        return None, f"not within the horizon: no candidate block can serve the {pools} pool"
+    arrival: date = short["arrives"].max()  # type: ignore[assignment]
+    exhaustion: date = short["exhaustion_with"].min()  # type: ignore[assignment]
+    day = max(arrival, first)
+    if day > horizon_end:
+        return None, f"not within the horizon (blocks ordered today arrive {arrival})"
+    return day, (
+        f"short from {exhaustion}: blocks ordered today are in service on {arrival}, "
+        f"so the deal is served in full from {day}"
+    )
+
+
+def _revenue(
+    deal: Contract, plan: CapacityPlan, *, horizon_end: date
+) -> tuple[float, float | None, float | None]:
+    """GPU-hours over the term, revenue over the term and within the horizon (None: no price)."""
+    price = deal.price_per_gpu_hour or plan.policy[deal.workload_class].price_per_gpu_hour or None
+    start = deal.ramp[0].day
+    total = within = 0.0
+    for offset in range((deal.term_end - start).days + 1):
+        day = start + timedelta(days=offset)
+        hours = deal.gpus_on(day) * 24.0
+        total += hours
+        if day <= horizon_end:
+            within += hours
+    if price is None:
+        return total, None, None
+    return total, total * price, within * price
+
+
+def what_if(
+    forecast: pl.DataFrame,
+    plan: CapacityPlan,
+    deal: Contract,
+    *,
+    as_of: date,
+    paths: pl.DataFrame | None = None,
+    settings: TriggerSettings | None = None,
+) -> WhatIf:
+    """Triggers without and with ``deal`` on the same forecast and plan, and what differs.
+
+    ``forecast`` is what the triggers read (daily rows, and monthly rows with a ``grain``
+    column); ``paths`` (bottom-level daily sample paths) give concentration with the deal.
+    """
+    from forecasting.contracts import concentration_with_book
+
+    if deal.region not in plan.regions:
+        raise ValueError(
+            f"region {deal.region!r} is not in the capacity plan; its regions are "
+            + ", ".join(sorted(plan.regions))
+        )
+    horizon_end: date = forecast["ds"].max()  # type: ignore[assignment]
+    if "grain" in forecast.columns:
+        months = forecast.filter(pl.col("grain") == "month")
+        if months.height:
+            last: date = months["ds"].max()  # type: ignore[assignment]
+            horizon_end = (last.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(
+                days=1
+            )
+    settings = settings or TriggerSettings()
+    without = expansion_triggers(forecast, plan, as_of=as_of, settings=settings).triggers
+    with_ = expansion_triggers(
+        with_deal(forecast, deal), plan, as_of=as_of, settings=settings
+    ).triggers
+    orders = _orders(without, with_)
+    serve_from, serve_note = _serve_from(orders, deal, horizon_end=horizon_end)
+    beyond = [s for s in deal.ramp if s.day > horizon_end]
+    if beyond and serve_from is not None:
+        steps = ", ".join(f"{s.day}: {s.gpus:,} GPUs" for s in beyond)
+        serve_note += (
+            f"; checked only to the plan horizon ({horizon_end}): the steps after it ({steps}) "
+            "are not within the horizon"
+        )
+    gpu_hours, revenue, in_horizon = _revenue(deal, plan, horizon_end=horizon_end)
+    notes = []
+    if deal.term_end > horizon_end:
+        notes.append(
+            f"the term runs to {deal.term_end}, past the plan horizon ({horizon_end}): capital "
+            "beyond the horizon is not measured"
+        )
+    if revenue is None:
+        notes.append("no price: neither the deal nor its class policy names one")
+    concentration = (
+        concentration_with_book(paths, ContractBook(contracts=(deal,), source="what-if"))
+        if paths is not None and paths.height
+        else pl.DataFrame()
+    )
+    return WhatIf(
+        deal=deal,
+        as_of=as_of,
+        horizon_end=horizon_end,
+        serve_from=serve_from,
+        serve_note=serve_note,
+        orders=orders,
+        triggers_without=without,
+        triggers_with=with_,
+        extra_capex_usd=float(orders["extra_capex_usd"].sum()),
+        extra_mw=float(orders["extra_mw"].sum()),
+        revenue_usd=revenue,
+        revenue_in_horizon_usd=in_horizon,
+        gpu_hours=gpu_hours,
+        concentration=concentration,
+        notes=tuple(notes),
+    )

@@ -1,0 +1,124 @@
+"""Contract what-if on a hand-built plan and forecast whose every date is known to the day.
+
+Region r2 has 900 GPUs (a 400-GPU rack and a 500-GPU pod), its peak q90 is 600 + d on day d
+after MONDAY, and every class keeps 20 % headroom: without a deal the region runs short when
+(600 + d) / 0.8 > 900, on day 121. Candidate racks take 8 weeks, pods 20.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import polars as pl
+import pytest
+
+from forecasting.contracts import ContractRuleError
+from forecasting.whatif import ORDERS_SCHEMA, deal_contract, what_if, with_deal
+from tests.test_triggers import MONDAY, _plan, _r2_blocks, _series
+
+
+def _day(d: int) -> date:
+    return MONDAY + timedelta(days=d)
+
+
+def _forecast() -> pl.DataFrame:
+    return pl.concat(
+        [
+            _series("total/r2", "peak", q90=lambda d: 600 + d),
+            _series("total/r2", "mean", q90=500.0),
+            _series("total/r2/inference", "peak", q90=lambda d: 600 + d),
+            _series("total/r2/inference", "mean", q90=500.0),
+            _series("total/r2/inference/acme", "mean", q90=100.0),
+            _series("total/r2/inference/acme", "peak", q90=120.0),
+            _series("total/r2/inference/other", "mean", q90=400.0),
+        ]
+    )
+
+
+def _value(frame: pl.DataFrame, uid: str, measure: str, day: int, column: str = "q90") -> float:
+    row = frame.filter(
+        (pl.col("unique_id") == uid) & (pl.col("measure") == measure) & (pl.col("ds") == _day(day))
+    )
+    assert row.height == 1
+    return float(row[column][0])
+
+
+def test_a_new_customer_lifts_every_level_above_it_by_its_ramp() -> None:
+    """A customer the forecast does not know adds its whole ramp to its class, region and a
+    new series of its own; days before the ramp and other series are untouched."""
+    deal = deal_contract(
+        customer="newco", workload_class="inference", region="r2", ramp=f"{_day(30)}:200"
+    )
+    lifted = with_deal(_forecast(), deal)
+    assert _value(lifted, "total/r2", "peak", 40) == 600 + 40 + 200
+    assert _value(lifted, "total/r2/inference", "mean", 40, "mean") == 500 + 200
+    assert _value(lifted, "total/r2/inference/newco", "peak", 40) == 200
+    assert _value(lifted, "total/r2", "peak", 29) == 600 + 29
+    assert _value(lifted, "total/r2/inference/other", "mean", 40) == 400
+
+
+def test_a_known_customer_is_floored_not_added_to() -> None:
+    """acme already runs 100 (mean) and 120 (peak): a 150-GPU contract lifts it to 150, so
+    its region gains 50 on the mean and 30 on the peak, not 150."""
+    deal = deal_contract(
+        customer="acme", workload_class="inference", region="r2", ramp=f"{_day(0)}:150"
+    )
+    lifted = with_deal(_forecast(), deal)
+    assert _value(lifted, "total/r2/inference/acme", "mean", 10, "mean") == 150
+    assert _value(lifted, "total/r2", "mean", 10, "mean") == 500 + 50
+    assert _value(lifted, "total/r2", "peak", 10) == 600 + 10 + 30
+    # A contract below what the customer runs changes nothing.
+    small = deal_contract(
+        customer="acme", workload_class="inference", region="r2", ramp=f"{_day(0)}:80"
+    )
+    assert with_deal(_forecast(), small).equals(_forecast())
+
+
+def test_a_deal_that_outruns_the_lead_times_is_served_from_the_first_arrival() -> None:
+    """200 GPUs from day 30 put r2 short at once ((630 + 200) / 0.8 > 900); racks ordered on
+    MONDAY arrive on day 56, so the deal is served in full from then, not from day 30."""
+    plan = _plan(_r2_blocks())
+    deal = deal_contract(
+        customer="newco", workload_class="inference", region="r2", ramp=f"{_day(30)}:200"
+    )
+    answer = what_if(_forecast(), plan, deal, as_of=MONDAY)
+    assert answer.orders.schema == ORDERS_SCHEMA
+    row = answer.orders.filter(pl.col("pool") == "all").row(0, named=True)
+    assert row["exhaustion_without"] == _day(121)
+    assert row["exhaustion_with"] == _day(30)
+    assert row["status_with"] == "red"
+    assert answer.serve_from == _day(56)
+    assert not answer.can_serve
+    assert answer.extra_capex_usd > 0
+    assert row["blocks_with"] > row["blocks_without"]
+
+
+def test_a_deal_the_plan_absorbs_is_served_from_its_first_day_and_priced() -> None:
+    """A 20-GPU deal from day 10 to day 40 moves nothing: served from day 10, no new capital,
+    revenue = GPU-hours x the class price."""
+    plan = _plan(_r2_blocks())
+    deal = deal_contract(
+        customer="newco",
+        workload_class="inference",
+        region="r2",
+        ramp=f"{_day(10)}:20",
+        until=_day(40),
+        price_per_gpu_hour=3.0,
+    )
+    answer = what_if(_forecast(), plan, deal, as_of=MONDAY)
+    assert answer.serve_from == _day(10)
+    assert answer.can_serve
+    assert answer.gpu_hours == 20 * 24 * 31
+    assert answer.revenue_usd == pytest.approx(20 * 24 * 31 * 3.0)
+    assert answer.extra_capex_usd == 0
+
+
+def test_bad_deals_name_the_field() -> None:
+    """A ramp step without a count, or a region outside the plan, is refused with the reason."""
+    with pytest.raises(ContractRuleError, match=r"ramp\[1\]"):
+        deal_contract(customer="x", workload_class="inference", region="r2", ramp="2027-01-01")
+    deal = deal_contract(
+        customer="x", workload_class="inference", region="mars", ramp="2027-01-01:5"
+    )
+    with pytest.raises(ValueError, match="not in the capacity plan"):
+        what_if(_forecast(), _plan(_r2_blocks()), deal, as_of=MONDAY)
