@@ -60,8 +60,36 @@ Idle risk
     prices idle GPUs at the per-GPU capex of the cheapest candidate of the same kind and GPU
     type (the plan holds no capex for blocks already bought).
 
+Monthly grain
+    The forecast may carry a ``grain`` column: 'day' rows (the first weeks) and 'month' rows
+    dated on the month's first day whose values are that month's peak-day demand (for the
+    mean measure, its mean). A monthly row is the demand of every day of its month that has
+    no daily row of the same series, so exhaustion and order-by dates can fall in any month
+    of the horizon; without the column every row is daily.
+
+GPU generations
+    With a ``[gpu_type]`` table in the plan, capacity is counted in H100-equivalents (block
+    GPUs times the type's ``h100_equivalent``) and so is demand; the ``*_gpus`` columns then
+    hold H100-equivalents (``capacity_gpus_at_exhaustion`` rounded down). Among candidates
+    orderable in time the newest generation wins, then the cheapest; when none is in time,
+    the one that arrives first. Without the table, GPUs are counted as GPUs and cost alone
+    decides, as before. Retiring blocks leave capacity (and free their MW) on their retire date.
+
+Sites and power
+    For a plan with ``[[site]]``, an order is placed at a site of its region whose MW free
+    (energized, contracted MW from its energization day, less blocks in service) covers the
+    order's MW on every day from its arrival on; the roomiest such site wins. Candidates no
+    site can power are refused; when all are, the best of them is placed at the region's
+    roomiest site anyway and its note says power is the constraint. Per site, the power
+    trigger (POWER_TRIGGERS_SCHEMA) dates the first day from ``as_of`` on which the MW needed
+    (blocks in service plus placed orders from their arrival) exceeds the MW energized;
+    ``contract_by`` = that day minus ``power_lead_months`` calendar months minus the buffer,
+    with the status rule of block triggers. ``mw_to_contract`` is the largest need beyond the
+    MW already secured (energized steps plus contract), at most the room under the ceiling.
+    Without ``[[site]]`` no power is checked and both frames are empty.
+
 N+1
-    Per region: the largest shared block (most GPUs, in service at some day of the horizon)
+    Per region: the largest shared block (most capacity, in service at some day of the horizon)
     is lost on every day it serves; the plan holds N+1 when neither the ``all`` pool nor,
     for a fabric block, the ``training`` pool then has a requirement above its capacity.
 """
