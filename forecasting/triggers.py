@@ -86,7 +86,8 @@ Sites and power
     ``contract_by`` = that day minus ``power_lead_months`` calendar months minus the buffer,
     with the status rule of block triggers. ``mw_to_contract`` is the largest need beyond the
     MW already secured (energized steps plus contract), at most the room under the ceiling.
-    Without ``[[site]]`` no power is checked and both frames are empty.
+    Without ``[[site]]`` no power is checked: the power frame is empty and placements
+    (PLACEMENTS_SCHEMA, one row per order) have a null site.
 
 N+1
     Per region: the largest shared block (most capacity, in service at some day of the horizon)
@@ -216,8 +217,8 @@ class TriggerSettings:
 @dataclass(frozen=True, slots=True)
 class TriggerResult:
     """Frames of one trigger run: TRIGGERS_SCHEMA, DRIVERS_SCHEMA, IDLE_RISK_SCHEMA, N+1, and
-    for a plan with [[site]] the power triggers (POWER_TRIGGERS_SCHEMA) and where each order
-    goes (PLACEMENTS_SCHEMA); both empty for a plan without sites."""
+    the power triggers per site (POWER_TRIGGERS_SCHEMA; empty for a plan without [[site]]) and
+    where each order goes (PLACEMENTS_SCHEMA; site null for a plan without [[site]])."""
 
     triggers: pl.DataFrame
     drivers: pl.DataFrame
