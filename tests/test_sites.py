@@ -422,3 +422,14 @@ def test_gpu_type_table_must_cover_every_type_and_rank_all_or_none() -> None:
     with pytest.raises(CapacityError, match="give every type a generation or none"):
         parse_capacity(POLICIES + partial + BLOCK)
     assert parse_capacity(POLICIES + BLOCK).h100_equivalent("GB200") == 1.0  # no table
+
+
+def test_idle_risk_reads_h100_equivalents_back_in_the_blocks_own_gpus() -> None:
+    """A committed 100-GPU GB200 block (250 H100e) that flat demand never needs is idle in all
+    of its 100 GPUs, not 250."""
+    committed = _block("r1-gb", 100, gpu_type="GB200", status="committed", in_service=_day(10))
+    plan = _plan(blocks=[_block(), committed], candidates=[GB200_RACK], gpu_types=TYPES)
+    idle = _run(plan, _linear(base=100.0, slope=0.0)).idle_risk.row(0, named=True)
+    assert (idle["block_id"], idle["gpus"]) == ("r1-gb", 100)
+    assert idle["idle_gpus"] == pytest.approx(100.0)
+    assert idle["idle_share"] == pytest.approx(1.0)
