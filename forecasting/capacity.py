@@ -73,6 +73,40 @@ them (``preemptible``, ``max_wait_hours``), and a plan without ``[response]`` pl
     fabric = true
     classes = []                # optional, as for blocks
     regions = []                # optional; empty means any region
+
+Sites and power (optional; DOMAIN.md "Four timelines")::
+
+    [[site]]
+    id = "us-east-a"
+    region = "us-east"
+    energized = [{ on = 2022-01-01, mw = 12.0 }, { on = 2027-06-01, mw = 20.0 }]
+                                # MW energized from each date on (levels, dates increasing)
+    contracted_mw = 8.0         # optional: MW contracted with the utility on top of the last
+    contracted_energized = 2028-03-01   # step, and the day they are energized (required with it)
+    ceiling_mw = 40.0           # optional: the most the site can ever take (substation, halls)
+    power_lead_months = 24      # from signing a power contract to energized MW
+    cost_per_mw_usd = 1_500_000
+
+A plan without ``[[site]]`` behaves as before: no power checks, blocks' ``site`` is a label.
+A plan with ``[[site]]`` must declare every site its blocks name, in the block's region:
+blocks draw MW from their site, and candidates are placed only where MW is energized
+(contracted MW counting from its energization day) on their arrival.
+
+GPU generations (optional)::
+
+    [gpu_type.H100]
+    h100_equivalent = 1.0       # capacity of one GPU of this type in H100-equivalents
+    generation = 2              # optional rank, higher is newer; default: h100_equivalent
+    [gpu_type.GB200]
+    h100_equivalent = 2.5
+    generation = 3
+
+A plan without ``[gpu_type]`` counts every GPU as one unit, whatever its type (capacity in
+GPUs, as before; mixing types is then the plan's own approximation), and the triggers choose
+candidates on cost alone. With the table, every ``gpu_type`` of a block or candidate must be
+listed (H100 defaults to 1.0 when left out), capacity is counted in H100-equivalents (so the
+forecast's demand is read in H100-equivalents too), and the triggers prefer the newest
+generation that can be ordered in time. ``generation`` is given for every type or for none.
 """
 
 from __future__ import annotations
@@ -81,6 +115,7 @@ import tomllib
 from collections.abc import Mapping
 from datetime import date, timedelta
 from enum import StrEnum
+from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self, cast
 
@@ -96,6 +131,10 @@ __all__ = [
     "CAPACITY_TIMELINE_SCHEMA",
     "DEMAND_DEFAULTS",
     "FAILOVER_DEFAULTS",
+    "ORDERS_SCHEMA",
+    "REFERENCE_GPU",
+    "SITE_POWER_MONTHLY_SCHEMA",
+    "SITE_POWER_TIMELINE_SCHEMA",
     "Block",
     "BurstRung",
     "CandidateBlock",
@@ -104,8 +143,11 @@ __all__ = [
     "ClassPolicy",
     "DemandKind",
     "ExpediteRung",
+    "GpuType",
     "MigrateRung",
+    "PowerStep",
     "Response",
+    "Site",
     "SparesRung",
     "block_timeline",
     "capacity_timeline",
@@ -113,10 +155,17 @@ __all__ = [
     "load_capacity",
     "monthly_capacity",
     "parse_capacity",
+    "site_power_by_month",
+    "site_power_timeline",
 ]
 
 Fraction = Annotated[float, Field(ge=0.0, lt=1.0)]
 PositiveFloat = Annotated[float, Field(gt=0.0)]
+NonNegativeFloat = Annotated[float, Field(ge=0.0)]
+Name = Annotated[str, Field(min_length=1)]
+
+# The unit capacity is counted in when a plan has a [gpu_type] table.
+REFERENCE_GPU = "H100"
 
 
 class CapacityError(ValueError):
@@ -332,10 +381,70 @@ class Response(_Strict):
         return not self.regions or region in self.regions
 
 
+class PowerStep(_Strict):
+    """MW energized at a site from ``on`` onwards (a level, not an increment)."""
+
+    on: date
+    mw: NonNegativeFloat
+
+
+class Site(_Strict):
+    """A site's power: energized steps, a utility contract, a ceiling, lead time and cost."""
+
+    id: Name
+    region: Name
+    energized: tuple[PowerStep, ...] = ()
+    contracted_mw: NonNegativeFloat = 0.0
+    contracted_energized: date | None = None
+    ceiling_mw: PositiveFloat | None = None
+    power_lead_months: Annotated[int, Field(ge=0)]
+    cost_per_mw_usd: NonNegativeFloat
+
+    @model_validator(mode="after")
+    def _power_fits(self) -> Self:
+        days = [step.on for step in self.energized]
+        if any(later <= earlier for earlier, later in pairwise(days)):
+            raise ValueError("energized steps must have increasing dates (`on`); sort them")
+        if self.contracted_mw > 0 and self.contracted_energized is None:
+            raise ValueError("contracted_mw needs contracted_energized (the day it is energized)")
+        if self.contracted_mw == 0 and self.contracted_energized is not None:
+            raise ValueError("contracted_energized is set but contracted_mw is 0; set both")
+        if self.ceiling_mw is not None and self.secured_mw > self.ceiling_mw + 1e-9:
+            raise ValueError(
+                f"energized plus contracted MW ({self.secured_mw:g}) is above ceiling_mw "
+                f"({self.ceiling_mw:g}); raise the ceiling or lower the contract"
+            )
+        return self
+
+    @property
+    def secured_mw(self) -> float:
+        """MW the site will have once every step and the contract are energized."""
+        last = max((step.mw for step in self.energized), default=0.0)
+        return last + self.contracted_mw
+
+    def energized_mw_on(self, day: date) -> float:
+        """MW energized on ``day``: the last step on or before it, plus the contract once live."""
+        level = 0.0
+        for step in self.energized:
+            if step.on <= day:
+                level = step.mw
+        live = self.contracted_energized is not None and self.contracted_energized <= day
+        return level + (self.contracted_mw if live else 0.0)
+
+
+class GpuType(_Strict):
+    """One GPU type's capacity in H100-equivalents and its generation rank (higher is newer)."""
+
+    h100_equivalent: PositiveFloat
+    generation: Annotated[int, Field(ge=1)] | None = None
+
+
 class CapacityPlan(_Strict):
     """The whole inventory: class policies, blocks and what can be ordered."""
 
     policy: dict[WorkloadClass, ClassPolicy]
+    gpu_type: dict[str, GpuType] = Field(default_factory=dict)
+    site: tuple[Site, ...] = ()
     block: tuple[Block, ...] = ()
     candidate: tuple[CandidateBlock, ...] = ()
     response: Response | None = None
@@ -383,7 +492,71 @@ class CapacityPlan(_Strict):
         names = [c.name for c in self.candidate]
         if len(names) != len(set(names)):
             raise ValueError("candidate names must be unique")
+        self._check_sites()
+        self._check_gpu_types()
         return self
+
+    def _check_sites(self) -> None:
+        """With [[site]] declared, every block sits at a declared site of its own region."""
+        ids = [s.id for s in self.site]
+        if len(ids) != len(set(ids)):
+            raise ValueError("[[site]] ids must be unique")
+        if not self.site:
+            return
+        sites = self.sites
+        for block in self.block:
+            site = sites.get(block.site)
+            if site is None:
+                raise ValueError(
+                    f"[[block]] {block.id!r} field site: {block.site!r} is not a [[site]]; "
+                    "declare it (a plan with [[site]] entries must declare every site)"
+                )
+            if site.region != block.region:
+                raise ValueError(
+                    f"[[block]] {block.id!r} field site: {block.site!r} is in region "
+                    f"{site.region!r}, not the block's region {block.region!r}"
+                )
+
+    def _check_gpu_types(self) -> None:
+        """With a [gpu_type] table, it covers every type and ranks all or none by generation."""
+        if not self.gpu_type:
+            return
+        for kind, entries in (("block", self.block), ("candidate", self.candidate)):
+            for entry in entries:
+                if entry.gpu_type not in self.gpu_type and entry.gpu_type != REFERENCE_GPU:
+                    label = entry.id if isinstance(entry, Block) else entry.name
+                    raise ValueError(
+                        f"[[{kind}]] {label!r} field gpu_type: {entry.gpu_type!r} has no "
+                        f"[gpu_type.{entry.gpu_type}] entry; add its h100_equivalent"
+                    )
+        ranked = [name for name, t in self.gpu_type.items() if t.generation is not None]
+        if ranked and len(ranked) != len(self.gpu_type):
+            unranked = sorted(set(self.gpu_type) - set(ranked))
+            raise ValueError(
+                f"[gpu_type] generation is set for {sorted(ranked)} but not for {unranked}; "
+                "give every type a generation or none"
+            )
+
+    @property
+    def sites(self) -> dict[str, Site]:
+        """Declared sites by id (empty when the plan has no [[site]])."""
+        return {s.id: s for s in self.site}
+
+    def h100_equivalent(self, gpu_type: str) -> float:
+        """Capacity of one GPU of ``gpu_type`` in H100-equivalents (1 without a [gpu_type])."""
+        entry = self.gpu_type.get(gpu_type)
+        return 1.0 if entry is None else entry.h100_equivalent
+
+    def generation(self, gpu_type: str) -> float:
+        """Generation rank of ``gpu_type``, higher is newer (0 for every type without a table)."""
+        if not self.gpu_type:
+            return 0.0
+        entry = self.gpu_type.get(gpu_type)
+        if entry is None:  # the reference type, left out of the table
+            entry = GpuType(h100_equivalent=1.0)
+        if any(t.generation is not None for t in self.gpu_type.values()):
+            return float(entry.generation or 0)
+        return entry.h100_equivalent
 
     @property
     def regions(self) -> tuple[str, ...]:
@@ -396,12 +569,12 @@ def _location(plan: dict[str, object], loc: tuple[int | str, ...]) -> str:
     if not loc:
         return "capacity.toml"
     head, *rest = loc
-    if head in ("block", "candidate") and rest and isinstance(rest[0], int):
+    if head in ("block", "candidate", "site") and rest and isinstance(rest[0], int):
         entries = plan.get(str(head))
         index = rest[0]
         label = f"#{index + 1}"
         if isinstance(entries, list) and index < len(entries) and isinstance(entries[index], dict):
-            ident = entries[index].get("id" if head == "block" else "name")
+            ident = entries[index].get("name" if head == "candidate" else "id")
             if ident is not None:
                 label = repr(ident)
         field = ".".join(str(p) for p in rest[1:])
@@ -471,17 +644,21 @@ def dump_plan(plan: CapacityPlan, *, header: str = "") -> str:
     """capacity.toml text for ``plan``: ``load`` of this text gives ``plan`` back.
 
     ``header`` becomes comment lines at the top (say who generated the file and from what).
-    Policies come first in priority order, then blocks, candidate block types and the
-    response ladder.
+    Policies come first in priority order, then the GPU-type table and sites when the plan
+    has them, blocks, candidate block types and the response ladder.
     """
     document: dict[str, object] = {
         "policy": {
             cls.value: policy.model_dump()
             for cls, policy in sorted(plan.policy.items(), key=lambda item: item[1].priority)
         },
-        "block": [_entry(b) for b in plan.block],
-        "candidate": [_entry(c) for c in plan.candidate],
     }
+    if plan.gpu_type:
+        document["gpu_type"] = {name: t.model_dump() for name, t in plan.gpu_type.items()}
+    if plan.site:
+        document["site"] = [_entry(s) for s in plan.site]
+    document["block"] = [_entry(b) for b in plan.block]
+    document["candidate"] = [_entry(c) for c in plan.candidate]
     if plan.response is not None:
         document["response"] = plan.response.model_dump()
     comments = "".join(f"# {line}".rstrip() + "\n" for line in header.splitlines())
@@ -516,6 +693,7 @@ BLOCK_TIMELINE_SCHEMA = pl.Schema(
         "site": pl.String,
         "kind": pl.String,
         "gpus": pl.Int64,
+        "h100e": pl.Float64,
         "mw": pl.Float64,
         "fabric": pl.Boolean,
         "dedicated_customer": pl.String,
@@ -544,6 +722,7 @@ def _blocks_frame(plan: CapacityPlan) -> pl.DataFrame:
                 "site": b.site,
                 "kind": b.kind.value,
                 "gpus": b.gpus,
+                "h100e": b.gpus * plan.h100_equivalent(b.gpu_type),
                 "mw": b.mw,
                 "fabric": b.fabric,
                 "dedicated_customer": b.dedicated_customer,
@@ -576,7 +755,9 @@ def block_timeline(plan: CapacityPlan, *, start: date, end: date) -> pl.DataFram
     """One row per block per day in service between ``start`` and ``end`` inclusive.
 
     A block serves from its in_service date (or always, when it has none) until the day
-    before its retire date. Columns follow ``BLOCK_TIMELINE_SCHEMA``.
+    before its retire date, so retiring blocks leave on their retire date. ``h100e`` is the
+    block's capacity in H100-equivalents (its GPUs when the plan has no [gpu_type] table).
+    Columns follow ``BLOCK_TIMELINE_SCHEMA``.
     """
     _check_window(start, end)
     return (
@@ -670,4 +851,124 @@ def monthly_capacity(plan: CapacityPlan, *, start: date, months: int = 12) -> pl
         .group_by("region", "workload_class", month=pl.col("ds").dt.truncate("1mo"))
         .agg(pl.col("gpus").min())
         .sort("region", "workload_class", "month")
+    )
+
+
+# --- site power: MW energized, contracted and drawn, per site and day ---------------------------
+
+SITE_POWER_TIMELINE_SCHEMA = pl.Schema(
+    {
+        "ds": pl.Date,
+        "region": pl.String,
+        "site": pl.String,
+        "energized_mw": pl.Float64,
+        "contracted_mw": pl.Float64,
+        "ceiling_mw": pl.Float64,
+        "mw_in_service": pl.Float64,
+        "mw_ordered": pl.Float64,
+        "mw_needed": pl.Float64,
+    }
+)
+
+SITE_POWER_MONTHLY_SCHEMA = pl.Schema(
+    [("month", pl.Date()), *((k, v) for k, v in SITE_POWER_TIMELINE_SCHEMA.items() if k != "ds")]
+)
+
+ORDERS_SCHEMA = pl.Schema({"site": pl.String, "arrives": pl.Date, "mw": pl.Float64})
+
+
+def _site_days(plan: CapacityPlan, *, start: date, end: date) -> pl.DataFrame:
+    """(site, region, ds, energized_mw, contracted_mw, ceiling_mw) for every declared site."""
+    days = [start + timedelta(days=d) for d in range((end - start).days + 1)]
+    rows = [
+        (s.id, s.region, day, s.energized_mw_on(day), s.secured_mw, s.ceiling_mw)
+        for s in plan.site
+        for day in days
+    ]
+    return pl.DataFrame(
+        rows,
+        schema={
+            "site": pl.String,
+            "region": pl.String,
+            "ds": pl.Date,
+            "energized_mw": pl.Float64,
+            "contracted_mw": pl.Float64,
+            "ceiling_mw": pl.Float64,
+        },
+        orient="row",
+    )
+
+
+def site_power_timeline(
+    plan: CapacityPlan, *, start: date, end: date, orders: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """Per declared site and day: MW energized, contracted, the ceiling and the MW needed.
+
+    ``energized_mw`` is what can be drawn that day (energized steps, plus contracted MW from
+    its energization day); ``contracted_mw`` is every MW secured with the utility whether
+    energized yet or not (the last step plus the contract); ``ceiling_mw`` is null where the
+    site has none. ``mw_in_service`` is the MW of the plan's blocks at the site in service
+    that day (live and committed by in-service date; retiring blocks leave on their retire
+    date); ``mw_ordered`` is the MW of ``orders`` (site, arrives, mw; from the triggers'
+    placements) arrived by that day, and ``mw_needed`` the two together. Empty for a plan
+    without [[site]]. Columns follow ``SITE_POWER_TIMELINE_SCHEMA``.
+    """
+    _check_window(start, end)
+    if not plan.site:
+        return pl.DataFrame(schema=SITE_POWER_TIMELINE_SCHEMA)
+    drawn = (
+        block_timeline(plan, start=start, end=end)
+        .lazy()
+        .group_by("site", "ds")
+        .agg(mw_in_service=pl.col("mw").sum())
+    )
+    placed = (orders if orders is not None else pl.DataFrame(schema=ORDERS_SCHEMA)).lazy()
+    ordered = (
+        _site_days(plan, start=start, end=end)
+        .lazy()
+        .select("site", "ds")
+        .join(placed.select("site", "arrives", "mw"), on="site")
+        .filter(pl.col("arrives") <= pl.col("ds"))
+        .group_by("site", "ds")
+        .agg(mw_ordered=pl.col("mw").sum())
+    )
+    return (
+        _site_days(plan, start=start, end=end)
+        .lazy()
+        .join(drawn, on=["site", "ds"], how="left")
+        .join(ordered, on=["site", "ds"], how="left")
+        .with_columns(pl.col("mw_in_service", "mw_ordered").fill_null(0.0))
+        .with_columns(mw_needed=pl.col("mw_in_service") + pl.col("mw_ordered"))
+        .select(SITE_POWER_TIMELINE_SCHEMA.names())
+        .sort("region", "site", "ds")
+        .collect()
+        .cast(SITE_POWER_TIMELINE_SCHEMA)
+    )
+
+
+def site_power_by_month(
+    plan: CapacityPlan, *, start: date, months: int = 36, orders: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """:func:`site_power_timeline` by calendar month from ``start``'s month, ``months`` long.
+
+    Supply is what can be counted on for the whole month (its lowest day of energized and
+    contracted MW) and need is its busiest day (highest MW in service, ordered and needed),
+    so a month is short when ``mw_needed > energized_mw``. Columns follow
+    ``SITE_POWER_MONTHLY_SCHEMA``; 36 months is the facilities page's view.
+    """
+    if months < 1:
+        raise ValueError(f"months must be at least 1 (got {months})")
+    first = _month_start(start)
+    last = _month_start(start, months) - timedelta(days=1)
+    return (
+        site_power_timeline(plan, start=first, end=last, orders=orders)
+        .group_by("region", "site", month=pl.col("ds").dt.truncate("1mo"))
+        .agg(
+            pl.col("energized_mw", "contracted_mw").min(),
+            pl.col("ceiling_mw").first(),
+            pl.col("mw_in_service", "mw_ordered", "mw_needed").max(),
+        )
+        .select(SITE_POWER_MONTHLY_SCHEMA.names())
+        .sort("region", "site", "month")
+        .cast(SITE_POWER_MONTHLY_SCHEMA)
     )

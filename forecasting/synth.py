@@ -21,7 +21,12 @@ The fleet is built so that every downstream stage has something real to find:
   weeks, so us-east runs tight: on a fleet forecast every region passes an all-class drill at
   1.0x, us-west and eu-west still pass at 1.25x, us-east fails; plus one retiring legacy block;
 * queued demand allocated by class priority when a region's demand exceeds what its blocks can
-  place, and a telemetry outage of a few hours in eu-west (rows missing, not zero).
+  place, and a telemetry outage of a few hours in eu-west (rows missing, not zero);
+* a power plan per site (``[[site]]``): MW energized a month before the blocks that need it,
+  with 1.25x the peak draw in us-west and eu-west and a utility contract for a quarter more,
+  but only 1.02x and no contract in us-east, so us-east's orders find no power and its sites
+  carry the power triggers; and a ``[gpu_type]`` table of H100-equivalents by generation
+  (planning assumptions, see :data:`_GPU_TYPES`; the telemetry itself counts GPUs as they are).
 
 Everything is vectorised over hours with numpy; Python loops run only over customers, launches,
 job lanes and months. The default fleet (730 days, 200 customers, seed 0) measured
@@ -49,8 +54,11 @@ from forecasting.capacity import (
     CapacityPlan,
     ClassPolicy,
     ExpediteRung,
+    GpuType,
     MigrateRung,
+    PowerStep,
     Response,
+    Site,
     SparesRung,
     dump_plan,
 )
@@ -241,6 +249,7 @@ _LATE_BLOCK_REGION = "us-west"  # where history shows a block that arrived late
 _OUTAGE_REGION = "eu-west"
 _ANCHOR_REGION = "us-east"
 _RETIRE_AFTER_DAYS = 75
+_TIGHT_COVER = 1.1  # a region planned below this cover is the tight one
 _CELL_AFTER_DAYS = 300
 
 # The forward plan (DOMAIN.md, expansion triggers): the need is the q90 of the last four weeks'
@@ -997,6 +1006,87 @@ def _candidates() -> tuple[CandidateBlock, ...]:
     )
 
 
+# --- sites and power ------------------------------------------------------------------------------
+
+# Planning assumptions, not trace data. H100-equivalents by GPU type (dense training and inference
+# throughput relative to one H100, rounded) and their generation, oldest first.
+_GPU_TYPES: dict[str, GpuType] = {
+    "A100": GpuType(h100_equivalent=0.4, generation=1),
+    "H100": GpuType(h100_equivalent=1.0, generation=2),
+    "H200": GpuType(h100_equivalent=1.4, generation=3),
+    "GB200": GpuType(h100_equivalent=2.5, generation=4),
+}
+_POWER_STEP_MW = 0.5  # utilities energize in steps; sites are sized in half-MW steps
+_ENERGIZED_AHEAD_DAYS = 30  # power is live a month before the blocks that need it
+_CONTRACT_SHARE = 0.25  # a signed contract for a quarter more MW than the last step...
+_CONTRACT_AFTER_DAYS = 540  # ...energized 18 months after the data ends
+_CEILING_FACTOR = 2.0  # the substation and halls take twice what is secured
+_POWER_LEAD_MONTHS = 24  # a utility upgrade at an existing site
+_NEW_SITE_LEAD_MONTHS = 36  # a new interconnect
+_COST_PER_MW_USD = 11_000_000.0  # all-in facility build cost per MW
+
+
+def _round_mw(mw: float) -> float:
+    return math.ceil(mw / _POWER_STEP_MW - 1e-9) * _POWER_STEP_MW
+
+
+def _drawn_mw(blocks: Sequence[Block], day: date) -> float:
+    return sum(b.mw for b in blocks if b.in_service_on(day))
+
+
+def _site(region: _Region, cluster: _Cluster, blocks: Sequence[Block], clock: _Clock) -> Site:
+    """One site's power: enough for its blocks through the data, a step ahead of committed ones.
+
+    Energized MW is the peak draw times the region's cover (1.02x in tight us-east), rounded up
+    to half-MW steps; where committed blocks draw more later, a second step is energized a
+    month before the first of them needs it. Sites that stay (not only retiring blocks) in
+    comfortable regions also hold a signed contract.
+    """
+    changes = sorted({b.in_service for b in blocks if b.in_service} | {clock.end})
+    through_data = max(_drawn_mw(blocks, d) for d in changes if d <= clock.end)
+    first = min((b.in_service for b in blocks if b.in_service), default=clock.start)
+    ahead = timedelta(days=_ENERGIZED_AHEAD_DAYS)
+    steps = []
+    if through_data > 0:
+        steps.append(PowerStep(on=first - ahead, mw=_round_mw(through_data * region.cover)))
+    for day in (d for d in changes if d > clock.end):
+        level = steps[-1].mw if steps else 0.0
+        if _drawn_mw(blocks, day) > level:
+            peak = max(_drawn_mw(blocks, d) for d in changes if d >= day)
+            steps.append(PowerStep(on=day - ahead, mw=_round_mw(peak * region.cover)))
+            break
+    staying = any(b.status is not BlockStatus.RETIRING for b in blocks)
+    comfortable = region.cover > _TIGHT_COVER and staying and steps
+    contract = _round_mw(steps[-1].mw * _CONTRACT_SHARE) if comfortable else 0.0
+    secured = (steps[-1].mw if steps else 0.0) + contract
+    return Site(
+        id=cluster.name,
+        region=region.name,
+        energized=tuple(steps),
+        contracted_mw=contract,
+        contracted_energized=(
+            clock.end + timedelta(days=_CONTRACT_AFTER_DAYS) if contract else None
+        ),
+        ceiling_mw=_round_mw(secured * _CEILING_FACTOR),
+        power_lead_months=(
+            _NEW_SITE_LEAD_MONTHS if cluster is region.expansion_site else _POWER_LEAD_MONTHS
+        ),
+        cost_per_mw_usd=_COST_PER_MW_USD,
+    )
+
+
+def _sites(blocks: Sequence[Block], clock: _Clock) -> tuple[Site, ...]:
+    """A site per cluster that has blocks, in region order."""
+    sites = []
+    for region in _REGIONS:
+        extra = () if region.expansion_site is None else (region.expansion_site,)
+        for cluster in (*region.clusters, *extra):
+            at = [b for b in blocks if b.site == cluster.name]
+            if at:
+                sites.append(_site(region, cluster, at, clock))
+    return tuple(sites)
+
+
 # --- capacity.toml text --------------------------------------------------------------------------
 
 
@@ -1008,12 +1098,19 @@ def _capacity_toml(
         "workload class may use them. Format: see forecasting/capacity.py. [policy.<class>]\n"
         "for all five classes; [[block]] is live, committed (in_service required) or retiring\n"
         "(retire required); [[candidate]] is a block type with lead time and capex;\n"
-        "[response] is the ladder of rungs a shock can use before new blocks arrive.\n"
+        "[response] is the ladder of rungs a shock can use before new blocks arrive;\n"
+        "[[site]] is a site's power (energized MW steps, utility contract, ceiling) and\n"
+        "[gpu_type] counts capacity in H100-equivalents by generation.\n"
         f"Generated by `fleetcast synth` (seed {seed}, data {clock.start} .. {clock.end});\n"
         "run it again to regenerate, or edit by hand for a real fleet."
     )
     plan = CapacityPlan(
-        policy=_POLICIES, block=tuple(blocks), candidate=tuple(candidates), response=_RESPONSE
+        policy=_POLICIES,
+        gpu_type=_GPU_TYPES,
+        site=_sites(blocks, clock),
+        block=tuple(blocks),
+        candidate=tuple(candidates),
+        response=_RESPONSE,
     )
     return dump_plan(plan, header=header)
 

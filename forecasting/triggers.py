@@ -60,8 +60,37 @@ Idle risk
     prices idle GPUs at the per-GPU capex of the cheapest candidate of the same kind and GPU
     type (the plan holds no capex for blocks already bought).
 
+Monthly grain
+    The forecast may carry a ``grain`` column: 'day' rows (the first weeks) and 'month' rows
+    dated on the month's first day whose values are that month's peak-day demand (for the
+    mean measure, its mean). A monthly row is the demand of every day of its month that has
+    no daily row of the same series, so exhaustion and order-by dates can fall in any month
+    of the horizon; without the column every row is daily.
+
+GPU generations
+    With a ``[gpu_type]`` table in the plan, capacity is counted in H100-equivalents (block
+    GPUs times the type's ``h100_equivalent``) and so is demand; the ``*_gpus`` columns then
+    hold H100-equivalents (``capacity_gpus_at_exhaustion`` rounded down). Among candidates
+    orderable in time the newest generation wins, then the cheapest; when none is in time,
+    the one that arrives first. Without the table, GPUs are counted as GPUs and cost alone
+    decides, as before. Retiring blocks leave capacity (and free their MW) on their retire date.
+
+Sites and power
+    For a plan with ``[[site]]``, an order is placed at a site of its region whose MW free
+    (energized, contracted MW from its energization day, less blocks in service) covers the
+    order's MW on every day from its arrival on; the roomiest such site wins. Candidates no
+    site can power are refused; when all are, the best of them is placed at the region's
+    roomiest site anyway and its note says power is the constraint. Per site, the power
+    trigger (POWER_TRIGGERS_SCHEMA) dates the first day from ``as_of`` on which the MW needed
+    (blocks in service plus placed orders from their arrival) exceeds the MW energized;
+    ``contract_by`` = that day minus ``power_lead_months`` calendar months minus the buffer,
+    with the status rule of block triggers. ``mw_to_contract`` is the largest need beyond the
+    MW already secured (energized steps plus contract), at most the room under the ceiling.
+    Without ``[[site]]`` no power is checked: the power frame is empty and placements
+    (PLACEMENTS_SCHEMA, one row per order) have a null site.
+
 N+1
-    Per region: the largest shared block (most GPUs, in service at some day of the horizon)
+    Per region: the largest shared block (most capacity, in service at some day of the horizon)
     is lost on every day it serves; the plan holds N+1 when neither the ``all`` pool nor,
     for a fabric block, the ``training`` pool then has a requirement above its capacity.
 """
@@ -70,20 +99,22 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from enum import StrEnum
 
+import numpy as np
 import polars as pl
 
 from forecasting import hierarchy
 from forecasting.capacity import (
-    ALL_CLASSES,
+    ORDERS_SCHEMA,
     Block,
     CandidateBlock,
     CapacityPlan,
+    Site,
     block_timeline,
-    capacity_timeline,
+    site_power_timeline,
 )
 from forecasting.schema import BlockStatus, Measure, WorkloadClass, frame_schema
 
@@ -92,6 +123,8 @@ __all__ = [
     "IDLE_RISK_SCHEMA",
     "MW_SCHEMA",
     "N_PLUS_ONE_SCHEMA",
+    "PLACEMENTS_SCHEMA",
+    "POWER_TRIGGERS_SCHEMA",
     "TRIGGERS_SCHEMA",
     "Pool",
     "Status",
@@ -130,6 +163,39 @@ IDLE_RISK_SCHEMA = frame_schema("idle_risk")
 MW_SCHEMA = frame_schema("site_power")
 N_PLUS_ONE_SCHEMA = frame_schema("trigger_n_plus_one")
 
+# Frames the table registry does not hold yet (see the module docstring, "Sites and power").
+POWER_TRIGGERS_SCHEMA = pl.Schema(
+    {
+        "region": pl.String(),
+        "site": pl.String(),
+        "as_of": pl.Date(),
+        "exhaustion_date": pl.Date(),
+        "mw_needed_at_exhaustion": pl.Float64(),
+        "energized_mw_at_exhaustion": pl.Float64(),
+        "power_lead_months": pl.Int64(),
+        "contract_by": pl.Date(),
+        "status": pl.String(),
+        "max_shortfall_mw": pl.Float64(),
+        "mw_to_contract": pl.Float64(),
+        "ceiling_room_mw": pl.Float64(),
+        "cost_usd": pl.Float64(),
+        "note": pl.String(),
+    }
+)
+PLACEMENTS_SCHEMA = pl.Schema(
+    {
+        "region": pl.String(),
+        "pool": pl.String(),
+        "candidate": pl.String(),
+        "site": pl.String(),
+        "blocks": pl.Int64(),
+        "mw": pl.Float64(),
+        "arrives": pl.Date(),
+        "powered": pl.Boolean(),
+    }
+)
+_GRAINS = ("day", "month")
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TriggerSettings:
@@ -150,12 +216,16 @@ class TriggerSettings:
 
 @dataclass(frozen=True, slots=True)
 class TriggerResult:
-    """Frames of one trigger run: TRIGGERS_SCHEMA, DRIVERS_SCHEMA and IDLE_RISK_SCHEMA."""
+    """Frames of one trigger run: TRIGGERS_SCHEMA, DRIVERS_SCHEMA, IDLE_RISK_SCHEMA, N+1, and
+    the power triggers per site (POWER_TRIGGERS_SCHEMA; empty for a plan without [[site]]) and
+    where each order goes (PLACEMENTS_SCHEMA; site null for a plan without [[site]])."""
 
     triggers: pl.DataFrame
     drivers: pl.DataFrame
     idle_risk: pl.DataFrame
     n_plus_one: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=N_PLUS_ONE_SCHEMA))
+    power: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=POWER_TRIGGERS_SCHEMA))
+    placements: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=PLACEMENTS_SCHEMA))
 
 
 # --- reading the forecast's levels -----------------------------------------------------------
@@ -166,15 +236,56 @@ def _class_in_pool() -> pl.Expr:
     return (pl.col("pool") == Pool.ALL.value) | (pl.col("workload_class") == pl.col("pool"))
 
 
+def _check_grain(frame: pl.DataFrame) -> None:
+    """Grains are 'day' or 'month', and a monthly row is dated on its month's first day."""
+    unknown = sorted(set(frame["grain"].unique().drop_nulls()) - set(_GRAINS)) + (
+        ["null"] if frame["grain"].null_count() else []
+    )
+    if unknown:
+        raise ValueError(f"the forecast's grain column has {unknown}; use 'day' or 'month'")
+    off = frame.filter((pl.col("grain") == "month") & (pl.col("ds").dt.day() != 1))
+    if not off.is_empty():
+        row = off.row(0, named=True)
+        raise ValueError(
+            f"forecast row {row['unique_id']} {row['measure']} ds {row['ds']}: a monthly row "
+            f"must be dated on the first of its month ({off.height} such rows)"
+        )
+
+
 def _levels(forecast: pl.DataFrame, *, as_of: date, columns: Sequence[str]) -> pl.DataFrame:
-    """Forecast rows from ``as_of`` on, with region, class, customer and depth parsed out."""
+    """Forecast rows covering ``as_of`` on, with region, class, customer and depth parsed out.
+
+    Each row covers the days ``ds`` to ``until``: a daily row its own day, a monthly row
+    (``grain == 'month'``) the days of its month after its series' last daily row, so daily
+    rows win where both exist. Days before ``as_of`` are cut off.
+    """
     missing = sorted({"unique_id", "ds", "measure", "mean", *columns} - set(forecast.columns))
     if missing:
         raise ValueError(f"the forecast lacks columns {missing}")
+    grain = pl.col("grain") if "grain" in forecast.columns else pl.lit("day")
+    rows = forecast.select(
+        "unique_id", "ds", "measure", *dict.fromkeys(["mean", *columns]), grain=grain
+    )
+    _check_grain(rows)
+    monthly = pl.col("grain") == "month"
+    last_daily = (
+        rows.lazy()
+        .filter(~monthly)
+        .group_by("unique_id", "measure")
+        .agg(last_daily=pl.col("ds").max())
+    )
     frame = (
-        forecast.lazy()
-        .filter(pl.col("ds") >= as_of)
-        .select("unique_id", "ds", "measure", *dict.fromkeys(["mean", *columns]))
+        rows.lazy()
+        .join(last_daily, on=["unique_id", "measure"], how="left")
+        .with_columns(
+            until=pl.when(monthly).then(pl.col("ds").dt.month_end()).otherwise(pl.col("ds")),
+            ds=pl.when(monthly)
+            .then(pl.max_horizontal("ds", pl.col("last_daily") + pl.duration(days=1)))
+            .otherwise(pl.col("ds")),
+        )
+        .filter((pl.col("ds") <= pl.col("until")) & (pl.col("until") >= as_of))
+        .with_columns(ds=pl.max_horizontal("ds", pl.lit(as_of)))
+        .drop("grain", "last_daily")
         .with_columns(
             region=hierarchy.level(1),
             workload_class=hierarchy.level(2),
@@ -188,6 +299,26 @@ def _levels(forecast: pl.DataFrame, *, as_of: date, columns: Sequence[str]) -> p
     if unknown:
         raise ValueError(f"the forecast has unknown workload classes {sorted(unknown)}")
     return frame
+
+
+def _daily_levels(levels: pl.DataFrame, plan: CapacityPlan) -> pl.DataFrame:
+    """``levels`` one row per day: each monthly row repeated over the days it covers.
+
+    Customers' series are only read day by day where the customer has dedicated blocks
+    (drivers read the rest at two dates), so a 36-month horizon explodes a few dozen series,
+    not every customer's.
+    """
+    if (levels["until"] == levels["ds"]).all():
+        return levels.drop("until")
+    dedicated = sorted({b.dedicated_customer for b in plan.block if b.dedicated_customer})
+    return (
+        levels.lazy()
+        .filter((pl.col("depth") < 3) | pl.col("customer").is_in(dedicated))
+        .with_columns(ds=pl.date_ranges("ds", "until", interval="1d", closed="both"))
+        .explode("ds")
+        .drop("until")
+        .collect()
+    )
 
 
 def _check_peaks(frame: pl.DataFrame, *, as_of: date) -> None:
@@ -307,7 +438,7 @@ def _dedicated_gpus(plan: CapacityPlan, *, start: date, end: date) -> pl.LazyFra
         .join(_pool_members(plan).lazy(), on="block_id")
         .join(groups, on="block_id")
         .group_by("ds", "region", "pool", "group", customer=pl.col("dedicated_customer"))
-        .agg(gpus=pl.col("gpus").sum())
+        .agg(gpus=pl.col("h100e").sum())
     )
 
 
@@ -346,18 +477,18 @@ def _dedicated_offset(
 
 
 def _shared_capacity(plan: CapacityPlan, *, start: date, end: date) -> pl.LazyFrame:
-    """(region, ds, pool, capacity_gpus): GPUs in service that the pool's demand may share."""
-    pools = {WorkloadClass.TRAINING.value: Pool.TRAINING.value, ALL_CLASSES: Pool.ALL.value}
+    """(region, ds, pool, capacity_gpus): capacity in service that the pool's demand may share.
+
+    In H100-equivalents where the plan has a [gpu_type] table (GPUs otherwise); retiring
+    blocks leave on their retire date.
+    """
     return (
-        capacity_timeline(plan, start=start, end=end)
+        block_timeline(plan, start=start, end=end)
         .lazy()
-        .filter(pl.col("workload_class").is_in(list(pools)))
-        .select(
-            "region",
-            "ds",
-            pool=pl.col("workload_class").replace_strict(pools),
-            capacity_gpus=pl.col("gpus") - pl.col("dedicated_gpus"),
-        )
+        .filter(pl.col("dedicated_customer").is_null())
+        .join(_pool_members(plan).lazy(), on="block_id")
+        .group_by("region", "ds", "pool")
+        .agg(capacity_gpus=pl.col("h100e").sum())
     )
 
 
@@ -386,7 +517,7 @@ def _daily_pools(
         .with_columns(
             _pool_headroom(plan),
             pl.col("peak", "offset").fill_null(0.0),
-            pl.col("capacity_gpus").fill_null(0).cast(pl.Int64),
+            pl.col("capacity_gpus").fill_null(0.0),
         )
         .select("region", "pool", "ds", _requirement().alias("requirement_gpus"), "capacity_gpus")
         .sort("region", "pool", "ds")
@@ -403,7 +534,7 @@ class _Exhaustion:
 
     day: date
     requirement: float
-    capacity: int
+    capacity: float
     shortfall: pl.DataFrame  # (ds, shortfall_gpus), every day of the horizon
 
 
@@ -414,6 +545,14 @@ class _Order:
     order_by: date
     arrives: date
     in_time: bool
+    units: float  # capacity of one block: H100-equivalents with a [gpu_type] table, else GPUs
+    site: str | None = None  # where its MW is drawn; None for a plan without [[site]]
+    powered: bool = True  # whether the site has the MW energized by its arrival
+
+    @property
+    def mw(self) -> float:
+        """MW the whole order draws."""
+        return self.blocks * self.candidate.mw
 
 
 def _shortfall() -> pl.Expr:
@@ -429,7 +568,7 @@ def _exhaustion(daily: pl.DataFrame) -> _Exhaustion | None:
     return _Exhaustion(
         day=first["ds"],
         requirement=float(first["requirement_gpus"]),
-        capacity=int(first["capacity_gpus"]),
+        capacity=float(first["capacity_gpus"]),
         shortfall=daily.select("ds", _shortfall()),
     )
 
@@ -445,6 +584,14 @@ def _weeks(n: int) -> timedelta:
     return timedelta(days=n * _DAYS_PER_WEEK)
 
 
+def _months_before(day: date, months: int) -> date:
+    """``day`` moved ``months`` calendar months back (clamped to the month's last day)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    first_of_next = date(year + (month + 1) // 12, (month + 1) % 12 + 1, 1)
+    return date(year, month + 1, min(day.day, (first_of_next - timedelta(days=1)).day))
+
+
 def _serves(candidate: CandidateBlock, pool: Pool) -> bool:
     """Whether blocks of this type add capacity to ``pool`` (every block is in ``all``)."""
     return pool is Pool.ALL or candidate.allows(WorkloadClass.TRAINING)
@@ -455,31 +602,117 @@ def _candidates(plan: CapacityPlan, *, region: str, pool: Pool) -> list[Candidat
     return [c for c in plan.candidate if c.available_in(region) and _serves(c, pool)]
 
 
-def _blocks_needed(shortfall_gpus: float, candidate: CandidateBlock) -> int:
-    return max(math.ceil(shortfall_gpus / candidate.gpus - _TOL), 0)
+def _blocks_needed(shortfall: float, units: float) -> int:
+    return max(math.ceil(shortfall / units - _TOL), 0)
+
+
+@dataclass(slots=True)
+class _Power:
+    """MW free per declared site and day, from ``start``; placing an order takes its MW.
+
+    Free MW is what is energized that day (contracted MW from its energization day) less
+    the MW of the plan's blocks in service; an order fits a site when its MW is free on every
+    day from its arrival to the calendar's end (blocks that arrive later need theirs too).
+    """
+
+    start: date
+    end: date
+    region_of: dict[str, str]
+    free: dict[str, np.ndarray]
+
+    @classmethod
+    def of(cls, plan: CapacityPlan, *, start: date, end: date) -> _Power | None:
+        """The plan's free MW over [start, end]; None for a plan without [[site]]."""
+        if not plan.site:
+            return None
+        timeline = site_power_timeline(plan, start=start, end=end)
+        free = {
+            str(site): (frame["energized_mw"] - frame["mw_in_service"]).to_numpy().copy()
+            for (site,), frame in timeline.group_by("site", maintain_order=True)
+        }
+        return cls(start, end, {s.id: s.region for s in plan.site}, free)
+
+    def _index(self, day: date) -> int:
+        last = (self.end - self.start).days
+        return min(max((day - self.start).days, 0), last)
+
+    def room(self, site: str, arrives: date) -> float:
+        """MW free at ``site`` on every day from ``arrives`` on."""
+        return float(self.free[site][self._index(arrives) :].min())
+
+    def sites_in(self, region: str) -> list[str]:
+        """The region's declared sites, by id."""
+        return sorted(s for s, r in self.region_of.items() if r == region)
+
+    def roomiest(self, region: str, arrives: date) -> tuple[str, float] | None:
+        """The region's site with the most MW free from ``arrives`` on (ties by id)."""
+        rooms = [(site, self.room(site, arrives)) for site in self.sites_in(region)]
+        return min(rooms, key=lambda r: (-r[1], r[0])) if rooms else None
+
+    def take(self, site: str, mw: float, arrives: date) -> None:
+        """Reserve ``mw`` at ``site`` from ``arrives`` on."""
+        self.free[site][self._index(arrives) :] -= mw
+
+
+def _rank(orders: Sequence[_Order], plan: CapacityPlan) -> _Order | None:
+    """In time first: the newest generation, then the cheapest; else the first to arrive.
+
+    Without a [gpu_type] table every type ranks the same, so cost alone decides.
+    """
+    in_time = [o for o in orders if o.in_time]
+    if in_time:
+        return min(
+            in_time,
+            key=lambda o: (
+                -plan.generation(o.candidate.gpu_type),
+                o.blocks * o.candidate.capex_usd,
+                o.arrives,
+                o.order_by,
+            ),
+        )
+    if orders:
+        return min(orders, key=lambda o: (o.arrives, o.blocks * o.candidate.capex_usd))
+    return None
 
 
 def _choose(
     options: Sequence[CandidateBlock],
+    plan: CapacityPlan,
     *,
+    region: str,
     shortfall_gpus: float,
     exhaustion: date,
     as_of: date,
     buffer_weeks: int,
+    power: _Power | None,
 ) -> _Order | None:
-    """Cheapest candidate still orderable in time, else the one that arrives first."""
+    """The order to place (see the module docstring), at a site with power where sites exist.
+
+    Candidates whose MW no site of the region has energized by their arrival are refused;
+    when every candidate is refused the best of them is placed at the roomiest site anyway,
+    unpowered, so that its power trigger carries the date.
+    """
     orders = []
     for c in options:
         order_by = exhaustion - _weeks(c.lead_time_weeks) - _weeks(buffer_weeks)
         early = order_by >= as_of
         arrives = (order_by if early else as_of) + _weeks(c.lead_time_weeks)
-        orders.append(_Order(c, _blocks_needed(shortfall_gpus, c), order_by, arrives, early))
-    in_time = [o for o in orders if o.in_time]
-    if in_time:
-        return min(in_time, key=lambda o: (o.blocks * o.candidate.capex_usd, o.arrives, o.order_by))
-    if orders:
-        return min(orders, key=lambda o: (o.arrives, o.blocks * o.candidate.capex_usd))
-    return None
+        units = c.gpus * plan.h100_equivalent(c.gpu_type)
+        order = _Order(c, _blocks_needed(shortfall_gpus, units), order_by, arrives, early, units)
+        if power is not None:
+            fits = [s for s in power.sites_in(region) if power.room(s, arrives) >= order.mw - _TOL]
+            best = max(fits, key=lambda s: (power.room(s, arrives), s), default=None)
+            order = replace(order, site=best, powered=best is not None)
+        orders.append(order)
+    chosen = _rank([o for o in orders if o.powered], plan) or _rank(orders, plan)
+    if chosen is None or power is None:
+        return chosen
+    if not chosen.powered:
+        roomiest = power.roomiest(region, chosen.arrives)
+        chosen = replace(chosen, site=None if roomiest is None else roomiest[0])
+    if chosen.site is not None:
+        power.take(chosen.site, chosen.mw, chosen.arrives)
+    return chosen
 
 
 def trigger_status(
@@ -495,18 +728,32 @@ def trigger_status(
 
 def _order_note(order: _Order, *, exhaustion: date, buffer_weeks: int) -> str:
     name = order.candidate.name
+    at = "" if order.site is None or not order.powered else f" at {order.site}"
     if order.in_time:
         return (
-            f"order {order.blocks} x {name} by {order.order_by}: in service {order.arrives}, "
-            f"{buffer_weeks} weeks before exhaustion"
+            f"order {order.blocks} x {name}{at} by {order.order_by}: in service "
+            f"{order.arrives}, {buffer_weeks} weeks before exhaustion"
         )
     late = (order.arrives - exhaustion).days
     timing = (
         f"{late} days after exhaustion" if late > 0 else f"{-late} days before it (inside buffer)"
     )
     return (
-        f"no candidate can be ordered by its order-by date; {name} arrives first if ordered "
-        f"today: {order.arrives}, {timing}"
+        f"no candidate can be ordered by its order-by date; {name}{at} arrives first if "
+        f"ordered today: {order.arrives}, {timing}"
+    )
+
+
+def _power_note(order: _Order, *, region: str, power: _Power) -> str:
+    """Why no site takes ``order``, and where its power trigger is."""
+    need = f"{order.mw:.2f} MW for {order.blocks} x {order.candidate.name}"
+    if order.site is None:
+        return f"power is the constraint: {region} has no [[site]] to draw {need} from"
+    room = power.room(order.site, order.arrives) + order.mw  # before this order took its MW
+    return (
+        f"power is the constraint: no site in {region} has {need} energized from "
+        f"{order.arrives} (the most free is {max(room, 0.0):.2f} MW at {order.site}); "
+        f"placed at {order.site}, whose power trigger says when to contract it"
     )
 
 
@@ -547,10 +794,8 @@ def _order_fields(
 def _net_of(shortfall: pl.DataFrame, relief: _Order | None) -> float:
     """Largest shortfall left once ``relief`` (an order for another pool) is in service."""
     if relief is not None:
-        relieved = pl.when(pl.col("ds") >= relief.arrives).then(
-            relief.blocks * relief.candidate.gpus
-        )
-        shortfall = shortfall.with_columns(pl.col("shortfall_gpus") - relieved.otherwise(0))
+        relieved = pl.when(pl.col("ds") >= relief.arrives).then(relief.blocks * relief.units)
+        shortfall = shortfall.with_columns(pl.col("shortfall_gpus") - relieved.otherwise(0.0))
     return max(float(shortfall["shortfall_gpus"].max()), 0.0)  # type: ignore[arg-type]
 
 
@@ -563,6 +808,7 @@ def _trigger_row(
     as_of: date,
     settings: TriggerSettings,
     relief: _Order | None,
+    power: _Power | None,
 ) -> tuple[dict[str, object], _Order | None]:
     """One TRIGGERS row and its order; ``relief`` is an order for an overlapping pool."""
     row = _empty_row(region, pool, quantile=settings.quantile, as_of=as_of)
@@ -578,7 +824,8 @@ def _trigger_row(
     row |= {
         "exhaustion_date": found.day,
         "requirement_gpus_at_exhaustion": found.requirement,
-        "capacity_gpus_at_exhaustion": found.capacity,
+        # Whole units: capacity in H100-equivalents may be fractional; never overstated.
+        "capacity_gpus_at_exhaustion": math.floor(found.capacity + _TOL),
         "max_shortfall_gpus": gross,
     }
     if relief is not None and net <= 0.0:
@@ -590,51 +837,158 @@ def _trigger_row(
         return row, None
     order = _choose(
         _candidates(plan, region=region, pool=pool),
+        plan,
+        region=region,
         shortfall_gpus=net,
         exhaustion=found.day,
         as_of=as_of,
         buffer_weeks=settings.buffer_weeks,
+        power=power,
     )
     if order is None:
         note = f"no candidate block type can serve the {pool.value} pool in {region}"
         return row | {"status": Status.RED.value, "note": note}, None
     notes = [_order_note(order, exhaustion=found.day, buffer_weeks=settings.buffer_weeks)]
+    if not order.powered and power is not None:
+        notes.append(_power_note(order, region=region, power=power))
     if relief is not None and net < gross:
-        gpus = relief.blocks * relief.candidate.gpus
-        notes.append(f"sized net of the training-pool order ({gpus} GPUs from {relief.arrives})")
+        units = relief.blocks * relief.units
+        notes.append(
+            f"sized net of the training-pool order ({units:g} units from {relief.arrives})"
+        )
     row |= _order_fields(order, as_of=as_of, exhaustion=found.day, blocks=order.blocks)
     row["note"] = "; ".join(notes)
     return row, order
 
 
+def _placement(order: _Order, *, region: str, pool: Pool) -> tuple[object, ...]:
+    return (
+        region,
+        pool.value,
+        order.candidate.name,
+        order.site,
+        order.blocks,
+        order.mw,
+        order.arrives,
+        order.powered,
+    )
+
+
 def _triggers(
-    daily: pl.DataFrame, plan: CapacityPlan, *, as_of: date, settings: TriggerSettings
-) -> pl.DataFrame:
+    daily: pl.DataFrame,
+    plan: CapacityPlan,
+    *,
+    as_of: date,
+    settings: TriggerSettings,
+    power: _Power | None,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """TRIGGERS rows per region and pool, and where each order goes (PLACEMENTS_SCHEMA)."""
     rows = []
+    placed = []
     for (region,), frame in daily.group_by("region", maintain_order=True):
-        training = frame.filter(pl.col("pool") == Pool.TRAINING.value)
-        row, order = _trigger_row(
-            training,
-            plan,
-            region=str(region),
-            pool=Pool.TRAINING,
-            as_of=as_of,
-            settings=settings,
-            relief=None,
+        relief = None
+        for pool in (Pool.TRAINING, Pool.ALL):
+            row, order = _trigger_row(
+                frame.filter(pl.col("pool") == pool.value),
+                plan,
+                region=str(region),
+                pool=pool,
+                as_of=as_of,
+                settings=settings,
+                relief=relief,
+                power=power,
+            )
+            rows.append(row)
+            if order is not None and order.blocks > 0:
+                placed.append(_placement(order, region=str(region), pool=pool))
+            if pool is Pool.TRAINING:
+                relief = order
+    return (
+        pl.DataFrame(rows, schema=TRIGGERS_SCHEMA, orient="row"),
+        pl.DataFrame(placed, schema=PLACEMENTS_SCHEMA, orient="row"),
+    )
+
+
+# --- power: when each site must contract more MW -------------------------------------------------
+
+
+def _power_row(
+    site_days: pl.DataFrame, *, site: Site, as_of: date, buffer_weeks: int
+) -> dict[str, object]:
+    """One POWER_TRIGGERS row from the site's daily MW needed and energized."""
+    end = _day(site_days["ds"].max())
+    short = site_days.with_columns(short_mw=pl.col("mw_needed") - pl.col("energized_mw"))
+    over = short.filter(pl.col("short_mw") > _TOL)
+    room = None if site.ceiling_mw is None else site.ceiling_mw - site.secured_mw
+    row: dict[str, object] = {
+        "region": site.region,
+        "site": site.id,
+        "as_of": as_of,
+        "power_lead_months": site.power_lead_months,
+        "ceiling_room_mw": room,
+        "max_shortfall_mw": max(float(short["short_mw"].max()), 0.0),  # type: ignore[arg-type]
+    }
+    if over.is_empty():
+        note = f"MW needed stays within energized MW through {end}"
+        return row | {
+            "status": Status.GREEN.value,
+            "mw_to_contract": 0.0,
+            "cost_usd": 0.0,
+            "note": note,
+        }
+    first = over.row(0, named=True)
+    exhaustion = _day(first["ds"])
+    lead = exhaustion - _months_before(exhaustion, site.power_lead_months)
+    contract_by = exhaustion - lead - _weeks(buffer_weeks)
+    status = trigger_status(
+        as_of=as_of, exhaustion=exhaustion, order_by=contract_by, lead_time=lead
+    )
+    # MW beyond what is already secured; a shortfall within it is a matter of timing.
+    beyond = max(float((short["mw_needed"] - short["contracted_mw"]).max()), 0.0)  # type: ignore[arg-type]
+    contractable = beyond if room is None else min(beyond, max(room, 0.0))
+    notes = []
+    if beyond <= _TOL:
+        notes.append(
+            f"contracted MW covers the need but is energized {site.contracted_energized}, "
+            f"after {exhaustion}: bring its energization forward"
         )
-        rows.append(row)
-        everything = frame.filter(pl.col("pool") == Pool.ALL.value)
-        row, _ = _trigger_row(
-            everything,
-            plan,
-            region=str(region),
-            pool=Pool.ALL,
-            as_of=as_of,
-            settings=settings,
-            relief=order,
+    else:
+        notes.append(
+            f"contract {beyond:.2f} MW by {contract_by} ({site.power_lead_months} months lead "
+            f"time, {buffer_weeks} weeks buffer) to have it energized by {exhaustion}"
         )
-        rows.append(row)
-    return pl.DataFrame(rows, schema=TRIGGERS_SCHEMA, orient="row")
+    if room is not None and beyond > room + _TOL:
+        notes.append(f"{beyond - max(room, 0.0):.2f} MW beyond the ceiling: a new site is needed")
+    return row | {
+        "exhaustion_date": exhaustion,
+        "mw_needed_at_exhaustion": float(first["mw_needed"]),
+        "energized_mw_at_exhaustion": float(first["energized_mw"]),
+        "contract_by": contract_by,
+        "status": status.value,
+        "mw_to_contract": contractable,
+        "cost_usd": contractable * site.cost_per_mw_usd,
+        "note": "; ".join(notes),
+    }
+
+
+def _power_triggers(
+    plan: CapacityPlan, placements: pl.DataFrame, *, as_of: date, end: date, buffer_weeks: int
+) -> pl.DataFrame:
+    """POWER_TRIGGERS rows per declared site: when its MW need first beats energized MW."""
+    if not plan.site:
+        return pl.DataFrame(schema=POWER_TRIGGERS_SCHEMA)
+    orders = placements.filter(pl.col("site").is_not_null()).select(ORDERS_SCHEMA.names())
+    timeline = site_power_timeline(plan, start=as_of, end=end, orders=orders)
+    rows = [
+        _power_row(
+            timeline.filter(pl.col("site") == site.id),
+            site=site,
+            as_of=as_of,
+            buffer_weeks=buffer_weeks,
+        )
+        for site in sorted(plan.site, key=lambda s: (s.region, s.id))
+    ]
+    return pl.DataFrame(rows, schema=POWER_TRIGGERS_SCHEMA, orient="row")
 
 
 # --- drivers ------------------------------------------------------------------------------------
@@ -652,7 +1006,14 @@ def _parts(levels: pl.DataFrame) -> pl.LazyFrame:
     classes = _series(levels, depth=2, measure=Measure.MEAN).join(
         bottom.select("region").unique(), on="region", how="anti"
     )
-    return pl.concat([bottom, classes]).select("region", "workload_class", "customer", "ds", "mean")
+    return pl.concat([bottom, classes]).select(
+        "region", "workload_class", "customer", "ds", "until", "mean"
+    )
+
+
+def _covers(day: str) -> pl.Expr:
+    """Whether a level row (its days ``ds`` to ``until``) covers the date in column ``day``."""
+    return (pl.col("ds") <= pl.col(day)) & (pl.col("until") >= pl.col(day))
 
 
 def _drivers(levels: pl.DataFrame, triggers: pl.DataFrame, *, start: date) -> pl.DataFrame:
@@ -660,15 +1021,13 @@ def _drivers(levels: pl.DataFrame, triggers: pl.DataFrame, *, start: date) -> pl
         "region",
         "pool",
         from_date=pl.lit(start),
-        to_date=pl.coalesce("exhaustion_date", pl.lit(levels["ds"].max())),
+        to_date=pl.coalesce("exhaustion_date", pl.lit(levels["until"].max())),
     )
     parts = _parts(levels).join(_pools(), how="cross").filter(_class_in_pool())
     keys = ["region", "pool", "workload_class", "customer"]
     at = parts.join(windows, on=["region", "pool"])
-    first = at.filter(pl.col("ds") == pl.col("from_date")).select(*keys, from_mean="mean")
-    last = at.filter(pl.col("ds") == pl.col("to_date")).select(
-        *keys, "from_date", "to_date", to_mean="mean"
-    )
+    first = at.filter(_covers("from_date")).select(*keys, from_mean="mean")
+    last = at.filter(_covers("to_date")).select(*keys, "from_date", "to_date", to_mean="mean")
     return (
         last.join(first, on=keys, how="left", nulls_equal=True)
         .with_columns(growth_gpus=pl.col("to_mean") - pl.col("from_mean").fill_null(0.0))
@@ -701,7 +1060,7 @@ def _dedicated_need(
         .lazy()
         .filter(pl.col("dedicated_customer").is_not_null())
         .group_by("region", "ds", customer="dedicated_customer")
-        .agg(capacity_gpus=pl.col("gpus").sum())
+        .agg(capacity_gpus=pl.col("h100e").sum())
     )
     served = pl.DataFrame(
         [
@@ -723,30 +1082,43 @@ def _dedicated_need(
     return capacity.join(need, on=["region", "ds", "customer"], how="left").select(
         "region",
         "ds",
+        "capacity_gpus",
         pool=pl.lit("dedicated:") + pl.col("customer"),
         requirement_gpus=pl.col("requirement_gpus").fill_null(0.0),
-        capacity_gpus=pl.col("capacity_gpus").cast(pl.Int64),
     )
 
 
 def _committed(plan: CapacityPlan) -> pl.DataFrame:
+    """The committed blocks' IDLE_RISK key columns, plus ``per_gpu``: one GPU's capacity."""
     rows = [
-        (b.id, b.region, b.site, b.kind.value, b.gpu_type, b.in_service, b.gpus, _idle_pool(b))
+        (
+            b.id,
+            b.region,
+            b.site,
+            b.kind.value,
+            b.gpu_type,
+            b.in_service,
+            b.gpus,
+            _idle_pool(b),
+            plan.h100_equivalent(b.gpu_type),
+        )
         for b in plan.block
         if b.status is BlockStatus.COMMITTED
     ]
     schema = {k: IDLE_RISK_SCHEMA[k] for k in IDLE_RISK_SCHEMA.names()[:8]}
-    return pl.DataFrame(rows, schema=schema, orient="row")
+    return pl.DataFrame(rows, schema={**schema, "per_gpu": pl.Float64}, orient="row")
 
 
 def _marginal_idle() -> pl.Expr:
     """Idle GPUs of a committed block: the pool's excess left after newer committed blocks.
 
-    Rows must be sorted newest in-service first within (region, pool, ds).
+    Rows must be sorted newest in-service first within (region, pool, ds). The stack is in
+    capacity units (H100-equivalents with a [gpu_type] table), read back in the block's GPUs.
     """
-    newer = pl.col("gpus").cum_sum().over("region", "pool", "ds") - pl.col("gpus")
+    units = pl.col("gpus") * pl.col("per_gpu")
+    newer = units.cum_sum().over("region", "pool", "ds") - units
     excess = pl.col("capacity_gpus") - pl.col("requirement_gpus") - newer
-    return excess.clip(lower_bound=0.0).clip(upper_bound=pl.col("gpus").cast(pl.Float64))
+    return excess.clip(lower_bound=0.0).clip(upper_bound=units) / pl.col("per_gpu")
 
 
 def _per_gpu_capex(plan: CapacityPlan) -> dict[tuple[str, str], float]:
@@ -806,7 +1178,11 @@ def _idle_risk(
     regions = set(levels["region"].drop_nulls().unique())
     rows = []
     for row in (
-        committed.lazy().join(idle, on="block_id", how="left").collect().iter_rows(named=True)
+        committed.lazy()
+        .drop("per_gpu")
+        .join(idle, on="block_id", how="left")
+        .collect()
+        .iter_rows(named=True)
     ):
         price = prices.get((row["kind"], row["gpu_type"]))
         gpus = row["idle_gpus"]
@@ -832,26 +1208,40 @@ def expansion_triggers(
     """Exhaustion and order-by dates, blocks to order, drivers and idle risk per region and pool.
 
     ``forecast`` is the chosen forecast (FORECAST_SCHEMA) with region-level, class-level and
-    customer-level series of both measures; days before ``as_of`` are ignored and the horizon
-    ends on its last day. The semantics are those of the module docstring.
+    customer-level series of both measures, optionally with a ``grain`` column ('day' or
+    'month', see "Monthly grain"); days before ``as_of`` are ignored and the horizon ends on
+    its last covered day. The semantics are those of the module docstring.
     """
-    levels = _levels(forecast, as_of=as_of, columns=(settings.quantile, settings.idle_quantile))
-    start, end = _day(levels["ds"].min()), _day(levels["ds"].max())
+    ranged = _levels(forecast, as_of=as_of, columns=(settings.quantile, settings.idle_quantile))
+    levels = _daily_levels(ranged, plan)
+    start, end = _day(ranged["ds"].min()), _day(ranged["until"].max())
     daily = _daily_pools(levels, plan, column=settings.quantile, start=start, end=end)
-    triggers = _triggers(daily, plan, as_of=as_of, settings=settings)
+    longest = max((c.lead_time_weeks for c in plan.candidate), default=0)
+    power = _Power.of(
+        plan, start=start, end=max(end, as_of + _weeks(longest + settings.buffer_weeks))
+    )
+    triggers, placements = _triggers(daily, plan, as_of=as_of, settings=settings, power=power)
     return TriggerResult(
         triggers=triggers,
-        drivers=_drivers(levels, triggers, start=start),
+        drivers=_drivers(ranged, triggers, start=start),
         idle_risk=_idle_risk(levels, plan, settings=settings, start=start, end=end),
         n_plus_one=n_plus_one(daily, plan),
+        power=_power_triggers(
+            plan,
+            placements,
+            as_of=as_of,
+            end=end if power is None else power.end,
+            buffer_weeks=settings.buffer_weeks,
+        ),
+        placements=placements,
     )
 
 
 def _largest_shared_block(
     plan: CapacityPlan, region: str, *, start: date, end: date
 ) -> Block | None:
-    """The region's block with the most GPUs in service at some day of [start, end], shared
-    (not dedicated to one customer); ties by id."""
+    """The region's block with the most capacity in service at some day of [start, end],
+    shared (not dedicated to one customer); ties by id."""
     shared = [
         b
         for b in plan.block
@@ -860,7 +1250,12 @@ def _largest_shared_block(
         and (b.in_service is None or b.in_service <= end)
         and (b.retire is None or b.retire > start)
     ]
-    return min(shared, key=lambda b: (-b.gpus, b.id)) if shared else None
+    return min(shared, key=lambda b: (-_units(plan, b), b.id)) if shared else None
+
+
+def _units(plan: CapacityPlan, block: Block) -> float:
+    """A block's capacity: H100-equivalents with a [gpu_type] table, else its GPUs."""
+    return block.gpus * plan.h100_equivalent(block.gpu_type)
 
 
 def n_plus_one(daily: pl.DataFrame, plan: CapacityPlan) -> pl.DataFrame:
@@ -886,7 +1281,7 @@ def n_plus_one(daily: pl.DataFrame, plan: CapacityPlan) -> pl.DataFrame:
         )
         if block.retire is not None:
             in_service = in_service & (pl.col("ds") < pl.lit(block.retire))
-        lost = pl.when(in_service).then(pl.lit(block.gpus)).otherwise(pl.lit(0))
+        lost = pl.when(in_service).then(pl.lit(_units(plan, block))).otherwise(pl.lit(0.0))
         short = daily.filter((pl.col("region") == region) & pl.col("pool").is_in(pools)).select(
             "ds",
             shortfall=pl.col("requirement_gpus") - (pl.col("capacity_gpus") - lost),
@@ -924,14 +1319,21 @@ def _month() -> pl.Expr:
 
 
 def mw_by_site_month(
-    plan: CapacityPlan, triggers: pl.DataFrame, *, start: date, end: date
+    plan: CapacityPlan,
+    triggers: pl.DataFrame,
+    *,
+    start: date,
+    end: date,
+    placements: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Facility MW per site and month: in service, arriving from triggers, and needed.
 
     ``mw_in_service`` is the highest daily MW of the plan's blocks in the month (power must
     be ready for the busiest day); ``mw_new_blocks`` the MW of trigger orders arriving that
     month, placed at the region's largest site (most MW of live and committed blocks; the
-    region's own name when it has no block yet); ``mw_needed`` adds every order arrived by
+    region's own name when it has no block yet) or, given ``placements``
+    (PLACEMENTS_SCHEMA, from a plan with [[site]]), at the site each order was placed;
+    ``mw_needed`` adds every order arrived by
     the month to the MW in service. Columns follow MW_SCHEMA, months from ``start``'s month.
     """
     sites = _largest_sites(plan)
@@ -942,12 +1344,20 @@ def mw_by_site_month(
         .group_by("region", "site", _month())
         .agg(mw_in_service=pl.col("mw").max())
     )
+    placed = placements is not None and not placements.is_empty()
+    arrivals = (
+        placements.select("region", "site", "arrives", "mw")  # type: ignore[union-attr]
+        if placed
+        else triggers.filter(pl.col("blocks_to_order") > 0).select("region", "arrives", "mw")
+    )
     orders = (
-        triggers.filter((pl.col("blocks_to_order") > 0) & pl.col("arrives").is_not_null())
-        .filter(pl.col("arrives") <= end)
+        arrivals.filter(pl.col("arrives").is_not_null() & (pl.col("arrives") <= end))
         .select(
             "region",
-            site=pl.col("region").replace_strict(sites, default=pl.col("region")),
+            site=pl.coalesce(
+                pl.col("site") if placed else pl.lit(None, pl.String),
+                pl.col("region").replace_strict(sites, default=pl.col("region")),
+            ),
             month=pl.max_horizontal("arrives", pl.lit(start)).dt.truncate("1mo"),
             mw_new_blocks=pl.col("mw"),
         )

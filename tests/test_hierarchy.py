@@ -116,6 +116,8 @@ def _hostile_fleet(folder: Path) -> tuple[Path, CapacityPlan]:
     path = folder / "telemetry.parquet"
     hostile.write_parquet(path)
     raw = tomllib.loads(fleet.capacity_toml)
+    for site in raw.get("site", []):
+        site["region"] = _rename(site["region"], regions)
     for block in raw.get("block", []):
         block["region"] = _rename(block["region"], regions)
         if block.get("customer"):

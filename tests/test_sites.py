@@ -1,0 +1,435 @@
+"""Sites and power, GPU generations in H100-equivalents, and triggers on a monthly-grain forecast.
+
+One region r1 with one live rack of 1,000 GPUs (1.0 MW) at site s1; the region's peak q90 is
+700 + d on day d after MONDAY (the as-of date) and every class keeps 20 % headroom, so the
+requirement (700 + d) / 0.8 first exceeds 1,000 on d = 101. The largest shortfall over the
+365 days is (700 + 364) / 0.8 - 1000 = 330 GPUs: two 250-GPU racks of 0.4 MW each (0.8 MW),
+ordered by d = 101 - 8 - 4 weeks = 17 and arriving on d = 73.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pytest
+
+from forecasting.capacity import (
+    SITE_POWER_MONTHLY_SCHEMA,
+    SITE_POWER_TIMELINE_SCHEMA,
+    CapacityError,
+    CapacityPlan,
+    dump_plan,
+    parse_capacity,
+    site_power_by_month,
+    site_power_timeline,
+)
+from forecasting.schema import FORECAST_SCHEMA, WorkloadClass
+from forecasting.triggers import (
+    PLACEMENTS_SCHEMA,
+    POWER_TRIGGERS_SCHEMA,
+    TRIGGERS_SCHEMA,
+    TriggerSettings,
+    expansion_triggers,
+    mw_by_site_month,
+)
+
+MONDAY = date(2026, 1, 5)
+DAYS = 365
+EXHAUSTION = 101
+ARRIVAL = 73  # two racks ordered on their order-by date (day 17), 8 weeks lead time
+
+RACK = {"name": "rack-h100", "kind": "rack", "gpu_type": "H100", "gpus": 250, "mw": 0.4,
+        "lead_time_weeks": 8, "capex_usd": 8e6}  # fmt: skip
+
+
+def _day(d: int) -> date:
+    return MONDAY + timedelta(days=d)
+
+
+def _block(ident: str = "r1-rack", gpus: int = 1000, **fields: Any) -> dict[str, Any]:
+    return {"id": ident, "kind": "rack", "region": "r1", "site": "s1", "gpu_type": "H100",
+            "gpus": gpus, "mw": 1.0, "status": "live", **fields}  # fmt: skip
+
+
+def _site(ident: str = "s1", mw: float = 2.0, **fields: Any) -> dict[str, Any]:
+    return {"id": ident, "region": "r1", "energized": [{"on": date(2020, 1, 1), "mw": mw}],
+            "power_lead_months": 12, "cost_per_mw_usd": 2e6, **fields}  # fmt: skip
+
+
+def _plan(
+    *,
+    sites: list[dict[str, Any]] | None = None,
+    blocks: list[dict[str, Any]] | None = None,
+    candidates: list[dict[str, Any]] | None = None,
+    gpu_types: dict[str, Any] | None = None,
+) -> CapacityPlan:
+    policy = {
+        c.value: {"tier": c.value, "priority": i + 1, "headroom": 0.2}
+        for i, c in enumerate(WorkloadClass)
+    }
+    return CapacityPlan.model_validate(
+        {
+            "policy": policy,
+            "site": sites or [],
+            "gpu_type": gpu_types or {},
+            "block": blocks if blocks is not None else [_block()],
+            "candidate": candidates if candidates is not None else [RACK],
+        }
+    )
+
+
+def _forecast(values: np.ndarray, days: list[date], *, grain: str | None = None) -> pl.DataFrame:
+    """The region's peak and mean series with the same values (no class-level series)."""
+    frames = []
+    for measure in ("peak", "mean"):
+        frame = pl.DataFrame(
+            {
+                "run_id": "hand",
+                "unique_id": "total/r1",
+                "ds": days,
+                "measure": measure,
+                "model": "hand",
+                **{c: values for c in ("mean", "q10", "q50", "q90", "q99")},
+            },
+            schema=FORECAST_SCHEMA,
+        )
+        frames.append(frame if grain is None else frame.with_columns(grain=pl.lit(grain)))
+    return pl.concat(frames)
+
+
+def _linear(base: float = 700.0, slope: float = 1.0, days: int = DAYS) -> pl.DataFrame:
+    d = np.arange(days, dtype=float)
+    return _forecast(base + slope * d, [_day(i) for i in range(days)])
+
+
+def _run(plan: CapacityPlan, forecast: pl.DataFrame | None = None, **kw: Any) -> Any:
+    return expansion_triggers(_linear() if forecast is None else forecast, plan, as_of=MONDAY, **kw)
+
+
+def _all_pool(result: Any) -> dict[str, Any]:
+    rows = result.triggers.filter(pl.col("pool") == "all")
+    assert rows.height == 1
+    return rows.row(0, named=True)
+
+
+def _power(result: Any, site: str) -> dict[str, Any]:
+    rows = result.power.filter(pl.col("site") == site)
+    assert rows.height == 1
+    return rows.row(0, named=True)
+
+
+# --- sites and power -------------------------------------------------------------------------
+
+
+def test_a_site_without_power_refuses_the_block_and_moves_the_trigger_to_power() -> None:
+    """1.5 MW energized, 1.0 drawn: two racks (0.8 MW) arriving day 73 do not fit; power does.
+
+    The block trigger keeps its order-by date and says power is the constraint; the site's
+    power trigger dates exhaustion on the arrival day, contract-by 12 months and 4 weeks
+    before it (already past: red), and prices the 0.3 MW beyond what is secured.
+    """
+    result = _run(_plan(sites=[_site(mw=1.5)]))
+    row = _all_pool(result)
+    assert (row["exhaustion_date"], row["order_by"]) == (_day(EXHAUSTION), _day(17))
+    assert (row["blocks_to_order"], row["arrives"]) == (2, _day(ARRIVAL))
+    assert "power is the constraint" in row["note"]
+    assert result.placements.rows() == [
+        ("r1", "all", "rack-h100", "s1", 2, pytest.approx(0.8), _day(ARRIVAL), False)
+    ]
+    power = _power(result, "s1")
+    assert power["exhaustion_date"] == _day(ARRIVAL)  # 2026-03-19
+    assert power["mw_needed_at_exhaustion"] == pytest.approx(1.8)
+    assert power["energized_mw_at_exhaustion"] == pytest.approx(1.5)
+    assert power["contract_by"] == date(2025, 2, 19)  # 2025-03-19 less 4 weeks
+    assert power["status"] == "red"
+    assert power["mw_to_contract"] == pytest.approx(0.3)
+    assert power["cost_usd"] == pytest.approx(0.3 * 2e6)
+
+
+def test_a_site_with_power_takes_the_block_and_stays_green() -> None:
+    """2 MW energized leaves 1.0 free: the racks go to s1 and the site never runs short."""
+    result = _run(_plan(sites=[_site(mw=2.0)]))
+    row = _all_pool(result)
+    assert "power" not in row["note"] and "at s1" in row["note"]
+    assert result.placements["powered"].to_list() == [True]
+    power = _power(result, "s1")
+    assert power["status"] == "green" and power["exhaustion_date"] is None
+    assert power["mw_to_contract"] == 0.0
+
+
+def test_the_block_goes_to_the_site_that_has_the_power() -> None:
+    """s1 is full; s2 (no blocks yet) has 1 MW energized, so the order goes there."""
+    result = _run(_plan(sites=[_site(mw=1.0), _site("s2", mw=1.0)]))
+    assert result.placements.select("site", "powered").rows() == [("s2", True)]
+    assert _power(result, "s1")["status"] == "green"
+    assert _power(result, "s2")["max_shortfall_mw"] == 0.0
+
+
+def test_contracted_mw_counts_from_its_energization_day() -> None:
+    """0.5 MW contracted on top of 1.5: energized day 60 it powers the day-73 arrival; energized
+    day 80 it does not, and the power trigger asks to bring it forward rather than contract more."""
+    early = _site(mw=1.5, contracted_mw=0.5, contracted_energized=_day(60))
+    assert _run(_plan(sites=[early])).placements["powered"].to_list() == [True]
+    late = _site(mw=1.5, contracted_mw=0.5, contracted_energized=_day(80))
+    result = _run(_plan(sites=[late]))
+    assert result.placements["powered"].to_list() == [False]
+    power = _power(result, "s1")
+    assert power["exhaustion_date"] == _day(ARRIVAL)
+    assert power["mw_to_contract"] == 0.0
+    assert "bring its energization forward" in power["note"]
+
+
+def test_contract_power_by_is_exhaustion_less_lead_months_less_buffer() -> None:
+    """A committed 0.8 MW block arriving 2026-05-31 at a 1.5 MW site already drawing 1.0: power
+    runs out that day; 3 months back is 2026-02-28 (clamped), less 4 weeks is 2026-01-31,
+    still ahead of the as-of date (green). With a 6-week buffer it is 2026-01-17 (green), and
+    with 5 months lead 2025-12-31 less 4 weeks, past: red (lead time lost)."""
+    committed = _block("r1-new", 500, mw=0.8, status="committed", in_service=date(2026, 5, 31))
+    flat = _linear(base=100.0, slope=0.0)  # demand never near capacity: no block trigger
+
+    def power(months: int, buffer_weeks: int = 4) -> dict[str, Any]:
+        site = _site(mw=1.5, power_lead_months=months, ceiling_mw=1.6)
+        plan = _plan(sites=[site], blocks=[_block(), committed])
+        settings = TriggerSettings(buffer_weeks=buffer_weeks)
+        return _power(_run(plan, flat, settings=settings), "s1")
+
+    row = power(3)
+    assert row["exhaustion_date"] == date(2026, 5, 31)
+    assert row["contract_by"] == date(2026, 1, 31)
+    assert row["status"] == "green"
+    assert row["max_shortfall_mw"] == pytest.approx(0.3)
+    assert row["ceiling_room_mw"] == pytest.approx(0.1)
+    assert row["mw_to_contract"] == pytest.approx(0.1)  # the ceiling caps it
+    assert "beyond the ceiling" in row["note"]
+    assert power(3, buffer_weeks=6)["contract_by"] == date(2026, 1, 17)
+    late = power(5)
+    assert (late["contract_by"], late["status"]) == (date(2025, 12, 3), "red")
+
+
+def test_site_power_timeline_draws_blocks_in_service_and_frees_retired_ones() -> None:
+    """A retiring 0.5 MW block leaves on its retire date; a placed order draws from arrival."""
+    retiring = _block("r1-old", 200, mw=0.5, status="retiring", retire=_day(10))
+    plan = _plan(sites=[_site(mw=2.0, energized=[{"on": _day(0), "mw": 1.5},
+                                                 {"on": _day(20), "mw": 2.0}])],
+                 blocks=[_block(), retiring])  # fmt: skip
+    orders = pl.DataFrame({"site": ["s1"], "arrives": [_day(15)], "mw": [0.4]})
+    timeline = site_power_timeline(plan, start=_day(0), end=_day(30), orders=orders)
+    assert timeline.schema == SITE_POWER_TIMELINE_SCHEMA
+    by_day = {r["ds"]: r for r in timeline.iter_rows(named=True)}
+    assert by_day[_day(9)]["mw_in_service"] == pytest.approx(1.5)
+    assert by_day[_day(10)]["mw_in_service"] == pytest.approx(1.0)
+    assert (by_day[_day(14)]["mw_ordered"], by_day[_day(15)]["mw_ordered"]) == (0.0, 0.4)
+    assert (by_day[_day(19)]["energized_mw"], by_day[_day(20)]["energized_mw"]) == (1.5, 2.0)
+    assert by_day[_day(30)]["mw_needed"] == pytest.approx(1.4)
+    monthly = site_power_by_month(plan, start=_day(0), months=36, orders=orders)
+    assert monthly.schema == SITE_POWER_MONTHLY_SCHEMA
+    assert monthly.height == 36
+    january, february = monthly.row(0, named=True), monthly.row(1, named=True)
+    # Supply is the month's lowest day: nothing is energized before the first step (Jan 5).
+    assert (january["energized_mw"], january["mw_needed"]) == (0.0, pytest.approx(1.5))
+    assert (february["energized_mw"], february["mw_needed"]) == (2.0, pytest.approx(1.4))
+
+
+def test_retired_capacity_leaves_the_pools() -> None:
+    """A 300-GPU block retiring on day 50 brings exhaustion forward: (700 + d) / 0.8 > 1000
+    from day 101 with it, > 700 from day 50 (the retire date) without it."""
+    retiring = _block("r1-old", 300, status="retiring", retire=_day(50))
+    row = _all_pool(_run(_plan(blocks=[_block(gpus=700), retiring])))
+    assert row["exhaustion_date"] == _day(50)
+
+
+def test_orders_land_at_their_placed_site_in_mw_by_site_month() -> None:
+    """Given the placements, the MW frame puts the order at the site the triggers chose."""
+    plan = _plan(sites=[_site(mw=1.0), _site("s2", mw=1.0)])
+    result = _run(plan)
+    mw = mw_by_site_month(
+        plan, result.triggers, start=MONDAY, end=_day(DAYS - 1), placements=result.placements
+    )
+    march = mw.filter(pl.col("month") == date(2026, 3, 1))
+    assert dict(zip(march["site"], march["mw_new_blocks"], strict=True)) == {"s1": 0.0, "s2": 0.8}
+
+
+def test_a_plan_without_sites_or_gpu_types_triggers_as_before() -> None:
+    """Declaring a site with ample power changes where the order goes, nothing else."""
+    plain = _run(_plan())
+    with_site = _run(_plan(sites=[_site(mw=10.0)]))
+    assert plain.power.is_empty() and plain.power.schema == POWER_TRIGGERS_SCHEMA
+    assert plain.placements.select("site", "powered").rows() == [(None, True)]
+    assert plain.placements.schema == PLACEMENTS_SCHEMA
+    assert with_site.triggers.schema == TRIGGERS_SCHEMA
+    assert plain.triggers.drop("note").equals(with_site.triggers.drop("note"))
+    assert _all_pool(plain)["note"] == _all_pool(with_site)["note"].replace(" at s1", "")
+
+
+# --- GPU generations -------------------------------------------------------------------------
+
+GB200_RACK = {"name": "rack-gb200", "kind": "rack", "gpu_type": "GB200", "gpus": 100, "mw": 0.3,
+              "lead_time_weeks": 10, "capex_usd": 9e6}  # fmt: skip
+TYPES = {"H100": {"h100_equivalent": 1.0, "generation": 1},
+         "GB200": {"h100_equivalent": 2.5, "generation": 2}}  # fmt: skip
+
+
+def test_capacity_counts_h100_equivalents_where_the_table_exists() -> None:
+    """400 GB200 at 2.5 hold what 1,000 H100 do; without a table they count as 400 GPUs."""
+    block = _block(gpus=400, gpu_type="GB200")
+    row = _all_pool(_run(_plan(blocks=[block], gpu_types=TYPES)))
+    assert row["exhaustion_date"] == _day(EXHAUSTION)
+    assert row["capacity_gpus_at_exhaustion"] == 1000
+    bare = _all_pool(_run(_plan(blocks=[block])))
+    assert bare["capacity_gpus_at_exhaustion"] == 400
+
+
+def test_newer_generation_wins_when_its_lead_time_allows() -> None:
+    """Both racks can be ordered in time (order-by day 17 and day 3): the GB200 rack wins with
+    the table although dearer, two of them (2 x 250 H100e >= 330); without the table the
+    cheaper H100 rack wins as before."""
+    with_table = _all_pool(_run(_plan(candidates=[RACK, GB200_RACK], gpu_types=TYPES)))
+    assert (with_table["candidate"], with_table["blocks_to_order"]) == ("rack-gb200", 2)
+    assert with_table["order_by"] == _day(EXHAUSTION - 14 * 7)
+    without = _all_pool(_run(_plan(candidates=[RACK, GB200_RACK])))
+    assert without["candidate"] == "rack-h100"
+
+
+def test_older_generation_that_arrives_in_time_wins_over_a_late_newer_one() -> None:
+    """A 16-week GB200 rack would have to be ordered before today; the H100 rack is in time."""
+    slow = GB200_RACK | {"lead_time_weeks": 16}
+    row = _all_pool(_run(_plan(candidates=[RACK, slow], gpu_types=TYPES)))
+    assert (row["candidate"], row["status"]) == ("rack-h100", "green")
+
+
+# --- monthly grain ---------------------------------------------------------------------------
+
+
+def _daily_then_monthly(slope: float) -> pl.DataFrame:
+    """Peak 500 + slope x d: daily for 182 days, then month rows (the month's peak day, its
+    last) to 36 months from MONDAY's month."""
+    daily_days = [_day(i) for i in range(182)]
+    daily = _forecast(500 + slope * np.arange(182.0), daily_days, grain="day")
+    months = pl.date_range(date(2026, 7, 1), date(2028, 12, 1), "1mo", eager=True).to_list()
+    last_days = [(m + timedelta(days=32)).replace(day=1) - timedelta(days=1) for m in months]
+    peaks = np.array([500 + slope * (d - MONDAY).days for d in last_days])
+    return pl.concat([daily, _forecast(peaks, months, grain="month")])
+
+
+def test_monthly_rows_carry_exhaustion_past_the_daily_weeks() -> None:
+    """At 0.5 GPU a day the requirement passes 1,000 (peak 800) on day 601, in August 2027
+    (month 20); the August row holds the month's peak (day 603: 801.5), so every August day
+    is short and exhaustion is 2027-08-01. Daily rows alone (182 days) never get there. The
+    20-week rack is ordered 24 weeks earlier, far past the daily weeks."""
+    pod = RACK | {"name": "pod-h100", "kind": "pod", "lead_time_weeks": 20}
+    plan = _plan(candidates=[pod])
+    row = _all_pool(_run(plan, _daily_then_monthly(0.5)))
+    assert row["exhaustion_date"] == date(2027, 8, 1)
+    assert row["order_by"] == date(2027, 8, 1) - timedelta(weeks=24)
+    assert row["status"] == "green"
+    daily_only = _daily_then_monthly(0.5).filter(pl.col("grain") == "day").drop("grain")
+    assert _all_pool(_run(plan, daily_only))["exhaustion_date"] is None
+
+
+def test_a_90_week_cell_can_be_triggered_on_a_monthly_horizon() -> None:
+    """Month 20 is 573 days out, inside 90 weeks plus the buffer (658 days): there the cell
+    cannot be in time and the in-time rack is taken. At 0.4 GPU a day exhaustion is January
+    2028 (day 726), and the cell, newest generation and orderable in time, is chosen."""
+    cell = {"name": "cell-gb200", "kind": "cell", "gpu_type": "GB200", "gpus": 4096, "mw": 7.4,
+            "lead_time_weeks": 90, "capex_usd": 1.8e8, "fabric": True}  # fmt: skip
+    plan = _plan(candidates=[RACK, cell], gpu_types=TYPES)
+    month_20 = _all_pool(_run(plan, _daily_then_monthly(0.5)))
+    assert month_20["candidate"] == "rack-h100"
+    later = _all_pool(_run(plan, _daily_then_monthly(0.4)))
+    assert later["exhaustion_date"] == date(2028, 1, 1)
+    assert (later["candidate"], later["status"]) == ("cell-gb200", "green")
+    assert later["order_by"] == date(2028, 1, 1) - timedelta(weeks=94)
+
+
+def test_a_monthly_row_off_the_first_of_its_month_is_refused() -> None:
+    """A month row must be dated on its month's first day; the error names the series and day."""
+    bad = _daily_then_monthly(0.5).with_columns(
+        ds=pl.when(pl.col("grain") == "month")
+        .then(pl.col("ds") + timedelta(days=1))
+        .otherwise(pl.col("ds"))
+    )
+    with pytest.raises(ValueError, match=r"total/r1 .* must be dated on the first"):
+        _run(_plan(), bad)
+
+
+# --- capacity.toml: sites and the GPU-type table ---------------------------------------------
+
+POLICIES = "\n".join(
+    f'[policy.{c.value}]\ntier = "t{i}"\npriority = {i + 1}\n' for i, c in enumerate(WorkloadClass)
+)
+SITE = """
+[[site]]
+id = "s1"
+region = "r1"
+energized = [{ on = 2024-01-01, mw = 10.0 }, { on = 2027-06-01, mw = 20.0 }]
+contracted_mw = 5.0
+contracted_energized = 2028-03-01
+ceiling_mw = 40.0
+power_lead_months = 24
+cost_per_mw_usd = 1_500_000
+"""
+BLOCK = """
+[[block]]
+id = "b1"
+kind = "rack"
+region = "r1"
+site = "s1"
+gpu_type = "GB200"
+gpus = 64
+mw = 0.1
+status = "live"
+"""
+TABLE = """
+[gpu_type.GB200]
+h100_equivalent = 2.5
+"""
+
+
+def test_sites_and_gpu_types_round_trip_through_dump_plan() -> None:
+    """A plan with [[site]] and [gpu_type] comes back whole from dump_plan's text."""
+    plan = parse_capacity(POLICIES + TABLE + SITE + BLOCK)
+    assert plan.sites["s1"].energized_mw_on(date(2027, 6, 1)) == 20.0
+    assert plan.sites["s1"].energized_mw_on(date(2028, 3, 1)) == 25.0
+    assert plan.h100_equivalent("GB200") == 2.5 and plan.h100_equivalent("H100") == 1.0
+    assert parse_capacity(dump_plan(plan)) == plan
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (SITE.replace('"r1"', '"r2"'), "'s1' is in region 'r2', not the block's region 'r1'"),
+        (SITE.replace('id = "s1"', 'id = "s9"'), "'s1' is not a \\[\\[site\\]\\]; declare it"),
+        (SITE.replace("ceiling_mw = 40.0", "ceiling_mw = 24.0"), "above ceiling_mw"),
+        (SITE.replace("contracted_energized = 2028-03-01\n", ""), "needs contracted_energized"),
+        (SITE.replace("2027-06-01", "2023-06-01"), "increasing dates"),
+        (SITE + SITE, "ids must be unique"),
+    ],
+)
+def test_bad_sites_are_named(text: str, message: str) -> None:
+    """Each site rule breaks with an error that names the entry and the fix."""
+    with pytest.raises(CapacityError, match=message):
+        parse_capacity(POLICIES + TABLE + text + BLOCK)
+
+
+def test_gpu_type_table_must_cover_every_type_and_rank_all_or_none() -> None:
+    """A type missing from the table, or a generation on some types only, is an error."""
+    with pytest.raises(CapacityError, match="'b1' field gpu_type: 'GB200' has no"):
+        parse_capacity(POLICIES + "[gpu_type.A100]\nh100_equivalent = 0.5\n" + BLOCK)
+    partial = TABLE + "generation = 3\n[gpu_type.A100]\nh100_equivalent = 0.5\n"
+    with pytest.raises(CapacityError, match="give every type a generation or none"):
+        parse_capacity(POLICIES + partial + BLOCK)
+    assert parse_capacity(POLICIES + BLOCK).h100_equivalent("GB200") == 1.0  # no table
+
+
+def test_idle_risk_reads_h100_equivalents_back_in_the_blocks_own_gpus() -> None:
+    """A committed 100-GPU GB200 block (250 H100e) that flat demand never needs is idle in all
+    of its 100 GPUs, not 250."""
+    committed = _block("r1-gb", 100, gpu_type="GB200", status="committed", in_service=_day(10))
+    plan = _plan(blocks=[_block(), committed], candidates=[GB200_RACK], gpu_types=TYPES)
+    idle = _run(plan, _linear(base=100.0, slope=0.0)).idle_risk.row(0, named=True)
+    assert (idle["block_id"], idle["gpus"]) == ("r1-gb", 100)
+    assert idle["idle_gpus"] == pytest.approx(100.0)
+    assert idle["idle_share"] == pytest.approx(1.0)
