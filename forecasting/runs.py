@@ -728,7 +728,9 @@ def compute_triggers(
         result = expansion_triggers(forecast_frame, plan, as_of=ref.as_of, settings=settings)
         end = forecast_frame.get_column("ds").max()
         assert isinstance(end, date)  # a stored run has days
-        power = mw_by_site_month(plan, result.triggers, start=ref.as_of, end=end)
+        power = mw_by_site_month(
+            plan, result.triggers, start=ref.as_of, end=end, placements=result.placements
+        )
         run_id = new_run_id("triggers")
         run = {
             "run_id": run_id,
@@ -745,6 +747,8 @@ def compute_triggers(
             "idle_risk": result.idle_risk,
             "site_power": power,
             "trigger_n_plus_one": result.n_plus_one,
+            "power_triggers": result.power,
+            "order_placements": result.placements,
         }
         wh.save_run("trigger_runs", run, frames)
     return TriggerRun(run_id=run_id, forecast=ref)

@@ -763,6 +763,54 @@ _TABLES: tuple[Table, ...] = (
         key=("region",),
         nullable=("largest_block", "largest_block_gpus", "first_short_date"),
     ),
+    _run_frame(
+        "power_triggers",
+        "one row per trigger run and site: when its MW need passes the MW energized, and by "
+        "when more power must be contracted",
+        "trigger_runs",
+        {
+            "region": pl.String(),
+            "site": pl.String(),
+            "as_of": pl.Date(),
+            "exhaustion_date": pl.Date(),
+            "mw_needed_at_exhaustion": pl.Float64(),
+            "energized_mw_at_exhaustion": pl.Float64(),
+            "power_lead_months": pl.Int64(),
+            "contract_by": pl.Date(),
+            "status": pl.String(),
+            "max_shortfall_mw": pl.Float64(),
+            "mw_to_contract": pl.Float64(),
+            "ceiling_room_mw": pl.Float64(),
+            "cost_usd": pl.Float64(),
+            "note": pl.String(),
+        },
+        key=("region", "site"),
+        nullable=(
+            "exhaustion_date",
+            "mw_needed_at_exhaustion",
+            "energized_mw_at_exhaustion",
+            "contract_by",
+            "ceiling_room_mw",
+        ),
+    ),
+    _run_frame(
+        "order_placements",
+        "one row per trigger run and order: the site whose MW it draws and whether that MW is "
+        "energized by its arrival",
+        "trigger_runs",
+        {
+            "region": pl.String(),
+            "pool": pl.String(),
+            "candidate": pl.String(),
+            "site": pl.String(),
+            "blocks": pl.Int64(),
+            "mw": pl.Float64(),
+            "arrives": pl.Date(),
+            "powered": pl.Boolean(),
+        },
+        key=("region", "pool"),
+        nullable=("site",),
+    ),
     # A calendar file is the authority for its own events, so the source is part of a row's
     # identity; the scope columns are null for "every value", hence no index on the key.
     Table(

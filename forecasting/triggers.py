@@ -70,10 +70,15 @@ Monthly grain
 GPU generations
     With a ``[gpu_type]`` table in the plan, capacity is counted in H100-equivalents (block
     GPUs times the type's ``h100_equivalent``) and so is demand; the ``*_gpus`` columns then
-    hold H100-equivalents (``capacity_gpus_at_exhaustion`` rounded down). Among candidates
-    orderable in time the newest generation wins, then the cheapest; when none is in time,
-    the one that arrives first. Without the table, GPUs are counted as GPUs and cost alone
-    decides, as before. Retiring blocks leave capacity (and free their MW) on their retire date.
+    hold H100-equivalents (``capacity_gpus_at_exhaustion`` rounded down). Telemetry counts
+    the GPUs a region's workloads ran on, whatever their type, so a region's demand is
+    converted at the mean H100-equivalent of its blocks in service on ``as_of``: a GPU-hour
+    used in a region of H200s is 1.4 H100-equivalent hours. Growth is thereby assumed to run
+    on the region's current mix; the newer blocks the triggers order then cover more of it.
+    Among candidates orderable in time the newest generation wins, then the cheapest; when
+    none is in time, the one that arrives first. Without the table, GPUs are counted as GPUs
+    and cost alone decides, as before. Retiring blocks leave capacity (and free their MW) on
+    their retire date.
 
 Sites and power
     For a plan with ``[[site]]``, an order is placed at a site of its region whose MW free
@@ -98,6 +103,7 @@ N+1
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -164,36 +170,8 @@ MW_SCHEMA = frame_schema("site_power")
 N_PLUS_ONE_SCHEMA = frame_schema("trigger_n_plus_one")
 
 # Frames the table registry does not hold yet (see the module docstring, "Sites and power").
-POWER_TRIGGERS_SCHEMA = pl.Schema(
-    {
-        "region": pl.String(),
-        "site": pl.String(),
-        "as_of": pl.Date(),
-        "exhaustion_date": pl.Date(),
-        "mw_needed_at_exhaustion": pl.Float64(),
-        "energized_mw_at_exhaustion": pl.Float64(),
-        "power_lead_months": pl.Int64(),
-        "contract_by": pl.Date(),
-        "status": pl.String(),
-        "max_shortfall_mw": pl.Float64(),
-        "mw_to_contract": pl.Float64(),
-        "ceiling_room_mw": pl.Float64(),
-        "cost_usd": pl.Float64(),
-        "note": pl.String(),
-    }
-)
-PLACEMENTS_SCHEMA = pl.Schema(
-    {
-        "region": pl.String(),
-        "pool": pl.String(),
-        "candidate": pl.String(),
-        "site": pl.String(),
-        "blocks": pl.Int64(),
-        "mw": pl.Float64(),
-        "arrives": pl.Date(),
-        "powered": pl.Boolean(),
-    }
-)
+POWER_TRIGGERS_SCHEMA = frame_schema("power_triggers")
+PLACEMENTS_SCHEMA = frame_schema("order_placements")
 _GRAINS = ("day", "month")
 
 
@@ -201,17 +179,21 @@ _GRAINS = ("day", "month")
 class TriggerSettings:
     """How cautious the triggers are; the horizon end is the forecast's last day.
 
-    ``quantile`` and ``idle_quantile`` name forecast columns (``q90``, ``q10``).
+    ``quantile`` and ``idle_quantile`` name forecast columns (``q90``, ``q10``). An order is
+    sized for the largest shortfall within ``sizing_weeks`` of the exhaustion date: on a
+    36-month plan, buying three years of growth at the first shortfall would idle capital
+    for years; what is short after the window is the next order's (the note says how much).
     """
 
     quantile: str = "q90"
     buffer_weeks: int = 4
     idle_weeks: int = 13
     idle_quantile: str = "q10"
+    sizing_weeks: int = 52
 
     def __post_init__(self) -> None:
-        if self.buffer_weeks < 0 or self.idle_weeks < 1:
-            raise ValueError("buffer_weeks must be >= 0 and idle_weeks >= 1")
+        if self.buffer_weeks < 0 or self.idle_weeks < 1 or self.sizing_weeks < 1:
+            raise ValueError("buffer_weeks must be >= 0, idle_weeks and sizing_weeks >= 1")
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,6 +281,22 @@ def _levels(forecast: pl.DataFrame, *, as_of: date, columns: Sequence[str]) -> p
     if unknown:
         raise ValueError(f"the forecast has unknown workload classes {sorted(unknown)}")
     return frame
+
+
+def _in_h100_equivalents(levels: pl.DataFrame, plan: CapacityPlan, *, as_of: date) -> pl.DataFrame:
+    """``levels`` with demand converted at each region's mean H100-equivalent per GPU in service
+    on ``as_of`` (see "GPU generations"); unchanged without a [gpu_type] table."""
+    if not plan.gpu_type:
+        return levels
+    factors: dict[str, tuple[float, int]] = {}
+    for b in plan.block:
+        if b.in_service_on(as_of):
+            units, gpus = factors.get(b.region, (0.0, 0))
+            factors[b.region] = (units + _units(plan, b), gpus + b.gpus)
+    factor = {region: units / gpus for region, (units, gpus) in factors.items() if gpus}
+    values = [c for c in levels.columns if c == "mean" or re.fullmatch(r"q[0-9.]+", c)]
+    scale = pl.col("region").replace_strict(factor, default=1.0, return_dtype=pl.Float64)
+    return levels.with_columns(pl.col(c) * scale for c in values)
 
 
 def _daily_levels(levels: pl.DataFrame, plan: CapacityPlan) -> pl.DataFrame:
@@ -820,7 +818,9 @@ def _trigger_row(
         row |= {"blocks_to_order": 0, "capex_usd": 0.0, "mw": 0.0}
         return row, None
     gross = _net_of(found.shortfall, None)
-    net = _net_of(found.shortfall, relief)
+    window_end = found.day + _weeks(settings.sizing_weeks)
+    sized = found.shortfall.filter(pl.col("ds") <= window_end)
+    net = _net_of(sized, relief)
     row |= {
         "exhaustion_date": found.day,
         "requirement_gpus_at_exhaustion": found.requirement,
@@ -851,7 +851,14 @@ def _trigger_row(
     notes = [_order_note(order, exhaustion=found.day, buffer_weeks=settings.buffer_weeks)]
     if not order.powered and power is not None:
         notes.append(_power_note(order, region=region, power=power))
-    if relief is not None and net < gross:
+    later = gross - _net_of(sized, None)
+    if later > _TOL:
+        notes.append(
+            f"sized for the {settings.sizing_weeks} weeks after exhaustion (to {window_end}); "
+            f"the shortfall grows by {later:,.0f} more by {_day(found.shortfall['ds'].max())}: "
+            "later orders"
+        )
+    if relief is not None and net < _net_of(sized, None):
         units = relief.blocks * relief.units
         notes.append(
             f"sized net of the training-pool order ({units:g} units from {relief.arrives})"
@@ -1212,7 +1219,11 @@ def expansion_triggers(
     'month', see "Monthly grain"); days before ``as_of`` are ignored and the horizon ends on
     its last covered day. The semantics are those of the module docstring.
     """
-    ranged = _levels(forecast, as_of=as_of, columns=(settings.quantile, settings.idle_quantile))
+    ranged = _in_h100_equivalents(
+        _levels(forecast, as_of=as_of, columns=(settings.quantile, settings.idle_quantile)),
+        plan,
+        as_of=as_of,
+    )
     levels = _daily_levels(ranged, plan)
     start, end = _day(ranged["ds"].min()), _day(ranged["until"].max())
     daily = _daily_pools(levels, plan, column=settings.quantile, start=start, end=end)

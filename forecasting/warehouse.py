@@ -203,6 +203,11 @@ MIGRATIONS: tuple[Migration, ...] = (
             )
         ),
     ),
+    Migration(
+        7,
+        "triggers on every timeline: power per site and where each order is placed",
+        creates=("power_triggers", "order_placements"),
+    ),
 )
 
 TABLES: frozenset[str] = frozenset(schema.REGISTRY)

@@ -191,6 +191,8 @@ def test_run_tables_and_column_lists_derive_from_the_registry() -> None:
             "idle_risk",
             "site_power",
             "trigger_n_plus_one",
+            "power_triggers",
+            "order_placements",
         ),
     }
     for runs, frames in RUN_TABLES.items():

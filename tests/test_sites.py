@@ -276,10 +276,25 @@ def test_capacity_counts_h100_equivalents_where_the_table_exists() -> None:
     """400 GB200 at 2.5 hold what 1,000 H100 do; without a table they count as 400 GPUs."""
     block = _block(gpus=400, gpu_type="GB200")
     row = _all_pool(_run(_plan(blocks=[block], gpu_types=TYPES)))
-    assert row["exhaustion_date"] == _day(EXHAUSTION)
     assert row["capacity_gpus_at_exhaustion"] == 1000
     bare = _all_pool(_run(_plan(blocks=[block])))
     assert bare["capacity_gpus_at_exhaustion"] == 400
+    # Demand was measured on those GB200s, so it converts at 2.5 too: a change of unit
+    # moves no date.
+    assert row["exhaustion_date"] == bare["exhaustion_date"]
+    assert row["requirement_gpus_at_exhaustion"] == pytest.approx(
+        2.5 * bare["requirement_gpus_at_exhaustion"]
+    )
+
+
+def test_demand_converts_at_the_region_s_mix_in_service() -> None:
+    """Half the GPUs GB200 (2.5), half H100: a GPU of demand is 1.75 H100-equivalents."""
+    blocks = [_block(gpus=400, gpu_type="GB200"), _block(gpus=400, id="h")]
+    row = _all_pool(_run(_plan(blocks=blocks, gpu_types=TYPES)))
+    bare = _all_pool(_run(_plan(blocks=blocks)))
+    assert row["requirement_gpus_at_exhaustion"] == pytest.approx(
+        1.75 * bare["requirement_gpus_at_exhaustion"]
+    )
 
 
 def test_newer_generation_wins_when_its_lead_time_allows() -> None:

@@ -403,3 +403,18 @@ def test_dedicated_block_takes_only_the_classes_it_hosts() -> None:
     assert _trigger(_plan([_block("r1-rack", 600), both]), forecast, "r1", "all")[
         "exhaustion_date"
     ] == _day(81)
+
+
+def test_an_order_is_sized_for_its_window_not_the_whole_horizon() -> None:
+    """r2 runs short on day 121 and keeps growing to a 305-GPU shortfall on day 364. Sized for
+    8 weeks (to day 177: (600 + 177) / 0.8 - 900 = 71 GPUs) one 250-GPU rack does; sized for
+    the default year, the whole horizon's shortfall takes two, and nothing is left for later."""
+    plan = _plan(_r2_blocks())
+    short = _trigger(plan, _r2_forecast(), "r2", "all", settings=TriggerSettings(sizing_weeks=8))
+    assert (short["candidate"], short["blocks_to_order"]) == ("rack-c", 1)
+    assert short["max_shortfall_gpus"] == pytest.approx((600 + 364) / 0.8 - 900)
+    assert "sized for the 8 weeks after exhaustion" in short["note"]
+    assert "later orders" in short["note"]
+    year = _trigger(plan, _r2_forecast(), "r2", "all")
+    assert year["blocks_to_order"] == 2
+    assert "later orders" not in year["note"]
