@@ -821,7 +821,7 @@ def report_inputs(
 ) -> ReportInputs:
     """Everything the pages show for one trigger run and the forecast run it used."""
     from forecasting import demand
-    from forecasting.capacity import capacity_timeline
+    from forecasting.capacity import capacity_timeline, site_power_by_month
     from forecasting.report import ReportInputs
 
     run_id = triggers.forecast.run_id
@@ -844,9 +844,24 @@ def report_inputs(
         drivers = wh.run_frame("trigger_drivers", triggers.run_id)
         idle = wh.run_frame("idle_risk", triggers.run_id)
         power = wh.run_frame("site_power", triggers.run_id)
+        power_triggers = wh.run_frame("power_triggers", triggers.run_id)
+        placements = wh.run_frame("order_placements", triggers.run_id)
     history = demand.demand_series(hourly, customers_per_class=options.customers_per_class)
     end = forecast_frame.get_column("ds").max()
     assert isinstance(end, date)
+    # The facilities view: at least 36 months, or to the plan horizon's end.
+    as_of = triggers.forecast.as_of
+    months = max(36, (end.year - as_of.year) * 12 + end.month - as_of.month + 1)
+    supply = (
+        site_power_by_month(
+            plan,
+            start=as_of,
+            months=months,
+            orders=placements.filter(pl.col("site").is_not_null()).select("site", "arrives", "mw"),
+        )
+        if plan.site
+        else pl.DataFrame()
+    )
     start = history.get_column("ds").min()
     assert isinstance(start, date)
     now = datetime.now(UTC)
@@ -865,6 +880,8 @@ def report_inputs(
         drivers=drivers,
         idle_risk=idle,
         mw_by_site_month=power,
+        power_triggers=power_triggers,
+        site_supply=supply,
         concentration=_concentration(history, paths),
         previous_triggers=previous_triggers if previous_triggers is not None else pl.DataFrame(),
         previous_run_id=previous,

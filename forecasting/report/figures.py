@@ -764,13 +764,32 @@ def backlog_chart(
 # --- facilities -----------------------------------------------------------------------------------
 
 
-def site_power_chart(power: pl.DataFrame, *, site: str, key: str) -> Chart | None:
-    """Facility MW per month at one site: in service and on order, stacked to what is needed."""
+def site_power_chart(
+    power: pl.DataFrame, *, site: str, key: str, supply: pl.DataFrame | None = None
+) -> Chart | None:
+    """Facility MW per month at one site: in service and on order, stacked to what is needed,
+    against the MW energized and secured (energized plus contracted) where the site is declared."""
     rows = power.filter(pl.col("site") == site).sort("month")
     if rows.is_empty():
         return None
     months = rows["month"].to_list()
     fig = go.Figure()
+    lines = supply.filter(pl.col("site") == site).sort("month") if supply is not None else None
+    if lines is not None and lines.height:
+        for column, name, dash in (
+            ("energized_mw", "energized", "solid"),
+            ("contracted_mw", "energized + contracted", "dash"),
+        ):
+            fig.add_trace(
+                go.Scatter(
+                    x=lines["month"].to_list(),
+                    y=lines[column].to_list(),
+                    mode="lines",
+                    line={"shape": "hv", "color": "#2e7d32", "dash": dash, "width": 2},
+                    name=name,
+                    hovertemplate="%{x|%b %Y}: %{y:,.1f} MW<extra>" + name + "</extra>",
+                )
+            )
     for column, name, colour in (
         ("mw_in_service", "in service", "#455a64"),
         ("mw_new_blocks", "ordered or to order", "#ef8f00"),
@@ -811,7 +830,21 @@ def site_power_chart(power: pl.DataFrame, *, site: str, key: str) -> Chart | Non
     peak = rows.filter(pl.col("mw_needed") == pl.col("mw_needed").max()).row(0, named=True)
     now = rows.row(0, named=True)
     gap = peak["mw_needed"] - now["mw_in_service"]
-    if gap > 0.05:
+    short = (
+        lines.join(rows.select("month", "mw_needed"), on="month").filter(
+            pl.col("mw_needed") > pl.col("energized_mw") + 0.05
+        )
+        if lines is not None and lines.height
+        else None
+    )
+    if short is not None and short.height:
+        first = short.row(0, named=True)
+        takeaway = (
+            f"{site} needs {fmt_mw(first['mw_needed'])} in {first['month']:%b %Y}, more than "
+            f"the {fmt_mw(first['energized_mw'])} energized then: power, not blocks, is the "
+            "constraint there."
+        )
+    elif gap > 0.05:
         takeaway = (
             f"{site} needs {fmt_mw(peak['mw_needed'])} by {peak['month']:%b %Y}, "
             f"{fmt_mw(gap)} more than the {fmt_mw(now['mw_in_service'])} in service in "

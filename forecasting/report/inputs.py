@@ -15,7 +15,11 @@ from functools import partial
 
 import polars as pl
 
-from forecasting.capacity import CAPACITY_TIMELINE_SCHEMA, CapacityPlan
+from forecasting.capacity import (
+    CAPACITY_TIMELINE_SCHEMA,
+    SITE_POWER_MONTHLY_SCHEMA,
+    CapacityPlan,
+)
 from forecasting.schema import DEMAND_SCHEMA, FORECAST_SCHEMA, frame_schema, table
 from forecasting.triggers import TRIGGERS_SCHEMA
 
@@ -78,6 +82,7 @@ IDLE_RISK_SCHEMA = _columns(
 )
 
 MW_BY_SITE_SCHEMA = frame_schema("site_power")
+POWER_TRIGGERS_SCHEMA = frame_schema("power_triggers")
 
 DRILL_VERDICTS_SCHEMA = _per_drill("drill_verdicts")
 
@@ -161,6 +166,8 @@ _REQUIRED: dict[str, pl.Schema] = {
     "drivers": DRIVERS_SCHEMA,
     "idle_risk": IDLE_RISK_SCHEMA,
     "mw_by_site_month": MW_BY_SITE_SCHEMA,
+    "power_triggers": POWER_TRIGGERS_SCHEMA,
+    "site_supply": SITE_POWER_MONTHLY_SCHEMA,
     "drill_verdicts": DRILL_VERDICTS_SCHEMA,
     "drill_kpis": DRILL_KPIS_SCHEMA,
     "drill_answers": DRILL_ANSWERS_SCHEMA,
@@ -196,6 +203,9 @@ class ReportInputs:
     drivers: pl.DataFrame = field(default_factory=partial(_empty, DRIVERS_SCHEMA))
     idle_risk: pl.DataFrame = field(default_factory=partial(_empty, IDLE_RISK_SCHEMA))
     mw_by_site_month: pl.DataFrame = field(default_factory=partial(_empty, MW_BY_SITE_SCHEMA))
+    power_triggers: pl.DataFrame = field(default_factory=partial(_empty, POWER_TRIGGERS_SCHEMA))
+    # Declared sites' MW energized and contracted by month (empty for a plan without sites).
+    site_supply: pl.DataFrame = field(default_factory=partial(_empty, SITE_POWER_MONTHLY_SCHEMA))
     drill_verdicts: pl.DataFrame = field(default_factory=partial(_empty, DRILL_VERDICTS_SCHEMA))
     drill_kpis: pl.DataFrame = field(default_factory=partial(_empty, DRILL_KPIS_SCHEMA))
     drill_answers: pl.DataFrame = field(default_factory=partial(_empty, DRILL_ANSWERS_SCHEMA))

@@ -7,7 +7,7 @@ from datetime import date
 import polars as pl
 
 from forecasting.report.figures import site_power_chart
-from forecasting.report.format import MISSING, fmt_count, fmt_date, fmt_gpus, fmt_mw
+from forecasting.report.format import MISSING, fmt_count, fmt_date, fmt_gpus, fmt_mw, fmt_usd
 from forecasting.report.inputs import ReportInputs
 from forecasting.report.pages.common import (
     Badge,
@@ -43,9 +43,20 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
         ]
     else:
         span = [("power by month", "no data")]
+    contracts = inputs.power_triggers.filter(pl.col("contract_by").is_not_null()).sort(
+        "contract_by"
+    )
+    next_contract = (
+        f"{fmt_date(contracts['contract_by'][0])} ({contracts['site'][0]})"
+        if contracts.height
+        else "none within the horizon"
+        if inputs.plan.site
+        else "power not checked (no [[site]])"
+    )
     return [
         *span,
         ("power in orders to place", fmt_mw(total(ordering, "mw"))),
+        ("contract more power by", next_contract),
         ("sites", fmt_count(power["site"].n_unique())),
     ]
 
@@ -141,6 +152,46 @@ def _power_orders_table(triggers: pl.DataFrame) -> Table:
     )
 
 
+def _power_contracts_table(power: pl.DataFrame) -> Table:
+    """Per declared site: when its MW need passes what is energized, and the contract date."""
+    rows = [
+        [
+            r["site"],
+            r["region"],
+            Badge(r["status"]),
+            fmt_date(r["contract_by"]),
+            fmt_date(r["exhaustion_date"]),
+            fmt_mw(r["mw_needed_at_exhaustion"]),
+            fmt_mw(r["energized_mw_at_exhaustion"]),
+            fmt_mw(r["mw_to_contract"]),
+            f"{r['power_lead_months']} months",
+            fmt_usd(r["cost_usd"]) if r["mw_to_contract"] else MISSING,
+            r["note"] or "",
+        ]
+        for r in power.sort("contract_by", "site", nulls_last=True).iter_rows(named=True)
+    ]
+    headers = [
+        "site",
+        "region",
+        "status",
+        "contract power by",
+        "short of power from",
+        "MW needed then",
+        "MW energized then",
+        "MW to contract",
+        "power lead time",
+        "cost",
+        "note",
+    ]
+    return Table.of(
+        headers,
+        rows,
+        numeric=(5, 6, 7, 9),
+        wrap=(10,),
+        empty="no [[site]] entries in the capacity plan, so no power is checked",
+    )
+
+
 def facilities_page(inputs: ReportInputs) -> str:
     """Megawatts per site by month, committed blocks and arrivals, power-heavy orders."""
     page = Page()
@@ -151,7 +202,10 @@ def facilities_page(inputs: ReportInputs) -> str:
         .sort("mw_needed", descending=True)["site"]
         .to_list()
     )
-    charts = [site_power_chart(power, site=s, key=f"site-{i}") for i, s in enumerate(sites)]
+    charts = [
+        site_power_chart(power, site=s, key=f"site-{i}", supply=inputs.site_supply)
+        for i, s in enumerate(sites)
+    ]
     return render(
         "facilities.html",
         page=page,
@@ -160,4 +214,5 @@ def facilities_page(inputs: ReportInputs) -> str:
         site_charts=page.figures(charts),
         blocks=_blocks_table(inputs),
         power_orders=_power_orders_table(inputs.triggers),
+        power_contracts=_power_contracts_table(inputs.power_triggers),
     )
