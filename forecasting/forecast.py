@@ -22,7 +22,10 @@ Per series:
    lowest mean MASE (pinball loss on intermittent series, where MAE rewards forecasting
    zero), with the average of the two best preferred when it is within ``combine_margin``.
    Scores that tie within ``tie_standard_errors`` paired standard errors are noise: the
-   combination wins a tie, else the candidate most stable across cutoffs. A series with
+   combination wins a tie, else the candidate most stable across cutoffs. Overlapping
+   windows (``backtest_step`` < ``backtest_horizon``) count as the non-overlapping windows
+   their days would fill (``independent_windows``), so their standard error is not
+   understated. A series with
    fewer than ``short_history_days`` observed days pairs its best candidate with the
    seasonal naive and takes that combination.
 4. Conformal calibration: when the winner's q10-q90 interval covered the backtest actuals
@@ -70,6 +73,7 @@ __all__ = [
     "coverage",
     "forecast_all",
     "forecast_series",
+    "independent_windows",
     "mase",
     "pinball",
     "smape",
@@ -124,8 +128,9 @@ class ForecastSettings:
     combine_margin: float = 0.05
     # With a few noisy backtests, a candidate whose mean score is within this many standard
     # errors of the best one's (paired over cutoffs) ties with it; among tied candidates the
-    # combination wins, else the one whose score varies least across cutoffs. 0 restores
-    # "lowest mean score wins".
+    # combination wins, else the one whose score varies least across cutoffs. Windows that
+    # overlap count as the days they cover (independent_windows). 0 restores "lowest mean
+    # score wins".
     tie_standard_errors: float = 1.0
     # A series with fewer days than this has a short history: its few backtests overlap and
     # rank models by noise, so its combination pairs the best candidate with the seasonal
@@ -677,13 +682,35 @@ def _score_table(backtest: pl.DataFrame, models: Sequence[str], metric: str) -> 
     return table
 
 
-def _tied_with_best(table: np.ndarray, best: int, k: float) -> np.ndarray:
-    """Whether each row's mean is within ``k`` paired standard errors of row ``best``'s."""
+def independent_windows(n_windows: np.ndarray | int, *, step: int, horizon: int) -> np.ndarray:
+    """How many non-overlapping backtest windows ``n_windows`` windows are worth.
+
+    Windows of ``horizon`` days whose cutoffs are ``step`` days apart cover
+    ``(n - 1) * step + horizon`` days; with ``step < horizon`` they share days, so their
+    scores are not independent draws. The mean of such scores varies about as much as the
+    mean over the non-overlapping windows covering the same days: ``1 + (n - 1) * step /
+    horizon`` of them (3 seven-day windows one day apart: 1.29, not 3). Dividing by the
+    square root of ``n`` instead makes a standard error from overlapping windows look up to
+    ``sqrt(horizon / step)`` times tighter than it is.
+    """
+    n = np.asarray(n_windows, dtype=float)
+    return np.where(n > 0, 1 + (n - 1) * min(1.0, step / horizon), 0.0)
+
+
+def _tied_with_best(
+    table: np.ndarray, best: int, k: float, *, step: int, horizon: int
+) -> np.ndarray:
+    """Whether each row's mean is within ``k`` paired standard errors of row ``best``'s.
+
+    The standard error counts overlapping backtest windows (``step`` < ``horizon``) as the
+    non-overlapping windows they are worth (:func:`independent_windows`).
+    """
     diff = table - table[best]
     n = np.sum(np.isfinite(diff), axis=1)
     mean = np.nanmean(np.where(n[:, None] > 0, diff, 0.0), axis=1)
     sd = np.array([np.nanstd(d, ddof=1) if c > 1 else np.inf for d, c in zip(diff, n, strict=True)])
-    se = np.where(n > 1, sd / np.sqrt(np.maximum(n, 1)), np.inf)
+    worth = independent_windows(n, step=step, horizon=horizon)
+    se = np.where(n > 1, sd / np.sqrt(np.maximum(worth, 1.0)), np.inf)
     tied = (mean <= k * se) & (n > 0)
     tied[best] = True
     return tied
@@ -732,7 +759,13 @@ def _choose(
         return best
     names = list(finite)
     table = _score_table(backtest, names, metric)
-    tied = _tied_with_best(table, names.index(best), settings.tie_standard_errors)
+    tied = _tied_with_best(
+        table,
+        names.index(best),
+        settings.tie_standard_errors,
+        step=settings.cutoff_step,
+        horizon=settings.backtest_horizon,
+    )
     if combos and tied[names.index(combos[0])]:
         return combos[0]
     spread = np.array([np.nanstd(r) if np.isfinite(r).sum() > 1 else np.inf for r in table])

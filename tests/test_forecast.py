@@ -18,6 +18,7 @@ from forecasting.forecast import (
     backtest_cutoffs,
     forecast_all,
     forecast_series,
+    independent_windows,
     mase,
 )
 from forecasting.models import MODEL_REGISTRY, Prediction
@@ -379,6 +380,42 @@ def test_noisy_lead_within_a_standard_error_goes_to_the_stable_candidate() -> No
     assert choose(scores, ForecastSettings(tie_standard_errors=0)) == "drift"
     clear: dict[str, list[float | None]] = {"drift": [0.2, 0.25, 0.3], "ets": [0.58, 0.6, 0.57]}
     assert choose(clear, ForecastSettings()) == "drift"
+
+
+OVERLAPPING = ForecastSettings(horizon_days=7, backtest_horizon=7, backtest_step=1)
+
+
+def test_overlapping_windows_count_as_the_days_they_cover() -> None:
+    """Three 7-day windows one day apart cover 9 days: worth 9/7 windows, not 3."""
+    assert independent_windows(3, step=1, horizon=7) == pytest.approx(9 / 7)
+    assert independent_windows(3, step=28, horizon=28) == pytest.approx(3.0)
+    assert independent_windows(3, step=56, horizon=28) == pytest.approx(3.0)  # gaps add nothing
+    assert independent_windows(0, step=1, horizon=7) == 0.0
+
+
+def test_a_lead_on_overlapping_windows_needs_a_wider_margin() -> None:
+    """A lead of 1.2 naive standard errors is a clear win on separate windows, a tie on overlapping.
+
+    The paired differences (ets - drift) are 0.24, -0.04 and 0.10: mean 0.10, standard deviation
+    0.14. Over three separate windows the standard error is 0.14 / sqrt(3) = 0.081 and drift's
+    lead counts; over three 7-day windows one day apart (9 days, 9/7 windows' worth) it is
+    0.14 / sqrt(9/7) = 0.123, the lead is noise and the steadier ets is chosen.
+    """
+    scores: dict[str, list[float | None]] = {
+        "drift": [0.30, 0.56, 0.44],  # mean 0.43, swings with the window
+        "ets": [0.54, 0.52, 0.54],  # mean 0.53, steady
+    }
+    assert choose(scores, ForecastSettings()) == "drift"
+    assert choose(scores, OVERLAPPING) == "ets"
+
+
+def test_a_clear_winner_on_overlapping_windows_is_still_chosen() -> None:
+    """The overlap widens the standard error but does not erase a consistent, large lead."""
+    scores: dict[str, list[float | None]] = {
+        "drift": [0.20, 0.25, 0.30],
+        "ets": [0.58, 0.60, 0.57],
+    }
+    assert choose(scores, OVERLAPPING) == "drift"
 
 
 def test_tied_combination_wins_over_a_single_model() -> None:
