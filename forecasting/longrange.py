@@ -751,7 +751,8 @@ def _windows(
     for uid, (first, values) in arrays.items():
         for k in cutoffs_months_back:
             cutoff = _add_months(as_of, -k)
-            if (as_of - cutoff).days < horizon_days:
+            # Six calendar months are 181 to 184 days: a window a few days short still scores.
+            if (as_of - cutoff).days < horizon_days - 7:
                 continue
             history = _history(first, values, cutoff)
             if not np.isfinite(history).sum() >= MIN_BLOCKS * BLOCK_DAYS // 2:
@@ -994,6 +995,7 @@ def decision_backtest(
     long_horizon_days: int = 364,
     as_of: date | None = None,
     candidates: Sequence[str] = CANDIDATES,
+    calibration_cutoffs_months_back: Sequence[int] = (6, 12),
 ) -> pl.DataFrame:
     """Out-of-sample scores of ``long_horizon_forecast`` at the decision horizon.
 
@@ -1013,15 +1015,15 @@ def decision_backtest(
     for k in cutoffs_months_back:
         cutoff = _add_months(last, -k)
         available = (last - cutoff).days
-        if available < horizon_days:
+        if available < horizon_days - 7:
             continue
-        h = long_horizon_days if available >= long_horizon_days else horizon_days
+        h = long_horizon_days if available >= long_horizon_days - 7 else horizon_days
         fc = long_horizon_forecast(
             daily.filter(pl.col("ds") <= cutoff),
             as_of=cutoff,
             months=0,
             daily_horizon_days=h,
-            cutoffs_months_back=cutoffs_months_back,
+            cutoffs_months_back=calibration_cutoffs_months_back,
             decision_horizon_days=horizon_days,
             candidates=candidates,
         )
@@ -1079,4 +1081,79 @@ def monthly_peaks(daily: pl.DataFrame) -> pl.DataFrame:
         )
         .sort("unique_id", "ds")
         .collect()
+    )
+
+
+def blend_weight(lead: pl.Expr, *, near_days: int = 28, far_days: int = 91) -> pl.Expr:
+    """Weight of the long-horizon model at ``lead`` days after the forecast date.
+
+    0 through ``near_days`` (the short models were chosen and calibrated on 28-day backtests),
+    1 from ``far_days`` on, and a smoothstep ``3u^2 - 2u^3`` in between (``u`` the share of the
+    way), so neither the values nor their slope jump where the weight starts or ends.
+    """
+    u = ((lead - near_days) / max(far_days - near_days, 1)).clip(0.0, 1.0)
+    return 3 * u**2 - 2 * u**3
+
+
+def blend_daily(
+    short: pl.DataFrame,
+    long: pl.DataFrame,
+    *,
+    as_of: date,
+    near_days: int = 28,
+    far_days: int = 91,
+) -> pl.DataFrame:
+    """The daily forecast moving from the short-horizon model to the long-horizon one with lead.
+
+    Both frames have unique_id, ds, mean and quantile columns (``model`` optional); the result
+    keeps the quantile columns they share. Each value is ``(1 - w) short + w long`` with
+    ``w = blend_weight(lead)``: averaging quantiles level by level (Vincentisation) keeps them
+    monotone and non-negative when both inputs are. A day only one frame covers takes that
+    frame's values. ``model`` reads ``short+long`` where both contribute.
+    """
+    qcols = [c for c in short.columns if c.startswith("q") and c in long.columns]
+    values = ["mean", *qcols]
+
+    def pick(frame: pl.DataFrame, suffix: str) -> pl.DataFrame:
+        model = pl.col("model") if "model" in frame.columns else pl.lit(suffix)
+        return frame.select(
+            "unique_id",
+            pl.col("ds").cast(pl.Date),
+            model.cast(pl.String).alias(f"model_{suffix}"),
+            *[pl.col(c).cast(pl.Float64).alias(f"{c}_{suffix}") for c in values],
+        )
+
+    both = pick(short, "short").join(
+        pick(long, "long"), on=["unique_id", "ds"], how="full", coalesce=True
+    )
+    lead = (pl.col("ds") - pl.lit(as_of)).dt.total_days()
+    w = (
+        pl.when(pl.col("mean_short").is_null())
+        .then(1.0)
+        .when(pl.col("mean_long").is_null())
+        .then(0.0)
+        .otherwise(blend_weight(lead, near_days=near_days, far_days=far_days))
+    )
+    model = (
+        pl.when(pl.col("w") <= 0)
+        .then(pl.col("model_short"))
+        .when(pl.col("w") >= 1)
+        .then(pl.col("model_long"))
+        .otherwise(pl.concat_str("model_short", pl.lit("+"), "model_long"))
+    )
+    return (
+        both.with_columns(w.alias("w"))
+        .select(
+            "unique_id",
+            "ds",
+            model.alias("model"),
+            *[
+                (
+                    (1 - pl.col("w")) * pl.col(f"{c}_short").fill_null(0.0)
+                    + pl.col("w") * pl.col(f"{c}_long").fill_null(0.0)
+                ).alias(c)
+                for c in values
+            ],
+        )
+        .sort("unique_id", "ds")
     )
