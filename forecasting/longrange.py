@@ -1,4 +1,5 @@
-"""Long-horizon demand: growth models for months ahead, chosen and calibrated at the decision horizon.
+"""Long-horizon demand: growth models for months ahead, chosen and calibrated at the decision
+horizon.
 
 The daily forecast (forecast.py) is chosen and calibrated on 28-day backtests; at 26 weeks its
 damped trends fall behind compounding growth (on the synthetic fleet as of 2026-05-31 the
@@ -114,7 +115,8 @@ def _log_series(y: np.ndarray) -> np.ndarray:
 class GrowthModel:
     """Base of the growth models: fitted on a positive level series, forecast in logs.
 
-    Subclasses implement ``_fit_log`` and ``log_forecast``; ``predict`` turns the log-scale
+    Subclasses implement ``_fit_log`` and ``_log_forecast`` (or ``log_forecast`` itself when
+    they carry their own growth-rate uncertainty); ``predict`` turns the log-scale
     Gaussian forecast into the original scale (mean with its lognormal correction, quantiles
     clipped at zero). ``name`` is the registry key.
     """
@@ -130,15 +132,28 @@ class GrowthModel:
                 f"{self.name} needs at least {self.min_steps} steps, the series has {x.size}; "
                 "use level_random_walk for series this short"
             )
+        steps = np.diff(x)
+        # Variance of the mean step of a random walk with drift: how unsure the growth rate
+        # read off n steps is, whatever the model. Without it a smooth history (ETS smoothing
+        # parameters near 0, a tight log-linear fit) gives intervals that do not widen.
+        self._drift_var = float(np.var(steps, ddof=1)) / steps.size if steps.size >= 2 else 0.0
         self._fit_log(x)
         return self
 
     def _fit_log(self, x: np.ndarray) -> None:
         raise NotImplementedError
 
-    def log_forecast(self, h: int) -> tuple[np.ndarray, np.ndarray]:
-        """Mean and standard deviation of the log1p level for steps 1..h."""
+    def _log_forecast(self, h: int) -> tuple[np.ndarray, np.ndarray]:
         raise NotImplementedError
+
+    def log_forecast(self, h: int) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and standard deviation of the log1p level for steps 1..h.
+
+        The model's own variance plus the growth rate's: ``h^2 var(mean step)``.
+        """
+        mu, sd = self._log_forecast(h)
+        k = np.arange(1, h + 1, dtype=float)
+        return mu, np.sqrt(sd**2 + k**2 * self._drift_var)
 
     def predict(self, h: int, *, quantiles: Sequence[float] = (0.1, 0.5, 0.9)) -> Prediction:
         """Mean and quantiles of the level for the ``h`` steps after the fitted series."""
@@ -177,7 +192,7 @@ class _ETSTrend(GrowthModel):
         # The first residuals carry the initial-state fit; the rest are one-step errors.
         self._sigma2 = float(np.mean(resid[1:] ** 2)) if resid.size > 1 else 0.0
 
-    def log_forecast(self, h: int) -> tuple[np.ndarray, np.ndarray]:
+    def _log_forecast(self, h: int) -> tuple[np.ndarray, np.ndarray]:
         """Level plus (damped) trend; class-1 variance."""
         sums = np.cumsum(self._phi ** np.arange(1, h + 1))
         mu = self._level + sums * self._trend
@@ -221,7 +236,13 @@ class LogLinearTrend(GrowthModel):
         designs: list[tuple[int | None, np.ndarray]] = [(None, np.column_stack([np.ones(n), t]))]
         for tau in range(2, n - self.min_segment):
             designs.append((tau, np.column_stack([np.ones(n), t, np.maximum(t - tau, 0.0)])))
-        best = (np.inf, None, designs[0][1], np.zeros(2), 0.0)
+        best: tuple[float, int | None, np.ndarray, np.ndarray, float] = (
+            np.inf,
+            None,
+            designs[0][1],
+            np.zeros(2),
+            0.0,
+        )
         for tau, design in designs:
             coef, *_ = np.linalg.lstsq(design, x, rcond=None)
             rss = float(np.sum((x - design @ coef) ** 2))
@@ -242,7 +263,7 @@ class LogLinearTrend(GrowthModel):
             cols.append(np.maximum(t - self.changepoint, 0.0))
         return np.column_stack(cols)
 
-    def log_forecast(self, h: int) -> tuple[np.ndarray, np.ndarray]:
+    def _log_forecast(self, h: int) -> tuple[np.ndarray, np.ndarray]:
         """The last segment's line; regression prediction variance."""
         t = self._n - 1 + np.arange(1, h + 1, dtype=float)
         design = self._design_at(t)
@@ -264,7 +285,7 @@ class Theta(GrowthModel):
             warnings.simplefilter("ignore")
             self._res = ThetaModel(x, period=1, deseasonalize=False).fit()
 
-    def log_forecast(self, h: int) -> tuple[np.ndarray, np.ndarray]:
+    def _log_forecast(self, h: int) -> tuple[np.ndarray, np.ndarray]:
         """Theta's forecast; sd from its 80 % prediction interval."""
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -426,7 +447,7 @@ class _View:
     peak_bw: float = 0.0
 
     def daily_point(self) -> np.ndarray:
-        """The scale-free point forecast used to choose models: level + weekday + median residual."""
+        """The scale-free point forecast that ranks models: level + weekday + median residual."""
         return np.maximum(np.expm1(self.mu + float(np.median(self.grid))), 0.0)
 
 
@@ -479,7 +500,7 @@ def _series_view(
     month_starts = [_add_months(_month_start(as_of), k) for k in range(1, months + 1)]
     month_end = (_add_months(month_starts[-1], 1) - as_of).days - 1 if month_starts else 0
     last_day_needed = max(days, month_end, 1)
-    steps = int(math.ceil((last_day_needed + BLOCK_DAYS / 2) / BLOCK_DAYS)) + 1
+    steps = math.ceil((last_day_needed + BLOCK_DAYS / 2) / BLOCK_DAYS) + 1
     future = np.arange(1, last_day_needed + 1, dtype=float)
     s_of_day = (future + (BLOCK_DAYS - 1) / 2) / BLOCK_DAYS  # block steps after the last block
     logy = np.log1p(np.maximum(y, 0.0))
@@ -517,11 +538,12 @@ def _series_view(
         if used not in cache:
             cache.update(_fit_steps(means, used, steps))
         mu_steps, sd_steps = cache[used]
-        # Step 0 (the last block) continued backwards from steps 1 and 2.
+        # Step 0 (the last block) continued backwards from steps 1 and 2, the variance too.
+        var0 = max(2 * sd_steps[0] ** 2 - sd_steps[1] ** 2, 0.0) if sd_steps.size > 1 else 0.0
         mu0 = 2 * mu_steps[0] - mu_steps[1] if mu_steps.size > 1 else mu_steps[0]
         grid_s = np.arange(0, mu_steps.size + 1, dtype=float)
         level_mu = np.interp(s_of_day, grid_s, np.concatenate(([mu0], mu_steps)))
-        level_s = np.interp(s_of_day, grid_s, np.concatenate(([sd_steps[0]], sd_steps)))
+        level_s = np.interp(s_of_day, grid_s, np.concatenate(([math.sqrt(var0)], sd_steps)))
         log_means = _log_series(means)
         in_sample = _edge_interp(offsets, centres, log_means)
 
@@ -589,7 +611,7 @@ def _series_view(
 def _fit_steps(
     means: np.ndarray, model: str, steps: int
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Log forecasts of ``model`` on the block means for ``steps`` steps (all members, if a combination)."""
+    """Log forecasts of ``model`` on the block means for ``steps`` steps (members too)."""
     if model != "combination":
         fitted = make_growth_model(model).fit(means)
         return {model: fitted.log_forecast(steps)}
@@ -645,7 +667,7 @@ def _exceeds_q90(window: _Window, scale: float, h: int) -> np.ndarray:
 
 
 def _window_scores(window: _Window, scale: float, h: int) -> dict[str, float]:
-    """MAE (q50) and the baselines', q10-q90 coverage, q90 exceedance and q50 bias over ``h`` days."""
+    """MAE (q50) and the baselines', q10-q90 coverage, q90 exceedance, q50 bias over ``h`` days."""
     a = window.actual[:h]
     ok = np.isfinite(a)
     v = window.view
@@ -908,7 +930,7 @@ def long_horizon_forecast(
     scale = _calibrated_scale(windows.get(model, []), decision_horizon_days)
     scores = _score_rows(windows.get(model, []), scale, (decision_horizon_days,))
 
-    series_rows = []
+    series_rows: list[dict[str, object]] = []
     daily_cols: list[dict[str, object]] = []
     monthly_cols: list[dict[str, object]] = []
     for uid, (_first, values) in arrays.items():
