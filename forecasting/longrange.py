@@ -87,6 +87,7 @@ CALIBRATION_PRIOR_WINDOWS = 2
 # Residual days that shape the daily distribution around the level: the last year.
 RESIDUAL_DAYS = 364
 DECISION_HORIZON_DAYS = 182
+ETS_MIN_ALPHA = 0.2
 _Q_GRID = 61  # residual quantiles in the mixture grid
 _Z = {0.1: float(stats.norm.ppf(0.1)), 0.9: float(stats.norm.ppf(0.9))}
 
@@ -178,7 +179,13 @@ class _ETSTrend(GrowthModel):
     def _fit_log(self, x: np.ndarray) -> None:
         from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
-        model = ETSModel(x, error="add", trend="add", damped_trend=self.damped)
+        model = ETSModel(
+            x,
+            error="add",
+            trend="add",
+            damped_trend=self.damped,
+            bounds={"smoothing_level": (ETS_MIN_ALPHA, 0.9999)},
+        )
         with warnings.catch_warnings():
             # Convergence chatter on short or flat series: the states still filter the data.
             warnings.simplefilter("ignore")
@@ -226,16 +233,19 @@ class LogLinearTrend(GrowthModel):
 
     name = "log_linear_trend"
 
-    def __init__(self, *, min_segment: int = 3) -> None:
+    def __init__(self, *, min_segment: int = 3, last_steps: int | None = None) -> None:
         self.min_segment = min_segment
+        self.last_steps = last_steps
         self.changepoint: int | None = None
 
     def _fit_log(self, x: np.ndarray) -> None:
+        if self.last_steps is not None:
+            x = x[-self.last_steps :]
         n = x.size
         t = np.arange(n, dtype=float)
         designs: list[tuple[int | None, np.ndarray]] = [(None, np.column_stack([np.ones(n), t]))]
-        for tau in range(2, n - self.min_segment):
-            designs.append((tau, np.column_stack([np.ones(n), t, np.maximum(t - tau, 0.0)])))
+        for knot in range(2, n - self.min_segment):
+            designs.append((knot, np.column_stack([np.ones(n), t, np.maximum(t - knot, 0.0)])))
         best: tuple[float, int | None, np.ndarray, np.ndarray, float] = (
             np.inf,
             None,
@@ -270,6 +280,19 @@ class LogLinearTrend(GrowthModel):
         mu = design @ self._coef
         leverage = np.einsum("ij,jk,ik->i", design, self._xtx_inv, design)
         return mu, np.sqrt(self._sigma2 * (1 + leverage))
+
+
+class RecentLogLinearTrend(LogLinearTrend):
+    """A log-linear trend through the last seven steps only (196 days of 28-day blocks).
+
+    The growth rate of the last half-year: it follows a slowdown within months where the
+    whole-history models need a changepoint to be proven first.
+    """
+
+    name = "recent_log_linear_trend"
+
+    def __init__(self, *, last_steps: int = 7) -> None:
+        super().__init__(min_segment=last_steps, last_steps=last_steps)
 
 
 class Theta(GrowthModel):
@@ -314,6 +337,14 @@ class LevelRandomWalk(GrowthModel):
         return np.full(h, self._last), self._step_sd * np.sqrt(k)
 
 
+COMBINATION_MEMBERS: tuple[str, ...] = (
+    "local_linear_trend",
+    "damped_trend",
+    "log_linear_trend",
+    "theta",
+)
+
+
 class Combination(GrowthModel):
     """The mean of several growth models' log forecasts.
 
@@ -327,14 +358,9 @@ class Combination(GrowthModel):
 
     def __init__(
         self,
-        members: Sequence[str] = (
-            "local_linear_trend",
-            "damped_trend",
-            "log_linear_trend",
-            "theta",
-        ),
+        members: Sequence[str] | None = None,
     ) -> None:
-        self.member_names = tuple(members)
+        self.member_names = tuple(members) if members is not None else COMBINATION_MEMBERS
         self.members: list[GrowthModel] = []
 
     def _fit_log(self, x: np.ndarray) -> None:
@@ -362,6 +388,7 @@ GROWTH_MODELS: dict[str, Callable[[], GrowthModel]] = {
     "damped_trend": DampedTrend,
     "log_linear_trend": LogLinearTrend,
     "theta": Theta,
+    "recent_log_linear_trend": RecentLogLinearTrend,
     "combination": Combination,
     "level_random_walk": LevelRandomWalk,
 }
