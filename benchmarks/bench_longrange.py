@@ -28,10 +28,10 @@ from pathlib import Path
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import numpy as np  # noqa: E402
-import polars as pl  # noqa: E402
+import numpy as np
+import polars as pl
 
-from forecasting import demand, longrange, synth  # noqa: E402
+from forecasting import demand, longrange, synth
 
 END = date(2026, 11, 22)
 
