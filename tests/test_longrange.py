@@ -175,6 +175,33 @@ def test_short_series_fall_back_with_a_reason() -> None:
     assert fc.scores.is_empty()
 
 
+def test_gaps_and_a_young_series_forecast_without_holes() -> None:
+    """Missing rows, null days, a 20-day outage and a series 200 days old: finite forecasts."""
+    history = built_fleet("steady", n_series=2).filter(pl.col("ds") <= CUTOFF)
+    rng = np.random.default_rng(1)
+    outage = (pl.col("ds") > CUTOFF - timedelta(days=60)) & (
+        pl.col("ds") <= CUTOFF - timedelta(days=40)
+    )
+    gappy = (
+        history.filter(pl.lit(rng.uniform(size=history.height) > 0.1))
+        .with_columns(pl.when(outage).then(None).otherwise(pl.col("y")).alias("y"))
+        .with_columns(
+            pl.when(
+                (pl.col("unique_id") == "total/r1") & (pl.col("ds") < CUTOFF - timedelta(days=200))
+            )
+            .then(None)
+            .otherwise(pl.col("y"))
+            .alias("y")
+        )
+    )
+    fc = lr.long_horizon_forecast(gappy, as_of=CUTOFF, months=12)
+    for frame in (fc.daily, fc.monthly):
+        values = frame.select("mean", "q10", "q50", "q90", "q99").to_numpy()
+        assert np.all(np.isfinite(values))
+    assert fc.daily.height == 2 * 182
+    assert fc.series["reason"].null_count() == 2
+
+
 def test_flat_series_stays_flat() -> None:
     """A constant series with noise: every monthly q50 within 3 % of the first for 36 months."""
     history = built_fleet("flat", n_series=1).filter(pl.col("ds") <= CUTOFF)
@@ -246,10 +273,12 @@ def test_synthetic_fleet_total_at_26_weeks() -> None:
     """The demo fleet to 2026-11-22, cut-off six months back: the total peak meets the targets.
 
     Measured when written, out of sample (the method chose and calibrated on its own earlier
-    cut-offs): cut-off 2026-05-22, total MAE 0.59x the better baseline, q90 exceeded on 12 %,
-    bias -1.3 %. At the cut-off 12 months back (2025-11-22, one year of history) the targets
-    are not met: MAE 1.19x the log-linear baseline, q90 exceeded on 24 % (report).
+    cut-offs): cut-off 2026-05-22, total MAE 0.59x the better baseline, q90 exceeded on 14.8 %
+    (inside the band by a hair: a small change can tip it), bias -1.3 %. At the cut-off 12
+    months back (2025-11-22, one year of history) the targets are not met: MAE 1.19x the
+    log-linear baseline, q90 exceeded on 22.5 % (report; benchmarks/bench_longrange.py).
     """
+
     from forecasting import demand, synth
 
     fleet = synth.synthetic_fleet(days=730, customers=200, seed=0, end=date(2026, 11, 22))
