@@ -1,0 +1,131 @@
+"""Long-horizon forecasts: time per call, and the 26-week decision metrics on the synthetic fleet.
+
+1. Time: ``long_horizon_forecast`` on ``--series`` daily series of ``--days`` days (seeded:
+   compounding growth between 0 and 80 %/yr in logs, a weekly cycle, a level wandering as an
+   AR(1), 4 % daily noise), 36 monthly peaks and 182 daily days ahead, including its internal
+   decision backtests (cut-offs 6 and 12 months back). One process, ``OPENBLAS_NUM_THREADS=1``.
+2. Metrics: the synthetic demo fleet (``synthetic_fleet(days=730, customers=200, seed=0,
+   end=2026-11-22)``), daily peak-hour demand of the total and the three regions, scored out of
+   sample by ``decision_backtest`` at cut-offs 6 and 12 months before 2026-11-22 (each cut-off
+   runs the whole method on its own history, which chooses and calibrates on its own earlier
+   cut-offs), over 182 days and, from the 12-month cut-off, 364 days. Columns: the chosen model
+   and interval scale, MAE of the q50 over the MAE of the seasonal naive (last week repeated)
+   and of a log-linear trend through the last 180 days, q10-q90 coverage, share of days above
+   q90 and q50 bias (sum(q50 - actual) / sum(actual)).
+
+Run: ``PYTHONPATH=. python benchmarks/bench_longrange.py [--series 100] [--days 730]
+[--out benchmarks/results/longrange.json]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np
+import polars as pl
+
+from forecasting import demand, longrange, synth
+
+END = date(2026, 11, 22)
+
+
+def growth_series(n_series: int, days: int, *, seed: int = 0) -> pl.DataFrame:
+    """``n_series`` seeded daily series ending on ``END`` (module docstring)."""
+    rng = np.random.default_rng(seed)
+    dates = [END - timedelta(days=days - 1 - k) for k in range(days)]
+    weekday = np.array([1.0, 1.02, 1.03, 1.02, 1.0, 0.9, 0.88])[[d.weekday() for d in dates]]
+    frames = []
+    for i in range(n_series):
+        growth = rng.uniform(0.0, 0.8) / 365
+        shocks = rng.normal(0, 0.01, days)
+        wander = np.zeros(days)
+        for j in range(1, days):
+            wander[j] = 0.97 * wander[j - 1] + shocks[j]
+        y = rng.uniform(100, 5000) * np.exp(
+            growth * np.arange(days) + wander + rng.normal(0, 0.04, days)
+        )
+        frames.append(pl.DataFrame({"unique_id": f"s{i:04d}", "ds": dates, "y": y * weekday}))
+    return pl.concat(frames)
+
+
+def fleet_peaks() -> pl.DataFrame:
+    """The demo fleet's daily peak demand of the total and the regions."""
+    fleet = synth.synthetic_fleet(days=730, customers=200, seed=0, end=END)
+    hourly = fleet.telemetry.select(
+        "ts",
+        "region",
+        "workload_class",
+        "customer",
+        (pl.col("gpus_running") + pl.col("gpus_queued")).alias("y"),
+    )
+    series = demand.demand_series(hourly, customers_per_class=3)
+    return series.filter(
+        pl.col("measure") == "peak", pl.col("unique_id").str.count_matches("/") <= 1
+    ).select("unique_id", "ds", "y")
+
+
+def metric_table(scores: pl.DataFrame) -> str:
+    """The scores as a Markdown table, one row per series, cut-off and horizon."""
+    head = (
+        "| series | cut-off | days | model | scale | MAE / seasonal naive | MAE / log-linear "
+        "| q10-q90 coverage | above q90 | q50 bias |"
+    )
+    lines = [head, "|" + "---|" * 10]
+    for r in scores.sort("horizon_days", "cutoff", "unique_id").iter_rows(named=True):
+        lines.append(
+            f"| {r['unique_id']} | {r['cutoff']} | {r['horizon_days']} | {r['model']} "
+            f"| {r['scale']:.2f} | {r['mae'] / r['mae_seasonal_naive']:.2f} "
+            f"| {r['mae'] / r['mae_log_linear']:.2f} | {r['coverage_80']:.0%} "
+            f"| {r['exceed_q90']:.0%} | {r['bias']:+.1%} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Time the call, score the fleet, print both (and write JSON with ``--out``)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--series", type=int, default=100)
+    parser.add_argument("--days", type=int, default=730)
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args()
+
+    frame = growth_series(args.series, args.days)
+    started = time.perf_counter()
+    result = longrange.long_horizon_forecast(frame, as_of=END)
+    elapsed = time.perf_counter() - started
+    print(
+        f"long_horizon_forecast: {args.series} series x {args.days} days in {elapsed:.1f} s "
+        f"({elapsed / args.series * 1000:.0f} ms per series; model {result.model}, "
+        f"scale {result.scale:.2f})"
+    )
+
+    peaks = fleet_peaks()
+    started = time.perf_counter()
+    scores = longrange.decision_backtest(peaks, cutoffs_months_back=(6, 12))
+    backtest_s = time.perf_counter() - started
+    print(f"\ndecision_backtest on the synthetic fleet ({backtest_s:.1f} s), daily peak demand:\n")
+    print(metric_table(scores))
+    if args.out is not None:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(
+            json.dumps(
+                {
+                    "series": args.series,
+                    "days": args.days,
+                    "seconds": elapsed,
+                    "scores": scores.with_columns(pl.col("cutoff").cast(pl.String)).to_dicts(),
+                },
+                indent=2,
+            )
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1219 @@
+"""Long-horizon demand: growth models for months ahead, chosen and calibrated at the decision
+horizon.
+
+The daily forecast (forecast.py) is chosen and calibrated on 28-day backtests; at 26 weeks its
+damped trends fall behind compounding growth (on the synthetic fleet as of 2026-05-31 the
+total's daily peak q50 was 9-12 % low from July, and the actual peak was above q90 on 41 % of
+days). Orders with lead times of months act on that horizon, so this module forecasts the
+growth itself and is judged where the decisions are made.
+
+How a series is forecast (``long_horizon_forecast``):
+
+1. **Level.** The daily values are averaged in 28-day blocks ending on ``as_of``: every block
+   holds four of each weekday (no weekday aliasing) and the last block is complete by
+   construction (no partial month read as a drop). A block with fewer than half its days
+   observed is missing and interpolated; the growth models are fitted on the log of these
+   block means (growth compounds, so it is linear in logs; ``log1p`` keeps zero demand finite).
+   Monthly peaks (``monthly_peaks``) are not the fitting target: the maximum of ~30 noisy days
+   is a noisier statistic than the mean of 28, and a partial month's peak is biased low. The
+   peak is derived from the level instead (step 3).
+2. **Growth models** (statsforecast-style classes, ``fit(y) -> Self``,
+   ``predict(h, quantiles=...) -> Prediction``), all on the log level:
+   ``LocalLinearTrend`` (ETS(A,A,N)), ``DampedTrend`` (ETS(A,Ad,N)), ``LogLinearTrend`` (OLS
+   on time with one changepoint chosen by BIC, extrapolating the last segment's slope) and
+   ``Theta`` (statsmodels ThetaModel), and ``Combination`` (their mean; the spread adds the
+   models' disagreement to their average variance). ``RecentLogLinearTrend`` (the last seven
+   blocks only) is available but not a default candidate: as a member or alone it did worse
+   on the test fleets than the four above. Every model's variance adds the uncertainty of the
+   growth rate read off the history (``h^2`` times the variance of the mean step), so
+   intervals widen with the horizon even when a model's own smoothing parameters are zero.
+3. **Days and peaks.** The level forecast is interpolated to days; each day adds a weekday
+   effect and a draw from the last year's daily residuals around the level, so a daily
+   quantile is a quantile of "level error + daily residual" (a mixture computed exactly on a
+   grid of residual quantiles). A month's peak adds to the month's level the distribution of
+   historical peak-over-level ratios of complete months.
+4. **Choice and calibration** come from decision backtests run inside the call (cut-offs 6
+   and 12 months before ``as_of``, 182 days scored; see ``decision_backtest``). To keep two
+   cut-offs from overfitting: the model is chosen once for all series of the call (pooled
+   relative MAE; the combination unless another model is at least 5 % better), and the
+   interval scale is one factor for all series (pooled q90 exceedance at 26 weeks brought to
+   10 %), shrunk towards 1 in logs by ``windows / (windows + CALIBRATION_PRIOR_WINDOWS)``.
+   A call too short for any backtest uses the combination at scale 1 and says so.
+
+Short series fall back without raising: fewer than ``MIN_BLOCKS`` blocks use a random walk on
+the block level (``level_random_walk``), fewer than 28 observed days a flat level at their
+mean (``flat_level``), none at all are left out; every fallback's reason is in ``scores``.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Self
+
+import numpy as np
+import polars as pl
+from scipy import special, stats
+
+from forecasting.models import Prediction
+from forecasting.schema import quantile_column
+
+__all__ = [
+    "BLOCK_DAYS",
+    "CALIBRATION_PRIOR_WINDOWS",
+    "CANDIDATES",
+    "COMBINATION_MEMBERS",
+    "GROWTH_MODELS",
+    "MIN_BLOCKS",
+    "Combination",
+    "DampedTrend",
+    "GrowthModel",
+    "LevelRandomWalk",
+    "LocalLinearTrend",
+    "LogLinearTrend",
+    "LongHorizon",
+    "RecentLogLinearTrend",
+    "Theta",
+    "blend_daily",
+    "blend_weight",
+    "decision_backtest",
+    "long_horizon_forecast",
+    "make_growth_model",
+    "monthly_peaks",
+]
+
+BLOCK_DAYS = 28
+# Six blocks (168 days) is the least on which a trend and one changepoint can be told apart.
+MIN_BLOCKS = 6
+# Calibration windows the prior (scale 1) is worth: one series with two cut-offs moves the
+# scale half-way (in logs) to what its backtests ask for; 20 series with two cut-offs 95 %.
+CALIBRATION_PRIOR_WINDOWS = 2
+# Residual days that shape the daily distribution around the level: the last year.
+RESIDUAL_DAYS = 364
+DECISION_HORIZON_DAYS = 182
+# Least ETS level smoothing. Left free, the maximum-likelihood fit on two years of block means
+# chose alpha ~ 0, a global line; on the test fleet whose growth halves four months before the
+# cut-off that forecast the next 26 weeks 17 % high, at alpha >= 0.2 11 %, with the steady and
+# flat fleets unchanged within a point (tests/test_longrange.py).
+ETS_MIN_ALPHA = 0.2
+_Q_GRID = 61  # residual quantiles in the mixture grid
+_Z = {0.1: float(stats.norm.ppf(0.1)), 0.9: float(stats.norm.ppf(0.9))}
+
+
+# --- growth models ------------------------------------------------------------------------------
+
+
+def _log_prediction(mu: np.ndarray, sd: np.ndarray, quantiles: Sequence[float]) -> Prediction:
+    """A log1p-scale Gaussian forecast as a Prediction on the original scale, clipped at zero."""
+    mean = np.maximum(np.expm1(mu + sd**2 / 2), 0.0)
+    qs = {q: np.maximum(np.expm1(mu + stats.norm.ppf(q) * sd), 0.0) for q in quantiles}
+    return Prediction(mean, qs)
+
+
+def _log_series(y: np.ndarray) -> np.ndarray:
+    """``log1p`` of a non-negative level series with missing values interpolated."""
+    y = np.asarray(y, dtype=float)
+    ok = np.isfinite(y)
+    if not ok.any():
+        raise ValueError(f"the level series has no observed values in {y.size} steps")
+    idx = np.arange(y.size)
+    filled = np.interp(idx, idx[ok], y[ok]) if not ok.all() else y
+    return np.log1p(np.maximum(filled, 0.0))
+
+
+class GrowthModel:
+    """Base of the growth models: fitted on a positive level series, forecast in logs.
+
+    Subclasses implement ``_fit_log`` and ``_log_forecast`` (or ``log_forecast`` itself when
+    they carry their own growth-rate uncertainty); ``predict`` turns the log-scale
+    Gaussian forecast into the original scale (mean with its lognormal correction, quantiles
+    clipped at zero). ``name`` is the registry key.
+    """
+
+    name = "growth"
+    min_steps = 3
+
+    def fit(self, y: np.ndarray) -> Self:
+        """Fit on a level series (one value per step, NaN = missing step)."""
+        x = _log_series(y)
+        if x.size < self.min_steps:
+            raise ValueError(
+                f"{self.name} needs at least {self.min_steps} steps, the series has {x.size}; "
+                "use level_random_walk for series this short"
+            )
+        steps = np.diff(x)
+        # Variance of the mean step of a random walk with drift: how unsure the growth rate
+        # read off n steps is, whatever the model. Without it a smooth history (ETS smoothing
+        # parameters near 0, a tight log-linear fit) gives intervals that do not widen.
+        self._drift_var = float(np.var(steps, ddof=1)) / steps.size if steps.size >= 2 else 0.0
+        self._fit_log(x)
+        return self
+
+    def _fit_log(self, x: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def _log_forecast(self, h: int) -> tuple[np.ndarray, np.ndarray]:
+        raise NotImplementedError
+
+    def log_forecast(self, h: int) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and standard deviation of the log1p level for steps 1..h.
+
+        The model's own variance plus the growth rate's: ``h^2 var(mean step)``.
+        """
+        mu, sd = self._log_forecast(h)
+        k = np.arange(1, h + 1, dtype=float)
+        return mu, np.sqrt(sd**2 + k**2 * self._drift_var)
+
+    def predict(self, h: int, *, quantiles: Sequence[float] = (0.1, 0.5, 0.9)) -> Prediction:
+        """Mean and quantiles of the level for the ``h`` steps after the fitted series."""
+        mu, sd = self.log_forecast(h)
+        return _log_prediction(mu, sd, quantiles)
+
+
+def _ets_variance(alpha: float, beta: float, phi: float, sigma2: float, h: int) -> np.ndarray:
+    """Class-1 ETS forecast variance (Hyndman et al. 2008): s^2 (1 + sum_{j<h} c_j^2)."""
+    j = np.arange(1, h)
+    damped_sums = np.cumsum(phi ** np.arange(1, h)) if h > 1 else np.empty(0)
+    c = alpha + beta * damped_sums[: j.size]
+    return sigma2 * (1 + np.concatenate(([0.0], np.cumsum(c**2))))
+
+
+class _ETSTrend(GrowthModel):
+    """ETS(A,A,N) or ETS(A,Ad,N) on the log level (statsmodels ETSModel)."""
+
+    damped = False
+    min_steps = 5
+
+    def _fit_log(self, x: np.ndarray) -> None:
+        from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+        model = ETSModel(
+            x,
+            error="add",
+            trend="add",
+            damped_trend=self.damped,
+            bounds={"smoothing_level": (ETS_MIN_ALPHA, 0.9999)},
+        )
+        with warnings.catch_warnings():
+            # Convergence chatter on short or flat series: the states still filter the data.
+            warnings.simplefilter("ignore")
+            res = model.fit(disp=False)
+        level, trend = (float(v) for v in np.asarray(res.states)[-1][:2])
+        self._level, self._trend = level, trend
+        self._alpha = float(res.smoothing_level)
+        self._beta = float(res.smoothing_trend)
+        self._phi = float(res.damping_trend) if self.damped else 1.0
+        resid = np.asarray(res.resid, dtype=float)
+        # The first residuals carry the initial-state fit; the rest are one-step errors.
+        self._sigma2 = float(np.mean(resid[1:] ** 2)) if resid.size > 1 else 0.0
+
+    def _log_forecast(self, h: int) -> tuple[np.ndarray, np.ndarray]:
+        """Level plus (damped) trend; class-1 variance."""
+        sums = np.cumsum(self._phi ** np.arange(1, h + 1))
+        mu = self._level + sums * self._trend
+        var = _ets_variance(self._alpha, self._beta, self._phi, self._sigma2, h)
+        return mu, np.sqrt(var)
+
+
+class LocalLinearTrend(_ETSTrend):
+    """Local linear trend: ETS(A,A,N) on the log level, so growth compounds undamped."""
+
+    name = "local_linear_trend"
+    damped = False
+
+
+class DampedTrend(_ETSTrend):
+    """ETS(A,Ad,N) on the log level: growth that fades with the horizon."""
+
+    name = "damped_trend"
+    damped = True
+
+
+class LogLinearTrend(GrowthModel):
+    """Log-linear trend with at most one changepoint, extrapolating the last segment's slope.
+
+    Fits ``x ~ a + b t`` and every hinge ``x ~ a + b t + d max(t - tau, 0)`` whose last
+    segment has at least ``min_segment`` steps, and keeps the one with the lowest BIC (a hinge
+    pays for two parameters, its slope change and its position). The forecast continues the
+    fitted line of the last segment; its variance is the regression's prediction variance,
+    which grows with the distance from the data.
+    """
+
+    name = "log_linear_trend"
+
+    def __init__(self, *, min_segment: int = 3, last_steps: int | None = None) -> None:
+        self.min_segment = min_segment
+        self.last_steps = last_steps
+        self.changepoint: int | None = None
+
+    def _fit_log(self, x: np.ndarray) -> None:
+        if self.last_steps is not None:
+            x = x[-self.last_steps :]
+        n = x.size
+        t = np.arange(n, dtype=float)
+        designs: list[tuple[int | None, np.ndarray]] = [(None, np.column_stack([np.ones(n), t]))]
+        for knot in range(2, n - self.min_segment):
+            designs.append((knot, np.column_stack([np.ones(n), t, np.maximum(t - knot, 0.0)])))
+        best: tuple[float, int | None, np.ndarray, np.ndarray, float] = (
+            np.inf,
+            None,
+            designs[0][1],
+            np.zeros(2),
+            0.0,
+        )
+        for tau, design in designs:
+            coef, *_ = np.linalg.lstsq(design, x, rcond=None)
+            rss = float(np.sum((x - design @ coef) ** 2))
+            k = design.shape[1] + (1 if tau is not None else 0)
+            bic = n * math.log(max(rss / n, 1e-12)) + k * math.log(n)
+            if bic < best[0]:
+                best = (bic, tau, design, coef, rss)
+        _, self.changepoint, design, coef, rss = best
+        dof = max(n - design.shape[1], 1)
+        self._sigma2 = rss / dof
+        self._xtx_inv = np.linalg.pinv(design.T @ design)
+        self._coef = coef
+        self._n = n
+
+    def _design_at(self, t: np.ndarray) -> np.ndarray:
+        cols = [np.ones_like(t), t]
+        if self.changepoint is not None:
+            cols.append(np.maximum(t - self.changepoint, 0.0))
+        return np.column_stack(cols)
+
+    def _log_forecast(self, h: int) -> tuple[np.ndarray, np.ndarray]:
+        """The last segment's line; regression prediction variance."""
+        t = self._n - 1 + np.arange(1, h + 1, dtype=float)
+        design = self._design_at(t)
+        mu = design @ self._coef
+        leverage = np.einsum("ij,jk,ik->i", design, self._xtx_inv, design)
+        return mu, np.sqrt(self._sigma2 * (1 + leverage))
+
+
+class RecentLogLinearTrend(LogLinearTrend):
+    """A log-linear trend through the last seven steps only (196 days of 28-day blocks).
+
+    The growth rate of the last half-year: it follows a slowdown within months where the
+    whole-history models need a changepoint to be proven first.
+    """
+
+    name = "recent_log_linear_trend"
+
+    def __init__(self, *, last_steps: int = 7) -> None:
+        super().__init__(min_segment=last_steps, last_steps=last_steps)
+
+
+class Theta(GrowthModel):
+    """The Theta method (statsmodels ThetaModel, no seasonal adjustment) on the log level."""
+
+    name = "theta"
+    min_steps = 4
+
+    def _fit_log(self, x: np.ndarray) -> None:
+        from statsmodels.tsa.forecasting.theta import ThetaModel
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self._res = ThetaModel(x, period=1, deseasonalize=False).fit()
+
+    def _log_forecast(self, h: int) -> tuple[np.ndarray, np.ndarray]:
+        """Theta's forecast; sd from its 80 % prediction interval."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            mu = np.asarray(self._res.forecast(h), dtype=float)
+            pi = np.asarray(self._res.prediction_intervals(h, alpha=0.2), dtype=float)
+        sd = (pi[:, 1] - pi[:, 0]) / (2 * _Z[0.9])
+        return mu, np.maximum(sd, 0.0)
+
+
+class LevelRandomWalk(GrowthModel):
+    """Fallback for short series: the last level, spread of a random walk on its changes."""
+
+    name = "level_random_walk"
+    min_steps = 1
+
+    def _fit_log(self, x: np.ndarray) -> None:
+        self._last = float(x[-1])
+        steps = np.diff(x)
+        # With fewer than two changes there is nothing to estimate a step size from; the
+        # spread of the level itself is the most honest stand-in.
+        self._step_sd = float(np.std(steps)) if steps.size >= 2 else float(np.std(x))
+
+    def log_forecast(self, h: int) -> tuple[np.ndarray, np.ndarray]:
+        """Flat at the last level; sd grows with the square root of the steps."""
+        k = np.arange(1, h + 1, dtype=float)
+        return np.full(h, self._last), self._step_sd * np.sqrt(k)
+
+
+COMBINATION_MEMBERS: tuple[str, ...] = (
+    "local_linear_trend",
+    "damped_trend",
+    "log_linear_trend",
+    "theta",
+)
+
+
+class Combination(GrowthModel):
+    """The mean of several growth models' log forecasts.
+
+    Its variance is the members' mean variance plus the variance of their means, so the
+    interval widens where the models disagree about growth. Members that fail to fit (a
+    statsmodels error on a degenerate series) are dropped; ``members`` lists those used.
+    """
+
+    name = "combination"
+    min_steps = 5
+
+    def __init__(
+        self,
+        members: Sequence[str] | None = None,
+    ) -> None:
+        self.member_names = tuple(members) if members is not None else COMBINATION_MEMBERS
+        self.members: list[GrowthModel] = []
+
+    def _fit_log(self, x: np.ndarray) -> None:
+        y = np.expm1(x)
+        self.members = []
+        for name in self.member_names:
+            try:
+                self.members.append(make_growth_model(name).fit(y))
+            except (ValueError, np.linalg.LinAlgError):
+                continue
+        if not self.members:
+            raise ValueError(f"no member of {self.member_names} could be fitted")
+
+    def log_forecast(self, h: int) -> tuple[np.ndarray, np.ndarray]:
+        """Mean of the members; mean variance plus their disagreement."""
+        parts = [m.log_forecast(h) for m in self.members]
+        mus = np.stack([p[0] for p in parts])
+        sds = np.stack([p[1] for p in parts])
+        var = np.mean(sds**2, axis=0) + np.var(mus, axis=0)
+        return mus.mean(axis=0), np.sqrt(var)
+
+
+GROWTH_MODELS: dict[str, Callable[[], GrowthModel]] = {
+    "local_linear_trend": LocalLinearTrend,
+    "damped_trend": DampedTrend,
+    "log_linear_trend": LogLinearTrend,
+    "theta": Theta,
+    "recent_log_linear_trend": RecentLogLinearTrend,
+    "combination": Combination,
+    "level_random_walk": LevelRandomWalk,
+}
+CANDIDATES: tuple[str, ...] = (
+    "combination",
+    "local_linear_trend",
+    "damped_trend",
+    "log_linear_trend",
+    "theta",
+)
+
+
+def make_growth_model(name: str) -> GrowthModel:
+    """A fresh, unfitted growth model by name (keys of ``GROWTH_MODELS``)."""
+    try:
+        return GROWTH_MODELS[name]()
+    except KeyError:
+        known = ", ".join(sorted(GROWTH_MODELS))
+        raise ValueError(f"unknown growth model {name!r}; choose one of: {known}") from None
+
+
+# --- the mixture: level error plus a daily (or peak) residual ------------------------------------
+
+
+def _mixture_cdf(
+    x: np.ndarray, mu: np.ndarray, s: np.ndarray, grid: np.ndarray, bw: float
+) -> np.ndarray:
+    """P(mu + s Z + R <= x), R uniform over ``grid`` smoothed by a Gaussian of width ``bw``.
+
+    ``x``, ``mu`` and ``s`` broadcast together; the grid is the last axis.
+    """
+    spread = np.sqrt(np.asarray(s, dtype=float) ** 2 + bw**2)
+    spread = np.maximum(spread, 1e-9)
+    z = (x[..., None] - mu[..., None] - grid) / spread[..., None]
+    return np.asarray(special.ndtr(z).mean(axis=-1))
+
+
+def _mixture_quantiles(
+    mu: np.ndarray, s: np.ndarray, grid: np.ndarray, bw: float, quantiles: Sequence[float]
+) -> np.ndarray:
+    """``(n, len(quantiles))`` log-scale quantiles of the mixture, by bisection on its CDF."""
+    qs = np.asarray(quantiles, dtype=float)
+    m = mu[:, None] + np.zeros_like(qs)
+    sd = s[:, None] + np.zeros_like(qs)
+    width = np.sqrt(sd**2 + bw**2)
+    lo = m + grid.min() - 8 * width - 1e-6
+    hi = m + grid.max() + 8 * width + 1e-6
+    for _ in range(32):  # 2^-32 of a span of a few log units: far below a GPU
+        mid = (lo + hi) / 2
+        below = _mixture_cdf(mid, m, sd, grid, bw) < qs
+        lo = np.where(below, mid, lo)
+        hi = np.where(below, hi, mid)
+    return np.maximum.accumulate((lo + hi) / 2, axis=1)
+
+
+def _mixture_mean(mu: np.ndarray, s: np.ndarray, grid: np.ndarray, bw: float) -> np.ndarray:
+    """Mean on the original scale: E[expm1(mu + s Z + R)]."""
+    return np.maximum(np.expm1(mu + np.log(np.mean(np.exp(grid))) + (s**2 + bw**2) / 2), 0.0)
+
+
+# --- one series --------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _View:
+    """One series' long-horizon view as of a date, before the interval scale is applied.
+
+    Daily arrays cover days 1..len after ``as_of``; ``mu`` is the log1p level plus the weekday
+    effect, ``s`` the level's log sd, ``grid`` the daily residual quantiles. Monthly arrays
+    cover the months in ``month_starts``, with the peak-over-level grid ``peak_grid`` smoothed
+    by ``peak_bw``.
+    """
+
+    model: str
+    reason: str | None
+    mu: np.ndarray
+    s: np.ndarray
+    grid: np.ndarray
+    month_starts: list[date] = field(default_factory=list)
+    month_mu: np.ndarray = field(default_factory=lambda: np.empty(0))
+    month_s: np.ndarray = field(default_factory=lambda: np.empty(0))
+    peak_grid: np.ndarray = field(default_factory=lambda: np.zeros(1))
+    peak_bw: float = 0.0
+
+    def daily_point(self) -> np.ndarray:
+        """The scale-free point forecast that ranks models: level + weekday + median residual."""
+        return np.maximum(np.expm1(self.mu + float(np.median(self.grid))), 0.0)
+
+
+def _month_start(d: date) -> date:
+    return d.replace(day=1)
+
+
+def _add_months(d: date, k: int) -> date:
+    """``d`` moved by ``k`` calendar months, the day clamped to the month's length."""
+    y, m = divmod(d.month - 1 + k, 12)
+    first = date(d.year + y, m + 1, 1)
+    nxt = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+    return first.replace(day=min(d.day, (nxt - first).days))
+
+
+def _edge_interp(t: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """Linear interpolation that continues the edge slopes beyond the end points."""
+    out = np.interp(t, xs, ys)
+    if xs.size >= 2:
+        left = t < xs[0]
+        right = t > xs[-1]
+        lo_slope = (ys[1] - ys[0]) / (xs[1] - xs[0])
+        hi_slope = (ys[-1] - ys[-2]) / (xs[-1] - xs[-2])
+        out[left] = ys[0] + lo_slope * (t[left] - xs[0])
+        out[right] = ys[-1] + hi_slope * (t[right] - xs[-1])
+    return out
+
+
+def _series_view(
+    y: np.ndarray,
+    as_of: date,
+    *,
+    model: str,
+    days: int,
+    months: int,
+    fitted: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
+) -> _View | None:
+    """The view of one daily series ``y`` (its last value is on ``as_of``, NaN = missing day).
+
+    ``fitted`` caches the members' log forecasts per block-step between models of one window.
+    None when the series has no observed day.
+    """
+    ok = np.isfinite(y)
+    if not ok.any():
+        return None
+    y = y[int(np.argmax(ok)) :]  # history starts on the first observed day
+    ok = np.isfinite(y)
+    n_days = y.size
+    offsets = np.arange(-n_days + 1, 1, dtype=float)  # days relative to as_of
+    month_starts = [_add_months(_month_start(as_of), k) for k in range(1, months + 1)]
+    month_end = (_add_months(month_starts[-1], 1) - as_of).days - 1 if month_starts else 0
+    last_day_needed = max(days, month_end, 1)
+    steps = math.ceil((last_day_needed + BLOCK_DAYS / 2) / BLOCK_DAYS) + 1
+    future = np.arange(1, last_day_needed + 1, dtype=float)
+    s_of_day = (future + (BLOCK_DAYS - 1) / 2) / BLOCK_DAYS  # block steps after the last block
+    logy = np.log1p(np.maximum(y, 0.0))
+
+    n_blocks = n_days // BLOCK_DAYS
+    reason: str | None = None
+    if ok.sum() < BLOCK_DAYS or n_blocks == 0:
+        # Too short for a level series: flat at the observed mean, spread of the days.
+        level = float(np.log1p(np.mean(y[ok])))
+        sd_day = float(np.std(logy[ok]))
+        level_mu = np.full(future.size, level)
+        level_s = sd_day * np.sqrt(1 + s_of_day)
+        in_sample = np.full(n_days, level)
+        used = "flat_level"
+        reason = f"{int(ok.sum())} observed days, fewer than {BLOCK_DAYS}: flat at their mean"
+    else:
+        blocks = y[n_days - n_blocks * BLOCK_DAYS :].reshape(n_blocks, BLOCK_DAYS)
+        counts = np.isfinite(blocks).sum(axis=1)
+        sums = np.where(np.isfinite(blocks), blocks, 0.0).sum(axis=1)
+        # A block needs half its days observed; fewer would let a few days speak for four weeks.
+        means = np.where(counts >= BLOCK_DAYS // 2, sums / np.maximum(counts, 1), np.nan)
+        first = int(np.argmax(np.isfinite(means))) if np.isfinite(means).any() else n_blocks
+        means = means[first:]
+        centres = -(BLOCK_DAYS * (means.size - 1 - np.arange(means.size))) - (BLOCK_DAYS - 1) / 2
+        if means.size < MIN_BLOCKS or not np.isfinite(means).any():
+            used = "level_random_walk"
+            reason = (
+                f"{means.size} blocks of {BLOCK_DAYS} days, fewer than {MIN_BLOCKS}: "
+                "random walk on the level"
+            )
+            means = means if np.isfinite(means).any() else np.array([np.nanmean(y)])
+        else:
+            used = model
+        cache = fitted if fitted is not None else {}
+        if used not in cache:
+            cache.update(_fit_steps(means, used, steps))
+        mu_steps, sd_steps = cache[used]
+        # Step 0 (the last block) continued backwards from steps 1 and 2, the variance too.
+        var0 = max(2 * sd_steps[0] ** 2 - sd_steps[1] ** 2, 0.0) if sd_steps.size > 1 else 0.0
+        mu0 = 2 * mu_steps[0] - mu_steps[1] if mu_steps.size > 1 else mu_steps[0]
+        grid_s = np.arange(0, mu_steps.size + 1, dtype=float)
+        level_mu = np.interp(s_of_day, grid_s, np.concatenate(([mu0], mu_steps)))
+        level_s = np.interp(s_of_day, grid_s, np.concatenate(([math.sqrt(var0)], sd_steps)))
+        log_means = _log_series(means)
+        in_sample = _edge_interp(offsets, centres, log_means)
+
+    # Daily residuals around the level over the last year: weekday effect plus the rest.
+    recent = np.zeros(n_days, dtype=bool)
+    recent[-RESIDUAL_DAYS:] = True
+    r = logy - in_sample
+    weekday = np.asarray([(as_of.weekday() + int(o)) % 7 for o in offsets])
+    use = recent & ok
+    dow = np.zeros(7)
+    if use.sum() >= 14:
+        for k in range(7):
+            sel = use & (weekday == k)
+            dow[k] = float(r[sel].mean()) if sel.any() else 0.0
+        dow -= dow.mean()
+    resid = (r - dow[weekday])[use]
+    if resid.size == 0:
+        resid = np.zeros(1)
+    grid = np.quantile(resid, (np.arange(_Q_GRID) + 0.5) / _Q_GRID)
+    future_weekday = (as_of.weekday() + future.astype(int)) % 7
+    mu_daily = level_mu + dow[future_weekday]
+
+    # Monthly peaks: the month's mean level plus historical peak-over-level ratios.
+    hist_dates = [as_of + timedelta(days=int(o)) for o in offsets]
+    month_of = np.asarray([d.year * 12 + d.month for d in hist_dates])
+    ratios = []
+    for key in np.unique(month_of):
+        sel = month_of == key
+        first_day = hist_dates[int(np.argmax(sel))]
+        length = (_add_months(_month_start(first_day), 1) - _month_start(first_day)).days
+        if sel.sum() == length and ok[sel].sum() >= 0.8 * length:
+            ratios.append(float(np.nanmax(logy[sel]) - in_sample[sel].mean()))
+    ratios = ratios[-12:]
+    if len(ratios) >= 3:
+        peak_grid = np.asarray(ratios)
+        peak_bw = 1.06 * float(np.std(peak_grid)) * len(ratios) ** -0.2
+    else:
+        # No three complete months: the peak of a month is about its top day-in-30.
+        peak_grid = np.array(
+            [float(np.quantile(dow[weekday[use]] + resid, 1 - 1 / 30)) if use.any() else 0.0]
+        )
+        peak_bw = float(np.std(resid))
+        reason = reason or "fewer than 3 complete months: monthly peak from the daily residuals"
+    month_mu = np.empty(len(month_starts))
+    month_s = np.empty(len(month_starts))
+    for i, start in enumerate(month_starts):
+        lo = (start - as_of).days
+        hi = (_add_months(start, 1) - as_of).days
+        month_mu[i] = level_mu[lo - 1 : hi - 1].mean()
+        month_s[i] = level_s[lo - 1 : hi - 1].mean()
+    return _View(
+        model=used,
+        reason=reason,
+        mu=mu_daily[:days],
+        s=level_s[:days],
+        grid=grid,
+        month_starts=month_starts,
+        month_mu=month_mu,
+        month_s=month_s,
+        peak_grid=peak_grid,
+        peak_bw=peak_bw,
+    )
+
+
+def _fit_steps(
+    means: np.ndarray, model: str, steps: int
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Log forecasts of ``model`` on the block means for ``steps`` steps (members too)."""
+    if model != "combination":
+        fitted = make_growth_model(model).fit(means)
+        return {model: fitted.log_forecast(steps)}
+    combo = Combination().fit(means)
+    out = {m.name: m.log_forecast(steps) for m in combo.members}
+    out["combination"] = combo.log_forecast(steps)
+    return out
+
+
+# --- baselines and scores ----------------------------------------------------------------------
+
+
+def _seasonal_naive(history: np.ndarray, h: int) -> np.ndarray:
+    """The last observed week repeated (missing days of it interpolated)."""
+    ok = np.isfinite(history)
+    idx = np.arange(history.size)
+    filled = np.interp(idx, idx[ok], history[ok])
+    return np.resize(filled[-7:], h)
+
+
+def _log_linear_baseline(history: np.ndarray, h: int, *, days: int = 180) -> np.ndarray:
+    """A plain log-linear trend through the last ``days`` days, extended ``h`` days."""
+    x = history[-days:]
+    t = np.arange(x.size, dtype=float)
+    ok = np.isfinite(x)
+    if ok.sum() < 2:
+        return np.full(h, np.nan)
+    slope, intercept = np.polyfit(t[ok], np.log1p(np.maximum(x[ok], 0.0)), 1)
+    return np.maximum(np.expm1(intercept + slope * (x.size - 1 + np.arange(1, h + 1))), 0.0)
+
+
+@dataclass(slots=True)
+class _Window:
+    """A backtest window: the view fitted to the cut-off and what happened after it."""
+
+    unique_id: str
+    cutoff: date
+    view: _View
+    actual: np.ndarray
+    seasonal_naive: np.ndarray
+    log_linear: np.ndarray
+
+
+def _exceeds_q90(window: _Window, scale: float, h: int) -> np.ndarray:
+    """Whether each observed actual of the first ``h`` days lies above the q90 at ``scale``."""
+    a = window.actual[:h]
+    ok = np.isfinite(a)
+    v = window.view
+    cdf = _mixture_cdf(
+        np.log1p(np.maximum(a[ok], 0.0)), v.mu[:h][ok], scale * v.s[:h][ok], v.grid, 0.0
+    )
+    return cdf > 0.9
+
+
+def _window_scores(window: _Window, scale: float, h: int) -> dict[str, float]:
+    """MAE (q50) and the baselines', q10-q90 coverage, q90 exceedance, q50 bias over ``h`` days."""
+    a = window.actual[:h]
+    ok = np.isfinite(a)
+    v = window.view
+    q = np.expm1(_mixture_quantiles(v.mu[:h], scale * v.s[:h], v.grid, 0.0, (0.1, 0.5, 0.9)))
+    q = np.maximum(q, 0.0)
+    a_ok = a[ok]
+    mae = float(np.mean(np.abs(q[ok, 1] - a_ok)))
+    snaive = float(np.mean(np.abs(window.seasonal_naive[:h][ok] - a_ok)))
+    loglin = float(np.mean(np.abs(window.log_linear[:h][ok] - a_ok)))
+    best = min(snaive, loglin)
+    total = float(a_ok.sum())
+    return {
+        "days": float(ok.sum()),
+        "mae": mae,
+        "mae_seasonal_naive": snaive,
+        "mae_log_linear": loglin,
+        "mae_ratio": mae / best if best > 0 else float("nan"),
+        "coverage_80": float(np.mean((a_ok >= q[ok, 0]) & (a_ok <= q[ok, 2]))),
+        "exceed_q90": float(np.mean(a_ok > q[ok, 2])),
+        "bias": float(np.sum(q[ok, 1] - a_ok) / total) if total > 0 else float("nan"),
+    }
+
+
+def _calibrated_scale(windows: Sequence[_Window], h: int, *, target: float = 0.1) -> float:
+    """The interval scale whose pooled q90 exceedance over ``windows`` is ``target``, shrunk to 1.
+
+    Bisection on log scale within [0.25, 8]; the result is shrunk in logs by
+    ``m / (m + CALIBRATION_PRIOR_WINDOWS)`` with ``m`` windows, so two cut-offs of one series
+    move the scale only half-way.
+    """
+    if not windows:
+        return 1.0
+
+    def exceedance(log_scale: float) -> float:
+        hits = np.concatenate([_exceeds_q90(w, math.exp(log_scale), h) for w in windows])
+        return float(hits.mean()) if hits.size else target
+
+    lo, hi = math.log(0.25), math.log(8.0)
+    if exceedance(hi) > target:
+        raw = hi
+    elif exceedance(lo) < target:
+        raw = lo
+    else:
+        for _ in range(20):
+            mid = (lo + hi) / 2
+            if exceedance(mid) > target:
+                lo = mid
+            else:
+                hi = mid
+        raw = (lo + hi) / 2
+    m = len(windows)
+    return math.exp(raw * m / (m + CALIBRATION_PRIOR_WINDOWS))
+
+
+# --- frames in, frames out ---------------------------------------------------------------------
+
+
+def _series_arrays(daily: pl.DataFrame, as_of: date) -> dict[str, tuple[date, np.ndarray]]:
+    """Per series: its first day and its daily values through ``as_of`` (NaN = missing day)."""
+    frame = (
+        daily.lazy()
+        .select("unique_id", pl.col("ds").cast(pl.Date), pl.col("y").cast(pl.Float64))
+        .filter(pl.col("ds") <= as_of, pl.col("y").is_not_null(), pl.col("y").is_not_nan())
+        .group_by("unique_id", "ds")
+        .agg(pl.col("y").mean())
+        .sort("unique_id", "ds")
+        .collect()
+    )
+    out: dict[str, tuple[date, np.ndarray]] = {}
+    for (uid,), part in frame.group_by("unique_id", maintain_order=True):
+        first = part["ds"][0]
+        idx = np.asarray((part["ds"] - first).dt.total_days(), dtype=int)
+        values = np.full((as_of - first).days + 1, np.nan)
+        values[idx] = part["y"].to_numpy()
+        out[str(uid)] = (first, values)
+    return out
+
+
+def _history(first: date, values: np.ndarray, cutoff: date) -> np.ndarray:
+    """The values through ``cutoff`` (empty when the series starts after it)."""
+    return values[: max((cutoff - first).days + 1, 0)]
+
+
+def _after(first: date, values: np.ndarray, cutoff: date, h: int) -> np.ndarray:
+    """The ``h`` values after ``cutoff``, NaN where the data end."""
+    start = (cutoff - first).days + 1
+    out = np.full(h, np.nan)
+    part = values[max(start, 0) : start + h]
+    out[max(-start, 0) : max(-start, 0) + part.size] = part
+    return out
+
+
+def _windows(
+    arrays: dict[str, tuple[date, np.ndarray]],
+    as_of: date,
+    *,
+    cutoffs_months_back: Sequence[int],
+    horizon_days: int,
+    models: Sequence[str],
+) -> dict[str, list[_Window]]:
+    """Backtest windows per candidate model: every series and cut-off whose horizon has ended."""
+    out: dict[str, list[_Window]] = {m: [] for m in models}
+    for uid, (first, values) in arrays.items():
+        for k in cutoffs_months_back:
+            cutoff = _add_months(as_of, -k)
+            # Six calendar months are 181 to 184 days: a window a few days short still scores.
+            if (as_of - cutoff).days < horizon_days - 7:
+                continue
+            history = _history(first, values, cutoff)
+            if not np.isfinite(history).sum() >= MIN_BLOCKS * BLOCK_DAYS // 2:
+                continue
+            actual = _after(first, values, cutoff, horizon_days)
+            if not np.isfinite(actual).any():
+                continue
+            cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+            snaive = _seasonal_naive(history, horizon_days)
+            loglin = _log_linear_baseline(history, horizon_days)
+            for m in models:
+                view = _series_view(
+                    history, cutoff, model=m, days=horizon_days, months=0, fitted=cache
+                )
+                if view is None or view.model != m:
+                    continue
+                out[m].append(_Window(uid, cutoff, view, actual, snaive, loglin))
+    return out
+
+
+def _pooled_choice(windows: dict[str, list[_Window]], *, margin: float = 0.05) -> str:
+    """The model with the lowest pooled MAE relative to the seasonal naive; the combination unless
+    another model beats it by ``margin``."""
+    rel: dict[str, float] = {}
+    for m, ws in windows.items():
+        ratios = []
+        for w in ws:
+            ok = np.isfinite(w.actual)
+            base = float(np.mean(np.abs(w.seasonal_naive[ok] - w.actual[ok])))
+            err = float(np.mean(np.abs(w.view.daily_point()[ok] - w.actual[ok])))
+            if base > 0:
+                ratios.append(err / base)
+        if ratios:
+            rel[m] = float(np.mean(ratios))
+    if "combination" not in rel:
+        return min(rel, key=rel.__getitem__) if rel else "combination"
+    best = min(rel, key=rel.__getitem__)
+    return best if rel[best] < (1 - margin) * rel["combination"] else "combination"
+
+
+@dataclass(frozen=True, slots=True)
+class LongHorizon:
+    """The long-horizon forecast of a set of series as of one date.
+
+    - ``monthly``: unique_id, ds (month start), grain ("month"), model, mean and quantiles of
+      each month's peak-day demand, for the months that start after ``as_of``;
+    - ``daily``: unique_id, ds, model, mean and quantiles per day after ``as_of``;
+    - ``scores``: the internal decision backtests, one row per series, cut-off and horizon,
+      with the chosen model and the scale applied (in-sample for the scale, which was fitted on
+      them; ``decision_backtest`` gives out-of-sample figures);
+    - ``series``: one row per series: model, scale and the fallback reason (null when none);
+    - ``model`` and ``scale``: the pooled choice and interval scale.
+    """
+
+    as_of: date
+    monthly: pl.DataFrame
+    daily: pl.DataFrame
+    scores: pl.DataFrame
+    series: pl.DataFrame
+    model: str
+    scale: float
+
+
+_SCORE_SCHEMA = pl.Schema(
+    {
+        "unique_id": pl.String,
+        "cutoff": pl.Date,
+        "horizon_days": pl.Int64,
+        "model": pl.String,
+        "scale": pl.Float64,
+        "days": pl.Float64,
+        "mae": pl.Float64,
+        "mae_seasonal_naive": pl.Float64,
+        "mae_log_linear": pl.Float64,
+        "mae_ratio": pl.Float64,
+        "coverage_80": pl.Float64,
+        "exceed_q90": pl.Float64,
+        "bias": pl.Float64,
+    }
+)
+
+
+def _score_rows(windows: Sequence[_Window], scale: float, horizons: Sequence[int]) -> pl.DataFrame:
+    rows = []
+    for w in windows:
+        for h in horizons:
+            if h > w.view.mu.size or not np.isfinite(w.actual[:h]).any():
+                continue
+            rows.append(
+                {
+                    "unique_id": w.unique_id,
+                    "cutoff": w.cutoff,
+                    "horizon_days": h,
+                    "model": w.view.model,
+                    "scale": scale,
+                    **_window_scores(w, scale, h),
+                }
+            )
+    return pl.DataFrame(rows, schema=_SCORE_SCHEMA)
+
+
+def _quantile_frame(
+    ids: list[str],
+    days: list[date],
+    models: list[str],
+    mean: np.ndarray,
+    quants: np.ndarray,
+    quantiles: Sequence[float],
+) -> dict[str, object]:
+    cols: dict[str, object] = {"unique_id": ids, "ds": days, "model": models, "mean": mean}
+    for j, q in enumerate(quantiles):
+        cols[quantile_column(q)] = quants[:, j]
+    return cols
+
+
+def long_horizon_forecast(
+    daily: pl.DataFrame,
+    *,
+    as_of: date,
+    months: int = 36,
+    quantiles: Sequence[float] = (0.1, 0.5, 0.9, 0.99),
+    daily_horizon_days: int = 182,
+    cutoffs_months_back: Sequence[int] = (6, 12),
+    decision_horizon_days: int = DECISION_HORIZON_DAYS,
+    candidates: Sequence[str] = CANDIDATES,
+) -> LongHorizon:
+    """Monthly peaks for ``months`` months and the daily view for ``daily_horizon_days`` days.
+
+    ``daily`` is a long frame ``unique_id, ds, y`` of daily values of one measure (rows after
+    ``as_of`` are ignored; missing days may be absent or null). The model (one of
+    ``candidates``) and the interval scale are chosen on backtests at ``cutoffs_months_back``
+    scored over ``decision_horizon_days`` (module docstring); series too short for them fall
+    back with a reason in ``series``. Quantiles are monotone and never negative.
+    """
+    missing = [c for c in ("unique_id", "ds", "y") if c not in daily.columns]
+    if missing:
+        raise ValueError(
+            f"daily frame lacks columns {missing}; give unique_id, ds (date) and y (float)"
+        )
+    qs = sorted(float(q) for q in quantiles)
+    if any(not 0 < q < 1 for q in qs):
+        raise ValueError(f"quantiles must lie strictly between 0 and 1, got {list(quantiles)}")
+    arrays = _series_arrays(daily, as_of)
+    windows = _windows(
+        arrays,
+        as_of,
+        cutoffs_months_back=cutoffs_months_back,
+        horizon_days=decision_horizon_days,
+        models=candidates,
+    )
+    has_windows = any(windows.values())
+    model = _pooled_choice(windows) if has_windows else "combination"
+    scale = _calibrated_scale(windows.get(model, []), decision_horizon_days)
+    scores = _score_rows(windows.get(model, []), scale, (decision_horizon_days,))
+
+    series_rows: list[dict[str, object]] = []
+    daily_cols: list[dict[str, object]] = []
+    monthly_cols: list[dict[str, object]] = []
+    for uid, (_first, values) in arrays.items():
+        view = _series_view(values, as_of, model=model, days=daily_horizon_days, months=months)
+        if view is None:
+            series_rows.append(
+                {
+                    "unique_id": uid,
+                    "model": None,
+                    "scale": None,
+                    "reason": "no observed day: no forecast",
+                }
+            )
+            continue
+        reason = view.reason
+        if not has_windows:
+            reason = reason or (
+                "history too short for a decision backtest: combination at scale 1, uncalibrated"
+            )
+        series_rows.append(
+            {"unique_id": uid, "model": view.model, "scale": scale, "reason": reason}
+        )
+        n = view.mu.size
+        s = scale * view.s
+        dq = np.maximum(np.expm1(_mixture_quantiles(view.mu, s, view.grid, 0.0, qs)), 0.0)
+        daily_cols.append(
+            _quantile_frame(
+                [uid] * n,
+                [as_of + timedelta(days=d) for d in range(1, n + 1)],
+                [view.model] * n,
+                _mixture_mean(view.mu, s, view.grid, 0.0),
+                dq,
+                qs,
+            )
+        )
+        k = len(view.month_starts)
+        if k:
+            ms = scale * view.month_s
+            mq = _mixture_quantiles(view.month_mu, ms, view.peak_grid, view.peak_bw, qs)
+            monthly_cols.append(
+                _quantile_frame(
+                    [uid] * k,
+                    view.month_starts,
+                    [view.model] * k,
+                    _mixture_mean(view.month_mu, ms, view.peak_grid, view.peak_bw),
+                    np.maximum(np.expm1(mq), 0.0),
+                    qs,
+                )
+            )
+    qcols = {quantile_column(q): pl.Float64 for q in qs}
+    base = {"unique_id": pl.String, "ds": pl.Date, "model": pl.String, "mean": pl.Float64}
+    daily_schema = pl.Schema({**base, **qcols})
+    daily_out = (
+        pl.concat([pl.DataFrame(c, schema=daily_schema) for c in daily_cols])
+        if daily_cols
+        else pl.DataFrame(schema=daily_schema)
+    )
+    monthly_out = (
+        (
+            pl.concat([pl.DataFrame(c, schema=daily_schema) for c in monthly_cols])
+            if monthly_cols
+            else pl.DataFrame(schema=daily_schema)
+        )
+        .with_columns(pl.lit("month").alias("grain"))
+        .select("unique_id", "ds", "grain", "model", "mean", *qcols)
+    )
+    series = pl.DataFrame(
+        series_rows,
+        schema={
+            "unique_id": pl.String,
+            "model": pl.String,
+            "scale": pl.Float64,
+            "reason": pl.String,
+        },
+    )
+    return LongHorizon(as_of, monthly_out, daily_out, scores, series, model, scale)
+
+
+def decision_backtest(
+    daily: pl.DataFrame,
+    *,
+    cutoffs_months_back: Sequence[int] = (6, 12),
+    horizon_days: int = DECISION_HORIZON_DAYS,
+    long_horizon_days: int = 364,
+    as_of: date | None = None,
+    candidates: Sequence[str] = CANDIDATES,
+    calibration_cutoffs_months_back: Sequence[int] = (6, 12),
+) -> pl.DataFrame:
+    """Out-of-sample scores of ``long_horizon_forecast`` at the decision horizon.
+
+    For each cut-off (``cutoffs_months_back`` calendar months before ``as_of``, default the
+    last day of ``daily``) the whole method runs on the history to the cut-off, choosing and
+    calibrating on its own earlier backtests, and its daily view is scored against the daily
+    actuals over ``horizon_days`` and, where the data reach that far, ``long_horizon_days``.
+    Rows: unique_id, cutoff, horizon_days, model, scale, days scored, MAE of the q50 and of the
+    two baselines (the last week repeated; a log-linear trend through the last 180 days), the
+    ratio to the better baseline, q10-q90 coverage, share of days above q90, and q50 bias
+    (sum(q50 - actual) / sum(actual)).
+    """
+    last = as_of if as_of is not None else daily["ds"].max()
+    assert isinstance(last, date), "daily has no rows"
+    arrays = _series_arrays(daily, last)
+    frames = []
+    for k in cutoffs_months_back:
+        cutoff = _add_months(last, -k)
+        available = (last - cutoff).days
+        if available < horizon_days - 7:
+            continue
+        h = long_horizon_days if available >= long_horizon_days - 7 else horizon_days
+        fc = long_horizon_forecast(
+            daily.filter(pl.col("ds") <= cutoff),
+            as_of=cutoff,
+            months=0,
+            daily_horizon_days=h,
+            cutoffs_months_back=calibration_cutoffs_months_back,
+            decision_horizon_days=horizon_days,
+            candidates=candidates,
+        )
+        windows = []
+        for uid, (first, values) in arrays.items():
+            history = _history(first, values, cutoff)
+            view = (
+                _series_view(history, cutoff, model=fc.model, days=h, months=0)
+                if history.size
+                else None
+            )
+            if view is None:
+                continue
+            windows.append(
+                _Window(
+                    uid,
+                    cutoff,
+                    view,
+                    _after(first, values, cutoff, h),
+                    _seasonal_naive(history, h),
+                    _log_linear_baseline(history, h),
+                )
+            )
+        horizons = sorted({horizon_days, h})
+        frames.append(_score_rows(windows, fc.scale, horizons))
+    return pl.concat(frames) if frames else pl.DataFrame(schema=_SCORE_SCHEMA)
+
+
+def monthly_peaks(daily: pl.DataFrame) -> pl.DataFrame:
+    """Each month's peak day per series: unique_id, ds (month start), y, days, complete.
+
+    ``days`` counts the observed days of the month; ``complete`` is true when every day of the
+    month lies within the series' observed span and at least 80 % of them were observed.
+    The last month of a series whose data end mid-month is not complete: its peak so far is a
+    lower bound of the month's peak, not the peak.
+    """
+    frame = daily.lazy().filter(pl.col("y").is_not_null() & pl.col("y").is_not_nan())
+    span = frame.group_by("unique_id").agg(
+        pl.col("ds").min().alias("first"), pl.col("ds").max().alias("last")
+    )
+    return (
+        frame.with_columns(pl.col("ds").dt.month_start().alias("month"))
+        .group_by("unique_id", "month")
+        .agg(pl.col("y").max(), pl.col("ds").n_unique().alias("days"))
+        .join(span, on="unique_id")
+        .with_columns(
+            (
+                (pl.col("month") >= pl.col("first"))
+                & (pl.col("month").dt.month_end() <= pl.col("last"))
+                & (pl.col("days") >= 0.8 * pl.col("month").dt.month_end().dt.day())
+            ).alias("complete")
+        )
+        .select(
+            "unique_id", pl.col("month").alias("ds"), "y", pl.col("days").cast(pl.Int64), "complete"
+        )
+        .sort("unique_id", "ds")
+        .collect()
+    )
+
+
+def blend_weight(lead: pl.Expr, *, near_days: int = 28, far_days: int = 91) -> pl.Expr:
+    """Weight of the long-horizon model at ``lead`` days after the forecast date.
+
+    0 through ``near_days`` (the short models were chosen and calibrated on 28-day backtests),
+    1 from ``far_days`` on, and a smoothstep ``3u^2 - 2u^3`` in between (``u`` the share of the
+    way), so neither the values nor their slope jump where the weight starts or ends.
+    """
+    u = ((lead - near_days) / max(far_days - near_days, 1)).clip(0.0, 1.0)
+    return 3 * u**2 - 2 * u**3
+
+
+def blend_daily(
+    short: pl.DataFrame,
+    long: pl.DataFrame,
+    *,
+    as_of: date,
+    near_days: int = 28,
+    far_days: int = 91,
+) -> pl.DataFrame:
+    """The daily forecast moving from the short-horizon model to the long-horizon one with lead.
+
+    Both frames have unique_id, ds, mean and quantile columns (``model`` optional); the result
+    keeps the quantile columns they share. Each value is ``(1 - w) short + w long`` with
+    ``w = blend_weight(lead)``: averaging quantiles level by level (Vincentisation) keeps them
+    monotone and non-negative when both inputs are. A day only one frame covers takes that
+    frame's values. ``model`` reads ``short+long`` where both contribute.
+    """
+    qcols = [c for c in short.columns if c.startswith("q") and c in long.columns]
+    values = ["mean", *qcols]
+
+    def pick(frame: pl.DataFrame, suffix: str) -> pl.DataFrame:
+        model = pl.col("model") if "model" in frame.columns else pl.lit(suffix)
+        return frame.select(
+            "unique_id",
+            pl.col("ds").cast(pl.Date),
+            model.cast(pl.String).alias(f"model_{suffix}"),
+            *[pl.col(c).cast(pl.Float64).alias(f"{c}_{suffix}") for c in values],
+        )
+
+    both = pick(short, "short").join(
+        pick(long, "long"), on=["unique_id", "ds"], how="full", coalesce=True
+    )
+    lead = (pl.col("ds") - pl.lit(as_of)).dt.total_days()
+    w = (
+        pl.when(pl.col("mean_short").is_null())
+        .then(1.0)
+        .when(pl.col("mean_long").is_null())
+        .then(0.0)
+        .otherwise(blend_weight(lead, near_days=near_days, far_days=far_days))
+    )
+    model = (
+        pl.when(pl.col("w") <= 0)
+        .then(pl.col("model_short"))
+        .when(pl.col("w") >= 1)
+        .then(pl.col("model_long"))
+        .otherwise(pl.concat_str("model_short", pl.lit("+"), "model_long"))
+    )
+    return (
+        both.with_columns(w.alias("w"))
+        .select(
+            "unique_id",
+            "ds",
+            model.alias("model"),
+            *[
+                (
+                    (1 - pl.col("w")) * pl.col(f"{c}_short").fill_null(0.0)
+                    + pl.col("w") * pl.col(f"{c}_long").fill_null(0.0)
+                ).alias(c)
+                for c in values
+            ],
+        )
+        .sort("unique_id", "ds")
+    )

@@ -1,0 +1,298 @@
+"""Long-horizon forecasts (forecasting.longrange) judged at the decision horizon of 26 weeks.
+
+Three fleets built here, each of eight series of daily peaks (weekly cycle, 4 % daily noise,
+a level that wanders as an AR(1) with 1 % innovations, 800 days to the cut-off 2026-05-31 and
+182 days after it): steady growth of 55 %/yr in logs, growth that halves (70 -> 35 %/yr) 120
+days before the cut-off, and flat. Targets at 26 weeks, pooled over each fleet's series: q90
+exceeded on 10 +- 5 % of days, |q50 bias| <= 5 %, MAE <= 0.9x the better of the seasonal naive
+and a log-linear trend through the last 180 days.
+
+Measured when written (seed 0; seeds 1 and 2 in brackets), MAE ratio / q90 exceedance / bias:
+steady 0.74 / 8.4 % / +1.0 % (0.51 / 9.3 % / +1.1 %; 0.48 / 5.9 % / +0.7 %); flat 0.75 / 8.2 % /
++1.4 % (0.71 / 10.5 % / +0.4 %; 0.76 / 5.1 % / +0.4 %); halving 0.96 / 3.5 % / +4.7 % (0.74 /
+2.3 % / +3.9 %; 1.15 / 0.3 % / +12.6 %): NOT met. Four months of slower growth do not outweigh
+two years of faster growth in the backtests that choose the model (they all lie before the
+change), so the forecast runs high (orders early) and its q90 is rarely reached; the test is an
+expected failure until a model detects the change sooner.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+import polars as pl
+import pytest
+
+from forecasting import longrange as lr
+
+CUTOFF = date(2026, 5, 31)
+HISTORY_DAYS = 800
+FUTURE_DAYS = 182
+GROWTH = {"steady": (0.55, 0.55), "halving": (0.7, 0.35), "flat": (0.0, 0.0)}
+WEEKDAY = np.array([1.0, 1.02, 1.03, 1.02, 1.0, 0.9, 0.88])
+
+
+def built_fleet(kind: str, *, seed: int = 0, n_series: int = 8) -> pl.DataFrame:
+    """Daily peaks of ``n_series`` series of one growth regime through cut-off + 182 days."""
+    rng = np.random.default_rng(seed)
+    n = HISTORY_DAYS + FUTURE_DAYS
+    t = np.arange(n) - (HISTORY_DAYS - 1)  # 0 on the cut-off
+    before, after = GROWTH[kind]
+    log_growth = np.cumsum(np.where(t < -120, before, after) / 365)
+    dates = [CUTOFF + timedelta(days=int(x)) for x in t]
+    weekday = WEEKDAY[[d.weekday() for d in dates]]
+    frames = []
+    for i in range(n_series):
+        wander = np.zeros(n)
+        shocks = rng.normal(0, 0.01, n)
+        for j in range(1, n):
+            wander[j] = 0.97 * wander[j - 1] + shocks[j]
+        noise = rng.normal(0, 0.04, n)
+        y = 1000 * (i + 1) * np.exp(log_growth + wander + noise) * weekday
+        frames.append(pl.DataFrame({"unique_id": f"total/r{i}", "ds": dates, "y": y}))
+    return pl.concat(frames)
+
+
+def pooled_26_weeks(scores: pl.DataFrame) -> dict[str, float]:
+    """Fleet-level metrics at 182 days: MAE ratio to the better baseline, exceedance, bias."""
+    s = scores.filter(pl.col("horizon_days") == 182)
+    mae, snaive, loglin = (
+        float(s[c].sum()) for c in ("mae", "mae_seasonal_naive", "mae_log_linear")
+    )
+    return {
+        "mae_ratio": mae / min(snaive, loglin),
+        "exceed_q90": float(s["exceed_q90"].mean()),  # type: ignore[arg-type]
+        "bias": float(s["bias"].mean()),  # type: ignore[arg-type]
+    }
+
+
+def assert_targets(kind: str) -> None:
+    """The three 26-week targets on fleet ``kind``, scored after the cut-off it never saw."""
+    fleet = built_fleet(kind)
+    scores = lr.decision_backtest(
+        fleet, cutoffs_months_back=(6,), as_of=CUTOFF + timedelta(days=FUTURE_DAYS)
+    )
+    m = pooled_26_weeks(scores)
+    assert 0.05 <= m["exceed_q90"] <= 0.15, f"{kind}: q90 exceeded on {m['exceed_q90']:.1%}"
+    assert abs(m["bias"]) <= 0.05, f"{kind}: q50 bias {m['bias']:+.1%}"
+    assert m["mae_ratio"] <= 0.9, f"{kind}: MAE {m['mae_ratio']:.2f}x the better baseline"
+
+
+def test_steady_growth_meets_the_26_week_targets() -> None:
+    """Steady compounding growth: calibrated, unbiased and better than both baselines."""
+    assert_targets("steady")
+
+
+def test_flat_fleet_meets_the_26_week_targets() -> None:
+    """A flat fleet: no invented growth, calibrated, better than both baselines."""
+    assert_targets("flat")
+
+
+@pytest.mark.xfail(
+    strict=True, reason="growth that halved 4 months ago is over-forecast, q90 too rarely reached"
+)
+def test_halving_growth_meets_the_26_week_targets() -> None:
+    """Growth halving 120 days before the cut-off: measured not met (module docstring)."""
+    assert_targets("halving")
+
+
+@pytest.fixture(scope="module")
+def steady_forecast() -> lr.LongHorizon:
+    """The steady fleet's forecast as of the cut-off, 36 months and 182 days ahead."""
+    history = built_fleet("steady", n_series=3).filter(pl.col("ds") <= CUTOFF)
+    return lr.long_horizon_forecast(history, as_of=CUTOFF)
+
+
+def test_intervals_widen_with_the_horizon(steady_forecast: lr.LongHorizon) -> None:
+    """The relative q10-q90 width grows: monthly peaks every month (1.5x over 36 months),
+    daily days week on week (1.2x from the first week to the 26th; the day-to-day noise,
+    which does not grow, is most of a day's width)."""
+    for frame, ratio in ((steady_forecast.monthly, 1.5), (steady_forecast.daily, 1.2)):
+        width = (
+            frame.sort("ds")
+            .group_by("unique_id")
+            .agg(((pl.col("q90") - pl.col("q10")) / pl.col("q50")).alias("w"))
+        )
+        for w in width["w"].to_list():
+            w = np.asarray(w)
+            if frame is steady_forecast.monthly:
+                assert np.all(np.diff(w) > 0)
+                assert w[-1] > ratio * w[0]
+            else:
+                weekly = w[: w.size // 7 * 7].reshape(-1, 7).mean(axis=1)
+                assert np.all(np.diff(weekly) > 0)
+                assert weekly[-1] > ratio * weekly[0]
+
+
+def test_quantiles_are_monotone_and_non_negative(steady_forecast: lr.LongHorizon) -> None:
+    """q10 <= q50 <= q90 <= q99, all >= 0, on both grains; months start after as_of."""
+    for frame in (steady_forecast.monthly, steady_forecast.daily):
+        q = frame.select("q10", "q50", "q90", "q99").to_numpy()
+        assert np.all(q >= 0)
+        assert np.all(np.diff(q, axis=1) >= 0)
+    months = steady_forecast.monthly
+    assert months["ds"].min() == date(2026, 6, 1)
+    assert months.group_by("unique_id").len()["len"].to_list() == [36] * 3
+    assert set(months["grain"]) == {"month"}
+    daily = steady_forecast.daily
+    assert daily["ds"].min() == CUTOFF + timedelta(days=1)
+    assert daily.group_by("unique_id").len()["len"].to_list() == [182] * 3
+
+
+def test_monthly_peak_sits_above_the_days_of_its_month(steady_forecast: lr.LongHorizon) -> None:
+    """A month's q50 peak is at least the q50 of its busiest day and near its top day-in-30."""
+    daily = steady_forecast.daily.with_columns(pl.col("ds").dt.month_start().alias("month"))
+    top_day = daily.group_by("unique_id", "month").agg(pl.col("q50").max().alias("top"))
+    joined = steady_forecast.monthly.join(
+        top_day, left_on=["unique_id", "ds"], right_on=["unique_id", "month"]
+    )
+    ratio = (joined["q50"] / joined["top"]).to_numpy()
+    assert np.all(ratio >= 1.0)
+    assert np.all(ratio <= 1.2)
+
+
+def test_short_series_fall_back_with_a_reason() -> None:
+    """Series of 10 and 100 days and one with no observed day never raise; reasons say why."""
+    days = [CUTOFF - timedelta(days=k) for k in range(100)]
+    frame = pl.concat(
+        [
+            pl.DataFrame({"unique_id": "a", "ds": days[:10], "y": [50.0] * 10}),
+            pl.DataFrame({"unique_id": "b", "ds": days, "y": np.linspace(100, 120, 100)}),
+            pl.DataFrame(
+                {"unique_id": "c", "ds": days[:5], "y": [None] * 5},
+                schema={"unique_id": pl.String, "ds": pl.Date, "y": pl.Float64},
+            ),
+        ]
+    )
+    fc = lr.long_horizon_forecast(frame, as_of=CUTOFF, months=12)
+    series = {r["unique_id"]: r for r in fc.series.iter_rows(named=True)}
+    assert series["a"]["model"] == "flat_level"
+    assert "10 observed days" in series["a"]["reason"]
+    assert series["b"]["model"] == "level_random_walk"
+    assert "3 blocks" in series["b"]["reason"]
+    assert set(fc.daily["unique_id"]) == {"a", "b"}
+    assert fc.scores.is_empty()
+
+
+def test_gaps_and_a_young_series_forecast_without_holes() -> None:
+    """Missing rows, null days, a 20-day outage and a series 200 days old: finite forecasts."""
+    history = built_fleet("steady", n_series=2).filter(pl.col("ds") <= CUTOFF)
+    rng = np.random.default_rng(1)
+    outage = (pl.col("ds") > CUTOFF - timedelta(days=60)) & (
+        pl.col("ds") <= CUTOFF - timedelta(days=40)
+    )
+    gappy = (
+        history.filter(pl.lit(rng.uniform(size=history.height) > 0.1))
+        .with_columns(pl.when(outage).then(None).otherwise(pl.col("y")).alias("y"))
+        .with_columns(
+            pl.when(
+                (pl.col("unique_id") == "total/r1") & (pl.col("ds") < CUTOFF - timedelta(days=200))
+            )
+            .then(None)
+            .otherwise(pl.col("y"))
+            .alias("y")
+        )
+    )
+    fc = lr.long_horizon_forecast(gappy, as_of=CUTOFF, months=12)
+    for frame in (fc.daily, fc.monthly):
+        values = frame.select("mean", "q10", "q50", "q90", "q99").to_numpy()
+        assert np.all(np.isfinite(values))
+    assert fc.daily.height == 2 * 182
+    assert fc.series["reason"].null_count() == 2
+
+
+def test_flat_series_stays_flat() -> None:
+    """A constant series with noise: every monthly q50 within 3 % of the first for 36 months."""
+    history = built_fleet("flat", n_series=1).filter(pl.col("ds") <= CUTOFF)
+    fc = lr.long_horizon_forecast(history, as_of=CUTOFF)
+    q50 = fc.monthly["q50"].to_numpy()
+    assert np.max(np.abs(q50 / q50[0] - 1)) <= 0.03
+
+
+def test_growth_models_extrapolate_compounding_growth() -> None:
+    """On an exact 50 %/yr log-linear level, the undamped models continue it within 2 %.
+
+    Not the combination: its damped and Theta members lag compounding growth by design.
+    """
+    level = 1000 * np.exp(0.5 / 13 * np.arange(26))
+    truth = 1000 * np.exp(0.5 / 13 * np.arange(26, 39))
+    for name in ("local_linear_trend", "log_linear_trend"):
+        pred = lr.make_growth_model(name).fit(level).predict(13, quantiles=(0.1, 0.5, 0.9))
+        assert np.allclose(pred.quantiles[0.5], truth, rtol=0.02), name
+
+
+def test_log_linear_trend_finds_a_changepoint() -> None:
+    """A slope that halves 8 steps before the end: the fit extrapolates the new slope."""
+    t = np.arange(30)
+    x = np.where(t < 22, 0.06 * t, 0.06 * 22 + 0.03 * (t - 22))
+    model = lr.LogLinearTrend().fit(np.expm1(x + 5))
+    assert model.changepoint is not None
+    mu, _ = model.log_forecast(4)
+    assert np.allclose(np.diff(np.concatenate(([x[-1] + 5], mu))), 0.03, atol=0.003)
+
+
+def test_monthly_peaks_mark_partial_months() -> None:
+    """The month's max; the month the data end in is not complete."""
+    ds = [date(2026, 4, 1) + timedelta(days=k) for k in range(45)]  # to 15 May
+    frame = pl.DataFrame({"unique_id": "x", "ds": ds, "y": np.arange(45, dtype=float)})
+    peaks = lr.monthly_peaks(frame)
+    assert peaks["y"].to_list() == [29.0, 44.0]
+    assert peaks["complete"].to_list() == [True, False]
+    assert peaks["days"].to_list() == [30, 15]
+
+
+def test_blend_moves_from_short_to_long_with_lead() -> None:
+    """Weight 0 through 28 days, 1 from 91, smooth between; quantiles stay ordered."""
+    days = [CUTOFF + timedelta(days=k) for k in range(1, 121)]
+    short = pl.DataFrame(
+        {
+            "unique_id": "t",
+            "ds": days,
+            "model": "ets",
+            "mean": 100.0,
+            "q10": 90.0,
+            "q50": 100.0,
+            "q90": 110.0,
+        }
+    )
+    long = short.with_columns(
+        pl.lit("combination").alias("model"), pl.col("mean", "q10", "q50", "q90") * 2
+    )
+    out = lr.blend_daily(short, long, as_of=CUTOFF)
+    mean = out["mean"].to_numpy()
+    assert np.all(mean[:28] == 100) and np.all(mean[90:] == 200)
+    assert np.all(np.diff(mean) >= 0)
+    assert out["model"][50] == "ets+combination"
+    q = out.select("q10", "q50", "q90").to_numpy()
+    assert np.all(np.diff(q, axis=1) >= 0)
+
+
+@pytest.mark.slow
+def test_synthetic_fleet_total_at_26_weeks() -> None:
+    """The demo fleet to 2026-11-22, cut-off six months back: the total peak meets the targets.
+
+    Measured when written, out of sample (the method chose and calibrated on its own earlier
+    cut-offs): cut-off 2026-05-22, total MAE 0.59x the better baseline, q90 exceeded on 14.8 %
+    (inside the band by a hair: a small change can tip it), bias -1.3 %. At the cut-off 12
+    months back (2025-11-22, one year of history) the targets are not met: MAE 1.19x the
+    log-linear baseline, q90 exceeded on 22.5 % (report; benchmarks/bench_longrange.py).
+    """
+
+    from forecasting import demand, synth
+
+    fleet = synth.synthetic_fleet(days=730, customers=200, seed=0, end=date(2026, 11, 22))
+    hourly = fleet.telemetry.select(
+        "ts",
+        "region",
+        "workload_class",
+        "customer",
+        (pl.col("gpus_running") + pl.col("gpus_queued")).alias("y"),
+    )
+    series = demand.demand_series(hourly, customers_per_class=3)
+    peaks = series.filter(pl.col("measure") == "peak", pl.col("unique_id") == "total")
+    scores = lr.decision_backtest(peaks.select("unique_id", "ds", "y"), cutoffs_months_back=(6,))
+    row = scores.filter(pl.col("horizon_days") == 182).row(0, named=True)
+    assert 0.05 <= row["exceed_q90"] <= 0.15
+    assert abs(row["bias"]) <= 0.05
+    assert row["mae_ratio"] <= 0.9
