@@ -294,6 +294,8 @@ def cmd_forecast(args: argparse.Namespace) -> int:
         task_runner=args.task_runner,
         workers=args.workers,
         dask_address=args.dask_address,
+        horizon_months=args.horizon_months,
+        capacity=_paths(args).capacity,
         **given,
     )
     try:
@@ -633,6 +635,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("forecast", cmd_forecast, "forecast demand per level with quantiles and store the run")
     p.add_argument("--as-of", type=date.fromisoformat, default=None, help="last day of history")
     _option(p, "--horizon", ForecastOptions, "horizon_days", type=horizon_days)
+    _option(p, "--horizon-months", ForecastOptions, "horizon_months")
     p.add_argument("--models", default=None, help="comma-separated candidates, e.g. ets,theta")
     _option(p, "--fixed-model", ForecastOptions, "fixed_model", type=str)
     _option(p, "--paths", ForecastOptions, "n_paths")

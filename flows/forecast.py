@@ -18,6 +18,7 @@ from flows.console import progress_bar
 from flows.runners import task_runner_for
 from forecasting import runs
 from forecasting.forecast import ForecastResult, ForecastSettings, SeriesForecast, forecast_all
+from forecasting.horizon import Extended
 from forecasting.options import ForecastOptions
 from forecasting.runs import ForecastRun
 
@@ -66,6 +67,14 @@ def _fan_out(
         yield from done[i]
 
 
+@task(cache_policy=NO_CACHE)
+def extend_to_plan_horizon(
+    series: pl.DataFrame, result: ForecastResult, as_of: date, months: int
+) -> Extended | None:
+    """Blend the growth models in and add monthly rows to the plan horizon."""
+    return runs.extend_to_plan_horizon(series, result, as_of=as_of, months=months)
+
+
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE, tags=["warehouse-writer"])
 def save_run(
     warehouse_path: Path,
@@ -74,10 +83,17 @@ def save_run(
     as_of: date,
     events: int,
     seconds: float,
+    extended: Extended | None,
 ) -> ForecastRun:
     """Store the run, its forecasts, bottom-level paths and backtests in one transaction."""
     return runs.store_forecast(
-        warehouse_path, result, settings=settings, as_of=as_of, events=events, seconds=seconds
+        warehouse_path,
+        result,
+        settings=settings,
+        as_of=as_of,
+        events=events,
+        seconds=seconds,
+        extended=extended,
     )
 
 
@@ -97,7 +113,9 @@ def forecast_flow(warehouse_path: Path, options: ForecastOptions | None = None) 
         series, settings=settings, events=known, map_fn=partial(_fan_out, chunks=chunks)
     )
     events = 0 if known is None else known.height
-    run = save_run(warehouse_path, result, settings, as_of, events, time.perf_counter() - started)
+    extended = extend_to_plan_horizon(series, result, as_of, runs.plan_horizon_months(options))
+    seconds = time.perf_counter() - started
+    run = save_run(warehouse_path, result, settings, as_of, events, seconds, extended)
     logger.info("forecast run %s: %d series in %.0f s", run.run_id, run.series, run.seconds)
     return run
 

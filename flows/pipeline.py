@@ -63,7 +63,8 @@ def pipeline_flow(
     for load in calendars:
         if load.status == "failed":
             logger.error("events file not loaded: %s", load.message)
-    forecast = run_forecast(warehouse_path, options.forecast)
+    forecast_options = options.forecast.model_copy(update={"capacity": capacity_path})
+    forecast = run_forecast(warehouse_path, forecast_options)
     drill_options = options.drill.model_copy(update={"forecast_run_id": forecast.run_id})
     drills = drill_flow(warehouse_path, capacity_path, drill_options)
     report_options = options.report.model_copy(update={"forecast_run_id": forecast.run_id})

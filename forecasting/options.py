@@ -52,7 +52,17 @@ class ForecastOptions(BaseModel):
     """What a forecast run does; every field has the planning default."""
 
     as_of: date | None = Field(default=None, description="last day of history used; default newest")
-    horizon_days: int = Field(default=182, ge=7, le=730, description="days forecast ahead")
+    horizon_days: int = Field(default=182, ge=7, le=730, description="days forecast ahead, daily")
+    horizon_months: int = Field(
+        default=36,
+        ge=0,
+        le=120,
+        description="months the plan reaches, monthly past the daily days (0: daily only); "
+        "raised to the plan's longest lead time plus the buffer",
+    )
+    capacity: Path | None = Field(
+        default=None, description="capacity plan whose lead times the plan horizon must reach"
+    )
     models: tuple[str, ...] = Field(
         default_factory=_default_models, description="candidate models, chosen by backtest"
     )

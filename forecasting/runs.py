@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # the step modules load scipy, numba and plotly: only when a 
     from forecasting.capacity import CapacityPlan
     from forecasting.drills import DrillResult, Scenario
     from forecasting.forecast import ForecastResult, ForecastSettings, SeriesForecast
+    from forecasting.horizon import Extended
     from forecasting.ingest import IngestResult
     from forecasting.report import ReportInputs
 
@@ -58,12 +59,14 @@ __all__ = [
     "drill_outcome",
     "drill_scenarios",
     "drills_folder",
+    "extend_to_plan_horizon",
     "forecast",
     "forecast_run",
     "known_events",
     "load_events_file",
     "load_telemetry_file",
     "new_run_id",
+    "plan_horizon_months",
     "play_drill",
     "report",
     "report_inputs",
@@ -181,6 +184,9 @@ class ForecastRun(BaseModel):
     fallbacks: int
     warnings: list[str] = []  # one line per series forecast by a fallback, with the reason
     events: int = 0  # known events the run gave to the event models
+    horizon_months: int = 0  # months the plan reaches (0: daily rows only)
+    # Out-of-sample accuracy of the daily peak 26 weeks ahead, per series and cut-off.
+    decision_accuracy: list[dict[str, Any]] = []
 
 
 def demand_series_for(warehouse_path: Path, options: ForecastOptions) -> pl.DataFrame:
@@ -242,6 +248,48 @@ def _accuracy(summary: pl.DataFrame) -> list[dict[str, Any]]:
     )
 
 
+def plan_horizon_months(options: ForecastOptions) -> int:
+    """Months the plan must reach: the option, raised to the longest lead time in the plan
+    (blocks and power) plus the buffer when ``options.capacity`` names a readable plan."""
+    from forecasting.capacity import load_capacity
+    from forecasting.horizon import plan_months
+
+    if options.horizon_months == 0:
+        return 0
+    if options.capacity is None or not options.capacity.is_file():
+        return options.horizon_months
+    plan = load_capacity(options.capacity)
+    return plan_months(
+        minimum=options.horizon_months,
+        lead_weeks=max((c.lead_time_weeks for c in plan.candidate), default=0),
+        power_lead_months=max((s.power_lead_months for s in plan.site), default=0),
+    )
+
+
+def extend_to_plan_horizon(
+    series: pl.DataFrame, result: ForecastResult, *, as_of: date, months: int
+) -> Extended | None:
+    """The run reaching ``months`` ahead (forecasting.horizon), or None for a daily-only run."""
+    from forecasting.horizon import extend_horizon
+
+    if months == 0:
+        return None
+    return extend_horizon(series, result, as_of=as_of, months=months)
+
+
+def _decision_accuracy(accuracy: pl.DataFrame) -> list[dict[str, Any]]:
+    """The 26-week rows of the decision backtest, newest cut-off first, for the summary."""
+    if accuracy.is_empty():
+        return []
+    from forecasting.horizon import DECISION_HORIZON_DAYS
+
+    return (
+        accuracy.filter(pl.col("horizon_days") == DECISION_HORIZON_DAYS)
+        .sort("cutoff", "unique_id", descending=[True, False])
+        .to_dicts()
+    )
+
+
 def store_forecast(
     warehouse_path: Path,
     result: ForecastResult,
@@ -250,14 +298,19 @@ def store_forecast(
     as_of: date,
     events: int,
     seconds: float,
+    extended: Extended | None = None,
 ) -> ForecastRun:
-    """Store a forecast under a new run id (forecasts, leaf paths, backtests) in one transaction."""
+    """Store a forecast under a new run id (forecasts, leaf paths, backtests, and the monthly
+    rows and decision-horizon accuracy of ``extended``) in one transaction."""
+    if extended is not None:
+        result = extended.result
     run_id = new_run_id("forecast")
     run = {
         "run_id": run_id,
         "as_of": as_of,
         "created_at": datetime.now(UTC),
         "horizon_days": settings.horizon_days,
+        "horizon_months": 0 if extended is None else extended.horizon_months,
         "series": result.summary.height,
         "reconciliation": result.reconciliation,
         "seconds": seconds,
@@ -272,6 +325,11 @@ def store_forecast(
         "backtests": result.backtest,
         "forecast_summary": result.summary,
     }
+    accuracy = pl.DataFrame()
+    if extended is not None:
+        accuracy = extended.accuracy
+        frames["forecast_months"] = extended.months
+        frames["horizon_accuracy"] = accuracy
     with warehouse.connect(warehouse_path) as wh:
         wh.save_run("forecast_runs", run, frames)
     chosen = result.summary.group_by("model").len().sort("len", descending=True)
@@ -287,6 +345,8 @@ def store_forecast(
         fallbacks=int(result.summary.get_column("fallback").is_not_null().sum()),
         warnings=result.warnings(),
         events=events,
+        horizon_months=0 if extended is None else extended.horizon_months,
+        decision_accuracy=_decision_accuracy(accuracy),
     )
 
 
@@ -301,6 +361,9 @@ def forecast(warehouse_path: Path, options: ForecastOptions, *, map_fn: MapFn = 
     assert isinstance(as_of, date)  # a non-empty frame has a newest day
     known = known_events(warehouse_path) if options.use_events else None
     result = forecast_all(series, settings=settings, events=known, map_fn=map_fn)
+    extended = extend_to_plan_horizon(
+        series, result, as_of=as_of, months=plan_horizon_months(options)
+    )
     return store_forecast(
         warehouse_path,
         result,
@@ -308,6 +371,7 @@ def forecast(warehouse_path: Path, options: ForecastOptions, *, map_fn: MapFn = 
         as_of=as_of,
         events=0 if known is None else known.height,
         seconds=time.perf_counter() - started,
+        extended=extended,
     )
 
 
@@ -845,6 +909,7 @@ def report_inputs(
         idle = wh.run_frame("idle_risk", triggers.run_id)
         power = wh.run_frame("site_power", triggers.run_id)
         power_triggers = wh.run_frame("power_triggers", triggers.run_id)
+        horizon_accuracy = wh.run_frame("horizon_accuracy", run_id)
         placements = wh.run_frame("order_placements", triggers.run_id)
     history = demand.demand_series(hourly, customers_per_class=options.customers_per_class)
     end = forecast_frame.get_column("ds").max()
@@ -881,6 +946,7 @@ def report_inputs(
         idle_risk=idle,
         mw_by_site_month=power,
         power_triggers=power_triggers,
+        horizon_accuracy=horizon_accuracy,
         site_supply=supply,
         concentration=_concentration(history, paths),
         previous_triggers=previous_triggers if previous_triggers is not None else pl.DataFrame(),
@@ -960,8 +1026,11 @@ def report(
 
 
 def trigger_forecast(wh: warehouse.Warehouse, run_id: str) -> pl.DataFrame:
-    """What the triggers read of a forecast run: its daily rows, ``grain`` = ``day``."""
-    return wh.run_frame("forecasts", run_id).with_columns(pl.lit("day").alias("grain"))
+    """What the triggers read of a forecast run: its daily rows (``grain`` = ``day``) and its
+    monthly rows to the plan horizon (``grain`` = ``month``, a month's peak day)."""
+    daily = wh.run_frame("forecasts", run_id).with_columns(pl.lit("day").alias("grain"))
+    months = wh.run_frame("forecast_months", run_id).with_columns(pl.lit("month").alias("grain"))
+    return pl.concat([daily, months.select(daily.columns)]) if months.height else daily
 
 
 class WhatIfOutcome(BaseModel):

@@ -346,9 +346,11 @@ _TABLES: tuple[Table, ...] = (
                 "seconds": pl.Float64(),
                 "settings": pl.String(),
                 "versions": pl.String(),
+                "horizon_months": pl.Int32(),
             }
         ),
         key=("run_id",),
+        nullable=("horizon_months",),
     ),
     Table(
         name="forecasts",
@@ -356,6 +358,52 @@ _TABLES: tuple[Table, ...] = (
         schema=FORECAST_SCHEMA,
         key=("run_id", "unique_id", "measure", "ds"),
         run_of="forecast_runs",
+    ),
+    # Past the daily horizon the plan is monthly: a month's peak day, to the plan horizon.
+    _run_frame(
+        "forecast_months",
+        "one row per run, series, measure and month: the month's peak-day demand from the "
+        "growth models, out to the plan horizon",
+        "forecast_runs",
+        {
+            "unique_id": pl.String(),
+            "ds": pl.Date(),
+            "measure": pl.String(),
+            "model": pl.String(),
+            "mean": pl.Float64(),
+            **{quantile_column(q): pl.Float64() for q in QUANTILES},
+        },
+        key=("unique_id", "measure", "ds"),
+    ),
+    _run_frame(
+        "horizon_accuracy",
+        "one row per run, series, cut-off and horizon: the growth models' out-of-sample "
+        "accuracy at the decision horizon against the seasonal naive and a log-linear trend",
+        "forecast_runs",
+        {
+            "unique_id": pl.String(),
+            "measure": pl.String(),
+            "cutoff": pl.Date(),
+            "horizon_days": pl.Int32(),
+            "model": pl.String(),
+            "scale": pl.Float64(),
+            "days": pl.Int32(),
+            "mae": pl.Float64(),
+            "mae_seasonal_naive": pl.Float64(),
+            "mae_log_linear": pl.Float64(),
+            "coverage_80": pl.Float64(),
+            "exceed_q90": pl.Float64(),
+            "bias": pl.Float64(),
+        },
+        key=("unique_id", "measure", "cutoff", "horizon_days"),
+        nullable=(
+            "mae",
+            "mae_seasonal_naive",
+            "mae_log_linear",
+            "coverage_80",
+            "exceed_q90",
+            "bias",
+        ),
     ),
     # Paths of the bottom-level series only: every aggregate is their sum, and the drills
     # consume the bottom level. FLOAT halves the largest table of a run.

@@ -208,6 +208,13 @@ MIGRATIONS: tuple[Migration, ...] = (
         "triggers on every timeline: power per site and where each order is placed",
         creates=("power_triggers", "order_placements"),
     ),
+    Migration(
+        9,
+        "a plan past the lead times: monthly forecasts to the plan horizon and accuracy at the "
+        "decision horizon",
+        creates=("forecast_months", "horizon_accuracy"),
+        adds=(("forecast_runs", "horizon_months"),),
+    ),
 )
 
 TABLES: frozenset[str] = frozenset(schema.REGISTRY)

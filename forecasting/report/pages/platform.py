@@ -353,6 +353,45 @@ def _accuracy_table(backtest: pl.DataFrame, chosen: pl.DataFrame) -> Table:
     return Table.of(headers, rows, numeric=(2, 3, 4, 5), empty=empty)
 
 
+def _decision_table(accuracy: pl.DataFrame) -> Table:
+    """Out-of-sample accuracy of the daily peak 26 weeks ahead, the horizon orders act on."""
+
+    def ratio(value: float | None, base: float | None) -> str:
+        return MISSING if value is None or not base else f"{value / base:.2f}x"
+
+    rows = [
+        [
+            r["unique_id"],
+            fmt_date(r["cutoff"]),
+            r["model"],
+            ratio(r["mae"], r["mae_seasonal_naive"]),
+            ratio(r["mae"], r["mae_log_linear"]),
+            fmt_pct(r["coverage_80"], digits=0),
+            fmt_pct(r["exceed_q90"], digits=0),
+            MISSING if r["bias"] is None else f"{r['bias']:+.1%}",
+        ]
+        for r in accuracy.filter(pl.col("horizon_days") == 182)
+        .sort("cutoff", "unique_id", descending=[True, False])
+        .iter_rows(named=True)
+    ]
+    headers = [
+        "series",
+        "cut-off",
+        "growth model",
+        "MAE / seasonal naive",
+        "MAE / log-linear trend",
+        "q10-q90 coverage",
+        "days above q90",
+        "q50 bias",
+    ]
+    return Table.of(
+        headers,
+        rows,
+        numeric=(3, 4, 5, 6, 7),
+        empty="too little history for a 26-week backtest (or a daily-only run)",
+    )
+
+
 def platform_page(inputs: ReportInputs) -> str:
     """Demand against capacity, drill verdicts and KPIs, backlog, forecast accuracy."""
     page = Page()
@@ -378,4 +417,5 @@ def platform_page(inputs: ReportInputs) -> str:
         has_failures=has_failures,
         backlog_charts=page.figures(_backlog_charts(inputs)) if has_failures else [],
         accuracy=_accuracy_table(inputs.backtest, inputs.chosen),
+        decision_accuracy=_decision_table(inputs.horizon_accuracy),
     )

@@ -1,0 +1,221 @@
+"""A plan that reaches past the lead times: the daily forecast extended by the growth models.
+
+The short-horizon forecast (:mod:`forecasting.forecast`) is daily for the first weeks and is
+chosen on 28-day backtests. A pod takes 32 weeks, a cell 90 and power years, so the plan must
+reach further (DOMAIN.md, "Four timelines"). :func:`extend_horizon` adds, for every region and
+every region's class (both measures), the growth models of :mod:`forecasting.longrange`,
+chosen and calibrated on backtests at the decision horizon (26 weeks ahead):
+
+- **Daily rows** move from the short model to the growth model with the lead
+  (:func:`~forecasting.longrange.blend_daily`: the short model alone through day 28, the
+  growth model alone from day 91), so what the planner acts on past a quarter is the model
+  judged at the decision horizon. The total is left to the short model and reconciliation.
+- **Customers and paths follow their class.** Each customer series and each bottom-level
+  sample path of a region's class is scaled, day by day, by the ratio of that class's blended
+  mean to its short-model mean, so the drills and the dedicated-capacity offsets see the same
+  growth as the triggers (top-down by forecast proportions).
+- **Monthly rows** (``grain`` = ``month``) carry each month's peak day to the plan horizon, for
+  the total, regions and classes from the growth models; a customer's monthly rows are its
+  class's, times the customer's share of its class on the last daily day.
+- **Decision-horizon accuracy** (:func:`~forecasting.longrange.decision_backtest`) is measured
+  for the total and each region's daily peak, the series the triggers act on: MAE against the
+  seasonal naive and a log-linear trend, q10-q90 coverage, days above q90 and q50 bias.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from datetime import date
+
+import polars as pl
+
+from forecasting import hierarchy, longrange
+from forecasting.forecast import ForecastResult
+from forecasting.schema import QUANTILES, Measure, frame_schema, quantile_column
+
+__all__ = [
+    "ACCURACY_SCHEMA",
+    "DECISION_HORIZON_DAYS",
+    "MONTHS_SCHEMA",
+    "Extended",
+    "extend_horizon",
+    "plan_months",
+]
+
+DECISION_HORIZON_DAYS = 182
+MONTHS_SCHEMA = frame_schema("forecast_months")
+ACCURACY_SCHEMA = frame_schema("horizon_accuracy")
+_VALUES = ["mean", *(quantile_column(q) for q in QUANTILES)]
+
+
+@dataclass(frozen=True, slots=True)
+class Extended:
+    """A forecast run reaching the plan horizon: the result with blended daily rows and scaled
+    paths, its monthly rows, and the decision-horizon backtest."""
+
+    result: ForecastResult
+    months: pl.DataFrame  # unique_id, ds (month start), measure, model, mean, q10..q99
+    accuracy: pl.DataFrame  # longrange.decision_backtest rows, with ``measure``
+    horizon_months: int
+
+
+def plan_months(
+    *, minimum: int, lead_weeks: int = 0, power_lead_months: int = 0, buffer_weeks: int = 4
+) -> int:
+    """Months the plan must reach: ``minimum``, or the longest lead time plus the buffer."""
+    lead = math.ceil((lead_weeks + buffer_weeks) * 7 / 30.44)
+    power = power_lead_months + math.ceil(buffer_weeks * 7 / 30.44)
+    return max(minimum, lead, power)
+
+
+def _daily(series: pl.DataFrame, ids: list[str], measure: str, as_of: date) -> pl.DataFrame:
+    return series.filter(
+        (pl.col("measure") == measure) & pl.col("unique_id").is_in(ids) & (pl.col("ds") <= as_of)
+    ).select("unique_id", "ds", "y")
+
+
+def _ratios(short: pl.DataFrame, blended: pl.DataFrame) -> pl.DataFrame:
+    """(unique_id, ds, ratio): blended mean over short mean, per class series and day."""
+    return (
+        blended.select("unique_id", "ds", pl.col("mean").alias("blended"))
+        .join(short.select("unique_id", "ds", "mean"), on=["unique_id", "ds"])
+        .select(
+            pl.col("unique_id").alias("parent"),
+            "ds",
+            pl.when(pl.col("mean") > 0)
+            .then(pl.col("blended") / pl.col("mean"))
+            .otherwise(1.0)
+            .alias("ratio"),
+        )
+    )
+
+
+def _scaled(frame: pl.DataFrame, ratios: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """``frame`` rows of customers scaled by their class's ratio on the same day."""
+    return (
+        frame.with_columns(hierarchy.parent().alias("parent"))
+        .join(ratios, on=["parent", "ds"], how="left")
+        .with_columns(
+            pl.when(hierarchy.depth() == hierarchy.BOTTOM_DEPTH)
+            .then(pl.col(c) * pl.col("ratio").fill_null(1.0))
+            .otherwise(pl.col(c))
+            .alias(c)
+            for c in columns
+        )
+        .drop("parent", "ratio")
+    )
+
+
+def _customer_months(forecast: pl.DataFrame, months: pl.DataFrame, measure: str) -> pl.DataFrame:
+    """A customer's monthly rows: its class's, times its share of the class on the last day."""
+    values = [c for c in _VALUES if c in months.columns]
+    rows = forecast.filter(pl.col("measure") == measure)
+    last = rows["ds"].max()
+    today = rows.filter(pl.col("ds") == last)
+    customers = today.filter(hierarchy.depth() == hierarchy.BOTTOM_DEPTH).select(
+        "unique_id", hierarchy.parent().alias("parent"), pl.col("mean").alias("own")
+    )
+    classes = today.select(pl.col("unique_id").alias("parent"), pl.col("mean").alias("whole"))
+    shares = customers.join(classes, on="parent").select(
+        "unique_id",
+        "parent",
+        pl.when(pl.col("whole") > 0)
+        .then(pl.col("own") / pl.col("whole"))
+        .otherwise(0.0)
+        .alias("share"),
+    )
+    return shares.join(months.rename({"unique_id": "parent"}), on="parent").select(
+        "unique_id",
+        "ds",
+        pl.lit("share of class").alias("model"),
+        *(pl.col(c) * pl.col("share") for c in values),
+    )
+
+
+def extend_horizon(
+    series: pl.DataFrame,
+    result: ForecastResult,
+    *,
+    as_of: date,
+    months: int,
+    measure_accuracy: bool = True,
+) -> Extended:
+    """``result`` reaching ``months`` ahead (see the module docstring).
+
+    ``series`` is the run's daily demand (DEMAND_SCHEMA or ``unique_id, ds, measure, y``).
+    """
+    forecast = result.forecast
+    depth = hierarchy.depth()
+    classes = (
+        forecast.filter(depth.is_between(1, 2)).get_column("unique_id").unique().sort().to_list()
+    )
+    last = forecast["ds"].max() if forecast.height else as_of
+    daily_days = (last - as_of).days if isinstance(last, date) else 0
+    blended_parts, month_parts, accuracy_parts = [], [], []
+    ratios = pl.DataFrame(schema={"parent": pl.String, "ds": pl.Date, "ratio": pl.Float64})
+    for measure in (Measure.MEAN.value, Measure.PEAK.value):
+        daily = _daily(series, classes, measure, as_of)
+        if daily.is_empty():
+            continue
+        long = longrange.long_horizon_forecast(
+            daily, as_of=as_of, months=months, daily_horizon_days=max(daily_days, 1)
+        )
+        short = forecast.filter((pl.col("measure") == measure) & pl.col("unique_id").is_in(classes))
+        blended = longrange.blend_daily(short, long.daily, as_of=as_of).join(
+            short.select("unique_id", "ds"), on=["unique_id", "ds"], how="semi"
+        )
+        blended_parts.append(blended.with_columns(pl.lit(measure).alias("measure")))
+        if measure == Measure.MEAN.value:
+            ratios = _ratios(short, blended)
+        monthly = long.monthly.drop("grain", strict=False)
+        customer_months = _customer_months(forecast, monthly, measure)
+        month_parts.append(
+            pl.concat([monthly, customer_months], how="diagonal_relaxed").with_columns(
+                pl.lit(measure).alias("measure")
+            )
+        )
+        if measure_accuracy and measure == Measure.PEAK.value:
+            top = [hierarchy.TOTAL, *(c for c in classes if hierarchy.depth_of(c) == 1)]
+            scored = series.filter(
+                (pl.col("measure") == measure)
+                & pl.col("unique_id").is_in(top)
+                & (pl.col("ds") <= as_of)
+            ).select("unique_id", "ds", "y")
+            accuracy_parts.append(
+                longrange.decision_backtest(
+                    scored, horizon_days=DECISION_HORIZON_DAYS, as_of=as_of
+                ).with_columns(pl.lit(measure).alias("measure"))
+            )
+    if not blended_parts:
+        return Extended(
+            result, pl.DataFrame(schema=MONTHS_SCHEMA), pl.DataFrame(schema=ACCURACY_SCHEMA), months
+        )
+    blended_all = pl.concat(blended_parts, how="diagonal_relaxed")
+    keys = ["unique_id", "ds", "measure"]
+    values = [c for c in _VALUES if c in forecast.columns]
+    updated = (
+        forecast.join(
+            blended_all.select(*keys, *(pl.col(c).alias(f"{c}_b") for c in values)),
+            on=keys,
+            how="left",
+        )
+        .with_columns(pl.coalesce(f"{c}_b", c).alias(c) for c in values)
+        .drop([f"{c}_b" for c in values])
+    )
+    updated = _scaled(updated, ratios, values).select(forecast.columns).cast(forecast.schema)
+    paths = (
+        _scaled(result.paths, ratios, ["y"]).select(result.paths.columns).cast(result.paths.schema)
+    )
+    monthly_all = pl.concat(month_parts, how="diagonal_relaxed")
+    accuracy = (
+        pl.concat(accuracy_parts, how="diagonal_relaxed")
+        if accuracy_parts
+        else pl.DataFrame(schema=ACCURACY_SCHEMA)
+    )
+    return Extended(
+        result=replace(result, forecast=updated, paths=paths),
+        months=monthly_all.select(MONTHS_SCHEMA.names()).cast(MONTHS_SCHEMA),
+        accuracy=accuracy.select(ACCURACY_SCHEMA.names()).cast(ACCURACY_SCHEMA),
+        horizon_months=months,
+    )

@@ -1,0 +1,191 @@
+"""The plan past the lead times: a daily forecast extended by the growth models to months ahead.
+
+The fleet: one region r1 with inference (two customers) and training (one), two years of daily
+demand growing 40 % a year. The short-horizon forecast handed in is flat at the last day's value
+(a stand-in for a model that misses the growth), so every effect of the extension is visible.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from forecasting.forecast import ForecastResult
+from forecasting.horizon import ACCURACY_SCHEMA, MONTHS_SCHEMA, extend_horizon, plan_months
+from forecasting.options import ForecastOptions
+from forecasting.runs import plan_horizon_months
+from forecasting.schema import FORECAST_SCHEMA, PATHS_SCHEMA
+
+AS_OF = date(2026, 6, 30)
+HISTORY = 730
+DAYS = 182
+SHARES = {
+    "total/r1/inference/acme": 0.5,
+    "total/r1/inference/other": 0.2,
+    "total/r1/training/other": 0.3,
+}
+
+
+def _history() -> pl.DataFrame:
+    rng = np.random.default_rng(3)
+    t = np.arange(HISTORY)
+    level = 1000.0 * 1.4 ** (t / 365) * (1 + 0.05 * np.sin(2 * np.pi * t / 7))
+    frames = []
+    for uid, share in SHARES.items():
+        for measure, factor in (("mean", 1.0), ("peak", 1.3)):
+            y = share * factor * level * np.exp(rng.normal(0, 0.03, HISTORY))
+            frames.append(
+                pl.DataFrame(
+                    {
+                        "unique_id": uid,
+                        "ds": [AS_OF - timedelta(days=HISTORY - 1 - d) for d in range(HISTORY)],
+                        "measure": measure,
+                        "y": y,
+                    }
+                )
+            )
+    bottom = pl.concat(frames)
+    parents = bottom.with_columns(pl.col("unique_id").str.replace(r"/[^/]+$", ""))
+    region = bottom.with_columns(pl.lit("total/r1").alias("unique_id"))
+    total = bottom.with_columns(pl.lit("total").alias("unique_id"))
+    return (
+        pl.concat([bottom, parents, region, total])
+        .group_by("unique_id", "ds", "measure")
+        .agg(pl.col("y").sum())
+        .sort("unique_id", "measure", "ds")
+    )
+
+
+def _flat_result(history: pl.DataFrame) -> ForecastResult:
+    last = history.filter(pl.col("ds") == AS_OF)
+    days = pl.DataFrame({"ds": [AS_OF + timedelta(days=d + 1) for d in range(DAYS)]})
+    forecast = (
+        last.join(days, how="cross")
+        .select(
+            "unique_id",
+            pl.col("ds_right").alias("ds"),
+            "measure",
+            pl.lit("flat").alias("model"),
+            pl.col("y").alias("mean"),
+            (pl.col("y") * 0.9).alias("q10"),
+            pl.col("y").alias("q50"),
+            (pl.col("y") * 1.1).alias("q90"),
+            (pl.col("y") * 1.2).alias("q99"),
+        )
+        .with_columns(pl.lit("run").alias("run_id"))
+        .select(FORECAST_SCHEMA.names())
+        .cast(FORECAST_SCHEMA)
+        .drop("run_id")
+    )
+    bottom = forecast.filter(
+        pl.col("unique_id").is_in(list(SHARES)) & (pl.col("measure") == "mean")
+    )
+    paths = (
+        bottom.join(
+            pl.DataFrame({"sample_id": [0, 1]}, schema={"sample_id": pl.Int32}), how="cross"
+        )
+        .select("unique_id", "ds", "sample_id", pl.col("mean").alias("y"))
+        .cast(PATHS_SCHEMA)
+    )
+    return ForecastResult(
+        forecast=forecast,
+        paths=paths,
+        backtest=pl.DataFrame(),
+        summary=pl.DataFrame(),
+        reconciliation="none",
+    )
+
+
+@pytest.fixture(scope="module")
+def extended() -> tuple[ForecastResult, object]:
+    history = _history()
+    short = _flat_result(history)
+    return short, extend_horizon(history, short, as_of=AS_OF, months=36)
+
+
+def _value(frame: pl.DataFrame, uid: str, day: int, column: str = "mean") -> float:
+    row = frame.filter(
+        (pl.col("unique_id") == uid)
+        & (pl.col("measure") == "mean")
+        & (pl.col("ds") == AS_OF + timedelta(days=day))
+    )
+    return float(row[column][0])
+
+
+def test_the_horizon_reaches_the_longest_lead_time_plus_the_buffer(tmp_path: Path) -> None:
+    """36 months by default; a 40-month power lead time (plus the 4-week buffer) wins over it,
+    and a plan file's own lead times raise the option."""
+    assert plan_months(minimum=36, lead_weeks=90) == 36
+    assert plan_months(minimum=36, power_lead_months=40) == 41
+    assert plan_months(minimum=12, lead_weeks=90) == 22
+    sample = Path(__file__).parents[1] / "forecasting" / "resources" / "capacity.toml"
+    text = sample.read_text().replace("power_lead_months = 36", "power_lead_months = 48")
+    plan = tmp_path / "capacity.toml"
+    plan.write_text(text)
+    assert plan_horizon_months(ForecastOptions(capacity=plan)) == 49
+    assert plan_horizon_months(ForecastOptions(capacity=plan, horizon_months=0)) == 0
+    assert plan_horizon_months(ForecastOptions()) == 36
+
+
+def test_monthly_rows_reach_the_plan_horizon_for_every_level_the_triggers_read(
+    extended: tuple[ForecastResult, object],
+) -> None:
+    """Regions, classes and customers get a row per month to 36 months; quantiles are ordered,
+    non-negative, and the growth shows in the median."""
+    _, ext = extended
+    months = ext.months  # type: ignore[attr-defined]
+    assert months.schema == MONTHS_SCHEMA
+    assert months["ds"].max() == date(2029, 6, 1)
+    ids = set(months["unique_id"])
+    assert {"total/r1", "total/r1/inference", "total/r1/training", *SHARES} <= ids
+    ordered = months.filter(
+        (pl.col("q10") <= pl.col("q50")) & (pl.col("q50") <= pl.col("q90")) & (pl.col("q10") >= 0)
+    )
+    assert ordered.height == months.height
+    region = months.filter((pl.col("unique_id") == "total/r1") & (pl.col("measure") == "peak"))
+    assert region.sort("ds")["q50"][-1] > 2.0 * region.sort("ds")["q50"][0]
+
+
+def test_daily_rows_move_from_the_short_model_to_the_growth_model_with_the_lead(
+    extended: tuple[ForecastResult, object],
+) -> None:
+    """The first 28 days are the short model's; from day 91 the growth model lifts the flat
+    forecast; a customer moves with its class, and so do its sample paths."""
+    short, ext = extended
+    result = ext.result  # type: ignore[attr-defined]
+    for uid in ("total/r1", "total/r1/inference", "total/r1/inference/acme"):
+        assert _value(result.forecast, uid, 10) == pytest.approx(_value(short.forecast, uid, 10))
+        assert _value(result.forecast, uid, 150) > 1.05 * _value(short.forecast, uid, 150)
+    ratio = _value(result.forecast, "total/r1/inference", 150) / _value(
+        short.forecast, "total/r1/inference", 150
+    )
+    acme = _value(result.forecast, "total/r1/inference/acme", 150) / _value(
+        short.forecast, "total/r1/inference/acme", 150
+    )
+    assert acme == pytest.approx(ratio)
+    day = AS_OF + timedelta(days=150)
+    path = result.paths.filter(
+        (pl.col("unique_id") == "total/r1/inference/acme") & (pl.col("ds") == day)
+    )
+    assert float(path["y"][0]) == pytest.approx(
+        _value(result.forecast, "total/r1/inference/acme", 150)
+    )
+
+
+def test_decision_horizon_accuracy_is_measured_out_of_sample(
+    extended: tuple[ForecastResult, object],
+) -> None:
+    """The total and the region are scored 182 days after cut-offs 6 and 12 months back."""
+    _, ext = extended
+    accuracy = ext.accuracy  # type: ignore[attr-defined]
+    assert accuracy.schema == ACCURACY_SCHEMA
+    scored = accuracy.filter(pl.col("horizon_days") == 182)
+    assert set(scored["unique_id"]) == {"total", "total/r1"}
+    assert set(scored["cutoff"]) == {date(2025, 12, 30), date(2025, 6, 30)}
+    assert scored.filter(pl.col("mae").is_null()).is_empty()
+    # Steady 40 % growth: the growth models beat repeating the last week by far.
+    assert (scored["mae"] / scored["mae_seasonal_naive"]).max() < 0.9
