@@ -32,6 +32,7 @@ from forecasting.settings import settings
 
 if TYPE_CHECKING:  # the step modules load scipy, numba and plotly: only when a step runs
     from forecasting.capacity import CapacityPlan
+    from forecasting.contracts import ContractBook
     from forecasting.drills import DrillResult, Scenario
     from forecasting.forecast import ForecastResult, ForecastSettings, SeriesForecast
     from forecasting.ingest import IngestResult
@@ -39,6 +40,7 @@ if TYPE_CHECKING:  # the step modules load scipy, numba and plotly: only when a 
 
 __all__ = [
     "BLOCKS_NOTE",
+    "ContractsLoaded",
     "DrillInputs",
     "DrillOutcome",
     "EventsLoaded",
@@ -49,8 +51,10 @@ __all__ = [
     "ReportOutcome",
     "RunNotFoundError",
     "TriggerRun",
+    "apply_book",
     "blocks_needed",
     "compute_triggers",
+    "contract_book",
     "demand_series_for",
     "drill",
     "drill_inputs",
@@ -60,6 +64,7 @@ __all__ = [
     "forecast",
     "forecast_run",
     "known_events",
+    "load_contracts_file",
     "load_events_file",
     "load_telemetry_file",
     "new_run_id",
@@ -161,6 +166,63 @@ def load_events_file(path: Path, warehouse_path: Path) -> EventsLoaded:
     )
 
 
+class ContractsLoaded(BaseModel):
+    """What loading one contract book did; ``refused`` lists each bad entry and its rule."""
+
+    path: Path
+    status: str  # loaded or failed
+    loaded: int = 0
+    replaced: int = 0
+    signed: int = 0
+    pipeline: int = 0
+    refused: list[dict[str, Any]] = []  # contracts.REFUSALS_SCHEMA rows
+    message: str = ""
+
+
+def load_contracts_file(path: Path, warehouse_path: Path) -> ContractsLoaded:
+    """Read one contract book and make its good entries the warehouse's contracts from it.
+
+    Once the warehouse holds telemetry, a contract in a region it has never seen is refused
+    (``unknown region``): a typo would otherwise make a region of its own.
+    """
+    from forecasting import contracts
+
+    with warehouse.connect(warehouse_path) as wh:
+        known = wh.query("SELECT DISTINCT region FROM telemetry_series")["region"].to_list()
+        try:
+            book = contracts.load_contracts(path, regions=known or None)
+        except contracts.ContractError as exc:
+            return ContractsLoaded(path=path, status="failed", message=str(exc))
+        rows = [r.row for r in book.refusals]
+        good_rows = _good_rows(len(book.contracts) + len(rows), rows)
+        replaced = wh.replace_contracts(
+            str(path.resolve()), contracts.book_frame(book, rows=good_rows)
+        )
+    return ContractsLoaded(
+        path=path,
+        status="loaded",
+        loaded=len(book.contracts),
+        replaced=replaced,
+        signed=len(book.signed),
+        pipeline=len(book.pipeline),
+        refused=book.refusals_frame().to_dicts(),
+    )
+
+
+def _good_rows(entries: int, refused: list[int]) -> list[int]:
+    """The file rows of the kept entries: 1..entries without the refused ones, in order."""
+    skip = set(refused)
+    return [row for row in range(1, entries + 1) if row not in skip]
+
+
+def contract_book(warehouse_path: Path) -> ContractBook:
+    """The warehouse's contract book (every loaded file; a repeated id: the newest load)."""
+    from forecasting import contracts
+
+    with warehouse.connect(warehouse_path, read_only=True) as wh:
+        return contracts.book_of(wh.contracts(), source=str(warehouse_path))
+
+
 # --- forecast ----------------------------------------------------------------------------------
 
 
@@ -178,13 +240,17 @@ class ForecastRun(BaseModel):
     fallbacks: int
     warnings: list[str] = []  # one line per series forecast by a fallback, with the reason
     events: int = 0  # known events the run gave to the event models
+    contracts_signed: int = 0  # signed contracts holding GPUs within the horizon, applied
+    contracts_pipeline: int = 0  # pipeline deals holding GPUs within the horizon, applied
 
 
 def demand_series_for(warehouse_path: Path, options: ForecastOptions) -> pl.DataFrame:
     """Daily demand series at every level from the warehouse's hourly telemetry.
 
     Hours without rows, and hours in the options' outage calendar, are missing; hours whose
-    rows read zero are zero demand unless ``options.zero_is_outage``.
+    rows read zero are zero demand unless ``options.zero_is_outage``. With
+    ``options.use_contracts``, every customer of the contract book keeps its own series in
+    its classes (never folded into ``other``), so its ramp floors its own demand.
     """
     from forecasting import demand
     from forecasting.traces.outages import read_outage_calendar
@@ -192,6 +258,7 @@ def demand_series_for(warehouse_path: Path, options: ForecastOptions) -> pl.Data
     outages = read_outage_calendar(options.outages) if options.outages is not None else None
     with warehouse.connect(warehouse_path, read_only=True) as wh:
         hourly = wh.hourly_demand()
+        stored = wh.contracts() if options.use_contracts else None
     if hourly.is_empty():
         raise ValueError(f"{warehouse_path} holds no telemetry; run `fleetcast ingest` first")
     series = demand.demand_series(
@@ -199,8 +266,48 @@ def demand_series_for(warehouse_path: Path, options: ForecastOptions) -> pl.Data
         customers_per_class=options.customers_per_class,
         zero_is_outage=options.zero_is_outage,
         outages=outages,
+        named_customers=_named_customers(stored),
     )
     return series if options.as_of is None else series.filter(pl.col("ds") <= options.as_of)
+
+
+def _named_customers(stored: pl.DataFrame | None) -> list[tuple[str, str]]:
+    """(workload_class, customer) of every stored contract: they keep their own series."""
+    if stored is None or stored.is_empty():
+        return []
+    return list(stored.select("workload_class", "customer").unique().sort(pl.all()).iter_rows())
+
+
+def apply_book(
+    result: ForecastResult, book: ContractBook, *, seed: int, as_of: date
+) -> tuple[ForecastResult, int, int]:
+    """The run with the book as known on ``as_of`` applied, and the contracts applied
+    (signed, pipeline): see :func:`forecasting.contracts.apply_to_run` for the rules.
+
+    Only the bottom-level paths are kept (they are what is stored); a series the book adds
+    gets a summary row with model ``contract-book`` and no scores.
+    """
+    from forecasting.contracts import CONTRACT_MODEL, apply_to_run
+    from forecasting.schema import PATHS_SCHEMA
+
+    known = book.known_by(as_of)
+    if not known.contracts or result.paths.is_empty():
+        return result, 0, 0
+    leaves = _leaf_paths(result).with_columns(pl.col("y").cast(pl.Float64))
+    applied = apply_to_run(result.forecast, leaves, known, seed=seed)
+    new = (
+        applied.forecast.filter(pl.col("model") == CONTRACT_MODEL)
+        .select("unique_id", "measure", "model")
+        .unique()
+        .join(result.summary, on=["unique_id", "measure"], how="anti")
+    )
+    summary = pl.concat([result.summary, new], how="diagonal").cast(result.summary.schema)
+    paths = applied.paths.select(PATHS_SCHEMA.names()).cast(PATHS_SCHEMA)
+    return (
+        replace(result, forecast=applied.forecast, paths=paths, summary=summary),
+        applied.signed,
+        applied.pipeline,
+    )
 
 
 def known_events(warehouse_path: Path) -> pl.DataFrame:
@@ -247,8 +354,12 @@ def store_forecast(
     as_of: date,
     events: int,
     seconds: float,
+    contracts: tuple[int, int] = (0, 0),
 ) -> ForecastRun:
-    """Store a forecast under a new run id (forecasts, leaf paths, backtests) in one transaction."""
+    """Store a forecast under a new run id (forecasts, leaf paths, backtests) in one transaction.
+
+    ``contracts`` is how many (signed, pipeline) contracts of the book were applied.
+    """
     run_id = new_run_id("forecast")
     run = {
         "run_id": run_id,
@@ -258,7 +369,11 @@ def store_forecast(
         "series": result.summary.height,
         "reconciliation": result.reconciliation,
         "seconds": seconds,
-        "settings": json.dumps(asdict(settings) | {"events": events}, default=str),
+        "settings": json.dumps(
+            asdict(settings)
+            | {"events": events, "contracts": {"signed": contracts[0], "pipeline": contracts[1]}},
+            default=str,
+        ),
         "versions": json.dumps(
             {p: version(p) for p in ("polars", "statsmodels", "prophet", "duckdb")}
         ),
@@ -284,6 +399,8 @@ def store_forecast(
         fallbacks=int(result.summary.get_column("fallback").is_not_null().sum()),
         warnings=result.warnings(),
         events=events,
+        contracts_signed=contracts[0],
+        contracts_pipeline=contracts[1],
     )
 
 
@@ -298,6 +415,11 @@ def forecast(warehouse_path: Path, options: ForecastOptions, *, map_fn: MapFn = 
     assert isinstance(as_of, date)  # a non-empty frame has a newest day
     known = known_events(warehouse_path) if options.use_events else None
     result = forecast_all(series, settings=settings, events=known, map_fn=map_fn)
+    applied = (0, 0)
+    if options.use_contracts:
+        book = contract_book(warehouse_path)
+        result, signed, pipeline = apply_book(result, book, seed=settings.seed, as_of=as_of)
+        applied = (signed, pipeline)
     return store_forecast(
         warehouse_path,
         result,
@@ -305,6 +427,7 @@ def forecast(warehouse_path: Path, options: ForecastOptions, *, map_fn: MapFn = 
         as_of=as_of,
         events=0 if known is None else known.height,
         seconds=time.perf_counter() - started,
+        contracts=applied,
     )
 
 
