@@ -489,9 +489,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     missing = [p for p in args.events if not p.is_file()]
     if missing:
         raise UsageError(f"--events: no such file: {', '.join(map(str, missing))}")
+    missing = [p for p in args.contracts if not p.is_file()]
+    if missing:
+        raise UsageError(f"--contracts: no such file: {', '.join(map(str, missing))}")
     options = PipelineOptions(
         inbox=args.inbox,
         events=args.events,
+        contracts=args.contracts,
         forecast=_model(
             ForecastOptions,
             horizon_days=args.horizon,
@@ -700,6 +704,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--inbox", type=Path, default=None, help="folder of new telemetry files")
     p.add_argument(
         "--events", type=Path, action="append", default=[], help="event calendar to load first"
+    )
+    p.add_argument(
+        "--contracts", type=Path, action="append", default=[], help="contract book to load first"
     )
     _option(p, "--paths", ForecastOptions, "n_paths")
     _option(p, "--horizon", ForecastOptions, "horizon_days", type=horizon_days)

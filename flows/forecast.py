@@ -17,6 +17,7 @@ from prefect.logging import get_run_logger
 from flows.console import progress_bar
 from flows.runners import task_runner_for
 from forecasting import runs
+from forecasting.contracts import ContractBook
 from forecasting.forecast import ForecastResult, ForecastSettings, SeriesForecast, forecast_all
 from forecasting.options import ForecastOptions
 from forecasting.runs import ForecastRun
@@ -34,6 +35,12 @@ def read_demand(warehouse_path: Path, options: ForecastOptions) -> pl.DataFrame:
 def read_events(warehouse_path: Path) -> pl.DataFrame:
     """Every known event in the warehouse (launches, migrations, holidays)."""
     return runs.known_events(warehouse_path)
+
+
+@task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+def read_contracts(warehouse_path: Path) -> ContractBook:
+    """The warehouse's contract book: signed contracts and pipeline deals."""
+    return runs.contract_book(warehouse_path)
 
 
 # Cached on the chunk's content and settings, so a rerun after a crash reuses finished chunks.
@@ -74,10 +81,17 @@ def save_run(
     as_of: date,
     events: int,
     seconds: float,
+    book: runs.BookApplied | None = None,
 ) -> ForecastRun:
     """Store the run, its forecasts, bottom-level paths and backtests in one transaction."""
     return runs.store_forecast(
-        warehouse_path, result, settings=settings, as_of=as_of, events=events, seconds=seconds
+        warehouse_path,
+        result,
+        settings=settings,
+        as_of=as_of,
+        events=events,
+        seconds=seconds,
+        book=book,
     )
 
 
@@ -97,7 +111,19 @@ def forecast_flow(warehouse_path: Path, options: ForecastOptions | None = None) 
         series, settings=settings, events=known, map_fn=partial(_fan_out, chunks=chunks)
     )
     events = 0 if known is None else known.height
-    run = save_run(warehouse_path, result, settings, as_of, events, time.perf_counter() - started)
+    applied = None
+    if options.use_contracts:
+        book = read_contracts(warehouse_path)
+        result, applied = runs.apply_book(result, book, seed=settings.seed, as_of=as_of)
+    run = save_run(
+        warehouse_path,
+        result,
+        settings,
+        as_of,
+        events,
+        time.perf_counter() - started,
+        book=applied,
+    )
     logger.info("forecast run %s: %d series in %.0f s", run.run_id, run.series, run.seconds)
     return run
 

@@ -102,8 +102,15 @@ import polars as pl
 import tomli_w
 
 from forecasting import hierarchy
-from forecasting.concentration import METRICS, OTHER, concentration
-from forecasting.schema import PATHS_SCHEMA, QUANTILES, WorkloadClass, quantile_column, table
+from forecasting.concentration import OTHER, concentration
+from forecasting.schema import (
+    PATHS_SCHEMA,
+    QUANTILES,
+    WorkloadClass,
+    frame_schema,
+    quantile_column,
+    table,
+)
 
 __all__ = [
     "BOOK_CONCENTRATION_SCHEMA",
@@ -202,15 +209,8 @@ FINANCE_SCHEMA = pl.Schema(
         "unpriced_gpu_hours": pl.Float64(),
     }
 )
-BOOK_CONCENTRATION_SCHEMA = pl.Schema(
-    {
-        "book": pl.String(),
-        "region": pl.String(),
-        "workload_class": pl.String(),
-        "month": pl.Date(),
-        **{m: pl.Float64() for m in METRICS},
-    }
-)
+# Stored per forecast run that applies the book (the table registry owns the columns).
+BOOK_CONCENTRATION_SCHEMA = frame_schema("book_concentration")
 
 
 class ContractStatus(StrEnum):

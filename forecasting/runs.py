@@ -14,7 +14,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from importlib.metadata import version
 from importlib.resources.abc import Traversable
@@ -40,6 +40,7 @@ if TYPE_CHECKING:  # the step modules load scipy, numba and plotly: only when a 
 
 __all__ = [
     "BLOCKS_NOTE",
+    "BookApplied",
     "ContractsLoaded",
     "DrillInputs",
     "DrillOutcome",
@@ -278,23 +279,39 @@ def _named_customers(stored: pl.DataFrame | None) -> list[tuple[str, str]]:
     return list(stored.select("workload_class", "customer").unique().sort(pl.all()).iter_rows())
 
 
+@dataclass(frozen=True, slots=True)
+class BookApplied:
+    """What the contract book did to a forecast run: contracts applied (those holding GPUs
+    within the horizon) and concentration measured without and with the book."""
+
+    signed: int = 0
+    pipeline: int = 0
+    concentration: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema=frame_schema("book_concentration"))
+    )
+
+
 def apply_book(
     result: ForecastResult, book: ContractBook, *, seed: int, as_of: date
-) -> tuple[ForecastResult, int, int]:
-    """The run with the book as known on ``as_of`` applied, and the contracts applied
-    (signed, pipeline): see :func:`forecasting.contracts.apply_to_run` for the rules.
+) -> tuple[ForecastResult, BookApplied]:
+    """The run with the book as known on ``as_of`` applied (see
+    :func:`forecasting.contracts.apply_to_run` for the rules), and what it applied.
 
     Only the bottom-level paths are kept (they are what is stored); a series the book adds
-    gets a summary row with model ``contract-book`` and no scores.
+    gets a summary row with model ``contract-book`` and no scores. Concentration with and
+    without the book is measured here, on the paths before and after, since the stored paths
+    hold the book.
     """
-    from forecasting.contracts import CONTRACT_MODEL, apply_to_run
+    from forecasting.contracts import CONTRACT_MODEL, apply_to_run, concentration_with_book
     from forecasting.schema import PATHS_SCHEMA
 
     known = book.known_by(as_of)
     if not known.contracts or result.paths.is_empty():
-        return result, 0, 0
+        return result, BookApplied()
     leaves = _leaf_paths(result).with_columns(pl.col("y").cast(pl.Float64))
     applied = apply_to_run(result.forecast, leaves, known, seed=seed)
+    if not applied.touched:  # nothing the book holds falls within the horizon
+        return result, BookApplied()
     new = (
         applied.forecast.filter(pl.col("model") == CONTRACT_MODEL)
         .select("unique_id", "measure", "model")
@@ -305,8 +322,11 @@ def apply_book(
     paths = applied.paths.select(PATHS_SCHEMA.names()).cast(PATHS_SCHEMA)
     return (
         replace(result, forecast=applied.forecast, paths=paths, summary=summary),
-        applied.signed,
-        applied.pipeline,
+        BookApplied(
+            signed=applied.signed,
+            pipeline=applied.pipeline,
+            concentration=concentration_with_book(leaves, known),
+        ),
     )
 
 
@@ -354,12 +374,13 @@ def store_forecast(
     as_of: date,
     events: int,
     seconds: float,
-    contracts: tuple[int, int] = (0, 0),
+    book: BookApplied | None = None,
 ) -> ForecastRun:
     """Store a forecast under a new run id (forecasts, leaf paths, backtests) in one transaction.
 
-    ``contracts`` is how many (signed, pipeline) contracts of the book were applied.
+    ``book`` is what the contract book did to the run (None: it was not applied).
     """
+    book = book or BookApplied()
     run_id = new_run_id("forecast")
     run = {
         "run_id": run_id,
@@ -371,7 +392,7 @@ def store_forecast(
         "seconds": seconds,
         "settings": json.dumps(
             asdict(settings)
-            | {"events": events, "contracts": {"signed": contracts[0], "pipeline": contracts[1]}},
+            | {"events": events, "contracts": {"signed": book.signed, "pipeline": book.pipeline}},
             default=str,
         ),
         "versions": json.dumps(
@@ -383,6 +404,7 @@ def store_forecast(
         "forecast_paths": _leaf_paths(result),
         "backtests": result.backtest,
         "forecast_summary": result.summary,
+        "book_concentration": book.concentration,
     }
     with warehouse.connect(warehouse_path) as wh:
         wh.save_run("forecast_runs", run, frames)
@@ -399,8 +421,8 @@ def store_forecast(
         fallbacks=int(result.summary.get_column("fallback").is_not_null().sum()),
         warnings=result.warnings(),
         events=events,
-        contracts_signed=contracts[0],
-        contracts_pipeline=contracts[1],
+        contracts_signed=book.signed,
+        contracts_pipeline=book.pipeline,
     )
 
 
@@ -415,11 +437,10 @@ def forecast(warehouse_path: Path, options: ForecastOptions, *, map_fn: MapFn = 
     assert isinstance(as_of, date)  # a non-empty frame has a newest day
     known = known_events(warehouse_path) if options.use_events else None
     result = forecast_all(series, settings=settings, events=known, map_fn=map_fn)
-    applied = (0, 0)
+    applied = None
     if options.use_contracts:
         book = contract_book(warehouse_path)
-        result, signed, pipeline = apply_book(result, book, seed=settings.seed, as_of=as_of)
-        applied = (signed, pipeline)
+        result, applied = apply_book(result, book, seed=settings.seed, as_of=as_of)
     return store_forecast(
         warehouse_path,
         result,
@@ -427,7 +448,7 @@ def forecast(warehouse_path: Path, options: ForecastOptions, *, map_fn: MapFn = 
         as_of=as_of,
         events=0 if known is None else known.height,
         seconds=time.perf_counter() - started,
-        contracts=applied,
+        book=applied,
     )
 
 

@@ -802,6 +802,25 @@ _TABLES: tuple[Table, ...] = (
         key=("source", "id"),
         nullable=("probability", "price_per_gpu_hour", "announced", "description"),
     ),
+    # Measured when the run applies the book, on its paths before and after: the stored paths
+    # hold the book already, so "without" cannot be measured again later.
+    _run_frame(
+        "book_concentration",
+        "one row per forecast run, book (with | without), region (or total), class (or all) "
+        "and month: top-1 and top-5 share and HHI of expected demand",
+        "forecast_runs",
+        {
+            "book": pl.String(),
+            "region": pl.String(),
+            "workload_class": pl.String(),
+            "month": pl.Date(),
+            "top1_share": pl.Float64(),
+            "top5_share": pl.Float64(),
+            "hhi": pl.Float64(),
+        },
+        key=("book", "region", "workload_class", "month"),
+        nullable=("top1_share", "top5_share", "hhi"),
+    ),
 )
 
 REGISTRY: Mapping[str, Table] = MappingProxyType({t.name: t for t in _TABLES})

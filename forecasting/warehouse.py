@@ -203,7 +203,12 @@ MIGRATIONS: tuple[Migration, ...] = (
             )
         ),
     ),
-    Migration(8, "the contract book: signed contracts and pipeline deals", creates=("contracts",)),
+    Migration(
+        8,
+        "the contract book: signed contracts and pipeline deals; concentration with and "
+        "without the book per forecast run",
+        creates=("contracts", "book_concentration"),
+    ),
 )
 
 TABLES: frozenset[str] = frozenset(schema.REGISTRY)
