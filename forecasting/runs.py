@@ -957,12 +957,18 @@ def report_inputs(
     warehouse_path: Path, plan: CapacityPlan, triggers: TriggerRun, options: ReportOptions
 ) -> ReportInputs:
     """Everything the pages show for one trigger run and the forecast run it used."""
-    from forecasting import demand
+    from forecasting import contracts, demand
     from forecasting.capacity import capacity_timeline
     from forecasting.report import ReportInputs
 
     run_id = triggers.forecast.run_id
+    as_of = triggers.forecast.as_of
     with warehouse.connect(warehouse_path, read_only=True) as wh:
+        stored_book = wh.contracts()
+        book_concentration = wh.run_frame("book_concentration", run_id)
+        run_settings = json.loads(
+            wh.forecast_runs().filter(pl.col("run_id") == run_id).item(0, "settings")
+        )
         hourly = wh.hourly_demand()
         newest = wh.newest_telemetry()
         forecast_frame = wh.run_frame("forecasts", run_id)
@@ -981,15 +987,22 @@ def report_inputs(
         drivers = wh.run_frame("trigger_drivers", triggers.run_id)
         idle = wh.run_frame("idle_risk", triggers.run_id)
         power = wh.run_frame("site_power", triggers.run_id)
-    history = demand.demand_series(hourly, customers_per_class=options.customers_per_class)
+    history = demand.demand_series(
+        hourly,
+        customers_per_class=options.customers_per_class,
+        named_customers=_named_customers(stored_book),
+    )
     end = forecast_frame.get_column("ds").max()
     assert isinstance(end, date)
+    book = contracts.book_of(stored_book).known_by(as_of)
+    first = forecast_frame.get_column("ds").min()
+    assert isinstance(first, date)
     start = history.get_column("ds").min()
     assert isinstance(start, date)
     now = datetime.now(UTC)
     return ReportInputs(
         run_id=run_id,
-        as_of=triggers.forecast.as_of,
+        as_of=as_of,
         generated_at=now,
         plan=plan,
         stale_days=None if newest is None else (now - newest).days,
@@ -1005,6 +1018,20 @@ def report_inputs(
         concentration=_concentration(history, paths),
         previous_triggers=previous_triggers if previous_triggers is not None else pl.DataFrame(),
         previous_run_id=previous,
+        contracts=contracts.contract_list(book),
+        contract_finance=contracts.committed_and_pipeline(
+            book,
+            start=first,
+            end=end,
+            # A policy without a price (0) leaves its contracts unpriced, never at $0.
+            default_prices={
+                c.value: p.price_per_gpu_hour
+                for c, p in plan.policy.items()
+                if p.price_per_gpu_hour > 0
+            },
+        ),
+        book_concentration=book_concentration,
+        contracts_applied=run_settings.get("contracts"),
         **drills,
     )
 

@@ -16,13 +16,16 @@ from functools import partial
 import polars as pl
 
 from forecasting.capacity import CAPACITY_TIMELINE_SCHEMA, CapacityPlan
+from forecasting.contracts import BOOK_CONCENTRATION_SCHEMA, CONTRACT_LIST_SCHEMA, FINANCE_SCHEMA
 from forecasting.schema import DEMAND_SCHEMA, FORECAST_SCHEMA, frame_schema, table
 from forecasting.triggers import TRIGGERS_SCHEMA
 
 __all__ = [
     "BACKTEST_COLUMNS",
+    "BOOK_CONCENTRATION_SCHEMA",
     "CHOSEN_SCHEMA",
     "CONCENTRATION_SCHEMA",
+    "CONTRACT_LIST_SCHEMA",
     "DRILL_ANSWERS_SCHEMA",
     "DRILL_CURVES_SCHEMA",
     "DRILL_KPIS_SCHEMA",
@@ -31,6 +34,7 @@ __all__ = [
     "DRILL_VARIANT_CURVES_SCHEMA",
     "DRILL_VERDICTS_SCHEMA",
     "DRIVERS_SCHEMA",
+    "FINANCE_SCHEMA",
     "IDLE_RISK_SCHEMA",
     "MW_BY_SITE_SCHEMA",
     "STATUSES",
@@ -170,6 +174,9 @@ _REQUIRED: dict[str, pl.Schema] = {
     "drill_kpi_changes": DRILL_KPI_CHANGES_SCHEMA,
     "concentration": CONCENTRATION_SCHEMA,
     "previous_triggers": TRIGGERS_SCHEMA,
+    "contracts": CONTRACT_LIST_SCHEMA,
+    "contract_finance": FINANCE_SCHEMA,
+    "book_concentration": BOOK_CONCENTRATION_SCHEMA,
 }
 
 
@@ -180,6 +187,10 @@ class ReportInputs:
     ``stale_days`` is the age of the newest telemetry in days (None when unknown); the pages
     carry a warning banner when it is above one day. ``previous_triggers`` and
     ``previous_run_id`` are the last run's triggers, for "what changed"; empty on a first run.
+    The contract book as known on ``as_of``: ``contracts`` lists it, ``contract_finance``
+    sums it per month over the horizon, ``book_concentration`` is what the forecast run
+    measured without and with it; ``contracts_applied`` is how many contracts the run applied
+    (``{"signed": n, "pipeline": m}``; None when the run did not record it).
     """
 
     run_id: str
@@ -210,6 +221,12 @@ class ReportInputs:
     concentration: pl.DataFrame = field(default_factory=partial(_empty, CONCENTRATION_SCHEMA))
     previous_triggers: pl.DataFrame = field(default_factory=partial(_empty, TRIGGERS_SCHEMA))
     previous_run_id: str | None = None
+    contracts: pl.DataFrame = field(default_factory=partial(_empty, CONTRACT_LIST_SCHEMA))
+    contract_finance: pl.DataFrame = field(default_factory=partial(_empty, FINANCE_SCHEMA))
+    book_concentration: pl.DataFrame = field(
+        default_factory=partial(_empty, BOOK_CONCENTRATION_SCHEMA)
+    )
+    contracts_applied: dict[str, int] | None = None
 
     def __post_init__(self) -> None:
         # Fail here, naming the frame and columns, rather than deep inside a chart.
