@@ -117,8 +117,10 @@ def contracts_table(contracts: pl.DataFrame, *, limit: int) -> Table:
     """The contract book (contracts.CONTRACT_LIST_SCHEMA rows): who, where, status, odds,
     the first and last ramp step and the term end."""
     table = Table(title=f"contract book ({contracts.height:,})", title_justify="left")
-    for name in ("id", "customer", "class", "region", "status", "p", "first step", "last step"):
+    for name in ("id", "customer", "class", "region", "status", "p"):
         table.add_column(name, justify="right" if name == "p" else "left")
+    for name in ("first step (GPUs)", "last step (GPUs)"):
+        table.add_column(name, no_wrap=True)
     table.add_column("term end", no_wrap=True)
     for rec in contracts.head(limit).iter_rows(named=True):
         table.add_row(
@@ -128,8 +130,8 @@ def contracts_table(contracts: pl.DataFrame, *, limit: int) -> Table:
             Text(rec["region"]),
             Text(rec["status"]),
             f"{rec['probability']:.2f}",
-            f"{rec['first_date']}: {rec['first_gpus']:,} GPUs",
-            f"{rec['last_date']}: {rec['last_gpus']:,} GPUs",
+            f"{rec['first_date']}: {rec['first_gpus']:,}",
+            f"{rec['last_date']}: {rec['last_gpus']:,}",
             str(rec["term_end"]),
         )
     return table

@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # the step modules load scipy, numba and plotly: only when a 
     from forecasting.forecast import ForecastResult, ForecastSettings, SeriesForecast
     from forecasting.ingest import IngestResult
     from forecasting.report import ReportInputs
+    from forecasting.report.inputs import BOOK_APPLIED_SCHEMA
 
 __all__ = [
     "BLOCKS_NOTE",
@@ -1031,7 +1032,10 @@ def report_inputs(
             },
         ),
         book_concentration=book_concentration,
-        contracts_applied=run_settings.get("contracts"),
+        book_applied=pl.DataFrame(
+            [run_settings["contracts"]] if "contracts" in run_settings else [],
+            schema=BOOK_APPLIED_SCHEMA,
+        ),
         **drills,
     )
 

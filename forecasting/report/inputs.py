@@ -22,6 +22,7 @@ from forecasting.triggers import TRIGGERS_SCHEMA
 
 __all__ = [
     "BACKTEST_COLUMNS",
+    "BOOK_APPLIED_SCHEMA",
     "BOOK_CONCENTRATION_SCHEMA",
     "CHOSEN_SCHEMA",
     "CONCENTRATION_SCHEMA",
@@ -151,6 +152,10 @@ CHOSEN_SCHEMA = _columns(frame_schema("forecast_summary"), ("unique_id", "measur
 BACKTEST_COLUMNS = frame_schema("backtests")
 
 
+# How many contracts the forecast run applied: one row, or none when the run did not record it.
+BOOK_APPLIED_SCHEMA = pl.Schema({"signed": pl.Int64(), "pipeline": pl.Int64()})
+
+
 def _empty(schema: pl.Schema) -> pl.DataFrame:
     return pl.DataFrame(schema=schema)
 
@@ -177,6 +182,7 @@ _REQUIRED: dict[str, pl.Schema] = {
     "contracts": CONTRACT_LIST_SCHEMA,
     "contract_finance": FINANCE_SCHEMA,
     "book_concentration": BOOK_CONCENTRATION_SCHEMA,
+    "book_applied": BOOK_APPLIED_SCHEMA,
 }
 
 
@@ -189,8 +195,8 @@ class ReportInputs:
     ``previous_run_id`` are the last run's triggers, for "what changed"; empty on a first run.
     The contract book as known on ``as_of``: ``contracts`` lists it, ``contract_finance``
     sums it per month over the horizon, ``book_concentration`` is what the forecast run
-    measured without and with it; ``contracts_applied`` is how many contracts the run applied
-    (``{"signed": n, "pipeline": m}``; None when the run did not record it).
+    measured without and with it; ``book_applied`` is how many contracts the run applied
+    (one row; none when the run did not record it).
     """
 
     run_id: str
@@ -226,7 +232,7 @@ class ReportInputs:
     book_concentration: pl.DataFrame = field(
         default_factory=partial(_empty, BOOK_CONCENTRATION_SCHEMA)
     )
-    contracts_applied: dict[str, int] | None = None
+    book_applied: pl.DataFrame = field(default_factory=partial(_empty, BOOK_APPLIED_SCHEMA))
 
     def __post_init__(self) -> None:
         # Fail here, naming the frame and columns, rather than deep inside a chart.

@@ -243,10 +243,9 @@ PIPELINE_RULE = (
 
 def _book_applied(inputs: ReportInputs) -> str:
     """What the forecast run did with the book, in one sentence."""
-    applied = inputs.contracts_applied
-    if applied is None:
+    if inputs.book_applied.is_empty():
         return "This forecast run did not record a contract book (made before books existed)."
-    signed, pipeline = applied.get("signed", 0), applied.get("pipeline", 0)
+    signed, pipeline = inputs.book_applied.row(0)
     if not signed and not pipeline:
         return (
             "This forecast run applied no contract: none held GPUs within its horizon, the "
