@@ -303,13 +303,16 @@ def apply_book(
     without the book is measured here, on the paths before and after, since the stored paths
     hold the book.
     """
+    from forecasting import hierarchy
     from forecasting.contracts import CONTRACT_MODEL, apply_to_run, concentration_with_book
     from forecasting.schema import PATHS_SCHEMA
 
     known = book.known_by(as_of)
     if not known.contracts or result.paths.is_empty():
         return result, BookApplied()
-    leaves = _leaf_paths(result).with_columns(pl.col("y").cast(pl.Float64))
+    # The customer-level paths in full precision: the forecast's quantiles were read off them
+    # before storage rounds them to FLOAT, and the shift must start from the same numbers.
+    leaves = result.paths.filter(hierarchy.depth() == hierarchy.BOTTOM_DEPTH)
     applied = apply_to_run(result.forecast, leaves, known, seed=seed)
     if not applied.touched:  # nothing the book holds falls within the horizon
         return result, BookApplied()
