@@ -174,7 +174,13 @@ def test_an_added_column_must_be_nullable() -> None:
 def test_run_tables_and_column_lists_derive_from_the_registry() -> None:
     """Runs tables own the frames the registry assigns them; the ledger row is LedgerEntry."""
     assert RUN_TABLES == {
-        "forecast_runs": ("forecasts", "forecast_paths", "backtests", "forecast_summary"),
+        "forecast_runs": (
+            "forecasts",
+            "forecast_paths",
+            "backtests",
+            "forecast_summary",
+            "book_concentration",
+        ),
         "drill_runs": (
             "drill_verdicts",
             "drill_kpis",
