@@ -7,7 +7,7 @@ The global options (--warehouse, --capacity, --reports) go before or after the c
 Defaults and help come from forecasting.settings (FLEETCAST_* variables) and the option models
 of forecasting.options, never restated here.
 
-Single-step commands (ingest, events, forecast, drill, report) answer at once: without a
+Single-step commands (ingest, events, contracts, forecast, drill, report) answer at once: without a
 Prefect server (PREFECT_API_URL unset) they call the flows' library functions directly and
 never import prefect, whose ephemeral server would take ~20 s to start for a one-second step.
 With a server configured, and always under run, demo and serve, they run as tracked flows.

@@ -186,6 +186,33 @@ def test_contracts_command_loads_lists_refuses_and_exits_like_events(
     assert "contract book (1)" in listed and "good" in listed and "signed" in listed
 
 
+def test_contracts_command_answers_without_starting_prefect(tmp_path: Path) -> None:
+    """Like `events`, `contracts` is a direct step when no server is configured."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from flows.cli import main; rc = main(); "
+        "print('prefect' in sys.modules, file=sys.stderr); sys.exit(rc)"
+    )
+    book = tmp_path / "contracts.toml"
+    book.write_bytes(sample_contracts().read_bytes())
+    root = Path(__file__).resolve().parent.parent
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    result = subprocess.run(
+        [sys.executable, "-c", code, "contracts", str(book), "--warehouse", str(tmp_path / "w")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=root,
+        env={**env, "PYTHONPATH": str(root), "COLUMNS": "200"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "northwind-inference-2026" in result.stdout
+    assert result.stderr.strip().endswith("False")
+
+
 def test_contract_customers_keep_their_own_series() -> None:
     """A contract customer too small for the top-N keeps its series instead of joining other."""
     ts = pl.datetime_range(
