@@ -54,7 +54,14 @@ series, ``hierarchy.id_of(region, class, customer)``, whose own demand is zero. 
 limit: a customer folded into the ``other`` tail has its current usage inside ``other``, so a
 contract for it is counted once in the tail and once in its new series, up to that
 customer's current usage (small, since it is not a top customer). Keep contract customers as
-named series in the demand hierarchy to avoid it. ``other`` itself is refused as a customer.
+named series in the demand hierarchy to avoid it: a forecast run does
+(``demand.demand_series(named_customers=...)`` with every customer of the stored book).
+``other`` itself is refused as a customer.
+
+**A whole run** (:func:`apply_to_run`): the book is applied to the bottom-level paths, and
+every forecast series (aggregates too) is shifted by the book's effect measured on the sums
+of its paths, so a series no contract touches is unchanged to the bit; the ``peak`` measure
+gets the mean's shift (exact for pipeline deals, an upper bound for floors).
 
 **Quantile frames** (:func:`apply_to_forecast`): a floor moves each quantile exactly,
 ``q -> max(q, committed)`` (max with a constant is monotone). The mean becomes

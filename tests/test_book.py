@@ -390,6 +390,10 @@ def test_finance_page_shows_the_book_dated_with_its_rules_and_concentration() ->
     # 161. Revenue 2,000 x 8 days x 24 h x $3 = $1.15M; neo (training) has no price.
     assert "2027-01" in body and "571" in body and "321" in body and "161" in body
     assert "$1.2M" in body
+    # neo's GPU-hours have no price: unpriced, and its revenue missing, not $0.
+    book_section = body[body.index("Signed and pipeline GPUs by month") :]
+    jan = book_section[book_section.index("2027-01") : book_section.index("2027-02")]
+    assert "216,000 GPU-h" in jan and "$0" not in jan
     assert "50%" in body and "100%" in body
     assert "top-1 share without" in body and "HHI without" in body
     empty = finance_page(

@@ -264,16 +264,19 @@ def _book_months_table(finance: pl.DataFrame) -> Table:
     def of(status: str, column: str) -> pl.Expr:
         return pl.col(column).filter(pl.col("status") == status).sum()
 
+    def revenue(status: str) -> pl.Expr:
+        return pl.col("expected_revenue_usd").filter(pl.col("status") == status)
+
     monthly = (
         finance.group_by("month", "days")
         .agg(
             of("signed", "gpus_avg").alias("signed"),
             of("pipeline", "gpus_avg").alias("pipeline"),
             of("pipeline", "expected_gpus_avg").alias("pipeline_expected"),
+            # Null, shown as missing, when nothing of that status is priced: never a $0.
             *(
-                pl.col("expected_revenue_usd")
-                .filter((pl.col("status") == status) & pl.col("expected_revenue_usd").is_not_null())
-                .sum()
+                pl.when(revenue(status).is_not_null().any())
+                .then(revenue(status).sum())
                 .alias(f"{status}_revenue")
                 for status in ("signed", "pipeline")
             ),
