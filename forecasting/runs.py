@@ -37,7 +37,6 @@ if TYPE_CHECKING:  # the step modules load scipy, numba and plotly: only when a 
     from forecasting.forecast import ForecastResult, ForecastSettings, SeriesForecast
     from forecasting.ingest import IngestResult
     from forecasting.report import ReportInputs
-    from forecasting.report.inputs import BOOK_APPLIED_SCHEMA
 
 __all__ = [
     "BLOCKS_NOTE",
@@ -964,6 +963,7 @@ def report_inputs(
     from forecasting import contracts, demand
     from forecasting.capacity import capacity_timeline
     from forecasting.report import ReportInputs
+    from forecasting.report.inputs import BOOK_APPLIED_SCHEMA
 
     run_id = triggers.forecast.run_id
     as_of = triggers.forecast.as_of

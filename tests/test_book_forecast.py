@@ -17,6 +17,7 @@ from conftest import FleetFiles
 from flows import cli
 from flows.cli import main
 from forecasting import runs, warehouse
+from forecasting.options import ReportOptions
 
 pytestmark = pytest.mark.slow
 
@@ -105,9 +106,17 @@ probability = 0.5
         .equals(forecasts[without_id].filter(eu).sort("unique_id", "measure", "ds"))
     )
     # Concentration measured both ways: the book raises the fleet's top-1 share.
-    fleet = concentration.filter(
+    fleet_wide = concentration.filter(
         (pl.col("region") == "total") & (pl.col("workload_class") == "all")
     )
-    last = fleet["month"].max()
-    top1 = {r["book"]: r["top1_share"] for r in fleet.filter(pl.col("month") == last).to_dicts()}
+    last = fleet_wide["month"].max()
+    top1 = {
+        r["book"]: r["top1_share"] for r in fleet_wide.filter(pl.col("month") == last).to_dicts()
+    }
     assert top1["with"] > top1["without"]
+    # The published finance page shows the book this run applied.
+    outcome = runs.report(path, fleet.capacity, tmp_path / "reports", ReportOptions())
+    assert outcome.run_id == with_id
+    finance = (outcome.path / "finance.html").read_text(encoding="utf-8")
+    assert "applied 1 signed contract(s) and 1 pipeline deal(s)" in finance
+    assert "northwind-2027" in finance and "neo-training" in finance
