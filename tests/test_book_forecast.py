@@ -72,7 +72,8 @@ probability = 0.5
     printed = " ".join(capsys.readouterr().out.split())  # the title wraps
     assert "1 signed contract(s) and 1 pipeline deal(s) applied" in printed
     with warehouse.connect(path, read_only=True) as wh:
-        without_id, with_id = wh.forecast_runs()["run_id"].to_list()[::-1]
+        # Newest first; the session's warehouse may hold runs of other tests before these.
+        with_id, without_id = wh.forecast_runs()["run_id"].to_list()[:2]
         settings = {r["run_id"]: json.loads(r["settings"]) for r in wh.forecast_runs().to_dicts()}
         forecasts = {r: wh.run_frame("forecasts", r) for r in (without_id, with_id)}
         paths = wh.run_frame("forecast_paths", with_id)
