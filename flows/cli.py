@@ -7,7 +7,7 @@ The global options (--warehouse, --capacity, --reports) go before or after the c
 Defaults and help come from forecasting.settings (FLEETCAST_* variables) and the option models
 of forecasting.options, never restated here.
 
-Single-step commands (ingest, events, forecast, drill, report) answer at once: without a
+Single-step commands (ingest, events, contracts, forecast, drill, report) answer at once: without a
 Prefect server (PREFECT_API_URL unset) they call the flows' library functions directly and
 never import prefect, whose ephemeral server would take ~20 s to start for a one-second step.
 With a server configured, and always under run, demo and serve, they run as tracked flows.
@@ -226,6 +226,44 @@ def cmd_events(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_contracts(args: argparse.Namespace) -> int:
+    """Load contract books into the warehouse, or list the stored book."""
+    from flows.tables import contract_loads_table, contracts_table
+    from forecasting import contracts, warehouse
+
+    path = _paths(args).warehouse
+    loads = []
+    if args.paths:
+        missing = [p for p in args.paths if not p.is_file()]
+        if missing:
+            raise UsageError(f"no such file: {', '.join(map(str, missing))}")
+        if _direct():
+            from flows.direct import ingest_contracts
+        else:
+            from flows.ingest import ingest_contracts  # same signature as the direct one
+
+        loads = ingest_contracts(list(args.paths), path)
+        console.print(contract_loads_table(loads))
+    with warehouse.connect(path, read_only=True) as wh:
+        book = contracts.book_of(wh.contracts())
+    console.print(contracts_table(contracts.contract_list(book), limit=args.limit))
+    for load in loads:
+        if load.status == "failed":
+            errors.print(f"failed {load.message}", highlight=False, markup=False, soft_wrap=True)
+        for refused in load.refused:
+            line = contracts.Refusal(
+                row=refused["row_number"], **{k: v for k, v in refused.items() if k != "row_number"}
+            ).message
+            errors.print(f"refused {line}", highlight=False, markup=False, soft_wrap=True)
+    if any(load.status == "failed" for load in loads):
+        return EXIT_FAILED
+    refused_count = sum(len(load.refused) for load in loads)
+    if args.strict and refused_count:
+        errors.print(f"--strict: {refused_count} contract(s) refused")
+        return EXIT_FAILED
+    return EXIT_OK
+
+
 def cmd_capacity(args: argparse.Namespace) -> int:
     """Print the capacity inventory and its timeline per region and class."""
     from flows.tables import capacity_tables
@@ -289,6 +327,7 @@ def cmd_forecast(args: argparse.Namespace) -> int:
         backtest_step_days=args.backtest_step,
         min_train_days=args.min_train_days,
         use_events=not args.no_events,
+        use_contracts=not args.no_contracts,
         outages=args.outages,
         zero_is_outage=args.zero_is_outage,
         task_runner=args.task_runner,
@@ -492,9 +531,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     missing = [p for p in args.events if not p.is_file()]
     if missing:
         raise UsageError(f"--events: no such file: {', '.join(map(str, missing))}")
+    missing = [p for p in args.contracts if not p.is_file()]
+    if missing:
+        raise UsageError(f"--contracts: no such file: {', '.join(map(str, missing))}")
     options = PipelineOptions(
         inbox=args.inbox,
         events=args.events,
+        contracts=args.contracts,
         forecast=_model(
             ForecastOptions,
             horizon_days=args.horizon,
@@ -632,6 +675,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true", help="exit 1 if any row was refused")
     p.add_argument("--limit", type=int, default=50, help="rows to show")
 
+    p = add("contracts", cmd_contracts, "load contract books (signed and pipeline), or list them")
+    p.add_argument("paths", type=Path, nargs="*", metavar="FILE", help="TOML or CSV books")
+    p.add_argument("--strict", action="store_true", help="exit 1 if any contract was refused")
+    p.add_argument("--limit", type=int, default=50, help="contracts to show")
+
     p = add("forecast", cmd_forecast, "forecast demand per level with quantiles and store the run")
     p.add_argument("--as-of", type=date.fromisoformat, default=None, help="last day of history")
     _option(p, "--horizon", ForecastOptions, "horizon_days", type=horizon_days)
@@ -644,6 +692,9 @@ def build_parser() -> argparse.ArgumentParser:
     _option(p, "--backtest-step", ForecastOptions, "backtest_step_days", type=int)
     _option(p, "--min-train-days", ForecastOptions, "min_train_days")
     p.add_argument("--no-events", action="store_true", help="forecast without the known events")
+    p.add_argument(
+        "--no-contracts", action="store_true", help="forecast without the stored contract book"
+    )
     p.add_argument(
         "--outages", type=Path, default=None, help=field_help(ForecastOptions, "outages")
     )
@@ -697,6 +748,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--inbox", type=Path, default=None, help="folder of new telemetry files")
     p.add_argument(
         "--events", type=Path, action="append", default=[], help="event calendar to load first"
+    )
+    p.add_argument(
+        "--contracts", type=Path, action="append", default=[], help="contract book to load first"
     )
     _option(p, "--paths", ForecastOptions, "n_paths")
     _option(p, "--horizon", ForecastOptions, "horizon_days", type=horizon_days)

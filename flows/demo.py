@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 
 from forecasting import synth
+from forecasting.resources import sample_contracts
 
 if TYPE_CHECKING:  # prefect starts with the flows, not at import
     from flows.pipeline import PipelineOutcome
@@ -64,7 +65,12 @@ def run_demo(
     console.print(f"synthetic fleet: {fleet.telemetry.height:,} hourly rows -> {folder}")
     # The demo owns its capacity plan: the one generated with the fleet, sized to its demand.
     plan_path = folder / "capacity.toml"
-    options = PipelineOptions(inbox=folder / "telemetry", events=[folder / "events.csv"])
+    # The sample contract book is written for the synthetic fleet's customers and regions.
+    book = folder / "contracts.toml"
+    book.write_bytes(sample_contracts().read_bytes())
+    options = PipelineOptions(
+        inbox=folder / "telemetry", events=[folder / "events.csv"], contracts=[book]
+    )
     outcome = pipeline_flow(warehouse_path, plan_path, reports_path, options)
     status = _printed(outcome, console=console, started=started)
     # The plan is the demo's own, not data/capacity.toml: later commands must be pointed at it.

@@ -22,7 +22,7 @@ from forecasting.ingest import IngestResult
 from forecasting.options import ForecastOptions
 from forecasting.settings import RunnerKind
 
-__all__ = ["forecast", "ingest_events", "ingest_files"]
+__all__ = ["forecast", "ingest_contracts", "ingest_events", "ingest_files"]
 
 
 LoadFile = Callable[[Path, Path, str | None], IngestResult]
@@ -55,6 +55,11 @@ def ingest_files(
 def ingest_events(paths: list[Path], warehouse_path: Path) -> list[runs.EventsLoaded]:
     """Load event calendars, as the ingest-events flow does."""
     return [runs.load_events_file(path, warehouse_path) for path in paths]
+
+
+def ingest_contracts(paths: list[Path], warehouse_path: Path) -> list[runs.ContractsLoaded]:
+    """Load contract books, as the ingest-contracts flow does."""
+    return [runs.load_contracts_file(path, warehouse_path) for path in paths]
 
 
 def _chunk(work: Callable[[pl.DataFrame], object], chunk: list[pl.DataFrame]) -> list[object]:

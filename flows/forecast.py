@@ -17,6 +17,7 @@ from prefect.logging import get_run_logger
 from flows.console import progress_bar
 from flows.runners import task_runner_for
 from forecasting import runs
+from forecasting.contracts import ContractBook
 from forecasting.forecast import ForecastResult, ForecastSettings, SeriesForecast, forecast_all
 from forecasting.horizon import Extended
 from forecasting.options import ForecastOptions
@@ -35,6 +36,12 @@ def read_demand(warehouse_path: Path, options: ForecastOptions) -> pl.DataFrame:
 def read_events(warehouse_path: Path) -> pl.DataFrame:
     """Every known event in the warehouse (launches, migrations, holidays)."""
     return runs.known_events(warehouse_path)
+
+
+@task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+def read_contracts(warehouse_path: Path) -> ContractBook:
+    """The warehouse's contract book: signed contracts and pipeline deals."""
+    return runs.contract_book(warehouse_path)
 
 
 # Cached on the chunk's content and settings, so a rerun after a crash reuses finished chunks.
@@ -84,6 +91,7 @@ def save_run(
     events: int,
     seconds: float,
     extended: Extended | None,
+    book: runs.BookApplied | None = None,
 ) -> ForecastRun:
     """Store the run, its forecasts, bottom-level paths and backtests in one transaction."""
     return runs.store_forecast(
@@ -94,6 +102,7 @@ def save_run(
         events=events,
         seconds=seconds,
         extended=extended,
+        book=book,
     )
 
 
@@ -114,8 +123,15 @@ def forecast_flow(warehouse_path: Path, options: ForecastOptions | None = None) 
     )
     events = 0 if known is None else known.height
     extended = extend_to_plan_horizon(series, result, as_of, runs.plan_horizon_months(options))
+    if extended is not None:
+        result = extended.result
+    applied = None
+    if options.use_contracts:
+        book = read_contracts(warehouse_path)
+        result, applied = runs.apply_book(result, book, seed=settings.seed, as_of=as_of)
+        extended = runs.with_book_months(extended, book, as_of=as_of)
     seconds = time.perf_counter() - started
-    run = save_run(warehouse_path, result, settings, as_of, events, seconds, extended)
+    run = save_run(warehouse_path, result, settings, as_of, events, seconds, extended, book=applied)
     logger.info("forecast run %s: %d series in %.0f s", run.run_id, run.series, run.seconds)
     return run
 

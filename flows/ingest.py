@@ -1,4 +1,5 @@
-"""The ingest flows: telemetry files and event calendars -> warehouse, one writer at a time."""
+"""The ingest flows: telemetry files, event calendars and contract books -> warehouse, one
+writer at a time."""
 
 from __future__ import annotations
 
@@ -10,13 +11,16 @@ from prefect.logging import get_run_logger
 from flows import direct
 from forecasting import ingest, runs
 from forecasting.ingest import IngestResult
-from forecasting.runs import EventsLoaded
+from forecasting.runs import ContractsLoaded, EventsLoaded
 
 __all__ = [
+    "ContractsLoaded",
     "EventsLoaded",
+    "ingest_contracts",
     "ingest_events",
     "ingest_files",
     "ingest_inbox",
+    "load_contracts",
     "load_events",
     "load_file",
 ]
@@ -105,3 +109,31 @@ def load_events(path: Path, warehouse_path: Path) -> EventsLoaded:
 def ingest_events(paths: list[Path], warehouse_path: Path) -> list[EventsLoaded]:
     """Load event calendars (launches, migrations, holidays) for the forecast to use."""
     return [load_events(path, warehouse_path) for path in paths]
+
+
+@task(
+    retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=_transient, tags=["warehouse-writer"]
+)
+def load_contracts(path: Path, warehouse_path: Path) -> ContractsLoaded:
+    """Read one contract book and make its good entries the warehouse's contracts from it."""
+    loaded = runs.load_contracts_file(path, warehouse_path)
+    logger = get_run_logger()
+    if loaded.status == "failed":
+        logger.error("%s", loaded.message)
+    else:
+        logger.info(
+            "%s: %d contracts loaded (%d signed, %d pipeline; %d replaced), %d entries refused",
+            path,
+            loaded.loaded,
+            loaded.signed,
+            loaded.pipeline,
+            loaded.replaced,
+            len(loaded.refused),
+        )
+    return loaded
+
+
+@flow(name="ingest-contracts", log_prints=True)
+def ingest_contracts(paths: list[Path], warehouse_path: Path) -> list[ContractsLoaded]:
+    """Load contract books (signed contracts and pipeline deals) for the forecast to apply."""
+    return [load_contracts(path, warehouse_path) for path in paths]

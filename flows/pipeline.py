@@ -1,4 +1,5 @@
-"""The whole job as one flow: inbox and events -> ingest -> forecast -> drills -> reports.
+"""The whole job as one flow: inbox, events and contracts -> ingest -> forecast -> drills ->
+reports.
 
 One process runs it all as subflows, so Prefect's server starts once (STACK.md: the server,
 not the work, dominates a short command). Each step is idempotent, so a rerun after a crash
@@ -17,12 +18,18 @@ from pydantic import BaseModel
 
 from flows.drill import drill_flow
 from flows.forecast import forecast as run_forecast
-from flows.ingest import ingest_events, ingest_files
+from flows.ingest import ingest_contracts, ingest_events, ingest_files
 from flows.report import report_flow
 from forecasting import ingest
 from forecasting.ingest import IngestResult
 from forecasting.options import PipelineOptions
-from forecasting.runs import DrillOutcome, EventsLoaded, ForecastRun, ReportOutcome
+from forecasting.runs import (
+    ContractsLoaded,
+    DrillOutcome,
+    EventsLoaded,
+    ForecastRun,
+    ReportOutcome,
+)
 
 __all__ = ["PipelineOptions", "PipelineOutcome", "pipeline_flow"]
 
@@ -32,6 +39,7 @@ class PipelineOutcome(BaseModel):
 
     ingested: list[IngestResult]
     events: list[EventsLoaded] = []
+    contracts: list[ContractsLoaded] = []
     forecast: ForecastRun
     drills: list[DrillOutcome]
     report: ReportOutcome
@@ -63,6 +71,12 @@ def pipeline_flow(
     for load in calendars:
         if load.status == "failed":
             logger.error("events file not loaded: %s", load.message)
+    books = ingest_contracts(options.contracts, warehouse_path) if options.contracts else []
+    for book in books:
+        if book.status == "failed":
+            logger.error("contract book not loaded: %s", book.message)
+        elif book.refused:
+            logger.warning("%s: %d contract(s) refused", book.path, len(book.refused))
     forecast_options = options.forecast.model_copy(update={"capacity": capacity_path})
     forecast = run_forecast(warehouse_path, forecast_options)
     drill_options = options.drill.model_copy(update={"forecast_run_id": forecast.run_id})
@@ -71,5 +85,10 @@ def pipeline_flow(
     report = report_flow(warehouse_path, capacity_path, reports_path, report_options)
     logger.info("pipeline run %s published %s", flow_run.get_id(), report.path)
     return PipelineOutcome(
-        ingested=ingested, events=calendars, forecast=forecast, drills=drills, report=report
+        ingested=ingested,
+        events=calendars,
+        contracts=books,
+        forecast=forecast,
+        drills=drills,
+        report=report,
     )

@@ -18,13 +18,15 @@ from forecasting.schema import Measure, WorkloadClass
 if TYPE_CHECKING:  # importing flows at run time would start prefect for `ingest`
     from flows.drill import DrillOutcome
     from flows.forecast import ForecastRun
-    from flows.ingest import EventsLoaded
+    from flows.ingest import ContractsLoaded, EventsLoaded
     from flows.pipeline import PipelineOutcome
     from flows.report import ReportOutcome
     from forecasting.runs import WhatIfOutcome
 
 __all__ = [
     "capacity_tables",
+    "contract_loads_table",
+    "contracts_table",
     "demand_table",
     "drill_tables",
     "events_tables",
@@ -96,6 +98,45 @@ def events_tables(loads: Sequence[EventsLoaded], *, limit: int) -> list[Table]:
             )
             shown += 1
     return [summary, refused] if shown else [summary]
+
+
+def contract_loads_table(loads: Sequence[ContractsLoaded]) -> Table:
+    """Per book file: its status, contracts loaded (signed, pipeline), replaced and refused."""
+    table = Table(title="contract books", title_justify="left")
+    for name in ("file", "status", "loaded", "signed", "pipeline", "replaced", "refused"):
+        table.add_column(name, justify="left" if name in ("file", "status") else "right")
+    for load in loads:
+        table.add_row(
+            Text(str(load.path)),
+            Text(load.status),
+            *(_n(n) for n in (load.loaded, load.signed, load.pipeline, load.replaced)),
+            _n(len(load.refused)),
+        )
+    return table
+
+
+def contracts_table(contracts: pl.DataFrame, *, limit: int) -> Table:
+    """The contract book (contracts.CONTRACT_LIST_SCHEMA rows): who, where, status, odds,
+    the first and last ramp step and the term end."""
+    table = Table(title=f"contract book ({contracts.height:,})", title_justify="left")
+    for name in ("id", "customer", "class", "region", "status", "p"):
+        table.add_column(name, justify="right" if name == "p" else "left")
+    for name in ("first step (GPUs)", "last step (GPUs)"):
+        table.add_column(name, no_wrap=True)
+    table.add_column("term end", no_wrap=True)
+    for rec in contracts.head(limit).iter_rows(named=True):
+        table.add_row(
+            Text(rec["id"]),
+            Text(rec["customer"]),
+            Text(rec["workload_class"]),
+            Text(rec["region"]),
+            Text(rec["status"]),
+            f"{rec['probability']:.2f}",
+            f"{rec['first_date']}: {rec['first_gpus']:,}",
+            f"{rec['last_date']}: {rec['last_gpus']:,}",
+            str(rec["term_end"]),
+        )
+    return table
 
 
 def stored_events_table(events: pl.DataFrame, *, limit: int) -> Table:
@@ -184,7 +225,7 @@ def forecast_tables(run: ForecastRun) -> list[Table]:
             f"forecast run {run.run_id}: {run.series:,} series to {run.as_of} in "
             f"{run.seconds:.0f} s; reconciliation {run.reconciliation}; "
             f"{run.calibrated} calibrated, {run.fallbacks} on a fallback (see the warnings); "
-            f"{run.events} known event(s)"
+            f"{run.events} known event(s); {_book_applied(run)}"
         ),
         title_justify="left",
     )
@@ -246,6 +287,14 @@ def _ratio(value: float | None, base: float | None) -> str:
     if value is None or base is None or base <= 0:
         return "-"
     return f"{value / base:.2f}x"
+
+
+def _book_applied(run: ForecastRun) -> str:
+    """``2 signed contract(s) and 1 pipeline deal(s) applied``: the book the run used."""
+    return (
+        f"{run.contracts_signed} signed contract(s) and {run.contracts_pipeline} pipeline "
+        "deal(s) applied"
+    )
 
 
 def _fmt(value: float | None, pattern: str) -> str:
@@ -493,7 +542,8 @@ def pipeline_summary(outcome: PipelineOutcome, *, seconds: float) -> list[str]:
         f"data: {len(loaded)} new file(s), {rows:,} rows loaded, {quarantined:,} quarantined"
         + (f"; newest telemetry {stale} days old" if stale else ""),
         f"forecast {f.run_id}: {f.series:,} series to {f.as_of}{accuracy}"
-        + (f"; {f.events} known event(s)" if f.events else ""),
+        + (f"; {f.events} known event(s)" if f.events else "")
+        + (f"; {_book_applied(f)}" if f.contracts_signed or f.contracts_pipeline else ""),
         "triggers: "
         + ", ".join(f"{statuses.get(s, 0)} {s}" for s in ("red", "amber", "green"))
         + (

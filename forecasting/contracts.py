@@ -54,7 +54,14 @@ series, ``hierarchy.id_of(region, class, customer)``, whose own demand is zero. 
 limit: a customer folded into the ``other`` tail has its current usage inside ``other``, so a
 contract for it is counted once in the tail and once in its new series, up to that
 customer's current usage (small, since it is not a top customer). Keep contract customers as
-named series in the demand hierarchy to avoid it. ``other`` itself is refused as a customer.
+named series in the demand hierarchy to avoid it: a forecast run does
+(``demand.demand_series(named_customers=...)`` with every customer of the stored book).
+``other`` itself is refused as a customer.
+
+**A whole run** (:func:`apply_to_run`): the book is applied to the bottom-level paths, and
+every forecast series (aggregates too) is shifted by the book's effect measured on the sums
+of its paths, so a series no contract touches is unchanged to the bit; the ``peak`` measure
+gets the mean's shift (exact for pipeline deals, an upper bound for floors).
 
 **Quantile frames** (:func:`apply_to_forecast`): a floor moves each quantile exactly,
 ``q -> max(q, committed)`` (max with a constant is monotone). The mean becomes
@@ -102,11 +109,19 @@ import polars as pl
 import tomli_w
 
 from forecasting import hierarchy
-from forecasting.concentration import METRICS, OTHER, concentration
-from forecasting.schema import PATHS_SCHEMA, QUANTILES, WorkloadClass, quantile_column
+from forecasting.concentration import OTHER, concentration
+from forecasting.schema import (
+    PATHS_SCHEMA,
+    QUANTILES,
+    WorkloadClass,
+    frame_schema,
+    quantile_column,
+    table,
+)
 
 __all__ = [
     "BOOK_CONCENTRATION_SCHEMA",
+    "CONTRACT_LIST_SCHEMA",
     "CONTRACT_MODEL",
     "FIELDS",
     "FINANCE_SCHEMA",
@@ -119,11 +134,17 @@ __all__ = [
     "ContractRuleError",
     "ContractStatus",
     "Refusal",
+    "RunWithBook",
     "Step",
     "apply_to_forecast",
+    "apply_to_months",
     "apply_to_paths",
+    "apply_to_run",
+    "book_frame",
+    "book_of",
     "committed_and_pipeline",
     "concentration_with_book",
+    "contract_list",
     "dump_contracts",
     "load_contracts",
     "parse_contracts",
@@ -197,15 +218,8 @@ FINANCE_SCHEMA = pl.Schema(
         "unpriced_gpu_hours": pl.Float64(),
     }
 )
-BOOK_CONCENTRATION_SCHEMA = pl.Schema(
-    {
-        "book": pl.String(),
-        "region": pl.String(),
-        "workload_class": pl.String(),
-        "month": pl.Date(),
-        **{m: pl.Float64() for m in METRICS},
-    }
-)
+# Stored per forecast run that applies the book (the table registry owns the columns).
+BOOK_CONCENTRATION_SCHEMA = frame_schema("book_concentration")
 
 
 class ContractStatus(StrEnum):
@@ -980,6 +994,92 @@ def apply_to_forecast(
     )
 
 
+def apply_to_months(months: pl.DataFrame, book: ContractBook) -> pl.DataFrame:
+    """Monthly forecast rows (a month's peak day; any levels, both measures) with the book.
+
+    A contract's month is its ramp's largest count in the month (the peak day). On a signed
+    contract's own series each value ``v`` becomes ``max(v, committed)``, exactly as daily; the
+    levels above it (its class, region and the total, where present) gain the same lift, value
+    by value, since the floor lifts the whole of what contains it. Pipeline deals add ``p x
+    GPUs`` to the mean of the series and the levels above; past the daily horizon there are no
+    sample paths to mix their draws into, so they do not move the quantiles here. A contract
+    series the frame lacks gets rows of its own (model :data:`CONTRACT_MODEL`).
+    """
+    if months.is_empty() or not book.contracts:
+        return months
+    values = [c for c in months.columns if c == "mean" or re.fullmatch(r"q[0-9.]+", c)]
+    first: date = months["ds"].min()  # type: ignore[assignment]
+    last: date = months["ds"].max()  # type: ignore[assignment]
+    end = (last.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    peaks = (
+        ramp_frame(book, start=first, end=end)
+        .group_by(
+            "contract_id", "status", "probability", "unique_id", pl.col("ds").dt.truncate("1mo")
+        )
+        .agg(pl.col("gpus").max())
+    )
+    signed = (
+        peaks.filter(pl.col("status") == ContractStatus.SIGNED.value)
+        .group_by("unique_id", "ds")
+        .agg(pl.col("gpus").sum().alias("floor"))
+    )
+    expected = (
+        peaks.filter(pl.col("status") == ContractStatus.PIPELINE.value)
+        .group_by("unique_id", "ds")
+        .agg((pl.col("gpus") * pl.col("probability")).sum().alias("expected"))
+    )
+    grid = months.select("ds", "measure").unique()
+    own = months.select("unique_id", "ds", "measure", *values)
+    lifts = (
+        pl.concat([signed.select("unique_id", "ds"), expected.select("unique_id", "ds")])
+        .unique()
+        .join(grid, on="ds")
+        .join(own, on=["unique_id", "ds", "measure"], how="left")
+        .join(signed, on=["unique_id", "ds"], how="left")
+        .join(expected, on=["unique_id", "ds"], how="left")
+        .select(
+            "unique_id",
+            "ds",
+            "measure",
+            *(
+                (
+                    pl.max_horizontal(pl.col(v).fill_null(0.0), pl.col("floor").fill_null(0.0))
+                    - pl.col(v).fill_null(0.0)
+                    + (pl.col("expected").fill_null(0.0) if v == "mean" else pl.lit(0.0))
+                ).alias(v)
+                for v in values
+            ),
+        )
+    )
+    # Each contract series lifts itself and every level above it.
+    ancestors = pl.concat(
+        [
+            lifts.with_columns(
+                pl.col("unique_id")
+                .str.split(hierarchy.SEP)
+                .list.head(depth)
+                .list.join(hierarchy.SEP)
+            )
+            for depth in range(1, hierarchy.BOTTOM_DEPTH + 2)
+        ]
+    )
+    total_lift = ancestors.group_by("unique_id", "ds", "measure").agg(pl.col(values).sum())
+    keys = ["unique_id", "ds", "measure"]
+    lifted = (
+        months.join(total_lift, on=keys, how="left", suffix="_lift")
+        .with_columns((pl.col(v) + pl.col(f"{v}_lift").fill_null(0.0)).alias(v) for v in values)
+        .drop([f"{v}_lift" for v in values])
+    )
+    new_rows = (
+        lifts.join(months.select(keys), on=keys, how="anti")
+        .filter(pl.col("mean") > 0)
+        .with_columns(pl.lit(CONTRACT_MODEL).alias("model"))
+    )
+    return pl.concat([lifted, new_rows.select(months.columns)], how="vertical_relaxed").cast(
+        months.schema
+    )
+
+
 # --- finance ------------------------------------------------------------------------------------
 
 
@@ -1147,4 +1247,254 @@ def concentration_with_book(
         .sort("book", "region", "workload_class", "month", descending=[True, False, False, False])
         .collect()
         .cast(BOOK_CONCENTRATION_SCHEMA)
+    )
+
+
+# --- storage ------------------------------------------------------------------------------------
+
+
+def _stored_columns() -> pl.Schema:
+    """The ``contracts`` table's columns that a book fills: all but source and loaded_at."""
+    stored = table("contracts").schema
+    return pl.Schema({k: v for k, v in stored.items() if k not in ("source", "loaded_at")})
+
+
+def book_frame(book: ContractBook, *, rows: Sequence[int] | None = None) -> pl.DataFrame:
+    """The book's contracts as rows of the ``contracts`` table (without source and loaded_at).
+
+    ``rows`` are each contract's row in its file (default: 1, 2, ... in book order); the ramp
+    is two parallel lists, step dates and GPUs.
+    """
+    numbers = list(rows) if rows is not None else list(range(1, len(book.contracts) + 1))
+    if len(numbers) != len(book.contracts):
+        raise ValueError(f"{len(numbers)} row numbers for {len(book.contracts)} contracts")
+    records = [
+        {
+            "id": c.id,
+            "row_number": row,
+            "customer": c.customer,
+            "workload_class": c.workload_class.value,
+            "region": c.region,
+            "ramp_dates": [s.day for s in c.ramp],
+            "ramp_gpus": [s.gpus for s in c.ramp],
+            "term_end": c.term_end,
+            "status": c.status.value,
+            "probability": c.probability,
+            "price_per_gpu_hour": c.price_per_gpu_hour,
+            "announced": c.announced,
+            "description": c.description,
+        }
+        for c, row in zip(book.contracts, numbers, strict=True)
+    ]
+    return pl.DataFrame(records, schema=_stored_columns())
+
+
+def book_of(frame: pl.DataFrame, *, source: str | None = None) -> ContractBook:
+    """The book stored in ``frame`` (rows of the ``contracts`` table), in row order.
+
+    Stored rows passed every rule when their file was loaded; they are checked again here, so
+    a row edited in the warehouse by hand fails loudly (ContractRuleError) rather than
+    entering a forecast.
+    """
+    contracts = tuple(
+        Contract(
+            id=r["id"],
+            customer=r["customer"],
+            workload_class=cast(WorkloadClass, r["workload_class"]),
+            region=r["region"],
+            ramp=tuple(
+                Step(day, gpus) for day, gpus in zip(r["ramp_dates"], r["ramp_gpus"], strict=True)
+            ),
+            term_end=r["term_end"],
+            status=cast(ContractStatus, r["status"]),
+            probability=r["probability"],
+            price_per_gpu_hour=r["price_per_gpu_hour"],
+            announced=r["announced"],
+            description=r["description"],
+        )
+        for r in frame.iter_rows(named=True)
+    )
+    return ContractBook(contracts=contracts, source=source)
+
+
+CONTRACT_LIST_SCHEMA = pl.Schema(
+    {
+        "id": pl.String(),
+        "customer": pl.String(),
+        "workload_class": pl.String(),
+        "region": pl.String(),
+        "status": pl.String(),
+        "probability": pl.Float64(),
+        "first_date": pl.Date(),
+        "first_gpus": pl.Int64(),
+        "last_date": pl.Date(),
+        "last_gpus": pl.Int64(),
+        "term_end": pl.Date(),
+        "price_per_gpu_hour": pl.Float64(),
+        "announced": pl.Date(),
+    }
+)
+
+
+def contract_list(book: ContractBook) -> pl.DataFrame:
+    """One row per contract (CONTRACT_LIST_SCHEMA): who, where, status, p (signed: 1), the
+    first and last ramp step and the term end, in book order."""
+    return pl.DataFrame(
+        [
+            (
+                c.id,
+                c.customer,
+                c.workload_class.value,
+                c.region,
+                c.status.value,
+                c.p,
+                c.ramp[0].day,
+                c.ramp[0].gpus,
+                c.ramp[-1].day,
+                c.ramp[-1].gpus,
+                c.term_end,
+                c.price_per_gpu_hour,
+                c.announced,
+            )
+            for c in book.contracts
+        ],
+        schema=CONTRACT_LIST_SCHEMA,
+        orient="row",
+    )
+
+
+# --- a whole forecast run -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunWithBook:
+    """A forecast run with the book applied: its forecast frame, its bottom-level paths, and
+    how many contracts held GPUs within the horizon (signed, pipeline)."""
+
+    forecast: pl.DataFrame
+    paths: pl.DataFrame
+    signed: int
+    pipeline: int
+    touched: tuple[str, ...]  # every series id the book moved, bottom and aggregates
+
+
+def _ancestry(ids: Iterable[str]) -> pl.DataFrame:
+    """bottom, unique_id: each bottom id with itself and every aggregate above it."""
+    pairs = []
+    for uid in ids:
+        up: str | None = uid
+        while up is not None:
+            pairs.append((uid, up))
+            up = hierarchy.parent_of(up)
+    return pl.DataFrame(
+        pairs, schema={"bottom": pl.String(), "unique_id": pl.String()}, orient="row"
+    )
+
+
+def _level_stats(
+    paths: pl.LazyFrame, ancestry: pl.DataFrame, quantiles: Sequence[str]
+) -> pl.LazyFrame:
+    """unique_id, ds, mean and each quantile over paths of the sums of the bottom paths under
+    each id of ``ancestry``. Quantiles interpolate linearly, as numpy's (forecast.py) do."""
+    return (
+        paths.join(ancestry.lazy(), left_on="unique_id", right_on="bottom")
+        .group_by(pl.col("unique_id_right").alias("unique_id"), "ds", "sample_id")
+        .agg(pl.col("y").sum())
+        .group_by("unique_id", "ds")
+        .agg(
+            pl.col("y").mean().alias("mean"),
+            *(
+                pl.col("y").quantile(_quantile_of(c), interpolation="linear").alias(c)
+                for c in quantiles
+            ),
+        )
+    )
+
+
+def _quantile_of(column: str) -> float:
+    """The quantile a column stands for: ``q10`` -> 0.1, ``q97.5`` -> 0.975."""
+    return float(column[1:]) / 100
+
+
+def apply_to_run(
+    forecast: pl.DataFrame, paths: pl.DataFrame, book: ContractBook, *, seed: int
+) -> RunWithBook:
+    """A whole run with the book applied: bottom-level paths and every level's forecast.
+
+    ``paths`` are the run's bottom-level sample paths (PATHS_SCHEMA, daily mean GPUs);
+    ``forecast`` holds every level and measure (FORECAST_SCHEMA, with or without run_id).
+    The paths go through :func:`apply_to_paths` (signed floors, pipeline draws seeded by
+    ``seed``). Each forecast series is shifted by the book's effect measured on the paths: for
+    an id and day, with ``S`` the sum over paths of the bottom series under that id (the id
+    itself at the bottom), ``q -> q + (quantile_q(S with book) - quantile_q(S without))`` and
+    ``mean -> mean + (mean(S with) - mean(S without))``. So:
+
+    - a series no contract touches is unchanged, to the bit (it is not recomputed);
+    - a reconciled mean-measure forecast, whose quantiles are the quantiles of its paths,
+      becomes exactly the quantiles of the paths with the book, and stays coherent;
+    - the ``peak`` measure gets the same shift as the mean. A contracted GPU count is flat
+      through the day, so a pipeline deal lifts the peak hour exactly as much as the mean; for
+      a signed floor this is an upper bound (the floor lifts the low hours most, and the peak
+      hour at most to the floor), erring towards capacity;
+    - the shifted quantiles of a series are put back in order (each at least the one below)
+      where the peak's own spread was narrower than the paths' shift differences.
+
+    A contract series or aggregate the forecast lacks (a new customer, a class a customer does
+    not run yet) gets rows for every day and measure with model :data:`CONTRACT_MODEL`: its
+    forecast is the book's own. Contracts count on the paths' days only.
+    """
+    _bottom_only(paths, "paths")
+    window = _window(paths, None, None)
+    if window is None or not book.contracts:
+        return RunWithBook(forecast=forecast, paths=paths, signed=0, pipeline=0, touched=())
+    days = paths.select(pl.col("ds").unique())
+    ramps = ramp_frame(book, start=window[0], end=window[1]).join(days, on="ds", how="semi")
+    holding = ramps.filter(pl.col("gpus") > 0)
+    held = set(holding["contract_id"].to_list())
+    signed = sum(1 for c in book.signed if c.id in held)
+    pipeline = sum(1 for c in book.pipeline if c.id in held)
+    adjusted = apply_to_paths(paths, book, seed=seed)
+    moved = sorted(set(holding["unique_id"].to_list()))
+    if not moved:
+        return RunWithBook(forecast=forecast, paths=adjusted, signed=0, pipeline=0, touched=())
+    touched = sorted(set(_ancestry(moved)["unique_id"].to_list()))
+    bottoms = adjusted.select(pl.col("unique_id").unique()).to_series().to_list()
+    ancestry = _ancestry(bottoms).filter(pl.col("unique_id").is_in(touched))
+    quantiles = sorted(_quantile_columns(forecast), key=_quantile_of)
+    stats = ["mean", *quantiles]
+    before = _level_stats(paths.lazy(), ancestry, quantiles)
+    after = _level_stats(adjusted.lazy(), ancestry, quantiles)
+    shift = after.join(before, on=["unique_id", "ds"], how="left", suffix="_raw").select(
+        "unique_id",
+        "ds",
+        *((pl.col(c) - pl.col(f"{c}_raw").fill_null(0.0)).alias(f"{c}_shift") for c in stats),
+    )
+    # Series the forecast lacks start from zero: their forecast is the book's alone.
+    per_run = [c for c in forecast.columns if c not in ("unique_id", "ds", "model", *stats)]
+    missing = (
+        pl.DataFrame({"unique_id": touched}, schema={"unique_id": pl.String()})
+        .join(forecast.select("unique_id").unique(), on="unique_id", how="anti")
+        .join(forecast.select(pl.col("ds").unique()), how="cross")
+        .join(forecast.select(per_run).unique(), how="cross")
+        .with_columns(pl.lit(CONTRACT_MODEL).alias("model"), *(pl.lit(0.0).alias(c) for c in stats))
+        .select(forecast.columns)
+        .cast(forecast.schema)
+    )
+    moved_rows = (
+        pl.concat([forecast.filter(pl.col("unique_id").is_in(touched)), missing])
+        .lazy()
+        .join(shift, on=["unique_id", "ds"], how="left", maintain_order="left")
+        .with_columns(*((pl.col(c) + pl.col(f"{c}_shift").fill_null(0.0)).alias(c) for c in stats))
+        .with_columns(
+            # Each quantile at least the one below: cumulative max in quantile order.
+            *(pl.max_horizontal(quantiles[: i + 1]).alias(c) for i, c in enumerate(quantiles))
+        )
+        .select(forecast.columns)
+        .collect()
+    )
+    shifted = pl.concat([forecast.filter(~pl.col("unique_id").is_in(touched)), moved_rows]).sort(
+        *[c for c in ("run_id", "unique_id", "measure", "ds") if c in forecast.columns]
+    )
+    return RunWithBook(
+        forecast=shifted, paths=adjusted, signed=signed, pipeline=pipeline, touched=tuple(touched)
     )

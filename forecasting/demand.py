@@ -32,6 +32,7 @@ aggregate over it).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import timedelta
 
 import polars as pl
@@ -146,16 +147,24 @@ def outage_hours(
 
 
 def top_customers(
-    hourly: pl.DataFrame | pl.LazyFrame, *, per_class: int, lookback_days: int = 90
+    hourly: pl.DataFrame | pl.LazyFrame,
+    *,
+    per_class: int,
+    lookback_days: int = 90,
+    named: Collection[tuple[str, str]] = (),
 ) -> pl.LazyFrame:
-    """(workload_class, customer) of the ``per_class`` largest customers of each class.
+    """(workload_class, customer) of the ``per_class`` largest customers of each class, and
+    the ``named`` (workload_class, customer) pairs whatever their size.
 
     Size is demand over the last ``lookback_days``, summed over regions, so a customer keeps
-    one identity across regions.
+    one identity across regions. ``named`` are the customers of the contract book: a contract
+    floors its customer's own series, so that customer must not be folded into ``other``
+    (its usage would count once in the tail and again under the contract). They come on top
+    of the ``per_class`` largest.
     """
     lf = _lazy(hourly)
     recent = lf.filter(pl.col("ts") > pl.col("ts").max() - timedelta(days=lookback_days))
-    return (
+    largest = (
         recent.group_by("workload_class", "customer")
         .agg(pl.col("y").sum().alias("size"))
         .filter(pl.col("customer") != OTHER)
@@ -165,6 +174,12 @@ def top_customers(
         .filter(pl.col("rank") <= per_class)
         .select("workload_class", "customer")
     )
+    kept = pl.LazyFrame(
+        sorted(set(named)),
+        schema={"workload_class": pl.String(), "customer": pl.String()},
+        orient="row",
+    ).filter(pl.col("customer") != OTHER)
+    return pl.concat([largest, kept]).unique(maintain_order=True)
 
 
 # Sums run on integer micro-GPUs: integer addition gives the same result in any order, and
@@ -232,6 +247,7 @@ def demand_series(
     lookback_days: int = 90,
     zero_is_outage: bool = False,
     outages: pl.DataFrame | pl.LazyFrame | None = None,
+    named_customers: Collection[tuple[str, str]] = (),
 ) -> pl.DataFrame:
     """The daily demand frame (DEMAND_SCHEMA) at every level from hourly demand.
 
@@ -240,12 +256,16 @@ def demand_series(
     an hour without rows for a region, or that an ``outages`` window overlaps, is missing; an
     hour whose rows read zero is zero demand, unless ``zero_is_outage`` (default False). A day
     with fewer than ``min_hours_per_day`` (default 20) present hours is null.
+    ``named_customers`` (workload_class, customer) keep their own series whatever their size
+    (:func:`top_customers`).
     """
     if not 1 <= min_hours_per_day <= 24:
         raise ValueError(f"min_hours_per_day must be within 1..24, got {min_hours_per_day}")
     lf = _lazy(hourly).select("ts", "region", "workload_class", "customer", "y")
     present = present_hours(lf, zero_is_outage=zero_is_outage, outages=outages)
-    keep = top_customers(lf, per_class=customers_per_class, lookback_days=lookback_days)
+    keep = top_customers(
+        lf, per_class=customers_per_class, lookback_days=lookback_days, named=named_customers
+    )
     bottom = (
         lf.join(present, on=["region", "ts"], how="semi")
         .join(

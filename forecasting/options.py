@@ -75,6 +75,11 @@ class ForecastOptions(BaseModel):
         default=None, ge=1, le=365, description="days between cutoffs (default: backtest_days)"
     )
     use_events: bool = Field(default=True, description="give known events to the event models")
+    use_contracts: bool = Field(
+        default=True,
+        description="apply the stored contract book: signed ramps floor their customer's "
+        "demand, pipeline deals add on the paths where they sign",
+    )
     reconciliation: Reconciliation = "auto"
     customers_per_class: int = Field(default=10, ge=1, le=200)
     outages: Path | None = Field(
@@ -208,6 +213,9 @@ class PipelineOptions(BaseModel):
     )
     events: list[Path] = Field(
         default_factory=list, description="event calendars (launches, holidays) to load first"
+    )
+    contracts: list[Path] = Field(
+        default_factory=list, description="contract books (signed and pipeline) to load first"
     )
     forecast: ForecastOptions = Field(default_factory=ForecastOptions)
     drill: DrillOptions = Field(default_factory=DrillOptions)

@@ -14,7 +14,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from importlib.metadata import version
 from importlib.resources.abc import Traversable
@@ -32,6 +32,7 @@ from forecasting.settings import settings
 
 if TYPE_CHECKING:  # the step modules load scipy, numba and plotly: only when a step runs
     from forecasting.capacity import CapacityPlan
+    from forecasting.contracts import ContractBook
     from forecasting.drills import DrillResult, Scenario
     from forecasting.forecast import ForecastResult, ForecastSettings, SeriesForecast
     from forecasting.horizon import Extended
@@ -40,6 +41,8 @@ if TYPE_CHECKING:  # the step modules load scipy, numba and plotly: only when a 
 
 __all__ = [
     "BLOCKS_NOTE",
+    "BookApplied",
+    "ContractsLoaded",
     "DrillInputs",
     "DrillOutcome",
     "EventsLoaded",
@@ -51,8 +54,10 @@ __all__ = [
     "RunNotFoundError",
     "TriggerRun",
     "WhatIfOutcome",
+    "apply_book",
     "blocks_needed",
     "compute_triggers",
+    "contract_book",
     "demand_series_for",
     "drill",
     "drill_inputs",
@@ -63,6 +68,7 @@ __all__ = [
     "forecast",
     "forecast_run",
     "known_events",
+    "load_contracts_file",
     "load_events_file",
     "load_telemetry_file",
     "new_run_id",
@@ -79,6 +85,7 @@ __all__ = [
     "stored_drill_outcomes",
     "trigger_forecast",
     "weigh_deal",
+    "with_book_months",
 ]
 
 MapFn = Callable[[Callable[[pl.DataFrame], "SeriesForecast"], Iterable[pl.DataFrame]], Any]
@@ -167,6 +174,63 @@ def load_events_file(path: Path, warehouse_path: Path) -> EventsLoaded:
     )
 
 
+class ContractsLoaded(BaseModel):
+    """What loading one contract book did; ``refused`` lists each bad entry and its rule."""
+
+    path: Path
+    status: str  # loaded or failed
+    loaded: int = 0
+    replaced: int = 0
+    signed: int = 0
+    pipeline: int = 0
+    refused: list[dict[str, Any]] = []  # contracts.REFUSALS_SCHEMA rows
+    message: str = ""
+
+
+def load_contracts_file(path: Path, warehouse_path: Path) -> ContractsLoaded:
+    """Read one contract book and make its good entries the warehouse's contracts from it.
+
+    Once the warehouse holds telemetry, a contract in a region it has never seen is refused
+    (``unknown region``): a typo would otherwise make a region of its own.
+    """
+    from forecasting import contracts
+
+    with warehouse.connect(warehouse_path) as wh:
+        known = wh.query("SELECT DISTINCT region FROM telemetry_series")["region"].to_list()
+        try:
+            book = contracts.load_contracts(path, regions=known or None)
+        except contracts.ContractError as exc:
+            return ContractsLoaded(path=path, status="failed", message=str(exc))
+        rows = [r.row for r in book.refusals]
+        good_rows = _good_rows(len(book.contracts) + len(rows), rows)
+        replaced = wh.replace_contracts(
+            str(path.resolve()), contracts.book_frame(book, rows=good_rows)
+        )
+    return ContractsLoaded(
+        path=path,
+        status="loaded",
+        loaded=len(book.contracts),
+        replaced=replaced,
+        signed=len(book.signed),
+        pipeline=len(book.pipeline),
+        refused=book.refusals_frame().to_dicts(),
+    )
+
+
+def _good_rows(entries: int, refused: list[int]) -> list[int]:
+    """The file rows of the kept entries: 1..entries without the refused ones, in order."""
+    skip = set(refused)
+    return [row for row in range(1, entries + 1) if row not in skip]
+
+
+def contract_book(warehouse_path: Path) -> ContractBook:
+    """The warehouse's contract book (every loaded file; a repeated id: the newest load)."""
+    from forecasting import contracts
+
+    with warehouse.connect(warehouse_path, read_only=True) as wh:
+        return contracts.book_of(wh.contracts(), source=str(warehouse_path))
+
+
 # --- forecast ----------------------------------------------------------------------------------
 
 
@@ -187,13 +251,17 @@ class ForecastRun(BaseModel):
     horizon_months: int = 0  # months the plan reaches (0: daily rows only)
     # Out-of-sample accuracy of the daily peak 26 weeks ahead, per series and cut-off.
     decision_accuracy: list[dict[str, Any]] = []
+    contracts_signed: int = 0  # signed contracts holding GPUs within the horizon, applied
+    contracts_pipeline: int = 0  # pipeline deals holding GPUs within the horizon, applied
 
 
 def demand_series_for(warehouse_path: Path, options: ForecastOptions) -> pl.DataFrame:
     """Daily demand series at every level from the warehouse's hourly telemetry.
 
     Hours without rows, and hours in the options' outage calendar, are missing; hours whose
-    rows read zero are zero demand unless ``options.zero_is_outage``.
+    rows read zero are zero demand unless ``options.zero_is_outage``. With
+    ``options.use_contracts``, every customer of the contract book keeps its own series in
+    its classes (never folded into ``other``), so its ramp floors its own demand.
     """
     from forecasting import demand
     from forecasting.traces.outages import read_outage_calendar
@@ -201,6 +269,7 @@ def demand_series_for(warehouse_path: Path, options: ForecastOptions) -> pl.Data
     outages = read_outage_calendar(options.outages) if options.outages is not None else None
     with warehouse.connect(warehouse_path, read_only=True) as wh:
         hourly = wh.hourly_demand()
+        stored = wh.contracts() if options.use_contracts else None
     if hourly.is_empty():
         raise ValueError(f"{warehouse_path} holds no telemetry; run `fleetcast ingest` first")
     series = demand.demand_series(
@@ -208,8 +277,70 @@ def demand_series_for(warehouse_path: Path, options: ForecastOptions) -> pl.Data
         customers_per_class=options.customers_per_class,
         zero_is_outage=options.zero_is_outage,
         outages=outages,
+        named_customers=_named_customers(stored),
     )
     return series if options.as_of is None else series.filter(pl.col("ds") <= options.as_of)
+
+
+def _named_customers(stored: pl.DataFrame | None) -> list[tuple[str, str]]:
+    """(workload_class, customer) of every stored contract: they keep their own series."""
+    if stored is None or stored.is_empty():
+        return []
+    return list(stored.select("workload_class", "customer").unique().sort(pl.all()).iter_rows())
+
+
+@dataclass(frozen=True, slots=True)
+class BookApplied:
+    """What the contract book did to a forecast run: contracts applied (those holding GPUs
+    within the horizon) and concentration measured without and with the book."""
+
+    signed: int = 0
+    pipeline: int = 0
+    concentration: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema=frame_schema("book_concentration"))
+    )
+
+
+def apply_book(
+    result: ForecastResult, book: ContractBook, *, seed: int, as_of: date
+) -> tuple[ForecastResult, BookApplied]:
+    """The run with the book as known on ``as_of`` applied (see
+    :func:`forecasting.contracts.apply_to_run` for the rules), and what it applied.
+
+    Only the bottom-level paths are kept (they are what is stored); a series the book adds
+    gets a summary row with model ``contract-book`` and no scores. Concentration with and
+    without the book is measured here, on the paths before and after, since the stored paths
+    hold the book.
+    """
+    from forecasting import hierarchy
+    from forecasting.contracts import CONTRACT_MODEL, apply_to_run, concentration_with_book
+    from forecasting.schema import PATHS_SCHEMA
+
+    known = book.known_by(as_of)
+    if not known.contracts or result.paths.is_empty():
+        return result, BookApplied()
+    # The customer-level paths in full precision: the forecast's quantiles were read off them
+    # before storage rounds them to FLOAT, and the shift must start from the same numbers.
+    leaves = result.paths.filter(hierarchy.depth() == hierarchy.BOTTOM_DEPTH)
+    applied = apply_to_run(result.forecast, leaves, known, seed=seed)
+    if not applied.touched:  # nothing the book holds falls within the horizon
+        return result, BookApplied()
+    new = (
+        applied.forecast.filter(pl.col("model") == CONTRACT_MODEL)
+        .select("unique_id", "measure", "model")
+        .unique()
+        .join(result.summary, on=["unique_id", "measure"], how="anti")
+    )
+    summary = pl.concat([result.summary, new], how="diagonal").cast(result.summary.schema)
+    paths = applied.paths.select(PATHS_SCHEMA.names()).cast(PATHS_SCHEMA)
+    return (
+        replace(result, forecast=applied.forecast, paths=paths, summary=summary),
+        BookApplied(
+            signed=applied.signed,
+            pipeline=applied.pipeline,
+            concentration=concentration_with_book(leaves, known),
+        ),
+    )
 
 
 def known_events(warehouse_path: Path) -> pl.DataFrame:
@@ -277,6 +408,17 @@ def extend_to_plan_horizon(
     return extend_horizon(series, result, as_of=as_of, months=months)
 
 
+def with_book_months(
+    extended: Extended | None, book: ContractBook, *, as_of: date
+) -> Extended | None:
+    """``extended`` with the contract book, as known on ``as_of``, in its monthly rows."""
+    from forecasting.contracts import apply_to_months
+
+    if extended is None:
+        return None
+    return replace(extended, months=apply_to_months(extended.months, book.known_by(as_of)))
+
+
 def _decision_accuracy(accuracy: pl.DataFrame) -> list[dict[str, Any]]:
     """The 26-week rows of the decision backtest, newest cut-off first, for the summary."""
     if accuracy.is_empty():
@@ -299,11 +441,15 @@ def store_forecast(
     events: int,
     seconds: float,
     extended: Extended | None = None,
+    book: BookApplied | None = None,
 ) -> ForecastRun:
     """Store a forecast under a new run id (forecasts, leaf paths, backtests, and the monthly
-    rows and decision-horizon accuracy of ``extended``) in one transaction."""
-    if extended is not None:
-        result = extended.result
+    rows and decision-horizon accuracy of ``extended``) in one transaction.
+
+    ``book`` is what the contract book did to the run (None: it was not applied); when given,
+    ``result`` already carries it and ``extended`` only lends its monthly rows and accuracy.
+    """
+    book = book or BookApplied()
     run_id = new_run_id("forecast")
     run = {
         "run_id": run_id,
@@ -314,7 +460,11 @@ def store_forecast(
         "series": result.summary.height,
         "reconciliation": result.reconciliation,
         "seconds": seconds,
-        "settings": json.dumps(asdict(settings) | {"events": events}, default=str),
+        "settings": json.dumps(
+            asdict(settings)
+            | {"events": events, "contracts": {"signed": book.signed, "pipeline": book.pipeline}},
+            default=str,
+        ),
         "versions": json.dumps(
             {p: version(p) for p in ("polars", "statsmodels", "prophet", "duckdb")}
         ),
@@ -324,6 +474,7 @@ def store_forecast(
         "forecast_paths": _leaf_paths(result),
         "backtests": result.backtest,
         "forecast_summary": result.summary,
+        "book_concentration": book.concentration,
     }
     accuracy = pl.DataFrame()
     if extended is not None:
@@ -347,6 +498,8 @@ def store_forecast(
         events=events,
         horizon_months=0 if extended is None else extended.horizon_months,
         decision_accuracy=_decision_accuracy(accuracy),
+        contracts_signed=book.signed,
+        contracts_pipeline=book.pipeline,
     )
 
 
@@ -364,6 +517,13 @@ def forecast(warehouse_path: Path, options: ForecastOptions, *, map_fn: MapFn = 
     extended = extend_to_plan_horizon(
         series, result, as_of=as_of, months=plan_horizon_months(options)
     )
+    if extended is not None:
+        result = extended.result
+    applied = None
+    if options.use_contracts:
+        book = contract_book(warehouse_path)
+        result, applied = apply_book(result, book, seed=settings.seed, as_of=as_of)
+        extended = with_book_months(extended, book, as_of=as_of)
     return store_forecast(
         warehouse_path,
         result,
@@ -372,6 +532,7 @@ def forecast(warehouse_path: Path, options: ForecastOptions, *, map_fn: MapFn = 
         events=0 if known is None else known.height,
         seconds=time.perf_counter() - started,
         extended=extended,
+        book=applied,
     )
 
 
@@ -884,12 +1045,19 @@ def report_inputs(
     warehouse_path: Path, plan: CapacityPlan, triggers: TriggerRun, options: ReportOptions
 ) -> ReportInputs:
     """Everything the pages show for one trigger run and the forecast run it used."""
-    from forecasting import demand
+    from forecasting import contracts, demand
     from forecasting.capacity import capacity_timeline, site_power_by_month
     from forecasting.report import ReportInputs
+    from forecasting.report.inputs import BOOK_APPLIED_SCHEMA
 
     run_id = triggers.forecast.run_id
+    as_of = triggers.forecast.as_of
     with warehouse.connect(warehouse_path, read_only=True) as wh:
+        stored_book = wh.contracts()
+        book_concentration = wh.run_frame("book_concentration", run_id)
+        run_settings = json.loads(
+            wh.forecast_runs().filter(pl.col("run_id") == run_id).item(0, "settings")
+        )
         hourly = wh.hourly_demand()
         newest = wh.newest_telemetry()
         forecast_frame = wh.run_frame("forecasts", run_id)
@@ -911,7 +1079,11 @@ def report_inputs(
         power_triggers = wh.run_frame("power_triggers", triggers.run_id)
         horizon_accuracy = wh.run_frame("horizon_accuracy", run_id)
         placements = wh.run_frame("order_placements", triggers.run_id)
-    history = demand.demand_series(hourly, customers_per_class=options.customers_per_class)
+    history = demand.demand_series(
+        hourly,
+        customers_per_class=options.customers_per_class,
+        named_customers=_named_customers(stored_book),
+    )
     end = forecast_frame.get_column("ds").max()
     assert isinstance(end, date)
     # The facilities view: at least 36 months, or to the plan horizon's end.
@@ -927,12 +1099,15 @@ def report_inputs(
         if plan.site
         else pl.DataFrame()
     )
+    book = contracts.book_of(stored_book).known_by(as_of)
+    first = forecast_frame.get_column("ds").min()
+    assert isinstance(first, date)
     start = history.get_column("ds").min()
     assert isinstance(start, date)
     now = datetime.now(UTC)
     return ReportInputs(
         run_id=run_id,
-        as_of=triggers.forecast.as_of,
+        as_of=as_of,
         generated_at=now,
         plan=plan,
         stale_days=None if newest is None else (now - newest).days,
@@ -951,6 +1126,23 @@ def report_inputs(
         concentration=_concentration(history, paths),
         previous_triggers=previous_triggers if previous_triggers is not None else pl.DataFrame(),
         previous_run_id=previous,
+        contracts=contracts.contract_list(book),
+        contract_finance=contracts.committed_and_pipeline(
+            book,
+            start=first,
+            end=end,
+            # A policy without a price (0) leaves its contracts unpriced, never at $0.
+            default_prices={
+                c.value: p.price_per_gpu_hour
+                for c, p in plan.policy.items()
+                if p.price_per_gpu_hour > 0
+            },
+        ),
+        book_concentration=book_concentration,
+        book_applied=pl.DataFrame(
+            [run_settings["contracts"]] if "contracts" in run_settings else [],
+            schema=BOOK_APPLIED_SCHEMA,
+        ),
         **drills,
     )
 

@@ -869,6 +869,54 @@ _TABLES: tuple[Table, ...] = (
         key_enforced=False,
         nullable=(*LEVELS, "announced", "description"),
     ),
+    # Since migration 8: the contract book (forecasting/contracts.py), one row per contract, its
+    # ramp as two parallel lists (step dates, GPUs). A book file is the authority for its own
+    # contracts, as a calendar is for its events: the source is part of a row's identity.
+    Table(
+        name="contracts",
+        meaning="one row per contract or pipeline deal of a book file: customer, class, region, "
+        "ramp (dated GPU counts), term end, status, probability and price",
+        schema=pl.Schema(
+            {
+                "source": pl.String(),
+                "id": pl.String(),
+                "row_number": pl.Int64(),
+                "customer": pl.String(),
+                "workload_class": pl.String(),
+                "region": pl.String(),
+                "ramp_dates": pl.List(pl.Date()),
+                "ramp_gpus": pl.List(pl.Int64()),
+                "term_end": pl.Date(),
+                "status": pl.String(),
+                "probability": pl.Float64(),
+                "price_per_gpu_hour": pl.Float64(),
+                "announced": pl.Date(),
+                "description": pl.String(),
+                "loaded_at": _UTC,
+            }
+        ),
+        key=("source", "id"),
+        nullable=("probability", "price_per_gpu_hour", "announced", "description"),
+    ),
+    # Measured when the run applies the book, on its paths before and after: the stored paths
+    # hold the book already, so "without" cannot be measured again later.
+    _run_frame(
+        "book_concentration",
+        "one row per forecast run, book (with | without), region (or total), class (or all) "
+        "and month: top-1 and top-5 share and HHI of expected demand",
+        "forecast_runs",
+        {
+            "book": pl.String(),
+            "region": pl.String(),
+            "workload_class": pl.String(),
+            "month": pl.Date(),
+            "top1_share": pl.Float64(),
+            "top5_share": pl.Float64(),
+            "hhi": pl.Float64(),
+        },
+        key=("book", "region", "workload_class", "month"),
+        nullable=("top1_share", "top5_share", "hhi"),
+    ),
 )
 
 REGISTRY: Mapping[str, Table] = MappingProxyType({t.name: t for t in _TABLES})

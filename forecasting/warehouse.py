@@ -209,6 +209,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         creates=("power_triggers", "order_placements"),
     ),
     Migration(
+        8,
+        "the contract book: signed contracts and pipeline deals; concentration with and "
+        "without the book per forecast run",
+        creates=("contracts", "book_concentration"),
+    ),
+    Migration(
         9,
         "a plan past the lead times: monthly forecasts to the plan horizon and accuracy at the "
         "decision horizon",
@@ -232,6 +238,7 @@ QUARANTINE_COLUMNS: tuple[str, ...] = tuple(
 LEDGER_COLUMNS: tuple[str, ...] = tuple(schema.table("ingest_ledger").schema.names())
 
 _SERIES_COLUMNS = schema.table("telemetry_series").unique
+_CONTRACT_COLUMNS = tuple(schema.table("contracts").schema.names())
 _TELEMETRY_COLUMNS = tuple(c for c in schema.table("telemetry").schema.names() if c != "series_id")
 _LOCK_PID = re.compile(r"PID (\d+)")
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
@@ -500,6 +507,46 @@ class Warehouse:
             "SELECT source, count(*) AS events, max(loaded_at) AS loaded_at "
             "FROM events GROUP BY source ORDER BY source"
         )
+
+    # --- the contract book ----------------------------------------------------------------------
+
+    def replace_contracts(self, source: str, contracts: pl.DataFrame) -> int:
+        """Make ``contracts`` (the ``contracts`` table's columns but source and loaded_at) the
+        book of ``source``; return how many contracts of that source it replaced.
+
+        As with events, a book file is the authority for its own contracts: loading it again
+        replaces what it loaded before (a deal dropped from the file leaves the book), a rerun
+        changes nothing, and the contracts of other files stay.
+        """
+        columns = [c for c in _CONTRACT_COLUMNS if c not in ("source", "loaded_at")]
+        frame = contracts.select(columns).with_columns(
+            pl.lit(source).alias("source"), pl.lit(datetime.now(UTC)).alias("loaded_at")
+        )
+        with self.transaction():
+            replaced = int(
+                self._scalar("SELECT count(*) FROM contracts WHERE source = ?", [source])
+            )
+            self._con.execute("DELETE FROM contracts WHERE source = ?", [source])
+            self._insert_frame("contracts", frame)
+        return replaced
+
+    def contracts(self) -> pl.DataFrame:
+        """The stored book, one row per contract id (every column of the ``contracts`` table).
+
+        When two files hold the same id, the one loaded last wins. Rows come by source, then
+        in file order. A file opened read-only before migration 8 reached it has no book.
+        """
+        stored = schema.table("contracts").schema
+        if not self._scalar(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'contracts'"
+        ):
+            return pl.DataFrame(schema=stored)
+        frame = self.query(
+            f"SELECT {', '.join(_CONTRACT_COLUMNS)} FROM contracts "  # noqa: S608 - constants
+            "QUALIFY row_number() OVER (PARTITION BY id ORDER BY loaded_at DESC) = 1 "
+            "ORDER BY source, row_number"
+        )
+        return frame.cast(stored)
 
     # --- forecast runs ------------------------------------------------------------------------
 

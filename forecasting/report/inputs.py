@@ -20,13 +20,17 @@ from forecasting.capacity import (
     SITE_POWER_MONTHLY_SCHEMA,
     CapacityPlan,
 )
+from forecasting.contracts import BOOK_CONCENTRATION_SCHEMA, CONTRACT_LIST_SCHEMA, FINANCE_SCHEMA
 from forecasting.schema import DEMAND_SCHEMA, FORECAST_SCHEMA, frame_schema, table
 from forecasting.triggers import TRIGGERS_SCHEMA
 
 __all__ = [
     "BACKTEST_COLUMNS",
+    "BOOK_APPLIED_SCHEMA",
+    "BOOK_CONCENTRATION_SCHEMA",
     "CHOSEN_SCHEMA",
     "CONCENTRATION_SCHEMA",
+    "CONTRACT_LIST_SCHEMA",
     "DRILL_ANSWERS_SCHEMA",
     "DRILL_CURVES_SCHEMA",
     "DRILL_KPIS_SCHEMA",
@@ -35,6 +39,7 @@ __all__ = [
     "DRILL_VARIANT_CURVES_SCHEMA",
     "DRILL_VERDICTS_SCHEMA",
     "DRIVERS_SCHEMA",
+    "FINANCE_SCHEMA",
     "IDLE_RISK_SCHEMA",
     "MW_BY_SITE_SCHEMA",
     "STATUSES",
@@ -153,6 +158,10 @@ CHOSEN_SCHEMA = _columns(frame_schema("forecast_summary"), ("unique_id", "measur
 BACKTEST_COLUMNS = frame_schema("backtests")
 
 
+# How many contracts the forecast run applied: one row, or none when the run did not record it.
+BOOK_APPLIED_SCHEMA = pl.Schema({"signed": pl.Int64(), "pipeline": pl.Int64()})
+
+
 def _empty(schema: pl.Schema) -> pl.DataFrame:
     return pl.DataFrame(schema=schema)
 
@@ -179,6 +188,10 @@ _REQUIRED: dict[str, pl.Schema] = {
     "drill_kpi_changes": DRILL_KPI_CHANGES_SCHEMA,
     "concentration": CONCENTRATION_SCHEMA,
     "previous_triggers": TRIGGERS_SCHEMA,
+    "contracts": CONTRACT_LIST_SCHEMA,
+    "contract_finance": FINANCE_SCHEMA,
+    "book_concentration": BOOK_CONCENTRATION_SCHEMA,
+    "book_applied": BOOK_APPLIED_SCHEMA,
 }
 
 
@@ -189,6 +202,10 @@ class ReportInputs:
     ``stale_days`` is the age of the newest telemetry in days (None when unknown); the pages
     carry a warning banner when it is above one day. ``previous_triggers`` and
     ``previous_run_id`` are the last run's triggers, for "what changed"; empty on a first run.
+    The contract book as known on ``as_of``: ``contracts`` lists it, ``contract_finance``
+    sums it per month over the horizon, ``book_concentration`` is what the forecast run
+    measured without and with it; ``book_applied`` is how many contracts the run applied
+    (one row; none when the run did not record it).
     """
 
     run_id: str
@@ -223,6 +240,12 @@ class ReportInputs:
     concentration: pl.DataFrame = field(default_factory=partial(_empty, CONCENTRATION_SCHEMA))
     previous_triggers: pl.DataFrame = field(default_factory=partial(_empty, TRIGGERS_SCHEMA))
     previous_run_id: str | None = None
+    contracts: pl.DataFrame = field(default_factory=partial(_empty, CONTRACT_LIST_SCHEMA))
+    contract_finance: pl.DataFrame = field(default_factory=partial(_empty, FINANCE_SCHEMA))
+    book_concentration: pl.DataFrame = field(
+        default_factory=partial(_empty, BOOK_CONCENTRATION_SCHEMA)
+    )
+    book_applied: pl.DataFrame = field(default_factory=partial(_empty, BOOK_APPLIED_SCHEMA))
 
     def __post_init__(self) -> None:
         # Fail here, naming the frame and columns, rather than deep inside a chart.

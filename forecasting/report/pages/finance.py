@@ -13,6 +13,7 @@ from forecasting.report.format import (
     MISSING,
     fmt_count,
     fmt_date,
+    fmt_gpu_hours,
     fmt_gpus,
     fmt_hhi,
     fmt_mw,
@@ -228,6 +229,159 @@ def _concentration_table(concentration: pl.DataFrame) -> Table:
     )
 
 
+# The two rules of forecasting/contracts.py, one sentence each, shown beside the book's figures.
+FLOOR_RULE = (
+    "Signed contracts are a floor: on each day a customer's demand is the larger of its own "
+    "forecast and its signed ramp, never their sum, because telemetry already holds what the "
+    "contract has ramped so far."
+)
+PIPELINE_RULE = (
+    "Pipeline deals are added on top: each deal's ramp joins the sample paths where it signs, "
+    "every path signing with the deal's probability p, so expected demand carries p × GPUs."
+)
+
+
+def _book_applied(inputs: ReportInputs) -> str:
+    """What the forecast run did with the book, in one sentence."""
+    if inputs.book_applied.is_empty():
+        return "This forecast run did not record a contract book (made before books existed)."
+    signed, pipeline = inputs.book_applied.row(0)
+    if not signed and not pipeline:
+        return (
+            "This forecast run applied no contract: none held GPUs within its horizon, the "
+            "book was empty, or the run was made with --no-contracts."
+        )
+    return (
+        f"This forecast run (as of {fmt_date(inputs.as_of)}) applied {signed} signed "
+        f"contract(s) and {pipeline} pipeline deal(s) holding GPUs within its horizon; "
+        "its demand, triggers and drills include them."
+    )
+
+
+def _book_months_table(finance: pl.DataFrame) -> Table:
+    """Per month of the horizon: signed GPUs, pipeline GPUs and their expectation, revenue."""
+
+    def of(status: str, column: str) -> pl.Expr:
+        return pl.col(column).filter(pl.col("status") == status).sum()
+
+    def revenue(status: str) -> pl.Expr:
+        return pl.col("expected_revenue_usd").filter(pl.col("status") == status)
+
+    monthly = (
+        finance.group_by("month", "days")
+        .agg(
+            of("signed", "gpus_avg").alias("signed"),
+            of("pipeline", "gpus_avg").alias("pipeline"),
+            of("pipeline", "expected_gpus_avg").alias("pipeline_expected"),
+            # Null, shown as missing, when nothing of that status is priced: never a $0.
+            *(
+                pl.when(revenue(status).is_not_null().any())
+                .then(revenue(status).sum())
+                .alias(f"{status}_revenue")
+                for status in ("signed", "pipeline")
+            ),
+            pl.col("unpriced_gpu_hours").sum().alias("unpriced"),
+        )
+        .sort("month")
+    )
+    rows = [
+        [
+            r["month"].strftime("%Y-%m"),
+            fmt_count(r["days"]),
+            fmt_gpus(r["signed"]),
+            fmt_gpus(r["pipeline"]),
+            fmt_gpus(r["pipeline_expected"]),
+            fmt_gpus(r["signed"] + r["pipeline_expected"]),
+            fmt_usd(r["signed_revenue"]),
+            fmt_usd(r["pipeline_revenue"]),
+            fmt_gpu_hours(r["unpriced"]) if r["unpriced"] else MISSING,
+        ]
+        for r in monthly.iter_rows(named=True)
+    ]
+    return Table.of(
+        [
+            "month",
+            "days in horizon",
+            "signed GPUs",
+            "pipeline GPUs (if all sign)",
+            "pipeline expected (p × GPUs)",
+            "expected total",
+            "signed revenue",
+            "pipeline expected revenue",
+            "unpriced",
+        ],
+        rows,
+        numeric=range(1, 9),
+        empty="no contract holds GPUs within the forecast horizon",
+    )
+
+
+def _book_list_table(contracts: pl.DataFrame) -> Table:
+    """Every contract of the book: who, where, status and p, first and last step, term."""
+    rows = [
+        [
+            r["id"],
+            r["customer"],
+            r["workload_class"],
+            r["region"],
+            r["status"],
+            fmt_pct(r["probability"], digits=0),
+            f"{fmt_date(r['first_date'])}: {fmt_gpus(r['first_gpus'])}",
+            f"{fmt_date(r['last_date'])}: {fmt_gpus(r['last_gpus'])}",
+            fmt_date(r["term_end"]),
+            f"${r['price_per_gpu_hour']:,.2f}" if r["price_per_gpu_hour"] else "class price",
+            fmt_date(r["announced"]),
+        ]
+        for r in contracts.iter_rows(named=True)
+    ]
+    return Table.of(
+        [
+            "contract",
+            "customer",
+            "class",
+            "region",
+            "status",
+            "p",
+            "first step (GPUs)",
+            "last step (GPUs)",
+            "term end",
+            "price / GPU-h",
+            "announced",
+        ],
+        rows,
+        numeric=(5,),
+        empty="no contract book loaded (fleetcast contracts FILE)",
+    )
+
+
+def _book_concentration_table(concentration: pl.DataFrame) -> Table:
+    """Fleet-wide top-1 share and HHI per month, without and with the book."""
+    fleet = concentration.filter(
+        (pl.col("region") == "total") & (pl.col("workload_class") == ALL_CLASSES)
+    )
+    wide = (
+        fleet.filter(pl.col("book") == "without")
+        .join(fleet.filter(pl.col("book") == "with"), on="month", suffix="_with")
+        .sort("month")
+    )
+    rows = [
+        [
+            r["month"].strftime("%Y-%m"),
+            fmt_pct(r["top1_share"]),
+            fmt_pct(r["top1_share_with"]),
+            fmt_hhi(r["hhi"]),
+            fmt_hhi(r["hhi_with"]),
+        ]
+        for r in wide.iter_rows(named=True)
+    ]
+    return Table.of(
+        ["month", "top-1 share without", "with the book", "HHI without", "with the book"],
+        rows,
+        numeric=(1, 2, 3, 4),
+        empty="the forecast run measured no concentration with the book (none applied)",
+    )
+
+
 def finance_page(inputs: ReportInputs) -> str:
     """Orders and capital, revenue and idle risk, concentration, and what changed."""
     page = Page()
@@ -243,6 +397,11 @@ def finance_page(inputs: ReportInputs) -> str:
         "concentration": _concentration_table(inputs.concentration),
         "drivers": _drivers_table(inputs.drivers),
         "changes": changes_view(inputs),
+        "book_rules": (FLOOR_RULE, PIPELINE_RULE),
+        "book_applied": _book_applied(inputs),
+        "book_months": _book_months_table(inputs.contract_finance),
+        "book_list": _book_list_table(inputs.contracts),
+        "book_concentration": _book_concentration_table(inputs.book_concentration),
     }
     return render(
         "finance.html",

@@ -1,0 +1,402 @@
+"""The contract book through the product: storage, `fleetcast contracts`, a run's forecast and
+paths, triggers and the finance page (the library's own rules are in test_contracts.py).
+
+The run tests use a hand-built run: bottom-level sample paths of two regions, whose forecast
+at every level is read off the paths as forecast.py reads a reconciled one (mean, and numpy's
+linear quantiles of the path sums), with a peak measure 20 % above the mean.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pytest
+
+from flows import cli
+from flows.cli import main
+from forecasting import contracts, demand, hierarchy, runs
+from forecasting.capacity import CapacityPlan
+from forecasting.contracts import CONTRACT_MODEL, apply_to_run, parse_contracts
+from forecasting.report.pages import finance_page
+from forecasting.resources import sample_contracts
+from forecasting.schema import FORECAST_SCHEMA, PATHS_SCHEMA, QUANTILES, WorkloadClass
+from forecasting.schema import quantile_column as qcol
+from forecasting.triggers import expansion_triggers
+
+START = date(2027, 1, 4)
+DAYS = 60
+PATHS = 40
+BOTTOM = (
+    "total/r1/inference/acme",
+    "total/r1/inference/other",
+    "total/r2/inference/acme",
+    "total/r2/inference/other",
+    "total/r2/training/other",
+)
+
+
+def _paths(seed: int = 7) -> pl.DataFrame:
+    """Bottom paths: each series a level (300-700 GPUs) plus noise, every path and day."""
+    rng = np.random.default_rng(seed)
+    rows: list[tuple[str, date, int, float]] = []
+    for i, uid in enumerate(BOTTOM):
+        level = 300.0 + 100.0 * i
+        y = level + rng.normal(0.0, 30.0, size=(PATHS, DAYS))
+        for s in range(PATHS):
+            rows.extend((uid, START + timedelta(days=d), s, float(y[s, d])) for d in range(DAYS))
+    return pl.DataFrame(rows, schema=PATHS_SCHEMA, orient="row")
+
+
+def _every_level(paths: pl.DataFrame) -> pl.DataFrame:
+    """Each bottom path summed into every id above it (itself included)."""
+    pairs = []
+    for uid in paths["unique_id"].unique().to_list():
+        up: str | None = uid
+        while up is not None:
+            pairs.append((uid, up))
+            up = hierarchy.parent_of(up)
+    up_map = pl.DataFrame(pairs, schema=["unique_id", "level"], orient="row")
+    return (
+        paths.join(up_map, on="unique_id")
+        .group_by("level", "ds", "sample_id")
+        .agg(pl.col("y").sum())
+        .rename({"level": "unique_id"})
+    )
+
+
+def _forecast(paths: pl.DataFrame) -> pl.DataFrame:
+    """Every level's forecast read off the paths (mean measure) and a peak 20 % above it."""
+    mean = (
+        _every_level(paths)
+        .group_by("unique_id", "ds")
+        .agg(
+            pl.col("y").mean().alias("mean"),
+            *(pl.col("y").quantile(q, interpolation="linear").alias(qcol(q)) for q in QUANTILES),
+        )
+        .with_columns(pl.lit("mean").alias("measure"), pl.lit("hand").alias("model"))
+    )
+    peak = mean.with_columns(
+        pl.lit("peak").alias("measure"), *(pl.col(c) * 1.2 for c in ["mean", *map(qcol, QUANTILES)])
+    )
+    return (
+        pl.concat([mean, peak])
+        .with_columns(pl.lit("hand").alias("run_id"))
+        .select(FORECAST_SCHEMA.names())
+        .cast(FORECAST_SCHEMA)
+        .sort("unique_id", "measure", "ds")
+    )
+
+
+BOOK = f"""
+[[contract]]
+id = "acme-r1"
+customer = "acme"
+workload_class = "inference"
+region = "r1"
+ramp = [{{ date = {START + timedelta(days=20)}, gpus = 2000 }}]
+term_end = 2028-12-31
+status = "signed"
+
+[[contract]]
+id = "neo-r1"
+customer = "neo-labs"
+workload_class = "training"
+region = "r1"
+ramp = [{{ date = {START + timedelta(days=10)}, gpus = 500 }}]
+term_end = 2028-12-31
+status = "pipeline"
+probability = 0.5
+"""
+
+
+def _book() -> contracts.ContractBook:
+    book = parse_contracts(BOOK, source="book.toml")
+    assert not book.refusals
+    return book
+
+
+# --- storage and the command ------------------------------------------------------------------
+
+
+def test_reloading_a_book_replaces_its_own_contracts_and_keeps_other_files(
+    tmp_path: Path, warehouse_path: Path
+) -> None:
+    """A book loaded twice is stored once; a deal dropped from the file leaves the warehouse;
+    another file's contracts stay; the stored book reads back as the file's contracts."""
+    first = tmp_path / "contracts.toml"
+    first.write_bytes(sample_contracts().read_bytes())
+    other = tmp_path / "other.toml"
+    other.write_text(BOOK, encoding="utf-8")
+    loads = [runs.load_contracts_file(p, warehouse_path) for p in (first, other, first)]
+    assert [(x.status, x.loaded, x.replaced) for x in loads] == [
+        ("loaded", 6, 0),
+        ("loaded", 2, 0),
+        ("loaded", 6, 6),
+    ]
+    stored = runs.contract_book(warehouse_path)
+    sample = contracts.load_contracts(first)
+    assert len(stored.contracts) == 8
+    assert {c.id: c for c in stored.contracts} == {
+        **{c.id: c for c in sample.contracts},
+        **{c.id: c for c in _book().contracts},
+    }
+    # The same file without its last deal: the deal goes, the other file's two stay.
+    kept = sample.contracts[:-1]
+    first.write_text(contracts.dump_contracts(kept), encoding="utf-8")
+    again = runs.load_contracts_file(first, warehouse_path)
+    assert (again.loaded, again.replaced) == (5, 6)
+    ids = {c.id for c in runs.contract_book(warehouse_path).contracts}
+    assert ids == {c.id for c in kept} | {"acme-r1", "neo-r1"}
+
+
+def test_contracts_command_loads_lists_refuses_and_exits_like_events(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """0 with refused rows named by file, row, field and rule; 1 with --strict or an
+    unreadable file; 2 for a missing path; without FILE, the stored book."""
+    monkeypatch.setattr(cli.console, "width", 200)  # a wide terminal: cells on one line
+    wh = str(tmp_path / "w.duckdb")
+    book = tmp_path / "book.csv"
+    book.write_text(
+        "id,customer,workload_class,region,ramp,term_end,status,probability\n"
+        "bad,acme,inference,us-east,2027-01-01:10,2027-12-31,pipeline,1.5\n"
+        "good,acme,inference,us-east,2027-01-01:10;2027-06-01:40,2027-12-31,signed,\n",
+        encoding="utf-8",
+    )
+    assert main(["contracts", str(book), "--warehouse", wh]) == 0
+    out = capsys.readouterr()
+    assert "contract book (1)" in out.out and "2027-06-01: 40" in out.out
+    assert f"refused {book}:2: contract row 1 ('bad') field probability: " in out.err
+    assert "probability outside (0, 1]" in out.err
+    assert main(["contracts", str(book), "--warehouse", wh, "--strict"]) == 1
+    assert "--strict: 1 contract(s) refused" in capsys.readouterr().err
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[[contract]\n", encoding="utf-8")
+    assert main(["contracts", str(broken), "--warehouse", wh]) == 1
+    assert "not valid TOML" in capsys.readouterr().err
+    assert main(["contracts", str(tmp_path / "none.toml"), "--warehouse", wh]) == 2
+    capsys.readouterr()
+    assert main(["contracts", "--warehouse", wh]) == 0
+    listed = capsys.readouterr().out
+    assert "contract book (1)" in listed and "good" in listed and "signed" in listed
+
+
+def test_contracts_command_answers_without_starting_prefect(tmp_path: Path) -> None:
+    """Like `events`, `contracts` is a direct step when no server is configured."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from flows.cli import main; rc = main(); "
+        "print('prefect' in sys.modules, file=sys.stderr); sys.exit(rc)"
+    )
+    book = tmp_path / "contracts.toml"
+    book.write_bytes(sample_contracts().read_bytes())
+    root = Path(__file__).resolve().parent.parent
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    result = subprocess.run(
+        [sys.executable, "-c", code, "contracts", str(book), "--warehouse", str(tmp_path / "w")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=root,
+        env={**env, "PYTHONPATH": str(root), "COLUMNS": "200"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "northwind-inference-2026" in result.stdout
+    assert result.stderr.strip().endswith("False")
+
+
+def test_contract_customers_keep_their_own_series() -> None:
+    """A contract customer too small for the top-N keeps its series instead of joining other."""
+    ts = pl.datetime_range(
+        date(2026, 1, 1), date(2026, 1, 3), "1h", time_zone="UTC", eager=True, closed="left"
+    )
+    hourly = pl.concat(
+        pl.DataFrame({"ts": ts, "region": "r1", "workload_class": "inference"}).with_columns(
+            pl.lit(name).alias("customer"), pl.lit(size).alias("y")
+        )
+        for name, size in (("big", 100.0), ("mid", 50.0), ("tiny", 1.0))
+    )
+    plain = demand.demand_series(hourly, customers_per_class=1)
+    named = demand.demand_series(
+        hourly, customers_per_class=1, named_customers=[("inference", "tiny")]
+    )
+    bottom = {u for u in plain["unique_id"].unique().to_list() if u.count("/") == 3}
+    assert bottom == {"total/r1/inference/big", "total/r1/inference/other"}
+    ids = set(named["unique_id"].unique().to_list())
+    assert {"total/r1/inference/big", "total/r1/inference/tiny"} <= ids
+    other = named.filter(
+        (pl.col("unique_id") == "total/r1/inference/other") & (pl.col("measure") == "mean")
+    )
+    assert other["y"].to_list() == [50.0, 50.0]  # mid alone: tiny is no longer in the tail
+    assert (
+        named.filter(pl.col("unique_id") == "total")["y"].to_list()
+        == plain.filter(pl.col("unique_id") == "total")["y"].to_list()
+    )
+
+
+# --- a run with the book ------------------------------------------------------------------------
+
+
+def test_a_signed_ramp_appears_in_its_series_its_aggregates_and_nowhere_else() -> None:
+    """The floor lifts acme/r1 to the ramp on every path and its aggregates by as much; r2 and
+    everything under it is unchanged to the bit; the new customer gets its own series."""
+    paths = _paths()
+    forecast = _forecast(paths)
+    run = apply_to_run(forecast, paths, _book(), seed=0)
+    assert (run.signed, run.pipeline) == (1, 1)
+    ramp_day = START + timedelta(days=20)
+    acme = "total/r1/inference/acme"
+    floored = run.paths.filter((pl.col("unique_id") == acme) & (pl.col("ds") >= ramp_day))
+    assert floored["y"].min() == 2000.0
+    before = run.paths.filter((pl.col("unique_id") == acme) & (pl.col("ds") < ramp_day))
+    assert before.equals(paths.filter((pl.col("unique_id") == acme) & (pl.col("ds") < ramp_day)))
+    # Untouched levels: identical rows.
+    r2 = pl.col("unique_id").str.starts_with("total/r2")
+    assert run.forecast.filter(r2).equals(forecast.filter(r2))
+    # Touched levels are read off the adjusted paths exactly, at every level.
+    read = _forecast(run.paths).filter(pl.col("measure") == "mean")
+    for uid in ("total", "total/r1", "total/r1/inference", acme):
+        mine = run.forecast.filter((pl.col("unique_id") == uid) & (pl.col("measure") == "mean"))
+        theirs = read.filter(pl.col("unique_id") == uid)
+        for column in ["mean", *map(qcol, QUANTILES)]:
+            assert np.allclose(mine[column], theirs[column], rtol=0, atol=1e-6), (uid, column)
+    # The region's q90 on a ramp day rose by about the ramp less acme's own demand (~300).
+    day = pl.col("ds") == ramp_day + timedelta(days=5)
+    q90 = [
+        f.filter((pl.col("unique_id") == "total/r1") & (pl.col("measure") == "peak") & day)["q90"][
+            0
+        ]
+        for f in (forecast, run.forecast)
+    ]
+    assert 1500 < q90[1] - q90[0] < 2200
+    # The new customer: paths and both measures, model contract-book, and its class aggregate.
+    neo = "total/r1/training/neo-labs"
+    assert set(run.paths.filter(pl.col("unique_id") == neo)["y"].unique().to_list()) == {0.0, 500.0}
+    new_rows = run.forecast.filter(pl.col("model") == CONTRACT_MODEL)
+    assert set(new_rows["unique_id"].unique().to_list()) == {neo, "total/r1/training"}
+    assert set(new_rows["measure"].unique().to_list()) == {"mean", "peak"}
+    # Coherent: the total's mean is the sum of its regions' means.
+    means = run.forecast.filter(pl.col("measure") == "mean")
+    total = means.filter(pl.col("unique_id") == "total").sort("ds")["mean"]
+    regions = (
+        means.filter(pl.col("unique_id").is_in(["total/r1", "total/r2"]))
+        .group_by("ds")
+        .agg(pl.col("mean").sum())
+        .sort("ds")["mean"]
+    )
+    assert np.allclose(total, regions, rtol=0, atol=1e-6)
+    ordered = run.forecast.filter(
+        (pl.col("q10") > pl.col("q50"))
+        | (pl.col("q50") > pl.col("q90"))
+        | (pl.col("q90") > pl.col("q99"))
+    )
+    assert ordered.is_empty()
+
+
+def test_pipeline_draws_depend_on_the_seed_only() -> None:
+    """The same seed gives the same paths; another seed signs the deal on other paths, in
+    about p of them either way."""
+    paths, book = _paths(), _book()
+    neo = pl.col("unique_id") == "total/r1/training/neo-labs"
+    one = apply_to_run(_forecast(paths), paths, book, seed=11).paths
+    assert one.equals(apply_to_run(_forecast(paths), paths, book, seed=11).paths)
+    other = apply_to_run(_forecast(paths), paths, book, seed=12).paths
+    assert not one.filter(neo).equals(other.filter(neo))
+    day = neo & (pl.col("ds") == START + timedelta(days=30))
+    for frame in (one, other):
+        assert frame.filter(day)["y"].sum() == 500.0 * PATHS * 0.5
+
+
+def _plan() -> CapacityPlan:
+    """r1 holds 3,000 GPUs (live rack), every class keeps 20 % headroom; a rack can be ordered."""
+    policy = {
+        c.value: {"tier": c.value, "priority": i + 1, "headroom": 0.2}
+        for i, c in enumerate(WorkloadClass)
+    }
+    block = {"id": "r1-rack", "kind": "rack", "region": "r1", "site": "r1-a",
+             "gpu_type": "H100", "gpus": 3000, "mw": 1.0, "status": "live"}  # fmt: skip
+    rack = {"name": "rack-c", "kind": "rack", "gpu_type": "H100", "gpus": 500, "mw": 0.4,
+            "lead_time_weeks": 8, "capex_usd": 8e6}  # fmt: skip
+    return CapacityPlan.model_validate({"policy": policy, "block": [block], "candidate": [rack]})
+
+
+def test_a_signed_ramp_far_above_demand_moves_exhaustion_and_order_by_earlier() -> None:
+    """r1 peaks near 1,200 GPUs (1,500 with headroom) against 3,000: never exhausted; a signed
+    ramp of 2,000 GPUs for acme from day 20 exhausts r1 on that day and sets an order-by."""
+    paths = _paths()
+    forecast = _forecast(paths)
+    r1 = pl.col("unique_id").str.starts_with("total/r1")
+    plan = _plan()
+    before = expansion_triggers(forecast.filter(r1), plan, as_of=START)
+    after = expansion_triggers(
+        apply_to_run(forecast, paths, _book(), seed=0).forecast.filter(r1), plan, as_of=START
+    )
+
+    def row(result: Any) -> dict[str, Any]:
+        frame = result.triggers.filter((pl.col("region") == "r1") & (pl.col("pool") == "all"))
+        return frame.row(0, named=True)
+
+    assert row(before)["exhaustion_date"] is None and row(before)["order_by"] is None
+    assert row(after)["exhaustion_date"] == START + timedelta(days=20)
+    assert row(after)["order_by"] is not None and row(after)["blocks_to_order"] > 0
+
+
+# --- the finance page ---------------------------------------------------------------------------
+
+
+def test_finance_page_shows_the_book_dated_with_its_rules_and_concentration() -> None:
+    """The contract book section: both rules, signed vs pipeline by month with revenue, each
+    contract with status and p (names escaped), concentration without and with the book."""
+    from test_report import SCRIPT, sample_inputs
+
+    inputs = sample_inputs()
+    text = BOOK.replace('id = "neo-r1"', f'id = "{SCRIPT}"')
+    book = parse_contracts(text, source="book.toml")
+    paths = _paths().with_columns(
+        pl.col("unique_id").str.replace("total/r1", "total/us-east", literal=True)
+    )
+    book_paths = replace(
+        book,
+        contracts=tuple(replace(c, region="us-east") for c in book.contracts),
+    )
+    shown = replace(
+        inputs,
+        contracts=contracts.contract_list(book),
+        contract_finance=contracts.committed_and_pipeline(
+            book,
+            start=START,
+            end=START + timedelta(days=DAYS - 1),
+            default_prices={"inference": 3.0},
+        ),
+        book_concentration=contracts.concentration_with_book(paths, book_paths),
+        book_applied=pl.DataFrame({"signed": [1], "pipeline": [1]}),
+    )
+    page = finance_page(shown)
+    body = page.split('<script type="application/json"')[0]
+    assert "Contract book" in body and "Signed contracts are a floor" in body
+    assert "Pipeline deals are added on top" in body
+    assert "applied 1 signed contract(s) and 1 pipeline deal(s)" in body
+    assert SCRIPT not in page and "&lt;script&gt;" in body
+    # January 2027 has 28 days in the window (from the 4th): acme holds 2,000 GPUs from the
+    # 24th (8 days) -> 571 a day on average; neo 500 from the 14th (18 days) -> 321, expected
+    # 161. Revenue 2,000 x 8 days x 24 h x $3 = $1.15M; neo (training) has no price.
+    assert "2027-01" in body and "571" in body and "321" in body and "161" in body
+    assert "$1.2M" in body
+    # neo's GPU-hours have no price: unpriced, and its revenue missing, not $0.
+    book_section = body[body.index("Signed and pipeline GPUs by month") :]
+    jan = book_section[book_section.index("2027-01") : book_section.index("2027-02")]
+    assert "216,000 GPU-h" in jan and "$0" not in jan
+    assert "50%" in body and "100%" in body
+    assert "top-1 share without" in body and "HHI without" in body
+    empty = finance_page(
+        replace(inputs, book_applied=pl.DataFrame({"signed": [0], "pipeline": [0]}))
+    )
+    assert "no contract book loaded" in empty and "applied no contract" in empty

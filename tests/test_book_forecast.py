@@ -1,0 +1,123 @@
+"""A forecast run on the session's synthetic fleet with a contract book loaded, against one
+without it: the signed ramp is in the stored paths and forecasts of its customer and region,
+the pipeline deal's new customer has its own series, and a region without contracts is the
+same to the bit."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import timedelta
+from pathlib import Path
+
+import polars as pl
+import pytest
+from conftest import FleetFiles
+
+from flows import cli
+from flows.cli import main
+from forecasting import runs, warehouse
+from forecasting.options import ReportOptions
+
+pytestmark = pytest.mark.slow
+
+NORTHWIND = "total/us-east/inference/northwind-ai"
+NEO = "total/us-east/training/neo-labs"
+
+
+def test_a_signed_ramp_appears_in_demand_and_a_region_without_contracts_does_not_move(
+    fleet: FleetFiles,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`fleetcast forecast` applies the stored book and says so; --no-contracts does not."""
+    monkeypatch.setattr(cli.console, "width", 200)
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copy(fleet.warehouse, path)
+    with warehouse.connect(path, read_only=True) as wh:
+        newest = wh.newest_telemetry()
+    assert newest is not None
+    as_of = newest.date()
+    ramp, deal = as_of + timedelta(days=10), as_of + timedelta(days=5)
+    book = tmp_path / "contracts.toml"
+    book.write_text(
+        f"""
+[[contract]]
+id = "northwind-2027"
+customer = "northwind-ai"
+workload_class = "inference"
+region = "us-east"
+ramp = [{{ date = {ramp}, gpus = 20000 }}]
+term_end = {ramp + timedelta(days=365)}
+status = "signed"
+
+[[contract]]
+id = "neo-training"
+customer = "neo-labs"
+workload_class = "training"
+region = "us-east"
+ramp = [{{ date = {deal}, gpus = 500 }}]
+term_end = {deal + timedelta(days=365)}
+status = "pipeline"
+probability = 0.5
+""",
+        encoding="utf-8",
+    )
+    assert runs.load_contracts_file(book, path).loaded == 2
+    args = ["forecast", "--warehouse", str(path), "--horizon", "28", "--paths", "40"]
+    args += ["--models", "seasonal_naive,ets", "--cutoffs", "1", "--task-runner", "threads"]
+    assert main([*args, "--no-contracts"]) == 0
+    assert main(args) == 0
+    printed = " ".join(capsys.readouterr().out.split())  # the title wraps
+    assert "1 signed contract(s) and 1 pipeline deal(s) applied" in printed
+    with warehouse.connect(path, read_only=True) as wh:
+        # Newest first; the session's warehouse may hold runs of other tests before these.
+        with_id, without_id = wh.forecast_runs()["run_id"].to_list()[:2]
+        settings = {r["run_id"]: json.loads(r["settings"]) for r in wh.forecast_runs().to_dicts()}
+        forecasts = {r: wh.run_frame("forecasts", r) for r in (without_id, with_id)}
+        paths = wh.run_frame("forecast_paths", with_id)
+        summary = wh.run_frame("forecast_summary", with_id)
+        concentration = wh.run_frame("book_concentration", with_id)
+    assert settings[with_id]["contracts"] == {"signed": 1, "pipeline": 1}
+    assert settings[without_id]["contracts"] == {"signed": 0, "pipeline": 0}
+    held = pl.col("ds") >= ramp
+    # The customer's paths and every quantile of both measures sit at or above the ramp.
+    assert paths.filter((pl.col("unique_id") == NORTHWIND) & held)["y"].to_numpy().min() >= 20000
+    mine = forecasts[with_id].filter((pl.col("unique_id") == NORTHWIND) & held)
+    assert mine["q10"].to_numpy().min() >= 20000 - 1e-6 and set(mine["measure"]) == {"mean", "peak"}
+    # Its region's q90 peak rises by the ramp less what northwind ran anyway (a few thousand).
+    region = [
+        f.filter((pl.col("unique_id") == "total/us-east") & (pl.col("measure") == "peak") & held)
+        .sort("ds")["q90"]
+        .to_numpy()
+        for f in (forecasts[without_id], forecasts[with_id])
+    ]
+    assert (region[1] - region[0]).min() > 10_000
+    # The pipeline deal's new customer: paths on about half of them, its own series.
+    assert set(paths.filter((pl.col("unique_id") == NEO) & held)["y"].unique()) == {0.0, 500.0}
+    assert summary.filter(pl.col("unique_id") == NEO)["model"].to_list() == ["contract-book"] * 2
+    # No contract in eu-west: every eu-west series is the same in both runs.
+    eu = pl.col("unique_id").str.starts_with("total/eu-west")
+    assert forecasts[with_id].filter(eu).height > 0
+    assert (
+        forecasts[with_id]
+        .filter(eu)
+        .sort("unique_id", "measure", "ds")
+        .equals(forecasts[without_id].filter(eu).sort("unique_id", "measure", "ds"))
+    )
+    # Concentration measured both ways: the book raises the fleet's top-1 share.
+    fleet_wide = concentration.filter(
+        (pl.col("region") == "total") & (pl.col("workload_class") == "all")
+    )
+    last = fleet_wide["month"].max()
+    top1 = {
+        r["book"]: r["top1_share"] for r in fleet_wide.filter(pl.col("month") == last).to_dicts()
+    }
+    assert top1["with"] > top1["without"]
+    # The published finance page shows the book this run applied.
+    outcome = runs.report(path, fleet.capacity, tmp_path / "reports", ReportOptions())
+    assert outcome.run_id == with_id
+    finance = (outcome.path / "finance.html").read_text(encoding="utf-8")
+    assert "applied 1 signed contract(s) and 1 pipeline deal(s)" in finance
+    assert "northwind-2027" in finance and "neo-training" in finance
