@@ -217,9 +217,9 @@ _REGIONS: tuple[_Region, ...] = (
         -5,
         0.5,
         (_Cluster("us-east-a", "H100", True, 0.45), _Cluster("us-east-b", "H100", False, 0.55)),
-        cover=1.02,
+        cover=1.15,
         first_commit_days=42,
-        pipeline_days=98,
+        pipeline_days=126,
         expansion_site=_Cluster("us-east-c", "GB200", True, 0.0),
     ),
     _Region(
