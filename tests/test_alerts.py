@@ -331,6 +331,33 @@ def test_status_lists_the_changes_since_the_previous_run(warehouse_path: Path) -
     assert done.stderr.strip().endswith("False")  # prefect was not imported
 
 
+def test_serve_creates_the_automation_only_when_the_webhook_is_set(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """FLEETCAST_ALERT_WEBHOOK reaches ServeSettings, and serve_deployments calls
+    ensure_alert_automation with it (and not at all without it) before serving."""
+    import prefect
+
+    from flows import serve
+    from forecasting.settings import resolve_paths
+
+    calls: list[str] = []
+    monkeypatch.setattr(serve, "ensure_writer_limit", lambda limit: calls.append("limit"))
+    monkeypatch.setattr(serve, "ensure_alert_automation", lambda url: calls.append(url))
+    monkeypatch.setattr(serve, "build_deployments", lambda settings, paths: [])
+    monkeypatch.setattr(prefect, "serve", lambda *deployments: calls.append("serve"))
+    paths = resolve_paths(warehouse=tmp_path / "w.duckdb")
+    monkeypatch.delenv("FLEETCAST_ALERT_WEBHOOK", raising=False)
+    serve.serve_deployments(serve.ServeSettings.from_env(), paths)
+    assert calls == ["limit", "serve"]
+    calls.clear()
+    monkeypatch.setenv("FLEETCAST_ALERT_WEBHOOK", "http://127.0.0.1:9/alerts")
+    served = serve.ServeSettings.from_env()
+    assert served.alert_webhook == "http://127.0.0.1:9/alerts"
+    serve.serve_deployments(served, paths)
+    assert calls == ["limit", "http://127.0.0.1:9/alerts", "serve"]
+
+
 # --- a real server --------------------------------------------------------------------------
 
 
