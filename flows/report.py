@@ -1,4 +1,5 @@
-"""The report flow: a forecast run's triggers, drills and history -> published pages + artifacts."""
+"""The report flow: a forecast run's triggers, drills and history -> published pages + artifacts,
+and one Prefect event per change since the previous report (the alerts of ``fleetcast serve``)."""
 
 from __future__ import annotations
 
@@ -167,7 +168,8 @@ def report_flow(
     reports_path: Path,
     options: ReportOptions | None = None,
 ) -> ReportOutcome:
-    """Compute triggers for a forecast run, publish the pages and the Prefect artifacts."""
+    """Compute triggers for a forecast run, publish the pages and the Prefect artifacts, then
+    emit one event per trigger status change and drill verdict flip since the previous report."""
     options = options or ReportOptions()
     logger = get_run_logger()
     plan = load_capacity(capacity_path)
