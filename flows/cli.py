@@ -485,12 +485,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    """The last runs in the warehouse, the age of its data and, with a server, Prefect's runs."""
+    """The last runs in the warehouse, the age of its data, what the newest report changed
+    since the one before and, with a server, Prefect's runs."""
     from flows.status import prefect_runs_table, warehouse_status_tables
 
     path = _paths(args).warehouse
-    for table in warehouse_status_tables(path, limit=args.limit):
-        console.print(table)
+    for view in warehouse_status_tables(path, limit=args.limit):
+        console.print(view)
     if prefect_server_configured():  # never start an ephemeral server just to look
         console.print(prefect_runs_table(limit=args.limit))
     return EXIT_OK

@@ -18,6 +18,12 @@ Every deployment's parameters are its flow's typed parameters, with the warehous
 reports paths filled in from ``FLEETCAST_WAREHOUSE`` etc. Only one task writes the warehouse at a
 time: the writing tasks carry the tag ``warehouse-writer``, whose concurrency limit of 1 is
 created here; the warehouse's own lock (WarehouseBusyError) stays the last line of defence.
+
+Alerts: with ``FLEETCAST_ALERT_WEBHOOK`` set, serve also creates (or updates, by name) a Custom
+Webhook notification block ``fleetcast-alerts`` posting to that URL and an automation
+``fleetcast alerts`` that sends it one notification per ``fleetcast.trigger.status-changed`` or
+``fleetcast.drill.verdict-changed`` event the report flow emits. The Prefect server's triggers
+and actions services (on by default) evaluate the automation and send the notification.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
+from uuid import UUID
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -38,6 +45,10 @@ if TYPE_CHECKING:
     from prefect.deployments.runner import RunnerDeployment
 
 __all__ = [
+    "ALERT_AUTOMATION",
+    "ALERT_BLOCK",
+    "ALERT_BODY",
+    "ALERT_SUBJECT",
     "DRILL_DEPLOYMENT",
     "WRITER_TAG",
     "ServeSettings",
@@ -45,12 +56,43 @@ __all__ = [
     "api_url",
     "build_deployments",
     "drill_via_server",
+    "ensure_alert_automation",
     "ensure_writer_limit",
     "serve_deployments",
 ]
 
 DRILL_DEPLOYMENT = "drill/adhoc"
 WRITER_TAG = "warehouse-writer"
+ALERT_BLOCK = "fleetcast-alerts"  # the Custom Webhook block document's name
+ALERT_AUTOMATION = "fleetcast alerts"
+# Jinja templates the server renders with the triggering event (labels set by flows.report).
+ALERT_SUBJECT = (
+    "fleetcast: {% if event.event == 'fleetcast.trigger.status-changed' %}"
+    "{{ event.resource['fleetcast.region'] }}/{{ event.resource['fleetcast.pool'] }} "
+    "{{ event.resource['fleetcast.status-before'] }} -> "
+    "{{ event.resource['fleetcast.status-now'] }}"
+    "{% else %}drill {{ event.resource['fleetcast.drill'] }} "
+    "{{ event.resource['fleetcast.verdict-before'] }} -> "
+    "{{ event.resource['fleetcast.verdict-now'] }}{% endif %}"
+)
+ALERT_BODY = (
+    "{% if event.event == 'fleetcast.trigger.status-changed' %}"
+    "Expansion trigger {{ event.resource['fleetcast.region'] }}/"
+    "{{ event.resource['fleetcast.pool'] }} ({{ event.resource['fleetcast.change'] }}): "
+    "status {{ event.resource['fleetcast.status-before'] }} -> "
+    "{{ event.resource['fleetcast.status-now'] }}; "
+    "order by {{ event.payload.order_by_before or 'none' }} -> "
+    "{{ event.payload.order_by_now or 'none' }}; "
+    "exhaustion {{ event.payload.exhaustion_before or 'none' }} -> "
+    "{{ event.payload.exhaustion_now or 'none' }}."
+    "{% else %}Drill {{ event.resource['fleetcast.drill'] }}: verdict "
+    "{{ event.resource['fleetcast.verdict-before'] }} -> "
+    "{{ event.resource['fleetcast.verdict-now'] }} (drill runs "
+    "{{ event.payload.drill_run_id_before }} -> {{ event.payload.drill_run_id_now }}).{% endif %}"
+    "\nReport {{ event.payload.trigger_run_id }} on forecast {{ event.payload.forecast_run_id }}, "
+    "compared with report {{ event.payload.previous_trigger_run_id }} on forecast "
+    "{{ event.payload.previous_forecast_run_id }}."
+)
 # The settings of forecasting.settings.Settings (FLEETCAST_*) that the deployments use.
 SERVED = (
     "forecast_cron",
@@ -60,6 +102,7 @@ SERVED = (
     "task_runner",
     "workers",
     "dask_address",
+    "alert_webhook",
 )
 _DEFAULTS = Settings.model_fields
 
@@ -81,6 +124,9 @@ class ServeSettings(BaseModel):
     workers: int | None = Field(default=None, ge=1)
     dask_address: str | None = None
     writer_limit: int = Field(default=1, ge=1, description="tasks writing the warehouse at once")
+    alert_webhook: str | None = Field(
+        default=None, description=_DEFAULTS["alert_webhook"].description
+    )
 
     @field_validator("forecast_cron", "report_cron")
     @classmethod
@@ -186,11 +232,68 @@ def ensure_writer_limit(limit: int = 1) -> None:
         client.create_concurrency_limit(tag=WRITER_TAG, concurrency_limit=limit)
 
 
+def ensure_alert_automation(url: str) -> UUID:
+    """Create or update the alert webhook block and automation (by name); their automation id.
+
+    The block (``ALERT_BLOCK``) posts JSON ``{"subject": ..., "body": ...}`` to ``url``; the
+    automation (``ALERT_AUTOMATION``) fires once per status-changed or verdict-changed event
+    (reactive, threshold 1, within 0) and sends the block :data:`ALERT_SUBJECT` and
+    :data:`ALERT_BODY` rendered with the event. Safe to repeat: a second call updates both,
+    and removes any extra automation of the same name.
+    """
+    from prefect.automations import Automation, EventTrigger, Posture, SendNotification
+    from prefect.blocks.notifications import CustomWebhookNotificationBlock
+    from prefect.client.orchestration import get_client
+
+    from flows.report import STATUS_CHANGED, VERDICT_CHANGED
+
+    block = CustomWebhookNotificationBlock(
+        name=ALERT_BLOCK,
+        url=url,
+        method="POST",
+        json_data={"subject": "{{subject}}", "body": "{{body}}"},
+        headers=None,
+        cookies=None,
+    )
+    # save() returns the block document's id; overwrite keeps one document under the name.
+    block_id = cast("UUID", block.save(ALERT_BLOCK, overwrite=True))
+    automation = Automation(
+        name=ALERT_AUTOMATION,
+        description="fleetcast: a trigger's status or a drill's verdict changed between reports",
+        enabled=True,
+        trigger=EventTrigger(
+            expect={STATUS_CHANGED, VERDICT_CHANGED},
+            match={"prefect.resource.id": ["fleetcast.trigger.*", "fleetcast.drill.*"]},
+            for_each={"prefect.resource.id"},
+            posture=Posture.Reactive,
+            threshold=1,
+            within=timedelta(0),
+        ),
+        actions=[
+            SendNotification(block_document_id=block_id, subject=ALERT_SUBJECT, body=ALERT_BODY)
+        ],
+    )
+    with get_client(sync_client=True) as client:
+        existing = client.read_automations_by_name(ALERT_AUTOMATION)
+        for extra in existing[1:]:
+            client.delete_automation(extra.id)
+    if existing:
+        automation.id = existing[0].id
+        automation.update()
+        return existing[0].id
+    created = cast("Automation", automation.create())
+    assert created.id is not None  # set by create()
+    return created.id
+
+
 def serve_deployments(settings: ServeSettings, paths: Paths) -> None:
-    """Register the deployments and run their flow runs until interrupted."""
+    """Register the deployments (and, with an alert webhook, the alert automation) and run
+    their flow runs until interrupted."""
     from prefect import serve
 
     ensure_writer_limit(settings.writer_limit)
+    if settings.alert_webhook:
+        ensure_alert_automation(settings.alert_webhook)
     serve(*build_deployments(settings, paths))
 
 

@@ -17,8 +17,15 @@ from rich.table import Table
 from rich.text import Text
 
 from forecasting import warehouse
+from forecasting.changes import RunChanges, run_changes
 
-__all__ = ["WarehouseStatus", "prefect_runs_table", "read_status", "warehouse_status_tables"]
+__all__ = [
+    "WarehouseStatus",
+    "changes_view",
+    "prefect_runs_table",
+    "read_status",
+    "warehouse_status_tables",
+]
 
 _STATE_STYLE = {
     "COMPLETED": "green",
@@ -31,7 +38,8 @@ _STATE_STYLE = {
 
 @dataclass(frozen=True, slots=True)
 class WarehouseStatus:
-    """The newest runs of each kind, the telemetry's age and the ingest ledger's totals."""
+    """The newest runs of each kind, the telemetry's age, the ingest ledger's totals and what
+    the newest report changed since the one before."""
 
     forecasts: pl.DataFrame
     drills: pl.DataFrame
@@ -39,6 +47,7 @@ class WarehouseStatus:
     newest_telemetry: datetime | None
     telemetry_rows: int
     ledger: dict[str, Any]
+    changes: RunChanges
 
 
 def read_status(path: Path, *, limit: int) -> WarehouseStatus:
@@ -50,7 +59,8 @@ def read_status(path: Path, *, limit: int) -> WarehouseStatus:
         ledger = wh.ledger_totals()
         newest = wh.newest_telemetry()
         rows = wh.count("telemetry")
-    return WarehouseStatus(forecasts, drills, triggers, newest, rows, ledger)
+        changes = run_changes(wh)
+    return WarehouseStatus(forecasts, drills, triggers, newest, rows, ledger, changes)
 
 
 def _age(when: datetime | None, now: datetime) -> str:
@@ -68,10 +78,56 @@ def _when(value: datetime | None) -> str:
     return "-" if value is None else f"{value.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
 
 
+_STATUS_STYLE = {"red": "red", "amber": "yellow", "green": "green"}
+
+
+def _status(value: str | None) -> Text:
+    return Text(value or "none", style=_STATUS_STYLE.get(value or "", "dim"))
+
+
+def _day(value: Any) -> str:
+    return "-" if value is None else str(value)
+
+
+def changes_view(changes: RunChanges) -> list[Table | Text]:
+    """ "Changes since the previous run": a line saying what was compared, then a table of
+    trigger status changes and one of drill verdict flips (each only when there are some)."""
+    title = Text("changes since the previous run: ", style="bold")
+    views: list[Table | Text] = [title + Text(changes.summary())]
+    if not changes.triggers.is_empty():
+        table = Table(title="trigger status changes", title_justify="left")
+        for name in ("region", "pool", "change", "status", "order by", "exhaustion"):
+            table.add_column(name)
+        for r in changes.triggers.iter_rows(named=True):
+            table.add_row(
+                Text(r["region"]),
+                Text(r["pool"]),
+                r["change"],
+                _status(r["status_before"]) + Text(" -> ") + _status(r["status_now"]),
+                f"{_day(r['order_by_before'])} -> {_day(r['order_by_now'])}",
+                f"{_day(r['exhaustion_before'])} -> {_day(r['exhaustion_now'])}",
+            )
+        views.append(table)
+    if not changes.drills.is_empty():
+        table = Table(title="drill verdict flips", title_justify="left")
+        for name in ("drill", "verdict before", "verdict now", "drill runs"):
+            table.add_column(name)
+        for r in changes.drills.iter_rows(named=True):
+            table.add_row(
+                Text(r["drill"]),
+                Text(r["verdict_before"]),
+                Text(r["verdict_now"], style="green" if r["verdict_now"] == "pass" else "red"),
+                Text(f"{r['run_id_before']} -> {r['run_id_now']}"),
+            )
+        views.append(table)
+    return views
+
+
 def warehouse_status_tables(
     path: Path, *, limit: int = 5, now: datetime | None = None
-) -> list[Table]:
-    """Tables of the data's age, the ingest totals and the newest forecast/drill/trigger runs."""
+) -> list[Table | Text]:
+    """Tables of the data's age, the ingest totals, the newest forecast/drill/trigger runs and
+    the changes of the newest report since the one before."""
     status = read_status(path, limit=limit)
     now = now or datetime.now(UTC)
     ledger = status.ledger
@@ -129,7 +185,7 @@ def warehouse_status_tables(
             str(r["amber"]),
             str(r["green"]),
         )
-    return [data, forecasts, drills, triggers]
+    return [data, forecasts, drills, triggers, *changes_view(status.changes)]
 
 
 def prefect_runs_table(*, limit: int = 5, timeout: float = 5.0) -> Table | Text:

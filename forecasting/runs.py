@@ -32,6 +32,7 @@ from forecasting.settings import settings
 
 if TYPE_CHECKING:  # the step modules load scipy, numba and plotly: only when a step runs
     from forecasting.capacity import CapacityPlan
+    from forecasting.changes import RunChanges
     from forecasting.contracts import ContractBook
     from forecasting.drills import DrillResult, Scenario
     from forecasting.forecast import ForecastResult, ForecastSettings, SeriesForecast
@@ -75,6 +76,7 @@ __all__ = [
     "plan_horizon_months",
     "play_drill",
     "report",
+    "report_changes",
     "report_inputs",
     "report_outcome",
     "report_summary_markdown",
@@ -1290,3 +1292,15 @@ def weigh_deal(
         notes=list(answer.notes),
         page=page,
     )
+
+
+# --- changes between reports ---------------------------------------------------------------------
+
+
+def report_changes(warehouse_path: Path, *, trigger_run_id: str | None = None) -> RunChanges:
+    """Trigger status changes and drill verdict flips of a report (default: the newest) since
+    the report before it, read through a read-only connection (see forecasting.changes)."""
+    from forecasting.changes import run_changes
+
+    with warehouse.connect(warehouse_path, read_only=True) as wh:
+        return run_changes(wh, trigger_run_id=trigger_run_id)

@@ -77,6 +77,11 @@ class Settings(BaseSettings):
     forecast_cron: str = Field(default="0 2 * * *", description="daily forecast, 02:00 UTC")
     report_cron: str = Field(default="0 6 * * 1", description="weekly report, Monday 06:00 UTC")
     inbox_interval_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    alert_webhook: str | None = Field(
+        default=None,
+        description="URL that `fleetcast serve`'s alert automation posts to when a trigger's "
+        "status or a drill's verdict changes between reports (unset: no automation)",
+    )
     track: bool = Field(
         default=False,
         description="run single-step commands as Prefect flows even without a configured "

@@ -1,0 +1,237 @@
+"""What changed between two reports: trigger statuses and drill verdicts.
+
+The alerts of the report flow and the "changes since the previous run" of ``fleetcast status``
+both read these. A report's previous report is the newest trigger run stored before it whose
+forecast run is not newer than its own: a weekly report over daily forecasts compares with last
+week's report (the forecast runs in between were never reported), a report rerun on the same
+forecast run compares with the earlier report on it (so an unchanged rerun alerts nothing), and a
+report on an old forecast run never compares with a newer one.
+
+Drill verdicts are compared per drill name: the newest run of each drill on the report's forecast
+run, stored by the time of the report, against the same for the previous report. A drill run on
+only one side has nothing to flip from and is not listed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+import polars as pl
+
+from forecasting import warehouse
+from forecasting.report.changes import trigger_changes
+
+__all__ = [
+    "STATUS_CHANGES_SCHEMA",
+    "VERDICT_CHANGES_SCHEMA",
+    "RunChanges",
+    "drill_verdict",
+    "run_changes",
+    "status_changes",
+    "status_moved",
+    "verdict_changes",
+]
+
+STATUS_CHANGES_SCHEMA = pl.Schema(
+    {
+        "region": pl.String,
+        "pool": pl.String,
+        # new (only this report lists the pool) | resolved (only the previous one) | changed
+        "change": pl.String,
+        "status_before": pl.String,
+        "status_now": pl.String,
+        "order_by_before": pl.Date,
+        "order_by_now": pl.Date,
+        "exhaustion_before": pl.Date,
+        "exhaustion_now": pl.Date,
+    }
+)
+
+VERDICT_CHANGES_SCHEMA = pl.Schema(
+    {
+        "drill": pl.String,
+        "verdict_before": pl.String,
+        "verdict_now": pl.String,
+        "run_id_before": pl.String,
+        "run_id_now": pl.String,
+    }
+)
+
+# Drill runs stored before migration 6 have no verdict, only whether they passed.
+_NO_VERDICT_FAIL = "fail (no verdict stored)"
+
+
+def _empty(schema: pl.Schema) -> pl.DataFrame:
+    return pl.DataFrame(schema=schema)
+
+
+def status_moved() -> pl.Expr:
+    """Whether a (region, pool) row of ``trigger_changes`` changed status (nulls compared too)."""
+    return pl.col("status_now").ne_missing(pl.col("status_before"))
+
+
+def status_changes(
+    previous_triggers: pl.DataFrame | None, current_triggers: pl.DataFrame
+) -> pl.DataFrame:
+    """One row per (region, pool) whose status differs between two trigger runs' triggers.
+
+    ``previous_triggers`` is None on a first run: nothing to compare, so no rows. A pool only one
+    of the runs lists (a region added to or removed from the plan) counts, with a null status on
+    the side that lacks it. Columns and types are :data:`STATUS_CHANGES_SCHEMA`.
+    """
+    if previous_triggers is None:
+        return _empty(STATUS_CHANGES_SCHEMA)
+    return (
+        trigger_changes(current_triggers, previous_triggers)
+        .filter(status_moved())
+        .select(STATUS_CHANGES_SCHEMA.names())
+        .cast(STATUS_CHANGES_SCHEMA)
+    )
+
+
+def drill_verdict() -> pl.Expr:
+    """A drill run's verdict; for a run stored before verdicts existed, whether it passed."""
+    fallback = pl.when(pl.col("passed")).then(pl.lit("pass")).otherwise(pl.lit(_NO_VERDICT_FAIL))
+    return pl.coalesce(pl.col("verdict"), fallback)
+
+
+def _newest_verdicts(drills: pl.DataFrame, suffix: str) -> pl.DataFrame:
+    """The newest run of each drill and its verdict, columns suffixed ``_before``/``_now``."""
+    return (
+        drills.sort("created_at", descending=True)
+        .unique(subset=["drill"], keep="first", maintain_order=True)
+        .select(
+            "drill",
+            drill_verdict().alias(f"verdict_{suffix}"),
+            pl.col("run_id").alias(f"run_id_{suffix}"),
+        )
+    )
+
+
+def verdict_changes(
+    previous_drills: pl.DataFrame | None, current_drills: pl.DataFrame
+) -> pl.DataFrame:
+    """One row per drill whose verdict differs between two sets of stored drill runs.
+
+    Both frames are ``drill_runs`` rows (drill, run_id, verdict, passed, created_at); the newest
+    run of each drill is compared. A drill on only one side is not a flip. None (first run)
+    gives no rows. Columns and types are :data:`VERDICT_CHANGES_SCHEMA`.
+    """
+    if previous_drills is None:
+        return _empty(VERDICT_CHANGES_SCHEMA)
+    return (
+        _newest_verdicts(current_drills, "now")
+        .join(_newest_verdicts(previous_drills, "before"), on="drill", how="inner")
+        .filter(pl.col("verdict_now") != pl.col("verdict_before"))
+        .sort("drill")
+        .select(VERDICT_CHANGES_SCHEMA.names())
+        .cast(VERDICT_CHANGES_SCHEMA)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RunChanges:
+    """The changes of one report (trigger run) against the report before it.
+
+    ``trigger_run_id`` is None when the warehouse holds no report yet;
+    ``previous_trigger_run_id`` is None on the first report (nothing to compare).
+    """
+
+    trigger_run_id: str | None
+    forecast_run_id: str | None
+    previous_trigger_run_id: str | None = None
+    previous_forecast_run_id: str | None = None
+    triggers: pl.DataFrame = field(default_factory=partial(_empty, STATUS_CHANGES_SCHEMA))
+    drills: pl.DataFrame = field(default_factory=partial(_empty, VERDICT_CHANGES_SCHEMA))
+
+    @property
+    def first_run(self) -> bool:
+        """Whether there is no earlier report to compare with."""
+        return self.previous_trigger_run_id is None
+
+    @property
+    def count(self) -> int:
+        """Trigger status changes plus drill verdict flips."""
+        return self.triggers.height + self.drills.height
+
+    def summary(self) -> str:
+        """One line saying what was compared and how much changed."""
+        if self.trigger_run_id is None:
+            return "no report yet: nothing to compare"
+        if self.first_run:
+            return f"first run: nothing to compare ({self.trigger_run_id} is the first report)"
+        moved, flipped = self.triggers.height, self.drills.height
+        return (
+            f"report {self.trigger_run_id} (forecast {self.forecast_run_id}) against "
+            f"{self.previous_trigger_run_id} (forecast {self.previous_forecast_run_id}): "
+            f"{moved} trigger status change{'s' if moved != 1 else ''}, "
+            f"{flipped} drill verdict flip{'s' if flipped != 1 else ''}"
+        )
+
+
+def _trigger_run(wh: warehouse.Warehouse, trigger_run_id: str | None) -> dict[str, Any] | None:
+    """The trigger run (newest when None) with its forecast run's creation time."""
+    select = (
+        "SELECT r.run_id, r.forecast_run_id, r.created_at, f.created_at AS forecast_created_at "
+        "FROM trigger_runs r LEFT JOIN forecast_runs f ON f.run_id = r.forecast_run_id "
+    )
+    if trigger_run_id is None:
+        rows = wh.query(select + "ORDER BY r.created_at DESC LIMIT 1")
+    else:
+        rows = wh.query(select + "WHERE r.run_id = $1", [trigger_run_id])
+    return rows.to_dicts()[0] if rows.height else None
+
+
+def _previous_trigger_run(
+    wh: warehouse.Warehouse, created_at: datetime, forecast_created_at: datetime | None
+) -> dict[str, Any] | None:
+    """The newest trigger run before ``created_at`` on a forecast run not newer than the given."""
+    rows = wh.query(
+        "SELECT r.run_id, r.forecast_run_id, r.created_at "
+        "FROM trigger_runs r LEFT JOIN forecast_runs f ON f.run_id = r.forecast_run_id "
+        "WHERE r.created_at < $1 AND ($2 IS NULL OR f.created_at <= $2) "
+        "ORDER BY r.created_at DESC LIMIT 1",
+        [created_at, forecast_created_at],
+    )
+    return rows.to_dicts()[0] if rows.height else None
+
+
+def _drills_seen(wh: warehouse.Warehouse, forecast_run_id: str, until: datetime) -> pl.DataFrame:
+    """Drill runs on a forecast run stored by ``until``: what a report made then could show."""
+    return wh.query(
+        "SELECT drill, run_id, verdict, passed, created_at FROM drill_runs "
+        "WHERE forecast_run_id = $1 AND created_at <= $2",
+        [forecast_run_id, until],
+    )
+
+
+def run_changes(wh: warehouse.Warehouse, *, trigger_run_id: str | None = None) -> RunChanges:
+    """What changed in trigger run ``trigger_run_id`` (default: the newest) since the report
+    before it: statuses by (region, pool) and drill verdicts by drill name."""
+    current = _trigger_run(wh, trigger_run_id)
+    if current is None:
+        if trigger_run_id is not None:
+            raise warehouse.WarehouseError(
+                f"{wh.path}: no trigger run {trigger_run_id!r}; `fleetcast status` lists them"
+            )
+        return RunChanges(trigger_run_id=None, forecast_run_id=None)
+    run_id, forecast_run_id = current["run_id"], current["forecast_run_id"]
+    previous = _previous_trigger_run(wh, current["created_at"], current["forecast_created_at"])
+    if previous is None:
+        return RunChanges(trigger_run_id=run_id, forecast_run_id=forecast_run_id)
+    return RunChanges(
+        trigger_run_id=run_id,
+        forecast_run_id=forecast_run_id,
+        previous_trigger_run_id=previous["run_id"],
+        previous_forecast_run_id=previous["forecast_run_id"],
+        triggers=status_changes(
+            wh.run_frame("triggers", previous["run_id"]), wh.run_frame("triggers", run_id)
+        ),
+        drills=verdict_changes(
+            _drills_seen(wh, previous["forecast_run_id"], previous["created_at"]),
+            _drills_seen(wh, forecast_run_id, current["created_at"]),
+        ),
+    )

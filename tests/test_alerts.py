@@ -1,0 +1,504 @@
+"""Alerts between runs: status changes and verdict flips, their events, and the webhook they reach.
+
+The fast tests build trigger and drill runs by hand in a fresh warehouse and check
+forecasting.changes, the events flows.report builds from them and the "changes since the
+previous run" of `fleetcast status`. The server test starts a real `prefect server` (triggers and
+actions services on), a local HTTP receiver on 127.0.0.1, creates the alert block and automation
+through flows.serve.ensure_alert_automation, runs two reports whose buffer differs so triggers
+change, and waits until the receiver got a notification naming each changed region/pool. Every
+wait has a timeout and every child process group is killed in a finalizer.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, cast
+
+import polars as pl
+import pytest
+from conftest import FleetFiles
+from rich.console import Console
+from test_cli import fleetcast
+from test_server import ROOT, free_port, healthy, prefect_env, start, stop, wait_for
+
+from forecasting import runs, warehouse
+from forecasting.changes import (
+    STATUS_CHANGES_SCHEMA,
+    VERDICT_CHANGES_SCHEMA,
+    run_changes,
+    status_changes,
+    verdict_changes,
+)
+from forecasting.options import ForecastOptions, ReportOptions
+from forecasting.schema import REGISTRY, frame_schema
+from forecasting.warehouse import RUN_TABLES
+
+T0 = datetime(2026, 11, 2, 6, tzinfo=UTC)
+DAY = timedelta(days=1)
+
+
+# --- hand-made runs ---------------------------------------------------------------------------
+
+
+def _filler(dtype: pl.DataType) -> Any:
+    """A harmless value of a stored column's type, for columns a test does not look at."""
+    if dtype == pl.String:
+        return "x"
+    if dtype == pl.Boolean:
+        return False
+    if dtype == pl.Date:
+        return date(2026, 11, 1)
+    if dtype.is_temporal():
+        return T0
+    if dtype.is_numeric():
+        return 0
+    return []
+
+
+def _row(table: str, **values: Any) -> dict[str, Any]:
+    """A full row of a runs table: the given values, null where allowed, else a filler."""
+    t = REGISTRY[table]
+    row = {name: None if name in t.nullable else _filler(dtype) for name, dtype in t.schema.items()}
+    return row | values
+
+
+def _empty_frames(runs_table: str, **frames: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """Every frame table of a runs table, empty unless given."""
+    empty = {name: pl.DataFrame(schema=frame_schema(name)) for name in RUN_TABLES[runs_table]}
+    return empty | frames
+
+
+def _triggers(
+    statuses: dict[tuple[str, str], str], *, order_by: date | None = None
+) -> pl.DataFrame:
+    """A triggers frame: one row per (region, pool) with the given status."""
+    rows = [
+        _row("triggers", region=region, pool=pool, status=status, order_by=order_by)
+        for (region, pool), status in statuses.items()
+    ]
+    return pl.DataFrame(rows, schema=frame_schema("triggers"))
+
+
+def _drills(*runs_: tuple[str, str, str | None, bool, datetime]) -> pl.DataFrame:
+    """drill_runs rows from (drill, run_id, verdict, passed, created_at)."""
+    return pl.DataFrame(
+        [
+            {"drill": d, "run_id": r, "verdict": v, "passed": p, "created_at": c}
+            for d, r, v, p, c in runs_
+        ],
+        schema={
+            "drill": pl.String,
+            "run_id": pl.String,
+            "verdict": pl.String,
+            "passed": pl.Boolean,
+            "created_at": pl.Datetime("us", "UTC"),
+        },
+    )
+
+
+def _store_forecast(wh: warehouse.Warehouse, run_id: str, created_at: datetime) -> None:
+    wh.save_run(
+        "forecast_runs",
+        _row("forecast_runs", run_id=run_id, created_at=created_at, settings="{}"),
+        _empty_frames("forecast_runs"),
+    )
+
+
+def _store_report(
+    wh: warehouse.Warehouse,
+    run_id: str,
+    forecast_run_id: str,
+    created_at: datetime,
+    statuses: dict[tuple[str, str], str],
+) -> None:
+    run = _row("trigger_runs", run_id=run_id, forecast_run_id=forecast_run_id)
+    wh.save_run(
+        "trigger_runs",
+        run | {"created_at": created_at},
+        _empty_frames("trigger_runs", triggers=_triggers(statuses)),
+    )
+
+
+def _store_drill(
+    wh: warehouse.Warehouse,
+    run_id: str,
+    forecast_run_id: str,
+    drill: str,
+    verdict: str,
+    created_at: datetime,
+) -> None:
+    row = _row(
+        "drill_runs",
+        run_id=run_id,
+        forecast_run_id=forecast_run_id,
+        drill=drill,
+        verdict=verdict,
+        passed=verdict == "pass",
+        created_at=created_at,
+    )
+    wh.save_run("drill_runs", row, _empty_frames("drill_runs"))
+
+
+GREEN = {("us-east", "all"): "green", ("eu-west", "all"): "green"}
+RED = {("us-east", "all"): "red", ("eu-west", "all"): "green"}
+
+
+# --- forecasting.changes ----------------------------------------------------------------------
+
+
+def test_first_run_has_no_changes_and_says_so(wh: warehouse.Warehouse) -> None:
+    """No previous triggers or drills: no rows; one stored report: 'first run', none: 'no
+    report yet'."""
+    assert status_changes(None, _triggers(GREEN)).schema == STATUS_CHANGES_SCHEMA
+    assert status_changes(None, _triggers(GREEN)).is_empty()
+    assert verdict_changes(None, _drills(("d", "r1", "pass", True, T0))).is_empty()
+    assert run_changes(wh).summary() == "no report yet: nothing to compare"
+    _store_forecast(wh, "f1", T0)
+    _store_report(wh, "t1", "f1", T0 + timedelta(hours=1), RED)
+    first = run_changes(wh)
+    assert first.first_run and first.count == 0
+    assert first.summary().startswith("first run: nothing to compare")
+
+
+def test_unchanged_triggers_and_verdicts_give_no_rows() -> None:
+    """The same statuses with other dates, and the same verdicts, are not changes."""
+    before = _triggers(GREEN, order_by=date(2027, 1, 1))
+    now = _triggers(GREEN, order_by=date(2027, 3, 1))
+    assert status_changes(before, now).is_empty()
+    drills = _drills(("d", "r1", "pass", True, T0))
+    assert verdict_changes(drills, _drills(("d", "r2", "pass", True, T0 + DAY))).is_empty()
+
+
+def test_green_to_red_is_one_change_and_a_new_pool_counts() -> None:
+    """us-east/all green -> red is 'changed' with its dates; a pool only the new run lists is
+    'new' with no status before."""
+    before = _triggers(GREEN, order_by=date(2027, 5, 1))
+    now = _triggers(RED | {("us-west", "all"): "amber"}, order_by=date(2026, 10, 1))
+    changes = status_changes(before, now)
+    assert changes.schema == STATUS_CHANGES_SCHEMA
+    rows = {(r["region"], r["pool"]): r for r in changes.iter_rows(named=True)}
+    assert set(rows) == {("us-east", "all"), ("us-west", "all")}
+    east = rows["us-east", "all"]
+    assert (east["change"], east["status_before"], east["status_now"]) == (
+        "changed",
+        "green",
+        "red",
+    )
+    assert (east["order_by_before"], east["order_by_now"]) == (date(2027, 5, 1), date(2026, 10, 1))
+    west = rows["us-west", "all"]
+    assert (west["change"], west["status_before"], west["status_now"]) == ("new", None, "amber")
+
+
+def test_a_verdict_flip_compares_the_newest_run_of_each_drill() -> None:
+    """Only the newest run of a drill counts on each side; a drill on one side only is no flip;
+    a run stored without a verdict falls back to whether it passed."""
+    before = _drills(
+        ("inference-2x", "a0", "fails under the shock", False, T0 - DAY),
+        ("inference-2x", "a1", "pass", True, T0),
+        ("region-loss", "b1", None, True, T0),
+        ("only-before", "c1", "pass", True, T0),
+    )
+    now = _drills(
+        ("inference-2x", "a2", "fails under the shock", False, T0 + DAY),
+        ("region-loss", "b2", "pass", True, T0 + DAY),
+        ("only-now", "e2", "plan fails unshocked", False, T0 + DAY),
+    )
+    flips = verdict_changes(before, now)
+    assert flips.schema == VERDICT_CHANGES_SCHEMA
+    assert flips.rows() == [("inference-2x", "pass", "fails under the shock", "a1", "a2")]
+    legacy = _drills(("region-loss", "b0", None, False, T0))
+    (flip,) = verdict_changes(legacy, now).iter_rows(named=True)
+    assert (flip["verdict_before"], flip["verdict_now"]) == ("fail (no verdict stored)", "pass")
+
+
+def test_a_report_compares_with_the_report_before_not_the_forecast_before(
+    wh: warehouse.Warehouse,
+) -> None:
+    """Daily forecasts, reports on some: a report compares with the newest earlier report on a
+    forecast run not newer than its own, with the drills each report could see."""
+    for i in range(3):
+        _store_forecast(wh, f"f{i + 1}", T0 + i * DAY)
+    _store_drill(wh, "d1", "f1", "inference-2x", "pass", T0 + timedelta(hours=1))
+    _store_report(wh, "t1", "f1", T0 + timedelta(hours=2), GREEN)
+    # A drill stored on f1 after t1 was never shown by t1: not the "before" side.
+    _store_drill(wh, "d1b", "f1", "inference-2x", "fails under the shock", T0 + timedelta(hours=3))
+    # f2 is never reported; f3's report compares with t1.
+    _store_drill(
+        wh, "d3", "f3", "inference-2x", "fails under the shock", T0 + 2 * DAY + 1 * DAY / 24
+    )
+    _store_report(wh, "t3", "f3", T0 + 2 * DAY + 2 * DAY / 24, RED)
+    changes = run_changes(wh)
+    assert (changes.trigger_run_id, changes.previous_trigger_run_id) == ("t3", "t1")
+    assert changes.previous_forecast_run_id == "f1"
+    assert changes.triggers.select("region", "status_before", "status_now").rows() == [
+        ("us-east", "green", "red")
+    ]
+    assert changes.drills.rows() == [("inference-2x", "pass", "fails under the shock", "d1", "d3")]
+    assert "1 trigger status change, 1 drill verdict flip" in changes.summary()
+    # A report on the old forecast run f1, made after t3, compares with t1, never with t3.
+    _store_report(wh, "t4", "f1", T0 + 3 * DAY, GREEN)
+    rerun = run_changes(wh, trigger_run_id="t4")
+    assert rerun.previous_trigger_run_id == "t1" and rerun.triggers.is_empty()
+    with pytest.raises(warehouse.WarehouseError, match="no trigger run 'nope'"):
+        run_changes(wh, trigger_run_id="nope")
+
+
+# --- events and status ------------------------------------------------------------------------
+
+
+def test_each_change_becomes_one_event_with_labels_and_dates(wh: warehouse.Warehouse) -> None:
+    """change_events: one valid Prefect event per status change and verdict flip, labelled for
+    the automation's templates; none when nothing changed."""
+    from prefect.events import Event
+
+    from flows.report import STATUS_CHANGED, VERDICT_CHANGED, change_events
+
+    _store_forecast(wh, "f1", T0)
+    _store_drill(wh, "d1", "f1", "inference-2x", "pass", T0 + timedelta(hours=1))
+    _store_report(wh, "t1", "f1", T0 + timedelta(hours=2), GREEN)
+    assert change_events(run_changes(wh)) == []  # first run
+    _store_report(wh, "t2", "f1", T0 + timedelta(hours=3), GREEN)
+    assert change_events(run_changes(wh)) == []  # nothing changed
+    _store_forecast(wh, "f2", T0 + DAY)
+    _store_drill(wh, "d2", "f2", "inference-2x", "plan fails unshocked", T0 + DAY)
+    _store_report(wh, "t3", "f2", T0 + DAY + timedelta(hours=1), RED)
+    events = [Event(**kwargs) for kwargs in change_events(run_changes(wh))]
+    assert [e.event for e in events] == [STATUS_CHANGED, VERDICT_CHANGED]
+    trigger, drill = events
+    assert trigger.resource.id == "fleetcast.trigger.us-east.all"
+    assert trigger.resource["fleetcast.region"] == "us-east"
+    assert trigger.resource["fleetcast.pool"] == "all"
+    assert trigger.resource["fleetcast.status-before"] == "green"
+    assert trigger.resource["fleetcast.status-now"] == "red"
+    assert trigger.payload["trigger_run_id"] == "t3"
+    assert trigger.payload["previous_trigger_run_id"] == "t2"
+    assert {"order_by_before", "order_by_now", "exhaustion_before", "exhaustion_now"} <= set(
+        trigger.payload
+    )
+    assert {(r.role, r.id) for r in trigger.related} == {
+        ("trigger-run", "fleetcast.trigger-run.t3"),
+        ("forecast-run", "fleetcast.forecast-run.f2"),
+        ("previous-trigger-run", "fleetcast.trigger-run.t2"),
+        ("previous-forecast-run", "fleetcast.forecast-run.f1"),
+    }
+    assert drill.resource.id == "fleetcast.drill.inference-2x"
+    assert drill.resource["fleetcast.verdict-before"] == "pass"
+    assert drill.resource["fleetcast.verdict-now"] == "plan fails unshocked"
+    assert (drill.payload["drill_run_id_before"], drill.payload["drill_run_id_now"]) == ("d1", "d2")
+
+
+def _rendered(path: Path) -> str:
+    """`fleetcast status`'s warehouse views as plain text."""
+    from flows.status import warehouse_status_tables
+
+    console = Console(record=True, width=200, file=io.StringIO())
+    for view in warehouse_status_tables(path, limit=5):
+        console.print(view)
+    return console.export_text()
+
+
+def test_status_lists_the_changes_since_the_previous_run(warehouse_path: Path) -> None:
+    """The status views say 'first run' after one report and list the changed trigger and the
+    flipped drill after two; the CLI prints them without importing prefect."""
+    with warehouse.connect(warehouse_path) as wh:
+        _store_forecast(wh, "f1", T0)
+        _store_drill(wh, "d1", "f1", "inference-2x", "pass", T0 + timedelta(hours=1))
+        _store_report(wh, "t1", "f1", T0 + timedelta(hours=2), GREEN)
+    assert "changes since the previous run: first run: nothing to compare" in _rendered(
+        warehouse_path
+    )
+    with warehouse.connect(warehouse_path) as wh:
+        _store_forecast(wh, "f2", T0 + DAY)
+        _store_drill(wh, "d2", "f2", "inference-2x", "fails under the shock", T0 + DAY)
+        _store_report(wh, "t2", "f2", T0 + DAY + timedelta(hours=1), RED)
+    text = _rendered(warehouse_path)
+    assert "report t2 (forecast f2) against t1 (forecast f1)" in text
+    assert "trigger status changes" in text and "green -> red" in text
+    assert "drill verdict flips" in text and "fails under the shock" in text
+    done = fleetcast("status", "--warehouse", str(warehouse_path))
+    assert done.returncode == 0, done.stderr
+    assert "green -> red" in done.stdout and "drill verdict flips" in done.stdout
+    assert done.stderr.strip().endswith("False")  # prefect was not imported
+
+
+def test_serve_creates_the_automation_only_when_the_webhook_is_set(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """FLEETCAST_ALERT_WEBHOOK reaches ServeSettings, and serve_deployments calls
+    ensure_alert_automation with it (and not at all without it) before serving."""
+    import prefect
+
+    from flows import serve
+    from forecasting.settings import resolve_paths
+
+    calls: list[str] = []
+    monkeypatch.setattr(serve, "ensure_writer_limit", lambda limit: calls.append("limit"))
+    monkeypatch.setattr(serve, "ensure_alert_automation", lambda url: calls.append(url))
+    monkeypatch.setattr(serve, "build_deployments", lambda settings, paths: [])
+    monkeypatch.setattr(prefect, "serve", lambda *deployments: calls.append("serve"))
+    paths = resolve_paths(warehouse=tmp_path / "w.duckdb")
+    monkeypatch.delenv("FLEETCAST_ALERT_WEBHOOK", raising=False)
+    serve.serve_deployments(serve.ServeSettings.from_env(), paths)
+    assert calls == ["limit", "serve"]
+    calls.clear()
+    monkeypatch.setenv("FLEETCAST_ALERT_WEBHOOK", "http://127.0.0.1:9/alerts")
+    served = serve.ServeSettings.from_env()
+    assert served.alert_webhook == "http://127.0.0.1:9/alerts"
+    serve.serve_deployments(served, paths)
+    assert calls == ["limit", "http://127.0.0.1:9/alerts", "serve"]
+
+
+# --- a real server --------------------------------------------------------------------------
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    """Records each POST body (JSON) on the server object; answers 200."""
+
+    def do_POST(self) -> None:
+        """Store the body and say OK."""
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length)
+        self.server.received.append(json.loads(body or b"{}"))  # type: ignore[attr-defined]
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: pytest shows failures, not every request."""
+
+
+@pytest.fixture
+def receiver() -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """A local HTTP receiver on 127.0.0.1 in a thread; yields its URL and the bodies received."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
+    httpd.received = []  # type: ignore[attr-defined]
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.2})
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/alerts", httpd.received  # type: ignore[attr-defined]
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def alert_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """`prefect server start` on a free port, SQLite in tmp_path, the services that evaluate
+    automations and send their notifications switched on explicitly; yields its API URL."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/api"
+    log_path = tmp_path / "server.log"
+    env = prefect_env(
+        tmp_path / "server-home",
+        PREFECT_API_DATABASE_CONNECTION_URL=f"sqlite+aiosqlite:///{tmp_path / 'prefect.db'}",
+        PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED="true",
+        PREFECT_SERVER_SERVICES_ACTIONS_ENABLED="true",
+    )
+    prefect = str(Path(sys.executable).with_name("prefect"))
+    with log_path.open("wb") as log:
+        process = start(
+            [prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port)], env, log
+        )
+        try:
+            yield url, log_path
+        finally:
+            stop(process)
+
+
+@pytest.mark.server
+@pytest.mark.slow
+@pytest.mark.timeout(360)
+def test_a_changed_trigger_reaches_the_webhook_through_a_real_server(
+    fleet: FleetFiles,
+    alert_server: tuple[str, Path],
+    receiver: tuple[str, list[dict[str, Any]]],
+    tmp_path: Path,
+) -> None:
+    """Two reports whose buffer differs: the second report flow, run against a real server,
+    emits one event per changed trigger and the automation serve creates posts a notification
+    naming each changed region/pool to a local receiver."""
+    from prefect.automations import Automation
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows.serve import ALERT_AUTOMATION, ALERT_BLOCK, ensure_alert_automation
+
+    url, server_log = alert_server
+    hook, received = receiver
+    wh_path, capacity = tmp_path / "warehouse.duckdb", tmp_path / "capacity.toml"
+    shutil.copy(fleet.warehouse, wh_path)
+    shutil.copy(fleet.capacity, capacity)
+    reports = tmp_path / "reports"
+    # While the server boots: a small forecast and a first report, directly (no Prefect).
+    options = ForecastOptions(
+        horizon_days=28, n_paths=30, customers_per_class=3, models=("seasonal_naive", "drift")
+    )
+    forecast = runs.forecast(wh_path, options).run_id
+    # A drill verdict that flips between the reports (stored by hand: a real drill that flips
+    # would need a second plan).
+    with warehouse.connect(wh_path) as wh:
+        _store_drill(wh, "drill-a", forecast, "inference-2x", "pass", datetime.now(UTC))
+    runs.report(wh_path, capacity, reports, ReportOptions(buffer_weeks=4))
+    with warehouse.connect(wh_path) as wh:
+        _store_drill(
+            wh, "drill-b", forecast, "inference-2x", "fails under the shock", datetime.now(UTC)
+        )
+
+    wait_for(lambda: healthy(url), timeout=120, what="prefect server healthy", log=server_log)
+    with temporary_settings(updates={PREFECT_API_URL: url}):
+        first = ensure_alert_automation(hook)
+        assert ensure_alert_automation(hook) == first  # by name: updated, not duplicated
+        automation = cast("Automation", Automation.read(name=ALERT_AUTOMATION))
+        with get_client(sync_client=True) as client:
+            assert len(client.read_automations_by_name(ALERT_AUTOMATION)) == 1
+            block = client.read_block_document_by_name(ALERT_BLOCK, "custom-webhook")
+    assert automation.enabled and block.data["url"] == hook
+
+    # A longer safety buffer moves order-by dates earlier: some pools turn amber.
+    started = time.monotonic()
+    env = prefect_env(tmp_path / "cli-home", PREFECT_API_URL=url)
+    done = subprocess.run(
+        [
+            *(sys.executable, "-m", "flows.cli", "report", "--buffer-weeks", "26"),
+            *("--warehouse", str(wh_path), "--capacity", str(capacity)),
+            *("--reports", str(reports)),
+        ],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=200,
+    )
+    assert done.returncode == 0, done.stderr + done.stdout
+    changes = runs.report_changes(wh_path)
+    assert not changes.first_run and changes.triggers.height > 0, changes.summary()
+    assert changes.drills.rows() == [
+        ("inference-2x", "pass", "fails under the shock", "drill-a", "drill-b")
+    ]
+    expected = {f"{r['region']}/{r['pool']}" for r in changes.triggers.iter_rows(named=True)}
+    expected.add("drill inference-2x pass -> fails under the shock")
+
+    def notified() -> bool:
+        subjects = " ".join(str(body.get("subject")) for body in received)
+        return all(pool in subjects for pool in expected)
+
+    wait_for(notified, timeout=90, what=f"notifications for {sorted(expected)}", log=server_log)
+    seconds = time.monotonic() - started
+    assert len(received) == changes.count, received  # one notification per change, no more
+    for body in received:
+        assert body["subject"].startswith("fleetcast: ")
+        assert f"Report {changes.trigger_run_id} on forecast {forecast}" in body["body"]
+    drill_body = next(b["body"] for b in received if "drill" in b["subject"])
+    assert "Drill inference-2x: verdict pass -> fails under the shock" in drill_body
+    assert "(drill runs drill-a -> drill-b)" in drill_body
+    assert seconds < 200
