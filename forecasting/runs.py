@@ -1049,6 +1049,7 @@ def report_inputs(
     """Everything the pages show for one trigger run and the forecast run it used."""
     from forecasting import contracts, demand
     from forecasting.capacity import capacity_timeline, site_power_by_month
+    from forecasting.changes import run_changes
     from forecasting.report import ReportInputs
     from forecasting.report.inputs import BOOK_APPLIED_SCHEMA
 
@@ -1066,12 +1067,15 @@ def report_inputs(
         summary = wh.run_frame("forecast_summary", run_id)
         backtest = wh.run_frame("backtests", run_id)
         paths = wh.run_frame("forecast_paths", run_id).with_columns(pl.col("y").cast(pl.Float64))
-        previous = wh.latest_forecast_run(before=run_id)
-        previous_triggers_run = (
-            wh.latest_trigger_run(forecast_run_id=previous) if previous else None
-        )
+        # "What changed" compares with the report alerts and `fleetcast status` compare with:
+        # the newest earlier report whose forecast is not newer (a weekly report over daily
+        # forecasts compares with last week's report, not a forecast that had none).
+        compared = run_changes(wh, trigger_run_id=triggers.run_id)
+        previous = compared.previous_forecast_run_id
         previous_triggers = (
-            wh.run_frame("triggers", previous_triggers_run) if previous_triggers_run else None
+            wh.run_frame("triggers", compared.previous_trigger_run_id)
+            if compared.previous_trigger_run_id
+            else None
         )
         drills = _drill_frames(wh, run_id)
         trigger_frame = wh.run_frame("triggers", triggers.run_id)

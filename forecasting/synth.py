@@ -17,9 +17,10 @@ The fleet is built so that every downstream stage has something real to find:
   the data, by its own policy: each region's need is its q90 daily peak plus every class's
   headroom, grown along its trend (training also along its widening fan), and a pipeline of
   committed blocks every six weeks keeps capacity at 1.25x that need in us-west and eu-west
-  past the 26-week horizon, while us-east's pipeline holds it at 1.02x and stops after 14
-  weeks, so us-east runs tight: on a fleet forecast every region passes an all-class drill at
-  1.0x, us-west and eu-west still pass at 1.25x, us-east fails; plus one retiring legacy block;
+  and at 1.15x in us-east for 240 days, past the 26-week horizon, so us-east runs tightest:
+  on the fleet's own forecast (growth models past day 28) every region passes unshocked and
+  the growth after the pipeline ends is what the 36-month triggers order for; plus one
+  retiring legacy block;
 * queued demand allocated by class priority when a region's demand exceeds what its blocks can
   place, and a telemetry outage of a few hours in eu-west (rows missing, not zero);
 * a power plan per site (``[[site]]``): MW energized a month before the blocks that need it,
@@ -219,7 +220,7 @@ _REGIONS: tuple[_Region, ...] = (
         (_Cluster("us-east-a", "H100", True, 0.45), _Cluster("us-east-b", "H100", False, 0.55)),
         cover=1.15,
         first_commit_days=42,
-        pipeline_days=126,
+        pipeline_days=_PIPELINE_DAYS,
         expansion_site=_Cluster("us-east-c", "GB200", True, 0.0),
     ),
     _Region(

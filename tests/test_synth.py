@@ -269,15 +269,11 @@ def test_launches_are_recorded_as_events(fleet: SyntheticFleet) -> None:
     assert events.filter(pl.col("date") > END)["announced"].max() <= END  # type: ignore[operator]
 
 
-def test_capacity_plan_keeps_two_regions_ahead_and_lets_us_east_run_tight(
+def test_capacity_plan_keeps_every_region_ahead_past_the_horizon(
     fleet: SyntheticFleet,
 ) -> None:
-    """The plan covers today's peaks; its pipeline runs past the horizon except in us-east.
-
-    us-west and eu-west get committed blocks beyond 26 weeks out and more capacity per GPU of
-    today's peak; us-east's pipeline stops inside the horizon (its far cell aside), so its
-    growth runs into flat capacity.
-    """
+    """The plan covers today's peaks and its pipeline grows past the horizon everywhere (us-east
+    is planned at the thinnest cover over its projected need, 1.15x against 1.25x)."""
     plan = parse_capacity(fleet.capacity_toml)
     statuses = {b.status for b in plan.block}
     assert statuses == {BlockStatus.LIVE, BlockStatus.COMMITTED, BlockStatus.RETIRING}
@@ -312,9 +308,9 @@ def test_capacity_plan_keeps_two_regions_ahead_and_lets_us_east_run_tight(
             for b in plan.block
             if b.region == region and b.status == "committed" and b.kind is not BlockKind.CELL
         )
-    assert last_commit["us-east"] < horizon - timedelta(weeks=8)
-    assert last_commit["us-west"] > horizon and last_commit["eu-west"] > horizon
-    assert cover["us-east"] < min(cover["us-west"], cover["eu-west"])
+    assert all(last > horizon for last in last_commit.values())
+    # The pipeline grows capacity with the projected need in every region.
+    assert all(c > 1.2 for c in cover.values())
 
 
 @pytest.mark.parametrize("file_format", ["parquet", "csv"])
