@@ -108,6 +108,7 @@ __all__ = [
     "DEFAULT_LEAD_WEEKS",
     "DecisionOptions",
     "DecisionRun",
+    "KnownThen",
     "Replayed",
     "Verdict",
     "actual_exhaustion",
@@ -118,6 +119,7 @@ __all__ = [
     "decision_counts",
     "every_days",
     "judge_replay",
+    "known_then",
     "plan_as_of",
     "pool_prices",
     "replay_as_of",
@@ -568,6 +570,37 @@ class Replayed:
     triggers: pl.DataFrame
     horizon_end: date
     seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class KnownThen:
+    """What a replay may see on its as-of day: the demand through it, the plan as it stood,
+    the contracts announced by then and the events announced by then (blank: always known)."""
+
+    series: pl.DataFrame
+    plan: CapacityPlan
+    book: ContractBook | None
+    events: pl.DataFrame | None
+
+
+def known_then(
+    as_of: date,
+    *,
+    series: pl.DataFrame,
+    plan: CapacityPlan,
+    book: ContractBook | None,
+    events: pl.DataFrame | None,
+) -> KnownThen:
+    """The inputs cut to what was known on ``as_of``: a replay's cache key does not change
+    when later telemetry, contracts or events arrive."""
+    return KnownThen(
+        series=series.filter(pl.col("ds") <= as_of),
+        plan=plan_as_of(plan, as_of),
+        book=None if book is None else book.known_by(as_of),
+        events=None
+        if events is None
+        else events.filter(pl.col("announced").is_null() | (pl.col("announced") <= as_of)),
+    )
 
 
 def replay_as_of(
