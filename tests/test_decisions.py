@@ -246,7 +246,8 @@ def test_plan_as_of_keeps_what_was_in_service_or_already_ordered() -> None:
         _block("arrived", 100, status="committed", in_service=day - timedelta(days=1)),
         _block("ordered", 100, status="committed", in_service=day + timedelta(weeks=8)),
         _block("later", 100, status="committed", in_service=day + timedelta(weeks=8, days=1)),
-        _block("b200", 100, gpu_type="B200", status="committed", in_service=day + timedelta(weeks=26)),
+        _block("b200", 100, gpu_type="B200", status="committed",
+               in_service=day + timedelta(weeks=26)),
         _block("b200-later", 100, gpu_type="B200", status="committed",
                in_service=day + timedelta(weeks=26, days=1)),
     )  # fmt: skip
