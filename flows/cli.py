@@ -498,11 +498,13 @@ def cmd_backtest_decisions(args: argparse.Namespace) -> int:
     else:
         from flows.decisions import backtest_decisions  # same signature as the direct one
     try:
-        run = backtest_decisions(paths.warehouse, paths.capacity, options)
+        run = backtest_decisions(paths.warehouse, paths.capacity, paths.reports, options)
     except ValueError as exc:  # --from/--until outside the data
         raise UsageError(str(exc)) from None
     for table in decisions_tables(run):
         console.print(table)
+    if run.page is not None:
+        console.print(f"page: {run.page}", highlight=False, soft_wrap=True)
     return EXIT_OK
 
 

@@ -51,6 +51,12 @@ def replay_as_of(
     )
 
 
+@task(cache_policy=NO_CACHE)
+def publish_page(warehouse_path: Path, reports_path: Path, run: DecisionRun) -> DecisionRun:
+    """Publish the backtest's page at reports/decisions/<run_id>.html."""
+    return decisions.publish_page(warehouse_path, reports_path, run)
+
+
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE, tags=["warehouse-writer"])
 def judge_and_store(
     warehouse_path: Path,
@@ -73,7 +79,7 @@ def judge_and_store(
 
 @flow(name="backtest-decisions", log_prints=True)
 def decisions_flow(
-    warehouse_path: Path, capacity_path: Path, options: DecisionOptions
+    warehouse_path: Path, capacity_path: Path, reports_path: Path, options: DecisionOptions
 ) -> DecisionRun:
     """Replay the triggers as of each as-of day on the task runner, judge and store them."""
     logger = get_run_logger()
@@ -104,13 +110,16 @@ def decisions_flow(
         data_end,
         time.perf_counter() - started,
     )
+    run = publish_page(warehouse_path, reports_path, run)
     logger.info("decision backtest %s: %d as-of days, %s", run.run_id, len(days), run.counts)
     return run
 
 
 def backtest_decisions(
-    warehouse_path: Path, capacity_path: Path, options: DecisionOptions
+    warehouse_path: Path, capacity_path: Path, reports_path: Path, options: DecisionOptions
 ) -> DecisionRun:
     """Run the flow on a process pool of ``options.workers`` (default: cores)."""
     runner = task_runner_for("processes", workers=options.workers, dask_address=None)
-    return decisions_flow.with_options(task_runner=runner)(warehouse_path, capacity_path, options)
+    return decisions_flow.with_options(task_runner=runner)(
+        warehouse_path, capacity_path, reports_path, options
+    )

@@ -107,7 +107,10 @@ def forecast(warehouse_path: Path, options: ForecastOptions) -> runs.ForecastRun
 
 
 def backtest_decisions(
-    warehouse_path: Path, capacity_path: Path, options: decisions.DecisionOptions
+    warehouse_path: Path,
+    capacity_path: Path,
+    reports_path: Path,
+    options: decisions.DecisionOptions,
 ) -> decisions.DecisionRun:
     """Replay the triggers as of past days on a local process pool (one as-of day a task)."""
     workers = options.workers or os.cpu_count() or 1
@@ -133,4 +136,6 @@ def backtest_decisions(
                 advance(1)
         yield from (done[i] for i in range(len(items)))
 
-    return decisions.backtest_decisions(warehouse_path, capacity_path, options, map_fn=mapped)
+    return decisions.backtest_decisions(
+        warehouse_path, capacity_path, options, reports_path=reports_path, map_fn=mapped
+    )

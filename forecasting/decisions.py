@@ -122,6 +122,7 @@ __all__ = [
     "known_then",
     "plan_as_of",
     "pool_prices",
+    "publish_page",
     "replay_as_of",
     "replay_days",
     "score_replay",
@@ -195,6 +196,7 @@ class DecisionRun(BaseModel):
     idle_capital_usd: float
     seconds: float
     replays: list[dict[str, Any]]
+    page: Path | None = None  # the published page, when reports were asked for
 
 
 # --- the as-of days and the plan as it stood ----------------------------------------------------
@@ -776,14 +778,25 @@ def replay_days(series: pl.DataFrame, options: DecisionOptions) -> tuple[list[da
     return days, data_end
 
 
+def publish_page(warehouse_path: Path, reports_path: Path, run: DecisionRun) -> DecisionRun:
+    """``run`` with its page published at ``reports_path/decisions/<run_id>.html``."""
+    from forecasting.report.pages.decisions import publish_decisions
+
+    with warehouse.connect(warehouse_path, read_only=True) as wh:
+        row, replays = stored_decisions(wh, run.run_id)
+    return run.model_copy(update={"page": publish_decisions(row, replays, root=reports_path)})
+
+
 def backtest_decisions(
     warehouse_path: Path,
     capacity_path: Path,
     options: DecisionOptions,
     *,
+    reports_path: Path | None = None,
     map_fn: DecisionMapFn = map,
 ) -> DecisionRun:
-    """Replay the triggers as of each as-of day, judge them, and store the run.
+    """Replay the triggers as of each as-of day, judge them, store the run and, with
+    ``reports_path``, publish its page.
 
     ``map_fn(replay, days)`` runs the replays; pass a pool's or a task runner's map to fan
     them out (each replay is a picklable partial of :func:`replay_as_of`).
@@ -801,7 +814,7 @@ def backtest_decisions(
     replays = pl.concat(
         [judge_replay(r, series=series, plan=plan, options=options) for r in replayed]
     )
-    return store_decisions(
+    run = store_decisions(
         warehouse_path,
         replays,
         options=options,
@@ -809,6 +822,7 @@ def backtest_decisions(
         data_end=data_end,
         seconds=time.perf_counter() - started,
     )
+    return run if reports_path is None else publish_page(warehouse_path, reports_path, run)
 
 
 def stored_decisions(

@@ -318,6 +318,13 @@ def test_a_backtest_is_stored_and_read_back(tmp_path: Path) -> None:
     assert frame.height == replays.height
     assert run.unmet_gpu_hours > 0
     assert stored["unmet_gpu_hours"] == pytest.approx(run.unmet_gpu_hours)
+    page = decisions.publish_page(path, tmp_path / "reports", run).page
+    assert page == tmp_path / "reports" / "decisions" / f"{run.run_id}.html"
+    html = page.read_text(encoding="utf-8")
+    assert "Would we have ordered in time?" in html
+    assert "r1 · all: 1 in time, 1 late; worst 26 days late" in html
+    assert page.stat().st_size < 3_000_000
+    assert (page.parent / "plotly.min.js").is_file()
 
 
 def test_one_replay_end_to_end_fires_in_time() -> None:
