@@ -348,3 +348,32 @@ def test_one_replay_end_to_end_fires_in_time() -> None:
     )
     assert row["forecast_exhaustion"] is not None
     assert row["verdict"] == Verdict.IN_TIME, row["note"]
+
+
+@pytest.mark.slow
+def test_three_replays_on_a_small_synthetic_fleet(
+    fleet: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`fleetcast backtest-decisions` replays three as-of days, stores them and the page."""
+    import shutil
+
+    from flows.cli import main
+
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    path = tmp_path / "w.duckdb"
+    shutil.copy(fleet.warehouse, path)
+    with warehouse.connect(path, read_only=True) as wh:
+        last = wh.query("SELECT max(ts)::DATE AS d FROM telemetry").item()
+    first = last - timedelta(days=90)
+    argv = ["--warehouse", str(path), "--capacity", str(fleet.capacity)]
+    argv += ["--reports", str(tmp_path / "reports"), "backtest-decisions"]
+    argv += ["--from", str(first), "--every", "4w", "--until", str(first + timedelta(days=56))]
+    assert main([*argv, "--paths", "20", "--workers", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "decision backtest" in out and "3 as-of days" in out
+    with warehouse.connect(path, read_only=True) as wh:
+        row, replays = decisions.stored_decisions(wh)
+    assert len(row["as_ofs"]) == 3
+    assert replays.height == 3 * replays.select("region", "pool").unique().height
+    assert sum(row[v.value] for v in Verdict) == replays.height
+    assert (tmp_path / "reports" / "decisions" / f"{row['run_id']}.html").is_file()
