@@ -482,8 +482,10 @@ def decisions_tables(run: DecisionRun) -> list[Table]:
     )
     for name in ("judged", "in time", "late", "false alarm", "no order needed", "not verified"):
         summary.add_column(name, justify="right")
+    # Each replay's orders are judged alone, as if it were the only one placed: the sums add
+    # up alternatives, not one budget.
     for name in ("unmet GPU-h", "revenue lost", "idle GPU-months", "idle capital"):
-        summary.add_column(name, justify="right")
+        summary.add_column(f"{name} (sum of replays)", justify="right")
     summary.add_row(
         _n(judged),
         Text(_n(counts.get("in_time", 0)), style="green"),

@@ -70,6 +70,9 @@ RULES = (
     "Idle capital, as if every order had been placed: from its arrival, the ordered capacity "
     "less the actual shortfall each day, over at most 52 weeks of data; GPU-months, and the "
     "mean idle capacity priced at the candidate's capex per GPU.",
+    "Totals are sums over the replays. Each replay's orders are judged alone, as if it were "
+    "the only one placed, so consecutive replays that call for the same capacity each count "
+    "it: the sums compare alternatives, they are not one budget.",
 )
 
 
@@ -256,12 +259,12 @@ def _cards(run: dict[str, Any]) -> list[tuple[str, str]]:
         ("orders in time", fmt_count(run["in_time"])),
         ("late (or missed)", fmt_count(run["late"])),
         ("false alarms", fmt_count(run["false_alarm"])),
-        ("idle capital, as if ordered", fmt_usd(run["idle_capital_usd"])),
+        ("idle capital, as if ordered (sum of replays)", fmt_usd(run["idle_capital_usd"])),
         ("no order needed", fmt_count(run["no_order_needed"])),
         ("judged / not verified", f"{fmt_count(judged)} / {fmt_count(run['not_verified'])}"),
-        ("unmet GPU-hours when late", fmt_gpu_hours(run["unmet_gpu_hours"])),
-        ("revenue lost when late", _money(run["revenue_lost_usd"])),
-        ("idle GPU-months", f"{run['idle_gpu_months']:,.0f}"),
+        ("unmet GPU-hours when late (sum)", fmt_gpu_hours(run["unmet_gpu_hours"])),
+        ("revenue lost when late (sum)", _money(run["revenue_lost_usd"])),
+        ("idle GPU-months (sum)", f"{run['idle_gpu_months']:,.0f}"),
     ]
 
 
