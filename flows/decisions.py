@@ -1,8 +1,12 @@
 """The decision-backtest flow: the triggers replayed as of past days, one task per as-of day.
 
-Each replay task gets only what was known on its day (forecasting.decisions.known_then), so
-its cache key (INPUTS, persisted) does not change when later telemetry, contracts or events
-arrive: a rerun, or next month's backtest over the same days, reuses every finished replay.
+Each replay task gets only what was known on its day (forecasting.decisions.known_then) and
+is cached (persisted) on the as-of day, the settings and the content digest of those inputs,
+which does not change when later telemetry, contracts or events arrive: a rerun, or next
+month's backtest over the same days, reuses every finished replay (measured: a one-replay
+flow took 8.7 s, its rerun 1.1 s, the replay Cached). The frames are not hashed themselves:
+pickles of equal polars frames read twice from the warehouse differ, so a key on them would
+never hit.
 """
 
 from __future__ import annotations
@@ -35,17 +39,25 @@ def read_inputs(
     return decisions.backtest_inputs(warehouse_path, options)
 
 
-# Cached on what was known on the day and the settings: unchanged inputs, the same replay.
-@task(cache_policy=INPUTS, cache_expiration=timedelta(days=30), persist_result=True)
+# Cached on what was known on the day (its content digest) and the settings: unchanged
+# inputs, the same replay. The frames themselves are left out of the key: pickles of equal
+# polars frames differ from read to read.
+@task(
+    cache_policy=INPUTS - "series" - "plan" - "book" - "events",
+    cache_expiration=timedelta(days=30),
+    persist_result=True,
+)
 def replay_as_of(
     as_of: date,
+    known_digest: str,
     series: pl.DataFrame,
     plan: CapacityPlan,
     book: ContractBook | None,
     events: pl.DataFrame | None,
     options: DecisionOptions,
 ) -> Replayed:
-    """Forecast as of one day and run the triggers on the plan as it stood."""
+    """Forecast as of one day and run the triggers on the plan as it stood (``known_digest``
+    is the cache key of the inputs, see forecasting.decisions.KnownThen.digest)."""
     return decisions.replay_as_of(
         as_of, series=series, plan=plan, book=book, events=events, options=options
     )
@@ -91,7 +103,9 @@ def decisions_flow(
     for day in days:
         known = decisions.known_then(day, series=series, plan=plan, book=book, events=events)
         futures.append(
-            replay_as_of.submit(day, known.series, known.plan, known.book, known.events, options)
+            replay_as_of.submit(
+                day, known.digest(), known.series, known.plan, known.book, known.events, options
+            )
         )
     index = {f.task_run_id: i for i, f in enumerate(futures)}
     done: dict[int, Replayed] = {}

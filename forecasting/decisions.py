@@ -78,11 +78,14 @@ Idle capital
 Speed
     :func:`backtest_decisions` reads the warehouse once, then fans the as-of days out with
     ``map_fn`` (a process pool in direct mode, Prefect tasks in flows/decisions.py); each
-    replay forecasts its series one after another.
+    replay forecasts its series one after another. :func:`known_then` cuts the inputs to
+    what was known on a day and :meth:`KnownThen.digest` hashes their content, the cache
+    key of a replay task: later data leaves it unchanged.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -583,6 +586,19 @@ class KnownThen:
     plan: CapacityPlan
     book: ContractBook | None
     events: pl.DataFrame | None
+
+    def digest(self) -> str:
+        """A content hash of what was known: equal inputs give equal digests in any process
+        (pickles of equal polars frames differ, so caches key on this instead)."""
+        parts = [f"polars {pl.__version__}", self.plan.model_dump_json()]
+        parts.append("no book" if self.book is None else repr(self.book.contracts))
+        for frame in (self.series, self.events):
+            if frame is None:
+                parts.append("none")
+                continue
+            rows = frame.hash_rows(seed=0).to_numpy().tobytes()
+            parts.append(f"{frame.schema}:{hashlib.sha256(rows).hexdigest()}")
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
 def known_then(

@@ -271,6 +271,28 @@ def test_capacity_ordered_after_the_as_of_day_is_not_in_the_yardstick() -> None:
     assert row["verdict"] == Verdict.IN_TIME
 
 
+def test_known_then_cuts_the_inputs_and_digests_their_content() -> None:
+    """Only what was known on the day is kept, and equal content gives an equal cache key
+    however the frames were built; new telemetry after the day leaves the key as it was."""
+    plan = _plan(_block("later", 100, status="committed", in_service=START + timedelta(days=400)))
+    day = START + timedelta(days=100)
+    whole = _history()
+    known = decisions.known_then(day, series=whole, plan=plan, book=None, events=None)
+    assert known.series["ds"].max() == day
+    assert [b.id for b in known.plan.block] == ["r1-rack"]
+    rebuilt = pl.concat([whole.slice(0, 7), whole.slice(7)], rechunk=False)
+    again = decisions.known_then(day, series=rebuilt, plan=plan, book=None, events=None)
+    longer = decisions.known_then(
+        day, series=_history(days=DAYS + 50), plan=plan, book=None, events=None
+    )
+    assert known.digest() == again.digest() == longer.digest()
+    changed = whole.with_columns(
+        pl.col("y") + pl.when(pl.col("ds") == day).then(1.0).otherwise(0.0)
+    )
+    other = decisions.known_then(day, series=changed, plan=plan, book=None, events=None)
+    assert other.digest() != known.digest()
+
+
 def test_as_of_days_and_intervals() -> None:
     """Every N days from the first through the last; 4w and 28d are both 28 days."""
     assert decisions.every_days("4w") == decisions.every_days("28d") == 28
