@@ -467,6 +467,47 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def interval_days(text: str) -> int:
+    """Days in an interval written as ``4w``, ``28d`` or ``28``."""
+    from forecasting.decisions import every_days
+
+    try:
+        return every_days(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def cmd_backtest_decisions(args: argparse.Namespace) -> int:
+    """Replay the triggers as of past days and judge them against what happened."""
+    from flows.tables import decisions_tables
+    from forecasting.decisions import DecisionOptions
+
+    paths = _paths(args)
+    options: DecisionOptions = _model(
+        DecisionOptions,
+        first_as_of=args.first_as_of,
+        every_days=args.every,
+        until=args.until,
+        n_paths=args.paths,
+        quantile=args.quantile,
+        buffer_weeks=args.buffer_weeks,
+        workers=args.workers,
+    )
+    if _direct():
+        from flows.direct import backtest_decisions
+    else:
+        from flows.decisions import backtest_decisions  # same signature as the direct one
+    try:
+        run = backtest_decisions(paths.warehouse, paths.capacity, paths.reports, options)
+    except ValueError as exc:  # --from/--until outside the data
+        raise UsageError(str(exc)) from None
+    for table in decisions_tables(run):
+        console.print(table)
+    if run.page is not None:
+        console.print(f"page: {run.page}", highlight=False, soft_wrap=True)
+    return EXIT_OK
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the scheduled and ad-hoc deployments until interrupted."""
     if not prefect_server_configured():
@@ -621,6 +662,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     import inspect
 
+    from forecasting.decisions import DecisionOptions
     from forecasting.ingest import FORMATS
     from forecasting.schema import WorkloadClass
     from forecasting.synth import synthetic_fleet
@@ -780,6 +822,34 @@ def build_parser() -> argparse.ArgumentParser:
     _option(p, "--forecast-run", WhatIfOptions, "forecast_run_id", type=str)
     _option(p, "--quantile", WhatIfOptions, "quantile", choices=QUANTILE_CHOICES)
     _option(p, "--buffer-weeks", WhatIfOptions, "buffer_weeks")
+
+    p = add(
+        "backtest-decisions",
+        cmd_backtest_decisions,
+        "would the triggers have fired in time? replay them as of past days and judge them",
+    )
+    p.add_argument(
+        "--from",
+        dest="first_as_of",
+        type=date.fromisoformat,
+        required=True,
+        help="first as-of day replayed (YYYY-MM-DD)",
+    )
+    p.add_argument(
+        "--every", type=interval_days, default=28, help="days between as-of days: 4w, 28d (4w)"
+    )
+    p.add_argument(
+        "--until",
+        type=date.fromisoformat,
+        default=None,
+        help="last as-of day (default: the day before the data ends)",
+    )
+    _option(p, "--paths", DecisionOptions, "n_paths")
+    _option(p, "--quantile", ReportOptions, "quantile", choices=QUANTILE_CHOICES)
+    _option(p, "--buffer-weeks", DecisionOptions, "buffer_weeks")
+    p.add_argument(
+        "--workers", type=int, default=current.workers, help="as-of days replayed in parallel"
+    )
 
     add("serve", cmd_serve, "serve the scheduled and ad-hoc deployments on a Prefect server")
 

@@ -12,17 +12,18 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from datetime import date
 from pathlib import Path
 
 import polars as pl
 
 from flows.console import progress_bar
-from forecasting import ingest, runs
+from forecasting import decisions, ingest, runs
 from forecasting.ingest import IngestResult
 from forecasting.options import ForecastOptions
 from forecasting.settings import RunnerKind
 
-__all__ = ["forecast", "ingest_contracts", "ingest_events", "ingest_files"]
+__all__ = ["backtest_decisions", "forecast", "ingest_contracts", "ingest_events", "ingest_files"]
 
 
 LoadFile = Callable[[Path, Path, str | None], IngestResult]
@@ -103,3 +104,38 @@ def forecast(warehouse_path: Path, options: ForecastOptions) -> runs.ForecastRun
     """Forecast every series on a local thread or process pool and store the run."""
     workers = options.workers or os.cpu_count() or 1
     return runs.forecast(warehouse_path, options, map_fn=_pool_map(options.task_runner, workers))
+
+
+def backtest_decisions(
+    warehouse_path: Path,
+    capacity_path: Path,
+    reports_path: Path,
+    options: decisions.DecisionOptions,
+) -> decisions.DecisionRun:
+    """Replay the triggers as of past days on a local process pool (one as-of day a task)."""
+    workers = options.workers or os.cpu_count() or 1
+
+    def mapped(
+        replay: Callable[[date], decisions.Replayed], days: Iterable[date]
+    ) -> Iterator[decisions.Replayed]:
+        items = list(days)
+        if workers == 1 or len(items) == 1:
+            with progress_bar("replaying as-of days", total=len(items)) as advance:
+                for day in items:
+                    yield replay(day)
+                    advance(1)
+            return
+        done: dict[int, decisions.Replayed] = {}
+        with (
+            _executor("processes", min(workers, len(items))) as pool,
+            progress_bar("replaying as-of days", total=len(items)) as advance,
+        ):
+            futures = {pool.submit(replay, day): i for i, day in enumerate(items)}
+            for future in as_completed(futures):
+                done[futures[future]] = future.result()
+                advance(1)
+        yield from (done[i] for i in range(len(items)))
+
+    return decisions.backtest_decisions(
+        warehouse_path, capacity_path, options, reports_path=reports_path, map_fn=mapped
+    )

@@ -21,12 +21,14 @@ if TYPE_CHECKING:  # importing flows at run time would start prefect for `ingest
     from flows.ingest import ContractsLoaded, EventsLoaded
     from flows.pipeline import PipelineOutcome
     from flows.report import ReportOutcome
+    from forecasting.decisions import DecisionRun
     from forecasting.runs import WhatIfOutcome
 
 __all__ = [
     "capacity_tables",
     "contract_loads_table",
     "contracts_table",
+    "decisions_tables",
     "demand_table",
     "drill_tables",
     "events_tables",
@@ -462,6 +464,74 @@ def report_table(outcome: ReportOutcome) -> Table:
             f"{t['mw']:,.1f}" if t["mw"] else "-",
         )
     return table
+
+
+def _money(value: float | None) -> str:
+    return "-" if value is None else f"${value / 1e6:,.1f}M"
+
+
+def decisions_tables(run: DecisionRun) -> list[Table]:
+    """A decision backtest: the four counts and totals, then one row per as-of day and pool."""
+    counts = run.counts
+    judged = sum(counts.values()) - counts.get("not_verified", 0)
+    summary = Table(
+        title=f"decision backtest {run.run_id}: {len(run.as_ofs)} as-of days "
+        f"{run.as_ofs[0]} to {run.as_ofs[-1]}, judged on data to {run.data_end} "
+        f"({run.seconds:,.0f} s)",
+        title_justify="left",
+    )
+    for name in ("judged", "in time", "late", "false alarm", "no order needed", "not verified"):
+        summary.add_column(name, justify="right")
+    # Each replay's orders are judged alone, as if it were the only one placed: the sums add
+    # up alternatives, not one budget.
+    for name in ("unmet GPU-h", "revenue lost", "idle GPU-months", "idle capital"):
+        summary.add_column(f"{name} (sum of replays)", justify="right")
+    summary.add_row(
+        _n(judged),
+        Text(_n(counts.get("in_time", 0)), style="green"),
+        Text(_n(counts.get("late", 0)), style="red"),
+        Text(_n(counts.get("false_alarm", 0)), style="yellow"),
+        _n(counts.get("no_order_needed", 0)),
+        _n(counts.get("not_verified", 0)),
+        f"{run.unmet_gpu_hours:,.0f}",
+        _money(run.revenue_lost_usd),
+        f"{run.idle_gpu_months:,.0f}",
+        _money(run.idle_capital_usd),
+    )
+    replays = Table(title="what the triggers said, and what happened", title_justify="left")
+    for name in (
+        "as of",
+        "region",
+        "pool",
+        "said",
+        "exhaustion (forecast)",
+        "order by",
+        "order",
+        "ran short (actual)",
+        "verdict",
+        "days late",
+        "idle capital",
+    ):
+        replays.add_column(
+            name, justify="right" if name in ("days late", "idle capital") else "left"
+        )
+    style = {"in_time": "green", "late": "red", "false_alarm": "yellow"}
+    for r in run.replays:
+        order = f"{r['blocks_to_order']} x {r['candidate']}" if r["blocks_to_order"] else "none"
+        replays.add_row(
+            str(r["as_of"]),
+            Text(r["region"]),
+            Text(r["pool"]),
+            Text(r["status"] or "-"),
+            str(r["forecast_exhaustion"] or "-"),
+            str(r["order_by"] or "-"),
+            Text(order),
+            str(r["actual_exhaustion"] or "censored"),
+            Text(r["verdict"], style=style.get(r["verdict"], "")),
+            "-" if r["days_late"] is None else _n(r["days_late"]),
+            _money(r["idle_capital_usd"]),
+        )
+    return [summary, replays]
 
 
 def whatif_table(outcome: WhatIfOutcome) -> Table:

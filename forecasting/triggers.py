@@ -139,6 +139,7 @@ __all__ = [
     "expansion_triggers",
     "mw_by_site_month",
     "n_plus_one",
+    "pool_requirements",
     "trigger_status",
 ]
 
@@ -1246,6 +1247,22 @@ def expansion_triggers(
         ),
         placements=placements,
     )
+
+
+def pool_requirements(
+    frame: pl.DataFrame, plan: CapacityPlan, *, as_of: date, column: str
+) -> pl.DataFrame:
+    """(region, pool, ds, requirement_gpus, capacity_gpus) from ``as_of`` to the frame's end.
+
+    The requirement and capacity the triggers compare, by the module docstring's rules, read
+    off ``column`` of ``frame`` (FORECAST_SCHEMA-like: unique_id, ds, measure, mean and
+    ``column``). A decision backtest passes observed demand as ``column`` to date when the
+    fleet really ran short by the same rule the triggers forecast it with.
+    """
+    ranged = _in_h100_equivalents(_levels(frame, as_of=as_of, columns=(column,)), plan, as_of=as_of)
+    levels = _daily_levels(ranged, plan)
+    start, end = _day(ranged["ds"].min()), _day(ranged["until"].max())
+    return _daily_pools(levels, plan, column=column, start=start, end=end)
 
 
 def _largest_shared_block(

@@ -221,6 +221,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         creates=("forecast_months", "horizon_accuracy"),
         adds=(("forecast_runs", "horizon_months"),),
     ),
+    Migration(
+        10,
+        "decision backtests: would the triggers have fired in time, replayed as of past days",
+        creates=("decision_runs", "decision_replays"),
+    ),
 )
 
 TABLES: frozenset[str] = frozenset(schema.REGISTRY)

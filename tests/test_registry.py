@@ -202,6 +202,7 @@ def test_run_tables_and_column_lists_derive_from_the_registry() -> None:
             "power_triggers",
             "order_placements",
         ),
+        "decision_runs": ("decision_replays",),
     }
     for runs, frames in RUN_TABLES.items():
         assert table(runs).key == ("run_id",)

@@ -1,0 +1,859 @@
+"""Would the triggers have fired in time? The planning process replayed as of past days.
+
+A decision backtest (issue 17) replays the expansion triggers as of past days and judges
+each of their order-by and exhaustion dates against what the telemetry later showed. It
+answers the question a finance reader asks before believing the next red trigger: when the
+tool said "order by X", was that early enough, was the order needed, and what would idle or
+missing capacity have cost?
+
+What a replay sees (nothing learnt later leaks in)
+    Telemetry through the as-of day (the demand series cut at it), the events announced by
+    then (the forecast reads each event only from its ``announced`` day, blank: always
+    known), the contracts signed by then (:meth:`ContractBook.known_by`), and the plan as it
+    stood (:func:`plan_as_of`). Each replay forecasts with cheaper settings than a planning
+    run (fewer paths and customers, see :class:`DecisionOptions`), extends the forecast to the
+    plan horizon with the growth models (:func:`forecasting.horizon.extend_horizon`) and
+    runs :func:`forecasting.triggers.expansion_triggers` on it.
+
+The plan as it stood (:func:`plan_as_of`)
+    A block in service on the day stays (a committed block whose in-service date has passed
+    is live). A block arriving later was known on the day when it had been ordered by then:
+    its in-service date less the lead time of the cheapest candidate (capex per GPU) of the
+    same kind and GPU type, or :data:`DEFAULT_LEAD_WEEKS` when the plan has no such
+    candidate, is on or before the day; it stays as committed. Any other later block is
+    removed. Retirement dates and site power are taken as known (they are planned years
+    ahead); candidates are unchanged.
+
+What happened (:func:`actual_pools`, :func:`actual_exhaustion`)
+    The observed daily demand after the as-of day is read through the triggers' own rule
+    (:func:`forecasting.triggers.pool_requirements`): the region's own peak (the training
+    class's peak for the training pool), less what dedicated blocks take, grossed up by the
+    headroom policy. The *actual exhaustion* is the first day after the as-of day on which
+    that requirement exceeds the capacity of the plan as it stood on the as-of day: the day
+    the capacity the triggers were judging really ran short without a new order. It is None
+    ("censored: not within the data") when that never happens before the data ends. The
+    *fleet exhaustion* is the same against the full plan, every block as it really arrived
+    (orders placed after the as-of day included): shown for context, never judged on,
+    because a later order by people is what the trigger was meant to prompt.
+
+Verdicts, per as-of day, region and pool
+    An order is placed on its order-by date, or on the as-of day when that has passed, and
+    is in service ``lead_time_weeks`` later (the trigger's ``arrives``).
+
+    ``in_time``
+        The triggers forecast an exhaustion, the known capacity really ran short, and the
+        order arrives on or before that day (the note gives the days to spare).
+    ``late``
+        The known capacity ran short before the order arrives: ``days_late`` = arrival less
+        the actual exhaustion. Also a *miss*: no exhaustion forecast, yet the capacity ran
+        short within the forecast horizon (``days_late`` null: the trigger never fired).
+        ``unmet_gpu_hours`` sums, over the late days, the requirement (peak plus headroom)
+        not in service, times 24 (the requirement holds the headroom policy, so this is the
+        requirement short, an upper bound on demand turned away or queued); for a miss, over
+        the lead time of the cheapest candidate serving the pool from the actual exhaustion
+        (what an order placed that day could not have prevented). Days after the data end
+        are not counted (the note says so). ``revenue_lost_usd`` prices them at the
+        training price (training pool) or the class prices weighted by the region's observed
+        mean demand after the as-of day (``all``); null when the plan sets no price.
+    ``false_alarm``
+        An exhaustion was forecast and an order placed, but the known capacity never ran
+        short in the data, which reaches past the forecast exhaustion date: "not needed
+        within N months of data".
+    ``no_order_needed``
+        No exhaustion forecast, and none within the forecast horizon in the data (or one
+        past the horizon: a later replay's decision).
+    ``not_verified``
+        Not counted: no data after the as-of day, or an exhaustion was forecast and the data
+        ends before that date without a shortfall (censored: too soon to tell).
+
+Idle capital
+    Every order with blocks, as if placed: from its arrival, each day's idle capacity is the
+    ordered units (H100-equivalents with a [gpu_type] table, else GPUs) less the actual
+    shortfall of the known capacity that day, clipped to [0, ordered units]; over at most
+    ``idle_weeks`` (52) of data after arrival. ``idle_gpu_months`` is the sum in GPU-days /
+    (365.25 / 12); ``idle_capital_usd`` is the mean idle units over those days times the
+    candidate's capex per unit: capital standing idle on average. Null when the order arrives
+    after the data ends.
+
+Speed
+    :func:`backtest_decisions` reads the warehouse once, then fans the as-of days out with
+    ``map_fn`` (a process pool in direct mode, Prefect tasks in flows/decisions.py); each
+    replay forecasts its series one after another. :func:`known_then` cuts the inputs to
+    what was known on a day and :meth:`KnownThen.digest` hashes their content, the cache
+    key of a replay task: later data leaves it unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+from pydantic import BaseModel, Field
+
+from forecasting import warehouse
+from forecasting.capacity import Block, CandidateBlock, CapacityPlan
+from forecasting.schema import BlockStatus, Measure, WorkloadClass, frame_schema
+
+if TYPE_CHECKING:
+    from forecasting.contracts import ContractBook
+    from forecasting.forecast import ForecastSettings
+
+__all__ = [
+    "DECISION_REPLAYS_SCHEMA",
+    "DEFAULT_LEAD_WEEKS",
+    "DecisionOptions",
+    "DecisionRun",
+    "KnownThen",
+    "Replayed",
+    "Verdict",
+    "actual_exhaustion",
+    "actual_pools",
+    "as_of_days",
+    "backtest_decisions",
+    "backtest_inputs",
+    "decision_counts",
+    "every_days",
+    "judge_replay",
+    "known_then",
+    "plan_as_of",
+    "pool_prices",
+    "publish_page",
+    "replay_as_of",
+    "replay_days",
+    "score_replay",
+    "store_decisions",
+    "stored_decisions",
+]
+
+DECISION_REPLAYS_SCHEMA = frame_schema("decision_replays")
+# Lead time assumed for a block whose kind and GPU type no candidate of the plan matches.
+DEFAULT_LEAD_WEEKS = 26
+_TOL = 1e-9
+_DAYS_PER_MONTH = 365.25 / 12
+_HOURS = 24
+
+
+class Verdict(StrEnum):
+    """How one replayed trigger stood against what happened (see the module docstring)."""
+
+    IN_TIME = "in_time"
+    LATE = "late"
+    FALSE_ALARM = "false_alarm"
+    NO_ORDER_NEEDED = "no_order_needed"
+    NOT_VERIFIED = "not_verified"
+
+
+class DecisionOptions(BaseModel):
+    """What a decision backtest replays: the as-of days and each replay's (cheaper) forecast."""
+
+    first_as_of: date = Field(description="first as-of day replayed")
+    every_days: int = Field(default=28, ge=1, le=366, description="days between as-of days")
+    until: date | None = Field(
+        default=None, description="last as-of day (default: the day before the data ends)"
+    )
+    n_paths: int = Field(default=50, ge=10, le=5000, description="sample paths per series")
+    customers_per_class: int = Field(default=3, ge=1, le=200, description="named customers")
+    horizon_days: int = Field(default=182, ge=7, le=730, description="daily forecast days")
+    horizon_months: int = Field(
+        default=24, ge=1, le=120, description="plan months (raised to the longest lead time)"
+    )
+    n_cutoffs: int = Field(default=2, ge=1, le=12, description="backtest cutoffs per series")
+    quantile: str = Field(default="q90", description="forecast quantile the triggers read")
+    buffer_weeks: int = Field(default=4, ge=0, le=52, description="safety buffer, weeks")
+    idle_weeks: int = Field(default=52, ge=1, le=260, description="weeks idle capital is judged")
+    use_events: bool = True
+    use_contracts: bool = True
+    seed: int = 0
+    workers: int | None = Field(default=None, ge=1, description="parallel replays")
+
+    def forecast_settings(self) -> ForecastSettings:
+        """The library's forecast settings of one replay."""
+        from forecasting.options import ForecastOptions
+
+        return ForecastOptions(
+            horizon_days=self.horizon_days,
+            n_paths=self.n_paths,
+            n_cutoffs=self.n_cutoffs,
+            seed=self.seed,
+        ).settings()
+
+
+class DecisionRun(BaseModel):
+    """A stored decision backtest, for the CLI summary and the page."""
+
+    run_id: str
+    as_ofs: list[date]
+    data_end: date
+    counts: dict[str, int]
+    unmet_gpu_hours: float
+    revenue_lost_usd: float | None
+    idle_gpu_months: float
+    idle_capital_usd: float
+    seconds: float
+    replays: list[dict[str, Any]]
+    page: Path | None = None  # the published page, when reports were asked for
+
+
+# --- the as-of days and the plan as it stood ----------------------------------------------------
+
+
+def every_days(text: str) -> int:
+    """Days in an interval written as ``4w``, ``28d`` or ``28``; ValueError names the form."""
+    cleaned = text.strip().lower()
+    unit = 7 if cleaned.endswith("w") else 1
+    digits = cleaned.rstrip("wd").strip()
+    if not digits.isdigit() or int(digits) < 1:
+        raise ValueError(f"{text!r} is not an interval like 4w or 28d")
+    return int(digits) * unit
+
+
+def as_of_days(first: date, *, every: int, until: date) -> list[date]:
+    """``first``, then every ``every`` days, through ``until`` (empty when first is later)."""
+    if every < 1:
+        raise ValueError(f"every must be at least 1 day (got {every})")
+    count = (until - first).days // every + 1 if until >= first else 0
+    return [first + timedelta(days=i * every) for i in range(count)]
+
+
+def _lead_weeks(plan: CapacityPlan, block: Block, default: int) -> int:
+    """Lead time of the cheapest candidate (capex per GPU) of the block's kind and GPU type."""
+    same = [c for c in plan.candidate if c.kind == block.kind and c.gpu_type == block.gpu_type]
+    if not same:
+        return default
+    return min(same, key=lambda c: (c.capex_usd / c.gpus, c.name)).lead_time_weeks
+
+
+def plan_as_of(
+    plan: CapacityPlan, day: date, *, default_lead_weeks: int = DEFAULT_LEAD_WEEKS
+) -> CapacityPlan:
+    """The plan as it stood on ``day`` (see the module docstring, "The plan as it stood")."""
+    kept = []
+    for block in plan.block:
+        if block.in_service is None or block.in_service <= day:
+            live = block.status is BlockStatus.COMMITTED
+            kept.append(block.model_copy(update={"status": BlockStatus.LIVE}) if live else block)
+            continue
+        ordered = block.in_service - timedelta(weeks=_lead_weeks(plan, block, default_lead_weeks))
+        if ordered <= day:
+            known = block.status if block.status is BlockStatus.RETIRING else BlockStatus.COMMITTED
+            kept.append(block.model_copy(update={"status": known}))
+    return plan.model_copy(update={"block": tuple(kept)})
+
+
+# --- what happened --------------------------------------------------------------------------------
+
+
+def _observed(history: pl.DataFrame) -> pl.DataFrame:
+    """Observed demand (unique_id, ds, measure, y) as a forecast frame: mean = observed = y."""
+    return history.select(
+        "unique_id", "ds", "measure", mean=pl.col("y"), observed=pl.col("y")
+    ).with_columns(pl.lit("day").alias("grain"))
+
+
+_POOLS_SCHEMA = pl.Schema(
+    {
+        "region": pl.String,
+        "pool": pl.String,
+        "ds": pl.Date,
+        "requirement_gpus": pl.Float64,
+        "capacity_gpus": pl.Float64,
+    }
+)
+
+
+def actual_pools(history: pl.DataFrame, plan: CapacityPlan, *, as_of: date) -> pl.DataFrame:
+    """(region, pool, ds, requirement_gpus, capacity_gpus) observed on each day after ``as_of``.
+
+    ``history`` is the daily demand (DEMAND_SCHEMA, or unique_id, ds, measure, y) with both
+    measures at region, class and (for dedicated blocks) customer level; the rule is the
+    triggers' (:func:`forecasting.triggers.pool_requirements`). Empty when no day follows.
+    """
+    from forecasting.triggers import pool_requirements
+
+    after = history.filter(pl.col("ds") > as_of)
+    if after.is_empty():
+        return pl.DataFrame(schema=_POOLS_SCHEMA)
+    start = after.get_column("ds").min()
+    assert isinstance(start, date)  # a non-empty frame has a first day
+    daily = pool_requirements(_observed(after), plan, as_of=start, column="observed")
+    return daily.select(_POOLS_SCHEMA.names()).cast(_POOLS_SCHEMA)
+
+
+def _first_short(daily: pl.DataFrame) -> pl.DataFrame:
+    """(region, pool, exhaustion): the first day each pool's requirement beats its capacity."""
+    return (
+        daily.filter(pl.col("requirement_gpus") - pl.col("capacity_gpus") > _TOL)
+        .group_by("region", "pool")
+        .agg(exhaustion=pl.col("ds").min())
+    )
+
+
+def actual_exhaustion(history: pl.DataFrame, plan: CapacityPlan, *, as_of: date) -> pl.DataFrame:
+    """(region, pool, actual_exhaustion, data_end) per pool: the first day after ``as_of`` the
+    observed requirement exceeded ``plan``'s capacity in service; null when never within the
+    data (censored), ``data_end`` being the last day of the data."""
+    daily = actual_pools(history, plan, as_of=as_of)
+    end = history.get_column("ds").max()
+    pools = daily.select("region", "pool").unique()
+    return (
+        pools.join(_first_short(daily), on=["region", "pool"], how="left")
+        .select("region", "pool", actual_exhaustion=pl.col("exhaustion"))
+        .with_columns(data_end=pl.lit(end, dtype=pl.Date))
+        .sort("region", "pool")
+    )
+
+
+def pool_prices(
+    history: pl.DataFrame, plan: CapacityPlan, *, as_of: date
+) -> dict[tuple[str, str], float]:
+    """Price per GPU-hour of each (region, pool): training's own price for the training pool;
+    for ``all`` the class prices weighted by the region's observed mean demand after ``as_of``
+    (every day to the data end). 0 when the plan sets no price."""
+    from forecasting import hierarchy
+
+    price = {c.value: p.price_per_gpu_hour for c, p in plan.policy.items()}
+    training = price[WorkloadClass.TRAINING.value]
+    classes = (
+        history.filter(
+            (pl.col("ds") > as_of)
+            & (pl.col("measure") == Measure.MEAN.value)
+            & (hierarchy.depth() == 2)
+        )
+        .with_columns(region=hierarchy.level(1), workload_class=hierarchy.level(2))
+        .group_by("region", "workload_class")
+        .agg(gpus=pl.col("y").clip(lower_bound=0.0).sum())
+    )
+    prices: dict[tuple[str, str], float] = {}
+    for (region,), part in classes.group_by("region"):
+        total = float(part["gpus"].sum())
+        weighted = sum(
+            price.get(str(c), 0.0) * float(g)
+            for c, g in zip(part["workload_class"], part["gpus"], strict=True)
+        )
+        prices[(str(region), "all")] = weighted / total if total > 0 else 0.0
+        prices[(str(region), "training")] = training
+    return prices
+
+
+# --- scoring one replay ---------------------------------------------------------------------------
+
+
+def _candidate(plan: CapacityPlan, name: object) -> CandidateBlock | None:
+    return next((c for c in plan.candidate if c.name == name), None)
+
+
+def _shortfall(daily: pl.DataFrame, *, start: date, stop: date) -> pl.Series:
+    """Requirement not in service on each day in [start, stop) (0 where capacity suffices)."""
+    return daily.filter(pl.col("ds").is_between(start, stop, closed="left")).select(
+        (pl.col("requirement_gpus") - pl.col("capacity_gpus")).clip(lower_bound=0.0)
+    )["requirement_gpus"]
+
+
+def _cheapest_lead(plan: CapacityPlan, *, region: str, pool: str) -> int | None:
+    """Lead time (weeks) of the cheapest candidate that can serve the pool in the region."""
+    options = [
+        c
+        for c in plan.candidate
+        if c.available_in(region) and (pool == "all" or c.allows(WorkloadClass.TRAINING))
+    ]
+    if not options:
+        return None
+    return min(options, key=lambda c: (c.capex_usd / c.gpus, c.name)).lead_time_weeks
+
+
+@dataclass(frozen=True, slots=True)
+class _Judged:
+    verdict: Verdict
+    note: str
+    days_late: int | None = None
+    unmet: float | None = None
+
+
+def _unmet(
+    daily: pl.DataFrame, *, start: date, stop: date, data_end: date, what: str
+) -> tuple[float, str]:
+    """GPU-hours of requirement short over [start, stop), counted to the data end."""
+    counted_to = min(stop, data_end + timedelta(days=1))
+    hours = float(_shortfall(daily, start=start, stop=counted_to).sum()) * _HOURS
+    note = f"{what} from {start} to {stop - timedelta(days=1)}"
+    if stop > counted_to:
+        note += f"; unmet counted to the data end {data_end} only (censored)"
+    return hours, note
+
+
+def _judge(
+    row: dict[str, Any],
+    daily: pl.DataFrame,
+    plan: CapacityPlan,
+    *,
+    actual: date | None,
+    data_end: date,
+    horizon_end: date,
+    as_of: date,
+) -> _Judged:
+    """The verdict of one trigger row (see the module docstring, "Verdicts")."""
+    forecast: date | None = row["exhaustion_date"]
+    arrives: date | None = row["arrives"]
+    if data_end <= as_of:
+        return _Judged(Verdict.NOT_VERIFIED, "no data after the as-of day to judge it")
+    months = (data_end - as_of).days / _DAYS_PER_MONTH
+    if forecast is not None:
+        if actual is None:
+            if data_end < forecast:
+                return _Judged(
+                    Verdict.NOT_VERIFIED,
+                    f"censored: the data ends {data_end}, before the forecast exhaustion "
+                    f"{forecast}, with no shortfall yet: too soon to tell",
+                )
+            return _Judged(
+                Verdict.FALSE_ALARM,
+                f"forecast exhaustion {forecast}, but the capacity known then did not run short "
+                f"within {months:.1f} months of data (to {data_end}): not needed within them",
+            )
+        if arrives is None:
+            hours, span = _unmet(
+                daily, start=actual, stop=data_end + timedelta(days=1), data_end=data_end,
+                what="short",
+            )  # fmt: skip
+            return _Judged(Verdict.LATE, f"no candidate could serve the pool; {span}", None, hours)
+        if arrives <= actual:
+            spare = (actual - arrives).days
+            return _Judged(
+                Verdict.IN_TIME,
+                f"order in service {arrives}, {spare} days before the capacity known then ran "
+                f"short on {actual} (forecast {forecast})",
+                0,
+                0.0,
+            )
+        hours, span = _unmet(daily, start=actual, stop=arrives, data_end=data_end, what="short")
+        return _Judged(
+            Verdict.LATE,
+            f"ran short {actual}, order in service {arrives} (forecast {forecast}); {span}",
+            (arrives - actual).days,
+            hours,
+        )
+    if actual is not None and actual <= horizon_end:
+        lead = _cheapest_lead(plan, region=row["region"], pool=row["pool"])
+        stop = data_end + timedelta(days=1) if lead is None else actual + timedelta(weeks=lead)
+        hours, span = _unmet(daily, start=actual, stop=stop, data_end=data_end, what="short")
+        return _Judged(
+            Verdict.LATE,
+            f"missed: no exhaustion forecast within the horizon (to {horizon_end}), yet the "
+            f"capacity known then ran short on {actual}; {span} (an order placed that day "
+            "could not arrive sooner)",
+            None,
+            hours,
+        )
+    if actual is not None:
+        return _Judged(
+            Verdict.NO_ORDER_NEEDED,
+            f"ran short on {actual}, past the forecast horizon (to {horizon_end}): "
+            "a later replay's decision",
+        )
+    return _Judged(
+        Verdict.NO_ORDER_NEEDED,
+        f"no exhaustion forecast and none in {months:.1f} months of data (to {data_end}); "
+        "censored after it",
+    )
+
+
+def _idle(
+    row: dict[str, Any],
+    daily: pl.DataFrame,
+    plan: CapacityPlan,
+    *,
+    data_end: date,
+    idle_weeks: int,
+) -> tuple[float | None, float | None, str]:
+    """Idle GPU-months and capital of the row's order, as if placed (module docstring)."""
+    blocks, arrives = row["blocks_to_order"], row["arrives"]
+    candidate = _candidate(plan, row["candidate"])
+    if not blocks or arrives is None or candidate is None:
+        return None, None, ""
+    if arrives > data_end:
+        return None, None, f"idle capital not verified: the order arrives {arrives}, after the data"
+    units = candidate.gpus * plan.h100_equivalent(candidate.gpu_type)
+    ordered = blocks * units
+    stop = min(arrives + timedelta(weeks=idle_weeks), data_end + timedelta(days=1))
+    short = _shortfall(daily, start=arrives, stop=stop)
+    idle = (ordered - short).clip(0.0, ordered)
+    if idle.is_empty():
+        return None, None, ""
+    gpu_months = float(idle.sum()) / _DAYS_PER_MONTH
+    capital = float(idle.mean()) * candidate.capex_usd / units
+    return gpu_months, capital, f"idle judged over {idle.len()} days from {arrives}"
+
+
+def score_replay(
+    triggers: pl.DataFrame,
+    known: pl.DataFrame,
+    plan: CapacityPlan,
+    *,
+    as_of: date,
+    data_end: date,
+    horizon_end: date,
+    prices: dict[tuple[str, str], float],
+    fleet: pl.DataFrame | None = None,
+    idle_weeks: int = 52,
+) -> pl.DataFrame:
+    """DECISION_REPLAYS_SCHEMA rows of one replay, judged against what happened.
+
+    ``triggers`` is what :func:`forecasting.triggers.expansion_triggers` said as of ``as_of``
+    (TRIGGERS_SCHEMA); ``known`` is :func:`actual_pools` against the plan as it stood then;
+    ``fleet`` the same against the full plan (context only); ``plan`` prices the candidates;
+    ``horizon_end`` is the replay forecast's last day; ``prices`` from :func:`pool_prices`.
+    """
+    actual = _first_short(known)
+    built = _first_short(fleet) if fleet is not None else actual.clear()
+    rows = []
+    for row in triggers.sort("region", "pool").iter_rows(named=True):
+        key = (pl.col("region") == row["region"]) & (pl.col("pool") == row["pool"])
+        daily = known.filter(key).sort("ds")
+        first = actual.filter(key)["exhaustion"]
+        built_first = built.filter(key)["exhaustion"]
+        when = first.item() if first.len() else None
+        judged = _judge(
+            row, daily, plan, actual=when, data_end=data_end, horizon_end=horizon_end, as_of=as_of
+        )
+        gpu_months, capital, idle_note = (
+            _idle(row, daily, plan, data_end=data_end, idle_weeks=idle_weeks)
+            if judged.verdict is not Verdict.NOT_VERIFIED
+            else (None, None, "")
+        )
+        price = prices.get((row["region"], row["pool"]), 0.0)
+        revenue = None if judged.unmet is None or price <= 0 else judged.unmet * price
+        rows.append(
+            {
+                "as_of": as_of,
+                "region": row["region"],
+                "pool": row["pool"],
+                "status": row["status"],
+                "forecast_exhaustion": row["exhaustion_date"],
+                "order_by": row["order_by"],
+                "arrives": row["arrives"],
+                "candidate": row["candidate"],
+                "blocks_to_order": row["blocks_to_order"],
+                "lead_time_weeks": row["lead_time_weeks"],
+                "capex_usd": row["capex_usd"],
+                "actual_exhaustion": when,
+                "fleet_exhaustion": built_first.item() if built_first.len() else None,
+                "data_end": data_end,
+                "verdict": judged.verdict.value,
+                "days_late": judged.days_late,
+                "unmet_gpu_hours": judged.unmet,
+                "revenue_lost_usd": revenue,
+                "idle_gpu_months": gpu_months,
+                "idle_capital_usd": capital,
+                "note": "; ".join(n for n in (judged.note, idle_note) if n),
+            }
+        )
+    return pl.DataFrame(rows, schema=DECISION_REPLAYS_SCHEMA, orient="row")
+
+
+def decision_counts(replays: pl.DataFrame) -> dict[str, int]:
+    """Rows per verdict, every verdict named (0 when none)."""
+    counts = dict(replays.group_by("verdict").len().iter_rows())
+    return {v.value: int(counts.get(v.value, 0)) for v in Verdict}
+
+
+# --- one replay and the whole backtest ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Replayed:
+    """One as-of day replayed: what the triggers said and the forecast's last day."""
+
+    as_of: date
+    triggers: pl.DataFrame
+    horizon_end: date
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class KnownThen:
+    """What a replay may see on its as-of day: the demand through it, the plan as it stood,
+    the contracts announced by then and the events announced by then (blank: always known)."""
+
+    series: pl.DataFrame
+    plan: CapacityPlan
+    book: ContractBook | None
+    events: pl.DataFrame | None
+
+    def digest(self) -> str:
+        """A content hash of what was known: equal inputs give equal digests in any process
+        (pickles of equal polars frames differ, so caches key on this instead)."""
+        parts = [f"polars {pl.__version__}", self.plan.model_dump_json()]
+        parts.append("no book" if self.book is None else repr(self.book.contracts))
+        for frame in (self.series, self.events):
+            if frame is None:
+                parts.append("none")
+                continue
+            rows = frame.hash_rows(seed=0).to_numpy().tobytes()
+            parts.append(f"{frame.schema}:{hashlib.sha256(rows).hexdigest()}")
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def known_then(
+    as_of: date,
+    *,
+    series: pl.DataFrame,
+    plan: CapacityPlan,
+    book: ContractBook | None,
+    events: pl.DataFrame | None,
+) -> KnownThen:
+    """The inputs cut to what was known on ``as_of``: a replay's cache key does not change
+    when later telemetry, contracts or events arrive."""
+    return KnownThen(
+        series=series.filter(pl.col("ds") <= as_of),
+        plan=plan_as_of(plan, as_of),
+        book=None if book is None else book.known_by(as_of),
+        events=None
+        if events is None
+        else events.filter(pl.col("announced").is_null() | (pl.col("announced") <= as_of)),
+    )
+
+
+def replay_as_of(
+    as_of: date,
+    *,
+    series: pl.DataFrame,
+    plan: CapacityPlan,
+    book: ContractBook | None,
+    events: pl.DataFrame | None,
+    options: DecisionOptions,
+) -> Replayed:
+    """The triggers as of ``as_of``, seeing only what was known then (module docstring).
+
+    ``series`` is the whole daily demand (cut here at ``as_of``); ``book`` and ``events`` are
+    the stored ones (None: not used), read as known on ``as_of``.
+    """
+    from forecasting import horizon
+    from forecasting.contracts import apply_to_months
+    from forecasting.forecast import forecast_all
+    from forecasting.runs import apply_book
+    from forecasting.triggers import TriggerSettings, expansion_triggers
+
+    started = time.perf_counter()
+    settings = options.forecast_settings()
+    history = series.filter(pl.col("ds") <= as_of)
+    if history.is_empty():
+        raise ValueError(f"no telemetry on or before the as-of day {as_of}; start later")
+    result = forecast_all(history, settings=settings, events=events)
+    months = horizon.plan_months(
+        minimum=options.horizon_months,
+        lead_weeks=max((c.lead_time_weeks for c in plan.candidate), default=0),
+        buffer_weeks=options.buffer_weeks,
+    )
+    extended = horizon.extend_horizon(
+        history, result, as_of=as_of, months=months, measure_accuracy=False
+    )
+    result, monthly = extended.result, extended.months
+    if book is not None:
+        result, _ = apply_book(result, book, seed=settings.seed, as_of=as_of)
+        monthly = apply_to_months(monthly, book.known_by(as_of))
+    daily = result.forecast.select(monthly.columns).with_columns(grain=pl.lit("day"))
+    frame = pl.concat([daily, monthly.with_columns(grain=pl.lit("month"))])
+    triggers = expansion_triggers(
+        frame,
+        plan_as_of(plan, as_of),
+        as_of=as_of,
+        settings=TriggerSettings(
+            quantile=options.quantile,
+            buffer_weeks=options.buffer_weeks,
+            idle_weeks=min(options.idle_weeks, 13),
+        ),
+    ).triggers
+    end = frame.get_column("ds").max()
+    assert isinstance(end, date)  # a forecast has days
+    # The last covered day: a monthly row covers its whole month.
+    horizon_end = pl.select(pl.lit(end).dt.month_end()).item() if monthly.height else end
+    return Replayed(as_of, triggers, horizon_end, time.perf_counter() - started)
+
+
+ReplayFn = Callable[[date], Replayed]
+DecisionMapFn = Callable[[ReplayFn, Iterable[date]], Iterable[Replayed]]
+
+
+def judge_replay(
+    replayed: Replayed, *, series: pl.DataFrame, plan: CapacityPlan, options: DecisionOptions
+) -> pl.DataFrame:
+    """DECISION_REPLAYS_SCHEMA rows of one replay against the whole observed history."""
+    data_end = series.get_column("ds").max()
+    assert isinstance(data_end, date)  # a non-empty history has a last day
+    as_of = replayed.as_of
+    known = plan_as_of(plan, as_of)
+    return score_replay(
+        replayed.triggers,
+        actual_pools(series, known, as_of=as_of),
+        known,
+        as_of=as_of,
+        data_end=data_end,
+        horizon_end=replayed.horizon_end,
+        prices=pool_prices(series, plan, as_of=as_of),
+        fleet=actual_pools(series, plan, as_of=as_of),
+        idle_weeks=options.idle_weeks,
+    )
+
+
+def store_decisions(
+    warehouse_path: Path,
+    replays: pl.DataFrame,
+    *,
+    options: DecisionOptions,
+    as_ofs: Sequence[date],
+    data_end: date,
+    seconds: float,
+) -> DecisionRun:
+    """Store the backtest (decision_runs row and decision_replays frame) under a new run id."""
+    from forecasting.runs import new_run_id
+
+    counts = decision_counts(replays)
+    judged = replays.filter(pl.col("verdict") != Verdict.NOT_VERIFIED.value)
+    revenue = judged["revenue_lost_usd"].drop_nulls()
+    unmet = float(judged["unmet_gpu_hours"].fill_null(0.0).sum())
+    lost = float(revenue.sum()) if revenue.len() else None
+    idle_months = float(judged["idle_gpu_months"].fill_null(0.0).sum())
+    idle_capital = float(judged["idle_capital_usd"].fill_null(0.0).sum())
+    totals = {
+        "unmet_gpu_hours": unmet,
+        "revenue_lost_usd": lost,
+        "idle_gpu_months": idle_months,
+        "idle_capital_usd": idle_capital,
+    }
+    run_id = new_run_id("decisions")
+    run = {
+        "run_id": run_id,
+        "created_at": datetime.now(UTC),
+        "first_as_of": options.first_as_of,
+        "every_days": options.every_days,
+        "as_ofs": list(as_ofs),
+        "data_end": data_end,
+        **counts,
+        **totals,
+        "seconds": seconds,
+        "settings": options.model_dump_json(),
+    }
+    with warehouse.connect(warehouse_path) as wh:
+        wh.save_run("decision_runs", run, {"decision_replays": replays})
+    return DecisionRun(
+        run_id=run_id,
+        as_ofs=list(as_ofs),
+        data_end=data_end,
+        counts=counts,
+        seconds=seconds,
+        replays=replays.to_dicts(),
+        unmet_gpu_hours=unmet,
+        revenue_lost_usd=lost,
+        idle_gpu_months=idle_months,
+        idle_capital_usd=idle_capital,
+    )
+
+
+def backtest_inputs(
+    warehouse_path: Path, options: DecisionOptions
+) -> tuple[pl.DataFrame, ContractBook | None, pl.DataFrame | None]:
+    """The whole daily demand, the contract book and the events, read once."""
+    from forecasting.options import ForecastOptions
+    from forecasting.runs import contract_book, demand_series_for, known_events
+
+    series = demand_series_for(
+        warehouse_path,
+        ForecastOptions(
+            customers_per_class=options.customers_per_class, use_contracts=options.use_contracts
+        ),
+    )
+    book = contract_book(warehouse_path) if options.use_contracts else None
+    events = known_events(warehouse_path) if options.use_events else None
+    return series, book, events
+
+
+def replay_days(series: pl.DataFrame, options: DecisionOptions) -> tuple[list[date], date]:
+    """The as-of days to replay and the data's last day; ValueError when there are none."""
+    data_end = series.get_column("ds").max()
+    first = series.get_column("ds").min()
+    assert isinstance(data_end, date) and isinstance(first, date)
+    until = options.until or data_end - timedelta(days=1)
+    days = as_of_days(options.first_as_of, every=options.every_days, until=until)
+    if not days:
+        raise ValueError(
+            f"no as-of day from {options.first_as_of} to {until}: the data runs {first} to "
+            f"{data_end}; pick --from within it"
+        )
+    if days[0] < first:
+        raise ValueError(
+            f"--from {options.first_as_of} is before the data starts ({first}); pick a later day"
+        )
+    return days, data_end
+
+
+def publish_page(warehouse_path: Path, reports_path: Path, run: DecisionRun) -> DecisionRun:
+    """``run`` with its page published at ``reports_path/decisions/<run_id>.html``."""
+    from forecasting.report.pages.decisions import publish_decisions
+
+    with warehouse.connect(warehouse_path, read_only=True) as wh:
+        row, replays = stored_decisions(wh, run.run_id)
+    return run.model_copy(update={"page": publish_decisions(row, replays, root=reports_path)})
+
+
+def backtest_decisions(
+    warehouse_path: Path,
+    capacity_path: Path,
+    options: DecisionOptions,
+    *,
+    reports_path: Path | None = None,
+    map_fn: DecisionMapFn = map,
+) -> DecisionRun:
+    """Replay the triggers as of each as-of day, judge them, store the run and, with
+    ``reports_path``, publish its page.
+
+    ``map_fn(replay, days)`` runs the replays; pass a pool's or a task runner's map to fan
+    them out (each replay is a picklable partial of :func:`replay_as_of`).
+    """
+    from forecasting.capacity import load_capacity
+
+    started = time.perf_counter()
+    plan = load_capacity(capacity_path)
+    series, book, events = backtest_inputs(warehouse_path, options)
+    days, data_end = replay_days(series, options)
+    replay = partial(
+        replay_as_of, series=series, plan=plan, book=book, events=events, options=options
+    )
+    replayed = list(map_fn(replay, days))
+    replays = pl.concat(
+        [judge_replay(r, series=series, plan=plan, options=options) for r in replayed]
+    )
+    run = store_decisions(
+        warehouse_path,
+        replays,
+        options=options,
+        as_ofs=days,
+        data_end=data_end,
+        seconds=time.perf_counter() - started,
+    )
+    return run if reports_path is None else publish_page(warehouse_path, reports_path, run)
+
+
+def stored_decisions(
+    wh: warehouse.Warehouse, run_id: str | None = None
+) -> tuple[dict[str, Any], pl.DataFrame]:
+    """A stored decision backtest (the newest when ``run_id`` is None): its row and replays."""
+    from forecasting.runs import RunNotFoundError
+
+    runs = wh.query("SELECT * FROM decision_runs ORDER BY created_at DESC")
+    if run_id is not None:
+        runs = runs.filter(pl.col("run_id") == run_id)
+    if runs.is_empty():
+        raise RunNotFoundError(
+            f"{wh.path} holds no decision backtest{'' if run_id is None else ' ' + run_id}; "
+            "run `fleetcast backtest-decisions --from DATE` first"
+        )
+    row = runs.row(0, named=True)
+    return row, wh.run_frame("decision_replays", row["run_id"]).sort("as_of", "region", "pool")

@@ -1,0 +1,315 @@
+"""The decision-backtest page: "Would we have ordered in time?", for finance and facilities.
+
+One page per stored decision backtest (forecasting.decisions), at
+``reports/decisions/<run_id>.html``: the four counts as cards, one timeline per region and
+pool of what the triggers said on each as-of day against what happened, every replay in a
+table, and the rules the verdicts follow.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import plotly.graph_objects as go
+import plotly.offline
+import polars as pl
+
+from forecasting.report.figures import STATUS_COLOURS, Chart
+from forecasting.report.format import (
+    MISSING,
+    fmt_count,
+    fmt_date,
+    fmt_datetime,
+    fmt_gpu_hours,
+    fmt_usd,
+    plot_text,
+)
+from forecasting.report.pages.common import PLOTLY_JS, Badge, Page, Table, render
+
+__all__ = ["VERDICT_COLOURS", "decisions_page", "publish_decisions", "timeline_charts"]
+
+VERDICT_COLOURS: dict[str, str] = {
+    "in_time": STATUS_COLOURS["green"],
+    "late": STATUS_COLOURS["red"],
+    "false_alarm": STATUS_COLOURS["amber"],
+    "no_order_needed": "#607d8b",
+    "not_verified": "#b0b7c3",
+}
+_VERDICT_TEXT = {
+    "in_time": "in time",
+    "late": "late",
+    "false_alarm": "false alarm",
+    "no_order_needed": "no order needed",
+    "not_verified": "not verified",
+}
+
+RULES = (
+    "Each replay sees only what was known on its as-of day: telemetry to that day, events "
+    "announced by then, contracts signed by then, and the plan as it stood: blocks in service, "
+    "and blocks arriving later only if their in-service date less the lead time of the "
+    "cheapest candidate of the same kind and GPU type (26 weeks when none) had passed.",
+    "What happened: the first day after the as-of day on which the observed daily peak, "
+    "less what dedicated blocks take, grossed up by the headroom policy (the triggers' own "
+    "rule), exceeded the capacity known on the as-of day. Capacity that people ordered later "
+    "is left out of this yardstick (it is what the trigger should have prompted); the 'fleet "
+    "ran short' column shows the day the fleet as really built ran short, for context.",
+    "An order is placed on its order-by date (on the as-of day when that had passed) and is "
+    "in service a lead time later. In time: in service on or before the day the known "
+    "capacity ran short. Late: after it (days late = arrival less that day), or a miss: no "
+    "exhaustion forecast although the capacity ran short within the forecast horizon.",
+    "Unmet GPU-hours: the requirement (peak plus headroom) not in service over the late days, "
+    "times 24; for a miss over the lead time of the cheapest candidate. An upper bound on "
+    "demand turned away or queued. Revenue: at the training price, or the class prices "
+    "weighted by the region's observed demand.",
+    "False alarm: an order, but the known capacity never ran short in the data, which reaches "
+    "past the forecast exhaustion date. Not verified (not counted): no data after the as-of "
+    "day, or the data ends before the forecast exhaustion date without a shortfall (censored).",
+    "Idle capital, as if every order had been placed: from its arrival, the ordered capacity "
+    "less the actual shortfall each day, over at most 52 weeks of data; GPU-months, and the "
+    "mean idle capacity priced at the candidate's capex per GPU.",
+    "Totals are sums over the replays. Each replay's orders are judged alone, as if it were "
+    "the only one placed, so consecutive replays that call for the same capacity each count "
+    "it: the sums compare alternatives, they are not one budget.",
+)
+
+
+def _label(region: str, pool: str) -> str:
+    return f"{region} · {pool}"
+
+
+def _points(rows: pl.DataFrame, column: str) -> tuple[list[date], list[date]]:
+    kept = rows.filter(pl.col(column).is_not_null())
+    return kept["as_of"].to_list(), kept[column].to_list()
+
+
+def _timeline(rows: pl.DataFrame, *, region: str, pool: str, data_end: date) -> Chart:
+    """What the triggers said on each as-of day against what happened, for one pool."""
+    fig = go.Figure()
+    first, last = rows["as_of"].min(), rows["as_of"].max()
+    fig.add_trace(
+        go.Scatter(
+            x=[first, last],
+            y=[first, last],
+            mode="lines",
+            line={"color": "#999", "dash": "dot", "width": 1},
+            name="the as-of day itself",
+            hoverinfo="skip",
+        )
+    )
+    x, y = _points(rows, "forecast_exhaustion")
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=y,
+            mode="markers+lines",
+            line={"color": "#1f77b4", "width": 1},
+            marker={"symbol": "diamond-open", "size": 10, "color": "#1f77b4"},
+            name="said: runs short on",
+            hovertemplate="as of %{x|%Y-%m-%d}: runs short %{y|%Y-%m-%d}<extra></extra>",
+        )
+    )
+    ordered = rows.filter(pl.col("arrives").is_not_null())
+    fig.add_trace(
+        go.Scatter(
+            x=ordered["as_of"].to_list(),
+            y=ordered["arrives"].to_list(),
+            mode="markers",
+            marker={
+                "size": 11,
+                "color": [VERDICT_COLOURS.get(v, "#999") for v in ordered["verdict"]],
+                "line": {"color": "white", "width": 1},
+            },
+            name="said: order, in service on (colour: verdict)",
+            customdata=[
+                [plot_text(_VERDICT_TEXT.get(v, v)), plot_text(fmt_date(o))]
+                for v, o in zip(ordered["verdict"], ordered["order_by"], strict=True)
+            ],
+            hovertemplate=(
+                "as of %{x|%Y-%m-%d}: order by %{customdata[1]}, in service %{y|%Y-%m-%d}"
+                "<br>%{customdata[0]}<extra></extra>"
+            ),
+        )
+    )
+    x, y = _points(rows, "actual_exhaustion")
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=y,
+            mode="markers",
+            marker={"symbol": "x", "size": 11, "color": "#222"},
+            name="happened: ran short on",
+            hovertemplate="as of %{x|%Y-%m-%d}: ran short %{y|%Y-%m-%d}<extra></extra>",
+        )
+    )
+    censored = rows.filter(pl.col("actual_exhaustion").is_null() & (pl.col("as_of") < data_end))
+    if censored.height:
+        fig.add_trace(
+            go.Scatter(
+                x=censored["as_of"].to_list(),
+                y=[data_end] * censored.height,
+                mode="markers",
+                marker={"symbol": "triangle-up-open", "size": 10, "color": "#222"},
+                name=f"happened: not short by the data end ({fmt_date(data_end)})",
+                hovertemplate="as of %{x|%Y-%m-%d}: not short within the data<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        template="plotly_white",
+        height=380,
+        title={
+            "text": plot_text(f"{_label(region, pool)}: said vs happened"),
+            "x": 0.01,
+            "font": {"size": 15},
+        },
+        margin={"l": 70, "r": 20, "t": 50, "b": 110},
+        legend={"orientation": "h", "yref": "container", "y": 0.01, "x": 0},
+        font={"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12},
+    )
+    fig.update_xaxes(title_text="as-of day (what the tool knew)")
+    fig.update_yaxes(title_text="date")
+    return Chart(f"timeline-{region}-{pool}", fig, _takeaway(rows, region=region, pool=pool))
+
+
+def _takeaway(rows: pl.DataFrame, *, region: str, pool: str) -> str:
+    counts = dict(rows.group_by("verdict").len().iter_rows())
+    parts = [f"{counts[v]} {_VERDICT_TEXT[v]}" for v in _VERDICT_TEXT if counts.get(v)]
+    late = rows.filter(pl.col("days_late").is_not_null() & (pl.col("days_late") > 0))
+    worst = ""
+    if late.height:
+        row = late.sort("days_late").row(-1, named=True)
+        worst = f"; worst {row['days_late']} days late (as of {fmt_date(row['as_of'])})"
+    return f"{_label(region, pool)}: {', '.join(parts) or 'no replays'}{worst}."
+
+
+def timeline_charts(replays: pl.DataFrame, *, data_end: date) -> list[Chart]:
+    """One said-vs-happened timeline per region and pool."""
+    return [
+        _timeline(part.sort("as_of"), region=str(region), pool=str(pool), data_end=data_end)
+        for (region, pool), part in replays.sort("region", "pool").group_by(
+            "region", "pool", maintain_order=True
+        )
+    ]
+
+
+def _actual(row: dict[str, Any]) -> str:
+    if row["actual_exhaustion"] is not None:
+        return fmt_date(row["actual_exhaustion"])
+    if row["as_of"] >= row["data_end"]:
+        return MISSING
+    return f"censored: not by {fmt_date(row['data_end'])}"
+
+
+def _money(value: float | None) -> str:
+    return MISSING if value is None else fmt_usd(value)
+
+
+def _replays_table(replays: pl.DataFrame) -> Table:
+    rows = [
+        [
+            fmt_date(r["as_of"]),
+            r["region"],
+            r["pool"],
+            Badge(r["status"]),
+            fmt_date(r["forecast_exhaustion"]),
+            fmt_date(r["order_by"]),
+            f"{fmt_count(r['blocks_to_order'])} × {r['candidate']}"
+            if r["blocks_to_order"]
+            else "none",
+            fmt_date(r["arrives"]),
+            _actual(r),
+            fmt_date(r["fleet_exhaustion"]),
+            _VERDICT_TEXT.get(r["verdict"], r["verdict"]),
+            MISSING if r["days_late"] is None else fmt_count(r["days_late"]),
+            fmt_gpu_hours(r["unmet_gpu_hours"]),
+            _money(r["revenue_lost_usd"]),
+            MISSING if r["idle_gpu_months"] is None else f"{r['idle_gpu_months']:,.0f}",
+            _money(r["idle_capital_usd"]),
+            r["note"],
+        ]
+        for r in replays.sort("as_of", "region", "pool").iter_rows(named=True)
+    ]
+    headers = [
+        "as of",
+        "region",
+        "pool",
+        "said",
+        "runs short (forecast)",
+        "order by",
+        "order",
+        "in service",
+        "ran short (actual)",
+        "fleet ran short",
+        "verdict",
+        "days late",
+        "unmet GPU-h",
+        "revenue lost",
+        "idle GPU-months",
+        "idle capital",
+        "note",
+    ]
+    return Table.of(headers, rows, numeric=range(11, 16), wrap=(16,), empty="no replays")
+
+
+def _cards(run: dict[str, Any]) -> list[tuple[str, str]]:
+    judged = sum(run[v] for v in ("in_time", "late", "false_alarm", "no_order_needed"))
+    return [
+        ("orders in time", fmt_count(run["in_time"])),
+        ("late (or missed)", fmt_count(run["late"])),
+        ("false alarms", fmt_count(run["false_alarm"])),
+        ("idle capital, as if ordered (sum of replays)", fmt_usd(run["idle_capital_usd"])),
+        ("no order needed", fmt_count(run["no_order_needed"])),
+        ("judged / not verified", f"{fmt_count(judged)} / {fmt_count(run['not_verified'])}"),
+        ("unmet GPU-hours when late (sum)", fmt_gpu_hours(run["unmet_gpu_hours"])),
+        ("revenue lost when late (sum)", _money(run["revenue_lost_usd"])),
+        ("idle GPU-months (sum)", f"{run['idle_gpu_months']:,.0f}"),
+    ]
+
+
+def decisions_page(run: dict[str, Any], replays: pl.DataFrame) -> str:
+    """The page of one stored decision backtest (its decision_runs row and replays)."""
+    page = Page()
+    figures = page.figures(timeline_charts(replays, data_end=run["data_end"]))
+    settings = json.loads(run["settings"])
+    as_ofs = run["as_ofs"]
+    return render(
+        "decisions.html",
+        page=page,
+        title="Would we have ordered in time?",
+        run_id=run["run_id"],
+        meta=f"decision backtest {run['run_id']} · {len(as_ofs)} as-of days "
+        f"{fmt_date(as_ofs[0])} to {fmt_date(as_ofs[-1])}, every {run['every_days']} days · "
+        f"judged on telemetry to {fmt_date(run['data_end'])} · generated "
+        f"{fmt_datetime(datetime.now(UTC))}",
+        nav=[],
+        cards=_cards(run),
+        figures=figures,
+        replays=_replays_table(replays),
+        rules=list(RULES),
+        settings=[
+            f"triggers at {settings['quantile']} with a {settings['buffer_weeks']}-week buffer",
+            f"each replay forecasts {settings['horizon_days']} days daily and "
+            f"{settings['horizon_months']}+ months monthly with {settings['n_paths']} paths, "
+            f"{settings['customers_per_class']} named customers per class and "
+            f"{settings['n_cutoffs']} backtest cut-offs: cheaper than a planning run",
+            f"events {'used' if settings['use_events'] else 'not used'}, contract book "
+            f"{'used' if settings['use_contracts'] else 'not used'} (each as known on the day)",
+            f"replays took {run['seconds']:,.0f} s in all",
+        ],
+    )
+
+
+def publish_decisions(run: dict[str, Any], replays: pl.DataFrame, *, root: Path) -> Path:
+    """Write the page to ``root/decisions/<run_id>.html`` (with plotly beside it)."""
+    folder = root / "decisions"
+    folder.mkdir(parents=True, exist_ok=True)
+    script = folder / PLOTLY_JS
+    if not script.exists():
+        script.write_text(plotly.offline.get_plotlyjs(), encoding="utf-8")
+    path = folder / f"{run['run_id']}.html"
+    staged = path.with_suffix(".html.tmp")
+    staged.write_text(decisions_page(run, replays), encoding="utf-8")
+    staged.replace(path)
+    return path

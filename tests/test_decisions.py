@@ -1,0 +1,401 @@
+"""The decision backtest on a hand-built history whose exhaustion day is known to the day.
+
+Region r1 runs inference only on one live rack of 1,000 GPUs; every class keeps 20 % headroom.
+The observed daily peak is 500 + d on day d after START, so the requirement (500 + d) / 0.8
+first exceeds 1,000 on d = 301: EXHAUSTION. The one candidate is a 250-GPU rack with an
+8-week lead time, and the buffer is 4 weeks, so an order must be placed 84 days before it.
+A replay's forecast is the truth itself (a perfect forecast) unless a test says otherwise, so
+every verdict below follows from the rules alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pytest
+
+from forecasting import decisions, warehouse
+from forecasting.capacity import CapacityPlan
+from forecasting.decisions import (
+    DECISION_REPLAYS_SCHEMA,
+    DecisionOptions,
+    Replayed,
+    Verdict,
+    actual_exhaustion,
+    as_of_days,
+    judge_replay,
+    plan_as_of,
+    score_replay,
+)
+from forecasting.schema import WorkloadClass
+from forecasting.triggers import TriggerSettings, expansion_triggers
+
+START = date(2025, 1, 6)
+DAYS = 500
+EXHAUSTION = START + timedelta(days=301)
+LEAD_DAYS, BUFFER_DAYS = 56, 28
+RACK = {"name": "rack-c", "kind": "rack", "gpu_type": "H100", "gpus": 250, "mw": 0.4,
+        "lead_time_weeks": 8, "capex_usd": 8e6}  # fmt: skip
+Peak = Callable[[np.ndarray], np.ndarray]
+
+
+def _linear(d: np.ndarray) -> np.ndarray:
+    return 500.0 + d
+
+
+def _block(ident: str, gpus: int, **fields: Any) -> dict[str, Any]:
+    return {"id": ident, "kind": "rack", "region": "r1", "site": "r1-a", "gpu_type": "H100",
+            "gpus": gpus, "mw": 1.0, "status": "live", **fields}  # fmt: skip
+
+
+def _plan(*extra: dict[str, Any]) -> CapacityPlan:
+    policy = {
+        c.value: {
+            "tier": c.value,
+            "priority": i + 1,
+            "headroom": 0.2,
+            "price_per_gpu_hour": 2.0 if c is WorkloadClass.INFERENCE else 0.0,
+        }
+        for i, c in enumerate(WorkloadClass)
+    }
+    blocks = [_block("r1-rack", 1000, in_service=START - timedelta(days=400)), *extra]
+    return CapacityPlan.model_validate({"policy": policy, "block": blocks, "candidate": [RACK]})
+
+
+def _history(peak: Peak = _linear, *, days: int = DAYS, first: int = 0) -> pl.DataFrame:
+    """Observed demand of r1 (all of it inference) on days ``first`` to ``days - 1`` after
+    START: the peak as given, the mean at 80 % of it."""
+    d = np.arange(first, days, dtype=float)
+    ds = [START + timedelta(days=int(i)) for i in d]
+    parts = []
+    for uid in ("total/r1", "total/r1/inference"):
+        for measure, scale in (("peak", 1.0), ("mean", 0.8)):
+            parts.append(
+                pl.DataFrame({"unique_id": uid, "ds": ds, "measure": measure, "y": peak(d) * scale})
+            )
+    return pl.concat(parts)
+
+
+def _as_forecast(history: pl.DataFrame, *, as_of: date) -> pl.DataFrame:
+    """The days after ``as_of`` as a forecast whose every quantile is what happened."""
+    return history.filter(pl.col("ds") > as_of).select(
+        "unique_id",
+        "ds",
+        "measure",
+        model=pl.lit("truth"),
+        **{c: pl.col("y") for c in ("mean", "q10", "q50", "q90", "q99")},
+    )
+
+
+def _judged(
+    as_of: date,
+    *,
+    history: pl.DataFrame | None = None,
+    forecast: pl.DataFrame | None = None,
+    plan: CapacityPlan | None = None,
+) -> dict[str, Any]:
+    """The replay row of r1's ``all`` pool as of ``as_of`` (perfect forecast by default)."""
+    history = _history() if history is None else history
+    plan = _plan() if plan is None else plan
+    frame = _as_forecast(history, as_of=as_of) if forecast is None else forecast
+    triggers = expansion_triggers(
+        frame, plan_as_of(plan, as_of), as_of=as_of, settings=TriggerSettings(buffer_weeks=4)
+    ).triggers
+    end = frame.get_column("ds").max()
+    assert isinstance(end, date)
+    replays = judge_replay(
+        Replayed(as_of, triggers, end, 0.0),
+        series=history,
+        plan=plan,
+        options=DecisionOptions(first_as_of=as_of),
+    )
+    rows = replays.filter(pl.col("pool") == "all")
+    assert rows.height == 1
+    return rows.row(0, named=True)
+
+
+def _requirement(day: date) -> float:
+    return (500.0 + (day - START).days) / 0.8
+
+
+@pytest.mark.parametrize("ahead", [LEAD_DAYS + BUFFER_DAYS, LEAD_DAYS + BUFFER_DAYS + 60, 150])
+def test_order_placed_lead_time_and_buffer_ahead_is_in_time(ahead: int) -> None:
+    """Replays at least lead time + buffer before the known exhaustion day are in time."""
+    row = _judged(EXHAUSTION - timedelta(days=ahead))
+    assert row["forecast_exhaustion"] == EXHAUSTION
+    assert row["actual_exhaustion"] == EXHAUSTION
+    assert row["order_by"] == EXHAUSTION - timedelta(days=LEAD_DAYS + BUFFER_DAYS)
+    assert row["status"] == "green"
+    assert row["verdict"] == Verdict.IN_TIME
+    assert row["days_late"] == 0 and row["unmet_gpu_hours"] == 0.0
+    assert row["arrives"] == EXHAUSTION - timedelta(days=BUFFER_DAYS)
+
+
+def test_order_inside_the_buffer_still_arrives_in_time() -> None:
+    """Inside the buffer (amber) the order, placed on the as-of day, still arrives first."""
+    row = _judged(EXHAUSTION - timedelta(days=LEAD_DAYS + 10))
+    assert row["status"] == "amber"
+    assert row["verdict"] == Verdict.IN_TIME
+    assert row["arrives"] == EXHAUSTION - timedelta(days=10)
+
+
+def test_replay_too_late_is_late_by_the_right_days_and_gpu_hours() -> None:
+    """Less than the lead time ahead: late by arrival - exhaustion; unmet summed over them."""
+    as_of = EXHAUSTION - timedelta(days=30)
+    row = _judged(as_of)
+    arrives = as_of + timedelta(days=LEAD_DAYS)
+    assert row["verdict"] == Verdict.LATE
+    assert row["days_late"] == (arrives - EXHAUSTION).days == 26
+    short = [
+        _requirement(EXHAUSTION + timedelta(days=i)) - 1000.0
+        for i in range((arrives - EXHAUSTION).days)
+    ]
+    assert row["unmet_gpu_hours"] == pytest.approx(24 * sum(short))
+    assert row["revenue_lost_usd"] == pytest.approx(2.0 * row["unmet_gpu_hours"])
+
+
+def test_flat_history_needs_no_order_and_raises_no_alarm() -> None:
+    """A flat history never runs short: no order needed, no false alarm, nothing idle."""
+    history = _history(lambda d: np.full_like(d, 600.0))
+    row = _judged(START + timedelta(days=100), history=history)
+    assert row["forecast_exhaustion"] is None and row["actual_exhaustion"] is None
+    assert row["verdict"] == Verdict.NO_ORDER_NEEDED
+    assert row["idle_capital_usd"] is None
+    assert "censored" in row["note"]
+
+
+def _rising_then_falling(d: np.ndarray) -> np.ndarray:
+    """Grows like the linear history to day 150, then falls back to 500."""
+    return np.where(d <= 150, 500.0 + d, np.maximum(650.0 - 2 * (d - 150), 500.0))
+
+
+def test_trigger_on_demand_that_then_falls_is_a_false_alarm_with_idle_capital() -> None:
+    """The forecast keeps the growth, demand falls: a false alarm; the order stands idle whole."""
+    as_of = START + timedelta(days=150)
+    forecast = _as_forecast(_history(), as_of=as_of)  # what the rising trend promised
+    row = _judged(as_of, history=_history(_rising_then_falling), forecast=forecast)
+    assert row["forecast_exhaustion"] == EXHAUSTION
+    assert row["actual_exhaustion"] is None
+    assert row["verdict"] == Verdict.FALSE_ALARM
+    blocks = row["blocks_to_order"]
+    assert blocks > 0
+    arrives = row["arrives"]
+    idle_days = min(52 * 7, (START + timedelta(days=DAYS - 1) - arrives).days + 1)
+    assert row["idle_gpu_months"] == pytest.approx(blocks * 250 * idle_days / (365.25 / 12))
+    assert row["idle_capital_usd"] == pytest.approx(blocks * 8e6)
+
+
+def test_data_ending_before_the_forecast_exhaustion_is_not_verified() -> None:
+    """With no shortfall yet and the data ending before the forecast date: censored."""
+    as_of = START + timedelta(days=150)
+    forecast = _as_forecast(_history(), as_of=as_of)
+    row = _judged(as_of, history=_history(days=250), forecast=forecast)
+    assert row["actual_exhaustion"] is None
+    assert row["verdict"] == Verdict.NOT_VERIFIED
+    assert "censored" in row["note"]
+    assert row["idle_capital_usd"] is None
+
+
+def test_forecast_that_misses_a_real_exhaustion_is_late_with_no_days() -> None:
+    """No exhaustion forecast, yet the capacity ran short within the horizon: a miss."""
+    as_of = START + timedelta(days=250)
+    flat = _as_forecast(_history(lambda d: np.full_like(d, 600.0)), as_of=as_of)
+    row = _judged(as_of, forecast=flat)
+    assert row["verdict"] == Verdict.LATE
+    assert row["days_late"] is None
+    assert row["note"].startswith("missed")
+    expected = sum(_requirement(EXHAUSTION + timedelta(days=i)) - 1000.0 for i in range(LEAD_DAYS))
+    assert row["unmet_gpu_hours"] == pytest.approx(24 * expected)
+
+
+def test_replay_without_later_data_is_not_verified() -> None:
+    """An as-of day on the data's last day has nothing to be judged against."""
+    plan = _plan()
+    history = _history()
+    last = START + timedelta(days=DAYS - 1)
+    triggers = expansion_triggers(
+        _as_forecast(_history(days=DAYS + 30), as_of=last), plan, as_of=last
+    ).triggers
+    known = decisions.actual_pools(history, plan, as_of=last)
+    rows = score_replay(
+        triggers, known, plan, as_of=last, data_end=last, horizon_end=last, prices={}
+    )
+    assert set(rows["verdict"]) == {Verdict.NOT_VERIFIED.value}
+    assert rows.schema == DECISION_REPLAYS_SCHEMA
+
+
+def test_actual_exhaustion_is_the_known_day_or_censored() -> None:
+    """The first day the observed requirement beats capacity; null when never in the data."""
+    plan = _plan()
+    found = actual_exhaustion(_history(), plan, as_of=START)
+    assert found.row(0, named=True)["actual_exhaustion"] == EXHAUSTION
+    short = actual_exhaustion(_history(days=250), plan, as_of=START)
+    assert short.row(0, named=True)["actual_exhaustion"] is None
+
+
+def test_plan_as_of_keeps_what_was_in_service_or_already_ordered() -> None:
+    """In service: kept (committed becomes live); ordered (in service - lead <= day): kept as
+    committed; not yet ordered: removed; no matching candidate: the default lead time."""
+    day = date(2026, 1, 1)
+    plan = _plan(
+        _block("arrived", 100, status="committed", in_service=day - timedelta(days=1)),
+        _block("ordered", 100, status="committed", in_service=day + timedelta(weeks=8)),
+        _block("later", 100, status="committed", in_service=day + timedelta(weeks=8, days=1)),
+        _block("b200", 100, gpu_type="B200", status="committed",
+               in_service=day + timedelta(weeks=26)),
+        _block("b200-later", 100, gpu_type="B200", status="committed",
+               in_service=day + timedelta(weeks=26, days=1)),
+    )  # fmt: skip
+    kept = {b.id: b.status.value for b in plan_as_of(plan, day).block}
+    assert kept == {
+        "r1-rack": "live",
+        "arrived": "live",
+        "ordered": "committed",
+        "b200": "committed",
+    }
+
+
+def test_capacity_ordered_after_the_as_of_day_is_not_in_the_yardstick() -> None:
+    """A block ordered later (by people) moves the fleet's exhaustion, not the one judged."""
+    as_of = EXHAUSTION - timedelta(days=150)
+    later = _block("later", 500, status="committed", in_service=EXHAUSTION - timedelta(days=20))
+    row = _judged(as_of, plan=_plan(later))
+    assert row["actual_exhaustion"] == EXHAUSTION
+    # (500 + d) / 0.8 first beats 1,500 on d = 701, after the data ends: censored.
+    assert row["fleet_exhaustion"] is None
+    assert row["verdict"] == Verdict.IN_TIME
+
+
+def test_known_then_cuts_the_inputs_and_digests_their_content() -> None:
+    """Only what was known on the day is kept, and equal content gives an equal cache key
+    however the frames were built; new telemetry after the day leaves the key as it was."""
+    plan = _plan(_block("later", 100, status="committed", in_service=START + timedelta(days=400)))
+    day = START + timedelta(days=100)
+    whole = _history()
+    known = decisions.known_then(day, series=whole, plan=plan, book=None, events=None)
+    assert known.series["ds"].max() == day
+    assert [b.id for b in known.plan.block] == ["r1-rack"]
+    rebuilt = pl.concat([whole.slice(0, 7), whole.slice(7)], rechunk=False)
+    again = decisions.known_then(day, series=rebuilt, plan=plan, book=None, events=None)
+    longer = decisions.known_then(
+        day, series=_history(days=DAYS + 50), plan=plan, book=None, events=None
+    )
+    assert known.digest() == again.digest() == longer.digest()
+    changed = whole.with_columns(
+        pl.col("y") + pl.when(pl.col("ds") == day).then(1.0).otherwise(0.0)
+    )
+    other = decisions.known_then(day, series=changed, plan=plan, book=None, events=None)
+    assert other.digest() != known.digest()
+
+
+def test_as_of_days_and_intervals() -> None:
+    """Every N days from the first through the last; 4w and 28d are both 28 days."""
+    assert decisions.every_days("4w") == decisions.every_days("28d") == 28
+    with pytest.raises(ValueError, match="4w"):
+        decisions.every_days("monthly")
+    days = as_of_days(date(2026, 1, 1), every=28, until=date(2026, 3, 26))
+    assert days == [date(2026, 1, 1), date(2026, 1, 29), date(2026, 2, 26), date(2026, 3, 26)]
+
+
+def test_a_backtest_is_stored_and_read_back(tmp_path: Path) -> None:
+    """The run's row holds the counts; its replays come back as stored."""
+    path = tmp_path / "w.duckdb"
+    with warehouse.connect(path):
+        pass
+    plan = _plan()
+    history = _history()
+    rows = []
+    for ahead in (150, 30):
+        as_of = EXHAUSTION - timedelta(days=ahead)
+        frame = _as_forecast(history, as_of=as_of)
+        triggers = expansion_triggers(frame, plan, as_of=as_of).triggers
+        end = frame.get_column("ds").max()
+        assert isinstance(end, date)
+        rows.append(
+            judge_replay(
+                Replayed(as_of, triggers, end, 0.0),
+                series=history,
+                plan=plan,
+                options=DecisionOptions(first_as_of=as_of),
+            )
+        )
+    replays = pl.concat(rows)
+    run = decisions.store_decisions(
+        path,
+        replays,
+        options=DecisionOptions(first_as_of=EXHAUSTION - timedelta(days=150)),
+        as_ofs=[EXHAUSTION - timedelta(days=150), EXHAUSTION - timedelta(days=30)],
+        data_end=START + timedelta(days=DAYS - 1),
+        seconds=1.0,
+    )
+    assert run.counts["in_time"] == 1 and run.counts["late"] == 1
+    with warehouse.connect(path, read_only=True) as wh:
+        stored, frame = decisions.stored_decisions(wh)
+    assert stored["run_id"] == run.run_id and stored["late"] == 1
+    assert frame.height == replays.height
+    assert run.unmet_gpu_hours > 0
+    assert stored["unmet_gpu_hours"] == pytest.approx(run.unmet_gpu_hours)
+    page = decisions.publish_page(path, tmp_path / "reports", run).page
+    assert page == tmp_path / "reports" / "decisions" / f"{run.run_id}.html"
+    html = page.read_text(encoding="utf-8")
+    assert "Would we have ordered in time?" in html
+    assert "r1 · all: 1 in time, 1 late; worst 26 days late" in html
+    assert page.stat().st_size < 3_000_000
+    assert (page.parent / "plotly.min.js").is_file()
+
+
+def test_one_replay_end_to_end_fires_in_time() -> None:
+    """A real (cheap) forecast of the linear history, 150 days ahead, orders in time.
+
+    The history starts 300 days before START: the growth models need six 28-day blocks
+    before they fit a trend (a younger series is forecast flat, and would miss).
+    """
+    history = _history(lambda d: 500.0 + d + 20 * np.sin(2 * np.pi * d / 7), first=-300)
+    as_of = EXHAUSTION - timedelta(days=150)
+    options = DecisionOptions(
+        first_as_of=as_of, n_paths=20, n_cutoffs=1, horizon_days=56, horizon_months=12
+    )
+    replayed = decisions.replay_as_of(
+        as_of, series=history, plan=_plan(), book=None, events=None, options=options
+    )
+    row = (
+        judge_replay(replayed, series=history, plan=_plan(), options=options)
+        .filter(pl.col("pool") == "all")
+        .row(0, named=True)
+    )
+    assert row["forecast_exhaustion"] is not None
+    assert row["verdict"] == Verdict.IN_TIME, row["note"]
+
+
+@pytest.mark.slow
+def test_three_replays_on_a_small_synthetic_fleet(
+    fleet: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`fleetcast backtest-decisions` replays three as-of days, stores them and the page."""
+    import shutil
+
+    from flows.cli import main
+
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    path = tmp_path / "w.duckdb"
+    shutil.copy(fleet.warehouse, path)
+    with warehouse.connect(path, read_only=True) as wh:
+        last = wh.query("SELECT max(ts)::DATE AS d FROM telemetry").item()
+    first = last - timedelta(days=90)
+    argv = ["--warehouse", str(path), "--capacity", str(fleet.capacity)]
+    argv += ["--reports", str(tmp_path / "reports"), "backtest-decisions"]
+    argv += ["--from", str(first), "--every", "4w", "--until", str(first + timedelta(days=56))]
+    assert main([*argv, "--paths", "20", "--workers", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "decision backtest" in out and "3 as-of days" in out
+    with warehouse.connect(path, read_only=True) as wh:
+        row, replays = decisions.stored_decisions(wh)
+    assert len(row["as_ofs"]) == 3
+    assert replays.height == 3 * replays.select("region", "pool").unique().height
+    assert sum(row[v.value] for v in Verdict) == replays.height
+    assert (tmp_path / "reports" / "decisions" / f"{row['run_id']}.html").is_file()
