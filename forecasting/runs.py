@@ -1145,12 +1145,37 @@ def report_inputs(
             },
         ),
         book_concentration=book_concentration,
+        pipeline_deals=_pipeline_deals(
+            wh_path=warehouse_path, plan=plan, book=book, triggers=triggers, options=options
+        ),
         book_applied=pl.DataFrame(
             [run_settings["contracts"]] if "contracts" in run_settings else [],
             schema=BOOK_APPLIED_SCHEMA,
         ),
         **drills,
     )
+
+
+def _pipeline_deals(
+    *,
+    wh_path: Path,
+    plan: CapacityPlan,
+    book: ContractBook,
+    triggers: TriggerRun,
+    options: ReportOptions,
+) -> pl.DataFrame:
+    """Each pipeline deal weighed as if it signed, on the forecast the triggers read."""
+    from forecasting.triggers import TriggerSettings
+    from forecasting.whatif import pipeline_if_signed
+
+    if not book.pipeline:
+        return pl.DataFrame()
+    with warehouse.connect(wh_path, read_only=True) as wh:
+        frame = trigger_forecast(wh, triggers.forecast.run_id)
+    settings = TriggerSettings(
+        quantile=options.quantile, buffer_weeks=options.buffer_weeks, idle_weeks=options.idle_weeks
+    )
+    return pipeline_if_signed(frame, plan, book, as_of=triggers.forecast.as_of, settings=settings)
 
 
 def report_trigger_rows(inputs: ReportInputs) -> pl.DataFrame:

@@ -33,7 +33,7 @@ horizon says so, because capital beyond it is not measured.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import polars as pl
@@ -44,7 +44,16 @@ from forecasting.contracts import Contract, ContractBook, ContractStatus, Step, 
 from forecasting.schema import WorkloadClass
 from forecasting.triggers import TriggerSettings, expansion_triggers
 
-__all__ = ["DEAL_ID", "ORDERS_SCHEMA", "WhatIf", "deal_contract", "what_if", "with_deal"]
+__all__ = [
+    "DEAL_ID",
+    "ORDERS_SCHEMA",
+    "PIPELINE_SCHEMA",
+    "WhatIf",
+    "deal_contract",
+    "pipeline_if_signed",
+    "what_if",
+    "with_deal",
+]
 
 DEAL_ID = "what-if"
 ORDERS_SCHEMA = pl.Schema(
@@ -296,11 +305,13 @@ def what_if(
     as_of: date,
     paths: pl.DataFrame | None = None,
     settings: TriggerSettings | None = None,
+    without: pl.DataFrame | None = None,
 ) -> WhatIf:
     """Triggers without and with ``deal`` on the same forecast and plan, and what differs.
 
     ``forecast`` is what the triggers read (daily rows, and monthly rows with a ``grain``
     column); ``paths`` (bottom-level daily sample paths) give concentration with the deal.
+    ``without``: the triggers of ``forecast`` already computed (weighing many deals at once).
     """
     from forecasting.contracts import concentration_with_book
 
@@ -318,7 +329,8 @@ def what_if(
                 days=1
             )
     settings = settings or TriggerSettings()
-    without = expansion_triggers(forecast, plan, as_of=as_of, settings=settings).triggers
+    if without is None:
+        without = expansion_triggers(forecast, plan, as_of=as_of, settings=settings).triggers
     with_ = expansion_triggers(
         with_deal(forecast, deal), plan, as_of=as_of, settings=settings
     ).triggers
@@ -362,3 +374,70 @@ def what_if(
         concentration=concentration,
         notes=tuple(notes),
     )
+
+
+PIPELINE_SCHEMA = pl.Schema(
+    {
+        "contract_id": pl.String(),
+        "customer": pl.String(),
+        "workload_class": pl.String(),
+        "region": pl.String(),
+        "probability": pl.Float64(),
+        "first_day": pl.Date(),
+        "peak_gpus": pl.Int64(),
+        "extra_capex_usd": pl.Float64(),
+        "expected_capex_usd": pl.Float64(),
+        "order_by": pl.Date(),
+        "serve_from": pl.Date(),
+        "note": pl.String(),
+    }
+)
+
+
+def pipeline_if_signed(
+    forecast: pl.DataFrame,
+    plan: CapacityPlan,
+    book: ContractBook,
+    *,
+    as_of: date,
+    settings: TriggerSettings | None = None,
+) -> pl.DataFrame:
+    """What each pipeline deal would need if it signed (PIPELINE_SCHEMA), one row per deal.
+
+    Each deal is weighed as a signed contract on top of ``forecast`` (:func:`what_if`); the
+    forecast already carries the deal at its odds, and the floor rule lifts only what it lacks,
+    so ``extra_capex_usd`` is what signing adds beyond the plan's own orders.
+    ``expected_capex_usd`` weights it by the deal's probability; ``order_by`` is the earliest
+    order-by date of a pool the deal moves (null when it moves none).
+    """
+    settings = settings or TriggerSettings()
+    deals = [c for c in book.pipeline if c.region in plan.regions]
+    if not deals:
+        return pl.DataFrame(schema=PIPELINE_SCHEMA)
+    without = expansion_triggers(forecast, plan, as_of=as_of, settings=settings).triggers
+    rows = []
+    for deal in deals:
+        signed = replace(deal, status=ContractStatus.SIGNED, probability=None)
+        answer = what_if(forecast, plan, signed, as_of=as_of, settings=settings, without=without)
+        moved = answer.orders.filter(
+            (pl.col("blocks_with") > pl.col("blocks_without"))
+            | (pl.col("status_with") != pl.col("status_without"))
+        )
+        order_by = moved["order_by"].drop_nulls().min() if moved.height else None
+        rows.append(
+            (
+                deal.id,
+                deal.customer,
+                deal.workload_class.value,
+                deal.region,
+                deal.p,
+                deal.ramp[0].day,
+                max(s.gpus for s in deal.ramp),
+                answer.extra_capex_usd,
+                deal.p * answer.extra_capex_usd,
+                order_by,
+                answer.serve_from,
+                answer.serve_note,
+            )
+        )
+    return pl.DataFrame(rows, schema=PIPELINE_SCHEMA, orient="row")

@@ -122,3 +122,50 @@ def test_bad_deals_name_the_field() -> None:
     )
     with pytest.raises(ValueError, match="not in the capacity plan"):
         what_if(_forecast(), _plan(_r2_blocks()), deal, as_of=MONDAY)
+
+
+def test_each_pipeline_deal_is_weighed_as_if_it_signed_and_weighted_by_its_odds() -> None:
+    """A 200-GPU deal at 40 % moves r2's order: its extra capex if it signs is the what-if's,
+    the expected capex 40 % of it, and a deal in a region outside the plan is left out."""
+    from forecasting.contracts import parse_contracts
+    from forecasting.whatif import PIPELINE_SCHEMA, pipeline_if_signed
+
+    book = parse_contracts(
+        f"""
+[[contract]]
+id = "newco-1"
+customer = "newco"
+workload_class = "inference"
+region = "r2"
+ramp = [{{ date = {_day(30)}, gpus = 200 }}]
+term_end = 2030-12-31
+status = "pipeline"
+probability = 0.4
+
+[[contract]]
+id = "elsewhere"
+customer = "newco"
+workload_class = "inference"
+region = "mars"
+ramp = [{{ date = {_day(30)}, gpus = 200 }}]
+term_end = 2030-12-31
+status = "pipeline"
+probability = 0.4
+"""
+    )
+    plan = _plan(_r2_blocks())
+    deals = pipeline_if_signed(_forecast(), plan, book, as_of=MONDAY)
+    assert deals.schema == PIPELINE_SCHEMA
+    assert deals["contract_id"].to_list() == ["newco-1"]
+    deal = deals.row(0, named=True)
+    signed = what_if(
+        _forecast(),
+        plan,
+        deal_contract(
+            customer="newco", workload_class="inference", region="r2", ramp=f"{_day(30)}:200"
+        ),
+        as_of=MONDAY,
+    )
+    assert deal["extra_capex_usd"] == signed.extra_capex_usd > 0
+    assert deal["expected_capex_usd"] == pytest.approx(0.4 * signed.extra_capex_usd)
+    assert deal["serve_from"] == _day(56)

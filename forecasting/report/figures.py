@@ -241,13 +241,27 @@ def _quarters_between(first: date, last: date) -> list[str]:
     return [f"{i // 4} Q{i % 4 + 1}" for i in range(index, end + 1)]
 
 
-def capital_chart(triggers: pl.DataFrame, *, as_of: date) -> Chart | None:
-    """Capital to commit per quarter, stacked by region.
+def capital_chart(
+    triggers: pl.DataFrame, *, as_of: date, pipeline: pl.DataFrame | None = None
+) -> Chart | None:
+    """Capital to commit per quarter, stacked by region, with the pipeline deals on top.
 
     Money is committed when the order is placed; an order whose order-by date has passed is
-    placed now, so it counts in the run's own quarter.
+    placed now, so it counts in the run's own quarter. ``pipeline`` (whatif.PIPELINE_SCHEMA)
+    adds each deal's extra capex if it signs, weighted by its odds, as one more series.
     """
     rows = triggers.filter((pl.col("blocks_to_order").fill_null(0) > 0) & (pl.col("capex_usd") > 0))
+    deals = (
+        pipeline.filter(pl.col("expected_capex_usd") > 0).select(
+            pl.lit("pipeline deals x odds").alias("region"),
+            pl.col("order_by"),
+            pl.col("expected_capex_usd").alias("capex_usd"),
+        )
+        if pipeline is not None and pipeline.height
+        else None
+    )
+    if deals is not None:
+        rows = pl.concat([rows.select("region", "order_by", "capex_usd"), deals])
     if rows.is_empty():
         return None
     spend = (

@@ -23,6 +23,7 @@ from forecasting.capacity import (
 from forecasting.contracts import BOOK_CONCENTRATION_SCHEMA, CONTRACT_LIST_SCHEMA, FINANCE_SCHEMA
 from forecasting.schema import DEMAND_SCHEMA, FORECAST_SCHEMA, frame_schema, table
 from forecasting.triggers import TRIGGERS_SCHEMA
+from forecasting.whatif import PIPELINE_SCHEMA
 
 __all__ = [
     "BACKTEST_COLUMNS",
@@ -192,6 +193,7 @@ _REQUIRED: dict[str, pl.Schema] = {
     "contract_finance": FINANCE_SCHEMA,
     "book_concentration": BOOK_CONCENTRATION_SCHEMA,
     "book_applied": BOOK_APPLIED_SCHEMA,
+    "pipeline_deals": PIPELINE_SCHEMA,
 }
 
 
@@ -246,6 +248,8 @@ class ReportInputs:
         default_factory=partial(_empty, BOOK_CONCENTRATION_SCHEMA)
     )
     book_applied: pl.DataFrame = field(default_factory=partial(_empty, BOOK_APPLIED_SCHEMA))
+    # Each pipeline deal weighed as if it signed (whatif.pipeline_if_signed).
+    pipeline_deals: pl.DataFrame = field(default_factory=partial(_empty, PIPELINE_SCHEMA))
 
     def __post_init__(self) -> None:
         # Fail here, naming the frame and columns, rather than deep inside a chart.

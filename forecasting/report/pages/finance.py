@@ -382,6 +382,42 @@ def _book_concentration_table(concentration: pl.DataFrame) -> Table:
     )
 
 
+def _pipeline_table(deals: pl.DataFrame) -> Table:
+    """Each pipeline deal weighed as if it signed: what it adds to the plan's orders."""
+    rows = [
+        [
+            r["contract_id"],
+            r["customer"],
+            r["workload_class"],
+            r["region"],
+            fmt_pct(r["probability"], digits=0),
+            fmt_date(r["first_day"]),
+            fmt_gpus(r["peak_gpus"]),
+            fmt_usd(r["extra_capex_usd"]),
+            fmt_usd(r["expected_capex_usd"]),
+            fmt_date(r["order_by"]),
+            r["note"] or "",
+        ]
+        for r in deals.sort("expected_capex_usd", descending=True).iter_rows(named=True)
+    ]
+    headers = [
+        "deal",
+        "customer",
+        "class",
+        "region",
+        "odds",
+        "first GPUs",
+        "GPUs at peak",
+        "extra capex if it signs",
+        "x odds",
+        "order by",
+        "served",
+    ]
+    return Table.of(
+        headers, rows, numeric=(4, 6, 7, 8), wrap=(10,), empty="no pipeline deals in the book"
+    )
+
+
 def finance_page(inputs: ReportInputs) -> str:
     """Orders and capital, revenue and idle risk, concentration, and what changed."""
     page = Page()
@@ -390,7 +426,10 @@ def finance_page(inputs: ReportInputs) -> str:
         "cards": _cards(inputs),
         "orders_chart": page.figure(orders_chart(t, as_of=inputs.as_of)),
         "orders": _orders_table(t),
-        "capital_chart": page.figure(capital_chart(t, as_of=inputs.as_of)),
+        "capital_chart": page.figure(
+            capital_chart(t, as_of=inputs.as_of, pipeline=inputs.pipeline_deals)
+        ),
+        "pipeline": _pipeline_table(inputs.pipeline_deals),
         "revenue": _revenue_table(inputs.drill_kpis, inputs.drill_kpi_changes),
         "idle": _idle_table(inputs.idle_risk),
         "concentration_charts": page.figures(concentration_charts(inputs.concentration)),
