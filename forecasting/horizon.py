@@ -154,13 +154,23 @@ def extend_horizon(
     daily_days = (last - as_of).days if isinstance(last, date) else 0
     blended_parts, month_parts, accuracy_parts = [], [], []
     ratios = pl.DataFrame(schema={"parent": pl.String, "ds": pl.Date, "ratio": pl.Float64})
-    for measure in (Measure.MEAN.value, Measure.PEAK.value):
+    chosen: tuple[str, ...] = longrange.CANDIDATES
+    # Peaks first: the triggers act on them, so their backtests choose the growth model; the
+    # means (the same series' levels) reuse it and calibrate their own interval scale, which
+    # spares four of the five candidates' backtests.
+    for measure in (Measure.PEAK.value, Measure.MEAN.value):
         daily = _daily(series, classes, measure, as_of)
         if daily.is_empty():
             continue
         long = longrange.long_horizon_forecast(
-            daily, as_of=as_of, months=months, daily_horizon_days=max(daily_days, 1)
+            daily,
+            as_of=as_of,
+            months=months,
+            daily_horizon_days=max(daily_days, 1),
+            candidates=chosen,
         )
+        if measure == Measure.PEAK.value:
+            chosen = (long.model,)
         short = forecast.filter((pl.col("measure") == measure) & pl.col("unique_id").is_in(classes))
         blended = longrange.blend_daily(short, long.daily, as_of=as_of).join(
             short.select("unique_id", "ds"), on=["unique_id", "ds"], how="semi"
