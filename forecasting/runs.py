@@ -1298,7 +1298,8 @@ def weigh_deal(
             pl.col("y").cast(pl.Float64)
         )
     settings = TriggerSettings(quantile=options.quantile, buffer_weeks=options.buffer_weeks)
-    answer = what_if(frame, plan, deal, as_of=ref.as_of, paths=paths, settings=settings)
+    book = contract_book(warehouse_path).known_by(ref.as_of)
+    answer = what_if(frame, plan, deal, as_of=ref.as_of, paths=paths, settings=settings, book=book)
     slug = re.sub(
         r"[^a-z0-9]+", "-", f"{deal.customer}-{deal.workload_class}-{deal.region}".lower()
     )

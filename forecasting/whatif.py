@@ -33,6 +33,7 @@ horizon says so, because capital beyond it is not measured.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
@@ -117,37 +118,51 @@ def _grain(forecast: pl.DataFrame) -> pl.Expr:
     return pl.col("grain") if "grain" in forecast.columns else pl.lit("day")
 
 
-def _ramp_by_row(forecast: pl.DataFrame, deal: Contract) -> pl.DataFrame:
-    """(ds, grain, ramp): the deal's GPUs on each daily row, its largest in a monthly row's
-    month (a monthly row is the month's peak day)."""
+def _ramp_by_row(forecast: pl.DataFrame, contracts: Sequence[Contract]) -> pl.DataFrame:
+    """(ds, grain, ramp): the contracts' GPUs together on each daily row, their largest in a
+    monthly row's month (a monthly row is the month's peak day)."""
     rows = forecast.select("ds", _grain(forecast).alias("grain")).unique()
+
+    def held(day: date) -> int:
+        return sum(c.gpus_on(day) for c in contracts)
+
     gpus = []
     for ds, grain in rows.iter_rows():
         if grain == "month":
             last = (ds.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
             days = [ds + timedelta(days=d) for d in range((last - ds).days + 1)]
-            gpus.append(float(max(deal.gpus_on(d) for d in days)))
+            gpus.append(float(max(held(d) for d in days)))
         else:
-            gpus.append(float(deal.gpus_on(ds)))
+            gpus.append(float(held(ds)))
     return rows.with_columns(pl.Series("ramp", gpus, dtype=pl.Float64))
 
 
-def with_deal(forecast: pl.DataFrame, deal: Contract) -> pl.DataFrame:
+def with_deal(
+    forecast: pl.DataFrame, deal: Contract, *, book: ContractBook | None = None
+) -> pl.DataFrame:
     """``forecast`` (FORECAST_SCHEMA rows, optional ``grain``) with the deal as signed demand.
 
     See the module docstring: the floor on the deal's own series, the same lift on every
     level above it, quantile by quantile, and a new series when the customer is unknown.
+    ``book``'s signed contracts on the same series (already floors in ``forecast``) add up
+    with the deal into one floor, so an expansion lifts demand above what is signed.
     """
     own_id = deal.unique_id
     names = hierarchy.levels_of(own_id)
     ancestors = [hierarchy.id_of(*names[:depth]) for depth in (0, 1, 2)]
     values = [c for c in _VALUES if c in forecast.columns]
-    ramp = _ramp_by_row(forecast, deal)
+    signed = [
+        c
+        for c in (book.signed if book is not None else ())
+        if c.unique_id == own_id and c.id != deal.id
+    ]
+    ramp = _ramp_by_row(forecast, [*signed, deal])
     grain = _grain(forecast)
     keys = ["ds", "measure", "grain"]
     framed = forecast.with_columns(grain.alias("grain"))
     own_daily = framed.filter((pl.col("unique_id") == own_id) & (pl.col("grain") == "day"))
-    # Past the daily rows the customer's own demand is held at its last daily forecast.
+    own_monthly = framed.filter((pl.col("unique_id") == own_id) & (pl.col("grain") == "month"))
+    # Past the daily rows a customer without monthly rows is held at its last daily forecast.
     held = (
         own_daily.sort("ds")
         .group_by("measure")
@@ -156,8 +171,15 @@ def with_deal(forecast: pl.DataFrame, deal: Contract) -> pl.DataFrame:
             framed.filter(pl.col("grain") == "month").select("ds", "measure").unique(), on="measure"
         )
         .with_columns(pl.lit("month").alias("grain"))
+        .join(own_monthly.select("ds", "measure"), on=["ds", "measure"], how="anti")
     )
-    own = pl.concat([own_daily.select(*keys, *values), held.select(*keys, *values)])
+    own = pl.concat(
+        [
+            own_daily.select(*keys, *values),
+            own_monthly.select(*keys, *values),
+            held.select(*keys, *values),
+        ]
+    )
     grid = framed.select(*keys).unique().join(ramp, on=["ds", "grain"])
     lifts = grid.join(own, on=keys, how="left").select(
         *keys,
@@ -306,12 +328,15 @@ def what_if(
     paths: pl.DataFrame | None = None,
     settings: TriggerSettings | None = None,
     without: pl.DataFrame | None = None,
+    book: ContractBook | None = None,
 ) -> WhatIf:
     """Triggers without and with ``deal`` on the same forecast and plan, and what differs.
 
     ``forecast`` is what the triggers read (daily rows, and monthly rows with a ``grain``
     column); ``paths`` (bottom-level daily sample paths) give concentration with the deal.
     ``without``: the triggers of ``forecast`` already computed (weighing many deals at once).
+    ``book``: the contract book the forecast carries; signed contracts on the deal's own series
+    add up with it into one floor (see :func:`with_deal`).
     """
     from forecasting.contracts import concentration_with_book
 
@@ -332,7 +357,7 @@ def what_if(
     if without is None:
         without = expansion_triggers(forecast, plan, as_of=as_of, settings=settings).triggers
     with_ = expansion_triggers(
-        with_deal(forecast, deal), plan, as_of=as_of, settings=settings
+        with_deal(forecast, deal, book=book), plan, as_of=as_of, settings=settings
     ).triggers
     orders = _orders(without, with_)
     serve_from, serve_note = _serve_from(orders, deal, horizon_end=horizon_end)
@@ -418,7 +443,9 @@ def pipeline_if_signed(
     rows = []
     for deal in deals:
         signed = replace(deal, status=ContractStatus.SIGNED, probability=None)
-        answer = what_if(forecast, plan, signed, as_of=as_of, settings=settings, without=without)
+        answer = what_if(
+            forecast, plan, signed, as_of=as_of, settings=settings, without=without, book=book
+        )
         moved = answer.orders.filter(
             (pl.col("blocks_with") > pl.col("blocks_without"))
             | (pl.col("status_with") != pl.col("status_without"))

@@ -169,3 +169,36 @@ probability = 0.4
     assert deal["extra_capex_usd"] == signed.extra_capex_usd > 0
     assert deal["expected_capex_usd"] == pytest.approx(0.4 * signed.extra_capex_usd)
     assert deal["serve_from"] == _day(56)
+
+
+def test_an_expansion_adds_to_the_customer_s_signed_contract_not_under_it() -> None:
+    """acme has a signed 150 (its forecast already floored there); an expansion of 100 more
+    lifts it to 250, so the region gains 100 on the mean, not max(150, 100) - 150 = 0."""
+    from forecasting.contracts import parse_contracts
+
+    book = parse_contracts(
+        f"""
+[[contract]]
+id = "acme-base"
+customer = "acme"
+workload_class = "inference"
+region = "r2"
+ramp = [{{ date = {_day(0)}, gpus = 150 }}]
+term_end = 2030-12-31
+status = "signed"
+"""
+    )
+    floored = _forecast().with_columns(
+        pl.when(pl.col("unique_id") == "total/r2/inference/acme")
+        .then(pl.max_horizontal("mean", pl.lit(150.0)))
+        .otherwise(pl.col("mean"))
+        .alias("mean")
+    )
+    expansion = deal_contract(
+        customer="acme", workload_class="inference", region="r2", ramp=f"{_day(0)}:100"
+    )
+    lifted = with_deal(floored, expansion, book=book)
+    assert _value(lifted, "total/r2/inference/acme", "mean", 10, "mean") == 250
+    assert _value(lifted, "total/r2", "mean", 10, "mean") == 500 + 100
+    # Without the book the deal alone sits under the signed floor and lifts nothing.
+    assert _value(with_deal(floored, expansion), "total/r2", "mean", 10, "mean") == 500
