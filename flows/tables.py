@@ -576,6 +576,20 @@ def whatif_table(outcome: WhatIfOutcome) -> Table:
     return table
 
 
+def _power_line(report: ReportOutcome) -> list[str]:
+    """``power: 4 red, 0 amber, 3 green; contract first: us-east-b by 2025-04-06``, or nothing
+    for a plan without sites."""
+    if not report.power_statuses:
+        return []
+    counts = ", ".join(f"{report.power_statuses.get(s, 0)} {s}" for s in ("red", "amber", "green"))
+    first = (
+        f"; contract power first: {report.power_first[0]} by {report.power_first[1]}"
+        if report.power_first
+        else ""
+    )
+    return [f"power: {counts}{first}"]
+
+
 def _drill_counts(drills: Sequence[DrillOutcome], failing: list[str]) -> str:
     """``4 pass, 1 fails under the shock (all-2x), 1 plan fails unshocked (training-2x)``."""
     if not all(d.verdict for d in drills):
@@ -621,6 +635,7 @@ def pipeline_summary(outcome: PipelineOutcome, *, seconds: float) -> list[str]:
             if worst
             else ""
         ),
+        *_power_line(outcome.report),
         "drills: " + _drill_counts(outcome.drills, failing),
         f"reports: {outcome.report.path.parent / 'latest' / 'index.html'} "
         f"(done in {seconds:.0f} s)",

@@ -936,6 +936,9 @@ class ReportOutcome(BaseModel):
     failing_drills: list[str]
     stale_days: int | None
     triggers: list[dict[str, Any]]
+    power_statuses: dict[str, int] = {}  # the sites' power triggers (empty: no [[site]])
+    # The first power contract date among red and amber sites: (site, contract_by), or None.
+    power_first: tuple[str, date] | None = None
 
 
 def compute_triggers(
@@ -1221,11 +1224,17 @@ def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:
 def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> ReportOutcome:
     """What a published report says: trigger counts, failing drills, staleness, triggers."""
     statuses = inputs.triggers.group_by("status").len()
+    power = inputs.power_triggers.group_by("status").len()
+    late = inputs.power_triggers.filter(
+        pl.col("status").is_in(["red", "amber"]) & pl.col("contract_by").is_not_null()
+    ).sort("contract_by")
     return ReportOutcome(
         run_id=inputs.run_id,
         trigger_run_id=triggers.run_id,
         path=path,
         statuses=dict(zip(statuses["status"], statuses["len"], strict=True)),
+        power_statuses=dict(zip(power["status"], power["len"], strict=True)),
+        power_first=(late["site"][0], late["contract_by"][0]) if late.height else None,
         failing_drills=inputs.drill_answers.filter(~pl.col("passed")).get_column("drill").to_list(),
         stale_days=inputs.stale_days,
         triggers=report_trigger_rows(inputs).to_dicts(),

@@ -279,7 +279,10 @@ class ReportInputs:
 
     @property
     def worst_status(self) -> str | None:
-        """The worst trigger status of the run (red > amber > green), None without triggers."""
-        present = set(self.triggers["status"].drop_nulls().to_list())
+        """The worst status of the run's block and power triggers (red > amber > green), None
+        without triggers: a green order whose site has no power in time is not a green run."""
+        present = set(self.triggers["status"].drop_nulls().to_list()) | set(
+            self.power_triggers["status"].drop_nulls().to_list()
+        )
         worst = [s for s in STATUSES if s in present]
         return worst[-1] if worst else None

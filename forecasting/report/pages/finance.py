@@ -83,7 +83,7 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
         else "none due"
     )
     return [
-        ("worst trigger status", inputs.worst_status or "no triggers"),
+        ("worst trigger status, blocks and power", inputs.worst_status or "no triggers"),
         ("blocks to order", fmt_count(total(ordering, "blocks_to_order"))),
         ("capital for them", fmt_usd(total(ordering, "capex_usd"))),
         ("next order-by", next_order),

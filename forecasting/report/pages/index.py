@@ -25,14 +25,25 @@ from forecasting.report.pages.common import (
 __all__ = ["RunEntry", "run_index_page", "runs_index_page"]
 
 
+def _power_counts(inputs: ReportInputs) -> str:
+    """``4 red, 0 amber, 3 green`` of the sites' power triggers, or why there are none."""
+    power = inputs.power_triggers
+    if power.is_empty():
+        return "none (no [[site]] in the plan)" if not inputs.plan.site else "none"
+    return ", ".join(
+        f"{power.filter(pl.col('status') == s).height} {s}" for s in reversed(STATUSES)
+    )
+
+
 def run_index_page(inputs: ReportInputs) -> str:
     """The run's front page: the headline figures and links to the three readers' pages."""
     t = inputs.triggers
     counts = ", ".join(f"{t.filter(pl.col('status') == s).height} {s}" for s in reversed(STATUSES))
     failing = inputs.drill_answers.filter(~pl.col("passed").fill_null(False)).height
     cards = [
-        ("worst trigger status", inputs.worst_status or "no triggers"),
-        ("triggers", counts if t.height else "none"),
+        ("worst trigger status, blocks and power", inputs.worst_status or "no triggers"),
+        ("block triggers", counts if t.height else "none"),
+        ("power triggers", _power_counts(inputs)),
         (
             "capital in orders to place",
             fmt_usd(total(t.filter(pl.col("blocks_to_order").fill_null(0) > 0), "capex_usd")),
