@@ -27,8 +27,10 @@ that can serve it.
 
 **Revenue against capital.** Revenue is the ramp's GPU-hours over its term (to ``until``)
 times its price (the class policy's when the deal names none). Capital is the change in the
-triggers' capex with the deal, within the forecast horizon; a deal whose ramp runs past the
-horizon says so, because capital beyond it is not measured.
+triggers' capex with the deal, both runs sizing their orders for the whole horizon (a deal
+moves the exhaustion date, and orders sized for a year after two different dates would not
+compare); a deal whose ramp runs past the horizon says so, because capital beyond it is not
+measured.
 """
 
 from __future__ import annotations
@@ -301,6 +303,47 @@ def _serve_from(
     )
 
 
+def _powered_from(
+    placements: pl.DataFrame,
+    plan: CapacityPlan,
+    deal: Contract,
+    *,
+    as_of: date,
+    horizon_end: date,
+    served: tuple[date | None, str],
+) -> tuple[date | None, str]:
+    """``served`` pushed back to when power can be there, where an order the deal's region
+    needs lands at a site without its MW energized by its arrival: power contracted today is
+    energized after the site's power lead time."""
+    day, _ = served
+    if day is None:
+        return served
+    dark = placements.filter((pl.col("region") == deal.region) & ~pl.col("powered"))
+    if dark.is_empty():
+        return served
+    leads = {s.id: s.power_lead_months for s in plan.site}
+    sites = sorted(str(s) for s in dark["site"].drop_nulls().unique())
+    months = max((leads.get(s, 0) for s in sites), default=0)
+    month = as_of.month - 1 + months
+    powered = date(as_of.year + month // 12, month % 12 + 1, 1)
+    start = max(day, powered)
+    if start > horizon_end:
+        return None, (
+            f"not within the horizon: the blocks it needs have no power at {', '.join(sites)}, "
+            f"and power contracted today ({months} months' lead time) comes after {horizon_end}"
+        )
+    blocks = (
+        "blocks ordered today arrive in time"
+        if day <= deal.ramp[0].day
+        else f"blocks ordered today are in service by {day}"
+    )
+    return start, (
+        f"{blocks}, but the sites they go to ({', '.join(sites)}) have no power for them by "
+        f"then: with power contracted today ({months} months' lead time) the deal is served in "
+        f"full from {start}"
+    )
+
+
 def _revenue(
     deal: Contract, plan: CapacityPlan, *, horizon_end: date
 ) -> tuple[float, float | None, float | None]:
@@ -317,6 +360,24 @@ def _revenue(
     if price is None:
         return total, None, None
     return total, total * price, within * price
+
+
+def _horizon_end(forecast: pl.DataFrame) -> date:
+    """The last day the forecast covers: its last daily day, or its last month's end."""
+    end: date = forecast["ds"].max()  # type: ignore[assignment]
+    if "grain" in forecast.columns:
+        months = forecast.filter(pl.col("grain") == "month")
+        if months.height:
+            last: date = months["ds"].max()  # type: ignore[assignment]
+            end = (last.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    return end
+
+
+def _whole_horizon(settings: TriggerSettings, *, as_of: date, end: date) -> TriggerSettings:
+    """``settings`` with orders sized for the whole horizon: a deal moves the exhaustion date,
+    and orders sized for a window after each date would compare two different windows."""
+    weeks = (end - as_of).days // 7 + 1
+    return replace(settings, sizing_weeks=max(settings.sizing_weeks, weeks))
 
 
 def what_if(
@@ -345,22 +406,20 @@ def what_if(
             f"region {deal.region!r} is not in the capacity plan; its regions are "
             + ", ".join(sorted(plan.regions))
         )
-    horizon_end: date = forecast["ds"].max()  # type: ignore[assignment]
-    if "grain" in forecast.columns:
-        months = forecast.filter(pl.col("grain") == "month")
-        if months.height:
-            last: date = months["ds"].max()  # type: ignore[assignment]
-            horizon_end = (last.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(
-                days=1
-            )
-    settings = settings or TriggerSettings()
+    horizon_end = _horizon_end(forecast)
+    settings = _whole_horizon(settings or TriggerSettings(), as_of=as_of, end=horizon_end)
     if without is None:
         without = expansion_triggers(forecast, plan, as_of=as_of, settings=settings).triggers
-    with_ = expansion_triggers(
+    result = expansion_triggers(
         with_deal(forecast, deal, book=book), plan, as_of=as_of, settings=settings
-    ).triggers
+    )
+    with_ = result.triggers
     orders = _orders(without, with_)
     serve_from, serve_note = _serve_from(orders, deal, horizon_end=horizon_end)
+    serve_from, serve_note = _powered_from(
+        result.placements, plan, deal, as_of=as_of, horizon_end=horizon_end,
+        served=(serve_from, serve_note),
+    )  # fmt: skip
     beyond = [s for s in deal.ramp if s.day > horizon_end]
     if beyond and serve_from is not None:
         steps = ", ".join(f"{s.day}: {s.gpus:,} GPUs" for s in beyond)
@@ -435,7 +494,9 @@ def pipeline_if_signed(
     ``expected_capex_usd`` weights it by the deal's probability; ``order_by`` is the earliest
     order-by date of a pool the deal moves (null when it moves none).
     """
-    settings = settings or TriggerSettings()
+    settings = _whole_horizon(
+        settings or TriggerSettings(), as_of=as_of, end=_horizon_end(forecast)
+    )
     deals = [c for c in book.pipeline if c.region in plan.regions]
     if not deals:
         return pl.DataFrame(schema=PIPELINE_SCHEMA)

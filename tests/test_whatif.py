@@ -202,3 +202,25 @@ status = "signed"
     assert _value(lifted, "total/r2", "mean", 10, "mean") == 500 + 100
     # Without the book the deal alone sits under the signed floor and lifts nothing.
     assert _value(with_deal(floored, expansion), "total/r2", "mean", 10, "mean") == 500
+
+
+def test_blocks_without_power_at_their_site_push_the_serve_date_to_the_power_lead_time() -> None:
+    """r2's sites are energized for exactly the blocks they hold: the racks the deal needs
+    arrive in time but have no MW, so with power contracted today (12 months) the deal is
+    served from the first month after the lead time, not from the racks' arrival."""
+    from forecasting.capacity import CapacityPlan
+
+    base = _plan(_r2_blocks()).model_dump(mode="json", exclude_none=True)
+    base["site"] = [
+        {"id": site, "region": "r2", "energized": [{"on": "2020-01-01", "mw": mw}],
+         "power_lead_months": 12, "cost_per_mw_usd": 1e6}
+        for site, mw in (("r2-a", 0.5), ("r2-b", 1.0))
+    ]  # fmt: skip
+    plan = CapacityPlan.model_validate(base)
+    deal = deal_contract(
+        customer="newco", workload_class="inference", region="r2", ramp=f"{_day(100)}:200"
+    )
+    answer = what_if(_forecast(), plan, deal, as_of=MONDAY)
+    assert answer.serve_from == date(2027, 1, 1)
+    assert "have no power" in answer.serve_note
+    assert not answer.can_serve
