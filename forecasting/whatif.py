@@ -78,6 +78,7 @@ ORDERS_SCHEMA = pl.Schema(
     }
 )
 _VALUES = ("mean", "q10", "q50", "q90", "q99")
+_ASSUMED_TERM = "no end given: the term is taken to end five years after the last ramp step"
 
 
 def deal_contract(
@@ -105,7 +106,7 @@ def deal_contract(
         term_end=end,
         status=ContractStatus.SIGNED,
         price_per_gpu_hour=price_per_gpu_hour,
-        description="what-if deal",
+        description=None if until is not None else _ASSUMED_TERM,
     )
 
 
@@ -428,7 +429,7 @@ def what_if(
             "are not within the horizon"
         )
     gpu_hours, revenue, in_horizon = _revenue(deal, plan, horizon_end=horizon_end)
-    notes = []
+    notes = [_ASSUMED_TERM] if deal.description == _ASSUMED_TERM else []
     if deal.term_end > horizon_end:
         notes.append(
             f"the term runs to {deal.term_end}, past the plan horizon ({horizon_end}): capital "

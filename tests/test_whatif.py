@@ -224,3 +224,13 @@ def test_blocks_without_power_at_their_site_push_the_serve_date_to_the_power_lea
     assert answer.serve_from == date(2027, 1, 1)
     assert "have no power" in answer.serve_note
     assert not answer.can_serve
+
+
+def test_a_deal_without_an_end_says_the_term_it_assumed() -> None:
+    """No --until: the term is five years past the last step, and the answer says so."""
+    deal = deal_contract(
+        customer="newco", workload_class="inference", region="r2", ramp="2026-03-01:10"
+    )
+    assert deal.term_end == date(2031, 3, 1)
+    answer = what_if(_forecast(), _plan(_r2_blocks()), deal, as_of=MONDAY)
+    assert any("five years after the last ramp step" in note for note in answer.notes)
