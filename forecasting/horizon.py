@@ -15,8 +15,9 @@ chosen and calibrated on backtests at the decision horizon (26 weeks ahead):
   mean to its short-model mean, so the drills and the dedicated-capacity offsets see the same
   growth as the triggers (top-down by forecast proportions).
 - **Monthly rows** (``grain`` = ``month``) carry each month's peak day to the plan horizon, for
-  the total, regions and classes from the growth models; a customer's monthly rows are its
-  class's, times the customer's share of its class on the last daily day.
+  regions and classes from the growth models (not the total, which no trigger reads); a
+  customer's monthly rows are its class's, times the customer's share of its class on the last
+  daily day.
 - **Decision-horizon accuracy** (:func:`~forecasting.longrange.decision_backtest`) is measured
   for the total and each region's daily peak, the series the triggers act on: MAE against the
   seasonal naive and a log-linear trend, q10-q90 coverage, days above q90 and q50 bias.
