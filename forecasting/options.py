@@ -231,6 +231,11 @@ def field_help(model: type[BaseModel], name: str) -> str:
     """A field's description with its default, for ``--help``."""
     info = model.model_fields[name]
     text = info.description or name.replace("_", " ")
-    if info.default_factory is not None or info.default in (None, ()) or "default" in text:
+    if (
+        info.is_required()
+        or info.default_factory is not None
+        or info.default in (None, ())
+        or "default" in text
+    ):
         return text
     return f"{text} (default {info.default})"

@@ -234,3 +234,16 @@ def test_a_deal_without_an_end_says_the_term_it_assumed() -> None:
     assert deal.term_end == date(2031, 3, 1)
     answer = what_if(_forecast(), _plan(_r2_blocks()), deal, as_of=MONDAY)
     assert any("five years after the last ramp step" in note for note in answer.notes)
+
+
+def test_the_whatif_help_names_no_default_for_a_required_option(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Required deal fields are shown without a '(default ...)' that has no value."""
+    from flows.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["whatif", "--help"])
+    text = capsys.readouterr().out
+    assert "--customer" in text
+    assert "Undefined" not in text
