@@ -75,11 +75,18 @@ def _fan_out(
 
 
 @task(cache_policy=NO_CACHE)
-def extend_to_plan_horizon(
-    series: pl.DataFrame, result: ForecastResult, as_of: date, months: int
-) -> Extended | None:
-    """Blend the growth models in and add monthly rows to the plan horizon."""
-    return runs.extend_to_plan_horizon(series, result, as_of=as_of, months=months)
+def plan_past_lead_times(
+    series: pl.DataFrame,
+    result: ForecastResult,
+    as_of: date,
+    months: int,
+    book: ContractBook | None,
+    seed: int,
+) -> tuple[ForecastResult, Extended | None, runs.BookApplied | None]:
+    """Extend the run to the plan horizon and apply the contract book."""
+    return runs.plan_past_lead_times(
+        series, result, as_of=as_of, months=months, book=book, seed=seed
+    )
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE, tags=["warehouse-writer"])
@@ -122,14 +129,11 @@ def forecast_flow(warehouse_path: Path, options: ForecastOptions | None = None) 
         series, settings=settings, events=known, map_fn=partial(_fan_out, chunks=chunks)
     )
     events = 0 if known is None else known.height
-    extended = extend_to_plan_horizon(series, result, as_of, runs.plan_horizon_months(options))
-    if extended is not None:
-        result = extended.result
-    applied = None
-    if options.use_contracts:
-        book = read_contracts(warehouse_path)
-        result, applied = runs.apply_book(result, book, seed=settings.seed, as_of=as_of)
-        extended = runs.with_book_months(extended, book, as_of=as_of)
+    book = read_contracts(warehouse_path) if options.use_contracts else None
+    months = runs.plan_horizon_months(options)
+    result, extended, applied = plan_past_lead_times(
+        series, result, as_of, months, book, settings.seed
+    )
     seconds = time.perf_counter() - started
     run = save_run(warehouse_path, result, settings, as_of, events, seconds, extended, book=applied)
     logger.info("forecast run %s: %d series in %.0f s", run.run_id, run.series, run.seconds)

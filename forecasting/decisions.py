@@ -636,9 +636,8 @@ def replay_as_of(
     the stored ones (None: not used), read as known on ``as_of``.
     """
     from forecasting import horizon
-    from forecasting.contracts import apply_to_months
     from forecasting.forecast import forecast_all
-    from forecasting.runs import apply_book
+    from forecasting.runs import plan_past_lead_times
     from forecasting.triggers import TriggerSettings, expansion_triggers
 
     started = time.perf_counter()
@@ -647,20 +646,20 @@ def replay_as_of(
     if history.is_empty():
         raise ValueError(f"no telemetry on or before the as-of day {as_of}; start later")
     result = forecast_all(history, settings=settings, events=events)
-    months = horizon.plan_months(
-        minimum=options.horizon_months,
-        lead_weeks=max((c.lead_time_weeks for c in plan.candidate), default=0),
-        buffer_weeks=options.buffer_weeks,
+    months = horizon.plan_months_for(
+        plan, minimum=options.horizon_months, buffer_weeks=options.buffer_weeks
     )
-    extended = horizon.extend_horizon(
-        history, result, as_of=as_of, months=months, measure_accuracy=False
+    result, extended, _ = plan_past_lead_times(
+        history,
+        result,
+        as_of=as_of,
+        months=months,
+        book=book,
+        seed=settings.seed,
+        measure_accuracy=False,
     )
-    result, monthly = extended.result, extended.months
-    if book is not None:
-        result, _ = apply_book(result, book, seed=settings.seed, as_of=as_of)
-        monthly = apply_to_months(monthly, book.known_by(as_of))
-    daily = result.forecast.select(monthly.columns).with_columns(grain=pl.lit("day"))
-    frame = pl.concat([daily, monthly.with_columns(grain=pl.lit("month"))])
+    monthly = extended.months if extended is not None else pl.DataFrame()
+    frame = horizon.with_grain(result.forecast, monthly)
     triggers = expansion_triggers(
         frame,
         plan_as_of(plan, as_of),

@@ -32,6 +32,7 @@ from datetime import date
 import polars as pl
 
 from forecasting import hierarchy, longrange
+from forecasting.capacity import CapacityPlan
 from forecasting.forecast import ForecastResult
 from forecasting.schema import QUANTILES, Measure, frame_schema, quantile_column
 
@@ -42,6 +43,8 @@ __all__ = [
     "Extended",
     "extend_horizon",
     "plan_months",
+    "plan_months_for",
+    "with_grain",
 ]
 
 DECISION_HORIZON_DAYS = 182
@@ -68,6 +71,27 @@ def plan_months(
     lead = math.ceil((lead_weeks + buffer_weeks) * 7 / 30.44)
     power = power_lead_months + math.ceil(buffer_weeks * 7 / 30.44)
     return max(minimum, lead, power)
+
+
+def plan_months_for(plan: CapacityPlan, *, minimum: int, buffer_weeks: int = 4) -> int:
+    """:func:`plan_months` for ``plan``: its longest block lead time and site power lead time."""
+    return plan_months(
+        minimum=minimum,
+        lead_weeks=max((c.lead_time_weeks for c in plan.candidate), default=0),
+        power_lead_months=max((s.power_lead_months for s in plan.site), default=0),
+        buffer_weeks=buffer_weeks,
+    )
+
+
+def with_grain(daily: pl.DataFrame, months: pl.DataFrame) -> pl.DataFrame:
+    """What triggers and what-ifs read: the daily rows (``grain`` = ``day``) and the monthly
+    rows (``grain`` = ``month``, a month's peak day), in the daily frame's columns."""
+    days = daily.with_columns(pl.lit("day").alias("grain"))
+    if months.is_empty():
+        return days
+    return pl.concat(
+        [days, months.with_columns(pl.lit("month").alias("grain")).select(days.columns)]
+    )
 
 
 def _daily(series: pl.DataFrame, ids: list[str], measure: str, as_of: date) -> pl.DataFrame:

@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -124,7 +125,7 @@ def _log_series(y: np.ndarray) -> np.ndarray:
     return np.log1p(np.maximum(filled, 0.0))
 
 
-class GrowthModel:
+class GrowthModel(ABC):
     """Base of the growth models: fitted on a positive level series, forecast in logs.
 
     Subclasses implement ``_fit_log`` and ``_log_forecast`` (or ``log_forecast`` itself when
@@ -152,11 +153,15 @@ class GrowthModel:
         self._fit_log(x)
         return self
 
+    @abstractmethod
     def _fit_log(self, x: np.ndarray) -> None:
-        raise NotImplementedError
+        """Fit on the log1p level ``x`` (missing steps already dropped)."""
 
     def _log_forecast(self, h: int) -> tuple[np.ndarray, np.ndarray]:
-        raise NotImplementedError
+        """The model's own log mean and sd; :meth:`log_forecast` adds the growth rate's
+        uncertainty. A model that carries its own (a random walk, a combination of models that
+        each add it) overrides :meth:`log_forecast` instead."""
+        raise NotImplementedError(f"{type(self).__name__} overrides log_forecast instead")
 
     def log_forecast(self, h: int) -> tuple[np.ndarray, np.ndarray]:
         """Mean and standard deviation of the log1p level for steps 1..h.

@@ -65,7 +65,6 @@ __all__ = [
     "drill_outcome",
     "drill_scenarios",
     "drills_folder",
-    "extend_to_plan_horizon",
     "forecast",
     "forecast_run",
     "known_events",
@@ -74,6 +73,7 @@ __all__ = [
     "load_telemetry_file",
     "new_run_id",
     "plan_horizon_months",
+    "plan_past_lead_times",
     "play_drill",
     "report",
     "report_changes",
@@ -87,7 +87,6 @@ __all__ = [
     "stored_drill_outcomes",
     "trigger_forecast",
     "weigh_deal",
-    "with_book_months",
 ]
 
 MapFn = Callable[[Callable[[pl.DataFrame], "SeriesForecast"], Iterable[pl.DataFrame]], Any]
@@ -385,40 +384,51 @@ def plan_horizon_months(options: ForecastOptions) -> int:
     """Months the plan must reach: the option, raised to the longest lead time in the plan
     (blocks and power) plus the buffer when ``options.capacity`` names a readable plan."""
     from forecasting.capacity import load_capacity
-    from forecasting.horizon import plan_months
+    from forecasting.horizon import plan_months_for
 
     if options.horizon_months == 0:
         return 0
     if options.capacity is None or not options.capacity.is_file():
         return options.horizon_months
-    plan = load_capacity(options.capacity)
-    return plan_months(
-        minimum=options.horizon_months,
-        lead_weeks=max((c.lead_time_weeks for c in plan.candidate), default=0),
-        power_lead_months=max((s.power_lead_months for s in plan.site), default=0),
-    )
+    return plan_months_for(load_capacity(options.capacity), minimum=options.horizon_months)
 
 
-def extend_to_plan_horizon(
-    series: pl.DataFrame, result: ForecastResult, *, as_of: date, months: int
-) -> Extended | None:
-    """The run reaching ``months`` ahead (forecasting.horizon), or None for a daily-only run."""
+def plan_past_lead_times(
+    series: pl.DataFrame,
+    result: ForecastResult,
+    *,
+    as_of: date,
+    months: int,
+    book: ContractBook | None,
+    seed: int,
+    measure_accuracy: bool = True,
+) -> tuple[ForecastResult, Extended | None, BookApplied | None]:
+    """A forecast run made into a plan: extended to ``months`` ahead (forecasting.horizon;
+    ``months`` 0 keeps it daily), then the contract book as known on ``as_of`` applied to its
+    daily rows and paths and to its monthly rows. The extension comes first, so the growth
+    models blend into demand the book then floors, and the book's effect is not blended away.
+    """
+    from forecasting.contracts import apply_to_months
     from forecasting.horizon import extend_horizon
 
-    if months == 0:
-        return None
-    return extend_horizon(series, result, as_of=as_of, months=months)
-
-
-def with_book_months(
-    extended: Extended | None, book: ContractBook, *, as_of: date
-) -> Extended | None:
-    """``extended`` with the contract book, as known on ``as_of``, in its monthly rows."""
-    from forecasting.contracts import apply_to_months
-
-    if extended is None:
-        return None
-    return replace(extended, months=apply_to_months(extended.months, book.known_by(as_of)))
+    extended = (
+        extend_horizon(
+            series, result, as_of=as_of, months=months, measure_accuracy=measure_accuracy
+        )
+        if months
+        else None
+    )
+    if extended is not None:
+        result = extended.result
+    applied = None
+    if book is not None:
+        result, applied = apply_book(result, book, seed=seed, as_of=as_of)
+        if extended is not None:
+            known = book.known_by(as_of)
+            extended = replace(
+                extended, result=result, months=apply_to_months(extended.months, known)
+            )
+    return result, extended, applied
 
 
 def _decision_accuracy(accuracy: pl.DataFrame) -> list[dict[str, Any]]:
@@ -516,16 +526,14 @@ def forecast(warehouse_path: Path, options: ForecastOptions, *, map_fn: MapFn = 
     assert isinstance(as_of, date)  # a non-empty frame has a newest day
     known = known_events(warehouse_path) if options.use_events else None
     result = forecast_all(series, settings=settings, events=known, map_fn=map_fn)
-    extended = extend_to_plan_horizon(
-        series, result, as_of=as_of, months=plan_horizon_months(options)
+    result, extended, applied = plan_past_lead_times(
+        series,
+        result,
+        as_of=as_of,
+        months=plan_horizon_months(options),
+        book=contract_book(warehouse_path) if options.use_contracts else None,
+        seed=settings.seed,
     )
-    if extended is not None:
-        result = extended.result
-    applied = None
-    if options.use_contracts:
-        book = contract_book(warehouse_path)
-        result, applied = apply_book(result, book, seed=settings.seed, as_of=as_of)
-        extended = with_book_months(extended, book, as_of=as_of)
     return store_forecast(
         warehouse_path,
         result,
@@ -1258,11 +1266,10 @@ def report(
 
 
 def trigger_forecast(wh: warehouse.Warehouse, run_id: str) -> pl.DataFrame:
-    """What the triggers read of a forecast run: its daily rows (``grain`` = ``day``) and its
-    monthly rows to the plan horizon (``grain`` = ``month``, a month's peak day)."""
-    daily = wh.run_frame("forecasts", run_id).with_columns(pl.lit("day").alias("grain"))
-    months = wh.run_frame("forecast_months", run_id).with_columns(pl.lit("month").alias("grain"))
-    return pl.concat([daily, months.select(daily.columns)]) if months.height else daily
+    """What the triggers read of a forecast run: its daily and monthly rows, with ``grain``."""
+    from forecasting.horizon import with_grain
+
+    return with_grain(wh.run_frame("forecasts", run_id), wh.run_frame("forecast_months", run_id))
 
 
 class WhatIfOutcome(BaseModel):

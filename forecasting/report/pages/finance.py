@@ -65,7 +65,7 @@ def _orders_table(triggers: pl.DataFrame) -> Table:
         "blocks",
         "capex",
         "power",
-        "max shortfall (GPUs)",
+        "largest shortfall to the plan's end (GPUs, at the trigger quantile)",
         "note",
     ]
     return Table.of(
