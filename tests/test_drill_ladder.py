@@ -86,6 +86,24 @@ def test_borrow_rung_absorbs_in_its_delay_plus_the_drain() -> None:
     assert rung["used_share"] == 1.0
 
 
+def test_migration_takes_only_gpus_the_target_could_not_use() -> None:
+    """With a cap (150) above the training-only pod (100), migration still leaves the shared
+    pod alone: it already hosts the target class, so moving its GPUs would give batch nothing
+    new and leave them last in training's preference for the rest of the run."""
+    migrate = {"migrate": {"delay_hours": 6, "gpus": 150, "to": ["batch"]}}
+    shared = _block("s", 100, fabric=True, classes=["training", "batch"])
+    plan = _plan([*_SHORT, shared], response=migrate)
+    step = scenario_from_args(target="class:batch", shape="step", start="+1w")
+    supply = prepare_drill(plan, _paths(_BATCH), None, step).assemble(variant="ladder").supply
+    restore = supply.restore if supply.restore is not None else np.zeros(0)
+    moved = {
+        "/".join(supply.pools[p].classes): float(restore[:, p].max())
+        for p in range(len(supply.pools))
+        if supply.pools[p].rung is None
+    }
+    assert moved == {"batch": 0.0, "training": 100.0, "training/batch": 0.0}
+
+
 def test_burst_is_priced_per_gpu_hour_used() -> None:
     """A burst after one day at $4/GPU-hour: the step's 20 GPUs run there, plus the day's
     backlog of 480 GPU-hours it drains, for the rest of the window."""

@@ -273,6 +273,26 @@ def test_block_loss_and_slip_move_capacity_on_the_right_hour() -> None:
     assert cap[arrives_at] == 150
 
 
+def test_a_slip_drill_starts_when_the_block_was_due() -> None:
+    """With no start and no demand shock, a slip's window opens on the block's original date;
+    a start given, or a block due after the horizon, leaves the start where it was."""
+    blocks = [
+        _block("live", 100),
+        _block("next", 50, status="committed", in_service=MONDAY + timedelta(days=5)),
+        _block("late", 50, status="committed", in_service=MONDAY + timedelta(days=400)),
+    ]
+    paths = _paths({"r1/batch/other": 10.0})
+
+    def start_of(**args: Any) -> int:
+        scenario = scenario_from_args(multiplier=1.0, **args)
+        return prepare_drill(_plan(blocks), paths, None, scenario).resolved.start_hour
+
+    assert start_of(slip=("next-committed:2w",)) == 5 * 24
+    assert start_of(slip=("next-committed:2w",), start="+1d") == 24
+    assert start_of(slip=("late:2w",)) == 0
+    assert start_of(slip=("next-committed:2w",), lose=("live@+2d",)) == 0
+
+
 def test_largest_live_is_resolved_on_the_loss_date() -> None:
     """A block committed before the loss date and larger than any live one is the one lost."""
     blocks = [

@@ -30,6 +30,7 @@ from forecasting.drills.scenarios import (
     LARGEST_REGION,
     NEXT_COMMITTED,
     TOP_CUSTOMER,
+    BlockSlip,
     Offset,
     Scenario,
     ScenarioError,
@@ -347,8 +348,28 @@ def _next_committed(plan: CapacityPlan, day: date) -> Block:
 def resolve_scenario(
     plan: CapacityPlan, demand: DemandSide, scenario: Scenario
 ) -> ResolvedScenario:
-    """Place the scenario's start, shock and supply events on the demand's hourly grid."""
+    """Place the scenario's start, shock and supply events on the demand's hourly grid.
+
+    The shock starts at ``scenario.start``. Without one, a drill that only slips deliveries
+    (no demand shock, nothing lost) starts when the first slipped block was due: that is when
+    the slip begins to bite, so its time to absorb and SLO window count from there, not from
+    weeks of unaffected service before it.
+    """
     start = demand.hour_of(scenario.start, field="start")
+    if (
+        scenario.start is None
+        and scenario.multiplier == 1.0
+        and scenario.slip
+        and not scenario.lose
+        and scenario.region_loss is None
+    ):
+        due = min(
+            _hour_on(_slipped_block(plan, demand, slip, i).in_service, demand.first_day,
+                     demand.hours, default=0)
+            for i, slip in enumerate(scenario.slip)
+        )  # fmt: skip
+        # A block due after the horizon slips outside it: the window stays the whole horizon.
+        start = due if due < demand.hours else start
     curve = multiplier_curve(
         shape=scenario.shape, multiplier=scenario.multiplier, start_hour=start, hours=demand.hours
     )
@@ -365,13 +386,7 @@ def resolve_scenario(
         lost[block.id] = hour
     slipped: dict[str, int] = {}
     for i, slip in enumerate(scenario.slip):
-        block = (
-            _next_committed(plan, demand.first_day)
-            if slip.block == NEXT_COMMITTED
-            else _find_block(plan, slip.block, field=f"slip.{i}.block")
-        )
-        if block.in_service is None:
-            raise ScenarioError(f"field slip.{i}.block: {block.id!r} has no in-service date")
+        block = _slipped_block(plan, demand, slip, i)
         slipped[block.id] = slipped.get(block.id, 0) + slip.weeks
     dark: dict[str, tuple[int, int]] = {}
     if scenario.region_loss is not None:
@@ -387,6 +402,18 @@ def resolve_scenario(
             )
         dark[region] = (begin, min(begin + dark_region.days * 24, demand.hours))
     return ResolvedScenario(scenario, start, curve - 1.0, lost, slipped, dark)
+
+
+def _slipped_block(plan: CapacityPlan, demand: DemandSide, slip: BlockSlip, i: int) -> Block:
+    """The committed block ``slip`` names (``next-committed`` resolved on the first day)."""
+    block = (
+        _next_committed(plan, demand.first_day)
+        if slip.block == NEXT_COMMITTED
+        else _find_block(plan, slip.block, field=f"slip.{i}.block")
+    )
+    if block.in_service is None:
+        raise ScenarioError(f"field slip.{i}.block: {block.id!r} has no in-service date")
+    return block
 
 
 def _largest_region(plan: CapacityPlan, day: date) -> str:
@@ -459,9 +486,12 @@ def _with_ladder(
     seen (the kernel switches a rung on per path, see :mod:`~forecasting.drills.kernel`).
 
     ``spares`` and ``burst`` bring their GPUs as new pools. ``migrate`` moves up to its cap of
-    GPUs per region out of the pools that host training (the least flexible first) into a
-    pool that also hosts the classes in ``to``: once it acts those GPUs serve both, the
-    higher priority first, and training jobs running on them are moved off.
+    GPUs per region out of the pools that host training but not every class in ``to`` (the
+    least flexible first) into a pool that also hosts the classes in ``to``: once it acts
+    those GPUs serve both, the higher priority first, and training jobs running on them are
+    moved off. A pool that already hosts the ``to`` classes is never a source: moving its
+    GPUs would give them nothing they could not take already, while the moved GPUs, last in
+    every stream's preference, would be lost to training for the rest of the run.
     """
     pools = list(supply.pools)
     columns = [supply.cap[:, p] for p in range(len(pools))]
@@ -479,6 +509,7 @@ def _with_ladder(
                     if pool.region == region
                     and pool.customer is None
                     and WorkloadClass.TRAINING in pool.classes
+                    and not set(migrate.to) <= set(pool.classes)
                 ),
                 key=lambda p: (len(supply.pools[p].classes), p),
             )
