@@ -371,44 +371,48 @@ def _stat(pattern: str, value: float | None) -> str:
     return "censored" if value is None else pattern.format(value)
 
 
+def _would_pass_with(outcome: DrillOutcome) -> str:
+    """The verified set of blocks that makes the drill pass, or the search's one-line answer."""
+    # "Would pass with" only names a set the whole drill was re-run with and passed.
+    if outcome.blocks_needed and outcome.blocks_pass is not False:
+        fix = outcome.blocks_needed
+        if outcome.capex_needed_usd:
+            fix += f" (${outcome.capex_needed_usd / 1e6:,.1f}M)"
+        return fix
+    return outcome.blocks_note or ("" if outcome.passed else "not searched")
+
+
 def drill_tables(outcomes: Sequence[DrillOutcome]) -> list[Table]:
-    """Verdicts, time to absorb and answers per drill, baseline against shock, then the
-    fleet-wide KPIs at P50 and P90 of paths."""
+    """Verdicts and time to absorb per drill, what absorbed it and what would make it pass,
+    baseline against shock, then the fleet-wide KPIs at P50 and P90 of paths.
+
+    Verdicts and answers are two tables: the blocks-to-pass answer is a sentence when no order
+    arrives in time, and beside seven other columns it wrapped to a word per line on an
+    80-column terminal.
+    """
+    # A drill's name is how the reader finds it again: never cut it short.
+    name_width = max((len(o.drill) for o in outcomes), default=5)
     verdicts = Table(title="drill verdicts (against the same plan unshocked)", title_justify="left")
-    for name in (
-        "drill",
-        "target",
-        "verdict",
-        "failing classes",
-        "time to absorb, cost",
-        "rungs used",
-        "breaks at",
-        "would pass with",
-    ):
+    verdicts.add_column("drill", no_wrap=True, min_width=name_width)
+    for name in ("target", "verdict", "time to absorb, cost", "breaks at"):
         verdicts.add_column(name)
+    answers = Table(title="where it fails, what absorbed it, what would pass", title_justify="left")
+    answers.add_column("drill", no_wrap=True, min_width=name_width)
+    for name in ("failing classes", "rungs used", "would pass with (ordered today)"):
+        answers.add_column(name)
     for o in outcomes:
-        # "Would pass with" only names a set the whole drill was re-run with and passed.
-        if o.blocks_needed and o.blocks_pass is not False:
-            fix = o.blocks_needed
-            if o.capex_needed_usd:
-                fix += f" (${o.capex_needed_usd / 1e6:,.1f}M)"
-        else:
-            fix = o.blocks_note or ("" if o.passed else "not searched")
+        verdicts.add_row(Text(o.drill), Text(o.target), _verdict(o), _absorb(o), _breaking(o))
         rungs = _rungs_text(o.rungs_used)
         if o.failover_share is not None:
             rungs += ("; " if rungs else "") + f"{o.failover_share:.0%} failed over"
-        verdicts.add_row(
+        answers.add_row(
             Text(o.drill),
-            Text(o.target),
-            _verdict(o),
             Text(", ".join(o.failing_classes)),
-            _absorb(o),
             Text(rungs),
-            _breaking(o),
-            Text(fix),
+            Text(_would_pass_with(o)),
         )
     changes = Table(title="baseline -> shocked (mean over paths), fleet-wide", title_justify="left")
-    changes.add_column("drill")
+    changes.add_column("drill", no_wrap=True, min_width=name_width)
     for _, label, _ in _CHANGES:
         changes.add_column(label, justify="right")
     for o in outcomes:
@@ -424,7 +428,7 @@ def drill_tables(outcomes: Sequence[DrillOutcome]) -> list[Table]:
             )
         changes.add_row(Text(o.drill), *cells)
     kpis = Table(title="fleet-wide KPIs over paths (P50 / P90)", title_justify="left")
-    kpis.add_column("drill")
+    kpis.add_column("drill", no_wrap=True, min_width=name_width)
     for _, label, _ in _KPIS:
         kpis.add_column(label, justify="right")
     for o in outcomes:
@@ -438,7 +442,7 @@ def drill_tables(outcomes: Sequence[DrillOutcome]) -> list[Table]:
                 else f"{_stat(pattern, row['p50'])} / {_stat(pattern, row['p90'])}"
             )
         kpis.add_row(Text(o.drill), *cells)
-    return [verdicts, changes, kpis]
+    return [verdicts, answers, changes, kpis]
 
 
 def report_table(outcome: ReportOutcome) -> Table:

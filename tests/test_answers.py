@@ -220,7 +220,8 @@ def test_would_pass_is_claimed_only_when_the_whole_drill_passes_with_the_set() -
 
 def _cell(outcome: DrillOutcome) -> str:
     """The "would pass with" cell of the terminal's drill table for one outcome."""
-    table = drill_tables([outcome])[0]
+    table = drill_tables([outcome])[1]
+    assert table.columns[-1].header == "would pass with (ordered today)"
     return str(table.columns[-1]._cells[0])
 
 
