@@ -24,10 +24,13 @@ The fleet is built so that every downstream stage has something real to find:
 * queued demand allocated by class priority when a region's demand exceeds what its blocks can
   place, and a telemetry outage of a few hours in eu-west (rows missing, not zero);
 * a power plan per site (``[[site]]``): MW energized a month before the blocks that need it,
-  with 1.25x the peak draw in us-west and eu-west and a utility contract for a quarter more,
-  but only 1.02x and no contract in us-east, so us-east's orders find no power and its sites
-  carry the power triggers; and a ``[gpu_type]`` table of H100-equivalents by generation
-  (planning assumptions, see :data:`_GPU_TYPES`; the telemetry itself counts GPUs as they are).
+  at the region's cover times the peak draw. us-west and eu-west have also contracted as much
+  again, energized six months after the data ends, so the growth their triggers order for
+  finds power; tight us-east has contracted only a quarter more, energized after 18 months,
+  so its sites carry the power triggers (one contract due within weeks of the data's end,
+  one already late: a new site is needed); and a ``[gpu_type]`` table of H100-equivalents by
+  generation (planning assumptions, see :data:`_GPU_TYPES`; the telemetry itself counts GPUs as
+  they are).
 
 Everything is vectorised over hours with numpy; Python loops run only over customers, launches,
 job lanes and months. The default fleet (730 days, 200 customers, seed 0) measured
@@ -250,7 +253,7 @@ _LATE_BLOCK_REGION = "us-west"  # where history shows a block that arrived late
 _OUTAGE_REGION = "eu-west"
 _ANCHOR_REGION = "us-east"
 _RETIRE_AFTER_DAYS = 75
-_TIGHT_COVER = 1.1  # a region planned below this cover is the tight one
+_TIGHT_COVER = 1.2  # a region planned below this cover is the tight one (us-east)
 _CELL_AFTER_DAYS = 300
 
 # The forward plan (DOMAIN.md, expansion triggers): the need is the q90 of the last four weeks'
@@ -1019,8 +1022,13 @@ _GPU_TYPES: dict[str, GpuType] = {
 }
 _POWER_STEP_MW = 0.5  # utilities energize in steps; sites are sized in half-MW steps
 _ENERGIZED_AHEAD_DAYS = 30  # power is live a month before the blocks that need it
-_CONTRACT_SHARE = 0.25  # a signed contract for a quarter more MW than the last step...
-_CONTRACT_AFTER_DAYS = 540  # ...energized 18 months after the data ends
+# A signed utility contract beyond the last energized step, as a share of it, and the days
+# after the data ends that it is energized: a comfortable region secured its growth early...
+_CONTRACT_SHARE = 1.0
+_CONTRACT_AFTER_DAYS = 180
+# ...the tight region less, and later.
+_TIGHT_CONTRACT_SHARE = 0.25
+_TIGHT_CONTRACT_AFTER_DAYS = 540
 _CEILING_FACTOR = 2.0  # the substation and halls take twice what is secured
 _POWER_LEAD_MONTHS = 24  # a utility upgrade at an existing site
 _NEW_SITE_LEAD_MONTHS = 36  # a new interconnect
@@ -1038,10 +1046,11 @@ def _drawn_mw(blocks: Sequence[Block], day: date) -> float:
 def _site(region: _Region, cluster: _Cluster, blocks: Sequence[Block], clock: _Clock) -> Site:
     """One site's power: enough for its blocks through the data, a step ahead of committed ones.
 
-    Energized MW is the peak draw times the region's cover (1.02x in tight us-east), rounded up
-    to half-MW steps; where committed blocks draw more later, a second step is energized a
-    month before the first of them needs it. Sites that stay (not only retiring blocks) in
-    comfortable regions also hold a signed contract.
+    Energized MW is the peak draw times the region's cover, rounded up to half-MW steps;
+    where committed blocks draw more later, a second step is energized a month before the
+    first of them needs it. Sites that stay (not only retiring blocks) also hold a signed
+    contract: as much again, six months out, in a comfortable region; a quarter more, 18
+    months out, in the tight one.
     """
     changes = sorted({b.in_service for b in blocks if b.in_service} | {clock.end})
     through_data = max(_drawn_mw(blocks, d) for d in changes if d <= clock.end)
@@ -1057,17 +1066,17 @@ def _site(region: _Region, cluster: _Cluster, blocks: Sequence[Block], clock: _C
             steps.append(PowerStep(on=day - ahead, mw=_round_mw(peak * region.cover)))
             break
     staying = any(b.status is not BlockStatus.RETIRING for b in blocks)
-    comfortable = region.cover > _TIGHT_COVER and staying and steps
-    contract = _round_mw(steps[-1].mw * _CONTRACT_SHARE) if comfortable else 0.0
+    tight = region.cover < _TIGHT_COVER
+    share = _TIGHT_CONTRACT_SHARE if tight else _CONTRACT_SHARE
+    after = _TIGHT_CONTRACT_AFTER_DAYS if tight else _CONTRACT_AFTER_DAYS
+    contract = _round_mw(steps[-1].mw * share) if staying and steps else 0.0
     secured = (steps[-1].mw if steps else 0.0) + contract
     return Site(
         id=cluster.name,
         region=region.name,
         energized=tuple(steps),
         contracted_mw=contract,
-        contracted_energized=(
-            clock.end + timedelta(days=_CONTRACT_AFTER_DAYS) if contract else None
-        ),
+        contracted_energized=clock.end + timedelta(days=after) if contract else None,
         ceiling_mw=_round_mw(secured * _CEILING_FACTOR),
         power_lead_months=(
             _NEW_SITE_LEAD_MONTHS if cluster is region.expansion_site else _POWER_LEAD_MONTHS

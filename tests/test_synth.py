@@ -313,6 +313,29 @@ def test_capacity_plan_keeps_every_region_ahead_past_the_horizon(
     assert all(c > 1.2 for c in cover.values())
 
 
+def test_power_is_secured_ahead_except_in_the_tight_region(fleet: SyntheticFleet) -> None:
+    """Every site has power for its blocks on every day (energized MW at least their draw).
+    us-west and eu-west have contracted as much again, energized six months after the data;
+    us-east, the tight region, a quarter more and 18 months out, so its sites carry the power
+    triggers."""
+    plan = parse_capacity(fleet.capacity_toml)
+    for site in plan.site:
+        blocks = [b for b in plan.block if b.site == site.id]
+        for day in sorted({b.in_service for b in blocks if b.in_service} | {END}):
+            drawn = sum(b.mw for b in blocks if b.in_service_on(day))
+            energized = max((s.mw for s in site.energized if s.on <= day), default=0.0)
+            assert drawn <= energized + 1e-9, f"{site.id} has {energized} MW for {drawn} on {day}"
+        if site.contracted_mw == 0:
+            continue  # a site that only retires blocks
+        last = site.energized[-1].mw
+        assert site.contracted_energized is not None
+        months_out = (site.contracted_energized - END).days / 30.4
+        if site.region == "us-east":
+            assert site.contracted_mw <= 0.3 * last and months_out >= 17
+        else:
+            assert site.contracted_mw >= last and months_out <= 7
+
+
 @pytest.mark.parametrize("file_format", ["parquet", "csv"])
 def test_write_fleet_round_trips(small: SyntheticFleet, tmp_path: Path, file_format: str) -> None:
     """Monthly telemetry files read back equal to the frame; capacity and events come along."""
