@@ -12,14 +12,20 @@
    and interval scale, MAE of the q50 over the MAE of the seasonal naive (last week repeated)
    and of a log-linear trend through the last 180 days, q10-q90 coverage, share of days above
    q90 and q50 bias (sum(q50 - actual) / sum(actual)).
+3. With ``--test-fleets``: the three fleets of ``tests/test_longrange.py`` (steady, halving,
+   flat; eight series each) for each of ``--seeds``, scored out of sample at the cut-off
+   2026-05-31 over 182 days as the tests score them: pooled MAE ratio to the better baseline,
+   share of days above q90, q50 bias, whether the three targets are met, and the model and
+   scale the method chose.
 
 Run: ``PYTHONPATH=. python benchmarks/bench_longrange.py [--series 100] [--days 730]
-[--out benchmarks/results/longrange.json]``.
+[--test-fleets] [--seeds 0,1,2] [--out benchmarks/results/longrange.json]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import time
@@ -88,12 +94,48 @@ def metric_table(scores: pl.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def test_fleet_table(seeds: list[int]) -> str:
+    """The test fleets' 26-week figures per seed as a Markdown table (module docstring, 3.)."""
+    # The fleets are defined once, by the tests that hold the method to its targets; loaded by
+    # path because tests/ is not a package.
+    spec = importlib.util.spec_from_file_location(
+        "test_longrange", Path(__file__).resolve().parent.parent / "tests" / "test_longrange.py"
+    )
+    assert spec is not None and spec.loader is not None, "tests/test_longrange.py is missing"
+    fleets = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fleets)
+
+    lines = [
+        "| fleet | seed | MAE / better baseline | above q90 | q50 bias | targets | model | scale |",
+        "|" + "---|" * 8,
+    ]
+    for kind in ("steady", "halving", "flat"):
+        for seed in seeds:
+            scores = longrange.decision_backtest(
+                fleets.built_fleet(kind, seed=seed),
+                cutoffs_months_back=(6,),
+                as_of=fleets.CUTOFF + timedelta(days=fleets.FUTURE_DAYS),
+            )
+            m = fleets.pooled_26_weeks(scores)
+            met = (
+                0.05 <= m["exceed_q90"] <= 0.15 and abs(m["bias"]) <= 0.05 and m["mae_ratio"] <= 0.9
+            )
+            lines.append(
+                f"| {kind} | {seed} | {m['mae_ratio']:.2f} | {m['exceed_q90']:.1%} "
+                f"| {m['bias']:+.1%} | {'met' if met else 'NOT met'} | {scores['model'][0]} "
+                f"| {scores['scale'][0]:.2f} |"
+            )
+    return "\n".join(lines)
+
+
 def main() -> None:
     """Time the call, score the fleet, print both (and write JSON with ``--out``)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--series", type=int, default=100)
     parser.add_argument("--days", type=int, default=730)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--test-fleets", action="store_true")
+    parser.add_argument("--seeds", default="0,1,2")
     args = parser.parse_args()
 
     frame = growth_series(args.series, args.days)
@@ -112,6 +154,10 @@ def main() -> None:
     backtest_s = time.perf_counter() - started
     print(f"\ndecision_backtest on the synthetic fleet ({backtest_s:.1f} s), daily peak demand:\n")
     print(metric_table(scores))
+    if args.test_fleets:
+        seeds = [int(s) for s in args.seeds.split(",")]
+        print("\nThe test fleets at 26 weeks (cut-off 2026-05-31):\n")
+        print(test_fleet_table(seeds))
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(
