@@ -1075,6 +1075,7 @@ def report_inputs(
         hourly = wh.hourly_demand()
         newest = wh.newest_telemetry()
         forecast_frame = wh.run_frame("forecasts", run_id)
+        months_frame = wh.run_frame("forecast_months", run_id)
         summary = wh.run_frame("forecast_summary", run_id)
         backtest = wh.run_frame("backtests", run_id)
         paths = wh.run_frame("forecast_paths", run_id).with_columns(pl.col("y").cast(pl.Float64))
@@ -1103,6 +1104,8 @@ def report_inputs(
     )
     end = forecast_frame.get_column("ds").max()
     assert isinstance(end, date)
+    # Capacity is drawn under the whole plan, daily rows and the monthly ones past them.
+    plan_end = max(end, _month_end(months_frame.get_column("ds").max()))
     # The facilities view: at least 36 months, or to the plan horizon's end.
     as_of = triggers.forecast.as_of
     months = max(36, (end.year - as_of.year) * 12 + end.month - as_of.month + 1)
@@ -1130,9 +1133,10 @@ def report_inputs(
         stale_days=None if newest is None else (now - newest).days,
         history=history,
         forecast=forecast_frame.with_columns(pl.lit(run_id).alias("run_id")),
+        forecast_months=months_frame,
         backtest=backtest,
         chosen=summary.select("unique_id", "measure", "model"),
-        capacity=capacity_timeline(plan, start=start, end=end),
+        capacity=capacity_timeline(plan, start=start, end=plan_end),
         triggers=trigger_frame,
         drivers=drivers,
         idle_risk=idle,
@@ -1165,6 +1169,14 @@ def report_inputs(
         ),
         **drills,
     )
+
+
+def _month_end(first_day: object) -> date:
+    """The last day of the month that starts on ``first_day``; the epoch without one."""
+    if not isinstance(first_day, date):
+        return date.min
+    following = (first_day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return following - timedelta(days=1)
 
 
 def _pipeline_deals(

@@ -29,7 +29,7 @@ from forecasting.report import (
     run_slug,
     trigger_changes,
 )
-from forecasting.report.figures import backlog_chart
+from forecasting.report.figures import backlog_chart, fan_chart
 from forecasting.report.format import (
     fmt_date,
     fmt_days,
@@ -762,6 +762,52 @@ def test_figure_counts_and_takeaways(tmp_path: Path) -> None:
     )
     assert "2 of 3 drills fail" in platform
     assert "Stale data: the newest telemetry is 3 days old" in finance
+
+
+def _fan_frames(monthly_q90: list[float]) -> dict[str, pl.DataFrame]:
+    """Ten days of history and of daily forecast at 80 GPUs, then three monthly rows; capacity
+    100 GPUs every day from the history's start to the last month's end."""
+    uid, start = "total/r1", date(2027, 1, 1)
+    days = [start + timedelta(days=d) for d in range(20)]
+    history = pl.DataFrame(
+        {"unique_id": uid, "ds": days[:10], "measure": "peak", "y": 80.0},
+        schema_overrides={"ds": pl.Date},
+    )
+    daily = pl.DataFrame(
+        {"unique_id": uid, "ds": days[10:], "measure": "peak", "q10": 70.0, "q50": 80.0,
+         "q90": 90.0},
+    )  # fmt: skip
+    months = pl.DataFrame(
+        {"unique_id": uid, "ds": [date(2027, m, 1) for m in (2, 3, 4)], "measure": "peak",
+         "q10": [70.0] * 3, "q50": [85.0] * 3, "q90": monthly_q90},
+    )  # fmt: skip
+    capacity = pl.DataFrame(
+        {"ds": pl.date_range(start, date(2027, 4, 30), eager=True), "region": "r1",
+         "workload_class": "all", "gpus": 100.0},
+    )  # fmt: skip
+    return {"history": history, "forecast": daily, "months": months, "capacity": capacity}
+
+
+def test_fan_chart_continues_monthly_past_the_daily_rows() -> None:
+    """The monthly rows extend the fan as steps with their own band; the takeaway names the
+    first month whose q90 peak is above capacity, or says they stay within it; the capacity
+    line keeps only the days it changes."""
+    crossing = fan_chart(
+        key="f", region="r1", workload_class="all", headroom=0.0, **_fan_frames([95.0, 105.0, 99.0])
+    )
+    assert crossing is not None
+    names = [trace.name for trace in crossing.figure.data]
+    assert "monthly peak q10–q90 (calibrated at 26 weeks only)" in names
+    monthly = next(t for t in crossing.figure.data if t.name == "monthly peak q50")
+    assert list(monthly.x)[:2] == [date(2027, 2, 1), date(2027, 2, 28)]
+    assert "At the monthly grain the q90 peak reaches capacity in March 2027." in crossing.takeaway
+    supply = next(t for t in crossing.figure.data if t.name == "capacity in service")
+    assert len(supply.x) == 2  # 120 days of one level: its first and last day
+    within = fan_chart(
+        key="f", region="r1", workload_class="all", headroom=0.0, **_fan_frames([95.0] * 3)
+    )
+    assert within is not None
+    assert "Monthly peaks stay within capacity at q90 to April 2027." in within.takeaway
 
 
 def test_what_changed_lists_moves_against_the_previous_run() -> None:

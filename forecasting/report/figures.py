@@ -417,6 +417,20 @@ def _first_above(
     return None
 
 
+def _month_steps(months: pl.DataFrame) -> pl.DataFrame:
+    """Monthly rows as steps: each month's values on its first and its last day."""
+    last = pl.col("ds").dt.month_end()
+    return pl.concat([months, months.with_columns(last.alias("ds"))]).sort("ds")
+
+
+def _step_points(supply: pl.DataFrame) -> pl.DataFrame:
+    """The days a step line changes, plus the last: the same drawing from far fewer points (a
+    36-month plan is 1,100 daily rows per chart)."""
+    changed = pl.col("gpus") != pl.col("gpus").shift(1)
+    keep = changed.fill_null(True) | (pl.int_range(pl.len()) == pl.len() - 1)
+    return supply.filter(keep)
+
+
 def fan_chart(
     *,
     key: str,
@@ -426,11 +440,14 @@ def fan_chart(
     region: str,
     workload_class: str,
     headroom: float,
+    months: pl.DataFrame | None = None,
 ) -> Chart | None:
     """Peak demand of one region and class: history, forecast fan, capacity step line.
 
     ``workload_class`` may be 'all' (the region's own peak against every block in it).
     ``headroom`` draws the usable line (capacity that may be filled) when above zero.
+    ``months`` (the run's ``forecast_months``) continues the fan past the daily rows as
+    monthly steps, each month's peak day, lighter: its band is calibrated at 26 weeks only.
     """
     uid = _series_id(region, workload_class)
     peak = pl.col("measure") == Measure.PEAK.value
@@ -438,17 +455,25 @@ def fan_chart(
     past = history.filter((pl.col("unique_id") == uid) & peak & pl.col("y").is_not_null()).sort(
         "ds"
     )
+    later = pl.DataFrame(schema=ahead.select("ds", "q10", "q50", "q90").schema)
+    if months is not None and months.height:
+        later = months.filter((pl.col("unique_id") == uid) & peak).select("ds", "q10", "q50", "q90")
+        if ahead.height:
+            later = later.filter(pl.col("ds") > ahead["ds"].max())
+        later = _month_steps(later.sort("ds"))
     if ahead.is_empty() and past.is_empty():
         return None
     if ahead.height:
         past = past.filter(pl.col("ds") >= ahead["ds"].min() - timedelta(days=_HISTORY_DAYS))  # type: ignore[operator]
     lo = min(f["ds"].min() for f in (ahead, past) if f.height)  # type: ignore[type-var]
-    hi = max(f["ds"].max() for f in (ahead, past) if f.height)  # type: ignore[type-var]
-    supply = capacity.filter(
-        (pl.col("region") == region)
-        & (pl.col("workload_class") == workload_class)
-        & pl.col("ds").is_between(lo, hi)
-    ).sort("ds")
+    hi = max(f["ds"].max() for f in (ahead, past, later) if f.height)  # type: ignore[type-var]
+    supply = _step_points(
+        capacity.filter(
+            (pl.col("region") == region)
+            & (pl.col("workload_class") == workload_class)
+            & pl.col("ds").is_between(lo, hi)
+        ).sort("ds")
+    )
     colour = _colour(workload_class, 0)
     fig = go.Figure()
     if past.height:
@@ -472,6 +497,25 @@ def fan_chart(
                 line={"color": colour, "width": 2},
                 name="forecast q50",
                 hovertemplate="%{x|%Y-%m-%d}: %{y:,.0f} GPUs<extra>q50</extra>",
+            )
+        )
+    if later.height:
+        fig.add_trace(
+            _interval_band(
+                later,
+                colour=colour,
+                opacity=0.1,
+                name="monthly peak q10–q90 (calibrated at 26 weeks only)",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=later["ds"].to_list(),
+                y=later["q50"].to_list(),
+                mode="lines",
+                line={"color": colour, "width": 2, "dash": "dash"},
+                name="monthly peak q50",
+                hovertemplate="%{x|%Y-%m}: %{y:,.0f} GPUs<extra>monthly q50</extra>",
             )
         )
     if supply.height:
@@ -504,7 +548,25 @@ def fan_chart(
         y_title="GPUs (daily peak hour)",
     )
     fig.update_yaxes(tickformat=",.0f")
-    return Chart(key, fig, _fan_takeaway(name, ahead, supply, headroom))
+    return Chart(
+        key, fig, _fan_takeaway(name, ahead, supply, headroom) + _months_takeaway(later, supply)
+    )
+
+
+def _months_takeaway(later: pl.DataFrame, supply: pl.DataFrame) -> str:
+    """Past the daily rows: the first month whose q90 peak is above capacity, or none."""
+    if later.is_empty() or supply.is_empty():
+        return ""
+    # Capacity on each step point of the months (a step line: the last change on or before).
+    joined = later.sort("ds").join_asof(supply.select("ds", "gpus").sort("ds"), on="ds")
+    above = joined.filter(pl.col("gpus").is_not_null() & (pl.col("q90") > pl.col("gpus")))
+    end = later["ds"].max()
+    assert isinstance(end, date)
+    if above.is_empty():
+        return f" Monthly peaks stay within capacity at q90 to {end:%B %Y}."
+    first = above["ds"].min()
+    assert isinstance(first, date)
+    return f" At the monthly grain the q90 peak reaches capacity in {first:%B %Y}."
 
 
 def _fan_takeaway(name: str, ahead: pl.DataFrame, supply: pl.DataFrame, headroom: float) -> str:
@@ -512,7 +574,12 @@ def _fan_takeaway(name: str, ahead: pl.DataFrame, supply: pl.DataFrame, headroom
         return f"{name}: history only, no forecast in this run."
     if supply.is_empty():
         return f"{name}: no capacity in service for this class in this region."
-    joined = ahead.join(supply.select("ds", "gpus"), on="ds", how="inner").sort("ds")
+    # ``supply`` holds the step line's change points: each day reads the last change before it.
+    joined = (
+        ahead.sort("ds")
+        .join_asof(supply.select("ds", "gpus").sort("ds"), on="ds")
+        .filter(pl.col("gpus").is_not_null())
+    )
     if joined.is_empty():
         return f"{name}: the forecast lies outside the capacity timeline."
     days, q90, cap = joined["ds"].to_list(), joined["q90"].to_list(), joined["gpus"].to_list()

@@ -90,6 +90,7 @@ IDLE_RISK_SCHEMA = _columns(
 MW_BY_SITE_SCHEMA = frame_schema("site_power")
 POWER_TRIGGERS_SCHEMA = frame_schema("power_triggers")
 HORIZON_ACCURACY_SCHEMA = frame_schema("horizon_accuracy")
+FORECAST_MONTHS_SCHEMA = frame_schema("forecast_months")
 
 DRILL_VERDICTS_SCHEMA = _per_drill("drill_verdicts")
 
@@ -170,6 +171,7 @@ def _empty(schema: pl.Schema) -> pl.DataFrame:
 _REQUIRED: dict[str, pl.Schema] = {
     "history": DEMAND_SCHEMA,
     "forecast": FORECAST_SCHEMA,
+    "forecast_months": FORECAST_MONTHS_SCHEMA,
     "backtest": BACKTEST_COLUMNS,
     "chosen": CHOSEN_SCHEMA,
     "capacity": CAPACITY_TIMELINE_SCHEMA,
@@ -217,6 +219,8 @@ class ReportInputs:
     stale_days: int | None = None
     history: pl.DataFrame = field(default_factory=partial(_empty, DEMAND_SCHEMA))
     forecast: pl.DataFrame = field(default_factory=partial(_empty, FORECAST_SCHEMA))
+    # The plan past the daily horizon: each month's peak day, to the plan horizon (may be empty).
+    forecast_months: pl.DataFrame = field(default_factory=partial(_empty, FORECAST_MONTHS_SCHEMA))
     backtest: pl.DataFrame = field(default_factory=partial(_empty, BACKTEST_COLUMNS))
     chosen: pl.DataFrame = field(default_factory=partial(_empty, CHOSEN_SCHEMA))
     capacity: pl.DataFrame = field(default_factory=partial(_empty, CAPACITY_TIMELINE_SCHEMA))

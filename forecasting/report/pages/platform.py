@@ -61,6 +61,7 @@ def _fan_charts(inputs: ReportInputs) -> list[Chart]:
             key=f"fan-{i}",
             history=inputs.history,
             forecast=inputs.forecast,
+            months=inputs.forecast_months,
             capacity=inputs.capacity,
             region=region,
             workload_class=cls,
