@@ -810,6 +810,17 @@ def test_fan_chart_continues_monthly_past_the_daily_rows() -> None:
     assert "Monthly peaks stay within capacity at q90 to April 2027." in within.takeaway
 
 
+def test_order_notes_are_full_width_lines_under_their_row() -> None:
+    """The orders table's note is no column of its own (it was squeezed to a few words per
+    line beside ten columns that never wrap) but a line under each row that has one."""
+    page = finance_page(sample_inputs())
+    orders = page[page.index("<h2>Orders to place</h2>") : page.index("<h2>Capital by quarter")]
+    headers = re.findall(r"<th[^>]*>([^<]*)</th>", orders)
+    assert "note" not in headers and headers[-1] == "largest shortfall, GPUs"
+    details = re.findall(r'<tr class="detail"><td colspan="(\d+)"><small>note:</small>', orders)
+    assert details and set(details) == {str(len(headers))}
+
+
 def test_what_changed_lists_moves_against_the_previous_run() -> None:
     inputs = sample_inputs()
     changes = trigger_changes(inputs.triggers, inputs.previous_triggers)

@@ -122,7 +122,9 @@ def verdict(passed: bool | None) -> Badge:
 class Table:
     """Formatted cells: ``numeric`` columns right-aligned, only ``wrap`` columns wrapping.
 
-    Cells do not wrap by default, so a date or an amount never breaks across lines. No rows
+    Cells do not wrap by default, so a date or an amount never breaks across lines. ``detail``
+    is a column of sentences shown as a full-width line under its row, not as a column: beside
+    ten columns that never wrap, a note column was squeezed to a few words per line. No rows
     renders as a "no data" line naming ``empty``.
     """
 
@@ -131,6 +133,7 @@ class Table:
     empty: str
     numeric: frozenset[int] = frozenset()
     wrap: frozenset[int] = frozenset()
+    detail: int | None = None
 
     @classmethod
     def of(
@@ -140,14 +143,20 @@ class Table:
         *,
         numeric: Iterable[int] = (),
         wrap: Iterable[int] = (),
+        detail: int | None = None,
         empty: str,
     ) -> Table:
         """A table from any iterable of rows."""
-        return cls(list(headers), list(rows), empty, frozenset(numeric), frozenset(wrap))
+        return cls(list(headers), list(rows), empty, frozenset(numeric), frozenset(wrap), detail)
 
     def css(self, column: int) -> str:
         """The class of a column's cells: ``num``, ``wrap`` or none."""
         return "num" if column in self.numeric else "wrap" if column in self.wrap else ""
+
+    @property
+    def columns(self) -> list[int]:
+        """The columns drawn as columns: all but ``detail``."""
+        return [c for c in range(len(self.headers)) if c != self.detail]
 
 
 # --- figures -----------------------------------------------------------------------------------

@@ -65,11 +65,12 @@ def _orders_table(triggers: pl.DataFrame) -> Table:
         "blocks",
         "capex",
         "power",
-        "largest shortfall to the plan's end (GPUs, at the trigger quantile)",
+        # Short: a long header in a column that never wraps squeezed the note to a sliver.
+        "largest shortfall, GPUs",
         "note",
     ]
     return Table.of(
-        headers, rows, numeric=(7, 8, 9), wrap=(10,), empty="no expansion triggers in this run"
+        headers, rows, numeric=(7, 8, 9), detail=10, empty="no expansion triggers in this run"
     )
 
 
@@ -164,7 +165,7 @@ def _idle_table(idle: pl.DataFrame) -> Table:
         headers,
         rows,
         numeric=(5, 6, 7, 8),
-        wrap=(9,),
+        detail=9,
         empty="no committed capacity at idle risk",
     )
 
