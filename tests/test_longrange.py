@@ -15,7 +15,9 @@ Measured (seed 0; seeds 1 and 2 in brackets), MAE ratio / q90 exceedance / bias:
 and calibrate cannot see it, and four blocks of slower growth are within one series' wander;
 the methods tried against it and their figures are in forecasting/longrange.py's docstring.
 The halving test is an expected failure until a method detects the change sooner without false
-alarms on the steady and flat fleets.
+alarms on the steady and flat fleets and without following the demo fleet's acceleration before
+2026-05-22, which did not last (pooled recent growth and a bootstrap-tested shared slope change
+were measured against both; forecasting/longrange.py's docstring).
 """
 
 from __future__ import annotations
