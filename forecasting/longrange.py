@@ -42,63 +42,10 @@ How a series is forecast (``long_horizon_forecast``):
 
 **Measured** (tests/test_longrange.py; ``benchmarks/bench_longrange.py --test-fleets``): the
 26-week targets are met on the steady and flat test fleets (seeds 0-2) and not on the fleet
-whose growth halves 120 days before the cut-off (bias +4.7, +3.9, +12.6 %). What was tried
-against that, measured on the three fleets x seeds 0-2 and not adopted (halving figures are
-MAE ratio / q90 exceedance / bias). Every method that reads the last four or five blocks
-reacts to a rate change that does not last as much as to one that does: the halving is
-found, and so is the seed-2 upward wander of the steady and flat fleets or the demo fleet's
-acceleration before 2026-05-22, which did not continue; each method below made one of those
-worse, so none was adopted:
-
-- The backtests cannot see the slowdown: it starts two months into the latest window (6 months
-  back), where the local linear trend's bias was still +1.7 % (seed 0). Four cut-offs (6, 8,
-  10, 12 months back), equally weighted or with the choice and the scale weighting the recent
-  ones (half-life 6 or 3 months), left seeds 0 and 1 at bias +4.7 and +3.9 % with q90 exceeded
-  on 1.3-3.0 %, and seed 2 at best (half-life 3) at 0.68 / 0.7 % / +6.1 %.
-- One series cannot tell it from the level's wander: four blocks after the change, against
-  block-to-block growth that varies by ~0.5/yr. Discounted least squares on the log level
-  (half-lives 3-9 blocks) ran +12 to +18 % high, log-linear trends averaged over estimation
-  windows of 6-26 blocks (Pesaran & Pick 2011) +12 %, a hinge averaged over changepoint
-  positions by BIC weights +5.6 / +6.7 / +10.4 % (MAE 1.27 / 1.27 / 1.08; with an AR(1)
-  effective sample size +11 to +16 %); a floor of 0.05 or 0.1 on the ETS trend smoothing kept
-  the combination at +2.4 to +6.1 % with q90 exceeded on 0.5-5.4 %.
-- A changepoint common to the call's series (panel BIC, one position, a slope change per
-  series) found the halving (BIC -62, -73, -15) but also changepoints that are not there on the
-  steady and flat fleets of seed 2 (BIC -20 at their cut-off 12 months back); as the log-linear
-  member it gave 0.83 / 3.8 % / +3.1 %, 0.73 / 3.2 % / +4.0 %, 0.68 / 0.3 % / +6.1 % and
-  pushed the flat fleet of seed 2 out of its q90 band (4.1 %).
-- Partially pooled recent growth (empirical Bayes): each series' OLS slope over its last k
-  blocks, its sampling variance under AR(1) block errors (or, better calibrated, the mean
-  square of the same slope over every k-block window of its residuals around the log-linear
-  trend: Cochran's Q of the identical-rate fleets came out near its expectation), the
-  between-series variance by DerSimonian-Laird, each rate shrunk to the precision-weighted
-  pool; every model's growth rate then moved to the precision-weighted mean of its own and the
-  pooled recent rate (its variance the posterior's, or the two-component mixture's). The
-  pooled rate finds the halving (k = 5: 0.30, 0.34, 0.50/yr against 0.35) but also the seed-2
-  wander (flat fleet +0.11/yr, 2.3 standard errors), and the internal backtests it perturbs
-  widen the scale. k = 5: halving 0.73 / 8.4 % / +1.6 %, 0.63 / 4.9 % / +0.1 %, 0.70 / 0.6 %
-  / +6.0 %, but steady and flat of seed 2 above q90 on 2.4 and 2.3 % (were 5.9 and 5.4 %);
-  k = 4 and 7 the same or worse (flat seed 1 at 17 and 16 %); the window variance (and no
-  prior for series under 14 blocks) left seed 2 at 1.9 % and made the demo's us-west at the
-  2026-05-22 cut-off 2.09x the log-linear baseline at +13.0 % bias (was 1.77x, +10.4 %).
-- A shared change of the slope in the last five blocks, tested before it is used: per series
-  the last five blocks' slope of the residuals around a straight line (the change), the panel
-  statistic its precision-weighted mean z, the threshold the 95th percentile of |z| in 1000
-  replications of the null (per-series AR(1) on the residuals, bias-corrected, with the
-  cross-series correlation of the innovations shrunk to the identity by Ledoit-Wolf: the
-  demo's total is the sum of its regions, which lifts its threshold from ~2.0 to 2.38; with
-  the raw sample correlation the thresholds ranged 1.1-2.9 and seed 2 fired); on a
-  detection every member's growth rate moves to the line's slope plus the pooled (DL) change,
-  variance added. No false alarm on the steady and flat fleets at any cut-off (all six rows
-  unchanged); halving 0.64 / 7.7 % / +0.1 %, 0.65 / 5.0 % / +1.3 %, 0.72 / 0.9 % / +7.0 %
-  (z -6.3, -5.4, -3.6 against thresholds 2.2, 2.1, 1.9). But the demo fleet's recent
-  acceleration at 2026-05-22 is detected (z 2.52 against 2.38) and did not last: total 1.03x
-  the log-linear baseline, q90 exceeded 4 %, bias +4.9 % (was 0.59x, 15 %, -1.2 %), us-west
-  2.95x at +19.5 %. Shrinking the change by a non-negative garrote ``1 - (threshold / z)^2``
-  (no jump where z crosses the threshold) kept the demo near today (total 0.59x / 13 % /
-  -0.6 %, us-west 1.88x / +11.3 %: worse than 1.77x / +10.4 %) and met the halving targets on
-  seed 0 only (0.66 / 6.5 % / +0.6 %; seed 1 0.66 / 4.1 % / +1.8 %, seed 2 0.83 / 0.5 % /
-  +8.6 %).
+whose growth halves 120 days before the cut-off (bias +4.7, +3.9, +12.6 %). Every method tried
+against it that reads the last few blocks also follows rate changes that do not last (the
+seed-2 wander of the steady and flat fleets, the demo fleet's acceleration before 2026-05-22);
+benchmarks/longrange_findings.md lists each one with its figures.
 
 Short series fall back without raising: fewer than ``MIN_BLOCKS`` blocks use a random walk on
 the block level (``level_random_walk``), fewer than 28 observed days a flat level at their

@@ -13,11 +13,11 @@ Measured (seed 0; seeds 1 and 2 in brackets), MAE ratio / q90 exceedance / bias:
 1.14 / 0.3 % / +12.6 %): NOT met. Rerun: ``PYTHONPATH=. python benchmarks/bench_longrange.py
 --test-fleets``. The slowdown starts after the last backtest origin, so the backtests that choose
 and calibrate cannot see it, and four blocks of slower growth are within one series' wander;
-the methods tried against it and their figures are in forecasting/longrange.py's docstring.
+the methods tried against it and their figures are in benchmarks/longrange_findings.md.
 The halving test is an expected failure until a method detects the change sooner without false
 alarms on the steady and flat fleets and without following the demo fleet's acceleration before
 2026-05-22, which did not last (pooled recent growth and a bootstrap-tested shared slope change
-were measured against both; forecasting/longrange.py's docstring).
+were measured against both; benchmarks/longrange_findings.md).
 """
 
 from __future__ import annotations
