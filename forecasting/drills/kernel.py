@@ -160,6 +160,9 @@ _TOL = 1e-6
 _REF_SHARE = 1.01
 _REF_GPUS = 1.0
 _HOURS_PER_WEEK = 168
+# Hot loops index with unsigned integers where they can: numba wraps a negative signed index
+# around (Python semantics) at every access, and an unsigned one cannot be negative.
+_ONE = np.uint64(1)
 
 
 class KernelOutputs(NamedTuple):
@@ -366,25 +369,28 @@ def simulate_path(
     live = np.zeros(n_pools, dtype=np.bool_)
     live_pools = np.zeros(n_pools, dtype=np.int64)
     n_live = 0
-    open_edges = np.zeros(n_edges, dtype=np.int64)  # of stream s: [s_ptr[s], open_end[s])
-    open_pool = np.zeros(n_edges, dtype=np.int64)  # their pools
-    open_end = np.zeros(n_streams, dtype=np.int64)
+    open_edges = np.zeros(n_edges, dtype=np.uint64)  # of stream s: [first[s], open_end[s])
+    open_pool = np.zeros(n_edges, dtype=np.uint64)  # their pools
+    open_end = np.zeros(n_streams, dtype=np.uint64)
+    first = s_ptr[:n_streams].astype(np.uint64)
     n_groups = g_class.shape[0]
     live_gp = np.zeros(gp_pools.shape[0], dtype=np.int64)  # of group g: [gp_ptr[g], ...end[g])
     live_gp_end = np.zeros(n_groups, dtype=np.int64)
     next_change = 0  # first hour the open edges may differ from the lists' (0: build them)
     # One past the last edge each stream ran on, last hour and this one: every edge after it
     # holds nothing, so loops over held GPUs stop there.
-    prev_end = s_ptr[:n_streams].copy()
-    used_end = s_ptr[:n_streams].copy()
+    prev_end = first.copy()
+    used_end = first.copy()
     # Served and overdue per (region, class) group, summed in stream order as the groups
-    # list their streams.
-    s_group = np.full(n_streams, -1, dtype=np.int64)
+    # list their streams (a stream in no group adds to a last slot nobody reads).
+    group_of = np.full(n_streams, n_groups, dtype=np.uint64)
     for g in range(n_groups):
         for j in range(gs_ptr[g], gs_ptr[g + 1]):
-            s_group[gs_streams[j]] = g
-    served_g = np.zeros(n_groups)
-    overdue_g = np.zeros(n_groups)
+            group_of[gs_streams[j]] = g
+    served_g = np.zeros(n_groups + 1)
+    overdue_g = np.zeros(n_groups + 1)
+    class_of = stream_class.astype(np.uint64)
+    region_of = stream_region.astype(np.uint64)
     cls_backlog = np.zeros(overall + 1)
     cls_served = np.zeros(overall + 1)
     cls_started = np.zeros(overall + 1)
@@ -465,7 +471,7 @@ def simulate_path(
                 extra = 0.0
             level[s] = base_level + extra
             got[s] = 0.0
-            used_end[s] = s_ptr[s]
+            used_end[s] = first[s]
             keep = 1.0 - turnover[s]
             if interactive[s]:
                 need[s] = level[s]
@@ -490,7 +496,7 @@ def simulate_path(
             if preemptible[s]:
                 continue
             rem = need[s]
-            for i in range(s_ptr[s], open_end[s]):
+            for i in range(first[s], open_end[s]):
                 j = open_edges[i]
                 if j >= prev_end[s]:
                     break
@@ -505,7 +511,7 @@ def simulate_path(
                     alloc[j] = kept
                     free[p] -= kept
                     rem -= kept
-                    used_end[s] = j + 1
+                    used_end[s] = j + _ONE
             got[s] = need[s] - rem
 
         # Fill by priority; a priority level's headroom is reserved once the level is placed,
@@ -520,7 +526,7 @@ def simulate_path(
                 n_pend = 0
             rem = need[s] - got[s]
             evictable = preemptible[s]
-            for i in range(s_ptr[s], open_end[s]):
+            for i in range(first[s], open_end[s]):
                 if rem <= 0.0:
                     break
                 j = open_edges[i]
@@ -538,10 +544,10 @@ def simulate_path(
                     # Preemptible streams keep nothing from last hour: this is all they hold.
                     pe_held[p] += take
                 if j >= used_end[s]:
-                    used_end[s] = j + 1
+                    used_end[s] = j + _ONE
             got[s] = need[s] - rem
             if reserve[s] > 0.0:
-                for j in range(s_ptr[s], used_end[s]):
+                for j in range(first[s], used_end[s]):
                     if alloc[j] > 0.0:
                         p = s_pools[j]
                         if not pend_marked[p]:
@@ -572,12 +578,12 @@ def simulate_path(
         served_g[:] = 0.0
         overdue_g[:] = 0.0
         for s in range(n_streams):
-            k = stream_class[s]
+            k = class_of[s]
             served = got[s]
             if interactive[s]:
                 lost = max(need[s] - served, 0.0)
                 overdue[s] = lost
-                region_backlog[stream_region[s]] += lost
+                region_backlog[region_of[s]] += lost
             elif queue_b[s] == 0.0 and served >= stock_b[s] and not shocked[s]:
                 # Everything ran and nothing waited: all arrivals started, nothing is overdue.
                 run_b[s] = served
@@ -627,23 +633,22 @@ def simulate_path(
                     cls_late[k] += newly / turnover[s]
                 cls_backlog[k] += queued
                 cls_started[k] += began
-                region_backlog[stream_region[s]] += queued
+                region_backlog[region_of[s]] += queued
             cls_overdue[k] += overdue[s]
             cls_level[k] += level[s]
             cls_served[k] += served
-            if s_group[s] >= 0:
-                served_g[s_group[s]] += served
-                overdue_g[s_group[s]] += overdue[s]
+            served_g[group_of[s]] += served
+            overdue_g[group_of[s]] += overdue[s]
             if in_window and s_dark_from[s] <= t < s_dark_until[s]:
                 out_cls[k, DARK_DEMAND] += level[s]
                 out_cls[overall, DARK_DEMAND] += level[s]
-                for j in range(s_ptr[s], used_end[s]):
+                for j in range(first[s], used_end[s]):
                     if e_failover[j]:
                         out_cls[k, FAILED_OVER] += alloc[j]
                         out_cls[overall, FAILED_OVER] += alloc[j]
             if in_window and preemptible[s]:
                 held = 0.0
-                for j in range(s_ptr[s], prev_end[s]):
+                for j in range(first[s], prev_end[s]):
                     held += prev[j]
                 evicted = min(held, need[s]) - served
                 if evicted > 0.0:
