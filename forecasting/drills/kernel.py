@@ -367,14 +367,16 @@ def simulate_path(
     # GPUs. Rungs not acting yet, blocks not delivered or dark, failover edges not open: the
     # hot loops walk compact lists of the rest, rebuilt only in hours the set changes.
     live = np.zeros(n_pools, dtype=np.bool_)
-    live_pools = np.zeros(n_pools, dtype=np.int64)
+    live_pools = np.zeros(n_pools, dtype=np.uint64)
     n_live = 0
     open_edges = np.zeros(n_edges, dtype=np.uint64)  # of stream s: [first[s], open_end[s])
     open_pool = np.zeros(n_edges, dtype=np.uint64)  # their pools
     open_end = np.zeros(n_streams, dtype=np.uint64)
     first = s_ptr[:n_streams].astype(np.uint64)
     n_groups = g_class.shape[0]
-    live_gp = np.zeros(gp_pools.shape[0], dtype=np.int64)  # of group g: [gp_ptr[g], ...end[g])
+    # Live pools of group g, [gp_ptr[g], live_gp_end[g]), and what they add to its spare.
+    live_gp = np.zeros(gp_pools.shape[0], dtype=np.uint64)
+    live_gp_mode = np.zeros(gp_pools.shape[0], dtype=np.int64)
     live_gp_end = np.zeros(n_groups, dtype=np.int64)
     next_change = 0  # first hour the open edges may differ from the lists' (0: build them)
     # One past the last edge each stream ran on, last hour and this one: every edge after it
@@ -457,7 +459,8 @@ def simulate_path(
                 end = gp_ptr[g]
                 for j in range(gp_ptr[g], gp_ptr[g + 1]):
                     if live[gp_pools[j]]:
-                        live_gp[end] = j
+                        live_gp[end] = gp_pools[j]
+                        live_gp_mode[end] = gp_mode[j]
                         end += 1
                 live_gp_end[g] = end
         alloc[:] = 0.0
@@ -681,14 +684,13 @@ def simulate_path(
                 # Pools without GPUs add nothing to spare.
                 spare = 0.0
                 for i in range(gp_ptr[g], live_gp_end[g]):
-                    j = live_gp[i]
-                    p = gp_pools[j]
+                    p = live_gp[i]
                     spare += free[p]
-                    if gp_mode[j] == 1:
+                    if live_gp_mode[i] == 1:
                         spare += pe_held[p]
-                    elif gp_mode[j] == 2:
-                        for i in range(pe_ptr[p], pe_ptr[p + 1]):
-                            edge = pe_edges[i]
+                    elif live_gp_mode[i] == 2:
+                        for e in range(pe_ptr[p], pe_ptr[p + 1]):
+                            edge = pe_edges[e]
                             if prio[edge_stream[edge]] > g_prio[g]:
                                 spare += alloc[edge]
                 limit = (1.0 - g_headroom[g]) * (served_g[g] + spare)
