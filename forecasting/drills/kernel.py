@@ -5,7 +5,11 @@ compiles it and runs paths in parallel (``prange``); :func:`simulate_reference` 
 same function uncompiled, path after path, hour after hour. Tests cross-check the two and the
 benchmark times them against each other, so the kernel's speed never comes from a different
 algorithm. Hours cannot be vectorised (each hour's backlog and running allocation feed the
-next), so the parallelism is over sample paths.
+next), so the parallelism is over sample paths. Within an hour the step does only work that
+can change a figure: it walks the pools with GPUs in service and the edges inside their
+window (lists rebuilt in the few hours that set changes, e.g. a rung switching on), stops a
+stream's loops at the last edge it holds GPUs on, and closes a priority level's headroom
+only on the pools it reserved on.
 
 Demand is a *level*: GPUs running plus GPUs queued in each hour (DOMAIN.md, "Demand as a
 level, demand as work"). A stream's level this hour is ``profile[hour_of_week] * base[day]``
