@@ -545,13 +545,11 @@ def simulate_path(
                 alloc[j] += take
                 free[p] -= take
                 rem -= take
-                if reserved[p] > free[p]:
-                    reserved[p] = free[p]
+                reserved[p] = min(reserved[p], free[p])
                 if evictable:
                     # Preemptible streams keep nothing from last hour: this is all they hold.
                     pe_held[p] += take
-                if j >= used_end[s]:
-                    used_end[s] = j + _ONE
+                used_end[s] = max(used_end[s], j + _ONE)
             got[s] = need[s] - rem
             if reserve[s] > 0.0:
                 for j in range(first[s], used_end[s]):
