@@ -498,8 +498,8 @@ def simulate_path(
                     stock_x[s] = run_x[s] * keep + queue_x[s] + arrived_x[s]
                     need[s] += stock_x[s]
             # Incumbents: work in flight of a non-preemptible class is never evicted; the jobs
-            # of deferrable classes that end this hour hand their GPUs back to the fill. (Each
-            # stream's incumbents touch only its own need, so they run right after it.)
+            # of deferrable classes that end this hour hand their GPUs back to the fill. They
+            # read only this stream's need and what earlier streams kept, so they run here.
             if preemptible[s]:
                 continue
             rem = need[s]
