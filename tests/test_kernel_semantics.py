@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -12,7 +13,13 @@ import pytest
 from forecasting.capacity import DEMAND_DEFAULTS, Block, CapacityError, CapacityPlan, parse_capacity
 from forecasting.drills import prepare_drill, run_drill, scenario_from_args
 from forecasting.drills.inputs import CLASSES
-from forecasting.drills.kernel import UNMET, simulate_kernel, simulate_reference, simulate_traced
+from forecasting.drills.kernel import (
+    UNMET,
+    KernelInputs,
+    simulate_kernel,
+    simulate_reference,
+    simulate_traced,
+)
 from forecasting.drills.kpis import DrillResult
 from forecasting.schema import WorkloadClass
 
@@ -307,3 +314,62 @@ def test_adding_a_block_never_raises_unmet_except_to_a_higher_tier() -> None:
             )
             exceptions += 1
     assert exceptions < 40 * 3 // 4  # losing to a higher tier is the exception, not the rule
+
+
+def _with_idle_pool(inputs: KernelInputs, *, gpus: float, lit: int, dark: int) -> KernelInputs:
+    """``inputs`` plus a pool last in every stream's preference with ``gpus`` GPUs in hours
+    [lit, dark) only, and every edge to it open from ``dark`` on: it never carries a GPU.
+    The pool is in no (region, class) group, so no policy counts its idle GPUs as spare."""
+    hours, pools = inputs.cap.shape
+    streams = inputs.s_ptr.shape[0] - 1
+    lengths = np.diff(inputs.s_ptr) + 1
+    s_ptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    moved = np.arange(inputs.s_pools.shape[0]) + inputs.edge_stream  # one new edge per stream
+    added = s_ptr[1:] - 1
+    edges = s_ptr[-1]
+
+    def spread(old: np.ndarray, new: np.ndarray | int) -> np.ndarray:
+        out = np.empty(edges, dtype=old.dtype)
+        out[moved] = old
+        out[added] = new
+        return out
+
+    pe_lists = [list(moved[inputs.pe_edges[inputs.pe_ptr[p] : inputs.pe_ptr[p + 1]]])
+                for p in range(pools)]  # fmt: skip
+    pe_lists.append([int(added[s]) for s in range(streams) if inputs.preemptible[s]])
+    pe_ptr = np.concatenate([[0], np.cumsum([len(x) for x in pe_lists])]).astype(np.int64)
+    column = np.zeros((hours, 1))
+    column[lit:dark] = gpus
+    return replace(
+        inputs,
+        cap=np.ascontiguousarray(np.hstack([inputs.cap, column])),
+        s_ptr=s_ptr,
+        s_pools=spread(inputs.s_pools, pools),
+        edge_stream=np.repeat(np.arange(streams), lengths).astype(np.int64),
+        pe_ptr=pe_ptr,
+        pe_edges=np.array([j for x in pe_lists for j in x], dtype=np.int64),
+        p_region=np.append(inputs.p_region, 0),
+        e_from=spread(inputs.e_from, dark),
+        e_until=spread(inputs.e_until, hours),
+        e_failover=spread(inputs.e_failover, False),
+        p_rung_delay=np.append(inputs.p_rung_delay, -1),
+        restore=np.hstack([inputs.restore, np.zeros((inputs.restore.shape[0], 1))]),
+    )
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_a_pool_that_never_carries_gpus_changes_no_figure(seed: int) -> None:
+    """A pool whose GPUs are in service only while its edges are closed takes no work, from
+    the hour it gets GPUs, through the hour its edges open, to the end; every other figure
+    is as without it (the kernel skips pools without GPUs and closed edges)."""
+    plan, paths, scenario, _ = _random_case(seed)
+    inputs = prepare_drill(plan, paths, None, scenario).assemble().inputs
+    hours, pools = inputs.cap.shape
+    idle = _with_idle_pool(inputs, gpus=1e4, lit=hours // 4, dark=hours // 2)
+    want = simulate_traced(inputs)
+    got = simulate_traced(idle)
+    np.testing.assert_array_equal(got.per_class, want.per_class)
+    np.testing.assert_array_equal(got.per_group, want.per_group)
+    np.testing.assert_array_equal(got.per_pool[:, :pools], want.per_pool)
+    np.testing.assert_array_equal(got.backlog, want.backlog)
+    assert np.all(got.per_pool[:, pools, 0] == 0.0)  # no GPU-hour used on it

@@ -5,7 +5,11 @@ compiles it and runs paths in parallel (``prange``); :func:`simulate_reference` 
 same function uncompiled, path after path, hour after hour. Tests cross-check the two and the
 benchmark times them against each other, so the kernel's speed never comes from a different
 algorithm. Hours cannot be vectorised (each hour's backlog and running allocation feed the
-next), so the parallelism is over sample paths.
+next), so the parallelism is over sample paths. Within an hour the step does only work that
+can change a figure: it walks the pools with GPUs in service and the edges inside their
+window (lists rebuilt in the few hours that set changes, e.g. a rung switching on), stops a
+stream's loops at the last edge it holds GPUs on, and closes a priority level's headroom
+only on the pools it reserved on.
 
 Demand is a *level*: GPUs running plus GPUs queued in each hour (DOMAIN.md, "Demand as a
 level, demand as work"). A stream's level this hour is ``profile[hour_of_week] * base[day]``
@@ -160,6 +164,9 @@ _TOL = 1e-6
 _REF_SHARE = 1.01
 _REF_GPUS = 1.0
 _HOURS_PER_WEEK = 168
+# Hot loops index with unsigned integers where they can: numba wraps a negative signed index
+# around (Python semantics) at every access, and an unsigned one cannot be negative.
+_ONE = np.uint64(1)
 
 
 class KernelOutputs(NamedTuple):
@@ -355,6 +362,41 @@ def simulate_path(
                     gp_mode[j] = 2
     reserved = np.zeros(n_pools)
     pending = np.zeros(n_pools)
+    # Pools given pending headroom by the priority level being placed: only they change
+    # when the level closes (reserved never exceeds free, so the others keep theirs).
+    pend_pools = np.zeros(n_pools, dtype=np.int64)
+    pend_marked = np.zeros(n_pools, dtype=np.bool_)
+    n_pend = 0
+    # Pools with GPUs in service and edges inside their window, the only ones that can carry
+    # GPUs. Rungs not acting yet, blocks not delivered or dark, failover edges not open: the
+    # hot loops walk compact lists of the rest, rebuilt only in hours the set changes.
+    live = np.zeros(n_pools, dtype=np.bool_)
+    live_pools = np.zeros(n_pools, dtype=np.uint64)
+    n_live = 0
+    open_edges = np.zeros(n_edges, dtype=np.uint64)  # of stream s: [first[s], open_end[s])
+    open_pool = np.zeros(n_edges, dtype=np.uint64)  # their pools
+    open_end = np.zeros(n_streams, dtype=np.uint64)
+    first = s_ptr[:n_streams].astype(np.uint64)
+    n_groups = g_class.shape[0]
+    # Live pools of group g, [gp_ptr[g], live_gp_end[g]), and what they add to its spare.
+    live_gp = np.zeros(gp_pools.shape[0], dtype=np.uint64)
+    live_gp_mode = np.zeros(gp_pools.shape[0], dtype=np.int64)
+    live_gp_end = np.zeros(n_groups, dtype=np.int64)
+    next_change = 0  # first hour the open edges may differ from the lists' (0: build them)
+    # One past the last edge each stream ran on, last hour and this one: every edge after it
+    # holds nothing, so loops over held GPUs stop there.
+    prev_end = first.copy()
+    used_end = first.copy()
+    # Served and overdue per (region, class) group, summed in stream order as the groups
+    # list their streams (a stream in no group adds to a last slot nobody reads).
+    group_of = np.full(n_streams, n_groups, dtype=np.uint64)
+    for g in range(n_groups):
+        for j in range(gs_ptr[g], gs_ptr[g + 1]):
+            group_of[gs_streams[j]] = g
+    served_g = np.zeros(n_groups + 1)
+    overdue_g = np.zeros(n_groups + 1)
+    class_of = stream_class.astype(np.uint64)
+    region_of = stream_region.astype(np.uint64)
     cls_backlog = np.zeros(overall + 1)
     cls_served = np.zeros(overall + 1)
     cls_started = np.zeros(overall + 1)
@@ -377,6 +419,56 @@ def simulate_path(
     for t in range(hours):
         day = t // 24
         how = (how0 + t) % _HOURS_PER_WEEK
+        changed = t == next_change
+        for p in range(n_pools):
+            # A rung's pool serves once the rung acts: its delay after the shock was seen on
+            # this path (at the earliest the next hour); until migration acts, the GPUs it
+            # would move still serve their own pool.
+            gpus = cap[t, p]
+            if p_rung_delay[p] >= 0 and (seen < 0 or t < seen + max(p_rung_delay[p], 1)):
+                gpus = 0.0
+            if restore_delay >= 0 and (seen < 0 or t < seen + max(restore_delay, 1)):
+                gpus += restore[t, p]
+            avail[p] = gpus
+            free[p] = gpus
+            # Reserved never exceeds free; a pool without GPUs (none, or fewer than none)
+            # reserves what it has, which leaves every stream the same room (none).
+            reserved[p] = min(gpus, 0.0)
+            pe_held[p] = 0.0
+            if live[p] != (gpus != 0.0):
+                live[p] = gpus != 0.0
+                changed = True
+        if changed:
+            # A pool without GPUs gives none and takes back none, and an edge outside its
+            # window is skipped: leaving both out of the lists changes no figure.
+            next_change = hours
+            for s in range(n_streams):
+                end = s_ptr[s]
+                for j in range(s_ptr[s], s_ptr[s + 1]):
+                    if e_from[j] > t:
+                        next_change = min(next_change, e_from[j])
+                    elif e_until[j] > t:
+                        next_change = min(next_change, e_until[j])
+                    if live[s_pools[j]] and e_from[j] <= t < e_until[j]:
+                        open_edges[end] = j
+                        open_pool[end] = s_pools[j]
+                        end += 1
+                open_end[s] = end
+            n_live = 0
+            for p in range(n_pools):
+                if live[p]:
+                    live_pools[n_live] = p
+                    n_live += 1
+            for g in range(n_groups):
+                end = gp_ptr[g]
+                for j in range(gp_ptr[g], gp_ptr[g + 1]):
+                    if live[gp_pools[j]]:
+                        live_gp[end] = gp_pools[j]
+                        live_gp_mode[end] = gp_mode[j]
+                        end += 1
+                live_gp_end[g] = end
+        alloc[:] = 0.0
+
         for s in range(n_streams):
             # A negative shock lowers the base level; a positive one is extra demand.
             base_level = profile[s, how] * base[day, s]
@@ -386,85 +478,93 @@ def simulate_path(
                 extra = 0.0
             level[s] = base_level + extra
             got[s] = 0.0
+            used_end[s] = first[s]
+            keep = 1.0 - turnover[s]
             if interactive[s]:
                 need[s] = level[s]
-                continue
-            keep = 1.0 - turnover[s]
-            # Base work tracks the forecast level: arrivals top the stock (running on + queued)
-            # up to the level, and a level below the stock is work still to finish, not gone.
-            stock = run_b[s] * keep + queue_b[s]
-            arrived_b[s] = max(base_level - stock, 0.0)
-            stock_b[s] = stock + arrived_b[s]
-            need[s] = stock_b[s]
-            if shocked[s]:
-                # Shock work is new work: what would arrive if the extra level ran unhindered.
-                arrived_x[s] = max(extra - keep * shock_level[s], 0.0)
-                shock_level[s] = extra
-                stock_x[s] = run_x[s] * keep + queue_x[s] + arrived_x[s]
-                need[s] += stock_x[s]
-        for p in range(n_pools):
-            # A rung's pool serves once the rung acts: its delay after the shock was seen on
-            # this path (at the earliest the next hour); until migration acts, the GPUs it
-            # would move still serve their own pool.
-            avail[p] = cap[t, p]
-            if p_rung_delay[p] >= 0 and (seen < 0 or t < seen + max(p_rung_delay[p], 1)):
-                avail[p] = 0.0
-            if restore_delay >= 0 and (seen < 0 or t < seen + max(restore_delay, 1)):
-                avail[p] += restore[t, p]
-            free[p] = avail[p]
-            reserved[p] = 0.0
-            pending[p] = 0.0
-        alloc[:] = 0.0
-
-        # Incumbents: work in flight of a non-preemptible class is never evicted; the jobs of
-        # deferrable classes that end this hour hand their GPUs back to the fill.
-        for s in range(n_streams):
+            else:
+                # Base work tracks the forecast level: arrivals top the stock (running on +
+                # queued) up to the level, and a level below the stock is work still to
+                # finish, not gone.
+                stock = run_b[s] * keep + queue_b[s]
+                arrived_b[s] = max(base_level - stock, 0.0)
+                stock_b[s] = stock + arrived_b[s]
+                need[s] = stock_b[s]
+                if shocked[s]:
+                    # Shock work is new work: what would arrive if the extra level ran
+                    # unhindered.
+                    arrived_x[s] = max(extra - keep * shock_level[s], 0.0)
+                    shock_level[s] = extra
+                    stock_x[s] = run_x[s] * keep + queue_x[s] + arrived_x[s]
+                    need[s] += stock_x[s]
+            # Incumbents: work in flight of a non-preemptible class is never evicted; the jobs
+            # of deferrable classes that end this hour hand their GPUs back to the fill. They
+            # read only this stream's need and what earlier streams kept, so they run here.
             if preemptible[s]:
                 continue
-            keep = 1.0 - turnover[s]
             rem = need[s]
-            for j in range(s_ptr[s], s_ptr[s + 1]):
+            for i in range(first[s], open_end[s]):
+                j = open_edges[i]
+                if j >= prev_end[s]:
+                    break
                 # Most edges ran nothing last hour: skip them before touching their pool.
                 if prev[j] <= 0.0:
                     continue
                 if rem <= 0.0:
                     break
-                p = s_pools[j]
-                if t < e_from[j] or t >= e_until[j]:
-                    continue
+                p = open_pool[i]
                 kept = min(prev[j] * keep, rem, free[p])
                 if kept > 0.0:
                     alloc[j] = kept
                     free[p] -= kept
                     rem -= kept
+                    used_end[s] = j + _ONE
             got[s] = need[s] - rem
 
         # Fill by priority; a priority level's headroom is reserved once the level is placed,
         # so streams of one class never lock each other out of their own headroom.
         for s in range(n_streams):
             if s > 0 and prio[s] != prio[s - 1]:
-                for p in range(n_pools):
+                for i in range(n_pend):
+                    p = pend_pools[i]
                     reserved[p] = min(reserved[p] + pending[p], free[p])
                     pending[p] = 0.0
+                    pend_marked[p] = False
+                n_pend = 0
             rem = need[s] - got[s]
-            for j in range(s_ptr[s], s_ptr[s + 1]):
+            evictable = preemptible[s]
+            for i in range(first[s], open_end[s]):
                 if rem <= 0.0:
                     break
-                p = s_pools[j]
-                room = free[p] if preemptible[s] else free[p] - reserved[p]
-                if room <= 0.0 or t < e_from[j] or t >= e_until[j]:
+                j = open_edges[i]
+                p = open_pool[i]
+                room = free[p] if evictable else free[p] - reserved[p]
+                if room <= 0.0:
                     continue
                 take = min(rem, room)
                 alloc[j] += take
                 free[p] -= take
                 rem -= take
-                if reserved[p] > free[p]:
-                    reserved[p] = free[p]
+                reserved[p] = min(reserved[p], free[p])
+                if evictable:
+                    # Preemptible streams keep nothing from last hour: this is all they hold.
+                    pe_held[p] += take
+                used_end[s] = max(used_end[s], j + _ONE)
             got[s] = need[s] - rem
             if reserve[s] > 0.0:
-                for j in range(s_ptr[s], s_ptr[s + 1]):
+                for j in range(first[s], used_end[s]):
                     if alloc[j] > 0.0:
-                        pending[s_pools[j]] += alloc[j] * reserve[s]
+                        p = s_pools[j]
+                        if not pend_marked[p]:
+                            pend_marked[p] = True
+                            pend_pools[n_pend] = p
+                            n_pend += 1
+                        pending[p] += alloc[j] * reserve[s]
+        # The last level's headroom binds nobody placed after it this hour.
+        for i in range(n_pend):
+            pending[pend_pools[i]] = 0.0
+            pend_marked[pend_pools[i]] = False
+        n_pend = 0
 
         # Queues and KPIs. Base work runs first (it is older), FIFO within each part. A part's
         # queue balance gives what entered it (arrivals, plus running work pushed back when
@@ -480,13 +580,15 @@ def simulate_path(
         cls_evicted[:] = 0.0
         cls_late[:] = 0.0
         region_backlog[:] = 0.0
+        served_g[:] = 0.0
+        overdue_g[:] = 0.0
         for s in range(n_streams):
-            k = stream_class[s]
+            k = class_of[s]
             served = got[s]
             if interactive[s]:
                 lost = max(need[s] - served, 0.0)
                 overdue[s] = lost
-                region_backlog[stream_region[s]] += lost
+                region_backlog[region_of[s]] += lost
             elif queue_b[s] == 0.0 and served >= stock_b[s] and not shocked[s]:
                 # Everything ran and nothing waited: all arrivals started, nothing is overdue.
                 run_b[s] = served
@@ -532,23 +634,26 @@ def simulate_path(
                     queued += queued_x
                 overdue[s] = late
                 # A queued GPU is a job that will hold it for mean_job_hours: its work.
-                cls_late[k] += newly / turnover[s]
+                if newly > 0.0:
+                    cls_late[k] += newly / turnover[s]
                 cls_backlog[k] += queued
                 cls_started[k] += began
-                region_backlog[stream_region[s]] += queued
+                region_backlog[region_of[s]] += queued
             cls_overdue[k] += overdue[s]
             cls_level[k] += level[s]
             cls_served[k] += served
+            served_g[group_of[s]] += served
+            overdue_g[group_of[s]] += overdue[s]
             if in_window and s_dark_from[s] <= t < s_dark_until[s]:
                 out_cls[k, DARK_DEMAND] += level[s]
                 out_cls[overall, DARK_DEMAND] += level[s]
-                for j in range(s_ptr[s], s_ptr[s + 1]):
+                for j in range(first[s], used_end[s]):
                     if e_failover[j]:
                         out_cls[k, FAILED_OVER] += alloc[j]
                         out_cls[overall, FAILED_OVER] += alloc[j]
             if in_window and preemptible[s]:
                 held = 0.0
-                for j in range(s_ptr[s], s_ptr[s + 1]):
+                for j in range(first[s], prev_end[s]):
                     held += prev[j]
                 evicted = min(held, need[s]) - served
                 if evicted > 0.0:
@@ -577,29 +682,21 @@ def simulate_path(
 
         if in_window:
             cls_holds[:] = True
-            for p in range(n_pools):
-                pe_held[p] = 0.0
-                for i in range(pe_ptr[p], pe_ptr[p + 1]):
-                    pe_held[p] += alloc[pe_edges[i]]
-            for g in range(g_class.shape[0]):
-                served_g = 0.0
-                overdue_g = 0.0
-                for j in range(gs_ptr[g], gs_ptr[g + 1]):
-                    served_g += got[gs_streams[j]]
-                    overdue_g += overdue[gs_streams[j]]
+            for g in range(n_groups):
+                # Pools without GPUs add nothing to spare.
                 spare = 0.0
-                for j in range(gp_ptr[g], gp_ptr[g + 1]):
-                    p = gp_pools[j]
+                for i in range(gp_ptr[g], live_gp_end[g]):
+                    p = live_gp[i]
                     spare += free[p]
-                    if gp_mode[j] == 1:
+                    if live_gp_mode[i] == 1:
                         spare += pe_held[p]
-                    elif gp_mode[j] == 2:
-                        for i in range(pe_ptr[p], pe_ptr[p + 1]):
-                            edge = pe_edges[i]
+                    elif live_gp_mode[i] == 2:
+                        for e in range(pe_ptr[p], pe_ptr[p + 1]):
+                            edge = pe_edges[e]
                             if prio[edge_stream[edge]] > g_prio[g]:
                                 spare += alloc[edge]
-                limit = (1.0 - g_headroom[g]) * (served_g + spare)
-                if overdue_g > _TOL or served_g > limit + _TOL:
+                limit = (1.0 - g_headroom[g]) * (served_g[g] + spare)
+                if overdue_g[g] > _TOL or served_g[g] > limit + _TOL:
                     cls_holds[g_class[g]] = False
                 else:
                     out_group[g] += 1.0
@@ -632,7 +729,9 @@ def simulate_path(
             # reference, fails its policy): the response ladder's delays count from here.
             if seen < 0 and last_violation[overall] == t:
                 seen = t
-            for p in range(n_pools):
+            # A pool without GPUs used none, stranded none and was not full.
+            for i in range(n_live):
+                p = live_pools[i]
                 if out_pool[p, FIRST_USED] < 0.0 and avail[p] - free[p] > _TOL:
                     out_pool[p, FIRST_USED] = t - start
                 out_pool[p, USED] += avail[p] - free[p]
@@ -646,6 +745,7 @@ def simulate_path(
                 out_ref[t, k] = cls_backlog[k] if cls_holds[k] else -1.0
 
         prev, alloc = alloc, prev
+        prev_end, used_end = used_end, prev_end
 
     window = hours - start
     for s in range(n_streams):
