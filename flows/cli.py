@@ -302,6 +302,21 @@ def cmd_demand(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def at_least(least: int) -> Callable[[str], int]:
+    """An argparse type: an integer no smaller than ``least``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < least:
+            raise argparse.ArgumentTypeError(f"{value} is below the smallest allowed, {least}")
+        return value
+
+    return parse
+
+
 def horizon_days(text: str) -> int:
     """Days in a horizon written as ``26w``, ``182d`` or ``182``."""
     match = re.fullmatch(r"\s*(\d+)\s*([wd]?)\s*", text.lower())
@@ -685,9 +700,15 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     def fleet_options(p: argparse.ArgumentParser) -> None:
+        from forecasting.synth import MIN_CUSTOMERS, MIN_DAYS
+
+        least = {"days": MIN_DAYS, "customers": MIN_CUSTOMERS, "seed": 0}
         for name in ("days", "customers", "seed"):
             default = fleet_defaults[name].default
-            p.add_argument(f"--{name}", type=int, default=default, help=f"(default {default})")
+            p.add_argument(
+                f"--{name}", type=at_least(least[name]), default=default,
+                help=f"(default {default}; at least {least[name]})",
+            )  # fmt: skip
 
     p = add(
         "synth", cmd_synth, "write a realistic synthetic fleet (telemetry files + capacity.toml)"

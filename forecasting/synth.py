@@ -76,6 +76,8 @@ from forecasting.schema import (
 
 __all__ = [
     "ANCHOR_CUSTOMER",
+    "MIN_CUSTOMERS",
+    "MIN_DAYS",
     "SyntheticFleet",
     "synthetic_fleet",
     "write_fleet",
@@ -106,8 +108,10 @@ _NAMED_CUSTOMERS = (
 # dominate a provider's plan).
 _ANCHOR_INFERENCE_SHARE = 0.33
 _TRAINING_CUSTOMERS = 10  # the largest customers train their own models
-_MIN_DAYS = 28
-_MIN_CUSTOMERS = 12
+# The smallest fleet: four weeks, the window the plan's growth is read from, and the customers
+# that train their own models plus a tail.
+MIN_DAYS = 28
+MIN_CUSTOMERS = _TRAINING_CUSTOMERS + 2
 
 HOURS_PER_DAY = 24
 HOURS_PER_YEAR = 24 * 365.25
@@ -1265,10 +1269,10 @@ def synthetic_fleet(
     the length of the long tail. The capacity plan is sized from the generated demand, so it is
     tight today and some region runs out within about six months.
     """
-    if days < _MIN_DAYS:
-        raise ValueError(f"days must be at least {_MIN_DAYS} (got {days})")
-    if customers < _MIN_CUSTOMERS:
-        raise ValueError(f"customers must be at least {_MIN_CUSTOMERS} (got {customers})")
+    if days < MIN_DAYS:
+        raise ValueError(f"days must be at least {MIN_DAYS} (got {days})")
+    if customers < MIN_CUSTOMERS:
+        raise ValueError(f"customers must be at least {MIN_CUSTOMERS} (got {customers})")
     last = end if end is not None else _default_end()
     clock = _Clock(last - timedelta(days=days - 1), days)
     rng = np.random.default_rng(seed)

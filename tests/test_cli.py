@@ -158,6 +158,8 @@ def test_out_of_range_arguments_are_one_line_usage_errors() -> None:
     """Library bounds, option bounds and argparse's own errors exit 2 in one line, no traceback."""
     cases = (
         ("synth", "--customers", "10"),
+        ("demo", "--customers", "8"),
+        ("demo", "--days", "27"),
         ("report", "--buffer-weeks", "99"),
         ("report", "--quantile", "q10"),
         ("drill", "--bogus"),
