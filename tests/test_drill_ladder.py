@@ -104,6 +104,22 @@ def test_migration_takes_only_gpus_the_target_could_not_use() -> None:
     assert moved == {"batch": 0.0, "training": 100.0, "training/batch": 0.0}
 
 
+def test_a_migration_with_nothing_to_move_says_so() -> None:
+    """Where every pool that hosts training also hosts the migration's target, there is no
+    migrate pool, and the drill says why instead of listing a rung that never acts."""
+    migrate = {"migrate": {"delay_hours": 6, "gpus": 40, "to": ["batch"]}}
+    shared = [
+        _block("a", 100, classes=["batch"]),
+        _block("s", 100, fabric=True, classes=["training", "batch"]),
+    ]
+    step = scenario_from_args(target="class:batch", shape="step", start="+1w")
+    result = run_drill(_plan(shared, response=migrate), _paths(_BATCH), None, step)
+    assert "migrate" not in set(result.rungs["rung"].to_list())
+    assert any(n.startswith("migrate has nothing to move in r1") for n in result.notes)
+    moved = run_drill(_plan(_SHORT, response=migrate), _paths(_BATCH), None, step)
+    assert not any("nothing to move" in n for n in moved.notes)
+
+
 def test_burst_is_priced_per_gpu_hour_used() -> None:
     """A burst after one day at $4/GPU-hour: the step's 20 GPUs run there, plus the day's
     backlog of 480 GPU-hours it drains, for the rest of the window."""

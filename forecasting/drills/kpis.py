@@ -49,7 +49,7 @@ from forecasting.drills.kernel import (
     KernelOutputs,
 )
 from forecasting.drills.scenarios import Scenario
-from forecasting.schema import frame_schema
+from forecasting.schema import WorkloadClass, frame_schema
 
 __all__ = [
     "ABSORB_SHARE",
@@ -458,6 +458,27 @@ def _rungs(
     return pl.DataFrame(rows, schema=RUNGS_SCHEMA, orient="row")
 
 
+def _idle_migration(plan: CapacityPlan, supply: SupplySide) -> list[str]:
+    """A note per region where the plan declares migration but it has nothing to move: every
+    pool that hosts training already hosts the classes it would move GPUs to."""
+    migrate = plan.ladder.migrate
+    if migrate is None:
+        return []
+    regions = {
+        p.region
+        for p in supply.pools
+        if p.rung is None and p.customer is None and WorkloadClass.TRAINING in p.classes
+    }
+    moved = {p.region for p in supply.pools if p.rung == "migrate"}
+    covered = {r for r in regions if plan.ladder.covers(r)}
+    to = ", ".join(str(c) for c in migrate.to)
+    return [
+        f"migrate has nothing to move in {region}: every pool there that hosts training already "
+        f"hosts {to}, which can take its free GPUs without migration"
+        for region in sorted(covered - moved)
+    ]
+
+
 def _absorb(final: DrillResult) -> tuple[float | None, bool]:
     """The drill's time to absorb: the P90 over paths of every class being whole again;
     censored when more than a tenth of the paths never were within the horizon."""
@@ -506,6 +527,7 @@ def compare(
         )
     if verdict == FAILS_UNSHOCKED:
         notes.append("the plan fails without the shock: " + ", ".join(unshocked))
+    notes += _idle_migration(plan, ladder_supply)
     return replace(
         shocked,
         verdict=verdict,
