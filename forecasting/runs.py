@@ -1040,6 +1040,9 @@ def _drill_frames(wh: warehouse.Warehouse, forecast_run_id: str) -> dict[str, pl
             .list.eval(pl.element().filter(pl.element().str.starts_with(BLOCKS_NOTE)))
             .list.first()
             .str.strip_prefix(BLOCKS_NOTE),
+            drill_notes=pl.col("notes")
+            .list.eval(pl.element().filter(~pl.element().str.starts_with(BLOCKS_NOTE)))
+            .list.join("; "),
         )
         .select(DRILL_ANSWERS_SCHEMA.names())
     )

@@ -231,7 +231,8 @@ def _drills(drill: str, customer: str, region: str) -> dict[str, pl.DataFrame]:
              None if passed[name] else 1.6 + i / 10, None,
              None if passed[name] else True, None, None,
              None if passed[name] else f"2 x pod-h100-1024 in {customer}",
-             None if passed[name] else 84_000_000.0)
+             None if passed[name] else 84_000_000.0,
+             "migrate has nothing to move in us-west" if i == 0 else None)
         )  # fmt: skip
     return {
         "drill_verdicts": pl.DataFrame(
@@ -312,6 +313,7 @@ def _drills(drill: str, customer: str, region: str) -> dict[str, pl.DataFrame]:
                 "blocks_note": pl.String,
                 "blocks_needed": pl.String,
                 "capex_needed_usd": pl.Float64,
+                "drill_notes": pl.String,
             },
         ),
     }
@@ -819,6 +821,13 @@ def test_order_notes_are_full_width_lines_under_their_row() -> None:
     assert "note" not in headers and headers[-1] == "largest shortfall, GPUs"
     details = re.findall(r'<tr class="detail"><td colspan="(\d+)"><small>note:</small>', orders)
     assert details and set(details) == {str(len(headers))}
+
+
+def test_drill_notes_show_under_their_drill() -> None:
+    """A drill's notes (here an idle migration rung) are a line under its row on the platform
+    page, not a column."""
+    page = platform_page(sample_inputs())
+    assert '<small>notes:</small> migrate has nothing to move in us-west' in page
 
 
 def test_what_changed_lists_moves_against_the_previous_run() -> None:

@@ -459,8 +459,8 @@ def _rungs(
 
 
 def _idle_migration(plan: CapacityPlan, supply: SupplySide) -> list[str]:
-    """A note per region where the plan declares migration but it has nothing to move: every
-    pool that hosts training already hosts the classes it would move GPUs to."""
+    """A note naming the regions where the plan declares migration but it has nothing to move:
+    every pool there that hosts training already hosts the classes it would move GPUs to."""
     migrate = plan.ladder.migrate
     if migrate is None:
         return []
@@ -471,11 +471,13 @@ def _idle_migration(plan: CapacityPlan, supply: SupplySide) -> list[str]:
     }
     moved = {p.region for p in supply.pools if p.rung == "migrate"}
     covered = {r for r in regions if plan.ladder.covers(r)}
+    idle = sorted(covered - moved)
+    if not idle:
+        return []
     to = ", ".join(str(c) for c in migrate.to)
     return [
-        f"migrate has nothing to move in {region}: every pool there that hosts training already "
-        f"hosts {to}, which can take its free GPUs without migration"
-        for region in sorted(covered - moved)
+        f"migrate has nothing to move in {', '.join(idle)}: every pool there that hosts "
+        f"training already hosts {to}, which can take its free GPUs without migration"
     ]
 
 

@@ -125,6 +125,8 @@ DRILL_ANSWERS_SCHEMA = pl.Schema(
         "blocks_note": pl.String(),
         "blocks_needed": pl.String(),
         **_columns(_DRILL_RUNS, ("capex_needed_usd",)),
+        # The drill's other notes (censoring, failures without the shock, idle rungs), "; "-joined.
+        "drill_notes": pl.String(),
     }
 )
 

@@ -117,6 +117,7 @@ def _answers_table(answers: pl.DataFrame) -> Table:
             MISSING if r["failover_share"] is None else f"{r['failover_share']:.0%}",
             _breaks(r),
             _to_pass(r),
+            r["drill_notes"] or "",
         ]
         for r in answers.iter_rows(named=True)
     ]
@@ -132,9 +133,15 @@ def _answers_table(answers: pl.DataFrame) -> Table:
         "failed over",
         "breaks at",
         "would pass with",
+        "notes",
     ]
     return Table.of(
-        headers, rows, numeric=(7,), wrap=(1, 5, 6, 9, 10), empty="no drills in this run"
+        headers,
+        rows,
+        numeric=(7,),
+        wrap=(1, 5, 6, 9, 10),
+        detail=11,
+        empty="no drills in this run",
     )
 
 
