@@ -824,10 +824,15 @@ def test_order_notes_are_full_width_lines_under_their_row() -> None:
 
 
 def test_drill_notes_show_under_their_drill() -> None:
-    """A drill's notes (here an idle migration rung) are a line under its row on the platform
-    page, not a column."""
+    """A drill's answer, where it fails unshocked and its notes (here an idle migration rung)
+    are lines under its row on the platform page, not columns."""
     page = platform_page(sample_inputs())
     assert '<small>notes:</small> migrate has nothing to move in us-west' in page
+    drills = page[page.index("<h2>Shock drills</h2>") : page.index("<h2>SLO attainment")]
+    headers = re.findall(r"<th[^>]*>([^<]*)</th>", drills)
+    assert not {"notes", "would pass with", "fails unshocked in"} & set(headers)
+    # A failing drill's answer and its notes share one line under its row.
+    assert re.search(r"<small>would pass with:</small> [^<]*<br><small>notes:</small>", drills)
 
 
 def test_what_changed_lists_moves_against_the_previous_run() -> None:

@@ -123,9 +123,9 @@ class Table:
     """Formatted cells: ``numeric`` columns right-aligned, only ``wrap`` columns wrapping.
 
     Cells do not wrap by default, so a date or an amount never breaks across lines. ``detail``
-    is a column of sentences shown as a full-width line under its row, not as a column: beside
-    ten columns that never wrap, a note column was squeezed to a few words per line. No rows
-    renders as a "no data" line naming ``empty``.
+    columns hold sentences and are shown as one full-width line under their row, each part
+    after its header, not as columns: beside ten columns that never wrap, a note column was
+    squeezed to a few words per line. No rows renders as a "no data" line naming ``empty``.
     """
 
     headers: Sequence[str]
@@ -133,7 +133,7 @@ class Table:
     empty: str
     numeric: frozenset[int] = frozenset()
     wrap: frozenset[int] = frozenset()
-    detail: int | None = None
+    detail: tuple[int, ...] = ()
 
     @classmethod
     def of(
@@ -143,11 +143,13 @@ class Table:
         *,
         numeric: Iterable[int] = (),
         wrap: Iterable[int] = (),
-        detail: int | None = None,
+        detail: Iterable[int] = (),
         empty: str,
     ) -> Table:
         """A table from any iterable of rows."""
-        return cls(list(headers), list(rows), empty, frozenset(numeric), frozenset(wrap), detail)
+        return cls(
+            list(headers), list(rows), empty, frozenset(numeric), frozenset(wrap), tuple(detail)
+        )
 
     def css(self, column: int) -> str:
         """The class of a column's cells: ``num``, ``wrap`` or none."""
@@ -155,8 +157,12 @@ class Table:
 
     @property
     def columns(self) -> list[int]:
-        """The columns drawn as columns: all but ``detail``."""
-        return [c for c in range(len(self.headers)) if c != self.detail]
+        """The columns drawn as columns: all but the ``detail`` ones."""
+        return [c for c in range(len(self.headers)) if c not in self.detail]
+
+    def details(self, row: Sequence[Cell]) -> list[tuple[str, Cell]]:
+        """The row's detail cells that say something, with their headers, in column order."""
+        return [(self.headers[c], row[c]) for c in self.detail if row[c] not in ("", MISSING)]
 
 
 # --- figures -----------------------------------------------------------------------------------

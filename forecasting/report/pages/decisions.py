@@ -250,7 +250,7 @@ def _replays_table(replays: pl.DataFrame) -> Table:
         "idle capital",
         "note",
     ]
-    return Table.of(headers, rows, numeric=range(11, 16), detail=16, empty="no replays")
+    return Table.of(headers, rows, numeric=range(11, 16), detail=(16,), empty="no replays")
 
 
 def _cards(run: dict[str, Any]) -> list[tuple[str, str]]:

@@ -187,7 +187,7 @@ def _power_contracts_table(power: pl.DataFrame) -> Table:
         headers,
         rows,
         numeric=(5, 6, 7, 9),
-        detail=10,
+        detail=(10,),
         empty="no [[site]] entries in the capacity plan, so no power is checked",
     )
 

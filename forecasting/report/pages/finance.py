@@ -70,7 +70,7 @@ def _orders_table(triggers: pl.DataFrame) -> Table:
         "note",
     ]
     return Table.of(
-        headers, rows, numeric=(7, 8, 9), detail=10, empty="no expansion triggers in this run"
+        headers, rows, numeric=(7, 8, 9), detail=(10,), empty="no expansion triggers in this run"
     )
 
 
@@ -165,7 +165,7 @@ def _idle_table(idle: pl.DataFrame) -> Table:
         headers,
         rows,
         numeric=(5, 6, 7, 8),
-        detail=9,
+        detail=(9,),
         empty="no committed capacity at idle risk",
     )
 

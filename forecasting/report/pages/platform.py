@@ -139,8 +139,8 @@ def _answers_table(answers: pl.DataFrame) -> Table:
         headers,
         rows,
         numeric=(7,),
-        wrap=(1, 5, 6, 9, 10),
-        detail=11,
+        wrap=(1, 6, 9),
+        detail=(5, 10, 11),
         empty="no drills in this run",
     )
 

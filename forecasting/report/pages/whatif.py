@@ -85,7 +85,7 @@ def _orders(answer: WhatIf) -> Table:
         "extra power",
         "note",
     ]
-    return Table.of(headers, rows, numeric=(9, 10), detail=11, empty="no pools in the region")
+    return Table.of(headers, rows, numeric=(9, 10), detail=(11,), empty="no pools in the region")
 
 
 def _concentration(answer: WhatIf) -> Table:
