@@ -827,7 +827,7 @@ def test_drill_notes_show_under_their_drill() -> None:
     """A drill's answer, where it fails unshocked and its notes (here an idle migration rung)
     are lines under its row on the platform page, not columns."""
     page = platform_page(sample_inputs())
-    assert '<small>notes:</small> migrate has nothing to move in us-west' in page
+    assert "<small>notes:</small> migrate has nothing to move in us-west" in page
     drills = page[page.index("<h2>Shock drills</h2>") : page.index("<h2>SLO attainment")]
     headers = re.findall(r"<th[^>]*>([^<]*)</th>", drills)
     assert not {"notes", "would pass with", "fails unshocked in"} & set(headers)
