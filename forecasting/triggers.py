@@ -83,9 +83,13 @@ GPU generations
 Sites and power
     For a plan with ``[[site]]``, an order is placed at a site of its region whose MW free
     (energized, contracted MW from its energization day, less blocks in service) covers the
-    order's MW on every day from its arrival on; the roomiest such site wins. Candidates no
-    site can power are refused; when all are, the best of them is placed at the region's
-    roomiest site anyway and its note says power is the constraint. Per site, the power
+    order's MW on every day from its arrival on; the roomiest such site wins. A candidate
+    orderable in time and powered on arrival is chosen as above. Otherwise the candidate
+    usable first wins: powered on arrival, or waiting at a site for MW it will have (a
+    contract energized later), so racks that wait weeks for power beat a pod that arrives
+    powered a year late; its note says power is the constraint and for how long. Only when no
+    site has any candidate's MW within the plan is the first to arrive placed at the region's
+    roomiest site anyway. Per site, the power
     trigger (POWER_TRIGGERS_SCHEMA) dates the first day from ``as_of`` on which the MW needed
     (blocks in service plus placed orders from their arrival) exceeds the MW energized;
     ``contract_by`` = that day minus ``power_lead_months`` calendar months minus the buffer,
@@ -547,6 +551,9 @@ class _Order:
     units: float  # capacity of one block: H100-equivalents with a [gpu_type] table, else GPUs
     site: str | None = None  # where its MW is drawn; None for a plan without [[site]]
     powered: bool = True  # whether the site has the MW energized by its arrival
+    # The first day from its arrival on that its site has the MW for good: the arrival when
+    # powered, later when power comes after it, None when no site has it within the plan.
+    usable: date | None = None
 
     @property
     def mw(self) -> float:
@@ -643,6 +650,16 @@ class _Power:
         """The region's declared sites, by id."""
         return sorted(s for s, r in self.region_of.items() if r == region)
 
+    def powered_from(self, site: str, mw: float, arrives: date) -> date | None:
+        """The first day from ``arrives`` on after which ``site`` has ``mw`` free every day to
+        the calendar's end; None when it never does."""
+        free = self.free[site]
+        # Free MW from each day to the end, a non-decreasing series: search it.
+        ahead = np.minimum.accumulate(free[::-1])[::-1]
+        first = self._index(arrives)
+        i = first + int(np.searchsorted(ahead[first:], mw - _TOL))
+        return self.start + timedelta(days=i) if i < free.size else None
+
     def roomiest(self, region: str, arrives: date) -> tuple[str, float] | None:
         """The region's site with the most MW free from ``arrives`` on (ties by id)."""
         rooms = [(site, self.room(site, arrives)) for site in self.sites_in(region)]
@@ -674,6 +691,14 @@ def _rank(orders: Sequence[_Order], plan: CapacityPlan) -> _Order | None:
     return None
 
 
+def _first_usable(orders: Sequence[_Order]) -> _Order | None:
+    """Of orders that can be powered within the plan, the one usable first, then the cheapest."""
+    usable = [o for o in orders if o.usable is not None]
+    if not usable:
+        return None
+    return min(usable, key=lambda o: (o.usable, o.blocks * o.candidate.capex_usd))
+
+
 def _choose(
     options: Sequence[CandidateBlock],
     plan: CapacityPlan,
@@ -701,14 +726,30 @@ def _choose(
         if power is not None:
             fits = [s for s in power.sites_in(region) if power.room(s, arrives) >= order.mw - _TOL]
             best = max(fits, key=lambda s: (power.room(s, arrives), s), default=None)
-            order = replace(order, site=best, powered=best is not None)
+            later = [
+                (day, s)
+                for s in power.sites_in(region)
+                if (day := power.powered_from(s, order.mw, arrives)) is not None
+            ]
+            usable = arrives if best is not None else min(later, default=(None, None))[0]
+            order = replace(order, site=best, powered=best is not None, usable=usable)
         orders.append(order)
-    chosen = _rank([o for o in orders if o.powered], plan) or _rank(orders, plan)
+    # In time and powered on arrival first; else the order usable first, powered or waiting
+    # for power a site will have, so a block that waits months for its MW beats one that
+    # arrives powered a year late; only when no site ever has the MW, the first to arrive.
+    in_time = [o for o in orders if o.powered and o.in_time]
+    chosen = _rank(in_time, plan) or _first_usable(orders) or _rank(orders, plan)
     if chosen is None or power is None:
         return chosen
     if not chosen.powered:
+        waiting = [
+            s
+            for s in power.sites_in(region)
+            if power.powered_from(s, chosen.mw, chosen.arrives) == chosen.usable
+        ]
         roomiest = power.roomiest(region, chosen.arrives)
-        chosen = replace(chosen, site=None if roomiest is None else roomiest[0])
+        site = waiting[0] if waiting else None if roomiest is None else roomiest[0]
+        chosen = replace(chosen, site=site)
     if chosen.site is not None:
         power.take(chosen.site, chosen.mw, chosen.arrives)
     return chosen
@@ -748,6 +789,14 @@ def _power_note(order: _Order, *, region: str, power: _Power) -> str:
     need = f"{order.mw:.2f} MW for {order.blocks} x {order.candidate.name}"
     if order.site is None:
         return f"power is the constraint: {region} has no [[site]] to draw {need} from"
+    if order.usable is not None and order.usable > order.arrives:
+        wait = (order.usable - order.arrives).days
+        return (
+            f"power is the constraint: no site in {region} has {need} energized from "
+            f"{order.arrives}; {order.site} has it from {order.usable}, {wait} days later, the "
+            f"first of the candidates to be usable; placed there, whose power trigger says "
+            f"what bringing its power forward takes"
+        )
     room = power.room(order.site, order.arrives) + order.mw  # before this order took its MW
     return (
         f"power is the constraint: no site in {region} has {need} energized from "

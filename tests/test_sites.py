@@ -182,6 +182,25 @@ def test_contracted_mw_counts_from_its_energization_day() -> None:
     assert "bring its energization forward" in power["note"]
 
 
+def test_a_block_waiting_for_power_beats_a_powered_one_that_arrives_later() -> None:
+    """s1 has 1.0 MW, all drawn, and 4 MW contracted from day 120. Two racks (day 73) wait 47
+    days for it; a pod with 30 weeks' lead would arrive powered on day 210, 109 days after
+    exhaustion. The racks are usable first, so they are ordered, at s1, and the note says they
+    wait for power (the old rule took the powered pod: capacity a year late for a region whose
+    power was weeks away)."""
+    pod = {"name": "pod-h100", "kind": "pod", "gpu_type": "H100", "gpus": 1024, "mw": 1.6,
+           "lead_time_weeks": 30, "capex_usd": 40e6, "fabric": True}  # fmt: skip
+    site = _site(mw=1.0, contracted_mw=4.0, contracted_energized=_day(120))
+    result = _run(_plan(sites=[site], candidates=[RACK, pod]))
+    row = _all_pool(result)
+    assert (row["candidate"], row["arrives"]) == ("rack-h100", _day(ARRIVAL))
+    assert f"s1 has it from {_day(120)}, 47 days later" in row["note"]
+    assert result.placements.select("site", "powered").rows() == [("s1", False)]
+    # Without the contract nothing is ever powered: the first to arrive, as before.
+    bare = _all_pool(_run(_plan(sites=[_site(mw=1.0)], candidates=[RACK, pod])))
+    assert bare["candidate"] == "rack-h100" and "the most free is" in bare["note"]
+
+
 def test_contract_power_by_is_exhaustion_less_lead_months_less_buffer() -> None:
     """A committed 0.8 MW block arriving 2026-05-31 at a 1.5 MW site already drawing 1.0: power
     runs out that day; 3 months back is 2026-02-28 (clamped), less 4 weeks is 2026-01-31,
