@@ -745,7 +745,8 @@ def _choose(
         waiting = [
             s
             for s in power.sites_in(region)
-            if power.powered_from(s, chosen.mw, chosen.arrives) == chosen.usable
+            if chosen.usable is not None
+            and power.powered_from(s, chosen.mw, chosen.arrives) == chosen.usable
         ]
         roomiest = power.roomiest(region, chosen.arrives)
         site = waiting[0] if waiting else None if roomiest is None else roomiest[0]

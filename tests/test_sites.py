@@ -196,9 +196,13 @@ def test_a_block_waiting_for_power_beats_a_powered_one_that_arrives_later() -> N
     assert (row["candidate"], row["arrives"]) == ("rack-h100", _day(ARRIVAL))
     assert f"s1 has it from {_day(120)}, 47 days later" in row["note"]
     assert result.placements.select("site", "powered").rows() == [("s1", False)]
-    # Without the contract nothing is ever powered: the first to arrive, as before.
-    bare = _all_pool(_run(_plan(sites=[_site(mw=1.0)], candidates=[RACK, pod])))
-    assert bare["candidate"] == "rack-h100" and "the most free is" in bare["note"]
+    # Without the contract nothing is ever powered: the first to arrive, placed at the
+    # roomiest site (s2, 0.5 MW free, not s1, none), as before.
+    sites = [_site(mw=1.0), _site("s2", mw=0.5)]
+    bare = _run(_plan(sites=sites, candidates=[RACK, pod]))
+    assert _all_pool(bare)["candidate"] == "rack-h100"
+    assert "the most free is 0.50 MW at s2" in _all_pool(bare)["note"]
+    assert bare.placements.select("site", "powered").rows() == [("s2", False)]
 
 
 def test_contract_power_by_is_exhaustion_less_lead_months_less_buffer() -> None:
