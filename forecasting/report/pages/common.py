@@ -162,7 +162,7 @@ class Table:
 
     def details(self, row: Sequence[Cell]) -> list[tuple[str, Cell]]:
         """The row's detail cells that say something, with their headers, in column order."""
-        return [(self.headers[c], row[c]) for c in self.detail if row[c] not in ("", MISSING)]
+        return [(self.headers[c], row[c]) for c in self.detail if row[c] not in (None, "", MISSING)]
 
 
 # --- figures -----------------------------------------------------------------------------------
