@@ -175,11 +175,13 @@ def _power_contracts_table(power: pl.DataFrame) -> Table:
         "region",
         "status",
         "contract power by",
-        "short of power from",
-        "MW needed then",
-        "MW energized then",
+        # Short: the intro says these are read on the day power runs short, and longer
+        # headers that never wrap pushed the cost column off the page.
+        "short from",
+        "MW needed",
+        "MW energized",
         "MW to contract",
-        "power lead time",
+        "lead time",
         "cost",
         "note",
     ]
