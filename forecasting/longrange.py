@@ -135,14 +135,17 @@ def _log_series(y: np.ndarray) -> np.ndarray:
 class GrowthModel(ABC):
     """Base of the growth models: fitted on a positive level series, forecast in logs.
 
-    Subclasses implement ``_fit_log`` and ``_log_forecast`` (or ``log_forecast`` itself when
-    they carry their own growth-rate uncertainty); ``predict`` turns the log-scale
-    Gaussian forecast into the original scale (mean with its lognormal correction, quantiles
-    clipped at zero). ``name`` is the registry key.
+    Subclasses implement ``_fit_log`` and ``_log_forecast``; ``log_forecast`` adds the growth
+    rate's uncertainty unless ``carries_rate_uncertainty`` says the model's own spread already
+    holds it. ``predict`` turns the log-scale Gaussian forecast into the original scale (mean
+    with its lognormal correction, quantiles clipped at zero). ``name`` is the registry key.
     """
 
     name = "growth"
     min_steps = 3
+    # A random walk's spread is its growth uncertainty, and a combination's members each add
+    # theirs: adding it again would count it twice.
+    carries_rate_uncertainty = False
 
     def fit(self, y: np.ndarray) -> Self:
         """Fit on a level series (one value per step, NaN = missing step)."""
@@ -164,18 +167,19 @@ class GrowthModel(ABC):
     def _fit_log(self, x: np.ndarray) -> None:
         """Fit on the log1p level ``x`` (missing steps already dropped)."""
 
+    @abstractmethod
     def _log_forecast(self, h: int) -> tuple[np.ndarray, np.ndarray]:
-        """The model's own log mean and sd; :meth:`log_forecast` adds the growth rate's
-        uncertainty. A model that carries its own (a random walk, a combination of models that
-        each add it) overrides :meth:`log_forecast` instead."""
-        raise NotImplementedError(f"{type(self).__name__} overrides log_forecast instead")
+        """The model's own log mean and sd for steps 1..h."""
 
     def log_forecast(self, h: int) -> tuple[np.ndarray, np.ndarray]:
         """Mean and standard deviation of the log1p level for steps 1..h.
 
-        The model's own variance plus the growth rate's: ``h^2 var(mean step)``.
+        The model's own variance plus the growth rate's, ``h^2 var(mean step)``, unless the
+        model carries it already.
         """
         mu, sd = self._log_forecast(h)
+        if self.carries_rate_uncertainty:
+            return mu, sd
         k = np.arange(1, h + 1, dtype=float)
         return mu, np.sqrt(sd**2 + k**2 * self._drift_var)
 
@@ -358,6 +362,7 @@ class LevelRandomWalk(GrowthModel):
 
     name = "level_random_walk"
     min_steps = 1
+    carries_rate_uncertainty = True
 
     def _fit_log(self, x: np.ndarray) -> None:
         self._last = float(x[-1])
@@ -366,7 +371,7 @@ class LevelRandomWalk(GrowthModel):
         # spread of the level itself is the most honest stand-in.
         self._step_sd = float(np.std(steps)) if steps.size >= 2 else float(np.std(x))
 
-    def log_forecast(self, h: int) -> tuple[np.ndarray, np.ndarray]:
+    def _log_forecast(self, h: int) -> tuple[np.ndarray, np.ndarray]:
         """Flat at the last level; sd grows with the square root of the steps."""
         k = np.arange(1, h + 1, dtype=float)
         return np.full(h, self._last), self._step_sd * np.sqrt(k)
@@ -390,6 +395,7 @@ class Combination(GrowthModel):
 
     name = "combination"
     min_steps = 5
+    carries_rate_uncertainty = True
 
     def __init__(
         self,
@@ -409,7 +415,7 @@ class Combination(GrowthModel):
         if not self.members:
             raise ValueError(f"no member of {self.member_names} could be fitted")
 
-    def log_forecast(self, h: int) -> tuple[np.ndarray, np.ndarray]:
+    def _log_forecast(self, h: int) -> tuple[np.ndarray, np.ndarray]:
         """Mean of the members; mean variance plus their disagreement."""
         parts = [m.log_forecast(h) for m in self.members]
         mus = np.stack([p[0] for p in parts])
