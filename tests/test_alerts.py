@@ -29,7 +29,7 @@ import pytest
 from conftest import FleetFiles
 from rich.console import Console
 from test_cli import fleetcast
-from test_server import ROOT, free_port, healthy, prefect_env, start, stop, wait_for
+from test_server import ROOT, healthy, prefect_env, prefect_server, wait_for
 
 from forecasting import runs, warehouse
 from forecasting.changes import (
@@ -395,24 +395,12 @@ def receiver() -> Iterator[tuple[str, list[dict[str, Any]]]]:
 def alert_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """`prefect server start` on a free port, SQLite in tmp_path, the services that evaluate
     automations and send their notifications switched on explicitly; yields its API URL."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/api"
-    log_path = tmp_path / "server.log"
-    env = prefect_env(
-        tmp_path / "server-home",
-        PREFECT_API_DATABASE_CONNECTION_URL=f"sqlite+aiosqlite:///{tmp_path / 'prefect.db'}",
+    with prefect_server(
+        tmp_path,
         PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED="true",
         PREFECT_SERVER_SERVICES_ACTIONS_ENABLED="true",
-    )
-    prefect = str(Path(sys.executable).with_name("prefect"))
-    with log_path.open("wb") as log:
-        process = start(
-            [prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port)], env, log
-        )
-        try:
-            yield url, log_path
-        finally:
-            stop(process)
+    ) as running:
+        yield running
 
 
 @pytest.mark.server

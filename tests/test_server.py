@@ -95,27 +95,34 @@ def healthy(url: str) -> bool:
         return False
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """A `prefect server start` on a free port with SQLite in tmp_path; yields its API URL."""
+@contextlib.contextmanager
+def prefect_server(tmp_path: Path, **extra_env: str) -> Iterator[tuple[str, Path]]:
+    """`prefect server start` on a free port with SQLite in tmp_path and ``extra_env``;
+    yields its API URL and log file, and stops it on exit."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/api"
     log_path = tmp_path / "server.log"
     env = prefect_env(
         tmp_path / "server-home",
         PREFECT_API_DATABASE_CONNECTION_URL=f"sqlite+aiosqlite:///{tmp_path / 'prefect.db'}",
+        **extra_env,
     )
     prefect = str(Path(sys.executable).with_name("prefect"))
     with log_path.open("wb") as log:
         process = start(
-            [prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-            env,
-            log,
+            [prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port)], env, log
         )
         try:
             yield url, log_path
         finally:
             stop(process)
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A `prefect server start` on a free port with SQLite in tmp_path; yields its API URL."""
+    with prefect_server(tmp_path) as running:
+        yield running
 
 
 def test_served_drill_and_report_run_through_a_real_server(
