@@ -326,7 +326,8 @@ def _breaking(outcome: DrillOutcome) -> str:
         return "not searched"
     multiplier = outcome.breaking_multiplier
     if multiplier is None:
-        return "n/a"
+        # Below or above the range searched, or not searched: the note says which.
+        return outcome.breaking_note or "not searched"
     return f"{multiplier:.2f}x"
 
 

@@ -382,6 +382,17 @@ def test_breaking_multiplier_finds_the_capacity_ratio() -> None:
     assert 2.0 - 0.01 <= point.last_passing <= 2.0 < point.multiplier <= 2.0 + 0.01
 
 
+def test_a_breaking_point_outside_the_range_searched_is_no_number() -> None:
+    """Load 150 on capacity 100 fails at 1x: the breaking point lies below the range, so no
+    multiplier is reported (1.00x would read as measured); load 10 still passes at 4x."""
+    plan = _plan([_block("a", 100, classes=["batch"])])
+    shock = scenario_from_args(target="class:batch")
+    below = breaking_multiplier(plan, _paths({"r1/batch/other": 150.0}), None, shock)
+    assert (below.multiplier, below.note) == (None, "below 1x")
+    above = breaking_multiplier(plan, _paths({"r1/batch/other": 10.0}), None, shock)
+    assert (above.multiplier, above.last_passing, above.note) == (None, 4.0, "above 4x")
+
+
 def test_blocks_to_pass_orders_what_arrives_in_time() -> None:
     """One rack that arrives before the shock makes it pass; a late one cannot and says so."""
     rack = {

@@ -91,8 +91,10 @@ class BlocksToPass:
 class BreakingPoint:
     """The smallest shock multiplier found to fail, bracketed to ``tolerance``.
 
-    ``multiplier`` is None when the drill still passes at ``high``; equal to ``low`` when it
-    already fails there. ``last_passing`` is the largest multiplier seen to pass.
+    ``multiplier`` is None when the search brackets nothing: the drill still passes at
+    ``high``, or already fails at ``low`` (the breaking point lies below the range searched, so
+    ``low`` would read as a measurement it is not); ``note`` says which. ``last_passing`` is
+    the largest multiplier seen to pass.
     """
 
     multiplier: float | None
@@ -721,10 +723,11 @@ def breaking_multiplier(
     def point(found: float | None, passing: float | None, note: str) -> BreakingPoint:
         return BreakingPoint(found, passing, low, high, tolerance, evaluations, note)
 
+    # Read under "breaks at": the breaking point lies outside the range searched.
     if not passes(low):
-        return point(low, None, f"fails already at the lower bound {low:g}x")
+        return point(None, None, f"below {low:g}x")
     if passes(high):
-        return point(None, high, f"still passes at the upper bound {high:g}x")
+        return point(None, high, f"above {high:g}x")
     passing, failing = low, high
     while failing - passing > tolerance:
         middle = (passing + failing) / 2

@@ -84,10 +84,11 @@ def _absorbed(row: dict[str, Any]) -> str:
 
 
 def _breaks(row: dict[str, Any]) -> str:
-    """The breaking multiplier, or why it was not searched (the plan fails unshocked)."""
+    """The breaking multiplier; else where it lies (below or above the range searched), or
+    that it was not searched."""
     if row["breaking_multiplier"] is not None:
         return fmt_multiplier(row["breaking_multiplier"])
-    return row["breaking_note"] or MISSING
+    return row["breaking_note"] or "not searched"
 
 
 def _to_pass(row: dict[str, Any]) -> str:
