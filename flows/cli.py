@@ -48,7 +48,7 @@ from forecasting.settings import (
 )
 
 if TYPE_CHECKING:
-    from forecasting.runs import DrillOutcome
+    from forecasting.runs import DrillNotPlayed, DrillOutcome
 
 __all__ = ["main"]
 
@@ -417,16 +417,29 @@ def cmd_drill(args: argparse.Namespace) -> int:
     except (ScenarioError, ValueError) as exc:
         raise UsageError(str(exc)) from exc
     if args.via_server:
-        outcomes = _drill_via_server(paths.warehouse, paths.capacity, options, args.timeout)
+        batch = runs.DrillBatch(
+            played=_drill_via_server(paths.warehouse, paths.capacity, options, args.timeout)
+        )
     elif _direct():
-        outcomes = runs.drill(paths.warehouse, paths.capacity, options)
+        batch = runs.drill(paths.warehouse, paths.capacity, options)
     else:
         from flows.drill import drill_flow
 
-        outcomes = drill_flow(paths.warehouse, paths.capacity, options)
-    for table in drill_tables(outcomes):
-        console.print(table)
-    return EXIT_OK
+        batch = drill_flow(paths.warehouse, paths.capacity, options)
+    if batch.played:
+        for table in drill_tables(batch.played):
+            console.print(table)
+    _warn_not_played(batch.not_played)
+    # Drills asked for and none played is a failed command; some skipped among many is not.
+    return EXIT_OK if batch.played else EXIT_FAILED
+
+
+def _warn_not_played(not_played: Sequence[DrillNotPlayed]) -> None:
+    """Print why each drill that could not be played was not, one warning line each."""
+    from flows.tables import not_played_lines
+
+    for line in not_played_lines(not_played):
+        errors.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
 def _drill_via_server(
@@ -608,6 +621,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     outcome = pipeline_flow(paths.warehouse, paths.capacity, paths.reports, options)
     console.print(report_table(outcome.report))
+    _warn_not_played(outcome.drills_not_played)
     for line in pipeline_summary(outcome, seconds=time.perf_counter() - started):
         console.print(line, highlight=False)
     return EXIT_FAILED if any(r.status == "failed" for r in outcome.ingested) else EXIT_OK

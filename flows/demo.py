@@ -30,14 +30,18 @@ def _printed(outcome: PipelineOutcome, *, console: Console, started: float) -> i
         drill_tables,
         forecast_tables,
         ingest_table,
+        not_played_lines,
         pipeline_summary,
         report_table,
     )
 
     console.print(ingest_table(outcome.ingested))
-    for table in (*forecast_tables(outcome.forecast), *drill_tables(outcome.drills)):
+    drills = drill_tables(outcome.drills) if outcome.drills else []
+    for table in (*forecast_tables(outcome.forecast), *drills):
         console.print(table)
     console.print(report_table(outcome.report))
+    for line in not_played_lines(outcome.drills_not_played):
+        console.print(line, highlight=False, markup=False)
     for line in pipeline_summary(outcome, seconds=time.perf_counter() - started):
         console.print(line, highlight=False)
     return 1 if any(r.status == "failed" for r in outcome.ingested) else 0

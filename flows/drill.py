@@ -14,10 +14,18 @@ from forecasting import runs
 from forecasting.capacity import CapacityPlan, load_capacity
 from forecasting.drills import Scenario
 from forecasting.options import AdhocDrill, DrillOptions
-from forecasting.runs import DrillInputs, DrillOutcome, PlayedDrill, drill_scenarios
+from forecasting.runs import (
+    DrillBatch,
+    DrillInputs,
+    DrillNotPlayed,
+    DrillOutcome,
+    PlayedDrill,
+    drill_scenarios,
+)
 
 __all__ = [
     "AdhocDrill",
+    "DrillBatch",
     "DrillOptions",
     "DrillOutcome",
     "drill_flow",
@@ -42,8 +50,8 @@ def run_scenario(
     *,
     as_of: date,
     options: DrillOptions,
-) -> PlayedDrill:
-    """Play one scenario on every path; search the answers when the options ask."""
+) -> PlayedDrill | DrillNotPlayed:
+    """Play one scenario on every path, or say why it cannot be played here."""
     return runs.play_drill(plan, paths, profile, scenario, as_of=as_of, options=options)
 
 
@@ -58,14 +66,14 @@ def save_drill(
 @flow(name="drill", log_prints=True)
 def drill_flow(
     warehouse_path: Path, capacity_path: Path, options: DrillOptions | None = None
-) -> list[DrillOutcome]:
+) -> DrillBatch:
     """Run drills on the newest (or a chosen) forecast run and store every result."""
     options = options or DrillOptions()
     logger = get_run_logger()
     plan = load_capacity(capacity_path)
     scenarios = drill_scenarios(options)
     inputs = load_drill_inputs(warehouse_path, options.forecast_run_id, options.paths, options.seed)
-    outcomes = []
+    batch = DrillBatch(played=[])
     for scenario in scenarios:
         played = run_scenario(
             plan,
@@ -75,6 +83,10 @@ def drill_flow(
             as_of=inputs.forecast.as_of,
             options=options,
         )
+        if isinstance(played, DrillNotPlayed):
+            logger.warning("drill %s not played: %s", played.drill, played.reason)
+            batch.not_played.append(played)
+            continue
         outcome = save_drill(warehouse_path, inputs.forecast.run_id, played, options.seed)
         verdict = outcome.verdict or ("pass" if outcome.passed else "fail")
         if not outcome.passed:
@@ -82,5 +94,5 @@ def drill_flow(
         logger.info(
             "drill %s: %s; time to absorb %s", scenario.name, verdict, outcome.absorb_text or "n/a"
         )
-        outcomes.append(outcome)
-    return outcomes
+        batch.played.append(outcome)
+    return batch

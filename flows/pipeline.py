@@ -25,6 +25,7 @@ from forecasting.ingest import IngestResult
 from forecasting.options import PipelineOptions
 from forecasting.runs import (
     ContractsLoaded,
+    DrillNotPlayed,
     DrillOutcome,
     EventsLoaded,
     ForecastRun,
@@ -42,6 +43,7 @@ class PipelineOutcome(BaseModel):
     contracts: list[ContractsLoaded] = []
     forecast: ForecastRun
     drills: list[DrillOutcome]
+    drills_not_played: list[DrillNotPlayed] = []
     report: ReportOutcome
 
     model_config = {"arbitrary_types_allowed": True}
@@ -89,6 +91,7 @@ def pipeline_flow(
         events=calendars,
         contracts=books,
         forecast=forecast,
-        drills=drills,
+        drills=drills.played,
+        drills_not_played=drills.not_played,
         report=report,
     )

@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # importing flows at run time would start prefect for `ingest
     from flows.pipeline import PipelineOutcome
     from flows.report import ReportOutcome
     from forecasting.decisions import DecisionRun
-    from forecasting.runs import WhatIfOutcome
+    from forecasting.runs import DrillNotPlayed, WhatIfOutcome
 
 __all__ = [
     "capacity_tables",
@@ -34,6 +34,7 @@ __all__ = [
     "events_tables",
     "forecast_tables",
     "ingest_table",
+    "not_played_lines",
     "pipeline_summary",
     "quarantine_table",
     "report_table",
@@ -610,6 +611,11 @@ def _drill_counts(drills: Sequence[DrillOutcome], failing: list[str]) -> str:
     return ", ".join(parts)
 
 
+def not_played_lines(not_played: Sequence[DrillNotPlayed]) -> list[str]:
+    """One ``warning:`` line per drill that could not be played, with the reason."""
+    return [f"warning: drill {d.drill} not played: {d.reason}" for d in not_played]
+
+
 def pipeline_summary(outcome: PipelineOutcome, *, seconds: float) -> list[str]:
     """Five lines a reader needs: data, forecast, triggers, drills, and where the pages are."""
     loaded = [r for r in outcome.ingested if r.status == "loaded" and r.entry]
@@ -641,7 +647,14 @@ def pipeline_summary(outcome: PipelineOutcome, *, seconds: float) -> list[str]:
             else ""
         ),
         *_power_line(outcome.report),
-        "drills: " + _drill_counts(outcome.drills, failing),
+        "drills: "
+        + _drill_counts(outcome.drills, failing)
+        + (
+            f"; {len(outcome.drills_not_played)} not played "
+            f"({', '.join(d.drill for d in outcome.drills_not_played)})"
+            if outcome.drills_not_played
+            else ""
+        ),
         f"reports: {outcome.report.path.parent / 'latest' / 'index.html'} "
         f"(done in {seconds:.0f} s)",
     ]

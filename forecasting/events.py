@@ -31,6 +31,7 @@ from forecasting.schema import EVENTS_SCHEMA, LEVELS, WorkloadClass
 
 __all__ = [
     "EVENT_KEY",
+    "REQUIRED_COLUMNS",
     "EventsFileError",
     "EventsRead",
     "events_for_series",
@@ -39,7 +40,7 @@ __all__ = [
 ]
 
 EVENT_KEY: tuple[str, ...] = ("event", "date", *LEVELS)
-_REQUIRED = ("event", "date")
+REQUIRED_COLUMNS: tuple[str, ...] = ("event", "date")
 _DATES = ("date", "announced")
 _WINDOWS = ("lower_window", "upper_window")
 _MAX_WINDOW = 366
@@ -91,7 +92,7 @@ def _judged(raw: pl.DataFrame) -> pl.DataFrame:
     dates = {c: text[c].str.to_date("%Y-%m-%d", strict=False) for c in _DATES}
     windows = {c: text[c].str.to_integer(strict=False) for c in _WINDOWS}
     checks = [
-        *((c, "missing value", text[c].is_null(), pl.lit("")) for c in _REQUIRED),
+        *((c, "missing value", text[c].is_null(), pl.lit("")) for c in REQUIRED_COLUMNS),
         *(
             (c, "date not ISO-8601 (YYYY-MM-DD)", text[c].is_not_null() & d.is_null(), text[c])
             for c, d in dates.items()
@@ -125,12 +126,12 @@ def _judged(raw: pl.DataFrame) -> pl.DataFrame:
 def read_events(path: Path) -> EventsRead:
     """The events of one calendar file; bad rows come back in ``problems``, never silently."""
     raw = _raw(path)
-    missing = [c for c in _REQUIRED if c not in raw.columns]
+    missing = [c for c in REQUIRED_COLUMNS if c not in raw.columns]
     if missing:
+        optional = [c for c in EVENTS_SCHEMA if c not in REQUIRED_COLUMNS]
         raise EventsFileError(
             f"{path}: missing required column(s) {missing}; an events file needs "
-            f"{list(_REQUIRED)} and may have {[c for c in EVENTS_SCHEMA if c not in _REQUIRED]}; "
-            f"found {raw.columns}"
+            f"{list(REQUIRED_COLUMNS)} and may have {optional}; found {raw.columns}"
         )
     judged = _judged(raw)
     good = judged.filter(pl.col("rule").is_null())

@@ -39,7 +39,7 @@ from forecasting.schema import (
     TELEMETRY_SCHEMA,
     WorkloadClass,
 )
-from forecasting.traces import ADAPTERS, TraceFormatError
+from forecasting.traces import ADAPTERS, TraceFormatError, trace_format_of
 from forecasting.warehouse import LedgerEntry, Warehouse
 
 __all__ = [
@@ -345,10 +345,19 @@ def _fast_timestamp(raw: pl.LazyFrame, dtype: pl.DataType) -> tuple[pl.Expr, pl.
 
 
 def _missing_columns_message(path: str, found: Sequence[str], need: Sequence[str]) -> str:
+    from forecasting.contracts import REQUIRED_FIELDS as CONTRACT_FIELDS
+    from forecasting.events import REQUIRED_COLUMNS as EVENT_COLUMNS
+
     missing = [c for c in need if c not in found]
     hint = ""
     if len(found) == 1 and any(sep in found[0] for sep in ";\t|"):
         hint = " The header is one column: the file looks delimited by something other than ','."
+    elif (trace := trace_format_of(found)) is not None:
+        hint = f" It looks like the {trace} trace: ingest it with `--format {trace}`."
+    elif set(EVENT_COLUMNS) <= set(found):
+        hint = f" It looks like an event calendar: load it with `fleetcast events {path}`."
+    elif set(CONTRACT_FIELDS) <= set(found):
+        hint = f" It looks like a contract book: load it with `fleetcast contracts {path}`."
     return (
         f"{path}: missing required column(s) {missing}. Expected {list(need)} "
         f"(or {GPU_HOURS!r} instead of 'gpus_running'); found {list(found)}.{hint}"

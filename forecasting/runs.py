@@ -44,7 +44,9 @@ __all__ = [
     "BLOCKS_NOTE",
     "BookApplied",
     "ContractsLoaded",
+    "DrillBatch",
     "DrillInputs",
+    "DrillNotPlayed",
     "DrillOutcome",
     "EventsLoaded",
     "ForecastRef",
@@ -587,6 +589,20 @@ class DrillOutcome(BaseModel):
         return f"{self.time_to_absorb_hours:,.0f} h"
 
 
+class DrillNotPlayed(BaseModel):
+    """A drill this forecast run or plan cannot play, and why: it has no verdict at all."""
+
+    drill: str
+    reason: str
+
+
+class DrillBatch(BaseModel):
+    """The drills one call played, in order, and the ones it could not play."""
+
+    played: list[DrillOutcome]
+    not_played: list[DrillNotPlayed] = []
+
+
 @dataclass(frozen=True, slots=True)
 class DrillInputs:
     """What every drill on one forecast run plays on: its leaf paths and the hourly profile."""
@@ -686,12 +702,20 @@ def play_drill(
     *,
     as_of: date,
     options: DrillOptions,
-) -> PlayedDrill:
-    """Play one scenario on every path; search the answers when the options ask."""
+) -> PlayedDrill | DrillNotPlayed:
+    """Play one scenario on every path; search the answers when the options ask.
+
+    A scenario this forecast or plan cannot place (a date outside the forecast horizon, no
+    committed block to slip, a target with no demand) is not played, with the reason: one
+    ready-made drill that does not apply never stops the others.
+    """
     from forecasting import drills
 
     started = time.perf_counter()
-    result = drills.run_drill(plan, paths, profile, scenario)
+    try:
+        result = drills.run_drill(plan, paths, profile, scenario)
+    except drills.ScenarioError as exc:
+        return DrillNotPlayed(drill=scenario.name, reason=str(exc))
     answers: dict[str, Any] = {
         "breaking_multiplier": None,
         "breaking_note": None,
@@ -873,8 +897,9 @@ def stored_drill_outcomes(
     missing = sorted(set(names) - set(runs.get_column("drill")))
     if missing:
         raise RunNotFoundError(
-            f"{warehouse_path} holds no result for {', '.join(missing)} from this run: "
-            "does the server write to the same warehouse?"
+            f"{warehouse_path} holds no result for {', '.join(missing)} from this run: the "
+            "drill could not be played on this forecast (the flow run's log says why), or the "
+            "server writes to another warehouse"
         )
     by_name = {row["drill"]: row for row in runs.iter_rows(named=True)}
 
@@ -895,29 +920,26 @@ def stored_drill_outcomes(
     ]
 
 
-def drill(warehouse_path: Path, capacity_path: Path, options: DrillOptions) -> list[DrillOutcome]:
+def drill(warehouse_path: Path, capacity_path: Path, options: DrillOptions) -> DrillBatch:
     """Run the drills the options name on one forecast run and store every result."""
     from forecasting.capacity import load_capacity
 
     plan = load_capacity(capacity_path)
     scenarios = drill_scenarios(options)
     inputs = drill_inputs(warehouse_path, options.forecast_run_id, options.paths, options.seed)
-    return [
-        save_drill(
-            warehouse_path,
-            inputs.forecast.run_id,
-            play_drill(
-                plan,
-                inputs.paths,
-                inputs.profile,
-                scenario,
-                as_of=inputs.forecast.as_of,
-                options=options,
-            ),
-            options.seed,
-        )
-        for scenario in scenarios
-    ]
+    batch = DrillBatch(played=[])
+    for scenario in scenarios:
+        played = play_drill(
+            plan, inputs.paths, inputs.profile, scenario, as_of=inputs.forecast.as_of,
+            options=options,
+        )  # fmt: skip
+        if isinstance(played, DrillNotPlayed):
+            batch.not_played.append(played)
+        else:
+            batch.played.append(
+                save_drill(warehouse_path, inputs.forecast.run_id, played, options.seed)
+            )
+    return batch
 
 
 # --- triggers and reports ----------------------------------------------------------------------

@@ -14,6 +14,7 @@ from telemetry_files import write_csv
 
 from flows.cli import build_parser, main
 from forecasting.options import QUANTILE_CHOICES, ForecastOptions, ReportOptions
+from forecasting.resources import sample_capacity
 from forecasting.settings import prefect_server_configured, resolve_paths, settings
 from forecasting.warehouse import connect
 
@@ -252,6 +253,32 @@ def test_a_series_on_a_fallback_warns_and_strict_exits_1(tmp_path: Path) -> None
     strict = fleetcast("forecast", "--warehouse", warehouse, "--paths", "10", "--strict")
     assert strict.returncode == 1
     assert "--strict" in strict.stderr
+
+
+def test_a_drill_a_short_forecast_cannot_place_warns_and_the_others_play(tmp_path: Path) -> None:
+    """On a 7-day forecast, a drill starting at +2w is not played: one warning line says why
+    and how long a forecast it needs; asked alone it exits 1, among all the drills 0."""
+    warehouse = str(tmp_path / "w.duckdb")
+    rows = [GOOD.replace("T00", f"T{h:02d}") for h in range(24)]
+    fleetcast("ingest", str(write_csv(tmp_path / "day.csv", *rows)), "--warehouse", warehouse)
+    forecast = fleetcast("forecast", "--warehouse", warehouse, "--paths", "10", "--horizon", "7")
+    assert forecast.returncode == 0, forecast.stderr
+    plan = tmp_path / "capacity.toml"
+    plan.write_text(sample_capacity().read_text(encoding="utf-8"), encoding="utf-8")
+    env = {"FLEETCAST_CAPACITY": str(plan)}
+    alone = fleetcast(
+        "drill", "inference-surge", "--warehouse", warehouse, "--answers", "none", env=env
+    )
+    assert alone.returncode == 1, alone.stderr
+    assert "warning: drill inference-surge not played: field start: +2w (" in alone.stderr
+    assert "forecast at least 15 days ahead" in alone.stderr
+    every = fleetcast(
+        "drill", "--warehouse", warehouse, "--answers", "none", "--paths", "10", env=env
+    )
+    assert every.returncode == 0, every.stderr
+    skipped = {x.split()[2] for x in every.stderr.splitlines() if x.startswith("warning: drill ")}
+    assert {"inference-surge", "region-loss"} <= skipped
+    assert "inference-2x" in every.stdout and "inference-2x" not in skipped
 
 
 def test_outage_calendar_marks_hours_missing(tmp_path: Path) -> None:

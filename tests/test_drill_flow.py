@@ -28,7 +28,7 @@ def test_ready_made_drill_is_stored_with_its_forecast_run(
 ) -> None:
     """A ready-made drill stores verdicts per class, KPIs and blocks under its forecast run."""
     options = DrillOptions(drills=("inference-2x",), forecast_run_id=forecast_run, answers="none")
-    (outcome,) = drill_flow(fleet.warehouse, fleet.capacity, options)
+    (outcome,) = drill_flow(fleet.warehouse, fleet.capacity, options).played
     assert outcome.drill == "inference-2x" and outcome.target == "class:inference"
     with warehouse.connect(fleet.warehouse, read_only=True) as wh:
         runs = wh.drill_runs(forecast_run_id=forecast_run)
@@ -52,7 +52,7 @@ def test_drill_is_stored_next_to_its_baseline(fleet: FleetFiles, forecast_run: s
     """The run row carries the verdict against the baseline and time to absorb (a number or
     censored, never both); KPI changes, rungs and the baseline's curves are stored with it."""
     options = DrillOptions(drills=("region-loss",), forecast_run_id=forecast_run, answers="none")
-    (outcome,) = drill_flow(fleet.warehouse, fleet.capacity, options)
+    (outcome,) = drill_flow(fleet.warehouse, fleet.capacity, options).played
     with warehouse.connect(fleet.warehouse, read_only=True) as wh:
         run = wh.drill_runs().filter(pl.col("run_id") == outcome.run_id).row(0, named=True)
         changes = wh.run_frame("drill_kpi_changes", outcome.run_id)
@@ -78,7 +78,7 @@ def test_adhoc_drill_with_more_paths_than_stored_redraws_whole_paths(
     """Asking for more paths than the forecast kept redraws stored paths, seeded."""
     adhoc = AdhocDrill(target="region:us-east", multiplier=1.5, shape="ramp:2w")
     options = DrillOptions(adhoc=adhoc, forecast_run_id=forecast_run, paths=45, answers="none")
-    (outcome,) = drill_flow(fleet.warehouse, fleet.capacity, options)
+    (outcome,) = drill_flow(fleet.warehouse, fleet.capacity, options).played
     with warehouse.connect(fleet.warehouse, read_only=True) as wh:
         run = wh.drill_runs().filter(pl.col("run_id") == outcome.run_id).row(0, named=True)
     assert run["paths"] == 45 and run["shape"] == "ramp:2w" and run["multiplier"] == 1.5

@@ -274,8 +274,9 @@ def test_block_loss_and_slip_move_capacity_on_the_right_hour() -> None:
 
 
 def test_a_slip_drill_starts_when_the_block_was_due() -> None:
-    """With no start and no demand shock, a slip's window opens on the block's original date;
-    a start given, or a block due after the horizon, leaves the start where it was."""
+    """With no start and no demand shock, a slip's window opens on the block's original date,
+    and a start given leaves the start where it was; a slip alone of a block due after the
+    horizon is not played: it would pass while testing nothing."""
     blocks = [
         _block("live", 100),
         _block("next", 50, status="committed", in_service=MONDAY + timedelta(days=5)),
@@ -289,8 +290,25 @@ def test_a_slip_drill_starts_when_the_block_was_due() -> None:
 
     assert start_of(slip=("next-committed:2w",)) == 5 * 24
     assert start_of(slip=("next-committed:2w",), start="+1d") == 24
-    assert start_of(slip=("late:2w",)) == 0
+    with pytest.raises(ScenarioError, match="late is due 2027-02-09, after the forecast hor"):
+        start_of(slip=("late:2w",))
+    assert start_of(slip=("late:2w",), start="+1d") == 24
     assert start_of(slip=("next-committed:2w",), lose=("live@+2d",)) == 0
+
+
+def test_a_ramp_cut_short_by_the_horizon_says_how_far_it_got() -> None:
+    """A 2x ramp over six weeks on a 28-day horizon reaches 1 + 27/42 of its size by the last
+    hour: the drill notes that, so a pass is not read as surviving 2x; a step says nothing."""
+    plan = _plan([_block("a", 1000)])
+    paths = _paths({"r1/batch/other": 10.0})
+    ramp = run_drill(plan, paths, None, scenario_from_args(multiplier=2.0, shape="ramp:6w"))
+    reached = 1.0 + (DAYS * 24 - 1) / (42 * 24)
+    assert (
+        f"the shock reaches {reached:.2f}x of its 2x by the forecast horizon's end on "
+        f"{MONDAY + timedelta(days=DAYS - 1)}: a longer forecast plays all of it"
+    ) in ramp.notes
+    step = run_drill(plan, paths, None, scenario_from_args(multiplier=2.0))
+    assert not any("the shock reaches" in note for note in step.notes)
 
 
 def test_largest_live_is_resolved_on_the_loss_date() -> None:

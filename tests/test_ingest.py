@@ -100,6 +100,47 @@ def test_missing_column_fails_the_file_listing_expected_and_found(
     assert wh.count("telemetry") == 0 and wh.count("ingest_ledger") == 0
 
 
+def test_a_calendar_or_contract_book_among_telemetry_names_its_command(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    """`fleetcast synth` writes events.csv beside the telemetry: ingesting the folder fails that
+    file alone, and says which command loads it; a contract book likewise."""
+    events = tmp_path / "events.csv"
+    events.write_text("event,date,region\nmodel-launch,2025-03-01,eu-west\n", encoding="utf-8")
+    result = run(wh, events)
+    assert result.status == "failed"
+    assert f"It looks like an event calendar: load it with `fleetcast events {events}`." in (
+        result.message
+    )
+    book = tmp_path / "book.csv"
+    book.write_text(
+        "id,customer,workload_class,region,status,ramp,term_end,price_per_gpu_hour\n",
+        encoding="utf-8",
+    )
+    assert "load it with `fleetcast contracts" in run(wh, book).message
+    assert wh.count("telemetry") == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "trace"),
+    [
+        ("servegen_client_rates_10min_slice.csv", "servegen"),
+        ("AzureLLMInferenceTrace_code_2023_slice.csv", "azure-llm"),
+        ("helios_earth_vc_minute_2020-05-12_slice.csv.gz", "helios"),
+    ],
+)
+def test_a_public_trace_without_its_format_names_the_format(
+    wh: Warehouse, name: str, trace: str
+) -> None:
+    """A raw public trace ingested as telemetry fails and names the ``--format`` that reads it."""
+    path = Path(__file__).parent / "fixtures" / "traces" / name
+    result = run(wh, path)
+    assert result.status == "failed"
+    assert f"It looks like the {trace} trace: ingest it with `--format {trace}`." in (
+        result.message
+    )
+
+
 def test_wrong_delimiter_fails_with_a_hint(wh: Warehouse, tmp_path: Path) -> None:
     """A semicolon-delimited file fails and says the delimiter looks wrong."""
     path = tmp_path / "semi.csv"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 import polars as pl
@@ -105,7 +106,7 @@ def test_direct_steps_store_runs_and_triggers_point_at_their_forecast(
     assert RUN_ID.match(run.run_id) and run.run_id.startswith("forecast-")
     (drill,) = runs.drill(
         path, fleet.capacity, DrillOptions(drills=("inference-2x",), answers="none")
-    )
+    ).played
     assert drill.run_id.startswith("inference-2x-")
     first = runs.report(path, fleet.capacity, tmp_path / "reports", ReportOptions())
     second = runs.report(path, fleet.capacity, tmp_path / "reports", ReportOptions())
@@ -120,3 +121,52 @@ def test_direct_steps_store_runs_and_triggers_point_at_their_forecast(
         recent = wh.recent_trigger_runs(limit=5)
     assert recent.get_column("forecast_run_id").to_list() == [run.run_id] * 2
     assert (tmp_path / "reports" / "latest" / "index.html").is_file()
+
+
+@pytest.mark.slow
+def test_drills_a_short_forecast_cannot_place_are_not_played_and_the_rest_are(
+    fleet: FleetFiles, tmp_path: Path
+) -> None:
+    """On a 7-day forecast a drill starting at +2w is not played, with the horizon it needs,
+    while the others play and are stored; a slip with no committed block is not played either,
+    and neither has a stored verdict."""
+    from forecasting.capacity import load_capacity
+    from forecasting.schema import BlockStatus
+
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copy(fleet.warehouse, path)
+    options = ForecastOptions(horizon_days=7, n_paths=20, customers_per_class=3,
+                              models=("seasonal_naive",))  # fmt: skip
+    run = runs.forecast(path, options)
+    batch = runs.drill(
+        path,
+        fleet.capacity,
+        DrillOptions(drills=("inference-2x", "inference-surge", "region-loss"), answers="none"),
+    )
+    assert [d.drill for d in batch.played] == ["inference-2x"]
+    reasons = {d.drill: d.reason for d in batch.not_played}
+    assert set(reasons) == {"inference-surge", "region-loss"}
+    first = run.as_of + timedelta(days=1)
+    assert reasons["inference-surge"] == (
+        f"field start: +2w ({first + timedelta(days=14)}) is after the forecast horizon "
+        f"{first}..{first + timedelta(days=6)}: forecast at least 15 days ahead "
+        "(`fleetcast forecast --horizon 15`) to play it"
+    )
+    with warehouse.connect(path, read_only=True) as wh:
+        stored = wh.query(
+            "SELECT drill FROM drill_runs WHERE forecast_run_id = $1", [run.run_id]
+        ).get_column("drill")
+    assert stored.to_list() == ["inference-2x"]
+
+    plan = load_capacity(fleet.capacity)
+    uncommitted = plan.model_copy(
+        update={"block": [b for b in plan.block if b.status is not BlockStatus.COMMITTED]}
+    )
+    inputs = runs.drill_inputs(path, run.run_id, 20, 0)
+    (slip,) = runs.drill_scenarios(DrillOptions(drills=("delivery-slip",)))
+    skipped = runs.play_drill(
+        uncommitted, inputs.paths, inputs.profile, slip, as_of=run.as_of,
+        options=DrillOptions(answers="none"),
+    )  # fmt: skip
+    assert isinstance(skipped, runs.DrillNotPlayed)
+    assert skipped.reason.startswith("field slip: next-committed, but no block is committed")

@@ -128,12 +128,21 @@ class DemandSide:
         if when is None:
             return default
         hour = when.hours if isinstance(when, Offset) else (when - self.first_day).days * 24
-        if not 0 <= hour < self.hours:
-            last = self.first_day + timedelta(days=self.days - 1)
+        if 0 <= hour < self.hours:
+            return hour
+        day = self.first_day + timedelta(hours=hour)
+        given = f"{when} ({day})" if isinstance(when, Offset) else str(when)
+        horizon = f"{self.first_day}..{self.first_day + timedelta(days=self.days - 1)}"
+        if hour < 0:
             raise ScenarioError(
-                f"field {field}: {when} is outside the forecast horizon {self.first_day}..{last}"
+                f"field {field}: {given} is before the forecast horizon {horizon}: a drill "
+                "plays on the forecast, from its first day on"
             )
-        return hour
+        days = hour // 24 + 1
+        raise ScenarioError(
+            f"field {field}: {given} is after the forecast horizon {horizon}: forecast at "
+            f"least {days} days ahead (`fleetcast forecast --horizon {days}`) to play it"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -363,13 +372,19 @@ def resolve_scenario(
         and not scenario.lose
         and scenario.region_loss is None
     ):
-        due = min(
-            _hour_on(_slipped_block(plan, demand, slip, i).in_service, demand.first_day,
-                     demand.hours, default=0)
-            for i, slip in enumerate(scenario.slip)
-        )  # fmt: skip
-        # A block due after the horizon slips outside it: the window stays the whole horizon.
-        start = due if due < demand.hours else start
+        blocks = [_slipped_block(plan, demand, slip, i) for i, slip in enumerate(scenario.slip)]
+        due = min(_hour_on(b.in_service, demand.first_day, demand.hours, default=0) for b in blocks)
+        if due >= demand.hours:
+            # Nothing but the slip, and it bites after the horizon: a pass would test nothing.
+            first = min(blocks, key=lambda b: (b.in_service or demand.first_day, b.id))
+            days = ((first.in_service or demand.first_day) - demand.first_day).days + 1
+            raise ScenarioError(
+                f"field slip: {first.id} is due {first.in_service}, after the forecast horizon "
+                f"{demand.first_day}..{demand.first_day + timedelta(days=demand.days - 1)}, so "
+                f"its slip changes nothing in it: forecast at least {days} days ahead "
+                f"(`fleetcast forecast --horizon {days}`) to play it"
+            )
+        start = due
     curve = multiplier_curve(
         shape=scenario.shape, multiplier=scenario.multiplier, start_hour=start, hours=demand.hours
     )

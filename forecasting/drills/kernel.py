@@ -281,7 +281,9 @@ class KernelInputs:
         )
 
 
-@njit(cache=True)
+# error_model="numpy": no zero-division check on each division (every divisor here is guarded
+# or a validated positive rate), worth 2 % of the kernel.
+@njit(cache=True, error_model="numpy")
 def simulate_path(
     base, target, shock, profile, how0, cap, start, prio, preemptible, reserve, interactive,
     turnover, max_wait, stream_class, stream_region, s_ptr, s_pools, edge_stream, pe_ptr,
@@ -772,7 +774,7 @@ def simulate_path(
             out_cls[k, ABSORB] = min(last_violation[k] + 2 - start, window)
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def _simulate_paths(
     base, target, shock, profile, how0, cap, start, prio, preemptible, reserve, interactive,
     turnover, max_wait, stream_class, stream_region, s_ptr, s_pools, edge_stream, pe_ptr,

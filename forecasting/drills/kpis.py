@@ -280,6 +280,17 @@ def _first_to_saturate(supply: SupplySide, out_pool: np.ndarray) -> tuple[str, .
     return tuple(b.id for i, b in enumerate(supply.blocks) if supply.block_pool[i] == pool)
 
 
+def _shock_reached(resolved: ResolvedScenario) -> float | None:
+    """The multiplier a shock that ramps past the horizon's end reached; None when it got to
+    its full size (or there is no shock)."""
+    goal = resolved.scenario.multiplier
+    if goal == 1.0 or not resolved.shock.size:
+        return None
+    extreme = resolved.shock.max() if goal > 1.0 else resolved.shock.min()
+    reached = 1.0 + float(extreme)
+    return None if abs(reached - goal) <= 1e-9 * max(abs(goal), 1.0) else reached
+
+
 def summarise(
     *,
     plan: CapacityPlan,
@@ -300,6 +311,13 @@ def summarise(
         notes.append(
             f"time to absorb is censored at the drill window's end on {censored:.0%} of paths: "
             "some class was still short in the last hour, so those figures are lower bounds"
+        )
+    short = _shock_reached(resolved)
+    if short is not None:
+        end = demand.first_day + timedelta(days=demand.days - 1)
+        notes.append(
+            f"the shock reaches {short:.2f}x of its {resolved.scenario.multiplier:g}x by the "
+            f"forecast horizon's end on {end}: a longer forecast plays all of it"
         )
     first = _first_to_saturate(supply, out_pool)
     if not first:

@@ -49,6 +49,7 @@ __all__ = [
     "read_header",
     "scan_trace_csv",
     "to_telemetry",
+    "trace_format_of",
 ]
 
 OptionsT = TypeVar("OptionsT")
@@ -127,6 +128,7 @@ class TraceAdapter(Generic[OptionsT]):
     name: str
     description: str
     options_type: type[OptionsT]
+    columns: tuple[str, ...]  # the trace file's header, in any order
     _scan: Callable[[Path, OptionsT], pl.LazyFrame] = field(repr=False)
     _report: Callable[[Path, OptionsT], TraceReport] = field(repr=False)
 
@@ -235,14 +237,21 @@ def contiguous_windows(minutes: Sequence[datetime]) -> tuple[tuple[datetime, dat
 
 
 # The adapters import the shared names above from this package, so they are imported last.
-from forecasting.traces.azure_llm import AzureLLMOptions, report_azure_llm, scan_azure_llm  # noqa: E402
+from forecasting.traces.azure_llm import (  # noqa: E402
+    AZURE_DTYPES,
+    AzureLLMOptions,
+    report_azure_llm,
+    scan_azure_llm,
+)
 from forecasting.traces.helios import (  # noqa: E402
+    HELIOS_DTYPES,
     HeliosOptions,
     helios_capacity_toml,
     report_helios,
     scan_helios,
 )
 from forecasting.traces.servegen import (  # noqa: E402
+    SERVEGEN_DTYPES,
     ModelProfile,
     ServeGenOptions,
     report_servegen,
@@ -259,6 +268,7 @@ ADAPTERS: dict[str, TraceAdapter[Any]] = {
                 "class by job size, hourly mean GPUs running and queued; outages dropped"
             ),
             options_type=HeliosOptions,
+            columns=tuple(HELIOS_DTYPES),
             _scan=scan_helios,
             _report=report_helios,
         ),
@@ -269,6 +279,7 @@ ADAPTERS: dict[str, TraceAdapter[Any]] = {
                 "inference per model/client, GPUs from an assumed per-model throughput"
             ),
             options_type=ServeGenOptions,
+            columns=tuple(SERVEGEN_DTYPES),
             _scan=scan_servegen,
             _report=report_servegen,
         ),
@@ -279,8 +290,15 @@ ADAPTERS: dict[str, TraceAdapter[Any]] = {
                 "hourly requests and tokens, GPUs from an assumed tokens/s per GPU"
             ),
             options_type=AzureLLMOptions,
+            columns=tuple(AZURE_DTYPES),
             _scan=scan_azure_llm,
             _report=report_azure_llm,
         ),
     )
 }
+
+
+def trace_format_of(header: Sequence[str]) -> str | None:
+    """The adapter whose trace has this header (``--format`` to ingest it with), or None."""
+    found = set(header)
+    return next((a.name for a in ADAPTERS.values() if set(a.columns) <= found), None)
