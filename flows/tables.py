@@ -579,6 +579,9 @@ def whatif_table(outcome: WhatIfOutcome) -> Table:
             str(o["order_by"] or "-"),
             f"${o['extra_capex_usd'] / 1e6:,.1f}M",
         )
+    if not table.row_count:
+        table.caption = "no pool's status, orders or capex change with the deal"
+        table.caption_justify = "left"
     return table
 
 

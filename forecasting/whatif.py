@@ -286,9 +286,12 @@ def _serve_from(
         region = region.filter(pl.col("pool") == "all")
     short = region.filter(pl.col("status_with") == "red")
     if short.height == 0:
-        return (
-            first,
-            "served from its first ramp day: every order it needs can still arrive in time",
+        extra = int(region["blocks_with"].sum()) - int(region["blocks_without"].sum())
+        return first, (
+            "served from its first ramp day: every order it needs can still arrive in time"
+            if extra > 0
+            else "served from its first ramp day on the capacity already planned: it needs no "
+            "extra block"
         )
     if short.filter(pl.col("arrives").is_null()).height:
         pools = ", ".join(short.filter(pl.col("arrives").is_null())["pool"].to_list())

@@ -94,8 +94,9 @@ def test_a_deal_that_outruns_the_lead_times_is_served_from_the_first_arrival() -
 
 
 def test_a_deal_the_plan_absorbs_is_served_from_its_first_day_and_priced() -> None:
-    """A 20-GPU deal from day 10 to day 40 moves nothing: served from day 10, no new capital,
-    revenue = GPU-hours x the class price."""
+    """A 20-GPU deal from day 10 to day 40 moves nothing: served from day 10, no new capital
+    (and it says so, not that its orders arrive in time), revenue = GPU-hours x the class
+    price."""
     plan = _plan(_r2_blocks())
     deal = deal_contract(
         customer="newco",
@@ -111,6 +112,9 @@ def test_a_deal_the_plan_absorbs_is_served_from_its_first_day_and_priced() -> No
     assert answer.gpu_hours == 20 * 24 * 31
     assert answer.revenue_usd == pytest.approx(20 * 24 * 31 * 3.0)
     assert answer.extra_capex_usd == 0
+    assert answer.serve_note.startswith(
+        "served from its first ramp day on the capacity already planned: it needs no extra block"
+    )
 
 
 def test_bad_deals_name_the_field() -> None:
