@@ -63,6 +63,14 @@ def save_drill(
     return runs.save_drill(warehouse_path, forecast_run_id, played, seed)
 
 
+@task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE, tags=["warehouse-writer"])
+def record_not_played(
+    warehouse_path: Path, forecast_run_id: str, not_played: DrillNotPlayed
+) -> DrillNotPlayed:
+    """Store why a drill was not played on this forecast run, for the platform page."""
+    return runs.save_not_played(warehouse_path, forecast_run_id, not_played)
+
+
 @flow(name="drill", log_prints=True)
 def drill_flow(
     warehouse_path: Path, capacity_path: Path, options: DrillOptions | None = None
@@ -85,7 +93,9 @@ def drill_flow(
         )
         if isinstance(played, DrillNotPlayed):
             logger.warning("drill %s not played: %s", played.drill, played.reason)
-            batch.not_played.append(played)
+            batch.not_played.append(
+                record_not_played(warehouse_path, inputs.forecast.run_id, played)
+            )
             continue
         outcome = save_drill(warehouse_path, inputs.forecast.run_id, played, options.seed)
         verdict = outcome.verdict or ("pass" if outcome.passed else "fail")

@@ -85,6 +85,7 @@ __all__ = [
     "report_trigger_rows",
     "resampled_paths",
     "save_drill",
+    "save_not_played",
     "store_forecast",
     "stored_drill_outcomes",
     "trigger_forecast",
@@ -876,6 +877,15 @@ def save_drill(
     )
 
 
+def save_not_played(
+    warehouse_path: Path, forecast_run_id: str, not_played: DrillNotPlayed
+) -> DrillNotPlayed:
+    """Store why a drill was not played on this forecast run, for the platform page."""
+    with warehouse.connect(warehouse_path) as wh:
+        wh.save_not_played(forecast_run_id, not_played.drill, not_played.reason)
+    return not_played
+
+
 def stored_drill_outcomes(
     warehouse_path: Path, names: list[str], *, since: datetime, until: datetime
 ) -> list[DrillOutcome]:
@@ -934,7 +944,7 @@ def drill(warehouse_path: Path, capacity_path: Path, options: DrillOptions) -> D
             options=options,
         )  # fmt: skip
         if isinstance(played, DrillNotPlayed):
-            batch.not_played.append(played)
+            batch.not_played.append(save_not_played(warehouse_path, inputs.forecast.run_id, played))
         else:
             batch.played.append(
                 save_drill(warehouse_path, inputs.forecast.run_id, played, options.seed)
@@ -1076,6 +1086,7 @@ def _drill_frames(wh: warehouse.Warehouse, forecast_run_id: str) -> dict[str, pl
         "drill_variant_curves": named("drill_variant_curves"),
         "drill_rungs": named("drill_rungs"),
         "drill_kpi_changes": named("drill_kpi_changes"),
+        "drills_not_played": wh.drills_not_played(forecast_run_id=forecast_run_id),
     }
 
 

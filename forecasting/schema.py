@@ -595,6 +595,22 @@ _TABLES: tuple[Table, ...] = (
         key=("region", "candidate"),
     ),
     Table(
+        name="drills_not_played",
+        meaning=(
+            "one row per forecast run and drill it could not play (a date past its horizon, no "
+            "block to slip, a target without demand): the newest reason"
+        ),
+        schema=pl.Schema(
+            {
+                "forecast_run_id": pl.String(),
+                "drill": pl.String(),
+                "reason": pl.String(),
+                "created_at": _UTC,
+            }
+        ),
+        key=("forecast_run_id", "drill"),
+    ),
+    Table(
         name="trigger_runs",
         meaning="one row per trigger run: its forecast run, quantile, buffer and capacity file",
         schema=pl.Schema(

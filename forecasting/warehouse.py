@@ -226,6 +226,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         "decision backtests: would the triggers have fired in time, replayed as of past days",
         creates=("decision_runs", "decision_replays"),
     ),
+    Migration(
+        11,
+        "drills a forecast run could not play, with the reason, for the platform page",
+        creates=("drills_not_played",),
+    ),
 )
 
 TABLES: frozenset[str] = frozenset(schema.REGISTRY)
@@ -614,6 +619,29 @@ class Warehouse:
             return self.query("SELECT * FROM drill_runs ORDER BY created_at DESC")
         return self.query(
             "SELECT * FROM drill_runs WHERE forecast_run_id = $1 ORDER BY created_at DESC",
+            [forecast_run_id],
+        )
+
+    def save_not_played(self, forecast_run_id: str, drill: str, reason: str) -> None:
+        """Store why ``drill`` could not be played on a forecast run; a rerun replaces it."""
+        with self.transaction():
+            self._con.execute(
+                "DELETE FROM drills_not_played WHERE forecast_run_id = ? AND drill = ?",
+                [forecast_run_id, drill],
+            )
+            self._con.execute(
+                "INSERT INTO drills_not_played (forecast_run_id, drill, reason, created_at) "
+                "VALUES (?, ?, ?, ?)",
+                [forecast_run_id, drill, reason, datetime.now(UTC)],
+            )
+
+    def drills_not_played(self, *, forecast_run_id: str) -> pl.DataFrame:
+        """The drills not played on a forecast run and why, unless one was played since."""
+        return self.query(
+            "SELECT n.drill, n.reason, n.created_at FROM drills_not_played n "
+            "WHERE n.forecast_run_id = $1 AND NOT EXISTS (SELECT 1 FROM drill_runs r "
+            "WHERE r.forecast_run_id = n.forecast_run_id AND r.drill = n.drill "
+            "AND r.created_at > n.created_at) ORDER BY n.drill",
             [forecast_run_id],
         )
 

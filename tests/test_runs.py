@@ -129,7 +129,7 @@ def test_drills_a_short_forecast_cannot_place_are_not_played_and_the_rest_are(
 ) -> None:
     """On a 7-day forecast a drill starting at +2w is not played, with the horizon it needs,
     while the others play and are stored; a slip with no committed block is not played either,
-    and neither has a stored verdict."""
+    and neither has a stored verdict; the platform page lists them with the reason."""
     from forecasting.capacity import load_capacity
     from forecasting.schema import BlockStatus
 
@@ -157,6 +157,16 @@ def test_drills_a_short_forecast_cannot_place_are_not_played_and_the_rest_are(
             "SELECT drill FROM drill_runs WHERE forecast_run_id = $1", [run.run_id]
         ).get_column("drill")
     assert stored.to_list() == ["inference-2x"]
+    runs.report(path, fleet.capacity, tmp_path / "reports", ReportOptions())
+    platform = (tmp_path / "reports" / "latest" / "platform.html").read_text(encoding="utf-8")
+    assert "drill not played" in platform and "forecast at least 15 days ahead" in platform
+    runs.drill(path, fleet.capacity, DrillOptions(drills=("inference-surge",), answers="none"))
+    with warehouse.connect(path, read_only=True) as wh:
+        # A rerun replaces the reason: one row per drill and forecast run.
+        assert wh.drills_not_played(forecast_run_id=run.run_id)["drill"].to_list() == [
+            "inference-surge",
+            "region-loss",
+        ]
 
     plan = load_capacity(fleet.capacity)
     uncommitted = plan.model_copy(

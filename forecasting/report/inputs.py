@@ -143,6 +143,9 @@ DRILL_RUNGS_SCHEMA = _per_drill("drill_rungs")
 
 DRILL_KPI_CHANGES_SCHEMA = _per_drill("drill_kpi_changes")
 
+# Drills the forecast run could not play (a start past its horizon, ...), and why.
+DRILLS_NOT_PLAYED_SCHEMA = _columns(table("drills_not_played").schema, ("drill", "reason"))
+
 CONCENTRATION_SCHEMA = pl.Schema(
     {
         "scope": pl.String,
@@ -191,6 +194,7 @@ _REQUIRED: dict[str, pl.Schema] = {
     "drill_variant_curves": DRILL_VARIANT_CURVES_SCHEMA,
     "drill_rungs": DRILL_RUNGS_SCHEMA,
     "drill_kpi_changes": DRILL_KPI_CHANGES_SCHEMA,
+    "drills_not_played": DRILLS_NOT_PLAYED_SCHEMA,
     "concentration": CONCENTRATION_SCHEMA,
     "previous_triggers": TRIGGERS_SCHEMA,
     "contracts": CONTRACT_LIST_SCHEMA,
@@ -244,6 +248,9 @@ class ReportInputs:
     drill_rungs: pl.DataFrame = field(default_factory=partial(_empty, DRILL_RUNGS_SCHEMA))
     drill_kpi_changes: pl.DataFrame = field(
         default_factory=partial(_empty, DRILL_KPI_CHANGES_SCHEMA)
+    )
+    drills_not_played: pl.DataFrame = field(
+        default_factory=partial(_empty, DRILLS_NOT_PLAYED_SCHEMA)
     )
     concentration: pl.DataFrame = field(default_factory=partial(_empty, CONCENTRATION_SCHEMA))
     previous_triggers: pl.DataFrame = field(default_factory=partial(_empty, TRIGGERS_SCHEMA))

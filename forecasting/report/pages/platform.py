@@ -146,6 +146,14 @@ def _answers_table(answers: pl.DataFrame) -> Table:
     )
 
 
+def _not_played_table(not_played: pl.DataFrame) -> Table | None:
+    """The drills this forecast run could not play and why; None when every drill played."""
+    if not_played.is_empty():
+        return None
+    rows: list[list[Cell]] = [[r["drill"], r["reason"]] for r in not_played.iter_rows(named=True)]
+    return Table.of(["drill not played", "why"], rows, wrap=(1,), empty="every drill was played")
+
+
 def _verdicts_table(verdicts: pl.DataFrame) -> Table:
     classes = sorted(verdicts["workload_class"].unique().to_list(), key=class_key)
     rows = []
@@ -417,6 +425,7 @@ def platform_page(inputs: ReportInputs) -> str:
         fan_charts=page.figures(_fan_charts(inputs)),
         peak=Measure.PEAK.value,
         answers=_answers_table(inputs.drill_answers),
+        not_played=_not_played_table(inputs.drills_not_played),
         has_verdicts=has_verdicts,
         slo_chart=page.figure(slo_chart(inputs.drill_verdicts)) if has_verdicts else None,
         verdicts=_verdicts_table(inputs.drill_verdicts),
