@@ -311,6 +311,10 @@ def simulate_path(
     level = np.zeros(n_streams)  # demand level this hour, shock included
     need = np.zeros(n_streams)
     got = np.zeros(n_streams)
+    # What each preemptible stream held, this hour and last: the sum of its takes in edge
+    # order, i.e. the sum of its allocations, kept so an eviction needs no pass over its edges.
+    held_now = np.zeros(n_streams)
+    held_last = np.zeros(n_streams)
     overdue = np.zeros(n_streams)  # level lost (interactive), work queued past max wait
     # Deferrable work in two FIFO parts, base (older, placed first) and shock: running GPUs,
     # queued GPUs, stock this hour (running on + queued + arrived), cumulative GPUs that entered
@@ -341,6 +345,7 @@ def simulate_path(
     ring_b = np.zeros((ring, n_streams))  # slot t % ring: cumulative entries up to hour t
     ring_x = np.zeros((ring, n_streams))
     free = np.zeros(n_pools)
+    by_hour = np.ascontiguousarray(profile.T)  # (168, streams): one hour's factors side by side
     avail = np.zeros(n_pools)  # GPUs in service this hour: rungs not acting yet serve none
     seen = -1  # hour the shock was first seen on this path
     # Preemptible GPUs on each pool, and the best (lowest) priority among their streams: a
@@ -422,6 +427,7 @@ def simulate_path(
         day = t // 24
         how = (how0 + t) % _HOURS_PER_WEEK
         changed = t == next_change
+        short_pool = False  # some pool has fewer GPUs than none (see the headroom test)
         for p in range(n_pools):
             # A rung's pool serves once the rung acts: its delay after the shock was seen on
             # this path (at the earliest the next hour); until migration acts, the GPUs it
@@ -433,6 +439,8 @@ def simulate_path(
                 gpus += restore[t, p]
             avail[p] = gpus
             free[p] = gpus
+            if gpus < 0.0:
+                short_pool = True
             # Reserved never exceeds free; a pool without GPUs (none, or fewer than none)
             # reserves what it has, which leaves every stream the same room (none).
             reserved[p] = min(gpus, 0.0)
@@ -473,8 +481,9 @@ def simulate_path(
 
         for s in range(n_streams):
             # A negative shock lowers the base level; a positive one is extra demand.
-            base_level = profile[s, how] * base[day, s]
-            extra = profile[s, how] * shock[t] * target[day, s]
+            factor = by_hour[how, s]
+            base_level = factor * base[day, s]
+            extra = factor * shock[t] * target[day, s]
             if extra < 0.0:
                 base_level = max(base_level + extra, 0.0)
                 extra = 0.0
@@ -515,12 +524,13 @@ def simulate_path(
                 if rem <= 0.0:
                     break
                 p = open_pool[i]
-                kept = min(prev[j] * keep, rem, free[p])
-                if kept > 0.0:
-                    alloc[j] = kept
-                    free[p] -= kept
-                    rem -= kept
-                    used_end[s] = j + _ONE
+                # Branch-free: an edge that keeps nothing (a pool with no free GPUs) writes a
+                # zero, which changes no figure, and counting it as held only lengthens a loop.
+                kept = max(min(prev[j] * keep, rem, free[p]), 0.0)
+                alloc[j] = kept
+                free[p] -= kept
+                rem -= kept
+                used_end[s] = j + _ONE
             got[s] = need[s] - rem
 
         # Fill by priority; a priority level's headroom is reserved once the level is placed,
@@ -535,6 +545,7 @@ def simulate_path(
                 n_pend = 0
             rem = need[s] - got[s]
             evictable = preemptible[s]
+            took = 0.0
             for i in range(first[s], open_end[s]):
                 if rem <= 0.0:
                     break
@@ -551,8 +562,10 @@ def simulate_path(
                 if evictable:
                     # Preemptible streams keep nothing from last hour: this is all they hold.
                     pe_held[p] += take
+                    took += take
                 used_end[s] = max(used_end[s], j + _ONE)
             got[s] = need[s] - rem
+            held_now[s] = took
             if reserve[s] > 0.0:
                 for j in range(first[s], used_end[s]):
                     if alloc[j] > 0.0:
@@ -591,9 +604,19 @@ def simulate_path(
                 lost = max(need[s] - served, 0.0)
                 overdue[s] = lost
                 region_backlog[region_of[s]] += lost
-            elif queue_b[s] == 0.0 and served >= stock_b[s] and not shocked[s]:
+            elif queue_b[s] == 0.0 and queue_x[s] == 0.0 and served >= stock_b[s] + stock_x[s]:
                 # Everything ran and nothing waited: all arrivals started, nothing is overdue.
-                run_b[s] = served
+                if shocked[s]:
+                    keep = 1.0 - turnover[s]
+                    on_b = run_b[s] * keep
+                    rb = min(on_b + served - (on_b + run_x[s] * keep), stock_b[s])
+                    run_b[s] = rb
+                    run_x[s] = served - rb
+                    entered_x[s] += arrived_x[s]
+                    ring_x[slot, s] = entered_x[s]
+                    cls_started[k] += arrived_x[s]
+                else:
+                    run_b[s] = served
                 entered_b[s] += arrived_b[s]
                 ring_b[slot, s] = entered_b[s]
                 overdue[s] = 0.0
@@ -654,10 +677,7 @@ def simulate_path(
                         out_cls[k, FAILED_OVER] += alloc[j]
                         out_cls[overall, FAILED_OVER] += alloc[j]
             if in_window and preemptible[s]:
-                held = 0.0
-                for j in range(first[s], prev_end[s]):
-                    held += prev[j]
-                evicted = min(held, need[s]) - served
+                evicted = min(held_last[s], need[s]) - served
                 if evicted > 0.0:
                     cls_evicted[k] += evicted
         for k in range(overall):
@@ -685,23 +705,36 @@ def simulate_path(
         if in_window:
             cls_holds[:] = True
             for g in range(n_groups):
-                # Pools without GPUs add nothing to spare.
-                spare = 0.0
-                for i in range(gp_ptr[g], live_gp_end[g]):
-                    p = live_gp[i]
-                    spare += free[p]
-                    if live_gp_mode[i] == 1:
-                        spare += pe_held[p]
-                    elif live_gp_mode[i] == 2:
-                        for e in range(pe_ptr[p], pe_ptr[p + 1]):
-                            edge = pe_edges[e]
-                            if prio[edge_stream[edge]] > g_prio[g]:
-                                spare += alloc[edge]
-                limit = (1.0 - g_headroom[g]) * (served_g[g] + spare)
-                if overdue_g[g] > _TOL or served_g[g] > limit + _TOL:
-                    cls_holds[g_class[g]] = False
-                else:
+                # Overdue work fails a group whatever its spare. Spare is a sum of GPUs, never
+                # below zero unless some pool has fewer than none, so a group without headroom
+                # (served <= served + spare) holds without summing it, and a sum that is
+                # already enough holds whatever the pools after it add.
+                holds = overdue_g[g] <= _TOL
+                if holds and (g_headroom[g] > 0.0 or short_pool):
+                    share = 1.0 - g_headroom[g]
+                    spare = 0.0
+                    holds = False
+                    # Pools without GPUs add nothing to spare.
+                    for i in range(gp_ptr[g], live_gp_end[g]):
+                        p = live_gp[i]
+                        spare += free[p]
+                        if live_gp_mode[i] == 1:
+                            spare += pe_held[p]
+                        elif live_gp_mode[i] == 2:
+                            for e in range(pe_ptr[p], pe_ptr[p + 1]):
+                                edge = pe_edges[e]
+                                if prio[edge_stream[edge]] > g_prio[g]:
+                                    spare += alloc[edge]
+                        holds = (
+                            not short_pool and served_g[g] <= share * (served_g[g] + spare) + _TOL
+                        )
+                        if holds:
+                            break
+                    holds = holds or served_g[g] <= share * (served_g[g] + spare) + _TOL
+                if holds:
                     out_group[g] += 1.0
+                else:
+                    cls_holds[g_class[g]] = False
             cls_holds[overall] = True
             for k in range(overall):
                 if not cls_holds[k]:
@@ -722,7 +755,9 @@ def simulate_path(
                         any_behind = True
                 elif not cls_holds[k]:
                     last_violation[k] = t
-                if cls_backlog[k] > out_cls[k, PEAK_BACKLOG]:
+                # A rounding crumb of a queue (under _TOL GPUs) is no backlog: divided by a
+                # crumb of starts it read as a queue delay of hours.
+                if cls_backlog[k] > max(out_cls[k, PEAK_BACKLOG], _TOL):
                     out_cls[k, PEAK_BACKLOG] = cls_backlog[k]
                     out_cls[k, QUEUE_DELAY] = (
                         cls_backlog[k] / cls_started[k] if cls_started[k] > 0.0 else np.inf
@@ -747,6 +782,7 @@ def simulate_path(
                 out_ref[t, k] = cls_backlog[k] if cls_holds[k] else -1.0
 
         prev, alloc = alloc, prev
+        held_last, held_now = held_now, held_last
         prev_end, used_end = used_end, prev_end
 
     window = hours - start
