@@ -150,7 +150,7 @@ def test_drills_a_short_forecast_cannot_place_are_not_played_and_the_rest_are(
     assert reasons["inference-surge"] == (
         f"field start: +2w ({first + timedelta(days=14)}) is after the forecast horizon "
         f"{first}..{first + timedelta(days=6)}: forecast at least 15 days ahead "
-        "(`fleetcast forecast --horizon 15`) to play it"
+        "(`--horizon 15`) to play it"
     )
     with warehouse.connect(path, read_only=True) as wh:
         stored = wh.query(

@@ -141,7 +141,7 @@ class DemandSide:
         days = hour // 24 + 1
         raise ScenarioError(
             f"field {field}: {given} is after the forecast horizon {horizon}: forecast at "
-            f"least {days} days ahead (`fleetcast forecast --horizon {days}`) to play it"
+            f"least {days} days ahead (`--horizon {days}`) to play it"
         )
 
 
@@ -382,7 +382,7 @@ def resolve_scenario(
                 f"field slip: {first.id} is due {first.in_service}, after the forecast horizon "
                 f"{demand.first_day}..{demand.first_day + timedelta(days=demand.days - 1)}, so "
                 f"its slip changes nothing in it: forecast at least {days} days ahead "
-                f"(`fleetcast forecast --horizon {days}`) to play it"
+                f"(`--horizon {days}`) to play it"
             )
         start = due
     curve = multiplier_curve(
