@@ -270,12 +270,16 @@ def demand_series_for(warehouse_path: Path, options: ForecastOptions) -> pl.Data
     from forecasting import demand
     from forecasting.traces.outages import read_outage_calendar
 
-    outages = read_outage_calendar(options.outages) if options.outages is not None else None
     with warehouse.connect(warehouse_path, read_only=True) as wh:
         hourly = wh.hourly_demand()
         stored = wh.contracts() if options.use_contracts else None
     if hourly.is_empty():
         raise ValueError(f"{warehouse_path} holds no telemetry; run `fleetcast ingest` first")
+    outages = (
+        read_outage_calendar(options.outages, regions=hourly["region"].unique().to_list())
+        if options.outages is not None
+        else None
+    )
     series = demand.demand_series(
         hourly,
         customers_per_class=options.customers_per_class,

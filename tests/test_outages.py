@@ -64,6 +64,33 @@ def test_bad_calendar_names_file_row_column_and_fix(
     assert str(path) in str(info.value)
 
 
+def test_every_bad_row_is_reported_at_once_and_a_misspelt_region_is_one(tmp_path: Path) -> None:
+    """Three bad rows in one file: one error lists all three (end before start, a region the
+    telemetry does not have, a stamp that is not a date); the good row alone is not used."""
+    path = write(
+        tmp_path,
+        "region,start,end,reason\n"
+        "us-east,2026-11-01T00:00:00Z,2026-11-01T05:00:00Z,power\n"
+        "us-east,2026-11-02T00:00:00Z,2026-11-01T05:00:00Z,backwards\n"
+        "us-esat,2026-11-03T00:00:00Z,2026-11-03T05:00:00Z,typo\n"
+        "us-west,notadate,2026-11-03T05:00:00Z,bad stamp\n",
+    )
+    with pytest.raises(OutageCalendarError) as info:
+        read_outage_calendar(path, regions=["us-east", "us-west"])
+    lines = str(info.value).splitlines()
+    assert lines[0] == "3 bad row(s); the calendar was not used:"
+    assert [line.split(",")[0].strip() for line in lines[1:]] == [
+        f"{path}: row {n}" for n in (3, 4, 5)
+    ]
+    assert (
+        "column 'region': 'us-esat' is not a region of the telemetry (us-east, us-west)"
+        in (lines[2])
+    )
+    # Without the telemetry's regions the reader cannot judge a region: the typo is not an error.
+    with pytest.raises(OutageCalendarError, match="2 bad row"):
+        read_outage_calendar(path)
+
+
 def test_adapter_windows_mark_the_hours_they_touch() -> None:
     """Helios's own outage window (06:01-08:01 UTC) as a calendar marks hours 06, 07 and 08.
 

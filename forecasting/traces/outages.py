@@ -51,20 +51,26 @@ class OutageCalendarError(ValueError):
     """A calendar file that cannot be read; the message names file, row, column and rule."""
 
 
-def _instant(text: str, *, path: Path, row: int, column: str) -> datetime:
-    """``text`` as an aware UTC datetime, or an error naming where it was and the fix."""
+def _instant(text: str, *, path: Path, row: int, column: str) -> datetime | str:
+    """``text`` as an aware UTC datetime, or the problem naming where it was and the fix."""
     try:
         stamp = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise OutageCalendarError(
+        return (
             f"{path}: row {row}, column {column!r}: {text!r} is not an ISO 8601 instant; "
             "write it like 2026-03-01T14:00:00Z"
-        ) from None
+        )
     return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
 
 
-def read_outage_calendar(path: Path) -> pl.DataFrame:
-    """The windows of an outage calendar CSV (OUTAGE_CALENDAR_SCHEMA), validated row by row."""
+def read_outage_calendar(path: Path, *, regions: Sequence[str] | None = None) -> pl.DataFrame:
+    """The windows of an outage calendar CSV (OUTAGE_CALENDAR_SCHEMA), validated row by row.
+
+    Every bad row is reported at once, each with its row, column and rule, and none of the
+    file is used: half a calendar would mark some outages and silently not others. With
+    ``regions`` (those the telemetry has), a window for any other region is a bad row too: a
+    misspelt region would otherwise mark nothing.
+    """
     path = Path(path)
     if not path.is_file():
         raise OutageCalendarError(f"{path}: no such outage calendar file")
@@ -79,24 +85,37 @@ def read_outage_calendar(path: Path) -> pl.DataFrame:
                 f"{unknown or 'none'}; the columns are {list(OUTAGE_CALENDAR_COLUMNS)} "
                 "(region and reason optional)"
             )
-        rows = []
+        rows, problems = [], []
         for number, raw in enumerate(reader, start=2):  # line 1 is the header
             record = {k.strip(): (v or "").strip() for k, v in raw.items() if k is not None}
             start = _instant(record["start"], path=path, row=number, column="start")
             end = _instant(record["end"], path=path, row=number, column="end")
-            if end <= start:
-                raise OutageCalendarError(
+            region = record.get("region") or None
+            found_problems = [x for x in (start, end) if isinstance(x, str)]
+            if isinstance(start, datetime) and isinstance(end, datetime) and end <= start:
+                found_problems.append(
                     f"{path}: row {number}, column 'end': {record['end']} is not after start "
                     f"{record['start']}; end is exclusive, so it must come later"
                 )
-            rows.append(
-                {
-                    "region": record.get("region") or None,
-                    "start": start,
-                    "end": end,
-                    "reason": record.get("reason") or None,
-                }
-            )
+            if regions is not None and region is not None and region not in regions:
+                found_problems.append(
+                    f"{path}: row {number}, column 'region': {region!r} is not a region of the "
+                    f"telemetry ({', '.join(sorted(regions))}); leave it blank for every region"
+                )
+            problems += found_problems
+            if not found_problems:
+                rows.append(
+                    {
+                        "region": region,
+                        "start": start,
+                        "end": end,
+                        "reason": record.get("reason") or None,
+                    }
+                )
+    if problems:
+        raise OutageCalendarError(
+            f"{len(problems)} bad row(s); the calendar was not used:\n  " + "\n  ".join(problems)
+        )
     return pl.DataFrame(rows, schema=OUTAGE_CALENDAR_SCHEMA)
 
 
