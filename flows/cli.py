@@ -217,6 +217,10 @@ def cmd_events(args: argparse.Namespace) -> int:
     for load in loads:
         if load.status == "failed":
             errors.print(f"failed {load.message}", highlight=False, markup=False)
+        for line in load.unmatched:
+            errors.print(
+                f"warning: {load.path}: {line}", highlight=False, markup=False, soft_wrap=True
+            )
     if any(load.status == "failed" for load in loads):
         return EXIT_FAILED
     refused = sum(len(load.refused) for load in loads)

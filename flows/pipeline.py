@@ -73,6 +73,8 @@ def pipeline_flow(
     for load in calendars:
         if load.status == "failed":
             logger.error("events file not loaded: %s", load.message)
+        for line in load.unmatched:
+            logger.warning("%s: %s", load.path, line)
     books = ingest_contracts(options.contracts, warehouse_path) if options.contracts else []
     for book in books:
         if book.status == "failed":

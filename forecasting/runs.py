@@ -147,6 +147,8 @@ class EventsLoaded(BaseModel):
     refused: list[dict[str, Any]] = []
     ignored_columns: list[str] = []
     message: str = ""
+    # Events whose scope matches no telemetry series yet: loaded, but they touch nothing.
+    unmatched: list[str] = []
 
 
 def load_telemetry_file(path: Path, warehouse_path: Path, file_format: str | None) -> IngestResult:
@@ -167,6 +169,7 @@ def load_events_file(path: Path, warehouse_path: Path) -> EventsLoaded:
         return EventsLoaded(path=path, status="failed", message=str(exc))
     with warehouse.connect(warehouse_path) as wh:
         replaced = wh.replace_events(str(path.resolve()), read.events)
+        known = wh.query("SELECT DISTINCT region, workload_class, customer FROM telemetry_series")
     return EventsLoaded(
         path=path,
         status="loaded",
@@ -175,7 +178,27 @@ def load_events_file(path: Path, warehouse_path: Path) -> EventsLoaded:
         duplicates=read.duplicates,
         refused=read.problems.to_dicts(),
         ignored_columns=list(read.ignored_columns),
+        unmatched=_unmatched_events(read.events, known),
     )
+
+
+def _unmatched_events(events: pl.DataFrame, known: pl.DataFrame) -> list[str]:
+    """One line per event whose scope matches no telemetry series (a misspelt region, or a
+    customer with no telemetry yet); none when the warehouse holds no telemetry to judge by."""
+    if known.is_empty():
+        return []
+    scope = ("region", "workload_class", "customer")
+    lines = []
+    for event in events.iter_rows(named=True):
+        given = {c: event[c] for c in scope if event[c] is not None}
+        matches = known.filter(*(pl.col(c) == v for c, v in given.items())) if given else known
+        if matches.is_empty():
+            where = ", ".join(f"{c} {v!r}" for c, v in given.items())
+            lines.append(
+                f"event {event['event']} on {event['date']} ({where}) matches no telemetry "
+                "series: it touches no forecast until such telemetry arrives"
+            )
+    return lines
 
 
 class ContractsLoaded(BaseModel):

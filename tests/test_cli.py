@@ -110,6 +110,29 @@ def test_events_command_loads_lists_and_refuses_bad_rows(
     assert main(["events", str(tmp_path / "none.csv"), "--warehouse", warehouse]) == 2
 
 
+def test_an_event_no_telemetry_series_matches_is_loaded_with_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With telemetry in eu-west, an event scoped to a misspelt region loads but warns that it
+    touches no forecast; one in eu-west, or one before any telemetry, says nothing."""
+    warehouse = str(tmp_path / "w.duckdb")
+    calendar = tmp_path / "events.csv"
+    calendar.write_text(
+        "event,date,region\nmodel-launch,2025-03-10,eu-west\nmodel-launch,2025-03-11,eu-wset\n",
+        encoding="utf-8",
+    )
+    assert main(["events", str(calendar), "--warehouse", warehouse]) == 0
+    assert "warning" not in capsys.readouterr().err
+    assert main(["ingest", str(write_csv(tmp_path / "t.csv", GOOD)), "--warehouse", warehouse]) == 0
+    capsys.readouterr()
+    assert main(["events", str(calendar), "--warehouse", warehouse]) == 0
+    warnings = [x for x in capsys.readouterr().err.splitlines() if x.startswith("warning: ")]
+    assert len(warnings) == 1
+    assert (
+        "event model-launch on 2025-03-11 (region 'eu-wset') matches no telemetry" in (warnings[0])
+    )
+
+
 def test_one_row_ingest_answers_at_once_without_prefect(tmp_path: Path) -> None:
     """Without a server, `ingest` never imports prefect and a one-row file loads in seconds."""
     one = write_csv(tmp_path / "one.csv", GOOD)
