@@ -149,6 +149,23 @@ def test_time_to_absorb_is_censored_when_never_absorbed() -> None:
     assert absorb.filter(pl.col("workload_class") == "batch")["p90"].to_list() == [None]
 
 
+def test_still_short_when_the_unshocked_plan_fails_for_good_is_censored() -> None:
+    """A batch step at +1w on 100 GPUs that retire on day 14: the shocked run is behind until
+    the unshocked plan itself fails for good, so no hour can show it whole again. That is no
+    time to absorb (it read 7 d, the stretch until the retirement): it is censored, and the
+    note says where it was judged last."""
+    retiring = _block("a", 100, classes=["batch"], status="retiring", retire=MONDAY + timedelta(14))
+    plan = _plan([retiring, _block("t", 100, fabric=True, classes=["training"])])
+    step = scenario_from_args(target="class:batch", shape="step", start="+1w")
+    result = run_drill(plan, _paths(_BATCH), None, step)
+    assert result.verdict == FAILS_UNSHOCKED
+    assert result.absorb_hours is None and result.absorb_censored
+    assert any("in the last hour the unshocked plan held" in note for note in result.notes)
+    # Before the retirement the same shock is measured as usual: still short at the end.
+    live = run_drill(_plan(_SHORT), _paths(_BATCH), None, step)
+    assert live.absorb_censored and not any("unshocked plan held" in n for n in live.notes)
+
+
 def test_verdicts_against_the_baseline() -> None:
     """pass / fails under the shock / plan fails unshocked, naming where it fails unshocked."""
     step = scenario_from_args(target="class:batch", shape="step", start="+1w")

@@ -76,8 +76,9 @@ class is behind in an hour of the window when the baseline held then and the sho
 does not hold or queues more than the baseline's backlog (by over 1 % plus one GPU); hours in
 which the baseline fails too are the plan's failures, not the shock's. Time to absorb is
 from the shock start to the end of the hour after the last hour behind; censored (flagged,
-the window length a lower bound) when the class is still behind in the last hour. Without a
-reference it falls back to the headroom policy alone.
+not a measurement) when the class is still behind in the last hour it can be judged: the
+horizon's last hour, or the last hour before the baseline fails for good (after that no hour
+can show it whole again). Without a reference it falls back to the headroom policy alone.
 
 The response ladder. The shock is *seen* on a path in the first hour of the window some
 class is behind (without a reference: fails its policy). A rung's GPUs are a pool last in
@@ -122,7 +123,7 @@ PEAK_BACKLOG = 2  # highest end-of-hour backlog, queued GPUs (GPU-hours per hour
 QUEUE_DELAY = 3  # backlog / starts per hour in the peak-backlog hour (Little's law), hours
 HOLD_HOURS = 4  # hours in which the headroom policy held
 ABSORB = 5  # hours from shock start until the policy holds for good (censored: window length)
-CENSORED = 6  # 1.0 when the policy still failed in the last hour of the horizon
+CENSORED = 6  # 1.0 when still behind in the last hour it could be judged (see docstring)
 PREEMPTED = 7  # GPU-hours evicted from preemptible streams by higher tiers
 DEMAND = 8  # GPU-hours of demand level (running + queued wanted, shock included)
 SERVED = 9  # GPU-hours served
@@ -414,6 +415,9 @@ def simulate_path(
     cls_holds = np.ones(overall + 1, dtype=np.bool_)
     region_backlog = np.zeros(n_regions)
     last_violation = np.full(overall + 1, -1, dtype=np.int64)
+    # The last hour each class could be judged: every hour without a reference, else the hours
+    # the unshocked run held (overall: any class did). Behind in that hour is never whole.
+    last_judged = np.full(overall + 1, -1 if ref.shape[0] > 0 else hours - 1, dtype=np.int64)
     trace = out_backlog.shape[0] > 0
     record = out_ref.shape[0] > 0
     compare = ref.shape[0] > 0
@@ -740,6 +744,7 @@ def simulate_path(
                 if not cls_holds[k]:
                     cls_holds[overall] = False
             any_behind = False
+            any_judged = False
             for k in range(overall + 1):
                 if cls_holds[k]:
                     out_cls[k, HOLD_HOURS] += 1.0
@@ -747,9 +752,13 @@ def simulate_path(
                     # Whole again: holds and no more backlog than unshocked; an hour in which
                     # the unshocked plan fails too is the plan's failure, not the shock's.
                     # Overall is behind when any class is.
-                    behind = ref[t, k] >= 0.0 and (
+                    judged = ref[t, k] >= 0.0
+                    behind = judged and (
                         not cls_holds[k] or cls_backlog[k] > ref[t, k] * _REF_SHARE + _REF_GPUS
                     )
+                    if judged or (k == overall and any_judged):
+                        last_judged[k] = t
+                        any_judged = True
                     if behind or (k == overall and any_behind):
                         last_violation[k] = t
                         any_behind = True
@@ -796,6 +805,7 @@ def simulate_path(
         waiting = (min(queue_b[s], since_b) + min(queue_x[s], since_x)) / turnover[s]
         out_cls[stream_class[s], WAITING_END] += waiting
         out_cls[overall, WAITING_END] += waiting
+    any_censored = False
     for k in range(overall + 1):
         out_cls[k, UNSERVED_END] = cls_backlog[k]
         # The state at the end of hour t is the state at time t + 1: a last violation in hour
@@ -803,9 +813,14 @@ def simulate_path(
         # hours after the shock started.
         if last_violation[k] < 0:
             out_cls[k, ABSORB] = 0.0
-        elif last_violation[k] >= hours - 1:
+        elif last_violation[k] >= last_judged[k] or (k == overall and any_censored):
+            # Still behind in the last hour it could be judged: the horizon's last hour, or
+            # the last before the unshocked plan failed for good. When it is whole again is
+            # not seen (censored), whatever came after; overall is not whole while a class
+            # is censored.
             out_cls[k, ABSORB] = window
             out_cls[k, CENSORED] = 1.0
+            any_censored = True
         else:
             out_cls[k, ABSORB] = min(last_violation[k] + 2 - start, window)
 
