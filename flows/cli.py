@@ -48,7 +48,7 @@ from forecasting.settings import (
 )
 
 if TYPE_CHECKING:
-    from forecasting.runs import DrillNotPlayed, DrillOutcome
+    from forecasting.runs import DrillBatch, DrillNotPlayed
 
 __all__ = ["main"]
 
@@ -421,9 +421,7 @@ def cmd_drill(args: argparse.Namespace) -> int:
     except (ScenarioError, ValueError) as exc:
         raise UsageError(str(exc)) from exc
     if args.via_server:
-        batch = runs.DrillBatch(
-            played=_drill_via_server(paths.warehouse, paths.capacity, options, args.timeout)
-        )
+        batch = _drill_via_server(paths.warehouse, paths.capacity, options, args.timeout)
     elif _direct():
         batch = runs.drill(paths.warehouse, paths.capacity, options)
     else:
@@ -448,7 +446,7 @@ def _warn_not_played(not_played: Sequence[DrillNotPlayed]) -> None:
 
 def _drill_via_server(
     warehouse_path: Path, capacity_path: Path, options: DrillOptions, timeout: float
-) -> list[DrillOutcome]:
+) -> DrillBatch:
     """The drill run by the server's ``drill/adhoc`` deployment, read back from the warehouse."""
     if not prefect_server_configured():
         raise UsageError("--via-server needs PREFECT_API_URL (the server `fleetcast serve` uses)")

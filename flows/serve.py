@@ -37,7 +37,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from forecasting import runs
 from forecasting.options import DrillOptions
-from forecasting.runs import DrillOutcome, drill_scenarios
+from forecasting.runs import DrillBatch, drill_scenarios
 from forecasting.settings import Paths, RunnerKind, Settings, settings
 
 if TYPE_CHECKING:
@@ -299,7 +299,7 @@ def serve_deployments(settings: ServeSettings, paths: Paths) -> None:
 
 def drill_via_server(
     warehouse_path: Path, capacity_path: Path, options: DrillOptions, *, timeout: float
-) -> list[DrillOutcome]:
+) -> DrillBatch:
     """Run ``drill/adhoc`` on the server, wait for it, and read its stored results back."""
     from prefect.deployments import run_deployment
     from prefect.exceptions import ObjectNotFound

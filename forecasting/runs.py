@@ -915,10 +915,11 @@ def save_not_played(
 
 def stored_drill_outcomes(
     warehouse_path: Path, names: list[str], *, since: datetime, until: datetime
-) -> list[DrillOutcome]:
-    """The newest stored result of each named drill created between ``since`` and ``until``.
+) -> DrillBatch:
+    """The newest stored result of each named drill created between ``since`` and ``until``,
+    or the reason it was not played stored in that window.
 
-    Raises RunNotFoundError naming the drills without a result in the window.
+    Raises RunNotFoundError naming the drills with neither in the window.
     """
     slack = timedelta(seconds=60)  # the run's clock is the serving host's, not the server's
     with warehouse.connect(warehouse_path, read_only=True) as wh:
@@ -931,19 +932,23 @@ def stored_drill_outcomes(
         additions = wh.runs_frame("drill_additions", ids)
         rungs = wh.runs_frame("drill_rungs", ids)
         changes = wh.runs_frame("drill_kpi_changes", ids)
-    missing = sorted(set(names) - set(runs.get_column("drill")))
+        skipped = wh.query(
+            "SELECT drill, reason FROM drills_not_played WHERE list_contains($1, drill) "
+            "AND created_at BETWEEN $2 AND $3 ORDER BY drill",
+            [names, since - slack, until + slack],
+        )
+    missing = sorted(set(names) - set(runs.get_column("drill")) - set(skipped["drill"]))
     if missing:
         raise RunNotFoundError(
-            f"{warehouse_path} holds no result for {', '.join(missing)} from this run: the "
-            "drill could not be played on this forecast (the flow run's log says why), or the "
-            "server writes to another warehouse"
+            f"{warehouse_path} holds no result for {', '.join(missing)} from this run: does the "
+            "server write to the same warehouse?"
         )
     by_name = {row["drill"]: row for row in runs.iter_rows(named=True)}
 
     def mine(frame: pl.DataFrame, run_id: str) -> pl.DataFrame:
         return frame.filter(pl.col("run_id") == run_id)
 
-    return [
+    played = [
         drill_outcome(
             run_id=(run_id := by_name[name]["run_id"]),
             run=by_name[name],
@@ -954,7 +959,14 @@ def stored_drill_outcomes(
             changes=mine(changes, run_id),
         )
         for name in names
+        if name in by_name
     ]
+    not_played = [
+        DrillNotPlayed(**row)
+        for row in skipped.iter_rows(named=True)
+        if row["drill"] not in by_name
+    ]
+    return DrillBatch(played=played, not_played=not_played)
 
 
 def drill(warehouse_path: Path, capacity_path: Path, options: DrillOptions) -> DrillBatch:

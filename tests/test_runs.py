@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import shutil
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -129,7 +129,8 @@ def test_drills_a_short_forecast_cannot_place_are_not_played_and_the_rest_are(
 ) -> None:
     """On a 7-day forecast a drill starting at +2w is not played, with the horizon it needs,
     while the others play and are stored; a slip with no committed block is not played either,
-    and neither has a stored verdict; the platform page lists them with the reason."""
+    and neither has a stored verdict; the platform page and a read-back through the warehouse
+    (the server path) list them with the reason."""
     from forecasting.capacity import load_capacity
     from forecasting.schema import BlockStatus
 
@@ -138,11 +139,18 @@ def test_drills_a_short_forecast_cannot_place_are_not_played_and_the_rest_are(
     options = ForecastOptions(horizon_days=7, n_paths=20, customers_per_class=3,
                               models=("seasonal_naive",))  # fmt: skip
     run = runs.forecast(path, options)
+    started = datetime.now(UTC)
     batch = runs.drill(
         path,
         fleet.capacity,
         DrillOptions(drills=("inference-2x", "inference-surge", "region-loss"), answers="none"),
     )
+    # What `fleetcast drill --via-server` reads back from the warehouse: the same batch.
+    stored_batch = runs.stored_drill_outcomes(
+        path, ["inference-2x", "inference-surge"], since=started, until=datetime.now(UTC)
+    )
+    assert [d.drill for d in stored_batch.played] == ["inference-2x"]
+    assert [d.drill for d in stored_batch.not_played] == ["inference-surge"]
     assert [d.drill for d in batch.played] == ["inference-2x"]
     reasons = {d.drill: d.reason for d in batch.not_played}
     assert set(reasons) == {"inference-surge", "region-loss"}
