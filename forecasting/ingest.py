@@ -345,6 +345,8 @@ def _fast_timestamp(raw: pl.LazyFrame, dtype: pl.DataType) -> tuple[pl.Expr, pl.
 
 
 def _missing_columns_message(path: str, found: Sequence[str], need: Sequence[str]) -> str:
+    # Imported here: only a file that fails pays for loading the contract book's module, so a
+    # one-row ingest still answers at once.
     from forecasting.contracts import REQUIRED_FIELDS as CONTRACT_FIELDS
     from forecasting.events import REQUIRED_COLUMNS as EVENT_COLUMNS
 
