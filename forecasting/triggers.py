@@ -712,8 +712,8 @@ def _choose(
 ) -> _Order | None:
     """The order to place (see the module docstring), at a site with power where sites exist.
 
-    Candidates whose MW no site of the region has energized by their arrival are refused;
-    when every candidate is refused the best of them is placed at the roomiest site anyway,
+    A candidate no site of the region powers on arrival waits at the site that has its MW
+    first; one no site ever powers within the plan is placed at the roomiest site anyway,
     unpowered, so that its power trigger carries the date.
     """
     orders = []
@@ -726,13 +726,17 @@ def _choose(
         if power is not None:
             fits = [s for s in power.sites_in(region) if power.room(s, arrives) >= order.mw - _TOL]
             best = max(fits, key=lambda s: (power.room(s, arrives), s), default=None)
-            later = [
-                (day, s)
-                for s in power.sites_in(region)
-                if (day := power.powered_from(s, order.mw, arrives)) is not None
-            ]
-            usable = arrives if best is not None else min(later, default=(None, None))[0]
-            order = replace(order, site=best, powered=best is not None, usable=usable)
+            if best is not None:
+                order = replace(order, site=best, powered=True, usable=arrives)
+            else:
+                # Not powered on arrival: the site that has its MW first, if any, and when.
+                later = [
+                    (day, s)
+                    for s in power.sites_in(region)
+                    if (day := power.powered_from(s, order.mw, arrives)) is not None
+                ]
+                usable, site = min(later, default=(None, None))
+                order = replace(order, site=site, powered=False, usable=usable)
         orders.append(order)
     # In time and powered on arrival first; else the order usable first, powered or waiting
     # for power a site will have, so a block that waits months for its MW beats one that
@@ -741,16 +745,10 @@ def _choose(
     chosen = _rank(in_time, plan) or _first_usable(orders) or _rank(orders, plan)
     if chosen is None or power is None:
         return chosen
-    if not chosen.powered:
-        waiting = [
-            s
-            for s in power.sites_in(region)
-            if chosen.usable is not None
-            and power.powered_from(s, chosen.mw, chosen.arrives) == chosen.usable
-        ]
+    if chosen.site is None:
+        # No site ever has its MW within the plan: the roomiest carries its power trigger.
         roomiest = power.roomiest(region, chosen.arrives)
-        site = waiting[0] if waiting else None if roomiest is None else roomiest[0]
-        chosen = replace(chosen, site=site)
+        chosen = replace(chosen, site=None if roomiest is None else roomiest[0])
     if chosen.site is not None:
         power.take(chosen.site, chosen.mw, chosen.arrives)
     return chosen

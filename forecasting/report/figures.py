@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import plotly.graph_objects as go
 import polars as pl
@@ -77,6 +78,33 @@ def _interval_band(ahead: pl.DataFrame, *, colour: str, opacity: float, name: st
         line={"width": 0},
         name=name,
         hoverinfo="skip",
+    )
+
+
+def _fan(
+    ahead: pl.DataFrame,
+    *,
+    colour: str,
+    opacity: float,
+    band: str,
+    median: str,
+    dash: str | None = None,
+    hovertemplate: str | None = None,
+) -> tuple[go.Scatter, go.Scatter]:
+    """A forecast fan: its q10–q90 band and its q50 line, in ``colour``."""
+    line: dict[str, Any] = {"color": colour, "width": 2}
+    if dash is not None:
+        line["dash"] = dash
+    return (
+        _interval_band(ahead, colour=colour, opacity=opacity, name=band),
+        go.Scatter(
+            x=ahead["ds"].to_list(),
+            y=ahead["q50"].to_list(),
+            mode="lines",
+            line=line,
+            name=median,
+            hovertemplate=hovertemplate,
+        ),
     )
 
 
@@ -333,18 +361,10 @@ def _concentration_traces(fig: go.Figure, rows: pl.DataFrame, metric: str, colou
             )
         )
     if ahead.height:
-        fig.add_trace(
-            _interval_band(ahead, colour=colour, opacity=0.18, name=f"{label}, forecast q10–q90")
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=ahead["ds"].to_list(),
-                y=ahead["q50"].to_list(),
-                mode="lines",
-                line={"color": colour, "width": 2, "dash": "dash"},
-                name=f"{label}, forecast q50",
-            )
-        )
+        fig.add_traces(
+            _fan(ahead, colour=colour, opacity=0.18, band=f"{label}, forecast q10–q90",
+                 median=f"{label}, forecast q50", dash="dash")
+        )  # fmt: skip
 
 
 def _metric_move(rows: pl.DataFrame, metric: str) -> str | None:
@@ -488,36 +508,18 @@ def fan_chart(
             )
         )
     if ahead.height:
-        fig.add_trace(_interval_band(ahead, colour=colour, opacity=0.2, name="forecast q10–q90"))
-        fig.add_trace(
-            go.Scatter(
-                x=ahead["ds"].to_list(),
-                y=ahead["q50"].to_list(),
-                mode="lines",
-                line={"color": colour, "width": 2},
-                name="forecast q50",
-                hovertemplate="%{x|%Y-%m-%d}: %{y:,.0f} GPUs<extra>q50</extra>",
-            )
-        )
+        fig.add_traces(
+            _fan(ahead, colour=colour, opacity=0.2, band="forecast q10–q90",
+                 median="forecast q50",
+                 hovertemplate="%{x|%Y-%m-%d}: %{y:,.0f} GPUs<extra>q50</extra>")
+        )  # fmt: skip
     if later.height:
-        fig.add_trace(
-            _interval_band(
-                later,
-                colour=colour,
-                opacity=0.1,
-                name="monthly peak q10–q90 (calibrated at 26 weeks only)",
-            )
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=later["ds"].to_list(),
-                y=later["q50"].to_list(),
-                mode="lines",
-                line={"color": colour, "width": 2, "dash": "dash"},
-                name="monthly peak q50",
-                hovertemplate="%{x|%Y-%m}: %{y:,.0f} GPUs<extra>monthly q50</extra>",
-            )
-        )
+        fig.add_traces(
+            _fan(later, colour=colour, opacity=0.1,
+                 band="monthly peak q10–q90 (calibrated at 26 weeks only)",
+                 median="monthly peak q50", dash="dash",
+                 hovertemplate="%{x|%Y-%m}: %{y:,.0f} GPUs<extra>monthly q50</extra>")
+        )  # fmt: skip
     if supply.height:
         fig.add_trace(
             go.Scatter(

@@ -146,10 +146,8 @@ def _answers_table(answers: pl.DataFrame) -> Table:
     )
 
 
-def _not_played_table(not_played: pl.DataFrame) -> Table | None:
-    """The drills this forecast run could not play and why; None when every drill played."""
-    if not_played.is_empty():
-        return None
+def _not_played_table(not_played: pl.DataFrame) -> Table:
+    """The drills this forecast run could not play and why (the page shows it only with rows)."""
     rows: list[list[Cell]] = [[r["drill"], r["reason"]] for r in not_played.iter_rows(named=True)]
     return Table.of(["drill not played", "why"], rows, wrap=(1,), empty="every drill was played")
 
