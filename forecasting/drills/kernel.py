@@ -168,6 +168,26 @@ _HOURS_PER_WEEK = 168
 # Hot loops index with unsigned integers where they can: numba wraps a negative signed index
 # around (Python semantics) at every access, and an unsigned one cannot be negative.
 _ONE = np.uint64(1)
+# The step keeps each stream's and each pool's figures as a row of one table (a stream's
+# figures side by side) rather than one array per figure: the compiled loops then hold one
+# base address where they held twenty, worth a tenth of the kernel's time. Stream columns:
+# the demand level this hour, what the stream needs and got; deferrable work's two FIFO parts
+# (_B base, _X shock): GPUs running, queued, the stock (running on + queued + arrived), GPUs
+# arrived this hour, cumulative GPUs entered the queue; the shock's extra level last hour;
+# and the stream's fixed turnover, the share of running GPUs kept an hour (1 - turnover),
+# and headroom reserve.
+_LEVEL, _NEED, _GOT = 0, 1, 2
+_RUN_B, _RUN_X, _QUEUE_B, _QUEUE_X, _STOCK_B, _STOCK_X = 3, 4, 5, 6, 7, 8
+_ARRIVED_B, _ARRIVED_X, _ENTERED_B, _ENTERED_X, _SHOCK_LEVEL = 9, 10, 11, 12, 13
+_TURNOVER, _KEEP, _RESERVE = 14, 15, 16
+_STREAM_COLUMNS = 17
+# Pool columns: GPUs free, reserved as headroom, held by preemptible streams, pending headroom
+# of the priority level being placed, and GPUs in service this hour.
+_FREE, _RESERVED, _PE_HELD, _PENDING, _AVAIL = 0, 1, 2, 3, 4
+_POOL_COLUMNS = 5
+# An open edge's row: the edge, its pool. A ring slot's pair: the base part, the shock part.
+_EDGE, _POOL = 0, 1
+_BASE, _SHOCK = 0, 1
 
 
 class KernelOutputs(NamedTuple):
@@ -309,28 +329,10 @@ def simulate_path(
     n_edges = s_pools.shape[0]
     prev = np.zeros(n_edges)  # allocation of each (stream, pool) edge in the previous hour
     alloc = np.zeros(n_edges)
-    level = np.zeros(n_streams)  # demand level this hour, shock included
-    need = np.zeros(n_streams)
-    got = np.zeros(n_streams)
     # What each preemptible stream held, this hour and last: the sum of its takes in edge
     # order, i.e. the sum of its allocations, kept so an eviction needs no pass over its edges.
     held_now = np.zeros(n_streams)
     held_last = np.zeros(n_streams)
-    overdue = np.zeros(n_streams)  # level lost (interactive), work queued past max wait
-    # Deferrable work in two FIFO parts, base (older, placed first) and shock: running GPUs,
-    # queued GPUs, stock this hour (running on + queued + arrived), cumulative GPUs that entered
-    # each queue, and a ring of the cumulative entries over the last max wait hours.
-    run_b = np.zeros(n_streams)
-    run_x = np.zeros(n_streams)
-    queue_b = np.zeros(n_streams)
-    queue_x = np.zeros(n_streams)
-    stock_b = np.zeros(n_streams)
-    stock_x = np.zeros(n_streams)
-    arrived_b = np.zeros(n_streams)
-    arrived_x = np.zeros(n_streams)
-    shock_level = np.zeros(n_streams)  # the shock's extra level in the previous hour
-    entered_b = np.zeros(n_streams)
-    entered_x = np.zeros(n_streams)
     # Streams the shock never reaches keep their shock part empty; skip its bookkeeping.
     shocked = np.zeros(n_streams, dtype=np.bool_)
     if np.any(shock != 0.0):
@@ -338,20 +340,25 @@ def simulate_path(
             for s in range(n_streams):
                 if target[day, s] != 0.0:
                     shocked[s] = True
+    # Each stream's figures, one row a stream (columns _LEVEL.._RESERVE above); deferrable
+    # work is in two FIFO parts, base (older, placed first) and shock.
+    stream = np.zeros((n_streams, _STREAM_COLUMNS))
+    for s in range(n_streams):
+        stream[s, _TURNOVER] = turnover[s]
+        stream[s, _KEEP] = 1.0 - turnover[s]
+        stream[s, _RESERVE] = reserve[s]
     wait = np.zeros(n_streams, dtype=np.int64)
     ring = 2
     for s in range(n_streams):
         wait[s] = min(max_wait[s], hours)
         ring = max(ring, wait[s] + 2)
-    ring_b = np.zeros((ring, n_streams))  # slot t % ring: cumulative entries up to hour t
-    ring_x = np.zeros((ring, n_streams))
-    free = np.zeros(n_pools)
+    # Slot t % ring: the cumulative GPUs that entered each part's queue up to hour t.
+    rings = np.zeros((ring, n_streams, 2))
+    pool = np.zeros((n_pools, _POOL_COLUMNS))  # each pool's figures (columns _FREE.._AVAIL)
     by_hour = np.ascontiguousarray(profile.T)  # (168, streams): one hour's factors side by side
-    avail = np.zeros(n_pools)  # GPUs in service this hour: rungs not acting yet serve none
     seen = -1  # hour the shock was first seen on this path
     # Preemptible GPUs on each pool, and the best (lowest) priority among their streams: a
     # class ranked above all of them can count every one as spare without a per-edge loop.
-    pe_held = np.zeros(n_pools)
     pe_low = np.full(n_pools, np.iinfo(np.int64).max, dtype=np.int64)
     for p in range(n_pools):
         for i in range(pe_ptr[p], pe_ptr[p + 1]):
@@ -368,21 +375,19 @@ def simulate_path(
             for i in range(pe_ptr[p], pe_ptr[p + 1]):
                 if prio[edge_stream[pe_edges[i]]] > g_prio[g]:
                     gp_mode[j] = 2
-    reserved = np.zeros(n_pools)
-    pending = np.zeros(n_pools)
     # Pools given pending headroom by the priority level being placed: only they change
     # when the level closes (reserved never exceeds free, so the others keep theirs).
-    pend_pools = np.zeros(n_pools, dtype=np.int64)
+    pend_pools = np.zeros(n_pools, dtype=np.uint64)
     pend_marked = np.zeros(n_pools, dtype=np.bool_)
-    n_pend = 0
+    n_pend = np.uint64(0)
     # Pools with GPUs in service and edges inside their window, the only ones that can carry
     # GPUs. Rungs not acting yet, blocks not delivered or dark, failover edges not open: the
     # hot loops walk compact lists of the rest, rebuilt only in hours the set changes.
     live = np.zeros(n_pools, dtype=np.bool_)
     live_pools = np.zeros(n_pools, dtype=np.uint64)
     n_live = 0
-    open_edges = np.zeros(n_edges, dtype=np.uint64)  # of stream s: [first[s], open_end[s])
-    open_pool = np.zeros(n_edges, dtype=np.uint64)  # their pools
+    # Open edges of stream s, [first[s], open_end[s]): the edge and its pool, side by side.
+    opened = np.zeros((n_edges, 2), dtype=np.uint64)
     open_end = np.zeros(n_streams, dtype=np.uint64)
     first = s_ptr[:n_streams].astype(np.uint64)
     n_groups = g_class.shape[0]
@@ -418,14 +423,20 @@ def simulate_path(
     # The last hour each class could be judged: every hour without a reference, else the hours
     # the unshocked run held (overall: any class did). Behind in that hour is never whole.
     last_judged = np.full(overall + 1, -1 if ref.shape[0] > 0 else hours - 1, dtype=np.int64)
+    dark_end = 0  # no stream is dark from this hour on
+    for s in range(n_streams):
+        if s_dark_until[s] > s_dark_from[s]:
+            dark_end = max(dark_end, s_dark_until[s])
     trace = out_backlog.shape[0] > 0
     record = out_ref.shape[0] > 0
     compare = ref.shape[0] > 0
     out_cls[:, :] = 0.0
-    out_pool[:, :] = 0.0
-    out_pool[:, FIRST_SATURATED] = -1.0
-    out_pool[:, FIRST_USED] = -1.0
     out_group[:] = 0.0
+    # Pool KPIs, kept in flat arrays while the hours run and written out at the end.
+    pool_used = np.zeros(n_pools)
+    pool_stranded = np.zeros(n_pools)
+    first_used = np.full(n_pools, -1, dtype=np.int64)
+    first_full = np.full(n_pools, -1, dtype=np.int64)
 
     for t in range(hours):
         day = t // 24
@@ -441,14 +452,14 @@ def simulate_path(
                 gpus = 0.0
             if restore_delay >= 0 and (seen < 0 or t < seen + max(restore_delay, 1)):
                 gpus += restore[t, p]
-            avail[p] = gpus
-            free[p] = gpus
+            pool[p, _AVAIL] = gpus
+            pool[p, _FREE] = gpus
             if gpus < 0.0:
                 short_pool = True
             # Reserved never exceeds free; a pool without GPUs (none, or fewer than none)
             # reserves what it has, which leaves every stream the same room (none).
-            reserved[p] = min(gpus, 0.0)
-            pe_held[p] = 0.0
+            pool[p, _RESERVED] = min(gpus, 0.0)
+            pool[p, _PE_HELD] = 0.0
             if live[p] != (gpus != 0.0):
                 live[p] = gpus != 0.0
                 changed = True
@@ -464,8 +475,8 @@ def simulate_path(
                     elif e_until[j] > t:
                         next_change = min(next_change, e_until[j])
                     if live[s_pools[j]] and e_from[j] <= t < e_until[j]:
-                        open_edges[end] = j
-                        open_pool[end] = s_pools[j]
+                        opened[end, _EDGE] = j
+                        opened[end, _POOL] = s_pools[j]
                         end += 1
                 open_end[s] = end
             n_live = 0
@@ -487,39 +498,43 @@ def simulate_path(
             # A negative shock lowers the base level; a positive one is extra demand.
             factor = by_hour[how, s]
             base_level = factor * base[day, s]
-            extra = factor * shock[t] * target[day, s]
-            if extra < 0.0:
-                base_level = max(base_level + extra, 0.0)
-                extra = 0.0
-            level[s] = base_level + extra
-            got[s] = 0.0
+            extra = 0.0
+            if shocked[s]:
+                extra = factor * shock[t] * target[day, s]
+                if extra < 0.0:
+                    base_level = max(base_level + extra, 0.0)
+                    extra = 0.0
+            stream[s, _LEVEL] = base_level + extra
+            stream[s, _GOT] = 0.0
             used_end[s] = first[s]
-            keep = 1.0 - turnover[s]
+            keep = stream[s, _KEEP]
             if interactive[s]:
-                need[s] = level[s]
+                stream[s, _NEED] = stream[s, _LEVEL]
             else:
                 # Base work tracks the forecast level: arrivals top the stock (running on +
                 # queued) up to the level, and a level below the stock is work still to
                 # finish, not gone.
-                stock = run_b[s] * keep + queue_b[s]
-                arrived_b[s] = max(base_level - stock, 0.0)
-                stock_b[s] = stock + arrived_b[s]
-                need[s] = stock_b[s]
+                stock = stream[s, _RUN_B] * keep + stream[s, _QUEUE_B]
+                stream[s, _ARRIVED_B] = max(base_level - stock, 0.0)
+                stream[s, _STOCK_B] = stock + stream[s, _ARRIVED_B]
+                stream[s, _NEED] = stream[s, _STOCK_B]
                 if shocked[s]:
                     # Shock work is new work: what would arrive if the extra level ran
                     # unhindered.
-                    arrived_x[s] = max(extra - keep * shock_level[s], 0.0)
-                    shock_level[s] = extra
-                    stock_x[s] = run_x[s] * keep + queue_x[s] + arrived_x[s]
-                    need[s] += stock_x[s]
+                    stream[s, _ARRIVED_X] = max(extra - keep * stream[s, _SHOCK_LEVEL], 0.0)
+                    stream[s, _SHOCK_LEVEL] = extra
+                    stream[s, _STOCK_X] = (
+                        stream[s, _RUN_X] * keep + stream[s, _QUEUE_X] + stream[s, _ARRIVED_X]
+                    )
+                    stream[s, _NEED] += stream[s, _STOCK_X]
             # Incumbents: work in flight of a non-preemptible class is never evicted; the jobs
             # of deferrable classes that end this hour hand their GPUs back to the fill. They
             # read only this stream's need and what earlier streams kept, so they run here.
             if preemptible[s]:
                 continue
-            rem = need[s]
+            rem = stream[s, _NEED]
             for i in range(first[s], open_end[s]):
-                j = open_edges[i]
+                j = opened[i, _EDGE]
                 if j >= prev_end[s]:
                     break
                 # Most edges ran nothing last hour: skip them before touching their pool.
@@ -527,15 +542,15 @@ def simulate_path(
                     continue
                 if rem <= 0.0:
                     break
-                p = open_pool[i]
+                p = opened[i, _POOL]
                 # Branch-free: an edge that keeps nothing (a pool with no free GPUs) writes a
                 # zero, which changes no figure, and counting it as held only lengthens a loop.
-                kept = max(min(prev[j] * keep, rem, free[p]), 0.0)
+                kept = max(min(prev[j] * keep, rem, pool[p, _FREE]), 0.0)
                 alloc[j] = kept
-                free[p] -= kept
+                pool[p, _FREE] -= kept
                 rem -= kept
                 used_end[s] = j + _ONE
-            got[s] = need[s] - rem
+            stream[s, _GOT] = stream[s, _NEED] - rem
 
         # Fill by priority; a priority level's headroom is reserved once the level is placed,
         # so streams of one class never lock each other out of their own headroom.
@@ -543,47 +558,50 @@ def simulate_path(
             if s > 0 and prio[s] != prio[s - 1]:
                 for i in range(n_pend):
                     p = pend_pools[i]
-                    reserved[p] = min(reserved[p] + pending[p], free[p])
-                    pending[p] = 0.0
+                    pool[p, _RESERVED] = min(pool[p, _RESERVED] + pool[p, _PENDING], pool[p, _FREE])
+                    pool[p, _PENDING] = 0.0
                     pend_marked[p] = False
-                n_pend = 0
-            rem = need[s] - got[s]
+                n_pend = np.uint64(0)
+            rem = stream[s, _NEED] - stream[s, _GOT]
             evictable = preemptible[s]
+            share = stream[s, _RESERVE]
             took = 0.0
             for i in range(first[s], open_end[s]):
+                j = opened[i, _EDGE]
                 if rem <= 0.0:
-                    break
-                j = open_edges[i]
-                p = open_pool[i]
-                room = free[p] if evictable else free[p] - reserved[p]
-                if room <= 0.0:
-                    continue
-                take = min(rem, room)
-                alloc[j] += take
-                free[p] -= take
-                rem -= take
-                reserved[p] = min(reserved[p], free[p])
-                if evictable:
-                    # Preemptible streams keep nothing from last hour: this is all they hold.
-                    pe_held[p] += take
-                    took += take
-                used_end[s] = max(used_end[s], j + _ONE)
-            got[s] = need[s] - rem
+                    # Nothing left to place; a stream with headroom still walks the edges its
+                    # incumbents hold to reserve on their pools.
+                    if share <= 0.0 or j >= used_end[s]:
+                        break
+                else:
+                    p = opened[i, _POOL]
+                    room = pool[p, _FREE] if evictable else pool[p, _FREE] - pool[p, _RESERVED]
+                    if room > 0.0:
+                        take = min(rem, room)
+                        alloc[j] += take
+                        pool[p, _FREE] -= take
+                        rem -= take
+                        pool[p, _RESERVED] = min(pool[p, _RESERVED], pool[p, _FREE])
+                        if evictable:
+                            # Preemptible streams keep nothing from last hour: this is all
+                            # they hold.
+                            pool[p, _PE_HELD] += take
+                            took += take
+                        used_end[s] = max(used_end[s], j + _ONE)
+                if share > 0.0 and alloc[j] > 0.0:
+                    p = opened[i, _POOL]
+                    if not pend_marked[p]:
+                        pend_marked[p] = True
+                        pend_pools[n_pend] = p
+                        n_pend += _ONE
+                    pool[p, _PENDING] += alloc[j] * share
+            stream[s, _GOT] = stream[s, _NEED] - rem
             held_now[s] = took
-            if reserve[s] > 0.0:
-                for j in range(first[s], used_end[s]):
-                    if alloc[j] > 0.0:
-                        p = s_pools[j]
-                        if not pend_marked[p]:
-                            pend_marked[p] = True
-                            pend_pools[n_pend] = p
-                            n_pend += 1
-                        pending[p] += alloc[j] * reserve[s]
         # The last level's headroom binds nobody placed after it this hour.
         for i in range(n_pend):
-            pending[pend_pools[i]] = 0.0
+            pool[pend_pools[i], _PENDING] = 0.0
             pend_marked[pend_pools[i]] = False
-        n_pend = 0
+        n_pend = np.uint64(0)
 
         # Queues and KPIs. Base work runs first (it is older), FIFO within each part. A part's
         # queue balance gives what entered it (arrivals, plus running work pushed back when
@@ -603,28 +621,32 @@ def simulate_path(
         overdue_g[:] = 0.0
         for s in range(n_streams):
             k = class_of[s]
-            served = got[s]
+            served = stream[s, _GOT]
             if interactive[s]:
-                lost = max(need[s] - served, 0.0)
-                overdue[s] = lost
+                lost = max(stream[s, _NEED] - served, 0.0)
+                lapsed = lost
                 region_backlog[region_of[s]] += lost
-            elif queue_b[s] == 0.0 and queue_x[s] == 0.0 and served >= stock_b[s] + stock_x[s]:
+            elif (
+                stream[s, _QUEUE_B] == 0.0
+                and stream[s, _QUEUE_X] == 0.0
+                and served >= stream[s, _STOCK_B] + stream[s, _STOCK_X]
+            ):
                 # Everything ran and nothing waited: all arrivals started, nothing is overdue.
                 if shocked[s]:
-                    keep = 1.0 - turnover[s]
-                    on_b = run_b[s] * keep
-                    rb = min(on_b + served - (on_b + run_x[s] * keep), stock_b[s])
-                    run_b[s] = rb
-                    run_x[s] = served - rb
-                    entered_x[s] += arrived_x[s]
-                    ring_x[slot, s] = entered_x[s]
-                    cls_started[k] += arrived_x[s]
+                    keep = stream[s, _KEEP]
+                    on_b = stream[s, _RUN_B] * keep
+                    rb = min(on_b + served - (on_b + stream[s, _RUN_X] * keep), stream[s, _STOCK_B])
+                    stream[s, _RUN_B] = rb
+                    stream[s, _RUN_X] = served - rb
+                    stream[s, _ENTERED_X] += stream[s, _ARRIVED_X]
+                    rings[slot, s, _SHOCK] = stream[s, _ENTERED_X]
+                    cls_started[k] += stream[s, _ARRIVED_X]
                 else:
-                    run_b[s] = served
-                entered_b[s] += arrived_b[s]
-                ring_b[slot, s] = entered_b[s]
-                overdue[s] = 0.0
-                cls_started[k] += arrived_b[s]
+                    stream[s, _RUN_B] = served
+                stream[s, _ENTERED_B] += stream[s, _ARRIVED_B]
+                rings[slot, s, _BASE] = stream[s, _ENTERED_B]
+                lapsed = 0.0
+                cls_started[k] += stream[s, _ARRIVED_B]
             else:
                 due = slot - wait[s]
                 if due < 0:
@@ -632,58 +654,66 @@ def simulate_path(
                 before = due - 1 if due > 0 else ring - 1
                 # Jobs already running go on (pushed back pro rata if capacity left), then the
                 # base part's waiting work, then the shock's.
-                keep = 1.0 - turnover[s]
-                on_b = run_b[s] * keep
-                on_x = run_x[s] * keep
+                keep = stream[s, _KEEP]
+                on_b = stream[s, _RUN_B] * keep
+                on_x = stream[s, _RUN_X] * keep
                 on = on_b + on_x
-                rb = served * on_b / on if served < on else min(on_b + served - on, stock_b[s])
-                run_b[s] = rb
-                run_x[s] = served - rb
-                queued = max(stock_b[s] - rb, 0.0)
-                moved = queue_b[s] + arrived_b[s] - queued
-                entered_b[s] += arrived_b[s] + max(-moved, 0.0)
-                ring_b[slot, s] = entered_b[s]
+                rb = (
+                    served * on_b / on
+                    if served < on
+                    else min(on_b + served - on, stream[s, _STOCK_B])
+                )
+                stream[s, _RUN_B] = rb
+                stream[s, _RUN_X] = served - rb
+                queued = max(stream[s, _STOCK_B] - rb, 0.0)
+                moved = stream[s, _QUEUE_B] + stream[s, _ARRIVED_B] - queued
+                stream[s, _ENTERED_B] += stream[s, _ARRIVED_B] + max(-moved, 0.0)
+                rings[slot, s, _BASE] = stream[s, _ENTERED_B]
                 # Left the queue so far = entered - still queued. Overdue: entered by hour
                 # t - w, not left. Newly late: of that, what entered in hour t - w itself.
-                left = entered_b[s] - queued
-                late = max(ring_b[due, s] - left, 0.0)
-                newly = max(ring_b[due, s] - max(left, ring_b[before, s]), 0.0)
+                left = stream[s, _ENTERED_B] - queued
+                late = max(rings[due, s, _BASE] - left, 0.0)
+                newly = max(rings[due, s, _BASE] - max(left, rings[before, s, _BASE]), 0.0)
                 began = max(moved, 0.0)
-                queue_b[s] = queued
+                stream[s, _QUEUE_B] = queued
                 if shocked[s]:
-                    queued_x = max(stock_x[s] - run_x[s], 0.0)
-                    moved = queue_x[s] + arrived_x[s] - queued_x
-                    entered_x[s] += arrived_x[s] + max(-moved, 0.0)
-                    ring_x[slot, s] = entered_x[s]
-                    left = entered_x[s] - queued_x
-                    late += max(ring_x[due, s] - left, 0.0)
-                    newly += max(ring_x[due, s] - max(left, ring_x[before, s]), 0.0)
+                    queued_x = max(stream[s, _STOCK_X] - stream[s, _RUN_X], 0.0)
+                    moved = stream[s, _QUEUE_X] + stream[s, _ARRIVED_X] - queued_x
+                    stream[s, _ENTERED_X] += stream[s, _ARRIVED_X] + max(-moved, 0.0)
+                    rings[slot, s, _SHOCK] = stream[s, _ENTERED_X]
+                    left = stream[s, _ENTERED_X] - queued_x
+                    late += max(rings[due, s, _SHOCK] - left, 0.0)
+                    newly += max(rings[due, s, _SHOCK] - max(left, rings[before, s, _SHOCK]), 0.0)
                     began += max(moved, 0.0)
-                    queue_x[s] = queued_x
+                    stream[s, _QUEUE_X] = queued_x
                     queued += queued_x
-                overdue[s] = late
+                lapsed = late
                 # A queued GPU is a job that will hold it for mean_job_hours: its work.
                 if newly > 0.0:
-                    cls_late[k] += newly / turnover[s]
+                    cls_late[k] += newly / stream[s, _TURNOVER]
                 cls_backlog[k] += queued
                 cls_started[k] += began
                 region_backlog[region_of[s]] += queued
-            cls_overdue[k] += overdue[s]
-            cls_level[k] += level[s]
+            cls_overdue[k] += lapsed
+            cls_level[k] += stream[s, _LEVEL]
             cls_served[k] += served
             served_g[group_of[s]] += served
-            overdue_g[group_of[s]] += overdue[s]
-            if in_window and s_dark_from[s] <= t < s_dark_until[s]:
-                out_cls[k, DARK_DEMAND] += level[s]
-                out_cls[overall, DARK_DEMAND] += level[s]
-                for j in range(first[s], used_end[s]):
-                    if e_failover[j]:
-                        out_cls[k, FAILED_OVER] += alloc[j]
-                        out_cls[overall, FAILED_OVER] += alloc[j]
+            overdue_g[group_of[s]] += lapsed
             if in_window and preemptible[s]:
-                evicted = min(held_last[s], need[s]) - served
+                evicted = min(held_last[s], stream[s, _NEED]) - served
                 if evicted > 0.0:
                     cls_evicted[k] += evicted
+        if in_window and t < dark_end:
+            # A region-loss drill's dark streams, apart so the hot loop above stays lean.
+            for s in range(n_streams):
+                if s_dark_from[s] <= t < s_dark_until[s]:
+                    k = class_of[s]
+                    out_cls[k, DARK_DEMAND] += stream[s, _LEVEL]
+                    out_cls[overall, DARK_DEMAND] += stream[s, _LEVEL]
+                    for j in range(first[s], used_end[s]):
+                        if e_failover[j]:
+                            out_cls[k, FAILED_OVER] += alloc[j]
+                            out_cls[overall, FAILED_OVER] += alloc[j]
         for k in range(overall):
             cls_backlog[overall] += cls_backlog[k]
             cls_served[overall] += cls_served[k]
@@ -721,9 +751,9 @@ def simulate_path(
                     # Pools without GPUs add nothing to spare.
                     for i in range(gp_ptr[g], live_gp_end[g]):
                         p = live_gp[i]
-                        spare += free[p]
+                        spare += pool[p, _FREE]
                         if live_gp_mode[i] == 1:
-                            spare += pe_held[p]
+                            spare += pool[p, _PE_HELD]
                         elif live_gp_mode[i] == 2:
                             for e in range(pe_ptr[p], pe_ptr[p + 1]):
                                 edge = pe_edges[e]
@@ -778,13 +808,14 @@ def simulate_path(
             # A pool without GPUs used none, stranded none and was not full.
             for i in range(n_live):
                 p = live_pools[i]
-                if out_pool[p, FIRST_USED] < 0.0 and avail[p] - free[p] > _TOL:
-                    out_pool[p, FIRST_USED] = t - start
-                out_pool[p, USED] += avail[p] - free[p]
+                in_use = pool[p, _AVAIL] - pool[p, _FREE]
+                if first_used[p] < 0 and in_use > _TOL:
+                    first_used[p] = t - start
+                pool_used[p] += in_use
                 if region_backlog[p_region[p]] > _TOL:
-                    out_pool[p, STRANDED] += free[p]
-                if out_pool[p, FIRST_SATURATED] < 0.0 and avail[p] > 0.0 and free[p] <= _TOL:
-                    out_pool[p, FIRST_SATURATED] = t - start
+                    pool_stranded[p] += pool[p, _FREE]
+                if first_full[p] < 0 and pool[p, _AVAIL] > 0.0 and pool[p, _FREE] <= _TOL:
+                    first_full[p] = t - start
 
         if record and in_window:
             for k in range(overall + 1):
@@ -794,15 +825,22 @@ def simulate_path(
         held_last, held_now = held_now, held_last
         prev_end, used_end = used_end, prev_end
 
+    for p in range(n_pools):
+        out_pool[p, USED] = pool_used[p]
+        out_pool[p, STRANDED] = pool_stranded[p]
+        out_pool[p, FIRST_USED] = first_used[p]
+        out_pool[p, FIRST_SATURATED] = first_full[p]
     window = hours - start
     for s in range(n_streams):
         if interactive[s] or hours == 0:
             continue
         # Work still queued at the end and not yet overdue: the newest entries of each queue.
         due = (hours - 1 - wait[s]) % ring
-        since_b = entered_b[s] - ring_b[due, s]
-        since_x = entered_x[s] - ring_x[due, s]
-        waiting = (min(queue_b[s], since_b) + min(queue_x[s], since_x)) / turnover[s]
+        since_b = stream[s, _ENTERED_B] - rings[due, s, _BASE]
+        since_x = stream[s, _ENTERED_X] - rings[due, s, _SHOCK]
+        waiting = (
+            min(stream[s, _QUEUE_B], since_b) + min(stream[s, _QUEUE_X], since_x)
+        ) / turnover[s]
         out_cls[stream_class[s], WAITING_END] += waiting
         out_cls[overall, WAITING_END] += waiting
     any_censored = False
