@@ -24,7 +24,8 @@ from forecasting.drills import (
     run_drill,
     scenario_from_args,
 )
-from forecasting.drills.kernel import simulate_kernel, simulate_reference
+from forecasting.drills.kernel import _simulate_paths, simulate_kernel, simulate_reference
+from forecasting.drills.simulate import compile_kernel
 from forecasting.resources import ready_made_drills
 from forecasting.schema import frame_schema, table
 
@@ -235,6 +236,19 @@ def test_same_inputs_give_bit_identical_results() -> None:
     assert first.per_path.equals(second.per_path)
     assert first.kpis.equals(second.kpis)
     assert first.blocks.equals(second.blocks)
+
+
+def test_compile_kernel_compiles_the_kernel_every_drill_runs() -> None:
+    """The warm-up `make install` runs compiles the signature real drills use: a drill on
+    another plan, with customers, two regions and a ladder, adds no compilation after it."""
+    compile_kernel()
+    compiled = set(_simulate_paths.signatures)
+    plan, paths, scenario = _random_case(3)
+    burst = {"after_days": 1, "gpus": 64, "price_per_gpu_hour": 4.0}
+    plan = CapacityPlan.model_validate({**plan.model_dump(), "response": {"burst": burst}})
+    assert plan.ladder.burst is not None
+    run_drill(plan, paths, None, scenario)
+    assert compiled and set(_simulate_paths.signatures) == compiled
 
 
 def test_shapes_produce_the_intended_multiplier_curve() -> None:

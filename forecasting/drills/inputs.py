@@ -656,9 +656,11 @@ def kernel_inputs(
     pe_ptr, pe_edges = _csr(preemptible_edges)
     gs_ptr, gs_streams = _csr(list(groups.values()))
     gp_ptr, gp_pools = _csr(group_pools)
+    # C-contiguous whatever the window (a window that ends early is a view): every drill then
+    # passes the kernel the same array types and numba compiles it once, not once per layout.
     return KernelInputs(
-        base=demand.base,
-        target=demand.target,
+        base=np.ascontiguousarray(demand.base),
+        target=np.ascontiguousarray(demand.target),
         shock=resolved.shock,
         profile=demand.profile,
         how0=demand.first_day.weekday() * 24,

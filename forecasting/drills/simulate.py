@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from typing import Literal, NamedTuple
 
 import numpy as np
@@ -29,7 +30,8 @@ from forecasting.drills.kernel import (
 )
 from forecasting.drills.kpis import DrillResult, compare, summarise
 from forecasting.drills.profile import PROFILE_SCHEMA
-from forecasting.drills.scenarios import Scenario
+from forecasting.drills.scenarios import Scenario, scenario_from_args
+from forecasting.schema import WorkloadClass
 
 __all__ = [
     "SIMULATORS",
@@ -37,6 +39,7 @@ __all__ = [
     "Engine",
     "PreparedDrill",
     "Variant",
+    "compile_kernel",
     "prepare_drill",
     "run_drill",
     "window_end_hour",
@@ -250,3 +253,36 @@ def run_drill(
     to its baseline and with the response ladder (see :meth:`PreparedDrill.play`)."""
     drill = prepare_drill(plan, paths, profile, scenario)
     return drill.play(extra_blocks=extra_blocks, engine=engine)
+
+
+def compile_kernel() -> None:
+    """Compile the drill kernel into numba's on-disk cache by playing a one-block, one-week
+    drill: the first real drill then loads it instead of compiling (about 11 s on 2 cores).
+
+    The drill goes through the same preparation as any other, so the kernel is compiled for
+    the argument types every drill passes. ``make install`` calls it.
+    """
+    monday = date(2026, 1, 5)
+    plan = CapacityPlan.model_validate(
+        {
+            "policy": {
+                k.value: {"tier": "standard", "priority": i + 1}
+                for i, k in enumerate(WorkloadClass)
+            },
+            "block": [
+                {"id": "warm-up", "kind": "pod", "region": "r1", "site": "r1-a",
+                 "gpu_type": "H100", "gpus": 8, "mw": 0.1, "status": "live", "fabric": True}
+            ],
+        }
+    )  # fmt: skip
+    paths = pl.DataFrame(
+        {
+            "unique_id": "total/r1/training/other",
+            "ds": [monday + timedelta(days=d) for d in range(7)],
+            "sample_id": 0,
+            "y": 4.0,
+        }
+    ).with_columns(pl.col("sample_id").cast(pl.Int32))
+    run_drill(
+        plan, paths, None, scenario_from_args(multiplier=2.0, start=monday + timedelta(days=1))
+    )
