@@ -585,17 +585,20 @@ def whatif_table(outcome: WhatIfOutcome) -> Table:
     return table
 
 
-def _power_line(report: ReportOutcome) -> list[str]:
-    """``power: 4 red, 0 amber, 3 green; contract first: us-east-b by 2025-04-06``, or nothing
-    for a plan without sites."""
+def _power_line(report: ReportOutcome, *, today: date | None = None) -> list[str]:
+    """``power: 4 red, 0 amber, 3 green; contract power first: us-east-b by 2027-04-06``, or
+    nothing for a plan without sites. A date already past says how late it is: a "by" date
+    that is gone reads as a deadline still to meet."""
     if not report.power_statuses:
         return []
     counts = ", ".join(f"{report.power_statuses.get(s, 0)} {s}" for s in ("red", "amber", "green"))
-    first = (
-        f"; contract power first: {report.power_first[0]} by {report.power_first[1]}"
-        if report.power_first
-        else ""
-    )
+    first = ""
+    if report.power_first:
+        site, by = report.power_first
+        late = ((today or date.today()) - by).days
+        first = f"; contract power first: {site} by {by}" + (
+            f" ({late:,} days ago: late)" if late > 0 else ""
+        )
     return [f"power: {counts}{first}"]
 
 

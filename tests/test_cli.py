@@ -324,3 +324,25 @@ def test_rungs_used_are_listed_once_each_with_where() -> None:
 
     used = ["preempt", "migrate in eu-west", "migrate in us-east", "burst in a in b"]
     assert _rungs_text(used) == "preempt, migrate (2 regions), burst (a in b)"
+
+
+def test_a_power_contract_date_already_past_says_it_is_late() -> None:
+    """The summary's first power date reads as a deadline when ahead and as late when gone."""
+    from datetime import date
+
+    from flows.tables import _power_line
+    from forecasting.runs import ReportOutcome
+
+    def line(by: date) -> str:
+        report = ReportOutcome(
+            run_id="r", trigger_run_id="t", path=Path("."), statuses={}, failing_drills=[],
+            stale_days=None, triggers=[], power_statuses={"red": 1, "green": 2},
+            power_first=("us-east-b", by),
+        )  # fmt: skip
+        return _power_line(report, today=date(2026, 11, 30))[0]
+
+    assert line(date(2025, 4, 6)) == (
+        "power: 1 red, 0 amber, 2 green; contract power first: us-east-b by 2025-04-06 "
+        "(603 days ago: late)"
+    )
+    assert line(date(2027, 4, 6)).endswith("us-east-b by 2027-04-06")
