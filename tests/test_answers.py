@@ -161,11 +161,13 @@ def test_a_surge_that_is_over_before_any_block_lands_gets_no_set_and_a_short_win
     assert "after the drill window ends" in search.summary
 
 
-def test_three_failing_regions_are_sized_within_sixteen_runs() -> None:
+def test_three_failing_regions_are_sized_within_thirteen_runs() -> None:
     """Inference short in r1 (racks), training in r2 (pods only), both in r3 (a pod for
     training and racks for inference, cheaper than two pods); each region's cheapest mix,
-    verified together, in at most 16 simulation runs. Training jobs last 48 h and wait up to
-    24 h, so a queue of D - c holds on c GPUs while c >= D / 1.5: 2,000 on 1,000 fails."""
+    verified together, in at most 13 simulation runs (which regions fail is read off the
+    first run, not simulated region by region: that was 3 runs more). Training jobs last 48 h
+    and wait up to 24 h, so a queue of D - c holds on c GPUs while c >= D / 1.5: 2,000 on
+    1,000 fails."""
     blocks = [
         block
         for r in ("r1", "r2", "r3")
@@ -187,7 +189,7 @@ def test_three_failing_regions_are_sized_within_sixteen_runs() -> None:
         _plan(blocks, [RACK, POD]), _paths(demand), None, shock, run_date=MONDAY
     )
     assert search.passed
-    assert search.runs <= 16, search.runs
+    assert search.runs <= 13, search.runs
     assert _ordered(search) == [
         ("r1", "rack-256", 2),
         ("r2", "pod-1024", 1),

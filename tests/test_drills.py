@@ -24,7 +24,9 @@ from forecasting.drills import (
     run_drill,
     scenario_from_args,
 )
+from forecasting.drills.answers import _region_drill
 from forecasting.drills.kernel import _simulate_paths, simulate_kernel, simulate_reference
+from forecasting.drills.kpis import group_verdicts
 from forecasting.drills.simulate import compile_kernel
 from forecasting.resources import ready_made_drills
 from forecasting.schema import frame_schema, table
@@ -249,6 +251,22 @@ def test_compile_kernel_compiles_the_kernel_every_drill_runs() -> None:
     assert plan.ladder.burst is not None
     run_drill(plan, paths, None, scenario)
     assert compiled and set(_simulate_paths.signatures) == compiled
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_region_alone_fails_by_what_its_groups_in_the_whole_drill_say(seed: int) -> None:
+    """Blocks-to-pass reads each region's verdict alone off the whole drill's (region, class)
+    groups instead of simulating the region: the gaps are the region-alone run's, exactly."""
+    plan, paths, scenario = _random_case(seed)
+    drill = prepare_drill(plan, paths, None, scenario)
+    groups = group_verdicts(plan, drill.demand, drill.run(curves=False))
+    assert groups is not None
+    for region in sorted({s.region for s in drill.demand.streams}):
+        alone = _region_drill(drill, region).run(curves=False).verdicts
+        for row in alone.iter_rows(named=True):
+            mine = [g for r, k, g in groups if r == region and k.value == row["workload_class"]]
+            expected = row["slo_target"] - row["attainment_p90_paths"]
+            assert (mine or [row["slo_target"] - 1.0]) == [pytest.approx(expected, abs=1e-12)]
 
 
 def test_shapes_produce_the_intended_multiplier_curve() -> None:

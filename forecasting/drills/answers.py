@@ -11,7 +11,7 @@ import numpy as np
 import polars as pl
 
 from forecasting.capacity import Block, CandidateBlock, CapacityPlan
-from forecasting.drills.kpis import ALL_CLASSES, DrillResult
+from forecasting.drills.kpis import ALL_CLASSES, DrillResult, group_verdicts
 from forecasting.drills.scenarios import Scenario
 from forecasting.drills.simulate import Engine, PreparedDrill, prepare_drill
 from forecasting.schema import BlockStatus, WorkloadClass, frame_schema
@@ -520,7 +520,10 @@ def blocks_to_pass(
        result says so ("no order placed today arrives in time" when the shock starts before the
        earliest arrival) and gives the date from which that run's headroom held for good.
     3. Each region on its own (see :func:`_region_drill`): regions share no capacity, so one is
-       sized without simulating the others. A region that passes alone needs nothing.
+       sized without simulating the others. A region that passes alone needs nothing; whether
+       it does is read off step 1's run (its (region, class) groups, which hold exactly when
+       the region alone would), not simulated again, except in a region-loss drill whose work
+       fails over, where each region is run alone once to find out.
     4. Per failing region, the cheapest mix (:func:`_cheapest_mix`): counts are bisected
        (or bracketed from the previous region's count, then bisected), assuming more blocks
        never hurt; mixes that cannot beat the cheapest found are not simulated.
@@ -536,7 +539,7 @@ def blocks_to_pass(
     At most ``max_blocks`` blocks of one type are proposed for one region. The search stops
     after ``max_runs`` simulations and then makes no claim. ``runs`` on the result counts them
     (single-region runs cost about 1/regions of a whole one): 2 when the gate fails; with
-    three regions all short, about 16 without a second round and 22 with one (the benchmark,
+    three regions all short, about 13 without a second round and 19 with one (the benchmark,
     ``benchmarks/bench_blocks_to_pass.py``, against 49 for the greedy search it replaced).
     """
     drill = prepare_drill(plan, paths, profile, scenario)
@@ -577,14 +580,21 @@ def blocks_to_pass(
             gate, arrives_in_time=False, earliest_arrival=earliest, restores_slo_on=restored
         )
     regions = sorted({s.region for s in drill.demand.streams})
-    if drill.resolved.dark and any(p.failover for p in plan.policy.values()):
+    fails_over = bool(drill.resolved.dark) and any(p.failover for p in plan.policy.values())
+    if fails_over:
         notes.append(
             "a dark region's work fails over to the others in this drill, so regions are not "
             "independent: each is sized on its own as if they were, and only the verification "
             "run of the whole drill decides"
         )
+    # Each region's verdict on its own without new blocks, read off the whole drill's run
+    # (a class holds in a region alone exactly when its group does there), except where a dark
+    # region's work fails over: alone, a region has no failover edges.
+    alone = None if fails_over else group_verdicts(plan, drill.demand, current)
     try:
-        first = _size_regions(runs, drill, options, ample=ample, max_blocks=max_blocks)
+        first = _size_regions(
+            runs, drill, options, ample=ample, max_blocks=max_blocks, known_alone=alone
+        )
         if isinstance(first, str):
             notes.append(first)
             return answer(gate, arrives_in_time=True, earliest_arrival=earliest)
@@ -651,6 +661,7 @@ def _size_regions(
     targets: Mapping[WorkloadClass, float] | None = None,
     floors: Mapping[str, _Mix] | None = None,
     failing_alone: Mapping[str, Sequence[WorkloadClass]] | None = None,
+    known_alone: Sequence[tuple[str, WorkloadClass, float]] | None = None,
 ) -> tuple[dict[str, _Mix], dict[str, list[WorkloadClass]]] | str:
     """The cheapest mix per region that passes alone (at ``targets``, when given), and the
     classes each region failed with; or why some region cannot pass.
@@ -658,19 +669,27 @@ def _size_regions(
     Count searches start from the count the previous region needed of the same type (regions
     of one fleet tend to be alike), else from one block. ``floors`` are a first round's mixes
     at looser targets: such a region is sized again for its classes from one block more.
+    ``known_alone`` gives each (region, class) group's gap (:func:`~forecasting.drills.kpis.
+    group_verdicts`) without new blocks at the policies' own targets, so no region is simulated
+    just to learn whether it passes; without it, each region is run once to find out.
     """
     floors = floors or {}
     hints: dict[str, int] = {}
     mixes: dict[str, _Mix] = {}
     failed: dict[str, list[WorkloadClass]] = {}
     for region in sorted({s.region for s in drill.demand.streams}):
-        alone = _region_drill(drill, region, targets)
+        region_alone = _region_drill(drill, region, targets)
         floor = floors.get(region)
         failing: list[WorkloadClass] = []
         gap, known = None, {}
         if floor is None:
-            check = runs(alone)
-            failing, gap = _failing(check), _gap(check)
+            if known_alone is not None:
+                gaps = [(k, short) for r, k, short in known_alone if r == region]
+                failing = [k for k in WorkloadClass if any(c is k and g > 1e-12 for c, g in gaps)]
+                gap = max((g for _, g in gaps), default=0.0)
+            else:
+                check = runs(region_alone)
+                failing, gap = _failing(check), _gap(check)
             if not failing:
                 continue
         else:
@@ -681,8 +700,8 @@ def _size_regions(
         failed[region] = sorted({*failing, *before}, key=list(WorkloadClass).index)
         mine = [o for o in options if o.region == region]
         mix = _cheapest_mix(
-            runs, alone, mine, failed[region], ample=ample, hints=hints, max_blocks=max_blocks,
-            gap=gap, failing_counts=known,
+            runs, region_alone, mine, failed[region], ample=ample, hints=hints,
+            max_blocks=max_blocks, gap=gap, failing_counts=known,
         )  # fmt: skip
         if mix is None:
             return (

@@ -62,6 +62,7 @@ __all__ = [
     "RUNGS_SCHEMA",
     "DrillResult",
     "compare",
+    "group_verdicts",
     "summarise",
 ]
 
@@ -349,20 +350,31 @@ def summarise(
     )
 
 
+def group_verdicts(
+    plan: CapacityPlan, demand: DemandSide, result: DrillResult
+) -> list[tuple[str, WorkloadClass, float]] | None:
+    """Per (region, class) with demand: region, class and how far its SLO attainment (the
+    share of the window its headroom policy held, reached on 90 % of paths) is below target,
+    positive short, zero or below passing. It is that class's verdict in a drill of the region
+    alone: there the class holds in an hour exactly when its group does. None when the result
+    carries no per-group hours."""
+    held = result.group_held
+    if held is None:
+        return None
+    window = max(result.window_hours, 1)
+    return [
+        (region, k, plan.policy[k].slo_target - attained_by_share(held[:, g] / window, 0.9))
+        for g, (region, k) in enumerate(stream_groups(demand.streams))
+    ]
+
+
 def _failing_groups(plan: CapacityPlan, demand: DemandSide, result: DrillResult) -> tuple[str, ...]:
     """``inference in us-east`` for every (region, class) whose headroom policy fails, and a
     class that fails only across regions (short in different regions at different hours)."""
-    held = result.group_held
-    names: list[str] = []
     failing_classes = set(result.verdicts.filter(~pl.col("passed"))["workload_class"])
-    named: set[str] = set()
-    if held is not None:
-        window = max(result.window_hours, 1)
-        for g, (region, workload_class) in enumerate(stream_groups(demand.streams)):
-            at_p90 = attained_by_share(held[:, g] / window, 0.9)
-            if at_p90 < plan.policy[workload_class].slo_target - 1e-12:
-                names.append(f"{workload_class.value} in {region}")
-                named.add(workload_class.value)
+    short = [(r, k) for r, k, gap in group_verdicts(plan, demand, result) or () if gap > 1e-12]
+    names = [f"{k.value} in {region}" for region, k in short]
+    named = {k.value for _, k in short}
     names += [f"{c} (across regions)" for c in sorted(failing_classes - named)]
     return tuple(names)
 

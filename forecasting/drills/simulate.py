@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Literal, NamedTuple
@@ -23,10 +23,7 @@ from forecasting.drills.inputs import (
 from forecasting.drills.kernel import (
     KernelInputs,
     KernelOutputs,
-    simulate_kernel,
     simulate_outputs,
-    simulate_reference,
-    simulate_traced,
 )
 from forecasting.drills.kpis import DrillResult, compare, summarise
 from forecasting.drills.profile import PROFILE_SCHEMA
@@ -34,7 +31,6 @@ from forecasting.drills.scenarios import Scenario, scenario_from_args
 from forecasting.schema import WorkloadClass
 
 __all__ = [
-    "SIMULATORS",
     "Assembled",
     "Engine",
     "PreparedDrill",
@@ -49,10 +45,6 @@ Engine = Literal["kernel", "reference"]
 # The least time a spike's window keeps after the spike ends, for queues to drain.
 SPIKE_SETTLE_HOURS = 7 * 24
 Variant = Literal["baseline", "shocked", "ladder"]
-SIMULATORS: dict[str, Callable[[KernelInputs], tuple[np.ndarray, np.ndarray]]] = {
-    "kernel": simulate_kernel,
-    "reference": simulate_reference,
-}
 
 
 class Assembled(NamedTuple):
@@ -166,10 +158,11 @@ class PreparedDrill:
         KPIs, such as a search loop, can pass False.
         """
         assembled = self.assemble(extra_blocks=extra_blocks, multiplier=multiplier)
-        if not curves:
-            return self.summarise(assembled, *SIMULATORS[engine](assembled.inputs))
-        traces = simulate_traced(assembled.inputs, compiled=engine == "kernel")
-        return self.summarise(assembled, traces.per_class, traces.per_pool, traces=traces)
+        out = simulate_outputs(assembled.inputs, compiled=engine == "kernel", traced=curves)
+        result = self.summarise(
+            assembled, out.per_class, out.per_pool, traces=out if curves else None
+        )
+        return replace(result, group_held=out.per_group)
 
     def summarise(
         self,
