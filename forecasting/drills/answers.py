@@ -671,7 +671,8 @@ def _size_regions(
     at looser targets: such a region is sized again for its classes from one block more.
     ``known_alone`` gives each (region, class) group's gap (:func:`~forecasting.drills.kpis.
     group_verdicts`) without new blocks at the policies' own targets, so no region is simulated
-    just to learn whether it passes; without it, each region is run once to find out.
+    just to learn whether it passes; without it, or with ``targets``, each region is run once
+    to find out.
     """
     floors = floors or {}
     hints: dict[str, int] = {}
@@ -683,7 +684,7 @@ def _size_regions(
         failing: list[WorkloadClass] = []
         gap, known = None, {}
         if floor is None:
-            if known_alone is not None:
+            if known_alone is not None and targets is None:  # gaps at the policies' targets
                 gaps = [(k, short) for r, k, short in known_alone if r == region]
                 failing = [k for k in WorkloadClass if any(c is k and g > 1e-12 for c, g in gaps)]
                 gap = max((g for _, g in gaps), default=0.0)
