@@ -118,10 +118,18 @@ class DemandSide:
         return self.days * 24
 
     def until(self, days: int) -> DemandSide:
-        """The same demand over its first ``days`` days only (a drill window that ends early)."""
+        """The same demand over its first ``days`` days only (a drill window that ends early).
+
+        Copied rather than a view: the kernel is compiled for C-contiguous arrays, and a view
+        would compile it a second time (or be copied again on every run of a search)."""
         if days >= self.days:
             return self
-        return replace(self, days=days, base=self.base[:, :days], target=self.target[:, :days])
+        return replace(
+            self,
+            days=days,
+            base=np.ascontiguousarray(self.base[:, :days]),
+            target=np.ascontiguousarray(self.target[:, :days]),
+        )
 
     def hour_of(self, when: date | Offset | None, *, field: str, default: int = 0) -> int:
         """Hour index of a date or offset inside the horizon; errors name ``field``."""
@@ -656,7 +664,7 @@ def kernel_inputs(
     pe_ptr, pe_edges = _csr(preemptible_edges)
     gs_ptr, gs_streams = _csr(list(groups.values()))
     gp_ptr, gp_pools = _csr(group_pools)
-    # C-contiguous whatever the window (a window that ends early is a view): every drill then
+    # C-contiguous (a no-op for DemandSide's own arrays, see DemandSide.until): every drill then
     # passes the kernel the same array types and numba compiles it once, not once per layout.
     return KernelInputs(
         base=np.ascontiguousarray(demand.base),
