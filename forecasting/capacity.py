@@ -263,6 +263,16 @@ class _BlockShape(_Strict):
     fabric: bool = False
     classes: tuple[WorkloadClass, ...] = ()
 
+    @model_validator(mode="after")
+    def _training_has_fabric(self) -> Self:
+        # Listing training on a block without fabric would silently give it 0 GPUs there.
+        if WorkloadClass.TRAINING in self.classes and not self.fabric:
+            raise ValueError(
+                "classes lists training, but training runs only on a fabric: "
+                "set fabric = true or drop training from classes"
+            )
+        return self
+
     def allows(self, workload_class: WorkloadClass) -> bool:
         """Whether ``workload_class`` may run here: training needs a fabric."""
         if workload_class is WorkloadClass.TRAINING and not self.fabric:

@@ -339,8 +339,38 @@ def backtest_cutoffs(n_days: int, *, settings: ForecastSettings) -> list[int]:
     return [last - i * settings.cutoff_step for i in reversed(range(settings.n_cutoffs))]
 
 
-def _daily_grid(series: pl.DataFrame) -> pl.DataFrame:
-    """The series on every day from its first observed day to its last row; gaps are null."""
+# A series idle for at least this many days before it ever had demand, and steady since, was
+# not there yet (a customer onboarding). A weekly cycle: a few idle days at the start of a
+# trace are not evidence of onboarding.
+ONBOARDING_MIN_IDLE_DAYS = 7
+
+
+def _first_day(observed: pl.DataFrame, *, intermittent_share: float) -> date:
+    """The day a series' history starts: its first observed day, or its onboarding day.
+
+    Days of zero before a series' first day of demand are days before it existed when they
+    are many (``ONBOARDING_MIN_IDLE_DAYS``) and the series has had demand on most days since
+    (it is not intermittent): fitting on them would read the onboarding as a level shift the
+    future may repeat and widen every interval. An intermittent series keeps its idle days,
+    which are its pattern.
+    """
+    first: date = observed["ds"][0]
+    active = observed.filter(pl.col("y") > 0)
+    if active.is_empty():
+        return first
+    onboarded: date = active["ds"][0]
+    since = observed.filter(pl.col("ds") >= onboarded)["y"].to_numpy()
+    idle_before = observed.filter(pl.col("ds") < onboarded).height
+    if idle_before >= ONBOARDING_MIN_IDLE_DAYS and intermittency(since) < intermittent_share:
+        return onboarded
+    return first
+
+
+def _daily_grid(series: pl.DataFrame, *, intermittent_share: float) -> pl.DataFrame:
+    """The series on every day from its first day (:func:`_first_day`) to its last row.
+
+    Gaps are null.
+    """
     # NaN and null both mean "not measured"; neither may be read as a value.
     series = series.sort("ds").with_columns(pl.col("y").cast(pl.Float64).fill_nan(None))
     observed = series.filter(pl.col("y").is_not_null())
@@ -350,7 +380,7 @@ def _daily_grid(series: pl.DataFrame) -> pl.DataFrame:
             f"series {uid!r} has no observed values in {series.height} days; "
             "drop it from the demand frame or backfill its telemetry"
         )
-    start: date = observed["ds"].min()  # type: ignore[assignment]
+    start = _first_day(observed, intermittent_share=intermittent_share)
     end: date = series["ds"].max()  # type: ignore[assignment]
     grid = pl.DataFrame({"ds": pl.date_range(start, end, "1d", eager=True)})
     return grid.join(series.select("ds", "y"), on="ds", how="left")
@@ -907,7 +937,7 @@ def _backtested_forecast(
     events: pl.DataFrame | None,
 ) -> SeriesForecast:
     """The backtested, chosen and calibrated forecast of one series; raises when it cannot."""
-    grid = _daily_grid(series)
+    grid = _daily_grid(series, intermittent_share=settings.intermittent_share)
     y = grid["y"].cast(pl.Float64).fill_null(np.nan).to_numpy()
     settings = settings.for_history(y.size)
     ds = grid["ds"].to_numpy()
@@ -1012,7 +1042,7 @@ def _fallback_forecast(
     """The first baseline that forecasts the series (seasonal naive, drift, zero), flagged."""
     h = settings.horizon_days
     try:
-        grid = _daily_grid(series)
+        grid = _daily_grid(series, intermittent_share=settings.intermittent_share)
         y = grid["y"].cast(pl.Float64).fill_null(np.nan).to_numpy()
         ds = grid["ds"].to_numpy()
     except ValueError:  # no observed day at all

@@ -171,6 +171,14 @@ def test_unknown_class_is_named() -> None:
         parse_capacity(POLICIES + _block() + 'classes = ["inference", "gaming"]\n')
 
 
+def test_training_listed_on_a_block_without_fabric_is_refused() -> None:
+    """A block listing training without fabric is refused, not given 0 training GPUs silently."""
+    with pytest.raises(CapacityError, match=r"'b1'.*training runs only on a fabric"):
+        parse_capacity(POLICIES + _block() + 'classes = ["inference", "training"]\n')
+    plan = parse_capacity(POLICIES + _block() + 'fabric = true\nclasses = ["training"]\n')
+    assert plan.block[0].allows(WorkloadClass.TRAINING)
+
+
 def test_timeline_counts_every_block_in_service(timeline: pl.DataFrame) -> None:
     """The 'all' rows add every block in service once, retire day excluded, in-service included."""
     assert _gpus(timeline, date(2026, 3, 4), ALL_CLASSES) == 1024 + 256 + 64 + 512

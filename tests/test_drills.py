@@ -183,14 +183,17 @@ def _random_case(seed: int) -> tuple[CapacityPlan, pl.DataFrame, Any]:
     classes = ["inference", "training", "evaluation", "batch", "experimentation"]
     blocks = []
     for i in range(int(rng.integers(3, 9))):
-        allowed = [c for c in classes if rng.random() < 0.6]
+        drawn = [c for c in classes if rng.random() < 0.6]
+        gpus, region = int(rng.integers(50, 400)), str(rng.choice(["r1", "r2"]))
+        fabric = bool(rng.random() < 0.5)
         blocks.append(
             _block(
                 f"b{i}",
-                int(rng.integers(50, 400)),
-                region=str(rng.choice(["r1", "r2"])),
-                fabric=bool(rng.random() < 0.5),
-                classes=allowed,
+                gpus,
+                region=region,
+                fabric=fabric,
+                # A plan may list training only on a fabric block.
+                classes=[c for c in drawn if fabric or c != "training"],
                 dedicated_customer="acme" if rng.random() < 0.2 else None,
                 status="committed",
                 in_service=MONDAY + timedelta(days=int(rng.integers(-5, 20))),

@@ -244,6 +244,27 @@ def test_one_empty_series_never_stops_a_run() -> None:
     assert result.forecast["mean"].is_finite().all() and result.paths["y"].min() >= 0
 
 
+def test_an_onboarding_customer_is_forecast_from_its_first_day_of_demand() -> None:
+    """Sixty idle days before a customer's first demand change nothing: the series starts there."""
+    active = trend_season_noise(3, 50)
+    onboarded = forecast_series(as_frame(np.concatenate([np.zeros(60), active])), settings=FAST)
+    shifted = as_frame(active).with_columns(pl.col("ds") + timedelta(days=60))
+    alone = forecast_series(shifted, settings=FAST)
+    assert onboarded.n_days == alone.n_days == 50
+    assert onboarded.model == alone.model
+    assert onboarded.forecast.equals(alone.forecast)
+
+
+def test_idle_days_that_are_a_pattern_are_kept() -> None:
+    """A few idle days at the start, or leading zeros of an intermittent series, stay history."""
+    few_idle = np.concatenate([np.zeros(3), trend_season_noise(3, 60)])
+    assert forecast_series(as_frame(few_idle), settings=FAST).n_days == 63
+    rng = np.random.default_rng(5)
+    sparse = np.where(rng.uniform(size=80) < 0.3, rng.uniform(0.1, 2.0, 80), 0.0)
+    intermittent = np.concatenate([np.zeros(20), [1.0], sparse])
+    assert forecast_series(as_frame(intermittent), settings=FAST).n_days == 101
+
+
 def test_intermittent_sub_gpu_series_get_tsb_and_non_negative_covering_quantiles() -> None:
     """A 0.01-3 GPU customer idle on most days: TSB competes, quantiles >= 0, intervals cover."""
     settings = ForecastSettings(horizon_days=28, n_paths=50)

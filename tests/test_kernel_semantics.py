@@ -120,6 +120,17 @@ def test_interactive_shortfall_is_lost_in_its_hour() -> None:
     assert _kpi(result, "inference", "slo_attainment") == (window - 48) / window
 
 
+def test_a_queue_delay_that_outlasts_the_window_is_censored() -> None:
+    """Batch at 3x on capacity far below it: its queue still grows in the last hour, so the
+    Little's-law delay at the peak backlog (longer than the hours left) is censored (inf), not
+    a figure of hours that nobody could have observed."""
+    plan = _plan([_block("a", 100, classes=["batch"])], batch={"mean_job_hours": 1.0})
+    step = scenario_from_args(target="class:batch", multiplier=3.0, shape="step", start="+1w")
+    result = run_drill(plan, _paths({"r1/batch/other": 60.0}), None, step)
+    assert _kpi(result, "batch", "peak_backlog_gpu_hours") > result.window_hours
+    assert np.isinf(_kpi(result, "batch", "queue_delay_hours"))
+
+
 def test_deferrable_work_that_waits_within_tolerance_costs_nothing() -> None:
     """The spike's backlog (d - c) T drains later; waiting under max_wait is not unmet."""
     plan = _plan(
@@ -209,18 +220,26 @@ def test_ended_jobs_free_gpus_for_a_higher_tier() -> None:
     assert _kpi(result, "batch", "peak_backlog_gpu_hours") == pytest.approx(30.0)
 
 
+def _drawn_classes(rng: np.random.Generator, *, fabric: bool) -> list[str]:
+    """Each class with odds 0.6; training only on a fabric block (a plan may not list it
+    elsewhere). One draw per class either way, so the random stream does not depend on it."""
+    return [c for c in NAMES if rng.random() < 0.6 and (fabric or c != "training")]
+
+
 def _random_case(seed: int) -> tuple[CapacityPlan, pl.DataFrame, Any, Block]:
     """A random plan, paths, scenario and one extra block, with random demand fields."""
     rng = np.random.default_rng(seed)
     blocks = []
     for i in range(int(rng.integers(3, 9))):
+        gpus, region = int(rng.integers(50, 400)), str(rng.choice(["r1", "r2"]))
+        fabric = bool(rng.random() < 0.5)
         blocks.append(
             _block(
                 f"b{i}",
-                int(rng.integers(50, 400)),
-                region=str(rng.choice(["r1", "r2"])),
-                fabric=bool(rng.random() < 0.5),
-                classes=[c for c in NAMES if rng.random() < 0.6],
+                gpus,
+                region=region,
+                fabric=fabric,
+                classes=_drawn_classes(rng, fabric=fabric),
                 dedicated_customer="acme" if rng.random() < 0.2 else None,
                 status="committed",
                 in_service=MONDAY + timedelta(days=int(rng.integers(-5, 10))),
@@ -252,13 +271,15 @@ def _random_case(seed: int) -> tuple[CapacityPlan, pl.DataFrame, Any, Block]:
         shape=str(rng.choice(["step", "ramp:5d", "spike:2d"])),
         start=f"+{int(rng.integers(0, 7))}d",
     )
+    gpus, region = int(rng.integers(20, 300)), str(rng.choice(["r1", "r2"]))
+    fabric = bool(rng.random() < 0.5)
     extra = Block.model_validate(
         _block(
             "extra",
-            int(rng.integers(20, 300)),
-            region=str(rng.choice(["r1", "r2"])),
-            fabric=bool(rng.random() < 0.5),
-            classes=[c for c in NAMES if rng.random() < 0.6],
+            gpus,
+            region=region,
+            fabric=fabric,
+            classes=_drawn_classes(rng, fabric=fabric),
             status="committed",
             in_service=MONDAY + timedelta(days=int(rng.integers(-5, 14))),
         )

@@ -120,7 +120,8 @@ __all__ = [
 UNMET = 0
 UNSERVED_END = 1  # queued at the horizon end, GPUs (one hour of queued work each)
 PEAK_BACKLOG = 2  # highest end-of-hour backlog, queued GPUs (GPU-hours per hour queued)
-QUEUE_DELAY = 3  # backlog / starts per hour in the peak-backlog hour (Little's law), hours
+QUEUE_DELAY = 3  # backlog / starts per hour in the peak-backlog hour (Little's law), hours;
+# inf (censored) when that is longer than the hours left in the window
 HOLD_HOURS = 4  # hours in which the headroom policy held
 ABSORB = 5  # hours from shock start until the policy holds for good (censored: window length)
 CENSORED = 6  # 1.0 when still behind in the last hour it could be judged (see docstring)
@@ -798,9 +799,10 @@ def simulate_path(
                 # crumb of starts it read as a queue delay of hours.
                 if cls_backlog[k] > max(out_cls[k, PEAK_BACKLOG], _TOL):
                     out_cls[k, PEAK_BACKLOG] = cls_backlog[k]
-                    out_cls[k, QUEUE_DELAY] = (
-                        cls_backlog[k] / cls_started[k] if cls_started[k] > 0.0 else np.inf
-                    )
+                    delay = cls_backlog[k] / cls_started[k] if cls_started[k] > 0.0 else np.inf
+                    # A delay that ends after the window was not seen, whatever a trickle
+                    # of starts divides it into: censored (inf), not millions of hours.
+                    out_cls[k, QUEUE_DELAY] = delay if delay <= hours - t else np.inf
             # The shock is seen in the first hour some class is behind (or, with no
             # reference, fails its policy): the response ladder's delays count from here.
             if seen < 0 and last_violation[overall] == t:
