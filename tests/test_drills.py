@@ -89,17 +89,19 @@ def test_backlog_grows_by_the_excess_over_capacity() -> None:
     assert _per_class(result, "batch", "peak_backlog_gpu_hours") == (120 - 100) * 48
     # No tolerance to wait: every queued GPU is overdue each hour it waits; the waiting area
     # under the backlog is 20 k for k = 1..48 while it builds, then 960 - 40 j for j = 1..24
-    # while it drains. It is a waiting area, not work, so not what unmet counts.
+    # while it drains. It is how long GPUs waited, not unmet (below).
     area = 20 * 48 * 49 / 2 + 960 * 24 - 40 * 300
     assert _per_class(result, "batch", "overdue_queue_gpu_hour_area") == area
-    # Revenue counts the late work once: of the 60 GPUs of one-hour shock jobs arriving each
-    # hour, FIFO behind the queue, 40 start in the first hour and 20 in the second; the rest
-    # start late.
+    # The jobs that started late, counted once as work: of the 60 GPUs of one-hour shock
+    # jobs arriving each hour, FIFO behind the queue, 40 start in the first hour and 20 in
+    # the second; the rest start late.
     late = 60 * 48 - 40 - 20
     assert _per_class(result, "batch", "late_work_gpu_hours") == late
-    assert _per_class(result, "batch", "revenue_at_risk_usd") == 1.0 * late
-    # Unmet work counts each late GPU-hour once, in the unit of inference's lost GPU-hours.
+    # The shock's jobs are new work: unmet (and what revenue prices) counts them once, as
+    # work, not the hours they waited (the area); the base level never waited.
+    assert _per_class(result, "batch", "waiting_at_end_gpu_hours") == 0.0
     assert _per_class(result, "batch", "unmet_gpu_hours") == late
+    assert _per_class(result, "batch", "revenue_at_risk_usd") == 1.0 * late
 
 
 def test_backlog_drains_at_the_spare_rate() -> None:

@@ -14,7 +14,9 @@ from forecasting.capacity import DEMAND_DEFAULTS, Block, CapacityError, Capacity
 from forecasting.drills import prepare_drill, run_drill, scenario_from_args
 from forecasting.drills.inputs import CLASSES
 from forecasting.drills.kernel import (
+    DEFERRED_UNMET,
     UNMET,
+    WAITING_END,
     KernelInputs,
     simulate_kernel,
     simulate_reference,
@@ -129,6 +131,30 @@ def test_a_queue_delay_that_outlasts_the_window_is_censored() -> None:
     result = run_drill(plan, _paths({"r1/batch/other": 60.0}), None, step)
     assert _kpi(result, "batch", "peak_backlog_gpu_hours") > result.window_hours
     assert np.isinf(_kpi(result, "batch", "queue_delay_hours"))
+
+
+@pytest.mark.parametrize("lost", [("b",), ("a", "b")])
+def test_losing_blocks_never_reads_as_less_unmet_or_revenue_at_risk(lost: tuple[str, ...]) -> None:
+    """Training (48 h jobs, 24 h tolerance) at twice its capacity: losing a block, or every
+    block, raises its unmet GPU-hours and revenue at risk over the same plan unshocked.
+
+    Its late work falls instead: a starved class's queue holds its whole level, so new work
+    arrives only as fast as jobs end (arrivals track the level), and fewer jobs go late. That
+    is why unmet counts the GPU-hours the level spends queued past tolerance, not late work."""
+    plan = _plan([_block("a", 50, classes=["training"]), _block("b", 50, classes=["training"])])
+    paths = _paths({"r1/training/other": 200.0})
+    same = scenario_from_args(target="class:training", multiplier=1.0, start="+1w")
+    loss = scenario_from_args(multiplier=1.0, start="+1w", lose=lost)
+    base, shocked = run_drill(plan, paths, None, same), run_drill(plan, paths, None, loss)
+    assert base.window_hours == shocked.window_hours
+    for kpi in ("unmet_gpu_hours", "revenue_at_risk_usd"):
+        assert _kpi(shocked, "training", kpi) > _kpi(base, "training", kpi) > 0.0
+    late = "late_work_gpu_hours"
+    assert _kpi(shocked, "training", late) < _kpi(base, "training", late)
+    if lost == ("a", "b"):
+        # Nothing runs: every GPU of the level is held past tolerance but the first 24 hours.
+        level = 200.0 * (shocked.window_hours - 24)
+        assert _kpi(shocked, "training", "unmet_gpu_hours") >= 0.99 * level
 
 
 def test_deferrable_work_that_waits_within_tolerance_costs_nothing() -> None:
@@ -301,9 +327,19 @@ def test_kernel_matches_reference_with_random_demand_fields(seed: int) -> None:
     np.testing.assert_allclose(kernel_cls, reference_cls, rtol=1e-12, atol=1e-9)
 
 
+def _reported_unmet(plan: CapacityPlan, out_cls: np.ndarray) -> np.ndarray:
+    """(paths, classes) unmet GPU-hours as the drill reports them: the interactive level lost,
+    or the deferrable base's hours overdue, the shock's late work and the work left waiting."""
+    interactive = np.array([plan.policy[c].interactive for c in CLASSES])
+    classes = slice(0, len(CLASSES))
+    deferred = out_cls[:, classes, DEFERRED_UNMET] + out_cls[:, classes, WAITING_END]
+    return np.where(interactive, out_cls[:, classes, UNMET], deferred)
+
+
 def test_adding_a_block_never_raises_unmet_except_to_a_higher_tier() -> None:
     """Over random plans, one more block never raises a non-preemptible class's unmet demand
-    on any path, unless a class ranked at or above it is served better on that path.
+    (as reported: lost, overdue and still waiting at the end) on any path, unless a class
+    ranked at or above it is served better on that path.
 
     Inference, the top tier, must never lose at all. A lower class can lose to a higher tier
     that the new block unblocked (priority at work); a preemptible class takes whatever is
@@ -319,8 +355,7 @@ def test_adding_a_block_never_raises_unmet_except_to_a_higher_tier() -> None:
         drill = prepare_drill(plan, paths, None, scenario)
         before, _ = simulate_kernel(drill.assemble().inputs)
         after, _ = simulate_kernel(drill.assemble(extra_blocks=[extra]).inputs)
-        was = before[:, : len(CLASSES), UNMET]
-        now = after[:, : len(CLASSES), UNMET]
+        was, now = _reported_unmet(plan, before), _reported_unmet(plan, after)
         worse = now > was + 1e-6 * (1.0 + was)
         better = now < was - 1e-6 * (1.0 + was)
         assert not worse[:, inference].any(), f"seed {seed}: inference lost to an extra block"

@@ -34,13 +34,16 @@ What a shortfall means depends on the class's ``demand`` kind:
   hours queues exactly (d - c) T and drains in (d - c) T / (c - b) hours at base load b).
   Work costs only when it waits too long. Each hour, the queued GPUs that entered their
   queue more than ``max_wait`` hours ago (FIFO: the oldest part of the queue) are *overdue*;
-  their sum over the window is the deferrable class's unmet GPU-hours, the counterpart of
-  the interactive level lost hour by hour. Revenue at risk prices the *work* instead,
-  counted once: the jobs that went overdue and those still queued at the horizon end, each
-  queued GPU standing for ``mean_job_hours`` GPU-hours. Work served within its tolerance
-  costs nothing. (Unmet is the hourly overdue queue, not the late volume, because with
-  level-tracking arrivals more capacity means more throughput and so more work arriving:
-  a late volume can grow as service improves; the monotonicity property test holds unmet.)
+  their sum over the window is the waiting area (``UNMET`` for a deferrable class, reported
+  as ``overdue_queue_gpu_hour_area``). Unmet GPU-hours, which revenue at risk prices, count
+  the two parts differently (``DEFERRED_UNMET``, plus the work still queued within tolerance
+  at the end, kpis.py): the base part's overdue GPUs hour by hour, like the interactive level
+  lost hour by hour (its stock is the level, so this is at most the level's GPU-hours); the
+  shock part's work once, when it goes late (each queued GPU a job of ``mean_job_hours``
+  GPU-hours), because a shock's queue can grow for months and the hours it waits would
+  outgrow the demand. All late work, counted once, is ``LATE_WORK``, but that is not unmet:
+  with level-tracking arrivals a class starved of GPUs receives new work only as fast as its
+  jobs end, so its late work shrinks as its capacity does.
 
 Rules of one hour (streams are processed in priority order, ties by class, customer-level
 streams before the rest of their class):
@@ -132,6 +135,10 @@ LATE_WORK = 10  # GPU-hours of deferrable work that went overdue, counted once (
 WAITING_END = 11  # GPU-hours of deferrable work queued at the end and not yet overdue
 DARK_DEMAND = 12  # GPU-hours of demand level of streams whose region was dark (region loss)
 FAILED_OVER = 13  # of it, GPU-hours served on failover edges in another region
+# Deferrable unmet, GPU-hours: the base part's overdue GPUs, hour by hour (its stock is the
+# level, so at most the level's GPU-hours), plus the shock's work that went late, once (it is
+# new work, and its queue can grow without bound, so hours waited would outgrow the demand).
+DEFERRED_UNMET = 14
 CLASS_METRICS = (
     "unmet_gpu_hours",
     "unserved_at_end_gpu_hours",
@@ -147,6 +154,7 @@ CLASS_METRICS = (
     "waiting_at_end_gpu_hours",
     "dark_demand_gpu_hours",
     "failed_over_gpu_hours",
+    "deferred_unmet_gpu_hours",
 )
 
 USED = 0  # GPU-hours in use on the pool
@@ -418,6 +426,7 @@ def simulate_path(
     cls_level = np.zeros(overall + 1)
     cls_evicted = np.zeros(overall + 1)
     cls_late = np.zeros(overall + 1)
+    cls_deferred = np.zeros(overall + 1)
     cls_holds = np.ones(overall + 1, dtype=np.bool_)
     region_backlog = np.zeros(n_regions)
     last_violation = np.full(overall + 1, -1, dtype=np.int64)
@@ -617,6 +626,7 @@ def simulate_path(
         cls_level[:] = 0.0
         cls_evicted[:] = 0.0
         cls_late[:] = 0.0
+        cls_deferred[:] = 0.0
         region_backlog[:] = 0.0
         served_g[:] = 0.0
         overdue_g[:] = 0.0
@@ -677,6 +687,7 @@ def simulate_path(
                 newly = max(rings[due, s, _BASE] - max(left, rings[before, s, _BASE]), 0.0)
                 began = max(moved, 0.0)
                 stream[s, _QUEUE_B] = queued
+                cls_deferred[k] += late
                 if shocked[s]:
                     queued_x = max(stream[s, _STOCK_X] - stream[s, _RUN_X], 0.0)
                     moved = stream[s, _QUEUE_X] + stream[s, _ARRIVED_X] - queued_x
@@ -684,7 +695,10 @@ def simulate_path(
                     rings[slot, s, _SHOCK] = stream[s, _ENTERED_X]
                     left = stream[s, _ENTERED_X] - queued_x
                     late += max(rings[due, s, _SHOCK] - left, 0.0)
-                    newly += max(rings[due, s, _SHOCK] - max(left, rings[before, s, _SHOCK]), 0.0)
+                    newly_x = max(rings[due, s, _SHOCK] - max(left, rings[before, s, _SHOCK]), 0.0)
+                    if newly_x > 0.0:
+                        cls_deferred[k] += newly_x / stream[s, _TURNOVER]
+                    newly += newly_x
                     began += max(moved, 0.0)
                     stream[s, _QUEUE_X] = queued_x
                     queued += queued_x
@@ -723,11 +737,13 @@ def simulate_path(
             cls_level[overall] += cls_level[k]
             cls_evicted[overall] += cls_evicted[k]
             cls_late[overall] += cls_late[k]
+            cls_deferred[overall] += cls_deferred[k]
         if in_window:
             for k in range(overall + 1):
                 out_cls[k, UNMET] += cls_overdue[k]
                 out_cls[k, PREEMPTED] += cls_evicted[k]
                 out_cls[k, LATE_WORK] += cls_late[k]
+                out_cls[k, DEFERRED_UNMET] += cls_deferred[k]
                 out_cls[k, DEMAND] += cls_level[k]
                 out_cls[k, SERVED] += cls_served[k]
         if trace:

@@ -4,11 +4,15 @@ Every KPI covers the drill window, from the shock start to the horizon end (a sp
 ends earlier, see :func:`~forecasting.drills.simulate.window_end_hour`); the hours before
 it only set the state (backlogs, running work) that the shock meets. What "unmet" means
 depends on the class's demand kind (see :mod:`~forecasting.drills.kernel`), but it is one
-unit, GPU-hours of demand not served within its tolerance, counted once: the interactive
-level lost in its hour (``lost_gpu_hours``), or deferrable work that went late plus work still
-waiting at the end (``late_work_gpu_hours`` + ``waiting_at_end_gpu_hours``). The hourly sum of
-GPUs queued past ``max_wait_hours`` is a waiting area, not work, reported as
-``overdue_queue_gpu_hour_area``. Revenue at risk is price x unmet. Distributions over paths
+unit, GPU-hours of demand not served within its tolerance: the interactive level lost in its
+hour (``lost_gpu_hours``); for a deferrable class, the hours its level's own jobs waited past
+``max_wait_hours``, plus the shock's new work that went late (counted once, as work), plus
+the work still waiting within tolerance at the end (``waiting_at_end_gpu_hours``). Adding a
+block does not raise it (a property test). Neither all late work (``late_work_gpu_hours``: a
+starved class receives new work only as fast as its jobs end, so its late work shrinks with
+its capacity) nor the whole waiting area (``overdue_queue_gpu_hour_area``: a shock's queue
+can grow for months, and hours waited would outgrow the demand) is unmet; both are reported
+beside it. Revenue at risk is price x unmet. Distributions over paths
 are reported as mean, P50 and P90 using the empirical quantile (no interpolation, so a
 path with an unbounded queue delay cannot turn a quantile into NaN).
 """
@@ -38,10 +42,10 @@ from forecasting.drills.inputs import (
 from forecasting.drills.kernel import (
     CENSORED,
     CLASS_METRICS,
+    DEFERRED_UNMET,
     FIRST_SATURATED,
     FIRST_USED,
     HOLD_HOURS,
-    LATE_WORK,
     STRANDED,
     UNMET,
     USED,
@@ -174,13 +178,17 @@ def _per_path(
 ) -> pl.DataFrame:
     names = [*(c.value for c in CLASSES), ALL_CLASSES]
     prices = np.array([plan.policy[c].price_per_gpu_hour for c in CLASSES])
-    # One unit for every class: GPU-hours of demand not served within its tolerance, counted
-    # once. Interactive: the level lost in its hour. Deferrable: the work (GPUs x job length)
-    # that went late plus the work still waiting at the horizon end. The hourly sum of GPUs
-    # queued past max wait is a waiting area, not work, and is kept under its own name.
+    # One unit for every class: GPU-hours of demand not served within its tolerance.
+    # Interactive: the level lost in its hour. Deferrable (kernel.DEFERRED_UNMET): the hours
+    # the level's own stock of jobs waited past max_wait (bounded by the level), plus the
+    # shock's new work that went late, counted once, plus the work still waiting at the end.
+    # Not all late work: with level-tracking arrivals a starved class receives new work only
+    # as fast as its jobs end, so its late work shrinks with its capacity (a region dark read
+    # as less unmet than the plan unshocked). Not the whole waiting area either: a shock's
+    # queue can grow for months, and hours waited would outgrow the demand itself.
     interactive = np.array([plan.policy[c].interactive for c in CLASSES])
     kernel_unmet = out_cls[:, : len(CLASSES), UNMET]
-    deferred = out_cls[:, : len(CLASSES), LATE_WORK] + out_cls[:, : len(CLASSES), WAITING_END]
+    deferred = out_cls[:, : len(CLASSES), DEFERRED_UNMET] + out_cls[:, : len(CLASSES), WAITING_END]
     lost = np.where(interactive, kernel_unmet, 0.0)
     unmet = np.where(interactive, kernel_unmet, deferred)
     paths, classes = out_cls.shape[0], out_cls.shape[1]
@@ -189,7 +197,7 @@ def _per_path(
         "workload_class": np.tile(np.array(names), paths),
     }
     for m, metric in enumerate(CLASS_METRICS):
-        if m in (HOLD_HOURS, CENSORED):
+        if m in (HOLD_HOURS, CENSORED, DEFERRED_UNMET):  # a part of unmet, or not per path
             continue
         columns[metric] = out_cls[:, :, m].ravel()
     columns["unmet_gpu_hours"] = _with_total(unmet).ravel()
