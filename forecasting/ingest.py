@@ -3,7 +3,8 @@
 A file is scanned lazily with an explicit dialect (never sniffed), judged row by row against
 the rules below, and streamed into two staging Parquet files (good rows, bad rows) so memory
 stays flat whatever the file's size. The warehouse then loads both, deduplicated on the
-telemetry key (the later row of a file wins; a key from an earlier file is replaced), together
+telemetry key (the later row of a file wins, and an earlier row with other values is
+quarantined; a key from an earlier file is replaced), together
 with the ledger entry, in one transaction. Counts reconcile:
 rows read = loaded + quarantined + deduplicated.
 A file whose content is already in the ledger is skipped, also under another name; a file that

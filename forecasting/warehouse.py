@@ -29,6 +29,7 @@ from forecasting import schema
 from forecasting.schema import EVENTS_SCHEMA, LEVELS, TELEMETRY_KEY, TELEMETRY_SCHEMA
 
 __all__ = [
+    "CONFLICT_RULE",
     "LEDGER_COLUMNS",
     "MIGRATIONS",
     "QUARANTINE_COLUMNS",
@@ -250,6 +251,8 @@ LEDGER_COLUMNS: tuple[str, ...] = tuple(schema.table("ingest_ledger").schema.nam
 _SERIES_COLUMNS = schema.table("telemetry_series").unique
 _CONTRACT_COLUMNS = tuple(schema.table("contracts").schema.names())
 _TELEMETRY_COLUMNS = tuple(c for c in schema.table("telemetry").schema.names() if c != "series_id")
+_VALUE_COLUMNS = tuple(c for c in TELEMETRY_SCHEMA.names() if c not in TELEMETRY_KEY)
+CONFLICT_RULE = "duplicate key with other values: a later row of the file replaces it"
 _LOCK_PID = re.compile(r"PID (\d+)")
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 
@@ -387,6 +390,32 @@ class Warehouse:
             with self.transaction():
                 return load(fast=False)
 
+    def _quarantine_conflicts(self, ingest_id: str, path: str, keyed: str, files: list[str]) -> int:
+        """Quarantine the rows of a file that a later row with the same key but other values
+        replaces (the row kept is in ``_deduped``); return how many.
+
+        An exact repeat is deduplicated silently; a repeat that disagrees loses information,
+        so the dropped row is kept in quarantine, naming the first column that differs and
+        the row that won."""
+        differs = {c: f"g.{c} IS DISTINCT FROM d.{c}" for c in _VALUE_COLUMNS}
+        column = " ".join(f"WHEN {d} THEN '{c}'" for c, d in differs.items())
+        value = " ".join(
+            f"WHEN {d} THEN concat(coalesce(g.{c}::VARCHAR, ''), ' (row ', d.__row, ': ', "
+            f"coalesce(d.{c}::VARCHAR, ''), ')')"
+            for c, d in differs.items()
+        )
+        raw = ", ".join(f"coalesce(g.{c}::VARCHAR, '')" for c in TELEMETRY_SCHEMA.names())
+        before = int(self._scalar("SELECT count(*) FROM quarantine"))
+        # Column names and CASE arms come from the schema's constants; values are bound.
+        self._con.execute(
+            'INSERT INTO quarantine (ingest_id, file, row_number, "column", rule, value, raw) '  # noqa: S608 - see above
+            f"SELECT ?, ?, g.__row, CASE {column} END, ?, CASE {value} END, "
+            f"concat_ws(',', {raw}) FROM ({keyed}) g JOIN _deduped d USING (series_id, ts) "
+            f"WHERE g.__row <> d.__row AND ({' OR '.join(differs.values())})",
+            [ingest_id, path, CONFLICT_RULE, ingest_id, files],
+        )
+        return int(self._scalar("SELECT count(*) FROM quarantine")) - before
+
     def _load(
         self,
         ingest_id: str,
@@ -424,7 +453,7 @@ class Warehouse:
                 f"SELECT series_id, {columns} FROM ({keyed})",
                 [ingest_id, files],
             )
-            loaded, replaced = judged_good, 0
+            loaded, replaced, conflicts = judged_good, 0, 0
         else:
             self._con.execute(
                 f"CREATE TEMP TABLE _deduped AS SELECT * FROM ({keyed}) "  # noqa: S608 - constants
@@ -432,6 +461,7 @@ class Warehouse:
                 [ingest_id, files],
             )
             try:
+                conflicts = self._quarantine_conflicts(ingest_id, path, keyed, files)
                 loaded = int(self._scalar("SELECT count(*) FROM _deduped"))
                 replaced = int(
                     self._scalar(
@@ -450,16 +480,16 @@ class Warehouse:
             'SELECT ?, ?, __row, "column", rule, value, raw FROM read_parquet(?)',
             [ingest_id, path, str(bad)],
         )
-        quarantined = int(self._scalar("SELECT count(*) FROM read_parquet(?)", [str(bad)]))
+        rejected = int(self._scalar("SELECT count(*) FROM read_parquet(?)", [str(bad)]))
         entry = LedgerEntry(
             ingest_id=ingest_id,
             sha256=sha256,
             path=path,
             file_format=file_format,
-            rows_read=judged_good + quarantined,
+            rows_read=judged_good + rejected,
             loaded=loaded,
-            quarantined=quarantined,
-            deduplicated=judged_good - loaded,
+            quarantined=rejected + conflicts,
+            deduplicated=judged_good - loaded - conflicts,
             replaced=replaced,
             naive_timestamps=naive,
             extra_columns=extra_columns,

@@ -12,7 +12,7 @@ import pytest
 from telemetry_files import HEADER, csv_text, telemetry_frame, write_csv
 
 from forecasting import ingest
-from forecasting.warehouse import Warehouse
+from forecasting.warehouse import CONFLICT_RULE, Warehouse
 
 GOOD = "2025-03-01T00:00:00Z,eu-west,c1,inference,acme,H100,10,1"
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
@@ -176,12 +176,25 @@ def test_bad_encoding_quarantines_only_that_row(wh: Warehouse, tmp_path: Path) -
 
 
 def test_duplicate_keys_in_a_file_keep_the_later_row(wh: Warehouse, tmp_path: Path) -> None:
-    """Two rows with the same key: the later wins and the earlier counts as deduplicated."""
+    """Two rows with one key and other values: the later wins, and the earlier is quarantined
+    naming the first column that differs and the row that replaced it, so nothing is lost."""
     later = GOOD.replace(",10,1", ",42,0")
     path = write_csv(tmp_path / "dup.csv", GOOD, later)
     result = run(wh, path)
-    assert result.entry and result.entry.deduplicated == 1 and reconciles(result)
+    assert result.entry and reconciles(result)
+    assert result.entry.deduplicated == 0 and result.entry.quarantined == 1
     assert wh.telemetry().get_column("gpus_running").to_list() == [42.0]
+    assert rules(wh) == {1: ("gpus_running", CONFLICT_RULE)}
+    assert wh.quarantine().row(0, named=True)["value"] == "10.0 (row 2: 42.0)"
+
+
+def test_an_exact_repeat_is_deduplicated_silently(wh: Warehouse, tmp_path: Path) -> None:
+    """A row repeated with the same values loses nothing: it counts as deduplicated."""
+    path = write_csv(tmp_path / "repeat.csv", GOOD, GOOD)
+    result = run(wh, path)
+    assert result.entry and reconciles(result)
+    assert result.entry.deduplicated == 1 and result.entry.quarantined == 0
+    assert wh.telemetry().height == 1
 
 
 def test_reordered_and_extra_columns_load_and_extras_are_reported(
@@ -210,8 +223,9 @@ def test_offsets_across_dst_convert_to_utc(wh: Warehouse, tmp_path: Path) -> Non
         "2025-03-30T02:30:00+0100,eu-west,c1,inference,acme,H100,3,0",
     )
     result = run(wh, path)
-    # 01:30+01 = 00:30Z; 03:30+02 = 01:30Z; 02:30+0100 = 01:30Z (a duplicate key, later wins)
-    assert result.entry and result.entry.deduplicated == 1
+    # 01:30+01 = 00:30Z; 03:30+02 = 01:30Z; 02:30+0100 = 01:30Z (a duplicate key, later wins,
+    # the earlier quarantined for its other value)
+    assert result.entry and result.entry.quarantined == 1
     ts = [t.isoformat() for t in wh.telemetry().get_column("ts").to_list()]
     assert ts == ["2025-03-30T00:30:00+00:00", "2025-03-30T01:30:00+00:00"]
 
