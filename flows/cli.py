@@ -332,7 +332,7 @@ def horizon_days(text: str) -> int:
 
 def cmd_forecast(args: argparse.Namespace) -> int:
     """Forecast every demand series and store the run."""
-    from flows.tables import forecast_tables
+    from flows.tables import fallback_lines, forecast_tables
 
     given: dict[str, Any] = {"models": tuple(args.models.split(","))} if args.models else {}
     options: ForecastOptions = _model(
@@ -368,8 +368,8 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     run = forecast(path, options)
     for table in forecast_tables(run):
         console.print(table)
-    for line in run.warnings:
-        errors.print(f"warning: {line}", highlight=False, markup=False, soft_wrap=True)
+    for line in fallback_lines(run):
+        errors.print(line, highlight=False, markup=False, soft_wrap=True)
     if args.strict and run.warnings:
         errors.print(f"--strict: {len(run.warnings)} series forecast by a fallback")
         return EXIT_FAILED
@@ -594,7 +594,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     """Ingest new files, forecast, drill and publish, as one pipeline flow."""
     from flows.pipeline import pipeline_flow
-    from flows.tables import pipeline_summary, report_table
+    from flows.tables import fallback_lines, pipeline_summary, report_table
     from forecasting.options import PipelineOptions
 
     if args.inbox is not None and not args.inbox.is_dir():
@@ -623,6 +623,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     outcome = pipeline_flow(paths.warehouse, paths.capacity, paths.reports, options)
     console.print(report_table(outcome.report))
+    for line in fallback_lines(outcome.forecast):
+        errors.print(line, highlight=False, markup=False, soft_wrap=True)
     _warn_not_played(outcome.drills_not_played)
     for line in pipeline_summary(outcome, seconds=time.perf_counter() - started):
         console.print(line, highlight=False)

@@ -28,6 +28,7 @@ def _printed(outcome: PipelineOutcome, *, console: Console, started: float) -> i
     """Print every step's tables and the five-line summary; the exit status of the run."""
     from flows.tables import (
         drill_tables,
+        fallback_lines,
         forecast_tables,
         ingest_table,
         not_played_lines,
@@ -40,7 +41,7 @@ def _printed(outcome: PipelineOutcome, *, console: Console, started: float) -> i
     for table in (*forecast_tables(outcome.forecast), *drills):
         console.print(table)
     console.print(report_table(outcome.report))
-    for line in not_played_lines(outcome.drills_not_played):
+    for line in (*fallback_lines(outcome.forecast), *not_played_lines(outcome.drills_not_played)):
         console.print(line, highlight=False, markup=False)
     for line in pipeline_summary(outcome, seconds=time.perf_counter() - started):
         console.print(line, highlight=False)

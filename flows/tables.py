@@ -32,6 +32,7 @@ __all__ = [
     "demand_table",
     "drill_tables",
     "events_tables",
+    "fallback_lines",
     "forecast_tables",
     "ingest_table",
     "not_played_lines",
@@ -223,11 +224,12 @@ def demand_table(series: pl.DataFrame, *, outages: pl.DataFrame) -> Table:
 
 def forecast_tables(run: ForecastRun) -> list[Table]:
     """The forecast summary: accuracy per level against the baseline, and models chosen."""
+    see = " (see the warnings)" if run.fallbacks else ""
     accuracy = Table(
         title=(
             f"forecast run {run.run_id}: {run.series:,} series to {run.as_of} in "
             f"{run.seconds:.0f} s; reconciliation {run.reconciliation}; "
-            f"{run.calibrated} calibrated, {run.fallbacks} on a fallback (see the warnings); "
+            f"{run.calibrated} calibrated, {run.fallbacks} on a fallback{see}; "
             f"{run.events} known event(s); {_book_applied(run)}"
         ),
         title_justify="left",
@@ -615,6 +617,11 @@ def _drill_counts(drills: Sequence[DrillOutcome], failing: list[str]) -> str:
             shown = f" ({', '.join(names)})" if names and verdict != "pass" else ""
             parts.append(f"{len(names)} {verdict}{shown}")
     return ", ".join(parts)
+
+
+def fallback_lines(run: ForecastRun) -> list[str]:
+    """One ``warning:`` line per series forecast by a fallback, with the reason."""
+    return [f"warning: {line}" for line in run.warnings]
 
 
 def not_played_lines(not_played: Sequence[DrillNotPlayed]) -> list[str]:
