@@ -363,7 +363,7 @@ def _absorb(outcome: DrillOutcome) -> Text:
     """``36 h, $1.2M`` or ``> 42 d, not absorbed within the drill window`` (censored, in yellow)."""
     text = outcome.absorb_text
     if text is None:
-        return Text("n/a")
+        return Text("not judged" if outcome.verdict == "plan fails unshocked" else "n/a")
     if outcome.absorb_censored:
         return Text(text, style="yellow")
     cost = outcome.absorb_cost_usd
@@ -371,8 +371,11 @@ def _absorb(outcome: DrillOutcome) -> Text:
 
 
 def _stat(pattern: str, value: float | None) -> str:
-    """A KPI statistic; None is a time to absorb that reached a censored path."""
-    return "censored" if value is None else pattern.format(value)
+    """A KPI statistic; None is a time to absorb that reached a censored path, NaN one that
+    judged no path (the plan failed unshocked in every hour)."""
+    if value is None:
+        return "censored"
+    return "not judged" if math.isnan(value) else pattern.format(value)
 
 
 def _would_pass_with(outcome: DrillOutcome) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date, timedelta
 from typing import Any
 
@@ -164,6 +165,21 @@ def test_still_short_when_the_unshocked_plan_fails_for_good_is_censored() -> Non
     # Before the retirement the same shock is measured as usual: still short at the end.
     live = run_drill(_plan(_SHORT), _paths(_BATCH), None, step)
     assert live.absorb_censored and not any("unshocked plan held" in n for n in live.notes)
+
+
+def test_time_to_absorb_is_not_judged_when_the_plan_fails_unshocked_throughout() -> None:
+    """Inference at 80 on 50 GPUs fails in every hour without a shock: no hour can show a
+    shock absorbed, so time to absorb is not measured (it read 0 h, absorbed at once)."""
+    paths = _paths({"r1/inference/other": 80.0})
+    step = scenario_from_args(target="class:inference", shape="step", start="+1w")
+    result = run_drill(_plan([_block("a", 50)]), paths, None, step)
+    assert result.verdict == FAILS_UNSHOCKED
+    assert result.absorb_hours is None and not result.absorb_censored
+    assert any(note.startswith("time to absorb is not measured") for note in result.notes)
+    absorb = result.kpis.filter(
+        (pl.col("kpi") == "time_to_absorb_hours") & (pl.col("workload_class") == "inference")
+    ).row(0, named=True)
+    assert all(math.isnan(absorb[stat]) for stat in ("mean", "p50", "p90"))
 
 
 def test_verdicts_against_the_baseline() -> None:

@@ -126,7 +126,8 @@ PEAK_BACKLOG = 2  # highest end-of-hour backlog, queued GPUs (GPU-hours per hour
 QUEUE_DELAY = 3  # backlog / starts per hour in the peak-backlog hour (Little's law), hours;
 # inf (censored) when that is longer than the hours left in the window
 HOLD_HOURS = 4  # hours in which the headroom policy held
-ABSORB = 5  # hours from shock start until the policy holds for good (censored: window length)
+ABSORB = 5  # hours from shock start until the policy holds for good (censored: window length;
+# NaN: never judged, the reference failed in every hour)
 CENSORED = 6  # 1.0 when still behind in the last hour it could be judged (see docstring)
 PREEMPTED = 7  # GPU-hours evicted from preemptible streams by higher tiers
 DEMAND = 8  # GPU-hours of demand level (running + queued wanted, shock included)
@@ -862,12 +863,21 @@ def simulate_path(
         out_cls[stream_class[s], WAITING_END] += waiting
         out_cls[overall, WAITING_END] += waiting
     any_censored = False
+    unjudged = False
+    for k in range(overall):
+        if out_cls[k, DEMAND] > 0.0 and last_judged[k] < 0:
+            unjudged = True
     for k in range(overall + 1):
         out_cls[k, UNSERVED_END] = cls_backlog[k]
         # The state at the end of hour t is the state at time t + 1: a last violation in hour
         # t means the class is whole again at the end of hour t + 1, i.e. t + 2 - start
         # hours after the shock started.
-        if last_violation[k] < 0:
+        if last_judged[k] < 0 or (k == overall and unjudged and not any_censored):
+            # Never judged: the unshocked plan failed in every hour of the window, so no hour
+            # can show this class (overall: some class with demand, unless another is known
+            # to be still behind) whole again or not. Not measured (NaN), never 0 h.
+            out_cls[k, ABSORB] = np.nan
+        elif last_violation[k] < 0:
             out_cls[k, ABSORB] = 0.0
         elif last_violation[k] >= last_judged[k] or (k == overall and any_censored):
             # Still behind in the last hour it could be judged: the horizon's last hour, or

@@ -19,6 +19,7 @@ path with an unbounded queue delay cannot turn a quantile into NaN).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
@@ -223,6 +224,11 @@ def _summary(per_path: pl.DataFrame) -> pl.DataFrame:
             values = frame[kpi].cast(pl.Float64).to_numpy()
             if kpi == "time_to_absorb_hours":
                 values = np.where(frame["absorb_censored"].to_numpy(), np.inf, values)
+                # A path on which the unshocked plan failed in every hour judged nothing.
+                values = values[~np.isnan(values)]
+                if values.size == 0:
+                    rows.append((name, kpi, math.nan, math.nan, math.nan))
+                    continue
             stats = (float(values.mean()), _quantile(values, 0.5), _quantile(values, 0.9))
             rows.append((name, kpi, *(None if np.isinf(v) else v for v in stats)))
     return pl.DataFrame(rows, schema=KPI_SUMMARY_SCHEMA, orient="row")
@@ -521,11 +527,15 @@ def _idle_migration(plan: CapacityPlan, supply: SupplySide) -> list[str]:
 
 def _absorb(final: DrillResult) -> tuple[float | None, bool]:
     """The drill's time to absorb: the P90 over paths of every class being whole again;
-    censored when more than a tenth of the paths never were within the horizon."""
+    censored when more than a tenth of the paths never were within the horizon; None (not
+    measured) when the unshocked plan failed in every hour of the window on every path."""
     frame = final.per_path.filter(pl.col("workload_class") == ALL_CLASSES)
     hours = np.where(
         frame["absorb_censored"].to_numpy(), np.inf, frame["time_to_absorb_hours"].to_numpy()
     )
+    hours = hours[~np.isnan(hours)]  # paths the unshocked plan failed throughout: not judged
+    if hours.size == 0:
+        return None, False
     value = _quantile(hours, ABSORB_SHARE)
     return (None, True) if np.isinf(value) else (value, False)
 
@@ -574,6 +584,11 @@ def compare(
         notes.append(
             f"time to absorb is censored: on more than {1 - ABSORB_SHARE:.0%} of paths some "
             f"class was still short of its baseline {where}"
+        )
+    elif hours is None:
+        notes.append(
+            "time to absorb is not measured: the plan fails unshocked in every hour of the "
+            "drill window, so no hour can show the shock absorbed"
         )
     if verdict == FAILS_UNSHOCKED:
         notes.append("the plan fails without the shock: " + ", ".join(unshocked))

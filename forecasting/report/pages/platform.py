@@ -79,7 +79,9 @@ def _absorbed(row: dict[str, Any]) -> str:
         return f"> {days:,.0f} d: not absorbed within the drill window (censored)"
     hours = row["time_to_absorb_hours"]
     if hours is None:
-        return MISSING
+        # Not censored and not measured: the unshocked plan failed in every hour judged.
+        unjudged = row.get("verdict") == "plan fails unshocked"
+        return "not judged: the plan fails unshocked throughout" if unjudged else MISSING
     return f"{hours:,.0f} h ({hours / 24:,.1f} d)" if hours >= 24 else f"{hours:,.0f} h"
 
 
