@@ -176,6 +176,7 @@ def test_time_to_absorb_is_not_judged_when_the_plan_fails_unshocked_throughout()
     assert result.verdict == FAILS_UNSHOCKED
     assert result.absorb_hours is None and not result.absorb_censored
     assert any(note.startswith("time to absorb is not measured") for note in result.notes)
+    assert result.absorb_text.startswith("not judged")
     absorb = result.kpis.filter(
         (pl.col("kpi") == "time_to_absorb_hours") & (pl.col("workload_class") == "inference")
     ).row(0, named=True)

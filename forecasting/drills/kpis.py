@@ -142,9 +142,14 @@ class DrillResult:
 
     @property
     def absorb_text(self) -> str:
-        """``36 h`` or ``> 42 d, not absorbed within the drill window``."""
-        if self.absorb_censored or self.absorb_hours is None:
+        """``36 h``, ``> 42 d, not absorbed within the drill window`` (censored), or ``not
+        judged`` when the unshocked plan failed in every hour of the window."""
+        if self.absorb_censored:
             return f"> {self.window_hours / 24:.0f} d, not absorbed within the drill window"
+        if self.absorb_hours is None:
+            if self.verdict == FAILS_UNSHOCKED:
+                return "not judged: the plan fails unshocked in every hour of the window"
+            return "not measured (no baseline to judge against)"
         return f"{self.absorb_hours:,.0f} h"
 
     def kpi(self, workload_class: str, kpi: str, stat: str = "mean") -> float:
