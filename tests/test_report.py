@@ -31,6 +31,7 @@ from forecasting.report import (
 )
 from forecasting.report.figures import backlog_chart, fan_chart
 from forecasting.report.format import (
+    MISSING,
     fmt_date,
     fmt_days,
     fmt_gpu_hours,
@@ -43,6 +44,8 @@ from forecasting.report.format import (
     plot_text,
 )
 from forecasting.report.pages import facilities_page, finance_page, fmt_kpi, platform_page
+from forecasting.report.pages.common import Stacked
+from forecasting.report.pages.platform import _change_tables
 from forecasting.schema import DEMAND_SCHEMA, FORECAST_SCHEMA, WorkloadClass
 
 AS_OF = date(2026, 11, 22)
@@ -925,6 +928,30 @@ def test_platform_page_shows_time_to_absorb_measured_or_censored(tmp_path: Path)
     assert "4,368 h" not in html
     assert answers.filter(pl.col("blocks_pass").fill_null(False)).height
     assert "verified" in html
+
+
+def test_the_baseline_column_has_nothing_to_absorb() -> None:
+    """Time to absorb and its censored share are the shock's: the unshocked column and the
+    increment stay empty, while other KPIs show baseline, shocked and increment."""
+    changes = pl.DataFrame(
+        {
+            "drill": ["d", "d"],
+            "workload_class": ["all", "all"],
+            "kpi": ["time_to_absorb_hours", "unmet_gpu_hours"],
+            "baseline_mean": [4322.0, 100.0],
+            "shocked_mean": [36.0, 300.0],
+            "increment_mean": [-4286.0, 200.0],
+            "baseline_p90": [4322.0, 150.0],
+            "shocked_p90": [40.0, 400.0],
+        }
+    )
+    ((_, table),) = _change_tables(changes)
+    rows = {row[0]: row for row in table.rows}
+    assert rows["unmet demand"][1] == Stacked("100 GPU-h", "P90 150 GPU-h")
+    assert rows["unmet demand"][3] == "+200 GPU-h"
+    absorb = rows["time to absorb"]
+    assert absorb[1] == MISSING and absorb[3] == MISSING
+    assert absorb[2] == Stacked("36.0 h", "P90 40.0 h")
 
 
 def test_pages_show_baseline_against_shock_and_the_response_ladder() -> None:

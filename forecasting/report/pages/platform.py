@@ -253,6 +253,11 @@ def _kpi_order(kpi: str) -> tuple[bool, int, str]:
     return (kpi not in known, known.index(kpi) if kpi in known else 0, kpi)
 
 
+# KPIs of absorbing the shock: the unshocked plan has nothing to absorb, so its column (and
+# an increment over it) would read a policy-recovery time as a baseline of the shock's.
+_SHOCK_ONLY = frozenset({"time_to_absorb_hours", "absorb_censored"})
+
+
 def _change_tables(changes: pl.DataFrame) -> list[tuple[str, Table]]:
     """One (drill, table) per drill: fleet-wide KPIs without the shock, with it, the increment."""
     tables = []
@@ -261,7 +266,9 @@ def _change_tables(changes: pl.DataFrame) -> list[tuple[str, Table]]:
         rows = [
             [
                 _KPI_LABELS.get(r["kpi"], r["kpi"].replace("_", " ")),
-                Stacked(
+                MISSING
+                if r["kpi"] in _SHOCK_ONLY
+                else Stacked(
                     fmt_kpi(r["kpi"], r["baseline_mean"]),
                     f"P90 {fmt_kpi(r['kpi'], r['baseline_p90'])}",
                 ),
@@ -269,7 +276,7 @@ def _change_tables(changes: pl.DataFrame) -> list[tuple[str, Table]]:
                     fmt_kpi(r["kpi"], r["shocked_mean"]),
                     f"P90 {fmt_kpi(r['kpi'], r['shocked_p90'])}",
                 ),
-                _signed(r["kpi"], r["increment_mean"]),
+                MISSING if r["kpi"] in _SHOCK_ONLY else _signed(r["kpi"], r["increment_mean"]),
             ]
             for r in sorted(part.iter_rows(named=True), key=lambda r: _kpi_order(r["kpi"]))
         ]
