@@ -197,6 +197,7 @@ def cmd_events(args: argparse.Namespace) -> int:
     """Load event calendars into the warehouse, or list the known events."""
     from flows.tables import events_tables, stored_events_table
     from forecasting import warehouse
+    from forecasting.schema import EVENTS_SCHEMA
 
     path = _paths(args).warehouse
     if not args.paths:
@@ -217,7 +218,14 @@ def cmd_events(args: argparse.Namespace) -> int:
     for load in loads:
         if load.status == "failed":
             errors.print(f"failed {load.message}", highlight=False, markup=False)
-        for line in load.unmatched:
+        lines = list(load.unmatched)
+        if load.ignored_columns:
+            # A misspelt optional column (upper_windw) would otherwise vanish without a word.
+            lines.append(
+                f"column(s) {load.ignored_columns} are not event columns and were ignored "
+                f"(event columns: {list(EVENTS_SCHEMA)})"
+            )
+        for line in lines:
             errors.print(
                 f"warning: {load.path}: {line}", highlight=False, markup=False, soft_wrap=True
             )

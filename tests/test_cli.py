@@ -110,6 +110,19 @@ def test_events_command_loads_lists_and_refuses_bad_rows(
     assert main(["events", str(tmp_path / "none.csv"), "--warehouse", warehouse]) == 2
 
 
+def test_an_events_column_that_is_not_an_event_column_is_named_in_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A misspelt optional column (upper_windw) loads the rows without it and says so."""
+    calendar = tmp_path / "events.csv"
+    calendar.write_text("event,date,upper_windw\nmodel-launch,2025-03-10,7\n", encoding="utf-8")
+    assert main(["events", str(calendar), "--warehouse", str(tmp_path / "w.duckdb")]) == 0
+    warnings = [x for x in capsys.readouterr().err.splitlines() if x.startswith("warning: ")]
+    assert len(warnings) == 1
+    assert "['upper_windw'] are not event columns and were ignored" in warnings[0]
+    assert "upper_window" in warnings[0]
+
+
 def test_an_event_no_telemetry_series_matches_is_loaded_with_a_warning(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
