@@ -58,7 +58,8 @@ them (``preemptible``, ``max_wait_hours``), and a plan without ``[response]`` pl
     status = "live"             # live | committed | retiring
     in_service = 2024-01-15     # required unless live
     retire = 2027-03-31         # optional; required when retiring
-    fabric = true               # NVLink/InfiniBand fabric: training may run here
+    fabric = true               # NVLink/InfiniBand: training may run here (default: pods
+                                # and cells have one, racks none)
     classes = ["training", "evaluation"]  # optional; default every class the block can host
     dedicated_customer = "acme" # optional; only this customer may use the block
 
@@ -262,6 +263,15 @@ class _BlockShape(_Strict):
     mw: PositiveFloat
     fabric: bool = False
     classes: tuple[WorkloadClass, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fabric_by_kind(cls, data: Any) -> Any:
+        # A pod is GPUs on one fabric and a cell is several pods (DOMAIN.md): unless the plan
+        # says otherwise, they have one and a rack has none.
+        if isinstance(data, dict) and "fabric" not in data and "kind" in data:
+            return {**data, "fabric": str(data["kind"]) != BlockKind.RACK.value}
+        return data
 
     @model_validator(mode="after")
     def _training_has_fabric(self) -> Self:

@@ -172,11 +172,19 @@ def test_unknown_class_is_named() -> None:
 
 
 def test_training_listed_on_a_block_without_fabric_is_refused() -> None:
-    """A block listing training without fabric is refused, not given 0 training GPUs silently."""
+    """A rack listing training, or a pod whose fabric is switched off, is refused rather than
+    given 0 training GPUs silently; a pod or cell has a fabric unless the plan says not."""
+    training = 'classes = ["inference", "training"]\n'
     with pytest.raises(CapacityError, match=r"'b1'.*training runs only on a fabric"):
-        parse_capacity(POLICIES + _block() + 'classes = ["inference", "training"]\n')
+        parse_capacity(POLICIES + _block() + training)
+    with pytest.raises(CapacityError, match=r"'b1'.*training runs only on a fabric"):
+        parse_capacity(POLICIES + _block(kind="pod") + "fabric = false\n" + training)
+    for kind in ("pod", "cell"):
+        plan = parse_capacity(POLICIES + _block(kind=kind) + training)
+        assert plan.block[0].fabric and plan.block[0].allows(WorkloadClass.TRAINING)
     plan = parse_capacity(POLICIES + _block() + 'fabric = true\nclasses = ["training"]\n')
     assert plan.block[0].allows(WorkloadClass.TRAINING)
+    assert not parse_capacity(POLICIES + _block()).block[0].fabric
 
 
 def test_timeline_counts_every_block_in_service(timeline: pl.DataFrame) -> None:
