@@ -363,7 +363,7 @@ def _absorb(outcome: DrillOutcome) -> Text:
     """``36 h, $1.2M`` or ``> 42 d, not absorbed within the drill window`` (censored, in yellow)."""
     text = outcome.absorb_text
     if text is None:
-        return Text("not judged" if outcome.verdict == "plan fails unshocked" else "n/a")
+        return Text("n/a")
     if outcome.absorb_censored:
         return Text(text, style="yellow")
     cost = outcome.absorb_cost_usd

@@ -608,12 +608,15 @@ class DrillOutcome(BaseModel):
 
     @property
     def absorb_text(self) -> str | None:
-        """``36 h`` or ``> 42 d, not absorbed within the drill window``; None when not measured."""
+        """``36 h``, ``> 42 d, not absorbed within the drill window``, ``not judged`` (the plan
+        fails unshocked in every hour, so no hour can show the shock absorbed); None when not
+        measured otherwise."""
         if self.absorb_censored:
             days = f"{self.window_hours / 24:.0f}" if self.window_hours else "?"
             return f"> {days} d, not absorbed within the drill window"
         if self.time_to_absorb_hours is None:
-            return None
+            # The verdict's text, not drills.kpis.FAILS_UNSHOCKED: the CLI must not load numba.
+            return "not judged" if self.verdict == "plan fails unshocked" else None
         return f"{self.time_to_absorb_hours:,.0f} h"
 
 

@@ -17,6 +17,7 @@ from forecasting.drills import prepare_drill, run_drill, scenario_from_args
 from forecasting.drills.kernel import simulate_outputs
 from forecasting.drills.kpis import FAILS_UNDER_SHOCK, FAILS_UNSHOCKED, PASS
 from forecasting.options import DrillOptions
+from forecasting.runs import DrillOutcome
 from forecasting.triggers import n_plus_one
 
 MONDAY = date(2026, 1, 5)
@@ -181,6 +182,20 @@ def test_time_to_absorb_is_not_judged_when_the_plan_fails_unshocked_throughout()
         (pl.col("kpi") == "time_to_absorb_hours") & (pl.col("workload_class") == "inference")
     ).row(0, named=True)
     assert all(math.isnan(absorb[stat]) for stat in ("mean", "p50", "p90"))
+
+
+def test_the_cli_reads_an_unjudged_time_to_absorb_as_not_judged() -> None:
+    """A stored drill whose plan fails unshocked throughout has no time to absorb and is not
+    censored: the CLI says "not judged", never a number; elsewhere a missing time is n/a."""
+    fields: dict[str, Any] = {
+        "run_id": "r", "drill": "d", "target": "all", "passed": False, "failing_classes": [],
+        "breaking_multiplier": None, "breaking_note": None, "blocks_needed": None,
+        "capex_needed_usd": None, "kpis": [], "absorb_censored": False,
+    }  # fmt: skip
+    assert DrillOutcome(**fields, verdict=FAILS_UNSHOCKED).absorb_text == "not judged"
+    assert DrillOutcome(**fields, verdict=FAILS_UNDER_SHOCK).absorb_text is None
+    measured = DrillOutcome(**fields, verdict=FAILS_UNSHOCKED, time_to_absorb_hours=36.0)
+    assert measured.absorb_text == "36 h"
 
 
 def test_verdicts_against_the_baseline() -> None:
