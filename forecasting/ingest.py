@@ -13,7 +13,11 @@ cannot be read fails alone and leaves the warehouse as it was.
 Each bad row is quarantined with one reason, the first rule it breaks in this order:
 ``row has more fields than the header``, ``missing value``, ``invalid UTF-8``,
 ``unknown workload class``, ``interval not positive``, ``not a number``, ``not finite``,
-``negative``, ``timestamp not ISO-8601``, ``timestamp beyond now + 1 day``.
+``negative``, ``above the plausible ceiling`` (more GPUs in one row than any cluster holds),
+``timestamp not ISO-8601``, ``timestamp beyond now + 1 day``.
+
+Column names are matched without regard to case or surrounding spaces (``GPUS_RUNNING`` is
+``gpus_running``), as exports from spreadsheets and BI tools often capitalise them.
 """
 
 from __future__ import annotations
@@ -103,6 +107,12 @@ _ISO = (
     r"\s*(Z|z|UTC|[+-]\d{2}:?\d{2})?$"
 )
 _CSV_OVERFLOW_COLUMNS = 8
+# One telemetry row is one customer's GPUs in one cluster for one hour. The largest clusters
+# built hold a few hundred thousand GPUs, so a row above a million is a unit or export error
+# (bytes, a counter, a sum over hours), not demand; loaded, it would set every daily peak it
+# touches and order blocks for it.
+MAX_GPUS_PER_ROW = 1_000_000
+_RULE_CEILING = f"above the plausible ceiling of {MAX_GPUS_PER_ROW:,} GPUs in one row"
 
 
 class IngestFileError(ValueError):
@@ -367,6 +377,22 @@ def _missing_columns_message(path: str, found: Sequence[str], need: Sequence[str
     )
 
 
+def _with_contract_names(raw: pl.LazyFrame) -> pl.LazyFrame:
+    """``raw`` with each column named like a contract column but for case or spaces renamed
+    to it; a column already spelt exactly keeps its name and the variant stays an extra."""
+    names = [c for c in raw.collect_schema().names() if not c.startswith("__")]
+    renames: dict[str, str] = {}
+    for name in names:
+        known = name.strip().lower()
+        if known != name and known in _KNOWN_COLUMNS and known not in names:
+            renames.setdefault(name, known)
+    taken = list(renames.values())
+    # Two spellings of one column ("TS" and " ts") cannot both be it: neither is renamed, and
+    # the missing-column error names both as found.
+    renames = {k: v for k, v in renames.items() if taken.count(v) == 1}
+    return raw.rename(renames) if renames else raw
+
+
 @dataclass(frozen=True, slots=True)
 class Judged:
     """Rows with typed columns and a ``__bad`` flag, and the expressions naming each reason.
@@ -387,6 +413,7 @@ def judged_rows(raw: pl.LazyFrame, *, source: str, now: datetime) -> Judged:
     whose timestamp only the full ISO-8601 parser can read get the rule ``__retry_ts``, for
     the second pass.
     """
+    raw = _with_contract_names(raw)
     schema = raw.collect_schema()
     found = [c for c in schema.names() if not c.startswith("__")]
     need = [c for c in TELEMETRY_REQUIRED if not (c == "gpus_running" and GPU_HOURS in found)]
@@ -480,6 +507,9 @@ def judged_rows(raw: pl.LazyFrame, *, source: str, now: datetime) -> Judged:
             ),
             (col, "negative", present & (value < 0).fill_null(False), text),
         ]
+        if name in ("gpus_running", "gpus_queued"):
+            above = pl.col(f"{t}{name}") > MAX_GPUS_PER_ROW
+            checks.append((col, _RULE_CEILING, present & above.fill_null(False), text))
     ts_text = _as_text("ts", schema["ts"])
     checks += [
         ("ts", _RETRY_TS, pl.col(f"{t}ts").is_null(), ts_text),
@@ -556,6 +586,7 @@ def stage_rows(
 ) -> Staged:
     """Judge every row of ``raw`` and stream good and bad rows to Parquet files in ``folder``."""
     now = now or datetime.now(UTC)
+    raw = _with_contract_names(raw)
     schema = raw.collect_schema()
     found = [c for c in schema.names() if not c.startswith("__")]
     judged = judged_rows(raw, source=source, now=now)

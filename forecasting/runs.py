@@ -610,13 +610,18 @@ class DrillOutcome(BaseModel):
     def absorb_text(self) -> str | None:
         """``36 h``, ``> 42 d, not absorbed within the drill window``, ``not judged`` (the plan
         fails unshocked in every hour, so no hour can show the shock absorbed); None when not
-        measured otherwise."""
+        measured otherwise. On a plan that fails unshocked a measured time says it saw only
+        the hours the plan holds in."""
         if self.absorb_censored:
             days = f"{self.window_hours / 24:.0f}" if self.window_hours else "?"
             return f"> {days} d, not absorbed within the drill window"
         if self.time_to_absorb_hours is None:
             # The verdict's text, not drills.kpis.FAILS_UNSHOCKED: the CLI must not load numba.
             return "not judged" if self.verdict == "plan fails unshocked" else None
+        if self.verdict == "plan fails unshocked":
+            return (
+                f"{self.time_to_absorb_hours:,.0f} h (judged only where the plan holds unshocked)"
+            )
         return f"{self.time_to_absorb_hours:,.0f} h"
 
 

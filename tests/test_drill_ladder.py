@@ -15,7 +15,7 @@ from forecasting import runs
 from forecasting.capacity import CapacityError, CapacityPlan, parse_capacity
 from forecasting.drills import prepare_drill, run_drill, scenario_from_args
 from forecasting.drills.kernel import simulate_outputs
-from forecasting.drills.kpis import FAILS_UNDER_SHOCK, FAILS_UNSHOCKED, PASS
+from forecasting.drills.kpis import FAILS_UNDER_SHOCK, FAILS_UNSHOCKED, PARTLY_JUDGED, PASS
 from forecasting.options import DrillOptions
 from forecasting.runs import DrillOutcome
 from forecasting.triggers import n_plus_one
@@ -195,7 +195,9 @@ def test_the_cli_reads_an_unjudged_time_to_absorb_as_not_judged() -> None:
     assert DrillOutcome(**fields, verdict=FAILS_UNSHOCKED).absorb_text == "not judged"
     assert DrillOutcome(**fields, verdict=FAILS_UNDER_SHOCK).absorb_text is None
     measured = DrillOutcome(**fields, verdict=FAILS_UNSHOCKED, time_to_absorb_hours=36.0)
-    assert measured.absorb_text == "36 h"
+    assert measured.absorb_text == "36 h (judged only where the plan holds unshocked)"
+    passing = DrillOutcome(**fields, verdict=FAILS_UNDER_SHOCK, time_to_absorb_hours=36.0)
+    assert passing.absorb_text == "36 h"
 
 
 def test_verdicts_against_the_baseline() -> None:
@@ -217,6 +219,26 @@ def test_verdicts_against_the_baseline() -> None:
     tight = run_drill(_plan(blocks), paths, None, step)
     assert tight.verdict == FAILS_UNSHOCKED
     assert tight.unshocked_failures == ("inference in r2",)
+
+
+def test_a_time_to_absorb_on_a_plan_failing_unshocked_says_what_it_could_see() -> None:
+    """Inference in r2 is short without the shock on days 10-12 of 21, so the batch shock's
+    time to absorb could not see those hours: the text says so and a note gives the share of
+    hours each class with demand holds (inference 11 of the window's 14 days)."""
+    blocks = [_block("a", 200, classes=["batch"]), _block("b", 50, region="r2")]
+    inference = [80.0 if 10 <= d <= 12 else 40.0 for d in range(DAYS)]
+    paths = pl.concat(
+        [
+            _paths(_BATCH),
+            _paths({"r2/inference/other": 0.0}).with_columns(pl.Series("y", inference)),
+        ]
+    )
+    step = scenario_from_args(target="class:batch", shape="step", start="+1w")
+    result = run_drill(_plan(blocks), paths, None, step)
+    assert result.verdict == FAILS_UNSHOCKED and result.absorb_hours is not None
+    assert result.absorb_text == f"{result.absorb_hours:,.0f} h{PARTLY_JUDGED}"
+    (note,) = [n for n in result.notes if n.startswith("time to absorb is judged only")]
+    assert f"(share of hours, mean over paths: batch 100%, inference {11 / 14:.0%})" in note
 
 
 def test_plan_failing_unshocked_gets_no_breaking_multiplier() -> None:

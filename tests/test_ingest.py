@@ -398,3 +398,51 @@ def test_unknown_format_name_is_refused(wh: Warehouse, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "a.csv", GOOD)
     with pytest.raises(ingest.IngestFileError, match="unknown format 'excel'"):
         ingest.ingest_file(wh, path, file_format="excel")
+
+
+def test_column_names_match_whatever_their_case(wh: Warehouse, tmp_path: Path) -> None:
+    """A header in capitals or with spaces (a spreadsheet export) loads like the contract's."""
+    path = tmp_path / "caps.csv"
+    header = ", ".join(name.upper() for name in HEADER.split(","))
+    path.write_text(f"{header}\n{GOOD}\n")
+    result = run(wh, path)
+    assert result.status == "loaded" and result.entry and result.entry.loaded == 1
+    assert result.entry.extra_columns == ()
+    assert wh.telemetry().get_column("gpus_running").to_list() == [10.0]
+
+
+def test_two_spellings_of_one_column_are_not_guessed_between(wh: Warehouse, tmp_path: Path) -> None:
+    """'TS' and 'Ts' in one header: neither is taken for 'ts', and the error names both."""
+    path = tmp_path / "twice.csv"
+    header = HEADER.replace("ts,", "TS,Ts,", 1)
+    path.write_text(f"{header}\n2025-03-01T00:00:00Z,{GOOD}\n")
+    result = run(wh, path)
+    assert result.status == "failed"
+    assert "missing required column(s) ['ts']" in result.message and "'Ts'" in result.message
+
+
+@pytest.mark.parametrize("column", ["gpus_running", "gpus_queued"])
+def test_more_gpus_in_a_row_than_any_cluster_holds_is_quarantined(
+    wh: Warehouse, tmp_path: Path, column: str
+) -> None:
+    """A row above the plausible ceiling is quarantined with the rule; the good rows load."""
+    running, queued = ("1e9", "1") if column == "gpus_running" else ("10", "2000000")
+    bad = f"2025-03-01T02:00:00Z,eu-west,c1,inference,acme,H100,{running},{queued}"
+    ceiling = f"2025-03-01T03:00:00Z,eu-west,c1,inference,acme,H100,{ingest.MAX_GPUS_PER_ROW},0"
+    result = run(wh, write_csv(tmp_path / "f.csv", GOOD, bad, ceiling))
+    assert reconciles(result) and result.entry and result.entry.loaded == 2
+    assert rules(wh) == {2: (column, ingest._RULE_CEILING)}
+
+
+def test_gpu_hours_are_held_to_the_ceiling_per_hour(wh: Warehouse, tmp_path: Path) -> None:
+    """The ceiling applies to GPUs, after GPU-hours are divided by the interval."""
+    path = tmp_path / "hours.csv"
+    path.write_text(
+        "ts,region,cluster,workload_class,customer,gpu_type,gpu_hours,gpus_queued,"
+        "interval_minutes\n"
+        "2025-03-01T00:00:00Z,eu-west,c1,inference,acme,H100,1500000,0,120\n"
+        "2025-03-01T02:00:00Z,eu-west,c1,inference,acme,H100,3000000,0,120\n"
+    )
+    result = run(wh, path)
+    assert result.entry and result.entry.loaded == 1
+    assert rules(wh) == {2: ("gpu_hours", ingest._RULE_CEILING)}

@@ -82,6 +82,8 @@ RUNGS_SCHEMA = frame_schema("drill_rungs")
 PASS = "pass"
 FAILS_UNDER_SHOCK = "fails under the shock"
 FAILS_UNSHOCKED = "plan fails unshocked"
+# A time to absorb measured on a plan that fails unshocked saw only the hours it holds in.
+PARTLY_JUDGED = " (judged only where the plan holds unshocked)"
 # Share of paths a drill-level time to absorb must cover (its P90 over paths).
 ABSORB_SHARE = 0.9
 
@@ -150,6 +152,8 @@ class DrillResult:
             if self.verdict == FAILS_UNSHOCKED:
                 return "not judged: the plan fails unshocked in every hour of the window"
             return "not measured (no baseline to judge against)"
+        if self.verdict == FAILS_UNSHOCKED:
+            return f"{self.absorb_hours:,.0f} h{PARTLY_JUDGED}"
         return f"{self.absorb_hours:,.0f} h"
 
     def kpi(self, workload_class: str, kpi: str, stat: str = "mean") -> float:
@@ -545,6 +549,27 @@ def _absorb(final: DrillResult) -> tuple[float | None, bool]:
     return (None, True) if np.isinf(value) else (value, False)
 
 
+def _partly_judged(baseline: DrillResult) -> str:
+    """Which hours a time to absorb could see on a plan that fails unshocked: each class's
+    (with demand) share of hours holding its policy without the shock; the others cannot show
+    it whole again."""
+    kpis = baseline.kpis.filter(pl.col("workload_class") != ALL_CLASSES)
+    with_demand = kpis.filter((pl.col("kpi") == "demand_gpu_hours") & (pl.col("mean") > 0))
+    held = (
+        kpis.filter(pl.col("kpi") == "slo_attainment")
+        .join(with_demand.select("workload_class"), on="workload_class")
+        .sort("workload_class")
+        .select("workload_class", "mean")
+        .iter_rows()
+    )
+    shares = ", ".join(f"{cls} {share:.0%}" for cls, share in held)
+    return (
+        "time to absorb is judged only in the hours each class holds its policy without the "
+        f"shock (share of hours, mean over paths: {shares}); the other hours cannot show the "
+        "shock absorbed or not"
+    )
+
+
 def compare(
     *,
     plan: CapacityPlan,
@@ -597,6 +622,8 @@ def compare(
         )
     if verdict == FAILS_UNSHOCKED:
         notes.append("the plan fails without the shock: " + ", ".join(unshocked))
+        if hours is not None or censored:
+            notes.append(_partly_judged(baseline))
     notes += _idle_migration(plan, ladder_supply)
     return replace(
         shocked,

@@ -82,7 +82,11 @@ def _absorbed(row: dict[str, Any]) -> str:
         # Not censored and not measured: the unshocked plan failed in every hour judged.
         unjudged = row.get("verdict") == "plan fails unshocked"
         return "not judged: the plan fails unshocked throughout" if unjudged else MISSING
-    return f"{hours:,.0f} h ({hours / 24:,.1f} d)" if hours >= 24 else f"{hours:,.0f} h"
+    text = f"{hours:,.0f} h ({hours / 24:,.1f} d)" if hours >= 24 else f"{hours:,.0f} h"
+    if row.get("verdict") == "plan fails unshocked":
+        # Hours in which the plan fails without the shock cannot show it absorbed.
+        text += "; judged only where the plan holds unshocked (see the notes)"
+    return text
 
 
 def _breaks(row: dict[str, Any]) -> str:
