@@ -252,11 +252,14 @@ def forecast_tables(run: ForecastRun) -> list[Table]:
             _fmt(row["mase_seasonal_naive"], "{:.3f}"),
             _fmt(row["coverage_80"], "{:.0%}"),
         )
-    models = Table(title="models chosen by backtest", title_justify="left")
+    # A fallback was not chosen by any backtest: it is counted apart, never as a choice.
+    models = Table(title="models per series", title_justify="left")
     models.add_column("model")
-    models.add_column("series", justify="right")
-    for name, count in run.models_chosen.items():
-        models.add_row(name, f"{count:,}")
+    models.add_column("chosen by backtest", justify="right")
+    models.add_column("fallback (see the warnings)", justify="right")
+    for name in dict.fromkeys([*run.models_chosen, *run.models_fallback]):
+        chosen, fallback = run.models_chosen.get(name, 0), run.models_fallback.get(name, 0)
+        models.add_row(name, f"{chosen:,}" if chosen else "", f"{fallback:,}" if fallback else "")
     return [accuracy, models, *_decision_table(run)]
 
 
@@ -264,12 +267,17 @@ def _decision_table(run: ForecastRun) -> list[Table]:
     """Accuracy of the daily peak 26 weeks ahead, out of sample, per series and cut-off."""
     if not run.horizon_months:
         return []
-    table = Table(
-        title=f"plan horizon {run.horizon_months} months (daily, then monthly); accuracy of the "
+    title = (
+        f"plan horizon {run.horizon_months} months (daily, then monthly); accuracy of the "
         "daily peak 26 weeks ahead, out of sample (targets: above q90 on 10 ± 5 % of days, "
-        "|bias| <= 5 %, MAE <= 0.9x the better baseline)",
-        title_justify="left",
+        "|bias| <= 5 %, MAE <= 0.9x the better baseline)"
     )
+    if not run.decision_accuracy:
+        table = Table(title=title, title_justify="left", show_header=False)
+        table.add_column("note")
+        table.add_row("not measured: too little history for a 26-week backtest")
+        return [table]
+    table = Table(title=title, title_justify="left")
     for name in ("series", "cut-off", "MAE / seasonal naive", "MAE / log-linear", "q10-q90",
                  "above q90", "q50 bias"):  # fmt: skip
         table.add_column(name, justify="left" if name in ("series", "cut-off") else "right")
@@ -283,8 +291,6 @@ def _decision_table(run: ForecastRun) -> list[Table]:
             _fmt(row["exceed_q90"], "{:.0%}"),
             _fmt(row["bias"], "{:+.1%}"),
         )
-    if not run.decision_accuracy:
-        table.add_row("too little history for a 26-week backtest", "", "", "", "", "", "")
     return [table]
 
 

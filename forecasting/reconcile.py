@@ -212,7 +212,10 @@ def _aggregate_score(
 ) -> float:
     """Mean over aggregate series of their mean absolute error divided by their scale."""
     err = np.abs(actual - fitted)[:, mask] / scales[mask]
-    return float(np.nanmean(np.nanmean(err, axis=0))) if mask.any() else float("nan")
+    scored = np.isfinite(err).any(axis=0)  # an aggregate without one scored day has no score
+    if not scored.any():
+        return float("nan")
+    return float(np.mean(np.nanmean(err[:, scored], axis=0)))
 
 
 def _backtest_scores(

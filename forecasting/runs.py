@@ -269,7 +269,8 @@ class ForecastRun(BaseModel):
     series: int
     seconds: float
     reconciliation: str
-    models_chosen: dict[str, int]
+    models_chosen: dict[str, int]  # series per model the backtests chose
+    models_fallback: dict[str, int] = {}  # series per fallback model (too short, or failed)
     accuracy: list[dict[str, Any]]
     calibrated: int
     fallbacks: int
@@ -525,7 +526,11 @@ def store_forecast(
         frames["horizon_accuracy"] = accuracy
     with warehouse.connect(warehouse_path) as wh:
         wh.save_run("forecast_runs", run, frames)
-    chosen = result.summary.group_by("model").len().sort("len", descending=True)
+    backtested = result.summary.get_column("fallback").is_null()
+    chosen, fallback = (
+        result.summary.filter(rows).group_by("model").len().sort("len", "model", descending=True)
+        for rows in (backtested, ~backtested)
+    )
     return ForecastRun(
         run_id=run_id,
         as_of=as_of,
@@ -533,6 +538,7 @@ def store_forecast(
         seconds=seconds,
         reconciliation=result.reconciliation,
         models_chosen=dict(zip(chosen["model"], chosen["len"], strict=True)),
+        models_fallback=dict(zip(fallback["model"], fallback["len"], strict=True)),
         accuracy=_accuracy(result.summary),
         calibrated=int(result.summary.get_column("calibrated").sum()),
         fallbacks=int(result.summary.get_column("fallback").is_not_null().sum()),
@@ -1218,7 +1224,7 @@ def report_inputs(
         forecast=forecast_frame.with_columns(pl.lit(run_id).alias("run_id")),
         forecast_months=months_frame,
         backtest=backtest,
-        chosen=summary.select("unique_id", "measure", "model"),
+        chosen=summary.select("unique_id", "measure", "model", "fallback"),
         capacity=capacity_timeline(plan, start=start, end=plan_end),
         triggers=trigger_frame,
         drivers=drivers,

@@ -291,6 +291,31 @@ def test_a_series_on_a_fallback_warns_and_strict_exits_1(tmp_path: Path) -> None
     assert "--strict" in strict.stderr
 
 
+def test_the_models_table_counts_fallbacks_apart_from_backtest_choices() -> None:
+    """A series on a fallback was chosen by no backtest: its model is counted in its own
+    column, and a run without a 26-week backtest says it was not measured."""
+    from datetime import date
+
+    from rich.console import Console
+
+    from flows.tables import forecast_tables
+    from forecasting.runs import ForecastRun
+
+    run = ForecastRun(
+        run_id="r", as_of=date(2026, 1, 1), series=6, seconds=1.0, reconciliation="bottom_up",
+        models_chosen={"ets": 3, "seasonal_naive": 1}, models_fallback={"seasonal_naive": 2},
+        accuracy=[], calibrated=0, fallbacks=2, horizon_months=36,
+    )  # fmt: skip
+    console = Console(width=200, record=True)
+    for table in forecast_tables(run)[1:]:
+        console.print(table)
+    lines = [
+        " ".join(line.replace("│", " ").split()) for line in console.export_text().splitlines()
+    ]
+    assert "ets 3" in lines and "seasonal_naive 1 2" in lines
+    assert "not measured: too little history for a 26-week backtest" in lines
+
+
 def test_a_drill_a_short_forecast_cannot_place_warns_and_the_others_play(tmp_path: Path) -> None:
     """On a 7-day forecast, a drill starting at +2w is not played: one warning line says why
     and how long a forecast it needs; asked alone it exits 1, among all the drills 0."""

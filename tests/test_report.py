@@ -394,7 +394,7 @@ def sample_inputs(
         history=history,
         forecast=forecast,
         backtest=backtest,
-        chosen=ids.with_columns(model=pl.lit("ets")),
+        chosen=ids.with_columns(model=pl.lit("ets"), fallback=pl.lit(None, pl.String)),
         capacity=capacity_timeline(
             plan, start=as_of - timedelta(days=120), end=as_of + timedelta(days=90)
         ),
@@ -928,6 +928,27 @@ def test_platform_page_shows_time_to_absorb_measured_or_censored(tmp_path: Path)
     assert "4,368 h" not in html
     assert answers.filter(pl.col("blocks_pass").fill_null(False)).height
     assert "verified" in html
+
+
+def test_the_platform_page_flags_series_on_a_fallback() -> None:
+    """A series forecast by a fallback is listed with its reason, and the accuracy table
+    names its model as a fallback, never as a backtest's choice."""
+    inputs = sample_inputs()
+    first = inputs.chosen["unique_id"][0]
+    reason = "14 days of history; backtesting needs 23"
+    chosen = inputs.chosen.with_columns(
+        model=pl.when(pl.col("unique_id") == first)
+        .then(pl.lit("seasonal_naive"))
+        .otherwise(pl.col("model")),
+        fallback=pl.when(pl.col("unique_id") == first).then(pl.lit(reason)),
+    )
+    html = platform_page(replace(inputs, chosen=chosen))
+    flagged = chosen.filter(pl.col("unique_id") == first)
+    assert html.count(reason) == flagged.height > 0
+    assert f"seasonal_naive as fallback ({flagged.height // flagged['measure'].n_unique()})" in html
+    calm = platform_page(inputs)
+    assert "every series was forecast by a backtested choice" in calm
+    assert "as fallback" not in calm
 
 
 def test_the_baseline_column_has_nothing_to_absorb() -> None:

@@ -159,7 +159,10 @@ CONCENTRATION_SCHEMA = pl.Schema(
     }
 )
 
-CHOSEN_SCHEMA = _columns(frame_schema("forecast_summary"), ("unique_id", "measure", "model"))
+# ``fallback`` is the reason a series was forecast by a fallback instead of a backtested choice.
+CHOSEN_SCHEMA = _columns(
+    frame_schema("forecast_summary"), ("unique_id", "measure", "model", "fallback")
+)
 
 # run_id is optional in a backtest handed to the report: a run's own scores need no key.
 BACKTEST_COLUMNS = frame_schema("backtests")

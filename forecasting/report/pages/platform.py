@@ -353,7 +353,11 @@ def _accuracy_table(backtest: pl.DataFrame, chosen: pl.DataFrame) -> Table:
         "unique_id", "measure", pl.col("mase").alias("naive")
     )
     per_series = picked.join(naive, on=["unique_id", "measure"], how="left").with_columns(
-        rank=hierarchy.depth().clip(upper_bound=len(_LEVEL_LABELS) - 1)
+        rank=hierarchy.depth().clip(upper_bound=len(_LEVEL_LABELS) - 1),
+        # A fallback was chosen by no backtest; it is named as what it is.
+        label=pl.when(pl.col("fallback").is_null())
+        .then(pl.col("model"))
+        .otherwise(pl.col("model") + pl.lit(" as fallback")),
     )
     summary = (
         per_series.group_by("rank", "measure")
@@ -362,7 +366,7 @@ def _accuracy_table(backtest: pl.DataFrame, chosen: pl.DataFrame) -> Table:
             chosen=pl.col("mase").median(),
             naive=pl.col("naive").median(),
             beats=(pl.col("mase") < pl.col("naive")).mean(),
-            models=pl.col("model").value_counts(sort=True),
+            models=pl.col("label").value_counts(sort=True),
         )
         .sort("rank", "measure")
     )
@@ -374,11 +378,25 @@ def _accuracy_table(backtest: pl.DataFrame, chosen: pl.DataFrame) -> Table:
             MISSING if r["chosen"] is None else f"{r['chosen']:.2f}",
             MISSING if r["naive"] is None else f"{r['naive']:.2f}",
             fmt_pct(r["beats"], digits=0),
-            ", ".join(f"{m['model']} ({m['count']})" for m in r["models"]),
+            ", ".join(f"{m['label']} ({m['count']})" for m in r["models"]),
         ]
         for r in summary.iter_rows(named=True)
     ]
     return Table.of(headers, rows, numeric=(2, 3, 4, 5), empty=empty)
+
+
+def _fallback_table(chosen: pl.DataFrame) -> Table:
+    """Series forecast by a fallback (too short to backtest, or every candidate failed), with
+    the reason: their forecasts were scored by no backtest."""
+    flagged = chosen.filter(pl.col("fallback").is_not_null()).sort("unique_id", "measure")
+    rows = [
+        [r["unique_id"], r["measure"], r["model"], r["fallback"]]
+        for r in flagged.iter_rows(named=True)
+    ]
+    headers = ["series", "measure", "forecast by", "why"]
+    return Table.of(
+        headers, rows, wrap=(3,), empty="every series was forecast by a backtested choice"
+    )
 
 
 def _decision_table(accuracy: pl.DataFrame) -> Table:
@@ -446,5 +464,6 @@ def platform_page(inputs: ReportInputs) -> str:
         has_failures=has_failures,
         backlog_charts=page.figures(_backlog_charts(inputs)) if has_failures else [],
         accuracy=_accuracy_table(inputs.backtest, inputs.chosen),
+        fallbacks=_fallback_table(inputs.chosen),
         decision_accuracy=_decision_table(inputs.horizon_accuracy),
     )
