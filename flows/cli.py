@@ -379,7 +379,10 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     for line in fallback_lines(run):
         errors.print(line, highlight=False, markup=False, soft_wrap=True)
     if args.strict and run.warnings:
-        errors.print(f"--strict: {len(run.warnings)} series forecast by a fallback")
+        errors.print(
+            f"--strict: {len(run.warnings)} warning(s): series forecast by a fallback or "
+            "without recent telemetry"
+        )
         return EXIT_FAILED
     return EXIT_OK
 
@@ -792,7 +795,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--zero-is-outage", action="store_true", help=field_help(ForecastOptions, "zero_is_outage")
     )
     p.add_argument(
-        "--strict", action="store_true", help="exit 1 if any series was forecast by a fallback"
+        "--strict",
+        action="store_true",
+        help="exit 1 if any series was forecast by a fallback or lacks recent telemetry",
     )
     _runner_options(p, current)
 

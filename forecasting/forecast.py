@@ -241,6 +241,8 @@ class SeriesForecast:
     paths: np.ndarray | None  # (n_paths, horizon_days) for the mean measure, else None
     coverage_raw: float
     coverage_calibrated: float
+    # Days at the end without telemetry (a feed that stopped): not fitted on, forecast over.
+    stale_days: int = 0
 
     def score(self, model: str) -> float:
         """Mean backtest MASE of ``model`` on this series (NaN when it was not backtested)."""
@@ -270,12 +272,38 @@ class ForecastResult:
             "unique_id", "measure", "model", pl.col("fallback").alias("reason")
         )
 
+    @property
+    def stale(self) -> pl.DataFrame:
+        """Series whose telemetry stopped ``schema.STALE_WARN_DAYS`` or more days before the run's
+        last day: unique_id, measure, stale_days, last_observed."""
+        return self.summary.filter(pl.col("stale_days") >= schema.STALE_WARN_DAYS).select(
+            "unique_id",
+            "measure",
+            "stale_days",
+            (pl.lit(self.last_day) - pl.duration(days=pl.col("stale_days"))).alias("last_observed"),
+        )
+
+    @property
+    def last_day(self) -> date | None:
+        """The run's last day of history (the day before its first forecast day)."""
+        if self.forecast.is_empty():
+            return None
+        first: date = self.forecast["ds"].min()  # type: ignore[assignment]  # a Date column
+        return first - timedelta(days=1)
+
     def warnings(self) -> list[str]:
-        """One line per flagged series, for a CLI to print (the library never prints)."""
-        return [
+        """One line per flagged or stale series, for a CLI to print (the library never
+        prints)."""
+        fallbacks = [
             f"{uid} ({measure}): forecast by {model}: {reason}"
             for uid, measure, model, reason in self.flagged.iter_rows()
         ]
+        stale = [
+            f"{uid} ({measure}): no telemetry since {last}, {days} days before the run's last "
+            "day: fitted up to that day and forecast across the silence; check the feed"
+            for uid, measure, days, last in self.stale.iter_rows()
+        ]
+        return fallbacks + stale
 
 
 # --- metrics -----------------------------------------------------------------------------------
@@ -384,6 +412,31 @@ def _daily_grid(series: pl.DataFrame, *, intermittent_share: float) -> pl.DataFr
     end: date = series["ds"].max()  # type: ignore[assignment]
     grid = pl.DataFrame({"ds": pl.date_range(start, end, "1d", eager=True)})
     return grid.join(series.select("ds", "y"), on="ds", how="left")
+
+
+def _observed_to_end(y: np.ndarray, ds: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """``y`` and ``ds`` up to the last observed day, and how many days after it were cut.
+
+    Days after a series' last observation are a feed that stopped (a region silent at the
+    end), not data: interpolation would hold the last value flat across them and fit on it
+    as if it had been measured. The forecast instead starts that many days further ahead.
+    """
+    observed = np.flatnonzero(np.isfinite(y))
+    stale = int(y.size - 1 - observed[-1]) if observed.size else 0
+    return (y[: y.size - stale], ds[: ds.size - stale], stale) if stale else (y, ds, 0)
+
+
+def _skip(
+    stale: int, mean: np.ndarray, qs: dict[float, np.ndarray], paths: np.ndarray | None
+) -> tuple[np.ndarray, dict[float, np.ndarray], np.ndarray | None]:
+    """A forecast made ``stale`` days early, without its first ``stale`` days."""
+    if not stale:
+        return mean, qs, paths
+    return (
+        mean[stale:],
+        {q: v[stale:] for q, v in qs.items()},
+        None if paths is None else paths[:, stale:],
+    )
 
 
 def _fit(name: str, y: np.ndarray, ds: np.ndarray, events: pl.DataFrame | None) -> Model:
@@ -938,9 +991,11 @@ def _backtested_forecast(
 ) -> SeriesForecast:
     """The backtested, chosen and calibrated forecast of one series; raises when it cannot."""
     grid = _daily_grid(series, intermittent_share=settings.intermittent_share)
-    y = grid["y"].cast(pl.Float64).fill_null(np.nan).to_numpy()
+    end = grid["ds"].to_numpy()[-1]
+    y, ds, stale = _observed_to_end(
+        grid["y"].cast(pl.Float64).fill_null(np.nan).to_numpy(), grid["ds"].to_numpy()
+    )
     settings = settings.for_history(y.size)
-    ds = grid["ds"].to_numpy()
     intermittent = intermittency(y) >= settings.intermittent_share
     candidates = settings.candidates_for(has_events=events is not None, intermittent=intermittent)
     cutoffs = backtest_cutoffs(y.size, settings=settings)
@@ -999,18 +1054,20 @@ def _backtested_forecast(
 
     h = settings.horizon_days
     rng = _series_rng(settings, unique_id, measure)
+    ahead = replace(settings, horizon_days=h + stale)
     mean, qs, paths = _prediction(
-        chosen, y, ds, events, settings=settings, rng=rng, with_paths=measure == schema.Measure.MEAN
+        chosen, y, ds, events, settings=ahead, rng=rng, with_paths=measure == schema.Measure.MEAN
     )
     if calibration is not None:
         if paths is not None:
-            lower, upper = calibration.factors(h)
+            lower, upper = calibration.factors(h + stale)
             paths = _stretch(paths, qs[0.5], lower, upper)
         qs = _calibrated_quantiles(qs, calibration)
+    mean, qs, paths = _skip(stale, mean, qs, paths)
     if not _finite(mean, *qs.values(), *([] if paths is None else [paths])):
         raise ValueError(f"{chosen} gave a forecast that is not finite")
 
-    dates = ds[-1] + np.arange(1, h + 1).astype("timedelta64[D]")
+    dates = end + np.arange(1, h + 1).astype("timedelta64[D]")
     forecast = _forecast_frame(unique_id, measure, chosen, dates, mean, qs, settings.quantiles)
     columns = schema.frame_schema("backtests")
     backtest = backtest.select(columns.names()).cast(columns)
@@ -1028,6 +1085,7 @@ def _backtested_forecast(
         paths=paths,
         coverage_raw=coverage_raw,
         coverage_calibrated=coverage_cal,
+        stale_days=stale,
     )
 
 
@@ -1043,25 +1101,30 @@ def _fallback_forecast(
     h = settings.horizon_days
     try:
         grid = _daily_grid(series, intermittent_share=settings.intermittent_share)
-        y = grid["y"].cast(pl.Float64).fill_null(np.nan).to_numpy()
-        ds = grid["ds"].to_numpy()
+        end = grid["ds"].to_numpy()[-1]
+        y, ds, stale = _observed_to_end(
+            grid["y"].cast(pl.Float64).fill_null(np.nan).to_numpy(), grid["ds"].to_numpy()
+        )
     except ValueError:  # no observed day at all
-        y = np.empty(0)
+        y, stale = np.empty(0), 0
         ds = np.array([series["ds"].max()], dtype="datetime64[D]")
+        end = ds[-1]
     rng = _series_rng(settings, unique_id, measure)
     with_paths = measure == schema.Measure.MEAN
+    ahead = replace(settings, horizon_days=h + stale)
     for name in ("seasonal_naive", "drift", "zero"):
         if y.size < min_length(name) or (name != "zero" and not np.isfinite(y).any()):
             continue
         try:
-            mean, qs, paths = _prediction(
-                name, y, ds, None, settings=settings, rng=rng, with_paths=with_paths
+            mean, qs, paths = _skip(
+                stale,
+                *_prediction(name, y, ds, None, settings=ahead, rng=rng, with_paths=with_paths),
             )
         except Exception:
             continue  # the next, simpler baseline; zero cannot fail
         if _finite(mean, *qs.values(), *([] if paths is None else [paths])):
             break
-    dates = ds[-1] + np.arange(1, h + 1).astype("timedelta64[D]")
+    dates = end + np.arange(1, h + 1).astype("timedelta64[D]")
     return SeriesForecast(
         unique_id=unique_id,
         measure=measure,
@@ -1076,6 +1139,7 @@ def _fallback_forecast(
         paths=paths,
         coverage_raw=float("nan"),
         coverage_calibrated=float("nan"),
+        stale_days=stale,
     )
 
 
@@ -1150,6 +1214,7 @@ def _summary(results: Sequence[SeriesForecast]) -> pl.DataFrame:
                 "coverage_80_raw": r.coverage_raw,
                 "coverage_80": r.coverage_calibrated,
                 "calibrated": r.calibrated,
+                "stale_days": r.stale_days,
             }
         )
     return pl.DataFrame(rows, schema=schema.frame_schema("forecast_summary"), nan_to_null=True)

@@ -519,11 +519,14 @@ def store_forecast(
         "forecast_summary": result.summary,
         "book_concentration": book.concentration,
     }
-    accuracy = pl.DataFrame()
+    # A daily-only run (--horizon-months 0) stores no monthly rows and no decision accuracy:
+    # empty frames, so the run is whole.
+    accuracy = pl.DataFrame(schema=frame_schema("horizon_accuracy"))
+    frames["forecast_months"] = pl.DataFrame(schema=frame_schema("forecast_months"))
     if extended is not None:
         accuracy = extended.accuracy
         frames["forecast_months"] = extended.months
-        frames["horizon_accuracy"] = accuracy
+    frames["horizon_accuracy"] = accuracy
     with warehouse.connect(warehouse_path) as wh:
         wh.save_run("forecast_runs", run, frames)
     backtested = result.summary.get_column("fallback").is_null()
@@ -1224,7 +1227,7 @@ def report_inputs(
         forecast=forecast_frame.with_columns(pl.lit(run_id).alias("run_id")),
         forecast_months=months_frame,
         backtest=backtest,
-        chosen=summary.select("unique_id", "measure", "model", "fallback"),
+        chosen=summary.select("unique_id", "measure", "model", "fallback", "stale_days"),
         capacity=capacity_timeline(plan, start=start, end=plan_end),
         triggers=trigger_frame,
         drivers=drivers,

@@ -30,6 +30,7 @@ __all__ = [
     "QUANTILES",
     "REGISTRY",
     "SEP",
+    "STALE_WARN_DAYS",
     "TELEMETRY_KEY",
     "TELEMETRY_OPTIONAL",
     "TELEMETRY_REQUIRED",
@@ -148,6 +149,10 @@ EVENTS_SCHEMA = pl.Schema(
 # --- forecasts ---------------------------------------------------------------------------------
 
 QUANTILES: tuple[float, ...] = (0.1, 0.5, 0.9, 0.99)
+# Days without telemetry at the end of a series (forecast_summary.stale_days) that flag it.
+# One is the partial last day of an export; two whole days of silence from a region is a feed
+# to check.
+STALE_WARN_DAYS = 2
 
 
 def quantile_column(q: float) -> str:
@@ -449,6 +454,8 @@ _TABLES: tuple[Table, ...] = (
             "coverage_80_raw": pl.Float64(),
             "coverage_80": pl.Float64(),
             "calibrated": pl.Boolean(),
+            # Days at the end without telemetry: the fit stops before them (migration 12).
+            "stale_days": pl.Int64(),
         },
         key=("unique_id", "measure"),
         key_enforced=True,
@@ -461,6 +468,7 @@ _TABLES: tuple[Table, ...] = (
             "coverage_80_raw",
             "coverage_80",
             "calibrated",
+            "stale_days",
         ),
     ),
     Table(

@@ -232,6 +232,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         "drills a forecast run could not play, with the reason, for the platform page",
         creates=("drills_not_played",),
     ),
+    Migration(
+        12,
+        "forecast summary: days a series went without telemetry at the end (a stopped feed)",
+        adds=(("forecast_summary", "stale_days"),),
+    ),
 )
 
 TABLES: frozenset[str] = frozenset(schema.REGISTRY)

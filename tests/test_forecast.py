@@ -364,6 +364,45 @@ def test_series_ending_early_are_padded_not_truncated() -> None:
     assert first_days.to_list() == [START + timedelta(days=200)]
 
 
+def test_days_after_the_last_observation_are_forecast_not_fitted() -> None:
+    """A feed silent for its last 10 days is fitted up to its last observed day and forecast
+    10 days further ahead: the same forecast, days shifted, as the series without the silence
+    forecast 10 days longer; the held-flat silence is never fitted as if measured."""
+    y = trend_season_noise(4, 120)
+    silent = forecast_series(as_frame(np.concatenate([y, np.full(10, np.nan)])), settings=FAST)
+    longer = forecast_series(as_frame(y), settings=ForecastSettings(horizon_days=28 + 10))
+    assert silent.stale_days == 10 and longer.stale_days == 0
+    assert silent.model == longer.model and silent.n_days == longer.n_days == 120
+    assert silent.forecast["ds"].to_list() == longer.forecast["ds"].to_list()[10:]
+    numbers = ["mean", *(schema.quantile_column(q) for q in FAST.quantiles)]
+    assert silent.forecast.select(numbers).equals(longer.forecast.select(numbers).slice(10))
+    assert silent.paths is not None and longer.paths is not None
+    assert np.array_equal(silent.paths, longer.paths[:, 10:])
+
+
+def test_a_region_silent_at_the_end_is_warned_about() -> None:
+    """Every series of a region whose telemetry stopped 5 days before the run's last day
+    gets one warning line naming its last day; a one-day gap (a partial export) gets none."""
+    demand = small_hierarchy()
+    last = demand["ds"].max()
+    eu = pl.col("unique_id").str.starts_with("total/eu")
+    quiet = demand.filter(~(eu & (pl.col("ds") > last - timedelta(days=5))))
+    result = forecast_all(quiet, settings=ForecastSettings(horizon_days=7, n_paths=20))
+    stale = result.stale
+    assert sorted(set(stale["unique_id"])) == [
+        "total/eu", "total/eu/inference", "total/eu/inference/acme", "total/eu/inference/other"
+    ]  # fmt: skip
+    assert set(stale["stale_days"]) == {5}
+    since = last - timedelta(days=5)
+    lines = [w for w in result.warnings() if "no telemetry since" in w]
+    assert len(lines) == stale.height == 8  # 4 series x 2 measures
+    assert all(f"no telemetry since {since}, 5 days before" in w for w in lines)
+    partial = demand.filter(~(eu & (pl.col("ds") == last)))
+    assert forecast_all(
+        partial, settings=ForecastSettings(horizon_days=7, n_paths=20)
+    ).stale.is_empty()
+
+
 def test_burst_after_quiet_spell_keeps_paths_bounded() -> None:
     """A customer idle for months then bursting in the backtests gets bounded, sane paths."""
     y = np.zeros(400)

@@ -394,7 +394,9 @@ def sample_inputs(
         history=history,
         forecast=forecast,
         backtest=backtest,
-        chosen=ids.with_columns(model=pl.lit("ets"), fallback=pl.lit(None, pl.String)),
+        chosen=ids.with_columns(
+            model=pl.lit("ets"), fallback=pl.lit(None, pl.String), stale_days=pl.lit(0)
+        ),
         capacity=capacity_timeline(
             plan, start=as_of - timedelta(days=120), end=as_of + timedelta(days=90)
         ),
@@ -930,9 +932,10 @@ def test_platform_page_shows_time_to_absorb_measured_or_censored(tmp_path: Path)
     assert "verified" in html
 
 
-def test_the_platform_page_flags_series_on_a_fallback() -> None:
+def test_the_platform_page_flags_series_on_a_fallback_or_without_recent_telemetry() -> None:
     """A series forecast by a fallback is listed with its reason, and the accuracy table
-    names its model as a fallback, never as a backtest's choice."""
+    names its model as a fallback, never as a backtest's choice; a series silent for its
+    last days is listed too."""
     inputs = sample_inputs()
     first = inputs.chosen["unique_id"][0]
     reason = "14 days of history; backtesting needs 23"
@@ -946,8 +949,16 @@ def test_the_platform_page_flags_series_on_a_fallback() -> None:
     flagged = chosen.filter(pl.col("unique_id") == first)
     assert html.count(reason) == flagged.height > 0
     assert f"seasonal_naive as fallback ({flagged.height // flagged['measure'].n_unique()})" in html
+    last = inputs.chosen["unique_id"][-1]
+    silent = inputs.chosen.with_columns(
+        stale_days=pl.when(pl.col("unique_id") == last).then(6).otherwise(1)
+    )
+    quiet = platform_page(replace(inputs, chosen=silent))
+    flagged_days = silent.filter(pl.col("unique_id") == last).height
+    assert quiet.count("no telemetry in its last 6 days") == flagged_days > 0
+    assert "no telemetry in its last 1 days" not in quiet  # a partial last day flags nothing
     calm = platform_page(inputs)
-    assert "every series was forecast by a backtested choice" in calm
+    assert "every series was backtested and has recent telemetry" in calm
     assert "as fallback" not in calm
 
 

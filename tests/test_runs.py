@@ -136,9 +136,11 @@ def test_drills_a_short_forecast_cannot_place_are_not_played_and_the_rest_are(
 
     path = tmp_path / "warehouse.duckdb"
     shutil.copy(fleet.warehouse, path)
+    # Daily only (--horizon-months 0): the run stores no monthly rows and is still whole.
     options = ForecastOptions(horizon_days=7, n_paths=20, customers_per_class=3,
-                              models=("seasonal_naive",))  # fmt: skip
+                              models=("seasonal_naive",), horizon_months=0)  # fmt: skip
     run = runs.forecast(path, options)
+    assert run.horizon_months == 0 and run.decision_accuracy == []
     started = datetime.now(UTC)
     batch = runs.drill(
         path,

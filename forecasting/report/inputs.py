@@ -159,9 +159,10 @@ CONCENTRATION_SCHEMA = pl.Schema(
     }
 )
 
-# ``fallback`` is the reason a series was forecast by a fallback instead of a backtested choice.
+# ``fallback`` is the reason a series was forecast by a fallback instead of a backtested choice;
+# ``stale_days`` how many days it went without telemetry at the end.
 CHOSEN_SCHEMA = _columns(
-    frame_schema("forecast_summary"), ("unique_id", "measure", "model", "fallback")
+    frame_schema("forecast_summary"), ("unique_id", "measure", "model", "fallback", "stale_days")
 )
 
 # run_id is optional in a backtest handed to the report: a run's own scores need no key.

@@ -34,7 +34,7 @@ from forecasting.report.pages.common import (
     shell,
     verdict,
 )
-from forecasting.schema import Measure, WorkloadClass
+from forecasting.schema import STALE_WARN_DAYS, Measure, WorkloadClass
 
 __all__ = ["fmt_kpi", "platform_page"]
 
@@ -385,17 +385,23 @@ def _accuracy_table(backtest: pl.DataFrame, chosen: pl.DataFrame) -> Table:
     return Table.of(headers, rows, numeric=(2, 3, 4, 5), empty=empty)
 
 
-def _fallback_table(chosen: pl.DataFrame) -> Table:
-    """Series forecast by a fallback (too short to backtest, or every candidate failed), with
-    the reason: their forecasts were scored by no backtest."""
-    flagged = chosen.filter(pl.col("fallback").is_not_null()).sort("unique_id", "measure")
-    rows = [
-        [r["unique_id"], r["measure"], r["model"], r["fallback"]]
-        for r in flagged.iter_rows(named=True)
-    ]
+def _flagged_table(chosen: pl.DataFrame) -> Table:
+    """Series forecast by a fallback (too short to backtest, or every candidate failed), and
+    series whose telemetry stopped before the run's last day, each with the reason."""
+    stale = pl.col("stale_days").fill_null(0) >= STALE_WARN_DAYS
+    flagged = chosen.filter(pl.col("fallback").is_not_null() | stale).sort("unique_id", "measure")
+    rows = []
+    for r in flagged.iter_rows(named=True):
+        why = [r["fallback"]] if r["fallback"] else []
+        if (r["stale_days"] or 0) >= STALE_WARN_DAYS:
+            why.append(
+                f"no telemetry in its last {r['stale_days']} days: fitted up to its last "
+                "observed day and forecast across the silence; check the feed"
+            )
+        rows.append([r["unique_id"], r["measure"], r["model"], "; ".join(why)])
     headers = ["series", "measure", "forecast by", "why"]
     return Table.of(
-        headers, rows, wrap=(3,), empty="every series was forecast by a backtested choice"
+        headers, rows, wrap=(3,), empty="every series was backtested and has recent telemetry"
     )
 
 
@@ -464,6 +470,6 @@ def platform_page(inputs: ReportInputs) -> str:
         has_failures=has_failures,
         backlog_charts=page.figures(_backlog_charts(inputs)) if has_failures else [],
         accuracy=_accuracy_table(inputs.backtest, inputs.chosen),
-        fallbacks=_fallback_table(inputs.chosen),
+        flagged=_flagged_table(inputs.chosen),
         decision_accuracy=_decision_table(inputs.horizon_accuracy),
     )
