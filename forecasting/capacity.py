@@ -587,7 +587,7 @@ class CapacityPlan(_Strict):
 def _location(plan: dict[str, object], loc: tuple[int | str, ...]) -> str:
     """A human path to the entry at fault: ``[[block]] 'eu-pod-3' field mw``."""
     if not loc:
-        return "capacity.toml"
+        return "plan"  # a rule across entries; the entry at fault is named in the message
     head, *rest = loc
     if head in ("block", "candidate", "site") and rest and isinstance(rest[0], int):
         entries = plan.get(str(head))
@@ -612,7 +612,8 @@ def parse_capacity(text: str, *, source: str = "capacity.toml") -> CapacityPlan:
         return CapacityPlan.model_validate(raw)
     except ValidationError as exc:
         problems = [
-            f"  {_location(raw, tuple(err['loc']))}: {err['msg']}"
+            # pydantic prefixes a validator's own message with "Value error, ": noise here.
+            f"  {_location(raw, tuple(err['loc']))}: {err['msg'].removeprefix('Value error, ')}"
             + (f" (got {err['input']!r})" if not isinstance(err["input"], dict) else "")
             for err in exc.errors()
         ]

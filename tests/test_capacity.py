@@ -147,9 +147,13 @@ def test_bad_gpus_names_block_and_field() -> None:
 
 
 def test_duplicate_block_id_is_named() -> None:
-    """Two blocks with one id are refused, naming the id."""
-    with pytest.raises(CapacityError, match="'b1' appears twice"):
-        parse_capacity(POLICIES + _block() + _block())
+    """Two blocks with one id are refused, naming the id, without pydantic's prefix."""
+    with pytest.raises(CapacityError, match="'b1' appears twice") as raised:
+        parse_capacity(POLICIES + _block() + _block(), source="plan.toml")
+    assert str(raised.value).splitlines() == [
+        "plan.toml: invalid capacity plan",
+        "  plan: block id 'b1' appears twice; ids must be unique",
+    ]
 
 
 def test_missing_policy_is_named() -> None:
