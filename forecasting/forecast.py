@@ -298,12 +298,61 @@ class ForecastResult:
             f"{uid} ({measure}): forecast by {model}: {reason}"
             for uid, measure, model, reason in self.flagged.iter_rows()
         ]
-        stale = [
-            f"{uid} ({measure}): no telemetry since {last}, {days} days before the run's last "
-            "day: fitted up to that day and forecast across the silence; check the feed"
-            for uid, measure, days, last in self.stale.iter_rows()
-        ]
-        return fallbacks + stale
+        return fallbacks + _stale_lines(self.stale, self.summary["unique_id"].unique().to_list())
+
+
+def _stale_lines(stale: pl.DataFrame, ids: Sequence[str]) -> list[str]:
+    """One line per silent subtree and one for the totals it leaves incomplete.
+
+    A region's feed stops for all of its classes and customers at once: the line names the
+    highest series whose every child went silent on the same day, and counts those under it.
+    A total above it with other, reporting children is silent only because a part is missing
+    (a day is whole when every part reported), and is named as such.
+    """
+    silent = {(uid, days): last for uid, _, days, last in stale.iter_rows()}
+    measures: dict[tuple[str, int], list[str]] = {}
+    for uid, measure, days, _ in stale.sort("measure").iter_rows():
+        measures.setdefault((uid, days), []).append(measure)
+    children: dict[str, list[str]] = {}
+    for uid in ids:
+        if "/" in uid:
+            children.setdefault(uid.rsplit("/", 1)[0], []).append(uid)
+
+    def whole(uid: str, days: int) -> bool:
+        """Silent because its own feed is: every series under it is silent since then too."""
+        return all((c, days) in silent and whole(c, days) for c in children.get(uid, []))
+
+    def head(uid: str, days: int) -> str:
+        """The highest silent subtree ``uid`` belongs to."""
+        parts = uid.split("/")
+        for n in range(1, len(parts)):
+            ancestor = "/".join(parts[:n])
+            if (ancestor, days) in silent and whole(ancestor, days):
+                return ancestor
+        return uid
+
+    heads: dict[tuple[str, int], int] = {}
+    partial: list[tuple[str, int]] = []
+    for uid, days in measures:
+        if not whole(uid, days):
+            partial.append((uid, days))
+        else:
+            top = head(uid, days)
+            heads[(top, days)] = heads.get((top, days), 0) + (top != uid)
+    advice = "fitted up to that day and forecast across the silence; check the feed"
+    lines = [
+        f"{uid} ({', '.join(measures[(uid, days)])})"
+        + (f" and the {below} series under it" if below else "")
+        + f": no telemetry since {silent[(uid, days)]}, {days} days before the run's last "
+        f"day: {advice}"
+        for (uid, days), below in sorted(heads.items())
+    ]
+    lines += [
+        f"{uid} ({', '.join(measures[(uid, days)])}): incomplete since {silent[(uid, days)]}, "
+        f"as a part of it is silent (above): {advice.split(';')[0]}"
+        for uid, days in sorted(partial)
+    ]
+    return lines
 
 
 # --- metrics -----------------------------------------------------------------------------------

@@ -381,22 +381,34 @@ def test_days_after_the_last_observation_are_forecast_not_fitted() -> None:
 
 
 def test_a_region_silent_at_the_end_is_warned_about() -> None:
-    """Every series of a region whose telemetry stopped 5 days before the run's last day
-    gets one warning line naming its last day; a one-day gap (a partial export) gets none."""
+    """A region whose telemetry stopped 5 days before the run's last day flags all of its
+    series in one warning line naming its last day, and the total it leaves incomplete in
+    another; a one-day gap (a partial export) flags nothing."""
     demand = small_hierarchy()
     last = demand["ds"].max()
     eu = pl.col("unique_id").str.starts_with("total/eu")
-    quiet = demand.filter(~(eu & (pl.col("ds") > last - timedelta(days=5))))
+    recent = pl.col("ds") > last - timedelta(days=5)
+    # As demand_series builds it: a total's day is whole only when every part reported.
+    quiet = demand.filter(~(eu & recent)).with_columns(
+        y=pl.when((pl.col("unique_id") == "total") & recent).then(None).otherwise(pl.col("y"))
+    )
     result = forecast_all(quiet, settings=ForecastSettings(horizon_days=7, n_paths=20))
     stale = result.stale
     assert sorted(set(stale["unique_id"])) == [
-        "total/eu", "total/eu/inference", "total/eu/inference/acme", "total/eu/inference/other"
+        "total", "total/eu", "total/eu/inference", "total/eu/inference/acme",
+        "total/eu/inference/other",
     ]  # fmt: skip
     assert set(stale["stale_days"]) == {5}
+    assert stale.height == 10  # 5 series x 2 measures: a total is whole when every part is
     since = last - timedelta(days=5)
-    lines = [w for w in result.warnings() if "no telemetry since" in w]
-    assert len(lines) == stale.height == 8  # 4 series x 2 measures
-    assert all(f"no telemetry since {since}, 5 days before" in w for w in lines)
+    lines = [w for w in result.warnings() if str(since) in w]
+    assert lines == [
+        f"total/eu (mean, peak) and the 3 series under it: no telemetry since {since}, 5 days "
+        "before the run's last day: fitted up to that day and forecast across the silence; "
+        "check the feed",
+        f"total (mean, peak): incomplete since {since}, as a part of it is silent (above): "
+        "fitted up to that day and forecast across the silence",
+    ]
     partial = demand.filter(~(eu & (pl.col("ds") == last)))
     assert forecast_all(
         partial, settings=ForecastSettings(horizon_days=7, n_paths=20)
