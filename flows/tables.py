@@ -176,7 +176,8 @@ def quarantine_table(rows: pl.DataFrame, *, limit: int) -> Table:
 
 
 def demand_table(series: pl.DataFrame, *, outages: pl.DataFrame) -> Table:
-    """Per region and class: last 28 days' mean and peak GPUs, growth, and missing days."""
+    """Per region and class, over the last 28 days: mean and peak GPUs, growth on a year
+    before, and the days missing (outages) among them."""
     level = series.filter(pl.col("workload_class").is_not_null() & pl.col("customer").is_null())
     last = level.get_column("ds").max()
     window = level.filter(pl.col("ds") > pl.lit(last) - pl.duration(days=28))
@@ -189,7 +190,7 @@ def demand_table(series: pl.DataFrame, *, outages: pl.DataFrame) -> Table:
         pl.col("y").mean().alias("then")
     )
     missing = (
-        level.filter(pl.col("y").is_null() & (pl.col("measure") == Measure.MEAN.value))
+        window.filter(pl.col("y").is_null() & (pl.col("measure") == Measure.MEAN.value))
         .group_by("region", "workload_class")
         .agg(pl.len().alias("missing_days"))
     )

@@ -316,6 +316,33 @@ def test_the_models_table_counts_fallbacks_apart_from_backtest_choices() -> None
     assert "not measured: too little history for a 26-week backtest" in lines
 
 
+def test_the_demand_table_counts_missing_days_in_its_own_window() -> None:
+    """Its title says the last 28 days, so its missing days are those 28 days' outages, not
+    the whole history's."""
+    from datetime import date, timedelta
+
+    import polars as pl
+    from rich.console import Console
+
+    from flows.tables import demand_table
+
+    days = [date(2026, 1, 1) + timedelta(days=d) for d in range(60)]
+    missing = {5, 6, 7, 8, 9, 50, 51}  # 5 long ago, 2 in the last 28 days
+    series = pl.DataFrame(
+        {
+            "ds": days * 2,
+            "measure": ["mean"] * 60 + ["peak"] * 60,
+            "y": [None if d in missing else 100.0 for d in range(60)] * 2,
+        }
+    ).with_columns(
+        region=pl.lit("eu"), workload_class=pl.lit("inference"), customer=pl.lit(None, pl.String)
+    )
+    console = Console(width=200, record=True)
+    console.print(demand_table(series, outages=pl.DataFrame()))
+    row = next(line for line in console.export_text().splitlines() if "inference" in line)
+    assert row.replace("│", " ").split()[-1] == "2"
+
+
 def test_a_drill_a_short_forecast_cannot_place_warns_and_the_others_play(tmp_path: Path) -> None:
     """On a 7-day forecast, a drill starting at +2w is not played: one warning line says why
     and how long a forecast it needs; asked alone it exits 1, among all the drills 0."""
