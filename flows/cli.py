@@ -473,6 +473,7 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     """Weigh a deal before it is signed: serve from when, which orders, what it brings."""
     from flows.tables import whatif_table
     from forecasting.contracts import ContractRuleError
+    from forecasting.whatif import DealError
 
     options: WhatIfOptions = _model(
         WhatIfOptions,
@@ -498,10 +499,8 @@ def cmd_whatif(args: argparse.Namespace) -> int:
             outcome = whatif_flow(paths.warehouse, paths.capacity, paths.reports, options)
     except ContractRuleError as exc:
         raise UsageError(f"the deal's {exc}") from exc
-    except ValueError as exc:
-        if "not in the capacity plan" in str(exc):
-            raise UsageError(str(exc)) from exc
-        raise
+    except DealError as exc:
+        raise UsageError(str(exc)) from exc
     console.print(whatif_table(outcome))
     for line in (outcome.serve_note, *outcome.notes, f"page: {outcome.page}"):
         console.print(line, highlight=False, soft_wrap=True)

@@ -25,6 +25,10 @@ placed today is in service on its arrival: the deal is served in full from the l
 arrival over the region's pools, or "not within the horizon" when a pool has no candidate
 that can serve it.
 
+**From the forecast's first day.** A deal weighed today serves and earns nothing before the
+forecast starts: ramp steps dated earlier become one step on its first day, at the count in
+force then (a note says so), and a term over before that day is refused (:class:`DealError`).
+
 **Revenue against capital.** Revenue is the ramp's GPU-hours over its term (to ``until``)
 times its price (the class policy's when the deal names none). Capital is the change in the
 triggers' capex with the deal, both runs sizing their orders for the whole horizon (a deal
@@ -51,6 +55,7 @@ __all__ = [
     "DEAL_ID",
     "ORDERS_SCHEMA",
     "PIPELINE_SCHEMA",
+    "DealError",
     "WhatIf",
     "deal_contract",
     "pipeline_if_signed",
@@ -78,6 +83,13 @@ ORDERS_SCHEMA = pl.Schema(
     }
 )
 _VALUES = ("mean", "q10", "q50", "q90", "q99")
+
+
+class DealError(ValueError):
+    """The deal cannot be weighed against this plan and forecast; the message says why and
+    what to change (a region the plan lacks, a term over before the forecast starts)."""
+
+
 _ASSUMED_TERM = "no end given: the term is taken to end five years after the last ramp step"
 
 
@@ -377,6 +389,34 @@ def _horizon_end(forecast: pl.DataFrame) -> date:
     return end
 
 
+def _from_forecast_start(deal: Contract, forecast: pl.DataFrame) -> tuple[Contract, list[str]]:
+    """The deal weighed from the forecast's first day, and a note when that moved its ramp.
+
+    A deal weighed today serves and earns nothing before the forecast starts: ramp steps
+    dated earlier become one step on the first day, at the count in force then. A term that
+    ends before that day leaves nothing to weigh, which is an error naming the fix.
+    """
+    first: date = forecast["ds"].min()  # type: ignore[assignment]
+    if deal.term_end < first:
+        assumed = " (no end was given: five years after the last ramp step)"
+        raise DealError(
+            f"the deal's term ends on {deal.term_end}, before the forecast's first day "
+            f"({first}): nothing to weigh; give a later end with --until"
+            + (assumed if deal.description == _ASSUMED_TERM else "")
+        )
+    if deal.ramp[0].day >= first:
+        return deal, []
+    now = deal.gpus_on(first)
+    later = tuple(step for step in deal.ramp if step.day > first)
+    steps = (Step(first, now), *later)
+    note = (
+        f"the ramp starts on {deal.ramp[0].day}, before the forecast's first day ({first}): "
+        f"it is weighed from {first}, at the {now:,} GPUs in force then; nothing before is "
+        "served or counted as revenue"
+    )
+    return replace(deal, ramp=steps), [note]
+
+
 def _whole_horizon(settings: TriggerSettings, *, as_of: date, end: date) -> TriggerSettings:
     """``settings`` with orders sized for the whole horizon: a deal moves the exhaustion date,
     and orders sized for a window after each date would compare two different windows."""
@@ -406,11 +446,12 @@ def what_if(
     from forecasting.contracts import concentration_with_book
 
     if deal.region not in plan.regions:
-        raise ValueError(
+        raise DealError(
             f"region {deal.region!r} is not in the capacity plan; its regions are "
             + ", ".join(sorted(plan.regions))
         )
     horizon_end = _horizon_end(forecast)
+    deal, rebased = _from_forecast_start(deal, forecast)
     settings = _whole_horizon(settings or TriggerSettings(), as_of=as_of, end=horizon_end)
     if without is None:
         without = expansion_triggers(forecast, plan, as_of=as_of, settings=settings).triggers
@@ -433,6 +474,7 @@ def what_if(
         )
     gpu_hours, revenue, in_horizon = _revenue(deal, plan, horizon_end=horizon_end)
     notes = [_ASSUMED_TERM] if deal.description == _ASSUMED_TERM else []
+    notes += rebased
     if deal.term_end > horizon_end:
         notes.append(
             f"the term runs to {deal.term_end}, past the plan horizon ({horizon_end}): capital "

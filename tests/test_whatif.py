@@ -12,8 +12,8 @@ from datetime import date, timedelta
 import polars as pl
 import pytest
 
-from forecasting.contracts import ContractRuleError
-from forecasting.whatif import ORDERS_SCHEMA, deal_contract, what_if, with_deal
+from forecasting.contracts import ContractRuleError, Step
+from forecasting.whatif import ORDERS_SCHEMA, DealError, deal_contract, what_if, with_deal
 from tests.test_triggers import MONDAY, _plan, _r2_blocks, _series
 
 
@@ -117,6 +117,37 @@ def test_a_deal_the_plan_absorbs_is_served_from_its_first_day_and_priced() -> No
     )
 
 
+def test_a_ramp_dated_before_the_forecast_is_weighed_from_its_first_day() -> None:
+    """Steps before the forecast's first day become one step on it, at the count in force
+    then: nothing before it is served or earned (a 2020 ramp earned five years of revenue)."""
+    plan = _plan(_r2_blocks())
+    deal = deal_contract(
+        customer="newco",
+        workload_class="inference",
+        region="r2",
+        ramp=f"{_day(-300)}:10,{_day(-100)}:20,{_day(20)}:30",
+        until=_day(40),
+        price_per_gpu_hour=3.0,
+    )
+    answer = what_if(_forecast(), plan, deal, as_of=MONDAY)
+    assert answer.deal.ramp == (Step(_day(0), 20), Step(_day(20), 30))
+    assert answer.serve_from == _day(0)
+    assert answer.gpu_hours == 20 * 24 * 20 + 30 * 24 * 21
+    assert answer.revenue_usd == pytest.approx(answer.gpu_hours * 3.0)
+    assert any(f"before the forecast's first day ({_day(0)})" in n for n in answer.notes)
+
+
+def test_a_deal_over_before_the_forecast_starts_is_refused_with_the_fix() -> None:
+    """A term that ends before the forecast's first day leaves nothing to weigh: the error
+    says so and names --until, and that the end was assumed when none was given."""
+    plan = _plan(_r2_blocks())
+    ended = deal_contract(
+        customer="x", workload_class="inference", region="r2", ramp=f"{_day(-3000)}:5"
+    )
+    with pytest.raises(DealError, match=r"before the forecast's first day .*--until .*no end"):
+        what_if(_forecast(), plan, ended, as_of=MONDAY)
+
+
 def test_bad_deals_name_the_field() -> None:
     """A ramp step without a count, or a region outside the plan, is refused with the reason."""
     with pytest.raises(ContractRuleError, match=r"ramp\[1\]"):
@@ -124,7 +155,7 @@ def test_bad_deals_name_the_field() -> None:
     deal = deal_contract(
         customer="x", workload_class="inference", region="mars", ramp="2027-01-01:5"
     )
-    with pytest.raises(ValueError, match="not in the capacity plan"):
+    with pytest.raises(DealError, match="not in the capacity plan"):
         what_if(_forecast(), _plan(_r2_blocks()), deal, as_of=MONDAY)
 
 
