@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, get_args
 from pydantic import BaseModel, ValidationError
 
 from flows.console import console, errors
+from forecasting.errors import rule_text
 from forecasting.options import (
     QUANTILE_CHOICES,
     AdhocDrill,
@@ -116,7 +117,9 @@ FLAGS = {
 
 def _problems(exc: ValidationError, name: Callable[[str], str]) -> str:
     """A validation error on one line: each field by ``name(field)`` and its rule."""
-    return "; ".join(f"{name(str(e['loc'][-1]))}: {e['msg']}" for e in exc.errors())
+    return "; ".join(
+        f"{name(str(e['loc'][-1]))}: {rule_text(e, quote=False)}" for e in exc.errors()
+    )
 
 
 def _model(model: type[BaseModel], **values: Any) -> Any:

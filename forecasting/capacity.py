@@ -124,6 +124,7 @@ import polars as pl
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from forecasting.errors import rule_text
 from forecasting.schema import BlockKind, BlockStatus, WorkloadClass
 
 __all__ = [
@@ -612,10 +613,7 @@ def parse_capacity(text: str, *, source: str = "capacity.toml") -> CapacityPlan:
         return CapacityPlan.model_validate(raw)
     except ValidationError as exc:
         problems = [
-            # pydantic prefixes a validator's own message with "Value error, ": noise here.
-            f"  {_location(raw, tuple(err['loc']))}: {err['msg'].removeprefix('Value error, ')}"
-            + (f" (got {err['input']!r})" if not isinstance(err["input"], dict) else "")
-            for err in exc.errors()
+            f"  {_location(raw, tuple(err['loc']))}: {rule_text(err)}" for err in exc.errors()
         ]
         raise CapacityError(f"{source}: invalid capacity plan\n" + "\n".join(problems)) from exc
 

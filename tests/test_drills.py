@@ -396,6 +396,8 @@ def test_scenario_errors_name_the_file_and_field(tmp_path: Path) -> None:
     assert str(bad) in message
     assert "field target" in message
     assert "field shape" in message
+    # The rule as written, quoting the value once, without pydantic's "Value error," prefix.
+    assert "Value error" not in message and message.count("'ramp:soon'") == 1
 
 
 def test_scenario_outside_horizon_is_rejected() -> None:

@@ -49,6 +49,7 @@ from pydantic import (
     model_validator,
 )
 
+from forecasting.errors import rule_text
 from forecasting.schema import WorkloadClass
 
 __all__ = [
@@ -258,7 +259,7 @@ def _validated(raw: dict[str, Any], *, source: str) -> Scenario:
         problems = []
         for err in exc.errors():
             field = ".".join(str(p) for p in err["loc"]) or "(scenario)"
-            problems.append(f"  field {field}: {err['msg']} (got {err['input']!r})")
+            problems.append(f"  field {field}: {rule_text(err)}")
         raise ScenarioError(f"{source}: invalid drill scenario\n" + "\n".join(problems)) from exc
 
 

@@ -1,0 +1,22 @@
+"""A pydantic validation error's rule as a reader of fleetcast's messages should see it.
+
+Kept free of heavy imports: the CLI formats its usage errors with it before loading polars.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["rule_text"]
+
+
+def rule_text(error: Mapping[str, Any], *, quote: bool = True) -> str:
+    """A pydantic error's rule, without the "Value error, " prefix pydantic puts before a
+    validator's own message, and with the input quoted back once (``quote``) unless the
+    message already quotes it."""
+    message = str(error["msg"]).removeprefix("Value error, ")
+    given = error.get("input")
+    if not quote or isinstance(given, dict) or repr(given) in message:
+        return message
+    return f"{message} (got {given!r})"
