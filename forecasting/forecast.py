@@ -964,7 +964,10 @@ def _prediction(
     """Mean, quantiles and (for the mean measure) paths of the chosen model or combination.
 
     A combination averages its members' means and quantiles, and pools their paths: half
-    the paths from each, so the spread of each member survives.
+    the paths from each, so the spread of each member survives. The members' paths alternate
+    (0, 2, 4, ... from the first): the first ``n`` paths, which drills take when they ask for
+    fewer than the run kept, then hold both members alike. In two blocks they held only the
+    first member's, and its spread alone decided verdicts on them.
     """
     h = settings.horizon_days
     members = chosen.split(COMBINE)
@@ -974,10 +977,10 @@ def _prediction(
     qs = {q: np.mean([p.quantiles[q] for p in preds], axis=0) for q in preds[0].quantiles}
     if not with_paths:
         return mean, qs, None
-    shares = np.array_split(np.arange(settings.n_paths), len(models))
-    paths = np.concatenate(
-        [m.sample(h, n_paths=len(share), rng=rng) for m, share in zip(models, shares, strict=True)]
-    )
+    paths = np.empty((settings.n_paths, h))
+    for i, model in enumerate(models):
+        share = np.arange(i, settings.n_paths, len(models))
+        paths[share] = model.sample(h, n_paths=share.size, rng=rng)
     return mean, qs, paths
 
 

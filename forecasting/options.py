@@ -170,7 +170,12 @@ class DrillOptions(BaseModel):
         default="failing",
         description="search blocks-to-pass and the breaking multiplier: none, failing or all",
     )
-    answer_paths: int = Field(default=50, ge=5, description="paths used by the answer searches")
+    answer_paths: int | None = Field(
+        default=None,
+        ge=5,
+        description="paths the blocks-to-pass search runs on (default: all of the drill's); "
+        "a set found on fewer is verified on all",
+    )
     max_blocks: int = Field(
         default=32, ge=1, le=64, description="most blocks of one candidate type for one region"
     )

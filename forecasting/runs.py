@@ -771,9 +771,16 @@ def play_drill(
     wanted = options.answers == "all" or (options.answers == "failing" and not result.passed)
     baseline_passed = result.baseline is None or result.baseline.passed
     if wanted:
-        few = paths.filter(pl.col("sample_id") < options.answer_paths)
+        # The searches read the paths the verdict read: on a subset, one whose unshocked plan
+        # failed (sampling) made a passing plan "break below 1x" and sized blocks for a
+        # shortfall the drill did not have. The breaking search costs a few runs: all paths.
+        few = (
+            paths
+            if options.answer_paths is None
+            else paths.filter(pl.col("sample_id") < options.answer_paths)
+        )
         if baseline_passed:
-            point = drills.breaking_multiplier(plan, few, profile, scenario)
+            point = drills.breaking_multiplier(plan, paths, profile, scenario)
             answers["breaking_multiplier"] = point.multiplier
             answers["breaking_note"] = point.note
         else:
@@ -781,8 +788,9 @@ def play_drill(
             answers["breaking_note"] = "not searched: the plan fails without the shock"
         if not result.passed:
             search = drills.blocks_to_pass(
-                plan, few, profile, scenario, run_date=as_of, max_blocks=options.max_blocks
-            )
+                plan, few, profile, scenario, run_date=as_of, max_blocks=options.max_blocks,
+                verify_on=None if few is paths else paths,
+            )  # fmt: skip
             # Only a set the whole drill was re-run with and passed is stored as "would pass".
             additions = search.additions if search.passed else additions
             answers["blocks_pass"] = search.passed

@@ -13,7 +13,7 @@ from hand_plans import fluid_policies
 
 from forecasting import runs
 from forecasting.capacity import CapacityError, CapacityPlan, parse_capacity
-from forecasting.drills import prepare_drill, run_drill, scenario_from_args
+from forecasting.drills import blocks_to_pass, prepare_drill, run_drill, scenario_from_args
 from forecasting.drills.kernel import simulate_outputs
 from forecasting.drills.kpis import FAILS_UNDER_SHOCK, FAILS_UNSHOCKED, PARTLY_JUDGED, PASS
 from forecasting.options import DrillOptions
@@ -239,6 +239,48 @@ def test_a_time_to_absorb_on_a_plan_failing_unshocked_says_what_it_could_see() -
     assert result.absorb_text == f"{result.absorb_hours:,.0f} h{PARTLY_JUDGED}"
     (note,) = [n for n in result.notes if n.startswith("time to absorb is judged only")]
     assert f"(share of hours, mean over paths: batch 100%, inference {11 / 14:.0%})" in note
+
+
+def _paths_at(levels: list[float]) -> pl.DataFrame:
+    """Inference in r1 at ``levels[k]`` GPUs on path k, every day."""
+    return pl.concat(
+        _paths({"r1/inference/other": 0.0}).with_columns(
+            sample_id=pl.lit(k, pl.Int32), y=pl.lit(level)
+        )
+        for k, level in enumerate(levels)
+    )
+
+
+def test_the_answers_read_the_paths_the_verdict_read() -> None:
+    """One path of twenty is short without the shock: the plan passes unshocked over all
+    twenty but not on the first five. The breaking multiplier comes from all twenty (it read
+    "below 1x" off the five, as if the plan failed unshocked)."""
+    paths = _paths_at([130.0 if k == 0 else 40.0 for k in range(20)])
+    plan = _plan([_block("a", 100)])
+    step = scenario_from_args(target="class:inference", multiplier=1.2, shape="step", start="+1w")
+    few = paths.filter(pl.col("sample_id") < 5)
+    assert not run_drill(plan, few, None, step).baseline.passed  # type: ignore[union-attr]
+    options = DrillOptions(answers="all", answer_paths=5, max_blocks=4)
+    played = runs.play_drill(plan, paths, pl.DataFrame(), step, as_of=MONDAY, options=options)
+    assert isinstance(played, runs.PlayedDrill)
+    assert played.result.baseline is not None and played.result.baseline.passed
+    # 100 GPUs hold 40 x 2.5 (no headroom); bisection brackets it within 0.05 from above.
+    assert 2.5 < played.answers["breaking_multiplier"] <= 2.5 + 0.05
+
+
+def test_a_set_found_on_fewer_paths_is_verified_on_all() -> None:
+    """Three paths of twenty are short under the shock, none of the first five: "passes
+    without new blocks" on those five is checked on all twenty, where it fails."""
+    paths = _paths_at([130.0 if k in (10, 11, 12) else 40.0 for k in range(20)])
+    plan = _plan([_block("a", 100)])
+    step = scenario_from_args(target="class:inference", multiplier=1.2, shape="step", start="+1w")
+    few = paths.filter(pl.col("sample_id") < 5)
+    assert run_drill(plan, few, None, step).passed and not run_drill(plan, paths, None, step).passed
+    search = blocks_to_pass(plan, few, None, step, run_date=MONDAY, verify_on=paths)
+    assert not search.passed
+    assert any("passes on the 5 paths searched fails on all 20" in n for n in search.notes)
+    alone = blocks_to_pass(plan, few, None, step, run_date=MONDAY)
+    assert alone.passed  # without verify_on, the subset's verdict is all the search has
 
 
 def test_plan_failing_unshocked_gets_no_breaking_multiplier() -> None:

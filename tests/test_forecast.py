@@ -415,6 +415,26 @@ def test_a_region_silent_at_the_end_is_warned_about() -> None:
     ).stale.is_empty()
 
 
+def test_a_combination_alternates_its_members_paths() -> None:
+    """The first n of a combination's paths (what a drill on fewer paths takes) hold both
+    members alike: path 0, 2, 4, ... from the first, 1, 3, 5, ... from the second."""
+    from forecasting.forecast import _prediction
+    from forecasting.models import make_model
+
+    y = trend_season_noise(6, 120)
+    ds = as_frame(y)["ds"].to_numpy()
+    settings = ForecastSettings(horizon_days=14, n_paths=40)
+    _, _, paths = _prediction(
+        "seasonal_naive+drift", y, ds, None, settings=settings,
+        rng=np.random.default_rng(3), with_paths=True,
+    )  # fmt: skip
+    rng = np.random.default_rng(3)
+    naive = make_model("seasonal_naive").fit(y).sample(14, n_paths=20, rng=rng)
+    drift = make_model("drift").fit(y).sample(14, n_paths=20, rng=rng)
+    assert paths is not None
+    assert np.array_equal(paths[0::2], naive) and np.array_equal(paths[1::2], drift)
+
+
 def test_burst_after_quiet_spell_keeps_paths_bounded() -> None:
     """A customer idle for months then bursting in the backtests gets bounded, sane paths."""
     y = np.zeros(400)

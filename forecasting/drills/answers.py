@@ -507,8 +507,13 @@ def blocks_to_pass(
     max_blocks: int = 64,
     max_runs: int = 24,
     engine: Engine = "kernel",
+    verify_on: pl.DataFrame | None = None,
 ) -> BlocksToPass:
     """The lowest-capex candidate blocks, ordered on ``run_date``, that make ``scenario`` pass.
+
+    ``verify_on``: the drill's whole set of paths when ``paths`` is a subset of them. A set
+    (or "nothing needed") found on the subset is then re-run on every path, and ``passed``
+    only when that passes too: a verdict on 50 paths is not one on 200.
 
     Every block is ordered on ``run_date`` and enters service after its lead time; a type is
     ordered only where it is available, only if it lands within the horizon, and only for the
@@ -560,8 +565,27 @@ def blocks_to_pass(
             **fields,
         )
 
+    def holds_on_every_path(blocks: Sequence[Block], result: DrillResult) -> DrillResult:
+        """``result`` (on the searched paths), or the whole drill's run with ``blocks`` when
+        the search ran on a subset; a note says when the subset's verdict does not hold."""
+        if verify_on is None:
+            return result
+        whole = runs(prepare_drill(plan, verify_on, profile, scenario), blocks)
+        if not whole.passed:
+            searched = paths.get_column("sample_id").n_unique()
+            every = verify_on.get_column("sample_id").n_unique()
+            notes.append(
+                f"what passes on the {searched} paths searched fails on all {every} paths of "
+                "the drill (" + ", ".join(k.value for k in _failing(whole)) + " short): not "
+                "verified; search on more paths (answer_paths)"
+            )
+        return whole
+
     current = runs(drill)
     if current.passed:
+        current = holds_on_every_path((), current)
+        if not current.passed:
+            return answer(current)
         notes.append("the plan passes without new blocks")
         return answer(current, passed=True, baseline_passed=True)
     options, late, earliest = _options(plan, drill.demand.regions, run_date, current.horizon_end)
@@ -642,6 +666,15 @@ def blocks_to_pass(
             + ", ".join(k.value for k in _failing(verified))
             + " short): not a set that would pass"
         )
+    else:
+        chosen = [b for mix in mixes.values() for b in mix.blocks()]
+        try:
+            verified = holds_on_every_path(chosen, verified)
+        except _RunBudgetSpentError:
+            notes.append(
+                f"the search stopped after {max_runs} simulation runs (max_runs) unverified"
+            )
+            return answer(gate, arrives_in_time=True, earliest_arrival=earliest)
     return answer(
         verified,
         passed=verified.passed,
