@@ -965,9 +965,9 @@ def _prediction(
 
     A combination averages its members' means and quantiles, and pools their paths: half
     the paths from each, so the spread of each member survives. The members' paths alternate
-    (0, 2, 4, ... from the first): the first ``n`` paths, which drills take when they ask for
-    fewer than the run kept, then hold both members alike. In two blocks they held only the
-    first member's, and its spread alone decided verdicts on them.
+    (0, 2, 4, ... from the first), so the first ``n`` paths of an unreconciled series hold both
+    members alike; in two blocks they held only the first member's. (Reconciliation reorders
+    each series' paths by randomly drawn ranks, which mixes them as well.)
     """
     h = settings.horizon_days
     members = chosen.split(COMBINE)
