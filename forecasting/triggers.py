@@ -1228,7 +1228,7 @@ def _idle_risk(
         .with_columns(idle_gpus=_marginal_idle())
         .filter(pl.col("ds") < pl.col("in_service") + _weeks(settings.idle_weeks))
         .group_by("block_id")
-        .agg(pl.col("idle_gpus").mean())
+        .agg(pl.col("idle_gpus").mean(), days_judged=pl.len())
     )
     prices = _per_gpu_capex(plan)
     regions = set(levels["region"].drop_nulls().unique())
@@ -1245,6 +1245,13 @@ def _idle_risk(
         row["idle_share"] = None if gpus is None else gpus / row["gpus"]
         row["capex_at_risk_usd"] = None if gpus is None or price is None else gpus * price
         row["note"] = _idle_note(row, priced=price is not None, regions=regions, end=end)
+        judged, window = row.pop("days_judged"), settings.idle_weeks * 7
+        if judged is not None and judged < window:
+            # A mean over a few days is not the first weeks' idleness it stands for.
+            row["note"] += (
+                f"; judged on its first {judged} day(s) in service only, not {window}: the "
+                f"forecast ends on {end}"
+            )
         rows.append(row)
     return pl.DataFrame(rows, schema=IDLE_RISK_SCHEMA, orient="row").sort(
         "capex_at_risk_usd", "block_id", descending=[True, False], nulls_last=True

@@ -330,6 +330,26 @@ def test_idle_risk_of_a_committed_block_with_low_q10_demand() -> None:
     assert row["capex_at_risk_usd"] == pytest.approx(300 * 8e6 / 250)  # rack-c per GPU
 
 
+def test_idle_risk_judged_on_fewer_days_than_its_window_says_so() -> None:
+    """A block entering service 10 days before the forecast ends is judged on those 10 days,
+    not the 13 weeks its figure stands for: the note says how many."""
+    last = DAYS - 1
+    extra = _block("r2-new", 400, region="r2", site="r2-a", status="committed",
+                   in_service=_day(last - 9))  # fmt: skip
+    idle = expansion_triggers(
+        _r2_forecast(q10=800.0), _plan(_r2_blocks(extra)), as_of=MONDAY
+    ).idle_risk
+    row = idle.row(0, named=True)
+    assert row["idle_gpus"] is not None
+    assert row["note"].endswith(
+        f"judged on its first 10 day(s) in service only, not 91: the forecast ends on {_day(last)}"
+    )
+    early = _block("r2-new", 400, region="r2", site="r2-a", status="committed",
+                   in_service=_day(28))  # fmt: skip
+    whole = expansion_triggers(_r2_forecast(q10=800.0), _plan(_r2_blocks(early)), as_of=MONDAY)
+    assert "judged on its first" not in whole.idle_risk.row(0, named=True)["note"]
+
+
 def test_newest_committed_block_stands_idle_first() -> None:
     """Two committed racks and 500 idle GPUs: the later one is all idle, the earlier 100 of 400."""
     blocks = _r2_blocks(
