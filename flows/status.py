@@ -167,7 +167,11 @@ def warehouse_status_tables(
             Text(r["drill"]),
             Text(r["forecast_run_id"]),
             _when(r["created_at"]),
-            Text("pass" if r["passed"] else "FAIL", style="green" if r["passed"] else "red"),
+            # The verdict against the unshocked plan; runs stored before it had pass/fail only.
+            Text(
+                r["verdict"] or ("pass" if r["passed"] else "FAIL"),
+                style="green" if r["passed"] else "red",
+            ),
             Text(", ".join(r["failing"] or [])),
         )
 

@@ -719,9 +719,9 @@ class Warehouse:
         )
 
     def recent_drill_runs(self, *, limit: int) -> pl.DataFrame:
-        """The newest drill runs with the classes that failed each."""
+        """The newest drill runs, their verdicts and the classes that failed each."""
         return self.query(
-            "SELECT d.run_id, d.drill, d.forecast_run_id, d.created_at, d.passed, "
+            "SELECT d.run_id, d.drill, d.forecast_run_id, d.created_at, d.passed, d.verdict, "
             "  list(v.workload_class ORDER BY v.workload_class) "
             "    FILTER (WHERE NOT v.passed) AS failing "
             "FROM (SELECT * FROM drill_runs ORDER BY created_at DESC LIMIT $1) d "

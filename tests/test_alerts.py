@@ -325,6 +325,9 @@ def test_status_lists_the_changes_since_the_previous_run(warehouse_path: Path) -
     assert "report t2 (forecast f2) against t1 (forecast f1)" in text
     assert "trigger status changes" in text and "green -> red" in text
     assert "drill verdict flips" in text and "fails under the shock" in text
+    # The drill runs list their verdicts against the unshocked plan, not a bare FAIL.
+    drills = text.split("drill runs, newest first")[1].split("trigger runs")[0]
+    assert "d2" in drills and "fails under the shock" in drills and "FAIL" not in drills
     done = fleetcast("status", "--warehouse", str(warehouse_path))
     assert done.returncode == 0, done.stderr
     assert "green -> red" in done.stdout and "drill verdict flips" in done.stdout
