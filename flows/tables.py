@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from forecasting.capacity import ALL_CLASSES, CapacityPlan, monthly_capacity
+from forecasting.contracts import CONTRACT_MODEL as BOOK
 from forecasting.ingest import IngestResult
 from forecasting.schema import Measure, WorkloadClass
 
@@ -253,14 +254,16 @@ def forecast_tables(run: ForecastRun) -> list[Table]:
             _fmt(row["mase_seasonal_naive"], "{:.3f}"),
             _fmt(row["coverage_80"], "{:.0%}"),
         )
-    # A fallback was not chosen by any backtest: it is counted apart, never as a choice.
+    # A fallback, or a contract's ramp standing in for a customer without telemetry, was not
+    # chosen by any backtest: each is counted apart, never as a choice.
     models = Table(title="models per series", title_justify="left")
-    models.add_column("model")
-    models.add_column("chosen by backtest", justify="right")
-    models.add_column("fallback (see the warnings)", justify="right")
-    for name in dict.fromkeys([*run.models_chosen, *run.models_fallback]):
-        chosen, fallback = run.models_chosen.get(name, 0), run.models_fallback.get(name, 0)
-        models.add_row(name, f"{chosen:,}" if chosen else "", f"{fallback:,}" if fallback else "")
+    for name in ("model", "chosen by", "series"):
+        models.add_column(name, justify="right" if name == "series" else "left")
+    for name, count in run.models_chosen.items():
+        how = "the contract book: a signed ramp, no telemetry" if name == BOOK else "backtest"
+        models.add_row(name, how, f"{count:,}")
+    for name, count in run.models_fallback.items():
+        models.add_row(name, "fallback (see the warnings)", f"{count:,}")
     return [accuracy, models, *_decision_table(run)]
 
 

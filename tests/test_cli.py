@@ -292,8 +292,9 @@ def test_a_series_on_a_fallback_warns_and_strict_exits_1(tmp_path: Path) -> None
 
 
 def test_the_models_table_counts_fallbacks_apart_from_backtest_choices() -> None:
-    """A series on a fallback was chosen by no backtest: its model is counted in its own
-    column, and a run without a 26-week backtest says it was not measured."""
+    """A series on a fallback, or one a signed ramp stands in for, was chosen by no backtest:
+    each is counted as what it is, and a run without a 26-week backtest says it was not
+    measured."""
     from datetime import date
 
     from rich.console import Console
@@ -303,7 +304,8 @@ def test_the_models_table_counts_fallbacks_apart_from_backtest_choices() -> None
 
     run = ForecastRun(
         run_id="r", as_of=date(2026, 1, 1), series=6, seconds=1.0, reconciliation="bottom_up",
-        models_chosen={"ets": 3, "seasonal_naive": 1}, models_fallback={"seasonal_naive": 2},
+        models_chosen={"ets": 3, "seasonal_naive": 1, "contract-book": 1},
+        models_fallback={"seasonal_naive": 2},
         accuracy=[], calibrated=0, fallbacks=2, horizon_months=36,
     )  # fmt: skip
     console = Console(width=200, record=True)
@@ -312,7 +314,9 @@ def test_the_models_table_counts_fallbacks_apart_from_backtest_choices() -> None
     lines = [
         " ".join(line.replace("│", " ").split()) for line in console.export_text().splitlines()
     ]
-    assert "ets 3" in lines and "seasonal_naive 1 2" in lines
+    assert "ets backtest 3" in lines and "seasonal_naive backtest 1" in lines
+    assert "seasonal_naive fallback (see the warnings) 2" in lines
+    assert "contract-book the contract book: a signed ramp, no telemetry 1" in lines
     assert "not measured: too little history for a 26-week backtest" in lines
 
 
