@@ -12,7 +12,7 @@ from datetime import date, timedelta
 import polars as pl
 import pytest
 
-from forecasting.contracts import ContractRuleError, Step
+from forecasting.contracts import Contract, ContractRuleError, Step
 from forecasting.whatif import ORDERS_SCHEMA, DealError, deal_contract, what_if, with_deal
 from tests.test_triggers import MONDAY, _plan, _r2_blocks, _series
 
@@ -93,20 +93,19 @@ def test_a_deal_that_outruns_the_lead_times_is_served_from_the_first_arrival() -
     assert row["blocks_with"] > row["blocks_without"]
 
 
+def _priced(ramp: str) -> Contract:
+    """newco's inference deal in r2 on ``ramp``, to day 40, at $3 per GPU-hour."""
+    return deal_contract(
+        customer="newco", workload_class="inference", region="r2", ramp=ramp, until=_day(40),
+        price_per_gpu_hour=3.0,
+    )  # fmt: skip
+
+
 def test_a_deal_the_plan_absorbs_is_served_from_its_first_day_and_priced() -> None:
     """A 20-GPU deal from day 10 to day 40 moves nothing: served from day 10, no new capital
     (and it says so, not that its orders arrive in time), revenue = GPU-hours x the class
     price."""
-    plan = _plan(_r2_blocks())
-    deal = deal_contract(
-        customer="newco",
-        workload_class="inference",
-        region="r2",
-        ramp=f"{_day(10)}:20",
-        until=_day(40),
-        price_per_gpu_hour=3.0,
-    )
-    answer = what_if(_forecast(), plan, deal, as_of=MONDAY)
+    answer = what_if(_forecast(), _plan(_r2_blocks()), _priced(f"{_day(10)}:20"), as_of=MONDAY)
     assert answer.serve_from == _day(10)
     assert answer.can_serve
     assert answer.gpu_hours == 20 * 24 * 31
@@ -120,16 +119,8 @@ def test_a_deal_the_plan_absorbs_is_served_from_its_first_day_and_priced() -> No
 def test_a_ramp_dated_before_the_forecast_is_weighed_from_its_first_day() -> None:
     """Steps before the forecast's first day become one step on it, at the count in force
     then: nothing before it is served or earned (a 2020 ramp earned five years of revenue)."""
-    plan = _plan(_r2_blocks())
-    deal = deal_contract(
-        customer="newco",
-        workload_class="inference",
-        region="r2",
-        ramp=f"{_day(-300)}:10,{_day(-100)}:20,{_day(20)}:30",
-        until=_day(40),
-        price_per_gpu_hour=3.0,
-    )
-    answer = what_if(_forecast(), plan, deal, as_of=MONDAY)
+    deal = _priced(f"{_day(-300)}:10,{_day(-100)}:20,{_day(20)}:30")
+    answer = what_if(_forecast(), _plan(_r2_blocks()), deal, as_of=MONDAY)
     assert answer.deal.ramp == (Step(_day(0), 20), Step(_day(20), 30))
     assert answer.serve_from == _day(0)
     assert answer.gpu_hours == 20 * 24 * 20 + 30 * 24 * 21
