@@ -641,6 +641,8 @@ def ingest_frame(
             started_at=started,
         )
     notes = []
+    if entry.rows_read == 0:
+        notes.append("the file holds no data rows")
     if staged.extra_columns:
         notes.append(f"ignored extra column(s): {', '.join(staged.extra_columns)}")
     if entry.naive_timestamps:

@@ -158,11 +158,12 @@ def test_empty_file_fails_clearly(wh: Warehouse, tmp_path: Path) -> None:
 
 
 def test_header_only_file_loads_nothing_and_is_recorded(wh: Warehouse, tmp_path: Path) -> None:
-    """A header-only file is read (0 rows) and recorded in the ledger."""
+    """A header-only file is read (0 rows), recorded in the ledger, and said to be empty."""
     path = write_csv(tmp_path / "header.csv")
     result = run(wh, path)
     assert result.status == "loaded" and result.entry and result.entry.rows_read == 0
     assert wh.count("ingest_ledger") == 1
+    assert result.notes == ("the file holds no data rows",)
 
 
 def test_bad_encoding_quarantines_only_that_row(wh: Warehouse, tmp_path: Path) -> None:
