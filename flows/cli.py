@@ -626,6 +626,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         forecast=_model(
             ForecastOptions,
             horizon_days=args.horizon,
+            horizon_months=args.horizon_months,
+            outages=args.outages,
+            zero_is_outage=args.zero_is_outage,
             n_paths=args.paths,
             task_runner=args.task_runner,
             workers=args.workers,
@@ -641,7 +644,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     _warn_not_played(outcome.drills_not_played)
     for line in pipeline_summary(outcome, seconds=time.perf_counter() - started):
         console.print(line, highlight=False)
-    return EXIT_FAILED if any(r.status == "failed" for r in outcome.ingested) else EXIT_OK
+    if any(r.status == "failed" for r in outcome.ingested):
+        return EXIT_FAILED
+    if args.strict and outcome.forecast.warnings:
+        errors.print(f"--strict: {len(outcome.forecast.warnings)} forecast warning(s)")
+        return EXIT_FAILED
+    return EXIT_OK
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -701,6 +709,21 @@ def _option(
     kwargs.setdefault("type", type(field_default(model, field)))
     parser.add_argument(
         flag, default=field_default(model, field), help=field_help(model, field), **kwargs
+    )
+
+
+def _reading_options(p: argparse.ArgumentParser) -> None:
+    """How telemetry is read into demand, and what a warning costs: forecast and run alike."""
+    p.add_argument(
+        "--outages", type=Path, default=None, help=field_help(ForecastOptions, "outages")
+    )
+    p.add_argument(
+        "--zero-is-outage", action="store_true", help=field_help(ForecastOptions, "zero_is_outage")
+    )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 if any series was forecast by a fallback or lacks recent telemetry",
     )
 
 
@@ -790,17 +813,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--no-contracts", action="store_true", help="forecast without the stored contract book"
     )
-    p.add_argument(
-        "--outages", type=Path, default=None, help=field_help(ForecastOptions, "outages")
-    )
-    p.add_argument(
-        "--zero-is-outage", action="store_true", help=field_help(ForecastOptions, "zero_is_outage")
-    )
-    p.add_argument(
-        "--strict",
-        action="store_true",
-        help="exit 1 if any series was forecast by a fallback or lacks recent telemetry",
-    )
+    _reading_options(p)
     _runner_options(p, current)
 
     p = add("drill", cmd_drill, "shock drills: ready-made by NAME, or ad hoc with --class etc.")
@@ -851,7 +864,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _option(p, "--paths", ForecastOptions, "n_paths")
     _option(p, "--horizon", ForecastOptions, "horizon_days", type=horizon_days)
+    _option(p, "--horizon-months", ForecastOptions, "horizon_months")
     _option(p, "--answers", DrillOptions, "answers", choices=get_args(Answers))
+    _reading_options(p)
     _runner_options(p, current)
 
     p = add(

@@ -227,6 +227,36 @@ def test_cli_defaults_and_choices_are_the_option_models() -> None:
     assert get_args(ReportOptions.model_fields["quantile"].annotation) == QUANTILE_CHOICES
 
 
+def test_run_reads_telemetry_as_forecast_does(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`run` takes the forecast's --horizon-months, --outages, --zero-is-outage and --strict:
+    a scheduled job reads telemetry the way an ad-hoc forecast does."""
+    import flows.pipeline
+
+    seen = {}
+
+    class StopHereError(Exception):
+        """Raised by the stand-in flow once it has the options: nothing else is run."""
+
+    def pipeline_flow(*args: object) -> None:
+        seen["options"] = args[-1]
+        raise StopHereError
+
+    monkeypatch.setattr(flows.pipeline, "pipeline_flow", pipeline_flow)
+    calendar = tmp_path / "outages.csv"
+    argv = ["run", "--horizon-months", "0", "--outages", str(calendar), "--zero-is-outage",
+            "--strict", "--warehouse", str(tmp_path / "w.duckdb")]  # fmt: skip
+    assert build_parser().parse_args(argv).strict
+    monkeypatch.setattr(sys, "argv", ["fleetcast", *argv])
+    with pytest.raises(StopHereError):
+        main()
+    forecast = seen["options"].forecast  # type: ignore[attr-defined]
+    assert (forecast.horizon_months, forecast.outages, forecast.zero_is_outage) == (
+        0, calendar, True
+    )  # fmt: skip
+
+
 def test_settings_read_fleetcast_variables(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """FLEETCAST_* variables set the paths and runner; explicit paths win; empty ones are unset."""
     monkeypatch.setenv("FLEETCAST_WAREHOUSE", str(tmp_path / "env.duckdb"))
