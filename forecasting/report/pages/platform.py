@@ -401,7 +401,7 @@ def _flagged_table(chosen: pl.DataFrame) -> Table:
         rows.append([r["unique_id"], r["measure"], r["model"], "; ".join(why)])
     headers = ["series", "measure", "forecast by", "why"]
     return Table.of(
-        headers, rows, wrap=(3,), empty="every series was backtested and has recent telemetry"
+        headers, rows, wrap=(3,), empty="Every series was backtested and has recent telemetry"
     )
 
 
