@@ -538,12 +538,16 @@ def pipeline_if_signed(
     forecast already carries the deal at its odds, and the floor rule lifts only what it lacks,
     so ``extra_capex_usd`` is what signing adds beyond the plan's own orders.
     ``expected_capex_usd`` weights it by the deal's probability; ``order_by`` is the earliest
-    order-by date of a pool the deal moves (null when it moves none).
+    order-by date of a pool the deal moves (null when it moves none). Deals in a region the
+    plan lacks, or whose term ended before the forecast's first day, are left out.
     """
     settings = _whole_horizon(
         settings or TriggerSettings(), as_of=as_of, end=_horizon_end(forecast)
     )
-    deals = [c for c in book.pipeline if c.region in plan.regions]
+    # A deal outside the plan's regions, or whose term ended before the forecast starts, has
+    # nothing to weigh here (what_if refuses both).
+    first: date = forecast["ds"].min()  # type: ignore[assignment]
+    deals = [c for c in book.pipeline if c.region in plan.regions and c.term_end >= first]
     if not deals:
         return pl.DataFrame(schema=PIPELINE_SCHEMA)
     without = expansion_triggers(forecast, plan, as_of=as_of, settings=settings).triggers

@@ -152,7 +152,8 @@ def test_bad_deals_name_the_field() -> None:
 
 def test_each_pipeline_deal_is_weighed_as_if_it_signed_and_weighted_by_its_odds() -> None:
     """A 200-GPU deal at 40 % moves r2's order: its extra capex if it signs is the what-if's,
-    the expected capex 40 % of it, and a deal in a region outside the plan is left out."""
+    the expected capex 40 % of it; a deal in a region outside the plan, and one whose term
+    ended before the forecast starts, are left out (the report must not stop on either)."""
     from forecasting.contracts import parse_contracts
     from forecasting.whatif import PIPELINE_SCHEMA, pipeline_if_signed
 
@@ -175,6 +176,16 @@ workload_class = "inference"
 region = "mars"
 ramp = [{{ date = {_day(30)}, gpus = 200 }}]
 term_end = 2030-12-31
+status = "pipeline"
+probability = 0.4
+
+[[contract]]
+id = "expired"
+customer = "newco"
+workload_class = "inference"
+region = "r2"
+ramp = [{{ date = {_day(-400)}, gpus = 200 }}]
+term_end = {_day(-1)}
 status = "pipeline"
 probability = 0.4
 """
