@@ -428,6 +428,7 @@ def cmd_drill(args: argparse.Namespace) -> int:
         paths=args.paths,
         seed=args.seed,
         answers=args.answers,
+        answer_paths=args.answer_paths,
     )
     paths = _paths(args)
     try:
@@ -834,6 +835,7 @@ def build_parser() -> argparse.ArgumentParser:
     _option(p, "--seed", DrillOptions, "seed")
     _option(p, "--forecast-run", DrillOptions, "forecast_run_id", type=str)
     _option(p, "--answers", DrillOptions, "answers", choices=get_args(Answers))
+    _option(p, "--answer-paths", DrillOptions, "answer_paths", type=int)
     p.add_argument(
         "--via-server",
         action="store_true",

@@ -13,7 +13,7 @@ import pytest
 from telemetry_files import write_csv
 
 from flows.cli import build_parser, main
-from forecasting.options import QUANTILE_CHOICES, ForecastOptions, ReportOptions
+from forecasting.options import QUANTILE_CHOICES, DrillOptions, ForecastOptions, ReportOptions
 from forecasting.resources import sample_capacity
 from forecasting.settings import prefect_server_configured, resolve_paths, settings
 from forecasting.warehouse import connect
@@ -222,6 +222,9 @@ def test_cli_defaults_and_choices_are_the_option_models() -> None:
     assert forecast.horizon == ForecastOptions().horizon_days
     assert forecast.paths == ForecastOptions().n_paths
     assert forecast.cutoffs == ForecastOptions().n_cutoffs
+    drill = parser.parse_args(["drill"])
+    assert drill.answer_paths is DrillOptions().answer_paths is None  # every path
+    assert parser.parse_args(["drill", "--answer-paths", "40"]).answer_paths == 40
     with pytest.raises(SystemExit):
         parser.parse_args(["report", "--quantile", "q10"])
     assert get_args(ReportOptions.model_fields["quantile"].annotation) == QUANTILE_CHOICES
