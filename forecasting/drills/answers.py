@@ -577,7 +577,7 @@ def blocks_to_pass(
             notes.append(
                 f"what passes on the {searched} paths searched fails on all {every} paths of "
                 "the drill (" + ", ".join(k.value for k in _failing(whole)) + " short): not "
-                "verified; search on more paths (answer_paths)"
+                "verified; search on more paths (--answer-paths)"
             )
         return whole
 
