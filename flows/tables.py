@@ -14,7 +14,14 @@ from rich.text import Text
 from forecasting.capacity import ALL_CLASSES, CapacityPlan, monthly_capacity
 from forecasting.contracts import CONTRACT_MODEL as BOOK
 from forecasting.ingest import IngestResult
-from forecasting.schema import Measure, WorkloadClass
+from forecasting.schema import (
+    FAILS_UNDER_SHOCK,
+    FAILS_UNSHOCKED,
+    PASS,
+    VERDICTS,
+    Measure,
+    WorkloadClass,
+)
 
 if TYPE_CHECKING:  # importing flows at run time would start prefect for `ingest`
     from flows.drill import DrillOutcome
@@ -331,11 +338,11 @@ _CHANGES = (
     ("peak_backlog_gpu_hours", "peak backlog GPU-h", "{:,.0f}"),
     ("revenue_at_risk_usd", "revenue at risk", "${:,.0f}"),
 )
-_VERDICT_STYLE = {"pass": "green", "fails under the shock": "red", "plan fails unshocked": "red"}
+_VERDICT_STYLE = {PASS: "green", FAILS_UNDER_SHOCK: "red", FAILS_UNSHOCKED: "red"}
 
 
 def _breaking(outcome: DrillOutcome) -> str:
-    if outcome.verdict == "plan fails unshocked":
+    if outcome.verdict == FAILS_UNSHOCKED:
         return "not searched"
     multiplier = outcome.breaking_multiplier
     if multiplier is None:
@@ -624,10 +631,10 @@ def _drill_counts(drills: Sequence[DrillOutcome], failing: list[str]) -> str:
             f" ({', '.join(failing)})" if failing else ""
         )
     parts = []
-    for verdict in ("pass", "fails under the shock", "plan fails unshocked"):
+    for verdict in VERDICTS:
         names = [d.drill for d in drills if d.verdict == verdict]
-        if names or verdict == "pass":
-            shown = f" ({', '.join(names)})" if names and verdict != "pass" else ""
+        if names or verdict == PASS:
+            shown = f" ({', '.join(names)})" if names and verdict != PASS else ""
             parts.append(f"{len(names)} {verdict}{shown}")
     return ", ".join(parts)
 

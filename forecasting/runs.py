@@ -27,7 +27,7 @@ from pydantic import BaseModel
 from forecasting import warehouse
 from forecasting.options import DrillOptions, ForecastOptions, ReportOptions, WhatIfOptions
 from forecasting.resources import ready_made_drills
-from forecasting.schema import frame_schema
+from forecasting.schema import FAILS_UNSHOCKED, PARTLY_JUDGED, frame_schema
 from forecasting.settings import settings
 
 if TYPE_CHECKING:  # the step modules load scipy, numba and plotly: only when a step runs
@@ -624,14 +624,10 @@ class DrillOutcome(BaseModel):
         if self.absorb_censored:
             days = f"{self.window_hours / 24:.0f}" if self.window_hours else "?"
             return f"> {days} d, not absorbed within the drill window"
+        unshocked = self.verdict == FAILS_UNSHOCKED
         if self.time_to_absorb_hours is None:
-            # The verdict's text, not drills.kpis.FAILS_UNSHOCKED: the CLI must not load numba.
-            return "not judged" if self.verdict == "plan fails unshocked" else None
-        if self.verdict == "plan fails unshocked":
-            return (
-                f"{self.time_to_absorb_hours:,.0f} h (judged only where the plan holds unshocked)"
-            )
-        return f"{self.time_to_absorb_hours:,.0f} h"
+            return "not judged" if unshocked else None
+        return f"{self.time_to_absorb_hours:,.0f} h" + (PARTLY_JUDGED if unshocked else "")
 
 
 class DrillNotPlayed(BaseModel):

@@ -149,6 +149,13 @@ EVENTS_SCHEMA = pl.Schema(
 # --- forecasts ---------------------------------------------------------------------------------
 
 QUANTILES: tuple[float, ...] = (0.1, 0.5, 0.9, 0.99)
+# drill_runs.verdict: a drill against the same plan without its shock (the baseline).
+PASS = "pass"
+FAILS_UNDER_SHOCK = "fails under the shock"
+FAILS_UNSHOCKED = "plan fails unshocked"
+VERDICTS: tuple[str, ...] = (PASS, FAILS_UNDER_SHOCK, FAILS_UNSHOCKED)
+# A time to absorb measured on a plan that fails unshocked saw only the hours it holds in.
+PARTLY_JUDGED = " (judged only where the plan holds unshocked)"
 # Days without telemetry at the end of a series (forecast_summary.stale_days) that flag it.
 # One is the partial last day of an export; two whole days of silence from a region is a feed
 # to check.

@@ -15,9 +15,9 @@ from forecasting import runs
 from forecasting.capacity import CapacityError, CapacityPlan, parse_capacity
 from forecasting.drills import blocks_to_pass, prepare_drill, run_drill, scenario_from_args
 from forecasting.drills.kernel import simulate_outputs
-from forecasting.drills.kpis import FAILS_UNDER_SHOCK, FAILS_UNSHOCKED, PARTLY_JUDGED, PASS
 from forecasting.options import DrillOptions
 from forecasting.runs import DrillOutcome
+from forecasting.schema import FAILS_UNDER_SHOCK, FAILS_UNSHOCKED, PARTLY_JUDGED, PASS
 from forecasting.triggers import n_plus_one
 
 MONDAY = date(2026, 1, 5)

@@ -54,7 +54,14 @@ from forecasting.drills.kernel import (
     KernelOutputs,
 )
 from forecasting.drills.scenarios import Scenario
-from forecasting.schema import WorkloadClass, frame_schema
+from forecasting.schema import (
+    FAILS_UNDER_SHOCK,
+    FAILS_UNSHOCKED,
+    PARTLY_JUDGED,
+    PASS,
+    WorkloadClass,
+    frame_schema,
+)
 
 __all__ = [
     "ABSORB_SHARE",
@@ -79,11 +86,6 @@ _BLOCKS_SCHEMA = frame_schema("drill_blocks")
 CHANGES_SCHEMA = frame_schema("drill_kpi_changes")
 RUNGS_SCHEMA = frame_schema("drill_rungs")
 
-PASS = "pass"
-FAILS_UNDER_SHOCK = "fails under the shock"
-FAILS_UNSHOCKED = "plan fails unshocked"
-# A time to absorb measured on a plan that fails unshocked saw only the hours it holds in.
-PARTLY_JUDGED = " (judged only where the plan holds unshocked)"
 # Share of paths a drill-level time to absorb must cover (its P90 over paths).
 ABSORB_SHARE = 0.9
 

@@ -34,7 +34,13 @@ from forecasting.report.pages.common import (
     shell,
     verdict,
 )
-from forecasting.schema import STALE_WARN_DAYS, Measure, WorkloadClass
+from forecasting.schema import (
+    FAILS_UNSHOCKED,
+    PARTLY_JUDGED,
+    STALE_WARN_DAYS,
+    Measure,
+    WorkloadClass,
+)
 
 __all__ = ["fmt_kpi", "platform_page"]
 
@@ -80,12 +86,12 @@ def _absorbed(row: dict[str, Any]) -> str:
     hours = row["time_to_absorb_hours"]
     if hours is None:
         # Not censored and not measured: the unshocked plan failed in every hour judged.
-        unjudged = row.get("verdict") == "plan fails unshocked"
+        unjudged = row.get("verdict") == FAILS_UNSHOCKED
         return "not judged: the plan fails unshocked throughout" if unjudged else MISSING
     text = f"{hours:,.0f} h ({hours / 24:,.1f} d)" if hours >= 24 else f"{hours:,.0f} h"
-    if row.get("verdict") == "plan fails unshocked":
+    if row.get("verdict") == FAILS_UNSHOCKED:
         # Hours in which the plan fails without the shock cannot show it absorbed.
-        text += "; judged only where the plan holds unshocked (see the notes)"
+        text += f"{PARTLY_JUDGED}; see the notes"
     return text
 
 
