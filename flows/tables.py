@@ -12,7 +12,6 @@ from rich.table import Table
 from rich.text import Text
 
 from forecasting.capacity import ALL_CLASSES, CapacityPlan, monthly_capacity
-from forecasting.contracts import CONTRACT_MODEL as BOOK
 from forecasting.ingest import IngestResult
 from forecasting.schema import (
     FAILS_UNDER_SHOCK,
@@ -233,6 +232,10 @@ def demand_table(series: pl.DataFrame, *, outages: pl.DataFrame) -> Table:
 
 def forecast_tables(run: ForecastRun) -> list[Table]:
     """The forecast summary: accuracy per level against the baseline, and models chosen."""
+    # Here, not at the top: `fleetcast ingest` prints through this module too, and need not
+    # load the contract book's module (and its hierarchy and concentration) for a model name.
+    from forecasting.contracts import CONTRACT_MODEL as BOOK
+
     see = " (see the warnings)" if run.fallbacks else ""
     accuracy = Table(
         title=(
