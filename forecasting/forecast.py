@@ -339,17 +339,16 @@ def _stale_lines(stale: pl.DataFrame, ids: Sequence[str]) -> list[str]:
         else:
             top = head(uid, days)
             heads[(top, days)] = heads.get((top, days), 0) + (top != uid)
-    advice = "fitted up to that day and forecast across the silence; check the feed"
     lines = [
         f"{uid} ({', '.join(measures[(uid, days)])})"
         + (f" and the {below} series under it" if below else "")
         + f": no telemetry since {silent[(uid, days)]}, {days} days before the run's last "
-        f"day: {advice}"
+        f"day: {schema.STALE_FIT}; check the feed"
         for (uid, days), below in sorted(heads.items())
     ]
     lines += [
         f"{uid} ({', '.join(measures[(uid, days)])}): incomplete since {silent[(uid, days)]}, "
-        f"as a part of it is silent (above): {advice.split(';')[0]}"
+        f"as a part of it is silent (above): {schema.STALE_FIT}"
         for uid, days in sorted(partial)
     ]
     return lines

@@ -30,6 +30,7 @@ __all__ = [
     "QUANTILES",
     "REGISTRY",
     "SEP",
+    "STALE_FIT",
     "STALE_WARN_DAYS",
     "TELEMETRY_KEY",
     "TELEMETRY_OPTIONAL",
@@ -160,6 +161,8 @@ PARTLY_JUDGED = " (judged only where the plan holds unshocked)"
 # One is the partial last day of an export; two whole days of silence from a region is a feed
 # to check.
 STALE_WARN_DAYS = 2
+# What the forecast does with such a series, as every warning and page says it.
+STALE_FIT = "fitted up to its last observed day and forecast across the silence"
 
 
 def quantile_column(q: float) -> str:

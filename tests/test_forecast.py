@@ -404,10 +404,10 @@ def test_a_region_silent_at_the_end_is_warned_about() -> None:
     lines = [w for w in result.warnings() if str(since) in w]
     assert lines == [
         f"total/eu (mean, peak) and the 3 series under it: no telemetry since {since}, 5 days "
-        "before the run's last day: fitted up to that day and forecast across the silence; "
-        "check the feed",
+        "before the run's last day: fitted up to its last observed day and forecast across "
+        "the silence; check the feed",
         f"total (mean, peak): incomplete since {since}, as a part of it is silent (above): "
-        "fitted up to that day and forecast across the silence",
+        "fitted up to its last observed day and forecast across the silence",
     ]
     partial = demand.filter(~(eu & (pl.col("ds") == last)))
     assert forecast_all(

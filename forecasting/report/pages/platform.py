@@ -37,6 +37,7 @@ from forecasting.report.pages.common import (
 from forecasting.schema import (
     FAILS_UNSHOCKED,
     PARTLY_JUDGED,
+    STALE_FIT,
     STALE_WARN_DAYS,
     Measure,
     WorkloadClass,
@@ -401,8 +402,7 @@ def _flagged_table(chosen: pl.DataFrame) -> Table:
         why = [r["fallback"]] if r["fallback"] else []
         if (r["stale_days"] or 0) >= STALE_WARN_DAYS:
             why.append(
-                f"no telemetry in its last {r['stale_days']} days: fitted up to its last "
-                "observed day and forecast across the silence; check the feed"
+                f"no telemetry in its last {r['stale_days']} days: {STALE_FIT}; check the feed"
             )
         rows.append([r["unique_id"], r["measure"], r["model"], "; ".join(why)])
     headers = ["series", "measure", "forecast by", "why"]
