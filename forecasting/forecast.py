@@ -46,7 +46,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from functools import partial
+from functools import cache, partial
 from typing import Literal
 
 import numpy as np
@@ -318,6 +318,7 @@ def _stale_lines(stale: pl.DataFrame, ids: Sequence[str]) -> list[str]:
         if "/" in uid:
             children.setdefault(uid.rsplit("/", 1)[0], []).append(uid)
 
+    @cache  # head() asks it of every ancestor of every series: walk each subtree once
     def whole(uid: str, days: int) -> bool:
         """Silent because its own feed is: every series under it is silent since then too."""
         return all((c, days) in silent and whole(c, days) for c in children.get(uid, []))
