@@ -364,12 +364,18 @@ class LevelRandomWalk(GrowthModel):
     min_steps = 1
     carries_rate_uncertainty = True
 
+    def __init__(self, *, min_step_sd: float = 0.0) -> None:
+        self.min_step_sd = min_step_sd
+
     def _fit_log(self, x: np.ndarray) -> None:
         self._last = float(x[-1])
         steps = np.diff(x)
         # With fewer than two changes there is nothing to estimate a step size from; the
         # spread of the level itself is the most honest stand-in.
-        self._step_sd = float(np.std(steps)) if steps.size >= 2 else float(np.std(x))
+        own = float(np.std(steps)) if steps.size >= 2 else float(np.std(x))
+        # A few blocks of a young series can sit still by chance; ``min_step_sd`` (the
+        # longer series' typical step) keeps its band from reading that as certainty.
+        self._step_sd = max(own, self.min_step_sd)
 
     def _log_forecast(self, h: int) -> tuple[np.ndarray, np.ndarray]:
         """Flat at the last level; sd grows with the square root of the steps."""
@@ -552,10 +558,12 @@ def _series_view(
     days: int,
     months: int,
     fitted: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
+    walk_step_sd: float = 0.0,
 ) -> _View | None:
     """The view of one daily series ``y`` (its last value is on ``as_of``, NaN = missing day).
 
-    ``fitted`` caches the members' log forecasts per block-step between models of one window.
+    ``fitted`` caches the members' log forecasts per block-step between models of one window;
+    ``walk_step_sd`` is the least step spread of the random walk a short series falls back to.
     None when the series has no observed day.
     """
     ok = np.isfinite(y)
@@ -574,6 +582,7 @@ def _series_view(
     logy = np.log1p(np.maximum(y, 0.0))
 
     n_blocks = n_days // BLOCK_DAYS
+    onboarded = _onboarded_from(y)
     reason: str | None = None
     if ok.sum() < BLOCK_DAYS or n_blocks == 0:
         # Too short for a level series: flat at the observed mean, spread of the days.
@@ -592,7 +601,6 @@ def _series_view(
         means = np.where(counts >= BLOCK_DAYS // 2, sums / np.maximum(counts, 1), np.nan)
         first = int(np.argmax(np.isfinite(means))) if np.isfinite(means).any() else n_blocks
         means = means[first:]
-        centres = -(BLOCK_DAYS * (means.size - 1 - np.arange(means.size))) - (BLOCK_DAYS - 1) / 2
         if means.size < MIN_BLOCKS or not np.isfinite(means).any():
             used = "level_random_walk"
             reason = (
@@ -600,11 +608,12 @@ def _series_view(
                 "random walk on the level"
             )
             means = means if np.isfinite(means).any() else np.array([np.nanmean(y)])
+            walk = _after_ramp(means)
         else:
-            used = model
+            used, walk = model, means
         cache = fitted if fitted is not None else {}
         if used not in cache:
-            cache.update(_fit_steps(means, used, steps))
+            cache.update(_fit_steps(walk, used, steps, walk_step_sd=walk_step_sd))
         mu_steps, sd_steps = cache[used]
         # Step 0 (the last block) continued backwards from steps 1 and 2, the variance too.
         var0 = max(2 * sd_steps[0] ** 2 - sd_steps[1] ** 2, 0.0) if sd_steps.size > 1 else 0.0
@@ -612,8 +621,9 @@ def _series_view(
         grid_s = np.arange(0, mu_steps.size + 1, dtype=float)
         level_mu = np.interp(s_of_day, grid_s, np.concatenate(([mu0], mu_steps)))
         level_s = np.interp(s_of_day, grid_s, np.concatenate(([math.sqrt(var0)], sd_steps)))
-        log_means = _log_series(means)
-        in_sample = _edge_interp(offsets, centres, log_means)
+        # The level the days are read around: the blocks fitted (after a ramp left out).
+        centres = -(BLOCK_DAYS * (walk.size - 1 - np.arange(walk.size))) - (BLOCK_DAYS - 1) / 2
+        in_sample = _edge_interp(offsets, centres, _log_series(walk))
 
     # Daily residuals around the level over the last year: weekday effect plus the rest.
     recent = np.zeros(n_days, dtype=bool)
@@ -621,6 +631,9 @@ def _series_view(
     r = logy - in_sample
     weekday = np.asarray([(as_of.weekday() + int(o)) % 7 for o in offsets])
     use = recent & ok
+    if (use & (np.arange(n_days) >= onboarded)).sum() >= BLOCK_DAYS:
+        # The ramp before it reached its level is not the day-to-day spread around it.
+        use &= np.arange(n_days) >= onboarded
     dow = np.zeros(7)
     if use.sum() >= 14:
         for k in range(7):
@@ -642,18 +655,23 @@ def _series_view(
         sel = month_of == key
         first_day = hist_dates[int(np.argmax(sel))]
         length = (_add_months(_month_start(first_day), 1) - _month_start(first_day)).days
-        if sel.sum() == length and ok[sel].sum() >= 0.8 * length:
+        # A month of the onboarding ramp peaks at its end, far above its mean level.
+        ramping = int(np.argmax(sel)) < onboarded
+        if sel.sum() == length and ok[sel].sum() >= 0.8 * length and not ramping:
             ratios.append(float(np.nanmax(logy[sel]) - in_sample[sel].mean()))
     ratios = ratios[-12:]
     if len(ratios) >= 3:
         peak_grid = np.asarray(ratios)
         peak_bw = 1.06 * float(np.std(peak_grid)) * len(ratios) ** -0.2
     else:
-        # No three complete months: the peak of a month is about its top day-in-30.
-        peak_grid = np.array(
-            [float(np.quantile(dow[weekday[use]] + resid, 1 - 1 / 30)) if use.any() else 0.0]
-        )
-        peak_bw = float(np.std(resid))
+        # No three complete months: a month's peak is the largest of its ~30 days, each a draw
+        # from the daily residuals, whose p-quantile is their p^(1/30)-quantile. (A single
+        # day's spread stood in for it before: a bursty class read a q90 of 1,869 GPUs against
+        # monthly peaks of 184-328.)
+        days_spread = dow[weekday[use]] + resid if use.any() else np.zeros(1)
+        levels_p = (np.arange(_Q_GRID) + 0.5) / _Q_GRID
+        peak_grid = np.quantile(days_spread, levels_p ** (1 / 30))
+        peak_bw = 0.0
         reason = reason or "fewer than 3 complete months: monthly peak from the daily residuals"
     month_mu = np.empty(len(month_starts))
     month_s = np.empty(len(month_starts))
@@ -676,10 +694,66 @@ def _series_view(
     )
 
 
+# A series is onboarded from its first day at half its last four weeks' mean level.
+_ONBOARDED_SHARE = 0.5
+
+
+# An onboarding ramp ends within its first two blocks; a longer climb is growth.
+_RAMP_DAYS = 2 * BLOCK_DAYS
+
+
+def _onboarded_from(y: np.ndarray) -> int:
+    """Index of the first day of ``y`` at or above half the mean of its last 28 observed days,
+    when that is within its first ``_RAMP_DAYS``: the days before are a new series' ramp to
+    its level. 0 otherwise (a series never that low, or one that grew there over months)."""
+    ok = np.isfinite(y)
+    recent = y[ok][-BLOCK_DAYS:]
+    if recent.size == 0:
+        return 0
+    reached = ok & (np.where(ok, y, 0.0) >= _ONBOARDED_SHARE * float(np.mean(recent)))
+    first = int(np.argmax(reached)) if reached.any() else 0
+    return first if first <= _RAMP_DAYS else 0
+
+
+def _after_ramp(means: np.ndarray) -> np.ndarray:
+    """Block means from the first block after the last one below half the latest level.
+
+    A ramp is not a step of a random walk: a young series' onboarding block would set the
+    spread of every month ahead (a customer ramping from 50 to 1,500 GPUs in its first block
+    read a q90 12x its q50 the next month).
+    """
+    finite = np.isfinite(means)
+    ramp = finite & (means < _ONBOARDED_SHARE * means[finite][-1])
+    last = int(np.flatnonzero(ramp)[-1]) + 1 if ramp.any() else 0
+    return means[last:] if 0 < last <= _RAMP_DAYS // BLOCK_DAYS else means
+
+
+def _typical_step_sd(arrays: dict[str, tuple[date, np.ndarray]]) -> float:
+    """The median spread of block-to-block log steps over the series with ``MIN_BLOCKS`` blocks
+    or more (their last year at most); 0 when none has. A short series' random walk spreads
+    at least this much: a young customer is no steadier than the fleet's established ones."""
+    spreads = []
+    for _first, values in arrays.values():
+        n_blocks = min(values.size // BLOCK_DAYS, 13)
+        if n_blocks < MIN_BLOCKS:
+            continue
+        blocks = values[values.size - n_blocks * BLOCK_DAYS :].reshape(n_blocks, BLOCK_DAYS)
+        counts = np.isfinite(blocks).sum(axis=1)
+        means = np.nansum(blocks, axis=1) / np.maximum(counts, 1)
+        logs = np.log1p(np.maximum(means[counts >= BLOCK_DAYS // 2], 0.0))
+        if logs.size >= MIN_BLOCKS:
+            spreads.append(float(np.std(np.diff(logs))))
+    return float(np.median(spreads)) if spreads else 0.0
+
+
 def _fit_steps(
-    means: np.ndarray, model: str, steps: int
+    means: np.ndarray, model: str, steps: int, *, walk_step_sd: float = 0.0
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Log forecasts of ``model`` on the block means for ``steps`` steps (members too)."""
+    """Log forecasts of ``model`` on the block means for ``steps`` steps (members too);
+    ``walk_step_sd`` is the least step spread of a level random walk."""
+    if model == LevelRandomWalk.name:
+        walk = LevelRandomWalk(min_step_sd=walk_step_sd).fit(means)
+        return {model: walk.log_forecast(steps)}
     if model != "combination":
         fitted = make_growth_model(model).fit(means)
         return {model: fitted.log_forecast(steps)}
@@ -998,11 +1072,19 @@ def long_horizon_forecast(
     scale = _calibrated_scale(windows.get(model, []), decision_horizon_days)
     scores = _score_rows(windows.get(model, []), scale, (decision_horizon_days,))
 
+    walk_step_sd = _typical_step_sd(arrays)
     series_rows: list[dict[str, object]] = []
     daily_cols: list[dict[str, object]] = []
     monthly_cols: list[dict[str, object]] = []
     for uid, (_first, values) in arrays.items():
-        view = _series_view(values, as_of, model=model, days=daily_horizon_days, months=months)
+        view = _series_view(
+            values,
+            as_of,
+            model=model,
+            days=daily_horizon_days,
+            months=months,
+            walk_step_sd=walk_step_sd,
+        )
         if view is None:
             series_rows.append(
                 {

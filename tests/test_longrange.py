@@ -180,6 +180,46 @@ def test_short_series_fall_back_with_a_reason() -> None:
     assert fc.scores.is_empty()
 
 
+def test_a_new_customers_ramp_does_not_set_its_monthly_spread() -> None:
+    """A series 105 days old that ramped from 50 to 1,500 GPUs over its first seven weeks,
+    then held with 5 % noise: next month's peak band sits around its level, not 2x above."""
+    rng = np.random.default_rng(3)
+    n = 105
+    level = np.minimum(50 * 1.07 ** np.arange(n), 1500.0)
+    days = [CUTOFF - timedelta(days=n - 1 - k) for k in range(n)]
+    frame = pl.DataFrame({"unique_id": "c", "ds": days, "y": level * rng.lognormal(0, 0.05, n)})
+    fc = lr.long_horizon_forecast(frame, as_of=CUTOFF, months=3)
+    (row,) = fc.series.iter_rows(named=True)
+    assert row["model"] == "level_random_walk"
+    first = fc.monthly.row(0, named=True)
+    peak = float(frame["y"].max())  # type: ignore[arg-type]
+    assert first["q10"] >= 0.8 * 1500 and first["q90"] <= 1.5 * peak
+    # Its two steady blocks since are no evidence of steadiness: beside an established
+    # series its walk spreads at least as that series' level steps do.
+    neighbour = built_fleet("flat", n_series=1).filter(pl.col("ds") <= CUTOFF)
+    pooled = lr.long_horizon_forecast(pl.concat([frame, neighbour]), as_of=CUTOFF, months=3)
+    alone, beside = (
+        f.monthly.filter(pl.col("unique_id") == "c").row(2, named=True) for f in (fc, pooled)
+    )
+    assert beside["q90"] / beside["q10"] > 1.05 * alone["q90"] / alone["q10"]
+
+
+def test_a_bursty_class_without_three_complete_months_has_a_monthly_peak_band_near_its_peaks() -> (
+    None
+):
+    """Daily peaks that burst from ~60 to ~300 GPUs for 101 days: a month's peak is the largest
+    of its days, so next month's q10-q90 lies within the bursts' range, not 6x above it."""
+    rng = np.random.default_rng(4)
+    n, as_of = 101, date(2026, 5, 20)  # two complete months: February and May are partial
+    y = 60 * rng.lognormal(0, 0.5, n) * np.where(rng.uniform(size=n) < 0.08, 4.0, 1.0)
+    days = [as_of - timedelta(days=n - 1 - k) for k in range(n)]
+    fc = lr.long_horizon_forecast(
+        pl.DataFrame({"unique_id": "e", "ds": days, "y": y}), as_of=as_of, months=2
+    )
+    first = fc.monthly.row(0, named=True)
+    assert float(np.median(y)) < first["q10"] and first["q90"] <= 2 * float(np.max(y))
+
+
 def test_gaps_and_a_young_series_forecast_without_holes() -> None:
     """Missing rows, null days, a 20-day outage and a series 200 days old: finite forecasts."""
     history = built_fleet("steady", n_series=2).filter(pl.col("ds") <= CUTOFF)

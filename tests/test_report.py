@@ -817,6 +817,45 @@ def test_fan_chart_continues_monthly_past_the_daily_rows() -> None:
     assert "Monthly peaks stay within capacity at q90 to April 2027." in within.takeaway
 
 
+def test_monthly_takeaway_reads_the_headroom_as_the_daily_one_does() -> None:
+    """A monthly q90 above the usable capacity (the headroom the triggers keep free) is said,
+    not "within capacity": the triggers call that day a shortfall."""
+    into = fan_chart(
+        key="f", region="r1", workload_class="all", headroom=0.1, **_fan_frames([89.0, 95.0, 99.0])
+    )
+    assert into is not None
+    assert (
+        "At the monthly grain the q90 peak eats into the 10% headroom in March 2027 but stays "
+        "within capacity to April 2027." in into.takeaway
+    )
+    over = fan_chart(
+        key="f", region="r1", workload_class="all", headroom=0.1, **_fan_frames([95.0, 101.0, 99.0])
+    )
+    assert over is not None
+    assert (
+        "At the monthly grain the q90 peak reaches capacity in March 2027 (usable capacity in "
+        "February 2027)." in over.takeaway
+    )
+
+
+def test_an_all_classes_chart_keeps_the_headroom_of_its_class_mix_by_date() -> None:
+    """Dated headroom steps (the class mix moving it, as the triggers weigh it): the usable
+    line and the takeaway follow the step in force on each day."""
+    steps = pl.DataFrame({"ds": [date(2027, 1, 1), date(2027, 3, 1)], "headroom": [0.1, 0.2]})
+    chart = fan_chart(
+        key="f",
+        region="r1",
+        workload_class="all",
+        headroom=steps,
+        **_fan_frames([89.0, 85.0, 85.0]),
+    )
+    assert chart is not None
+    usable = next(t for t in chart.figure.data if str(t.name).startswith("usable"))
+    assert usable.name == "usable (10–20% headroom kept free)"
+    assert usable.y[0] == pytest.approx(90.0) and usable.y[-1] == pytest.approx(80.0)
+    assert "eats into the 10–20% headroom in March 2027" in chart.takeaway
+
+
 def test_order_notes_are_full_width_lines_under_their_row() -> None:
     """The orders table's note is no column of its own (it was squeezed to a few words per
     line beside ten columns that never wrap) but a line under each row that has one."""

@@ -47,6 +47,25 @@ def _sample(paths: int) -> pl.DataFrame:
     )
 
 
+def test_accuracy_pools_the_series_a_backtest_scored() -> None:
+    """A customer on a fallback (never backtested: NaN scores) neither blanks its level's
+    coverage nor counts in its median MASE; the level still counts it as a series."""
+    nan = float("nan")
+    summary = pl.DataFrame(
+        {
+            "unique_id": [f"total/us-east/inference/c{i}" for i in range(3)],
+            "measure": ["mean"] * 3,
+            "mase": [0.8, 1.0, nan],
+            "mase_seasonal_naive": [1.0, 1.2, nan],
+            "coverage_80": [0.75, 0.85, nan],
+        }
+    )
+    (row,) = runs._accuracy(summary)
+    assert row["level"] == "customer" and row["series"] == 3
+    assert row["mase"] == pytest.approx(0.9) and row["mase_seasonal_naive"] == pytest.approx(1.1)
+    assert row["coverage_80"] == pytest.approx(0.8)
+
+
 def test_resampled_paths_keep_whole_paths() -> None:
     """Fewer paths keep the first ones; more redraw whole stored paths, seeded."""
     sample = _sample(4)

@@ -437,18 +437,56 @@ def _first_above(
     return None
 
 
-def _month_steps(months: pl.DataFrame) -> pl.DataFrame:
-    """Monthly rows as steps: each month's values on its first and its last day."""
-    last = pl.col("ds").dt.month_end()
-    return pl.concat([months, months.with_columns(last.alias("ds"))]).sort("ds")
+def _month_steps(months: pl.DataFrame, *, after: date | None) -> pl.DataFrame:
+    """Monthly rows as steps: each month's values from its first day (or the day after the
+    daily rows, ``after``, for the month they end in) to its last."""
+    first = pl.col("ds") if after is None else pl.max_horizontal("ds", pl.lit(after + _DAY))
+    return pl.concat(
+        [months.with_columns(first.alias("ds")), months.with_columns(pl.col("ds").dt.month_end())]
+    ).sort("ds")
 
 
-def _step_points(supply: pl.DataFrame) -> pl.DataFrame:
+_DAY = timedelta(days=1)
+
+
+def _step_points(supply: pl.DataFrame, column: str = "gpus") -> pl.DataFrame:
     """The days a step line changes, plus the last: the same drawing from far fewer points (a
     36-month plan is 1,100 daily rows per chart)."""
-    changed = pl.col("gpus") != pl.col("gpus").shift(1)
+    changed = pl.col(column) != pl.col(column).shift(1)
     keep = changed.fill_null(True) | (pl.int_range(pl.len()) == pl.len() - 1)
     return supply.filter(keep)
+
+
+Headroom = float | pl.DataFrame
+
+
+def _with_usable(capacity: pl.DataFrame, headroom: Headroom) -> pl.DataFrame:
+    """``capacity`` (ds, gpus) with ``usable``: the GPUs that may be filled, the headroom kept
+    free; ``headroom`` is one share, or dated steps (ds, headroom) each holding until the next."""
+    if isinstance(headroom, pl.DataFrame):
+        return (
+            capacity.sort("ds")
+            .join_asof(headroom.select("ds", "headroom").sort("ds"), on="ds")
+            .with_columns(pl.col("headroom").fill_null(0.0))
+            .with_columns(usable=pl.col("gpus") * (1 - pl.col("headroom")))
+            .drop("headroom")
+        )
+    return capacity.with_columns(usable=pl.col("gpus") * (1 - headroom))
+
+
+def _headroom_text(headroom: Headroom) -> str:
+    """``14%``, or ``11–14%`` where the class mix moves it over the chart."""
+    if not isinstance(headroom, pl.DataFrame):
+        return fmt_pct(headroom, digits=0)
+    shares = headroom["headroom"].to_list()
+    lo, hi = fmt_pct(min(shares), digits=0), fmt_pct(max(shares), digits=0)
+    return lo if lo == hi else f"{lo.rstrip('%')}–{hi}"
+
+
+def _kept_free(headroom: Headroom) -> bool:
+    if isinstance(headroom, pl.DataFrame):
+        return any(share > 0 for share in headroom["headroom"].to_list())
+    return headroom > 0
 
 
 def fan_chart(
@@ -459,15 +497,18 @@ def fan_chart(
     capacity: pl.DataFrame,
     region: str,
     workload_class: str,
-    headroom: float,
+    headroom: Headroom,
     months: pl.DataFrame | None = None,
 ) -> Chart | None:
     """Peak demand of one region and class: history, forecast fan, capacity step line.
 
     ``workload_class`` may be 'all' (the region's own peak against every block in it).
-    ``headroom`` draws the usable line (capacity that may be filled) when above zero.
-    ``months`` (the run's ``forecast_months``) continues the fan past the daily rows as
-    monthly steps, each month's peak day, lighter: its band is calibrated at 26 weeks only.
+    ``headroom`` draws the usable line (capacity that may be filled) when above zero: one
+    share, or dated steps (ds, headroom) where it moves with the class mix (the all-classes
+    chart, as the triggers weigh it). ``months`` (the run's ``forecast_months``) continues
+    the fan past the daily rows as monthly steps, each month's peak day, lighter: its band is
+    calibrated at 26 weeks only. The month the daily rows end in continues from the next day,
+    as the triggers read it.
     """
     uid = _series_id(region, workload_class)
     peak = pl.col("measure") == Measure.PEAK.value
@@ -478,22 +519,28 @@ def fan_chart(
     later = pl.DataFrame(schema=ahead.select("ds", "q10", "q50", "q90").schema)
     if months is not None and months.height:
         later = months.filter((pl.col("unique_id") == uid) & peak).select("ds", "q10", "q50", "q90")
-        if ahead.height:
-            later = later.filter(pl.col("ds") > ahead["ds"].max())
-        later = _month_steps(later.sort("ds"))
+        last_daily = ahead["ds"].max() if ahead.height else None
+        if isinstance(last_daily, date):
+            later = later.filter(pl.col("ds").dt.month_end() > last_daily)
+        later = _month_steps(
+            later.sort("ds"), after=last_daily if isinstance(last_daily, date) else None
+        )
     if ahead.is_empty() and past.is_empty():
         return None
     if ahead.height:
         past = past.filter(pl.col("ds") >= ahead["ds"].min() - timedelta(days=_HISTORY_DAYS))  # type: ignore[operator]
     lo = min(f["ds"].min() for f in (ahead, past) if f.height)  # type: ignore[type-var]
     hi = max(f["ds"].max() for f in (ahead, past, later) if f.height)  # type: ignore[type-var]
-    supply = _step_points(
+    daily_supply = _with_usable(
         capacity.filter(
             (pl.col("region") == region)
             & (pl.col("workload_class") == workload_class)
             & pl.col("ds").is_between(lo, hi)
-        ).sort("ds")
+        ).sort("ds"),
+        headroom,
     )
+    supply = _step_points(daily_supply)
+    usable = _step_points(daily_supply, "usable") if _kept_free(headroom) else None
     colour = _colour(workload_class, 0)
     fig = go.Figure()
     if past.height:
@@ -531,14 +578,14 @@ def fan_chart(
                 hovertemplate="%{x|%Y-%m-%d}: %{y:,.0f} GPUs<extra>capacity</extra>",
             )
         )
-        if headroom > 0:
+        if usable is not None:
             fig.add_trace(
                 go.Scatter(
-                    x=supply["ds"].to_list(),
-                    y=(supply["gpus"] * (1 - headroom)).to_list(),
+                    x=usable["ds"].to_list(),
+                    y=usable["usable"].to_list(),
                     mode="lines",
                     line={"color": "#111", "width": 1, "dash": "dot", "shape": "hv"},
-                    name=f"usable ({fmt_pct(headroom, digits=0)} headroom kept free)",
+                    name=f"usable ({_headroom_text(headroom)} headroom kept free)",
                     hovertemplate="%{x|%Y-%m-%d}: %{y:,.0f} GPUs<extra>usable</extra>",
                 )
             )
@@ -550,43 +597,59 @@ def fan_chart(
         y_title="GPUs (daily peak hour)",
     )
     fig.update_yaxes(tickformat=",.0f")
+    kept = _headroom_text(headroom) if usable is not None else None
     return Chart(
-        key, fig, _fan_takeaway(name, ahead, supply, headroom) + _months_takeaway(later, supply)
+        key,
+        fig,
+        _fan_takeaway(name, ahead, daily_supply, kept)
+        + _months_takeaway(later, daily_supply, kept),
     )
 
 
-def _months_takeaway(later: pl.DataFrame, supply: pl.DataFrame) -> str:
-    """Past the daily rows: the first month whose q90 peak is above capacity, or none."""
+def _months_takeaway(later: pl.DataFrame, supply: pl.DataFrame, kept: str | None) -> str:
+    """Past the daily rows: the first month whose q90 peak is above capacity, or above the
+    usable capacity (the headroom kept free, ``kept``, which the triggers count as running
+    short), or none; read as the daily takeaway reads its days."""
     if later.is_empty() or supply.is_empty():
         return ""
-    # Capacity on each step point of the months (a step line: the last change on or before).
-    joined = later.sort("ds").join_asof(supply.select("ds", "gpus").sort("ds"), on="ds")
-    above = joined.filter(pl.col("gpus").is_not_null() & (pl.col("q90") > pl.col("gpus")))
+    # Every day the monthly steps cover, with that day's capacity and usable capacity.
+    days = (
+        later.sort("ds")
+        .upsample("ds", every="1d")
+        .with_columns(pl.col("q90").forward_fill())
+        .join(supply.select("ds", "gpus", "usable"), on="ds")
+    )
     end = later["ds"].max()
     assert isinstance(end, date)
-    if above.is_empty():
-        return f" Monthly peaks stay within capacity at q90 to {end:%B %Y}."
-    first = above["ds"].min()
-    assert isinstance(first, date)
-    return f" At the monthly grain the q90 peak reaches capacity in {first:%B %Y}."
+
+    def first_day(limit: str) -> date | None:
+        above = days.filter(pl.col("q90") > pl.col(limit))
+        return None if above.is_empty() else above["ds"].min()  # type: ignore[return-value]
+
+    full = first_day("gpus")
+    usable = first_day("usable") if kept else None
+    if full is not None:
+        extra = f" (usable capacity in {usable:%B %Y})" if usable and usable < full else ""
+        return f" At the monthly grain the q90 peak reaches capacity in {full:%B %Y}{extra}."
+    if usable is not None:
+        return (
+            f" At the monthly grain the q90 peak eats into the {kept} headroom in "
+            f"{usable:%B %Y} but stays within capacity to {end:%B %Y}."
+        )
+    return f" Monthly peaks stay within capacity at q90 to {end:%B %Y}."
 
 
-def _fan_takeaway(name: str, ahead: pl.DataFrame, supply: pl.DataFrame, headroom: float) -> str:
+def _fan_takeaway(name: str, ahead: pl.DataFrame, supply: pl.DataFrame, kept: str | None) -> str:
     if ahead.is_empty():
         return f"{name}: history only, no forecast in this run."
     if supply.is_empty():
         return f"{name}: no capacity in service for this class in this region."
-    # ``supply`` holds the step line's change points: each day reads the last change before it.
-    joined = (
-        ahead.sort("ds")
-        .join_asof(supply.select("ds", "gpus").sort("ds"), on="ds")
-        .filter(pl.col("gpus").is_not_null())
-    )
+    joined = ahead.sort("ds").join(supply.select("ds", "gpus", "usable"), on="ds")
     if joined.is_empty():
         return f"{name}: the forecast lies outside the capacity timeline."
     days, q90, cap = joined["ds"].to_list(), joined["q90"].to_list(), joined["gpus"].to_list()
     full = _first_above(days, q90, cap)
-    usable = _first_above(days, q90, [c * (1 - headroom) for c in cap]) if headroom > 0 else None
+    usable = _first_above(days, q90, joined["usable"].to_list()) if kept else None
     if full is not None and full == days[0]:
         return f"{name} peak at q90 is already above capacity on {fmt_date(full)}."
     if full is not None:
@@ -594,7 +657,7 @@ def _fan_takeaway(name: str, ahead: pl.DataFrame, supply: pl.DataFrame, headroom
         return f"{name} peak reaches capacity on {fmt_date(full)} at q90{extra}."
     if usable is not None:
         return (
-            f"{name} peak at q90 eats into the {fmt_pct(headroom, digits=0)} headroom on "
+            f"{name} peak at q90 eats into the {kept} headroom on "
             f"{fmt_date(usable)} but stays within capacity to {fmt_date(days[-1])}."
         )
     i = max(range(len(days)), key=lambda k: (q90[k] or 0.0) / max(cap[k], 1))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 import polars as pl
@@ -62,8 +63,10 @@ def _fan_charts(inputs: ReportInputs) -> list[Chart]:
         elif len(levels) == 2:
             pairs.add((levels[0], levels[1]))
     charts = []
+    blended = _blended_headroom(inputs)
     for i, (region, cls) in enumerate(sorted(pairs, key=lambda p: (p[0], class_key(p[1])))):
         policy = inputs.plan.policy.get(WorkloadClass(cls)) if cls in CLASS_ORDER else None
+        headroom = policy.headroom if policy else blended.get(region, 0.0)
         chart = fan_chart(
             key=f"fan-{i}",
             history=inputs.history,
@@ -72,11 +75,59 @@ def _fan_charts(inputs: ReportInputs) -> list[Chart]:
             capacity=inputs.capacity,
             region=region,
             workload_class=cls,
-            headroom=policy.headroom if policy else 0.0,
+            headroom=headroom,
         )
         if chart:
             charts.append(chart)
     return charts
+
+
+def _blended_headroom(inputs: ReportInputs) -> dict[str, pl.DataFrame]:
+    """Per region, the headroom its all-classes chart keeps free, as dated steps (ds,
+    headroom): the class headrooms weighted by each class's forecast mean demand, as the
+    triggers weigh them for the ``all`` pool: day by day over the daily rows, month by month
+    past them. Where no class has a mean, the highest class headroom, as the triggers use."""
+    policies = inputs.plan.policy
+    if not policies:
+        return {}
+    highest = max(p.headroom for p in policies.values())
+    by_class = {c.value: p.headroom for c, p in policies.items()}
+    headroom = pl.col("workload_class").replace_strict(
+        by_class, default=highest, return_dtype=pl.Float64
+    )
+    means = pl.col("measure") == Measure.MEAN.value
+    daily = inputs.forecast.lazy().filter(means).select("unique_id", "ds", "mean")
+    last_daily = inputs.forecast["ds"].max()
+    monthly = inputs.forecast_months.lazy().filter(means).select("unique_id", "ds", "mean")
+    if isinstance(last_daily, date):
+        # The month the daily rows end in holds from the next day, as the triggers read it.
+        monthly = monthly.filter(pl.col("ds").dt.month_end() > last_daily).with_columns(
+            pl.max_horizontal("ds", pl.lit(last_daily + timedelta(days=1)))
+        )
+    weight = pl.col("mean").clip(lower_bound=0.0)
+    steps = (
+        pl.concat([daily, monthly])
+        .filter(hierarchy.depth() == 2)
+        .select("ds", "mean", region=hierarchy.level(1), workload_class=hierarchy.level(2))
+        .group_by("region", "ds")
+        .agg(
+            headroom=pl.when(weight.sum() > 0)
+            .then((headroom * weight).sum() / weight.sum())
+            .otherwise(highest)
+        )
+        .sort("region", "ds")
+        .collect()
+    )
+    ids = inputs.forecast["unique_id"].unique().to_list()
+    regions = {levels[0] for levels in map(hierarchy.levels_of, ids) if levels}
+    out = {
+        str(region): part.select("ds", "headroom") for (region,), part in steps.group_by("region")
+    }
+    fallback = pl.DataFrame(
+        {"ds": [last_daily or date.min], "headroom": [highest]},
+        schema={"ds": pl.Date, "headroom": pl.Float64},
+    )
+    return {region: out.get(region, fallback) for region in regions}
 
 
 def _absorbed(row: dict[str, Any]) -> str:
