@@ -879,6 +879,23 @@ def test_drill_notes_show_under_their_drill() -> None:
     assert re.search(r"<small>would pass with:</small> [^<]*<br><small>notes:</small>", drills)
 
 
+def test_the_demand_charts_say_where_the_triggers_count_differently() -> None:
+    """The chart section says the usable line is the class mix's headroom; it warns that the
+    triggers' dates can differ only where the plan counts H100-equivalents or dedicates
+    blocks."""
+    inputs = sample_inputs()
+    shared = [b.model_copy(update={"dedicated_customer": None}) for b in inputs.plan.block]
+    plain = inputs.plan.model_copy(update={"gpu_type": {}, "block": shared})
+    page = platform_page(replace(inputs, plan=plain))
+    assert "weighted by the forecast class mix, as the triggers weigh them" in page
+    assert "exhaustion dates can differ" not in page
+    one = shared[0].model_copy(update={"dedicated_customer": "northwind-ai"})
+    dedicated = plain.model_copy(update={"block": [one, *shared[1:]]})
+    page = platform_page(replace(inputs, plan=dedicated))
+    assert "also set dedicated blocks and their customers" in page
+    assert "exhaustion dates can differ" in page
+
+
 def test_what_changed_lists_moves_against_the_previous_run() -> None:
     inputs = sample_inputs()
     changes = trigger_changes(inputs.triggers, inputs.previous_triggers)

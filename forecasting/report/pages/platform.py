@@ -501,6 +501,28 @@ def _decision_table(accuracy: pl.DataFrame) -> Table:
     )
 
 
+def _fan_intro(inputs: ReportInputs) -> str:
+    """What the demand charts draw, and where the triggers read the same demand differently."""
+    text = (
+        f"Daily peak-hour demand ({Measure.PEAK.value} measure): history, forecast median and "
+        "the q10–q90 band, against GPUs in service that the class may use. Classes share "
+        "blocks, so per-class capacities overlap. The dotted line is the usable capacity, the "
+        "class's headroom kept free; for all classes, the class headrooms weighted by the "
+        "forecast class mix, as the triggers weigh them."
+    )
+    differ = []
+    if inputs.plan.gpu_type:
+        differ.append("count capacity and demand in H100-equivalents")
+    if any(b.dedicated_customer for b in inputs.plan.block):
+        differ.append("set dedicated blocks and their customers' demand apart")
+    if differ:
+        text += (
+            f" The triggers (Finance) also {' and '.join(differ)}, so their exhaustion dates can "
+            "differ from where these lines cross."
+        )
+    return text
+
+
 def platform_page(inputs: ReportInputs) -> str:
     """Demand against capacity, drill verdicts and KPIs, backlog, forecast accuracy."""
     page = Page()
@@ -515,7 +537,7 @@ def platform_page(inputs: ReportInputs) -> str:
         **shell(inputs, file="platform.html", title="Platform: demand, drills and accuracy"),
         changes=changes_view(inputs),
         fan_charts=page.figures(_fan_charts(inputs)),
-        peak=Measure.PEAK.value,
+        fan_intro=_fan_intro(inputs),
         answers=_answers_table(inputs.drill_answers),
         not_played=_not_played_table(inputs.drills_not_played),
         has_verdicts=has_verdicts,
