@@ -35,9 +35,10 @@ Per series:
 5. The winner is refitted on the full series for ``horizon_days`` and simulates paths.
 
 One series never stops a run: a series too short to backtest, without one observed day, or
-whose models raise or give non-finite forecasts, falls back to the seasonal naive, the drift or
-zero (the first that works), with the reason in ``fallback``; ``ForecastResult.flagged`` and
-``ForecastResult.warnings()`` list them for the CLI and the reports.
+whose models raise or give non-finite forecasts, falls back to the seasonal naive, the naive
+(the last value held, under a week of history) or zero (the first that works), with the
+reason in ``fallback``; ``ForecastResult.flagged`` and ``ForecastResult.warnings()`` list
+them for the CLI and the reports.
 """
 
 from __future__ import annotations
@@ -783,10 +784,10 @@ def _fallback(n_days: int, settings: ForecastSettings) -> tuple[str, str]:
     )
     if n_days >= min_length("seasonal_naive"):
         return "seasonal_naive", reason
-    if n_days >= min_length("drift"):
-        return "drift", reason
+    if n_days >= min_length("naive"):
+        return "naive", reason
     raise ValueError(
-        f"{n_days} day(s) of history; at least {min_length('drift')} are needed to forecast "
+        f"{n_days} day(s) of history; at least {min_length('naive')} are needed to forecast "
         "at all: wait for more telemetry or drop the series"
     )
 
@@ -1014,8 +1015,9 @@ def forecast_series(
 
     One series never stops a run. When it cannot be forecast as above (no observed day, too
     few days for any model, a model that raises, a non-finite forecast), it gets the first of
-    these that works: the seasonal naive, the drift, zero. ``fallback`` then holds the reason,
-    so the run summary can flag the series (:attr:`ForecastResult.flagged`).
+    these that works: the seasonal naive, the naive (the last value held), zero. ``fallback``
+    then holds the reason, so the run summary can flag the series
+    (:attr:`ForecastResult.flagged`).
     """
     keys = series.select("unique_id", "measure").unique()
     if keys.height != 1:
@@ -1149,7 +1151,7 @@ def _fallback_forecast(
     settings: ForecastSettings,
     reason: str,
 ) -> SeriesForecast:
-    """The first baseline that forecasts the series (seasonal naive, drift, zero), flagged."""
+    """The first baseline that forecasts the series (seasonal naive, naive, zero), flagged."""
     h = settings.horizon_days
     try:
         grid = _daily_grid(series, intermittent_share=settings.intermittent_share)
@@ -1164,7 +1166,7 @@ def _fallback_forecast(
     rng = _series_rng(settings, unique_id, measure)
     with_paths = measure == schema.Measure.MEAN
     ahead = replace(settings, horizon_days=h + stale)
-    for name in ("seasonal_naive", "drift", "zero"):
+    for name in ("seasonal_naive", "naive", "zero"):
         if y.size < min_length(name) or (name != "zero" and not np.isfinite(y).any()):
             continue
         try:

@@ -585,14 +585,30 @@ def _series_view(
     onboarded = _onboarded_from(y)
     reason: str | None = None
     if ok.sum() < BLOCK_DAYS or n_blocks == 0:
-        # Too short for a level series: flat at the observed mean, spread of the days.
-        level = float(np.log1p(np.mean(y[ok])))
-        sd_day = float(np.std(logy[ok]))
+        # Too short for a level series: flat at the mean of its last week after any ramp (a
+        # new series' first days are often its ramp, which the mean of them all understates).
+        settled = logy[onboarded:][ok[onboarded:]]
+        settled = settled if settled.size >= 3 else logy[ok][-3:]
+        week = settled[-7:]
+        level = float(np.log1p(np.mean(np.expm1(week))))
+        sd_day = float(np.std(week))
         level_mu = np.full(future.size, level)
-        level_s = sd_day * np.sqrt(1 + s_of_day)
         in_sample = np.full(n_days, level)
         used = "flat_level"
-        reason = f"{int(ok.sum())} observed days, fewer than {BLOCK_DAYS}: flat at their mean"
+        reason = (
+            f"{int(ok.sum())} observed days, fewer than {BLOCK_DAYS}: flat at the last week's mean"
+        )
+        if walk_step_sd > 0:
+            # The level wanders ahead as the run's established series' levels do.
+            level_s = np.sqrt(sd_day**2 / week.size + walk_step_sd**2 * s_of_day)
+        else:
+            # Nothing measures how a level wanders: a few days' spread compounded over years
+            # read a mean of millions of GPUs, so the band stays the spread of its days.
+            level_s = np.full(future.size, sd_day)
+            reason += (
+                "; band not widened with the horizon (no series in the run has "
+                f"{MIN_BLOCKS} blocks to show how levels wander)"
+            )
     else:
         blocks = y[n_days - n_blocks * BLOCK_DAYS :].reshape(n_blocks, BLOCK_DAYS)
         counts = np.isfinite(blocks).sum(axis=1)
@@ -631,7 +647,8 @@ def _series_view(
     r = logy - in_sample
     weekday = np.asarray([(as_of.weekday() + int(o)) % 7 for o in offsets])
     use = recent & ok
-    if (use & (np.arange(n_days) >= onboarded)).sum() >= BLOCK_DAYS:
+    enough = 3 if used == "flat_level" else BLOCK_DAYS
+    if (use & (np.arange(n_days) >= onboarded)).sum() >= enough:
         # The ramp before it reached its level is not the day-to-day spread around it.
         use &= np.arange(n_days) >= onboarded
     dow = np.zeros(7)

@@ -54,6 +54,7 @@ __all__ = [
     "TSB",
     "Drift",
     "Model",
+    "Naive",
     "Prediction",
     "ProphetModel",
     "SeasonalNaive",
@@ -138,7 +139,8 @@ def min_length(name: str) -> int:
     estimate the cycle itself; the zero fallback nothing.
     """
     m = SEASON_LENGTH
-    fixed = {"zero": 0, "drift": 2, "seasonal_naive": m + 1, "tsb": m, "ets": 2 * m, "theta": 2 * m}
+    fixed = {"zero": 0, "drift": 2, "naive": 2, "seasonal_naive": m + 1, "tsb": m, "ets": 2 * m,
+             "theta": 2 * m}  # fmt: skip
     return fixed.get(name, 2 * m + 1)
 
 
@@ -309,6 +311,39 @@ class Drift:
         """A random walk with drift driven by bootstrapped daily changes."""
         steps = rng.choice(self._resid, size=(n_paths, h))
         return np.maximum(self._mean(h) + np.cumsum(steps, axis=1), 0.0)
+
+
+class Naive(Drift):
+    """The last observation held flat; the spread of a random walk on the daily changes.
+
+    The fallback of a series under two weeks: a few days of a new customer's ramp (12 to
+    1,429 GPUs in six days) are no trend to extend, and the drift through them forecast 10,147
+    GPUs a month on. The changes keep their mean in the spread, so such a ramp widens the band
+    both ways instead of steering the median.
+    """
+
+    name = "naive"
+
+    def fit(
+        self, y: np.ndarray, *, ds: np.ndarray | None = None, events: pl.DataFrame | None = None
+    ) -> Self:
+        """The last value; residuals are the daily changes about zero."""
+        y = fill_gaps(y)
+        _require_length(y, self.name)
+        self._n = y.size
+        self._last = float(y[-1])
+        self._slope = 0.0
+        diffs = np.diff(y)
+        self._resid = np.concatenate([diffs, -diffs])  # symmetric: no drift in the paths
+        self._sigma = float(np.sqrt(np.mean(diffs**2)))
+        return self
+
+    def predict(self, h: int, *, quantiles: Sequence[float]) -> Prediction:
+        """Flat at the last value; a random walk's spread."""
+        k = np.arange(1, h + 1)
+        mean = self._mean(h)
+        sd = self._sigma * np.sqrt(k)
+        return Prediction(np.maximum(mean, 0.0), _normal_quantiles(mean, sd, quantiles))
 
 
 # --- exponential smoothing ---------------------------------------------------------------------
@@ -698,6 +733,7 @@ def intermittency(y: np.ndarray) -> float:
 MODEL_REGISTRY: dict[str, Callable[[], Model]] = {
     "seasonal_naive": SeasonalNaive,
     "drift": Drift,
+    "naive": Naive,
     "ets": ETS,
     "ets_seasonal": lambda: ETS(decomposition="none"),
     "theta": Theta,

@@ -152,6 +152,22 @@ def test_short_series_falls_back_and_says_why() -> None:
     assert result.forecast.height == FAST.horizon_days
 
 
+def test_a_new_customers_first_days_are_held_at_their_last_value_not_extended() -> None:
+    """Six days of a ramp (12 to 1,429 GPUs): the fallback holds the last value with a band
+    that widens both ways; a line through the ramp would forecast 10,000 GPUs in a month."""
+    y = np.array([12.0, 157.0, 368.0, 517.0, 1002.0, 1429.0])
+    result = forecast_series(as_frame(y), settings=FAST)
+    assert result.model == "naive" and result.fallback is not None
+    assert "6 days" in result.fallback
+    q50 = result.forecast["q50"].to_numpy()
+    assert np.allclose(q50, 1429.0)
+    last = result.forecast.row(-1, named=True)
+    assert last["q10"] < 1429.0 < last["q90"]
+    assert result.paths is not None and np.median(result.paths[:, -1]) == pytest.approx(
+        1429.0, rel=0.2
+    )
+
+
 def test_a_few_weeks_of_history_are_backtested_on_the_short_layout() -> None:
     """50 days cannot hold three 28-day backtests: 7-day windows one day apart are scored."""
     assert FAST.min_backtest_days > 50

@@ -204,6 +204,26 @@ def test_a_new_customers_ramp_does_not_set_its_monthly_spread() -> None:
     assert beside["q90"] / beside["q10"] > 1.05 * alone["q90"] / alone["q10"]
 
 
+def test_a_customer_a_week_old_stays_within_a_few_times_its_level_for_three_years() -> None:
+    """Six days of a ramp (12 to 1,429 GPUs) and nothing else in the run: flat at its settled
+    days, its band their spread (said in the reason), not their spread compounded into a mean
+    of millions of GPUs; beside an established series the band widens with the horizon."""
+    ramp = [12.0, 157.0, 368.0, 517.0, 1002.0, 1429.0]
+    frame = pl.DataFrame(
+        {"unique_id": "c", "ds": [CUTOFF - timedelta(days=5 - k) for k in range(6)], "y": ramp}
+    )
+    alone = lr.long_horizon_forecast(frame, as_of=CUTOFF, months=36)
+    assert "band not widened with the horizon" in (alone.series["reason"][0] or "")
+    for view in (alone.daily, alone.monthly):
+        assert float(view["mean"].max()) < 5 * 1429  # type: ignore[arg-type]
+        assert float(view["q10"].min()) > 0.1 * 1429  # type: ignore[arg-type]
+    neighbour = built_fleet("flat", n_series=1).filter(pl.col("ds") <= CUTOFF)
+    beside = lr.long_horizon_forecast(pl.concat([frame, neighbour]), as_of=CUTOFF, months=36)
+    months = beside.monthly.filter(pl.col("unique_id") == "c")
+    width = (months["q90"] / months["q10"]).to_numpy()
+    assert width[-1] > width[0] and float(months["mean"].max()) < 5 * 1429  # type: ignore[arg-type]
+
+
 def test_a_bursty_class_without_three_complete_months_has_a_monthly_peak_band_near_its_peaks() -> (
     None
 ):
