@@ -291,11 +291,17 @@ class Drift:
         _require_length(y, self.name)
         self._n = y.size
         self._last = float(y[-1])
-        self._slope = float((y[-1] - y[0]) / (y.size - 1))
+        self._slope = self._slope_of(y)
         diffs = np.diff(y) - self._slope
-        self._resid = _centred(diffs)
+        self._resid = self._path_steps(diffs)
         self._sigma = float(np.sqrt(np.mean(diffs**2)))
         return self
+
+    def _slope_of(self, y: np.ndarray) -> float:
+        return float((y[-1] - y[0]) / (y.size - 1))
+
+    def _path_steps(self, diffs: np.ndarray) -> np.ndarray:
+        return _centred(diffs)
 
     def _mean(self, h: int) -> np.ndarray:
         return self._last + self._slope * np.arange(1, h + 1)
@@ -324,19 +330,12 @@ class Naive(Drift):
 
     name = "naive"
 
-    def fit(
-        self, y: np.ndarray, *, ds: np.ndarray | None = None, events: pl.DataFrame | None = None
-    ) -> Self:
-        """The last value; residuals are the daily changes about zero."""
-        y = fill_gaps(y)
-        _require_length(y, self.name)
-        self._n = y.size
-        self._last = float(y[-1])
-        self._slope = 0.0
-        diffs = np.diff(y)
-        self._resid = np.concatenate([diffs, -diffs])  # symmetric: no drift in the paths
-        self._sigma = float(np.sqrt(np.mean(diffs**2)))
-        return self
+    def _slope_of(self, y: np.ndarray) -> float:
+        return 0.0
+
+    def _path_steps(self, diffs: np.ndarray) -> np.ndarray:
+        # Symmetric about zero: the changes widen the paths both ways and steer none of them.
+        return np.concatenate([diffs, -diffs])
 
     def predict(self, h: int, *, quantiles: Sequence[float]) -> Prediction:
         """Flat at the last value; a random walk's spread."""
