@@ -628,6 +628,7 @@ def ingest_frame(
 ) -> IngestResult:
     """Judge the rows of ``path`` (scanned into ``raw``) and load them in one transaction."""
     started = datetime.now(UTC)
+    spelled_before = _case_variants(warehouse)
     with tempfile.TemporaryDirectory(prefix="fleetcast-stage-", dir=_stage_root(warehouse)) as tmp:
         staged = stage_rows(raw, source=str(path), folder=Path(tmp), now=now)
         entry = warehouse.load_staged(
@@ -647,7 +648,24 @@ def ingest_frame(
         notes.append(f"ignored extra column(s): {', '.join(staged.extra_columns)}")
     if entry.naive_timestamps:
         notes.append(f"{entry.naive_timestamps:,} timestamp(s) had no zone and were read as UTC")
+    for column, names in sorted(_case_variants(warehouse) - spelled_before):
+        spelled = " and ".join(repr(n) for n in names)
+        notes.append(
+            f"{column} spelled {spelled}: loaded as written, so counted apart; if they are one "
+            f"{column}, fix the export and reload the file"
+        )
     return IngestResult(path=path, status="loaded", entry=entry, notes=tuple(notes))
+
+
+def _case_variants(warehouse: Warehouse) -> set[tuple[str, tuple[str, ...]]]:
+    """(column, spellings) of every region and customer the warehouse holds in more than one
+    case. Names are kept as written (a capacity plan may spell its regions either way), so a
+    file that adds 'US-EAST' beside 'us-east' adds a region without capacity: its notes say so."""
+    return {
+        (column, tuple(names))
+        for column in ("region", "customer")
+        for names in warehouse.case_variants(column)
+    }
 
 
 def _stage_root(warehouse: Warehouse) -> Path:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import duckdb
 import polars as pl
@@ -831,6 +831,18 @@ class Warehouse:
             ORDER BY ts, region, workload_class, customer
             """
         )
+
+    def case_variants(self, column: Literal["region", "customer"]) -> list[list[str]]:
+        """Names of ``column`` in the telemetry written in more than one case ('US-EAST' and
+        'us-east'), each group sorted: loaded as written, they are told apart."""
+        if column not in ("region", "customer"):
+            raise ValueError(f"case_variants reads region or customer, not {column!r}")
+        frame = self.query(
+            f"SELECT list(DISTINCT {column} ORDER BY {column}) AS names "  # noqa: S608 - checked above
+            f"FROM telemetry_series GROUP BY lower({column}) "
+            f"HAVING count(DISTINCT {column}) > 1 ORDER BY lower({column})"
+        )
+        return [list(names) for names in frame["names"].to_list()]
 
     def newest_telemetry(self) -> datetime | None:
         """Timestamp of the newest telemetry row, or None when there is none."""

@@ -412,6 +412,22 @@ def test_column_names_match_whatever_their_case(wh: Warehouse, tmp_path: Path) -
     assert wh.telemetry().get_column("gpus_running").to_list() == [10.0]
 
 
+def test_a_region_spelled_in_another_case_is_loaded_as_written_and_noted(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    """'EU-West' after 'eu-west': both load as written (a plan may spell its regions either
+    way), the file that adds the second spelling says so with the fix, later files do not."""
+    first, second, third = (tmp_path / f"{name}.csv" for name in ("a", "b", "c"))
+    first.write_text(f"{HEADER}\n{GOOD}\n")
+    second.write_text(f"{HEADER}\n{GOOD.replace('eu-west', 'EU-West').replace('T00', 'T01')}\n")
+    third.write_text(f"{HEADER}\n{GOOD.replace('T00', 'T02')}\n")
+    assert run(wh, first).notes == ()
+    (note,) = run(wh, second).notes
+    assert "region spelled 'EU-West' and 'eu-west'" in note and "fix the export" in note
+    assert run(wh, third).notes == ()
+    assert sorted(set(wh.telemetry()["region"])) == ["EU-West", "eu-west"]
+
+
 def test_two_spellings_of_one_column_are_not_guessed_between(wh: Warehouse, tmp_path: Path) -> None:
     """'TS' and 'Ts' in one header: neither is taken for 'ts', and the error names both."""
     path = tmp_path / "twice.csv"
