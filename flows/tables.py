@@ -387,7 +387,14 @@ def _absorb(outcome: DrillOutcome) -> Text:
     if outcome.absorb_censored:
         return Text(text, style="yellow")
     cost = outcome.absorb_cost_usd
-    return Text(text + (f", ${cost / 1e6:,.2f}M" if cost else ""))
+    return Text(text + (f", {_usd(cost)}" if cost else ""))
+
+
+def _usd(value: float) -> str:
+    """``$1.25M``, ``$42k``, ``$700``: a cost of a few thousand dollars read "$0.00M"."""
+    if abs(value) >= 1e6:
+        return f"${value / 1e6:,.2f}M"
+    return f"${value / 1e3:,.0f}k" if abs(value) >= 1e3 else f"${value:,.0f}"
 
 
 def _stat(pattern: str, value: float | None) -> str:

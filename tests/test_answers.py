@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import polars as pl
+import pytest
 
 from flows.tables import drill_tables
 from forecasting.capacity import CapacityPlan
@@ -311,3 +312,27 @@ def test_the_count_search_finds_the_least_passing_count_in_few_trials() -> None:
                     )
                     assert found == (threshold if threshold <= 32 else None)
                     assert len(tried) <= 7, (threshold, slope, curve, guess, tried)
+
+
+@pytest.mark.parametrize(
+    ("cost", "shown"),
+    [(2_300.0, "73 h, $2k"), (640.0, "73 h, $640"), (1_250_000.0, "73 h, $1.25M")],
+)
+def test_a_small_cost_of_absorbing_reads_in_dollars_not_as_zero_millions(
+    cost: float, shown: str
+) -> None:
+    """The terminal's verdict table gives the cost of absorbing at its own scale: $2,300
+    read "$0.00M" before."""
+    plan = _plan([_block("a", "r1", 1000, ["inference"])], [{**RACK, "lead_time_weeks": 2}])
+    outcome = play_drill(
+        plan, _paths({"r1/inference/other": 700.0}, samples=5), pl.DataFrame(schema=PROFILE_SCHEMA),
+        scenario_from_args(target="class:inference"), as_of=MONDAY,
+        options=DrillOptions(answer_paths=5),
+    )  # fmt: skip
+    absorbed = {"time_to_absorb_hours": 73.0, "absorb_censored": False, "absorb_cost_usd": cost}
+    run = {"drill": "d", "target": "t", "notes": [], "passed": False, **outcome.answers, **absorbed}
+    stored = drill_outcome(
+        run_id="d-1", run=run, verdicts=outcome.result.verdicts, kpis=outcome.result.kpis,
+        additions=outcome.additions,
+    )  # fmt: skip
+    assert str(drill_tables([stored])[0].columns[3]._cells[0]) == shown
