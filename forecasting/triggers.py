@@ -32,16 +32,19 @@ Exhaustion, block choice, status
     The exhaustion date is the first day from ``as_of`` on which the requirement exceeds the
     shared capacity in service (live plus committed by in-service date, less retired, from
     :func:`~forecasting.capacity.capacity_timeline`); None when it never does within the
-    forecast. Blocks to order = ceil(largest shortfall over the horizon / candidate GPUs),
-    all ordered together. Candidates are the block types available in the region that can
-    serve the pool (training needs fabric). ``order_by = exhaustion - lead time - buffer``;
-    among candidates whose order-by is on or after ``as_of`` the cheapest total capex wins;
+    forecast. Blocks to order = ceil(largest shortfall in the sizing window / candidate GPUs),
+    all ordered together; the window starts on the exhaustion date, or on the order's arrival
+    when it lands after that (see ``TriggerSettings``). Candidates are the block types
+    available in the region that can serve the pool (training needs fabric).
+    ``order_by = exhaustion - lead time - buffer``; among candidates whose order-by is on or
+    after ``as_of`` the cheapest total capex wins;
     when none is in time, the one that arrives first (and the note says so). Status:
     green when ``as_of <= order_by``; amber when ``order_by < as_of <= exhaustion - lead time``
     (inside the buffer); red when ``as_of > exhaustion - lead time`` (a shortfall is coming
     whatever is ordered now), and red when no candidate can serve the pool.
     Every training-pool block is also in the ``all`` pool, so the ``all`` pool is sized for
-    what is still short once the training-pool order is in service (no double order).
+    what is still short once the training-pool order is in service (no double order, also
+    when both orders land late).
 
 Drivers
     The increase of expected MEAN demand from the first forecast day on or after ``as_of`` to
@@ -112,6 +115,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import partial
 
 import numpy as np
 import polars as pl
@@ -185,9 +189,10 @@ class TriggerSettings:
     """How cautious the triggers are; the horizon end is the forecast's last day.
 
     ``quantile`` and ``idle_quantile`` name forecast columns (``q90``, ``q10``). An order is
-    sized for the largest shortfall within ``sizing_weeks`` of the exhaustion date: on a
-    36-month plan, buying three years of growth at the first shortfall would idle capital
-    for years; what is short after the window is the next order's (the note says how much).
+    sized for the largest shortfall within ``sizing_weeks`` of the exhaustion date, or of its
+    arrival when it lands after exhaustion (it serves from then only): on a 36-month plan,
+    buying three years of growth at the first shortfall would idle capital for years; what is
+    short after the window is the next order's (the note says how much).
     """
 
     quantile: str = "q90"
@@ -870,6 +875,35 @@ def _trigger_row(
     window_end = found.day + _weeks(settings.sizing_weeks)
     sized = found.shortfall.filter(pl.col("ds") <= window_end)
     net = _net_of(sized, relief)
+    choose = partial(
+        _choose,
+        _candidates(plan, region=region, pool=pool),
+        plan,
+        region=region,
+        exhaustion=found.day,
+        as_of=as_of,
+        buffer_weeks=settings.buffer_weeks,
+        power=power,
+    )
+    order = choose(shortfall_gpus=net) if net > 0.0 else None
+    late = order is not None and order.arrives > found.day
+    after_arrival = (
+        found.shortfall.filter(
+            pl.col("ds").is_between(order.arrives, order.arrives + _weeks(settings.sizing_weeks))
+        )
+        if order is not None and late
+        else None
+    )
+    if order is not None and after_arrival is not None and after_arrival.height:
+        # A late order serves from its arrival only: it is sized for the weeks after that, net
+        # of a training-pool order landing by then. (Sized from the exhaustion date, a region
+        # with no capacity ordered a second 8,192-GPU cell beside the training pool's, both
+        # arriving 629 days after exhaustion, for 4,128 GPUs short.) One arriving after the
+        # plan's end keeps the sizing from exhaustion: the plan cannot see past it.
+        window_end = order.arrives + _weeks(settings.sizing_weeks)
+        sized = after_arrival
+        net = _net_of(sized, relief)
+        order = choose(shortfall_gpus=net) if net > 0.0 else None
     row |= {
         "exhaustion_date": found.day,
         "requirement_gpus_at_exhaustion": found.requirement,
@@ -884,16 +918,6 @@ def _trigger_row(
             f"in service {relief.arrives}"
         )
         return row, None
-    order = _choose(
-        _candidates(plan, region=region, pool=pool),
-        plan,
-        region=region,
-        shortfall_gpus=net,
-        exhaustion=found.day,
-        as_of=as_of,
-        buffer_weeks=settings.buffer_weeks,
-        power=power,
-    )
     if order is None:
         note = f"no candidate block type can serve the {pool.value} pool in {region}"
         return row | {"status": Status.RED.value, "note": note}, None
@@ -902,8 +926,13 @@ def _trigger_row(
         notes.append(_power_note(order, region=region, power=power))
     later = gross - _net_of(sized, None)
     if later > _TOL:
+        after = (
+            "its arrival"
+            if window_end > found.day + _weeks(settings.sizing_weeks)
+            else "exhaustion"
+        )
         notes.append(
-            f"sized for the {settings.sizing_weeks} weeks after exhaustion (to {window_end}); "
+            f"sized for the {settings.sizing_weeks} weeks after {after} (to {window_end}); "
             f"the shortfall grows by {later:,.0f} more by {_day(found.shortfall['ds'].max())}: "
             "later orders"
         )

@@ -303,6 +303,29 @@ def test_all_pool_is_not_ordered_twice_for_the_training_order() -> None:
     assert row["note"].startswith("covered by the training-pool order")
 
 
+def test_a_late_order_is_sized_from_its_arrival_so_the_training_order_covers_the_region() -> None:
+    """r1 holds one 100-GPU rack and pods are the only candidate: both pools are short from day
+    0 and no pod lands before day 140. The training pod (750 short) covers the region's 900
+    from its arrival, when the region's own pod would land too: one pod, not two."""
+    forecast = pl.concat(
+        [
+            _series("total/r1", "peak", q90=800.0),
+            _series("total/r1", "mean", q90=700.0),
+            _series("total/r1/training", "peak", q90=600.0),
+            _series("total/r1/training", "mean", q90=500.0),
+            _series("total/r1/inference", "peak", q90=200.0),
+            _series("total/r1/inference", "mean", q90=200.0),
+        ]
+    )
+    plan = _plan([_block("r1-rack", 100)], inference=0.2, training=0.2)
+    plan = plan.model_copy(update={"candidate": [c for c in plan.candidate if c.name == "pod-c"]})
+    training = _trigger(plan, forecast, "r1", "training")
+    assert training["blocks_to_order"] == 1 and training["arrives"] == _day(140)
+    region = _trigger(plan, forecast, "r1", "all")
+    assert region["status"] == "red" and region["blocks_to_order"] == 0
+    assert region["note"].startswith("covered by the training-pool order: 1 x pod-c")
+
+
 def test_drivers_shares_sum_to_one_and_name_who_grew() -> None:
     """Acme's training growth is 3/4 of the region's growth to day 261 and all of training's."""
     drivers = expansion_triggers(_r1_forecast(), _plan(_r1_blocks()), as_of=MONDAY).drivers
