@@ -965,6 +965,24 @@ def test_pages_show_formatted_numbers_not_raw_floats() -> None:
     assert not re.search(r"\d\.\d{4,}", body)  # no unformatted floats in tables
 
 
+def test_facilities_say_where_orders_have_no_site_to_draw_power_from() -> None:
+    """A plan with sites in one region and orders in another: the headline does not read "none
+    within the horizon" and the power section names the unsited region and the fix."""
+    from forecasting.capacity import Site
+
+    inputs = sample_inputs()
+    west = inputs.plan.block[-1].region
+    site = Site(id="west-a", region=west, power_lead_months=24, cost_per_mw_usd=1e6)
+    plan = inputs.plan.model_copy(update={"site": [site]})
+    ordering = inputs.triggers.filter(pl.col("blocks_to_order").fill_null(0) > 0)
+    unsited = sorted(set(ordering["region"].to_list()) - {west})
+    assert unsited  # the sample orders blocks outside the one site's region
+    page = facilities_page(replace(inputs, plan=plan, power_triggers=inputs.power_triggers.clear()))
+    assert f"not checked in {', '.join(unsited)} (no site)" in page
+    assert f"No site is declared in {unsited[0]} (" in page
+    assert "none within the horizon" not in page
+
+
 def test_every_class_in_the_sample_has_a_policy() -> None:
     plan = sample_inputs().plan
     assert set(plan.policy) == set(WorkloadClass)

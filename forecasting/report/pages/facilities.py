@@ -46,9 +46,12 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
     contracts = inputs.power_triggers.filter(pl.col("contract_by").is_not_null()).sort(
         "contract_by"
     )
+    unsited = _unsited_regions(inputs)
     next_contract = (
         f"{fmt_date(contracts['contract_by'][0])} ({contracts['site'][0]})"
         if contracts.height
+        else f"not checked in {', '.join(unsited)} (no site)"
+        if unsited
         else "none within the horizon"
         if inputs.plan.site
         else "power not checked (no [[site]])"
@@ -59,6 +62,35 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
         ("contract more power by", next_contract),
         ("sites", fmt_count(power["site"].n_unique())),
     ]
+
+
+def _unsited_regions(inputs: ReportInputs) -> list[str]:
+    """Regions with orders to place but no [[site]], in a plan that declares sites elsewhere:
+    their power is not checked, which "none within the horizon" would hide."""
+    if not inputs.plan.site:
+        return []
+    sited = {site.region for site in inputs.plan.site}
+    ordering = inputs.triggers.filter(pl.col("blocks_to_order").fill_null(0) > 0)
+    return sorted(set(ordering["region"].to_list()) - sited)
+
+
+def _unsited_note(inputs: ReportInputs) -> str:
+    """The sentence under the power table for regions whose orders have no site to draw from."""
+    unsited = _unsited_regions(inputs)
+    if not unsited:
+        return ""
+    needs = inputs.triggers.filter(
+        pl.col("region").is_in(unsited) & (pl.col("blocks_to_order").fill_null(0) > 0)
+    )
+    parts = [
+        f"{region} ({fmt_mw(total(needs.filter(pl.col('region') == region), 'mw'))} in orders)"
+        for region in unsited
+    ]
+    return (
+        f"No site is declared in {', '.join(parts)}: its orders have no MW to draw from and "
+        "no power date can be set. Declare the region's sites with their energized and "
+        "contracted MW in the capacity plan."
+    )
 
 
 def _blocks_table(inputs: ReportInputs) -> Table:
@@ -217,4 +249,5 @@ def facilities_page(inputs: ReportInputs) -> str:
         blocks=_blocks_table(inputs),
         power_orders=_power_orders_table(inputs.triggers),
         power_contracts=_power_contracts_table(inputs.power_triggers),
+        unsited=_unsited_note(inputs),
     )
