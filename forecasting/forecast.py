@@ -36,7 +36,8 @@ Per series:
 
 One series never stops a run: a series too short to backtest, without one observed day, or
 whose models raise or give non-finite forecasts, falls back to the seasonal naive, the naive
-(the last value held, under a week of history) or zero (the first that works), with the
+(the last value held: under a week of history, or where it misses a short series' last days
+less than the seasonal naive) or zero (the first that works), with the
 reason in ``fallback``; ``ForecastResult.flagged`` and ``ForecastResult.warnings()`` list
 them for the CLI and the reports.
 """
@@ -775,14 +776,34 @@ def _series_rng(settings: ForecastSettings, unique_id: str, measure: str) -> np.
     return np.random.default_rng([settings.seed, zlib.crc32(f"{unique_id}|{measure}".encode())])
 
 
-def _fallback(n_days: int, settings: ForecastSettings) -> tuple[str, str]:
-    """The baseline for a series too short to backtest, and the reason in words."""
+def _fallback(y: np.ndarray, settings: ForecastSettings) -> tuple[str, str]:
+    """The baseline for a series too short to backtest, and the reason in words.
+
+    The seasonal naive, unless its last days say the naive does better: held out of the fit,
+    they are the one window such a series has. A customer still ramping (140 to 280 GPUs over
+    its last week) has no weekday pattern, and repeating its last week read the ramp as one.
+    """
+    n_days = y.size
     reason = (
         f"{n_days} days of history; backtesting needs {settings.min_backtest_days} "
         f"({settings.min_train_days} training + {settings.n_cutoffs - 1} steps of "
         f"{settings.cutoff_step} between cutoffs + {settings.backtest_horizon} scored)"
     )
     if n_days >= min_length("seasonal_naive"):
+        held = min(7, n_days - min_length("seasonal_naive"))
+        if held >= 1 and np.isfinite(y[-held:]).any():
+            actual = y[-held:]
+            ok = np.isfinite(actual)
+            errors = {
+                name: float(np.mean(np.abs(_point(name, y[:-held], held)[ok] - actual[ok])))
+                for name in ("seasonal_naive", "naive")
+            }
+            if errors["naive"] < errors["seasonal_naive"]:
+                return "naive", (
+                    f"{reason}; on its last {held} days the naive erred "
+                    f"{errors['naive']:,.1f} a day against the seasonal naive's "
+                    f"{errors['seasonal_naive']:,.1f}"
+                )
         return "seasonal_naive", reason
     if n_days >= min_length("naive"):
         return "naive", reason
@@ -790,6 +811,11 @@ def _fallback(n_days: int, settings: ForecastSettings) -> tuple[str, str]:
         f"{n_days} day(s) of history; at least {min_length('naive')} are needed to forecast "
         "at all: wait for more telemetry or drop the series"
     )
+
+
+def _point(name: str, y: np.ndarray, h: int) -> np.ndarray:
+    """The point forecast of baseline ``name`` fitted on ``y``, ``h`` days ahead."""
+    return make_model(name).fit(y).predict(h, quantiles=(0.5,)).mean
 
 
 def _mean_mase(backtest: pl.DataFrame, model: str) -> float:
@@ -1085,7 +1111,7 @@ def _backtested_forecast(
         scores = {m: _mean_score(backtest, m, metric) for m in names}
         chosen = _choose(scores, settings, backtest=backtest, metric=metric, short=short)
     else:
-        chosen, fallback = _fallback(y.size, settings)
+        chosen, fallback = _fallback(y, settings)
         backtest, points = _empty_backtest(), {}
 
     chosen_points = points.get(chosen, _empty_points())

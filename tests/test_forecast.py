@@ -168,6 +168,22 @@ def test_a_new_customers_first_days_are_held_at_their_last_value_not_extended() 
     )
 
 
+def test_a_short_series_still_ramping_is_held_not_given_its_ramp_as_a_weekday_pattern() -> None:
+    """16 days of a new customer's ramp: its last week, held out, is missed less by the naive
+    than by the seasonal naive, so the naive forecasts it and the reason gives both errors; 16
+    days of a steady weekly cycle keep the seasonal naive."""
+    ramp = np.array(
+        [6, 21, 34, 53, 65, 72, 96, 150, 169, 140, 179, 163, 207, 188, 280, 273], dtype=float
+    )
+    held = forecast_series(as_frame(ramp), settings=FAST)
+    assert held.model == "naive" and held.fallback is not None
+    assert "on its last 7 days the naive erred" in held.fallback
+    assert np.allclose(held.forecast["q50"].to_numpy(), 273.0)
+    weekly = np.tile([100.0, 120.0, 125.0, 120.0, 110.0, 60.0, 50.0], 3)[:16]
+    cycle = forecast_series(as_frame(weekly), settings=FAST)
+    assert cycle.model == "seasonal_naive" and cycle.fallback is not None
+
+
 def test_a_few_weeks_of_history_are_backtested_on_the_short_layout() -> None:
     """50 days cannot hold three 28-day backtests: 7-day windows one day apart are scored."""
     assert FAST.min_backtest_days > 50
