@@ -51,7 +51,7 @@ from forecasting.settings import (
 if TYPE_CHECKING:
     from forecasting.runs import DrillBatch, DrillNotPlayed
 
-__all__ = ["main"]
+__all__ = ["adhoc_drill", "main"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -390,36 +390,43 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def adhoc_drill(args: argparse.Namespace) -> AdhocDrill | None:
+    """The ad-hoc drill ``fleetcast drill`` describes, or None for ready-made ones. A supply
+    event alone plays at today's demand unless --factor is given (``AdhocDrill``)."""
+    targets = [t for t in (args.cls, args.customer, args.region) if t]
+    if not (targets or args.all or args.lose or args.slip or args.region_loss):
+        return None
+    if len(targets) > 1:
+        raise UsageError("give one of --class, --customer, --region, --all")
+    target = "all"
+    if args.cls:
+        target = f"class:{args.cls}"
+    elif args.customer:
+        target = f"customer:{args.customer}"
+    elif args.region:
+        target = f"region:{args.region}"
+    given = {"multiplier": args.factor} if args.factor is not None else {}
+    return _model(
+        AdhocDrill,
+        target=target,
+        shape=args.shape,
+        start=args.start,
+        lose=tuple(args.lose),
+        slip=tuple(args.slip),
+        region_loss=args.region_loss,
+        **given,
+    )
+
+
 def cmd_drill(args: argparse.Namespace) -> int:
     """Run ready-made or ad-hoc shock drills on the newest forecast run."""
     from flows.tables import drill_tables
     from forecasting import runs
     from forecasting.drills import ScenarioError
 
-    targets = [t for t in (args.cls, args.customer, args.region) if t]
-    if args.name and (targets or args.all):
+    if args.name and (args.cls or args.customer or args.region or args.all):
         raise UsageError("name a ready-made drill or describe one with --class/--customer/...")
-    adhoc = None
-    if targets or args.all or args.lose or args.slip or args.region_loss:
-        if len(targets) > 1:
-            raise UsageError("give one of --class, --customer, --region, --all")
-        target = "all"
-        if args.cls:
-            target = f"class:{args.cls}"
-        elif args.customer:
-            target = f"customer:{args.customer}"
-        elif args.region:
-            target = f"region:{args.region}"
-        adhoc = _model(
-            AdhocDrill,
-            target=target,
-            multiplier=args.factor,
-            shape=args.shape,
-            start=args.start,
-            lose=tuple(args.lose),
-            slip=tuple(args.slip),
-            region_loss=args.region_loss,
-        )
+    adhoc = adhoc_drill(args)
     options: DrillOptions = _model(
         DrillOptions,
         drills=(args.name,) if args.name else (),
@@ -825,7 +832,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--customer", help="shock one customer ('top' for the largest)")
     p.add_argument("--region", help="shock one region")
     p.add_argument("--all", action="store_true", help="shock everything")
-    _option(p, "--factor", AdhocDrill, "multiplier")
+    p.add_argument(
+        "--factor",
+        type=float,
+        default=None,
+        help=(
+            f"demand multiplier (default {field_default(AdhocDrill, 'multiplier'):g} with "
+            "--class/--customer/--region/--all; 1 with --lose/--slip/--region-loss alone)"
+        ),
+    )
     _option(p, "--shape", AdhocDrill, "shape")
     _option(p, "--start", AdhocDrill, "start", type=str)
     for flag in ("lose", "slip"):

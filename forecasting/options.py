@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, Self, get_args
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from forecasting.settings import RunnerKind
 
@@ -141,6 +141,23 @@ class AdhocDrill(BaseModel):
     region_loss: str | None = Field(
         default=None, description="REGION[@WHEN]:DAYS (largest:3): a region goes dark"
     )
+
+    @model_validator(mode="after")
+    def _supply_event_alone_plays_at_todays_demand(self) -> Self:
+        """A lost block, a slip or a dark region with no demand shock named (target ``all``,
+        no multiplier given) plays at 1x, named for what it loses. With the 2x default it
+        doubled all demand too, so a block's loss was judged under a second shock."""
+        supply = bool(self.lose or self.slip or self.region_loss)
+        if not supply or self.target != "all" or "multiplier" in self.model_fields_set:
+            return self
+        self.multiplier = 1.0
+        if self.name is None:
+            events = [f"lose-{x.split('@')[0]}" for x in self.lose]
+            events += [f"slip-{x.split(':')[0]}" for x in self.slip]
+            if self.region_loss:
+                events.append(f"region-loss-{self.region_loss.split('@')[0].split(':')[0]}")
+            self.name = "-".join(events)
+        return self
 
     def scenario(self) -> Scenario:
         """The library's scenario for these arguments (errors name the argument)."""

@@ -13,7 +13,13 @@ import pytest
 from telemetry_files import write_csv
 
 from flows.cli import build_parser, main
-from forecasting.options import QUANTILE_CHOICES, DrillOptions, ForecastOptions, ReportOptions
+from forecasting.options import (
+    QUANTILE_CHOICES,
+    AdhocDrill,
+    DrillOptions,
+    ForecastOptions,
+    ReportOptions,
+)
 from forecasting.resources import sample_capacity
 from forecasting.settings import prefect_server_configured, resolve_paths, settings
 from forecasting.warehouse import connect
@@ -210,6 +216,23 @@ def test_out_of_range_arguments_are_one_line_usage_errors() -> None:
         assert len(lines) == 1, lines
         assert lines[0].startswith("fleetcast") and "error:" in lines[0]
         assert lines[0].endswith("--help`)")
+
+
+def test_a_supply_event_alone_is_drilled_at_todays_demand() -> None:
+    """`drill --lose BLOCK` loses the block at 1x demand, named for it (it doubled all demand
+    too before); --factor still applies when given; a demand shock keeps its 2x default."""
+    from flows.cli import adhoc_drill
+
+    parser = build_parser()
+    lost = adhoc_drill(parser.parse_args(["drill", "--lose", "us-east-pod-01@+1w"]))
+    assert (lost.target, lost.multiplier, lost.name) == ("all", 1.0, "lose-us-east-pod-01")
+    dark = adhoc_drill(parser.parse_args(["drill", "--region-loss", "eu-west:3"]))
+    assert (dark.multiplier, dark.name) == (1.0, "region-loss-eu-west")
+    both = adhoc_drill(parser.parse_args(["drill", "--lose", "b1", "--factor", "1.5"]))
+    assert both.multiplier == 1.5 and both.name is None
+    shock = adhoc_drill(parser.parse_args(["drill", "--class", "training", "--lose", "b1"]))
+    assert shock.multiplier == AdhocDrill().multiplier == 2.0
+    assert adhoc_drill(parser.parse_args(["drill"])) is None
 
 
 def test_cli_defaults_and_choices_are_the_option_models() -> None:
