@@ -886,6 +886,7 @@ def _trigger_row(
         power=power,
     )
     order = choose(shortfall_gpus=net) if net > 0.0 else None
+    first_choice = order
     late = order is not None and order.arrives > found.day
     after_arrival = (
         found.shortfall.filter(
@@ -911,11 +912,21 @@ def _trigger_row(
         "capacity_gpus_at_exhaustion": math.floor(found.capacity + _TOL),
         "max_shortfall_gpus": gross,
     }
-    if relief is not None and net <= 0.0:
+    if relief is not None and net <= 0.0 < _net_of(sized, None):
         row |= _order_fields(relief, as_of=as_of, exhaustion=found.day, blocks=0)
         row["note"] = (
             f"covered by the training-pool order: {relief.blocks} x {relief.candidate.name} "
             f"in service {relief.arrives}"
+        )
+        return row, None
+    if net <= 0.0 and first_choice is not None:
+        # Short now, but capacity already planned covers the need before anything ordered
+        # today could land: an order would only stand idle.
+        row |= _order_fields(first_choice, as_of=as_of, exhaustion=found.day, blocks=0)
+        row["note"] = (
+            f"short from {found.day}, but the earliest order ({first_choice.candidate.name}) "
+            f"lands {first_choice.arrives}, when capacity already planned covers the need: "
+            "nothing to order; the shortfall until then is absorbed, not bought"
         )
         return row, None
     if order is None:

@@ -326,6 +326,28 @@ def test_a_late_order_is_sized_from_its_arrival_so_the_training_order_covers_the
     assert region["note"].startswith("covered by the training-pool order: 1 x pod-c")
 
 
+def test_a_shortfall_that_planned_capacity_ends_before_any_order_lands_orders_nothing() -> None:
+    """Short from day 0 until a committed block lands on day 30; the only candidate, a pod,
+    lands on day 140: red, nothing to order (an order would only stand idle), and the note
+    says why instead of claiming that no block type can serve the pool."""
+    forecast = pl.concat(
+        [
+            _series("total/r1", "peak", q90=500.0),
+            _series("total/r1", "mean", q90=400.0),
+            _series("total/r1/inference", "peak", q90=500.0),
+            _series("total/r1/inference", "mean", q90=400.0),
+        ]
+    )
+    plan = _plan(
+        [_block("r1-rack", 100), _block("r1-new", 1000, status="committed", in_service=_day(30))]
+    )
+    plan = plan.model_copy(update={"candidate": [c for c in plan.candidate if c.name == "pod-c"]})
+    row = _trigger(plan, forecast, "r1", "all")
+    assert row["exhaustion_date"] == MONDAY and row["status"] == "red"
+    assert row["blocks_to_order"] == 0 and row["capex_usd"] == 0.0
+    assert "when capacity already planned covers the need: nothing to order" in row["note"]
+
+
 def test_drivers_shares_sum_to_one_and_name_who_grew() -> None:
     """Acme's training growth is 3/4 of the region's growth to day 261 and all of training's."""
     drivers = expansion_triggers(_r1_forecast(), _plan(_r1_blocks()), as_of=MONDAY).drivers
