@@ -887,24 +887,19 @@ def _trigger_row(
     )
     order = choose(shortfall_gpus=net) if net > 0.0 else None
     first_choice = order
-    late = order is not None and order.arrives > found.day
-    after_arrival = (
-        found.shortfall.filter(
-            pl.col("ds").is_between(order.arrives, order.arrives + _weeks(settings.sizing_weeks))
-        )
-        if order is not None and late
-        else None
-    )
-    if order is not None and after_arrival is not None and after_arrival.height:
+    from_arrival = False
+    if order is not None and order.arrives > found.day:
         # A late order serves from its arrival only: it is sized for the weeks after that, net
         # of a training-pool order landing by then. (Sized from the exhaustion date, a region
         # with no capacity ordered a second 8,192-GPU cell beside the training pool's, both
         # arriving 629 days after exhaustion, for 4,128 GPUs short.) One arriving after the
         # plan's end keeps the sizing from exhaustion: the plan cannot see past it.
-        window_end = order.arrives + _weeks(settings.sizing_weeks)
-        sized = after_arrival
-        net = _net_of(sized, relief)
-        order = choose(shortfall_gpus=net) if net > 0.0 else None
+        late_end = order.arrives + _weeks(settings.sizing_weeks)
+        after_arrival = found.shortfall.filter(pl.col("ds").is_between(order.arrives, late_end))
+        if after_arrival.height:
+            window_end, sized, from_arrival = late_end, after_arrival, True
+            net = _net_of(sized, relief)
+            order = choose(shortfall_gpus=net) if net > 0.0 else None
     row |= {
         "exhaustion_date": found.day,
         "requirement_gpus_at_exhaustion": found.requirement,
@@ -937,11 +932,7 @@ def _trigger_row(
         notes.append(_power_note(order, region=region, power=power))
     later = gross - _net_of(sized, None)
     if later > _TOL:
-        after = (
-            "its arrival"
-            if window_end > found.day + _weeks(settings.sizing_weeks)
-            else "exhaustion"
-        )
+        after = "its arrival" if from_arrival else "exhaustion"
         notes.append(
             f"sized for the {settings.sizing_weeks} weeks after {after} (to {window_end}); "
             f"the shortfall grows by {later:,.0f} more by {_day(found.shortfall['ds'].max())}: "
