@@ -31,6 +31,7 @@ import os
 import time
 from datetime import date, timedelta
 from pathlib import Path
+from types import ModuleType
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
@@ -61,9 +62,9 @@ def growth_series(n_series: int, days: int, *, seed: int = 0) -> pl.DataFrame:
     return pl.concat(frames)
 
 
-def fleet_peaks() -> pl.DataFrame:
-    """The demo fleet's daily peak demand of the total and the regions."""
-    fleet = synth.synthetic_fleet(days=730, customers=200, seed=0, end=END)
+def fleet_peaks(*, days: int = 730, customers: int = 200, seed: int = 0) -> pl.DataFrame:
+    """A synthetic fleet's daily peak demand of the total and the regions (default: the demo's)."""
+    fleet = synth.synthetic_fleet(days=days, customers=customers, seed=seed, end=END)
     hourly = fleet.telemetry.select(
         "ts",
         "region",
@@ -94,8 +95,8 @@ def metric_table(scores: pl.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def test_fleet_table(seeds: list[int]) -> str:
-    """The test fleets' 26-week figures per seed as a Markdown table (module docstring, 3.)."""
+def test_fleets() -> ModuleType:
+    """tests/test_longrange.py, whose ``built_fleet`` builds the test fleets."""
     # The fleets are defined once, by the tests that hold the method to its targets; loaded by
     # path because tests/ is not a package.
     spec = importlib.util.spec_from_file_location(
@@ -104,6 +105,12 @@ def test_fleet_table(seeds: list[int]) -> str:
     assert spec is not None and spec.loader is not None, "tests/test_longrange.py is missing"
     fleets = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(fleets)
+    return fleets
+
+
+def test_fleet_table(seeds: list[int]) -> str:
+    """The test fleets' 26-week figures per seed as a Markdown table (module docstring, 3.)."""
+    fleets = test_fleets()
 
     lines = [
         "| fleet | seed | MAE / better baseline | above q90 | q50 bias | targets | model | scale |",

@@ -286,7 +286,9 @@ def cmd_capacity(args: argparse.Namespace) -> int:
     from forecasting.resources import sample_capacity
 
     if args.sample:
-        plan = parse_capacity(sample_capacity().read_text(encoding="utf-8"), source="sample plan")
+        sample = sample_capacity()
+        plan = parse_capacity(sample.read_text(encoding="utf-8"), source="sample plan")
+        console.print(f"sample plan: {sample} (copy it and edit it to start your own)")
     else:
         plan = load_capacity(_paths(args).capacity)
     for table in capacity_tables(plan):

@@ -32,6 +32,7 @@ __all__ = [
     "escape_expr",
     "id_of",
     "is_under",
+    "label_of",
     "level",
     "levels_of",
     "parent",
@@ -121,6 +122,15 @@ def levels_of(uid: str) -> tuple[str, ...]:
     if top != TOTAL:
         raise ValueError(f"unique_id {uid!r} does not start with {TOTAL!r}")
     return tuple(unescape(n) for n in names)
+
+
+def label_of(uid: str) -> str:
+    """``uid`` as a reader names it: ``total``, or its names unescaped and joined by `` · ``.
+
+    A customer ``m-large/61`` reads as itself (``us-east · inference · m-large/61``), not as
+    its escaped ``m-large%2F61``, and not as two levels.
+    """
+    return " · ".join(levels_of(uid)) or TOTAL
 
 
 def depth_of(uid: str) -> int:

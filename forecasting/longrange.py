@@ -48,8 +48,10 @@ seed-2 wander of the steady and flat fleets, the demo fleet's acceleration befor
 benchmarks/longrange_findings.md lists each one with its figures.
 
 Short series fall back without raising: fewer than ``MIN_BLOCKS`` blocks use a random walk on
-the block level (``level_random_walk``), fewer than 28 observed days a flat level at their
-mean (``flat_level``), none at all are left out; every fallback's reason is in ``scores``.
+the block level (``level_random_walk``) whose drift is the series' mean block step shrunk
+toward the run's pooled drift (``run_walk``) and damped (``WALK_DAMPING``), fewer than 28
+observed days a flat level at their mean (``flat_level``), none at all are left out; every
+fallback's reason is in ``series``.
 """
 
 from __future__ import annotations
@@ -76,6 +78,7 @@ __all__ = [
     "COMBINATION_MEMBERS",
     "GROWTH_MODELS",
     "MIN_BLOCKS",
+    "WALK_DAMPING",
     "Combination",
     "DampedTrend",
     "GrowthModel",
@@ -84,6 +87,7 @@ __all__ = [
     "LogLinearTrend",
     "LongHorizon",
     "RecentLogLinearTrend",
+    "RunWalk",
     "Theta",
     "blend_daily",
     "blend_weight",
@@ -91,6 +95,7 @@ __all__ = [
     "long_horizon_forecast",
     "make_growth_model",
     "monthly_peaks",
+    "run_walk",
 ]
 
 BLOCK_DAYS = 28
@@ -102,6 +107,14 @@ CALIBRATION_PRIOR_WINDOWS = 2
 # Residual days that shape the daily distribution around the level: the last year.
 RESIDUAL_DAYS = 364
 DECISION_HORIZON_DAYS = 182
+# A short series' drift (the random walk fallback) is read off 2-5 block steps: it is damped
+# by this factor a block, so it keeps 86 % of its pace over 26 weeks and compounds at most
+# ~19 blocks' worth in all (a customer 3 blocks old growing 35 % a block would otherwise be
+# forecast 100,000x its level in three years). Undamped it did better at 26 weeks on young
+# fleets (bias +3 % against -1 %), but nothing in a few blocks says the pace lasts for years.
+WALK_DAMPING = 0.95
+# Block steps a drift is read from: one step is as much noise as growth.
+WALK_MIN_DRIFT_STEPS = 2
 # Least ETS level smoothing. Left free, the maximum-likelihood fit on two years of block means
 # chose alpha ~ 0, a global line; on the test fleet whose growth halves four months before the
 # cut-off that forecast the next 26 weeks 17 % high, at alpha >= 0.2 11 %, with the steady and
@@ -357,15 +370,46 @@ class Theta(GrowthModel):
         return mu, sd
 
 
+@dataclass(frozen=True, slots=True)
+class RunWalk:
+    """What a run's series say about how a short series' level walks (``run_walk``).
+
+    ``step_sd``: the least spread of a block step (the established series' median);
+    ``drift``: the pooled mean block step of the run's series (None when none has a drift to
+    read), ``drift_var`` its variance and ``spread`` the variance of the series' own drifts
+    around it.
+    """
+
+    step_sd: float = 0.0
+    drift: float | None = None
+    drift_var: float = 0.0
+    spread: float = 0.0
+
+
 class LevelRandomWalk(GrowthModel):
-    """Fallback for short series: the last level, spread of a random walk on its changes."""
+    """Fallback for short series: a random walk on the level with a damped drift.
+
+    The drift is the mean step of the blocks (the random walk with drift), shrunk toward the
+    run's pooled drift by how much the series' own few steps can tell (``RunWalk``: a young
+    series grows as the run's series do unless its own blocks say otherwise), then damped by
+    ``damping`` a block. The spread is the walk's (its step spread times the square root of
+    the steps) plus the drift's uncertainty over the steps it compounds.
+    """
 
     name = "level_random_walk"
     min_steps = 1
     carries_rate_uncertainty = True
 
-    def __init__(self, *, min_step_sd: float = 0.0) -> None:
-        self.min_step_sd = min_step_sd
+    def __init__(
+        self,
+        *,
+        min_step_sd: float = 0.0,
+        run: RunWalk | None = None,
+        damping: float = WALK_DAMPING,
+    ) -> None:
+        self.run = run or RunWalk(step_sd=min_step_sd)
+        self.min_step_sd = max(min_step_sd, self.run.step_sd)
+        self.damping = damping
 
     def _fit_log(self, x: np.ndarray) -> None:
         self._last = float(x[-1])
@@ -376,11 +420,42 @@ class LevelRandomWalk(GrowthModel):
         # A few blocks of a young series can sit still by chance; ``min_step_sd`` (the
         # longer series' typical step) keeps its band from reading that as certainty.
         self._step_sd = max(own, self.min_step_sd)
+        # Held flat, young test fleets growing 55 %/yr were forecast 9-16 % low over 26 weeks
+        # and above their q90 on 47-80 % of days (benchmarks/longrange_findings.md).
+        run = self.run
+        if steps.size >= WALK_MIN_DRIFT_STEPS:
+            self.own_drift: float | None = float(np.mean(steps))
+            own_var = self._step_sd**2 / steps.size
+            if run.drift is None:
+                self.drift, self._drift_var = self.own_drift, own_var
+            else:
+                total_var = run.spread + own_var
+                weight = run.spread / total_var if total_var > 0 else 1.0
+                self.drift = run.drift + weight * (self.own_drift - run.drift)
+                self._drift_var = weight * own_var + (1 - weight) ** 2 * run.drift_var
+        else:
+            self.own_drift = None
+            self.drift = run.drift or 0.0
+            self._drift_var = run.spread + run.drift_var if run.drift is not None else 0.0
 
     def _log_forecast(self, h: int) -> tuple[np.ndarray, np.ndarray]:
-        """Flat at the last level; sd grows with the square root of the steps."""
+        """The last level plus the damped drift; sd of the walk plus the drift's."""
         k = np.arange(1, h + 1, dtype=float)
-        return np.full(h, self._last), self._step_sd * np.sqrt(k)
+        phi = self.damping
+        reach = k if phi >= 1 else phi * (1 - phi**k) / (1 - phi)
+        mu = self._last + self.drift * reach
+        return mu, np.sqrt(self._step_sd**2 * k + self._drift_var * reach**2)
+
+    def describe(self) -> str:
+        """How the walk moves, in words for a reason column."""
+        if self.own_drift is None and self.run.drift is None:
+            return f"held (fewer than {WALK_MIN_DRIFT_STEPS + 1} blocks to read a drift from)"
+        pace = f"drifting {math.expm1(self.drift):+.1%} a block, damped by {self.damping} a block"
+        if self.own_drift is None:
+            return f"{pace} (the run's pooled drift: too few blocks to read its own)"
+        if self.run.drift is None:
+            return f"{pace} (its mean step)"
+        return f"{pace} (its mean step {math.expm1(self.own_drift):+.1%}, shrunk toward the run's)"
 
 
 COMBINATION_MEMBERS: tuple[str, ...] = (
@@ -558,14 +633,16 @@ def _series_view(
     days: int,
     months: int,
     fitted: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
-    walk_step_sd: float = 0.0,
+    run: RunWalk | None = None,
 ) -> _View | None:
     """The view of one daily series ``y`` (its last value is on ``as_of``, NaN = missing day).
 
     ``fitted`` caches the members' log forecasts per block-step between models of one window;
-    ``walk_step_sd`` is the least step spread of the random walk a short series falls back to.
+    ``run`` is how the run's series walk, which a short series' random walk leans on.
     None when the series has no observed day.
     """
+    run = run or RunWalk()
+    walk_step_sd = run.step_sd
     ok = np.isfinite(y)
     if not ok.any():
         return None
@@ -619,17 +696,20 @@ def _series_view(
         means = means[first:]
         if means.size < MIN_BLOCKS or not np.isfinite(means).any():
             used = "level_random_walk"
-            reason = (
-                f"{means.size} blocks of {BLOCK_DAYS} days, fewer than {MIN_BLOCKS}: "
-                "random walk on the level"
-            )
             means = means if np.isfinite(means).any() else np.array([np.nanmean(y)])
             walk = _after_ramp(means)
         else:
             used, walk = model, means
         cache = fitted if fitted is not None else {}
-        if used not in cache:
-            cache.update(_fit_steps(walk, used, steps, walk_step_sd=walk_step_sd))
+        if used == LevelRandomWalk.name:
+            walker = LevelRandomWalk(run=run).fit(walk)
+            cache[used] = walker.log_forecast(steps)
+            reason = (
+                f"{means.size} blocks of {BLOCK_DAYS} days, fewer than {MIN_BLOCKS}: "
+                f"random walk on the level, {walker.describe()}"
+            )
+        elif used not in cache:
+            cache.update(_fit_steps(walk, used, steps))
         mu_steps, sd_steps = cache[used]
         # Step 0 (the last block) continued backwards from steps 1 and 2, the variance too.
         var0 = max(2 * sd_steps[0] ** 2 - sd_steps[1] ** 2, 0.0) if sd_steps.size > 1 else 0.0
@@ -763,14 +843,53 @@ def _typical_step_sd(arrays: dict[str, tuple[date, np.ndarray]]) -> float:
     return float(np.median(spreads)) if spreads else 0.0
 
 
+def _recent_block_logs(values: np.ndarray) -> np.ndarray:
+    """log1p block means of a series' last year (blocks with half their days observed), its
+    onboarding ramp left out."""
+    n_blocks = min(values.size // BLOCK_DAYS, 13)
+    if n_blocks == 0:
+        return np.empty(0)
+    blocks = values[values.size - n_blocks * BLOCK_DAYS :].reshape(n_blocks, BLOCK_DAYS)
+    counts = np.isfinite(blocks).sum(axis=1)
+    means = np.nansum(blocks, axis=1) / np.maximum(counts, 1)
+    means = means[counts >= BLOCK_DAYS // 2]
+    return np.log1p(np.maximum(_after_ramp(means), 0.0)) if means.size else means
+
+
+def run_walk(arrays: dict[str, tuple[date, np.ndarray]]) -> RunWalk:
+    """How the run's series walk: the established series' typical step spread, and the pooled
+    drift of every series with a drift to read (random-effects mean, DerSimonian-Laird).
+
+    A young fleet's series share its growth: one region's three block steps say little alone,
+    eight say more together; in a flat fleet the pooled drift is near zero and keeps a noisy
+    young series from compounding its noise for three years.
+    """
+    step_sd = _typical_step_sd(arrays)
+    drifts, variances = [], []
+    for _first, values in arrays.values():
+        steps = np.diff(_recent_block_logs(values))
+        if steps.size < WALK_MIN_DRIFT_STEPS:
+            continue
+        sd = max(float(np.std(steps)), step_sd, 1e-4)
+        drifts.append(float(np.mean(steps)))
+        variances.append(sd**2 / steps.size)
+    if not drifts:
+        return RunWalk(step_sd=step_sd)
+    d, v = np.asarray(drifts), np.asarray(variances)
+    w = 1 / v
+    fixed = float(np.sum(w * d) / np.sum(w))
+    q = float(np.sum(w * (d - fixed) ** 2))
+    scale = float(np.sum(w) - np.sum(w**2) / np.sum(w))
+    spread = max(0.0, (q - (d.size - 1)) / scale) if d.size > 1 and scale > 0 else 0.0
+    w_re = 1 / (v + spread)
+    pooled = float(np.sum(w_re * d) / np.sum(w_re))
+    return RunWalk(step_sd=step_sd, drift=pooled, drift_var=float(1 / np.sum(w_re)), spread=spread)
+
+
 def _fit_steps(
-    means: np.ndarray, model: str, steps: int, *, walk_step_sd: float = 0.0
+    means: np.ndarray, model: str, steps: int
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Log forecasts of ``model`` on the block means for ``steps`` steps (members too);
-    ``walk_step_sd`` is the least step spread of a level random walk."""
-    if model == LevelRandomWalk.name:
-        walk = LevelRandomWalk(min_step_sd=walk_step_sd).fit(means)
-        return {model: walk.log_forecast(steps)}
+    """Log forecasts of ``model`` on the block means for ``steps`` steps (members too)."""
     if model != "combination":
         fitted = make_growth_model(model).fit(means)
         return {model: fitted.log_forecast(steps)}
@@ -1089,7 +1208,7 @@ def long_horizon_forecast(
     scale = _calibrated_scale(windows.get(model, []), decision_horizon_days)
     scores = _score_rows(windows.get(model, []), scale, (decision_horizon_days,))
 
-    walk_step_sd = _typical_step_sd(arrays)
+    run = run_walk(arrays)
     series_rows: list[dict[str, object]] = []
     daily_cols: list[dict[str, object]] = []
     monthly_cols: list[dict[str, object]] = []
@@ -1100,7 +1219,7 @@ def long_horizon_forecast(
             model=model,
             days=daily_horizon_days,
             months=months,
-            walk_step_sd=walk_step_sd,
+            run=run,
         )
         if view is None:
             series_rows.append(
@@ -1216,11 +1335,16 @@ def decision_backtest(
             decision_horizon_days=horizon_days,
             candidates=candidates,
         )
+        histories = {
+            uid: (first, _history(first, values, cutoff)) for uid, (first, values) in arrays.items()
+        }
+        # The run's walk as the forecast at the cut-off read it (its series to the cut-off).
+        run = run_walk({uid: fv for uid, fv in histories.items() if fv[1].size})
         windows = []
         for uid, (first, values) in arrays.items():
-            history = _history(first, values, cutoff)
+            history = histories[uid][1]
             view = (
-                _series_view(history, cutoff, model=fc.model, days=h, months=0)
+                _series_view(history, cutoff, model=fc.model, days=h, months=0, run=run)
                 if history.size
                 else None
             )

@@ -70,6 +70,13 @@ def test_invalid_capacity_plan_names_the_block_and_exits_1(tmp_path: Path) -> No
     assert "[[block]] 'pod-x' field gpus" in result.stderr
 
 
+def test_the_sample_plan_says_where_it_is_to_copy(capsys: pytest.CaptureFixture[str]) -> None:
+    """`fleetcast capacity --sample` names the file it shows, so a new user can start from it."""
+    assert main(["capacity", "--sample"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert f"sample plan: {sample_capacity()}" in out
+
+
 @pytest.mark.slow
 def test_ingest_flow_exit_status_and_summary(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]

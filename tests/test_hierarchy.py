@@ -51,6 +51,14 @@ def test_ids_round_trip_every_name_in_python(levels: list[str]) -> None:
         assert parent is None
 
 
+def test_a_series_reads_by_its_names_not_its_escaped_id() -> None:
+    """A reader sees a customer named with a `/` as written, not percent-encoded."""
+    uid = hierarchy.id_of("servegen", "inference", "m-large/61")
+    assert uid == "total/servegen/inference/m-large%2F61"
+    assert hierarchy.label_of(uid) == "servegen · inference · m-large/61"
+    assert hierarchy.label_of(hierarchy.TOTAL) == "total"
+
+
 @settings(max_examples=50)
 @given(st.lists(st.tuples(names, names, names), min_size=1, max_size=5))
 def test_polars_helpers_agree_with_python(rows: list[tuple[str, str, str]]) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 import polars as pl
 import pytest
 
+from forecasting import hierarchy
 from forecasting.capacity import CapacityPlan, capacity_timeline
 from forecasting.report import (
     LATEST,
@@ -1011,7 +1012,7 @@ def test_the_platform_page_flags_series_on_a_fallback_or_without_recent_telemetr
     names its model as a fallback, never as a backtest's choice; a series silent for its
     last days is listed too."""
     inputs = sample_inputs()
-    first = inputs.chosen["unique_id"][0]
+    first = inputs.chosen.filter(hierarchy.depth() >= 1)["unique_id"][0]
     reason = "14 days of history; backtesting needs 23"
     chosen = inputs.chosen.with_columns(
         model=pl.when(pl.col("unique_id") == first)
@@ -1022,6 +1023,7 @@ def test_the_platform_page_flags_series_on_a_fallback_or_without_recent_telemetr
     html = platform_page(replace(inputs, chosen=chosen))
     flagged = chosen.filter(pl.col("unique_id") == first)
     assert html.count(reason) == flagged.height > 0
+    assert html.count(f"<td>{html_text(hierarchy.label_of(first))}</td>") == flagged.height
     assert f"seasonal_naive as fallback ({flagged.height // flagged['measure'].n_unique()})" in html
     last = inputs.chosen["unique_id"][-1]
     silent = inputs.chosen.with_columns(

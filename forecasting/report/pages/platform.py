@@ -455,8 +455,8 @@ def _flagged_table(chosen: pl.DataFrame) -> Table:
             why.append(
                 f"no telemetry in its last {r['stale_days']} days: {STALE_FIT}; check the feed"
             )
-        rows.append([r["unique_id"], r["measure"], r["model"], "; ".join(why)])
-    headers = ["series", "measure", "forecast by", "why"]
+        rows.append([hierarchy.label_of(r["unique_id"]), r["measure"], r["model"], "; ".join(why)])
+    headers = ["series (region · class · customer)", "measure", "forecast by", "why"]
     return Table.of(
         headers, rows, wrap=(3,), empty="Every series was backtested and has recent telemetry"
     )

@@ -1,0 +1,118 @@
+"""Young fleets at the decision horizon: the random walk fallback of a series under six blocks.
+
+A fleet with four or five 28-day blocks of history before a cut-off has no decision backtest
+to choose a growth model on, so every series falls back to the random walk on its level
+(``longrange.LevelRandomWalk``: its mean block step shrunk toward the run's pooled drift,
+damped by ``WALK_DAMPING`` a block). Two sets of fleets, each scored out of sample 182 days
+after a cut-off by ``decision_backtest``:
+
+1. the test fleets of ``tests/test_longrange.py`` (steady 55 %/yr, halving, flat; eight
+   series each) cut to ``--history`` days before the cut-off 2026-05-31, for ``--seeds``:
+   pooled MAE ratio to the better baseline, share of days above q90, q50 bias;
+2. synthetic fleets (``synth.synthetic_fleet``, ``--customers``) of ``--days`` days ending
+   2026-11-22, daily peak of the total and the regions, cut-off 6 months back: per series,
+   then the median ratio, median share above q90 and mean bias per fleet length.
+
+Run: ``PYTHONPATH=. python benchmarks/bench_young_fleets.py [--history 90,120,150]
+[--days 300,330] [--seeds 0,1,2,3] [--customers 40]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from datetime import timedelta
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import polars as pl
+from bench_longrange import END, fleet_peaks, test_fleets
+
+from forecasting import longrange
+
+
+def test_fleet_rows(histories: list[int], seeds: list[int]) -> pl.DataFrame:
+    """Pooled 26-week metrics of each test fleet cut to each history length."""
+    t = test_fleets()
+    rows = []
+    for kind in ("steady", "halving", "flat"):
+        for seed in seeds:
+            for days in histories:
+                fleet = t.built_fleet(kind, seed=seed).filter(
+                    pl.col("ds") > t.CUTOFF - timedelta(days=days)
+                )
+                scores = longrange.decision_backtest(
+                    fleet,
+                    cutoffs_months_back=(6,),
+                    as_of=t.CUTOFF + timedelta(days=t.FUTURE_DAYS),
+                )
+                m = t.pooled_26_weeks(scores)
+                rows.append(
+                    {
+                        "fleet": kind,
+                        "seed": seed,
+                        "history_days": days,
+                        "model": ",".join(sorted(set(scores["model"]))),
+                        "mae_ratio": round(m["mae_ratio"], 3),
+                        "above_q90_pct": round(100 * m["exceed_q90"], 1),
+                        "bias_pct": round(100 * m["bias"], 1),
+                    }
+                )
+    return pl.DataFrame(rows)
+
+
+def synthetic_rows(lengths: list[int], seeds: list[int], customers: int) -> pl.DataFrame:
+    """Per series 26-week metrics of young synthetic fleets, cut-off 6 months back."""
+    rows = []
+    for days in lengths:
+        for seed in seeds:
+            peaks = fleet_peaks(days=days, customers=customers, seed=seed)
+            scores = longrange.decision_backtest(peaks, cutoffs_months_back=(6,), as_of=END).filter(
+                pl.col("horizon_days") == 182
+            )
+            for r in scores.iter_rows(named=True):
+                rows.append(
+                    {
+                        "days": days,
+                        "seed": seed,
+                        "series": r["unique_id"],
+                        "model": r["model"],
+                        "mae_ratio": round(r["mae_ratio"], 2),
+                        "above_q90_pct": round(100 * r["exceed_q90"], 1),
+                        "bias_pct": round(100 * r["bias"], 1),
+                    }
+                )
+    return pl.DataFrame(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--history", default="90,120,150")
+    parser.add_argument("--days", default="300,330")
+    parser.add_argument("--seeds", default="0,1,2,3")
+    parser.add_argument("--customers", type=int, default=40)
+    args = parser.parse_args()
+
+    def ints(text: str) -> list[int]:
+        return [int(x) for x in text.split(",") if x]
+
+    pl.Config.set_tbl_rows(500)
+    pl.Config.set_tbl_hide_dataframe_shape(True)
+    print("test fleets cut short, cut-off 2026-05-31, 182 days scored (pooled over 8 series)")
+    print(test_fleet_rows(ints(args.history), ints(args.seeds)))
+    synthetic = synthetic_rows(ints(args.days), ints(args.seeds), args.customers)
+    print("synthetic fleets, total and regions, cut-off 6 months before 2026-11-22")
+    print(synthetic)
+    print(
+        synthetic.group_by("days")
+        .agg(
+            pl.col("mae_ratio").median().alias("median MAE ratio"),
+            pl.col("above_q90_pct").median().alias("median % above q90"),
+            pl.col("bias_pct").mean().alias("mean bias %"),
+        )
+        .sort("days")
+    )
+
+
+if __name__ == "__main__":
+    main()
