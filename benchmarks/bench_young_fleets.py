@@ -1,10 +1,10 @@
-"""Young fleets at the decision horizon: the random walk fallback of a series under six blocks.
+"""Young fleets at the decision horizon: the random walk a series falls back to.
 
-A fleet with four or five 28-day blocks of history before a cut-off has no decision backtest
-to choose a growth model on, so every series falls back to the random walk on its level
-(``longrange.LevelRandomWalk``: its mean block step shrunk toward the run's pooled drift,
-damped by ``WALK_DAMPING`` a block). Two sets of fleets, each scored out of sample 182 days
-after a cut-off by ``decision_backtest``:
+A series with fewer than six 28-day blocks, and every series of a run with under about nine
+months of history (no decision backtest to choose or calibrate a growth model on), is forecast
+by the random walk on its level (``longrange.LevelRandomWalk``: its mean block step shrunk
+toward the run's pooled drift, damped by ``WALK_DAMPING`` a block). Two sets of fleets, each
+scored out of sample 182 days after a cut-off by ``decision_backtest``:
 
 1. the test fleets of ``tests/test_longrange.py`` (steady 55 %/yr, halving, flat; eight
    series each) cut to ``--history`` days before the cut-off 2026-05-31, for ``--seeds``:
@@ -13,7 +13,7 @@ after a cut-off by ``decision_backtest``:
    2026-11-22, daily peak of the total and the regions, cut-off 6 months back: per series,
    then the median ratio, median share above q90 and mean bias per fleet length.
 
-Run: ``PYTHONPATH=. python benchmarks/bench_young_fleets.py [--history 90,120,150]
+Run: ``PYTHONPATH=. python benchmarks/bench_young_fleets.py [--history 90,120,150,210,250]
 [--days 300,330] [--seeds 0,1,2,3] [--customers 40]``.
 """
 
@@ -87,7 +87,7 @@ def synthetic_rows(lengths: list[int], seeds: list[int], customers: int) -> pl.D
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--history", default="90,120,150")
+    parser.add_argument("--history", default="90,120,150,210,250")
     parser.add_argument("--days", default="300,330")
     parser.add_argument("--seeds", default="0,1,2,3")
     parser.add_argument("--customers", type=int, default=40)

@@ -422,7 +422,7 @@ def adhoc_drill(args: argparse.Namespace) -> AdhocDrill | None:
 
 def cmd_drill(args: argparse.Namespace) -> int:
     """Run ready-made or ad-hoc shock drills on the newest forecast run."""
-    from flows.tables import drill_tables
+    from flows.tables import drill_tables, shock_cut_lines
     from forecasting import runs
     from forecasting.drills import ScenarioError
 
@@ -455,6 +455,8 @@ def cmd_drill(args: argparse.Namespace) -> int:
     if batch.played:
         for table in drill_tables(batch.played):
             console.print(table)
+        for line in shock_cut_lines(batch.played):
+            console.print(line, highlight=False, markup=False, soft_wrap=True)
     _warn_not_played(batch.not_played)
     # Drills asked for and none played is a failed command; some skipped among many is not.
     return EXIT_OK if batch.played else EXIT_FAILED

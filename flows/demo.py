@@ -34,6 +34,7 @@ def _printed(outcome: PipelineOutcome, *, console: Console, started: float) -> i
         not_played_lines,
         pipeline_summary,
         report_table,
+        shock_cut_lines,
     )
 
     console.print(ingest_table(outcome.ingested))
@@ -41,7 +42,11 @@ def _printed(outcome: PipelineOutcome, *, console: Console, started: float) -> i
     for table in (*forecast_tables(outcome.forecast), *drills):
         console.print(table)
     console.print(report_table(outcome.report))
-    for line in (*fallback_lines(outcome.forecast), *not_played_lines(outcome.drills_not_played)):
+    for line in (
+        *fallback_lines(outcome.forecast),
+        *shock_cut_lines(outcome.drills),
+        *not_played_lines(outcome.drills_not_played),
+    ):
         console.print(line, highlight=False, markup=False)
     for line in pipeline_summary(outcome, seconds=time.perf_counter() - started):
         console.print(line, highlight=False)

@@ -46,6 +46,7 @@ __all__ = [
     "pipeline_summary",
     "quarantine_table",
     "report_table",
+    "shock_cut_lines",
     "stored_events_table",
     "whatif_table",
 ]
@@ -359,6 +360,9 @@ def _verdict(outcome: DrillOutcome) -> Text:
     text = Text(verdict, style=_VERDICT_STYLE.get(verdict, "green" if outcome.passed else "red"))
     if outcome.unshocked_failures:
         text.append(f" ({', '.join(outcome.unshocked_failures)})")
+    if outcome.shock_cut:
+        # A ramp the horizon cut short: the verdict is on less than the drill's name says.
+        text.append(" (shock cut short by the horizon, see the note)")
     return text
 
 
@@ -659,6 +663,11 @@ def not_played_lines(not_played: Sequence[DrillNotPlayed]) -> list[str]:
     return [f"warning: drill {d.drill} not played: {d.reason}" for d in not_played]
 
 
+def shock_cut_lines(drills: Sequence[DrillOutcome]) -> list[str]:
+    """One ``note:`` line per drill whose shock the horizon cut short, saying how far it got."""
+    return [f"note: drill {d.drill}: {d.shock_cut}" for d in drills if d.shock_cut]
+
+
 def pipeline_summary(outcome: PipelineOutcome, *, seconds: float) -> list[str]:
     """Five lines a reader needs: data, forecast, triggers, drills, and where the pages are."""
     loaded = [r for r in outcome.ingested if r.status == "loaded" and r.entry]
@@ -692,6 +701,11 @@ def pipeline_summary(outcome: PipelineOutcome, *, seconds: float) -> list[str]:
         *_power_line(outcome.report),
         "drills: "
         + _drill_counts(outcome.drills, failing)
+        + (
+            f"; {len(cut)} with the shock cut short by the horizon ({', '.join(cut)})"
+            if (cut := [d.drill for d in outcome.drills if d.shock_cut])
+            else ""
+        )
         + (
             f"; {len(outcome.drills_not_played)} not played "
             f"({', '.join(d.drill for d in outcome.drills_not_played)})"

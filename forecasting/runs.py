@@ -27,7 +27,7 @@ from pydantic import BaseModel
 from forecasting import warehouse
 from forecasting.options import DrillOptions, ForecastOptions, ReportOptions, WhatIfOptions
 from forecasting.resources import ready_made_drills
-from forecasting.schema import FAILS_UNSHOCKED, PARTLY_JUDGED, frame_schema
+from forecasting.schema import FAILS_UNSHOCKED, PARTLY_JUDGED, SHOCK_CUT_NOTE, frame_schema
 from forecasting.settings import settings
 
 if TYPE_CHECKING:  # the step modules load scipy, numba and plotly: only when a step runs
@@ -618,6 +618,8 @@ class DrillOutcome(BaseModel):
     # The blocks-to-pass search: whether its set was verified, else its one-line answer.
     blocks_pass: bool | None = None
     blocks_note: str | None = None
+    # How far a shock the horizon cut short got (its drill note); None when it played whole.
+    shock_cut: str | None = None
 
     @property
     def absorb_text(self) -> str | None:
@@ -859,6 +861,7 @@ def drill_outcome(
             ),
             None,
         ),
+        shock_cut=next((n for n in run.get("notes") or () if n.startswith(SHOCK_CUT_NOTE)), None),
     )
 
 

@@ -157,6 +157,9 @@ FAILS_UNSHOCKED = "plan fails unshocked"
 VERDICTS: tuple[str, ...] = (PASS, FAILS_UNDER_SHOCK, FAILS_UNSHOCKED)
 # A time to absorb measured on a plan that fails unshocked saw only the hours it holds in.
 PARTLY_JUDGED = " (judged only where the plan holds unshocked)"
+# The drill note of a shock the horizon cut short (a ramp that had not reached its height):
+# its verdict judged less than the shock it is named for.
+SHOCK_CUT_NOTE = "the shock reaches "
 # Days without telemetry at the end of a series (forecast_summary.stale_days) that flag it.
 # One is the partial last day of an export; two whole days of silence from a region is a feed
 # to check.

@@ -875,17 +875,17 @@ def _trigger_row(
     window_end = found.day + _weeks(settings.sizing_weeks)
     sized = found.shortfall.filter(pl.col("ds") <= window_end)
     net = _net_of(sized, relief)
+    candidates = _candidates(plan, region=region, pool=pool)
     choose = partial(
         _choose,
-        _candidates(plan, region=region, pool=pool),
-        plan,
+        plan=plan,
         region=region,
         exhaustion=found.day,
         as_of=as_of,
         buffer_weeks=settings.buffer_weeks,
         power=power,
     )
-    order = choose(shortfall_gpus=net) if net > 0.0 else None
+    order = choose(candidates, shortfall_gpus=net) if net > 0.0 else None
     first_choice = order
     from_arrival = False
     if order is not None and order.arrives > found.day:
@@ -899,7 +899,16 @@ def _trigger_row(
         if after_arrival.height:
             window_end, sized, from_arrival = late_end, after_arrival, True
             net = _net_of(sized, relief)
-            order = choose(shortfall_gpus=net) if net > 0.0 else None
+            order = choose(candidates, shortfall_gpus=net) if net > 0.0 else None
+            if order is not None and order.arrives <= found.day:
+                # Chosen again for the later window, it lands in time after all: sized from
+                # exhaustion like any order that does. (Left at the later window, 341 racks
+                # landing a month before exhaustion were bought for the shortfall of the year
+                # after the first choice's arrival, 2028-08 to 2029-08.)
+                window_end = found.day + _weeks(settings.sizing_weeks)
+                sized = found.shortfall.filter(pl.col("ds") <= window_end)
+                net, from_arrival = _net_of(sized, relief), False
+                order = choose([order.candidate], shortfall_gpus=net) if net > 0.0 else None
     row |= {
         "exhaustion_date": found.day,
         "requirement_gpus_at_exhaustion": found.requirement,
@@ -939,9 +948,9 @@ def _trigger_row(
             "later orders"
         )
     if relief is not None and net < _net_of(sized, None):
-        units = relief.blocks * relief.units
         notes.append(
-            f"sized net of the training-pool order ({units:g} units from {relief.arrives})"
+            f"sized net of the training-pool order ({relief.blocks} x {relief.candidate.name} "
+            f"in service {relief.arrives})"
         )
     row |= _order_fields(order, as_of=as_of, exhaustion=found.day, blocks=order.blocks)
     row["note"] = "; ".join(notes)

@@ -9,7 +9,7 @@ from typing import Any
 import polars as pl
 import pytest
 
-from flows.tables import drill_tables
+from flows.tables import drill_tables, shock_cut_lines
 from forecasting.capacity import CapacityPlan
 from forecasting.drills import PROFILE_SCHEMA, blocks_to_pass, scenario_from_args
 from forecasting.drills.answers import NO_ORDER_IN_TIME, _least_count
@@ -336,3 +336,34 @@ def test_a_small_cost_of_absorbing_reads_in_dollars_not_as_zero_millions(
         additions=outcome.additions,
     )  # fmt: skip
     assert str(drill_tables([stored])[0].columns[3]._cells[0]) == shown
+
+
+def test_a_pass_on_a_shock_the_horizon_cut_short_says_so_beside_the_verdict() -> None:
+    """A six-week ramp on a four-week horizon reached 1.67x of its 2x: the terminal's verdict
+    says the shock was cut short and a note line says how far it got, where it read a bare
+    "pass" before; a step drill, played whole, says neither."""
+    plan = _plan([_block("a", "r1", 1000, ["inference"])], [RACK])
+    outcomes = {}
+    for shape in ("ramp:6w", "step"):
+        played = play_drill(
+            plan, _paths({"r1/inference/other": 100.0}, samples=5),
+            pl.DataFrame(schema=PROFILE_SCHEMA),
+            scenario_from_args(target="class:inference", shape=shape), as_of=MONDAY,
+            options=DrillOptions(answer_paths=5),
+        )  # fmt: skip
+        result = played.result
+        run = {"drill": shape, "target": "t", "notes": list(result.notes),
+               "passed": result.passed, "verdict": result.verdict, **played.answers}  # fmt: skip
+        outcomes[shape] = drill_outcome(
+            run_id="d-1", run=run, verdicts=played.result.verdicts, kpis=played.result.kpis,
+            additions=played.additions,
+        )  # fmt: skip
+    ramp, step = outcomes["ramp:6w"], outcomes["step"]
+    assert ramp.verdict == step.verdict == "pass"
+    verdict_cell = str(drill_tables([ramp])[0].columns[2]._cells[0])
+    assert verdict_cell == "pass (shock cut short by the horizon, see the note)"
+    assert shock_cut_lines([ramp, step]) == [
+        f"note: drill ramp:6w: the shock reaches 1.67x of its 2x by the forecast horizon's end "
+        f"on {MONDAY + timedelta(days=DAYS - 1)}: a longer forecast plays all of it"
+    ]
+    assert str(drill_tables([step])[0].columns[2]._cells[0]) == "pass"

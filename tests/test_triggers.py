@@ -9,6 +9,7 @@ region peak q90 = 600 + d: (600 + d) / 0.8 > 900 first on d = 121.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
@@ -17,6 +18,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from forecasting import triggers
 from forecasting.capacity import CapacityPlan
 from forecasting.schema import FORECAST_SCHEMA, WorkloadClass, table
 from forecasting.triggers import (
@@ -483,3 +485,37 @@ def test_an_order_is_sized_for_its_window_not_the_whole_horizon() -> None:
     year = _trigger(plan, _r2_forecast(), "r2", "all")
     assert year["blocks_to_order"] == 2
     assert "later orders" not in year["note"]
+
+
+def test_an_order_chosen_again_that_lands_in_time_is_sized_from_exhaustion(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The first choice, a pod, lands after exhaustion, so the pool is sized for the weeks after
+    its arrival; the block type chosen for that later shortfall, a rack, lands in time after
+    all (on a real plan: two powered cells first, then racks no site powers). The rack is sized
+    from exhaustion like any order that lands in time, and its note says so: before, 341 racks
+    landing a month before exhaustion were bought for the year after the cells' arrival."""
+    chooser = triggers._choose
+    calls: list[str] = []
+
+    def first_the_pod_then_the_rack(options: Any, *args: Any, **kw: Any) -> Any:
+        wanted = "pod-c" if not calls else "rack-c"
+        calls.append(wanted)
+        return chooser([c for c in options if c.name == wanted] or options, *args, **kw)
+
+    monkeypatch.setattr(triggers, "_choose", first_the_pod_then_the_rack)
+
+    def demand(d: np.ndarray) -> np.ndarray:
+        # Short from day ~118; a surge on days 125-134, before the pod could land (day 140).
+        return 600.0 + 1.7 * d + np.where((d >= 125) & (d < 135), 1000.0, 0.0)
+
+    forecast = pl.concat([_series("total/r1", m, q90=demand) for m in ("peak", "mean")])
+    row = _trigger(_plan([_block("r1-rack", 1000)]), forecast, "r1", "all")
+    assert calls[:2] == ["pod-c", "rack-c"]
+    exhaustion = row["exhaustion_date"]
+    assert row["candidate"] == "rack-c" and row["arrives"] <= exhaustion
+    # Sized for the surge it lands before (2,285 GPUs required with headroom, 1,000 in service:
+    # 6 racks), not for the weeks after the pod's arrival, which missed it (3 racks).
+    surge = float(demand(np.array([134.0]))[0]) / 0.8 - 1000
+    assert row["blocks_to_order"] == math.ceil(surge / 250) == 6
+    assert "after its arrival" not in row["note"]

@@ -59,6 +59,7 @@ from forecasting.schema import (
     FAILS_UNSHOCKED,
     PARTLY_JUDGED,
     PASS,
+    SHOCK_CUT_NOTE,
     WorkloadClass,
     frame_schema,
 )
@@ -342,7 +343,7 @@ def summarise(
     if short is not None:
         end = demand.first_day + timedelta(days=demand.days - 1)
         notes.append(
-            f"the shock reaches {short:.2f}x of its {resolved.scenario.multiplier:g}x by the "
+            f"{SHOCK_CUT_NOTE}{short:.2f}x of its {resolved.scenario.multiplier:g}x by the "
             f"forecast horizon's end on {end}: a longer forecast plays all of it"
         )
     first = _first_to_saturate(supply, out_pool)
