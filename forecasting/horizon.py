@@ -177,7 +177,7 @@ def extend_horizon(
     )
     last = forecast["ds"].max() if forecast.height else as_of
     daily_days = (last - as_of).days if isinstance(last, date) else 0
-    blended_parts, month_parts, accuracy_parts = [], [], []
+    blended_parts, month_parts, accuracy_parts, plan_parts = [], [], [], []
     ratios = pl.DataFrame(schema={"parent": pl.String, "ds": pl.Date, "ratio": pl.Float64})
     chosen: tuple[str, ...] = longrange.CANDIDATES
     # Peaks first: the triggers act on them, so their backtests choose the growth model; the
@@ -196,6 +196,14 @@ def extend_horizon(
         )
         if measure == Measure.PEAK.value:
             chosen = (long.model,)
+        plan_parts.append(
+            long.series.select(
+                "unique_id",
+                pl.lit(measure).alias("measure"),
+                pl.col("model").alias("plan_model"),
+                pl.col("reason").alias("plan_reason"),
+            )
+        )
         short = forecast.filter((pl.col("measure") == measure) & pl.col("unique_id").is_in(classes))
         blended = longrange.blend_daily(short, long.daily, as_of=as_of).join(
             short.select("unique_id", "ds"), on=["unique_id", "ds"], how="semi"
@@ -248,8 +256,17 @@ def extend_horizon(
         if accuracy_parts
         else pl.DataFrame(schema=ACCURACY_SCHEMA)
     )
+    summary = result.summary
+    if {"unique_id", "measure"} <= set(summary.columns):
+        # Each series' growth model past the daily days, and why it fell back, for the pages.
+        summary = (
+            summary.drop("plan_model", "plan_reason", strict=False)
+            .join(pl.concat(plan_parts), on=["unique_id", "measure"], how="left")
+            .select(summary.columns)
+            .cast(summary.schema)
+        )
     return Extended(
-        result=replace(result, forecast=updated, paths=paths),
+        result=replace(result, forecast=updated, paths=paths, summary=summary),
         months=monthly_all.select(MONTHS_SCHEMA.names()).cast(MONTHS_SCHEMA),
         accuracy=accuracy.select(ACCURACY_SCHEMA.names()).cast(ACCURACY_SCHEMA),
         horizon_months=months,

@@ -1165,7 +1165,7 @@ def report_inputs(
     from forecasting.capacity import capacity_timeline, site_power_by_month
     from forecasting.changes import run_changes
     from forecasting.report import ReportInputs
-    from forecasting.report.inputs import BOOK_APPLIED_SCHEMA
+    from forecasting.report.inputs import BOOK_APPLIED_SCHEMA, CHOSEN_COLUMNS
 
     run_id = triggers.forecast.run_id
     as_of = triggers.forecast.as_of
@@ -1238,7 +1238,7 @@ def report_inputs(
         forecast=forecast_frame.with_columns(pl.lit(run_id).alias("run_id")),
         forecast_months=months_frame,
         backtest=backtest,
-        chosen=summary.select("unique_id", "measure", "model", "fallback", "stale_days"),
+        chosen=summary.select(CHOSEN_COLUMNS),
         capacity=capacity_timeline(plan, start=start, end=plan_end),
         triggers=trigger_frame,
         drivers=drivers,

@@ -469,6 +469,10 @@ _TABLES: tuple[Table, ...] = (
             "calibrated": pl.Boolean(),
             # Days at the end without telemetry: the fit stops before them (migration 12).
             "stale_days": pl.Int64(),
+            # The plan past the daily days (regions and classes; migration 13): its growth
+            # model and, where it fell back or left blocks out, why.
+            "plan_model": pl.String(),
+            "plan_reason": pl.String(),
         },
         key=("unique_id", "measure"),
         key_enforced=True,
@@ -482,6 +486,8 @@ _TABLES: tuple[Table, ...] = (
             "coverage_80",
             "calibrated",
             "stale_days",
+            "plan_model",
+            "plan_reason",
         ),
     ),
     Table(

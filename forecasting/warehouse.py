@@ -237,6 +237,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         "forecast summary: days a series went without telemetry at the end (a stopped feed)",
         adds=(("forecast_summary", "stale_days"),),
     ),
+    Migration(
+        13,
+        "forecast summary: each series' growth model past the daily days and why it fell back",
+        adds=(("forecast_summary", "plan_model"), ("forecast_summary", "plan_reason")),
+    ),
 )
 
 TABLES: frozenset[str] = frozenset(schema.REGISTRY)

@@ -396,7 +396,11 @@ def sample_inputs(
         forecast=forecast,
         backtest=backtest,
         chosen=ids.with_columns(
-            model=pl.lit("ets"), fallback=pl.lit(None, pl.String), stale_days=pl.lit(0)
+            model=pl.lit("ets"),
+            fallback=pl.lit(None, pl.String),
+            stale_days=pl.lit(0),
+            plan_model=pl.lit("combination"),
+            plan_reason=pl.lit(None, pl.String),
         ),
         capacity=capacity_timeline(
             plan, start=as_of - timedelta(days=120), end=as_of + timedelta(days=90)
@@ -1012,7 +1016,11 @@ def test_the_platform_page_flags_series_on_a_fallback_or_without_recent_telemetr
     names its model as a fallback, never as a backtest's choice; a series silent for its
     last days is listed too."""
     inputs = sample_inputs()
-    first = inputs.chosen.filter(hierarchy.depth() >= 1)["unique_id"][0]
+    # The deepest series, named as only the flagged table names it ("us-east · inference").
+    first = inputs.chosen.sort(hierarchy.depth(), "unique_id", descending=[True, False])[
+        "unique_id"
+    ][0]
+    assert hierarchy.depth_of(first) >= 2
     reason = "14 days of history; backtesting needs 23"
     chosen = inputs.chosen.with_columns(
         model=pl.when(pl.col("unique_id") == first)

@@ -209,3 +209,30 @@ def test_drills_a_short_forecast_cannot_place_are_not_played_and_the_rest_are(
     )  # fmt: skip
     assert isinstance(skipped, runs.DrillNotPlayed)
     assert skipped.reason.startswith("field slip: next-committed, but no block is committed")
+
+
+def test_a_young_fleets_plan_says_which_growth_model_it_fell_back_to_and_why(
+    fleet: FleetFiles, tmp_path: Path
+) -> None:
+    """200 days of history leave no decision backtest: every region and class is planned past
+    the daily days by the random walk, and the stored summary and the platform page say so per
+    series (the reasons were computed and dropped before, so a 36-month plan read as fitted)."""
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copy(fleet.warehouse, path)
+    options = ForecastOptions(
+        horizon_days=28, n_paths=30, customers_per_class=3, models=("seasonal_naive", "drift")
+    )
+    run = runs.forecast(path, options)
+    with warehouse.connect(path, read_only=True) as wh:
+        summary = wh.run_frame("forecast_summary", run.run_id)
+    planned = summary.filter(pl.col("unique_id").str.count_matches("/").is_between(1, 2))
+    assert planned.height and set(planned["plan_model"]) == {"level_random_walk"}
+    assert planned["plan_reason"].str.contains("no decision backtest").all()
+    customers = summary.filter(pl.col("unique_id").str.count_matches("/") == 3)
+    assert customers["plan_reason"].is_null().all()  # a customer's months are its class's share
+    runs.report(path, fleet.capacity, tmp_path / "reports", ReportOptions())
+    page = (tmp_path / "reports" / run.run_id / "platform.html").read_text(encoding="utf-8")
+    assert (
+        "seasonal_naive, then level_random_walk" in page or "drift, then level_random_walk" in page
+    )
+    assert "past the daily days, level_random_walk: no decision backtest" in page

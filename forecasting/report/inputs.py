@@ -29,6 +29,7 @@ __all__ = [
     "BACKTEST_COLUMNS",
     "BOOK_APPLIED_SCHEMA",
     "BOOK_CONCENTRATION_SCHEMA",
+    "CHOSEN_COLUMNS",
     "CHOSEN_SCHEMA",
     "CONCENTRATION_SCHEMA",
     "CONTRACT_LIST_SCHEMA",
@@ -160,10 +161,18 @@ CONCENTRATION_SCHEMA = pl.Schema(
 )
 
 # ``fallback`` is the reason a series was forecast by a fallback instead of a backtested choice;
-# ``stale_days`` how many days it went without telemetry at the end.
-CHOSEN_SCHEMA = _columns(
-    frame_schema("forecast_summary"), ("unique_id", "measure", "model", "fallback", "stale_days")
+# ``stale_days`` how many days it went without telemetry at the end; ``plan_model`` and
+# ``plan_reason`` the growth model past the daily days and why it fell back, where it did.
+CHOSEN_COLUMNS = (
+    "unique_id",
+    "measure",
+    "model",
+    "fallback",
+    "stale_days",
+    "plan_model",
+    "plan_reason",
 )
+CHOSEN_SCHEMA = _columns(frame_schema("forecast_summary"), CHOSEN_COLUMNS)
 
 # run_id is optional in a backtest handed to the report: a run's own scores need no key.
 BACKTEST_COLUMNS = frame_schema("backtests")

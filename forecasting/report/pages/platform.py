@@ -444,10 +444,13 @@ def _accuracy_table(backtest: pl.DataFrame, chosen: pl.DataFrame) -> Table:
 
 
 def _flagged_table(chosen: pl.DataFrame) -> Table:
-    """Series forecast by a fallback (too short to backtest, or every candidate failed), and
-    series whose telemetry stopped before the run's last day, each with the reason."""
+    """Series forecast by a fallback (too short to backtest, or every candidate failed), series
+    whose telemetry stopped before the run's last day, and series whose plan past the daily
+    days fell back or left blocks out, each with the reason."""
     stale = pl.col("stale_days").fill_null(0) >= STALE_WARN_DAYS
-    flagged = chosen.filter(pl.col("fallback").is_not_null() | stale).sort("unique_id", "measure")
+    flagged = chosen.filter(
+        pl.col("fallback").is_not_null() | stale | pl.col("plan_reason").is_not_null()
+    ).sort("unique_id", "measure")
     rows = []
     for r in flagged.iter_rows(named=True):
         why = [r["fallback"]] if r["fallback"] else []
@@ -455,7 +458,11 @@ def _flagged_table(chosen: pl.DataFrame) -> Table:
             why.append(
                 f"no telemetry in its last {r['stale_days']} days: {STALE_FIT}; check the feed"
             )
-        rows.append([hierarchy.label_of(r["unique_id"]), r["measure"], r["model"], "; ".join(why)])
+        model = r["model"]
+        if r["plan_reason"]:
+            why.append(f"past the daily days, {r['plan_model']}: {r['plan_reason']}")
+            model = f"{model}, then {r['plan_model']}"
+        rows.append([hierarchy.label_of(r["unique_id"]), r["measure"], model, "; ".join(why)])
     headers = ["series (region · class · customer)", "measure", "forecast by", "why"]
     return Table.of(
         headers, rows, wrap=(3,), empty="Every series was backtested and has recent telemetry"
