@@ -842,9 +842,8 @@ def _onboarding_blocks(means: np.ndarray) -> int:
     """How many leading block means more than doubled into the next: a series' onboarding.
 
     A region's batch class went 0, 89, 1,057, 1,524 GPUs over its first blocks: fitted as
-    growth, those steps made the 36-month q90 a million times the q50 (a 180-day synthetic
-    fleet), and the triggers ordered 360 pods for it. Growth does not double in four weeks;
-    an onboarding does, once, at the start.
+    growth, those steps put its 36-month q90 at up to 10^56 times its q50 (a 180-day synthetic
+    fleet). Growth does not double in four weeks; an onboarding does, once, at the start.
     """
     count = 0
     while count + 1 < means.size:

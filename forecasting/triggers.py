@@ -874,6 +874,7 @@ def _trigger_row(
     gross = _net_of(found.shortfall, None)
     window_end = found.day + _weeks(settings.sizing_weeks)
     sized = found.shortfall.filter(pl.col("ds") <= window_end)
+    from_exhaustion = (window_end, sized)
     net = _net_of(sized, relief)
     candidates = _candidates(plan, region=region, pool=pool)
     choose = partial(
@@ -905,9 +906,8 @@ def _trigger_row(
                 # exhaustion like any order that does. (Left at the later window, 341 racks
                 # landing a month before exhaustion were bought for the shortfall of the year
                 # after the first choice's arrival, 2028-08 to 2029-08.)
-                window_end = found.day + _weeks(settings.sizing_weeks)
-                sized = found.shortfall.filter(pl.col("ds") <= window_end)
-                net, from_arrival = _net_of(sized, relief), False
+                (window_end, sized), from_arrival = from_exhaustion, False
+                net = _net_of(sized, relief)
                 order = choose([order.candidate], shortfall_gpus=net) if net > 0.0 else None
     row |= {
         "exhaustion_date": found.day,
