@@ -1042,7 +1042,10 @@ def test_the_platform_page_flags_series_on_a_fallback_or_without_recent_telemetr
     assert quiet.count("no telemetry in its last 6 days") == flagged_days > 0
     assert "no telemetry in its last 1 days" not in quiet  # a partial last day flags nothing
     calm = platform_page(inputs)
-    assert '<p class="note">Every series was backtested and has recent telemetry.</p>' in calm
+    assert (
+        '<p class="note">Every series was backtested, has recent telemetry and a fitted growth '
+        "model past the daily days.</p>"
+    ) in calm
     assert "as fallback" not in calm
 
 

@@ -465,7 +465,13 @@ def _flagged_table(chosen: pl.DataFrame) -> Table:
         rows.append([hierarchy.label_of(r["unique_id"]), r["measure"], model, "; ".join(why)])
     headers = ["series (region · class · customer)", "measure", "forecast by", "why"]
     return Table.of(
-        headers, rows, wrap=(3,), empty="Every series was backtested and has recent telemetry"
+        headers,
+        rows,
+        wrap=(3,),
+        empty=(
+            "Every series was backtested, has recent telemetry and a fitted growth model past "
+            "the daily days"
+        ),
     )
 
 
