@@ -284,3 +284,19 @@ def test_the_whatif_help_names_no_default_for_a_required_option(
     text = capsys.readouterr().out
     assert "--customer" in text
     assert "Undefined" not in text
+
+
+def test_the_whatif_page_says_its_orders_cover_the_whole_plan_horizon() -> None:
+    """Both runs size their orders to the plan's end, so the count without the deal can exceed
+    the finance page's (sized for the weeks after exhaustion): the page says so, or a reader
+    saw 100 racks there against 47 on the finance page for the same pool and forecast."""
+    from forecasting.report.format import html_text
+    from forecasting.report.pages.whatif import whatif_page
+
+    answer = what_if(_forecast(), _plan(_r2_blocks()), _priced(f"{_day(10)}:20"), as_of=MONDAY)
+    page = whatif_page(answer, forecast_run_id="forecast-1", quantile="q90")
+    assert (
+        html_text(f"Both size their orders for the whole plan horizon, to {answer.horizon_end}")
+        in page
+    )
+    assert "the finance page" in page
