@@ -57,14 +57,16 @@ Verdicts, per as-of day, region and pool
         mean demand after the as-of day (``all``); null when the plan sets no price.
     ``false_alarm``
         An exhaustion was forecast and an order placed, but the known capacity never ran
-        short in the data, which reaches past the forecast exhaustion date: "not needed
-        within N months of data".
+        short in the data, which reaches past the forecast exhaustion date by the safety
+        buffer at least: "not needed within N months of data". (Within the buffer of it, a
+        shortfall can still come as early as the buffer allows for: not verified.)
     ``no_order_needed``
         No exhaustion forecast, and none within the forecast horizon in the data (or one
         past the horizon: a later replay's decision).
     ``not_verified``
         Not counted: no data after the as-of day, or an exhaustion was forecast and the data
-        ends before that date without a shortfall (censored: too soon to tell).
+        ends before that date, or within the safety buffer after it, without a shortfall
+        (censored: too soon to tell).
 
 Idle capital
     Every order with blocks, as if placed: from its arrival, each day's idle capacity is the
@@ -398,6 +400,7 @@ def _judge(
     data_end: date,
     horizon_end: date,
     as_of: date,
+    buffer_weeks: int = 4,
 ) -> _Judged:
     """The verdict of one trigger row (see the module docstring, "Verdicts")."""
     forecast: date | None = row["exhaustion_date"]
@@ -412,6 +415,16 @@ def _judge(
                     Verdict.NOT_VERIFIED,
                     f"censored: the data ends {data_end}, before the forecast exhaustion "
                     f"{forecast}, with no shortfall yet: too soon to tell",
+                )
+            if data_end < forecast + timedelta(weeks=buffer_weeks):
+                # A shortfall a few days after the forecast date is the error the buffer is
+                # there for: judged a false alarm 1-13 days after it, replays of a 300-day
+                # fleet counted red triggers whose shortfall the data could not yet show.
+                return _Judged(
+                    Verdict.NOT_VERIFIED,
+                    f"censored: the data ends {data_end}, {(data_end - forecast).days} days "
+                    f"after the forecast exhaustion {forecast}, within the {buffer_weeks}-week "
+                    "safety buffer, with no shortfall yet: too soon to call it a false alarm",
                 )
             return _Judged(
                 Verdict.FALSE_ALARM,
@@ -503,6 +516,7 @@ def score_replay(
     prices: dict[tuple[str, str], float],
     fleet: pl.DataFrame | None = None,
     idle_weeks: int = 52,
+    buffer_weeks: int = 4,
 ) -> pl.DataFrame:
     """DECISION_REPLAYS_SCHEMA rows of one replay, judged against what happened.
 
@@ -521,8 +535,9 @@ def score_replay(
         built_first = built.filter(key)["exhaustion"]
         when = first.item() if first.len() else None
         judged = _judge(
-            row, daily, plan, actual=when, data_end=data_end, horizon_end=horizon_end, as_of=as_of
-        )
+            row, daily, plan, actual=when, data_end=data_end, horizon_end=horizon_end,
+            as_of=as_of, buffer_weeks=buffer_weeks,
+        )  # fmt: skip
         gpu_months, capital, idle_note = (
             _idle(row, daily, plan, data_end=data_end, idle_weeks=idle_weeks)
             if judged.verdict is not Verdict.NOT_VERIFIED
@@ -699,6 +714,7 @@ def judge_replay(
         prices=pool_prices(series, plan, as_of=as_of),
         fleet=actual_pools(series, plan, as_of=as_of),
         idle_weeks=options.idle_weeks,
+        buffer_weeks=options.buffer_weeks,
     )
 
 

@@ -399,3 +399,23 @@ def test_three_replays_on_a_small_synthetic_fleet(
     assert replays.height == 3 * replays.select("region", "pool").unique().height
     assert sum(row[v.value] for v in Verdict) == replays.height
     assert (tmp_path / "reports" / "decisions" / f"{row['run_id']}.html").is_file()
+
+
+@pytest.mark.parametrize(
+    ("after", "verdict"), [(13, Verdict.NOT_VERIFIED), (28, Verdict.FALSE_ALARM)]
+)
+def test_an_alarm_is_false_only_once_the_data_passes_its_date_by_the_buffer(
+    after: int, verdict: Verdict
+) -> None:
+    """Demand falls before the forecast exhaustion and the data ends ``after`` days past it:
+    13 days are inside the 4-week safety buffer, where a shortfall can still come as early as
+    the buffer allows for (it read "false alarm" before), 28 days are not."""
+    as_of = START + timedelta(days=150)
+    forecast = _as_forecast(_history(), as_of=as_of)
+    days = (EXHAUSTION - START).days + after + 1
+    row = _judged(as_of, history=_history(_rising_then_falling, days=days), forecast=forecast)
+    assert row["forecast_exhaustion"] == EXHAUSTION and row["actual_exhaustion"] is None
+    assert row["verdict"] == verdict
+    if verdict is Verdict.NOT_VERIFIED:
+        assert "within the 4-week safety buffer" in row["note"]
+        assert row["idle_capital_usd"] is None
