@@ -65,8 +65,9 @@ RULES = (
     "demand turned away or queued. Revenue: at the training price, or the class prices "
     "weighted by the region's observed demand.",
     "False alarm: an order, but the known capacity never ran short in the data, which reaches "
-    "past the forecast exhaustion date. Not verified (not counted): no data after the as-of "
-    "day, or the data ends before the forecast exhaustion date without a shortfall (censored).",
+    "past the forecast exhaustion date by the safety buffer at least. Not verified (not "
+    "counted): no data after the as-of day, or the data ends before the forecast exhaustion "
+    "date, or within the buffer after it, without a shortfall (censored).",
     "Idle capital, as if every order had been placed: from its arrival, the ordered capacity "
     "less the actual shortfall each day, over at most 52 weeks of data; GPU-months, and the "
     "mean idle capacity priced at the candidate's capex per GPU.",
