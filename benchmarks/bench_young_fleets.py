@@ -1,7 +1,7 @@
 """Young fleets at the decision horizon: the random walk a series falls back to.
 
-A series with fewer than six 28-day blocks, and every series of a run with under about nine
-months of history (no decision backtest to choose or calibrate a growth model on), is forecast
+A series with fewer than six 28-day blocks, and every series of a run with under about a year
+of history (350 days) (no decision backtest to choose or calibrate a growth model on), is forecast
 by the random walk on its level (``longrange.LevelRandomWalk``: its mean block step shrunk
 toward the run's pooled drift, damped by ``WALK_DAMPING`` a block). Two sets of fleets, each
 scored out of sample 182 days after a cut-off by ``decision_backtest``:

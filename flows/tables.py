@@ -491,6 +491,11 @@ def report_table(outcome: ReportOutcome) -> Table:
     )
     for name in ("region", "pool", "status", "exhaustion", "order by", "order", "capex", "MW"):
         table.add_column(name, justify="right" if name in ("capex", "MW") else "left")
+    if outcome.unmeasured:
+        table.caption = (
+            f"no demand measured for {', '.join(outcome.unmeasured)}: not one complete day of "
+            "telemetry, so forecast as zero; their green is not verified"
+        )
     rank = {"red": 0, "amber": 1, "green": 2}
     style = {"red": "red", "amber": "yellow", "green": "green"}
     for t in sorted(outcome.triggers, key=lambda t: rank.get(t["status"], 3)):

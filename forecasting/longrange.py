@@ -38,7 +38,8 @@ How a series is forecast (``long_horizon_forecast``):
    relative MAE; the combination unless another model is at least 5 % better), and the
    interval scale is one factor for all series (pooled q90 exceedance at 26 weeks brought to
    10 %), shrunk towards 1 in logs by ``windows / (windows + CALIBRATION_PRIOR_WINDOWS)``.
-   A call too short for any backtest (under about nine months of history) puts every series
+   A call too short for any backtest (under about a year of history: six blocks before the
+   6-month cut-off) puts every series
    on the random walk (below) at scale 1 and says so.
 
 **Measured** (tests/test_longrange.py; ``benchmarks/bench_longrange.py --test-fleets``): the

@@ -1042,6 +1042,8 @@ class ReportOutcome(BaseModel):
     statuses: dict[str, int]
     failing_drills: list[str]
     stale_days: int | None
+    # The total, regions and classes forecast as zero for want of an observed day.
+    unmeasured: list[str] = []
     triggers: list[dict[str, Any]]
     power_statuses: dict[str, int] = {}  # the sites' power triggers (empty: no [[site]])
     # The first power contract date among red and amber sites: (site, contract_by), or None.
@@ -1346,6 +1348,8 @@ def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:
 
 def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> ReportOutcome:
     """What a published report says: trigger counts, failing drills, staleness, triggers."""
+    from forecasting.report.inputs import unmeasured_series
+
     statuses = inputs.triggers.group_by("status").len()
     power = inputs.power_triggers.group_by("status").len()
     late = inputs.power_triggers.filter(
@@ -1360,6 +1364,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         power_first=(late["site"][0], late["contract_by"][0]) if late.height else None,
         failing_drills=inputs.drill_answers.filter(~pl.col("passed")).get_column("drill").to_list(),
         stale_days=inputs.stale_days,
+        unmeasured=unmeasured_series(inputs.chosen),
         triggers=report_trigger_rows(inputs).to_dicts(),
     )
 

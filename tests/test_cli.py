@@ -478,3 +478,26 @@ def test_a_power_contract_date_already_past_says_it_is_late() -> None:
         "(603 days ago: late)"
     )
     assert line(date(2027, 4, 6)).endswith("us-east-b by 2027-04-06")
+
+
+def test_the_report_table_says_where_no_demand_was_measured() -> None:
+    """A report whose series are forecast as zero for want of an observed day says so under
+    its green triggers (a one-hour trace read green, $0 to order, and nothing else)."""
+    from rich.console import Console
+
+    from flows.tables import report_table
+    from forecasting.runs import ReportOutcome
+
+    def shown(unmeasured: list[str]) -> str:
+        report = ReportOutcome(
+            run_id="r", trigger_run_id="t", path=Path("."), statuses={}, failing_drills=[],
+            stale_days=None, triggers=[], unmeasured=unmeasured,
+        )  # fmt: skip
+        console = Console(width=200, record=True)
+        console.print(report_table(report))
+        return " ".join(console.export_text().split())
+
+    assert "no demand measured for azure, azure · inference" in shown(
+        ["azure", "azure · inference"]
+    )
+    assert "no demand measured" not in shown([])

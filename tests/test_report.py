@@ -44,7 +44,13 @@ from forecasting.report.format import (
     html_text,
     plot_text,
 )
-from forecasting.report.pages import facilities_page, finance_page, fmt_kpi, platform_page
+from forecasting.report.pages import (
+    facilities_page,
+    finance_page,
+    fmt_kpi,
+    platform_page,
+    run_index_page,
+)
 from forecasting.report.pages.common import Stacked
 from forecasting.report.pages.platform import _change_tables
 from forecasting.schema import DEMAND_SCHEMA, FORECAST_SCHEMA, WorkloadClass
@@ -1047,6 +1053,23 @@ def test_the_platform_page_flags_series_on_a_fallback_or_without_recent_telemetr
         "model past the daily days.</p>"
     ) in calm
     assert "as fallback" not in calm
+
+
+def test_every_page_says_where_no_demand_was_measured() -> None:
+    """A region forecast as zero for want of an observed day gets a banner on every page: its
+    green triggers read no demand, not measured room. A run without one has no banner."""
+    inputs = sample_inputs()
+    region = inputs.chosen.filter(hierarchy.depth() == 1)["unique_id"].sort()[0]
+    zero = inputs.chosen.with_columns(
+        model=pl.when(pl.col("unique_id") == region).then(pl.lit("zero")).otherwise("model"),
+        fallback=pl.when(pl.col("unique_id") == region)
+        .then(pl.lit("ValueError: no observed values"))
+        .otherwise("fallback"),
+    )
+    banner = f"No demand measured for {html_text(hierarchy.label_of(region))}: not one complete"
+    for page in (run_index_page, finance_page, facilities_page, platform_page):
+        assert banner in page(replace(inputs, chosen=zero)), page.__name__
+        assert "No demand measured" not in page(inputs), page.__name__
 
 
 def test_the_baseline_column_has_nothing_to_absorb() -> None:

@@ -15,6 +15,7 @@ from functools import partial
 
 import polars as pl
 
+from forecasting import hierarchy
 from forecasting.capacity import (
     CAPACITY_TIMELINE_SCHEMA,
     SITE_POWER_MONTHLY_SCHEMA,
@@ -47,6 +48,7 @@ __all__ = [
     "STATUSES",
     "TRIGGERS_SCHEMA",
     "ReportInputs",
+    "unmeasured_series",
 ]
 
 # Worst last: the index shows the worst status of a run.
@@ -173,6 +175,18 @@ CHOSEN_COLUMNS = (
     "plan_reason",
 )
 CHOSEN_SCHEMA = _columns(frame_schema("forecast_summary"), CHOSEN_COLUMNS)
+
+
+def unmeasured_series(chosen: pl.DataFrame) -> list[str]:
+    """The total, regions and classes forecast as zero for want of an observed day, as a reader
+    names them (``azure · inference``). A one-hour trace read "green, $0 to order" on every
+    page with every series at zero: the pages and the terminal say so beside it."""
+    zero = chosen.filter(
+        (pl.col("model") == "zero") & pl.col("fallback").is_not_null() & (hierarchy.depth() <= 2)
+    )
+    ids = sorted(set(zero["unique_id"].to_list()), key=lambda u: (hierarchy.depth_of(u), u))
+    return [hierarchy.label_of(u) for u in ids]
+
 
 # run_id is optional in a backtest handed to the report: a run's own scores need no key.
 BACKTEST_COLUMNS = frame_schema("backtests")

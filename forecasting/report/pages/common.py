@@ -35,7 +35,7 @@ from forecasting.report.format import (
     fmt_days,
     fmt_gpus,
 )
-from forecasting.report.inputs import STATUSES, ReportInputs
+from forecasting.report.inputs import STATUSES, ReportInputs, unmeasured_series
 from forecasting.schema import WorkloadClass
 
 __all__ = [
@@ -269,6 +269,7 @@ def shell(inputs: ReportInputs, *, file: str, title: str) -> dict[str, Any]:
         f"{fmt_datetime(inputs.generated_at)}",
         "nav": [(f, t, f == file) for f, t in links],
         "stale_days": inputs.stale_days if inputs.stale else None,
+        "unmeasured": ", ".join(unmeasured_series(inputs.chosen)),
     }
 
 
