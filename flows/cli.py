@@ -407,7 +407,10 @@ def adhoc_drill(args: argparse.Namespace) -> AdhocDrill | None:
         target = f"customer:{args.customer}"
     elif args.region:
         target = f"region:{args.region}"
-    given = {"multiplier": args.factor} if args.factor is not None else {}
+    # --all names a demand shock: with a supply event it keeps its 2x unless --factor says.
+    factor = field_default(AdhocDrill, "multiplier") if args.all else None
+    factor = args.factor if args.factor is not None else factor
+    given = {"multiplier": factor} if factor is not None else {}
     return _model(
         AdhocDrill,
         target=target,

@@ -413,15 +413,8 @@ class LevelRandomWalk(GrowthModel):
     min_steps = 1
     carries_rate_uncertainty = True
 
-    def __init__(
-        self,
-        *,
-        min_step_sd: float = 0.0,
-        run: RunWalk | None = None,
-        damping: float = WALK_DAMPING,
-    ) -> None:
-        self.run = run or RunWalk(step_sd=min_step_sd)
-        self.min_step_sd = max(min_step_sd, self.run.step_sd)
+    def __init__(self, *, run: RunWalk | None = None, damping: float = WALK_DAMPING) -> None:
+        self.run = run or RunWalk()
         self.damping = damping
 
     def _fit_log(self, x: np.ndarray) -> None:
@@ -430,9 +423,9 @@ class LevelRandomWalk(GrowthModel):
         # With fewer than two changes there is nothing to estimate a step size from; the
         # spread of the level itself is the most honest stand-in.
         own = float(np.std(steps)) if steps.size >= 2 else float(np.std(x))
-        # A few blocks of a young series can sit still by chance; ``min_step_sd`` (the
-        # longer series' typical step) keeps its band from reading that as certainty.
-        self._step_sd = max(own, self.min_step_sd)
+        # A few blocks of a young series can sit still by chance; the run's typical step (its
+        # established series') keeps its band from reading that as certainty.
+        self._step_sd = max(own, self.run.step_sd)
         # Held flat, young test fleets growing 55 %/yr were forecast 9-16 % low over 26 weeks
         # and above their q90 on 47-80 % of days (benchmarks/longrange_findings.md).
         run = self.run
@@ -654,7 +647,6 @@ def _series_view(
     None when the series has no observed day.
     """
     run = run or RunWalk()
-    walk_step_sd = run.step_sd
     ok = np.isfinite(y)
     if not ok.any():
         return None
@@ -687,9 +679,9 @@ def _series_view(
         reason = (
             f"{int(ok.sum())} observed days, fewer than {BLOCK_DAYS}: flat at the last week's mean"
         )
-        if walk_step_sd > 0:
+        if run.step_sd > 0:
             # The level wanders ahead as the run's established series' levels do.
-            level_s = np.sqrt(sd_day**2 / week.size + walk_step_sd**2 * s_of_day)
+            level_s = np.sqrt(sd_day**2 / week.size + run.step_sd**2 * s_of_day)
         else:
             # Nothing measures how a level wanders: a few days' spread compounded over years
             # read a mean of millions of GPUs, so the band stays the spread of its days.
@@ -1150,7 +1142,8 @@ class LongHorizon:
       with the chosen model and the scale applied (in-sample for the scale, which was fitted on
       them; ``decision_backtest`` gives out-of-sample figures);
     - ``series``: one row per series: model, scale and the fallback reason (null when none);
-    - ``model`` and ``scale``: the pooled choice and interval scale.
+    - ``model`` and ``scale``: the pooled choice and interval scale;
+    - ``run``: how the series walk, which short series' random walks leaned on.
     """
 
     as_of: date
@@ -1160,6 +1153,7 @@ class LongHorizon:
     series: pl.DataFrame
     model: str
     scale: float
+    run: RunWalk = field(default_factory=RunWalk)
 
 
 _SCORE_SCHEMA = pl.Schema(
@@ -1341,7 +1335,7 @@ def long_horizon_forecast(
             "reason": pl.String,
         },
     )
-    return LongHorizon(as_of, monthly_out, daily_out, scores, series, model, scale)
+    return LongHorizon(as_of, monthly_out, daily_out, scores, series, model, scale, run)
 
 
 def decision_backtest(
@@ -1384,16 +1378,12 @@ def decision_backtest(
             decision_horizon_days=horizon_days,
             candidates=candidates,
         )
-        histories = {
-            uid: (first, _history(first, values, cutoff)) for uid, (first, values) in arrays.items()
-        }
-        # The run's walk as the forecast at the cut-off read it (its series to the cut-off).
-        run = run_walk({uid: fv for uid, fv in histories.items() if fv[1].size})
         windows = []
         for uid, (first, values) in arrays.items():
-            history = histories[uid][1]
+            history = _history(first, values, cutoff)
+            # Scored as the forecast at the cut-off read it: its model and its run's walk.
             view = (
-                _series_view(history, cutoff, model=fc.model, days=h, months=0, run=run)
+                _series_view(history, cutoff, model=fc.model, days=h, months=0, run=fc.run)
                 if history.size
                 else None
             )

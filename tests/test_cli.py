@@ -239,6 +239,8 @@ def test_a_supply_event_alone_is_drilled_at_todays_demand() -> None:
     assert both.multiplier == 1.5 and both.name is None
     shock = adhoc_drill(parser.parse_args(["drill", "--class", "training", "--lose", "b1"]))
     assert shock.multiplier == AdhocDrill().multiplier == 2.0
+    everything = adhoc_drill(parser.parse_args(["drill", "--all", "--lose", "b1"]))
+    assert everything.multiplier == 2.0  # --all names a demand shock, as its help says
     assert adhoc_drill(parser.parse_args(["drill"])) is None
 
 
