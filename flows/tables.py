@@ -280,6 +280,11 @@ def forecast_tables(run: ForecastRun) -> list[Table]:
 
 def _decision_table(run: ForecastRun) -> list[Table]:
     """Accuracy of the daily peak 26 weeks ahead, out of sample, per series and cut-off."""
+    if run.plan_gap:
+        table = Table(title="plan horizon: the daily days only", title_justify="left")
+        table.add_column("why")
+        table.add_row(f"not forecast past the daily days: {run.plan_gap}")
+        return [table]
     if not run.horizon_months:
         return []
     title = (

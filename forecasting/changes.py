@@ -146,6 +146,9 @@ class RunChanges:
     previous_forecast_run_id: str | None = None
     triggers: pl.DataFrame = field(default_factory=partial(_empty, STATUS_CHANGES_SCHEMA))
     drills: pl.DataFrame = field(default_factory=partial(_empty, VERDICT_CHANGES_SCHEMA))
+    # Settings the two reports differ in ("the daily horizon: 182 -> 7 days"): a change they
+    # explain is not news about demand.
+    inputs: tuple[str, ...] = ()
 
     @property
     def first_run(self) -> bool:
@@ -164,18 +167,41 @@ class RunChanges:
         if self.first_run:
             return f"first run: nothing to compare ({self.trigger_run_id} is the first report)"
         moved, flipped = self.triggers.height, self.drills.height
+        differ = f"; the runs differ in {'; '.join(self.inputs)}" if self.inputs else ""
         return (
             f"report {self.trigger_run_id} (forecast {self.forecast_run_id}) against "
             f"{self.previous_trigger_run_id} (forecast {self.previous_forecast_run_id}): "
             f"{moved} trigger status change{'s' if moved != 1 else ''}, "
-            f"{flipped} drill verdict flip{'s' if flipped != 1 else ''}"
+            f"{flipped} drill verdict flip{'s' if flipped != 1 else ''}{differ}"
         )
+
+
+# The settings of a report and its forecast that move triggers without any change in demand.
+_COMPARED_INPUTS = "r.capacity_sha256, r.quantile, r.buffer_weeks, f.horizon_days, f.horizon_months"
+
+
+def _input_differences(now: dict[str, Any], before: dict[str, Any]) -> tuple[str, ...]:
+    """What two reports' settings differ in, as a reader says it (empty when nothing): the
+    settings of a report and its forecast that move triggers without any change in demand."""
+    out = []
+    if now["capacity_sha256"] != before["capacity_sha256"]:
+        out.append("the capacity plan (another file or an edited one)")
+    for key, name, unit in (
+        ("quantile", "the trigger quantile", ""),
+        ("buffer_weeks", "the safety buffer", " weeks"),
+        ("horizon_days", "the daily horizon", " days"),
+        ("horizon_months", "the plan horizon", " months"),
+    ):
+        if now[key] != before[key]:
+            out.append(f"{name}: {before[key]}{unit} → {now[key]}{unit}")
+    return tuple(out)
 
 
 def _trigger_run(wh: warehouse.Warehouse, trigger_run_id: str | None) -> dict[str, Any] | None:
     """The trigger run (newest when None) with its forecast run's creation time."""
     select = (
-        "SELECT r.run_id, r.forecast_run_id, r.created_at, f.created_at AS forecast_created_at "
+        "SELECT r.run_id, r.forecast_run_id, r.created_at, f.created_at AS forecast_created_at, "
+        "r.capacity_sha256, r.quantile, r.buffer_weeks, f.horizon_days, f.horizon_months "
         "FROM trigger_runs r LEFT JOIN forecast_runs f ON f.run_id = r.forecast_run_id "
     )
     if trigger_run_id is None:
@@ -190,7 +216,8 @@ def _previous_trigger_run(
 ) -> dict[str, Any] | None:
     """The newest trigger run before ``created_at`` on a forecast run not newer than the given."""
     rows = wh.query(
-        "SELECT r.run_id, r.forecast_run_id, r.created_at "
+        "SELECT r.run_id, r.forecast_run_id, r.created_at, "
+        "r.capacity_sha256, r.quantile, r.buffer_weeks, f.horizon_days, f.horizon_months "
         "FROM trigger_runs r LEFT JOIN forecast_runs f ON f.run_id = r.forecast_run_id "
         "WHERE r.created_at < $1 AND ($2 IS NULL OR f.created_at <= $2) "
         "ORDER BY r.created_at DESC LIMIT 1",
@@ -234,4 +261,5 @@ def run_changes(wh: warehouse.Warehouse, *, trigger_run_id: str | None = None) -
             _drills_seen(wh, previous["forecast_run_id"], previous["created_at"]),
             _drills_seen(wh, forecast_run_id, current["created_at"]),
         ),
+        inputs=_input_differences(current, previous),
     )

@@ -61,7 +61,8 @@ class Extended:
     result: ForecastResult
     months: pl.DataFrame  # unique_id, ds (month start), measure, model, mean, q10..q99
     accuracy: pl.DataFrame  # longrange.decision_backtest rows, with ``measure``
-    horizon_months: int
+    horizon_months: int  # 0 when nothing is forecast past the daily days (``gap`` says why)
+    gap: str | None = None
 
 
 def plan_months(
@@ -178,6 +179,7 @@ def extend_horizon(
     last = forecast["ds"].max() if forecast.height else as_of
     daily_days = (last - as_of).days if isinstance(last, date) else 0
     blended_parts, month_parts, accuracy_parts, plan_parts = [], [], [], []
+    gap: str | None = None
     ratios = pl.DataFrame(schema={"parent": pl.String, "ds": pl.Date, "ratio": pl.Float64})
     chosen: tuple[str, ...] = longrange.CANDIDATES
     # Peaks first: the triggers act on them, so their backtests choose the growth model; the
@@ -196,6 +198,7 @@ def extend_horizon(
         )
         if measure == Measure.PEAK.value:
             chosen = (long.model,)
+            gap = long.gap
         plan_parts.append(
             long.series.select(
                 "unique_id",
@@ -269,5 +272,7 @@ def extend_horizon(
         result=replace(result, forecast=updated, paths=paths, summary=summary),
         months=monthly_all.select(MONTHS_SCHEMA.names()).cast(MONTHS_SCHEMA),
         accuracy=accuracy.select(ACCURACY_SCHEMA.names()).cast(ACCURACY_SCHEMA),
-        horizon_months=months,
+        # A plan that stops at the daily days says so, rather than "36 months" of nothing.
+        horizon_months=0 if gap else months,
+        gap=gap,
     )

@@ -70,6 +70,7 @@ import numpy as np
 import polars as pl
 from scipy import special, stats
 
+from forecasting import hierarchy
 from forecasting.models import Prediction
 from forecasting.schema import quantile_column
 
@@ -387,7 +388,9 @@ class Theta(GrowthModel):
 class RunWalk:
     """What a run's series say about how a short series' level walks (``run_walk``).
 
-    ``step_sd``: the least spread of a block step (the established series' median);
+    ``step_sd``: the least spread of a block step (the established series' median, or in a
+    young fleet its series' with two steps or more; 0 when no series has: then nothing
+    measures how a level moves);
     ``drift``: the pooled mean block step of the run's series (None when none has a drift to
     read), ``drift_var`` its variance and ``spread`` the variance of the series' own drifts
     around it.
@@ -599,10 +602,16 @@ class _View:
     month_s: np.ndarray = field(default_factory=lambda: np.empty(0))
     peak_grid: np.ndarray = field(default_factory=lambda: np.zeros(1))
     peak_bw: float = 0.0
+    # False when nothing measures how far the level moves in months (see ``_series_view``).
+    measured: bool = True
 
     def daily_point(self) -> np.ndarray:
         """The scale-free point forecast that ranks models: level + weekday + median residual."""
         return np.maximum(np.expm1(self.mu + float(np.median(self.grid))), 0.0)
+
+
+def _blocks(n: int) -> str:
+    return f"{n} block{'s' if n != 1 else ''} of {BLOCK_DAYS} days"
 
 
 def _month_start(d: date) -> date:
@@ -679,17 +688,11 @@ def _series_view(
         reason = (
             f"{int(ok.sum())} observed days, fewer than {BLOCK_DAYS}: flat at the last week's mean"
         )
-        if run.step_sd > 0:
-            # The level wanders ahead as the run's established series' levels do.
-            level_s = np.sqrt(sd_day**2 / week.size + run.step_sd**2 * s_of_day)
-        else:
-            # Nothing measures how a level wanders: a few days' spread compounded over years
-            # read a mean of millions of GPUs, so the band stays the spread of its days.
-            level_s = np.full(future.size, sd_day)
-            reason += (
-                "; band not widened with the horizon (no series in the run has "
-                f"{MIN_BLOCKS} blocks to show how levels wander)"
-            )
+        # The level wanders ahead as the run's series' levels do; with no series in the run
+        # two blocks old nothing measures that, and the view is not used past the daily days.
+        measured = run.step_sd > 0
+        level_s = np.sqrt(sd_day**2 / week.size + run.step_sd**2 * s_of_day)
+        fit_start = 0
     else:
         blocks = y[n_days - n_blocks * BLOCK_DAYS :].reshape(n_blocks, BLOCK_DAYS)
         counts = np.isfinite(blocks).sum(axis=1)
@@ -717,13 +720,21 @@ def _series_view(
             used, walk = model, means
             reason = f"fitted on its last {means.size} blocks{skipped}" if onboarding else None
         cache = fitted if fitted is not None else {}
+        # One block and no step anywhere in the run: the walk's spread would be zero, a band
+        # of +-1 % three years out on a month of data.
+        measured = walk.size >= 2 or run.step_sd > 0
+        # Days before the blocks fitted (a class's months of zeros before it started, its
+        # onboarding) are not spread around today's level: counted, a class steady at 4,500
+        # GPUs read a daily q50 of 3 GPUs and a monthly peak q50 of 142.
+        positive = np.flatnonzero(np.where(ok, y, 0.0) > 0)
+        fit_start = max(n_days - walk.size * BLOCK_DAYS, int(positive[0]) if positive.size else 0)
         if used == LevelRandomWalk.name:
             walker = LevelRandomWalk(run=run).fit(walk)
             cache[used] = walker.log_forecast(steps)
             why = (
-                f"{means.size} blocks of {BLOCK_DAYS} days{skipped}, fewer than {MIN_BLOCKS}"
+                f"{_blocks(means.size)}{skipped}, fewer than {MIN_BLOCKS}"
                 if means.size < MIN_BLOCKS
-                else f"no decision backtest to choose a growth model on ({means.size} blocks"
+                else f"no decision backtest to choose a growth model on ({_blocks(means.size)}"
                 f"{skipped})"
             )
             reason = f"{why}: random walk on the level, {walker.describe()}"
@@ -745,7 +756,8 @@ def _series_view(
     recent[-RESIDUAL_DAYS:] = True
     r = logy - in_sample
     weekday = np.asarray([(as_of.weekday() + int(o)) % 7 for o in offsets])
-    use = recent & ok
+    fitted_days = np.arange(n_days) >= fit_start
+    use = recent & ok & fitted_days
     enough = 3 if used == "flat_level" else BLOCK_DAYS
     if (use & (np.arange(n_days) >= onboarded)).sum() >= enough:
         # The ramp before it reached its level is not the day-to-day spread around it.
@@ -772,7 +784,7 @@ def _series_view(
         first_day = hist_dates[int(np.argmax(sel))]
         length = (_add_months(_month_start(first_day), 1) - _month_start(first_day)).days
         # A month of the onboarding ramp peaks at its end, far above its mean level.
-        ramping = int(np.argmax(sel)) < onboarded
+        ramping = int(np.argmax(sel)) < max(onboarded, fit_start)
         if sel.sum() == length and ok[sel].sum() >= 0.8 * length and not ramping:
             ratios.append(float(np.nanmax(logy[sel]) - in_sample[sel].mean()))
     ratios = ratios[-12:]
@@ -807,6 +819,7 @@ def _series_view(
         month_s=month_s,
         peak_grid=peak_grid,
         peak_bw=peak_bw,
+        measured=measured,
     )
 
 
@@ -864,16 +877,18 @@ def _after_ramp(means: np.ndarray) -> np.ndarray:
 
 def _typical_step_sd(arrays: dict[str, tuple[date, np.ndarray]]) -> float:
     """The median spread of block-to-block log steps over the series with ``MIN_BLOCKS`` blocks
-    or more after their onboarding (their last year at most); 0 when none has. A short series'
-    random walk spreads at least this much: a young customer is no steadier than the fleet's
-    established ones. (With a series' onboarding step among them, 90 to 1,050 GPUs, the
+    or more after their onboarding (their last year at most); without any, over those with
+    ``WALK_MIN_DRIFT_STEPS`` steps or more; 0 when none has. A short series' random walk
+    spreads at least this much: a young customer is no steadier than the fleet's established
+    ones. (With a series' onboarding step among them, 90 to 1,050 GPUs, the
     median was 0.84 in logs and a steady series' 36-month q90 was 10,000x its q50.)"""
-    spreads = [
-        float(np.std(np.diff(logs)))
-        for _first, values in arrays.values()
-        if (logs := _recent_block_logs(values)).size >= MIN_BLOCKS
-    ]
-    return float(np.median(spreads)) if spreads else 0.0
+    logs = [_recent_block_logs(values) for _first, values in arrays.values()]
+    established = [float(np.std(np.diff(x))) for x in logs if x.size >= MIN_BLOCKS]
+    if established:
+        return float(np.median(established))
+    # A young fleet: its series' own few steps are all there is to measure a step by.
+    young = [float(np.std(np.diff(x))) for x in logs if x.size > WALK_MIN_DRIFT_STEPS]
+    return float(np.median(young)) if young else 0.0
 
 
 def _recent_block_logs(values: np.ndarray) -> np.ndarray:
@@ -1143,7 +1158,9 @@ class LongHorizon:
       them; ``decision_backtest`` gives out-of-sample figures);
     - ``series``: one row per series: model, scale and the fallback reason (null when none);
     - ``model`` and ``scale``: the pooled choice and interval scale;
-    - ``run``: how the series walk, which short series' random walks leaned on.
+    - ``run``: how the series walk, which short series' random walks leaned on;
+    - ``gap``: why nothing is forecast past the daily days (``daily`` and ``monthly`` empty),
+      when some series' level moves cannot be measured; None otherwise.
     """
 
     as_of: date
@@ -1154,6 +1171,7 @@ class LongHorizon:
     model: str
     scale: float
     run: RunWalk = field(default_factory=RunWalk)
+    gap: str | None = None
 
 
 _SCORE_SCHEMA = pl.Schema(
@@ -1254,18 +1272,29 @@ def long_horizon_forecast(
     scores = _score_rows(windows.get(model, []), scale, (decision_horizon_days,))
 
     run = run_walk(arrays)
+    views = {
+        uid: _series_view(
+            values, as_of, model=model, days=daily_horizon_days, months=months, run=run
+        )
+        for uid, (_first, values) in arrays.items()
+    }
+    unmeasured = sorted(uid for uid, v in views.items() if v is not None and not v.measured)
     series_rows: list[dict[str, object]] = []
     daily_cols: list[dict[str, object]] = []
     monthly_cols: list[dict[str, object]] = []
-    for uid, (_first, values) in arrays.items():
-        view = _series_view(
-            values,
-            as_of,
-            model=model,
-            days=daily_horizon_days,
-            months=months,
-            run=run,
-        )
+    for uid, view in views.items():
+        if view is not None and unmeasured:
+            # All or none: a region's plan without its youngest classes would read their
+            # demand as zero past the daily days, and order too little.
+            series_rows.append(
+                {
+                    "unique_id": uid,
+                    "model": None,
+                    "scale": None,
+                    "reason": _unmeasured_reason(uid, view, unmeasured),
+                }
+            )
+            continue
         if view is None:
             series_rows.append(
                 {
@@ -1335,7 +1364,43 @@ def long_horizon_forecast(
             "reason": pl.String,
         },
     )
-    return LongHorizon(as_of, monthly_out, daily_out, scores, series, model, scale, run)
+    gap = (
+        f"{_named(unmeasured)} too young: nothing in the run measures how far a level moves "
+        f"in months (no series has {WALK_MIN_DRIFT_STEPS + 1} blocks of {BLOCK_DAYS} days)"
+        if unmeasured
+        else None
+    )
+    return LongHorizon(as_of, monthly_out, daily_out, scores, series, model, scale, run, gap)
+
+
+def _unmeasured_reason(uid: str, view: _View, unmeasured: Sequence[str]) -> str:
+    """Why ``uid`` has no forecast past the daily days when ``unmeasured`` series have none."""
+    nothing = (
+        "nothing in the run measures how far a level moves in months (no series has "
+        f"{WALK_MIN_DRIFT_STEPS + 1} blocks of {BLOCK_DAYS} days)"
+    )
+    if uid in unmeasured:
+        history = (view.reason or "").split(":")[0].split(", fewer than")[0]
+        return f"not forecast past the daily days: {history}, and {nothing}"
+    return (
+        f"not forecast past the daily days: {_named(unmeasured)} cannot be ({nothing}), and "
+        "a plan without them would read their demand as zero"
+    )
+
+
+def _named(uids: Sequence[str]) -> str:
+    """Up to three series by their readers' names, and how many more."""
+    names = [_readable(u) for u in uids]
+    more = f" and {len(names) - 3} more" if len(names) > 3 else ""
+    return ", ".join(names[:3]) + more
+
+
+def _readable(uid: str) -> str:
+    """A hierarchy id as its reader names it (``us-east · batch``); any other id as it is."""
+    try:
+        return hierarchy.label_of(uid)
+    except ValueError:
+        return uid
 
 
 def decision_backtest(

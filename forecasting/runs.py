@@ -277,6 +277,7 @@ class ForecastRun(BaseModel):
     warnings: list[str] = []  # one line per series forecast by a fallback, with the reason
     events: int = 0  # known events the run gave to the event models
     horizon_months: int = 0  # months the plan reaches (0: daily rows only)
+    plan_gap: str | None = None  # why the plan stops at the daily days, where it could not reach
     # Out-of-sample accuracy of the daily peak 26 weeks ahead, per series and cut-off.
     decision_accuracy: list[dict[str, Any]] = []
     contracts_signed: int = 0  # signed contracts holding GPUs within the horizon, applied
@@ -552,6 +553,7 @@ def store_forecast(
         warnings=result.warnings(),
         events=events,
         horizon_months=0 if extended is None else extended.horizon_months,
+        plan_gap=None if extended is None else extended.gap,
         decision_accuracy=_decision_accuracy(accuracy),
         contracts_signed=book.signed,
         contracts_pipeline=book.pipeline,
@@ -1252,6 +1254,7 @@ def report_inputs(
         concentration=_concentration(history, paths),
         previous_triggers=previous_triggers if previous_triggers is not None else pl.DataFrame(),
         previous_run_id=previous,
+        changed_inputs=compared.inputs,
         contracts=contracts.contract_list(book),
         contract_finance=contracts.committed_and_pipeline(
             book,

@@ -851,6 +851,31 @@ def _net_of(shortfall: pl.DataFrame, relief: _Order | None) -> float:
     return max(float(shortfall["shortfall_gpus"].max()), 0.0)  # type: ignore[arg-type]
 
 
+def _unverified_green(
+    plan: CapacityPlan,
+    *,
+    region: str,
+    pool: Pool,
+    end: date,
+    as_of: date,
+    settings: TriggerSettings,
+) -> str:
+    """The caveat of a green pool whose forecast ends too soon to verify it ('' when it does
+    not): a shortfall the day after ``end`` would already be past its order-by date."""
+    candidates = _candidates(plan, region=region, pool=pool)
+    if not candidates:
+        return ""
+    fastest = min(candidates, key=lambda c: (c.lead_time_weeks, c.name))
+    order_by = end + timedelta(days=1) - _weeks(fastest.lead_time_weeks + settings.buffer_weeks)
+    if as_of <= order_by:
+        return ""
+    return (
+        f", where the forecast ends: not verified beyond it (a shortfall the day after would "
+        f"need {fastest.name}, the fastest block at {fastest.lead_time_weeks} weeks, ordered "
+        f"by {order_by})"
+    )
+
+
 def _trigger_row(
     daily: pl.DataFrame,
     plan: CapacityPlan,
@@ -868,6 +893,9 @@ def _trigger_row(
     if found is None:
         end = _day(daily["ds"].max())
         note = f"{settings.quantile} requirement stays within capacity through {end}"
+        note += _unverified_green(
+            plan, region=region, pool=pool, end=end, as_of=as_of, settings=settings
+        )
         row |= {"status": Status.GREEN.value, "max_shortfall_gpus": 0.0, "note": note}
         row |= {"blocks_to_order": 0, "capex_usd": 0.0, "mw": 0.0}
         return row, None
@@ -957,6 +985,14 @@ def _trigger_row(
     return row, order
 
 
+def _monthly_grain_note(exhausted: date, daily_end: date) -> str:
+    """How to read an exhaustion date past the daily rows: as a month, not a day."""
+    return (
+        f"exhausted in {exhausted:%B %Y} at the monthly grain (past the daily forecast, which "
+        f"ends {daily_end}, every day of a month reads its peak day at the trigger quantile)"
+    )
+
+
 def _placement(order: _Order, *, region: str, pool: Pool) -> tuple[object, ...]:
     return (
         region,
@@ -977,8 +1013,10 @@ def _triggers(
     as_of: date,
     settings: TriggerSettings,
     power: _Power | None,
+    daily_end: date | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """TRIGGERS rows per region and pool, and where each order goes (PLACEMENTS_SCHEMA)."""
+    """TRIGGERS rows per region and pool, and where each order goes (PLACEMENTS_SCHEMA);
+    ``daily_end`` is the last day of daily rows where monthly rows follow."""
     rows = []
     placed = []
     for (region,), frame in daily.group_by("region", maintain_order=True):
@@ -994,6 +1032,9 @@ def _triggers(
                 relief=relief,
                 power=power,
             )
+            exhausted = row["exhaustion_date"]
+            if daily_end is not None and isinstance(exhausted, date) and exhausted > daily_end:
+                row["note"] = f"{_monthly_grain_note(exhausted, daily_end)}; {row['note']}"
             rows.append(row)
             if order is not None and order.blocks > 0:
                 placed.append(_placement(order, region=str(region), pool=pool))
@@ -1009,9 +1050,10 @@ def _triggers(
 
 
 def _power_row(
-    site_days: pl.DataFrame, *, site: Site, as_of: date, buffer_weeks: int
+    site_days: pl.DataFrame, *, site: Site, as_of: date, buffer_weeks: int, forecast_end: date
 ) -> dict[str, object]:
-    """One POWER_TRIGGERS row from the site's daily MW needed and energized."""
+    """One POWER_TRIGGERS row from the site's daily MW needed and energized (the blocks the
+    forecast orders, to ``forecast_end``)."""
     end = _day(site_days["ds"].max())
     short = site_days.with_columns(short_mw=pl.col("mw_needed") - pl.col("energized_mw"))
     over = short.filter(pl.col("short_mw") > _TOL)
@@ -1026,6 +1068,16 @@ def _power_row(
     }
     if over.is_empty():
         note = f"MW needed stays within energized MW through {end}"
+        day_after = forecast_end + timedelta(days=1)
+        contract_by = _months_before(day_after, site.power_lead_months) - _weeks(buffer_weeks)
+        if as_of > contract_by:
+            # Orders are only known where demand is forecast: past its end no block is
+            # ordered, so the MW needed there is the plan's alone.
+            note += (
+                f"; not verified past {forecast_end}, where the forecast ends: power needed "
+                f"the day after would have to be contracted by {contract_by} "
+                f"({site.power_lead_months} months lead time)"
+            )
         return row | {
             "status": Status.GREEN.value,
             "mw_to_contract": 0.0,
@@ -1068,7 +1120,13 @@ def _power_row(
 
 
 def _power_triggers(
-    plan: CapacityPlan, placements: pl.DataFrame, *, as_of: date, end: date, buffer_weeks: int
+    plan: CapacityPlan,
+    placements: pl.DataFrame,
+    *,
+    as_of: date,
+    end: date,
+    buffer_weeks: int,
+    forecast_end: date,
 ) -> pl.DataFrame:
     """POWER_TRIGGERS rows per declared site: when its MW need first beats energized MW."""
     if not plan.site:
@@ -1081,6 +1139,7 @@ def _power_triggers(
             site=site,
             as_of=as_of,
             buffer_weeks=buffer_weeks,
+            forecast_end=forecast_end,
         )
         for site in sorted(plan.site, key=lambda s: (s.region, s.id))
     ]
@@ -1327,7 +1386,9 @@ def expansion_triggers(
     power = _Power.of(
         plan, start=start, end=max(end, as_of + _weeks(longest + settings.buffer_weeks))
     )
-    triggers, placements = _triggers(daily, plan, as_of=as_of, settings=settings, power=power)
+    triggers, placements = _triggers(
+        daily, plan, as_of=as_of, settings=settings, power=power, daily_end=_daily_end(forecast)
+    )
     return TriggerResult(
         triggers=triggers,
         drivers=_drivers(ranged, triggers, start=start),
@@ -1339,9 +1400,18 @@ def expansion_triggers(
             as_of=as_of,
             end=end if power is None else power.end,
             buffer_weeks=settings.buffer_weeks,
+            forecast_end=end,
         ),
         placements=placements,
     )
+
+
+def _daily_end(forecast: pl.DataFrame) -> date | None:
+    """The last day of the forecast's daily rows where monthly rows follow them; else None."""
+    if "grain" not in forecast.columns or not (forecast["grain"] == "month").any():
+        return None
+    days = forecast.filter(pl.col("grain") == "day")["ds"]
+    return None if days.is_empty() else _day(days.max())
 
 
 def pool_requirements(

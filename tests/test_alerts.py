@@ -106,10 +106,12 @@ def _drills(*runs_: tuple[str, str, str | None, bool, datetime]) -> pl.DataFrame
     )
 
 
-def _store_forecast(wh: warehouse.Warehouse, run_id: str, created_at: datetime) -> None:
+def _store_forecast(
+    wh: warehouse.Warehouse, run_id: str, created_at: datetime, **settings: Any
+) -> None:
     wh.save_run(
         "forecast_runs",
-        _row("forecast_runs", run_id=run_id, created_at=created_at, settings="{}"),
+        _row("forecast_runs", run_id=run_id, created_at=created_at, settings="{}", **settings),
         _empty_frames("forecast_runs"),
     )
 
@@ -120,8 +122,9 @@ def _store_report(
     forecast_run_id: str,
     created_at: datetime,
     statuses: dict[tuple[str, str], str],
+    **settings: Any,
 ) -> None:
-    run = _row("trigger_runs", run_id=run_id, forecast_run_id=forecast_run_id)
+    run = _row("trigger_runs", run_id=run_id, forecast_run_id=forecast_run_id, **settings)
     wh.save_run(
         "trigger_runs",
         run | {"created_at": created_at},
@@ -251,6 +254,25 @@ def test_a_report_compares_with_the_report_before_not_the_forecast_before(
     assert rerun.previous_trigger_run_id == "t1" and rerun.triggers.is_empty()
     with pytest.raises(warehouse.WarehouseError, match="no trigger run 'nope'"):
         run_changes(wh, trigger_run_id="nope")
+
+
+def test_a_report_on_other_settings_says_its_changes_may_come_from_them(
+    wh: warehouse.Warehouse,
+) -> None:
+    """Same data, a 7-day daily horizon and another capacity file: the comparison names both
+    (a pool that went red on them is not news about demand); equal settings name nothing."""
+    _store_forecast(wh, "f1", T0, horizon_days=182, horizon_months=37)
+    _store_report(wh, "t1", "f1", T0 + DAY / 24, GREEN, capacity_sha256="aaa")
+    _store_forecast(wh, "f2", T0 + DAY / 12, horizon_days=7, horizon_months=37)
+    _store_report(wh, "t2", "f2", T0 + DAY / 8, RED, capacity_sha256="bbb")
+    changes = run_changes(wh)
+    assert changes.inputs == (
+        "the capacity plan (another file or an edited one)",
+        "the daily horizon: 182 days → 7 days",
+    )
+    assert "the runs differ in the capacity plan" in changes.summary()
+    _store_report(wh, "t3", "f2", T0 + DAY / 6, RED, capacity_sha256="bbb")
+    assert run_changes(wh).inputs == ()
 
 
 # --- events and status ------------------------------------------------------------------------

@@ -385,6 +385,30 @@ def test_the_models_table_counts_fallbacks_apart_from_backtest_choices() -> None
     assert "not measured: too little history for a 26-week backtest" in lines
 
 
+def test_a_run_planned_to_its_daily_days_only_says_why() -> None:
+    """A run whose level moves nothing measures stops at the daily days: the terminal says so
+    and why, not "plan horizon 36 months"."""
+    from datetime import date
+
+    from rich.console import Console
+
+    from flows.tables import forecast_tables
+    from forecasting.runs import ForecastRun
+
+    gap = "eu-west too young: nothing in the run measures how far a level moves in months"
+    run = ForecastRun(
+        run_id="r", as_of=date(2026, 1, 1), series=6, seconds=1.0, reconciliation="bottom_up",
+        models_chosen={"ets": 6}, accuracy=[], calibrated=0, fallbacks=0, plan_gap=gap,
+    )  # fmt: skip
+    console = Console(width=300, record=True)
+    for table in forecast_tables(run):
+        console.print(table)
+    text = " ".join(console.export_text().replace("│", " ").split())
+    assert "plan horizon: the daily days only" in text
+    assert f"not forecast past the daily days: {gap}" in text
+    assert "36 months" not in text
+
+
 def test_the_demand_table_counts_missing_days_in_its_own_window() -> None:
     """Its title says the last 28 days, so its missing days are those 28 days' outages, not
     the whole history's."""

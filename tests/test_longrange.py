@@ -257,18 +257,19 @@ def test_a_new_customers_ramp_does_not_set_its_monthly_spread() -> None:
 
 
 def test_a_customer_a_week_old_stays_within_a_few_times_its_level_for_three_years() -> None:
-    """Six days of a ramp (12 to 1,429 GPUs) and nothing else in the run: flat at its settled
-    days, its band their spread (said in the reason), not their spread compounded into a mean
-    of millions of GPUs; beside an established series the band widens with the horizon."""
+    """Six days of a ramp (12 to 1,429 GPUs) and nothing else in the run: nothing measures how
+    its level moves, so nothing is forecast past the daily days and the reason says so (its
+    days' spread held for three years read a band of +-1 %, and its spread compounded a mean
+    of millions of GPUs); beside an established series the band widens with the horizon."""
     ramp = [12.0, 157.0, 368.0, 517.0, 1002.0, 1429.0]
     frame = pl.DataFrame(
         {"unique_id": "c", "ds": [CUTOFF - timedelta(days=5 - k) for k in range(6)], "y": ramp}
     )
     alone = lr.long_horizon_forecast(frame, as_of=CUTOFF, months=36)
-    assert "band not widened with the horizon" in (alone.series["reason"][0] or "")
-    for view in (alone.daily, alone.monthly):
-        assert float(view["mean"].max()) < 5 * 1429  # type: ignore[arg-type]
-        assert float(view["q10"].min()) > 0.1 * 1429  # type: ignore[arg-type]
+    assert alone.daily.is_empty() and alone.monthly.is_empty()
+    assert alone.series["model"][0] is None
+    assert "not forecast past the daily days" in (alone.series["reason"][0] or "")
+    assert alone.gap is not None and "no series has 3 blocks" in alone.gap
     neighbour = built_fleet("flat", n_series=1).filter(pl.col("ds") <= CUTOFF)
     beside = lr.long_horizon_forecast(pl.concat([frame, neighbour]), as_of=CUTOFF, months=36)
     months = beside.monthly.filter(pl.col("unique_id") == "c")
@@ -478,3 +479,51 @@ def test_a_class_that_starts_after_months_of_zeros_or_doubles_into_its_level_is_
     last = fc.monthly.filter(pl.col("ds") == fc.monthly["ds"].max())
     q50 = dict(last.select("unique_id", "q50").iter_rows())
     assert q50["late"] < 10 * 30 and q50["onboarded"] < 5 * 1660
+
+
+def test_the_days_before_a_class_started_are_not_spread_around_its_level() -> None:
+    """A class at zero for 100 days, then steady near 4,500 GPUs for 100: its daily and monthly
+    bands sit around 4,500 (the zeros before it started once read a daily q50 of 3 GPUs and a
+    monthly peak q50 of 142)."""
+    rng = np.random.default_rng(7)
+    n = 200
+    days = [CUTOFF - timedelta(days=n - 1 - k) for k in range(n)]
+    y = np.concatenate([np.zeros(100), 4500 * rng.lognormal(0, 0.1, 100)])
+    neighbour = built_fleet("flat", n_series=1).filter(pl.col("ds") <= CUTOFF)
+    frame = pl.concat([pl.DataFrame({"unique_id": "batch", "ds": days, "y": y}), neighbour])
+    fc = lr.long_horizon_forecast(frame, as_of=CUTOFF, months=3)
+    daily = fc.daily.filter(pl.col("unique_id") == "batch").head(28)
+    assert float(daily["q10"].min()) > 2500  # type: ignore[arg-type]
+    assert float(daily["q50"].median()) > 3500  # type: ignore[arg-type]
+    month = fc.monthly.filter(pl.col("unique_id") == "batch").row(0, named=True)
+    assert month["q10"] > 4000 and month["mean"] < month["q90"]
+
+
+def test_a_run_too_young_to_measure_a_level_move_is_not_planned_past_the_daily_days() -> None:
+    """Two blocks of one series and one block of another, nothing older: the younger one's
+    level moves cannot be measured, so no series of the run is planned past the daily days (a
+    region without its youngest class would read its demand as zero there); the older one's
+    reason names the younger, and ``gap`` says why. Both planned once a 3-block series joins."""
+    rng = np.random.default_rng(2)
+
+    def series(uid: str, days: int) -> pl.DataFrame:
+        ds = [CUTOFF - timedelta(days=days - 1 - k) for k in range(days)]
+        return pl.DataFrame({"unique_id": uid, "ds": ds, "y": 1000 * rng.lognormal(0, 0.05, days)})
+
+    young = pl.concat([series("total/r1/inference", 56), series("total/r1/training", 28)])
+    fc = lr.long_horizon_forecast(young, as_of=CUTOFF, months=36)
+    assert fc.daily.is_empty() and fc.monthly.is_empty()
+    reasons = dict(fc.series.select("unique_id", "reason").iter_rows())
+    assert reasons["total/r1/inference"].startswith(
+        "not forecast past the daily days: r1 · training"
+    )
+    assert fc.gap is not None and "r1 · training" in fc.gap
+    older = lr.long_horizon_forecast(
+        pl.concat([young, series("total/r1/batch", 84)]), as_of=CUTOFF, months=36
+    )
+    assert older.gap is None
+    assert set(older.monthly["unique_id"]) == {
+        "total/r1/inference",
+        "total/r1/training",
+        "total/r1/batch",
+    }

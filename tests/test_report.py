@@ -922,6 +922,10 @@ def test_what_changed_lists_moves_against_the_previous_run() -> None:
     page = finance_page(inputs)
     assert "Compared with run 2026-11-15T06-00" in page
     assert "-21 d" in page
+    assert "differ in" not in page
+    horizon = "the daily horizon: 182 days → 7 days"
+    page = finance_page(replace(inputs, changed_inputs=(horizon,)))
+    assert f"The two runs differ in {horizon}: changes below may come from that" in page
 
 
 def test_stale_banner_only_when_older_than_a_day() -> None:

@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 from conftest import FleetFiles
 
-from forecasting import runs, warehouse
+from forecasting import ingest, runs, synth, warehouse
 from forecasting.options import DrillOptions, ForecastOptions, ReportOptions
 
 RUN_ID = re.compile(r"^(?P<kind>[A-Za-z0-9._-]+)-(?P<when>\d{14})-(?P<hex>[0-9a-f]{6})$")
@@ -209,6 +209,31 @@ def test_drills_a_short_forecast_cannot_place_are_not_played_and_the_rest_are(
     )  # fmt: skip
     assert isinstance(skipped, runs.DrillNotPlayed)
     assert skipped.reason.startswith("field slip: next-committed, but no block is committed")
+
+
+def test_a_month_old_fleet_is_planned_to_its_daily_days_only_and_says_why(tmp_path: Path) -> None:
+    """30 days of telemetry: nothing measures how far a level moves in months, so the run
+    stores no monthly rows and a plan horizon of 0 with the reason, and the platform page flags
+    each region and class (a band of +-1 % three years out read green through 2029 before)."""
+    written = synth.write_fleet(synth.synthetic_fleet(days=30, customers=12, seed=7), tmp_path)
+    path = tmp_path / "warehouse.duckdb"
+    with warehouse.connect(path) as wh:
+        for file in written:
+            if file.parent.name == "telemetry":
+                ingest.ingest_file(wh, file)
+    options = ForecastOptions(horizon_days=28, n_paths=30, models=("seasonal_naive", "drift"))
+    run = runs.forecast(path, options)
+    assert run.horizon_months == 0 and run.plan_gap is not None
+    assert "nothing in the run measures how far a level moves" in run.plan_gap
+    with warehouse.connect(path, read_only=True) as wh:
+        assert wh.run_frame("forecast_months", run.run_id).is_empty()
+        summary = wh.run_frame("forecast_summary", run.run_id)
+    planned = summary.filter(pl.col("unique_id").str.count_matches("/").is_between(1, 2))
+    assert planned["plan_model"].is_null().all()
+    assert planned["plan_reason"].str.starts_with("not forecast past the daily days").all()
+    runs.report(path, tmp_path / "capacity.toml", tmp_path / "reports", ReportOptions())
+    page = (tmp_path / "reports" / run.run_id / "platform.html").read_text(encoding="utf-8")
+    assert ", then nothing" in page and "not forecast past the daily days" in page
 
 
 def test_a_young_fleets_plan_says_which_growth_model_it_fell_back_to_and_why(

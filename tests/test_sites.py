@@ -367,6 +367,36 @@ def test_monthly_rows_carry_exhaustion_past_the_daily_weeks() -> None:
     assert _all_pool(_run(plan, daily_only))["exhaustion_date"] is None
 
 
+def test_an_exhaustion_past_the_daily_rows_reads_as_a_month() -> None:
+    """Exhaustion on a monthly row is a month, not a day: the note says which month and that
+    each of its days reads the month's peak day; one on a daily row says nothing of it."""
+    row = _all_pool(_run(_plan(), _daily_then_monthly(0.5)))
+    assert row["note"].startswith("exhausted in August 2027 at the monthly grain")
+    assert "daily forecast, which ends" in row["note"]
+    assert "monthly grain" not in (_all_pool(_run(_plan()))["note"] or "")
+
+
+def test_a_green_pool_whose_forecast_ends_before_the_lead_time_is_not_verified() -> None:
+    """Within capacity for the 8 weeks forecast, with a 20-week pod the fastest block: a
+    shortfall the day after the forecast would already be past its order-by date, so the green
+    says it is not verified beyond; a year of forecast verifies it. The site's power green says
+    the same of its 12-month power lead time."""
+    pod = RACK | {"name": "pod-h100", "kind": "pod", "lead_time_weeks": 20}
+    plan = _plan(candidates=[pod], sites=[_site(mw=2.0)])
+    short = _run(plan, _linear(base=100.0, slope=0.0, days=56))
+    row = _all_pool(short)
+    assert row["status"] == "green"
+    assert "not verified beyond it" in row["note"] and "pod-h100" in row["note"]
+    assert f"ordered by {_day(56) - timedelta(weeks=24)}" in row["note"]
+    assert f"not verified past {_day(55)}" in _power(short, "s1")["note"]
+    year = _run(plan, _linear(base=100.0, slope=0.0, days=DAYS))
+    assert "not verified" not in _all_pool(year)["note"]
+    # 12 months of power lead time and 4 weeks of buffer reach past a year of forecast.
+    assert "not verified" in _power(year, "s1")["note"]
+    two_years = _run(plan, _linear(base=100.0, slope=0.0, days=2 * DAYS))
+    assert "not verified" not in _power(two_years, "s1")["note"]
+
+
 def test_a_90_week_cell_can_be_triggered_on_a_monthly_horizon() -> None:
     """Month 20 is 573 days out, inside 90 weeks plus the buffer (658 days): there the cell
     cannot be in time and the in-time rack is taken. At 0.4 GPU a day exhaustion is January

@@ -282,6 +282,7 @@ class ReportInputs:
     concentration: pl.DataFrame = field(default_factory=partial(_empty, CONCENTRATION_SCHEMA))
     previous_triggers: pl.DataFrame = field(default_factory=partial(_empty, TRIGGERS_SCHEMA))
     previous_run_id: str | None = None
+    changed_inputs: tuple[str, ...] = ()  # settings the previous run differs in
     contracts: pl.DataFrame = field(default_factory=partial(_empty, CONTRACT_LIST_SCHEMA))
     contract_finance: pl.DataFrame = field(default_factory=partial(_empty, FINANCE_SCHEMA))
     book_concentration: pl.DataFrame = field(

@@ -320,6 +320,11 @@ def changes_view(inputs: ReportInputs) -> Changes:
     moved = changes.filter(pl.col("change") != "unchanged")
     quiet = changes.height - moved.height
     since = f"Compared with run {inputs.previous_run_id}." if inputs.previous_run_id else ""
+    if inputs.changed_inputs:
+        since += (
+            f" The two runs differ in {'; '.join(inputs.changed_inputs)}: changes below may "
+            "come from that, not from demand."
+        )
     rows = [
         [
             r["region"],

@@ -459,7 +459,10 @@ def _flagged_table(chosen: pl.DataFrame) -> Table:
                 f"no telemetry in its last {r['stale_days']} days: {STALE_FIT}; check the feed"
             )
         model = r["model"]
-        if r["plan_reason"]:
+        if r["plan_reason"] and r["plan_model"] is None:
+            why.append(r["plan_reason"])
+            model = f"{model}, then nothing"
+        elif r["plan_reason"]:
             why.append(f"past the daily days, {r['plan_model']}: {r['plan_reason']}")
             model = f"{model}, then {r['plan_model']}"
         rows.append([hierarchy.label_of(r["unique_id"]), r["measure"], model, "; ".join(why)])
