@@ -18,8 +18,13 @@
    share of days above q90, q50 bias, whether the three targets are met, and the model and
    scale the method chose.
 
+4. With ``--synthetic-seeds 0-39`` (alone): the method on that many demo-size synthetic fleets
+   (730 days, 200 customers, one seed each), cut-off 6 months back: per level the geometric
+   mean MAE ratios, the mean share of days above q90 and the median |bias|.
+
 Run: ``PYTHONPATH=. python benchmarks/bench_longrange.py [--series 100] [--days 730]
-[--test-fleets] [--seeds 0,1,2] [--out benchmarks/results/longrange.json]``.
+[--test-fleets] [--seeds 0,1,2] [--synthetic-seeds 0-39]
+[--out benchmarks/results/longrange.json]``.
 """
 
 from __future__ import annotations
@@ -135,6 +140,45 @@ def test_fleet_table(seeds: list[int]) -> str:
     return "\n".join(lines)
 
 
+def synthetic_seeds_table(seeds: list[int]) -> str:
+    """The method on many synthetic fleets, cut-off 6 months back, 182 days scored: per level
+    (total, regions) the geometric mean of MAE over each baseline, the mean share of days above
+    q90 (one fleet's is nearly all or nothing, so only the mean over fleets says whether the
+    band is calibrated) and the median |q50 bias|."""
+    frames = []
+    for seed in seeds:
+        peaks = fleet_peaks(seed=seed)
+        scores = longrange.decision_backtest(peaks, cutoffs_months_back=(6,))
+        frames.append(scores.filter(pl.col("horizon_days") == 182))
+    scores = pl.concat(frames).with_columns(
+        level=pl.when(pl.col("unique_id") == "total")
+        .then(pl.lit("total"))
+        .otherwise(pl.lit("regions"))
+    )
+    summary = (
+        scores.group_by("level")
+        .agg(
+            rows=pl.len(),
+            sn=(pl.col("mae") / pl.col("mae_seasonal_naive")).log().mean().exp(),
+            ll=(pl.col("mae") / pl.col("mae_log_linear")).log().mean().exp(),
+            above=pl.col("exceed_q90").mean(),
+            bias=pl.col("bias").abs().median(),
+        )
+        .sort("level", descending=True)
+    )
+    lines = [
+        "| level | rows | MAE / seasonal naive | MAE / log-linear | above q90 (mean) "
+        "| median abs(q50 bias) |",
+        "|" + "---|" * 6,
+    ]
+    for r in summary.iter_rows(named=True):
+        lines.append(
+            f"| {r['level']} | {r['rows']} | {r['sn']:.3f} | {r['ll']:.3f} | {r['above']:.1%} "
+            f"| {r['bias']:.1%} |"
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
     """Time the call, score the fleet, print both (and write JSON with ``--out``)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -143,7 +187,16 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--test-fleets", action="store_true")
     parser.add_argument("--seeds", default="0,1,2")
+    parser.add_argument(
+        "--synthetic-seeds", default="", help="e.g. 0-39: the method on that many demo-size fleets"
+    )
     args = parser.parse_args()
+    if args.synthetic_seeds:
+        lo, _, hi = args.synthetic_seeds.partition("-")
+        seeds = list(range(int(lo), int(hi or lo) + 1))
+        print(f"The synthetic fleets of seeds {args.synthetic_seeds} at 26 weeks:\n")
+        print(synthetic_seeds_table(seeds))
+        return
 
     frame = growth_series(args.series, args.days)
     started = time.perf_counter()

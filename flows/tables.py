@@ -586,6 +586,20 @@ def decisions_tables(run: DecisionRun) -> list[Table]:
     return [summary, replays]
 
 
+def _deal_revenue(outcome: WhatIfOutcome) -> str:
+    """Revenue as it compares with the capex beside it: to the plan's end, and over the term
+    where that runs further (capital past the plan's end is not measured)."""
+    total, within = outcome.revenue_usd, outcome.revenue_in_horizon_usd
+    if total is None:
+        return "-"
+    if within is None or abs(total - within) < 0.5:
+        return f"${total / 1e6:,.1f}M"
+    return (
+        f"${within / 1e6:,.1f}M to the plan's end (${total / 1e6:,.1f}M over the term, whose "
+        "capital past the plan's end is not measured)"
+    )
+
+
 def whatif_table(outcome: WhatIfOutcome) -> Table:
     """The pools a deal moves: status, short-from date and blocks without and with it."""
     serve = (
@@ -595,7 +609,7 @@ def whatif_table(outcome: WhatIfOutcome) -> Table:
         if outcome.can_serve
         else f"from {outcome.serve_from} (see below)"
     )
-    revenue = "-" if outcome.revenue_usd is None else f"${outcome.revenue_usd / 1e6:,.1f}M"
+    revenue = _deal_revenue(outcome)
     table = Table(
         title=f"what-if on {outcome.forecast_run_id} (as of {outcome.as_of}, plan to "
         f"{outcome.horizon_end}): served {serve}; extra capex "

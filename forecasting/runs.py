@@ -1410,6 +1410,7 @@ class WhatIfOutcome(BaseModel):
     orders: list[dict[str, Any]]
     notes: list[str]
     page: Path
+    revenue_in_horizon_usd: float | None = None  # the part of revenue_usd to the plan's end
 
 
 def weigh_deal(
@@ -1457,6 +1458,7 @@ def weigh_deal(
         extra_capex_usd=answer.extra_capex_usd,
         extra_mw=answer.extra_mw,
         revenue_usd=answer.revenue_usd,
+        revenue_in_horizon_usd=answer.revenue_in_horizon_usd,
         orders=answer.orders.to_dicts(),
         notes=list(answer.notes),
         page=page,

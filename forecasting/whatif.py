@@ -417,6 +417,19 @@ def _from_forecast_start(deal: Contract, forecast: pl.DataFrame) -> tuple[Contra
     return replace(deal, ramp=steps), [note]
 
 
+def _check_weighable(deal: Contract, *, horizon_end: date) -> None:
+    """Refuse a deal with nothing to weigh in the plan: no GPUs, or none before its end."""
+    held = [s for s in deal.ramp if s.gpus > 0]
+    if not held:
+        raise DealError("the ramp holds 0 GPUs at every step: there is no demand to weigh")
+    if held[0].day > horizon_end:
+        raise DealError(
+            f"the ramp's first GPUs ({held[0].day}) come after the plan's end ({horizon_end}): "
+            "nothing in the plan reaches them; weigh it on a forecast with a longer plan "
+            "(`fleetcast forecast --horizon-months`) or with a ramp that starts by then"
+        )
+
+
 def _whole_horizon(settings: TriggerSettings, *, as_of: date, end: date) -> TriggerSettings:
     """``settings`` with orders sized for the whole horizon: a deal moves the exhaustion date,
     and orders sized for a window after each date would compare two different windows."""
@@ -451,6 +464,7 @@ def what_if(
             + ", ".join(sorted(plan.regions))
         )
     horizon_end = _horizon_end(forecast)
+    _check_weighable(deal, horizon_end=horizon_end)
     deal, rebased = _from_forecast_start(deal, forecast)
     settings = _whole_horizon(settings or TriggerSettings(), as_of=as_of, end=horizon_end)
     if without is None:

@@ -527,3 +527,16 @@ def test_a_run_too_young_to_measure_a_level_move_is_not_planned_past_the_daily_d
         "total/r1/training",
         "total/r1/batch",
     }
+
+
+def test_a_cut_off_with_too_little_history_is_not_scored() -> None:
+    """200 days of data leave 17 days before the cut-off 6 months back: the method would plan
+    nothing past the daily days there, so nothing is scored (a flat level fitted on 15 days
+    read "-30 % bias at 26 weeks", and a log-linear baseline through them 100x the error)."""
+    fleet = built_fleet("steady", n_series=2).filter(
+        pl.col("ds") > CUTOFF + timedelta(days=FUTURE_DAYS - 200)
+    )
+    scores = lr.decision_backtest(
+        fleet, cutoffs_months_back=(6,), as_of=CUTOFF + timedelta(days=FUTURE_DAYS)
+    )
+    assert scores.is_empty()

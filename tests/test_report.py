@@ -928,6 +928,28 @@ def test_what_changed_lists_moves_against_the_previous_run() -> None:
     assert f"The two runs differ in {horizon}: changes below may come from that" in page
 
 
+def test_the_orders_takeaway_names_the_first_order_not_a_pool_with_nothing_to_order() -> None:
+    """A red pool short before any other but with nothing to order (covered by another pool's
+    order, or by capacity already planned) is not "the first order due"; with no order at
+    all the takeaway says there is nothing to order."""
+    from forecasting.report.figures import orders_chart
+
+    triggers = sample_triggers("us-east", "us-west")
+    covered = pl.col("pool") == "all"
+    early = triggers.with_columns(
+        blocks_to_order=pl.when(covered & (pl.col("region") == "us-east"))
+        .then(0)
+        .otherwise(pl.col("blocks_to_order"))
+    )
+    chart = orders_chart(early, as_of=AS_OF)
+    assert chart is not None
+    assert chart.takeaway.startswith("The first order is due for us-east · training")
+    assert "1 of them with nothing to order" in chart.takeaway
+    none = triggers.with_columns(blocks_to_order=pl.lit(0))
+    chart = orders_chart(none, as_of=AS_OF)
+    assert chart is not None and chart.takeaway.startswith("Nothing to order: of 3 dated")
+
+
 def test_stale_banner_only_when_older_than_a_day() -> None:
     assert "Stale data" not in finance_page(replace(empty_inputs(), stale_days=1))
     assert "Stale data" not in finance_page(replace(empty_inputs(), stale_days=None))

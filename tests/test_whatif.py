@@ -139,6 +139,21 @@ def test_a_deal_over_before_the_forecast_starts_is_refused_with_the_fix() -> Non
         what_if(_forecast(), plan, ended, as_of=MONDAY)
 
 
+def test_a_deal_with_no_gpus_or_none_before_the_plan_ends_is_refused_with_the_fix() -> None:
+    """A ramp of zeros has no demand to weigh, and one whose GPUs start after the plan's last
+    day has none the plan reaches: both refused with why (they were answered "served from
+    2028-11-01" and "not within the horizon: no power", with a revenue beside them)."""
+    plan = _plan(_r2_blocks())
+
+    def deal(ramp: str) -> Contract:
+        return deal_contract(customer="x", workload_class="inference", region="r2", ramp=ramp)
+
+    with pytest.raises(DealError, match="0 GPUs at every step"):
+        what_if(_forecast(), plan, deal(f"{_day(10)}:0"), as_of=MONDAY)
+    with pytest.raises(DealError, match=rf"first GPUs \({_day(400)}\) come after the plan's end"):
+        what_if(_forecast(), plan, deal(f"{_day(10)}:0,{_day(400)}:50"), as_of=MONDAY)
+
+
 def test_bad_deals_name_the_field() -> None:
     """A ramp step without a count, or a region outside the plan, is refused with the reason."""
     with pytest.raises(ContractRuleError, match=r"ramp\[1\]"):

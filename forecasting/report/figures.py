@@ -249,13 +249,20 @@ def orders_chart(triggers: pl.DataFrame, *, as_of: date) -> Chart | None:
 
 
 def _orders_takeaway(rows: pl.DataFrame) -> str:
-    first = rows.row(0, named=True)
     counts = {s: rows.filter(pl.col("status") == s).height for s in STATUS_COLOURS}
     tally = ", ".join(f"{n} {s}" for s, n in reversed(counts.items()) if n)
+    ordered = rows.filter(pl.col("blocks_to_order").fill_null(0) > 0)
+    # A pool short with nothing to order (covered by another pool's order, or by capacity
+    # already planned) has a date but no order: it is not "the first order due".
+    idle = rows.height - ordered.height
+    unordered = f"; {idle} of them with nothing to order (see the notes)" if idle else ""
+    if ordered.is_empty():
+        return f"Nothing to order: of {rows.height} dated triggers {tally}{unordered}."
+    first = ordered.row(0, named=True)
     return (
         f"The first order is due for {_trigger_label(first['region'], first['pool'])} by "
-        f"{fmt_date(first['order_by'])} ({first['status']}); of {rows.height} dated orders "
-        f"{tally}."
+        f"{fmt_date(first['order_by'])} ({first['status']}); of {rows.height} dated triggers "
+        f"{tally}{unordered}."
     )
 
 
