@@ -333,6 +333,28 @@ def test_a_slip_drill_starts_when_the_block_was_due() -> None:
     assert start_of(slip=("next-committed:2w",), lose=("live@+2d",)) == 0
 
 
+def test_a_slip_drill_compares_with_its_baseline_over_the_same_window() -> None:
+    """A slip's window opens when the block was due; its baseline is judged over that same
+    window, so demand, served and unmet compare like for like: demand does not move (a slip
+    changes supply only) and unmet cannot fall because the shocked run counted fewer hours."""
+    blocks = [
+        _block("live", 10),
+        _block("next", 50, status="committed", in_service=MONDAY + timedelta(days=7)),
+    ]
+    paths = _paths({"r1/batch/other": 30.0})
+    result = run_drill(
+        _plan(blocks), paths, None, scenario_from_args(multiplier=1.0, slip=("next-committed:2w",))
+    )
+    assert result.baseline is not None
+    assert result.baseline.window_hours == result.window_hours == (DAYS - 7) * 24
+    changes = {
+        row["kpi"]: row
+        for row in result.changes.filter(pl.col("workload_class") == "all").iter_rows(named=True)
+    }
+    assert changes["demand_gpu_hours"]["increment_mean"] == pytest.approx(0.0, abs=1e-6)
+    assert changes["unmet_gpu_hours"]["increment_mean"] > 0.0
+
+
 def test_a_ramp_cut_short_by_the_horizon_says_how_far_it_got() -> None:
     """A 2x ramp over six weeks on a 28-day horizon reaches 1 + 27/42 of its size by the last
     hour: the drill notes that, so a pass is not read as surviving 2x; a step says nothing."""
