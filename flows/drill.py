@@ -57,10 +57,11 @@ def run_scenario(
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE, tags=["warehouse-writer"])
 def save_drill(
-    warehouse_path: Path, forecast_run_id: str, played: PlayedDrill, seed: int
+    warehouse_path: Path, forecast_run_id: str, played: PlayedDrill, seed: int, *, plan_sha256: str
 ) -> DrillOutcome:
-    """Store one drill's verdicts, KPIs, blocks and answers in one transaction."""
-    return runs.save_drill(warehouse_path, forecast_run_id, played, seed)
+    """Store one drill's verdicts, KPIs, blocks and answers in one transaction, with the
+    sha256 of the plan file it was played on."""
+    return runs.save_drill(warehouse_path, forecast_run_id, played, seed, plan_sha256=plan_sha256)
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE, tags=["warehouse-writer"])
@@ -79,6 +80,7 @@ def drill_flow(
     options = options or DrillOptions()
     logger = get_run_logger()
     plan = load_capacity(capacity_path)
+    plan_sha256 = runs.capacity_sha256(capacity_path)
     scenarios = drill_scenarios(options)
     inputs = load_drill_inputs(warehouse_path, options.forecast_run_id, options.paths, options.seed)
     batch = DrillBatch(played=[])
@@ -97,7 +99,9 @@ def drill_flow(
                 record_not_played(warehouse_path, inputs.forecast.run_id, played)
             )
             continue
-        outcome = save_drill(warehouse_path, inputs.forecast.run_id, played, options.seed)
+        outcome = save_drill(
+            warehouse_path, inputs.forecast.run_id, played, options.seed, plan_sha256=plan_sha256
+        )
         verdict = outcome.verdict or ("pass" if outcome.passed else "fail")
         if not outcome.passed:
             verdict += f" {outcome.unshocked_failures or outcome.failing_classes}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 from rich.table import Table
@@ -17,6 +17,7 @@ from forecasting.schema import (
     FAILS_UNDER_SHOCK,
     FAILS_UNSHOCKED,
     PASS,
+    RUNGS_USED_RULE,
     VERDICTS,
     Measure,
     WorkloadClass,
@@ -393,7 +394,7 @@ def _absorb(outcome: DrillOutcome) -> Text:
     text = outcome.absorb_text
     if text is None:
         return Text("n/a")
-    if outcome.absorb_censored:
+    if outcome.absorb_censored or outcome.short_until_shock_end_hours is not None:
         return Text(text, style="yellow")
     cost = outcome.absorb_cost_usd
     return Text(text + (f", {_usd(cost)}" if cost else ""))
@@ -406,12 +407,24 @@ def _usd(value: float) -> str:
     return f"${value / 1e3:,.0f}k" if abs(value) >= 1e3 else f"${value:,.0f}"
 
 
-def _stat(pattern: str, value: float | None) -> str:
-    """A KPI statistic; None is a time to absorb that reached a censored path, NaN one that
-    judged no path (the plan failed unshocked in every hour)."""
+def _stat(pattern: str, value: float | None, *, unmeasured: str = "censored") -> str:
+    """A KPI statistic; None is a time to absorb that reached a censored path (or, as
+    ``unmeasured`` says, one short until its spike ended), NaN one that judged no path (the
+    plan failed unshocked in every hour)."""
     if value is None:
-        return "censored"
+        return unmeasured
     return "not judged" if math.isnan(value) else pattern.format(value)
+
+
+def _unmeasured(by_kpi: dict[str, dict[str, Any]]) -> str:
+    """What a null time to absorb stands for in a drill's KPIs: paths censored at the window's
+    end, paths short until their spike ended, or both."""
+    share = {k: (by_kpi.get(k) or {}).get("mean") or 0.0 for k in _UNMEASURED}
+    reasons = [label for k, label in _UNMEASURED.items() if share[k] > 0]
+    return " or ".join(reasons) or "censored"
+
+
+_UNMEASURED = {"absorb_censored": "censored", "absorb_ended_with_shock": "spike ended"}
 
 
 def _would_pass_with(outcome: DrillOutcome) -> str:
@@ -441,7 +454,11 @@ def drill_tables(outcomes: Sequence[DrillOutcome]) -> list[Table]:
         verdicts.add_column(name)
     answers = Table(title="where it fails, what absorbed it, what would pass", title_justify="left")
     answers.add_column("drill", no_wrap=True, min_width=name_width)
-    for name in ("failing classes", "rungs used", "would pass with (ordered today)"):
+    for name in (
+        "failing classes",
+        f"rungs used ({RUNGS_USED_RULE})",
+        "would pass with (ordered today)",
+    ):
         answers.add_column(name)
     for o in outcomes:
         verdicts.add_row(Text(o.drill), Text(o.target), _verdict(o), _absorb(o), _breaking(o))
@@ -476,13 +493,15 @@ def drill_tables(outcomes: Sequence[DrillOutcome]) -> list[Table]:
         kpis.add_column(label, justify="right")
     for o in outcomes:
         by_kpi = {row["kpi"]: row for row in o.kpis}
+        unmeasured = _unmeasured(by_kpi)
         cells = []
         for key, _, pattern in _KPIS:
             row = by_kpi.get(key)
             cells.append(
                 "n/a"
                 if row is None
-                else f"{_stat(pattern, row['p50'])} / {_stat(pattern, row['p90'])}"
+                else f"{_stat(pattern, row['p50'], unmeasured=unmeasured)} / "
+                f"{_stat(pattern, row['p90'], unmeasured=unmeasured)}"
             )
         kpis.add_row(Text(o.drill), *cells)
     return [verdicts, answers, changes, kpis]
@@ -496,11 +515,16 @@ def report_table(outcome: ReportOutcome) -> Table:
     )
     for name in ("region", "pool", "status", "exhaustion", "order by", "order", "capex", "MW"):
         table.add_column(name, justify="right" if name in ("capex", "MW") else "left")
+    captions = []
     if outcome.unmeasured:
-        table.caption = (
+        captions.append(
             f"no demand measured for {', '.join(outcome.unmeasured)}: not one complete day of "
             "telemetry, so forecast as zero; their green is not verified"
         )
+    if outcome.drills_other_plan:
+        captions.append(outcome.drills_other_plan)
+    if captions:
+        table.caption = "\n".join(captions)
     rank = {"red": 0, "amber": 1, "green": 2}
     style = {"red": "red", "amber": "yellow", "green": "green"}
     for t in sorted(outcome.triggers, key=lambda t: rank.get(t["status"], 3)):

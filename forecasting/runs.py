@@ -27,7 +27,14 @@ from pydantic import BaseModel
 from forecasting import warehouse
 from forecasting.options import DrillOptions, ForecastOptions, ReportOptions, WhatIfOptions
 from forecasting.resources import ready_made_drills
-from forecasting.schema import FAILS_UNSHOCKED, PARTLY_JUDGED, SHOCK_CUT_NOTE, frame_schema
+from forecasting.schema import (
+    FAILS_UNSHOCKED,
+    PARTLY_JUDGED,
+    RUNG_USED_SHARE,
+    SHOCK_CUT_NOTE,
+    frame_schema,
+    short_until_shock_end_text,
+)
 from forecasting.settings import settings
 
 if TYPE_CHECKING:  # the step modules load scipy, numba and plotly: only when a step runs
@@ -613,6 +620,8 @@ class DrillOutcome(BaseModel):
     changes: list[dict[str, Any]] = []
     time_to_absorb_hours: float | None = None
     absorb_censored: bool | None = None
+    # A spike's length when its shortfall ended with it (no time to absorb was measured).
+    short_until_shock_end_hours: float | None = None
     window_hours: int | None = None
     absorb_cost_usd: float | None = None
     failover_share: float | None = None
@@ -632,6 +641,8 @@ class DrillOutcome(BaseModel):
         if self.absorb_censored:
             days = f"{self.window_hours / 24:.0f}" if self.window_hours else "?"
             return f"> {days} d, not absorbed within the drill window"
+        if self.short_until_shock_end_hours is not None:
+            return short_until_shock_end_text(self.short_until_shock_end_hours)
         unshocked = self.verdict == FAILS_UNSHOCKED
         if self.time_to_absorb_hours is None:
             return "not judged" if unshocked else None
@@ -819,7 +830,7 @@ def drill_outcome(
     """One drill's outcome from its run row (as stored) and its verdict, KPI, block and rung
     frames."""
     blocks = additions.select(blocks_needed()).item() if additions.height else ""
-    used = rungs.filter(pl.col("used_share") > 0) if rungs is not None else None
+    used = rungs.filter(pl.col("used_share") >= RUNG_USED_SHARE) if rungs is not None else None
     return DrillOutcome(
         run_id=run_id,
         drill=run["drill"],
@@ -842,6 +853,7 @@ def drill_outcome(
         unshocked_failures=list(run.get("unshocked_failures") or []),
         time_to_absorb_hours=run.get("time_to_absorb_hours"),
         absorb_censored=run.get("absorb_censored"),
+        short_until_shock_end_hours=run.get("short_until_shock_end_hours"),
         window_hours=run.get("window_hours"),
         absorb_cost_usd=run.get("absorb_cost_usd"),
         failover_share=run.get("failover_share"),
@@ -867,10 +879,21 @@ def drill_outcome(
     )
 
 
+def capacity_sha256(capacity_path: Path) -> str:
+    """The plan file's sha256: what trigger and drill runs record of the plan they read."""
+    return hashlib.sha256(capacity_path.read_bytes()).hexdigest()
+
+
 def save_drill(
-    warehouse_path: Path, forecast_run_id: str, played: PlayedDrill, seed: int
+    warehouse_path: Path,
+    forecast_run_id: str,
+    played: PlayedDrill,
+    seed: int,
+    *,
+    plan_sha256: str,
 ) -> DrillOutcome:
-    """Store one drill's verdicts, KPIs, blocks and answers in one transaction."""
+    """Store one drill's verdicts, KPIs, blocks and answers in one transaction, with the
+    sha256 of the plan file it was played on (``plan_sha256``)."""
     result, scenario = played.result, played.result.scenario
     run_id = new_run_id(scenario.name)
     run = {
@@ -897,6 +920,8 @@ def save_drill(
         "window_hours": result.window_hours,
         "absorb_cost_usd": result.absorb_cost_usd,
         "failover_share": result.failover_share,
+        "short_until_shock_end_hours": result.short_until_shock_end_hours,
+        "capacity_sha256": plan_sha256,
         **played.answers,
     }
     variants = [
@@ -1004,6 +1029,7 @@ def drill(warehouse_path: Path, capacity_path: Path, options: DrillOptions) -> D
     from forecasting.capacity import load_capacity
 
     plan = load_capacity(capacity_path)
+    plan_sha256 = capacity_sha256(capacity_path)
     scenarios = drill_scenarios(options)
     inputs = drill_inputs(warehouse_path, options.forecast_run_id, options.paths, options.seed)
     batch = DrillBatch(played=[])
@@ -1016,7 +1042,13 @@ def drill(warehouse_path: Path, capacity_path: Path, options: DrillOptions) -> D
             batch.not_played.append(save_not_played(warehouse_path, inputs.forecast.run_id, played))
         else:
             batch.played.append(
-                save_drill(warehouse_path, inputs.forecast.run_id, played, options.seed)
+                save_drill(
+                    warehouse_path,
+                    inputs.forecast.run_id,
+                    played,
+                    options.seed,
+                    plan_sha256=plan_sha256,
+                )
             )
     return batch
 
@@ -1046,6 +1078,8 @@ class ReportOutcome(BaseModel):
     stale_days: int | None
     # The total, regions and classes forecast as zero for want of an observed day.
     unmeasured: list[str] = []
+    # Why drills of this forecast run are left out: played on another plan (empty: none).
+    drills_other_plan: str = ""
     triggers: list[dict[str, Any]]
     power_statuses: dict[str, int] = {}  # the sites' power triggers (empty: no [[site]])
     # The first power contract date among red and amber sites: (site, contract_by), or None.
@@ -1079,7 +1113,7 @@ def compute_triggers(
             "as_of": ref.as_of,
             "quantile": options.quantile,
             "buffer_weeks": options.buffer_weeks,
-            "capacity_sha256": hashlib.sha256(capacity_path.read_bytes()).hexdigest(),
+            "capacity_sha256": capacity_sha256(capacity_path),
             "created_at": datetime.now(UTC),
         }
         frames = {
@@ -1122,11 +1156,41 @@ def _concentration(history: pl.DataFrame, paths: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([past.select(columns), future.select(columns)], how="vertical_relaxed")
 
 
-def _drill_frames(wh: warehouse.Warehouse, forecast_run_id: str) -> dict[str, pl.DataFrame]:
-    """The newest stored result of each drill on this forecast run, shaped for the report."""
+def drills_on_other_plans(other: pl.DataFrame, *, plan_sha256: str | None) -> str:
+    """The sentence a report gives for the drills of its forecast run that it leaves out
+    because none of their runs was played on its plan; "" when there are none."""
+    if not other.height:
+        return ""
+    names = ", ".join(sorted(other.get_column("drill").unique().to_list()))
+    shas = sorted({s[:12] for s in other.get_column("capacity_sha256").drop_nulls().to_list()})
+    played_on = f"plan sha256 {', '.join(shas)}" if shas else "a plan they did not record"
+    unrecorded = other.get_column("capacity_sha256").null_count()
+    if shas and unrecorded:
+        played_on += " or a plan they did not record"
+    this = f" (sha256 {plan_sha256[:12]})" if plan_sha256 else ""
+    return (
+        f"drills {names} were played on another capacity plan ({played_on}), not on this "
+        f"report's plan{this}: they are not verified against this plan and are left out; run "
+        "`fleetcast drill` with this plan to show them"
+    )
+
+
+def _drill_frames(
+    wh: warehouse.Warehouse, forecast_run_id: str, *, plan_sha256: str | None
+) -> dict[str, Any]:
+    """The newest stored result of each drill on this forecast run played on the report's plan
+    (``plan_sha256``), shaped for the report, and the sentence for those played on another.
+
+    A drill played on another plan (or before drills recorded their plan) is left out, never
+    shown as this plan's result: its verdicts and blocks answer a different fleet."""
     from forecasting.report.inputs import DRILL_ANSWERS_SCHEMA
 
-    runs = wh.drill_runs(forecast_run_id=forecast_run_id).unique("drill", keep="first")
+    played = wh.drill_runs(forecast_run_id=forecast_run_id)
+    on_plan = pl.col("capacity_sha256").is_not_null() & (
+        pl.col("capacity_sha256") == pl.lit(plan_sha256, pl.String)
+    )
+    runs = played.filter(on_plan).unique("drill", keep="first", maintain_order=True)
+    other = played.filter(~pl.col("drill").is_in(runs.get_column("drill").implode()))
     ids = runs.get_column("run_id").to_list()
     names = runs.select("run_id", "drill")
     additions = wh.runs_frame("drill_additions", ids)
@@ -1158,6 +1222,7 @@ def _drill_frames(wh: warehouse.Warehouse, forecast_run_id: str) -> dict[str, pl
         "drill_rungs": named("drill_rungs"),
         "drill_kpi_changes": named("drill_kpi_changes"),
         "drills_not_played": wh.drills_not_played(forecast_run_id=forecast_run_id),
+        "drills_other_plan": drills_on_other_plans(other, plan_sha256=plan_sha256),
     }
 
 
@@ -1196,7 +1261,7 @@ def report_inputs(
             if compared.previous_trigger_run_id
             else None
         )
-        drills = _drill_frames(wh, run_id)
+        drills = _drill_frames(wh, run_id, plan_sha256=wh.trigger_plan_sha256(triggers.run_id))
         trigger_frame = wh.run_frame("triggers", triggers.run_id)
         drivers = wh.run_frame("trigger_drivers", triggers.run_id)
         idle = wh.run_frame("idle_risk", triggers.run_id)
@@ -1346,6 +1411,8 @@ def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:
         )
     failing = inputs.drill_answers.filter(~pl.col("passed")).get_column("drill").to_list()
     lines += ["", f"Failing drills: {', '.join(failing) if failing else 'none'}."]
+    if inputs.drills_other_plan:
+        lines.append(f"**Not verified:** {inputs.drills_other_plan}.")
     return "\n".join(lines)
 
 
@@ -1368,6 +1435,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         failing_drills=inputs.drill_answers.filter(~pl.col("passed")).get_column("drill").to_list(),
         stale_days=inputs.stale_days,
         unmeasured=unmeasured_series(inputs.chosen),
+        drills_other_plan=inputs.drills_other_plan,
         triggers=report_trigger_rows(inputs).to_dicts(),
     )
 

@@ -29,6 +29,8 @@ __all__ = [
     "PATHS_SCHEMA",
     "QUANTILES",
     "REGISTRY",
+    "RUNGS_USED_RULE",
+    "RUNG_USED_SHARE",
     "SEP",
     "STALE_FIT",
     "STALE_WARN_DAYS",
@@ -44,6 +46,7 @@ __all__ = [
     "WorkloadClass",
     "frame_schema",
     "quantile_column",
+    "short_until_shock_end_text",
     "table",
 ]
 
@@ -160,6 +163,24 @@ PARTLY_JUDGED = " (judged only where the plan holds unshocked)"
 # The drill note of a shock the horizon cut short (a ramp that had not reached its height):
 # its verdict judged less than the shock it is named for.
 SHOCK_CUT_NOTE = "the shock reaches "
+
+
+# Share of paths on which a rung must act to be listed as used: the tenth of the paths that
+# a drill's P90 figures leave out. A rung that preempted 1.5 GPU-h on 1 % of the paths is not
+# how the drill was absorbed; the platform page's ladder table still shows every share.
+RUNG_USED_SHARE = 0.1
+RUNGS_USED_RULE = f"on at least {RUNG_USED_SHARE:.0%} of paths"
+
+
+def short_until_shock_end_text(spike_hours: float) -> str:
+    """How the terminal, the pages and the notes say a time to absorb that is a spike's own
+    length (or more, a backlog draining after it): the shortfall ended because the spike did,
+    the ladder did not absorb it."""
+    return (
+        f"short until the spike ended ({spike_hours:,.0f} h) or later: not absorbed by the ladder"
+    )
+
+
 # Days without telemetry at the end of a series (forecast_summary.stale_days) that flag it.
 # One is the partial last day of an export; two whole days of silence from a region is a feed
 # to check.
@@ -528,6 +549,12 @@ _TABLES: tuple[Table, ...] = (
                 "window_hours": pl.Int32(),
                 "absorb_cost_usd": pl.Float64(),
                 "failover_share": pl.Float64(),
+                # Since migration 14: the spike's length when its shortfall lasted until the
+                # spike ended (time to absorb null: the ladder absorbed nothing), and the
+                # sha256 of the capacity plan file the drill was played on, so a report on
+                # another plan can say the drills are not verified against it.
+                "short_until_shock_end_hours": pl.Float64(),
+                "capacity_sha256": pl.String(),
             }
         ),
         key=("run_id",),
@@ -544,6 +571,8 @@ _TABLES: tuple[Table, ...] = (
             "window_hours",
             "absorb_cost_usd",
             "failover_share",
+            "short_until_shock_end_hours",
+            "capacity_sha256",
         ),
     ),
     _run_frame(

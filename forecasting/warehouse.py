@@ -242,6 +242,15 @@ MIGRATIONS: tuple[Migration, ...] = (
         "forecast summary: each series' growth model past the daily days and why it fell back",
         adds=(("forecast_summary", "plan_model"), ("forecast_summary", "plan_reason")),
     ),
+    Migration(
+        14,
+        "drill runs: the capacity plan each drill was played on (sha256) and a spike's length "
+        "when its shortfall ended only with the spike",
+        adds=(
+            ("drill_runs", "short_until_shock_end_hours"),
+            ("drill_runs", "capacity_sha256"),
+        ),
+    ),
 )
 
 TABLES: frozenset[str] = frozenset(schema.REGISTRY)
@@ -661,6 +670,13 @@ class Warehouse:
             "SELECT * FROM drill_runs WHERE forecast_run_id = $1 ORDER BY created_at DESC",
             [forecast_run_id],
         )
+
+    def trigger_plan_sha256(self, run_id: str) -> str | None:
+        """The sha256 of the capacity plan file a trigger run read (None: not recorded)."""
+        rows = self._con.execute(
+            "SELECT capacity_sha256 FROM trigger_runs WHERE run_id = ?", [run_id]
+        ).fetchall()
+        return rows[0][0] if rows else None
 
     def save_not_played(self, forecast_run_id: str, drill: str, reason: str) -> None:
         """Store why ``drill`` could not be played on a forecast run; a rerun replaces it."""

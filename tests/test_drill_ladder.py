@@ -88,6 +88,43 @@ def test_borrow_rung_absorbs_in_its_delay_plus_the_drain() -> None:
     assert rung["used_share"] == 1.0
 
 
+def test_a_spike_short_until_it_ends_is_not_absorbed_by_the_ladder() -> None:
+    """A 3-day inference spike 60 -> 120 on 100 GPUs with no rung is short until it ends: its
+    time to absorb was the spike's own length plus an hour (73 h), read as if the ladder had
+    absorbed it. It is not measured; the drill, its KPIs and the CLI say the spike ended."""
+    spike = scenario_from_args(target="class:inference", shape="spike:3d", start="+1w")
+    paths = _paths({"r1/inference/other": 60.0})
+    result = run_drill(_plan([_block("a", 100)]), paths, None, spike)
+    assert result.absorb_hours is None and not result.absorb_censored
+    assert result.short_until_shock_end_hours == 72
+    assert result.absorb_text == (
+        "short until the spike ended (72 h) or later: not absorbed by the ladder"
+    )
+    assert any("not because the response ladder restored" in note for note in result.notes)
+    inference = result.kpis.filter(pl.col("workload_class") == "inference")
+    absorb = inference.filter(pl.col("kpi") == "time_to_absorb_hours").row(0, named=True)
+    assert absorb["p50"] is None and absorb["p90"] is None
+    ended = inference.filter(pl.col("kpi") == "absorb_ended_with_shock")["mean"].item()
+    assert ended == 1.0
+    outcome = DrillOutcome(
+        run_id="r", drill="d", target="class:inference", passed=False, failing_classes=[],
+        breaking_multiplier=None, breaking_note=None, blocks_needed=None,
+        capex_needed_usd=None, kpis=[], absorb_censored=False, short_until_shock_end_hours=72.0,
+    )  # fmt: skip
+    assert outcome.absorb_text == result.absorb_text
+
+
+def test_a_spike_the_ladder_absorbs_keeps_its_measured_time() -> None:
+    """The same spike over five days with migration after 6 h is whole again 12 h in, long
+    before the spike ends: that is an absorption, measured as before."""
+    migrate = {"migrate": {"delay_hours": 6, "gpus": 40, "to": ["batch"]}}
+    spike = scenario_from_args(target="class:batch", shape="spike:5d", start="+1w")
+    result = run_drill(_plan(_SHORT, response=migrate), _paths(_BATCH), None, spike)
+    assert result.absorb_hours == 12
+    assert result.short_until_shock_end_hours is None
+    assert result.absorb_text == "12 h"
+
+
 def test_migration_takes_only_gpus_the_target_could_not_use() -> None:
     """With a cap (150) above the training-only pod (100), migration still leaves the shared
     pod alone: it already hosts the target class, so moving its GPUs would give batch nothing

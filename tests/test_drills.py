@@ -333,6 +333,51 @@ def test_a_slip_drill_starts_when_the_block_was_due() -> None:
     assert start_of(slip=("next-committed:2w",), lose=("live@+2d",)) == 0
 
 
+def test_a_slip_drill_compares_with_its_baseline_over_the_same_window() -> None:
+    """A slip's window opens when the block was due; its baseline is judged over that same
+    window, so demand, served and unmet compare like for like: demand does not move (a slip
+    changes supply only) and unmet cannot fall because the shocked run counted fewer hours."""
+    blocks = [
+        _block("live", 10),
+        _block("next", 50, status="committed", in_service=MONDAY + timedelta(days=7)),
+    ]
+    paths = _paths({"r1/batch/other": 30.0})
+    result = run_drill(
+        _plan(blocks), paths, None, scenario_from_args(multiplier=1.0, slip=("next-committed:2w",))
+    )
+    assert result.baseline is not None
+    assert result.baseline.window_hours == result.window_hours == (DAYS - 7) * 24
+    changes = {
+        row["kpi"]: row
+        for row in result.changes.filter(pl.col("workload_class") == "all").iter_rows(named=True)
+    }
+    assert changes["demand_gpu_hours"]["increment_mean"] == pytest.approx(0.0, abs=1e-6)
+    assert changes["unmet_gpu_hours"]["increment_mean"] > 0.0
+
+
+def test_served_never_exceeds_demand_when_the_level_falls_under_running_work() -> None:
+    """Batch at 100 GPUs for a week, then 10, with day-long jobs on ample capacity: the work
+    in flight runs on after the level falls (it is not withdrawn). Demand counted only the
+    level, so the drill read more GPU-hours served than demanded; it counts that work too."""
+    plan = _plan([_block("a", 1000)], batch={"mean_job_hours": 24.0, "max_wait_hours": 24})
+    levels = [100.0] * 7 + [10.0] * (DAYS - 7)
+    paths = pl.DataFrame(
+        {
+            "unique_id": "total/r1/batch/other",
+            "ds": [MONDAY + timedelta(days=d) for d in range(DAYS)],
+            "sample_id": 0,
+            "y": levels,
+        }
+    ).with_columns(pl.col("sample_id").cast(pl.Int32))
+    result = run_drill(plan, paths, None, scenario_from_args(multiplier=2.0, target="all"))
+    for run in (result, result.baseline):
+        assert run is not None
+        served = _per_class(run, "batch", "served_gpu_hours")
+        demand = _per_class(run, "batch", "demand_gpu_hours")
+        assert served <= demand * (1 + 1e-9)
+        assert demand > sum(levels) * 24 * (1 if run is result.baseline else 2) * (1 + 1e-6)
+
+
 def test_a_ramp_cut_short_by_the_horizon_says_how_far_it_got() -> None:
     """A 2x ramp over six weeks on a 28-day horizon reaches 1 + 27/42 of its size by the last
     hour: the drill notes that, so a pass is not read as surviving 2x; a step says nothing."""

@@ -242,7 +242,7 @@ def _drills(drill: str, customer: str, region: str) -> dict[str, pl.DataFrame]:
              None if passed[name] else True, None, None,
              None if passed[name] else f"2 x pod-h100-1024 in {customer}",
              None if passed[name] else 84_000_000.0,
-             "migrate has nothing to move in us-west" if i == 0 else None)
+             "migrate has nothing to move in us-west" if i == 0 else None, None)
         )  # fmt: skip
     return {
         "drill_verdicts": pl.DataFrame(
@@ -324,6 +324,7 @@ def _drills(drill: str, customer: str, region: str) -> dict[str, pl.DataFrame]:
                 "blocks_needed": pl.String,
                 "capex_needed_usd": pl.Float64,
                 "drill_notes": pl.String,
+                "short_until_shock_end_hours": pl.Float64,
             },
         ),
     }

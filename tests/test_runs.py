@@ -110,6 +110,29 @@ def test_drill_outcome_names_the_blocks_needed() -> None:
     assert empty.blocks_needed is None
 
 
+def test_a_rung_used_on_a_few_paths_is_not_listed_as_used() -> None:
+    """ "rungs used: preempt" stood on 1.5 GPU-h preempted on 1 % of the paths; a rung is
+    listed when it acted on at least a tenth of them, and the CLI's column says that rule."""
+    from flows.tables import drill_tables
+
+    rungs = pl.DataFrame(
+        {"rung": ["preempt", "defer", "burst"], "region": ["all", "all", "eu"],
+         "used_share": [0.01, 0.5, 0.1], "used_mean": [1.5, 9e4, 4e3]}
+    )  # fmt: skip
+    run = {"drill": "all-2x", "target": "all", "passed": False, "breaking_multiplier": None,
+           "breaking_note": None, "capex_needed_usd": None}  # fmt: skip
+    outcome = runs.drill_outcome(
+        run_id="d-1", run=run,
+        verdicts=pl.DataFrame({"workload_class": ["training"], "passed": [False]}),
+        kpis=pl.DataFrame({"workload_class": ["all"], "kpi": ["x"]}),
+        additions=pl.DataFrame(),
+        rungs=rungs,
+    )  # fmt: skip
+    assert outcome.rungs_used == ["defer", "burst in eu"]
+    answers = drill_tables([outcome])[1]
+    assert answers.columns[2].header == "rungs used (on at least 10% of paths)"
+
+
 @pytest.mark.slow
 def test_direct_steps_store_runs_and_triggers_point_at_their_forecast(
     fleet: FleetFiles, tmp_path: Path
@@ -140,6 +163,51 @@ def test_direct_steps_store_runs_and_triggers_point_at_their_forecast(
         recent = wh.recent_trigger_runs(limit=5)
     assert recent.get_column("forecast_run_id").to_list() == [run.run_id] * 2
     assert (tmp_path / "reports" / "latest" / "index.html").is_file()
+
+
+@pytest.mark.slow
+def test_a_report_on_another_plan_leaves_out_drills_played_on_the_first(
+    fleet: FleetFiles, tmp_path: Path
+) -> None:
+    """A drill records the plan file it was played on; a report on a plan with every block
+    twenty times larger showed those results ("0 of 1 drills failing" read as this plan's)
+    without a word. It leaves them out and the pages and the CLI say they are not verified
+    against this plan; a report on the drill's own plan shows them as before."""
+    import hashlib
+    import re as regex
+
+    from flows.tables import report_table
+
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copy(fleet.warehouse, path)
+    options = ForecastOptions(
+        horizon_days=28, n_paths=20, customers_per_class=3, models=("seasonal_naive",)
+    )
+    run = runs.forecast(path, options)
+    runs.drill(path, fleet.capacity, DrillOptions(drills=("inference-2x",), answers="none"))
+    with warehouse.connect(path, read_only=True) as wh:
+        stored = wh.drill_runs(forecast_run_id=run.run_id)["capacity_sha256"].to_list()
+    assert stored == [hashlib.sha256(fleet.capacity.read_bytes()).hexdigest()]
+    bigger = tmp_path / "bigger.toml"
+    text = fleet.capacity.read_text(encoding="utf-8")
+    bigger.write_text(
+        regex.sub(r"(?m)^gpus = (\d+)", lambda m: f"gpus = {int(m[1]) * 20}", text),
+        encoding="utf-8",
+    )
+    other = runs.report(path, bigger, tmp_path / "reports", ReportOptions())
+    assert other.failing_drills == []
+    assert "inference-2x were played on another capacity plan" in other.drills_other_plan
+    assert "not verified against this plan" in other.drills_other_plan
+    assert "not verified against this plan" in str(report_table(other).caption)
+    folder = tmp_path / "reports" / "latest"
+    platform = (folder / "platform.html").read_text(encoding="utf-8")
+    assert "Not verified against this plan" in platform
+    index = (folder / "index.html").read_text(encoding="utf-8")
+    assert "no drills on this plan; others not verified against this plan" in index
+    same = runs.report(path, fleet.capacity, tmp_path / "reports", ReportOptions())
+    assert same.drills_other_plan == ""
+    platform = (folder / "platform.html").read_text(encoding="utf-8")
+    assert "Not verified against this plan" not in platform and "inference-2x" in platform
 
 
 @pytest.mark.slow

@@ -130,7 +130,10 @@ ABSORB = 5  # hours from shock start until the policy holds for good (censored: 
 # NaN: never judged, the reference failed in every hour)
 CENSORED = 6  # 1.0 when still behind in the last hour it could be judged (see docstring)
 PREEMPTED = 7  # GPU-hours evicted from preemptible streams by higher tiers
-DEMAND = 8  # GPU-hours of demand level (running + queued wanted, shock included)
+# GPU-hours of demand level (running + queued wanted, shock included); for a deferrable stream
+# its base part is the stock of work (the level, or more while work from a higher level is
+# still running), so served never exceeds it.
+DEMAND = 8
 SERVED = 9  # GPU-hours served
 LATE_WORK = 10  # GPU-hours of deferrable work that went overdue, counted once (GPUs x job)
 WAITING_END = 11  # GPU-hours of deferrable work queued at the end and not yet overdue
@@ -185,12 +188,14 @@ _ONE = np.uint64(1)
 # (_B base, _X shock): GPUs running, queued, the stock (running on + queued + arrived), GPUs
 # arrived this hour, cumulative GPUs entered the queue; the shock's extra level last hour;
 # and the stream's fixed turnover, the share of running GPUs kept an hour (1 - turnover),
-# and headroom reserve.
+# and headroom reserve; the GPUs the shock's work would hold had it run unhindered (its
+# demand: the extra level, or more while its jobs outlast a falling level).
 _LEVEL, _NEED, _GOT = 0, 1, 2
 _RUN_B, _RUN_X, _QUEUE_B, _QUEUE_X, _STOCK_B, _STOCK_X = 3, 4, 5, 6, 7, 8
 _ARRIVED_B, _ARRIVED_X, _ENTERED_B, _ENTERED_X, _SHOCK_LEVEL = 9, 10, 11, 12, 13
 _TURNOVER, _KEEP, _RESERVE = 14, 15, 16
-_STREAM_COLUMNS = 17
+_SHOCK_WORK = 17
+_STREAM_COLUMNS = 18
 # Pool columns: GPUs free, reserved as headroom, held by preemptible streams, pending headroom
 # of the priority level being placed, and GPUs in service this hour.
 _FREE, _RESERVED, _PE_HELD, _PENDING, _AVAIL = 0, 1, 2, 3, 4
@@ -529,11 +534,17 @@ def simulate_path(
                 stream[s, _ARRIVED_B] = max(base_level - stock, 0.0)
                 stream[s, _STOCK_B] = stock + stream[s, _ARRIVED_B]
                 stream[s, _NEED] = stream[s, _STOCK_B]
+                # Demand counts that stock, not the level: when the level falls below work
+                # still in flight, that work runs on, and counting only the level read more
+                # GPU-hours served than demanded. The shock's part likewise (set below).
+                stream[s, _LEVEL] = stream[s, _STOCK_B]
                 if shocked[s]:
                     # Shock work is new work: what would arrive if the extra level ran
                     # unhindered.
                     stream[s, _ARRIVED_X] = max(extra - keep * stream[s, _SHOCK_LEVEL], 0.0)
                     stream[s, _SHOCK_LEVEL] = extra
+                    stream[s, _SHOCK_WORK] = stream[s, _SHOCK_WORK] * keep + stream[s, _ARRIVED_X]
+                    stream[s, _LEVEL] += stream[s, _SHOCK_WORK]
                     stream[s, _STOCK_X] = (
                         stream[s, _RUN_X] * keep + stream[s, _QUEUE_X] + stream[s, _ARRIVED_X]
                     )

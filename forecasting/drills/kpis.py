@@ -62,6 +62,7 @@ from forecasting.schema import (
     SHOCK_CUT_NOTE,
     WorkloadClass,
     frame_schema,
+    short_until_shock_end_text,
 )
 
 __all__ = [
@@ -134,6 +135,10 @@ class DrillResult:
     changes: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=CHANGES_SCHEMA))
     absorb_hours: float | None = None
     absorb_censored: bool = False
+    # A spike's length (hours) when, on more than a tenth of the paths, some class was short
+    # until the spike ended or later: the shortfall ended with the shock, not because the
+    # ladder restored the SLO, so no time to absorb was measured (absorb_hours is None).
+    short_until_shock_end_hours: float | None = None
     absorb_cost_usd: float | None = None
     rungs: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=RUNGS_SCHEMA))
     ladder_curve: pl.DataFrame = field(
@@ -151,6 +156,8 @@ class DrillResult:
         judged`` when the unshocked plan failed in every hour of the window."""
         if self.absorb_censored:
             return f"> {self.window_hours / 24:.0f} d, not absorbed within the drill window"
+        if self.short_until_shock_end_hours is not None:
+            return short_until_shock_end_text(self.short_until_shock_end_hours)
         if self.absorb_hours is None:
             if self.verdict == FAILS_UNSHOCKED:
                 return "not judged: the plan fails unshocked in every hour of the window"
@@ -179,6 +186,29 @@ def attained_by_share(values: np.ndarray, share: float) -> float:
     """The largest value that at least ``share`` of the paths reach or exceed."""
     ordered = np.sort(values)
     return float(ordered[int(np.floor((1.0 - share) * len(ordered) + 1e-9))])
+
+
+def _shock_end_margin(spike_hours: int) -> int:
+    """Hours before a spike's end that a class must hold for the shock to count as absorbed:
+    a day (the daily peak of the spike's last day), or half a spike shorter than two days.
+    A class whole only in the spike's last night hours was not absorbed; the peak passed."""
+    return min(24, spike_hours // 2)
+
+
+def _ended_with_shock(per_path: pl.DataFrame, scenario: Scenario) -> pl.Series:
+    """Per path and class: whether its shortfall lasted into the spike's last day or beyond,
+    so it ended because the spike did (the ladder did not absorb it). False for other
+    shapes, for censored or unjudged paths (their own flags say so) and never-short ones."""
+    shape = scenario.shape
+    hours = per_path["time_to_absorb_hours"]
+    if shape.kind != "spike":
+        return pl.Series("absorb_ended_with_shock", [False] * per_path.height)
+    ended = (
+        (hours > shape.hours - _shock_end_margin(shape.hours))
+        & ~per_path["absorb_censored"]
+        & hours.is_not_nan()
+    )
+    return ended.fill_null(False).alias("absorb_ended_with_shock")
 
 
 def _with_total(per_class: np.ndarray) -> np.ndarray:
@@ -228,14 +258,19 @@ def _per_path(
 def _summary(per_path: pl.DataFrame) -> pl.DataFrame:
     """Mean, P50 and P90 over paths of every KPI. Time to absorb on a censored path is only a
     lower bound (the horizon end), so a statistic that reaches a censored path is null, never
-    the horizon length shown as a measurement; ``absorb_censored`` gives the censored share."""
+    the horizon length shown as a measurement; ``absorb_censored`` gives the censored share.
+    A path short until its spike ended measured the spike's length, not an absorption: a
+    statistic that reaches one is null too (``absorb_ended_with_shock`` gives their share)."""
     rows = []
     kpis = [c for c in per_path.columns if c not in ("sample_id", "workload_class")]
     for (name,), frame in per_path.group_by("workload_class", maintain_order=True):
         for kpi in kpis:
             values = frame[kpi].cast(pl.Float64).to_numpy()
             if kpi == "time_to_absorb_hours":
-                values = np.where(frame["absorb_censored"].to_numpy(), np.inf, values)
+                unmeasured = frame["absorb_censored"].to_numpy()
+                if "absorb_ended_with_shock" in frame.columns:
+                    unmeasured = unmeasured | frame["absorb_ended_with_shock"].to_numpy()
+                values = np.where(unmeasured, np.inf, values)
                 # A path on which the unshocked plan failed in every hour judged nothing.
                 values = values[~np.isnan(values)]
                 if values.size == 0:
@@ -331,6 +366,7 @@ def summarise(
     """Turn the kernel's per-path arrays into a :class:`DrillResult`; ``traces`` add curves."""
     window = demand.hours - resolved.start_hour
     per_path = _per_path(plan, demand, out_cls, window)
+    per_path = per_path.with_columns(_ended_with_shock(per_path, resolved.scenario))
     verdicts = _verdicts(plan, per_path)
     censored = float(out_cls[:, -1, CENSORED].mean())
     notes = []
@@ -537,19 +573,27 @@ def _idle_migration(plan: CapacityPlan, supply: SupplySide) -> list[str]:
     ]
 
 
-def _absorb(final: DrillResult) -> tuple[float | None, bool]:
+def _absorb(final: DrillResult) -> tuple[float | None, bool, float | None]:
     """The drill's time to absorb: the P90 over paths of every class being whole again;
     censored when more than a tenth of the paths never were within the horizon; None (not
-    measured) when the unshocked plan failed in every hour of the window on every path."""
+    measured) when the unshocked plan failed in every hour of the window on every path.
+
+    The third value is the spike's length when the P90 reaches paths that were short until
+    the spike ended (and no more than a tenth were censored): those show the spike's length,
+    not an absorption, so no time is measured."""
     frame = final.per_path.filter(pl.col("workload_class") == ALL_CLASSES)
-    hours = np.where(
-        frame["absorb_censored"].to_numpy(), np.inf, frame["time_to_absorb_hours"].to_numpy()
-    )
-    hours = hours[~np.isnan(hours)]  # paths the unshocked plan failed throughout: not judged
-    if hours.size == 0:
-        return None, False
-    value = _quantile(hours, ABSORB_SHARE)
-    return (None, True) if np.isinf(value) else (value, False)
+    censored = frame["absorb_censored"].to_numpy()
+    ended = frame["absorb_ended_with_shock"].to_numpy()
+    measured = frame["time_to_absorb_hours"].to_numpy()
+    judged = ~np.isnan(measured)  # paths the unshocked plan failed throughout: not judged
+    if not judged.any():
+        return None, False, None
+    value = _quantile(np.where(censored | ended, np.inf, measured)[judged], ABSORB_SHARE)
+    if not np.isinf(value):
+        return value, False, None
+    if np.isinf(_quantile(np.where(censored, np.inf, measured)[judged], ABSORB_SHARE)):
+        return None, True, None
+    return None, False, float(final.scenario.shape.hours)
 
 
 def _partly_judged(baseline: DrillResult) -> str:
@@ -597,7 +641,7 @@ def compare(
     else:
         verdict = PASS
     final = ladder if ladder is not None else shocked
-    hours, censored = _absorb(final)
+    hours, censored, shock_end = _absorb(final)
     rungs = _rungs(plan, baseline, shocked, final, ladder_supply)
     total = shocked.per_path.filter(pl.col("workload_class") == ALL_CLASSES)
     dark = float(total["dark_demand_gpu_hours"].to_numpy().mean())
@@ -618,6 +662,14 @@ def compare(
             f"time to absorb is censored: on more than {1 - ABSORB_SHARE:.0%} of paths some "
             f"class was still short of its baseline {where}"
         )
+    elif shock_end is not None:
+        margin = _shock_end_margin(int(shock_end))
+        notes.append(
+            f"time to absorb is not measured: on more than {1 - ABSORB_SHARE:.0%} of paths some "
+            f"class was still short in the spike's last {margin} h or later, so the shortfall "
+            f"ended when (or after) the {shock_end:,.0f} h spike did, not because the response "
+            "ladder restored the SLO (not absorbed by the ladder)"
+        )
     elif hours is None:
         notes.append(
             "time to absorb is not measured: the plan fails unshocked in every hour of the "
@@ -636,6 +688,7 @@ def compare(
         changes=_changes(baseline, shocked),
         absorb_hours=hours,
         absorb_censored=censored,
+        short_until_shock_end_hours=shock_end,
         absorb_cost_usd=float(rungs["cost_usd_mean"].sum()),
         rungs=rungs,
         ladder_curve=(

@@ -80,11 +80,7 @@ class PreparedDrill:
         ``variant`` ``baseline`` is the same drill without the shock (multiplier 1, no supply
         events); ``ladder`` is the shocked drill with the response ladder's rungs in play.
         """
-        resolved = (
-            resolve_scenario(self.plan, self.demand, self.scenario.baseline())
-            if variant == "baseline"
-            else self._resolved(multiplier)
-        )
+        resolved = self._baseline() if variant == "baseline" else self._resolved(multiplier)
         ladder = self.plan.ladder if variant == "ladder" else None
         supply = supply_side(
             (*self.plan.block, *extra_blocks), self.demand, resolved, ladder=ladder
@@ -186,6 +182,14 @@ class PreparedDrill:
             out_pool=out_pool,
             traces=traces,
         )
+
+    def _baseline(self) -> ResolvedScenario:
+        """The baseline placed on the shocked run's window: a delivery slip's window starts
+        when the slipped block was due, and a baseline without the slip would otherwise start
+        at the first forecast day, so its KPIs would cover more hours than the shocked run's
+        and every increment would compare windows of different lengths."""
+        unshocked = resolve_scenario(self.plan, self.demand, self.scenario.baseline())
+        return replace(unshocked, start_hour=self.resolved.start_hour)
 
     def _resolved(self, multiplier: float | None) -> ResolvedScenario:
         if multiplier is None:

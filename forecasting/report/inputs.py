@@ -114,6 +114,7 @@ DRILL_ANSWERS_SCHEMA = pl.Schema(
                 "verdict",
                 "time_to_absorb_hours",
                 "absorb_censored",
+                "short_until_shock_end_hours",
                 "window_hours",
                 "absorb_cost_usd",
                 "failover_share",
@@ -279,6 +280,9 @@ class ReportInputs:
     drills_not_played: pl.DataFrame = field(
         default_factory=partial(_empty, DRILLS_NOT_PLAYED_SCHEMA)
     )
+    # Drills of this forecast run played on another capacity plan, left out of every drill
+    # frame above: the sentence the pages and the CLI show ("" when none).
+    drills_other_plan: str = ""
     concentration: pl.DataFrame = field(default_factory=partial(_empty, CONCENTRATION_SCHEMA))
     previous_triggers: pl.DataFrame = field(default_factory=partial(_empty, TRIGGERS_SCHEMA))
     previous_run_id: str | None = None

@@ -35,6 +35,15 @@ def _power_counts(inputs: ReportInputs) -> str:
     )
 
 
+def _drills_failing(inputs: ReportInputs, failing: int) -> str:
+    """``2 of 8``; drills played on another plan are counted nowhere and the card says so."""
+    shown = inputs.drill_answers.height
+    text = f"{failing} of {shown}" if shown else "no drills on this plan"
+    if inputs.drills_other_plan:
+        text += "; others not verified against this plan (see Platform)"
+    return text
+
+
 def run_index_page(inputs: ReportInputs) -> str:
     """The run's front page: the headline figures and links to the three readers' pages."""
     t = inputs.triggers
@@ -48,12 +57,7 @@ def run_index_page(inputs: ReportInputs) -> str:
             "capital in orders to place",
             fmt_usd(total(t.filter(pl.col("blocks_to_order").fill_null(0) > 0), "capex_usd")),
         ),
-        (
-            "drills failing",
-            f"{failing} of {inputs.drill_answers.height}"
-            if inputs.drill_answers.height
-            else "no drills",
-        ),
+        ("drills failing", _drills_failing(inputs, failing)),
     ]
     return render(
         "run_index.html",

@@ -42,6 +42,7 @@ from forecasting.schema import (
     STALE_WARN_DAYS,
     Measure,
     WorkloadClass,
+    short_until_shock_end_text,
 )
 
 __all__ = ["fmt_kpi", "platform_page"]
@@ -135,6 +136,8 @@ def _absorbed(row: dict[str, Any]) -> str:
     if row["absorb_censored"]:
         days = (row["window_hours"] or 0) / 24
         return f"> {days:,.0f} d: not absorbed within the drill window (censored)"
+    if row.get("short_until_shock_end_hours") is not None:
+        return short_until_shock_end_text(row["short_until_shock_end_hours"])
     hours = row["time_to_absorb_hours"]
     if hours is None:
         # Not censored and not measured: the unshocked plan failed in every hour judged.
@@ -245,6 +248,7 @@ _KPI_LABELS = {
     "revenue_at_risk_usd": "revenue at risk",
     "slo_attainment": "SLO attainment",
     "absorb_censored": "paths not absorbed within the drill window",
+    "absorb_ended_with_shock": "paths short until the spike ended (not absorbed by the ladder)",
     "overdue_queue_gpu_hour_area": "waiting past max wait (GPU-hours of waiting)",
 }
 
@@ -258,7 +262,8 @@ def fmt_kpi(kpi: str, value: float | None) -> str:
     if kpi.endswith("_hours"):
         return fmt_hours(value)
     # absorb_censored is the share of paths whose shock was not absorbed within the drill window.
-    if kpi.endswith(("_share", "attainment", "_censored")) or "utilisation" in kpi:
+    # absorb_ended_with_shock is the share of paths short until their spike ended.
+    if kpi.endswith(("_share", "attainment", "_censored", "_with_shock")) or "utilisation" in kpi:
         return fmt_pct(value)
     if kpi.endswith("_gpus"):
         return fmt_gpus(value)
@@ -317,7 +322,7 @@ def _kpi_order(kpi: str) -> tuple[bool, int, str]:
 
 # KPIs of absorbing the shock: the unshocked plan has nothing to absorb, so its column (and
 # an increment over it) would read a policy-recovery time as a baseline of the shock's.
-_SHOCK_ONLY = frozenset({"time_to_absorb_hours", "absorb_censored"})
+_SHOCK_ONLY = frozenset({"time_to_absorb_hours", "absorb_censored", "absorb_ended_with_shock"})
 
 
 def _change_tables(changes: pl.DataFrame) -> list[tuple[str, Table]]:
@@ -539,6 +544,14 @@ def _fan_intro(inputs: ReportInputs) -> str:
     return text
 
 
+def _drills_intro(inputs: ReportInputs) -> str | None:
+    """The sentence for drills left out because they were played on another plan."""
+    if not inputs.drills_other_plan:
+        return None
+    text = inputs.drills_other_plan
+    return f"Not verified against this plan: {text[0].upper()}{text[1:]}."
+
+
 def platform_page(inputs: ReportInputs) -> str:
     """Demand against capacity, drill verdicts and KPIs, backlog, forecast accuracy."""
     page = Page()
@@ -556,6 +569,7 @@ def platform_page(inputs: ReportInputs) -> str:
         fan_intro=_fan_intro(inputs),
         answers=_answers_table(inputs.drill_answers),
         not_played=_not_played_table(inputs.drills_not_played),
+        drills_intro=_drills_intro(inputs),
         has_verdicts=has_verdicts,
         slo_chart=page.figure(slo_chart(inputs.drill_verdicts)) if has_verdicts else None,
         verdicts=_verdicts_table(inputs.drill_verdicts),
