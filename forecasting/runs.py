@@ -1314,6 +1314,7 @@ def report_inputs(
         idle_risk=idle,
         mw_by_site_month=power,
         power_triggers=power_triggers,
+        placements=placements,
         horizon_accuracy=horizon_accuracy,
         site_supply=supply,
         concentration=_concentration(history, paths),

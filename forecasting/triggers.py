@@ -754,8 +754,9 @@ def _choose(
         # No site ever has its MW within the plan: the roomiest carries its power trigger.
         roomiest = power.roomiest(region, chosen.arrives)
         chosen = replace(chosen, site=None if roomiest is None else roomiest[0])
-    if chosen.site is not None:
-        power.take(chosen.site, chosen.mw, chosen.arrives)
+    # Its MW is reserved by the caller, for the order it places only: a choice it then
+    # re-sizes or drops reserved MW no order used (us-east's racks found no power left, and a
+    # cell 559 days late was ordered instead).
     return chosen
 
 
@@ -801,7 +802,7 @@ def _power_note(order: _Order, *, region: str, power: _Power) -> str:
             f"first of the candidates to be usable; placed there, whose power trigger says "
             f"what bringing its power forward takes"
         )
-    room = power.room(order.site, order.arrives) + order.mw  # before this order took its MW
+    room = power.room(order.site, order.arrives)  # the order takes its MW after this note
     return (
         f"power is the constraint: no site in {region} has {need} energized from "
         f"{order.arrives} (the most free is {max(room, 0.0):.2f} MW at {order.site}); "
@@ -982,6 +983,8 @@ def _trigger_row(
         )
     row |= _order_fields(order, as_of=as_of, exhaustion=found.day, blocks=order.blocks)
     row["note"] = "; ".join(notes)
+    if power is not None and order.site is not None:
+        power.take(order.site, order.mw, order.arrives)
     return row, order
 
 
@@ -1389,6 +1392,7 @@ def expansion_triggers(
     triggers, placements = _triggers(
         daily, plan, as_of=as_of, settings=settings, power=power, daily_end=_daily_end(forecast)
     )
+    triggers = _with_homeless_notes(triggers, _homeless(ranged, plan, column=settings.quantile))
     return TriggerResult(
         triggers=triggers,
         drivers=_drivers(ranged, triggers, start=start),
@@ -1403,6 +1407,49 @@ def expansion_triggers(
             forecast_end=end,
         ),
         placements=placements,
+    )
+
+
+def _homeless(levels: pl.DataFrame, plan: CapacityPlan, *, column: str) -> dict[str, str]:
+    """Per region, the classes with demand that no block of the region hosts, as a note: the
+    pools count that demand against blocks it cannot run on (a plan whose blocks all left
+    batch out ordered exactly as one that hosts it)."""
+    demand = (
+        levels.filter((pl.col("depth") == 2) & (pl.col("measure") == Measure.PEAK.value))
+        .group_by("region", "workload_class")
+        .agg(pl.col(column).max().alias("most"))
+        .filter(pl.col("most") > _TOL)
+        .sort("region", "workload_class")
+    )
+    notes: dict[str, list[str]] = {}
+    for r in demand.iter_rows(named=True):
+        cls = WorkloadClass(r["workload_class"])
+        if cls is WorkloadClass.TRAINING:
+            continue  # the training pool counts it against fabric blocks, and orders them
+        hosted = any(b.region == r["region"] and b.allows(cls) for b in plan.block)
+        if not hosted:
+            notes.setdefault(r["region"], []).append(
+                f"{cls.value} demand (up to {r['most']:,.0f} GPUs at {column}) has no block in "
+                f"{r['region']} that hosts {cls.value}"
+            )
+    return {
+        region: "; ".join(found)
+        + ": counted here against blocks it cannot run on, so this pool's dates are not verified"
+        for region, found in notes.items()
+    }
+
+
+def _with_homeless_notes(triggers: pl.DataFrame, notes: dict[str, str]) -> pl.DataFrame:
+    """The all pool's note of each region in ``notes`` led by it (see ``_homeless``)."""
+    if not notes:
+        return triggers
+    lead = pl.col("region").replace_strict(notes, default=None, return_dtype=pl.String)
+    return triggers.with_columns(
+        note=pl.when((pl.col("pool") != Pool.ALL.value) | lead.is_null())
+        .then(pl.col("note"))
+        .when(pl.col("note").is_null())
+        .then(lead)
+        .otherwise(pl.concat_str(lead, pl.lit("; "), pl.col("note")))
     )
 
 

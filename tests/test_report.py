@@ -53,7 +53,7 @@ from forecasting.report.pages import (
 )
 from forecasting.report.pages.common import Stacked
 from forecasting.report.pages.platform import _change_tables
-from forecasting.schema import DEMAND_SCHEMA, FORECAST_SCHEMA, WorkloadClass
+from forecasting.schema import DEMAND_SCHEMA, FORECAST_SCHEMA, WorkloadClass, frame_schema
 
 AS_OF = date(2026, 11, 22)
 PAGES = ("index.html", "finance.html", "facilities.html", "platform.html")
@@ -1001,6 +1001,34 @@ def test_pages_show_formatted_numbers_not_raw_floats() -> None:
     assert "3.2 MW" in facilities
     body = platform_page(inputs).split("<script")[0]
     assert not re.search(r"\d\.\d{4,}", body)  # no unformatted floats in tables
+
+
+def test_facilities_place_orders_where_finance_does_and_say_when_power_is_missing() -> None:
+    """An order the triggers placed at a site reads that site on the facilities page (it read
+    "to be sited" beside finance's "placed at eu-west-a"), and one whose MW is not energized
+    by its arrival says so beside the date; an order with no site stays "to be sited"."""
+    inputs = sample_inputs()
+    east = inputs.triggers.filter(pl.col("blocks_to_order").fill_null(0) > 0).row(0, named=True)
+    placements = pl.DataFrame(
+        [
+            {
+                "region": east["region"],
+                "pool": east["pool"],
+                "candidate": east["candidate"],
+                "site": "us-east-z",
+                "blocks": east["blocks_to_order"],
+                "mw": east["mw"],
+                "arrives": east["arrives"],
+                "powered": False,
+            }
+        ],
+        schema=frame_schema("order_placements"),
+    )
+    assert "us-east-z" not in facilities_page(inputs)
+    page = facilities_page(replace(inputs, placements=placements))
+    assert "us-east-z" in page
+    assert f"{east['arrives']}, no power yet (see the power triggers)" in page
+    assert "to be sited" in page  # the other orders have no placement
 
 
 def test_facilities_say_where_orders_have_no_site_to_draw_power_from() -> None:

@@ -160,6 +160,17 @@ def test_a_site_with_power_takes_the_block_and_stays_green() -> None:
     assert power["mw_to_contract"] == 0.0
 
 
+def test_an_order_re_sized_after_a_first_choice_finds_the_power_that_choice_did_not_use() -> None:
+    """1.0 MW free: the first choice (one rack, sized from exhaustion) lands late, so the order
+    is sized again for the year after its arrival (two racks, 0.8 MW). The first choice's MW
+    is not held for an order never placed: the two racks are powered at s1 (the first choice's
+    reservation left 0.6 MW and read "power is the constraint")."""
+    result = _run(_plan(sites=[_site(mw=2.0)]), _linear(base=830, slope=0.5, days=500))
+    row = _all_pool(result)
+    assert row["blocks_to_order"] == 2 and "power is the constraint" not in row["note"]
+    assert result.placements.select("site", "blocks", "powered").rows() == [("s1", 2, True)]
+
+
 def test_the_block_goes_to_the_site_that_has_the_power() -> None:
     """s1 is full; s2 (no blocks yet) has 1 MW energized, so the order goes there."""
     result = _run(_plan(sites=[_site(mw=1.0), _site("s2", mw=1.0)]))

@@ -519,3 +519,18 @@ def test_an_order_chosen_again_that_lands_in_time_is_sized_from_exhaustion(
     surge = float(demand(np.array([134.0]))[0]) / 0.8 - 1000
     assert row["blocks_to_order"] == math.ceil(surge / 250) == 6
     assert "after its arrival" not in row["note"]
+
+
+def test_demand_no_block_of_its_region_hosts_is_named_on_the_all_pool() -> None:
+    """r2's blocks host only batch while its demand is inference: the all pool says the
+    inference demand has nowhere to run and its dates are not verified (it ordered exactly as
+    a plan that hosts it, with nothing said); r2's training pool and a hosting plan say
+    nothing of it."""
+    batch_only = [b | {"classes": ["batch"]} for b in _r2_blocks()]
+    result = expansion_triggers(_r2_forecast(), _plan(batch_only), as_of=MONDAY)
+    note = _row(result.triggers, "r2", "all")["note"]
+    assert note.startswith("inference demand (up to 964 GPUs at q90) has no block in r2")
+    assert "so this pool's dates are not verified" in note
+    assert "no block in r2" not in (_row(result.triggers, "r2", "training")["note"] or "")
+    hosted = _trigger(_plan(_r2_blocks()), _r2_forecast(), "r2", "all")
+    assert "no block in r2" not in (hosted["note"] or "")

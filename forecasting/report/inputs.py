@@ -92,6 +92,7 @@ IDLE_RISK_SCHEMA = _columns(
 
 MW_BY_SITE_SCHEMA = frame_schema("site_power")
 POWER_TRIGGERS_SCHEMA = frame_schema("power_triggers")
+PLACEMENTS_SCHEMA = frame_schema("order_placements")
 HORIZON_ACCURACY_SCHEMA = frame_schema("horizon_accuracy")
 FORECAST_MONTHS_SCHEMA = frame_schema("forecast_months")
 
@@ -213,6 +214,7 @@ _REQUIRED: dict[str, pl.Schema] = {
     "idle_risk": IDLE_RISK_SCHEMA,
     "mw_by_site_month": MW_BY_SITE_SCHEMA,
     "power_triggers": POWER_TRIGGERS_SCHEMA,
+    "placements": PLACEMENTS_SCHEMA,
     "horizon_accuracy": HORIZON_ACCURACY_SCHEMA,
     "site_supply": SITE_POWER_MONTHLY_SCHEMA,
     "drill_verdicts": DRILL_VERDICTS_SCHEMA,
@@ -263,6 +265,8 @@ class ReportInputs:
     idle_risk: pl.DataFrame = field(default_factory=partial(_empty, IDLE_RISK_SCHEMA))
     mw_by_site_month: pl.DataFrame = field(default_factory=partial(_empty, MW_BY_SITE_SCHEMA))
     power_triggers: pl.DataFrame = field(default_factory=partial(_empty, POWER_TRIGGERS_SCHEMA))
+    # Where each order draws its MW and whether that MW is energized by its arrival.
+    placements: pl.DataFrame = field(default_factory=partial(_empty, PLACEMENTS_SCHEMA))
     horizon_accuracy: pl.DataFrame = field(default_factory=partial(_empty, HORIZON_ACCURACY_SCHEMA))
     # Declared sites' MW energized and contracted by month (empty for a plan without sites).
     site_supply: pl.DataFrame = field(default_factory=partial(_empty, SITE_POWER_MONTHLY_SCHEMA))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import polars as pl
 
@@ -93,6 +94,17 @@ def _unsited_note(inputs: ReportInputs) -> str:
     )
 
 
+def _placed(placement: dict[str, Any] | None, arrives: date | None) -> tuple[str, str]:
+    """An order's site and arrival as the finance page places it: the site whose MW it
+    draws, and an arrival that says when that MW is not energized yet (the block stands
+    idle until the site's power trigger is met)."""
+    if placement is None or placement["site"] is None:
+        return "to be sited", fmt_date(arrives)
+    if placement["powered"]:
+        return placement["site"], fmt_date(arrives)
+    return placement["site"], f"{fmt_date(arrives)}, no power yet (see the power triggers)"
+
+
 def _blocks_table(inputs: ReportInputs) -> Table:
     """Committed and retiring blocks from the plan, then blocks still to order."""
     rows: list[tuple[date, list[Cell]]] = []
@@ -118,11 +130,13 @@ def _blocks_table(inputs: ReportInputs) -> Table:
             )
         )
     sizes = {c.name: c.gpus for c in inputs.plan.candidate}
+    placed = {(p["region"], p["pool"]): p for p in inputs.placements.iter_rows(named=True)}
     for r in inputs.triggers.filter(pl.col("blocks_to_order").fill_null(0) > 0).iter_rows(
         named=True
     ):
         per_block = sizes.get(r["candidate"] or "")
         gpus = per_block * r["blocks_to_order"] if per_block else None
+        site, arrives = _placed(placed.get((r["region"], r["pool"])), r["arrives"])
         rows.append(
             (
                 r["arrives"] or inputs.as_of,
@@ -130,11 +144,11 @@ def _blocks_table(inputs: ReportInputs) -> Table:
                     blocks_text(r),
                     r["kind"] or MISSING,
                     r["region"],
-                    "to be sited",
+                    site,
                     fmt_gpus(gpus),
                     fmt_mw(r["mw"]),
                     ("to order ", Badge(r["status"])),
-                    fmt_date(r["arrives"]),
+                    arrives,
                     MISSING,
                     fmt_date(r["order_by"]),
                 ],
