@@ -519,6 +519,8 @@ def _money(value: float | None) -> str:
 
 def decisions_tables(run: DecisionRun) -> list[Table]:
     """A decision backtest: the counts and totals, then one row per as-of day and pool."""
+    from forecasting.decisions import order_by_text
+
     counts = run.counts
     judged = sum(counts.values()) - counts.get("not_verified", 0)
     summary = Table(
@@ -578,7 +580,7 @@ def decisions_tables(run: DecisionRun) -> list[Table]:
             Text(r["pool"]),
             Text(r["status"] or "-"),
             str(r["forecast_exhaustion"] or "-"),
-            str(r["order_by"] or "-"),
+            order_by_text(r["order_by"], as_of=r["as_of"]),
             Text(order),
             str(r["actual_exhaustion"] or "censored"),
             Text(r["verdict"], style=style.get(r["verdict"], "")),

@@ -37,7 +37,8 @@ What happened (:func:`actual_pools`, :func:`actual_exhaustion`)
     because a later order by people is what the trigger was meant to prompt.
 
 Verdicts, per as-of day, region and pool
-    An order is placed on its order-by date, or on the as-of day when that has passed,
+    An order is placed on its order-by date, or on the as-of day when that has passed (an
+    order-by date before the as-of day reads "overdue as of" that day: :func:`order_by_text`),
     and is in service ``lead_time_weeks`` later (the trigger's ``arrives``). A verdict judges
     the order's timing; its size shows as idle capital (below).
 
@@ -82,6 +83,13 @@ Verdicts, per as-of day, region and pool
         Not counted: no data after the as-of day, or an exhaustion was forecast and the data
         ends before that date, or within the safety buffer after it, without a shortfall
         (censored: too soon to tell), with or without an order.
+
+Short history
+    A row whose region had under :data:`MIN_HISTORY_DAYS` (168) days of telemetry on the
+    as-of day has a note starting "short history": the growth models need six 28-day blocks
+    to fit a trend, so its forecast is flat or a random walk. Its verdict stands (it is what
+    the tool would have said) but is not the tool's considered call; the CLI warns and the
+    page lists those as-of days.
 
 Idle capital
     Every order with blocks, as if placed: from its arrival, each day's idle capacity is the
@@ -128,6 +136,7 @@ from pydantic import BaseModel, Field
 
 from forecasting import warehouse
 from forecasting.capacity import Block, CandidateBlock, CapacityPlan
+from forecasting.longrange import BLOCK_DAYS, MIN_BLOCKS
 from forecasting.schema import BlockStatus, Measure, WorkloadClass, frame_schema
 
 if TYPE_CHECKING:
@@ -137,6 +146,8 @@ if TYPE_CHECKING:
 __all__ = [
     "DECISION_REPLAYS_SCHEMA",
     "DEFAULT_LEAD_WEEKS",
+    "MIN_HISTORY_DAYS",
+    "SHORT_HISTORY",
     "STORED_COUNTS",
     "DecisionOptions",
     "DecisionRun",
@@ -150,14 +161,17 @@ __all__ = [
     "backtest_inputs",
     "decision_counts",
     "every_days",
+    "history_days",
     "judge_replay",
     "known_then",
+    "order_by_text",
     "plan_as_of",
     "pool_prices",
     "publish_page",
     "replay_as_of",
     "replay_days",
     "score_replay",
+    "short_history_as_ofs",
     "store_decisions",
     "stored_decisions",
 ]
@@ -165,6 +179,10 @@ __all__ = [
 DECISION_REPLAYS_SCHEMA = frame_schema("decision_replays")
 # Lead time assumed for a block whose kind and GPU type no candidate of the plan matches.
 DEFAULT_LEAD_WEEKS = 26
+# Under six 28-day blocks a series gets no trend of its own (forecasting/longrange.py).
+MIN_HISTORY_DAYS = MIN_BLOCKS * BLOCK_DAYS
+# How a replay row's note starts when its region had fewer days than that.
+SHORT_HISTORY = "short history"
 _TOL = 1e-9
 _DAYS_PER_MONTH = 365.25 / 12
 _HOURS = 24
@@ -625,6 +643,48 @@ def _oversized(short: pl.Series, *, blocks: int, units: float, whole: bool) -> s
     )
 
 
+def history_days(series: pl.DataFrame, *, as_of: date) -> dict[str, int]:
+    """Days of telemetry each region had on ``as_of``: from its first observed day through
+    ``as_of`` (regions with none by then are left out)."""
+    from forecasting import hierarchy
+
+    return dict(
+        series.filter((pl.col("ds") <= as_of) & (hierarchy.depth() == 1))
+        .group_by(region=hierarchy.level(1))
+        .agg(days=(pl.lit(as_of) - pl.col("ds").min()).dt.total_days() + 1)
+        .iter_rows()
+    )
+
+
+def _short_history(days: int | None) -> str:
+    """The flag a row carries when its region's history is too short for the growth models."""
+    if days is None or days >= MIN_HISTORY_DAYS:
+        return ""
+    return (
+        f"{SHORT_HISTORY}: {days} days of telemetry to the as-of day, under the "
+        f"{MIN_HISTORY_DAYS} the growth models need to fit a trend (a younger series is "
+        "forecast flat or as a random walk), so this call is not the tool's considered one"
+    )
+
+
+def short_history_as_ofs(replays: pl.DataFrame) -> dict[date, int]:
+    """The as-of days whose rows carry the short-history flag, with the fewest days of
+    telemetry a region had on each (read back from the flag's own wording)."""
+    days = pl.col("note").str.extract(rf"^{SHORT_HISTORY}: (\d+) days", 1).cast(pl.Int64)
+    flagged = replays.select("as_of", days=days).drop_nulls("days")
+    return dict(flagged.group_by("as_of").agg(pl.col("days").min()).sort("as_of").iter_rows())
+
+
+def order_by_text(order_by: date | None, *, as_of: date, missing: str = "-") -> str:
+    """An order-by date as a reader should take it: a date still ahead of the as-of day is a
+    plan; one behind it (even before the data began) is an order already overdue."""
+    if order_by is None:
+        return missing
+    if order_by < as_of:
+        return f"overdue as of {as_of} (due {order_by})"
+    return order_by.isoformat()
+
+
 def score_replay(
     triggers: pl.DataFrame,
     known: pl.DataFrame,
@@ -637,13 +697,16 @@ def score_replay(
     fleet: pl.DataFrame | None = None,
     idle_weeks: int = 52,
     buffer_weeks: int = 4,
+    history_days: dict[str, int] | None = None,
 ) -> pl.DataFrame:
     """DECISION_REPLAYS_SCHEMA rows of one replay, judged against what happened.
 
     ``triggers`` is what :func:`forecasting.triggers.expansion_triggers` said as of ``as_of``
     (TRIGGERS_SCHEMA); ``known`` is :func:`actual_pools` against the plan as it stood then;
     ``fleet`` the same against the full plan (context only); ``plan`` prices the candidates;
-    ``horizon_end`` is the replay forecast's last day; ``prices`` from :func:`pool_prices`.
+    ``horizon_end`` is the replay forecast's last day; ``prices`` from :func:`pool_prices`;
+    ``history_days`` the days of telemetry each region had on ``as_of`` (:func:`history_days`),
+    whose short ones the notes flag.
     """
     actual = _first_short(known)
     built = _first_short(fleet) if fleet is not None else actual.clear()
@@ -668,6 +731,7 @@ def score_replay(
         # A row with no blocks has no order: the trigger's dates of a 0-block order read as a
         # plan and an in-service date (and were judged as one placed).
         ordered = bool(row["blocks_to_order"])
+        flag = _short_history((history_days or {}).get(row["region"]))
         rows.append(
             {
                 "as_of": as_of,
@@ -690,7 +754,7 @@ def score_replay(
                 "revenue_lost_usd": revenue,
                 "idle_gpu_months": gpu_months,
                 "idle_capital_usd": capital,
-                "note": "; ".join(n for n in (judged.note, idle_note) if n),
+                "note": "; ".join(n for n in (flag, judged.note, idle_note) if n),
             }
         )
     return pl.DataFrame(rows, schema=DECISION_REPLAYS_SCHEMA, orient="row")
@@ -838,6 +902,7 @@ def judge_replay(
         fleet=actual_pools(series, plan, as_of=as_of),
         idle_weeks=options.idle_weeks,
         buffer_weeks=options.buffer_weeks,
+        history_days=history_days(series, as_of=as_of),
     )
 
 

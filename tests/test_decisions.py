@@ -488,6 +488,23 @@ def test_an_order_the_shortfall_used_only_part_of_says_it_was_oversized(idle_wee
         assert "oversized" not in row["note"] and "is not verified" in row["note"]
 
 
+def test_a_replay_on_short_history_is_flagged_and_an_overdue_order_reads_so() -> None:
+    """A region with under 168 days of telemetry has its rows flagged; an order-by date before
+    the as-of day reads "overdue as of", not as a plan."""
+    as_of = START + timedelta(days=100)
+    steep = _history(lambda d: 500.0 + 5 * d)
+    row = _judged(as_of, history=steep)
+    assert row["note"].startswith("short history: 101 days of telemetry")
+    assert row["order_by"] < as_of
+    assert decisions.order_by_text(row["order_by"], as_of=as_of) == (
+        f"overdue as of {as_of} (due {row['order_by']})"
+    )
+    assert "overdue" in row["note"]
+    grown = _judged(START + timedelta(days=200), history=steep)
+    assert "short history" not in grown["note"]
+    assert decisions.order_by_text(as_of, as_of=as_of) == as_of.isoformat()
+
+
 def _replay_rows(as_of: date, *, plan: CapacityPlan, forecast: pl.DataFrame) -> pl.DataFrame:
     """Every replay row of r1 as of ``as_of`` on the linear history."""
     history = _history()
@@ -505,7 +522,7 @@ def _replay_rows(as_of: date, *, plan: CapacityPlan, forecast: pl.DataFrame) -> 
 def test_counts_page_and_table_keep_misses_and_empty_orders_apart(tmp_path: Path) -> None:
     """A miss, a trigger with nothing to order and a late order are three counts on the page
     and in the CLI table (the page said "2 late (or missed)" and gave the empty order an
-    in-service date)."""
+    in-service date); an overdue order-by date reads as such; short history is warned of."""
     from rich.console import Console
 
     from flows.tables import decisions_tables
@@ -550,8 +567,34 @@ def test_counts_page_and_table_keep_misses_and_empty_orders_apart(tmp_path: Path
     assert '<div class="big">1</div><div class="label">missed (no trigger, ran short)' in text
     assert '<div class="big">1 (1)</div><div class="label">nothing ordered' in text
     assert "late (or missed)" not in text
+    assert f"overdue as of {late.isoformat()}" in text
+    assert "short history" not in text.split("How the verdicts")[0]
     console = Console(width=400, record=True)
     for table in decisions_tables(run):
         console.print(table)
     out = console.export_text()
     assert "missed" in out and "nothing_ordered" in out
+    assert f"overdue as of {late}" in out
+
+
+def test_the_page_warns_of_as_of_days_on_short_history(tmp_path: Path) -> None:
+    """An as-of day 100 days into the data is named at the top of the page."""
+    path = tmp_path / "w.duckdb"
+    with warehouse.connect(path):
+        pass
+    as_of = START + timedelta(days=100)
+    replays = _replay_rows(as_of, plan=_plan(), forecast=_as_forecast(_history(), as_of=as_of))
+    assert decisions.short_history_as_ofs(replays) == {as_of: 101}
+    run = decisions.store_decisions(
+        path,
+        replays,
+        options=DecisionOptions(first_as_of=as_of),
+        as_ofs=[as_of],
+        data_end=START + timedelta(days=DAYS - 1),
+        seconds=1.0,
+    )
+    page = decisions.publish_page(path, tmp_path / "reports", run).page
+    assert page is not None
+    glance = page.read_text(encoding="utf-8").split("What the tool said")[0]
+    assert "Short history: on 1 as-of day a region had under 168 days" in glance
+    assert f"{as_of.isoformat()} (101 days)" in glance

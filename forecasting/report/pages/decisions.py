@@ -18,7 +18,13 @@ import plotly.graph_objects as go
 import plotly.offline
 import polars as pl
 
-from forecasting.decisions import Verdict, decision_counts
+from forecasting.decisions import (
+    MIN_HISTORY_DAYS,
+    Verdict,
+    decision_counts,
+    order_by_text,
+    short_history_as_ofs,
+)
 from forecasting.report.figures import STATUS_COLOURS, Chart
 from forecasting.report.format import (
     MISSING,
@@ -64,8 +70,8 @@ RULES = (
     "rule), exceeded the capacity known on the as-of day. Capacity that people ordered later "
     "is left out of this yardstick (it is what the trigger should have prompted); the 'fleet "
     "ran short' column shows the day the fleet as really built ran short, for context.",
-    "An order is placed on its order-by date (on the as-of day when that had passed) and is "
-    "in service a lead time later. "
+    "An order is placed on its order-by date (on the as-of day when that had passed: the "
+    "order-by date then reads 'overdue as of' that day) and is in service a lead time later. "
     "In time: in service on or before the day the known capacity ran short. In time, not "
     "needed yet: in service before it, but the shortfall came 52 weeks or more after the "
     "arrival, so the whole order stood idle over its judged window. Late: in service after "
@@ -93,6 +99,10 @@ RULES = (
     "used only part of is 'oversized' in its note (N of M blocks used at the peak) when "
     "judged over the full 52 weeks; cut short by the data end, whether the rest was needed "
     "later is not verified.",
+    "Short history: an as-of day on which a region had under 168 days of telemetry (six "
+    "28-day blocks, the least the growth models fit a trend on) is flagged in its notes and "
+    "above: its forecast is flat or a random walk, so its verdicts say what the tool would "
+    "have said, not what it can do.",
     "Totals are sums over the replays. Each replay's orders are judged alone, as if it were "
     "the only one placed, so consecutive replays that call for the same capacity each count "
     "it: the sums compare alternatives, they are not one budget.",
@@ -148,8 +158,13 @@ def _timeline(rows: pl.DataFrame, *, region: str, pool: str, data_end: date) -> 
             },
             name="said: order, in service on (colour: verdict)",
             customdata=[
-                [plot_text(_VERDICT_TEXT.get(v, v)), plot_text(fmt_date(o))]
-                for v, o in zip(ordered["verdict"], ordered["order_by"], strict=True)
+                [
+                    plot_text(_VERDICT_TEXT.get(v, v)),
+                    plot_text(order_by_text(o, as_of=a, missing=MISSING)),
+                ]
+                for v, o, a in zip(
+                    ordered["verdict"], ordered["order_by"], ordered["as_of"], strict=True
+                )
             ],
             hovertemplate=(
                 "as of %{x|%Y-%m-%d}: order by %{customdata[1]}, in service %{y|%Y-%m-%d}"
@@ -238,7 +253,7 @@ def _replays_table(replays: pl.DataFrame) -> Table:
             r["pool"],
             Badge(r["status"]),
             fmt_date(r["forecast_exhaustion"]),
-            fmt_date(r["order_by"]),
+            order_by_text(r["order_by"], as_of=r["as_of"], missing=MISSING),
             f"{fmt_count(r['blocks_to_order'])} × {r['candidate']}"
             if r["blocks_to_order"]
             else "none",
@@ -305,6 +320,21 @@ def _cards(run: dict[str, Any], replays: pl.DataFrame) -> list[tuple[str, str]]:
     ]
 
 
+def _warnings(replays: pl.DataFrame) -> list[str]:
+    """What the reader must know before trusting the counts: as-of days on short history."""
+    short = short_history_as_ofs(replays)
+    if not short:
+        return []
+    days = ", ".join(f"{fmt_date(d)} ({fmt_count(n)} days)" for d, n in short.items())
+    return [
+        f"Short history: on {fmt_count(len(short))} as-of "
+        f"{'day' if len(short) == 1 else 'days'} a region had under "
+        f"{MIN_HISTORY_DAYS} days of telemetry, too few for the growth models to fit a trend: "
+        f"{days}. Their calls are flagged 'short history' in their notes: what the tool would "
+        "have said, not its considered call."
+    ]
+
+
 def decisions_page(run: dict[str, Any], replays: pl.DataFrame) -> str:
     """The page of one stored decision backtest (its decision_runs row and replays)."""
     page = Page()
@@ -322,6 +352,7 @@ def decisions_page(run: dict[str, Any], replays: pl.DataFrame) -> str:
         f"{fmt_datetime(datetime.now(UTC))}",
         nav=[],
         cards=_cards(run, replays),
+        warnings=_warnings(replays),
         figures=figures,
         replays=_replays_table(replays),
         rules=list(RULES),
