@@ -573,9 +573,9 @@ def cmd_backtest_decisions(args: argparse.Namespace) -> int:
     if short:
         days = ", ".join(f"{day} ({n} days)" for day, n in short.items())
         console.print(
-            f"warning: {len(short)} as-of days with a region under {MIN_HISTORY_DAYS} days of "
-            f"telemetry, too few for the growth models to fit a trend: {days}; their calls "
-            "are flagged 'short history' in their notes",
+            f"warning: {len(short)} as-of {'day' if len(short) == 1 else 'days'} with a region "
+            f"under {MIN_HISTORY_DAYS} days of telemetry, too few for the growth models to fit "
+            f"a trend: {days}; their calls are flagged 'short history' in their notes",
             highlight=False,
             soft_wrap=True,
         )
