@@ -537,8 +537,15 @@ def interval_days(text: str) -> int:
 
 def cmd_backtest_decisions(args: argparse.Namespace) -> int:
     """Replay the triggers as of past days and judge them against what happened."""
+    import polars as pl
+
     from flows.tables import decisions_tables
-    from forecasting.decisions import DecisionOptions
+    from forecasting.decisions import (
+        DECISION_REPLAYS_SCHEMA,
+        MIN_HISTORY_DAYS,
+        DecisionOptions,
+        short_history_as_ofs,
+    )
 
     paths = _paths(args)
     options: DecisionOptions = _model(
@@ -561,6 +568,17 @@ def cmd_backtest_decisions(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     for table in decisions_tables(run):
         console.print(table)
+    # A replay on too little history still reads like a measured call: say so where it shows.
+    short = short_history_as_ofs(pl.DataFrame(run.replays, schema=DECISION_REPLAYS_SCHEMA))
+    if short:
+        days = ", ".join(f"{day} ({n} days)" for day, n in short.items())
+        console.print(
+            f"warning: {len(short)} as-of {'day' if len(short) == 1 else 'days'} with a region "
+            f"under {MIN_HISTORY_DAYS} days of telemetry, too few for the growth models to fit "
+            f"a trend: {days}; their calls are flagged 'short history' in their notes",
+            highlight=False,
+            soft_wrap=True,
+        )
     if run.page is not None:
         console.print(f"page: {run.page}", highlight=False, soft_wrap=True)
     return EXIT_OK

@@ -547,7 +547,9 @@ def _money(value: float | None) -> str:
 
 
 def decisions_tables(run: DecisionRun) -> list[Table]:
-    """A decision backtest: the four counts and totals, then one row per as-of day and pool."""
+    """A decision backtest: the counts and totals, then one row per as-of day and pool."""
+    from forecasting.decisions import order_by_text
+
     counts = run.counts
     judged = sum(counts.values()) - counts.get("not_verified", 0)
     summary = Table(
@@ -556,7 +558,18 @@ def decisions_tables(run: DecisionRun) -> list[Table]:
         f"({run.seconds:,.0f} s)",
         title_justify="left",
     )
-    for name in ("judged", "in time", "late", "false alarm", "no order needed", "not verified"):
+    verdicts = (
+        ("in time", "in_time", "green"),
+        ("in time, not needed yet", "not_needed_yet", "yellow"),
+        ("late", "late", "red"),
+        ("missed", "missed", "red"),
+        ("false alarm", "false_alarm", "yellow"),
+        ("nothing ordered", "nothing_ordered", ""),
+        ("no order needed", "no_order_needed", ""),
+        ("not verified", "not_verified", ""),
+    )
+    summary.add_column("judged", justify="right")
+    for name, _, _ in verdicts:
         summary.add_column(name, justify="right")
     # Each replay's orders are judged alone, as if it were the only one placed: the sums add
     # up alternatives, not one budget.
@@ -564,11 +577,7 @@ def decisions_tables(run: DecisionRun) -> list[Table]:
         summary.add_column(f"{name} (sum of replays)", justify="right")
     summary.add_row(
         _n(judged),
-        Text(_n(counts.get("in_time", 0)), style="green"),
-        Text(_n(counts.get("late", 0)), style="red"),
-        Text(_n(counts.get("false_alarm", 0)), style="yellow"),
-        _n(counts.get("no_order_needed", 0)),
-        _n(counts.get("not_verified", 0)),
+        *(Text(_n(counts.get(key, 0)), style=colour) for _, key, colour in verdicts),
         f"{run.unmet_gpu_hours:,.0f}",
         _money(run.revenue_lost_usd),
         f"{run.idle_gpu_months:,.0f}",
@@ -591,7 +600,7 @@ def decisions_tables(run: DecisionRun) -> list[Table]:
         replays.add_column(
             name, justify="right" if name in ("days late", "idle capital") else "left"
         )
-    style = {"in_time": "green", "late": "red", "false_alarm": "yellow"}
+    style = {key: colour for _, key, colour in verdicts}
     for r in run.replays:
         order = f"{r['blocks_to_order']} x {r['candidate']}" if r["blocks_to_order"] else "none"
         replays.add_row(
@@ -600,7 +609,7 @@ def decisions_tables(run: DecisionRun) -> list[Table]:
             Text(r["pool"]),
             Text(r["status"] or "-"),
             str(r["forecast_exhaustion"] or "-"),
-            str(r["order_by"] or "-"),
+            order_by_text(r["order_by"], as_of=r["as_of"]),
             Text(order),
             str(r["actual_exhaustion"] or "censored"),
             Text(r["verdict"], style=style.get(r["verdict"], "")),

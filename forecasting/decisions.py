@@ -37,36 +37,59 @@ What happened (:func:`actual_pools`, :func:`actual_exhaustion`)
     because a later order by people is what the trigger was meant to prompt.
 
 Verdicts, per as-of day, region and pool
-    An order is placed on its order-by date, or on the as-of day when that has passed, and
-    is in service ``lead_time_weeks`` later (the trigger's ``arrives``).
+    An order is placed on its order-by date, or on the as-of day when that has passed (an
+    order-by date before the as-of day reads "overdue as of" that day: :func:`order_by_text`),
+    and is in service ``lead_time_weeks`` later (the trigger's ``arrives``). A verdict judges
+    the order's timing; its size shows as idle capital (below).
 
     ``in_time``
-        The triggers forecast an exhaustion, the known capacity really ran short, and the
-        order arrives on or before that day (the note gives the days to spare).
+        The triggers forecast an exhaustion and ordered blocks, the known capacity really ran
+        short, and the order arrives on or before that day (the note gives the days to spare),
+        within ``idle_weeks`` of it.
+    ``not_needed_yet``
+        As ``in_time``, but the shortfall came ``idle_weeks`` or more after the arrival: the
+        whole order stood idle over its judged window (its idle capital is counted).
     ``late``
         The known capacity ran short before the order arrives: ``days_late`` = arrival less
-        the actual exhaustion. Also a *miss*: no exhaustion forecast, yet the capacity ran
-        short within the forecast horizon (``days_late`` null: the trigger never fired).
-        ``unmet_gpu_hours`` sums, over the late days, the requirement (peak plus headroom)
-        not in service, times 24 (the requirement holds the headroom policy, so this is the
-        requirement short, an upper bound on demand turned away or queued); for a miss, over
-        the lead time of the cheapest candidate serving the pool from the actual exhaustion
-        (what an order placed that day could not have prevented). Days after the data end
-        are not counted (the note says so). ``revenue_lost_usd`` prices them at the
-        training price (training pool) or the class prices weighted by the region's observed
-        mean demand after the as-of day (``all``); null when the plan sets no price.
+        the actual exhaustion. ``unmet_gpu_hours`` sums, over the late days, the requirement
+        (peak plus headroom) not in service, times 24 (the requirement holds the headroom
+        policy, so this is the requirement short, an upper bound on demand turned away or
+        queued). Days after the data end are not counted (the note says so).
+        ``revenue_lost_usd`` prices them at the training price (training pool) or the class
+        prices weighted by the region's observed mean demand after the as-of day (``all``);
+        null when the plan sets no price.
+    ``missed``
+        No exhaustion forecast (the trigger was green with nothing to order), yet the known
+        capacity ran short within the forecast horizon. ``days_late`` is null (no order was
+        placed to be late); ``unmet_gpu_hours`` is summed over the lead time of the cheapest
+        candidate serving the pool from the actual exhaustion (what an order placed that day
+        could not have prevented), priced as for ``late``.
     ``false_alarm``
-        An exhaustion was forecast and an order placed, but the known capacity never ran
-        short in the data, which reaches past the forecast exhaustion date by the safety
-        buffer at least: "not needed within N months of data". (Within the buffer of it, a
-        shortfall can still come as early as the buffer allows for: not verified.)
+        An exhaustion was forecast and blocks ordered, but the known capacity never ran short
+        in the data, which reaches past the forecast exhaustion date by the safety buffer at
+        least: "not needed within N months of data". (Within the buffer of it, a shortfall
+        can still come as early as the buffer allows for: not verified.)
+    ``nothing_ordered``
+        An exhaustion was forecast (red or amber) but the trigger had no blocks to order:
+        capacity already planned covers the need before any order could land, the
+        training-pool order covers it, or no candidate can serve the pool (the note quotes
+        the trigger). Its forecast is checked, the note saying whether the shortfall came and
+        when, but there is no order to be in time, late, a false alarm or idle: no order-by
+        or in-service date is kept, and no days late, unmet GPU-hours or idle capital.
     ``no_order_needed``
         No exhaustion forecast, and none within the forecast horizon in the data (or one
         past the horizon: a later replay's decision).
     ``not_verified``
         Not counted: no data after the as-of day, or an exhaustion was forecast and the data
         ends before that date, or within the safety buffer after it, without a shortfall
-        (censored: too soon to tell).
+        (censored: too soon to tell), with or without an order.
+
+Short history
+    A row whose region had under :data:`MIN_HISTORY_DAYS` (168) days of telemetry on the
+    as-of day has a note starting "short history": the growth models need six 28-day blocks
+    to fit a trend, so its forecast is flat or a random walk. Its verdict stands (it is what
+    the tool would have said) but is not the tool's considered call; the CLI warns and the
+    page lists those as-of days.
 
 Idle capital
     Every order with blocks, as if placed: from its arrival, each day's idle capacity is the
@@ -75,7 +98,17 @@ Idle capital
     ``idle_weeks`` (52) of data after arrival. ``idle_gpu_months`` is the sum in GPU-days /
     (365.25 / 12); ``idle_capital_usd`` is the mean idle units over those days times the
     candidate's capex per unit: capital standing idle on average. Null when the order arrives
-    after the data ends.
+    after the data ends. Only the capacity the shortfall left unused counts, so an order in
+    time is not also counted idle for what it served; when the shortfall used some of its
+    blocks but not all at its peak, the note says "oversized: ... used at most N of the M
+    blocks" when its judged window ran the full ``idle_weeks`` (cut short by the data end,
+    whether the rest was needed later is "not verified").
+
+Counts
+    :func:`decision_counts` counts every verdict from the replays. The run's row in
+    ``decision_runs`` has columns for the verdicts of migration 10 (:data:`STORED_COUNTS`);
+    ``missed``, ``not_needed_yet`` and ``nothing_ordered`` are counted from
+    ``decision_replays``, as the page does.
 
 Speed
     :func:`backtest_decisions` reads the warehouse once, then fans the as-of days out with
@@ -88,6 +121,7 @@ Speed
 from __future__ import annotations
 
 import hashlib
+import math
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -102,6 +136,7 @@ from pydantic import BaseModel, Field
 
 from forecasting import warehouse
 from forecasting.capacity import Block, CandidateBlock, CapacityPlan
+from forecasting.longrange import BLOCK_DAYS, MIN_BLOCKS
 from forecasting.schema import BlockStatus, Measure, WorkloadClass, frame_schema
 
 if TYPE_CHECKING:
@@ -111,6 +146,9 @@ if TYPE_CHECKING:
 __all__ = [
     "DECISION_REPLAYS_SCHEMA",
     "DEFAULT_LEAD_WEEKS",
+    "MIN_HISTORY_DAYS",
+    "SHORT_HISTORY",
+    "STORED_COUNTS",
     "DecisionOptions",
     "DecisionRun",
     "KnownThen",
@@ -123,14 +161,17 @@ __all__ = [
     "backtest_inputs",
     "decision_counts",
     "every_days",
+    "history_days",
     "judge_replay",
     "known_then",
+    "order_by_text",
     "plan_as_of",
     "pool_prices",
     "publish_page",
     "replay_as_of",
     "replay_days",
     "score_replay",
+    "short_history_as_ofs",
     "store_decisions",
     "stored_decisions",
 ]
@@ -138,6 +179,10 @@ __all__ = [
 DECISION_REPLAYS_SCHEMA = frame_schema("decision_replays")
 # Lead time assumed for a block whose kind and GPU type no candidate of the plan matches.
 DEFAULT_LEAD_WEEKS = 26
+# Under six 28-day blocks a series gets no trend of its own (forecasting/longrange.py).
+MIN_HISTORY_DAYS = MIN_BLOCKS * BLOCK_DAYS
+# How a replay row's note starts when its region had fewer days than that.
+SHORT_HISTORY = "short history"
 _TOL = 1e-9
 _DAYS_PER_MONTH = 365.25 / 12
 _HOURS = 24
@@ -147,10 +192,24 @@ class Verdict(StrEnum):
     """How one replayed trigger stood against what happened (see the module docstring)."""
 
     IN_TIME = "in_time"
+    NOT_NEEDED_YET = "not_needed_yet"
     LATE = "late"
+    MISSED = "missed"
     FALSE_ALARM = "false_alarm"
+    NOTHING_ORDERED = "nothing_ordered"
     NO_ORDER_NEEDED = "no_order_needed"
     NOT_VERIFIED = "not_verified"
+
+
+# The verdicts decision_runs has a count column for (migration 10); the others are counted
+# from decision_replays (decision_counts), which holds every row's verdict.
+STORED_COUNTS = (
+    Verdict.IN_TIME,
+    Verdict.LATE,
+    Verdict.FALSE_ALARM,
+    Verdict.NO_ORDER_NEEDED,
+    Verdict.NOT_VERIFIED,
+)
 
 
 class DecisionOptions(BaseModel):
@@ -391,7 +450,52 @@ def _unmet(
     return hours, note
 
 
-def _judge(
+def _censored(forecast: date, *, data_end: date, buffer_weeks: int) -> _Judged | None:
+    """Not verified when the data ends before the forecast exhaustion, or within the safety
+    buffer after it, with no shortfall yet; None when the data reaches past both."""
+    if data_end < forecast:
+        return _Judged(
+            Verdict.NOT_VERIFIED,
+            f"censored: the data ends {data_end}, before the forecast exhaustion "
+            f"{forecast}, with no shortfall yet: too soon to tell",
+        )
+    if data_end < forecast + timedelta(weeks=buffer_weeks):
+        # A shortfall a few days after the forecast date is the error the buffer is there
+        # for: judged a false alarm 1-13 days after it, replays of a 300-day fleet counted red
+        # triggers whose shortfall the data could not yet show.
+        return _Judged(
+            Verdict.NOT_VERIFIED,
+            f"censored: the data ends {data_end}, {(data_end - forecast).days} days "
+            f"after the forecast exhaustion {forecast}, within the {buffer_weeks}-week "
+            "safety buffer, with no shortfall yet: too soon to call it a false alarm",
+        )
+    return None
+
+
+def _nothing_ordered(row: dict[str, Any], *, actual: date | None, months: float) -> _Judged:
+    """A forecast exhaustion with no blocks to order: the forecast is checked, but there is
+    no order to be in time, late or idle (it read as one placed before, in service and late)."""
+    forecast, said = row["exhaustion_date"], row["note"] or "no blocks to order"
+    if actual is None:
+        outcome = f"did not come within {months:.1f} months of data"
+    else:
+        outcome = f"came on {actual}"
+    return _Judged(
+        Verdict.NOTHING_ORDERED,
+        f"nothing ordered (the trigger: {said}); the shortfall forecast for {forecast} "
+        f"{outcome}: no order to judge in time, late or idle",
+    )
+
+
+def _placed(row: dict[str, Any], *, as_of: date) -> str:
+    """When the order is placed: its order-by date, or the as-of day when that had passed."""
+    order_by = row["order_by"]
+    if order_by is not None and order_by < as_of:
+        return f"placed {as_of}, overdue (order by {order_by})"
+    return f"placed {order_by}"
+
+
+def _unforecast(
     row: dict[str, Any],
     daily: pl.DataFrame,
     plan: CapacityPlan,
@@ -399,66 +503,15 @@ def _judge(
     actual: date | None,
     data_end: date,
     horizon_end: date,
-    as_of: date,
-    buffer_weeks: int = 4,
+    months: float,
 ) -> _Judged:
-    """The verdict of one trigger row (see the module docstring, "Verdicts")."""
-    forecast: date | None = row["exhaustion_date"]
-    arrives: date | None = row["arrives"]
-    if data_end <= as_of:
-        return _Judged(Verdict.NOT_VERIFIED, "no data after the as-of day to judge it")
-    months = (data_end - as_of).days / _DAYS_PER_MONTH
-    if forecast is not None:
-        if actual is None:
-            if data_end < forecast:
-                return _Judged(
-                    Verdict.NOT_VERIFIED,
-                    f"censored: the data ends {data_end}, before the forecast exhaustion "
-                    f"{forecast}, with no shortfall yet: too soon to tell",
-                )
-            if data_end < forecast + timedelta(weeks=buffer_weeks):
-                # A shortfall a few days after the forecast date is the error the buffer is
-                # there for: judged a false alarm 1-13 days after it, replays of a 300-day
-                # fleet counted red triggers whose shortfall the data could not yet show.
-                return _Judged(
-                    Verdict.NOT_VERIFIED,
-                    f"censored: the data ends {data_end}, {(data_end - forecast).days} days "
-                    f"after the forecast exhaustion {forecast}, within the {buffer_weeks}-week "
-                    "safety buffer, with no shortfall yet: too soon to call it a false alarm",
-                )
-            return _Judged(
-                Verdict.FALSE_ALARM,
-                f"forecast exhaustion {forecast}, but the capacity known then did not run short "
-                f"within {months:.1f} months of data (to {data_end}): not needed within them",
-            )
-        if arrives is None:
-            hours, span = _unmet(
-                daily, start=actual, stop=data_end + timedelta(days=1), data_end=data_end,
-                what="short",
-            )  # fmt: skip
-            return _Judged(Verdict.LATE, f"no candidate could serve the pool; {span}", None, hours)
-        if arrives <= actual:
-            spare = (actual - arrives).days
-            return _Judged(
-                Verdict.IN_TIME,
-                f"order in service {arrives}, {spare} days before the capacity known then ran "
-                f"short on {actual} (forecast {forecast})",
-                0,
-                0.0,
-            )
-        hours, span = _unmet(daily, start=actual, stop=arrives, data_end=data_end, what="short")
-        return _Judged(
-            Verdict.LATE,
-            f"ran short {actual}, order in service {arrives} (forecast {forecast}); {span}",
-            (arrives - actual).days,
-            hours,
-        )
+    """No exhaustion forecast: a miss when the capacity ran short within the horizon."""
     if actual is not None and actual <= horizon_end:
         lead = _cheapest_lead(plan, region=row["region"], pool=row["pool"])
         stop = data_end + timedelta(days=1) if lead is None else actual + timedelta(weeks=lead)
         hours, span = _unmet(daily, start=actual, stop=stop, data_end=data_end, what="short")
         return _Judged(
-            Verdict.LATE,
+            Verdict.MISSED,
             f"missed: no exhaustion forecast within the horizon (to {horizon_end}), yet the "
             f"capacity known then ran short on {actual}; {span} (an order placed that day "
             "could not arrive sooner)",
@@ -475,6 +528,69 @@ def _judge(
         Verdict.NO_ORDER_NEEDED,
         f"no exhaustion forecast and none in {months:.1f} months of data (to {data_end}); "
         "censored after it",
+    )
+
+
+def _judge(
+    row: dict[str, Any],
+    daily: pl.DataFrame,
+    plan: CapacityPlan,
+    *,
+    actual: date | None,
+    data_end: date,
+    horizon_end: date,
+    as_of: date,
+    buffer_weeks: int = 4,
+    idle_weeks: int = 52,
+) -> _Judged:
+    """The verdict of one trigger row (see the module docstring, "Verdicts")."""
+    forecast: date | None = row["exhaustion_date"]
+    arrives: date | None = row["arrives"]
+    if data_end <= as_of:
+        return _Judged(Verdict.NOT_VERIFIED, "no data after the as-of day to judge it")
+    months = (data_end - as_of).days / _DAYS_PER_MONTH
+    if forecast is None:
+        return _unforecast(
+            row, daily, plan, actual=actual, data_end=data_end, horizon_end=horizon_end,
+            months=months,
+        )  # fmt: skip
+    if actual is None and (
+        censored := _censored(forecast, data_end=data_end, buffer_weeks=buffer_weeks)
+    ):
+        return censored
+    if not row["blocks_to_order"] or arrives is None:
+        return _nothing_ordered(row, actual=actual, months=months)
+    placed = _placed(row, as_of=as_of)
+    if actual is None:
+        return _Judged(
+            Verdict.FALSE_ALARM,
+            f"forecast exhaustion {forecast}, but the capacity known then did not run short "
+            f"within {months:.1f} months of data (to {data_end}): not needed within them",
+        )
+    if actual >= arrives + timedelta(weeks=idle_weeks):
+        # In service before the shortfall, but no day of its judged window was short: the
+        # whole order stood idle, which an "in time" beside the idle capital hid.
+        return _Judged(
+            Verdict.NOT_NEEDED_YET,
+            f"order {placed}, in service {arrives}; the capacity known then ran short only on "
+            f"{actual}, {(actual - arrives).days} days later: wholly idle over the "
+            f"{idle_weeks} weeks judged (forecast {forecast})",
+        )
+    if arrives <= actual:
+        spare = (actual - arrives).days
+        return _Judged(
+            Verdict.IN_TIME,
+            f"order {placed}, in service {arrives}, {spare} days before the capacity known "
+            f"then ran short on {actual} (forecast {forecast})",
+            0,
+            0.0,
+        )
+    hours, span = _unmet(daily, start=actual, stop=arrives, data_end=data_end, what="short")
+    return _Judged(
+        Verdict.LATE,
+        f"ran short {actual}, order {placed}, in service {arrives} (forecast {forecast}); {span}",
+        (arrives - actual).days,
+        hours,
     )
 
 
@@ -502,7 +618,71 @@ def _idle(
         return None, None, ""
     gpu_months = float(idle.sum()) / _DAYS_PER_MONTH
     capital = float(idle.mean()) * candidate.capex_usd / units
-    return gpu_months, capital, f"idle judged over {idle.len()} days from {arrives}"
+    note = f"idle judged over {idle.len()} days from {arrives}"
+    whole = stop == arrives + timedelta(weeks=idle_weeks)
+    return gpu_months, capital, note + _oversized(short, blocks=blocks, units=units, whole=whole)
+
+
+def _oversized(short: pl.Series, *, blocks: int, units: float, whole: bool) -> str:
+    """What of an order the shortfall used at its peak, when it used some but not all: an
+    order in time whose idle capital is most of its capex reads as oversized, not as a
+    success beside a cost. ``whole``: the judged window ran its full length, not cut by the
+    data end (then the rest may still be needed later: not verified)."""
+    peak = float(short.max()) if short.len() else 0.0  # type: ignore[arg-type]
+    used = min(math.ceil(peak / units - _TOL), blocks) if peak > _TOL else 0
+    if used == 0 or used == blocks:
+        return ""
+    if whole:
+        return (
+            f"; oversized: the shortfall used at most {used} of the {blocks} blocks over "
+            f"those days, {blocks - used} never"
+        )
+    return (
+        f"; the shortfall used at most {used} of the {blocks} blocks over those days, to "
+        f"the data end: whether the other {blocks - used} were needed later is not verified"
+    )
+
+
+def history_days(series: pl.DataFrame, *, as_of: date) -> dict[str, int]:
+    """Days of telemetry each region had on ``as_of``: from its first observed day through
+    ``as_of`` (regions with none by then are left out)."""
+    from forecasting import hierarchy
+
+    return dict(
+        series.filter((pl.col("ds") <= as_of) & (hierarchy.depth() == 1))
+        .group_by(region=hierarchy.level(1))
+        .agg(days=(pl.lit(as_of) - pl.col("ds").min()).dt.total_days() + 1)
+        .iter_rows()
+    )
+
+
+def _short_history(days: int | None) -> str:
+    """The flag a row carries when its region's history is too short for the growth models."""
+    if days is None or days >= MIN_HISTORY_DAYS:
+        return ""
+    return (
+        f"{SHORT_HISTORY}: {days} days of telemetry to the as-of day, under the "
+        f"{MIN_HISTORY_DAYS} the growth models need to fit a trend (a younger series is "
+        "forecast flat or as a random walk), so this call is not the tool's considered one"
+    )
+
+
+def short_history_as_ofs(replays: pl.DataFrame) -> dict[date, int]:
+    """The as-of days whose rows carry the short-history flag, with the fewest days of
+    telemetry a region had on each (read back from the flag's own wording)."""
+    days = pl.col("note").str.extract(rf"^{SHORT_HISTORY}: (\d+) days", 1).cast(pl.Int64)
+    flagged = replays.select("as_of", days=days).drop_nulls("days")
+    return dict(flagged.group_by("as_of").agg(pl.col("days").min()).sort("as_of").iter_rows())
+
+
+def order_by_text(order_by: date | None, *, as_of: date, missing: str = "-") -> str:
+    """An order-by date as a reader should take it: a date still ahead of the as-of day is a
+    plan; one behind it (even before the data began) is an order already overdue."""
+    if order_by is None:
+        return missing
+    if order_by < as_of:
+        return f"overdue as of {as_of} (due {order_by})"
+    return order_by.isoformat()
 
 
 def score_replay(
@@ -517,13 +697,16 @@ def score_replay(
     fleet: pl.DataFrame | None = None,
     idle_weeks: int = 52,
     buffer_weeks: int = 4,
+    history_days: dict[str, int] | None = None,
 ) -> pl.DataFrame:
     """DECISION_REPLAYS_SCHEMA rows of one replay, judged against what happened.
 
     ``triggers`` is what :func:`forecasting.triggers.expansion_triggers` said as of ``as_of``
     (TRIGGERS_SCHEMA); ``known`` is :func:`actual_pools` against the plan as it stood then;
     ``fleet`` the same against the full plan (context only); ``plan`` prices the candidates;
-    ``horizon_end`` is the replay forecast's last day; ``prices`` from :func:`pool_prices`.
+    ``horizon_end`` is the replay forecast's last day; ``prices`` from :func:`pool_prices`;
+    ``history_days`` the days of telemetry each region had on ``as_of`` (:func:`history_days`),
+    whose short ones the notes flag.
     """
     actual = _first_short(known)
     built = _first_short(fleet) if fleet is not None else actual.clear()
@@ -536,7 +719,7 @@ def score_replay(
         when = first.item() if first.len() else None
         judged = _judge(
             row, daily, plan, actual=when, data_end=data_end, horizon_end=horizon_end,
-            as_of=as_of, buffer_weeks=buffer_weeks,
+            as_of=as_of, buffer_weeks=buffer_weeks, idle_weeks=idle_weeks,
         )  # fmt: skip
         gpu_months, capital, idle_note = (
             _idle(row, daily, plan, data_end=data_end, idle_weeks=idle_weeks)
@@ -545,6 +728,10 @@ def score_replay(
         )
         price = prices.get((row["region"], row["pool"]), 0.0)
         revenue = None if judged.unmet is None or price <= 0 else judged.unmet * price
+        # A row with no blocks has no order: the trigger's dates of a 0-block order read as a
+        # plan and an in-service date (and were judged as one placed).
+        ordered = bool(row["blocks_to_order"])
+        flag = _short_history((history_days or {}).get(row["region"]))
         rows.append(
             {
                 "as_of": as_of,
@@ -552,8 +739,8 @@ def score_replay(
                 "pool": row["pool"],
                 "status": row["status"],
                 "forecast_exhaustion": row["exhaustion_date"],
-                "order_by": row["order_by"],
-                "arrives": row["arrives"],
+                "order_by": row["order_by"] if ordered else None,
+                "arrives": row["arrives"] if ordered else None,
                 "candidate": row["candidate"],
                 "blocks_to_order": row["blocks_to_order"],
                 "lead_time_weeks": row["lead_time_weeks"],
@@ -567,7 +754,7 @@ def score_replay(
                 "revenue_lost_usd": revenue,
                 "idle_gpu_months": gpu_months,
                 "idle_capital_usd": capital,
-                "note": "; ".join(n for n in (judged.note, idle_note) if n),
+                "note": "; ".join(n for n in (flag, judged.note, idle_note) if n),
             }
         )
     return pl.DataFrame(rows, schema=DECISION_REPLAYS_SCHEMA, orient="row")
@@ -715,6 +902,7 @@ def judge_replay(
         fleet=actual_pools(series, plan, as_of=as_of),
         idle_weeks=options.idle_weeks,
         buffer_weeks=options.buffer_weeks,
+        history_days=history_days(series, as_of=as_of),
     )
 
 
@@ -751,7 +939,7 @@ def store_decisions(
         "every_days": options.every_days,
         "as_ofs": list(as_ofs),
         "data_end": data_end,
-        **counts,
+        **{v.value: counts[v.value] for v in STORED_COUNTS},
         **totals,
         "seconds": seconds,
         "settings": options.model_dump_json(),

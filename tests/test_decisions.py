@@ -98,6 +98,7 @@ def _judged(
     history: pl.DataFrame | None = None,
     forecast: pl.DataFrame | None = None,
     plan: CapacityPlan | None = None,
+    idle_weeks: int = 52,
 ) -> dict[str, Any]:
     """The replay row of r1's ``all`` pool as of ``as_of`` (perfect forecast by default)."""
     history = _history() if history is None else history
@@ -112,7 +113,7 @@ def _judged(
         Replayed(as_of, triggers, end, 0.0),
         series=history,
         plan=plan,
-        options=DecisionOptions(first_as_of=as_of),
+        options=DecisionOptions(first_as_of=as_of, idle_weeks=idle_weeks),
     )
     rows = replays.filter(pl.col("pool") == "all")
     assert rows.height == 1
@@ -201,12 +202,13 @@ def test_data_ending_before_the_forecast_exhaustion_is_not_verified() -> None:
     assert row["idle_capital_usd"] is None
 
 
-def test_forecast_that_misses_a_real_exhaustion_is_late_with_no_days() -> None:
-    """No exhaustion forecast, yet the capacity ran short within the horizon: a miss."""
+def test_forecast_that_misses_a_real_exhaustion_is_a_miss_not_late() -> None:
+    """No exhaustion forecast, yet the capacity ran short within the horizon: a miss, its own
+    verdict (it was counted as "late", beside orders that were placed and arrived late)."""
     as_of = START + timedelta(days=250)
     flat = _as_forecast(_history(lambda d: np.full_like(d, 600.0)), as_of=as_of)
     row = _judged(as_of, forecast=flat)
-    assert row["verdict"] == Verdict.LATE
+    assert row["verdict"] == Verdict.MISSED
     assert row["days_late"] is None
     assert row["note"].startswith("missed")
     expected = sum(_requirement(EXHAUSTION + timedelta(days=i)) - 1000.0 for i in range(LEAD_DAYS))
@@ -397,7 +399,9 @@ def test_three_replays_on_a_small_synthetic_fleet(
         row, replays = decisions.stored_decisions(wh)
     assert len(row["as_ofs"]) == 3
     assert replays.height == 3 * replays.select("region", "pool").unique().height
-    assert sum(row[v.value] for v in Verdict) == replays.height
+    counts = decisions.decision_counts(replays)
+    assert sum(counts.values()) == replays.height
+    assert all(row[v.value] == counts[v.value] for v in decisions.STORED_COUNTS)
     assert (tmp_path / "reports" / "decisions" / f"{row['run_id']}.html").is_file()
 
 
@@ -419,3 +423,178 @@ def test_an_alarm_is_false_only_once_the_data_passes_its_date_by_the_buffer(
     if verdict is Verdict.NOT_VERIFIED:
         assert "within the 4-week safety buffer" in row["note"]
         assert row["idle_capital_usd"] is None
+
+
+def _covered_later() -> CapacityPlan:
+    """The plan plus 1,000 GPUs ordered before the as-of days below and in service 20 days
+    after EXHAUSTION: sooner than any order placed then could land, so the triggers say red
+    with nothing to order (the shortfall until then is absorbed)."""
+    block = _block("coming", 1000, status="committed", in_service=EXHAUSTION + timedelta(days=20))
+    return _plan(block)
+
+
+def test_a_red_trigger_with_nothing_to_order_that_ran_short_is_not_late() -> None:
+    """Nothing to order: the forecast shortfall came, but there is no order to be late, no
+    in-service date, no days late and no unmet or idle figures (it read "late, 26 days")."""
+    row = _judged(EXHAUSTION - timedelta(days=30), plan=_covered_later())
+    assert row["status"] == "red" and row["blocks_to_order"] == 0
+    assert row["actual_exhaustion"] == EXHAUSTION
+    assert row["verdict"] == Verdict.NOTHING_ORDERED
+    assert row["arrives"] is None and row["order_by"] is None
+    assert row["days_late"] is None and row["unmet_gpu_hours"] is None
+    assert row["idle_capital_usd"] is None
+    assert f"came on {EXHAUSTION}" in row["note"] and "nothing to order" in row["note"]
+
+
+def test_a_red_trigger_with_nothing_to_order_that_did_not_run_short_is_no_false_alarm() -> None:
+    """Nothing ordered and demand fell: the forecast is refuted, but no capital was called
+    for, so it is not a false alarm (it read as one)."""
+    as_of = EXHAUSTION - timedelta(days=30)
+    forecast = _as_forecast(_history(), as_of=as_of)
+    history = _history(lambda d: np.where(d <= 260, 500.0 + d, 500.0))
+    row = _judged(as_of, history=history, forecast=forecast, plan=_covered_later())
+    assert row["blocks_to_order"] == 0 and row["actual_exhaustion"] is None
+    assert row["verdict"] == Verdict.NOTHING_ORDERED
+    assert "did not come within" in row["note"]
+
+
+def test_an_order_wholly_idle_over_its_judged_window_is_not_in_time() -> None:
+    """In service before the shortfall, but not one day of the judged window short: the whole
+    order stood idle, so it is "not needed yet", not "in time" beside its idle capital."""
+    row = _judged(EXHAUSTION - timedelta(days=150), idle_weeks=2)
+    assert row["arrives"] == EXHAUSTION - timedelta(days=BUFFER_DAYS)
+    assert row["verdict"] == Verdict.NOT_NEEDED_YET
+    assert row["days_late"] is None
+    blocks = row["blocks_to_order"]
+    assert row["idle_capital_usd"] == pytest.approx(blocks * 8e6)
+
+
+@pytest.mark.parametrize("idle_weeks", [26, 52])
+def test_an_order_the_shortfall_used_only_part_of_says_it_was_oversized(idle_weeks: int) -> None:
+    """The forecast grew ten times faster after EXHAUSTION than demand did: the order arrives
+    in time and the shortfall in the data uses one rack of it. Judged over its full window
+    (26 weeks of the 227 days of data after arrival) it is oversized; over a window the data
+    end cut short (52 weeks), whether the rest was needed later is not verified."""
+    as_of = EXHAUSTION - timedelta(days=150)
+    steep = _history(lambda d: np.where(d <= 301, 500.0 + d, 801.0 + 10 * (d - 301)))
+    row = _judged(as_of, forecast=_as_forecast(steep, as_of=as_of), idle_weeks=idle_weeks)
+    blocks = row["blocks_to_order"]
+    assert row["verdict"] == Verdict.IN_TIME and blocks > 2
+    used = f"the shortfall used at most 1 of the {blocks} blocks over those days"
+    assert used in row["note"]
+    if idle_weeks == 26:
+        assert f"oversized: {used}, {blocks - 1} never" in row["note"]
+    else:
+        assert "oversized" not in row["note"] and "is not verified" in row["note"]
+
+
+def test_a_replay_on_short_history_is_flagged_and_an_overdue_order_reads_so() -> None:
+    """A region with under 168 days of telemetry has its rows flagged; an order-by date before
+    the as-of day reads "overdue as of", not as a plan."""
+    as_of = START + timedelta(days=100)
+    steep = _history(lambda d: 500.0 + 5 * d)
+    row = _judged(as_of, history=steep)
+    assert row["note"].startswith("short history: 101 days of telemetry")
+    assert row["order_by"] < as_of
+    assert decisions.order_by_text(row["order_by"], as_of=as_of) == (
+        f"overdue as of {as_of} (due {row['order_by']})"
+    )
+    assert "overdue" in row["note"]
+    grown = _judged(START + timedelta(days=200), history=steep)
+    assert "short history" not in grown["note"]
+    assert decisions.order_by_text(as_of, as_of=as_of) == as_of.isoformat()
+
+
+def _replay_rows(as_of: date, *, plan: CapacityPlan, forecast: pl.DataFrame) -> pl.DataFrame:
+    """Every replay row of r1 as of ``as_of`` on the linear history."""
+    history = _history()
+    triggers = expansion_triggers(forecast, plan_as_of(plan, as_of), as_of=as_of).triggers
+    end = forecast.get_column("ds").max()
+    assert isinstance(end, date)
+    return judge_replay(
+        Replayed(as_of, triggers, end, 0.0),
+        series=history,
+        plan=plan,
+        options=DecisionOptions(first_as_of=as_of),
+    )
+
+
+def test_counts_page_and_table_keep_misses_and_empty_orders_apart(tmp_path: Path) -> None:
+    """A miss, a trigger with nothing to order and a late order are three counts on the page
+    and in the CLI table (the page said "2 late (or missed)" and gave the empty order an
+    in-service date); an overdue order-by date reads as such; short history is warned of."""
+    from rich.console import Console
+
+    from flows.tables import decisions_tables
+
+    path = tmp_path / "w.duckdb"
+    with warehouse.connect(path):
+        pass
+    history = _history()
+    late = EXHAUSTION - timedelta(days=30)
+    missed = START + timedelta(days=250)
+    nothing = EXHAUSTION - timedelta(days=29)
+    flat = _as_forecast(_history(lambda d: np.full_like(d, 600.0)), as_of=missed)
+    replays = pl.concat(
+        [
+            _replay_rows(late, plan=_plan(), forecast=_as_forecast(history, as_of=late)),
+            _replay_rows(missed, plan=_plan(), forecast=flat),
+            _replay_rows(
+                nothing, plan=_covered_later(), forecast=_as_forecast(history, as_of=nothing)
+            ),
+        ]
+    ).filter(pl.col("pool") == "all")
+    run = decisions.store_decisions(
+        path,
+        replays,
+        options=DecisionOptions(first_as_of=missed),
+        as_ofs=sorted(replays["as_of"]),
+        data_end=START + timedelta(days=DAYS - 1),
+        seconds=1.0,
+    )
+    assert {k: v for k, v in run.counts.items() if v} == {
+        "late": 1,
+        "missed": 1,
+        "nothing_ordered": 1,
+    }
+    with warehouse.connect(path, read_only=True) as wh:
+        stored, _ = decisions.stored_decisions(wh)
+    assert stored["late"] == 1
+    html = decisions.publish_page(path, tmp_path / "reports", run).page
+    assert html is not None
+    text = html.read_text(encoding="utf-8")
+    assert '<div class="big">1</div><div class="label">orders late</div>' in text
+    assert '<div class="big">1</div><div class="label">missed (no trigger, ran short)' in text
+    assert '<div class="big">1 (1)</div><div class="label">nothing ordered' in text
+    assert "late (or missed)" not in text
+    assert f"overdue as of {late.isoformat()}" in text
+    assert "short history" not in text.split("How the verdicts")[0]
+    console = Console(width=400, record=True)
+    for table in decisions_tables(run):
+        console.print(table)
+    out = console.export_text()
+    assert "missed" in out and "nothing_ordered" in out
+    assert f"overdue as of {late}" in out
+
+
+def test_the_page_warns_of_as_of_days_on_short_history(tmp_path: Path) -> None:
+    """An as-of day 100 days into the data is named at the top of the page."""
+    path = tmp_path / "w.duckdb"
+    with warehouse.connect(path):
+        pass
+    as_of = START + timedelta(days=100)
+    replays = _replay_rows(as_of, plan=_plan(), forecast=_as_forecast(_history(), as_of=as_of))
+    assert decisions.short_history_as_ofs(replays) == {as_of: 101}
+    run = decisions.store_decisions(
+        path,
+        replays,
+        options=DecisionOptions(first_as_of=as_of),
+        as_ofs=[as_of],
+        data_end=START + timedelta(days=DAYS - 1),
+        seconds=1.0,
+    )
+    page = decisions.publish_page(path, tmp_path / "reports", run).page
+    assert page is not None
+    glance = page.read_text(encoding="utf-8").split("What the tool said")[0]
+    assert "Short history: on 1 as-of day a region had under 168 days" in glance
+    assert f"{as_of.isoformat()} (101 days)" in glance

@@ -1,9 +1,10 @@
 """The decision-backtest page: "Would we have ordered in time?", for finance and facilities.
 
 One page per stored decision backtest (forecasting.decisions), at
-``reports/decisions/<run_id>.html``: the four counts as cards, one timeline per region and
+``reports/decisions/<run_id>.html``: the counts as cards, one timeline per region and
 pool of what the triggers said on each as-of day against what happened, every replay in a
-table, and the rules the verdicts follow.
+table, and the rules the verdicts follow. The counts are read from the replays, which hold
+every verdict (the run's row has columns only for the verdicts of migration 10).
 """
 
 from __future__ import annotations
@@ -17,6 +18,13 @@ import plotly.graph_objects as go
 import plotly.offline
 import polars as pl
 
+from forecasting.decisions import (
+    MIN_HISTORY_DAYS,
+    Verdict,
+    decision_counts,
+    order_by_text,
+    short_history_as_ofs,
+)
 from forecasting.report.figures import STATUS_COLOURS, Chart
 from forecasting.report.format import (
     MISSING,
@@ -33,15 +41,21 @@ __all__ = ["VERDICT_COLOURS", "decisions_page", "publish_decisions", "timeline_c
 
 VERDICT_COLOURS: dict[str, str] = {
     "in_time": STATUS_COLOURS["green"],
+    "not_needed_yet": "#9ccc65",
     "late": STATUS_COLOURS["red"],
+    "missed": "#7b1f1f",
     "false_alarm": STATUS_COLOURS["amber"],
+    "nothing_ordered": "#8d6e63",
     "no_order_needed": "#607d8b",
     "not_verified": "#b0b7c3",
 }
 _VERDICT_TEXT = {
     "in_time": "in time",
+    "not_needed_yet": "in time, not needed yet",
     "late": "late",
+    "missed": "missed",
     "false_alarm": "false alarm",
+    "nothing_ordered": "nothing ordered",
     "no_order_needed": "no order needed",
     "not_verified": "not verified",
 }
@@ -56,21 +70,39 @@ RULES = (
     "rule), exceeded the capacity known on the as-of day. Capacity that people ordered later "
     "is left out of this yardstick (it is what the trigger should have prompted); the 'fleet "
     "ran short' column shows the day the fleet as really built ran short, for context.",
-    "An order is placed on its order-by date (on the as-of day when that had passed) and is "
-    "in service a lead time later. In time: in service on or before the day the known "
-    "capacity ran short. Late: after it (days late = arrival less that day), or a miss: no "
-    "exhaustion forecast although the capacity ran short within the forecast horizon.",
+    "An order is placed on its order-by date (on the as-of day when that had passed: the "
+    "order-by date then reads 'overdue as of' that day) and is in service a lead time later. "
+    "In time: in service on or before the day the known capacity ran short. In time, not "
+    "needed yet: in service before it, but the shortfall came 52 weeks or more after the "
+    "arrival, so the whole order stood idle over its judged window. Late: in service after "
+    "it (days late = arrival less that day).",
+    "Missed: no exhaustion forecast (green, nothing ordered), although the capacity ran short "
+    "within the forecast horizon. Not a late order: there was none, so no days late.",
+    "Nothing ordered: the triggers forecast an exhaustion but had no blocks to order (capacity "
+    "already planned covers the need before an order could land, the training-pool order "
+    "covers it, or no candidate serves the pool). Its forecast is checked (the note says "
+    "whether the shortfall came), but with no order there is nothing to be in time, late, a "
+    "false alarm or idle: no order-by or in-service date, no days late, no unmet or idle "
+    "figures.",
     "Unmet GPU-hours: the requirement (peak plus headroom) not in service over the late days, "
     "times 24; for a miss over the lead time of the cheapest candidate. An upper bound on "
     "demand turned away or queued. Revenue: at the training price, or the class prices "
     "weighted by the region's observed demand.",
-    "False alarm: an order, but the known capacity never ran short in the data, which reaches "
-    "past the forecast exhaustion date by the safety buffer at least. Not verified (not "
-    "counted): no data after the as-of day, or the data ends before the forecast exhaustion "
-    "date, or within the buffer after it, without a shortfall (censored).",
+    "False alarm: blocks ordered, but the known capacity never ran short in the data, which "
+    "reaches past the forecast exhaustion date by the safety buffer at least. Not verified "
+    "(not counted): no data after the as-of day, or the data ends before the forecast "
+    "exhaustion date, or within the buffer after it, without a shortfall (censored).",
     "Idle capital, as if every order had been placed: from its arrival, the ordered capacity "
     "less the actual shortfall each day, over at most 52 weeks of data; GPU-months, and the "
-    "mean idle capacity priced at the candidate's capex per GPU.",
+    "mean idle capacity priced at the candidate's capex per GPU. What the shortfall used is "
+    "not idle, so an order in time is not also counted idle for it; an order the shortfall "
+    "used only part of is 'oversized' in its note (N of M blocks used at the peak) when "
+    "judged over the full 52 weeks; cut short by the data end, whether the rest was needed "
+    "later is not verified.",
+    "Short history: an as-of day on which a region had under 168 days of telemetry (six "
+    "28-day blocks, the least the growth models fit a trend on) is flagged in its notes and "
+    "above: its forecast is flat or a random walk, so its verdicts say what the tool would "
+    "have said, not what it can do.",
     "Totals are sums over the replays. Each replay's orders are judged alone, as if it were "
     "the only one placed, so consecutive replays that call for the same capacity each count "
     "it: the sums compare alternatives, they are not one budget.",
@@ -112,7 +144,8 @@ def _timeline(rows: pl.DataFrame, *, region: str, pool: str, data_end: date) -> 
             hovertemplate="as of %{x|%Y-%m-%d}: runs short %{y|%Y-%m-%d}<extra></extra>",
         )
     )
-    ordered = rows.filter(pl.col("arrives").is_not_null())
+    # A row with no blocks has no order to place on the chart (older runs kept its dates).
+    ordered = rows.filter(pl.col("arrives").is_not_null() & (pl.col("blocks_to_order") > 0))
     fig.add_trace(
         go.Scatter(
             x=ordered["as_of"].to_list(),
@@ -125,8 +158,13 @@ def _timeline(rows: pl.DataFrame, *, region: str, pool: str, data_end: date) -> 
             },
             name="said: order, in service on (colour: verdict)",
             customdata=[
-                [plot_text(_VERDICT_TEXT.get(v, v)), plot_text(fmt_date(o))]
-                for v, o in zip(ordered["verdict"], ordered["order_by"], strict=True)
+                [
+                    plot_text(_VERDICT_TEXT.get(v, v)),
+                    plot_text(order_by_text(o, as_of=a, missing=MISSING)),
+                ]
+                for v, o, a in zip(
+                    ordered["verdict"], ordered["order_by"], ordered["as_of"], strict=True
+                )
             ],
             hovertemplate=(
                 "as of %{x|%Y-%m-%d}: order by %{customdata[1]}, in service %{y|%Y-%m-%d}"
@@ -215,7 +253,7 @@ def _replays_table(replays: pl.DataFrame) -> Table:
             r["pool"],
             Badge(r["status"]),
             fmt_date(r["forecast_exhaustion"]),
-            fmt_date(r["order_by"]),
+            order_by_text(r["order_by"], as_of=r["as_of"], missing=MISSING),
             f"{fmt_count(r['blocks_to_order'])} × {r['candidate']}"
             if r["blocks_to_order"]
             else "none",
@@ -254,18 +292,46 @@ def _replays_table(replays: pl.DataFrame) -> Table:
     return Table.of(headers, rows, numeric=range(11, 16), detail=(16,), empty="no replays")
 
 
-def _cards(run: dict[str, Any]) -> list[tuple[str, str]]:
-    judged = sum(run[v] for v in ("in_time", "late", "false_alarm", "no_order_needed"))
+def _cards(run: dict[str, Any], replays: pl.DataFrame) -> list[tuple[str, str]]:
+    """The counts, from the replays (the run's row has no column for the newer verdicts),
+    and the run's sums."""
+    counts = decision_counts(replays)
+    judged = sum(n for v, n in counts.items() if v != Verdict.NOT_VERIFIED.value)
+    came = replays.filter(
+        (pl.col("verdict") == Verdict.NOTHING_ORDERED.value)
+        & pl.col("actual_exhaustion").is_not_null()
+    ).height
     return [
-        ("orders in time", fmt_count(run["in_time"])),
-        ("late (or missed)", fmt_count(run["late"])),
-        ("false alarms", fmt_count(run["false_alarm"])),
+        ("orders in time", fmt_count(counts["in_time"])),
+        ("in time, not needed yet", fmt_count(counts["not_needed_yet"])),
+        ("orders late", fmt_count(counts["late"])),
+        ("missed (no trigger, ran short)", fmt_count(counts["missed"])),
+        ("false alarms", fmt_count(counts["false_alarm"])),
+        (
+            "nothing ordered (of which ran short)",
+            f"{fmt_count(counts['nothing_ordered'])} ({fmt_count(came)})",
+        ),
         ("idle capital, as if ordered (sum of replays)", fmt_usd(run["idle_capital_usd"])),
-        ("no order needed", fmt_count(run["no_order_needed"])),
-        ("judged / not verified", f"{fmt_count(judged)} / {fmt_count(run['not_verified'])}"),
-        ("unmet GPU-hours when late (sum)", fmt_gpu_hours(run["unmet_gpu_hours"])),
-        ("revenue lost when late (sum)", _money(run["revenue_lost_usd"])),
+        ("no order needed", fmt_count(counts["no_order_needed"])),
+        ("judged / not verified", f"{fmt_count(judged)} / {fmt_count(counts['not_verified'])}"),
+        ("unmet GPU-hours when late or missed (sum)", fmt_gpu_hours(run["unmet_gpu_hours"])),
+        ("revenue lost when late or missed (sum)", _money(run["revenue_lost_usd"])),
         ("idle GPU-months (sum)", f"{run['idle_gpu_months']:,.0f}"),
+    ]
+
+
+def _warnings(replays: pl.DataFrame) -> list[str]:
+    """What the reader must know before trusting the counts: as-of days on short history."""
+    short = short_history_as_ofs(replays)
+    if not short:
+        return []
+    days = ", ".join(f"{fmt_date(d)} ({fmt_count(n)} days)" for d, n in short.items())
+    return [
+        f"Short history: on {fmt_count(len(short))} as-of "
+        f"{'day' if len(short) == 1 else 'days'} a region had under "
+        f"{MIN_HISTORY_DAYS} days of telemetry, too few for the growth models to fit a trend: "
+        f"{days}. Their calls are flagged 'short history' in their notes: what the tool would "
+        "have said, not its considered call."
     ]
 
 
@@ -285,7 +351,8 @@ def decisions_page(run: dict[str, Any], replays: pl.DataFrame) -> str:
         f"judged on telemetry to {fmt_date(run['data_end'])} · generated "
         f"{fmt_datetime(datetime.now(UTC))}",
         nav=[],
-        cards=_cards(run),
+        cards=_cards(run, replays),
+        warnings=_warnings(replays),
         figures=figures,
         replays=_replays_table(replays),
         rules=list(RULES),
