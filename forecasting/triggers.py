@@ -1392,7 +1392,9 @@ def expansion_triggers(
     triggers, placements = _triggers(
         daily, plan, as_of=as_of, settings=settings, power=power, daily_end=_daily_end(forecast)
     )
-    triggers = _with_homeless_notes(triggers, _homeless(ranged, plan, column=settings.quantile))
+    homeless = _homeless(ranged, plan, column=settings.quantile)
+    triggers = _led_by(triggers, homeless, pool=Pool.ALL)
+    triggers = _led_by(triggers, _empty_regions(triggers, plan, as_of=as_of))
     return TriggerResult(
         triggers=triggers,
         drivers=_drivers(ranged, triggers, start=start),
@@ -1439,18 +1441,40 @@ def _homeless(levels: pl.DataFrame, plan: CapacityPlan, *, column: str) -> dict[
     }
 
 
-def _with_homeless_notes(triggers: pl.DataFrame, notes: dict[str, str]) -> pl.DataFrame:
-    """The all pool's note of each region in ``notes`` led by it (see ``_homeless``)."""
+def _led_by(
+    triggers: pl.DataFrame, notes: dict[str, str], *, pool: Pool | None = None
+) -> pl.DataFrame:
+    """Each region's trigger notes (``pool``'s only, when given) led by ``notes[region]``."""
     if not notes:
         return triggers
     lead = pl.col("region").replace_strict(notes, default=None, return_dtype=pl.String)
+    skip = lead.is_null() if pool is None else (pl.col("pool") != pool.value) | lead.is_null()
     return triggers.with_columns(
-        note=pl.when((pl.col("pool") != Pool.ALL.value) | lead.is_null())
+        note=pl.when(skip)
         .then(pl.col("note"))
         .when(pl.col("note").is_null())
         .then(lead)
         .otherwise(pl.concat_str(lead, pl.lit("; "), pl.col("note")))
     )
+
+
+def _empty_regions(triggers: pl.DataFrame, plan: CapacityPlan, *, as_of: date) -> dict[str, str]:
+    """Per region with no block in service on ``as_of``, a note saying so and when its first
+    block enters service: a plan whose blocks all start years after the telemetry (a sample
+    plan on an old trace) read red with an order-by date years past, and nothing said the
+    plan was not the fleet's."""
+    notes = {}
+    for region in sorted(triggers["region"].unique()):
+        blocks = [b for b in plan.block if b.region == region]
+        if any(b.in_service_on(as_of) for b in blocks):
+            continue
+        starts = sorted(b.in_service for b in blocks if b.in_service is not None)
+        first = f"its first block enters service {starts[0]}" if starts else "it has no block"
+        notes[region] = (
+            f"no block of the plan is in service in {region} on {as_of} ({first}): check that "
+            "the plan is this fleet's"
+        )
+    return notes
 
 
 def _daily_end(forecast: pl.DataFrame) -> date | None:

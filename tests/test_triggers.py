@@ -534,3 +534,19 @@ def test_demand_no_block_of_its_region_hosts_is_named_on_the_all_pool() -> None:
     assert "no block in r2" not in (_row(result.triggers, "r2", "training")["note"] or "")
     hosted = _trigger(_plan(_r2_blocks()), _r2_forecast(), "r2", "all")
     assert "no block in r2" not in (hosted["note"] or "")
+
+
+def test_a_region_with_no_block_in_service_says_the_plan_may_not_be_its_fleets() -> None:
+    """Every r2 block enters service a year after the as-of day (a sample plan on an older
+    trace): each r2 pool's note leads with it and the first in-service date; a region with
+    live blocks says nothing of it."""
+    later = [b | {"status": "committed", "in_service": _day(365)} for b in _r2_blocks()]
+    result = expansion_triggers(_r2_forecast(), _plan(later), as_of=MONDAY)
+    for pool in ("all", "training"):
+        note = _row(result.triggers, "r2", pool)["note"]
+        assert note.startswith(
+            f"no block of the plan is in service in r2 on {MONDAY} (its first block enters "
+            f"service {_day(365)}): check that the plan is this fleet's"
+        )
+    live = _trigger(_plan(_r2_blocks()), _r2_forecast(), "r2", "all")
+    assert "no block of the plan is in service" not in (live["note"] or "")
