@@ -531,7 +531,7 @@ def store_forecast(
         accuracy = extended.accuracy
         frames["forecast_months"] = extended.months
     frames["horizon_accuracy"] = accuracy
-    with warehouse.connect(warehouse_path) as wh:
+    with warehouse.connect(warehouse_path, create=False) as wh:
         wh.save_run("forecast_runs", run, frames)
     backtested = result.summary.get_column("fallback").is_null()
     chosen, fallback = (
@@ -919,7 +919,7 @@ def save_drill(
             else pl.DataFrame(schema=frame_schema("drill_variant_curves"))
         ),
     }
-    with warehouse.connect(warehouse_path) as wh:
+    with warehouse.connect(warehouse_path, create=False) as wh:
         wh.save_run("drill_runs", run, frames)
     return drill_outcome(
         run_id=run_id,
@@ -936,7 +936,7 @@ def save_not_played(
     warehouse_path: Path, forecast_run_id: str, not_played: DrillNotPlayed
 ) -> DrillNotPlayed:
     """Store why a drill was not played on this forecast run, for the platform page."""
-    with warehouse.connect(warehouse_path) as wh:
+    with warehouse.connect(warehouse_path, create=False) as wh:
         wh.save_not_played(forecast_run_id, not_played.drill, not_played.reason)
     return not_played
 
@@ -1056,7 +1056,7 @@ def compute_triggers(
     """Expansion triggers of a forecast run against the plan, stored as a new trigger run."""
     from forecasting.triggers import TriggerSettings, expansion_triggers, mw_by_site_month
 
-    with warehouse.connect(warehouse_path) as wh:
+    with warehouse.connect(warehouse_path, create=False) as wh:
         ref = forecast_run(wh, options.forecast_run_id)
         forecast_frame = trigger_forecast(wh, ref.run_id)
         settings = TriggerSettings(
