@@ -14,7 +14,8 @@ Each bad row is quarantined with one reason, the first rule it breaks in this or
 ``row has more fields than the header``, ``missing value``, ``invalid UTF-8``,
 ``unknown workload class``, ``interval not positive``, ``not a number``, ``not finite``,
 ``negative``, ``above the plausible ceiling`` (more GPUs in one row than any cluster holds),
-``timestamp not ISO-8601``, ``timestamp beyond now + 1 day``.
+``timestamp not ISO-8601``, ``timestamp before 2010-01-01`` (see :data:`EARLIEST_TIMESTAMP`),
+``timestamp beyond now + 1 day``.
 
 Column names are matched without regard to case or surrounding spaces (``GPUS_RUNNING`` is
 ``gpus_running``), as exports from spreadsheets and BI tools often capitalise them.
@@ -48,6 +49,7 @@ from forecasting.traces import ADAPTERS, TraceFormatError, trace_format_of
 from forecasting.warehouse import LedgerEntry, Warehouse
 
 __all__ = [
+    "EARLIEST_TIMESTAMP",
     "FILE_SUFFIXES",
     "FORMATS",
     "FileFormat",
@@ -93,6 +95,12 @@ _RETRY_TS = "__retry_ts"
 _BAD = "__bad"
 _RULE_TS = "timestamp not ISO-8601 (YYYY-MM-DD[THH:MM[:SS[.f]]][Z|±HH:MM])"
 _RULE_FUTURE = "timestamp beyond now + 1 day"
+# The plausible floor of a telemetry timestamp. GPU clouds began in 2010 (the first rented GPU
+# instances), so an earlier time is an exporter's zero or epoch default (1970-01-01,
+# 0001-01-01), not an hour of demand; loaded, it would stretch every daily grid back to it
+# (from year 1, more days than memory holds).
+EARLIEST_TIMESTAMP = datetime(2010, 1, 1, tzinfo=UTC)
+_RULE_PAST = f"timestamp before {EARLIEST_TIMESTAMP:%Y-%m-%d} (a zero or epoch default?)"
 # The common shapes, tried on a sample to pick one fast parser for the whole column; rows it
 # cannot parse get the full ISO-8601 parser in a second pass over the (few) rejected rows.
 _TS_FORMATS: tuple[tuple[str, bool], ...] = (
@@ -513,6 +521,7 @@ def judged_rows(raw: pl.LazyFrame, *, source: str, now: datetime) -> Judged:
     ts_text = _as_text("ts", schema["ts"])
     checks += [
         ("ts", _RETRY_TS, pl.col(f"{t}ts").is_null(), ts_text),
+        ("ts", _RULE_PAST, pl.col(f"{t}ts") < pl.lit(EARLIEST_TIMESTAMP), ts_text),
         ("ts", _RULE_FUTURE, pl.col(f"{t}ts") > pl.lit(now + timedelta(days=1)), ts_text),
     ]
     frame = (
@@ -570,6 +579,8 @@ def _recover_timestamps(bad: Path, *, now: datetime) -> pl.DataFrame:
     ).with_columns(
         pl.when(retry & pl.col(f"{_TYPED}ts").is_null())
         .then(pl.lit(_RULE_TS))
+        .when(retry & (pl.col(f"{_TYPED}ts") < pl.lit(EARLIEST_TIMESTAMP)))
+        .then(pl.lit(_RULE_PAST))
         .when(retry & (pl.col(f"{_TYPED}ts") > pl.lit(now + timedelta(days=1))))
         .then(pl.lit(_RULE_FUTURE))
         .when(retry)
