@@ -61,6 +61,7 @@ __all__ = [
     "ingest_file",
     "ingest_frame",
     "judged_rows",
+    "nothing_good",
     "scan_raw",
     "stage_rows",
     "telemetry_files",
@@ -138,7 +139,8 @@ class Staged:
 
 @dataclass(frozen=True, slots=True)
 class IngestResult:
-    """The outcome for one file: loaded, skipped as already ingested, or failed."""
+    """The outcome for one file: loaded, skipped as already ingested, or failed (unreadable,
+    loading nothing; or not one good row, its refused rows quarantined all the same)."""
 
     path: Path
     status: Literal["loaded", "skipped", "failed"]
@@ -665,7 +667,24 @@ def ingest_frame(
             f"{column} spelled {spelled}: loaded as written, so counted apart; if they are one "
             f"{column}, fix the export and reload the file"
         )
+    refused = nothing_good(entry)
+    if refused is not None:
+        # Its quarantined rows stay stored, so `fleetcast quarantine` shows each row's rule.
+        return IngestResult(path=path, status="failed", entry=entry, message=refused)
     return IngestResult(path=path, status="loaded", entry=entry, notes=tuple(notes))
+
+
+def nothing_good(entry: LedgerEntry) -> str | None:
+    """Why a file whose every row was refused failed, or None when it gave a good row (or had
+    no data rows). Such a file is a wrong export (a typed column, a shifted header), not data
+    to report as loaded."""
+    if entry.rows_read == 0 or entry.loaded > 0:
+        return None
+    return (
+        f"{entry.path}: none of its {entry.rows_read:,} row(s) is good ({entry.quarantined:,} "
+        "quarantined); `fleetcast quarantine` names each row's column and rule: fix the file "
+        "and ingest it again"
+    )
 
 
 def _case_variants(warehouse: Warehouse) -> set[tuple[str, tuple[str, ...]]]:
@@ -705,6 +724,10 @@ def ingest_file(
     except OSError as exc:
         return IngestResult(path=path, status="failed", message=f"{path}: cannot read: {exc}")
     earlier = warehouse.ledger_entry_for(sha256)
+    refused = None if earlier is None else nothing_good(earlier)
+    if refused is not None:
+        # A rerun answers as the first run did: the file is still wrong, whatever the ledger.
+        return IngestResult(path=path, status="failed", entry=earlier, message=refused)
     if earlier is not None:
         return IngestResult(
             path=path,

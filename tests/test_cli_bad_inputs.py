@@ -6,8 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from telemetry_files import write_csv
+
 from flows.cli import main
 from forecasting.resources import sample_capacity
+from forecasting.warehouse import connect
 
 
 def test_report_on_a_missing_warehouse_creates_nothing(
@@ -19,3 +22,22 @@ def test_report_on_a_missing_warehouse_creates_nothing(
     assert main(["--warehouse", str(path), "--capacity", str(sample_capacity()), "report"]) == 1
     assert "no warehouse at" in capsys.readouterr().err
     assert not path.parent.exists()
+
+
+def test_ingest_exits_1_for_a_file_without_a_good_row_and_keeps_the_others(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One file whose every row is refused fails the command (exit 1, the file named), while
+    the good file beside it still loads."""
+    good = write_csv(
+        tmp_path / "good.csv", "2025-03-01T00:00:00Z,eu-west,c1,inference,acme,H100,1,0"
+    )
+    bad = write_csv(
+        tmp_path / "bad.csv", "2025-03-01T00:00:00Z,eu-west,c1,inference,acme,H100,-1,0"
+    )
+    path = tmp_path / "w.duckdb"
+    assert main(["--warehouse", str(path), "ingest", str(good), str(bad)]) == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"{bad}: none of its 1 row(s) is good" in err
+    with connect(path, read_only=True) as wh:
+        assert wh.count("telemetry") == 1

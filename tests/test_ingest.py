@@ -106,6 +106,29 @@ def test_a_typed_epoch_timestamp_in_parquet_is_quarantined(wh: Warehouse, tmp_pa
     assert (row, column) == (1, "ts") and rule.startswith("timestamp before 2010-01-01")
 
 
+def test_a_file_without_one_good_row_fails_on_every_run(wh: Warehouse, tmp_path: Path) -> None:
+    """A Parquet export with ``ts`` as integers refuses every row: the file reads as failed
+    (not "loaded, 0 rows"), its rows are quarantined with their rule, and a rerun says the
+    same instead of "skipped"."""
+    path = tmp_path / "typed.parquet"
+    telemetry_frame(hours=4, customers=1).with_columns(pl.col("ts").cast(pl.Int64)).write_parquet(
+        path
+    )
+    for _ in range(2):
+        result = run(wh, path)
+        assert result.status == "failed"
+        assert "none of its 4 row(s) is good" in result.message
+        assert str(path) in result.message and "fleetcast quarantine" in result.message
+    assert wh.count("telemetry") == 0 and wh.count("quarantine") == 4
+    assert {column for column, _ in rules(wh).values()} == {"ts"}
+
+
+def test_a_file_of_only_a_header_still_loads(wh: Warehouse, tmp_path: Path) -> None:
+    """No data rows is not a refusal: the file loads with its note, as before."""
+    result = run(wh, write_csv(tmp_path / "empty.csv"))
+    assert result.status == "loaded" and "no data rows" in "; ".join(result.notes)
+
+
 def test_missing_column_fails_the_file_listing_expected_and_found(
     wh: Warehouse, tmp_path: Path
 ) -> None:
