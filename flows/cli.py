@@ -16,6 +16,7 @@ With a server configured, and always under run, demo and serve, they run as trac
 from __future__ import annotations
 
 import argparse
+import math
 import re
 import sys
 import time
@@ -332,6 +333,18 @@ def at_least(least: int) -> Callable[[str], int]:
         return value
 
     return parse
+
+
+def finite_number(text: str) -> float:
+    """An argparse type: a finite number. float() reads "inf" and "nan", which no price,
+    factor or timeout can be (an infinite price reached the what-if page as "$inf")."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number; give a figure")
+    return value
 
 
 def horizon_days(text: str) -> int:
@@ -841,7 +854,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="shock everything")
     p.add_argument(
         "--factor",
-        type=float,
+        type=finite_number,
         default=None,
         help=(
             f"demand multiplier (default {field_default(AdhocDrill, 'multiplier'):g} with "
@@ -864,7 +877,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="run through the server's drill/adhoc deployment (needs PREFECT_API_URL)",
     )
     p.add_argument(
-        "--timeout", type=float, default=600, help="seconds to wait with --via-server (600)"
+        "--timeout", type=finite_number, default=600, help="seconds to wait with --via-server (600)"
     )
 
     p = add("report", cmd_report, "expansion triggers and the published reports of a forecast run")
@@ -910,7 +923,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--until", type=date.fromisoformat, default=None, help=field_help(WhatIfOptions, "until")
     )
     p.add_argument(
-        "--price", type=float, default=None, help=field_help(WhatIfOptions, "price_per_gpu_hour")
+        "--price",
+        type=finite_number,
+        default=None,
+        help=field_help(WhatIfOptions, "price_per_gpu_hour"),
     )
     _option(p, "--forecast-run", WhatIfOptions, "forecast_run_id", type=str)
     _option(p, "--quantile", WhatIfOptions, "quantile", choices=QUANTILE_CHOICES)

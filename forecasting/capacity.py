@@ -175,7 +175,12 @@ class CapacityError(ValueError):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    # TOML spells infinity `inf`, and a bound like ge=0 lets it through: an infinite price, MW
+    # or H100-equivalent reached the triggers as an OverflowError or "$infM". No plan figure
+    # is infinite (or NaN), so every float is refused unless finite.
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True, allow_inf_nan=False
+    )
 
 
 DemandKind = Literal["interactive", "deferrable"]
@@ -687,6 +692,11 @@ def dump_plan(plan: CapacityPlan, *, header: str = "") -> str:
 
 def load_capacity(path: Path) -> CapacityPlan:
     """Read and validate a capacity.toml file."""
+    if path.is_dir():
+        raise CapacityError(
+            f"{path}: a folder, not a capacity plan. Pass --capacity the plan's .toml file "
+            "(or set FLEETCAST_CAPACITY)"
+        )
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
@@ -697,6 +707,8 @@ def load_capacity(path: Path) -> CapacityPlan:
         ) from exc
     except UnicodeDecodeError as exc:
         raise CapacityError(f"{path}: not UTF-8 text ({exc})") from exc
+    except OSError as exc:  # unreadable: permissions, a broken link
+        raise CapacityError(f"{path}: cannot read the capacity plan ({exc.strerror})") from exc
     return parse_capacity(text, source=str(path))
 
 

@@ -41,3 +41,23 @@ def test_ingest_exits_1_for_a_file_without_a_good_row_and_keeps_the_others(
     assert f"{bad}: none of its 1 row(s) is good" in err
     with connect(path, read_only=True) as wh:
         assert wh.count("telemetry") == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "flag"),
+    [
+        (["whatif", "--customer", "x", "--class", "inference", "--region", "r", "--ramp",
+          "2027-01-01:100", "--price", "inf"], "--price"),
+        (["drill", "--all", "--factor", "nan"], "--factor"),
+        (["drill", "--via-server", "--timeout", "inf"], "--timeout"),
+    ],
+)  # fmt: skip
+def test_a_non_finite_number_option_is_a_usage_error(
+    args: list[str], flag: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """inf and nan parse as floats but are no price, factor or timeout: exit 2 naming the flag
+    (an infinite --price reached the what-if page as "$inf")."""
+    with pytest.raises(SystemExit) as exit_:
+        main(args)
+    assert exit_.value.code == 2
+    assert f"argument {flag}:" in capsys.readouterr().err
