@@ -97,12 +97,20 @@ def _given(args: argparse.Namespace, name: str) -> Any:
     return getattr(args, name, None)
 
 
-def _paths(args: argparse.Namespace) -> Paths:
-    return resolve_paths(
+def _paths(args: argparse.Namespace, *, publishes: bool = False) -> Paths:
+    """The working paths; for a command that ``publishes`` pages, a --reports that can be a
+    folder (checked before any work, so a failed publish stores no half a run)."""
+    paths = resolve_paths(
         warehouse=_given(args, "warehouse"),
         capacity=_given(args, "capacity"),
         reports=_given(args, "reports"),
     )
+    if publishes and paths.reports.exists() and not paths.reports.is_dir():
+        raise UsageError(
+            f"--reports {paths.reports} is a file, not a folder; name a folder for the pages "
+            "(a missing one is created)"
+        )
+    return paths
 
 
 # Options-model fields whose flag is not the field's name in kebab case.
@@ -518,7 +526,7 @@ def cmd_whatif(args: argparse.Namespace) -> int:
         quantile=args.quantile,
         buffer_weeks=args.buffer_weeks,
     )
-    paths = _paths(args)
+    paths = _paths(args, publishes=True)
     try:
         if _direct():
             from forecasting.runs import weigh_deal
@@ -553,7 +561,7 @@ def cmd_backtest_decisions(args: argparse.Namespace) -> int:
     from flows.tables import decisions_tables
     from forecasting.decisions import DecisionOptions
 
-    paths = _paths(args)
+    paths = _paths(args, publishes=True)
     options: DecisionOptions = _model(
         DecisionOptions,
         first_as_of=args.first_as_of,
@@ -592,7 +600,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         served = ServeSettings.from_env()
     except ValidationError as exc:
         raise UsageError(f"bad FLEETCAST_* schedule setting: {exc}") from exc
-    serve_deployments(served, _paths(args))
+    serve_deployments(served, _paths(args, publishes=True))
     return EXIT_OK
 
 
@@ -613,7 +621,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     """Compute triggers for a forecast run and publish the reports."""
     from flows.tables import report_table
 
-    paths = _paths(args)
+    paths = _paths(args, publishes=True)
     options: ReportOptions = _model(
         ReportOptions,
         forecast_run_id=args.forecast_run,
@@ -640,7 +648,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     if args.inbox is not None and not args.inbox.is_dir():
         raise UsageError(f"--inbox {args.inbox} is not a folder")
-    paths = _paths(args)
+    paths = _paths(args, publishes=True)
     missing = [p for p in args.events if not p.is_file()]
     if missing:
         raise UsageError(f"--events: no such file: {', '.join(map(str, missing))}")
@@ -688,12 +696,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
         warehouse = _given(args, "warehouse") or settings().data_dir / "helios.duckdb"
         return run_helios_demo(
             warehouse_path=resolve_paths(warehouse=warehouse).warehouse,
-            reports_path=_paths(args).reports,
+            reports_path=_paths(args, publishes=True).reports,
             console=console,
         )
     return run_demo(
         warehouse_path=_paths(args).warehouse,
-        reports_path=_paths(args).reports,
+        reports_path=_paths(args, publishes=True).reports,
         days=args.days,
         customers=args.customers,
         seed=args.seed,

@@ -61,3 +61,17 @@ def test_a_non_finite_number_option_is_a_usage_error(
         main(args)
     assert exit_.value.code == 2
     assert f"argument {flag}:" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [["report"], ["backtest-decisions", "--from", "2027-01-01"]])
+def test_reports_naming_a_file_is_a_usage_error_before_any_work(
+    tmp_path: Path, command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--reports naming a file exits 2 with the fix, before a trigger run is stored (the pages
+    failed with FileExistsError's trace after it)."""
+    reports = tmp_path / "reports"
+    reports.touch()
+    args = ["--warehouse", str(tmp_path / "w.duckdb"), "--reports", str(reports), *command]
+    assert main(args) == 2
+    assert f"--reports {reports} is a file, not a folder" in capsys.readouterr().err
+    assert not (tmp_path / "w.duckdb").exists()
