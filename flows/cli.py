@@ -367,6 +367,7 @@ def horizon_days(text: str) -> int:
 def cmd_forecast(args: argparse.Namespace) -> int:
     """Forecast every demand series and store the run."""
     from flows.tables import fallback_lines, forecast_tables
+    from forecasting.runs import NoHistoryError
 
     given: dict[str, Any] = {"models": tuple(args.models.split(","))} if args.models else {}
     options: ForecastOptions = _model(
@@ -399,7 +400,12 @@ def cmd_forecast(args: argparse.Namespace) -> int:
         from flows.direct import forecast
     else:
         from flows.forecast import forecast  # same signature as the direct one
-    run = forecast(path, options)
+    try:
+        run = forecast(path, options)
+    except NoHistoryError as exc:
+        if options.as_of is None:
+            raise
+        raise UsageError(f"--as-of: {exc}") from None
     for table in forecast_tables(run):
         console.print(table)
     for line in fallback_lines(run):
@@ -996,7 +1002,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from forecasting.capacity import CapacityError
     from forecasting.ingest import IngestFileError
-    from forecasting.runs import RunNotFoundError
+    from forecasting.runs import NoHistoryError, RunNotFoundError
     from forecasting.traces.outages import OutageCalendarError
     from forecasting.warehouse import WarehouseError
 
@@ -1016,6 +1022,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         IngestFileError,
         RunFailedError,
         RunNotFoundError,
+        NoHistoryError,
         OutageCalendarError,
     ) as exc:
         errors.print(

@@ -54,6 +54,7 @@ __all__ = [
     "MapFn",
     "PlayedDrill",
     "ReportOutcome",
+    "NoHistoryError",
     "RunNotFoundError",
     "TriggerRun",
     "WhatIfOutcome",
@@ -97,6 +98,11 @@ MapFn = Callable[[Callable[[pl.DataFrame], "SeriesForecast"], Iterable[pl.DataFr
 
 class RunNotFoundError(ValueError):
     """The warehouse holds no run of the kind asked for (or not the one named)."""
+
+
+class NoHistoryError(ValueError):
+    """The warehouse holds no telemetry for the history asked for: none at all, or none up
+    to the as-of day, or an as-of day past the newest telemetry."""
 
 
 # --- run ids -----------------------------------------------------------------------------------
@@ -298,7 +304,7 @@ def demand_series_for(warehouse_path: Path, options: ForecastOptions) -> pl.Data
         hourly = wh.hourly_demand()
         stored = wh.contracts() if options.use_contracts else None
     if hourly.is_empty():
-        raise ValueError(f"{warehouse_path} holds no telemetry; run `fleetcast ingest` first")
+        raise NoHistoryError(f"{warehouse_path} holds no telemetry; run `fleetcast ingest` first")
     outages = (
         read_outage_calendar(options.outages, regions=hourly["region"].unique().to_list())
         if options.outages is not None
@@ -311,7 +317,30 @@ def demand_series_for(warehouse_path: Path, options: ForecastOptions) -> pl.Data
         outages=outages,
         named_customers=_named_customers(stored),
     )
-    return series if options.as_of is None else series.filter(pl.col("ds") <= options.as_of)
+    return series if options.as_of is None else history_until(series, options.as_of)
+
+
+def history_until(series: pl.DataFrame, as_of: date) -> pl.DataFrame:
+    """The daily series up to ``as_of``; NoHistoryError when the telemetry does not reach it.
+
+    An as-of day past the newest telemetry would read the days between as no demand: the
+    run became the newest and reported every pool green. One before the telemetry leaves
+    nothing to fit.
+    """
+    first, last = series.get_column("ds").min(), series.get_column("ds").max()
+    assert isinstance(first, date) and isinstance(last, date)  # a non-empty frame has days
+    if as_of > last:
+        raise NoHistoryError(
+            f"as-of {as_of} is after the newest telemetry day, {last}: the days between have "
+            f"no telemetry to forecast from; give an as-of day on or before {last} (or none, "
+            "for the newest), or ingest the newer telemetry first"
+        )
+    if as_of < first:
+        raise NoHistoryError(
+            f"no telemetry on or before {as_of} (the telemetry starts {first}); give an as-of "
+            f"day from {first} to {last}"
+        )
+    return series.filter(pl.col("ds") <= as_of)
 
 
 def _named_customers(stored: pl.DataFrame | None) -> list[tuple[str, str]]:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from telemetry_files import write_csv
+from telemetry_files import telemetry_frame, write_csv
 
 from flows.cli import main
 from forecasting.resources import sample_capacity
@@ -75,3 +75,25 @@ def test_reports_naming_a_file_is_a_usage_error_before_any_work(
     assert main(args) == 2
     assert f"--reports {reports} is a file, not a folder" in capsys.readouterr().err
     assert not (tmp_path / "w.duckdb").exists()
+
+
+@pytest.mark.parametrize(
+    ("as_of", "said"),
+    [
+        ("2027-06-01", "as-of 2027-06-01 is after the newest telemetry day, 2025-01-03"),
+        ("2020-01-01", "no telemetry on or before 2020-01-01 (the telemetry starts 2025-01-01)"),
+    ],
+)
+def test_forecast_as_of_outside_the_telemetry_is_refused_and_stores_nothing(
+    tmp_path: Path, as_of: str, said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An as-of day after the newest telemetry became the newest run and read every pool
+    green; one before it raised "cannot concat empty list". Both exit 2 naming the days."""
+    path = tmp_path / "w.duckdb"
+    telemetry_frame(hours=72).write_parquet(tmp_path / "t.parquet")
+    assert main(["--warehouse", str(path), "ingest", str(tmp_path / "t.parquet")]) == 0
+    capsys.readouterr()
+    assert main(["--warehouse", str(path), "forecast", "--as-of", as_of]) == 2
+    assert said in " ".join(capsys.readouterr().err.split())
+    with connect(path, read_only=True) as wh:
+        assert wh.latest_forecast_run() is None
