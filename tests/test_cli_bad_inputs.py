@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from telemetry_files import telemetry_frame, write_csv
 
 from flows.cli import main

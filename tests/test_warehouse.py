@@ -89,7 +89,7 @@ def test_a_writer_that_must_not_create_refuses_a_missing_warehouse(tmp_path: Pat
     path instead of creating its folder and an empty warehouse."""
     path = tmp_path / "typo" / "w.duckdb"
     with (
-        pytest.raises(WarehouseError, match="no warehouse at .*fleetcast ingest"),
+        pytest.raises(WarehouseError, match=r"no warehouse at .*fleetcast ingest"),
         warehouse.connect(path, create=False),
     ):
         pass
