@@ -367,7 +367,7 @@ def horizon_days(text: str) -> int:
 def cmd_forecast(args: argparse.Namespace) -> int:
     """Forecast every demand series and store the run."""
     from flows.tables import fallback_lines, forecast_tables
-    from forecasting.runs import NoHistoryError
+    from forecasting.runs import NoHistoryError, unplanned_regions_for
 
     given: dict[str, Any] = {"models": tuple(args.models.split(","))} if args.models else {}
     options: ForecastOptions = _model(
@@ -410,6 +410,7 @@ def cmd_forecast(args: argparse.Namespace) -> int:
         console.print(table)
     for line in fallback_lines(run):
         errors.print(line, highlight=False, markup=False, soft_wrap=True)
+    _warn_unplanned(unplanned_regions_for(path, options.capacity), plan=options.capacity)
     if args.strict and run.warnings:
         errors.print(
             f"--strict: {len(run.warnings)} warning(s): series forecast by a fallback or "
@@ -490,6 +491,16 @@ def cmd_drill(args: argparse.Namespace) -> int:
     _warn_not_played(batch.not_played)
     # Drills asked for and none played is a failed command; some skipped among many is not.
     return EXIT_OK if batch.played else EXIT_FAILED
+
+
+def _warn_unplanned(regions: Sequence[str], *, plan: Path | None) -> None:
+    """One warning line for each region of the telemetry the capacity plan has no block or
+    site for: its red and its order are read against zero capacity."""
+    from forecasting.capacity import unplanned_region_warning
+
+    for region in regions:
+        line = unplanned_region_warning(region, plan=str(plan))
+        errors.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
 def _warn_not_played(not_played: Sequence[DrillNotPlayed]) -> None:
@@ -643,6 +654,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
         outcome = report_flow(paths.warehouse, paths.capacity, paths.reports, options)
     console.print(report_table(outcome))
+    _warn_unplanned(outcome.unplanned_regions, plan=paths.capacity)
     return EXIT_OK
 
 
@@ -681,6 +693,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     outcome = pipeline_flow(paths.warehouse, paths.capacity, paths.reports, options)
     console.print(report_table(outcome.report))
+    _warn_unplanned(outcome.report.unplanned_regions, plan=paths.capacity)
     for line in fallback_lines(outcome.forecast):
         errors.print(line, highlight=False, markup=False, soft_wrap=True)
     _warn_not_played(outcome.drills_not_played)

@@ -52,9 +52,9 @@ __all__ = [
     "ForecastRef",
     "ForecastRun",
     "MapFn",
+    "NoHistoryError",
     "PlayedDrill",
     "ReportOutcome",
-    "NoHistoryError",
     "RunNotFoundError",
     "TriggerRun",
     "WhatIfOutcome",
@@ -90,6 +90,7 @@ __all__ = [
     "store_forecast",
     "stored_drill_outcomes",
     "trigger_forecast",
+    "unplanned_regions_for",
     "weigh_deal",
 ]
 
@@ -318,6 +319,19 @@ def demand_series_for(warehouse_path: Path, options: ForecastOptions) -> pl.Data
         named_customers=_named_customers(stored),
     )
     return series if options.as_of is None else history_until(series, options.as_of)
+
+
+def unplanned_regions_for(warehouse_path: Path, capacity_path: Path | None) -> list[str]:
+    """Regions of the warehouse's telemetry that the plan at ``capacity_path`` has no block
+    or site for; none when no plan is there (a forecast needs none)."""
+    from forecasting.capacity import load_capacity, unplanned_regions
+
+    if capacity_path is None or not capacity_path.is_file():
+        return []
+    plan = load_capacity(capacity_path)
+    with warehouse.connect(warehouse_path, read_only=True) as wh:
+        regions = wh.query("SELECT DISTINCT region FROM telemetry_series")["region"].to_list()
+    return unplanned_regions(plan, regions)
 
 
 def history_until(series: pl.DataFrame, as_of: date) -> pl.DataFrame:
@@ -1073,6 +1087,8 @@ class ReportOutcome(BaseModel):
     stale_days: int | None
     # The total, regions and classes forecast as zero for want of an observed day.
     unmeasured: list[str] = []
+    # Regions of the telemetry the plan has no block or site for (their orders are guesses).
+    unplanned_regions: list[str] = []
     triggers: list[dict[str, Any]]
     power_statuses: dict[str, int] = {}  # the sites' power triggers (empty: no [[site]])
     # The first power contract date among red and amber sites: (site, contract_by), or None.
@@ -1377,7 +1393,7 @@ def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:
 
 def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> ReportOutcome:
     """What a published report says: trigger counts, failing drills, staleness, triggers."""
-    from forecasting.report.inputs import unmeasured_series
+    from forecasting.report.inputs import unmeasured_series, unplanned_regions_of
 
     statuses = inputs.triggers.group_by("status").len()
     power = inputs.power_triggers.group_by("status").len()
@@ -1394,6 +1410,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         failing_drills=inputs.drill_answers.filter(~pl.col("passed")).get_column("drill").to_list(),
         stale_days=inputs.stale_days,
         unmeasured=unmeasured_series(inputs.chosen),
+        unplanned_regions=unplanned_regions_of(inputs),
         triggers=report_trigger_rows(inputs).to_dicts(),
     )
 

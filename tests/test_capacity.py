@@ -28,6 +28,7 @@ from forecasting.capacity import (
     dump_plan,
     load_capacity,
     parse_capacity,
+    unplanned_regions,
 )
 from forecasting.resources import sample_capacity
 from forecasting.schema import WorkloadClass
@@ -178,6 +179,30 @@ def test_a_folder_as_the_plan_is_named(tmp_path: Path) -> None:
     """--capacity naming a folder is a clear error, not IsADirectoryError's trace."""
     with pytest.raises(CapacityError, match="a folder, not a capacity plan"):
         load_capacity(tmp_path)
+
+
+def test_a_candidate_region_the_plan_lacks_is_refused() -> None:
+    """A candidate's ``regions`` naming a region with no block and no site ("eu-wets") is a
+    typo that left the real region without that block type: the check names it."""
+    document = tomllib.loads(sample_capacity().read_text(encoding="utf-8"))
+    document["candidate"][1]["regions"] = ["eu-wets"]
+    with pytest.raises(
+        CapacityError,
+        match=re.escape("[[candidate]] 'rack-h200-256' field regions: 'eu-wets' has no [[block]]"),
+    ):
+        parse_capacity(tomli_w.dumps(document))
+
+
+def test_unplanned_regions_are_those_without_a_block_or_a_site() -> None:
+    """A region counts as planned when the plan has a block or a site there; the others of
+    the telemetry are named, sorted."""
+    plan = parse_capacity(sample_capacity().read_text(encoding="utf-8"))
+    site_only = plan.model_copy(update={"block": ()})
+    assert unplanned_regions(plan, ["mars-1", "eu-west", "a-typo", "eu-west"]) == [
+        "a-typo",
+        "mars-1",
+    ]
+    assert unplanned_regions(site_only, ["us-east"]) == []
 
 
 def test_bad_gpus_names_block_and_field() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 import pytest
 from telemetry_files import telemetry_frame, write_csv
 
@@ -96,3 +97,21 @@ def test_forecast_as_of_outside_the_telemetry_is_refused_and_stores_nothing(
     assert said in " ".join(capsys.readouterr().err.split())
     with connect(path, read_only=True) as wh:
         assert wh.latest_forecast_run() is None
+
+
+def test_forecast_and_report_warn_of_a_region_the_plan_lacks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Telemetry for a region the plan has no block or site for got a bogus order without a
+    word: forecast and report print one warning line for it."""
+    path, plan = tmp_path / "w.duckdb", str(sample_capacity())
+    frame = telemetry_frame(hours=24 * 10).with_columns(region=pl.lit("mars-1"))
+    frame.write_parquet(tmp_path / "mars.parquet")
+    assert main(["--warehouse", str(path), "ingest", str(tmp_path / "mars.parquet")]) == 0
+    capsys.readouterr()
+    assert main(["--warehouse", str(path), "--capacity", plan, "forecast", "--horizon", "7"]) == 0
+    warning = f"warning: region 'mars-1' has telemetry but no [[block]] or [[site]] in {plan}"
+    assert warning in " ".join(capsys.readouterr().err.split())
+    reports = ["--reports", str(tmp_path / "reports")]
+    assert main(["--warehouse", str(path), "--capacity", plan, *reports, "report"]) == 0
+    assert " ".join(capsys.readouterr().err.split()).count(warning) == 1
