@@ -16,6 +16,7 @@ With a server configured, and always under run, demo and serve, they run as trac
 from __future__ import annotations
 
 import argparse
+import math
 import re
 import sys
 import time
@@ -96,12 +97,20 @@ def _given(args: argparse.Namespace, name: str) -> Any:
     return getattr(args, name, None)
 
 
-def _paths(args: argparse.Namespace) -> Paths:
-    return resolve_paths(
+def _paths(args: argparse.Namespace, *, publishes: bool = False) -> Paths:
+    """The working paths; for a command that ``publishes`` pages, a --reports that can be a
+    folder (checked before any work, so a failed publish stores no half a run)."""
+    paths = resolve_paths(
         warehouse=_given(args, "warehouse"),
         capacity=_given(args, "capacity"),
         reports=_given(args, "reports"),
     )
+    if publishes and paths.reports.exists() and not paths.reports.is_dir():
+        raise UsageError(
+            f"--reports {paths.reports} is a file, not a folder; name a folder for the pages "
+            "(a missing one is created)"
+        )
+    return paths
 
 
 # Options-model fields whose flag is not the field's name in kebab case.
@@ -334,6 +343,18 @@ def at_least(least: int) -> Callable[[str], int]:
     return parse
 
 
+def finite_number(text: str) -> float:
+    """An argparse type: a finite number. float() reads "inf" and "nan", which no price,
+    factor or timeout can be (an infinite price reached the what-if page as "$inf")."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number; give a figure")
+    return value
+
+
 def horizon_days(text: str) -> int:
     """Days in a horizon written as ``26w``, ``182d`` or ``182``."""
     match = re.fullmatch(r"\s*(\d+)\s*([wd]?)\s*", text.lower())
@@ -346,6 +367,7 @@ def horizon_days(text: str) -> int:
 def cmd_forecast(args: argparse.Namespace) -> int:
     """Forecast every demand series and store the run."""
     from flows.tables import fallback_lines, forecast_tables
+    from forecasting.runs import NoHistoryError, unplanned_regions_for
 
     given: dict[str, Any] = {"models": tuple(args.models.split(","))} if args.models else {}
     options: ForecastOptions = _model(
@@ -378,11 +400,17 @@ def cmd_forecast(args: argparse.Namespace) -> int:
         from flows.direct import forecast
     else:
         from flows.forecast import forecast  # same signature as the direct one
-    run = forecast(path, options)
+    try:
+        run = forecast(path, options)
+    except NoHistoryError as exc:
+        if options.as_of is None:
+            raise
+        raise UsageError(f"--as-of: {exc}") from None
     for table in forecast_tables(run):
         console.print(table)
     for line in fallback_lines(run):
         errors.print(line, highlight=False, markup=False, soft_wrap=True)
+    _warn_unplanned(unplanned_regions_for(path, options.capacity), plan=options.capacity)
     if args.strict and run.warnings:
         errors.print(
             f"--strict: {len(run.warnings)} warning(s): series forecast by a fallback or "
@@ -465,6 +493,16 @@ def cmd_drill(args: argparse.Namespace) -> int:
     return EXIT_OK if batch.played else EXIT_FAILED
 
 
+def _warn_unplanned(regions: Sequence[str], *, plan: Path | None) -> None:
+    """One warning line for each region of the telemetry the capacity plan has no block or
+    site for: its red and its order are read against zero capacity."""
+    from forecasting.capacity import unplanned_region_warning
+
+    for region in regions:
+        line = unplanned_region_warning(region, plan=str(plan))
+        errors.print(line, highlight=False, markup=False, soft_wrap=True)
+
+
 def _warn_not_played(not_played: Sequence[DrillNotPlayed]) -> None:
     """Print why each drill that could not be played was not, one warning line each."""
     from flows.tables import not_played_lines
@@ -505,7 +543,7 @@ def cmd_whatif(args: argparse.Namespace) -> int:
         quantile=args.quantile,
         buffer_weeks=args.buffer_weeks,
     )
-    paths = _paths(args)
+    paths = _paths(args, publishes=True)
     try:
         if _direct():
             from forecasting.runs import weigh_deal
@@ -547,7 +585,7 @@ def cmd_backtest_decisions(args: argparse.Namespace) -> int:
         short_history_as_ofs,
     )
 
-    paths = _paths(args)
+    paths = _paths(args, publishes=True)
     options: DecisionOptions = _model(
         DecisionOptions,
         first_as_of=args.first_as_of,
@@ -597,7 +635,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         served = ServeSettings.from_env()
     except ValidationError as exc:
         raise UsageError(f"bad FLEETCAST_* schedule setting: {exc}") from exc
-    serve_deployments(served, _paths(args))
+    serve_deployments(served, _paths(args, publishes=True))
     return EXIT_OK
 
 
@@ -618,7 +656,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     """Compute triggers for a forecast run and publish the reports."""
     from flows.tables import report_table
 
-    paths = _paths(args)
+    paths = _paths(args, publishes=True)
     options: ReportOptions = _model(
         ReportOptions,
         forecast_run_id=args.forecast_run,
@@ -634,6 +672,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
         outcome = report_flow(paths.warehouse, paths.capacity, paths.reports, options)
     console.print(report_table(outcome))
+    _warn_unplanned(outcome.unplanned_regions, plan=paths.capacity)
     return EXIT_OK
 
 
@@ -645,7 +684,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     if args.inbox is not None and not args.inbox.is_dir():
         raise UsageError(f"--inbox {args.inbox} is not a folder")
-    paths = _paths(args)
+    paths = _paths(args, publishes=True)
     missing = [p for p in args.events if not p.is_file()]
     if missing:
         raise UsageError(f"--events: no such file: {', '.join(map(str, missing))}")
@@ -672,6 +711,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     outcome = pipeline_flow(paths.warehouse, paths.capacity, paths.reports, options)
     console.print(report_table(outcome.report))
+    _warn_unplanned(outcome.report.unplanned_regions, plan=paths.capacity)
     for line in fallback_lines(outcome.forecast):
         errors.print(line, highlight=False, markup=False, soft_wrap=True)
     _warn_not_played(outcome.drills_not_played)
@@ -693,12 +733,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
         warehouse = _given(args, "warehouse") or settings().data_dir / "helios.duckdb"
         return run_helios_demo(
             warehouse_path=resolve_paths(warehouse=warehouse).warehouse,
-            reports_path=_paths(args).reports,
+            reports_path=_paths(args, publishes=True).reports,
             console=console,
         )
     return run_demo(
         warehouse_path=_paths(args).warehouse,
-        reports_path=_paths(args).reports,
+        reports_path=_paths(args, publishes=True).reports,
         days=args.days,
         customers=args.customers,
         seed=args.seed,
@@ -859,7 +899,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="shock everything")
     p.add_argument(
         "--factor",
-        type=float,
+        type=finite_number,
         default=None,
         help=(
             f"demand multiplier (default {field_default(AdhocDrill, 'multiplier'):g} with "
@@ -882,7 +922,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="run through the server's drill/adhoc deployment (needs PREFECT_API_URL)",
     )
     p.add_argument(
-        "--timeout", type=float, default=600, help="seconds to wait with --via-server (600)"
+        "--timeout", type=finite_number, default=600, help="seconds to wait with --via-server (600)"
     )
 
     p = add("report", cmd_report, "expansion triggers and the published reports of a forecast run")
@@ -928,7 +968,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--until", type=date.fromisoformat, default=None, help=field_help(WhatIfOptions, "until")
     )
     p.add_argument(
-        "--price", type=float, default=None, help=field_help(WhatIfOptions, "price_per_gpu_hour")
+        "--price",
+        type=finite_number,
+        default=None,
+        help=field_help(WhatIfOptions, "price_per_gpu_hour"),
     )
     _option(p, "--forecast-run", WhatIfOptions, "forecast_run_id", type=str)
     _option(p, "--quantile", WhatIfOptions, "quantile", choices=QUANTILE_CHOICES)
@@ -990,7 +1033,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from forecasting.capacity import CapacityError
     from forecasting.ingest import IngestFileError
-    from forecasting.runs import RunNotFoundError
+    from forecasting.runs import NoHistoryError, RunNotFoundError
     from forecasting.traces.outages import OutageCalendarError
     from forecasting.warehouse import WarehouseError
 
@@ -1010,6 +1053,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         IngestFileError,
         RunFailedError,
         RunNotFoundError,
+        NoHistoryError,
         OutageCalendarError,
     ) as exc:
         errors.print(

@@ -72,10 +72,12 @@ def ingest_table(results: Sequence[IngestResult]) -> Table:
         e = r.entry
         counts = (
             [_n(e.rows_read), _n(e.loaded), _n(e.quarantined), _n(e.deduplicated), _n(e.replaced)]
-            if e is not None and r.status == "loaded"
+            if e is not None and r.status != "skipped"
             else ["", "", "", "", ""]
         )
         notes = r.message if r.status != "loaded" else "; ".join(r.notes)
+        if r.status == "failed" and e is not None:
+            notes = "every row quarantined"  # the counts say it; the reason follows the table
         # Text(), not markup: file names and messages are data and may contain [brackets].
         table.add_row(
             Text(r.path.name), Text(r.status, style=style[r.status]), *counts, Text(notes)

@@ -113,7 +113,7 @@ generation that can be ordered in time. ``generation`` is given for every type o
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from enum import StrEnum
 from itertools import pairwise
@@ -159,6 +159,8 @@ __all__ = [
     "parse_capacity",
     "site_power_by_month",
     "site_power_timeline",
+    "unplanned_region_warning",
+    "unplanned_regions",
 ]
 
 Fraction = Annotated[float, Field(ge=0.0, lt=1.0)]
@@ -175,7 +177,12 @@ class CapacityError(ValueError):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    # TOML spells infinity `inf`, and a bound like ge=0 lets it through: an infinite price, MW
+    # or H100-equivalent reached the triggers as an OverflowError or "$infM". No plan figure
+    # is infinite (or NaN), so every float is refused unless finite.
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True, allow_inf_nan=False
+    )
 
 
 DemandKind = Literal["interactive", "deferrable"]
@@ -515,7 +522,22 @@ class CapacityPlan(_Strict):
             raise ValueError("candidate names must be unique")
         self._check_sites()
         self._check_gpu_types()
+        self._check_candidate_regions()
         return self
+
+    def _check_candidate_regions(self) -> None:
+        """A candidate's ``regions`` name regions the plan has: a typo ("eu-wets") would
+        leave the real region without that block type, silently."""
+        planned = self.planned_regions
+        for candidate in self.candidate:
+            unknown = [r for r in candidate.regions if r not in planned]
+            if unknown:
+                raise ValueError(
+                    f"[[candidate]] {candidate.name!r} field regions: {unknown[0]!r} has no "
+                    f"[[block]] and no [[site]] in the plan (its regions: "
+                    f"{', '.join(sorted(planned)) or 'none'}); fix the name, or add the "
+                    "region's blocks or site"
+                )
 
     def _check_sites(self) -> None:
         """With [[site]] declared, every block sits at a declared site of its own region."""
@@ -583,6 +605,26 @@ class CapacityPlan(_Strict):
     def regions(self) -> tuple[str, ...]:
         """Regions that have at least one block, sorted."""
         return tuple(sorted({b.region for b in self.block}))
+
+    @property
+    def planned_regions(self) -> frozenset[str]:
+        """Regions the plan knows: those with a block or a site."""
+        return frozenset({b.region for b in self.block} | {s.region for s in self.site})
+
+
+def unplanned_regions(plan: CapacityPlan, regions: Iterable[str]) -> list[str]:
+    """The ``regions`` (of the telemetry) the plan has no block or site for, sorted. Their
+    demand meets zero capacity: every order the triggers give there is a guess."""
+    return sorted(set(regions) - plan.planned_regions)
+
+
+def unplanned_region_warning(region: str, *, plan: str) -> str:
+    """The one line a command prints for a region of the telemetry that ``plan`` lacks."""
+    return (
+        f"warning: region {region!r} has telemetry but no [[block]] or [[site]] in {plan}: its "
+        "triggers read zero capacity and order for all its demand; add the region to the plan, "
+        "or fix the region's name in the telemetry"
+    )
 
 
 def _location(plan: dict[str, object], loc: tuple[int | str, ...]) -> str:
@@ -687,6 +729,11 @@ def dump_plan(plan: CapacityPlan, *, header: str = "") -> str:
 
 def load_capacity(path: Path) -> CapacityPlan:
     """Read and validate a capacity.toml file."""
+    if path.is_dir():
+        raise CapacityError(
+            f"{path}: a folder, not a capacity plan. Pass --capacity the plan's .toml file "
+            "(or set FLEETCAST_CAPACITY)"
+        )
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
@@ -697,6 +744,8 @@ def load_capacity(path: Path) -> CapacityPlan:
         ) from exc
     except UnicodeDecodeError as exc:
         raise CapacityError(f"{path}: not UTF-8 text ({exc})") from exc
+    except OSError as exc:  # unreadable: permissions, a broken link
+        raise CapacityError(f"{path}: cannot read the capacity plan ({exc.strerror})") from exc
     return parse_capacity(text, source=str(path))
 
 

@@ -14,7 +14,8 @@ Each bad row is quarantined with one reason, the first rule it breaks in this or
 ``row has more fields than the header``, ``missing value``, ``invalid UTF-8``,
 ``unknown workload class``, ``interval not positive``, ``not a number``, ``not finite``,
 ``negative``, ``above the plausible ceiling`` (more GPUs in one row than any cluster holds),
-``timestamp not ISO-8601``, ``timestamp beyond now + 1 day``.
+``timestamp not ISO-8601``, ``timestamp before 2010-01-01`` (see :data:`EARLIEST_TIMESTAMP`),
+``timestamp beyond now + 1 day``.
 
 Column names are matched without regard to case or surrounding spaces (``GPUS_RUNNING`` is
 ``gpus_running``), as exports from spreadsheets and BI tools often capitalise them.
@@ -48,6 +49,7 @@ from forecasting.traces import ADAPTERS, TraceFormatError, trace_format_of
 from forecasting.warehouse import LedgerEntry, Warehouse
 
 __all__ = [
+    "EARLIEST_TIMESTAMP",
     "FILE_SUFFIXES",
     "FORMATS",
     "FileFormat",
@@ -59,6 +61,7 @@ __all__ = [
     "ingest_file",
     "ingest_frame",
     "judged_rows",
+    "nothing_good",
     "scan_raw",
     "stage_rows",
     "telemetry_files",
@@ -93,6 +96,12 @@ _RETRY_TS = "__retry_ts"
 _BAD = "__bad"
 _RULE_TS = "timestamp not ISO-8601 (YYYY-MM-DD[THH:MM[:SS[.f]]][Z|±HH:MM])"
 _RULE_FUTURE = "timestamp beyond now + 1 day"
+# The plausible floor of a telemetry timestamp. GPU clouds began in 2010 (the first rented GPU
+# instances), so an earlier time is an exporter's zero or epoch default (1970-01-01,
+# 0001-01-01), not an hour of demand; loaded, it would stretch every daily grid back to it
+# (from year 1, more days than memory holds).
+EARLIEST_TIMESTAMP = datetime(2010, 1, 1, tzinfo=UTC)
+_RULE_PAST = f"timestamp before {EARLIEST_TIMESTAMP:%Y-%m-%d} (a zero or epoch default?)"
 # The common shapes, tried on a sample to pick one fast parser for the whole column; rows it
 # cannot parse get the full ISO-8601 parser in a second pass over the (few) rejected rows.
 _TS_FORMATS: tuple[tuple[str, bool], ...] = (
@@ -130,7 +139,8 @@ class Staged:
 
 @dataclass(frozen=True, slots=True)
 class IngestResult:
-    """The outcome for one file: loaded, skipped as already ingested, or failed."""
+    """The outcome for one file: loaded, skipped as already ingested, or failed (unreadable,
+    loading nothing; or not one good row, its refused rows quarantined all the same)."""
 
     path: Path
     status: Literal["loaded", "skipped", "failed"]
@@ -513,6 +523,7 @@ def judged_rows(raw: pl.LazyFrame, *, source: str, now: datetime) -> Judged:
     ts_text = _as_text("ts", schema["ts"])
     checks += [
         ("ts", _RETRY_TS, pl.col(f"{t}ts").is_null(), ts_text),
+        ("ts", _RULE_PAST, pl.col(f"{t}ts") < pl.lit(EARLIEST_TIMESTAMP), ts_text),
         ("ts", _RULE_FUTURE, pl.col(f"{t}ts") > pl.lit(now + timedelta(days=1)), ts_text),
     ]
     frame = (
@@ -570,6 +581,8 @@ def _recover_timestamps(bad: Path, *, now: datetime) -> pl.DataFrame:
     ).with_columns(
         pl.when(retry & pl.col(f"{_TYPED}ts").is_null())
         .then(pl.lit(_RULE_TS))
+        .when(retry & (pl.col(f"{_TYPED}ts") < pl.lit(EARLIEST_TIMESTAMP)))
+        .then(pl.lit(_RULE_PAST))
         .when(retry & (pl.col(f"{_TYPED}ts") > pl.lit(now + timedelta(days=1))))
         .then(pl.lit(_RULE_FUTURE))
         .when(retry)
@@ -654,7 +667,24 @@ def ingest_frame(
             f"{column} spelled {spelled}: loaded as written, so counted apart; if they are one "
             f"{column}, fix the export and reload the file"
         )
+    refused = nothing_good(entry)
+    if refused is not None:
+        # Its quarantined rows stay stored, so `fleetcast quarantine` shows each row's rule.
+        return IngestResult(path=path, status="failed", entry=entry, message=refused)
     return IngestResult(path=path, status="loaded", entry=entry, notes=tuple(notes))
+
+
+def nothing_good(entry: LedgerEntry) -> str | None:
+    """Why a file whose every row was refused failed, or None when it gave a good row (or had
+    no data rows). Such a file is a wrong export (a typed column, a shifted header), not data
+    to report as loaded."""
+    if entry.rows_read == 0 or entry.loaded > 0:
+        return None
+    return (
+        f"{entry.path}: none of its {entry.rows_read:,} row(s) is good ({entry.quarantined:,} "
+        "quarantined); `fleetcast quarantine` names each row's column and rule: fix the file "
+        "and ingest it again"
+    )
 
 
 def _case_variants(warehouse: Warehouse) -> set[tuple[str, tuple[str, ...]]]:
@@ -694,6 +724,10 @@ def ingest_file(
     except OSError as exc:
         return IngestResult(path=path, status="failed", message=f"{path}: cannot read: {exc}")
     earlier = warehouse.ledger_entry_for(sha256)
+    refused = None if earlier is None else nothing_good(earlier)
+    if refused is not None:
+        # A rerun answers as the first run did: the file is still wrong, whatever the ledger.
+        return IngestResult(path=path, status="failed", entry=earlier, message=refused)
     if earlier is not None:
         return IngestResult(
             path=path,

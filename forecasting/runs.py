@@ -59,6 +59,7 @@ __all__ = [
     "ForecastRef",
     "ForecastRun",
     "MapFn",
+    "NoHistoryError",
     "PlayedDrill",
     "ReportOutcome",
     "RunNotFoundError",
@@ -96,6 +97,7 @@ __all__ = [
     "store_forecast",
     "stored_drill_outcomes",
     "trigger_forecast",
+    "unplanned_regions_for",
     "weigh_deal",
 ]
 
@@ -104,6 +106,11 @@ MapFn = Callable[[Callable[[pl.DataFrame], "SeriesForecast"], Iterable[pl.DataFr
 
 class RunNotFoundError(ValueError):
     """The warehouse holds no run of the kind asked for (or not the one named)."""
+
+
+class NoHistoryError(ValueError):
+    """The warehouse holds no telemetry for the history asked for: none at all, or none up
+    to the as-of day, or an as-of day past the newest telemetry."""
 
 
 # --- run ids -----------------------------------------------------------------------------------
@@ -306,7 +313,7 @@ def demand_series_for(warehouse_path: Path, options: ForecastOptions) -> pl.Data
         hourly = wh.hourly_demand()
         stored = wh.contracts() if options.use_contracts else None
     if hourly.is_empty():
-        raise ValueError(f"{warehouse_path} holds no telemetry; run `fleetcast ingest` first")
+        raise NoHistoryError(f"{warehouse_path} holds no telemetry; run `fleetcast ingest` first")
     outages = (
         read_outage_calendar(options.outages, regions=hourly["region"].unique().to_list())
         if options.outages is not None
@@ -319,7 +326,43 @@ def demand_series_for(warehouse_path: Path, options: ForecastOptions) -> pl.Data
         outages=outages,
         named_customers=_named_customers(stored),
     )
-    return series if options.as_of is None else series.filter(pl.col("ds") <= options.as_of)
+    return series if options.as_of is None else history_until(series, options.as_of)
+
+
+def unplanned_regions_for(warehouse_path: Path, capacity_path: Path | None) -> list[str]:
+    """Regions of the warehouse's telemetry that the plan at ``capacity_path`` has no block
+    or site for; none when no plan is there (a forecast needs none)."""
+    from forecasting.capacity import load_capacity, unplanned_regions
+
+    if capacity_path is None or not capacity_path.is_file():
+        return []
+    plan = load_capacity(capacity_path)
+    with warehouse.connect(warehouse_path, read_only=True) as wh:
+        regions = wh.query("SELECT DISTINCT region FROM telemetry_series")["region"].to_list()
+    return unplanned_regions(plan, regions)
+
+
+def history_until(series: pl.DataFrame, as_of: date) -> pl.DataFrame:
+    """The daily series up to ``as_of``; NoHistoryError when the telemetry does not reach it.
+
+    An as-of day past the newest telemetry would read the days between as no demand: the
+    run became the newest and reported every pool green. One before the telemetry leaves
+    nothing to fit.
+    """
+    first, last = series.get_column("ds").min(), series.get_column("ds").max()
+    assert isinstance(first, date) and isinstance(last, date)  # a non-empty frame has days
+    if as_of > last:
+        raise NoHistoryError(
+            f"as-of {as_of} is after the newest telemetry day, {last}: the days between have "
+            f"no telemetry to forecast from; give an as-of day on or before {last} (or none, "
+            "for the newest), or ingest the newer telemetry first"
+        )
+    if as_of < first:
+        raise NoHistoryError(
+            f"no telemetry on or before {as_of} (the telemetry starts {first}); give an as-of "
+            f"day from {first} to {last}"
+        )
+    return series.filter(pl.col("ds") <= as_of)
 
 
 def _named_customers(stored: pl.DataFrame | None) -> list[tuple[str, str]]:
@@ -539,7 +582,7 @@ def store_forecast(
         accuracy = extended.accuracy
         frames["forecast_months"] = extended.months
     frames["horizon_accuracy"] = accuracy
-    with warehouse.connect(warehouse_path) as wh:
+    with warehouse.connect(warehouse_path, create=False) as wh:
         wh.save_run("forecast_runs", run, frames)
     backtested = result.summary.get_column("fallback").is_null()
     chosen, fallback = (
@@ -946,7 +989,7 @@ def save_drill(
             else pl.DataFrame(schema=frame_schema("drill_variant_curves"))
         ),
     }
-    with warehouse.connect(warehouse_path) as wh:
+    with warehouse.connect(warehouse_path, create=False) as wh:
         wh.save_run("drill_runs", run, frames)
     return drill_outcome(
         run_id=run_id,
@@ -963,7 +1006,7 @@ def save_not_played(
     warehouse_path: Path, forecast_run_id: str, not_played: DrillNotPlayed
 ) -> DrillNotPlayed:
     """Store why a drill was not played on this forecast run, for the platform page."""
-    with warehouse.connect(warehouse_path) as wh:
+    with warehouse.connect(warehouse_path, create=False) as wh:
         wh.save_not_played(forecast_run_id, not_played.drill, not_played.reason)
     return not_played
 
@@ -1080,6 +1123,8 @@ class ReportOutcome(BaseModel):
     unmeasured: list[str] = []
     # Why drills of this forecast run are left out: played on another plan (empty: none).
     drills_other_plan: str = ""
+    # Regions of the telemetry the plan has no block or site for (their orders are guesses).
+    unplanned_regions: list[str] = []
     triggers: list[dict[str, Any]]
     power_statuses: dict[str, int] = {}  # the sites' power triggers (empty: no [[site]])
     # The first power contract date among red and amber sites: (site, contract_by), or None.
@@ -1092,7 +1137,7 @@ def compute_triggers(
     """Expansion triggers of a forecast run against the plan, stored as a new trigger run."""
     from forecasting.triggers import TriggerSettings, expansion_triggers, mw_by_site_month
 
-    with warehouse.connect(warehouse_path) as wh:
+    with warehouse.connect(warehouse_path, create=False) as wh:
         ref = forecast_run(wh, options.forecast_run_id)
         forecast_frame = trigger_forecast(wh, ref.run_id)
         settings = TriggerSettings(
@@ -1419,7 +1464,7 @@ def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:
 
 def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> ReportOutcome:
     """What a published report says: trigger counts, failing drills, staleness, triggers."""
-    from forecasting.report.inputs import unmeasured_series
+    from forecasting.report.inputs import unmeasured_series, unplanned_regions_of
 
     statuses = inputs.triggers.group_by("status").len()
     power = inputs.power_triggers.group_by("status").len()
@@ -1437,6 +1482,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         stale_days=inputs.stale_days,
         unmeasured=unmeasured_series(inputs.chosen),
         drills_other_plan=inputs.drills_other_plan,
+        unplanned_regions=unplanned_regions_of(inputs),
         triggers=report_trigger_rows(inputs).to_dicts(),
     )
 

@@ -893,15 +893,23 @@ def _busy_error(path: Path, exc: duckdb.Error) -> WarehouseBusyError:
 
 
 @contextmanager
-def connect(path: Path, *, read_only: bool = False) -> Iterator[Warehouse]:
+def connect(path: Path, *, read_only: bool = False, create: bool = True) -> Iterator[Warehouse]:
     """Open (creating and migrating if needed) the warehouse at ``path``.
 
-    Read-only connections never migrate; they fail with a clear message on a missing file.
+    Read-only connections never migrate; they, and writers that must not create one
+    (``create=False``: a step that stores results about data already there), fail with a clear
+    message on a missing file instead of making an empty warehouse of a mistyped path.
     """
     path = Path(path)
-    if read_only and not path.exists():
+    if (read_only or not create) and not path.exists():
         raise WarehouseError(
             f"no warehouse at {path}; run `fleetcast ingest` or `fleetcast demo` first"
+        )
+    problem = _not_a_warehouse(path)
+    if problem is not None:
+        raise WarehouseError(
+            f"{path} is not a DuckDB warehouse: {problem}; pass --warehouse a .duckdb file "
+            "(a new path is created by `fleetcast ingest`)"
         )
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -923,3 +931,30 @@ def connect(path: Path, *, read_only: bool = False) -> Iterator[Warehouse]:
         yield warehouse
     finally:
         warehouse.close()
+
+
+# Bytes 8..11 of every DuckDB database file (after an 8-byte checksum).
+_DUCKDB_MAGIC = (8, b"DUCK")
+
+
+def _not_a_warehouse(path: Path) -> str | None:
+    """Why the existing ``path`` is no DuckDB database, or None (a database, or no file yet).
+
+    DuckDB opens an existing CSV or Parquet file as an in-memory view of it: every write would
+    vanish at exit with a success status, so such a file is refused before DuckDB sees it.
+    """
+    if path.is_dir():
+        return "it is a folder"
+    if not path.exists():
+        return None
+    offset, magic = _DUCKDB_MAGIC
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(offset + len(magic))
+    except OSError as exc:
+        return f"cannot read it ({exc.strerror})"
+    if head[offset:] == magic:
+        return None
+    if head.startswith(b"PAR1"):
+        return "it is a Parquet file"
+    return "its first bytes are not DuckDB's (a CSV or text file?)"

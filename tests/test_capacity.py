@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import io
+import re
+import tomllib
 from datetime import date
 from pathlib import Path
 
 import polars as pl
 import pytest
+import tomli_w
 from hypothesis import given
 from hypothesis import strategies as st
 from rich.console import Console
@@ -23,7 +26,9 @@ from forecasting.capacity import (
     block_timeline,
     capacity_timeline,
     dump_plan,
+    load_capacity,
     parse_capacity,
+    unplanned_regions,
 )
 from forecasting.resources import sample_capacity
 from forecasting.schema import WorkloadClass
@@ -138,6 +143,66 @@ def test_the_sample_plan_parses() -> None:
     plan = parse_capacity(sample_capacity().read_text(encoding="utf-8"))
     assert plan.regions == ("eu-west", "us-east", "us-west")
     assert {c for c in plan.policy} == set(WorkloadClass)
+
+
+@pytest.mark.parametrize(
+    ("path", "named"),
+    [
+        (("gpu_type", "H100", "h100_equivalent"), "gpu_type.H100.h100_equivalent"),
+        (("candidate", 0, "capex_usd"), "[[candidate]] 'rack-h100-256' field capex_usd"),
+        (("candidate", 0, "mw"), "[[candidate]] 'rack-h100-256' field mw"),
+        (("block", 0, "mw"), "[[block]] 'us-east-pod-01' field mw"),
+        (("policy", "inference", "price_per_gpu_hour"), "policy.inference.price_per_gpu_hour"),
+        (("policy", "training", "mean_job_hours"), "policy.training.mean_job_hours"),
+        (("site", 0, "cost_per_mw_usd"), "[[site]] 'us-east-a' field cost_per_mw_usd"),
+        (("site", 0, "ceiling_mw"), "[[site]] 'us-east-a' field ceiling_mw"),
+        (("response", "burst", "price_per_gpu_hour"), "response.burst.price_per_gpu_hour"),
+        (("response", "migrate", "cost_per_gpu_hour"), "response.migrate.cost_per_gpu_hour"),
+    ],
+)
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan")])
+def test_a_non_finite_plan_figure_names_entry_and_field(
+    path: tuple[str | int, ...], named: str, value: float
+) -> None:
+    """TOML's inf passed every bound (ge=0): an infinite H100-equivalent reached the triggers
+    as an OverflowError and an infinite capex read "$infM". Every float must be finite."""
+    document = tomllib.loads(sample_capacity().read_text(encoding="utf-8"))
+    entry = document
+    for key in path[:-1]:
+        entry = entry[key]
+    entry[path[-1]] = value
+    with pytest.raises(CapacityError, match=re.escape(named) + ": Input should be a finite"):
+        parse_capacity(tomli_w.dumps(document), source="plan.toml")
+
+
+def test_a_folder_as_the_plan_is_named(tmp_path: Path) -> None:
+    """--capacity naming a folder is a clear error, not IsADirectoryError's trace."""
+    with pytest.raises(CapacityError, match="a folder, not a capacity plan"):
+        load_capacity(tmp_path)
+
+
+def test_a_candidate_region_the_plan_lacks_is_refused() -> None:
+    """A candidate's ``regions`` naming a region with no block and no site ("eu-wets") is a
+    typo that left the real region without that block type: the check names it."""
+    document = tomllib.loads(sample_capacity().read_text(encoding="utf-8"))
+    document["candidate"][1]["regions"] = ["eu-wets"]
+    with pytest.raises(
+        CapacityError,
+        match=re.escape("[[candidate]] 'rack-h200-256' field regions: 'eu-wets' has no [[block]]"),
+    ):
+        parse_capacity(tomli_w.dumps(document))
+
+
+def test_unplanned_regions_are_those_without_a_block_or_a_site() -> None:
+    """A region counts as planned when the plan has a block or a site there; the others of
+    the telemetry are named, sorted."""
+    plan = parse_capacity(sample_capacity().read_text(encoding="utf-8"))
+    site_only = plan.model_copy(update={"block": ()})
+    assert unplanned_regions(plan, ["mars-1", "eu-west", "a-typo", "eu-west"]) == [
+        "a-typo",
+        "mars-1",
+    ]
+    assert unplanned_regions(site_only, ["us-east"]) == []
 
 
 def test_bad_gpus_names_block_and_field() -> None:

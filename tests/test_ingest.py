@@ -66,6 +66,9 @@ def test_good_csv_loads_every_row(wh: Warehouse, tmp_path: Path) -> None:
         ("yesterday,eu-west,c1,inference,acme,H100,1,0", "ts", "timestamp not ISO-8601"),
         ("2025-13-01T00:00:00Z,eu-west,c1,inference,acme,H100,1,0", "ts", "timestamp not ISO-8601"),
         ("2025-06-03T00:00:00Z,eu-west,c1,inference,acme,H100,1,0", "ts", "beyond now + 1 day"),
+        ("1970-01-01T00:00:00Z,eu-west,c1,inference,acme,H100,1,0", "ts", "before 2010-01-01"),
+        ("0001-01-01T00:00:00Z,eu-west,c1,inference,acme,H100,1,0", "ts", "before 2010-01-01"),
+        ("0001-01-01,eu-west,c1,inference,acme,H100,1,0", "ts", "before 2010-01-01"),
         ("2025-03-01T02:00:00Z,,c1,inference,acme,H100,1,0", "region", "missing value"),
         ("2025-03-01T02:00:00Z,eu-west,c1,inference,acme,H100,,0", "gpus_running", "missing value"),
         ("2025-03-01T02:00:00Z,eu-west,c1,inference,acme,H100,1,0,surplus", "(row)", "more fields"),
@@ -85,6 +88,45 @@ def test_each_rule_quarantines_the_row_and_keeps_the_good(
     assert rule in bad[2][1]
     q = wh.quarantine().row(0, named=True)
     assert q["file"] == str(path) and q["raw"].startswith(row.split(",")[0])
+
+
+def test_a_typed_epoch_timestamp_in_parquet_is_quarantined(wh: Warehouse, tmp_path: Path) -> None:
+    """A Parquet datetime at the epoch (an exporter's zero) is quarantined with the floor's rule;
+    loaded, it would stretch the daily grid back to 1970."""
+    frame = telemetry_frame(hours=2, customers=1)
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    frame = frame.with_columns(
+        pl.when(pl.int_range(pl.len()) == 0).then(pl.lit(epoch)).otherwise(pl.col("ts")).alias("ts")
+    )
+    path = tmp_path / "epoch.parquet"
+    frame.write_parquet(path)
+    result = run(wh, path)
+    assert result.status == "loaded" and result.entry and result.entry.loaded == 1
+    [(row, (column, rule))] = rules(wh).items()
+    assert (row, column) == (1, "ts") and rule.startswith("timestamp before 2010-01-01")
+
+
+def test_a_file_without_one_good_row_fails_on_every_run(wh: Warehouse, tmp_path: Path) -> None:
+    """A Parquet export with ``ts`` as integers refuses every row: the file reads as failed
+    (not "loaded, 0 rows"), its rows are quarantined with their rule, and a rerun says the
+    same instead of "skipped"."""
+    path = tmp_path / "typed.parquet"
+    telemetry_frame(hours=4, customers=1).with_columns(pl.col("ts").cast(pl.Int64)).write_parquet(
+        path
+    )
+    for _ in range(2):
+        result = run(wh, path)
+        assert result.status == "failed"
+        assert "none of its 4 row(s) is good" in result.message
+        assert str(path) in result.message and "fleetcast quarantine" in result.message
+    assert wh.count("telemetry") == 0 and wh.count("quarantine") == 4
+    assert {column for column, _ in rules(wh).values()} == {"ts"}
+
+
+def test_a_file_of_only_a_header_still_loads(wh: Warehouse, tmp_path: Path) -> None:
+    """No data rows is not a refusal: the file loads with its note, as before."""
+    result = run(wh, write_csv(tmp_path / "empty.csv"))
+    assert result.status == "loaded" and "no data rows" in "; ".join(result.notes)
 
 
 def test_missing_column_fails_the_file_listing_expected_and_found(

@@ -1127,6 +1127,22 @@ def test_every_page_says_where_no_demand_was_measured() -> None:
         assert "No demand measured" not in page(inputs), page.__name__
 
 
+def test_every_page_says_which_regions_of_the_telemetry_the_plan_lacks() -> None:
+    """A region with telemetry and no block or site in the plan (a "mars-1" typo) read red with
+    a $368M order and nothing else: every page carries a banner naming it. A run whose plan
+    covers every region has none."""
+    inputs = sample_inputs()
+    region = inputs.history.filter(hierarchy.depth() == 1)["unique_id"].sort()[0]
+    mars = inputs.history.filter(pl.col("unique_id") == region).with_columns(
+        unique_id=pl.lit(hierarchy.id_of("mars-1"))
+    )
+    unplanned = replace(inputs, history=pl.concat([inputs.history, mars]))
+    banner = "No capacity planned for mars-1: the telemetry has demand there"
+    for page in (run_index_page, finance_page, facilities_page, platform_page):
+        assert banner in page(unplanned), page.__name__
+        assert "No capacity planned" not in page(inputs), page.__name__
+
+
 def test_the_baseline_column_has_nothing_to_absorb() -> None:
     """Time to absorb and its censored share are the shock's: the unshocked column and the
     increment stay empty, while other KPIs show baseline, shocked and increment."""

@@ -53,6 +53,49 @@ def test_read_only_open_of_a_missing_file_says_what_to_run(tmp_path: Path) -> No
         pass
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".txt"])
+def test_a_file_that_is_not_duckdb_is_refused_and_left_as_it_was(
+    tmp_path: Path, suffix: str
+) -> None:
+    """A CSV or Parquet file named as the warehouse is refused by name, not opened as DuckDB's
+    in-memory view of it (every write lost with a success status), and keeps its bytes."""
+    path = tmp_path / f"telemetry{suffix}"
+    frame = telemetry_frame(hours=3)
+    if suffix == ".parquet":
+        frame.write_parquet(path)
+    else:
+        frame.write_csv(path)
+    before = path.read_bytes()
+    for read_only in (False, True):
+        with (
+            pytest.raises(WarehouseError, match=f"{path.name} is not a DuckDB warehouse"),
+            warehouse.connect(path, read_only=read_only),
+        ):
+            pass
+    assert path.read_bytes() == before
+
+
+def test_a_folder_named_as_the_warehouse_is_refused(tmp_path: Path) -> None:
+    """A folder is not a warehouse either: the message says so instead of DuckDB's trace."""
+    with (
+        pytest.raises(WarehouseError, match="is a folder"),
+        warehouse.connect(tmp_path, read_only=True),
+    ):
+        pass
+
+
+def test_a_writer_that_must_not_create_refuses_a_missing_warehouse(tmp_path: Path) -> None:
+    """Steps that store results about data already there (triggers, drills) refuse a mistyped
+    path instead of creating its folder and an empty warehouse."""
+    path = tmp_path / "typo" / "w.duckdb"
+    with (
+        pytest.raises(WarehouseError, match=r"no warehouse at .*fleetcast ingest"),
+        warehouse.connect(path, create=False),
+    ):
+        pass
+    assert not path.parent.exists()
+
+
 def test_second_writer_gets_a_clear_error_naming_the_pid(warehouse_path: Path) -> None:
     """While another process holds the file, opening it fails with that process's pid."""
     holder = child("hold", str(warehouse_path))

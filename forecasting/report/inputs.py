@@ -20,6 +20,7 @@ from forecasting.capacity import (
     CAPACITY_TIMELINE_SCHEMA,
     SITE_POWER_MONTHLY_SCHEMA,
     CapacityPlan,
+    unplanned_regions,
 )
 from forecasting.contracts import BOOK_CONCENTRATION_SCHEMA, CONTRACT_LIST_SCHEMA, FINANCE_SCHEMA
 from forecasting.schema import DEMAND_SCHEMA, FORECAST_SCHEMA, frame_schema, table
@@ -49,6 +50,7 @@ __all__ = [
     "TRIGGERS_SCHEMA",
     "ReportInputs",
     "unmeasured_series",
+    "unplanned_regions_of",
 ]
 
 # Worst last: the index shows the worst status of a run.
@@ -188,6 +190,13 @@ def unmeasured_series(chosen: pl.DataFrame) -> list[str]:
     )
     ids = sorted(set(zero["unique_id"].to_list()), key=lambda u: (hierarchy.depth_of(u), u))
     return [hierarchy.label_of(u) for u in ids]
+
+
+def unplanned_regions_of(inputs: ReportInputs) -> list[str]:
+    """The regions of the report's telemetry its plan has no block or site for: their
+    triggers order for all their demand (a "mars-1" typo read red with a $368M order)."""
+    regions = inputs.history.filter(hierarchy.depth() == 1).select(hierarchy.level(1))
+    return unplanned_regions(inputs.plan, regions.to_series().unique().to_list())
 
 
 # run_id is optional in a backtest handed to the report: a run's own scores need no key.

@@ -35,7 +35,12 @@ from forecasting.report.format import (
     fmt_days,
     fmt_gpus,
 )
-from forecasting.report.inputs import STATUSES, ReportInputs, unmeasured_series
+from forecasting.report.inputs import (
+    STATUSES,
+    ReportInputs,
+    unmeasured_series,
+    unplanned_regions_of,
+)
 from forecasting.schema import WorkloadClass
 
 __all__ = [
@@ -260,7 +265,7 @@ def render(template: str, *, page: Page, policy_scripts: bool = True, **context:
 
 
 def shell(inputs: ReportInputs, *, file: str, title: str) -> dict[str, Any]:
-    """What base.html needs of a run's page: title, header line, navigation, stale banner."""
+    """What base.html needs of a run's page: title, header line, navigation, banners."""
     links = [("index.html", "Summary")] + [(f, t) for f, (t, _) in PAGES.items()]
     return {
         "title": title,
@@ -270,6 +275,7 @@ def shell(inputs: ReportInputs, *, file: str, title: str) -> dict[str, Any]:
         "nav": [(f, t, f == file) for f, t in links],
         "stale_days": inputs.stale_days if inputs.stale else None,
         "unmeasured": ", ".join(unmeasured_series(inputs.chosen)),
+        "unplanned": ", ".join(unplanned_regions_of(inputs)),
     }
 
 

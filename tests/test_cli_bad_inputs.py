@@ -1,0 +1,117 @@
+"""Bad inputs at the command line: each gets one clear line and an exit status, never a trace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+from telemetry_files import telemetry_frame, write_csv
+
+from flows.cli import main
+from forecasting.resources import sample_capacity
+from forecasting.warehouse import connect
+
+
+def test_report_on_a_missing_warehouse_creates_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`fleetcast report` on a mistyped warehouse path says there is none (exit 1) and leaves
+    no folder or empty warehouse behind."""
+    path = tmp_path / "typo" / "w.duckdb"
+    assert main(["--warehouse", str(path), "--capacity", str(sample_capacity()), "report"]) == 1
+    assert "no warehouse at" in capsys.readouterr().err
+    assert not path.parent.exists()
+
+
+def test_ingest_exits_1_for_a_file_without_a_good_row_and_keeps_the_others(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One file whose every row is refused fails the command (exit 1, the file named), while
+    the good file beside it still loads."""
+    good = write_csv(
+        tmp_path / "good.csv", "2025-03-01T00:00:00Z,eu-west,c1,inference,acme,H100,1,0"
+    )
+    bad = write_csv(
+        tmp_path / "bad.csv", "2025-03-01T00:00:00Z,eu-west,c1,inference,acme,H100,-1,0"
+    )
+    path = tmp_path / "w.duckdb"
+    assert main(["--warehouse", str(path), "ingest", str(good), str(bad)]) == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"{bad}: none of its 1 row(s) is good" in err
+    with connect(path, read_only=True) as wh:
+        assert wh.count("telemetry") == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "flag"),
+    [
+        (["whatif", "--customer", "x", "--class", "inference", "--region", "r", "--ramp",
+          "2027-01-01:100", "--price", "inf"], "--price"),
+        (["drill", "--all", "--factor", "nan"], "--factor"),
+        (["drill", "--via-server", "--timeout", "inf"], "--timeout"),
+    ],
+)  # fmt: skip
+def test_a_non_finite_number_option_is_a_usage_error(
+    args: list[str], flag: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """inf and nan parse as floats but are no price, factor or timeout: exit 2 naming the flag
+    (an infinite --price reached the what-if page as "$inf")."""
+    with pytest.raises(SystemExit) as exit_:
+        main(args)
+    assert exit_.value.code == 2
+    assert f"argument {flag}:" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [["report"], ["backtest-decisions", "--from", "2027-01-01"]])
+def test_reports_naming_a_file_is_a_usage_error_before_any_work(
+    tmp_path: Path, command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--reports naming a file exits 2 with the fix, before a trigger run is stored (the pages
+    failed with FileExistsError's trace after it)."""
+    reports = tmp_path / "reports"
+    reports.touch()
+    args = ["--warehouse", str(tmp_path / "w.duckdb"), "--reports", str(reports), *command]
+    assert main(args) == 2
+    assert f"--reports {reports} is a file, not a folder" in capsys.readouterr().err
+    assert not (tmp_path / "w.duckdb").exists()
+
+
+@pytest.mark.parametrize(
+    ("as_of", "said"),
+    [
+        ("2027-06-01", "as-of 2027-06-01 is after the newest telemetry day, 2025-01-03"),
+        ("2020-01-01", "no telemetry on or before 2020-01-01 (the telemetry starts 2025-01-01)"),
+    ],
+)
+def test_forecast_as_of_outside_the_telemetry_is_refused_and_stores_nothing(
+    tmp_path: Path, as_of: str, said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An as-of day after the newest telemetry became the newest run and read every pool
+    green; one before it raised "cannot concat empty list". Both exit 2 naming the days."""
+    path = tmp_path / "w.duckdb"
+    telemetry_frame(hours=72).write_parquet(tmp_path / "t.parquet")
+    assert main(["--warehouse", str(path), "ingest", str(tmp_path / "t.parquet")]) == 0
+    capsys.readouterr()
+    assert main(["--warehouse", str(path), "forecast", "--as-of", as_of]) == 2
+    assert said in " ".join(capsys.readouterr().err.split())
+    with connect(path, read_only=True) as wh:
+        assert wh.latest_forecast_run() is None
+
+
+def test_forecast_and_report_warn_of_a_region_the_plan_lacks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Telemetry for a region the plan has no block or site for got a bogus order without a
+    word: forecast and report print one warning line for it."""
+    path, plan = tmp_path / "w.duckdb", str(sample_capacity())
+    frame = telemetry_frame(hours=24 * 10).with_columns(region=pl.lit("mars-1"))
+    frame.write_parquet(tmp_path / "mars.parquet")
+    assert main(["--warehouse", str(path), "ingest", str(tmp_path / "mars.parquet")]) == 0
+    capsys.readouterr()
+    assert main(["--warehouse", str(path), "--capacity", plan, "forecast", "--horizon", "7"]) == 0
+    warning = f"warning: region 'mars-1' has telemetry but no [[block]] or [[site]] in {plan}"
+    assert warning in " ".join(capsys.readouterr().err.split())
+    reports = ["--reports", str(tmp_path / "reports")]
+    assert main(["--warehouse", str(path), "--capacity", plan, *reports, "report"]) == 0
+    assert " ".join(capsys.readouterr().err.split()).count(warning) == 1
