@@ -990,10 +990,7 @@ def _trigger_row(
 
 def _monthly_grain_note(exhausted: date, daily_end: date) -> str:
     """How to read an exhaustion date past the daily rows: as a month, not a day."""
-    return (
-        f"exhausted in {exhausted:%B %Y} at the monthly grain (past the daily forecast, which "
-        f"ends {daily_end}, every day of a month reads its peak day at the trigger quantile)"
-    )
+    return f"exhausted in {exhausted:%B %Y} (monthly rows past {daily_end}: a month's peak day)"
 
 
 def _placement(order: _Order, *, region: str, pool: Pool) -> tuple[object, ...]:

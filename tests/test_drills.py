@@ -333,6 +333,19 @@ def test_a_slip_drill_starts_when_the_block_was_due() -> None:
     assert start_of(slip=("next-committed:2w",), lose=("live@+2d",)) == 0
 
 
+def test_a_block_already_delivered_cannot_slip() -> None:
+    """A block in service before the forecast's first day has no delivery left to slip: the
+    drill is not played and says what to do instead (it passed, testing nothing)."""
+    blocks = [
+        _block("old", 100, in_service=MONDAY - timedelta(days=90)),
+        _block("next", 50, status="committed", in_service=MONDAY + timedelta(days=5)),
+    ]
+    paths = _paths({"r1/batch/other": 10.0})
+    scenario = scenario_from_args(multiplier=1.0, slip=("old:8w",))
+    with pytest.raises(ScenarioError, match=r"'old' has been in service since .* no delivery"):
+        prepare_drill(_plan(blocks), paths, None, scenario)
+
+
 def test_a_slip_drill_compares_with_its_baseline_over_the_same_window() -> None:
     """A slip's window opens when the block was due; its baseline is judged over that same
     window, so demand, served and unmet compare like for like: demand does not move (a slip

@@ -382,9 +382,10 @@ def test_an_exhaustion_past_the_daily_rows_reads_as_a_month() -> None:
     """Exhaustion on a monthly row is a month, not a day: the note says which month and that
     each of its days reads the month's peak day; one on a daily row says nothing of it."""
     row = _all_pool(_run(_plan(), _daily_then_monthly(0.5)))
-    assert row["note"].startswith("exhausted in August 2027 at the monthly grain")
-    assert "daily forecast, which ends" in row["note"]
-    assert "monthly grain" not in (_all_pool(_run(_plan()))["note"] or "")
+    assert row["note"].startswith(
+        f"exhausted in August 2027 (monthly rows past {_day(181)}: a month's peak day)"
+    )
+    assert "monthly rows" not in (_all_pool(_run(_plan()))["note"] or "")
 
 
 def test_a_green_pool_whose_forecast_ends_before_the_lead_time_is_not_verified() -> None:

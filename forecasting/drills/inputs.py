@@ -436,6 +436,13 @@ def _slipped_block(plan: CapacityPlan, demand: DemandSide, slip: BlockSlip, i: i
     )
     if block.in_service is None:
         raise ScenarioError(f"field slip.{i}.block: {block.id!r} has no in-service date")
+    if block.in_service < demand.first_day:
+        # Already delivered: slipping it changes nothing the drill can see, and it read "pass".
+        raise ScenarioError(
+            f"field slip.{i}.block: {block.id!r} has been in service since {block.in_service}, "
+            f"before the forecast's first day {demand.first_day}: there is no delivery to slip; "
+            "slip a committed block (`fleetcast capacity` lists them) or lose this one (--lose)"
+        )
     return block
 
 
