@@ -39,8 +39,10 @@ What happened (:func:`actual_pools`, :func:`actual_exhaustion`)
 Verdicts, per as-of day, region and pool
     An order is placed on its order-by date, or on the as-of day when that has passed (an
     order-by date before the as-of day reads "overdue as of" that day: :func:`order_by_text`),
-    and is in service ``lead_time_weeks`` later (the trigger's ``arrives``). A verdict judges
-    the order's timing; its size shows as idle capital (below).
+    and is in service ``lead_time_weeks`` later (the trigger's ``arrives``), or when its site
+    has the MW for it if that comes later (the trigger's ``powered_from``: a block that waits
+    for power serves from then). A verdict judges the order's timing; its size shows as idle
+    capital (below), counted from its arrival.
 
     ``in_time``
         The triggers forecast an exhaustion and ordered blocks, the known capacity really ran
@@ -531,6 +533,14 @@ def _unforecast(
     )
 
 
+def _in_service(row: dict[str, Any]) -> date | None:
+    """When an order serves: its arrival, or the day its site has the MW when that is later
+    (racks that arrived with no power for a year were judged from their arrival)."""
+    arrives: date | None = row["arrives"]
+    powered: date | None = row.get("powered_from")
+    return powered if arrives is not None and powered is not None and powered > arrives else arrives
+
+
 def _judge(
     row: dict[str, Any],
     daily: pl.DataFrame,
@@ -545,7 +555,7 @@ def _judge(
 ) -> _Judged:
     """The verdict of one trigger row (see the module docstring, "Verdicts")."""
     forecast: date | None = row["exhaustion_date"]
-    arrives: date | None = row["arrives"]
+    arrives: date | None = _in_service(row)
     if data_end <= as_of:
         return _Judged(Verdict.NOT_VERIFIED, "no data after the as-of day to judge it")
     months = (data_end - as_of).days / _DAYS_PER_MONTH
@@ -561,6 +571,11 @@ def _judge(
     if not row["blocks_to_order"] or arrives is None:
         return _nothing_ordered(row, actual=actual, months=months)
     placed = _placed(row, as_of=as_of)
+    service = (
+        f"{arrives} (it arrives {row['arrives']} and waits for its site's power)"
+        if arrives != row["arrives"]
+        else f"{arrives}"
+    )
     if actual is None:
         return _Judged(
             Verdict.FALSE_ALARM,
@@ -572,7 +587,7 @@ def _judge(
         # whole order stood idle, which an "in time" beside the idle capital hid.
         return _Judged(
             Verdict.NOT_NEEDED_YET,
-            f"order {placed}, in service {arrives}; the capacity known then ran short only on "
+            f"order {placed}, in service {service}; the capacity known then ran short only on "
             f"{actual}, {(actual - arrives).days} days later: wholly idle over the "
             f"{idle_weeks} weeks judged (forecast {forecast})",
         )
@@ -580,7 +595,7 @@ def _judge(
         spare = (actual - arrives).days
         return _Judged(
             Verdict.IN_TIME,
-            f"order {placed}, in service {arrives}, {spare} days before the capacity known "
+            f"order {placed}, in service {service}, {spare} days before the capacity known "
             f"then ran short on {actual} (forecast {forecast})",
             0,
             0.0,
@@ -588,7 +603,7 @@ def _judge(
     hours, span = _unmet(daily, start=actual, stop=arrives, data_end=data_end, what="short")
     return _Judged(
         Verdict.LATE,
-        f"ran short {actual}, order {placed}, in service {arrives} (forecast {forecast}); {span}",
+        f"ran short {actual}, order {placed}, in service {service} (forecast {forecast}); {span}",
         (arrives - actual).days,
         hours,
     )

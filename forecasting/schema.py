@@ -707,6 +707,9 @@ _TABLES: tuple[Table, ...] = (
             "capex_usd": pl.Float64(),
             "mw": pl.Float64(),
             "note": pl.String(),
+            # The day the order's site has its MW, where that comes after its arrival (null:
+            # powered on arrival, or no [[site]], or no site has it within the plan).
+            "powered_from": pl.Date(),
         },
         key=("region", "pool"),
         nullable=(
@@ -724,6 +727,7 @@ _TABLES: tuple[Table, ...] = (
             "capex_usd",
             "mw",
             "note",
+            "powered_from",
         ),
     ),
     _run_frame(

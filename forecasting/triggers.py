@@ -841,6 +841,8 @@ def _order_fields(
         "blocks_to_order": blocks,
         "capex_usd": blocks * c.capex_usd,
         "mw": blocks * c.mw,
+        # An order waiting for its site's power serves from then, not from its arrival.
+        "powered_from": order.usable if not order.powered and blocks else None,
     }
 
 

@@ -251,6 +251,11 @@ MIGRATIONS: tuple[Migration, ...] = (
             ("drill_runs", "capacity_sha256"),
         ),
     ),
+    Migration(
+        15,
+        "triggers: the day an order's site has its MW, where that comes after its arrival",
+        adds=(("triggers", "powered_from"),),
+    ),
 )
 
 TABLES: frozenset[str] = frozenset(schema.REGISTRY)

@@ -598,3 +598,24 @@ def test_the_page_warns_of_as_of_days_on_short_history(tmp_path: Path) -> None:
     glance = page.read_text(encoding="utf-8").split("What the tool said")[0]
     assert "Short history: on 1 as-of day a region had under 168 days" in glance
     assert f"{as_of.isoformat()} (101 days)" in glance
+
+
+def test_an_order_waiting_for_its_sites_power_is_judged_from_its_power() -> None:
+    """The rack arrives 28 days before the known exhaustion, but its site has no MW for it until
+    60 days after: it serves from then, so it is late by 60 days with the unmet GPU-hours of
+    those days, and the note says it waited for power (judged from its arrival, it read "in
+    time")."""
+    powered = EXHAUSTION + timedelta(days=60)
+    site = {"id": "r1-a", "region": "r1", "energized": [{"on": START - timedelta(days=500),
+            "mw": 1.0}], "contracted_mw": 4.0, "contracted_energized": powered,
+            "power_lead_months": 12, "cost_per_mw_usd": 2e6}  # fmt: skip
+    plan = CapacityPlan.model_validate(_plan().model_dump() | {"site": [site]})
+    row = _judged(EXHAUSTION - timedelta(days=150), plan=plan)
+    assert row["arrives"] == EXHAUSTION - timedelta(days=BUFFER_DAYS)
+    assert row["verdict"] == Verdict.LATE and row["days_late"] == 60
+    assert (
+        f"in service {powered} (it arrives {row['arrives']} and waits for its site's power)"
+        in (row["note"])
+    )
+    short = [_requirement(EXHAUSTION + timedelta(days=i)) - 1000.0 for i in range(60)]
+    assert row["unmet_gpu_hours"] == pytest.approx(24 * sum(short))
