@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal, Self, get_args
 
 from pydantic import BaseModel, Field, model_validator
 
+from forecasting.schema import MAX_HORIZON_DAYS
 from forecasting.settings import RunnerKind
 
 if TYPE_CHECKING:  # the drill and forecast modules load numba and scipy: only for types
@@ -52,7 +53,9 @@ class ForecastOptions(BaseModel):
     """What a forecast run does; every field has the planning default."""
 
     as_of: date | None = Field(default=None, description="last day of history used; default newest")
-    horizon_days: int = Field(default=182, ge=7, le=730, description="days forecast ahead, daily")
+    horizon_days: int = Field(
+        default=182, ge=7, le=MAX_HORIZON_DAYS, description="days forecast ahead, daily"
+    )
     horizon_months: int = Field(
         default=36,
         ge=0,

@@ -26,6 +26,7 @@ __all__ = [
     "EVENTS_SCHEMA",
     "FORECAST_SCHEMA",
     "LEVELS",
+    "MAX_HORIZON_DAYS",
     "PATHS_SCHEMA",
     "QUANTILES",
     "REGISTRY",
@@ -162,6 +163,9 @@ VERDICTS: tuple[str, ...] = (PASS, FAILS_UNDER_SHOCK, FAILS_UNSHOCKED)
 PARTLY_JUDGED = " (judged only where the plan holds unshocked)"
 # The drill note of a shock the horizon cut short (a ramp that had not reached its height):
 # its verdict judged less than the shock it is named for.
+# The longest daily forecast a run makes (`fleetcast forecast --horizon`); past it, monthly rows.
+MAX_HORIZON_DAYS = 730
+
 SHOCK_CUT_NOTE = "the shock reaches "
 
 

@@ -333,6 +333,19 @@ def test_a_slip_drill_starts_when_the_block_was_due() -> None:
     assert start_of(slip=("next-committed:2w",), lose=("live@+2d",)) == 0
 
 
+def test_a_start_past_the_longest_daily_forecast_does_not_suggest_an_impossible_horizon() -> None:
+    """A start 1,500 days out cannot be reached by any daily forecast (730 days at most): the
+    error says so instead of suggesting `--horizon 1501`, which the CLI refuses."""
+    plan = _plan([_block("live", 100)])
+    paths = _paths({"r1/batch/other": 10.0})
+    far = scenario_from_args(multiplier=2.0, start=str(MONDAY + timedelta(days=1500)))
+    with pytest.raises(ScenarioError, match=r"past the longest daily forecast \(730 days\)"):
+        prepare_drill(plan, paths, None, far)
+    near = scenario_from_args(multiplier=2.0, start=str(MONDAY + timedelta(days=100)))
+    with pytest.raises(ScenarioError, match=r"`--horizon 101`"):
+        prepare_drill(plan, paths, None, near)
+
+
 def test_a_block_already_delivered_cannot_slip() -> None:
     """A block in service before the forecast's first day has no delivery left to slip: the
     drill is not played and says what to do instead (it passed, testing nothing)."""

@@ -36,7 +36,7 @@ from forecasting.drills.scenarios import (
     ScenarioError,
     multiplier_curve,
 )
-from forecasting.schema import BlockStatus, WorkloadClass
+from forecasting.schema import MAX_HORIZON_DAYS, BlockStatus, WorkloadClass
 
 __all__ = [
     "CLASSES",
@@ -146,11 +146,20 @@ class DemandSide:
                 f"field {field}: {given} is before the forecast horizon {horizon}: a drill "
                 "plays on the forecast, from its first day on"
             )
-        days = hour // 24 + 1
         raise ScenarioError(
-            f"field {field}: {given} is after the forecast horizon {horizon}: forecast at "
-            f"least {days} days ahead (`--horizon {days}`) to play it"
+            f"field {field}: {given} is after the forecast horizon {horizon}: "
+            f"{_farther(hour // 24 + 1)}"
         )
+
+
+def _farther(days: int) -> str:
+    """How to reach a day ``days`` ahead of the forecast's first day, if a forecast can."""
+    if days <= MAX_HORIZON_DAYS:
+        return f"forecast at least {days} days ahead (`--horizon {days}`) to play it"
+    return (
+        f"it is {days} days ahead, past the longest daily forecast ({MAX_HORIZON_DAYS} days): "
+        "drills play on daily rows and cannot reach it"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,8 +398,7 @@ def resolve_scenario(
             raise ScenarioError(
                 f"field slip: {first.id} is due {first.in_service}, after the forecast horizon "
                 f"{demand.first_day}..{demand.first_day + timedelta(days=demand.days - 1)}, so "
-                f"its slip changes nothing in it: forecast at least {days} days ahead "
-                f"(`--horizon {days}`) to play it"
+                f"its slip changes nothing in it: {_farther(days)}"
             )
         start = due
     curve = multiplier_curve(
