@@ -40,6 +40,7 @@ import polars as pl
 
 from forecasting.rules import first_failure
 from forecasting.schema import (
+    EARLIEST_TIMESTAMP,
     TELEMETRY_KEY,
     TELEMETRY_OPTIONAL,
     TELEMETRY_REQUIRED,
@@ -97,11 +98,6 @@ _RETRY_TS = "__retry_ts"
 _BAD = "__bad"
 _RULE_TS = "timestamp not ISO-8601 (YYYY-MM-DD[THH:MM[:SS[.f]]][Z|±HH:MM])"
 _RULE_FUTURE = "timestamp beyond now + 1 day"
-# The plausible floor of a telemetry timestamp. GPU clouds began in 2010 (the first rented GPU
-# instances), so an earlier time is an exporter's zero or epoch default (1970-01-01,
-# 0001-01-01), not an hour of demand; loaded, it would stretch every daily grid back to it
-# (from year 1, more days than memory holds).
-EARLIEST_TIMESTAMP = datetime(2010, 1, 1, tzinfo=UTC)
 _RULE_PAST = f"timestamp before {EARLIEST_TIMESTAMP:%Y-%m-%d} (a zero or epoch default?)"
 # The common shapes, tried on a sample to pick one fast parser for the whole column; rows it
 # cannot parse get the full ISO-8601 parser in a second pass over the (few) rejected rows.

@@ -158,6 +158,8 @@ class EventsLoaded(BaseModel):
     loaded: int = 0
     replaced: int = 0
     duplicates: int = 0
+    # Rows a later row of the same event replaced, each naming the row kept.
+    duplicate_rows: list[dict[str, Any]] = []
     refused: list[dict[str, Any]] = []
     ignored_columns: list[str] = []
     message: str = ""
@@ -190,6 +192,7 @@ def load_events_file(path: Path, warehouse_path: Path) -> EventsLoaded:
         loaded=read.events.height,
         replaced=replaced,
         duplicates=read.duplicates,
+        duplicate_rows=read.duplicate_rows.to_dicts(),
         refused=read.problems.to_dicts(),
         ignored_columns=list(read.ignored_columns),
         unmatched=_unmatched_events(read.events, known),
