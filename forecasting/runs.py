@@ -229,6 +229,8 @@ class ContractsLoaded(BaseModel):
     pipeline: int = 0
     refused: list[dict[str, Any]] = []  # contracts.REFUSALS_SCHEMA rows
     message: str = ""
+    # Ids another book holds with other terms: this load wins them (contracts.ids_in_other_books).
+    warnings: list[str] = []
 
 
 def load_contracts_file(path: Path, warehouse_path: Path) -> ContractsLoaded:
@@ -247,9 +249,10 @@ def load_contracts_file(path: Path, warehouse_path: Path) -> ContractsLoaded:
             return ContractsLoaded(path=path, status="failed", message=str(exc))
         rows = [r.row for r in book.refusals]
         good_rows = _good_rows(len(book.contracts) + len(rows), rows)
-        replaced = wh.replace_contracts(
-            str(path.resolve()), contracts.book_frame(book, rows=good_rows)
-        )
+        source = str(path.resolve())
+        frame = contracts.book_frame(book, rows=good_rows)
+        elsewhere = wh.contracts_elsewhere(source, frame["id"].to_list())
+        replaced = wh.replace_contracts(source, frame)
     return ContractsLoaded(
         path=path,
         status="loaded",
@@ -258,6 +261,7 @@ def load_contracts_file(path: Path, warehouse_path: Path) -> ContractsLoaded:
         signed=len(book.signed),
         pipeline=len(book.pipeline),
         refused=book.refusals_frame().to_dicts(),
+        warnings=contracts.ids_in_other_books(frame, elsewhere),
     )
 
 

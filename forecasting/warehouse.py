@@ -641,6 +641,16 @@ class Warehouse:
             self._insert_frame("contracts", frame)
         return replaced
 
+    def contracts_elsewhere(self, source: str, ids: Sequence[str]) -> pl.DataFrame:
+        """The stored contracts with one of ``ids`` that other files than ``source`` loaded
+        (every column of the ``contracts`` table), oldest load first."""
+        frame = self.query(
+            f"SELECT {', '.join(_CONTRACT_COLUMNS)} FROM contracts "  # noqa: S608 - constants
+            "WHERE source <> ? AND list_contains(?, id) ORDER BY loaded_at, source, row_number",
+            [source, list(ids)],
+        )
+        return frame.cast(schema.table("contracts").schema)
+
     def contracts(self) -> pl.DataFrame:
         """The stored book, one row per contract id (every column of the ``contracts`` table).
 
