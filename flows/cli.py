@@ -274,6 +274,10 @@ def cmd_contracts(args: argparse.Namespace) -> int:
     for load in loads:
         if load.status == "failed":
             errors.print(f"failed {load.message}", highlight=False, markup=False, soft_wrap=True)
+        for warning in load.warnings:
+            errors.print(
+                f"warning {load.path}: {warning}", highlight=False, markup=False, soft_wrap=True
+            )
         for refused in load.refused:
             line = contracts.Refusal(
                 row=refused["row_number"], **{k: v for k, v in refused.items() if k != "row_number"}

@@ -86,11 +86,12 @@ def ingest_table(results: Sequence[IngestResult]) -> Table:
 
 
 def events_tables(loads: Sequence[EventsLoaded], *, limit: int) -> list[Table]:
-    """Per calendar file what was loaded, then the refused rows with row, column and rule."""
+    """Per calendar file what was loaded, then the refused and replaced rows with row, column
+    and rule."""
     summary = Table(title="events", title_justify="left")
     for name in ("file", "status", "loaded", "replaced", "duplicates", "refused"):
         summary.add_column(name, justify="left" if name in ("file", "status") else "right")
-    refused = Table(title="refused event rows", title_justify="left")
+    refused = Table(title="refused event rows (and duplicates replaced)", title_justify="left")
     for name in ("file", "row", "column", "rule", "value"):
         refused.add_column(name)
     shown = 0
@@ -103,7 +104,9 @@ def events_tables(loads: Sequence[EventsLoaded], *, limit: int) -> list[Table]:
             _n(load.duplicates),
             _n(len(load.refused)),
         )
-        for row in load.refused[: max(limit - shown, 0)]:
+        # Replaced duplicates are listed with the refused rows: neither is loaded, and each
+        # names the file, the row and the row that won.
+        for row in [*load.refused, *load.duplicate_rows][: max(limit - shown, 0)]:
             refused.add_row(
                 Text(str(load.path)),
                 str(row["row_number"]),

@@ -5,7 +5,8 @@ The format (dates are TOML dates, fractions are 0..1)::
 
     [policy.inference]          # one table per workload class; all five are required
     tier = "premium"
-    priority = 1                # lower is served first and preempted last
+    priority = 1                # lower is served first and preempted last; classes may
+                                # share a level (its headroom is held together)
     headroom = 0.20             # share of the class's capacity that must stay free
     preemptible = false
     slo_target = 0.95           # share of hours the headroom must hold for a drill to pass
@@ -42,7 +43,7 @@ length and wait tolerance of :data:`DEMAND_DEFAULTS`. Failover defaults to infer
     classes = []                # optional; default every class but training
     [response.expedite]         # orders delivered earlier, at a premium
     weeks_saved = 6
-    premium = 0.15              # share of the block's capex
+    premium = 0.15              # share of the block's capex, 0..1
 
 Preemption and deferral, the first two rungs, need no section: the policies above describe
 them (``preemptible``, ``max_wait_hours``), and a plan without ``[response]`` plays only them.
@@ -56,12 +57,12 @@ them (``preemptible``, ``max_wait_hours``), and a plan without ``[response]`` pl
     gpus = 1024
     mw = 1.6                    # facility MW, cooling included
     status = "live"             # live | committed | retiring
-    in_service = 2024-01-15     # required unless live
+    in_service = 2024-01-15     # required unless live; a live block's is not after today
     retire = 2027-03-31         # optional; required when retiring
     fabric = true               # NVLink/InfiniBand: training may run here (default: pods
                                 # and cells have one, racks none)
     classes = ["training", "evaluation"]  # optional; default every class the block can host
-    dedicated_customer = "acme" # optional; only this customer may use the block
+    dedicated_customer = "acme" # optional, not blank; only this customer may use the block
 
     [[candidate]]
     name = "pod-h100-1024"
@@ -122,7 +123,16 @@ from typing import Annotated, Any, Literal, Self, cast
 
 import polars as pl
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from forecasting.errors import rule_text
 from forecasting.schema import BlockKind, BlockStatus, WorkloadClass
@@ -167,6 +177,19 @@ Fraction = Annotated[float, Field(ge=0.0, lt=1.0)]
 PositiveFloat = Annotated[float, Field(gt=0.0)]
 NonNegativeFloat = Annotated[float, Field(ge=0.0)]
 Name = Annotated[str, Field(min_length=1)]
+
+
+def _share(value: float) -> float:
+    """``value`` if it is a share 0..1; a percentage (15 for 15 %) is refused with the fix."""
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(
+            f"a share of 0..1 (0.15 is 15 %), got {value:g}"
+            + (f": write {value / 100:g} for {value:g} %" if 1.0 < value <= 100.0 else "")
+        )
+    return value
+
+
+Share = Annotated[float, AfterValidator(_share)]
 
 # The unit capacity is counted in when a plan has a [gpu_type] table.
 REFERENCE_GPU = "H100"
@@ -309,8 +332,28 @@ class Block(_BlockShape):
     retire: date | None = None
     dedicated_customer: str | None = None
 
+    @field_validator("dedicated_customer")
+    @classmethod
+    def _named_customer(cls, value: str | None) -> str | None:
+        # A blank name would dedicate the block to a customer nobody has: no demand would
+        # ever reach its GPUs.
+        if value is not None and not value:
+            raise ValueError(
+                "blank: name the customer the block is dedicated to, or leave the field out "
+                "for a shared block"
+            )
+        return value
+
     @model_validator(mode="after")
-    def _dates_fit_status(self) -> Self:
+    def _dates_fit_status(self, info: ValidationInfo) -> Self:
+        today = (info.context or {}).get("today") or date.today()
+        if self.status is BlockStatus.LIVE and self.in_service and self.in_service > today:
+            # Live means serving now: counted so, a block still being built would hold demand
+            # from today and its lead time would never show in the triggers.
+            raise ValueError(
+                f"status live, but in_service {self.in_service} is after today ({today}): "
+                'a block not yet in service is status = "committed"'
+            )
         if self.status is BlockStatus.COMMITTED and self.in_service is None:
             raise ValueError("a committed block needs in_service (its in-service date)")
         if self.status is BlockStatus.RETIRING and self.retire is None:
@@ -382,7 +425,7 @@ class ExpediteRung(_Strict):
     """Orders delivered ``weeks_saved`` earlier for ``premium`` x capex more."""
 
     weeks_saved: Annotated[int, Field(ge=1)]
-    premium: Annotated[float, Field(ge=0.0)]
+    premium: Share
 
     def candidate(self, candidate: CandidateBlock) -> CandidateBlock:
         """``candidate`` ordered expedited: shorter lead time, higher capex."""
@@ -645,14 +688,18 @@ def _location(plan: dict[str, object], loc: tuple[int | str, ...]) -> str:
     return ".".join(str(p) for p in loc)
 
 
-def parse_capacity(text: str, *, source: str = "capacity.toml") -> CapacityPlan:
-    """Parse and validate capacity TOML text; errors name ``source``, the entry and field."""
+def parse_capacity(
+    text: str, *, source: str = "capacity.toml", today: date | None = None
+) -> CapacityPlan:
+    """Parse and validate capacity TOML text; errors name ``source``, the entry and field.
+
+    ``today`` (default: the clock's) is the day a live block must be in service by."""
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise CapacityError(f"{source}: not valid TOML: {exc}") from exc
     try:
-        return CapacityPlan.model_validate(raw)
+        return CapacityPlan.model_validate(raw, context={"today": today or date.today()})
     except ValidationError as exc:
         problems = [
             f"  {_location(raw, tuple(err['loc']))}: {rule_text(err)}" for err in exc.errors()

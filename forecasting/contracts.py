@@ -146,6 +146,7 @@ __all__ = [
     "concentration_with_book",
     "contract_list",
     "dump_contracts",
+    "ids_in_other_books",
     "load_contracts",
     "parse_contracts",
     "pipeline_draws",
@@ -1287,6 +1288,27 @@ def book_frame(book: ContractBook, *, rows: Sequence[int] | None = None) -> pl.D
         for c, row in zip(book.contracts, numbers, strict=True)
     ]
     return pl.DataFrame(records, schema=_stored_columns())
+
+
+def ids_in_other_books(new: pl.DataFrame, stored: pl.DataFrame) -> list[str]:
+    """One warning per contract of ``new`` (a :func:`book_frame`) whose id another book in
+    ``stored`` (rows of the ``contracts`` table) holds with other terms.
+
+    The book loaded last wins an id, so without a word a reload order decided which terms a
+    forecast used; an identical entry in two books is harmless and not named."""
+    terms = [c for c in new.columns if c not in ("id", "row_number")]
+    mine = {r["id"]: r for r in new.iter_rows(named=True)}
+    warnings = []
+    for other in stored.iter_rows(named=True):
+        ours = mine.get(other["id"])
+        differ = [] if ours is None else [c for c in terms if ours[c] != other[c]]
+        if differ:
+            warnings.append(
+                f"duplicate id {other['id']} (also in {other['source']} row "
+                f"{other['row_number']}, different terms: {', '.join(differ)}): this book, loaded "
+                "last, wins; give one of them another id if both are deals, or drop the stale one"
+            )
+    return warnings
 
 
 def book_of(frame: pl.DataFrame, *, source: str | None = None) -> ContractBook:

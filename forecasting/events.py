@@ -12,22 +12,26 @@ An events file (CSV or Parquet) has one row per event and the columns of
   advance, as a scheduled launch or a public holiday is.
 
 Each bad row is refused with one reason, the first rule it breaks in this order:
-``missing value``, ``date not ISO-8601 (YYYY-MM-DD)``, ``unknown workload class``,
-``not an integer``, ``lower_window above 0``, ``upper_window below 0``,
-``window longer than 366 days``. Good rows are kept; within a file the later row of an event
-(same name, date and scope) wins.
+``missing value``, ``date not ISO-8601 (YYYY-MM-DD)``, ``date before 2010-01-01`` (the
+telemetry's floor, :data:`~forecasting.schema.EARLIEST_TIMESTAMP`), ``date more than 10 years
+after today`` (past the longest plan), ``unknown workload class``, ``not an integer``,
+``lower_window above 0``, ``upper_window below 0``, ``window longer than 366 days``,
+``announced after the event's date``, ``announced after today``. Good rows are kept; within a
+file the later row of an event (same name, date and scope) wins, and each earlier one is named
+in :attr:`EventsRead.duplicate_rows` with the row that replaced it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
 from forecasting.rules import first_failure
-from forecasting.schema import EVENTS_SCHEMA, LEVELS, WorkloadClass
+from forecasting.schema import EARLIEST_TIMESTAMP, EVENTS_SCHEMA, LEVELS, WorkloadClass
 
 __all__ = [
     "EVENT_KEY",
@@ -44,6 +48,10 @@ REQUIRED_COLUMNS: tuple[str, ...] = ("event", "date")
 _DATES = ("date", "announced")
 _WINDOWS = ("lower_window", "upper_window")
 _MAX_WINDOW = 366
+# The longest plan reaches 120 months (ForecastOptions.horizon_months): an event dated later
+# touches no forecast, so such a date is a placeholder (9999-12-25) or a typo, not a plan.
+MAX_YEARS_AHEAD = 10
+_EARLIEST_DAY = EARLIEST_TIMESTAMP.date()
 _ROW = "row_number"
 _CLASSES = tuple(c.value for c in WorkloadClass)
 
@@ -60,6 +68,8 @@ class EventsRead:
     events: pl.DataFrame  # EVENTS_SCHEMA
     problems: pl.DataFrame  # row_number, column, rule, value
     duplicates: int  # rows replaced by a later row of the same event
+    # The replaced rows (row_number, column, rule, value): each names the row that won.
+    duplicate_rows: pl.DataFrame
     ignored_columns: tuple[str, ...]
 
 
@@ -83,12 +93,21 @@ def _text(column: str) -> pl.Expr:
     return pl.when(cell != "").then(cell)
 
 
-def _judged(raw: pl.DataFrame) -> pl.DataFrame:
+def _latest_plausible(today: date) -> date:
+    """The last event date a plan can reach: ``MAX_YEARS_AHEAD`` years after ``today``."""
+    try:
+        return today.replace(year=today.year + MAX_YEARS_AHEAD)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year + MAX_YEARS_AHEAD, day=28)
+
+
+def _judged(raw: pl.DataFrame, *, today: date) -> pl.DataFrame:
     """The raw rows with typed columns and the first rule each one breaks (null: none)."""
     frame = raw.with_row_index(_ROW, offset=1).with_columns(
         pl.lit(None, pl.String).alias(c) for c in EVENTS_SCHEMA if c not in raw.columns
     )
     text = {c: _text(c) for c in EVENTS_SCHEMA}
+    latest = _latest_plausible(today)
     dates = {c: text[c].str.to_date("%Y-%m-%d", strict=False) for c in _DATES}
     windows = {c: text[c].str.to_integer(strict=False) for c in _WINDOWS}
     checks = [
@@ -96,6 +115,22 @@ def _judged(raw: pl.DataFrame) -> pl.DataFrame:
         *(
             (c, "date not ISO-8601 (YYYY-MM-DD)", text[c].is_not_null() & d.is_null(), text[c])
             for c, d in dates.items()
+        ),
+        *(
+            (
+                c,
+                f"date before {_EARLIEST_DAY} (a zero or epoch default?)",
+                d < _EARLIEST_DAY,
+                text[c],
+            )
+            for c, d in dates.items()
+        ),
+        (
+            "date",
+            f"date more than {MAX_YEARS_AHEAD} years after today (after {latest}): past every "
+            "plan's horizon, a placeholder or a typo",
+            dates["date"] > latest,
+            text["date"],
         ),
         (
             "workload_class",
@@ -113,6 +148,19 @@ def _judged(raw: pl.DataFrame) -> pl.DataFrame:
             (c, f"window longer than {_MAX_WINDOW} days", w.abs() > _MAX_WINDOW, text[c])
             for c, w in windows.items()
         ),
+        (
+            "announced",
+            "announced after the event's date: an event is known by the day it happens at the "
+            "latest; set announced to that day or earlier, or leave it blank",
+            dates["announced"] > dates["date"],
+            text["announced"],
+        ),
+        (
+            "announced",
+            f"announced after today ({today}): an announcement is a day that has passed",
+            dates["announced"] > today,
+            text["announced"],
+        ),
     ]
     return frame.select(
         _ROW,
@@ -123,8 +171,42 @@ def _judged(raw: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def read_events(path: Path) -> EventsRead:
-    """The events of one calendar file; bad rows come back in ``problems``, never silently."""
+def _duplicate_rows(good: pl.DataFrame) -> pl.DataFrame:
+    """Each good row a later row of the same event (name, date, scope) replaces, naming that
+    row and whether the two differ: a repeat is harmless, a conflict loses the earlier values."""
+    kept: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in reversed(good.to_dicts()):
+        kept.setdefault(tuple(row[c] for c in EVENT_KEY), row)
+    others = [c for c in EVENTS_SCHEMA if c not in EVENT_KEY]
+    found = []
+    for row in good.to_dicts():
+        winner = kept[tuple(row[c] for c in EVENT_KEY)]
+        if winner[_ROW] == row[_ROW]:
+            continue
+        differ = [c for c in others if row[c] != winner[c]]
+        rule = (
+            f"duplicate of row {winner[_ROW]} (same event, date and scope) with other values "
+            f"in {', '.join(differ)}: row {winner[_ROW]} is kept; delete the row you do not mean"
+            if differ
+            else f"repeats row {winner[_ROW]} exactly (same event, date and scope): row "
+            f"{winner[_ROW]} is kept"
+        )
+        found.append(
+            {
+                _ROW: row[_ROW],
+                "column": "(row)",
+                "rule": rule,
+                "value": f"{row['event']} {row['date']}",
+            }
+        )
+    schema = {_ROW: pl.UInt32, "column": pl.String, "rule": pl.String, "value": pl.String}
+    return pl.DataFrame(found, schema=schema)
+
+
+def read_events(path: Path, *, today: date | None = None) -> EventsRead:
+    """The events of one calendar file; bad rows come back in ``problems``, never silently.
+
+    ``today`` (default: the UTC clock's) bounds ``announced`` and how far ahead a date may be."""
     raw = _raw(path)
     missing = [c for c in REQUIRED_COLUMNS if c not in raw.columns]
     if missing:
@@ -133,7 +215,7 @@ def read_events(path: Path) -> EventsRead:
             f"{path}: missing required column(s) {missing}; an events file needs "
             f"{list(REQUIRED_COLUMNS)} and may have {optional}; found {raw.columns}"
         )
-    judged = _judged(raw)
+    judged = _judged(raw, today=today or datetime.now(UTC).date())
     good = judged.filter(pl.col("rule").is_null())
     events = good.unique(EVENT_KEY, keep="last", maintain_order=True).sort(_ROW)
     return EventsRead(
@@ -143,6 +225,7 @@ def read_events(path: Path) -> EventsRead:
             _ROW, "column", "rule", "value"
         ),
         duplicates=good.height - events.height,
+        duplicate_rows=_duplicate_rows(good),
         ignored_columns=tuple(c for c in raw.columns if c not in EVENTS_SCHEMA),
     )
 

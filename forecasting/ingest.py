@@ -4,9 +4,10 @@ A file is scanned lazily with an explicit dialect (never sniffed), judged row by
 the rules below, and streamed into two staging Parquet files (good rows, bad rows) so memory
 stays flat whatever the file's size. The warehouse then loads both, deduplicated on the
 telemetry key (the later row of a file wins, and an earlier row with other values is
-quarantined; a key from an earlier file is replaced), together
-with the ledger entry, in one transaction. Counts reconcile:
-rows read = loaded + quarantined + deduplicated.
+quarantined; a key from an earlier file is replaced, and the notes say per earlier ingest how
+many such keys changed value and how many were identical), together with the ledger entry, in
+one transaction. Counts reconcile: rows read = loaded + quarantined + deduplicated. A path
+ingested again with new content drops the quarantine rows of its old content.
 A file whose content is already in the ledger is skipped, also under another name; a file that
 cannot be read fails alone and leaves the warehouse as it was.
 
@@ -39,6 +40,7 @@ import polars as pl
 
 from forecasting.rules import first_failure
 from forecasting.schema import (
+    EARLIEST_TIMESTAMP,
     TELEMETRY_KEY,
     TELEMETRY_OPTIONAL,
     TELEMETRY_REQUIRED,
@@ -46,7 +48,7 @@ from forecasting.schema import (
     WorkloadClass,
 )
 from forecasting.traces import ADAPTERS, TraceFormatError, trace_format_of
-from forecasting.warehouse import LedgerEntry, Warehouse
+from forecasting.warehouse import LedgerEntry, Overlap, Warehouse
 
 __all__ = [
     "EARLIEST_TIMESTAMP",
@@ -96,11 +98,6 @@ _RETRY_TS = "__retry_ts"
 _BAD = "__bad"
 _RULE_TS = "timestamp not ISO-8601 (YYYY-MM-DD[THH:MM[:SS[.f]]][Z|±HH:MM])"
 _RULE_FUTURE = "timestamp beyond now + 1 day"
-# The plausible floor of a telemetry timestamp. GPU clouds began in 2010 (the first rented GPU
-# instances), so an earlier time is an exporter's zero or epoch default (1970-01-01,
-# 0001-01-01), not an hour of demand; loaded, it would stretch every daily grid back to it
-# (from year 1, more days than memory holds).
-EARLIEST_TIMESTAMP = datetime(2010, 1, 1, tzinfo=UTC)
 _RULE_PAST = f"timestamp before {EARLIEST_TIMESTAMP:%Y-%m-%d} (a zero or epoch default?)"
 # The common shapes, tried on a sample to pick one fast parser for the whole column; rows it
 # cannot parse get the full ISO-8601 parser in a second pass over the (few) rejected rows.
@@ -644,7 +641,7 @@ def ingest_frame(
     spelled_before = _case_variants(warehouse)
     with tempfile.TemporaryDirectory(prefix="fleetcast-stage-", dir=_stage_root(warehouse)) as tmp:
         staged = stage_rows(raw, source=str(path), folder=Path(tmp), now=now)
-        entry = warehouse.load_staged(
+        loaded = warehouse.load_staged(
             ingest_id=uuid.uuid4().hex,
             sha256=sha256,
             path=str(path),
@@ -654,7 +651,13 @@ def ingest_frame(
             extra_columns=staged.extra_columns,
             started_at=started,
         )
-    notes = []
+    entry = loaded.entry
+    notes = [*_overlap_notes(loaded.overlaps)]
+    if loaded.superseded:
+        notes.append(
+            f"dropped {loaded.superseded:,} quarantine row(s) of earlier content of this path: "
+            "`fleetcast quarantine` shows only what is wrong in this version"
+        )
     if entry.rows_read == 0:
         notes.append("the file holds no data rows")
     if staged.extra_columns:
@@ -672,6 +675,26 @@ def ingest_frame(
         # Its quarantined rows stay stored, so `fleetcast quarantine` shows each row's rule.
         return IngestResult(path=path, status="failed", entry=entry, message=refused)
     return IngestResult(path=path, status="loaded", entry=entry, notes=tuple(notes))
+
+
+def _overlap_notes(overlaps: Iterable[Overlap]) -> list[str]:
+    """One note per earlier ingest whose keys this file replaced: how many changed value
+    (a conflict the later file won) and how many it repeated exactly."""
+    notes = []
+    for overlap in overlaps:
+        source = (
+            f"ingest {overlap.ingest_id[:8]} (file {overlap.path or 'no longer in the ledger'})"
+        )
+        if overlap.changed:
+            notes.append(
+                f"{overlap.changed:,} key(s) changed value from {source}: the later file wins"
+                + (f"; {overlap.identical:,} identical" if overlap.identical else "")
+            )
+        else:
+            notes.append(
+                f"{overlap.identical:,} key(s) repeated from {source} with identical values"
+            )
+    return notes
 
 
 def nothing_good(entry: LedgerEntry) -> str | None:

@@ -158,6 +158,8 @@ class EventsLoaded(BaseModel):
     loaded: int = 0
     replaced: int = 0
     duplicates: int = 0
+    # Rows a later row of the same event replaced, each naming the row kept.
+    duplicate_rows: list[dict[str, Any]] = []
     refused: list[dict[str, Any]] = []
     ignored_columns: list[str] = []
     message: str = ""
@@ -190,6 +192,7 @@ def load_events_file(path: Path, warehouse_path: Path) -> EventsLoaded:
         loaded=read.events.height,
         replaced=replaced,
         duplicates=read.duplicates,
+        duplicate_rows=read.duplicate_rows.to_dicts(),
         refused=read.problems.to_dicts(),
         ignored_columns=list(read.ignored_columns),
         unmatched=_unmatched_events(read.events, known),
@@ -226,6 +229,8 @@ class ContractsLoaded(BaseModel):
     pipeline: int = 0
     refused: list[dict[str, Any]] = []  # contracts.REFUSALS_SCHEMA rows
     message: str = ""
+    # Ids another book holds with other terms: this load wins them (contracts.ids_in_other_books).
+    warnings: list[str] = []
 
 
 def load_contracts_file(path: Path, warehouse_path: Path) -> ContractsLoaded:
@@ -244,9 +249,10 @@ def load_contracts_file(path: Path, warehouse_path: Path) -> ContractsLoaded:
             return ContractsLoaded(path=path, status="failed", message=str(exc))
         rows = [r.row for r in book.refusals]
         good_rows = _good_rows(len(book.contracts) + len(rows), rows)
-        replaced = wh.replace_contracts(
-            str(path.resolve()), contracts.book_frame(book, rows=good_rows)
-        )
+        source = str(path.resolve())
+        frame = contracts.book_frame(book, rows=good_rows)
+        elsewhere = wh.contracts_elsewhere(source, frame["id"].to_list())
+        replaced = wh.replace_contracts(source, frame)
     return ContractsLoaded(
         path=path,
         status="loaded",
@@ -255,6 +261,7 @@ def load_contracts_file(path: Path, warehouse_path: Path) -> ContractsLoaded:
         signed=len(book.signed),
         pipeline=len(book.pipeline),
         refused=book.refusals_frame().to_dicts(),
+        warnings=contracts.ids_in_other_books(frame, elsewhere),
     )
 
 

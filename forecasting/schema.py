@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 from types import MappingProxyType
 
@@ -23,6 +24,7 @@ import polars as pl
 __all__ = [
     "BACKTEST_SCHEMA",
     "DEMAND_SCHEMA",
+    "EARLIEST_TIMESTAMP",
     "EVENTS_SCHEMA",
     "FORECAST_SCHEMA",
     "LEVELS",
@@ -86,6 +88,12 @@ class Measure(StrEnum):
 
 
 # --- telemetry ---------------------------------------------------------------------------------
+
+# The plausible floor of a telemetry timestamp (and of an event's date). GPU clouds began in
+# 2010 (the first rented GPU instances), so an earlier time is an exporter's zero or epoch
+# default (1970-01-01, 0001-01-01), not an hour of demand; loaded, it would stretch every daily
+# grid back to it (from year 1, more days than memory holds).
+EARLIEST_TIMESTAMP = datetime(2010, 1, 1, tzinfo=UTC)
 
 TELEMETRY_KEY: tuple[str, ...] = (
     "ts",

@@ -36,7 +36,9 @@ __all__ = [
     "RUN_TABLES",
     "TABLES",
     "LedgerEntry",
+    "Loaded",
     "Migration",
+    "Overlap",
     "Warehouse",
     "WarehouseBusyError",
     "WarehouseError",
@@ -310,6 +312,27 @@ class LedgerEntry:
     status: str
 
 
+@dataclass(frozen=True, slots=True)
+class Overlap:
+    """Keys of one load that an earlier ingest had stored: how many the load gave other values
+    (a conflict: the later file wins) and how many it repeated exactly (a harmless overlap)."""
+
+    ingest_id: str
+    path: str | None  # None when the ledger no longer names the ingest
+    changed: int
+    identical: int
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """A file's load: its ledger entry, the earlier ingests whose keys it replaced, and how
+    many quarantine rows of earlier content at the same path it dropped as superseded."""
+
+    entry: LedgerEntry
+    overlaps: tuple[Overlap, ...] = ()
+    superseded: int = 0
+
+
 class Warehouse:
     """An open warehouse. Use :func:`connect`; all SQL of the project goes through here."""
 
@@ -387,12 +410,15 @@ class Warehouse:
         bad: Path,
         extra_columns: tuple[str, ...],
         started_at: datetime,
-    ) -> LedgerEntry:
+    ) -> Loaded:
         """Load one file's staged rows, quarantine and ledger entry as one transaction.
 
         ``good`` Parquet files hold judged rows (``__row``, the telemetry columns, ``__naive``);
         ``bad`` holds quarantined rows (``__row``, column, rule, value, raw). Within the file
-        the later row of a key wins; a key already stored is replaced (a late correction).
+        the later row of a key wins; a key already stored is replaced (a late correction), and
+        :attr:`Loaded.overlaps` says per earlier ingest how many of those keys changed value.
+        Quarantine rows of earlier, other content at the same path are dropped: that file is
+        gone, so its rows no longer say what is wrong.
         """
         load = partial(
             self._load,
@@ -452,7 +478,9 @@ class Warehouse:
         started_at: datetime,
         *,
         fast: bool,
-    ) -> LedgerEntry:
+    ) -> Loaded:
+        # First: the rows of this file's own within-file conflicts are quarantined below.
+        superseded = self._drop_superseded_quarantine(path)
         series = ", ".join(_SERIES_COLUMNS)
         self._con.execute(
             f"INSERT INTO telemetry_series ({series}) "  # noqa: S608 - column names are constants
@@ -477,6 +505,7 @@ class Warehouse:
                 f"SELECT series_id, {columns} FROM ({keyed})",
                 [ingest_id, files],
             )
+            overlaps: tuple[Overlap, ...] = ()
             loaded, replaced, conflicts = judged_good, 0, 0
         else:
             self._con.execute(
@@ -487,12 +516,8 @@ class Warehouse:
             try:
                 conflicts = self._quarantine_conflicts(ingest_id, path, keyed, files)
                 loaded = int(self._scalar("SELECT count(*) FROM _deduped"))
-                replaced = int(
-                    self._scalar(
-                        "SELECT count(*) FROM _deduped d "
-                        "SEMI JOIN telemetry t USING (series_id, ts)"
-                    )
-                )
+                overlaps = self._overlaps()
+                replaced = sum(o.changed + o.identical for o in overlaps)
                 self._con.execute(
                     f"INSERT OR REPLACE INTO telemetry (series_id, {columns}) "  # noqa: S608 - constants
                     f"SELECT series_id, {columns} FROM _deduped"
@@ -531,7 +556,34 @@ class Warehouse:
                 for v in (getattr(entry, c) for c in LEDGER_COLUMNS)
             ],
         )
-        return entry
+        return Loaded(entry=entry, overlaps=overlaps, superseded=superseded)
+
+    def _overlaps(self) -> tuple[Overlap, ...]:
+        """Per earlier ingest, the keys of ``_deduped`` it stored, changed and identical.
+
+        "replaced" alone cannot tell a conflicting file from a harmless overlap, so the
+        values are compared before the later file's rows replace them."""
+        differs = " OR ".join(f"d.{c} IS DISTINCT FROM t.{c}" for c in _VALUE_COLUMNS)
+        rows = self._con.execute(
+            f"SELECT t.ingest_id, any_value(l.path), count(*) FILTER (WHERE {differs}), "  # noqa: S608 - column names are constants
+            f"count(*) FILTER (WHERE NOT ({differs})) "
+            "FROM _deduped d JOIN telemetry t USING (series_id, ts) "
+            "LEFT JOIN ingest_ledger l ON l.ingest_id = t.ingest_id "
+            "GROUP BY t.ingest_id ORDER BY min(l.started_at), t.ingest_id"
+        ).fetchall()
+        return tuple(
+            Overlap(ingest_id=i, path=p, changed=int(c), identical=int(n)) for i, p, c, n in rows
+        )
+
+    def _drop_superseded_quarantine(self, path: str) -> int:
+        """Delete the quarantine rows of earlier ingests of ``path``; return how many.
+
+        Content already ingested is skipped before loading, so an earlier ingest of the same
+        path held other content: the rows it quarantined are of a file that is gone, and
+        `fleetcast quarantine` should show what is wrong now."""
+        before = int(self._scalar("SELECT count(*) FROM quarantine"))
+        self._con.execute("DELETE FROM quarantine WHERE file = ?", [path])
+        return before - int(self._scalar("SELECT count(*) FROM quarantine"))
 
     # --- known events -------------------------------------------------------------------------
 
@@ -593,6 +645,16 @@ class Warehouse:
             self._con.execute("DELETE FROM contracts WHERE source = ?", [source])
             self._insert_frame("contracts", frame)
         return replaced
+
+    def contracts_elsewhere(self, source: str, ids: Sequence[str]) -> pl.DataFrame:
+        """The stored contracts with one of ``ids`` that other files than ``source`` loaded
+        (every column of the ``contracts`` table), oldest load first."""
+        frame = self.query(
+            f"SELECT {', '.join(_CONTRACT_COLUMNS)} FROM contracts "  # noqa: S608 - constants
+            "WHERE source <> ? AND list_contains(?, id) ORDER BY loaded_at, source, row_number",
+            [source, list(ids)],
+        )
+        return frame.cast(schema.table("contracts").schema)
 
     def contracts(self) -> pl.DataFrame:
         """The stored book, one row per contract id (every column of the ``contracts`` table).

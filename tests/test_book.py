@@ -154,6 +154,31 @@ def test_reloading_a_book_replaces_its_own_contracts_and_keeps_other_files(
     assert ids == {c.id for c in kept} | {"acme-r1", "neo-r1"}
 
 
+def test_an_id_in_two_books_with_other_terms_is_warned(
+    tmp_path: Path, warehouse_path: Path
+) -> None:
+    """The same id in two books with conflicting terms was resolved by load order without a
+    word; the later load now names the id, the other file and row, and the terms that differ.
+    An identical entry in another book, and a reload of the same book, say nothing."""
+    first = tmp_path / "k" / "book.toml"
+    first.parent.mkdir()
+    first.write_text(BOOK, encoding="utf-8")
+    copy = tmp_path / "copy.toml"
+    copy.write_text(BOOK, encoding="utf-8")
+    other = tmp_path / "other.toml"
+    other.write_text(BOOK.replace("gpus = 2000", "gpus = 3000"), encoding="utf-8")
+    loads = [runs.load_contracts_file(p, warehouse_path) for p in (first, copy, first, other)]
+    assert [x.warnings for x in loads[:3]] == [[], [], []]
+    assert loads[3].warnings == [
+        f"duplicate id acme-r1 (also in {path.resolve()} row 1, different terms: ramp_gpus): "
+        "this book, loaded last, wins; give one of them another id if both are deals, or drop "
+        "the stale one"
+        for path in (copy, first)
+    ]
+    stored = {c.id: c for c in runs.contract_book(warehouse_path).contracts}
+    assert stored["acme-r1"].ramp[0].gpus == 3000
+
+
 def test_contracts_command_loads_lists_refuses_and_exits_like_events(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

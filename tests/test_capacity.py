@@ -228,6 +228,51 @@ def test_missing_policy_is_named() -> None:
         parse_capacity(text + _block())
 
 
+@pytest.mark.parametrize(
+    ("block", "rule"),
+    [
+        (
+            _block(in_service=date(2026, 6, 2)),
+            "  [[block]] 'b1': status live, but in_service 2026-06-02 is after today (2026-06-01): "
+            'a block not yet in service is status = "committed"',
+        ),
+        (
+            _block(dedicated_customer=""),
+            "  [[block]] 'b1' field dedicated_customer: blank: name the customer the block is "
+            "dedicated to, or leave the field out for a shared block (got '')",
+        ),
+        (
+            _block() + "[response.expedite]\nweeks_saved = 6\npremium = 15\n",
+            "  response.expedite.premium: a share of 0..1 (0.15 is 15 %), got 15: write 0.15 "
+            "for 15 %",
+        ),
+        (
+            _block() + "[response.expedite]\nweeks_saved = 6\npremium = -0.1\n",
+            "  response.expedite.premium: a share of 0..1 (0.15 is 15 %), got -0.1",
+        ),
+    ],
+    ids=["live-not-yet-in-service", "blank-dedicated-customer", "premium-as-percent", "negative"],
+)
+def test_a_wrong_plan_value_names_entry_field_and_rule(block: str, rule: str) -> None:
+    """A live block not yet in service, a blank dedicated customer and an expedite premium
+    written as a percentage were accepted silently; each is refused with its entry, field
+    and the fix."""
+    with pytest.raises(CapacityError) as raised:
+        parse_capacity(POLICIES + block, source="plan.toml", today=date(2026, 6, 1))
+    assert str(raised.value).splitlines() == ["plan.toml: invalid capacity plan", rule]
+
+
+def test_a_live_block_in_service_today_and_a_whole_premium_load() -> None:
+    """The bounds are inclusive: a live block in service today, a premium of 1 (capex
+    doubled) and a named dedicated customer are all valid."""
+    text = POLICIES + _block(in_service=date(2026, 6, 1), dedicated_customer="acme")
+    plan = parse_capacity(
+        text + "[response.expedite]\nweeks_saved = 6\npremium = 1\n", today=date(2026, 6, 1)
+    )
+    assert plan.block[0].dedicated_customer == "acme"
+    assert plan.ladder.expedite and plan.ladder.expedite.premium == 1.0
+
+
 def test_committed_block_needs_in_service() -> None:
     """A committed block without an in-service date names the block and the missing date."""
     with pytest.raises(CapacityError, match=r"'b1'.*in_service"):

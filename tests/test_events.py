@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
+from rich.console import Console
 
 from forecasting.events import (
     EventsFileError,
@@ -43,6 +45,10 @@ def write(tmp_path: Path, *lines: str, name: str = "events.csv") -> Path:
         ("launch,2026-01-10,,,,2,0,", "lower_window", "lower_window above 0"),
         ("launch,2026-01-10,,,,0,-1,", "upper_window", "upper_window below 0"),
         ("launch,2026-01-10,,,,0,400,", "upper_window", "window longer than 366 days"),
+        ("launch,0001-01-01,,,,0,0,", "date", "date before 2010-01-01"),
+        ("launch,9999-12-25,,,,0,0,", "date", "date more than 10 years after today"),
+        ("launch,2026-01-10,,,,0,0,1970-01-01", "announced", "date before 2010-01-01"),
+        ("launch,2026-01-10,,,,0,0,2026-01-11", "announced", "announced after the event's date"),
     ],
 )
 def test_bad_row_is_refused_with_row_column_and_rule(
@@ -83,11 +89,65 @@ def test_events_file_reads_into_the_contract(tmp_path: Path) -> None:
 
 
 def test_later_row_of_the_same_event_wins(tmp_path: Path) -> None:
-    """Two rows with one name, date and scope keep the later one and count the other."""
+    """Two rows with one name, date and scope keep the later one and name the other, its row
+    and the values it lost (it was only counted: "duplicates 1", no row, no file)."""
     path = write(tmp_path, HEADER, "launch,2026-01-10,,,,0,7,", "launch,2026-01-10,,,,0,3,")
     read = read_events(path)
     assert read.events["upper_window"].to_list() == [3]
     assert read.duplicates == 1
+    assert read.duplicate_rows.to_dicts() == [
+        {
+            "row_number": 1,
+            "column": "(row)",
+            "rule": "duplicate of row 2 (same event, date and scope) with other values in "
+            "upper_window: row 2 is kept; delete the row you do not mean",
+            "value": "launch 2026-01-10",
+        }
+    ]
+
+
+def test_an_exact_repeat_is_named_as_harmless(tmp_path: Path) -> None:
+    """A row repeated exactly loses nothing: it is named as a repeat of the row kept, not as
+    a conflict, and a different scope is another event, not a duplicate."""
+    line = "launch,2026-01-10,us-east,,,0,7,"
+    path = write(tmp_path, HEADER, line, line.replace("us-east", "us-west"), line)
+    read = read_events(path)
+    assert read.events.height == 2
+    assert read.duplicate_rows.select("row_number", "rule").rows() == [
+        (1, "repeats row 3 exactly (same event, date and scope): row 3 is kept")
+    ]
+
+
+def test_an_announcement_after_today_is_refused(tmp_path: Path) -> None:
+    """``announced`` is a day that has passed: one in the future is refused with the rule,
+    and one on today is kept."""
+    path = write(
+        tmp_path, HEADER, "launch,2026-03-01,,,,0,0,2026-02-01", "eoy,2026-03-02,,,,0,0,2026-01-01"
+    )
+    read = read_events(path, today=date(2026, 1, 1))
+    assert read.events["event"].to_list() == ["eoy"]
+    assert read.problems.to_dicts() == [
+        {
+            "row_number": 1,
+            "column": "announced",
+            "rule": "announced after today (2026-01-01): an announcement is a day that has passed",
+            "value": "2026-02-01",
+        }
+    ]
+
+
+def test_events_loaded_name_the_duplicate_rows(tmp_path: Path) -> None:
+    """Loading a calendar carries each replaced row to the CLI's table, with file and row."""
+    from flows.tables import events_tables
+    from forecasting.runs import load_events_file
+
+    path = write(tmp_path, HEADER, "launch,2026-01-10,,,,0,7,", "launch,2026-01-10,,,,0,3,")
+    loaded = load_events_file(path, tmp_path / "wh.duckdb")
+    assert [r["row_number"] for r in loaded.duplicate_rows] == [1]
+    out = io.StringIO()
+    for table in events_tables([loaded], limit=10):
+        Console(file=out, width=300).print(table)
+    assert "duplicate of row 2" in out.getvalue() and "events.csv" in out.getvalue()
 
 
 def test_parquet_events_file_is_read(tmp_path: Path) -> None:

@@ -308,6 +308,58 @@ def test_later_file_replaces_keys_from_an_earlier_file(wh: Warehouse, tmp_path: 
     assert wh.telemetry().get_column("gpus_running").to_list() == [11.0, 10.0]
 
 
+def test_a_conflicting_overlap_is_told_from_an_identical_one(wh: Warehouse, tmp_path: Path) -> None:
+    """A later file that repeats stored keys says, per earlier ingest and file, how many keys
+    changed value and how many were identical: "replaced 2" alone hid a conflict."""
+    first = run(wh, write_csv(tmp_path / "a.csv", GOOD, GOOD.replace("T00", "T01")))
+    assert first.entry is not None
+    later = write_csv(
+        tmp_path / "b.csv", GOOD.replace(",10,1", ",20,1"), GOOD.replace("T00", "T01")
+    )
+    result = run(wh, later)
+    assert result.entry and result.entry.replaced == 2
+    source = f"ingest {first.entry.ingest_id[:8]} (file {tmp_path / 'a.csv'})"
+    assert result.notes == (
+        f"1 key(s) changed value from {source}: the later file wins; 1 identical",
+    )
+
+
+def test_an_identical_overlap_says_so(wh: Warehouse, tmp_path: Path) -> None:
+    """Keys repeated with the same values are named as a harmless overlap, not a conflict."""
+    first = run(wh, write_csv(tmp_path / "a.csv", GOOD))
+    assert first.entry is not None
+    result = run(wh, write_csv(tmp_path / "b.csv", GOOD, GOOD.replace("T00", "T01")))
+    assert result.notes == (
+        f"1 key(s) repeated from ingest {first.entry.ingest_id[:8]} (file {tmp_path / 'a.csv'}) "
+        "with identical values",
+    )
+
+
+def test_a_fixed_file_drops_its_stale_quarantine_rows(wh: Warehouse, tmp_path: Path) -> None:
+    """Re-ingesting a path with new content drops the rows its old content quarantined, so
+    `fleetcast quarantine` shows what is wrong now; other files' rows stay."""
+    bad_row = GOOD.replace("T00", "T02").replace(",10,1", ",lots,1")
+    other = run(wh, write_csv(tmp_path / "other.csv", bad_row.replace("c1", "c2")))
+    path = write_csv(tmp_path / "data.csv", GOOD, bad_row)
+    assert run(wh, path).entry.quarantined == 1  # type: ignore[union-attr]
+    result = run(wh, write_csv(path, GOOD, bad_row.replace("lots", "3")))
+    assert result.status == "loaded"
+    assert any("dropped 1 quarantine row(s)" in n for n in result.notes)
+    assert wh.quarantine()["file"].to_list() == [str(tmp_path / "other.csv")]
+    assert other.status == "failed"  # its one row is bad: kept in quarantine all the same
+
+
+def test_a_refixed_file_keeps_its_new_quarantine_rows(wh: Warehouse, tmp_path: Path) -> None:
+    """Only earlier content's rows go: the new content's own bad rows and within-file
+    conflicts are quarantined as before."""
+    path = write_csv(tmp_path / "data.csv", GOOD, GOOD.replace(",10,1", ",lots,1"))
+    run(wh, path)
+    again = write_csv(path, GOOD, GOOD.replace(",10,1", ",12,1"), GOOD.replace("T00", "T05"))
+    result = run(wh, again)
+    assert result.entry and result.entry.quarantined == 1
+    assert wh.quarantine()["rule"].to_list() == [CONFLICT_RULE]
+
+
 def test_same_content_under_a_new_name_is_skipped(wh: Warehouse, tmp_path: Path) -> None:
     """A file whose bytes were ingested before is skipped, whatever its name."""
     first = write_csv(tmp_path / "a.csv", GOOD)
