@@ -689,7 +689,7 @@ def _series_view(
             f"{int(ok.sum())} observed days, fewer than {BLOCK_DAYS}: flat at the last week's mean"
         )
         # The level wanders ahead as the run's series' levels do; with no series in the run
-        # two blocks old nothing measures that, and the view is not used past the daily days.
+        # three blocks old nothing measures that, and the view is not used past the daily days.
         measured = run.step_sd > 0
         level_s = np.sqrt(sd_day**2 / week.size + run.step_sd**2 * s_of_day)
         fit_start = 0

@@ -151,15 +151,19 @@ def test_every_table_is_created_by_exactly_one_migration() -> None:
 def test_a_column_added_later_reaches_old_files_and_leaves_new_ones(
     warehouse_path: Path,
 ) -> None:
-    """An ALTER migration adds a registry column to a file without it, and is a no-op after."""
+    """An ALTER migration adds a registry column to a file without it, and is a no-op after.
+
+    The column is the registry's last (ALTER appends: a column added later is declared last).
+    """
     with warehouse.connect(warehouse_path):
         pass
+    last = table("triggers").schema.names()[-1]
     con = duckdb.connect(str(warehouse_path))
     try:
-        con.execute("ALTER TABLE triggers DROP COLUMN note")
-        assert "note" not in [c[0] for c in _columns(con)["triggers"]]
+        con.execute(f"ALTER TABLE triggers DROP COLUMN {last}")
+        assert last not in [c[0] for c in _columns(con)["triggers"]]
         for _ in range(2):
-            con.execute(add_column_statement("triggers", "note"))
+            con.execute(add_column_statement("triggers", last))
             assert _columns(con)["triggers"] == _expected_columns(table("triggers"))
     finally:
         con.close()
