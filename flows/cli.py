@@ -719,6 +719,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     for line in fallback_lines(outcome.forecast):
         errors.print(line, highlight=False, markup=False, soft_wrap=True)
     _warn_not_played(outcome.drills_not_played)
+    # The summary counts the files that failed; each says why here, as `ingest` does.
+    for result in outcome.ingested:
+        if result.status == "failed":
+            errors.print(f"[red]failed[/red] {result.message}", markup=True, highlight=False)
     for line in pipeline_summary(outcome, seconds=time.perf_counter() - started):
         console.print(line, highlight=False)
     if any(r.status == "failed" for r in outcome.ingested):

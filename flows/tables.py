@@ -751,8 +751,10 @@ def pipeline_summary(outcome: PipelineOutcome, *, seconds: float) -> list[str]:
     worst = [t for t in outcome.report.triggers if t["status"] == "red"]
     failing = [d.drill for d in outcome.drills if not d.passed]
     stale = outcome.report.stale_days
+    failed = [r for r in outcome.ingested if r.status == "failed"]
     return [
         f"data: {len(loaded)} new file(s), {rows:,} rows loaded, {quarantined:,} quarantined"
+        + (f"; {len(failed)} file(s) failed (each listed above with why)" if failed else "")
         + (f"; newest telemetry {stale} days old" if stale else ""),
         f"forecast {f.run_id}: {f.series:,} series to {f.as_of}{accuracy}"
         + (f"; {f.events} known event(s)" if f.events else "")

@@ -385,6 +385,33 @@ def test_the_models_table_counts_fallbacks_apart_from_backtest_choices() -> None
     assert "not measured: too little history for a 26-week backtest" in lines
 
 
+def test_the_run_summary_counts_the_files_that_failed() -> None:
+    """`fleetcast run` over an inbox where a file failed: the data line says how many failed
+    (it counted only the loaded ones, so a failed file went unmentioned at the end)."""
+    from datetime import date
+    from pathlib import Path
+
+    from flows.pipeline import PipelineOutcome
+    from flows.tables import pipeline_summary
+    from forecasting.ingest import IngestResult
+    from forecasting.runs import ForecastRun, ReportOutcome
+
+    run = ForecastRun(
+        run_id="r", as_of=date(2026, 1, 1), series=6, seconds=1.0, reconciliation="bottom_up",
+        models_chosen={"ets": 6}, accuracy=[], calibrated=0, fallbacks=0,
+    )  # fmt: skip
+    report = ReportOutcome(
+        run_id="r", trigger_run_id="t", path=Path("reports/r/index.html"), statuses={},
+        failing_drills=[], stale_days=None, triggers=[],
+    )  # fmt: skip
+    bad = IngestResult(path=Path("inbox/bad.csv"), status="failed", message="bad.csv: ...")
+    outcome = PipelineOutcome(ingested=[bad], forecast=run, drills=[], report=report)
+    (data, *_) = pipeline_summary(outcome, seconds=1.0)
+    assert data.startswith("data: 0 new file(s), 0 rows loaded, 0 quarantined; 1 file(s) failed")
+    clean = outcome.model_copy(update={"ingested": []})
+    assert "failed" not in pipeline_summary(clean, seconds=1.0)[0]
+
+
 def test_a_run_planned_to_its_daily_days_only_says_why() -> None:
     """A run whose level moves nothing measures stops at the daily days: the terminal says so
     and why, not "plan horizon 36 months"."""
