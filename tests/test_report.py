@@ -951,6 +951,28 @@ def test_the_orders_takeaway_names_the_first_order_not_a_pool_with_nothing_to_or
     assert chart is not None and chart.takeaway.startswith("Nothing to order: of 3 dated")
 
 
+def test_the_orders_section_says_what_its_band_was_calibrated_on() -> None:
+    """ "Calibrated at 26 weeks ahead" only where a decision backtest calibrated the plan; a run
+    without one says its band is not calibrated, and one planned to its daily days says
+    nothing is planned past them (every young fleet read "calibrated" before)."""
+    inputs = sample_inputs()
+    month = inputs.forecast.filter(pl.col("ds") == pl.col("ds").max()).with_columns(
+        pl.col("ds").dt.truncate("1mo"), grain=pl.lit("month")
+    )
+    planned = replace(inputs, forecast_months=month.select(inputs.forecast_months.columns))
+    assert "calibrated at 26 weeks ahead only" in finance_page(planned)
+    young = replace(
+        planned,
+        chosen=planned.chosen.with_columns(
+            plan_reason=pl.lit("no decision backtest to choose a growth model on (7 blocks)")
+        ),
+    )
+    page = finance_page(young)
+    assert "not calibrated: the history is too short for a decision backtest" in page
+    assert "calibrated at 26 weeks ahead only" not in page
+    assert "nothing is planned past them" in finance_page(inputs)
+
+
 def test_stale_banner_only_when_older_than_a_day() -> None:
     assert "Stale data" not in finance_page(replace(empty_inputs(), stale_days=1))
     assert "Stale data" not in finance_page(replace(empty_inputs(), stale_days=None))

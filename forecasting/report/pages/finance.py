@@ -419,6 +419,36 @@ def _pipeline_table(deals: pl.DataFrame) -> Table:
     )
 
 
+_ORDERS_RULES = (
+    "Red: the order-by date has passed, a shortfall comes whatever is ordered now. Amber: "
+    "inside the safety buffer. Green: comfortably ahead. Orders are sized for the 52 weeks "
+    "after exhaustion, or after they arrive when they land later. The largest shortfall is the "
+    "most GPUs short, at the trigger quantile, on any day to the end of the plan"
+)
+
+
+def _orders_intro(inputs: ReportInputs) -> str:
+    """The orders section's rules, and what the band the orders read was calibrated on: it
+    said "calibrated at 26 weeks ahead" on runs no decision backtest calibrated."""
+    reasons = inputs.chosen.get_column("plan_reason").drop_nulls()
+    if inputs.forecast_months.is_empty():
+        basis = (
+            "; the forecast ends with its daily days: nothing is planned past them, so a green "
+            "there is not verified beyond them (see the notes and the platform page)."
+        )
+    elif reasons.str.contains("decision backtest").any():
+        basis = (
+            ", where the forecast's band is wide and not calibrated: the history is too short "
+            "for a decision backtest (see the platform page)."
+        )
+    else:
+        basis = (
+            ", where the forecast's band is wide: it is calibrated at 26 weeks ahead only (see "
+            "the platform page)."
+        )
+    return _ORDERS_RULES + basis
+
+
 def finance_page(inputs: ReportInputs) -> str:
     """Orders and capital, revenue and idle risk, concentration, and what changed."""
     page = Page()
@@ -427,6 +457,7 @@ def finance_page(inputs: ReportInputs) -> str:
         "cards": _cards(inputs),
         "orders_chart": page.figure(orders_chart(t, as_of=inputs.as_of)),
         "orders": _orders_table(t),
+        "orders_intro": _orders_intro(inputs),
         "capital_chart": page.figure(
             capital_chart(t, as_of=inputs.as_of, pipeline=inputs.pipeline_deals)
         ),
