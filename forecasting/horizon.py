@@ -18,6 +18,11 @@ chosen and calibrated on backtests at the decision horizon (26 weeks ahead):
   regions and classes from the growth models (not the total, which no trigger reads); a
   customer's monthly rows are its class's, times the customer's share of its class on the last
   daily day.
+- **A class never exceeds its region.** A class is part of its region on every path, so its
+  mean and each quantile, daily and monthly, are held at or below the region's
+  (:func:`_within_regions`); the series' ``plan_reason`` says from which day that bound held.
+  Each growth model fits its series alone, and a lumpy class compounds its growth rate's
+  uncertainty far past its region's.
 - **Decision-horizon accuracy** (:func:`~forecasting.longrange.decision_backtest`) is measured
   for the total and each region's daily peak, the series the triggers act on: MAE against the
   seasonal naive and a log-linear trend, q10-q90 coverage, days above q90 and q50 bias.
@@ -159,6 +164,51 @@ def _customer_months(forecast: pl.DataFrame, months: pl.DataFrame, measure: str)
     )
 
 
+# A class's own band is held within its region's once it exceeds it by more than this share.
+_HELD_TOL = 0.005
+
+
+def _within_regions(frame: pl.DataFrame, values: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``frame`` (regions and their classes, one measure) with each class's values no higher
+    than its region's on the same day, and (unique_id, held) saying from when that bound held.
+
+    A class is part of its region on every path, so no quantile and no mean of the class can
+    exceed the region's. The growth models fit each series alone: a lumpy training class of
+    one customer compounded its growth rate's uncertainty to a 36-month q90 six times its
+    region's (and a mean above its own q90), and the triggers ordered 579 pods ($23.7B) for a
+    class of 5,120 GPUs. The region's band, fitted on more and smoother demand, bounds it.
+    """
+    own = [c for c in values if c in frame.columns]
+    whole = frame.filter(hierarchy.depth() == 1).select(
+        pl.col("unique_id").alias("parent"), "ds", *(pl.col(c).alias(f"{c}_whole") for c in own)
+    )
+    joined = frame.with_columns(hierarchy.parent().alias("parent")).join(
+        whole, on=["parent", "ds"], how="left"
+    )
+    is_class = (hierarchy.depth() == 2) & pl.col(f"{own[0]}_whole").is_not_null()
+    over = pl.any_horizontal(
+        pl.col(c) > pl.col(f"{c}_whole") * (1 + _HELD_TOL) for c in own
+    ).fill_null(False)
+    held = (
+        joined.filter(is_class & over)
+        .group_by("unique_id")
+        .agg(pl.col("ds").min().alias("from_day"))
+        .select(
+            "unique_id",
+            pl.format(
+                "its band held within its region's from {} (a class cannot exceed its "
+                "region; its own growth model read more)",
+                pl.col("from_day"),
+            ).alias("held"),
+        )
+    )
+    bounded = joined.with_columns(
+        pl.when(is_class).then(pl.min_horizontal(c, f"{c}_whole")).otherwise(pl.col(c)).alias(c)
+        for c in own
+    ).select(frame.columns)
+    return bounded, held
+
+
 def extend_horizon(
     series: pl.DataFrame,
     result: ForecastResult,
@@ -199,22 +249,28 @@ def extend_horizon(
         if measure == Measure.PEAK.value:
             chosen = (long.model,)
             gap = long.gap
-        plan_parts.append(
-            long.series.select(
-                "unique_id",
-                pl.lit(measure).alias("measure"),
-                pl.col("model").alias("plan_model"),
-                pl.col("reason").alias("plan_reason"),
-            )
-        )
         short = forecast.filter((pl.col("measure") == measure) & pl.col("unique_id").is_in(classes))
-        blended = longrange.blend_daily(short, long.daily, as_of=as_of).join(
-            short.select("unique_id", "ds"), on=["unique_id", "ds"], how="semi"
+        blended, held_daily = _within_regions(
+            longrange.blend_daily(short, long.daily, as_of=as_of).join(
+                short.select("unique_id", "ds"), on=["unique_id", "ds"], how="semi"
+            ),
+            _VALUES,
         )
         blended_parts.append(blended.with_columns(pl.lit(measure).alias("measure")))
         if measure == Measure.MEAN.value:
             ratios = _ratios(short, blended)
-        monthly = long.monthly.drop("grain", strict=False)
+        monthly, held_monthly = _within_regions(long.monthly.drop("grain", strict=False), _VALUES)
+        held = pl.concat([held_daily, held_monthly]).unique("unique_id", keep="first")
+        plan_parts.append(
+            long.series.join(held, on="unique_id", how="left").select(
+                "unique_id",
+                pl.lit(measure).alias("measure"),
+                pl.col("model").alias("plan_model"),
+                pl.concat_str("reason", "held", separator="; ", ignore_nulls=True)
+                .replace("", None)
+                .alias("plan_reason"),
+            )
+        )
         customer_months = _customer_months(forecast, monthly, measure)
         month_parts.append(
             pl.concat([monthly, customer_months], how="diagonal_relaxed").with_columns(

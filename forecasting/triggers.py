@@ -940,6 +940,19 @@ def _trigger_row(
                 (window_end, sized), from_arrival = from_exhaustion, False
                 net = _net_of(sized, relief)
                 order = choose([order.candidate], shortfall_gpus=net) if net > 0.0 else None
+            elif (
+                order is not None
+                and first_choice is not None
+                and order.arrives != first_choice.arrives
+            ):
+                # Another block type, landing on another day: sized for the weeks after its
+                # own arrival. (Left at the first choice's window, 579 pods landing 2026-12-21
+                # were bought for the year after a 90-week cell's arrival, to 2029-01-29.)
+                late_end = order.arrives + _weeks(settings.sizing_weeks)
+                window_end = late_end
+                sized = found.shortfall.filter(pl.col("ds").is_between(order.arrives, late_end))
+                net = _net_of(sized, relief)
+                order = choose([order.candidate], shortfall_gpus=net) if net > 0.0 else None
     row |= {
         "exhaustion_date": found.day,
         "requirement_gpus_at_exhaustion": found.requirement,

@@ -7,6 +7,7 @@ demand growing 40 % a year. The short-horizon forecast handed in is flat at the 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -34,20 +35,25 @@ def _history() -> pl.DataFrame:
     rng = np.random.default_rng(3)
     t = np.arange(HISTORY)
     level = 1000.0 * 1.4 ** (t / 365) * (1 + 0.05 * np.sin(2 * np.pi * t / 7))
-    frames = []
-    for uid, share in SHARES.items():
-        for measure, factor in (("mean", 1.0), ("peak", 1.3)):
-            y = share * factor * level * np.exp(rng.normal(0, 0.03, HISTORY))
-            frames.append(
-                pl.DataFrame(
-                    {
-                        "unique_id": uid,
-                        "ds": [AS_OF - timedelta(days=HISTORY - 1 - d) for d in range(HISTORY)],
-                        "measure": measure,
-                        "y": y,
-                    }
-                )
-            )
+    return _with_parents(
+        {uid: share * level * np.exp(rng.normal(0, 0.03, HISTORY)) for uid, share in SHARES.items()}
+    )
+
+
+def _with_parents(bottoms: dict[str, np.ndarray]) -> pl.DataFrame:
+    """Daily mean and peak (1.3x) of ``bottoms`` and of every level above them."""
+    frames = [
+        pl.DataFrame(
+            {
+                "unique_id": uid,
+                "ds": [AS_OF - timedelta(days=HISTORY - 1 - d) for d in range(HISTORY)],
+                "measure": measure,
+                "y": factor * y,
+            }
+        )
+        for uid, y in bottoms.items()
+        for measure, factor in (("mean", 1.0), ("peak", 1.3))
+    ]
     bottom = pl.concat(frames)
     parents = bottom.with_columns(pl.col("unique_id").str.replace(r"/[^/]+$", ""))
     region = bottom.with_columns(pl.lit("total/r1").alias("unique_id"))
@@ -60,7 +66,7 @@ def _history() -> pl.DataFrame:
     )
 
 
-def _flat_result(history: pl.DataFrame) -> ForecastResult:
+def _flat_result(history: pl.DataFrame, bottoms: tuple[str, ...] = tuple(SHARES)) -> ForecastResult:
     last = history.filter(pl.col("ds") == AS_OF)
     days = pl.DataFrame({"ds": [AS_OF + timedelta(days=d + 1) for d in range(DAYS)]})
     forecast = (
@@ -82,7 +88,7 @@ def _flat_result(history: pl.DataFrame) -> ForecastResult:
         .drop("run_id")
     )
     bottom = forecast.filter(
-        pl.col("unique_id").is_in(list(SHARES)) & (pl.col("measure") == "mean")
+        pl.col("unique_id").is_in(list(bottoms)) & (pl.col("measure") == "mean")
     )
     paths = (
         bottom.join(
@@ -189,3 +195,41 @@ def test_decision_horizon_accuracy_is_measured_out_of_sample(
     assert scored.filter(pl.col("mae").is_null()).is_empty()
     # Steady 40 % growth: the growth models beat repeating the last week by far.
     assert (scored["mae"] / scored["mae_seasonal_naive"]).max() < 0.9
+
+
+def test_a_class_is_never_forecast_above_its_region_and_says_when_it_was_held() -> None:
+    """A lumpy training class (its level jumps block to block) compounds its growth rate's
+    uncertainty to a 36-month q90 45 times its region's, with a mean 440 times (the triggers
+    ordered 579 pods for a class of 5,120 GPUs on such a band). A class is part of its region on
+    every path, so every value is held at or below the region's, daily and monthly, and the
+    series' plan reason says from when."""
+    rng = np.random.default_rng(5)
+    t = np.arange(HISTORY)
+    steady = 3000.0 * 1.2 ** (t / 365) * np.exp(rng.normal(0, 0.03, HISTORY))
+    blocks = np.exp(np.cumsum(rng.normal(0.05, 0.45, HISTORY // 28 + 1)))
+    lumpy = 500.0 * np.repeat(blocks, 28)[:HISTORY] * np.exp(rng.normal(0, 0.05, HISTORY))
+    bottoms = {"total/r1/inference/a": steady, "total/r1/training/b": lumpy}
+    history = _with_parents(bottoms)
+    short = _flat_result(history, tuple(bottoms))
+    ids = history.select("unique_id", "measure").unique()
+    summary = ids.with_columns(
+        pl.lit(None, pl.String).alias("plan_model"), pl.lit(None, pl.String).alias("plan_reason")
+    )
+    ext = extend_horizon(history, replace(short, summary=summary), as_of=AS_OF, months=36)
+    values = ["mean", "q10", "q50", "q90", "q99"]
+    for frame in (ext.months, ext.result.forecast):
+        region = frame.filter(pl.col("unique_id") == "total/r1").select(
+            "ds", "measure", *(pl.col(c).alias(f"{c}_region") for c in values)
+        )
+        training = frame.filter(pl.col("unique_id") == "total/r1/training").join(
+            region, on=["ds", "measure"]
+        )
+        assert training.height > 0
+        for c in values:
+            assert (training[c] <= training[f"{c}_region"] * (1 + 1e-9)).all(), c
+    reason = ext.result.summary.filter(
+        (pl.col("unique_id") == "total/r1/training") & (pl.col("measure") == "peak")
+    )["plan_reason"][0]
+    assert "held within its region's from" in reason
+    inference = ext.result.summary.filter(pl.col("unique_id") == "total/r1/inference")
+    assert inference["plan_reason"].is_null().all()

@@ -521,6 +521,38 @@ def test_an_order_chosen_again_that_lands_in_time_is_sized_from_exhaustion(
     assert "after its arrival" not in row["note"]
 
 
+def test_an_order_chosen_again_of_another_type_is_sized_from_its_own_arrival(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The first choice, a 40-week cell, lands long after exhaustion; the block type chosen for
+    the weeks after the cell's arrival, a 20-week pod, lands earlier (and still late). The pod is
+    sized for the weeks after its own arrival, and its note names that window: before, 579 pods
+    landing 2026-12-21 were bought for the year after a 90-week cell's arrival, to 2029-01-29."""
+    cell = {**POD, "name": "cell-c", "kind": "cell", "gpus": 4000, "mw": 6.0,
+            "lead_time_weeks": 40, "capex_usd": 150e6}  # fmt: skip
+    plan = _plan([_block("r1-rack", 500)])
+    plan = plan.model_copy(update={"candidate": [*plan.candidate, type(plan.candidate[0])(**cell)]})
+    chooser = triggers._choose
+    calls: list[str] = []
+
+    def first_the_cell_then_the_pod(options: Any, *args: Any, **kw: Any) -> Any:
+        wanted = "cell-c" if not calls else "pod-c"
+        calls.append(wanted)
+        return chooser([c for c in options if c.name == wanted] or options, *args, **kw)
+
+    monkeypatch.setattr(triggers, "_choose", first_the_cell_then_the_pod)
+    forecast = pl.concat(
+        [_series("total/r1", m, q90=lambda d: 500 + 5 * d) for m in ("peak", "mean")]
+    )
+    row = _trigger(plan, forecast, "r1", "all", settings=TriggerSettings(sizing_weeks=8))
+    assert calls[:2] == ["cell-c", "pod-c"]
+    assert (row["candidate"], row["arrives"]) == ("pod-c", _day(140))
+    # To day 196, 8 weeks after the pod lands: (500 + 5 x 196) / 0.8 - 500 = 1,350 GPUs, two
+    # pods; the weeks after the cell's arrival (days 280-336) would have bought three.
+    assert row["blocks_to_order"] == math.ceil(((500 + 5 * 196) / 0.8 - 500) / 1000) == 2
+    assert f"sized for the 8 weeks after its arrival (to {_day(196)})" in row["note"]
+
+
 def test_demand_no_block_of_its_region_hosts_is_named_on_the_all_pool() -> None:
     """r2's blocks host only batch while its demand is inference: the all pool says the
     inference demand has nowhere to run and its dates are not verified (it ordered exactly as
