@@ -293,10 +293,11 @@ def _decision_table(run: ForecastRun) -> list[Table]:
         return [table]
     if not run.horizon_months:
         return []
+    followed = f"; {run.plan_change}" if run.plan_change else ""
     title = (
-        f"plan horizon {run.horizon_months} months (daily, then monthly); accuracy of the "
-        "daily peak 26 weeks ahead, out of sample (targets: above q90 on 10 ± 5 % of days, "
-        "|bias| <= 5 %, MAE <= 0.9x the better baseline)"
+        f"plan horizon {run.horizon_months} months (daily, then monthly){followed}; accuracy "
+        "of the daily peak 26 weeks ahead, out of sample (targets: above q90 on 10 ± 5 % of "
+        "days, |bias| <= 5 %, MAE <= 0.9x the better baseline)"
     )
     if not run.decision_accuracy:
         table = Table(title=title, title_justify="left", show_header=False)

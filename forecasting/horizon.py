@@ -68,6 +68,7 @@ class Extended:
     accuracy: pl.DataFrame  # longrange.decision_backtest rows, with ``measure``
     horizon_months: int  # 0 when nothing is forecast past the daily days (``gap`` says why)
     gap: str | None = None
+    change: str | None = None  # a growth change the run's series share, which the plan follows
 
 
 def plan_months(
@@ -230,6 +231,7 @@ def extend_horizon(
     daily_days = (last - as_of).days if isinstance(last, date) else 0
     blended_parts, month_parts, accuracy_parts, plan_parts = [], [], [], []
     gap: str | None = None
+    change: str | None = None
     ratios = pl.DataFrame(schema={"parent": pl.String, "ds": pl.Date, "ratio": pl.Float64})
     chosen: tuple[str, ...] = longrange.CANDIDATES
     # Peaks first: the triggers act on them, so their backtests choose the growth model; the
@@ -249,6 +251,7 @@ def extend_horizon(
         if measure == Measure.PEAK.value:
             chosen = (long.model,)
             gap = long.gap
+            change = long.change.describe() or None
         short = forecast.filter((pl.col("measure") == measure) & pl.col("unique_id").is_in(classes))
         blended, held_daily = _within_regions(
             longrange.blend_daily(short, long.daily, as_of=as_of).join(
@@ -331,4 +334,5 @@ def extend_horizon(
         # A plan that stops at the daily days says so, rather than "36 months" of nothing.
         horizon_months=0 if gap else months,
         gap=gap,
+        change=None if gap else change,
     )

@@ -299,6 +299,7 @@ class ForecastRun(BaseModel):
     events: int = 0  # known events the run gave to the event models
     horizon_months: int = 0  # months the plan reaches (0: daily rows only)
     plan_gap: str | None = None  # why the plan stops at the daily days, where it could not reach
+    plan_change: str | None = None  # a growth change the series share, which the plan follows
     # Out-of-sample accuracy of the daily peak 26 weeks ahead, per series and cut-off.
     decision_accuracy: list[dict[str, Any]] = []
     contracts_signed: int = 0  # signed contracts holding GPUs within the horizon, applied
@@ -611,6 +612,7 @@ def store_forecast(
         events=events,
         horizon_months=0 if extended is None else extended.horizon_months,
         plan_gap=None if extended is None else extended.gap,
+        plan_change=None if extended is None else extended.change,
         decision_accuracy=_decision_accuracy(accuracy),
         contracts_signed=book.signed,
         contracts_pipeline=book.pipeline,

@@ -7,17 +7,18 @@ days before the cut-off, and flat. Targets at 26 weeks, pooled over each fleet's
 exceeded on 10 +- 5 % of days, |q50 bias| <= 5 %, MAE <= 0.9x the better of the seasonal naive
 and a log-linear trend through the last 180 days.
 
-Measured (seed 0; seeds 1 and 2 in brackets), MAE ratio / q90 exceedance / bias: steady 0.74 /
-8.4 % / +1.0 % (0.51 / 9.3 % / +1.1 %; 0.48 / 5.9 % / +0.7 %); flat 0.75 / 8.0 % / +1.4 % (0.71 /
-11.3 % / +0.4 %; 0.76 / 5.4 % / +0.4 %); halving 0.96 / 3.6 % / +4.7 % (0.74 / 2.5 % / +3.9 %;
-1.14 / 0.3 % / +12.6 %): NOT met. Rerun: ``PYTHONPATH=. python benchmarks/bench_longrange.py
---test-fleets``. The slowdown starts after the last backtest origin, so the backtests that choose
-and calibrate cannot see it, and four blocks of slower growth are within one series' wander;
-the methods tried against it and their figures are in benchmarks/longrange_findings.md.
-The halving test is an expected failure until a method detects the change sooner without false
-alarms on the steady and flat fleets and without following the demo fleet's acceleration before
-2026-05-22, which did not last (pooled recent growth and a bootstrap-tested shared slope change
-were measured against both; benchmarks/longrange_findings.md).
+Measured, MAE ratio / q90 exceedance / bias for seeds 0, 1 and 2: steady 0.74 / 8.3 % / +1.0 %,
+0.51 / 8.8 % / +1.1 %, 0.48 / 5.8 % / +0.7 %; flat 0.75 / 7.9 % / +1.4 %, 0.71 / 11.3 % / +0.4 %,
+0.76 / 5.4 % / +0.4 %; halving 0.68 / 10.4 % / -2.2 %, 0.67 / 7.4 % / -1.1 %, and for seed 2
+0.98 / 0.3 % / +10.8 %: NOT met (an expected failure below). Rerun: ``PYTHONPATH=. python
+benchmarks/bench_longrange.py --test-fleets``. The slowdown starts after the last backtest
+origin, so the backtests that choose and calibrate cannot see it, and four blocks of slower
+growth are within one series' wander; across the fleet's eight series they are not, and the
+shared change the method follows (``forecasting.slope_change``) moved the halving fleet from
+0.96 / 3.5 % / +4.7 %, 0.74 / 2.4 % / +3.9 % and 1.14 / 0.3 % / +12.6 %, the steady and flat
+fleets unchanged. On seed 2 the change is weaker against its wander (z -3.8 against a
+threshold of 3.1), so the garrote follows a third of it. What else was tried:
+benchmarks/longrange_findings.md.
 """
 
 from __future__ import annotations
@@ -72,9 +73,9 @@ def pooled_26_weeks(scores: pl.DataFrame) -> dict[str, float]:
     }
 
 
-def assert_targets(kind: str) -> None:
+def assert_targets(kind: str, seed: int) -> None:
     """The three 26-week targets on fleet ``kind``, scored after the cut-off it never saw."""
-    fleet = built_fleet(kind)
+    fleet = built_fleet(kind, seed=seed)
     scores = lr.decision_backtest(
         fleet, cutoffs_months_back=(6,), as_of=CUTOFF + timedelta(days=FUTURE_DAYS)
     )
@@ -84,23 +85,36 @@ def assert_targets(kind: str) -> None:
     assert m["mae_ratio"] <= 0.9, f"{kind}: MAE {m['mae_ratio']:.2f}x the better baseline"
 
 
-def test_steady_growth_meets_the_26_week_targets() -> None:
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_steady_growth_meets_the_26_week_targets(seed: int) -> None:
     """Steady compounding growth: calibrated, unbiased and better than both baselines."""
-    assert_targets("steady")
+    assert_targets("steady", seed)
 
 
-def test_flat_fleet_meets_the_26_week_targets() -> None:
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_flat_fleet_meets_the_26_week_targets(seed: int) -> None:
     """A flat fleet: no invented growth, calibrated, better than both baselines."""
-    assert_targets("flat")
+    assert_targets("flat", seed)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="growth that halved 4 months ago is over-forecast, q90 too rarely reached"
+@pytest.mark.parametrize(
+    "seed",
+    [
+        0,
+        1,
+        pytest.param(
+            2,
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="a slowdown weak against its wander is followed a third: +10.8 % bias",
+            ),
+        ),
+    ],
 )
-def test_halving_growth_meets_the_26_week_targets() -> None:
-    """Growth halving 120 days before the cut-off: the three targets, measured not met (module
-    docstring)."""
-    assert_targets("halving")
+def test_halving_growth_meets_the_26_week_targets(seed: int) -> None:
+    """Growth halving 120 days before the cut-off: the shared slowdown is followed, so the
+    forecast neither runs high nor reaches its q90 too rarely (module docstring)."""
+    assert_targets("halving", seed)
 
 
 def young_fleet_26_weeks(kind: str, seed: int) -> dict[str, float]:
@@ -540,3 +554,18 @@ def test_a_cut_off_with_too_little_history_is_not_scored() -> None:
         fleet, cutoffs_months_back=(6,), as_of=CUTOFF + timedelta(days=FUTURE_DAYS)
     )
     assert scores.is_empty()
+
+
+def test_a_followed_slowdown_is_named_on_every_series_it_moves() -> None:
+    """The halving fleet's forecast at its cut-off follows the shared slowdown and each series'
+    reason says so; the steady fleet's follows nothing and says nothing."""
+    for kind, followed in (("halving", True), ("steady", False)):
+        history = built_fleet(kind).filter(pl.col("ds") <= CUTOFF)
+        fc = lr.long_horizon_forecast(history, as_of=CUTOFF, months=6)
+        reasons = fc.series["reason"].fill_null("")
+        if followed:
+            assert fc.change.per_block < 0
+            assert reasons.str.contains("series slowed together").all()
+        else:
+            assert fc.change.per_block == 0.0
+            assert not reasons.str.contains("together").any()
