@@ -52,9 +52,8 @@ How a series is forecast (``long_horizon_forecast``):
 26-week targets are met on the steady and flat test fleets (seeds 0-2) and on the fleet whose
 growth halves 120 days before the cut-off for seeds 0 and 1; seed 2's slowdown is weaker
 against its wander and is followed a third (bias +4.3 %, was +12.6 %, but its q90 reached
-on 1.2 % of days). On the demo fleet
-and 40 synthetic fleets of its kind nothing is detected at the 99 % level the test uses (at
-95 %, the 40 fleets' total read 3 % worse).
+on 1.2 % of days). On the demo fleet and 40 synthetic fleets of its kind nothing is detected
+at the 99 % level the test uses (at 95 %, the 40 fleets' total read 3 % worse).
 benchmarks/longrange_findings.md lists what else was tried, with its figures.
 
 Short series fall back without raising: fewer than ``MIN_BLOCKS`` blocks use a random walk on
@@ -1149,18 +1148,19 @@ def _windows(
 ) -> dict[str, list[_Window]]:
     """Backtest windows per candidate model: every series and cut-off whose horizon has ended."""
     out: dict[str, list[_Window]] = {m: [] for m in models}
+    # Six calendar months are 181 to 184 days: a window a few days short still scores.
+    scored = [
+        k for k in cutoffs_months_back if (as_of - _add_months(as_of, -k)).days >= horizon_days - 7
+    ]
     changes = {
         k: _panel_change(
             [_history(first, values, _add_months(as_of, -k)) for first, values in arrays.values()]
         )
-        for k in cutoffs_months_back
+        for k in scored
     }
     for uid, (first, values) in arrays.items():
-        for k in cutoffs_months_back:
+        for k in scored:
             cutoff = _add_months(as_of, -k)
-            # Six calendar months are 181 to 184 days: a window a few days short still scores.
-            if (as_of - cutoff).days < horizon_days - 7:
-                continue
             history = _history(first, values, cutoff)
             if not np.isfinite(history).sum() >= MIN_BLOCKS * BLOCK_DAYS // 2:
                 continue
@@ -1220,7 +1220,9 @@ class LongHorizon:
     - ``model`` and ``scale``: the pooled choice and interval scale;
     - ``run``: how the series walk, which short series' random walks leaned on;
     - ``gap``: why nothing is forecast past the daily days (``daily`` and ``monthly`` empty),
-      when some series' level moves cannot be measured; None otherwise.
+      when some series' level moves cannot be measured; None otherwise;
+    - ``change``: the growth change the call's series share, which the growth models follow
+      (``per_block`` 0 when none passed the test; ``forecasting.slope_change``).
     """
 
     as_of: date
