@@ -18,6 +18,9 @@ chosen and calibrated on backtests at the decision horizon (26 weeks ahead):
   regions and classes from the growth models (not the total, which no trigger reads); a
   customer's monthly rows are its class's, times the customer's share of its class on the last
   daily day.
+- **Both measures follow a shared change of growth only where the peaks do**
+  (:mod:`forecasting.slope_change`): the peaks choose the growth model and test for the
+  change; the means reuse the model and follow a change only where the peaks followed one.
 - **A class never exceeds its region.** A class is part of its region on every path, so its
   mean and each quantile, daily and monthly, are held at or below the region's
   (:func:`_within_regions`); the series' ``plan_reason`` says from which day that bound held.
@@ -234,6 +237,7 @@ def extend_horizon(
     change: str | None = None
     ratios = pl.DataFrame(schema={"parent": pl.String, "ds": pl.Date, "ratio": pl.Float64})
     chosen: tuple[str, ...] = longrange.CANDIDATES
+    followed = True
     # Peaks first: the triggers act on them, so their backtests choose the growth model; the
     # means (the same series' levels) reuse it and calibrate their own interval scale, which
     # spares four of the five candidates' backtests.
@@ -247,11 +251,16 @@ def extend_horizon(
             months=months,
             daily_horizon_days=max(daily_days, 1),
             candidates=chosen,
+            follow_change=followed,
         )
         if measure == Measure.PEAK.value:
             chosen = (long.model,)
             gap = long.gap
             change = long.change.describe() or None
+            # The means follow a shared change only where the peaks (what the triggers read)
+            # do: a mean that slowed beside a peak that did not would drift the paths, the
+            # drills and the customers' shares away from the triggers by up to a fifth.
+            followed = change is not None
         short = forecast.filter((pl.col("measure") == measure) & pl.col("unique_id").is_in(classes))
         blended, held_daily = _within_regions(
             longrange.blend_daily(short, long.daily, as_of=as_of).join(

@@ -1145,8 +1145,11 @@ def _windows(
     cutoffs_months_back: Sequence[int],
     horizon_days: int,
     models: Sequence[str],
+    follow_change: bool = True,
 ) -> dict[str, list[_Window]]:
-    """Backtest windows per candidate model: every series and cut-off whose horizon has ended."""
+    """Backtest windows per candidate model: every series and cut-off whose horizon has ended;
+    each cut-off's views follow the growth change its series share unless ``follow_change`` is
+    False."""
     out: dict[str, list[_Window]] = {m: [] for m in models}
     # Six calendar months are 181 to 184 days: a window a few days short still scores.
     scored = [
@@ -1156,6 +1159,8 @@ def _windows(
         k: _panel_change(
             [_history(first, values, _add_months(as_of, -k)) for first, values in arrays.values()]
         )
+        if follow_change
+        else SlopeChange()
         for k in scored
     }
     for uid, (first, values) in arrays.items():
@@ -1299,6 +1304,7 @@ def long_horizon_forecast(
     cutoffs_months_back: Sequence[int] = (6, 12),
     decision_horizon_days: int = DECISION_HORIZON_DAYS,
     candidates: Sequence[str] = CANDIDATES,
+    follow_change: bool = True,
 ) -> LongHorizon:
     """Monthly peaks for ``months`` months and the daily view for ``daily_horizon_days`` days.
 
@@ -1307,6 +1313,9 @@ def long_horizon_forecast(
     ``candidates``) and the interval scale are chosen on backtests at ``cutoffs_months_back``
     scored over ``decision_horizon_days`` (module docstring); series too short for them fall
     back with a reason in ``series``. Quantiles are monotone and never negative.
+    ``follow_change`` False leaves out the shared change of growth (module docstring, 5),
+    in the backtests and the forecast: a second measure of the same series follows one only
+    where the first did.
     """
     missing = [c for c in ("unique_id", "ds", "y") if c not in daily.columns]
     if missing:
@@ -1323,6 +1332,7 @@ def long_horizon_forecast(
         cutoffs_months_back=cutoffs_months_back,
         horizon_days=decision_horizon_days,
         models=candidates,
+        follow_change=follow_change,
     )
     has_windows = any(windows.values())
     # Nothing chooses or calibrates a growth model without a decision backtest: uncalibrated,
@@ -1335,7 +1345,11 @@ def long_horizon_forecast(
     scores = _score_rows(windows.get(model, []), scale, (decision_horizon_days,))
 
     run = run_walk(arrays)
-    change = _panel_change([values for _first, values in arrays.values()])
+    change = (
+        _panel_change([values for _first, values in arrays.values()])
+        if follow_change
+        else SlopeChange()
+    )
     views = {
         uid: _series_view(
             values,

@@ -233,3 +233,59 @@ def test_a_class_is_never_forecast_above_its_region_and_says_when_it_was_held() 
     assert "held within its region's from" in reason
     inference = ext.result.summary.filter(pl.col("unique_id") == "total/r1/inference")
     assert inference["plan_reason"].is_null().all()
+
+
+def _regions_growing(rates: dict[str, tuple[float, float]], *, seed: int) -> pl.DataFrame:
+    """Eight regions of one inference customer each, every measure growing at its own pace
+    (per year in logs, the second pace over the last 120 days), levels wandering as an AR(1)."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(HISTORY) - (HISTORY - 1)
+    days = [AS_OF - timedelta(days=HISTORY - 1 - d) for d in range(HISTORY)]
+    frames = []
+    for r in range(8):
+        wander = np.zeros(HISTORY)
+        shocks = rng.normal(0, 0.01, HISTORY)
+        for j in range(1, HISTORY):
+            wander[j] = 0.97 * wander[j - 1] + shocks[j]
+        noise = rng.normal(0, 0.03, HISTORY)
+        for measure, (before, after) in rates.items():
+            growth = np.cumsum(np.where(t < -120, before, after) / 365)
+            y = 1000.0 * (r + 1) * np.exp(growth + wander + noise)
+            for uid in (f"total/r{r}", f"total/r{r}/inference", f"total/r{r}/inference/a"):
+                frames.append(
+                    pl.DataFrame({"unique_id": uid, "ds": days, "measure": measure, "y": y})
+                )
+    return pl.concat(frames)
+
+
+def _followed(rates: dict[str, tuple[float, float]]) -> dict[str, bool]:
+    """Per measure: whether the plan's series say they follow a shared change."""
+    history = _regions_growing(rates, seed=0)
+    bottoms = tuple(f"total/r{r}/inference/a" for r in range(8))
+    short = _flat_result(history, bottoms)
+    summary = (
+        history.select("unique_id", "measure")
+        .unique()
+        .with_columns(
+            pl.lit(None, pl.String).alias("plan_model"),
+            pl.lit(None, pl.String).alias("plan_reason"),
+        )
+    )
+    ext = extend_horizon(
+        history, replace(short, summary=summary), as_of=AS_OF, months=12, measure_accuracy=False
+    )
+    reasons = ext.result.summary.with_columns(pl.col("plan_reason").fill_null(""))
+    return {
+        m: bool(
+            reasons.filter(pl.col("measure") == m)["plan_reason"].str.contains("together").any()
+        )
+        for m in ("peak", "mean")
+    }
+
+
+def test_the_means_follow_a_shared_slowdown_only_where_the_peaks_do() -> None:
+    """Growth halving over the last 120 days in both measures: both follow it. In the means
+    only, with the peaks growing steadily: neither does, so the paths, drills and customers'
+    shares (which the means scale) do not drift from the peaks the triggers read."""
+    assert _followed({"peak": (0.7, 0.35), "mean": (0.7, 0.35)}) == {"peak": True, "mean": True}
+    assert _followed({"peak": (0.5, 0.5), "mean": (0.7, 0.35)}) == {"peak": False, "mean": False}
