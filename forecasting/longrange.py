@@ -79,6 +79,7 @@ from scipy import special, stats
 
 from forecasting import hierarchy
 from forecasting.models import Prediction
+from forecasting.pooling import random_effects_mean
 from forecasting.schema import quantile_column
 from forecasting.slope_change import SlopeChange, shared_slope_change
 
@@ -975,15 +976,10 @@ def run_walk(arrays: dict[str, tuple[date, np.ndarray]]) -> RunWalk:
         variances.append(sd**2 / steps.size)
     if not drifts:
         return RunWalk(step_sd=step_sd)
-    d, v = np.asarray(drifts), np.asarray(variances)
-    w = 1 / v
-    fixed = float(np.sum(w * d) / np.sum(w))
-    q = float(np.sum(w * (d - fixed) ** 2))
-    scale = float(np.sum(w) - np.sum(w**2) / np.sum(w))
-    spread = max(0.0, (q - (d.size - 1)) / scale) if d.size > 1 and scale > 0 else 0.0
-    w_re = 1 / (v + spread)
-    pooled = float(np.sum(w_re * d) / np.sum(w_re))
-    return RunWalk(step_sd=step_sd, drift=pooled, drift_var=float(1 / np.sum(w_re)), spread=spread)
+    pooled = random_effects_mean(np.asarray(drifts), np.asarray(variances))
+    return RunWalk(
+        step_sd=step_sd, drift=pooled.mean, drift_var=pooled.variance, spread=pooled.tau2
+    )
 
 
 def _fit_steps(

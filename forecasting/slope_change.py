@@ -32,6 +32,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from forecasting.pooling import random_effects_mean
+
 __all__ = ["CHANGE_BLOCKS", "LEVEL", "REPLICATIONS", "SlopeChange", "shared_slope_change"]
 
 CHANGE_BLOCKS = 5
@@ -161,18 +163,12 @@ def shared_slope_change(levels: Sequence[np.ndarray], *, seed: int = 0) -> Slope
     tested = SlopeChange(z=z, threshold=threshold, series=len(used))
     if abs(z) <= threshold:
         return tested
-    # Random-effects mean change (DerSimonian-Laird): series may share a slowdown unequally.
-    w = 1 / v
-    fixed = float((w * c).sum() / w.sum())
-    q = float((w * (c - fixed) ** 2).sum())
-    scale = float(w.sum() - (w**2).sum() / w.sum())
-    tau2 = max(0.0, (q - (c.size - 1)) / scale) if scale > 0 else 0.0
-    w_re = 1 / (v + tau2)
-    mean = float((w_re * c).sum() / w_re.sum())
+    # Series may share a slowdown unequally: their random-effects mean change.
+    pooled = random_effects_mean(c, v)
     garrote = 1 - (threshold / z) ** 2
     return SlopeChange(
-        per_block=garrote * mean,
-        variance=garrote**2 / float(w_re.sum()),
+        per_block=garrote * pooled.mean,
+        variance=garrote**2 * pooled.variance,
         z=z,
         threshold=threshold,
         series=len(used),
