@@ -13,8 +13,14 @@ scored out of sample 182 days after a cut-off by ``decision_backtest``:
    2026-11-22, daily peak of the total and the regions, cut-off 6 months back: per series,
    then the median ratio, median share above q90 and mean bias per fleet length.
 
+3. with ``--widths 300,400,500,600`` (alone): how wide the 36-month plan is on synthetic
+   fleets of those lengths (``--seeds``, ``--customers``, default 12 here), as of 2026-11-22:
+   per fleet the pooled model and scale, and the widest 36th-month q90 / q50 of the total and
+   the regions and of the classes. Nothing scores a band that far out; this shows whether
+   it stays within what the history could say.
+
 Run: ``PYTHONPATH=. python benchmarks/bench_young_fleets.py [--history 90,120,150,210,250]
-[--days 300,330] [--seeds 0,1,2,3] [--customers 40]``.
+[--days 300,330] [--seeds 0,1,2,3] [--customers 40] [--widths 300,400,500,600]``.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import polars as pl
 from bench_longrange import END, fleet_peaks, test_fleets
 
-from forecasting import longrange
+from forecasting import demand, longrange, synth
 
 
 def test_fleet_rows(histories: list[int], seeds: list[int]) -> pl.DataFrame:
@@ -85,12 +91,53 @@ def synthetic_rows(lengths: list[int], seeds: list[int], customers: int) -> pl.D
     return pl.DataFrame(rows)
 
 
+def width_rows(lengths: list[int], seeds: list[int], customers: int) -> pl.DataFrame:
+    """The widest 36th-month q90 / q50 per synthetic fleet (module docstring, 3.)."""
+    rows = []
+    for days in lengths:
+        for seed in seeds:
+            fleet = synth.synthetic_fleet(days=days, customers=customers, seed=seed, end=END)
+            hourly = fleet.telemetry.select(
+                "ts",
+                "region",
+                "workload_class",
+                "customer",
+                (pl.col("gpus_running") + pl.col("gpus_queued")).alias("y"),
+            )
+            peaks = demand.demand_series(hourly, customers_per_class=3).filter(
+                pl.col("measure") == "peak", pl.col("unique_id").str.count_matches("/") <= 2
+            )
+            fc = longrange.long_horizon_forecast(peaks.select("unique_id", "ds", "y"), as_of=END)
+            last = (
+                fc.monthly.filter(pl.col("ds") == pl.col("ds").max())
+                .with_columns(
+                    ratio=pl.col("q90") / pl.col("q50"),
+                    level=pl.col("unique_id").str.count_matches("/") <= 1,
+                )
+                .group_by("level")
+                .agg(pl.col("ratio").max())
+            )
+            widest = dict(zip(last["level"], last["ratio"], strict=True))
+            rows.append(
+                {
+                    "days": days,
+                    "seed": seed,
+                    "model": fc.model,
+                    "scale": round(fc.scale, 2),
+                    "total and regions: widest q90/q50": round(widest.get(True, float("nan")), 1),
+                    "classes: widest q90/q50": round(widest.get(False, float("nan")), 1),
+                }
+            )
+    return pl.DataFrame(rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--history", default="90,120,150,210,250")
     parser.add_argument("--days", default="300,330")
     parser.add_argument("--seeds", default="0,1,2,3")
-    parser.add_argument("--customers", type=int, default=40)
+    parser.add_argument("--customers", type=int, default=None)
+    parser.add_argument("--widths", default="", help="e.g. 300,400,500,600 (alone)")
     args = parser.parse_args()
 
     def ints(text: str) -> list[int]:
@@ -98,6 +145,11 @@ def main() -> None:
 
     pl.Config.set_tbl_rows(500)
     pl.Config.set_tbl_hide_dataframe_shape(True)
+    if args.widths:
+        print("36th month of the plan as of 2026-11-22: widest q90 / q50")
+        print(width_rows(ints(args.widths), ints(args.seeds), args.customers or 12))
+        return
+    args.customers = args.customers or 40
     print("test fleets cut short, cut-off 2026-05-31, 182 days scored (pooled over 8 series)")
     print(test_fleet_rows(ints(args.history), ints(args.seeds)))
     synthetic = synthetic_rows(ints(args.days), ints(args.seeds), args.customers)

@@ -343,6 +343,35 @@ def test_flat_series_stays_flat() -> None:
     assert np.max(np.abs(q50 / q50[0] - 1)) <= 0.03
 
 
+@pytest.mark.parametrize("seed", [2, 3])
+def test_a_band_widens_past_the_decision_horizon_no_faster_than_its_damped_growth(
+    seed: int,
+) -> None:
+    """Past 26 weeks nothing scores a band: it widens at most as the damped reach does.
+
+    A series that sped up from 10 to 100 %/yr (in logs) 176 days before ``as_of``, forecast by
+    the local linear trend: fitted on 17 blocks its trend smoothing came out near 0.5, and its
+    class-1 variance grows cubically. Before, the 36-month q90 was 215 and 534 times the q50
+    (seeds 2 and 3), against 1.5-1.6 at six months; the damped reach widens the log spread
+    about threefold from 26 weeks to 36 months.
+    """
+    rng = np.random.default_rng(seed)
+    n = 476
+    t = np.arange(n)
+    y = 2000 * np.exp(np.cumsum(np.where(t < 300, 0.1, 1.0) / 365) + rng.normal(0, 0.03, n))
+    days = [CUTOFF - timedelta(days=n - 1 - k) for k in range(n)]
+    fc = lr.long_horizon_forecast(
+        pl.DataFrame({"unique_id": "total/us-west", "ds": days, "y": y}),
+        as_of=CUTOFF,
+        candidates=("local_linear_trend",),
+    )
+    ratio = (fc.monthly.sort("ds")["q90"] / fc.monthly.sort("ds")["q50"]).to_numpy()
+    reach = lr.damped_reach(39)
+    # Month 6 ends near the decision horizon (block step 7); its middle is a little before.
+    assert math.log(ratio[-1]) <= 1.25 * reach[-1] / reach[6] * math.log(ratio[5])
+    assert ratio[-1] < 6
+
+
 def test_growth_models_extrapolate_compounding_growth() -> None:
     """On an exact 50 %/yr log-linear level, the undamped models continue it within 2 %.
 
