@@ -67,8 +67,11 @@ def growth_series(n_series: int, days: int, *, seed: int = 0) -> pl.DataFrame:
     return pl.concat(frames)
 
 
-def fleet_peaks(*, days: int = 730, customers: int = 200, seed: int = 0) -> pl.DataFrame:
-    """A synthetic fleet's daily peak demand of the total and the regions (default: the demo's)."""
+def fleet_peaks(
+    *, days: int = 730, customers: int = 200, seed: int = 0, depth: int = 1
+) -> pl.DataFrame:
+    """A synthetic fleet's daily peak demand of the total and the regions (default: the demo's),
+    and with ``depth`` 2 of the classes too."""
     fleet = synth.synthetic_fleet(days=days, customers=customers, seed=seed, end=END)
     hourly = fleet.telemetry.select(
         "ts",
@@ -79,7 +82,7 @@ def fleet_peaks(*, days: int = 730, customers: int = 200, seed: int = 0) -> pl.D
     )
     series = demand.demand_series(hourly, customers_per_class=3)
     return series.filter(
-        pl.col("measure") == "peak", pl.col("unique_id").str.count_matches("/") <= 1
+        pl.col("measure") == "peak", pl.col("unique_id").str.count_matches("/") <= depth
     ).select("unique_id", "ds", "y")
 
 

@@ -34,7 +34,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import polars as pl
 from bench_longrange import END, fleet_peaks, test_fleets
 
-from forecasting import demand, longrange, synth
+from forecasting import longrange
 
 
 def test_fleet_rows(histories: list[int], seeds: list[int]) -> pl.DataFrame:
@@ -96,18 +96,8 @@ def width_rows(lengths: list[int], seeds: list[int], customers: int) -> pl.DataF
     rows = []
     for days in lengths:
         for seed in seeds:
-            fleet = synth.synthetic_fleet(days=days, customers=customers, seed=seed, end=END)
-            hourly = fleet.telemetry.select(
-                "ts",
-                "region",
-                "workload_class",
-                "customer",
-                (pl.col("gpus_running") + pl.col("gpus_queued")).alias("y"),
-            )
-            peaks = demand.demand_series(hourly, customers_per_class=3).filter(
-                pl.col("measure") == "peak", pl.col("unique_id").str.count_matches("/") <= 2
-            )
-            fc = longrange.long_horizon_forecast(peaks.select("unique_id", "ds", "y"), as_of=END)
+            peaks = fleet_peaks(days=days, customers=customers, seed=seed, depth=2)
+            fc = longrange.long_horizon_forecast(peaks, as_of=END)
             last = (
                 fc.monthly.filter(pl.col("ds") == pl.col("ds").max())
                 .with_columns(
