@@ -553,7 +553,9 @@ def pipeline_if_signed(
     so ``extra_capex_usd`` is what signing adds beyond the plan's own orders.
     ``expected_capex_usd`` weights it by the deal's probability; ``order_by`` is the earliest
     order-by date of a pool the deal moves (null when it moves none). Deals in a region the
-    plan lacks, or whose term ended before the forecast's first day, are left out.
+    plan lacks, or whose term ended before the forecast's first day, are left out; a deal the
+    plan cannot weigh (its first GPUs after the plan's end) has null figures and says why in
+    ``note``.
     """
     settings = _whole_horizon(
         settings or TriggerSettings(), as_of=as_of, end=_horizon_end(forecast)
@@ -565,12 +567,27 @@ def pipeline_if_signed(
     if not deals:
         return pl.DataFrame(schema=PIPELINE_SCHEMA)
     without = expansion_triggers(forecast, plan, as_of=as_of, settings=settings).triggers
-    rows = []
+    rows: list[tuple[object, ...]] = []
     for deal in deals:
         signed = replace(deal, status=ContractStatus.SIGNED, probability=None)
-        answer = what_if(
-            forecast, plan, signed, as_of=as_of, settings=settings, without=without, book=book
+        deal_fields = (
+            deal.id,
+            deal.customer,
+            deal.workload_class.value,
+            deal.region,
+            deal.p,
+            deal.ramp[0].day,
+            max(s.gpus for s in deal.ramp),
         )
+        try:
+            answer = what_if(
+                forecast, plan, signed, as_of=as_of, settings=settings, without=without, book=book
+            )
+        except DealError as err:
+            # One deal the plan cannot weigh (its ramp starts past a young fleet's short plan)
+            # stopped the whole run's reports; it is listed, unweighed, with the reason.
+            rows.append((*deal_fields, None, None, None, None, f"not weighed: {err}"))
+            continue
         moved = answer.orders.filter(
             (pl.col("blocks_with") > pl.col("blocks_without"))
             | (pl.col("status_with") != pl.col("status_without"))
@@ -578,13 +595,7 @@ def pipeline_if_signed(
         order_by = moved["order_by"].drop_nulls().min() if moved.height else None
         rows.append(
             (
-                deal.id,
-                deal.customer,
-                deal.workload_class.value,
-                deal.region,
-                deal.p,
-                deal.ramp[0].day,
-                max(s.gpus for s in deal.ramp),
+                *deal_fields,
                 answer.extra_capex_usd,
                 deal.p * answer.extra_capex_usd,
                 order_by,

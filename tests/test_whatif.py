@@ -223,6 +223,48 @@ probability = 0.4
     assert deal["serve_from"] == _day(56)
 
 
+def test_a_pipeline_deal_past_the_plan_s_end_is_listed_unweighed_not_raised() -> None:
+    """A deal whose first GPUs come after the plan's last day (a young fleet plans 26 weeks
+    only) cannot be weighed; it stopped `fleetcast demo --days 28` with a traceback. It is
+    listed with null figures and the reason, and the other deals are still weighed."""
+    from forecasting.contracts import parse_contracts
+    from forecasting.whatif import PIPELINE_SCHEMA, pipeline_if_signed
+
+    end: date = _forecast()["ds"].max()  # type: ignore[assignment]
+    book = parse_contracts(
+        f"""
+[[contract]]
+id = "soon"
+customer = "newco"
+workload_class = "inference"
+region = "r2"
+ramp = [{{ date = {_day(30)}, gpus = 200 }}]
+term_end = 2040-12-31
+status = "pipeline"
+probability = 0.4
+
+[[contract]]
+id = "late"
+customer = "later-co"
+workload_class = "inference"
+region = "r2"
+ramp = [{{ date = {end + timedelta(days=60)}, gpus = 300 }}]
+term_end = 2040-12-31
+status = "pipeline"
+probability = 0.5
+"""
+    )
+    deals = pipeline_if_signed(_forecast(), _plan(_r2_blocks()), book, as_of=MONDAY)
+    assert deals.schema == PIPELINE_SCHEMA
+    by_id = {r["contract_id"]: r for r in deals.iter_rows(named=True)}
+    assert by_id["soon"]["extra_capex_usd"] > 0
+    late = by_id["late"]
+    assert late["extra_capex_usd"] is None and late["expected_capex_usd"] is None
+    assert late["peak_gpus"] == 300
+    assert late["note"].startswith("not weighed: the ramp's first GPUs")
+    assert str(end) in late["note"]
+
+
 def test_an_expansion_adds_to_the_customer_s_signed_contract_not_under_it() -> None:
     """acme has a signed 150 (its forecast already floored there); an expansion of 100 more
     lifts it to 250, so the region gains 100 on the mean, not max(150, 100) - 150 = 0."""
