@@ -152,7 +152,11 @@ def damped_reach(h: int, damping: float = WALK_DAMPING) -> np.ndarray:
     It is how far a rate read off the history carries: k steps undamped (``damping`` 1),
     at most ``damping / (1 - damping)`` (19 blocks at 0.95) however far ahead.
     """
-    k = np.arange(1, h + 1, dtype=float)
+    return _reach_at(np.arange(1, h + 1, dtype=float), damping)
+
+
+def _reach_at(k: np.ndarray, damping: float = WALK_DAMPING) -> np.ndarray:
+    """``damped_reach`` at (possibly fractional) steps ``k``."""
     if damping >= 1:
         return k
     return damping * (1 - damping**k) / (1 - damping)
@@ -898,11 +902,9 @@ def _widening_held(sd_steps: np.ndarray, calibrated_days: int) -> np.ndarray:
     k_cal = (calibrated_days + (BLOCK_DAYS - 1) / 2) / BLOCK_DAYS
     if sd_steps.size < 2 or k[-1] <= k_cal:
         return sd_steps
-    d = WALK_DAMPING
-    reach = d * (1 - d**k) / (1 - d)
-    reach_cal = d * (1 - d**k_cal) / (1 - d)
     sd_cal = float(np.interp(k_cal, k, sd_steps))
-    return np.where(k > k_cal, np.minimum(sd_steps, sd_cal * reach / reach_cal), sd_steps)
+    cap = sd_cal * _reach_at(k) / float(_reach_at(np.array([k_cal]))[0])
+    return np.where(k > k_cal, np.minimum(sd_steps, cap), sd_steps)
 
 
 def _fitted_means(y: np.ndarray) -> tuple[np.ndarray, int]:
@@ -1257,9 +1259,9 @@ def _windows(
                 out[m].append(_Window(uid, cutoff, view, actual, snaive, loglin))
     for ws in out.values():
         for day in {w.cutoff for w in ws}:
-            at_k = [w for w in ws if w.cutoff == day]
-            held = _spread_of_children({w.unique_id: w.view for w in at_k})
-            for w in at_k:
+            same_day = [w for w in ws if w.cutoff == day]
+            held = _spread_of_children({w.unique_id: w.view for w in same_day})
+            for w in same_day:
                 w.view = held[w.unique_id] or w.view
     return out
 
