@@ -20,8 +20,8 @@ PREFECT_DEFAULTS: dict[str, str] = {
     # The ephemeral server's own services (task run recorder, triggers) log a traceback when
     # SQLite reports "database is locked", then retry; Prefect's maintainers call the noise
     # harmless and its logging accidental (PrefectHQ/prefect#18934, #19771). On a loaded
-    # 2-core machine it printed 100 lines into 2 of 10 `fleetcast demo` runs. A failure that
-    # matters reaches the flow through the API and fails it.
+    # 2-core machine it printed 100 lines into 2 of the 12 `fleetcast demo` runs of session
+    # 14. A failure that matters reaches the flow through the API and fails it.
     "PREFECT_SERVER_LOGGING_LEVEL": "CRITICAL",
     # statsmodels' optimiser spends most of its time spinning OpenBLAS threads on series this
     # small; one thread per process is 3-6x faster (measured, forecasting/forecast.py).

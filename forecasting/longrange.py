@@ -848,7 +848,7 @@ def _series_view(
 
 
 def _spread_of_children(views: Mapping[str, _View | None]) -> dict[str, _View | None]:
-    """``views`` with the root's level sd at least its children's, weighted by their level.
+    """``views`` with the total's level sd at least its regions', weighted by their level.
 
     The total is the sum of its regions in the call: their growth surprises are shared (one
     market, one launch cycle), so a total band narrower than its regions' weighted band
@@ -856,35 +856,40 @@ def _spread_of_children(views: Mapping[str, _View | None]) -> dict[str, _View | 
     on 40 synthetic fleets the total's daily peak was above its q90 on 18 % of days at 26
     weeks (regions 13 %); held to its regions', 12 % (15 %).
     """
-    children: dict[str, list[_View]] = {}
-    for uid, view in views.items():
-        parent, sep, _ = uid.rpartition("/")
-        # Only a root and its direct children (the total and its regions): a region held to
-        # its classes' band took a lumpy training class's width, and its q10 fell below its
-        # steady inference class's, which no path allows (tests/test_horizon.py).
-        if sep and "/" not in parent and view is not None and parent in views:
-            children.setdefault(parent, []).append(view)
-    out = dict(views)
-    for uid, kids in children.items():
-        view = views[uid]
-        if view is None:
-            continue
-        share = np.array([math.exp(float(k.mu[0])) for k in kids])
-        share = share / share.sum()
+    total = views.get(hierarchy.TOTAL)
+    # Only the total: a region held to its classes' band took a lumpy training class's width,
+    # and its q10 fell below its steady inference class's, which no path allows
+    # (tests/test_horizon.py).
+    regions = [
+        v
+        for uid, v in views.items()
+        if v is not None and hierarchy.parent_of(uid) == hierarchy.TOTAL
+    ]
+    if total is None or not regions:
+        return dict(views)
+    share = np.array([math.exp(float(v.mu[0])) for v in regions])
+    share = share / share.sum()
+    return {
+        **views,
+        hierarchy.TOTAL: replace(
+            total,
+            s=_at_least_weighted(total.s, [v.s for v in regions], share),
+            month_s=_at_least_weighted(total.month_s, [v.month_s for v in regions], share),
+        ),
+    }
 
-        def held(
-            own: np.ndarray, theirs: list[np.ndarray], share: np.ndarray = share
-        ) -> np.ndarray:
-            n = min(own.size, *(t.size for t in theirs))
-            weighted = sum((w * t[:n] for w, t in zip(share, theirs, strict=True)), np.zeros(n))
-            return np.concatenate((np.maximum(own[:n], weighted), own[n:]))
 
-        out[uid] = replace(
-            view,
-            s=held(view.s, [k.s for k in kids]),
-            month_s=held(view.month_s, [k.month_s for k in kids]),
-        )
-    return out
+def _at_least_weighted(own: np.ndarray, theirs: list[np.ndarray], share: np.ndarray) -> np.ndarray:
+    """``own``, raised to the ``share``-weighted mean of ``theirs`` where they all reach."""
+    n = min(own.size, *(t.size for t in theirs))
+    weighted = np.asarray(share) @ np.stack([t[:n] for t in theirs])
+    return np.concatenate((np.maximum(own[:n], weighted), own[n:]))
+
+
+def _windows_held(windows: Sequence[_Window]) -> list[_Window]:
+    """``windows`` of one cut-off with the total's view held to its regions' spread."""
+    held = _spread_of_children({w.unique_id: w.view for w in windows})
+    return [replace(w, view=held[w.unique_id] or w.view) for w in windows]
 
 
 def _widening_held(sd_steps: np.ndarray, calibrated_days: int) -> np.ndarray:
@@ -1257,12 +1262,14 @@ def _windows(
                 if view is None or view.model != m:
                     continue
                 out[m].append(_Window(uid, cutoff, view, actual, snaive, loglin))
-    for ws in out.values():
-        for day in {w.cutoff for w in ws}:
-            same_day = [w for w in ws if w.cutoff == day]
-            held = _spread_of_children({w.unique_id: w.view for w in same_day})
-            for w in same_day:
-                w.view = held[w.unique_id] or w.view
+    # The total is held to its regions at each cut-off, in the windows' own order.
+    for m, ws in out.items():
+        held = {
+            (w.unique_id, w.cutoff): w
+            for day in {w.cutoff for w in ws}
+            for w in _windows_held([x for x in ws if x.cutoff == day])
+        }
+        out[m] = [held[w.unique_id, w.cutoff] for w in ws]
     return out
 
 
@@ -1641,9 +1648,7 @@ def decision_backtest(
                     _log_linear_baseline(history, h),
                 )
             )
-        held = _spread_of_children({w.unique_id: w.view for w in windows})
-        for w in windows:
-            w.view = held[w.unique_id] or w.view
+        windows = _windows_held(windows)
         horizons = sorted({horizon_days, h})
         frames.append(_score_rows(windows, fc.scale, horizons))
     return pl.concat(frames) if frames else pl.DataFrame(schema=_SCORE_SCHEMA)
