@@ -18,9 +18,12 @@ The fleet is built so that every downstream stage has something real to find:
   headroom, grown along its trend (training also along its widening fan), and a pipeline of
   committed blocks every six weeks keeps capacity at 1.25x that need in us-west and eu-west
   and at 1.15x in us-east for 240 days, past the 26-week horizon, so us-east runs tightest:
-  on the fleet's own forecast (growth models past day 28) every region passes unshocked and
-  the growth after the pipeline ends is what the 36-month triggers order for; plus one
-  retiring legacy block;
+  on the fleet's own forecast (growth models past day 28) the plan holds unshocked over the
+  drills' 26-week windows, but only just: as of 2026-11-30, over the later window of
+  ``delivery-slip`` (from 2027-01-04) inference misses its 95 % target on the worst tenth of
+  paths, the forecast growing at the history's pace (about 2x a year in us-east); the growth
+  after the pipeline ends is what the 36-month triggers order for; plus one retiring legacy
+  block;
 * queued demand allocated by class priority when a region's demand exceeds what its blocks can
   place, and a telemetry outage of a few hours in eu-west (rows missing, not zero);
 * a power plan per site (``[[site]]``): MW energized a month before the blocks that need it,
