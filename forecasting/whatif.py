@@ -538,6 +538,31 @@ PIPELINE_SCHEMA = pl.Schema(
 )
 
 
+def _lowered_orders_note(orders: pl.DataFrame) -> str:
+    """Why signing a deal can lower the plan's orders, naming each pool it lowers ('' if none).
+
+    The forecast already carries a pipeline deal at its odds: above 10 % its own series' q90
+    holds the whole ramp, so signing lifts the mean and q50, not the q90 the triggers read,
+    while it moves the pool's mix (the ``all`` pool's headroom is weighted by each class's
+    share of the mean) and with it the exhaustion date and the sizing window. A negative extra
+    capex is that arithmetic, not a saving (the demo's 35 % training deal read -$155.1M:
+    us-east ``all`` 828 -> 766 racks).
+    """
+    lowered = orders.filter(pl.col("blocks_with") < pl.col("blocks_without"))
+    if lowered.is_empty():
+        return ""
+    pools = "; ".join(
+        f"{r['region']} {r['pool']}: {r['blocks_without']} -> {r['blocks_with']} x "
+        f"{r['candidate'] or 'blocks'}"
+        for r in lowered.iter_rows(named=True)
+    )
+    return (
+        f"signing lowers the plan's orders ({pools}): the forecast already carries this deal at "
+        "its odds (its q90 the whole ramp above 10 %), so signing moves the pool's class mix and "
+        "headroom more than its q90; not a saving to bank"
+    )
+
+
 def pipeline_if_signed(
     forecast: pl.DataFrame,
     plan: CapacityPlan,
@@ -555,7 +580,8 @@ def pipeline_if_signed(
     order-by date of a pool the deal moves (null when it moves none). Deals in a region the
     plan lacks, or whose term ended before the forecast's first day, are left out; a deal the
     plan cannot weigh (its first GPUs after the plan's end) has null figures and says why in
-    ``note``.
+    ``note``; a deal whose signing lowers a pool's orders says so there
+    (:func:`_lowered_orders_note`).
     """
     settings = _whole_horizon(
         settings or TriggerSettings(), as_of=as_of, end=_horizon_end(forecast)
@@ -600,7 +626,7 @@ def pipeline_if_signed(
                 deal.p * answer.extra_capex_usd,
                 order_by,
                 answer.serve_from,
-                answer.serve_note,
+                "; ".join(n for n in (answer.serve_note, _lowered_orders_note(answer.orders)) if n),
             )
         )
     return pl.DataFrame(rows, schema=PIPELINE_SCHEMA, orient="row")

@@ -357,3 +357,39 @@ def test_the_whatif_page_says_its_orders_cover_the_whole_plan_horizon() -> None:
         in page
     )
     assert "the finance page" in page
+
+
+def test_a_deal_whose_signing_lowers_an_order_says_why_and_names_the_pool() -> None:
+    """Signing a deal the forecast carries at its odds can lower a pool's order (the demo's
+    35 % training deal: us-east `all` 828 -> 766 racks, "-$155.1M if it signs"); the note
+    names the pool and says it is not a saving. Orders it only raises say nothing."""
+    from forecasting.whatif import ORDERS_SCHEMA, _lowered_orders_note
+
+    def orders(without: int, with_: int) -> pl.DataFrame:
+        return pl.DataFrame(
+            [
+                (
+                    "us-east",
+                    "all",
+                    "green",
+                    "green",
+                    None,
+                    None,
+                    "rack-h100-256",
+                    None,
+                    None,
+                    without,
+                    with_,
+                    (with_ - without) * 8.4e6,
+                    0.0,
+                    "",
+                ),
+            ],
+            schema=ORDERS_SCHEMA,
+            orient="row",
+        )
+
+    note = _lowered_orders_note(orders(828, 766))
+    assert "us-east all: 828 -> 766 x rack-h100-256" in note
+    assert "not a saving" in note
+    assert _lowered_orders_note(orders(828, 900)) == ""
