@@ -539,27 +539,34 @@ PIPELINE_SCHEMA = pl.Schema(
 
 
 def _lowered_orders_note(orders: pl.DataFrame) -> str:
-    """Why signing a deal can lower the plan's orders, naming each pool it lowers ('' if none).
+    """Why signing a deal can lower a pool's order, naming what it lowers and raises ('' if
+    it lowers nothing).
 
-    The forecast already carries a pipeline deal at its odds: above 10 % its own series' q90
-    holds the whole ramp, so signing lifts the mean and q50, not the q90 the triggers read,
-    while it moves the pool's mix (the ``all`` pool's headroom is weighted by each class's
-    share of the mean) and with it the exhaustion date and the sizing window. A negative extra
-    capex is that arithmetic, not a saving (the demo's 35 % training deal read -$155.1M:
-    us-east ``all`` 828 -> 766 racks).
+    A block ordered for the training pool also serves the ``all`` pool, and each order is
+    sized over the whole plan: a deal that makes the training pool order a large block (a
+    GB200 cell for 2029) leaves the ``all`` pool fewer racks to order for the same years. The
+    extra capex is then the net of a different mix of orders, which can be negative (the
+    demo's training deal read "-$155.1M if it signs": one cell, $368.6M, for 62 fewer racks,
+    $523.7M). That is no saving from signing; it says the plan's own mix of orders may not be
+    the cheapest.
     """
+
+    def listed(frame: pl.DataFrame) -> str:
+        return "; ".join(
+            f"{r['region']} {r['pool']}: {r['blocks_without']} -> {r['blocks_with']} x "
+            f"{r['candidate'] or 'blocks'}"
+            for r in frame.iter_rows(named=True)
+        )
+
     lowered = orders.filter(pl.col("blocks_with") < pl.col("blocks_without"))
     if lowered.is_empty():
         return ""
-    pools = "; ".join(
-        f"{r['region']} {r['pool']}: {r['blocks_without']} -> {r['blocks_with']} x "
-        f"{r['candidate'] or 'blocks'}"
-        for r in lowered.iter_rows(named=True)
-    )
+    raised = orders.filter(pl.col("blocks_with") > pl.col("blocks_without"))
+    also = f" while it raises {listed(raised)}" if raised.height else ""
     return (
-        f"signing lowers the plan's orders ({pools}): the forecast already carries this deal at "
-        "its odds (its q90 the whole ramp above 10 %), so signing moves the pool's class mix and "
-        "headroom more than its q90; not a saving to bank"
+        f"signing lowers {listed(lowered)}{also}: a block ordered for one pool serves the "
+        "other too, so the extra capex is the net of a different mix of orders, not a saving "
+        "from signing (the plan's own mix may not be the cheapest)"
     )
 
 

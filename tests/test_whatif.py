@@ -360,36 +360,43 @@ def test_the_whatif_page_says_its_orders_cover_the_whole_plan_horizon() -> None:
 
 
 def test_a_deal_whose_signing_lowers_an_order_says_why_and_names_the_pool() -> None:
-    """Signing a deal the forecast carries at its odds can lower a pool's order (the demo's
-    35 % training deal: us-east `all` 828 -> 766 racks, "-$155.1M if it signs"); the note
-    names the pool and says it is not a saving. Orders it only raises say nothing."""
+    """Signing the demo's training deal made the training pool order a GB200 cell for 2029,
+    which also serves the `all` pool, whose order fell from 828 to 766 racks ("-$155.1M if it
+    signs"); the note names both orders and says it is not a saving. Orders it only raises
+    say nothing."""
     from forecasting.whatif import ORDERS_SCHEMA, _lowered_orders_note
 
-    def orders(without: int, with_: int) -> pl.DataFrame:
+    def orders(racks_with: int) -> pl.DataFrame:
+        rows = [
+            ("training", "cell-gb200-8192", 0, 1, 3.686e8),
+            ("all", "rack-h100-256", 828, racks_with, (racks_with - 828) * 8.447e6),
+        ]
         return pl.DataFrame(
             [
                 (
                     "us-east",
-                    "all",
+                    pool,
                     "green",
                     "green",
                     None,
                     None,
-                    "rack-h100-256",
+                    block,
                     None,
                     None,
-                    without,
-                    with_,
-                    (with_ - without) * 8.4e6,
+                    a,
+                    b,
+                    usd,
                     0.0,
                     "",
-                ),
+                )
+                for pool, block, a, b, usd in rows
             ],
             schema=ORDERS_SCHEMA,
             orient="row",
         )
 
-    note = _lowered_orders_note(orders(828, 766))
+    note = _lowered_orders_note(orders(766))
     assert "us-east all: 828 -> 766 x rack-h100-256" in note
+    assert "raises us-east training: 0 -> 1 x cell-gb200-8192" in note
     assert "not a saving" in note
-    assert _lowered_orders_note(orders(828, 900)) == ""
+    assert _lowered_orders_note(orders(900)) == ""
