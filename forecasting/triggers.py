@@ -25,8 +25,10 @@ Requirement on a day
     ``all``: (the region's own PEAK at the quantile - offset) / (1 - h_eff). Peaks of classes
     do not add (they peak at different hours), so the region's own peak series is used, and
     its headroom ``h_eff`` is the class headrooms averaged with weights equal to each class's
-    share of the region's expected mean demand that day (the ``mean`` column of the mean
-    measure). Without class-level means that day the highest class headroom is used.
+    share of the region's mean demand that day at the trigger quantile (that column of the
+    mean measure: the mix of the scenario whose peak is read, so a pipeline deal counted in
+    full in the q90 peak is counted in full in the mix). Without class-level means that day
+    the highest class headroom is used.
 
 Exhaustion, block choice, status
     The exhaustion date is the first day from ``as_of`` on which the requirement exceeds the
@@ -392,9 +394,17 @@ def _class_headroom(plan: CapacityPlan) -> pl.Expr:
     return pl.col("workload_class").replace_strict(headroom, return_dtype=pl.Float64)
 
 
-def _blended_headroom(levels: pl.DataFrame, plan: CapacityPlan) -> pl.LazyFrame:
-    """(region, ds, blended): class headrooms weighted by each class's expected mean demand."""
-    weight = pl.col("mean").clip(lower_bound=0.0)
+def _blended_headroom(levels: pl.DataFrame, plan: CapacityPlan, *, column: str) -> pl.LazyFrame:
+    """(region, ds, blended): class headrooms weighted by each class's mean demand at the
+    trigger quantile ``column``.
+
+    At the quantile the requirement reads, not the expected value: a pipeline deal the forecast
+    carries at its odds is in the region's q90 peak in full but in its class's expected mean
+    only at p x GPUs, so the mix read off expected means understated its class, and signing
+    the deal (which moves the mean, not the q90) moved the region's exhaustion later (the
+    demo's 35 % training deal: us-east ``all`` from 2027-05-12 to 2027-06-01).
+    """
+    weight = pl.col(column).clip(lower_bound=0.0)
     return (
         _series(levels, depth=2, measure=Measure.MEAN)
         .group_by("region", "ds")
@@ -519,7 +529,7 @@ def _daily_pools(
     offset = _dedicated_offset(levels, plan, column=column, start=start, end=end)
     return (
         grid.join(_pool_peaks(levels, column=column), on=keys, how="left")
-        .join(_blended_headroom(levels, plan), on=["region", "ds"], how="left")
+        .join(_blended_headroom(levels, plan, column=column), on=["region", "ds"], how="left")
         .join(offset, on=keys, how="left")
         .join(_shared_capacity(plan, start=start, end=end), on=keys, how="left")
         .with_columns(

@@ -274,6 +274,24 @@ def test_all_pool_uses_mean_weighted_headroom() -> None:
     assert _trigger(plan, forecast, "r1", "all")["exhaustion_date"] == _day(13)
 
 
+def test_all_pool_reads_its_class_mix_at_the_trigger_quantile() -> None:
+    """A batch deal the forecast carries at 35 % odds: its class's mean measure reads 35
+    GPUs expected and 100 at q90, as the region's q90 peak counts it. The mix is read at q90
+    (inference 25 % headroom on 300 of 400: 18.75 %), so (800 + d) / 0.8125 > 1000 from day
+    13, signed (expected 100) or not; read off expected means the mix was 22.4 % and the
+    unsigned deal exhausted the region from day 0, later once it signed."""
+    plan = _plan([_block("r1-rack", 1000)], inference=0.25, batch=0.0)
+    for expected in (35.0, 100.0):
+        forecast = pl.concat(
+            [
+                _series("total/r1", "peak", q90=lambda d: 800 + d),
+                _series("total/r1/inference", "mean", q90=300.0),
+                _series("total/r1/batch", "mean", q90=100.0, mean=expected),
+            ]
+        )
+        assert _trigger(plan, forecast, "r1", "all")["exhaustion_date"] == _day(13), expected
+
+
 def test_dedicated_block_counts_only_toward_its_customer() -> None:
     """A 300-GPU acme block leaves shared capacity alone and takes acme's demand off the pool."""
     forecast = pl.concat(

@@ -42,6 +42,7 @@ from forecasting.schema import (
     STALE_WARN_DAYS,
     Measure,
     WorkloadClass,
+    quantile_column,
     short_until_shock_end_text,
 )
 
@@ -85,21 +86,28 @@ def _fan_charts(inputs: ReportInputs) -> list[Chart]:
 
 def _blended_headroom(inputs: ReportInputs) -> dict[str, pl.DataFrame]:
     """Per region, the headroom its all-classes chart keeps free, as dated steps (ds,
-    headroom): the class headrooms weighted by each class's forecast mean demand, as the
-    triggers weigh them for the ``all`` pool: day by day over the daily rows, month by month
-    past them. Where no class has a mean, the highest class headroom, as the triggers use."""
+    headroom): the class headrooms weighted by each class's mean demand at the trigger
+    quantile, as the triggers weigh them for the ``all`` pool: day by day over the daily rows,
+    month by month past them. Where no class has a mean, the highest class headroom, as the
+    triggers use."""
     policies = inputs.plan.policy
     if not policies:
         return {}
+    # The triggers name their quantile by its column (q90); a bare 0.9 is read as q90 too.
+    stored = inputs.triggers["quantile"].drop_nulls().cast(pl.String)
+    first = stored[0] if stored.len() else "q90"
+    column = first if first.startswith("q") else quantile_column(float(first))
     highest = max(p.headroom for p in policies.values())
     by_class = {c.value: p.headroom for c, p in policies.items()}
     headroom = pl.col("workload_class").replace_strict(
         by_class, default=highest, return_dtype=pl.Float64
     )
     means = pl.col("measure") == Measure.MEAN.value
-    daily = inputs.forecast.lazy().filter(means).select("unique_id", "ds", "mean")
+    daily = inputs.forecast.lazy().filter(means).select("unique_id", "ds", mean=pl.col(column))
     last_daily = inputs.forecast["ds"].max()
-    monthly = inputs.forecast_months.lazy().filter(means).select("unique_id", "ds", "mean")
+    monthly = (
+        inputs.forecast_months.lazy().filter(means).select("unique_id", "ds", mean=pl.col(column))
+    )
     if isinstance(last_daily, date):
         # The month the daily rows end in holds from the next day, as the triggers read it.
         monthly = monthly.filter(pl.col("ds").dt.month_end() > last_daily).with_columns(
