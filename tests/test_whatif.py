@@ -361,7 +361,7 @@ def test_the_whatif_page_says_its_orders_cover_the_whole_plan_horizon() -> None:
 
 def test_a_deal_whose_signing_lowers_an_order_says_why_and_names_the_pool() -> None:
     """Signing the demo's training deal made the training pool order a GB200 cell for 2029,
-    which also serves the `all` pool, whose order fell from 828 to 766 racks ("-$155.1M if it
+    which also serves the `all` pool, whose order fell by 62 racks, 812 to 750 ("-$155.1M if it
     signs"); the note names both orders and says it is not a saving. Orders it only raises
     say nothing."""
     from forecasting.whatif import ORDERS_SCHEMA, _lowered_orders_note
@@ -369,7 +369,7 @@ def test_a_deal_whose_signing_lowers_an_order_says_why_and_names_the_pool() -> N
     def orders(racks_with: int) -> pl.DataFrame:
         rows = [
             ("training", "cell-gb200-8192", 0, 1, 3.686e8),
-            ("all", "rack-h100-256", 828, racks_with, (racks_with - 828) * 8.447e6),
+            ("all", "rack-h100-256", 812, racks_with, (racks_with - 812) * 8.447e6),
         ]
         return pl.DataFrame(
             [
@@ -395,8 +395,8 @@ def test_a_deal_whose_signing_lowers_an_order_says_why_and_names_the_pool() -> N
             orient="row",
         )
 
-    note = _lowered_orders_note(orders(766))
-    assert "us-east all: 828 -> 766 x rack-h100-256" in note
+    note = _lowered_orders_note(orders(750))
+    assert "us-east all: 812 -> 750 x rack-h100-256" in note
     assert "raises us-east training: 0 -> 1 x cell-gb200-8192" in note
     assert "not a saving" in note
     assert _lowered_orders_note(orders(900)) == ""
