@@ -952,15 +952,22 @@ def test_the_orders_takeaway_names_the_first_order_not_a_pool_with_nothing_to_or
 
 
 def test_the_orders_section_says_what_its_band_was_calibrated_on() -> None:
-    """ "Calibrated at 26 weeks ahead" only where a decision backtest calibrated the plan; a run
-    without one says its band is not calibrated, and one planned to its daily days says
-    nothing is planned past them (every young fleet read "calibrated" before)."""
+    """ "Calibrated at 26 weeks ahead" only where a decision backtest calibrated the plan, with
+    what its median assumes about growth past them (nothing scores it); a run without one says
+    its band is not calibrated, and one planned to its daily days says nothing is planned past
+    them (every young fleet read "calibrated" before)."""
     inputs = sample_inputs()
     month = inputs.forecast.filter(pl.col("ds") == pl.col("ds").max()).with_columns(
         pl.col("ds").dt.truncate("1mo"), grain=pl.lit("month")
     )
     planned = replace(inputs, forecast_months=month.select(inputs.forecast_months.columns))
     assert "calibrated at 26 weeks ahead only" in finance_page(planned)
+    growth = planned.forecast_months.with_columns(model=pl.lit("combination"))
+    assert "it does not assume growth slows" in finance_page(
+        replace(planned, forecast_months=growth)
+    )
+    damped = growth.with_columns(model=pl.lit("damped_trend"))
+    assert "it assumes growth slows" in finance_page(replace(planned, forecast_months=damped))
     young = replace(
         planned,
         chosen=planned.chosen.with_columns(

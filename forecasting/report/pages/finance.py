@@ -443,10 +443,26 @@ def _orders_intro(inputs: ReportInputs) -> str:
         )
     else:
         basis = (
-            ", where the forecast's band is wide: it is calibrated at 26 weeks ahead only (see "
-            "the platform page)."
+            ", where the forecast's band is wide: it is calibrated at 26 weeks ahead only, and "
+            f"its median past them {_growth_assumption(inputs.forecast_months)} (see the "
+            "platform page)."
         )
     return _ORDERS_RULES + basis
+
+
+def _growth_assumption(months: pl.DataFrame) -> str:
+    """What the monthly median assumes about growth past 26 weeks, by the growth model most of
+    the regions' monthly rows carry: nothing scores it that far out, so finance reads it as
+    an assumption."""
+    regions = months.filter(pl.col("unique_id").str.count_matches("/") == 1)
+    models = (regions if regions.height else months)["model"].drop_nulls()
+    model = str(models.mode().sort()[0]) if models.len() else "growth model"
+    if model == "damped_trend":
+        return f"fades the growth of the history ({model}): it assumes growth slows"
+    return (
+        f"carries the history's growth forward at the pace the growth model reads ({model}): "
+        "it does not assume growth slows, and nothing scores it that far out"
+    )
 
 
 def finance_page(inputs: ReportInputs) -> str:
