@@ -899,7 +899,7 @@ def test_the_demand_charts_say_where_the_triggers_count_differently() -> None:
     shared = [b.model_copy(update={"dedicated_customer": None}) for b in inputs.plan.block]
     plain = inputs.plan.model_copy(update={"gpu_type": {}, "block": shared})
     page = platform_page(replace(inputs, plan=plain))
-    assert "weighted by the forecast class mix, as the triggers weigh them" in page
+    assert "weighted by the forecast class mix at the trigger quantile, as the triggers" in page
     assert "exhaustion dates can differ" not in page
     one = shared[0].model_copy(update={"dedicated_customer": "northwind-ai"})
     dedicated = plain.model_copy(update={"block": [one, *shared[1:]]})

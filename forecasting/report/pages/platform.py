@@ -537,7 +537,7 @@ def _fan_intro(inputs: ReportInputs) -> str:
         "the q10–q90 band, against GPUs in service that the class may use. Classes share "
         "blocks, so per-class capacities overlap. The dotted line is the usable capacity, the "
         "class's headroom kept free; for all classes, the class headrooms weighted by the "
-        "forecast class mix, as the triggers weigh them."
+        "forecast class mix at the trigger quantile, as the triggers weigh them."
     )
     differ = []
     if inputs.plan.gpu_type:
