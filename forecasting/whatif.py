@@ -562,11 +562,15 @@ def _lowered_orders_note(orders: pl.DataFrame) -> str:
     if lowered.is_empty():
         return ""
     raised = orders.filter(pl.col("blocks_with") > pl.col("blocks_without"))
-    also = f" while it raises {listed(raised)}" if raised.height else ""
+    why = (
+        f" while it raises {listed(raised)}: a block ordered for one pool serves the other too, "
+        "so the extra capex is the net of a different mix of orders"
+        if raised.height
+        else ": each pool's order is chosen and sized alone, and signing changed what it picks"
+    )
     return (
-        f"signing lowers {listed(lowered)}{also}: a block ordered for one pool serves the "
-        "other too, so the extra capex is the net of a different mix of orders, not a saving "
-        "from signing (the plan's own mix may not be the cheapest)"
+        f"signing lowers {listed(lowered)}{why}; not a saving from signing (the plan's own "
+        "mix of orders may not be the cheapest)"
     )
 
 

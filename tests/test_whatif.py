@@ -400,3 +400,5 @@ def test_a_deal_whose_signing_lowers_an_order_says_why_and_names_the_pool() -> N
     assert "raises us-east training: 0 -> 1 x cell-gb200-8192" in note
     assert "not a saving" in note
     assert _lowered_orders_note(orders(900)) == ""
+    alone = _lowered_orders_note(orders(750).filter(pl.col("pool") == "all"))
+    assert "raises" not in alone and "chosen and sized alone" in alone
