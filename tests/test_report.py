@@ -1233,3 +1233,22 @@ def test_pages_show_baseline_against_shock_and_the_response_ladder() -> None:
     finance = finance_page(inputs)
     assert "baseline (mean)" in finance and "increment" in finance
     assert "+$32k" in finance and "$21k" in finance
+
+
+def test_the_all_classes_headroom_weighs_the_class_mix_at_the_trigger_quantile() -> None:
+    """The platform page draws the usable capacity of all classes as the triggers size it: the
+    class headrooms (inference 20 %, training 10 %) weighted by each class's mean demand at
+    the triggers' quantile. A training deal carried at its odds (q90 three times the
+    expected mean) weighs at q90, not at its expected mean."""
+    from forecasting.report.pages.platform import _blended_headroom
+
+    inputs = sample_inputs()
+    training = (pl.col("unique_id") == "total/us-east/training") & (pl.col("measure") == "mean")
+    forecast = inputs.forecast.with_columns(q90=pl.when(training).then(pl.col("mean") * 3))
+    forecast = forecast.with_columns(pl.col("q90").fill_null(pl.col("mean")))
+    first = forecast.filter(pl.col("ds") == pl.col("ds").min(), pl.col("measure") == "mean")
+    q90 = {uid: v for uid, v in first.select("unique_id", "q90").iter_rows()}
+    inference, train = q90["total/us-east/inference"], q90["total/us-east/training"]
+    expected = (0.2 * inference + 0.1 * train) / (inference + train)
+    steps = _blended_headroom(replace(inputs, forecast=forecast))["us-east"]
+    assert steps["headroom"][0] == pytest.approx(expected)
