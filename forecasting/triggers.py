@@ -146,6 +146,7 @@ __all__ = [
     "Status",
     "TriggerResult",
     "TriggerSettings",
+    "blended_headroom",
     "expansion_triggers",
     "mw_by_site_month",
     "n_plus_one",
@@ -388,12 +389,6 @@ def _pool_peaks(levels: pl.DataFrame, *, column: str) -> pl.LazyFrame:
     return pl.concat([region, training])
 
 
-def _class_headroom(plan: CapacityPlan) -> pl.Expr:
-    """The headroom policy of each row's workload_class."""
-    headroom = {c.value: p.headroom for c, p in plan.policy.items()}
-    return pl.col("workload_class").replace_strict(headroom, return_dtype=pl.Float64)
-
-
 def _blended_headroom(levels: pl.DataFrame, plan: CapacityPlan, *, column: str) -> pl.LazyFrame:
     """(region, ds, blended): class headrooms weighted by each class's mean demand at the
     trigger quantile ``column``.
@@ -404,16 +399,23 @@ def _blended_headroom(levels: pl.DataFrame, plan: CapacityPlan, *, column: str) 
     the deal (which moves the mean, not the q90) moved the region's exhaustion later (the
     demo's 35 % training deal: us-east ``all`` from 2027-05-12 to 2027-06-01).
     """
-    weight = pl.col(column).clip(lower_bound=0.0)
     return (
         _series(levels, depth=2, measure=Measure.MEAN)
         .group_by("region", "ds")
-        .agg(
-            blended=pl.when(weight.sum() > 0).then(
-                (_class_headroom(plan) * weight).sum() / weight.sum()
-            )
-        )
+        .agg(blended=blended_headroom(plan, weight=pl.col(column)))
     )
+
+
+def blended_headroom(plan: CapacityPlan, *, weight: pl.Expr) -> pl.Expr:
+    """Aggregation: the class headrooms of a group's rows (one per ``workload_class``) weighted
+    by ``weight`` (clipped at zero); null where no class weighs anything. The ``all`` pool's
+    headroom, and the usable capacity the platform page draws for all classes. A class
+    without a policy keeps the highest headroom, as a day without class means does."""
+    highest = max(p.headroom for p in plan.policy.values())
+    headroom = {c.value: p.headroom for c, p in plan.policy.items()}
+    h = pl.col("workload_class").replace_strict(headroom, default=highest, return_dtype=pl.Float64)
+    w = weight.clip(lower_bound=0.0)
+    return pl.when(w.sum() > 0).then((h * w).sum() / w.sum())
 
 
 def _pool_headroom(plan: CapacityPlan) -> pl.Expr:

@@ -7,6 +7,7 @@ from typing import Any
 
 import polars as pl
 
+from forecasting import hierarchy
 from forecasting.capacity import ALL_CLASSES
 from forecasting.report.figures import capital_chart, concentration_charts, orders_chart
 from forecasting.report.format import (
@@ -454,7 +455,7 @@ def _growth_assumption(months: pl.DataFrame) -> str:
     """What the monthly median assumes about growth past 26 weeks, by the growth model most of
     the regions' monthly rows carry: nothing scores it that far out, so finance reads it as
     an assumption."""
-    regions = months.filter(pl.col("unique_id").str.count_matches("/") == 1)
+    regions = months.filter(hierarchy.depth() == 1)
     models = (regions if regions.height else months)["model"].drop_nulls()
     model = str(models.mode().sort()[0]) if models.len() else "growth model"
     if model == "damped_trend":

@@ -45,6 +45,7 @@ from forecasting.schema import (
     quantile_column,
     short_until_shock_end_text,
 )
+from forecasting.triggers import blended_headroom
 
 __all__ = ["fmt_kpi", "platform_page"]
 
@@ -98,10 +99,6 @@ def _blended_headroom(inputs: ReportInputs) -> dict[str, pl.DataFrame]:
     first = stored[0] if stored.len() else "q90"
     column = first if first.startswith("q") else quantile_column(float(first))
     highest = max(p.headroom for p in policies.values())
-    by_class = {c.value: p.headroom for c, p in policies.items()}
-    headroom = pl.col("workload_class").replace_strict(
-        by_class, default=highest, return_dtype=pl.Float64
-    )
     means = pl.col("measure") == Measure.MEAN.value
     daily = inputs.forecast.lazy().filter(means).select("unique_id", "ds", mean=pl.col(column))
     last_daily = inputs.forecast["ds"].max()
@@ -113,17 +110,12 @@ def _blended_headroom(inputs: ReportInputs) -> dict[str, pl.DataFrame]:
         monthly = monthly.filter(pl.col("ds").dt.month_end() > last_daily).with_columns(
             pl.max_horizontal("ds", pl.lit(last_daily + timedelta(days=1)))
         )
-    weight = pl.col("mean").clip(lower_bound=0.0)
     steps = (
         pl.concat([daily, monthly])
         .filter(hierarchy.depth() == 2)
         .select("ds", "mean", region=hierarchy.level(1), workload_class=hierarchy.level(2))
         .group_by("region", "ds")
-        .agg(
-            headroom=pl.when(weight.sum() > 0)
-            .then((headroom * weight).sum() / weight.sum())
-            .otherwise(highest)
-        )
+        .agg(headroom=blended_headroom(inputs.plan, weight=pl.col("mean")).fill_null(highest))
         .sort("region", "ds")
         .collect()
     )
