@@ -70,6 +70,7 @@ from forecasting.reconcile import ReconciledForecast, reconcile_forecasts
 __all__ = [
     "ForecastResult",
     "ForecastSettings",
+    "NoObservedDayError",
     "SeriesForecast",
     "backtest_cutoffs",
     "coverage",
@@ -88,6 +89,10 @@ _INTERVAL = (0.1, 0.9)  # the 80 % interval every model must report, whatever th
 _Z90 = float(stats.norm.ppf(0.9))
 _BUCKET_EDGES = (7, 14, 28, 56, 91, 182, 365)
 _MIN_BUCKET_POINTS = 30  # fewer points make a q10/q90 estimate noisier than the miss it fixes
+
+
+class NoObservedDayError(ValueError):
+    """A series without one observed day: nothing to forecast from, so a baseline of zero."""
 
 
 # The backtest layout of a series too short for the settings' own (ForecastSettings.for_history).
@@ -454,10 +459,9 @@ def _daily_grid(series: pl.DataFrame, *, intermittent_share: float) -> pl.DataFr
     series = series.sort("ds").with_columns(pl.col("y").cast(pl.Float64).fill_nan(None))
     observed = series.filter(pl.col("y").is_not_null())
     if observed.is_empty():
-        uid = series["unique_id"][0] if series.height else "?"
-        raise ValueError(
-            f"series {uid!r} has no observed values in {series.height} days; "
-            "drop it from the demand frame or backfill its telemetry"
+        raise NoObservedDayError(
+            f"no observed day in its {series.height} day(s) of rows (a day with too few hours "
+            "reported is missing, not zero): backfill its telemetry, or drop it from the demand"
         )
     start = _first_day(observed, intermittent_share=intermittent_share)
     end: date = series["ds"].max()  # type: ignore[assignment]
@@ -1054,11 +1058,17 @@ def forecast_series(
     unique_id, measure = keys.row(0)
     events = _series_events(series, events)
     try:
-        return _backtested_forecast(series, unique_id, measure, settings=settings, events=events)
+        forecast = _backtested_forecast(
+            series, unique_id, measure, settings=settings, events=events
+        )
+    except NoObservedDayError as exc:
+        reason = str(exc)
     except Exception as exc:
         # Whatever went wrong is this series' problem: say what, forecast it by a baseline.
         reason = " ".join(f"{type(exc).__name__}: {exc}".split())
-        return _fallback_forecast(series, unique_id, measure, settings=settings, reason=reason)
+    else:
+        return forecast
+    return _fallback_forecast(series, unique_id, measure, settings=settings, reason=reason)
 
 
 def _backtested_forecast(
@@ -1185,7 +1195,7 @@ def _fallback_forecast(
         y, ds, stale = _observed_to_end(
             grid["y"].cast(pl.Float64).fill_null(np.nan).to_numpy(), grid["ds"].to_numpy()
         )
-    except ValueError:  # no observed day at all
+    except NoObservedDayError:
         y, stale = np.empty(0), 0
         ds = np.array([series["ds"].max()], dtype="datetime64[D]")
         end = ds[-1]

@@ -12,7 +12,9 @@ A file whose content is already in the ledger is skipped, also under another nam
 cannot be read fails alone and leaves the warehouse as it was.
 
 Each bad row is quarantined with one reason, the first rule it breaks in this order:
-``row has more fields than the header``, ``missing value``, ``invalid UTF-8``,
+``row has more fields than the header``, ``malformed quoting`` (a CSV line whose quote never
+closes: the file is then read a line at a time, so that line alone is lost), ``line is not a
+JSON object``, ``missing value``, ``invalid UTF-8``,
 ``unknown workload class``, ``interval not positive``, ``not a number``, ``not finite``,
 ``negative``, ``above the plausible ceiling`` (more GPUs in one row than any cluster holds),
 ``timestamp not ISO-8601``, ``timestamp before 2010-01-01`` (see :data:`EARLIEST_TIMESTAMP`),
@@ -33,6 +35,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Literal
 
@@ -91,7 +94,16 @@ _NUMERIC = ("gpus_running", "gpus_queued", *TELEMETRY_OPTIONAL)
 _CLASSES = tuple(c.value for c in WorkloadClass)
 _ROW = "__row"
 _RAW = "__raw"
-_OVERFLOW = "__overflow"
+_OVERFLOW = "__overflow"  # a rule the row breaks as a line, before any field is read
+_TOO_MANY = "too many fields"
+_NOT_JSON = "not a JSON object"
+_BAD_QUOTES = "unbalanced quote"
+# The rule each line-level failure is quarantined under.
+_LINE_RULES = {
+    _TOO_MANY: "row has more fields than the header",
+    _NOT_JSON: "line is not a JSON object",
+    _BAD_QUOTES: 'malformed quoting: a quote (") opened and never closed, or text after one',
+}
 _NAIVE = "__naive"
 _TYPED = "__t_"
 _RETRY_TS = "__retry_ts"
@@ -123,6 +135,10 @@ _RULE_CEILING = f"above the plausible ceiling of {MAX_GPUS_PER_ROW:,} GPUs in on
 
 class IngestFileError(ValueError):
     """A whole file cannot be ingested; the message names the file and what to change."""
+
+
+class _ReaderError(IngestFileError):
+    """The fast reader rejected the file as a whole (a CSV reader error, not a rule)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,12 +237,12 @@ def _scan_csv(path: Path) -> pl.LazyFrame:
         try:
             frame = pl.read_csv(path, **options).lazy()  # type: ignore[arg-type]  # options are valid
         except Exception as exc:  # polars raises several types for unreadable input
-            raise IngestFileError(f"{path}: cannot read gzip CSV (truncated?): {exc}") from exc
+            raise _ReaderError(f"{path}: cannot read gzip CSV (truncated?): {exc}") from exc
     else:
         frame = pl.scan_csv(path, **options)  # type: ignore[arg-type]  # options are valid
     too_many = pl.any_horizontal(pl.col(c).is_not_null() for c in overflow)
     return frame.with_columns(
-        pl.when(too_many).then(pl.lit("too many fields")).alias(_OVERFLOW),
+        pl.when(too_many).then(pl.lit(_TOO_MANY)).alias(_OVERFLOW),
         # The row as text for the quarantine: its fields re-joined, overflowing ones included.
         pl.concat_str(
             [
@@ -236,6 +252,53 @@ def _scan_csv(path: Path) -> pl.LazyFrame:
             ignore_nulls=True,
         ).alias(_RAW),
     ).drop(overflow)
+
+
+def _csv_data_lines(path: Path) -> int:
+    """Lines after the header of a CSV file (gzip or plain): the rows its reader must find."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    lines, last = 0, b"\n"
+    try:
+        with opener(path, "rb") as fh:
+            while chunk := fh.read(1 << 24):
+                lines, last = lines + chunk.count(b"\n"), chunk[-1:]
+    except (OSError, EOFError) as exc:
+        raise IngestFileError(f"{path}: cannot read (truncated?): {exc}") from exc
+    return lines + (last != b"\n") - 1
+
+
+def _csv_by_line(path: Path) -> pl.LazyFrame:
+    """A CSV file read one line at a time, as the fast reader would have read it.
+
+    For files the fast reader rejects whole: a quote opened and never closed makes it read
+    the rest of the file as one field. Here that line alone breaks a rule (telemetry rows
+    never span lines) and every other line is judged as usual.
+    """
+    header = _csv_header(path)
+    width = len(header)
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    records: list[dict[str, str | None]] = []
+    try:
+        with opener(path, "rt", encoding="utf-8-sig", errors="replace", newline="") as fh:
+            next(fh, None)  # the header, read above
+            for line in fh:
+                text = line.rstrip("\r\n")
+                try:
+                    fields = next(csv.reader([text], strict=True), [])
+                except csv.Error:
+                    records.append({_OVERFLOW: _BAD_QUOTES, _RAW: text})
+                    continue
+                # As the fast reader: an empty field is null, a short row is padded with nulls.
+                row: dict[str, str | None] = {
+                    name: (value or None) for name, value in zip(header, fields, strict=False)
+                }
+                row[_OVERFLOW] = _TOO_MANY if len(fields) > width else None
+                row[_RAW] = text
+                records.append(row)
+    except (OSError, EOFError) as exc:
+        raise IngestFileError(f"{path}: cannot read (truncated?): {exc}") from exc
+    schema = {c: pl.String for c in (*header, _OVERFLOW, _RAW)}
+    return pl.DataFrame(records, schema=schema).lazy()
 
 
 def _scan_jsonl(path: Path) -> pl.LazyFrame:
@@ -251,7 +314,7 @@ def _scan_jsonl(path: Path) -> pl.LazyFrame:
             except json.JSONDecodeError:
                 obj = None
             if not isinstance(obj, dict):
-                records.append({_OVERFLOW: "not a JSON object", _RAW: line})
+                records.append({_OVERFLOW: _NOT_JSON, _RAW: line})
                 continue
             row: dict[str, str | None] = {
                 k: None if v is None else (v if isinstance(v, str) else json.dumps(v))
@@ -431,7 +494,10 @@ def judged_rows(raw: pl.LazyFrame, *, source: str, now: datetime) -> Judged:
     if _OVERFLOW not in schema:
         raw = raw.with_columns(pl.lit(None, dtype=pl.String).alias(_OVERFLOW))
 
-    ts, naive = _fast_timestamp(raw, schema["ts"])
+    try:
+        ts, naive = _fast_timestamp(raw, schema["ts"])
+    except pl.exceptions.PolarsError as exc:  # its sample is the first read of the file
+        raise _ReaderError(f"{source}: cannot read: {exc}") from exc
     source_of = {
         "gpus_running": "gpus_running" if "gpus_running" in found else GPU_HOURS,
         "gpus_queued": "gpus_queued" if "gpus_queued" in found else QUEUED_GPU_HOURS,
@@ -463,12 +529,8 @@ def judged_rows(raw: pl.LazyFrame, *, source: str, now: datetime) -> Judged:
         return _blank(col, schema[col])
 
     checks: list[tuple[str, str, pl.Expr, pl.Expr]] = [
-        (
-            "(row)",
-            "row has more fields than the header",
-            pl.col(_OVERFLOW).is_not_null(),
-            pl.col(_OVERFLOW),
-        ),
+        ("(row)", rule, pl.col(_OVERFLOW).eq_missing(failure), pl.col(_OVERFLOW))
+        for failure, rule in _LINE_RULES.items()
     ]
     checks += [(c, "missing value", blank(c), pl.lit(None, pl.String)) for c in need]
     if _RAW in schema:
@@ -610,7 +672,7 @@ def stage_rows(
             engine="streaming",
         )
     except pl.exceptions.PolarsError as exc:
-        raise IngestFileError(f"{source}: cannot read: {exc}") from exc
+        raise _ReaderError(f"{source}: cannot read: {exc}") from exc
     goods = [good]
     retries = (
         pl.scan_parquet(bad).filter(pl.col("rule") == _RETRY_TS).select(pl.len()).collect().item()
@@ -635,12 +697,21 @@ def ingest_frame(
     sha256: str,
     file_format: str,
     now: datetime | None = None,
+    lines: int | None = None,
 ) -> IngestResult:
-    """Judge the rows of ``path`` (scanned into ``raw``) and load them in one transaction."""
+    """Judge the rows of ``path`` (scanned into ``raw``) and load them in one transaction;
+    ``lines``, where given, is how many rows the reader must have found."""
     started = datetime.now(UTC)
     spelled_before = _case_variants(warehouse)
     with tempfile.TemporaryDirectory(prefix="fleetcast-stage-", dir=_stage_root(warehouse)) as tmp:
         staged = stage_rows(raw, source=str(path), folder=Path(tmp), now=now)
+        read = sum(
+            pl.scan_parquet(f).select(pl.len()).collect().item() for f in (*staged.good, staged.bad)
+        )
+        if lines is not None and read != lines:
+            # A quote opened on one line and closed lines later reads as one row: the lines
+            # between would be lost without a trace (a 50,000-line file read as 35,275 rows).
+            raise _ReaderError(f"{path}: {read:,} rows read from {lines:,} lines")
         loaded = warehouse.load_staged(
             ingest_id=uuid.uuid4().hex,
             sha256=sha256,
@@ -764,8 +835,16 @@ def ingest_file(
         if file_format in ADAPTERS:
             return _ingest_trace(warehouse, path, adapter=file_format, sha256=sha256, now=now)
         fmt = file_format_of(path) if file_format is None else file_format
-        raw = scan_raw(path, file_format=fmt)  # type: ignore[arg-type]  # checked in FORMATS
-        return ingest_frame(warehouse, raw, path=path, sha256=sha256, file_format=fmt, now=now)
+        load = partial(ingest_frame, warehouse, path=path, sha256=sha256, file_format=fmt, now=now)
+        if fmt != "csv":
+            return load(scan_raw(path, file_format=fmt))  # type: ignore[arg-type]  # in FORMATS
+        lines = _csv_data_lines(path)
+        try:
+            return load(scan_raw(path, file_format="csv"), lines=lines)
+        except _ReaderError:
+            # A malformed line made the fast reader refuse the file, or merge lines: read it
+            # a line at a time, so that line is quarantined and the rest judged as usual.
+            return load(_csv_by_line(path))
     except (IngestFileError, TraceFormatError) as exc:
         return IngestResult(path=path, status="failed", message=str(exc))
 

@@ -200,7 +200,8 @@ def test_series_without_observations_is_forecast_as_zero_and_flagged() -> None:
     result = forecast_series(as_frame(np.full(100, np.nan)), settings=FAST)
     assert result.model == "zero"
     assert result.fallback is not None
-    assert "'total' has no observed values" in result.fallback and "backfill" in result.fallback
+    assert result.fallback.startswith("no observed day in its 100 day(s)")
+    assert "missing, not zero" in result.fallback and "backfill" in result.fallback
     assert result.forecast["mean"].max() == 0 and result.forecast["q99"].max() == 0
     assert result.paths is not None and result.paths.shape == (FAST.n_paths, FAST.horizon_days)
 
@@ -270,7 +271,7 @@ def test_one_empty_series_never_stops_a_run() -> None:
     flagged = result.flagged
     assert flagged.height == 2  # the mean and the peak measure
     assert set(flagged["model"]) == {"zero"}
-    assert flagged["reason"].str.contains("no observed values").all()
+    assert flagged["reason"].str.starts_with("no observed day").all()
     lines = result.warnings()
     assert len(lines) == 2 and lines[0].startswith("total/eu/inference/acme (")
     assert result.forecast["mean"].is_finite().all() and result.paths["y"].min() >= 0

@@ -296,6 +296,45 @@ def test_hostile_customer_names_are_stored_verbatim(wh: Warehouse, tmp_path: Pat
     assert wh.count("telemetry") == 2
 
 
+def hours(n: int) -> list[str]:
+    """``n`` good rows, one an hour from 2025-03-01T00:00Z."""
+    return [GOOD.replace("T00", f"T{h:02d}") for h in range(n)]
+
+
+@pytest.mark.parametrize("gzipped", [False, True])
+def test_a_quote_never_closed_loses_only_its_line(
+    wh: Warehouse, tmp_path: Path, gzipped: bool
+) -> None:
+    """A line whose quote never closes is quarantined alone; the reader raised on the whole
+    file (plain) or failed it (gzip) before."""
+    rows = hours(6)
+    rows[2] = '"' + rows[2]
+    text = csv_text(*rows)
+    path = tmp_path / ("q.csv.gz" if gzipped else "q.csv")
+    if gzipped:
+        path.write_bytes(gzip.compress(text.encode()))
+    else:
+        path.write_text(text, encoding="utf-8")
+    result = run(wh, path)
+    assert result.status == "loaded" and reconciles(result)
+    assert result.entry and result.entry.loaded == 5 and result.entry.quarantined == 1
+    column, rule = rules(wh)[3]
+    assert column == "(row)" and rule.startswith("malformed quoting")
+
+
+def test_a_quote_closed_lines_later_does_not_swallow_them(wh: Warehouse, tmp_path: Path) -> None:
+    """A quote opened on one line and closed two lines later: the fast reader read the three
+    lines as one row and lost two good ones silently; now each line is judged alone."""
+    rows = hours(6)
+    rows[1] = '"' + rows[1]
+    rows[3] = rows[3] + '"'
+    result = run(wh, write_csv(tmp_path / "q.csv", *rows))
+    assert result.entry and result.entry.rows_read == 6 and reconciles(result)
+    assert result.entry.loaded == 4  # rows 1, 3, 5, 6
+    assert rules(wh)[2][1].startswith("malformed quoting")
+    assert rules(wh)[4] == ("gpus_queued", "not a number")
+
+
 def test_later_file_replaces_keys_from_an_earlier_file(wh: Warehouse, tmp_path: Path) -> None:
     """A late correction in a newer file replaces the stored row and counts as replaced."""
     run(wh, write_csv(tmp_path / "a.csv", GOOD))
