@@ -36,6 +36,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from itertools import islice
 from pathlib import Path
 from typing import Literal
 
@@ -267,38 +268,55 @@ def _csv_data_lines(path: Path) -> int:
     return lines + (last != b"\n") - 1
 
 
-def _csv_by_line(path: Path) -> pl.LazyFrame:
-    """A CSV file read one line at a time, as the fast reader would have read it.
+def _csv_fields(text: str, width: int) -> tuple[list[str], str | None]:
+    """One CSV line's fields and the line-level rule it breaks (None when it breaks none)."""
+    if '"' not in text:
+        fields = text.split(",")
+    else:
+        try:
+            fields = next(csv.reader([text], strict=True), [])
+        except csv.Error:
+            return [], _BAD_QUOTES
+    return fields, (_TOO_MANY if len(fields) > width else None)
+
+
+def _csv_by_line(path: Path, folder: Path, *, chunk_lines: int = 200_000) -> pl.LazyFrame:
+    """A CSV file read one line at a time, as the fast reader would have read it, written to
+    Parquet parts in ``folder`` (memory stays flat whatever the file's size).
 
     For files the fast reader rejects whole: a quote opened and never closed makes it read
     the rest of the file as one field. Here that line alone breaks a rule (telemetry rows
     never span lines) and every other line is judged as usual.
     """
     header = _csv_header(path)
-    width = len(header)
+    names = [*header, _OVERFLOW, _RAW]
     opener = gzip.open if path.name.lower().endswith(".gz") else open
-    records: list[dict[str, str | None]] = []
+    part = 0
     try:
         with opener(path, "rt", encoding="utf-8-sig", errors="replace", newline="") as fh:
             next(fh, None)  # the header, read above
-            for line in fh:
-                text = line.rstrip("\r\n")
-                try:
-                    fields = next(csv.reader([text], strict=True), [])
-                except csv.Error:
-                    records.append({_OVERFLOW: _BAD_QUOTES, _RAW: text})
-                    continue
-                # As the fast reader: an empty field is null, a short row is padded with nulls.
-                row: dict[str, str | None] = {
-                    name: (value or None) for name, value in zip(header, fields, strict=False)
-                }
-                row[_OVERFLOW] = _TOO_MANY if len(fields) > width else None
-                row[_RAW] = text
-                records.append(row)
+            while lines := list(islice(fh, chunk_lines)):
+                columns: list[list[str | None]] = [[] for _ in names]
+                for line in lines:
+                    text = line.rstrip("\r\n")
+                    fields, failure = _csv_fields(text, len(header))
+                    # As the fast reader: an empty field is null, a short row padded with nulls.
+                    for i in range(len(header)):
+                        columns[i].append((fields[i] or None) if i < len(fields) else None)
+                    columns[-2].append(failure)
+                    columns[-1].append(text)
+                chunk = pl.DataFrame(
+                    dict(zip(names, columns, strict=True)), schema=dict.fromkeys(names, pl.String)
+                )
+                chunk.write_parquet(folder / f"lines-{part:06d}.parquet")
+                part += 1
     except (OSError, EOFError) as exc:
         raise IngestFileError(f"{path}: cannot read (truncated?): {exc}") from exc
-    schema = {c: pl.String for c in (*header, _OVERFLOW, _RAW)}
-    return pl.DataFrame(records, schema=schema).lazy()
+    if part == 0:
+        pl.DataFrame(schema=dict.fromkeys(names, pl.String)).write_parquet(
+            folder / "lines-000000.parquet"
+        )
+    return pl.scan_parquet(folder / "lines-*.parquet")
 
 
 def _scan_jsonl(path: Path) -> pl.LazyFrame:
@@ -844,7 +862,10 @@ def ingest_file(
         except _ReaderError:
             # A malformed line made the fast reader refuse the file, or merge lines: read it
             # a line at a time, so that line is quarantined and the rest judged as usual.
-            return load(_csv_by_line(path))
+            with tempfile.TemporaryDirectory(
+                prefix="fleetcast-lines-", dir=_stage_root(warehouse)
+            ) as tmp:
+                return load(_csv_by_line(path, Path(tmp)))
     except (IngestFileError, TraceFormatError) as exc:
         return IngestResult(path=path, status="failed", message=str(exc))
 

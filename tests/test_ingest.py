@@ -322,6 +322,26 @@ def test_a_quote_never_closed_loses_only_its_line(
     assert column == "(row)" and rule.startswith("malformed quoting")
 
 
+def test_the_line_reader_reads_a_good_file_as_the_fast_reader_does(tmp_path: Path) -> None:
+    """Chunk by chunk, the fallback reader gives the fast reader's rows and fields: quoted
+    commas, empty fields, a short row, a blank line and a surplus field alike."""
+    rows = [
+        GOOD,
+        '2025-03-01T01:00:00Z,eu-west,c1,inference,"acme, inc.",H100,10,1',
+        "2025-03-01T02:00:00Z,eu-west,c1,inference,,H100,10,1",
+        "2025-03-01T03:00:00Z,eu-west,c1,inference",
+        "",
+        "2025-03-01T04:00:00Z,eu-west,c1,inference,acme,H100,10,1,surplus",
+    ]
+    path = write_csv(tmp_path / "g.csv", *rows)
+    (tmp_path / "parts").mkdir()
+    fields = [*HEADER.split(","), "__overflow"]
+    fast = ingest.scan_raw(path).select(fields).collect()
+    lines = ingest._csv_by_line(path, tmp_path / "parts", chunk_lines=2).select(fields).collect()
+    assert lines.equals(fast)
+    assert len(list((tmp_path / "parts").glob("*.parquet"))) == 3
+
+
 def test_a_quote_closed_lines_later_does_not_swallow_them(wh: Warehouse, tmp_path: Path) -> None:
     """A quote opened on one line and closed two lines later: the fast reader read the three
     lines as one row and lost two good ones silently; now each line is judged alone."""
