@@ -32,7 +32,8 @@ import hashlib
 import json
 import tempfile
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -126,6 +127,8 @@ _ISO = (
     r"\s*(Z|z|UTC|[+-]\d{2}:?\d{2})?$"
 )
 _CSV_OVERFLOW_COLUMNS = 8
+# Lines a file read a line at a time holds in memory at once (one Parquet part).
+_PART_LINES = 200_000
 # One telemetry row is one customer's GPUs in one cluster for one hour. The largest clusters
 # built hold a few hundred thousand GPUs, so a row above a million is a unit or export error
 # (bytes, a counter, a sum over hours), not demand; loaded, it would set every daily peak it
@@ -280,9 +283,39 @@ def _csv_fields(text: str, width: int) -> tuple[list[str], str | None]:
     return fields, (_TOO_MANY if len(fields) > width else None)
 
 
-def _csv_by_line(path: Path, folder: Path, *, chunk_lines: int = 200_000) -> pl.LazyFrame:
-    """A CSV file read one line at a time, as the fast reader would have read it, written to
-    Parquet parts in ``folder`` (memory stays flat whatever the file's size).
+def _staged_parts(
+    folder: Path, parts: Iterable[pl.DataFrame], *, names: Sequence[str] = ()
+) -> pl.LazyFrame:
+    """Frames of text columns written as Parquet parts in ``folder`` and scanned as one frame,
+    in order: memory holds one part at a time. A column a part lacks is null there."""
+    columns = dict.fromkeys(names)
+    count = 0
+    for count, part in enumerate(parts, start=1):
+        columns.update(dict.fromkeys(part.columns))
+        part.write_parquet(folder / f"lines-{count:06d}.parquet")
+    schema = dict.fromkeys(columns, pl.String)
+    if count == 0:
+        pl.DataFrame(schema=schema).write_parquet(folder / "lines-000000.parquet")
+    return pl.scan_parquet(folder / "lines-*.parquet", schema=schema, missing_columns="insert")
+
+
+def _text_lines(path: Path, *, skip: int) -> Iterator[list[str]]:
+    """The lines of a text file (gzip or plain) after its first ``skip``, ends stripped, in
+    chunks of ``_PART_LINES``."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rt", encoding="utf-8-sig", errors="replace", newline="") as fh:
+            for _ in range(skip):
+                next(fh, None)
+            while chunk := list(islice(fh, _PART_LINES)):
+                yield [line.rstrip("\r\n") for line in chunk]
+    except (OSError, EOFError) as exc:
+        raise IngestFileError(f"{path}: cannot read (truncated?): {exc}") from exc
+
+
+def _csv_by_line(path: Path, folder: Path) -> pl.LazyFrame:
+    """A CSV file read one line at a time, as the fast reader would have read it, staged as
+    Parquet parts in ``folder``.
 
     For files the fast reader rejects whole: a quote opened and never closed makes it read
     the rest of the file as one field. Here that line alone breaks a rule (telemetry rows
@@ -290,61 +323,57 @@ def _csv_by_line(path: Path, folder: Path, *, chunk_lines: int = 200_000) -> pl.
     """
     header = _csv_header(path)
     names = [*header, _OVERFLOW, _RAW]
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
-    part = 0
+
+    def parts() -> Iterator[pl.DataFrame]:
+        for lines in _text_lines(path, skip=1):
+            columns: list[list[str | None]] = [[] for _ in names]
+            for text in lines:
+                fields, failure = _csv_fields(text, len(header))
+                # As the fast reader: an empty field is null, a short row padded with nulls.
+                for i in range(len(header)):
+                    columns[i].append((fields[i] or None) if i < len(fields) else None)
+                columns[-2].append(failure)
+                columns[-1].append(text)
+            yield pl.DataFrame(
+                dict(zip(names, columns, strict=True)), schema=dict.fromkeys(names, pl.String)
+            )
+
+    return _staged_parts(folder, parts(), names=names)
+
+
+def _jsonl_record(line: str) -> dict[str, str | None]:
+    """One JSON line's fields as text (numbers and nested values as JSON), and the line."""
     try:
-        with opener(path, "rt", encoding="utf-8-sig", errors="replace", newline="") as fh:
-            next(fh, None)  # the header, read above
-            while lines := list(islice(fh, chunk_lines)):
-                columns: list[list[str | None]] = [[] for _ in names]
-                for line in lines:
-                    text = line.rstrip("\r\n")
-                    fields, failure = _csv_fields(text, len(header))
-                    # As the fast reader: an empty field is null, a short row padded with nulls.
-                    for i in range(len(header)):
-                        columns[i].append((fields[i] or None) if i < len(fields) else None)
-                    columns[-2].append(failure)
-                    columns[-1].append(text)
-                chunk = pl.DataFrame(
-                    dict(zip(names, columns, strict=True)), schema=dict.fromkeys(names, pl.String)
-                )
-                chunk.write_parquet(folder / f"lines-{part:06d}.parquet")
-                part += 1
-    except (OSError, EOFError) as exc:
-        raise IngestFileError(f"{path}: cannot read (truncated?): {exc}") from exc
-    if part == 0:
-        pl.DataFrame(schema=dict.fromkeys(names, pl.String)).write_parquet(
-            folder / "lines-000000.parquet"
-        )
-    return pl.scan_parquet(folder / "lines-*.parquet")
+        obj = json.loads(line)
+    except json.JSONDecodeError:
+        obj = None
+    if not isinstance(obj, dict):
+        return {_OVERFLOW: _NOT_JSON, _RAW: line}
+    row: dict[str, str | None] = {
+        k: None if v is None else (v if isinstance(v, str) else json.dumps(v))
+        for k, v in obj.items()
+    }
+    row[_RAW] = line
+    return row
 
 
-def _scan_jsonl(path: Path) -> pl.LazyFrame:
-    records: list[dict[str, str | None]] = []
-    columns: dict[str, None] = {}
-    with path.open("rb") as fh:
-        for raw_line in fh:
-            line = raw_line.decode("utf-8", errors="replace").rstrip("\r\n")
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError:
-                obj = None
-            if not isinstance(obj, dict):
-                records.append({_OVERFLOW: _NOT_JSON, _RAW: line})
-                continue
-            row: dict[str, str | None] = {
-                k: None if v is None else (v if isinstance(v, str) else json.dumps(v))
-                for k, v in obj.items()
-            }
-            columns.update(dict.fromkeys(row))
-            row[_RAW] = line
-            records.append(row)
-    if not records:
+def _scan_jsonl(path: Path, folder: Path) -> pl.LazyFrame:
+    """A JSON Lines file staged as Parquet parts in ``folder``; blank lines are skipped."""
+    records_read = 0
+
+    def parts() -> Iterator[pl.DataFrame]:
+        nonlocal records_read
+        for lines in _text_lines(path, skip=0):
+            records = [_jsonl_record(line) for line in lines if line.strip()]
+            records_read += len(records)
+            if records:
+                keys = dict.fromkeys(k for r in records for k in r)
+                yield pl.DataFrame(records, schema=dict.fromkeys(keys, pl.String))
+
+    frame = _staged_parts(folder, parts(), names=[_OVERFLOW, _RAW])
+    if not records_read:
         raise IngestFileError(f"{path}: empty file: no JSON lines")
-    schema = {c: pl.String for c in (*columns, _OVERFLOW, _RAW)}
-    return pl.DataFrame(records, schema=schema).lazy()
+    return frame
 
 
 def _scan_parquet(path: Path) -> pl.LazyFrame:
@@ -358,8 +387,14 @@ def _scan_parquet(path: Path) -> pl.LazyFrame:
     return lf
 
 
-def scan_raw(path: Path, *, file_format: FileFormat | None = None) -> pl.LazyFrame:
-    """A file's rows as read, before any rule: strings for text formats, typed for Parquet."""
+def scan_raw(
+    path: Path, *, file_format: FileFormat | None = None, folder: Path | None = None
+) -> pl.LazyFrame:
+    """A file's rows as read, before any rule: strings for text formats, typed for Parquet.
+
+    JSON Lines are staged as Parquet parts in ``folder`` (required for them), which must
+    outlive the frame.
+    """
     if not path.is_file():
         raise IngestFileError(f"{path}: no such file")
     if path.stat().st_size == 0:
@@ -369,7 +404,9 @@ def scan_raw(path: Path, *, file_format: FileFormat | None = None) -> pl.LazyFra
         return _scan_csv(path)
     if fmt == "parquet":
         return _scan_parquet(path)
-    return _scan_jsonl(path)
+    if folder is None:
+        raise ValueError("JSON Lines are staged as Parquet parts: pass scan_raw a folder")
+    return _scan_jsonl(path, folder)
 
 
 # --- rules -------------------------------------------------------------------------------------
@@ -810,6 +847,13 @@ def _case_variants(warehouse: Warehouse) -> set[tuple[str, tuple[str, ...]]]:
     }
 
 
+@contextmanager
+def _line_parts(warehouse: Warehouse) -> Iterator[Path]:
+    """A folder beside the warehouse for a file read a line at a time, removed after."""
+    with tempfile.TemporaryDirectory(prefix="fleetcast-lines-", dir=_stage_root(warehouse)) as tmp:
+        yield Path(tmp)
+
+
 def _stage_root(warehouse: Warehouse) -> Path:
     # Beside the warehouse: same disk, so staging never fills a small /tmp.
     return warehouse.path.parent
@@ -854,18 +898,19 @@ def ingest_file(
             return _ingest_trace(warehouse, path, adapter=file_format, sha256=sha256, now=now)
         fmt = file_format_of(path) if file_format is None else file_format
         load = partial(ingest_frame, warehouse, path=path, sha256=sha256, file_format=fmt, now=now)
-        if fmt != "csv":
-            return load(scan_raw(path, file_format=fmt))  # type: ignore[arg-type]  # in FORMATS
+        if fmt == "parquet":
+            return load(scan_raw(path, file_format="parquet"))
+        if fmt == "jsonl":
+            with _line_parts(warehouse) as folder:
+                return load(scan_raw(path, file_format="jsonl", folder=folder))
         lines = _csv_data_lines(path)
         try:
             return load(scan_raw(path, file_format="csv"), lines=lines)
         except _ReaderError:
             # A malformed line made the fast reader refuse the file, or merge lines: read it
             # a line at a time, so that line is quarantined and the rest judged as usual.
-            with tempfile.TemporaryDirectory(
-                prefix="fleetcast-lines-", dir=_stage_root(warehouse)
-            ) as tmp:
-                return load(_csv_by_line(path, Path(tmp)))
+            with _line_parts(warehouse) as folder:
+                return load(_csv_by_line(path, folder))
     except (IngestFileError, TraceFormatError) as exc:
         return IngestResult(path=path, status="failed", message=str(exc))
 

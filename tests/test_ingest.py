@@ -322,7 +322,9 @@ def test_a_quote_never_closed_loses_only_its_line(
     assert column == "(row)" and rule.startswith("malformed quoting")
 
 
-def test_the_line_reader_reads_a_good_file_as_the_fast_reader_does(tmp_path: Path) -> None:
+def test_the_line_reader_reads_a_good_file_as_the_fast_reader_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Chunk by chunk, the fallback reader gives the fast reader's rows and fields: quoted
     commas, empty fields, a short row, a blank line and a surplus field alike."""
     rows = [
@@ -337,7 +339,8 @@ def test_the_line_reader_reads_a_good_file_as_the_fast_reader_does(tmp_path: Pat
     (tmp_path / "parts").mkdir()
     fields = [*HEADER.split(","), "__overflow"]
     fast = ingest.scan_raw(path).select(fields).collect()
-    lines = ingest._csv_by_line(path, tmp_path / "parts", chunk_lines=2).select(fields).collect()
+    monkeypatch.setattr(ingest, "_PART_LINES", 2)
+    lines = ingest._csv_by_line(path, tmp_path / "parts").select(fields).collect()
     assert lines.equals(fast)
     assert len(list((tmp_path / "parts").glob("*.parquet"))) == 3
 
@@ -508,6 +511,26 @@ def test_jsonl_with_a_broken_line(wh: Warehouse, tmp_path: Path) -> None:
     assert result.entry and result.entry.loaded == 2 and reconciles(result)
     q = wh.quarantine().row(0, named=True)
     assert q["row_number"] == 2 and q["raw"] == "{not json"
+
+
+def test_json_lines_are_read_part_by_part_whatever_keys_each_part_has(
+    wh: Warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """JSON Lines are staged in parts of a few lines (memory flat on big files): a key that
+    only a later part has (``requests``) is null in the earlier ones, and a blank line is
+    skipped, not a row."""
+    monkeypatch.setattr(ingest, "_PART_LINES", 2)
+    rec = dict(zip(HEADER.split(","), GOOD.split(","), strict=True))
+    lines = [
+        json.dumps({**rec, "ts": f"2025-03-01T0{h}:00:00Z"} | ({"requests": 7} if h == 3 else {}))
+        for h in range(5)
+    ]
+    path = tmp_path / "t.jsonl"
+    path.write_text("\n".join([*lines[:2], "", *lines[2:]]) + "\n", encoding="utf-8")
+    result = run(wh, path)
+    assert result.entry and result.entry.rows_read == 5 and result.entry.loaded == 5
+    requests = wh.telemetry().sort("ts")["requests"].to_list()
+    assert requests == [None, None, None, 7, None]
 
 
 def test_gpu_hours_are_normalised_by_the_interval(wh: Warehouse, tmp_path: Path) -> None:
