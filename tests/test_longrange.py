@@ -46,13 +46,16 @@ GROWTH = {"steady": (0.55, 0.55), "halving": (0.7, 0.35), "flat": (0.0, 0.0)}
 WEEKDAY = np.array([1.0, 1.02, 1.03, 1.02, 1.0, 0.9, 0.88])
 
 
-def built_fleet(kind: str, *, seed: int = 0, n_series: int = 8) -> pl.DataFrame:
-    """Daily peaks of ``n_series`` series of one growth regime through cut-off + 182 days."""
+def built_fleet(
+    kind: str, *, seed: int = 0, n_series: int = 8, slowdown_days: int = 120
+) -> pl.DataFrame:
+    """Daily peaks of ``n_series`` series of one growth regime through cut-off + 182 days; a
+    halving fleet's growth halves ``slowdown_days`` before the cut-off."""
     rng = np.random.default_rng(seed)
     n = HISTORY_DAYS + FUTURE_DAYS
     t = np.arange(n) - (HISTORY_DAYS - 1)  # 0 on the cut-off
     before, after = GROWTH[kind]
-    log_growth = np.cumsum(np.where(t < -120, before, after) / 365)
+    log_growth = np.cumsum(np.where(t < -slowdown_days, before, after) / 365)
     dates = [CUTOFF + timedelta(days=int(x)) for x in t]
     weekday = WEEKDAY[[d.weekday() for d in dates]]
     frames = []
