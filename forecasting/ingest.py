@@ -765,7 +765,8 @@ def ingest_frame(
         )
         if lines is not None and read != lines:
             # A quote opened on one line and closed lines later reads as one row: the lines
-            # between would be lost without a trace (a 50,000-line file read as 35,275 rows).
+            # between would be lost without a trace (six lines, a quote opened on the second
+            # and closed on the fourth, read as four rows).
             raise _ReaderError(f"{path}: {read:,} rows read from {lines:,} lines")
         loaded = warehouse.load_staged(
             ingest_id=uuid.uuid4().hex,
