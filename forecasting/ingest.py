@@ -129,6 +129,7 @@ _ISO = (
 _CSV_OVERFLOW_COLUMNS = 8
 # Lines a file read a line at a time holds in memory at once (one Parquet part).
 _PART_LINES = 200_000
+_COUNT_BYTES = 1 << 24  # read at a time when counting a CSV file's lines
 # One telemetry row is one customer's GPUs in one cluster for one hour. The largest clusters
 # built hold a few hundred thousand GPUs, so a row above a million is a unit or export error
 # (bytes, a counter, a sum over hours), not demand; loaded, it would set every daily peak it
@@ -259,16 +260,23 @@ def _scan_csv(path: Path) -> pl.LazyFrame:
 
 
 def _csv_data_lines(path: Path) -> int:
-    """Lines after the header of a CSV file (gzip or plain): the rows its reader must find."""
+    """Lines after the header of a CSV file (gzip or plain): the rows its reader must find.
+
+    A line ends at LF, CRLF or a lone CR (an old Mac export, which the fast reader reads as
+    one line: its rows then come from the line-at-a-time reader).
+    """
     opener = gzip.open if path.name.lower().endswith(".gz") else open
-    lines, last = 0, b"\n"
+    lf = cr = crlf = 0
+    last = b"\n"
     try:
         with opener(path, "rb") as fh:
-            while chunk := fh.read(1 << 24):
-                lines, last = lines + chunk.count(b"\n"), chunk[-1:]
+            while chunk := fh.read(_COUNT_BYTES):
+                # A CRLF split across two chunks is one line end, not two.
+                crlf += chunk.count(b"\r\n") + (last == b"\r" and chunk[:1] == b"\n")
+                lf, cr, last = lf + chunk.count(b"\n"), cr + chunk.count(b"\r"), chunk[-1:]
     except (OSError, EOFError) as exc:
         raise IngestFileError(f"{path}: cannot read (truncated?): {exc}") from exc
-    return lines + (last != b"\n") - 1
+    return lf + cr - crlf + (last not in (b"\n", b"\r")) - 1
 
 
 def _csv_fields(text: str, width: int) -> tuple[list[str], str | None]:

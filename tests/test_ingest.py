@@ -322,6 +322,29 @@ def test_a_quote_never_closed_loses_only_its_line(
     assert column == "(row)" and rule.startswith("malformed quoting")
 
 
+def test_a_file_of_lone_cr_line_ends_loads_every_row(wh: Warehouse, tmp_path: Path) -> None:
+    """Lines ended by a lone CR (an old Mac export) are rows: the fast reader saw one line and
+    loaded nothing ("the file holds no data rows")."""
+    path = tmp_path / "mac.csv"
+    path.write_bytes(("\r".join([HEADER, *hours(3)]) + "\r").encode())
+    result = run(wh, path)
+    assert result.entry and result.entry.rows_read == 3 and result.entry.loaded == 3
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 1 << 24])
+def test_line_ends_are_counted_whatever_the_chunks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    """LF, CRLF (also split across two reads) and a lone CR each end one line; a last line
+    without an end is a line too."""
+    monkeypatch.setattr(ingest, "_COUNT_BYTES", chunk)
+    for name, text in {"lf": "h\na\nb\n", "crlf": "h\r\na\r\nb\r\n", "cr": "h\ra\rb\r"}.items():
+        (tmp_path / name).write_bytes(text.encode())
+        (tmp_path / f"{name}-open").write_bytes(text.rstrip("\r\n").encode())
+        assert ingest._csv_data_lines(tmp_path / name) == 2, name
+        assert ingest._csv_data_lines(tmp_path / f"{name}-open") == 2, name
+
+
 def test_the_line_reader_reads_a_good_file_as_the_fast_reader_does(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
