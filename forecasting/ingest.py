@@ -271,9 +271,13 @@ def _csv_data_lines(path: Path) -> int:
     try:
         with opener(path, "rb") as fh:
             while chunk := fh.read(_COUNT_BYTES):
+                lf, returns = lf + chunk.count(b"\n"), chunk.count(b"\r")
+                if returns:  # most files have none: their CRLF count is skipped
+                    cr += returns
+                    crlf += chunk.count(b"\r\n")
                 # A CRLF split across two chunks is one line end, not two.
-                crlf += chunk.count(b"\r\n") + (last == b"\r" and chunk[:1] == b"\n")
-                lf, cr, last = lf + chunk.count(b"\n"), cr + chunk.count(b"\r"), chunk[-1:]
+                crlf += last == b"\r" and chunk[:1] == b"\n"
+                last = chunk[-1:]
     except (OSError, EOFError) as exc:
         raise IngestFileError(f"{path}: cannot read (truncated?): {exc}") from exc
     return lf + cr - crlf + (last not in (b"\n", b"\r")) - 1
