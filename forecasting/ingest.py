@@ -262,25 +262,24 @@ def _scan_csv(path: Path) -> pl.LazyFrame:
 def _csv_data_lines(path: Path) -> int:
     """Lines after the header of a CSV file (gzip or plain): the rows its reader must find.
 
-    A line ends at LF, CRLF or a lone CR (an old Mac export, which the fast reader reads as
-    one line: its rows then come from the line-at-a-time reader).
+    Lines end at LF (or CRLF); in a file without one LF, at CR (an old Mac export, which the
+    fast reader reads as one line: its rows then come from the line-at-a-time reader). A
+    stray CR inside a line of an LF file is part of that line, as the fast reader reads it.
     """
     opener = gzip.open if path.name.lower().endswith(".gz") else open
-    lf = cr = crlf = 0
+    lf = cr = 0
     last = b"\n"
     try:
         with opener(path, "rb") as fh:
             while chunk := fh.read(_COUNT_BYTES):
-                lf, returns = lf + chunk.count(b"\n"), chunk.count(b"\r")
-                if returns:  # most files have none: their CRLF count is skipped
-                    cr += returns
-                    crlf += chunk.count(b"\r\n")
-                # A CRLF split across two chunks is one line end, not two.
-                crlf += last == b"\r" and chunk[:1] == b"\n"
+                ends = chunk.count(b"\n")
+                lf += ends
+                if not ends:
+                    cr += chunk.count(b"\r")
                 last = chunk[-1:]
     except (OSError, EOFError) as exc:
         raise IngestFileError(f"{path}: cannot read (truncated?): {exc}") from exc
-    return lf + cr - crlf + (last not in (b"\n", b"\r")) - 1
+    return (lf or cr) + (last not in (b"\n", b"\r")) - 1
 
 
 def _csv_fields(text: str, width: int) -> tuple[list[str], str | None]:

@@ -335,14 +335,16 @@ def test_a_file_of_lone_cr_line_ends_loads_every_row(wh: Warehouse, tmp_path: Pa
 def test_line_ends_are_counted_whatever_the_chunks(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
 ) -> None:
-    """LF, CRLF (also split across two reads) and a lone CR each end one line; a last line
-    without an end is a line too."""
+    """LF, CRLF (also split across two reads) and, in a file without LF, a lone CR each end
+    one line; a last line without an end is a line too; a stray CR in an LF file does not."""
     monkeypatch.setattr(ingest, "_COUNT_BYTES", chunk)
     for name, text in {"lf": "h\na\nb\n", "crlf": "h\r\na\r\nb\r\n", "cr": "h\ra\rb\r"}.items():
         (tmp_path / name).write_bytes(text.encode())
         (tmp_path / f"{name}-open").write_bytes(text.rstrip("\r\n").encode())
         assert ingest._csv_data_lines(tmp_path / name) == 2, name
         assert ingest._csv_data_lines(tmp_path / f"{name}-open") == 2, name
+    (tmp_path / "stray").write_bytes(b"h\na\rx\nb\n")
+    assert ingest._csv_data_lines(tmp_path / "stray") == 2
 
 
 def test_the_line_reader_reads_a_good_file_as_the_fast_reader_does(
