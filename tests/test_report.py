@@ -155,7 +155,7 @@ def _demand(regions: tuple[str, str], customer: str) -> tuple[pl.DataFrame, pl.D
 
 def _trigger(**values: Any) -> dict[str, Any]:
     row: dict[str, Any] = dict.fromkeys(TRIGGERS_SCHEMA.names())
-    row.update(quantile=0.9, as_of=AS_OF)
+    row.update(quantile="q90", as_of=AS_OF)  # as the triggers store it
     row.update(values)
     return row
 

@@ -42,7 +42,6 @@ from forecasting.schema import (
     STALE_WARN_DAYS,
     Measure,
     WorkloadClass,
-    quantile_column,
     short_until_shock_end_text,
 )
 from forecasting.triggers import blended_headroom
@@ -94,10 +93,9 @@ def _blended_headroom(inputs: ReportInputs) -> dict[str, pl.DataFrame]:
     policies = inputs.plan.policy
     if not policies:
         return {}
-    # The triggers name their quantile by its column (q90); a bare 0.9 is read as q90 too.
-    stored = inputs.triggers["quantile"].drop_nulls().cast(pl.String)
-    first = stored[0] if stored.len() else "q90"
-    column = first if first.startswith("q") else quantile_column(float(first))
+    # The triggers store their quantile as its column name (q50, q90 or q99).
+    stored = inputs.triggers["quantile"].drop_nulls()
+    column = str(stored[0]) if stored.len() else "q90"
     highest = max(p.headroom for p in policies.values())
     means = pl.col("measure") == Measure.MEAN.value
     daily = inputs.forecast.lazy().filter(means).select("unique_id", "ds", mean=pl.col(column))
