@@ -735,6 +735,27 @@ def shock_cut_lines(drills: Sequence[DrillOutcome]) -> list[str]:
     return [f"note: drill {d.drill}: {d.shock_cut}" for d in drills if d.shock_cut]
 
 
+def triggers_line(report: ReportOutcome) -> str:
+    """``triggers: 0 red, 0 amber, 6 green``, the first red pool's order-by date, and a later
+    order of the plan due before every trigger's (a long-lead block for a later shortfall)."""
+    worst = [t for t in report.triggers if t["status"] == "red"]
+    return (
+        "triggers: "
+        + ", ".join(f"{report.statuses.get(s, 0)} {s}" for s in ("red", "amber", "green"))
+        + (
+            f"; order first: {worst[0]['region']}/{worst[0]['pool']} by {worst[0]['order_by']}"
+            if worst
+            else ""
+        )
+        + (
+            f"; due before them: {due['region']}/{due['pool']} {due['blocks']:,} x "
+            f"{due['candidate']} by {due['order_by']} (a later order of the plan)"
+            if (due := report.later_first)
+            else ""
+        )
+    )
+
+
 def pipeline_summary(outcome: PipelineOutcome, *, seconds: float) -> list[str]:
     """Five lines a reader needs: data, forecast, triggers, drills, and where the pages are."""
     loaded = [r for r in outcome.ingested if r.status == "loaded" and r.entry]
@@ -748,8 +769,6 @@ def pipeline_summary(outcome: PipelineOutcome, *, seconds: float) -> list[str]:
         if totals
         else ""
     )
-    statuses = outcome.report.statuses
-    worst = [t for t in outcome.report.triggers if t["status"] == "red"]
     failing = [d.drill for d in outcome.drills if not d.passed]
     stale = outcome.report.stale_days
     failed = [r for r in outcome.ingested if r.status == "failed"]
@@ -760,13 +779,7 @@ def pipeline_summary(outcome: PipelineOutcome, *, seconds: float) -> list[str]:
         f"forecast {f.run_id}: {f.series:,} series to {f.as_of}{accuracy}"
         + (f"; {f.events} known event(s)" if f.events else "")
         + (f"; {_book_applied(f)}" if f.contracts_signed or f.contracts_pipeline else ""),
-        "triggers: "
-        + ", ".join(f"{statuses.get(s, 0)} {s}" for s in ("red", "amber", "green"))
-        + (
-            f"; order first: {worst[0]['region']}/{worst[0]['pool']} by {worst[0]['order_by']}"
-            if worst
-            else ""
-        ),
+        triggers_line(outcome.report),
         *_power_line(outcome.report),
         "drills: "
         + _drill_counts(outcome.drills, failing)

@@ -931,8 +931,10 @@ _TABLES: tuple[Table, ...] = (
     ),
     _run_frame(
         "order_placements",
-        "one row per trigger run and order: the site whose MW it draws and whether that MW is "
-        "energized by its arrival",
+        "one row per trigger run and order of the plan to its end: the site whose MW it draws "
+        "and whether that MW is energized by its arrival; tranche 1 is the trigger's order, "
+        "later tranches what the plan orders after it by the same rule (since migration 16; "
+        "earlier runs hold the trigger's order alone, tranche null)",
         "trigger_runs",
         {
             "region": pl.String(),
@@ -943,9 +945,15 @@ _TABLES: tuple[Table, ...] = (
             "mw": pl.Float64(),
             "arrives": pl.Date(),
             "powered": pl.Boolean(),
+            "tranche": pl.Int64(),
+            "order_by": pl.Date(),
+            "capex_usd": pl.Float64(),
+            "exhaustion_date": pl.Date(),
+            "status": pl.String(),
         },
-        key=("region", "pool"),
-        nullable=("site",),
+        key=("region", "pool", "tranche"),
+        # Null in runs stored before migration 16 (the trigger's order alone).
+        nullable=("site", "tranche", "order_by", "capex_usd", "exhaustion_date", "status"),
     ),
     # A calendar file is the authority for its own events, so the source is part of a row's
     # identity; the scope columns are null for "every value", hence no index on the key.

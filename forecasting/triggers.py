@@ -118,6 +118,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from enum import StrEnum
 from functools import partial
+from typing import NamedTuple
 
 import numpy as np
 import polars as pl
@@ -185,6 +186,9 @@ N_PLUS_ONE_SCHEMA = frame_schema("trigger_n_plus_one")
 POWER_TRIGGERS_SCHEMA = frame_schema("power_triggers")
 PLACEMENTS_SCHEMA = frame_schema("order_placements")
 _GRAINS = ("day", "month")
+# Later orders a trigger's note names one by one; the rest are counted.
+_LATER_LISTED = 3
+_LATER = ": later orders"  # ends a note whose shortfall outgrows its order
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -891,6 +895,15 @@ def _unverified_green(
     )
 
 
+class _Decision(NamedTuple):
+    """A pool's TRIGGERS row, the order it places (None when none), and the last day that
+    order was sized for (None when the pool never runs short)."""
+
+    row: dict[str, object]
+    order: _Order | None
+    sized_to: date | None
+
+
 def _trigger_row(
     daily: pl.DataFrame,
     plan: CapacityPlan,
@@ -901,7 +914,7 @@ def _trigger_row(
     settings: TriggerSettings,
     relief: _Order | None,
     power: _Power | None,
-) -> tuple[dict[str, object], _Order | None]:
+) -> _Decision:
     """One TRIGGERS row and its order; ``relief`` is an order for an overlapping pool."""
     row = _empty_row(region, pool, quantile=settings.quantile, as_of=as_of)
     found = _exhaustion(daily)
@@ -913,7 +926,7 @@ def _trigger_row(
         )
         row |= {"status": Status.GREEN.value, "max_shortfall_gpus": 0.0, "note": note}
         row |= {"blocks_to_order": 0, "capex_usd": 0.0, "mw": 0.0}
-        return row, None
+        return _Decision(row, None, None)
     gross = _net_of(found.shortfall, None)
     window_end = found.day + _weeks(settings.sizing_weeks)
     sized = found.shortfall.filter(pl.col("ds") <= window_end)
@@ -978,7 +991,7 @@ def _trigger_row(
             f"covered by the training-pool order: {relief.blocks} x {relief.candidate.name} "
             f"in service {relief.arrives}"
         )
-        return row, None
+        return _Decision(row, None, window_end)
     if net <= 0.0 and first_choice is not None:
         # Short now, but capacity already planned covers the need before anything ordered
         # today could land: an order would only stand idle.
@@ -988,10 +1001,10 @@ def _trigger_row(
             f"lands {first_choice.arrives}, when capacity already planned covers the need: "
             "nothing to order; the shortfall until then is absorbed, not bought"
         )
-        return row, None
+        return _Decision(row, None, window_end)
     if order is None:
         note = f"no candidate block type can serve the {pool.value} pool in {region}"
-        return row | {"status": Status.RED.value, "note": note}, None
+        return _Decision(row | {"status": Status.RED.value, "note": note}, None, window_end)
     notes = [_order_note(order, exhaustion=found.day, buffer_weeks=settings.buffer_weeks)]
     if not order.powered and power is not None:
         notes.append(_power_note(order, region=region, power=power))
@@ -1000,8 +1013,8 @@ def _trigger_row(
         after = "its arrival" if from_arrival else "exhaustion"
         notes.append(
             f"sized for the {settings.sizing_weeks} weeks after {after} (to {window_end}); "
-            f"the shortfall grows by {later:,.0f} more by {_day(found.shortfall['ds'].max())}: "
-            "later orders"
+            f"the shortfall grows by {later:,.0f} more by {_day(found.shortfall['ds'].max())}"
+            f"{_LATER}"
         )
     if relief is not None and net < _net_of(sized, None):
         notes.append(
@@ -1012,7 +1025,7 @@ def _trigger_row(
     row["note"] = "; ".join(notes)
     if power is not None and order.site is not None:
         power.take(order.site, order.mw, order.arrives)
-    return row, order
+    return _Decision(row, order, window_end)
 
 
 def _monthly_grain_note(exhausted: date, daily_end: date) -> str:
@@ -1020,7 +1033,9 @@ def _monthly_grain_note(exhausted: date, daily_end: date) -> str:
     return f"exhausted in {exhausted:%B %Y} (monthly rows past {daily_end}: a month's peak day)"
 
 
-def _placement(order: _Order, *, region: str, pool: Pool) -> tuple[object, ...]:
+def _placement(decision: _Decision, *, region: str, pool: Pool, tranche: int) -> tuple[object, ...]:
+    order = decision.order
+    assert order is not None  # only orders are placed
     return (
         region,
         pool.value,
@@ -1030,6 +1045,82 @@ def _placement(order: _Order, *, region: str, pool: Pool) -> tuple[object, ...]:
         order.mw,
         order.arrives,
         order.powered,
+        tranche,
+        order.order_by,
+        order.blocks * order.candidate.capex_usd,
+        decision.row["exhaustion_date"],
+        decision.row["status"],
+    )
+
+
+def _with_orders(daily: pl.DataFrame, orders: Sequence[_Order]) -> pl.DataFrame:
+    """``daily`` with every order's capacity in service from its arrival."""
+    added = pl.lit(0.0)
+    for o in orders:
+        added = added + pl.when(pl.col("ds") >= o.arrives).then(o.blocks * o.units).otherwise(0.0)
+    return daily.with_columns(pl.col("capacity_gpus") + added)
+
+
+def _later_orders(
+    daily: pl.DataFrame,
+    plan: CapacityPlan,
+    *,
+    first: _Decision,
+    earlier: Sequence[_Order],
+    region: str,
+    pool: Pool,
+    as_of: date,
+    settings: TriggerSettings,
+    power: _Power | None,
+) -> list[_Decision]:
+    """The orders after the trigger's to the plan's end, by the same rule: each is chosen and
+    sized for the next shortfall once every order before it (``earlier``: the training pool's,
+    which serve ``all`` too) is in service, from the day after the last one's sizing window.
+
+    The trigger is the decision due now; these are what the plan already implies after it, so
+    that capital by quarter and the MW each site needs reach the plan's end (a 36-month plan
+    that priced and powered only its first order read us-east-a short by 16 MW in 2027 and
+    then never again, while the forecast's need grew by 186,000 GPUs more).
+    """
+    orders = [*earlier, *([first.order] if first.order is not None else [])]
+    later: list[_Decision] = []
+    sized_to = first.sized_to
+    while sized_to is not None:
+        rest = daily.filter(pl.col("ds") > sized_to)
+        if rest.is_empty():
+            break
+        decision = _trigger_row(
+            _with_orders(rest, orders),
+            plan,
+            region=region,
+            pool=pool,
+            as_of=as_of,
+            settings=settings,
+            relief=None,
+            power=power,
+        )
+        if decision.order is not None and decision.order.blocks > 0:
+            later.append(decision)
+            orders.append(decision.order)
+        sized_to = decision.sized_to
+    return later
+
+
+def _later_note(decisions: Sequence[_Decision], *, end: date) -> str:
+    """What the plan orders after the trigger's order, in one clause ('' when nothing)."""
+    orders = sorted((d.order for d in decisions if d.order is not None), key=lambda o: o.order_by)
+    if not orders:
+        return ""
+    listed = ", ".join(
+        f"{o.blocks} x {o.candidate.name} by {o.order_by}" for o in orders[:_LATER_LISTED]
+    )
+    more = len(orders) - _LATER_LISTED
+    if more > 0:
+        listed += f" and {more} more"
+    capex = sum(o.blocks * o.candidate.capex_usd for o in orders)
+    return (
+        f"{len(orders)} planned to {end} by the same rule, the first due {orders[0].order_by}: "
+        f"{listed}; ${capex / 1e6:,.1f}M"
     )
 
 
@@ -1042,31 +1133,61 @@ def _triggers(
     power: _Power | None,
     daily_end: date | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """TRIGGERS rows per region and pool, and where each order goes (PLACEMENTS_SCHEMA);
-    ``daily_end`` is the last day of daily rows where monthly rows follow."""
+    """TRIGGERS rows per region and pool, and every order of the plan to its end with where
+    it goes (PLACEMENTS_SCHEMA; tranche 1 is the trigger's); ``daily_end`` is the last day of
+    daily rows where monthly rows follow."""
     rows = []
     placed = []
+    end = _day(daily["ds"].max()) if daily.height else as_of
     for (region,), frame in daily.group_by("region", maintain_order=True):
-        relief = None
+        pools = {pool: frame.filter(pl.col("pool") == pool.value) for pool in Pool}
+        step = partial(_trigger_row, plan=plan, region=str(region), as_of=as_of)
+        # The triggers first (the all pool net of the training pool's order, which serves it
+        # too), then what each pool orders after them: the orders due now take power first.
+        training = step(
+            pools[Pool.TRAINING], pool=Pool.TRAINING, settings=settings, relief=None, power=power
+        )
+        first = {
+            Pool.TRAINING: training,
+            Pool.ALL: step(
+                pools[Pool.ALL], pool=Pool.ALL, settings=settings, relief=training.order,
+                power=power,
+            ),
+        }  # fmt: skip
+        later: dict[Pool, list[_Decision]] = {}
+        serving_all: list[_Order] = []
         for pool in (Pool.TRAINING, Pool.ALL):
-            row, order = _trigger_row(
-                frame.filter(pl.col("pool") == pool.value),
+            later[pool] = _later_orders(
+                pools[pool],
                 plan,
+                first=first[pool],
+                earlier=serving_all,
                 region=str(region),
                 pool=pool,
                 as_of=as_of,
                 settings=settings,
-                relief=relief,
                 power=power,
             )
+            if pool is Pool.TRAINING:
+                serving_all = [
+                    o for o in (training.order, *(d.order for d in later[pool])) if o is not None
+                ]
+        for pool in (Pool.TRAINING, Pool.ALL):
+            row, order, _ = first[pool]
             exhausted = row["exhaustion_date"]
             if daily_end is not None and isinstance(exhausted, date) and exhausted > daily_end:
                 row["note"] = f"{_monthly_grain_note(exhausted, daily_end)}; {row['note']}"
+            if then := _later_note(later[pool], end=end):
+                note = str(row["note"])
+                row["note"] = (
+                    note.replace(_LATER, f"{_LATER} ({then})")
+                    if _LATER in note
+                    else f"{note}; later orders ({then})"
+                )
             rows.append(row)
-            if order is not None and order.blocks > 0:
-                placed.append(_placement(order, region=str(region), pool=pool))
-            if pool is Pool.TRAINING:
-                relief = order
+            firsts = [first[pool]] if order is not None and order.blocks > 0 else []
+            for tranche, each in enumerate([*firsts, *later[pool]], start=1 if firsts else 2):
+                placed.append(_placement(each, region=str(region), pool=pool, tranche=tranche))
     return (
         pl.DataFrame(rows, schema=TRIGGERS_SCHEMA, orient="row"),
         pl.DataFrame(placed, schema=PLACEMENTS_SCHEMA, orient="row"),

@@ -258,6 +258,18 @@ MIGRATIONS: tuple[Migration, ...] = (
         "triggers: the day an order's site has its MW, where that comes after its arrival",
         adds=(("triggers", "powered_from"),),
     ),
+    Migration(
+        16,
+        "order placements: every order of the plan to its end (tranche), its order-by date, "
+        "capex, exhaustion date and status",
+        adds=(
+            ("order_placements", "tranche"),
+            ("order_placements", "order_by"),
+            ("order_placements", "capex_usd"),
+            ("order_placements", "exhaustion_date"),
+            ("order_placements", "status"),
+        ),
+    ),
 )
 
 TABLES: frozenset[str] = frozenset(schema.REGISTRY)

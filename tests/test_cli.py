@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import get_args
+from typing import Any, get_args
 
 import pytest
 from telemetry_files import write_csv
@@ -560,6 +560,30 @@ def test_a_power_contract_date_already_past_says_it_is_late() -> None:
         "(603 days ago: late)"
     )
     assert line(date(2027, 4, 6)).endswith("us-east-b by 2027-04-06")
+
+
+def test_the_triggers_line_names_a_later_order_due_before_every_trigger() -> None:
+    """A long-lead later order of the plan due before every trigger's order is named on the
+    summary's triggers line; without one the line is the counts alone."""
+    from datetime import date
+
+    from flows.tables import triggers_line
+    from forecasting.runs import ReportOutcome
+
+    def line(later: dict[str, Any] | None) -> str:
+        report = ReportOutcome(
+            run_id="r", trigger_run_id="t", path=Path("."), statuses={"green": 6},
+            failing_drills=[], stale_days=None, triggers=[], later_first=later,
+        )  # fmt: skip
+        return triggers_line(report)
+
+    assert line(None) == "triggers: 0 red, 0 amber, 6 green"
+    cell = {"region": "eu-west", "pool": "all", "blocks": 3, "candidate": "cell-gb200-8192",
+            "order_by": date(2026, 12, 13)}  # fmt: skip
+    assert line(cell) == (
+        "triggers: 0 red, 0 amber, 6 green; due before them: eu-west/all 3 x cell-gb200-8192 "
+        "by 2026-12-13 (a later order of the plan)"
+    )
 
 
 def test_the_report_table_says_where_no_demand_was_measured() -> None:

@@ -1060,6 +1060,54 @@ def test_facilities_place_orders_where_finance_does_and_say_when_power_is_missin
     assert "to be sited" in page  # the other orders have no placement
 
 
+def _planned(inputs: Any, *, later_capex: float) -> pl.DataFrame:
+    """The sample triggers' orders as tranche 1, and one later order for the first of them,
+    due a day before every trigger's order (a long-lead block for a later shortfall)."""
+    ordering = inputs.triggers.filter(pl.col("blocks_to_order").fill_null(0) > 0)
+    first = ordering.sort("order_by").row(0, named=True)
+    rows = [
+        {
+            "region": r["region"], "pool": r["pool"], "candidate": r["candidate"],
+            "site": None, "blocks": r["blocks_to_order"], "mw": r["mw"],
+            "arrives": r["arrives"], "powered": True, "tranche": 1, "order_by": r["order_by"],
+            "capex_usd": r["capex_usd"], "exhaustion_date": r["exhaustion_date"],
+            "status": r["status"],
+        }
+        for r in ordering.iter_rows(named=True)
+    ]  # fmt: skip
+    later = rows[0] | {
+        "region": first["region"], "pool": first["pool"], "candidate": "cell-later",
+        "blocks": 3, "mw": 44.0, "tranche": 2, "capex_usd": later_capex,
+        "order_by": first["order_by"] - timedelta(days=1),
+        "arrives": first["arrives"] + timedelta(days=400),
+    }  # fmt: skip
+    return pl.DataFrame([*rows, later], schema=frame_schema("order_placements"))
+
+
+def test_finance_prices_every_order_of_the_plan_and_names_a_later_order_due_first() -> None:
+    """With later orders placed, finance reads capital in every order to the plan's end (the
+    triggers' orders and the later one), lists the later order, and its "next order-by" card
+    names it when it is due before every trigger's order; facilities lists it as planned.
+    Before, the plan priced the triggers' orders alone and the card named the first trigger."""
+    inputs = sample_inputs()
+    ordering = inputs.triggers.filter(pl.col("blocks_to_order").fill_null(0) > 0)
+    planned = replace(inputs, placements=_planned(inputs, later_capex=500e6))
+    page = finance_page(planned)
+    everything = float(ordering["capex_usd"].sum()) + 500e6
+    assert "capital in every order to" in page
+    assert fmt_usd(everything) in page
+    assert "Later orders in the plan" in page and "3 × cell-later" in page
+    due = planned.placements.filter(pl.col("tranche") == 2)["order_by"][0]
+    assert f"{due} (" in page and "a later order: 3 × cell-later" in page
+    assert "planned later" in facilities_page(planned)
+    # Without later orders the card names the first trigger, and the table says none.
+    plain = finance_page(replace(inputs, placements=_planned(inputs, later_capex=500e6).filter(
+        pl.col("tranche") == 1
+    )))  # fmt: skip
+    assert "a later order" not in plain
+    assert "no later orders: the orders due now cover the plan" in plain
+
+
 def test_facilities_say_where_orders_have_no_site_to_draw_power_from() -> None:
     """A plan with sites in one region and orders in another: the headline does not read "none
     within the horizon" and the power section names the unsited region and the fix."""

@@ -137,7 +137,21 @@ def test_a_site_without_power_refuses_the_block_and_moves_the_trigger_to_power()
     assert (row["blocks_to_order"], row["arrives"]) == (2, _day(ARRIVAL))
     assert "power is the constraint" in row["note"]
     assert result.placements.rows() == [
-        ("r1", "all", "rack-h100", "s1", 2, pytest.approx(0.8), _day(ARRIVAL), False)
+        (
+            "r1",
+            "all",
+            "rack-h100",
+            "s1",
+            2,
+            pytest.approx(0.8),
+            _day(ARRIVAL),
+            False,
+            1,
+            _day(17),
+            2 * 8e6,
+            _day(EXHAUSTION),
+            "green",
+        )
     ]
     power = _power(result, "s1")
     assert power["exhaustion_date"] == _day(ARRIVAL)  # 2026-03-19

@@ -505,6 +505,69 @@ def test_an_order_is_sized_for_its_window_not_the_whole_horizon() -> None:
     assert "later orders" not in year["note"]
 
 
+def test_the_plan_orders_after_the_trigger_to_its_end_by_the_same_rule() -> None:
+    """r2, sized for 8 weeks: the trigger's rack (short from day 121) covers the pool to day
+    320, and the next shortfall (day 321, once that rack is in service) takes a second rack by
+    the same rule, ordered by day 237 (8 weeks' lead time and 4 weeks' buffer before it). Both
+    are placements with their order-by date and capex, the trigger's note counts the later
+    one, and together they cover the whole horizon's 305-GPU shortfall. Before, the plan
+    priced and powered the first rack alone. Sized for a year, one order covers the plan."""
+    result = expansion_triggers(
+        _r2_forecast(), _plan(_r2_blocks()), as_of=MONDAY, settings=TriggerSettings(sizing_weeks=8)
+    )
+    placed = result.placements.filter(pl.col("region") == "r2").sort("tranche")
+    assert placed.select(
+        "pool", "tranche", "candidate", "blocks", "order_by", "arrives"
+    ).rows() == [
+        ("all", 1, "rack-c", 1, _day(37), _day(93)),
+        ("all", 2, "rack-c", 1, _day(237), _day(293)),
+    ]
+    assert placed["capex_usd"].to_list() == [8e6, 8e6]
+    assert int(placed["blocks"].sum()) * 250 >= (600 + 364) / 0.8 - 900
+    note = _row(result.triggers, "r2", "all")["note"]
+    assert (
+        f": later orders (1 planned to {_day(364)} by the same rule, the first due {_day(237)}: "
+        f"1 x rack-c by {_day(237)}; $8.0M)"
+    ) in note
+    assert placed["status"].to_list() == ["green", "green"]
+    assert placed["exhaustion_date"].to_list() == [_day(121), _day(321)]
+    year = expansion_triggers(_r2_forecast(), _plan(_r2_blocks()), as_of=MONDAY)
+    assert year.placements.filter(pl.col("region") == "r2")["tranche"].to_list() == [1]
+    assert "later order" not in _row(year.triggers, "r2", "all")["note"]
+
+
+def test_later_training_orders_serve_the_all_pool_too() -> None:
+    """Training alone grows (3 GPUs a day) in r1, so each 8-week window takes a pod (the only
+    block with fabric) for the training pool; those pods are in the all pool too, so the all
+    pool orders nothing after its trigger, however long the plan: every later order is a
+    training pod, and on every day from the first arrival both pools have what they need."""
+    forecast = pl.concat(
+        [
+            _series("total/r1", "peak", q90=lambda d: 700 + 3 * d),
+            _series("total/r1", "mean", q90=lambda d: 600 + 3 * d),
+            _series("total/r1/training", "peak", q90=lambda d: 400 + 3 * d),
+            _series("total/r1/training", "mean", q90=lambda d: 300 + 3 * d),
+            _series("total/r1/inference", "mean", q90=300.0),
+            _series("total/r1/training/other", "mean", q90=lambda d: 300 + 3 * d),
+            _series("total/r1/inference/other", "mean", q90=300.0),
+        ]
+    )
+    result = expansion_triggers(
+        forecast, _plan(_r1_blocks()), as_of=MONDAY, settings=TriggerSettings(sizing_weeks=8)
+    )
+    placed = result.placements.filter(pl.col("region") == "r1")
+    later = placed.filter(pl.col("tranche") > 1)
+    assert later.height >= 1
+    assert set(later["pool"]) == {"training"} and set(later["candidate"]) == {"pod-c"}
+    d = np.arange(DAYS)
+    orders = placed.select("arrives", "blocks").rows()
+    arrived = np.array([sum(n * 1000 for day, n in orders if day <= _day(int(i))) for i in d])
+    first = min(placed["arrives"])
+    served = d >= (first - MONDAY).days
+    assert ((400 + 3 * d) / 0.8 <= 800 + arrived)[served].all()
+    assert ((700 + 3 * d) / 0.8 <= 1200 + arrived)[served].all()
+
+
 def test_an_order_chosen_again_that_lands_in_time_is_sized_from_exhaustion(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

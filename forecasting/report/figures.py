@@ -28,6 +28,7 @@ from forecasting.report.format import (
     fmt_usd,
     plot_text,
 )
+from forecasting.report.inputs import plan_orders
 from forecasting.schema import Measure, WorkloadClass
 
 __all__ = [
@@ -277,15 +278,27 @@ def _quarters_between(first: date, last: date) -> list[str]:
 
 
 def capital_chart(
-    triggers: pl.DataFrame, *, as_of: date, pipeline: pl.DataFrame | None = None
+    triggers: pl.DataFrame,
+    *,
+    as_of: date,
+    pipeline: pl.DataFrame | None = None,
+    placements: pl.DataFrame | None = None,
 ) -> Chart | None:
     """Capital to commit per quarter, stacked by region, with the pipeline deals on top.
 
     Money is committed when the order is placed; an order whose order-by date has passed is
-    placed now, so it counts in the run's own quarter. ``pipeline`` (whatif.PIPELINE_SCHEMA)
+    placed now, so it counts in the run's own quarter. ``placements`` (every order of the plan
+    to its end, PLACEMENTS_SCHEMA) are the orders when they carry their capex; runs stored
+    before they did chart the triggers' orders alone. ``pipeline`` (whatif.PIPELINE_SCHEMA)
     adds each deal's extra capex if it signs, weighted by its odds, as one more series.
     """
-    rows = triggers.filter((pl.col("blocks_to_order").fill_null(0) > 0) & (pl.col("capex_usd") > 0))
+    rows = (
+        planned.select("region", "order_by", "capex_usd")
+        if (planned := plan_orders(placements)) is not None
+        else triggers.filter(
+            (pl.col("blocks_to_order").fill_null(0) > 0) & (pl.col("capex_usd") > 0)
+        ).select("region", "order_by", "capex_usd")
+    )
     deals = (
         pipeline.filter(pl.col("expected_capex_usd") > 0).select(
             pl.lit("pipeline deals x odds").alias("region"),
@@ -296,7 +309,7 @@ def capital_chart(
         else None
     )
     if deals is not None:
-        rows = pl.concat([rows.select("region", "order_by", "capex_usd"), deals])
+        rows = pl.concat([rows, deals])
     if rows.is_empty():
         return None
     spend = (

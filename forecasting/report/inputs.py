@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from functools import partial
+from typing import Any
 
 import polars as pl
 
@@ -49,6 +50,8 @@ __all__ = [
     "STATUSES",
     "TRIGGERS_SCHEMA",
     "ReportInputs",
+    "later_order_due_first",
+    "plan_orders",
     "unmeasured_series",
     "unplanned_regions_of",
 ]
@@ -197,6 +200,30 @@ def unplanned_regions_of(inputs: ReportInputs) -> list[str]:
     triggers order for all their demand (a "mars-1" typo read red with a $368M order)."""
     regions = inputs.history.filter(hierarchy.depth() == 1).select(hierarchy.level(1))
     return unplanned_regions(inputs.plan, regions.to_series().unique().to_list())
+
+
+def plan_orders(placements: pl.DataFrame | None) -> pl.DataFrame | None:
+    """Every order of the plan to its end with a capex (PLACEMENTS_SCHEMA rows), or None where
+    the run stored its triggers' orders alone (before migration 16: no capex, no tranche)."""
+    if placements is None or placements.is_empty() or placements["capex_usd"].is_null().any():
+        return None
+    return placements.filter(pl.col("blocks") > 0).sort("order_by", "region", "pool", "tranche")
+
+
+def later_order_due_first(inputs: ReportInputs) -> dict[str, Any] | None:
+    """The plan's later order (tranche 2 on) due before every trigger's order, as a
+    PLACEMENTS row, or None: a long-lead block for a later shortfall (a 90-week cell for the
+    year after the trigger's racks) can be due before the trigger itself."""
+    planned = plan_orders(inputs.placements)
+    if planned is None:
+        return None
+    later = planned.filter(pl.col("tranche") > 1).sort("order_by")
+    if later.is_empty():
+        return None
+    ordering = inputs.triggers.filter(pl.col("blocks_to_order").fill_null(0) > 0)
+    first = ordering["order_by"].min() if ordering.height else None
+    row = later.row(0, named=True)
+    return row if first is None or row["order_by"] < first else None
 
 
 # run_id is optional in a backtest handed to the report: a run's own scores need no key.

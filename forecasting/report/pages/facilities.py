@@ -9,7 +9,7 @@ import polars as pl
 
 from forecasting.report.figures import site_power_chart
 from forecasting.report.format import MISSING, fmt_count, fmt_date, fmt_gpus, fmt_mw, fmt_usd
-from forecasting.report.inputs import ReportInputs
+from forecasting.report.inputs import ReportInputs, plan_orders
 from forecasting.report.pages.common import (
     Badge,
     Cell,
@@ -130,7 +130,12 @@ def _blocks_table(inputs: ReportInputs) -> Table:
             )
         )
     sizes = {c.name: c.gpus for c in inputs.plan.candidate}
-    placed = {(p["region"], p["pool"]): p for p in inputs.placements.iter_rows(named=True)}
+    kinds = {c.name: c.kind.value for c in inputs.plan.candidate}
+    # The trigger's own order is tranche 1 (null in runs stored before later orders were).
+    placed = {
+        (p["region"], p["pool"]): p
+        for p in inputs.placements.filter(pl.col("tranche").fill_null(1) == 1).iter_rows(named=True)
+    }
     for r in inputs.triggers.filter(pl.col("blocks_to_order").fill_null(0) > 0).iter_rows(
         named=True
     ):
@@ -151,6 +156,27 @@ def _blocks_table(inputs: ReportInputs) -> Table:
                     arrives,
                     MISSING,
                     fmt_date(r["order_by"]),
+                ],
+            )
+        )
+    later = plan_orders(inputs.placements)
+    for p in [] if later is None else later.filter(pl.col("tranche") > 1).iter_rows(named=True):
+        per_block = sizes.get(p["candidate"])
+        site, arrives = _placed(p, p["arrives"])
+        rows.append(
+            (
+                p["arrives"],
+                [
+                    f"{fmt_count(p['blocks'])} × {p['candidate']}",
+                    kinds.get(p["candidate"], MISSING),
+                    p["region"],
+                    site,
+                    fmt_gpus(per_block * p["blocks"] if per_block else None),
+                    fmt_mw(p["mw"]),
+                    "planned later",
+                    arrives,
+                    MISSING,
+                    fmt_date(p["order_by"]),
                 ],
             )
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
 import polars as pl
@@ -21,7 +22,7 @@ from forecasting.report.format import (
     fmt_pct,
     fmt_usd,
 )
-from forecasting.report.inputs import ReportInputs
+from forecasting.report.inputs import ReportInputs, later_order_due_first, plan_orders
 from forecasting.report.pages.common import (
     Badge,
     Cell,
@@ -84,13 +85,60 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
         if dated.height
         else "none due"
     )
-    return [
+    if (due := later_order_due_first(inputs)) is not None:
+        next_order = (
+            f"{fmt_date(due['order_by'])} ({due['region']} · {due['pool']}, a later order: "
+            f"{fmt_count(due['blocks'])} × {due['candidate']})"
+        )
+    cards = [
         ("worst trigger status, blocks and power", inputs.worst_status or "no triggers"),
         ("blocks to order", fmt_count(total(ordering, "blocks_to_order"))),
         ("capital for them", fmt_usd(total(ordering, "capex_usd"))),
         ("next order-by", next_order),
         ("capex at idle risk", fmt_usd(total(inputs.idle_risk, "capex_at_risk_usd"))),
     ]
+    planned = plan_orders(inputs.placements)
+    if planned is not None and (end := _plan_end(inputs)) is not None:
+        cards.insert(
+            3, (f"capital in every order to {fmt_date(end)}", fmt_usd(total(planned, "capex_usd")))
+        )
+    return cards
+
+
+def _plan_end(inputs: ReportInputs) -> date | None:
+    """The plan's last day: the end of its last month, else of its daily rows."""
+    months = inputs.forecast_months
+    if months.height:
+        first: date = months["ds"].max()  # type: ignore[assignment]
+        return (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    return inputs.forecast["ds"].max() if inputs.forecast.height else None  # type: ignore[return-value]
+
+
+def _later_orders_table(placements: pl.DataFrame) -> Table:
+    """The orders the plan places after the triggers', by order-by date."""
+    planned = plan_orders(placements)
+    later = (
+        planned.filter(pl.col("tranche") > 1)
+        if planned is not None
+        else pl.DataFrame(schema=placements.schema)
+    )
+    rows: list[list[Cell]] = [
+        [
+            r["region"],
+            r["pool"],
+            fmt_date(r["order_by"]),
+            fmt_date(r["arrives"]),
+            f"{fmt_count(r['blocks'])} × {r['candidate']}",
+            fmt_usd(r["capex_usd"]),
+            fmt_mw(r["mw"]),
+            r["site"] or "to be sited",
+        ]
+        for r in later.iter_rows(named=True)
+    ]
+    headers = ["region", "pool", "order by", "arrives", "blocks", "capex", "power", "site"]
+    return Table.of(
+        headers, rows, numeric=(5, 6), empty="no later orders: the orders due now cover the plan"
+    )
 
 
 def _revenue_table(kpis: pl.DataFrame, changes: pl.DataFrame) -> Table:
@@ -476,8 +524,11 @@ def finance_page(inputs: ReportInputs) -> str:
         "orders": _orders_table(t),
         "orders_intro": _orders_intro(inputs),
         "capital_chart": page.figure(
-            capital_chart(t, as_of=inputs.as_of, pipeline=inputs.pipeline_deals)
+            capital_chart(
+                t, as_of=inputs.as_of, pipeline=inputs.pipeline_deals, placements=inputs.placements
+            )
         ),
+        "later_orders": _later_orders_table(inputs.placements),
         "pipeline": _pipeline_table(inputs.pipeline_deals),
         "revenue": _revenue_table(inputs.drill_kpis, inputs.drill_kpi_changes),
         "idle": _idle_table(inputs.idle_risk),
