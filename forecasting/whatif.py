@@ -30,17 +30,19 @@ forecast starts: ramp steps dated earlier become one step on its first day, at t
 force then (a note says so), and a term over before that day is refused (:class:`DealError`).
 
 **Revenue against capital.** Revenue is the ramp's GPU-hours over its term (to ``until``)
-times its price (the class policy's when the deal names none). Capital is the change in the
-triggers' capex with the deal, both runs sizing their orders for the whole horizon (a deal
-moves the exhaustion date, and orders sized for a year after two different dates would not
-compare); a deal whose ramp runs past the horizon says so, because capital beyond it is not
-measured.
+times its price (the class policy's when the deal names none). Capital is the change in
+every order of the plan to its end with the deal: the triggers' orders and the later ones
+the same rule places after them (``order_placements``), as the finance page prices the plan.
+Both runs thereby cover the same years even when the deal moves an exhaustion date (before,
+each pool's one order was sized for the whole horizon for that reason, and its block counts
+disagreed with the finance page's: 812 racks against 84 for the same pool); a deal whose
+ramp runs past the horizon says so, because capital beyond it is not measured.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 import polars as pl
@@ -49,7 +51,7 @@ from forecasting import hierarchy
 from forecasting.capacity import CapacityPlan
 from forecasting.contracts import Contract, ContractBook, ContractStatus, Step, ramp_steps
 from forecasting.schema import WorkloadClass
-from forecasting.triggers import TriggerSettings, expansion_triggers
+from forecasting.triggers import TriggerResult, TriggerSettings, expansion_triggers
 
 __all__ = [
     "DEAL_ID",
@@ -77,12 +79,16 @@ ORDERS_SCHEMA = pl.Schema(
         "arrives": pl.Date(),
         "blocks_without": pl.Int64(),
         "blocks_with": pl.Int64(),
+        # Every order of the pool to the plan's end (the trigger's and the later ones).
+        "capex_without_usd": pl.Float64(),
+        "capex_with_usd": pl.Float64(),
         "extra_capex_usd": pl.Float64(),
         "extra_mw": pl.Float64(),
         "note": pl.String(),
     }
 )
 _VALUES = ("mean", "q10", "q50", "q90", "q99")
+_USD_TOL = 0.5  # dollars: a pool's capital moves when it moves by more than rounding
 
 
 class DealError(ValueError):
@@ -252,6 +258,9 @@ class WhatIf:
     gpu_hours: float
     concentration: pl.DataFrame  # contracts.BOOK_CONCENTRATION_SCHEMA, without and with
     notes: tuple[str, ...]
+    # The orders of the plan with the deal (PLACEMENTS_SCHEMA) that the plan without it does
+    # not place: the same block type, count and order-by date in the same pool is no change.
+    new_orders: pl.DataFrame = field(default_factory=pl.DataFrame)
 
     @property
     def can_serve(self) -> bool:
@@ -264,10 +273,26 @@ class WhatIf:
         )
 
 
-def _orders(without: pl.DataFrame, with_: pl.DataFrame) -> pl.DataFrame:
-    """Per (region, pool): status, exhaustion and blocks without and with the deal."""
-    cols = ["region", "pool", "status", "exhaustion_date", "blocks_to_order", "capex_usd", "mw"]
-    joined = with_.join(without.select(cols), on=["region", "pool"], how="left", suffix="_without")
+def _every_order(result: TriggerResult) -> pl.DataFrame:
+    """Per (region, pool): capex and MW of every order of the plan to its end."""
+    return result.placements.group_by("region", "pool").agg(
+        pl.col("capex_usd").sum().alias("capex_all"), pl.col("mw").sum().alias("mw_all")
+    )
+
+
+def _orders(without: TriggerResult, with_: TriggerResult) -> pl.DataFrame:
+    """Per (region, pool): status, exhaustion and the trigger's blocks without and with the
+    deal, and the capex and MW of every order to the plan's end."""
+    cols = ["region", "pool", "status", "exhaustion_date", "blocks_to_order"]
+    keys = ["region", "pool"]
+    joined = (
+        with_.triggers.join(without.triggers.select(cols), on=keys, how="left", suffix="_without")
+        .join(_every_order(with_), on=keys, how="left")
+        .join(_every_order(without), on=keys, how="left", suffix="_without")
+        .with_columns(
+            pl.col("capex_all", "mw_all", "capex_all_without", "mw_all_without").fill_null(0.0)
+        )
+    )
     return joined.select(
         "region",
         "pool",
@@ -280,10 +305,10 @@ def _orders(without: pl.DataFrame, with_: pl.DataFrame) -> pl.DataFrame:
         "arrives",
         pl.col("blocks_to_order_without").fill_null(0).alias("blocks_without"),
         pl.col("blocks_to_order").fill_null(0).alias("blocks_with"),
-        (pl.col("capex_usd").fill_null(0.0) - pl.col("capex_usd_without").fill_null(0.0)).alias(
-            "extra_capex_usd"
-        ),
-        (pl.col("mw").fill_null(0.0) - pl.col("mw_without").fill_null(0.0)).alias("extra_mw"),
+        pl.col("capex_all_without").alias("capex_without_usd"),
+        pl.col("capex_all").alias("capex_with_usd"),
+        (pl.col("capex_all") - pl.col("capex_all_without")).alias("extra_capex_usd"),
+        (pl.col("mw_all") - pl.col("mw_all_without")).alias("extra_mw"),
         "note",
     ).cast(ORDERS_SCHEMA)
 
@@ -298,10 +323,9 @@ def _serve_from(
         region = region.filter(pl.col("pool") == "all")
     short = region.filter(pl.col("status_with") == "red")
     if short.height == 0:
-        extra = int(region["blocks_with"].sum()) - int(region["blocks_without"].sum())
         return first, (
             "served from its first ramp day: every order it needs can still arrive in time"
-            if extra > 0
+            if float(region["extra_capex_usd"].sum()) > 0
             else "served from its first ramp day on the capacity already planned: it needs no "
             "extra block"
         )
@@ -334,7 +358,12 @@ def _powered_from(
     day, _ = served
     if day is None:
         return served
-    dark = placements.filter((pl.col("region") == deal.region) & ~pl.col("powered"))
+    # Orders landing after the ramp's last step serve later growth, not the deal.
+    dark = placements.filter(
+        (pl.col("region") == deal.region)
+        & ~pl.col("powered")
+        & (pl.col("arrives") <= deal.ramp[-1].day)
+    )
     if dark.is_empty():
         return served
     leads = {s.id: s.power_lead_months for s in plan.site}
@@ -430,13 +459,6 @@ def _check_weighable(deal: Contract, *, horizon_end: date) -> None:
         )
 
 
-def _whole_horizon(settings: TriggerSettings, *, as_of: date, end: date) -> TriggerSettings:
-    """``settings`` with orders sized for the whole horizon: a deal moves the exhaustion date,
-    and orders sized for a window after each date would compare two different windows."""
-    weeks = (end - as_of).days // 7 + 1
-    return replace(settings, sizing_weeks=max(settings.sizing_weeks, weeks))
-
-
 def what_if(
     forecast: pl.DataFrame,
     plan: CapacityPlan,
@@ -445,7 +467,7 @@ def what_if(
     as_of: date,
     paths: pl.DataFrame | None = None,
     settings: TriggerSettings | None = None,
-    without: pl.DataFrame | None = None,
+    without: TriggerResult | None = None,
     book: ContractBook | None = None,
 ) -> WhatIf:
     """Triggers without and with ``deal`` on the same forecast and plan, and what differs.
@@ -466,14 +488,13 @@ def what_if(
     horizon_end = _horizon_end(forecast)
     _check_weighable(deal, horizon_end=horizon_end)
     deal, rebased = _from_forecast_start(deal, forecast)
-    settings = _whole_horizon(settings or TriggerSettings(), as_of=as_of, end=horizon_end)
+    settings = settings or TriggerSettings()
     if without is None:
-        without = expansion_triggers(forecast, plan, as_of=as_of, settings=settings).triggers
+        without = expansion_triggers(forecast, plan, as_of=as_of, settings=settings)
     result = expansion_triggers(
         with_deal(forecast, deal, book=book), plan, as_of=as_of, settings=settings
     )
-    with_ = result.triggers
-    orders = _orders(without, with_)
+    orders = _orders(without, result)
     serve_from, serve_note = _serve_from(orders, deal, horizon_end=horizon_end)
     serve_from, serve_note = _powered_from(
         result.placements, plan, deal, as_of=as_of, horizon_end=horizon_end,
@@ -508,8 +529,14 @@ def what_if(
         serve_from=serve_from,
         serve_note=serve_note,
         orders=orders,
-        triggers_without=without,
-        triggers_with=with_,
+        triggers_without=without.triggers,
+        triggers_with=result.triggers,
+        new_orders=result.placements.join(
+            without.placements,
+            on=["region", "pool", "candidate", "blocks", "order_by"],
+            how="anti",
+            nulls_equal=True,
+        ),
         extra_capex_usd=float(orders["extra_capex_usd"].sum()),
         extra_mw=float(orders["extra_mw"].sum()),
         revenue_usd=revenue,
@@ -539,38 +566,39 @@ PIPELINE_SCHEMA = pl.Schema(
 
 
 def _lowered_orders_note(orders: pl.DataFrame) -> str:
-    """Why signing a deal can lower a pool's order, naming what it lowers and raises ('' if
+    """Why signing a deal can lower a pool's capital, naming what it lowers and raises ('' if
     it lowers nothing).
 
-    A block ordered for the training pool also serves the ``all`` pool, and each order is
-    sized over the whole plan: a deal that makes the training pool order a large block (a
-    GB200 cell for 2029) leaves the ``all`` pool fewer racks to order for the same years. The
-    extra capex is then the net of a different mix of orders, which can be negative (the
-    demo's training deal read "-$155.1M if it signs": one cell, $368.6M, for 62 fewer racks,
-    $523.7M). That is no saving from signing; it says the plan's own mix of orders may not be
-    the cheapest.
+    A block ordered for the training pool also serves the ``all`` pool: a deal that makes the
+    training pool order a large block (a GB200 cell) leaves the ``all`` pool less to order
+    for the same years, and the extra capex is then the net of a different mix of orders,
+    which can be negative (the demo's training deal read "-$155.1M if it signs": one cell,
+    $368.6M, for 62 fewer racks, $523.7M). That is no saving from signing: the plan's own
+    mix of orders may not be the cheapest.
     """
 
     def listed(frame: pl.DataFrame) -> str:
         return "; ".join(
-            f"{r['region']} {r['pool']}: {r['blocks_without']} -> {r['blocks_with']} x "
-            f"{r['candidate'] or 'blocks'}"
+            f"{r['region']} {r['pool']}: ${r['capex_without_usd'] / 1e6:,.1f}M -> "
+            f"${r['capex_with_usd'] / 1e6:,.1f}M"
             for r in frame.iter_rows(named=True)
         )
 
-    lowered = orders.filter(pl.col("blocks_with") < pl.col("blocks_without"))
+    lowered = orders.filter(pl.col("extra_capex_usd") < -_USD_TOL)
     if lowered.is_empty():
         return ""
-    raised = orders.filter(pl.col("blocks_with") > pl.col("blocks_without"))
+    raised = orders.filter(pl.col("extra_capex_usd") > _USD_TOL)
     why = (
         f" while it raises {listed(raised)}: a block ordered for one pool serves the other too, "
         "so the extra capex is the net of a different mix of orders"
         if raised.height
-        else ": each pool's order is chosen and sized alone, and signing changed what it picks"
+        else ": its shortfalls move, and each order is chosen for its own window, so another "
+        "block type or date can cost less"
     )
     return (
-        f"signing lowers {listed(lowered)}{why}; not a saving from signing (the plan's own "
-        "mix of orders may not be the cheapest)"
+        f"signing lowers the capital in every order to the plan's end for {listed(lowered)}"
+        f"{why}; not a saving from signing (the plan's own mix of orders may not be the "
+        "cheapest)"
     )
 
 
@@ -588,22 +616,20 @@ def pipeline_if_signed(
     forecast already carries the deal at its odds, and the floor rule lifts only what it lacks,
     so ``extra_capex_usd`` is what signing adds beyond the plan's own orders.
     ``expected_capex_usd`` weights it by the deal's probability; ``order_by`` is the earliest
-    order-by date of a pool the deal moves (null when it moves none). Deals in a region the
+    order-by date of an order the deal adds or changes (null when none). Deals in a region the
     plan lacks, or whose term ended before the forecast's first day, are left out; a deal the
     plan cannot weigh (its first GPUs after the plan's end) has null figures and says why in
     ``note``; a deal whose signing lowers a pool's orders says so there
     (:func:`_lowered_orders_note`).
     """
-    settings = _whole_horizon(
-        settings or TriggerSettings(), as_of=as_of, end=_horizon_end(forecast)
-    )
+    settings = settings or TriggerSettings()
     # A deal outside the plan's regions, or whose term ended before the forecast starts, has
     # nothing to weigh here (what_if refuses both).
     first: date = forecast["ds"].min()  # type: ignore[assignment]
     deals = [c for c in book.pipeline if c.region in plan.regions and c.term_end >= first]
     if not deals:
         return pl.DataFrame(schema=PIPELINE_SCHEMA)
-    without = expansion_triggers(forecast, plan, as_of=as_of, settings=settings).triggers
+    without = expansion_triggers(forecast, plan, as_of=as_of, settings=settings)
     rows: list[tuple[object, ...]] = []
     for deal in deals:
         signed = replace(deal, status=ContractStatus.SIGNED, probability=None)
@@ -625,11 +651,7 @@ def pipeline_if_signed(
             # stopped the whole run's reports; it is listed, unweighed, with the reason.
             rows.append((*deal_fields, None, None, None, None, f"not weighed: {err}"))
             continue
-        moved = answer.orders.filter(
-            (pl.col("blocks_with") > pl.col("blocks_without"))
-            | (pl.col("status_with") != pl.col("status_without"))
-        )
-        order_by = moved["order_by"].drop_nulls().min() if moved.height else None
+        order_by = answer.new_orders["order_by"].min() if answer.new_orders.height else None
         rows.append(
             (
                 *deal_fields,

@@ -13,8 +13,9 @@ import polars as pl
 import pytest
 
 from forecasting.contracts import Contract, ContractRuleError, Step
+from forecasting.triggers import TriggerSettings, expansion_triggers
 from forecasting.whatif import ORDERS_SCHEMA, DealError, deal_contract, what_if, with_deal
-from tests.test_triggers import MONDAY, _plan, _r2_blocks, _series
+from tests.test_triggers import MONDAY, _plan, _r2_blocks, _row, _series
 
 
 def _day(d: int) -> date:
@@ -343,62 +344,68 @@ def test_the_whatif_help_names_no_default_for_a_required_option(
     assert "Undefined" not in text
 
 
-def test_the_whatif_page_says_its_orders_cover_the_whole_plan_horizon() -> None:
-    """Both runs size their orders to the plan's end, so the count without the deal can exceed
-    the finance page's (sized for the weeks after exhaustion): the page says so, or a reader
-    saw 100 racks there against 47 on the finance page for the same pool and forecast."""
+def test_the_whatif_page_says_its_capital_counts_every_order_to_the_plan_s_end() -> None:
+    """The page's blocks are each pool's trigger order, as on the finance page, and its capex
+    every order to the plan's end: it says so (a reader saw 812 racks there against 84 on the
+    finance page for the same pool and forecast, when each run sized one order for the whole
+    horizon)."""
     from forecasting.report.format import html_text
     from forecasting.report.pages.whatif import whatif_page
 
     answer = what_if(_forecast(), _plan(_r2_blocks()), _priced(f"{_day(10)}:20"), as_of=MONDAY)
     page = whatif_page(answer, forecast_run_id="forecast-1", quantile="q90")
     assert (
-        html_text(f"Both size their orders for the whole plan horizon, to {answer.horizon_end}")
+        html_text(f"capex and MW count every order of the plan to its end, {answer.horizon_end}")
         in page
     )
-    assert "the finance page" in page
+    assert "as on the finance page" in page
+
+
+def test_a_deal_is_priced_over_every_order_and_its_trigger_matches_the_plan_s() -> None:
+    """r2 sized for 8 weeks: without a deal the plan orders a rack now and a second later
+    (day 237). A 300-GPU deal from day 200 moves the later shortfall, not the trigger: the
+    trigger's order is the plan's own (the finance page's), and the extra capex is the change
+    in every order to the plan's end, with the earliest order the deal adds as its order-by.
+    Whole-horizon sizing priced one order per pool and disagreed with the finance page."""
+    plan, settings = _plan(_r2_blocks()), TriggerSettings(sizing_weeks=8)
+    deal = deal_contract(
+        customer="newco", workload_class="inference", region="r2", ramp=f"{_day(200)}:300"
+    )
+    answer = what_if(_forecast(), plan, deal, as_of=MONDAY, settings=settings)
+    row = answer.orders.filter(pl.col("pool") == "all").row(0, named=True)
+    plain = expansion_triggers(_forecast(), plan, as_of=MONDAY, settings=settings)
+    assert row["blocks_without"] == _row(plain.triggers, "r2", "all")["blocks_to_order"]
+    every = float(plain.placements.filter(pl.col("region") == "r2")["capex_usd"].sum())
+    assert row["capex_without_usd"] == pytest.approx(every)
+    assert answer.extra_capex_usd == pytest.approx(row["capex_with_usd"] - every)
+    assert answer.extra_capex_usd > 0
+    assert answer.new_orders.height >= 1
+    assert answer.new_orders["order_by"].min() >= MONDAY
 
 
 def test_a_deal_whose_signing_lowers_an_order_says_why_and_names_the_pool() -> None:
-    """Signing the demo's training deal made the training pool order a GB200 cell for 2029,
-    which also serves the `all` pool, whose order fell by 62 racks, 812 to 750 ("-$155.1M if it
-    signs"); the note names both orders and says it is not a saving. Orders it only raises
-    say nothing."""
+    """Signing the demo's training deal made the training pool order a GB200 cell, which also
+    serves the `all` pool, whose orders fell ("-$155.1M if it signs"); the note names both
+    pools' capital over every order and says it is not a saving. Capital it only raises says
+    nothing."""
     from forecasting.whatif import ORDERS_SCHEMA, _lowered_orders_note
 
-    def orders(racks_with: int) -> pl.DataFrame:
-        rows = [
-            ("training", "cell-gb200-8192", 0, 1, 3.686e8),
-            ("all", "rack-h100-256", 812, racks_with, (racks_with - 812) * 8.447e6),
-        ]
+    def orders(all_with: float) -> pl.DataFrame:
+        rows = [("training", 0.0, 368.6e6), ("all", 6859.0e6, all_with)]
         return pl.DataFrame(
             [
-                (
-                    "us-east",
-                    pool,
-                    "green",
-                    "green",
-                    None,
-                    None,
-                    block,
-                    None,
-                    None,
-                    a,
-                    b,
-                    usd,
-                    0.0,
-                    "",
-                )
-                for pool, block, a, b, usd in rows
+                ("us-east", pool, "green", "green", None, None, None, None, None, 0, 0,
+                 without, with_, with_ - without, 0.0, "")
+                for pool, without, with_ in rows
             ],
             schema=ORDERS_SCHEMA,
             orient="row",
-        )
+        )  # fmt: skip
 
-    note = _lowered_orders_note(orders(750))
-    assert "us-east all: 812 -> 750 x rack-h100-256" in note
-    assert "raises us-east training: 0 -> 1 x cell-gb200-8192" in note
+    note = _lowered_orders_note(orders(6335.3e6))
+    assert "for us-east all: $6,859.0M -> $6,335.3M" in note
+    assert "raises us-east training: $0.0M -> $368.6M" in note
     assert "not a saving" in note
-    assert _lowered_orders_note(orders(900)) == ""
-    alone = _lowered_orders_note(orders(750).filter(pl.col("pool") == "all"))
-    assert "raises" not in alone and "chosen and sized alone" in alone
+    assert _lowered_orders_note(orders(7000e6)) == ""
+    alone = _lowered_orders_note(orders(6335.3e6).filter(pl.col("pool") == "all"))
+    assert "raises" not in alone and "chosen for its own window" in alone

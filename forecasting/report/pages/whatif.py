@@ -78,11 +78,11 @@ def _orders(answer: WhatIf) -> Table:
         "status with",
         "short from, without",
         "short from, with",
-        "blocks (without → with)",
+        "trigger blocks (without → with)",
         "order by",
         "arrives",
-        "extra capex",
-        "extra power",
+        "extra capex, every order",
+        "extra power, every order",
         "note",
     ]
     return Table.of(headers, rows, numeric=(9, 10), detail=(11,), empty="no pools in the region")
@@ -138,11 +138,11 @@ def whatif_page(answer: WhatIf, *, forecast_run_id: str, quantile: str) -> str:
         f"{answer.gpu_hours:,.0f} GPU-hours over the term.",
         orders=_orders(answer),
         orders_intro="The expansion triggers run twice on the same forecast and plan, without "
-        "and with the deal; the difference is what the deal calls for. Both size their orders "
-        f"for the whole plan horizon, to {fmt_date(answer.horizon_end)}, so that they cover the "
-        "same window when the deal moves exhaustion: the blocks without the deal can exceed "
-        "the finance page's, which sizes each order for the weeks after its exhaustion. Dates "
-        "are order-by dates for an order placed on the as-of day.",
+        "and with the deal; the difference is what the deal calls for. Blocks are each pool's "
+        "trigger order (due now, as on the finance page); capex and MW count every order of "
+        f"the plan to its end, {fmt_date(answer.horizon_end)}: the triggers' and the later ones "
+        "the same rule places after them, so a deal that moves a shortfall into a later order "
+        "counts too. Dates are order-by dates for an order placed on the as-of day.",
         concentration=_concentration(answer),
         notes=list(answer.notes)
         or ["none beyond the floor rule above and the triggers' own (see the finance page)"],
