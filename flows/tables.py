@@ -655,12 +655,12 @@ def whatif_table(outcome: WhatIfOutcome) -> Table:
         f"${outcome.extra_capex_usd / 1e6:,.1f}M, {outcome.extra_mw:,.1f} MW; revenue {revenue}",
         title_justify="left",
     )
-    # Both runs size their orders to the plan's end (the report sizes 52 weeks): say so where
-    # the counts are, or "100 -> 129" reads against the report's 47 for the same pool.
-    columns = ("region", "pool", "status", "short from", "blocks to the plan's end", "order by",
-               "extra capex")  # fmt: skip
+    # Blocks are the trigger's order, as in the report; the capex counts every order of the
+    # plan to its end (the trigger's and the later ones): say which where the figures are.
+    columns = ("region", "pool", "status", "short from", "trigger blocks", "order by",
+               "extra capex, every order")  # fmt: skip
     for name in columns:
-        table.add_column(name, justify="right" if name == "extra capex" else "left")
+        table.add_column(name, justify="right" if name.startswith("extra capex") else "left")
     style = {"red": "red", "amber": "yellow", "green": "green"}
     for o in outcome.orders:
         if not o["extra_capex_usd"] and o["status_without"] == o["status_with"]:

@@ -30,7 +30,7 @@ from forecasting.report import (
     run_slug,
     trigger_changes,
 )
-from forecasting.report.figures import backlog_chart, fan_chart
+from forecasting.report.figures import backlog_chart, fan_chart, orders_chart
 from forecasting.report.format import (
     MISSING,
     fmt_date,
@@ -1100,6 +1100,11 @@ def test_finance_prices_every_order_of_the_plan_and_names_a_later_order_due_firs
     due = planned.placements.filter(pl.col("tranche") == 2)["order_by"][0]
     assert f"{due} (" in page and "a later order: 3 × cell-later" in page
     assert "planned later" in facilities_page(planned)
+    chart = orders_chart(planned.triggers, as_of=planned.as_of, placements=planned.placements)
+    assert chart is not None
+    first = ordering.sort("order_by").row(0, named=True)
+    assert f"{first['region']} · {first['pool']} · later 1" in chart.figure.to_json()
+    assert f"A later order of the plan is due before them: {first['region']} · " in chart.takeaway
     # Without later orders the card names the first trigger, and the table says none.
     plain = finance_page(replace(inputs, placements=_planned(inputs, later_capex=500e6).filter(
         pl.col("tranche") == 1

@@ -19,6 +19,7 @@ import polars as pl
 from forecasting import hierarchy
 from forecasting.capacity import ALL_CLASSES
 from forecasting.report.format import (
+    fmt_count,
     fmt_date,
     fmt_gpu_hours,
     fmt_gpus,
@@ -170,14 +171,45 @@ def _trigger_label(region: str, pool: str) -> str:
     return f"{region} · {pool}"
 
 
-def orders_chart(triggers: pl.DataFrame, *, as_of: date) -> Chart | None:
-    """Order-by dates per region and pool, coloured by status, with lead time and exhaustion."""
+def _later_rows(placements: pl.DataFrame | None) -> pl.DataFrame | None:
+    """The plan's later orders in the triggers' columns, labelled by their tranche."""
+    planned = plan_orders(placements)
+    if planned is None or planned.filter(pl.col("tranche") > 1).is_empty():
+        return None
+    return planned.filter(pl.col("tranche") > 1).select(
+        pl.format("{} · {} · later {}", "region", "pool", pl.col("tranche") - 1).alias("label"),
+        "order_by",
+        "arrives",
+        "exhaustion_date",
+        "status",
+        pl.col("blocks").alias("blocks_to_order"),
+        "candidate",
+        "capex_usd",
+    )
+
+
+def orders_chart(
+    triggers: pl.DataFrame, *, as_of: date, placements: pl.DataFrame | None = None
+) -> Chart | None:
+    """Order-by dates per region and pool, coloured by status, with lead time and exhaustion;
+    with ``placements``, the plan's later orders too, each on its own line."""
     rows = triggers.filter(pl.col("order_by").is_not_null()).sort("order_by")
     if rows.is_empty():
         return None
-    labels = [
-        plot_text(_trigger_label(r, p)) for r, p in zip(rows["region"], rows["pool"], strict=True)
-    ]
+    takeaway = _orders_takeaway(rows)
+    rows = rows.with_columns(pl.format("{} · {}", "region", "pool").alias("label"))
+    if (later := _later_rows(placements)) is not None:
+        ordered = rows.filter(pl.col("blocks_to_order").fill_null(0) > 0)
+        due = later.sort("order_by").row(0, named=True)
+        if ordered.is_empty() or due["order_by"] < ordered["order_by"].min():
+            takeaway += (
+                f" A later order of the plan is due before them: {due['label']}, "
+                f"{fmt_count(due['blocks_to_order'])} × {due['candidate']} by "
+                f"{fmt_date(due['order_by'])}."
+            )
+        rows = pl.concat([rows.select(later.columns), later], how="vertical_relaxed")
+        rows = rows.sort("order_by")
+    labels = [plot_text(label) for label in rows["label"]]
     fig = go.Figure()
     lead_x: list[date | None] = []
     lead_y: list[str | None] = []
@@ -246,7 +278,7 @@ def orders_chart(triggers: pl.DataFrame, *, as_of: date) -> Chart | None:
         height=max(300, 150 + 40 * len(set(labels))),
     )
     fig.update_yaxes(rangemode="normal", autorange="reversed", type="category")
-    return Chart("orders", fig, _orders_takeaway(rows))
+    return Chart("orders", fig, takeaway)
 
 
 def _orders_takeaway(rows: pl.DataFrame) -> str:

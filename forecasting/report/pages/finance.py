@@ -520,7 +520,9 @@ def finance_page(inputs: ReportInputs) -> str:
     t = inputs.triggers
     context: dict[str, Any] = {
         "cards": _cards(inputs),
-        "orders_chart": page.figure(orders_chart(t, as_of=inputs.as_of)),
+        "orders_chart": page.figure(
+            orders_chart(t, as_of=inputs.as_of, placements=inputs.placements)
+        ),
         "orders": _orders_table(t),
         "orders_intro": _orders_intro(inputs),
         "capital_chart": page.figure(
