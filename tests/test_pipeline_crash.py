@@ -46,7 +46,7 @@ outcome = pipeline_flow(warehouse, capacity, reports, options)
 print("PUBLISHED", outcome.report.path, flush=True)
 """
 PAGES = ("index.html", "finance.html", "facilities.html", "platform.html")
-DATA_FILES = ("triggers.csv", "triggers.json", "drills.csv")
+DATA_FILES = ("triggers.csv", "triggers.json", "orders.csv", "drills.csv")
 
 
 def pipeline(tmp_path: Path, inbox: Path, log: Path) -> subprocess.Popen[bytes]:

@@ -509,7 +509,15 @@ def test_publish_writes_every_file_and_points_latest(tmp_path: Path) -> None:
     folder = publish_report(sample_inputs(), root=tmp_path)
 
     assert folder == tmp_path / "2026-11-22T06-00"
-    expected = {*PAGES, "triggers.csv", "triggers.json", "drills.csv", "plotly.min.js", "run.json"}
+    expected = {
+        *PAGES,
+        "triggers.csv",
+        "triggers.json",
+        "orders.csv",
+        "drills.csv",
+        "plotly.min.js",
+        "run.json",
+    }
     assert expected <= {p.name for p in folder.iterdir()}
     assert (folder / "plotly.min.js").stat().st_size > 1_000_000
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".tmp-")]
@@ -1099,7 +1107,8 @@ def test_finance_prices_every_order_of_the_plan_and_names_a_later_order_due_firs
     assert "Later orders in the plan" in page and "3 × cell-later" in page
     due = planned.placements.filter(pl.col("tranche") == 2)["order_by"][0]
     assert f"{due} (" in page and "a later order: 3 × cell-later" in page
-    assert "planned later" in facilities_page(planned)
+    # Listed under the blocks and among the orders by power draw.
+    assert facilities_page(planned).count("planned later") == 2
     chart = orders_chart(planned.triggers, as_of=planned.as_of, placements=planned.placements)
     assert chart is not None
     first = ordering.sort("order_by").row(0, named=True)
@@ -1111,6 +1120,21 @@ def test_finance_prices_every_order_of_the_plan_and_names_a_later_order_due_firs
     )))  # fmt: skip
     assert "a later order" not in plain
     assert "no later orders: the orders due now cover the plan" in plain
+
+
+def test_the_report_publishes_every_order_of_the_plan(tmp_path: Path) -> None:
+    """orders.csv holds the triggers' orders and the later ones, by order-by date, and the
+    front page prices them all beside the orders due now."""
+    inputs = sample_inputs()
+    planned = replace(inputs, placements=_planned(inputs, later_capex=500e6))
+    folder = publish_report(planned, root=tmp_path)
+    orders = pl.read_csv(folder / "orders.csv", try_parse_dates=True)
+    assert orders.height == planned.placements.height
+    assert orders["order_by"].is_sorted()
+    assert orders.filter(pl.col("tranche") == 2)["candidate"].to_list() == ["cell-later"]
+    front = (folder / "index.html").read_text()
+    total = float(planned.placements["capex_usd"].sum())
+    assert "capital in every order of the plan" in front and fmt_usd(total) in front
 
 
 def test_facilities_say_where_orders_have_no_site_to_draw_power_from() -> None:

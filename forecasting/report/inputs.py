@@ -51,6 +51,7 @@ __all__ = [
     "TRIGGERS_SCHEMA",
     "ReportInputs",
     "later_order_due_first",
+    "orders_frame",
     "plan_orders",
     "unmeasured_series",
     "unplanned_regions_of",
@@ -224,6 +225,14 @@ def later_order_due_first(inputs: ReportInputs) -> dict[str, Any] | None:
     first = ordering["order_by"].min() if ordering.height else None
     row = later.row(0, named=True)
     return row if first is None or row["order_by"] < first else None
+
+
+def orders_frame(placements: pl.DataFrame) -> pl.DataFrame:
+    """Every order of the plan to its end for the ``orders.csv`` download, by order-by date:
+    tranche 1 is a trigger's order, later tranches what the plan orders after it."""
+    columns = ["region", "pool", "tranche", "status", "order_by", "arrives", "exhaustion_date",
+               "candidate", "blocks", "capex_usd", "mw", "site", "powered"]  # fmt: skip
+    return placements.select(columns).sort("order_by", "region", "pool", "tranche")
 
 
 # run_id is optional in a backtest handed to the report: a run's own scores need no key.

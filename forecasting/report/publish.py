@@ -5,7 +5,8 @@ Layout under ``root``::
     root/index.html            every run, newest first
     root/latest -> <folder>    symlink (a copy where symlinks are not possible)
     root/<folder>/             index.html, finance.html, facilities.html, platform.html,
-                               triggers.csv, triggers.json, drills.csv, plotly.min.js, run.json
+                               triggers.csv, triggers.json, orders.csv, drills.csv,
+                               plotly.min.js, run.json
 
 A run is written into a hidden temporary folder inside ``root`` and renamed into place, so a
 reader sees either no report or a whole one. Folder names come only from :func:`run_slug`.
@@ -26,7 +27,7 @@ from pathlib import Path
 import plotly.offline
 import polars as pl
 
-from forecasting.report.inputs import ReportInputs
+from forecasting.report.inputs import ReportInputs, orders_frame
 from forecasting.report.pages import (
     PLOTLY_JS,
     RunEntry,
@@ -110,6 +111,7 @@ def _write_run(inputs: ReportInputs, folder: Path) -> None:
     _write_text(folder / PLOTLY_JS, plotly.offline.get_plotlyjs())
     _csv_safe(inputs.triggers).write_csv(folder / "triggers.csv")
     inputs.triggers.write_json(folder / "triggers.json")
+    _csv_safe(orders_frame(inputs.placements)).write_csv(folder / "orders.csv")
     _csv_safe(drills_frame(inputs)).write_csv(folder / "drills.csv")
     _write_text(folder / RUN_META, json.dumps(_meta(inputs), indent=2))
 

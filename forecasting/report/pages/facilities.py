@@ -201,7 +201,20 @@ def _blocks_table(inputs: ReportInputs) -> Table:
     )
 
 
-def _power_orders_table(triggers: pl.DataFrame) -> Table:
+def _power_orders_table(triggers: pl.DataFrame, placements: pl.DataFrame) -> Table:
+    """The triggers' orders and the plan's later ones, the heaviest first."""
+    due = triggers.filter(pl.col("blocks_to_order").fill_null(0) > 0).select(
+        "mw", "region", "pool", "blocks_to_order", "candidate", "order_by", "arrives",
+        pl.col("status").alias("badge"), pl.lit(None, pl.String).alias("later"),
+    )  # fmt: skip
+    planned = plan_orders(placements)
+    if planned is not None:
+        later = planned.filter(pl.col("tranche") > 1).select(
+            "mw", "region", "pool", pl.col("blocks").alias("blocks_to_order"), "candidate",
+            "order_by", "arrives", pl.lit(None, pl.String).alias("badge"),
+            pl.lit("planned later").alias("later"),
+        )  # fmt: skip
+        due = pl.concat([due, later], how="vertical_relaxed")
     rows = [
         [
             fmt_mw(r["mw"]),
@@ -210,11 +223,9 @@ def _power_orders_table(triggers: pl.DataFrame) -> Table:
             blocks_text(r),
             fmt_date(r["order_by"]),
             fmt_date(r["arrives"]),
-            Badge(r["status"]),
+            r["later"] or Badge(r["badge"]),
         ]
-        for r in triggers.filter(pl.col("blocks_to_order").fill_null(0) > 0)
-        .sort("mw", descending=True, nulls_last=True)
-        .iter_rows(named=True)
+        for r in due.sort("mw", descending=True, nulls_last=True).iter_rows(named=True)
     ]
     return Table.of(
         ["power", "region", "pool", "blocks", "order by", "in service", "status"],
@@ -287,7 +298,7 @@ def facilities_page(inputs: ReportInputs) -> str:
         cards=_cards(inputs),
         site_charts=page.figures(charts),
         blocks=_blocks_table(inputs),
-        power_orders=_power_orders_table(inputs.triggers),
+        power_orders=_power_orders_table(inputs.triggers, inputs.placements),
         power_contracts=_power_contracts_table(inputs.power_triggers),
         unsited=_unsited_note(inputs),
     )

@@ -9,7 +9,7 @@ from datetime import date, datetime
 import polars as pl
 
 from forecasting.report.format import fmt_count, fmt_date, fmt_datetime, fmt_usd
-from forecasting.report.inputs import STATUSES, ReportInputs
+from forecasting.report.inputs import STATUSES, ReportInputs, plan_orders
 from forecasting.report.pages.common import (
     PAGES,
     Badge,
@@ -59,6 +59,10 @@ def run_index_page(inputs: ReportInputs) -> str:
         ),
         ("drills failing", _drills_failing(inputs, failing)),
     ]
+    if (planned := plan_orders(inputs.placements)) is not None:
+        cards.insert(
+            4, ("capital in every order of the plan", fmt_usd(total(planned, "capex_usd")))
+        )
     return render(
         "run_index.html",
         page=Page(),
