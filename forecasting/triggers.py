@@ -48,6 +48,16 @@ Exhaustion, block choice, status
     what is still short once the training-pool order is in service (no double order, also
     when both orders land late).
 
+Later orders
+    The trigger is the order due now; what is short after its sizing window is ordered by the
+    same rule, to the horizon's end: once every earlier order is in service (for ``all``, the
+    training pool's orders too), the pool's next shortfall after the last sizing window takes
+    the next order, chosen, sized, placed and dated like a trigger. PLACEMENTS_SCHEMA holds
+    them all, ``tranche`` 1 the trigger's order, with order-by date, capex, exhaustion date and
+    status, so that capital and MW reach the plan's end. The triggers take power first. A
+    later order can be due before its trigger (a 90-week cell for the year after a rack
+    order's window).
+
 Drivers
     The increase of expected MEAN demand from the first forecast day on or after ``as_of`` to
     the exhaustion date (horizon end when the pool never exhausts), by class and customer at
@@ -1141,19 +1151,17 @@ def _triggers(
     end = _day(daily["ds"].max()) if daily.height else as_of
     for (region,), frame in daily.group_by("region", maintain_order=True):
         pools = {pool: frame.filter(pl.col("pool") == pool.value) for pool in Pool}
-        step = partial(_trigger_row, plan=plan, region=str(region), as_of=as_of)
+        step = partial(
+            _trigger_row, plan=plan, region=str(region), as_of=as_of, settings=settings,
+            power=power,
+        )  # fmt: skip
         # The triggers first (the all pool net of the training pool's order, which serves it
         # too), then what each pool orders after them: the orders due now take power first.
-        training = step(
-            pools[Pool.TRAINING], pool=Pool.TRAINING, settings=settings, relief=None, power=power
-        )
+        training = step(pools[Pool.TRAINING], pool=Pool.TRAINING, relief=None)
         first = {
             Pool.TRAINING: training,
-            Pool.ALL: step(
-                pools[Pool.ALL], pool=Pool.ALL, settings=settings, relief=training.order,
-                power=power,
-            ),
-        }  # fmt: skip
+            Pool.ALL: step(pools[Pool.ALL], pool=Pool.ALL, relief=training.order),
+        }
         later: dict[Pool, list[_Decision]] = {}
         serving_all: list[_Order] = []
         for pool in (Pool.TRAINING, Pool.ALL):

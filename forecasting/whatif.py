@@ -325,7 +325,8 @@ def _serve_from(
     if short.height == 0:
         return first, (
             "served from its first ramp day: every order it needs can still arrive in time"
-            if float(region["extra_capex_usd"].sum()) > 0
+            if (region["extra_capex_usd"].abs() > _USD_TOL).any()
+            or (region["blocks_with"] != region["blocks_without"]).any()
             else "served from its first ramp day on the capacity already planned: it needs no "
             "extra block"
         )
