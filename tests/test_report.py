@@ -1108,7 +1108,7 @@ def test_finance_prices_every_order_of_the_plan_and_names_a_later_order_due_firs
     due = planned.placements.filter(pl.col("tranche") == 2)["order_by"][0]
     assert f"{due} (" in page and "a later order: 3 × cell-later" in page
     # Listed under the blocks and among the orders by power draw.
-    assert facilities_page(planned).count("planned later") == 2
+    assert facilities_page(planned).count("later order ") == 2
     chart = orders_chart(planned.triggers, as_of=planned.as_of, placements=planned.placements)
     assert chart is not None
     first = ordering.sort("order_by").row(0, named=True)

@@ -94,6 +94,11 @@ def _unsited_note(inputs: ReportInputs) -> str:
     )
 
 
+# A later order's status cell: its order-by date can be near (a 90-week cell for the year
+# after a trigger's racks), so the badge stays beside the word.
+_LATER = "later order "
+
+
 def _placed(placement: dict[str, Any] | None, arrives: date | None) -> tuple[str, str]:
     """An order's site and arrival as the finance page places it: the site whose MW it
     draws, and an arrival that says when that MW is not energized yet (the block stands
@@ -173,7 +178,7 @@ def _blocks_table(inputs: ReportInputs) -> Table:
                     site,
                     fmt_gpus(per_block * p["blocks"] if per_block else None),
                     fmt_mw(p["mw"]),
-                    "planned later",
+                    (_LATER, Badge(p["status"])),
                     arrives,
                     MISSING,
                     fmt_date(p["order_by"]),
@@ -205,14 +210,13 @@ def _power_orders_table(triggers: pl.DataFrame, placements: pl.DataFrame) -> Tab
     """The triggers' orders and the plan's later ones, the heaviest first."""
     due = triggers.filter(pl.col("blocks_to_order").fill_null(0) > 0).select(
         "mw", "region", "pool", "blocks_to_order", "candidate", "order_by", "arrives",
-        pl.col("status").alias("badge"), pl.lit(None, pl.String).alias("later"),
+        "status", pl.lit(False).alias("later"),
     )  # fmt: skip
     planned = plan_orders(placements)
     if planned is not None:
         later = planned.filter(pl.col("tranche") > 1).select(
             "mw", "region", "pool", pl.col("blocks").alias("blocks_to_order"), "candidate",
-            "order_by", "arrives", pl.lit(None, pl.String).alias("badge"),
-            pl.lit("planned later").alias("later"),
+            "order_by", "arrives", "status", pl.lit(True).alias("later"),
         )  # fmt: skip
         due = pl.concat([due, later], how="vertical_relaxed")
     rows = [
@@ -223,7 +227,7 @@ def _power_orders_table(triggers: pl.DataFrame, placements: pl.DataFrame) -> Tab
             blocks_text(r),
             fmt_date(r["order_by"]),
             fmt_date(r["arrives"]),
-            r["later"] or Badge(r["badge"]),
+            (_LATER, Badge(r["status"])) if r["later"] else Badge(r["status"]),
         ]
         for r in due.sort("mw", descending=True, nulls_last=True).iter_rows(named=True)
     ]
