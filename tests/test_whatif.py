@@ -321,6 +321,27 @@ def test_blocks_without_power_at_their_site_push_the_serve_date_to_the_power_lea
     assert not answer.can_serve
 
 
+def test_an_order_landing_after_the_ramp_without_power_does_not_delay_the_deal() -> None:
+    """The same unpowered r2: the plan's own rack lands on day 93 without MW, but a 20-GPU
+    deal on day 10 fits what is in service, so it is served from day 10. Before, every
+    unpowered order of the region pushed it to the power lead time (2027-01-01): the demo's
+    batch deal waited for a dark order placed for 2029."""
+    from forecasting.capacity import CapacityPlan
+
+    base = _plan(_r2_blocks()).model_dump(mode="json", exclude_none=True)
+    base["site"] = [
+        {"id": site, "region": "r2", "energized": [{"on": "2020-01-01", "mw": mw}],
+         "power_lead_months": 12, "cost_per_mw_usd": 1e6}
+        for site, mw in (("r2-a", 0.5), ("r2-b", 1.0))
+    ]  # fmt: skip
+    plan = CapacityPlan.model_validate(base)
+    answer = what_if(_forecast(), plan, _priced(f"{_day(10)}:20"), as_of=MONDAY)
+    dark = expansion_triggers(_forecast(), plan, as_of=MONDAY).placements
+    assert not dark["powered"].any() and dark["arrives"].min() > _day(10)
+    assert answer.serve_from == _day(10)
+    assert answer.can_serve
+
+
 def test_a_deal_without_an_end_says_the_term_it_assumed() -> None:
     """No --until: the term is five years past the last step, and the answer says so."""
     deal = deal_contract(
