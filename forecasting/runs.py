@@ -1493,7 +1493,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         statuses=dict(zip(statuses["status"], statuses["len"], strict=True)),
         power_statuses=dict(zip(power["status"], power["len"], strict=True)),
         power_first=(late["site"][0], late["contract_by"][0]) if late.height else None,
-        later_first=later_order_due_first(inputs),
+        later_first=later_order_due_first(inputs.triggers, inputs.placements),
         failing_drills=inputs.drill_answers.filter(~pl.col("passed")).get_column("drill").to_list(),
         stale_days=inputs.stale_days,
         unmeasured=unmeasured_series(inputs.chosen),

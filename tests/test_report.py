@@ -1102,7 +1102,7 @@ def test_finance_prices_every_order_of_the_plan_and_names_a_later_order_due_firs
     planned = replace(inputs, placements=_planned(inputs, later_capex=500e6))
     page = finance_page(planned)
     everything = float(ordering["capex_usd"].sum()) + 500e6
-    assert "capital in every order to" in page
+    assert "capital in every order of the plan" in page
     assert fmt_usd(everything) in page
     assert "Later orders in the plan" in page and "3 × cell-later" in page
     due = planned.placements.filter(pl.col("tranche") == 2)["order_by"][0]

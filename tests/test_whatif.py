@@ -12,6 +12,7 @@ from datetime import date, timedelta
 import polars as pl
 import pytest
 
+from forecasting.capacity import CapacityPlan
 from forecasting.contracts import Contract, ContractRuleError, Step
 from forecasting.triggers import TriggerSettings, expansion_triggers
 from forecasting.whatif import ORDERS_SCHEMA, DealError, deal_contract, what_if, with_deal
@@ -299,19 +300,23 @@ status = "signed"
     assert _value(with_deal(floored, expansion), "total/r2", "mean", 10, "mean") == 500
 
 
-def test_blocks_without_power_at_their_site_push_the_serve_date_to_the_power_lead_time() -> None:
-    """r2's sites are energized for exactly the blocks they hold: the racks the deal needs
-    arrive in time but have no MW, so with power contracted today (12 months) the deal is
-    served from the first month after the lead time, not from the racks' arrival."""
-    from forecasting.capacity import CapacityPlan
-
+def _unpowered_r2_plan() -> CapacityPlan:
+    """r2 with its two sites energized for exactly the blocks they hold (12 months' power
+    lead time): every order the plan places there arrives without MW."""
     base = _plan(_r2_blocks()).model_dump(mode="json", exclude_none=True)
     base["site"] = [
         {"id": site, "region": "r2", "energized": [{"on": "2020-01-01", "mw": mw}],
          "power_lead_months": 12, "cost_per_mw_usd": 1e6}
         for site, mw in (("r2-a", 0.5), ("r2-b", 1.0))
     ]  # fmt: skip
-    plan = CapacityPlan.model_validate(base)
+    return CapacityPlan.model_validate(base)
+
+
+def test_blocks_without_power_at_their_site_push_the_serve_date_to_the_power_lead_time() -> None:
+    """r2's sites are energized for exactly the blocks they hold: the racks the deal needs
+    arrive in time but have no MW, so with power contracted today (12 months) the deal is
+    served from the first month after the lead time, not from the racks' arrival."""
+    plan = _unpowered_r2_plan()
     deal = deal_contract(
         customer="newco", workload_class="inference", region="r2", ramp=f"{_day(100)}:200"
     )
@@ -325,16 +330,8 @@ def test_an_order_landing_after_the_ramp_without_power_does_not_delay_the_deal()
     """The same unpowered r2: the plan's own rack lands on day 93 without MW, but a 20-GPU
     deal on day 10 fits what is in service, so it is served from day 10. Before, every
     unpowered order of the region pushed it to the power lead time (2027-01-01): the demo's
-    batch deal waited for a dark order placed for 2029."""
-    from forecasting.capacity import CapacityPlan
-
-    base = _plan(_r2_blocks()).model_dump(mode="json", exclude_none=True)
-    base["site"] = [
-        {"id": site, "region": "r2", "energized": [{"on": "2020-01-01", "mw": mw}],
-         "power_lead_months": 12, "cost_per_mw_usd": 1e6}
-        for site, mw in (("r2-a", 0.5), ("r2-b", 1.0))
-    ]  # fmt: skip
-    plan = CapacityPlan.model_validate(base)
+    batch deal waited for an unpowered eu-west order landing after its ramp."""
+    plan = _unpowered_r2_plan()
     answer = what_if(_forecast(), plan, _priced(f"{_day(10)}:20"), as_of=MONDAY)
     dark = expansion_triggers(_forecast(), plan, as_of=MONDAY).placements
     assert not dark["powered"].any() and dark["arrives"].min() > _day(10)

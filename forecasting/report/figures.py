@@ -29,7 +29,7 @@ from forecasting.report.format import (
     fmt_usd,
     plot_text,
 )
-from forecasting.report.inputs import plan_orders
+from forecasting.report.inputs import later_order_due_first, later_orders, plan_orders
 from forecasting.schema import Measure, WorkloadClass
 
 __all__ = [
@@ -171,12 +171,9 @@ def _trigger_label(region: str, pool: str) -> str:
     return f"{region} · {pool}"
 
 
-def _later_rows(placements: pl.DataFrame | None) -> pl.DataFrame | None:
+def _later_rows(placements: pl.DataFrame | None) -> pl.DataFrame:
     """The plan's later orders in the triggers' columns, labelled by their tranche."""
-    planned = plan_orders(placements)
-    if planned is None or planned.filter(pl.col("tranche") > 1).is_empty():
-        return None
-    return planned.filter(pl.col("tranche") > 1).select(
+    return later_orders(placements).select(
         pl.format("{} · {} · later {}", "region", "pool", pl.col("tranche") - 1).alias("label"),
         "order_by",
         "arrives",
@@ -197,18 +194,16 @@ def orders_chart(
     if rows.is_empty():
         return None
     takeaway = _orders_takeaway(rows)
-    rows = rows.with_columns(pl.format("{} · {}", "region", "pool").alias("label"))
-    if (later := _later_rows(placements)) is not None:
-        ordered = rows.filter(pl.col("blocks_to_order").fill_null(0) > 0)
-        due = later.sort("order_by").row(0, named=True)
-        if ordered.is_empty() or due["order_by"] < ordered["order_by"].min():
-            takeaway += (
-                f" A later order of the plan is due before them: {due['label']}, "
-                f"{fmt_count(due['blocks_to_order'])} × {due['candidate']} by "
-                f"{fmt_date(due['order_by'])}."
-            )
-        rows = pl.concat([rows.select(later.columns), later], how="vertical_relaxed")
-        rows = rows.sort("order_by")
+    if (due := later_order_due_first(rows, placements)) is not None:
+        takeaway += (
+            f" A later order of the plan is due before them: {due['region']} · {due['pool']}, "
+            f"{fmt_count(due['blocks'])} × {due['candidate']} by {fmt_date(due['order_by'])}."
+        )
+    later = _later_rows(placements)
+    rows = pl.concat(
+        [rows.with_columns(pl.format("{} · {}", "region", "pool").alias("label")), later],
+        how="diagonal_relaxed",
+    ).sort("order_by")
     labels = [plot_text(label) for label in rows["label"]]
     fig = go.Figure()
     lead_x: list[date | None] = []

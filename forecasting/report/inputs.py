@@ -44,6 +44,7 @@ __all__ = [
     "DRILL_VARIANT_CURVES_SCHEMA",
     "DRILL_VERDICTS_SCHEMA",
     "DRIVERS_SCHEMA",
+    "EVERY_ORDER",
     "FINANCE_SCHEMA",
     "IDLE_RISK_SCHEMA",
     "MW_BY_SITE_SCHEMA",
@@ -51,6 +52,7 @@ __all__ = [
     "TRIGGERS_SCHEMA",
     "ReportInputs",
     "later_order_due_first",
+    "later_orders",
     "orders_frame",
     "plan_orders",
     "unmeasured_series",
@@ -203,26 +205,37 @@ def unplanned_regions_of(inputs: ReportInputs) -> list[str]:
     return unplanned_regions(inputs.plan, regions.to_series().unique().to_list())
 
 
+# The card that prices every order of the plan, on the front and finance pages.
+EVERY_ORDER = "capital in every order of the plan"
+
+
 def plan_orders(placements: pl.DataFrame | None) -> pl.DataFrame | None:
     """Every order of the plan to its end with a capex (PLACEMENTS_SCHEMA rows), or None where
     the run stored its triggers' orders alone (before migration 16: no capex, no tranche)."""
     if placements is None or placements.is_empty() or placements["capex_usd"].is_null().any():
         return None
-    return placements.filter(pl.col("blocks") > 0).sort("order_by", "region", "pool", "tranche")
+    return placements.sort("order_by", "region", "pool", "tranche")
 
 
-def later_order_due_first(inputs: ReportInputs) -> dict[str, Any] | None:
-    """The plan's later order (tranche 2 on) due before every trigger's order, as a
-    PLACEMENTS row, or None: a long-lead block for a later shortfall (a 90-week cell for the
-    year after the trigger's racks) can be due before the trigger itself."""
-    planned = plan_orders(inputs.placements)
+def later_orders(placements: pl.DataFrame | None) -> pl.DataFrame:
+    """The plan's orders after its triggers' (tranche 2 on), by order-by date; empty where
+    there are none or the run did not store them."""
+    planned = plan_orders(placements)
     if planned is None:
-        return None
-    later = planned.filter(pl.col("tranche") > 1).sort("order_by")
+        return pl.DataFrame(schema=PLACEMENTS_SCHEMA)
+    return planned.filter(pl.col("tranche") > 1)
+
+
+def later_order_due_first(
+    triggers: pl.DataFrame, placements: pl.DataFrame | None
+) -> dict[str, Any] | None:
+    """The plan's later order due before every trigger's order, as a PLACEMENTS row, or None:
+    a long-lead block for a later shortfall (a 90-week cell for the year after the trigger's
+    racks) can be due before the trigger itself."""
+    later = later_orders(placements)
     if later.is_empty():
         return None
-    ordering = inputs.triggers.filter(pl.col("blocks_to_order").fill_null(0) > 0)
-    first = ordering["order_by"].min() if ordering.height else None
+    first = triggers.filter(pl.col("blocks_to_order").fill_null(0) > 0)["order_by"].min()
     row = later.row(0, named=True)
     return row if first is None or row["order_by"] < first else None
 

@@ -9,7 +9,7 @@ import polars as pl
 
 from forecasting.report.figures import site_power_chart
 from forecasting.report.format import MISSING, fmt_count, fmt_date, fmt_gpus, fmt_mw, fmt_usd
-from forecasting.report.inputs import ReportInputs, plan_orders
+from forecasting.report.inputs import ReportInputs, later_orders
 from forecasting.report.pages.common import (
     Badge,
     Cell,
@@ -164,8 +164,7 @@ def _blocks_table(inputs: ReportInputs) -> Table:
                 ],
             )
         )
-    later = plan_orders(inputs.placements)
-    for p in [] if later is None else later.filter(pl.col("tranche") > 1).iter_rows(named=True):
+    for p in later_orders(inputs.placements).iter_rows(named=True):
         per_block = sizes.get(p["candidate"])
         site, arrives = _placed(p, p["arrives"])
         rows.append(
@@ -212,13 +211,11 @@ def _power_orders_table(triggers: pl.DataFrame, placements: pl.DataFrame) -> Tab
         "mw", "region", "pool", "blocks_to_order", "candidate", "order_by", "arrives",
         "status", pl.lit(False).alias("later"),
     )  # fmt: skip
-    planned = plan_orders(placements)
-    if planned is not None:
-        later = planned.filter(pl.col("tranche") > 1).select(
-            "mw", "region", "pool", pl.col("blocks").alias("blocks_to_order"), "candidate",
-            "order_by", "arrives", "status", pl.lit(True).alias("later"),
-        )  # fmt: skip
-        due = pl.concat([due, later], how="vertical_relaxed")
+    later = later_orders(placements).select(
+        "mw", "region", "pool", pl.col("blocks").alias("blocks_to_order"), "candidate",
+        "order_by", "arrives", "status", pl.lit(True).alias("later"),
+    )  # fmt: skip
+    due = pl.concat([due, later], how="vertical_relaxed")
     rows = [
         [
             fmt_mw(r["mw"]),

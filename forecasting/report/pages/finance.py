@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
 from typing import Any
 
 import polars as pl
@@ -22,7 +21,13 @@ from forecasting.report.format import (
     fmt_pct,
     fmt_usd,
 )
-from forecasting.report.inputs import ReportInputs, later_order_due_first, plan_orders
+from forecasting.report.inputs import (
+    EVERY_ORDER,
+    ReportInputs,
+    later_order_due_first,
+    later_orders,
+    plan_orders,
+)
 from forecasting.report.pages.common import (
     Badge,
     Cell,
@@ -85,7 +90,7 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
         if dated.height
         else "none due"
     )
-    if (due := later_order_due_first(inputs)) is not None:
+    if (due := later_order_due_first(t, inputs.placements)) is not None:
         next_order = (
             f"{fmt_date(due['order_by'])} ({due['region']} · {due['pool']}, a later order: "
             f"{fmt_count(due['blocks'])} × {due['candidate']})"
@@ -97,31 +102,13 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
         ("next order-by", next_order),
         ("capex at idle risk", fmt_usd(total(inputs.idle_risk, "capex_at_risk_usd"))),
     ]
-    planned = plan_orders(inputs.placements)
-    if planned is not None and (end := _plan_end(inputs)) is not None:
-        cards.insert(
-            3, (f"capital in every order to {fmt_date(end)}", fmt_usd(total(planned, "capex_usd")))
-        )
+    if (planned := plan_orders(inputs.placements)) is not None:
+        cards.insert(3, (EVERY_ORDER, fmt_usd(total(planned, "capex_usd"))))
     return cards
-
-
-def _plan_end(inputs: ReportInputs) -> date | None:
-    """The plan's last day: the end of its last month, else of its daily rows."""
-    months = inputs.forecast_months
-    if months.height:
-        first: date = months["ds"].max()  # type: ignore[assignment]
-        return (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-    return inputs.forecast["ds"].max() if inputs.forecast.height else None  # type: ignore[return-value]
 
 
 def _later_orders_table(placements: pl.DataFrame) -> Table:
     """The orders the plan places after the triggers', by order-by date."""
-    planned = plan_orders(placements)
-    later = (
-        planned.filter(pl.col("tranche") > 1)
-        if planned is not None
-        else pl.DataFrame(schema=placements.schema)
-    )
     rows: list[list[Cell]] = [
         [
             r["region"],
@@ -133,7 +120,7 @@ def _later_orders_table(placements: pl.DataFrame) -> Table:
             fmt_mw(r["mw"]),
             r["site"] or "to be sited",
         ]
-        for r in later.iter_rows(named=True)
+        for r in later_orders(placements).iter_rows(named=True)
     ]
     headers = ["region", "pool", "order by", "arrives", "blocks", "capex", "power", "site"]
     return Table.of(
