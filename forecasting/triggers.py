@@ -91,9 +91,13 @@ GPU generations
     used in a region of H200s is 1.4 H100-equivalent hours. Growth is thereby assumed to run
     on the region's current mix; the newer blocks the triggers order then cover more of it.
     Among candidates orderable in time the newest generation wins, then the cheapest; when
-    none is in time, the one that arrives first. Without the table, GPUs are counted as GPUs
-    and cost alone decides, as before. Retiring blocks leave capacity (and free their MW) on
-    their retire date.
+    none is in time, the one that arrives first. An order of an older generation chosen in
+    time whose sizing window a newer generation could serve part of in time (from ``as_of``
+    plus its lead time plus the buffer) is a *bridge*: sized to the day before, the rest of the
+    window left to the later orders, which then take the newer generation (a bridge is kept
+    only when the rule would). The newer order is then due on ``as_of``: each day it waits, the
+    bridge grows. Without the table, GPUs are counted as GPUs and cost alone decides. Retiring
+    blocks leave capacity (and free their MW) on their retire date.
 
 Sites and power
     For a plan with ``[[site]]``, an order is placed at a site of its region whose MW free
@@ -700,6 +704,13 @@ class _Power:
         """Reserve ``mw`` at ``site`` from ``arrives`` on."""
         self.free[site][self._index(arrives) :] -= mw
 
+    def after(self, order: _Order) -> _Power:
+        """A copy with ``order``'s MW taken (this one untouched), to try what would follow it."""
+        copy = replace(self, free={s: mw.copy() for s, mw in self.free.items()})
+        if order.site is not None:
+            copy.take(order.site, order.mw, order.arrives)
+        return copy
+
 
 def _rank(orders: Sequence[_Order], plan: CapacityPlan) -> _Order | None:
     """In time first: the newest generation, then the cheapest; else the first to arrive.
@@ -784,6 +795,86 @@ def _choose(
     # re-sizes or drops reserved MW no order used (us-east's racks found no power left, and a
     # cell 559 days late was ordered instead).
     return chosen
+
+
+class _Bridge(NamedTuple):
+    """An in-time order cut short for a newer generation: ``order`` serves to the day before
+    ``start``, from which ``to`` (ordered by its order-by date) can serve in time."""
+
+    order: _Order
+    to: _Order
+    start: date
+
+
+def _bridge(
+    order: _Order,
+    options: Sequence[CandidateBlock],
+    plan: CapacityPlan,
+    *,
+    found: _Exhaustion,
+    window_end: date,
+    relief: _Order | None,
+    region: str,
+    as_of: date,
+    buffer_weeks: int,
+    sizing_weeks: int,
+    power: _Power | None,
+) -> _Bridge | None:
+    """``order`` resized to bridge to a newer generation that can serve in time within its
+    sizing window, or None when none can (or the rule would not take it there).
+
+    The rule takes the newest generation in time; a window it could only reach part of was
+    bought whole in the older one (365 H100 racks, $3.08B, for a year a GB200 cell ordered
+    that day could serve from its fourth month at 55 % of the cost per H100-equivalent).
+    Bridging is kept only when the order the rule would choose from that day, once the
+    bridge's blocks and MW are taken, is of the newer generation, in time, and cheaper per
+    H100-equivalent. Whether its block is too large for the growth it serves is the rule's
+    question at every order, not the bridge's: judged over the bridge's window alone, a cell
+    that serves two years read dearer than the racks it replaced, and us-west kept $253M more
+    of racks for the same plan.
+    """
+    generation = plan.generation(order.candidate.gpu_type)
+    newer = [c for c in options if plan.generation(c.gpu_type) > generation]
+    starts = sorted({as_of + _weeks(c.lead_time_weeks + buffer_weeks) for c in newer})
+    for start in (s for s in starts if found.day < s <= window_end):
+        before = found.shortfall.filter(pl.col("ds") < start)
+        bridged = _choose(
+            [order.candidate],
+            plan,
+            region=region,
+            shortfall_gpus=_net_of(before, relief),
+            exhaustion=found.day,
+            as_of=as_of,
+            buffer_weeks=buffer_weeks,
+            power=power,
+        )
+        after = found.shortfall.filter(pl.col("ds").is_between(start, start + _weeks(sizing_weeks)))
+        rest = _net_of(after, relief) - (0.0 if bridged is None else bridged.blocks * bridged.units)
+        if bridged is None or bridged.blocks == 0 or rest <= _TOL:
+            continue
+        to = _choose(
+            options,
+            plan,
+            region=region,
+            shortfall_gpus=rest,
+            exhaustion=start,
+            as_of=as_of,
+            buffer_weeks=buffer_weeks,
+            power=None if power is None else power.after(bridged),
+        )
+        if (
+            to is not None
+            and to.in_time
+            and plan.generation(to.candidate.gpu_type) > generation
+            and _unit_capex(to) < _unit_capex(order)
+        ):
+            return _Bridge(bridged, to, start)
+    return None
+
+
+def _unit_capex(order: _Order) -> float:
+    """Capex of one H100-equivalent (one GPU without a [gpu_type] table) of ``order``'s type."""
+    return order.candidate.capex_usd / order.units
 
 
 def trigger_status(
@@ -988,6 +1079,25 @@ def _trigger_row(
                 sized = found.shortfall.filter(pl.col("ds").is_between(order.arrives, late_end))
                 net = _net_of(sized, relief)
                 order = choose([order.candidate], shortfall_gpus=net) if net > 0.0 else None
+    bridge = None
+    if order is not None and order.in_time and not from_arrival:
+        bridge = _bridge(
+            order,
+            candidates,
+            plan,
+            found=found,
+            window_end=window_end,
+            relief=relief,
+            region=region,
+            as_of=as_of,
+            buffer_weeks=settings.buffer_weeks,
+            sizing_weeks=settings.sizing_weeks,
+            power=power,
+        )
+        if bridge is not None:
+            order, window_end = bridge.order, bridge.start - timedelta(days=1)
+            sized = found.shortfall.filter(pl.col("ds") <= window_end)
+            net = _net_of(sized, relief)
     row |= {
         "exhaustion_date": found.day,
         "requirement_gpus_at_exhaustion": found.requirement,
@@ -1021,10 +1131,19 @@ def _trigger_row(
     later = gross - _net_of(sized, None)
     if later > _TOL:
         after = "its arrival" if from_arrival else "exhaustion"
+        span = f"sized for the {settings.sizing_weeks} weeks after {after} (to {window_end})"
+        if bridge is not None:
+            to = bridge.to.candidate
+            unit = "H100-equivalent" if plan.gpu_type else "GPU"
+            span = (
+                f"sized to {window_end}, a bridge to {to.name} ({to.gpu_type}, a newer "
+                f"generation, {to.lead_time_weeks} weeks), which can serve in time from "
+                f"{bridge.start} at ${_unit_capex(bridge.to) / 1e3:,.1f}k per {unit} against "
+                f"${_unit_capex(order) / 1e3:,.1f}k"
+            )
         notes.append(
-            f"sized for the {settings.sizing_weeks} weeks after {after} (to {window_end}); "
-            f"the shortfall grows by {later:,.0f} more by {_day(found.shortfall['ds'].max())}"
-            f"{_LATER}"
+            f"{span}; the shortfall grows by {later:,.0f} more by "
+            f"{_day(found.shortfall['ds'].max())}{_LATER}"
         )
     if relief is not None and net < _net_of(sized, None):
         notes.append(

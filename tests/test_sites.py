@@ -363,6 +363,48 @@ def test_older_generation_that_arrives_in_time_wins_over_a_late_newer_one() -> N
     assert (row["candidate"], row["status"]) == ("rack-h100", "green")
 
 
+CELL = {"name": "cell-gb200", "kind": "cell", "gpu_type": "GB200", "gpus": 100, "mw": 0.3,
+        "lead_time_weeks": 30, "capex_usd": 5e6, "fabric": True}  # fmt: skip
+
+
+def test_an_older_generation_in_time_bridges_to_a_newer_one_that_can_serve_later() -> None:
+    """2,000 live GPUs, peak 1,300 + 3d: short from day 101 (the H100 rack in time, order-by day
+    17); the 30-week GB200 cell, at $20k per H100-equivalent against the rack's $32k, can
+    serve in time from day 238 (ordered today). The racks bridge to it: sized to day 237
+    (3 racks for 514 short), the cell takes the rest (1 for 240 more), every day from the
+    first arrival is covered, and the plan costs $29M, not 4 racks' $32M. Before, the rack's
+    window was bought whole in H100s. A newer block dearer per H100-equivalent is no bridge,
+    and without the [gpu_type] table nothing is newer."""
+    blocks = [_block(gpus=2000)]
+    forecast = _linear(base=1300.0, slope=3.0)
+    plan = _plan(blocks=blocks, candidates=[RACK, CELL], gpu_types=TYPES)
+    result = _run(plan, forecast)
+    row = _all_pool(result)
+    assert (row["candidate"], row["blocks_to_order"], row["order_by"]) == ("rack-h100", 3, _day(17))
+    assert (
+        f"sized to {_day(237)}, a bridge to cell-gb200 (GB200, a newer generation, 30 weeks), "
+        f"which can serve in time from {_day(238)} at $20.0k per H100-equivalent against $32.0k"
+    ) in row["note"]
+    placed = result.placements.filter(pl.col("pool") == "all").sort("tranche")
+    assert placed.select("candidate", "blocks", "order_by", "status").rows() == [
+        ("rack-h100", 3, _day(17), "green"),
+        ("cell-gb200", 1, _day(301 - 34 * 7), "green"),
+    ]
+    assert placed["capex_usd"].sum() == 29e6
+    d = np.arange(DAYS)
+    capacity = 2000 + sum(
+        np.where(d >= (arrives - MONDAY).days, n * units, 0)
+        for arrives, n, units in zip(placed["arrives"], placed["blocks"], (250, 250), strict=True)
+    )
+    assert ((1300 + 3 * d) / 0.8 <= capacity)[d >= (placed["arrives"][0] - MONDAY).days].all()
+    for dearer in (
+        _plan(blocks=blocks, candidates=[RACK, CELL | {"capex_usd": 9e6}], gpu_types=TYPES),
+        _plan(blocks=blocks, candidates=[RACK, CELL]),
+    ):
+        whole = _run(dearer, forecast).placements.filter(pl.col("pool") == "all")
+        assert whole.select("candidate", "blocks").rows() == [("rack-h100", 4)]
+
+
 # --- monthly grain ---------------------------------------------------------------------------
 
 
