@@ -735,9 +735,27 @@ def shock_cut_lines(drills: Sequence[DrillOutcome]) -> list[str]:
     return [f"note: drill {d.drill}: {d.shock_cut}" for d in drills if d.shock_cut]
 
 
+def _due_before(orders: list[dict[str, Any]]) -> str:
+    """The later orders due before every trigger's, in a clause ('' when none)."""
+    if not orders:
+        return ""
+    first = orders[0]
+    what = (
+        f"{first['region']}/{first['pool']} {first['blocks']:,} x {first['candidate']} by "
+        f"{first['order_by']}"
+    )
+    if len(orders) == 1:
+        return f"; due before them: {what} (a later order of the plan)"
+    capex = sum(o["capex_usd"] or 0.0 for o in orders)
+    return (
+        f"; due before them: {len(orders)} later orders of the plan (${capex / 1e6:,.1f}M), "
+        f"the first {what}"
+    )
+
+
 def triggers_line(report: ReportOutcome) -> str:
-    """``triggers: 0 red, 0 amber, 6 green``, the first red pool's order-by date, and a later
-    order of the plan due before every trigger's (a long-lead block for a later shortfall)."""
+    """``triggers: 0 red, 0 amber, 6 green``, the first red pool's order-by date, and the later
+    orders of the plan due before every trigger's (long-lead blocks for later shortfalls)."""
     worst = [t for t in report.triggers if t["status"] == "red"]
     return (
         "triggers: "
@@ -747,12 +765,7 @@ def triggers_line(report: ReportOutcome) -> str:
             if worst
             else ""
         )
-        + (
-            f"; due before them: {due['region']}/{due['pool']} {due['blocks']:,} x "
-            f"{due['candidate']} by {due['order_by']} (a later order of the plan)"
-            if (due := report.later_first)
-            else ""
-        )
+        + _due_before(report.later_due_first)
     )
 
 

@@ -1138,8 +1138,8 @@ class ReportOutcome(BaseModel):
     power_statuses: dict[str, int] = {}  # the sites' power triggers (empty: no [[site]])
     # The first power contract date among red and amber sites: (site, contract_by), or None.
     power_first: tuple[str, date] | None = None
-    # A later order of the plan due before every trigger's order (a PLACEMENTS row), or None.
-    later_first: dict[str, Any] | None = None
+    # The plan's later orders due before every trigger's order (PLACEMENTS rows, first due first).
+    later_due_first: list[dict[str, Any]] = []
 
 
 def compute_triggers(
@@ -1476,7 +1476,7 @@ def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:
 def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> ReportOutcome:
     """What a published report says: trigger counts, failing drills, staleness, triggers."""
     from forecasting.report.inputs import (
-        later_order_due_first,
+        later_orders_due_first,
         unmeasured_series,
         unplanned_regions_of,
     )
@@ -1493,7 +1493,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         statuses=dict(zip(statuses["status"], statuses["len"], strict=True)),
         power_statuses=dict(zip(power["status"], power["len"], strict=True)),
         power_first=(late["site"][0], late["contract_by"][0]) if late.height else None,
-        later_first=later_order_due_first(inputs.triggers, inputs.placements),
+        later_due_first=later_orders_due_first(inputs.triggers, inputs.placements).to_dicts(),
         failing_drills=inputs.drill_answers.filter(~pl.col("passed")).get_column("drill").to_list(),
         stale_days=inputs.stale_days,
         unmeasured=unmeasured_series(inputs.chosen),

@@ -562,27 +562,34 @@ def test_a_power_contract_date_already_past_says_it_is_late() -> None:
     assert line(date(2027, 4, 6)).endswith("us-east-b by 2027-04-06")
 
 
-def test_the_triggers_line_names_a_later_order_due_before_every_trigger() -> None:
+def test_the_triggers_line_names_the_later_orders_due_before_every_trigger() -> None:
     """A long-lead later order of the plan due before every trigger's order is named on the
-    summary's triggers line; without one the line is the counts alone."""
+    summary's triggers line; several are counted and priced, the first named (the demo's cells
+    were due in 13 days in three regions, and the line named eu-west's alone); without one
+    the line is the counts alone."""
     from datetime import date
 
     from flows.tables import triggers_line
     from forecasting.runs import ReportOutcome
 
-    def line(later: dict[str, Any] | None) -> str:
+    def line(later: list[dict[str, Any]]) -> str:
         report = ReportOutcome(
             run_id="r", trigger_run_id="t", path=Path("."), statuses={"green": 6},
-            failing_drills=[], stale_days=None, triggers=[], later_first=later,
+            failing_drills=[], stale_days=None, triggers=[], later_due_first=later,
         )  # fmt: skip
         return triggers_line(report)
 
-    assert line(None) == "triggers: 0 red, 0 amber, 6 green"
+    assert line([]) == "triggers: 0 red, 0 amber, 6 green"
     cell = {"region": "eu-west", "pool": "all", "blocks": 3, "candidate": "cell-gb200-8192",
-            "order_by": date(2026, 12, 13)}  # fmt: skip
-    assert line(cell) == (
+            "order_by": date(2026, 12, 13), "capex_usd": 1105.92e6}  # fmt: skip
+    assert line([cell]) == (
         "triggers: 0 red, 0 amber, 6 green; due before them: eu-west/all 3 x cell-gb200-8192 "
         "by 2026-12-13 (a later order of the plan)"
+    )
+    east = cell | {"region": "us-east", "blocks": 6, "capex_usd": 2211.84e6}
+    assert line([cell, east]) == (
+        "triggers: 0 red, 0 amber, 6 green; due before them: 2 later orders of the plan "
+        "($3,317.8M), the first eu-west/all 3 x cell-gb200-8192 by 2026-12-13"
     )
 
 

@@ -1114,6 +1114,15 @@ def test_finance_prices_every_order_of_the_plan_and_names_a_later_order_due_firs
     first = ordering.sort("order_by").row(0, named=True)
     assert f"{first['region']} · {first['pool']} · later 1" in chart.figure.to_json()
     assert f"A later order of the plan is due before them: {first['region']} · " in chart.takeaway
+    # Two due before the triggers: counted and priced, the first named.
+    second = planned.placements.filter(pl.col("tranche") == 2).with_columns(
+        tranche=pl.lit(3, pl.Int64)
+    )
+    twice = replace(planned, placements=pl.concat([planned.placements, second]))
+    chart = orders_chart(twice.triggers, as_of=twice.as_of, placements=twice.placements)
+    assert chart is not None
+    assert f"2 later orders of the plan are due before them ({fmt_usd(1000e6)}), " in chart.takeaway
+    assert "a later order: 3 × cell-later, and 1 more before the triggers" in finance_page(twice)
     # Without later orders the card names the first trigger, and the table says none.
     plain = finance_page(replace(inputs, placements=_planned(inputs, later_capex=500e6).filter(
         pl.col("tranche") == 1

@@ -29,7 +29,7 @@ from forecasting.report.format import (
     fmt_usd,
     plot_text,
 )
-from forecasting.report.inputs import later_order_due_first, later_orders, plan_orders
+from forecasting.report.inputs import later_orders, later_orders_due_first, plan_orders
 from forecasting.schema import Measure, WorkloadClass
 
 __all__ = [
@@ -194,10 +194,17 @@ def orders_chart(
     if rows.is_empty():
         return None
     takeaway = _orders_takeaway(rows)
-    if (due := later_order_due_first(rows, placements)) is not None:
+    if (early := later_orders_due_first(rows, placements)).height:
+        due = early.row(0, named=True)
+        what = (
+            f"{due['region']} · {due['pool']}, {fmt_count(due['blocks'])} × {due['candidate']} "
+            f"by {fmt_date(due['order_by'])}"
+        )
         takeaway += (
-            f" A later order of the plan is due before them: {due['region']} · {due['pool']}, "
-            f"{fmt_count(due['blocks'])} × {due['candidate']} by {fmt_date(due['order_by'])}."
+            f" A later order of the plan is due before them: {what}."
+            if early.height == 1
+            else f" {early.height} later orders of the plan are due before them "
+            f"({fmt_usd(float(early['capex_usd'].sum()))}), the first {what}."
         )
     later = _later_rows(placements)
     rows = pl.concat(

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from functools import partial
-from typing import Any
 
 import polars as pl
 
@@ -51,8 +50,8 @@ __all__ = [
     "STATUSES",
     "TRIGGERS_SCHEMA",
     "ReportInputs",
-    "later_order_due_first",
     "later_orders",
+    "later_orders_due_first",
     "orders_frame",
     "plan_orders",
     "unmeasured_series",
@@ -226,18 +225,14 @@ def later_orders(placements: pl.DataFrame | None) -> pl.DataFrame:
     return planned.filter(pl.col("tranche") > 1)
 
 
-def later_order_due_first(
-    triggers: pl.DataFrame, placements: pl.DataFrame | None
-) -> dict[str, Any] | None:
-    """The plan's later order due before every trigger's order, as a PLACEMENTS row, or None:
-    a long-lead block for a later shortfall (a 90-week cell for the year after the trigger's
-    racks) can be due before the trigger itself."""
+def later_orders_due_first(triggers: pl.DataFrame, placements: pl.DataFrame | None) -> pl.DataFrame:
+    """The plan's later orders due before every trigger's order (PLACEMENTS rows by order-by
+    date; empty when none): a long-lead block for a later shortfall (a 90-week cell for the
+    year after the trigger's racks) can be due before the trigger itself, in several regions
+    at once (the demo's cells, due in 13 days in three regions)."""
     later = later_orders(placements)
-    if later.is_empty():
-        return None
     first = triggers.filter(pl.col("blocks_to_order").fill_null(0) > 0)["order_by"].min()
-    row = later.row(0, named=True)
-    return row if first is None or row["order_by"] < first else None
+    return later if first is None else later.filter(pl.col("order_by") < first)
 
 
 def orders_frame(placements: pl.DataFrame) -> pl.DataFrame:

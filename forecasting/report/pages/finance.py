@@ -24,8 +24,8 @@ from forecasting.report.format import (
 from forecasting.report.inputs import (
     EVERY_ORDER,
     ReportInputs,
-    later_order_due_first,
     later_orders,
+    later_orders_due_first,
     plan_orders,
 )
 from forecasting.report.pages.common import (
@@ -90,10 +90,12 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
         if dated.height
         else "none due"
     )
-    if (due := later_order_due_first(t, inputs.placements)) is not None:
+    if (early := later_orders_due_first(t, inputs.placements)).height:
+        due = early.row(0, named=True)
+        more = f", and {early.height - 1} more before the triggers" if early.height > 1 else ""
         next_order = (
             f"{fmt_date(due['order_by'])} ({due['region']} · {due['pool']}, a later order: "
-            f"{fmt_count(due['blocks'])} × {due['candidate']})"
+            f"{fmt_count(due['blocks'])} × {due['candidate']}{more})"
         )
     cards = [
         ("worst trigger status, blocks and power", inputs.worst_status or "no triggers"),
