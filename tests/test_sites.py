@@ -372,9 +372,11 @@ def test_an_older_generation_in_time_bridges_to_a_newer_one_that_can_serve_later
     17); the 30-week GB200 cell, at $20k per H100-equivalent against the rack's $32k, can
     serve in time from day 238 (ordered today). The racks bridge to it: sized to day 237
     (3 racks for 514 short), the cell takes the rest (1 for 240 more), every day from the
-    first arrival is covered, and the plan costs $29M, not 4 racks' $32M. Before, the rack's
-    window was bought whole in H100s. A newer block dearer per H100-equivalent is no bridge,
-    and without the [gpu_type] table nothing is newer."""
+    first arrival is covered, and the plan costs $29M, not 4 racks' $32M; the note says so.
+    Before, the rack's window was bought whole in H100s. No bridge: to a block dearer per
+    H100-equivalent; to one cheaper per H100-equivalent but so large that the plan costs more
+    with it (a 5,000-H100e cell for 240 short: $114M against $32M); to one that could serve
+    only after the forecast's last day (it raised); or without the [gpu_type] table."""
     blocks = [_block(gpus=2000)]
     forecast = _linear(base=1300.0, slope=3.0)
     plan = _plan(blocks=blocks, candidates=[RACK, CELL], gpu_types=TYPES)
@@ -383,8 +385,11 @@ def test_an_older_generation_in_time_bridges_to_a_newer_one_that_can_serve_later
     assert (row["candidate"], row["blocks_to_order"], row["order_by"]) == ("rack-h100", 3, _day(17))
     assert (
         f"sized to {_day(237)}, a bridge to cell-gb200 (GB200, a newer generation, 30 weeks), "
-        f"which can serve in time from {_day(238)} at $20.0k per H100-equivalent against $32.0k"
+        f"which can serve in time from {_day(238)}"
     ) in row["note"]
+    assert row["note"].endswith(
+        f"; bridges to the newer generation save $3.0M of r1's orders to {_day(364)}"
+    )
     placed = result.placements.filter(pl.col("pool") == "all").sort("tranche")
     assert placed.select("candidate", "blocks", "order_by", "status").rows() == [
         ("rack-h100", 3, _day(17), "green"),
@@ -399,10 +404,19 @@ def test_an_older_generation_in_time_bridges_to_a_newer_one_that_can_serve_later
     assert ((1300 + 3 * d) / 0.8 <= capacity)[d >= (placed["arrives"][0] - MONDAY).days].all()
     for dearer in (
         _plan(blocks=blocks, candidates=[RACK, CELL | {"capex_usd": 9e6}], gpu_types=TYPES),
+        _plan(
+            blocks=blocks,
+            candidates=[RACK, CELL | {"gpus": 2000, "capex_usd": 90e6}],
+            gpu_types=TYPES,
+        ),
         _plan(blocks=blocks, candidates=[RACK, CELL]),
+        # Able to serve from day 448 only, past the forecast's last day (it raised before).
+        _plan(blocks=blocks, candidates=[RACK, CELL | {"lead_time_weeks": 60}], gpu_types=TYPES),
     ):
-        whole = _run(dearer, forecast).placements.filter(pl.col("pool") == "all")
-        assert whole.select("candidate", "blocks").rows() == [("rack-h100", 4)]
+        whole = _run(dearer, forecast)
+        placed = whole.placements.filter(pl.col("pool") == "all")
+        assert placed.select("candidate", "blocks").rows() == [("rack-h100", 4)]
+        assert "bridge" not in _all_pool(whole)["note"]
 
 
 # --- monthly grain ---------------------------------------------------------------------------
