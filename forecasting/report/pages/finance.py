@@ -460,7 +460,9 @@ def _pipeline_table(deals: pl.DataFrame) -> Table:
 _ORDERS_RULES = (
     "Red: the order-by date has passed, a shortfall comes whatever is ordered now. Amber: "
     "inside the safety buffer. Green: comfortably ahead. Orders are sized for the 52 weeks "
-    "after exhaustion, or after they arrive when they land later. The largest shortfall is the "
+    "after exhaustion, or after they arrive when they land later, or to the day a newer block "
+    "cheaper per H100-equivalent can serve in time when that makes the region's plan cheaper "
+    "(a bridge: the note says how much). The largest shortfall is the "
     "most GPUs short, at the trigger quantile, on any day to the end of the plan"
 )
 
