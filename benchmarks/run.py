@@ -83,6 +83,8 @@ def main() -> int:
     _run([python, "benchmarks/bench_longrange.py", "--out", str(RESULTS / "longrange.json")])
     _run([python, "benchmarks/bench_horizon.py"], env={"OPENBLAS_NUM_THREADS": "1"})
     _run([python, "benchmarks/bench_decisions.py", "--replays", "4" if args.quick else "12"])
+    # Bridges to a newer generation: capital with them over without, and their time.
+    _run([python, "benchmarks/bench_bridges.py", "--plans", "40" if args.quick else "400"])
     demo = demo_seconds()
     (RESULTS / "demo.json").write_text(json.dumps(demo, indent=2), encoding="utf-8")
     print(
