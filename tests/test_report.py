@@ -1133,7 +1133,9 @@ def test_finance_prices_every_order_of_the_plan_and_names_a_later_order_due_firs
 
 def test_the_report_publishes_every_order_of_the_plan(tmp_path: Path) -> None:
     """orders.csv holds the triggers' orders and the later ones, by order-by date, and the
-    front page prices them all beside the orders due now."""
+    front page prices them all beside the orders due now and names the first order due: the
+    later one, due before every trigger's (it named none, and the demo's $3.7B of cells due
+    in 13 days read nowhere on it)."""
     inputs = sample_inputs()
     planned = replace(inputs, placements=_planned(inputs, later_capex=500e6))
     folder = publish_report(planned, root=tmp_path)
@@ -1144,6 +1146,9 @@ def test_the_report_publishes_every_order_of_the_plan(tmp_path: Path) -> None:
     front = (folder / "index.html").read_text()
     total = float(planned.placements["capex_usd"].sum())
     assert "capital in every order of the plan" in front and fmt_usd(total) in front
+    due = planned.placements.filter(pl.col("tranche") == 2)["order_by"][0]
+    assert "next order-by" in front and f"{due} (" in front
+    assert "a later order: 3 × cell-later" in front
 
 
 def test_facilities_say_where_orders_have_no_site_to_draw_power_from() -> None:

@@ -38,6 +38,7 @@ from forecasting.report.format import (
 from forecasting.report.inputs import (
     STATUSES,
     ReportInputs,
+    later_orders_due_first,
     unmeasured_series,
     unplanned_regions_of,
 )
@@ -59,6 +60,7 @@ __all__ = [
     "changes_view",
     "class_key",
     "month",
+    "next_order_by",
     "render",
     "shell",
     "signed_gpus",
@@ -285,6 +287,23 @@ def shell(inputs: ReportInputs, *, file: str, title: str) -> dict[str, Any]:
 def total(frame: pl.DataFrame, column: str) -> float:
     """The sum of a numeric column as a float (0 for an empty frame)."""
     return float(frame[column].cast(pl.Float64).sum())
+
+
+def next_order_by(inputs: ReportInputs) -> str:
+    """The first order-by date and whose: a trigger's, or a later order of the plan due before
+    every trigger's (a long-lead block for a later shortfall), counting the others due first."""
+    t = inputs.triggers
+    if (early := later_orders_due_first(t, inputs.placements)).height:
+        due = early.row(0, named=True)
+        more = f", and {early.height - 1} more before the triggers" if early.height > 1 else ""
+        return (
+            f"{fmt_date(due['order_by'])} ({due['region']} · {due['pool']}, a later order: "
+            f"{fmt_count(due['blocks'])} × {due['candidate']}{more})"
+        )
+    dated = t.filter(pl.col("order_by").is_not_null()).sort("order_by")
+    if dated.is_empty():
+        return "none due"
+    return f"{fmt_date(dated['order_by'][0])} ({dated['region'][0]} · {dated['pool'][0]})"
 
 
 def month(day: date) -> str:

@@ -25,7 +25,6 @@ from forecasting.report.inputs import (
     EVERY_ORDER,
     ReportInputs,
     later_orders,
-    later_orders_due_first,
     plan_orders,
 )
 from forecasting.report.pages.common import (
@@ -36,6 +35,7 @@ from forecasting.report.pages.common import (
     blocks_text,
     changes_view,
     class_key,
+    next_order_by,
     render,
     shell,
     signed_gpus,
@@ -84,24 +84,11 @@ def _orders_table(triggers: pl.DataFrame) -> Table:
 def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
     t = inputs.triggers
     ordering = t.filter(pl.col("blocks_to_order").fill_null(0) > 0)
-    dated = t.filter(pl.col("order_by").is_not_null()).sort("order_by")
-    next_order = (
-        f"{fmt_date(dated['order_by'][0])} ({dated['region'][0]} · {dated['pool'][0]})"
-        if dated.height
-        else "none due"
-    )
-    if (early := later_orders_due_first(t, inputs.placements)).height:
-        due = early.row(0, named=True)
-        more = f", and {early.height - 1} more before the triggers" if early.height > 1 else ""
-        next_order = (
-            f"{fmt_date(due['order_by'])} ({due['region']} · {due['pool']}, a later order: "
-            f"{fmt_count(due['blocks'])} × {due['candidate']}{more})"
-        )
     cards = [
         ("worst trigger status, blocks and power", inputs.worst_status or "no triggers"),
         ("blocks to order", fmt_count(total(ordering, "blocks_to_order"))),
         ("capital for them", fmt_usd(total(ordering, "capex_usd"))),
-        ("next order-by", next_order),
+        ("next order-by", next_order_by(inputs)),
         ("capex at idle risk", fmt_usd(total(inputs.idle_risk, "capex_at_risk_usd"))),
     ]
     if (planned := plan_orders(inputs.placements)) is not None:

@@ -17,6 +17,7 @@ from forecasting.report.pages.common import (
     Page,
     Table,
     changes_view,
+    next_order_by,
     render,
     shell,
     total,
@@ -57,6 +58,7 @@ def run_index_page(inputs: ReportInputs) -> str:
             "capital in orders to place",
             fmt_usd(total(t.filter(pl.col("blocks_to_order").fill_null(0) > 0), "capex_usd")),
         ),
+        ("next order-by", next_order_by(inputs)),
         ("drills failing", _drills_failing(inputs, failing)),
     ]
     if (planned := plan_orders(inputs.placements)) is not None:
