@@ -95,9 +95,10 @@ GPU generations
     time whose sizing window a newer generation could serve part of in time (from ``as_of``
     plus its lead time plus the buffer) is a *bridge*: sized to the day before, the rest of the
     window left to the later orders, which then take the newer generation (proposed only when
-    the rule would take it there and it is cheaper per H100-equivalent). A region's plan takes
-    its bridges only when every order of it to the horizon's end costs less with them than
-    without; the notes of its bridged pools say how much. The newer order can then be due
+    the rule would take it there and it is cheaper per H100-equivalent). A pool takes its
+    bridges only where every order of the region's plan to the horizon's end costs less with
+    them (the pools judged in every combination: the training pool's orders serve the all
+    pool too); the notes of its bridged pools say how much. The newer order can then be due
     soon: each day it waits, the bridge grows. Without the table, GPUs are counted as GPUs and
     cost alone decides. Retiring blocks leave capacity (and free their MW) on their retire
     date.
@@ -135,6 +136,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from enum import StrEnum
 from functools import partial
+from itertools import combinations
 from typing import NamedTuple
 
 import numpy as np
@@ -1289,22 +1291,26 @@ def _region_plan(
     as_of: date,
     settings: TriggerSettings,
     power: _Power | None,
-    bridges: bool,
+    bridges: frozenset[Pool],
 ) -> _RegionPlan:
-    """The region's triggers, then what each pool orders after them, on a copy of ``power``.
+    """The region's triggers, then what each pool orders after them, on a copy of ``power``;
+    only the pools in ``bridges`` may bridge to a newer generation.
 
     The triggers first (the all pool net of the training pool's order, which serves it too),
     then the later orders: the orders due now take power first.
     """
     power = None if power is None else power.copy()
     step = partial(
-        _trigger_row, plan=plan, region=region, as_of=as_of, settings=settings, power=power,
-        bridges=bridges,
-    )  # fmt: skip
-    training = step(pools[Pool.TRAINING], pool=Pool.TRAINING, relief=None)
+        _trigger_row, plan=plan, region=region, as_of=as_of, settings=settings, power=power
+    )
+    training = step(
+        pools[Pool.TRAINING], pool=Pool.TRAINING, relief=None, bridges=Pool.TRAINING in bridges
+    )
     first = {
         Pool.TRAINING: training,
-        Pool.ALL: step(pools[Pool.ALL], pool=Pool.ALL, relief=training.order),
+        Pool.ALL: step(
+            pools[Pool.ALL], pool=Pool.ALL, relief=training.order, bridges=Pool.ALL in bridges
+        ),
     }
     later: dict[Pool, list[_Decision]] = {}
     serving_all: list[_Order] = []
@@ -1319,7 +1325,7 @@ def _region_plan(
             as_of=as_of,
             settings=settings,
             power=power,
-            bridges=bridges,
+            bridges=pool in bridges,
         )
         if pool is Pool.TRAINING:
             serving_all = [
@@ -1338,31 +1344,38 @@ def _cheaper_plan(
     power: _Power | None,
     end: date,
 ) -> _RegionPlan:
-    """The region's plan with bridges to the newer generation where they make every order of
-    it to ``end`` cost less, else without; the bridged pools' notes say by how much.
+    """The region's plan with bridges to the newer generation in the pools where they make
+    every order of it to ``end`` cost less, else without; the bridged pools' notes say by how
+    much.
 
     A bridge buys the newer block sooner: cheaper per H100-equivalent, but lumpy, and its
     capacity runs out sooner. Proposed order by order and judged on the whole plan, so that
     a cell bought for a few racks' growth, or one more cell for the plan's last weeks, is
     not taken for a saving (on 400 random two-generation plans, judging each bridge on its
-    own made 2 % of plans dearer, one by 67 %).
+    own made 2 % of plans dearer, one by 67 %). Each pool's bridges are taken or left
+    together; the training pool's orders serve the all pool too, so the pools are judged in
+    every combination, the fewest bridges winning a tie.
     """
     plans = partial(_region_plan, pools, plan, region=region, as_of=as_of, settings=settings)
-    bridged = plans(power=power, bridges=True)
-    if not any(bridged.bridged(pool) for pool in Pool):
+    bridged = plans(power=power, bridges=frozenset(Pool))
+    proposed = [pool for pool in Pool if bridged.bridged(pool)]
+    if not proposed:
         return bridged
-    plain = plans(power=power, bridges=False)
-    saving = plain.capex_usd - bridged.capex_usd
-    if saving <= 0.0:
-        return plain
+    tried = {frozenset(proposed): bridged}
+    for n in range(len(proposed)):
+        for subset in combinations(proposed, n):
+            tried[frozenset(subset)] = plans(power=power, bridges=frozenset(subset))
+    plain = tried[frozenset()]
+    chosen = min(tried.values(), key=lambda p: (p.capex_usd, sum(map(p.bridged, Pool))))
+    saving = plain.capex_usd - chosen.capex_usd
     for pool in Pool:
-        if bridged.bridged(pool):
-            row = bridged.first[pool].row
+        if chosen.bridged(pool):
+            row = chosen.first[pool].row
             row["note"] = (
                 f"{row['note']}; bridges to the newer generation save ${saving / 1e6:,.1f}M of "
                 f"{region}'s orders to {end}"
             )
-    return bridged
+    return chosen
 
 
 def _triggers(

@@ -419,6 +419,39 @@ def test_an_older_generation_in_time_bridges_to_a_newer_one_that_can_serve_later
         assert "bridge" not in _all_pool(whole)["note"]
 
 
+def test_each_pool_takes_its_bridges_only_where_the_region_s_plan_costs_less() -> None:
+    """Training (1,287 GPUs, +69 %/yr) and inference (7,546, +14 %/yr) for three years on a
+    4,096-GPU pod and 8,192 GPUs of racks; a 90-week GB200 cell of 5,120 H100-equivalents at
+    $28k each. Both pools propose bridges to it. With the training pool's alone the plan costs
+    the least ($488.2M); the all pool's bridge, once the training pool's cells serve it too,
+    only adds a cell, so it is left ($623.4M with both; $546.2M with neither, which was the
+    choice when a region took all its bridges or none)."""
+    d = np.arange(1095.0)
+    training, inference = 1287 * np.exp(0.69 * d / 365), 7546 * np.exp(0.141 * d / 365)
+    days = [_day(i) for i in range(d.size)]
+    forecast = pl.concat(
+        [
+            _forecast(training + inference, days),
+            *(
+                _forecast(values, days).with_columns(unique_id=pl.lit(uid))
+                for uid, values in (
+                    ("total/r1/training", training),
+                    ("total/r1/inference", inference),
+                )
+            ),
+        ]
+    )
+    pod = RACK | {"name": "pod-h100", "kind": "pod", "gpus": 1024, "lead_time_weeks": 20,
+                  "capex_usd": 40.96e6, "fabric": True}  # fmt: skip
+    cell = CELL | {"gpus": 2048, "lead_time_weeks": 90, "capex_usd": 2048 * 2.5 * 27_960}
+    blocks = [_block(gpus=8192), _block("r1-pod", gpus=4096, kind="pod", fabric=True)]
+    result = _run(_plan(blocks=blocks, candidates=[RACK, pod, cell], gpu_types=TYPES), forecast)
+    assert result.placements["capex_usd"].sum() == pytest.approx(488.2e6, abs=0.1e6)
+    notes = dict(zip(result.triggers["pool"], result.triggers["note"], strict=True))
+    assert "bridges to the newer generation save $57.9M of r1's orders" in notes["training"]
+    assert "bridge" not in notes["all"]
+
+
 # --- monthly grain ---------------------------------------------------------------------------
 
 
