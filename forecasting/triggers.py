@@ -205,6 +205,10 @@ N_PLUS_ONE_SCHEMA = frame_schema("trigger_n_plus_one")
 POWER_TRIGGERS_SCHEMA = frame_schema("power_triggers")
 PLACEMENTS_SCHEMA = frame_schema("order_placements")
 _GRAINS = ("day", "month")
+# How long the notes of a bridged pool say waiting to order the newer blocks would take.
+_WAIT_WEEKS = 4
+# Dollars; capital figures closer than this are the same.
+_USD_TOL = 1.0
 # Later orders a trigger's note names one by one; the rest are counted.
 _LATER_LISTED = 3
 _LATER = ": later orders"  # ends a note whose shortfall outgrows its order
@@ -825,12 +829,14 @@ def _bridge(
     relief: _Order | None,
     region: str,
     as_of: date,
+    bridge_from: date,
     buffer_weeks: int,
     sizing_weeks: int,
     power: _Power | None,
 ) -> _Bridge | None:
     """``order`` resized to bridge to a newer generation that can serve in time within its
-    sizing window, or None when none can (or the rule would not take it there).
+    sizing window if ordered from ``bridge_from`` on, or None when none can (or the rule
+    would not take it there).
 
     The rule takes the newest generation in time; a window it could only reach part of was
     bought whole in the older one (365 H100 racks, $3.08B, for a year a GB200 cell ordered
@@ -842,7 +848,7 @@ def _bridge(
     """
     generation = plan.generation(order.candidate.gpu_type)
     newer = [c for c in options if plan.generation(c.gpu_type) > generation]
-    starts = sorted({as_of + _weeks(c.lead_time_weeks + buffer_weeks) for c in newer})
+    starts = sorted({bridge_from + _weeks(c.lead_time_weeks + buffer_weeks) for c in newer})
     # Past the forecast's last day the plan cannot see what the newer block would serve.
     last = min(window_end, _day(found.shortfall["ds"].max()))
     for start in (s for s in starts if found.day < s <= last):
@@ -1025,10 +1031,10 @@ def _trigger_row(
     settings: TriggerSettings,
     relief: _Order | None,
     power: _Power | None,
-    bridges: bool = True,
+    bridge_from: date | None = None,
 ) -> _Decision:
-    """One TRIGGERS row and its order; ``relief`` is an order for an overlapping pool; without
-    ``bridges`` no order is cut short for a newer generation."""
+    """One TRIGGERS row and its order; ``relief`` is an order for an overlapping pool; with
+    ``bridge_from``, an order may be cut short for a newer generation ordered from that day."""
     row = _empty_row(region, pool, quantile=settings.quantile, as_of=as_of)
     found = _exhaustion(daily)
     if found is None:
@@ -1092,7 +1098,7 @@ def _trigger_row(
                 net = _net_of(sized, relief)
                 order = choose([order.candidate], shortfall_gpus=net) if net > 0.0 else None
     bridge = None
-    if bridges and order is not None and order.in_time and not from_arrival:
+    if bridge_from is not None and order is not None and order.in_time and not from_arrival:
         bridge = _bridge(
             order,
             candidates,
@@ -1102,6 +1108,7 @@ def _trigger_row(
             relief=relief,
             region=region,
             as_of=as_of,
+            bridge_from=bridge_from,
             buffer_weeks=settings.buffer_weeks,
             sizing_weeks=settings.sizing_weeks,
             power=power,
@@ -1211,7 +1218,7 @@ def _later_orders(
     as_of: date,
     settings: TriggerSettings,
     power: _Power | None,
-    bridges: bool = True,
+    bridge_from: date | None = None,
 ) -> list[_Decision]:
     """The orders after the trigger's to the plan's end, by the same rule: each is chosen and
     sized for the next shortfall once every order before it (``earlier``: the training pool's,
@@ -1238,7 +1245,7 @@ def _later_orders(
             settings=settings,
             relief=None,
             power=power,
-            bridges=bridges,
+            bridge_from=bridge_from,
         )
         if decision.order is not None and decision.order.blocks > 0:
             later.append(decision)
@@ -1292,9 +1299,11 @@ def _region_plan(
     settings: TriggerSettings,
     power: _Power | None,
     bridges: frozenset[Pool],
+    wait_days: int = 0,
 ) -> _RegionPlan:
     """The region's triggers, then what each pool orders after them, on a copy of ``power``;
-    only the pools in ``bridges`` may bridge to a newer generation.
+    only the pools in ``bridges`` may bridge to a newer generation, ordered from ``wait_days``
+    after ``as_of`` on.
 
     The triggers first (the all pool net of the training pool's order, which serves it too),
     then the later orders: the orders due now take power first.
@@ -1303,13 +1312,18 @@ def _region_plan(
     step = partial(
         _trigger_row, plan=plan, region=region, as_of=as_of, settings=settings, power=power
     )
+    start = as_of + timedelta(days=wait_days)
+    bridge_from = {pool: start if pool in bridges else None for pool in Pool}
     training = step(
-        pools[Pool.TRAINING], pool=Pool.TRAINING, relief=None, bridges=Pool.TRAINING in bridges
+        pools[Pool.TRAINING],
+        pool=Pool.TRAINING,
+        relief=None,
+        bridge_from=bridge_from[Pool.TRAINING],
     )
     first = {
         Pool.TRAINING: training,
         Pool.ALL: step(
-            pools[Pool.ALL], pool=Pool.ALL, relief=training.order, bridges=Pool.ALL in bridges
+            pools[Pool.ALL], pool=Pool.ALL, relief=training.order, bridge_from=bridge_from[Pool.ALL]
         ),
     }
     later: dict[Pool, list[_Decision]] = {}
@@ -1325,7 +1339,7 @@ def _region_plan(
             as_of=as_of,
             settings=settings,
             power=power,
-            bridges=pool in bridges,
+            bridge_from=bridge_from[pool],
         )
         if pool is Pool.TRAINING:
             serving_all = [
@@ -1355,6 +1369,10 @@ def _cheaper_plan(
     own made 2 % of plans dearer, one by 67 %). Each pool's bridges are taken or left
     together; the training pool's orders serve the all pool too, so the pools are judged in
     every combination, the fewest bridges winning a tie.
+
+    A bridge trades capital for commitment: the newer block must be ordered sooner. The notes
+    also say what waiting ``_WAIT_WEEKS`` to order it would cost (the same bridges, the newer
+    blocks ordered from then on), so that the saving is weighed against the date.
     """
     plans = partial(_region_plan, pools, plan, region=region, as_of=as_of, settings=settings)
     bridged = plans(power=power, bridges=frozenset(Pool))
@@ -1366,15 +1384,28 @@ def _cheaper_plan(
         for subset in combinations(proposed, n):
             tried[frozenset(subset)] = plans(power=power, bridges=frozenset(subset))
     plain = tried[frozenset()]
-    chosen = min(tried.values(), key=lambda p: (p.capex_usd, sum(map(p.bridged, Pool))))
+    key = min(tried, key=lambda k: (tried[k].capex_usd, len(k)))
+    chosen = tried[key]
+    if not key:
+        return chosen
     saving = plain.capex_usd - chosen.capex_usd
-    for pool in Pool:
-        if chosen.bridged(pool):
-            row = chosen.first[pool].row
-            row["note"] = (
-                f"{row['note']}; bridges to the newer generation save ${saving / 1e6:,.1f}M of "
-                f"{region}'s orders to {end}"
-            )
+    waited = plans(power=power, bridges=key, wait_days=_WAIT_WEEKS * _DAYS_PER_WEEK)
+    # Waiting can only buy more of the older block or give the bridge up: never less than
+    # the plan without bridges costs.
+    waiting = min(waited.capex_usd, plain.capex_usd) - chosen.capex_usd
+    later = f"ordered {_WAIT_WEEKS} weeks later, the newer blocks would save"
+    if waiting <= _USD_TOL:
+        wait = f"{later} as much"
+    elif saving - waiting <= _USD_TOL:
+        wait = f"{later} nothing"
+    else:
+        wait = f"{later} ${(saving - waiting) / 1e6:,.1f}M"
+    for pool in key:
+        row = chosen.first[pool].row
+        row["note"] = (
+            f"{row['note']}; bridges to the newer generation save ${saving / 1e6:,.1f}M of "
+            f"{region}'s orders to {end} ({wait})"
+        )
     return chosen
 
 

@@ -372,7 +372,8 @@ def test_an_older_generation_in_time_bridges_to_a_newer_one_that_can_serve_later
     17); the 30-week GB200 cell, at $20k per H100-equivalent against the rack's $32k, can
     serve in time from day 238 (ordered today). The racks bridge to it: sized to day 237
     (3 racks for 514 short), the cell takes the rest (1 for 240 more), every day from the
-    first arrival is covered, and the plan costs $29M, not 4 racks' $32M; the note says so.
+    first arrival is covered, and the plan costs $29M, not 4 racks' $32M; the note says so,
+    and what ordering the cell 4 weeks later would save.
     Before, the rack's window was bought whole in H100s. No bridge: to a block dearer per
     H100-equivalent; to one cheaper per H100-equivalent but so large that the plan costs more
     with it (a 5,000-H100e cell for 240 short: $114M against $32M); to one that could serve
@@ -388,7 +389,15 @@ def test_an_older_generation_in_time_bridges_to_a_newer_one_that_can_serve_later
         f"which can serve in time from {_day(238)}"
     ) in row["note"]
     assert row["note"].endswith(
-        f"; bridges to the newer generation save $3.0M of r1's orders to {_day(364)}"
+        f"; bridges to the newer generation save $3.0M of r1's orders to {_day(364)} (ordered "
+        "4 weeks later, the newer blocks would save as much)"
+    )
+    # Peak 1,250 + 4d: 3 racks to day 237, then 3 cells ordered today, $39M against 6 racks'
+    # $48M. Ordered 4 weeks later, the cells serve from day 266: 4 racks, 2 cells, $42M.
+    steeper = _all_pool(_run(plan, _linear(base=1250.0, slope=4.0)))
+    assert steeper["note"].endswith(
+        f"; bridges to the newer generation save $9.0M of r1's orders to {_day(364)} (ordered "
+        "4 weeks later, the newer blocks would save $6.0M)"
     )
     placed = result.placements.filter(pl.col("pool") == "all").sort("tranche")
     assert placed.select("candidate", "blocks", "order_by", "status").rows() == [
