@@ -1390,17 +1390,16 @@ def _cheaper_plan(
         return chosen
     saving = plain.capex_usd - chosen.capex_usd
     waited = plans(power=power, bridges=key, wait_days=_WAIT_WEEKS * _DAYS_PER_WEEK)
-    # Waiting can only buy more of the older block or give the bridge up: never less than
-    # the plan without bridges costs.
+    # Having waited, the plan can still do without the bridges: at most the saving is lost.
     waiting = min(waited.capex_usd, plain.capex_usd) - chosen.capex_usd
     later = f"ordered {_WAIT_WEEKS} weeks later, the newer blocks would save"
-    if waiting <= _USD_TOL:
+    if abs(waiting) <= _USD_TOL:
         wait = f"{later} as much"
     elif saving - waiting <= _USD_TOL:
         wait = f"{later} nothing"
     else:
         wait = f"{later} ${(saving - waiting) / 1e6:,.1f}M"
-    for pool in key:
+    for pool in (p for p in Pool if chosen.bridged(p)):
         row = chosen.first[pool].row
         row["note"] = (
             f"{row['note']}; bridges to the newer generation save ${saving / 1e6:,.1f}M of "
