@@ -5,8 +5,8 @@ two candidates: a 10-week H100 rack ($33k per GPU) and a GB200 cell (512, 2,048 
 GPUs at 2.5 H100-equivalents, 32, 60 or 90 weeks, $12k-30k per H100-equivalent). Each plan
 is triggered with bridges (``expansion_triggers`` as it is) and without (``_bridge``
 patched to propose none); the figures are every order's capex with bridges over without,
-and the run time with over without, in the same run. A region takes its bridges only when
-its plan costs less with them, so no plan may come out dearer.
+and the run time with over without, in the same run. A pool takes its bridges only where
+its region's plan costs less with them, so no plan may come out dearer.
 
 Run as ``PYTHONPATH=. python benchmarks/bench_bridges.py [--plans 400]``.
 """
