@@ -55,8 +55,11 @@ def _with_parents(bottoms: dict[str, np.ndarray]) -> pl.DataFrame:
         for measure, factor in (("mean", 1.0), ("peak", 1.3))
     ]
     bottom = pl.concat(frames)
-    parents = bottom.with_columns(pl.col("unique_id").str.replace(r"/[^/]+$", ""))
-    region = bottom.with_columns(pl.lit("total/r1").alias("unique_id"))
+    # A class-level leaf (a region without customer series) is its own class.
+    parents = bottom.filter(pl.col("unique_id").str.count_matches("/") == 3).with_columns(
+        pl.col("unique_id").str.replace(r"/[^/]+$", "")
+    )
+    region = bottom.with_columns(pl.col("unique_id").str.extract(r"^(total/[^/]+)"))
     total = bottom.with_columns(pl.lit("total").alias("unique_id"))
     return (
         pl.concat([bottom, parents, region, total])
@@ -160,7 +163,7 @@ def test_daily_rows_move_from_the_short_model_to_the_growth_model_with_the_lead(
     extended: tuple[ForecastResult, object],
 ) -> None:
     """The first 28 days are the short model's; from day 91 the growth model lifts the flat
-    forecast; a customer moves with its class, and so do its sample paths."""
+    forecast; a customer moves with its class, and its sample paths keep their share of it."""
     short, ext = extended
     result = ext.result  # type: ignore[attr-defined]
     for uid in ("total/r1", "total/r1/inference", "total/r1/inference/acme"):
@@ -174,12 +177,94 @@ def test_daily_rows_move_from_the_short_model_to_the_growth_model_with_the_lead(
     )
     assert acme == pytest.approx(ratio)
     day = AS_OF + timedelta(days=150)
-    path = result.paths.filter(
-        (pl.col("unique_id") == "total/r1/inference/acme") & (pl.col("ds") == day)
+    paths = result.paths.filter(
+        pl.col("unique_id").str.starts_with("total/r1/inference/") & (pl.col("ds") == day)
     )
-    assert float(path["y"][0]) == pytest.approx(
-        _value(result.forecast, "total/r1/inference/acme", 150)
+    before = short.paths.filter(
+        pl.col("unique_id").str.starts_with("total/r1/inference/") & (pl.col("ds") == day)
     )
+
+    def acme_share(frame: pl.DataFrame) -> list[float]:
+        mine = pl.col("y").filter(pl.col("unique_id").str.ends_with("/acme")).sum()
+        shares = frame.group_by("sample_id").agg(mine / pl.col("y").sum()).sort("sample_id")
+        return shares["y"].to_list()
+
+    assert acme_share(paths) == pytest.approx(acme_share(before))
+    assert paths["y"].sum() > 1.05 * 2 * _value(short.forecast, "total/r1/inference", 150)
+
+
+def test_the_drills_paths_read_each_class_s_band_wherever_the_growth_models_set_it() -> None:
+    """The drills play the bottom-level paths; the triggers and pages read the class rows. Past
+    the short model's days each class's sum over its paths has the quantiles of its row (q10,
+    q50, q90 within 2 %, 200 paths), customers keep their share on every path, and the first
+    28 days are left alone; also for a region without customer series. Regression: the short
+    model's mean column sat below its own paths' centre (as it does for a bursty class, whose
+    paths are clipped at zero), and scaling the paths by the growth models' mean over it put
+    the drills' median 30 % above the class's q50."""
+    rng = np.random.default_rng(11)
+    t = np.arange(HISTORY)
+    level = 1000.0 * 1.4 ** (t / 365)
+    bottoms = {
+        "total/r1/inference/a": 0.6 * level * np.exp(rng.normal(0, 0.03, HISTORY)),
+        "total/r1/inference/b": 0.4 * level * np.exp(rng.normal(0, 0.03, HISTORY)),
+        "total/r2/batch": 0.5 * level * np.exp(rng.normal(0, 0.03, HISTORY)),
+    }
+    history = _with_parents(bottoms)
+    short = _flat_result(history, tuple(bottoms))
+    n = 200
+    draws = pl.DataFrame(
+        {"sample_id": np.arange(n, dtype=np.int32), "noise": rng.lognormal(0.0, 0.1, n)}
+    )
+    # Paths centred 30 % above the mean column, every day alike; every level has its paths.
+    leaves = (
+        short.paths.filter(pl.col("sample_id") == 0)
+        .drop("sample_id")
+        .join(draws, how="cross")
+        .select("unique_id", "ds", "sample_id", pl.col("y") * 1.3 * pl.col("noise"))
+    )
+    paths = pl.concat(
+        [
+            leaves,
+            *(
+                leaves.with_columns(pl.col("unique_id").str.extract(pattern))
+                .group_by("unique_id", "ds", "sample_id")
+                .agg(pl.col("y").sum())
+                .filter(pl.col("unique_id").is_in(list(bottoms)).not_())
+                .select(leaves.columns)
+                for pattern in (r"^(total/[^/]+/[^/]+)", r"^(total/[^/]+)", r"^(total)")
+            ),
+        ]
+    ).cast(PATHS_SCHEMA)
+    ext = extend_horizon(history, replace(short, paths=paths), as_of=AS_OF, months=12)
+    result = ext.result
+    for group in ("total/r1/inference", "total/r2/batch"):
+        mine = [uid for uid in bottoms if uid.startswith(group)]
+        for day, moved in ((10, False), (60, True), (150, True)):
+            on = AS_OF + timedelta(days=day)
+            sums = (
+                result.paths.filter(pl.col("unique_id").is_in(mine) & (pl.col("ds") == on))
+                .group_by("sample_id")
+                .agg(pl.col("y").sum())["y"]
+            )
+            assert sums.len() == n
+            if not moved:
+                before = paths.filter(pl.col("unique_id").is_in(mine) & (pl.col("ds") == on))
+                assert sums.sum() == pytest.approx(before["y"].sum(), rel=1e-6)
+                continue
+            for q in (0.1, 0.5, 0.9):
+                band = _value(result.forecast, group, day, f"q{round(q * 100)}")
+                assert float(sums.quantile(q, "linear")) == pytest.approx(band, rel=0.02), (
+                    group,
+                    day,
+                    q,
+                )
+    share = (
+        result.paths.filter(pl.col("unique_id").str.starts_with("total/r1/inference/"))
+        .group_by("ds", "sample_id")
+        .agg(pl.col("y").filter(pl.col("unique_id").str.ends_with("/a")).sum() / pl.col("y").sum())
+    )
+    assert share["y"].min() == pytest.approx(0.6, abs=0.03)
+    assert share["y"].max() == pytest.approx(0.6, abs=0.03)
 
 
 def test_decision_horizon_accuracy_is_measured_out_of_sample(
