@@ -19,8 +19,8 @@ The fleet is built so that every downstream stage has something real to find:
   committed blocks every six weeks keeps capacity at 1.25x that need in us-west and eu-west
   and at 1.15x in us-east for 240 days, past the 26-week horizon, so us-east runs tightest:
   on the fleet's own forecast (growth models past day 28) the plan holds unshocked over the
-  drills' 26-week windows, but only just: as of 2026-11-30 all demand breaks it at 1.05x its
-  forecast and inference alone at 1.09x (the drills' breaking multipliers), the forecast
+  drills' 26-week windows, but only just: as of 2026-11-30 all demand breaks it at 1.14x its
+  forecast and inference alone at 1.19x (the drills' breaking multipliers), the forecast
   growing at the history's pace (about 2x a year in us-east); the growth
   after the pipeline ends is what the 36-month triggers order for; plus one retiring legacy
   block;

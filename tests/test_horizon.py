@@ -193,6 +193,36 @@ def test_daily_rows_move_from_the_short_model_to_the_growth_model_with_the_lead(
     assert paths["y"].sum() > 1.05 * 2 * _value(short.forecast, "total/r1/inference", 150)
 
 
+def test_the_classes_means_add_up_to_their_region_s_on_every_day(
+    extended: tuple[ForecastResult, object],
+) -> None:
+    """Means add up, but each growth model fits its series alone: the classes' blended means
+    are scaled alike to their region's (its model is the one judged at the decision horizon),
+    and each class's customers add up to the class, on every daily day; the classes keep
+    their own growth as the mix."""
+    _, ext = extended
+    result = ext.result  # type: ignore[attr-defined]
+    mean = result.forecast.filter(pl.col("measure") == "mean")
+    depth = pl.col("unique_id").str.count_matches("/")
+    for level, parent in ((2, "total/r1"), (3, "total/r1/inference")):
+        parts = (
+            mean.filter((depth == level) & pl.col("unique_id").str.starts_with(parent + "/"))
+            .group_by("ds")
+            .agg(pl.col("mean").sum().alias("parts"))
+        )
+        whole = mean.filter(pl.col("unique_id") == parent).join(parts, on="ds")
+        assert whole.height == DAYS
+        assert (whole["parts"] - whole["mean"]).abs().max() <= 1e-6 * whole["mean"].max()
+    # The mix is the classes' own: training's share moves with its model, not frozen.
+    share = (
+        mean.filter(depth == 2)
+        .with_columns(pl.col("mean") / pl.col("mean").sum().over("ds"))
+        .filter(pl.col("unique_id") == "total/r1/training")
+        .sort("ds")["mean"]
+    )
+    assert share.max() - share.min() > 1e-4
+
+
 def test_the_drills_paths_read_each_class_s_band_wherever_the_growth_models_set_it() -> None:
     """The drills play the bottom-level paths; the triggers and pages read the class rows. Past
     the short model's days each class's sum over its paths has the quantiles of its row (q10,
