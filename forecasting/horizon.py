@@ -9,10 +9,12 @@ chosen and calibrated on backtests at the decision horizon (26 weeks ahead):
 - **Daily rows** move from the short model to the growth model with the lead
   (:func:`~forecasting.longrange.blend_daily`: the short model alone through day 28, the
   growth model alone from day 91), so what the planner acts on past a quarter is the model
-  judged at the decision horizon. The total is left to the short model and reconciliation.
-- **A region's classes add up to it** in the mean measure (:func:`_classes_adding_up`): scaled
-  alike, day by day, so the region's model sets the level and the classes' own the mix. The
-  peaks do not add up (classes peak at different hours), so each keeps its own.
+  judged at the decision horizon; the total too (it kept the short model, and read 9 % below its
+  regions five months out on the demo).
+- **Means add up to the regions** (:func:`_adding_up_to_regions`): a region's classes are
+  scaled alike, day by day, so the region's model sets the level and the classes' own the
+  mix, and the total is its regions' sum. The peaks do not add up (classes peak at different
+  hours), so each keeps its own.
 - **Customers and paths follow their class.** Each customer series is scaled, day by day, by
   the ratio of its class's blended mean to its short-model mean (top-down by forecast
   proportions), so the dedicated-capacity offsets see the same growth as the triggers. The
@@ -24,9 +26,8 @@ chosen and calibrated on backtests at the decision horizon (26 weeks ahead):
   zero): on the demo the drills' us-west median read 1.34x its region's five months out, and
   on a 400-day fleet 7 of 8 drills read "plan fails unshocked" beside green triggers.
 - **Monthly rows** (``grain`` = ``month``) carry each month's peak day to the plan horizon, for
-  regions and classes from the growth models (not the total, which no trigger reads); a
-  customer's monthly rows are its class's, times the customer's share of its class on the last
-  daily day.
+  the total, regions and classes from the growth models; a customer's monthly rows are its
+  class's, times the customer's share of its class on the last daily day.
 - **Both measures follow a shared change of growth only where the peaks do**
   (:mod:`forecasting.slope_change`): the peaks choose the growth model and test for the
   change; the means reuse the model and follow a change only where the peaks followed one.
@@ -284,39 +285,60 @@ def _customer_months(forecast: pl.DataFrame, months: pl.DataFrame, measure: str)
     )
 
 
-def _classes_adding_up(frame: pl.DataFrame, values: list[str]) -> pl.DataFrame:
-    """``frame`` (regions and their classes, the mean measure) with each region's classes scaled
-    alike, day by day, so that their means add up to the region's mean.
+def _adding_up_to_regions(frame: pl.DataFrame, values: list[str]) -> pl.DataFrame:
+    """``frame`` (the total, regions and their classes, the mean measure) with each region's
+    classes scaled alike, day by day, so that their means add up to the region's mean, and the
+    total scaled so that its mean is its regions' sum.
 
-    Means add up; each growth model fits its series alone, so the classes' blended means need
-    not: on the demo their sum read 8 % above us-west's mean five months out, and the drills,
-    which play the classes' paths, met more demand than the region's band the pages show.
-    The region's model is the one judged at the decision horizon, so it sets the level and the
-    classes' own models the mix (top-down by forecast proportions, Athanasopoulos et al. 2009).
+    Means add up; each growth model fits its series alone, so the blended means need not: on
+    the demo the classes' sum read 8 % above us-west's mean five months out (the drills, which
+    play the classes' paths, met more demand than the region's band the pages show), and the
+    total 9 % below its regions'. The regions are what the triggers read and the models judged
+    at the decision horizon, so they set the level: the classes' own models give the mix
+    (top-down by forecast proportions, Athanasopoulos et al. 2009) and the total is their sum.
     Quantiles scale with the mean. Days on which they already add up are left as they are.
     """
     own = [c for c in values if c in frame.columns]
-    region = frame.filter(hierarchy.depth() == 1).select(
-        pl.col("unique_id").alias("parent"), "ds", pl.col("mean").alias("whole")
-    )
-    parts = (
-        frame.filter(hierarchy.depth() == 2)
-        .group_by(hierarchy.parent().alias("parent"), "ds")
-        .agg(pl.col("mean").sum().alias("parts"))
-    )
-    factor = (
-        region.join(parts, on=["parent", "ds"])
-        .filter(
-            (pl.col("parts") > 0)
-            & ((pl.col("whole") - pl.col("parts")).abs() > 1e-9 * pl.col("parts"))
+    depth = hierarchy.depth()
+    regions = frame.filter(depth == 1)
+
+    def sums(rows: pl.DataFrame) -> pl.DataFrame:
+        return rows.group_by(hierarchy.parent().alias("parent"), "ds").agg(
+            pl.col("mean").sum().alias("parts")
         )
-        .select("parent", "ds", (pl.col("whole") / pl.col("parts")).alias("factor"))
+
+    def whole(rows: pl.DataFrame) -> pl.DataFrame:
+        return rows.select(pl.col("unique_id").alias("parent"), "ds", pl.col("mean").alias("whole"))
+
+    adds_up = (pl.col("whole") - pl.col("parts")).abs() <= 1e-9 * pl.col("parts")
+    # Classes take their region's level (keyed by the region); the total its regions' sum
+    # (keyed by the total itself, whose parent is null).
+    factors = pl.concat(
+        [
+            whole(regions)
+            .join(sums(frame.filter(depth == 2)), on=["parent", "ds"])
+            .filter((pl.col("parts") > 0) & ~adds_up)
+            .select(
+                pl.col("parent").alias("key"),
+                "ds",
+                (pl.col("whole") / pl.col("parts")).alias("factor"),
+            ),
+            whole(frame.filter(depth == 0))
+            .join(sums(regions), on=["parent", "ds"])
+            .filter((pl.col("whole") > 0) & ~adds_up)
+            .select(
+                pl.col("parent").alias("key"),
+                "ds",
+                (pl.col("parts") / pl.col("whole")).alias("factor"),
+            ),
+        ]
     )
+    key = pl.when(depth == 0).then(pl.col("unique_id")).otherwise(hierarchy.parent())
     return (
-        frame.with_columns(hierarchy.parent().alias("parent"))
-        .join(factor, on=["parent", "ds"], how="left")
+        frame.with_columns(key.alias("key"))
+        .join(factors, on=["key", "ds"], how="left")
         .with_columns(
-            pl.when((hierarchy.depth() == 2) & pl.col("factor").is_not_null())
+            pl.when(depth.is_in([0, 2]) & pl.col("factor").is_not_null())
             .then(pl.col(c) * pl.col("factor"))
             .otherwise(pl.col(c))
             .alias(c)
@@ -386,7 +408,7 @@ def extend_horizon(
     forecast = result.forecast
     depth = hierarchy.depth()
     classes = (
-        forecast.filter(depth.is_between(1, 2)).get_column("unique_id").unique().sort().to_list()
+        forecast.filter(depth.is_between(0, 2)).get_column("unique_id").unique().sort().to_list()
     )
     last = forecast["ds"].max() if forecast.height else as_of
     daily_days = (last - as_of).days if isinstance(last, date) else 0
@@ -425,7 +447,7 @@ def extend_horizon(
             short.select("unique_id", "ds"), on=["unique_id", "ds"], how="semi"
         )
         if measure == Measure.MEAN.value:
-            blended = _classes_adding_up(blended, _VALUES)
+            blended = _adding_up_to_regions(blended, _VALUES)
         blended, held_daily = _within_regions(blended, _VALUES)
         blended_parts.append(blended.with_columns(pl.lit(measure).alias("measure")))
         if measure == Measure.MEAN.value:

@@ -198,13 +198,14 @@ def test_the_classes_means_add_up_to_their_region_s_on_every_day(
 ) -> None:
     """Means add up, but each growth model fits its series alone: the classes' blended means
     are scaled alike to their region's (its model is the one judged at the decision horizon),
-    and each class's customers add up to the class, on every daily day; the classes keep
-    their own growth as the mix."""
+    the total is its regions' sum, and each class's customers add up to the class, on every
+    daily day; the classes keep their own growth as the mix. The total reaches the plan
+    horizon in monthly rows too."""
     _, ext = extended
     result = ext.result  # type: ignore[attr-defined]
     mean = result.forecast.filter(pl.col("measure") == "mean")
     depth = pl.col("unique_id").str.count_matches("/")
-    for level, parent in ((2, "total/r1"), (3, "total/r1/inference")):
+    for level, parent in ((1, "total"), (2, "total/r1"), (3, "total/r1/inference")):
         parts = (
             mean.filter((depth == level) & pl.col("unique_id").str.starts_with(parent + "/"))
             .group_by("ds")
@@ -221,6 +222,8 @@ def test_the_classes_means_add_up_to_their_region_s_on_every_day(
         .sort("ds")["mean"]
     )
     assert share.max() - share.min() > 1e-4
+    months = ext.months  # type: ignore[attr-defined]
+    assert months.filter(pl.col("unique_id") == "total")["ds"].max() == date(2029, 6, 1)
 
 
 def test_the_drills_paths_read_each_class_s_band_wherever_the_growth_models_set_it() -> None:
