@@ -9,8 +9,9 @@ chosen and calibrated on backtests at the decision horizon (26 weeks ahead):
 - **Daily rows** move from the short model to the growth model with the lead
   (:func:`~forecasting.longrange.blend_daily`: the short model alone through day 28, the
   growth model alone from day 91), so what the planner acts on past a quarter is the model
-  judged at the decision horizon; the total too (it kept the short model, and read 9 % below its
-  regions five months out on the demo).
+  judged at the decision horizon. The total too, fitted apart with the model chosen for its
+  regions (so their plan does not depend on it) and calibrated on its own backtests; it kept
+  the short model before, and read 9 % below its regions five months out on the demo.
 - **Means add up to the regions** (:func:`_adding_up_to_regions`): a region's classes are
   scaled alike, day by day, so the region's model sets the level and the classes' own the
   mix, and the total is its regions' sum. The peaks do not add up (classes peak at different
@@ -393,6 +394,43 @@ def _within_regions(frame: pl.DataFrame, values: list[str]) -> tuple[pl.DataFram
     return bounded, held
 
 
+def _with_total(
+    long: longrange.LongHorizon,
+    series: pl.DataFrame,
+    totals: list[str],
+    measure: str,
+    *,
+    months: int,
+    daily_days: int,
+    followed: bool,
+) -> longrange.LongHorizon:
+    """``long`` (the regions and classes) with the total's rows: the growth model chosen for
+    them, calibrated on the total's own backtests, following a change only where they do.
+
+    Fitted apart, so that the regions' plan (pooled model choice and interval scale) does not
+    depend on whether the total is forecast too.
+    """
+    daily = _daily(series, totals, measure, long.as_of)
+    if long.gap or long.daily.is_empty() or daily.is_empty():
+        return long
+    whole = longrange.long_horizon_forecast(
+        daily,
+        as_of=long.as_of,
+        months=months,
+        daily_horizon_days=max(daily_days, 1),
+        candidates=(long.model,),
+        follow_change=followed,
+    )
+    if whole.gap:
+        return long
+    return replace(
+        long,
+        daily=pl.concat([long.daily, whole.daily], how="diagonal_relaxed"),
+        monthly=pl.concat([long.monthly, whole.monthly], how="diagonal_relaxed"),
+        series=pl.concat([long.series, whole.series], how="diagonal_relaxed"),
+    )
+
+
 def extend_horizon(
     series: pl.DataFrame,
     result: ForecastResult,
@@ -408,8 +446,9 @@ def extend_horizon(
     forecast = result.forecast
     depth = hierarchy.depth()
     classes = (
-        forecast.filter(depth.is_between(0, 2)).get_column("unique_id").unique().sort().to_list()
+        forecast.filter(depth.is_between(1, 2)).get_column("unique_id").unique().sort().to_list()
     )
+    totals = forecast.filter(depth == 0).get_column("unique_id").unique().to_list()
     last = forecast["ds"].max() if forecast.height else as_of
     daily_days = (last - as_of).days if isinstance(last, date) else 0
     blended_parts, month_parts, accuracy_parts, plan_parts = [], [], [], []
@@ -442,7 +481,12 @@ def extend_horizon(
             # do: a mean that slowed beside a peak that did not would drift the paths, the
             # drills and the customers' shares away from the triggers by up to a fifth.
             followed = change is not None
-        short = forecast.filter((pl.col("measure") == measure) & pl.col("unique_id").is_in(classes))
+        long = _with_total(
+            long, series, totals, measure, months=months, daily_days=daily_days, followed=followed
+        )
+        short = forecast.filter(
+            (pl.col("measure") == measure) & pl.col("unique_id").is_in([*classes, *totals])
+        )
         blended = longrange.blend_daily(short, long.daily, as_of=as_of).join(
             short.select("unique_id", "ds"), on=["unique_id", "ds"], how="semi"
         )
