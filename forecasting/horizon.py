@@ -10,8 +10,9 @@ chosen and calibrated on backtests at the decision horizon (26 weeks ahead):
   (:func:`~forecasting.longrange.blend_daily`: the short model alone through day 28, the
   growth model alone from day 91), so what the planner acts on past a quarter is the model
   judged at the decision horizon. The total too, fitted apart with the model chosen for its
-  regions (so their plan does not depend on it) and calibrated on its own backtests; it kept
-  the short model before, and read 9 % below its regions five months out on the demo.
+  regions (so their plan does not depend on it) and calibrated with them (its band never
+  narrower than theirs); it kept the short model before, and read 9 % below its regions five
+  months out on the demo.
 - **Means add up to the regions** (:func:`_adding_up_to_regions`): a region's classes are
   scaled alike, day by day, so the region's model sets the level and the classes' own the
   mix, and the total is its regions' sum. The peaks do not add up (classes peak at different
@@ -405,13 +406,16 @@ def _with_total(
     followed: bool,
 ) -> longrange.LongHorizon:
     """``long`` (the regions and classes) with the total's rows: the growth model chosen for
-    them, calibrated on the total's own backtests, following a change only where they do.
+    them, following a change only where they do, calibrated with its regions (its band never
+    narrower than theirs, as in the decision backtest that scores it).
 
-    Fitted apart, so that the regions' plan (pooled model choice and interval scale) does not
-    depend on whether the total is forecast too.
+    Fitted in a call of its own (the total and its regions), so that the regions' plan (pooled
+    model choice and interval scale over regions and classes) does not depend on whether the
+    total is forecast too; that call's region rows are not used.
     """
-    daily = _daily(series, totals, measure, long.as_of)
-    if long.gap or long.daily.is_empty() or daily.is_empty():
+    regions = long.series.filter(hierarchy.depth() == 1)["unique_id"].to_list()
+    daily = _daily(series, [*totals, *regions], measure, long.as_of)
+    if long.gap or long.daily.is_empty() or not totals or daily.is_empty():
         return long
     whole = longrange.long_horizon_forecast(
         daily,
@@ -423,11 +427,12 @@ def _with_total(
     )
     if whole.gap:
         return long
+    mine = pl.col("unique_id").is_in(totals)
     return replace(
         long,
-        daily=pl.concat([long.daily, whole.daily], how="diagonal_relaxed"),
-        monthly=pl.concat([long.monthly, whole.monthly], how="diagonal_relaxed"),
-        series=pl.concat([long.series, whole.series], how="diagonal_relaxed"),
+        daily=pl.concat([long.daily, whole.daily.filter(mine)], how="diagonal_relaxed"),
+        monthly=pl.concat([long.monthly, whole.monthly.filter(mine)], how="diagonal_relaxed"),
+        series=pl.concat([long.series, whole.series.filter(mine)], how="diagonal_relaxed"),
     )
 
 
