@@ -407,3 +407,42 @@ def test_the_means_follow_a_shared_slowdown_only_where_the_peaks_do() -> None:
     shares (which the means scale) do not drift from the peaks the triggers read."""
     assert _followed({"peak": (0.7, 0.35), "mean": (0.7, 0.35)}) == {"peak": True, "mean": True}
     assert _followed({"peak": (0.5, 0.5), "mean": (0.7, 0.35)}) == {"peak": False, "mean": False}
+
+
+def test_the_total_s_band_is_no_narrower_than_its_regions_past_the_daily_days() -> None:
+    """Eight regions whose levels wander apart: their sum is smoother than any of them, and a
+    growth model fitted on it alone reads a band narrower than every region's, a
+    diversification that growth does not give (the decision backtest holds the total to its
+    regions' spread for that reason). The total is calibrated with its regions, and its
+    36-month band is at least the narrowest region's."""
+    history = _regions_growing({"peak": (0.5, 0.5), "mean": (0.5, 0.5)}, seed=1)
+    total = (
+        history.filter(pl.col("unique_id").str.count_matches("/") == 1)
+        .group_by("ds", "measure")
+        .agg(pl.col("y").sum())
+        .with_columns(pl.lit("total").alias("unique_id"))
+        .select(history.columns)
+    )
+    history = pl.concat([history, total])
+    bottoms = tuple(f"total/r{r}/inference/a" for r in range(8))
+    short = _flat_result(history, bottoms)
+    summary = (
+        history.select("unique_id", "measure")
+        .unique()
+        .with_columns(
+            pl.lit(None, pl.String).alias("plan_model"),
+            pl.lit(None, pl.String).alias("plan_reason"),
+        )
+    )
+    ext = extend_horizon(
+        history, replace(short, summary=summary), as_of=AS_OF, months=36, measure_accuracy=False
+    )
+    last = ext.months.filter((pl.col("measure") == "peak") & (pl.col("ds") == date(2029, 6, 1)))
+    width = last.select(
+        "unique_id", ((pl.col("q90") - pl.col("q10")) / pl.col("q50")).alias("width")
+    )
+    regions = width.filter(pl.col("unique_id").str.count_matches("/") == 1)["width"]
+    assert regions.len() == 8
+    whole = width.filter(pl.col("unique_id") == "total")["width"]
+    assert whole.len() == 1
+    assert whole[0] >= 0.95 * regions.min()
