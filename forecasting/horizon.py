@@ -9,14 +9,10 @@ chosen and calibrated on backtests at the decision horizon (26 weeks ahead):
 - **Daily rows** move from the short model to the growth model with the lead
   (:func:`~forecasting.longrange.blend_daily`: the short model alone through day 28, the
   growth model alone from day 91), so what the planner acts on past a quarter is the model
-  judged at the decision horizon. The total too, fitted apart with the model chosen for its
-  regions (so their plan does not depend on it) and calibrated with them (its band never
-  narrower than theirs); it kept the short model before, and read 9 % below its regions five
-  months out on the demo.
-- **Means add up to the regions** (:func:`_adding_up_to_regions`): a region's classes are
-  scaled alike, day by day, so the region's model sets the level and the classes' own the
-  mix, and the total is its regions' sum. The peaks do not add up (classes peak at different
-  hours), so each keeps its own.
+  judged at the decision horizon. The total is left to the short model and reconciliation.
+- **A region's classes add up to it** in the mean measure (:func:`_classes_adding_up`): scaled
+  alike, day by day, so the region's model sets the level and the classes' own the mix. The
+  peaks do not add up (classes peak at different hours), so each keeps its own.
 - **Customers and paths follow their class.** Each customer series is scaled, day by day, by
   the ratio of its class's blended mean to its short-model mean (top-down by forecast
   proportions), so the dedicated-capacity offsets see the same growth as the triggers. The
@@ -28,8 +24,9 @@ chosen and calibrated on backtests at the decision horizon (26 weeks ahead):
   zero): on the demo the drills' us-west median read 1.34x its region's five months out, and
   on a 400-day fleet 7 of 8 drills read "plan fails unshocked" beside green triggers.
 - **Monthly rows** (``grain`` = ``month``) carry each month's peak day to the plan horizon, for
-  the total, regions and classes from the growth models; a customer's monthly rows are its
-  class's, times the customer's share of its class on the last daily day.
+  regions and classes from the growth models (not the total, which no trigger reads); a
+  customer's monthly rows are its class's, times the customer's share of its class on the last
+  daily day.
 - **Both measures follow a shared change of growth only where the peaks do**
   (:mod:`forecasting.slope_change`): the peaks choose the growth model and test for the
   change; the means reuse the model and follow a change only where the peaks followed one.
@@ -287,60 +284,39 @@ def _customer_months(forecast: pl.DataFrame, months: pl.DataFrame, measure: str)
     )
 
 
-def _adding_up_to_regions(frame: pl.DataFrame, values: list[str]) -> pl.DataFrame:
-    """``frame`` (the total, regions and their classes, the mean measure) with each region's
-    classes scaled alike, day by day, so that their means add up to the region's mean, and the
-    total scaled so that its mean is its regions' sum.
+def _classes_adding_up(frame: pl.DataFrame, values: list[str]) -> pl.DataFrame:
+    """``frame`` (regions and their classes, the mean measure) with each region's classes scaled
+    alike, day by day, so that their means add up to the region's mean.
 
-    Means add up; each growth model fits its series alone, so the blended means need not: on
-    the demo the classes' sum read 8 % above us-west's mean five months out (the drills, which
-    play the classes' paths, met more demand than the region's band the pages show), and the
-    total 9 % below its regions'. The regions are what the triggers read and the models judged
-    at the decision horizon, so they set the level: the classes' own models give the mix
-    (top-down by forecast proportions, Athanasopoulos et al. 2009) and the total is their sum.
+    Means add up; each growth model fits its series alone, so the classes' blended means need
+    not: on the demo their sum read 8 % above us-west's mean five months out, and the drills,
+    which play the classes' paths, met more demand than the region's band the pages show.
+    The region's model is the one judged at the decision horizon, so it sets the level and the
+    classes' own models the mix (top-down by forecast proportions, Athanasopoulos et al. 2009).
     Quantiles scale with the mean. Days on which they already add up are left as they are.
     """
     own = [c for c in values if c in frame.columns]
-    depth = hierarchy.depth()
-    regions = frame.filter(depth == 1)
-
-    def sums(rows: pl.DataFrame) -> pl.DataFrame:
-        return rows.group_by(hierarchy.parent().alias("parent"), "ds").agg(
-            pl.col("mean").sum().alias("parts")
-        )
-
-    def whole(rows: pl.DataFrame) -> pl.DataFrame:
-        return rows.select(pl.col("unique_id").alias("parent"), "ds", pl.col("mean").alias("whole"))
-
-    adds_up = (pl.col("whole") - pl.col("parts")).abs() <= 1e-9 * pl.col("parts")
-    # Classes take their region's level (keyed by the region); the total its regions' sum
-    # (keyed by the total itself, whose parent is null).
-    factors = pl.concat(
-        [
-            whole(regions)
-            .join(sums(frame.filter(depth == 2)), on=["parent", "ds"])
-            .filter((pl.col("parts") > 0) & ~adds_up)
-            .select(
-                pl.col("parent").alias("key"),
-                "ds",
-                (pl.col("whole") / pl.col("parts")).alias("factor"),
-            ),
-            whole(frame.filter(depth == 0))
-            .join(sums(regions), on=["parent", "ds"])
-            .filter((pl.col("whole") > 0) & ~adds_up)
-            .select(
-                pl.col("parent").alias("key"),
-                "ds",
-                (pl.col("parts") / pl.col("whole")).alias("factor"),
-            ),
-        ]
+    region = frame.filter(hierarchy.depth() == 1).select(
+        pl.col("unique_id").alias("parent"), "ds", pl.col("mean").alias("whole")
     )
-    key = pl.when(depth == 0).then(pl.col("unique_id")).otherwise(hierarchy.parent())
+    parts = (
+        frame.filter(hierarchy.depth() == 2)
+        .group_by(hierarchy.parent().alias("parent"), "ds")
+        .agg(pl.col("mean").sum().alias("parts"))
+    )
+    factor = (
+        region.join(parts, on=["parent", "ds"])
+        .filter(
+            (pl.col("parts") > 0)
+            & ((pl.col("whole") - pl.col("parts")).abs() > 1e-9 * pl.col("parts"))
+        )
+        .select("parent", "ds", (pl.col("whole") / pl.col("parts")).alias("factor"))
+    )
     return (
-        frame.with_columns(key.alias("key"))
-        .join(factors, on=["key", "ds"], how="left")
+        frame.with_columns(hierarchy.parent().alias("parent"))
+        .join(factor, on=["parent", "ds"], how="left")
         .with_columns(
-            pl.when(depth.is_in([0, 2]) & pl.col("factor").is_not_null())
+            pl.when((hierarchy.depth() == 2) & pl.col("factor").is_not_null())
             .then(pl.col(c) * pl.col("factor"))
             .otherwise(pl.col(c))
             .alias(c)
@@ -395,47 +371,6 @@ def _within_regions(frame: pl.DataFrame, values: list[str]) -> tuple[pl.DataFram
     return bounded, held
 
 
-def _with_total(
-    long: longrange.LongHorizon,
-    series: pl.DataFrame,
-    totals: list[str],
-    measure: str,
-    *,
-    months: int,
-    daily_days: int,
-    followed: bool,
-) -> longrange.LongHorizon:
-    """``long`` (the regions and classes) with the total's rows: the growth model chosen for
-    them, following a change only where they do, calibrated with its regions (its band never
-    narrower than theirs, as in the decision backtest that scores it).
-
-    Fitted in a call of its own (the total and its regions), so that the regions' plan (pooled
-    model choice and interval scale over regions and classes) does not depend on whether the
-    total is forecast too; that call's region rows are not used.
-    """
-    regions = long.series.filter(hierarchy.depth() == 1)["unique_id"].to_list()
-    daily = _daily(series, [*totals, *regions], measure, long.as_of)
-    if long.gap or long.daily.is_empty() or not totals or daily.is_empty():
-        return long
-    whole = longrange.long_horizon_forecast(
-        daily,
-        as_of=long.as_of,
-        months=months,
-        daily_horizon_days=max(daily_days, 1),
-        candidates=(long.model,),
-        follow_change=followed,
-    )
-    if whole.gap:
-        return long
-    mine = pl.col("unique_id").is_in(totals)
-    return replace(
-        long,
-        daily=pl.concat([long.daily, whole.daily.filter(mine)], how="diagonal_relaxed"),
-        monthly=pl.concat([long.monthly, whole.monthly.filter(mine)], how="diagonal_relaxed"),
-        series=pl.concat([long.series, whole.series.filter(mine)], how="diagonal_relaxed"),
-    )
-
-
 def extend_horizon(
     series: pl.DataFrame,
     result: ForecastResult,
@@ -453,7 +388,6 @@ def extend_horizon(
     classes = (
         forecast.filter(depth.is_between(1, 2)).get_column("unique_id").unique().sort().to_list()
     )
-    totals = forecast.filter(depth == 0).get_column("unique_id").unique().to_list()
     last = forecast["ds"].max() if forecast.height else as_of
     daily_days = (last - as_of).days if isinstance(last, date) else 0
     blended_parts, month_parts, accuracy_parts, plan_parts = [], [], [], []
@@ -486,17 +420,12 @@ def extend_horizon(
             # do: a mean that slowed beside a peak that did not would drift the paths, the
             # drills and the customers' shares away from the triggers by up to a fifth.
             followed = change is not None
-        long = _with_total(
-            long, series, totals, measure, months=months, daily_days=daily_days, followed=followed
-        )
-        short = forecast.filter(
-            (pl.col("measure") == measure) & pl.col("unique_id").is_in([*classes, *totals])
-        )
+        short = forecast.filter((pl.col("measure") == measure) & pl.col("unique_id").is_in(classes))
         blended = longrange.blend_daily(short, long.daily, as_of=as_of).join(
             short.select("unique_id", "ds"), on=["unique_id", "ds"], how="semi"
         )
         if measure == Measure.MEAN.value:
-            blended = _adding_up_to_regions(blended, _VALUES)
+            blended = _classes_adding_up(blended, _VALUES)
         blended, held_daily = _within_regions(blended, _VALUES)
         blended_parts.append(blended.with_columns(pl.lit(measure).alias("measure")))
         if measure == Measure.MEAN.value:

@@ -198,14 +198,13 @@ def test_the_classes_means_add_up_to_their_region_s_on_every_day(
 ) -> None:
     """Means add up, but each growth model fits its series alone: the classes' blended means
     are scaled alike to their region's (its model is the one judged at the decision horizon),
-    the total is its regions' sum, and each class's customers add up to the class, on every
-    daily day; the classes keep their own growth as the mix. The total reaches the plan
-    horizon in monthly rows too."""
+    and each class's customers add up to the class, on every daily day; the classes keep
+    their own growth as the mix."""
     _, ext = extended
     result = ext.result  # type: ignore[attr-defined]
     mean = result.forecast.filter(pl.col("measure") == "mean")
     depth = pl.col("unique_id").str.count_matches("/")
-    for level, parent in ((1, "total"), (2, "total/r1"), (3, "total/r1/inference")):
+    for level, parent in ((2, "total/r1"), (3, "total/r1/inference")):
         parts = (
             mean.filter((depth == level) & pl.col("unique_id").str.starts_with(parent + "/"))
             .group_by("ds")
@@ -222,8 +221,6 @@ def test_the_classes_means_add_up_to_their_region_s_on_every_day(
         .sort("ds")["mean"]
     )
     assert share.max() - share.min() > 1e-4
-    months = ext.months  # type: ignore[attr-defined]
-    assert months.filter(pl.col("unique_id") == "total")["ds"].max() == date(2029, 6, 1)
 
 
 def test_the_drills_paths_read_each_class_s_band_wherever_the_growth_models_set_it() -> None:
@@ -407,42 +404,3 @@ def test_the_means_follow_a_shared_slowdown_only_where_the_peaks_do() -> None:
     shares (which the means scale) do not drift from the peaks the triggers read."""
     assert _followed({"peak": (0.7, 0.35), "mean": (0.7, 0.35)}) == {"peak": True, "mean": True}
     assert _followed({"peak": (0.5, 0.5), "mean": (0.7, 0.35)}) == {"peak": False, "mean": False}
-
-
-def test_the_total_s_band_is_no_narrower_than_its_regions_past_the_daily_days() -> None:
-    """Eight regions whose levels wander apart: their sum is smoother than any of them, and a
-    growth model fitted on it alone reads a band narrower than every region's, a
-    diversification that growth does not give (the decision backtest holds the total to its
-    regions' spread for that reason). The total is calibrated with its regions, and its
-    36-month band is at least the narrowest region's."""
-    history = _regions_growing({"peak": (0.5, 0.5), "mean": (0.5, 0.5)}, seed=1)
-    total = (
-        history.filter(pl.col("unique_id").str.count_matches("/") == 1)
-        .group_by("ds", "measure")
-        .agg(pl.col("y").sum())
-        .with_columns(pl.lit("total").alias("unique_id"))
-        .select(history.columns)
-    )
-    history = pl.concat([history, total])
-    bottoms = tuple(f"total/r{r}/inference/a" for r in range(8))
-    short = _flat_result(history, bottoms)
-    summary = (
-        history.select("unique_id", "measure")
-        .unique()
-        .with_columns(
-            pl.lit(None, pl.String).alias("plan_model"),
-            pl.lit(None, pl.String).alias("plan_reason"),
-        )
-    )
-    ext = extend_horizon(
-        history, replace(short, summary=summary), as_of=AS_OF, months=36, measure_accuracy=False
-    )
-    last = ext.months.filter((pl.col("measure") == "peak") & (pl.col("ds") == date(2029, 6, 1)))
-    width = last.select(
-        "unique_id", ((pl.col("q90") - pl.col("q10")) / pl.col("q50")).alias("width")
-    )
-    regions = width.filter(pl.col("unique_id").str.count_matches("/") == 1)["width"]
-    assert regions.len() == 8
-    whole = width.filter(pl.col("unique_id") == "total")["width"]
-    assert whole.len() == 1
-    assert whole[0] >= 0.95 * regions.min()
