@@ -5,8 +5,10 @@ two candidates: a 10-week H100 rack ($33k per GPU) and a GB200 cell (512, 2,048 
 GPUs at 2.5 H100-equivalents, 32, 60 or 90 weeks, $12k-30k per H100-equivalent). Each plan
 is triggered with bridges (``expansion_triggers`` as it is) and without (``_bridge``
 patched to propose none); the figures are every order's capex with bridges over without,
-and the run time with over without, in the same run. A pool takes its bridges only where
-its region's plan costs less with them, so no plan may come out dearer.
+the run time with over without, in the same run, and how many plans wait to order the newer
+blocks (of waits up to 13 weeks, one costs less than, or as little as, ordering today). A
+pool takes its bridges only where its region's plan costs less with them, so no plan may
+come out dearer.
 
 Run as ``PYTHONPATH=. python benchmarks/bench_bridges.py [--plans 400]``.
 """
@@ -69,11 +71,14 @@ def random_case(seed: int) -> tuple[CapacityPlan, pl.DataFrame]:
     return plan, pl.concat(frames)
 
 
-def capex_and_seconds(plan: CapacityPlan, forecast: pl.DataFrame) -> tuple[float, float]:
-    """Every order's capex and the wall time of one trigger run."""
+def capex_and_seconds(plan: CapacityPlan, forecast: pl.DataFrame) -> tuple[float, float, bool]:
+    """Every order's capex, the wall time of one trigger run, and whether a bridged pool waits
+    to order its newer blocks (cheaper than ordering them today)."""
     started = time.perf_counter()
     result = triggers.expansion_triggers(forecast, plan, as_of=AS_OF)
-    return float(result.placements["capex_usd"].sum()), time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    waits = result.triggers["note"].str.contains("ordered no sooner than", literal=True).any()
+    return float(result.placements["capex_usd"].sum()), seconds, bool(waits)
 
 
 def main() -> None:
@@ -81,13 +86,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--plans", type=int, default=400)
     args = parser.parse_args()
-    ratios, with_s, without_s = [], 0.0, 0.0
+    ratios, with_s, without_s, waiting = [], 0.0, 0.0, 0
     for seed in range(args.plans):
         plan, forecast = random_case(seed)
-        bridged, seconds = capex_and_seconds(plan, forecast)
+        bridged, seconds, waits = capex_and_seconds(plan, forecast)
         with_s += seconds
+        waiting += waits
         with mock.patch.object(triggers, "_bridge", return_value=None):
-            plain, seconds = capex_and_seconds(plan, forecast)
+            plain, seconds, _ = capex_and_seconds(plan, forecast)
         without_s += seconds
         ratios.append(bridged / plain if plain else 1.0)
     r = np.array(ratios)
@@ -102,6 +108,7 @@ def main() -> None:
                 else None,
                 "lowest_ratio": round(float(r.min()), 3),
                 "highest_ratio": round(float(r.max()), 3),
+                "plans_waiting_to_order_the_newer_blocks": waiting,
                 "time_with_over_without": round(with_s / without_s, 3),
             }
         )

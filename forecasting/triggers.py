@@ -99,8 +99,11 @@ GPU generations
     bridges only where every order of the region's plan to the horizon's end costs less with
     them (the pools judged in every combination: the training pool's orders serve the all
     pool too); the notes of its bridged pools say how much. The newer order can then be due
-    soon: each day it waits, the bridge grows. Without the table, GPUs are counted as GPUs and
-    cost alone decides. Retiring blocks leave capacity (and free their MW) on their retire
+    soon: each day it waits, the bridge grows. But a lumpy block can fit the plan better from
+    a later start, so the plan also weighs ordering the newer blocks 2, 4, 8 or 13 weeks on
+    (the bridges longer) and takes the cheapest, the longest wait among equals; the notes say
+    what ordering today would give up. Without the table, GPUs are counted as GPUs and cost
+    alone decides. Retiring blocks leave capacity (and free their MW) on their retire
     date.
 
 Sites and power
@@ -207,6 +210,9 @@ PLACEMENTS_SCHEMA = frame_schema("order_placements")
 _GRAINS = ("day", "month")
 # How long the notes of a bridged pool say waiting to order the newer blocks would take.
 _WAIT_WEEKS = 4
+# Waits (weeks) before ordering a bridge's newer blocks that the plan weighs against ordering
+# them today (see _cheaper_plan).
+_WAITS_WEEKS = (2, _WAIT_WEEKS, 8, 13)
 # Dollars; capital figures closer than this are the same.
 _USD_TOL = 1.0
 # Later orders a trigger's note names one by one; the rest are counted.
@@ -1370,9 +1376,14 @@ def _cheaper_plan(
     together; the training pool's orders serve the all pool too, so the pools are judged in
     every combination, the fewest bridges winning a tie.
 
-    A bridge trades capital for commitment: the newer block must be ordered sooner. The notes
-    also say what waiting ``_WAIT_WEEKS`` to order it would cost (the same bridges, the newer
-    blocks ordered from then on), so that the saving is weighed against the date.
+    A bridge trades capital for commitment: the newer block must be ordered sooner. So the
+    plan also weighs waiting ``_WAITS_WEEKS`` to order it (the same bridges, the newer blocks
+    ordered from then on, the bridges longer): the newer blocks are lumpy, and a later start
+    can fit the plan's shortfalls better. The cheapest wait wins, the longest among equals
+    (nothing is gained by committing sooner, and the next run reads a newer forecast); the
+    notes say what ordering today, or waiting ``_WAIT_WEEKS`` more, would give up. On the demo
+    as of 2026-12-01, us-east's cells ordered today cost $140.5M more over the plan than
+    ordered 2-4 weeks on, and the notes called both "due now" and "waiting saves more".
     """
     plans = partial(_region_plan, pools, plan, region=region, as_of=as_of, settings=settings)
     bridged = plans(power=power, bridges=frozenset(Pool))
@@ -1388,17 +1399,38 @@ def _cheaper_plan(
     chosen = tried[key]
     if not key:
         return chosen
+    by_wait = {0: chosen} | {
+        weeks: plans(power=power, bridges=key, wait_days=weeks * _DAYS_PER_WEEK)
+        for weeks in _WAITS_WEEKS
+    }
+    cheapest = min(p.capex_usd for p in by_wait.values())
+    weeks = max(w for w, p in by_wait.items() if p.capex_usd - cheapest <= _USD_TOL)
+    chosen = by_wait[weeks]
+    if not any(chosen.bridged(pool) for pool in Pool):
+        return chosen  # waited, the newer blocks no longer serve: the plain plan's figures
     saving = plain.capex_usd - chosen.capex_usd
-    waited = plans(power=power, bridges=key, wait_days=_WAIT_WEEKS * _DAYS_PER_WEEK)
-    # Having waited, the plan can still do without the bridges: at most the saving is lost.
-    waiting = min(waited.capex_usd, plain.capex_usd) - chosen.capex_usd
-    later = f"ordered {_WAIT_WEEKS} weeks later, the newer blocks would save"
-    if abs(waiting) <= _USD_TOL:
-        wait = f"{later} as much"
-    elif saving - waiting <= _USD_TOL:
-        wait = f"{later} nothing"
+    if weeks:
+        # Today's plan is the one waiting was weighed against: its bridges are there.
+        now = by_wait[0].capex_usd - chosen.capex_usd
+        today = (
+            f"ordered from today they would save ${now / 1e6:,.1f}M less"
+            if now > _USD_TOL
+            else "as cheap as ordering them today, and it commits later"
+        )
+        wait = (
+            f"the newer blocks ordered no sooner than {as_of + _weeks(weeks)}, {weeks} weeks "
+            f"from now: of waits up to {max(_WAITS_WEEKS)} weeks the cheapest plan; {today}"
+        )
     else:
-        wait = f"{later} ${(saving - waiting) / 1e6:,.1f}M"
+        waited = by_wait[_WAIT_WEEKS]
+        # Having waited, the plan can still do without the bridges: at most the saving is lost.
+        waiting = min(waited.capex_usd, plain.capex_usd) - chosen.capex_usd
+        later = f"ordered {_WAIT_WEEKS} weeks later, the newer blocks would save"
+        if saving - waiting <= _USD_TOL:
+            wait = f"{later} nothing"
+        else:
+            wait = f"{later} ${(saving - waiting) / 1e6:,.1f}M"
+        wait += f"; no wait up to {max(_WAITS_WEEKS)} weeks costs less than ordering them today"
     for pool in (p for p in Pool if chosen.bridged(p)):
         row = chosen.first[pool].row
         row["note"] = (

@@ -370,10 +370,12 @@ CELL = {"name": "cell-gb200", "kind": "cell", "gpu_type": "GB200", "gpus": 100, 
 def test_an_older_generation_in_time_bridges_to_a_newer_one_that_can_serve_later() -> None:
     """2,000 live GPUs, peak 1,300 + 3d: short from day 101 (the H100 rack in time, order-by day
     17); the 30-week GB200 cell, at $20k per H100-equivalent against the rack's $32k, can
-    serve in time from day 238 (ordered today). The racks bridge to it: sized to day 237
-    (3 racks for 514 short), the cell takes the rest (1 for 240 more), every day from the
-    first arrival is covered, and the plan costs $29M, not 4 racks' $32M; the note says so,
-    and what ordering the cell 4 weeks later would save.
+    serve in time from day 238 (ordered today). The racks bridge to it: 3 racks for 514 short,
+    the cell takes the rest (1 for 240 more), every day from the first arrival is covered, and
+    the plan costs $29M, not 4 racks' $32M; the note says so. The plan costs as much with the
+    cell ordered up to 8 weeks later (3 racks cover to day 300), so it waits 8 weeks (the
+    bridge sized to day 293) and says so; with a steeper forecast ordering it today is
+    cheapest, and the note says what waiting 4 weeks would give up.
     Before, the rack's window was bought whole in H100s. No bridge: to a block dearer per
     H100-equivalent; to one cheaper per H100-equivalent but so large that the plan costs more
     with it (a 5,000-H100e cell for 240 short: $114M against $32M); to one that could serve
@@ -385,19 +387,25 @@ def test_an_older_generation_in_time_bridges_to_a_newer_one_that_can_serve_later
     row = _all_pool(result)
     assert (row["candidate"], row["blocks_to_order"], row["order_by"]) == ("rack-h100", 3, _day(17))
     assert (
-        f"sized to {_day(237)}, a bridge to cell-gb200 (GB200, a newer generation, 30 weeks), "
-        f"which can serve in time from {_day(238)}"
+        f"sized to {_day(293)}, a bridge to cell-gb200 (GB200, a newer generation, 30 weeks), "
+        f"which can serve in time from {_day(294)}"
     ) in row["note"]
     assert row["note"].endswith(
-        f"; bridges to the newer generation save $3.0M of r1's orders to {_day(364)} (ordered "
-        "4 weeks later, the newer blocks would save as much)"
+        f"; bridges to the newer generation save $3.0M of r1's orders to {_day(364)} (the "
+        f"newer blocks ordered no sooner than {_day(56)}, 8 weeks from now: of waits up to 13 "
+        "weeks the cheapest plan; as cheap as ordering them today, and it commits later)"
     )
     # Peak 1,250 + 4d: 3 racks to day 237, then 3 cells ordered today, $39M against 6 racks'
     # $48M. Ordered 4 weeks later, the cells serve from day 266: 4 racks, 2 cells, $42M.
     steeper = _all_pool(_run(plan, _linear(base=1250.0, slope=4.0)))
+    assert (
+        f"sized to {_day(237)}, a bridge to cell-gb200 (GB200, a newer generation, 30 weeks), "
+        f"which can serve in time from {_day(238)}"
+    ) in steeper["note"]
     assert steeper["note"].endswith(
         f"; bridges to the newer generation save $9.0M of r1's orders to {_day(364)} (ordered "
-        "4 weeks later, the newer blocks would save $6.0M)"
+        "4 weeks later, the newer blocks would save $6.0M; no wait up to 13 weeks costs less "
+        "than ordering them today)"
     )
     placed = result.placements.filter(pl.col("pool") == "all").sort("tranche")
     assert placed.select("candidate", "blocks", "order_by", "status").rows() == [
@@ -426,6 +434,34 @@ def test_an_older_generation_in_time_bridges_to_a_newer_one_that_can_serve_later
         placed = whole.placements.filter(pl.col("pool") == "all")
         assert placed.select("candidate", "blocks").rows() == [("rack-h100", 4)]
         assert "bridge" not in _all_pool(whole)["note"]
+
+
+def test_a_bridge_waits_to_order_the_newer_blocks_where_waiting_costs_less() -> None:
+    """Peak 1,100 + 5d on 2,000 GPUs; a 26-week GB200 cell of 750 H100-equivalents at $9M.
+    Ordered today, the cells serve from day 210 and the bridge is 3 racks, but the shortfall
+    then needs 2 cells by the plan's end: $42M, due in 11 days, while the note said waiting 4
+    weeks would save more. Waiting 4 weeks, one more rack bridges and one cell covers the
+    rest: $41M, the cheapest of waits up to 13 weeks. The plan takes it, the cell is ordered
+    no sooner than day 28, every day from the first arrival is covered, and the note says
+    what ordering today would give up."""
+    cell = CELL | {"gpus": 300, "capex_usd": 9e6, "lead_time_weeks": 26}
+    plan = _plan(blocks=[_block(gpus=2000)], candidates=[RACK, cell], gpu_types=TYPES)
+    result = _run(plan, _linear(base=1100.0, slope=5.0))
+    placed = result.placements.filter(pl.col("pool") == "all").sort("tranche")
+    assert placed.select("candidate", "blocks").rows() == [("rack-h100", 4), ("cell-gb200", 1)]
+    assert placed["capex_usd"].sum() == 41e6
+    assert placed["order_by"][1] >= _day(28)
+    assert _all_pool(result)["note"].endswith(
+        f"; bridges to the newer generation save $15.0M of r1's orders to {_day(364)} (the "
+        f"newer blocks ordered no sooner than {_day(28)}, 4 weeks from now: of waits up to 13 "
+        "weeks the cheapest plan; ordered from today they would save $1.0M less)"
+    )
+    d = np.arange(DAYS)
+    capacity = 2000 + sum(
+        np.where(d >= (arrives - MONDAY).days, n * units, 0)
+        for arrives, n, units in zip(placed["arrives"], placed["blocks"], (250, 750), strict=True)
+    )
+    assert ((1100 + 5 * d) / 0.8 <= capacity)[d >= (placed["arrives"][0] - MONDAY).days].all()
 
 
 def test_each_pool_takes_its_bridges_only_where_the_region_s_plan_costs_less() -> None:
