@@ -113,6 +113,7 @@ from forecasting.concentration import OTHER, concentration
 from forecasting.schema import (
     PATHS_SCHEMA,
     QUANTILES,
+    Measure,
     WorkloadClass,
     frame_schema,
     quantile_column,
@@ -996,13 +997,18 @@ def apply_to_forecast(
 
 
 def apply_to_months(months: pl.DataFrame, book: ContractBook) -> pl.DataFrame:
-    """Monthly forecast rows (a month's peak day; any levels, both measures) with the book.
+    """Monthly forecast rows (a month's peak day, or average day for the mean measure; any
+    levels, both measures) with the book.
 
-    A contract's month is its ramp's largest count in the month (the peak day). On a signed
-    contract's own series each value ``v`` becomes ``max(v, committed)``, exactly as daily; the
-    levels above it (its class, region and the total, where present) gain the same lift, value
-    by value, since the floor lifts the whole of what contains it. Pipeline deals add ``p x
-    GPUs`` to the mean of the series and the levels above; past the daily horizon there are no
+    In the peak measure a contract's month is its ramp's largest count in the month (the peak
+    day): on a signed contract's own series each value ``v`` becomes ``max(v, committed)``,
+    exactly as daily. In the mean measure a month is its average day: each day of the month
+    lifts ``v`` to ``max(v, committed that day)`` (no lift before the ramp's first step), and
+    the row takes the average lift over the month's days, so a ramp from mid-month lifts half
+    a month. The levels above a series (its class, region and the total, where present) gain
+    the same lift, value by value, since the floor lifts the whole of what contains it.
+    Pipeline deals add ``p x GPUs`` (their peak day, or their GPU-days over the month's days)
+    to the mean of the series and the levels above; past the daily horizon there are no
     sample paths to mix their draws into, so they do not move the quantiles here. A contract
     series the frame lacks gets rows of its own (model :data:`CONTRACT_MODEL`).
     """
@@ -1012,45 +1018,77 @@ def apply_to_months(months: pl.DataFrame, book: ContractBook) -> pl.DataFrame:
     first: date = months["ds"].min()  # type: ignore[assignment]
     last: date = months["ds"].max()  # type: ignore[assignment]
     end = (last.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-    peaks = (
-        ramp_frame(book, start=first, end=end)
-        .group_by(
-            "contract_id", "status", "probability", "unique_id", pl.col("ds").dt.truncate("1mo")
-        )
-        .agg(pl.col("gpus").max())
+    days = ramp_frame(book, start=first, end=end).with_columns(
+        pl.col("ds").dt.truncate("1mo").alias("month")
     )
-    signed = (
-        peaks.filter(pl.col("status") == ContractStatus.SIGNED.value)
-        .group_by("unique_id", "ds")
-        .agg(pl.col("gpus").sum().alias("floor"))
+    signed = pl.col("status") == ContractStatus.SIGNED.value
+    pipeline = pl.col("status") == ContractStatus.PIPELINE.value
+    month_days = pl.col("month").first().dt.days_in_month()
+    # A peak day: each contract's largest count in the month.
+    peaks = days.group_by("contract_id", "status", "probability", "unique_id", "month").agg(
+        pl.col("gpus").max()
     )
-    expected = (
-        peaks.filter(pl.col("status") == ContractStatus.PIPELINE.value)
-        .group_by("unique_id", "ds")
-        .agg((pl.col("gpus") * pl.col("probability")).sum().alias("expected"))
-    )
+    floors = peaks.filter(signed).group_by("unique_id", "month").agg(floor=pl.col("gpus").sum())
+    expected = pl.concat(
+        [
+            peaks.filter(pipeline)
+            .group_by("unique_id", "month")
+            .agg(expected=(pl.col("gpus") * pl.col("probability")).sum())
+            .with_columns(measure=pl.lit(Measure.PEAK.value)),
+            # An average day: each deal's GPU-days in the month over the month's days.
+            days.filter(pipeline)
+            .group_by("unique_id", "month")
+            .agg(expected=(pl.col("gpus") * pl.col("probability")).sum() / month_days)
+            .with_columns(measure=pl.lit(Measure.MEAN.value)),
+        ]
+    ).rename({"month": "ds"})
     grid = months.select("ds", "measure").unique()
     own = months.select("unique_id", "ds", "measure", *values)
+    touched = pl.concat(
+        [
+            floors.select("unique_id", pl.col("month").alias("ds")),
+            expected.select("unique_id", "ds"),
+        ]
+    ).unique()
+    rows = touched.join(grid, on="ds").join(own, on=["unique_id", "ds", "measure"], how="left")
+
+    def floor_lift(v: str) -> pl.Expr:
+        return pl.max_horizontal(pl.col(v).fill_null(0.0), pl.col("floor").fill_null(0.0)) - pl.col(
+            v
+        ).fill_null(0.0)
+
+    peak_lifts = (
+        rows.filter(pl.col("measure") != Measure.MEAN.value)
+        .join(floors.rename({"month": "ds"}), on=["unique_id", "ds"], how="left")
+        .select("unique_id", "ds", "measure", *(floor_lift(v).alias(v) for v in values))
+    )
+    # The month of an average day: each day's floor lifts that day (max(v, floor) - v, zero on
+    # days before the ramp), averaged over the month's days.
+    daily_floors = (
+        days.filter(signed)
+        .group_by("unique_id", "ds", "month")
+        .agg(floor=pl.col("gpus").sum())
+        .drop("ds")
+        .rename({"month": "ds"})
+    )
+    mean_rows = rows.filter(pl.col("measure") == Measure.MEAN.value)
+    mean_lifts = mean_rows.join(
+        mean_rows.join(daily_floors, on=["unique_id", "ds"])
+        .group_by("unique_id", "ds", "measure")
+        .agg(
+            (floor_lift(v).sum() / pl.col("ds").first().dt.days_in_month()).alias(v) for v in values
+        ),
+        on=["unique_id", "ds", "measure"],
+        how="left",
+        suffix="_lift",
+    ).select(
+        "unique_id", "ds", "measure", *(pl.col(f"{v}_lift").fill_null(0.0).alias(v) for v in values)
+    )
     lifts = (
-        pl.concat([signed.select("unique_id", "ds"), expected.select("unique_id", "ds")])
-        .unique()
-        .join(grid, on="ds")
-        .join(own, on=["unique_id", "ds", "measure"], how="left")
-        .join(signed, on=["unique_id", "ds"], how="left")
-        .join(expected, on=["unique_id", "ds"], how="left")
-        .select(
-            "unique_id",
-            "ds",
-            "measure",
-            *(
-                (
-                    pl.max_horizontal(pl.col(v).fill_null(0.0), pl.col("floor").fill_null(0.0))
-                    - pl.col(v).fill_null(0.0)
-                    + (pl.col("expected").fill_null(0.0) if v == "mean" else pl.lit(0.0))
-                ).alias(v)
-                for v in values
-            ),
-        )
+        pl.concat([peak_lifts, mean_lifts])
+        .join(expected, on=["unique_id", "ds", "measure"], how="left")
+        .with_columns(pl.col("mean") + pl.col("expected").fill_null(0.0))
+        .drop("expected")
     )
     # Each contract series lifts itself and every level above it.
     ancestors = pl.concat(

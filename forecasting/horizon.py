@@ -11,8 +11,9 @@ chosen and calibrated on backtests at the decision horizon (26 weeks ahead):
   growth model alone from day 91), so what the planner acts on past a quarter is the model
   judged at the decision horizon. The total is left to the short model and reconciliation.
 - **A region's classes add up to it** in the mean measure (:func:`_classes_adding_up`): scaled
-  alike, day by day, so the region's model sets the level and the classes' own the mix. The
-  peaks do not add up (classes peak at different hours), so each keeps its own.
+  alike, day by day and month by month, so the region's model sets the level and the
+  classes' own the mix. The peaks do not add up (classes peak at different hours), so each
+  keeps its own.
 - **Customers and paths follow their class.** Each customer series is scaled, day by day, by
   the ratio of its class's blended mean to its short-model mean (top-down by forecast
   proportions), so the dedicated-capacity offsets see the same growth as the triggers. The
@@ -28,7 +29,11 @@ chosen and calibrated on backtests at the decision horizon (26 weeks ahead):
 - **Monthly rows** (``grain`` = ``month``) carry each month's peak day to the plan horizon, for
   regions and classes from the growth models (not the total, which no trigger reads); a
   customer's monthly rows are its class's, times the customer's share of its class on the last
-  daily day.
+  daily day. For the mean measure a month is its average day (``average_months``): a mean's
+  peak day does not add up over classes, and read against a daily mean it took a bursty
+  class's peak-over-level ratio for growth (on the demo as of 2026-12-01 us-west evaluation's
+  January read 897 GPUs against daily means of 185-335, and one of its customers 15 % of the
+  region's growth to August 2027).
 - **Both measures follow a shared change of growth only where the peaks do**
   (:mod:`forecasting.slope_change`): the peaks choose the growth model and test for the
   change; the means reuse the model and follow a change only where the peaks followed one.
@@ -108,7 +113,8 @@ def plan_months_for(plan: CapacityPlan, *, minimum: int, buffer_weeks: int = 4) 
 
 def with_grain(daily: pl.DataFrame, months: pl.DataFrame) -> pl.DataFrame:
     """What triggers and what-ifs read: the daily rows (``grain`` = ``day``) and the monthly
-    rows (``grain`` = ``month``, a month's peak day), in the daily frame's columns."""
+    rows (``grain`` = ``month``: a month's peak day, for the mean measure its average day), in
+    the daily frame's columns."""
     days = daily.with_columns(pl.lit("day").alias("grain"))
     if months.is_empty():
         return days
@@ -346,7 +352,7 @@ def _customer_months(forecast: pl.DataFrame, months: pl.DataFrame, measure: str)
 
 def _classes_adding_up(frame: pl.DataFrame, values: list[str]) -> pl.DataFrame:
     """``frame`` (regions and their classes, the mean measure) with each region's classes scaled
-    alike, day by day, so that their means add up to the region's mean.
+    alike, day by day (or month by month), so that their means add up to the region's mean.
 
     Means add up; each growth model fits its series alone, so the classes' blended means need
     not: on the demo their sum read 8 % above us-west's mean five months out, and the drills,
@@ -492,7 +498,12 @@ def extend_horizon(
             ratios = _ratios(short, blended)
             class_bands = _changed(blended, short, depth=2)
             region_bands = _changed(blended, short, depth=1)
-        monthly, held_monthly = _within_regions(long.monthly.drop("grain", strict=False), _VALUES)
+        if measure == Measure.MEAN.value:
+            # A mean's month is its average day: what adds up, and what compares with a day.
+            monthly = _classes_adding_up(long.average_months.drop("grain", strict=False), _VALUES)
+        else:
+            monthly = long.monthly.drop("grain", strict=False)
+        monthly, held_monthly = _within_regions(monthly, _VALUES)
         held = pl.concat([held_daily, held_monthly]).unique("unique_id", keep="first")
         plan_parts.append(
             long.series.join(held, on="unique_id", how="left").select(

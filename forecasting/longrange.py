@@ -1348,6 +1348,8 @@ class LongHorizon:
 
     - ``monthly``: unique_id, ds (month start), grain ("month"), model, mean and quantiles of
       each month's peak-day demand, for the months that start after ``as_of``;
+    - ``average_months``: the same months' average day (the level's band, each day's residual
+      averaged out), the statistic that adds up over series and compares with a daily mean;
     - ``daily``: unique_id, ds, model, mean and quantiles per day after ``as_of``;
     - ``scores``: the internal decision backtests, one row per series, cut-off and horizon,
       with the chosen model and the scale applied (in-sample for the scale, which was fitted on
@@ -1371,6 +1373,7 @@ class LongHorizon:
     run: RunWalk = field(default_factory=RunWalk)
     gap: str | None = None
     change: SlopeChange = field(default_factory=SlopeChange)
+    average_months: pl.DataFrame = field(default_factory=pl.DataFrame)
 
 
 _SCORE_SCHEMA = pl.Schema(
@@ -1499,6 +1502,7 @@ def long_horizon_forecast(
     series_rows: list[dict[str, object]] = []
     daily_cols: list[dict[str, object]] = []
     monthly_cols: list[dict[str, object]] = []
+    average_cols: list[dict[str, object]] = []
     for uid, view in views.items():
         if view is not None and unmeasured:
             # All or none: a region's plan without its youngest classes would read their
@@ -1557,6 +1561,19 @@ def long_horizon_forecast(
                     qs,
                 )
             )
+            # A month's average day: its days' residuals average out to their mean effect.
+            shift = float(np.log(np.mean(np.exp(view.grid))))
+            aq = _mixture_quantiles(view.month_mu + shift, ms, np.zeros(1), 0.0, qs)
+            average_cols.append(
+                _quantile_frame(
+                    [uid] * k,
+                    view.month_starts,
+                    [view.model] * k,
+                    _mixture_mean(view.month_mu, ms, view.grid, 0.0),
+                    np.maximum(np.expm1(aq), 0.0),
+                    qs,
+                )
+            )
     qcols = {quantile_column(q): pl.Float64 for q in qs}
     base = {"unique_id": pl.String, "ds": pl.Date, "model": pl.String, "mean": pl.Float64}
     daily_schema = pl.Schema({**base, **qcols})
@@ -1565,14 +1582,15 @@ def long_horizon_forecast(
         if daily_cols
         else pl.DataFrame(schema=daily_schema)
     )
-    monthly_out = (
+    monthly_out, average_out = (
         (
-            pl.concat([pl.DataFrame(c, schema=daily_schema) for c in monthly_cols])
-            if monthly_cols
+            pl.concat([pl.DataFrame(c, schema=daily_schema) for c in columns])
+            if columns
             else pl.DataFrame(schema=daily_schema)
         )
         .with_columns(pl.lit("month").alias("grain"))
         .select("unique_id", "ds", "grain", "model", "mean", *qcols)
+        for columns in (monthly_cols, average_cols)
     )
     series = pl.DataFrame(
         series_rows,
@@ -1590,7 +1608,17 @@ def long_horizon_forecast(
         else None
     )
     return LongHorizon(
-        as_of, monthly_out, daily_out, scores, series, model, scale, run, gap, change
+        as_of,
+        monthly_out,
+        daily_out,
+        scores,
+        series,
+        model,
+        scale,
+        run,
+        gap,
+        change,
+        average_months=average_out,
     )
 
 

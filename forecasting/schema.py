@@ -413,8 +413,8 @@ _TABLES: tuple[Table, ...] = (
     # Past the daily horizon the plan is monthly: a month's peak day, to the plan horizon.
     _run_frame(
         "forecast_months",
-        "one row per run, series, measure and month: the month's peak-day demand from the "
-        "growth models, out to the plan horizon",
+        "one row per run, series, measure and month: the month's peak-day demand (for the "
+        "mean measure, its average day) from the growth models, out to the plan horizon",
         "forecast_runs",
         {
             "unique_id": pl.String(),

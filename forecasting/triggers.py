@@ -78,9 +78,10 @@ Idle risk
 Monthly grain
     The forecast may carry a ``grain`` column: 'day' rows (the first weeks) and 'month' rows
     dated on the month's first day whose values are that month's peak-day demand (for the
-    mean measure, its mean). A monthly row is the demand of every day of its month that has
-    no daily row of the same series, so exhaustion and order-by dates can fall in any month
-    of the horizon; without the column every row is daily.
+    mean measure, the month's average day, which adds up over classes and compares with a
+    daily mean; the drivers and class mixes read it). A monthly row is the demand of every
+    day of its month that has no daily row of the same series, so exhaustion and order-by
+    dates can fall in any month of the horizon; without the column every row is daily.
 
 GPU generations
     With a ``[gpu_type]`` table in the plan, capacity is counted in H100-equivalents (block

@@ -619,20 +619,22 @@ def test_a_contract_starting_mid_month_counts_for_its_days() -> None:
 
 
 def test_monthly_rows_take_the_floor_on_the_series_and_the_same_lift_above_it() -> None:
-    """acme runs 100 (mean) / 150 (q90) in its peak day of January; a signed 200 from mid-January
-    lifts it to 200 on both, and its class, region and total by 100 and 50; a pipeline deal at
-    p = 0.5 adds half its GPUs to the mean of February only, and a new series of its own."""
+    """acme runs 100 (mean) / 150 (q90) in January; a signed 200 from January 15 lifts its
+    peak day to 200 on both, and its class, region and total by 100 and 50; its average day
+    (the mean measure's month) by the floor of its last 17 days over 31: 100 -> 154.8 and
+    150 -> 177.4, the levels above alike. A pipeline deal at p = 0.5 from February 1 adds half
+    its GPUs to the mean of February only, in both measures, and a new series of its own."""
     from forecasting.contracts import apply_to_months
 
     ids = ["total", "total/r1", "total/r1/inference", "total/r1/inference/acme"]
     months = pl.DataFrame(
         {
-            "unique_id": ids * 2,
-            "ds": [date(2027, 1, 1)] * 4 + [date(2027, 2, 1)] * 4,
-            "measure": "mean",
+            "unique_id": ids * 4,
+            "ds": ([date(2027, 1, 1)] * 4 + [date(2027, 2, 1)] * 4) * 2,
+            "measure": ["peak"] * 8 + ["mean"] * 8,
             "model": "growth",
-            "mean": [1000.0, 800.0, 300.0, 100.0] * 2,
-            "q90": [1200.0, 900.0, 400.0, 150.0] * 2,
+            "mean": [1000.0, 800.0, 300.0, 100.0] * 4,
+            "q90": [1200.0, 900.0, 400.0, 150.0] * 4,
         }
     )
     text = """
@@ -658,15 +660,28 @@ probability = 0.5
     book = parse_contracts(text)
     out = apply_to_months(months, book).sort("ds", "unique_id")
 
-    def value(uid: str, month: int, column: str) -> float:
-        row = out.filter((pl.col("unique_id") == uid) & (pl.col("ds") == date(2027, month, 1)))
+    def value(uid: str, month: int, column: str, measure: str = "peak") -> float:
+        row = out.filter(
+            (pl.col("unique_id") == uid)
+            & (pl.col("ds") == date(2027, month, 1))
+            & (pl.col("measure") == measure)
+        )
         return float(row[column][0])
 
     assert value("total/r1/inference/acme", 1, "mean") == 200
     assert value("total/r1/inference/acme", 1, "q90") == 200
     assert value("total/r1", 1, "mean") == 900
     assert value("total", 1, "q90") == 1250
-    assert value("total/r1/inference", 2, "mean") == 300 + 100 + 50
-    assert value("total/r1/inference", 2, "q90") == 400 + 50
-    assert value("total/r1/inference/newco", 2, "mean") == 50
-    assert out.filter(pl.col("unique_id") == "total/r1/inference/newco").height == 1
+    assert value("total/r1/inference/acme", 1, "mean", "mean") == pytest.approx(
+        (14 * 100 + 17 * 200) / 31
+    )
+    assert value("total/r1/inference/acme", 1, "q90", "mean") == pytest.approx(
+        (14 * 150 + 17 * 200) / 31
+    )
+    assert value("total/r1", 1, "mean", "mean") == pytest.approx(800 + 17 * 100 / 31)
+    assert value("total", 1, "q90", "mean") == pytest.approx(1200 + 17 * 50 / 31)
+    for measure in ("peak", "mean"):
+        assert value("total/r1/inference", 2, "mean", measure) == 300 + 100 + 50
+        assert value("total/r1/inference", 2, "q90", measure) == 400 + 50
+        assert value("total/r1/inference/newco", 2, "mean", measure) == 50
+    assert out.filter(pl.col("unique_id") == "total/r1/inference/newco").height == 2

@@ -224,6 +224,47 @@ def test_the_classes_means_add_up_to_their_region_s_on_every_day(
     assert share.max() - share.min() > 1e-4
 
 
+def test_a_mean_s_month_is_its_average_day_and_the_classes_add_up_to_their_region() -> None:
+    """A bursty training class (every tenth day three times its level) beside steady inference:
+    for the mean measure, a month's row is its average day, so it reads what the daily rows of
+    the same month read (within 3 %, from the fourth month, where both are the growth model's)
+    and the classes' months add up to the region's; the peak measure keeps the month's peak
+    day. Regression: the mean measure's month was its peak day, which took the bursty class's
+    spikes for level (its months read 2.6x its daily means) and, read against a daily mean by
+    the drivers, for growth."""
+    rng = np.random.default_rng(4)
+    t = np.arange(HISTORY)
+    level = 1000.0 * 1.4 ** (t / 365)
+    spikes = np.where(t % 10 == 0, 3.0, 1.0)
+    bottoms = {
+        "total/r1/inference/a": level * np.exp(rng.normal(0, 0.03, HISTORY)),
+        "total/r1/training/b": 0.3 * level * spikes * np.exp(rng.normal(0, 0.03, HISTORY)),
+    }
+    history = _with_parents(bottoms)
+    ext = extend_horizon(history, _flat_result(history, tuple(bottoms)), as_of=AS_OF, months=12)
+    months = ext.months.filter(pl.col("measure") == "mean")
+    daily = (
+        ext.result.forecast.filter(pl.col("measure") == "mean")
+        .group_by("unique_id", pl.col("ds").dt.month_start())
+        .agg(pl.col("mean").mean().alias("days"), pl.len().alias("n"))
+    )
+    both = months.join(daily, on=["unique_id", "ds"]).filter(
+        (pl.col("n") >= 28) & (pl.col("ds") >= date(2026, 10, 1))
+    )
+    assert set(both["unique_id"]) >= {"total/r1", "total/r1/training", "total/r1/inference"}
+    assert (both["mean"] / both["days"] - 1).abs().max() < 0.03
+    depth = pl.col("unique_id").str.count_matches("/")
+    parts = months.filter(depth == 2).group_by("ds").agg(pl.col("mean").sum().alias("parts"))
+    whole = months.filter(pl.col("unique_id") == "total/r1").join(parts, on="ds")
+    assert whole.height == 12
+    assert (whole["parts"] / whole["mean"] - 1).abs().max() < 1e-9
+    peaks = ext.months.filter(
+        (pl.col("measure") == "peak") & (pl.col("unique_id") == "total/r1/training")
+    )
+    means = months.filter(pl.col("unique_id") == "total/r1/training")
+    assert (peaks.sort("ds")["q50"] > 2.0 * means.sort("ds")["q50"]).all()
+
+
 def test_the_drills_paths_read_every_class_s_and_region_s_band_past_the_short_model() -> None:
     """The drills play the bottom-level paths; the triggers and pages read the class and region
     rows. Past the short model's days each region's sum over its paths has the quantiles of its
