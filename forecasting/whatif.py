@@ -13,8 +13,9 @@ with the deal has its counterpart without it.
 becomes ``max(own, ramp)`` at every quantile, and each level above it (its region and class,
 its region, the total) gains the same lift, quantile by quantile. A customer the forecast
 does not know (a new one, or one folded into ``other``) has no own demand: the lift is the
-ramp itself. Monthly rows (``grain`` = ``month``, a month's peak day) take the ramp's
-largest count in the month; past the last daily day the customer's own demand is held at its
+ramp itself. Monthly rows (``grain`` = ``month``) take the ramp's largest count in the month
+(a peak-measure month is its peak day) or lift each day of it and average (a mean-measure
+month is its average day); past the last daily day the customer's own demand is held at its
 last daily forecast (it has no monthly series of its own), so the lift there is the ramp
 beyond what the customer already runs.
 
@@ -50,7 +51,7 @@ import polars as pl
 from forecasting import hierarchy
 from forecasting.capacity import CapacityPlan
 from forecasting.contracts import Contract, ContractBook, ContractStatus, Step, ramp_steps
-from forecasting.schema import WorkloadClass
+from forecasting.schema import Measure, WorkloadClass
 from forecasting.triggers import TriggerResult, TriggerSettings, expansion_triggers
 
 __all__ = [
@@ -140,22 +141,23 @@ def _grain(forecast: pl.DataFrame) -> pl.Expr:
 
 
 def _ramp_by_row(forecast: pl.DataFrame, contracts: Sequence[Contract]) -> pl.DataFrame:
-    """(ds, grain, ramp): the contracts' GPUs together on each daily row, their largest in a
-    monthly row's month (a monthly row is the month's peak day)."""
+    """(ds, grain, ramp, ramp_days): the contracts' GPUs together on each daily row, their
+    largest in a monthly row's month (a peak-measure month is its peak day), and each day's
+    (``ramp_days``: a mean-measure month is its average day)."""
     rows = forecast.select("ds", _grain(forecast).alias("grain")).unique()
 
-    def held(day: date) -> int:
-        return sum(c.gpus_on(day) for c in contracts)
+    def held(day: date) -> float:
+        return float(sum(c.gpus_on(day) for c in contracts))
 
-    gpus = []
+    by_day = []
     for ds, grain in rows.iter_rows():
         if grain == "month":
             last = (ds.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-            days = [ds + timedelta(days=d) for d in range((last - ds).days + 1)]
-            gpus.append(float(max(held(d) for d in days)))
+            by_day.append([held(ds + timedelta(days=d)) for d in range((last - ds).days + 1)])
         else:
-            gpus.append(float(held(ds)))
-    return rows.with_columns(pl.Series("ramp", gpus, dtype=pl.Float64))
+            by_day.append([held(ds)])
+    days = pl.Series("ramp_days", by_day, dtype=pl.List(pl.Float64))
+    return rows.with_columns(days, days.list.max().alias("ramp"))
 
 
 def with_deal(
@@ -201,16 +203,34 @@ def with_deal(
             held.select(*keys, *values),
         ]
     )
-    grid = framed.select(*keys).unique().join(ramp, on=["ds", "grain"])
-    lifts = grid.join(own, on=keys, how="left").select(
-        *keys,
-        *(
-            (
-                pl.max_horizontal(pl.col(v).fill_null(0.0), pl.col("ramp"))
-                - pl.col(v).fill_null(0.0)
-            ).alias(f"lift_{v}")
-            for v in values
-        ),
+    rows = framed.select(*keys).unique().join(ramp, on=["ds", "grain"])
+    rows = rows.join(own, on=keys, how="left")
+    average_day = (pl.col("measure") == Measure.MEAN.value) & (pl.col("grain") == "month")
+    # A month's average day is lifted day by day, then averaged: a ramp from mid-month lifts
+    # half of it (its largest count would lift the whole month).
+    lifts = pl.concat(
+        [
+            rows.filter(~average_day).select(
+                *keys,
+                *(
+                    (
+                        pl.max_horizontal(pl.col(v).fill_null(0.0), "ramp")
+                        - pl.col(v).fill_null(0.0)
+                    ).alias(f"lift_{v}")
+                    for v in values
+                ),
+            ),
+            rows.filter(average_day)
+            .explode("ramp_days")
+            .group_by(keys)
+            .agg(
+                (pl.col("ramp_days") - pl.col(v).fill_null(0.0))
+                .clip(lower_bound=0.0)
+                .mean()
+                .alias(f"lift_{v}")
+                for v in values
+            ),
+        ]
     )
     touched = pl.col("unique_id").is_in([*ancestors, own_id])
     lifted = (

@@ -76,6 +76,39 @@ def test_a_known_customer_is_floored_not_added_to() -> None:
     assert with_deal(_forecast(), small).equals(_forecast())
 
 
+def test_a_monthly_row_takes_a_mid_month_ramp_as_its_peak_day_or_its_average_day() -> None:
+    """Past the daily rows a month is its peak day (peak measure) or its average day (mean
+    measure): a 310-GPU deal from the 11th of a 31-day month lifts the peak month by 310 and
+    the mean month by 310 x 21/31 = 210, every level above the new customer alike."""
+    daily = _forecast().with_columns(pl.lit("day").alias("grain"))
+    month = date(2027, 3, 1)
+    monthly = daily.filter(pl.col("ds") == daily["ds"].max()).with_columns(
+        pl.lit(month).alias("ds"), pl.lit("month").alias("grain")
+    )
+    forecast = pl.concat([daily, monthly])
+    deal = deal_contract(
+        customer="newco",
+        workload_class="inference",
+        region="r2",
+        ramp=f"{month.replace(day=11)}:310",
+    )
+    lifted = with_deal(forecast, deal)
+
+    def at_month(uid: str, measure: str) -> float:
+        row = lifted.filter(
+            (pl.col("unique_id") == uid) & (pl.col("measure") == measure) & (pl.col("ds") == month)
+        )
+        return float(row["mean"][0])
+
+    def before(uid: str, measure: str) -> float:
+        row = monthly.filter((pl.col("unique_id") == uid) & (pl.col("measure") == measure))
+        return float(row["mean"][0])
+
+    for uid in ("total/r2", "total/r2/inference"):
+        assert at_month(uid, "peak") == pytest.approx(before(uid, "peak") + 310)
+        assert at_month(uid, "mean") == pytest.approx(before(uid, "mean") + 210)
+
+
 def test_a_deal_that_outruns_the_lead_times_is_served_from_the_first_arrival() -> None:
     """200 GPUs from day 30 put r2 short at once ((630 + 200) / 0.8 > 900); racks ordered on
     MONDAY arrive on day 56, so the deal is served in full from then, not from day 30."""
