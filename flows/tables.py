@@ -735,8 +735,15 @@ def shock_cut_lines(drills: Sequence[DrillOutcome]) -> list[str]:
     return [f"note: drill {d.drill}: {d.shock_cut}" for d in drills if d.shock_cut]
 
 
+def _late(order: dict[str, Any]) -> str:
+    """``red`` or ``amber`` for a later order whose order-by date has passed, else ''."""
+    status = order.get("status")
+    return status if status in ("red", "amber") else ""
+
+
 def _due_before(orders: list[dict[str, Any]]) -> str:
-    """The later orders due before every trigger's, in a clause ('' when none)."""
+    """The later orders due before every trigger's, in a clause ('' when none); the red and
+    amber among them are counted, since the triggers' own tally does not hold them."""
     if not orders:
         return ""
     first = orders[0]
@@ -745,11 +752,18 @@ def _due_before(orders: list[dict[str, Any]]) -> str:
         f"{first['order_by']}"
     )
     if len(orders) == 1:
-        return f"; due before them: {what} (a later order of the plan)"
+        status = f", {_late(first)}" if _late(first) else ""
+        return f"; due before them: {what} (a later order of the plan{status})"
     capex = sum(o["capex_usd"] or 0.0 for o in orders)
+    late = "".join(
+        f", {n} {status}"
+        for status in ("red", "amber")
+        if (n := sum(_late(o) == status for o in orders))
+    )
+    status = f" ({_late(first)})" if _late(first) else ""
     return (
-        f"; due before them: {len(orders)} later orders of the plan (${capex / 1e6:,.1f}M), "
-        f"the first {what}"
+        f"; due before them: {len(orders)} later orders of the plan (${capex / 1e6:,.1f}M"
+        f"{late}), the first {what}{status}"
     )
 
 

@@ -14,18 +14,20 @@ chosen and calibrated on backtests at the decision horizon (26 weeks ahead):
   alike, day by day and month by month, so the region's model sets the level and the
   classes' own the mix. The peaks do not add up (classes peak at different hours), so each
   keeps its own.
-- **Customers and paths follow their class.** Each customer series is scaled, day by day, by
-  the ratio of its class's blended mean to its short-model mean (top-down by forecast
-  proportions), so the dedicated-capacity offsets see the same growth as the triggers. The
-  bottom-level sample paths, which the drills play, are moved onto their class's blended band
-  and their region's by quantile mapping, the two levels by turns (:func:`_paths_in_bands`):
+- **Customers and paths follow their class.** A customer's peaks are scaled, day by day, by
+  its class's blended peak over its short-model peak, so the dedicated-capacity offsets see
+  the same growth as the triggers. The bottom-level sample paths, which the drills play, are
+  moved onto their class's blended band and their region's by quantile mapping, the two
+  levels by turns (:func:`_paths_in_bands`):
   each region's sum over its paths has the quantiles its rows show, each class's within a few
   per cent, and every path keeps its customer mix. Scaling the paths by the mean ratio put the
   drills' demand up to a third above the class's band where the short model's mean sat below
   its own paths (a bursty class whose paths are clipped at zero): on the demo the drills'
   us-west median read 1.34x its region's five months out, and on a 400-day fleet 7 of 8 drills
   read "plan fails unshocked" beside green triggers. Mapped onto the classes alone, a region's
-  paths read a q90 up to 6 % below its band.
+  paths read a q90 up to 6 % below its band. A customer's mean-measure rows then read its
+  paths (:func:`_customers_on_their_paths`): their quantiles, and its class's mean split by
+  the paths' means as the growth model takes over.
 - **Monthly rows** (``grain`` = ``month``) carry each month's peak day to the plan horizon, for
   regions and classes from the growth models (not the total, which no trigger reads); a
   customer's monthly rows are its class's, times the customer's share of its class on the last
@@ -129,14 +131,16 @@ def _daily(series: pl.DataFrame, ids: list[str], measure: str, as_of: date) -> p
     ).select("unique_id", "ds", "y")
 
 
-def _ratios(short: pl.DataFrame, blended: pl.DataFrame) -> pl.DataFrame:
-    """(unique_id, ds, ratio): blended mean over short mean, per class series and day."""
+def _ratios(short: pl.DataFrame, blended: pl.DataFrame, measure: str) -> pl.DataFrame:
+    """(parent, ds, measure, ratio): a class's blended mean over its short mean, per day, in
+    ``measure``."""
     return (
         blended.select("unique_id", "ds", pl.col("mean").alias("blended"))
         .join(short.select("unique_id", "ds", "mean"), on=["unique_id", "ds"])
         .select(
             pl.col("unique_id").alias("parent"),
             "ds",
+            pl.lit(measure).alias("measure"),
             pl.when(pl.col("mean") > 0)
             .then(pl.col("blended") / pl.col("mean"))
             .otherwise(1.0)
@@ -164,10 +168,10 @@ def _changed(blended: pl.DataFrame, short: pl.DataFrame, *, depth: int) -> pl.Da
 
 
 def _scaled(frame: pl.DataFrame, ratios: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
-    """``frame`` rows of customers scaled by their class's ratio on the same day."""
+    """``frame`` rows of customers scaled by their class's ratio on the same day and measure."""
     return (
         frame.with_columns(hierarchy.parent().alias("parent"))
-        .join(ratios, on=["parent", "ds"], how="left")
+        .join(ratios, on=["parent", "ds", "measure"], how="left")
         .with_columns(
             pl.when(hierarchy.depth() == hierarchy.BOTTOM_DEPTH)
             .then(pl.col(c) * pl.col("ratio").fill_null(1.0))
@@ -324,6 +328,68 @@ def _paths_in_bands(
     )
 
 
+def _customers_on_their_paths(
+    forecast: pl.DataFrame, paths: pl.DataFrame, class_bands: pl.DataFrame, *, as_of: date
+) -> pl.DataFrame:
+    """``forecast`` with each customer's mean-measure rows read from its sample ``paths`` on
+    the days its class's band moved off the short model (``class_bands``).
+
+    Its quantiles are its paths' (the paths the drills play, whose class sums read the class's
+    band). Its mean is its class's mean split over the class's customers: by the short model's
+    means where the short model holds, by the paths' means where the growth model does, moving
+    with the lead as the daily rows do (:func:`~forecasting.longrange.blend_weight`), so the
+    customers still add up to their class. Scaled by the class's ratio alone, a customer kept
+    the short model's quantiles times the class's growth in mean: where that mean sat below
+    its paths (a bursty class, whose reconciled paths are clipped at zero) a customer's q50 read
+    627 GPUs and its q90 1,690 in March 2027, against its paths' 137 and its class's 335 and 816
+    (demo as of 2026-12-01, us-west evaluation), and its mean 39.
+    """
+    qcols = [quantile_column(q) for q in QUANTILES if quantile_column(q) in forecast.columns]
+    if paths.is_empty() or class_bands.is_empty():
+        return forecast
+    moved = class_bands.select(pl.col("unique_id").alias("parent"), "ds").unique()
+    y = pl.col("y").cast(pl.Float64)
+    read = (
+        paths.lazy()
+        .filter(hierarchy.depth() == hierarchy.BOTTOM_DEPTH)
+        .with_columns(hierarchy.parent().alias("parent"))
+        .join(moved.lazy(), on=["parent", "ds"], how="semi")
+        .group_by("unique_id", "parent", "ds")
+        .agg(
+            y.mean().alias("path_mean"),
+            *(
+                y.quantile(q, interpolation="linear").alias(f"{c}_paths")
+                for q, c in zip(QUANTILES, (quantile_column(q) for q in QUANTILES), strict=True)
+                if c in qcols
+            ),
+        )
+        .with_columns(
+            (pl.col("path_mean") / pl.col("path_mean").sum().over("parent", "ds")).alias("share"),
+            pl.lit(Measure.MEAN.value).alias("measure"),
+        )
+    )
+    classes = forecast.lazy().select(
+        pl.col("unique_id").alias("parent"), "ds", "measure", pl.col("mean").alias("whole")
+    )
+    w = longrange.blend_weight((pl.col("ds") - pl.lit(as_of)).dt.total_days())
+    split = pl.col("share").is_not_null() & pl.col("share").is_finite()
+    return (
+        forecast.lazy()
+        .join(read, on=["unique_id", "ds", "measure"], how="left")
+        .join(classes, on=["parent", "ds", "measure"], how="left")
+        .with_columns(
+            pl.when(split & pl.col("whole").is_not_null())
+            .then((1 - w) * pl.col("mean") + w * pl.col("whole") * pl.col("share"))
+            .otherwise(pl.col("mean"))
+            .alias("mean"),
+            *(pl.coalesce(f"{c}_paths", c).alias(c) for c in qcols),
+        )
+        .select(forecast.columns)
+        .collect()
+        .cast(forecast.schema)
+    )
+
+
 def _customer_months(forecast: pl.DataFrame, months: pl.DataFrame, measure: str) -> pl.DataFrame:
     """A customer's monthly rows: its class's, times its share of the class on the last day."""
     values = [c for c in _VALUES if c in months.columns]
@@ -456,10 +522,11 @@ def extend_horizon(
     )
     last = forecast["ds"].max() if forecast.height else as_of
     daily_days = (last - as_of).days if isinstance(last, date) else 0
-    blended_parts, month_parts, accuracy_parts, plan_parts = [], [], [], []
+    blended_parts, accuracy_parts, plan_parts = [], [], []
+    class_months: dict[str, pl.DataFrame] = {}
     gap: str | None = None
     change: str | None = None
-    ratios = pl.DataFrame(schema={"parent": pl.String, "ds": pl.Date, "ratio": pl.Float64})
+    ratio_parts: list[pl.DataFrame] = []
     class_bands = region_bands = pl.DataFrame(schema={"unique_id": pl.String, "ds": pl.Date})
     chosen: tuple[str, ...] = longrange.CANDIDATES
     followed = True
@@ -494,8 +561,8 @@ def extend_horizon(
             blended = _classes_adding_up(blended, _VALUES)
         blended, held_daily = _within_regions(blended, _VALUES)
         blended_parts.append(blended.with_columns(pl.lit(measure).alias("measure")))
+        ratio_parts.append(_ratios(short, blended, measure))
         if measure == Measure.MEAN.value:
-            ratios = _ratios(short, blended)
             class_bands = _changed(blended, short, depth=2)
             region_bands = _changed(blended, short, depth=1)
         if measure == Measure.MEAN.value:
@@ -515,12 +582,7 @@ def extend_horizon(
                 .alias("plan_reason"),
             )
         )
-        customer_months = _customer_months(forecast, monthly, measure)
-        month_parts.append(
-            pl.concat([monthly, customer_months], how="diagonal_relaxed").with_columns(
-                pl.lit(measure).alias("measure")
-            )
-        )
+        class_months[measure] = monthly
         if measure_accuracy and measure == Measure.PEAK.value:
             top = [hierarchy.TOTAL, *(c for c in classes if hierarchy.depth_of(c) == 1)]
             scored = series.filter(
@@ -549,9 +611,22 @@ def extend_horizon(
         .with_columns(pl.coalesce(f"{c}_b", c).alias(c) for c in values)
         .drop([f"{c}_b" for c in values])
     )
-    updated = _scaled(updated, ratios, values).select(forecast.columns).cast(forecast.schema)
+    updated = (
+        _scaled(updated, pl.concat(ratio_parts), values)
+        .select(forecast.columns)
+        .cast(forecast.schema)
+    )
     paths = _paths_in_bands(result.paths, class_bands, region_bands)
-    monthly_all = pl.concat(month_parts, how="diagonal_relaxed")
+    updated = _customers_on_their_paths(updated, paths, class_bands, as_of=as_of)
+    monthly_all = pl.concat(
+        [
+            pl.concat(
+                [monthly, _customer_months(updated, monthly, measure)], how="diagonal_relaxed"
+            ).with_columns(pl.lit(measure).alias("measure"))
+            for measure, monthly in class_months.items()
+        ],
+        how="diagonal_relaxed",
+    )
     accuracy = (
         pl.concat(accuracy_parts, how="diagonal_relaxed")
         if accuracy_parts

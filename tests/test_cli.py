@@ -565,8 +565,8 @@ def test_a_power_contract_date_already_past_says_it_is_late() -> None:
 def test_the_triggers_line_names_the_later_orders_due_before_every_trigger() -> None:
     """A long-lead later order of the plan due before every trigger's order is named on the
     summary's triggers line; several are counted and priced, the first named (the demo's cells
-    were due in 13 days in three regions, and the line named eu-west's alone); without one
-    the line is the counts alone."""
+    were due in 13 days in three regions, and the line named eu-west's alone), with the red and
+    amber among them counted; without one the line is the counts alone."""
     from datetime import date
 
     from flows.tables import triggers_line
@@ -591,6 +591,14 @@ def test_the_triggers_line_names_the_later_orders_due_before_every_trigger() -> 
         "triggers: 0 red, 0 amber, 6 green; due before them: 2 later orders of the plan "
         "($3,317.8M), the first eu-west/all 3 x cell-gb200-8192 by 2026-12-13"
     )
+    # A later order already past its order-by date is counted by its status: the triggers'
+    # own tally ("0 red") does not hold it.
+    late = cell | {"order_by": date(2026, 11, 20), "status": "red"}
+    assert line([late, east | {"status": "green"}]) == (
+        "triggers: 0 red, 0 amber, 6 green; due before them: 2 later orders of the plan "
+        "($3,317.8M, 1 red), the first eu-west/all 3 x cell-gb200-8192 by 2026-11-20 (red)"
+    )
+    assert line([late]).endswith("by 2026-11-20 (a later order of the plan, red)")
 
 
 def test_the_report_table_says_where_no_demand_was_measured() -> None:

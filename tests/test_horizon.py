@@ -417,6 +417,67 @@ def test_a_region_s_paths_read_its_band_where_its_classes_move_together_more_tha
     assert shares["y"].to_numpy() == pytest.approx(0.6)
 
 
+def test_a_customer_past_the_short_model_reads_its_paths_and_its_share_of_the_class() -> None:
+    """A bursty customer's reconciled mean sits far below its own paths (clipped at zero): its
+    mean column is 5 % of its level while its paths centre on it. Past the short model its
+    quantiles are its paths' (never above its class's), its mean is its class's split by the
+    paths' means (its share of them from day 91, the short model's through day 28), and the
+    customers still add up to their class. Regression: scaled by its class's mean ratio, its
+    q50 read 1.5x its paths' on day 150."""
+    rng = np.random.default_rng(5)
+    t = np.arange(HISTORY)
+    level = 1000.0 * 1.4 ** (t / 365)
+    bottoms = {
+        "total/r1/inference/a": 0.6 * level * np.exp(rng.normal(0, 0.03, HISTORY)),
+        "total/r1/inference/b": 0.4 * level * np.exp(rng.normal(0, 0.03, HISTORY)),
+    }
+    history = _with_parents(bottoms)
+    short = _flat_result(history, tuple(bottoms))
+    last_b = float(bottoms["total/r1/inference/b"][-1])
+    # b's mean column lost 95 % of it, and so did every level above it (reconciled sums).
+    lowered = (
+        pl.when(
+            (pl.col("measure") == "mean")
+            & pl.col("unique_id").is_in(["total/r1/inference/a"]).not_()
+        )
+        .then(pl.col("mean") - 0.95 * last_b)
+        .otherwise(pl.col("mean"))
+    )
+    n = 200
+    paths = (
+        short.paths.filter(pl.col("sample_id") == 0)
+        .drop("sample_id")
+        .join(pl.DataFrame({"sample_id": np.arange(n, dtype=np.int32)}), how="cross")
+        .with_columns(pl.col("y") * np.exp(rng.normal(0, 0.2, 2 * DAYS * n)))
+        .select(PATHS_SCHEMA.names())
+        .cast(PATHS_SCHEMA)
+    )
+    short = replace(short, forecast=short.forecast.with_columns(lowered.alias("mean")), paths=paths)
+    result = extend_horizon(history, short, as_of=AS_OF, months=12).result
+    b, cls = "total/r1/inference/b", "total/r1/inference"
+    assert _value(result.forecast, b, 10) == pytest.approx(0.05 * last_b, rel=1e-4)
+    for day in (60, 150):
+        on = AS_OF + timedelta(days=day)
+        own = result.paths.filter((pl.col("unique_id") == b) & (pl.col("ds") == on))["y"]
+        for q in (0.1, 0.5, 0.9):
+            column = f"q{round(q * 100)}"
+            mine = _value(result.forecast, b, day, column)
+            assert mine == pytest.approx(float(own.quantile(q, "linear")), rel=1e-5)
+            assert mine <= _value(result.forecast, cls, day, column)
+        parts = _value(result.forecast, b, day) + _value(
+            result.forecast, "total/r1/inference/a", day
+        )
+        assert parts == pytest.approx(_value(result.forecast, cls, day), rel=1e-6)
+    on = AS_OF + timedelta(days=150)
+    leaves = result.paths.filter(
+        pl.col("unique_id").str.starts_with(cls + "/") & (pl.col("ds") == on)
+    )
+    share = float(leaves.filter(pl.col("unique_id") == b)["y"].sum() / leaves["y"].sum())
+    assert _value(result.forecast, b, 150) == pytest.approx(
+        share * _value(result.forecast, cls, 150), rel=1e-4
+    )
+
+
 def test_decision_horizon_accuracy_is_measured_out_of_sample(
     extended: tuple[ForecastResult, object],
 ) -> None:

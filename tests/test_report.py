@@ -1118,11 +1118,25 @@ def test_finance_prices_every_order_of_the_plan_and_names_a_later_order_due_firs
     second = planned.placements.filter(pl.col("tranche") == 2).with_columns(
         tranche=pl.lit(3, pl.Int64)
     )
-    twice = replace(planned, placements=pl.concat([planned.placements, second]))
+    twice = replace(
+        planned,
+        placements=pl.concat([planned.placements, second]).with_columns(
+            status=pl.when(pl.col("tranche") > 1).then(pl.lit("green")).otherwise("status")
+        ),
+    )
     chart = orders_chart(twice.triggers, as_of=twice.as_of, placements=twice.placements)
     assert chart is not None
     assert f"2 later orders of the plan are due before them ({fmt_usd(1000e6)}), " in chart.takeaway
     assert "a later order: 3 × cell-later, and 1 more before the triggers" in finance_page(twice)
+    # Past their order-by dates the later orders are red, and the takeaway counts them: the
+    # triggers' tally above it does not hold them.
+    late = twice.placements.with_columns(
+        status=pl.when(pl.col("tranche") > 1).then(pl.lit("red")).otherwise("status")
+    )
+    chart = orders_chart(twice.triggers, as_of=twice.as_of, placements=late)
+    assert chart is not None
+    assert f"({fmt_usd(1000e6)}, 2 red), the first " in chart.takeaway
+    assert chart.takeaway.endswith("(red).")
     # Without later orders the card names the first trigger, and the table says none.
     plain = finance_page(replace(inputs, placements=_planned(inputs, later_capex=500e6).filter(
         pl.col("tranche") == 1

@@ -200,11 +200,20 @@ def orders_chart(
             f"{due['region']} · {due['pool']}, {fmt_count(due['blocks'])} × {due['candidate']} "
             f"by {fmt_date(due['order_by'])}"
         )
+        # Past its order-by date a later order is red or amber, which the tally above (the
+        # triggers' own statuses) does not count.
+        late = "".join(
+            f", {n} {status}"
+            for status in ("red", "amber")
+            if (n := early.filter(pl.col("status") == status).height)
+        )
+        if due["status"] in ("red", "amber"):
+            what += f" ({due['status']})"
         takeaway += (
             f" A later order of the plan is due before them: {what}."
             if early.height == 1
             else f" {early.height} later orders of the plan are due before them "
-            f"({fmt_usd(float(early['capex_usd'].sum()))}), the first {what}."
+            f"({fmt_usd(float(early['capex_usd'].sum()))}{late}), the first {what}."
         )
     later = _later_rows(placements)
     rows = pl.concat(
