@@ -1357,3 +1357,28 @@ def test_the_all_classes_headroom_weighs_the_class_mix_at_the_trigger_quantile()
     expected = (0.2 * inference + 0.1 * train) / (inference + train)
     steps = _blended_headroom(replace(inputs, forecast=forecast))["us-east"]
     assert steps["headroom"][0] == pytest.approx(expected)
+
+
+def test_the_capital_chart_says_how_much_of_its_total_is_weighted_deals() -> None:
+    """The chart stacks the pipeline deals' capex at their odds on the plan's orders, so its
+    total is more than the page's "capital in every order of the plan": the takeaway says by
+    how much (the demo's read $8,553.6M beside a card of $8,503.3M, with nothing to say why)."""
+    from forecasting.report.figures import capital_chart
+    from forecasting.whatif import PIPELINE_SCHEMA
+
+    inputs = sample_inputs()
+    plain = capital_chart(inputs.triggers, as_of=inputs.as_of)
+    assert plain is not None and plain.takeaway.endswith("$135.5M over 5 quarters.")
+    deal = {
+        "contract_id": "d1", "customer": "acme", "workload_class": "training",
+        "region": "us-east", "probability": 0.5, "first_day": inputs.as_of,
+        "peak_gpus": 512, "extra_capex_usd": 20e6, "expected_capex_usd": 10e6,
+        "order_by": inputs.as_of, "serve_from": inputs.as_of, "note": "",
+    }  # fmt: skip
+    pipeline = pl.DataFrame([deal], schema=PIPELINE_SCHEMA)
+    chart = capital_chart(inputs.triggers, as_of=inputs.as_of, pipeline=pipeline)
+    assert chart is not None
+    assert chart.takeaway.endswith(
+        "of $145.5M over 5 quarters ($135.5M in the plan's orders and $10.0M of pipeline deals "
+        "at their odds)."
+    )

@@ -394,9 +394,18 @@ def capital_chart(
     per_quarter = spend.group_by("quarter").agg(pl.col("capex_usd").sum()).sort("capex_usd")
     top = per_quarter.row(-1, named=True)
     total = float(spend["capex_usd"].sum())
+    # The chart's total is more than the plan's orders by the deals' weighted capex: say so,
+    # or it reads as a second, different figure for "capital in every order of the plan".
+    weighted = 0.0 if deals is None else float(deals["capex_usd"].sum())
     takeaway = (
         f"{top['quarter']} needs the most capital, {fmt_usd(top['capex_usd'])} of "
-        f"{fmt_usd(total)} over {len(quarters)} quarter{'s' if len(quarters) != 1 else ''}."
+        f"{fmt_usd(total)} over {len(quarters)} quarter{'s' if len(quarters) != 1 else ''}"
+        + (
+            f" ({fmt_usd(total - weighted)} in the plan's orders and {fmt_usd(weighted)} of "
+            "pipeline deals at their odds)."
+            if weighted > 0
+            else "."
+        )
     )
     return Chart("capital", fig, takeaway)
 
