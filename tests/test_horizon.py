@@ -70,6 +70,14 @@ def _with_parents(bottoms: dict[str, np.ndarray]) -> pl.DataFrame:
     )
 
 
+def _growing(rng: np.random.Generator, shares: dict[str, float]) -> dict[str, np.ndarray]:
+    """Each series of ``shares`` at its share of a level growing 40 % a year, with 3 % noise."""
+    level = 1000.0 * 1.4 ** (np.arange(HISTORY) / 365)
+    return {
+        uid: share * level * np.exp(rng.normal(0, 0.03, HISTORY)) for uid, share in shares.items()
+    }
+
+
 def _flat_result(history: pl.DataFrame, bottoms: tuple[str, ...] = tuple(SHARES)) -> ForecastResult:
     last = history.filter(pl.col("ds") == AS_OF)
     days = pl.DataFrame({"ds": [AS_OF + timedelta(days=d + 1) for d in range(DAYS)]})
@@ -274,14 +282,15 @@ def test_the_drills_paths_read_every_class_s_and_region_s_band_past_the_short_mo
     (as it does for a bursty class, whose paths are clipped at zero), and scaling the paths by
     the growth models' mean over it put the drills' median 30 % above the class's q50."""
     rng = np.random.default_rng(11)
-    t = np.arange(HISTORY)
-    level = 1000.0 * 1.4 ** (t / 365)
-    bottoms = {
-        "total/r1/inference/a": 0.6 * level * np.exp(rng.normal(0, 0.03, HISTORY)),
-        "total/r1/inference/b": 0.4 * level * np.exp(rng.normal(0, 0.03, HISTORY)),
-        "total/r1/training/c": 0.5 * level * np.exp(rng.normal(0, 0.03, HISTORY)),
-        "total/r2/batch": 0.5 * level * np.exp(rng.normal(0, 0.03, HISTORY)),
-    }
+    bottoms = _growing(
+        rng,
+        {
+            "total/r1/inference/a": 0.6,
+            "total/r1/inference/b": 0.4,
+            "total/r1/training/c": 0.5,
+            "total/r2/batch": 0.5,
+        },
+    )
     history = _with_parents(bottoms)
     short = _flat_result(history, tuple(bottoms))
     n = 200
@@ -425,12 +434,7 @@ def test_a_customer_past_the_short_model_reads_its_paths_and_its_share_of_the_cl
     customers still add up to their class. Regression: scaled by its class's mean ratio, its
     q50 read 1.5x its paths' on day 150."""
     rng = np.random.default_rng(5)
-    t = np.arange(HISTORY)
-    level = 1000.0 * 1.4 ** (t / 365)
-    bottoms = {
-        "total/r1/inference/a": 0.6 * level * np.exp(rng.normal(0, 0.03, HISTORY)),
-        "total/r1/inference/b": 0.4 * level * np.exp(rng.normal(0, 0.03, HISTORY)),
-    }
+    bottoms = _growing(rng, {"total/r1/inference/a": 0.6, "total/r1/inference/b": 0.4})
     history = _with_parents(bottoms)
     short = _flat_result(history, tuple(bottoms))
     last_b = float(bottoms["total/r1/inference/b"][-1])
