@@ -1378,10 +1378,12 @@ def report_inputs(
         previous_run_id=previous,
         changed_inputs=compared.inputs,
         contracts=contracts.contract_list(book),
+        # To the plan's end, not the daily days': finance reads the book over the 36 months its
+        # orders are sized for (a term to 2032 read six months of it).
         contract_finance=contracts.committed_and_pipeline(
             book,
             start=first,
-            end=end,
+            end=plan_end,
             # A policy without a price (0) leaves its contracts unpriced, never at $0.
             default_prices={
                 c.value: p.price_per_gpu_hour

@@ -121,3 +121,8 @@ probability = 0.5
     finance = (outcome.path / "finance.html").read_text(encoding="utf-8")
     assert "applied 1 signed contract(s) and 1 pipeline deal(s)" in finance
     assert "northwind-2027" in finance and "neo-training" in finance
+    # The book by month reaches the plan's end, not the 28 daily days: the signed term's last
+    # month is there (it read one month of a year's contract).
+    book_months = finance[finance.index("Signed and pipeline GPUs by month") :]
+    book_months = book_months[: book_months.index("Contracts and deals")]
+    assert (ramp + timedelta(days=364)).strftime("%Y-%m") in book_months

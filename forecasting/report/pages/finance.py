@@ -285,7 +285,7 @@ def _book_applied(inputs: ReportInputs) -> str:
 
 
 def _book_months_table(finance: pl.DataFrame) -> Table:
-    """Per month of the horizon: signed GPUs, pipeline GPUs and their expectation, revenue."""
+    """Per month of the plan: signed GPUs, pipeline GPUs and their expectation, revenue."""
 
     def of(status: str, column: str) -> pl.Expr:
         return pl.col(column).filter(pl.col("status") == status).sum()
@@ -327,7 +327,7 @@ def _book_months_table(finance: pl.DataFrame) -> Table:
     return Table.of(
         [
             "month",
-            "days in horizon",
+            "days in plan",
             "signed GPUs",
             "pipeline GPUs (if all sign)",
             "pipeline expected (p × GPUs)",
@@ -338,7 +338,7 @@ def _book_months_table(finance: pl.DataFrame) -> Table:
         ],
         rows,
         numeric=range(1, 9),
-        empty="no contract holds GPUs within the forecast horizon",
+        empty="no contract holds GPUs within the plan",
     )
 
 
