@@ -18,9 +18,9 @@ chosen and calibrated on backtests at the decision horizon (26 weeks ahead):
   its class's blended peak over its short-model peak, so the dedicated-capacity offsets see
   the same growth as the triggers. The bottom-level sample paths, which the drills play, are
   moved onto their class's blended band and their region's by quantile mapping, the two
-  levels by turns (:func:`_paths_in_bands`):
-  each region's sum over its paths has the quantiles its rows show, each class's within a few
-  per cent, and every path keeps its customer mix. Scaling the paths by the mean ratio put the
+  levels by turns (:func:`_paths_in_bands`): each region's sum over its paths has the
+  quantiles its rows show, each class's within a few per cent, and every path keeps its
+  customer mix. Scaling the paths by the mean ratio put the
   drills' demand up to a third above the class's band where the short model's mean sat below
   its own paths (a bursty class whose paths are clipped at zero): on the demo the drills'
   us-west median read 1.34x its region's five months out, and on a 400-day fleet 7 of 8 drills
@@ -132,8 +132,8 @@ def _daily(series: pl.DataFrame, ids: list[str], measure: str, as_of: date) -> p
 
 
 def _ratios(short: pl.DataFrame, blended: pl.DataFrame, measure: str) -> pl.DataFrame:
-    """(parent, ds, measure, ratio): a class's blended mean over its short mean, per day, in
-    ``measure``."""
+    """(parent, ds, measure, ratio): a class's blended ``mean`` column over its short model's,
+    per day, in ``measure``."""
     return (
         blended.select("unique_id", "ds", pl.col("mean").alias("blended"))
         .join(short.select("unique_id", "ds", "mean"), on=["unique_id", "ds"])
@@ -358,9 +358,9 @@ def _customers_on_their_paths(
         .agg(
             y.mean().alias("path_mean"),
             *(
-                y.quantile(q, interpolation="linear").alias(f"{c}_paths")
-                for q, c in zip(QUANTILES, (quantile_column(q) for q in QUANTILES), strict=True)
-                if c in qcols
+                y.quantile(q, interpolation="linear").alias(f"{quantile_column(q)}_paths")
+                for q in QUANTILES
+                if quantile_column(q) in qcols
             ),
         )
         .with_columns(
