@@ -20,11 +20,11 @@ chosen and calibrated on backtests at the decision horizon (26 weeks ahead):
   moved onto their class's blended band and their region's by quantile mapping, the two
   levels by turns (:func:`_paths_in_bands`): each region's sum over its paths has the
   quantiles its rows show, each class's within a few per cent, and every path keeps its
-  customer mix. Scaling the paths by the mean ratio put the
-  drills' demand up to a third above the class's band where the short model's mean sat below
-  its own paths (a bursty class whose paths are clipped at zero): on the demo the drills'
-  us-west median read 1.34x its region's five months out, and on a 400-day fleet 7 of 8 drills
-  read "plan fails unshocked" beside green triggers. Mapped onto the classes alone, a region's
+  customer mix. Scaling the paths by the mean ratio put the drills' demand up to a third
+  above the class's band where the short model's mean sat below its own paths (a bursty class
+  whose paths are clipped at zero): on the demo the drills' us-west median read 1.34x its
+  region's five months out, and on a 400-day fleet 7 of 8 drills read "plan fails unshocked"
+  beside green triggers. Mapped onto the classes alone, a region's
   paths read a q90 up to 6 % below its band. A customer's mean-measure rows then read its
   paths (:func:`_customers_on_their_paths`): their quantiles, and its class's mean split by
   the paths' means as the growth model takes over.
