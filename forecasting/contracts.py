@@ -147,6 +147,7 @@ __all__ = [
     "concentration_with_book",
     "contract_list",
     "dump_contracts",
+    "floor_lift",
     "ids_in_other_books",
     "load_contracts",
     "parse_contracts",
@@ -864,6 +865,12 @@ def _signed_floor(ramps: pl.DataFrame) -> pl.LazyFrame:
     )
 
 
+def floor_lift(value: str, floor: str) -> pl.Expr:
+    """What lifting column ``value`` to the floor in column ``floor`` adds: ``max(value, floor)
+    - value``, a missing value or floor counting as zero."""
+    return (pl.col(floor).fill_null(0.0) - pl.col(value).fill_null(0.0)).clip(lower_bound=0.0)
+
+
 def _floored(value: pl.Expr) -> pl.Expr:
     """``value`` lifted to the signed floor where one applies (column ``floor``)."""
     return (
@@ -1052,18 +1059,13 @@ def apply_to_months(months: pl.DataFrame, book: ContractBook) -> pl.DataFrame:
     ).unique()
     rows = touched.join(grid, on="ds").join(own, on=["unique_id", "ds", "measure"], how="left")
 
-    def floor_lift(v: str) -> pl.Expr:
-        return pl.max_horizontal(pl.col(v).fill_null(0.0), pl.col("floor").fill_null(0.0)) - pl.col(
-            v
-        ).fill_null(0.0)
-
     peak_lifts = (
         rows.filter(pl.col("measure") != Measure.MEAN.value)
         .join(floors.rename({"month": "ds"}), on=["unique_id", "ds"], how="left")
-        .select("unique_id", "ds", "measure", *(floor_lift(v).alias(v) for v in values))
+        .select("unique_id", "ds", "measure", *(floor_lift(v, "floor").alias(v) for v in values))
     )
-    # The month of an average day: each day's floor lifts that day (max(v, floor) - v, zero on
-    # days before the ramp), averaged over the month's days.
+    # The month of an average day: each day's floor lifts that day (zero on days before the
+    # ramp), averaged over the month's days; a month with no floor (a pipeline deal's) lifts 0.
     daily_floors = (
         days.filter(signed)
         .group_by("unique_id", "ds", "month")
@@ -1071,18 +1073,14 @@ def apply_to_months(months: pl.DataFrame, book: ContractBook) -> pl.DataFrame:
         .drop("ds")
         .rename({"month": "ds"})
     )
-    mean_rows = rows.filter(pl.col("measure") == Measure.MEAN.value)
-    mean_lifts = mean_rows.join(
-        mean_rows.join(daily_floors, on=["unique_id", "ds"])
+    mean_lifts = (
+        rows.filter(pl.col("measure") == Measure.MEAN.value)
+        .join(daily_floors, on=["unique_id", "ds"], how="left")
         .group_by("unique_id", "ds", "measure")
         .agg(
-            (floor_lift(v).sum() / pl.col("ds").first().dt.days_in_month()).alias(v) for v in values
-        ),
-        on=["unique_id", "ds", "measure"],
-        how="left",
-        suffix="_lift",
-    ).select(
-        "unique_id", "ds", "measure", *(pl.col(f"{v}_lift").fill_null(0.0).alias(v) for v in values)
+            (floor_lift(v, "floor").sum() / pl.col("ds").first().dt.days_in_month()).alias(v)
+            for v in values
+        )
     )
     lifts = (
         pl.concat([peak_lifts, mean_lifts])

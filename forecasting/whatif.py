@@ -50,7 +50,14 @@ import polars as pl
 
 from forecasting import hierarchy
 from forecasting.capacity import CapacityPlan
-from forecasting.contracts import Contract, ContractBook, ContractStatus, Step, ramp_steps
+from forecasting.contracts import (
+    Contract,
+    ContractBook,
+    ContractStatus,
+    Step,
+    floor_lift,
+    ramp_steps,
+)
 from forecasting.schema import Measure, WorkloadClass
 from forecasting.triggers import TriggerResult, TriggerSettings, expansion_triggers
 
@@ -211,25 +218,12 @@ def with_deal(
     lifts = pl.concat(
         [
             rows.filter(~average_day).select(
-                *keys,
-                *(
-                    (
-                        pl.max_horizontal(pl.col(v).fill_null(0.0), "ramp")
-                        - pl.col(v).fill_null(0.0)
-                    ).alias(f"lift_{v}")
-                    for v in values
-                ),
+                *keys, *(floor_lift(v, "ramp").alias(f"lift_{v}") for v in values)
             ),
             rows.filter(average_day)
             .explode("ramp_days")
             .group_by(keys)
-            .agg(
-                (pl.col("ramp_days") - pl.col(v).fill_null(0.0))
-                .clip(lower_bound=0.0)
-                .mean()
-                .alias(f"lift_{v}")
-                for v in values
-            ),
+            .agg(floor_lift(v, "ramp_days").mean().alias(f"lift_{v}") for v in values),
         ]
     )
     touched = pl.col("unique_id").is_in([*ancestors, own_id])
