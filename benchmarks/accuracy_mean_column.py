@@ -15,7 +15,6 @@ the fleet's last day; about a minute per cut-off).
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from datetime import timedelta
@@ -27,8 +26,8 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.bench_forecast_ab import hourly_demand  # noqa: E402 - after the path insert
-from forecasting import demand, hierarchy  # noqa: E402
+from benchmarks.bench_forecast_ab import held_out_setup  # noqa: E402 - after the path insert
+from forecasting import hierarchy  # noqa: E402
 from forecasting.forecast import ForecastSettings, forecast_all  # noqa: E402
 
 HORIZON = 28
@@ -64,15 +63,8 @@ def held_out(series: pl.DataFrame, back: int) -> pl.DataFrame:
 
 def main() -> int:
     """Score the three means at every cut-off and print one row per level."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cutoffs", default="28,56,84,112")
-    parser.add_argument("--customers-per-class", type=int, default=10)
-    parser.add_argument("--cache", type=Path, default=Path("/tmp/fleetcast-bench/demo.parquet"))
-    args = parser.parse_args()
-    series = demand.demand_series(
-        hourly_demand(args.cache), customers_per_class=args.customers_per_class
-    )
-    rows = pl.concat([held_out(series, int(b)) for b in args.cutoffs.split(",")])
+    cutoffs, series = held_out_setup(__doc__.splitlines()[0], cutoffs="28,56,84,112")
+    rows = pl.concat([held_out(series, back) for back in cutoffs])
     error = {c: (pl.col(c) - pl.col("y")) for c in ("point", "paths", "split")}
     table = (
         rows.group_by("depth")

@@ -49,6 +49,21 @@ def hourly_demand(cache: Path) -> pl.DataFrame:
     return hourly
 
 
+def held_out_setup(description: str, *, cutoffs: str) -> tuple[list[int], pl.DataFrame]:
+    """The cut-offs (days back from the last day) and the demo fleet's daily demand series
+    that an accuracy benchmark's command line asks for (``--cutoffs``, ``--customers-per-class``
+    with 10 by default, ``--cache``)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--cutoffs", default=cutoffs)
+    parser.add_argument("--customers-per-class", type=int, default=10)
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/fleetcast-bench/demo.parquet"))
+    args = parser.parse_args()
+    series = demand.demand_series(
+        hourly_demand(args.cache), customers_per_class=args.customers_per_class
+    )
+    return [int(b) for b in args.cutoffs.split(",")], series
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--label", required=True)

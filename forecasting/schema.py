@@ -744,7 +744,10 @@ _TABLES: tuple[Table, ...] = (
     ),
     _run_frame(
         "trigger_drivers",
-        "one row per trigger run, region, pool and class or customer: its share of the growth",
+        "one row per trigger run, region, pool and class or customer: its forecast mean GPUs "
+        "on the first forecast day (from) and on the pool's exhaustion day or the horizon's end "
+        "(to), the growth between them and its share of the pool's (from_gpus and to_gpus since "
+        "migration 17)",
         "trigger_runs",
         {
             "region": pl.String(),
@@ -755,6 +758,8 @@ _TABLES: tuple[Table, ...] = (
             "customer": pl.String(),
             "growth_gpus": pl.Float64(),
             "share": pl.Float64(),
+            "from_gpus": pl.Float64(),
+            "to_gpus": pl.Float64(),
         },
         key=("region", "pool", "workload_class", "customer"),
         nullable=(
@@ -764,6 +769,8 @@ _TABLES: tuple[Table, ...] = (
             "customer",
             "growth_gpus",
             "share",
+            "from_gpus",
+            "to_gpus",
         ),
     ),
     _run_frame(

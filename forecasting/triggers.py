@@ -1624,7 +1624,11 @@ def _drivers(levels: pl.DataFrame, triggers: pl.DataFrame, *, start: date) -> pl
     last = at.filter(_covers("to_date")).select(*keys, "from_date", "to_date", to_mean="mean")
     return (
         last.join(first, on=keys, how="left", nulls_equal=True)
-        .with_columns(growth_gpus=pl.col("to_mean") - pl.col("from_mean").fill_null(0.0))
+        .with_columns(
+            from_gpus=pl.col("from_mean").fill_null(0.0),
+            to_gpus=pl.col("to_mean"),
+            growth_gpus=pl.col("to_mean") - pl.col("from_mean").fill_null(0.0),
+        )
         .with_columns(_share())
         .select(DRIVERS_SCHEMA.names())
         .sort(["region", "pool", "growth_gpus"], descending=[False, False, True])

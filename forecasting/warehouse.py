@@ -270,6 +270,11 @@ MIGRATIONS: tuple[Migration, ...] = (
             ("order_placements", "status"),
         ),
     ),
+    Migration(
+        17,
+        "trigger drivers: each part's forecast mean GPUs on the first day and at exhaustion",
+        adds=(("trigger_drivers", "from_gpus"), ("trigger_drivers", "to_gpus")),
+    ),
 )
 
 TABLES: frozenset[str] = frozenset(schema.REGISTRY)

@@ -421,6 +421,10 @@ def sample_inputs(
                 "customer": [customer, "other", "acme"],
                 "growth_gpus": [640.0, 210.5, 90.0],
                 "share": [0.68, 0.22, 0.1],
+                "from_date": [as_of] * 3,
+                "to_date": [as_of + timedelta(days=70)] * 3,
+                "from_gpus": [1200.0, 400.0, 310.0],
+                "to_gpus": [1840.0, 610.5, 400.0],
             }
         ),
         idle_risk=pl.DataFrame(
@@ -727,6 +731,18 @@ def test_csv_cells_that_spreadsheets_would_run_are_neutralised(tmp_path: Path) -
 
 
 # --- contents -------------------------------------------------------------------------------------
+
+
+def test_finance_reads_each_driver_between_two_dated_means(tmp_path: Path) -> None:
+    """Who drives the growth: each part's mean GPUs on the first day and at its pool's
+    exhaustion, dated, beside the growth between them: a growth alone has no basis."""
+    folder = publish_report(sample_inputs(), root=tmp_path)
+    finance = (folder / "finance.html").read_text()
+    drivers = finance[finance.index("Who drives the growth") :]
+    assert f"on the first forecast day ({AS_OF.isoformat()})" in drivers
+    row = drivers[drivers.index("1,200") :]
+    then = (AS_OF + timedelta(days=70)).isoformat()
+    assert row.index("1,840") < row.index(then) < row.index("+640")
 
 
 def test_csv_and_json_hold_the_triggers_frame(tmp_path: Path) -> None:

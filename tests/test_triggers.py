@@ -377,6 +377,8 @@ def test_drivers_shares_sum_to_one_and_name_who_grew() -> None:
     assert (everything["workload_class"], everything["growth_gpus"]) == ("training", 261.0)
     assert everything["share"] == pytest.approx(0.75)  # 261 / (261 + 261 / 3)
     assert everything["to_date"] == _day(261)
+    # The two means the growth is read between: acme's on day 0 and on that day.
+    assert (everything["from_gpus"], everything["to_gpus"]) == pytest.approx((100.0, 361.0))
     training = drivers.filter(pl.col("pool") == "training").sort("share", descending=True)
     assert training["customer"].to_list() == ["acme", "other"]
     assert training["share"].to_list() == pytest.approx([1.0, 0.0])

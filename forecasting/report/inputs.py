@@ -78,7 +78,18 @@ def _per_drill(name: str, names: Sequence[str] | None = None) -> pl.Schema:
 
 DRIVERS_SCHEMA = _columns(
     frame_schema("trigger_drivers"),
-    ("region", "pool", "workload_class", "customer", "growth_gpus", "share"),
+    (
+        "region",
+        "pool",
+        "workload_class",
+        "customer",
+        "growth_gpus",
+        "share",
+        "from_date",
+        "to_date",
+        "from_gpus",
+        "to_gpus",
+    ),
 )
 
 IDLE_RISK_SCHEMA = _columns(

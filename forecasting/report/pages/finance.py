@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import polars as pl
@@ -195,13 +196,33 @@ def _idle_table(idle: pl.DataFrame) -> Table:
     )
 
 
-def _drivers_table(drivers: pl.DataFrame, *, top: int = 15) -> Table:
+DRIVERS_TOP = 15
+
+
+def _drivers_intro(drivers: pl.DataFrame) -> str:
+    """What the drivers' two means are, and the day the first is read on."""
+    first = drivers.get_column("from_date").drop_nulls().min() if drivers.height else None
+    on = f" ({fmt_date(first)})" if isinstance(first, date) else ""
+    return (
+        "Each class or customer's forecast mean GPUs a day (H100-equivalents): on the first "
+        f"forecast day{on}, and then: on the day its pool runs out at the trigger quantile, or "
+        "the plan's last day where it does not; the growth between them and its share of the "
+        f"pool's growth, largest {DRIVERS_TOP} first. Both are forecasts, not measurements: "
+        "past the first four weeks a customer's mean is its class's, split over the class's "
+        "customers by their sample paths' means."
+    )
+
+
+def _drivers_table(drivers: pl.DataFrame, *, top: int = DRIVERS_TOP) -> Table:
     rows = [
         [
             r["region"],
             r["pool"],
             r["workload_class"],
             r["customer"],
+            fmt_gpus(r["from_gpus"]),
+            fmt_gpus(r["to_gpus"]),
+            fmt_date(r["to_date"]),
             signed_gpus(r["growth_gpus"]),
             fmt_pct(r["share"]),
         ]
@@ -210,9 +231,19 @@ def _drivers_table(drivers: pl.DataFrame, *, top: int = 15) -> Table:
         .iter_rows(named=True)
     ]
     return Table.of(
-        ["region", "pool", "class", "customer", "growth (GPUs)", "share of growth"],
+        [
+            "region",
+            "pool",
+            "class",
+            "customer",
+            "first day (GPUs)",
+            "then (GPUs)",
+            "then (date)",
+            "growth (GPUs)",
+            "share of growth",
+        ],
         rows,
-        numeric=(4, 5),
+        numeric=(4, 5, 7, 8),
         empty="no growth drivers in this run",
     )
 
@@ -515,6 +546,7 @@ def finance_page(inputs: ReportInputs) -> str:
         "concentration_charts": page.figures(concentration_charts(inputs.concentration)),
         "concentration": _concentration_table(inputs.concentration),
         "drivers": _drivers_table(inputs.drivers),
+        "drivers_intro": _drivers_intro(inputs.drivers),
         "changes": changes_view(inputs),
         "book_rules": (FLOOR_RULE, PIPELINE_RULE),
         "book_applied": _book_applied(inputs),
