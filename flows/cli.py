@@ -26,8 +26,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, get_args
 
 from pydantic import BaseModel, ValidationError
+from rich.text import Text
 
-from flows.console import console, errors
+from flows.console import console, failed_line, say
 from forecasting.errors import rule_text
 from forecasting.options import (
     QUANTILE_CHOICES,
@@ -162,7 +163,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
         except ValueError as exc:  # --days or --customers out of bounds
             raise UsageError(f"--days/--customers: {exc}") from None
         written = synth.write_fleet(fleet, args.out, file_format=args.file_format)
-    console.print(
+    say(
         f"wrote {fleet.telemetry.height:,} telemetry rows in "
         f"{sum(1 for p in written if 'telemetry' in p.name)} files and capacity.toml to {args.out}"
     )
@@ -195,12 +196,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     console.print(ingest_table(results))
     failed = [r for r in results if r.status == "failed"]
     for result in failed:
-        errors.print(f"[red]failed[/red] {result.message}", markup=True, highlight=False)
+        say(failed_line(result.message), error=True)
     quarantined = sum(r.entry.quarantined for r in results if r.entry and r.status == "loaded")
     if failed:
         return EXIT_FAILED
     if args.strict and quarantined:
-        errors.print(f"--strict: {quarantined} row(s) quarantined; see `fleetcast quarantine`")
+        say(f"--strict: {quarantined} row(s) quarantined; see `fleetcast quarantine`", error=True)
         return EXIT_FAILED
     return EXIT_OK
 
@@ -229,7 +230,7 @@ def cmd_events(args: argparse.Namespace) -> int:
         console.print(table)
     for load in loads:
         if load.status == "failed":
-            errors.print(f"failed {load.message}", highlight=False, markup=False)
+            say(failed_line(load.message), error=True)
         lines = list(load.unmatched)
         if load.ignored_columns:
             # A misspelt optional column (upper_windw) would otherwise vanish without a word.
@@ -238,14 +239,12 @@ def cmd_events(args: argparse.Namespace) -> int:
                 f"(event columns: {list(EVENTS_SCHEMA)})"
             )
         for line in lines:
-            errors.print(
-                f"warning: {load.path}: {line}", highlight=False, markup=False, soft_wrap=True
-            )
+            say(f"warning: {load.path}: {line}", error=True)
     if any(load.status == "failed" for load in loads):
         return EXIT_FAILED
     refused = sum(len(load.refused) for load in loads)
     if args.strict and refused:
-        errors.print(f"--strict: {refused} event row(s) refused")
+        say(f"--strict: {refused} event row(s) refused", error=True)
         return EXIT_FAILED
     return EXIT_OK
 
@@ -273,21 +272,19 @@ def cmd_contracts(args: argparse.Namespace) -> int:
     console.print(contracts_table(contracts.contract_list(book), limit=args.limit))
     for load in loads:
         if load.status == "failed":
-            errors.print(f"failed {load.message}", highlight=False, markup=False, soft_wrap=True)
+            say(failed_line(load.message), error=True)
         for warning in load.warnings:
-            errors.print(
-                f"warning {load.path}: {warning}", highlight=False, markup=False, soft_wrap=True
-            )
+            say(f"warning {load.path}: {warning}", error=True)
         for refused in load.refused:
             line = contracts.Refusal(
                 row=refused["row_number"], **{k: v for k, v in refused.items() if k != "row_number"}
             ).message
-            errors.print(f"refused {line}", highlight=False, markup=False, soft_wrap=True)
+            say(f"refused {line}", error=True)
     if any(load.status == "failed" for load in loads):
         return EXIT_FAILED
     refused_count = sum(len(load.refused) for load in loads)
     if args.strict and refused_count:
-        errors.print(f"--strict: {refused_count} contract(s) refused")
+        say(f"--strict: {refused_count} contract(s) refused", error=True)
         return EXIT_FAILED
     return EXIT_OK
 
@@ -301,7 +298,7 @@ def cmd_capacity(args: argparse.Namespace) -> int:
     if args.sample:
         sample = sample_capacity()
         plan = parse_capacity(sample.read_text(encoding="utf-8"), source="sample plan")
-        console.print(f"sample plan: {sample} (copy it and edit it to start your own)")
+        say(f"sample plan: {sample} (copy it and edit it to start your own)")
     else:
         plan = load_capacity(_paths(args).capacity)
     for table in capacity_tables(plan):
@@ -413,12 +410,13 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     for table in forecast_tables(run):
         console.print(table)
     for line in fallback_lines(run):
-        errors.print(line, highlight=False, markup=False, soft_wrap=True)
+        say(line, error=True)
     _warn_unplanned(unplanned_regions_for(path, options.capacity), plan=options.capacity)
     if args.strict and run.warnings:
-        errors.print(
+        say(
             f"--strict: {len(run.warnings)} warning(s): series forecast by a fallback or "
-            "without recent telemetry"
+            "without recent telemetry",
+            error=True,
         )
         return EXIT_FAILED
     return EXIT_OK
@@ -491,7 +489,7 @@ def cmd_drill(args: argparse.Namespace) -> int:
         for table in drill_tables(batch.played):
             console.print(table)
         for line in shock_cut_lines(batch.played):
-            console.print(line, highlight=False, markup=False, soft_wrap=True)
+            say(line)
     _warn_not_played(batch.not_played)
     # Drills asked for and none played is a failed command; some skipped among many is not.
     return EXIT_OK if batch.played else EXIT_FAILED
@@ -504,7 +502,7 @@ def _warn_unplanned(regions: Sequence[str], *, plan: Path | None) -> None:
 
     for region in regions:
         line = unplanned_region_warning(region, plan=str(plan))
-        errors.print(line, highlight=False, markup=False, soft_wrap=True)
+        say(line, error=True)
 
 
 def _warn_not_played(not_played: Sequence[DrillNotPlayed]) -> None:
@@ -512,7 +510,7 @@ def _warn_not_played(not_played: Sequence[DrillNotPlayed]) -> None:
     from flows.tables import not_played_lines
 
     for line in not_played_lines(not_played):
-        errors.print(line, highlight=False, markup=False, soft_wrap=True)
+        say(line, error=True)
 
 
 def _drill_via_server(
@@ -563,7 +561,7 @@ def cmd_whatif(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from exc
     console.print(whatif_table(outcome))
     for line in (outcome.serve_note, *outcome.notes, f"page: {outcome.page}"):
-        console.print(line, highlight=False, soft_wrap=True)
+        say(line)
     return EXIT_OK
 
 
@@ -614,15 +612,13 @@ def cmd_backtest_decisions(args: argparse.Namespace) -> int:
     short = short_history_as_ofs(pl.DataFrame(run.replays, schema=DECISION_REPLAYS_SCHEMA))
     if short:
         days = ", ".join(f"{day} ({n} days)" for day, n in short.items())
-        console.print(
+        say(
             f"warning: {len(short)} as-of {'day' if len(short) == 1 else 'days'} with a region "
             f"under {MIN_HISTORY_DAYS} days of telemetry, too few for the growth models to fit "
-            f"a trend: {days}; their calls are flagged 'short history' in their notes",
-            highlight=False,
-            soft_wrap=True,
+            f"a trend: {days}; their calls are flagged 'short history' in their notes"
         )
     if run.page is not None:
-        console.print(f"page: {run.page}", highlight=False, soft_wrap=True)
+        say(f"page: {run.page}")
     return EXIT_OK
 
 
@@ -650,7 +646,10 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     path = _paths(args).warehouse
     for view in warehouse_status_tables(path, limit=args.limit):
-        console.print(view)
+        if isinstance(view, Text):
+            say(view)
+        else:
+            console.print(view)
     if prefect_server_configured():  # never start an ephemeral server just to look
         console.print(prefect_runs_table(limit=args.limit))
     return EXIT_OK
@@ -717,18 +716,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     console.print(report_table(outcome.report))
     _warn_unplanned(outcome.report.unplanned_regions, plan=paths.capacity)
     for line in fallback_lines(outcome.forecast):
-        errors.print(line, highlight=False, markup=False, soft_wrap=True)
+        say(line, error=True)
     _warn_not_played(outcome.drills_not_played)
     # The summary counts the files that failed; each says why here, as `ingest` does.
     for result in outcome.ingested:
         if result.status == "failed":
-            errors.print(f"[red]failed[/red] {result.message}", markup=True, highlight=False)
+            say(failed_line(result.message), error=True)
     for line in pipeline_summary(outcome, seconds=time.perf_counter() - started):
-        console.print(line, highlight=False)
+        say(line)
     if any(r.status == "failed" for r in outcome.ingested):
         return EXIT_FAILED
     if args.strict and outcome.forecast.warnings:
-        errors.print(f"--strict: {len(outcome.forecast.warnings)} forecast warning(s)")
+        say(f"--strict: {len(outcome.forecast.warnings)} forecast warning(s)", error=True)
         return EXIT_FAILED
     return EXIT_OK
 
@@ -742,7 +741,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return run_helios_demo(
             warehouse_path=resolve_paths(warehouse=warehouse).warehouse,
             reports_path=_paths(args, publishes=True).reports,
-            console=console,
         )
     return run_demo(
         warehouse_path=_paths(args).warehouse,
@@ -750,7 +748,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
         days=args.days,
         customers=args.customers,
         seed=args.seed,
-        console=console,
     )
 
 
@@ -1036,7 +1033,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as exc:  # a bad FLEETCAST_* variable
         prefix = Settings.model_config.get("env_prefix", "")
         problems = _problems(exc, lambda field: f"${prefix}{field.upper()}")
-        errors.print(f"fleetcast: error: {problems}", highlight=False, markup=False, soft_wrap=True)
+        say(f"fleetcast: error: {problems}", error=True)
         return EXIT_USAGE
     args = parser.parse_args(argv)
     from forecasting.capacity import CapacityError
@@ -1048,11 +1045,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except UsageError as exc:
-        errors.print(
+        say(
             f"fleetcast {args.command}: error: {exc} (see `fleetcast {args.command} --help`)",
-            highlight=False,
-            markup=False,
-            soft_wrap=True,
+            error=True,
         )
         return EXIT_USAGE
     except (
@@ -1064,9 +1059,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         NoHistoryError,
         OutageCalendarError,
     ) as exc:
-        errors.print(
-            f"fleetcast {args.command}: {exc}", highlight=False, markup=False, soft_wrap=True
-        )
+        say(f"fleetcast {args.command}: {exc}", error=True)
         return EXIT_FAILED
 
 

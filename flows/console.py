@@ -7,11 +7,27 @@ from contextlib import contextmanager
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
-__all__ = ["console", "errors", "progress_bar"]
+__all__ = ["console", "errors", "failed_line", "progress_bar", "say"]
 
 console = Console()
 errors = Console(stderr=True)
+
+
+def say(line: str | Text, *, error: bool = False) -> None:
+    """Print one line as it is, on stdout or with ``error`` on stderr.
+
+    No markup or highlighting is read into it (file, region and customer names are data and
+    may hold [brackets]), and it is never wrapped: a path or file name broken over two lines
+    at the 80 columns of a pipe cannot be copied or searched for.
+    """
+    (errors if error else console).print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+def failed_line(message: str) -> Text:
+    """``failed <message>``, the word in red: why a file could not be loaded."""
+    return Text.assemble(("failed", "red"), " ", message)
 
 
 @contextmanager

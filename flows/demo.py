@@ -8,8 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rich.console import Console
-
+from flows.console import console, say
 from forecasting import synth
 from forecasting.resources import sample_contracts
 
@@ -24,7 +23,7 @@ HELIOS_MINUTES = "helios_earth_vc_minute_2020-05.csv.gz"
 HELIOS_QUOTAS = "helios_earth_vc_gpu_capacity_daily.csv"
 
 
-def _printed(outcome: PipelineOutcome, *, console: Console, started: float) -> int:
+def _printed(outcome: PipelineOutcome, *, started: float) -> int:
     """Print every step's tables and the five-line summary; the exit status of the run."""
     from flows.tables import (
         drill_tables,
@@ -47,9 +46,9 @@ def _printed(outcome: PipelineOutcome, *, console: Console, started: float) -> i
         *shock_cut_lines(outcome.drills),
         *not_played_lines(outcome.drills_not_played),
     ):
-        console.print(line, highlight=False, markup=False)
+        say(line)
     for line in pipeline_summary(outcome, seconds=time.perf_counter() - started):
-        console.print(line, highlight=False)
+        say(line)
     return 1 if any(r.status == "failed" for r in outcome.ingested) else 0
 
 
@@ -60,7 +59,6 @@ def run_demo(
     days: int,
     customers: int,
     seed: int,
-    console: Console,
 ) -> int:
     """Generate a fleet and run the pipeline on it; print where the reports are."""
     from flows.pipeline import pipeline_flow
@@ -72,7 +70,7 @@ def run_demo(
         folder = settings().data_dir / "demo"
         shutil.rmtree(folder, ignore_errors=True)
         synth.write_fleet(fleet, folder)
-    console.print(f"synthetic fleet: {fleet.telemetry.height:,} hourly rows -> {folder}")
+    say(f"synthetic fleet: {fleet.telemetry.height:,} hourly rows -> {folder}")
     # The demo owns its capacity plan: the one generated with the fleet, sized to its demand.
     plan_path = folder / "capacity.toml"
     # The sample contract book is written for the synthetic fleet's customers and regions.
@@ -82,18 +80,16 @@ def run_demo(
         inbox=folder / "telemetry", events=[folder / "events.csv"], contracts=[book]
     )
     outcome = pipeline_flow(warehouse_path, plan_path, reports_path, options)
-    status = _printed(outcome, console=console, started=started)
+    status = _printed(outcome, started=started)
     # The plan is the demo's own, not data/capacity.toml: later commands must be pointed at it.
-    console.print(
+    say(
         f"next: export FLEETCAST_CAPACITY={plan_path}, then e.g. `fleetcast drill inference-surge`"
-        " or `fleetcast drill --class training --factor 1.5 --shape ramp:6w`",
-        highlight=False,
-        soft_wrap=True,
+        " or `fleetcast drill --class training --factor 1.5 --shape ramp:6w`"
     )
     return status
 
 
-def run_helios_demo(*, warehouse_path: Path, reports_path: Path, console: Console) -> int:
+def run_helios_demo(*, warehouse_path: Path, reports_path: Path) -> int:
     """The Helios Earth trace (SC'21) through the pipeline, against its real VC quota plan.
 
     Each VC is a customer with its quota as a dedicated block; the trace's 31 days forecast
@@ -108,7 +104,7 @@ def run_helios_demo(*, warehouse_path: Path, reports_path: Path, console: Consol
     traces = settings().traces
     source = traces / HELIOS_MINUTES
     if not source.is_file():
-        console.print(f"no Helios trace at {source}; set FLEETCAST_TRACES to the folder holding it")
+        say(f"no Helios trace at {source}; set FLEETCAST_TRACES to the folder holding it")
         return 1
     started = time.perf_counter()
     folder = settings().data_dir / "demo-helios"
@@ -134,4 +130,4 @@ def run_helios_demo(*, warehouse_path: Path, reports_path: Path, console: Consol
         drill=DrillOptions(drills=("training-2x", "top-customer-2x-6w")),
     )
     outcome = pipeline_flow(warehouse_path, plan_path, reports_path, options)
-    return _printed(outcome, console=console, started=started)
+    return _printed(outcome, started=started)

@@ -131,7 +131,9 @@ def warehouse_status_tables(
     status = read_status(path, limit=limit)
     now = now or datetime.now(UTC)
     ledger = status.ledger
-    data = Table(title=f"warehouse {path}", title_justify="left")
+    # The path on a line of its own, not in a table title that wraps at the table's width.
+    where = Text(f"warehouse {path}", style="bold")
+    data = Table(title="telemetry and ingest", title_justify="left")
     for name in ("newest telemetry", "age", "rows", "files ingested", "loaded", "quarantined"):
         data.add_column(name, justify="left" if name in ("newest telemetry", "age") else "right")
     data.add_column("last ingest")
@@ -189,7 +191,7 @@ def warehouse_status_tables(
             str(r["amber"]),
             str(r["green"]),
         )
-    return [data, forecasts, drills, triggers, *changes_view(status.changes)]
+    return [where, data, forecasts, drills, triggers, *changes_view(status.changes)]
 
 
 def prefect_runs_table(*, limit: int = 5, timeout: float = 5.0) -> Table | Text:

@@ -76,8 +76,10 @@ def ingest_table(results: Sequence[IngestResult]) -> Table:
             else ["", "", "", "", ""]
         )
         notes = r.message if r.status != "loaded" else "; ".join(r.notes)
-        if r.status == "failed" and e is not None:
-            notes = "every row quarantined"  # the counts say it; the reason follows the table
+        if r.status == "failed":
+            # The reason follows the table on a line of its own, path and all: in a column
+            # a long path wraps over a dozen rows. Every row quarantined is what the counts say.
+            notes = "every row quarantined" if e is not None else "see below"
         # Text(), not markup: file names and messages are data and may contain [brackets].
         table.add_row(
             Text(r.path.name), Text(r.status, style=style[r.status]), *counts, Text(notes)

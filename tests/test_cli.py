@@ -77,6 +77,23 @@ def test_the_sample_plan_says_where_it_is_to_copy(capsys: pytest.CaptureFixture[
     assert f"sample plan: {sample_capacity()}" in out
 
 
+def test_long_paths_print_whole_on_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A failed file's path and the warehouse's path print whole on one line however deep the
+    folder: wrapped at a pipe's 80 columns, a path can be neither copied nor searched for."""
+    deep = tmp_path / ("x" * 60) / ("y" * 60)
+    deep.mkdir(parents=True)
+    broken = deep / "broken[b].parquet"  # brackets are a file name, not bold markup
+    broken.write_bytes(b"PAR1 not really")
+    warehouse = deep / "w.duckdb"
+    assert main(["ingest", str(broken), "--warehouse", str(warehouse)]) == 1
+    lines = capsys.readouterr().err.splitlines()
+    assert any(line.startswith(f"failed {broken}: cannot read as Parquet") for line in lines)
+    assert main(["status", "--warehouse", str(warehouse)]) == 0
+    assert f"warehouse {warehouse}" in capsys.readouterr().out.splitlines()
+
+
 @pytest.mark.slow
 def test_ingest_flow_exit_status_and_summary(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
