@@ -61,8 +61,9 @@ Later orders
 Drivers
     The increase of expected MEAN demand from the first forecast day on or after ``as_of`` to
     the exhaustion date (horizon end when the pool never exhausts), by class and customer at
-    the bottom level (class level where a region has no customer series); ``share`` is each
-    part's growth over the pool's total growth, so shares sum to 1 (null when the total is 0).
+    the bottom level (class level where a region has no customer series): ``from_gpus`` and
+    ``to_gpus`` are the two means, ``growth_gpus`` their difference and ``share`` each part's
+    growth over the pool's total growth, so shares sum to 1 (null when the total is 0).
 
 Idle risk
     For each committed block: the GPUs that the requirement at ``idle_quantile`` leaves
@@ -1624,11 +1625,8 @@ def _drivers(levels: pl.DataFrame, triggers: pl.DataFrame, *, start: date) -> pl
     last = at.filter(_covers("to_date")).select(*keys, "from_date", "to_date", to_mean="mean")
     return (
         last.join(first, on=keys, how="left", nulls_equal=True)
-        .with_columns(
-            from_gpus=pl.col("from_mean").fill_null(0.0),
-            to_gpus=pl.col("to_mean"),
-            growth_gpus=pl.col("to_mean") - pl.col("from_mean").fill_null(0.0),
-        )
+        .with_columns(from_gpus=pl.col("from_mean").fill_null(0.0), to_gpus=pl.col("to_mean"))
+        .with_columns(growth_gpus=pl.col("to_gpus") - pl.col("from_gpus"))
         .with_columns(_share())
         .select(DRIVERS_SCHEMA.names())
         .sort(["region", "pool", "growth_gpus"], descending=[False, False, True])
