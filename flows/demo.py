@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flows.console import console, say
+from flows.console import console, failed_line, say
 from forecasting import synth
 from forecasting.resources import sample_contracts
 
@@ -47,6 +47,10 @@ def _printed(outcome: PipelineOutcome, *, started: float) -> int:
         *not_played_lines(outcome.drills_not_played),
     ):
         say(line)
+    # The ingest table says "see below" for a file that could not be read: here is why.
+    for result in outcome.ingested:
+        if result.status == "failed":
+            say(failed_line(result.message), error=True)
     for line in pipeline_summary(outcome, seconds=time.perf_counter() - started):
         say(line)
     return 1 if any(r.status == "failed" for r in outcome.ingested) else 0
