@@ -683,6 +683,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Ingest new files, forecast, drill and publish, as one pipeline flow."""
     from flows.pipeline import pipeline_flow
     from flows.tables import fallback_lines, pipeline_summary, report_table
+    from forecasting.capacity import load_capacity
     from forecasting.options import PipelineOptions
 
     if args.inbox is not None and not args.inbox.is_dir():
@@ -694,6 +695,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     missing = [p for p in args.contracts if not p.is_file()]
     if missing:
         raise UsageError(f"--contracts: no such file: {', '.join(map(str, missing))}")
+    load_capacity(paths.capacity)  # refused before any work, and without the flow's traceback
     options = PipelineOptions(
         inbox=args.inbox,
         events=args.events,

@@ -21,6 +21,7 @@ from flows.forecast import forecast as run_forecast
 from flows.ingest import ingest_contracts, ingest_events, ingest_files
 from flows.report import report_flow
 from forecasting import ingest
+from forecasting.capacity import load_capacity
 from forecasting.ingest import IngestResult
 from forecasting.options import PipelineOptions
 from forecasting.runs import (
@@ -58,6 +59,9 @@ def pipeline_flow(
 ) -> PipelineOutcome:
     """Ingest what is new, forecast, drill, and publish triggers and reports."""
     options = options or PipelineOptions()
+    # Drills and triggers need the plan: a missing or bad one fails here, before a forecast
+    # that would take minutes and then be left without a report.
+    load_capacity(capacity_path)
     logger = get_run_logger()
     ingested: list[IngestResult] = []
     if options.inbox is not None:

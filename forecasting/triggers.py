@@ -1015,7 +1015,8 @@ def _unverified_green(
     return (
         f", where the forecast ends: not verified beyond it (a shortfall the day after would "
         f"need {fastest.name}, the fastest block at {fastest.lead_time_weeks} weeks, ordered "
-        f"by {order_by})"
+        f"by {order_by}, already past; ordered today it arrives "
+        f"{as_of + _weeks(fastest.lead_time_weeks)})"
     )
 
 
@@ -1515,7 +1516,7 @@ def _power_row(
             # ordered, so the MW needed there is the plan's alone.
             note += (
                 f"; not verified past {forecast_end}, where the forecast ends: power needed "
-                f"the day after would have to be contracted by {contract_by} "
+                f"the day after would have had to be contracted by {contract_by}, already past "
                 f"({site.power_lead_months} months lead time)"
             )
         return row | {

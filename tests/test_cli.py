@@ -298,7 +298,8 @@ def test_run_reads_telemetry_as_forecast_does(
     monkeypatch.setattr(flows.pipeline, "pipeline_flow", pipeline_flow)
     calendar = tmp_path / "outages.csv"
     argv = ["run", "--horizon-months", "0", "--outages", str(calendar), "--zero-is-outage",
-            "--strict", "--warehouse", str(tmp_path / "w.duckdb")]  # fmt: skip
+            "--strict", "--warehouse", str(tmp_path / "w.duckdb"),
+            "--capacity", str(sample_capacity())]  # fmt: skip
     assert build_parser().parse_args(argv).strict
     monkeypatch.setattr(sys, "argv", ["fleetcast", *argv])
     with pytest.raises(StopHereError):
@@ -307,6 +308,25 @@ def test_run_reads_telemetry_as_forecast_does(
     assert (forecast.horizon_months, forecast.outages, forecast.zero_is_outage) == (
         0, calendar, True
     )  # fmt: skip
+
+
+def test_run_without_a_capacity_plan_stops_before_any_work(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`run` with no plan at --capacity exits 1 saying where it looked, before the ingest and
+    the forecast (which ran for minutes, then failed in the drills with a traceback)."""
+    import flows.pipeline
+
+    def pipeline_flow(*args: object) -> None:
+        raise AssertionError("the pipeline started without a capacity plan")
+
+    monkeypatch.setattr(flows.pipeline, "pipeline_flow", pipeline_flow)
+    plan = tmp_path / "nowhere" / "capacity.toml"
+    argv = ["run", "--warehouse", str(tmp_path / "w.duckdb"), "--capacity", str(plan)]
+    assert main(argv) == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"fleetcast run: {plan}: no capacity plan here" in err
+    assert not (tmp_path / "w.duckdb").exists()
 
 
 def test_settings_read_fleetcast_variables(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

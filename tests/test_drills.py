@@ -156,6 +156,30 @@ def test_non_preemptible_lower_tier_is_not_evicted_but_keeps_out_of_headroom() -
     assert _per_class(result, "training", "preempted_gpu_hours") == 0.0
 
 
+def test_an_attainments_p90_is_the_bad_tenth_of_paths_as_its_verdict_reads_it() -> None:
+    """SLO attainment is better high, so its P90 over paths is the share of hours that 90 % of
+    paths reach, the verdict's figure: half the paths short every hour read a P90 of 100 %
+    beside a failing verdict before."""
+    plan = _plan([_block("a", 100, classes=["inference"])], inference={"headroom": 0.2})
+    paths = pl.concat(
+        _paths({"r1/inference/other": 60.0 + 6 * s}).with_columns(
+            pl.lit(s, pl.Int32).alias("sample_id")
+        )
+        for s in range(10)
+    )
+    result = run_drill(plan, paths, None, scenario_from_args(multiplier=1.0))
+    row = result.kpis.filter(
+        (pl.col("workload_class") == "inference") & (pl.col("kpi") == "slo_attainment")
+    ).row(0, named=True)
+    verdict = result.verdicts.filter(pl.col("workload_class") == "inference").row(0, named=True)
+    assert row["mean"] == pytest.approx(0.4)  # 60-78 GPUs hold 80 usable, 84-114 never
+    assert row["p90"] == verdict["attainment_p90_paths"] == 0.0
+    unmet = result.kpis.filter(
+        (pl.col("workload_class") == "inference") & (pl.col("kpi") == "unmet_gpu_hours")
+    ).row(0, named=True)
+    assert unmet["p90"] > unmet["p50"]  # a cost's bad tenth is still its high one
+
+
 def test_training_never_lands_on_a_non_fabric_block() -> None:
     """Training is served only up to the fabric capacity, however idle other blocks are."""
     plan = _plan([_block("rack", 1000), _block("pod", 100, kind="pod", fabric=True)])
