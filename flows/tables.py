@@ -787,6 +787,14 @@ def triggers_line(report: ReportOutcome) -> str:
     )
 
 
+def _unshocked_beside_green(outcome: PipelineOutcome) -> list[str]:
+    """Groups a drill found short without any shock where the triggers are green."""
+    from forecasting.triggers import unshocked_beside_green
+
+    failures = (group for d in outcome.drills for group in d.unshocked_failures)
+    return unshocked_beside_green(failures, outcome.report.triggers)
+
+
 def pipeline_summary(outcome: PipelineOutcome, *, seconds: float) -> list[str]:
     """Five lines a reader needs: data, forecast, triggers, drills, and where the pages are."""
     loaded = [r for r in outcome.ingested if r.status == "loaded" and r.entry]
@@ -823,6 +831,12 @@ def pipeline_summary(outcome: PipelineOutcome, *, seconds: float) -> list[str]:
             f"; {len(outcome.drills_not_played)} not played "
             f"({', '.join(d.drill for d in outcome.drills_not_played)})"
             if outcome.drills_not_played
+            else ""
+        )
+        + (
+            f"; short without any shock where the triggers are green: {', '.join(beside)} "
+            "(a risk the triggers do not show yet; see the platform page)"
+            if (beside := _unshocked_beside_green(outcome))
             else ""
         ),
         f"reports: {outcome.report.path.parent / 'latest' / 'index.html'} "

@@ -136,13 +136,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from enum import StrEnum
 from functools import partial
 from itertools import combinations
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import polars as pl
@@ -177,6 +177,7 @@ __all__ = [
     "n_plus_one",
     "pool_requirements",
     "trigger_status",
+    "unshocked_beside_green",
 ]
 
 # GPUs; a requirement must beat capacity by more than float noise to count as a shortfall.
@@ -909,6 +910,22 @@ def trigger_status(
     if as_of <= exhaustion - lead_time:
         return Status.AMBER
     return Status.RED
+
+
+def unshocked_beside_green(
+    failures: Iterable[str], triggers: Iterable[Mapping[str, Any]]
+) -> list[str]:
+    """The groups a drill found short without any shock (``training in us-west``, from its
+    ``unshocked_failures``) whose trigger pools are all green: all classes, and training's
+    own for training. A class short only across regions names no pool and is left out."""
+    status = {(t["region"], t["pool"]): t["status"] for t in triggers}
+    green = []
+    for group in sorted(set(failures)):
+        cls, _, region = group.partition(" in ")
+        pools = [Pool.ALL, Pool.TRAINING] if cls == WorkloadClass.TRAINING.value else [Pool.ALL]
+        if region and all(status.get((region, p.value)) == Status.GREEN.value for p in pools):
+            green.append(group)
+    return green
 
 
 def _order_note(order: _Order, *, exhaustion: date, buffer_weeks: int) -> str:

@@ -1398,3 +1398,29 @@ def test_the_capital_chart_says_how_much_of_its_total_is_weighted_deals() -> Non
         "of $145.5M over 5 quarters ($135.5M in the plan's orders and $10.0M of pipeline deals "
         "at their odds)."
     )
+
+
+def test_a_group_short_unshocked_where_its_triggers_are_green_is_named() -> None:
+    """A drill that finds training in us-west short without any shock, while both of its
+    trigger pools are green, is named; one whose pool is amber, and a class short only
+    across regions, are not (the triggers already say so, or name no pool)."""
+    from forecasting.triggers import unshocked_beside_green
+
+    failures = ["training in us-west", "inference in eu-west", "batch (across regions)"]
+    triggers = pl.DataFrame(
+        {
+            "region": ["us-west", "us-west", "eu-west", "eu-west"],
+            "pool": ["training", "all", "training", "all"],
+            "status": ["green", "green", "green", "amber"],
+        }
+    )
+    assert unshocked_beside_green(failures, triggers.iter_rows(named=True)) == [
+        "training in us-west"
+    ]
+    amber = triggers.with_columns(
+        pl.when(pl.col("pool") == "training")
+        .then(pl.lit("amber"))
+        .otherwise("status")
+        .alias("status")
+    )
+    assert unshocked_beside_green(failures, amber.iter_rows(named=True)) == []

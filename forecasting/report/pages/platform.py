@@ -44,7 +44,7 @@ from forecasting.schema import (
     WorkloadClass,
     short_until_shock_end_text,
 )
-from forecasting.triggers import blended_headroom
+from forecasting.triggers import blended_headroom, unshocked_beside_green
 
 __all__ = ["fmt_kpi", "platform_page"]
 
@@ -543,11 +543,26 @@ def _fan_intro(inputs: ReportInputs) -> str:
 
 
 def _drills_intro(inputs: ReportInputs) -> str | None:
-    """The sentence for drills left out because they were played on another plan."""
-    if not inputs.drills_other_plan:
-        return None
-    text = inputs.drills_other_plan
-    return f"Not verified against this plan: {text[0].upper()}{text[1:]}."
+    """The sentences for drills left out because they were played on another plan, and for
+    groups a drill finds short without any shock where the triggers are green."""
+    parts = []
+    if inputs.drills_other_plan:
+        text = inputs.drills_other_plan
+        parts.append(f"Not verified against this plan: {text[0].upper()}{text[1:]}.")
+    failures = inputs.drill_answers.get_column("unshocked_failures").drop_nulls().to_list()
+    beside = unshocked_beside_green(
+        (group for text in failures for group in text.split("; ")),
+        inputs.triggers.iter_rows(named=True),
+    )
+    if beside:
+        parts.append(
+            f"Short without any shock, where the triggers are green: {', '.join(beside)}. The "
+            "triggers read the q90 of each day's peak-hour forecast; a drill plays every hour "
+            "of every path, and on some paths these hours pass the headroom the class keeps. "
+            "Read it as risk the triggers do not show yet: on short histories the peak's q90 "
+            "was exceeded on more days than the 10 % it allows (README, Shock drills)."
+        )
+    return " ".join(parts) or None
 
 
 def platform_page(inputs: ReportInputs) -> str:
