@@ -1544,6 +1544,9 @@ class WhatIfOutcome(BaseModel):
     notes: list[str]
     page: Path
     revenue_in_horizon_usd: float | None = None  # the part of revenue_usd to the plan's end
+    # Served from its first day until it goes short then (a day, or a month on monthly rows),
+    # and in full again from serve_from (None: served throughout, or short at once).
+    short_from: str | None = None
 
 
 def weigh_deal(
@@ -1588,6 +1591,7 @@ def weigh_deal(
         serve_from=answer.serve_from,
         can_serve=answer.can_serve,
         serve_note=answer.serve_note,
+        short_from=answer.short_from,
         extra_capex_usd=answer.extra_capex_usd,
         extra_mw=answer.extra_mw,
         revenue_usd=answer.revenue_usd,

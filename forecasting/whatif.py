@@ -275,6 +275,10 @@ class WhatIf:
     # The orders of the plan with the deal (PLACEMENTS_SCHEMA) that the plan without it does
     # not place: the same block type, count and order-by date in the same pool is no change.
     new_orders: pl.DataFrame = field(default_factory=pl.DataFrame)
+    # When the deal goes short (a day, or a month on the plan's monthly rows) if it is served
+    # from its first ramp day until then and in full again only from ``serve_from`` (None:
+    # served throughout, or short at once).
+    short_from: str | None = None
 
     @property
     def can_serve(self) -> bool:
@@ -328,7 +332,7 @@ def _orders(without: TriggerResult, with_: TriggerResult) -> pl.DataFrame:
 
 
 def _serve_from(
-    orders: pl.DataFrame, deal: Contract, *, horizon_end: date
+    orders: pl.DataFrame, deal: Contract, *, horizon_end: date, forecast: pl.DataFrame
 ) -> tuple[date | None, str]:
     """The first day the deal is served in full, and why (see the module docstring)."""
     first = deal.ramp[0].day
@@ -352,10 +356,43 @@ def _serve_from(
     day = max(arrival, first)
     if day > horizon_end:
         return None, f"not within the horizon (blocks ordered today arrive {arrival})"
+    if exhaustion > first:
+        return day, (
+            f"served from its first ramp day on the capacity planned until the shortfall from "
+            f"{_day_or_month(exhaustion, forecast)}, then short until blocks ordered today are "
+            f"in service on {arrival}: in full again from {day}"
+        )
     return day, (
         f"short from {exhaustion}: blocks ordered today are in service on {arrival}, "
         f"so the deal is served in full from {day}"
     )
+
+
+def _short_from(
+    orders: pl.DataFrame, deal: Contract, serve_from: date | None, forecast: pl.DataFrame
+) -> str | None:
+    """When the deal goes short, if it is served from its first ramp day until then and in
+    full again only from ``serve_from``: the day, or the month on the plan's monthly rows
+    (whose first day would read as a measured date); None when it is served throughout, or
+    short from its first day."""
+    first = deal.ramp[0].day
+    if serve_from is None or serve_from <= first:
+        return None
+    region = orders.filter(pl.col("region") == deal.region)
+    if deal.workload_class is not WorkloadClass.TRAINING:
+        region = region.filter(pl.col("pool") == "all")
+    short = region.get_column("exhaustion_with").drop_nulls()
+    day = short.min() if short.len() else None
+    if not isinstance(day, date) or day <= first:
+        return None
+    return _day_or_month(day, forecast)
+
+
+def _day_or_month(day: date, forecast: pl.DataFrame) -> str:
+    """``day``, or its month on the forecast's monthly rows (their first day is no date)."""
+    monthly = forecast.filter(_grain(forecast) == "month").get_column("ds")
+    first_month = monthly.min() if monthly.len() else None
+    return f"{day:%B %Y}" if isinstance(first_month, date) and day >= first_month else str(day)
 
 
 def _powered_from(
@@ -510,7 +547,7 @@ def what_if(
         with_deal(forecast, deal, book=book), plan, as_of=as_of, settings=settings
     )
     orders = _orders(without, result)
-    serve_from, serve_note = _serve_from(orders, deal, horizon_end=horizon_end)
+    serve_from, serve_note = _serve_from(orders, deal, horizon_end=horizon_end, forecast=forecast)
     serve_from, serve_note = _powered_from(
         result.placements, plan, deal, as_of=as_of, horizon_end=horizon_end,
         served=(serve_from, serve_note),
@@ -543,6 +580,7 @@ def what_if(
         horizon_end=horizon_end,
         serve_from=serve_from,
         serve_note=serve_note,
+        short_from=_short_from(orders, deal, serve_from, forecast),
         orders=orders,
         triggers_without=without.triggers,
         triggers_with=result.triggers,

@@ -124,8 +124,27 @@ def test_a_deal_that_outruns_the_lead_times_is_served_from_the_first_arrival() -
     assert row["status_with"] == "red"
     assert answer.serve_from == _day(56)
     assert not answer.can_serve
+    assert answer.short_from is None  # short on its first day: never served before day 56
     assert answer.extra_capex_usd > 0
     assert row["blocks_with"] > row["blocks_without"]
+
+
+def test_a_deal_served_on_the_plan_until_its_ramp_outruns_it_says_both() -> None:
+    """20 GPUs from day 10 fit the plan; the step to 200 on day 30 puts r2 short until the
+    racks ordered today arrive on day 56. The deal is served from day 10, short from day 30
+    and in full again from day 56: "served from day 56" alone read as if it could not start."""
+    plan = _plan(_r2_blocks())
+    deal = deal_contract(
+        customer="newco", workload_class="inference", region="r2",
+        ramp=f"{_day(10)}:20,{_day(30)}:200",
+    )  # fmt: skip
+    answer = what_if(_forecast(), plan, deal, as_of=MONDAY)
+    assert answer.serve_from == _day(56)
+    assert answer.short_from == str(_day(30))
+    assert answer.serve_note.startswith(
+        f"served from its first ramp day on the capacity planned until the shortfall from "
+        f"{_day(30)}, then short until blocks ordered today are in service on {_day(56)}"
+    )
 
 
 def _priced(ramp: str) -> Contract:

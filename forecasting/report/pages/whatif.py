@@ -27,7 +27,14 @@ def _serve_card(answer: WhatIf) -> str:
         return "not within the horizon"
     if answer.deal.ramp[-1].day > answer.horizon_end:
         return f"to {fmt_date(answer.horizon_end)} only: not verified beyond"
-    return "yes, from its first day" if answer.can_serve else f"from {fmt_date(answer.serve_from)}"
+    if answer.can_serve:
+        return "yes, from its first day"
+    if answer.short_from is not None:
+        return (
+            f"from its first day, short from {answer.short_from} until "
+            f"{fmt_date(answer.serve_from)}"
+        )
+    return f"from {fmt_date(answer.serve_from)}"
 
 
 def _cards(answer: WhatIf) -> list[tuple[str, str]]:
