@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TextIO
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -11,8 +14,18 @@ from rich.text import Text
 
 __all__ = ["console", "errors", "failed_line", "progress_bar", "say"]
 
-console = Console()
-errors = Console(stderr=True)
+# Columns of output that goes to a pipe or a log (a scheduled run, CI): Rich's 80 cut the
+# demo's tables to "2029-10…" and "cell-g…", so the dates and blocks could not be read there.
+LOG_WIDTH = 160
+
+
+def _width(stream: TextIO) -> int | None:
+    """LOG_WIDTH for a pipe or file; None (the terminal's own width, or $COLUMNS) otherwise."""
+    return None if stream.isatty() or os.environ.get("COLUMNS") else LOG_WIDTH
+
+
+console = Console(width=_width(sys.stdout))
+errors = Console(stderr=True, width=_width(sys.stderr))
 
 
 def say(line: str | Text, *, error: bool = False) -> None:

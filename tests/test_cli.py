@@ -329,6 +329,24 @@ def test_run_without_a_capacity_plan_stops_before_any_work(
     assert not (tmp_path / "w.duckdb").exists()
 
 
+def test_output_to_a_pipe_is_wide_enough_for_the_tables(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pipe or log gets 160 columns (at Rich's 80 the demo's trigger table read "2029-10…"
+    and "cell-g…"); a terminal keeps its own width, and $COLUMNS still wins."""
+    import io
+
+    from flows.console import LOG_WIDTH, _width
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    assert _width(io.StringIO()) == LOG_WIDTH == 160
+    assert _width(Terminal()) is None
+    monkeypatch.setenv("COLUMNS", "100")
+    assert _width(io.StringIO()) is None
+
+
 def test_settings_read_fleetcast_variables(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """FLEETCAST_* variables set the paths and runner; explicit paths win; empty ones are unset."""
     monkeypatch.setenv("FLEETCAST_WAREHOUSE", str(tmp_path / "env.duckdb"))
