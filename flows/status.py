@@ -156,7 +156,8 @@ def warehouse_status_tables(
             str(r["as_of"]),
             f"{_when(r['created_at'])} ({_age(r['created_at'], now)})",
             f"{r['series']:,}",
-            f"{r['horizon_days']} d",
+            f"{r['horizon_days']} d"
+            + (f", then monthly to {r['horizon_months']} months" if r["horizon_months"] else ""),
             f"{r['seconds']:.0f}",
         )
 

@@ -816,9 +816,10 @@ class Warehouse:
         )
 
     def recent_forecast_runs(self, *, limit: int) -> pl.DataFrame:
-        """The newest forecast runs: id, as_of, created, series, horizon and seconds."""
+        """The newest forecast runs: id, as_of, created, series, horizon (daily days and the
+        plan's months) and seconds."""
         return self.query(
-            "SELECT run_id, as_of, created_at, series, horizon_days, seconds "
+            "SELECT run_id, as_of, created_at, series, horizon_days, horizon_months, seconds "
             "FROM forecast_runs ORDER BY created_at DESC LIMIT $1",
             [limit],
         )

@@ -381,7 +381,10 @@ def _short_from(
     region = orders.filter(pl.col("region") == deal.region)
     if deal.workload_class is not WorkloadClass.TRAINING:
         region = region.filter(pl.col("pool") == "all")
-    short = region.get_column("exhaustion_with").drop_nulls()
+    # The pools that go short before their orders arrive; else (orders in time, but no power
+    # for them by then) every pool the deal draws on.
+    red = region.filter(pl.col("status_with") == "red")
+    short = (red if red.height else region).get_column("exhaustion_with").drop_nulls()
     day = short.min() if short.len() else None
     if not isinstance(day, date) or day <= first:
         return None

@@ -340,11 +340,13 @@ def test_status_lists_the_changes_since_the_previous_run(warehouse_path: Path) -
         warehouse_path
     )
     with warehouse.connect(warehouse_path) as wh:
-        _store_forecast(wh, "f2", T0 + DAY)
+        _store_forecast(wh, "f2", T0 + DAY, horizon_days=182, horizon_months=37)
         _store_drill(wh, "d2", "f2", "inference-2x", "fails under the shock", T0 + DAY)
         _store_report(wh, "t2", "f2", T0 + DAY + timedelta(hours=1), RED)
     text = _rendered(warehouse_path)
     assert "report t2 (forecast f2) against t1 (forecast f1)" in text
+    # A run that reaches past its daily days says how far: the plan, not only the 182 days.
+    assert "182 d, then monthly to 37 months" in text
     assert "trigger status changes" in text and "green -> red" in text
     assert "drill verdict flips" in text and "fails under the shock" in text
     # The drill runs list their verdicts against the unshocked plan, not a bare FAIL.
