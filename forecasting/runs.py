@@ -1434,7 +1434,12 @@ def _pipeline_deals(
 
 
 def report_trigger_rows(inputs: ReportInputs) -> pl.DataFrame:
-    """The triggers as the CLI and the Prefect table artifact show them (dates as text)."""
+    """The triggers as the CLI and the Prefect table artifact show them (dates as text; an
+    exhaustion on the plan's monthly rows as its month)."""
+    from forecasting.report.inputs import daily_end
+
+    end = daily_end(inputs)
+    monthly = pl.col("exhaustion_date") > end if end is not None else pl.lit(value=False)
     return inputs.triggers.select(
         "region",
         "pool",
@@ -1445,11 +1450,20 @@ def report_trigger_rows(inputs: ReportInputs) -> pl.DataFrame:
         "blocks_to_order",
         "capex_usd",
         "mw",
-    ).with_columns(pl.col(pl.Date).cast(pl.String))
+    ).with_columns(
+        pl.when(monthly)
+        .then(pl.col("exhaustion_date").dt.strftime("%b %Y"))
+        .otherwise(pl.col("exhaustion_date").cast(pl.String))
+        .alias("exhaustion_date"),
+        pl.col(pl.Date).exclude("exhaustion_date").cast(pl.String),
+    )
 
 
 def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:
     """The report's triggers and failing drills as Markdown, for the Prefect artifact."""
+    from forecasting.report.format import fmt_day_or_month
+    from forecasting.report.inputs import daily_end
+
     triggers = inputs.triggers.sort("status", "order_by", nulls_last=True)
     lines = [
         f"# fleetcast report {inputs.run_id}",
@@ -1462,10 +1476,12 @@ def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:
         "| region | pool | status | exhaustion | order by | order |",
         "|---|---|---|---|---|---|",
     ]
+    end = daily_end(inputs)
     for t in triggers.iter_rows(named=True):
         order = f"{t['blocks_to_order']} x {t['candidate']}" if t["blocks_to_order"] else "none"
+        exhaustion = fmt_day_or_month(t["exhaustion_date"], daily_end=end).replace("–", "-")
         lines.append(
-            f"| {t['region']} | {t['pool']} | {t['status']} | {t['exhaustion_date'] or '-'} "
+            f"| {t['region']} | {t['pool']} | {t['status']} | {exhaustion} "
             f"| {t['order_by'] or '-'} | {order} |"
         )
     failing = inputs.drill_answers.filter(~pl.col("passed")).get_column("drill").to_list()

@@ -1424,3 +1424,30 @@ def test_a_group_short_unshocked_where_its_triggers_are_green_is_named() -> None
         .alias("status")
     )
     assert unshocked_beside_green(failures, amber.iter_rows(named=True)) == []
+
+
+def test_an_exhaustion_on_the_monthly_rows_reads_as_its_month() -> None:
+    """Past the daily forecast a pool's exhaustion stands on a month's row, whose first day
+    is no measured date: the finance orders and the CLI's trigger rows read "Oct 2029" there
+    (they read 2029-10-01) and keep the day where the daily rows found it."""
+    from forecasting.report.inputs import daily_end
+    from forecasting.runs import report_trigger_rows
+
+    inputs = sample_inputs()
+    end = daily_end(inputs)
+    assert end is not None
+    month = date(end.year + 2, 10, 1)
+    day = end - timedelta(days=5)
+    triggers = inputs.triggers.with_columns(
+        exhaustion_date=pl.when(pl.col("region") == "eu-west")
+        .then(pl.lit(month))
+        .when(pl.col("exhaustion_date").is_not_null())
+        .then(pl.lit(day))
+    )
+    inputs = replace(inputs, triggers=triggers)
+    rows = {(r["region"], r["pool"]): r for r in report_trigger_rows(inputs).to_dicts()}
+    assert rows["eu-west", "all"]["exhaustion_date"] == f"Oct {end.year + 2}"
+    assert rows["us-east", "all"]["exhaustion_date"] == str(day)
+    page = finance_page(inputs)
+    orders = page[page.index("<h2>Orders to place</h2>") : page.index("<h2>Capital by quarter")]
+    assert f"Oct {end.year + 2}" in orders and str(month) not in orders

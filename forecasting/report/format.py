@@ -26,6 +26,7 @@ __all__ = [
     "fmt_count",
     "fmt_date",
     "fmt_datetime",
+    "fmt_day_or_month",
     "fmt_days",
     "fmt_gpu_hours",
     "fmt_gpus",
@@ -118,6 +119,14 @@ def fmt_date(value: date | None) -> str:
     if value is None:
         return MISSING
     return (value.date() if isinstance(value, datetime) else value).isoformat()
+
+
+def fmt_day_or_month(value: date | None, *, daily_end: date | None) -> str:
+    """A date, or its month ("Oct 2029") past ``daily_end``: a plan's monthly rows stand on
+    their month's first day, which would read as a measured date."""
+    if value is not None and daily_end is not None and value > daily_end:
+        return f"{value:%b %Y}"
+    return fmt_date(value)
 
 
 def fmt_datetime(value: datetime | None) -> str:

@@ -50,6 +50,7 @@ __all__ = [
     "STATUSES",
     "TRIGGERS_SCHEMA",
     "ReportInputs",
+    "daily_end",
     "later_orders",
     "later_orders_due_first",
     "orders_frame",
@@ -213,6 +214,12 @@ def unplanned_regions_of(inputs: ReportInputs) -> list[str]:
     triggers order for all their demand (a "mars-1" typo read red with a $368M order)."""
     regions = inputs.history.filter(hierarchy.depth() == 1).select(hierarchy.level(1))
     return unplanned_regions(inputs.plan, regions.to_series().unique().to_list())
+
+
+def daily_end(inputs: ReportInputs) -> date | None:
+    """The forecast's last daily day (None: no forecast): past it the plan is monthly."""
+    end = inputs.forecast.get_column("ds").max()
+    return end if isinstance(end, date) else None
 
 
 # The card that prices every order of the plan, on the front and finance pages.

@@ -15,6 +15,7 @@ from forecasting.report.format import (
     MISSING,
     fmt_count,
     fmt_date,
+    fmt_day_or_month,
     fmt_gpu_hours,
     fmt_gpus,
     fmt_hhi,
@@ -25,6 +26,7 @@ from forecasting.report.format import (
 from forecasting.report.inputs import (
     EVERY_ORDER,
     ReportInputs,
+    daily_end,
     later_orders,
     plan_orders,
 )
@@ -46,14 +48,14 @@ from forecasting.report.pages.common import (
 __all__ = ["finance_page"]
 
 
-def _orders_table(triggers: pl.DataFrame) -> Table:
+def _orders_table(triggers: pl.DataFrame, *, daily_end: date | None) -> Table:
     rows = [
         [
             r["region"],
             r["pool"],
             Badge(r["status"]),
             fmt_date(r["order_by"]),
-            fmt_date(r["exhaustion_date"]),
+            fmt_day_or_month(r["exhaustion_date"], daily_end=daily_end),
             fmt_date(r["arrives"]),
             blocks_text(r),
             fmt_usd(r["capex_usd"]) if r["blocks_to_order"] else MISSING,
@@ -532,7 +534,7 @@ def finance_page(inputs: ReportInputs) -> str:
         "orders_chart": page.figure(
             orders_chart(t, as_of=inputs.as_of, placements=inputs.placements)
         ),
-        "orders": _orders_table(t),
+        "orders": _orders_table(t, daily_end=daily_end(inputs)),
         "orders_intro": _orders_intro(inputs),
         "capital_chart": page.figure(
             capital_chart(
