@@ -1436,10 +1436,14 @@ def _pipeline_deals(
 def report_trigger_rows(inputs: ReportInputs) -> pl.DataFrame:
     """The triggers as the CLI and the Prefect table artifact show them (dates as text; an
     exhaustion on the plan's monthly rows as its month)."""
+    from forecasting.report.format import fmt_day_or_month
     from forecasting.report.inputs import daily_end
 
     end = daily_end(inputs)
-    monthly = pl.col("exhaustion_date") > end if end is not None else pl.lit(value=False)
+    exhaustion = [
+        None if day is None else fmt_day_or_month(day, daily_end=end)
+        for day in inputs.triggers.get_column("exhaustion_date")
+    ]
     return inputs.triggers.select(
         "region",
         "pool",
@@ -1451,11 +1455,8 @@ def report_trigger_rows(inputs: ReportInputs) -> pl.DataFrame:
         "capex_usd",
         "mw",
     ).with_columns(
-        pl.when(monthly)
-        .then(pl.col("exhaustion_date").dt.strftime("%b %Y"))
-        .otherwise(pl.col("exhaustion_date").cast(pl.String))
-        .alias("exhaustion_date"),
         pl.col(pl.Date).exclude("exhaustion_date").cast(pl.String),
+        pl.Series("exhaustion_date", exhaustion, dtype=pl.String),
     )
 
 

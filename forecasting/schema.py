@@ -48,6 +48,8 @@ __all__ = [
     "Table",
     "WorkloadClass",
     "frame_schema",
+    "group_name",
+    "group_of",
     "quantile_column",
     "short_until_shock_end_text",
     "table",
@@ -182,6 +184,18 @@ SHOCK_CUT_NOTE = "the shock reaches "
 # how the drill was absorbed; the platform page's ladder table still shows every share.
 RUNG_USED_SHARE = 0.1
 RUNGS_USED_RULE = f"on at least {RUNG_USED_SHARE:.0%} of paths"
+
+
+def group_name(region: str, workload_class: str) -> str:
+    """How a drill names a (region, class) group it finds short: ``training in us-west``."""
+    return f"{workload_class} in {region}"
+
+
+def group_of(name: str) -> tuple[str, str] | None:
+    """(region, class) of a :func:`group_name`; None for a class short only across regions
+    (``training (across regions)``), which names no region."""
+    workload_class, sep, region = name.partition(" in ")
+    return (region, workload_class) if sep and region else None
 
 
 def short_until_shock_end_text(spike_hours: float) -> str:

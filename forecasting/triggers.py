@@ -157,7 +157,7 @@ from forecasting.capacity import (
     block_timeline,
     site_power_timeline,
 )
-from forecasting.schema import BlockStatus, Measure, WorkloadClass, frame_schema
+from forecasting.schema import BlockStatus, Measure, WorkloadClass, frame_schema, group_of
 
 __all__ = [
     "DRIVERS_SCHEMA",
@@ -921,9 +921,11 @@ def unshocked_beside_green(
     status = {(t["region"], t["pool"]): t["status"] for t in triggers}
     green = []
     for group in sorted(set(failures)):
-        cls, _, region = group.partition(" in ")
+        if (named := group_of(group)) is None:
+            continue
+        region, cls = named
         pools = [Pool.ALL, Pool.TRAINING] if cls == WorkloadClass.TRAINING.value else [Pool.ALL]
-        if region and all(status.get((region, p.value)) == Status.GREEN.value for p in pools):
+        if all(status.get((region, p.value)) == Status.GREEN.value for p in pools):
             green.append(group)
     return green
 

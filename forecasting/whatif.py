@@ -331,14 +331,21 @@ def _orders(without: TriggerResult, with_: TriggerResult) -> pl.DataFrame:
     ).cast(ORDERS_SCHEMA)
 
 
+def _deal_pools(orders: pl.DataFrame, deal: Contract) -> pl.DataFrame:
+    """The ORDERS rows of the pools the deal draws on: its region's all-classes pool, and the
+    training pool too for a training deal."""
+    region = orders.filter(pl.col("region") == deal.region)
+    if deal.workload_class is not WorkloadClass.TRAINING:
+        region = region.filter(pl.col("pool") == "all")
+    return region
+
+
 def _serve_from(
     orders: pl.DataFrame, deal: Contract, *, horizon_end: date, forecast: pl.DataFrame
 ) -> tuple[date | None, str]:
     """The first day the deal is served in full, and why (see the module docstring)."""
     first = deal.ramp[0].day
-    region = orders.filter(pl.col("region") == deal.region)
-    if deal.workload_class is not WorkloadClass.TRAINING:
-        region = region.filter(pl.col("pool") == "all")
+    region = _deal_pools(orders, deal)
     short = region.filter(pl.col("status_with") == "red")
     if short.height == 0:
         return first, (
@@ -378,9 +385,7 @@ def _short_from(
     first = deal.ramp[0].day
     if serve_from is None or serve_from <= first:
         return None
-    region = orders.filter(pl.col("region") == deal.region)
-    if deal.workload_class is not WorkloadClass.TRAINING:
-        region = region.filter(pl.col("pool") == "all")
+    region = _deal_pools(orders, deal)
     # The pools that go short before their orders arrive; else (orders in time, but no power
     # for them by then) every pool the deal draws on.
     red = region.filter(pl.col("status_with") == "red")

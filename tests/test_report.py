@@ -1404,9 +1404,11 @@ def test_a_group_short_unshocked_where_its_triggers_are_green_is_named() -> None
     """A drill that finds training in us-west short without any shock, while both of its
     trigger pools are green, is named; one whose pool is amber, and a class short only
     across regions, are not (the triggers already say so, or name no pool)."""
+    from forecasting.schema import group_name, group_of
     from forecasting.triggers import unshocked_beside_green
 
-    failures = ["training in us-west", "inference in eu-west", "batch (across regions)"]
+    failures = [group_name("us-west", "training"), "inference in eu-west", "batch (across regions)"]
+    assert group_of(failures[0]) == ("us-west", "training") and group_of(failures[2]) is None
     triggers = pl.DataFrame(
         {
             "region": ["us-west", "us-west", "eu-west", "eu-west"],

@@ -62,6 +62,7 @@ from forecasting.schema import (
     SHOCK_CUT_NOTE,
     WorkloadClass,
     frame_schema,
+    group_name,
     short_until_shock_end_text,
 )
 
@@ -443,7 +444,7 @@ def _failing_groups(plan: CapacityPlan, demand: DemandSide, result: DrillResult)
     class that fails only across regions (short in different regions at different hours)."""
     failing_classes = set(result.verdicts.filter(~pl.col("passed"))["workload_class"])
     short = [(r, k) for r, k, gap in group_verdicts(plan, demand, result) or () if gap > 1e-12]
-    names = [f"{k.value} in {region}" for region, k in short]
+    names = [group_name(region, k.value) for region, k in short]
     named = {k.value for _, k in short}
     names += [f"{c} (across regions)" for c in sorted(failing_classes - named)]
     return tuple(names)
