@@ -1,6 +1,8 @@
 """Should a drill's hours be held under the class's peak forecast? Measured: no.
 
-A drill turns each path's daily mean into hours with the class's hour-of-week profile, so a
+Measured in session 23, when a drill turned each path's daily mean into hours with the
+class's average hour-of-week profile (since session 24 a day of history's own, drawn per path:
+``accuracy_drill_day_shapes.py``; this still scores against the average shape), so a
 class's busiest hour of a day is its daily mean times the day's largest factor. The run also
 forecasts each class's daily peak on its own model, and the triggers read it. The two cross
 (``accuracy_peak_floor.py``): on a 28-day fleet forecast 7 days ahead a class's drill hours
@@ -34,7 +36,6 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import timedelta
 from itertools import pairwise
 from pathlib import Path
 
@@ -44,15 +45,15 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.accuracy_peak_floor import (  # noqa: E402 - after the path insert
-    QUANTILES,
-    pinball,
-    scored_fleets,
+from benchmarks.accuracy_drill_day_shapes import (  # noqa: E402 - after the path insert
+    HOUR_KEYS,
+    average_hours,
+    average_profile,
+    cut_off,
+    hour_scores,
 )
-from forecasting import demand, hierarchy  # noqa: E402
-from forecasting.drills import hourly_profile  # noqa: E402
-from forecasting.forecast import ForecastSettings, forecast_all  # noqa: E402
-from forecasting.reconcile import build_hierarchy  # noqa: E402
+from benchmarks.accuracy_peak_floor import scored_fleets  # noqa: E402
+from forecasting import hierarchy  # noqa: E402
 from forecasting.schema import QUANTILES as LEVELS  # noqa: E402
 from forecasting.schema import quantile_column  # noqa: E402
 
@@ -83,9 +84,9 @@ def held_under_peaks(
     scaled so its busiest hour stays under the class's peak forecast at the path's rank.
 
     ``peaks`` holds peak-measure forecast rows (unique_id, ds and the LEVELS columns; rows
-    of other depths are ignored); ``profile`` is :func:`~forecasting.drills.hourly_profile`'s
-    frame (an empty one reads as flat). Returns the paths' columns and order, ``y`` as given
-    where nothing is scaled.
+    of other depths are ignored); ``profile`` is the average hour-of-week shape the drills
+    played until session 24 (``accuracy_drill_day_shapes.average_profile``; empty: flat).
+    Returns the paths' columns and order, ``y`` as given where nothing is scaled.
     """
     columns = [quantile_column(q) for q in LEVELS]
     ratios = [f"ratio_{c}" for c in columns]
@@ -148,108 +149,34 @@ def held_under_peaks(
     )
 
 
-def class_hours(paths: pl.DataFrame, profile: pl.DataFrame) -> pl.DataFrame:
-    """Quantiles over paths of each (region, class) hour the drill would play."""
-    per_class = paths.group_by(
-        hierarchy.level(1).alias("region"),
-        hierarchy.level(2).alias("workload_class"),
-        "ds",
-        "sample_id",
-    ).agg(pl.col("y").cast(pl.Float64).sum())
-    hours = pl.DataFrame({"hour": range(24)}, schema={"hour": pl.Int32})
-    return (
-        per_class.join(hours, how="cross")
-        .with_columns(
-            ((pl.col("ds").dt.weekday() - 1) * 24 + pl.col("hour"))
-            .cast(pl.Int32)
-            .alias("hour_of_week")
-        )
-        .join(profile, on=["region", "workload_class", "hour_of_week"], how="left")
-        .with_columns(pl.col("y") * pl.col("factor").fill_null(1.0))
-        .group_by("region", "workload_class", "ds", "hour")
-        .agg(pl.col("y").quantile(q, interpolation="linear").alias(c) for c, q in QUANTILES.items())
-    )
-
-
 def scored(hourly: pl.DataFrame, back: int, horizon: int) -> pl.DataFrame:
     """Rows (variant, region, class, hour, quantiles, y, scaled) of one cut-off."""
-    last = hourly["ts"].max().date()
-    cut = last - timedelta(days=back)
-    seen = hourly.filter(pl.col("ts").dt.date() <= cut)
-    series = demand.demand_series(seen)
-    result = forecast_all(series, settings=ForecastSettings(horizon_days=horizon))
-    ids = result.paths["unique_id"].unique().to_list()
-    leaves = result.paths.filter(pl.col("unique_id").is_in(list(build_hierarchy(ids).bottom)))
-    peaks = result.forecast.filter(pl.col("measure") == "peak")
-    profile = hourly_profile(seen)
-    held = held_under_peaks(leaves, peaks, profile)
-    actual = (
-        hourly.filter(pl.col("ts").dt.date() > cut)
-        .group_by(
-            "region",
-            "workload_class",
-            pl.col("ts").dt.date().alias("ds"),
-            pl.col("ts").dt.hour().cast(pl.Int32).alias("hour"),
-        )
-        .agg(pl.col("y").sum())
-    )
-    keys = ["region", "workload_class", "ds", "hour"]
+    at = cut_off(hourly, back, horizon)
+    peaks = at.result.forecast.filter(pl.col("measure") == "peak")
+    profile = average_profile(at.seen)
+    held = held_under_peaks(at.leaves, peaks, profile)
     moved = (
-        leaves.join(held, on=["unique_id", "ds", "sample_id"], suffix="_held")
+        at.leaves.join(held, on=["unique_id", "ds", "sample_id"], suffix="_held")
         .group_by(hierarchy.parent().alias("class_id"), "ds")
         .agg((pl.col("y_held") < pl.col("y") * 0.9999).any().alias("scaled"))
     )
     share = moved["scaled"].mean()
     return pl.concat(
-        class_hours(paths, profile)
-        .join(actual, on=keys)
+        average_hours(paths, profile)
+        .join(at.actual, on=HOUR_KEYS)
         .with_columns(
             pl.lit(name).alias("variant"), pl.lit(back).alias("back"), pl.lit(share).alias("scaled")
         )
-        for name, paths in (("as forecast", leaves), ("held", held))
+        for name, paths in (("as forecast", at.leaves), ("held", held))
     )
 
 
 def main() -> int:
     """Score both ways on every fleet and cut-off; print one row per fleet length."""
     rows = scored_fleets(__doc__.splitlines()[0], scored)
-    table = (
-        rows.with_columns(
-            pinball().alias("pinball"),
-            (pl.col("q50") - pl.col("y")).abs().alias("abs_error"),
-            (pl.col("y") > pl.col("q90")).alias("above_q90"),
-        )
-        .group_by("days", "variant")
-        .agg(
-            pl.len().alias("hours"),
-            pl.col("pinball").sum(),
-            pl.col("abs_error").sum(),
-            pl.col("above_q90").mean(),
-            pl.col("scaled").mean().alias("class_days_scaled"),
-        )
-    )
-    base = table.filter(pl.col("variant") == "as forecast").select(
-        "days", pl.col("pinball").alias("p0"), pl.col("abs_error").alias("a0")
-    )
-    out = (
-        table.join(base, on="days")
-        .with_columns(
-            (pl.col("pinball") / pl.col("p0")).alias("pinball_ratio"),
-            (pl.col("abs_error") / pl.col("a0")).alias("mae_q50_ratio"),
-        )
-        .select(
-            "days",
-            "variant",
-            "hours",
-            "pinball_ratio",
-            "mae_q50_ratio",
-            "above_q90",
-            "class_days_scaled",
-        )
-        .sort("days", "variant")
-    )
+    table = hour_scores(rows, "as forecast", pl.col("scaled").mean().alias("class_days_scaled"))
     with pl.Config(tbl_rows=-1, tbl_cols=-1, float_precision=3, tbl_width_chars=200):
-        print(out)
+        print(table)
     return 0
 
 

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_drills import START, synthetic_paths, synthetic_plan, synthetic_profile  # noqa: E402 - imported after the sys.path insert above
+from bench_drills import START, synthetic_paths, synthetic_plan, synthetic_shapes  # noqa: E402 - imported after the sys.path insert above
 
 from forecasting.capacity import Block, CandidateBlock, CapacityPlan  # noqa: E402 - imported after the sys.path insert above
 from forecasting.drills import (  # noqa: E402 - imported after the sys.path insert above
@@ -66,12 +66,12 @@ def _ordered(candidate: CandidateBlock, region: str, run_date: date, serial: int
 
 
 def greedy_before(
-    plan: CapacityPlan, paths: pl.DataFrame, profile: pl.DataFrame, scenario: Scenario,
+    plan: CapacityPlan, paths: pl.DataFrame, shapes: pl.DataFrame, scenario: Scenario,
     *, run_date: date, max_blocks: int,
 ) -> _Greedy:  # fmt: skip
     """The search before issue 14: one more block of every (region, type) per step, keep the
     one that most reduces the SLO gap (capex only breaks ties), until it passes or stalls."""
-    drill = prepare_drill(plan, paths, profile, scenario)
+    drill = prepare_drill(plan, paths, shapes, scenario)
     runs = 1
     current = drill.run()
     options = [(r, c) for r in drill.demand.regions for c in plan.candidate if c.available_in(r)]
@@ -97,11 +97,11 @@ def greedy_before(
 def run(*, paths: int, weeks: int, max_blocks: int) -> dict[str, Any]:
     """Time both searches on each failing drill, as shipped and with a later shock."""
     plan = synthetic_plan()
-    profile = synthetic_profile()
+    shapes = synthetic_shapes()
     sample = synthetic_paths(paths, weeks * 7)
     ready = load_scenarios(ready_made_drills())
     run_date = START - timedelta(days=1)
-    prepare_drill(plan, sample.filter(pl.col("sample_id") < 2), profile, ready[DRILLS[0]]).run()
+    prepare_drill(plan, sample.filter(pl.col("sample_id") < 2), shapes, ready[DRILLS[0]]).run()
     rows = []
     for name in DRILLS:
         for start in (None, "+10w"):
@@ -110,11 +110,11 @@ def run(*, paths: int, weeks: int, max_blocks: int) -> dict[str, Any]:
                 scenario = scenario.model_copy(update={"start": _offset(start)})
             tic = time.perf_counter()
             before = greedy_before(
-                plan, sample, profile, scenario, run_date=run_date, max_blocks=max_blocks
+                plan, sample, shapes, scenario, run_date=run_date, max_blocks=max_blocks
             )
             middle = time.perf_counter()
             after = blocks_to_pass(
-                plan, sample, profile, scenario, run_date=run_date, max_blocks=max_blocks
+                plan, sample, shapes, scenario, run_date=run_date, max_blocks=max_blocks
             )
             done = time.perf_counter()
             rows.append({

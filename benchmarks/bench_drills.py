@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from forecasting.capacity import CapacityPlan  # noqa: E402
-from forecasting.drills import hourly_profile, load_scenarios, prepare_drill  # noqa: E402
+from forecasting.drills import day_shapes, load_scenarios, prepare_drill  # noqa: E402
 from forecasting.drills.kernel import (  # noqa: E402
     simulate_kernel,
     simulate_outputs,
@@ -135,8 +135,8 @@ def synthetic_paths(paths: int, days: int, *, seed: int = 7) -> pl.DataFrame:
     )
 
 
-def synthetic_profile() -> pl.DataFrame:
-    """Hourly shape from two weeks of synthetic hourly history (diurnal inference)."""
+def synthetic_shapes() -> pl.DataFrame:
+    """Day shapes of two weeks of synthetic hourly history (diurnal inference)."""
     hours = [datetime(2025, 12, 1) + timedelta(hours=h) for h in range(14 * 24)]
     diurnal = 1.0 + 0.35 * np.sin((np.array([h.hour for h in hours]) - 8) / 24 * 2 * np.pi)
     frames = [
@@ -144,7 +144,7 @@ def synthetic_profile() -> pl.DataFrame:
                       "y": 100.0 * (diurnal if c == "inference" else np.ones(len(hours)))})
         for r in REGIONS for c in ("inference", "batch")
     ]  # fmt: skip
-    return hourly_profile(pl.concat(frames).with_columns(pl.col("ts").dt.replace_time_zone("UTC")))
+    return day_shapes(pl.concat(frames).with_columns(pl.col("ts").dt.replace_time_zone("UTC")))
 
 
 def _peak_rss_mb() -> float:
@@ -156,16 +156,16 @@ def run(*, paths: int, weeks: int, reference_paths: int) -> dict[str, Any]:
     """Time one drill end to end, its parts, and the uncompiled loop on a few paths."""
     plan = synthetic_plan()
     scenario = load_scenarios(ready_made_drills())["top-customer-2x-6w"]
-    profile = synthetic_profile()
+    shapes = synthetic_shapes()
     sample = synthetic_paths(paths, weeks * 7)
 
     tic = time.perf_counter()
     warm = sample.filter(pl.col("sample_id") < 2)
-    prepare_drill(plan, warm, profile, scenario).play()
+    prepare_drill(plan, warm, shapes, scenario).play()
     first_call = time.perf_counter() - tic
 
     tic = time.perf_counter()
-    drill = prepare_drill(plan, sample, profile, scenario)
+    drill = prepare_drill(plan, sample, shapes, scenario)
     prepared = time.perf_counter()
     baseline = drill.assemble(variant="baseline").inputs
     variant = drill.assemble(variant="ladder")
@@ -192,7 +192,7 @@ def run(*, paths: int, weeks: int, reference_paths: int) -> dict[str, Any]:
     play_s = time.perf_counter() - tic_play
 
     few_drill = prepare_drill(
-        plan, sample.filter(pl.col("sample_id") < reference_paths), profile, scenario
+        plan, sample.filter(pl.col("sample_id") < reference_paths), shapes, scenario
     )
     few = few_drill.assemble(variant="ladder").inputs
     few_ref = simulate_outputs(few_drill.assemble(variant="baseline").inputs, record=True).ref

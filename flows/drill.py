@@ -37,7 +37,7 @@ __all__ = [
 def load_drill_inputs(
     warehouse_path: Path, forecast_run_id: str | None, paths: int | None, seed: int
 ) -> DrillInputs:
-    """The forecast run's bottom-level paths and each class's hourly profile from history."""
+    """The forecast run's bottom-level paths and each class's day shapes from history."""
     return runs.drill_inputs(warehouse_path, forecast_run_id, paths, seed)
 
 
@@ -45,14 +45,14 @@ def load_drill_inputs(
 def run_scenario(
     plan: CapacityPlan,
     paths: pl.DataFrame,
-    profile: pl.DataFrame,
+    shapes: pl.DataFrame,
     scenario: Scenario,
     *,
     as_of: date,
     options: DrillOptions,
 ) -> PlayedDrill | DrillNotPlayed:
     """Play one scenario on every path, or say why it cannot be played here."""
-    return runs.play_drill(plan, paths, profile, scenario, as_of=as_of, options=options)
+    return runs.play_drill(plan, paths, shapes, scenario, as_of=as_of, options=options)
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE, tags=["warehouse-writer"])
@@ -88,7 +88,7 @@ def drill_flow(
         played = run_scenario(
             plan,
             inputs.paths,
-            inputs.profile,
+            inputs.shapes,
             scenario,
             as_of=inputs.forecast.as_of,
             options=options,

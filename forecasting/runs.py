@@ -717,11 +717,11 @@ class DrillBatch(BaseModel):
 
 @dataclass(frozen=True, slots=True)
 class DrillInputs:
-    """What every drill on one forecast run plays on: its leaf paths and the hourly profile."""
+    """What every drill on one forecast run plays on: its leaf paths and history's day shapes."""
 
     forecast: ForecastRef
     paths: pl.DataFrame
-    profile: pl.DataFrame
+    shapes: pl.DataFrame
 
 
 @dataclass(frozen=True, slots=True)
@@ -792,7 +792,8 @@ def resampled_paths(sample: pl.DataFrame, paths: int | None, seed: int) -> pl.Da
 def drill_inputs(
     warehouse_path: Path, forecast_run_id: str | None, paths: int | None, seed: int
 ) -> DrillInputs:
-    """The forecast run's bottom-level paths and each class's hourly profile from history."""
+    """The forecast run's bottom-level paths and each class's day shapes from the history the
+    forecast knew (up to its as-of date)."""
     from forecasting import drills
 
     with warehouse.connect(warehouse_path, read_only=True) as wh:
@@ -800,16 +801,14 @@ def drill_inputs(
         sample = wh.run_frame("forecast_paths", ref.run_id)
         hourly = wh.hourly_demand()
     sample = resampled_paths(sample.with_columns(pl.col("y").cast(pl.Float64)), paths, seed)
-    profile = drills.hourly_profile(
-        hourly.group_by("ts", "region", "workload_class").agg(pl.col("y").sum())
-    )
-    return DrillInputs(forecast=ref, paths=sample, profile=profile)
+    shapes = drills.day_shapes(hourly, until=ref.as_of)
+    return DrillInputs(forecast=ref, paths=sample, shapes=shapes)
 
 
 def play_drill(
     plan: CapacityPlan,
     paths: pl.DataFrame,
-    profile: pl.DataFrame,
+    shapes: pl.DataFrame,
     scenario: Scenario,
     *,
     as_of: date,
@@ -825,7 +824,7 @@ def play_drill(
 
     started = time.perf_counter()
     try:
-        result = drills.run_drill(plan, paths, profile, scenario)
+        result = drills.run_drill(plan, paths, shapes, scenario)
     except drills.ScenarioError as exc:
         return DrillNotPlayed(drill=scenario.name, reason=str(exc))
     answers: dict[str, Any] = {
@@ -847,7 +846,7 @@ def play_drill(
             else paths.filter(pl.col("sample_id") < options.answer_paths)
         )
         if baseline_passed:
-            point = drills.breaking_multiplier(plan, paths, profile, scenario)
+            point = drills.breaking_multiplier(plan, paths, shapes, scenario)
             answers["breaking_multiplier"] = point.multiplier
             answers["breaking_note"] = point.note
         else:
@@ -855,7 +854,7 @@ def play_drill(
             answers["breaking_note"] = "not searched: the plan fails without the shock"
         if not result.passed:
             search = drills.blocks_to_pass(
-                plan, few, profile, scenario, run_date=as_of, max_blocks=options.max_blocks,
+                plan, few, shapes, scenario, run_date=as_of, max_blocks=options.max_blocks,
                 verify_on=None if few is paths else paths,
             )  # fmt: skip
             # Only a set the whole drill was re-run with and passed is stored as "would pass".
@@ -1087,7 +1086,7 @@ def drill(warehouse_path: Path, capacity_path: Path, options: DrillOptions) -> D
     batch = DrillBatch(played=[])
     for scenario in scenarios:
         played = play_drill(
-            plan, inputs.paths, inputs.profile, scenario, as_of=inputs.forecast.as_of,
+            plan, inputs.paths, inputs.shapes, scenario, as_of=inputs.forecast.as_of,
             options=options,
         )  # fmt: skip
         if isinstance(played, DrillNotPlayed):

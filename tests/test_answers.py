@@ -11,7 +11,7 @@ import pytest
 
 from flows.tables import drill_tables, shock_cut_lines
 from forecasting.capacity import CapacityPlan
-from forecasting.drills import PROFILE_SCHEMA, blocks_to_pass, scenario_from_args
+from forecasting.drills import SHAPES_SCHEMA, blocks_to_pass, scenario_from_args
 from forecasting.drills.answers import NO_ORDER_IN_TIME, _least_count
 from forecasting.options import DrillOptions
 from forecasting.runs import DrillOutcome, drill_outcome, play_drill
@@ -235,7 +235,7 @@ def test_the_table_names_only_a_verified_set_and_otherwise_says_why() -> None:
     paths = _paths({"r1/inference/other": 700.0}, samples=5)
     options = DrillOptions(answer_paths=5)
     late = play_drill(
-        plan, paths, pl.DataFrame(schema=PROFILE_SCHEMA),
+        plan, paths, pl.DataFrame(schema=SHAPES_SCHEMA),
         scenario_from_args(target="class:inference"), as_of=MONDAY, options=options,
     )  # fmt: skip
     assert late.additions.height == 0
@@ -252,7 +252,7 @@ def test_the_table_names_only_a_verified_set_and_otherwise_says_why() -> None:
         f"with unlimited blocks the SLO holds from {arrival}"
     )
     in_time = play_drill(
-        plan, paths, pl.DataFrame(schema=PROFILE_SCHEMA),
+        plan, paths, pl.DataFrame(schema=SHAPES_SCHEMA),
         scenario_from_args(target="class:inference", start="+2w"), as_of=MONDAY, options=options,
     )  # fmt: skip
     assert in_time.answers["blocks_pass"] is True
@@ -325,7 +325,7 @@ def test_a_small_cost_of_absorbing_reads_in_dollars_not_as_zero_millions(
     read "$0.00M" before."""
     plan = _plan([_block("a", "r1", 1000, ["inference"])], [{**RACK, "lead_time_weeks": 2}])
     outcome = play_drill(
-        plan, _paths({"r1/inference/other": 700.0}, samples=5), pl.DataFrame(schema=PROFILE_SCHEMA),
+        plan, _paths({"r1/inference/other": 700.0}, samples=5), pl.DataFrame(schema=SHAPES_SCHEMA),
         scenario_from_args(target="class:inference"), as_of=MONDAY,
         options=DrillOptions(answer_paths=5),
     )  # fmt: skip
@@ -347,7 +347,7 @@ def test_a_pass_on_a_shock_the_horizon_cut_short_says_so_beside_the_verdict() ->
     for shape in ("ramp:6w", "step"):
         played = play_drill(
             plan, _paths({"r1/inference/other": 100.0}, samples=5),
-            pl.DataFrame(schema=PROFILE_SCHEMA),
+            pl.DataFrame(schema=SHAPES_SCHEMA),
             scenario_from_args(target="class:inference", shape=shape), as_of=MONDAY,
             options=DrillOptions(answer_paths=5),
         )  # fmt: skip

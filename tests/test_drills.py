@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ from forecasting.drills import (
     Shape,
     blocks_to_pass,
     breaking_multiplier,
-    hourly_profile,
+    day_shapes,
     load_scenarios,
     multiplier_curve,
     prepare_drill,
@@ -502,21 +502,76 @@ def test_scenario_outside_horizon_is_rejected() -> None:
         run_drill(plan, _paths({"r1/batch/other": 1.0}), None, scenario_from_args(start="+9w"))
 
 
-def test_hourly_profile_keeps_the_daily_mean() -> None:
-    """Profile factors average 1 over each day; a class without history is flat."""
-    hours = [datetime(2026, 1, 5) + timedelta(hours=h) for h in range(2 * 168)]
-    y = [
-        100 + 50 * np.sin(h.hour / 24 * 2 * np.pi) + (30 if h.weekday() >= 5 else 0) for h in hours
-    ]
-    frame = pl.DataFrame({"ts": hours, "region": "r1", "workload_class": "inference", "y": y})
-    profile = hourly_profile(frame.with_columns(pl.col("ts").dt.replace_time_zone("UTC")))
-    inference = profile.filter(pl.col("workload_class") == "inference")
-    daily = inference.group_by(pl.col("hour_of_week") // 24).agg(pl.col("factor").mean())
-    np.testing.assert_allclose(daily["factor"].to_numpy(), 1.0, rtol=1e-12)
-    assert inference.filter(pl.col("hour_of_week") == 6)["factor"][0] == pytest.approx(
-        1.5, rel=1e-3
+def _hourly(days: int, *, start: datetime = datetime(2026, 1, 5)) -> pl.DataFrame:
+    """Inference in r1 with a diurnal swing (a larger one on weekends); batch flat at 40."""
+    hours = [start + timedelta(hours=h) for h in range(days * 24)]
+    swing = [80 if h.weekday() >= 5 else 50 for h in hours]
+    y = [100 + a * np.sin(h.hour / 24 * 2 * np.pi) for a, h in zip(swing, hours, strict=True)]
+    inference = pl.DataFrame({"ts": hours, "region": "r1", "workload_class": "inference", "y": y})
+    batch = inference.with_columns(workload_class=pl.lit("batch"), y=pl.lit(40.0))
+    return pl.concat([inference, batch]).with_columns(pl.col("ts").dt.replace_time_zone("UTC"))
+
+
+def test_day_shapes_keep_each_days_mean_and_leave_out_outages() -> None:
+    """Every day's factors average 1; a day with an hour without rows (an outage) has no shape;
+    a class without rows in an hour of a whole day had zero demand there; later days than
+    ``until`` and older than the weeks asked are left out."""
+    hourly = _hourly(21)
+    gap = datetime(2026, 1, 7, 3, tzinfo=UTC)  # a Wednesday: no rows at all in r1 that hour
+    idle = datetime(2026, 1, 8, 5, tzinfo=UTC)  # a Thursday: inference idle, batch reported
+    hourly = hourly.filter(
+        (pl.col("ts") != gap)
+        & ~((pl.col("ts") == idle) & (pl.col("workload_class") == "inference"))
     )
-    assert profile.filter(pl.col("workload_class") == "batch")["factor"].to_list() == [1.0] * 168
+    shapes = day_shapes(hourly, until=date(2026, 1, 18), weeks=2)
+    dates = shapes["date"].unique().sort().to_list()
+    assert dates[0] == date(2026, 1, 5) and dates[-1] == date(2026, 1, 18)
+    assert date(2026, 1, 7) not in dates and len(dates) == 13
+    per_day = shapes.group_by("date", "workload_class").agg(pl.col("factor").mean(), pl.len())
+    np.testing.assert_allclose(per_day["factor"].to_numpy(), 1.0, rtol=1e-12)
+    assert set(per_day["len"]) == {24}
+    thursday = shapes.filter(
+        (pl.col("date") == date(2026, 1, 8)) & (pl.col("workload_class") == "inference")
+    )
+    assert thursday.filter(pl.col("hour") == 5)["factor"].item() == 0.0
+    sunday = shapes.filter(
+        (pl.col("date") == date(2026, 1, 11)) & (pl.col("workload_class") == "inference")
+    )
+    assert sunday.filter(pl.col("hour") == 6)["factor"].item() == pytest.approx(1.8, rel=1e-3)
+    assert day_shapes(hourly, until=date(2026, 1, 18), weeks=1)["date"].min() == date(2026, 1, 12)
+    assert day_shapes(hourly.head(0)).is_empty()
+
+
+def test_each_path_plays_the_hours_of_the_day_it_drew() -> None:
+    """Two Mondays of history, one flat and one with a midday burst: each path's Monday takes
+    one of them, the same on a rerun and on a subset of paths, and only the paths that drew
+    the burst lose demand above a capacity the flat day fits."""
+    burst = np.full(24, 100.0)
+    burst[12] = 150.0
+    burst[13:] -= 50.0 / 11  # the day's mean stays 100
+    hours = [datetime(2025, 12, 22) + timedelta(hours=h) for h in range(14 * 24)]
+    monday_two = [h.date() == date(2025, 12, 29) for h in hours]
+    y = [burst[h.hour] if two else 100.0 for h, two in zip(hours, monday_two, strict=True)]
+    history = pl.DataFrame(
+        {"ts": hours, "region": "r1", "workload_class": "inference", "y": y}
+    ).with_columns(pl.col("ts").dt.replace_time_zone("UTC"))
+    shapes = day_shapes(history)
+    plan = _plan([_block("a", 120, classes=["inference"])])
+    paths = _paths({"r1/inference/other": 100.0}, samples=64, days=1)
+    flat = scenario_from_args(multiplier=1.0)
+    result = run_drill(plan, paths, shapes, flat)
+    drill = prepare_drill(plan, paths, shapes, flat)
+    dates = shapes["date"].unique().sort().to_list()
+    drew_burst = drill.demand.day_shape[:, 0] == 7 + dates.index(date(2025, 12, 29))
+    assert 0 < drew_burst.sum() < 64
+    unmet = (
+        result.per_path.filter(pl.col("workload_class") == "inference")
+        .sort("sample_id")["unmet_gpu_hours"]
+        .to_numpy()
+    )
+    np.testing.assert_allclose(unmet, np.where(drew_burst, 30.0, 0.0))
+    again = prepare_drill(plan, paths.filter(pl.col("sample_id") >= 32), shapes, flat)
+    np.testing.assert_array_equal(again.demand.day_shape, drill.demand.day_shape[32:])
 
 
 def test_breaking_multiplier_finds_the_capacity_ratio() -> None:

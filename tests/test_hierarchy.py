@@ -153,13 +153,11 @@ def test_hostile_names_pass_ingest_forecast_drill_and_report(tmp_path: Path) -> 
     ids = result.paths["unique_id"].unique().to_list()
     leaves = result.paths.filter(pl.col("unique_id").is_in(build_hierarchy(ids).bottom))
 
-    profile = drills.hourly_profile(
-        hourly.group_by("ts", "region", "workload_class").agg(pl.col("y").sum())
-    )
+    shapes = drills.day_shapes(hourly, until=as_of)
     scenario = drills.scenario_from_args(
         name=f"double {CUSTOMERS[0]}", target=f"customer:{CUSTOMERS[0]}", multiplier=2.0
     )
-    drill = drills.run_drill(plan, leaves, profile, scenario)
+    drill = drills.run_drill(plan, leaves, shapes, scenario)
     assert set(drill.verdicts["workload_class"]) - {"all"}
 
     triggers = expansion_triggers(result.forecast, plan, as_of=as_of)

@@ -272,7 +272,7 @@ def test_drills_a_short_forecast_cannot_place_are_not_played_and_the_rest_are(
     inputs = runs.drill_inputs(path, run.run_id, 20, 0)
     (slip,) = runs.drill_scenarios(DrillOptions(drills=("delivery-slip",)))
     skipped = runs.play_drill(
-        uncommitted, inputs.paths, inputs.profile, slip, as_of=run.as_of,
+        uncommitted, inputs.paths, inputs.shapes, slip, as_of=run.as_of,
         options=DrillOptions(answers="none"),
     )  # fmt: skip
     assert isinstance(skipped, runs.DrillNotPlayed)

@@ -3,7 +3,7 @@
 The pieces, in the order a drill uses them:
 
 - :mod:`~forecasting.drills.scenarios`: what the shock is (TOML files or CLI args);
-- :mod:`~forecasting.drills.profile`: the hourly shape that turns daily means into hours;
+- :mod:`~forecasting.drills.profile`: history's day shapes that turn daily means into hours;
 - :mod:`~forecasting.drills.inputs`: streams, eligibility pools and capacity by hour;
 - :mod:`~forecasting.drills.kernel`: the hourly simulation (numba, and the same step uncompiled);
 - :mod:`~forecasting.drills.kpis`: KPI distributions, verdicts, per-block figures;
@@ -22,7 +22,7 @@ from forecasting.drills.answers import (
 )
 from forecasting.drills.curves import BACKLOG_CURVE_SCHEMA, DAILY_SERVICE_SCHEMA
 from forecasting.drills.kpis import ALL_CLASSES, KPI_SUMMARY_SCHEMA, DrillResult
-from forecasting.drills.profile import PROFILE_SCHEMA, flat_profile, hourly_profile
+from forecasting.drills.profile import SHAPES_SCHEMA, day_shapes
 from forecasting.drills.scenarios import (
     BlockLoss,
     BlockSlip,
@@ -42,7 +42,7 @@ __all__ = [
     "BACKLOG_CURVE_SCHEMA",
     "DAILY_SERVICE_SCHEMA",
     "KPI_SUMMARY_SCHEMA",
-    "PROFILE_SCHEMA",
+    "SHAPES_SCHEMA",
     "BlockLoss",
     "BlockSlip",
     "BlocksToPass",
@@ -56,8 +56,7 @@ __all__ = [
     "Target",
     "blocks_to_pass",
     "breaking_multiplier",
-    "flat_profile",
-    "hourly_profile",
+    "day_shapes",
     "load_scenarios",
     "multiplier_curve",
     "prepare_drill",

@@ -11,6 +11,7 @@ import numpy as np
 import polars as pl
 
 from forecasting.capacity import Block, CandidateBlock, CapacityPlan
+from forecasting.drills.inputs import DemandSide
 from forecasting.drills.kpis import ALL_CLASSES, DrillResult, group_verdicts
 from forecasting.drills.scenarios import Scenario
 from forecasting.drills.simulate import Engine, PreparedDrill, prepare_drill
@@ -183,7 +184,7 @@ def _region_drill(
         regions=(region,),
         base=demand.base[:, :, keep],
         target=demand.target[:, :, keep],
-        profile=demand.profile[keep],
+        shapes=np.ascontiguousarray(demand.shapes[:, :, keep]),
     )
     policy = {
         k: p.model_copy(update={"slo_target": targets[k]}) if targets and k in targets else p
@@ -195,17 +196,14 @@ def _region_drill(
     return replace(drill, plan=plan, demand=alone)
 
 
-def _ample_gpus(
-    plan: CapacityPlan, paths: pl.DataFrame, profile: pl.DataFrame | None, scenario: Scenario
-) -> int:
-    """GPUs that stand for "unlimited" in one block: twice the whole fleet's peak shocked demand
-    (every region together, at the hourly profile's peak) grossed up for the largest headroom."""
-    daily = paths.group_by("sample_id", "ds").agg(pl.col("y").sum())["y"].max()
-    peak_hour = 1.0
-    if profile is not None and profile.height:
-        peak_hour = max(1.0, float(profile["factor"].max()))  # type: ignore[arg-type]
+def _ample_gpus(plan: CapacityPlan, demand: DemandSide, scenario: Scenario) -> int:
+    """GPUs that stand for "unlimited" in one block: twice the whole fleet's busiest shocked
+    hour (every region together, each stream at the busiest hour of the day it drew) grossed
+    up for the largest headroom."""
+    busiest = demand.shapes.max(axis=1)  # (library days, streams)
+    hour = float((demand.base * busiest[demand.day_shape]).sum(axis=2).max(initial=0.0))
     headroom = max(p.headroom for p in plan.policy.values())
-    peak = max(float(daily), 1.0) * max(1.0, scenario.multiplier) * peak_hour  # type: ignore[arg-type]
+    peak = max(hour, 1.0) * max(1.0, scenario.multiplier)
     return int(np.ceil(2.0 * peak / (1.0 - headroom)))
 
 
@@ -500,7 +498,7 @@ def _late_notes(additions: pl.DataFrame, shock_start: date) -> list[str]:
 def blocks_to_pass(
     plan: CapacityPlan,
     paths: pl.DataFrame,
-    profile: pl.DataFrame | None,
+    shapes: pl.DataFrame | None,
     scenario: Scenario,
     *,
     run_date: date,
@@ -547,7 +545,7 @@ def blocks_to_pass(
     three regions all short, about 13 without a second round and 19 with one (the benchmark,
     ``benchmarks/bench_blocks_to_pass.py``, against 49 for the greedy search it replaced).
     """
-    drill = prepare_drill(plan, paths, profile, scenario)
+    drill = prepare_drill(plan, paths, shapes, scenario)
     runs = _Runs(engine, max_runs)
     notes: list[str] = []
     empty = pl.DataFrame(schema=ADDITIONS_SCHEMA)
@@ -570,7 +568,7 @@ def blocks_to_pass(
         the search ran on a subset; a note says when the subset's verdict does not hold."""
         if verify_on is None:
             return result
-        whole = runs(prepare_drill(plan, verify_on, profile, scenario), blocks)
+        whole = runs(prepare_drill(plan, verify_on, shapes, scenario), blocks)
         if not whole.passed:
             searched = paths.get_column("sample_id").n_unique()
             every = verify_on.get_column("sample_id").n_unique()
@@ -595,7 +593,7 @@ def blocks_to_pass(
             notes.append("no candidate block can be ordered for these regions")
             return answer(current)
         return answer(current, arrives_in_time=False, earliest_arrival=earliest)
-    ample = _ample_gpus(plan, paths, profile, scenario)
+    ample = _ample_gpus(plan, drill.demand, scenario)
     gate = runs(drill, [o.block(ample, f"{i}-unlimited") for i, o in enumerate(options)])
     if not gate.passed:
         gate_notes, restored = _gate_notes(drill, gate, options, run_date)
@@ -750,7 +748,7 @@ def _size_regions(
 def breaking_multiplier(
     plan: CapacityPlan,
     paths: pl.DataFrame,
-    profile: pl.DataFrame | None,
+    shapes: pl.DataFrame | None,
     scenario: Scenario,
     *,
     low: float = 1.0,
@@ -765,7 +763,7 @@ def breaking_multiplier(
     """
     if not 0 < low < high or tolerance <= 0:
         raise ValueError(f"need 0 < low < high and tolerance > 0; got {low}, {high}, {tolerance}")
-    drill = prepare_drill(plan, paths, profile, scenario)
+    drill = prepare_drill(plan, paths, shapes, scenario)
     evaluations = 0
 
     def passes(multiplier: float) -> bool:

@@ -1,9 +1,9 @@
 """From a capacity plan, sample paths and a scenario to the dense arrays the kernel runs on.
 
 Two halves, because the answers re-run one while holding the other: the demand side
-(streams, daily arrays per path, hourly profile; fixed for a drill) and the supply side
-(eligibility pools and their capacity by hour; rebuilt when candidate blocks are added or
-supply events change).
+(streams, daily arrays per path, the day shapes each path's days take; fixed for a drill)
+and the supply side (eligibility pools and their capacity by hour; rebuilt when candidate
+blocks are added or supply events change).
 
 A *stream* is the demand of one (region, workload class), except that a customer with a
 dedicated block in the region that can host the class gets a stream of its own, so its demand
@@ -24,7 +24,7 @@ import polars as pl
 from forecasting import hierarchy
 from forecasting.capacity import Block, CapacityPlan, Response
 from forecasting.drills.kernel import KernelInputs
-from forecasting.drills.profile import HOURS_PER_WEEK
+from forecasting.drills.profile import SHAPES_SCHEMA, drawn_days, shape_library
 from forecasting.drills.scenarios import (
     LARGEST_LIVE,
     LARGEST_REGION,
@@ -109,7 +109,8 @@ class DemandSide:
     regions: tuple[str, ...]
     base: np.ndarray  # (paths, days, streams) daily mean GPUs
     target: np.ndarray  # (paths, days, streams) the part the shock multiplies
-    profile: np.ndarray  # (streams, 168)
+    shapes: np.ndarray  # (library days, 24, streams) hourly factors, see profile.shape_library
+    day_shape: np.ndarray  # (paths, days) int64 entry of ``shapes`` each path's day takes
     target_label: str  # the resolved target, e.g. "customer:acme"
 
     @property
@@ -128,6 +129,7 @@ class DemandSide:
             self,
             days=days,
             base=np.ascontiguousarray(self.base[:, :days]),
+            day_shape=np.ascontiguousarray(self.day_shape[:, :days]),
             target=np.ascontiguousarray(self.target[:, :days]),
         )
 
@@ -272,24 +274,20 @@ def _streams(plan: CapacityPlan, levels: pl.DataFrame) -> tuple[tuple[Stream, ..
     return tuple(sorted(set(row_stream), key=processing_order)), row_stream
 
 
-def _profile_matrix(profile: pl.DataFrame, streams: Sequence[Stream]) -> np.ndarray:
-    matrix = np.ones((len(streams), HOURS_PER_WEEK))
-    if profile.height == 0:
-        return matrix
-    shapes = {
-        (r, k): frame.sort("hour_of_week")
-        for (r, k), frame in profile.group_by("region", "workload_class")
-    }
-    for i, stream in enumerate(streams):
-        shape = shapes.get((stream.region, stream.workload_class.value))
-        if shape is None:
-            continue
-        if shape["factor"].null_count():
-            raise ValueError(
-                f"profile has null factors for {stream.region}/{stream.workload_class}"
-            )
-        matrix[i, shape["hour_of_week"].to_numpy()] = shape["factor"].to_numpy()
-    return matrix
+def _stream_shapes(shapes: pl.DataFrame, streams: Sequence[Stream]) -> np.ndarray:
+    """(library days, 24, streams): each stream takes its (region, class)'s shapes."""
+    if not shapes.is_empty() and shapes.schema != SHAPES_SCHEMA:
+        raise ValueError(
+            f"day shapes have columns {dict(shapes.schema)}, not {dict(SHAPES_SCHEMA)}: build "
+            "them with forecasting.drills.day_shapes"
+        )
+    if shapes["factor"].null_count() or not shapes["factor"].is_finite().all():
+        raise ValueError("day shapes hold null or non-finite factors")
+    groups = sorted({(s.region, s.workload_class.value) for s in streams})
+    library = shape_library(shapes, groups)
+    column = {g: i for i, g in enumerate(groups)}
+    index = [column[(s.region, s.workload_class.value)] for s in streams]
+    return np.ascontiguousarray(library[:, :, index])
 
 
 def _sample_index(sample_id: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -304,11 +302,15 @@ def _sample_index(sample_id: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def demand_side(
-    plan: CapacityPlan, paths: pl.DataFrame, profile: pl.DataFrame, scenario: Scenario
+    plan: CapacityPlan, paths: pl.DataFrame, shapes: pl.DataFrame, scenario: Scenario
 ) -> DemandSide:
-    """Fold bottom-level sample paths into per-path daily arrays of streams."""
+    """Fold bottom-level sample paths into per-path daily arrays of streams, each path's day
+    shaped as one of ``shapes``' days (:func:`~forecasting.drills.profile.day_shapes`; none:
+    flat days, every hour the daily mean)."""
     if paths.height == 0:
         raise ValueError("no sample paths")
+    # No shapes at all (an empty frame, whatever its columns): flat days.
+    drawn = pl.DataFrame(schema=SHAPES_SCHEMA) if shapes.is_empty() else shapes
     levels = _split_ids(paths)
     top = _top_customer(paths, levels) if scenario.target.name == TOP_CUSTOMER else None
     levels = levels.with_columns(targeted=_target_mask(levels, scenario, top))
@@ -341,7 +343,8 @@ def demand_side(
         regions=tuple(sorted({s.region for s in streams} | set(plan.regions))),
         base=base,
         target=target,
-        profile=_profile_matrix(profile, streams),
+        shapes=_stream_shapes(drawn, streams),
+        day_shape=drawn_days(drawn, first_day=first_day, days=days, sample_ids=sample_ids),
         target_label=label,
     )
 
@@ -685,8 +688,8 @@ def kernel_inputs(
         base=np.ascontiguousarray(demand.base),
         target=np.ascontiguousarray(demand.target),
         shock=resolved.shock,
-        profile=demand.profile,
-        how0=demand.first_day.weekday() * 24,
+        day_shape=demand.day_shape,
+        shapes=demand.shapes,
         cap=supply.cap,
         start=resolved.start_hour,
         prio=np.array([p.priority for p in policies], dtype=np.int64),

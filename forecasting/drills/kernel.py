@@ -12,8 +12,10 @@ stream's loops at the last edge it holds GPUs on, and closes a priority level's 
 only on the pools it reserved on.
 
 Demand is a *level*: GPUs running plus GPUs queued in each hour (DOMAIN.md, "Demand as a
-level, demand as work"). A stream's level this hour is ``profile[hour_of_week] * base[day]``
-plus the shock's extra ``profile * shock[t] * target[day]`` (a negative shock lowers the base).
+level, demand as work"). A stream's level this hour is ``factor * base[day]`` plus the shock's
+extra ``factor * shock[t] * target[day]`` (a negative shock lowers the base), ``factor`` being
+the hour's in the day shape the path drew for that day (``shapes[day_shape[day], hour]``, one
+of history's own days; profile.py).
 What a shortfall means depends on the class's ``demand`` kind:
 
 - *interactive* (inference): the need is the level itself, re-placed every hour. The part not
@@ -177,7 +179,6 @@ _TOL = 1e-6
 # leave a shocked queue a hair above the unshocked one for as long as its jobs run).
 _REF_SHARE = 1.01
 _REF_GPUS = 1.0
-_HOURS_PER_WEEK = 168
 # Hot loops index with unsigned integers where they can: numba wraps a negative signed index
 # around (Python semantics) at every access, and an unsigned one cannot be negative.
 _ONE = np.uint64(1)
@@ -237,9 +238,9 @@ class KernelInputs:
 
     base: np.ndarray  # (paths, days, streams) daily mean GPUs
     target: np.ndarray  # (paths, days, streams) the part of base the shock multiplies
+    day_shape: np.ndarray  # (paths, days) int64 entry of ``shapes`` each path's day takes
     shock: np.ndarray  # (hours,) multiplier - 1
-    profile: np.ndarray  # (streams, 168) hourly factor
-    how0: int  # hour of week of hour 0
+    shapes: np.ndarray  # (library days, 24, streams) hourly factor, mean 1 over each day
     cap: np.ndarray  # (hours, pools) GPUs in service
     start: int  # first hour of the drill window (the shock start)
     prio: np.ndarray  # (streams,) int64 class priority, non-decreasing
@@ -277,7 +278,7 @@ class KernelInputs:
     def arguments(self) -> tuple[object, ...]:
         """Everything but the per-path arrays, in :func:`simulate_path`'s order."""
         return (
-            self.shock, self.profile, self.how0, self.cap, self.start, self.prio,
+            self.shock, self.shapes, self.cap, self.start, self.prio,
             self.preemptible, self.reserve, self.interactive, self.turnover, self.max_wait,
             self.stream_class, self.stream_region,
             self.s_ptr, self.s_pools, self.edge_stream, self.pe_ptr, self.pe_edges, self.p_region,
@@ -321,7 +322,7 @@ class KernelInputs:
 # or a validated positive rate), worth 2 % of the kernel.
 @njit(cache=True, error_model="numpy")
 def simulate_path(
-    base, target, shock, profile, how0, cap, start, prio, preemptible, reserve, interactive,
+    base, target, day_shape, shock, shapes, cap, start, prio, preemptible, reserve, interactive,
     turnover, max_wait, stream_class, stream_region, s_ptr, s_pools, edge_stream, pe_ptr,
     pe_edges, p_region, g_class, g_headroom, g_prio, gs_ptr, gs_streams, gp_ptr, gp_pools,
     e_from, e_until, e_failover, s_dark_from, s_dark_until, p_rung_delay, restore,
@@ -370,7 +371,6 @@ def simulate_path(
     # Slot t % ring: the cumulative GPUs that entered each part's queue up to hour t.
     rings = np.zeros((ring, n_streams, 2))
     pool = np.zeros((n_pools, _POOL_COLUMNS))  # each pool's figures (columns _FREE.._AVAIL)
-    by_hour = np.ascontiguousarray(profile.T)  # (168, streams): one hour's factors side by side
     seen = -1  # hour the shock was first seen on this path
     # Preemptible GPUs on each pool, and the best (lowest) priority among their streams: a
     # class ranked above all of them can count every one as spare without a per-edge loop.
@@ -456,7 +456,8 @@ def simulate_path(
 
     for t in range(hours):
         day = t // 24
-        how = (how0 + t) % _HOURS_PER_WEEK
+        shape = day_shape[day]
+        hour = t - day * 24
         changed = t == next_change
         short_pool = False  # some pool has fewer GPUs than none (see the headroom test)
         for p in range(n_pools):
@@ -512,7 +513,7 @@ def simulate_path(
 
         for s in range(n_streams):
             # A negative shock lowers the base level; a positive one is extra demand.
-            factor = by_hour[how, s]
+            factor = shapes[shape, hour, s]
             base_level = factor * base[day, s]
             extra = 0.0
             if shocked[s]:
@@ -904,7 +905,7 @@ def simulate_path(
 
 @njit(parallel=True, cache=True, error_model="numpy")
 def _simulate_paths(
-    base, target, shock, profile, how0, cap, start, prio, preemptible, reserve, interactive,
+    base, target, day_shape, shock, shapes, cap, start, prio, preemptible, reserve, interactive,
     turnover, max_wait, stream_class, stream_region, s_ptr, s_pools, edge_stream, pe_ptr,
     pe_edges, p_region, g_class, g_headroom, g_prio, gs_ptr, gs_streams, gp_ptr, gp_pools,
     e_from, e_until, e_failover, s_dark_from, s_dark_until, p_rung_delay, restore,
@@ -913,8 +914,8 @@ def _simulate_paths(
 ):  # fmt: skip
     for n in prange(base.shape[0]):
         simulate_path(
-            base[n], target[n], shock, profile, how0, cap, start, prio, preemptible, reserve,
-            interactive, turnover, max_wait, stream_class, stream_region, s_ptr, s_pools,
+            base[n], target[n], day_shape[n], shock, shapes, cap, start, prio, preemptible,
+            reserve, interactive, turnover, max_wait, stream_class, stream_region, s_ptr, s_pools,
             edge_stream, pe_ptr, pe_edges, p_region, g_class, g_headroom, g_prio, gs_ptr,
             gs_streams, gp_ptr, gp_pools, e_from, e_until, e_failover, s_dark_from,
             s_dark_until, p_rung_delay, restore, restore_delay, ref[n], n_regions, out_cls[n],
@@ -931,17 +932,17 @@ def _run(
     if compiled:
         kernel = cast(Callable[..., None], _simulate_paths)
         kernel(
-            inputs.base, inputs.target, *inputs.arguments(), against, inputs.n_regions,
-            out.per_class, out.per_pool, out.per_group, out.backlog, out.unmet, out.daily,
-            out.ref,
+            inputs.base, inputs.target, inputs.day_shape, *inputs.arguments(), against,
+            inputs.n_regions, out.per_class, out.per_pool, out.per_group, out.backlog,
+            out.unmet, out.daily, out.ref,
         )  # fmt: skip
         return out
     step = cast(Callable[..., None], simulate_path.py_func)
     for n in range(inputs.base.shape[0]):
         step(
-            inputs.base[n], inputs.target[n], *inputs.arguments(), against[n], inputs.n_regions,
-            out.per_class[n], out.per_pool[n], out.per_group[n], out.backlog[:, :, n],
-            out.unmet[:, :, n], out.daily[n], out.ref[n],
+            inputs.base[n], inputs.target[n], inputs.day_shape[n], *inputs.arguments(),
+            against[n], inputs.n_regions, out.per_class[n], out.per_pool[n], out.per_group[n],
+            out.backlog[:, :, n], out.unmet[:, :, n], out.daily[n], out.ref[n],
         )  # fmt: skip
     return out
 

@@ -6,8 +6,8 @@ plays an observed hourly demand level (GPUs running plus GPUs queued, per custom
 :mod:`~forecasting.drills.kernel` against a plan's blocks, one path, multiplier 1.0, and returns
 the backlog the kernel builds each hour; :func:`replay_error` sets it beside the observed queue.
 
-How an hourly level reaches the kernel. The kernel takes demand as a daily base times a weekly
-profile, which cannot carry an arbitrary hour-by-hour series, and documents that a negative
+How an hourly level reaches the kernel. The kernel takes demand as a daily base times a day's
+hourly shape, which cannot carry an arbitrary hour-by-hour series, and documents that a negative
 shock lowers the base level. So each customer is played with a flat base at its highest
 observed level and a shock curve ``level(t) / max - 1`` (between -1 and 0): the level the
 kernel plays in hour ``t`` is then exactly the observed one, and no shock work is added. The
@@ -37,7 +37,7 @@ from forecasting.drills.inputs import (
     supply_side,
 )
 from forecasting.drills.kernel import simulate_traced
-from forecasting.drills.profile import HOURS_PER_WEEK
+from forecasting.drills.profile import HOURS_PER_DAY
 from forecasting.drills.scenarios import scenario_from_args
 from forecasting.schema import WorkloadClass
 
@@ -164,7 +164,8 @@ def replay_levels(
             regions=(str(region),),
             base=np.full((1, days, 1), peak),
             target=np.full((1, days, 1), peak),
-            profile=np.ones((1, HOURS_PER_WEEK)),
+            shapes=np.ones((1, HOURS_PER_DAY, 1)),
+            day_shape=np.zeros((1, days), dtype=np.int64),
             target_label=f"customer:{customer}",
         )
         # The level each hour as the flat base lowered by a negative shock (see module doc).

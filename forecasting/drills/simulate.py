@@ -26,7 +26,7 @@ from forecasting.drills.kernel import (
     simulate_outputs,
 )
 from forecasting.drills.kpis import DrillResult, compare, summarise
-from forecasting.drills.profile import PROFILE_SCHEMA
+from forecasting.drills.profile import SHAPES_SCHEMA
 from forecasting.drills.scenarios import Scenario, scenario_from_args
 from forecasting.schema import WorkloadClass
 
@@ -206,16 +206,16 @@ def _has_rungs(plan: CapacityPlan) -> bool:
 def prepare_drill(
     plan: CapacityPlan,
     paths: pl.DataFrame,
-    profile: pl.DataFrame | None,
+    shapes: pl.DataFrame | None,
     scenario: Scenario,
 ) -> PreparedDrill:
     """Fold ``paths`` (bottom level, daily mean GPUs) into streams and place the scenario.
 
-    ``profile`` is the output of :func:`~forecasting.drills.profile.hourly_profile`; ``None``
-    or a missing (region, class) means a flat day (every hour carries the daily mean).
+    ``shapes`` is the output of :func:`~forecasting.drills.profile.day_shapes`; ``None`` or
+    a (region, class) without history means flat days (every hour carries the daily mean).
     """
-    shape = profile if profile is not None else pl.DataFrame(schema=PROFILE_SCHEMA)
-    demand = demand_side(plan, paths, shape, scenario)
+    drawn = shapes if shapes is not None else pl.DataFrame(schema=SHAPES_SCHEMA)
+    demand = demand_side(plan, paths, drawn, scenario)
     resolved = resolve_scenario(plan, demand, scenario)
     stop = window_end_hour(scenario, resolved.start_hour)
     if stop is not None and stop < demand.hours:
@@ -240,7 +240,7 @@ def window_end_hour(scenario: Scenario, start_hour: int) -> int | None:
 def run_drill(
     plan: CapacityPlan,
     paths: pl.DataFrame,
-    profile: pl.DataFrame | None,
+    shapes: pl.DataFrame | None,
     scenario: Scenario,
     *,
     extra_blocks: Sequence[Block] = (),
@@ -248,7 +248,7 @@ def run_drill(
 ) -> DrillResult:
     """Play ``scenario`` against ``plan`` (plus ``extra_blocks``) on every sample path, next
     to its baseline and with the response ladder (see :meth:`PreparedDrill.play`)."""
-    drill = prepare_drill(plan, paths, profile, scenario)
+    drill = prepare_drill(plan, paths, shapes, scenario)
     return drill.play(extra_blocks=extra_blocks, engine=engine)
 
 
