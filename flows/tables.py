@@ -643,6 +643,14 @@ def _deal_revenue(outcome: WhatIfOutcome) -> str:
     )
 
 
+def _short_from(day: date | None, outcome: WhatIfOutcome) -> str:
+    """A pool's exhaustion with and without the deal: its day, its month on the plan's
+    monthly rows, or '-' where it never runs short."""
+    from forecasting.report.format import fmt_day_or_month  # the report package is slow to import
+
+    return "-" if day is None else fmt_day_or_month(day, daily_end=outcome.daily_end)
+
+
 def whatif_table(outcome: WhatIfOutcome) -> Table:
     """The pools a deal moves: status, short-from date and blocks without and with it."""
     serve = (
@@ -684,7 +692,8 @@ def whatif_table(outcome: WhatIfOutcome) -> Table:
                 f"{o['status_without']} -> {o['status_with']}",
                 style=style.get(o["status_with"], ""),
             ),
-            f"{o['exhaustion_without'] or '-'} -> {o['exhaustion_with'] or '-'}",
+            f"{_short_from(o['exhaustion_without'], outcome)} -> "
+            f"{_short_from(o['exhaustion_with'], outcome)}",
             Text(blocks),
             str(o["order_by"] or "-"),
             f"${o['extra_capex_usd'] / 1e6:,.1f}M",

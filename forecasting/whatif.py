@@ -279,6 +279,9 @@ class WhatIf:
     # from its first ramp day until then and in full again only from ``serve_from`` (None:
     # served throughout, or short at once).
     short_from: str | None = None
+    # The forecast's last daily row (None: no daily rows): past it the plan is monthly, and a
+    # date there stands for its month.
+    daily_end: date | None = None
 
     @property
     def can_serve(self) -> bool:
@@ -394,6 +397,12 @@ def _short_from(
     if not isinstance(day, date) or day <= first:
         return None
     return _day_or_month(day, forecast)
+
+
+def _daily_end(forecast: pl.DataFrame) -> date | None:
+    """The forecast's last daily row (None: none)."""
+    end = forecast.filter(_grain(forecast) == "day").get_column("ds").max()
+    return end if isinstance(end, date) else None
 
 
 def _day_or_month(day: date, forecast: pl.DataFrame) -> str:
@@ -589,6 +598,7 @@ def what_if(
         serve_from=serve_from,
         serve_note=serve_note,
         short_from=_short_from(orders, deal, serve_from, forecast),
+        daily_end=_daily_end(forecast),
         orders=orders,
         triggers_without=without.triggers,
         triggers_with=result.triggers,

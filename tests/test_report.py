@@ -44,6 +44,7 @@ from forecasting.report.format import (
     html_text,
     plot_text,
 )
+from forecasting.report.inputs import daily_end, exhaustion_grain
 from forecasting.report.pages import (
     facilities_page,
     finance_page,
@@ -746,22 +747,53 @@ def test_finance_reads_each_driver_between_two_dated_means(tmp_path: Path) -> No
 
 
 def test_csv_and_json_hold_the_triggers_frame(tmp_path: Path) -> None:
+    """triggers.csv and triggers.json hold the triggers frame, and how to read its exhaustion
+    dates; a note a spreadsheet would run as a formula is quoted in the CSV."""
     inputs = sample_inputs()
     folder = publish_report(inputs, root=tmp_path)
-    expected = inputs.triggers.with_columns(
+    published = inputs.triggers.with_columns(exhaustion_grain=exhaustion_grain(daily_end(inputs)))
+    expected = published.with_columns(
         note=pl.when(pl.col("note").str.starts_with("="))
         .then("'" + pl.col("note"))
         .otherwise("note")
     )
-    from_csv = pl.read_csv(folder / "triggers.csv", schema=TRIGGERS_SCHEMA)
+    schema = {**TRIGGERS_SCHEMA, "exhaustion_grain": pl.String()}
+    from_csv = pl.read_csv(folder / "triggers.csv", schema=schema)
     assert from_csv.equals(expected)
     from_json = json.loads((folder / "triggers.json").read_text())
     assert from_json == json.loads(
-        json.dumps(inputs.triggers.to_dicts(), default=lambda d: d.isoformat())
+        json.dumps(published.to_dicts(), default=lambda d: d.isoformat())
     )
     drills = pl.read_csv(folder / "drills.csv")
     assert drills.height == inputs.drill_verdicts.height
     assert set(drills["drill"]) == set(inputs.drill_answers["drill"])
+
+
+def test_the_downloads_say_which_exhaustion_dates_stand_for_a_month(tmp_path: Path) -> None:
+    """Past the forecast's daily rows an exhaustion is a month, stored on its first day: the
+    CSV and JSON downloads keep the ISO date for other tools and say "month" beside it (they
+    read as a measured day: "2029-10-01"); "day" within the daily rows, nothing without one."""
+    inputs = sample_inputs()
+    end = daily_end(inputs)
+    assert end is not None
+    month = (end + timedelta(days=40)).replace(day=1)
+    triggers = inputs.triggers.with_columns(
+        exhaustion_date=pl.when(pl.col("status") == "green")
+        .then(pl.when(pl.col("exhaustion_date").is_not_null()).then(pl.lit(month)))
+        .otherwise(pl.lit(end))
+    )
+    folder = publish_report(replace(inputs, triggers=triggers), root=tmp_path)
+    csv = pl.read_csv(folder / "triggers.csv", try_parse_dates=True)
+    grains = dict(zip(csv["exhaustion_date"], csv["exhaustion_grain"], strict=True))
+    assert grains == {end: "day", month: "month", None: None}
+    rows = json.loads((folder / "triggers.json").read_text())
+    assert {(r["exhaustion_date"], r["exhaustion_grain"]) for r in rows} == {
+        (end.isoformat(), "day"),
+        (month.isoformat(), "month"),
+        (None, None),
+    }
+    orders = pl.read_csv(folder / "orders.csv")
+    assert "exhaustion_grain" in orders.columns
 
 
 def test_empty_inputs_render_every_page_with_no_data(tmp_path: Path) -> None:
@@ -772,7 +804,8 @@ def test_empty_inputs_render_every_page_with_no_data(tmp_path: Path) -> None:
         assert "No data" in text
         assert "plotly.min.js" not in text  # nothing to draw, nothing to load
     assert "First run" in (folder / "finance.html").read_text()
-    assert pl.read_csv(folder / "triggers.csv").columns == TRIGGERS_SCHEMA.names()
+    columns = [*TRIGGERS_SCHEMA.names(), "exhaustion_grain"]
+    assert pl.read_csv(folder / "triggers.csv").columns == columns
     assert json.loads((folder / "triggers.json").read_text()) == []
     index = (tmp_path / "index.html").read_text()
     assert "no triggers" in index

@@ -8,6 +8,7 @@ after MONDAY, and every class keeps 20 % headroom: without a deal the region run
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -479,3 +480,49 @@ def test_a_deal_whose_signing_lowers_an_order_says_why_and_names_the_pool() -> N
     assert _lowered_orders_note(orders(7000e6)) == ""
     alone = _lowered_orders_note(orders(6335.3e6).filter(pl.col("pool") == "all"))
     assert "raises" not in alone and "chosen for its own window" in alone
+
+
+def test_a_shortfall_on_the_monthly_rows_reads_as_its_month_on_the_page_and_the_cli() -> None:
+    """Past the forecast's daily rows a monthly row stands on its month's first day, which is
+    no measured date: the pool that runs short in May without the deal (its monthly peak)
+    reads "May 2026" in the what-if page's orders and the CLI's table, not "2026-05-01", while
+    the deal's own shortfall on a daily row keeps its day; the orders frame keeps the dates,
+    for other tools."""
+    from rich.console import Console
+
+    from flows.tables import whatif_table
+    from forecasting.report.pages.whatif import whatif_page
+    from forecasting.runs import WhatIfOutcome
+
+    last_daily = date(2026, 4, 30)
+    full = _forecast()
+    monthly = (
+        full.filter(pl.col("ds") > last_daily)
+        .group_by("run_id", "unique_id", "measure", "model", pl.col("ds").dt.month_start())
+        .agg(pl.col("mean", "q10", "q50", "q90", "q99").max())
+        .with_columns(grain=pl.lit("month"))
+    )
+    forecast = pl.concat(
+        [
+            full.filter(pl.col("ds") <= last_daily).with_columns(grain=pl.lit("day")),
+            monthly.select(*full.columns, "grain"),
+        ]
+    )
+    answer = what_if(forecast, _plan(_r2_blocks()), _priced(f"{_day(30)}:200"), as_of=MONDAY)
+    assert answer.daily_end == last_daily
+    row = answer.orders.filter((pl.col("region") == "r2") & (pl.col("pool") == "all"))
+    assert row["exhaustion_without"].item() == date(2026, 5, 1)
+
+    page = whatif_page(answer, forecast_run_id="hand", quantile="q90")
+    assert "May 2026" in page and "2026-05-01" not in page
+    outcome = WhatIfOutcome(
+        forecast_run_id="hand", as_of=MONDAY, horizon_end=answer.horizon_end,
+        serve_from=answer.serve_from, can_serve=answer.can_serve, serve_note=answer.serve_note,
+        extra_capex_usd=answer.extra_capex_usd, extra_mw=answer.extra_mw,
+        revenue_usd=answer.revenue_usd, orders=answer.orders.to_dicts(), notes=[],
+        page=Path("whatif.html"), daily_end=answer.daily_end,
+    )  # fmt: skip
+    console = Console(width=200, record=True)
+    console.print(whatif_table(outcome))
+    text = console.export_text()
+    assert f"May 2026 -> {_day(30)}" in text and "2026-05-01" not in text

@@ -51,6 +51,7 @@ __all__ = [
     "TRIGGERS_SCHEMA",
     "ReportInputs",
     "daily_end",
+    "exhaustion_grain",
     "later_orders",
     "later_orders_due_first",
     "orders_frame",
@@ -251,6 +252,21 @@ def later_orders_due_first(triggers: pl.DataFrame, placements: pl.DataFrame | No
     later = later_orders(placements)
     first = triggers.filter(pl.col("blocks_to_order").fill_null(0) > 0)["order_by"].min()
     return later if first is None else later.filter(pl.col("order_by") < first)
+
+
+def exhaustion_grain(daily_end: date | None) -> pl.Expr:
+    """``day`` where ``exhaustion_date`` is within the forecast's daily rows, ``month`` past
+    them (the date is then its month's first day and stands for the month), null without one:
+    the downloads keep ISO dates for other tools, and this says how to read them."""
+    exhausted = pl.col("exhaustion_date")
+    within = pl.lit(True) if daily_end is None else exhausted <= daily_end
+    return (
+        pl.when(exhausted.is_null())
+        .then(None)
+        .when(within)
+        .then(pl.lit("day"))
+        .otherwise(pl.lit("month"))
+    )
 
 
 def orders_frame(placements: pl.DataFrame) -> pl.DataFrame:

@@ -27,7 +27,7 @@ from pathlib import Path
 import plotly.offline
 import polars as pl
 
-from forecasting.report.inputs import ReportInputs, orders_frame
+from forecasting.report.inputs import ReportInputs, daily_end, exhaustion_grain, orders_frame
 from forecasting.report.pages import (
     PLOTLY_JS,
     RunEntry,
@@ -109,9 +109,12 @@ def _write_run(inputs: ReportInputs, folder: Path) -> None:
     for name, render in pages.items():
         _write_text(folder / name, render(inputs))
     _write_text(folder / PLOTLY_JS, plotly.offline.get_plotlyjs())
-    _csv_safe(inputs.triggers).write_csv(folder / "triggers.csv")
-    inputs.triggers.write_json(folder / "triggers.json")
-    _csv_safe(orders_frame(inputs.placements)).write_csv(folder / "orders.csv")
+    end = daily_end(inputs)
+    triggers = inputs.triggers.with_columns(exhaustion_grain=exhaustion_grain(end))
+    _csv_safe(triggers).write_csv(folder / "triggers.csv")
+    triggers.write_json(folder / "triggers.json")
+    orders = orders_frame(inputs.placements).with_columns(exhaustion_grain=exhaustion_grain(end))
+    _csv_safe(orders).write_csv(folder / "orders.csv")
     _csv_safe(drills_frame(inputs)).write_csv(folder / "drills.csv")
     _write_text(folder / RUN_META, json.dumps(_meta(inputs), indent=2))
 

@@ -10,6 +10,7 @@ from forecasting.report.format import (
     MISSING,
     fmt_date,
     fmt_datetime,
+    fmt_day_or_month,
     fmt_gpus,
     fmt_hhi,
     fmt_mw,
@@ -64,8 +65,8 @@ def _orders(answer: WhatIf) -> Table:
             r["pool"],
             Badge(r["status_without"]),
             Badge(r["status_with"]),
-            fmt_date(r["exhaustion_without"]),
-            fmt_date(r["exhaustion_with"]),
+            fmt_day_or_month(r["exhaustion_without"], daily_end=answer.daily_end),
+            fmt_day_or_month(r["exhaustion_with"], daily_end=answer.daily_end),
             f"{r['blocks_without']} → {r['blocks_with']} × {r['candidate']}"
             if r["candidate"]
             else "none",
