@@ -41,6 +41,7 @@ from forecasting import hierarchy
 from forecasting.schema import DEMAND_SCHEMA, TOTAL, Measure
 
 __all__ = [
+    "MIN_HOURS_PER_DAY",
     "OTHER",
     "OUTAGE_WINDOW_COLUMNS",
     "demand_series",
@@ -50,6 +51,8 @@ __all__ = [
 ]
 
 OTHER = "other"
+# A day with fewer present hours than this is missing: its mean would be a few hours' mean.
+MIN_HOURS_PER_DAY = 20
 _LEVEL_KEYS: tuple[tuple[str, ...], ...] = (
     (),
     ("region",),
@@ -243,7 +246,7 @@ def demand_series(
     hourly: pl.DataFrame | pl.LazyFrame,
     *,
     customers_per_class: int = 10,
-    min_hours_per_day: int = 20,
+    min_hours_per_day: int = MIN_HOURS_PER_DAY,
     lookback_days: int = 90,
     zero_is_outage: bool = False,
     outages: pl.DataFrame | pl.LazyFrame | None = None,

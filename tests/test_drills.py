@@ -512,32 +512,40 @@ def _hourly(days: int, *, start: datetime = datetime(2026, 1, 5)) -> pl.DataFram
     return pl.concat([inference, batch]).with_columns(pl.col("ts").dt.replace_time_zone("UTC"))
 
 
-def test_day_shapes_keep_each_days_mean_and_leave_out_outages() -> None:
-    """Every day's factors average 1; a day with an hour without rows (an outage) has no shape;
-    a class without rows in an hour of a whole day had zero demand there; later days than
-    ``until`` and older than the weeks asked are left out."""
+def test_day_shapes_keep_each_days_mean_and_read_outages_as_no_shape() -> None:
+    """Every day's factors average 1. An hour without rows in the region (an outage) reads the
+    day's mean, and a day with fewer than 20 hours of telemetry has no shape; a class without
+    rows in an hour of telemetry had zero demand there; days later than ``until`` and older
+    than the weeks asked are left out."""
     hourly = _hourly(21)
     gap = datetime(2026, 1, 7, 3, tzinfo=UTC)  # a Wednesday: no rows at all in r1 that hour
+    down = datetime(2026, 1, 9, 6, tzinfo=UTC)  # a Friday: r1 silent from 06:00 to 10:59
     idle = datetime(2026, 1, 8, 5, tzinfo=UTC)  # a Thursday: inference idle, batch reported
     hourly = hourly.filter(
         (pl.col("ts") != gap)
+        & ((pl.col("ts") < down) | (pl.col("ts") >= down + timedelta(hours=5)))
         & ~((pl.col("ts") == idle) & (pl.col("workload_class") == "inference"))
     )
     shapes = day_shapes(hourly, until=date(2026, 1, 18), weeks=2)
     dates = shapes["date"].unique().sort().to_list()
     assert dates[0] == date(2026, 1, 5) and dates[-1] == date(2026, 1, 18)
-    assert date(2026, 1, 7) not in dates and len(dates) == 13
+    assert date(2026, 1, 9) not in dates and len(dates) == 13
     per_day = shapes.group_by("date", "workload_class").agg(pl.col("factor").mean(), pl.len())
     np.testing.assert_allclose(per_day["factor"].to_numpy(), 1.0, rtol=1e-12)
     assert set(per_day["len"]) == {24}
-    thursday = shapes.filter(
-        (pl.col("date") == date(2026, 1, 8)) & (pl.col("workload_class") == "inference")
-    )
-    assert thursday.filter(pl.col("hour") == 5)["factor"].item() == 0.0
-    sunday = shapes.filter(
-        (pl.col("date") == date(2026, 1, 11)) & (pl.col("workload_class") == "inference")
-    )
-    assert sunday.filter(pl.col("hour") == 6)["factor"].item() == pytest.approx(1.8, rel=1e-3)
+
+    def factor(day: date, workload_class: str, hour: int) -> float:
+        row = shapes.filter(
+            (pl.col("date") == day)
+            & (pl.col("workload_class") == workload_class)
+            & (pl.col("hour") == hour)
+        )
+        return float(row["factor"].item())
+
+    assert factor(date(2026, 1, 7), "inference", 3) == 1.0  # the outage hour: the day's mean
+    assert factor(date(2026, 1, 7), "inference", 6) > 1.4  # 100 + 50 over the 23 hours' mean
+    assert factor(date(2026, 1, 8), "inference", 5) == 0.0  # idle, not missing
+    assert factor(date(2026, 1, 11), "inference", 6) == pytest.approx(1.8, rel=1e-3)
     assert day_shapes(hourly, until=date(2026, 1, 18), weeks=1)["date"].min() == date(2026, 1, 12)
     assert day_shapes(hourly.head(0)).is_empty()
 

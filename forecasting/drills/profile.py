@@ -50,16 +50,18 @@ def day_shapes(
     until: date | None = None,
     weeks: int = SHAPE_WEEKS,
 ) -> pl.DataFrame:
-    """Each whole day's hourly shape per (region, workload_class), over the last ``weeks``.
+    """Each day's hourly shape per (region, workload_class), over the last ``weeks``.
 
     ``hourly`` has ``ts`` (UTC), ``region``, ``workload_class`` and ``y`` (GPUs, served +
-    queued); rows sharing an hour are summed. ``factor`` is the hour over its day's mean, so
-    every day's factors average exactly 1 and a path's daily mean is kept. A day is whole for
-    a region when each of its 24 UTC hours has rows there (an hour without rows is an outage,
-    :func:`forecasting.demand.present_hours`, and an outage's shape is not demand's); a class
-    without rows in an hour of a whole day had zero demand in it. A class whose whole day
-    averages zero has no shape that day. Days after ``until`` (a forecast's as-of date) are
-    left out: a drill as of a past date plays the shapes it could have known.
+    queued); rows sharing an hour are summed. ``factor`` is the hour over the mean of the day's
+    hours with telemetry, so every day's factors average exactly 1 and a path's daily mean is
+    kept. An hour without rows in a region is an outage
+    (:func:`forecasting.demand.present_hours`), whose shape is not demand's: it reads 1.0 (the
+    day's mean), and a day with fewer hours present than a demand series counts
+    (:data:`~forecasting.demand.MIN_HOURS_PER_DAY`) has no shape. A class without rows in an
+    hour with telemetry had zero demand in it; a class whose day averages zero has no shape
+    that day. Days after ``until`` (a forecast's as-of date) are left out: a drill as of a
+    past date plays the shapes it could have known.
     """
     if weeks < 1:
         raise ValueError(f"weeks must be at least 1, got {weeks}")
@@ -76,41 +78,39 @@ def day_shapes(
     if last is None:
         return pl.DataFrame(schema=SHAPES_SCHEMA)
     recent = per_hour.filter(pl.col("ts").dt.date() > last - timedelta(days=7 * weeks))
-    whole = (
-        demand.present_hours(recent)
-        .group_by("region", pl.col("ts").dt.date().alias("date"))
+    present = demand.present_hours(recent).with_columns(date=pl.col("ts").dt.date())
+    kept = (
+        present.group_by("region", "date")
         .agg(pl.len().alias("hours"))
-        .filter(pl.col("hours") == HOURS_PER_DAY)
+        .filter(pl.col("hours") >= demand.MIN_HOURS_PER_DAY)
         .select("region", "date")
     )
-    hours = pl.LazyFrame({"hour": range(HOURS_PER_DAY)}, schema={"hour": pl.Int32})
-    grid = (
-        whole.join(recent.select("region", "workload_class").unique(), on="region")
-        .join(hours, how="cross")
-        .with_columns(
-            ts=pl.col("date").cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
-            + pl.duration(hours=pl.col("hour"))
-        )
-    )
+    day = ["region", "workload_class", "date"]
     shaped = (
-        grid.join(
-            recent.with_columns(pl.col("ts").dt.cast_time_unit("us").dt.convert_time_zone("UTC")),
-            on=["ts", "region", "workload_class"],
-            how="left",
-        )
+        present.join(kept, on=["region", "date"])
+        .join(recent.select("region", "workload_class").unique(), on="region")
+        .join(recent, on=["ts", "region", "workload_class"], how="left")
         .with_columns(pl.col("y").fill_null(0.0))
-        .with_columns(day_mean=pl.col("y").mean().over("region", "workload_class", "date"))
+        .with_columns(day_mean=pl.col("y").mean().over(day))
         .filter(pl.col("day_mean") > 0)
         .select(
-            "date",
-            "region",
-            "workload_class",
-            "hour",
+            *day,
+            pl.col("ts").dt.hour().cast(pl.Int32).alias("hour"),
             (pl.col("y") / pl.col("day_mean")).alias("factor"),
         )
-        .sort("date", "region", "workload_class", "hour")
     )
-    return shaped.collect().cast(SHAPES_SCHEMA)
+    hours = pl.LazyFrame({"hour": range(HOURS_PER_DAY)}, schema={"hour": pl.Int32})
+    return (
+        shaped.select(day)
+        .unique()
+        .join(hours, how="cross")
+        .join(shaped, on=[*day, "hour"], how="left")
+        .with_columns(pl.col("factor").fill_null(1.0))
+        .select(SHAPES_SCHEMA.names())
+        .sort("date", "region", "workload_class", "hour")
+        .collect()
+        .cast(SHAPES_SCHEMA)
+    )
 
 
 def shape_library(shapes: pl.DataFrame, groups: list[tuple[str, str]]) -> np.ndarray:
