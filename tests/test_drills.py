@@ -550,16 +550,21 @@ def test_day_shapes_keep_each_days_mean_and_read_outages_as_no_shape() -> None:
     assert day_shapes(hourly.head(0)).is_empty()
 
 
-def test_each_path_plays_the_hours_of_the_day_it_drew() -> None:
-    """Two Mondays of history, one flat and one with a midday burst: each path's Monday takes
-    one of them, the same on a rerun and on a subset of paths, and only the paths that drew
-    the burst lose demand above a capacity the flat day fits."""
+def test_each_path_plays_the_hours_of_a_day_of_its_level_it_drew() -> None:
+    """Four Mondays of history: a flat one and one with a midday burst at 100 GPUs, and two
+    quiet ones whose whole day sat in one hour. A path at 100 draws one of the two days of its
+    level (the same on a rerun and on a subset of paths) and only the paths that drew the
+    burst lose demand above a capacity the flat day fits; a quiet day's shape played at 100
+    would ask for 2,400 GPUs in an hour, a level the class never ran."""
     burst = np.full(24, 100.0)
     burst[12] = 150.0
     burst[13:] -= 50.0 / 11  # the day's mean stays 100
-    hours = [datetime(2025, 12, 22) + timedelta(hours=h) for h in range(14 * 24)]
-    monday_two = [h.date() == date(2025, 12, 29) for h in hours]
-    y = [burst[h.hour] if two else 100.0 for h, two in zip(hours, monday_two, strict=True)]
+    quiet = np.zeros(24)
+    quiet[3] = 240.0  # a mean of 10, all of it in one hour
+    mondays = {date(2025, 12, 8): quiet, date(2025, 12, 15): np.full(24, 100.0),
+               date(2025, 12, 22): burst, date(2025, 12, 29): quiet}  # fmt: skip
+    hours = [datetime(2025, 12, 8) + timedelta(hours=h) for h in range(28 * 24)]
+    y = [mondays[h.date()][h.hour] if h.date() in mondays else 100.0 for h in hours]
     history = pl.DataFrame(
         {"ts": hours, "region": "r1", "workload_class": "inference", "y": y}
     ).with_columns(pl.col("ts").dt.replace_time_zone("UTC"))
@@ -570,8 +575,9 @@ def test_each_path_plays_the_hours_of_the_day_it_drew() -> None:
     result = run_drill(plan, paths, shapes, flat)
     drill = prepare_drill(plan, paths, shapes, flat)
     dates = shapes["date"].unique().sort().to_list()
-    drew_burst = drill.demand.day_shape[:, 0] == 7 + dates.index(date(2025, 12, 29))
-    assert 0 < drew_burst.sum() < 64
+    drawn = drill.demand.day_shape[:, 0, 0]
+    assert set(drawn) == {7 + dates.index(date(2025, 12, 15)), 7 + dates.index(date(2025, 12, 22))}
+    drew_burst = drawn == 7 + dates.index(date(2025, 12, 22))
     unmet = (
         result.per_path.filter(pl.col("workload_class") == "inference")
         .sort("sample_id")["unmet_gpu_hours"]
@@ -580,6 +586,12 @@ def test_each_path_plays_the_hours_of_the_day_it_drew() -> None:
     np.testing.assert_allclose(unmet, np.where(drew_burst, 30.0, 0.0))
     again = prepare_drill(plan, paths.filter(pl.col("sample_id") >= 32), shapes, flat)
     np.testing.assert_array_equal(again.demand.day_shape, drill.demand.day_shape[32:])
+    # At a quiet day's level the quiet days are the nearest.
+    low = prepare_drill(
+        plan, _paths({"r1/inference/other": 10.0}, samples=64, days=1), shapes, flat
+    )
+    quiet_days = {7 + dates.index(date(2025, 12, 8)), 7 + dates.index(date(2025, 12, 29))}
+    assert set(low.demand.day_shape[:, 0, 0]) == quiet_days
 
 
 def test_breaking_multiplier_finds_the_capacity_ratio() -> None:

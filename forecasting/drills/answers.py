@@ -185,6 +185,7 @@ def _region_drill(
         base=demand.base[:, :, keep],
         target=demand.target[:, :, keep],
         shapes=np.ascontiguousarray(demand.shapes[:, :, keep]),
+        shape_group=demand.shape_group[keep],
     )
     policy = {
         k: p.model_copy(update={"slo_target": targets[k]}) if targets and k in targets else p
@@ -201,7 +202,9 @@ def _ample_gpus(plan: CapacityPlan, demand: DemandSide, scenario: Scenario) -> i
     hour (every region together, each stream at the busiest hour of the day it drew) grossed
     up for the largest headroom."""
     busiest = demand.shapes.max(axis=1)  # (library days, streams)
-    hour = float((demand.base * busiest[demand.day_shape]).sum(axis=2).max(initial=0.0))
+    entry = demand.day_shape[:, :, demand.shape_group]  # (paths, days, streams)
+    peaks = busiest[entry, np.arange(len(demand.streams))]
+    hour = float((demand.base * peaks).sum(axis=2).max(initial=0.0))
     headroom = max(p.headroom for p in plan.policy.values())
     peak = max(hour, 1.0) * max(1.0, scenario.multiplier)
     return int(np.ceil(2.0 * peak / (1.0 - headroom)))

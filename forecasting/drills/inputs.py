@@ -24,7 +24,7 @@ import polars as pl
 from forecasting import hierarchy
 from forecasting.capacity import Block, CapacityPlan, Response
 from forecasting.drills.kernel import KernelInputs
-from forecasting.drills.profile import SHAPES_SCHEMA, drawn_days, shape_library
+from forecasting.drills.profile import SHAPES_SCHEMA, ShapeLibrary, drawn_days, shape_library
 from forecasting.drills.scenarios import (
     LARGEST_LIVE,
     LARGEST_REGION,
@@ -110,7 +110,8 @@ class DemandSide:
     base: np.ndarray  # (paths, days, streams) daily mean GPUs
     target: np.ndarray  # (paths, days, streams) the part the shock multiplies
     shapes: np.ndarray  # (library days, 24, streams) hourly factors, see profile.shape_library
-    day_shape: np.ndarray  # (paths, days) int64 entry of ``shapes`` each path's day takes
+    day_shape: np.ndarray  # (paths, days, shape groups) int64 entry of ``shapes`` drawn
+    shape_group: np.ndarray  # (streams,) int64 column of ``day_shape``: the (region, class)
     target_label: str  # the resolved target, e.g. "customer:acme"
 
     @property
@@ -274,20 +275,26 @@ def _streams(plan: CapacityPlan, levels: pl.DataFrame) -> tuple[tuple[Stream, ..
     return tuple(sorted(set(row_stream), key=processing_order)), row_stream
 
 
-def _stream_shapes(shapes: pl.DataFrame, streams: Sequence[Stream]) -> np.ndarray:
-    """(library days, 24, streams): each stream takes its (region, class)'s shapes."""
+def _shape_groups(streams: Sequence[Stream]) -> tuple[list[tuple[str, str]], np.ndarray]:
+    """The (region, class) groups the day shapes are drawn for, and each stream's group."""
+    groups = sorted({(s.region, s.workload_class.value) for s in streams})
+    column = {g: i for i, g in enumerate(groups)}
+    index = [column[(s.region, s.workload_class.value)] for s in streams]
+    return groups, np.array(index, dtype=np.int64)
+
+
+def _library(shapes: pl.DataFrame, groups: list[tuple[str, str]]) -> ShapeLibrary:
     if not shapes.is_empty() and shapes.schema != SHAPES_SCHEMA:
         raise ValueError(
             f"day shapes have columns {dict(shapes.schema)}, not {dict(SHAPES_SCHEMA)}: build "
             "them with forecasting.drills.day_shapes"
         )
-    if shapes["factor"].null_count() or not shapes["factor"].is_finite().all():
-        raise ValueError("day shapes hold null or non-finite factors")
-    groups = sorted({(s.region, s.workload_class.value) for s in streams})
-    library = shape_library(shapes, groups)
-    column = {g: i for i, g in enumerate(groups)}
-    index = [column[(s.region, s.workload_class.value)] for s in streams]
-    return np.ascontiguousarray(library[:, :, index])
+    values = shapes.select("factor", "day_mean")
+    if values.null_count().sum_horizontal().item() or not all(
+        values[c].is_finite().all() for c in values.columns
+    ):
+        raise ValueError("day shapes hold null or non-finite factors or day means")
+    return shape_library(shapes, groups)
 
 
 def _sample_index(sample_id: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -335,6 +342,12 @@ def demand_side(
     targeted = rows["targeted"].to_numpy()
     target = np.bincount(flat, weights=np.where(targeted, y, 0.0), minlength=size).reshape(shape)
     label = f"customer:{top}" if top is not None else str(scenario.target)
+    groups, shape_group = _shape_groups(streams)
+    library = _library(drawn, groups)
+    # Each group's daily mean per path: the level its day shapes are drawn near.
+    group_levels = np.stack(
+        [base[:, :, shape_group == g].sum(axis=2) for g in range(len(groups))], axis=2
+    )
     return DemandSide(
         first_day=first_day,
         days=days,
@@ -343,8 +356,9 @@ def demand_side(
         regions=tuple(sorted({s.region for s in streams} | set(plan.regions))),
         base=base,
         target=target,
-        shapes=_stream_shapes(drawn, streams),
-        day_shape=drawn_days(drawn, first_day=first_day, days=days, sample_ids=sample_ids),
+        shapes=np.ascontiguousarray(library.factors[:, :, shape_group]),
+        day_shape=drawn_days(library, group_levels, first_day=first_day, sample_ids=sample_ids),
+        shape_group=shape_group,
         target_label=label,
     )
 
@@ -690,6 +704,7 @@ def kernel_inputs(
         shock=resolved.shock,
         day_shape=demand.day_shape,
         shapes=demand.shapes,
+        shape_group=demand.shape_group,
         cap=supply.cap,
         start=resolved.start_hour,
         prio=np.array([p.priority for p in policies], dtype=np.int64),

@@ -14,8 +14,8 @@ only on the pools it reserved on.
 Demand is a *level*: GPUs running plus GPUs queued in each hour (DOMAIN.md, "Demand as a
 level, demand as work"). A stream's level this hour is ``factor * base[day]`` plus the shock's
 extra ``factor * shock[t] * target[day]`` (a negative shock lowers the base), ``factor`` being
-the hour's in the day shape the path drew for that day (``shapes[day_shape[day], hour]``, one
-of history's own days; profile.py).
+the hour's in the day shape the path drew for that day in the stream's (region, class)
+(``shapes[day_shape[day, shape_group[s]], hour, s]``, one of history's own days; profile.py).
 What a shortfall means depends on the class's ``demand`` kind:
 
 - *interactive* (inference): the need is the level itself, re-placed every hour. The part not
@@ -238,9 +238,10 @@ class KernelInputs:
 
     base: np.ndarray  # (paths, days, streams) daily mean GPUs
     target: np.ndarray  # (paths, days, streams) the part of base the shock multiplies
-    day_shape: np.ndarray  # (paths, days) int64 entry of ``shapes`` each path's day takes
+    day_shape: np.ndarray  # (paths, days, shape groups) int64 entry of ``shapes`` drawn
     shock: np.ndarray  # (hours,) multiplier - 1
     shapes: np.ndarray  # (library days, 24, streams) hourly factor, mean 1 over each day
+    shape_group: np.ndarray  # (streams,) int64 column of ``day_shape``: the (region, class)
     cap: np.ndarray  # (hours, pools) GPUs in service
     start: int  # first hour of the drill window (the shock start)
     prio: np.ndarray  # (streams,) int64 class priority, non-decreasing
@@ -278,7 +279,7 @@ class KernelInputs:
     def arguments(self) -> tuple[object, ...]:
         """Everything but the per-path arrays, in :func:`simulate_path`'s order."""
         return (
-            self.shock, self.shapes, self.cap, self.start, self.prio,
+            self.shock, self.shapes, self.shape_group, self.cap, self.start, self.prio,
             self.preemptible, self.reserve, self.interactive, self.turnover, self.max_wait,
             self.stream_class, self.stream_region,
             self.s_ptr, self.s_pools, self.edge_stream, self.pe_ptr, self.pe_edges, self.p_region,
@@ -322,8 +323,9 @@ class KernelInputs:
 # or a validated positive rate), worth 2 % of the kernel.
 @njit(cache=True, error_model="numpy")
 def simulate_path(
-    base, target, day_shape, shock, shapes, cap, start, prio, preemptible, reserve, interactive,
-    turnover, max_wait, stream_class, stream_region, s_ptr, s_pools, edge_stream, pe_ptr,
+    base, target, day_shape, shock, shapes, shape_group, cap, start, prio, preemptible, reserve,
+    interactive, turnover, max_wait, stream_class, stream_region, s_ptr, s_pools, edge_stream,
+    pe_ptr,
     pe_edges, p_region, g_class, g_headroom, g_prio, gs_ptr, gs_streams, gp_ptr, gp_pools,
     e_from, e_until, e_failover, s_dark_from, s_dark_until, p_rung_delay, restore,
     restore_delay, ref, n_regions, out_cls, out_pool, out_group, out_backlog, out_unmet,
@@ -456,7 +458,7 @@ def simulate_path(
 
     for t in range(hours):
         day = t // 24
-        shape = day_shape[day]
+        drawn = day_shape[day]
         hour = t - day * 24
         changed = t == next_change
         short_pool = False  # some pool has fewer GPUs than none (see the headroom test)
@@ -513,7 +515,7 @@ def simulate_path(
 
         for s in range(n_streams):
             # A negative shock lowers the base level; a positive one is extra demand.
-            factor = shapes[shape, hour, s]
+            factor = shapes[drawn[shape_group[s]], hour, s]
             base_level = factor * base[day, s]
             extra = 0.0
             if shocked[s]:
@@ -905,8 +907,9 @@ def simulate_path(
 
 @njit(parallel=True, cache=True, error_model="numpy")
 def _simulate_paths(
-    base, target, day_shape, shock, shapes, cap, start, prio, preemptible, reserve, interactive,
-    turnover, max_wait, stream_class, stream_region, s_ptr, s_pools, edge_stream, pe_ptr,
+    base, target, day_shape, shock, shapes, shape_group, cap, start, prio, preemptible, reserve,
+    interactive, turnover, max_wait, stream_class, stream_region, s_ptr, s_pools, edge_stream,
+    pe_ptr,
     pe_edges, p_region, g_class, g_headroom, g_prio, gs_ptr, gs_streams, gp_ptr, gp_pools,
     e_from, e_until, e_failover, s_dark_from, s_dark_until, p_rung_delay, restore,
     restore_delay, ref, n_regions, out_cls, out_pool, out_group, out_backlog, out_unmet,
@@ -914,10 +917,10 @@ def _simulate_paths(
 ):  # fmt: skip
     for n in prange(base.shape[0]):
         simulate_path(
-            base[n], target[n], day_shape[n], shock, shapes, cap, start, prio, preemptible,
-            reserve, interactive, turnover, max_wait, stream_class, stream_region, s_ptr, s_pools,
-            edge_stream, pe_ptr, pe_edges, p_region, g_class, g_headroom, g_prio, gs_ptr,
-            gs_streams, gp_ptr, gp_pools, e_from, e_until, e_failover, s_dark_from,
+            base[n], target[n], day_shape[n], shock, shapes, shape_group, cap, start, prio,
+            preemptible, reserve, interactive, turnover, max_wait, stream_class, stream_region,
+            s_ptr, s_pools, edge_stream, pe_ptr, pe_edges, p_region, g_class, g_headroom, g_prio,
+            gs_ptr, gs_streams, gp_ptr, gp_pools, e_from, e_until, e_failover, s_dark_from,
             s_dark_until, p_rung_delay, restore, restore_delay, ref[n], n_regions, out_cls[n],
             out_pool[n], out_group[n], out_backlog[:, :, n], out_unmet[:, :, n], out_daily[n],
             out_ref[n],

@@ -1,16 +1,17 @@
 """The hourly shapes of recent days per (region, workload class), to turn daily means into hours.
 
-A drill's sample paths are daily means; the kernel runs hours. Each path's day takes the
-shape of one whole day of recent history with the same weekday, drawn per (path, day) and
-shared by every region and class (one calendar day, so regions and classes keep the hours
-they had together). An average hour-of-week shape would give every path the same hours: the
-hour-to-hour scatter real days have would be missing, and a drill's busiest hours too narrow
-(about a fifth of actual hours above the q90 of the hours a drill played, against a tenth;
-``benchmarks/accuracy_drill_day_shapes.py`` and README, "Shock drills").
+A drill's sample paths are daily means; the kernel runs hours. Each path's day takes, in each
+(region, class), the shape of a day of recent history with the same weekday and a mean near
+the path's (:func:`drawn_days`). An average hour-of-week shape would give every path the same
+hours: the hour-to-hour scatter real days have would be missing, and a drill's busiest hours
+too narrow (about a fifth of actual hours above the q90 of the hours a drill played, against a
+tenth; ``benchmarks/accuracy_drill_day_shapes.py`` and README, "Shock drills").
 """
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
@@ -22,15 +23,16 @@ __all__ = [
     "HOURS_PER_DAY",
     "SHAPES_SCHEMA",
     "SHAPE_WEEKS",
+    "ShapeLibrary",
     "day_shapes",
     "drawn_days",
     "shape_library",
 ]
 
 HOURS_PER_DAY = 24
-# Half a year: 26 draws per weekday, and a mix that changes is followed within months. On the
-# demo's fleet all of two years' days scored a little better (pinball 0.819x the average
-# shape's against 0.822x; 8 weeks 0.835x), but a real fleet's mix is not stationary.
+# Half a year: 26 days per weekday to draw from, and a mix that changes is followed within
+# months. On the demo's fleet all of two years' days scored a little better (pinball 0.823x the
+# average shape's against 0.826x; 8 weeks 0.842x), but a real fleet's mix is not stationary.
 SHAPE_WEEKS = 26
 
 SHAPES_SCHEMA = pl.Schema(
@@ -40,6 +42,7 @@ SHAPES_SCHEMA = pl.Schema(
         "workload_class": pl.String,
         "hour": pl.Int32,
         "factor": pl.Float64,
+        "day_mean": pl.Float64,  # the class's mean GPUs that day, to draw days of its level
     }
 )
 
@@ -97,14 +100,15 @@ def day_shapes(
             *day,
             pl.col("ts").dt.hour().cast(pl.Int32).alias("hour"),
             (pl.col("y") / pl.col("day_mean")).alias("factor"),
+            "day_mean",
         )
     )
     hours = pl.LazyFrame({"hour": range(HOURS_PER_DAY)}, schema={"hour": pl.Int32})
     return (
-        shaped.select(day)
+        shaped.select(*day, "day_mean")
         .unique()
         .join(hours, how="cross")
-        .join(shaped, on=[*day, "hour"], how="left")
+        .join(shaped.drop("day_mean"), on=[*day, "hour"], how="left")
         .with_columns(pl.col("factor").fill_null(1.0))
         .select(SHAPES_SCHEMA.names())
         .sort("date", "region", "workload_class", "hour")
@@ -113,21 +117,35 @@ def day_shapes(
     )
 
 
-def shape_library(shapes: pl.DataFrame, groups: list[tuple[str, str]]) -> np.ndarray:
-    """(7 + dates, 24, groups) hourly factors: each weekday's average shape, then each date's.
+@dataclass(frozen=True, slots=True)
+class ShapeLibrary:
+    """The day shapes a drill draws from, per (region, workload_class) group.
 
-    ``groups`` are (region, workload_class) pairs, the last axis. Entry ``w`` (0 = Monday) is
-    a group's average over its dates of that weekday, else over all its dates, else flat 1.0;
-    entry ``7 + i`` is the ``i``-th date of ``shapes`` (sorted), its average weekday's shape
-    where the group has none that date. Every entry of every group averages 1 over its hours.
+    Entry ``w`` < 7 is weekday ``w``'s average shape (0 = Monday), the shape of a day drawn
+    from no history; entry ``7 + i`` is the ``i``-th date of the shapes, sorted.
+    """
+
+    factors: np.ndarray  # (entries, 24, groups), every entry of every group averaging 1
+    day_mean: np.ndarray  # (entries, groups) a group's mean GPUs that date; NaN: not drawn
+    weekday: np.ndarray  # (entries,) int64
+
+
+def shape_library(shapes: pl.DataFrame, groups: list[tuple[str, str]]) -> ShapeLibrary:
+    """Each group's weekday averages and dated shapes (``groups`` are (region, class) pairs).
+
+    A weekday's average is over the group's dates of that weekday, else over all its dates,
+    else flat 1.0. A date the group has no shape on takes its weekday's average there and is
+    never drawn for it (its ``day_mean`` is NaN).
     """
     dates: list[date] = shapes["date"].unique().sort().to_list()
-    library = np.ones((7 + len(dates), HOURS_PER_DAY, len(groups)))
+    entries = 7 + len(dates)
+    weekday = np.concatenate([np.arange(7), [d.weekday() for d in dates]]).astype(np.int64)
+    factors = np.ones((entries, HOURS_PER_DAY, len(groups)))
+    means = np.full((entries, len(groups)), np.nan)
     if shapes.is_empty() or not groups:
-        return library
+        return ShapeLibrary(factors, means, weekday)
     position = {d: i for i, d in enumerate(dates)}
     keyed = {key: frame for key, frame in shapes.group_by("region", "workload_class")}
-    weekday_of = np.array([d.weekday() for d in dates], dtype=np.int64)
     for g, group in enumerate(groups):
         frame = keyed.get(group)
         if frame is None:
@@ -135,40 +153,50 @@ def shape_library(shapes: pl.DataFrame, groups: list[tuple[str, str]]) -> np.nda
         own = np.full((len(dates), HOURS_PER_DAY), np.nan)
         rows = np.array([position[d] for d in frame["date"].to_list()], dtype=np.int64)
         own[rows, frame["hour"].to_numpy()] = frame["factor"].to_numpy()
+        means[7 + rows, g] = frame["day_mean"].to_numpy()
         present = ~np.isnan(own).any(axis=1)
         overall = own[present].mean(axis=0)
         for w in range(7):
-            mine = present & (weekday_of == w)
-            library[w, :, g] = own[mine].mean(axis=0) if mine.any() else overall
-        library[7:, :, g] = np.where(present[:, None], own, library[weekday_of, :, g])
-    return library
+            mine = present & (weekday[7:] == w)
+            factors[w, :, g] = own[mine].mean(axis=0) if mine.any() else overall
+        factors[7:, :, g] = np.where(present[:, None], own, factors[weekday[7:], :, g])
+    return ShapeLibrary(factors, means, weekday)
 
 
 def drawn_days(
-    shapes: pl.DataFrame, *, first_day: date, days: int, sample_ids: np.ndarray
+    library: ShapeLibrary, levels: np.ndarray, *, first_day: date, sample_ids: np.ndarray
 ) -> np.ndarray:
-    """(paths, days) library entry of each path's day: a date of the same weekday drawn from
-    ``shapes``' dates, or the weekday's average entry when there is none.
+    """(paths, days, groups) library entry of each path's day in each group.
 
-    The draw is a hash of (sample_id, calendar day), so a path keeps its hours on a subset of
-    paths, on a shorter window and on a rerun.
+    ``levels`` (paths, days, groups) are the paths' daily means. A path's day takes one of
+    the ``ceil(sqrt(n))`` of the group's ``n`` dates with its weekday whose mean is nearest
+    its level (in log terms), at random: a day's shape goes with its level, and a lumpy class
+    (a training run that ended, another that started hours later) has days whose whole mean
+    sat in a few hours; played at a full day's level such a shape asks for GPUs the class
+    never ran. The nearest-neighbour resampling of daily totals into their hours is the
+    "method of fragments" of rainfall disaggregation. A group without a date of the weekday
+    takes the weekday's average entry. The draw is a hash of (sample_id, calendar day,
+    group), so a path keeps its hours on a subset of paths, on a shorter window and on a rerun.
     """
-    dates: list[date] = shapes["date"].unique().sort().to_list()
+    _, days, groups = levels.shape
     weekday = (np.arange(days) + first_day.weekday()) % 7
-    out = np.broadcast_to(weekday, (len(sample_ids), days)).astype(np.int64)
-    if not dates:
-        return out
-    by_weekday = [
-        np.array([7 + i for i, d in enumerate(dates) if d.weekday() == w], dtype=np.int64)
-        for w in range(7)
-    ]
+    out = np.broadcast_to(weekday[None, :, None], levels.shape).astype(np.int64)
     ordinal = first_day.toordinal() + np.arange(days, dtype=np.uint64)
     keys = _mixed((sample_ids.astype(np.uint64)[:, None] << np.uint64(32)) ^ ordinal[None, :])
-    for w, entries in enumerate(by_weekday):
-        if entries.size == 0:
-            continue
-        cols = weekday == w
-        out[:, cols] = entries[(keys[:, cols] % np.uint64(entries.size)).astype(np.int64)]
+    wanted = np.log1p(np.maximum(levels, 0.0))
+    for g in range(groups):
+        for w in range(7):
+            entries = np.flatnonzero((library.weekday == w) & ~np.isnan(library.day_mean[:, g]))
+            cols = np.flatnonzero(weekday == w)
+            if entries.size == 0 or cols.size == 0:
+                continue
+            k = math.ceil(math.sqrt(entries.size))
+            have = np.log1p(library.day_mean[entries, g])
+            distance = np.abs(wanted[:, cols, g][..., None] - have)  # (paths, cols, entries)
+            nearest = np.argsort(distance, axis=-1, kind="stable")[..., :k]
+            pick = (_mixed(keys[:, cols] ^ np.uint64(g + 1)) % np.uint64(k)).astype(np.int64)
+            chosen = np.take_along_axis(nearest, pick[..., None], axis=-1)[..., 0]
+            out[:, cols, g] = entries[chosen]
     return out
 
 

@@ -165,7 +165,8 @@ def replay_levels(
             base=np.full((1, days, 1), peak),
             target=np.full((1, days, 1), peak),
             shapes=np.ones((1, HOURS_PER_DAY, 1)),
-            day_shape=np.zeros((1, days), dtype=np.int64),
+            day_shape=np.zeros((1, days, 1), dtype=np.int64),
+            shape_group=np.zeros(1, dtype=np.int64),
             target_label=f"customer:{customer}",
         )
         # The level each hour as the flat base lowered by a negative shock (see module doc).
