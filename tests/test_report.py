@@ -1255,6 +1255,14 @@ def test_platform_page_shows_time_to_absorb_measured_or_censored(tmp_path: Path)
     assert "verified" in html
 
 
+def test_the_drills_section_says_how_a_drill_plays_its_hours() -> None:
+    """The assumption behind every drill figure is on the page that shows them: a path's day
+    takes the hours of a recent day of its weekday and level; without drills it is not said."""
+    said = "day takes the hours of a day of the last 26 weeks with the same weekday"
+    assert said in platform_page(sample_inputs())
+    assert said not in platform_page(empty_inputs())
+
+
 def test_the_platform_page_flags_series_on_a_fallback_or_without_recent_telemetry() -> None:
     """A series forecast by a fallback is listed with its reason, and the accuracy table
     names its model as a fallback, never as a backtest's choice; a series silent for its

@@ -18,11 +18,11 @@ import numpy as np
 import polars as pl
 
 from forecasting import demand
+from forecasting.schema import DAY_SHAPE_WEEKS
 
 __all__ = [
     "HOURS_PER_DAY",
     "SHAPES_SCHEMA",
-    "SHAPE_WEEKS",
     "ShapeLibrary",
     "day_shapes",
     "drawn_days",
@@ -30,10 +30,6 @@ __all__ = [
 ]
 
 HOURS_PER_DAY = 24
-# Half a year: 26 days per weekday to draw from, and a mix that changes is followed within
-# months. On the demo's fleet all of two years' days scored a little better (pinball 0.823x the
-# average shape's against 0.826x; 8 weeks 0.842x), but a real fleet's mix is not stationary.
-SHAPE_WEEKS = 26
 
 SHAPES_SCHEMA = pl.Schema(
     {
@@ -51,7 +47,7 @@ def day_shapes(
     hourly: pl.LazyFrame | pl.DataFrame,
     *,
     until: date | None = None,
-    weeks: int = SHAPE_WEEKS,
+    weeks: int = DAY_SHAPE_WEEKS,
 ) -> pl.DataFrame:
     """Each day's hourly shape per (region, workload_class), over the last ``weeks``.
 

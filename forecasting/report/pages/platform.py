@@ -36,6 +36,7 @@ from forecasting.report.pages.common import (
     verdict,
 )
 from forecasting.schema import (
+    DAY_SHAPE_WEEKS,
     FAILS_UNSHOCKED,
     PARTLY_JUDGED,
     STALE_FIT,
@@ -543,9 +544,17 @@ def _fan_intro(inputs: ReportInputs) -> str:
 
 
 def _drills_intro(inputs: ReportInputs) -> str | None:
-    """The sentences for drills left out because they were played on another plan, and for
-    groups a drill finds short without any shock where the triggers are green."""
+    """How a drill plays its hours; the sentences for drills left out because they were
+    played on another plan, and for groups a drill finds short without any shock where the
+    triggers are green."""
     parts = []
+    if inputs.drill_answers.height:
+        parts.append(
+            "A drill plays every hour of every sample path: in each region and class, a path's "
+            f"day takes the hours of a day of the last {DAY_SHAPE_WEEKS} weeks with the same "
+            "weekday and a level near the path's, so its hours scatter as real days did "
+            "(README, Shock drills)."
+        )
     if inputs.drills_other_plan:
         text = inputs.drills_other_plan
         parts.append(f"Not verified against this plan: {text[0].upper()}{text[1:]}.")
