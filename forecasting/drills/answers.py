@@ -184,7 +184,6 @@ def _region_drill(
         regions=(region,),
         base=demand.base[:, :, keep],
         target=demand.target[:, :, keep],
-        shapes=np.ascontiguousarray(demand.shapes[:, :, keep]),
         shape_group=demand.shape_group[keep],
     )
     policy = {
@@ -201,9 +200,9 @@ def _ample_gpus(plan: CapacityPlan, demand: DemandSide, scenario: Scenario) -> i
     """GPUs that stand for "unlimited" in one block: twice the whole fleet's busiest shocked
     hour (every region together, each stream at the busiest hour of the day it drew) grossed
     up for the largest headroom."""
-    busiest = demand.shapes.max(axis=1)  # (library days, streams)
-    entry = demand.day_shape[:, :, demand.shape_group]  # (paths, days, streams)
-    peaks = busiest[entry, np.arange(len(demand.streams))]
+    busiest = demand.shapes.max(axis=1)  # (library days, shape groups)
+    group = demand.shape_group
+    peaks = busiest[demand.day_shape[:, :, group], group]  # (paths, days, streams)
     hour = float((demand.base * peaks).sum(axis=2).max(initial=0.0))
     headroom = max(p.headroom for p in plan.policy.values())
     peak = max(hour, 1.0) * max(1.0, scenario.multiplier)

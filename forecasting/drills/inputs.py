@@ -109,7 +109,7 @@ class DemandSide:
     regions: tuple[str, ...]
     base: np.ndarray  # (paths, days, streams) daily mean GPUs
     target: np.ndarray  # (paths, days, streams) the part the shock multiplies
-    shapes: np.ndarray  # (library days, 24, streams) hourly factors, see profile.shape_library
+    shapes: np.ndarray  # (library days, 24, shape groups) hourly factors (ShapeLibrary)
     day_shape: np.ndarray  # (paths, days, shape groups) int64 entry of ``shapes`` drawn
     shape_group: np.ndarray  # (streams,) int64 column of ``day_shape``: the (region, class)
     target_label: str  # the resolved target, e.g. "customer:acme"
@@ -284,7 +284,7 @@ def _shape_groups(streams: Sequence[Stream]) -> tuple[list[tuple[str, str]], np.
 
 
 def _library(shapes: pl.DataFrame, groups: list[tuple[str, str]]) -> ShapeLibrary:
-    if not shapes.is_empty() and shapes.schema != SHAPES_SCHEMA:
+    if shapes.schema != SHAPES_SCHEMA:
         raise ValueError(
             f"day shapes have columns {dict(shapes.schema)}, not {dict(SHAPES_SCHEMA)}: build "
             "them with forecasting.drills.day_shapes"
@@ -356,7 +356,7 @@ def demand_side(
         regions=tuple(sorted({s.region for s in streams} | set(plan.regions))),
         base=base,
         target=target,
-        shapes=np.ascontiguousarray(library.factors[:, :, shape_group]),
+        shapes=library.factors,
         day_shape=drawn_days(library, group_levels, first_day=first_day, sample_ids=sample_ids),
         shape_group=shape_group,
         target_label=label,

@@ -15,7 +15,8 @@ Demand is a *level*: GPUs running plus GPUs queued in each hour (DOMAIN.md, "Dem
 level, demand as work"). A stream's level this hour is ``factor * base[day]`` plus the shock's
 extra ``factor * shock[t] * target[day]`` (a negative shock lowers the base), ``factor`` being
 the hour's in the day shape the path drew for that day in the stream's (region, class)
-(``shapes[day_shape[day, shape_group[s]], hour, s]``, one of history's own days; profile.py).
+(``shapes[day_shape[day, sg], hour, sg]``, ``sg = shape_group[s]``, one of history's own days;
+profile.py).
 What a shortfall means depends on the class's ``demand`` kind:
 
 - *interactive* (inference): the need is the level itself, re-placed every hour. The part not
@@ -240,7 +241,7 @@ class KernelInputs:
     target: np.ndarray  # (paths, days, streams) the part of base the shock multiplies
     day_shape: np.ndarray  # (paths, days, shape groups) int64 entry of ``shapes`` drawn
     shock: np.ndarray  # (hours,) multiplier - 1
-    shapes: np.ndarray  # (library days, 24, streams) hourly factor, mean 1 over each day
+    shapes: np.ndarray  # (library days, 24, shape groups) hourly factor, mean 1 each day
     shape_group: np.ndarray  # (streams,) int64 column of ``day_shape``: the (region, class)
     cap: np.ndarray  # (hours, pools) GPUs in service
     start: int  # first hour of the drill window (the shock start)
@@ -515,7 +516,8 @@ def simulate_path(
 
         for s in range(n_streams):
             # A negative shock lowers the base level; a positive one is extra demand.
-            factor = shapes[drawn[shape_group[s]], hour, s]
+            sg = shape_group[s]  # the stream's (region, class) in the day shapes
+            factor = shapes[drawn[sg], hour, sg]
             base_level = factor * base[day, s]
             extra = 0.0
             if shocked[s]:
