@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import shutil
 import time
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from flows.console import console, failed_line, say
 from forecasting import synth
@@ -15,12 +15,33 @@ from forecasting.resources import sample_contracts
 if TYPE_CHECKING:  # prefect starts with the flows, not at import
     from flows.pipeline import PipelineOutcome
 from forecasting.settings import settings
-from forecasting.traces import helios_capacity_toml
+from forecasting.traces import ADAPTERS, HeliosOptions, helios_capacity_toml
 
 __all__ = ["run_demo", "run_helios_demo"]
 
 HELIOS_MINUTES = "helios_earth_vc_minute_2020-05.csv.gz"
-HELIOS_QUOTAS = "helios_earth_vc_gpu_capacity_daily.csv"
+HELIOS_QUOTAS = "helios_{cluster}_vc_gpu_capacity_daily.csv"
+HELIOS_ANY_MINUTES = "helios_*_vc_minute_*.csv*"
+
+
+def _helios_files(traces: Path) -> tuple[Path, Path, str] | str:
+    """The Helios minute trace, its cluster's daily quota file and the cluster's name: Earth's
+    May 2020 where it is in ``traces``, else the one trace there; or why there is none."""
+    found = sorted(traces.glob(HELIOS_ANY_MINUTES))
+    if (traces / HELIOS_MINUTES).is_file():
+        found = [traces / HELIOS_MINUTES]
+    if len(found) != 1:
+        what = "none" if not found else ", ".join(f.name for f in found)
+        return (
+            f"no single Helios trace in {traces} (looked for {HELIOS_MINUTES}, else one file "
+            f"named {HELIOS_ANY_MINUTES}; found {what}); set FLEETCAST_TRACES to the folder "
+            "holding it"
+        )
+    cluster = found[0].name.split("_")[1]
+    quotas = traces / HELIOS_QUOTAS.format(cluster=cluster)
+    if not quotas.is_file():
+        return f"no quota file {quotas.name} beside {found[0]}: the demo plays the trace against it"
+    return found[0], quotas, cluster
 
 
 def _printed(outcome: PipelineOutcome, *, started: float) -> int:
@@ -99,26 +120,34 @@ def run_helios_demo(*, warehouse_path: Path, reports_path: Path) -> int:
     Each VC is a customer with its quota as a dedicated block; the trace's 31 days forecast
     8 weeks ahead (three 7-day backtests one day apart after two weeks of training, the
     setting tests/test_helios_accuracy.py measures), and the drills are the two a training
-    cluster asks about: training-2x and top-customer-2x-6w.
+    cluster asks about: training-2x and top-customer-2x-6w. Another Helios cluster's trace
+    in the same shape (``helios_<cluster>_vc_minute_*.csv.gz`` beside its
+    ``helios_<cluster>_vc_gpu_capacity_daily.csv``) runs the same way, as of its last day.
     """
     from flows.pipeline import pipeline_flow
     from forecasting.options import DrillOptions, ForecastOptions, PipelineOptions
 
     # The public traces live beside the repository (../shared/data), or in $FLEETCAST_TRACES.
-    traces = settings().traces
-    source = traces / HELIOS_MINUTES
-    if not source.is_file():
-        say(f"no Helios trace at {source}; set FLEETCAST_TRACES to the folder holding it")
+    files = _helios_files(settings().traces)
+    if isinstance(files, str):
+        say(files)
         return 1
+    source, quota_file, cluster = files
     started = time.perf_counter()
+    last_hour = ADAPTERS["helios"].report(source).last_ts
+    if last_hour is None:
+        say(f"no hour of telemetry in {source}")
+        return 1
+    # The plan's statuses as of the trace's last day, in the cluster's own clock.
+    as_of = last_hour.astimezone(ZoneInfo(HeliosOptions().source_timezone)).date()
     folder = settings().data_dir / "demo-helios"
     shutil.rmtree(folder, ignore_errors=True)
     inbox = folder / "inbox"
     inbox.mkdir(parents=True)
-    (inbox / HELIOS_MINUTES).symlink_to(source.resolve())
+    (inbox / source.name).symlink_to(source.resolve())
     plan_path = folder / "capacity.toml"
     plan_path.write_text(
-        helios_capacity_toml(traces / HELIOS_QUOTAS, as_of=date(2020, 5, 31)), encoding="utf-8"
+        helios_capacity_toml(quota_file, as_of=as_of, site=cluster), encoding="utf-8"
     )
     options = PipelineOptions(
         inbox=inbox,

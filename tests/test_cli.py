@@ -677,3 +677,22 @@ def test_the_report_table_says_where_no_demand_was_measured() -> None:
         ["azure", "azure · inference"]
     )
     assert "no demand measured" not in shown([])
+
+
+def test_the_helios_demo_finds_another_clusters_trace_and_its_quotas(tmp_path: Path) -> None:
+    """`demo --trace helios` plays Earth's trace where it is there, else the one Helios trace
+    in the folder against its own cluster's quota file; with none, or two, it says why."""
+    from flows.demo import _helios_files
+
+    fixtures = ROOT / "tests" / "fixtures" / "traces"
+    assert "no single Helios trace" in str(_helios_files(tmp_path))
+    minutes = tmp_path / "helios_venus_vc_minute_2020-09.csv.gz"
+    minutes.symlink_to(fixtures / "helios_earth_vc_minute_2020-05-12_slice.csv.gz")
+    assert "no quota file helios_venus_vc_gpu_capacity_daily.csv" in str(_helios_files(tmp_path))
+    quotas = tmp_path / "helios_venus_vc_gpu_capacity_daily.csv"
+    quotas.symlink_to(fixtures / "helios_earth_vc_gpu_capacity_daily.csv")
+    assert _helios_files(tmp_path) == (minutes, quotas, "venus")
+    (tmp_path / "helios_saturn_vc_minute_2020-07.csv.gz").symlink_to(minutes)
+    assert "found helios_saturn_vc_minute_2020-07.csv.gz, helios_venus" in str(
+        _helios_files(tmp_path)
+    )

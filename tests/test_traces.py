@@ -204,6 +204,30 @@ def test_azure_conversation_label_and_options() -> None:
     assert base["requests"].sum() == 330
 
 
+def test_azure_2024_week_files_read_with_their_utc_offsets(tmp_path: Path) -> None:
+    """The 2024 one-week files' shape (six digits and a UTC offset, no fraction on a whole
+    second) reads as the same instants as the 2023 shape, its offset applied."""
+    week = tmp_path / "AzureLLMInferenceTrace_conv_1week.csv"
+    week.write_text(
+        "TIMESTAMP,ContextTokens,GeneratedTokens\n"
+        "2024-05-10 00:00:00.009930+00:00,100,10\n"
+        "2024-05-10 00:30:00+00:00,200,20\n"
+        "2024-05-10 03:15:00.500000+02:00,300,30\n"  # 01:15 UTC
+        "2024-05-10 02:00:00.009930+00:00,400,40\n"
+    )
+    frame = ADAPTERS["azure-llm"].scan(week).collect().sort("ts")
+    assert frame["customer"].unique().to_list() == ["conversation"]
+    hours = {
+        row["ts"].hour: (row["requests"], row["tokens"]) for row in frame.iter_rows(named=True)
+    }
+    assert hours == {0: (2, 330), 1: (1, 330), 2: (1, 440)}
+    # The first hour is covered from its first request: 00:00:00.009930 to 01:00.
+    first = frame.row(0, named=True)
+    assert first["gpus_running"] == pytest.approx(330 / (3600 - 0.00993) / 1_500)
+    report = ADAPTERS["azure-llm"].report(week)
+    assert (report.rows_read, report.hours) == (4, 3)
+
+
 def test_helios_capacity_toml_parses_and_matches_totals() -> None:
     """The generated capacity.toml parses, and live quota on a date equals the CSV's total."""
     plan = parse_capacity(helios_capacity_toml(HELIOS_DAILY, as_of=date(2020, 5, 31)))
@@ -247,11 +271,20 @@ def test_wrong_file_names_file_and_columns(tmp_path: Path) -> None:
 
 
 def test_bad_timestamp_is_not_guessed(tmp_path: Path) -> None:
-    """A timestamp in another format fails the collect instead of being parsed by guesswork."""
+    """A timestamp in another format fails instead of being parsed by guesswork; the Azure
+    adapter names the file, the row, the column and the value."""
     odd = tmp_path / "AzureLLMInferenceTrace_code_2023.csv"
-    odd.write_text("TIMESTAMP,ContextTokens,GeneratedTokens\n16/11/2023 18:17:03,10,5\n")
-    with pytest.raises(pl.exceptions.InvalidOperationError):
-        ADAPTERS["azure-llm"].scan(odd).collect()
+    odd.write_text(
+        "TIMESTAMP,ContextTokens,GeneratedTokens\n"
+        "2023-11-16 18:17:03.9799600,10,5\n"
+        "16/11/2023 18:17:03,10,5\n"
+        ",10,5\n"
+    )
+    with pytest.raises(TraceFormatError) as caught:
+        ADAPTERS["azure-llm"].scan(odd)
+    assert f"{odd}: column TIMESTAMP: row 2 ('16/11/2023 18:17:03'); row 3 (None)" in str(
+        caught.value
+    )
     helios_odd = tmp_path / "helios.csv.gz"
     with gzip.open(HELIOS, "rt") as src, gzip.open(helios_odd, "wt") as dst:
         header, first = src.readline(), src.readline()

@@ -2,23 +2,29 @@
 
 Source (see SOURCES.md): Azure/AzurePublicDataset, ``data/AzureLLMInferenceTrace_code_2023.csv``
 and ``..._conv_2023.csv``, verbatim; CC BY 4.0. Cite Patel et al., "Splitwise: Efficient
-Generative LLM Inference Using Phase Splitting", ISCA'24.
+Generative LLM Inference Using Phase Splitting", ISCA'24. The same dataset's 2024 release
+(``AzureLLMInferenceTrace_code_1week.csv``, ``..._conv_1week.csv``) has the same columns.
 
 Mapping to telemetry:
 
-* one request a row (TIMESTAMP, ContextTokens, GeneratedTokens), about one hour on 2023-11-16;
+* one request a row (TIMESTAMP, ContextTokens, GeneratedTokens): about one hour on 2023-11-16
+  in the 2023 files, a week from 2024-05-10 in the 2024 ones;
 * workload class = inference; customer = ``"code"`` or ``"conversation"`` from the file name,
   because the trace names no tenant: the two services are the only split it has;
 * requests = requests arriving in the hour; tokens = context + generated tokens summed;
 * gpus_running = tokens per second over the part of the hour the log covers, divided by an
-  assumed sustained tokens/s per GPU. The first and last hours are only partly covered (the log
-  starts at 18:15 or 18:17 and stops at 19:14), so their rate is taken over the covered seconds:
+  assumed sustained tokens/s per GPU. The first and last hours are only partly covered (the 2023
+  logs start at 18:15 or 18:17 and stop at 19:14), so their rate is taken over the covered seconds:
   the rest of the hour is unobserved, not idle. Hours inside the log with no request get a row
   of zeros, because there the log was running and nothing arrived;
 * gpus_queued = 0: the log has arrivals only.
 
-TIMESTAMP reads like ``2023-11-16 18:17:03.9799600`` (seven fractional digits). It is parsed
-with that exact format at nanosecond precision; any other shape fails the collect.
+TIMESTAMP comes in the two shapes Azure published: the 2023 files read like
+``2023-11-16 18:17:03.9799600`` (naive, seven fractional digits, in ``source_timezone``), the
+2024 one-week files (``AzureLLMInferenceTrace_code_1week.csv``, May 10-19 2024; Stojkovic et al.,
+"DynamoLLM", HPCA 2025) like ``2024-05-10 00:00:00.009930+00:00`` (a UTC offset, six digits, none
+on a whole second). Each is parsed with its exact format at nanosecond precision; a value of
+neither shape is not guessed: the scan fails, naming the file, row, column and value.
 """
 
 from __future__ import annotations
@@ -31,11 +37,18 @@ from types import MappingProxyType
 import polars as pl
 
 from forecasting.schema import WorkloadClass
-from forecasting.traces import TraceReport, hour_of, scan_trace_csv, to_telemetry
+from forecasting.traces import (
+    TraceFormatError,
+    TraceReport,
+    hour_of,
+    scan_trace_csv,
+    to_telemetry,
+)
 
 __all__ = [
     "AZURE_DTYPES",
     "CUSTOMER_BY_FILE",
+    "OFFSET_TIMESTAMP_FORMAT",
     "TIMESTAMP_FORMAT",
     "AzureLLMOptions",
     "arrival",
@@ -43,14 +56,17 @@ __all__ = [
     "scan_azure_llm",
 ]
 
-TRACE = "Azure LLM inference trace (AzureLLMInferenceTrace_*_2023.csv)"
+TRACE = "Azure LLM inference trace (AzureLLMInferenceTrace_*_2023.csv or *_1week.csv)"
 
 AZURE_DTYPES: Mapping[str, pl.DataType] = MappingProxyType(
     {"TIMESTAMP": pl.String(), "ContextTokens": pl.Int64(), "GeneratedTokens": pl.Int64()}
 )
 
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S%.f"
-"""Date, time, then a dot and the fractional seconds (seven digits in the published files)."""
+"""Date, time, then a dot and the fractional seconds (seven digits in the 2023 files): naive."""
+
+OFFSET_TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S%.f%:z"
+"""The 2024 files' shape: fractional seconds (absent on a whole second), then a UTC offset."""
 
 CUSTOMER_BY_FILE: Mapping[str, str] = MappingProxyType({"_code_": "code", "_conv_": "conversation"})
 """File-name fragment -> customer label, for the two published files."""
@@ -81,14 +97,40 @@ class AzureLLMOptions:
 
 
 def arrival(time_zone: str) -> pl.Expr:
-    """TIMESTAMP parsed with its exact fractional-second format, as a UTC datetime."""
-    return (
-        pl.col("TIMESTAMP")
-        .str.strptime(pl.Datetime("ns"), TIMESTAMP_FORMAT, strict=True, exact=True)
+    """TIMESTAMP as a UTC datetime: with its offset where it has one (2024 files), else read in
+    ``time_zone`` (2023 files); null where it has neither shape (:func:`_unparsed`)."""
+    text = pl.col("TIMESTAMP")
+    with_offset = text.str.strptime(
+        pl.Datetime("ns", "UTC"), OFFSET_TIMESTAMP_FORMAT, strict=False, exact=True
+    )
+    naive = (
+        text.str.strptime(pl.Datetime("ns"), TIMESTAMP_FORMAT, strict=False, exact=True)
         .dt.replace_time_zone(time_zone, ambiguous="raise", non_existent="raise")
         .dt.convert_time_zone("UTC")
-        .alias("arrival")
     )
+    return pl.coalesce(with_offset, naive).alias("arrival")
+
+
+def _unparsed(path: Path, requests: pl.LazyFrame) -> None:
+    """Raise naming the first rows whose TIMESTAMP has neither published shape.
+
+    Its own pass over the one column, streaming: a request log's hours are sums over its rows,
+    so a row that cannot be placed in an hour cannot be set aside after the sum either.
+    """
+    bad = (
+        requests.with_row_index("row", offset=1)
+        .filter(pl.col("arrival").is_null())  # an empty TIMESTAMP cannot be placed either
+        .select("row", "TIMESTAMP")
+        .head(3)
+        .collect(engine="streaming")
+    )
+    if bad.height:
+        shown = "; ".join(f"row {row} ({value!r})" for row, value in bad.iter_rows())
+        raise TraceFormatError(
+            f"{path}: column TIMESTAMP: {shown}: not a timestamp in either published shape, "
+            "2023-11-16 18:17:03.9799600 (naive) or 2024-05-10 00:00:00.009930+00:00 (UTC "
+            "offset); fix or remove the row, nothing of the file was loaded"
+        )
 
 
 def _customer(path: Path, options: AzureLLMOptions) -> str:
@@ -105,9 +147,12 @@ def _customer(path: Path, options: AzureLLMOptions) -> str:
 
 def _hourly(path: Path, options: AzureLLMOptions) -> pl.LazyFrame:
     """Per hour inside the log: requests, tokens and the seconds of the hour the log covers."""
-    requests = scan_trace_csv(path, AZURE_DTYPES, trace=TRACE).select(
-        arrival(options.source_timezone),
-        (pl.col("ContextTokens") + pl.col("GeneratedTokens")).alias("tokens"),
+    read = scan_trace_csv(path, AZURE_DTYPES, trace=TRACE).with_columns(
+        arrival(options.source_timezone)
+    )
+    _unparsed(path, read.select("TIMESTAMP", "arrival"))
+    requests = read.select(
+        "arrival", (pl.col("ContextTokens") + pl.col("GeneratedTokens")).alias("tokens")
     )
     counts = requests.group_by(hour_of(pl.col("arrival")).alias("ts")).agg(
         pl.len().cast(pl.Float64).alias("requests"), pl.col("tokens").sum().cast(pl.Float64)
