@@ -704,20 +704,23 @@ def whatif_table(outcome: WhatIfOutcome) -> Table:
     return table
 
 
-def _power_line(report: ReportOutcome, *, today: date | None = None) -> list[str]:
+def _days_late(by: date, report: ReportOutcome) -> str:
+    """`` (65 days ago: late)`` for a "by" date before the triggers' as-of date (a date that is
+    gone would read as a deadline still to meet), else ''."""
+    late = ((report.as_of or date.today()) - by).days
+    return f" ({late:,} days ago: late)" if late > 0 else ""
+
+
+def _power_line(report: ReportOutcome) -> list[str]:
     """``power: 4 red, 0 amber, 3 green; contract power first: us-east-b by 2027-04-06``, or
-    nothing for a plan without sites. A date already past says how late it is: a "by" date
-    that is gone reads as a deadline still to meet."""
+    nothing for a plan without sites; a date already past says how late it is."""
     if not report.power_statuses:
         return []
     counts = ", ".join(f"{report.power_statuses.get(s, 0)} {s}" for s in ("red", "amber", "green"))
     first = ""
     if report.power_first:
         site, by = report.power_first
-        late = ((today or date.today()) - by).days
-        first = f"; contract power first: {site} by {by}" + (
-            f" ({late:,} days ago: late)" if late > 0 else ""
-        )
+        first = f"; contract power first: {site} by {by}{_days_late(by, report)}"
     return [f"power: {counts}{first}"]
 
 
@@ -784,17 +787,22 @@ def _due_before(orders: list[dict[str, Any]]) -> str:
 
 
 def triggers_line(report: ReportOutcome) -> str:
-    """``triggers: 0 red, 0 amber, 6 green``, the first red pool's order-by date, and the later
-    orders of the plan due before every trigger's (long-lead blocks for later shortfalls)."""
-    worst = [t for t in report.triggers if t["status"] == "red"]
+    """``triggers: 0 red, 0 amber, 6 green``, the red pool whose order-by date came first (and
+    how late it is), and the later orders of the plan due before every trigger's (long-lead
+    blocks for later shortfalls)."""
+    red = sorted(
+        (t for t in report.triggers if t["status"] == "red" and t["order_by"]),
+        key=lambda t: str(t["order_by"]),
+    )
+    first = ""
+    if red:
+        by = date.fromisoformat(str(red[0]["order_by"]))
+        first = f"; order first: {red[0]['region']}/{red[0]['pool']} by {by}"
+        first += _days_late(by, report)
     return (
         "triggers: "
         + ", ".join(f"{report.statuses.get(s, 0)} {s}" for s in ("red", "amber", "green"))
-        + (
-            f"; order first: {worst[0]['region']}/{worst[0]['pool']} by {worst[0]['order_by']}"
-            if worst
-            else ""
-        )
+        + first
         + _due_before(report.later_due_first)
     )
 

@@ -1124,6 +1124,8 @@ class ReportOutcome(BaseModel):
     run_id: str
     trigger_run_id: str
     path: Path
+    # The triggers' as-of date: an order-by or contract-by date before it is already late.
+    as_of: date | None = None
     statuses: dict[str, int]
     failing_drills: list[str]
     stale_days: int | None
@@ -1508,6 +1510,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         run_id=inputs.run_id,
         trigger_run_id=triggers.run_id,
         path=path,
+        as_of=inputs.as_of,
         statuses=dict(zip(statuses["status"], statuses["len"], strict=True)),
         power_statuses=dict(zip(power["status"], power["len"], strict=True)),
         power_first=(late["site"][0], late["contract_by"][0]) if late.height else None,

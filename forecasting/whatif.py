@@ -406,10 +406,10 @@ def _daily_end(forecast: pl.DataFrame) -> date | None:
 
 
 def _day_or_month(day: date, forecast: pl.DataFrame) -> str:
-    """``day``, or its month on the forecast's monthly rows (their first day is no date)."""
-    monthly = forecast.filter(_grain(forecast) == "month").get_column("ds")
-    first_month = monthly.min() if monthly.len() else None
-    return f"{day:%B %Y}" if isinstance(first_month, date) and day >= first_month else str(day)
+    """``day``, or its month past the forecast's daily rows (a monthly row's first day is no
+    date); the same rule as the tables' (:attr:`WhatIf.daily_end`)."""
+    end = _daily_end(forecast)
+    return f"{day:%B %Y}" if end is not None and day > end else str(day)
 
 
 def _powered_from(

@@ -606,9 +606,9 @@ def test_a_power_contract_date_already_past_says_it_is_late() -> None:
         report = ReportOutcome(
             run_id="r", trigger_run_id="t", path=Path("."), statuses={}, failing_drills=[],
             stale_days=None, triggers=[], power_statuses={"red": 1, "green": 2},
-            power_first=("us-east-b", by),
+            power_first=("us-east-b", by), as_of=date(2026, 11, 30),
         )  # fmt: skip
-        return _power_line(report, today=date(2026, 11, 30))[0]
+        return _power_line(report)[0]
 
     assert line(date(2025, 4, 6)) == (
         "power: 1 red, 0 amber, 2 green; contract power first: us-east-b by 2025-04-06 "
@@ -654,6 +654,30 @@ def test_the_triggers_line_names_the_later_orders_due_before_every_trigger() -> 
         "($3,317.8M, 1 red), the first eu-west/all 3 x cell-gb200-8192 by 2026-11-20 (red)"
     )
     assert line([late]).endswith("by 2026-11-20 (a later order of the plan, red)")
+
+
+def test_the_triggers_line_orders_first_the_red_pool_due_first_and_says_how_late() -> None:
+    """ "Order first" is the red pool whose order-by date came first, not the first red row
+    (a 45-day fleet named us-east's September date while us-west's was April's), and a date
+    before the as-of date says how late it is, as the power line does."""
+    from datetime import date
+
+    from flows.tables import triggers_line
+    from forecasting.runs import ReportOutcome
+
+    rows = [
+        {"region": "us-east", "pool": "all", "status": "red", "order_by": "2026-09-03"},
+        {"region": "us-west", "pool": "training", "status": "red", "order_by": "2026-04-20"},
+        {"region": "eu-west", "pool": "all", "status": "green", "order_by": None},
+    ]
+    report = ReportOutcome(
+        run_id="r", trigger_run_id="t", path=Path("."), statuses={"red": 2, "green": 1},
+        failing_drills=[], stale_days=None, triggers=rows, as_of=date(2026, 12, 1),
+    )  # fmt: skip
+    assert triggers_line(report) == (
+        "triggers: 2 red, 0 amber, 1 green; order first: us-west/training by 2026-04-20 "
+        "(225 days ago: late)"
+    )
 
 
 def test_the_report_table_says_where_no_demand_was_measured() -> None:

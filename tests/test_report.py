@@ -1210,7 +1210,8 @@ def test_the_report_publishes_every_order_of_the_plan(tmp_path: Path) -> None:
     total = float(planned.placements["capex_usd"].sum())
     assert "capital in every order of the plan" in front and fmt_usd(total) in front
     due = planned.placements.filter(pl.col("tranche") == 2)["order_by"][0]
-    assert "next order-by" in front and f"{due} (" in front
+    late = (planned.as_of - due).days  # due before the as-of date: late, and it says so
+    assert "next order-by" in front and f"{due}, {late} days ago: late (" in front
     assert "a later order: 3 × cell-later" in front
 
 
@@ -1494,3 +1495,16 @@ def test_an_exhaustion_on_the_monthly_rows_reads_as_its_month() -> None:
     page = finance_page(inputs)
     orders = page[page.index("<h2>Orders to place</h2>") : page.index("<h2>Capital by quarter")]
     assert f"Oct {end.year + 2}" in orders and str(month) not in orders
+
+
+def test_the_next_order_by_card_says_when_its_date_is_already_gone() -> None:
+    """A red trigger's order-by date is before the as-of date: the "next order-by" card says
+    how late it is (it read "2026-04-20 (us-west · training)" on a fleet as of December, a
+    deadline seemingly still to meet); a date ahead reads as before."""
+    inputs = sample_inputs()
+    plain = replace(inputs, placements=_planned(inputs, later_capex=500e6).filter(
+        pl.col("tranche") == 1
+    ))  # fmt: skip
+    assert "2026-08-10, 104 days ago: late (us-east · all)" in finance_page(plain)
+    ahead = replace(plain, triggers=plain.triggers.filter(pl.col("status") != "red"))
+    assert "2026-12-28 (us-east · training)" in finance_page(ahead)

@@ -297,13 +297,21 @@ def next_order_by(inputs: ReportInputs) -> str:
         due = early.row(0, named=True)
         more = f", and {early.height - 1} more before the triggers" if early.height > 1 else ""
         return (
-            f"{fmt_date(due['order_by'])} ({due['region']} · {due['pool']}, a later order: "
-            f"{fmt_count(due['blocks'])} × {due['candidate']}{more})"
+            f"{_by(due['order_by'], inputs.as_of)} ({due['region']} · {due['pool']}, a later "
+            f"order: {fmt_count(due['blocks'])} × {due['candidate']}{more})"
         )
     dated = t.filter(pl.col("order_by").is_not_null()).sort("order_by")
     if dated.is_empty():
         return "none due"
-    return f"{fmt_date(dated['order_by'][0])} ({dated['region'][0]} · {dated['pool'][0]})"
+    first = dated.row(0, named=True)
+    return f"{_by(first['order_by'], inputs.as_of)} ({first['region']} · {first['pool']})"
+
+
+def _by(day: date, as_of: date) -> str:
+    """An order-by date, and how late it is when it came before ``as_of``: a date that is gone
+    under "next order-by" would read as a deadline still to meet."""
+    late = (as_of - day).days
+    return fmt_date(day) + (f", {late:,} days ago: late" if late > 0 else "")
 
 
 def month(day: date) -> str:
