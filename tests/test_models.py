@@ -14,6 +14,7 @@ from forecasting.models import (
     TSB,
     Drift,
     Model,
+    Naive,
     SeasonalNaive,
     intermittency,
     make_model,
@@ -34,6 +35,33 @@ def test_seasonal_naive_repeats_last_week() -> None:
     y = weekly_series(60)
     pred = SeasonalNaive().fit(y).predict(21, quantiles=QUANTILES)
     np.testing.assert_allclose(pred.mean, np.tile(y[-7:], 3))
+
+
+def test_the_naive_band_past_a_week_is_held_to_the_weekly_changes() -> None:
+    """Two weeks of a weekday cycle: a random walk on the daily changes (mostly the cycle)
+    widened the band to a q10 of zero three months out; past a week the band is the weekly
+    changes' random walk, never narrower than six days ahead. A random walk keeps its own
+    band, and so do a week's history and the first six days; the paths are held alike."""
+    cycle = weekly_series(14, seed=1)
+    model = Naive().fit(cycle)
+    pred = model.predict(182, quantiles=QUANTILES)
+    daily, kept = model._spread(182)
+    weekly = np.sqrt(np.mean((cycle[7:] - cycle[:-7]) ** 2))
+    np.testing.assert_allclose(kept[:6], daily[:6])
+    np.testing.assert_allclose(kept[90:], np.maximum(weekly * np.sqrt(np.arange(91, 183) / 7),
+                                                     daily[5]))  # fmt: skip
+    assert kept[-1] < daily[-1] / 3
+    assert pred.quantiles[0.1][-1] > 0.5 * cycle[-1]  # was below zero
+    paths = model.sample(182, n_paths=4000, rng=np.random.default_rng(0))
+    spread = np.quantile(paths[:, -1], 0.9) - np.quantile(paths[:, -1], 0.1)
+    assert spread == pytest.approx(2 * 1.2816 * kept[-1], rel=0.15)
+    # A long random walk, whose weekly changes are measured well: about its own band. (On a
+    # short one they are a few independent weeks, and the band can come out narrower.)
+    walk = np.cumsum(np.random.default_rng(2).normal(0, 10, 400)) + 500
+    daily, kept = Naive().fit(walk)._spread(182)
+    assert kept[-1] == pytest.approx(daily[-1], rel=0.2)
+    short = Naive().fit(cycle[:10])
+    np.testing.assert_allclose(*short._spread(182))
 
 
 def test_drift_extrapolates_a_line() -> None:

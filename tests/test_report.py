@@ -1508,3 +1508,14 @@ def test_the_next_order_by_card_says_when_its_date_is_already_gone() -> None:
     assert "2026-08-10, 104 days ago: late (us-east · all)" in finance_page(plain)
     ahead = replace(plain, triggers=plain.triggers.filter(pl.col("status") != "red"))
     assert "2026-12-28 (us-east · training)" in finance_page(ahead)
+    # The facilities card's contract-power date alike.
+    from forecasting.triggers import POWER_TRIGGERS_SCHEMA
+
+    def power(by: date) -> str:
+        row = {"region": "us-east", "site": "us-east-b", "status": "red", "contract_by": by}
+        frame = pl.DataFrame([row]).cast({"contract_by": pl.Date})
+        triggers = pl.concat([POWER_TRIGGERS_SCHEMA.to_frame(), frame], how="diagonal_relaxed")
+        return facilities_page(replace(plain, power_triggers=triggers))
+
+    assert "2025-03-18, 614 days ago: late (us-east-b)" in power(date(2025, 3, 18))
+    assert "2027-03-18 (us-east-b)" in power(date(2027, 3, 18))

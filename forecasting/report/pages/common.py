@@ -57,6 +57,7 @@ __all__ = [
     "Stacked",
     "Table",
     "blocks_text",
+    "by_date",
     "changes_view",
     "class_key",
     "month",
@@ -297,19 +298,19 @@ def next_order_by(inputs: ReportInputs) -> str:
         due = early.row(0, named=True)
         more = f", and {early.height - 1} more before the triggers" if early.height > 1 else ""
         return (
-            f"{_by(due['order_by'], inputs.as_of)} ({due['region']} · {due['pool']}, a later "
+            f"{by_date(due['order_by'], inputs.as_of)} ({due['region']} · {due['pool']}, a later "
             f"order: {fmt_count(due['blocks'])} × {due['candidate']}{more})"
         )
     dated = t.filter(pl.col("order_by").is_not_null()).sort("order_by")
     if dated.is_empty():
         return "none due"
     first = dated.row(0, named=True)
-    return f"{_by(first['order_by'], inputs.as_of)} ({first['region']} · {first['pool']})"
+    return f"{by_date(first['order_by'], inputs.as_of)} ({first['region']} · {first['pool']})"
 
 
-def _by(day: date, as_of: date) -> str:
-    """An order-by date, and how late it is when it came before ``as_of``: a date that is gone
-    under "next order-by" would read as a deadline still to meet."""
+def by_date(day: date, as_of: date) -> str:
+    """An order-by or contract-by date, and how late it is when it came before ``as_of``: a
+    date that is gone under "next order-by" would read as a deadline still to meet."""
     late = (as_of - day).days
     return fmt_date(day) + (f", {late:,} days ago: late" if late > 0 else "")
 

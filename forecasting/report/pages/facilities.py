@@ -16,6 +16,7 @@ from forecasting.report.pages.common import (
     Page,
     Table,
     blocks_text,
+    by_date,
     month,
     render,
     shell,
@@ -49,7 +50,7 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
     )
     unsited = _unsited_regions(inputs)
     next_contract = (
-        f"{fmt_date(contracts['contract_by'][0])} ({contracts['site'][0]})"
+        f"{by_date(contracts['contract_by'][0], inputs.as_of)} ({contracts['site'][0]})"
         if contracts.height
         else f"not checked in {', '.join(unsited)} (no site)"
         if unsited
