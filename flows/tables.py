@@ -531,6 +531,13 @@ def report_table(outcome: ReportOutcome) -> Table:
             f"no demand measured for {', '.join(outcome.unmeasured)}: not one complete day of "
             "telemetry, so forecast as zero; their green is not verified"
         )
+    if outcome.untested:
+        shown = ", ".join(outcome.untested[:6])
+        more = f" and {len(outcome.untested) - 6} more" if len(outcome.untested) > 6 else ""
+        captions.append(
+            f"not backtested: {shown}{more} forecast by a baseline (the platform page says "
+            "why); the dates and orders rest on its assumptions, no measured error"
+        )
     if outcome.drills_other_plan:
         captions.append(outcome.drills_other_plan)
     if captions:

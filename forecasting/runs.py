@@ -1131,6 +1131,8 @@ class ReportOutcome(BaseModel):
     stale_days: int | None
     # The total, regions and classes forecast as zero for want of an observed day.
     unmeasured: list[str] = []
+    # The total, regions and classes forecast by a baseline no backtest chose (not zero).
+    untested: list[str] = []
     # Why drills of this forecast run are left out: played on another plan (empty: none).
     drills_other_plan: str = ""
     # Regions of the telemetry the plan has no block or site for (their orders are guesses).
@@ -1499,6 +1501,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         later_orders_due_first,
         unmeasured_series,
         unplanned_regions_of,
+        untested_series,
     )
 
     statuses = inputs.triggers.group_by("status").len()
@@ -1518,6 +1521,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         failing_drills=inputs.drill_answers.filter(~pl.col("passed")).get_column("drill").to_list(),
         stale_days=inputs.stale_days,
         unmeasured=unmeasured_series(inputs.chosen),
+        untested=untested_series(inputs.chosen),
         drills_other_plan=inputs.drills_other_plan,
         unplanned_regions=unplanned_regions_of(inputs),
         triggers=report_trigger_rows(inputs).to_dicts(),

@@ -703,6 +703,32 @@ def test_the_report_table_says_where_no_demand_was_measured() -> None:
     assert "no demand measured" not in shown([])
 
 
+def test_the_report_table_says_which_forecasts_no_backtest_chose() -> None:
+    """Triggers resting on baselines no backtest chose (a two-week fleet) say so under the
+    table, the first six named and the rest counted; a run without any has no such line."""
+    from rich.console import Console
+
+    from flows.tables import report_table
+    from forecasting.runs import ReportOutcome
+
+    def shown(untested: list[str]) -> str:
+        report = ReportOutcome(
+            run_id="r", trigger_run_id="t", path=Path("."), statuses={}, failing_drills=[],
+            stale_days=None, triggers=[], untested=untested,
+        )  # fmt: skip
+        console = Console(width=300, record=True)
+        console.print(report_table(report))
+        return " ".join(console.export_text().split())
+
+    names = ["total", "eu-west", "us-east", "us-west", "eu-west · batch", "eu-west · inference",
+             "us-east · training", "us-west · training"]  # fmt: skip
+    assert (
+        "not backtested: total, eu-west, us-east, us-west, eu-west · batch, eu-west · inference "
+        "and 2 more forecast by a baseline"
+    ) in shown(names)
+    assert "not backtested" not in shown([])
+
+
 def test_the_helios_demo_finds_another_clusters_trace_and_its_quotas(tmp_path: Path) -> None:
     """`demo --trace helios` plays Earth's trace where it is there, else the one Helios trace
     in the folder against its own cluster's quota file; with none, or two, it says why."""

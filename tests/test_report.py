@@ -1319,6 +1319,34 @@ def test_every_page_says_where_no_demand_was_measured() -> None:
         assert "No demand measured" not in page(inputs), page.__name__
 
 
+def test_every_page_says_which_forecasts_no_backtest_chose() -> None:
+    """The total and a region forecast by the naive on two weeks of history (a fallback, no
+    error measured) get a banner on every page naming them: the orders read those forecasts. A
+    customer's fallback alone, or a run where backtests chose every model, has none; a series
+    forecast as zero has its own banner, not this one."""
+    inputs = sample_inputs()
+    region = inputs.chosen.filter(hierarchy.depth() == 1)["unique_id"].sort()[0]
+    customer = f"{region}/inference/cust-001"
+    more = inputs.chosen.head(2).with_columns(unique_id=pl.Series(["total", customer]))
+    inputs = replace(inputs, chosen=pl.concat([inputs.chosen, more]))
+
+    def fallback(*ids: str, model: str = "naive") -> ReportInputs:
+        hit = pl.col("unique_id").is_in(list(ids))
+        reason = "14 days of history; backtesting needs 23"
+        return replace(inputs, chosen=inputs.chosen.with_columns(
+            model=pl.when(hit).then(pl.lit(model)).otherwise("model"),
+            fallback=pl.when(hit).then(pl.lit(reason)).otherwise("fallback"),
+        ))  # fmt: skip
+
+    label = html_text(hierarchy.label_of(region))
+    banner = f"Not backtested: total, {label} forecast by a baseline"
+    for page in (run_index_page, finance_page, facilities_page, platform_page):
+        assert banner in page(fallback("total", region, customer)), page.__name__
+        assert "Not backtested" not in page(inputs), page.__name__
+        assert "Not backtested" not in page(fallback(customer)), page.__name__
+        assert "Not backtested" not in page(fallback(region, model="zero")), page.__name__
+
+
 def test_every_page_says_which_regions_of_the_telemetry_the_plan_lacks() -> None:
     """A region with telemetry and no block or site in the plan (a "mars-1" typo) read red with
     a $368M order and nothing else: every page carries a banner naming it. A run whose plan

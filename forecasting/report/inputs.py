@@ -58,6 +58,7 @@ __all__ = [
     "plan_orders",
     "unmeasured_series",
     "unplanned_regions_of",
+    "untested_series",
 ]
 
 # Worst last: the index shows the worst status of a run.
@@ -207,6 +208,18 @@ def unmeasured_series(chosen: pl.DataFrame) -> list[str]:
         (pl.col("model") == "zero") & pl.col("fallback").is_not_null() & (hierarchy.depth() <= 2)
     )
     ids = sorted(set(zero["unique_id"].to_list()), key=lambda u: (hierarchy.depth_of(u), u))
+    return [hierarchy.label_of(u) for u in ids]
+
+
+def untested_series(chosen: pl.DataFrame) -> list[str]:
+    """The total, regions and classes forecast by a baseline that no backtest chose (too short
+    a history, or every candidate failed), zero aside (:func:`unmeasured_series`), as a reader
+    names them. A fleet of two weeks ordered racks on the naive's band, and no page said that
+    no error of it had been measured."""
+    fallback = chosen.filter(
+        (pl.col("model") != "zero") & pl.col("fallback").is_not_null() & (hierarchy.depth() <= 2)
+    )
+    ids = sorted(set(fallback["unique_id"].to_list()), key=lambda u: (hierarchy.depth_of(u), u))
     return [hierarchy.label_of(u) for u in ids]
 
 

@@ -41,6 +41,7 @@ from forecasting.report.inputs import (
     later_orders_due_first,
     unmeasured_series,
     unplanned_regions_of,
+    untested_series,
 )
 from forecasting.schema import WorkloadClass
 
@@ -278,8 +279,15 @@ def shell(inputs: ReportInputs, *, file: str, title: str) -> dict[str, Any]:
         "nav": [(f, t, f == file) for f, t in links],
         "stale_days": inputs.stale_days if inputs.stale else None,
         "unmeasured": ", ".join(unmeasured_series(inputs.chosen)),
+        "untested": _listed(untested_series(inputs.chosen)),
         "unplanned": ", ".join(unplanned_regions_of(inputs)),
     }
+
+
+def _listed(names: list[str], *, most: int = 6) -> str:
+    """``a, b, c`` or ``a, b, c and 4 more``."""
+    shown = ", ".join(names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
 
 
 # --- shared pieces -----------------------------------------------------------------------------
