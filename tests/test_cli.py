@@ -680,53 +680,40 @@ def test_the_triggers_line_orders_first_the_red_pool_due_first_and_says_how_late
     )
 
 
-def test_the_report_table_says_where_no_demand_was_measured() -> None:
-    """A report whose series are forecast as zero for want of an observed day says so under
-    its green triggers (a one-hour trace read green, $0 to order, and nothing else)."""
+def _report_table_text(**fields: Any) -> str:
+    """The report table of an outcome with no triggers and ``fields``, as one line of text."""
     from rich.console import Console
 
     from flows.tables import report_table
     from forecasting.runs import ReportOutcome
 
-    def shown(unmeasured: list[str]) -> str:
-        report = ReportOutcome(
-            run_id="r", trigger_run_id="t", path=Path("."), statuses={}, failing_drills=[],
-            stale_days=None, triggers=[], unmeasured=unmeasured,
-        )  # fmt: skip
-        console = Console(width=200, record=True)
-        console.print(report_table(report))
-        return " ".join(console.export_text().split())
+    report = ReportOutcome(
+        run_id="r", trigger_run_id="t", path=Path("."), statuses={}, failing_drills=[],
+        stale_days=None, triggers=[], **fields,
+    )  # fmt: skip
+    console = Console(width=300, record=True)
+    console.print(report_table(report))
+    return " ".join(console.export_text().split())
 
-    assert "no demand measured for azure, azure · inference" in shown(
-        ["azure", "azure · inference"]
-    )
-    assert "no demand measured" not in shown([])
+
+def test_the_report_table_says_where_no_demand_was_measured() -> None:
+    """A report whose series are forecast as zero for want of an observed day says so under
+    its green triggers (a one-hour trace read green, $0 to order, and nothing else)."""
+    shown = _report_table_text(unmeasured=["azure", "azure · inference"])
+    assert "no demand measured for azure, azure · inference" in shown
+    assert "no demand measured" not in _report_table_text(unmeasured=[])
 
 
 def test_the_report_table_says_which_forecasts_no_backtest_chose() -> None:
     """Triggers resting on baselines no backtest chose (a two-week fleet) say so under the
     table, the first six named and the rest counted; a run without any has no such line."""
-    from rich.console import Console
-
-    from flows.tables import report_table
-    from forecasting.runs import ReportOutcome
-
-    def shown(untested: list[str]) -> str:
-        report = ReportOutcome(
-            run_id="r", trigger_run_id="t", path=Path("."), statuses={}, failing_drills=[],
-            stale_days=None, triggers=[], untested=untested,
-        )  # fmt: skip
-        console = Console(width=300, record=True)
-        console.print(report_table(report))
-        return " ".join(console.export_text().split())
-
     names = ["total", "eu-west", "us-east", "us-west", "eu-west · batch", "eu-west · inference",
              "us-east · training", "us-west · training"]  # fmt: skip
     assert (
         "not backtested: total, eu-west, us-east, us-west, eu-west · batch, eu-west · inference "
         "and 2 more forecast by a baseline"
-    ) in shown(names)
-    assert "not backtested" not in shown([])
+    ) in _report_table_text(untested=names)
+    assert "not backtested" not in _report_table_text(untested=[])
 
 
 def test_the_helios_demo_finds_another_clusters_trace_and_its_quotas(tmp_path: Path) -> None:
