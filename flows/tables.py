@@ -519,6 +519,8 @@ def drill_tables(outcomes: Sequence[DrillOutcome]) -> list[Table]:
 
 def report_table(outcome: ReportOutcome) -> Table:
     """Expansion triggers as published, worst first, with where the pages are."""
+    from forecasting.report.format import fmt_listed  # the report package is slow to import
+
     stale = f"; telemetry {outcome.stale_days} days old" if outcome.stale_days else ""
     table = Table(
         title=f"report {outcome.run_id}: {outcome.path / 'index.html'}{stale}", title_justify="left"
@@ -532,11 +534,10 @@ def report_table(outcome: ReportOutcome) -> Table:
             "telemetry, so forecast as zero; their green is not verified"
         )
     if outcome.untested:
-        shown = ", ".join(outcome.untested[:6])
-        more = f" and {len(outcome.untested) - 6} more" if len(outcome.untested) > 6 else ""
         captions.append(
-            f"not backtested: {shown}{more} forecast by a baseline (the platform page says "
-            "why); the dates and orders rest on its assumptions, no measured error"
+            f"not backtested: {fmt_listed(outcome.untested)} forecast by a baseline (the "
+            "platform page says why); the dates and orders rest on its assumptions, no "
+            "measured error"
         )
     if outcome.drills_other_plan:
         captions.append(outcome.drills_other_plan)

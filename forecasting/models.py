@@ -367,13 +367,13 @@ class Naive(Drift):
         """
         k = np.arange(1, h + 1)
         daily = self._sigma * np.sqrt(k)
-        if self._sigma_week is None or h <= SEASON_LENGTH:
-            return daily, daily
         m = SEASON_LENGTH
-        kept = np.minimum(daily, self._sigma_week * np.sqrt(k / m))
-        kept[m - 1 :] = np.maximum(kept[m - 1 :], daily[m - 2])
-        kept[: m - 1] = daily[: m - 1]
-        return daily, np.minimum(kept, daily)
+        if self._sigma_week is None or h < m:
+            return daily, daily
+        weekly = np.maximum(self._sigma_week * np.sqrt(k[m - 1 :] / m), daily[m - 2])
+        kept = daily.copy()
+        kept[m - 1 :] = np.minimum(daily[m - 1 :], weekly)
+        return daily, kept
 
     def predict(self, h: int, *, quantiles: Sequence[float]) -> Prediction:
         """Flat at the last value; a random walk's spread, at most the weekly changes' past a

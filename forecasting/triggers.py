@@ -1848,7 +1848,7 @@ def expansion_triggers(
         plan, start=start, end=max(end, as_of + _weeks(longest + settings.buffer_weeks))
     )
     triggers, placements = _triggers(
-        daily, plan, as_of=as_of, settings=settings, power=power, daily_end=_daily_end(forecast)
+        daily, plan, as_of=as_of, settings=settings, power=power, daily_end=daily_end_of(forecast)
     )
     homeless = _homeless(ranged, plan, column=settings.quantile)
     triggers = _led_by(triggers, homeless, pool=Pool.ALL)
@@ -1935,8 +1935,9 @@ def _empty_regions(triggers: pl.DataFrame, plan: CapacityPlan, *, as_of: date) -
     return notes
 
 
-def _daily_end(forecast: pl.DataFrame) -> date | None:
-    """The last day of the forecast's daily rows where monthly rows follow them; else None."""
+def daily_end_of(forecast: pl.DataFrame) -> date | None:
+    """The last day of the forecast's daily rows where monthly rows follow them (past it a
+    date stands for its month); else None."""
     if "grain" not in forecast.columns or not (forecast["grain"] == "month").any():
         return None
     days = forecast.filter(pl.col("grain") == "day")["ds"]

@@ -59,7 +59,12 @@ from forecasting.contracts import (
     ramp_steps,
 )
 from forecasting.schema import Measure, WorkloadClass
-from forecasting.triggers import TriggerResult, TriggerSettings, expansion_triggers
+from forecasting.triggers import (
+    TriggerResult,
+    TriggerSettings,
+    daily_end_of,
+    expansion_triggers,
+)
 
 __all__ = [
     "DEAL_ID",
@@ -279,8 +284,8 @@ class WhatIf:
     # from its first ramp day until then and in full again only from ``serve_from`` (None:
     # served throughout, or short at once).
     short_from: str | None = None
-    # The forecast's last daily row (None: no daily rows): past it the plan is monthly, and a
-    # date there stands for its month.
+    # The forecast's last daily row where monthly rows follow (None: daily only): past it a
+    # date stands for its month.
     daily_end: date | None = None
 
     @property
@@ -399,16 +404,10 @@ def _short_from(
     return _day_or_month(day, forecast)
 
 
-def _daily_end(forecast: pl.DataFrame) -> date | None:
-    """The forecast's last daily row (None: none)."""
-    end = forecast.filter(_grain(forecast) == "day").get_column("ds").max()
-    return end if isinstance(end, date) else None
-
-
 def _day_or_month(day: date, forecast: pl.DataFrame) -> str:
     """``day``, or its month past the forecast's daily rows (a monthly row's first day is no
     date); the same rule as the tables' (:attr:`WhatIf.daily_end`)."""
-    end = _daily_end(forecast)
+    end = daily_end_of(forecast)
     return f"{day:%B %Y}" if end is not None and day > end else str(day)
 
 
@@ -598,7 +597,7 @@ def what_if(
         serve_from=serve_from,
         serve_note=serve_note,
         short_from=_short_from(orders, deal, serve_from, forecast),
-        daily_end=_daily_end(forecast),
+        daily_end=daily_end_of(forecast),
         orders=orders,
         triggers_without=without.triggers,
         triggers_with=result.triggers,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from markupsafe import escape as escape_html
@@ -32,6 +33,7 @@ __all__ = [
     "fmt_gpus",
     "fmt_hhi",
     "fmt_hours",
+    "fmt_listed",
     "fmt_multiplier",
     "fmt_mw",
     "fmt_pct",
@@ -119,6 +121,12 @@ def fmt_date(value: date | None) -> str:
     if value is None:
         return MISSING
     return (value.date() if isinstance(value, datetime) else value).isoformat()
+
+
+def fmt_listed(names: Sequence[str], *, most: int = 6) -> str:
+    """``a, b, c``, or the first ``most`` and how many more: ``a, b, c and 4 more``."""
+    shown = ", ".join(names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
 
 
 def fmt_day_or_month(value: date | None, *, daily_end: date | None) -> str:

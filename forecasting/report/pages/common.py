@@ -34,6 +34,7 @@ from forecasting.report.format import (
     fmt_datetime,
     fmt_days,
     fmt_gpus,
+    fmt_listed,
 )
 from forecasting.report.inputs import (
     STATUSES,
@@ -279,15 +280,9 @@ def shell(inputs: ReportInputs, *, file: str, title: str) -> dict[str, Any]:
         "nav": [(f, t, f == file) for f, t in links],
         "stale_days": inputs.stale_days if inputs.stale else None,
         "unmeasured": ", ".join(unmeasured_series(inputs.chosen)),
-        "untested": _listed(untested_series(inputs.chosen)),
+        "untested": fmt_listed(untested_series(inputs.chosen)),
         "unplanned": ", ".join(unplanned_regions_of(inputs)),
     }
-
-
-def _listed(names: list[str], *, most: int = 6) -> str:
-    """``a, b, c`` or ``a, b, c and 4 more``."""
-    shown = ", ".join(names[:most])
-    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
 
 
 # --- shared pieces -----------------------------------------------------------------------------
