@@ -549,7 +549,10 @@ def test_a_green_pool_whose_forecast_ends_before_the_lead_time_is_not_verified()
     assert "not verified beyond it" in row["note"] and "pod-h100" in row["note"]
     assert f"ordered by {_day(56) - timedelta(weeks=24)}, already past" in row["note"]
     assert f"ordered today it arrives {MONDAY + timedelta(weeks=20)}" in row["note"]
-    assert f"not verified past {_day(55)}" in _power(short, "s1")["note"]
+    power = _power(short, "s1")["note"]
+    # No day past the forecast's end reads as measured room.
+    assert f"stays within energized MW through {_day(55)}" in power
+    assert f"not verified past {_day(55)}" in power
     year = _run(plan, _linear(base=100.0, slope=0.0, days=DAYS))
     assert "not verified" not in _all_pool(year)["note"]
     # 12 months of power lead time and 4 weeks of buffer reach past a year of forecast.
