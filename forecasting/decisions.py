@@ -96,7 +96,9 @@ Short history
 Idle capital
     Every order with blocks, as if placed: from its arrival, each day's idle capacity is the
     ordered units (H100-equivalents with a [gpu_type] table, else GPUs) less the actual
-    shortfall of the known capacity that day, clipped to [0, ordered units]; over at most
+    shortfall of the known capacity that day, clipped to [0, ordered units] (before the
+    order is in service, while it waits for its site's power, the whole order: it serves
+    nothing yet, and its capital stands idle all the same); over at most
     ``idle_weeks`` (52) of data after arrival. ``idle_gpu_months`` is the sum in GPU-days /
     (365.25 / 12); ``idle_capital_usd`` is the mean idle units over those days times the
     candidate's capex per unit: capital standing idle on average. Null when the order arrives
@@ -618,22 +620,28 @@ def _idle(
     idle_weeks: int,
 ) -> tuple[float | None, float | None, str]:
     """Idle GPU-months and capital of the row's order, as if placed (module docstring)."""
-    blocks, arrives = row["blocks_to_order"], row["arrives"]
+    blocks, arrives, serves = row["blocks_to_order"], row["arrives"], _in_service(row)
     candidate = _candidate(plan, row["candidate"])
-    if not blocks or arrives is None or candidate is None:
+    if not blocks or arrives is None or serves is None or candidate is None:
         return None, None, ""
     if arrives > data_end:
         return None, None, f"idle capital not verified: the order arrives {arrives}, after the data"
     units = candidate.gpus * plan.h100_equivalent(candidate.gpu_type)
     ordered = blocks * units
     stop = min(arrives + timedelta(weeks=idle_weeks), data_end + timedelta(days=1))
-    short = _shortfall(daily, start=arrives, stop=stop)
-    idle = (ordered - short).clip(0.0, ordered)
+    # Unpowered, the order serves no shortfall: racks judged from arrival read as used for a
+    # year they stood waiting for their site's MW.
+    short = _shortfall(daily, start=serves, stop=stop)
+    waited = max(min((serves - arrives).days, (stop - arrives).days), 0)
+    used = pl.concat([pl.zeros(waited, dtype=pl.Float64, eager=True), short.cast(pl.Float64)])
+    idle = ordered - used.clip(0.0, ordered)
     if idle.is_empty():
         return None, None, ""
     gpu_months = float(idle.sum()) / _DAYS_PER_MONTH
     capital = float(idle.mean()) * candidate.capex_usd / units
     note = f"idle judged over {idle.len()} days from {arrives}"
+    if waited:
+        note += f", the first {waited} waiting for its site's power (wholly idle)"
     whole = stop == arrives + timedelta(weeks=idle_weeks)
     return gpu_months, capital, note + _oversized(short, blocks=blocks, units=units, whole=whole)
 
@@ -770,6 +778,7 @@ def score_replay(
                 "idle_gpu_months": gpu_months,
                 "idle_capital_usd": capital,
                 "note": "; ".join(n for n in (flag, judged.note, idle_note) if n),
+                "in_service": _in_service(row) if ordered else None,
             }
         )
     return pl.DataFrame(rows, schema=DECISION_REPLAYS_SCHEMA, orient="row")

@@ -1097,6 +1097,9 @@ _TABLES: tuple[Table, ...] = (
             "idle_gpu_months": pl.Float64(),
             "idle_capital_usd": pl.Float64(),
             "note": pl.String(),
+            # Since migration 18: the day the order serves, its arrival or its site's power
+            # when that comes later (null: no order, or a replay stored before it).
+            "in_service": pl.Date(),
         },
         key=("as_of", "region", "pool"),
         nullable=(
@@ -1115,6 +1118,7 @@ _TABLES: tuple[Table, ...] = (
             "revenue_lost_usd",
             "idle_gpu_months",
             "idle_capital_usd",
+            "in_service",
         ),
     ),
 )

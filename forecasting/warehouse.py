@@ -275,6 +275,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         "trigger drivers: each part's forecast mean GPUs on the first day and at exhaustion",
         adds=(("trigger_drivers", "from_gpus"), ("trigger_drivers", "to_gpus")),
     ),
+    Migration(
+        18,
+        "decision replays: the day each order serves, its arrival or its site's power",
+        adds=(("decision_replays", "in_service"),),
+    ),
 )
 
 TABLES: frozenset[str] = frozenset(schema.REGISTRY)

@@ -600,11 +600,12 @@ def test_the_page_warns_of_as_of_days_on_short_history(tmp_path: Path) -> None:
     assert f"{as_of.isoformat()} (101 days)" in glance
 
 
-def test_an_order_waiting_for_its_sites_power_is_judged_from_its_power() -> None:
+def test_an_order_waiting_for_its_sites_power_is_judged_from_its_power(tmp_path: Path) -> None:
     """The rack arrives 28 days before the known exhaustion, but its site has no MW for it until
     60 days after: it serves from then, so it is late by 60 days with the unmet GPU-hours of
     those days, and the note says it waited for power (judged from its arrival, it read "in
-    time")."""
+    time"); its idle capital counts the days it waited whole, and the page's in-service
+    column gives its power's day beside its arrival."""
     powered = EXHAUSTION + timedelta(days=60)
     site = {"id": "r1-a", "region": "r1", "energized": [{"on": START - timedelta(days=500),
             "mw": 1.0}], "contracted_mw": 4.0, "contracted_energized": powered,
@@ -619,3 +620,28 @@ def test_an_order_waiting_for_its_sites_power_is_judged_from_its_power() -> None
     )
     short = [_requirement(EXHAUSTION + timedelta(days=i)) - 1000.0 for i in range(60)]
     assert row["unmet_gpu_hours"] == pytest.approx(24 * sum(short))
+    # Unpowered, it served nothing: the 88 days it waited count wholly idle (judged from its
+    # arrival, the shortfall read as using it from 2025-11-03).
+    assert row["in_service"] == powered
+    waited = (powered - row["arrives"]).days
+    assert f"the first {waited} waiting for its site's power (wholly idle)" in row["note"]
+    ordered = next(c.gpus for c in plan.candidate if c.name == row["candidate"])
+    judged = (row["data_end"] - row["arrives"]).days + 1
+    served = [
+        min(max(_requirement(powered + timedelta(days=i)) - 1000.0, 0.0), ordered)
+        for i in range(judged - waited)
+    ]
+    assert row["idle_gpu_months"] == pytest.approx((judged * ordered - sum(served)) / (365.25 / 12))
+    path = tmp_path / "w.duckdb"
+    run = decisions.store_decisions(
+        path,
+        pl.DataFrame([row], schema=DECISION_REPLAYS_SCHEMA, orient="row"),
+        options=DecisionOptions(first_as_of=row["as_of"]),
+        as_ofs=[row["as_of"]],
+        data_end=row["data_end"],
+        seconds=1.0,
+    )
+    page = decisions.publish_page(path, tmp_path / "reports", run).page
+    assert page is not None
+    cell = f"{powered.isoformat()} (arrives {row['arrives'].isoformat()}, waits for its site"
+    assert cell in page.read_text(encoding="utf-8")

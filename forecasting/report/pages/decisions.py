@@ -71,11 +71,12 @@ RULES = (
     "is left out of this yardstick (it is what the trigger should have prompted); the 'fleet "
     "ran short' column shows the day the fleet as really built ran short, for context.",
     "An order is placed on its order-by date (on the as-of day when that had passed: the "
-    "order-by date then reads 'overdue as of' that day) and is in service a lead time later. "
+    "order-by date then reads 'overdue as of' that day) and is in service a lead time later, "
+    "or when its site has the MW for it if that comes later. "
     "In time: in service on or before the day the known capacity ran short. In time, not "
     "needed yet: in service before it, but the shortfall came 52 weeks or more after the "
     "arrival, so the whole order stood idle over its judged window. Late: in service after "
-    "it (days late = arrival less that day).",
+    "it (days late = the in-service day less that day).",
     "Missed: no exhaustion forecast (green, nothing ordered), although the capacity ran short "
     "within the forecast horizon. Not a late order: there was none, so no days late.",
     "Nothing ordered: the triggers forecast an exhaustion but had no blocks to order (capacity "
@@ -93,7 +94,8 @@ RULES = (
     "(not counted): no data after the as-of day, or the data ends before the forecast "
     "exhaustion date, or within the buffer after it, without a shortfall (censored).",
     "Idle capital, as if every order had been placed: from its arrival, the ordered capacity "
-    "less the actual shortfall each day, over at most 52 weeks of data; GPU-months, and the "
+    "less the actual shortfall each day (all of it while it waits for its site's power: it "
+    "serves nothing yet), over at most 52 weeks of data; GPU-months, and the "
     "mean idle capacity priced at the candidate's capex per GPU. What the shortfall used is "
     "not idle, so an order in time is not also counted idle for it; an order the shortfall "
     "used only part of is 'oversized' in its note (N of M blocks used at the peak) when "
@@ -149,7 +151,7 @@ def _timeline(rows: pl.DataFrame, *, region: str, pool: str, data_end: date) -> 
     fig.add_trace(
         go.Scatter(
             x=ordered["as_of"].to_list(),
-            y=ordered["arrives"].to_list(),
+            y=ordered.select(pl.coalesce("in_service", "arrives")).to_series().to_list(),
             mode="markers",
             marker={
                 "size": 11,
@@ -241,6 +243,15 @@ def _actual(row: dict[str, Any]) -> str:
     return f"censored: not by {fmt_date(row['data_end'])}"
 
 
+def _in_service(row: dict[str, Any]) -> str:
+    """The day the order serves, and its arrival when it waits there for its site's power
+    (replays stored before migration 18 know the arrival only)."""
+    serves, arrives = row["in_service"], row["arrives"]
+    if serves is None or serves == arrives:
+        return fmt_date(arrives)
+    return f"{fmt_date(serves)} (arrives {fmt_date(arrives)}, waits for its site's power)"
+
+
 def _money(value: float | None) -> str:
     return MISSING if value is None else fmt_usd(value)
 
@@ -257,7 +268,7 @@ def _replays_table(replays: pl.DataFrame) -> Table:
             f"{fmt_count(r['blocks_to_order'])} × {r['candidate']}"
             if r["blocks_to_order"]
             else "none",
-            fmt_date(r["arrives"]),
+            _in_service(r),
             _actual(r),
             fmt_date(r["fleet_exhaustion"]),
             _VERDICT_TEXT.get(r["verdict"], r["verdict"]),
