@@ -1009,6 +1009,11 @@ def replay_days(series: pl.DataFrame, options: DecisionOptions) -> tuple[list[da
     assert isinstance(data_end, date) and isinstance(first, date)
     until = options.until or data_end - timedelta(days=1)
     days = as_of_days(options.first_as_of, every=options.every_days, until=until)
+    if options.until is not None and options.until < options.first_as_of:
+        raise ValueError(
+            f"--until {options.until} is before --from {options.first_as_of}; swap them, or "
+            "leave --until out (the day before the data ends)"
+        )
     if not days:
         raise ValueError(
             f"no as-of day from {options.first_as_of} to {until}: the data runs {first} to "

@@ -10,6 +10,7 @@ every verdict below follows from the rules alone.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
@@ -302,6 +303,27 @@ def test_as_of_days_and_intervals() -> None:
         decisions.every_days("monthly")
     days = as_of_days(date(2026, 1, 1), every=28, until=date(2026, 3, 26))
     assert days == [date(2026, 1, 1), date(2026, 1, 29), date(2026, 2, 26), date(2026, 3, 26)]
+
+
+def test_replay_days_name_what_is_wrong_with_the_range() -> None:
+    """An --until before --from says so (it read as a --from outside the data); a --from after
+    the data or before it names the data's span."""
+    series = pl.DataFrame({"ds": [date(2026, 1, 1), date(2026, 6, 30)]})
+    days, end = decisions.replay_days(series, DecisionOptions(first_as_of=date(2026, 3, 1)))
+    assert (
+        days[0] == date(2026, 3, 1) and days[-1] <= date(2026, 6, 29) and end == date(2026, 6, 30)
+    )
+    cases = [
+        (
+            DecisionOptions(first_as_of=date(2026, 5, 1), until=date(2026, 4, 1)),
+            "--until 2026-04-01 is before --from 2026-05-01",
+        ),
+        (DecisionOptions(first_as_of=date(2026, 8, 1)), "the data runs 2026-01-01 to 2026-06-30"),
+        (DecisionOptions(first_as_of=date(2025, 8, 1)), "before the data starts (2026-01-01)"),
+    ]
+    for options, said in cases:
+        with pytest.raises(ValueError, match=re.escape(said)):
+            decisions.replay_days(series, options)
 
 
 def test_a_backtest_is_stored_and_read_back(tmp_path: Path) -> None:
