@@ -502,6 +502,21 @@ def test_scenario_outside_horizon_is_rejected() -> None:
         run_drill(plan, _paths({"r1/batch/other": 1.0}), None, scenario_from_args(start="+9w"))
 
 
+def test_an_unknown_target_lists_the_names_the_paths_have() -> None:
+    """A customer or region the paths do not name is refused with the names they do, and a
+    customer with the fold into 'other' that may have hidden it."""
+    plan = _plan([_block("a", 100)])
+    paths = _paths({"r1/batch/acme": 1.0, "r1/batch/other": 1.0, "r1/training/zeta": 1.0})
+    with pytest.raises(ScenarioError) as error:
+        run_drill(plan, paths, None, scenario_from_args(target="customer:nobody"))
+    assert "customer 'nobody' has no demand in the paths (they name acme, other, zeta)" in str(
+        error.value
+    )
+    assert "outside its class's largest is in 'other'" in str(error.value)
+    with pytest.raises(ScenarioError, match=r"region 'r9' .* \(they name r1\)$"):
+        run_drill(plan, paths, None, scenario_from_args(target="region:r9"))
+
+
 def _hourly(days: int, *, start: datetime = datetime(2026, 1, 5)) -> pl.DataFrame:
     """Inference in r1 with a diurnal swing (a larger one on weekends); batch flat at 40."""
     hours = [start + timedelta(hours=h) for h in range(days * 24)]

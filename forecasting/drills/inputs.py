@@ -55,6 +55,7 @@ __all__ = [
 
 CLASSES: tuple[WorkloadClass, ...] = tuple(WorkloadClass)
 OTHER_CUSTOMER = "other"
+_NAMES_SHOWN = 8  # names an unknown drill target lists, so the message stays one line
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,7 +244,16 @@ def _target_mask(levels: pl.DataFrame, scenario: Scenario, top: str | None) -> p
     name = top if target.kind == "customer" and target.name == TOP_CUSTOMER else target.name
     mask = levels[column] == name
     if not mask.any():
-        raise ScenarioError(f"field target: {target.kind} {name!r} has no demand in the paths")
+        known = sorted(str(v) for v in levels[column].unique() if v is not None)
+        shown = ", ".join(known[:_NAMES_SHOWN]) + (
+            f" and {len(known) - _NAMES_SHOWN} more" if len(known) > _NAMES_SHOWN else ""
+        )
+        # A customer the forecast folded into its class's "other" has no paths of its own.
+        folded = f"; a customer outside its class's largest is in {OTHER_CUSTOMER!r}"
+        raise ScenarioError(
+            f"field target: {target.kind} {name!r} has no demand in the paths (they name "
+            f"{shown}){folded if target.kind == 'customer' else ''}"
+        )
     return mask
 
 
