@@ -22,6 +22,7 @@ from forecasting.schema import (
     Measure,
     WorkloadClass,
 )
+from forecasting.text import listed
 
 if TYPE_CHECKING:  # importing flows at run time would start prefect for `ingest`
     from flows.drill import DrillOutcome
@@ -519,8 +520,6 @@ def drill_tables(outcomes: Sequence[DrillOutcome]) -> list[Table]:
 
 def report_table(outcome: ReportOutcome) -> Table:
     """Expansion triggers as published, worst first, with where the pages are."""
-    from forecasting.report.format import fmt_listed  # the report package is slow to import
-
     stale = f"; telemetry {outcome.stale_days} days old" if outcome.stale_days else ""
     table = Table(
         title=f"report {outcome.run_id}: {outcome.path / 'index.html'}{stale}", title_justify="left"
@@ -535,7 +534,7 @@ def report_table(outcome: ReportOutcome) -> Table:
         )
     if outcome.untested:
         captions.append(
-            f"not backtested: {fmt_listed(outcome.untested)} forecast by a baseline (the "
+            f"not backtested: {listed(outcome.untested)} forecast by a baseline (the "
             "platform page says why); the dates and orders rest on its assumptions, no "
             "measured error"
         )

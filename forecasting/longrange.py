@@ -96,6 +96,7 @@ from forecasting.models import Prediction
 from forecasting.pooling import random_effects_mean
 from forecasting.schema import quantile_column
 from forecasting.slope_change import SlopeChange, shared_slope_change
+from forecasting.text import listed
 
 __all__ = [
     "BLOCK_DAYS",
@@ -1639,9 +1640,7 @@ def _unmeasured_reason(uid: str, view: _View, unmeasured: Sequence[str]) -> str:
 
 def _named(uids: Sequence[str]) -> str:
     """Up to three series by their readers' names, and how many more."""
-    names = [_readable(u) for u in uids]
-    more = f" and {len(names) - 3} more" if len(names) > 3 else ""
-    return ", ".join(names[:3]) + more
+    return listed([_readable(u) for u in uids], most=3)
 
 
 def _readable(uid: str) -> str:

@@ -1528,17 +1528,18 @@ def _power_row(
     }
     if over.is_empty():
         note = f"MW needed stays within energized MW through {min(end, forecast_end)}"
+        ends = ", where the forecast ends"
         if end > forecast_end:
             # Past the forecast's end only the plan's blocks draw power: no demand orders more.
-            note += f", where the forecast ends; the plan's blocks alone fit through {end}"
+            note += f"{ends}; the plan's blocks alone fit through {end}"
+            ends = ""
         day_after = forecast_end + timedelta(days=1)
         contract_by = _months_before(day_after, site.power_lead_months) - _weeks(buffer_weeks)
         if as_of > contract_by:
             # Orders are only known where demand is forecast: past its end no block is
             # ordered, so the MW needed there is the plan's alone.
             note += (
-                f"; not verified past {forecast_end}"
-                f"{'' if end > forecast_end else ', where the forecast ends'}: power needed "
+                f"; not verified past {forecast_end}{ends}: power needed "
                 f"the day after would have had to be contracted by {contract_by}, already past "
                 f"({site.power_lead_months} months lead time)"
             )

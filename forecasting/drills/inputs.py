@@ -37,6 +37,7 @@ from forecasting.drills.scenarios import (
     multiplier_curve,
 )
 from forecasting.schema import MAX_HORIZON_DAYS, BlockStatus, WorkloadClass
+from forecasting.text import listed
 
 __all__ = [
     "CLASSES",
@@ -245,9 +246,7 @@ def _target_mask(levels: pl.DataFrame, scenario: Scenario, top: str | None) -> p
     mask = levels[column] == name
     if not mask.any():
         known = sorted(str(v) for v in levels[column].unique() if v is not None)
-        shown = ", ".join(known[:_NAMES_SHOWN]) + (
-            f" and {len(known) - _NAMES_SHOWN} more" if len(known) > _NAMES_SHOWN else ""
-        )
+        shown = listed(known, most=_NAMES_SHOWN)
         # A customer the forecast folded into its class's "other" has no paths of its own.
         folded = f"; a customer outside its class's largest is in {OTHER_CUSTOMER!r}"
         raise ScenarioError(

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Sequence
 from datetime import date, datetime
 
 from markupsafe import escape as escape_html
+
+from forecasting.text import listed as fmt_listed
 
 __all__ = [
     "MISSING",
@@ -121,12 +122,6 @@ def fmt_date(value: date | None) -> str:
     if value is None:
         return MISSING
     return (value.date() if isinstance(value, datetime) else value).isoformat()
-
-
-def fmt_listed(names: Sequence[str], *, most: int = 6) -> str:
-    """``a, b, c``, or the first ``most`` and how many more: ``a, b, c and 4 more``."""
-    shown = ", ".join(names[:most])
-    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
 
 
 def fmt_day_or_month(value: date | None, *, daily_end: date | None) -> str:
