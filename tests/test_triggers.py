@@ -18,7 +18,6 @@ import numpy as np
 import polars as pl
 import pytest
 
-from forecasting import triggers
 from forecasting.capacity import CapacityPlan
 from forecasting.schema import FORECAST_SCHEMA, WorkloadClass, table
 from forecasting.triggers import (
@@ -29,6 +28,7 @@ from forecasting.triggers import (
     TriggerSettings,
     expansion_triggers,
     mw_by_site_month,
+    orders,
 )
 
 MONDAY = date(2026, 1, 5)
@@ -578,7 +578,7 @@ def test_an_order_chosen_again_that_lands_in_time_is_sized_from_exhaustion(
     all (on a real plan: two powered cells first, then racks no site powers). The rack is sized
     from exhaustion like any order that lands in time, and its note says so: before, 341 racks
     landing a month before exhaustion were bought for the year after the cells' arrival."""
-    chooser = triggers._choose
+    chooser = orders._choose
     calls: list[str] = []
 
     def first_the_pod_then_the_rack(options: Any, *args: Any, **kw: Any) -> Any:
@@ -586,7 +586,7 @@ def test_an_order_chosen_again_that_lands_in_time_is_sized_from_exhaustion(
         calls.append(wanted)
         return chooser([c for c in options if c.name == wanted] or options, *args, **kw)
 
-    monkeypatch.setattr(triggers, "_choose", first_the_pod_then_the_rack)
+    monkeypatch.setattr(orders, "_choose", first_the_pod_then_the_rack)
 
     def demand(d: np.ndarray) -> np.ndarray:
         # Short from day ~118; a surge on days 125-134, before the pod could land (day 140).
@@ -615,7 +615,7 @@ def test_an_order_chosen_again_of_another_type_is_sized_from_its_own_arrival(
             "lead_time_weeks": 40, "capex_usd": 150e6}  # fmt: skip
     plan = _plan([_block("r1-rack", 500)])
     plan = plan.model_copy(update={"candidate": [*plan.candidate, type(plan.candidate[0])(**cell)]})
-    chooser = triggers._choose
+    chooser = orders._choose
     calls: list[str] = []
 
     def first_the_cell_then_the_pod(options: Any, *args: Any, **kw: Any) -> Any:
@@ -623,7 +623,7 @@ def test_an_order_chosen_again_of_another_type_is_sized_from_its_own_arrival(
         calls.append(wanted)
         return chooser([c for c in options if c.name == wanted] or options, *args, **kw)
 
-    monkeypatch.setattr(triggers, "_choose", first_the_cell_then_the_pod)
+    monkeypatch.setattr(orders, "_choose", first_the_cell_then_the_pod)
     forecast = pl.concat(
         [_series("total/r1", m, q90=lambda d: 500 + 5 * d) for m in ("peak", "mean")]
     )

@@ -1,0 +1,221 @@
+"""Expansion triggers: when each region must order its next block, which one, and idle risk.
+
+The decision of DOMAIN.md ("Expansion triggers"), made per region and per *pool* of eligible
+capacity, from the chosen forecast (FORECAST_SCHEMA) and the capacity plan. Each rule is
+stated in the module that applies it, in the order a run takes them:
+
+- :mod:`~forecasting.triggers.levels`: pools, dedicated blocks, the requirement on a day,
+  the monthly grain and demand in H100-equivalents;
+- :mod:`~forecasting.triggers.orders`: exhaustion, block choice and status, later orders,
+  bridges between GPU generations, and where each order is placed;
+- :mod:`~forecasting.triggers.power`: per site, when more MW must be contracted, and the MW
+  per site and month the facilities page charts;
+- :mod:`~forecasting.triggers.drivers`: which classes and customers drive the growth;
+- :mod:`~forecasting.triggers.idle`: the GPUs of committed blocks that demand leaves idle;
+- :mod:`~forecasting.triggers.redundancy`: whether the plan holds without its largest block
+  (N+1);
+- :mod:`~forecasting.triggers.common`: the settings, statuses and frames they share.
+
+:func:`expansion_triggers` runs them all; :func:`pool_requirements` gives the daily
+requirement and capacity alone (the decision backtest judges observed demand by it).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from forecasting.capacity import CapacityPlan
+from forecasting.schema import Measure, WorkloadClass
+from forecasting.triggers.common import (
+    _TOL,
+    DRIVERS_SCHEMA,
+    IDLE_RISK_SCHEMA,
+    MW_SCHEMA,
+    N_PLUS_ONE_SCHEMA,
+    PLACEMENTS_SCHEMA,
+    POWER_TRIGGERS_SCHEMA,
+    TRIGGERS_SCHEMA,
+    Pool,
+    Status,
+    TriggerResult,
+    TriggerSettings,
+    _day,
+    _weeks,
+    trigger_status,
+    unshocked_beside_green,
+)
+from forecasting.triggers.drivers import _drivers
+from forecasting.triggers.idle import _idle_risk
+from forecasting.triggers.levels import (
+    _daily_levels,
+    _daily_pools,
+    _in_h100_equivalents,
+    _levels,
+    blended_headroom,
+)
+from forecasting.triggers.orders import _triggers
+from forecasting.triggers.power import _Power, _power_triggers, mw_by_site_month
+from forecasting.triggers.redundancy import n_plus_one
+
+__all__ = [
+    "DRIVERS_SCHEMA",
+    "IDLE_RISK_SCHEMA",
+    "MW_SCHEMA",
+    "N_PLUS_ONE_SCHEMA",
+    "PLACEMENTS_SCHEMA",
+    "POWER_TRIGGERS_SCHEMA",
+    "TRIGGERS_SCHEMA",
+    "Pool",
+    "Status",
+    "TriggerResult",
+    "TriggerSettings",
+    "blended_headroom",
+    "expansion_triggers",
+    "mw_by_site_month",
+    "n_plus_one",
+    "pool_requirements",
+    "trigger_status",
+    "unshocked_beside_green",
+]
+
+
+def expansion_triggers(
+    forecast: pl.DataFrame,
+    plan: CapacityPlan,
+    *,
+    as_of: date,
+    settings: TriggerSettings = TriggerSettings(),
+) -> TriggerResult:
+    """Exhaustion and order-by dates, blocks to order, drivers and idle risk per region and pool.
+
+    ``forecast`` is the chosen forecast (FORECAST_SCHEMA) with region-level, class-level and
+    customer-level series of both measures, optionally with a ``grain`` column ('day' or
+    'month', see "Monthly grain"); days before ``as_of`` are ignored and the horizon ends on
+    its last covered day. The rules are those of the modules the package docstring lists.
+    """
+    ranged = _in_h100_equivalents(
+        _levels(forecast, as_of=as_of, columns=(settings.quantile, settings.idle_quantile)),
+        plan,
+        as_of=as_of,
+    )
+    levels = _daily_levels(ranged, plan)
+    start, end = _day(ranged["ds"].min()), _day(ranged["until"].max())
+    daily = _daily_pools(levels, plan, column=settings.quantile, start=start, end=end)
+    longest = max((c.lead_time_weeks for c in plan.candidate), default=0)
+    power = _Power.of(
+        plan, start=start, end=max(end, as_of + _weeks(longest + settings.buffer_weeks))
+    )
+    triggers, placements = _triggers(
+        daily, plan, as_of=as_of, settings=settings, power=power, daily_end=daily_end_of(forecast)
+    )
+    homeless = _homeless(ranged, plan, column=settings.quantile)
+    triggers = _led_by(triggers, homeless, pool=Pool.ALL)
+    triggers = _led_by(triggers, _empty_regions(triggers, plan, as_of=as_of))
+    return TriggerResult(
+        triggers=triggers,
+        drivers=_drivers(ranged, triggers, start=start),
+        idle_risk=_idle_risk(levels, plan, settings=settings, start=start, end=end),
+        n_plus_one=n_plus_one(daily, plan),
+        power=_power_triggers(
+            plan,
+            placements,
+            as_of=as_of,
+            end=end if power is None else power.end,
+            buffer_weeks=settings.buffer_weeks,
+            forecast_end=end,
+        ),
+        placements=placements,
+    )
+
+
+def _homeless(levels: pl.DataFrame, plan: CapacityPlan, *, column: str) -> dict[str, str]:
+    """Per region, the classes with demand that no block of the region hosts, as a note: the
+    pools count that demand against blocks it cannot run on (a plan whose blocks all left
+    batch out ordered exactly as one that hosts it)."""
+    demand = (
+        levels.filter((pl.col("depth") == 2) & (pl.col("measure") == Measure.PEAK.value))
+        .group_by("region", "workload_class")
+        .agg(pl.col(column).max().alias("most"))
+        .filter(pl.col("most") > _TOL)
+        .sort("region", "workload_class")
+    )
+    notes: dict[str, list[str]] = {}
+    for r in demand.iter_rows(named=True):
+        cls = WorkloadClass(r["workload_class"])
+        if cls is WorkloadClass.TRAINING:
+            continue  # the training pool counts it against fabric blocks, and orders them
+        hosted = any(b.region == r["region"] and b.allows(cls) for b in plan.block)
+        if not hosted:
+            notes.setdefault(r["region"], []).append(
+                f"{cls.value} demand (up to {r['most']:,.0f} GPUs at {column}) has no block in "
+                f"{r['region']} that hosts {cls.value}"
+            )
+    return {
+        region: "; ".join(found)
+        + ": counted here against blocks it cannot run on, so this pool's dates are not verified"
+        for region, found in notes.items()
+    }
+
+
+def _led_by(
+    triggers: pl.DataFrame, notes: dict[str, str], *, pool: Pool | None = None
+) -> pl.DataFrame:
+    """Each region's trigger notes (``pool``'s only, when given) led by ``notes[region]``."""
+    if not notes:
+        return triggers
+    lead = pl.col("region").replace_strict(notes, default=None, return_dtype=pl.String)
+    skip = lead.is_null() if pool is None else (pl.col("pool") != pool.value) | lead.is_null()
+    return triggers.with_columns(
+        note=pl.when(skip)
+        .then(pl.col("note"))
+        .when(pl.col("note").is_null())
+        .then(lead)
+        .otherwise(pl.concat_str(lead, pl.lit("; "), pl.col("note")))
+    )
+
+
+def _empty_regions(triggers: pl.DataFrame, plan: CapacityPlan, *, as_of: date) -> dict[str, str]:
+    """Per region with no block in service on ``as_of``, a note saying so and when its first
+    block enters service: a plan whose blocks all start years after the telemetry (a sample
+    plan on an old trace) read red with an order-by date years past, and nothing said the
+    plan was not the fleet's."""
+    notes = {}
+    for region in sorted(triggers["region"].unique()):
+        blocks = [b for b in plan.block if b.region == region]
+        if any(b.in_service_on(as_of) for b in blocks):
+            continue
+        starts = sorted(b.in_service for b in blocks if b.in_service is not None)
+        first = f"its first block enters service {starts[0]}" if starts else "it has no block"
+        notes[region] = (
+            f"no block of the plan is in service in {region} on {as_of} ({first}): check that "
+            "the plan is this fleet's"
+        )
+    return notes
+
+
+def daily_end_of(forecast: pl.DataFrame) -> date | None:
+    """The last day of the forecast's daily rows where monthly rows follow them (past it a
+    date stands for its month); else None."""
+    if "grain" not in forecast.columns or not (forecast["grain"] == "month").any():
+        return None
+    days = forecast.filter(pl.col("grain") == "day")["ds"]
+    return None if days.is_empty() else _day(days.max())
+
+
+def pool_requirements(
+    frame: pl.DataFrame, plan: CapacityPlan, *, as_of: date, column: str
+) -> pl.DataFrame:
+    """(region, pool, ds, requirement_gpus, capacity_gpus) from ``as_of`` to the frame's end.
+
+    The requirement and capacity the triggers compare, by the rules of
+    :mod:`~forecasting.triggers.levels`, read off ``column`` of ``frame`` (FORECAST_SCHEMA-like:
+    unique_id, ds, measure, mean and ``column``). A decision backtest passes observed demand as
+    ``column`` to date when the fleet really ran short by the same rule the triggers forecast
+    it with.
+    """
+    ranged = _in_h100_equivalents(_levels(frame, as_of=as_of, columns=(column,)), plan, as_of=as_of)
+    levels = _daily_levels(ranged, plan)
+    start, end = _day(ranged["ds"].min()), _day(ranged["until"].max())
+    return _daily_pools(levels, plan, column=column, start=start, end=end)

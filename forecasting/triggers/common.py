@@ -1,0 +1,154 @@
+"""What every part of the triggers shares: pools, statuses, settings, the result frames.
+
+Status rule (block and power triggers alike): green when ``as_of <= order_by``; amber when
+``order_by < as_of <= exhaustion - lead time`` (inside the buffer); red when
+``as_of > exhaustion - lead time`` (a shortfall is coming whatever is ordered now).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import StrEnum
+from typing import Any
+
+import polars as pl
+
+from forecasting.capacity import Block, CapacityPlan
+from forecasting.schema import WorkloadClass, frame_schema, group_of
+
+__all__ = [
+    "DRIVERS_SCHEMA",
+    "IDLE_RISK_SCHEMA",
+    "MW_SCHEMA",
+    "N_PLUS_ONE_SCHEMA",
+    "PLACEMENTS_SCHEMA",
+    "POWER_TRIGGERS_SCHEMA",
+    "TRIGGERS_SCHEMA",
+    "Pool",
+    "Status",
+    "TriggerResult",
+    "TriggerSettings",
+    "trigger_status",
+    "unshocked_beside_green",
+]
+
+
+# GPUs; a requirement must beat capacity by more than float noise to count as a shortfall.
+_TOL = 1e-9
+_DAYS_PER_WEEK = 7
+
+
+class Pool(StrEnum):
+    """Pools of eligible capacity that a trigger is computed for."""
+
+    TRAINING = "training"
+    ALL = "all"
+
+
+class Status(StrEnum):
+    """Traffic light of a trigger: how the order-by date stands against ``as_of``."""
+
+    GREEN = "green"
+    AMBER = "amber"
+    RED = "red"
+
+
+# The frames of a trigger run, as the table registry declares them (without run_id).
+TRIGGERS_SCHEMA = frame_schema("triggers")
+DRIVERS_SCHEMA = frame_schema("trigger_drivers")
+IDLE_RISK_SCHEMA = frame_schema("idle_risk")
+MW_SCHEMA = frame_schema("site_power")
+N_PLUS_ONE_SCHEMA = frame_schema("trigger_n_plus_one")
+POWER_TRIGGERS_SCHEMA = frame_schema("power_triggers")
+PLACEMENTS_SCHEMA = frame_schema("order_placements")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TriggerSettings:
+    """How cautious the triggers are; the horizon end is the forecast's last day.
+
+    ``quantile`` and ``idle_quantile`` name forecast columns (``q90``, ``q10``). An order is
+    sized for the largest shortfall within ``sizing_weeks`` of the exhaustion date, or of its
+    arrival when it lands after exhaustion (it serves from then only): on a 36-month plan,
+    buying three years of growth at the first shortfall would idle capital for years; what is
+    short after the window is the next order's (the note says how much).
+    """
+
+    quantile: str = "q90"
+    buffer_weeks: int = 4
+    idle_weeks: int = 13
+    idle_quantile: str = "q10"
+    sizing_weeks: int = 52
+
+    def __post_init__(self) -> None:
+        if self.buffer_weeks < 0 or self.idle_weeks < 1 or self.sizing_weeks < 1:
+            raise ValueError("buffer_weeks must be >= 0, idle_weeks and sizing_weeks >= 1")
+
+
+@dataclass(frozen=True, slots=True)
+class TriggerResult:
+    """Frames of one trigger run: TRIGGERS_SCHEMA, DRIVERS_SCHEMA, IDLE_RISK_SCHEMA, N+1, and
+    the power triggers per site (POWER_TRIGGERS_SCHEMA; empty for a plan without [[site]]) and
+    where each order goes (PLACEMENTS_SCHEMA; site null for a plan without [[site]])."""
+
+    triggers: pl.DataFrame
+    drivers: pl.DataFrame
+    idle_risk: pl.DataFrame
+    n_plus_one: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=N_PLUS_ONE_SCHEMA))
+    power: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=POWER_TRIGGERS_SCHEMA))
+    placements: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=PLACEMENTS_SCHEMA))
+
+
+def _day(value: object) -> date:
+    """A date read back from a frame (polars types it loosely)."""
+    if not isinstance(value, date):
+        raise ValueError(f"expected a date, got {value!r}")
+    return value
+
+
+def _weeks(n: int) -> timedelta:
+    return timedelta(days=n * _DAYS_PER_WEEK)
+
+
+def _months_before(day: date, months: int) -> date:
+    """``day`` moved ``months`` calendar months back (clamped to the month's last day)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    first_of_next = date(year + (month + 1) // 12, (month + 1) % 12 + 1, 1)
+    return date(year, month + 1, min(day.day, (first_of_next - timedelta(days=1)).day))
+
+
+def trigger_status(
+    *, as_of: date, exhaustion: date, order_by: date, lead_time: timedelta
+) -> Status:
+    """Green up to the order-by date, amber inside the buffer, red once lead time is lost."""
+    if as_of <= order_by:
+        return Status.GREEN
+    if as_of <= exhaustion - lead_time:
+        return Status.AMBER
+    return Status.RED
+
+
+def unshocked_beside_green(
+    failures: Iterable[str], triggers: Iterable[Mapping[str, Any]]
+) -> list[str]:
+    """The groups a drill found short without any shock (``training in us-west``, from its
+    ``unshocked_failures``) whose trigger pools are all green: all classes, and training's
+    own for training. A class short only across regions names no pool and is left out."""
+    status = {(t["region"], t["pool"]): t["status"] for t in triggers}
+    green = []
+    for group in sorted(set(failures)):
+        if (named := group_of(group)) is None:
+            continue
+        region, cls = named
+        pools = [Pool.ALL, Pool.TRAINING] if cls == WorkloadClass.TRAINING.value else [Pool.ALL]
+        if all(status.get((region, p.value)) == Status.GREEN.value for p in pools):
+            green.append(group)
+    return green
+
+
+def _units(plan: CapacityPlan, block: Block) -> float:
+    """A block's capacity: H100-equivalents with a [gpu_type] table, else its GPUs."""
+    return block.gpus * plan.h100_equivalent(block.gpu_type)

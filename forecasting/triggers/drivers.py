@@ -1,0 +1,64 @@
+"""What drives each pool's growth: the increase of expected demand by class and customer.
+
+The increase of expected MEAN demand from the first forecast day on or after ``as_of`` to the
+exhaustion date (horizon end when the pool never exhausts), by class and customer at the
+bottom level (class level where a region has no customer series): ``from_gpus`` and
+``to_gpus`` are the two means, ``growth_gpus`` their difference and ``share`` each part's
+growth over the pool's total growth, so shares sum to 1 (null when the total is 0).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from forecasting.schema import Measure
+from forecasting.triggers.common import DRIVERS_SCHEMA
+from forecasting.triggers.levels import _class_in_pool, _pools, _series
+
+
+def _share() -> pl.Expr:
+    """Each part's growth over its pool's total growth; null when nothing grew in total."""
+    total = pl.col("growth_gpus").sum().over("region", "pool")
+    return pl.when(total != 0).then(pl.col("growth_gpus") / total).alias("share")
+
+
+def _parts(levels: pl.DataFrame) -> pl.LazyFrame:
+    """Mean-measure series of the finest level each region has: customers, else classes."""
+    bottom = _series(levels, depth=3, measure=Measure.MEAN)
+    classes = _series(levels, depth=2, measure=Measure.MEAN).join(
+        bottom.select("region").unique(), on="region", how="anti"
+    )
+    return pl.concat([bottom, classes]).select(
+        "region", "workload_class", "customer", "ds", "until", "mean"
+    )
+
+
+def _covers(day: str) -> pl.Expr:
+    """Whether a level row (its days ``ds`` to ``until``) covers the date in column ``day``."""
+    return (pl.col("ds") <= pl.col(day)) & (pl.col("until") >= pl.col(day))
+
+
+def _drivers(levels: pl.DataFrame, triggers: pl.DataFrame, *, start: date) -> pl.DataFrame:
+    windows = triggers.lazy().select(
+        "region",
+        "pool",
+        from_date=pl.lit(start),
+        to_date=pl.coalesce("exhaustion_date", pl.lit(levels["until"].max())),
+    )
+    parts = _parts(levels).join(_pools(), how="cross").filter(_class_in_pool())
+    keys = ["region", "pool", "workload_class", "customer"]
+    at = parts.join(windows, on=["region", "pool"])
+    first = at.filter(_covers("from_date")).select(*keys, from_mean="mean")
+    last = at.filter(_covers("to_date")).select(*keys, "from_date", "to_date", to_mean="mean")
+    return (
+        last.join(first, on=keys, how="left", nulls_equal=True)
+        .with_columns(from_gpus=pl.col("from_mean").fill_null(0.0), to_gpus=pl.col("to_mean"))
+        .with_columns(growth_gpus=pl.col("to_gpus") - pl.col("from_gpus"))
+        .with_columns(_share())
+        .select(DRIVERS_SCHEMA.names())
+        .sort(["region", "pool", "growth_gpus"], descending=[False, False, True])
+        .collect()
+        .cast(DRIVERS_SCHEMA)
+    )

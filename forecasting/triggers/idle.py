@@ -1,0 +1,188 @@
+"""Idle risk: the GPUs of committed blocks that low demand would leave unneeded.
+
+For each committed block: the GPUs that the requirement at ``idle_quantile`` leaves unneeded,
+averaged over the ``idle_weeks`` after it enters service (forecast days only). The newest
+blocks are the marginal ones: within a pool, committed blocks fill last, the latest
+in-service first to stand idle. Shared blocks are judged in the ``all`` pool, or in
+``training`` when their ``classes`` restrict them to a list that includes training; dedicated
+blocks against their customer's demand (the sum of its class peaks at the quantile, an upper
+bound on its peak, so idle GPUs are never overstated). Capital at risk prices idle GPUs at the
+per-GPU capex of the cheapest candidate of the same kind and GPU type (the plan holds no capex
+for blocks already bought).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import polars as pl
+
+from forecasting.capacity import (
+    Block,
+    CapacityPlan,
+    block_timeline,
+)
+from forecasting.schema import BlockStatus, Measure, WorkloadClass
+from forecasting.triggers.common import IDLE_RISK_SCHEMA, Pool, TriggerSettings, _weeks
+from forecasting.triggers.levels import _daily_pools, _series
+
+
+def _idle_pool(block: Block) -> str:
+    """The pool a block's idleness is judged in (see the module docstring)."""
+    if block.dedicated_customer is not None:
+        return f"dedicated:{block.dedicated_customer}"
+    if block.classes and block.allows(WorkloadClass.TRAINING):
+        return Pool.TRAINING.value
+    return Pool.ALL.value
+
+
+def _dedicated_need(
+    levels: pl.DataFrame, plan: CapacityPlan, *, column: str, start: date, end: date
+) -> pl.LazyFrame:
+    """(region, ds, pool, requirement_gpus, capacity_gpus) for each dedicated customer."""
+    capacity = (
+        block_timeline(plan, start=start, end=end)
+        .lazy()
+        .filter(pl.col("dedicated_customer").is_not_null())
+        .group_by("region", "ds", customer="dedicated_customer")
+        .agg(capacity_gpus=pl.col("h100e").sum())
+    )
+    served = pl.DataFrame(
+        [
+            (b.region, b.dedicated_customer, c.value)
+            for b in plan.block
+            if b.dedicated_customer is not None
+            for c in WorkloadClass
+            if b.allows(c)
+        ],
+        schema={"region": pl.String, "customer": pl.String, "workload_class": pl.String},
+        orient="row",
+    ).unique()
+    need = (
+        _series(levels, depth=3, measure=Measure.PEAK)
+        .join(served.lazy(), on=["region", "customer", "workload_class"])
+        .group_by("region", "ds", "customer")
+        .agg(requirement_gpus=pl.col(column).sum())
+    )
+    return capacity.join(need, on=["region", "ds", "customer"], how="left").select(
+        "region",
+        "ds",
+        "capacity_gpus",
+        pool=pl.lit("dedicated:") + pl.col("customer"),
+        requirement_gpus=pl.col("requirement_gpus").fill_null(0.0),
+    )
+
+
+def _committed(plan: CapacityPlan) -> pl.DataFrame:
+    """The committed blocks' IDLE_RISK key columns, plus ``per_gpu``: one GPU's capacity."""
+    rows = [
+        (
+            b.id,
+            b.region,
+            b.site,
+            b.kind.value,
+            b.gpu_type,
+            b.in_service,
+            b.gpus,
+            _idle_pool(b),
+            plan.h100_equivalent(b.gpu_type),
+        )
+        for b in plan.block
+        if b.status is BlockStatus.COMMITTED
+    ]
+    schema = {k: IDLE_RISK_SCHEMA[k] for k in IDLE_RISK_SCHEMA.names()[:8]}
+    return pl.DataFrame(rows, schema={**schema, "per_gpu": pl.Float64}, orient="row")
+
+
+def _marginal_idle() -> pl.Expr:
+    """Idle GPUs of a committed block: the pool's excess left after newer committed blocks.
+
+    Rows must be sorted newest in-service first within (region, pool, ds). The stack is in
+    capacity units (H100-equivalents with a [gpu_type] table), read back in the block's GPUs.
+    """
+    units = pl.col("gpus") * pl.col("per_gpu")
+    newer = units.cum_sum().over("region", "pool", "ds") - units
+    excess = pl.col("capacity_gpus") - pl.col("requirement_gpus") - newer
+    return excess.clip(lower_bound=0.0).clip(upper_bound=units) / pl.col("per_gpu")
+
+
+def _per_gpu_capex(plan: CapacityPlan) -> dict[tuple[str, str], float]:
+    """Cheapest capex per GPU by (kind, gpu_type) among the candidates."""
+    prices: dict[tuple[str, str], float] = {}
+    for c in plan.candidate:
+        key = (c.kind.value, c.gpu_type)
+        prices[key] = min(prices.get(key, math.inf), c.capex_usd / c.gpus)
+    return prices
+
+
+def _idle_note(row: dict[str, object], *, priced: bool, regions: set[str], end: date) -> str:
+    if row["region"] not in regions:
+        return f"no forecast for region {row['region']}"
+    if row["idle_gpus"] is None:
+        return f"enters service after the forecast horizon ({end})"
+    parts = [f"judged in pool {row['pool']}"]
+    if priced:
+        parts.append(f"priced at the cheapest {row['kind']} {row['gpu_type']} candidate per GPU")
+    else:
+        parts.append(f"no {row['kind']} {row['gpu_type']} candidate to price it")
+    return "; ".join(parts)
+
+
+def _idle_risk(
+    levels: pl.DataFrame, plan: CapacityPlan, *, settings: TriggerSettings, start: date, end: date
+) -> pl.DataFrame:
+    committed = _committed(plan)
+    if committed.is_empty():
+        return pl.DataFrame(schema=IDLE_RISK_SCHEMA)
+    column = settings.idle_quantile
+    need = pl.concat(
+        [
+            _daily_pools(levels, plan, column=column, start=start, end=end).lazy(),
+            _dedicated_need(levels, plan, column=column, start=start, end=end).select(
+                "region", "pool", "ds", "requirement_gpus", "capacity_gpus"
+            ),
+        ]
+    )
+    days = pl.LazyFrame({"ds": pl.date_range(start, end, interval="1d", eager=True)})
+    idle = (
+        committed.lazy()
+        .join(days, how="cross")
+        .filter(pl.col("ds") >= pl.col("in_service"))
+        .join(need, on=["region", "pool", "ds"])
+        # Newer blocks stand idle first: stack them newest in-service first.
+        .sort(
+            ["region", "pool", "ds", "in_service", "block_id"],
+            descending=[*[False] * 3, True, True],
+        )
+        .with_columns(idle_gpus=_marginal_idle())
+        .filter(pl.col("ds") < pl.col("in_service") + _weeks(settings.idle_weeks))
+        .group_by("block_id")
+        .agg(pl.col("idle_gpus").mean(), days_judged=pl.len())
+    )
+    prices = _per_gpu_capex(plan)
+    regions = set(levels["region"].drop_nulls().unique())
+    rows = []
+    for row in (
+        committed.lazy()
+        .drop("per_gpu")
+        .join(idle, on="block_id", how="left")
+        .collect()
+        .iter_rows(named=True)
+    ):
+        price = prices.get((row["kind"], row["gpu_type"]))
+        gpus = row["idle_gpus"]
+        row["idle_share"] = None if gpus is None else gpus / row["gpus"]
+        row["capex_at_risk_usd"] = None if gpus is None or price is None else gpus * price
+        row["note"] = _idle_note(row, priced=price is not None, regions=regions, end=end)
+        judged, window = row.pop("days_judged"), settings.idle_weeks * 7
+        if judged is not None and judged < window:
+            # A mean over a few days is not the first weeks' idleness it stands for.
+            row["note"] += (
+                f"; judged on its first {judged} day(s) in service only, not {window}: the "
+                f"forecast ends on {end}"
+            )
+        rows.append(row)
+    return pl.DataFrame(rows, schema=IDLE_RISK_SCHEMA, orient="row").sort(
+        "capex_at_risk_usd", "block_id", descending=[True, False], nulls_last=True
+    )

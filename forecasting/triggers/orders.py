@@ -1,0 +1,901 @@
+"""Exhaustion, the block to order, its status, and the orders after it to the horizon's end.
+
+Exhaustion, block choice, status
+    The exhaustion date is the first day from ``as_of`` on which a pool's requirement
+    exceeds its capacity (:mod:`~forecasting.triggers.levels`); None when it never does
+    within the forecast. Blocks to order = ceil(largest shortfall in the sizing window /
+    candidate GPUs), all ordered together; the window starts on the exhaustion date, or on the
+    order's arrival when it lands after that (see ``TriggerSettings``). Candidates are the
+    block types available in the region that can serve the pool (training needs fabric).
+    ``order_by = exhaustion - lead time - buffer``; among candidates whose order-by is on or
+    after ``as_of`` the cheapest total capex wins; when none is in time, the one that arrives
+    first (and the note says so). Status: green, amber or red by the rule of
+    :mod:`~forecasting.triggers.common`, and red when no candidate can serve the pool.
+    Every training-pool block is also in the ``all`` pool, so the ``all`` pool is sized for
+    what is still short once the training-pool order is in service (no double order, also
+    when both orders land late).
+
+Later orders
+    The trigger is the order due now; what is short after its sizing window is ordered by the
+    same rule, to the horizon's end: once every earlier order is in service (for ``all``, the
+    training pool's orders too), the pool's next shortfall after the last sizing window takes
+    the next order, chosen, sized, placed and dated like a trigger. PLACEMENTS_SCHEMA holds
+    them all, ``tranche`` 1 the trigger's order, with order-by date, capex, exhaustion date and
+    status, so that capital and MW reach the plan's end. The triggers take power first. A
+    later order can be due before its trigger (a 90-week cell for the year after a rack
+    order's window).
+
+GPU generations
+    Among candidates orderable in time the newest generation wins, then the cheapest; when
+    none is in time, the one that arrives first. An order of an older generation chosen in
+    time whose sizing window a newer generation could serve part of in time (from ``as_of``
+    plus its lead time plus the buffer) is a *bridge*: sized to the day before, the rest of the
+    window left to the later orders, which then take the newer generation (proposed only when
+    the rule would take it there and it is cheaper per H100-equivalent). A pool takes its
+    bridges only where every order of the region's plan to the horizon's end costs less with
+    them (the pools judged in every combination: the training pool's orders serve the all
+    pool too); the notes of its bridged pools say how much. The newer order can then be due
+    soon: each day it waits, the bridge grows. But a lumpy block can fit the plan better from
+    a later start, so the plan also weighs ordering the newer blocks 2, 4, 8 or 13 weeks on
+    (the bridges longer) and takes the cheapest, the longest wait among equals; the notes say
+    what ordering today would give up. Without a ``[gpu_type]`` table cost alone decides.
+    Retiring blocks leave capacity (and free their MW) on their retire date.
+
+Placement
+    For a plan with ``[[site]]``, an order is placed at a site of its region whose MW free
+    (energized, contracted MW from its energization day, less blocks in service) covers the
+    order's MW on every day from its arrival on; the roomiest such site wins. A candidate
+    orderable in time and powered on arrival is chosen as above. Otherwise the candidate
+    usable first wins: powered on arrival, or waiting at a site for MW it will have (a
+    contract energized later), so racks that wait weeks for power beat a pod that arrives
+    powered a year late; its note says power is the constraint and for how long. Only when no
+    site has any candidate's MW within the plan is the first to arrive placed at the region's
+    roomiest site anyway. Without ``[[site]]`` placements have a null site.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from functools import partial
+from itertools import combinations
+from typing import NamedTuple
+
+import polars as pl
+
+from forecasting.capacity import (
+    CandidateBlock,
+    CapacityPlan,
+)
+from forecasting.schema import WorkloadClass
+from forecasting.triggers.common import (
+    _DAYS_PER_WEEK,
+    _TOL,
+    PLACEMENTS_SCHEMA,
+    TRIGGERS_SCHEMA,
+    Pool,
+    Status,
+    TriggerSettings,
+    _day,
+    _weeks,
+    trigger_status,
+)
+from forecasting.triggers.power import _Power
+
+# How long the notes of a bridged pool say waiting to order the newer blocks would take.
+_WAIT_WEEKS = 4
+# Waits (weeks) before ordering a bridge's newer blocks that the plan weighs against ordering
+# them today (see _cheaper_plan).
+_WAITS_WEEKS = (2, _WAIT_WEEKS, 8, 13)
+# Dollars; capital figures closer than this are the same.
+_USD_TOL = 1.0
+# Later orders a trigger's note names one by one; the rest are counted.
+_LATER_LISTED = 3
+_LATER = ": later orders"  # ends a note whose shortfall outgrows its order
+
+
+@dataclass(frozen=True, slots=True)
+class _Exhaustion:
+    """Where a pool first runs short, and its shortfall by day (for sizing the order)."""
+
+    day: date
+    requirement: float
+    capacity: float
+    shortfall: pl.DataFrame  # (ds, shortfall_gpus), every day of the horizon
+
+
+@dataclass(frozen=True, slots=True)
+class _Order:
+    candidate: CandidateBlock
+    blocks: int
+    order_by: date
+    arrives: date
+    in_time: bool
+    units: float  # capacity of one block: H100-equivalents with a [gpu_type] table, else GPUs
+    site: str | None = None  # where its MW is drawn; None for a plan without [[site]]
+    powered: bool = True  # whether the site has the MW energized by its arrival
+    # The first day from its arrival on that its site has the MW for good: the arrival when
+    # powered, later when power comes after it, None when no site has it within the plan.
+    usable: date | None = None
+
+    @property
+    def mw(self) -> float:
+        """MW the whole order draws."""
+        return self.blocks * self.candidate.mw
+
+
+def _shortfall() -> pl.Expr:
+    return (pl.col("requirement_gpus") - pl.col("capacity_gpus")).alias("shortfall_gpus")
+
+
+def _exhaustion(daily: pl.DataFrame) -> _Exhaustion | None:
+    """The first day a pool's requirement beats its capacity, or None within the horizon."""
+    short = daily.filter(_shortfall() > _TOL)
+    if short.is_empty():
+        return None
+    first = short.row(0, named=True)
+    return _Exhaustion(
+        day=first["ds"],
+        requirement=float(first["requirement_gpus"]),
+        capacity=float(first["capacity_gpus"]),
+        shortfall=daily.select("ds", _shortfall()),
+    )
+
+
+def _serves(candidate: CandidateBlock, pool: Pool) -> bool:
+    """Whether blocks of this type add capacity to ``pool`` (every block is in ``all``)."""
+    return pool is Pool.ALL or candidate.allows(WorkloadClass.TRAINING)
+
+
+def _candidates(plan: CapacityPlan, *, region: str, pool: Pool) -> list[CandidateBlock]:
+    """Block types that can be ordered for ``region`` and serve ``pool``'s demand."""
+    return [c for c in plan.candidate if c.available_in(region) and _serves(c, pool)]
+
+
+def _blocks_needed(shortfall: float, units: float) -> int:
+    return max(math.ceil(shortfall / units - _TOL), 0)
+
+
+def _rank(orders: Sequence[_Order], plan: CapacityPlan) -> _Order | None:
+    """In time first: the newest generation, then the cheapest; else the first to arrive.
+
+    Without a [gpu_type] table every type ranks the same, so cost alone decides.
+    """
+    in_time = [o for o in orders if o.in_time]
+    if in_time:
+        return min(
+            in_time,
+            key=lambda o: (
+                -plan.generation(o.candidate.gpu_type),
+                o.blocks * o.candidate.capex_usd,
+                o.arrives,
+                o.order_by,
+            ),
+        )
+    if orders:
+        return min(orders, key=lambda o: (o.arrives, o.blocks * o.candidate.capex_usd))
+    return None
+
+
+def _first_usable(orders: Sequence[_Order]) -> _Order | None:
+    """Of orders that can be powered within the plan, the one usable first, then the cheapest."""
+    usable = [o for o in orders if o.usable is not None]
+    if not usable:
+        return None
+    return min(usable, key=lambda o: (o.usable, o.blocks * o.candidate.capex_usd))
+
+
+def _choose(
+    options: Sequence[CandidateBlock],
+    plan: CapacityPlan,
+    *,
+    region: str,
+    shortfall_gpus: float,
+    exhaustion: date,
+    as_of: date,
+    buffer_weeks: int,
+    power: _Power | None,
+) -> _Order | None:
+    """The order to place (see the module docstring), at a site with power where sites exist.
+
+    A candidate no site of the region powers on arrival waits at the site that has its MW
+    first; one no site ever powers within the plan is placed at the roomiest site anyway,
+    unpowered, so that its power trigger carries the date.
+    """
+    orders = []
+    for c in options:
+        order_by = exhaustion - _weeks(c.lead_time_weeks) - _weeks(buffer_weeks)
+        early = order_by >= as_of
+        arrives = (order_by if early else as_of) + _weeks(c.lead_time_weeks)
+        units = c.gpus * plan.h100_equivalent(c.gpu_type)
+        order = _Order(c, _blocks_needed(shortfall_gpus, units), order_by, arrives, early, units)
+        if power is not None:
+            fits = [s for s in power.sites_in(region) if power.room(s, arrives) >= order.mw - _TOL]
+            best = max(fits, key=lambda s: (power.room(s, arrives), s), default=None)
+            if best is not None:
+                order = replace(order, site=best, powered=True, usable=arrives)
+            else:
+                # Not powered on arrival: the site that has its MW first, if any, and when.
+                later = [
+                    (day, s)
+                    for s in power.sites_in(region)
+                    if (day := power.powered_from(s, order.mw, arrives)) is not None
+                ]
+                usable, site = min(later, default=(None, None))
+                order = replace(order, site=site, powered=False, usable=usable)
+        orders.append(order)
+    # In time and powered on arrival first; else the order usable first, powered or waiting
+    # for power a site will have, so a block that waits months for its MW beats one that
+    # arrives powered a year late; only when no site ever has the MW, the first to arrive.
+    in_time = [o for o in orders if o.powered and o.in_time]
+    chosen = _rank(in_time, plan) or _first_usable(orders) or _rank(orders, plan)
+    if chosen is None or power is None:
+        return chosen
+    if chosen.site is None:
+        # No site ever has its MW within the plan: the roomiest carries its power trigger.
+        roomiest = power.roomiest(region, chosen.arrives)
+        chosen = replace(chosen, site=None if roomiest is None else roomiest[0])
+    # Its MW is reserved by the caller, for the order it places only: a choice it then
+    # re-sizes or drops reserved MW no order used (us-east's racks found no power left, and a
+    # cell 559 days late was ordered instead).
+    return chosen
+
+
+class _Bridge(NamedTuple):
+    """An in-time order cut short for a newer generation: ``order`` serves to the day before
+    ``start``, from which ``to`` (ordered by its order-by date) can serve in time."""
+
+    order: _Order
+    to: _Order
+    start: date
+
+
+def _bridge(
+    order: _Order,
+    options: Sequence[CandidateBlock],
+    plan: CapacityPlan,
+    *,
+    found: _Exhaustion,
+    window_end: date,
+    relief: _Order | None,
+    region: str,
+    as_of: date,
+    bridge_from: date,
+    buffer_weeks: int,
+    sizing_weeks: int,
+    power: _Power | None,
+) -> _Bridge | None:
+    """``order`` resized to bridge to a newer generation that can serve in time within its
+    sizing window if ordered from ``bridge_from`` on, or None when none can (or the rule
+    would not take it there).
+
+    The rule takes the newest generation in time; a window it could only reach part of was
+    bought whole in the older one (365 H100 racks, $3.08B, for a year a GB200 cell ordered
+    that day could serve from its fourth month at 55 % of the cost per H100-equivalent).
+    A bridge is proposed only when the order the rule would choose from that day, once the
+    bridge's blocks and MW are taken, is of the newer generation, in time and cheaper per
+    H100-equivalent; whether the region's plan takes it is decided on the whole plan (see
+    ``_cheaper_plan``).
+    """
+    generation = plan.generation(order.candidate.gpu_type)
+    newer = [c for c in options if plan.generation(c.gpu_type) > generation]
+    starts = sorted({bridge_from + _weeks(c.lead_time_weeks + buffer_weeks) for c in newer})
+    # Past the forecast's last day the plan cannot see what the newer block would serve.
+    last = min(window_end, _day(found.shortfall["ds"].max()))
+    for start in (s for s in starts if found.day < s <= last):
+        before = found.shortfall.filter(pl.col("ds") < start)
+        bridged = _choose(
+            [order.candidate],
+            plan,
+            region=region,
+            shortfall_gpus=_net_of(before, relief),
+            exhaustion=found.day,
+            as_of=as_of,
+            buffer_weeks=buffer_weeks,
+            power=power,
+        )
+        after = found.shortfall.filter(pl.col("ds").is_between(start, start + _weeks(sizing_weeks)))
+        rest = _net_of(after, relief) - (0.0 if bridged is None else bridged.blocks * bridged.units)
+        if bridged is None or bridged.blocks == 0 or rest <= _TOL:
+            continue
+        to = _choose(
+            options,
+            plan,
+            region=region,
+            shortfall_gpus=rest,
+            exhaustion=start,
+            as_of=as_of,
+            buffer_weeks=buffer_weeks,
+            power=None if power is None else power.after(bridged),
+        )
+        if (
+            to is not None
+            and to.in_time
+            and plan.generation(to.candidate.gpu_type) > generation
+            and _unit_capex(to) < _unit_capex(order)
+        ):
+            return _Bridge(bridged, to, start)
+    return None
+
+
+def _unit_capex(order: _Order) -> float:
+    """Capex of one H100-equivalent (one GPU without a [gpu_type] table) of ``order``'s type."""
+    return order.candidate.capex_usd / order.units
+
+
+def _order_note(order: _Order, *, exhaustion: date, buffer_weeks: int) -> str:
+    name = order.candidate.name
+    at = "" if order.site is None or not order.powered else f" at {order.site}"
+    if order.in_time:
+        return (
+            f"order {order.blocks} x {name}{at} by {order.order_by}: in service "
+            f"{order.arrives}, {buffer_weeks} weeks before exhaustion"
+        )
+    late = (order.arrives - exhaustion).days
+    timing = (
+        f"{late} days after exhaustion" if late > 0 else f"{-late} days before it (inside buffer)"
+    )
+    return (
+        f"no candidate can be ordered by its order-by date; {name}{at} arrives first if "
+        f"ordered today: {order.arrives}, {timing}"
+    )
+
+
+def _power_note(order: _Order, *, region: str, power: _Power) -> str:
+    """Why no site takes ``order``, and where its power trigger is."""
+    need = f"{order.mw:.2f} MW for {order.blocks} x {order.candidate.name}"
+    if order.site is None:
+        return f"power is the constraint: {region} has no [[site]] to draw {need} from"
+    if order.usable is not None and order.usable > order.arrives:
+        wait = (order.usable - order.arrives).days
+        return (
+            f"power is the constraint: no site in {region} has {need} energized from "
+            f"{order.arrives}; {order.site} has it from {order.usable}, {wait} days later, the "
+            f"first of the candidates to be usable; placed there, whose power trigger says "
+            f"what bringing its power forward takes"
+        )
+    room = power.room(order.site, order.arrives)  # the order takes its MW after this note
+    return (
+        f"power is the constraint: no site in {region} has {need} energized from "
+        f"{order.arrives} (the most free is {max(room, 0.0):.2f} MW at {order.site}); "
+        f"placed at {order.site}, whose power trigger says when to contract it"
+    )
+
+
+def _empty_row(region: str, pool: Pool, *, quantile: str, as_of: date) -> dict[str, object]:
+    return dict.fromkeys(TRIGGERS_SCHEMA.names()) | {
+        "region": region,
+        "pool": pool.value,
+        "quantile": quantile,
+        "as_of": as_of,
+    }
+
+
+def _order_fields(
+    order: _Order, *, as_of: date, exhaustion: date, blocks: int
+) -> dict[str, object]:
+    """The TRIGGERS columns that describe an order of ``blocks`` of ``order``'s candidate."""
+    c = order.candidate
+    status = trigger_status(
+        as_of=as_of,
+        exhaustion=exhaustion,
+        order_by=order.order_by,
+        lead_time=_weeks(c.lead_time_weeks),
+    )
+    return {
+        "candidate": c.name,
+        "kind": c.kind.value,
+        "gpu_type": c.gpu_type,
+        "lead_time_weeks": c.lead_time_weeks,
+        "order_by": order.order_by,
+        "arrives": order.arrives,
+        "status": status.value,
+        "blocks_to_order": blocks,
+        "capex_usd": blocks * c.capex_usd,
+        "mw": blocks * c.mw,
+        # An order waiting for its site's power serves from then, not from its arrival.
+        "powered_from": order.usable if not order.powered and blocks else None,
+    }
+
+
+def _net_of(shortfall: pl.DataFrame, relief: _Order | None) -> float:
+    """Largest shortfall left once ``relief`` (an order for another pool) is in service."""
+    if relief is not None:
+        relieved = pl.when(pl.col("ds") >= relief.arrives).then(relief.blocks * relief.units)
+        shortfall = shortfall.with_columns(pl.col("shortfall_gpus") - relieved.otherwise(0.0))
+    return max(float(shortfall["shortfall_gpus"].max()), 0.0)  # type: ignore[arg-type]
+
+
+def _unverified_green(
+    plan: CapacityPlan,
+    *,
+    region: str,
+    pool: Pool,
+    end: date,
+    as_of: date,
+    settings: TriggerSettings,
+) -> str:
+    """The caveat of a green pool whose forecast ends too soon to verify it ('' when it does
+    not): a shortfall the day after ``end`` would already be past its order-by date."""
+    candidates = _candidates(plan, region=region, pool=pool)
+    if not candidates:
+        return ""
+    fastest = min(candidates, key=lambda c: (c.lead_time_weeks, c.name))
+    order_by = end + timedelta(days=1) - _weeks(fastest.lead_time_weeks + settings.buffer_weeks)
+    if as_of <= order_by:
+        return ""
+    return (
+        f", where the forecast ends: not verified beyond it (a shortfall the day after would "
+        f"need {fastest.name}, the fastest block at {fastest.lead_time_weeks} weeks, ordered "
+        f"by {order_by}, already past; ordered today it arrives "
+        f"{as_of + _weeks(fastest.lead_time_weeks)})"
+    )
+
+
+class _Decision(NamedTuple):
+    """A pool's TRIGGERS row, the order it places (None when none), the last day that order
+    was sized for (None when the pool never runs short), and the bridge it was cut short for."""
+
+    row: dict[str, object]
+    order: _Order | None
+    sized_to: date | None
+    bridge: _Bridge | None = None
+
+
+def _trigger_row(
+    daily: pl.DataFrame,
+    plan: CapacityPlan,
+    *,
+    region: str,
+    pool: Pool,
+    as_of: date,
+    settings: TriggerSettings,
+    relief: _Order | None,
+    power: _Power | None,
+    bridge_from: date | None = None,
+) -> _Decision:
+    """One TRIGGERS row and its order; ``relief`` is an order for an overlapping pool; with
+    ``bridge_from``, an order may be cut short for a newer generation ordered from that day."""
+    row = _empty_row(region, pool, quantile=settings.quantile, as_of=as_of)
+    found = _exhaustion(daily)
+    if found is None:
+        end = _day(daily["ds"].max())
+        note = f"{settings.quantile} requirement stays within capacity through {end}"
+        note += _unverified_green(
+            plan, region=region, pool=pool, end=end, as_of=as_of, settings=settings
+        )
+        row |= {"status": Status.GREEN.value, "max_shortfall_gpus": 0.0, "note": note}
+        row |= {"blocks_to_order": 0, "capex_usd": 0.0, "mw": 0.0}
+        return _Decision(row, None, None)
+    gross = _net_of(found.shortfall, None)
+    window_end = found.day + _weeks(settings.sizing_weeks)
+    sized = found.shortfall.filter(pl.col("ds") <= window_end)
+    from_exhaustion = (window_end, sized)
+    net = _net_of(sized, relief)
+    candidates = _candidates(plan, region=region, pool=pool)
+    choose = partial(
+        _choose,
+        plan=plan,
+        region=region,
+        exhaustion=found.day,
+        as_of=as_of,
+        buffer_weeks=settings.buffer_weeks,
+        power=power,
+    )
+    order = choose(candidates, shortfall_gpus=net) if net > 0.0 else None
+    first_choice = order
+    from_arrival = False
+    if order is not None and order.arrives > found.day:
+        # A late order serves from its arrival only: it is sized for the weeks after that, net
+        # of a training-pool order landing by then. (Sized from the exhaustion date, a region
+        # with no capacity ordered a second 8,192-GPU cell beside the training pool's, both
+        # arriving 629 days after exhaustion, for 4,128 GPUs short.) One arriving after the
+        # plan's end keeps the sizing from exhaustion: the plan cannot see past it.
+        late_end = order.arrives + _weeks(settings.sizing_weeks)
+        after_arrival = found.shortfall.filter(pl.col("ds").is_between(order.arrives, late_end))
+        if after_arrival.height:
+            window_end, sized, from_arrival = late_end, after_arrival, True
+            net = _net_of(sized, relief)
+            order = choose(candidates, shortfall_gpus=net) if net > 0.0 else None
+            if order is not None and order.arrives <= found.day:
+                # Chosen again for the later window, it lands in time after all: sized from
+                # exhaustion like any order that does. (Left at the later window, 341 racks
+                # landing a month before exhaustion were bought for the shortfall of the year
+                # after the first choice's arrival, 2028-08 to 2029-08.)
+                (window_end, sized), from_arrival = from_exhaustion, False
+                net = _net_of(sized, relief)
+                order = choose([order.candidate], shortfall_gpus=net) if net > 0.0 else None
+            elif (
+                order is not None
+                and first_choice is not None
+                and order.arrives != first_choice.arrives
+            ):
+                # Another block type, landing on another day: sized for the weeks after its
+                # own arrival. (Left at the first choice's window, 579 pods landing 2026-12-21
+                # were bought for the year after a 90-week cell's arrival, to 2029-01-29.)
+                late_end = order.arrives + _weeks(settings.sizing_weeks)
+                window_end = late_end
+                sized = found.shortfall.filter(pl.col("ds").is_between(order.arrives, late_end))
+                net = _net_of(sized, relief)
+                order = choose([order.candidate], shortfall_gpus=net) if net > 0.0 else None
+    bridge = None
+    if bridge_from is not None and order is not None and order.in_time and not from_arrival:
+        bridge = _bridge(
+            order,
+            candidates,
+            plan,
+            found=found,
+            window_end=window_end,
+            relief=relief,
+            region=region,
+            as_of=as_of,
+            bridge_from=bridge_from,
+            buffer_weeks=settings.buffer_weeks,
+            sizing_weeks=settings.sizing_weeks,
+            power=power,
+        )
+        if bridge is not None:
+            order, window_end = bridge.order, bridge.start - timedelta(days=1)
+            sized = found.shortfall.filter(pl.col("ds") <= window_end)
+            net = _net_of(sized, relief)
+    row |= {
+        "exhaustion_date": found.day,
+        "requirement_gpus_at_exhaustion": found.requirement,
+        # Whole units: capacity in H100-equivalents may be fractional; never overstated.
+        "capacity_gpus_at_exhaustion": math.floor(found.capacity + _TOL),
+        "max_shortfall_gpus": gross,
+    }
+    if relief is not None and net <= 0.0 < _net_of(sized, None):
+        row |= _order_fields(relief, as_of=as_of, exhaustion=found.day, blocks=0)
+        row["note"] = (
+            f"covered by the training-pool order: {relief.blocks} x {relief.candidate.name} "
+            f"in service {relief.arrives}"
+        )
+        return _Decision(row, None, window_end)
+    if net <= 0.0 and first_choice is not None:
+        # Short now, but capacity already planned covers the need before anything ordered
+        # today could land: an order would only stand idle.
+        row |= _order_fields(first_choice, as_of=as_of, exhaustion=found.day, blocks=0)
+        row["note"] = (
+            f"short from {found.day}, but the earliest order ({first_choice.candidate.name}) "
+            f"lands {first_choice.arrives}, when capacity already planned covers the need: "
+            "nothing to order; the shortfall until then is absorbed, not bought"
+        )
+        return _Decision(row, None, window_end)
+    if order is None:
+        note = f"no candidate block type can serve the {pool.value} pool in {region}"
+        return _Decision(row | {"status": Status.RED.value, "note": note}, None, window_end)
+    notes = [_order_note(order, exhaustion=found.day, buffer_weeks=settings.buffer_weeks)]
+    if not order.powered and power is not None:
+        notes.append(_power_note(order, region=region, power=power))
+    later = gross - _net_of(sized, None)
+    if later > _TOL:
+        after = "its arrival" if from_arrival else "exhaustion"
+        span = f"sized for the {settings.sizing_weeks} weeks after {after} (to {window_end})"
+        if bridge is not None:
+            to = bridge.to.candidate
+            span = (
+                f"sized to {window_end}, a bridge to {to.name} ({to.gpu_type}, a newer "
+                f"generation, {to.lead_time_weeks} weeks), which can serve in time from "
+                f"{bridge.start}"
+            )
+        notes.append(
+            f"{span}; the shortfall grows by {later:,.0f} more by "
+            f"{_day(found.shortfall['ds'].max())}{_LATER}"
+        )
+    if relief is not None and net < _net_of(sized, None):
+        notes.append(
+            f"sized net of the training-pool order ({relief.blocks} x {relief.candidate.name} "
+            f"in service {relief.arrives})"
+        )
+    row |= _order_fields(order, as_of=as_of, exhaustion=found.day, blocks=order.blocks)
+    row["note"] = "; ".join(notes)
+    if power is not None and order.site is not None:
+        power.take(order.site, order.mw, order.arrives)
+    return _Decision(row, order, window_end, bridge)
+
+
+def _monthly_grain_note(exhausted: date, daily_end: date) -> str:
+    """How to read an exhaustion date past the daily rows: as a month, not a day."""
+    return f"exhausted in {exhausted:%B %Y} (monthly rows past {daily_end}: a month's peak day)"
+
+
+def _placement(decision: _Decision, *, region: str, pool: Pool, tranche: int) -> tuple[object, ...]:
+    order = decision.order
+    assert order is not None  # only orders are placed
+    return (
+        region,
+        pool.value,
+        order.candidate.name,
+        order.site,
+        order.blocks,
+        order.mw,
+        order.arrives,
+        order.powered,
+        tranche,
+        order.order_by,
+        order.blocks * order.candidate.capex_usd,
+        decision.row["exhaustion_date"],
+        decision.row["status"],
+    )
+
+
+def _with_orders(daily: pl.DataFrame, orders: Sequence[_Order]) -> pl.DataFrame:
+    """``daily`` with every order's capacity in service from its arrival."""
+    added = pl.lit(0.0)
+    for o in orders:
+        added = added + pl.when(pl.col("ds") >= o.arrives).then(o.blocks * o.units).otherwise(0.0)
+    return daily.with_columns(pl.col("capacity_gpus") + added)
+
+
+def _later_orders(
+    daily: pl.DataFrame,
+    plan: CapacityPlan,
+    *,
+    first: _Decision,
+    earlier: Sequence[_Order],
+    region: str,
+    pool: Pool,
+    as_of: date,
+    settings: TriggerSettings,
+    power: _Power | None,
+    bridge_from: date | None = None,
+) -> list[_Decision]:
+    """The orders after the trigger's to the plan's end, by the same rule: each is chosen and
+    sized for the next shortfall once every order before it (``earlier``: the training pool's,
+    which serve ``all`` too) is in service, from the day after the last one's sizing window.
+
+    The trigger is the decision due now; these are what the plan already implies after it, so
+    that capital by quarter and the MW each site needs reach the plan's end (a 36-month plan
+    that priced and powered only its first order read us-east-a short by 16 MW in 2027 and
+    then never again, while the forecast's need grew by 186,000 GPUs more).
+    """
+    orders = [*earlier, *([first.order] if first.order is not None else [])]
+    later: list[_Decision] = []
+    sized_to = first.sized_to
+    while sized_to is not None:
+        rest = daily.filter(pl.col("ds") > sized_to)
+        if rest.is_empty():
+            break
+        decision = _trigger_row(
+            _with_orders(rest, orders),
+            plan,
+            region=region,
+            pool=pool,
+            as_of=as_of,
+            settings=settings,
+            relief=None,
+            power=power,
+            bridge_from=bridge_from,
+        )
+        if decision.order is not None and decision.order.blocks > 0:
+            later.append(decision)
+            orders.append(decision.order)
+        sized_to = decision.sized_to
+    return later
+
+
+def _later_note(decisions: Sequence[_Decision], *, end: date) -> str:
+    """What the plan orders after the trigger's order, in one clause ('' when nothing)."""
+    orders = sorted((d.order for d in decisions if d.order is not None), key=lambda o: o.order_by)
+    if not orders:
+        return ""
+    listed = ", ".join(
+        f"{o.blocks} x {o.candidate.name} by {o.order_by}" for o in orders[:_LATER_LISTED]
+    )
+    more = len(orders) - _LATER_LISTED
+    if more > 0:
+        listed += f" and {more} more"
+    capex = sum(o.blocks * o.candidate.capex_usd for o in orders)
+    return (
+        f"{len(orders)} planned to {end} by the same rule, the first due {orders[0].order_by}: "
+        f"{listed}; ${capex / 1e6:,.1f}M"
+    )
+
+
+class _RegionPlan(NamedTuple):
+    """A region's triggers (``first``) and later orders per pool, and the power they leave."""
+
+    first: dict[Pool, _Decision]
+    later: dict[Pool, list[_Decision]]
+    power: _Power | None
+
+    @property
+    def capex_usd(self) -> float:
+        """Capex of every order of the region's plan."""
+        decisions = [*self.first.values(), *(d for each in self.later.values() for d in each)]
+        return sum(d.order.blocks * d.order.candidate.capex_usd for d in decisions if d.order)
+
+    def bridged(self, pool: Pool) -> bool:
+        """Whether an order of ``pool`` was cut short for a newer generation."""
+        return any(d.bridge is not None for d in [self.first[pool], *self.later[pool]])
+
+
+def _region_plan(
+    pools: dict[Pool, pl.DataFrame],
+    plan: CapacityPlan,
+    *,
+    region: str,
+    as_of: date,
+    settings: TriggerSettings,
+    power: _Power | None,
+    bridges: frozenset[Pool],
+    wait_days: int = 0,
+) -> _RegionPlan:
+    """The region's triggers, then what each pool orders after them, on a copy of ``power``;
+    only the pools in ``bridges`` may bridge to a newer generation, ordered from ``wait_days``
+    after ``as_of`` on.
+
+    The triggers first (the all pool net of the training pool's order, which serves it too),
+    then the later orders: the orders due now take power first.
+    """
+    power = None if power is None else power.copy()
+    step = partial(
+        _trigger_row, plan=plan, region=region, as_of=as_of, settings=settings, power=power
+    )
+    start = as_of + timedelta(days=wait_days)
+    bridge_from = {pool: start if pool in bridges else None for pool in Pool}
+    training = step(
+        pools[Pool.TRAINING],
+        pool=Pool.TRAINING,
+        relief=None,
+        bridge_from=bridge_from[Pool.TRAINING],
+    )
+    first = {
+        Pool.TRAINING: training,
+        Pool.ALL: step(
+            pools[Pool.ALL], pool=Pool.ALL, relief=training.order, bridge_from=bridge_from[Pool.ALL]
+        ),
+    }
+    later: dict[Pool, list[_Decision]] = {}
+    serving_all: list[_Order] = []
+    for pool in (Pool.TRAINING, Pool.ALL):
+        later[pool] = _later_orders(
+            pools[pool],
+            plan,
+            first=first[pool],
+            earlier=serving_all,
+            region=region,
+            pool=pool,
+            as_of=as_of,
+            settings=settings,
+            power=power,
+            bridge_from=bridge_from[pool],
+        )
+        if pool is Pool.TRAINING:
+            serving_all = [
+                o for o in (training.order, *(d.order for d in later[pool])) if o is not None
+            ]
+    return _RegionPlan(first, later, power)
+
+
+def _cheaper_plan(
+    pools: dict[Pool, pl.DataFrame],
+    plan: CapacityPlan,
+    *,
+    region: str,
+    as_of: date,
+    settings: TriggerSettings,
+    power: _Power | None,
+    end: date,
+) -> _RegionPlan:
+    """The region's plan with bridges to the newer generation in the pools where they make
+    every order of it to ``end`` cost less, else without; the bridged pools' notes say by how
+    much.
+
+    A bridge buys the newer block sooner: cheaper per H100-equivalent, but lumpy, and its
+    capacity runs out sooner. Proposed order by order and judged on the whole plan, so that
+    a cell bought for a few racks' growth, or one more cell for the plan's last weeks, is
+    not taken for a saving (on 400 random two-generation plans, judging each bridge on its
+    own made 2 % of plans dearer, one by 67 %). Each pool's bridges are taken or left
+    together; the training pool's orders serve the all pool too, so the pools are judged in
+    every combination, the fewest bridges winning a tie.
+
+    A bridge trades capital for commitment: the newer block must be ordered sooner. So the
+    plan also weighs waiting ``_WAITS_WEEKS`` to order it (the same bridges, the newer blocks
+    ordered from then on, the bridges longer): the newer blocks are lumpy, and a later start
+    can fit the plan's shortfalls better. The cheapest wait wins, the longest among equals
+    (nothing is gained by committing sooner, and the next run reads a newer forecast); the
+    notes say what ordering today, or waiting ``_WAIT_WEEKS`` more, would give up. On the demo
+    as of 2026-12-01, us-east's cells ordered today cost $140.5M more over the plan than
+    ordered 2-4 weeks on, and the notes called both "due now" and "waiting saves more".
+    """
+    plans = partial(_region_plan, pools, plan, region=region, as_of=as_of, settings=settings)
+    bridged = plans(power=power, bridges=frozenset(Pool))
+    proposed = [pool for pool in Pool if bridged.bridged(pool)]
+    if not proposed:
+        return bridged
+    tried = {frozenset(proposed): bridged}
+    for n in range(len(proposed)):
+        for subset in combinations(proposed, n):
+            tried[frozenset(subset)] = plans(power=power, bridges=frozenset(subset))
+    plain = tried[frozenset()]
+    key = min(tried, key=lambda k: (tried[k].capex_usd, len(k)))
+    chosen = tried[key]
+    if not key:
+        return chosen
+    by_wait = {0: chosen} | {
+        weeks: plans(power=power, bridges=key, wait_days=weeks * _DAYS_PER_WEEK)
+        for weeks in _WAITS_WEEKS
+    }
+    cheapest = min(p.capex_usd for p in by_wait.values())
+    weeks = max(w for w, p in by_wait.items() if p.capex_usd - cheapest <= _USD_TOL)
+    chosen = by_wait[weeks]
+    if not any(chosen.bridged(pool) for pool in Pool):
+        return chosen  # waited, the newer blocks no longer serve: the plain plan's figures
+    saving = plain.capex_usd - chosen.capex_usd
+    if weeks:
+        # Today's plan is the one waiting was weighed against: its bridges are there.
+        now = by_wait[0].capex_usd - chosen.capex_usd
+        today = (
+            f"ordered from today they would save ${now / 1e6:,.1f}M less"
+            if now > _USD_TOL
+            else "as cheap as ordering them today, and it commits later"
+        )
+        wait = (
+            f"the newer blocks ordered no sooner than {as_of + _weeks(weeks)}, {weeks} weeks "
+            f"from now: of waits up to {max(_WAITS_WEEKS)} weeks the cheapest plan; {today}"
+        )
+    else:
+        waited = by_wait[_WAIT_WEEKS]
+        # Having waited, the plan can still do without the bridges: at most the saving is lost.
+        waiting = min(waited.capex_usd, plain.capex_usd) - chosen.capex_usd
+        later = f"ordered {_WAIT_WEEKS} weeks later, the newer blocks would save"
+        if saving - waiting <= _USD_TOL:
+            wait = f"{later} nothing"
+        else:
+            wait = f"{later} ${(saving - waiting) / 1e6:,.1f}M"
+        wait += f"; no wait up to {max(_WAITS_WEEKS)} weeks costs less than ordering them today"
+    for pool in (p for p in Pool if chosen.bridged(p)):
+        row = chosen.first[pool].row
+        row["note"] = (
+            f"{row['note']}; bridges to the newer generation save ${saving / 1e6:,.1f}M of "
+            f"{region}'s orders to {end} ({wait})"
+        )
+    return chosen
+
+
+def _triggers(
+    daily: pl.DataFrame,
+    plan: CapacityPlan,
+    *,
+    as_of: date,
+    settings: TriggerSettings,
+    power: _Power | None,
+    daily_end: date | None = None,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """TRIGGERS rows per region and pool, and every order of the plan to its end with where
+    it goes (PLACEMENTS_SCHEMA; tranche 1 is the trigger's); ``daily_end`` is the last day of
+    daily rows where monthly rows follow."""
+    rows = []
+    placed = []
+    end = _day(daily["ds"].max()) if daily.height else as_of
+    for (region,), frame in daily.group_by("region", maintain_order=True):
+        pools = {pool: frame.filter(pl.col("pool") == pool.value) for pool in Pool}
+        first, later, used = _cheaper_plan(
+            pools, plan, region=str(region), as_of=as_of, settings=settings, power=power, end=end
+        )
+        if power is not None and used is not None:
+            power.free = used.free  # the chosen plan's orders take their MW
+        for pool in (Pool.TRAINING, Pool.ALL):
+            row, order = first[pool].row, first[pool].order
+            exhausted = row["exhaustion_date"]
+            if daily_end is not None and isinstance(exhausted, date) and exhausted > daily_end:
+                row["note"] = f"{_monthly_grain_note(exhausted, daily_end)}; {row['note']}"
+            if then := _later_note(later[pool], end=end):
+                note = str(row["note"])
+                row["note"] = (
+                    note.replace(_LATER, f"{_LATER} ({then})")
+                    if _LATER in note
+                    else f"{note}; later orders ({then})"
+                )
+            rows.append(row)
+            firsts = [first[pool]] if order is not None and order.blocks > 0 else []
+            for tranche, each in enumerate([*firsts, *later[pool]], start=1 if firsts else 2):
+                placed.append(_placement(each, region=str(region), pool=pool, tranche=tranche))
+    return (
+        pl.DataFrame(rows, schema=TRIGGERS_SCHEMA, orient="row"),
+        pl.DataFrame(placed, schema=PLACEMENTS_SCHEMA, orient="row"),
+    )

@@ -1,0 +1,298 @@
+"""Sites and power: the MW each site has free, when it must contract more, MW per month.
+
+Per site, the power trigger (POWER_TRIGGERS_SCHEMA) dates the first day from ``as_of`` on
+which the MW needed (blocks in service plus placed orders from their arrival) exceeds the MW
+energized; ``contract_by`` = that day minus ``power_lead_months`` calendar months minus the
+buffer, with the status rule of block triggers (:mod:`~forecasting.triggers.common`).
+``mw_to_contract`` is the largest need beyond the MW already secured (energized steps plus
+contract), at most the room under the ceiling. Without ``[[site]]`` no power is checked and
+the power frame is empty. Orders are placed at sites by :mod:`~forecasting.triggers.orders`,
+drawing on the free MW kept here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+import numpy as np
+import polars as pl
+
+from forecasting.capacity import (
+    ORDERS_SCHEMA,
+    CapacityPlan,
+    Site,
+    block_timeline,
+    site_power_timeline,
+)
+from forecasting.schema import BlockStatus
+from forecasting.triggers.common import (
+    _TOL,
+    MW_SCHEMA,
+    POWER_TRIGGERS_SCHEMA,
+    Status,
+    _day,
+    _months_before,
+    _weeks,
+    trigger_status,
+)
+
+if TYPE_CHECKING:
+    from forecasting.triggers.orders import _Order
+
+__all__ = ["mw_by_site_month"]
+
+
+@dataclass(slots=True)
+class _Power:
+    """MW free per declared site and day, from ``start``; placing an order takes its MW.
+
+    Free MW is what is energized that day (contracted MW from its energization day) less
+    the MW of the plan's blocks in service; an order fits a site when its MW is free on every
+    day from its arrival to the calendar's end (blocks that arrive later need theirs too).
+    """
+
+    start: date
+    end: date
+    region_of: dict[str, str]
+    free: dict[str, np.ndarray]
+
+    @classmethod
+    def of(cls, plan: CapacityPlan, *, start: date, end: date) -> _Power | None:
+        """The plan's free MW over [start, end]; None for a plan without [[site]]."""
+        if not plan.site:
+            return None
+        timeline = site_power_timeline(plan, start=start, end=end)
+        free = {
+            str(site): (frame["energized_mw"] - frame["mw_in_service"]).to_numpy().copy()
+            for (site,), frame in timeline.group_by("site", maintain_order=True)
+        }
+        return cls(start, end, {s.id: s.region for s in plan.site}, free)
+
+    def _index(self, day: date) -> int:
+        last = (self.end - self.start).days
+        return min(max((day - self.start).days, 0), last)
+
+    def room(self, site: str, arrives: date) -> float:
+        """MW free at ``site`` on every day from ``arrives`` on."""
+        return float(self.free[site][self._index(arrives) :].min())
+
+    def sites_in(self, region: str) -> list[str]:
+        """The region's declared sites, by id."""
+        return sorted(s for s, r in self.region_of.items() if r == region)
+
+    def powered_from(self, site: str, mw: float, arrives: date) -> date | None:
+        """The first day from ``arrives`` on after which ``site`` has ``mw`` free every day to
+        the calendar's end; None when it never does."""
+        free = self.free[site]
+        # Free MW from each day to the end, a non-decreasing series: search it.
+        ahead = np.minimum.accumulate(free[::-1])[::-1]
+        first = self._index(arrives)
+        i = first + int(np.searchsorted(ahead[first:], mw - _TOL))
+        return self.start + timedelta(days=i) if i < free.size else None
+
+    def roomiest(self, region: str, arrives: date) -> tuple[str, float] | None:
+        """The region's site with the most MW free from ``arrives`` on (ties by id)."""
+        rooms = [(site, self.room(site, arrives)) for site in self.sites_in(region)]
+        return min(rooms, key=lambda r: (-r[1], r[0])) if rooms else None
+
+    def take(self, site: str, mw: float, arrives: date) -> None:
+        """Reserve ``mw`` at ``site`` from ``arrives`` on."""
+        self.free[site][self._index(arrives) :] -= mw
+
+    def copy(self) -> _Power:
+        """An independent copy, to try a plan without reserving its MW here."""
+        return replace(self, free={s: mw.copy() for s, mw in self.free.items()})
+
+    def after(self, order: _Order) -> _Power:
+        """A copy with ``order``'s MW taken (this one untouched), to try what would follow it."""
+        copy = self.copy()
+        if order.site is not None:
+            copy.take(order.site, order.mw, order.arrives)
+        return copy
+
+
+def _power_row(
+    site_days: pl.DataFrame, *, site: Site, as_of: date, buffer_weeks: int, forecast_end: date
+) -> dict[str, object]:
+    """One POWER_TRIGGERS row from the site's daily MW needed and energized (the blocks the
+    forecast orders, to ``forecast_end``)."""
+    end = _day(site_days["ds"].max())
+    short = site_days.with_columns(short_mw=pl.col("mw_needed") - pl.col("energized_mw"))
+    over = short.filter(pl.col("short_mw") > _TOL)
+    room = None if site.ceiling_mw is None else site.ceiling_mw - site.secured_mw
+    row: dict[str, object] = {
+        "region": site.region,
+        "site": site.id,
+        "as_of": as_of,
+        "power_lead_months": site.power_lead_months,
+        "ceiling_room_mw": room,
+        "max_shortfall_mw": max(float(short["short_mw"].max()), 0.0),  # type: ignore[arg-type]
+    }
+    if over.is_empty():
+        note = f"MW needed stays within energized MW through {min(end, forecast_end)}"
+        ends = ", where the forecast ends"
+        if end > forecast_end:
+            # Past the forecast's end only the plan's blocks draw power: no demand orders more.
+            note += f"{ends}; the plan's blocks alone fit through {end}"
+            ends = ""
+        day_after = forecast_end + timedelta(days=1)
+        contract_by = _months_before(day_after, site.power_lead_months) - _weeks(buffer_weeks)
+        if as_of > contract_by:
+            # Orders are only known where demand is forecast: past its end no block is
+            # ordered, so the MW needed there is the plan's alone.
+            note += (
+                f"; not verified past {forecast_end}{ends}: power needed "
+                f"the day after would have had to be contracted by {contract_by}, already past "
+                f"({site.power_lead_months} months lead time)"
+            )
+        return row | {
+            "status": Status.GREEN.value,
+            "mw_to_contract": 0.0,
+            "cost_usd": 0.0,
+            "note": note,
+        }
+    first = over.row(0, named=True)
+    exhaustion = _day(first["ds"])
+    lead = exhaustion - _months_before(exhaustion, site.power_lead_months)
+    contract_by = exhaustion - lead - _weeks(buffer_weeks)
+    status = trigger_status(
+        as_of=as_of, exhaustion=exhaustion, order_by=contract_by, lead_time=lead
+    )
+    # MW beyond what is already secured; a shortfall within it is a matter of timing.
+    beyond = max(float((short["mw_needed"] - short["contracted_mw"]).max()), 0.0)  # type: ignore[arg-type]
+    contractable = beyond if room is None else min(beyond, max(room, 0.0))
+    notes = []
+    if beyond <= _TOL:
+        notes.append(
+            f"contracted MW covers the need but is energized {site.contracted_energized}, "
+            f"after {exhaustion}: bring its energization forward"
+        )
+    else:
+        notes.append(
+            f"contract {beyond:.2f} MW by {contract_by} ({site.power_lead_months} months lead "
+            f"time, {buffer_weeks} weeks buffer) to have it energized by {exhaustion}"
+        )
+    if room is not None and beyond > room + _TOL:
+        notes.append(f"{beyond - max(room, 0.0):.2f} MW beyond the ceiling: a new site is needed")
+    return row | {
+        "exhaustion_date": exhaustion,
+        "mw_needed_at_exhaustion": float(first["mw_needed"]),
+        "energized_mw_at_exhaustion": float(first["energized_mw"]),
+        "contract_by": contract_by,
+        "status": status.value,
+        "mw_to_contract": contractable,
+        "cost_usd": contractable * site.cost_per_mw_usd,
+        "note": "; ".join(notes),
+    }
+
+
+def _power_triggers(
+    plan: CapacityPlan,
+    placements: pl.DataFrame,
+    *,
+    as_of: date,
+    end: date,
+    buffer_weeks: int,
+    forecast_end: date,
+) -> pl.DataFrame:
+    """POWER_TRIGGERS rows per declared site: when its MW need first beats energized MW."""
+    if not plan.site:
+        return pl.DataFrame(schema=POWER_TRIGGERS_SCHEMA)
+    orders = placements.filter(pl.col("site").is_not_null()).select(ORDERS_SCHEMA.names())
+    timeline = site_power_timeline(plan, start=as_of, end=end, orders=orders)
+    rows = [
+        _power_row(
+            timeline.filter(pl.col("site") == site.id),
+            site=site,
+            as_of=as_of,
+            buffer_weeks=buffer_weeks,
+            forecast_end=forecast_end,
+        )
+        for site in sorted(plan.site, key=lambda s: (s.region, s.id))
+    ]
+    return pl.DataFrame(rows, schema=POWER_TRIGGERS_SCHEMA, orient="row")
+
+
+def _largest_sites(plan: CapacityPlan) -> dict[str, str]:
+    """Each region's site with the most MW of live and committed blocks (ties: by name)."""
+    mw: dict[tuple[str, str], float] = {}
+    for b in plan.block:
+        if b.status is not BlockStatus.RETIRING:
+            mw[(b.region, b.site)] = mw.get((b.region, b.site), 0.0) + b.mw
+    best: dict[str, str] = {}
+    for (region, site), total in sorted(mw.items()):
+        if region not in best or total > mw[(region, best[region])]:
+            best[region] = site
+    return best
+
+
+def _month() -> pl.Expr:
+    return pl.col("ds").dt.truncate("1mo").alias("month")
+
+
+def mw_by_site_month(
+    plan: CapacityPlan,
+    triggers: pl.DataFrame,
+    *,
+    start: date,
+    end: date,
+    placements: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Facility MW per site and month: in service, arriving from triggers, and needed.
+
+    ``mw_in_service`` is the highest daily MW of the plan's blocks in the month (power must
+    be ready for the busiest day); ``mw_new_blocks`` the MW of trigger orders arriving that
+    month, placed at the region's largest site (most MW of live and committed blocks; the
+    region's own name when it has no block yet) or, given ``placements``
+    (PLACEMENTS_SCHEMA, from a plan with [[site]]), at the site each order was placed;
+    ``mw_needed`` adds every order arrived by
+    the month to the MW in service. Columns follow MW_SCHEMA, months from ``start``'s month.
+    """
+    sites = _largest_sites(plan)
+    in_service = (
+        block_timeline(plan, start=start, end=end)
+        .group_by("region", "site", "ds")
+        .agg(pl.col("mw").sum())
+        .group_by("region", "site", _month())
+        .agg(mw_in_service=pl.col("mw").max())
+    )
+    placed = placements is not None and not placements.is_empty()
+    arrivals = (
+        placements.select("region", "site", "arrives", "mw")  # type: ignore[union-attr]
+        if placed
+        else triggers.filter(pl.col("blocks_to_order") > 0).select("region", "arrives", "mw")
+    )
+    orders = (
+        arrivals.filter(pl.col("arrives").is_not_null() & (pl.col("arrives") <= end))
+        .select(
+            "region",
+            site=pl.coalesce(
+                pl.col("site") if placed else pl.lit(None, pl.String),
+                pl.col("region").replace_strict(sites, default=pl.col("region")),
+            ),
+            month=pl.max_horizontal("arrives", pl.lit(start)).dt.truncate("1mo"),
+            mw_new_blocks=pl.col("mw"),
+        )
+        .group_by("region", "site", "month")
+        .agg(pl.col("mw_new_blocks").sum())
+    )
+    months = pl.DataFrame(
+        {"month": pl.date_range(start.replace(day=1), end.replace(day=1), "1mo", eager=True)}
+    )
+    places = pl.concat([in_service.select("region", "site"), orders.select("region", "site")])
+    return (
+        places.unique()
+        .join(months, how="cross")
+        .join(in_service, on=["region", "site", "month"], how="left")
+        .join(orders, on=["region", "site", "month"], how="left")
+        .with_columns(pl.col("mw_in_service", "mw_new_blocks").fill_null(0.0))
+        .sort("region", "site", "month")
+        .with_columns(
+            mw_needed=pl.col("mw_in_service")
+            + pl.col("mw_new_blocks").cum_sum().over("region", "site")
+        )
+        .select(MW_SCHEMA.names())
+        .cast(MW_SCHEMA)
+    )
