@@ -1,5 +1,8 @@
 """Ingest throughput: validated fleetcast ingest vs DuckDB's own raw load of the same file.
 
+Telemetry as Parquet and CSV (DuckDB loads it as is), and an Azure LLM request log of as many
+requests through the azure-llm adapter (DuckDB sums it to hours: requests and tokens).
+
 Each measurement runs in a fresh process so its peak RSS is its own. Run:
     python benchmarks/bench_ingest.py [--rows 10000000] [--out benchmarks/results/ingest.json]
 """
@@ -45,10 +48,28 @@ def write_inputs(rows: int, folder: Path) -> dict[str, Path]:
         )
         .drop("k", "h")
     )
-    paths = {"parquet": folder / "t.parquet", "csv": folder / "t.csv"}
+    paths = {
+        "parquet": folder / "t.parquet",
+        "csv": folder / "t.csv",
+        "azure-llm": folder / "AzureLLMInferenceTrace_code_1week.csv",
+    }
     frame.write_parquet(paths["parquet"])
     frame.with_columns(pl.col("ts").dt.strftime("%Y-%m-%dT%H:%M:%SZ")).write_csv(paths["csv"])
+    write_request_log(rows, paths["azure-llm"], rng=rng)
     return paths
+
+
+def write_request_log(rows: int, path: Path, *, rng: np.random.Generator) -> None:
+    """An Azure LLM request log shaped like the 2024 week files: a request a row, over 7 days."""
+    start = np.datetime64("2024-05-10T00:00:00", "us")
+    arrivals = start + np.sort(rng.integers(0, 7 * 86_400 * 10**6, rows)).astype("timedelta64[us]")
+    pl.DataFrame(
+        {
+            "TIMESTAMP": pl.Series(arrivals).dt.strftime("%Y-%m-%d %H:%M:%S%.6f+00:00"),
+            "ContextTokens": rng.integers(10, 8_000, rows),
+            "GeneratedTokens": rng.integers(1, 500, rows),
+        }
+    ).write_csv(path)
 
 
 def child(kind: str, fmt: str, path: Path, db: Path) -> dict[str, float]:
@@ -67,11 +88,20 @@ def child(kind: str, fmt: str, path: Path, db: Path) -> dict[str, float]:
             "'ts':'TIMESTAMPTZ','region':'VARCHAR','cluster':'VARCHAR','workload_class':'VARCHAR',"
             "'customer':'VARCHAR','gpu_type':'VARCHAR','gpus_running':'DOUBLE','gpus_queued':'DOUBLE'})"
         )
+        if fmt == "azure-llm":
+            reader = (
+                "(SELECT date_trunc('hour', TIMESTAMP::TIMESTAMPTZ) AS ts, count(*) AS requests, "
+                "sum(ContextTokens + GeneratedTokens) AS tokens FROM read_csv($1, header=true, "
+                "auto_detect=false, columns={'TIMESTAMP':'VARCHAR','ContextTokens':'BIGINT',"
+                "'GeneratedTokens':'BIGINT'}) GROUP BY 1)"
+            )
         con.execute(f"CREATE TABLE raw AS SELECT * FROM {reader}", [str(path)])  # noqa: S608 - constant
         con.close()
     else:
         with warehouse.connect(db) as wh:
-            result = ingest.ingest_file(wh, path)
+            result = ingest.ingest_file(
+                wh, path, file_format="azure-llm" if fmt == "azure-llm" else None
+            )
             assert result.status == "loaded", result.message
     seconds = time.perf_counter() - start
     return {
@@ -134,12 +164,12 @@ def main() -> int:
                 }
             )
     print(
-        f"{'format':8} {'rows':>11} {'duckdb rows/s':>14} {'fleetcast rows/s':>17} "
+        f"{'format':9} {'rows':>11} {'duckdb rows/s':>14} {'fleetcast rows/s':>17} "
         f"{'ratio':>6} {'peak RSS MiB':>13}"
     )
     for r in results:
         print(
-            f"{r['format']:8} {r['rows']:>11,} {r['duckdb_rows_per_s']:>14,.0f} "
+            f"{r['format']:9} {r['rows']:>11,} {r['duckdb_rows_per_s']:>14,.0f} "
             f"{r['fleetcast_rows_per_s']:>17,.0f} {r['ratio']:>6.2f} "
             f"{r['fleetcast_peak_rss_mib']:>13,.0f}"
         )

@@ -932,10 +932,19 @@ def _ingest_trace(
 ) -> IngestResult:
     """A public trace through its adapter, then the same rules as any telemetry file."""
     trace = ADAPTERS[adapter]
-    result = ingest_frame(
-        warehouse, trace.scan(path), path=path, sha256=sha256, file_format=adapter, now=now
-    )
-    found = trace.report(path).summary()
+    try:
+        result = ingest_frame(
+            warehouse, trace.scan(path), path=path, sha256=sha256, file_format=adapter, now=now
+        )
+        found = trace.report(path).summary()
+    except (_ReaderError, pl.exceptions.PolarsError) as exc:
+        # The typed read names no row; a second read as text does, when a value is the cause.
+        named = trace.unparsable(path)
+        if named is not None:
+            raise named from exc
+        if isinstance(exc, _ReaderError):
+            raise
+        raise IngestFileError(f"{path}: cannot read: {exc}") from exc
     return IngestResult(
         path=result.path,
         status=result.status,

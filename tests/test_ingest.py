@@ -595,6 +595,52 @@ def test_a_public_trace_goes_through_its_adapter_and_the_same_rules(wh: Warehous
     assert classes <= {"training", "experimentation"}
 
 
+@pytest.mark.parametrize(
+    ("adapter", "name", "line", "old", "new", "rule"),
+    [
+        ("helios", "helios_earth_vc_minute_2020-05-12_slice.csv.gz", 4, ",208,176,",
+         ",208,17x6,", "'17x6' is not a whole number"),
+        ("helios", "helios_earth_vc_minute_2020-05-12_slice.csv.gz", 3, "2020-05-12 13:01:00",
+         "2020-05-12T13:01", "'2020-05-12T13:01' is not a time in the format %Y-%m-%d %H:%M:%S"),
+        ("servegen", "servegen_client_rates_10min_slice.csv", 3, ",0.0,", ",n/a,",
+         "'n/a' is not a number"),
+        ("azure-llm", "AzureLLMInferenceTrace_code_2023_slice.csv", 8, ",1960,", ",19.6e2,",
+         "'19.6e2' is not a whole number"),
+    ],
+)  # fmt: skip
+def test_a_bad_value_in_a_trace_names_its_row_column_and_value(
+    wh: Warehouse,
+    tmp_path: Path,
+    adapter: str,
+    name: str,
+    line: int,
+    old: str,
+    new: str,
+    rule: str,
+) -> None:
+    """A value that is not of its column's type fails the trace (its rows are summed into
+    hours) with the file, the row, the column and the value: the typed read named only the
+    column and a byte offset, and advised settings the user cannot reach. Nothing is loaded,
+    and the corrected file then loads."""
+    source = Path(__file__).parent / "fixtures" / "traces" / name
+    opener = gzip.open if name.endswith(".gz") else open
+    with opener(source, "rt") as handle:
+        lines = handle.read().splitlines(keepends=True)
+    assert old in lines[line - 1], "the fixture changed: pick another line"
+    lines[line - 1] = lines[line - 1].replace(old, new, 1)
+    path = tmp_path / name
+    with opener(path, "wt") as handle:
+        handle.write("".join(lines))
+    result = ingest.ingest_file(wh, path, file_format=adapter)
+    assert result.status == "failed"
+    # Line 1 is the header: the data row is one less.
+    assert f"{path}: row {line - 1}, column " in result.message and rule in result.message
+    assert "nothing of the file was loaded" in result.message
+    assert "infer_schema_length" not in result.message
+    assert wh.telemetry().is_empty()
+    assert ingest.ingest_file(wh, source, file_format=adapter).status == "loaded"
+
+
 def test_unknown_format_name_is_refused(wh: Warehouse, tmp_path: Path) -> None:
     """A --format that is neither a file format nor a trace adapter is a clear error."""
     path = write_csv(tmp_path / "a.csv", GOOD)

@@ -16,7 +16,10 @@ Every adapter is registered in :data:`ADAPTERS` by its name and has three parts:
 
 Every adapter reads CSV with an explicit schema (never sniffed) and checks the header first: a
 file that is not the expected trace raises :class:`TraceFormatError` naming the file, the missing
-columns and the columns found.
+columns and the columns found. A value that does not parse as its column's type fails the
+typed read without a row number; :meth:`TraceAdapter.unparsable` then reads the file once more
+as text to name the rows, columns and values (nothing of such a file is loaded: its rows are
+summed into hours, and a row left out would lower an hour without a trace of it).
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ __all__ = [
     "scan_trace_csv",
     "to_telemetry",
     "trace_format_of",
+    "unparsable_values",
 ]
 
 OptionsT = TypeVar("OptionsT")
@@ -128,9 +132,11 @@ class TraceAdapter(Generic[OptionsT]):
     name: str
     description: str
     options_type: type[OptionsT]
-    columns: tuple[str, ...]  # the trace file's header, in any order
+    dtypes: Mapping[str, pl.DataType]  # the trace file's header, in any order, and its types
     _scan: Callable[[Path, OptionsT], pl.LazyFrame] = field(repr=False)
     _report: Callable[[Path, OptionsT], TraceReport] = field(repr=False)
+    # strptime formats of text columns the adapter parses (a time), for :meth:`unparsable`.
+    formats: Mapping[str, str] = field(default_factory=dict)
 
     def scan(self, path: Path, *, options: OptionsT | None = None) -> pl.LazyFrame:
         """Lazy telemetry rows from ``path``; ``options`` default to the documented defaults.
@@ -142,6 +148,22 @@ class TraceAdapter(Generic[OptionsT]):
     def report(self, path: Path, *, options: OptionsT | None = None) -> TraceReport:
         """Counts of what ``path`` holds under ``options``; reads the file once more."""
         return self._report(Path(path), self._options(options))
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The trace file's header, in any order."""
+        return tuple(self.dtypes)
+
+    def unparsable(self, path: Path) -> TraceFormatError | None:
+        """An error naming the rows of ``path`` whose values are not of their column's type,
+        or None when every value parses (another problem failed the read)."""
+        found = unparsable_values(Path(path), self.dtypes, formats=self.formats)
+        if found is None:
+            return None
+        return TraceFormatError(
+            f"{path}: {found}. A {self.name} trace's rows are summed into hours, so nothing of "
+            "the file was loaded: fix or remove the rows named and ingest it again"
+        )
 
     def _options(self, options: OptionsT | None) -> OptionsT:
         if options is None:
@@ -190,6 +212,67 @@ def scan_trace_csv(path: Path, dtypes: Mapping[str, pl.DataType], *, trace: str)
         )
     # The schema follows the file's own column order so that a reordered export still reads.
     return pl.scan_csv(path, schema={name: dtypes[name] for name in found}, has_header=True)
+
+
+def unparsable_values(
+    path: Path,
+    dtypes: Mapping[str, pl.DataType],
+    *,
+    formats: Mapping[str, str] | None = None,
+    most: int = 3,
+) -> str | None:
+    """The first ``most`` rows (1 = the first after the header) holding a value that does not
+    parse as its column's type in ``dtypes`` (or, for a text column in ``formats``, as a time
+    in that strptime format), named with the column and the value, and how many rows in all;
+    None when every value parses.
+
+    A slow pass, with every column read as text: only for a file whose typed read failed,
+    which names no row.
+    """
+    formats = formats or {}
+    found = read_header(path)
+    typed = [n for n in found if n in formats or (n in dtypes and dtypes[n] != pl.String())]
+    if not typed:
+        return None
+    text = pl.scan_csv(path, schema=dict.fromkeys(found, pl.String()), has_header=True)
+    failed = [pl.col(n).is_not_null() & _parsed(n, dtypes, formats).is_null() for n in typed]
+    bad = (
+        text.with_row_index("row", offset=1)
+        .filter(pl.any_horizontal(failed))
+        .with_columns(pl.len().alias("rows"))
+        .head(most)
+        .collect(engine="streaming")
+    )
+    if bad.is_empty():
+        return None
+    which = bad.select(
+        "row", pl.coalesce(pl.when(f).then(pl.lit(n)) for n, f in zip(typed, failed, strict=True))
+    )
+    shown = [
+        f"row {row}, column {name}: {bad[name][i]!r} is not {_kind(name, dtypes, formats)}"
+        for i, (row, name) in enumerate(which.iter_rows())
+    ]
+    total = bad["rows"][0]
+    more = f" ({total:,} rows in all)" if total > len(shown) else ""
+    return "; ".join(shown) + more
+
+
+def _parsed(name: str, dtypes: Mapping[str, pl.DataType], formats: Mapping[str, str]) -> pl.Expr:
+    """Column ``name`` read as text, parsed as the adapter reads it; null where it cannot be."""
+    if name in formats:
+        return pl.col(name).str.strptime(pl.Datetime("us"), formats[name], strict=False)
+    return pl.col(name).cast(dtypes[name], strict=False)
+
+
+def _kind(name: str, dtypes: Mapping[str, pl.DataType], formats: Mapping[str, str]) -> str:
+    """What column ``name`` must hold, as a reader of the error would say it."""
+    if name in formats:
+        return f"a time in the format {formats[name]}"
+    if dtypes[name].is_integer():
+        return "a whole number"
+    if dtypes[name].is_float():
+        return "a number"
+    return f"of type {dtypes[name]}"
 
 
 def hour_of(ts: pl.Expr) -> pl.Expr:
@@ -250,6 +333,9 @@ from forecasting.traces.helios import (  # noqa: E402
     report_helios,
     scan_helios,
 )
+from forecasting.traces.helios import (  # noqa: E402
+    TIME_FORMAT as HELIOS_TIME_FORMAT,
+)
 from forecasting.traces.servegen import (  # noqa: E402
     SERVEGEN_DTYPES,
     ModelProfile,
@@ -268,7 +354,8 @@ ADAPTERS: dict[str, TraceAdapter[Any]] = {
                 "class by job size, hourly mean GPUs running and queued; outages dropped"
             ),
             options_type=HeliosOptions,
-            columns=tuple(HELIOS_DTYPES),
+            dtypes=HELIOS_DTYPES,
+            formats={"time": HELIOS_TIME_FORMAT},
             _scan=scan_helios,
             _report=report_helios,
         ),
@@ -279,7 +366,7 @@ ADAPTERS: dict[str, TraceAdapter[Any]] = {
                 "inference per model/client, GPUs from an assumed per-model throughput"
             ),
             options_type=ServeGenOptions,
-            columns=tuple(SERVEGEN_DTYPES),
+            dtypes=SERVEGEN_DTYPES,
             _scan=scan_servegen,
             _report=report_servegen,
         ),
@@ -290,7 +377,7 @@ ADAPTERS: dict[str, TraceAdapter[Any]] = {
                 "hourly requests and tokens, GPUs from an assumed tokens/s per GPU"
             ),
             options_type=AzureLLMOptions,
-            columns=tuple(AZURE_DTYPES),
+            dtypes=AZURE_DTYPES,
             _scan=scan_azure_llm,
             _report=report_azure_llm,
         ),

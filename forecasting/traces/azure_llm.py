@@ -114,8 +114,9 @@ def arrival(time_zone: str) -> pl.Expr:
 def _unparsed(path: Path, requests: pl.LazyFrame) -> None:
     """Raise naming the first rows whose TIMESTAMP has neither published shape.
 
-    Its own pass over the one column, streaming: a request log's hours are sums over its rows,
-    so a row that cannot be placed in an hour cannot be set aside after the sum either.
+    Its own pass over the one column, streaming, made only once a row without an hour was
+    counted: a request log's hours are sums over its rows, so a row that cannot be placed in
+    an hour cannot be set aside after the sum either.
     """
     bad = (
         requests.with_row_index("row", offset=1)
@@ -146,20 +147,31 @@ def _customer(path: Path, options: AzureLLMOptions) -> str:
 
 
 def _hourly(path: Path, options: AzureLLMOptions) -> pl.LazyFrame:
-    """Per hour inside the log: requests, tokens and the seconds of the hour the log covers."""
+    """Per hour inside the log: requests, tokens and the seconds of the hour the log covers.
+
+    One streaming pass over the log, to hours (a week of requests is millions of rows; its
+    hours are a few hundred), then the hours in between filled from that small frame.
+    """
     read = scan_trace_csv(path, AZURE_DTYPES, trace=TRACE).with_columns(
         arrival(options.source_timezone)
     )
-    _unparsed(path, read.select("TIMESTAMP", "arrival"))
-    requests = read.select(
-        "arrival", (pl.col("ContextTokens") + pl.col("GeneratedTokens")).alias("tokens")
+    per_hour = (
+        read.group_by(hour_of(pl.col("arrival")).alias("ts"))
+        .agg(
+            pl.len().cast(pl.Float64).alias("requests"),
+            (pl.col("ContextTokens") + pl.col("GeneratedTokens"))
+            .sum()
+            .cast(pl.Float64)
+            .alias("tokens"),
+            pl.col("arrival").min().alias("first"),
+            pl.col("arrival").max().alias("last"),
+        )
+        .collect(engine="streaming")
     )
-    counts = requests.group_by(hour_of(pl.col("arrival")).alias("ts")).agg(
-        pl.len().cast(pl.Float64).alias("requests"), pl.col("tokens").sum().cast(pl.Float64)
-    )
-    span = requests.select(
-        pl.col("arrival").min().alias("first"), pl.col("arrival").max().alias("last")
-    )
+    if per_hour["ts"].has_nulls():
+        _unparsed(path, read.select("TIMESTAMP", "arrival"))
+    span = per_hour.lazy().select(pl.col("first").min(), pl.col("last").max())
+    counts = per_hour.lazy().drop("first", "last")
     hours = span.select(
         pl.datetime_ranges(hour_of(pl.col("first")), hour_of(pl.col("last")), "1h").alias("ts"),
     ).explode("ts")
