@@ -1530,8 +1530,12 @@ def long_horizon_forecast(
         reason = view.reason
         if change.per_block and view.model != LevelRandomWalk.name:
             reason = "; ".join(r for r in (reason, change.describe()) if r)
-        if not has_windows:
-            reason = reason or ("history too short for a decision backtest: scale 1, uncalibrated")
+        if not has_windows and "decision backtest" not in (reason or ""):
+            # Said on every series of such a run, a young one's walk too: the pages read it
+            # to say the band is not calibrated (they said "calibrated at 26 weeks" of a
+            # 120-day fleet whose every series walked).
+            uncalibrated = "history too short for a decision backtest: scale 1, uncalibrated"
+            reason = f"{reason}; {uncalibrated}" if reason else uncalibrated
         series_rows.append(
             {"unique_id": uid, "model": view.model, "scale": scale, "reason": reason}
         )

@@ -256,6 +256,25 @@ def test_short_series_fall_back_with_a_reason() -> None:
     assert fc.scores.is_empty()
 
 
+def test_every_series_of_a_run_without_a_decision_backtest_says_it_is_uncalibrated() -> None:
+    """Four months of history: every series walks, and its reason says the walk's band is not
+    calibrated, besides how it walks. The pages read that phrase: a 120-day fleet whose
+    reasons named only the walk read "calibrated at 26 weeks ahead" on the finance page. A
+    run with a decision backtest does not say it."""
+    young = built_fleet("steady", seed=0).filter(pl.col("ds") > CUTOFF - timedelta(days=120))
+    fc = lr.long_horizon_forecast(young.filter(pl.col("ds") <= CUTOFF), as_of=CUTOFF, months=12)
+    reasons = fc.series["reason"]
+    assert set(fc.series["model"]) == {"level_random_walk"}
+    assert reasons.str.contains("random walk on the level").all()
+    assert reasons.str.ends_with(
+        "history too short for a decision backtest: scale 1, uncalibrated"
+    ).all()
+    old = lr.long_horizon_forecast(
+        built_fleet("steady", seed=0).filter(pl.col("ds") <= CUTOFF), as_of=CUTOFF, months=12
+    )
+    assert not old.series["reason"].drop_nulls().str.contains("decision backtest").any()
+
+
 def test_a_new_customers_ramp_does_not_set_its_monthly_spread() -> None:
     """A series 105 days old that ramped from 50 to 1,500 GPUs over its first seven weeks,
     then held with 5 % noise: next month's peak band sits around its level, not 2x above."""

@@ -874,6 +874,12 @@ def test_fan_chart_continues_monthly_past_the_daily_rows() -> None:
     assert crossing is not None
     names = [trace.name for trace in crossing.figure.data]
     assert "monthly peak q10–q90 (calibrated at 26 weeks only)" in names
+    young = fan_chart(
+        key="f", region="r1", workload_class="all", headroom=0.0, calibrated=False,
+        **_fan_frames([95.0, 105.0, 99.0]),
+    )  # fmt: skip
+    assert young is not None
+    assert "monthly peak q10–q90 (not calibrated)" in [t.name for t in young.figure.data]
     monthly = next(t for t in crossing.figure.data if t.name == "monthly peak q50")
     assert list(monthly.x)[:2] == [date(2027, 2, 1), date(2027, 2, 28)]
     assert "At the monthly grain the q90 peak reaches capacity in March 2027." in crossing.takeaway
@@ -1035,6 +1041,18 @@ def test_the_orders_section_says_what_its_band_was_calibrated_on() -> None:
     assert "not calibrated: the history is too short for a decision backtest" in page
     assert "calibrated at 26 weeks ahead only" not in page
     assert "nothing is planned past them" in finance_page(inputs)
+    # A run whose every series is under six blocks: the walk's reason, then the run's.
+    walking = young.chosen.with_columns(
+        plan_reason=pl.lit(
+            "4 blocks of 28 days, fewer than 6: random walk on the level, drifting +11.3% a "
+            "block; history too short for a decision backtest: scale 1, uncalibrated"
+        )
+    )
+    assert planned.plan_calibrated and not young.plan_calibrated and not inputs.plan_calibrated
+    assert not replace(planned, chosen=walking).plan_calibrated
+    # The plan's capital card says what it rests on.
+    assert planned.every_order_label == "capital in every order of the plan"
+    assert young.every_order_label.endswith(", on a band no backtest calibrated")
 
 
 def test_stale_banner_only_when_older_than_a_day() -> None:

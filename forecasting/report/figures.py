@@ -571,6 +571,7 @@ def fan_chart(
     workload_class: str,
     headroom: Headroom,
     months: pl.DataFrame | None = None,
+    calibrated: bool = True,
 ) -> Chart | None:
     """Peak demand of one region and class: history, forecast fan, capacity step line.
 
@@ -579,7 +580,8 @@ def fan_chart(
     share, or dated steps (ds, headroom) where it moves with the class mix (the all-classes
     chart, as the triggers weigh it). ``months`` (the run's ``forecast_months``) continues
     the fan past the daily rows as monthly steps, each month's peak day, lighter: its band is
-    calibrated at 26 weeks only. The month the daily rows end in continues from the next day,
+    calibrated at 26 weeks only, or (``calibrated`` False) not at all, as its legend says. The
+    month the daily rows end in continues from the next day,
     as the triggers read it.
     """
     uid = _series_id(region, workload_class)
@@ -633,9 +635,9 @@ def fan_chart(
                  hovertemplate="%{x|%Y-%m-%d}: %{y:,.0f} GPUs<extra>q50</extra>")
         )  # fmt: skip
     if later.height:
+        basis = "calibrated at 26 weeks only" if calibrated else "not calibrated"
         fig.add_traces(
-            _fan(later, colour=colour, opacity=0.1,
-                 band="monthly peak q10–q90 (calibrated at 26 weeks only)",
+            _fan(later, colour=colour, opacity=0.1, band=f"monthly peak q10–q90 ({basis})",
                  median="monthly peak q50", dash="dash",
                  hovertemplate="%{x|%Y-%m}: %{y:,.0f} GPUs<extra>monthly q50</extra>")
         )  # fmt: skip

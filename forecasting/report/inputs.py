@@ -422,6 +422,23 @@ class ReportInputs:
             object.__setattr__(self, f.name, frame.select(schema.names()).cast(pl.Schema(target)))
 
     @property
+    def plan_calibrated(self) -> bool:
+        """Whether a decision backtest calibrated the band past the daily days (at 26 weeks):
+        not when the history was too short for one, and not when nothing is planned there."""
+        if self.forecast_months.is_empty():
+            return False
+        reasons = self.chosen.get_column("plan_reason").drop_nulls()
+        return not reasons.str.contains("decision backtest").any()
+
+    @property
+    def every_order_label(self) -> str:
+        """The card label of the plan's capital: said to rest on an uncalibrated band where it
+        does (a 120-day fleet's $27.9B read like a figure its backtests stood behind)."""
+        if self.forecast_months.height and not self.plan_calibrated:
+            return f"{EVERY_ORDER}, on a band no backtest calibrated"
+        return EVERY_ORDER
+
+    @property
     def stale(self) -> bool:
         """Whether the telemetry behind this run is more than a day old."""
         return self.stale_days is not None and self.stale_days > 1

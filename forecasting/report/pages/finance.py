@@ -24,7 +24,6 @@ from forecasting.report.format import (
     fmt_usd,
 )
 from forecasting.report.inputs import (
-    EVERY_ORDER,
     ReportInputs,
     daily_end,
     later_orders,
@@ -95,7 +94,7 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
         ("capex at idle risk", fmt_usd(total(inputs.idle_risk, "capex_at_risk_usd"))),
     ]
     if (planned := plan_orders(inputs.placements)) is not None:
-        cards.insert(3, (EVERY_ORDER, fmt_usd(total(planned, "capex_usd"))))
+        cards.insert(3, (inputs.every_order_label, fmt_usd(total(planned, "capex_usd"))))
     return cards
 
 
@@ -490,13 +489,12 @@ _ORDERS_RULES = (
 def _orders_intro(inputs: ReportInputs) -> str:
     """The orders section's rules, and what the band the orders read was calibrated on: it
     said "calibrated at 26 weeks ahead" on runs no decision backtest calibrated."""
-    reasons = inputs.chosen.get_column("plan_reason").drop_nulls()
     if inputs.forecast_months.is_empty():
         basis = (
             "; the forecast ends with its daily days: nothing is planned past them, so a green "
             "there is not verified beyond them (see the notes and the platform page)."
         )
-    elif reasons.str.contains("decision backtest").any():
+    elif not inputs.plan_calibrated:
         basis = (
             ", where the forecast's band is wide and not calibrated: the history is too short "
             "for a decision backtest (see the platform page)."

@@ -9,7 +9,7 @@ from datetime import date, datetime
 import polars as pl
 
 from forecasting.report.format import fmt_count, fmt_date, fmt_datetime, fmt_usd
-from forecasting.report.inputs import EVERY_ORDER, STATUSES, ReportInputs, plan_orders
+from forecasting.report.inputs import STATUSES, ReportInputs, plan_orders
 from forecasting.report.pages.common import (
     PAGES,
     Badge,
@@ -62,7 +62,7 @@ def run_index_page(inputs: ReportInputs) -> str:
         ("drills failing", _drills_failing(inputs, failing)),
     ]
     if (planned := plan_orders(inputs.placements)) is not None:
-        cards.insert(4, (EVERY_ORDER, fmt_usd(total(planned, "capex_usd"))))
+        cards.insert(4, (inputs.every_order_label, fmt_usd(total(planned, "capex_usd"))))
     return render(
         "run_index.html",
         page=Page(),

@@ -79,6 +79,7 @@ def _fan_charts(inputs: ReportInputs) -> list[Chart]:
             region=region,
             workload_class=cls,
             headroom=headroom,
+            calibrated=inputs.plan_calibrated,
         )
         if chart:
             charts.append(chart)
