@@ -326,7 +326,14 @@ class Block(_BlockShape):
 
     id: Annotated[str, Field(min_length=1)]
     region: Annotated[str, Field(min_length=1)]
-    site: Annotated[str, Field(min_length=1)]
+    site: Annotated[
+        str,
+        Field(
+            min_length=1,
+            description="the facility it stands in: a [[site]] id, or any name in a plan "
+            "without [[site]]; the facilities page groups MW by it",
+        ),
+    ]
     status: BlockStatus
     in_service: date | None = None
     retire: date | None = None
@@ -702,9 +709,19 @@ def parse_capacity(
         return CapacityPlan.model_validate(raw, context={"today": today or date.today()})
     except ValidationError as exc:
         problems = [
-            f"  {_location(raw, tuple(err['loc']))}: {rule_text(err)}" for err in exc.errors()
+            f"  {_location(raw, tuple(err['loc']))}: {rule_text(err)}{_what_it_is(err)}"
+            for err in exc.errors()
         ]
         raise CapacityError(f"{source}: invalid capacity plan\n" + "\n".join(problems)) from exc
+
+
+def _what_it_is(error: Mapping[str, Any]) -> str:
+    """For a required field left out, what it holds, where the model describes it: "Field
+    required" alone did not say what a block's ``site`` is in a plan without sites."""
+    if error["type"] != "missing" or not error["loc"]:
+        return ""
+    described = Block.model_fields.get(str(error["loc"][-1]))
+    return f" ({described.description})" if described and described.description else ""
 
 
 def _toml_ready(value: object) -> object:

@@ -211,6 +211,21 @@ def test_bad_gpus_names_block_and_field() -> None:
         parse_capacity(POLICIES + _block(gpus=0))
 
 
+def test_a_block_without_a_site_is_told_what_a_site_is() -> None:
+    """A hand-written plan without [[site]] still names each block's facility; leaving it out
+    said only "Field required", now also what to write there. Other missing fields stay as
+    pydantic says them."""
+    text = POLICIES + _block().replace('site = "r1-a"\n', "").replace('kind = "rack"\n', "")
+    with pytest.raises(CapacityError) as raised:
+        parse_capacity(text, source="plan.toml")
+    lines = str(raised.value).splitlines()
+    assert "  [[block]] 'b1' field kind: Field required" in lines
+    assert (
+        "  [[block]] 'b1' field site: Field required (the facility it stands in: a [[site]] id, "
+        "or any name in a plan without [[site]]; the facilities page groups MW by it)" in lines
+    )
+
+
 def test_duplicate_block_id_is_named() -> None:
     """Two blocks with one id are refused, naming the id, without pydantic's prefix."""
     with pytest.raises(CapacityError, match="'b1' appears twice") as raised:
