@@ -18,11 +18,7 @@ from datetime import date
 
 import polars as pl
 
-from forecasting.capacity import (
-    Block,
-    CapacityPlan,
-    block_timeline,
-)
+from forecasting.capacity import Block, CapacityPlan, block_timeline
 from forecasting.schema import BlockStatus, Measure, WorkloadClass
 from forecasting.triggers.common import IDLE_RISK_SCHEMA, Pool, TriggerSettings, _weeks
 from forecasting.triggers.levels import _daily_pools, _series

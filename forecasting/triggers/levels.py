@@ -57,10 +57,7 @@ from datetime import date
 import polars as pl
 
 from forecasting import hierarchy
-from forecasting.capacity import (
-    CapacityPlan,
-    block_timeline,
-)
+from forecasting.capacity import CapacityPlan, block_timeline
 from forecasting.schema import Measure, WorkloadClass
 from forecasting.triggers.common import Pool, _units
 

@@ -65,10 +65,7 @@ from typing import NamedTuple
 
 import polars as pl
 
-from forecasting.capacity import (
-    CandidateBlock,
-    CapacityPlan,
-)
+from forecasting.capacity import CandidateBlock, CapacityPlan
 from forecasting.schema import WorkloadClass
 from forecasting.triggers.common import (
     _DAYS_PER_WEEK,

@@ -11,10 +11,7 @@ from datetime import date
 
 import polars as pl
 
-from forecasting.capacity import (
-    Block,
-    CapacityPlan,
-)
+from forecasting.capacity import Block, CapacityPlan
 from forecasting.schema import WorkloadClass
 from forecasting.triggers.common import _TOL, N_PLUS_ONE_SCHEMA, Pool, _day, _units
 
