@@ -894,6 +894,7 @@ def replay_as_of(
             quantile=options.quantile,
             buffer_weeks=options.buffer_weeks,
             idle_weeks=min(options.idle_weeks, 13),
+            daily_sizing=not horizon.band_calibrated(result.summary),
         ),
     ).triggers
     end = frame.get_column("ds").max()

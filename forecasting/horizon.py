@@ -69,6 +69,7 @@ __all__ = [
     "DECISION_HORIZON_DAYS",
     "MONTHS_SCHEMA",
     "Extended",
+    "band_calibrated",
     "extend_horizon",
     "plan_months",
     "plan_months_for",
@@ -123,6 +124,16 @@ def with_grain(daily: pl.DataFrame, months: pl.DataFrame) -> pl.DataFrame:
     return pl.concat(
         [days, months.with_columns(pl.lit("month").alias("grain")).select(days.columns)]
     )
+
+
+def band_calibrated(summary: pl.DataFrame) -> bool:
+    """Whether a decision backtest calibrated the band past the daily days (the run's summary,
+    with ``plan_model`` and ``plan_reason``): not when the history was too short for one (every
+    series then says "decision backtest" in its reason), nor when nothing is planned there."""
+    if "plan_model" not in summary.columns or summary["plan_model"].drop_nulls().is_empty():
+        return False
+    reasons = summary.get_column("plan_reason").drop_nulls()
+    return not reasons.str.contains("decision backtest", literal=True).any()
 
 
 def _daily(series: pl.DataFrame, ids: list[str], measure: str, as_of: date) -> pl.DataFrame:

@@ -933,10 +933,11 @@ def _ingest_trace(
     """A public trace through its adapter, then the same rules as any telemetry file."""
     trace = ADAPTERS[adapter]
     try:
+        rows, report = trace.read(path)
         result = ingest_frame(
-            warehouse, trace.scan(path), path=path, sha256=sha256, file_format=adapter, now=now
+            warehouse, rows, path=path, sha256=sha256, file_format=adapter, now=now
         )
-        found = trace.report(path).summary()
+        found = report().summary()
     except (_ReaderError, pl.exceptions.PolarsError) as exc:
         # The typed read names no row; a second read as text does, when a value is the cause.
         named = trace.unparsable(path)

@@ -46,6 +46,7 @@ if TYPE_CHECKING:  # the step modules load scipy, numba and plotly: only when a 
     from forecasting.horizon import Extended
     from forecasting.ingest import IngestResult
     from forecasting.report import ReportInputs
+    from forecasting.triggers import TriggerSettings
 
 __all__ = [
     "BLOCKS_NOTE",
@@ -97,6 +98,7 @@ __all__ = [
     "store_forecast",
     "stored_drill_outcomes",
     "trigger_forecast",
+    "trigger_settings",
     "unplanned_regions_for",
     "weigh_deal",
 ]
@@ -1145,16 +1147,34 @@ class ReportOutcome(BaseModel):
     later_due_first: list[dict[str, Any]] = []
 
 
+def trigger_settings(
+    wh: warehouse.Warehouse, run_id: str, *, quantile: str, buffer_weeks: int, idle_weeks: int = 13
+) -> TriggerSettings:
+    """The triggers' settings on a stored forecast run: its orders due now sized on the daily
+    rows where no decision backtest calibrated the band past them (too short a history)."""
+    from forecasting.horizon import band_calibrated
+    from forecasting.triggers import TriggerSettings
+
+    return TriggerSettings(
+        quantile=quantile,
+        buffer_weeks=buffer_weeks,
+        idle_weeks=idle_weeks,
+        daily_sizing=not band_calibrated(wh.run_frame("forecast_summary", run_id)),
+    )
+
+
 def compute_triggers(
     warehouse_path: Path, capacity_path: Path, plan: CapacityPlan, options: ReportOptions
 ) -> TriggerRun:
     """Expansion triggers of a forecast run against the plan, stored as a new trigger run."""
-    from forecasting.triggers import TriggerSettings, expansion_triggers, mw_by_site_month
+    from forecasting.triggers import expansion_triggers, mw_by_site_month
 
     with warehouse.connect(warehouse_path, create=False) as wh:
         ref = forecast_run(wh, options.forecast_run_id)
         forecast_frame = trigger_forecast(wh, ref.run_id)
-        settings = TriggerSettings(
+        settings = trigger_settings(
+            wh,
+            ref.run_id,
             quantile=options.quantile,
             buffer_weeks=options.buffer_weeks,
             idle_weeks=options.idle_weeks,
@@ -1423,16 +1443,19 @@ def _pipeline_deals(
     options: ReportOptions,
 ) -> pl.DataFrame:
     """Each pipeline deal weighed as if it signed, on the forecast the triggers read."""
-    from forecasting.triggers import TriggerSettings
     from forecasting.whatif import pipeline_if_signed
 
     if not book.pipeline:
         return pl.DataFrame()
     with warehouse.connect(wh_path, read_only=True) as wh:
         frame = trigger_forecast(wh, triggers.forecast.run_id)
-    settings = TriggerSettings(
-        quantile=options.quantile, buffer_weeks=options.buffer_weeks, idle_weeks=options.idle_weeks
-    )
+        settings = trigger_settings(
+            wh,
+            triggers.forecast.run_id,
+            quantile=options.quantile,
+            buffer_weeks=options.buffer_weeks,
+            idle_weeks=options.idle_weeks,
+        )
     return pipeline_if_signed(frame, plan, book, as_of=triggers.forecast.as_of, settings=settings)
 
 
@@ -1579,7 +1602,6 @@ def weigh_deal(
     """Weigh a deal against the plan on a stored forecast run and publish its what-if page."""
     from forecasting.capacity import load_capacity
     from forecasting.report.pages.whatif import whatif_page
-    from forecasting.triggers import TriggerSettings
     from forecasting.whatif import deal_contract, what_if
 
     plan = load_capacity(capacity_path)
@@ -1597,7 +1619,9 @@ def weigh_deal(
         paths = wh.run_frame("forecast_paths", ref.run_id).with_columns(
             pl.col("y").cast(pl.Float64)
         )
-    settings = TriggerSettings(quantile=options.quantile, buffer_weeks=options.buffer_weeks)
+        settings = trigger_settings(
+            wh, ref.run_id, quantile=options.quantile, buffer_weeks=options.buffer_weeks
+        )
     book = contract_book(warehouse_path).known_by(ref.as_of)
     answer = what_if(frame, plan, deal, as_of=ref.as_of, paths=paths, settings=settings, book=book)
     slug = re.sub(

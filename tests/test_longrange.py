@@ -38,6 +38,7 @@ import polars as pl
 import pytest
 
 from forecasting import longrange as lr
+from forecasting.horizon import band_calibrated
 
 CUTOFF = date(2026, 5, 31)
 HISTORY_DAYS = 800
@@ -273,6 +274,11 @@ def test_every_series_of_a_run_without_a_decision_backtest_says_it_is_uncalibrat
         built_fleet("steady", seed=0).filter(pl.col("ds") <= CUTOFF), as_of=CUTOFF, months=12
     )
     assert not old.series["reason"].drop_nulls().str.contains("decision backtest").any()
+    # What the triggers and pages read off the stored summary (plan_model, plan_reason).
+    as_summary = {"model": "plan_model", "reason": "plan_reason"}
+    assert not band_calibrated(fc.series.rename(as_summary))
+    assert band_calibrated(old.series.rename(as_summary))
+    assert not band_calibrated(old.series.rename(as_summary).with_columns(plan_model=None))
 
 
 def test_a_new_customers_ramp_does_not_set_its_monthly_spread() -> None:

@@ -323,9 +323,16 @@ def test_a_young_fleets_plan_says_which_growth_model_it_fell_back_to_and_why(
     assert planned["plan_reason"].str.contains("no decision backtest").all()
     customers = summary.filter(pl.col("unique_id").str.count_matches("/") == 3)
     assert customers["plan_reason"].is_null().all()  # a customer's months are its class's share
-    runs.report(path, fleet.capacity, tmp_path / "reports", ReportOptions())
+    outcome = runs.report(path, fleet.capacity, tmp_path / "reports", ReportOptions())
     page = (tmp_path / "reports" / run.run_id / "platform.html").read_text(encoding="utf-8")
     assert (
         "seasonal_naive, then level_random_walk" in page or "drift, then level_random_walk" in page
     )
     assert "past the daily days, level_random_walk: no decision backtest" in page
+    # Nothing calibrated the band past the daily days, so no order due now is bought on it.
+    with warehouse.connect(path, read_only=True) as wh:
+        settings = runs.trigger_settings(wh, run.run_id, quantile="q90", buffer_weeks=4)
+        notes = wh.run_frame("triggers", outcome.trigger_run_id)["note"].drop_nulls()
+    sized = notes.filter(notes.str.contains("sized "))
+    assert settings.daily_sizing and sized.len()
+    assert sized.str.contains("no decision backtest calibrated this run's band").all()

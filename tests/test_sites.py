@@ -561,6 +561,31 @@ def test_a_green_pool_whose_forecast_ends_before_the_lead_time_is_not_verified()
     assert "not verified" not in _power(two_years, "s1")["note"]
 
 
+def test_an_uncalibrated_plan_sizes_the_order_due_now_on_its_daily_rows_only() -> None:
+    """At 3 GPUs a day the requirement passes 1,000 on day 101 (2026-04-16). Sized for the
+    52 weeks after, to 2027-04-15, the April 2027 row (peak 1,940 on its last day, requiring
+    2,425) buys 6 racks now. With ``daily_sizing`` (a run no decision backtest calibrated)
+    the order due now covers the daily rows only: day 181 (peak 1,043, requiring 1,304) takes
+    2 racks, its note says why, and the rest is the plan's later orders, from the first month
+    short after the daily rows; the plan buys as many racks in all."""
+    plan = _plan(sites=[_site(mw=20.0)])
+    calibrated = _run(plan, _daily_then_monthly(3.0))
+    uncalibrated = _run(plan, _daily_then_monthly(3.0), settings=TriggerSettings(daily_sizing=True))
+    year, daily = _all_pool(calibrated), _all_pool(uncalibrated)
+    assert year["exhaustion_date"] == daily["exhaustion_date"] == _day(101)
+    assert year["order_by"] == daily["order_by"] == _day(101) - timedelta(weeks=12)
+    assert (year["blocks_to_order"], daily["blocks_to_order"]) == (6, 2)
+    assert "sized for the 52 weeks after exhaustion (to 2027-04-15)" in year["note"]
+    assert "no decision backtest calibrated" not in year["note"]
+    assert (
+        f"sized to {_day(181)}, the last daily row: past it no decision backtest calibrated "
+        "this run's band (history too short for one), so the order due now does not buy on it"
+    ) in daily["note"]
+    later = uncalibrated.placements.filter(pl.col("tranche") == 2).row(0, named=True)
+    assert later["exhaustion_date"] == date(2026, 8, 1)
+    assert calibrated.placements["blocks"].sum() == uncalibrated.placements["blocks"].sum() == 15
+
+
 def test_a_90_week_cell_can_be_triggered_on_a_monthly_horizon() -> None:
     """Month 20 is 573 days out, inside 90 weeks plus the buffer (658 days): there the cell
     cannot be in time and the in-time rack is taken. At 0.4 GPU a day exhaustion is January

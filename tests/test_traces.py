@@ -10,6 +10,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from forecasting import ingest, warehouse
 from forecasting.capacity import parse_capacity
 from forecasting.schema import TELEMETRY_SCHEMA, WorkloadClass
 from forecasting.traces import (
@@ -18,6 +19,7 @@ from forecasting.traces import (
     HeliosOptions,
     ServeGenOptions,
     TraceFormatError,
+    azure_llm,
     helios_capacity_toml,
 )
 from forecasting.traces.servegen import DEFAULT_PROFILES
@@ -226,6 +228,40 @@ def test_azure_2024_week_files_read_with_their_utc_offsets(tmp_path: Path) -> No
     assert first["gpus_running"] == pytest.approx(330 / (3600 - 0.00993) / 1_500)
     report = ADAPTERS["azure-llm"].report(week)
     assert (report.rows_read, report.hours) == (4, 3)
+
+
+@pytest.mark.parametrize("name", ["helios", "servegen", "azure-llm"])
+def test_read_gives_what_scan_and_report_give(name: str) -> None:
+    """``read`` is ``scan`` and ``report`` together, for every adapter: the same rows and the
+    same report, whether from one pass (Azure) or two."""
+    path = {"helios": HELIOS, "servegen": SERVEGEN, "azure-llm": AZURE_CODE}[name]
+    adapter = ADAPTERS[name]
+    rows, report = adapter.read(path)
+    assert (
+        rows.collect()
+        .sort(rows.collect_schema().names())
+        .equals(adapter.scan(path).collect().sort(rows.collect_schema().names()))
+    )
+    assert report() == adapter.report(path)
+
+
+def test_an_azure_log_is_summed_to_hours_once_when_ingested(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ingest reads an Azure request log once: its rows and its report come from the same
+    hours (a 3M-request week was read twice, the report's pass as long as the rows')."""
+    passes = []
+    hourly = azure_llm._hourly
+
+    def counted(path: Path, options: azure_llm.AzureLLMOptions) -> pl.LazyFrame:
+        passes.append(path)
+        return hourly(path, options)
+
+    monkeypatch.setattr(azure_llm, "_hourly", counted)
+    with warehouse.connect(tmp_path / "w.duckdb") as wh:
+        result = ingest.ingest_file(wh, AZURE_CODE, file_format="azure-llm")
+    assert result.status == "loaded" and passes == [AZURE_CODE]
+    assert "577 rows read, 2 hourly rows over 2 hours" in result.notes[-1]
 
 
 def test_helios_capacity_toml_parses_and_matches_totals() -> None:

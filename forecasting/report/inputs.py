@@ -425,10 +425,9 @@ class ReportInputs:
     def plan_calibrated(self) -> bool:
         """Whether a decision backtest calibrated the band past the daily days (at 26 weeks):
         not when the history was too short for one, and not when nothing is planned there."""
-        if self.forecast_months.is_empty():
-            return False
-        reasons = self.chosen.get_column("plan_reason").drop_nulls()
-        return not reasons.str.contains("decision backtest").any()
+        from forecasting.horizon import band_calibrated  # pulls scipy: only when asked
+
+        return not self.forecast_months.is_empty() and band_calibrated(self.chosen)
 
     @property
     def every_order_label(self) -> str:

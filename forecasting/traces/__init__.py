@@ -12,7 +12,9 @@ Every adapter is registered in :data:`ADAPTERS` by its name and has three parts:
 * ``scan(path, *, options)``, lazy and streaming, so a full trace never sits in memory whole;
 * ``report(path, *, options)``, a :class:`TraceReport` of what the adapter found in the file
   (outage minutes dropped, gaps in the time grid, rows of zero demand, values it could not map),
-  so the ingest summary can say what was found. It re-reads the file with a cheap aggregate.
+  so the ingest summary can say what was found. It re-reads the file with a cheap aggregate;
+  ``read(path, *, options)`` gives both, from one pass where the adapter can (an Azure log
+  is summed to its hours once, and both are built from them).
 
 Every adapter reads CSV with an explicit schema (never sniffed) and checks the header first: a
 file that is not the expected trace raises :class:`TraceFormatError` naming the file, the missing
@@ -137,6 +139,10 @@ class TraceAdapter(Generic[OptionsT]):
     _report: Callable[[Path, OptionsT], TraceReport] = field(repr=False)
     # strptime formats of text columns the adapter parses (a time), for :meth:`unparsable`.
     formats: Mapping[str, str] = field(default_factory=dict)
+    # Both from one pass over the file, where the adapter has one (see :meth:`read`).
+    _read: Callable[[Path, OptionsT], tuple[pl.LazyFrame, Callable[[], TraceReport]]] | None = (
+        field(default=None, repr=False)
+    )
 
     def scan(self, path: Path, *, options: OptionsT | None = None) -> pl.LazyFrame:
         """Lazy telemetry rows from ``path``; ``options`` default to the documented defaults.
@@ -148,6 +154,16 @@ class TraceAdapter(Generic[OptionsT]):
     def report(self, path: Path, *, options: OptionsT | None = None) -> TraceReport:
         """Counts of what ``path`` holds under ``options``; reads the file once more."""
         return self._report(Path(path), self._options(options))
+
+    def read(
+        self, path: Path, *, options: OptionsT | None = None
+    ) -> tuple[pl.LazyFrame, Callable[[], TraceReport]]:
+        """:meth:`scan` and, to call once the rows are loaded, :meth:`report`: from one pass
+        over the file where the adapter has one, else the report reads it once more."""
+        path, options = Path(path), self._options(options)
+        if self._read is not None:
+            return self._read(path, options)
+        return self._scan(path, options), lambda: self._report(path, options)
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -323,6 +339,7 @@ def contiguous_windows(minutes: Sequence[datetime]) -> tuple[tuple[datetime, dat
 from forecasting.traces.azure_llm import (  # noqa: E402
     AZURE_DTYPES,
     AzureLLMOptions,
+    read_azure_llm,
     report_azure_llm,
     scan_azure_llm,
 )
@@ -380,6 +397,7 @@ ADAPTERS: dict[str, TraceAdapter[Any]] = {
             dtypes=AZURE_DTYPES,
             _scan=scan_azure_llm,
             _report=report_azure_llm,
+            _read=read_azure_llm,
         ),
     )
 }

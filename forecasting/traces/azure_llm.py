@@ -29,8 +29,9 @@ neither shape is not guessed: the scan fails, naming the file, row, column and v
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from types import MappingProxyType
 
@@ -195,7 +196,26 @@ def _hourly(path: Path, options: AzureLLMOptions) -> pl.LazyFrame:
 
 def scan_azure_llm(path: Path, options: AzureLLMOptions) -> pl.LazyFrame:
     """Hourly inference telemetry from one request log: requests, tokens, GPUs from tokens/s."""
-    hourly = _hourly(path, options)  # checks the header first: a wrong file is the first error
+    # _hourly checks the header first: a wrong file is the first error.
+    return _telemetry(_hourly(path, options), path, options)
+
+
+def report_azure_llm(path: Path, options: AzureLLMOptions) -> TraceReport:
+    """Requests read, hours produced, hours with no request, and how much of each hour is seen."""
+    return _report(_hourly(path, options).sort("ts").collect(), path, options)
+
+
+def read_azure_llm(
+    path: Path, options: AzureLLMOptions
+) -> tuple[pl.LazyFrame, Callable[[], TraceReport]]:
+    """:func:`scan_azure_llm` and :func:`report_azure_llm` from one pass over the log: its
+    hours are a few hundred rows, read twice the log was millions."""
+    hourly = _hourly(path, options).sort("ts").collect()
+    return _telemetry(hourly.lazy(), path, options), partial(_report, hourly, path, options)
+
+
+def _telemetry(hourly: pl.LazyFrame, path: Path, options: AzureLLMOptions) -> pl.LazyFrame:
+    """The log's hours (:func:`_hourly`) as telemetry rows."""
     hourly = hourly.with_columns(
         (pl.col("tokens") / pl.col("covered_s") / options.tokens_per_s_per_gpu).alias(
             "gpus_running"
@@ -210,9 +230,8 @@ def scan_azure_llm(path: Path, options: AzureLLMOptions) -> pl.LazyFrame:
     return to_telemetry(hourly)
 
 
-def report_azure_llm(path: Path, options: AzureLLMOptions) -> TraceReport:
-    """Requests read, hours produced, hours with no request, and how much of each hour is seen."""
-    hourly = _hourly(path, options).sort("ts").collect()
+def _report(hourly: pl.DataFrame, path: Path, options: AzureLLMOptions) -> TraceReport:
+    """The report of the log's hours (:func:`_hourly`, sorted)."""
     _customer(path, options)  # a name that says neither code nor conv fails as scan would
     stamps = hourly["ts"].to_list()
     notes = tuple(

@@ -73,7 +73,10 @@ class TriggerSettings:
     sized for the largest shortfall within ``sizing_weeks`` of the exhaustion date, or of its
     arrival when it lands after exhaustion (it serves from then only): on a 36-month plan,
     buying three years of growth at the first shortfall would idle capital for years; what is
-    short after the window is the next order's (the note says how much).
+    short after the window is the next order's (the note says how much). With
+    ``daily_sizing``, the orders due now are sized no further than the forecast's daily rows
+    (see :mod:`~forecasting.triggers.orders`, "Uncalibrated plans"): set for a run no decision
+    backtest calibrated past them (:func:`forecasting.horizon.band_calibrated`).
     """
 
     quantile: str = "q90"
@@ -81,6 +84,7 @@ class TriggerSettings:
     idle_weeks: int = 13
     idle_quantile: str = "q10"
     sizing_weeks: int = 52
+    daily_sizing: bool = False
 
     def __post_init__(self) -> None:
         if self.buffer_weeks < 0 or self.idle_weeks < 1 or self.sizing_weeks < 1:

@@ -41,6 +41,14 @@ GPU generations
     what ordering today would give up. Without a ``[gpu_type]`` table cost alone decides.
     Retiring blocks leave capacity (and free their MW) on their retire date.
 
+Uncalibrated plans
+    A run whose history was too short for a decision backtest has a band past its daily rows
+    that nothing calibrated (the random walk's, at scale 1). The order due now is then sized
+    no further than the daily rows' last day (four weeks from the window's start at least),
+    and its note says so; what is short after is left to the later orders, which the pages
+    label as resting on an uncalibrated band. (A 120-day fleet's trigger bought 471 racks,
+    $4.2B, for a year of the walk's q90: 6.6 times the region's demand then.)
+
 Placement
     For a plan with ``[[site]]``, an order is placed at a site of its region whose MW free
     (energized, contracted MW from its energization day, less blocks in service) covers the
@@ -431,6 +439,13 @@ def _unverified_green(
     )
 
 
+def _window_end(start: date, *, sizing_weeks: int, size_until: date | None) -> date:
+    """The last day an order serving from ``start`` is sized for: ``sizing_weeks`` on, and no
+    later than ``size_until`` where set, though four weeks at least (a month's row)."""
+    end = start + _weeks(sizing_weeks)
+    return end if size_until is None else min(end, max(size_until, start + _weeks(4)))
+
+
 class _Decision(NamedTuple):
     """A pool's TRIGGERS row, the order it places (None when none), the last day that order
     was sized for (None when the pool never runs short), and the bridge it was cut short for."""
@@ -452,9 +467,12 @@ def _trigger_row(
     relief: _Order | None,
     power: _Power | None,
     bridge_from: date | None = None,
+    size_until: date | None = None,
 ) -> _Decision:
     """One TRIGGERS row and its order; ``relief`` is an order for an overlapping pool; with
-    ``bridge_from``, an order may be cut short for a newer generation ordered from that day."""
+    ``bridge_from``, an order may be cut short for a newer generation ordered from that day;
+    with ``size_until``, the order is sized no further (see :func:`_window_end`)."""
+    window = partial(_window_end, sizing_weeks=settings.sizing_weeks, size_until=size_until)
     row = _empty_row(region, pool, quantile=settings.quantile, as_of=as_of)
     found = _exhaustion(daily)
     if found is None:
@@ -467,7 +485,7 @@ def _trigger_row(
         row |= {"blocks_to_order": 0, "capex_usd": 0.0, "mw": 0.0}
         return _Decision(row, None, None)
     gross = _net_of(found.shortfall, None)
-    window_end = found.day + _weeks(settings.sizing_weeks)
+    window_end = window(found.day)
     sized = found.shortfall.filter(pl.col("ds") <= window_end)
     from_exhaustion = (window_end, sized)
     net = _net_of(sized, relief)
@@ -490,7 +508,7 @@ def _trigger_row(
         # with no capacity ordered a second 8,192-GPU cell beside the training pool's, both
         # arriving 629 days after exhaustion, for 4,128 GPUs short.) One arriving after the
         # plan's end keeps the sizing from exhaustion: the plan cannot see past it.
-        late_end = order.arrives + _weeks(settings.sizing_weeks)
+        late_end = window(order.arrives)
         after_arrival = found.shortfall.filter(pl.col("ds").is_between(order.arrives, late_end))
         if after_arrival.height:
             window_end, sized, from_arrival = late_end, after_arrival, True
@@ -512,7 +530,7 @@ def _trigger_row(
                 # Another block type, landing on another day: sized for the weeks after its
                 # own arrival. (Left at the first choice's window, 579 pods landing 2026-12-21
                 # were bought for the year after a 90-week cell's arrival, to 2029-01-29.)
-                late_end = order.arrives + _weeks(settings.sizing_weeks)
+                late_end = window(order.arrives)
                 window_end = late_end
                 sized = found.shortfall.filter(pl.col("ds").is_between(order.arrives, late_end))
                 net = _net_of(sized, relief)
@@ -571,6 +589,17 @@ def _trigger_row(
     if later > _TOL:
         after = "its arrival" if from_arrival else "exhaustion"
         span = f"sized for the {settings.sizing_weeks} weeks after {after} (to {window_end})"
+        start = order.arrives if from_arrival else found.day
+        if size_until is not None and window_end < start + _weeks(settings.sizing_weeks):
+            past = (
+                f"{window_end}, the last daily row: past it"
+                if window_end == size_until
+                else f"{window_end} only: past the daily rows (to {size_until})"
+            )
+            span = (
+                f"sized to {past} no decision backtest calibrated this run's band (history too "
+                "short for one), so the order due now does not buy on it"
+            )
         if bridge is not None:
             to = bridge.to.candidate
             span = (
@@ -720,17 +749,24 @@ def _region_plan(
     power: _Power | None,
     bridges: frozenset[Pool],
     wait_days: int = 0,
+    size_until: date | None = None,
 ) -> _RegionPlan:
     """The region's triggers, then what each pool orders after them, on a copy of ``power``;
     only the pools in ``bridges`` may bridge to a newer generation, ordered from ``wait_days``
-    after ``as_of`` on.
+    after ``as_of`` on; the triggers' orders are sized no further than ``size_until``.
 
     The triggers first (the all pool net of the training pool's order, which serves it too),
     then the later orders: the orders due now take power first.
     """
     power = None if power is None else power.copy()
     step = partial(
-        _trigger_row, plan=plan, region=region, as_of=as_of, settings=settings, power=power
+        _trigger_row,
+        plan=plan,
+        region=region,
+        as_of=as_of,
+        settings=settings,
+        power=power,
+        size_until=size_until,
     )
     start = as_of + timedelta(days=wait_days)
     bridge_from = {pool: start if pool in bridges else None for pool in Pool}
@@ -777,6 +813,7 @@ def _cheaper_plan(
     settings: TriggerSettings,
     power: _Power | None,
     end: date,
+    size_until: date | None = None,
 ) -> _RegionPlan:
     """The region's plan with bridges to the newer generation in the pools where they make
     every order of it to ``end`` cost less, else without; the bridged pools' notes say by how
@@ -799,7 +836,15 @@ def _cheaper_plan(
     as of 2026-12-01, us-east's cells ordered today cost $140.5M more over the plan than
     ordered 2-4 weeks on, and the notes called both "due now" and "waiting saves more".
     """
-    plans = partial(_region_plan, pools, plan, region=region, as_of=as_of, settings=settings)
+    plans = partial(
+        _region_plan,
+        pools,
+        plan,
+        region=region,
+        as_of=as_of,
+        settings=settings,
+        size_until=size_until,
+    )
     bridged = plans(power=power, bridges=frozenset(Pool))
     proposed = [pool for pool in Pool if bridged.bridged(pool)]
     if not proposed:
@@ -865,14 +910,23 @@ def _triggers(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """TRIGGERS rows per region and pool, and every order of the plan to its end with where
     it goes (PLACEMENTS_SCHEMA; tranche 1 is the trigger's); ``daily_end`` is the last day of
-    daily rows where monthly rows follow."""
+    daily rows where monthly rows follow (with ``settings.daily_sizing``, the triggers' orders
+    are sized no further: see "Uncalibrated plans")."""
+    size_until = daily_end if settings.daily_sizing else None
     rows = []
     placed = []
     end = _day(daily["ds"].max()) if daily.height else as_of
     for (region,), frame in daily.group_by("region", maintain_order=True):
         pools = {pool: frame.filter(pl.col("pool") == pool.value) for pool in Pool}
         first, later, used = _cheaper_plan(
-            pools, plan, region=str(region), as_of=as_of, settings=settings, power=power, end=end
+            pools,
+            plan,
+            region=str(region),
+            as_of=as_of,
+            settings=settings,
+            power=power,
+            end=end,
+            size_until=size_until,
         )
         if power is not None and used is not None:
             power.free = used.free  # the chosen plan's orders take their MW
