@@ -1040,6 +1040,11 @@ def test_the_orders_section_says_what_its_band_was_calibrated_on() -> None:
     page = finance_page(young)
     assert "not calibrated: the history is too short for a decision backtest" in page
     assert "calibrated at 26 weeks ahead only" not in page
+    # Its orders due now were sized on the daily rows (runs.trigger_settings), and it says so.
+    end = inputs.forecast["ds"].max()
+    assert f"Orders due now are sized for the shortfall to the last daily day ({end})" in page
+    assert "Orders are sized for the 52 weeks after exhaustion" not in page
+    assert "Orders are sized for the 52 weeks after exhaustion" in finance_page(planned)
     assert "nothing is planned past them" in finance_page(inputs)
     # A run whose every series is under six blocks: the walk's reason, then the run's.
     walking = young.chosen.with_columns(

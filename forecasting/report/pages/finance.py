@@ -476,14 +476,32 @@ def _pipeline_table(deals: pl.DataFrame) -> Table:
     )
 
 
-_ORDERS_RULES = (
+_STATUS_RULES = (
     "Red: the order-by date has passed, a shortfall comes whatever is ordered now. Amber: "
-    "inside the safety buffer. Green: comfortably ahead. Orders are sized for the 52 weeks "
-    "after exhaustion, or after they arrive when they land later, or to the day a newer block "
-    "cheaper per H100-equivalent can serve in time when that makes the region's plan cheaper "
-    "(a bridge: the note says how much). The largest shortfall is the "
-    "most GPUs short, at the trigger quantile, on any day to the end of the plan"
+    "inside the safety buffer. Green: comfortably ahead. "
 )
+_SIZING = (
+    "Orders are sized for the 52 weeks after exhaustion, or after they arrive when they land "
+    "later, or to the day a newer block cheaper per H100-equivalent can serve in time when that "
+    "makes the region's plan cheaper (a bridge: the note says how much). "
+)
+_LARGEST = (
+    "The largest shortfall is the most GPUs short, at the trigger quantile, on any day to the "
+    "end of the plan"
+)
+
+
+def _sizing(inputs: ReportInputs) -> str:
+    """How the orders due now were sized: on the daily rows only where no decision backtest
+    calibrated the band past them (``runs.trigger_settings``)."""
+    end = daily_end(inputs)
+    if inputs.forecast_months.is_empty() or inputs.plan_calibrated or end is None:
+        return _SIZING
+    return (
+        f"Orders due now are sized for the shortfall to the last daily day ({end}), or for "
+        "four weeks where they start later: past it no decision backtest calibrated the band, "
+        "so what is short after is left to the later orders, which read it. "
+    )
 
 
 def _orders_intro(inputs: ReportInputs) -> str:
@@ -505,7 +523,7 @@ def _orders_intro(inputs: ReportInputs) -> str:
             f"its median past them {_growth_assumption(inputs.forecast_months)} (see the "
             "platform page)."
         )
-    return _ORDERS_RULES + basis
+    return _STATUS_RULES + _sizing(inputs) + _LARGEST + basis
 
 
 def _growth_assumption(months: pl.DataFrame) -> str:
