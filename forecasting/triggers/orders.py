@@ -47,7 +47,7 @@ Uncalibrated plans
     no further than the daily rows' last day (four weeks from the window's start at least),
     and its note says so; what is short after is left to the later orders, which the pages
     label as resting on an uncalibrated band. (A 120-day fleet's trigger bought 471 racks,
-    $4.2B, for a year of the walk's q90: 6.6 times the region's demand then.)
+    $4.2B, for a year of the walk's q90: 7 times the region's last 28-day peak.)
 
 Placement
     For a plan with ``[[site]]``, an order is placed at a site of its region whose MW free
