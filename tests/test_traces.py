@@ -9,6 +9,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 from forecasting import ingest, warehouse
 from forecasting.capacity import parse_capacity
@@ -237,10 +238,10 @@ def test_read_gives_what_scan_and_report_give(name: str) -> None:
     path = {"helios": HELIOS, "servegen": SERVEGEN, "azure-llm": AZURE_CODE}[name]
     adapter = ADAPTERS[name]
     rows, report = adapter.read(path)
-    assert (
-        rows.collect()
-        .sort(rows.collect_schema().names())
-        .equals(adapter.scan(path).collect().sort(rows.collect_schema().names()))
+    keys = ["ts", "region", "cluster", "workload_class", "customer", "gpu_type"]
+    # Sums of floats over a parallel group-by may differ in their last bits between two reads.
+    assert_frame_equal(
+        rows.collect().sort(keys), adapter.scan(path).collect().sort(keys), check_exact=False
     )
     assert report() == adapter.report(path)
 
