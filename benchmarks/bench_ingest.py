@@ -3,7 +3,10 @@
 Telemetry as Parquet and CSV (DuckDB loads it as is), and an Azure LLM request log of as many
 requests through the azure-llm adapter (DuckDB sums it to hours: requests and tokens).
 
-Each measurement runs in a fresh process so its peak RSS is its own. Run:
+Each measurement runs in a fresh process so its peak RSS is its own. Then, where the public
+traces are found ($FLEETCAST_TRACES, else ../shared/data), each adapter's one-pass ``read``
+against its ``scan`` and ``report`` (how ingest read a trace before: three passes over a Helios
+file, three over ServeGen, two over an Azure log). Run:
     python benchmarks/bench_ingest.py [--rows 10000000] [--out benchmarks/results/ingest.json]
 """
 
@@ -135,6 +138,49 @@ def measure(kind: str, fmt: str, path: Path, folder: Path) -> dict[str, float]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+REAL_TRACES = {
+    "helios": "helios_earth_vc_minute_2020-05.csv.gz",
+    "servegen": "servegen_client_rates_10min.csv.gz",
+    "azure-llm": "AzureLLMInferenceTrace_conv_2023.csv",
+}
+
+
+def trace_reads(*, repeats: int = 3) -> list[dict[str, float | str]]:
+    """Median seconds of each real trace's one-pass ``read`` and of ``scan`` + ``report``."""
+    import statistics
+
+    from forecasting.settings import settings
+    from forecasting.traces import ADAPTERS
+
+    found = []
+    for name, file in REAL_TRACES.items():
+        path = settings().traces / file
+        if not path.is_file():
+            continue
+        adapter = ADAPTERS[name]
+        apart, together = [], []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            adapter.scan(path).collect()
+            adapter.report(path)
+            apart.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            rows, report = adapter.read(path)
+            rows.collect()
+            report()
+            together.append(time.perf_counter() - start)
+        found.append(
+            {
+                "trace": name,
+                "file": file,
+                "scan_report_s": statistics.median(apart),
+                "read_s": statistics.median(together),
+                "ratio": statistics.median(together) / statistics.median(apart),
+            }
+        )
+    return found
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=10_000_000)
@@ -173,8 +219,16 @@ def main() -> int:
             f"{r['fleetcast_rows_per_s']:>17,.0f} {r['ratio']:>6.2f} "
             f"{r['fleetcast_peak_rss_mib']:>13,.0f}"
         )
+    reads = trace_reads()
+    if reads:
+        print(f"\n{'trace':9} {'scan + report s':>16} {'read s':>7} {'ratio':>6}")
+        for t in reads:
+            print(
+                f"{t['trace']:9} {t['scan_report_s']:>16.2f} {t['read_s']:>7.2f} "
+                f"{t['ratio']:>6.2f}"
+            )
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2), encoding="utf-8")
+    args.out.write_text(json.dumps({"files": results, "traces": reads}, indent=2), encoding="utf-8")
     return 0
 
 

@@ -163,9 +163,17 @@ def cmd_synth(args: argparse.Namespace) -> int:
         except ValueError as exc:  # --days or --customers out of bounds
             raise UsageError(f"--days/--customers: {exc}") from None
         written = synth.write_fleet(fleet, args.out, file_format=args.file_format)
+    out = args.out
     say(
         f"wrote {fleet.telemetry.height:,} telemetry rows in "
-        f"{sum(1 for p in written if 'telemetry' in p.name)} files and capacity.toml to {args.out}"
+        f"{sum(1 for p in written if 'telemetry' in p.name)} files to {out / 'telemetry'}, "
+        f"the capacity plan to {out / 'capacity.toml'} and {fleet.events.height} known events "
+        f"to {out / 'events.csv'}"
+    )
+    # The folder holds three kinds of file, and `fleetcast ingest` takes telemetry only.
+    say(
+        f"next: fleetcast ingest {out / 'telemetry'}, fleetcast events {out / 'events.csv'}, "
+        f"then forecast, drill and report with FLEETCAST_CAPACITY={out / 'capacity.toml'}"
     )
     return EXIT_OK
 

@@ -77,6 +77,25 @@ def test_the_sample_plan_says_where_it_is_to_copy(capsys: pytest.CaptureFixture[
     assert f"sample plan: {sample_capacity()}" in out
 
 
+def test_synth_names_its_files_and_the_commands_that_take_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`fleetcast synth` says where telemetry, plan and events went, and the commands it names
+    load them: its folder holds an events file that `fleetcast ingest` would refuse."""
+    out = tmp_path / "fleet"
+    warehouse = str(tmp_path / "w.duckdb")
+    assert main(["synth", "--days", "28", "--customers", "12", "--out", str(out)]) == 0
+    said = " ".join(capsys.readouterr().out.split())
+    assert (
+        f"next: fleetcast ingest {out / 'telemetry'}, fleetcast events {out / 'events.csv'},"
+        in (said)
+    )
+    assert f"FLEETCAST_CAPACITY={out / 'capacity.toml'}" in said
+    assert main(["ingest", str(out / "telemetry"), "--warehouse", warehouse]) == 0
+    assert main(["events", str(out / "events.csv"), "--warehouse", warehouse]) == 0
+    assert main(["capacity", "--capacity", str(out / "capacity.toml")]) == 0
+
+
 def test_long_paths_print_whole_on_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -6,6 +6,7 @@ import csv
 import gzip
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -23,6 +24,8 @@ from forecasting.traces import (
     azure_llm,
     helios_capacity_toml,
 )
+from forecasting.traces import helios as helios_trace
+from forecasting.traces import servegen as servegen_trace
 from forecasting.traces.servegen import DEFAULT_PROFILES
 
 FIXTURES = Path(__file__).parent / "fixtures" / "traces"
@@ -234,7 +237,7 @@ def test_azure_2024_week_files_read_with_their_utc_offsets(tmp_path: Path) -> No
 @pytest.mark.parametrize("name", ["helios", "servegen", "azure-llm"])
 def test_read_gives_what_scan_and_report_give(name: str) -> None:
     """``read`` is ``scan`` and ``report`` together, for every adapter: the same rows and the
-    same report, whether from one pass (Azure) or two."""
+    same report from one pass as from the two reads."""
     path = {"helios": HELIOS, "servegen": SERVEGEN, "azure-llm": AZURE_CODE}[name]
     adapter = ADAPTERS[name]
     rows, report = adapter.read(path)
@@ -244,6 +247,33 @@ def test_read_gives_what_scan_and_report_give(name: str) -> None:
         rows.collect().sort(keys), adapter.scan(path).collect().sort(keys), check_exact=False
     )
     assert report() == adapter.report(path)
+
+
+@pytest.mark.parametrize(
+    ("name", "module", "summary"),
+    [
+        ("helios", helios_trace, "900 rows read, 24 hourly rows over 4 hours"),
+        ("servegen", servegen_trace, "90 rows read, 15 hourly rows over 3 hours"),
+    ],
+)
+def test_a_helios_or_servegen_file_is_read_once_when_ingested(
+    name: str, module: Any, summary: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ingest reads a Helios or ServeGen file once for its rows and its report (it read a
+    Helios month three times: rows, the report's counts, and its rows again for their span)."""
+    path = {"helios": HELIOS, "servegen": SERVEGEN}[name]
+    reads = []
+    scan = module.scan_trace_csv
+
+    def counted(*args: Any, **kwargs: Any) -> pl.LazyFrame:
+        reads.append(args[0])
+        return scan(*args, **kwargs)
+
+    monkeypatch.setattr(module, "scan_trace_csv", counted)
+    with warehouse.connect(tmp_path / "w.duckdb") as wh:
+        result = ingest.ingest_file(wh, path, file_format=name)
+    assert result.status == "loaded" and reads == [path]
+    assert summary in result.notes[-1]
 
 
 def test_an_azure_log_is_summed_to_hours_once_when_ingested(

@@ -347,6 +347,7 @@ from forecasting.traces.helios import (  # noqa: E402
     HELIOS_DTYPES,
     HeliosOptions,
     helios_capacity_toml,
+    read_helios,
     report_helios,
     scan_helios,
 )
@@ -357,6 +358,7 @@ from forecasting.traces.servegen import (  # noqa: E402
     SERVEGEN_DTYPES,
     ModelProfile,
     ServeGenOptions,
+    read_servegen,
     report_servegen,
     scan_servegen,
 )
@@ -375,6 +377,7 @@ ADAPTERS: dict[str, TraceAdapter[Any]] = {
             formats={"time": HELIOS_TIME_FORMAT},
             _scan=scan_helios,
             _report=report_helios,
+            _read=read_helios,
         ),
         TraceAdapter(
             name="servegen",
@@ -386,6 +389,7 @@ ADAPTERS: dict[str, TraceAdapter[Any]] = {
             dtypes=SERVEGEN_DTYPES,
             _scan=scan_servegen,
             _report=report_servegen,
+            _read=read_servegen,
         ),
         TraceAdapter(
             name="azure-llm",

@@ -22,9 +22,10 @@ its own reason rather than counting GPUs nobody estimated; ``report`` lists such
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from types import MappingProxyType
 
@@ -40,6 +41,7 @@ __all__ = [
     "WINDOW_SECONDS",
     "ModelProfile",
     "ServeGenOptions",
+    "read_servegen",
     "report_servegen",
     "scan_servegen",
     "window_start",
@@ -156,7 +158,26 @@ def _profiles_frame(profiles: Mapping[str, ModelProfile]) -> pl.LazyFrame:
 
 def scan_servegen(path: Path, options: ServeGenOptions) -> pl.LazyFrame:
     """Hourly telemetry per model/client: requests summed, GPUs from the assumed throughput."""
-    hourly = (
+    return _telemetry(_hourly(path, options), options)
+
+
+def report_servegen(path: Path, options: ServeGenOptions) -> TraceReport:
+    """Rows, missing 10-minute windows per client, zero-rate windows, models with no profile."""
+    return _report(_hourly(path, options).collect(), path, options)
+
+
+def read_servegen(
+    path: Path, options: ServeGenOptions
+) -> tuple[pl.LazyFrame, Callable[[], TraceReport]]:
+    """:func:`scan_servegen` and :func:`report_servegen` from one pass over the file: its hours
+    carry what the report counts, where the two read the file three times."""
+    hourly = _hourly(path, options).collect()
+    return _telemetry(hourly.lazy(), options), partial(_report, hourly, path, options)
+
+
+def _hourly(path: Path, options: ServeGenOptions) -> pl.LazyFrame:
+    """The file's windows summed per hour, model and client, with the counts the report needs."""
+    return (
         scan_trace_csv(path, SERVEGEN_DTYPES, trace=TRACE)
         .join(_profiles_frame(options.profiles), on="model", how="left")
         .group_by(
@@ -169,8 +190,19 @@ def scan_servegen(path: Path, options: ServeGenOptions) -> pl.LazyFrame:
             (pl.col("rate_rps") * WINDOW_SECONDS).sum().alias("requests"),
             # Mean over the windows present: a missing window is unknown, not zero traffic.
             (pl.col("rate_rps") / pl.col("rps_per_gpu")).mean().alias("gpus_running"),
+            pl.len().alias("rows"),
+            pl.col("t_s").n_unique().alias("windows"),
+            (pl.col("rate_rps") == 0).sum().alias("zero"),
+            pl.col("t_s").min().alias("first_t"),
+            pl.col("t_s").max().alias("last_t"),
         )
-        .with_columns(
+    )
+
+
+def _telemetry(hourly: pl.LazyFrame, options: ServeGenOptions) -> pl.LazyFrame:
+    """The file's hours (:func:`_hourly`) as telemetry rows."""
+    return to_telemetry(
+        hourly.with_columns(
             pl.lit(options.region).alias("region"),
             pl.lit(options.cluster).alias("cluster"),
             pl.lit(WorkloadClass.INFERENCE.value).alias("workload_class"),
@@ -178,25 +210,18 @@ def scan_servegen(path: Path, options: ServeGenOptions) -> pl.LazyFrame:
             pl.lit(0.0).alias("gpus_queued"),
         )
     )
-    return to_telemetry(hourly)
 
 
-def report_servegen(path: Path, options: ServeGenOptions) -> TraceReport:
-    """Rows, missing 10-minute windows per client, zero-rate windows, models with no profile."""
-    per_client = (
-        scan_trace_csv(path, SERVEGEN_DTYPES, trace=TRACE)
-        .group_by("model", "client_id")
-        .agg(
-            pl.len().alias("rows"),
-            (
-                (pl.col("t_s").max() - pl.col("t_s").min()) // WINDOW_SECONDS
-                + 1
-                - pl.col("t_s").n_unique()
-            ).alias("gaps"),
-            (pl.col("rate_rps") == 0).sum().alias("zero"),
-            pl.col("t_s").max().alias("last_t"),
-        )
-        .collect()
+def _report(hourly: pl.DataFrame, path: Path, options: ServeGenOptions) -> TraceReport:
+    """The report of the file's hours (:func:`_hourly`)."""
+    per_client = hourly.group_by("model", "client_id").agg(
+        pl.col("rows").sum(),
+        # A window belongs to one hour, so the distinct windows of a client add over its hours.
+        ((pl.col("last_t").max() - pl.col("first_t").min()) // WINDOW_SECONDS + 1)
+        .sub(pl.col("windows").sum())
+        .alias("gaps"),
+        pl.col("zero").sum(),
+        pl.col("last_t").max(),
     )
     per_model = (
         per_client.group_by("model")
@@ -208,7 +233,7 @@ def report_servegen(path: Path, options: ServeGenOptions) -> TraceReport:
         for m, n in per_model.select("model", "rows").iter_rows()
         if m not in options.profiles
     }
-    out = output_span(scan_servegen(path, options))
+    out = output_span(_telemetry(hourly.lazy(), options))
     days = {
         m: (last + WINDOW_SECONDS) / 86_400
         for m, last in per_model.select("model", "last_t").rows()
