@@ -26,7 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from forecasting import ingest, runs, synth, warehouse  # noqa: E402 - after the path insert
-from forecasting.decisions import DecisionOptions, backtest_decisions  # noqa: E402
+from forecasting.decisions import backtest_decisions  # noqa: E402
+from forecasting.options import DecisionOptions  # noqa: E402
 from forecasting.resources import sample_contracts  # noqa: E402
 
 

@@ -224,8 +224,7 @@ def main() -> int:
         print(f"\n{'trace':9} {'scan + report s':>16} {'read s':>7} {'ratio':>6}")
         for t in reads:
             print(
-                f"{t['trace']:9} {t['scan_report_s']:>16.2f} {t['read_s']:>7.2f} "
-                f"{t['ratio']:>6.2f}"
+                f"{t['trace']:9} {t['scan_report_s']:>16.2f} {t['read_s']:>7.2f} {t['ratio']:>6.2f}"
             )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"files": results, "traces": reads}, indent=2), encoding="utf-8")

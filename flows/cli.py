@@ -575,7 +575,7 @@ def cmd_whatif(args: argparse.Namespace) -> int:
 
 def interval_days(text: str) -> int:
     """Days in an interval written as ``4w``, ``28d`` or ``28``."""
-    from forecasting.decisions import every_days
+    from forecasting.options import every_days
 
     try:
         return every_days(text)
@@ -591,9 +591,9 @@ def cmd_backtest_decisions(args: argparse.Namespace) -> int:
     from forecasting.decisions import (
         DECISION_REPLAYS_SCHEMA,
         MIN_HISTORY_DAYS,
-        DecisionOptions,
         short_history_as_ofs,
     )
+    from forecasting.options import DecisionOptions
 
     paths = _paths(args, publishes=True)
     options: DecisionOptions = _model(
@@ -819,8 +819,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     import inspect
 
-    from forecasting.decisions import DecisionOptions
     from forecasting.ingest import FORMATS
+    from forecasting.options import DecisionOptions
     from forecasting.schema import WorkloadClass
     from forecasting.synth import synthetic_fleet
 

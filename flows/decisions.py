@@ -26,7 +26,8 @@ from flows.runners import task_runner_for
 from forecasting import decisions
 from forecasting.capacity import CapacityPlan, load_capacity
 from forecasting.contracts import ContractBook
-from forecasting.decisions import DecisionOptions, DecisionRun, Replayed
+from forecasting.decisions import DecisionRun, Replayed
+from forecasting.options import DecisionOptions
 
 __all__ = ["DecisionOptions", "DecisionRun", "backtest_decisions", "decisions_flow"]
 

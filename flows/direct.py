@@ -20,7 +20,7 @@ import polars as pl
 from flows.console import progress_bar
 from forecasting import decisions, ingest, runs
 from forecasting.ingest import IngestResult
-from forecasting.options import ForecastOptions
+from forecasting.options import DecisionOptions, ForecastOptions
 from forecasting.settings import RunnerKind
 
 __all__ = ["backtest_decisions", "forecast", "ingest_contracts", "ingest_events", "ingest_files"]
@@ -110,7 +110,7 @@ def backtest_decisions(
     warehouse_path: Path,
     capacity_path: Path,
     reports_path: Path,
-    options: decisions.DecisionOptions,
+    options: DecisionOptions,
 ) -> decisions.DecisionRun:
     """Replay the triggers as of past days on a local process pool (one as-of day a task)."""
     workers = options.workers or os.cpu_count() or 1

@@ -136,16 +136,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from forecasting import warehouse
 from forecasting.capacity import Block, CandidateBlock, CapacityPlan
 from forecasting.longrange import BLOCK_DAYS, MIN_BLOCKS
+from forecasting.options import DecisionOptions
 from forecasting.schema import BlockStatus, Measure, WorkloadClass, frame_schema
 
 if TYPE_CHECKING:
     from forecasting.contracts import ContractBook
-    from forecasting.forecast import ForecastSettings
 
 __all__ = [
     "DECISION_REPLAYS_SCHEMA",
@@ -153,7 +153,6 @@ __all__ = [
     "MIN_HISTORY_DAYS",
     "SHORT_HISTORY",
     "STORED_COUNTS",
-    "DecisionOptions",
     "DecisionRun",
     "KnownThen",
     "Replayed",
@@ -164,7 +163,6 @@ __all__ = [
     "backtest_decisions",
     "backtest_inputs",
     "decision_counts",
-    "every_days",
     "history_days",
     "judge_replay",
     "known_then",
@@ -216,41 +214,6 @@ STORED_COUNTS = (
 )
 
 
-class DecisionOptions(BaseModel):
-    """What a decision backtest replays: the as-of days and each replay's (cheaper) forecast."""
-
-    first_as_of: date = Field(description="first as-of day replayed")
-    every_days: int = Field(default=28, ge=1, le=366, description="days between as-of days")
-    until: date | None = Field(
-        default=None, description="last as-of day (default: the day before the data ends)"
-    )
-    n_paths: int = Field(default=50, ge=10, le=5000, description="sample paths per series")
-    customers_per_class: int = Field(default=3, ge=1, le=200, description="named customers")
-    horizon_days: int = Field(default=182, ge=7, le=730, description="daily forecast days")
-    horizon_months: int = Field(
-        default=24, ge=1, le=120, description="plan months (raised to the longest lead time)"
-    )
-    n_cutoffs: int = Field(default=2, ge=1, le=12, description="backtest cutoffs per series")
-    quantile: str = Field(default="q90", description="forecast quantile the triggers read")
-    buffer_weeks: int = Field(default=4, ge=0, le=52, description="safety buffer, weeks")
-    idle_weeks: int = Field(default=52, ge=1, le=260, description="weeks idle capital is judged")
-    use_events: bool = True
-    use_contracts: bool = True
-    seed: int = 0
-    workers: int | None = Field(default=None, ge=1, description="parallel replays")
-
-    def forecast_settings(self) -> ForecastSettings:
-        """The library's forecast settings of one replay."""
-        from forecasting.options import ForecastOptions
-
-        return ForecastOptions(
-            horizon_days=self.horizon_days,
-            n_paths=self.n_paths,
-            n_cutoffs=self.n_cutoffs,
-            seed=self.seed,
-        ).settings()
-
-
 class DecisionRun(BaseModel):
     """A stored decision backtest, for the CLI summary and the page."""
 
@@ -268,16 +231,6 @@ class DecisionRun(BaseModel):
 
 
 # --- the as-of days and the plan as it stood ----------------------------------------------------
-
-
-def every_days(text: str) -> int:
-    """Days in an interval written as ``4w``, ``28d`` or ``28``; ValueError names the form."""
-    cleaned = text.strip().lower()
-    unit = 7 if cleaned.endswith("w") else 1
-    digits = cleaned.rstrip("wd").strip()
-    if not digits.isdigit() or int(digits) < 1:
-        raise ValueError(f"{text!r} is not an interval like 4w or 28d")
-    return int(digits) * unit
 
 
 def as_of_days(first: date, *, every: int, until: date) -> list[date]:

@@ -56,6 +56,20 @@ def test_missing_path_is_a_usage_error_without_starting_prefect(tmp_path: Path) 
     assert result.stderr.strip().endswith("False")
 
 
+def test_the_parser_loads_no_model_library() -> None:
+    """Every command builds the whole parser first, so it must not load the model zoo: the
+    decision backtest's options pulled in scipy through the growth models (3.4 s for --help)."""
+    code = (
+        "import sys; from flows.cli import build_parser; build_parser(); "
+        "print(sorted(m for m in ('scipy', 'statsmodels', 'numba', 'prophet', 'prefect', "
+        "'plotly') if m in sys.modules))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    ).stdout.strip()
+    assert loaded == "[]"
+
+
 def test_unknown_option_is_a_usage_error() -> None:
     """argparse's own usage errors exit 2."""
     assert fleetcast("ingest", "--frobnicate").returncode == 2

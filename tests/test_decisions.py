@@ -24,7 +24,6 @@ from forecasting import decisions, warehouse
 from forecasting.capacity import CapacityPlan
 from forecasting.decisions import (
     DECISION_REPLAYS_SCHEMA,
-    DecisionOptions,
     Replayed,
     Verdict,
     actual_exhaustion,
@@ -33,6 +32,7 @@ from forecasting.decisions import (
     plan_as_of,
     score_replay,
 )
+from forecasting.options import DecisionOptions, every_days
 from forecasting.schema import WorkloadClass
 from forecasting.triggers import TriggerSettings, expansion_triggers
 
@@ -298,9 +298,9 @@ def test_known_then_cuts_the_inputs_and_digests_their_content() -> None:
 
 def test_as_of_days_and_intervals() -> None:
     """Every N days from the first through the last; 4w and 28d are both 28 days."""
-    assert decisions.every_days("4w") == decisions.every_days("28d") == 28
+    assert every_days("4w") == every_days("28d") == 28
     with pytest.raises(ValueError, match="4w"):
-        decisions.every_days("monthly")
+        every_days("monthly")
     days = as_of_days(date(2026, 1, 1), every=28, until=date(2026, 3, 26))
     assert days == [date(2026, 1, 1), date(2026, 1, 29), date(2026, 2, 26), date(2026, 3, 26)]
 
