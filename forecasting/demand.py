@@ -265,7 +265,8 @@ def demand_series(
     if not 1 <= min_hours_per_day <= 24:
         raise ValueError(f"min_hours_per_day must be within 1..24, got {min_hours_per_day}")
     lf = _lazy(hourly).select("ts", "region", "workload_class", "customer", "y")
-    present = present_hours(lf, zero_is_outage=zero_is_outage, outages=outages)
+    # Held once: every level below reads the present hours and the bottom rows again.
+    present = present_hours(lf, zero_is_outage=zero_is_outage, outages=outages).collect().lazy()
     keep = top_customers(
         lf, per_class=customers_per_class, lookback_days=lookback_days, named=named_customers
     )
@@ -284,6 +285,8 @@ def demand_series(
         )
         .group_by("ts", "region", "workload_class", "customer")
         .agg(_exact_sum("y").alias("y"))
+        .collect()
+        .lazy()
     )
     last_day = present.select(pl.col("ts").max().dt.date()).collect().item()
     if last_day is None:
