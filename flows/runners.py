@@ -48,9 +48,10 @@ class SharedServerProcessPool(ProcessPoolTaskRunner):
 
     Without a configured API URL each worker process started a temporary server of its own
     (uvicorn, migrations, services) on the same SQLite file: about 10 s per worker before its
-    first task, lock contention while they ran, and a minute to stop them after the last one
-    (`fleetcast demo`'s forecast step). A task's settings are serialized at submit, so the
-    parent's server URL is set for the submit only; with a server configured nothing changes.
+    first task, lock contention while they ran, and up to a minute to stop them after the last
+    one (62 s in one `fleetcast demo`'s forecast step). A task's settings are serialized at
+    submit, so the parent's server URL is set for the submit only; with a server configured
+    nothing changes.
     """
 
     def submit(self, *args: Any, **kwargs: Any) -> Any:
