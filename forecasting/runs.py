@@ -1148,19 +1148,25 @@ class ReportOutcome(BaseModel):
 
 
 def trigger_settings(
-    wh: warehouse.Warehouse, run_id: str, *, quantile: str, buffer_weeks: int, idle_weeks: int = 13
+    wh: warehouse.Warehouse,
+    run_id: str,
+    *,
+    quantile: str,
+    buffer_weeks: int,
+    idle_weeks: int | None = None,
 ) -> TriggerSettings:
-    """The triggers' settings on a stored forecast run: its orders due now sized on the daily
-    rows where no decision backtest calibrated the band past them (too short a history)."""
+    """The triggers' settings on a stored forecast run (``idle_weeks`` None keeps the triggers'
+    default): its orders due now sized on the daily rows where no decision backtest calibrated
+    the band past them (too short a history)."""
     from forecasting.horizon import band_calibrated
     from forecasting.triggers import TriggerSettings
 
-    return TriggerSettings(
+    settings = TriggerSettings(
         quantile=quantile,
         buffer_weeks=buffer_weeks,
-        idle_weeks=idle_weeks,
         daily_sizing=not band_calibrated(wh.run_frame("forecast_summary", run_id)),
     )
+    return settings if idle_weeks is None else replace(settings, idle_weeks=idle_weeks)
 
 
 def compute_triggers(

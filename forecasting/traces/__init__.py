@@ -13,8 +13,9 @@ Every adapter is registered in :data:`ADAPTERS` by its name and has three parts:
 * ``report(path, *, options)``, a :class:`TraceReport` of what the adapter found in the file
   (outage minutes dropped, gaps in the time grid, rows of zero demand, values it could not map),
   so the ingest summary can say what was found. It re-reads the file with a cheap aggregate;
-  ``read(path, *, options)`` gives both, from one pass where the adapter can (an Azure log
-  is summed to its hours once, and both are built from them).
+  ``read(path, *, options)`` gives both from one pass, as ingest uses them (an Azure log and a
+  ServeGen file are summed to their hours once, Helios minutes parsed once, and both built
+  from that).
 
 Every adapter reads CSV with an explicit schema (never sniffed) and checks the header first: a
 file that is not the expected trace raises :class:`TraceFormatError` naming the file, the missing
