@@ -78,6 +78,8 @@ def main() -> int:
         env={"OPENBLAS_NUM_THREADS": "1"},
     )
     _run([python, "benchmarks/bench_drills.py", "--out", str(RESULTS / "drills.json")])
+    # A failing drill's answers searched from the played drill against from scratch.
+    _run([python, "benchmarks/bench_drill_answers.py", "--paths", "50" if args.quick else "200"])
     # The plan past the lead times: growth models on their own, then their cost against the
     # forecast step (ratio in one run), then twelve decision replays (4 with --quick).
     _run([python, "benchmarks/bench_longrange.py", "--out", str(RESULTS / "longrange.json")])

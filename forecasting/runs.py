@@ -826,7 +826,9 @@ def play_drill(
 
     started = time.perf_counter()
     try:
-        result = drills.run_drill(plan, paths, shapes, scenario)
+        # Prepared once: the searches below start from this drill and its shocked run.
+        drill = drills.prepare_drill(plan, paths, shapes, scenario)
+        result = drill.play()
     except drills.ScenarioError as exc:
         return DrillNotPlayed(drill=scenario.name, reason=str(exc))
     answers: dict[str, Any] = {
@@ -848,7 +850,7 @@ def play_drill(
             else paths.filter(pl.col("sample_id") < options.answer_paths)
         )
         if baseline_passed:
-            point = drills.breaking_multiplier(plan, paths, shapes, scenario)
+            point = drills.breaking_multiplier(plan, paths, shapes, scenario, prepared=drill)
             answers["breaking_multiplier"] = point.multiplier
             answers["breaking_note"] = point.note
         else:
@@ -858,12 +860,16 @@ def play_drill(
             search = drills.blocks_to_pass(
                 plan, few, shapes, scenario, run_date=as_of, max_blocks=options.max_blocks,
                 verify_on=None if few is paths else paths,
+                prepared=drill if few is paths else None,
             )  # fmt: skip
             # Only a set the whole drill was re-run with and passed is stored as "would pass".
             additions = search.additions if search.passed else additions
             answers["blocks_pass"] = search.passed
             answers["capex_needed_usd"] = search.capex_usd if search.passed else None
-            searched = [search.summary, *search.notes, f"{search.runs} simulation runs"]
+            runs_text = {0: "no simulation run", 1: "1 simulation run"}.get(
+                search.runs, f"{search.runs} simulation runs"
+            )
+            searched = [search.summary, *search.notes, f"{runs_text} beyond the drill's own"]
             notes = (*result.notes, *(f"{BLOCKS_NOTE}{note}" for note in searched))
             result = replace(result, notes=notes)
     answers["seconds"] = time.perf_counter() - started

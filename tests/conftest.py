@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +14,9 @@ import pytest
 # Prefect reads its settings at import: point it at a private home before any test imports it,
 # so tests never touch the user's ~/.prefect and never look for a server.
 _PREFECT_HOME = tempfile.mkdtemp(prefix="fleetcast-prefect-")
+# Registered before Prefect is imported, so it runs after Prefect's own exit handlers (the
+# ephemeral server stops first); each xdist worker left one such folder behind in /tmp before.
+atexit.register(shutil.rmtree, _PREFECT_HOME, ignore_errors=True)
 os.environ.setdefault("PREFECT_HOME", _PREFECT_HOME)
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")

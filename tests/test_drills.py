@@ -609,6 +609,18 @@ def test_each_path_plays_the_hours_of_a_day_of_its_level_it_drew() -> None:
     assert set(low.demand.day_shape[:, 0, 0]) == quiet_days
 
 
+# A candidate rack of 50 GPUs that lands a week after it is ordered.
+RACK_50: dict[str, Any] = {
+    "name": "rack-50",
+    "kind": "rack",
+    "gpu_type": "H100",
+    "gpus": 50,
+    "mw": 0.1,
+    "capex_usd": 2e6,
+    "lead_time_weeks": 1,
+}
+
+
 def test_breaking_multiplier_finds_the_capacity_ratio() -> None:
     """Load 50 on capacity 100 with no headroom breaks just above a 2x shock."""
     plan = _plan([_block("a", 100, classes=["batch"])])
@@ -637,19 +649,10 @@ def test_a_breaking_point_outside_the_range_searched_is_no_number() -> None:
 
 def test_blocks_to_pass_orders_what_arrives_in_time() -> None:
     """One rack that arrives before the shock makes it pass; a late one cannot and says so."""
-    rack = {
-        "name": "rack-50",
-        "kind": "rack",
-        "gpu_type": "H100",
-        "gpus": 50,
-        "mw": 0.1,
-        "capex_usd": 2e6,
-        "lead_time_weeks": 1,
-    }
     paths = _paths({"r1/batch/other": 75.0})
     shock = scenario_from_args(target="class:batch", start="+2w")
     in_time = blocks_to_pass(
-        _plan([_block("a", 100)], (rack,)), paths, None, shock, run_date=MONDAY
+        _plan([_block("a", 100)], (RACK_50,)), paths, None, shock, run_date=MONDAY
     )
     assert in_time.passed
     assert not in_time.baseline_passed
@@ -659,7 +662,7 @@ def test_blocks_to_pass_orders_what_arrives_in_time() -> None:
     # Even unlimited blocks of a type that lands a week after the shock cannot make it pass:
     # the gate run says so, and no set is proposed.
     late = blocks_to_pass(
-        _plan([_block("a", 100)], ({**rack, "gpus": 200, "lead_time_weeks": 3},)),
+        _plan([_block("a", 100)], ({**RACK_50, "gpus": 200, "lead_time_weeks": 3},)),
         paths,
         None,
         shock,
@@ -672,19 +675,33 @@ def test_blocks_to_pass_orders_what_arrives_in_time() -> None:
     assert any(note.startswith("no order placed today arrives in time") for note in late.notes)
 
 
+def test_the_searches_after_a_drill_start_from_its_shocked_run() -> None:
+    """Given the drill already played, the breaking search and blocks-to-pass answer exactly
+    as they do alone with fewer simulations: the failing 2x run bounds the bisection (4x and
+    2.5x fail too) and is blocks-to-pass's first run; a region's drill does not inherit it."""
+    plan = _plan([_block("a", 100)], (RACK_50,))
+    paths = _paths({"r1/batch/other": 75.0})
+    shock = scenario_from_args(target="class:batch", start="+2w")
+    drill = prepare_drill(plan, paths, None, shock)
+    assert not drill.play().passed
+    assert _region_drill(drill, "r1").played == {}
+
+    alone = breaking_multiplier(plan, paths, None, shock)
+    reused = breaking_multiplier(plan, paths, None, shock, prepared=drill)
+    assert (reused.multiplier, reused.last_passing) == (alone.multiplier, alone.last_passing)
+    assert reused.evaluations == alone.evaluations - 2
+
+    searched = blocks_to_pass(plan, paths, None, shock, run_date=MONDAY)
+    again = blocks_to_pass(plan, paths, None, shock, run_date=MONDAY, prepared=drill)
+    assert again.passed and searched.passed
+    assert again.additions.equals(searched.additions)
+    assert again.runs == searched.runs - 1
+
+
 def test_stored_frames_follow_the_registry_and_are_unique_on_its_keys() -> None:
     """Verdicts, KPIs, blocks and additions are the registry's frames, one row per key."""
-    rack = {
-        "name": "rack-50",
-        "kind": "rack",
-        "gpu_type": "H100",
-        "gpus": 50,
-        "mw": 0.1,
-        "capex_usd": 2e6,
-        "lead_time_weeks": 1,
-    }
     search = blocks_to_pass(
-        _plan([_block("a", 100), _block("b", 50, site="r1-b")], (rack,)),
+        _plan([_block("a", 100), _block("b", 50, site="r1-b")], (RACK_50,)),
         _paths({"r1/batch/other": 175.0, "r1/inference/other": 10.0}, samples=3),
         None,
         scenario_from_args(target="class:batch", start="+2w"),

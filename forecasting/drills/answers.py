@@ -155,6 +155,9 @@ class _Runs:
     count: int = 0
 
     def __call__(self, drill: PreparedDrill, blocks: Sequence[Block] = ()) -> DrillResult:
+        known = drill.known(blocks, engine=self.engine)
+        if known is not None:  # the drill's own shocked run: already simulated, not counted
+            return known
         if self.count >= self.limit:
             raise _RunBudgetSpentError
         self.count += 1
@@ -508,12 +511,17 @@ def blocks_to_pass(
     max_runs: int = 24,
     engine: Engine = "kernel",
     verify_on: pl.DataFrame | None = None,
+    prepared: PreparedDrill | None = None,
 ) -> BlocksToPass:
     """The lowest-capex candidate blocks, ordered on ``run_date``, that make ``scenario`` pass.
 
     ``verify_on``: the drill's whole set of paths when ``paths`` is a subset of them. A set
     (or "nothing needed") found on the subset is then re-run on every path, and ``passed``
     only when that passes too: a verdict on 50 paths is not one on 200.
+
+    ``prepared``: the drill already prepared from these arguments (and played, see
+    :meth:`~forecasting.drills.simulate.PreparedDrill.play`): it is not prepared again, and its
+    shocked run stands in for step 1's.
 
     Every block is ordered on ``run_date`` and enters service after its lead time; a type is
     ordered only where it is available, only if it lands within the horizon, and only for the
@@ -547,7 +555,7 @@ def blocks_to_pass(
     three regions all short, about 13 without a second round and 19 with one (the benchmark,
     ``benchmarks/bench_blocks_to_pass.py``, against 49 for the greedy search it replaced).
     """
-    drill = prepare_drill(plan, paths, shapes, scenario)
+    drill = prepared or prepare_drill(plan, paths, shapes, scenario)
     runs = _Runs(engine, max_runs)
     notes: list[str] = []
     empty = pl.DataFrame(schema=ADDITIONS_SCHEMA)
@@ -757,19 +765,28 @@ def breaking_multiplier(
     high: float = 4.0,
     tolerance: float = 0.05,
     engine: Engine = "kernel",
+    prepared: PreparedDrill | None = None,
 ) -> BreakingPoint:
     """The smallest multiplier of ``scenario``'s shock at which today's plan fails.
 
     Bisection on [low, high], assuming failure is monotone in the multiplier (more demand never
     helps); stops when the bracket is narrower than ``tolerance`` and returns its upper end.
+    ``prepared``: the drill already prepared from these arguments and played; by the same
+    assumption its shocked run answers every multiplier it bounds (a drill failing at 2x fails
+    at 4x and 2.5x) without a simulation, so the bisection's steps, and the answer, are the
+    same with fewer runs.
     """
     if not 0 < low < high or tolerance <= 0:
         raise ValueError(f"need 0 < low < high and tolerance > 0; got {low}, {high}, {tolerance}")
-    drill = prepare_drill(plan, paths, shapes, scenario)
+    drill = prepared or prepare_drill(plan, paths, shapes, scenario)
     evaluations = 0
 
     def passes(multiplier: float) -> bool:
         nonlocal evaluations
+        for (at, ran_on), known in drill.played.items():
+            bounds = multiplier <= at if known.passed else multiplier >= at
+            if ran_on == engine and bounds:
+                return known.passed
         evaluations += 1
         return drill.run(multiplier=multiplier, engine=engine, curves=False).passed
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Literal, NamedTuple
 
@@ -62,6 +62,13 @@ class PreparedDrill:
     plan: CapacityPlan
     demand: DemandSide
     resolved: ResolvedScenario
+    # The shocked runs :meth:`play` simulated without extra blocks, by (multiplier, engine):
+    # the searches that follow a drill (breaking multiplier, blocks to pass) start from that
+    # very run instead of simulating it again. Not an init field, so ``replace`` (a region's
+    # drill, another plan) starts with none.
+    played: dict[tuple[float, Engine], DrillResult] = field(
+        init=False, default_factory=dict, compare=False, repr=False
+    )
 
     @property
     def scenario(self) -> Scenario:
@@ -118,6 +125,8 @@ class PreparedDrill:
             shocked, out.per_class, out.per_pool, traces=out if curves else None
         )
         result = replace(result, group_held=out.per_group)
+        if not extra_blocks:
+            self.played[(self.scenario.multiplier, engine)] = result
         ladder_result = None
         if _has_rungs(self.plan):
             variant = self.assemble(extra_blocks=extra_blocks, variant="ladder")
@@ -151,14 +160,31 @@ class PreparedDrill:
         ``curves`` traces every hour so the result carries its backlog curve and daily
         service. Tracing costs two float32 arrays of hours x classes x paths (about 210 MB at
         1,000 paths over 26 weeks) and a few percent of kernel time; a caller that reads only
-        KPIs, such as a search loop, can pass False.
+        KPIs, such as a search loop, can pass False, and then gets the shocked run :meth:`play`
+        already simulated at that multiplier, if any, without simulating it again.
         """
+        known = None if curves else self.known(extra_blocks, multiplier=multiplier, engine=engine)
+        if known is not None:
+            return known
         assembled = self.assemble(extra_blocks=extra_blocks, multiplier=multiplier)
         out = simulate_outputs(assembled.inputs, compiled=engine == "kernel", traced=curves)
         result = self.summarise(
             assembled, out.per_class, out.per_pool, traces=out if curves else None
         )
         return replace(result, group_held=out.per_group)
+
+    def known(
+        self,
+        extra_blocks: Sequence[Block] = (),
+        *,
+        multiplier: float | None = None,
+        engine: Engine = "kernel",
+    ) -> DrillResult | None:
+        """The shocked run :meth:`play` simulated with these arguments, or None."""
+        if extra_blocks:
+            return None
+        at = self.scenario.multiplier if multiplier is None else multiplier
+        return self.played.get((at, engine))
 
     def summarise(
         self,
