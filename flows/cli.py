@@ -21,7 +21,7 @@ import re
 import sys
 import time
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, get_args
 
@@ -311,6 +311,8 @@ def cmd_capacity(args: argparse.Namespace) -> int:
         plan = load_capacity(_paths(args).capacity)
     for table in capacity_tables(plan):
         console.print(table)
+    for line in plan.overdrawn_sites(datetime.now(UTC).date()):
+        say(f"warning: {line}", error=True)
     return EXIT_OK
 
 
@@ -693,6 +695,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from flows.tables import fallback_lines, pipeline_summary, report_table
     from forecasting.capacity import load_capacity
     from forecasting.options import PipelineOptions
+    from forecasting.traces.outages import read_outage_calendar
 
     if args.inbox is not None and not args.inbox.is_dir():
         raise UsageError(f"--inbox {args.inbox} is not a folder")
@@ -704,6 +707,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     if missing:
         raise UsageError(f"--contracts: no such file: {', '.join(map(str, missing))}")
     load_capacity(paths.capacity)  # refused before any work, and without the flow's traceback
+    if args.outages is not None:
+        # Its rows too (the regions it names are judged once the inbox is in the warehouse).
+        read_outage_calendar(args.outages)
     options = PipelineOptions(
         inbox=args.inbox,
         events=args.events,

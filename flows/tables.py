@@ -282,7 +282,13 @@ def forecast_tables(run: ForecastRun) -> list[Table]:
     for name in ("model", "chosen by", "series"):
         models.add_column(name, justify="right" if name == "series" else "left")
     for name, count in run.models_chosen.items():
-        how = "the contract book: a signed ramp, no telemetry" if name == BOOK else "backtest"
+        how = (
+            "the contract book: a signed ramp, no telemetry"
+            if name == BOOK
+            else "fixed (--fixed-model)"
+            if name == run.fixed_model
+            else "backtest"
+        )
         models.add_row(name, how, f"{count:,}")
     for name, count in run.models_fallback.items():
         models.add_row(name, "fallback (see the warnings)", f"{count:,}")
@@ -538,14 +544,27 @@ def report_table(outcome: ReportOutcome) -> Table:
             "platform page says why); the dates and orders rest on its assumptions, no "
             "measured error"
         )
+    if outcome.extrapolated:
+        captions.append(f"extrapolated: {outcome.extrapolated}")
     if outcome.drills_other_plan:
         captions.append(outcome.drills_other_plan)
-    if captions:
-        table.caption = "\n".join(captions)
     rank = {"red": 0, "amber": 1, "green": 2}
     style = {"red": "red", "amber": "yellow", "green": "green"}
-    for t in sorted(outcome.triggers, key=lambda t: rank.get(t["status"], 3)):
+    triggers = sorted(outcome.triggers, key=lambda t: rank.get(t["status"], 3))
+    # A red or amber row without an order reads as a contradiction unless it says why (an
+    # order elsewhere covers it, or what is already planned lands in time).
+    unexplained = [
+        t for t in triggers if t["status"] in ("red", "amber") and not t["blocks_to_order"]
+    ]
+    captions += [
+        f"{t['region']}/{t['pool']}, no order: {t.get('note') or '-'}" for t in unexplained
+    ]
+    if captions:
+        table.caption = "\n".join(captions)
+    for t in triggers:
         order = f"{t['blocks_to_order']} x {t['candidate']}" if t["blocks_to_order"] else "none"
+        if t in unexplained:
+            order += " (below)"
         table.add_row(
             Text(t["region"]),
             Text(t["pool"]),

@@ -635,6 +635,23 @@ class CapacityPlan(_Strict):
         """Declared sites by id (empty when the plan has no [[site]])."""
         return {s.id: s for s in self.site}
 
+    def overdrawn_sites(self, day: date) -> list[str]:
+        """One line per declared site whose blocks in service on ``day`` draw more MW than it
+        has energized then: no block serves without power, so the plan misstates one of them
+        (a site declared without its energized steps loaded silently, and only the facilities
+        page read it red)."""
+        lines = []
+        for site in self.site:
+            drawn = sum(b.mw for b in self.block if b.site == site.id and b.in_service_on(day))
+            energized = site.energized_mw_on(day)
+            if drawn > energized + 1e-9:
+                lines.append(
+                    f"[[site]] {site.id!r}: its blocks in service on {day} draw {drawn:,.1f} MW, "
+                    f"but {energized:,.1f} MW is energized there; add the energized steps that "
+                    "power them, or fix the blocks' site"
+                )
+        return lines
+
     def h100_equivalent(self, gpu_type: str) -> float:
         """Capacity of one GPU of ``gpu_type`` in H100-equivalents (1 without a [gpu_type])."""
         entry = self.gpu_type.get(gpu_type)

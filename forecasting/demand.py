@@ -20,6 +20,9 @@ Missing is not zero, and zero is not missing. The outage rule (keyword-only opti
 - an outage is a gap: no rows for a region in an hour while the region reported before and
   after it (hours before a region's first row are not its history; hours after its last row
   are missing too, since nothing says the region stopped);
+- the total is whole on a day when every region in it is; a region silent at the end for more
+  than ``REGION_ENDED_DAYS`` (28) has ended for the total, which counts it up to its last
+  report only (its own series still reads the silence as missing, and is flagged);
 - an hour that an outage window overlaps (``outages``: the windows a trace adapter found, see
   :meth:`forecasting.traces.TraceReport.outage_calendar`, or an outage calendar file, see
   :func:`forecasting.traces.outages.read_outage_calendar`) is an outage even if it has rows;
@@ -38,7 +41,7 @@ from datetime import timedelta
 import polars as pl
 
 from forecasting import hierarchy
-from forecasting.schema import DEMAND_SCHEMA, TOTAL, Measure
+from forecasting.schema import DEMAND_SCHEMA, REGION_ENDED_DAYS, TOTAL, Measure
 
 __all__ = [
     "MIN_HOURS_PER_DAY",
@@ -296,24 +299,34 @@ def demand_series(
         .group_by("region", "day")
         .agg(pl.len().cast(pl.Int64).alias("hours"))
     )
-    firsts = region_days.group_by("region").agg(pl.col("day").min().alias("first"))
+    spans = region_days.group_by("region").agg(
+        pl.col("day").min().alias("first"), pl.col("day").max().alias("last")
+    )
     valid_region_days = (
-        firsts.select("region", pl.date_ranges("first", pl.lit(last_day)).alias("day"))
+        spans.select("region", pl.date_ranges("first", pl.lit(last_day)).alias("day"))
         .explode("day")
         .join(region_days, on=["region", "day"], how="left")
         .with_columns(pl.col("hours").fill_null(0))
         .with_columns((pl.col("hours") >= min_hours_per_day).alias("valid"))
     )
-    # The total is valid on a day when every region active that day is; its hours are the
+    # The regions the total holds each day: from their first report on, and past their last
+    # only while the silence is short enough to be a feed to fix (see REGION_ENDED_DAYS).
+    ended = pl.lit(last_day) - pl.col("last") > timedelta(days=REGION_ENDED_DAYS)
+    in_total = (
+        valid_region_days.join(spans.select("region", "last"), on="region")
+        .filter(~ended | (pl.col("day") <= pl.col("last")))
+        .drop("last")
+    )
+    # The total is valid on a day when every region it holds that day is; its hours are the
     # hours present in all of them, which is what its hourly sum covers.
-    total_days = valid_region_days.group_by("day").agg(
+    total_days = in_total.group_by("day").agg(
         pl.col("valid").all(), pl.col("hours").min().alias("hours")
     )
     complete_hours = (
         present.group_by("ts")
         .agg(pl.len().alias("n"))
         .join(
-            valid_region_days.group_by("day").agg(pl.len().alias("regions")),
+            in_total.group_by("day").agg(pl.len().alias("regions")),
             left_on=pl.col("ts").dt.date(),
             right_on="day",
         )
@@ -337,6 +350,7 @@ def demand_series(
             & pl.col("workload_class").is_null()
             & (pl.col("measure") == Measure.MEAN.value)
         )
+        .join(in_total.select("region", pl.col("day").alias("ds")), on=["region", "ds"])
         .group_by("ds")
         .agg(pl.when(pl.col("y").null_count() == 0).then(_exact_sum("y")).alias("total_mean"))
     )

@@ -23,6 +23,8 @@ in :attr:`EventsRead.duplicate_rows` with the row that replaced it.
 
 from __future__ import annotations
 
+import csv
+import gzip
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -73,16 +75,62 @@ class EventsRead:
     ignored_columns: tuple[str, ...]
 
 
+# A CSV line's own fault, found before its cells are read (columns of the raw frame).
+_LINE_RULE = "__line_rule"
+_LINE = "__line"
+_LINE_RULES = {
+    "long": "the row has more fields than the header (a comma inside a field?): quote that "
+    "field, or remove the extra ones",
+    "short": "the row has fewer fields than the header: the scope it leaves out would read as "
+    "every region, class and customer; write every column, blank where it spans all",
+    "quotes": "malformed quoting: a quote opened and not closed, or text after a closing quote",
+}
+
+
+def _csv_raw(path: Path) -> pl.DataFrame:
+    """A CSV file's rows as text, read a line at a time: a line with too many or too few
+    fields, or broken quoting, is one bad row (``_LINE_RULE``), and every other row is judged
+    as usual. A whole-file reader refused the file for one long row, and read a short row as
+    an event spanning every region."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:
+        lines = [line for line in handle.read().splitlines() if line.strip()]
+    if not lines:
+        raise EventsFileError(f"{path}: empty file; an events file starts with a header line")
+    header = [name.strip() for name in next(csv.reader([lines[0]]))]
+    cells: list[list[str | None]] = []
+    rules: list[str | None] = []
+    for text in lines[1:]:
+        try:
+            fields: list[str] = next(csv.reader([text], strict=True), [])
+            rule = (
+                "long"
+                if len(fields) > len(header)
+                else "short"
+                if len(fields) < len(header)
+                else None
+            )
+        except csv.Error:
+            fields, rule = [], "quotes"
+        cells.append([*fields[: len(header)], *[None] * (len(header) - len(fields))])
+        rules.append(rule)
+    columns = {name: [row[i] for row in cells] for i, name in enumerate(header)}
+    return pl.DataFrame(
+        {**columns, _LINE_RULE: rules, _LINE: lines[1:]},
+        schema=dict.fromkeys([*header, _LINE_RULE, _LINE], pl.String),
+    )
+
+
 def _raw(path: Path) -> pl.DataFrame:
     """Every column of the file as text, so each cell can be judged and quoted back."""
     name = path.name.lower()
     try:
         if name.endswith((".csv", ".csv.gz")):
-            return pl.read_csv(path, infer_schema=False, encoding="utf8")
+            return _csv_raw(path)
         if name.endswith((".parquet", ".pq")):
             frame = pl.read_parquet(path)
             return frame.select(pl.all().cast(pl.String))
-    except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
+    except (pl.exceptions.PolarsError, OSError, EOFError, UnicodeDecodeError, csv.Error) as exc:
         raise EventsFileError(f"{path}: cannot be read as an events file: {exc}") from exc
     raise EventsFileError(f"{path}: events files are .csv, .csv.gz or .parquet")
 
@@ -104,13 +152,20 @@ def _latest_plausible(today: date) -> date:
 def _judged(raw: pl.DataFrame, *, today: date) -> pl.DataFrame:
     """The raw rows with typed columns and the first rule each one breaks (null: none)."""
     frame = raw.with_row_index(_ROW, offset=1).with_columns(
-        pl.lit(None, pl.String).alias(c) for c in EVENTS_SCHEMA if c not in raw.columns
+        pl.lit(None, pl.String).alias(c)
+        for c in (*EVENTS_SCHEMA, _LINE_RULE, _LINE)
+        if c not in raw.columns
     )
     text = {c: _text(c) for c in EVENTS_SCHEMA}
     latest = _latest_plausible(today)
     dates = {c: text[c].str.to_date("%Y-%m-%d", strict=False) for c in _DATES}
     windows = {c: text[c].str.to_integer(strict=False) for c in _WINDOWS}
     checks = [
+        # First: a line whose fields do not line up has no cell worth judging.
+        *(
+            ("(row)", rule, pl.col(_LINE_RULE) == key, pl.col(_LINE))
+            for key, rule in _LINE_RULES.items()
+        ),
         *((c, "missing value", text[c].is_null(), pl.lit("")) for c in REQUIRED_COLUMNS),
         *(
             (c, "date not ISO-8601 (YYYY-MM-DD)", text[c].is_not_null() & d.is_null(), text[c])
@@ -226,7 +281,9 @@ def read_events(path: Path, *, today: date | None = None) -> EventsRead:
         ),
         duplicates=good.height - events.height,
         duplicate_rows=_duplicate_rows(good),
-        ignored_columns=tuple(c for c in raw.columns if c not in EVENTS_SCHEMA),
+        ignored_columns=tuple(
+            c for c in raw.columns if c not in EVENTS_SCHEMA and c not in (_LINE_RULE, _LINE)
+        ),
     )
 
 

@@ -308,6 +308,13 @@ class ForecastResult:
         return fallbacks + _stale_lines(self.stale, self.summary["unique_id"].unique().to_list())
 
 
+# Said of a region silent for longer than schema.REGION_ENDED_DAYS (demand.demand_series).
+_ENDED_NOTE = (
+    f"; silent over {schema.REGION_ENDED_DAYS} days, it has ended for the total, which counts "
+    "it up to its last report only"
+)
+
+
 def _stale_lines(stale: pl.DataFrame, ids: Sequence[str]) -> list[str]:
     """One line per silent subtree and one for the totals it leaves incomplete.
 
@@ -352,6 +359,7 @@ def _stale_lines(stale: pl.DataFrame, ids: Sequence[str]) -> list[str]:
         + (f" and the {below} series under it" if below else "")
         + f": no telemetry since {silent[(uid, days)]}, {days} days before the run's last "
         f"day: {schema.STALE_FIT}; check the feed"
+        + (_ENDED_NOTE if days > schema.REGION_ENDED_DAYS and uid.count("/") == 1 else "")
         for (uid, days), below in sorted(heads.items())
     ]
     lines += [

@@ -294,6 +294,7 @@ class ForecastRun(BaseModel):
     reconciliation: str
     models_chosen: dict[str, int]  # series per model the backtests chose
     models_fallback: dict[str, int] = {}  # series per fallback model (too short, or failed)
+    fixed_model: str | None = None  # the model every series was given (--fixed-model), if any
     accuracy: list[dict[str, Any]]
     calibrated: int
     fallbacks: int
@@ -607,6 +608,7 @@ def store_forecast(
         reconciliation=result.reconciliation,
         models_chosen=dict(zip(chosen["model"], chosen["len"], strict=True)),
         models_fallback=dict(zip(fallback["model"], fallback["len"], strict=True)),
+        fixed_model=settings.fixed_model,
         accuracy=_accuracy(result.summary),
         calibrated=int(result.summary.get_column("calibrated").sum()),
         fallbacks=int(result.summary.get_column("fallback").is_not_null().sum()),
@@ -1141,6 +1143,9 @@ class ReportOutcome(BaseModel):
     unmeasured: list[str] = []
     # The total, regions and classes forecast by a baseline no backtest chose (not zero).
     untested: list[str] = []
+    # Why the daily forecast's far days are not verified: it reaches further ahead than the
+    # history goes back ("" when it does not).
+    extrapolated: str = ""
     # Why drills of this forecast run are left out: played on another plan (empty: none).
     drills_other_plan: str = ""
     # Regions of the telemetry the plan has no block or site for (their orders are guesses).
@@ -1492,6 +1497,7 @@ def report_trigger_rows(inputs: ReportInputs) -> pl.DataFrame:
         "blocks_to_order",
         "capex_usd",
         "mw",
+        "note",
     ).with_columns(
         pl.col(pl.Date).exclude("exhaustion_date").cast(pl.String),
         pl.Series("exhaustion_date", exhaustion, dtype=pl.String),
@@ -1533,6 +1539,7 @@ def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:
 def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> ReportOutcome:
     """What a published report says: trigger counts, failing drills, staleness, triggers."""
     from forecasting.report.inputs import (
+        extrapolated_reach,
         later_orders_due_first,
         unmeasured_series,
         unplanned_regions_of,
@@ -1557,6 +1564,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         stale_days=inputs.stale_days,
         unmeasured=unmeasured_series(inputs.chosen),
         untested=untested_series(inputs.chosen),
+        extrapolated=extrapolated_reach(inputs),
         drills_other_plan=inputs.drills_other_plan,
         unplanned_regions=unplanned_regions_of(inputs),
         triggers=report_trigger_rows(inputs).to_dicts(),

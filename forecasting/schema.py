@@ -217,6 +217,11 @@ def short_until_shock_end_text(spike_hours: float) -> str:
 # One is the partial last day of an export; two whole days of silence from a region is a feed
 # to check.
 STALE_WARN_DAYS = 2
+# Days of silence at the end after which a region has ended for the total: the total counts
+# it up to its last report and is whole without it after. A shorter silence is a feed to fix,
+# and the total is unknown across it; four weekly cycles of nothing is a region retired, or a
+# stray export of one, and would otherwise leave the fleet without a single whole day.
+REGION_ENDED_DAYS = 28
 # What the forecast does with such a series, as every warning and page says it.
 STALE_FIT = "fitted up to its last observed day and forecast across the silence"
 

@@ -423,3 +423,23 @@ def test_dump_plan_round_trips_any_names(names: list[str]) -> None:
     )
     plan = plan.model_copy(update={"block": blocks})
     assert parse_capacity(dump_plan(plan, header="a # header\nwith ] two lines")) == plan
+
+
+def test_a_site_without_the_power_its_blocks_draw_is_named() -> None:
+    """The sample plan powers every block in service. The same plan with one site's energized
+    steps left out (it loaded silently, and only the facilities page read it red) names that
+    site and the MW its blocks draw."""
+    plan = parse_capacity(sample_capacity().read_text(encoding="utf-8"))
+    today = date(2026, 12, 3)
+    assert plan.overdrawn_sites(today) == []
+    site = next(s for s in plan.site if any(b.site == s.id for b in plan.block))
+    dark = site.model_copy(update={"energized": ()})
+    unpowered = plan.model_copy(
+        update={"site": tuple(dark if s.id == site.id else s for s in plan.site)}
+    )
+    drawn = sum(b.mw for b in plan.block if b.site == site.id and b.in_service_on(today))
+    assert unpowered.overdrawn_sites(today) == [
+        f"[[site]] {site.id!r}: its blocks in service on 2026-12-03 draw {drawn:,.1f} MW, but "
+        "0.0 MW is energized there; add the energized steps that power them, or fix the blocks' "
+        "site"
+    ]

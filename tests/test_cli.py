@@ -330,6 +330,7 @@ def test_run_reads_telemetry_as_forecast_does(
 
     monkeypatch.setattr(flows.pipeline, "pipeline_flow", pipeline_flow)
     calendar = tmp_path / "outages.csv"
+    calendar.write_text("start,end\n2026-03-01T04:00:00Z,2026-03-01T05:00:00Z\n")
     argv = ["run", "--horizon-months", "0", "--outages", str(calendar), "--zero-is-outage",
             "--strict", "--warehouse", str(tmp_path / "w.duckdb"),
             "--capacity", str(sample_capacity())]  # fmt: skip
@@ -359,6 +360,28 @@ def test_run_without_a_capacity_plan_stops_before_any_work(
     assert main(argv) == 1
     err = " ".join(capsys.readouterr().err.split())
     assert f"fleetcast run: {plan}: no capacity plan here" in err
+    assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_run_with_a_bad_outage_calendar_stops_before_any_work(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`run --outages` with a window that ends before it starts exits 1 naming the row, before
+    the ingest (it failed after ingest, events and contracts, in three Prefect tracebacks)."""
+    import flows.pipeline
+
+    def pipeline_flow(*args: object) -> None:
+        raise AssertionError("the pipeline started with a bad outage calendar")
+
+    monkeypatch.setattr(flows.pipeline, "pipeline_flow", pipeline_flow)
+    calendar = tmp_path / "outages.csv"
+    calendar.write_text("region,start,end\nus-east,2026-11-20T00:00:00Z,2026-11-19T00:00:00Z\n")
+    argv = ["run", "--warehouse", str(tmp_path / "w.duckdb"), "--capacity",
+            str(sample_capacity()), "--outages", str(calendar)]  # fmt: skip
+    assert main(argv) == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"{calendar}: row 1, column 'end'" in err
+    assert "Traceback" not in err
     assert not (tmp_path / "w.duckdb").exists()
 
 
@@ -445,9 +468,9 @@ def test_a_series_on_a_fallback_warns_and_strict_exits_1(tmp_path: Path) -> None
 
 
 def test_the_models_table_counts_fallbacks_apart_from_backtest_choices() -> None:
-    """A series on a fallback, or one a signed ramp stands in for, was chosen by no backtest:
-    each is counted as what it is, and a run without a 26-week backtest says it was not
-    measured."""
+    """A series on a fallback, or one a signed ramp stands in for, or given --fixed-model, was
+    chosen by no backtest: each is counted as what it is, and a run without a 26-week backtest
+    says it was not measured."""
     from datetime import date
 
     from rich.console import Console
@@ -471,6 +494,12 @@ def test_the_models_table_counts_fallbacks_apart_from_backtest_choices() -> None
     assert "seasonal_naive fallback (see the warnings) 2" in lines
     assert "contract-book the contract book: a signed ramp, no telemetry 1" in lines
     assert "not measured: too little history for a 26-week backtest" in lines
+    # --fixed-model gave every series its model: no backtest chose it.
+    console = Console(width=200, record=True)
+    console.print(forecast_tables(run.model_copy(update={"fixed_model": "ets"}))[1])
+    assert "ets fixed (--fixed-model) 3" in " ".join(
+        console.export_text().replace("│", " ").split()
+    )
 
 
 def test_the_run_summary_counts_the_files_that_failed() -> None:
@@ -714,7 +743,8 @@ def test_the_triggers_line_orders_first_the_red_pool_due_first_and_says_how_late
 
 
 def _report_table_text(**fields: Any) -> str:
-    """The report table of an outcome with no triggers and ``fields``, as one line of text."""
+    """The report table of an outcome with ``fields`` (no triggers unless given), as one line
+    of text."""
     from rich.console import Console
 
     from flows.tables import report_table
@@ -722,7 +752,7 @@ def _report_table_text(**fields: Any) -> str:
 
     report = ReportOutcome(
         run_id="r", trigger_run_id="t", path=Path("."), statuses={}, failing_drills=[],
-        stale_days=None, triggers=[], **fields,
+        stale_days=None, **{"triggers": [], **fields},
     )  # fmt: skip
     console = Console(width=300, record=True)
     console.print(report_table(report))
@@ -747,6 +777,25 @@ def test_the_report_table_says_which_forecasts_no_backtest_chose() -> None:
         "and 2 more forecast by a baseline"
     ) in _report_table_text(untested=names)
     assert "not backtested" not in _report_table_text(untested=[])
+
+
+def test_a_red_trigger_without_an_order_says_why_under_the_table() -> None:
+    """A red row whose order is "none" (an order elsewhere covers it) carries its reason
+    under the table; a red row with an order and a green row add nothing."""
+    row = {"exhaustion_date": "2027-01-10", "order_by": "2026-11-01", "capex_usd": 0.0,
+           "mw": 0.0, "candidate": None, "blocks_to_order": 0}  # fmt: skip
+    covered = "covered by the training-pool order of pod-h200-1024 (1 x)"
+    shown = _report_table_text(
+        triggers=[
+            {**row, "region": "us-east", "pool": "all", "status": "red", "note": covered},
+            {**row, "region": "us-west", "pool": "all", "status": "red", "note": "x",
+             "blocks_to_order": 2, "candidate": "rack-h100-256", "capex_usd": 1.7e7},
+            {**row, "region": "eu-west", "pool": "all", "status": "green", "note": "y"},
+        ]
+    )  # fmt: skip
+    assert f"us-east/all, no order: {covered}" in shown
+    assert "none (below)" in shown
+    assert "us-west/all, no order" not in shown and "eu-west/all, no order" not in shown
 
 
 def test_the_helios_demo_finds_another_clusters_trace_and_its_quotas(tmp_path: Path) -> None:

@@ -199,3 +199,24 @@ def test_absent_customer_hours_are_zero_demand() -> None:
     series = demand_series(hourly(rows))
     assert value(series, "total/eu/inference/b", date(2025, 1, 2), "mean") == 0.0
     assert value(series, "total/eu/inference/b", date(2025, 1, 1), "mean") == 4.0
+
+
+def test_a_region_silent_for_weeks_has_ended_for_the_total_but_a_short_silence_has_not() -> None:
+    """A stray region that reported three hours long ago no longer blanks the total: past 28
+    days of silence the total counts it up to its last report, and its days are whole with the
+    regions still reporting. Silent for three days, a region still leaves them unknown."""
+    days = 40
+    rows = [(h, "eu", "inference", "a", 10.0) for h in range(24 * days)]
+    stray = hourly([*rows, *[(h, "ap", "inference", "x", 8.0) for h in range(3)]])
+    series = demand_series(stray)
+    last = (START + timedelta(days=days - 1)).date()
+    assert value(series, "total", last, "mean") == 10.0
+    assert value(series, "total", last, "peak") == 10.0
+    assert value(series, "total/ap", last, "mean") is None  # its own series: still missing
+    # ap reported only hours 0-2 of day one: too few for a whole day, so the total waits.
+    assert value(series, "total", START.date(), "mean") is None
+
+    recent = [(h, "us", "inference", "b", 5.0) for h in range(24 * (days - 3))]
+    stopped = demand_series(hourly([*rows, *recent]))
+    assert value(stopped, "total", last, "mean") is None
+    assert value(stopped, "total", last - timedelta(days=3), "mean") == 15.0

@@ -718,3 +718,21 @@ def test_stored_frames_follow_the_registry_and_are_unique_on_its_keys() -> None:
         key = [c for c in table(name).key if c != "run_id"]
         assert frame.height > 0, name
         assert not frame.select(key).is_duplicated().any(), name
+
+
+@pytest.mark.parametrize(
+    ("arguments", "form"),
+    [
+        ({"slip": ("us-west-pod-06@2w",)}, "write BLOCK:WEEKS"),
+        ({"slip": ("pod-1:",)}, "write BLOCK:WEEKS"),
+        ({"region_loss": "mars"}, "write REGION:DAYS or REGION@WHEN:DAYS"),
+        ({"region_loss": "@+2w:3d"}, "write REGION:DAYS or REGION@WHEN:DAYS"),
+    ],
+)
+def test_a_slip_or_region_loss_missing_a_part_says_the_form(
+    arguments: dict[str, Any], form: str
+) -> None:
+    """`--slip us-west-pod-06@2w` read "field slip.0.weeks: Input should be a valid integer
+    (got '')"; the error now quotes the argument and gives the form with an example."""
+    with pytest.raises(ScenarioError, match=form):
+        scenario_from_args(**arguments)

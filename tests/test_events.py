@@ -49,6 +49,11 @@ def write(tmp_path: Path, *lines: str, name: str = "events.csv") -> Path:
         ("launch,9999-12-25,,,,0,0,", "date", "date more than 10 years after today"),
         ("launch,2026-01-10,,,,0,0,1970-01-01", "announced", "date before 2010-01-01"),
         ("launch,2026-01-10,,,,0,0,2026-01-11", "announced", "announced after the event's date"),
+        # A line whose fields do not line up: refused whole (it refused the file, or a short
+        # row read as an event spanning every region).
+        ("launch,2026-01-10,,,,0,0,,EXTRA", "(row)", "the row has more fields than the header"),
+        ("launch,2026-01-10,us-east", "(row)", "the row has fewer fields than the header"),
+        ('launch,2026-01-10,"us-east,,,0,0,', "(row)", "malformed quoting"),
     ],
 )
 def test_bad_row_is_refused_with_row_column_and_rule(

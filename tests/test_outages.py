@@ -47,10 +47,15 @@ def test_calendar_reads_regions_instants_and_blank_region(tmp_path: Path) -> Non
     ("text", "message"),
     [
         ("region,begin,end\n", r"lacks \['start'\] and has unknown columns \['begin'\]"),
-        ("start,end\nyesterday,2026-03-01T00:00:00Z\n", r"row 2, column 'start'.*ISO 8601"),
+        ("start,end\nyesterday,2026-03-01T00:00:00Z\n", r"row 1, column 'start'.*ISO 8601"),
         (
             "start,end\n2026-03-01T05:00:00Z,2026-03-01T04:00:00Z\n",
-            r"row 2, column 'end'.*not after start",
+            r"row 1, column 'end'.*not after start",
+        ),
+        (
+            "start,end,reason\n2026-03-01T04:00:00Z,2026-03-01T05:00:00Z,ok\n"
+            "2026-03-02T04:00:00Z,2026-03-02T05:00:00Z,power, then cooling\n",
+            r"row 2: has 4 fields where the header has 3; quote a field",
         ),
     ],
 )
@@ -80,7 +85,7 @@ def test_every_bad_row_is_reported_at_once_and_a_misspelt_region_is_one(tmp_path
     lines = str(info.value).splitlines()
     assert lines[0] == "3 bad row(s); the calendar was not used:"
     assert [line.split(",")[0].strip() for line in lines[1:]] == [
-        f"{path}: row {n}" for n in (3, 4, 5)
+        f"{path}: row {n}" for n in (2, 3, 4)
     ]
     assert (
         "column 'region': 'us-esat' is not a region of the telemetry (us-east, us-west)"

@@ -44,7 +44,7 @@ from forecasting.report.format import (
     html_text,
     plot_text,
 )
-from forecasting.report.inputs import daily_end, exhaustion_grain
+from forecasting.report.inputs import daily_end, exhaustion_grain, extrapolated_reach
 from forecasting.report.pages import (
     facilities_page,
     finance_page,
@@ -1368,6 +1368,26 @@ def test_every_page_says_which_forecasts_no_backtest_chose() -> None:
         assert "Not backtested" not in page(inputs), page.__name__
         assert "Not backtested" not in page(fallback(customer)), page.__name__
         assert "Not backtested" not in page(fallback(region, model="zero")), page.__name__
+
+
+def test_every_page_says_when_the_forecast_reaches_past_its_history() -> None:
+    """120 days of history under a 90-day forecast need no word. Cut to its last 30 days, every
+    page says the forecast is extrapolated past the day a backtest could have measured (four
+    weeks of growth extended six months ordered $971M of racks, and no page said so)."""
+    inputs = sample_inputs()
+    assert extrapolated_reach(inputs) == ""
+    recent = pl.col("ds") >= AS_OF - timedelta(days=30)
+    short = replace(inputs, history=inputs.history.filter(recent))
+    end = short.forecast.get_column("ds").max()
+    assert isinstance(end, date)
+    said = extrapolated_reach(short)
+    assert said.startswith(
+        f"the daily forecast reaches {(end - AS_OF).days} days ahead on 31 days of history: "
+        f"past {fmt_date(AS_OF + timedelta(days=31))} no backtest measured its error"
+    )
+    for page in (run_index_page, finance_page, facilities_page, platform_page):
+        assert f"Extrapolated: {said}." in html_text(page(short)), page.__name__
+        assert "Extrapolated:" not in page(inputs), page.__name__
 
 
 def test_every_page_says_which_regions_of_the_telemetry_the_plan_lacks() -> None:

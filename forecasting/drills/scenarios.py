@@ -309,15 +309,24 @@ def _loss_arg(text: str) -> dict[str, str]:
 
 def _slip_arg(text: str) -> dict[str, str]:
     block, sep, weeks = text.rpartition(":")
-    if not sep:
-        return {"block": text.strip(), "weeks": ""}
+    if not sep or not block.strip() or not weeks.strip().removesuffix("w"):
+        raise ScenarioError(
+            f"slip {text!r}: write BLOCK:WEEKS, a block id (or next-committed) and the weeks its "
+            "arrival slips, e.g. next-committed:8w"
+        )
     return {"block": block.strip(), "weeks": weeks.strip().removesuffix("w")}
 
 
 def _region_loss_arg(text: str) -> dict[str, str]:
     where, sep, days = text.rpartition(":")
-    region, _, on = (where if sep else text).partition("@")
-    loss = {"region": region.strip(), "days": days.strip().removesuffix("d") if sep else ""}
+    region, _, on = where.partition("@")
+    if not sep or not region.strip() or not days.strip().removesuffix("d"):
+        raise ScenarioError(
+            f"region loss {text!r}: write REGION:DAYS or REGION@WHEN:DAYS, a region (or "
+            "largest), when it goes dark (a date or +2w; default the shock start) and for how "
+            "many days, e.g. largest:3d or us-east@+2w:2d"
+        )
+    loss = {"region": region.strip(), "days": days.strip().removesuffix("d")}
     return {**loss, "on": on.strip()} if on else loss
 
 

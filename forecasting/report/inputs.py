@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import partial
 
 import polars as pl
@@ -23,6 +23,7 @@ from forecasting.capacity import (
     unplanned_regions,
 )
 from forecasting.contracts import BOOK_CONCENTRATION_SCHEMA, CONTRACT_LIST_SCHEMA, FINANCE_SCHEMA
+from forecasting.report.format import fmt_date
 from forecasting.schema import DEMAND_SCHEMA, FORECAST_SCHEMA, frame_schema, table
 from forecasting.triggers import TRIGGERS_SCHEMA
 from forecasting.whatif import PIPELINE_SCHEMA
@@ -52,6 +53,7 @@ __all__ = [
     "ReportInputs",
     "daily_end",
     "exhaustion_grain",
+    "extrapolated_reach",
     "later_orders",
     "later_orders_due_first",
     "orders_frame",
@@ -221,6 +223,31 @@ def untested_series(chosen: pl.DataFrame) -> list[str]:
     )
     ids = sorted(set(fallback["unique_id"].to_list()), key=lambda u: (hierarchy.depth_of(u), u))
     return [hierarchy.label_of(u) for u in ids]
+
+
+def extrapolated_reach(inputs: ReportInputs) -> str:
+    """What a reader must know when the daily forecast reaches further ahead than the fleet's
+    history goes back, else "". Backtests hold out part of that history, so no error was
+    measured that far ahead: four weeks of growth extended for six months ordered a billion
+    dollars of racks, and nothing on the page said what it rested on."""
+    end = daily_end(inputs)
+    # The total's first observed day, or its regions' where it has none of its own.
+    observed = inputs.history.filter(
+        (hierarchy.depth() <= 1) & (pl.col("ds") <= inputs.as_of) & pl.col("y").is_not_null()
+    )
+    first = observed.get_column("ds").min()
+    if end is None or not isinstance(first, date):
+        return ""  # no forecast, or no observed day: the unmeasured banner says so
+    history = (inputs.as_of - first).days + 1
+    ahead = (end - inputs.as_of).days
+    if ahead <= history:
+        return ""
+    return (
+        f"the daily forecast reaches {ahead} days ahead on {history} days of history: past "
+        f"{fmt_date(inputs.as_of + timedelta(days=history))} no backtest measured its error, so "
+        "demand there, and the exhaustion dates and orders that rest on it, are extrapolated, "
+        "not verified"
+    )
 
 
 def unplanned_regions_of(inputs: ReportInputs) -> list[str]:

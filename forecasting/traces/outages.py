@@ -86,12 +86,18 @@ def read_outage_calendar(path: Path, *, regions: Sequence[str] | None = None) ->
                 "(region and reason optional)"
             )
         rows, problems = [], []
-        for number, raw in enumerate(reader, start=2):  # line 1 is the header
+        # Rows are numbered from the first data row, as telemetry, events and contracts are.
+        for number, raw in enumerate(reader, start=1):
             record = {k.strip(): (v or "").strip() for k, v in raw.items() if k is not None}
             start = _instant(record["start"], path=path, row=number, column="start")
             end = _instant(record["end"], path=path, row=number, column="end")
             region = record.get("region") or None
             found_problems = [x for x in (start, end) if isinstance(x, str)]
+            if raw.get(None):  # fields past the header's: a shifted row, not a window to trust
+                found_problems.append(
+                    f"{path}: row {number}: has {len(found) + len(raw[None])} fields where the "
+                    f"header has {len(found)}; quote a field that contains a comma"
+                )
             if isinstance(start, datetime) and isinstance(end, datetime) and end <= start:
                 found_problems.append(
                     f"{path}: row {number}, column 'end': {record['end']} is not after start "

@@ -39,6 +39,7 @@ from forecasting.report.format import (
 from forecasting.report.inputs import (
     STATUSES,
     ReportInputs,
+    extrapolated_reach,
     later_orders_due_first,
     unmeasured_series,
     unplanned_regions_of,
@@ -281,6 +282,7 @@ def shell(inputs: ReportInputs, *, file: str, title: str) -> dict[str, Any]:
         "stale_days": inputs.stale_days if inputs.stale else None,
         "unmeasured": ", ".join(unmeasured_series(inputs.chosen)),
         "untested": fmt_listed(untested_series(inputs.chosen)),
+        "extrapolated": extrapolated_reach(inputs),
         "unplanned": ", ".join(unplanned_regions_of(inputs)),
     }
 
