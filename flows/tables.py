@@ -249,7 +249,7 @@ def forecast_tables(run: ForecastRun) -> list[Table]:
     see = " (see the warnings)" if run.fallbacks else ""
     accuracy = Table(
         title=(
-            f"forecast run {run.run_id}: {run.series:,} series to {run.as_of} in "
+            f"forecast run {run.run_id}: {run.series:,} series, history to {run.as_of}, in "
             f"{run.seconds:.0f} s; reconciliation {run.reconciliation}; "
             f"{run.calibrated} calibrated, {run.fallbacks} on a fallback{see}; "
             f"{run.events} known event(s); {_book_applied(run)}"
@@ -861,7 +861,7 @@ def pipeline_summary(outcome: PipelineOutcome, *, seconds: float) -> list[str]:
         f"data: {len(loaded)} new file(s), {rows:,} rows loaded, {quarantined:,} quarantined"
         + (f"; {len(failed)} file(s) failed (each listed above with why)" if failed else "")
         + (f"; newest telemetry {stale} days old" if stale else ""),
-        f"forecast {f.run_id}: {f.series:,} series to {f.as_of}{accuracy}"
+        f"forecast {f.run_id}: {f.series:,} series, history to {f.as_of}{accuracy}"
         + (f"; {f.events} known event(s)" if f.events else "")
         + (f"; {_book_applied(f)}" if f.contracts_signed or f.contracts_pipeline else ""),
         triggers_line(outcome.report),

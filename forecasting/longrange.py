@@ -1637,8 +1637,9 @@ def _unmeasured_reason(uid: str, view: _View, unmeasured: Sequence[str]) -> str:
         history = (view.reason or "").split(":")[0].split(", fewer than")[0]
         return f"not forecast past the daily days: {history}, and {nothing}"
     return (
-        f"not forecast past the daily days: {_named(unmeasured)} cannot be ({nothing}), and "
-        "a plan without them would read their demand as zero"
+        "not forecast past the daily days, with the whole plan: its own history would do, but "
+        f"{_named(unmeasured)} cannot be ({nothing}), and a plan without them would read "
+        "their demand as zero"
     )
 
 

@@ -458,21 +458,27 @@ def _powered_from(
 
 
 def _revenue(
-    deal: Contract, plan: CapacityPlan, *, horizon_end: date
+    deal: Contract, plan: CapacityPlan, *, horizon_end: date, serve_from: date | None
 ) -> tuple[float, float | None, float | None]:
-    """GPU-hours over the term, revenue over the term and within the horizon (None: no price)."""
+    """GPU-hours over the term; revenue over the term and within the horizon (None: no price)
+    from the hours served in full, from ``serve_from`` on (none when it is None).
+
+    A deal the plan cannot serve until a later day earns nothing for the hours before it: a
+    deal served only from 2028-12 counted $80M of revenue for the 21 months before."""
     price = deal.price_per_gpu_hour or plan.policy[deal.workload_class].price_per_gpu_hour or None
     start = deal.ramp[0].day
-    total = within = 0.0
+    total = earned = within = 0.0
     for offset in range((deal.term_end - start).days + 1):
         day = start + timedelta(days=offset)
         hours = deal.gpus_on(day) * 24.0
         total += hours
-        if day <= horizon_end:
-            within += hours
+        if serve_from is not None and day >= serve_from:
+            earned += hours
+            if day <= horizon_end:
+                within += hours
     if price is None:
         return total, None, None
-    return total, total * price, within * price
+    return total, earned * price, within * price
 
 
 def _horizon_end(forecast: pl.DataFrame) -> date:
@@ -575,9 +581,21 @@ def what_if(
             f"; checked only to the plan horizon ({horizon_end}): the steps after it ({steps}) "
             "are not within the horizon"
         )
-    gpu_hours, revenue, in_horizon = _revenue(deal, plan, horizon_end=horizon_end)
+    gpu_hours, revenue, in_horizon = _revenue(
+        deal, plan, horizon_end=horizon_end, serve_from=serve_from
+    )
     notes = [_ASSUMED_TERM] if deal.description == _ASSUMED_TERM else []
     notes += rebased
+    if revenue is not None and (serve_from is None or serve_from > deal.ramp[0].day):
+        notes.append(
+            "revenue counts only the hours served in full: "
+            + (
+                f"from {serve_from}, when the plan serves the deal in full; the hours from "
+                f"{deal.ramp[0].day} before it are at risk and not counted"
+                if serve_from is not None
+                else "none, as the plan cannot serve the deal in full within its horizon"
+            )
+        )
     if deal.term_end > horizon_end:
         notes.append(
             f"the term runs to {deal.term_end}, past the plan horizon ({horizon_end}): capital "

@@ -636,7 +636,8 @@ def test_a_run_too_young_to_measure_a_level_move_is_not_planned_past_the_daily_d
     assert fc.daily.is_empty() and fc.monthly.is_empty()
     reasons = dict(fc.series.select("unique_id", "reason").iter_rows())
     assert reasons["total/r1/inference"].startswith(
-        "not forecast past the daily days: r1 · training"
+        "not forecast past the daily days, with the whole plan: its own history would do, but "
+        "r1 · training cannot be"
     )
     assert fc.gap is not None and "r1 · training" in fc.gap
     older = lr.long_horizon_forecast(

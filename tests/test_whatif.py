@@ -130,6 +130,23 @@ def test_a_deal_that_outruns_the_lead_times_is_served_from_the_first_arrival() -
     assert row["blocks_with"] > row["blocks_without"]
 
 
+def test_revenue_counts_only_the_hours_the_plan_serves_in_full() -> None:
+    """200 GPUs from day 30 are served in full only from day 56, when the racks arrive: the
+    revenue counts days 56-100 and a note says so (it counted from day 30, as if served)."""
+    deal = deal_contract(
+        customer="newco", workload_class="inference", region="r2", ramp=f"{_day(30)}:200",
+        until=_day(100), price_per_gpu_hour=3.0,
+    )  # fmt: skip
+    answer = what_if(_forecast(), _plan(_r2_blocks()), deal, as_of=MONDAY)
+    assert answer.serve_from == _day(56)
+    assert answer.gpu_hours == 200 * 24 * 71
+    assert answer.revenue_usd == pytest.approx(200 * 24 * 45 * 3.0)
+    assert any(
+        n.startswith(f"revenue counts only the hours served in full: from {_day(56)}")
+        for n in answer.notes
+    )
+
+
 def test_a_deal_served_on_the_plan_until_its_ramp_outruns_it_says_both() -> None:
     """20 GPUs from day 10 fit the plan; the step to 200 on day 30 puts r2 short until the
     racks ordered today arrive on day 56. The deal is served from day 10, short from day 30

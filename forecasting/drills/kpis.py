@@ -598,8 +598,12 @@ def _absorb(final: DrillResult) -> tuple[float | None, bool, float | None]:
     if not judged.any():
         return None, False, None
     value = _quantile(np.where(censored | ended, np.inf, measured)[judged], ABSORB_SHARE)
-    if not np.isinf(value):
+    if not np.isinf(value) and value < final.window_hours:
         return value, False, None
+    if not np.isinf(value):
+        # Whole again only in the window's last hour: nothing shows it holds from then on, so
+        # the window's length would read as a measured time to absorb. Censored.
+        return None, True, None
     if np.isinf(_quantile(np.where(censored, np.inf, measured)[judged], ABSORB_SHARE)):
         return None, True, None
     return None, False, float(final.scenario.shape.hours)
