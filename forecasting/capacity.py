@@ -1020,10 +1020,18 @@ SITE_POWER_TIMELINE_SCHEMA = pl.Schema(
 )
 
 SITE_POWER_MONTHLY_SCHEMA = pl.Schema(
-    [("month", pl.Date()), *((k, v) for k, v in SITE_POWER_TIMELINE_SCHEMA.items() if k != "ds")]
+    [
+        ("month", pl.Date()),
+        *((k, v) for k, v in SITE_POWER_TIMELINE_SCHEMA.items() if k != "ds"),
+        # Days of the month whose need is above that same day's energized MW: the month's
+        # busiest day against its leanest can differ when power and blocks arrive mid-month.
+        ("short_days", pl.Int64()),
+    ]
 )
 
 ORDERS_SCHEMA = pl.Schema({"site": pl.String, "arrives": pl.Date, "mw": pl.Float64})
+# MW below which need and supply count as equal (rounding of block MW, not a shortfall).
+_MW_SLACK = 0.05
 
 
 def _site_days(plan: CapacityPlan, *, start: date, end: date) -> pl.DataFrame:
@@ -1101,8 +1109,10 @@ def site_power_by_month(
     """:func:`site_power_timeline` by calendar month from ``start``'s month, ``months`` long.
 
     Supply is what can be counted on for the whole month (its lowest day of energized and
-    contracted MW) and need is its busiest day (highest MW in service, ordered and needed),
-    so a month is short when ``mw_needed > energized_mw``. Columns follow
+    contracted MW) and need is its busiest day (highest MW in service, ordered and needed);
+    ``short_days`` counts the days whose need is above that day's energized MW, so a month
+    whose power steps up on the 8th and whose blocks land on the 10th is not short. Columns
+    follow
     ``SITE_POWER_MONTHLY_SCHEMA``; 36 months is the facilities page's view.
     """
     if months < 1:
@@ -1116,6 +1126,7 @@ def site_power_by_month(
             pl.col("energized_mw", "contracted_mw").min(),
             pl.col("ceiling_mw").first(),
             pl.col("mw_in_service", "mw_ordered", "mw_needed").max(),
+            (pl.col("mw_needed") > pl.col("energized_mw") + _MW_SLACK).sum().alias("short_days"),
         )
         .select(SITE_POWER_MONTHLY_SCHEMA.names())
         .sort("region", "site", "month")

@@ -1590,3 +1590,49 @@ def test_the_next_order_by_card_says_when_its_date_is_already_gone() -> None:
 
     assert "2025-03-18, 614 days ago: late (us-east-b)" in power(date(2025, 3, 18))
     assert "2027-03-18 (us-east-b)" in power(date(2027, 3, 18))
+
+
+def test_a_site_is_called_short_of_power_only_on_a_day_it_is() -> None:
+    """February needs up to 33 MW and has 30 MW energized on its leanest day, but the power
+    steps up on the 8th and the blocks land on the 10th: no day is short, so the takeaway
+    does not say power is the constraint (it did). One short day says it, with the count."""
+    from forecasting.capacity import SITE_POWER_MONTHLY_SCHEMA
+    from forecasting.report.figures import site_power_chart
+
+    month = date(2027, 2, 1)
+    power = pl.DataFrame(
+        {"site": ["a"], "region": ["r"], "month": [month], "mw_in_service": [27.2],
+         "mw_new_blocks": [5.8], "mw_needed": [33.0]}
+    )  # fmt: skip
+
+    def supply(short_days: int) -> pl.DataFrame:
+        row = {"month": month, "region": "r", "site": "a", "energized_mw": 30.0,
+               "contracted_mw": 52.5, "ceiling_mw": None, "mw_in_service": 27.2,
+               "mw_ordered": 5.8, "mw_needed": 33.0, "short_days": short_days}  # fmt: skip
+        return pl.DataFrame([row], schema=SITE_POWER_MONTHLY_SCHEMA)
+
+    fine = site_power_chart(power, site="a", key="k", supply=supply(0))
+    assert fine is not None and "constraint" not in fine.takeaway
+    short = site_power_chart(power, site="a", key="k", supply=supply(2))
+    assert short is not None
+    assert short.takeaway == (
+        "a needs up to 33.0 MW in Feb 2027, more than is energized there on 2 of its days "
+        "(from 30.0 MW): power, not blocks, is the constraint there."
+    )
+
+
+def test_the_idle_risk_card_says_what_it_could_not_judge() -> None:
+    """Every committed block entering service after the forecast left nothing judged, and the
+    card read "$0 capex at idle risk"; it now says none was judged, or how many were not."""
+    inputs = sample_inputs()
+    shown = html_text(finance_page(inputs))
+    assert "$25.8M" in shown and "not judged" not in shown
+    unjudged = inputs.idle_risk.with_columns(
+        idle_gpus=pl.lit(None, pl.Float64), capex_at_risk_usd=pl.lit(None, pl.Float64)
+    )
+    shown = html_text(finance_page(replace(inputs, idle_risk=unjudged)))
+    assert "not judged for any of the 2 committed blocks (see their notes)" in shown
+    one = inputs.idle_risk.with_columns(
+        idle_gpus=pl.when(pl.col("kind") == "rack").then(None).otherwise(pl.col("idle_gpus"))
+    )
+    assert "(1 block not judged)" in html_text(finance_page(replace(inputs, idle_risk=one)))

@@ -279,6 +279,9 @@ def test_site_power_timeline_draws_blocks_in_service_and_frees_retired_ones() ->
     # Supply is the month's lowest day: nothing is energized before the first step (Jan 5).
     assert (january["energized_mw"], january["mw_needed"]) == (0.0, pytest.approx(1.5))
     assert (february["energized_mw"], february["mw_needed"]) == (2.0, pytest.approx(1.4))
+    # Short only on the days before the first step: from it, 1.5 MW meets the 1.5 MW needed.
+    assert january["short_days"] == (_day(0) - january["month"]).days > 0
+    assert february["short_days"] == 0
 
 
 def test_retired_capacity_leaves_the_pools() -> None:

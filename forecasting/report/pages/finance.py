@@ -91,11 +91,24 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
         ("blocks to order", fmt_count(total(ordering, "blocks_to_order"))),
         ("capital for them", fmt_usd(total(ordering, "capex_usd"))),
         ("next order-by", next_order_by(inputs)),
-        ("capex at idle risk", fmt_usd(total(inputs.idle_risk, "capex_at_risk_usd"))),
+        ("capex at idle risk", _idle_card(inputs.idle_risk)),
     ]
     if (planned := plan_orders(inputs.placements)) is not None:
         cards.insert(3, (inputs.every_order_label, fmt_usd(total(planned, "capex_usd"))))
     return cards
+
+
+def _idle_card(idle: pl.DataFrame) -> str:
+    """Capex at idle risk, and how many committed blocks it could not judge: $0 read as "no
+    risk" where every block entered service after the forecast horizon and none was judged."""
+    if idle.is_empty():
+        return fmt_usd(0.0)
+    unjudged = idle.filter(pl.col("idle_gpus").is_null()).height
+    if unjudged == idle.height:
+        return f"not judged for any of the {unjudged} committed blocks (see their notes)"
+    judged = fmt_usd(total(idle, "capex_at_risk_usd"))
+    blocks = "block" if unjudged == 1 else "blocks"
+    return f"{judged} ({unjudged} {blocks} not judged)" if unjudged else judged
 
 
 def _later_orders_table(placements: pl.DataFrame) -> Table:
