@@ -44,7 +44,12 @@ from forecasting.report.format import (
     html_text,
     plot_text,
 )
-from forecasting.report.inputs import daily_end, exhaustion_grain, extrapolated_reach
+from forecasting.report.inputs import (
+    daily_end,
+    exhaustion_grain,
+    extrapolated_reach,
+    status_headline,
+)
 from forecasting.report.pages import (
     facilities_page,
     finance_page,
@@ -1386,7 +1391,7 @@ def test_every_page_says_when_the_forecast_reaches_past_its_history() -> None:
         f"past {fmt_date(AS_OF + timedelta(days=31))} no backtest measured its error"
     )
     for page in (run_index_page, finance_page, facilities_page, platform_page):
-        assert f"Extrapolated: {said}." in html_text(page(short)), page.__name__
+        assert html_text(f"Extrapolated: {said}.") in page(short), page.__name__
         assert "Extrapolated:" not in page(inputs), page.__name__
 
 
@@ -1625,14 +1630,32 @@ def test_the_idle_risk_card_says_what_it_could_not_judge() -> None:
     """Every committed block entering service after the forecast left nothing judged, and the
     card read "$0 capex at idle risk"; it now says none was judged, or how many were not."""
     inputs = sample_inputs()
-    shown = html_text(finance_page(inputs))
+    shown = finance_page(inputs)
     assert "$25.8M" in shown and "not judged" not in shown
     unjudged = inputs.idle_risk.with_columns(
         idle_gpus=pl.lit(None, pl.Float64), capex_at_risk_usd=pl.lit(None, pl.Float64)
     )
-    shown = html_text(finance_page(replace(inputs, idle_risk=unjudged)))
-    assert "not judged for any of the 2 committed blocks (see their notes)" in shown
+    shown = finance_page(replace(inputs, idle_risk=unjudged))
+    assert html_text("not judged for any of the 2 committed blocks (see their notes)") in shown
     one = inputs.idle_risk.with_columns(
         idle_gpus=pl.when(pl.col("kind") == "rack").then(None).otherwise(pl.col("idle_gpus"))
     )
-    assert "(1 block not judged)" in html_text(finance_page(replace(inputs, idle_risk=one)))
+    assert html_text("(1 block not judged)") in finance_page(replace(inputs, idle_risk=one))
+
+
+def test_a_green_the_forecast_cannot_verify_says_how_far_it_reaches() -> None:
+    """A 28-day run read "green" on the front and finance pages while each pool's note said
+    a shortfall the day after the forecast could no longer be ordered in time: the headline
+    now says green to the forecast's end only. A red run, or a verified green, reads as it is."""
+    inputs = sample_inputs()
+    assert status_headline(inputs) == inputs.worst_status
+    note = "q90 requirement stays within capacity, where the forecast ends: not verified beyond it"
+    green = inputs.triggers.with_columns(status=pl.lit("green"), note=pl.lit(note))
+    unverified = replace(inputs, triggers=green, power_triggers=inputs.power_triggers.clear())
+    end = daily_end(unverified)
+    said = f"green to {fmt_date(end)} only: not verified beyond (see the triggers' notes)"
+    assert status_headline(unverified) == said
+    for page in (run_index_page, finance_page):
+        assert html_text(said) in page(unverified), page.__name__
+    verified = replace(unverified, triggers=green.with_columns(note=pl.lit("stays within")))
+    assert status_headline(verified) == "green"

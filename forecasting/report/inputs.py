@@ -58,6 +58,7 @@ __all__ = [
     "later_orders_due_first",
     "orders_frame",
     "plan_orders",
+    "status_headline",
     "unmeasured_series",
     "unplanned_regions_of",
     "untested_series",
@@ -248,6 +249,24 @@ def extrapolated_reach(inputs: ReportInputs) -> str:
         "demand there, and the exhaustion dates and orders that rest on it, are extrapolated, "
         "not verified"
     )
+
+
+def status_headline(inputs: ReportInputs) -> str:
+    """The run's worst status for a headline, and where a green is only as far as the forecast
+    reaches: a 28-day run read "green" on every page while each pool's note said a shortfall
+    the day after the forecast could no longer be ordered in time."""
+    from forecasting.triggers.orders import UNVERIFIED_GREEN
+
+    worst = inputs.worst_status
+    if worst is None:
+        return "no triggers"
+    end = daily_end(inputs)
+    unverified = inputs.triggers.filter(
+        (pl.col("status") == "green") & pl.col("note").str.contains(UNVERIFIED_GREEN, literal=True)
+    )
+    if worst != "green" or unverified.is_empty() or end is None:
+        return worst
+    return f"green to {fmt_date(end)} only: not verified beyond (see the triggers' notes)"
 
 
 def unplanned_regions_of(inputs: ReportInputs) -> list[str]:

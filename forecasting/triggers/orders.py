@@ -432,11 +432,16 @@ def _unverified_green(
     if as_of <= order_by:
         return ""
     return (
-        f", where the forecast ends: not verified beyond it (a shortfall the day after would "
+        f", where the forecast ends: {UNVERIFIED_GREEN} (a shortfall the day after would "
         f"need {fastest.name}, the fastest block at {fastest.lead_time_weeks} weeks, ordered "
         f"by {order_by}, already past; ordered today it arrives "
         f"{as_of + _weeks(fastest.lead_time_weeks)})"
     )
+
+
+# Said of a green pool whose forecast ends before its fastest block could still be ordered in
+# time; the pages' headline reads it (report.inputs.status_headline).
+UNVERIFIED_GREEN = "not verified beyond it"
 
 
 def _window_end(start: date, *, sizing_weeks: int, size_until: date | None) -> date:

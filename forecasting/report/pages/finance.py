@@ -28,6 +28,7 @@ from forecasting.report.inputs import (
     daily_end,
     later_orders,
     plan_orders,
+    status_headline,
 )
 from forecasting.report.pages.common import (
     Badge,
@@ -87,7 +88,7 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
     t = inputs.triggers
     ordering = t.filter(pl.col("blocks_to_order").fill_null(0) > 0)
     cards = [
-        ("worst trigger status, blocks and power", inputs.worst_status or "no triggers"),
+        ("worst trigger status, blocks and power", status_headline(inputs)),
         ("blocks to order", fmt_count(total(ordering, "blocks_to_order"))),
         ("capital for them", fmt_usd(total(ordering, "capex_usd"))),
         ("next order-by", next_order_by(inputs)),

@@ -9,7 +9,7 @@ from datetime import date, datetime
 import polars as pl
 
 from forecasting.report.format import fmt_count, fmt_date, fmt_datetime, fmt_usd
-from forecasting.report.inputs import STATUSES, ReportInputs, plan_orders
+from forecasting.report.inputs import STATUSES, ReportInputs, plan_orders, status_headline
 from forecasting.report.pages.common import (
     PAGES,
     Badge,
@@ -51,7 +51,7 @@ def run_index_page(inputs: ReportInputs) -> str:
     counts = ", ".join(f"{t.filter(pl.col('status') == s).height} {s}" for s in reversed(STATUSES))
     failing = inputs.drill_answers.filter(~pl.col("passed").fill_null(False)).height
     cards = [
-        ("worst trigger status, blocks and power", inputs.worst_status or "no triggers"),
+        ("worst trigger status, blocks and power", status_headline(inputs)),
         ("block triggers", counts if t.height else "none"),
         ("power triggers", _power_counts(inputs)),
         (
