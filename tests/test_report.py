@@ -1659,3 +1659,19 @@ def test_a_green_the_forecast_cannot_verify_says_how_far_it_reaches() -> None:
         assert html_text(said) in page(unverified), page.__name__
     verified = replace(unverified, triggers=green.with_columns(note=pl.lit("stays within")))
     assert status_headline(verified) == "green"
+
+
+def test_the_sites_card_counts_declared_sites_without_blocks_yet() -> None:
+    """A declared site with no block yet is in the power table but was missing from the
+    "sites" card (6 against 7); without [[site]] the card counts the sites blocks name."""
+    from forecasting.capacity import Site
+
+    inputs = sample_inputs()
+
+    def sites_card(page: str) -> str:
+        return page.split('<div class="label">sites</div>')[0].rsplit('<div class="big">', 1)[1]
+
+    assert sites_card(facilities_page(inputs)).startswith("2<")
+    new = Site(id="north-a", region="eu-west", power_lead_months=24, cost_per_mw_usd=1e6)
+    plan = inputs.plan.model_copy(update={"site": (new,)})
+    assert sites_card(facilities_page(replace(inputs, plan=plan))).startswith("3<")

@@ -62,7 +62,8 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
         *span,
         ("power in orders to place", fmt_mw(total(ordering, "mw"))),
         ("contract more power by", next_contract),
-        ("sites", fmt_count(power["site"].n_unique())),
+        # Declared sites count too before any block stands there (the power table lists them).
+        ("sites", fmt_count(len({*power["site"].to_list(), *(s.id for s in inputs.plan.site)}))),
     ]
 
 
