@@ -1659,6 +1659,17 @@ def test_a_green_the_forecast_cannot_verify_says_how_far_it_reaches() -> None:
         assert html_text(said) in page(unverified), page.__name__
     verified = replace(unverified, triggers=green.with_columns(note=pl.lit("stays within")))
     assert status_headline(verified) == "green"
+    # Where monthly rows follow the daily ones, the plan reaches their last month.
+    from forecasting.report.inputs import FORECAST_MONTHS_SCHEMA
+
+    months = pl.DataFrame({"ds": [date(2029, 10, 1), date(2029, 11, 1)]}).with_columns(
+        pl.lit(None).cast(dtype).alias(name)
+        for name, dtype in FORECAST_MONTHS_SCHEMA.items()
+        if name != "ds"
+    )
+    assert status_headline(replace(unverified, forecast_months=months)).startswith(
+        "green to Nov 2029 only"
+    )
 
 
 def test_the_sites_card_counts_declared_sites_without_blocks_yet() -> None:

@@ -266,7 +266,10 @@ def status_headline(inputs: ReportInputs) -> str:
     )
     if worst != "green" or unverified.is_empty() or end is None:
         return worst
-    return f"green to {fmt_date(end)} only: not verified beyond (see the triggers' notes)"
+    # The plan's end: its last month where monthly rows follow the daily ones.
+    last_month = inputs.forecast_months.get_column("ds").max()
+    reach = fmt_date(end) if not isinstance(last_month, date) else f"{last_month:%b %Y}"
+    return f"green to {reach} only: not verified beyond (see the triggers' notes)"
 
 
 def unplanned_regions_of(inputs: ReportInputs) -> list[str]:
