@@ -665,3 +665,24 @@ def test_a_region_with_no_block_in_service_says_the_plan_may_not_be_its_fleets()
         )
     live = _trigger(_plan(_r2_blocks()), _r2_forecast(), "r2", "all")
     assert "no block of the plan is in service" not in (live["note"] or "")
+
+
+def test_a_late_order_claims_no_growth_it_has_already_passed() -> None:
+    """Demand peaks on day 40 and falls; the earliest block lands on day 56, sized for the
+    shortfall from then. The larger shortfall before it is absorbed, not growth still to come:
+    the note read "the shortfall grows by 60 more ...: later orders" with none planned, and
+    "sized for the 52 weeks after its arrival" past a plan ending on day 364."""
+    plan = _plan([_block("r1-rack", 500)])
+
+    def peak(d: np.ndarray) -> np.ndarray:
+        return np.where(d <= 40, 450 + 4 * d, 610 - 3 * (d - 40))
+
+    forecast = pl.concat([_series("total/r1", m, q90=peak) for m in ("peak", "mean")])
+    row = _trigger(plan, forecast, "r1", "all")
+    assert row["arrives"] > row["exhaustion_date"]
+    assert "later orders" not in row["note"]
+    assert (
+        f"sized for the days the plan covers after its arrival, to {_day(DAYS - 1)} (the 52 "
+        f"weeks of a full window reach {row['arrives'] + timedelta(weeks=52)}, not within the "
+        "horizon)"
+    ) in row["note"]

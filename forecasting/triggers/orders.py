@@ -590,7 +590,21 @@ def _trigger_row(
     notes = [_order_note(order, exhaustion=found.day, buffer_weeks=settings.buffer_weeks)]
     if not order.powered and power is not None:
         notes.append(_power_note(order, region=region, power=power))
-    later = gross - _net_of(sized, None)
+    # What grows past the order's window: the shortfall after it, not the largest one
+    # anywhere (a late order's largest shortfall can lie before its arrival, absorbed, and
+    # read as growth still to come with no later order to meet it).
+    beyond = found.shortfall.filter(pl.col("ds") > window_end)
+    later = (_net_of(beyond, None) if beyond.height else 0.0) - _net_of(sized, None)
+    last_day = found.shortfall["ds"].max()
+    if later <= _TOL and isinstance(last_day, date) and window_end > last_day:
+        # The window runs past the plan: say how far the order was sized for, not how far a
+        # full window would have reached (Helios: "to 2021-07-25" on a plan ending 2020-07-26).
+        notes.append(
+            f"sized for the days the plan covers after "
+            f"{'its arrival' if from_arrival else 'exhaustion'}, to {last_day} (the "
+            f"{settings.sizing_weeks} weeks of a full window reach {window_end}, not within "
+            "the horizon)"
+        )
     if later > _TOL:
         after = "its arrival" if from_arrival else "exhaustion"
         span = f"sized for the {settings.sizing_weeks} weeks after {after} (to {window_end})"
