@@ -32,7 +32,7 @@ from typing import Any
 
 import polars as pl
 
-from forecasting.rules import first_failure
+from forecasting.rules import BAD_QUOTES, TOO_MANY_FIELDS, csv_line, first_failure
 from forecasting.schema import EARLIEST_TIMESTAMP, EVENTS_SCHEMA, LEVELS, WorkloadClass
 
 __all__ = [
@@ -78,12 +78,13 @@ class EventsRead:
 # A CSV line's own fault, found before its cells are read (columns of the raw frame).
 _LINE_RULE = "__line_rule"
 _LINE = "__line"
+_TOO_FEW = "too few fields"
 _LINE_RULES = {
-    "long": "the row has more fields than the header (a comma inside a field?): quote that "
-    "field, or remove the extra ones",
-    "short": "the row has fewer fields than the header: the scope it leaves out would read as "
+    TOO_MANY_FIELDS: "the row has more fields than the header (a comma inside a field?): quote "
+    "that field, or remove the extra ones",
+    _TOO_FEW: "the row has fewer fields than the header: the scope it leaves out would read as "
     "every region, class and customer; write every column, blank where it spans all",
-    "quotes": "malformed quoting: a quote opened and not closed, or text after a closing quote",
+    BAD_QUOTES: "malformed quoting: a quote opened and not closed, or text after a closing quote",
 }
 
 
@@ -101,17 +102,9 @@ def _csv_raw(path: Path) -> pl.DataFrame:
     cells: list[list[str | None]] = []
     rules: list[str | None] = []
     for text in lines[1:]:
-        try:
-            fields: list[str] = next(csv.reader([text], strict=True), [])
-            rule = (
-                "long"
-                if len(fields) > len(header)
-                else "short"
-                if len(fields) < len(header)
-                else None
-            )
-        except csv.Error:
-            fields, rule = [], "quotes"
+        fields, rule = csv_line(text, len(header))
+        if rule is None and len(fields) < len(header):
+            rule = _TOO_FEW
         cells.append([*fields[: len(header)], *[None] * (len(header) - len(fields))])
         rules.append(rule)
     columns = {name: [row[i] for row in cells] for i, name in enumerate(header)}

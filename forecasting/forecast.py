@@ -55,7 +55,7 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
-from forecasting import schema
+from forecasting import hierarchy, schema
 from forecasting.events import events_for_series, holidays_known_by
 from forecasting.models import (
     DEFAULT_MODELS,
@@ -359,7 +359,7 @@ def _stale_lines(stale: pl.DataFrame, ids: Sequence[str]) -> list[str]:
         + (f" and the {below} series under it" if below else "")
         + f": no telemetry since {silent[(uid, days)]}, {days} days before the run's last "
         f"day: {schema.STALE_FIT}; check the feed"
-        + (_ENDED_NOTE if days > schema.REGION_ENDED_DAYS and uid.count("/") == 1 else "")
+        + (_ENDED_NOTE if days > schema.REGION_ENDED_DAYS and hierarchy.depth_of(uid) == 1 else "")
         for (uid, days), below in sorted(heads.items())
     ]
     lines += [

@@ -43,7 +43,7 @@ from typing import Literal
 
 import polars as pl
 
-from forecasting.rules import first_failure
+from forecasting.rules import BAD_QUOTES, TOO_MANY_FIELDS, csv_line, first_failure
 from forecasting.schema import (
     EARLIEST_TIMESTAMP,
     TELEMETRY_KEY,
@@ -97,14 +97,12 @@ _CLASSES = tuple(c.value for c in WorkloadClass)
 _ROW = "__row"
 _RAW = "__raw"
 _OVERFLOW = "__overflow"  # a rule the row breaks as a line, before any field is read
-_TOO_MANY = "too many fields"
 _NOT_JSON = "not a JSON object"
-_BAD_QUOTES = "unbalanced quote"
 # The rule each line-level failure is quarantined under.
 _LINE_RULES = {
-    _TOO_MANY: "row has more fields than the header",
+    TOO_MANY_FIELDS: "row has more fields than the header",
     _NOT_JSON: "line is not a JSON object",
-    _BAD_QUOTES: 'malformed quoting: a quote (") opened and never closed, or text after one',
+    BAD_QUOTES: 'malformed quoting: a quote (") opened and never closed, or text after one',
 }
 _NAIVE = "__naive"
 _TYPED = "__t_"
@@ -247,7 +245,7 @@ def _scan_csv(path: Path) -> pl.LazyFrame:
         frame = pl.scan_csv(path, **options)  # type: ignore[arg-type]  # options are valid
     too_many = pl.any_horizontal(pl.col(c).is_not_null() for c in overflow)
     return frame.with_columns(
-        pl.when(too_many).then(pl.lit(_TOO_MANY)).alias(_OVERFLOW),
+        pl.when(too_many).then(pl.lit(TOO_MANY_FIELDS)).alias(_OVERFLOW),
         # The row as text for the quarantine: its fields re-joined, overflowing ones included.
         pl.concat_str(
             [
@@ -280,18 +278,6 @@ def _csv_data_lines(path: Path) -> int:
     except (OSError, EOFError) as exc:
         raise IngestFileError(f"{path}: cannot read (truncated?): {exc}") from exc
     return (lf or cr) + (last not in (b"\n", b"\r")) - 1
-
-
-def _csv_fields(text: str, width: int) -> tuple[list[str], str | None]:
-    """One CSV line's fields and the line-level rule it breaks (None when it breaks none)."""
-    if '"' not in text:
-        fields = text.split(",")
-    else:
-        try:
-            fields = next(csv.reader([text], strict=True), [])
-        except csv.Error:
-            return [], _BAD_QUOTES
-    return fields, (_TOO_MANY if len(fields) > width else None)
 
 
 def _staged_parts(
@@ -339,7 +325,7 @@ def _csv_by_line(path: Path, folder: Path) -> pl.LazyFrame:
         for lines in _text_lines(path, skip=1):
             columns: list[list[str | None]] = [[] for _ in names]
             for text in lines:
-                fields, failure = _csv_fields(text, len(header))
+                fields, failure = csv_line(text, len(header))
                 # As the fast reader: an empty field is null, a short row padded with nulls.
                 for i in range(len(header)):
                     columns[i].append((fields[i] or None) if i < len(fields) else None)

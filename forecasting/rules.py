@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Sequence
 
 import polars as pl
 
-__all__ = ["Check", "first_failure"]
+__all__ = ["BAD_QUOTES", "TOO_MANY_FIELDS", "Check", "csv_line", "first_failure"]
+
+# The faults a CSV line can have before any of its fields is read (see :func:`csv_line`).
+TOO_MANY_FIELDS = "too many fields"
+BAD_QUOTES = "unbalanced quote"
 
 # (column, rule, failing, value): ``failing`` is true on rows that break the rule, and
 # ``value`` is what the refusal quotes back.
@@ -28,3 +33,16 @@ def first_failure(checks: Sequence[Check]) -> list[pl.Expr]:
         ).alias("rule"),
         pl.when(first.is_not_null()).then(value).alias("value"),
     ]
+
+
+def csv_line(text: str, width: int) -> tuple[list[str], str | None]:
+    """One CSV line's fields and its fault: ``TOO_MANY_FIELDS`` past ``width`` fields,
+    ``BAD_QUOTES`` (no fields) where a quote is not closed on the line; None when it has none."""
+    if '"' not in text:
+        fields = text.split(",")
+    else:
+        try:
+            fields = next(csv.reader([text], strict=True), [])
+        except csv.Error:
+            return [], BAD_QUOTES
+    return fields, (TOO_MANY_FIELDS if len(fields) > width else None)

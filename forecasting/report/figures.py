@@ -1054,9 +1054,7 @@ def site_power_chart(
     # day against its leanest read 33 MW against 30 MW where the power stepped up on the 8th
     # and the blocks landed on the 10th.
     short = (
-        lines.join(rows.select("month", "mw_needed"), on="month").filter(
-            (pl.col("short_days") > 0) & (pl.col("mw_needed") > pl.col("energized_mw") + 0.05)
-        )
+        lines.join(rows.select("month", "mw_needed"), on="month").filter(pl.col("short_days") > 0)
         if lines is not None and lines.height
         else None
     )
