@@ -291,29 +291,32 @@ def _paths_in_bands(
     """
     if paths.is_empty() or (class_bands.is_empty() and region_bands.is_empty()):
         return paths
-    key = ["group", "ds", "sample_id"]
     ids = paths.select(pl.col("unique_id").unique())
     leaves = ids.join(ids.select(hierarchy.parent().alias("unique_id")), on="unique_id", how="anti")
-    start = (
-        paths.lazy()
-        .join(leaves.lazy(), on="unique_id", how="semi")
-        .group_by(_leaf_class().alias("group"), "ds", "sample_id")
-        .agg(pl.col("y").cast(pl.Float64).sum().alias("total"))
-        .collect()
+    # Eager and in the paths' own order, summed by numpy: the class sums rank the paths, and a
+    # group-by's float sums change in the last bit from run to run, which flipped near-equal
+    # paths' ranks, so a rerun on the same telemetry drilled other paths.
+    rows = paths.select(
+        _leaf_class().alias("group"),
+        pl.col("unique_id").is_in(leaves["unique_id"].implode()).alias("leaf"),
+        "ds",
+        "sample_id",
     )
-    classes = start["group"].unique().sort().to_list()
-    days = start["ds"].unique().sort().to_list()
-    samples = start["sample_id"].unique().sort().to_list()
+    leaf = rows.filter("leaf")
+    classes = leaf["group"].unique().sort().to_list()
+    days = leaf["ds"].unique().sort().to_list()
+    samples = leaf["sample_id"].unique().sort().to_list()
     region_of = [hierarchy.SEP.join(c.split(hierarchy.SEP)[:2]) for c in classes]
     regions = sorted(set(region_of))
     in_region = np.array([regions.index(r) for r in region_of], dtype=np.int64)
-    index = (
-        np.searchsorted(classes, start["group"].to_numpy()),
-        np.searchsorted(np.array(days, dtype="datetime64[D]"), start["ds"].to_numpy()),
-        np.searchsorted(samples, start["sample_id"].to_numpy()),
-    )
-    before = np.zeros((len(classes), len(days), len(samples)))
-    before[index] = start["total"].to_numpy()
+    shape = (len(classes), len(days), len(samples))
+    cell = _cells(rows, classes, days, samples)
+    is_leaf = rows["leaf"].to_numpy()
+    before = np.bincount(
+        cell[is_leaf],
+        weights=paths["y"].cast(pl.Float64).to_numpy()[is_leaf],
+        minlength=int(np.prod(shape)),
+    ).reshape(shape)
     class_knots = _band_arrays(class_bands, classes, days)
     region_knots = _band_arrays(region_bands, regions, days)
     sums = before.copy()
@@ -326,17 +329,23 @@ def _paths_in_bands(
             moved = _mapped(whole, region_knots)
             ratio = np.divide(moved, whole, out=np.ones_like(whole), where=whole > 0)
             sums = sums * ratio[in_region]
-    factor = np.divide(sums, before, out=np.ones_like(sums), where=before > 0)
-    factors = start.select(*key).with_columns(pl.Series("factor", factor[index]))
-    return (
-        paths.lazy()
-        .with_columns(_leaf_class().alias("group"))
-        .join(factors.lazy(), on=key, how="left")
-        .with_columns(pl.col("y") * pl.col("factor").fill_null(1.0))
-        .select(paths.columns)
-        .collect()
-        .cast(paths.schema)
-    )
+    factor = np.divide(sums, before, out=np.ones_like(sums), where=before > 0).ravel()
+    # A class's own row (above its customers) scales with its leaves; rows above it do not.
+    scaled = np.where(cell >= 0, factor[np.maximum(cell, 0)], 1.0)
+    return paths.with_columns(pl.col("y") * pl.Series(scaled)).cast(paths.schema)
+
+
+def _cells(
+    rows: pl.DataFrame, classes: list[str], days: list[date], samples: list[int]
+) -> np.ndarray:
+    """Each row's flat index into a (classes, days, samples) grid, -1 where it is not on it."""
+    at = rows.select(
+        pl.col("group").replace_strict(classes, range(len(classes)), default=-1),
+        pl.col("ds").replace_strict(days, range(len(days)), default=-1),
+        pl.col("sample_id").replace_strict(samples, range(len(samples)), default=-1),
+    ).to_numpy()
+    flat = (at[:, 0] * len(days) + at[:, 1]) * len(samples) + at[:, 2]
+    return np.where((at >= 0).all(axis=1), flat, -1)
 
 
 def _customers_on_their_paths(

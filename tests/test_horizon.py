@@ -426,6 +426,41 @@ def test_a_region_s_paths_read_its_band_where_its_classes_move_together_more_tha
     assert shares["y"].to_numpy() == pytest.approx(0.6)
 
 
+def test_the_drills_paths_are_the_same_on_every_run_of_the_same_forecast() -> None:
+    """A rerun on the same telemetry plays the same paths. The class sums that rank the paths
+    were a streaming group-by whose float sums change in the last bit from run to run; a
+    path's rank among near-equal sums then flipped, the drills played other paths, and a
+    rerun moved a region-loss drill's queue-delay P90 from 42.8 to 41.0 hours. Here 30
+    customers per class on 1,000 paths: enough rows for the group-by to split its work."""
+    rng = np.random.default_rng(11)
+    n, days = 1000, [AS_OF + timedelta(days=d) for d in range(1, 6)]
+    leaves = [f"total/r1/{c}/cust-{i:02d}" for c in ("batch", "inference") for i in range(30)]
+    paths = pl.DataFrame(
+        {
+            "unique_id": [u for u in leaves for _ in days for _ in range(n)],
+            "ds": [d for _ in leaves for d in days for _ in range(n)],
+            "sample_id": [s for _ in leaves for _ in days for s in range(n)],
+            "y": rng.lognormal(3, 1, len(leaves) * len(days) * n),
+        },
+        schema=PATHS_SCHEMA,
+    )
+
+    def band(uid: str, scale: float) -> pl.DataFrame:
+        return pl.DataFrame(
+            {"unique_id": uid, "ds": days, "q10": scale * 0.9, "q50": scale, "q90": scale * 1.1}
+        )
+
+    class_bands = pl.concat([band(f"total/r1/{c}", 1200.0) for c in ("batch", "inference")])
+    region_bands = band("total/r1", 2500.0)
+    runs = [
+        horizon._paths_in_bands(paths, class_bands, region_bands).sort(
+            "unique_id", "ds", "sample_id"
+        )
+        for _ in range(6)
+    ]
+    assert all(run["y"].equals(runs[0]["y"]) for run in runs[1:])
+
+
 def test_a_customer_past_the_short_model_reads_its_paths_and_its_share_of_the_class() -> None:
     """A bursty customer's reconciled mean sits far below its own paths (clipped at zero): its
     mean column is 5 % of its level while its paths centre on it. Past the short model its
