@@ -21,6 +21,7 @@ from forecasting.report import ReportInputs, publish_report
 from forecasting.runs import ReportOutcome, TriggerRun
 
 __all__ = [
+    "POWER_CHANGED",
     "STATUS_CHANGED",
     "VERDICT_CHANGED",
     "ReportOptions",
@@ -32,6 +33,7 @@ __all__ = [
 
 STATUS_CHANGED = "fleetcast.trigger.status-changed"
 VERDICT_CHANGED = "fleetcast.drill.verdict-changed"
+POWER_CHANGED = "fleetcast.power.status-changed"
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE, tags=["warehouse-writer"])
@@ -90,6 +92,29 @@ def _related(changes: RunChanges) -> list[dict[str, str]]:
     ]
 
 
+def _status_event(event: str, row: dict[str, Any], kind: tuple[str, str]) -> dict[str, Any]:
+    """The event and resource of a status change of a (region, pool) trigger or a (region,
+    site) power trigger: ``kind`` is (the resource's kind, the key beside the region)."""
+    what, key = kind
+    return {
+        "event": event,
+        "resource": {
+            "prefect.resource.id": f"fleetcast.{what}.{row['region']}.{row[key]}",
+            "prefect.resource.name": f"{row['region']}/{row[key]}",
+            "fleetcast.region": row["region"],
+            f"fleetcast.{key}": row[key],
+            "fleetcast.change": row["change"],
+            "fleetcast.status-before": _label(row["status_before"]),
+            "fleetcast.status-now": _label(row["status_now"]),
+        },
+    }
+
+
+def _dates(row: dict[str, Any], *names: str) -> dict[str, str | None]:
+    """``<name>_before`` and ``<name>_now`` of ``row`` as ISO days (null when none)."""
+    return {f"{n}_{when}": _day(row[f"{n}_{when}"]) for n in names for when in ("before", "now")}
+
+
 def change_events(changes: RunChanges) -> list[dict[str, Any]]:
     """One event (``emit_event`` keyword arguments) per status change and per verdict flip.
 
@@ -99,7 +124,10 @@ def change_events(changes: RunChanges) -> list[dict[str, Any]]:
     pool); payload: the runs compared and the order-by and exhaustion dates before and now
     (ISO days, null when not within the horizon). Drill events: resource
     ``fleetcast.drill.<name>`` labelled ``fleetcast.drill``, ``fleetcast.verdict-before`` and
-    ``fleetcast.verdict-now``; payload: the drill runs compared. No changes, no events.
+    ``fleetcast.verdict-now``; payload: the drill runs compared. Power events: resource
+    ``fleetcast.power.<region>.<site>`` labelled as trigger events with ``fleetcast.site`` for
+    the pool; payload: the contract-power-by and exhaustion dates before and now. No changes,
+    no events.
     """
     related = _related(changes)
     compared = {
@@ -108,31 +136,16 @@ def change_events(changes: RunChanges) -> list[dict[str, Any]]:
         "previous_trigger_run_id": changes.previous_trigger_run_id,
         "previous_forecast_run_id": changes.previous_forecast_run_id,
     }
-    events: list[dict[str, Any]] = []
-    for r in changes.triggers.iter_rows(named=True):
-        events.append(
-            {
-                "event": STATUS_CHANGED,
-                "resource": {
-                    "prefect.resource.id": f"fleetcast.trigger.{r['region']}.{r['pool']}",
-                    "prefect.resource.name": f"{r['region']}/{r['pool']}",
-                    "fleetcast.region": r["region"],
-                    "fleetcast.pool": r["pool"],
-                    "fleetcast.change": r["change"],
-                    "fleetcast.status-before": _label(r["status_before"]),
-                    "fleetcast.status-now": _label(r["status_now"]),
-                },
-                "related": related,
-                "payload": {
-                    **compared,
-                    **{
-                        f"{what}_{when}": _day(r[f"{what}_{when}"])
-                        for what in ("order_by", "exhaustion")
-                        for when in ("before", "now")
-                    },
-                },
-            }
-        )
+    events: list[dict[str, Any]] = [
+        _status_event(STATUS_CHANGED, r, ("trigger", "pool"))
+        | {"related": related, "payload": {**compared, **_dates(r, "order_by", "exhaustion")}}
+        for r in changes.triggers.iter_rows(named=True)
+    ]
+    events += [
+        _status_event(POWER_CHANGED, r, ("power", "site"))
+        | {"related": related, "payload": {**compared, **_dates(r, "contract_by", "exhaustion")}}
+        for r in changes.power.iter_rows(named=True)
+    ]
     for r in changes.drills.iter_rows(named=True):
         events.append(
             {
@@ -169,7 +182,8 @@ def report_flow(
     options: ReportOptions | None = None,
 ) -> ReportOutcome:
     """Compute triggers for a forecast run, publish the pages and the Prefect artifacts, then
-    emit one event per trigger status change and drill verdict flip since the previous report."""
+    emit one event per trigger or power status change and drill verdict flip since the previous
+    report."""
     options = options or ReportOptions()
     logger = get_run_logger()
     plan = load_capacity(capacity_path)

@@ -71,6 +71,10 @@ ALERT_SUBJECT = (
     "{{ event.resource['fleetcast.region'] }}/{{ event.resource['fleetcast.pool'] }} "
     "{{ event.resource['fleetcast.status-before'] }} -> "
     "{{ event.resource['fleetcast.status-now'] }}"
+    "{% elif event.event == 'fleetcast.power.status-changed' %}power "
+    "{{ event.resource['fleetcast.region'] }}/{{ event.resource['fleetcast.site'] }} "
+    "{{ event.resource['fleetcast.status-before'] }} -> "
+    "{{ event.resource['fleetcast.status-now'] }}"
     "{% else %}drill {{ event.resource['fleetcast.drill'] }} "
     "{{ event.resource['fleetcast.verdict-before'] }} -> "
     "{{ event.resource['fleetcast.verdict-now'] }}{% endif %}"
@@ -84,6 +88,15 @@ ALERT_BODY = (
     "order by {{ event.payload.order_by_before or 'none' }} -> "
     "{{ event.payload.order_by_now or 'none' }}; "
     "exhaustion {{ event.payload.exhaustion_before or 'none' }} -> "
+    "{{ event.payload.exhaustion_now or 'none' }}."
+    "{% elif event.event == 'fleetcast.power.status-changed' %}"
+    "Power at site {{ event.resource['fleetcast.region'] }}/"
+    "{{ event.resource['fleetcast.site'] }} ({{ event.resource['fleetcast.change'] }}): "
+    "status {{ event.resource['fleetcast.status-before'] }} -> "
+    "{{ event.resource['fleetcast.status-now'] }}; "
+    "contract power by {{ event.payload.contract_by_before or 'none' }} -> "
+    "{{ event.payload.contract_by_now or 'none' }}; "
+    "MW exhausted {{ event.payload.exhaustion_before or 'none' }} -> "
     "{{ event.payload.exhaustion_now or 'none' }}."
     "{% else %}Drill {{ event.resource['fleetcast.drill'] }}: verdict "
     "{{ event.resource['fleetcast.verdict-before'] }} -> "
@@ -245,7 +258,7 @@ def ensure_alert_automation(url: str) -> UUID:
     from prefect.blocks.notifications import CustomWebhookNotificationBlock
     from prefect.client.orchestration import get_client
 
-    from flows.report import STATUS_CHANGED, VERDICT_CHANGED
+    from flows.report import POWER_CHANGED, STATUS_CHANGED, VERDICT_CHANGED
 
     block = CustomWebhookNotificationBlock(
         name=ALERT_BLOCK,
@@ -259,11 +272,20 @@ def ensure_alert_automation(url: str) -> UUID:
     block_id = cast("UUID", block.save(ALERT_BLOCK, overwrite=True))
     automation = Automation(
         name=ALERT_AUTOMATION,
-        description="fleetcast: a trigger's status or a drill's verdict changed between reports",
+        description=(
+            "fleetcast: a trigger's or a site's power status, or a drill's verdict, changed "
+            "between reports"
+        ),
         enabled=True,
         trigger=EventTrigger(
-            expect={STATUS_CHANGED, VERDICT_CHANGED},
-            match={"prefect.resource.id": ["fleetcast.trigger.*", "fleetcast.drill.*"]},
+            expect={STATUS_CHANGED, POWER_CHANGED, VERDICT_CHANGED},
+            match={
+                "prefect.resource.id": [
+                    "fleetcast.trigger.*",
+                    "fleetcast.power.*",
+                    "fleetcast.drill.*",
+                ]
+            },
             for_each={"prefect.resource.id"},
             posture=Posture.Reactive,
             threshold=1,

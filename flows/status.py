@@ -89,25 +89,36 @@ def _day(value: Any) -> str:
     return "-" if value is None else str(value)
 
 
+def _status_changes_table(frame: pl.DataFrame, *, title: str, key: str, by: str) -> Table:
+    """Status changes per (region, ``key``): the status and the ``by`` and exhaustion dates,
+    before -> now."""
+    table = Table(title=title, title_justify="left")
+    names = ("order by" if by == "order_by" else "contract power by", "exhaustion")
+    for name in ("region", key, "change", "status", *names):
+        table.add_column(name)
+    for r in frame.iter_rows(named=True):
+        table.add_row(
+            Text(r["region"]),
+            Text(r[key]),
+            r["change"],
+            _status(r["status_before"]) + Text(" -> ") + _status(r["status_now"]),
+            *(f"{_day(r[f'{d}_before'])} -> {_day(r[f'{d}_now'])}" for d in (by, "exhaustion")),
+        )
+    return table
+
+
 def changes_view(changes: RunChanges) -> list[Table | Text]:
-    """ "Changes since the previous run": a line saying what was compared, then a table of
-    trigger status changes and one of drill verdict flips (each only when there are some)."""
+    """ "Changes since the previous run": a line saying what was compared, then tables of
+    trigger status changes, power status changes and drill verdict flips (each only when there
+    are some)."""
     title = Text("changes since the previous run: ", style="bold")
     views: list[Table | Text] = [title + Text(changes.summary())]
-    if not changes.triggers.is_empty():
-        table = Table(title="trigger status changes", title_justify="left")
-        for name in ("region", "pool", "change", "status", "order by", "exhaustion"):
-            table.add_column(name)
-        for r in changes.triggers.iter_rows(named=True):
-            table.add_row(
-                Text(r["region"]),
-                Text(r["pool"]),
-                r["change"],
-                _status(r["status_before"]) + Text(" -> ") + _status(r["status_now"]),
-                f"{_day(r['order_by_before'])} -> {_day(r['order_by_now'])}",
-                f"{_day(r['exhaustion_before'])} -> {_day(r['exhaustion_now'])}",
-            )
-        views.append(table)
+    for name, key, by, frame in (
+        ("trigger status changes", "pool", "order_by", changes.triggers),
+        ("power status changes", "site", "contract_by", changes.power),
+    ):
+        if not frame.is_empty():
+            views.append(_status_changes_table(frame, title=name, key=key, by=by))
     if not changes.drills.is_empty():
         table = Table(title="drill verdict flips", title_justify="left")
         for name in ("drill", "verdict before", "verdict now", "drill runs"):

@@ -814,17 +814,23 @@ def _due_before(orders: list[dict[str, Any]]) -> str:
 
 def triggers_line(report: ReportOutcome) -> str:
     """``triggers: 0 red, 0 amber, 6 green``, the red pool whose order-by date came first (and
-    how late it is), and the later orders of the plan due before every trigger's (long-lead
-    blocks for later shortfalls)."""
+    how late it is), the red pools with nothing to order (their shortfall is absorbed, not
+    bought: an order-by date there is no order to place), and the later orders of the plan
+    due before every trigger's (long-lead blocks for later shortfalls)."""
     red = sorted(
         (t for t in report.triggers if t["status"] == "red" and t["order_by"]),
         key=lambda t: str(t["order_by"]),
     )
+    ordering = [t for t in red if t["blocks_to_order"]]
     first = ""
-    if red:
-        by = date.fromisoformat(str(red[0]["order_by"]))
-        first = f"; order first: {red[0]['region']}/{red[0]['pool']} by {by}"
+    if ordering:
+        by = date.fromisoformat(str(ordering[0]["order_by"]))
+        first = f"; order first: {ordering[0]['region']}/{ordering[0]['pool']} by {by}"
         first += _days_late(by, report)
+    if absorbed := [f"{t['region']}/{t['pool']}" for t in red if not t["blocks_to_order"]]:
+        first += (
+            f"; red with nothing to order (short before any order lands): {', '.join(absorbed)}"
+        )
     return (
         "triggers: "
         + ", ".join(f"{report.statuses.get(s, 0)} {s}" for s in ("red", "amber", "green"))

@@ -1,4 +1,4 @@
-"""What changed between two reports: trigger statuses and drill verdicts.
+"""What changed between two reports: trigger statuses, power statuses and drill verdicts.
 
 The alerts of the report flow and the "changes since the previous run" of ``fleetcast status``
 both read these. A report's previous report is the newest trigger run stored before it whose
@@ -6,6 +6,9 @@ forecast run is not newer than its own: a weekly report over daily forecasts com
 week's report (the forecast runs in between were never reported), a report rerun on the same
 forecast run compares with the earlier report on it (so an unchanged rerun alerts nothing), and a
 report on an old forecast run never compares with a newer one.
+
+Power statuses are compared per (region, site): a site whose "contract power by" status moved
+(or that only one report lists) is a change, as a block trigger's is per (region, pool).
 
 Drill verdicts are compared per drill name: the newest run of each drill on the report's forecast
 run, stored by the time of the report, against the same for the previous report. A drill run on
@@ -22,13 +25,15 @@ from typing import Any
 import polars as pl
 
 from forecasting import warehouse
-from forecasting.report.changes import trigger_changes
+from forecasting.report.changes import POWER_CHANGES_SCHEMA, trigger_changes
 
 __all__ = [
+    "POWER_CHANGES_SCHEMA",
     "STATUS_CHANGES_SCHEMA",
     "VERDICT_CHANGES_SCHEMA",
     "RunChanges",
     "drill_verdict",
+    "power_changes",
     "run_changes",
     "status_changes",
     "status_moved",
@@ -92,6 +97,42 @@ def status_changes(
     )
 
 
+def _per_site(power: pl.DataFrame, suffix: str) -> pl.DataFrame:
+    return power.select(
+        "region",
+        "site",
+        pl.col("status").alias(f"status_{suffix}"),
+        pl.col("contract_by").alias(f"contract_by_{suffix}"),
+        pl.col("exhaustion_date").alias(f"exhaustion_{suffix}"),
+        pl.lit(True).alias(f"present_{suffix}"),
+    )
+
+
+def power_changes(previous_power: pl.DataFrame | None, current_power: pl.DataFrame) -> pl.DataFrame:
+    """One row per (region, site) whose power status differs between two trigger runs'
+    ``power_triggers``: a site the facilities must contract power for sooner (or no longer)
+    is news as a block trigger is. None (first run) gives no rows; columns and types are
+    :data:`POWER_CHANGES_SCHEMA`."""
+    if previous_power is None:
+        return _empty(POWER_CHANGES_SCHEMA)
+    change = (
+        pl.when(pl.col("present_before").is_null())
+        .then(pl.lit("new"))
+        .when(pl.col("present_now").is_null())
+        .then(pl.lit("resolved"))
+        .otherwise(pl.lit("changed"))
+    )
+    return (
+        _per_site(current_power, "now")
+        .join(_per_site(previous_power, "before"), on=["region", "site"], how="full", coalesce=True)
+        .filter(status_moved())
+        .with_columns(change=change)
+        .sort("region", "site")
+        .select(POWER_CHANGES_SCHEMA.names())
+        .cast(POWER_CHANGES_SCHEMA)
+    )
+
+
 def drill_verdict() -> pl.Expr:
     """A drill run's verdict; for a run stored before verdicts existed, whether it passed."""
     fallback = pl.when(pl.col("passed")).then(pl.lit("pass")).otherwise(pl.lit(_NO_VERDICT_FAIL))
@@ -146,6 +187,7 @@ class RunChanges:
     previous_forecast_run_id: str | None = None
     triggers: pl.DataFrame = field(default_factory=partial(_empty, STATUS_CHANGES_SCHEMA))
     drills: pl.DataFrame = field(default_factory=partial(_empty, VERDICT_CHANGES_SCHEMA))
+    power: pl.DataFrame = field(default_factory=partial(_empty, POWER_CHANGES_SCHEMA))
     # Settings the two reports differ in ("the daily horizon: 182 -> 7 days"): a change they
     # explain is not news about demand.
     inputs: tuple[str, ...] = ()
@@ -157,8 +199,8 @@ class RunChanges:
 
     @property
     def count(self) -> int:
-        """Trigger status changes plus drill verdict flips."""
-        return self.triggers.height + self.drills.height
+        """Trigger and power status changes plus drill verdict flips."""
+        return self.triggers.height + self.power.height + self.drills.height
 
     def summary(self) -> str:
         """One line saying what was compared and how much changed."""
@@ -166,12 +208,13 @@ class RunChanges:
             return "no report yet: nothing to compare"
         if self.first_run:
             return f"first run: nothing to compare ({self.trigger_run_id} is the first report)"
-        moved, flipped = self.triggers.height, self.drills.height
+        moved, power, flipped = self.triggers.height, self.power.height, self.drills.height
         differ = f"; the runs differ in {'; '.join(self.inputs)}" if self.inputs else ""
         return (
             f"report {self.trigger_run_id} (forecast {self.forecast_run_id}) against "
             f"{self.previous_trigger_run_id} (forecast {self.previous_forecast_run_id}): "
             f"{moved} trigger status change{'s' if moved != 1 else ''}, "
+            f"{power} power status change{'s' if power != 1 else ''}, "
             f"{flipped} drill verdict flip{'s' if flipped != 1 else ''}{differ}"
         )
 
@@ -237,7 +280,7 @@ def _drills_seen(wh: warehouse.Warehouse, forecast_run_id: str, until: datetime)
 
 def run_changes(wh: warehouse.Warehouse, *, trigger_run_id: str | None = None) -> RunChanges:
     """What changed in trigger run ``trigger_run_id`` (default: the newest) since the report
-    before it: statuses by (region, pool) and drill verdicts by drill name."""
+    before it: statuses by (region, pool) and by (region, site), drill verdicts by name."""
     current = _trigger_run(wh, trigger_run_id)
     if current is None:
         if trigger_run_id is not None:
@@ -256,6 +299,10 @@ def run_changes(wh: warehouse.Warehouse, *, trigger_run_id: str | None = None) -
         previous_forecast_run_id=previous["forecast_run_id"],
         triggers=status_changes(
             wh.run_frame("triggers", previous["run_id"]), wh.run_frame("triggers", run_id)
+        ),
+        power=power_changes(
+            wh.run_frame("power_triggers", previous["run_id"]),
+            wh.run_frame("power_triggers", run_id),
         ),
         drills=verdict_changes(
             _drills_seen(wh, previous["forecast_run_id"], previous["created_at"]),

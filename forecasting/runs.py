@@ -1416,6 +1416,7 @@ def report_inputs(
         concentration=_concentration(history, paths),
         previous_triggers=previous_triggers if previous_triggers is not None else pl.DataFrame(),
         previous_run_id=previous,
+        power_changes=compared.power,
         changed_inputs=compared.inputs,
         contracts=contracts.contract_list(book),
         # To the plan's end, not the daily days': finance reads the book over the 36 months its

@@ -33,8 +33,10 @@ from test_server import ROOT, healthy, prefect_env, prefect_server, wait_for
 
 from forecasting import runs, warehouse
 from forecasting.changes import (
+    POWER_CHANGES_SCHEMA,
     STATUS_CHANGES_SCHEMA,
     VERDICT_CHANGES_SCHEMA,
+    power_changes,
     run_changes,
     status_changes,
     verdict_changes,
@@ -89,6 +91,17 @@ def _triggers(
     return pl.DataFrame(rows, schema=frame_schema("triggers"))
 
 
+def _power(
+    statuses: dict[tuple[str, str], str], *, contract_by: date | None = None
+) -> pl.DataFrame:
+    """A power_triggers frame: one row per (region, site) with the given status."""
+    rows = [
+        _row("power_triggers", region=region, site=site, status=status, contract_by=contract_by)
+        for (region, site), status in statuses.items()
+    ]
+    return pl.DataFrame(rows, schema=frame_schema("power_triggers"))
+
+
 def _drills(*runs_: tuple[str, str, str | None, bool, datetime]) -> pl.DataFrame:
     """drill_runs rows from (drill, run_id, verdict, passed, created_at)."""
     return pl.DataFrame(
@@ -122,13 +135,14 @@ def _store_report(
     forecast_run_id: str,
     created_at: datetime,
     statuses: dict[tuple[str, str], str],
+    *,
+    power: dict[tuple[str, str], str] | None = None,
     **settings: Any,
 ) -> None:
     run = _row("trigger_runs", run_id=run_id, forecast_run_id=forecast_run_id, **settings)
+    frames = {"triggers": _triggers(statuses), "power_triggers": _power(power or {})}
     wh.save_run(
-        "trigger_runs",
-        run | {"created_at": created_at},
-        _empty_frames("trigger_runs", triggers=_triggers(statuses)),
+        "trigger_runs", run | {"created_at": created_at}, _empty_frames("trigger_runs", **frames)
     )
 
 
@@ -154,6 +168,8 @@ def _store_drill(
 
 GREEN = {("us-east", "all"): "green", ("eu-west", "all"): "green"}
 RED = {("us-east", "all"): "red", ("eu-west", "all"): "green"}
+POWERED = {("us-east", "us-east-a"): "green", ("eu-west", "eu-west-a"): "amber"}
+SHORT_OF_POWER = {("us-east", "us-east-a"): "red", ("eu-west", "eu-west-a"): "amber"}
 
 
 # --- forecasting.changes ----------------------------------------------------------------------
@@ -202,6 +218,27 @@ def test_green_to_red_is_one_change_and_a_new_pool_counts() -> None:
     assert (west["change"], west["status_before"], west["status_now"]) == ("new", None, "amber")
 
 
+def test_a_site_whose_power_status_moved_is_a_change_and_its_dates_come_with_it() -> None:
+    """us-east-a green -> red is 'changed' with its contract-power-by dates; a site only the
+    new run lists is 'new'; one only the old run lists is 'resolved'; an unmoved status with
+    another date is no change; a first run compares nothing."""
+    before = _power(POWERED | {("us-west", "us-west-a"): "red"}, contract_by=date(2027, 9, 1))
+    now = _power(SHORT_OF_POWER | {("us-east", "us-east-b"): "green"}, contract_by=date(2026, 1, 1))
+    changes = power_changes(before, now)
+    assert changes.schema == POWER_CHANGES_SCHEMA
+    assert changes.select("region", "site", "change", "status_before", "status_now").rows() == [
+        ("us-east", "us-east-a", "changed", "green", "red"),
+        ("us-east", "us-east-b", "new", None, "green"),
+        ("us-west", "us-west-a", "resolved", "red", None),
+    ]
+    first = changes.row(0, named=True)
+    assert (first["contract_by_before"], first["contract_by_now"]) == (
+        date(2027, 9, 1),
+        date(2026, 1, 1),
+    )
+    assert power_changes(None, now).is_empty()
+
+
 def test_a_verdict_flip_compares_the_newest_run_of_each_drill() -> None:
     """Only the newest run of a drill counts on each side; a drill on one side only is no flip;
     a run stored without a verdict falls back to whether it passed."""
@@ -232,14 +269,14 @@ def test_a_report_compares_with_the_report_before_not_the_forecast_before(
     for i in range(3):
         _store_forecast(wh, f"f{i + 1}", T0 + i * DAY)
     _store_drill(wh, "d1", "f1", "inference-2x", "pass", T0 + timedelta(hours=1))
-    _store_report(wh, "t1", "f1", T0 + timedelta(hours=2), GREEN)
+    _store_report(wh, "t1", "f1", T0 + timedelta(hours=2), GREEN, power=POWERED)
     # A drill stored on f1 after t1 was never shown by t1: not the "before" side.
     _store_drill(wh, "d1b", "f1", "inference-2x", "fails under the shock", T0 + timedelta(hours=3))
     # f2 is never reported; f3's report compares with t1.
     _store_drill(
         wh, "d3", "f3", "inference-2x", "fails under the shock", T0 + 2 * DAY + 1 * DAY / 24
     )
-    _store_report(wh, "t3", "f3", T0 + 2 * DAY + 2 * DAY / 24, RED)
+    _store_report(wh, "t3", "f3", T0 + 2 * DAY + 2 * DAY / 24, RED, power=SHORT_OF_POWER)
     changes = run_changes(wh)
     assert (changes.trigger_run_id, changes.previous_trigger_run_id) == ("t3", "t1")
     assert changes.previous_forecast_run_id == "f1"
@@ -247,7 +284,13 @@ def test_a_report_compares_with_the_report_before_not_the_forecast_before(
         ("us-east", "green", "red")
     ]
     assert changes.drills.rows() == [("inference-2x", "pass", "fails under the shock", "d1", "d3")]
-    assert "1 trigger status change, 1 drill verdict flip" in changes.summary()
+    assert changes.power.select("site", "status_before", "status_now").rows() == [
+        ("us-east-a", "green", "red")
+    ]
+    assert (
+        "1 trigger status change, 1 power status change, 1 drill verdict flip" in changes.summary()
+    )
+    assert changes.count == 3
     # A report on the old forecast run f1, made after t3, compares with t1, never with t3.
     _store_report(wh, "t4", "f1", T0 + 3 * DAY, GREEN)
     rerun = run_changes(wh, trigger_run_id="t4")
@@ -283,20 +326,20 @@ def test_each_change_becomes_one_event_with_labels_and_dates(wh: warehouse.Wareh
     the automation's templates; none when nothing changed."""
     from prefect.events import Event
 
-    from flows.report import STATUS_CHANGED, VERDICT_CHANGED, change_events
+    from flows.report import POWER_CHANGED, STATUS_CHANGED, VERDICT_CHANGED, change_events
 
     _store_forecast(wh, "f1", T0)
     _store_drill(wh, "d1", "f1", "inference-2x", "pass", T0 + timedelta(hours=1))
-    _store_report(wh, "t1", "f1", T0 + timedelta(hours=2), GREEN)
+    _store_report(wh, "t1", "f1", T0 + timedelta(hours=2), GREEN, power=POWERED)
     assert change_events(run_changes(wh)) == []  # first run
-    _store_report(wh, "t2", "f1", T0 + timedelta(hours=3), GREEN)
+    _store_report(wh, "t2", "f1", T0 + timedelta(hours=3), GREEN, power=POWERED)
     assert change_events(run_changes(wh)) == []  # nothing changed
     _store_forecast(wh, "f2", T0 + DAY)
     _store_drill(wh, "d2", "f2", "inference-2x", "plan fails unshocked", T0 + DAY)
-    _store_report(wh, "t3", "f2", T0 + DAY + timedelta(hours=1), RED)
+    _store_report(wh, "t3", "f2", T0 + DAY + timedelta(hours=1), RED, power=SHORT_OF_POWER)
     events = [Event(**kwargs) for kwargs in change_events(run_changes(wh))]
-    assert [e.event for e in events] == [STATUS_CHANGED, VERDICT_CHANGED]
-    trigger, drill = events
+    assert [e.event for e in events] == [STATUS_CHANGED, POWER_CHANGED, VERDICT_CHANGED]
+    trigger, power, drill = events
     assert trigger.resource.id == "fleetcast.trigger.us-east.all"
     assert trigger.resource["fleetcast.region"] == "us-east"
     assert trigger.resource["fleetcast.pool"] == "all"
@@ -313,6 +356,15 @@ def test_each_change_becomes_one_event_with_labels_and_dates(wh: warehouse.Wareh
         ("previous-trigger-run", "fleetcast.trigger-run.t2"),
         ("previous-forecast-run", "fleetcast.forecast-run.f1"),
     }
+    assert power.resource.id == "fleetcast.power.us-east.us-east-a"
+    assert power.resource["fleetcast.site"] == "us-east-a"
+    assert (power.resource["fleetcast.status-before"], power.resource["fleetcast.status-now"]) == (
+        "green",
+        "red",
+    )
+    assert {"contract_by_before", "contract_by_now", "exhaustion_before", "exhaustion_now"} <= set(
+        power.payload
+    )
     assert drill.resource.id == "fleetcast.drill.inference-2x"
     assert drill.resource["fleetcast.verdict-before"] == "pass"
     assert drill.resource["fleetcast.verdict-now"] == "plan fails unshocked"
@@ -335,19 +387,20 @@ def test_status_lists_the_changes_since_the_previous_run(warehouse_path: Path) -
     with warehouse.connect(warehouse_path) as wh:
         _store_forecast(wh, "f1", T0)
         _store_drill(wh, "d1", "f1", "inference-2x", "pass", T0 + timedelta(hours=1))
-        _store_report(wh, "t1", "f1", T0 + timedelta(hours=2), GREEN)
+        _store_report(wh, "t1", "f1", T0 + timedelta(hours=2), GREEN, power=POWERED)
     assert "changes since the previous run: first run: nothing to compare" in _rendered(
         warehouse_path
     )
     with warehouse.connect(warehouse_path) as wh:
         _store_forecast(wh, "f2", T0 + DAY, horizon_days=182, horizon_months=37)
         _store_drill(wh, "d2", "f2", "inference-2x", "fails under the shock", T0 + DAY)
-        _store_report(wh, "t2", "f2", T0 + DAY + timedelta(hours=1), RED)
+        _store_report(wh, "t2", "f2", T0 + DAY + timedelta(hours=1), RED, power=SHORT_OF_POWER)
     text = _rendered(warehouse_path)
     assert "report t2 (forecast f2) against t1 (forecast f1)" in text
     # A run that reaches past its daily days says how far: the plan, not only the 182 days.
     assert "182 d, then monthly to 37 months" in text
     assert "trigger status changes" in text and "green -> red" in text
+    assert "power status changes" in text and "us-east-a" in text
     assert "drill verdict flips" in text and "fails under the shock" in text
     # The drill runs list their verdicts against the unshocked plan, not a bare FAIL.
     drills = text.split("drill runs, newest first")[1].split("trigger runs")[0]

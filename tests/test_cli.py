@@ -732,6 +732,7 @@ def test_the_triggers_line_orders_first_the_red_pool_due_first_and_says_how_late
         {"region": "us-west", "pool": "training", "status": "red", "order_by": "2026-04-20"},
         {"region": "eu-west", "pool": "all", "status": "green", "order_by": None},
     ]
+    rows = [r | {"blocks_to_order": 2} for r in rows]
     report = ReportOutcome(
         run_id="r", trigger_run_id="t", path=Path("."), statuses={"red": 2, "green": 1},
         failing_drills=[], stale_days=None, triggers=rows, as_of=date(2026, 12, 1),
@@ -739,6 +740,14 @@ def test_the_triggers_line_orders_first_the_red_pool_due_first_and_says_how_late
     assert triggers_line(report) == (
         "triggers: 2 red, 0 amber, 1 green; order first: us-west/training by 2026-04-20 "
         "(225 days ago: late)"
+    )
+    # A red pool with nothing to order (short before any order lands, covered after) has an
+    # order-by date but no order: it is named as such, never as the order to place first.
+    rows[1]["blocks_to_order"] = 0
+    assert triggers_line(report.model_copy(update={"triggers": rows})) == (
+        "triggers: 2 red, 0 amber, 1 green; order first: us-east/all by 2026-09-03 "
+        "(89 days ago: late); red with nothing to order (short before any order lands): "
+        "us-west/training"
     )
 
 

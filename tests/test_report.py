@@ -30,6 +30,7 @@ from forecasting.report import (
     run_slug,
     trigger_changes,
 )
+from forecasting.report.changes import POWER_CHANGES_SCHEMA
 from forecasting.report.figures import backlog_chart, fan_chart, orders_chart
 from forecasting.report.format import (
     MISSING,
@@ -997,6 +998,36 @@ def test_what_changed_lists_moves_against_the_previous_run() -> None:
     assert f"The two runs differ in {horizon}: changes below may come from that" in page
 
 
+def test_what_changed_lists_the_sites_whose_power_status_moved() -> None:
+    """A site that went amber -> red since the previous run is listed under "what changed"
+    with its contract-power-by dates; with no site moved there is no power table."""
+    inputs = sample_inputs()
+    moved = pl.DataFrame(
+        [
+            {
+                "region": "us-east",
+                "site": "us-east-b",
+                "change": "changed",
+                "status_before": "amber",
+                "status_now": "red",
+                "contract_by_before": date(2027, 2, 1),
+                "contract_by_now": date(2026, 12, 1),
+                "exhaustion_before": date(2029, 2, 1),
+                "exhaustion_now": date(2028, 12, 1),
+            }
+        ],
+        schema=POWER_CHANGES_SCHEMA,
+    )
+    for page in (
+        finance_page(replace(inputs, power_changes=moved)),
+        facilities_page(replace(inputs, power_changes=moved)),
+    ):
+        changed = page.split("What changed")[1]
+        assert "contract power by" in changed and "us-east-b" in changed
+        assert "2027-02-01 → 2026-12-01" in changed
+    assert "contract power by" not in finance_page(inputs).split("What changed")[1]
+
+
 def test_the_orders_takeaway_names_the_first_order_not_a_pool_with_nothing_to_order() -> None:
     """A red pool short before any other but with nothing to order (covered by another pool's
     order, or by capacity already planned) is not "the first order due"; with no order at
@@ -1582,6 +1613,10 @@ def test_the_next_order_by_card_says_when_its_date_is_already_gone() -> None:
         pl.col("tranche") == 1
     ))  # fmt: skip
     assert "2026-08-10, 104 days ago: late (us-east · all)" in finance_page(plain)
+    # A red trigger with nothing to order has an order-by date but no order to place.
+    nothing = pl.when(pl.col("status") == "red").then(0).otherwise(pl.col("blocks_to_order"))
+    absorbed = replace(plain, triggers=plain.triggers.with_columns(blocks_to_order=nothing))
+    assert "(us-east · all)" not in html_text(finance_page(absorbed)).split("next order-by")[0]
     ahead = replace(plain, triggers=plain.triggers.filter(pl.col("status") != "red"))
     assert "2026-12-28 (us-east · training)" in finance_page(ahead)
     # The facilities card's contract-power date alike.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-__all__ = ["CHANGES_SCHEMA", "trigger_changes"]
+__all__ = ["CHANGES_SCHEMA", "POWER_CHANGES_SCHEMA", "trigger_changes"]
 
 CHANGES_SCHEMA = pl.Schema(
     {
@@ -21,6 +21,20 @@ CHANGES_SCHEMA = pl.Schema(
         "order_by_shift_days": pl.Int64,
         "blocks_before": pl.Int64,
         "blocks_now": pl.Int64,
+    }
+)
+
+POWER_CHANGES_SCHEMA = pl.Schema(
+    {
+        "region": pl.String,
+        "site": pl.String,
+        "change": pl.String,  # new | resolved | changed (forecasting.changes.power_changes)
+        "status_before": pl.String,
+        "status_now": pl.String,
+        "contract_by_before": pl.Date,
+        "contract_by_now": pl.Date,
+        "exhaustion_before": pl.Date,
+        "exhaustion_now": pl.Date,
     }
 )
 

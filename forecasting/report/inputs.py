@@ -23,6 +23,7 @@ from forecasting.capacity import (
     unplanned_regions,
 )
 from forecasting.contracts import BOOK_CONCENTRATION_SCHEMA, CONTRACT_LIST_SCHEMA, FINANCE_SCHEMA
+from forecasting.report.changes import POWER_CHANGES_SCHEMA
 from forecasting.report.format import fmt_date
 from forecasting.schema import DEMAND_SCHEMA, FORECAST_SCHEMA, frame_schema, table
 from forecasting.triggers import TRIGGERS_SCHEMA
@@ -376,6 +377,7 @@ _REQUIRED: dict[str, pl.Schema] = {
     "drills_not_played": DRILLS_NOT_PLAYED_SCHEMA,
     "concentration": CONCENTRATION_SCHEMA,
     "previous_triggers": TRIGGERS_SCHEMA,
+    "power_changes": POWER_CHANGES_SCHEMA,
     "contracts": CONTRACT_LIST_SCHEMA,
     "contract_finance": FINANCE_SCHEMA,
     "book_concentration": BOOK_CONCENTRATION_SCHEMA,
@@ -439,6 +441,8 @@ class ReportInputs:
     concentration: pl.DataFrame = field(default_factory=partial(_empty, CONCENTRATION_SCHEMA))
     previous_triggers: pl.DataFrame = field(default_factory=partial(_empty, TRIGGERS_SCHEMA))
     previous_run_id: str | None = None
+    # Sites whose power status moved since that run (forecasting.changes.power_changes).
+    power_changes: pl.DataFrame = field(default_factory=partial(_empty, POWER_CHANGES_SCHEMA))
     changed_inputs: tuple[str, ...] = ()  # settings the previous run differs in
     contracts: pl.DataFrame = field(default_factory=partial(_empty, CONTRACT_LIST_SCHEMA))
     contract_finance: pl.DataFrame = field(default_factory=partial(_empty, FINANCE_SCHEMA))

@@ -296,8 +296,9 @@ def total(frame: pl.DataFrame, column: str) -> float:
 
 
 def next_order_by(inputs: ReportInputs) -> str:
-    """The first order-by date and whose: a trigger's, or a later order of the plan due before
-    every trigger's (a long-lead block for a later shortfall), counting the others due first."""
+    """The first order-by date and whose: a trigger's with blocks to order, or a later order of
+    the plan due before every trigger's (a long-lead block for a later shortfall), counting the
+    others due first."""
     t = inputs.triggers
     if (early := later_orders_due_first(t, inputs.placements)).height:
         due = early.row(0, named=True)
@@ -306,7 +307,10 @@ def next_order_by(inputs: ReportInputs) -> str:
             f"{by_date(due['order_by'], inputs.as_of)} ({due['region']} · {due['pool']}, a later "
             f"order: {fmt_count(due['blocks'])} × {due['candidate']}{more})"
         )
-    dated = t.filter(pl.col("order_by").is_not_null()).sort("order_by")
+    # A trigger with nothing to order (its shortfall comes before any order could land, and
+    # planned capacity covers the need after) has an order-by date but no order to place.
+    dated = t.filter(pl.col("order_by").is_not_null() & (pl.col("blocks_to_order") > 0))
+    dated = dated.sort("order_by")
     if dated.is_empty():
         return "none due"
     first = dated.row(0, named=True)
@@ -349,6 +353,7 @@ class Changes:
 
     note: str
     table: Table | None
+    power: Table | None = None  # sites whose power status moved; None when none did
 
 
 def changes_view(inputs: ReportInputs) -> Changes:
@@ -390,4 +395,27 @@ def changes_view(inputs: ReportInputs) -> Changes:
         "shift",
         "blocks to order",
     ]
-    return Changes(note, Table.of(headers, rows, numeric=(5, 7), empty="no trigger changed"))
+    return Changes(
+        note,
+        Table.of(headers, rows, numeric=(5, 7), empty="no trigger changed"),
+        _power_changes_table(inputs.power_changes),
+    )
+
+
+def _power_changes_table(moved: pl.DataFrame) -> Table | None:
+    """The sites whose "contract power by" status moved, or None when none did."""
+    if moved.is_empty():
+        return None
+    rows = [
+        [
+            r["region"],
+            r["site"],
+            r["change"],
+            (Badge(r["status_before"]), " → ", Badge(r["status_now"])),
+            f"{fmt_date(r['contract_by_before'])} → {fmt_date(r['contract_by_now'])}",
+            f"{fmt_date(r['exhaustion_before'])} → {fmt_date(r['exhaustion_now'])}",
+        ]
+        for r in moved.iter_rows(named=True)
+    ]
+    headers = ["region", "site", "change", "power status", "contract power by", "MW exhausted"]
+    return Table.of(headers, rows, empty="no site's power status changed")

@@ -17,6 +17,7 @@ from forecasting.report.pages.common import (
     Table,
     blocks_text,
     by_date,
+    changes_view,
     month,
     render,
     shell,
@@ -304,4 +305,5 @@ def facilities_page(inputs: ReportInputs) -> str:
         power_orders=_power_orders_table(inputs.triggers, inputs.placements),
         power_contracts=_power_contracts_table(inputs.power_triggers),
         unsited=_unsited_note(inputs),
+        changes=changes_view(inputs),
     )
