@@ -7,10 +7,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, timedelta
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 from prefect import flow, task
-from prefect.cache_policies import INPUTS, NO_CACHE
+from prefect.cache_policies import NO_CACHE
+from prefect.context import TaskRunContext
 from prefect.futures import as_completed
 from prefect.logging import get_run_logger
 
@@ -18,6 +20,7 @@ from flows.console import progress_bar
 from flows.runners import task_runner_for
 from forecasting import runs
 from forecasting.contracts import ContractBook
+from forecasting.digest import code_digest, content_digest
 from forecasting.forecast import ForecastResult, ForecastSettings, SeriesForecast, forecast_all
 from forecasting.horizon import Extended
 from forecasting.options import ForecastOptions
@@ -44,8 +47,18 @@ def read_contracts(warehouse_path: Path) -> ContractBook:
     return runs.contract_book(warehouse_path)
 
 
+def chunk_key(_context: TaskRunContext | None, parameters: dict[str, Any]) -> str:
+    """A forecast chunk's cache key: the forecasting code, the work's function and keywords
+    (settings, events) and the chunk's frames, by content. Keyed on their pickles (Prefect's
+    INPUTS), equal chunks missed in every new process, so a rerun recomputed them all."""
+    work = parameters["work"]
+    function = getattr(getattr(work, "func", work), "__qualname__", repr(work))
+    keywords = sorted(getattr(work, "keywords", {}).items())
+    return content_digest(code_digest(), function, keywords, parameters["chunk"])
+
+
 # Cached on the chunk's content and settings, so a rerun after a crash reuses finished chunks.
-@task(cache_policy=INPUTS, cache_expiration=timedelta(days=1), persist_result=True)
+@task(cache_key_fn=chunk_key, cache_expiration=timedelta(days=1), persist_result=True)
 def forecast_chunk(
     work: Callable[[pl.DataFrame], SeriesForecast], chunk: list[pl.DataFrame]
 ) -> list[SeriesForecast]:

@@ -124,7 +124,6 @@ Speed
 
 from __future__ import annotations
 
-import hashlib
 import math
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -140,6 +139,7 @@ from pydantic import BaseModel
 
 from forecasting import warehouse
 from forecasting.capacity import Block, CandidateBlock, CapacityPlan
+from forecasting.digest import content_digest
 from forecasting.longrange import BLOCK_DAYS, MIN_BLOCKS
 from forecasting.options import DecisionOptions
 from forecasting.schema import BlockStatus, Measure, WorkloadClass, frame_schema
@@ -769,15 +769,8 @@ class KnownThen:
     def digest(self) -> str:
         """A content hash of what was known: equal inputs give equal digests in any process
         (pickles of equal polars frames differ, so caches key on this instead)."""
-        parts = [f"polars {pl.__version__}", self.plan.model_dump_json()]
-        parts.append("no book" if self.book is None else repr(self.book.contracts))
-        for frame in (self.series, self.events):
-            if frame is None:
-                parts.append("none")
-                continue
-            rows = frame.hash_rows(seed=0).to_numpy().tobytes()
-            parts.append(f"{frame.schema}:{hashlib.sha256(rows).hexdigest()}")
-        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+        book = "no book" if self.book is None else repr(self.book.contracts)
+        return content_digest(self.plan.model_dump_json(), book, self.series, self.events)
 
 
 def known_then(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any, get_args
 
@@ -210,15 +209,14 @@ def test_an_event_no_telemetry_series_matches_is_loaded_with_a_warning(
 
 
 def test_one_row_ingest_answers_at_once_without_prefect(tmp_path: Path) -> None:
-    """Without a server, `ingest` never imports prefect and a one-row file loads in seconds."""
+    """Without a server, `ingest` never imports prefect, so it starts no Prefect server (13-21 s
+    before the first row; about 1 s without). The import is checked, not the time: a 10 s
+    bound read 10.4 s on a busy machine."""
     one = write_csv(tmp_path / "one.csv", GOOD)
-    started = time.perf_counter()
     result = fleetcast("ingest", str(one), "--warehouse", str(tmp_path / "w.duckdb"))
-    seconds = time.perf_counter() - started
     assert result.returncode == 0, result.stderr
-    assert result.stderr.strip().endswith("False")
+    assert result.stderr.strip().endswith("False")  # prefect was not imported
     assert "one.csv" in result.stdout and "loaded" in result.stdout
-    assert seconds < 10  # 1 s here; a flow first starts Prefect's server (13-21 s)
 
 
 @pytest.mark.slow

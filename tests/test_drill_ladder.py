@@ -188,6 +188,26 @@ def test_time_to_absorb_is_censored_when_never_absorbed() -> None:
     assert absorb.filter(pl.col("workload_class") == "batch")["p90"].to_list() == [None]
 
 
+def test_whole_again_only_in_the_window_s_last_hours_is_censored() -> None:
+    """A shortfall that ends three hours before the window does was read as a time to absorb
+    (a block lost for good read "absorbed in 4,365 h" of a 4,368 h window, a number that
+    looked measured): behind within a day of the window's end is censored. A shortfall that
+    ends two days before the end is measured as before."""
+    plan = _plan([_block("a", 100, classes=["inference"])])
+    inference = _paths({"r1/inference/other": 60.0})
+    window = (DAYS - 7) * 24
+    surge = scenario_from_args(target="class:inference", shape=f"spike:{window - 3}h", start="+1w")
+    late = run_drill(plan, inference, None, surge)
+    assert late.absorb_censored and late.absorb_hours is None
+    assert any("within 24 h of the horizon end (336 h)" in note for note in late.notes)
+    # Inference at 2x 60 on 100 GPUs until demand drops to 40 two days before the end.
+    drop = pl.col("ds") >= MONDAY + timedelta(days=DAYS - 2)
+    dropping = inference.with_columns(y=pl.when(drop).then(40.0).otherwise(pl.col("y")))
+    step = scenario_from_args(target="class:inference", shape="step", start="+1w")
+    early = run_drill(plan, dropping, None, step)
+    assert not early.absorb_censored and early.absorb_hours == window - 48 + 1
+
+
 def test_still_short_when_the_unshocked_plan_fails_for_good_is_censored() -> None:
     """A batch step at +1w on 100 GPUs that retire on day 14: the shocked run is behind until
     the unshocked plan itself fails for good, so no hour can show it whole again. That is no
@@ -199,7 +219,11 @@ def test_still_short_when_the_unshocked_plan_fails_for_good_is_censored() -> Non
     result = run_drill(plan, _paths(_BATCH), None, step)
     assert result.verdict == FAILS_UNSHOCKED
     assert result.absorb_hours is None and result.absorb_censored
-    assert any("in the last hour the unshocked plan held" in note for note in result.notes)
+    assert any(
+        "within 24 h of the horizon end" in note
+        and "of the last hour the unshocked plan held" in note
+        for note in result.notes
+    )
     # Before the retirement the same shock is measured as usual: still short at the end.
     live = run_drill(_plan(_SHORT), _paths(_BATCH), None, step)
     assert live.absorb_censored and not any("unshocked plan held" in n for n in live.notes)

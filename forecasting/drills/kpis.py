@@ -43,6 +43,7 @@ from forecasting.drills.inputs import (
 from forecasting.drills.kernel import (
     CENSORED,
     CLASS_METRICS,
+    CONFIRM_HOURS,
     DEFERRED_UNMET,
     FIRST_SATURATED,
     FIRST_USED,
@@ -661,7 +662,7 @@ def compare(
     moved = float(total["failed_over_gpu_hours"].to_numpy().mean())
     notes = [n for n in shocked.notes if not n.startswith("time to absorb")]
     if censored:
-        where = f"at the horizon end ({final.window_hours} h)"
+        where = f"within {CONFIRM_HOURS} h of the horizon end ({final.window_hours:,} h)"
         # The baseline's own censoring flags the paths where the unshocked plan still fails in
         # the last hour: there the shocked run is judged only up to the plan's last good hour.
         base_total = baseline.per_path.filter(pl.col("workload_class") == ALL_CLASSES)
@@ -669,11 +670,12 @@ def compare(
         if failing_at_end > 0:
             where += (
                 f" or, on the {failing_at_end:.0%} of paths where the plan fails unshocked at the "
-                "end, in the last hour the unshocked plan held"
+                "end, of the last hour the unshocked plan held"
             )
         notes.append(
             f"time to absorb is censored: on more than {1 - ABSORB_SHARE:.0%} of paths some "
-            f"class was still short of its baseline {where}"
+            f"class was still short of its baseline {where}, so no day showed it whole again "
+            "for good"
         )
     elif shock_end is not None:
         margin = _shock_end_margin(int(shock_end))
