@@ -25,7 +25,7 @@ from typing import Any
 import polars as pl
 
 from forecasting import warehouse
-from forecasting.report.changes import POWER_CHANGES_SCHEMA, trigger_changes
+from forecasting.report.changes import POWER_CHANGES_SCHEMA, change_kind, trigger_changes
 
 __all__ = [
     "POWER_CHANGES_SCHEMA",
@@ -115,18 +115,11 @@ def power_changes(previous_power: pl.DataFrame | None, current_power: pl.DataFra
     :data:`POWER_CHANGES_SCHEMA`."""
     if previous_power is None:
         return _empty(POWER_CHANGES_SCHEMA)
-    change = (
-        pl.when(pl.col("present_before").is_null())
-        .then(pl.lit("new"))
-        .when(pl.col("present_now").is_null())
-        .then(pl.lit("resolved"))
-        .otherwise(pl.lit("changed"))
-    )
     return (
         _per_site(current_power, "now")
         .join(_per_site(previous_power, "before"), on=["region", "site"], how="full", coalesce=True)
         .filter(status_moved())
-        .with_columns(change=change)
+        .with_columns(change=change_kind(status_moved()))
         .sort("region", "site")
         .select(POWER_CHANGES_SCHEMA.names())
         .cast(POWER_CHANGES_SCHEMA)

@@ -736,29 +736,3 @@ def test_a_slip_or_region_loss_missing_a_part_says_the_form(
     (got '')"; the error now quotes the argument and gives the form with an example."""
     with pytest.raises(ScenarioError, match=form):
         scenario_from_args(**arguments)
-
-
-def test_a_time_to_absorb_reaching_the_window_end_is_censored_not_measured() -> None:
-    """Paths whole again only in the window's last hour gave a P90 time to absorb equal to the
-    window (672 h of a 672 h window), printed as measured: nothing shows they hold after it.
-    One hour earlier it is a measurement."""
-    from types import SimpleNamespace
-    from typing import cast
-
-    from forecasting.drills.kpis import ALL_CLASSES, DrillResult, _absorb
-
-    def drill(last: float) -> DrillResult:
-        times = [24.0] * 8 + [last] * 2
-        per_path = pl.DataFrame(
-            {
-                "workload_class": [ALL_CLASSES] * 10,
-                "absorb_censored": [False] * 10,
-                "absorb_ended_with_shock": [False] * 10,
-                "time_to_absorb_hours": times,
-            }
-        )
-        return cast(DrillResult, SimpleNamespace(per_path=per_path, window_hours=672))
-
-    assert _absorb(drill(672.0)) == (None, True, None)
-    hours, censored, _ = _absorb(drill(671.0))
-    assert hours is not None and 600 < hours < 672 and not censored

@@ -598,13 +598,11 @@ def _absorb(final: DrillResult) -> tuple[float | None, bool, float | None]:
     judged = ~np.isnan(measured)  # paths the unshocked plan failed throughout: not judged
     if not judged.any():
         return None, False, None
+    # A path whole again within a day of the window's end is censored by the kernel
+    # (CONFIRM_HOURS), so a finite P90 is always a time the window saw hold.
     value = _quantile(np.where(censored | ended, np.inf, measured)[judged], ABSORB_SHARE)
-    if not np.isinf(value) and value < final.window_hours:
-        return value, False, None
     if not np.isinf(value):
-        # Whole again only in the window's last hour: nothing shows it holds from then on, so
-        # the window's length would read as a measured time to absorb. Censored.
-        return None, True, None
+        return value, False, None
     if np.isinf(_quantile(np.where(censored, np.inf, measured)[judged], ABSORB_SHARE)):
         return None, True, None
     return None, False, float(final.scenario.shape.hours)

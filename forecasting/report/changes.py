@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-__all__ = ["CHANGES_SCHEMA", "POWER_CHANGES_SCHEMA", "trigger_changes"]
+__all__ = ["CHANGES_SCHEMA", "POWER_CHANGES_SCHEMA", "change_kind", "trigger_changes"]
 
 CHANGES_SCHEMA = pl.Schema(
     {
@@ -58,6 +58,21 @@ def _one_per_pool(triggers: pl.DataFrame, suffix: str) -> pl.DataFrame:
     )
 
 
+def change_kind(moved: pl.Expr) -> pl.Expr:
+    """``new`` (only the current run lists the key), ``resolved`` (only the previous one),
+    ``changed`` where ``moved``, else ``unchanged``; from the ``present_now`` and
+    ``present_before`` flags of a full join of the two runs."""
+    return (
+        pl.when(pl.col("present_before").is_null())
+        .then(pl.lit("new"))
+        .when(pl.col("present_now").is_null())
+        .then(pl.lit("resolved"))
+        .when(moved)
+        .then(pl.lit("changed"))
+        .otherwise(pl.lit("unchanged"))
+    )
+
+
 def _shift(name: str) -> pl.Expr:
     return (pl.col(f"{name}_now") - pl.col(f"{name}_before")).dt.total_days().cast(pl.Int64)
 
@@ -76,18 +91,9 @@ def trigger_changes(current: pl.DataFrame, previous: pl.DataFrame) -> pl.DataFra
     moved = pl.any_horizontal(
         *(pl.col(f"{n}_now").ne_missing(pl.col(f"{n}_before")) for n in _COMPARED)
     )
-    change = (
-        pl.when(pl.col("present_before").is_null())
-        .then(pl.lit("new"))
-        .when(pl.col("present_now").is_null())
-        .then(pl.lit("resolved"))
-        .when(moved)
-        .then(pl.lit("changed"))
-        .otherwise(pl.lit("unchanged"))
-    )
     return (
         both.with_columns(
-            change=change,
+            change=change_kind(moved),
             exhaustion_shift_days=_shift("exhaustion"),
             order_by_shift_days=_shift("order_by"),
         )
