@@ -59,7 +59,7 @@ from datetime import date
 import numpy as np
 import polars as pl
 
-from forecasting import hierarchy, longrange
+from forecasting import hierarchy, longrange, sums
 from forecasting.capacity import CapacityPlan
 from forecasting.forecast import ForecastResult
 from forecasting.schema import QUANTILES, Measure, frame_schema, quantile_column
@@ -369,24 +369,35 @@ def _customers_on_their_paths(
         return forecast
     moved = class_bands.select(pl.col("unique_id").alias("parent"), "ds").unique()
     y = pl.col("y").cast(pl.Float64)
-    read = (
+    on_moved_days = (
         paths.lazy()
         .filter(hierarchy.depth() == hierarchy.BOTTOM_DEPTH)
-        .with_columns(hierarchy.parent().alias("parent"))
+        .with_columns(hierarchy.parent().alias("parent"), y)
         .join(moved.lazy(), on=["parent", "ds"], how="semi")
-        .group_by("unique_id", "parent", "ds")
+        .collect()
+    )
+    # Means and shares from sums in a fixed order: a group-by's float sums moved the stored
+    # means by an ulp from rerun to rerun.
+    key = ["unique_id", "parent", "ds"]
+    means = sums.group_sums(on_moved_days, key, "y").select(
+        *key, (pl.col("y") / pl.col("rows")).alias("path_mean")
+    )
+    of_class = sums.group_sums(means, ["parent", "ds"], "path_mean")
+    read = (
+        on_moved_days.lazy()
+        .group_by(key)
         .agg(
-            y.mean().alias("path_mean"),
-            *(
-                y.quantile(q, interpolation="linear").alias(f"{quantile_column(q)}_paths")
-                for q in QUANTILES
-                if quantile_column(q) in qcols
-            ),
+            y.quantile(q, interpolation="linear").alias(f"{quantile_column(q)}_paths")
+            for q in QUANTILES
+            if quantile_column(q) in qcols
         )
+        .join(means.lazy(), on=key)
+        .join(of_class.lazy().rename({"path_mean": "class_mean"}), on=["parent", "ds"])
         .with_columns(
-            (pl.col("path_mean") / pl.col("path_mean").sum().over("parent", "ds")).alias("share"),
+            (pl.col("path_mean") / pl.col("class_mean")).alias("share"),
             pl.lit(Measure.MEAN.value).alias("measure"),
         )
+        .drop("class_mean", "rows")
     )
     classes = forecast.lazy().select(
         pl.col("unique_id").alias("parent"), "ds", "measure", pl.col("mean").alias("whole")

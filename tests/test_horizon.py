@@ -426,14 +426,11 @@ def test_a_region_s_paths_read_its_band_where_its_classes_move_together_more_tha
     assert shares["y"].to_numpy() == pytest.approx(0.6)
 
 
-def test_the_drills_paths_are_the_same_on_every_run_of_the_same_forecast() -> None:
-    """A rerun on the same telemetry plays the same paths. The class sums that rank the paths
-    were a streaming group-by whose float sums change in the last bit from run to run; a
-    path's rank among near-equal sums then flipped, the drills played other paths, and a
-    rerun moved a region-loss drill's queue-delay P90 from 42.8 to 41.0 hours. Here 30
-    customers per class on 1,000 paths: enough rows for the group-by to split its work."""
-    rng = np.random.default_rng(11)
-    n, days = 1000, [AS_OF + timedelta(days=d) for d in range(1, 6)]
+def _thirty_customers_per_class(
+    rng: np.random.Generator, days: list[date], n: int
+) -> tuple[list[str], pl.DataFrame]:
+    """Thirty customers in each of two classes of r1, on ``n`` lognormal paths: enough rows
+    for a group-by to split its work over threads."""
     leaves = [f"total/r1/{c}/cust-{i:02d}" for c in ("batch", "inference") for i in range(30)]
     paths = pl.DataFrame(
         {
@@ -444,6 +441,17 @@ def test_the_drills_paths_are_the_same_on_every_run_of_the_same_forecast() -> No
         },
         schema=PATHS_SCHEMA,
     )
+    return leaves, paths
+
+
+def test_the_drills_paths_are_the_same_on_every_run_of_the_same_forecast() -> None:
+    """A rerun on the same telemetry plays the same paths. The class sums that rank the paths
+    were a streaming group-by whose float sums change in the last bit from run to run; a
+    path's rank among near-equal sums then flipped, the drills played other paths, and a
+    rerun moved a region-loss drill's queue-delay P90 from 42.8 to 41.0 hours."""
+    rng = np.random.default_rng(11)
+    n, days = 1000, [AS_OF + timedelta(days=d) for d in range(1, 6)]
+    _, paths = _thirty_customers_per_class(rng, days, n)
 
     def band(uid: str, scale: float) -> pl.DataFrame:
         return pl.DataFrame(
@@ -459,6 +467,42 @@ def test_the_drills_paths_are_the_same_on_every_run_of_the_same_forecast() -> No
         for _ in range(6)
     ]
     assert all(run["y"].equals(runs[0]["y"]) for run in runs[1:])
+
+
+def test_customer_means_are_the_same_bits_whatever_order_their_paths_come_in() -> None:
+    """A rerun stores the same customer means. Their paths' means and each class's sum of them
+    were a group-by's float sums, which moved the stored means by an ulp from run to run; the
+    same paths in four orders now give one forecast, bit for bit."""
+    rng = np.random.default_rng(3)
+    n, days = 500, [AS_OF + timedelta(days=d) for d in (40, 120)]
+    leaves, paths = _thirty_customers_per_class(rng, days, n)
+    ids = [*leaves, "total/r1/batch", "total/r1/inference"]
+    forecast = pl.DataFrame(
+        {
+            "unique_id": [u for u in ids for _ in days],
+            "ds": [d for _ in ids for d in days],
+            "measure": "mean",
+            "model": "flat",
+            "mean": rng.lognormal(3, 1, len(ids) * len(days)),
+        }
+    ).with_columns(*(pl.col("mean").alias(q) for q in ("q10", "q50", "q90", "q99")))
+    forecast = forecast.select(FORECAST_SCHEMA.names()[1:]).cast(
+        {k: v for k, v in FORECAST_SCHEMA.items() if k != "run_id"}
+    )
+    bands = pl.DataFrame({"unique_id": ["total/r1/batch", "total/r1/inference"]}).join(
+        pl.DataFrame({"ds": days}), how="cross"
+    )
+    runs = [
+        horizon._customers_on_their_paths(
+            forecast, paths.sample(fraction=1.0, shuffle=True, seed=s), bands, as_of=AS_OF
+        ).sort("unique_id", "ds")
+        for s in range(4)
+    ]
+    given = forecast.sort("unique_id", "ds")["mean"].to_numpy().tobytes()
+    assert runs[0]["mean"].to_numpy().tobytes() != given  # read from their paths, not kept
+    for run in runs[1:]:
+        for column in ("mean", "q10", "q50", "q90"):
+            assert run[column].to_numpy().tobytes() == runs[0][column].to_numpy().tobytes()
 
 
 def test_a_customer_past_the_short_model_reads_its_paths_and_its_share_of_the_class() -> None:

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 import numpy as np
 import polars as pl
 
-from forecasting import demand
+from forecasting import demand, sums
 from forecasting.schema import DAY_SHAPE_WEEKS
 
 __all__ = [
@@ -72,10 +72,10 @@ def day_shapes(
     )
     if until is not None:
         frame = frame.filter(pl.col("ts").dt.date() <= until)
-    per_hour = frame.group_by("ts", "region", "workload_class").agg(pl.col("y").sum())
-    last: date | None = per_hour.select(pl.col("ts").max().dt.date()).collect().item()
-    if last is None:
+    per_hour = sums.group_sums(frame.collect(), ["ts", "region", "workload_class"], "y")
+    if per_hour.is_empty():
         return pl.DataFrame(schema=SHAPES_SCHEMA)
+    last: date = per_hour["ts"].max().date()  # type: ignore[union-attr]  # a datetime: not empty
     recent = per_hour.filter(pl.col("ts").dt.date() > last - timedelta(days=7 * weeks))
     present = demand.present_hours(recent).with_columns(date=pl.col("ts").dt.date())
     kept = (
@@ -85,30 +85,30 @@ def day_shapes(
         .select("region", "date")
     )
     day = ["region", "workload_class", "date"]
-    shaped = (
+    hours_of_days = (
         present.join(kept, on=["region", "date"])
-        .join(recent.select("region", "workload_class").unique(), on="region")
-        .join(recent, on=["ts", "region", "workload_class"], how="left")
+        .join(recent.lazy().select("region", "workload_class").unique(), on="region")
+        .join(recent.lazy(), on=["ts", "region", "workload_class"], how="left")
         .with_columns(pl.col("y").fill_null(0.0))
-        .with_columns(day_mean=pl.col("y").mean().over(day))
-        .filter(pl.col("day_mean") > 0)
-        .select(
-            *day,
-            pl.col("ts").dt.hour().cast(pl.Int32).alias("hour"),
-            (pl.col("y") / pl.col("day_mean")).alias("factor"),
-            "day_mean",
-        )
+        .collect()
     )
-    hours = pl.LazyFrame({"hour": range(HOURS_PER_DAY)}, schema={"hour": pl.Int32})
+    means = (
+        sums.group_sums(hours_of_days, day, "y")
+        .select(*day, (pl.col("y") / pl.col("rows")).alias("day_mean"))
+        .filter(pl.col("day_mean") > 0)
+    )
+    shaped = hours_of_days.join(means, on=day).select(
+        *day,
+        pl.col("ts").dt.hour().cast(pl.Int32).alias("hour"),
+        (pl.col("y") / pl.col("day_mean")).alias("factor"),
+    )
+    hours = pl.DataFrame({"hour": range(HOURS_PER_DAY)}, schema={"hour": pl.Int32})
     return (
-        shaped.select(*day, "day_mean")
-        .unique()
-        .join(hours, how="cross")
-        .join(shaped.drop("day_mean"), on=[*day, "hour"], how="left")
+        means.join(hours, how="cross")
+        .join(shaped, on=[*day, "hour"], how="left")
         .with_columns(pl.col("factor").fill_null(1.0))
         .select(SHAPES_SCHEMA.names())
         .sort("date", "region", "workload_class", "hour")
-        .collect()
         .cast(SHAPES_SCHEMA)
     )
 
