@@ -176,6 +176,42 @@ def test_burst_is_priced_per_gpu_hour_used() -> None:
     assert result.absorb_hours == 24 + 1
 
 
+def test_a_rung_that_also_answers_a_shortfall_without_the_shock_charges_the_shock_less() -> None:
+    """Batch is short without any shock on days 11-12 too, and migration answers that as well.
+    The shock's rung use and cost are the ladder's beyond the ladder without the shock, and
+    time to absorb is judged against that twin: judged against the plan without a ladder, a
+    3-day region loss on a 60-day fleet read 3,725 h to absorb (every class was whole again
+    after 73 h) and $6.24M of rungs, most of them bursts for shortfalls the plan had anyway.
+    Here the spike alone uses 1,440 migrated GPU-hours (40 from hour 6 until the backlog is
+    gone at hour 12, then 20 an hour to the spike's end); days 11-12 add only the 6 hours
+    the ladder, already acting, answers sooner than it would unshocked (it read 2,400)."""
+    migrate = {"migrate": {"delay_hours": 6, "gpus": 40, "to": ["batch"], "cost_per_gpu_hour": 0.5}}
+    plan = _plan(_SHORT, response=migrate)
+    training = _paths({"r1/training/other": 30.0})
+    spike = scenario_from_args(target="class:batch", shape="spike:3d", start="+1w")
+
+    def played(batch: list[float]) -> Any:
+        paths = pl.concat(
+            [_paths({"r1/batch/other": 0.0}).with_columns(y=pl.Series(batch)), training]
+        )
+        return run_drill(plan, paths, None, spike)
+
+    alone = played([60.0] * DAYS)
+    also = played([120.0 if d in (11, 12) else 60.0 for d in range(DAYS)])
+    assert also.verdict == FAILS_UNSHOCKED and alone.absorb_hours == also.absorb_hours == 12
+
+    def migrated(result: Any) -> float:
+        return float(result.rungs.filter(pl.col("rung") == "migrate")["used_mean"].item())
+
+    assert migrated(alone) == 1440
+    assert migrated(also) == 1440 + 6 * 20
+    assert also.absorb_cost_usd == 0.5 * (1440 + 6 * 20)
+    # What the time to absorb could see: batch holds on 98 % of hours with the ladder (80 %
+    # without it, where the 48 short hours were out of sight).
+    (note,) = [n for n in also.notes if n.startswith("time to absorb is judged only")]
+    assert "batch 98%" in note
+
+
 def test_time_to_absorb_is_censored_when_never_absorbed() -> None:
     """Without rungs the step's backlog grows to the horizon end: no number, censored."""
     plan = _plan(_SHORT)

@@ -503,13 +503,17 @@ def _rungs(
     shocked: DrillResult,
     final: DrillResult,
     supply: SupplySide,
+    *,
+    calm: np.ndarray | None = None,
 ) -> pl.DataFrame:
     """Which rungs the drill used, when and at what cost (means over paths).
 
     Preemption and deferral are measured on the shocked plan against the baseline. A ladder
     rung's use is the GPU-hours in use on its pool once it acted (for ``migrate``: on the
-    moved GPUs, by any class they host) and the cost of that use: burst pays its price and
-    migration its cost per GPU-hour used. Spares cost nothing more to use; their carrying cost
+    moved GPUs, by any class they host) beyond its use by the ladder without the shock
+    (``calm``, per-pool outputs), and the cost of that use: burst pays its price and migration
+    its cost per GPU-hour used. A rung that answers a shortfall the plan has anyway is not part
+    of the cost of absorbing the shock. Spares cost nothing more to use; their carrying cost
     for every spare GPU-hour of the window is paid shock or no shock, so it is a standing cost,
     not part of the cost of absorbing.
     """
@@ -543,6 +547,8 @@ def _rungs(
     for p in supply.rung_pools():
         pool = supply.pools[p]
         used = out_pool[:, p, USED] if out_pool is not None else zero
+        if calm is not None and out_pool is not None:
+            used = np.maximum(used - calm[:, p, USED], 0.0)
         first = out_pool[:, p, FIRST_USED] if out_pool is not None else None
         delay = float(supply.rung_delay[p]) if supply.rung_delay is not None else None
         cap = float(supply.cap[:, p].max(initial=0.0))
@@ -636,6 +642,7 @@ def compare(
     baseline: DrillResult,
     shocked: DrillResult,
     ladder: DrillResult | None,
+    ladder_baseline: DrillResult | None = None,
     ladder_supply: SupplySide,
 ) -> DrillResult:
     """``shocked`` with its baseline, verdict, KPI increments, time to absorb and rungs.
@@ -643,7 +650,8 @@ def compare(
     The verdict is ``plan fails unshocked`` when the baseline already fails (naming where),
     ``fails under the shock`` when only the shocked plan does, else ``pass``. Time to absorb
     and its cost come from the ladder run when the plan has rungs beyond preemption and
-    deferral, else from the shocked run.
+    deferral, judged against ``ladder_baseline`` (the ladder without the shock), else from the
+    shocked run judged against ``baseline``.
     """
     unshocked = _failing_groups(plan, demand, baseline)
     if not baseline.passed:
@@ -652,9 +660,11 @@ def compare(
         verdict = FAILS_UNDER_SHOCK
     else:
         verdict = PASS
-    final = ladder if ladder is not None else shocked
+    final, calm = (
+        (ladder, ladder_baseline or baseline) if ladder is not None else (shocked, baseline)
+    )
     hours, censored, shock_end = _absorb(final)
-    rungs = _rungs(plan, baseline, shocked, final, ladder_supply)
+    rungs = _rungs(plan, baseline, shocked, final, ladder_supply, calm=calm.pool_out)
     total = shocked.per_path.filter(pl.col("workload_class") == ALL_CLASSES)
     dark = float(total["dark_demand_gpu_hours"].to_numpy().mean())
     moved = float(total["failed_over_gpu_hours"].to_numpy().mean())
@@ -663,7 +673,7 @@ def compare(
         where = f"within {CONFIRM_HOURS} h of the horizon end ({final.window_hours:,} h)"
         # The baseline's own censoring flags the paths where the unshocked plan still fails in
         # the last hour: there the shocked run is judged only up to the plan's last good hour.
-        base_total = baseline.per_path.filter(pl.col("workload_class") == ALL_CLASSES)
+        base_total = calm.per_path.filter(pl.col("workload_class") == ALL_CLASSES)
         failing_at_end = float(base_total["absorb_censored"].to_numpy().mean())
         if failing_at_end > 0:
             where += (
@@ -691,7 +701,7 @@ def compare(
     if verdict == FAILS_UNSHOCKED:
         notes.append("the plan fails without the shock: " + ", ".join(unshocked))
         if hours is not None or censored:
-            notes.append(_partly_judged(baseline))
+            notes.append(_partly_judged(calm))
     notes += _idle_migration(plan, ladder_supply)
     return replace(
         shocked,
