@@ -276,8 +276,13 @@ def cmd_contracts(args: argparse.Namespace) -> int:
         loads = ingest_contracts(list(args.paths), path)
         console.print(contract_loads_table(loads))
     with warehouse.connect(path, read_only=True) as wh:
-        book = contracts.book_of(wh.contracts())
+        stored = wh.contracts()
+    book = contracts.book_of(stored)
     console.print(contracts_table(contracts.contract_list(book), limit=args.limit))
+    # A refused entry whose id the book holds from another file leaves that version in force:
+    # "the other entries were kept" did not say that a deal refused at p=1.5 still counts at
+    # the p=0.5 an earlier file gave it.
+    in_force = dict(zip(stored["id"].to_list(), stored["source"].to_list(), strict=True))
     for load in loads:
         if load.status == "failed":
             say(failed_line(load.message), error=True)
@@ -287,6 +292,9 @@ def cmd_contracts(args: argparse.Namespace) -> int:
             line = contracts.Refusal(
                 row=refused["row_number"], **{k: v for k, v in refused.items() if k != "row_number"}
             ).message
+            kept = in_force.get(refused.get("contract_id") or "")
+            if kept is not None:
+                line += f"; the book keeps {refused['contract_id']!r} as {kept} loaded it"
             say(f"refused {line}", error=True)
     if any(load.status == "failed" for load in loads):
         return EXIT_FAILED

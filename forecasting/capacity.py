@@ -113,6 +113,7 @@ generation that can be ordered in time. ``generation`` is given for every type o
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
@@ -712,6 +713,22 @@ def _location(plan: dict[str, object], loc: tuple[int | str, ...]) -> str:
     return ".".join(str(p) for p in loc)
 
 
+# The model of each table a field can sit in, by the table's key in the plan.
+_ENTRY_MODELS: dict[str, type[BaseModel]] = {
+    "block": Block,
+    "candidate": CandidateBlock,
+    "site": Site,
+    "policy": ClassPolicy,
+    "gpu_type": GpuType,
+    "response": Response,
+    "energized": PowerStep,
+    "migrate": MigrateRung,
+    "spares": SparesRung,
+    "burst": BurstRung,
+    "expedite": ExpediteRung,
+}
+
+
 def parse_capacity(
     text: str, *, source: str = "capacity.toml", today: date | None = None
 ) -> CapacityPlan:
@@ -726,10 +743,31 @@ def parse_capacity(
         return CapacityPlan.model_validate(raw, context={"today": today or date.today()})
     except ValidationError as exc:
         problems = [
-            f"  {_location(raw, tuple(err['loc']))}: {rule_text(err)}{_what_it_is(err)}"
+            f"  {_location(raw, tuple(err['loc']))}: "
+            + (
+                _unknown_field(tuple(err["loc"]))
+                if err["type"] == "extra_forbidden"
+                else f"{rule_text(err)}{_what_it_is(err)}"
+            )
             for err in exc.errors()
         ]
         raise CapacityError(f"{source}: invalid capacity plan\n" + "\n".join(problems)) from exc
+
+
+def _unknown_field(loc: tuple[int | str, ...]) -> str:
+    """A field the entry does not have, and the one it was likely meant to be: "Extra inputs
+    are not permitted (got datetime.date(2025, 10, 12))" did not say that ``in_servce`` was
+    ``in_service`` misspelt, and a misspelt table dumped its whole content."""
+    named = [p for p in loc if isinstance(p, str)]
+    model: type[BaseModel] = CapacityPlan
+    for part in named[:-1]:  # a part that names no table is a key (a class, a GPU type)
+        model = _ENTRY_MODELS.get(part, model)
+    fields = sorted(
+        name for key, info in model.model_fields.items() for name in (key, info.alias) if name
+    )
+    close = difflib.get_close_matches(named[-1], fields, n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}?" if close else f"its fields: {', '.join(fields)}"
+    return f"not a field this table has; {hint}"
 
 
 def _what_it_is(error: Mapping[str, Any]) -> str:

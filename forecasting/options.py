@@ -301,11 +301,30 @@ def field_help(model: type[BaseModel], name: str) -> str:
     """A field's description with its default, for ``--help``."""
     info = model.model_fields[name]
     text = info.description or name.replace("_", " ")
+    low = next((m.ge for m in info.metadata if hasattr(m, "ge")), None)
+    high = next((m.le for m in info.metadata if hasattr(m, "le")), None)
+    # The bounds in the help, not only in the refusal ("Input should be greater than or equal
+    # to 7" was the first a user heard of them).
+    bounds = (
+        f"{low} to {high}"
+        if low is not None and high is not None
+        else f"at least {low}"
+        if low is not None
+        else f"at most {high}"
+        if high is not None
+        else ""
+    )
     if (
         info.is_required()
         or info.default_factory is not None
         or info.default in (None, ())
         or "default" in text
     ):
-        return text
-    return f"{text} (default {info.default})"
+        if not bounds:
+            return text
+        return f"{text[:-1]}; {bounds})" if text.endswith(")") else f"{text} ({bounds})"
+    return (
+        f"{text} (default {info.default}; {bounds})"
+        if bounds
+        else f"{text} (default {info.default})"
+    )

@@ -815,6 +815,10 @@ _TABLES: tuple[Table, ...] = (
             "idle_share": pl.Float64(),
             "capex_at_risk_usd": pl.Float64(),
             "note": pl.String(),
+            # Since migration 19: forecast days the idleness is a mean over, of the window of
+            # its first weeks in service it stands for (null: not judged, or stored before).
+            "days_judged": pl.Int32(),
+            "window_days": pl.Int32(),
         },
         key=("block_id",),
         nullable=(
@@ -824,6 +828,8 @@ _TABLES: tuple[Table, ...] = (
             "idle_share",
             "capex_at_risk_usd",
             "note",
+            "days_judged",
+            "window_days",
         ),
     ),
     _run_frame(

@@ -280,6 +280,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         "decision replays: the day each order serves, its arrival or its site's power",
         adds=(("decision_replays", "in_service"),),
     ),
+    Migration(
+        19,
+        "idle risk: the forecast days each block's idleness is judged on, of its window",
+        adds=(("idle_risk", "days_judged"), ("idle_risk", "window_days")),
+    ),
 )
 
 TABLES: frozenset[str] = frozenset(schema.REGISTRY)

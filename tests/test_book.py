@@ -209,6 +209,17 @@ def test_contracts_command_loads_lists_refuses_and_exits_like_events(
     assert main(["contracts", "--warehouse", wh]) == 0
     listed = capsys.readouterr().out
     assert "contract book (1)" in listed and "good" in listed and "signed" in listed
+    # Refused in another file, a deal the book holds stays in force as first loaded: the
+    # refusal says so ("the other entries were kept" left it unsaid).
+    later = tmp_path / "later.csv"
+    later.write_text(
+        "id,customer,workload_class,region,ramp,term_end,status,probability\n"
+        "good,acme,inference,us-east,2027-01-01:10,2027-12-31,pipeline,1.5\n",
+        encoding="utf-8",
+    )
+    assert main(["contracts", str(later), "--warehouse", wh]) == 0
+    refused = " ".join(capsys.readouterr().err.split())
+    assert f"; the book keeps 'good' as {book.resolve()} loaded it" in refused
 
 
 def test_contracts_command_answers_without_starting_prefect(tmp_path: Path) -> None:

@@ -211,6 +211,29 @@ def test_bad_gpus_names_block_and_field() -> None:
         parse_capacity(POLICIES + _block(gpus=0))
 
 
+def test_a_misspelt_field_or_table_is_named_with_the_one_it_was_meant_to_be() -> None:
+    """`in_servce` read "Extra inputs are not permitted (got datetime.date(2025, 10, 12))",
+    and a misspelt table dumped its content: each now names the field and suggests the
+    nearest one the table has (or lists them when none is near), in blocks, class policies
+    and the plan's own tables."""
+    text = POLICIES + _block().replace("gpus =", "gpu =").replace(
+        'site = "r1-a"', 'site = "r1-a"\ncolour = "red"'
+    )
+    text = text.replace("priority = 1\n", "priority = 1\nheadrom = 0.2\n", 1)
+    text += '\n[[candidates]]\nname = "x"\n'
+    with pytest.raises(CapacityError) as raised:
+        parse_capacity(text, source="plan.toml")
+    lines = str(raised.value).splitlines()
+    assert "  [[block]] 'b1' field gpu: not a field this table has; did you mean 'gpus'?" in lines
+    assert "  candidates: not a field this table has; did you mean 'candidate'?" in lines
+    policy = [line for line in lines if "headrom" in line]
+    assert policy and policy[0].endswith(
+        "headrom: not a field this table has; did you mean 'headroom'?"
+    )
+    (colour,) = [line for line in lines if "colour" in line]
+    assert "its fields: " in colour and "in_service" in colour
+
+
 def test_a_block_without_a_site_is_told_what_a_site_is() -> None:
     """A hand-written plan without [[site]] still names each block's facility; leaving it out
     said only "Field required", now also what to write there. Other missing fields stay as

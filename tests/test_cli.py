@@ -74,6 +74,16 @@ def test_unknown_option_is_a_usage_error() -> None:
     assert fleetcast("ingest", "--frobnicate").returncode == 2
 
 
+def test_every_option_s_help_gives_its_bounds(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--horizon 1` was refused with "greater than or equal to 7" while `--help` named no
+    bound: each option's help gives the bounds its model enforces, beside its default."""
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["forecast", "--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "--horizon HORIZON days forecast ahead, daily (default 182; 7 to 730)" in shown
+    assert "days between cutoffs (default: backtest_days; 1 to 365)" in shown
+
+
 def test_invalid_capacity_plan_names_the_block_and_exits_1(tmp_path: Path) -> None:
     """`fleetcast capacity` on a broken plan prints the entry and field at fault, exit 1."""
     plan = tmp_path / "capacity.toml"

@@ -446,6 +446,8 @@ def sample_inputs(
                 "idle_share": [0.596, 0.078],
                 "capex_at_risk_usd": [25_020_000.0, 742_000.0],
                 "note": ["P10 demand leaves most of it idle", None],
+                "days_judged": [91, 91],
+                "window_days": [91, 91],
             }
         ),
         mw_by_site_month=power,
@@ -1676,6 +1678,14 @@ def test_the_idle_risk_card_says_what_it_could_not_judge() -> None:
         idle_gpus=pl.when(pl.col("kind") == "rack").then(None).otherwise(pl.col("idle_gpus"))
     )
     assert html_text("(1 block not judged)") in finance_page(replace(inputs, idle_risk=one))
+    # A block in service for the forecast's last day only read 100 % idle on that one day, and
+    # its capital went into the headline: a block judged on part of its window is shown apart.
+    partly = inputs.idle_risk.with_columns(
+        days_judged=pl.when(pl.col("kind") == "pod").then(1).otherwise(91).cast(pl.Int32)
+    )
+    shown = finance_page(replace(inputs, idle_risk=partly))
+    apart = "$742k (1 block judged on part of its first 13 weeks only: $25.0M, not in the total)"
+    assert html_text(apart) in shown
 
 
 def test_a_green_the_forecast_cannot_verify_says_how_far_it_reaches() -> None:

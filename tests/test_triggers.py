@@ -384,6 +384,25 @@ def test_drivers_shares_sum_to_one_and_name_who_grew() -> None:
     assert training["share"].to_list() == pytest.approx([1.0, 0.0])
 
 
+def test_a_shrinking_part_has_no_share_and_the_growers_shares_stay_within_one() -> None:
+    """Training/other falls by half a GPU a day while acme and inference grow: over the net
+    growth acme's share read 120 % and other's -60 % (a 28-day fleet read -7,130 %). Shares
+    are of the growth of the parts that grew; a part that shrank has none (its fall is in its
+    growth)."""
+    falling = _series("total/r1/training/other", "mean", q90=lambda d: 200 - d / 2)
+    forecast = pl.concat(
+        [_r1_forecast().filter(pl.col("unique_id") != "total/r1/training/other"), falling]
+    )
+    drivers = expansion_triggers(forecast, _plan(_r1_blocks()), as_of=MONDAY).drivers
+    everything = drivers.filter((pl.col("region") == "r1") & (pl.col("pool") == "all"))
+    acme = everything.filter(pl.col("customer") == "acme")["share"].item()
+    assert acme == pytest.approx(0.75)  # 261 / (261 + 261 / 3)
+    training = everything.filter(pl.col("workload_class") == "training")
+    other = training.filter(pl.col("customer") == "other")
+    assert other["growth_gpus"].item() == pytest.approx(-130.5) and other["share"].item() is None
+    assert everything["share"].drop_nulls().sum() == pytest.approx(1.0)
+
+
 def test_idle_risk_of_a_committed_block_with_low_q10_demand() -> None:
     """A 400-GPU rack on top of 900 GPUs with a q10 requirement of 1000 leaves 300 idle."""
     extra = _block("r2-new", 400, region="r2", site="r2-a", status="committed",

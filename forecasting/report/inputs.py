@@ -112,6 +112,8 @@ IDLE_RISK_SCHEMA = _columns(
         "idle_share",
         "capex_at_risk_usd",
         "note",
+        "days_judged",
+        "window_days",
     ),
 )
 

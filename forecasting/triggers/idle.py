@@ -171,7 +171,8 @@ def _idle_risk(
         row["idle_share"] = None if gpus is None else gpus / row["gpus"]
         row["capex_at_risk_usd"] = None if gpus is None or price is None else gpus * price
         row["note"] = _idle_note(row, priced=price is not None, regions=regions, end=end)
-        judged, window = row.pop("days_judged"), settings.idle_weeks * 7
+        judged, window = row["days_judged"], settings.idle_weeks * 7
+        row["window_days"] = window
         if judged is not None and judged < window:
             # A mean over a few days is not the first weeks' idleness it stands for.
             row["note"] += (

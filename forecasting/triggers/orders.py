@@ -643,8 +643,18 @@ def _trigger_row(
 
 
 def _monthly_grain_note(exhausted: date, daily_end: date) -> str:
-    """How to read an exhaustion date past the daily rows: as a month, not a day."""
-    return f"exhausted in {exhausted:%B %Y} (monthly rows past {daily_end}: a month's peak day)"
+    """How to read an exhaustion date past the daily rows: as a month, not a day, and on a
+    stricter reading than a daily row's.
+
+    A month's row is its peak day, whose quantile is the chance that some day of the month is
+    short: above any one day's. The same fleet forecast with 7 daily days read red in January
+    where 182 daily days read green to August, and nothing on the trigger said why.
+    """
+    return (
+        f"exhausted in {exhausted:%B %Y} (monthly rows past {daily_end}: a month's peak day, "
+        "whose quantile reads above any one day's, so more daily days (`--horizon`) may date "
+        "it later)"
+    )
 
 
 def _placement(decision: _Decision, *, region: str, pool: Pool, tranche: int) -> tuple[object, ...]:

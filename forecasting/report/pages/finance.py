@@ -100,16 +100,35 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
 
 
 def _idle_card(idle: pl.DataFrame) -> str:
-    """Capex at idle risk, and how many committed blocks it could not judge: $0 read as "no
-    risk" where every block entered service after the forecast horizon and none was judged."""
+    """Capex at idle risk over the blocks judged on their whole window, and apart from it the
+    blocks judged on part of it or not at all.
+
+    $0 read as "no risk" where every block entered service after the forecast horizon and none
+    was judged; and a block in service on the forecast's last day only read 100 % idle on that
+    day, its whole capital in the headline.
+    """
     if idle.is_empty():
         return fmt_usd(0.0)
-    unjudged = idle.filter(pl.col("idle_gpus").is_null()).height
+    judged = pl.col("idle_gpus").is_not_null()
+    unjudged = idle.filter(~judged).height
     if unjudged == idle.height:
         return f"not judged for any of the {unjudged} committed blocks (see their notes)"
-    judged = fmt_usd(total(idle, "capex_at_risk_usd"))
-    blocks = "block" if unjudged == 1 else "blocks"
-    return f"{judged} ({unjudged} {blocks} not judged)" if unjudged else judged
+    # Rows stored before migration 19 have no days: read as judged whole, as they were shown.
+    partly = idle.filter(judged & (pl.col("days_judged") < pl.col("window_days")).fill_null(False))
+    whole = idle.filter(judged).join(partly.select("block_id"), on="block_id", how="anti")
+    apart = []
+    if partly.height:
+        weeks = int(partly["window_days"].max()) // 7  # type: ignore[arg-type]  # not null here
+        blocks = "1 block" if partly.height == 1 else f"{partly.height} blocks"
+        their = "its" if partly.height == 1 else "their"
+        apart.append(
+            f"{blocks} judged on part of {their} first {weeks} weeks only: "
+            f"{fmt_usd(total(partly, 'capex_at_risk_usd'))}, not in the total"
+        )
+    if unjudged:
+        apart.append(f"{unjudged} {'block' if unjudged == 1 else 'blocks'} not judged")
+    headline = fmt_usd(total(whole, "capex_at_risk_usd"))
+    return f"{headline} ({'; '.join(apart)})" if apart else headline
 
 
 def _later_orders_table(placements: pl.DataFrame) -> Table:
@@ -222,9 +241,10 @@ def _drivers_intro(drivers: pl.DataFrame) -> str:
         "Each class or customer's forecast mean GPUs a day (H100-equivalents): on the first "
         f"forecast day{on}, and then: on the day its pool runs out at the trigger quantile, or "
         "the plan's last day where it does not; the growth between them and its share of the "
-        f"pool's growth, largest {DRIVERS_TOP} first. Both are forecasts, not measurements: "
-        "past the first four weeks a customer's mean is its class's, split over the class's "
-        "customers by their sample paths' means."
+        "growth of the pool's classes or customers that grew (one that shrank has none: its "
+        f"fall is in its growth), largest {DRIVERS_TOP} first. Both are forecasts, not "
+        "measurements: past the first four weeks a customer's mean is its class's, split over "
+        "the class's customers by their sample paths' means."
     )
 
 
@@ -470,7 +490,9 @@ def _pipeline_table(deals: pl.DataFrame) -> Table:
             fmt_date(r["order_by"]),
             r["note"] or "",
         ]
-        for r in deals.sort("expected_capex_usd", descending=True).iter_rows(named=True)
+        for r in deals.sort("expected_capex_usd", descending=True, nulls_last=True).iter_rows(
+            named=True
+        )
     ]
     headers = [
         "deal",
