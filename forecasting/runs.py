@@ -1136,6 +1136,9 @@ class ReportOutcome(BaseModel):
     path: Path
     # The triggers' as-of date: an order-by or contract-by date before it is already late.
     as_of: date | None = None
+    # The day the report was generated: lateness on a past as-of date says whose day it counts
+    # from (None: counted as days ago).
+    generated: date | None = None
     statuses: dict[str, int]
     failing_drills: list[str]
     stale_days: int | None
@@ -1557,6 +1560,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         trigger_run_id=triggers.run_id,
         path=path,
         as_of=inputs.as_of,
+        generated=inputs.generated_at.date(),
         statuses=dict(zip(statuses["status"], statuses["len"], strict=True)),
         power_statuses=dict(zip(power["status"], power["len"], strict=True)),
         power_first=(late["site"][0], late["contract_by"][0]) if late.height else None,

@@ -749,6 +749,10 @@ def test_the_triggers_line_orders_first_the_red_pool_due_first_and_says_how_late
         "triggers: 2 red, 0 amber, 1 green; order first: us-west/training by 2026-04-20 "
         "(225 days ago: late)"
     )
+    backfill = report.model_copy(update={"generated": date(2026, 12, 20)})
+    assert triggers_line(backfill).endswith(
+        "by 2026-04-20 (225 days before the as-of date 2026-12-01: late)"
+    )
     # A red pool with nothing to order (short before any order lands, covered after) has an
     # order-by date but no order: it is named as such, never as the order to place first.
     rows[1]["blocks_to_order"] = 0

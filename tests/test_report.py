@@ -1615,6 +1615,10 @@ def test_the_next_order_by_card_says_when_its_date_is_already_gone() -> None:
         pl.col("tranche") == 1
     ))  # fmt: skip
     assert "2026-08-10, 104 days ago: late (us-east · all)" in finance_page(plain)
+    # Generated weeks after its as-of date (a backfill), "104 days ago" read as from today.
+    later = replace(plain, generated_at=plain.generated_at + timedelta(days=18))
+    said = "2026-08-10, 104 days before the as-of date 2026-11-22: late (us-east · all)"
+    assert said in finance_page(later)
     # A red trigger with nothing to order has an order-by date but no order to place.
     nothing = pl.when(pl.col("status") == "red").then(0).otherwise(pl.col("blocks_to_order"))
     absorbed = replace(plain, triggers=plain.triggers.with_columns(blocks_to_order=nothing))

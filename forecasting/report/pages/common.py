@@ -300,11 +300,13 @@ def next_order_by(inputs: ReportInputs) -> str:
     the plan due before every trigger's (a long-lead block for a later shortfall), counting the
     others due first."""
     t = inputs.triggers
+    today = inputs.generated_at.date()
     if (early := later_orders_due_first(t, inputs.placements)).height:
         due = early.row(0, named=True)
         more = f", and {early.height - 1} more before the triggers" if early.height > 1 else ""
         return (
-            f"{by_date(due['order_by'], inputs.as_of)} ({due['region']} · {due['pool']}, a later "
+            f"{by_date(due['order_by'], inputs.as_of, today=today)} "
+            f"({due['region']} · {due['pool']}, a later "
             f"order: {fmt_count(due['blocks'])} × {due['candidate']}{more})"
         )
     # A trigger with nothing to order (its shortfall comes before any order could land, and
@@ -314,14 +316,26 @@ def next_order_by(inputs: ReportInputs) -> str:
     if dated.is_empty():
         return "none due"
     first = dated.row(0, named=True)
-    return f"{by_date(first['order_by'], inputs.as_of)} ({first['region']} · {first['pool']})"
+    return (
+        f"{by_date(first['order_by'], inputs.as_of, today=today)} "
+        f"({first['region']} · {first['pool']})"
+    )
 
 
-def by_date(day: date, as_of: date) -> str:
+def by_date(day: date, as_of: date, *, today: date | None = None) -> str:
     """An order-by or contract-by date, and how late it is when it came before ``as_of``: a
-    date that is gone under "next order-by" would read as a deadline still to meet."""
+    date that is gone under "next order-by" would read as a deadline still to meet.
+
+    Lateness is counted from the as-of date, the day the plan stands on. A report of a past
+    as-of date (``today``, the day it was generated, more than a day later) says so: "110 days
+    ago" on a run as of 2026-11-15 read as if counted from the day it was read.
+    """
     late = (as_of - day).days
-    return fmt_date(day) + (f", {late:,} days ago: late" if late > 0 else "")
+    if late <= 0:
+        return fmt_date(day)
+    if today is not None and (today - as_of).days > 1:
+        return f"{fmt_date(day)}, {late:,} days before the as-of date {fmt_date(as_of)}: late"
+    return f"{fmt_date(day)}, {late:,} days ago: late"
 
 
 def month(day: date) -> str:

@@ -51,7 +51,8 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
     )
     unsited = _unsited_regions(inputs)
     next_contract = (
-        f"{by_date(contracts['contract_by'][0], inputs.as_of)} ({contracts['site'][0]})"
+        f"{by_date(contracts['contract_by'][0], inputs.as_of, today=inputs.generated_at.date())} "
+        f"({contracts['site'][0]})"
         if contracts.height
         else f"not checked in {', '.join(unsited)} (no site)"
         if unsited
