@@ -660,11 +660,16 @@ def compare(
         verdict = FAILS_UNDER_SHOCK
     else:
         verdict = PASS
-    final, calm = (
-        (ladder, ladder_baseline or baseline) if ladder is not None else (shocked, baseline)
-    )
+    final = ladder if ladder is not None else shocked
+    # The run time to absorb was judged against: the ladder's own twin where one was played
+    # (a plan that holds unshocked throughout has none: its ladder never acts without a shock).
+    twin = ladder_baseline if ladder is not None and ladder_baseline is not None else None
+    calm = twin if twin is not None else baseline
     hours, censored, shock_end = _absorb(final)
-    rungs = _rungs(plan, baseline, shocked, final, ladder_supply, calm=calm.pool_out)
+    rungs = _rungs(
+        plan, baseline, shocked, final, ladder_supply,
+        calm=twin.pool_out if twin is not None else None,
+    )  # fmt: skip
     total = shocked.per_path.filter(pl.col("workload_class") == ALL_CLASSES)
     dark = float(total["dark_demand_gpu_hours"].to_numpy().mean())
     moved = float(total["failed_over_gpu_hours"].to_numpy().mean())
