@@ -535,7 +535,7 @@ def test_an_exhaustion_past_the_daily_rows_reads_as_a_month() -> None:
     row = _all_pool(_run(_plan(), _daily_then_monthly(0.5)))
     assert row["note"].startswith(
         f"exhausted in August 2027 (monthly rows past {_day(181)}: a month's peak day, whose "
-        "quantile reads above any one day's, so more daily days (`--horizon`) may date it later)"
+        "quantile reads above any one day's: a stricter reading than the daily rows')"
     )
     assert "monthly rows" not in (_all_pool(_run(_plan()))["note"] or "")
 

@@ -652,8 +652,7 @@ def _monthly_grain_note(exhausted: date, daily_end: date) -> str:
     """
     return (
         f"exhausted in {exhausted:%B %Y} (monthly rows past {daily_end}: a month's peak day, "
-        "whose quantile reads above any one day's, so more daily days (`--horizon`) may date "
-        "it later)"
+        "whose quantile reads above any one day's: a stricter reading than the daily rows')"
     )
 
 
