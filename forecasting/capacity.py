@@ -763,7 +763,7 @@ def _unknown_field(loc: tuple[int | str, ...]) -> str:
     for part in named[:-1]:  # a part that names no table is a key (a class, a GPU type)
         model = _ENTRY_MODELS.get(part, model)
     fields = sorted(
-        name for key, info in model.model_fields.items() for name in (key, info.alias) if name
+        {name for key, info in model.model_fields.items() for name in (key, info.alias) if name}
     )
     close = difflib.get_close_matches(named[-1], fields, n=1, cutoff=0.6)
     hint = f"did you mean {close[0]!r}?" if close else f"its fields: {', '.join(fields)}"

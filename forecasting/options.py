@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Self, get_args
 
 from pydantic import BaseModel, Field, model_validator
+from pydantic.fields import FieldInfo
 
 from forecasting.schema import MAX_HORIZON_DAYS
 from forecasting.settings import RunnerKind
@@ -297,23 +298,24 @@ def field_default(model: type[BaseModel], name: str) -> Any:
     return model.model_fields[name].get_default(call_default_factory=True)
 
 
+def _bounds_text(info: FieldInfo) -> str:
+    """A field's bounds as help reads them: ``7 to 730``, ``at least 1``, or ''."""
+    low = next((m.ge for m in info.metadata if hasattr(m, "ge")), None)
+    high = next((m.le for m in info.metadata if hasattr(m, "le")), None)
+    if low is not None and high is not None:
+        return f"{low} to {high}"
+    if low is not None:
+        return f"at least {low}"
+    return f"at most {high}" if high is not None else ""
+
+
 def field_help(model: type[BaseModel], name: str) -> str:
     """A field's description with its default, for ``--help``."""
     info = model.model_fields[name]
     text = info.description or name.replace("_", " ")
-    low = next((m.ge for m in info.metadata if hasattr(m, "ge")), None)
-    high = next((m.le for m in info.metadata if hasattr(m, "le")), None)
     # The bounds in the help, not only in the refusal ("Input should be greater than or equal
     # to 7" was the first a user heard of them).
-    bounds = (
-        f"{low} to {high}"
-        if low is not None and high is not None
-        else f"at least {low}"
-        if low is not None
-        else f"at most {high}"
-        if high is not None
-        else ""
-    )
+    bounds = _bounds_text(info)
     if (
         info.is_required()
         or info.default_factory is not None
