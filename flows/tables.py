@@ -732,15 +732,12 @@ def whatif_table(outcome: WhatIfOutcome) -> Table:
 
 def _days_late(by: date, report: ReportOutcome) -> str:
     """`` (65 days ago: late)`` for a "by" date before the triggers' as-of date (a date that is
-    gone would read as a deadline still to meet), else ''; on a report of a past as-of date,
-    days before that date (as the pages say, :func:`~forecasting.report.pages.common.by_date`)."""
-    as_of = report.as_of or date.today()
-    late = (as_of - by).days
-    if late <= 0:
-        return ""
-    if report.generated is not None and (report.generated - as_of).days > 1:
-        return f" ({late:,} days before the as-of date {as_of}: late)"
-    return f" ({late:,} days ago: late)"
+    gone would read as a deadline still to meet), else '', as the pages say it
+    (:func:`~forecasting.report.format.fmt_lateness`)."""
+    from forecasting.report.format import fmt_lateness  # the report package is slow to import
+
+    late = fmt_lateness(by, report.as_of or date.today(), today=report.generated)
+    return "" if late is None else f" ({late})"
 
 
 def _power_line(report: ReportOutcome) -> list[str]:

@@ -663,7 +663,7 @@ def compare(
     final = ladder if ladder is not None else shocked
     # The run time to absorb was judged against: the ladder's own twin where one was played
     # (a plan that holds unshocked throughout has none: its ladder never acts without a shock).
-    twin = ladder_baseline if ladder is not None and ladder_baseline is not None else None
+    twin = ladder_baseline if ladder is not None else None
     calm = twin if twin is not None else baseline
     hours, censored, shock_end = _absorb(final)
     rungs = _rungs(

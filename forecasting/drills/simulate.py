@@ -142,16 +142,16 @@ class PreparedDrill:
         if not extra_blocks:
             self.played[(self.scenario.multiplier, engine)] = result
         ladder_result = ladder_baseline = None
-        if _has_rungs(self.plan) and not held_throughout:
-            calm = self.assemble(extra_blocks=extra_blocks, variant="ladder_baseline")
-            calm_out = simulate_outputs(calm.inputs, compiled=compiled, record=True)
-            ladder_baseline = replace(
-                self.summarise(calm, calm_out.per_class, calm_out.per_pool),
-                pool_out=calm_out.per_pool,
-            )
-            ref = calm_out.ref
-            del calm_out
         if _has_rungs(self.plan):
+            if not held_throughout:
+                calm = self.assemble(extra_blocks=extra_blocks, variant="ladder_baseline")
+                calm_out = simulate_outputs(calm.inputs, compiled=compiled, record=True)
+                ladder_baseline = replace(
+                    self.summarise(calm, calm_out.per_class, calm_out.per_pool),
+                    pool_out=calm_out.per_pool,
+                )
+                ref = calm_out.ref
+                del calm_out
             variant = self.assemble(extra_blocks=extra_blocks, variant="ladder")
             out = simulate_outputs(variant.inputs, compiled=compiled, traced=curves, ref=ref)
             ladder_result = self.summarise(

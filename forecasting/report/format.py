@@ -34,6 +34,7 @@ __all__ = [
     "fmt_gpus",
     "fmt_hhi",
     "fmt_hours",
+    "fmt_lateness",
     "fmt_listed",
     "fmt_multiplier",
     "fmt_mw",
@@ -130,6 +131,19 @@ def fmt_day_or_month(value: date | None, *, daily_end: date | None) -> str:
     if value is not None and daily_end is not None and value > daily_end:
         return f"{value:%b %Y}"
     return fmt_date(value)
+
+
+def fmt_lateness(day: date, as_of: date, *, today: date | None = None) -> str | None:
+    """How late a "by" date is when it came before ``as_of`` (None when it did not): "65 days
+    ago: late", counted from the as-of date, the day the plan stands on. A report of a past
+    as-of date (``today``, the day it was generated, more than a day later) says so: "110 days
+    ago" on a run as of 2026-11-15 read as if counted from the day it was read."""
+    late = (as_of - day).days
+    if late <= 0:
+        return None
+    if today is not None and (today - as_of).days > 1:
+        return f"{late:,} days before the as-of date {fmt_date(as_of)}: late"
+    return f"{late:,} days ago: late"
 
 
 def fmt_datetime(value: datetime | None) -> str:

@@ -34,6 +34,7 @@ from forecasting.report.format import (
     fmt_datetime,
     fmt_days,
     fmt_gpus,
+    fmt_lateness,
     fmt_listed,
 )
 from forecasting.report.inputs import (
@@ -323,19 +324,11 @@ def next_order_by(inputs: ReportInputs) -> str:
 
 
 def by_date(day: date, as_of: date, *, today: date | None = None) -> str:
-    """An order-by or contract-by date, and how late it is when it came before ``as_of``: a
-    date that is gone under "next order-by" would read as a deadline still to meet.
-
-    Lateness is counted from the as-of date, the day the plan stands on. A report of a past
-    as-of date (``today``, the day it was generated, more than a day later) says so: "110 days
-    ago" on a run as of 2026-11-15 read as if counted from the day it was read.
-    """
-    late = (as_of - day).days
-    if late <= 0:
-        return fmt_date(day)
-    if today is not None and (today - as_of).days > 1:
-        return f"{fmt_date(day)}, {late:,} days before the as-of date {fmt_date(as_of)}: late"
-    return f"{fmt_date(day)}, {late:,} days ago: late"
+    """An order-by or contract-by date, and how late it is when it came before ``as_of``
+    (:func:`~forecasting.report.format.fmt_lateness`): a date that is gone under "next
+    order-by" would read as a deadline still to meet."""
+    late = fmt_lateness(day, as_of, today=today)
+    return fmt_date(day) if late is None else f"{fmt_date(day)}, {late}"
 
 
 def month(day: date) -> str:

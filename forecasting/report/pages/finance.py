@@ -114,8 +114,8 @@ def _idle_card(idle: pl.DataFrame) -> str:
     if unjudged == idle.height:
         return f"not judged for any of the {unjudged} committed blocks (see their notes)"
     # Rows stored before migration 19 have no days: read as judged whole, as they were shown.
-    partly = idle.filter(judged & (pl.col("days_judged") < pl.col("window_days")).fill_null(False))
-    whole = idle.filter(judged).join(partly.select("block_id"), on="block_id", how="anti")
+    part = (pl.col("days_judged") < pl.col("window_days")).fill_null(False)
+    partly, whole = idle.filter(judged & part), idle.filter(judged & ~part)
     apart = []
     if partly.height:
         weeks = int(partly["window_days"].max()) // 7  # type: ignore[arg-type]  # not null here
