@@ -18,7 +18,7 @@ only one side has nothing to flip from and is not listed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from functools import partial
 from typing import Any
 
@@ -178,6 +178,9 @@ class RunChanges:
     forecast_run_id: str | None
     previous_trigger_run_id: str | None = None
     previous_forecast_run_id: str | None = None
+    # The two forecasts' as-of days: reports are compared in as-of order, not creation order.
+    as_of: date | None = None
+    previous_as_of: date | None = None
     triggers: pl.DataFrame = field(default_factory=partial(_empty, STATUS_CHANGES_SCHEMA))
     drills: pl.DataFrame = field(default_factory=partial(_empty, VERDICT_CHANGES_SCHEMA))
     power: pl.DataFrame = field(default_factory=partial(_empty, POWER_CHANGES_SCHEMA))
@@ -200,20 +203,23 @@ class RunChanges:
         if self.trigger_run_id is None:
             return "no report yet: nothing to compare"
         if self.first_run:
-            return f"first run: nothing to compare ({self.trigger_run_id} is the first report)"
+            named = f"{self.trigger_run_id}{_as_of_text(self.as_of)}{',' if self.as_of else ''}"
+            return f"first run: nothing to compare ({named} is the first report)"
         moved, power, flipped = self.triggers.height, self.power.height, self.drills.height
         differ = f"; the runs differ in {'; '.join(self.inputs)}" if self.inputs else ""
         return (
-            f"report {self.trigger_run_id} (forecast {self.forecast_run_id}) against "
-            f"{self.previous_trigger_run_id} (forecast {self.previous_forecast_run_id}): "
+            f"report {self.trigger_run_id} (forecast {self.forecast_run_id}"
+            f"{_as_of_text(self.as_of)}) against {self.previous_trigger_run_id} "
+            f"(forecast {self.previous_forecast_run_id}{_as_of_text(self.previous_as_of)}): "
             f"{moved} trigger status change{'s' if moved != 1 else ''}, "
             f"{power} power status change{'s' if power != 1 else ''}, "
             f"{flipped} drill verdict flip{'s' if flipped != 1 else ''}{differ}"
         )
 
 
-# The settings of a report and its forecast that move triggers without any change in demand.
-_COMPARED_INPUTS = "r.capacity_sha256, r.quantile, r.buffer_weeks, f.horizon_days, f.horizon_months"
+def _as_of_text(day: date | None) -> str:
+    """ ", as of DAY" for a summary, or nothing when the day is not known."""
+    return f", as of {day.isoformat()}" if day else ""
 
 
 def _input_differences(now: dict[str, Any], before: dict[str, Any]) -> tuple[str, ...]:
@@ -237,7 +243,8 @@ def _trigger_run(wh: warehouse.Warehouse, trigger_run_id: str | None) -> dict[st
     """The trigger run (newest when None) with its forecast run's creation time."""
     select = (
         "SELECT r.run_id, r.forecast_run_id, r.created_at, f.created_at AS forecast_created_at, "
-        "r.capacity_sha256, r.quantile, r.buffer_weeks, f.horizon_days, f.horizon_months "
+        "f.as_of, r.capacity_sha256, r.quantile, r.buffer_weeks, f.horizon_days, "
+        "f.horizon_months "
         "FROM trigger_runs r LEFT JOIN forecast_runs f ON f.run_id = r.forecast_run_id "
     )
     if trigger_run_id is None:
@@ -248,16 +255,22 @@ def _trigger_run(wh: warehouse.Warehouse, trigger_run_id: str | None) -> dict[st
 
 
 def _previous_trigger_run(
-    wh: warehouse.Warehouse, created_at: datetime, forecast_created_at: datetime | None
+    wh: warehouse.Warehouse, current: dict[str, Any]
 ) -> dict[str, Any] | None:
-    """The newest trigger run before ``created_at`` on a forecast run not newer than the given."""
+    """The report before ``current`` in as-of order: the newest report on an earlier as-of day,
+    or on the same day made before it on a forecast run not newer than its own.
+
+    As-of order, not creation order: a backfill (a forecast as of March made after May's)
+    compares with February's report, and May's next report still compares with May's.
+    """
     rows = wh.query(
-        "SELECT r.run_id, r.forecast_run_id, r.created_at, "
-        "r.capacity_sha256, r.quantile, r.buffer_weeks, f.horizon_days, f.horizon_months "
-        "FROM trigger_runs r LEFT JOIN forecast_runs f ON f.run_id = r.forecast_run_id "
-        "WHERE r.created_at < $1 AND ($2 IS NULL OR f.created_at <= $2) "
-        "ORDER BY r.created_at DESC LIMIT 1",
-        [created_at, forecast_created_at],
+        "SELECT r.run_id, r.forecast_run_id, r.created_at, f.as_of, r.capacity_sha256, "
+        "r.quantile, r.buffer_weeks, f.horizon_days, f.horizon_months "
+        "FROM trigger_runs r JOIN forecast_runs f ON f.run_id = r.forecast_run_id "
+        "WHERE f.as_of < $1 OR (f.as_of = $1 AND r.created_at < $2 "
+        "AND ($3 IS NULL OR f.created_at <= $3)) "
+        "ORDER BY f.as_of DESC, r.created_at DESC LIMIT 1",
+        [current["as_of"], current["created_at"], current["forecast_created_at"]],
     )
     return rows.to_dicts()[0] if rows.height else None
 
@@ -282,14 +295,18 @@ def run_changes(wh: warehouse.Warehouse, *, trigger_run_id: str | None = None) -
             )
         return RunChanges(trigger_run_id=None, forecast_run_id=None)
     run_id, forecast_run_id = current["run_id"], current["forecast_run_id"]
-    previous = _previous_trigger_run(wh, current["created_at"], current["forecast_created_at"])
+    previous = _previous_trigger_run(wh, current)
     if previous is None:
-        return RunChanges(trigger_run_id=run_id, forecast_run_id=forecast_run_id)
+        return RunChanges(
+            trigger_run_id=run_id, forecast_run_id=forecast_run_id, as_of=current["as_of"]
+        )
     return RunChanges(
         trigger_run_id=run_id,
         forecast_run_id=forecast_run_id,
         previous_trigger_run_id=previous["run_id"],
         previous_forecast_run_id=previous["forecast_run_id"],
+        as_of=current["as_of"],
+        previous_as_of=previous["as_of"],
         triggers=status_changes(
             wh.run_frame("triggers", previous["run_id"]), wh.run_frame("triggers", run_id)
         ),

@@ -1419,6 +1419,7 @@ def report_inputs(
         concentration=_concentration(history, paths),
         previous_triggers=previous_triggers if previous_triggers is not None else pl.DataFrame(),
         previous_run_id=previous,
+        previous_as_of=compared.previous_as_of,
         power_changes=compared.power,
         changed_inputs=compared.inputs,
         contracts=contracts.contract_list(book),

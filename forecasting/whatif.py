@@ -603,6 +603,9 @@ def what_if(
         )
     if revenue is None:
         notes.append("no price: neither the deal nor its class policy names one")
+    extra_capex = float(orders["extra_capex_usd"].sum())
+    if serve_from is None and abs(extra_capex) <= _USD_TOL:
+        notes.append(_UNSERVED_AT_NO_EXTRA_COST)
     concentration = (
         concentration_with_book(paths, ContractBook(contracts=(deal,), source="what-if"))
         if paths is not None and paths.height
@@ -625,7 +628,7 @@ def what_if(
             how="anti",
             nulls_equal=True,
         ),
-        extra_capex_usd=float(orders["extra_capex_usd"].sum()),
+        extra_capex_usd=extra_capex,
         extra_mw=float(orders["extra_mw"].sum()),
         revenue_usd=revenue,
         revenue_in_horizon_usd=in_horizon,
@@ -633,6 +636,14 @@ def what_if(
         concentration=concentration,
         notes=tuple(notes),
     )
+
+
+# $0 extra beside "not within the horizon" read as a deal served for free.
+_UNSERVED_AT_NO_EXTRA_COST = (
+    "$0 extra capital does not mean served for free: the orders the plan makes anyway are all "
+    "it can add for this deal (signing moves their dates at most), and they do not serve it "
+    "in full within the horizon"
+)
 
 
 PIPELINE_SCHEMA = pl.Schema(
@@ -747,7 +758,15 @@ def pipeline_if_signed(
                 deal.p * answer.extra_capex_usd,
                 order_by,
                 answer.serve_from,
-                "; ".join(n for n in (answer.serve_note, _lowered_orders_note(answer.orders)) if n),
+                "; ".join(
+                    n
+                    for n in (
+                        answer.serve_note,
+                        _lowered_orders_note(answer.orders),
+                        *(n for n in answer.notes if n == _UNSERVED_AT_NO_EXTRA_COST),
+                    )
+                    if n
+                ),
             )
         )
     return pl.DataFrame(rows, schema=PIPELINE_SCHEMA, orient="row")

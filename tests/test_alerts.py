@@ -299,6 +299,32 @@ def test_a_report_compares_with_the_report_before_not_the_forecast_before(
         run_changes(wh, trigger_run_id="nope")
 
 
+def test_a_backfilled_report_compares_in_as_of_order_not_in_the_order_it_was_made(
+    wh: warehouse.Warehouse,
+) -> None:
+    """Reports as of May then June, then a backfill as of March made last: the backfill is
+    the first by as-of day (nothing before it), June still compares with May, and a report as
+    of April made later compares with the March backfill; the summary names both as-of days."""
+    may, june, march, april = (date(2026, m, 1) for m in (5, 6, 3, 4))
+    for i, (name, as_of) in enumerate((("may", may), ("june", june), ("march", march))):
+        _store_forecast(wh, f"f-{name}", T0 + i * DAY, as_of=as_of)
+        _store_report(wh, f"t-{name}", f"f-{name}", T0 + i * DAY + DAY / 24, GREEN)
+    backfill = run_changes(wh)
+    assert (backfill.trigger_run_id, backfill.previous_trigger_run_id) == ("t-march", None)
+    assert backfill.summary() == (
+        "first run: nothing to compare (t-march, as of 2026-03-01, is the first report)"
+    )
+    assert run_changes(wh, trigger_run_id="t-june").previous_trigger_run_id == "t-may"
+    _store_forecast(wh, "f-april", T0 + 3 * DAY, as_of=april)
+    _store_report(wh, "t-april", "f-april", T0 + 3 * DAY + DAY / 24, RED)
+    changes = run_changes(wh)
+    assert (changes.previous_trigger_run_id, changes.previous_as_of) == ("t-march", march)
+    assert changes.summary().startswith(
+        "report t-april (forecast f-april, as of 2026-04-01) against t-march "
+        "(forecast f-march, as of 2026-03-01): 1 trigger status change"
+    )
+
+
 def test_a_report_on_other_settings_says_its_changes_may_come_from_them(
     wh: warehouse.Warehouse,
 ) -> None:
@@ -396,7 +422,7 @@ def test_status_lists_the_changes_since_the_previous_run(warehouse_path: Path) -
         _store_drill(wh, "d2", "f2", "inference-2x", "fails under the shock", T0 + DAY)
         _store_report(wh, "t2", "f2", T0 + DAY + timedelta(hours=1), RED, power=SHORT_OF_POWER)
     text = _rendered(warehouse_path)
-    assert "report t2 (forecast f2) against t1 (forecast f1)" in text
+    assert "report t2 (forecast f2, as of 2026-11-01) against t1 (forecast f1, as of" in text
     # A run that reaches past its daily days says how far: the plan, not only the 182 days.
     assert "182 d, then monthly to 37 months" in text
     assert "trigger status changes" in text and "green -> red" in text

@@ -980,6 +980,8 @@ def test_the_demand_charts_say_where_the_triggers_count_differently() -> None:
 
 
 def test_what_changed_lists_moves_against_the_previous_run() -> None:
+    """Moves, new and resolved pools against the previous run, which the page names with its
+    as-of day when known."""
     inputs = sample_inputs()
     changes = trigger_changes(inputs.triggers, inputs.previous_triggers)
     by_pool = {(r["region"], r["pool"]): r for r in changes.iter_rows(named=True)}
@@ -998,6 +1000,8 @@ def test_what_changed_lists_moves_against_the_previous_run() -> None:
     horizon = "the daily horizon: 182 days → 7 days"
     page = finance_page(replace(inputs, changed_inputs=(horizon,)))
     assert f"The two runs differ in {horizon}: changes below may come from that" in page
+    dated = finance_page(replace(inputs, previous_as_of=date(2026, 11, 8)))
+    assert "Compared with run 2026-11-15T06-00 (as of 2026-11-08)." in dated
 
 
 def test_what_changed_lists_the_sites_whose_power_status_moved() -> None:

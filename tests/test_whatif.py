@@ -337,6 +337,46 @@ probability = 0.5
     assert str(end) in late["note"]
 
 
+def test_a_deal_no_order_can_serve_in_time_at_no_extra_capital_says_it_is_not_free() -> None:
+    """Only a 60-week cell can be ordered, and r2 orders one anyway: signing adds $0 but is
+    served only after the horizon. The deal's row and what-if say $0 is no free service (the
+    row read "$0 if it signs" beside "not within the horizon"); a deal the plan serves says
+    nothing of the kind."""
+    from forecasting.contracts import parse_contracts
+    from forecasting.whatif import pipeline_if_signed
+
+    cell = {"name": "cell-c", "kind": "cell", "gpu_type": "H100", "gpus": 4000, "mw": 6,
+            "lead_time_weeks": 60, "capex_usd": 150e6, "fabric": True}  # fmt: skip
+    plan = CapacityPlan.model_validate(
+        _plan(_r2_blocks()).model_dump(exclude_none=True) | {"candidate": [cell]}
+    )
+    ramp = f"{_day(30)}:400"
+    deal = deal_contract(customer="newco", workload_class="inference", region="r2", ramp=ramp)
+    answer = what_if(_forecast(), plan, deal, as_of=MONDAY)
+    assert answer.serve_from is None and answer.extra_capex_usd == 0
+    assert any("does not mean served for free" in n for n in answer.notes)
+    book = parse_contracts(
+        f"""
+[[contract]]
+id = "big"
+customer = "newco"
+workload_class = "inference"
+region = "r2"
+ramp = [{{ date = {_day(30)}, gpus = 400 }}]
+term_end = 2040-12-31
+status = "pipeline"
+probability = 0.5
+"""
+    )
+    (row,) = pipeline_if_signed(_forecast(), plan, book, as_of=MONDAY).iter_rows(named=True)
+    assert row["extra_capex_usd"] == 0 and row["serve_from"] is None
+    assert row["note"].startswith("not within the horizon (blocks ordered today arrive")
+    assert "$0 extra capital does not mean served for free" in row["note"]
+    served = what_if(_forecast(), _plan(_r2_blocks()), deal, as_of=MONDAY)
+    assert served.serve_from is not None
+    assert not any("served for free" in n for n in served.notes)
+
+
 def test_an_expansion_adds_to_the_customer_s_signed_contract_not_under_it() -> None:
     """acme has a signed 150 (its forecast already floored there); an expansion of 100 more
     lifts it to 250, so the region gains 100 on the mean, not max(150, 100) - 150 = 0."""

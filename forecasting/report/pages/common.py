@@ -370,7 +370,13 @@ def changes_view(inputs: ReportInputs) -> Changes:
     changes = trigger_changes(inputs.triggers, inputs.previous_triggers)
     moved = changes.filter(pl.col("change") != "unchanged")
     quiet = changes.height - moved.height
-    since = f"Compared with run {inputs.previous_run_id}." if inputs.previous_run_id else ""
+    since = (
+        f"Compared with run {inputs.previous_run_id}"
+        + (f" (as of {fmt_date(inputs.previous_as_of)})" if inputs.previous_as_of else "")
+        + "."
+        if inputs.previous_run_id
+        else ""
+    )
     if inputs.changed_inputs:
         since += (
             f" The two runs differ in {'; '.join(inputs.changed_inputs)}: changes below may "
