@@ -604,8 +604,9 @@ def what_if(
     if revenue is None:
         notes.append("no price: neither the deal nor its class policy names one")
     extra_capex = float(orders["extra_capex_usd"].sum())
-    if serve_from is None and abs(extra_capex) <= _USD_TOL:
-        notes.append(_UNSERVED_AT_NO_EXTRA_COST)
+    no_extra = _no_extra_capital_note(extra_capex, serve_from, deal)
+    if no_extra:
+        notes.append(no_extra)
     concentration = (
         concentration_with_book(paths, ContractBook(contracts=(deal,), source="what-if"))
         if paths is not None and paths.height
@@ -638,12 +639,25 @@ def what_if(
     )
 
 
-# $0 extra beside "not within the horizon" read as a deal served for free.
-_UNSERVED_AT_NO_EXTRA_COST = (
-    "$0 extra capital does not mean served for free: the orders the plan makes anyway are all "
-    "it can add for this deal (signing moves their dates at most), and they do not serve it "
-    "in full within the horizon"
-)
+_NO_EXTRA_CAPITAL = "$0 extra capital"
+
+
+def _no_extra_capital_note(extra_capex: float, serve_from: date | None, deal: Contract) -> str:
+    """Why a deal not served from its first ramp day adds no capital ('' otherwise): $0
+    beside "not within the horizon" or "served in full from 2028-12-01" read as a deal
+    served for free. A deal served from its first day says so in its serve note already."""
+    if abs(extra_capex) > _USD_TOL or serve_from == deal.ramp[0].day:
+        return ""
+    anyway = "signing adds no order to those the plan places anyway (it moves their dates at most)"
+    if serve_from is None:
+        return (
+            f"{_NO_EXTRA_CAPITAL} does not mean served for free: {anyway}, and they do not serve "
+            "it in full within the horizon"
+        )
+    return (
+        f"{_NO_EXTRA_CAPITAL} does not mean served as it ramps: {anyway}, and they serve it in "
+        f"full only from {serve_from}"
+    )
 
 
 PIPELINE_SCHEMA = pl.Schema(
@@ -763,7 +777,7 @@ def pipeline_if_signed(
                     for n in (
                         answer.serve_note,
                         _lowered_orders_note(answer.orders),
-                        *(n for n in answer.notes if n == _UNSERVED_AT_NO_EXTRA_COST),
+                        *(n for n in answer.notes if n.startswith(_NO_EXTRA_CAPITAL)),
                     )
                     if n
                 ),

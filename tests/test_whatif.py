@@ -340,8 +340,9 @@ probability = 0.5
 def test_a_deal_no_order_can_serve_in_time_at_no_extra_capital_says_it_is_not_free() -> None:
     """Only a 60-week cell can be ordered, and r2 orders one anyway: signing adds $0 but is
     served only after the horizon. The deal's row and what-if say $0 is no free service (the
-    row read "$0 if it signs" beside "not within the horizon"); a deal the plan serves says
-    nothing of the kind."""
+    row read "$0 if it signs" beside "not within the horizon"); a block r2 orders anyway that
+    serves a deal only weeks after its ramp says that instead; a deal whose signing adds
+    capital says nothing of the kind."""
     from forecasting.contracts import parse_contracts
     from forecasting.whatif import pipeline_if_signed
 
@@ -372,9 +373,23 @@ probability = 0.5
     assert row["extra_capex_usd"] == 0 and row["serve_from"] is None
     assert row["note"].startswith("not within the horizon (blocks ordered today arrive")
     assert "$0 extra capital does not mean served for free" in row["note"]
+    # A 4,000-GPU rack in 8 weeks: the one r2 orders anyway serves 200 GPUs more, from day
+    # 56 while the deal starts on day 30.
+    big = {**cell, "name": "big-rack", "kind": "rack", "lead_time_weeks": 8}
+    roomy = CapacityPlan.model_validate(
+        _plan(_r2_blocks()).model_dump(exclude_none=True) | {"candidate": [big]}
+    )
+    smaller = deal_contract(
+        customer="newco", workload_class="inference", region="r2", ramp=f"{_day(30)}:200"
+    )
+    later = what_if(_forecast(), roomy, smaller, as_of=MONDAY)
+    assert (later.serve_from, later.extra_capex_usd) == (_day(56), 0)
+    assert f"$0 extra capital does not mean served as it ramps: signing adds no order to those " \
+        f"the plan places anyway (it moves their dates at most), and they serve it in full " \
+        f"only from {_day(56)}" in later.notes  # fmt: skip
     served = what_if(_forecast(), _plan(_r2_blocks()), deal, as_of=MONDAY)
-    assert served.serve_from is not None
-    assert not any("served for free" in n for n in served.notes)
+    assert served.serve_from is not None and served.extra_capex_usd > 0
+    assert not any(n.startswith("$0 extra capital") for n in served.notes)
 
 
 def test_an_expansion_adds_to_the_customer_s_signed_contract_not_under_it() -> None:
