@@ -673,6 +673,13 @@ def _month_start(d: date) -> date:
     return d.replace(day=1)
 
 
+def _first_month(as_of: date, days: int) -> int:
+    """Months after ``as_of``'s of the first monthly row: the next month's (1), or the as-of
+    month's own (0) when the daily days end inside it. Else its days after the last daily day
+    had no forecast at all: a 7-day run read green through a block retired on the 15th."""
+    return 0 if as_of + timedelta(days=days + 1) < _add_months(_month_start(as_of), 1) else 1
+
+
 def _add_months(d: date, k: int) -> date:
     """``d`` moved by ``k`` calendar months, the day clamped to the month's length."""
     y, m = divmod(d.month - 1 + k, 12)
@@ -721,7 +728,9 @@ def _series_view(
     ok = np.isfinite(y)
     n_days = y.size
     offsets = np.arange(-n_days + 1, 1, dtype=float)  # days relative to as_of
-    month_starts = [_add_months(_month_start(as_of), k) for k in range(1, months + 1)]
+    month_starts = [
+        _add_months(_month_start(as_of), k) for k in range(_first_month(as_of, days), months + 1)
+    ]
     month_end = (_add_months(month_starts[-1], 1) - as_of).days - 1 if month_starts else 0
     last_day_needed = max(days, month_end, 1)
     steps = math.ceil((last_day_needed + BLOCK_DAYS / 2) / BLOCK_DAYS) + 1
@@ -856,7 +865,7 @@ def _series_view(
     month_mu = np.empty(len(month_starts))
     month_s = np.empty(len(month_starts))
     for i, start in enumerate(month_starts):
-        lo = (start - as_of).days
+        lo = max((start - as_of).days, 1)  # the as-of month's row: its days after as_of
         hi = (_add_months(start, 1) - as_of).days
         month_mu[i] = level_mu[lo - 1 : hi - 1].mean()
         month_s[i] = level_s[lo - 1 : hi - 1].mean()

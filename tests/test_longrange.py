@@ -234,6 +234,25 @@ def test_monthly_peak_sits_above_the_days_of_its_month(steady_forecast: lr.LongH
     assert np.all(ratio <= 1.2)
 
 
+def test_a_daily_horizon_ending_inside_the_as_of_month_leaves_no_day_unforecast() -> None:
+    """As of 2026-05-02 with 7 daily days (to 05-09) the monthly rows start with May, whose
+    days after the daily ones had no row at all (June was the first month: a 7-day run read
+    green through a block retired on the 15th). May's row peaks at or above its daily days and
+    the plan ends where it did; daily days that reach the month's end add no May row."""
+    as_of = date(2026, 5, 2)
+    frame = built_fleet("steady", seed=0, n_series=2).filter(pl.col("ds") <= as_of)
+    week = lr.long_horizon_forecast(frame, as_of=as_of, months=3, daily_horizon_days=7)
+    firsts = sorted(set(week.monthly["ds"].to_list()))
+    assert firsts == [date(2026, 5, 1), date(2026, 6, 1), date(2026, 7, 1), date(2026, 8, 1)]
+    may = week.monthly.filter(pl.col("ds") == date(2026, 5, 1)).sort("unique_id")
+    top = week.daily.group_by("unique_id").agg(pl.col("q50").max()).sort("unique_id")
+    assert (may["q50"] >= top["q50"]).all()
+    to_month_end = lr.long_horizon_forecast(frame, as_of=as_of, months=3, daily_horizon_days=29)
+    assert to_month_end.daily["ds"].max() == date(2026, 5, 31)
+    assert to_month_end.monthly["ds"].min() == date(2026, 6, 1)
+    assert to_month_end.monthly["ds"].max() == week.monthly["ds"].max()
+
+
 def test_short_series_fall_back_with_a_reason() -> None:
     """Series of 10 and 100 days and one with no observed day never raise; reasons say why."""
     days = [CUTOFF - timedelta(days=k) for k in range(100)]
