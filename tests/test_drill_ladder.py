@@ -212,6 +212,28 @@ def test_a_rung_that_also_answers_a_shortfall_without_the_shock_charges_the_shoc
     assert "batch 98%" in note
 
 
+def test_a_shock_that_changes_nothing_takes_no_time_to_absorb_and_costs_no_rung() -> None:
+    """Batch is short without any shock on days 11-12, and migration answers it. A 1x step
+    changes nothing, so the ladder run is its unshocked twin: 0 h and no rung use beyond the
+    twin's. The ladder run was called only once behind its twin, whose migration was already
+    serving, so it fell behind it and a 1x shock read hours to absorb (2,685 h on a 200-day
+    synthetic fleet)."""
+    migrate = {"migrate": {"delay_hours": 6, "gpus": 40, "to": ["batch"], "cost_per_gpu_hour": 0.5}}
+    plan = _plan(_SHORT, response=migrate)
+    batch = [120.0 if d in (11, 12) else 60.0 for d in range(DAYS)]
+    paths = pl.concat(
+        [
+            _paths({"r1/batch/other": 0.0}).with_columns(y=pl.Series(batch)),
+            _paths({"r1/training/other": 30.0}),
+        ]
+    )
+    nothing = scenario_from_args(target="class:batch", multiplier=1.0, start="+1w")
+    result = run_drill(plan, paths, None, nothing)
+    assert result.verdict == FAILS_UNSHOCKED
+    assert result.absorb_hours == 0 and not result.absorb_censored
+    assert result.absorb_cost_usd == 0
+
+
 def test_time_to_absorb_is_censored_when_never_absorbed() -> None:
     """Without rungs the step's backlog grows to the horizon end: no number, censored."""
     plan = _plan(_SHORT)

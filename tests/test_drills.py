@@ -383,6 +383,29 @@ def test_a_block_already_delivered_cannot_slip() -> None:
         prepare_drill(_plan(blocks), paths, None, scenario)
 
 
+def test_a_block_that_serves_no_hour_of_the_drill_cannot_be_lost() -> None:
+    """Losing a block that enters service after the forecast's last day, or retires before it
+    is lost, changes nothing: the drill is not played and says why (it read "pass" with the
+    time to absorb of a shock that changed nothing). A committed block lost before it lands
+    is a delivery that never comes, and is played."""
+    last = MONDAY + timedelta(days=DAYS - 1)
+    blocks = [
+        _block("live", 100),
+        _block("late", 50, status="committed", in_service=last + timedelta(days=10)),
+        _block("soon", 50, status="committed", in_service=MONDAY + timedelta(days=5)),
+        _block("gone", 50, status="retiring", retire=MONDAY + timedelta(days=3)),
+    ]
+    paths = _paths({"r1/batch/other": 10.0})
+    with pytest.raises(ScenarioError, match=r"'late' enters service on .* after the forecast"):
+        prepare_drill(
+            _plan(blocks), paths, None, scenario_from_args(multiplier=1.0, lose=("late",))
+        )
+    gone = scenario_from_args(multiplier=1.0, lose=("gone@+1w",))
+    with pytest.raises(ScenarioError, match=r"field lose.0.on: 'gone' retires on .* before it"):
+        prepare_drill(_plan(blocks), paths, None, gone)
+    prepare_drill(_plan(blocks), paths, None, scenario_from_args(multiplier=1.0, lose=("soon",)))
+
+
 def test_a_slip_drill_compares_with_its_baseline_over_the_same_window() -> None:
     """A slip's window opens when the block was due; its baseline is judged over that same
     window, so demand, served and unmet compare like for like: demand does not move (a slip

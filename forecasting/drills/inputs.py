@@ -440,6 +440,7 @@ def resolve_scenario(
             if loss.block == LARGEST_LIVE
             else _find_block(plan, loss.block, field=f"{field}.block")
         )
+        _check_losable(block, demand, hour=hour, field=field)
         lost[block.id] = hour
     slipped: dict[str, int] = {}
     for i, slip in enumerate(scenario.slip):
@@ -459,6 +460,25 @@ def resolve_scenario(
             )
         dark[region] = (begin, min(begin + dark_region.days * 24, demand.hours))
     return ResolvedScenario(scenario, start, curve - 1.0, lost, slipped, dark)
+
+
+def _check_losable(block: Block, demand: DemandSide, *, hour: int, field: str) -> None:
+    """Refuse losing a block that serves no hour of the drill from its loss on: it read "pass"
+    with the time to absorb of a shock that changed nothing."""
+    last = demand.first_day + timedelta(days=demand.days - 1)
+    if block.in_service is not None and block.in_service > last:
+        days = (block.in_service - demand.first_day).days + 1
+        raise ScenarioError(
+            f"field {field}.block: {block.id!r} enters service on {block.in_service}, after the "
+            f"forecast horizon {demand.first_day}..{last}, so losing it changes nothing in it: "
+            f"{_farther(days)}"
+        )
+    lost_on = demand.first_day + timedelta(hours=hour)
+    if block.retire is not None and block.retire <= lost_on:
+        raise ScenarioError(
+            f"field {field}.on: {block.id!r} retires on {block.retire}, before it would be lost "
+            f"on {lost_on}: losing it changes nothing; lose it earlier or lose another block"
+        )
 
 
 def _slipped_block(plan: CapacityPlan, demand: DemandSide, slip: BlockSlip, i: int) -> Block:

@@ -86,8 +86,9 @@ not a measurement) when the class is still behind in the last hour it can be jud
 horizon's last hour, or the last hour before the baseline fails for good (after that no hour
 can show it whole again). Without a reference it falls back to the headroom policy alone.
 
-The response ladder. The shock is *seen* on a path in the first hour of the window some
-class is behind (without a reference: fails its policy). A rung's GPUs are a pool last in
+The response ladder. The ladder is *called* on a path in the first hour of the window some
+class fails its policy or is behind its reference (the same hour in a ladder run and its
+unshocked twin when the shock changes nothing). A rung's GPUs are a pool last in
 every stream's preference that serves nothing until ``p_rung_delay`` hours after that (at the
 earliest the next hour); migration's GPUs serve their source pools (``restore``) until it
 acts (see :func:`~forecasting.drills.inputs.supply_side`). ``FIRST_USED`` of a rung's pool
@@ -844,9 +845,12 @@ def simulate_path(
                     # A delay that ends after the window was not seen, whatever a trickle
                     # of starts divides it into: censored (inf), not millions of hours.
                     out_cls[k, QUEUE_DELAY] = delay if delay <= hours - t else np.inf
-            # The shock is seen in the first hour some class is behind (or, with no
-            # reference, fails its policy): the response ladder's delays count from here.
-            if seen < 0 and last_violation[overall] == t:
+            # The ladder is called in the first hour some class fails its policy or is behind
+            # its reference: its delays count from here. Failing the policy calls it with or
+            # without a reference, as an operator answers any shortfall: a ladder run called
+            # only when behind its twin (called at the first failure) fell behind it where
+            # the twin's rungs were already serving, and a 1x shock read 2,685 h to absorb.
+            if seen < 0 and (last_violation[overall] == t or not cls_holds[overall]):
                 seen = t
             # A pool without GPUs used none, stranded none and was not full.
             for i in range(n_live):
