@@ -8,7 +8,7 @@ so no ephemeral server is ever started just to look.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from rich.text import Text
 
 from forecasting import warehouse
 from forecasting.changes import RunChanges, run_changes
+from forecasting.report.format import fmt_day_or_month
 
 __all__ = [
     "WarehouseStatus",
@@ -89,9 +90,22 @@ def _day(value: Any) -> str:
     return "-" if value is None else str(value)
 
 
-def _status_changes_table(frame: pl.DataFrame, *, title: str, key: str, by: str) -> Table:
+def _day_or_month(value: date | None, daily_end: date | None) -> str:
+    return "-" if value is None else fmt_day_or_month(value, daily_end=daily_end)
+
+
+def _status_changes_table(
+    frame: pl.DataFrame,
+    *,
+    title: str,
+    key: str,
+    by: str,
+    daily_ends: tuple[date | None, date | None] = (None, None),
+) -> Table:
     """Status changes per (region, ``key``): the status and the ``by`` and exhaustion dates,
-    before -> now."""
+    before -> now; an exhaustion past its run's last daily day (``daily_ends``, before and
+    now) is its month."""
+    before_end, now_end = daily_ends
     table = Table(title=title, title_justify="left")
     names = ("order by" if by == "order_by" else "contract power by", "exhaustion")
     for name in ("region", key, "change", "status", *names):
@@ -102,7 +116,9 @@ def _status_changes_table(frame: pl.DataFrame, *, title: str, key: str, by: str)
             Text(r[key]),
             r["change"],
             _status(r["status_before"]) + Text(" -> ") + _status(r["status_now"]),
-            *(f"{_day(r[f'{d}_before'])} -> {_day(r[f'{d}_now'])}" for d in (by, "exhaustion")),
+            f"{_day(r[f'{by}_before'])} -> {_day(r[f'{by}_now'])}",
+            f"{_day_or_month(r['exhaustion_before'], before_end)} -> "
+            f"{_day_or_month(r['exhaustion_now'], now_end)}",
         )
     return table
 
@@ -113,12 +129,15 @@ def changes_view(changes: RunChanges) -> list[Table | Text]:
     are some)."""
     title = Text("changes since the previous run: ", style="bold")
     views: list[Table | Text] = [title + Text(changes.summary())]
-    for name, key, by, frame in (
-        ("trigger status changes", "pool", "order_by", changes.triggers),
-        ("power status changes", "site", "contract_by", changes.power),
+    ends = (changes.previous_daily_end, changes.daily_end)
+    for name, key, by, frame, daily_ends in (
+        ("trigger status changes", "pool", "order_by", changes.triggers, ends),
+        ("power status changes", "site", "contract_by", changes.power, (None, None)),
     ):
         if not frame.is_empty():
-            views.append(_status_changes_table(frame, title=name, key=key, by=by))
+            views.append(
+                _status_changes_table(frame, title=name, key=key, by=by, daily_ends=daily_ends)
+            )
     if not changes.drills.is_empty():
         table = Table(title="drill verdict flips", title_justify="left")
         for name in ("drill", "verdict before", "verdict now", "drill runs"):

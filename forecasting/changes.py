@@ -18,7 +18,7 @@ only one side has nothing to flip from and is not listed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -79,7 +79,11 @@ def status_moved() -> pl.Expr:
 
 
 def status_changes(
-    previous_triggers: pl.DataFrame | None, current_triggers: pl.DataFrame
+    previous_triggers: pl.DataFrame | None,
+    current_triggers: pl.DataFrame,
+    *,
+    daily_end_now: date | None = None,
+    daily_end_before: date | None = None,
 ) -> pl.DataFrame:
     """One row per (region, pool) whose status differs between two trigger runs' triggers.
 
@@ -90,7 +94,12 @@ def status_changes(
     if previous_triggers is None:
         return _empty(STATUS_CHANGES_SCHEMA)
     return (
-        trigger_changes(current_triggers, previous_triggers)
+        trigger_changes(
+            current_triggers,
+            previous_triggers,
+            daily_end_now=daily_end_now,
+            daily_end_before=daily_end_before,
+        )
         .filter(status_moved())
         .select(STATUS_CHANGES_SCHEMA.names())
         .cast(STATUS_CHANGES_SCHEMA)
@@ -181,6 +190,9 @@ class RunChanges:
     # The two forecasts' as-of days: reports are compared in as-of order, not creation order.
     as_of: date | None = None
     previous_as_of: date | None = None
+    # Their last daily days: an exhaustion past one is a month (monthly rows), not a day.
+    daily_end: date | None = None
+    previous_daily_end: date | None = None
     triggers: pl.DataFrame = field(default_factory=partial(_empty, STATUS_CHANGES_SCHEMA))
     drills: pl.DataFrame = field(default_factory=partial(_empty, VERDICT_CHANGES_SCHEMA))
     power: pl.DataFrame = field(default_factory=partial(_empty, POWER_CHANGES_SCHEMA))
@@ -215,6 +227,13 @@ class RunChanges:
             f"{power} power status change{'s' if power != 1 else ''}, "
             f"{flipped} drill verdict flip{'s' if flipped != 1 else ''}{differ}"
         )
+
+
+def _daily_end(run: dict[str, Any]) -> date | None:
+    """A trigger run's forecast's last daily day: as of plus its daily horizon."""
+    if run["as_of"] is None or run["horizon_days"] is None:
+        return None
+    return run["as_of"] + timedelta(days=run["horizon_days"])
 
 
 def _as_of_text(day: date | None) -> str:
@@ -298,7 +317,10 @@ def run_changes(wh: warehouse.Warehouse, *, trigger_run_id: str | None = None) -
     previous = _previous_trigger_run(wh, current)
     if previous is None:
         return RunChanges(
-            trigger_run_id=run_id, forecast_run_id=forecast_run_id, as_of=current["as_of"]
+            trigger_run_id=run_id,
+            forecast_run_id=forecast_run_id,
+            as_of=current["as_of"],
+            daily_end=_daily_end(current),
         )
     return RunChanges(
         trigger_run_id=run_id,
@@ -307,8 +329,13 @@ def run_changes(wh: warehouse.Warehouse, *, trigger_run_id: str | None = None) -
         previous_forecast_run_id=previous["forecast_run_id"],
         as_of=current["as_of"],
         previous_as_of=previous["as_of"],
+        daily_end=_daily_end(current),
+        previous_daily_end=_daily_end(previous),
         triggers=status_changes(
-            wh.run_frame("triggers", previous["run_id"]), wh.run_frame("triggers", run_id)
+            wh.run_frame("triggers", previous["run_id"]),
+            wh.run_frame("triggers", run_id),
+            daily_end_now=_daily_end(current),
+            daily_end_before=_daily_end(previous),
         ),
         power=power_changes(
             wh.run_frame("power_triggers", previous["run_id"]),

@@ -1420,6 +1420,7 @@ def report_inputs(
         previous_triggers=previous_triggers if previous_triggers is not None else pl.DataFrame(),
         previous_run_id=previous,
         previous_as_of=compared.previous_as_of,
+        previous_daily_end=compared.previous_daily_end,
         power_changes=compared.power,
         changed_inputs=compared.inputs,
         contracts=contracts.contract_list(book),

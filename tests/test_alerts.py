@@ -319,6 +319,8 @@ def test_a_backfilled_report_compares_in_as_of_order_not_in_the_order_it_was_mad
     _store_report(wh, "t-april", "f-april", T0 + 3 * DAY + DAY / 24, RED)
     changes = run_changes(wh)
     assert (changes.previous_trigger_run_id, changes.previous_as_of) == ("t-march", march)
+    # Each side's last daily day (as of + its daily horizon, 0 days here): past it, months.
+    assert (changes.previous_daily_end, changes.daily_end) == (march, april)
     assert changes.summary().startswith(
         "report t-april (forecast f-april, as of 2026-04-01) against t-march "
         "(forecast f-march, as of 2026-03-01): 1 trigger status change"

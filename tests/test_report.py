@@ -1002,6 +1002,16 @@ def test_what_changed_lists_moves_against_the_previous_run() -> None:
     assert f"The two runs differ in {horizon}: changes below may come from that" in page
     dated = finance_page(replace(inputs, previous_as_of=date(2026, 11, 8)))
     assert "Compared with run 2026-11-15T06-00 (as of 2026-11-08)." in dated
+    # Both exhaustions lie past the daily rows (to 2027-02-19): months, and no day shift.
+    end = daily_end(inputs)
+    monthly = trigger_changes(
+        inputs.triggers, inputs.previous_triggers, daily_end_now=end, daily_end_before=end
+    )
+    east = monthly.filter((pl.col("region") == "us-east") & (pl.col("pool") == "all"))
+    assert east["exhaustion_shift_days"].to_list() == [None]
+    assert east["order_by_shift_days"].to_list() == [-21]
+    page = finance_page(replace(inputs, previous_daily_end=end))
+    assert "Apr 2027 → Mar 2027" in page and "2027-04-12 → 2027-03-22" not in page
 
 
 def test_what_changed_lists_the_sites_whose_power_status_moved() -> None:

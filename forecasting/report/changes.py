@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import polars as pl
 
 __all__ = ["CHANGES_SCHEMA", "POWER_CHANGES_SCHEMA", "change_kind", "trigger_changes"]
@@ -77,13 +79,26 @@ def _shift(name: str) -> pl.Expr:
     return (pl.col(f"{name}_now") - pl.col(f"{name}_before")).dt.total_days().cast(pl.Int64)
 
 
-def trigger_changes(current: pl.DataFrame, previous: pl.DataFrame) -> pl.DataFrame:
+def _within(column: str, daily_end: date | None) -> pl.Expr:
+    """Whether ``column`` is a day of the daily rows (true without a known end, or a date)."""
+    return pl.lit(True) if daily_end is None else pl.col(column).fill_null(daily_end) <= daily_end
+
+
+def trigger_changes(
+    current: pl.DataFrame,
+    previous: pl.DataFrame,
+    *,
+    daily_end_now: date | None = None,
+    daily_end_before: date | None = None,
+) -> pl.DataFrame:
     """One row per (region, pool) in either run: what its status and dates did.
 
     A pool is ``new`` when only this run flags it, ``resolved`` when only the previous one
     did, ``changed`` when status, exhaustion date, order-by date or block count moved.
-    Shifts are in days, positive when a date moved later (more time). Rows come most
-    newsworthy first.
+    Shifts are in days, positive when a date moved later (more time); the exhaustion's is
+    null where either run's exhaustion is past its last daily day (``daily_end_*``): a
+    monthly row's date stands for its month, and "2029-01-01 -> 2026-11-16, -777 d" read as
+    measured to the day. Rows come most newsworthy first.
     """
     both = _one_per_pool(current, "now").join(
         _one_per_pool(previous, "before"), on=list(_KEY), how="full", coalesce=True
@@ -94,7 +109,10 @@ def trigger_changes(current: pl.DataFrame, previous: pl.DataFrame) -> pl.DataFra
     return (
         both.with_columns(
             change=change_kind(moved),
-            exhaustion_shift_days=_shift("exhaustion"),
+            exhaustion_shift_days=pl.when(
+                _within("exhaustion_now", daily_end_now)
+                & _within("exhaustion_before", daily_end_before)
+            ).then(_shift("exhaustion")),
             order_by_shift_days=_shift("order_by"),
         )
         .with_columns(rank=pl.col("change").replace_strict(_ORDER, return_dtype=pl.Int64))

@@ -444,6 +444,7 @@ class ReportInputs:
     previous_triggers: pl.DataFrame = field(default_factory=partial(_empty, TRIGGERS_SCHEMA))
     previous_run_id: str | None = None
     previous_as_of: date | None = None  # that run's forecast as-of day
+    previous_daily_end: date | None = None  # its last daily day (past it, months)
     # Sites whose power status moved since that run (forecasting.changes.power_changes).
     power_changes: pl.DataFrame = field(default_factory=partial(_empty, POWER_CHANGES_SCHEMA))
     changed_inputs: tuple[str, ...] = ()  # settings the previous run differs in

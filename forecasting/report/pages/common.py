@@ -32,6 +32,7 @@ from forecasting.report.format import (
     fmt_count,
     fmt_date,
     fmt_datetime,
+    fmt_day_or_month,
     fmt_days,
     fmt_gpus,
     fmt_lateness,
@@ -40,6 +41,7 @@ from forecasting.report.format import (
 from forecasting.report.inputs import (
     STATUSES,
     ReportInputs,
+    daily_end,
     extrapolated_reach,
     later_orders_due_first,
     unmeasured_series,
@@ -367,7 +369,10 @@ def changes_view(inputs: ReportInputs) -> Changes:
     """What changed in the triggers since the previous run."""
     if inputs.previous_triggers.is_empty() and inputs.previous_run_id is None:
         return Changes("First run: nothing to compare with.", None)
-    changes = trigger_changes(inputs.triggers, inputs.previous_triggers)
+    end, end_before = daily_end(inputs), inputs.previous_daily_end
+    changes = trigger_changes(
+        inputs.triggers, inputs.previous_triggers, daily_end_now=end, daily_end_before=end_before
+    )
     moved = changes.filter(pl.col("change") != "unchanged")
     quiet = changes.height - moved.height
     since = (
@@ -388,7 +393,8 @@ def changes_view(inputs: ReportInputs) -> Changes:
             r["pool"],
             r["change"],
             (Badge(r["status_before"]), " → ", Badge(r["status_now"])),
-            f"{fmt_date(r['exhaustion_before'])} → {fmt_date(r['exhaustion_now'])}",
+            f"{fmt_day_or_month(r['exhaustion_before'], daily_end=end_before)} → "
+            f"{fmt_day_or_month(r['exhaustion_now'], daily_end=end)}",
             fmt_days(r["exhaustion_shift_days"]),
             f"{fmt_date(r['order_by_before'])} → {fmt_date(r['order_by_now'])}",
             fmt_days(r["order_by_shift_days"]),
