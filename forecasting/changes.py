@@ -216,7 +216,7 @@ class RunChanges:
             return "no report yet: nothing to compare"
         if self.first_run:
             named = f"{self.trigger_run_id}{_as_of_text(self.as_of)}{',' if self.as_of else ''}"
-            return f"first run: nothing to compare ({named} is the first report)"
+            return f"no earlier report by as-of day: nothing to compare ({named} is the first)"
         moved, power, flipped = self.triggers.height, self.power.height, self.drills.height
         differ = f"; the runs differ in {'; '.join(self.inputs)}" if self.inputs else ""
         return (

@@ -186,7 +186,7 @@ def test_first_run_has_no_changes_and_says_so(wh: warehouse.Warehouse) -> None:
     _store_report(wh, "t1", "f1", T0 + timedelta(hours=1), RED)
     first = run_changes(wh)
     assert first.first_run and first.count == 0
-    assert first.summary().startswith("first run: nothing to compare")
+    assert first.summary().startswith("no earlier report by as-of day: nothing to compare")
 
 
 def test_unchanged_triggers_and_verdicts_give_no_rows() -> None:
@@ -312,7 +312,8 @@ def test_a_backfilled_report_compares_in_as_of_order_not_in_the_order_it_was_mad
     backfill = run_changes(wh)
     assert (backfill.trigger_run_id, backfill.previous_trigger_run_id) == ("t-march", None)
     assert backfill.summary() == (
-        "first run: nothing to compare (t-march, as of 2026-03-01, is the first report)"
+        "no earlier report by as-of day: nothing to compare (t-march, as of 2026-03-01, is the "
+        "first)"
     )
     assert run_changes(wh, trigger_run_id="t-june").previous_trigger_run_id == "t-may"
     _store_forecast(wh, "f-april", T0 + 3 * DAY, as_of=april)
@@ -416,7 +417,7 @@ def test_status_lists_the_changes_since_the_previous_run(warehouse_path: Path) -
         _store_forecast(wh, "f1", T0)
         _store_drill(wh, "d1", "f1", "inference-2x", "pass", T0 + timedelta(hours=1))
         _store_report(wh, "t1", "f1", T0 + timedelta(hours=2), GREEN, power=POWERED)
-    assert "changes since the previous run: first run: nothing to compare" in _rendered(
+    assert "changes since the previous run: no earlier report by as-of day" in _rendered(
         warehouse_path
     )
     with warehouse.connect(warehouse_path) as wh:

@@ -637,6 +637,8 @@ def test_every_script_carries_the_nonce_of_the_page_policy(tmp_path: Path) -> No
 
 
 def test_latest_follows_the_newest_run_and_index_lists_newest_first(tmp_path: Path) -> None:
+    """latest is the newest as-of day, also after an older run is published again (a backfill
+    or a redone report took it over); the index lists the newest first."""
     older = sample_inputs(run_id="run-a", as_of=AS_OF - timedelta(days=7))
     newer = sample_inputs(run_id="run-b")
     publish_report(older, root=tmp_path)
@@ -652,8 +654,17 @@ def test_latest_follows_the_newest_run_and_index_lists_newest_first(tmp_path: Pa
     (tmp_path / "run-a" / "stray.txt").write_text("from the first publish")
     publish_report(replace(older, stale_days=None), root=tmp_path)
     assert not (tmp_path / "run-a" / "stray.txt").exists()
-    assert os.readlink(tmp_path / LATEST) == "run-a"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["index.html", LATEST, "run-a", "run-b"]
+    assert os.readlink(tmp_path / LATEST) == "run-b"
+    # Another run as of the same day, published last, is the newest.
+    publish_report(sample_inputs(run_id="run-c"), root=tmp_path)
+    assert os.readlink(tmp_path / LATEST) == "run-c"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "index.html",
+        LATEST,
+        "run-a",
+        "run-b",
+        "run-c",
+    ]
 
 
 def test_latest_falls_back_to_a_copy_without_symlinks(
@@ -811,7 +822,7 @@ def test_empty_inputs_render_every_page_with_no_data(tmp_path: Path) -> None:
         assert 'data-figures="0"' in text
         assert "No data" in text
         assert "plotly.min.js" not in text  # nothing to draw, nothing to load
-    assert "First run" in (folder / "finance.html").read_text()
+    assert "No earlier report by as-of day" in (folder / "finance.html").read_text()
     columns = [*TRIGGERS_SCHEMA.names(), "exhaustion_grain"]
     assert pl.read_csv(folder / "triggers.csv").columns == columns
     assert json.loads((folder / "triggers.json").read_text()) == []

@@ -1,9 +1,10 @@
-"""Write a run's report folder atomically, point ``latest`` at it, rebuild the runs index.
+"""Write a run's report folder atomically, point ``latest`` at the newest, rebuild the index.
 
 Layout under ``root``::
 
     root/index.html            every run, newest first
-    root/latest -> <folder>    symlink (a copy where symlinks are not possible)
+    root/latest -> <folder>    the newest as-of day (then the newest generated): a symlink,
+                               a copy where symlinks are not possible
     root/<folder>/             index.html, finance.html, facilities.html, platform.html,
                                triggers.csv, triggers.json, orders.csv, drills.csv,
                                plotly.min.js, run.json
@@ -183,9 +184,13 @@ def _write_index(root: Path, *, latest: str) -> None:
 
 
 def publish_report(inputs: ReportInputs, *, root: Path) -> Path:
-    """Write the run's report under ``root``, make it ``latest``, rebuild the runs index.
+    """Write the run's report under ``root``, point ``latest`` at the newest, rebuild the
+    runs index.
 
     Returns the run's folder. Publishing the same run id again replaces its folder whole.
+    ``latest`` is the run of the newest as-of day (the last generated among equals, this one
+    among ties), not the last published: a backfill, or a report redone on an old run, took
+    it over, and readers who keep ``latest`` open read an old plan as the current one.
     """
     root.mkdir(parents=True, exist_ok=True)
     name = run_slug(inputs.run_id)
@@ -197,6 +202,12 @@ def publish_report(inputs: ReportInputs, *, root: Path) -> Path:
     finally:
         if staged.exists():
             shutil.rmtree(staged, ignore_errors=True)
-    _point_latest(root, name)
-    _write_index(root, latest=name)
+    runs = list_runs(root)
+    newest = (
+        max(runs, key=lambda r: (r.as_of, r.generated_at, r.folder == name)).folder
+        if runs
+        else name
+    )
+    _point_latest(root, newest)
+    _write_index(root, latest=newest)
     return root / name

@@ -368,7 +368,7 @@ class Changes:
 def changes_view(inputs: ReportInputs) -> Changes:
     """What changed in the triggers since the previous run."""
     if inputs.previous_triggers.is_empty() and inputs.previous_run_id is None:
-        return Changes("First run: nothing to compare with.", None)
+        return Changes("No earlier report by as-of day: nothing to compare with.", None)
     end, end_before = daily_end(inputs), inputs.previous_daily_end
     changes = trigger_changes(
         inputs.triggers, inputs.previous_triggers, daily_end_now=end, daily_end_before=end_before
