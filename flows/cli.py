@@ -675,7 +675,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Compute triggers for a forecast run and publish the reports."""
-    from flows.tables import report_table
+    from flows.tables import power_lines, report_table
 
     paths = _paths(args, publishes=True)
     options: ReportOptions = _model(
@@ -693,6 +693,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 
         outcome = report_flow(paths.warehouse, paths.capacity, paths.reports, options)
     console.print(report_table(outcome))
+    # The table lists block triggers; a site short of power is as urgent (the pipeline's
+    # summary says it too).
+    for line in power_lines(outcome):
+        console.print(line, markup=False, highlight=False)
     _warn_unplanned(outcome.unplanned_regions, plan=paths.capacity)
     return EXIT_OK
 

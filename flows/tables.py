@@ -46,6 +46,7 @@ __all__ = [
     "ingest_table",
     "not_played_lines",
     "pipeline_summary",
+    "power_lines",
     "quarantine_table",
     "report_table",
     "shock_cut_lines",
@@ -557,6 +558,9 @@ def report_table(outcome: ReportOutcome) -> Table:
         )
     if outcome.extrapolated:
         captions.append(f"extrapolated: {outcome.extrapolated}")
+    if outcome.headline.startswith("green to "):
+        # Green only as far as the forecast reaches: the pages' headline, not a plain green.
+        captions.append(outcome.headline)
     if outcome.drills_other_plan:
         captions.append(outcome.drills_other_plan)
     rank = {"red": 0, "amber": 1, "green": 2}
@@ -751,7 +755,7 @@ def _days_late(by: date, report: ReportOutcome) -> str:
     return "" if late is None else f" ({late})"
 
 
-def _power_line(report: ReportOutcome) -> list[str]:
+def power_lines(report: ReportOutcome) -> list[str]:
     """``power: 4 red, 0 amber, 3 green; contract power first: us-east-b by 2027-04-06``, or
     nothing for a plan without sites; a date already past says how late it is."""
     if not report.power_statuses:
@@ -885,7 +889,7 @@ def pipeline_summary(outcome: PipelineOutcome, *, seconds: float) -> list[str]:
         + (f"; {f.events} known event(s)" if f.events else "")
         + (f"; {_book_applied(f)}" if f.contracts_signed or f.contracts_pipeline else ""),
         triggers_line(outcome.report),
-        *_power_line(outcome.report),
+        *power_lines(outcome.report),
         "drills: "
         + _drill_counts(outcome.drills, failing)
         + (

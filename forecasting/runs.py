@@ -1159,6 +1159,9 @@ class ReportOutcome(BaseModel):
     power_first: tuple[str, date] | None = None
     # The plan's later orders due before every trigger's order (PLACEMENTS rows, first due first).
     later_due_first: list[dict[str, Any]] = []
+    # The pages' headline status: "green to Jan 2027 only: not verified beyond (...)" where a
+    # green reaches only as far as the forecast; the plain worst status otherwise.
+    headline: str = ""
 
 
 def trigger_settings(
@@ -1547,6 +1550,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
     from forecasting.report.inputs import (
         extrapolated_reach,
         later_orders_due_first,
+        status_headline,
         unmeasured_series,
         unplanned_regions_of,
         untested_series,
@@ -1575,6 +1579,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         drills_other_plan=inputs.drills_other_plan,
         unplanned_regions=unplanned_regions_of(inputs),
         triggers=report_trigger_rows(inputs).to_dicts(),
+        headline=status_headline(inputs),
     )
 
 

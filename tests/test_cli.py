@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any, get_args
 
@@ -669,7 +670,7 @@ def test_a_power_contract_date_already_past_says_it_is_late() -> None:
     """The summary's first power date reads as a deadline when ahead and as late when gone."""
     from datetime import date
 
-    from flows.tables import _power_line
+    from flows.tables import power_lines
     from forecasting.runs import ReportOutcome
 
     def line(by: date) -> str:
@@ -678,7 +679,7 @@ def test_a_power_contract_date_already_past_says_it_is_late() -> None:
             stale_days=None, triggers=[], power_statuses={"red": 1, "green": 2},
             power_first=("us-east-b", by), as_of=date(2026, 11, 30),
         )  # fmt: skip
-        return _power_line(report)[0]
+        return power_lines(report)[0]
 
     assert line(date(2025, 4, 6)) == (
         "power: 1 red, 0 amber, 2 green; contract power first: us-east-b by 2025-04-06 "
@@ -786,6 +787,28 @@ def test_the_report_table_says_where_no_demand_was_measured() -> None:
     shown = _report_table_text(unmeasured=["azure", "azure · inference"])
     assert "no demand measured for azure, azure · inference" in shown
     assert "no demand measured" not in _report_table_text(unmeasured=[])
+
+
+def test_the_report_table_says_a_green_reaches_only_as_far_as_the_forecast() -> None:
+    """A 7-day daily-only run's greens are the pages' "green to DAY only: not verified
+    beyond": the table says so under its rows (it printed plain greens); the power line gives
+    the sites' statuses the table does not list, and nothing for a plan without sites."""
+    from flows.tables import power_lines
+    from forecasting.runs import ReportOutcome
+
+    headline = "green to 2026-12-09 only: not verified beyond (see the triggers' notes)"
+    assert headline in _report_table_text(headline=headline)
+    assert "not verified" not in _report_table_text(headline="green")
+    report = ReportOutcome(
+        run_id="r", trigger_run_id="t", path=Path("."), statuses={}, failing_drills=[],
+        stale_days=None, triggers=[], as_of=date(2026, 12, 2),
+        power_statuses={"red": 1, "green": 6}, power_first=("us-west-b", date(2025, 3, 6)),
+    )  # fmt: skip
+    assert power_lines(report) == [
+        "power: 1 red, 0 amber, 6 green; contract power first: us-west-b by 2025-03-06 "
+        "(636 days ago: late)"
+    ]
+    assert power_lines(report.model_copy(update={"power_statuses": {}})) == []
 
 
 def test_the_report_table_says_which_forecasts_no_backtest_chose() -> None:
