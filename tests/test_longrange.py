@@ -253,6 +253,41 @@ def test_a_daily_horizon_ending_inside_the_as_of_month_leaves_no_day_unforecast(
     assert to_month_end.monthly["ds"].max() == week.monthly["ds"].max()
 
 
+def test_a_lumpy_series_mean_never_reads_above_its_own_q90() -> None:
+    """A class of 200 days whose 28-day blocks jump between 5, 60 and 300 GPUs compounds its
+    growth rate's uncertainty: its 37-month mean read 10^45 GPUs on a q50 of 1,341. Classes
+    add up to their region by their means, so one such mean took the region's growth from
+    every other class (a 200-day synthetic fleet's us-east inference halved by 2030). A mean
+    is held at its own q90; where the band is still narrow (the steady region's next month) the
+    mean is not touched."""
+    as_of = date(2026, 12, 2)
+    rng = np.random.default_rng(3)
+    n = 200
+    levels = np.repeat(rng.choice([5.0, 60.0, 300.0], size=n // 28 + 1), 28)[:n]
+    days = [as_of - timedelta(days=n - 1 - i) for i in range(n)]
+    lumpy = pl.DataFrame(
+        {
+            "unique_id": "total/r1/evaluation",
+            "ds": days,
+            "y": levels * np.exp(rng.normal(0, 0.3, n)),
+        }
+    )
+    steady = pl.DataFrame(
+        {
+            "unique_id": "total/r1",
+            "ds": days,
+            "y": 5000 * np.exp(np.linspace(0, 0.4, n) + rng.normal(0, 0.05, n)),
+        }
+    )
+    fc = lr.long_horizon_forecast(pl.concat([lumpy, steady]), as_of=as_of, months=37)
+    for frame in (fc.monthly, fc.average_months, fc.daily):
+        assert (frame["mean"] <= frame["q90"]).all()
+    first = fc.monthly.filter(
+        (pl.col("ds") == pl.col("ds").min()) & (pl.col("unique_id") == "total/r1")
+    )
+    assert (first["mean"] < first["q90"]).all()  # a band still narrow: the mean untouched
+
+
 def test_short_series_fall_back_with_a_reason() -> None:
     """Series of 10 and 100 days and one with no observed day never raise; reasons say why."""
     days = [CUTOFF - timedelta(days=k) for k in range(100)]
