@@ -692,6 +692,12 @@ def _short_from(day: date | None, outcome: WhatIfOutcome) -> str:
     return "-" if day is None else fmt_day_or_month(day, daily_end=outcome.daily_end)
 
 
+def _moved(before: date | None, now: date | None) -> str:
+    """``2027-03-15 -> 2026-12-13`` where a date moved, else the date (or '-')."""
+    shown = str(now or "-")
+    return shown if before == now else f"{before or '-'} -> {shown}"
+
+
 def whatif_table(outcome: WhatIfOutcome) -> Table:
     """The pools a deal moves: status, short-from date and blocks without and with it."""
     serve = (
@@ -719,7 +725,16 @@ def whatif_table(outcome: WhatIfOutcome) -> Table:
         table.add_column(name, justify="right" if name.startswith("extra capex") else "left")
     style = {"red": "red", "amber": "yellow", "green": "green"}
     for o in outcome.orders:
-        if not o["extra_capex_usd"] and o["status_without"] == o["status_with"]:
+        # A deal that adds no block can still pull a pool's shortfall and order forward (a
+        # $368.6M cell's order due in ten days, not in fifteen weeks): that is news too.
+        if (
+            not o["extra_capex_usd"]
+            and all(
+                o[f"{name}_without"] == o[f"{name}_with"]
+                for name in ("status", "exhaustion", "blocks")
+            )
+            and o["order_by_without"] == o["order_by"]
+        ):
             continue
         blocks = (
             f"{o['blocks_without']} -> {o['blocks_with']} x {o['candidate']}"
@@ -736,7 +751,7 @@ def whatif_table(outcome: WhatIfOutcome) -> Table:
             f"{_short_from(o['exhaustion_without'], outcome)} -> "
             f"{_short_from(o['exhaustion_with'], outcome)}",
             Text(blocks),
-            str(o["order_by"] or "-"),
+            _moved(o["order_by_without"], o["order_by"]),
             f"${o['extra_capex_usd'] / 1e6:,.1f}M",
         )
     if not table.row_count:

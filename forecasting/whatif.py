@@ -88,6 +88,7 @@ ORDERS_SCHEMA = pl.Schema(
         "exhaustion_without": pl.Date(),
         "exhaustion_with": pl.Date(),
         "candidate": pl.String(),
+        "order_by_without": pl.Date(),  # the trigger's order-by date without the deal
         "order_by": pl.Date(),
         "arrives": pl.Date(),
         "blocks_without": pl.Int64(),
@@ -309,7 +310,7 @@ def _every_order(result: TriggerResult) -> pl.DataFrame:
 def _orders(without: TriggerResult, with_: TriggerResult) -> pl.DataFrame:
     """Per (region, pool): status, exhaustion and the trigger's blocks without and with the
     deal, and the capex and MW of every order to the plan's end."""
-    cols = ["region", "pool", "status", "exhaustion_date", "blocks_to_order"]
+    cols = ["region", "pool", "status", "exhaustion_date", "order_by", "blocks_to_order"]
     keys = ["region", "pool"]
     joined = (
         with_.triggers.join(without.triggers.select(cols), on=keys, how="left", suffix="_without")
@@ -327,6 +328,7 @@ def _orders(without: TriggerResult, with_: TriggerResult) -> pl.DataFrame:
         pl.col("exhaustion_date_without").alias("exhaustion_without"),
         pl.col("exhaustion_date").alias("exhaustion_with"),
         "candidate",
+        "order_by_without",
         "order_by",
         "arrives",
         pl.col("blocks_to_order_without").fill_null(0).alias("blocks_without"),
@@ -356,11 +358,27 @@ def _serve_from(
     region = _deal_pools(orders, deal)
     short = region.filter(pl.col("status_with") == "red")
     if short.height == 0:
+        if (region["extra_capex_usd"].abs() > _USD_TOL).any() or (
+            region["blocks_with"] != region["blocks_without"]
+        ).any():
+            return (
+                first,
+                "served from its first ramp day: every order it needs can still arrive in time",
+            )
+        sooner = region.filter(pl.col("order_by") < pl.col("order_by_without"))
+        if sooner.height:
+            # No extra block, but the one already planned is due sooner: "on the capacity
+            # already planned" hid a $368.6M order pulled forward to ten days away.
+            moved = "; ".join(
+                f"{r['region']}/{r['pool']} {r['order_by_without']} -> {r['order_by']}"
+                for r in sooner.iter_rows(named=True)
+            )
+            return first, (
+                "served from its first ramp day with no extra block, but the orders already "
+                f"planned are due sooner ({moved})"
+            )
         return first, (
-            "served from its first ramp day: every order it needs can still arrive in time"
-            if (region["extra_capex_usd"].abs() > _USD_TOL).any()
-            or (region["blocks_with"] != region["blocks_without"]).any()
-            else "served from its first ramp day on the capacity already planned: it needs no "
+            "served from its first ramp day on the capacity already planned: it needs no "
             "extra block"
         )
     if short.filter(pl.col("arrives").is_null()).height:

@@ -392,6 +392,48 @@ probability = 0.5
     assert not any(n.startswith("$0 extra capital") for n in served.notes)
 
 
+def test_a_deal_that_pulls_an_order_forward_says_so_on_the_cli_and_the_page() -> None:
+    """50 GPUs from day 30 need no extra 4,000-GPU rack, but r2 runs short 50 days sooner
+    and its rack is due 2025-12-23, not 2026-02-11: the serve note, the CLI's table and the
+    page say so (the CLI printed no row and "it needs no extra block" while the page showed
+    a $368.6M cell due in ten days instead of fifteen weeks)."""
+    from rich.console import Console
+
+    from flows.tables import whatif_table
+    from forecasting.report.pages.whatif import whatif_page
+    from forecasting.runs import WhatIfOutcome
+
+    big = {"name": "big-rack", "kind": "rack", "gpu_type": "H100", "gpus": 4000, "mw": 6,
+           "lead_time_weeks": 8, "capex_usd": 150e6}  # fmt: skip
+    plan = CapacityPlan.model_validate(
+        _plan(_r2_blocks()).model_dump(exclude_none=True) | {"candidate": [big]}
+    )
+    deal = deal_contract(
+        customer="newco", workload_class="inference", region="r2", ramp=f"{_day(30)}:50"
+    )
+    answer = what_if(_forecast(), plan, deal, as_of=MONDAY)
+    assert answer.extra_capex_usd == 0 and answer.serve_from == _day(30)
+    moved = "r2/all 2026-02-11 -> 2025-12-23"
+    assert answer.serve_note.endswith(f"the orders already planned are due sooner ({moved})")
+    (row,) = answer.orders.filter(pl.col("pool") == "all").iter_rows(named=True)
+    assert (row["order_by_without"], row["order_by"]) == (date(2026, 2, 11), date(2025, 12, 23))
+    assert "2026-02-11 → 2025-12-23" in whatif_page(answer, forecast_run_id="hand", quantile="q90")
+    outcome = WhatIfOutcome(
+        forecast_run_id="hand", as_of=MONDAY, horizon_end=answer.horizon_end,
+        serve_from=answer.serve_from, can_serve=answer.can_serve, serve_note=answer.serve_note,
+        extra_capex_usd=0.0, extra_mw=0.0, revenue_usd=None,
+        orders=answer.orders.to_dicts(), notes=[], page=Path("whatif.html"),
+    )  # fmt: skip
+    console = Console(width=200, record=True)
+    console.print(whatif_table(outcome))
+    assert "2026-02-11 -> 2025-12-23" in console.export_text()
+    unmoved = [{**r, "order_by_without": r["order_by"], "status_without": r["status_with"],
+                "exhaustion_without": r["exhaustion_with"]} for r in outcome.orders]  # fmt: skip
+    console = Console(width=200, record=True)
+    console.print(whatif_table(outcome.model_copy(update={"orders": unmoved})))
+    assert "no pool's status, orders or capex change with the deal" in console.export_text()
+
+
 def test_an_expansion_adds_to_the_customer_s_signed_contract_not_under_it() -> None:
     """acme has a signed 150 (its forecast already floored there); an expansion of 100 more
     lifts it to 250, so the region gains 100 on the mean, not max(150, 100) - 150 = 0."""
@@ -537,7 +579,7 @@ def test_a_deal_whose_signing_lowers_an_order_says_why_and_names_the_pool() -> N
         rows = [("training", 0.0, 368.6e6), ("all", 6859.0e6, all_with)]
         return pl.DataFrame(
             [
-                ("us-east", pool, "green", "green", None, None, None, None, None, 0, 0,
+                ("us-east", pool, "green", "green", None, None, None, None, None, None, 0, 0,
                  without, with_, with_ - without, 0.0, "")
                 for pool, without, with_ in rows
             ],

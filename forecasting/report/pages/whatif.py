@@ -70,7 +70,9 @@ def _orders(answer: WhatIf) -> Table:
             f"{r['blocks_without']} → {r['blocks_with']} × {r['candidate']}"
             if r["candidate"]
             else "none",
-            fmt_date(r["order_by"]),
+            fmt_date(r["order_by"])
+            if r["order_by_without"] == r["order_by"]
+            else f"{fmt_date(r['order_by_without'])} → {fmt_date(r['order_by'])}",
             fmt_date(r["arrives"]),
             fmt_usd(r["extra_capex_usd"]),
             fmt_mw(r["extra_mw"]),
@@ -87,7 +89,7 @@ def _orders(answer: WhatIf) -> Table:
         "short from, without",
         "short from, with",
         "trigger blocks (without → with)",
-        "order by",
+        "order by (without → with, where it moves)",
         "arrives",
         "extra capex, every order",
         "extra power, every order",
