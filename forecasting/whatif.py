@@ -65,6 +65,7 @@ from forecasting.triggers import (
     daily_end_of,
     expansion_triggers,
 )
+from forecasting.triggers.power import BEYOND_CEILING
 
 __all__ = [
     "DEAL_ID",
@@ -437,10 +438,14 @@ def _powered_from(
     as_of: date,
     horizon_end: date,
     served: tuple[date | None, str],
+    power: pl.DataFrame | None = None,
 ) -> tuple[date | None, str]:
     """``served`` pushed back to when power can be there, where an order the deal's region
     needs lands at a site without its MW energized by its arrival: power contracted today is
-    energized after the site's power lead time."""
+    energized after the site's power lead time. Where those sites' need passes their ceiling
+    (``power``, the power triggers with the deal), no contract powers it: not within the
+    horizon on this plan's sites (a 150,000-GPU deal read "served in full from 2028-12-01"
+    with $5.2B of revenue while the facilities page said a new site was needed)."""
     day, _ = served
     if day is None:
         return served
@@ -454,6 +459,19 @@ def _powered_from(
         return served
     leads = {s.id: s.power_lead_months for s in plan.site}
     sites = sorted(str(s) for s in dark["site"].drop_nulls().unique())
+    capped = (
+        power.filter(
+            pl.col("site").is_in(sites) & pl.col("note").str.contains(BEYOND_CEILING, literal=True)
+        )
+        if power is not None and power.height
+        else pl.DataFrame()
+    )
+    if capped.height:
+        return None, (
+            "not within the horizon: the blocks it needs draw more power at "
+            f"{', '.join(sorted(capped['site'].to_list()))} than its ceiling allows, whatever "
+            "is contracted: a new site is needed, which this plan does not have"
+        )
     months = max((leads.get(s, 0) for s in sites), default=0)
     month = as_of.month - 1 + months
     powered = date(as_of.year + month // 12, month % 12 + 1, 1)
@@ -590,7 +608,7 @@ def what_if(
     serve_from, serve_note = _serve_from(orders, deal, horizon_end=horizon_end, forecast=forecast)
     serve_from, serve_note = _powered_from(
         result.placements, plan, deal, as_of=as_of, horizon_end=horizon_end,
-        served=(serve_from, serve_note),
+        served=(serve_from, serve_note), power=result.power,
     )  # fmt: skip
     beyond = [s for s in deal.ramp if s.day > horizon_end]
     if beyond and serve_from is not None:

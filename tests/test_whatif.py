@@ -467,13 +467,15 @@ status = "signed"
     assert _value(with_deal(floored, expansion), "total/r2", "mean", 10, "mean") == 500
 
 
-def _unpowered_r2_plan() -> CapacityPlan:
+def _unpowered_r2_plan(*, ceiling_mw: float | None = None) -> CapacityPlan:
     """r2 with its two sites energized for exactly the blocks they hold (12 months' power
-    lead time): every order the plan places there arrives without MW."""
+    lead time): every order the plan places there arrives without MW; ``ceiling_mw`` caps
+    what each site can ever contract."""
     base = _plan(_r2_blocks()).model_dump(mode="json", exclude_none=True)
+    ceiling = {} if ceiling_mw is None else {"ceiling_mw": ceiling_mw}
     base["site"] = [
         {"id": site, "region": "r2", "energized": [{"on": "2020-01-01", "mw": mw}],
-         "power_lead_months": 12, "cost_per_mw_usd": 1e6}
+         "power_lead_months": 12, "cost_per_mw_usd": 1e6, **ceiling}
         for site, mw in (("r2-a", 0.5), ("r2-b", 1.0))
     ]  # fmt: skip
     return CapacityPlan.model_validate(base)
@@ -491,6 +493,24 @@ def test_blocks_without_power_at_their_site_push_the_serve_date_to_the_power_lea
     assert answer.serve_from == date(2027, 1, 1)
     assert "have no power" in answer.serve_note
     assert not answer.can_serve
+
+
+def test_a_deal_whose_blocks_pass_the_sites_power_ceiling_is_not_served_on_this_plan() -> None:
+    """The same unpowered r2, its sites capped at 1 MW each: the racks the deal needs cannot
+    be powered whatever is contracted, so the deal is not served within the horizon and earns
+    nothing (a 150,000-GPU deal read "served in full from 2028-12-01" with $5.2B of revenue
+    while the facilities page said a new site was needed)."""
+    deal = deal_contract(
+        customer="newco", workload_class="inference", region="r2", ramp=f"{_day(100)}:200",
+        price_per_gpu_hour=2.0,
+    )  # fmt: skip
+    capped = what_if(_forecast(), _unpowered_r2_plan(ceiling_mw=1.0), deal, as_of=MONDAY)
+    assert capped.serve_from is None
+    assert capped.serve_note.startswith("not within the horizon: the blocks it needs draw more")
+    assert "a new site is needed" in capped.serve_note
+    assert capped.revenue_usd == 0
+    roomy = what_if(_forecast(), _unpowered_r2_plan(ceiling_mw=100.0), deal, as_of=MONDAY)
+    assert roomy.serve_from == date(2027, 1, 1)
 
 
 def test_an_order_landing_after_the_ramp_without_power_does_not_delay_the_deal() -> None:

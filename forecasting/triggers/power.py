@@ -113,6 +113,10 @@ class _Power:
         return copy
 
 
+# How a site's power note says its need passes the most it can ever contract.
+BEYOND_CEILING = "beyond the ceiling: a new site is needed"
+
+
 def _power_row(
     site_days: pl.DataFrame, *, site: Site, as_of: date, buffer_weeks: int, forecast_end: date
 ) -> dict[str, object]:
@@ -175,7 +179,7 @@ def _power_row(
             f"time, {buffer_weeks} weeks buffer) to have it energized by {exhaustion}"
         )
     if room is not None and beyond > room + _TOL:
-        notes.append(f"{beyond - max(room, 0.0):.2f} MW beyond the ceiling: a new site is needed")
+        notes.append(f"{beyond - max(room, 0.0):.2f} MW {BEYOND_CEILING}")
     return row | {
         "exhaustion_date": exhaustion,
         "mw_needed_at_exhaustion": float(first["mw_needed"]),
