@@ -80,7 +80,8 @@ row), line, field and rule, the first rule broken in this order: the entry's sha
 table``, ``more cells than columns``), ``unknown field``, ``missing value``, a type rule
 (``not text``, ``not a date (YYYY-MM-DD)``, ``not a whole number``, ``not a number``, ``ramp
 step not date:gpus``), then the meaning (``unknown workload class``, ``unknown status``,
-``customer 'other' is reserved``, ``ramp has no steps``, ``GPUs below 0``, ``ramp dates not
+``customer 'other' is reserved``, ``ramp has no steps``, ``GPUs below 0``, ``GPUs above the
+plausible ceiling of 1,000,000``, ``ramp dates not
 increasing``, ``term_end before the first ramp date``, ``ramp step after term_end``,
 ``probability required for a pipeline deal``, ``probability outside (0, 1]``, ``signed
 contract with a probability other than 1``, ``price not above 0``, ``unknown region`` when the
@@ -111,6 +112,7 @@ import tomli_w
 from forecasting import hierarchy
 from forecasting.concentration import OTHER, concentration
 from forecasting.schema import (
+    MAX_GPUS_PER_ROW,
     PATHS_SCHEMA,
     QUANTILES,
     Measure,
@@ -255,6 +257,9 @@ class Step:
     gpus: int
 
 
+_RULE_CEILING = f"GPUs above the plausible ceiling of {MAX_GPUS_PER_ROW:,}"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Contract:
     """One entry of the book; construction checks every rule of the module docstring.
@@ -312,6 +317,8 @@ class Contract:
         for i, step in enumerate(self.ramp):
             if step.gpus < 0:
                 raise ContractRuleError(f"ramp[{i + 1}].gpus", "GPUs below 0", step.gpus)
+            if step.gpus > MAX_GPUS_PER_ROW:
+                raise ContractRuleError(f"ramp[{i + 1}].gpus", _RULE_CEILING, step.gpus)
             if i and step.day <= self.ramp[i - 1].day:
                 raise ContractRuleError(
                     f"ramp[{i + 1}].date", "ramp dates not increasing", step.day

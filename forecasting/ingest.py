@@ -46,6 +46,7 @@ import polars as pl
 from forecasting.rules import BAD_QUOTES, TOO_MANY_FIELDS, csv_line, first_failure
 from forecasting.schema import (
     EARLIEST_TIMESTAMP,
+    MAX_GPUS_PER_ROW,
     TELEMETRY_KEY,
     TELEMETRY_OPTIONAL,
     TELEMETRY_REQUIRED,
@@ -128,11 +129,6 @@ _CSV_OVERFLOW_COLUMNS = 8
 # Lines a file read a line at a time holds in memory at once (one Parquet part).
 _PART_LINES = 200_000
 _COUNT_BYTES = 1 << 24  # read at a time when counting a CSV file's lines
-# One telemetry row is one customer's GPUs in one cluster for one hour. The largest clusters
-# built hold a few hundred thousand GPUs, so a row above a million is a unit or export error
-# (bytes, a counter, a sum over hours), not demand; loaded, it would set every daily peak it
-# touches and order blocks for it.
-MAX_GPUS_PER_ROW = 1_000_000
 _RULE_CEILING = f"above the plausible ceiling of {MAX_GPUS_PER_ROW:,} GPUs in one row"
 
 
@@ -606,14 +602,29 @@ def judged_rows(raw: pl.LazyFrame, *, source: str, now: datetime) -> Judged:
         )
     )
     if INTERVAL in found:
-        checks.append(
+        interval = pl.col(f"{t}{INTERVAL}")
+        # A blank or text interval is not a number, not a non-positive one ("abc" read as
+        # "interval not positive", which sent the reader looking for a sign).
+        checks += [
+            (
+                INTERVAL,
+                "missing value",
+                _blank(INTERVAL, schema[INTERVAL]),
+                _as_text(INTERVAL, schema[INTERVAL]),
+            ),
+            (
+                INTERVAL,
+                "not a number",
+                ~_blank(INTERVAL, schema[INTERVAL]) & interval.is_null(),
+                _as_text(INTERVAL, schema[INTERVAL]),
+            ),
             (
                 INTERVAL,
                 "interval not positive",
-                ~(pl.col(f"{t}{INTERVAL}") > 0).fill_null(False),
+                (interval <= 0).fill_null(False) | ~interval.is_finite().fill_null(True),
                 _as_text(INTERVAL, schema[INTERVAL]),
-            )
-        )
+            ),
+        ]
     for name, col in source_of.items():
         value = pl.col(f"{t}raw_{name}")
         present = ~_blank(col, schema[col])

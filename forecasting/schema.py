@@ -29,6 +29,7 @@ __all__ = [
     "EVENTS_SCHEMA",
     "FORECAST_SCHEMA",
     "LEVELS",
+    "MAX_GPUS_PER_ROW",
     "MAX_HORIZON_DAYS",
     "PATHS_SCHEMA",
     "QUANTILES",
@@ -97,6 +98,13 @@ class Measure(StrEnum):
 # default (1970-01-01, 0001-01-01), not an hour of demand; loaded, it would stretch every daily
 # grid back to it (from year 1, more days than memory holds).
 EARLIEST_TIMESTAMP = datetime(2010, 1, 1, tzinfo=UTC)
+
+# The plausible ceiling of GPUs in one telemetry row (one customer, cluster and hour) or one
+# contract step. The largest clusters built hold a few hundred thousand GPUs, so more than a
+# million is a unit or export error (bytes, a counter, a sum over hours), or a typo in a
+# contract, not demand; loaded, it sets every daily peak it touches and orders blocks for it
+# (a 900,000,000-GPU ramp ordered 4,394,459 racks, $37.1 trillion).
+MAX_GPUS_PER_ROW = 1_000_000
 
 TELEMETRY_KEY: tuple[str, ...] = (
     "ts",

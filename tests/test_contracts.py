@@ -179,6 +179,11 @@ BAD_ROWS: list[tuple[dict[str, Any], str, str]] = [
         "ramp dates not increasing",
     ),
     (entry(ramp=[{"date": date(2027, 1, 10), "gpus": -5}]), "ramp[1].gpus", "GPUs below 0"),
+    (
+        entry(ramp=[{"date": date(2027, 1, 10), "gpus": 900_000_000}]),
+        "ramp[1].gpus",
+        "GPUs above the plausible ceiling of 1,000,000",
+    ),
     (entry(ramp=[{"date": date(2027, 1, 10), "gpus": 2.5}]), "ramp[1].gpus", "not a whole number"),
     (entry(ramp=[{"date": "10/01/2027", "gpus": 2}]), "ramp[1].date", "not a date (YYYY-MM-DD)"),
     (entry(status="pipeline", probability=1.5), "probability", "probability outside (0, 1]"),
