@@ -81,8 +81,8 @@ table``, ``more cells than columns``), ``unknown field``, ``missing value``, a t
 (``not text``, ``not a date (YYYY-MM-DD)``, ``not a whole number``, ``not a number``, ``ramp
 step not date:gpus``), then the meaning (``unknown workload class``, ``unknown status``,
 ``customer 'other' is reserved``, ``ramp has no steps``, ``GPUs below 0``, ``GPUs above the
-plausible ceiling of 1,000,000``, ``ramp dates not
-increasing``, ``term_end before the first ramp date``, ``ramp step after term_end``,
+plausible ceiling of 1,000,000``, ``ramp dates not increasing``, ``term_end before the first
+ramp date``, ``ramp step after term_end``,
 ``probability required for a pipeline deal``, ``probability outside (0, 1]``, ``signed
 contract with a probability other than 1``, ``price not above 0``, ``unknown region`` when the
 fleet's regions are given), and last ``duplicate id``. The good entries are kept. The checks
