@@ -130,6 +130,12 @@ class ForecastOptions(BaseModel):
         )
 
 
+def _dated(event: str) -> str:
+    """``BLOCK`` or ``BLOCK@WHEN`` as a name part: ``BLOCK`` or ``BLOCK-at-WHEN``."""
+    what, _, when = event.partition("@")
+    return f"{what}-at-{when}" if when else what
+
+
 class AdhocDrill(BaseModel):
     """A drill described on the command line or as deployment parameters."""
 
@@ -158,10 +164,11 @@ class AdhocDrill(BaseModel):
             return self
         self.multiplier = 1.0
         if self.name is None:
-            events = [f"lose-{x.split('@')[0]}" for x in self.lose]
+            # The loss's date is in the name: the same loss a week later is another drill.
+            events = [f"lose-{_dated(x)}" for x in self.lose]
             events += [f"slip-{x.split(':')[0]}" for x in self.slip]
             if self.region_loss:
-                events.append(f"region-loss-{self.region_loss.split('@')[0].split(':')[0]}")
+                events.append(f"region-loss-{_dated(self.region_loss.split(':')[0])}")
             self.name = "-".join(events)
         return self
 

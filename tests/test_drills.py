@@ -370,6 +370,32 @@ def test_a_start_past_the_longest_daily_forecast_does_not_suggest_an_impossible_
         prepare_drill(plan, paths, None, near)
 
 
+def test_a_drill_of_dated_losses_starts_at_the_first_loss() -> None:
+    """With no start and no demand shock, dated losses open the window at the first of them:
+    a ten-day region loss read 241 h to absorb from today, 409 h a week later and 745 h three
+    weeks later, each whole an hour after the region came back. An undated loss, a start
+    given, or a demand shock leave the start where it was; the CLI names the date."""
+    from forecasting.options import AdhocDrill
+
+    blocks = [_block("a", 100), _block("b", 100)]
+    paths = _paths({"r1/batch/other": 10.0})
+
+    def start_of(multiplier: float = 1.0, **args: Any) -> int:
+        scenario = scenario_from_args(multiplier=multiplier, **args)
+        return prepare_drill(_plan(blocks), paths, None, scenario).resolved.start_hour
+
+    assert start_of(lose=("a@+1w",)) == 7 * 24
+    assert start_of(lose=("a@+1w", "b@+3d")) == 3 * 24
+    assert start_of(region_loss="r1@+2d:3") == 2 * 24
+    assert start_of(lose=("a@+1w",), region_loss="r1@+2d:3") == 2 * 24
+    assert start_of(lose=("a@+1w", "b")) == 0
+    assert start_of(lose=("a@+1w",), start="+1d") == 24
+    assert start_of(multiplier=1.5, lose=("a@+1w",)) == 0
+    assert AdhocDrill(lose=("a@+1w",)).name == "lose-a-at-+1w"
+    assert AdhocDrill(region_loss="r1@+2d:3").name == "region-loss-r1-at-+2d"
+    assert AdhocDrill(lose=("a",)).name == "lose-a"
+
+
 def test_a_block_already_delivered_cannot_slip() -> None:
     """A block in service before the forecast's first day has no delivery left to slip: the
     drill is not played and says what to do instead (it passed, testing nothing)."""

@@ -405,9 +405,25 @@ def resolve_scenario(
     The shock starts at ``scenario.start``. Without one, a drill that only slips deliveries
     (no demand shock, nothing lost) starts when the first slipped block was due: that is when
     the slip begins to bite, so its time to absorb and SLO window count from there, not from
-    weeks of unaffected service before it.
+    weeks of unaffected service before it. Likewise a drill of dated losses alone (blocks or
+    a region, no demand shock) starts at the first loss: a ten-day region loss read 241 h to
+    absorb from today, 409 h a week later and 745 h three weeks later, each whole again an
+    hour after the region came back.
     """
     start = demand.hour_of(scenario.start, field="start")
+    if scenario.start is None and scenario.multiplier == 1.0 and not scenario.slip:
+        losses = [loss.on for loss in scenario.lose]
+        if scenario.region_loss is not None:
+            losses.append(scenario.region_loss.on)
+        if losses and all(on is not None for on in losses):
+            start = min(
+                demand.hour_of(on, field=f"{field}.on")
+                for on, field in zip(
+                    losses,
+                    [f"lose.{i}" for i in range(len(scenario.lose))] + ["region_loss"],
+                    strict=False,
+                )
+            )
     if (
         scenario.start is None
         and scenario.multiplier == 1.0
