@@ -675,7 +675,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Compute triggers for a forecast run and publish the reports."""
-    from flows.tables import power_lines, report_table
+    from flows.tables import power_lines, report_table, triggers_line
 
     paths = _paths(args, publishes=True)
     options: ReportOptions = _model(
@@ -693,9 +693,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
         outcome = report_flow(paths.warehouse, paths.capacity, paths.reports, options)
     console.print(report_table(outcome))
-    # The table lists block triggers; a site short of power is as urgent (the pipeline's
-    # summary says it too).
-    for line in power_lines(outcome):
+    # The table lists each pool's first order; a later order due before them all (a long-lead
+    # cell) and a site short of power are as urgent (the pipeline's summary says them too).
+    for line in (triggers_line(outcome), *power_lines(outcome)):
         console.print(line, markup=False, highlight=False)
     _warn_unplanned(outcome.unplanned_regions, plan=paths.capacity)
     return EXIT_OK

@@ -51,6 +51,7 @@ __all__ = [
     "report_table",
     "shock_cut_lines",
     "stored_events_table",
+    "triggers_line",
     "whatif_table",
 ]
 

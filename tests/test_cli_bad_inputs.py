@@ -103,7 +103,8 @@ def test_forecast_and_report_warn_of_a_region_the_plan_lacks(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Telemetry for a region the plan has no block or site for got a bogus order without a
-    word: forecast and report print one warning line for it."""
+    word: forecast and report print one warning line for it. The report prints its triggers'
+    and power lines under its table."""
     path, plan = tmp_path / "w.duckdb", str(sample_capacity())
     frame = telemetry_frame(hours=24 * 10).with_columns(region=pl.lit("mars-1"))
     frame.write_parquet(tmp_path / "mars.parquet")
@@ -114,4 +115,8 @@ def test_forecast_and_report_warn_of_a_region_the_plan_lacks(
     assert warning in " ".join(capsys.readouterr().err.split())
     reports = ["--reports", str(tmp_path / "reports")]
     assert main(["--warehouse", str(path), "--capacity", plan, *reports, "report"]) == 0
-    assert " ".join(capsys.readouterr().err.split()).count(warning) == 1
+    captured = capsys.readouterr()
+    assert " ".join(captured.err.split()).count(warning) == 1
+    # Under the table: the triggers' counts (and any later order due first) and the power.
+    out = " ".join(captured.out.split())
+    assert "triggers: " in out and "power: " in out
