@@ -1666,7 +1666,8 @@ def test_the_next_order_by_card_says_when_its_date_is_already_gone() -> None:
 def test_a_site_is_called_short_of_power_only_on_a_day_it_is() -> None:
     """February needs up to 33 MW and has 30 MW energized on its leanest day, but the power
     steps up on the 8th and the blocks land on the 10th: no day is short, so the takeaway
-    does not say power is the constraint (it did). One short day says it, with the count."""
+    does not say power is the constraint (it did). One short day says it, with the count,
+    and a later, larger need is named as the most the site needs."""
     from forecasting.capacity import SITE_POWER_MONTHLY_SCHEMA
     from forecasting.report.figures import site_power_chart
 
@@ -1687,9 +1688,20 @@ def test_a_site_is_called_short_of_power_only_on_a_day_it_is() -> None:
     short = site_power_chart(power, site="a", key="k", supply=supply(2))
     assert short is not None
     assert short.takeaway == (
-        "a needs up to 33.0 MW in Feb 2027, more than is energized there on 2 of its days "
-        "(from 30.0 MW): power, not blocks, is the constraint there."
+        "a is short of power from Feb 2027: 33.0 MW needed, more than is energized there on 2 "
+        "of its days (from 30.0 MW). Power, not blocks, is the constraint there."
     )
+    # A later, larger need is the most the site needs: it read "needs up to 33.0 MW in Feb
+    # 2027" where the chart peaks later, far higher.
+    later = date(2027, 9, 1)
+    grown = pl.concat([power, power.with_columns(month=pl.lit(later), mw_needed=pl.lit(80.0))])
+    both = pl.concat(
+        [supply(2), supply(30).with_columns(month=pl.lit(later), mw_needed=pl.lit(80.0))]
+    )
+    peaked = site_power_chart(grown, site="a", key="k", supply=both)
+    assert peaked is not None
+    assert "short of power from Feb 2027: 33.0 MW needed" in peaked.takeaway
+    assert "; it needs up to 80.0 MW by Sep 2027. Power, not blocks" in peaked.takeaway
 
 
 def test_the_idle_risk_card_says_what_it_could_not_judge() -> None:

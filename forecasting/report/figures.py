@@ -1060,10 +1060,17 @@ def site_power_chart(
     )
     if short is not None and short.height:
         first = short.row(0, named=True)
+        # The first short month, then the peak: "needs up to" the first short month's MW read
+        # as the most the site needs (48.9 MW where the chart peaks at 283.2 MW).
+        most = (
+            f"; it needs up to {fmt_mw(peak['mw_needed'])} by {peak['month']:%b %Y}"
+            if peak["mw_needed"] > first["mw_needed"] + 0.05
+            else ""
+        )
         takeaway = (
-            f"{site} needs up to {fmt_mw(first['mw_needed'])} in {first['month']:%b %Y}, more "
-            f"than is energized there on {first['short_days']} of its days (from "
-            f"{fmt_mw(first['energized_mw'])}): power, not blocks, is the constraint there."
+            f"{site} is short of power from {first['month']:%b %Y}: {fmt_mw(first['mw_needed'])} "
+            f"needed, more than is energized there on {first['short_days']} of its days (from "
+            f"{fmt_mw(first['energized_mw'])}){most}. Power, not blocks, is the constraint there."
         )
     elif gap > 0.05:
         takeaway = (
