@@ -816,7 +816,11 @@ def test_the_downloads_say_which_exhaustion_dates_stand_for_a_month(tmp_path: Pa
 
 
 def test_empty_inputs_render_every_page_with_no_data(tmp_path: Path) -> None:
+    """Every page renders with "No data" and nothing to draw; a run without drills says none
+    was played on it (after a rerun it read "no drills on this plan")."""
     folder = publish_report(empty_inputs(), root=tmp_path)
+    front = (folder / "index.html").read_text()
+    assert "none played on this forecast run (fleetcast drill plays them)" in front
     for page in PAGES[1:]:
         text = (folder / page).read_text()
         assert 'data-figures="0"' in text

@@ -181,7 +181,7 @@ def _revenue_table(kpis: pl.DataFrame, changes: pl.DataFrame) -> Table:
         ["drill", "class", "baseline (mean)", "shocked (mean)", "increment", "P50", "P90"],
         rows,
         numeric=(2, 3, 4, 5, 6),
-        empty="no drill reported revenue at risk",
+        empty="no drill played on this forecast run on this plan reported revenue at risk",
     )
 
 

@@ -39,7 +39,14 @@ def _power_counts(inputs: ReportInputs) -> str:
 def _drills_failing(inputs: ReportInputs, failing: int) -> str:
     """``2 of 8``; drills played on another plan are counted nowhere and the card says so."""
     shown = inputs.drill_answers.height
-    text = f"{failing} of {shown}" if shown else "no drills on this plan"
+    if shown:
+        text = f"{failing} of {shown}"
+    elif inputs.drills_other_plan:
+        text = "no drills on this plan"
+    else:
+        # A new forecast run has none until `fleetcast drill` plays them: "no drills on this
+        # plan" after a rerun read as if the plan had none, where the last run had 6 failing.
+        text = "none played on this forecast run (fleetcast drill plays them)"
     if inputs.drills_other_plan:
         text += "; others not verified against this plan (see Platform)"
     return text
