@@ -579,6 +579,9 @@ def report_table(outcome: ReportOutcome) -> Table:
         table.caption = "\n".join(captions)
     for t in triggers:
         order = f"{t['blocks_to_order']} x {t['candidate']}" if t["blocks_to_order"] else "none"
+        if t.get("powered_from"):
+            # Waiting for its site's power: a plain green read as if it served on arrival.
+            order += f" (no power until {t['powered_from']})"
         if t in unexplained:
             order += " (below)"
         table.add_row(

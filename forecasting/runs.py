@@ -1506,6 +1506,7 @@ def report_trigger_rows(inputs: ReportInputs) -> pl.DataFrame:
         "blocks_to_order",
         "capex_usd",
         "mw",
+        "powered_from",
         "note",
     ).with_columns(
         pl.col(pl.Date).exclude("exhaustion_date").cast(pl.String),

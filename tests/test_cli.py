@@ -781,6 +781,18 @@ def _report_table_text(**fields: Any) -> str:
     return " ".join(console.export_text().split())
 
 
+def test_an_order_waiting_for_its_site_s_power_says_so_in_the_report_table() -> None:
+    """A green trigger whose blocks arrive before their site has the MW for them serves only
+    from then: the row says so (it read a plain green beside an order that waits 11 months)."""
+    row = {"region": "us-east", "pool": "all", "status": "green", "exhaustion_date": "2027-06-01",
+           "order_by": "2027-02-01", "candidate": "rack-h100-256", "blocks_to_order": 95,
+           "capex_usd": 802.6e6, "mw": 36.5, "note": "", "powered_from": "2028-05-25"}  # fmt: skip
+    shown = _report_table_text(triggers=[row])
+    assert "95 x rack-h100-256 (no power until 2028-05-25)" in shown
+    powered = _report_table_text(triggers=[{**row, "powered_from": None}])
+    assert "no power" not in powered
+
+
 def test_the_report_table_says_where_no_demand_was_measured() -> None:
     """A report whose series are forecast as zero for want of an observed day says so under
     its green triggers (a one-hour trace read green, $0 to order, and nothing else)."""

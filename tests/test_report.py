@@ -815,6 +815,20 @@ def test_the_downloads_say_which_exhaustion_dates_stand_for_a_month(tmp_path: Pa
     assert "exhaustion_grain" in orders.columns
 
 
+def test_an_order_waiting_for_its_site_s_power_says_so_on_the_finance_page() -> None:
+    """An order whose blocks arrive before their site has the MW serves from that day: the
+    finance page says so beside its arrival; a powered order says nothing of the kind."""
+    inputs = sample_inputs()
+    waiting = inputs.triggers.with_columns(
+        powered_from=pl.when(pl.col("region") == "us-east")
+        .then(pl.lit(date(2028, 5, 25)))
+        .otherwise(None)
+    )
+    page = finance_page(replace(inputs, triggers=waiting))
+    assert ", no power until 2028-05-25" in page
+    assert "no power until" not in finance_page(inputs)
+
+
 def test_empty_inputs_render_every_page_with_no_data(tmp_path: Path) -> None:
     """Every page renders with "No data" and nothing to draw; a run without drills says none
     was played on it (after a rerun it read "no drills on this plan")."""

@@ -56,7 +56,9 @@ def _orders_table(triggers: pl.DataFrame, *, daily_end: date | None) -> Table:
             Badge(r["status"]),
             fmt_date(r["order_by"]),
             fmt_day_or_month(r["exhaustion_date"], daily_end=daily_end),
-            fmt_date(r["arrives"]),
+            # An order waiting for its site's power serves from then, not from its arrival.
+            fmt_date(r["arrives"])
+            + (f", no power until {fmt_date(r['powered_from'])}" if r["powered_from"] else ""),
             blocks_text(r),
             fmt_usd(r["capex_usd"]) if r["blocks_to_order"] else MISSING,
             fmt_mw(r["mw"]) if r["blocks_to_order"] else MISSING,
