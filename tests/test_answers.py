@@ -249,7 +249,8 @@ def test_the_table_names_only_a_verified_set_and_otherwise_says_why() -> None:
     arrival = MONDAY + timedelta(weeks=2)
     assert _cell(outcome) == (
         f"{NO_ORDER_IN_TIME} (earliest in service {arrival}); "
-        f"with unlimited blocks the SLO holds from {arrival}"
+        "with unlimited blocks (preemption and deferral only, no response ladder) the SLO holds "
+        f"from {arrival}"
     )
     in_time = play_drill(
         plan, paths, pl.DataFrame(schema=SHAPES_SCHEMA),
