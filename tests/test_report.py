@@ -829,6 +829,27 @@ def test_an_order_waiting_for_its_site_s_power_says_so_on_the_finance_page() -> 
     assert "no power until" not in finance_page(inputs)
 
 
+def test_an_unmeasured_time_to_absorb_or_queue_delay_says_why_on_the_platform_page() -> None:
+    """A time to absorb or queue delay no path ended within the window is "censored" on the
+    page as in the terminal (the page printed "–"); one judged on no path is "not judged"."""
+    from forecasting.report.pages.platform import platform_page
+
+    inputs = sample_inputs()
+    kpis = inputs.drill_kpis.with_columns(
+        p90=pl.when(pl.col("kpi").is_in(["time_to_absorb_hours", "queue_delay_hours"]))
+        .then(None)
+        .otherwise(pl.col("p90"))
+    )
+    page = " ".join(platform_page(replace(inputs, drill_kpis=kpis)).split())
+    assert "P90 censored" in page
+    judged = kpis.with_columns(
+        mean=pl.when(pl.col("kpi") == "time_to_absorb_hours")
+        .then(float("nan"))
+        .otherwise(pl.col("mean"))
+    )
+    assert "not judged" in platform_page(replace(inputs, drill_kpis=judged))
+
+
 def test_empty_inputs_render_every_page_with_no_data(tmp_path: Path) -> None:
     """Every page renders with "No data" and nothing to draw; a run without drills says none
     was played on it (after a rerun it read "no drills on this plan")."""

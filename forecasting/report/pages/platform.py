@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date, timedelta
 from typing import Any
 
@@ -270,6 +271,32 @@ def fmt_kpi(kpi: str, value: float | None) -> str:
     return MISSING if value is None else f"{value:,.2f}"
 
 
+# KPIs stored empty where no value was measured: a time to absorb or a queue delay that a
+# path never ended within the window. The page printed "–" where the terminal printed
+# "censored" for the same drill.
+_UNMEASURED_KPIS = ("time_to_absorb_hours", "queue_delay_hours")
+
+
+def _unmeasured(cell: dict[tuple[str, str], dict[str, Any]], cls: str) -> str:
+    """Why a class's time to absorb or queue delay has no value: paths censored at the
+    window's end, paths short until their spike ended, or both (``censored`` by default)."""
+    reasons = {
+        "absorb_censored": "censored",
+        "absorb_ended_with_shock": "spike ended",
+    }
+    found = [w for k, w in reasons.items() if ((cell.get((k, cls)) or {}).get("mean") or 0) > 0]
+    return " or ".join(found) or "censored"
+
+
+def _kpi_value(kpi: str, value: float | None, why: str | None) -> str:
+    """A KPI's value, or why it has none: NaN is a time judged on no path ("not judged")."""
+    if why is not None and value is None:
+        return why
+    if why is not None and math.isnan(value):  # type: ignore[arg-type]
+        return "not judged"
+    return fmt_kpi(kpi, value)
+
+
 def _kpi_tables(kpis: pl.DataFrame) -> list[tuple[str, Table]]:
     """One (drill, table) per drill: KPIs down, classes across, mean over P90."""
     tables = []
@@ -282,10 +309,14 @@ def _kpi_tables(kpis: pl.DataFrame) -> list[tuple[str, Table]]:
             row: list[Cell] = [_KPI_LABELS.get(kpi, kpi.replace("_", " "))]
             for cls in classes:
                 r = cell.get((kpi, cls))
+                if r is None:
+                    row.append(MISSING)
+                    continue
+                why = _unmeasured(cell, cls) if kpi in _UNMEASURED_KPIS else None
                 row.append(
-                    Stacked(fmt_kpi(kpi, r["mean"]), f"P90 {fmt_kpi(kpi, r['p90'])}")
-                    if r
-                    else MISSING
+                    Stacked(
+                        _kpi_value(kpi, r["mean"], why), f"P90 {_kpi_value(kpi, r['p90'], why)}"
+                    )
                 )
             rows.append(row)
         headers = ["KPI (mean, P90)", *("all classes" if c == ALL_CLASSES else c for c in classes)]
