@@ -850,6 +850,17 @@ def test_an_unmeasured_time_to_absorb_or_queue_delay_says_why_on_the_platform_pa
     assert "not judged" in platform_page(replace(inputs, drill_kpis=judged))
 
 
+def test_the_idle_card_says_where_it_judged_on_an_uncalibrated_band() -> None:
+    """west-pod-2's 13 weeks from 2027-01-06 reach past the daily rows (to 2027-02-19) of a run
+    no decision backtest calibrated: the card's label says so, as the capital card's does;
+    windows within the daily rows keep the plain label."""
+    inputs = sample_inputs()
+    label = "capex at idle risk, judged past 2027-02-19 on a band no backtest calibrated"
+    assert label in finance_page(inputs)
+    early = inputs.idle_risk.with_columns(in_service=pl.lit(date(2026, 11, 1)))
+    assert label not in finance_page(replace(inputs, idle_risk=early))
+
+
 def test_empty_inputs_render_every_page_with_no_data(tmp_path: Path) -> None:
     """Every page renders with "No data" and nothing to draw; a run without drills says none
     was played on it (after a rerun it read "no drills on this plan")."""

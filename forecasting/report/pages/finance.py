@@ -94,11 +94,26 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
         ("blocks to order", fmt_count(total(ordering, "blocks_to_order"))),
         ("capital for them", fmt_usd(total(ordering, "capex_usd"))),
         ("next order-by", next_order_by(inputs)),
-        ("capex at idle risk", _idle_card(inputs.idle_risk)),
+        (_idle_label(inputs), _idle_card(inputs.idle_risk)),
     ]
     if (planned := plan_orders(inputs.placements)) is not None:
         cards.insert(3, (inputs.every_order_label, fmt_usd(total(planned, "capex_usd"))))
     return cards
+
+
+def _idle_label(inputs: ReportInputs) -> str:
+    """The idle-risk card's label: where a judged block's window reaches past the daily rows
+    onto a band no backtest calibrated, it says so, as the capital card does (a cell judged
+    on monthly rows was 21 % of the headline, unlabelled)."""
+    end = daily_end(inputs)
+    idle = inputs.idle_risk
+    if inputs.plan_calibrated or end is None or idle.is_empty():
+        return "capex at idle risk"
+    window_end = pl.col("in_service") + pl.duration(days=pl.col("window_days").fill_null(0))
+    past = idle.filter(pl.col("idle_gpus").is_not_null() & (window_end > end))
+    if past.is_empty():
+        return "capex at idle risk"
+    return f"capex at idle risk, judged past {fmt_date(end)} on a band no backtest calibrated"
 
 
 def _idle_card(idle: pl.DataFrame) -> str:
