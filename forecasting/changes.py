@@ -259,7 +259,8 @@ def _input_differences(now: dict[str, Any], before: dict[str, Any]) -> tuple[str
 
 
 def _trigger_run(wh: warehouse.Warehouse, trigger_run_id: str | None) -> dict[str, Any] | None:
-    """The trigger run (newest when None) with its forecast run's creation time."""
+    """The trigger run (when None, the newest by as-of day, then by creation: a backfill made
+    last is not the current report) with its forecast run's creation time."""
     select = (
         "SELECT r.run_id, r.forecast_run_id, r.created_at, f.created_at AS forecast_created_at, "
         "f.as_of, r.capacity_sha256, r.quantile, r.buffer_weeks, f.horizon_days, "
@@ -267,7 +268,7 @@ def _trigger_run(wh: warehouse.Warehouse, trigger_run_id: str | None) -> dict[st
         "FROM trigger_runs r LEFT JOIN forecast_runs f ON f.run_id = r.forecast_run_id "
     )
     if trigger_run_id is None:
-        rows = wh.query(select + "ORDER BY r.created_at DESC LIMIT 1")
+        rows = wh.query(select + "ORDER BY f.as_of DESC NULLS LAST, r.created_at DESC LIMIT 1")
     else:
         rows = wh.query(select + "WHERE r.run_id = $1", [trigger_run_id])
     return rows.to_dicts()[0] if rows.height else None
@@ -304,7 +305,8 @@ def _drills_seen(wh: warehouse.Warehouse, forecast_run_id: str, until: datetime)
 
 
 def run_changes(wh: warehouse.Warehouse, *, trigger_run_id: str | None = None) -> RunChanges:
-    """What changed in trigger run ``trigger_run_id`` (default: the newest) since the report
+    """What changed in trigger run ``trigger_run_id`` (default: the newest by as-of day, as
+    ``reports/latest``) since the report
     before it: statuses by (region, pool) and by (region, site), drill verdicts by name."""
     current = _trigger_run(wh, trigger_run_id)
     if current is None:

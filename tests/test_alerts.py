@@ -302,14 +302,17 @@ def test_a_report_compares_with_the_report_before_not_the_forecast_before(
 def test_a_backfilled_report_compares_in_as_of_order_not_in_the_order_it_was_made(
     wh: warehouse.Warehouse,
 ) -> None:
-    """Reports as of May then June, then a backfill as of March made last: the backfill is
-    the first by as-of day (nothing before it), June still compares with May, and a report as
-    of April made later compares with the March backfill; the summary names both as-of days."""
+    """Reports as of May then June, then a backfill as of March made last: June stays the
+    newest report, the backfill is the first by as-of day (nothing before it), June still
+    compares with May, and a report as of April made later compares with the March backfill;
+    the summary names both as-of days."""
     may, june, march, april = (date(2026, m, 1) for m in (5, 6, 3, 4))
     for i, (name, as_of) in enumerate((("may", may), ("june", june), ("march", march))):
         _store_forecast(wh, f"f-{name}", T0 + i * DAY, as_of=as_of)
         _store_report(wh, f"t-{name}", f"f-{name}", T0 + i * DAY + DAY / 24, GREEN)
-    backfill = run_changes(wh)
+    # The default report is the newest by as-of day, not the backfill made last.
+    assert run_changes(wh).trigger_run_id == "t-june"
+    backfill = run_changes(wh, trigger_run_id="t-march")
     assert (backfill.trigger_run_id, backfill.previous_trigger_run_id) == ("t-march", None)
     assert backfill.summary() == (
         "no earlier report by as-of day: nothing to compare (t-march, as of 2026-03-01, is the "
@@ -318,7 +321,7 @@ def test_a_backfilled_report_compares_in_as_of_order_not_in_the_order_it_was_mad
     assert run_changes(wh, trigger_run_id="t-june").previous_trigger_run_id == "t-may"
     _store_forecast(wh, "f-april", T0 + 3 * DAY, as_of=april)
     _store_report(wh, "t-april", "f-april", T0 + 3 * DAY + DAY / 24, RED)
-    changes = run_changes(wh)
+    changes = run_changes(wh, trigger_run_id="t-april")
     assert (changes.previous_trigger_run_id, changes.previous_as_of) == ("t-march", march)
     # Each side's last daily day (as of + its daily horizon, 0 days here): past it, months.
     assert (changes.previous_daily_end, changes.daily_end) == (march, april)
