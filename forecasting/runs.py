@@ -1688,8 +1688,9 @@ def weigh_deal(
 
 
 def report_changes(warehouse_path: Path, *, trigger_run_id: str | None = None) -> RunChanges:
-    """Trigger status changes and drill verdict flips of a report (default: the newest) since
-    the report before it, read through a read-only connection (see forecasting.changes)."""
+    """Trigger status changes and drill verdict flips of a report (default: the newest by as-of
+    day) since the report before it, read through a read-only connection (see
+    forecasting.changes)."""
     from forecasting.changes import run_changes
 
     with warehouse.connect(warehouse_path, read_only=True) as wh:
