@@ -729,7 +729,8 @@ def _series_view(
     n_days = y.size
     offsets = np.arange(-n_days + 1, 1, dtype=float)  # days relative to as_of
     month_starts = [
-        _add_months(_month_start(as_of), k) for k in range(_first_month(as_of, days), months + 1)
+        _add_months(_month_start(as_of), k)
+        for k in range(_first_month(as_of, days) if months else 1, months + 1)
     ]
     month_end = (_add_months(month_starts[-1], 1) - as_of).days - 1 if month_starts else 0
     last_day_needed = max(days, month_end, 1)

@@ -251,6 +251,9 @@ def test_a_daily_horizon_ending_inside_the_as_of_month_leaves_no_day_unforecast(
     assert to_month_end.daily["ds"].max() == date(2026, 5, 31)
     assert to_month_end.monthly["ds"].min() == date(2026, 6, 1)
     assert to_month_end.monthly["ds"].max() == week.monthly["ds"].max()
+    # A daily-only view (no months asked) gets no as-of month either.
+    daily_only = lr.long_horizon_forecast(frame, as_of=as_of, months=0, daily_horizon_days=7)
+    assert daily_only.monthly.is_empty()
 
 
 def test_a_lumpy_series_mean_never_reads_above_its_own_q90() -> None:
