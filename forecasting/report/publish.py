@@ -177,9 +177,9 @@ def list_runs(root: Path) -> list[RunEntry]:
     return runs
 
 
-def _write_index(root: Path, *, latest: str) -> None:
+def _write_index(root: Path, runs: list[RunEntry], *, latest: str) -> None:
     temp = root / f"{_TEMP_PREFIX}index-{os.getpid()}-{os.urandom(4).hex()}.html"
-    _write_text(temp, runs_index_page(list_runs(root), latest=latest))
+    _write_text(temp, runs_index_page(runs, latest=latest))
     os.replace(temp, root / "index.html")
 
 
@@ -209,5 +209,5 @@ def publish_report(inputs: ReportInputs, *, root: Path) -> Path:
         else name
     )
     _point_latest(root, newest)
-    _write_index(root, latest=newest)
+    _write_index(root, runs, latest=newest)
     return root / name
