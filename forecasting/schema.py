@@ -965,6 +965,7 @@ _TABLES: tuple[Table, ...] = (
             "ceiling_room_mw": pl.Float64(),
             "cost_usd": pl.Float64(),
             "note": pl.String(),
+            "mw_beyond_ceiling": pl.Float64(),
         },
         key=("region", "site"),
         nullable=(
@@ -973,6 +974,8 @@ _TABLES: tuple[Table, ...] = (
             "energized_mw_at_exhaustion",
             "contract_by",
             "ceiling_room_mw",
+            # Null where the site declares no ceiling, and on runs before migration 20.
+            "mw_beyond_ceiling",
         ),
     ),
     _run_frame(

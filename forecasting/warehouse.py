@@ -285,6 +285,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         "idle risk: the forecast days each block's idleness is judged on, of its window",
         adds=(("idle_risk", "days_judged"), ("idle_risk", "window_days")),
     ),
+    Migration(
+        20,
+        "power triggers: the MW a site needs past the most it can ever contract (its ceiling)",
+        adds=(("power_triggers", "mw_beyond_ceiling"),),
+    ),
 )
 
 TABLES: frozenset[str] = frozenset(schema.REGISTRY)

@@ -65,7 +65,6 @@ from forecasting.triggers import (
     daily_end_of,
     expansion_triggers,
 )
-from forecasting.triggers.power import BEYOND_CEILING
 
 __all__ = [
     "DEAL_ID",
@@ -460,9 +459,7 @@ def _powered_from(
     leads = {s.id: s.power_lead_months for s in plan.site}
     sites = sorted(str(s) for s in dark["site"].drop_nulls().unique())
     capped = (
-        power.filter(
-            pl.col("site").is_in(sites) & pl.col("note").str.contains(BEYOND_CEILING, literal=True)
-        )
+        power.filter(pl.col("site").is_in(sites) & (pl.col("mw_beyond_ceiling") > 0))
         if power is not None and power.height
         else pl.DataFrame()
     )

@@ -161,6 +161,7 @@ def test_a_site_without_power_refuses_the_block_and_moves_the_trigger_to_power()
     assert power["status"] == "red"
     assert power["mw_to_contract"] == pytest.approx(0.3)
     assert power["cost_usd"] == pytest.approx(0.3 * 2e6)
+    assert power["mw_beyond_ceiling"] is None  # no ceiling declared: nothing to pass
 
 
 def test_a_site_with_power_takes_the_block_and_stays_green() -> None:
@@ -252,6 +253,7 @@ def test_contract_power_by_is_exhaustion_less_lead_months_less_buffer() -> None:
     assert row["ceiling_room_mw"] == pytest.approx(0.1)
     assert row["mw_to_contract"] == pytest.approx(0.1)  # the ceiling caps it
     assert "beyond the ceiling" in row["note"]
+    assert row["mw_beyond_ceiling"] == pytest.approx(0.2)  # 0.3 MW short, 0.1 MW of room
     assert power(3, buffer_weeks=6)["contract_by"] == date(2026, 1, 17)
     late = power(5)
     assert (late["contract_by"], late["status"]) == (date(2025, 12, 3), "red")

@@ -114,7 +114,7 @@ class _Power:
 
 
 # How a site's power note says its need passes the most it can ever contract.
-BEYOND_CEILING = "beyond the ceiling: a new site is needed"
+_BEYOND_CEILING = "beyond the ceiling: a new site is needed"
 
 
 def _power_row(
@@ -133,6 +133,7 @@ def _power_row(
         "power_lead_months": site.power_lead_months,
         "ceiling_room_mw": room,
         "max_shortfall_mw": max(float(short["short_mw"].max()), 0.0),  # type: ignore[arg-type]
+        "mw_beyond_ceiling": None if room is None else 0.0,
     }
     if over.is_empty():
         note = f"MW needed stays within energized MW through {min(end, forecast_end)}"
@@ -167,6 +168,9 @@ def _power_row(
     # MW beyond what is already secured; a shortfall within it is a matter of timing.
     beyond = max(float((short["mw_needed"] - short["contracted_mw"]).max()), 0.0)  # type: ignore[arg-type]
     contractable = beyond if room is None else min(beyond, max(room, 0.0))
+    past_ceiling = None if room is None else beyond - max(room, 0.0)
+    if past_ceiling is not None and past_ceiling <= _TOL:
+        past_ceiling = 0.0
     notes = []
     if beyond <= _TOL:
         notes.append(
@@ -178,8 +182,8 @@ def _power_row(
             f"contract {beyond:.2f} MW by {contract_by} ({site.power_lead_months} months lead "
             f"time, {buffer_weeks} weeks buffer) to have it energized by {exhaustion}"
         )
-    if room is not None and beyond > room + _TOL:
-        notes.append(f"{beyond - max(room, 0.0):.2f} MW {BEYOND_CEILING}")
+    if past_ceiling:
+        notes.append(f"{past_ceiling:.2f} MW {_BEYOND_CEILING}")
     return row | {
         "exhaustion_date": exhaustion,
         "mw_needed_at_exhaustion": float(first["mw_needed"]),
@@ -189,6 +193,7 @@ def _power_row(
         "mw_to_contract": contractable,
         "cost_usd": contractable * site.cost_per_mw_usd,
         "note": "; ".join(notes),
+        "mw_beyond_ceiling": past_ceiling,
     }
 
 
