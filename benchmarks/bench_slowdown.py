@@ -23,7 +23,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import polars as pl
 from bench_longrange import test_fleets
 
-from forecasting import longrange
+from forecasting import growth, longrange
 
 
 def seeds_of(text: str) -> list[int]:
@@ -70,7 +70,7 @@ def main() -> None:
     built = fleets([int(x) for x in args.days_before.split(",")])
     print("| fleet | candidates | MAE | above q90 | abs(bias) | bias | met |")
     print("|---|---|---|---|---|---|---|")
-    runs = [(c,) for c in longrange.CANDIDATES] if args.members else [longrange.CANDIDATES]
+    runs = [(c,) for c in growth.CANDIDATES] if args.members else [growth.CANDIDATES]
     for label, build in built.items():
         for candidates in runs:
             rows = [scores(build(seed), candidates) for seed in seeds]

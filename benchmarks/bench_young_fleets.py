@@ -2,7 +2,7 @@
 
 A series with fewer than six 28-day blocks, and every series of a run with under about a year
 of history (350 days) (no decision backtest to choose or calibrate a growth model on), is forecast
-by the random walk on its level (``longrange.LevelRandomWalk``: its mean block step shrunk
+by the random walk on its level (``growth.LevelRandomWalk``: its mean block step shrunk
 toward the run's pooled drift, damped by ``WALK_DAMPING`` a block). Two sets of fleets, each
 scored out of sample 182 days after a cut-off by ``decision_backtest``:
 

@@ -59,7 +59,7 @@ from datetime import date
 import numpy as np
 import polars as pl
 
-from forecasting import hierarchy, longrange, sums
+from forecasting import growth, hierarchy, longrange, sums
 from forecasting.capacity import CapacityPlan
 from forecasting.forecast import ForecastResult
 from forecasting.schema import QUANTILES, Measure, frame_schema, quantile_column
@@ -559,7 +559,7 @@ def extend_horizon(
     change: str | None = None
     ratio_parts: list[pl.DataFrame] = []
     class_bands = region_bands = pl.DataFrame(schema={"unique_id": pl.String, "ds": pl.Date})
-    chosen: tuple[str, ...] = longrange.CANDIDATES
+    chosen: tuple[str, ...] = growth.CANDIDATES
     followed = True
     # Peaks first: the triggers act on them, so their backtests choose the growth model; the
     # means (the same series' levels) reuse it and calibrate their own interval scale, which

@@ -37,6 +37,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from forecasting import growth
 from forecasting import longrange as lr
 from forecasting.horizon import band_calibrated
 
@@ -165,18 +166,18 @@ def test_a_young_series_leans_on_the_runs_drift_as_far_as_its_own_blocks_are_uns
     agree (no spread), its own mean step when they differ widely, the run's alone with too
     few blocks of its own; damped, so three years of a steep young series stay bounded."""
     blocks = np.array([1000.0, 1100.0, 1210.0, 1331.0])  # +10 % a block
-    agree = lr.RunWalk(step_sd=0.02, drift=0.01, drift_var=1e-6, spread=0.0)
-    differ = lr.RunWalk(step_sd=0.02, drift=0.01, drift_var=1e-6, spread=1.0)
+    agree = growth.RunWalk(step_sd=0.02, drift=0.01, drift_var=1e-6, spread=0.0)
+    differ = growth.RunWalk(step_sd=0.02, drift=0.01, drift_var=1e-6, spread=1.0)
     own = math.log1p(1331.0) - math.log1p(1000.0)
-    assert lr.LevelRandomWalk(run=agree).fit(blocks).drift == pytest.approx(0.01)
-    assert lr.LevelRandomWalk(run=differ).fit(blocks).drift == pytest.approx(own / 3, rel=1e-3)
-    young = lr.LevelRandomWalk(run=agree).fit(blocks[-2:])
+    assert growth.LevelRandomWalk(run=agree).fit(blocks).drift == pytest.approx(0.01)
+    assert growth.LevelRandomWalk(run=differ).fit(blocks).drift == pytest.approx(own / 3, rel=1e-3)
+    young = growth.LevelRandomWalk(run=agree).fit(blocks[-2:])
     assert young.drift == pytest.approx(0.01)
     assert "pooled drift" in young.describe()
-    alone = lr.LevelRandomWalk().fit(blocks)
+    alone = growth.LevelRandomWalk().fit(blocks)
     mu, _ = alone.log_forecast(40)  # three years of blocks
-    growth = math.expm1(mu[-1] - math.log1p(1331.0))
-    assert 1.0 < growth < math.expm1(own / 3 / (1 - lr.WALK_DAMPING))
+    grown = math.expm1(mu[-1] - math.log1p(1331.0))
+    assert 1.0 < grown < math.expm1(own / 3 / (1 - growth.WALK_DAMPING))
 
 
 @pytest.fixture(scope="module")
@@ -457,7 +458,7 @@ def test_a_band_widens_past_the_decision_horizon_no_faster_than_its_damped_growt
         candidates=("local_linear_trend",),
     )
     ratio = (fc.monthly.sort("ds")["q90"] / fc.monthly.sort("ds")["q50"]).to_numpy()
-    reach = lr.damped_reach(39)
+    reach = growth.damped_reach(39)
     # Month 6 ends near the decision horizon (block step 7); its middle is a little before.
     assert math.log(ratio[-1]) <= 1.25 * reach[-1] / reach[6] * math.log(ratio[5])
     assert ratio[-1] < 6
@@ -499,7 +500,7 @@ def test_growth_models_extrapolate_compounding_growth() -> None:
     level = 1000 * np.exp(0.5 / 13 * np.arange(26))
     truth = 1000 * np.exp(0.5 / 13 * np.arange(26, 39))
     for name in ("local_linear_trend", "log_linear_trend"):
-        pred = lr.make_growth_model(name).fit(level).predict(13, quantiles=(0.1, 0.5, 0.9))
+        pred = growth.make_growth_model(name).fit(level).predict(13, quantiles=(0.1, 0.5, 0.9))
         assert np.allclose(pred.quantiles[0.5], truth, rtol=0.02), name
 
 
@@ -511,10 +512,10 @@ def test_theta_fits_its_theta_to_the_slope_the_history_keeps() -> None:
     slope = 0.5 / 13
     growing = 1000 * np.exp(slope * np.arange(26) + rng.normal(0, 0.02, 26))
     truth = 1000 * np.exp(slope * np.arange(26, 39))
-    theta = lr.make_growth_model("theta").fit(growing)
+    theta = growth.make_growth_model("theta").fit(growing)
     assert np.allclose(theta.predict(13).quantiles[0.5], truth, rtol=0.05)
     flat = 1000 * np.exp(rng.normal(0, 0.02, 26))
-    q50 = lr.make_growth_model("theta").fit(flat).predict(13).quantiles[0.5]
+    q50 = growth.make_growth_model("theta").fit(flat).predict(13).quantiles[0.5]
     assert np.allclose(q50, 1000, rtol=0.05), q50
 
 
@@ -522,7 +523,7 @@ def test_log_linear_trend_finds_a_changepoint() -> None:
     """A slope that halves 8 steps before the end: the fit extrapolates the new slope."""
     t = np.arange(30)
     x = np.where(t < 22, 0.06 * t, 0.06 * 22 + 0.03 * (t - 22))
-    model = lr.LogLinearTrend().fit(np.expm1(x + 5))
+    model = growth.LogLinearTrend().fit(np.expm1(x + 5))
     assert model.changepoint is not None
     mu, _ = model.log_forecast(4)
     assert np.allclose(np.diff(np.concatenate(([x[-1] + 5], mu))), 0.03, atol=0.003)
