@@ -14,6 +14,7 @@ from conftest import FleetFiles
 
 from forecasting import ingest, runs, synth, warehouse
 from forecasting.options import DrillOptions, ForecastOptions, ReportOptions
+from forecasting.runs import forecasts
 
 RUN_ID = re.compile(r"^(?P<kind>[A-Za-z0-9._-]+)-(?P<when>\d{14})-(?P<hex>[0-9a-f]{6})$")
 
@@ -60,7 +61,7 @@ def test_accuracy_pools_the_series_a_backtest_scored() -> None:
             "coverage_80": [0.75, 0.85, nan],
         }
     )
-    (row,) = runs._accuracy(summary)
+    (row,) = forecasts._accuracy(summary)
     assert row["level"] == "customer" and row["series"] == 3
     assert row["mase"] == pytest.approx(0.9) and row["mase_seasonal_naive"] == pytest.approx(1.1)
     assert row["coverage_80"] == pytest.approx(0.8)

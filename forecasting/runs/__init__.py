@@ -1,0 +1,131 @@
+"""Runs: what each step of the pipeline reads, computes and stores, as plain library calls.
+
+Every Prefect task in flows/ wraps one function here, and the CLI calls the same functions
+directly when no Prefect server is configured, so a tracked run and a direct one share all
+their code. Run ids have one format for every kind (:func:`new_run_id`); a trigger run has
+its own id and points at the forecast run it used through ``forecast_run_id``.
+"""
+
+from __future__ import annotations
+
+from forecasting.runs.drills import (
+    BLOCKS_NOTE,
+    DrillBatch,
+    DrillInputs,
+    DrillNotPlayed,
+    DrillOutcome,
+    PlayedDrill,
+    blocks_needed,
+    capacity_sha256,
+    drill,
+    drill_inputs,
+    drill_outcome,
+    drill_scenarios,
+    drills_folder,
+    play_drill,
+    resampled_paths,
+    save_drill,
+    save_not_played,
+    stored_drill_outcomes,
+)
+from forecasting.runs.forecasts import (
+    BookApplied,
+    ForecastRun,
+    apply_book,
+    demand_series_for,
+    forecast,
+    known_events,
+    plan_horizon_months,
+    plan_past_lead_times,
+    store_forecast,
+    unplanned_regions_for,
+)
+from forecasting.runs.ids import (
+    ForecastRef,
+    MapFn,
+    NoHistoryError,
+    RunNotFoundError,
+    forecast_run,
+    new_run_id,
+)
+from forecasting.runs.loading import (
+    ContractsLoaded,
+    EventsLoaded,
+    contract_book,
+    load_contracts_file,
+    load_events_file,
+    load_telemetry_file,
+)
+from forecasting.runs.reports import (
+    ReportOutcome,
+    TriggerRun,
+    compute_triggers,
+    report,
+    report_changes,
+    report_inputs,
+    report_outcome,
+    report_summary_markdown,
+    report_trigger_rows,
+    trigger_forecast,
+    trigger_settings,
+)
+from forecasting.runs.whatifs import (
+    WhatIfOutcome,
+    weigh_deal,
+)
+
+__all__ = [
+    "BLOCKS_NOTE",
+    "BookApplied",
+    "ContractsLoaded",
+    "DrillBatch",
+    "DrillInputs",
+    "DrillNotPlayed",
+    "DrillOutcome",
+    "EventsLoaded",
+    "ForecastRef",
+    "ForecastRun",
+    "MapFn",
+    "NoHistoryError",
+    "PlayedDrill",
+    "ReportOutcome",
+    "RunNotFoundError",
+    "TriggerRun",
+    "WhatIfOutcome",
+    "apply_book",
+    "blocks_needed",
+    "capacity_sha256",
+    "compute_triggers",
+    "contract_book",
+    "demand_series_for",
+    "drill",
+    "drill_inputs",
+    "drill_outcome",
+    "drill_scenarios",
+    "drills_folder",
+    "forecast",
+    "forecast_run",
+    "known_events",
+    "load_contracts_file",
+    "load_events_file",
+    "load_telemetry_file",
+    "new_run_id",
+    "plan_horizon_months",
+    "plan_past_lead_times",
+    "play_drill",
+    "report",
+    "report_changes",
+    "report_inputs",
+    "report_outcome",
+    "report_summary_markdown",
+    "report_trigger_rows",
+    "resampled_paths",
+    "save_drill",
+    "save_not_played",
+    "store_forecast",
+    "stored_drill_outcomes",
+    "trigger_forecast",
+    "trigger_settings",
+    "unplanned_regions_for",
+    "weigh_deal",
+]

@@ -1,0 +1,512 @@
+"""A drill run: the scenarios, their inputs from a forecast run and the capacity plan, each
+drill played and stored."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+from pydantic import BaseModel
+
+from forecasting import warehouse
+from forecasting.options import DrillOptions
+from forecasting.resources import ready_made_drills
+from forecasting.runs.ids import ForecastRef, RunNotFoundError, forecast_run, new_run_id
+from forecasting.schema import (
+    FAILS_UNSHOCKED,
+    PARTLY_JUDGED,
+    RUNG_USED_SHARE,
+    SHOCK_CUT_NOTE,
+    frame_schema,
+    short_until_shock_end_text,
+)
+from forecasting.settings import settings
+
+if TYPE_CHECKING:  # the step modules load scipy, numba and plotly: only when a step runs
+    from forecasting.capacity import CapacityPlan
+    from forecasting.drills import DrillResult, Scenario
+
+
+__all__ = [
+    "BLOCKS_NOTE",
+    "DrillBatch",
+    "DrillInputs",
+    "DrillNotPlayed",
+    "DrillOutcome",
+    "PlayedDrill",
+    "blocks_needed",
+    "capacity_sha256",
+    "drill",
+    "drill_inputs",
+    "drill_outcome",
+    "drill_scenarios",
+    "drills_folder",
+    "play_drill",
+    "resampled_paths",
+    "save_drill",
+    "save_not_played",
+    "stored_drill_outcomes",
+]
+
+
+class DrillOutcome(BaseModel):
+    """One drill's verdict for the CLI and the report flow."""
+
+    run_id: str
+    drill: str
+    target: str
+    passed: bool
+    failing_classes: list[str]
+    breaking_multiplier: float | None
+    breaking_note: str | None
+    blocks_needed: str | None
+    capex_needed_usd: float | None
+    kpis: list[dict[str, Any]]
+    # Against the baseline (None on runs stored before the baseline existed).
+    verdict: str | None = None
+    unshocked_failures: list[str] = []
+    changes: list[dict[str, Any]] = []
+    time_to_absorb_hours: float | None = None
+    absorb_censored: bool | None = None
+    # A spike's length when its shortfall ended with it (no time to absorb was measured).
+    short_until_shock_end_hours: float | None = None
+    window_hours: int | None = None
+    absorb_cost_usd: float | None = None
+    failover_share: float | None = None
+    rungs_used: list[str] = []
+    # The blocks-to-pass search: whether its set was verified, else its one-line answer.
+    blocks_pass: bool | None = None
+    blocks_note: str | None = None
+    # How far a shock the horizon cut short got (its drill note); None when it played whole.
+    shock_cut: str | None = None
+
+    @property
+    def absorb_text(self) -> str | None:
+        """``36 h``, ``> 42 d, not absorbed within the drill window``, ``not judged`` (the plan
+        fails unshocked in every hour, so no hour can show the shock absorbed); None when not
+        measured otherwise. On a plan that fails unshocked a measured time says it saw only
+        the hours the plan holds in."""
+        if self.absorb_censored:
+            days = f"{self.window_hours / 24:.0f}" if self.window_hours else "?"
+            return f"> {days} d, not absorbed within the drill window"
+        if self.short_until_shock_end_hours is not None:
+            return short_until_shock_end_text(self.short_until_shock_end_hours)
+        unshocked = self.verdict == FAILS_UNSHOCKED
+        if self.time_to_absorb_hours is None:
+            return "not judged" if unshocked else None
+        return f"{self.time_to_absorb_hours:,.0f} h" + (PARTLY_JUDGED if unshocked else "")
+
+
+class DrillNotPlayed(BaseModel):
+    """A drill this forecast run or plan cannot play, and why: it has no verdict at all."""
+
+    drill: str
+    reason: str
+
+
+class DrillBatch(BaseModel):
+    """The drills one call played, in order, and the ones it could not play."""
+
+    played: list[DrillOutcome]
+    not_played: list[DrillNotPlayed] = []
+
+
+@dataclass(frozen=True, slots=True)
+class DrillInputs:
+    """What every drill on one forecast run plays on: its leaf paths and history's day shapes."""
+
+    forecast: ForecastRef
+    paths: pl.DataFrame
+    shapes: pl.DataFrame
+
+
+@dataclass(frozen=True, slots=True)
+class PlayedDrill:
+    """One scenario played on every path, with the answers searched for it."""
+
+    result: DrillResult
+    answers: dict[str, Any]
+    additions: pl.DataFrame
+
+
+# The blocks-to-pass search's notes are stored among the drill's notes with this prefix; the
+# first of them is its one-line answer (the verified set, or why there is none).
+BLOCKS_NOTE = "blocks to pass: "
+
+
+def blocks_needed() -> pl.Expr:
+    """``2 x pod-h100 in eu-west; ...``: the blocks of a drill_additions frame, as one text."""
+    return pl.format("{} x {} in {}", "count", "candidate", "region").str.join("; ")
+
+
+def drills_folder() -> Traversable:
+    """Where the named drills are: ``FLEETCAST_DRILLS``, else the ready-made ones shipped."""
+    folder = settings().drills
+    return folder if folder is not None else ready_made_drills()
+
+
+def drill_scenarios(
+    options: DrillOptions, *, directory: Traversable | None = None
+) -> list[Scenario]:
+    """The scenarios the options name: ones from TOML (``directory``, else
+    :func:`drills_folder`), or the ad-hoc one."""
+    from forecasting import drills
+
+    if options.adhoc is not None:
+        return [options.adhoc.scenario()]
+    directory = directory if directory is not None else drills_folder()
+    ready = drills.load_scenarios(directory)
+    unknown = [d for d in options.drills if d not in ready]
+    if unknown:
+        raise drills.ScenarioError(
+            f"no drill named {', '.join(unknown)} in {directory}; known: {', '.join(sorted(ready))}"
+        )
+    return [ready[d] for d in (options.drills or tuple(sorted(ready)))]
+
+
+def resampled_paths(sample: pl.DataFrame, paths: int | None, seed: int) -> pl.DataFrame:
+    """``paths`` of the stored sample paths: the first ones, or whole ones drawn again.
+
+    Drawing with replacement when more paths are asked than the forecast kept keeps each drawn
+    path coherent across series and days.
+    """
+    import numpy as np
+
+    stored = sample.get_column("sample_id").n_unique()
+    if paths is None or paths == stored:
+        return sample
+    if paths < stored:
+        return sample.filter(pl.col("sample_id") < paths)
+    source = np.random.default_rng(seed).integers(0, stored, size=paths)
+    draws = pl.DataFrame(
+        {"sample_id": range(paths), "source": source},
+        schema={"sample_id": pl.Int32, "source": pl.Int32},
+    )
+    return draws.join(sample.rename({"sample_id": "source"}), on="source").drop("source")
+
+
+def drill_inputs(
+    warehouse_path: Path, forecast_run_id: str | None, paths: int | None, seed: int
+) -> DrillInputs:
+    """The forecast run's bottom-level paths and each class's day shapes from the history the
+    forecast knew (up to its as-of date)."""
+    from forecasting import drills
+
+    with warehouse.connect(warehouse_path, read_only=True) as wh:
+        ref = forecast_run(wh, forecast_run_id)
+        sample = wh.run_frame("forecast_paths", ref.run_id)
+        hourly = wh.hourly_demand()
+    sample = resampled_paths(sample.with_columns(pl.col("y").cast(pl.Float64)), paths, seed)
+    shapes = drills.day_shapes(hourly, until=ref.as_of)
+    return DrillInputs(forecast=ref, paths=sample, shapes=shapes)
+
+
+def play_drill(
+    plan: CapacityPlan,
+    paths: pl.DataFrame,
+    shapes: pl.DataFrame,
+    scenario: Scenario,
+    *,
+    as_of: date,
+    options: DrillOptions,
+) -> PlayedDrill | DrillNotPlayed:
+    """Play one scenario on every path; search the answers when the options ask.
+
+    A scenario this forecast or plan cannot place (a date outside the forecast horizon, no
+    committed block to slip, a target with no demand) is not played, with the reason: one
+    ready-made drill that does not apply never stops the others.
+    """
+    from forecasting import drills
+
+    started = time.perf_counter()
+    try:
+        # Prepared once: the searches below start from this drill and its shocked run.
+        drill = drills.prepare_drill(plan, paths, shapes, scenario)
+        result = drill.play()
+    except drills.ScenarioError as exc:
+        return DrillNotPlayed(drill=scenario.name, reason=str(exc))
+    answers: dict[str, Any] = {
+        "breaking_multiplier": None,
+        "breaking_note": None,
+        "blocks_pass": None,
+        "capex_needed_usd": None,
+    }
+    additions = pl.DataFrame(schema=drills.ADDITIONS_SCHEMA)
+    wanted = options.answers == "all" or (options.answers == "failing" and not result.passed)
+    baseline_passed = result.baseline is None or result.baseline.passed
+    if wanted:
+        # The searches read the paths the verdict read: on a subset, one whose unshocked plan
+        # failed (sampling) made a passing plan "break below 1x" and sized blocks for a
+        # shortfall the drill did not have. The breaking search costs a few runs: all paths.
+        few = (
+            paths
+            if options.answer_paths is None
+            else paths.filter(pl.col("sample_id") < options.answer_paths)
+        )
+        if baseline_passed:
+            point = drills.breaking_multiplier(plan, paths, shapes, scenario, prepared=drill)
+            answers["breaking_multiplier"] = point.multiplier
+            answers["breaking_note"] = point.note
+        else:
+            # A plan failing unshocked breaks at any multiplier: there is nothing to search.
+            answers["breaking_note"] = "not searched: the plan fails without the shock"
+        if not result.passed:
+            search = drills.blocks_to_pass(
+                plan, few, shapes, scenario, run_date=as_of, max_blocks=options.max_blocks,
+                verify_on=None if few is paths else paths,
+                prepared=drill if few is paths else None,
+            )  # fmt: skip
+            # Only a set the whole drill was re-run with and passed is stored as "would pass".
+            additions = search.additions if search.passed else additions
+            answers["blocks_pass"] = search.passed
+            answers["capex_needed_usd"] = search.capex_usd if search.passed else None
+            runs_text = {0: "no simulation run", 1: "1 simulation run"}.get(
+                search.runs, f"{search.runs} simulation runs"
+            )
+            searched = [search.summary, *search.notes, f"{runs_text} beyond the drill's own"]
+            notes = (*result.notes, *(f"{BLOCKS_NOTE}{note}" for note in searched))
+            result = replace(result, notes=notes)
+    answers["seconds"] = time.perf_counter() - started
+    return PlayedDrill(result=result, answers=answers, additions=additions)
+
+
+def drill_outcome(
+    *,
+    run_id: str,
+    run: dict[str, Any],
+    verdicts: pl.DataFrame,
+    kpis: pl.DataFrame,
+    additions: pl.DataFrame,
+    rungs: pl.DataFrame | None = None,
+    changes: pl.DataFrame | None = None,
+) -> DrillOutcome:
+    """One drill's outcome from its run row (as stored) and its verdict, KPI, block and rung
+    frames."""
+    blocks = additions.select(blocks_needed()).item() if additions.height else ""
+    used = rungs.filter(pl.col("used_share") >= RUNG_USED_SHARE) if rungs is not None else None
+    return DrillOutcome(
+        run_id=run_id,
+        drill=run["drill"],
+        target=run["target"],
+        passed=run["passed"],
+        failing_classes=verdicts.filter(~pl.col("passed")).get_column("workload_class").to_list(),
+        breaking_multiplier=run["breaking_multiplier"],
+        breaking_note=run["breaking_note"],
+        blocks_needed=blocks or None,
+        capex_needed_usd=run["capex_needed_usd"],
+        kpis=kpis.filter(pl.col("workload_class") == "all").drop("run_id", strict=False).to_dicts(),
+        verdict=run.get("verdict"),
+        changes=(
+            []
+            if changes is None
+            else changes.filter(pl.col("workload_class") == "all")
+            .drop("run_id", strict=False)
+            .to_dicts()
+        ),
+        unshocked_failures=list(run.get("unshocked_failures") or []),
+        time_to_absorb_hours=run.get("time_to_absorb_hours"),
+        absorb_censored=run.get("absorb_censored"),
+        short_until_shock_end_hours=run.get("short_until_shock_end_hours"),
+        window_hours=run.get("window_hours"),
+        absorb_cost_usd=run.get("absorb_cost_usd"),
+        failover_share=run.get("failover_share"),
+        rungs_used=(
+            []
+            if used is None
+            else [
+                f"{r['rung']}" + ("" if r["region"] == "all" else f" in {r['region']}")
+                for r in used.iter_rows(named=True)
+            ]
+        ),
+        blocks_pass=run.get("blocks_pass"),
+        # The search's one-line answer is the first of its notes (see play_drill).
+        blocks_note=next(
+            (
+                n.removeprefix(BLOCKS_NOTE)
+                for n in run.get("notes") or ()
+                if n.startswith(BLOCKS_NOTE)
+            ),
+            None,
+        ),
+        shock_cut=next((n for n in run.get("notes") or () if n.startswith(SHOCK_CUT_NOTE)), None),
+    )
+
+
+def capacity_sha256(capacity_path: Path) -> str:
+    """The plan file's sha256: what trigger and drill runs record of the plan they read."""
+    return hashlib.sha256(capacity_path.read_bytes()).hexdigest()
+
+
+def save_drill(
+    warehouse_path: Path,
+    forecast_run_id: str,
+    played: PlayedDrill,
+    seed: int,
+    *,
+    plan_sha256: str,
+) -> DrillOutcome:
+    """Store one drill's verdicts, KPIs, blocks and answers in one transaction, with the
+    sha256 of the plan file it was played on (``plan_sha256``)."""
+    result, scenario = played.result, played.result.scenario
+    run_id = new_run_id(scenario.name)
+    run = {
+        "run_id": run_id,
+        "forecast_run_id": forecast_run_id,
+        "drill": scenario.name,
+        "description": scenario.description,
+        "target": result.target,
+        "multiplier": scenario.multiplier,
+        "shape": str(scenario.shape),
+        "shock_start": result.shock_start,
+        "horizon_end": result.horizon_end,
+        "paths": result.paths,
+        "seed": seed,
+        "passed": result.passed,
+        "first_to_saturate": list(result.first_to_saturate),
+        "notes": list(result.notes),
+        "created_at": datetime.now(UTC),
+        "verdict": result.verdict or None,
+        "unshocked_failures": list(result.unshocked_failures),
+        "baseline_passed": None if result.baseline is None else result.baseline.passed,
+        "time_to_absorb_hours": result.absorb_hours,
+        "absorb_censored": result.absorb_censored if result.baseline is not None else None,
+        "window_hours": result.window_hours,
+        "absorb_cost_usd": result.absorb_cost_usd,
+        "failover_share": result.failover_share,
+        "short_until_shock_end_hours": result.short_until_shock_end_hours,
+        "capacity_sha256": plan_sha256,
+        **played.answers,
+    }
+    variants = [
+        curve.select(pl.lit(name).alias("variant"), pl.all())
+        for name, curve in (
+            ("baseline", result.baseline.backlog_curve if result.baseline else None),
+            ("ladder", result.ladder_curve),
+        )
+        if curve is not None and curve.height
+    ]
+    frames = {
+        "drill_verdicts": result.verdicts,
+        "drill_kpis": result.kpis,
+        "drill_blocks": result.blocks,
+        "drill_additions": played.additions,
+        "drill_curves": result.backlog_curve,
+        "drill_kpi_changes": result.changes,
+        "drill_rungs": result.rungs,
+        "drill_variant_curves": (
+            pl.concat(variants)
+            if variants
+            else pl.DataFrame(schema=frame_schema("drill_variant_curves"))
+        ),
+    }
+    with warehouse.connect(warehouse_path, create=False) as wh:
+        wh.save_run("drill_runs", run, frames)
+    return drill_outcome(
+        run_id=run_id,
+        run=run,
+        verdicts=result.verdicts,
+        kpis=result.kpis,
+        additions=played.additions,
+        rungs=result.rungs,
+        changes=result.changes,
+    )
+
+
+def save_not_played(
+    warehouse_path: Path, forecast_run_id: str, not_played: DrillNotPlayed
+) -> DrillNotPlayed:
+    """Store why a drill was not played on this forecast run, for the platform page."""
+    with warehouse.connect(warehouse_path, create=False) as wh:
+        wh.save_not_played(forecast_run_id, not_played.drill, not_played.reason)
+    return not_played
+
+
+def stored_drill_outcomes(
+    warehouse_path: Path, names: list[str], *, since: datetime, until: datetime
+) -> DrillBatch:
+    """The newest stored result of each named drill created between ``since`` and ``until``,
+    or the reason it was not played stored in that window.
+
+    Raises RunNotFoundError naming the drills with neither in the window.
+    """
+    slack = timedelta(seconds=60)  # the run's clock is the serving host's, not the server's
+    with warehouse.connect(warehouse_path, read_only=True) as wh:
+        runs = wh.drill_runs_between(names, since=since - slack, until=until + slack).unique(
+            "drill", keep="first", maintain_order=True
+        )
+        ids = runs.get_column("run_id").to_list()
+        verdicts = wh.runs_frame("drill_verdicts", ids)
+        kpis = wh.runs_frame("drill_kpis", ids)
+        additions = wh.runs_frame("drill_additions", ids)
+        rungs = wh.runs_frame("drill_rungs", ids)
+        changes = wh.runs_frame("drill_kpi_changes", ids)
+        skipped = wh.query(
+            "SELECT drill, reason FROM drills_not_played WHERE list_contains($1, drill) "
+            "AND created_at BETWEEN $2 AND $3 ORDER BY drill",
+            [names, since - slack, until + slack],
+        )
+    missing = sorted(set(names) - set(runs.get_column("drill")) - set(skipped["drill"]))
+    if missing:
+        raise RunNotFoundError(
+            f"{warehouse_path} holds no result for {', '.join(missing)} from this run: does the "
+            "server write to the same warehouse?"
+        )
+    by_name = {row["drill"]: row for row in runs.iter_rows(named=True)}
+
+    def mine(frame: pl.DataFrame, run_id: str) -> pl.DataFrame:
+        return frame.filter(pl.col("run_id") == run_id)
+
+    played = [
+        drill_outcome(
+            run_id=(run_id := by_name[name]["run_id"]),
+            run=by_name[name],
+            verdicts=mine(verdicts, run_id),
+            kpis=mine(kpis, run_id),
+            additions=mine(additions, run_id),
+            rungs=mine(rungs, run_id),
+            changes=mine(changes, run_id),
+        )
+        for name in names
+        if name in by_name
+    ]
+    not_played = [
+        DrillNotPlayed(**row)
+        for row in skipped.iter_rows(named=True)
+        if row["drill"] not in by_name
+    ]
+    return DrillBatch(played=played, not_played=not_played)
+
+
+def drill(warehouse_path: Path, capacity_path: Path, options: DrillOptions) -> DrillBatch:
+    """Run the drills the options name on one forecast run and store every result."""
+    from forecasting.capacity import load_capacity
+
+    plan = load_capacity(capacity_path)
+    plan_sha256 = capacity_sha256(capacity_path)
+    scenarios = drill_scenarios(options)
+    inputs = drill_inputs(warehouse_path, options.forecast_run_id, options.paths, options.seed)
+    batch = DrillBatch(played=[])
+    for scenario in scenarios:
+        played = play_drill(
+            plan, inputs.paths, inputs.shapes, scenario, as_of=inputs.forecast.as_of,
+            options=options,
+        )  # fmt: skip
+        if isinstance(played, DrillNotPlayed):
+            batch.not_played.append(save_not_played(warehouse_path, inputs.forecast.run_id, played))
+        else:
+            batch.played.append(
+                save_drill(
+                    warehouse_path,
+                    inputs.forecast.run_id,
+                    played,
+                    options.seed,
+                    plan_sha256=plan_sha256,
+                )
+            )
+    return batch

@@ -1,0 +1,412 @@
+"""A forecast run: the demand series, the contract book applied, the forecast to the plan
+horizon and what is stored of it."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, date, datetime
+from importlib.metadata import version
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+from pydantic import BaseModel
+
+from forecasting import warehouse
+from forecasting.options import ForecastOptions
+from forecasting.runs.ids import MapFn, NoHistoryError, new_run_id
+from forecasting.runs.loading import contract_book
+from forecasting.schema import (
+    frame_schema,
+)
+
+if TYPE_CHECKING:  # the step modules load scipy, numba and plotly: only when a step runs
+    from forecasting.contracts import ContractBook
+    from forecasting.forecast import ForecastResult, ForecastSettings
+    from forecasting.horizon import Extended
+
+
+__all__ = [
+    "BookApplied",
+    "ForecastRun",
+    "apply_book",
+    "demand_series_for",
+    "forecast",
+    "known_events",
+    "plan_horizon_months",
+    "plan_past_lead_times",
+    "store_forecast",
+    "unplanned_regions_for",
+]
+
+
+class ForecastRun(BaseModel):
+    """What a stored forecast run holds, for the CLI summary and later flows."""
+
+    run_id: str
+    as_of: date
+    series: int
+    seconds: float
+    reconciliation: str
+    models_chosen: dict[str, int]  # series per model the backtests chose
+    models_fallback: dict[str, int] = {}  # series per fallback model (too short, or failed)
+    fixed_model: str | None = None  # the model every series was given (--fixed-model), if any
+    accuracy: list[dict[str, Any]]
+    calibrated: int
+    fallbacks: int
+    warnings: list[str] = []  # one line per series forecast by a fallback, with the reason
+    events: int = 0  # known events the run gave to the event models
+    horizon_months: int = 0  # months the plan reaches (0: daily rows only)
+    plan_gap: str | None = None  # why the plan stops at the daily days, where it could not reach
+    plan_change: str | None = None  # a growth change the series share, which the plan follows
+    # Out-of-sample accuracy of the daily peak 26 weeks ahead, per series and cut-off.
+    decision_accuracy: list[dict[str, Any]] = []
+    contracts_signed: int = 0  # signed contracts holding GPUs within the horizon, applied
+    contracts_pipeline: int = 0  # pipeline deals holding GPUs within the horizon, applied
+
+
+def demand_series_for(warehouse_path: Path, options: ForecastOptions) -> pl.DataFrame:
+    """Daily demand series at every level from the warehouse's hourly telemetry.
+
+    Hours without rows, and hours in the options' outage calendar, are missing; hours whose
+    rows read zero are zero demand unless ``options.zero_is_outage``. With
+    ``options.use_contracts``, every customer of the contract book keeps its own series in
+    its classes (never folded into ``other``), so its ramp floors its own demand.
+    """
+    from forecasting import demand
+    from forecasting.traces.outages import read_outage_calendar
+
+    with warehouse.connect(warehouse_path, read_only=True) as wh:
+        hourly = wh.hourly_demand()
+        stored = wh.contracts() if options.use_contracts else None
+    if hourly.is_empty():
+        raise NoHistoryError(f"{warehouse_path} holds no telemetry; run `fleetcast ingest` first")
+    outages = (
+        read_outage_calendar(options.outages, regions=hourly["region"].unique().to_list())
+        if options.outages is not None
+        else None
+    )
+    series = demand.demand_series(
+        hourly,
+        customers_per_class=options.customers_per_class,
+        zero_is_outage=options.zero_is_outage,
+        outages=outages,
+        named_customers=named_customers(stored),
+    )
+    return series if options.as_of is None else history_until(series, options.as_of)
+
+
+def unplanned_regions_for(warehouse_path: Path, capacity_path: Path | None) -> list[str]:
+    """Regions of the warehouse's telemetry that the plan at ``capacity_path`` has no block
+    or site for; none when no plan is there (a forecast needs none)."""
+    from forecasting.capacity import load_capacity, unplanned_regions
+
+    if capacity_path is None or not capacity_path.is_file():
+        return []
+    plan = load_capacity(capacity_path)
+    with warehouse.connect(warehouse_path, read_only=True) as wh:
+        regions = wh.query("SELECT DISTINCT region FROM telemetry_series")["region"].to_list()
+    return unplanned_regions(plan, regions)
+
+
+def history_until(series: pl.DataFrame, as_of: date) -> pl.DataFrame:
+    """The daily series up to ``as_of``; NoHistoryError when the telemetry does not reach it.
+
+    An as-of day past the newest telemetry would read the days between as no demand: the
+    run became the newest and reported every pool green. One before the telemetry leaves
+    nothing to fit.
+    """
+    first, last = series.get_column("ds").min(), series.get_column("ds").max()
+    assert isinstance(first, date) and isinstance(last, date)  # a non-empty frame has days
+    if as_of > last:
+        raise NoHistoryError(
+            f"as-of {as_of} is after the newest telemetry day, {last}: the days between have "
+            f"no telemetry to forecast from; give an as-of day on or before {last} (or none, "
+            "for the newest), or ingest the newer telemetry first"
+        )
+    if as_of < first:
+        raise NoHistoryError(
+            f"no telemetry on or before {as_of} (the telemetry starts {first}); give an as-of "
+            f"day from {first} to {last}"
+        )
+    return series.filter(pl.col("ds") <= as_of)
+
+
+def named_customers(stored: pl.DataFrame | None) -> list[tuple[str, str]]:
+    """(workload_class, customer) of every stored contract: they keep their own series."""
+    if stored is None or stored.is_empty():
+        return []
+    return list(stored.select("workload_class", "customer").unique().sort(pl.all()).iter_rows())
+
+
+@dataclass(frozen=True, slots=True)
+class BookApplied:
+    """What the contract book did to a forecast run: contracts applied (those holding GPUs
+    within the horizon) and concentration measured without and with the book."""
+
+    signed: int = 0
+    pipeline: int = 0
+    concentration: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema=frame_schema("book_concentration"))
+    )
+
+
+def apply_book(
+    result: ForecastResult, book: ContractBook, *, seed: int, as_of: date
+) -> tuple[ForecastResult, BookApplied]:
+    """The run with the book as known on ``as_of`` applied (see
+    :func:`forecasting.contracts.apply_to_run` for the rules), and what it applied.
+
+    Only the bottom-level paths are kept (they are what is stored); a series the book adds
+    gets a summary row with model ``contract-book`` and no scores. Concentration with and
+    without the book is measured here, on the paths before and after, since the stored paths
+    hold the book.
+    """
+    from forecasting import hierarchy
+    from forecasting.contracts import CONTRACT_MODEL, apply_to_run, concentration_with_book
+    from forecasting.schema import PATHS_SCHEMA
+
+    known = book.known_by(as_of)
+    if not known.contracts or result.paths.is_empty():
+        return result, BookApplied()
+    # The customer-level paths in full precision: the forecast's quantiles were read off them
+    # before storage rounds them to FLOAT, and the shift must start from the same numbers.
+    leaves = result.paths.filter(hierarchy.depth() == hierarchy.BOTTOM_DEPTH)
+    applied = apply_to_run(result.forecast, leaves, known, seed=seed)
+    if not applied.touched:  # nothing the book holds falls within the horizon
+        return result, BookApplied()
+    new = (
+        applied.forecast.filter(pl.col("model") == CONTRACT_MODEL)
+        .select("unique_id", "measure", "model")
+        .unique()
+        .join(result.summary, on=["unique_id", "measure"], how="anti")
+    )
+    summary = pl.concat([result.summary, new], how="diagonal").cast(result.summary.schema)
+    paths = applied.paths.select(PATHS_SCHEMA.names()).cast(PATHS_SCHEMA)
+    return (
+        replace(result, forecast=applied.forecast, paths=paths, summary=summary),
+        BookApplied(
+            signed=applied.signed,
+            pipeline=applied.pipeline,
+            concentration=concentration_with_book(leaves, known),
+        ),
+    )
+
+
+def known_events(warehouse_path: Path) -> pl.DataFrame:
+    """Every known event in the warehouse (launches, migrations, holidays)."""
+    with warehouse.connect(warehouse_path, read_only=True) as wh:
+        return wh.events()
+
+
+def _leaf_paths(result: ForecastResult) -> pl.DataFrame:
+    from forecasting.reconcile import build_hierarchy
+
+    ids = result.paths.get_column("unique_id").unique().to_list()
+    leaves = list(build_hierarchy(ids).bottom) if ids else []
+    return result.paths.filter(pl.col("unique_id").is_in(leaves)).with_columns(
+        pl.col("y").cast(pl.Float32)
+    )
+
+
+def _accuracy(summary: pl.DataFrame) -> list[dict[str, Any]]:
+    """Median MASE of the chosen models vs the seasonal naive, and mean q10-q90 coverage, per
+    level and measure, over the series a backtest scored."""
+    from forecasting import hierarchy
+
+    level = hierarchy.depth()
+    names = dict(enumerate(hierarchy.LEVEL_NAMES))
+    # A series on a fallback was never backtested (NaN scores): left in, one such customer
+    # turned its level's coverage into "n/a" and pushed its median MASE up.
+    scored = [pl.col(c).fill_nan(None) for c in ("mase", "mase_seasonal_naive", "coverage_80")]
+    return (
+        summary.with_columns(level.replace_strict(names, default="deeper").alias("level"), *scored)
+        .group_by("level", "measure")
+        .agg(
+            pl.len().alias("series"),
+            pl.col("mase").median().alias("mase"),
+            pl.col("mase_seasonal_naive").median().alias("mase_seasonal_naive"),
+            pl.col("coverage_80").mean().alias("coverage_80"),
+        )
+        .sort("level", "measure")
+        .to_dicts()
+    )
+
+
+def plan_horizon_months(options: ForecastOptions) -> int:
+    """Months the plan must reach: the option, raised to the longest lead time in the plan
+    (blocks and power) plus the buffer when ``options.capacity`` names a readable plan."""
+    from forecasting.capacity import load_capacity
+    from forecasting.horizon import plan_months_for
+
+    if options.horizon_months == 0:
+        return 0
+    if options.capacity is None or not options.capacity.is_file():
+        return options.horizon_months
+    return plan_months_for(load_capacity(options.capacity), minimum=options.horizon_months)
+
+
+def plan_past_lead_times(
+    series: pl.DataFrame,
+    result: ForecastResult,
+    *,
+    as_of: date,
+    months: int,
+    book: ContractBook | None,
+    seed: int,
+    measure_accuracy: bool = True,
+) -> tuple[ForecastResult, Extended | None, BookApplied | None]:
+    """A forecast run made into a plan: extended to ``months`` ahead (forecasting.horizon;
+    ``months`` 0 keeps it daily), then the contract book as known on ``as_of`` applied to its
+    daily rows and paths and to its monthly rows. The extension comes first, so the growth
+    models blend into demand the book then floors, and the book's effect is not blended away.
+    """
+    from forecasting.contracts import apply_to_months
+    from forecasting.horizon import extend_horizon
+
+    extended = (
+        extend_horizon(
+            series, result, as_of=as_of, months=months, measure_accuracy=measure_accuracy
+        )
+        if months
+        else None
+    )
+    if extended is not None:
+        result = extended.result
+    applied = None
+    if book is not None:
+        result, applied = apply_book(result, book, seed=seed, as_of=as_of)
+        if extended is not None:
+            known = book.known_by(as_of)
+            extended = replace(
+                extended, result=result, months=apply_to_months(extended.months, known)
+            )
+    return result, extended, applied
+
+
+def _decision_accuracy(accuracy: pl.DataFrame) -> list[dict[str, Any]]:
+    """The 26-week rows of the decision backtest, newest cut-off first, for the summary."""
+    if accuracy.is_empty():
+        return []
+    from forecasting.horizon import DECISION_HORIZON_DAYS
+
+    return (
+        accuracy.filter(pl.col("horizon_days") == DECISION_HORIZON_DAYS)
+        .sort("cutoff", "unique_id", descending=[True, False])
+        .to_dicts()
+    )
+
+
+def store_forecast(
+    warehouse_path: Path,
+    result: ForecastResult,
+    *,
+    settings: ForecastSettings,
+    as_of: date,
+    events: int,
+    seconds: float,
+    extended: Extended | None = None,
+    book: BookApplied | None = None,
+) -> ForecastRun:
+    """Store a forecast under a new run id (forecasts, leaf paths, backtests, and the monthly
+    rows and decision-horizon accuracy of ``extended``) in one transaction.
+
+    ``book`` is what the contract book did to the run (None: it was not applied); when given,
+    ``result`` already carries it and ``extended`` only lends its monthly rows and accuracy.
+    """
+    book = book or BookApplied()
+    run_id = new_run_id("forecast")
+    run = {
+        "run_id": run_id,
+        "as_of": as_of,
+        "created_at": datetime.now(UTC),
+        "horizon_days": settings.horizon_days,
+        "horizon_months": 0 if extended is None else extended.horizon_months,
+        "series": result.summary.height,
+        "reconciliation": result.reconciliation,
+        "seconds": seconds,
+        "settings": json.dumps(
+            asdict(settings)
+            | {"events": events, "contracts": {"signed": book.signed, "pipeline": book.pipeline}},
+            default=str,
+        ),
+        "versions": json.dumps(
+            {p: version(p) for p in ("polars", "statsmodels", "prophet", "duckdb")}
+        ),
+    }
+    frames = {
+        "forecasts": result.forecast,
+        "forecast_paths": _leaf_paths(result),
+        "backtests": result.backtest,
+        "forecast_summary": result.summary,
+        "book_concentration": book.concentration,
+    }
+    # A daily-only run (--horizon-months 0) stores no monthly rows and no decision accuracy:
+    # empty frames, so the run is whole.
+    accuracy = pl.DataFrame(schema=frame_schema("horizon_accuracy"))
+    frames["forecast_months"] = pl.DataFrame(schema=frame_schema("forecast_months"))
+    if extended is not None:
+        accuracy = extended.accuracy
+        frames["forecast_months"] = extended.months
+    frames["horizon_accuracy"] = accuracy
+    with warehouse.connect(warehouse_path, create=False) as wh:
+        wh.save_run("forecast_runs", run, frames)
+    backtested = result.summary.get_column("fallback").is_null()
+    chosen, fallback = (
+        result.summary.filter(rows).group_by("model").len().sort("len", "model", descending=True)
+        for rows in (backtested, ~backtested)
+    )
+    return ForecastRun(
+        run_id=run_id,
+        as_of=as_of,
+        series=result.summary.height,
+        seconds=seconds,
+        reconciliation=result.reconciliation,
+        models_chosen=dict(zip(chosen["model"], chosen["len"], strict=True)),
+        models_fallback=dict(zip(fallback["model"], fallback["len"], strict=True)),
+        fixed_model=settings.fixed_model,
+        accuracy=_accuracy(result.summary),
+        calibrated=int(result.summary.get_column("calibrated").sum()),
+        fallbacks=int(result.summary.get_column("fallback").is_not_null().sum()),
+        warnings=result.warnings(),
+        events=events,
+        horizon_months=0 if extended is None else extended.horizon_months,
+        plan_gap=None if extended is None else extended.gap,
+        plan_change=None if extended is None else extended.change,
+        decision_accuracy=_decision_accuracy(accuracy),
+        contracts_signed=book.signed,
+        contracts_pipeline=book.pipeline,
+    )
+
+
+def forecast(warehouse_path: Path, options: ForecastOptions, *, map_fn: MapFn = map) -> ForecastRun:
+    """Forecast every demand series and store the run; ``map_fn`` fans out the series."""
+    from forecasting.forecast import forecast_all
+
+    started = time.perf_counter()
+    settings = options.settings()
+    series = demand_series_for(warehouse_path, options)
+    as_of = options.as_of or series.get_column("ds").max()
+    assert isinstance(as_of, date)  # a non-empty frame has a newest day
+    known = known_events(warehouse_path) if options.use_events else None
+    result = forecast_all(series, settings=settings, events=known, map_fn=map_fn)
+    result, extended, applied = plan_past_lead_times(
+        series,
+        result,
+        as_of=as_of,
+        months=plan_horizon_months(options),
+        book=contract_book(warehouse_path) if options.use_contracts else None,
+        seed=settings.seed,
+    )
+    return store_forecast(
+        warehouse_path,
+        result,
+        settings=settings,
+        as_of=as_of,
+        events=0 if known is None else known.height,
+        seconds=time.perf_counter() - started,
+        extended=extended,
+        book=applied,
+    )

@@ -1,0 +1,538 @@
+"""A trigger and report run: the expansion triggers on a forecast run, the pages' inputs, and
+what changed since the report before."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+from pydantic import BaseModel
+
+from forecasting import warehouse
+from forecasting.options import ReportOptions
+from forecasting.runs.drills import BLOCKS_NOTE, blocks_needed, capacity_sha256
+from forecasting.runs.forecasts import named_customers
+from forecasting.runs.ids import ForecastRef, forecast_run, new_run_id
+
+if TYPE_CHECKING:  # the step modules load scipy, numba and plotly: only when a step runs
+    from forecasting.capacity import CapacityPlan
+    from forecasting.changes import RunChanges
+    from forecasting.contracts import ContractBook
+    from forecasting.report import ReportInputs
+    from forecasting.triggers import TriggerSettings
+
+
+__all__ = [
+    "ReportOutcome",
+    "TriggerRun",
+    "compute_triggers",
+    "report",
+    "report_changes",
+    "report_inputs",
+    "report_outcome",
+    "report_summary_markdown",
+    "report_trigger_rows",
+    "trigger_forecast",
+    "trigger_settings",
+]
+
+
+def trigger_forecast(wh: warehouse.Warehouse, run_id: str) -> pl.DataFrame:
+    """What the triggers read of a forecast run: its daily and monthly rows, with ``grain``."""
+    from forecasting.horizon import with_grain
+
+    return with_grain(wh.run_frame("forecasts", run_id), wh.run_frame("forecast_months", run_id))
+
+
+@dataclass(frozen=True, slots=True)
+class TriggerRun:
+    """A stored trigger run and the forecast run it was computed from."""
+
+    run_id: str
+    forecast: ForecastRef
+
+
+class ReportOutcome(BaseModel):
+    """Where the report went and what it says, for the CLI and the pipeline.
+
+    ``run_id`` is the forecast run reported on; ``trigger_run_id`` the trigger run it shows.
+    """
+
+    run_id: str
+    trigger_run_id: str
+    path: Path
+    # The triggers' as-of date: an order-by or contract-by date before it is already late.
+    as_of: date | None = None
+    # The day the report was generated: lateness on a past as-of date says whose day it counts
+    # from (None: counted as days ago).
+    generated: date | None = None
+    statuses: dict[str, int]
+    failing_drills: list[str]
+    stale_days: int | None
+    # The total, regions and classes forecast as zero for want of an observed day.
+    unmeasured: list[str] = []
+    # The total, regions and classes forecast by a baseline no backtest chose (not zero).
+    untested: list[str] = []
+    # Why the daily forecast's far days are not verified: it reaches further ahead than the
+    # history goes back ("" when it does not).
+    extrapolated: str = ""
+    # Why drills of this forecast run are left out: played on another plan (empty: none).
+    drills_other_plan: str = ""
+    # Regions of the telemetry the plan has no block or site for (their orders are guesses).
+    unplanned_regions: list[str] = []
+    triggers: list[dict[str, Any]]
+    power_statuses: dict[str, int] = {}  # the sites' power triggers (empty: no [[site]])
+    # The first power contract date among red and amber sites: (site, contract_by), or None.
+    power_first: tuple[str, date] | None = None
+    # The plan's later orders due before every trigger's order (PLACEMENTS rows, first due first).
+    later_due_first: list[dict[str, Any]] = []
+    # The pages' headline status: "green to Jan 2027 only: not verified beyond (...)" where a
+    # green reaches only as far as the forecast; the plain worst status otherwise.
+    headline: str = ""
+
+
+def trigger_settings(
+    wh: warehouse.Warehouse,
+    run_id: str,
+    *,
+    quantile: str,
+    buffer_weeks: int,
+    idle_weeks: int | None = None,
+) -> TriggerSettings:
+    """The triggers' settings on a stored forecast run (``idle_weeks`` None keeps the triggers'
+    default): its orders due now sized on the daily rows where no decision backtest calibrated
+    the band past them (too short a history)."""
+    from forecasting.horizon import band_calibrated
+    from forecasting.triggers import TriggerSettings
+
+    settings = TriggerSettings(
+        quantile=quantile,
+        buffer_weeks=buffer_weeks,
+        daily_sizing=not band_calibrated(wh.run_frame("forecast_summary", run_id)),
+    )
+    return settings if idle_weeks is None else replace(settings, idle_weeks=idle_weeks)
+
+
+def compute_triggers(
+    warehouse_path: Path, capacity_path: Path, plan: CapacityPlan, options: ReportOptions
+) -> TriggerRun:
+    """Expansion triggers of a forecast run against the plan, stored as a new trigger run."""
+    from forecasting.triggers import expansion_triggers, mw_by_site_month
+
+    with warehouse.connect(warehouse_path, create=False) as wh:
+        ref = forecast_run(wh, options.forecast_run_id)
+        forecast_frame = trigger_forecast(wh, ref.run_id)
+        settings = trigger_settings(
+            wh,
+            ref.run_id,
+            quantile=options.quantile,
+            buffer_weeks=options.buffer_weeks,
+            idle_weeks=options.idle_weeks,
+        )
+        result = expansion_triggers(forecast_frame, plan, as_of=ref.as_of, settings=settings)
+        end = forecast_frame.get_column("ds").max()
+        assert isinstance(end, date)  # a stored run has days
+        power = mw_by_site_month(
+            plan, result.triggers, start=ref.as_of, end=end, placements=result.placements
+        )
+        run_id = new_run_id("triggers")
+        run = {
+            "run_id": run_id,
+            "forecast_run_id": ref.run_id,
+            "as_of": ref.as_of,
+            "quantile": options.quantile,
+            "buffer_weeks": options.buffer_weeks,
+            "capacity_sha256": capacity_sha256(capacity_path),
+            "created_at": datetime.now(UTC),
+        }
+        frames = {
+            "triggers": result.triggers,
+            "trigger_drivers": result.drivers,
+            "idle_risk": result.idle_risk,
+            "site_power": power,
+            "trigger_n_plus_one": result.n_plus_one,
+            "power_triggers": result.power,
+            "order_placements": result.placements,
+        }
+        wh.save_run("trigger_runs", run, frames)
+    return TriggerRun(run_id=run_id, forecast=ref)
+
+
+def _concentration(history: pl.DataFrame, paths: pl.DataFrame) -> pl.DataFrame:
+    """History and forecast of top-1/top-5 share and HHI, long, in the report's columns."""
+    from forecasting import concentration
+
+    metrics = ["top1_share", "top5_share", "hhi"]
+    scope = (
+        pl.when(pl.col("workload_class") == "all")
+        .then(pl.lit("overall"))
+        .otherwise(pl.col("workload_class"))
+    )
+    past = (
+        concentration.concentration_history(history)
+        .unpivot(
+            index=["workload_class", "ds"], on=metrics, variable_name="metric", value_name="value"
+        )
+        .with_columns(scope.alias("scope"), pl.lit("history").alias("source"))
+        .with_columns(
+            q10=pl.lit(None, pl.Float64), q50=pl.lit(None, pl.Float64), q90=pl.lit(None, pl.Float64)
+        )
+    )
+    future = concentration.concentration_forecast(paths).with_columns(
+        scope.alias("scope"), pl.lit("forecast").alias("source"), pl.col("q50").alias("value")
+    )
+    columns = ["scope", "ds", "metric", "source", "value", "q10", "q50", "q90"]
+    return pl.concat([past.select(columns), future.select(columns)], how="vertical_relaxed")
+
+
+def drills_on_other_plans(other: pl.DataFrame, *, plan_sha256: str | None) -> str:
+    """The sentence a report gives for the drills of its forecast run that it leaves out
+    because none of their runs was played on its plan; "" when there are none."""
+    if not other.height:
+        return ""
+    names = ", ".join(sorted(other.get_column("drill").unique().to_list()))
+    shas = sorted({s[:12] for s in other.get_column("capacity_sha256").drop_nulls().to_list()})
+    played_on = f"plan sha256 {', '.join(shas)}" if shas else "a plan they did not record"
+    unrecorded = other.get_column("capacity_sha256").null_count()
+    if shas and unrecorded:
+        played_on += " or a plan they did not record"
+    this = f" (sha256 {plan_sha256[:12]})" if plan_sha256 else ""
+    return (
+        f"drills {names} were played on another capacity plan ({played_on}), not on this "
+        f"report's plan{this}: they are not verified against this plan and are left out; run "
+        "`fleetcast drill` with this plan to show them"
+    )
+
+
+def _drill_frames(
+    wh: warehouse.Warehouse, forecast_run_id: str, *, plan_sha256: str | None
+) -> dict[str, Any]:
+    """The newest stored result of each drill on this forecast run played on the report's plan
+    (``plan_sha256``), shaped for the report, and the sentence for those played on another.
+
+    A drill played on another plan (or before drills recorded their plan) is left out, never
+    shown as this plan's result: its verdicts and blocks answer a different fleet."""
+    from forecasting.report.inputs import DRILL_ANSWERS_SCHEMA
+
+    played = wh.drill_runs(forecast_run_id=forecast_run_id)
+    on_plan = pl.col("capacity_sha256").is_not_null() & (
+        pl.col("capacity_sha256") == pl.lit(plan_sha256, pl.String)
+    )
+    runs = played.filter(on_plan).unique("drill", keep="first", maintain_order=True)
+    other = played.filter(~pl.col("drill").is_in(runs.get_column("drill").implode()))
+    ids = runs.get_column("run_id").to_list()
+    names = runs.select("run_id", "drill")
+    additions = wh.runs_frame("drill_additions", ids)
+    blocks = additions.group_by("run_id").agg(blocks_needed().alias("blocks_needed"))
+
+    def named(table: str) -> pl.DataFrame:
+        return wh.runs_frame(table, ids).join(names, on="run_id").drop("run_id")
+
+    answers = (
+        runs.join(blocks, on="run_id", how="left")
+        .with_columns(
+            pl.col("unshocked_failures").list.join("; "),
+            blocks_note=pl.col("notes")
+            .list.eval(pl.element().filter(pl.element().str.starts_with(BLOCKS_NOTE)))
+            .list.first()
+            .str.strip_prefix(BLOCKS_NOTE),
+            drill_notes=pl.col("notes")
+            .list.eval(pl.element().filter(~pl.element().str.starts_with(BLOCKS_NOTE)))
+            .list.join("; "),
+        )
+        .select(DRILL_ANSWERS_SCHEMA.names())
+    )
+    return {
+        "drill_verdicts": named("drill_verdicts"),
+        "drill_kpis": named("drill_kpis"),
+        "drill_answers": answers,
+        "drill_curves": named("drill_curves"),
+        "drill_variant_curves": named("drill_variant_curves"),
+        "drill_rungs": named("drill_rungs"),
+        "drill_kpi_changes": named("drill_kpi_changes"),
+        "drills_not_played": wh.drills_not_played(forecast_run_id=forecast_run_id),
+        "drills_other_plan": drills_on_other_plans(other, plan_sha256=plan_sha256),
+    }
+
+
+def report_inputs(
+    warehouse_path: Path, plan: CapacityPlan, triggers: TriggerRun, options: ReportOptions
+) -> ReportInputs:
+    """Everything the pages show for one trigger run and the forecast run it used."""
+    from forecasting import contracts, demand
+    from forecasting.capacity import capacity_timeline, site_power_by_month
+    from forecasting.changes import run_changes
+    from forecasting.report import ReportInputs
+    from forecasting.report.inputs import BOOK_APPLIED_SCHEMA, CHOSEN_COLUMNS
+
+    run_id = triggers.forecast.run_id
+    as_of = triggers.forecast.as_of
+    with warehouse.connect(warehouse_path, read_only=True) as wh:
+        stored_book = wh.contracts()
+        book_concentration = wh.run_frame("book_concentration", run_id)
+        run_settings = json.loads(
+            wh.forecast_runs().filter(pl.col("run_id") == run_id).item(0, "settings")
+        )
+        hourly = wh.hourly_demand()
+        newest = wh.newest_telemetry()
+        forecast_frame = wh.run_frame("forecasts", run_id)
+        months_frame = wh.run_frame("forecast_months", run_id)
+        summary = wh.run_frame("forecast_summary", run_id)
+        backtest = wh.run_frame("backtests", run_id)
+        paths = wh.run_frame("forecast_paths", run_id).with_columns(pl.col("y").cast(pl.Float64))
+        # "What changed" compares with the report alerts and `fleetcast status` compare with:
+        # the newest earlier report whose forecast is not newer (a weekly report over daily
+        # forecasts compares with last week's report, not a forecast that had none).
+        compared = run_changes(wh, trigger_run_id=triggers.run_id)
+        previous = compared.previous_forecast_run_id
+        previous_triggers = (
+            wh.run_frame("triggers", compared.previous_trigger_run_id)
+            if compared.previous_trigger_run_id
+            else None
+        )
+        drills = _drill_frames(wh, run_id, plan_sha256=wh.trigger_plan_sha256(triggers.run_id))
+        trigger_frame = wh.run_frame("triggers", triggers.run_id)
+        drivers = wh.run_frame("trigger_drivers", triggers.run_id)
+        idle = wh.run_frame("idle_risk", triggers.run_id)
+        power = wh.run_frame("site_power", triggers.run_id)
+        power_triggers = wh.run_frame("power_triggers", triggers.run_id)
+        horizon_accuracy = wh.run_frame("horizon_accuracy", run_id)
+        placements = wh.run_frame("order_placements", triggers.run_id)
+    history = demand.demand_series(
+        hourly,
+        customers_per_class=options.customers_per_class,
+        named_customers=named_customers(stored_book),
+    )
+    end = forecast_frame.get_column("ds").max()
+    assert isinstance(end, date)
+    # Capacity is drawn under the whole plan, daily rows and the monthly ones past them.
+    plan_end = max(end, _month_end(months_frame.get_column("ds").max()))
+    # The facilities view: at least 36 months, or to the plan horizon's end.
+    as_of = triggers.forecast.as_of
+    months = max(36, (end.year - as_of.year) * 12 + end.month - as_of.month + 1)
+    supply = (
+        site_power_by_month(
+            plan,
+            start=as_of,
+            months=months,
+            orders=placements.filter(pl.col("site").is_not_null()).select("site", "arrives", "mw"),
+        )
+        if plan.site
+        else pl.DataFrame()
+    )
+    book = contracts.book_of(stored_book).known_by(as_of)
+    first = forecast_frame.get_column("ds").min()
+    assert isinstance(first, date)
+    start = history.get_column("ds").min()
+    assert isinstance(start, date)
+    now = datetime.now(UTC)
+    return ReportInputs(
+        run_id=run_id,
+        as_of=as_of,
+        generated_at=now,
+        plan=plan,
+        stale_days=None if newest is None else (now - newest).days,
+        history=history,
+        forecast=forecast_frame.with_columns(pl.lit(run_id).alias("run_id")),
+        forecast_months=months_frame,
+        backtest=backtest,
+        chosen=summary.select(CHOSEN_COLUMNS),
+        capacity=capacity_timeline(plan, start=start, end=plan_end),
+        triggers=trigger_frame,
+        drivers=drivers,
+        idle_risk=idle,
+        mw_by_site_month=power,
+        power_triggers=power_triggers,
+        placements=placements,
+        horizon_accuracy=horizon_accuracy,
+        site_supply=supply,
+        concentration=_concentration(history, paths),
+        previous_triggers=previous_triggers if previous_triggers is not None else pl.DataFrame(),
+        previous_run_id=previous,
+        previous_as_of=compared.previous_as_of,
+        previous_daily_end=compared.previous_daily_end,
+        power_changes=compared.power,
+        changed_inputs=compared.inputs,
+        contracts=contracts.contract_list(book),
+        # To the plan's end, not the daily days': finance reads the book over the 36 months its
+        # orders are sized for (a term to 2032 read six months of it).
+        contract_finance=contracts.committed_and_pipeline(
+            book,
+            start=first,
+            end=plan_end,
+            # A policy without a price (0) leaves its contracts unpriced, never at $0.
+            default_prices={
+                c.value: p.price_per_gpu_hour
+                for c, p in plan.policy.items()
+                if p.price_per_gpu_hour > 0
+            },
+        ),
+        book_concentration=book_concentration,
+        pipeline_deals=_pipeline_deals(
+            wh_path=warehouse_path, plan=plan, book=book, triggers=triggers, options=options
+        ),
+        book_applied=pl.DataFrame(
+            [run_settings["contracts"]] if "contracts" in run_settings else [],
+            schema=BOOK_APPLIED_SCHEMA,
+        ),
+        **drills,
+    )
+
+
+def _month_end(first_day: object) -> date:
+    """The last day of the month that starts on ``first_day``; the epoch without one."""
+    if not isinstance(first_day, date):
+        return date.min
+    following = (first_day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return following - timedelta(days=1)
+
+
+def _pipeline_deals(
+    *,
+    wh_path: Path,
+    plan: CapacityPlan,
+    book: ContractBook,
+    triggers: TriggerRun,
+    options: ReportOptions,
+) -> pl.DataFrame:
+    """Each pipeline deal weighed as if it signed, on the forecast the triggers read."""
+    from forecasting.whatif import pipeline_if_signed
+
+    if not book.pipeline:
+        return pl.DataFrame()
+    with warehouse.connect(wh_path, read_only=True) as wh:
+        frame = trigger_forecast(wh, triggers.forecast.run_id)
+        settings = trigger_settings(
+            wh,
+            triggers.forecast.run_id,
+            quantile=options.quantile,
+            buffer_weeks=options.buffer_weeks,
+            idle_weeks=options.idle_weeks,
+        )
+    return pipeline_if_signed(frame, plan, book, as_of=triggers.forecast.as_of, settings=settings)
+
+
+def report_trigger_rows(inputs: ReportInputs) -> pl.DataFrame:
+    """The triggers as the CLI and the Prefect table artifact show them (dates as text; an
+    exhaustion on the plan's monthly rows as its month)."""
+    from forecasting.report.format import fmt_day_or_month
+    from forecasting.report.inputs import daily_end
+
+    end = daily_end(inputs)
+    exhaustion = [
+        None if day is None else fmt_day_or_month(day, daily_end=end)
+        for day in inputs.triggers.get_column("exhaustion_date")
+    ]
+    return inputs.triggers.select(
+        "region",
+        "pool",
+        "status",
+        "exhaustion_date",
+        "order_by",
+        "candidate",
+        "blocks_to_order",
+        "capex_usd",
+        "mw",
+        "powered_from",
+        "note",
+    ).with_columns(
+        pl.col(pl.Date).exclude("exhaustion_date").cast(pl.String),
+        pl.Series("exhaustion_date", exhaustion, dtype=pl.String),
+    )
+
+
+def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:
+    """The report's triggers and failing drills as Markdown, for the Prefect artifact."""
+    from forecasting.report.format import fmt_day_or_month
+    from forecasting.report.inputs import daily_end
+
+    triggers = inputs.triggers.sort("status", "order_by", nulls_last=True)
+    lines = [
+        f"# fleetcast report {inputs.run_id}",
+        f"As of {inputs.as_of}; report: `{path / 'index.html'}`.",
+    ]
+    if inputs.stale:
+        lines.append(f"**Stale data:** the newest telemetry is {inputs.stale_days} days old.")
+    lines += [
+        "",
+        "| region | pool | status | exhaustion | order by | order |",
+        "|---|---|---|---|---|---|",
+    ]
+    end = daily_end(inputs)
+    for t in triggers.iter_rows(named=True):
+        order = f"{t['blocks_to_order']} x {t['candidate']}" if t["blocks_to_order"] else "none"
+        exhaustion = fmt_day_or_month(t["exhaustion_date"], daily_end=end).replace("–", "-")
+        lines.append(
+            f"| {t['region']} | {t['pool']} | {t['status']} | {exhaustion} "
+            f"| {t['order_by'] or '-'} | {order} |"
+        )
+    failing = inputs.drill_answers.filter(~pl.col("passed")).get_column("drill").to_list()
+    lines += ["", f"Failing drills: {', '.join(failing) if failing else 'none'}."]
+    if inputs.drills_other_plan:
+        lines.append(f"**Not verified:** {inputs.drills_other_plan}.")
+    return "\n".join(lines)
+
+
+def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> ReportOutcome:
+    """What a published report says: trigger counts, failing drills, staleness, triggers."""
+    from forecasting.report.inputs import (
+        extrapolated_reach,
+        later_orders_due_first,
+        status_headline,
+        unmeasured_series,
+        unplanned_regions_of,
+        untested_series,
+    )
+
+    statuses = inputs.triggers.group_by("status").len()
+    power = inputs.power_triggers.group_by("status").len()
+    late = inputs.power_triggers.filter(
+        pl.col("status").is_in(["red", "amber"]) & pl.col("contract_by").is_not_null()
+    ).sort("contract_by")
+    return ReportOutcome(
+        run_id=inputs.run_id,
+        trigger_run_id=triggers.run_id,
+        path=path,
+        as_of=inputs.as_of,
+        generated=inputs.generated_at.date(),
+        statuses=dict(zip(statuses["status"], statuses["len"], strict=True)),
+        power_statuses=dict(zip(power["status"], power["len"], strict=True)),
+        power_first=(late["site"][0], late["contract_by"][0]) if late.height else None,
+        later_due_first=later_orders_due_first(inputs.triggers, inputs.placements).to_dicts(),
+        failing_drills=inputs.drill_answers.filter(~pl.col("passed")).get_column("drill").to_list(),
+        stale_days=inputs.stale_days,
+        unmeasured=unmeasured_series(inputs.chosen),
+        untested=untested_series(inputs.chosen),
+        extrapolated=extrapolated_reach(inputs),
+        drills_other_plan=inputs.drills_other_plan,
+        unplanned_regions=unplanned_regions_of(inputs),
+        triggers=report_trigger_rows(inputs).to_dicts(),
+        headline=status_headline(inputs),
+    )
+
+
+def report(
+    warehouse_path: Path, capacity_path: Path, reports_path: Path, options: ReportOptions
+) -> ReportOutcome:
+    """Compute a forecast run's triggers, publish the report pages and say what they show."""
+    from forecasting.capacity import load_capacity
+    from forecasting.report import publish_report
+
+    plan = load_capacity(capacity_path)
+    triggers = compute_triggers(warehouse_path, capacity_path, plan, options)
+    inputs = report_inputs(warehouse_path, plan, triggers, options)
+    return report_outcome(inputs, triggers, publish_report(inputs, root=reports_path))
+
+
+def report_changes(warehouse_path: Path, *, trigger_run_id: str | None = None) -> RunChanges:
+    """Trigger status changes and drill verdict flips of a report (default: the newest by as-of
+    day) since the report before it, read through a read-only connection (see
+    forecasting.changes)."""
+    from forecasting.changes import run_changes
+
+    with warehouse.connect(warehouse_path, read_only=True) as wh:
+        return run_changes(wh, trigger_run_id=trigger_run_id)

@@ -1,0 +1,99 @@
+"""A contract what-if: a deal weighed against the plan of a forecast run."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from pydantic import BaseModel
+
+from forecasting import warehouse
+from forecasting.options import WhatIfOptions
+from forecasting.runs.ids import forecast_run, new_run_id
+from forecasting.runs.loading import contract_book
+from forecasting.runs.reports import trigger_forecast, trigger_settings
+
+__all__ = [
+    "WhatIfOutcome",
+    "weigh_deal",
+]
+
+
+class WhatIfOutcome(BaseModel):
+    """A weighed deal for the CLI and the flow: the answer's headline and where its page is."""
+
+    forecast_run_id: str
+    as_of: date
+    horizon_end: date
+    serve_from: date | None
+    can_serve: bool
+    serve_note: str
+    extra_capex_usd: float
+    extra_mw: float
+    revenue_usd: float | None
+    orders: list[dict[str, Any]]
+    notes: list[str]
+    page: Path
+    revenue_in_horizon_usd: float | None = None  # the part of revenue_usd to the plan's end
+    # Served from its first day until it goes short then (a day, or a month on monthly rows),
+    # and in full again from serve_from (None: served throughout, or short at once).
+    short_from: str | None = None
+    daily_end: date | None = None  # the forecast's last daily row: past it a date is a month
+
+
+def weigh_deal(
+    warehouse_path: Path, capacity_path: Path, reports_path: Path, options: WhatIfOptions
+) -> WhatIfOutcome:
+    """Weigh a deal against the plan on a stored forecast run and publish its what-if page."""
+    from forecasting.capacity import load_capacity
+    from forecasting.report.pages.whatif import whatif_page
+    from forecasting.whatif import deal_contract, what_if
+
+    plan = load_capacity(capacity_path)
+    deal = deal_contract(
+        customer=options.customer,
+        workload_class=options.workload_class,
+        region=options.region,
+        ramp=options.ramp,
+        until=options.until,
+        price_per_gpu_hour=options.price_per_gpu_hour,
+    )
+    with warehouse.connect(warehouse_path, read_only=True) as wh:
+        ref = forecast_run(wh, options.forecast_run_id)
+        frame = trigger_forecast(wh, ref.run_id)
+        paths = wh.run_frame("forecast_paths", ref.run_id).with_columns(
+            pl.col("y").cast(pl.Float64)
+        )
+        settings = trigger_settings(
+            wh, ref.run_id, quantile=options.quantile, buffer_weeks=options.buffer_weeks
+        )
+    book = contract_book(warehouse_path).known_by(ref.as_of)
+    answer = what_if(frame, plan, deal, as_of=ref.as_of, paths=paths, settings=settings, book=book)
+    slug = re.sub(
+        r"[^a-z0-9]+", "-", f"{deal.customer}-{deal.workload_class}-{deal.region}".lower()
+    )
+    page = reports_path / "whatif" / f"{slug.strip('-') or 'deal'}-{new_run_id('whatif')[7:]}.html"
+    page.parent.mkdir(parents=True, exist_ok=True)
+    page.write_text(
+        whatif_page(answer, forecast_run_id=ref.run_id, quantile=options.quantile), encoding="utf-8"
+    )
+    return WhatIfOutcome(
+        forecast_run_id=ref.run_id,
+        as_of=ref.as_of,
+        horizon_end=answer.horizon_end,
+        serve_from=answer.serve_from,
+        can_serve=answer.can_serve,
+        serve_note=answer.serve_note,
+        short_from=answer.short_from,
+        daily_end=answer.daily_end,
+        extra_capex_usd=answer.extra_capex_usd,
+        extra_mw=answer.extra_mw,
+        revenue_usd=answer.revenue_usd,
+        revenue_in_horizon_usd=answer.revenue_in_horizon_usd,
+        orders=answer.orders.to_dicts(),
+        notes=list(answer.notes),
+        page=page,
+    )
