@@ -20,11 +20,13 @@ last daily forecast (it has no monthly series of its own), so the lift there is 
 beyond what the customer already runs.
 
 **Serve from.** The deal is served at the SLO from its first ramp day when, with the deal,
-no pool of its region runs short before the orders the triggers propose can arrive (status
-green or amber). Otherwise the shortfall starts on the exhaustion date and the first order
-placed today is in service on its arrival: the deal is served in full from the latest such
-arrival over the region's pools, or "not within the horizon" when a pool has no candidate
-that can serve it.
+no pool it draws on runs short before the orders the plan places can arrive: the triggers'
+orders and the later ones the same rule places after them (a red order that arrives after
+its exhaustion, even ordered today, is late). Otherwise the shortfall starts on the late
+order's exhaustion date and the order placed today is in service on its arrival: the deal
+is served in full from the latest such arrival over the pools, or "not within the horizon"
+when a pool has no candidate that can serve it. Orders that arrive in time but wait for
+their site's power delay it by the power lead time when they land within its ramp.
 
 **From the forecast's first day.** A deal weighed today serves and earns nothing before the
 forecast starts: ramp steps dated earlier become one step on its first day, at the count in
@@ -350,13 +352,37 @@ def _deal_pools(orders: pl.DataFrame, deal: Contract) -> pl.DataFrame:
     return region
 
 
+def _late_orders(orders: pl.DataFrame, placements: pl.DataFrame, deal: Contract) -> pl.DataFrame:
+    """The orders of the deal's pools, with the deal, that are in service only after their
+    pool runs short even if ordered today: the triggers' red rows (``orders``) and the red
+    later orders of the plan (``placements``, tranche 2 on: a deal read "served from its first
+    day" while a later order of its pool landed 14 months after its shortfall). A red order
+    that arrives in time but waits for its site's power is :func:`_powered_from`'s to judge.
+    Columns: pool, arrives (null: no candidate serves the pool), exhaustion_with."""
+    first = _deal_pools(orders, deal).filter(pl.col("status_with") == "red")
+    later = _deal_pools(
+        placements.filter((pl.col("tranche") > 1) & (pl.col("status") == "red")), deal
+    ).select("pool", "arrives", exhaustion_with=pl.col("exhaustion_date"))
+    late = pl.concat([first.select(later.columns), later], how="vertical_relaxed")
+    return late.filter(
+        pl.col("arrives").is_null()
+        | pl.col("exhaustion_with").is_null()
+        | (pl.col("arrives") > pl.col("exhaustion_with"))
+    )
+
+
 def _serve_from(
-    orders: pl.DataFrame, deal: Contract, *, horizon_end: date, forecast: pl.DataFrame
+    orders: pl.DataFrame,
+    deal: Contract,
+    *,
+    horizon_end: date,
+    forecast: pl.DataFrame,
+    placements: pl.DataFrame,
 ) -> tuple[date | None, str]:
     """The first day the deal is served in full, and why (see the module docstring)."""
     first = deal.ramp[0].day
     region = _deal_pools(orders, deal)
-    short = region.filter(pl.col("status_with") == "red")
+    short = _late_orders(orders, placements, deal)
     if short.height == 0:
         if (region["extra_capex_usd"].abs() > _USD_TOL).any() or (
             region["blocks_with"] != region["blocks_without"]
@@ -402,7 +428,11 @@ def _serve_from(
 
 
 def _short_from(
-    orders: pl.DataFrame, deal: Contract, serve_from: date | None, forecast: pl.DataFrame
+    orders: pl.DataFrame,
+    deal: Contract,
+    serve_from: date | None,
+    forecast: pl.DataFrame,
+    placements: pl.DataFrame,
 ) -> str | None:
     """When the deal goes short, if it is served from its first ramp day until then and in
     full again only from ``serve_from``: the day, or the month on the plan's monthly rows
@@ -414,8 +444,8 @@ def _short_from(
     region = _deal_pools(orders, deal)
     # The pools that go short before their orders arrive; else (orders in time, but no power
     # for them by then) every pool the deal draws on.
-    red = region.filter(pl.col("status_with") == "red")
-    short = (red if red.height else region).get_column("exhaustion_with").drop_nulls()
+    late = _late_orders(orders, placements, deal)
+    short = (late if late.height else region).get_column("exhaustion_with").drop_nulls()
     day = short.min() if short.len() else None
     if not isinstance(day, date) or day <= first:
         return None
@@ -602,7 +632,9 @@ def what_if(
         with_deal(forecast, deal, book=book), plan, as_of=as_of, settings=settings
     )
     orders = _orders(without, result)
-    serve_from, serve_note = _serve_from(orders, deal, horizon_end=horizon_end, forecast=forecast)
+    serve_from, serve_note = _serve_from(
+        orders, deal, horizon_end=horizon_end, forecast=forecast, placements=result.placements
+    )
     serve_from, serve_note = _powered_from(
         result.placements, plan, deal, as_of=as_of, horizon_end=horizon_end,
         served=(serve_from, serve_note), power=result.power,
@@ -651,7 +683,7 @@ def what_if(
         horizon_end=horizon_end,
         serve_from=serve_from,
         serve_note=serve_note,
-        short_from=_short_from(orders, deal, serve_from, forecast),
+        short_from=_short_from(orders, deal, serve_from, forecast, result.placements),
         daily_end=daily_end_of(forecast),
         orders=orders,
         triggers_without=without.triggers,

@@ -127,15 +127,18 @@ def _power(result: Any, site: str) -> dict[str, Any]:
 def test_a_site_without_power_refuses_the_block_and_moves_the_trigger_to_power() -> None:
     """1.5 MW energized, 1.0 drawn: two racks (0.8 MW) arriving day 73 do not fit; power does.
 
-    The block trigger keeps its order-by date and says power is the constraint; the site's
-    power trigger dates exhaustion on the arrival day, contract-by 12 months and 4 weeks
-    before it (already past: red), and prices the 0.3 MW beyond what is secured.
+    The block trigger keeps its order-by date and says power is the constraint, and is red:
+    racks that wait for power past exhaustion leave the pool short whenever they are ordered
+    (its order-by date still ahead read green). The site's power trigger dates exhaustion on
+    the arrival day, contract-by 12 months and 4 weeks before it (already past: red), and
+    prices the 0.3 MW beyond what is secured.
     """
     result = _run(_plan(sites=[_site(mw=1.5)]))
     row = _all_pool(result)
     assert (row["exhaustion_date"], row["order_by"]) == (_day(EXHAUSTION), _day(17))
     assert (row["blocks_to_order"], row["arrives"]) == (2, _day(ARRIVAL))
     assert "power is the constraint" in row["note"]
+    assert row["status"] == "red"
     assert result.placements.rows() == [
         (
             "r1",
@@ -150,7 +153,7 @@ def test_a_site_without_power_refuses_the_block_and_moves_the_trigger_to_power()
             _day(17),
             2 * 8e6,
             _day(EXHAUSTION),
-            "green",
+            "red",
         )
     ]
     power = _power(result, "s1")

@@ -15,8 +15,16 @@ import pytest
 
 from forecasting.capacity import CapacityPlan
 from forecasting.contracts import Contract, ContractRuleError, Step
-from forecasting.triggers import TriggerSettings, expansion_triggers
-from forecasting.whatif import ORDERS_SCHEMA, DealError, deal_contract, what_if, with_deal
+from forecasting.triggers import PLACEMENTS_SCHEMA, TriggerSettings, expansion_triggers
+from forecasting.whatif import (
+    ORDERS_SCHEMA,
+    DealError,
+    _serve_from,
+    _short_from,
+    deal_contract,
+    what_if,
+    with_deal,
+)
 from tests.test_triggers import MONDAY, _plan, _r2_blocks, _row, _series
 
 
@@ -660,3 +668,42 @@ def test_a_shortfall_on_the_monthly_rows_reads_as_its_month_on_the_page_and_the_
     console.print(whatif_table(outcome))
     text = console.export_text()
     assert f"May 2026 -> {_day(30)}" in text and "2026-05-01" not in text
+
+
+def test_a_later_order_of_the_plan_landing_after_its_shortfall_delays_the_deal() -> None:
+    """The trigger's order is in time, but the plan's second order (tranche 2) is red: ordered
+    today it lands on day 400, after its pool runs short on day 200. The deal is served from
+    its first day until then and in full again only from day 400 (it read "served from its
+    first ramp day: every order it needs can still arrive in time"). A later order that is
+    red only for its site's power, arriving before its shortfall, is not this rule's."""
+    deal = deal_contract(
+        customer="newco", workload_class="inference", region="r2", ramp=f"{_day(30)}:200"
+    )
+    orders = pl.DataFrame(
+        [{"region": "r2", "pool": "all", "status_without": "green", "status_with": "green",
+          "exhaustion_with": _day(120), "order_by": _day(20), "arrives": _day(76),
+          "blocks_without": 1, "blocks_with": 2, "extra_capex_usd": 8e6}],
+        schema=ORDERS_SCHEMA,
+    )  # fmt: skip
+
+    def placements(arrives: int) -> pl.DataFrame:
+        return pl.DataFrame(
+            [{"region": "r2", "pool": "all", "tranche": 1, "arrives": _day(76),
+              "exhaustion_date": _day(120), "status": "green"},
+             {"region": "r2", "pool": "all", "tranche": 2, "arrives": _day(arrives),
+              "exhaustion_date": _day(200), "status": "red"}],
+            schema=PLACEMENTS_SCHEMA,
+        )  # fmt: skip
+
+    late = placements(400)
+    served, note = _serve_from(
+        orders, deal, horizon_end=_day(600), forecast=_forecast(), placements=late
+    )
+    assert served == _day(400)
+    assert "until the shortfall from" in note and f"in full again from {_day(400)}" in note
+    assert _short_from(orders, deal, served, _forecast(), late) is not None
+    in_time = placements(150)  # red for power only: its blocks arrive before the shortfall
+    served, note = _serve_from(
+        orders, deal, horizon_end=_day(600), forecast=_forecast(), placements=in_time
+    )
+    assert served == _day(30) and "can still arrive in time" in note

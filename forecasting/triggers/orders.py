@@ -389,6 +389,10 @@ def _order_fields(
         order_by=order.order_by,
         lead_time=_weeks(c.lead_time_weeks),
     )
+    if blocks and not order.powered and (order.usable is None or order.usable > exhaustion):
+        # Blocks that wait for their site's power past exhaustion serve nothing in time,
+        # whenever they are ordered: the shortfall is coming (amber read as "still time").
+        status = Status.RED
     return {
         "candidate": c.name,
         "kind": c.kind.value,
