@@ -17,7 +17,7 @@ only one side has nothing to flip from and is not listed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -199,6 +199,10 @@ class RunChanges:
     # Settings the two reports differ in ("the daily horizon: 182 -> 7 days"): a change they
     # explain is not news about demand.
     inputs: tuple[str, ...] = ()
+    # Reports made again on the same forecast run and settings that showed exactly this one's
+    # statuses and verdicts: compared with, they read "nothing changed" and hid what the
+    # forecast itself had moved, so the comparison reaches past them.
+    reruns_skipped: int = 0
 
     @property
     def first_run(self) -> bool:
@@ -214,9 +218,18 @@ class RunChanges:
         """One line saying what was compared and how much changed."""
         if self.trigger_run_id is None:
             return "no report yet: nothing to compare"
+        skipped = (
+            f"; {self.reruns_skipped} report{'s' if self.reruns_skipped != 1 else ''} of the "
+            "same forecast run and settings, identical to this one, not compared"
+            if self.reruns_skipped
+            else ""
+        )
         if self.first_run:
             named = f"{self.trigger_run_id}{_as_of_text(self.as_of)}{',' if self.as_of else ''}"
-            return f"no earlier report by as-of day: nothing to compare ({named} is the first)"
+            return (
+                f"no earlier report by as-of day: nothing to compare ({named} is the first)"
+                f"{skipped}"
+            )
         moved, power, flipped = self.triggers.height, self.power.height, self.drills.height
         differ = f"; the runs differ in {'; '.join(self.inputs)}" if self.inputs else ""
         return (
@@ -225,7 +238,7 @@ class RunChanges:
             f"(forecast {self.previous_forecast_run_id}{_as_of_text(self.previous_as_of)}): "
             f"{moved} trigger status change{'s' if moved != 1 else ''}, "
             f"{power} power status change{'s' if power != 1 else ''}, "
-            f"{flipped} drill verdict flip{'s' if flipped != 1 else ''}{differ}"
+            f"{flipped} drill verdict flip{'s' if flipped != 1 else ''}{differ}{skipped}"
         )
 
 
@@ -284,8 +297,9 @@ def _previous_trigger_run(
     compares with February's report, and May's next report still compares with May's.
     """
     rows = wh.query(
-        "SELECT r.run_id, r.forecast_run_id, r.created_at, f.as_of, r.capacity_sha256, "
-        "r.quantile, r.buffer_weeks, f.horizon_days, f.horizon_months "
+        "SELECT r.run_id, r.forecast_run_id, r.created_at, f.created_at AS forecast_created_at, "
+        "f.as_of, r.capacity_sha256, r.quantile, r.buffer_weeks, f.horizon_days, "
+        "f.horizon_months "
         "FROM trigger_runs r JOIN forecast_runs f ON f.run_id = r.forecast_run_id "
         "WHERE f.as_of < $1 OR (f.as_of = $1 AND r.created_at < $2 "
         "AND ($3 IS NULL OR f.created_at <= $3)) "
@@ -315,15 +329,29 @@ def run_changes(wh: warehouse.Warehouse, *, trigger_run_id: str | None = None) -
                 f"{wh.path}: no trigger run {trigger_run_id!r}; `fleetcast status` lists them"
             )
         return RunChanges(trigger_run_id=None, forecast_run_id=None)
-    run_id, forecast_run_id = current["run_id"], current["forecast_run_id"]
+    skipped = 0
     previous = _previous_trigger_run(wh, current)
-    if previous is None:
-        return RunChanges(
-            trigger_run_id=run_id,
-            forecast_run_id=forecast_run_id,
-            as_of=current["as_of"],
-            daily_end=_daily_end(current),
-        )
+    while previous is not None:
+        changes = _changes_between(wh, current, previous)
+        same_run = previous["forecast_run_id"] == current["forecast_run_id"]
+        if changes.count or changes.inputs or not same_run:
+            return replace(changes, reruns_skipped=skipped)
+        skipped += 1
+        previous = _previous_trigger_run(wh, previous)
+    return RunChanges(
+        trigger_run_id=current["run_id"],
+        forecast_run_id=current["forecast_run_id"],
+        as_of=current["as_of"],
+        daily_end=_daily_end(current),
+        reruns_skipped=skipped,
+    )
+
+
+def _changes_between(
+    wh: warehouse.Warehouse, current: dict[str, Any], previous: dict[str, Any]
+) -> RunChanges:
+    """What differs between two reports (``_trigger_run`` rows), ``current`` the later."""
+    run_id, forecast_run_id = current["run_id"], current["forecast_run_id"]
     return RunChanges(
         trigger_run_id=run_id,
         forecast_run_id=forecast_run_id,

@@ -331,6 +331,37 @@ def test_a_backfilled_report_compares_in_as_of_order_not_in_the_order_it_was_mad
     )
 
 
+def test_a_report_made_again_compares_past_its_identical_reruns(
+    wh: warehouse.Warehouse,
+) -> None:
+    """f2's report made twice, showing the same: the second compares with f1's report, as the
+    first did, and says one identical rerun was not compared (it read "no trigger changed"
+    against itself and the move from f1 was gone from the pages). A rerun that shows
+    something new (a drill verdict flipped since) is compared with, and a lone report still
+    says it is the first."""
+    _store_forecast(wh, "f1", T0)
+    _store_report(wh, "t1", "f1", T0 + DAY / 24, GREEN)
+    _store_forecast(wh, "f2", T0 + DAY)
+    _store_drill(wh, "d2", "f2", "inference-2x", "pass", T0 + DAY + DAY / 48)
+    _store_report(wh, "t2", "f2", T0 + DAY + DAY / 24, RED)
+    _store_report(wh, "t2b", "f2", T0 + DAY + DAY / 12, RED)
+    again = run_changes(wh)
+    assert (again.trigger_run_id, again.previous_trigger_run_id) == ("t2b", "t1")
+    assert again.count == 1 and again.reruns_skipped == 1
+    assert again.summary().endswith(
+        "; 1 report of the same forecast run and settings, identical to this one, not compared"
+    )
+    _store_drill(wh, "d2b", "f2", "inference-2x", "fails under the shock", T0 + DAY + DAY / 8)
+    _store_report(wh, "t2c", "f2", T0 + DAY + DAY / 6, RED)
+    news = run_changes(wh)
+    assert (news.previous_trigger_run_id, news.reruns_skipped) == ("t2b", 0)
+    assert news.drills.height == 1
+    _store_report(wh, "t1b", "f1", T0 + DAY / 12, GREEN)
+    lone = run_changes(wh, trigger_run_id="t1b")
+    assert (lone.previous_trigger_run_id, lone.reruns_skipped) == (None, 1)
+    assert lone.first_run and "1 report of the same forecast run" in lone.summary()
+
+
 def test_a_report_on_other_settings_says_its_changes_may_come_from_them(
     wh: warehouse.Warehouse,
 ) -> None:
@@ -346,7 +377,8 @@ def test_a_report_on_other_settings_says_its_changes_may_come_from_them(
         "the daily horizon: 182 days → 7 days",
     )
     assert "the runs differ in the capacity plan" in changes.summary()
-    _store_report(wh, "t3", "f2", T0 + DAY / 6, RED, capacity_sha256="bbb")
+    _store_forecast(wh, "f3", T0 + DAY / 6, horizon_days=7, horizon_months=37)
+    _store_report(wh, "t3", "f3", T0 + DAY / 5, RED, capacity_sha256="bbb")
     assert run_changes(wh).inputs == ()
 
 
