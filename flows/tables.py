@@ -559,7 +559,7 @@ def report_table(outcome: ReportOutcome) -> Table:
         )
     if outcome.extrapolated:
         captions.append(f"extrapolated: {outcome.extrapolated}")
-    if outcome.headline.startswith("green to "):
+    if "not verified beyond" in outcome.headline:
         # Green only as far as the forecast reaches: the pages' headline, not a plain green.
         captions.append(outcome.headline)
     if outcome.drills_other_plan:

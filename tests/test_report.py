@@ -60,7 +60,14 @@ from forecasting.report.pages import (
 )
 from forecasting.report.pages.common import Stacked
 from forecasting.report.pages.platform import _change_tables
-from forecasting.schema import DEMAND_SCHEMA, FORECAST_SCHEMA, WorkloadClass, frame_schema
+from forecasting.schema import (
+    DEMAND_SCHEMA,
+    FAILS_UNDER_SHOCK,
+    FAILS_UNSHOCKED,
+    FORECAST_SCHEMA,
+    WorkloadClass,
+    frame_schema,
+)
 
 AS_OF = date(2026, 11, 22)
 PAGES = ("index.html", "finance.html", "facilities.html", "platform.html")
@@ -831,8 +838,10 @@ def test_an_order_waiting_for_its_site_s_power_says_so_on_the_finance_page() -> 
 
 def test_an_unmeasured_time_to_absorb_or_queue_delay_says_why_on_the_platform_page() -> None:
     """A time to absorb or queue delay no path ended within the window is "censored" on the
-    page as in the terminal (the page printed "–"); one judged on no path is "not judged"."""
-    from forecasting.report.pages.platform import platform_page
+    page as in the terminal (the page printed "–"), in the KPI tables and in the baseline
+    against shock table; one judged on no path is "not judged"."""
+    from forecasting.report.pages.common import Stacked
+    from forecasting.report.pages.platform import _change_tables, platform_page
 
     inputs = sample_inputs()
     kpis = inputs.drill_kpis.with_columns(
@@ -848,6 +857,18 @@ def test_an_unmeasured_time_to_absorb_or_queue_delay_says_why_on_the_platform_pa
         .otherwise(pl.col("mean"))
     )
     assert "not judged" in platform_page(replace(inputs, drill_kpis=judged))
+    # The baseline-against-shock table reads the same way (it printed "–" there too).
+    drill = inputs.drill_kpi_changes["drill"][0]
+    delay = pl.DataFrame(
+        [{"drill": drill, "workload_class": "all", "kpi": "queue_delay_hours",
+          "baseline_mean": 0.0, "baseline_p90": 0.0, "shocked_mean": None, "shocked_p90": None}],
+        schema=inputs.drill_kpi_changes.schema,
+    )  # fmt: skip
+    rows = pl.concat([inputs.drill_kpi_changes.filter(pl.col("kpi") != "queue_delay_hours"), delay])
+    ((_, table),) = [t for t in _change_tables(rows) if t[0] == drill]
+    (cells,) = [r for r in table.rows if r[0] == "queue delay"]
+    assert cells[2] == Stacked("censored", "P90 censored")
+    assert cells[1] == Stacked("0.0 h", "P90 0.0 h")
 
 
 def test_the_idle_card_says_where_it_judged_on_an_uncalibrated_band() -> None:
@@ -859,6 +880,20 @@ def test_the_idle_card_says_where_it_judged_on_an_uncalibrated_band() -> None:
     assert label in finance_page(inputs)
     early = inputs.idle_risk.with_columns(in_service=pl.lit(date(2026, 11, 1)))
     assert label not in finance_page(replace(inputs, idle_risk=early))
+
+
+def test_the_drills_card_says_when_the_failures_need_no_shock() -> None:
+    """Every drill failing unshocked read "8 of 8" failing, as if the shocks broke the plan;
+    the card now says the plan is short with no shock (an order, not a drill)."""
+    inputs = sample_inputs()
+    answers = inputs.drill_answers.with_columns(
+        passed=pl.lit(False), verdict=pl.lit(FAILS_UNSHOCKED)
+    )
+    n = answers.height
+    front = run_index_page(replace(inputs, drill_answers=answers))
+    assert html_text(f"{n} of {n} (all {FAILS_UNSHOCKED}: short with no shock") in front
+    shocked = answers.with_columns(verdict=pl.lit(FAILS_UNDER_SHOCK))
+    assert "short with no shock" not in run_index_page(replace(inputs, drill_answers=shocked))
 
 
 def test_empty_inputs_render_every_page_with_no_data(tmp_path: Path) -> None:
@@ -1805,6 +1840,14 @@ def test_a_green_the_forecast_cannot_verify_says_how_far_it_reaches() -> None:
     )
     assert status_headline(replace(unverified, forecast_months=months)).startswith(
         "green to Nov 2029 only"
+    )
+    # Beside a red pool an unverified green still says so, naming its pools (it read "red"
+    # and the greens as verified ones).
+    mixed = pl.concat([green.head(1).with_columns(status=pl.lit("red")), green.slice(1)])
+    named = green.slice(1).sort("region", "pool")
+    pools = ", ".join(f"{r}/{p}" for r, p in named.select("region", "pool").iter_rows())
+    assert status_headline(replace(unverified, triggers=mixed)) == (
+        f"red; {pools} green to {fmt_date(end)} only: not verified beyond (see the triggers' notes)"
     )
 
 

@@ -267,12 +267,20 @@ def status_headline(inputs: ReportInputs) -> str:
     unverified = inputs.triggers.filter(
         (pl.col("status") == "green") & pl.col("note").str.contains(UNVERIFIED_GREEN, literal=True)
     )
-    if worst != "green" or unverified.is_empty() or end is None:
+    if unverified.is_empty() or end is None:
         return worst
     # The plan's end: its last month where monthly rows follow the daily ones.
     last_month = inputs.forecast_months.get_column("ds").max()
     reach = fmt_date(end) if not isinstance(last_month, date) else f"{last_month:%b %Y}"
-    return f"green to {reach} only: not verified beyond (see the triggers' notes)"
+    if worst == "green":
+        return f"green to {reach} only: not verified beyond (see the triggers' notes)"
+    # Beside a red pool the greens read as verified ones on the CLI and the front page, while
+    # their notes said a shortfall past the forecast could no longer be ordered in time.
+    pools = ", ".join(
+        f"{r['region']}/{r['pool']}"
+        for r in unverified.sort("region", "pool").iter_rows(named=True)
+    )
+    return f"{worst}; {pools} green to {reach} only: not verified beyond (see the triggers' notes)"
 
 
 def unplanned_regions_of(inputs: ReportInputs) -> list[str]:

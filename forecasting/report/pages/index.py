@@ -22,6 +22,7 @@ from forecasting.report.pages.common import (
     shell,
     total,
 )
+from forecasting.schema import FAILS_UNSHOCKED
 
 __all__ = ["RunEntry", "run_index_page", "runs_index_page"]
 
@@ -41,6 +42,12 @@ def _drills_failing(inputs: ReportInputs, failing: int) -> str:
     shown = inputs.drill_answers.height
     if shown:
         text = f"{failing} of {shown}"
+        unshocked = inputs.drill_answers.filter(pl.col("verdict") == FAILS_UNSHOCKED).height
+        if unshocked:
+            # "8 of 8" read as the shocks breaking the plan, where it was short with no shock
+            # at all: that needs an order (the triggers), not a drill.
+            every = "all" if unshocked == failing else f"{unshocked} of them"
+            text += f" ({every} {FAILS_UNSHOCKED}: short with no shock, see the triggers)"
     elif inputs.drills_other_plan:
         text = "no drills on this plan"
     else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 import polars as pl
@@ -361,19 +362,20 @@ def _change_tables(changes: pl.DataFrame) -> list[tuple[str, Table]]:
     tables = []
     fleet = changes.filter(pl.col("workload_class") == ALL_CLASSES)
     for (drill,), part in fleet.group_by("drill", maintain_order=True):
+        # Per side, why a time has no value, in the KPI tables' words (a dash read as if
+        # nothing had been measured where the terminal said "censored").
+        sides = {
+            side: {(r["kpi"], ALL_CLASSES): {"mean": r[f"{side}_mean"]} for r in part.to_dicts()}
+            for side in ("baseline", "shocked")
+        }
+        value = partial(_side_value, sides=sides)
         rows = [
             [
                 _KPI_LABELS.get(r["kpi"], r["kpi"].replace("_", " ")),
                 MISSING
                 if r["kpi"] in _SHOCK_ONLY
-                else Stacked(
-                    fmt_kpi(r["kpi"], r["baseline_mean"]),
-                    f"P90 {fmt_kpi(r['kpi'], r['baseline_p90'])}",
-                ),
-                Stacked(
-                    fmt_kpi(r["kpi"], r["shocked_mean"]),
-                    f"P90 {fmt_kpi(r['kpi'], r['shocked_p90'])}",
-                ),
+                else Stacked(value(r, "baseline", "mean"), f"P90 {value(r, 'baseline', 'p90')}"),
+                Stacked(value(r, "shocked", "mean"), f"P90 {value(r, 'shocked', 'p90')}"),
                 MISSING if r["kpi"] in _SHOCK_ONLY else _signed(r["kpi"], r["increment_mean"]),
             ]
             for r in sorted(part.iter_rows(named=True), key=lambda r: _kpi_order(r["kpi"]))
@@ -381,6 +383,15 @@ def _change_tables(changes: pl.DataFrame) -> list[tuple[str, Table]]:
         headers = ["KPI, all classes (mean, P90)", "baseline (unshocked)", "shocked", "increment"]
         tables.append((str(drill), Table.of(headers, rows, numeric=(1, 2, 3), empty="no KPIs")))
     return tables
+
+
+def _side_value(
+    r: dict[str, Any], side: str, stat: str, *, sides: dict[str, dict[tuple[str, str], Any]]
+) -> str:
+    """A change row's ``side`` (baseline or shocked) ``stat`` (mean or p90), or why a time
+    has none on that side (its absorb rows in ``sides``, keyed as :func:`_unmeasured` reads)."""
+    why = _unmeasured(sides[side], ALL_CLASSES) if r["kpi"] in _UNMEASURED_KPIS else None
+    return _kpi_value(r["kpi"], r[f"{side}_{stat}"], why)
 
 
 def _signed(kpi: str, value: float | None) -> str:
