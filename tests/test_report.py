@@ -880,6 +880,14 @@ def test_the_idle_card_says_where_it_judged_on_an_uncalibrated_band() -> None:
     assert label in finance_page(inputs)
     early = inputs.idle_risk.with_columns(in_service=pl.lit(date(2026, 11, 1)))
     assert label not in finance_page(replace(inputs, idle_risk=early))
+    # Judged only to the daily rows' end (a daily-only run): nothing was judged past them.
+    cut = inputs.idle_risk.with_columns(
+        days_judged=pl.min_horizontal(
+            pl.col("days_judged"),
+            (pl.lit(date(2027, 2, 19)) - pl.col("in_service")).dt.total_days() + 1,
+        ).cast(pl.Int32)
+    )
+    assert label not in finance_page(replace(inputs, idle_risk=cut))
 
 
 def test_the_drills_card_says_when_the_failures_need_no_shock() -> None:

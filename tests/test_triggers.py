@@ -434,6 +434,14 @@ def test_idle_risk_judged_on_fewer_days_than_its_window_says_so() -> None:
                    in_service=_day(28))  # fmt: skip
     whole = expansion_triggers(_r2_forecast(q10=800.0), _plan(_r2_blocks(early)), as_of=MONDAY)
     assert "judged on its first" not in whole.idle_risk.row(0, named=True)["note"]
+    # Retired 20 days in, it is judged on those days, and the note says why (it blamed the
+    # forecast's end, months later).
+    brief = _block("r2-new", 400, region="r2", site="r2-a", status="committed",
+                   in_service=_day(28), retire=_day(48))  # fmt: skip
+    cut = expansion_triggers(_r2_forecast(q10=800.0), _plan(_r2_blocks(brief)), as_of=MONDAY)
+    assert cut.idle_risk.row(0, named=True)["note"].endswith(
+        f"judged on its first 20 day(s) in service only, not 91: it retires on {_day(48)}"
+    )
 
 
 def test_newest_committed_block_stands_idle_first() -> None:

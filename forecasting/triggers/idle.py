@@ -83,12 +83,15 @@ def _committed(plan: CapacityPlan) -> pl.DataFrame:
             b.gpus,
             _idle_pool(b),
             plan.h100_equivalent(b.gpu_type),
+            b.retire,
         )
         for b in plan.block
         if b.status is BlockStatus.COMMITTED
     ]
     schema = {k: IDLE_RISK_SCHEMA[k] for k in IDLE_RISK_SCHEMA.names()[:8]}
-    return pl.DataFrame(rows, schema={**schema, "per_gpu": pl.Float64}, orient="row")
+    return pl.DataFrame(
+        rows, schema={**schema, "per_gpu": pl.Float64, "retire": pl.Date}, orient="row"
+    )
 
 
 def _marginal_idle() -> pl.Expr:
@@ -144,7 +147,12 @@ def _idle_risk(
     idle = (
         committed.lazy()
         .join(days, how="cross")
-        .filter(pl.col("ds") >= pl.col("in_service"))
+        # In service only: a block retired inside its window stands idle on none of the days
+        # after (the pool's capacity no longer holds it).
+        .filter(
+            (pl.col("ds") >= pl.col("in_service"))
+            & (pl.col("retire").is_null() | (pl.col("ds") < pl.col("retire")))
+        )
         .join(need, on=["region", "pool", "ds"])
         # Newer blocks stand idle first: stack them newest in-service first.
         .sort(
@@ -158,10 +166,11 @@ def _idle_risk(
     )
     prices = _per_gpu_capex(plan)
     regions = set(levels["region"].drop_nulls().unique())
+    retires = dict(zip(committed["block_id"], committed["retire"], strict=True))
     rows = []
     for row in (
         committed.lazy()
-        .drop("per_gpu")
+        .drop("per_gpu", "retire")
         .join(idle, on="block_id", how="left")
         .collect()
         .iter_rows(named=True)
@@ -174,10 +183,17 @@ def _idle_risk(
         judged, window = row["days_judged"], settings.idle_weeks * 7
         row["window_days"] = window
         if judged is not None and judged < window:
-            # A mean over a few days is not the first weeks' idleness it stands for.
+            # A mean over a few days is not the first weeks' idleness it stands for; and a
+            # block retired inside its window is judged on its days in service, whatever the
+            # forecast's reach (a retirement read as "the forecast ends" 145 days later).
+            retire = retires.get(row["block_id"])
+            why = (
+                f"it retires on {retire}"
+                if retire is not None and retire <= end
+                else f"the forecast ends on {end}"
+            )
             row["note"] += (
-                f"; judged on its first {judged} day(s) in service only, not {window}: the "
-                f"forecast ends on {end}"
+                f"; judged on its first {judged} day(s) in service only, not {window}: {why}"
             )
         rows.append(row)
     return pl.DataFrame(rows, schema=IDLE_RISK_SCHEMA, orient="row").sort(

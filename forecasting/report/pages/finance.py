@@ -109,8 +109,11 @@ def _idle_label(inputs: ReportInputs) -> str:
     idle = inputs.idle_risk
     if inputs.plan_calibrated or end is None or idle.is_empty():
         return "capex at idle risk"
-    window_end = pl.col("in_service") + pl.duration(days=pl.col("window_days").fill_null(0))
-    past = idle.filter(pl.col("idle_gpus").is_not_null() & (window_end > end))
+    # The days it was judged on, not its window: a daily-only run judges none past its rows,
+    # and read "judged past" them all the same. Rows before migration 19: the window.
+    days = pl.coalesce("days_judged", "window_days").fill_null(0)
+    judged_to = pl.col("in_service") + pl.duration(days=days) - pl.duration(days=1)
+    past = idle.filter(pl.col("idle_gpus").is_not_null() & (judged_to > end))
     if past.is_empty():
         return "capex at idle risk"
     return f"capex at idle risk, judged past {fmt_date(end)} on a band no backtest calibrated"
