@@ -58,7 +58,8 @@ from forecasting.report.pages import (
     platform_page,
     run_index_page,
 )
-from forecasting.report.pages.common import Stacked
+from forecasting.report.pages.common import Badge, Stacked
+from forecasting.report.pages.finance import _later_orders_table
 from forecasting.report.pages.platform import _change_tables
 from forecasting.schema import (
     DEMAND_SCHEMA,
@@ -1318,6 +1319,24 @@ def _planned(inputs: Any, *, later_capex: float) -> pl.DataFrame:
         "arrives": first["arrives"] + timedelta(days=400),
     }  # fmt: skip
     return pl.DataFrame([*rows, later], schema=frame_schema("order_placements"))
+
+
+def test_a_later_order_says_its_status_and_the_shortfall_it_is_for() -> None:
+    """A later order landing a year after its shortfall sat among green rows with its
+    lateness on no page: the later-orders table shows its status, its shortfall (a month past
+    the daily rows) and an arrival its site has no power for yet."""
+    inputs = sample_inputs()
+    planned = _planned(inputs, later_capex=500e6)
+    short = date(2028, 3, 1)
+    late = planned.with_columns(
+        status=pl.when(pl.col("tranche") == 2).then(pl.lit("red")).otherwise("status"),
+        exhaustion_date=pl.when(pl.col("tranche") == 2).then(short).otherwise("exhaustion_date"),
+        powered=pl.col("tranche") != 2,
+    )
+    table = _later_orders_table(late, daily_end=daily_end(inputs))
+    (row,) = table.rows
+    assert row[2] == Badge("red") and row[5] == "Mar 2028"
+    assert str(row[4]).endswith(", no power yet")
 
 
 def test_finance_prices_every_order_of_the_plan_and_names_a_later_order_due_first() -> None:

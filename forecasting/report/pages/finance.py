@@ -151,14 +151,18 @@ def _idle_card(idle: pl.DataFrame) -> str:
     return f"{headline} ({'; '.join(apart)})" if apart else headline
 
 
-def _later_orders_table(placements: pl.DataFrame) -> Table:
-    """The orders the plan places after the triggers', by order-by date."""
+def _later_orders_table(placements: pl.DataFrame, *, daily_end: date | None) -> Table:
+    """The orders the plan places after the triggers', by order-by date: with the shortfall
+    each is for and its status (a later order landing a year after its shortfall sat among
+    green rows, its lateness on no page), and whether its site has the power on arrival."""
     rows: list[list[Cell]] = [
         [
             r["region"],
             r["pool"],
+            Badge(r["status"]) if r["status"] else MISSING,
             fmt_date(r["order_by"]),
-            fmt_date(r["arrives"]),
+            fmt_date(r["arrives"]) + ("" if r["powered"] in (True, None) else ", no power yet"),
+            fmt_day_or_month(r["exhaustion_date"], daily_end=daily_end),
             f"{fmt_count(r['blocks'])} × {r['candidate']}",
             fmt_usd(r["capex_usd"]),
             fmt_mw(r["mw"]),
@@ -166,9 +170,20 @@ def _later_orders_table(placements: pl.DataFrame) -> Table:
         ]
         for r in later_orders(placements).iter_rows(named=True)
     ]
-    headers = ["region", "pool", "order by", "arrives", "blocks", "capex", "power", "site"]
+    headers = [
+        "region",
+        "pool",
+        "status",
+        "order by",
+        "arrives",
+        "short from",
+        "blocks",
+        "capex",
+        "power",
+        "site",
+    ]
     return Table.of(
-        headers, rows, numeric=(5, 6), empty="no later orders: the orders due now cover the plan"
+        headers, rows, numeric=(7, 8), empty="no later orders: the orders due now cover the plan"
     )
 
 
@@ -613,7 +628,7 @@ def finance_page(inputs: ReportInputs) -> str:
                 t, as_of=inputs.as_of, pipeline=inputs.pipeline_deals, placements=inputs.placements
             )
         ),
-        "later_orders": _later_orders_table(inputs.placements),
+        "later_orders": _later_orders_table(inputs.placements, daily_end=daily_end(inputs)),
         "pipeline": _pipeline_table(inputs.pipeline_deals),
         "revenue": _revenue_table(inputs.drill_kpis, inputs.drill_kpi_changes),
         "idle": _idle_table(inputs.idle_risk),
