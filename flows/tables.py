@@ -582,6 +582,8 @@ def report_table(outcome: ReportOutcome) -> Table:
         if t.get("powered_from"):
             # Waiting for its site's power: a plain green read as if it served on arrival.
             order += f" (no power until {t['powered_from']})"
+        elif t["blocks_to_order"] and t.get("powered") is False:
+            order += " (no power for it in the plan: see power)"
         if t in unexplained:
             order += " (below)"
         table.add_row(

@@ -791,6 +791,8 @@ def test_an_order_waiting_for_its_site_s_power_says_so_in_the_report_table() -> 
     assert "95 x rack-h100-256 (no power until 2028-05-25)" in shown
     powered = _report_table_text(triggers=[{**row, "powered_from": None}])
     assert "no power" not in powered
+    dark = _report_table_text(triggers=[{**row, "powered_from": None, "powered": False}])
+    assert "95 x rack-h100-256 (no power for it in the plan: see power)" in dark
 
 
 def test_the_report_table_says_where_no_demand_was_measured() -> None:

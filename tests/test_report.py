@@ -825,7 +825,8 @@ def test_the_downloads_say_which_exhaustion_dates_stand_for_a_month(tmp_path: Pa
 
 def test_an_order_waiting_for_its_site_s_power_says_so_on_the_finance_page() -> None:
     """An order whose blocks arrive before their site has the MW serves from that day: the
-    finance page says so beside its arrival; a powered order says nothing of the kind."""
+    finance page says so beside its arrival, and that no site in the plan has it where none
+    does; a powered order says nothing of the kind."""
     inputs = sample_inputs()
     waiting = inputs.triggers.with_columns(
         powered_from=pl.when(pl.col("region") == "us-east")
@@ -835,6 +836,11 @@ def test_an_order_waiting_for_its_site_s_power_says_so_on_the_finance_page() -> 
     page = finance_page(replace(inputs, triggers=waiting))
     assert ", no power until 2028-05-25" in page
     assert "no power until" not in finance_page(inputs)
+    # No site in the plan ever has its power: no day to give, and it says so.
+    dark = _planned(inputs, later_capex=500e6).with_columns(powered=pl.lit(False))
+    assert ", no power for it in the plan" in finance_page(replace(inputs, placements=dark))
+    assert "no power for it" not in finance_page(replace(inputs, placements=_planned(
+        inputs, later_capex=500e6)))  # fmt: skip
 
 
 def test_an_unmeasured_time_to_absorb_or_queue_delay_says_why_on_the_platform_page() -> None:

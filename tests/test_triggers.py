@@ -534,6 +534,24 @@ def test_an_order_is_sized_for_its_window_not_the_whole_horizon() -> None:
     assert "later orders" not in year["note"]
 
 
+def test_an_order_sized_past_the_scored_days_says_what_the_median_would_order() -> None:
+    """Sized for the year (to day 364, past the 182 days ahead the backtests score), the q90
+    shortfall of 305 GPUs takes two racks; at a q50 of 0.8 x q90 the same window is 64 GPUs
+    short, one rack, and the note says so. Sized for 8 weeks (to day 177) nothing is said."""
+    forecast = _r2_forecast().with_columns(q50=pl.col("q90") * 0.8)
+    plan = _plan(_r2_blocks())
+    year = _trigger(plan, forecast, "r2", "all")
+    assert year["blocks_to_order"] == 2
+    assert (
+        f"at q50 the same window needs 1 x rack-c ($8.0M): sized to {_day(DAYS - 1)}, past the "
+        "182 days ahead the backtests score"
+    ) in year["note"]
+    short = _trigger(plan, forecast, "r2", "all", settings=TriggerSettings(sizing_weeks=8))
+    assert "at q50" not in short["note"]
+    # Where the median asks for as many blocks, there is nothing to add.
+    assert "at q50" not in _trigger(plan, _r2_forecast(), "r2", "all")["note"]
+
+
 def test_the_plan_orders_after_the_trigger_to_its_end_by_the_same_rule() -> None:
     """r2, sized for 8 weeks: the trigger's rack (short from day 121) covers the pool to day
     320, and the next shortfall (day 321, once that rack is in service) takes a second rack by

@@ -63,6 +63,7 @@ __all__ = [
     "unmeasured_series",
     "unplanned_regions_of",
     "untested_series",
+    "with_power",
 ]
 
 # Worst last: the index shows the worst status of a run.
@@ -306,6 +307,18 @@ def plan_orders(placements: pl.DataFrame | None) -> pl.DataFrame | None:
     if placements is None or placements.is_empty() or placements["capex_usd"].is_null().any():
         return None
     return placements.sort("order_by", "region", "pool", "tranche")
+
+
+def with_power(triggers: pl.DataFrame, placements: pl.DataFrame | None) -> pl.DataFrame:
+    """``triggers`` with ``powered``: whether each trigger's order has its site's power on
+    arrival (null where no placement was stored). An order for which no site in the plan
+    ever has the power has no ``powered_from`` day, and read as served on arrival."""
+    if placements is None or placements.is_empty():
+        return triggers.with_columns(powered=pl.lit(None, pl.Boolean))
+    first = placements.filter(pl.col("tranche").fill_null(1) == 1)
+    return triggers.join(
+        first.select("region", "pool", "powered"), on=["region", "pool"], how="left"
+    )
 
 
 def later_orders(placements: pl.DataFrame | None) -> pl.DataFrame:

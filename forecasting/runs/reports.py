@@ -420,28 +420,33 @@ def report_trigger_rows(inputs: ReportInputs) -> pl.DataFrame:
     """The triggers as the CLI and the Prefect table artifact show them (dates as text; an
     exhaustion on the plan's monthly rows as its month)."""
     from forecasting.report.format import fmt_day_or_month
-    from forecasting.report.inputs import daily_end
+    from forecasting.report.inputs import daily_end, with_power
 
     end = daily_end(inputs)
     exhaustion = [
         None if day is None else fmt_day_or_month(day, daily_end=end)
         for day in inputs.triggers.get_column("exhaustion_date")
     ]
-    return inputs.triggers.select(
-        "region",
-        "pool",
-        "status",
-        "exhaustion_date",
-        "order_by",
-        "candidate",
-        "blocks_to_order",
-        "capex_usd",
-        "mw",
-        "powered_from",
-        "note",
-    ).with_columns(
-        pl.col(pl.Date).exclude("exhaustion_date").cast(pl.String),
-        pl.Series("exhaustion_date", exhaustion, dtype=pl.String),
+    return (
+        with_power(inputs.triggers, inputs.placements)
+        .select(
+            "region",
+            "pool",
+            "status",
+            "exhaustion_date",
+            "order_by",
+            "candidate",
+            "blocks_to_order",
+            "capex_usd",
+            "mw",
+            "powered_from",
+            "powered",
+            "note",
+        )
+        .with_columns(
+            pl.col(pl.Date).exclude("exhaustion_date").cast(pl.String),
+            pl.Series("exhaustion_date", exhaustion, dtype=pl.String),
+        )
     )
 
 

@@ -95,14 +95,23 @@ def expansion_triggers(
     'month', see "Monthly grain"); days before ``as_of`` are ignored and the horizon ends on
     its last covered day. The rules are those of the modules the package docstring lists.
     """
+    # The median beside the trigger quantile: an order sized far out says what it would be
+    # at q50 (orders.py, "_median_size").
+    median = "q50" if "q50" in forecast.columns and settings.quantile != "q50" else None
+    columns = (settings.quantile, settings.idle_quantile, *([median] if median else []))
     ranged = _in_h100_equivalents(
-        _levels(forecast, as_of=as_of, columns=(settings.quantile, settings.idle_quantile)),
-        plan,
-        as_of=as_of,
+        _levels(forecast, as_of=as_of, columns=columns), plan, as_of=as_of
     )
     levels = _daily_levels(ranged, plan)
     start, end = _day(ranged["ds"].min()), _day(ranged["until"].max())
     daily = _daily_pools(levels, plan, column=settings.quantile, start=start, end=end)
+    if median is not None:
+        at_median = _daily_pools(levels, plan, column=median, start=start, end=end)
+        daily = daily.join(
+            at_median.select("region", "pool", "ds", requirement_q50="requirement_gpus"),
+            on=["region", "pool", "ds"],
+            how="left",
+        )
     longest = max((c.lead_time_weeks for c in plan.candidate), default=0)
     power = _Power.of(
         plan, start=start, end=max(end, as_of + _weeks(longest + settings.buffer_weeks))

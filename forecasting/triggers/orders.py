@@ -639,11 +639,48 @@ def _trigger_row(
             f"sized net of the training-pool order ({relief.blocks} x {relief.candidate.name} "
             f"in service {relief.arrives})"
         )
+    if (median := _median_size(daily, order, sized=sized, relief=relief, as_of=as_of)) is not None:
+        notes.append(median)
     row |= _order_fields(order, as_of=as_of, exhaustion=found.day, blocks=order.blocks)
     row["note"] = "; ".join(notes)
     if power is not None and order.site is not None:
         power.take(order.site, order.mw, order.arrives)
     return _Decision(row, order, window_end, bridge)
+
+
+# Days ahead the decision backtests score a band (forecasting.longrange's decision horizon):
+# past them the band is carried along, not measured.
+_SCORED_DAYS = 182
+
+
+def _median_size(
+    daily: pl.DataFrame, order: _Order, *, sized: pl.DataFrame, relief: _Order | None, as_of: date
+) -> str | None:
+    """What the same window would order at the median, where the order is sized past the
+    days the backtests score and the median asks for fewer blocks (None otherwise, or when
+    the forecast has no median: ``requirement_q50`` absent).
+
+    Sized at q90 far out, an order reads the band's tail where nothing measured it: a lumpy
+    class's q90 16 times its q50 at 19 months ordered 174 pods ($7.1B) for a class of 3,584
+    GPUs, and nothing beside the figure said what it rested on.
+    """
+    if "requirement_q50" not in daily.columns or sized.is_empty():
+        return None
+    last = _day(sized["ds"].max())
+    if last <= as_of + timedelta(days=_SCORED_DAYS):
+        return None
+    median = daily.filter(pl.col("ds").is_between(sized["ds"].min(), last)).select(
+        "ds", shortfall_gpus=pl.col("requirement_q50") - pl.col("capacity_gpus")
+    )
+    blocks = _blocks_needed(_net_of(median, relief), order.units)
+    if blocks >= order.blocks:
+        return None
+    capex = blocks * order.candidate.capex_usd
+    return (
+        f"at q50 the same window needs {blocks} x {order.candidate.name} (${capex / 1e6:,.1f}M): "
+        f"sized to {last}, past the {_SCORED_DAYS} days ahead the backtests score, the order "
+        "reads the band's upper tail where no backtest measured it"
+    )
 
 
 def _monthly_grain_note(exhausted: date, daily_end: date) -> str:

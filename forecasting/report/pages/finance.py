@@ -29,6 +29,7 @@ from forecasting.report.inputs import (
     later_orders,
     plan_orders,
     status_headline,
+    with_power,
 )
 from forecasting.report.pages.common import (
     Badge,
@@ -58,7 +59,13 @@ def _orders_table(triggers: pl.DataFrame, *, daily_end: date | None) -> Table:
             fmt_day_or_month(r["exhaustion_date"], daily_end=daily_end),
             # An order waiting for its site's power serves from then, not from its arrival.
             fmt_date(r["arrives"])
-            + (f", no power until {fmt_date(r['powered_from'])}" if r["powered_from"] else ""),
+            + (
+                f", no power until {fmt_date(r['powered_from'])}"
+                if r["powered_from"]
+                else ", no power for it in the plan"
+                if r["blocks_to_order"] and r["powered"] is False
+                else ""
+            ),
             blocks_text(r),
             fmt_usd(r["capex_usd"]) if r["blocks_to_order"] else MISSING,
             fmt_mw(r["mw"]) if r["blocks_to_order"] else MISSING,
@@ -621,7 +628,7 @@ def finance_page(inputs: ReportInputs) -> str:
         "orders_chart": page.figure(
             orders_chart(t, as_of=inputs.as_of, placements=inputs.placements)
         ),
-        "orders": _orders_table(t, daily_end=daily_end(inputs)),
+        "orders": _orders_table(with_power(t, inputs.placements), daily_end=daily_end(inputs)),
         "orders_intro": _orders_intro(inputs),
         "capital_chart": page.figure(
             capital_chart(
