@@ -96,6 +96,37 @@ def test_every_bad_row_is_reported_at_once_and_a_misspelt_region_is_one(tmp_path
         read_outage_calendar(path)
 
 
+def test_a_window_past_the_telemetry_or_over_all_of_a_region_is_refused(tmp_path: Path) -> None:
+    """A year typed 2030 for 2026 ended the window four years past the newest telemetry, and
+    one over a region's whole history left the region out of the forecast, both without a
+    word: with the telemetry's spans each is a bad row, named; a blank region covering every
+    region's history is one too, and a window inside the history is fine."""
+    spans = {
+        "us-east": (datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 12, 2, 23, tzinfo=UTC)),
+        "us-west": (datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 2, 23, tzinfo=UTC)),
+    }
+    path = write(
+        tmp_path,
+        "region,start,end,reason\n"
+        "us-east,2026-11-01T00:00:00Z,2030-11-02T00:00:00Z,year typo\n"
+        "us-west,2026-10-15T00:00:00Z,2026-12-03T00:00:00Z,all of it\n"
+        ",2026-09-01T00:00:00Z,2026-12-03T12:00:00Z,everything\n",
+    )
+    with pytest.raises(OutageCalendarError) as info:
+        read_outage_calendar(path, regions=list(spans), spans=spans)
+    lines = str(info.value).splitlines()[1:]
+    assert "row 1, column 'end': 2030-11-02T00:00:00Z is more than a day after" in lines[0]
+    assert "row 2, columns 'start' and 'end': the window covers every hour of us-west's" in lines[1]
+    assert (
+        "row 3, columns 'start' and 'end': the window covers every hour of every region's"
+        in (lines[2])
+    )
+    inside = write(
+        tmp_path, "region,start,end\nus-west,2026-10-15T00:00:00Z,2026-12-02T00:00:00Z\n"
+    )
+    assert read_outage_calendar(inside, regions=list(spans), spans=spans).height == 1
+
+
 def test_adapter_windows_mark_the_hours_they_touch() -> None:
     """Helios's own outage window (06:01-08:01 UTC) as a calendar marks hours 06, 07 and 08.
 

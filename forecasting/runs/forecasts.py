@@ -67,6 +67,13 @@ class ForecastRun(BaseModel):
     contracts_pipeline: int = 0  # pipeline deals holding GPUs within the horizon, applied
 
 
+def _telemetry_spans(hourly: pl.DataFrame) -> dict[str, tuple[datetime, datetime]]:
+    """Each region's first and last telemetry hour (what an outage calendar is checked
+    against)."""
+    spans = hourly.group_by("region").agg(first=pl.col("ts").min(), last=pl.col("ts").max())
+    return {r: (f, t) for r, f, t in spans.iter_rows() if r is not None}
+
+
 def demand_series_for(warehouse_path: Path, options: ForecastOptions) -> pl.DataFrame:
     """Daily demand series at every level from the warehouse's hourly telemetry.
 
@@ -84,7 +91,11 @@ def demand_series_for(warehouse_path: Path, options: ForecastOptions) -> pl.Data
     if hourly.is_empty():
         raise NoHistoryError(f"{warehouse_path} holds no telemetry; run `fleetcast ingest` first")
     outages = (
-        read_outage_calendar(options.outages, regions=hourly["region"].unique().to_list())
+        read_outage_calendar(
+            options.outages,
+            regions=hourly["region"].unique().to_list(),
+            spans=_telemetry_spans(hourly),
+        )
         if options.outages is not None
         else None
     )

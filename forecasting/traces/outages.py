@@ -19,7 +19,7 @@ region); ``reason`` is optional free text.
 from __future__ import annotations
 
 import csv
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -63,13 +63,38 @@ def _instant(text: str, *, path: Path, row: int, column: str) -> datetime | str:
     return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
 
 
-def read_outage_calendar(path: Path, *, regions: Sequence[str] | None = None) -> pl.DataFrame:
+def _masks_everything(
+    region: str | None,
+    start: datetime,
+    end: datetime,
+    spans: Mapping[str, tuple[datetime, datetime]],
+) -> str | None:
+    """The region (or "every region") whose every telemetry hour a window covers, or None."""
+    covered = [
+        r
+        for r, (first, last) in spans.items()
+        if (region is None or r == region) and start <= first and end > last
+    ]
+    if not covered or (region is None and len(covered) < len(spans)):
+        return None
+    return region or "every region"
+
+
+def read_outage_calendar(
+    path: Path,
+    *,
+    regions: Sequence[str] | None = None,
+    spans: Mapping[str, tuple[datetime, datetime]] | None = None,
+) -> pl.DataFrame:
     """The windows of an outage calendar CSV (OUTAGE_CALENDAR_SCHEMA), validated row by row.
 
     Every bad row is reported at once, each with its row, column and rule, and none of the
     file is used: half a calendar would mark some outages and silently not others. With
     ``regions`` (those the telemetry has), a window for any other region is a bad row too: a
-    misspelt region would otherwise mark nothing.
+    misspelt region would otherwise mark nothing. With ``spans`` (each region's first and last
+    telemetry hour), a window that ends more than a day after the newest telemetry, or covers
+    every hour of a region's telemetry, is a bad row: a typo in a year (2030 for 2026) left a
+    region out of the forecast without a word.
     """
     path = Path(path)
     if not path.is_file():
@@ -103,6 +128,20 @@ def read_outage_calendar(path: Path, *, regions: Sequence[str] | None = None) ->
                     f"{path}: row {number}, column 'end': {record['end']} is not after start "
                     f"{record['start']}; end is exclusive, so it must come later"
                 )
+            if spans and isinstance(start, datetime) and isinstance(end, datetime):
+                newest = max(last for _, last in spans.values())
+                if end > newest + timedelta(days=1):
+                    found_problems.append(
+                        f"{path}: row {number}, column 'end': {record['end']} is more than a "
+                        f"day after the newest telemetry ({newest:%Y-%m-%dT%H:%MZ}); an outage "
+                        "calendar marks hours that were measured: check the year"
+                    )
+                elif (whole := _masks_everything(region, start, end, spans)) is not None:
+                    found_problems.append(
+                        f"{path}: row {number}, columns 'start' and 'end': the window covers "
+                        f"every hour of {whole}'s telemetry, which would leave it out of the "
+                        "forecast; check the dates"
+                    )
             if regions is not None and region is not None and region not in regions:
                 found_problems.append(
                     f"{path}: row {number}, column 'region': {region!r} is not a region of the "
