@@ -339,9 +339,15 @@ def cmd_demand(args: argparse.Namespace) -> int:
     """Print a summary of daily demand per region and class from the warehouse."""
     from flows.tables import demand_table
     from forecasting import demand, warehouse
+    from forecasting.runs import NoHistoryError
 
-    with warehouse.connect(_paths(args).warehouse, read_only=True) as wh:
+    path = _paths(args).warehouse
+    with warehouse.connect(path, read_only=True) as wh:
         hourly = wh.hourly_demand()
+    if hourly.is_empty():
+        # The same words as `fleetcast forecast`: a warehouse of events or contracts alone
+        # (or a header-only file) has nothing to summarise, and polars fails on the empty frame.
+        raise NoHistoryError(f"{path} holds no telemetry; run `fleetcast ingest` first")
     series = demand.demand_series(hourly, customers_per_class=args.customers_per_class)
     console.print(demand_table(series, outages=demand.outage_hours(hourly)))
     return EXIT_OK

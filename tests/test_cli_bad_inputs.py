@@ -120,3 +120,19 @@ def test_forecast_and_report_warn_of_a_region_the_plan_lacks(
     # Under the table: the triggers' counts (and any later order due first) and the power.
     out = " ".join(captured.out.split())
     assert "triggers: " in out and "power: " in out
+
+
+def test_demand_on_a_warehouse_without_telemetry_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`fleetcast demand` after a header-only file (no telemetry row stored) failed with
+    polars' "- not allowed on null and duration" trace: it now exits 1 with the line
+    `fleetcast forecast` prints there."""
+    path = tmp_path / "w.duckdb"
+    empty = write_csv(tmp_path / "empty.csv")
+    main(["--warehouse", str(path), "ingest", str(empty)])
+    capsys.readouterr()
+    assert main(["--warehouse", str(path), "demand"]) == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"fleetcast demand: {path} holds no telemetry; run `fleetcast ingest` first" in err
+    assert "Traceback" not in err
