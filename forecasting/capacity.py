@@ -136,7 +136,13 @@ from pydantic import (
 )
 
 from forecasting.errors import rule_text
-from forecasting.schema import BlockKind, BlockStatus, WorkloadClass
+from forecasting.schema import (
+    GPU_CEILING_RULE,
+    MAX_GPUS_PER_ROW,
+    BlockKind,
+    BlockStatus,
+    WorkloadClass,
+)
 
 __all__ = [
     "ALL_CLASSES",
@@ -295,6 +301,15 @@ class _BlockShape(_Strict):
     mw: PositiveFloat
     fabric: bool = False
     classes: tuple[WorkloadClass, ...] = ()
+
+    @field_validator("gpus")
+    @classmethod
+    def _plausible_gpus(cls, value: int) -> int:
+        # The ceiling telemetry and contracts have: a billion GPUs in one block is a typo or
+        # a unit error, and counted it hides every shortfall of its region behind it.
+        if value > MAX_GPUS_PER_ROW:
+            raise ValueError(GPU_CEILING_RULE)
+        return value
 
     @model_validator(mode="before")
     @classmethod

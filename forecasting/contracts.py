@@ -112,6 +112,7 @@ import tomli_w
 from forecasting import hierarchy
 from forecasting.concentration import OTHER, concentration
 from forecasting.schema import (
+    GPU_CEILING_RULE,
     MAX_GPUS_PER_ROW,
     PATHS_SCHEMA,
     QUANTILES,
@@ -257,9 +258,6 @@ class Step:
     gpus: int
 
 
-_RULE_CEILING = f"GPUs above the plausible ceiling of {MAX_GPUS_PER_ROW:,}"
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Contract:
     """One entry of the book; construction checks every rule of the module docstring.
@@ -318,7 +316,7 @@ class Contract:
             if step.gpus < 0:
                 raise ContractRuleError(f"ramp[{i + 1}].gpus", "GPUs below 0", step.gpus)
             if step.gpus > MAX_GPUS_PER_ROW:
-                raise ContractRuleError(f"ramp[{i + 1}].gpus", _RULE_CEILING, step.gpus)
+                raise ContractRuleError(f"ramp[{i + 1}].gpus", GPU_CEILING_RULE, step.gpus)
             if i and step.day <= self.ramp[i - 1].day:
                 raise ContractRuleError(
                     f"ramp[{i + 1}].date", "ramp dates not increasing", step.day

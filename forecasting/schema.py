@@ -28,6 +28,7 @@ __all__ = [
     "EARLIEST_TIMESTAMP",
     "EVENTS_SCHEMA",
     "FORECAST_SCHEMA",
+    "GPU_CEILING_RULE",
     "LEVELS",
     "MAX_GPUS_PER_ROW",
     "MAX_HORIZON_DAYS",
@@ -108,6 +109,8 @@ EARLIEST_TIMESTAMP = datetime(2010, 1, 1, tzinfo=UTC)
 # contract, not demand; loaded, it sets every daily peak it touches and orders blocks for it
 # (a 900,000,000-GPU ramp ordered 4,394,459 racks, $37.1 trillion).
 MAX_GPUS_PER_ROW = 1_000_000
+# The rule a contract step or a capacity block's GPU count above that ceiling breaks.
+GPU_CEILING_RULE = f"GPUs above the plausible ceiling of {MAX_GPUS_PER_ROW:,}"
 
 # The widest UTC offsets in use are -12:00 and +14:00 (Kiribati); anything past them, or with
 # minutes of 60 or more (+99:99, -00:75, +24:00), is a broken exporter, and reading it anyway
