@@ -193,6 +193,25 @@ def test_a_candidate_region_the_plan_lacks_is_refused() -> None:
         parse_capacity(tomli_w.dumps(document))
 
 
+def test_a_response_region_the_plan_lacks_is_refused() -> None:
+    """`[response] regions = ["mars"]` left every real region without the migrate, spares,
+    burst and expedite rungs, silently: it is refused as a candidate's unknown region is."""
+    document = tomllib.loads(sample_capacity().read_text(encoding="utf-8"))
+    document.setdefault("response", {})["regions"] = ["eu-west", "mars"]
+    with pytest.raises(CapacityError) as raised:
+        parse_capacity(tomli_w.dumps(document), source="plan.toml")
+    assert (
+        str(raised.value)
+        .splitlines()[1]
+        .startswith(
+            "  plan: [response] field regions: 'mars' has no [[block]] and no [[site]] in the plan "
+            "(its regions: eu-west, us-east, us-west)"
+        )
+    )
+    document["response"]["regions"] = ["eu-west"]
+    assert parse_capacity(tomli_w.dumps(document)).ladder.regions == ("eu-west",)
+
+
 def test_unplanned_regions_are_those_without_a_block_or_a_site() -> None:
     """A region counts as planned when the plan has a block or a site there; the others of
     the telemetry are named, sorted."""
