@@ -394,7 +394,19 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     from flows.tables import fallback_lines, forecast_tables
     from forecasting.runs import NoHistoryError, unplanned_regions_for
 
-    given: dict[str, Any] = {"models": tuple(args.models.split(","))} if args.models else {}
+    given: dict[str, Any] = {}
+    if args.models is not None:
+        names = tuple(m.strip() for m in args.models.split(",") if m.strip())
+        if not names:
+            # "," split into two blank names that no check caught: every series fell back to
+            # a baseline, one warning line each, and the run exited 0.
+            from forecasting.models import MODEL_REGISTRY
+
+            raise UsageError(
+                f"--models {args.models!r} names no model; give one or more of "
+                f"{', '.join(MODEL_REGISTRY)}, comma-separated"
+            )
+        given["models"] = names
     options: ForecastOptions = _model(
         ForecastOptions,
         as_of=args.as_of,
