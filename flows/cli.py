@@ -339,9 +339,15 @@ def cmd_demand(args: argparse.Namespace) -> int:
     """Print a summary of daily demand per region and class from the warehouse."""
     from flows.tables import demand_table
     from forecasting import demand, warehouse
+    from forecasting.runs import NoHistoryError
 
-    with warehouse.connect(_paths(args).warehouse, read_only=True) as wh:
+    path = _paths(args).warehouse
+    with warehouse.connect(path, read_only=True) as wh:
         hourly = wh.hourly_demand()
+    if hourly.is_empty():
+        # The same words as `fleetcast forecast`: a warehouse of events or contracts alone
+        # (or a header-only file) has nothing to summarise, and polars fails on the empty frame.
+        raise NoHistoryError(f"{path} holds no telemetry; run `fleetcast ingest` first")
     series = demand.demand_series(hourly, customers_per_class=args.customers_per_class)
     console.print(demand_table(series, outages=demand.outage_hours(hourly)))
     return EXIT_OK
@@ -388,7 +394,19 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     from flows.tables import fallback_lines, forecast_tables
     from forecasting.runs import NoHistoryError, unplanned_regions_for
 
-    given: dict[str, Any] = {"models": tuple(args.models.split(","))} if args.models else {}
+    given: dict[str, Any] = {}
+    if args.models is not None:
+        names = tuple(m.strip() for m in args.models.split(",") if m.strip())
+        if not names:
+            # "," split into two blank names that no check caught: every series fell back to
+            # a baseline, one warning line each, and the run exited 0.
+            from forecasting.models import MODEL_REGISTRY
+
+            raise UsageError(
+                f"--models {args.models!r} names no model; give one or more of "
+                f"{', '.join(MODEL_REGISTRY)}, comma-separated"
+            )
+        given["models"] = names
     options: ForecastOptions = _model(
         ForecastOptions,
         as_of=args.as_of,

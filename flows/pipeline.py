@@ -85,6 +85,8 @@ def pipeline_flow(
             logger.error("contract book not loaded: %s", book.message)
         elif book.refused:
             logger.warning("%s: %d contract(s) refused", book.path, len(book.refused))
+        for line in book.warnings:
+            logger.warning("%s: %s", book.path, line)
     forecast_options = options.forecast.model_copy(update={"capacity": capacity_path})
     forecast = run_forecast(warehouse_path, forecast_options)
     drill_options = options.drill.model_copy(update={"forecast_run_id": forecast.run_id})

@@ -136,7 +136,13 @@ from pydantic import (
 )
 
 from forecasting.errors import rule_text
-from forecasting.schema import BlockKind, BlockStatus, WorkloadClass
+from forecasting.schema import (
+    GPU_CEILING_RULE,
+    MAX_GPUS_PER_ROW,
+    BlockKind,
+    BlockStatus,
+    WorkloadClass,
+)
 
 __all__ = [
     "ALL_CLASSES",
@@ -295,6 +301,15 @@ class _BlockShape(_Strict):
     mw: PositiveFloat
     fabric: bool = False
     classes: tuple[WorkloadClass, ...] = ()
+
+    @field_validator("gpus")
+    @classmethod
+    def _plausible_gpus(cls, value: int) -> int:
+        # The ceiling telemetry and contracts have: a billion GPUs in one block is a typo or
+        # a unit error, and counted it hides every shortfall of its region behind it.
+        if value > MAX_GPUS_PER_ROW:
+            raise ValueError(GPU_CEILING_RULE)
+        return value
 
     @model_validator(mode="before")
     @classmethod
@@ -577,14 +592,18 @@ class CapacityPlan(_Strict):
         return self
 
     def _check_candidate_regions(self) -> None:
-        """A candidate's ``regions`` name regions the plan has: a typo ("eu-wets") would
-        leave the real region without that block type, silently."""
+        """A candidate's and the response ladder's ``regions`` name regions the plan has: a
+        typo ("eu-wets") would leave the real region without that block type, or every region
+        without the migrate, spares, burst and expedite rungs, silently."""
         planned = self.planned_regions
-        for candidate in self.candidate:
-            unknown = [r for r in candidate.regions if r not in planned]
+        entries = [(f"[[candidate]] {c.name!r}", c.regions) for c in self.candidate]
+        if self.response is not None:
+            entries.append(("[response]", self.response.regions))
+        for label, regions in entries:
+            unknown = [r for r in regions if r not in planned]
             if unknown:
                 raise ValueError(
-                    f"[[candidate]] {candidate.name!r} field regions: {unknown[0]!r} has no "
+                    f"{label} field regions: {unknown[0]!r} has no "
                     f"[[block]] and no [[site]] in the plan (its regions: "
                     f"{', '.join(sorted(planned)) or 'none'}); fix the name, or add the "
                     "region's blocks or site"

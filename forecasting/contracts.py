@@ -93,6 +93,7 @@ nested list, and a book holds tens of entries, not millions of rows.
 from __future__ import annotations
 
 import csv
+import difflib
 import hashlib
 import io
 import math
@@ -112,6 +113,7 @@ import tomli_w
 from forecasting import hierarchy
 from forecasting.concentration import OTHER, concentration
 from forecasting.schema import (
+    GPU_CEILING_RULE,
     MAX_GPUS_PER_ROW,
     PATHS_SCHEMA,
     QUANTILES,
@@ -139,6 +141,7 @@ __all__ = [
     "Refusal",
     "RunWithBook",
     "Step",
+    "announced_ahead",
     "apply_to_forecast",
     "apply_to_months",
     "apply_to_paths",
@@ -148,6 +151,7 @@ __all__ = [
     "committed_and_pipeline",
     "concentration_with_book",
     "contract_list",
+    "customers_near_telemetry",
     "dump_contracts",
     "floor_lift",
     "ids_in_other_books",
@@ -156,6 +160,7 @@ __all__ = [
     "pipeline_draws",
     "ramp_frame",
     "ramp_steps",
+    "same_terms_other_ids",
 ]
 
 REQUIRED_FIELDS: tuple[str, ...] = (
@@ -257,9 +262,6 @@ class Step:
     gpus: int
 
 
-_RULE_CEILING = f"GPUs above the plausible ceiling of {MAX_GPUS_PER_ROW:,}"
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Contract:
     """One entry of the book; construction checks every rule of the module docstring.
@@ -318,7 +320,7 @@ class Contract:
             if step.gpus < 0:
                 raise ContractRuleError(f"ramp[{i + 1}].gpus", "GPUs below 0", step.gpus)
             if step.gpus > MAX_GPUS_PER_ROW:
-                raise ContractRuleError(f"ramp[{i + 1}].gpus", _RULE_CEILING, step.gpus)
+                raise ContractRuleError(f"ramp[{i + 1}].gpus", GPU_CEILING_RULE, step.gpus)
             if i and step.day <= self.ramp[i - 1].day:
                 raise ContractRuleError(
                     f"ramp[{i + 1}].date", "ramp dates not increasing", step.day
@@ -1351,6 +1353,88 @@ def ids_in_other_books(new: pl.DataFrame, stored: pl.DataFrame) -> list[str]:
                 f"{other['row_number']}, different terms: {', '.join(differ)}): this book, loaded "
                 "last, wins; give one of them another id if both are deals, or drop the stale one"
             )
+    return warnings
+
+
+def _spelling(name: str) -> str:
+    return re.sub(r"[\s_.-]+", "-", name.strip().lower())
+
+
+def customers_near_telemetry(new: pl.DataFrame, customers: Sequence[str]) -> list[str]:
+    """One warning per contract of ``new`` (a :func:`book_frame`) whose customer no telemetry
+    series has but one differs from only by case, separators or a close spelling.
+
+    Such a contract gets a series of its own beside the customer's real one, so its floor
+    lifts nothing the customer runs and the two are counted apart. A customer with no close
+    name is a new customer, which is normal and not named. Names that differ only in digits
+    (cust-012, cust-013) are different customers, not a misspelling."""
+    known = set(customers)
+    spelt = {_spelling(c): c for c in sorted(known)}
+    warnings = []
+    for row in new.iter_rows(named=True):
+        customer = row["customer"]
+        if customer in known:
+            continue
+        mine = _spelling(customer)
+        near = [
+            spelt[m]
+            for m in difflib.get_close_matches(mine, list(spelt), n=3, cutoff=0.85)
+            if m == mine or re.sub(r"\d", "", m) != re.sub(r"\d", "", mine)
+        ]
+        if near:
+            warnings.append(
+                f"contract {row['id']}: customer {customer!r} matches no telemetry series "
+                f"(did you mean {near[0]!r}?): it gets a series of its own"
+            )
+    return warnings
+
+
+_SAME_TERMS = ("customer", "workload_class", "region", "ramp_dates", "ramp_gpus", "term_end")
+
+
+def same_terms_other_ids(book: pl.DataFrame, *, source: str) -> list[str]:
+    """One warning per pair of contracts in force (``book``: rows of the ``contracts`` table,
+    one per id) with the same customer, class, region, ramp and term under different ids, at
+    least one of them loaded from ``source``.
+
+    Both count, so one deal entered twice (copied under a new id) doubles its GPUs; two real
+    deals on identical terms are rare enough to be worth a look."""
+    first: dict[tuple[object, ...], dict[str, Any]] = {}
+    warnings = []
+    for row in book.iter_rows(named=True):
+        key = tuple(tuple(v) if isinstance(v, list) else v for v in (row[c] for c in _SAME_TERMS))
+        seen = first.setdefault(key, row)
+        if seen is row or source not in (seen["source"], row["source"]):
+            continue
+        ours, other = (row, seen) if row["source"] == source else (seen, row)
+        where = "" if other["source"] == source else f"{other['source']} "
+        warnings.append(
+            f"contract {ours['id']}: the same customer, class, region, ramp and term as "
+            f"contract {other['id']} ({where}row {other['row_number']}): both count, so one "
+            "deal entered twice counts twice; drop one if they are the same deal"
+        )
+    return warnings
+
+
+def announced_ahead(new: pl.DataFrame, *, newest: date | None, today: date) -> list[str]:
+    """One warning per contract of ``new`` announced after today, or after ``newest`` (the
+    newest telemetry day, None without telemetry): a forecast as of a day reads only the
+    entries announced by then (:meth:`ContractBook.known_by`), so none applies it yet."""
+    warnings = []
+    for row in new.iter_rows(named=True):
+        announced = row["announced"]
+        if announced is None:
+            continue
+        if announced > today:
+            after = f"today ({today})"
+        elif newest is not None and announced > newest:
+            after = f"the newest telemetry day ({newest})"
+        else:
+            continue
+        warnings.append(
+            f"contract {row['id']}: announced {announced} is after {after}: no forecast "
+            "applies it until then"
+        )
     return warnings
 
 

@@ -47,10 +47,12 @@ from forecasting.rules import BAD_QUOTES, TOO_MANY_FIELDS, csv_line, first_failu
 from forecasting.schema import (
     EARLIEST_TIMESTAMP,
     MAX_GPUS_PER_ROW,
+    MAX_UTC_OFFSET_MINUTES,
     TELEMETRY_KEY,
     TELEMETRY_OPTIONAL,
     TELEMETRY_REQUIRED,
     TELEMETRY_SCHEMA,
+    UTC_OFFSET_RULE,
     WorkloadClass,
 )
 from forecasting.traces import ADAPTERS, TraceFormatError, trace_format_of
@@ -125,6 +127,8 @@ _ISO = (
     r"^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2})(?::(\d{2}(?:\.\d{1,9})?))?)?"
     r"\s*(Z|z|UTC|[+-]\d{2}:?\d{2})?$"
 )
+# An offset past ±14:00 that the fast parsers still read (their ceiling is ±23:59).
+_OFFSET_PAST_14 = r"[+-](?:(?:1[5-9]|2\d):?\d{2}|14:?(?:0[1-9]|[1-5]\d))$"
 _CSV_OVERFLOW_COLUMNS = 8
 # Lines a file read a line at a time holds in memory at once (one Parquet part).
 _PART_LINES = 200_000
@@ -425,8 +429,9 @@ def _number(name: str, dtype: pl.DataType) -> pl.Expr:
     return pl.lit(None, dtype=pl.Float64)
 
 
-def iso_timestamp(text: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    """Any ISO-8601 shape we accept as UTC, and whether it carried no zone (read as UTC)."""
+def iso_timestamp(text: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """Any ISO-8601 shape we accept as UTC, whether it carried no zone (read as UTC), and
+    whether its offset breaks UTC_OFFSET_RULE (its instant is then null: no shift is right)."""
     parts = text.str.strip_chars().str.extract_groups(_ISO)
     day, hm, sec, zone = (parts.struct.field(str(i)) for i in range(1, 5))
     naive = pl.concat_str(
@@ -434,13 +439,18 @@ def iso_timestamp(text: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     ).str.strptime(pl.Datetime("us"), "%Y-%m-%dT%H:%M:%S%.f", strict=False)
     offset = zone.str.replace(":", "")
     sign = pl.when(offset.str.starts_with("-")).then(-1).otherwise(1)
-    minutes = offset.str.slice(1, 2).cast(pl.Int64, strict=False) * 60 + offset.str.slice(
-        3, 2
-    ).cast(pl.Int64, strict=False)
+    hours = offset.str.slice(1, 2).cast(pl.Int64, strict=False)
+    within_hour = offset.str.slice(3, 2).cast(pl.Int64, strict=False)
+    minutes = hours * 60 + within_hour
     has_offset = offset.str.contains(r"^[+-]\d{4}$").fill_null(False)
+    bad_offset = has_offset & ((within_hour >= 60) | (minutes > MAX_UTC_OFFSET_MINUTES))
     shift = pl.when(has_offset).then(sign * minutes).otherwise(0)
     utc = (naive - pl.duration(minutes=shift)).dt.replace_time_zone("UTC")
-    return utc, zone.is_null() & naive.is_not_null()
+    return (
+        pl.when(bad_offset).then(None).otherwise(utc),
+        zone.is_null() & naive.is_not_null(),
+        bad_offset.fill_null(False),
+    )
 
 
 def _fast_timestamp(raw: pl.LazyFrame, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
@@ -463,7 +473,10 @@ def _fast_timestamp(raw: pl.LazyFrame, dtype: pl.DataType) -> tuple[pl.Expr, pl.
             return text.str.strptime(pl.Datetime("us"), fmt, strict=False).dt.replace_time_zone(
                 "UTC"
             )
-        return text.str.to_datetime(fmt, time_unit="us", time_zone="UTC", strict=False)
+        stamp = text.str.to_datetime(fmt, time_unit="us", time_zone="UTC", strict=False)
+        # chrono reads offsets up to ±23:59; one past ±14:00 goes to the full parser, which
+        # quarantines it under UTC_OFFSET_RULE rather than shift the row by up to a day.
+        return pl.when(text.str.contains(_OFFSET_PAST_14)).then(None).otherwise(stamp)
 
     def hits(fmt: str, naive: bool) -> int:
         frame = pl.DataFrame({"ts": sample})
@@ -695,13 +708,15 @@ def _bad_rows(judged: Judged, found: Sequence[str], schema: pl.Schema) -> pl.Laz
 def _recover_timestamps(bad: Path, *, now: datetime) -> pl.DataFrame:
     """Rewrite ``bad`` without the rows the full ISO-8601 parser reads; return those rows."""
     rejected = pl.read_parquet(bad)
-    ts, naive = iso_timestamp(pl.col("value"))
+    ts, naive, bad_offset = iso_timestamp(pl.col("value"))
     retry = pl.col("rule") == _RETRY_TS
     judged = rejected.with_columns(
         pl.when(retry).then(ts).otherwise(pl.col(f"{_TYPED}ts")).alias(f"{_TYPED}ts"),
         pl.when(retry).then(naive).otherwise(pl.col(_NAIVE)).alias(_NAIVE),
     ).with_columns(
-        pl.when(retry & pl.col(f"{_TYPED}ts").is_null())
+        pl.when(retry & bad_offset)
+        .then(pl.lit(UTC_OFFSET_RULE))
+        .when(retry & pl.col(f"{_TYPED}ts").is_null())
         .then(pl.lit(_RULE_TS))
         .when(retry & (pl.col(f"{_TYPED}ts") < pl.lit(EARLIEST_TIMESTAMP)))
         .then(pl.lit(_RULE_PAST))

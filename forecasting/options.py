@@ -110,9 +110,8 @@ class ForecastOptions(BaseModel):
         from forecasting.models import MODEL_REGISTRY
         from forecasting.schema import QUANTILES
 
-        unknown = [
-            m for m in (*self.models, self.fixed_model or "") if m and m not in MODEL_REGISTRY
-        ]
+        named = (*self.models, *([] if self.fixed_model is None else [self.fixed_model]))
+        unknown = [m for m in named if m not in MODEL_REGISTRY]
         if unknown:
             raise ValueError(f"unknown model(s) {unknown}; known: {', '.join(MODEL_REGISTRY)}")
         return ForecastSettings(

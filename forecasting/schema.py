@@ -28,9 +28,11 @@ __all__ = [
     "EARLIEST_TIMESTAMP",
     "EVENTS_SCHEMA",
     "FORECAST_SCHEMA",
+    "GPU_CEILING_RULE",
     "LEVELS",
     "MAX_GPUS_PER_ROW",
     "MAX_HORIZON_DAYS",
+    "MAX_UTC_OFFSET_MINUTES",
     "PATHS_SCHEMA",
     "QUANTILES",
     "REGISTRY",
@@ -44,6 +46,7 @@ __all__ = [
     "TELEMETRY_REQUIRED",
     "TELEMETRY_SCHEMA",
     "TOTAL",
+    "UTC_OFFSET_RULE",
     "BlockKind",
     "BlockStatus",
     "Measure",
@@ -55,6 +58,7 @@ __all__ = [
     "quantile_column",
     "short_until_shock_end_text",
     "table",
+    "utc_offset_out_of_range",
 ]
 
 
@@ -105,6 +109,25 @@ EARLIEST_TIMESTAMP = datetime(2010, 1, 1, tzinfo=UTC)
 # contract, not demand; loaded, it sets every daily peak it touches and orders blocks for it
 # (a 900,000,000-GPU ramp ordered 4,394,459 racks, $37.1 trillion).
 MAX_GPUS_PER_ROW = 1_000_000
+# The rule a contract step or a capacity block's GPU count above that ceiling breaks.
+GPU_CEILING_RULE = f"GPUs above the plausible ceiling of {MAX_GPUS_PER_ROW:,}"
+
+# The widest UTC offsets in use are -12:00 and +14:00 (Kiribati); anything past them, or with
+# minutes of 60 or more (+99:99, -00:75, +24:00), is a broken exporter, and reading it anyway
+# shifts the row by hours or days without a word.
+MAX_UTC_OFFSET_MINUTES = 14 * 60
+UTC_OFFSET_RULE = "time-zone offset beyond ±14:00 or with minutes ≥ 60"
+_UTC_OFFSET = re.compile(r"[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*([+-])(\d{2}):?(\d{2})$")
+
+
+def utc_offset_out_of_range(text: str) -> bool:
+    """Whether ``text``, an ISO 8601 instant, ends in an offset that breaks UTC_OFFSET_RULE."""
+    match = _UTC_OFFSET.search(text.strip())
+    if match is None:
+        return False
+    hours, minutes = int(match.group(2)), int(match.group(3))
+    return minutes >= 60 or hours * 60 + minutes > MAX_UTC_OFFSET_MINUTES
+
 
 TELEMETRY_KEY: tuple[str, ...] = (
     "ts",

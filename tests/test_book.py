@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 import pytest
+from telemetry_files import telemetry_frame
 
 from flows import cli
 from flows.cli import main
@@ -177,6 +178,114 @@ def test_an_id_in_two_books_with_other_terms_is_warned(
     ]
     stored = {c.id: c for c in runs.contract_book(warehouse_path).contracts}
     assert stored["acme-r1"].ramp[0].gpus == 3000
+
+
+def _contract(cid: str, customer: str, **fields: object) -> str:
+    """One [[contract]] entry in eu-west, the region of telemetry_frame's rows."""
+    terms: dict[str, object] = {
+        "ramp": "[{ date = 2027-01-01, gpus = 600 }]",
+        "term_end": "2029-12-31",
+        **fields,
+    }
+    lines = [f"{k} = {v}" for k, v in terms.items()]
+    return (
+        f'[[contract]]\nid = "{cid}"\ncustomer = "{customer}"\nworkload_class = "inference"\n'
+        'region = "eu-west"\nstatus = "signed"\n' + "\n".join(lines) + "\n\n"
+    )
+
+
+def _with_telemetry(tmp_path: Path, warehouse_path: Path) -> None:
+    """Two days of telemetry (2025-01-01 and 02) for northwind-ai, cust-001 and cust-002."""
+    frame = telemetry_frame(hours=48).with_columns(
+        pl.col("customer").replace({"cust-000": "northwind-ai"})
+    )
+    frame.write_parquet(tmp_path / "t.parquet")
+    assert runs.load_telemetry_file(tmp_path / "t.parquet", warehouse_path, None).status == (
+        "loaded"
+    )
+
+
+def test_a_customer_that_misses_a_telemetry_one_by_case_or_spelling_is_warned(
+    tmp_path: Path, warehouse_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A contract for 'Northwind-AI' beside telemetry of 'northwind-ai' got a series of its own
+    without a word, so its floor lifted nothing the customer runs. A customer off by case or a
+    letter is named with the telemetry one; a new customer (acme), and one whose name differs
+    from a telemetry one only in digits (cust-007 beside cust-001), are normal and not named;
+    nor is anything before the warehouse holds telemetry to judge by."""
+    book = tmp_path / "book.toml"
+    book.write_text(
+        _contract("nw-case", "Northwind-AI")
+        + _contract("nw-typo", "northwnd-ai")
+        + _contract("nw", "northwind-ai", ramp="[{ date = 2027-02-01, gpus = 60 }]")
+        + _contract("new", "acme", ramp="[{ date = 2027-03-01, gpus = 60 }]")
+        + _contract("tail", "cust-007", ramp="[{ date = 2027-04-01, gpus = 60 }]"),
+        encoding="utf-8",
+    )
+    assert runs.load_contracts_file(book, tmp_path / "empty.duckdb").warnings == []
+    _with_telemetry(tmp_path, warehouse_path)
+    assert runs.load_contracts_file(book, warehouse_path).warnings == [
+        f"contract {cid}: customer {name!r} matches no telemetry series (did you mean "
+        "'northwind-ai'?): it gets a series of its own"
+        for cid, name in (("nw-case", "Northwind-AI"), ("nw-typo", "northwnd-ai"))
+    ]
+    assert main(["contracts", str(book), "--warehouse", str(warehouse_path)]) == 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"warning {book}: contract nw-case: customer 'Northwind-AI' matches no" in err
+
+
+def test_two_contracts_on_the_same_terms_under_different_ids_are_warned(
+    tmp_path: Path, warehouse_path: Path
+) -> None:
+    """A deal copied under a new id counted twice without a word. Two contracts in force with
+    the same customer, class, region, ramp and term are named, in one book or across two (the
+    other's file and row given); another ramp, or the same id reloaded, is not."""
+    one = tmp_path / "one.toml"
+    one.write_text(
+        _contract("nw-a", "acme")
+        + _contract("nw-a-renamed", "acme")
+        + _contract("nw-b", "acme", ramp="[{ date = 2027-01-01, gpus = 700 }]"),
+        encoding="utf-8",
+    )
+    other = tmp_path / "other.toml"
+    other.write_text(_contract("nw-c", "acme") + _contract("nw-b", "acme"), encoding="utf-8")
+    first = runs.load_contracts_file(one, warehouse_path)
+    assert first.warnings == [
+        "contract nw-a-renamed: the same customer, class, region, ramp and term as contract "
+        "nw-a (row 1): both count, so one deal entered twice counts twice; drop one if they "
+        "are the same deal"
+    ]
+    # other.toml's nw-b wins that id (with other terms), so it too repeats nw-a's terms.
+    warned = runs.load_contracts_file(other, warehouse_path).warnings
+    same = [w for w in warned if "the same customer" in w]
+    assert [w.split(": both count")[0] for w in same] == [
+        f"contract {cid}: the same customer, class, region, ramp and term as contract nw-a "
+        f"({one.resolve()} row 1)"
+        for cid in ("nw-c", "nw-b")
+    ]
+
+
+def test_a_contract_announced_after_the_newest_telemetry_day_or_today_is_warned(
+    tmp_path: Path, warehouse_path: Path
+) -> None:
+    """A forecast reads only the contracts announced by its as-of day, the newest telemetry
+    day by default: an entry announced later loaded and changed no forecast, silently. One
+    announced after that day, or after today, is named; one announced on it is not."""
+    _with_telemetry(tmp_path, warehouse_path)
+    book = tmp_path / "book.toml"
+    book.write_text(
+        _contract("on-day", "northwind-ai", announced="2025-01-02")
+        + _contract("ahead", "northwind-ai", announced="2025-01-03", term_end="2029-12-30")
+        + _contract("future", "northwind-ai", announced="2025-02-01", term_end="2029-12-29"),
+        encoding="utf-8",
+    )
+    loaded = runs.load_contracts_file(book, warehouse_path, today=date(2025, 1, 10))
+    assert loaded.warnings == [
+        "contract ahead: announced 2025-01-03 is after the newest telemetry day (2025-01-02): "
+        "no forecast applies it until then",
+        "contract future: announced 2025-02-01 is after today (2025-01-10): no forecast "
+        "applies it until then",
+    ]
 
 
 def test_contracts_command_loads_lists_refuses_and_exits_like_events(

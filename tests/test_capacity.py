@@ -193,6 +193,25 @@ def test_a_candidate_region_the_plan_lacks_is_refused() -> None:
         parse_capacity(tomli_w.dumps(document))
 
 
+def test_a_response_region_the_plan_lacks_is_refused() -> None:
+    """`[response] regions = ["mars"]` left every real region without the migrate, spares,
+    burst and expedite rungs, silently: it is refused as a candidate's unknown region is."""
+    document = tomllib.loads(sample_capacity().read_text(encoding="utf-8"))
+    document.setdefault("response", {})["regions"] = ["eu-west", "mars"]
+    with pytest.raises(CapacityError) as raised:
+        parse_capacity(tomli_w.dumps(document), source="plan.toml")
+    assert (
+        str(raised.value)
+        .splitlines()[1]
+        .startswith(
+            "  plan: [response] field regions: 'mars' has no [[block]] and no [[site]] in the plan "
+            "(its regions: eu-west, us-east, us-west)"
+        )
+    )
+    document["response"]["regions"] = ["eu-west"]
+    assert parse_capacity(tomli_w.dumps(document)).ladder.regions == ("eu-west",)
+
+
 def test_unplanned_regions_are_those_without_a_block_or_a_site() -> None:
     """A region counts as planned when the plan has a block or a site there; the others of
     the telemetry are named, sorted."""
@@ -209,6 +228,27 @@ def test_bad_gpus_names_block_and_field() -> None:
     """A non-positive GPU count names the block id and the gpus field."""
     with pytest.raises(CapacityError, match=r"\[\[block\]\] 'b1' field gpus"):
         parse_capacity(POLICIES + _block(gpus=0))
+
+
+def test_gpus_above_the_telemetry_ceiling_name_the_entry_and_field() -> None:
+    """A block of 1,024,000,000 GPUs loaded and hid every shortfall of its region (and a
+    candidate that size made one order cover any deficit): a block's or a candidate's gpus
+    above 1,000,000 breaks the ceiling telemetry rows and contract steps have, in its words;
+    1,000,000 itself is still a plan."""
+    document = tomllib.loads(sample_capacity().read_text(encoding="utf-8"))
+    document["block"][0]["gpus"] = 1_024_000_000
+    document["candidate"][0]["gpus"] = 1_000_001
+    block, candidate = document["block"][0]["id"], document["candidate"][0]["name"]
+    with pytest.raises(CapacityError) as raised:
+        parse_capacity(tomli_w.dumps(document), source="plan.toml")
+    assert str(raised.value).splitlines()[1:] == [
+        f"  [[block]] {block!r} field gpus: GPUs above the plausible ceiling of 1,000,000 "
+        "(got 1024000000)",
+        f"  [[candidate]] {candidate!r} field gpus: GPUs above the plausible ceiling of "
+        "1,000,000 (got 1000001)",
+    ]
+    document["block"][0]["gpus"] = document["candidate"][0]["gpus"] = 1_000_000
+    parse_capacity(tomli_w.dumps(document))
 
 
 def test_a_misspelt_field_or_table_is_named_with_the_one_it_was_meant_to_be() -> None:

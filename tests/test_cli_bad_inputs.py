@@ -9,6 +9,7 @@ import pytest
 from telemetry_files import telemetry_frame, write_csv
 
 from flows.cli import main
+from forecasting.options import ForecastOptions
 from forecasting.resources import sample_capacity
 from forecasting.warehouse import connect
 
@@ -120,3 +121,37 @@ def test_forecast_and_report_warn_of_a_region_the_plan_lacks(
     # Under the table: the triggers' counts (and any later order due first) and the power.
     out = " ".join(captured.out.split())
     assert "triggers: " in out and "power: " in out
+
+
+def test_demand_on_a_warehouse_without_telemetry_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`fleetcast demand` after a header-only file (no telemetry row stored) failed with
+    polars' "- not allowed on null and duration" trace: it now exits 1 with the line
+    `fleetcast forecast` prints there."""
+    path = tmp_path / "w.duckdb"
+    empty = write_csv(tmp_path / "empty.csv")
+    main(["--warehouse", str(path), "ingest", str(empty)])
+    capsys.readouterr()
+    assert main(["--warehouse", str(path), "demand"]) == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"fleetcast demand: {path} holds no telemetry; run `fleetcast ingest` first" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("models", [",", "", " , "])
+def test_forecast_models_naming_no_model_is_a_usage_error(
+    tmp_path: Path, models: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--models ,` was read as two blank model names: every series fell back to a baseline
+    (98 warning lines) and the run exited 0. A list that names no model exits 2 naming the
+    known models, before the warehouse is touched; a blank name given to the options is an
+    unknown model, not a skipped one."""
+    path = tmp_path / "w.duckdb"
+    assert main(["--warehouse", str(path), "forecast", "--models", models]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"--models {models!r} names no model; give one or more of " in err
+    assert "ets, " in err and "theta" in err
+    assert not path.exists()
+    with pytest.raises(ValueError, match=r"unknown model\(s\) \[''\]"):
+        ForecastOptions(models=("ets", "")).settings()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -271,6 +271,38 @@ def test_offsets_across_dst_convert_to_utc(wh: Warehouse, tmp_path: Path) -> Non
     assert result.entry and result.entry.quarantined == 1
     ts = [t.isoformat() for t in wh.telemetry().get_column("ts").to_list()]
     assert ts == ["2025-03-30T00:30:00+00:00", "2025-03-30T01:30:00+00:00"]
+
+
+@pytest.mark.parametrize("z_rows", [1, 1000])
+def test_impossible_offsets_are_quarantined_and_the_possible_ones_kept(
+    wh: Warehouse, tmp_path: Path, z_rows: int
+) -> None:
+    """+99:99, -00:75, +24:00 and +14:01 are no time zone: each shifted its row by hours or
+    days without a word. They are quarantined under the offset rule whichever fast parser the
+    file's sample picks: the offset one (chrono reads up to ±23:59), or, when the first 1,000
+    stamps all end in Z, the Z one that leaves every offset to the full parser. ±14:00, -12:00
+    and +0530 still load."""
+    first = datetime(2025, 1, 1, tzinfo=UTC)
+    stamps = [f"{first + timedelta(hours=h):%Y-%m-%dT%H:%M:%SZ}" for h in range(z_rows)] + [
+        "2025-03-01T14:00:00+99:99",
+        "2025-03-01T15:00:00-00:75",
+        "2025-03-01T16:00:00+24:00",
+        "2025-03-01T17:00:00+14:01",
+        "2025-03-01T18:00:00+14:00",
+        "2025-03-01T19:00:00-12:00",
+        "2025-03-01T20:00:00+0530",
+    ]
+    rows = [f"{ts},eu-west,c1,inference,acme,H100,{i},0" for i, ts in enumerate(stamps)]
+    result = run(wh, write_csv(tmp_path / "offsets.csv", *rows))
+    assert result.entry and result.entry.loaded == z_rows + 3 and reconciles(result)
+    rule = "time-zone offset beyond ±14:00 or with minutes ≥ 60"
+    assert rules(wh) == {z_rows + n: ("ts", rule) for n in (1, 2, 3, 4)}
+    offsets = wh.telemetry().sort("gpus_running").get_column("ts").to_list()[z_rows:]
+    assert [t.isoformat() for t in offsets] == [
+        "2025-03-01T04:00:00+00:00",
+        "2025-03-02T07:00:00+00:00",
+        "2025-03-01T14:30:00+00:00",
+    ]
 
 
 def test_naive_timestamps_are_read_as_utc_and_said_so(wh: Warehouse, tmp_path: Path) -> None:

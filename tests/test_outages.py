@@ -49,6 +49,14 @@ def test_calendar_reads_regions_instants_and_blank_region(tmp_path: Path) -> Non
         ("region,begin,end\n", r"lacks \['start'\] and has unknown columns \['begin'\]"),
         ("start,end\nyesterday,2026-03-01T00:00:00Z\n", r"row 1, column 'start'.*ISO 8601"),
         (
+            "start,end\n2026-03-01T04:00:00+14:30,2026-03-01T05:00:00Z\n",
+            r"row 1, column 'start'.*time-zone offset beyond ±14:00 or with minutes ≥ 60",
+        ),
+        (
+            "start,end\n2026-03-01T04:00:00Z,2026-03-01T05:00:00-00:75\n",
+            r"row 1, column 'end'.*time-zone offset beyond ±14:00 or with minutes ≥ 60",
+        ),
+        (
             "start,end\n2026-03-01T05:00:00Z,2026-03-01T04:00:00Z\n",
             r"row 1, column 'end'.*not after start",
         ),

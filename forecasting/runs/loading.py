@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -104,20 +105,27 @@ class ContractsLoaded(BaseModel):
     pipeline: int = 0
     refused: list[dict[str, Any]] = []  # contracts.REFUSALS_SCHEMA rows
     message: str = ""
-    # Ids another book holds with other terms: this load wins them (contracts.ids_in_other_books).
+    # Ids another book holds with other terms: this load wins them (contracts.ids_in_other_books);
+    # customers near a telemetry one, contracts on the same terms, entries announced ahead.
     warnings: list[str] = []
 
 
-def load_contracts_file(path: Path, warehouse_path: Path) -> ContractsLoaded:
+def load_contracts_file(
+    path: Path, warehouse_path: Path, *, today: date | None = None
+) -> ContractsLoaded:
     """Read one contract book and make its good entries the warehouse's contracts from it.
 
     Once the warehouse holds telemetry, a contract in a region it has never seen is refused
-    (``unknown region``): a typo would otherwise make a region of its own.
+    (``unknown region``): a typo would otherwise make a region of its own. Loaded, but named
+    in the warnings: a customer that misses a telemetry customer only by case or a close
+    spelling, two contracts in force on the same terms under different ids, and an entry
+    announced after ``today`` (default: the UTC clock's) or the newest telemetry day.
     """
     from forecasting import contracts
 
     with warehouse.connect(warehouse_path) as wh:
-        known = wh.query("SELECT DISTINCT region FROM telemetry_series")["region"].to_list()
+        series = wh.query("SELECT DISTINCT region, customer FROM telemetry_series")
+        known = series["region"].unique().to_list()
         try:
             book = contracts.load_contracts(path, regions=known or None)
         except contracts.ContractError as exc:
@@ -128,6 +136,9 @@ def load_contracts_file(path: Path, warehouse_path: Path) -> ContractsLoaded:
         frame = contracts.book_frame(book, rows=good_rows)
         elsewhere = wh.contracts_elsewhere(source, frame["id"].to_list())
         replaced = wh.replace_contracts(source, frame)
+        in_force = wh.contracts()
+        newest = wh.newest_telemetry()
+    today = today or datetime.now(UTC).date()
     return ContractsLoaded(
         path=path,
         status="loaded",
@@ -136,7 +147,14 @@ def load_contracts_file(path: Path, warehouse_path: Path) -> ContractsLoaded:
         signed=len(book.signed),
         pipeline=len(book.pipeline),
         refused=book.refusals_frame().to_dicts(),
-        warnings=contracts.ids_in_other_books(frame, elsewhere),
+        warnings=[
+            *contracts.ids_in_other_books(frame, elsewhere),
+            *contracts.customers_near_telemetry(frame, series["customer"].unique().to_list()),
+            *contracts.same_terms_other_ids(in_force, source=source),
+            *contracts.announced_ahead(
+                frame, newest=None if newest is None else newest.date(), today=today
+            ),
+        ],
     )
 
 

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import polars as pl
 
+from forecasting.schema import UTC_OFFSET_RULE, utc_offset_out_of_range
+
 __all__ = [
     "OUTAGE_CALENDAR_COLUMNS",
     "OUTAGE_CALENDAR_SCHEMA",
@@ -53,6 +55,9 @@ class OutageCalendarError(ValueError):
 
 def _instant(text: str, *, path: Path, row: int, column: str) -> datetime | str:
     """``text`` as an aware UTC datetime, or the problem naming where it was and the fix."""
+    if utc_offset_out_of_range(text):
+        # Checked first: fromisoformat reads +14:30 (up to ±23:59), and telemetry refuses it.
+        return f"{path}: row {row}, column {column!r}: {text!r}: {UTC_OFFSET_RULE}"
     try:
         stamp = datetime.fromisoformat(text.strip())
     except ValueError:
