@@ -93,6 +93,7 @@ FILE_SUFFIXES: dict[str, FileFormat] = {
 GPU_HOURS = "gpu_hours"
 QUEUED_GPU_HOURS = "queued_gpu_hours"
 INTERVAL = "interval_minutes"
+_RULE_LONG_INTERVAL = "interval longer than an hour (split the row into hourly rows)"
 _UNIT_COLUMNS = (GPU_HOURS, QUEUED_GPU_HOURS, INTERVAL)
 _KNOWN_COLUMNS = frozenset((*TELEMETRY_SCHEMA.names(), *_UNIT_COLUMNS))
 _NUMERIC = ("gpus_running", "gpus_queued", *TELEMETRY_OPTIONAL)
@@ -635,6 +636,15 @@ def judged_rows(raw: pl.LazyFrame, *, source: str, now: datetime) -> Judged:
                 INTERVAL,
                 "interval not positive",
                 (interval <= 0).fill_null(False) | ~interval.is_finite().fill_null(True),
+                _as_text(INTERVAL, schema[INTERVAL]),
+            ),
+            (
+                # The warehouse holds hours: a daily row (1440) stood on its first hour and
+                # left the other 23 missing, so every day read missing and the region was
+                # forecast as zero.
+                INTERVAL,
+                _RULE_LONG_INTERVAL,
+                (interval > 60).fill_null(False) & interval.is_finite().fill_null(False),
                 _as_text(INTERVAL, schema[INTERVAL]),
             ),
         ]

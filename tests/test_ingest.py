@@ -746,15 +746,15 @@ def test_gpu_hours_are_held_to_the_ceiling_per_hour(wh: Warehouse, tmp_path: Pat
 
 def test_an_interval_that_is_not_a_number_says_so(wh: Warehouse, tmp_path: Path) -> None:
     """A blank interval is a missing value and "abc" is not a number (both read "interval not
-    positive", which sent the reader looking for a sign); 0 and -5 are not positive; the good
-    row loads."""
+    positive", which sent the reader looking for a sign); 0 and -5 are not positive; a day
+    (1440) is longer than the hours the warehouse holds; the good row loads."""
     path = tmp_path / "intervals.csv"
     header = (
         "ts,region,cluster,workload_class,customer,gpu_type,gpu_hours,gpus_queued,"
         "interval_minutes\n"
     )
     rows = [f"2025-03-01T{h:02d}:00:00Z,eu-west,c1,inference,acme,H100,10,0,{v}\n"
-            for h, v in enumerate(("60", "", "abc", "0", "-5"))]  # fmt: skip
+            for h, v in enumerate(("60", "", "abc", "0", "-5", "1440"))]  # fmt: skip
     path.write_text(header + "".join(rows))
     result = run(wh, path)
     assert result.entry and result.entry.loaded == 1
@@ -763,4 +763,6 @@ def test_an_interval_that_is_not_a_number_says_so(wh: Warehouse, tmp_path: Path)
         3: ("interval_minutes", "not a number"),
         4: ("interval_minutes", "interval not positive"),
         5: ("interval_minutes", "interval not positive"),
+        # A daily row stood on its first hour, the day's other 23 read missing: refused.
+        6: ("interval_minutes", "interval longer than an hour (split the row into hourly rows)"),
     }
