@@ -392,7 +392,7 @@ def horizon_days(text: str) -> int:
 def cmd_forecast(args: argparse.Namespace) -> int:
     """Forecast every demand series and store the run."""
     from flows.tables import fallback_lines, forecast_tables
-    from forecasting.runs import NoHistoryError, unplanned_regions_for
+    from forecasting.runs import NoHistoryError, plan_warnings_for, unplanned_regions_for
 
     given: dict[str, Any] = {}
     if args.models is not None:
@@ -448,6 +448,8 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     for line in fallback_lines(run):
         say(line, error=True)
     _warn_unplanned(unplanned_regions_for(path, options.capacity), plan=options.capacity)
+    for line in plan_warnings_for(path, options.capacity):
+        say(line, error=True)
     if args.strict and run.warnings:
         say(
             f"--strict: {len(run.warnings)} warning(s): series forecast by a fallback or "
@@ -527,6 +529,8 @@ def cmd_drill(args: argparse.Namespace) -> int:
         for line in shock_cut_lines(batch.played):
             say(line)
     _warn_not_played(batch.not_played)
+    for line in runs.plan_warnings_for(paths.warehouse, paths.capacity):
+        say(line, error=True)
     # Drills asked for and none played is a failed command; some skipped among many is not.
     return EXIT_OK if batch.played else EXIT_FAILED
 
@@ -716,6 +720,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     for line in (triggers_line(outcome), *power_lines(outcome)):
         console.print(line, markup=False, highlight=False)
     _warn_unplanned(outcome.unplanned_regions, plan=paths.capacity)
+    from forecasting.runs import plan_warnings_for
+
+    for warning in plan_warnings_for(paths.warehouse, paths.capacity):
+        say(warning, error=True)
     return EXIT_OK
 
 

@@ -28,6 +28,7 @@ from forecasting.capacity import (
     dump_plan,
     load_capacity,
     parse_capacity,
+    stray_dedicated_warnings,
     unplanned_regions,
 )
 from forecasting.resources import sample_capacity
@@ -222,6 +223,25 @@ def test_unplanned_regions_are_those_without_a_block_or_a_site() -> None:
         "mars-1",
     ]
     assert unplanned_regions(site_only, ["us-east"]) == []
+
+
+def test_a_block_dedicated_to_a_customer_without_telemetry_is_named() -> None:
+    """The sample plan dedicates a us-east pod to northwind-ai: telemetry spelling it
+    "Northwind-AI" (or lacking it) leaves the pod serving nobody, and the warning names the
+    block, the field and the nearest name; the exact name warns of nothing."""
+    plan = parse_capacity(sample_capacity().read_text(encoding="utf-8"))
+    (block,) = [b for b in plan.block if b.dedicated_customer]
+    exact = {block.region: [block.dedicated_customer, "other"]}
+    assert stray_dedicated_warnings(plan, exact, plan_path="plan.toml") == []
+    (line,) = stray_dedicated_warnings(
+        plan, {block.region: ["Northwind-AI", "other"]}, plan_path="plan.toml"
+    )
+    assert line.startswith(
+        f"warning: [[block]] {block.id!r} in plan.toml: dedicated_customer 'northwind-ai' has "
+        f"no telemetry in {block.region} (did you mean 'Northwind-AI'?): its {block.gpus:,} GPUs"
+    )
+    (far,) = stray_dedicated_warnings(plan, {}, plan_path="plan.toml")
+    assert "did you mean" not in far
 
 
 def test_bad_gpus_names_block_and_field() -> None:

@@ -37,6 +37,7 @@ from forecasting.runs.forecasts import (
     known_events,
     plan_horizon_months,
     plan_past_lead_times,
+    plan_warnings_for,
     store_forecast,
     unplanned_regions_for,
 )
@@ -112,6 +113,7 @@ __all__ = [
     "new_run_id",
     "plan_horizon_months",
     "plan_past_lead_times",
+    "plan_warnings_for",
     "play_drill",
     "report",
     "report_changes",

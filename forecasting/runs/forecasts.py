@@ -37,6 +37,7 @@ __all__ = [
     "known_events",
     "plan_horizon_months",
     "plan_past_lead_times",
+    "plan_warnings_for",
     "store_forecast",
     "unplanned_regions_for",
 ]
@@ -120,6 +121,24 @@ def unplanned_regions_for(warehouse_path: Path, capacity_path: Path | None) -> l
     with warehouse.connect(warehouse_path, read_only=True) as wh:
         regions = wh.query("SELECT DISTINCT region FROM telemetry_series")["region"].to_list()
     return unplanned_regions(plan, regions)
+
+
+def plan_warnings_for(warehouse_path: Path, capacity_path: Path | None) -> list[str]:
+    """Warning lines where the plan at ``capacity_path`` names what the telemetry lacks:
+    blocks dedicated to a customer with no telemetry in their region (none when no plan)."""
+    from forecasting.capacity import load_capacity, stray_dedicated_warnings
+
+    if capacity_path is None or not capacity_path.is_file():
+        return []
+    plan = load_capacity(capacity_path)
+    if not any(b.dedicated_customer for b in plan.block):
+        return []
+    with warehouse.connect(warehouse_path, read_only=True) as wh:
+        pairs = wh.query("SELECT DISTINCT region, customer FROM telemetry_series")
+    customers: dict[str, list[str]] = {}
+    for region, customer in pairs.iter_rows():
+        customers.setdefault(region, []).append(customer)
+    return stray_dedicated_warnings(plan, customers, plan_path=str(capacity_path))
 
 
 def history_until(series: pl.DataFrame, as_of: date) -> pl.DataFrame:
