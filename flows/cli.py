@@ -51,7 +51,7 @@ from forecasting.settings import (
 )
 
 if TYPE_CHECKING:
-    from forecasting.runs import DrillBatch, DrillNotPlayed
+    from forecasting.runs import ContractsLoaded, DrillBatch, DrillNotPlayed, EventsLoaded
 
 __all__ = ["adhoc_drill", "main"]
 
@@ -218,7 +218,6 @@ def cmd_events(args: argparse.Namespace) -> int:
     """Load event calendars into the warehouse, or list the known events."""
     from flows.tables import events_tables, stored_events_table
     from forecasting import warehouse
-    from forecasting.schema import EVENTS_SCHEMA
 
     path = _paths(args).warehouse
     if not args.paths:
@@ -236,6 +235,21 @@ def cmd_events(args: argparse.Namespace) -> int:
     loads = ingest_events(list(args.paths), path)
     for table in events_tables(loads, limit=args.limit):
         console.print(table)
+    _say_event_problems(loads)
+    if any(load.status == "failed" for load in loads):
+        return EXIT_FAILED
+    refused = sum(len(load.refused) for load in loads)
+    if args.strict and refused:
+        say(f"--strict: {refused} event row(s) refused", error=True)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _say_event_problems(loads: Sequence[EventsLoaded]) -> None:
+    """Each calendar file that failed, and each warning of one that loaded (events matching
+    no series, columns ignored), one line each."""
+    from forecasting.events import EVENTS_SCHEMA
+
     for load in loads:
         if load.status == "failed":
             say(failed_line(load.message), error=True)
@@ -248,13 +262,32 @@ def cmd_events(args: argparse.Namespace) -> int:
             )
         for line in lines:
             say(f"warning: {load.path}: {line}", error=True)
-    if any(load.status == "failed" for load in loads):
-        return EXIT_FAILED
-    refused = sum(len(load.refused) for load in loads)
-    if args.strict and refused:
-        say(f"--strict: {refused} event row(s) refused", error=True)
-        return EXIT_FAILED
-    return EXIT_OK
+
+
+def _say_contract_problems(loads: Sequence[ContractsLoaded], warehouse_path: Path) -> None:
+    """Each contract book that failed, its warnings, and each refused entry with its row,
+    field and rule, one line each."""
+    from forecasting import contracts, warehouse
+
+    with warehouse.connect(warehouse_path, read_only=True) as wh:
+        stored = wh.contracts()
+    # A refused entry whose id the book holds from another file leaves that version in force:
+    # "the other entries were kept" did not say that a deal refused at p=1.5 still counts at
+    # the p=0.5 an earlier file gave it.
+    in_force = dict(zip(stored["id"].to_list(), stored["source"].to_list(), strict=True))
+    for load in loads:
+        if load.status == "failed":
+            say(failed_line(load.message), error=True)
+        for warning in load.warnings:
+            say(f"warning {load.path}: {warning}", error=True)
+        for refused in load.refused:
+            line = contracts.Refusal(
+                row=refused["row_number"], **{k: v for k, v in refused.items() if k != "row_number"}
+            ).message
+            kept = in_force.get(refused.get("contract_id") or "")
+            if kept is not None:
+                line += f"; the book keeps {refused['contract_id']!r} as {kept} loaded it"
+            say(f"refused {line}", error=True)
 
 
 def cmd_contracts(args: argparse.Namespace) -> int:
@@ -279,23 +312,7 @@ def cmd_contracts(args: argparse.Namespace) -> int:
         stored = wh.contracts()
     book = contracts.book_of(stored)
     console.print(contracts_table(contracts.contract_list(book), limit=args.limit))
-    # A refused entry whose id the book holds from another file leaves that version in force:
-    # "the other entries were kept" did not say that a deal refused at p=1.5 still counts at
-    # the p=0.5 an earlier file gave it.
-    in_force = dict(zip(stored["id"].to_list(), stored["source"].to_list(), strict=True))
-    for load in loads:
-        if load.status == "failed":
-            say(failed_line(load.message), error=True)
-        for warning in load.warnings:
-            say(f"warning {load.path}: {warning}", error=True)
-        for refused in load.refused:
-            line = contracts.Refusal(
-                row=refused["row_number"], **{k: v for k, v in refused.items() if k != "row_number"}
-            ).message
-            kept = in_force.get(refused.get("contract_id") or "")
-            if kept is not None:
-                line += f"; the book keeps {refused['contract_id']!r} as {kept} loaded it"
-            say(f"refused {line}", error=True)
+    _say_contract_problems(loads, path)
     if any(load.status == "failed" for load in loads):
         return EXIT_FAILED
     refused_count = sum(len(load.refused) for load in loads)
@@ -730,7 +747,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     """Ingest new files, forecast, drill and publish, as one pipeline flow."""
     from flows.pipeline import pipeline_flow
-    from flows.tables import fallback_lines, pipeline_summary, report_table
+    from flows.tables import events_tables, fallback_lines, pipeline_summary, report_table
     from forecasting.capacity import load_capacity
     from forecasting.options import PipelineOptions
     from forecasting.traces.outages import read_outage_calendar
@@ -772,10 +789,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     for line in fallback_lines(outcome.forecast):
         say(line, error=True)
     _warn_not_played(outcome.drills_not_played)
-    # The summary counts the files that failed; each says why here, as `ingest` does.
+    # The summary counts the files that failed; each says why here, as `ingest` does, and so
+    # do the event rows and contracts refused (the run listed none of them, or a bare count).
     for result in outcome.ingested:
         if result.status == "failed":
             say(failed_line(result.message), error=True)
+    if any(load.refused or load.duplicate_rows for load in outcome.events):
+        for table in events_tables(outcome.events, limit=50)[1:]:
+            console.print(table)
+    _say_event_problems(outcome.events)
+    _say_contract_problems(outcome.contracts, paths.warehouse)
     for line in pipeline_summary(outcome, seconds=time.perf_counter() - started):
         say(line)
     if any(r.status == "failed" for r in outcome.ingested):

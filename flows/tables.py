@@ -902,9 +902,13 @@ def pipeline_summary(outcome: PipelineOutcome, *, seconds: float) -> list[str]:
     failing = [d.drill for d in outcome.drills if not d.passed]
     stale = outcome.report.stale_days
     failed = [r for r in outcome.ingested if r.status == "failed"]
+    refused_events = sum(len(load.refused) for load in outcome.events)
+    refused_contracts = sum(len(load.refused) for load in outcome.contracts)
     return [
         f"data: {len(loaded)} new file(s), {rows:,} rows loaded, {quarantined:,} quarantined"
         + (f"; {len(failed)} file(s) failed (each listed above with why)" if failed else "")
+        + (f"; {refused_events} event row(s) refused (listed above)" if refused_events else "")
+        + (f"; {refused_contracts} contract(s) refused (listed above)" if refused_contracts else "")
         + (f"; newest telemetry {stale} days old" if stale else ""),
         f"forecast {f.run_id}: {f.series:,} series, history to {f.as_of}{accuracy}"
         + (f"; {f.events} known event(s)" if f.events else "")

@@ -513,7 +513,8 @@ def test_the_models_table_counts_fallbacks_apart_from_backtest_choices() -> None
 
 def test_the_run_summary_counts_the_files_that_failed() -> None:
     """`fleetcast run` over an inbox where a file failed: the data line says how many failed
-    (it counted only the loaded ones, so a failed file went unmentioned at the end)."""
+    (it counted only the loaded ones, so a failed file went unmentioned at the end), and how
+    many event rows and contracts were refused."""
     from datetime import date
     from pathlib import Path
 
@@ -536,6 +537,16 @@ def test_the_run_summary_counts_the_files_that_failed() -> None:
     assert data.startswith("data: 0 new file(s), 0 rows loaded, 0 quarantined; 1 file(s) failed")
     clean = outcome.model_copy(update={"ingested": []})
     assert "failed" not in pipeline_summary(clean, seconds=1.0)[0]
+    # Event rows and contracts refused are counted too (the run said nothing of 14 of each).
+    from forecasting.runs import ContractsLoaded, EventsLoaded
+
+    refused = {"row_number": 2, "column": "start", "rule": "not a date", "value": "x"}
+    events = EventsLoaded(path=Path("ev.csv"), status="loaded", refused=[refused] * 3)
+    book = ContractsLoaded(path=Path("book.toml"), status="loaded", refused=[{}] * 2)
+    counted = clean.model_copy(update={"events": [events], "contracts": [book]})
+    assert pipeline_summary(counted, seconds=1.0)[0].endswith(
+        "; 3 event row(s) refused (listed above); 2 contract(s) refused (listed above)"
+    )
 
 
 def test_a_run_planned_to_its_daily_days_only_says_why() -> None:
