@@ -127,8 +127,12 @@ def change_events(changes: RunChanges) -> list[dict[str, Any]]:
     ``fleetcast.verdict-now``; payload: the drill runs compared. Power events: resource
     ``fleetcast.power.<region>.<site>`` labelled as trigger events with ``fleetcast.site`` for
     the pool; payload: the contract-power-by and exhaustion dates before and now. No changes,
-    no events.
+    no events; and none for a report whose comparison reached past identical reruns
+    (``reruns_skipped``): the report before it already raised them, and an unchanged rerun
+    alerts nothing.
     """
+    if changes.reruns_skipped:
+        return []
     related = _related(changes)
     compared = {
         "trigger_run_id": changes.trigger_run_id,

@@ -387,7 +387,7 @@ def test_a_report_on_other_settings_says_its_changes_may_come_from_them(
 
 def test_each_change_becomes_one_event_with_labels_and_dates(wh: warehouse.Warehouse) -> None:
     """change_events: one valid Prefect event per status change and verdict flip, labelled for
-    the automation's templates; none when nothing changed."""
+    the automation's templates; none when nothing changed, nor for a rerun of a report."""
     from prefect.events import Event
 
     from flows.report import POWER_CHANGED, STATUS_CHANGED, VERDICT_CHANGED, change_events
@@ -433,6 +433,12 @@ def test_each_change_becomes_one_event_with_labels_and_dates(wh: warehouse.Wareh
     assert drill.resource["fleetcast.verdict-before"] == "pass"
     assert drill.resource["fleetcast.verdict-now"] == "plan fails unshocked"
     assert (drill.payload["drill_run_id_before"], drill.payload["drill_run_id_now"]) == ("d1", "d2")
+    # The same report made again: its page still shows the moves since t2, but t3 raised the
+    # events already, so the rerun raises none.
+    _store_report(wh, "t3b", "f2", T0 + DAY + timedelta(hours=2), RED, power=SHORT_OF_POWER)
+    again = run_changes(wh)
+    assert (again.previous_trigger_run_id, again.reruns_skipped, again.count) == ("t2", 1, 3)
+    assert change_events(again) == []
 
 
 def _rendered(path: Path) -> str:
