@@ -813,6 +813,11 @@ def ingest_frame(
         )
     entry = loaded.entry
     notes = [*_overlap_notes(loaded.overlaps)]
+    if loaded.dropped:
+        notes.append(
+            f"dropped {loaded.dropped:,} row(s) of earlier content of this path over the same "
+            "period, under keys this version no longer holds: this version replaces it"
+        )
     if loaded.superseded:
         notes.append(
             f"dropped {loaded.superseded:,} quarantine row(s) of earlier content of this path: "

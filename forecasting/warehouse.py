@@ -363,6 +363,9 @@ class Loaded:
     entry: LedgerEntry
     overlaps: tuple[Overlap, ...] = ()
     superseded: int = 0
+    # Telemetry rows of earlier content at the same path, over a period this content covers
+    # whole, under keys this content lacks: dropped with it (see _drop_replaced_rows).
+    dropped: int = 0
 
 
 class Warehouse:
@@ -556,6 +559,7 @@ class Warehouse:
                 )
             finally:
                 self._con.execute("DROP TABLE _deduped")
+        dropped = self._drop_replaced_rows(path, sha256, min_ts, max_ts)
         self._con.execute(
             'INSERT INTO quarantine (ingest_id, file, row_number, "column", rule, value, raw) '
             'SELECT ?, ?, __row, "column", rule, value, raw FROM read_parquet(?)',
@@ -588,7 +592,7 @@ class Warehouse:
                 for v in (getattr(entry, c) for c in LEDGER_COLUMNS)
             ],
         )
-        return Loaded(entry=entry, overlaps=overlaps, superseded=superseded)
+        return Loaded(entry=entry, overlaps=overlaps, superseded=superseded, dropped=dropped)
 
     def _overlaps(self) -> tuple[Overlap, ...]:
         """Per earlier ingest, the keys of ``_deduped`` it stored, changed and identical.
@@ -606,6 +610,36 @@ class Warehouse:
         return tuple(
             Overlap(ingest_id=i, path=p, changed=int(c), identical=int(n)) for i, p, c, n in rows
         )
+
+    def _drop_replaced_rows(
+        self, path: str, sha256: str, min_ts: datetime | None, max_ts: datetime | None
+    ) -> int:
+        """Delete the telemetry rows still stored from earlier content of ``path`` whose period
+        this content covers whole (its rows of the same keys were just replaced); return how
+        many.
+
+        A file re-exported for the same period is a correction: the keys it no longer holds
+        (a region spelled "US-EAST" before the fix) must go with the old version, or following
+        the case note's advice to reload counted the region twice. Earlier content of another
+        period (a path reused for each day's export) is history and stays.
+        """
+        if min_ts is None or max_ts is None:
+            return 0
+        params = [path, sha256, min_ts, max_ts]
+        earlier = self._con.execute(
+            "SELECT ingest_id FROM ingest_ledger "
+            "WHERE path = ? AND sha256 <> ? AND min_ts >= ? AND max_ts <= ?",
+            params,
+        ).fetchall()
+        if not earlier:
+            return 0
+        ids = [row[0] for row in earlier]
+        stale = int(
+            self._scalar("SELECT count(*) FROM telemetry WHERE list_contains(?, ingest_id)", [ids])
+        )
+        if stale:
+            self._con.execute("DELETE FROM telemetry WHERE list_contains(?, ingest_id)", [ids])
+        return stale
 
     def _drop_superseded_quarantine(self, path: str) -> int:
         """Delete the quarantine rows of earlier ingests of ``path``; return how many.

@@ -731,13 +731,14 @@ def test_more_gpus_in_a_row_than_any_cluster_holds_is_quarantined(
 
 
 def test_gpu_hours_are_held_to_the_ceiling_per_hour(wh: Warehouse, tmp_path: Path) -> None:
-    """The ceiling applies to GPUs, after GPU-hours are divided by the interval."""
+    """The ceiling applies to GPUs, after GPU-hours are divided by the interval: 450,000
+    GPU-hours in 30 minutes are 900,000 GPUs, 600,000 are 1,200,000."""
     path = tmp_path / "hours.csv"
     path.write_text(
         "ts,region,cluster,workload_class,customer,gpu_type,gpu_hours,gpus_queued,"
         "interval_minutes\n"
-        "2025-03-01T00:00:00Z,eu-west,c1,inference,acme,H100,1500000,0,120\n"
-        "2025-03-01T02:00:00Z,eu-west,c1,inference,acme,H100,3000000,0,120\n"
+        "2025-03-01T00:00:00Z,eu-west,c1,inference,acme,H100,450000,0,30\n"
+        "2025-03-01T02:00:00Z,eu-west,c1,inference,acme,H100,600000,0,30\n"
     )
     result = run(wh, path)
     assert result.entry and result.entry.loaded == 1
@@ -766,3 +767,35 @@ def test_an_interval_that_is_not_a_number_says_so(wh: Warehouse, tmp_path: Path)
         # A daily row stood on its first hour, the day's other 23 read missing: refused.
         6: ("interval_minutes", "interval longer than an hour (split the row into hourly rows)"),
     }
+
+
+def test_a_file_reexported_for_the_same_period_replaces_its_earlier_rows(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    """Following the case note's advice (fix the export, reload the file) counted a region
+    twice: the rows under "US-EAST" stayed beside the corrected "us-east" ones. A new version
+    of a path over the same period replaces the old one's rows, and says how many it dropped;
+    a new version over another period (a path reused for each day's export) keeps the
+    history."""
+    path = tmp_path / "day.csv"
+    header = "ts,region,cluster,workload_class,customer,gpu_type,gpus_running,gpus_queued\n"
+
+    def day(region: str, date: str) -> str:
+        return "".join(
+            f"{date}T{h:02d}:00:00Z,{region},c1,inference,acme,H100,10,0\n" for h in range(24)
+        )
+
+    def regions() -> dict[str, int]:
+        counts = wh.query("SELECT region, count(*) AS n FROM telemetry GROUP BY region")
+        return dict(counts.iter_rows())
+
+    path.write_text(header + day("US-EAST", "2025-03-01") + day("eu-west", "2025-03-01"))
+    run(wh, path)
+    path.write_text(header + day("us-east", "2025-03-01") + day("eu-west", "2025-03-01"))
+    fixed = run(wh, path)
+    assert regions() == {"us-east": 24, "eu-west": 24}
+    assert any(note.startswith("dropped 24 row(s) of earlier content") for note in fixed.notes)
+    path.write_text(header + day("us-east", "2025-03-02"))
+    later = run(wh, path)
+    assert regions() == {"us-east": 48, "eu-west": 24}
+    assert not any("earlier content of this path over" in note for note in later.notes)
