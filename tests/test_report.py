@@ -1092,7 +1092,7 @@ def test_the_demand_charts_say_where_the_triggers_count_differently() -> None:
 
 def test_what_changed_lists_moves_against_the_previous_run() -> None:
     """Moves, new and resolved pools against the previous run, which the page names with its
-    as-of day when known."""
+    as-of day when known; a report made again says which identical reports it reached past."""
     inputs = sample_inputs()
     changes = trigger_changes(inputs.triggers, inputs.previous_triggers)
     by_pool = {(r["region"], r["pool"]): r for r in changes.iter_rows(named=True)}
@@ -1113,6 +1113,19 @@ def test_what_changed_lists_moves_against_the_previous_run() -> None:
     assert f"The two runs differ in {horizon}: changes below may come from that" in page
     dated = finance_page(replace(inputs, previous_as_of=date(2026, 11, 8)))
     assert "Compared with run 2026-11-15T06-00 (as of 2026-11-08)." in dated
+    # A report made again says it reached past its identical predecessor.
+    again = (
+        "1 earlier report of this forecast run and settings, identical to this one, not compared."
+    )
+    assert again in finance_page(replace(inputs, reruns_skipped=1))
+    assert again in finance_page(
+        replace(
+            inputs,
+            reruns_skipped=1,
+            previous_run_id=None,
+            previous_triggers=inputs.triggers.clear(),
+        )
+    )
     # Both exhaustions lie past the daily rows (to 2027-02-19): months, and no day shift.
     end = daily_end(inputs)
     monthly = trigger_changes(

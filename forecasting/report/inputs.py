@@ -469,6 +469,9 @@ class ReportInputs:
     # Sites whose power status moved since that run (forecasting.changes.power_changes).
     power_changes: pl.DataFrame = field(default_factory=partial(_empty, POWER_CHANGES_SCHEMA))
     changed_inputs: tuple[str, ...] = ()  # settings the previous run differs in
+    # Reports of this forecast run and settings made before this one and identical to it, that
+    # the comparison reached past (forecasting.changes.RunChanges.reruns_skipped).
+    reruns_skipped: int = 0
     contracts: pl.DataFrame = field(default_factory=partial(_empty, CONTRACT_LIST_SCHEMA))
     contract_finance: pl.DataFrame = field(default_factory=partial(_empty, FINANCE_SCHEMA))
     book_concentration: pl.DataFrame = field(

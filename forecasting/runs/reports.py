@@ -357,6 +357,7 @@ def report_inputs(
         previous_daily_end=compared.previous_daily_end,
         power_changes=compared.power,
         changed_inputs=compared.inputs,
+        reruns_skipped=compared.reruns_skipped,
         contracts=contracts.contract_list(book),
         # To the plan's end, not the daily days': finance reads the book over the 36 months its
         # orders are sized for (a term to 2032 read six months of it).

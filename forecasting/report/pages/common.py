@@ -367,8 +367,16 @@ class Changes:
 
 def changes_view(inputs: ReportInputs) -> Changes:
     """What changed in the triggers since the previous run."""
+    n = inputs.reruns_skipped
+    # A report made again reads past its identical predecessors, and says so.
+    again = (
+        f" {n} earlier report{'s' if n != 1 else ''} of this forecast run and settings, "
+        "identical to this one, not compared."
+        if n
+        else ""
+    )
     if inputs.previous_triggers.is_empty() and inputs.previous_run_id is None:
-        return Changes("No earlier report by as-of day: nothing to compare with.", None)
+        return Changes(f"No earlier report by as-of day: nothing to compare with.{again}", None)
     end, end_before = daily_end(inputs), inputs.previous_daily_end
     changes = trigger_changes(
         inputs.triggers, inputs.previous_triggers, daily_end_now=end, daily_end_before=end_before
@@ -402,7 +410,7 @@ def changes_view(inputs: ReportInputs) -> Changes:
         ]
         for r in moved.iter_rows(named=True)
     ]
-    note = f"{since} {quiet} trigger{'s' if quiet != 1 else ''} unchanged.".strip()
+    note = f"{since} {quiet} trigger{'s' if quiet != 1 else ''} unchanged.{again}".strip()
     headers = [
         "region",
         "pool",
