@@ -237,8 +237,9 @@ def test_a_block_waiting_for_power_beats_a_powered_one_that_arrives_later() -> N
 def test_contract_power_by_is_exhaustion_less_lead_months_less_buffer() -> None:
     """A committed 0.8 MW block arriving 2026-05-31 at a 1.5 MW site already drawing 1.0: power
     runs out that day; 3 months back is 2026-02-28 (clamped), less 4 weeks is 2026-01-31,
-    still ahead of the as-of date (green). With a 6-week buffer it is 2026-01-17 (green), and
-    with 5 months lead 2025-12-31 less 4 weeks, past: red (lead time lost)."""
+    still ahead of the as-of date, with a 6-week buffer 2026-01-17, and with 5 months lead
+    2025-12-31 less 4 weeks, past: red (lead time lost). Its 1.6 MW ceiling leaves 0.2 MW of
+    the need past it, which no contract covers: red on any date; under a 2 MW ceiling, green."""
     committed = _block("r1-new", 500, mw=0.8, status="committed", in_service=date(2026, 5, 31))
     flat = _linear(base=100.0, slope=0.0)  # demand never near capacity: no block trigger
 
@@ -251,13 +252,26 @@ def test_contract_power_by_is_exhaustion_less_lead_months_less_buffer() -> None:
     row = power(3)
     assert row["exhaustion_date"] == date(2026, 5, 31)
     assert row["contract_by"] == date(2026, 1, 31)
-    assert row["status"] == "green"
+    # Its contract-by date is ahead, but 0.2 MW of the need lies past the ceiling: no contract
+    # covers it, so the site is red (it read green).
+    assert row["status"] == "red"
     assert row["max_shortfall_mw"] == pytest.approx(0.3)
     assert row["ceiling_room_mw"] == pytest.approx(0.1)
     assert row["mw_to_contract"] == pytest.approx(0.1)  # the ceiling caps it
     assert "beyond the ceiling" in row["note"]
     assert row["mw_beyond_ceiling"] == pytest.approx(0.2)  # 0.3 MW short, 0.1 MW of room
     assert power(3, buffer_weeks=6)["contract_by"] == date(2026, 1, 17)
+    roomy = _power(
+        _run(
+            _plan(
+                sites=[_site(mw=1.5, power_lead_months=3, ceiling_mw=2.0)],
+                blocks=[_block(), committed],
+            ),
+            flat,
+        ),
+        "s1",
+    )
+    assert (roomy["status"], roomy["mw_beyond_ceiling"]) == ("green", 0.0)
     late = power(5)
     assert (late["contract_by"], late["status"]) == (date(2025, 12, 3), "red")
 

@@ -184,6 +184,10 @@ def _power_row(
         )
     if past_ceiling:
         notes.append(f"{past_ceiling:.2f} MW {_BEYOND_CEILING}")
+        # No contract date fixes a need past the ceiling: whatever is contracted now, the
+        # site runs short (a site needing 44 MW under a 2 MW ceiling read green, "contract by
+        # 2027-08-06").
+        status = Status.RED
     return row | {
         "exhaustion_date": exhaustion,
         "mw_needed_at_exhaustion": float(first["mw_needed"]),
