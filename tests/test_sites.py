@@ -216,7 +216,7 @@ def test_a_block_waiting_for_power_beats_a_powered_one_that_arrives_later() -> N
     days for it; a pod with 30 weeks' lead would arrive powered on day 210, 109 days after
     exhaustion. The racks are usable first, so they are ordered, at s1, and the note says they
     wait for power (the old rule took the powered pod: capacity a year late for a region whose
-    power was weeks away)."""
+    power was weeks away). With no power ever, the roomiest site whose ceiling can hold it."""
     pod = {"name": "pod-h100", "kind": "pod", "gpu_type": "H100", "gpus": 1024, "mw": 1.6,
            "lead_time_weeks": 30, "capex_usd": 40e6, "fabric": True}  # fmt: skip
     site = _site(mw=1.0, contracted_mw=4.0, contracted_energized=_day(120))
@@ -232,6 +232,11 @@ def test_a_block_waiting_for_power_beats_a_powered_one_that_arrives_later() -> N
     assert _all_pool(bare)["candidate"] == "rack-h100"
     assert "the most free is 0.50 MW at s2" in _all_pool(bare)["note"]
     assert bare.placements.select("site", "powered").rows() == [("s2", False)]
+    # s2's ceiling (0.6 MW) can never hold the racks' 0.8 MW, s1's (5 MW) can: placed at s1,
+    # where a power contract can bring them on (s2 read "a new site is needed").
+    capped = [_site(mw=1.0, ceiling_mw=5.0), _site("s2", mw=0.5, ceiling_mw=0.6)]
+    held = _run(_plan(sites=capped, candidates=[RACK, pod]))
+    assert held.placements.select("site", "powered").rows() == [("s1", False)]
 
 
 def test_contract_power_by_is_exhaustion_less_lead_months_less_buffer() -> None:

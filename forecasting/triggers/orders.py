@@ -240,7 +240,7 @@ def _choose(
         return chosen
     if chosen.site is None:
         # No site ever has its MW within the plan: the roomiest carries its power trigger.
-        roomiest = power.roomiest(region, chosen.arrives)
+        roomiest = power.roomiest(region, chosen.arrives, chosen.mw)
         chosen = replace(chosen, site=None if roomiest is None else roomiest[0])
     # Its MW is reserved by the caller, for the order it places only: a choice it then
     # re-sizes or drops reserved MW no order used (us-east's racks found no power left, and a

@@ -12,7 +12,7 @@ drawing on the free MW kept here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
@@ -57,6 +57,9 @@ class _Power:
     end: date
     region_of: dict[str, str]
     free: dict[str, np.ndarray]
+    # MW a site could still take under its ceiling, per day (energized or not); absent where
+    # the site declares no ceiling. Placing an order takes its MW here too.
+    under_ceiling: dict[str, np.ndarray] = field(default_factory=dict)
 
     @classmethod
     def of(cls, plan: CapacityPlan, *, start: date, end: date) -> _Power | None:
@@ -64,11 +67,13 @@ class _Power:
         if not plan.site:
             return None
         timeline = site_power_timeline(plan, start=start, end=end)
-        free = {
-            str(site): (frame["energized_mw"] - frame["mw_in_service"]).to_numpy().copy()
-            for (site,), frame in timeline.group_by("site", maintain_order=True)
-        }
-        return cls(start, end, {s.id: s.region for s in plan.site}, free)
+        free, under = {}, {}
+        for (site,), frame in timeline.group_by("site", maintain_order=True):
+            free[str(site)] = (frame["energized_mw"] - frame["mw_in_service"]).to_numpy().copy()
+            ceiling = frame["ceiling_mw"][0]
+            if ceiling is not None:
+                under[str(site)] = (ceiling - frame["mw_in_service"]).to_numpy().copy()
+        return cls(start, end, {s.id: s.region for s in plan.site}, free, under)
 
     def _index(self, day: date) -> int:
         last = (self.end - self.start).days
@@ -92,18 +97,34 @@ class _Power:
         i = first + int(np.searchsorted(ahead[first:], mw - _TOL))
         return self.start + timedelta(days=i) if i < free.size else None
 
-    def roomiest(self, region: str, arrives: date) -> tuple[str, float] | None:
-        """The region's site with the most MW free from ``arrives`` on (ties by id)."""
+    def fits_ceiling(self, site: str, mw: float, arrives: date) -> bool:
+        """Whether ``mw`` more from ``arrives`` on stays under ``site``'s ceiling every day."""
+        under = self.under_ceiling.get(site)
+        return under is None or float(under[self._index(arrives) :].min()) >= mw - _TOL
+
+    def roomiest(self, region: str, arrives: date, mw: float = 0.0) -> tuple[str, float] | None:
+        """The region's site with the most MW free from ``arrives`` on (ties by id), among
+        those whose ceiling can hold ``mw`` more where any can: an order no site powers yet
+        went to a site with a 2 MW ceiling beside one with 90 MW of room, and read "a new
+        site is needed"."""
         rooms = [(site, self.room(site, arrives)) for site in self.sites_in(region)]
+        holding = [r for r in rooms if self.fits_ceiling(r[0], mw, arrives)]
+        rooms = holding or rooms
         return min(rooms, key=lambda r: (-r[1], r[0])) if rooms else None
 
     def take(self, site: str, mw: float, arrives: date) -> None:
         """Reserve ``mw`` at ``site`` from ``arrives`` on."""
         self.free[site][self._index(arrives) :] -= mw
+        if site in self.under_ceiling:
+            self.under_ceiling[site][self._index(arrives) :] -= mw
 
     def copy(self) -> _Power:
         """An independent copy, to try a plan without reserving its MW here."""
-        return replace(self, free={s: mw.copy() for s, mw in self.free.items()})
+        return replace(
+            self,
+            free={s: mw.copy() for s, mw in self.free.items()},
+            under_ceiling={s: mw.copy() for s, mw in self.under_ceiling.items()},
+        )
 
     def after(self, order: _Order) -> _Power:
         """A copy with ``order``'s MW taken (this one untouched), to try what would follow it."""
