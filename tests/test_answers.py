@@ -373,3 +373,19 @@ def test_a_pass_on_a_shock_the_horizon_cut_short_says_so_beside_the_verdict() ->
         f"on {MONDAY + timedelta(days=DAYS - 1)}: a longer forecast plays all of it"
     ]
     assert str(drill_tables([step])[0].columns[2]._cells[0]) == "pass"
+
+
+def test_the_unlimited_stand_in_may_pass_the_ceiling_a_plan_block_is_held_to() -> None:
+    """Twice a 10x shock's busiest hour passes the 1,000,000 GPUs a plan's block may hold:
+    the answers' "unlimited" block is built without that rule (`drill --class inference
+    --factor 10` stopped with a validation traceback), while a block of the candidate's own
+    size is still a validated plan entry."""
+    from forecasting.capacity import parse_capacity
+    from forecasting.drills.answers import _Option
+    from forecasting.resources import sample_capacity
+
+    plan = parse_capacity(sample_capacity().read_text(encoding="utf-8"))
+    option = _Option("us-east", plan.candidate[0], date(2027, 3, 1))
+    ample = option.block(2_400_000, "0-unlimited")
+    assert (ample.gpus, ample.region, ample.in_service) == (2_400_000, "us-east", date(2027, 3, 1))
+    assert option.block(plan.candidate[0].gpus, 1).gpus == plan.candidate[0].gpus

@@ -15,7 +15,7 @@ from forecasting.drills.inputs import DemandSide
 from forecasting.drills.kpis import ALL_CLASSES, DrillResult, group_verdicts
 from forecasting.drills.scenarios import Scenario
 from forecasting.drills.simulate import Engine, PreparedDrill, prepare_drill
-from forecasting.schema import BlockStatus, WorkloadClass, frame_schema
+from forecasting.schema import MAX_GPUS_PER_ROW, BlockStatus, WorkloadClass, frame_schema
 
 __all__ = [
     "ADDITIONS_SCHEMA",
@@ -133,7 +133,12 @@ class _Option:
     def block(self, gpus: int, serial: int | str) -> Block:
         """One block of this type's shape and arrival, with ``gpus`` GPUs."""
         c = self.candidate
-        return Block(
+        # The "unlimited" stand-in (``_ample_gpus``) is no plan entry: twice a 10x shock's
+        # busiest hour passes the ceiling a plan's block is held to, and validating it as
+        # one stopped the drill with a traceback. Every field but its GPUs is the candidate's,
+        # which the plan validated.
+        make = Block.model_construct if gpus > MAX_GPUS_PER_ROW else Block
+        return make(
             id=f"new-{self.region}-{c.name}-{serial}",
             kind=c.kind,
             region=self.region,
