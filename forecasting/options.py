@@ -129,12 +129,6 @@ class ForecastOptions(BaseModel):
         )
 
 
-def _dated(event: str) -> str:
-    """``BLOCK`` or ``BLOCK@WHEN`` as a name part: ``BLOCK`` or ``BLOCK-at-WHEN``."""
-    what, _, when = event.partition("@")
-    return f"{what}-at-{when}" if when else what
-
-
 class AdhocDrill(BaseModel):
     """A drill described on the command line or as deployment parameters."""
 
@@ -163,12 +157,12 @@ class AdhocDrill(BaseModel):
             return self
         self.multiplier = 1.0
         if self.name is None:
-            # The loss's date is in the name: the same loss a week later is another drill.
-            events = [f"lose-{_dated(x)}" for x in self.lose]
-            events += [f"slip-{x.split(':')[0]}" for x in self.slip]
-            if self.region_loss:
-                events.append(f"region-loss-{_dated(self.region_loss.split(':')[0])}")
-            self.name = "-".join(events)
+            from forecasting.drills.scenarios import adhoc_name
+
+            # Every argument is in the name: the same loss a week later is another drill.
+            self.name = adhoc_name(
+                multiplier=None, lose=self.lose, slip=self.slip, region_loss=self.region_loss
+            )
         return self
 
     def scenario(self) -> Scenario:

@@ -293,7 +293,7 @@ def test_a_supply_event_alone_is_drilled_at_todays_demand() -> None:
     lost = adhoc_drill(parser.parse_args(["drill", "--lose", "us-east-pod-01@+1w"]))
     assert (lost.target, lost.multiplier, lost.name) == ("all", 1.0, "lose-us-east-pod-01-at-+1w")
     dark = adhoc_drill(parser.parse_args(["drill", "--region-loss", "eu-west:3"]))
-    assert (dark.multiplier, dark.name) == (1.0, "region-loss-eu-west")
+    assert (dark.multiplier, dark.name) == (1.0, "region-loss-eu-west-3d")
     both = adhoc_drill(parser.parse_args(["drill", "--lose", "b1", "--factor", "1.5"]))
     assert both.multiplier == 1.5 and both.name is None
     shock = adhoc_drill(parser.parse_args(["drill", "--class", "training", "--lose", "b1"]))

@@ -392,8 +392,28 @@ def test_a_drill_of_dated_losses_starts_at_the_first_loss() -> None:
     assert start_of(lose=("a@+1w",), start="+1d") == 24
     assert start_of(multiplier=1.5, lose=("a@+1w",)) == 0
     assert AdhocDrill(lose=("a@+1w",)).name == "lose-a-at-+1w"
-    assert AdhocDrill(region_loss="r1@+2d:3").name == "region-loss-r1-at-+2d"
+    assert AdhocDrill(region_loss="r1@+2d:3").name == "region-loss-r1-at-+2d-3d"
     assert AdhocDrill(lose=("a",)).name == "lose-a"
+
+
+def test_ad_hoc_drills_that_differ_in_any_argument_differ_in_name() -> None:
+    """A 3-day and a 9-day region loss, a slip of 4 and of 8 weeks, a shock from today and one
+    from May shared a name: the page showed one of each pair and `status` read a verdict flip
+    between two different drills. Every argument is now in the name."""
+    from forecasting.options import AdhocDrill
+
+    names = [
+        AdhocDrill(region_loss="largest@+2w:3").name,
+        AdhocDrill(region_loss="largest@+2w:9").name,
+        AdhocDrill(slip=("b1:4w",)).name,
+        AdhocDrill(slip=("b1:8w",)).name,
+        AdhocDrill(target="class:training").scenario().name,
+        AdhocDrill(target="class:training", start="2027-05-27").scenario().name,
+        AdhocDrill(target="class:training", lose=("b1",)).scenario().name,
+    ]
+    assert len(set(names)) == len(names), names
+    assert names[1] == "region-loss-largest-at-+2w-9d"
+    assert names[5] == "class-training-2x-step-from-2027-05-27"
 
 
 def test_a_block_already_delivered_cannot_slip() -> None:

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Sequence
 from datetime import date
 from importlib.resources.abc import Traversable
 from typing import Annotated, Any, Literal, Self
@@ -330,6 +331,42 @@ def _region_loss_arg(text: str) -> dict[str, str]:
     return {**loss, "on": on.strip()} if on else loss
 
 
+def _dated(event: str) -> str:
+    """``BLOCK`` or ``BLOCK@WHEN`` as a name part: ``BLOCK`` or ``BLOCK-at-WHEN``."""
+    what, _, when = event.partition("@")
+    return f"{what}-at-{when}" if when else what
+
+
+def adhoc_name(
+    *,
+    multiplier: float | None = 2.0,
+    target: str = "all",
+    shape: str = "step",
+    start: str | date | None = None,
+    lose: Sequence[str] = (),
+    slip: Sequence[str] = (),
+    region_loss: str | None = None,
+) -> str:
+    """A name for an ad-hoc drill that holds every argument it was given (``multiplier``
+    None: a supply event alone, at today's demand): two drills that differ in any argument
+    differ in name. A 3-day and a 9-day region loss shared one name, so the page showed one
+    of them and `status` read a verdict flip where none was."""
+    parts = (
+        []
+        if multiplier is None
+        else [f"{target.replace(':', '-')}-{multiplier:g}x-{shape.replace(':', '-')}"]
+    )
+    if multiplier is not None and start is not None:
+        parts.append(f"from-{start}")
+    parts += [f"lose-{_dated(x)}" for x in lose]
+    parts += [f"slip-{x.replace(':', '-')}" for x in slip]
+    if region_loss:
+        where, _, days = region_loss.rpartition(":")
+        length = f"-{days.removesuffix('d')}d" if where else ""
+        parts.append(f"region-loss-{_dated(where or region_loss)}{length}")
+    return "-".join(parts)
+
+
 def scenario_from_args(
     *,
     name: str | None = None,
@@ -349,7 +386,16 @@ def scenario_from_args(
     ``REGION@WHEN:DAYS`` (``largest:3d``). Errors name the argument at fault.
     """
     raw: dict[str, Any] = {
-        "name": name or f"{target.replace(':', '-')}-{multiplier:g}x-{shape.replace(':', '-')}",
+        "name": name
+        or adhoc_name(
+            multiplier=multiplier,
+            target=target,
+            shape=shape,
+            start=start,
+            lose=lose,
+            slip=slip,
+            region_loss=region_loss,
+        ),
         "description": description,
         "multiplier": multiplier,
         "target": target,
