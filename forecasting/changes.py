@@ -25,7 +25,12 @@ from typing import Any
 import polars as pl
 
 from forecasting import warehouse
-from forecasting.report.changes import POWER_CHANGES_SCHEMA, change_kind, trigger_changes
+from forecasting.report.changes import (
+    POWER_CHANGES_SCHEMA,
+    VERDICT_CHANGES_SCHEMA,
+    change_kind,
+    trigger_changes,
+)
 
 __all__ = [
     "POWER_CHANGES_SCHEMA",
@@ -55,15 +60,6 @@ STATUS_CHANGES_SCHEMA = pl.Schema(
     }
 )
 
-VERDICT_CHANGES_SCHEMA = pl.Schema(
-    {
-        "drill": pl.String,
-        "verdict_before": pl.String,
-        "verdict_now": pl.String,
-        "run_id_before": pl.String,
-        "run_id_now": pl.String,
-    }
-)
 
 # Drill runs stored before migration 6 have no verdict, only whether they passed.
 _NO_VERDICT_FAIL = "fail (no verdict stored)"
@@ -318,6 +314,12 @@ def _drills_seen(wh: warehouse.Warehouse, forecast_run_id: str, until: datetime)
     )
 
 
+def _drill_runs_seen(wh: warehouse.Warehouse, report: dict[str, Any]) -> set[str]:
+    """The drill runs a report (a ``_trigger_run`` row) could show."""
+    seen = _drills_seen(wh, report["forecast_run_id"], report["created_at"])
+    return set(seen["run_id"].to_list())
+
+
 def run_changes(wh: warehouse.Warehouse, *, trigger_run_id: str | None = None) -> RunChanges:
     """What changed in trigger run ``trigger_run_id`` (default: the newest by as-of day, as
     ``reports/latest``) since the report
@@ -333,8 +335,15 @@ def run_changes(wh: warehouse.Warehouse, *, trigger_run_id: str | None = None) -
     previous = _previous_trigger_run(wh, current)
     while previous is not None:
         changes = _changes_between(wh, current, previous)
-        same_run = previous["forecast_run_id"] == current["forecast_run_id"]
-        if changes.count or changes.inputs or not same_run:
+        # A rerun is identical only where it also saw the same drill runs: a drill played
+        # between two reports is news on the page, even when no verdict flipped.
+        same = (
+            previous["forecast_run_id"] == current["forecast_run_id"]
+            and not changes.count
+            and not changes.inputs
+            and _drill_runs_seen(wh, previous) == _drill_runs_seen(wh, current)
+        )
+        if not same:
             return replace(changes, reruns_skipped=skipped)
         skipped += 1
         previous = _previous_trigger_run(wh, previous)

@@ -356,6 +356,11 @@ def test_a_report_made_again_compares_past_its_identical_reruns(
     news = run_changes(wh)
     assert (news.previous_trigger_run_id, news.reruns_skipped) == ("t2b", 0)
     assert news.drills.height == 1
+    # A drill played since (a new one, no flip) makes the rerun another report too.
+    _store_drill(wh, "d3", "f2", "block-loss", "pass", T0 + DAY + DAY / 5)
+    _store_report(wh, "t2d", "f2", T0 + DAY + DAY / 4, RED)
+    played = run_changes(wh)
+    assert (played.previous_trigger_run_id, played.reruns_skipped, played.count) == ("t2c", 0, 0)
     _store_report(wh, "t1b", "f1", T0 + DAY / 12, GREEN)
     lone = run_changes(wh, trigger_run_id="t1b")
     assert (lone.previous_trigger_run_id, lone.reruns_skipped) == (None, 1)

@@ -1113,6 +1113,15 @@ def test_what_changed_lists_moves_against_the_previous_run() -> None:
     assert f"The two runs differ in {horizon}: changes below may come from that" in page
     dated = finance_page(replace(inputs, previous_as_of=date(2026, 11, 8)))
     assert "Compared with run 2026-11-15T06-00 (as of 2026-11-08)." in dated
+    # A drill whose verdict flipped is listed too (only `fleetcast status` showed it).
+    flipped = pl.DataFrame(
+        [{"drill": "region-loss", "verdict_before": "pass", "verdict_now": "fails under the shock",
+          "run_id_before": "d1", "run_id_now": "d2"}]
+    )  # fmt: skip
+    assert html_text("pass → fails under the shock") in finance_page(
+        replace(inputs, drill_changes=flipped)
+    )
+    assert "fails under the shock" not in finance_page(inputs).split("What changed")[-1]
     # A report made again says it reached past its identical predecessor.
     again = (
         "1 earlier report of this forecast run and settings, identical to this one, not compared."

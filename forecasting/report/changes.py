@@ -6,7 +6,13 @@ from datetime import date
 
 import polars as pl
 
-__all__ = ["CHANGES_SCHEMA", "POWER_CHANGES_SCHEMA", "change_kind", "trigger_changes"]
+__all__ = [
+    "CHANGES_SCHEMA",
+    "POWER_CHANGES_SCHEMA",
+    "VERDICT_CHANGES_SCHEMA",
+    "change_kind",
+    "trigger_changes",
+]
 
 CHANGES_SCHEMA = pl.Schema(
     {
@@ -23,6 +29,17 @@ CHANGES_SCHEMA = pl.Schema(
         "order_by_shift_days": pl.Int64,
         "blocks_before": pl.Int64,
         "blocks_now": pl.Int64,
+    }
+)
+
+# One row per drill whose verdict differs between two reports (forecasting.changes).
+VERDICT_CHANGES_SCHEMA = pl.Schema(
+    {
+        "drill": pl.String,
+        "verdict_before": pl.String,
+        "verdict_now": pl.String,
+        "run_id_before": pl.String,
+        "run_id_now": pl.String,
     }
 )
 

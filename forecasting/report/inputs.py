@@ -23,7 +23,7 @@ from forecasting.capacity import (
     unplanned_regions,
 )
 from forecasting.contracts import BOOK_CONCENTRATION_SCHEMA, CONTRACT_LIST_SCHEMA, FINANCE_SCHEMA
-from forecasting.report.changes import POWER_CHANGES_SCHEMA
+from forecasting.report.changes import POWER_CHANGES_SCHEMA, VERDICT_CHANGES_SCHEMA
 from forecasting.report.format import fmt_date
 from forecasting.schema import DEMAND_SCHEMA, FORECAST_SCHEMA, frame_schema, table
 from forecasting.triggers import TRIGGERS_SCHEMA
@@ -401,6 +401,7 @@ _REQUIRED: dict[str, pl.Schema] = {
     "concentration": CONCENTRATION_SCHEMA,
     "previous_triggers": TRIGGERS_SCHEMA,
     "power_changes": POWER_CHANGES_SCHEMA,
+    "drill_changes": VERDICT_CHANGES_SCHEMA,
     "contracts": CONTRACT_LIST_SCHEMA,
     "contract_finance": FINANCE_SCHEMA,
     "book_concentration": BOOK_CONCENTRATION_SCHEMA,
@@ -472,6 +473,8 @@ class ReportInputs:
     # Reports of this forecast run and settings made before this one and identical to it, that
     # the comparison reached past (forecasting.changes.RunChanges.reruns_skipped).
     reruns_skipped: int = 0
+    # Drills whose verdict flipped since that run (forecasting.changes.verdict_changes).
+    drill_changes: pl.DataFrame = field(default_factory=partial(_empty, VERDICT_CHANGES_SCHEMA))
     contracts: pl.DataFrame = field(default_factory=partial(_empty, CONTRACT_LIST_SCHEMA))
     contract_finance: pl.DataFrame = field(default_factory=partial(_empty, FINANCE_SCHEMA))
     book_concentration: pl.DataFrame = field(

@@ -358,6 +358,7 @@ def report_inputs(
         power_changes=compared.power,
         changed_inputs=compared.inputs,
         reruns_skipped=compared.reruns_skipped,
+        drill_changes=compared.drills,
         contracts=contracts.contract_list(book),
         # To the plan's end, not the daily days': finance reads the book over the 36 months its
         # orders are sized for (a term to 2032 read six months of it).

@@ -363,6 +363,7 @@ class Changes:
     note: str
     table: Table | None
     power: Table | None = None  # sites whose power status moved; None when none did
+    drills: Table | None = None  # drills whose verdict flipped; None when none did
 
 
 def changes_view(inputs: ReportInputs) -> Changes:
@@ -426,7 +427,20 @@ def changes_view(inputs: ReportInputs) -> Changes:
         note,
         Table.of(headers, rows, numeric=(5, 7), empty="no trigger changed"),
         _power_changes_table(inputs.power_changes),
+        _drill_changes_table(inputs.drill_changes),
     )
+
+
+def _drill_changes_table(flipped: pl.DataFrame) -> Table | None:
+    """The drills whose verdict flipped, or None when none did (`fleetcast status` listed
+    them and raised an alert while the page said nothing of them)."""
+    if flipped.is_empty():
+        return None
+    rows = [
+        [r["drill"], f"{r['verdict_before']} → {r['verdict_now']}"]
+        for r in flipped.iter_rows(named=True)
+    ]
+    return Table.of(["drill", "verdict"], rows, empty="no drill verdict flipped")
 
 
 def _power_changes_table(moved: pl.DataFrame) -> Table | None:
