@@ -1869,7 +1869,8 @@ def test_a_site_is_called_short_of_power_only_on_a_day_it_is() -> None:
 
 def test_the_idle_risk_card_says_what_it_could_not_judge() -> None:
     """Every committed block entering service after the forecast left nothing judged, and the
-    card read "$0 capex at idle risk"; it now says none was judged, or how many were not."""
+    card read "$0 capex at idle risk"; it now says none was judged, or how many were not, and
+    how many it judged but could not price."""
     inputs = sample_inputs()
     shown = finance_page(inputs)
     assert "$25.8M" in shown and "not judged" not in shown
@@ -1890,6 +1891,12 @@ def test_the_idle_risk_card_says_what_it_could_not_judge() -> None:
     shown = finance_page(replace(inputs, idle_risk=partly))
     apart = "$742k (1 block judged on part of its first 13 weeks only: $25.0M, not in the total)"
     assert html_text(apart) in shown
+    # Judged but with no candidate to price it: said, not silently left out of the total.
+    unpriced = inputs.idle_risk.with_columns(
+        capex_at_risk_usd=pl.when(pl.col("kind") == "pod").then(None).otherwise("capex_at_risk_usd")
+    )
+    said = "1 block not priced: no candidate of the same kind and GPU type"
+    assert html_text(said) in finance_page(replace(inputs, idle_risk=unpriced))
 
 
 def test_a_green_the_forecast_cannot_verify_says_how_far_it_reaches() -> None:

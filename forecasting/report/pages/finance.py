@@ -154,6 +154,14 @@ def _idle_card(idle: pl.DataFrame) -> str:
         )
     if unjudged:
         apart.append(f"{unjudged} {'block' if unjudged == 1 else 'blocks'} not judged")
+    # Judged but unpriced (no candidate of its kind and GPU type to price it): counted in no
+    # figure, which read as idle capital falling by $1.3B when the candidate list changed.
+    unpriced = idle.filter(judged & pl.col("capex_at_risk_usd").is_null()).height
+    if unpriced:
+        apart.append(
+            f"{unpriced} {'block' if unpriced == 1 else 'blocks'} not priced: no candidate of "
+            "the same kind and GPU type"
+        )
     headline = fmt_usd(total(whole, "capex_at_risk_usd"))
     return f"{headline} ({'; '.join(apart)})" if apart else headline
 
