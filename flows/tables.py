@@ -852,20 +852,26 @@ def _due_before(orders: list[dict[str, Any]]) -> str:
 
 
 def triggers_line(report: ReportOutcome) -> str:
-    """``triggers: 0 red, 0 amber, 6 green``, the red pool whose order-by date came first (and
-    how late it is), the red pools with nothing to order (their shortfall is absorbed, not
+    """``triggers: 0 red, 0 amber, 6 green``, the order whose order-by date comes first (how
+    late it is, and its status unless red), the red pools with nothing to order (their shortfall is absorbed, not
     bought: an order-by date there is no order to place), and the later orders of the plan
     due before every trigger's (long-lead blocks for later shortfalls)."""
-    red = sorted(
-        (t for t in report.triggers if t["status"] == "red" and t["order_by"]),
-        key=lambda t: str(t["order_by"]),
-    )
-    ordering = [t for t in red if t["blocks_to_order"]]
+    dated = sorted((t for t in report.triggers if t["order_by"]), key=lambda t: str(t["order_by"]))
+    red = [t for t in dated if t["status"] == "red"]
+    # The order due first whatever its status, as the pages' "next order-by" card reads it:
+    # red pools alone named a December date while an amber order was due in November.
+    ordering = [t for t in dated if t["blocks_to_order"]]
     first = ""
     if ordering:
-        by = date.fromisoformat(str(ordering[0]["order_by"]))
-        first = f"; order first: {ordering[0]['region']}/{ordering[0]['pool']} by {by}"
-        first += _days_late(by, report)
+        due = ordering[0]
+        by = date.fromisoformat(str(due["order_by"]))
+        first = f"; order first: {due['region']}/{due['pool']} by {by}"
+        late = _days_late(by, report)
+        status = "" if due["status"] == "red" else str(due["status"])
+        if late and status:
+            first += f"{late[:-1]}; {status})"
+        else:
+            first += late or (f" ({status})" if status else "")
     if absorbed := [f"{t['region']}/{t['pool']}" for t in red if not t["blocks_to_order"]]:
         first += (
             f"; red with nothing to order (short before any order lands): {', '.join(absorbed)}"

@@ -739,9 +739,10 @@ def test_the_triggers_line_names_the_later_orders_due_before_every_trigger() -> 
 
 
 def test_the_triggers_line_orders_first_the_red_pool_due_first_and_says_how_late() -> None:
-    """ "Order first" is the red pool whose order-by date came first, not the first red row
-    (a 45-day fleet named us-east's September date while us-west's was April's), and a date
-    before the as-of date says how late it is, as the power line does."""
+    """ "Order first" is the order whose order-by date comes first, not the first red row
+    (a 45-day fleet named us-east's September date while us-west's was April's), whatever its
+    status (said unless red), and a date before the as-of date says how late it is, as the
+    power line does."""
     from datetime import date
 
     from flows.tables import triggers_line
@@ -772,6 +773,18 @@ def test_the_triggers_line_orders_first_the_red_pool_due_first_and_says_how_late
         "triggers: 2 red, 0 amber, 1 green; order first: us-east/all by 2026-09-03 "
         "(89 days ago: late); red with nothing to order (short before any order lands): "
         "us-west/training"
+    )
+    # An amber order due before every red one comes first, as on the pages' card (the line
+    # named a red December date while an amber order was due in November).
+    amber = {"region": "eu-west", "pool": "all", "status": "amber", "order_by": "2026-08-01",
+             "blocks_to_order": 3}  # fmt: skip
+    assert "order first: eu-west/all by 2026-08-01 (122 days ago: late; amber)" in triggers_line(
+        report.model_copy(update={"triggers": [*rows, amber]})
+    )
+    ahead = amber | {"status": "green", "order_by": "2026-12-10"}
+    green_first = [r | {"order_by": "2027-01-05"} for r in rows[:1]] + [ahead]
+    assert "order first: eu-west/all by 2026-12-10 (green)" in triggers_line(
+        report.model_copy(update={"triggers": green_first})
     )
 
 
