@@ -853,9 +853,10 @@ def _due_before(orders: list[dict[str, Any]]) -> str:
 
 def triggers_line(report: ReportOutcome) -> str:
     """``triggers: 0 red, 0 amber, 6 green``, the order whose order-by date comes first (how
-    late it is, and its status unless red), the red pools with nothing to order (their shortfall is absorbed, not
-    bought: an order-by date there is no order to place), and the later orders of the plan
-    due before every trigger's (long-lead blocks for later shortfalls)."""
+    late it is, and its status unless red), the red pools with nothing to order (their
+    shortfall is absorbed, not bought: an order-by date there is no order to place), and the
+    later orders of the plan due before every trigger's (long-lead blocks for later
+    shortfalls)."""
     dated = sorted((t for t in report.triggers if t["order_by"]), key=lambda t: str(t["order_by"]))
     red = [t for t in dated if t["status"] == "red"]
     # The order due first whatever its status, as the pages' "next order-by" card reads it:
