@@ -673,6 +673,29 @@ class CapacityPlan(_Strict):
                 )
         return lines
 
+    def dark_committed_blocks(self) -> list[str]:
+        """One line per committed block whose site lacks the MW for it on its in-service day
+        (energized or contracted and energized by then): the triggers and drills count it from
+        that day, while it would stand dark (a committed pod at a site short of power moved an
+        exhaustion four months later and dropped an order)."""
+        lines = []
+        sites = self.sites
+        for b in self.block:
+            site = sites.get(b.site)
+            if b.status is not BlockStatus.COMMITTED or b.in_service is None or site is None:
+                continue
+            day = b.in_service
+            drawn = sum(x.mw for x in self.block if x.site == site.id and x.in_service_on(day))
+            energized = site.energized_mw_on(day)
+            if drawn > energized + 1e-9:
+                lines.append(
+                    f"[[block]] {b.id!r}: committed for {day} at {site.id}, which has "
+                    f"{energized:,.1f} MW energized then for {drawn:,.1f} MW of blocks in "
+                    "service: it is counted as capacity from that day but would stand dark; "
+                    "bring the site's power forward or move the block's in_service"
+                )
+        return lines
+
     def h100_equivalent(self, gpu_type: str) -> float:
         """Capacity of one GPU of ``gpu_type`` in H100-equivalents (1 without a [gpu_type])."""
         entry = self.gpu_type.get(gpu_type)

@@ -526,3 +526,19 @@ def test_a_site_without_the_power_its_blocks_draw_is_named() -> None:
         "0.0 MW is energized there; add the energized steps that power them, or fix the blocks' "
         "site"
     ]
+
+
+def test_a_committed_block_its_site_cannot_power_on_arrival_is_named() -> None:
+    """A committed pod at us-east-a for a day its energized MW is already drawn is counted as
+    capacity from that day while it would stand dark: the plan names it; the sample plan as
+    shipped names nothing."""
+    text = sample_capacity().read_text(encoding="utf-8")
+    assert parse_capacity(text).dark_committed_blocks() == []
+    dark = (
+        '\n[[block]]\nid = "us-east-pod-new"\nkind = "pod"\nregion = "us-east"\n'
+        'site = "us-east-a"\ngpu_type = "H100"\ngpus = 4096\nmw = 30.0\n'
+        'status = "committed"\nin_service = 2027-03-01\nfabric = true\n'
+    )
+    (line,) = parse_capacity(text + dark).dark_committed_blocks()
+    assert line.startswith("[[block]] 'us-east-pod-new': committed for 2027-03-01 at us-east-a")
+    assert "it is counted as capacity from that day but would stand dark" in line

@@ -124,21 +124,23 @@ def unplanned_regions_for(warehouse_path: Path, capacity_path: Path | None) -> l
 
 
 def plan_warnings_for(warehouse_path: Path, capacity_path: Path | None) -> list[str]:
-    """Warning lines where the plan at ``capacity_path`` names what the telemetry lacks:
-    blocks dedicated to a customer with no telemetry in their region (none when no plan)."""
+    """Warning lines where the plan at ``capacity_path`` misstates what the triggers and drills
+    read: committed blocks their site has no power for on arrival, and blocks dedicated to a
+    customer with no telemetry in their region (none when no plan)."""
     from forecasting.capacity import load_capacity, stray_dedicated_warnings
 
     if capacity_path is None or not capacity_path.is_file():
         return []
     plan = load_capacity(capacity_path)
+    dark = [f"warning: {line}" for line in plan.dark_committed_blocks()]
     if not any(b.dedicated_customer for b in plan.block):
-        return []
+        return dark
     with warehouse.connect(warehouse_path, read_only=True) as wh:
         pairs = wh.query("SELECT DISTINCT region, customer FROM telemetry_series")
     customers: dict[str, list[str]] = {}
     for region, customer in pairs.iter_rows():
         customers.setdefault(region, []).append(customer)
-    return stray_dedicated_warnings(plan, customers, plan_path=str(capacity_path))
+    return [*dark, *stray_dedicated_warnings(plan, customers, plan_path=str(capacity_path))]
 
 
 def history_until(series: pl.DataFrame, as_of: date) -> pl.DataFrame:
