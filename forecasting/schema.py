@@ -214,6 +214,8 @@ MAX_HORIZON_DAYS = 730
 DAY_SHAPE_WEEKS = 26
 
 SHOCK_CUT_NOTE = "the shock reaches "
+# How a drill note starts where the horizon's end cuts a spike, a dark region or a slip short.
+HORIZON_CUT_NOTE = "cut short by the forecast horizon: "
 
 
 # Share of paths on which a rung must act to be listed as used: the tenth of the paths that

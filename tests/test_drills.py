@@ -512,6 +512,33 @@ def test_a_ramp_cut_short_by_the_horizon_says_how_far_it_got() -> None:
     assert not any("the shock reaches" in note for note in step.notes)
 
 
+def test_a_spike_outage_or_slip_cut_short_by_the_horizon_says_so() -> None:
+    """A two-week spike from day 21 of a 28-day horizon, a 10-day region loss from day 25 and
+    a slip landing past the horizon read as whole shocks (their unmet GPU-hours with no word
+    that half was never played); each now says what the horizon cut."""
+    end = MONDAY + timedelta(days=DAYS - 1)
+    later = _block("b", 500, status="committed", in_service=MONDAY + timedelta(days=10))
+    plan = _plan([_block("a", 1000), later])
+    paths = _paths({"r1/batch/other": 10.0})
+    spike = run_drill(plan, paths, None, scenario_from_args(shape="spike:2w", start="+21d"))
+    cut = [n for n in spike.notes if n.startswith("cut short by the forecast horizon: ")]
+    assert cut == [
+        f"cut short by the forecast horizon: the spike's 336 h reach past the forecast "
+        f"horizon's end on {end}: {(DAYS - 21) * 24} h of it are played, and its figures are "
+        "of those hours only"
+    ]
+    dark = run_drill(
+        plan, paths, None, scenario_from_args(multiplier=1.0, region_loss="r1@+25d:10")
+    )
+    assert any(f"r1 is dark past the forecast horizon's end on {end}: 72 of its 240" in n
+               for n in dark.notes)  # fmt: skip
+    slip = run_drill(plan, paths, None, scenario_from_args(multiplier=1.0, slip=("b:4w",)))
+    assert any("b's slipped delivery lands on" in n and "never sees it delivered" in n
+               for n in slip.notes)  # fmt: skip
+    whole = run_drill(plan, paths, None, scenario_from_args(shape="spike:3d", start="+2d"))
+    assert not any(n.startswith("cut short by the forecast horizon") for n in whole.notes)
+
+
 def test_largest_live_is_resolved_on_the_loss_date() -> None:
     """A block committed before the loss date and larger than any live one is the one lost."""
     blocks = [

@@ -58,6 +58,7 @@ from forecasting.drills.scenarios import Scenario
 from forecasting.schema import (
     FAILS_UNDER_SHOCK,
     FAILS_UNSHOCKED,
+    HORIZON_CUT_NOTE,
     PARTLY_JUDGED,
     PASS,
     SHOCK_CUT_NOTE,
@@ -363,6 +364,43 @@ def _shock_reached(resolved: ResolvedScenario) -> float | None:
     return None if abs(reached - goal) <= 1e-9 * max(abs(goal), 1.0) else reached
 
 
+def _cut_by_horizon(
+    plan: CapacityPlan, demand: DemandSide, resolved: ResolvedScenario
+) -> list[str]:
+    """A note per shock the horizon's end cuts short: a spike or a dark region with hours past
+    it, a slipped delivery landing after it (a ramp has its own note). Their unmet GPU-hours
+    and revenue read as the whole shock's, and only part of it was played."""
+    end = demand.first_day + timedelta(days=demand.days - 1)
+    notes = []
+    shape = resolved.scenario.shape
+    if shape.kind == "spike" and resolved.start_hour + shape.hours > demand.hours:
+        played = max(demand.hours - resolved.start_hour, 0)
+        notes.append(
+            f"{HORIZON_CUT_NOTE}the spike's {shape.hours:,} h reach past the forecast "
+            f"horizon's end on {end}: {played:,} h of it are played, and its figures are of "
+            "those hours only"
+        )
+    loss = resolved.scenario.region_loss
+    for region, (begin, until) in resolved.dark.items():
+        if loss is not None and begin + loss.days * 24 > until:
+            notes.append(
+                f"{HORIZON_CUT_NOTE}{region} is dark past the forecast horizon's end on "
+                f"{end}: {until - begin:,} of its {loss.days * 24:,} dark hours are played"
+            )
+    blocks = {b.id: b for b in plan.block}
+    for block_id, weeks in resolved.slipped.items():
+        block = blocks.get(block_id)
+        if block is None or block.in_service is None:
+            continue
+        lands = block.in_service + timedelta(weeks=weeks)
+        if lands > end:
+            notes.append(
+                f"{HORIZON_CUT_NOTE}{block_id}'s slipped delivery lands on {lands}, past the "
+                f"forecast horizon's end on {end}: the drill never sees it delivered"
+            )
+    return notes
+
+
 def summarise(
     *,
     plan: CapacityPlan,
@@ -392,6 +430,7 @@ def summarise(
             f"{SHOCK_CUT_NOTE}{short:.2f}x of its {resolved.scenario.multiplier:g}x by the "
             f"forecast horizon's end on {end}: a longer forecast plays all of it"
         )
+    notes += _cut_by_horizon(plan, demand, resolved)
     first = _first_to_saturate(supply, out_pool)
     if not first:
         notes.append("no pool ran full in the drill window")

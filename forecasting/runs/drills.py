@@ -20,6 +20,7 @@ from forecasting.resources import ready_made_drills
 from forecasting.runs.ids import ForecastRef, RunNotFoundError, forecast_run, new_run_id
 from forecasting.schema import (
     FAILS_UNSHOCKED,
+    HORIZON_CUT_NOTE,
     PARTLY_JUDGED,
     RUNG_USED_SHARE,
     SHOCK_CUT_NOTE,
@@ -334,7 +335,10 @@ def drill_outcome(
             ),
             None,
         ),
-        shock_cut=next((n for n in run.get("notes") or () if n.startswith(SHOCK_CUT_NOTE)), None),
+        shock_cut="; ".join(
+            n for n in run.get("notes") or () if n.startswith((SHOCK_CUT_NOTE, HORIZON_CUT_NOTE))
+        )
+        or None,
     )
 
 
