@@ -672,6 +672,13 @@ def what_if(
     no_extra = _no_extra_capital_note(extra_capex, serve_from, deal)
     if no_extra:
         notes.append(no_extra)
+    elif serve_from is None and extra_capex > _USD_TOL:
+        # $453.1M "extra capital" beside "not within the horizon" read as the price of the deal.
+        notes.append(
+            f"the ${extra_capex / 1e6:,.1f}M of extra capital is what the plan's orders move "
+            "by with the deal, and does not serve it in full within the horizon: it is not "
+            "the price of the deal"
+        )
     concentration = (
         concentration_with_book(paths, ContractBook(contracts=(deal,), source="what-if"))
         if paths is not None and paths.height

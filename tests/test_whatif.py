@@ -517,8 +517,14 @@ def test_a_deal_whose_blocks_pass_the_sites_power_ceiling_is_not_served_on_this_
     assert capped.serve_note.startswith("not within the horizon: the blocks it needs draw more")
     assert "a new site is needed" in capped.serve_note
     assert capped.revenue_usd == 0
+    # Its extra capital is not the deal's price: the note says it does not serve the deal.
+    assert capped.extra_capex_usd == pytest.approx(8e6)  # one more rack, never powered
+    assert "the $8.0M of extra capital is what the plan's orders move by with the deal" in " ".join(
+        capped.notes
+    )
     roomy = what_if(_forecast(), _unpowered_r2_plan(ceiling_mw=100.0), deal, as_of=MONDAY)
     assert roomy.serve_from == date(2027, 1, 1)
+    assert not any("is not the price of the deal" in n for n in roomy.notes)
 
 
 def test_an_order_landing_after_the_ramp_without_power_does_not_delay_the_deal() -> None:
