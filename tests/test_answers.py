@@ -139,6 +139,23 @@ def test_a_shock_before_any_lead_time_gets_no_order_in_time_and_no_set() -> None
     assert any(note.startswith(NO_ORDER_IN_TIME) for note in search.notes)
 
 
+def test_a_region_dark_for_days_alone_is_judged_on_its_own_window() -> None:
+    """A 3-day loss of r1 from day 7, alone, is judged on its dark days plus a settling week
+    (it was diluted over the whole horizon and passed with many times the unmet GPU-hours); a
+    region loss beside a demand shock keeps the horizon's window."""
+    from forecasting.drills.simulate import run_drill
+
+    plan = _plan(
+        [_block("a", "r1", 1000, ["inference"]), _block("b", "r2", 1000, ["inference"])], []
+    )
+    paths = _paths({"r1/inference/other": 700.0})
+    dark = scenario_from_args(multiplier=1.0, region_loss="r1@+1w:3")
+    result = run_drill(plan, paths, None, dark)
+    assert result.window_hours == 72 + 7 * 24
+    shocked = scenario_from_args(multiplier=1.5, region_loss="r1@+1w:3")
+    assert run_drill(plan, paths, None, shocked).window_hours > 72 + 7 * 24
+
+
 def test_a_surge_that_is_over_before_any_block_lands_gets_no_set_and_a_short_window() -> None:
     """A two-day surge from day 7 is judged on its own window (the spike plus a settling week),
     not diluted over the horizon, and racks landing after that window are never the cure."""

@@ -282,9 +282,15 @@ def window_end_hour(scenario: Scenario, start_hour: int) -> int | None:
     weeks after it would dilute its SLO misses into a pass, and blocks that arrive after the
     surge would be proposed as the cure.
     """
-    if scenario.shape.kind != "spike":
-        return None
-    return start_hour + scenario.shape.hours + max(scenario.shape.hours, SPIKE_SETTLE_HOURS)
+    if scenario.shape.kind == "spike":
+        return start_hour + scenario.shape.hours + max(scenario.shape.hours, SPIKE_SETTLE_HOURS)
+    loss = scenario.region_loss
+    if loss is not None and scenario.multiplier == 1.0 and not (scenario.lose or scenario.slip):
+        # A region dark for days alone is a spike of supply: judged over 26 weeks, a 3-day
+        # outage passed with eight times the unmet GPU-hours of the plan without it.
+        dark = loss.days * 24
+        return start_hour + dark + max(dark, SPIKE_SETTLE_HOURS)
+    return None
 
 
 def run_drill(
