@@ -406,3 +406,18 @@ def test_the_unlimited_stand_in_may_pass_the_ceiling_a_plan_block_is_held_to() -
     ample = option.block(2_400_000, "0-unlimited")
     assert (ample.gpus, ample.region, ample.in_service) == (2_400_000, "us-east", date(2027, 3, 1))
     assert option.block(plan.candidate[0].gpus, 1).gpus == plan.candidate[0].gpus
+
+
+def test_a_class_no_candidate_may_serve_is_named_not_the_first_arrival() -> None:
+    """Training short on r1 with racks the only candidate (racks have no fabric): the answer
+    named the racks' arrival ("earliest in service ...") as if it were one; it now says no
+    candidate training may run on can be ordered in time."""
+    plan = _plan([_block("p", "r1", 500, ["training"])], [RACK])
+    double = scenario_from_args(target="class:training", multiplier=3.0)
+    search = blocks_to_pass(plan, _paths({"r1/training/other": 400.0}), None, double,
+                            run_date=MONDAY)  # fmt: skip
+    assert not search.passed
+    assert search.unservable == ("training (in r1)",)
+    assert search.summary.endswith(
+        ": no candidate that training (in r1) may run on can be ordered in time for the horizon"
+    )

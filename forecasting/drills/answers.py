@@ -57,6 +57,9 @@ class BlocksToPass:
     arrives_in_time: bool | None = None
     earliest_arrival: date | None = None
     restores_slo_on: date | None = None
+    # Failing classes (and where) no orderable candidate may run on in time for the horizon:
+    # for them the earliest arrival of any type (a rack for a training shock) is no answer.
+    unservable: tuple[str, ...] = ()
 
     @property
     def summary(self) -> str:
@@ -75,6 +78,13 @@ class BlocksToPass:
                 and self.earliest_arrival > self.result.shock_start
             )
             head = NO_ORDER_IN_TIME if late else "no set of orderable blocks passes"
+            if self.unservable:
+                # The earliest arrival of any type read as an answer where none may serve the
+                # failing class ("earliest in service 2027-02-10": racks, for training).
+                return (
+                    f"{head}: no candidate that {'; '.join(self.unservable)} may run on can be "
+                    "ordered in time for the horizon"
+                )
             if self.earliest_arrival is not None:
                 if self.earliest_arrival > self.result.horizon_end:
                     return (
@@ -253,6 +263,22 @@ def _failing(result: DrillResult) -> list[WorkloadClass]:
     return [WorkloadClass(k) for k in verdicts["workload_class"]]
 
 
+def _unservable(
+    drill: PreparedDrill, gate: DrillResult, options: Sequence[_Option]
+) -> list[tuple[str, list[str]]]:
+    """Each failing class and the regions of its demand no option may serve it in."""
+    served = {(o.region, k) for o in options for k in WorkloadClass if o.candidate.allows(k)}
+    out = []
+    for k in _failing(gate):
+        stranded = sorted(
+            {s.region for s in drill.demand.streams if s.workload_class is k}
+            - {r for r, c in served if c is k}
+        )
+        if stranded:
+            out.append((k.value, stranded))
+    return out
+
+
 def _gate_notes(
     drill: PreparedDrill,
     gate: DrillResult,
@@ -274,17 +300,11 @@ def _gate_notes(
         + ", ".join(k.value for k in failing)
         + " below target"
     )
-    served = {(o.region, k) for o in options for k in WorkloadClass if o.candidate.allows(k)}
-    for k in failing:
-        stranded = sorted(
-            {s.region for s in drill.demand.streams if s.workload_class is k}
-            - {r for r, c in served if c is k}
+    for cls, stranded in _unservable(drill, gate, options):
+        notes.append(
+            f"no candidate that {cls} may run on can be ordered for {', '.join(stranded)} in "
+            "time for the horizon"
         )
-        if stranded:
-            notes.append(
-                f"no candidate that {k.value} may run on can be ordered for "
-                f"{', '.join(stranded)} in time for the horizon"
-            )
     # Time to absorb: from the shock start until every class's headroom holds for good.
     hours = gate.kpi(ALL_CLASSES, "time_to_absorb_hours", "p90")  # NaN: reaches a censored path
     if gate.kpi(ALL_CLASSES, "absorb_censored", "p90") > 0.5 or not np.isfinite(hours):
@@ -620,8 +640,15 @@ def blocks_to_pass(
     if not gate.passed:
         gate_notes, restored = _gate_notes(drill, gate, options, run_date)
         notes += gate_notes
+        unservable = tuple(
+            f"{cls} (in {', '.join(regions)})" for cls, regions in _unservable(drill, gate, options)
+        )
         return answer(
-            gate, arrives_in_time=False, earliest_arrival=earliest, restores_slo_on=restored
+            gate,
+            arrives_in_time=False,
+            earliest_arrival=earliest,
+            restores_slo_on=restored,
+            unservable=unservable,
         )
     regions = sorted({s.region for s in drill.demand.streams})
     fails_over = bool(drill.resolved.dark) and any(p.failover for p in plan.policy.values())
