@@ -246,24 +246,54 @@ def test_time_to_absorb_is_censored_when_never_absorbed() -> None:
     assert absorb.filter(pl.col("workload_class") == "batch")["p90"].to_list() == [None]
 
 
-def test_whole_again_only_in_the_window_s_last_hours_is_censored() -> None:
+def test_whole_again_only_in_the_window_s_last_week_is_censored_while_the_shock_acts() -> None:
     """A shortfall that ends three hours before the window does was read as a time to absorb
     (a block lost for good read "absorbed in 4,365 h" of a 4,368 h window, a number that
-    looked measured): behind within a day of the window's end is censored. A shortfall that
-    ends two days before the end is measured as before."""
+    looked measured). While the shock still acts, whole again must hold a week (a permanent
+    loss read "absorbed" two days before the end: a weekend's lull taken for recovery): a
+    step whose demand dips two days before the end is censored, one whose demand falls nine
+    days before the end is measured."""
     plan = _plan([_block("a", 100, classes=["inference"])])
     inference = _paths({"r1/inference/other": 60.0})
     window = (DAYS - 7) * 24
     surge = scenario_from_args(target="class:inference", shape=f"spike:{window - 3}h", start="+1w")
     late = run_drill(plan, inference, None, surge)
     assert late.absorb_censored and late.absorb_hours is None
-    assert any("within 24 h of the horizon end (336 h)" in note for note in late.notes)
-    # Inference at 2x 60 on 100 GPUs until demand drops to 40 two days before the end.
-    drop = pl.col("ds") >= MONDAY + timedelta(days=DAYS - 2)
-    dropping = inference.with_columns(y=pl.when(drop).then(40.0).otherwise(pl.col("y")))
+    assert any("within 168 h (a week" in note and "(336 h)" in note for note in late.notes)
     step = scenario_from_args(target="class:inference", shape="step", start="+1w")
-    early = run_drill(plan, dropping, None, step)
-    assert not early.absorb_censored and early.absorb_hours == window - 48 + 1
+
+    def falling(days_before_end: int) -> pl.DataFrame:
+        """Inference at 2x 60 on 100 GPUs until demand falls to 40 this many days before the
+        window's end."""
+        drop = pl.col("ds") >= MONDAY + timedelta(days=DAYS - days_before_end)
+        return inference.with_columns(y=pl.when(drop).then(40.0).otherwise(pl.col("y")))
+
+    dip = run_drill(plan, falling(2), None, step)
+    assert dip.absorb_censored and dip.absorb_hours is None
+    assert any("no week showed it whole again" in note for note in dip.notes)
+    early = run_drill(plan, falling(9), None, step)
+    assert not early.absorb_censored and early.absorb_hours == window - 9 * 24 + 1
+
+
+def test_whole_again_must_hold_a_week_unless_the_shock_was_over_a_week_before_the_end() -> None:
+    """The hold that confirms recovery is a day where the shock ended a week or more before
+    the window does (a spike or a dark region judged on its own window), and a week where it
+    still acts then (a step, a spike the horizon cuts, a block lost for good)."""
+    plan = _plan([_block("a", 100, classes=["inference"]), _block("b", 100, region="r2")])
+    paths = pl.concat([_paths({"r1/inference/other": 60.0}), _paths({"r2/batch/other": 10.0})])
+    confirm = {
+        args: prepare_drill(plan, paths, None, scenario_from_args(**dict(args)))
+        .assemble()
+        .inputs.confirm_hours
+        for args in (
+            (("target", "class:inference"), ("shape", "spike:48h"), ("start", "+1w")),
+            (("target", "class:inference"), ("shape", "spike:240h"), ("start", "+1w")),
+            (("target", "class:inference"), ("shape", "step"), ("start", "+1w")),
+            (("multiplier", 1.0), ("region_loss", "r2@+1w:2")),
+            (("multiplier", 1.0), ("lose", ("b@+1w",))),
+        )
+    }
+    assert list(confirm.values()) == [24, 168, 168, 24, 168]
 
 
 def test_still_short_when_the_unshocked_plan_fails_for_good_is_censored() -> None:
@@ -278,8 +308,7 @@ def test_still_short_when_the_unshocked_plan_fails_for_good_is_censored() -> Non
     assert result.verdict == FAILS_UNSHOCKED
     assert result.absorb_hours is None and result.absorb_censored
     assert any(
-        "within 24 h of the horizon end" in note
-        and "of the last hour the unshocked plan held" in note
+        "within 168 h (a week" in note and "of the last hour the unshocked plan held" in note
         for note in result.notes
     )
     # Before the retirement the same shock is measured as usual: still short at the end.

@@ -23,7 +23,7 @@ import polars as pl
 
 from forecasting import hierarchy
 from forecasting.capacity import Block, CapacityPlan, Response
-from forecasting.drills.kernel import KernelInputs
+from forecasting.drills.kernel import CONFIRM_HOURS, CONFIRM_WEEK_HOURS, KernelInputs
 from forecasting.drills.profile import SHAPES_SCHEMA, ShapeLibrary, drawn_days, shape_library
 from forecasting.drills.scenarios import (
     LARGEST_LIVE,
@@ -198,6 +198,17 @@ class ResolvedScenario:
     lost: dict[str, int]  # block id -> first hour it serves nothing
     slipped: dict[str, int]  # block id -> weeks its in-service date moves
     dark: dict[str, tuple[int, int]] = field(default_factory=dict)  # region -> [from, until)
+
+    def confirm_hours(self, hours: int) -> int:
+        """How long whole again must hold before the last judged of ``hours`` to count: a
+        day once the shock has been over for a week by then (a spike, a dark region's days),
+        else a week (:data:`~forecasting.drills.kernel.CONFIRM_WEEK_HOURS`)."""
+        if self.lost or self.slipped:
+            return CONFIRM_WEEK_HOURS
+        acting = np.flatnonzero(self.shock)
+        over = int(acting[-1]) + 1 if acting.size else 0
+        over = max([over, *(until for _, until in self.dark.values())])
+        return CONFIRM_HOURS if hours - over >= CONFIRM_WEEK_HOURS else CONFIRM_WEEK_HOURS
 
 
 def _split_ids(paths: pl.DataFrame) -> pl.DataFrame:
@@ -785,6 +796,7 @@ def kernel_inputs(
         ),
         restore=supply.restore if supply.restore is not None else np.zeros((1, len(pools))),
         restore_delay=supply.restore_delay if supply.restore is not None else -1,
+        confirm_hours=resolved.confirm_hours(demand.hours),
         n_classes=len(CLASSES),
         n_regions=max(len(regions), 1),
     )

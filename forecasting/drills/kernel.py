@@ -132,7 +132,7 @@ QUEUE_DELAY = 3  # backlog / starts per hour in the peak-backlog hour (Little's 
 HOLD_HOURS = 4  # hours in which the headroom policy held
 ABSORB = 5  # hours from shock start until the policy holds for good (censored: window length;
 # NaN: never judged, the reference failed in every hour)
-CENSORED = 6  # 1.0 when behind within CONFIRM_HOURS of the last hour it could be judged
+CENSORED = 6  # 1.0 when behind within confirm_hours of the last hour it could be judged
 PREEMPTED = 7  # GPU-hours evicted from preemptible streams by higher tiers
 # GPU-hours of demand level (running + queued wanted, shock included); for a deferrable stream
 # its base part is the stock of work (the level, or more while work from a higher level is
@@ -181,6 +181,10 @@ _TOL = 1e-6
 # day: the next daily peak passed too): a block lost for good read "absorbed in 4,365 h" in a
 # 4,368 h window, whole in its last three hours only, a number that looked measured.
 CONFIRM_HOURS = 24
+# While the shock still acts in the window's last week (a step, a ramp, a lost block), a day is
+# not enough: a permanent loss read "absorbed" two days before the horizon's end, its last
+# violation on a Friday and the weekend's lull taken for recovery. A week holds a weekly peak.
+CONFIRM_WEEK_HOURS = 7 * 24
 # A backlog is a new peak only when it rises by more than float rounding: on a plateau the
 # peak hour (whose starts divide the queue delay) was whichever hour the last bit of the
 # telemetry's sums favoured, and a rerun on the same inputs moved a P90 delay by 2 %.
@@ -283,6 +287,7 @@ class KernelInputs:
     p_rung_delay: np.ndarray  # (pools,) int64 hours after the shock is seen; -1: a plan pool
     restore: np.ndarray  # (hours, pools) GPUs migration takes out of a pool once it acts
     restore_delay: int  # migration's delay after the shock is seen; -1: no migration
+    confirm_hours: int  # hours whole again must hold before the last judged hour (see above)
     n_classes: int
     n_regions: int
 
@@ -296,7 +301,7 @@ class KernelInputs:
             self.g_class, self.g_headroom, self.g_prio, self.gs_ptr, self.gs_streams,
             self.gp_ptr, self.gp_pools, self.e_from, self.e_until, self.e_failover,
             self.s_dark_from, self.s_dark_until, self.p_rung_delay, self.restore,
-            self.restore_delay,
+            self.restore_delay, self.confirm_hours,
         )  # fmt: skip
 
     def allocate(self, *, traced: bool, record: bool = False) -> KernelOutputs:
@@ -338,8 +343,8 @@ def simulate_path(
     pe_ptr,
     pe_edges, p_region, g_class, g_headroom, g_prio, gs_ptr, gs_streams, gp_ptr, gp_pools,
     e_from, e_until, e_failover, s_dark_from, s_dark_until, p_rung_delay, restore,
-    restore_delay, ref, n_regions, out_cls, out_pool, out_group, out_backlog, out_unmet,
-    out_daily, out_ref,
+    restore_delay, confirm_hours, ref, n_regions, out_cls, out_pool, out_group, out_backlog,
+    out_unmet, out_daily, out_ref,
 ):  # fmt: skip
     """Simulate one sample path hour by hour; write its KPIs into ``out_cls``/``out_pool``.
 
@@ -907,9 +912,10 @@ def simulate_path(
             out_cls[k, ABSORB] = np.nan
         elif last_violation[k] < 0:
             out_cls[k, ABSORB] = 0.0
-        elif last_violation[k] > last_judged[k] - CONFIRM_HOURS or (k == overall and any_censored):
-            # Behind within a day of the last hour it could be judged (the horizon's last
-            # hour, or the last before the unshocked plan failed for good): that it is whole
+        elif last_violation[k] > last_judged[k] - confirm_hours or (k == overall and any_censored):
+            # Behind within confirm_hours (a day; a week while the shock still acts) of the
+            # last hour it could be judged (the horizon's last hour, or the last before the
+            # unshocked plan failed for good): that it is whole
             # again for good is not seen (censored), whatever came after; overall is not whole
             # while a class is censored.
             out_cls[k, ABSORB] = window
@@ -926,8 +932,8 @@ def _simulate_paths(
     pe_ptr,
     pe_edges, p_region, g_class, g_headroom, g_prio, gs_ptr, gs_streams, gp_ptr, gp_pools,
     e_from, e_until, e_failover, s_dark_from, s_dark_until, p_rung_delay, restore,
-    restore_delay, ref, n_regions, out_cls, out_pool, out_group, out_backlog, out_unmet,
-    out_daily, out_ref,
+    restore_delay, confirm_hours, ref, n_regions, out_cls, out_pool, out_group, out_backlog,
+    out_unmet, out_daily, out_ref,
 ):  # fmt: skip
     for n in prange(base.shape[0]):
         simulate_path(
@@ -935,9 +941,9 @@ def _simulate_paths(
             preemptible, reserve, interactive, turnover, max_wait, stream_class, stream_region,
             s_ptr, s_pools, edge_stream, pe_ptr, pe_edges, p_region, g_class, g_headroom, g_prio,
             gs_ptr, gs_streams, gp_ptr, gp_pools, e_from, e_until, e_failover, s_dark_from,
-            s_dark_until, p_rung_delay, restore, restore_delay, ref[n], n_regions, out_cls[n],
-            out_pool[n], out_group[n], out_backlog[:, :, n], out_unmet[:, :, n], out_daily[n],
-            out_ref[n],
+            s_dark_until, p_rung_delay, restore, restore_delay, confirm_hours, ref[n], n_regions,
+            out_cls[n], out_pool[n], out_group[n], out_backlog[:, :, n], out_unmet[:, :, n],
+            out_daily[n], out_ref[n],
         )  # fmt: skip
 
 

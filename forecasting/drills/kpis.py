@@ -140,6 +140,8 @@ class DrillResult:
     unshocked_failures: tuple[str, ...] = ()
     baseline: DrillResult | None = None
     changes: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=CHANGES_SCHEMA))
+    # Hours whole again had to hold before the window's end to count (kernel: confirm_hours).
+    confirm_hours: int = CONFIRM_HOURS
     absorb_hours: float | None = None
     absorb_censored: bool = False
     # A spike's length (hours) when, on more than a tenth of the paths, some class was short
@@ -418,10 +420,12 @@ def summarise(
     verdicts = _verdicts(plan, per_path)
     censored = float(out_cls[:, -1, CENSORED].mean())
     notes = []
+    confirm = resolved.confirm_hours(demand.hours)
     if censored > 0:
         notes.append(
             f"time to absorb is censored at the drill window's end on {censored:.0%} of paths: "
-            "some class was still short in the last hour, so those figures are lower bounds"
+            f"some class was still short within {confirm} h of it, so those figures are lower "
+            "bounds"
         )
     short = _shock_reached(resolved)
     if short is not None:
@@ -448,6 +452,7 @@ def summarise(
         blocks=_block_frame(supply, out_pool, resolved.start_hour, demand.hours),
         first_to_saturate=first,
         notes=tuple(notes),
+        confirm_hours=confirm,
         backlog_curve=(
             pl.DataFrame(schema=BACKLOG_CURVE_SCHEMA)
             if traces is None
@@ -643,14 +648,22 @@ def _absorb(final: DrillResult) -> tuple[float | None, bool, float | None]:
     judged = ~np.isnan(measured)  # paths the unshocked plan failed throughout: not judged
     if not judged.any():
         return None, False, None
-    # A path whole again within a day of the window's end is censored by the kernel
-    # (CONFIRM_HOURS), so a finite P90 is always a time the window saw hold.
+    # A path whole again within a day (a week while the shock acts) of the window's end is
+    # censored by the kernel (confirm_hours), so a finite P90 is always a time the window saw
+    # hold.
     value = _quantile(np.where(censored | ended, np.inf, measured)[judged], ABSORB_SHARE)
     if not np.isinf(value):
         return value, False, None
     if np.isinf(_quantile(np.where(censored, np.inf, measured)[judged], ABSORB_SHARE)):
         return None, True, None
     return None, False, float(final.scenario.shape.hours)
+
+
+def _held_for(hours: int) -> str:
+    """How long whole again had to hold, as the censoring note says it."""
+    if hours <= CONFIRM_HOURS:
+        return f"{hours} h"
+    return f"{hours} h (a week: the shock still acts then, and a weekend's lull is not a recovery)"
 
 
 def _partly_judged(baseline: DrillResult) -> str:
@@ -714,7 +727,9 @@ def compare(
     moved = float(total["failed_over_gpu_hours"].to_numpy().mean())
     notes = [n for n in shocked.notes if not n.startswith("time to absorb")]
     if censored:
-        where = f"within {CONFIRM_HOURS} h of the horizon end ({final.window_hours:,} h)"
+        where = (
+            f"within {_held_for(final.confirm_hours)} of the horizon end ({final.window_hours:,} h)"
+        )
         # The baseline's own censoring flags the paths where the unshocked plan still fails in
         # the last hour: there the shocked run is judged only up to the plan's last good hour.
         base_total = calm.per_path.filter(pl.col("workload_class") == ALL_CLASSES)
@@ -726,8 +741,9 @@ def compare(
             )
         notes.append(
             f"time to absorb is censored: on more than {1 - ABSORB_SHARE:.0%} of paths some "
-            f"class was still short of its baseline {where}, so no day showed it whole again "
-            "for good"
+            f"class was still short of its baseline {where}, so no "
+            f"{'day' if final.confirm_hours <= CONFIRM_HOURS else 'week'} showed it whole "
+            "again for good"
         )
     elif shock_end is not None:
         margin = _shock_end_margin(int(shock_end))
