@@ -346,6 +346,44 @@ def test_a_late_order_is_sized_from_its_arrival_so_the_training_order_covers_the
     assert region["note"].startswith("covered by the training-pool order: 1 x pod-c")
 
 
+def test_orders_landing_after_a_short_forecast_still_net_the_training_order() -> None:
+    """The same fleet forecast for 30 days only, both pods landing on day 140, after it ends:
+    the days the plan has stand for the need on arrival, when the training pod serves too, so
+    the region orders what it leaves short, not its whole shortfall again (Helios at 7 days
+    bought 22 + 16 racks for a 170-GPU shortfall that already held training's 121)."""
+    forecast = pl.concat(
+        [
+            _series("total/r1", "peak", q90=800.0),
+            _series("total/r1", "mean", q90=700.0),
+            _series("total/r1/training", "peak", q90=600.0),
+            _series("total/r1/training", "mean", q90=500.0),
+            _series("total/r1/inference", "peak", q90=200.0),
+            _series("total/r1/inference", "mean", q90=200.0),
+        ]
+    ).filter(pl.col("ds") < _day(30))
+    plan = _plan([_block("r1-rack", 100)], inference=0.2, training=0.2)
+    pods = plan.model_copy(update={"candidate": [c for c in plan.candidate if c.name == "pod-c"]})
+    training = _trigger(pods, forecast, "r1", "training")
+    assert training["blocks_to_order"] == 1 and training["arrives"] == _day(140)
+    region = _trigger(pods, forecast, "r1", "all")
+    assert region["blocks_to_order"] == 0
+    assert region["note"].startswith("covered by the training-pool order: 1 x pod-c")
+    # Inference at 1,400: the region is 2,400 short, 1,400 net of the training pod: 2 pods,
+    # where it ordered 3 for the whole 2,400.
+    busier = pl.concat(
+        [
+            forecast.filter(~pl.col("unique_id").is_in(["total/r1", "total/r1/inference"])),
+            _series("total/r1", "peak", q90=2000.0),
+            _series("total/r1", "mean", q90=1900.0),
+            _series("total/r1/inference", "peak", q90=1400.0),
+            _series("total/r1/inference", "mean", q90=1400.0),
+        ]
+    ).filter(pl.col("ds") < _day(30))
+    region = _trigger(pods, busier, "r1", "all")
+    assert region["max_shortfall_gpus"] == 2400 and region["blocks_to_order"] == 2
+    assert "sized net of the training-pool order (1 x pod-c" in region["note"]
+
+
 def test_a_shortfall_that_planned_capacity_ends_before_any_order_lands_orders_nothing() -> None:
     """Short from day 0 until a committed block lands on day 30; the only candidate, a pod,
     lands on day 140: red, nothing to order (an order would only stand idle), and the note
@@ -469,6 +507,18 @@ def test_mw_by_site_month_places_orders_at_the_largest_site() -> None:
     assert site["mw_new_blocks"].to_list() == pytest.approx([0, 0, 0, 0.8, 0, 0])
     assert site["mw_needed"].to_list() == pytest.approx([1.0, 1.0, 1.0, 1.8, 1.8, 1.8])
     assert mw.filter(pl.col("site") == "r2-a")["mw_needed"].to_list() == pytest.approx([0.5] * 6)
+
+
+def test_mw_by_site_month_reaches_the_orders_that_land_after_the_forecast() -> None:
+    """The same racks, the forecast read to February only: the months run on to April, when
+    they land, so the page does not say r2-b "needs no more than" its 1.0 MW beside a power
+    trigger sized on them (a 7-day ServeGen run read 2.3 MW needed beside its 5.0 MW row)."""
+    plan = _plan(_r2_blocks())
+    triggers = expansion_triggers(_r2_forecast(), plan, as_of=MONDAY).triggers
+    mw = mw_by_site_month(plan, triggers, start=MONDAY, end=date(2026, 2, 28))
+    site = mw.filter(pl.col("site") == "r2-b")
+    assert site["month"].to_list() == [date(2026, m, 1) for m in range(1, 5)]
+    assert site["mw_needed"].to_list() == pytest.approx([1.0, 1.0, 1.0, 1.8])
 
 
 def test_missing_quantile_column_is_named() -> None:

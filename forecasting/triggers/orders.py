@@ -409,10 +409,20 @@ def _order_fields(
     }
 
 
-def _net_of(shortfall: pl.DataFrame, relief: _Order | None) -> float:
-    """Largest shortfall left once ``relief`` (an order for another pool) is in service."""
+def _net_of(
+    shortfall: pl.DataFrame, relief: _Order | None, *, serving_from: date | None = None
+) -> float:
+    """Largest shortfall left once ``relief`` (an order for another pool) is in service.
+
+    ``serving_from``: the day the order being sized lands, where its window lies before it
+    (a plan that ends before the order lands sizes it on the days it has): those days stand
+    for the need on arrival, when a relief landing by then is in service too.
+    """
     if relief is not None:
-        relieved = pl.when(pl.col("ds") >= relief.arrives).then(relief.blocks * relief.units)
+        day = pl.col("ds")
+        if serving_from is not None:
+            day = pl.max_horizontal(day, pl.lit(serving_from))
+        relieved = pl.when(day >= relief.arrives).then(relief.blocks * relief.units)
         shortfall = shortfall.with_columns(pl.col("shortfall_gpus") - relieved.otherwise(0.0))
     return max(float(shortfall["shortfall_gpus"].max()), 0.0)  # type: ignore[arg-type]
 
@@ -511,6 +521,7 @@ def _trigger_row(
     order = choose(candidates, shortfall_gpus=net) if net > 0.0 else None
     first_choice = order
     from_arrival = False
+    serving_from: date | None = None
     if order is not None and order.arrives > found.day:
         # A late order serves from its arrival only: it is sized for the weeks after that, net
         # of a training-pool order landing by then. (Sized from the exhaustion date, a region
@@ -519,6 +530,14 @@ def _trigger_row(
         # plan's end keeps the sizing from exhaustion: the plan cannot see past it.
         late_end = window(order.arrives)
         after_arrival = found.shortfall.filter(pl.col("ds").is_between(order.arrives, late_end))
+        if not after_arrival.height and relief is not None:
+            # Both orders land after the plan's last day (a short forecast): the days it has
+            # stand for the need on arrival, when the training-pool order serves too. (Both
+            # were bought in full: Helios at 7 days ordered 22 + 16 racks for a 170-GPU
+            # shortfall that already held training's 121.)
+            serving_from = order.arrives
+            net = _net_of(sized, relief, serving_from=serving_from)
+            order = choose([order.candidate], shortfall_gpus=net) if net > 0.0 else None
         if after_arrival.height:
             window_end, sized, from_arrival = late_end, after_arrival, True
             net = _net_of(sized, relief)
@@ -639,7 +658,10 @@ def _trigger_row(
             f"sized net of the training-pool order ({relief.blocks} x {relief.candidate.name} "
             f"in service {relief.arrives})"
         )
-    if (median := _median_size(daily, order, sized=sized, relief=relief, as_of=as_of)) is not None:
+    median = _median_size(
+        daily, order, sized=sized, relief=relief, as_of=as_of, serving_from=serving_from
+    )
+    if median is not None:
         notes.append(median)
     row |= _order_fields(order, as_of=as_of, exhaustion=found.day, blocks=order.blocks)
     row["note"] = "; ".join(notes)
@@ -654,7 +676,13 @@ _SCORED_DAYS = 182
 
 
 def _median_size(
-    daily: pl.DataFrame, order: _Order, *, sized: pl.DataFrame, relief: _Order | None, as_of: date
+    daily: pl.DataFrame,
+    order: _Order,
+    *,
+    sized: pl.DataFrame,
+    relief: _Order | None,
+    as_of: date,
+    serving_from: date | None = None,
 ) -> str | None:
     """What the same window would order at the median, where the order is sized past the
     days the backtests score and the median asks for fewer blocks (None otherwise, or when
@@ -672,7 +700,7 @@ def _median_size(
     median = daily.filter(pl.col("ds").is_between(sized["ds"].min(), last)).select(
         "ds", shortfall_gpus=pl.col("requirement_q50") - pl.col("capacity_gpus")
     )
-    blocks = _blocks_needed(_net_of(median, relief), order.units)
+    blocks = _blocks_needed(_net_of(median, relief, serving_from=serving_from), order.units)
     if blocks >= order.blocks:
         return None
     capex = blocks * order.candidate.capex_usd

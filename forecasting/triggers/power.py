@@ -282,9 +282,18 @@ def mw_by_site_month(
     region's own name when it has no block yet) or, given ``placements``
     (PLACEMENTS_SCHEMA, from a plan with [[site]]), at the site each order was placed;
     ``mw_needed`` adds every order arrived by
-    the month to the MW in service. Columns follow MW_SCHEMA, months from ``start``'s month.
+    the month to the MW in service. Columns follow MW_SCHEMA, months from ``start``'s month to
+    ``end``'s, or further to the last order or planned block to land: a 7-day run's page read
+    "needs no more than the 2.3 MW in service" beside its own 5.0 MW power trigger, the orders
+    behind it landing after the forecast's last day.
     """
     sites = _largest_sites(plan)
+    landing = [
+        *(b.in_service for b in plan.block if b.in_service is not None),
+        *triggers.filter(pl.col("blocks_to_order") > 0)["arrives"].drop_nulls().to_list(),
+        *(placements["arrives"].drop_nulls().to_list() if placements is not None else ()),
+    ]
+    end = max([end, *landing])
     in_service = (
         block_timeline(plan, start=start, end=end)
         .group_by("region", "site", "ds")
