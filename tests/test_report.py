@@ -1596,24 +1596,35 @@ def test_every_page_says_which_forecasts_no_backtest_chose() -> None:
         assert "Not backtested" not in page(fallback(region, model="zero")), page.__name__
 
 
-def test_every_page_says_when_the_forecast_reaches_past_its_history() -> None:
-    """120 days of history under a 90-day forecast need no word. Cut to its last 30 days, every
-    page says the forecast is extrapolated past the day a backtest could have measured (four
-    weeks of growth extended six months ordered $971M of racks, and no page said so)."""
+def test_every_page_says_when_the_forecast_reaches_past_what_a_backtest_measured() -> None:
+    """A 90-day forecast whose backtests scored 28 days ahead is extrapolated past day 28, on
+    every page (four weeks of growth extended six months ordered $971M of racks, and no page
+    said so); a decision backtest scoring 182 days ahead measured all of it, no word. With no
+    backtest at all (every series on a fallback) it says none measured anything: a 5-day
+    Helios slice read "past 2020-05-10 no backtest measured its error", as if one had before."""
     inputs = sample_inputs()
-    assert extrapolated_reach(inputs) == ""
-    recent = pl.col("ds") >= AS_OF - timedelta(days=30)
-    short = replace(inputs, history=inputs.history.filter(recent))
-    end = short.forecast.get_column("ds").max()
+    end = inputs.forecast.get_column("ds").max()
     assert isinstance(end, date)
-    said = extrapolated_reach(short)
+    ahead = (end - AS_OF).days
+    said = extrapolated_reach(inputs)
+    # 120 days of history to the day before AS_OF; the last cut-off 28 days before AS_OF.
     assert said.startswith(
-        f"the daily forecast reaches {(end - AS_OF).days} days ahead on 31 days of history: "
-        f"past {fmt_date(AS_OF + timedelta(days=31))} no backtest measured its error"
+        f"the daily forecast reaches {ahead} days ahead on 120 days of history, and its "
+        f"backtests scored 27 days ahead: past {fmt_date(AS_OF + timedelta(days=27))} no "
+        "backtest measured its error"
     )
+    scored = pl.DataFrame(
+        {"unique_id": ["total"], "measure": ["peak"], "cutoff": [AS_OF - timedelta(days=182)],
+         "horizon_days": [182], "model": ["combination"], "mae": [10.0]},
+    )  # fmt: skip
+    accuracy = pl.concat([inputs.horizon_accuracy, scored], how="diagonal_relaxed")
+    measured = replace(inputs, horizon_accuracy=accuracy.select(inputs.horizon_accuracy.columns))
+    assert extrapolated_reach(measured) == ""
+    unscored = replace(inputs, backtest=inputs.backtest.clear())
+    assert "and no backtest measured its error (too little history" in extrapolated_reach(unscored)
     for page in (run_index_page, finance_page, facilities_page, platform_page):
-        assert html_text(f"Extrapolated: {said}.") in page(short), page.__name__
-        assert "Extrapolated:" not in page(inputs), page.__name__
+        assert html_text(f"Extrapolated: {said}.") in page(inputs), page.__name__
+        assert "Extrapolated:" not in page(measured), page.__name__
 
 
 def test_every_page_says_which_regions_of_the_telemetry_the_plan_lacks() -> None:

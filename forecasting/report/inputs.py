@@ -57,6 +57,7 @@ __all__ = [
     "extrapolated_reach",
     "later_orders",
     "later_orders_due_first",
+    "measured_reach",
     "orders_frame",
     "plan_orders",
     "status_headline",
@@ -230,28 +231,63 @@ def untested_series(chosen: pl.DataFrame) -> list[str]:
     return [hierarchy.label_of(u) for u in ids]
 
 
+def measured_reach(inputs: ReportInputs) -> int:
+    """Days ahead some backtest scored the total or a region (0: none did): the daily
+    backtests' window (the days from their last cut-off to the series' last observed day), or
+    the decision backtest's horizon where it scored one."""
+    top = hierarchy.depth() <= 1
+    observed = inputs.history.filter(
+        top & pl.col("y").is_not_null() & (pl.col("ds") <= inputs.as_of)
+    )
+    last = observed.group_by("unique_id").agg(pl.col("ds").max().alias("last"))
+    daily = (
+        inputs.backtest.filter(top)
+        .group_by("unique_id")
+        .agg(pl.col("cutoff").max())
+        .join(last, on="unique_id")
+        .select((pl.col("last") - pl.col("cutoff")).dt.total_days().max().fill_null(0))
+        .item()
+    )
+    decision = (
+        inputs.horizon_accuracy.filter(top & pl.col("mae").is_not_null())
+        .select(pl.col("horizon_days").max().fill_null(0))
+        .item()
+    )
+    return max(int(daily), int(decision))
+
+
 def extrapolated_reach(inputs: ReportInputs) -> str:
-    """What a reader must know when the daily forecast reaches further ahead than the fleet's
-    history goes back, else "". Backtests hold out part of that history, so no error was
-    measured that far ahead: four weeks of growth extended for six months ordered a billion
-    dollars of racks, and nothing on the page said what it rested on."""
+    """What a reader must know when the daily forecast reaches further ahead than any backtest
+    measured its error, else "": four weeks of growth extended for six months ordered a
+    billion dollars of racks, and nothing on the page said what it rested on. (It compared
+    with the days of history: a 31-day trace whose backtests scored 7 days ahead read
+    measured to day 31, and one no backtest scored at all read measured to day 5.)"""
     end = daily_end(inputs)
-    # The total's first observed day, or its regions' where it has none of its own.
+    # The total's observed days, or its regions' where it has none of its own.
     observed = inputs.history.filter(
         (hierarchy.depth() <= 1) & (pl.col("ds") <= inputs.as_of) & pl.col("y").is_not_null()
     )
-    first = observed.get_column("ds").min()
-    if end is None or not isinstance(first, date):
+    if end is None or observed.is_empty():
         return ""  # no forecast, or no observed day: the unmeasured banner says so
-    history = (inputs.as_of - first).days + 1
+    history = observed.get_column("ds").n_unique()
     ahead = (end - inputs.as_of).days
-    if ahead <= history:
+    reach = measured_reach(inputs)
+    if ahead <= reach:
         return ""
+    rest = (
+        "so demand there, and the exhaustion dates and orders that rest on it, are "
+        "extrapolated, not verified"
+    )
+    if reach == 0:
+        return (
+            f"the daily forecast reaches {ahead} days ahead on {history} days of history, and "
+            f"no backtest measured its error (too little history for one), {rest}"
+        )
     return (
-        f"the daily forecast reaches {ahead} days ahead on {history} days of history: past "
-        f"{fmt_date(inputs.as_of + timedelta(days=history))} no backtest measured its error, so "
-        "demand there, and the exhaustion dates and orders that rest on it, are extrapolated, "
-        "not verified"
+        f"the daily forecast reaches {ahead} days ahead on {history} days of history, and its "
+        f"backtests scored {reach} days ahead: past "
+        f"{fmt_date(inputs.as_of + timedelta(days=reach))} no backtest measured its error, "
+        f"{rest}"
     )
 
 
