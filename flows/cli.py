@@ -546,6 +546,9 @@ def cmd_drill(args: argparse.Namespace) -> int:
         for line in shock_cut_lines(batch.played):
             say(line)
     _warn_not_played(batch.not_played)
+    unmeasured = runs.unmeasured_demand_warning(paths.warehouse, args.forecast_run)
+    if batch.played and unmeasured:
+        say(unmeasured, error=True)
     for line in runs.plan_warnings_for(paths.warehouse, paths.capacity):
         say(line, error=True)
     # Drills asked for and none played is a failed command; some skipped among many is not.

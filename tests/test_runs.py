@@ -337,3 +337,46 @@ def test_a_young_fleets_plan_says_which_growth_model_it_fell_back_to_and_why(
     sized = notes.filter(notes.str.contains("sized "))
     assert settings.daily_sizing and sized.len()
     assert sized.str.contains("no decision backtest calibrated this run's band").all()
+
+
+def test_drills_on_a_forecast_of_no_measured_day_are_warned_of(
+    wh: warehouse.Warehouse, warehouse_path: Path
+) -> None:
+    """A run whose total and region were forecast as zero (no complete day of telemetry) gets
+    one warning line naming them for its drills (an hour of an Azure trace read "pass, 0 h" on
+    seven drills); a run whose zero is a customer's only, or measured, gets none."""
+    from forecasting.schema import REGISTRY, frame_schema
+    from forecasting.warehouse import RUN_TABLES
+
+    def store(run_id: str, zero: list[str]) -> None:
+        t = REGISTRY["forecast_runs"]
+        row = {name: None for name in t.schema} | {
+            "run_id": run_id, "as_of": datetime(2023, 11, 16).date(), "horizon_days": 7,
+            "series": 3, "created_at": datetime(2023, 11, 17, tzinfo=UTC), "settings": "{}",
+            "reconciliation": "bottom_up", "seconds": 1.0, "versions": "{}", "horizon_months": 0,
+        }  # fmt: skip
+        ids = ["total", "total/azure", "total/azure/inference/acme"]
+        summary = pl.DataFrame(
+            {
+                "unique_id": ids,
+                "measure": "mean",
+                "model": ["zero" if u in zero else "ets" for u in ids],
+                "fallback": ["no observed day" if u in zero else None for u in ids],
+            }
+        )
+        schema = frame_schema("forecast_summary")
+        frames = {
+            name: pl.DataFrame(schema=frame_schema(name)) for name in RUN_TABLES["forecast_runs"]
+        }
+        frames["forecast_summary"] = pl.DataFrame(
+            [{name: None for name in schema} | r for r in summary.to_dicts()], schema=schema
+        )
+        wh.save_run("forecast_runs", row, frames)
+
+    store("forecast-a", ["total", "total/azure", "total/azure/inference/acme"])
+    store("forecast-b", ["total/azure/inference/acme"])
+    wh.close()
+    warned = runs.unmeasured_demand_warning(warehouse_path, "forecast-a")
+    assert warned is not None and warned.startswith("warning: no demand measured for ")
+    assert "a pass there is not verified" in warned
+    assert runs.unmeasured_demand_warning(warehouse_path, "forecast-b") is None

@@ -27,6 +27,7 @@ from forecasting.runs.drills import (
     save_drill,
     save_not_played,
     stored_drill_outcomes,
+    unmeasured_demand_warning,
 )
 from forecasting.runs.forecasts import (
     BookApplied,
@@ -128,6 +129,7 @@ __all__ = [
     "stored_drill_outcomes",
     "trigger_forecast",
     "trigger_settings",
+    "unmeasured_demand_warning",
     "unplanned_regions_for",
     "weigh_deal",
 ]

@@ -53,6 +53,7 @@ __all__ = [
     "save_drill",
     "save_not_played",
     "stored_drill_outcomes",
+    "unmeasured_demand_warning",
 ]
 
 
@@ -206,6 +207,23 @@ def drill_inputs(
     sample = resampled_paths(sample.with_columns(pl.col("y").cast(pl.Float64)), paths, seed)
     shapes = drills.day_shapes(hourly, until=ref.as_of)
     return DrillInputs(forecast=ref, paths=sample, shapes=shapes)
+
+
+def unmeasured_demand_warning(warehouse_path: Path, forecast_run_id: str | None) -> str | None:
+    """A warning line when the forecast run the drills played forecast the total, a region or
+    a class as zero for want of one complete day of telemetry (None otherwise): an hour of an
+    Azure trace read "pass, 0 h" on seven drills, with nothing to say demand was never seen."""
+    from forecasting.report.inputs import unmeasured_series
+
+    with warehouse.connect(warehouse_path, read_only=True) as wh:
+        ref = forecast_run(wh, forecast_run_id)
+        unmeasured = unmeasured_series(wh.run_frame("forecast_summary", ref.run_id))
+    if not unmeasured:
+        return None
+    return (
+        f"warning: no demand measured for {', '.join(unmeasured)}: not one complete day of "
+        "telemetry, so forecast as zero and drilled as zero; a pass there is not verified"
+    )
 
 
 def play_drill(
