@@ -47,9 +47,11 @@ __all__ = [
     "MIN_HOURS_PER_DAY",
     "OTHER",
     "OUTAGE_WINDOW_COLUMNS",
+    "QUIET_LOOKBACK_DAYS",
     "demand_series",
     "outage_hours",
     "present_hours",
+    "silent_customers",
     "top_customers",
 ]
 
@@ -366,4 +368,39 @@ def demand_series(
         .cast(DEMAND_SCHEMA)
         .sort("unique_id", "measure", "ds")
         .collect()
+    )
+
+
+# A customer's last rows are judged against the four weeks before them.
+QUIET_LOOKBACK_DAYS = 28
+
+
+def silent_customers(
+    reports: pl.DataFrame, *, min_cover: float = 0.9, min_share: float = 0.01
+) -> pl.DataFrame:
+    """The customers whose feed looks broken, not idle, from
+    :meth:`~forecasting.warehouse.Warehouse.quiet_customers`: rows (zero rows too) in at
+    least ``min_cover`` of their region's hours before they stopped, and at least
+    ``min_share`` of its demand then. Columns: region, workload_class, customer,
+    last_report, silent_days (whole days to the region's last row), cover, share.
+
+    A customer that reports only when busy (most exporters) is idle when its rows stop, and
+    its days read zero, rightly. One that wrote a row every hour, zeros included, and stopped
+    while its region went on reporting has most likely lost its feed: its days still read
+    zero (nothing says it did not leave), so the run says so beside them. (Helios' largest VC,
+    45 % of demand, stopped 8 days before the end: forecast at 0 GPUs, and nothing said so.)
+    """
+    return (
+        reports.with_columns(
+            silent_days=((pl.col("region_last") - pl.col("last_report")).dt.total_hours() // 24),
+            cover=pl.col("reported_hours") / pl.col("region_hours"),
+            share=pl.col("customer_gpu_hours") / pl.col("region_gpu_hours"),
+        )
+        .filter((pl.col("cover") >= min_cover) & (pl.col("share") >= min_share))
+        .select(
+            "region", "workload_class", "customer", "last_report", "silent_days", "cover", "share"
+        )
+        .sort(
+            "share", "region", "workload_class", "customer", descending=[True, False, False, False]
+        )
     )

@@ -987,6 +987,51 @@ class Warehouse:
             """
         )
 
+    def quiet_customers(
+        self, *, until: datetime, quiet_hours: int, lookback_days: int
+    ) -> pl.DataFrame:
+        """Customers whose last telemetry row (before ``until``) is ``quiet_hours`` or more
+        before their region's last row, each with how it reported over the ``lookback_days``
+        to its last row: hours with its rows (zero rows count) and the region's, its
+        GPU-hours of demand and the region's (sums of rows: a ratio of them is a share).
+        Columns: region, workload_class, customer, last_report, region_last, reported_hours,
+        region_hours, customer_gpu_hours, region_gpu_hours."""
+        return self.query(
+            """
+            WITH per_hour AS (
+                SELECT date_trunc('hour', ts) AS ts, region, workload_class, customer,
+                       sum(gpus_running + gpus_queued)::DOUBLE AS y
+                FROM telemetry WHERE ts < $1
+                GROUP BY ALL
+            ),
+            ends AS (SELECT region, max(ts) AS region_last FROM per_hour GROUP BY region),
+            lasts AS (
+                SELECT region, workload_class, customer, max(ts) AS last_report
+                FROM per_hour GROUP BY ALL
+            ),
+            quiet AS (
+                SELECT l.*, e.region_last
+                FROM lasts l JOIN ends e USING (region)
+                WHERE e.region_last >= l.last_report + to_hours($2::BIGINT)
+            )
+            SELECT q.region, q.workload_class, q.customer, q.last_report, q.region_last,
+                   count(DISTINCT p.ts) FILTER (
+                       WHERE p.workload_class = q.workload_class AND p.customer = q.customer
+                   ) AS reported_hours,
+                   count(DISTINCT p.ts) AS region_hours,
+                   coalesce(sum(p.y) FILTER (
+                       WHERE p.workload_class = q.workload_class AND p.customer = q.customer
+                   ), 0) AS customer_gpu_hours,
+                   sum(p.y) AS region_gpu_hours
+            FROM quiet q JOIN per_hour p
+              ON p.region = q.region
+             AND p.ts > q.last_report - to_days($3::BIGINT) AND p.ts <= q.last_report
+            GROUP BY ALL
+            ORDER BY q.region, q.workload_class, q.customer
+            """,
+            [until, quiet_hours, lookback_days],
+        )
+
     def case_variants(self, column: Literal["region", "customer"]) -> list[list[str]]:
         """Names of ``column`` in the telemetry written in more than one case ('US-EAST' and
         'us-east'), each group sorted: loaded as written, they are told apart."""

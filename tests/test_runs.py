@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -380,3 +381,50 @@ def test_drills_on_a_forecast_of_no_measured_day_are_warned_of(
     assert warned is not None and warned.startswith("warning: no demand measured for ")
     assert "a pass there is not verified" in warned
     assert runs.unmeasured_demand_warning(warehouse_path, "forecast-b") is None
+
+
+def test_a_customer_whose_every_hour_feed_stops_is_warned_of_not_an_idle_one(
+    tmp_path: Path, warehouse_path: Path
+) -> None:
+    """cust-000 wrote a row every hour (zeros too) for 7 days and stopped 3 days before its
+    region did: its feed looks broken, and the forecast's warnings and the pages say so (the
+    largest Helios VC, 45 % of demand, stopped 8 days early and read 0 GPUs without a word).
+    A customer that wrote rows only when busy (cust-002), or one with a hundredth of the
+    region's demand (cust-003), is idle when its rows stop: no warning."""
+    from telemetry_files import telemetry_frame
+
+    from forecasting.report.pages import platform_page
+
+    frame = pl.concat(
+        [
+            telemetry_frame(hours=24 * 10, customers=3),
+            telemetry_frame(hours=24 * 10, customers=1).with_columns(
+                customer=pl.lit("cust-003"), gpus_running=pl.lit(0.01), gpus_queued=pl.lit(0.0)
+            ),
+        ]
+    )
+    cut = datetime(2025, 1, 8, tzinfo=UTC)
+    hour = pl.col("ts").dt.hour()
+    frame = frame.filter(
+        (pl.col("customer") == "cust-001")
+        | ((pl.col("customer") == "cust-002") & (hour % 5 == 0) & (pl.col("ts") < cut))
+        | (pl.col("customer").is_in(["cust-000", "cust-003"]) & (pl.col("ts") < cut))
+    )
+    frame.write_parquet(tmp_path / "t.parquet")
+    assert runs.load_telemetry_file(tmp_path / "t.parquet", warehouse_path, None).status == (
+        "loaded"
+    )
+    silent = runs.silent_customers_for(warehouse_path, datetime(2025, 1, 10).date())
+    assert silent["customer"].to_list() == ["cust-000"]
+    assert silent["silent_days"].to_list() == [3] and silent["cover"].to_list() == [1.0]
+    (line,) = runs.silent_customer_lines(silent)
+    assert line.startswith(
+        "warning: eu-west · inference · cust-000 has no telemetry rows since 2025-01-07 23:00 "
+        "UTC, 3 days before eu-west's last"
+    )
+    # A week earlier nothing had stopped yet.
+    assert runs.silent_customers_for(warehouse_path, datetime(2025, 1, 6).date()).is_empty()
+    from test_report import sample_inputs
+
+    page = platform_page(replace(sample_inputs(), silent_customers=silent))
+    assert "no telemetry rows since 2025-01-07 23:00 UTC, 3 days before eu-west" in page

@@ -479,6 +479,8 @@ class ReportInputs:
     # Where each order draws its MW and whether that MW is energized by its arrival.
     placements: pl.DataFrame = field(default_factory=partial(_empty, PLACEMENTS_SCHEMA))
     horizon_accuracy: pl.DataFrame = field(default_factory=partial(_empty, HORIZON_ACCURACY_SCHEMA))
+    # Customers whose feed looks broken: forecasting.demand.silent_customers (may be empty).
+    silent_customers: pl.DataFrame = field(default_factory=pl.DataFrame)
     # Declared sites' MW energized and contracted by month (empty for a plan without sites).
     site_supply: pl.DataFrame = field(default_factory=partial(_empty, SITE_POWER_MONTHLY_SCHEMA))
     drill_verdicts: pl.DataFrame = field(default_factory=partial(_empty, DRILL_VERDICTS_SCHEMA))

@@ -39,6 +39,8 @@ from forecasting.runs.forecasts import (
     plan_horizon_months,
     plan_past_lead_times,
     plan_warnings_for,
+    silent_customer_lines,
+    silent_customers_for,
     store_forecast,
     unplanned_regions_for,
 )
@@ -125,6 +127,8 @@ __all__ = [
     "resampled_paths",
     "save_drill",
     "save_not_played",
+    "silent_customer_lines",
+    "silent_customers_for",
     "store_forecast",
     "stored_drill_outcomes",
     "trigger_forecast",

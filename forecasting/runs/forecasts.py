@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import asdict, dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,13 +14,11 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 from pydantic import BaseModel
 
-from forecasting import warehouse
+from forecasting import hierarchy, warehouse
 from forecasting.options import ForecastOptions
 from forecasting.runs.ids import MapFn, NoHistoryError, new_run_id
 from forecasting.runs.loading import contract_book
-from forecasting.schema import (
-    frame_schema,
-)
+from forecasting.schema import STALE_WARN_DAYS, frame_schema
 
 if TYPE_CHECKING:  # the step modules load scipy, numba and plotly: only when a step runs
     from forecasting.contracts import ContractBook
@@ -38,6 +36,8 @@ __all__ = [
     "plan_horizon_months",
     "plan_past_lead_times",
     "plan_warnings_for",
+    "silent_customer_lines",
+    "silent_customers_for",
     "store_forecast",
     "unplanned_regions_for",
 ]
@@ -141,6 +141,35 @@ def plan_warnings_for(warehouse_path: Path, capacity_path: Path | None) -> list[
     for region, customer in pairs.iter_rows():
         customers.setdefault(region, []).append(customer)
     return [*dark, *stray_dedicated_warnings(plan, customers, plan_path=str(capacity_path))]
+
+
+def silent_customers_for(warehouse_path: Path, as_of: date) -> pl.DataFrame:
+    """The customers whose feed looks broken by ``as_of``'s end (see
+    :func:`forecasting.demand.silent_customers`)."""
+    from forecasting import demand
+
+    until = datetime.combine(as_of + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+    with warehouse.connect(warehouse_path, read_only=True) as wh:
+        reports = wh.quiet_customers(
+            until=until,
+            quiet_hours=STALE_WARN_DAYS * 24,
+            lookback_days=demand.QUIET_LOOKBACK_DAYS,
+        )
+    return demand.silent_customers(reports)
+
+
+def silent_customer_lines(silent: pl.DataFrame) -> list[str]:
+    """One warning line per customer of :func:`silent_customers_for`."""
+    from forecasting import demand
+
+    return [
+        f"warning: {hierarchy.label_of(hierarchy.id_of(region, cls, customer))} has no "
+        f"telemetry rows since {last:%Y-%m-%d %H:00} UTC, {days} days before {region}'s last, "
+        f"though it wrote a row in {cover:.0%} of {region}'s hours (zeros included) and had "
+        f"{share:.0%} of its demand in the {demand.QUIET_LOOKBACK_DAYS} days before: its days "
+        "since read as zero demand and its forecast follows them; if its feed broke, backfill it"
+        for region, cls, customer, last, days, cover, share in silent.iter_rows()
+    ]
 
 
 def history_until(series: pl.DataFrame, as_of: date) -> pl.DataFrame:
@@ -402,7 +431,10 @@ def store_forecast(
         accuracy=_accuracy(result.summary),
         calibrated=int(result.summary.get_column("calibrated").sum()),
         fallbacks=int(result.summary.get_column("fallback").is_not_null().sum()),
-        warnings=result.warnings(),
+        warnings=[
+            *result.warnings(),
+            *silent_customer_lines(silent_customers_for(warehouse_path, as_of)),
+        ],
         events=events,
         horizon_months=0 if extended is None else extended.horizon_months,
         plan_gap=None if extended is None else extended.gap,

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from forecasting import warehouse
 from forecasting.options import ReportOptions
 from forecasting.runs.drills import BLOCKS_NOTE, blocks_needed, capacity_sha256
-from forecasting.runs.forecasts import named_customers
+from forecasting.runs.forecasts import named_customers, silent_customers_for
 from forecasting.runs.ids import ForecastRef, forecast_run, new_run_id
 
 if TYPE_CHECKING:  # the step modules load scipy, numba and plotly: only when a step runs
@@ -302,6 +302,7 @@ def report_inputs(
         power_triggers = wh.run_frame("power_triggers", triggers.run_id)
         horizon_accuracy = wh.run_frame("horizon_accuracy", run_id)
         placements = wh.run_frame("order_placements", triggers.run_id)
+    silent = silent_customers_for(warehouse_path, as_of)
     history = demand.demand_series(
         hourly,
         customers_per_class=options.customers_per_class,
@@ -349,6 +350,7 @@ def report_inputs(
         power_triggers=power_triggers,
         placements=placements,
         horizon_accuracy=horizon_accuracy,
+        silent_customers=silent,
         site_supply=supply,
         concentration=_concentration(history, paths),
         previous_triggers=previous_triggers if previous_triggers is not None else pl.DataFrame(),

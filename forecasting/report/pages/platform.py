@@ -490,10 +490,11 @@ def _accuracy_table(backtest: pl.DataFrame, chosen: pl.DataFrame) -> Table:
     return Table.of(headers, rows, numeric=(2, 3, 4, 5), empty=empty)
 
 
-def _flagged_table(chosen: pl.DataFrame) -> Table:
+def _flagged_table(chosen: pl.DataFrame, silent: pl.DataFrame | None = None) -> Table:
     """Series forecast by a fallback (too short to backtest, or every candidate failed), series
-    whose telemetry stopped before the run's last day, and series whose plan past the daily
-    days fell back or left blocks out, each with the reason."""
+    whose telemetry stopped before the run's last day, series whose plan past the daily
+    days fell back or left blocks out, and customers whose feed looks broken
+    (:func:`forecasting.demand.silent_customers`), each with the reason."""
     stale = pl.col("stale_days").fill_null(0) >= STALE_WARN_DAYS
     flagged = chosen.filter(
         pl.col("fallback").is_not_null() | stale | pl.col("plan_reason").is_not_null()
@@ -513,6 +514,22 @@ def _flagged_table(chosen: pl.DataFrame) -> Table:
             why.append(f"past the daily days, {r['plan_model']}: {r['plan_reason']}")
             model = f"{model}, then {r['plan_model']}"
         rows.append([hierarchy.label_of(r["unique_id"]), r["measure"], model, "; ".join(why)])
+    models = dict(
+        chosen.filter(pl.col("measure") == "mean").select("unique_id", "model").iter_rows()
+    )
+    for region, cls, customer, last, days, cover, share in (
+        silent.iter_rows() if silent is not None and not silent.is_empty() else ()
+    ):
+        uid = hierarchy.id_of(region, cls, customer)
+        rows.append([
+            hierarchy.label_of(uid),
+            "mean",
+            models.get(uid, f"within {cls}'s other customers"),
+            f"no telemetry rows since {last:%Y-%m-%d %H:00} UTC, {days} days before "
+            f"{region}'s last, though it wrote a row in {cover:.0%} of {region}'s hours (zeros "
+            f"included) with {share:.0%} of its demand: its days since read as zero demand and "
+            "its forecast follows them; if its feed broke, backfill it",
+        ])  # fmt: skip
     headers = ["series (region · class · customer)", "measure", "forecast by", "why"]
     return Table.of(
         headers,
@@ -644,6 +661,6 @@ def platform_page(inputs: ReportInputs) -> str:
         has_failures=has_failures,
         backlog_charts=page.figures(_backlog_charts(inputs)) if has_failures else [],
         accuracy=_accuracy_table(inputs.backtest, inputs.chosen),
-        flagged=_flagged_table(inputs.chosen),
+        flagged=_flagged_table(inputs.chosen, inputs.silent_customers),
         decision_accuracy=_decision_table(inputs.horizon_accuracy),
     )
