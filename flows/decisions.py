@@ -34,10 +34,10 @@ __all__ = ["DecisionOptions", "DecisionRun", "backtest_decisions", "decisions_fl
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
 def read_inputs(
-    warehouse_path: Path, options: DecisionOptions
+    warehouse_path: Path, capacity_path: Path, options: DecisionOptions
 ) -> tuple[pl.DataFrame, ContractBook | None, pl.DataFrame | None]:
     """The whole daily demand, the contract book and the events, read once."""
-    return decisions.backtest_inputs(warehouse_path, options)
+    return decisions.backtest_inputs(warehouse_path, options, capacity_path=capacity_path)
 
 
 # Cached on what was known on the day (its content digest) and the settings: unchanged
@@ -98,7 +98,7 @@ def decisions_flow(
     logger = get_run_logger()
     started = time.perf_counter()
     plan = load_capacity(capacity_path)
-    series, book, events = read_inputs(warehouse_path, options)
+    series, book, events = read_inputs(warehouse_path, capacity_path, options)
     days, data_end = decisions.replay_days(series, options)
     futures = []
     for day in days:

@@ -673,6 +673,19 @@ class CapacityPlan(_Strict):
                 )
         return lines
 
+    def dedicated_customers(self) -> list[tuple[str, str]]:
+        """(workload_class, customer) for every class a dedicated block may run: they keep
+        their own series (a dedicated customer folded into ``other`` for being small in a
+        class was served from the shared pools while its own block stood idle)."""
+        pairs = {
+            (c.value, b.dedicated_customer)
+            for b in self.block
+            if b.dedicated_customer is not None
+            for c in WorkloadClass
+            if b.allows(c)
+        }
+        return sorted(pairs)
+
     def dark_committed_blocks(self) -> list[str]:
         """One line per committed block whose site lacks the MW for it on its in-service day
         (energized or contracted and energized by then): the triggers and drills count it from

@@ -932,16 +932,19 @@ def store_decisions(
 
 
 def backtest_inputs(
-    warehouse_path: Path, options: DecisionOptions
+    warehouse_path: Path, options: DecisionOptions, *, capacity_path: Path | None = None
 ) -> tuple[pl.DataFrame, ContractBook | None, pl.DataFrame | None]:
-    """The whole daily demand, the contract book and the events, read once."""
+    """The whole daily demand, the contract book and the events, read once (the customers of
+    the plan at ``capacity_path``'s dedicated blocks keep their own series)."""
     from forecasting.options import ForecastOptions
     from forecasting.runs import contract_book, demand_series_for, known_events
 
     series = demand_series_for(
         warehouse_path,
         ForecastOptions(
-            customers_per_class=options.customers_per_class, use_contracts=options.use_contracts
+            customers_per_class=options.customers_per_class,
+            use_contracts=options.use_contracts,
+            capacity=capacity_path,
         ),
     )
     book = contract_book(warehouse_path) if options.use_contracts else None
@@ -1000,7 +1003,7 @@ def backtest_decisions(
 
     started = time.perf_counter()
     plan = load_capacity(capacity_path)
-    series, book, events = backtest_inputs(warehouse_path, options)
+    series, book, events = backtest_inputs(warehouse_path, options, capacity_path=capacity_path)
     days, data_end = replay_days(series, options)
     replay = partial(
         replay_as_of, series=series, plan=plan, book=book, events=events, options=options

@@ -428,3 +428,39 @@ def test_a_customer_whose_every_hour_feed_stops_is_warned_of_not_an_idle_one(
 
     page = platform_page(replace(sample_inputs(), silent_customers=silent))
     assert "no telemetry rows since 2025-01-07 23:00 UTC, 3 days before eu-west" in page
+
+
+def test_a_dedicated_customer_keeps_its_own_series_however_small(
+    tmp_path: Path, warehouse_path: Path
+) -> None:
+    """Five inference customers, two kept per class: the smallest one (cust-004), whose block
+    the plan dedicates to it, keeps its own series, so its demand meets its block (folded into
+    'other', it was served from the shared pools while its block stood idle)."""
+    from telemetry_files import telemetry_frame
+
+    frame = telemetry_frame(hours=24 * 30, customers=5).with_columns(
+        gpus_running=pl.when(pl.col("customer") == "cust-004")
+        .then(pl.col("gpus_running") / 100)
+        .otherwise(pl.col("gpus_running"))
+    )
+    frame.write_parquet(tmp_path / "t.parquet")
+    runs.load_telemetry_file(tmp_path / "t.parquet", warehouse_path, None)
+    policies = "\n".join(
+        f'[policy.{c}]\ntier = "t"\npriority = {i + 1}\n'
+        for i, c in enumerate(["inference", "training", "evaluation", "batch", "experimentation"])
+    )
+    plan = tmp_path / "capacity.toml"
+    plan.write_text(
+        f'{policies}\n[[block]]\nid = "c4"\nkind = "rack"\nregion = "eu-west"\n'
+        'site = "eu-west-a"\ngpu_type = "H100"\ngpus = 8\nmw = 0.1\nstatus = "live"\n'
+        'classes = ["inference"]\ndedicated_customer = "cust-004"\n'
+    )
+    options = ForecastOptions(customers_per_class=2)
+    customers = set(
+        runs.demand_series_for(warehouse_path, options)["customer"].drop_nulls().to_list()
+    )
+    assert "cust-004" not in customers and "other" in customers
+    with_plan = runs.demand_series_for(
+        warehouse_path, options.model_copy(update={"capacity": plan})
+    )
+    assert "cust-004" in set(with_plan["customer"].drop_nulls().to_list())

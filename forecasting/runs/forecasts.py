@@ -81,7 +81,9 @@ def demand_series_for(warehouse_path: Path, options: ForecastOptions) -> pl.Data
     Hours without rows, and hours in the options' outage calendar, are missing; hours whose
     rows read zero are zero demand unless ``options.zero_is_outage``. With
     ``options.use_contracts``, every customer of the contract book keeps its own series in
-    its classes (never folded into ``other``), so its ramp floors its own demand.
+    its classes (never folded into ``other``), so its ramp floors its own demand; so does
+    every customer a block of the plan at ``options.capacity`` is dedicated to, in each class
+    the block may run, so its demand meets its own block.
     """
     from forecasting import demand
     from forecasting.traces.outages import read_outage_calendar
@@ -100,12 +102,17 @@ def demand_series_for(warehouse_path: Path, options: ForecastOptions) -> pl.Data
         if options.outages is not None
         else None
     )
+    dedicated: list[tuple[str, str]] = []
+    if options.capacity is not None and options.capacity.is_file():
+        from forecasting.capacity import load_capacity
+
+        dedicated = load_capacity(options.capacity).dedicated_customers()
     series = demand.demand_series(
         hourly,
         customers_per_class=options.customers_per_class,
         zero_is_outage=options.zero_is_outage,
         outages=outages,
-        named_customers=named_customers(stored),
+        named_customers=[*named_customers(stored), *dedicated],
     )
     return series if options.as_of is None else history_until(series, options.as_of)
 

@@ -306,7 +306,7 @@ def report_inputs(
     history = demand.demand_series(
         hourly,
         customers_per_class=options.customers_per_class,
-        named_customers=named_customers(stored_book),
+        named_customers=[*named_customers(stored_book), *plan.dedicated_customers()],
     )
     end = forecast_frame.get_column("ds").max()
     assert isinstance(end, date)
