@@ -82,6 +82,13 @@ ACCURACY_SCHEMA = frame_schema("horizon_accuracy")
 _VALUES = ["mean", *(quantile_column(q) for q in QUANTILES)]
 
 
+# Why a run whose regions and classes have no observed day of demand stops at the daily days.
+_NO_DAILY_DEMAND = (
+    "no region or class has an observed day of demand to grow from (no complete day in the "
+    "history), so nothing measures a level to carry past the daily days"
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Extended:
     """A forecast run reaching the plan horizon: the result with blended daily rows and scaled
@@ -566,8 +573,8 @@ def extend_horizon(
     # spares four of the five candidates' backtests.
     for measure in (Measure.PEAK.value, Measure.MEAN.value):
         daily = _daily(series, classes, measure, as_of)
-        if daily.is_empty():
-            continue
+        if daily.get_column("y").drop_nulls().is_empty():
+            continue  # no observed day (an hour of telemetry holds no complete day)
         long = longrange.long_horizon_forecast(
             daily,
             as_of=as_of,
@@ -627,8 +634,15 @@ def extend_horizon(
                 ).with_columns(pl.lit(measure).alias("measure"))
             )
     if not blended_parts:
+        # Nothing to grow from: a plan that stops at the daily days says so, rather than
+        # "36 months" of nothing (an hour of Azure LLM traces, no complete day, printed
+        # "plan horizon 36 months (daily, then monthly)" and stored no monthly row).
         return Extended(
-            result, pl.DataFrame(schema=MONTHS_SCHEMA), pl.DataFrame(schema=ACCURACY_SCHEMA), months
+            result,
+            pl.DataFrame(schema=MONTHS_SCHEMA),
+            pl.DataFrame(schema=ACCURACY_SCHEMA),
+            0,
+            gap=_NO_DAILY_DEMAND if months else None,
         )
     blended_all = pl.concat(blended_parts, how="diagonal_relaxed")
     keys = ["unique_id", "ds", "measure"]

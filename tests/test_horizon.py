@@ -668,3 +668,22 @@ def test_the_means_follow_a_shared_slowdown_only_where_the_peaks_do() -> None:
     shares (which the means scale) do not drift from the peaks the triggers read."""
     assert _followed({"peak": (0.7, 0.35), "mean": (0.7, 0.35)}) == {"peak": True, "mean": True}
     assert _followed({"peak": (0.5, 0.5), "mean": (0.7, 0.35)}) == {"peak": False, "mean": False}
+
+
+def test_a_run_with_no_observed_day_stops_at_the_daily_days_and_says_so() -> None:
+    """A run whose regions and classes hold no observed day (an hour of Azure LLM traces: no
+    complete day, every daily value null) has nothing to carry past the daily days: the plan
+    horizon reads 0 months with the reason, not 36 months of no monthly row (before, the CLI
+    printed "plan horizon 36 months (daily, then monthly)" and stored no monthly row)."""
+    history = _history()
+    short = _flat_result(history)
+    unobserved = history.filter(pl.col("ds") == AS_OF).with_columns(
+        pl.lit(None, dtype=pl.Float64).alias("y")
+    )
+    out = extend_horizon(unobserved, short, as_of=AS_OF, months=36)
+    assert out.horizon_months == 0
+    assert out.months.is_empty()
+    assert out.gap is not None and "no region or class has an observed day" in out.gap
+    assert out.result.forecast.equals(short.forecast)
+    # A daily-only run (no months asked for) has no gap to explain.
+    assert extend_horizon(unobserved, short, as_of=AS_OF, months=0).gap is None
