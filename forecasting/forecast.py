@@ -55,7 +55,7 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
-from forecasting import hierarchy, schema
+from forecasting import hierarchy, measures, schema
 from forecasting.events import events_for_series, holidays_known_by
 from forecasting.models import (
     DEFAULT_MODELS,
@@ -1385,8 +1385,11 @@ def forecast_all(
         forecast_parts.insert(0, mean_rows)
         method, scores = rec.method, rec.scores
 
+    # Both measures are forecast by separate models: a day's peak is never read below its
+    # mean (forecasting/measures.py).
+    forecast = pl.concat(forecast_parts).cast(_forecast_schema(settings))
     return ForecastResult(
-        forecast=pl.concat(forecast_parts).cast(_forecast_schema(settings)),
+        forecast=measures.peaks_at_least_means(forecast),
         paths=paths,
         backtest=pl.concat([r.backtest for r in results]),
         summary=_summary(results),

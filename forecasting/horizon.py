@@ -59,7 +59,7 @@ from datetime import date
 import numpy as np
 import polars as pl
 
-from forecasting import growth, hierarchy, longrange, sums
+from forecasting import growth, hierarchy, longrange, measures, sums
 from forecasting.capacity import CapacityPlan
 from forecasting.forecast import ForecastResult
 from forecasting.schema import QUANTILES, Measure, frame_schema, quantile_column
@@ -686,6 +686,10 @@ def extend_horizon(
             .select(summary.columns)
             .cast(summary.schema)
         )
+    # Each measure's growth model fits alone: a day's (or a month's) peak is still never read
+    # below its mean (forecasting/measures.py).
+    updated = measures.peaks_at_least_means(updated)
+    monthly_all = measures.peaks_at_least_means(monthly_all)
     return Extended(
         result=replace(result, forecast=updated, paths=paths, summary=summary),
         months=monthly_all.select(MONTHS_SCHEMA.names()).cast(MONTHS_SCHEMA),

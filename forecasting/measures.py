@@ -1,0 +1,45 @@
+"""The two measures of one series kept consistent: a day's peak hour is never below its mean.
+
+The daily peak and the daily mean are forecast by separate models (:mod:`forecasting.forecast`,
+and past the daily days :mod:`forecasting.horizon`'s growth models); the mean is reconciled over
+the hierarchy and its sample paths are what the drills play, the peak is forecast per series
+and is what the triggers read. Nothing tied them together, and they crossed wherever their
+models disagreed: Helios (30 days of history, forecast 26 weeks) read a total peak q10/q50/q90
+of 0/666/1,689 GPUs on 2020-11-29 against a mean-measure q50 of 1,316, and within the measured
+days a peak q50 of 666 against the mean's 677 (2020-06-07). A path's peak is at least its mean,
+so each quantile of the peak is at least the same quantile of the mean:
+:func:`peaks_at_least_means` holds the peak's mean and quantiles there, on every day and level.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from forecasting.schema import QUANTILES, Measure, quantile_column
+
+__all__ = ["peaks_at_least_means"]
+
+
+def peaks_at_least_means(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` (rows of both measures: ``unique_id``, ``ds``, ``measure`` and value columns)
+    with each peak row's mean and quantiles at or above the mean measure's row of the same
+    series and day. Rows of other series, and the mean measure, are unchanged."""
+    values = [c for c in ["mean", *(quantile_column(q) for q in QUANTILES)] if c in frame.columns]
+    if frame.is_empty() or not values:
+        return frame
+    means = frame.filter(pl.col("measure") == Measure.MEAN.value).select(
+        "unique_id", "ds", *(pl.col(c).alias(f"{c}_of_mean") for c in values)
+    )
+    peak = pl.col("measure") == Measure.PEAK.value
+    return (
+        frame.join(means, on=["unique_id", "ds"], how="left")
+        .with_columns(
+            pl.when(peak & pl.col(f"{c}_of_mean").is_not_null())
+            .then(pl.max_horizontal(c, f"{c}_of_mean"))
+            .otherwise(pl.col(c))
+            .alias(c)
+            for c in values
+        )
+        .select(frame.columns)
+        .cast(frame.schema)
+    )
