@@ -31,7 +31,7 @@ from forecasting.report import (
     trigger_changes,
 )
 from forecasting.report.changes import POWER_CHANGES_SCHEMA
-from forecasting.report.figures import backlog_chart, fan_chart, orders_chart
+from forecasting.report.figures import backlog_chart, concentration_charts, fan_chart, orders_chart
 from forecasting.report.format import (
     MISSING,
     fmt_date,
@@ -46,6 +46,7 @@ from forecasting.report.format import (
     plot_text,
 )
 from forecasting.report.inputs import (
+    CONCENTRATION_SCHEMA,
     daily_end,
     exhaustion_grain,
     extrapolated_reach,
@@ -1961,3 +1962,33 @@ def test_the_sites_card_counts_declared_sites_without_blocks_yet() -> None:
     new = Site(id="north-a", region="eu-west", power_lead_months=24, cost_per_mw_usd=1e6)
     plan = inputs.plan.model_copy(update={"site": (new,)})
     assert sites_card(facilities_page(replace(inputs, plan=plan))).startswith("3<")
+
+
+def test_concentration_takeaways_say_only_what_was_measured() -> None:
+    """A fleet with history and forecast reads "moves from A to B"; one with no observed day
+    (an hour of an Azure trace: every value null) read "HHI moves from – (q50) by 2023-11-20"
+    and now says no HHI was measured; history alone reads "was"."""
+    days = [AS_OF - timedelta(days=1), AS_OF + timedelta(days=30)]
+
+    def frame(value: float | None, q50: float | None) -> pl.DataFrame:
+        return pl.DataFrame(
+            [
+                ("all", days[0], metric, "history", value, None, None, None)
+                for metric in ("top1_share", "top5_share", "hhi")
+            ]
+            + [
+                ("all", days[1], metric, "forecast", None, q50, q50, q50)
+                for metric in ("top1_share", "top5_share", "hhi")
+            ],
+            schema=CONCENTRATION_SCHEMA,
+            orient="row",
+        )
+
+    said = [c.takeaway for c in concentration_charts(frame(0.3, 0.4))]
+    assert said[0].startswith("The top-1 customer's share moves from 30")
+    assert said[1].startswith("HHI moves from ") and " to " in said[1]
+    assert [c.takeaway for c in concentration_charts(frame(None, None))] == [
+        "No customer's share was measured.",
+        "No HHI was measured.",
+    ]
+    assert concentration_charts(frame(0.3, None))[1].takeaway.startswith("HHI was ")

@@ -440,18 +440,30 @@ def _concentration_traces(fig: go.Figure, rows: pl.DataFrame, metric: str, colou
 
 
 def _metric_move(rows: pl.DataFrame, metric: str) -> str | None:
-    """'34.0% on 2026-11-22 to 41.2% (q50) by 2027-05-21' for one metric, or None."""
-    history = rows.filter((pl.col("metric") == metric) & (pl.col("source") == "history")).sort("ds")
-    ahead = rows.filter((pl.col("metric") == metric) & (pl.col("source") == "forecast")).sort("ds")
+    """'moves from 34.0% on 2026-11-22 to 41.2% (q50) by 2027-05-21' for one metric ('was' or
+    'reaches' where only one side has a value), or None where neither has one (a trace with
+    no observed day read "HHI moves from – (q50) by 2023-11-20")."""
+    history = rows.filter(
+        (pl.col("metric") == metric)
+        & (pl.col("source") == "history")
+        & pl.col("value").is_not_nan()
+    ).sort("ds")
+    ahead = rows.filter(
+        (pl.col("metric") == metric) & (pl.col("source") == "forecast") & pl.col("q50").is_not_nan()
+    ).sort("ds")
     show = fmt_pct if metric != "hhi" else fmt_hhi
-    parts = []
+    was = ahead_by = None
     if history.height:
         last = history.row(-1, named=True)
-        parts.append(f"{show(last['value'])} on {fmt_date(last['ds'])}")
+        was = f"{show(last['value'])} on {fmt_date(last['ds'])}"
     if ahead.height:
         end = ahead.row(-1, named=True)
-        parts.append(f"{show(end['q50'])} (q50) by {fmt_date(end['ds'])}")
-    return " to ".join(parts) if parts else None
+        ahead_by = f"{show(end['q50'])} (q50) by {fmt_date(end['ds'])}"
+    if was and ahead_by:
+        return f"moves from {was} to {ahead_by}"
+    if was:
+        return f"was {was}"
+    return f"reaches {ahead_by}" if ahead_by else None
 
 
 def concentration_charts(concentration: pl.DataFrame) -> list[Chart]:
@@ -470,12 +482,14 @@ def concentration_charts(concentration: pl.DataFrame) -> list[Chart]:
             y_title="share of mean GPU demand (%)",
         )
         fig.update_yaxes(tickformat=".0%")
+        whose = {"top1_share": "the top-1 customer's", "top5_share": "the top-5 customers'"}
         moves = [
-            f"{_METRIC_LABELS[m]} {move}"
+            f"{whose[m]} share {move}"
             for m in ("top1_share", "top5_share")
             if (move := _metric_move(shares, m))
         ]
-        charts.append(Chart("concentration-share", fig, "Share of the " + "; ".join(moves) + "."))
+        said = "; ".join(moves).capitalize() if moves else "No customer's share was measured"
+        charts.append(Chart("concentration-share", fig, f"{said}."))
     hhi = rows.filter(pl.col("metric") == "hhi")
     if hhi.height:
         fig = go.Figure()
@@ -489,7 +503,8 @@ def concentration_charts(concentration: pl.DataFrame) -> list[Chart]:
         )
         fig.update_yaxes(tickformat=",.0f")
         move = _metric_move(hhi, "hhi")
-        charts.append(Chart("concentration-hhi", fig, f"HHI moves from {move}."))
+        said = f"HHI {move}" if move else "No HHI was measured"
+        charts.append(Chart("concentration-hhi", fig, f"{said}."))
     return charts
 
 
