@@ -812,9 +812,9 @@ def _fallback(y: np.ndarray, settings: ForecastSettings) -> tuple[str, str]:
             }
             if errors["naive"] < errors["seasonal_naive"]:
                 return "naive", (
-                    f"{reason}; on its last {held} days the naive erred "
-                    f"{errors['naive']:,.1f} a day against the seasonal naive's "
-                    f"{errors['seasonal_naive']:,.1f}"
+                    f"{reason}; on its last {held} days the naive erred by "
+                    f"{errors['naive']:,.1f} GPUs a day on average against the seasonal "
+                    f"naive's {errors['seasonal_naive']:,.1f}"
                 )
         return "seasonal_naive", reason
     if n_days >= min_length("naive"):

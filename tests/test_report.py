@@ -1705,6 +1705,8 @@ def test_pages_show_baseline_against_shock_and_the_response_ladder() -> None:
     finance = finance_page(inputs)
     assert "baseline (mean)" in finance and "increment" in finance
     assert "+$32k" in finance and "$21k" in finance
+    # Over which days: $538k over 7 days and $29.7M over 182 read alike without it.
+    assert "window (from, days)" in finance and "2026-12-01, 182 d" in finance
 
 
 def test_the_all_classes_headroom_weighs_the_class_mix_at_the_trigger_quantile() -> None:
