@@ -781,3 +781,18 @@ def test_a_late_order_claims_no_growth_it_has_already_passed() -> None:
         f"weeks of a full window reach {row['arrives'] + timedelta(weeks=52)}, not within the "
         "horizon)"
     ) in row["note"]
+
+
+def test_a_pool_with_no_demand_is_not_an_unverified_green() -> None:
+    """r2 runs inference only: its training pool has no demand to verify, and says so, where
+    it read "green to DAY only: not verified beyond" on an inference-only trace's front page
+    (the forecast ending before a pod could still be ordered in time)."""
+    plan = _plan(_r2_blocks())
+    short = _r2_forecast().filter(pl.col("ds") < _day(14))
+    row = _trigger(plan, short, "r2", "training")
+    assert row["status"] == "green"
+    assert row["note"] == f"no training demand in the forecast through {_day(13)}"
+    assert (
+        "not verified"
+        in _trigger(plan, short.with_columns(q90=pl.col("q90") / 4), "r2", "all")["note"]
+    )

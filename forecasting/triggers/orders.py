@@ -497,9 +497,14 @@ def _trigger_row(
     if found is None:
         end = _day(daily["ds"].max())
         note = f"{settings.quantile} requirement stays within capacity through {end}"
-        note += _unverified_green(
-            plan, region=region, pool=pool, end=end, as_of=as_of, settings=settings
-        )
+        if float(daily["requirement_gpus"].max() or 0.0) <= _TOL:  # type: ignore[arg-type]
+            # No demand to verify (an inference-only trace's training pool read "green to
+            # 2025-01-26 only: not verified beyond" on its front page).
+            note = f"no {pool.value} demand in the forecast through {end}"
+        else:
+            note += _unverified_green(
+                plan, region=region, pool=pool, end=end, as_of=as_of, settings=settings
+            )
         row |= {"status": Status.GREEN.value, "max_shortfall_gpus": 0.0, "note": note}
         row |= {"blocks_to_order": 0, "capex_usd": 0.0, "mw": 0.0}
         return _Decision(row, None, None)
