@@ -557,6 +557,11 @@ def report_table(outcome: ReportOutcome) -> Table:
             "platform page says why); the dates and orders rest on its assumptions, no "
             "measured error"
         )
+    if outcome.silent:
+        captions.append(
+            f"telemetry stopped: {listed(outcome.silent)} reported nothing for that many days "
+            "before the run's last day; check those feeds before acting on their triggers"
+        )
     if outcome.extrapolated:
         captions.append(f"extrapolated: {outcome.extrapolated}")
     if "not verified beyond" in outcome.headline:

@@ -897,3 +897,10 @@ def test_the_helios_demo_finds_another_clusters_trace_and_its_quotas(tmp_path: P
     assert "found helios_saturn_vc_minute_2020-07.csv.gz, helios_venus" in str(
         _helios_files(tmp_path)
     )
+
+
+def test_the_report_table_names_the_feeds_that_stopped() -> None:
+    """`fleetcast report` says which feeds stopped under its table, as the pages' banner does."""
+    shown = _report_table_text(silent=["us-west (5 days)"])
+    assert "telemetry stopped: us-west (5 days) reported nothing for that many days" in shown
+    assert "telemetry stopped" not in _report_table_text()

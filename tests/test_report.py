@@ -1994,3 +1994,25 @@ def test_concentration_takeaways_say_only_what_was_measured() -> None:
         "No HHI was measured.",
     ]
     assert concentration_charts(frame(0.3, None))[1].takeaway.startswith("HHI was ")
+
+
+def test_every_page_names_the_feeds_that_stopped() -> None:
+    """A region silent for its last 5 days, and a customer whose every-hour feed stopped 8
+    days early, are named on every page (a silent region read "green" on the front and
+    finance pages, named only among the platform page's flagged series); a run whose feeds
+    all report has no such banner."""
+    inputs = sample_inputs()
+    region = inputs.chosen.filter(hierarchy.depth() == 1)["unique_id"].sort()[0]
+    stale = inputs.chosen.with_columns(
+        stale_days=pl.when(pl.col("unique_id") == region).then(5).otherwise(pl.col("stale_days"))
+    )
+    silent = pl.DataFrame(
+        {"region": ["helios"], "workload_class": ["training"], "customer": ["vc6YE"],
+         "last_report": [datetime(2026, 11, 14, 15, tzinfo=UTC)], "silent_days": [8],
+         "cover": [1.0], "share": [0.32]},
+    )  # fmt: skip
+    quiet = replace(inputs, chosen=stale, silent_customers=silent)
+    label = html_text(f"{hierarchy.label_of(region)} (5 days), helios · training · vc6YE")
+    for page in (run_index_page, finance_page, facilities_page, platform_page):
+        assert f"Telemetry stopped: {label} (8 days)" in page(quiet), page.__name__
+        assert "Telemetry stopped" not in page(inputs), page.__name__

@@ -60,6 +60,7 @@ __all__ = [
     "measured_reach",
     "orders_frame",
     "plan_orders",
+    "silent_feeds",
     "status_headline",
     "unmeasured_series",
     "unplanned_regions_of",
@@ -217,6 +218,34 @@ def unmeasured_series(chosen: pl.DataFrame) -> list[str]:
     )
     ids = sorted(set(zero["unique_id"].to_list()), key=lambda u: (hierarchy.depth_of(u), u))
     return [hierarchy.label_of(u) for u in ids]
+
+
+def silent_feeds(inputs: ReportInputs) -> list[str]:
+    """The regions whose telemetry stopped two or more days before the run's last day, and the
+    customers whose feed looks broken (:func:`forecasting.demand.silent_customers`), as a
+    reader names them with their days of silence ("us-west (5 days)"). A region cut off for
+    its last 5 days read "sg-large · all · green" on the front and finance pages; only the
+    platform page's flagged series named it."""
+    from forecasting.schema import STALE_WARN_DAYS
+
+    regions = (
+        inputs.chosen.filter(
+            (hierarchy.depth() == 1) & (pl.col("stale_days").fill_null(0) >= STALE_WARN_DAYS)
+        )
+        .group_by("unique_id")
+        .agg(pl.col("stale_days").max())
+        .sort("unique_id")
+    )
+    said = [f"{hierarchy.label_of(u)} ({d} days)" for u, d in regions.iter_rows()]
+    silent = inputs.silent_customers
+    if not silent.is_empty():
+        said += [
+            f"{hierarchy.label_of(hierarchy.id_of(r, k, c))} ({d} days)"
+            for r, k, c, d in silent.select(
+                "region", "workload_class", "customer", "silent_days"
+            ).iter_rows()
+        ]
+    return said
 
 
 def untested_series(chosen: pl.DataFrame) -> list[str]:

@@ -80,6 +80,8 @@ class ReportOutcome(BaseModel):
     # Why the daily forecast's far days are not verified: it reaches further ahead than the
     # history goes back ("" when it does not).
     extrapolated: str = ""
+    # Regions whose telemetry stopped and customers whose feed looks broken, with their days.
+    silent: list[str] = []
     # Why drills of this forecast run are left out: played on another plan (empty: none).
     drills_other_plan: str = ""
     # Regions of the telemetry the plan has no block or site for (their orders are guesses).
@@ -491,6 +493,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
     from forecasting.report.inputs import (
         extrapolated_reach,
         later_orders_due_first,
+        silent_feeds,
         status_headline,
         unmeasured_series,
         unplanned_regions_of,
@@ -517,6 +520,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         unmeasured=unmeasured_series(inputs.chosen),
         untested=untested_series(inputs.chosen),
         extrapolated=extrapolated_reach(inputs),
+        silent=silent_feeds(inputs),
         drills_other_plan=inputs.drills_other_plan,
         unplanned_regions=unplanned_regions_of(inputs),
         triggers=report_trigger_rows(inputs).to_dicts(),

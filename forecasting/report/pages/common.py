@@ -44,6 +44,7 @@ from forecasting.report.inputs import (
     daily_end,
     extrapolated_reach,
     later_orders_due_first,
+    silent_feeds,
     unmeasured_series,
     unplanned_regions_of,
     untested_series,
@@ -287,6 +288,7 @@ def shell(inputs: ReportInputs, *, file: str, title: str) -> dict[str, Any]:
         "untested": fmt_listed(untested_series(inputs.chosen)),
         "extrapolated": extrapolated_reach(inputs),
         "unplanned": ", ".join(unplanned_regions_of(inputs)),
+        "silent": fmt_listed(silent_feeds(inputs)),
     }
 
 
