@@ -766,7 +766,10 @@ def stray_dedicated_warnings(
         if b.dedicated_customer in known:
             continue
         by_lower = {k.lower(): k for k in known}
-        near = difflib.get_close_matches(b.dedicated_customer.lower(), list(by_lower), n=1)
+        # 0.8, not difflib's 0.6: a typo, not a shared prefix ('vc4om' is not 'vcSoL').
+        near = difflib.get_close_matches(
+            b.dedicated_customer.lower(), list(by_lower), n=1, cutoff=0.8
+        )
         hint = f" (did you mean {by_lower[near[0]]!r}?)" if near else ""
         lines.append(
             f"warning: [[block]] {b.id!r} in {plan_path}: dedicated_customer "

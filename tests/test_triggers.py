@@ -796,3 +796,19 @@ def test_a_pool_with_no_demand_is_not_an_unverified_green() -> None:
         "not verified"
         in _trigger(plan, short.with_columns(q90=pl.col("q90") / 4), "r2", "all")["note"]
     )
+
+
+def test_a_block_dedicated_to_a_customer_without_telemetry_is_not_measured_idle() -> None:
+    """Two committed racks in r2, dedicated to a customer it forecasts (other) and to one with
+    no telemetry at all (ghost): both are idle, but only the ghost's note says that nothing is
+    known of its customer (a trace's quota file named 25 VCs, its minute file 16: nine blocks
+    read "100 % idle, $3.6M at risk" as if measured)."""
+    blocks = [
+        _block(f"r2-{who}", 100, region="r2", site="r2-a", status="committed",
+               in_service=_day(28), dedicated_customer=who)
+        for who in ("other", "ghost")
+    ]  # fmt: skip
+    idle = expansion_triggers(_r2_forecast(), _plan(_r2_blocks(*blocks)), as_of=MONDAY).idle_risk
+    notes = dict(zip(idle["block_id"], idle["note"], strict=True))
+    assert "its customer has no telemetry in r2: idle for want of data" in notes["r2-ghost"]
+    assert "no telemetry" not in notes["r2-other"]
