@@ -812,3 +812,13 @@ def test_a_block_dedicated_to_a_customer_without_telemetry_is_not_measured_idle(
     notes = dict(zip(idle["block_id"], idle["note"], strict=True))
     assert "its customer has no telemetry in r2: idle for want of data" in notes["r2-ghost"]
     assert "no telemetry" not in notes["r2-other"]
+
+
+def test_a_pool_short_from_its_first_days_is_driven_by_the_growth_its_order_is_sized_for() -> None:
+    """r1's pools on a single 100-GPU rack are short from day 0: growth to then is nothing for
+    everyone (a Helios pool read growth 0 beside a $21.3M order). The growth is read over the
+    26 weeks orders are sized for: acme's training grows by 182 GPUs to day 182."""
+    plan = _plan([_block("r1-rack", 100)])
+    drivers = expansion_triggers(_r1_forecast(), plan, as_of=MONDAY).drivers
+    acme = _row(drivers.filter(pl.col("customer") == "acme"), "r1", "all")
+    assert acme["to_date"] == _day(182) and acme["growth_gpus"] == pytest.approx(182.0)

@@ -1,7 +1,8 @@
 """What drives each pool's growth: the increase of expected demand by class and customer.
 
 The increase of expected MEAN demand from the first forecast day on or after ``as_of`` to the
-exhaustion date (horizon end when the pool never exhausts), by class and customer at the
+exhaustion date (horizon end when the pool never exhausts; 26 weeks on, or the horizon end if
+sooner, when it exhausts within four weeks), by class and customer at the
 bottom level (class level where a region has no customer series): ``from_gpus`` and
 ``to_gpus`` are the two means, ``growth_gpus`` their difference and ``share`` each part's
 growth over the growth of the pool's parts that grew, so the shares of those sum to 1 (null
@@ -10,13 +11,17 @@ for a part that shrank, and for all when none grew).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import polars as pl
 
 from forecasting.schema import Measure
 from forecasting.triggers.common import DRIVERS_SCHEMA
 from forecasting.triggers.levels import _class_in_pool, _pools, _series
+
+# A pool short within this many days of the first is read over the days orders are sized for.
+_SOON_DAYS = 28
+_SIZED_DAYS = 182
 
 
 def _share() -> pl.Expr:
@@ -49,11 +54,18 @@ def _covers(day: str) -> pl.Expr:
 
 
 def _drivers(levels: pl.DataFrame, triggers: pl.DataFrame, *, start: date) -> pl.DataFrame:
+    end = pl.lit(levels["until"].max())
+    # A pool short within four weeks is short of today's demand, not of growth: read the growth
+    # over the span its order is sized for (a Helios pool short on its first day read growth 0
+    # for every customer beside a $21.3M order).
+    soon = pl.col("exhaustion_date") < pl.lit(start + timedelta(days=_SOON_DAYS))
     windows = triggers.lazy().select(
         "region",
         "pool",
         from_date=pl.lit(start),
-        to_date=pl.coalesce("exhaustion_date", pl.lit(levels["until"].max())),
+        to_date=pl.when(soon)
+        .then(pl.min_horizontal(end, pl.lit(start + timedelta(days=_SIZED_DAYS))))
+        .otherwise(pl.coalesce("exhaustion_date", end)),
     )
     parts = _parts(levels).join(_pools(), how="cross").filter(_class_in_pool())
     keys = ["region", "pool", "workload_class", "customer"]

@@ -311,7 +311,9 @@ def _drivers_intro(drivers: pl.DataFrame) -> str:
     return (
         "Each class or customer's forecast mean GPUs a day (H100-equivalents): on the first "
         f"forecast day{on}, and then: on the day its pool runs out at the trigger quantile, or "
-        "the plan's last day where it does not; the growth between them and its share of the "
+        "the plan's last day where it does not (26 weeks on where it runs out within four "
+        "weeks: short of today's demand, its order is sized for the growth after); the growth "
+        "between them and its share of the "
         "growth of the pool's classes or customers that grew (one that shrank has none: its "
         f"fall is in its growth), largest {DRIVERS_TOP} first. Both are forecasts, not "
         "measurements: past the first four weeks a customer's mean is its class's, split over "
