@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import re
+import shlex
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -56,6 +58,8 @@ if TYPE_CHECKING:
 __all__ = ["adhoc_drill", "main"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+# 128 + SIGINT, as a shell reports a command Ctrl-C stopped.
+EXIT_INTERRUPTED = 130
 
 
 class _Parser(argparse.ArgumentParser):
@@ -106,12 +110,32 @@ def _paths(args: argparse.Namespace, *, publishes: bool = False) -> Paths:
         capacity=_given(args, "capacity"),
         reports=_given(args, "reports"),
     )
-    if publishes and paths.reports.exists() and not paths.reports.is_dir():
+    if publishes:
+        _check_publishable(paths.reports)
+    return paths
+
+
+def _check_publishable(reports: Path) -> None:
+    """A usage error unless ``reports`` is, or can be made, a folder this user may write in:
+    a file on its path, or a folder without write permission, stored a trigger run the pages
+    never showed, and `status` compared with it as published."""
+    if reports.exists() and not reports.is_dir():
         raise UsageError(
-            f"--reports {paths.reports} is a file, not a folder; name a folder for the pages "
+            f"--reports {reports} is a file, not a folder; name a folder for the pages "
             "(a missing one is created)"
         )
-    return paths
+    # The nearest existing folder on the way: a missing reports folder is created there.
+    existing = next((p for p in (reports, *reports.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        raise UsageError(
+            f"--reports {reports}: {existing} is a file, so no folder can be made there; name "
+            "a folder for the pages"
+        )
+    if existing is not None and not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(
+            f"--reports {reports}: {existing} is not writable by this user; name a folder "
+            "you can write in"
+        )
 
 
 # Options-model fields whose flag is not the field's name in kebab case.
@@ -171,9 +195,11 @@ def cmd_synth(args: argparse.Namespace) -> int:
         f"to {out / 'events.csv'}"
     )
     # The folder holds three kinds of file, and `fleetcast ingest` takes telemetry only.
+    # Quoted: pasted into a shell, a folder with a space read as two words.
     say(
-        f"next: fleetcast ingest {out / 'telemetry'}, fleetcast events {out / 'events.csv'}, "
-        f"then forecast, drill and report with FLEETCAST_CAPACITY={out / 'capacity.toml'}"
+        f"next: fleetcast ingest {shlex.quote(str(out / 'telemetry'))}, fleetcast events "
+        f"{shlex.quote(str(out / 'events.csv'))}, then forecast, drill and report with "
+        f"FLEETCAST_CAPACITY={shlex.quote(str(out / 'capacity.toml'))}"
     )
     return EXIT_OK
 
@@ -205,11 +231,19 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     failed = [r for r in results if r.status == "failed"]
     for result in failed:
         say(failed_line(result.message), error=True)
+    # A file skipped as already ingested still has the rows its first ingest quarantined: a
+    # retried --strict gate went green on the same bad file.
     quarantined = sum(r.entry.quarantined for r in results if r.entry and r.status == "loaded")
+    earlier = sum(r.entry.quarantined for r in results if r.entry and r.status == "skipped")
     if failed:
         return EXIT_FAILED
-    if args.strict and quarantined:
-        say(f"--strict: {quarantined} row(s) quarantined; see `fleetcast quarantine`", error=True)
+    if args.strict and (quarantined or earlier):
+        since = f", {earlier:,} by an earlier ingest of the same content" if earlier else ""
+        say(
+            f"--strict: {quarantined + earlier:,} row(s) quarantined{since}; see "
+            "`fleetcast quarantine`",
+            error=True,
+        )
         return EXIT_FAILED
     return EXIT_OK
 
@@ -1141,6 +1175,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     ) as exc:
         say(f"fleetcast {args.command}: {exc}", error=True)
         return EXIT_FAILED
+    except KeyboardInterrupt:
+        # Every run is stored in one transaction at its end: an interrupted one stored nothing
+        # (Ctrl-C printed a 29-line trace and said nothing of what was kept).
+        say(
+            f"fleetcast {args.command}: interrupted; a run not finished stores nothing, and "
+            "what earlier runs stored is unchanged",
+            error=True,
+        )
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import shutil
 import time
 from pathlib import Path
@@ -108,7 +109,8 @@ def run_demo(
     status = _printed(outcome, started=started)
     # The plan is the demo's own, not data/capacity.toml: later commands must be pointed at it.
     say(
-        f"next: export FLEETCAST_CAPACITY={plan_path}, then e.g. `fleetcast drill inference-surge`"
+        f"next: export FLEETCAST_CAPACITY={shlex.quote(str(plan_path))}, then e.g. "
+        "`fleetcast drill inference-surge`"
         " or `fleetcast drill --class training --factor 1.5 --shape ramp:6w`"
     )
     return status

@@ -105,16 +105,17 @@ def test_synth_names_its_files_and_the_commands_that_take_them(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`fleetcast synth` says where telemetry, plan and events went, and the commands it names
-    load them: its folder holds an events file that `fleetcast ingest` would refuse."""
-    out = tmp_path / "fleet"
+    load them: its folder holds an events file that `fleetcast ingest` would refuse. Paths are
+    quoted for a shell (pasted, a folder with a space read as two words)."""
+    out = tmp_path / "my fleet"
     warehouse = str(tmp_path / "w.duckdb")
     assert main(["synth", "--days", "28", "--customers", "12", "--out", str(out)]) == 0
     said = " ".join(capsys.readouterr().out.split())
     assert (
-        f"next: fleetcast ingest {out / 'telemetry'}, fleetcast events {out / 'events.csv'},"
+        f"next: fleetcast ingest '{out / 'telemetry'}', fleetcast events '{out / 'events.csv'}',"
         in (said)
     )
-    assert f"FLEETCAST_CAPACITY={out / 'capacity.toml'}" in said
+    assert f"FLEETCAST_CAPACITY='{out / 'capacity.toml'}'" in said
     assert main(["ingest", str(out / "telemetry"), "--warehouse", warehouse]) == 0
     assert main(["events", str(out / "events.csv"), "--warehouse", warehouse]) == 0
     assert main(["capacity", "--capacity", str(out / "capacity.toml")]) == 0
@@ -151,6 +152,12 @@ def test_ingest_flow_exit_status_and_summary(
     assert main(["ingest", str(with_bad_row), "--warehouse", warehouse]) == 0
     again = write_csv(tmp_path / "rows2.csv", GOOD.replace("T00", "T03"), BAD)
     assert main(["ingest", str(again), "--warehouse", warehouse, "--strict"]) == 1
+    # Retried, the same file is skipped, and its quarantined row still fails --strict.
+    capsys.readouterr()
+    assert main(["ingest", str(again), "--warehouse", warehouse, "--strict"]) == 1
+    assert "1 row(s) quarantined, 1 by an earlier ingest of the same content" in (
+        capsys.readouterr().err
+    )
 
     broken = tmp_path / "broken.parquet"
     broken.write_bytes(b"PAR1 not really")
@@ -904,3 +911,20 @@ def test_the_report_table_names_the_feeds_that_stopped() -> None:
     shown = _report_table_text(silent=["us-west (5 days)"])
     assert "telemetry stopped: us-west (5 days) reported nothing for that many days" in shown
     assert "telemetry stopped" not in _report_table_text()
+
+
+def test_an_interrupted_command_says_what_it_kept_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ctrl-C printed a 29-line trace and nothing of what was kept: now one line and exit 130
+    (128 + SIGINT, as a shell reports it)."""
+    import flows.cli
+
+    def interrupted(args: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(flows.cli, "cmd_status", interrupted)
+    assert main(["status", "--warehouse", str(tmp_path / "w.duckdb")]) == 130
+    err = capsys.readouterr().err
+    assert "fleetcast status: interrupted; a run not finished stores nothing" in err
+    assert "Traceback" not in err

@@ -78,6 +78,23 @@ def test_reports_naming_a_file_is_a_usage_error_before_any_work(
     assert not (tmp_path / "w.duckdb").exists()
 
 
+@pytest.mark.parametrize("command", [["report"], ["run"], ["demo"]])
+def test_reports_under_a_file_is_a_usage_error_before_any_work(
+    tmp_path: Path, command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--reports under a file (afile/reports) stored a trigger run, then failed with
+    NotADirectoryError's trace, and `status` compared with the pages it never published: it
+    exits 2 naming the file, before any work."""
+    (tmp_path / "afile").touch()
+    reports = tmp_path / "afile" / "reports"
+    args = ["--warehouse", str(tmp_path / "w.duckdb"), "--reports", str(reports), *command]
+    assert main(args) == 2
+    assert f"{tmp_path / 'afile'} is a file, so no folder can be made there" in (
+        capsys.readouterr().err
+    )
+    assert not (tmp_path / "w.duckdb").exists()
+
+
 @pytest.mark.parametrize(
     ("as_of", "said"),
     [
