@@ -728,9 +728,43 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         served = ServeSettings.from_env()
     except ValidationError as exc:
-        raise UsageError(f"bad FLEETCAST_* schedule setting: {exc}") from exc
-    serve_deployments(served, _paths(args, publishes=True))
+        # One line, as every usage error (it printed pydantic's three-line dump).
+        problems = "; ".join(
+            f"$FLEETCAST_{str(e['loc'][0]).upper()}: {rule_text(e, quote=False)}"
+            for e in exc.errors()
+        )
+        raise UsageError(f"bad schedule setting: {problems}") from None
+    import httpx
+
+    try:
+        serve_deployments(served, _paths(args, publishes=True))
+    except httpx.TransportError as exc:
+        # The server named by PREFECT_API_URL is down or elsewhere (a whole httpx trace before).
+        raise RunFailedError(
+            f"cannot reach the Prefect API (PREFECT_API_URL) at "
+            f"{os.environ.get('PREFECT_API_URL', 'the active profile')}: {exc}; is `prefect "
+            "server start` running there?"
+        ) from None
     return EXIT_OK
+
+
+def _serve_epilog() -> str:
+    """What `serve --help` says of the server and the schedule variables, with defaults."""
+    from forecasting.settings import Settings
+
+    fields = Settings.model_fields
+    lines = [
+        "needs PREFECT_API_URL, the Prefect server's API (e.g. http://127.0.0.1:4200/api, after",
+        "`prefect server start`); schedules and runner from the environment (UTC):",
+    ]
+    for name in (
+        "forecast_cron", "report_cron", "inbox_interval_minutes", "inbox", "task_runner",
+        "alert_webhook",
+    ):  # fmt: skip
+        field = fields[name]
+        default = "unset" if field.default is None else repr(str(field.default))
+        lines.append(f"  FLEETCAST_{name.upper()}: {field.description} (default {default})")
+    return "\n".join(lines)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -1124,7 +1158,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers", type=int, default=current.workers, help="as-of days replayed in parallel"
     )
 
-    add("serve", cmd_serve, "serve the scheduled and ad-hoc deployments on a Prefect server")
+    p = add("serve", cmd_serve, "serve the scheduled and ad-hoc deployments on a Prefect server")
+    p.epilog = _serve_epilog()
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
 
     p = add("status", cmd_status, "last runs, their state and the age of the newest telemetry")
     p.add_argument("--limit", type=int, default=5, help="runs of each kind to show")

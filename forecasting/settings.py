@@ -76,7 +76,9 @@ class Settings(BaseSettings):
     dask_address: str | None = Field(default=None, description="an existing Dask scheduler")
     forecast_cron: str = Field(default="0 2 * * *", description="daily forecast, 02:00 UTC")
     report_cron: str = Field(default="0 6 * * 1", description="weekly report, Monday 06:00 UTC")
-    inbox_interval_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    inbox_interval_minutes: int = Field(
+        default=15, ge=1, le=24 * 60, description="minutes between looks at the inbox"
+    )
     alert_webhook: str | None = Field(
         default=None,
         description="URL that `fleetcast serve`'s alert automation posts to when a trigger's "

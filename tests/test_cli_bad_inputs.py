@@ -172,3 +172,22 @@ def test_forecast_models_naming_no_model_is_a_usage_error(
     assert not path.exists()
     with pytest.raises(ValueError, match=r"unknown model\(s\) \[''\]"):
         ForecastOptions(models=("ets", "")).settings()
+
+
+def test_serve_says_in_one_line_what_is_wrong_with_its_server_or_schedule(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A bad cron printed pydantic's three-line dump, and a server that is not there a whole
+    httpx trace: each is one line now, naming the variable or the URL (exit 2 and 1)."""
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("FLEETCAST_FORECAST_CRON", "61 2 * * *")
+    assert main(["serve"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("fleetcast serve: error: bad schedule setting: $FLEETCAST_FORECAST_CRON")
+    assert len(err.strip().splitlines()) == 1
+    monkeypatch.delenv("FLEETCAST_FORECAST_CRON")
+    assert main(["serve"]) == 1
+    err = capsys.readouterr().err
+    assert "cannot reach the Prefect API (PREFECT_API_URL) at http://127.0.0.1:9/api" in err
+    assert "Traceback" not in err
