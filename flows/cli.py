@@ -993,9 +993,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = add(
         "synth", cmd_synth, "write a realistic synthetic fleet (telemetry files + capacity.toml)"
     )
-    p.add_argument("--out", type=Path, default=Path("data/synth"), help="output directory")
+    p.add_argument(
+        "--out", type=Path, default=Path("data/synth"), help="output folder (default data/synth)"
+    )
     fleet_options(p)
-    p.add_argument("--file-format", choices=("parquet", "csv"), default="parquet")
+    p.add_argument(
+        "--file-format",
+        choices=("parquet", "csv"),
+        default="parquet",
+        help="telemetry file format (default parquet)",
+    )
 
     p = add("ingest", cmd_ingest, "validate and load telemetry files (directories expand)")
     p.add_argument("paths", type=Path, nargs="+", metavar="PATH")
@@ -1017,15 +1024,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("events", cmd_events, "load event calendars (launches, holidays), or list them")
     p.add_argument("paths", type=Path, nargs="*", metavar="FILE", help="CSV or Parquet calendars")
     p.add_argument("--strict", action="store_true", help="exit 1 if any row was refused")
-    p.add_argument("--limit", type=int, default=50, help="rows to show")
+    p.add_argument("--limit", type=int, default=50, help="events to show (default 50)")
 
     p = add("contracts", cmd_contracts, "load contract books (signed and pipeline), or list them")
     p.add_argument("paths", type=Path, nargs="*", metavar="FILE", help="TOML or CSV books")
     p.add_argument("--strict", action="store_true", help="exit 1 if any contract was refused")
-    p.add_argument("--limit", type=int, default=50, help="contracts to show")
+    p.add_argument("--limit", type=int, default=50, help="contracts to show (default 50)")
 
     p = add("forecast", cmd_forecast, "forecast demand per level with quantiles and store the run")
-    p.add_argument("--as-of", type=date.fromisoformat, default=None, help="last day of history")
+    p.add_argument(
+        "--as-of",
+        type=date.fromisoformat,
+        default=None,
+        help="last day of history, YYYY-MM-DD (default: the newest telemetry day)",
+    )
     _option(p, "--horizon", ForecastOptions, "horizon_days", type=horizon_days)
     _option(p, "--horizon-months", ForecastOptions, "horizon_months")
     p.add_argument("--models", default=None, help="comma-separated candidates, e.g. ets,theta")
@@ -1084,13 +1096,18 @@ def build_parser() -> argparse.ArgumentParser:
     _option(p, "--buffer-weeks", ReportOptions, "buffer_weeks")
 
     p = add("quarantine", cmd_quarantine, "list quarantined rows and the rule each broke")
-    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--limit", type=int, default=50, help="rows to show (default 50)")
 
     p = add("demand", cmd_demand, "summarise daily demand per region and class")
     _option(p, "--customers-per-class", ForecastOptions, "customers_per_class")
 
     p = add("run", cmd_run, "the whole job: ingest the inbox, forecast, drill, report")
-    p.add_argument("--inbox", type=Path, default=None, help="folder of new telemetry files")
+    p.add_argument(
+        "--inbox",
+        type=Path,
+        default=None,
+        help="folder of new telemetry files (default: none, nothing is ingested first)",
+    )
     p.add_argument(
         "--events", type=Path, action="append", default=[], help="event calendar to load first"
     )
@@ -1155,7 +1172,10 @@ def build_parser() -> argparse.ArgumentParser:
     _option(p, "--quantile", ReportOptions, "quantile", choices=QUANTILE_CHOICES)
     _option(p, "--buffer-weeks", DecisionOptions, "buffer_weeks")
     p.add_argument(
-        "--workers", type=int, default=current.workers, help="as-of days replayed in parallel"
+        "--workers",
+        type=int,
+        default=current.workers,
+        help=f"as-of days replayed in parallel (default {current.workers or 'one per core'})",
     )
 
     p = add("serve", cmd_serve, "serve the scheduled and ad-hoc deployments on a Prefect server")
@@ -1163,7 +1183,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.formatter_class = argparse.RawDescriptionHelpFormatter
 
     p = add("status", cmd_status, "last runs, their state and the age of the newest telemetry")
-    p.add_argument("--limit", type=int, default=5, help="runs of each kind to show")
+    p.add_argument("--limit", type=int, default=5, help="runs of each kind to show (default 5)")
 
     p = add("demo", cmd_demo, "synthetic fleet (or a real trace) -> the whole pipeline")
     p.add_argument(
