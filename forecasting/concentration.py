@@ -28,6 +28,7 @@ from typing import Literal
 import polars as pl
 
 from forecasting import hierarchy, schema
+from forecasting.sums import exact_sum
 
 __all__ = [
     "ALL_CLASSES",
@@ -41,16 +42,8 @@ __all__ = [
 OTHER = "other"
 ALL_CLASSES = "all"
 METRICS: tuple[str, ...] = ("top1_share", "top5_share", "hhi")
-# Shares (and their squares) are summed to this unit: far below any share a page shows.
-_SHARE_UNIT = 1e-15
-
-
-def _sum(values: pl.Expr, *, unit: float = 1e-6) -> pl.Expr:
-    """The sum of ``values`` to a ``unit``, the same whatever order a parallel group-by meets
-    them in (integer addition is): two reports of one run differed in the last digits of an
-    HHI. A sort before the sum does not do it: the optimiser drops it."""
-    # NaN (a scope with no demand) reads as nothing; that scope's metrics are nulled anyway.
-    return (values / unit).round().cast(pl.Int64, strict=False).sum() * unit
+# Shares (and their squares) are summed to 1 / this: far below any share a page shows.
+_SHARE_SCALE = 1e15
 
 
 def concentration(
@@ -62,15 +55,15 @@ def concentration(
     group keys (e.g. ``ds``, or ``sample_id`` and ``ds``). Groups with zero total get nulls.
     """
     keys = [*by, "workload_class"]
-    per_class = customers.group_by([*keys, "customer"]).agg(_sum(pl.col("y")))
+    per_class = customers.group_by([*keys, "customer"]).agg(exact_sum(pl.col("y")))
     overall = (
         customers.group_by([*by, "customer"])
-        .agg(_sum(pl.col("y")))
+        .agg(exact_sum(pl.col("y")))
         .with_columns(pl.lit(ALL_CLASSES).alias("workload_class"))
     )
     rows = pl.concat([per_class, overall.select(per_class.collect_schema().names())])
     shares = rows.with_columns(
-        (pl.col("y") / _sum(pl.col("y")).over(keys)).alias("share"),
+        (pl.col("y") / exact_sum(pl.col("y")).over(keys)).alias("share"),
         (pl.col("customer") == other).alias("is_tail"),
     )
     named = pl.col("share").filter(~pl.col("is_tail"))
@@ -83,9 +76,9 @@ def concentration(
         shares.group_by(keys)
         .agg(
             named.max().fill_null(0.0).alias("top1_share"),
-            _sum(named.top_k(5), unit=_SHARE_UNIT).alias("top5_share"),
-            (10_000 * (_sum(named**2, unit=_SHARE_UNIT) + tail_term)).alias("hhi"),
-            _sum(pl.col("y")).alias("total"),
+            exact_sum(named.top_k(5), scale=_SHARE_SCALE).alias("top5_share"),
+            (10_000 * (exact_sum(named**2, scale=_SHARE_SCALE) + tail_term)).alias("hhi"),
+            exact_sum(pl.col("y")).alias("total"),
         )
         .with_columns(
             # A scope with no demand has no concentration, not a perfect spread.
@@ -154,10 +147,10 @@ def concentration_forecast(
     """
     keys = ["sample_id", "workload_class", "customer"]
     # A customer's regions are summed per day first; only then are days averaged per week.
-    rows = _path_customers(paths).group_by([*keys, "ds"]).agg(_sum(pl.col("y")))
+    rows = _path_customers(paths).group_by([*keys, "ds"]).agg(exact_sum(pl.col("y")))
     if freq == "week":
         rows = rows.group_by([*keys, pl.col("ds").dt.truncate("1w")]).agg(
-            _sum(pl.col("y")) / pl.len()
+            exact_sum(pl.col("y")) / pl.len()
         )
     elif freq != "day":
         raise ValueError(f"freq must be 'day' or 'week', got {freq!r}")

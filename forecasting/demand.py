@@ -40,7 +40,7 @@ from datetime import timedelta
 
 import polars as pl
 
-from forecasting import hierarchy
+from forecasting import hierarchy, sums
 from forecasting.schema import DEMAND_SCHEMA, REGION_ENDED_DAYS, TOTAL, Measure
 
 __all__ = [
@@ -198,7 +198,7 @@ _MICRO = 1_000_000
 
 def _exact_sum(column: str) -> pl.Expr:
     """The sum of ``column`` to a millionth of a GPU, the same whatever the row order."""
-    return (pl.col(column) * _MICRO).round().cast(pl.Int64).sum() / _MICRO
+    return sums.exact_sum(pl.col(column), scale=_MICRO)
 
 
 def _daily_level(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-__all__ = ["group_sums"]
+__all__ = ["exact_sum", "group_sums"]
 
 
 def group_sums(frame: pl.DataFrame, keys: list[str], value: str) -> pl.DataFrame:
@@ -34,3 +34,10 @@ def group_sums(frame: pl.DataFrame, keys: list[str], value: str) -> pl.DataFrame
             pl.Series("rows", np.diff(np.append(starts, values.size)), dtype=pl.Int64),
         )
     )
+
+
+def exact_sum(values: pl.Expr, *, scale: float = 1_000_000) -> pl.Expr:
+    """The sum of ``values`` to a ``1 / scale`` (a millionth of a GPU by default), the same
+    whatever order a parallel group-by meets them in: integer addition is associative. (A sort
+    before a float sum does not do it: the optimiser drops the sort.) NaN reads as nothing."""
+    return (values * scale).round().cast(pl.Int64, strict=False).sum() / scale
