@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from flows.tables import drill_tables, shock_cut_lines
-from forecasting.capacity import CapacityPlan
+from forecasting.capacity import CapacityPlan, ExpediteRung, Response
 from forecasting.drills import SHAPES_SCHEMA, blocks_to_pass, scenario_from_args
 from forecasting.drills.answers import NO_ORDER_IN_TIME, _least_count
 from forecasting.options import DrillOptions
@@ -421,3 +421,60 @@ def test_a_class_no_candidate_may_serve_is_named_not_the_first_arrival() -> None
     assert search.summary.endswith(
         ": no candidate that training (in r1) may run on can be ordered in time for the horizon"
     )
+
+
+def _expedite_plan(lead_weeks: int, weeks_saved: int) -> CapacityPlan:
+    """Inference on 1,000 GPUs in r1, racks of ``lead_weeks``, and an expedite rung."""
+    plan = _plan(
+        [_block("a", "r1", 1000, ["inference"])], [{**RACK, "lead_time_weeks": lead_weeks}]
+    )
+    return plan.model_copy(
+        update={"response": Response(expedite=ExpediteRung(weeks_saved=weeks_saved, premium=0.15))}
+    )
+
+
+def test_an_order_the_expedite_rung_lands_in_time_is_proposed_expedited() -> None:
+    """Racks of 5 weeks land after the 28-day window, so the answer read "no order placed
+    today arrives in time" whatever [response.expedite] said; 4 weeks saved land them on day 7,
+    before the shock on day 14: two expedited racks at the 15 % premium pass, verified."""
+    shock = scenario_from_args(target="class:inference", start="+2w")
+    paths = _paths({"r1/inference/other": 700.0})
+    search = blocks_to_pass(_expedite_plan(5, 4), paths, None, shock, run_date=MONDAY)
+    assert search.passed and search.result.passed  # re-run with the set, and passed
+    assert _ordered(search) == [("r1", "rack-256-expedited", 2)]
+    assert search.capex_usd == pytest.approx(2 * 8_448_000 * 1.15)
+    row = search.additions.row(0, named=True)
+    assert row["in_service"] == MONDAY + timedelta(weeks=1)
+    assert search.summary.startswith("2 x rack-256-expedited in r1")
+    assert any("expedited (4 weeks sooner, +15% capex" in n for n in search.notes)
+    # Expediting too little to land in the window: still no order in time, dated expedited.
+    late = blocks_to_pass(_expedite_plan(6, 1), paths, None, shock, run_date=MONDAY)
+    assert not late.passed and late.arrives_in_time is False
+    assert late.earliest_arrival == MONDAY + timedelta(weeks=5)
+    assert "(earliest in service 2026-02-09, expedited, after the drill window" in late.summary
+
+
+def test_a_plain_order_that_arrives_in_time_is_preferred_to_an_expedited_one() -> None:
+    """Racks of 1 week land before the shock: they are ordered plain, not at the premium."""
+    shock = scenario_from_args(target="class:inference", start="+2w")
+    paths = _paths({"r1/inference/other": 700.0})
+    search = blocks_to_pass(_expedite_plan(1, 1), paths, None, shock, run_date=MONDAY)
+    assert search.passed
+    assert _ordered(search) == [("r1", "rack-256", 2)]
+    assert search.capex_usd == 2 * 8_448_000
+
+
+def test_the_earliest_arrival_is_the_expedited_orders_and_says_so() -> None:
+    """A shock from day 0 that no order can meet: the earliest arrival read the plain racks'
+    (day 21) though the plan expedites them 2 weeks; it is day 7 now, labelled expedited."""
+    shock = scenario_from_args(target="class:inference", multiplier=1.5)
+    paths = _paths({"r1/inference/other": 800.0})
+    plain = blocks_to_pass(
+        _plan([_block("a", "r1", 1000, ["inference"])], [{**RACK, "lead_time_weeks": 3}]),
+        paths, None, shock, run_date=MONDAY,
+    )  # fmt: skip
+    assert not plain.passed and plain.arrives_in_time is False
+    fast = blocks_to_pass(_expedite_plan(3, 2), paths, None, shock, run_date=MONDAY)
+    assert fast.arrives_in_time is False  # the first week is short whatever is ordered
+    assert fast.earliest_arrival == MONDAY + timedelta(weeks=1) and fast.earliest_expedited
+    assert "(earliest in service 2026-01-12, expedited)" in fast.summary

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
@@ -57,6 +57,9 @@ class BlocksToPass:
     arrives_in_time: bool | None = None
     earliest_arrival: date | None = None
     restores_slo_on: date | None = None
+    # Only an order expedited by the response ladder (``[response.expedite]``) lands on
+    # ``earliest_arrival``.
+    earliest_expedited: bool = False
     # Failing classes (and where) no orderable candidate may run on in time for the horizon:
     # for them the earliest arrival of any type (a rack for a training shock) is no answer.
     unservable: tuple[str, ...] = ()
@@ -86,12 +89,14 @@ class BlocksToPass:
                     "ordered in time for the horizon"
                 )
             if self.earliest_arrival is not None:
+                # An expedited order says so: the date is the [response.expedite] rung's.
+                on = f"{self.earliest_arrival}" + (", expedited" if self.earliest_expedited else "")
                 if self.earliest_arrival > self.result.horizon_end:
                     return (
-                        f"{NO_ORDER_IN_TIME} (earliest in service {self.earliest_arrival}, after "
-                        f"the drill window ends on {self.result.horizon_end})"
+                        f"{NO_ORDER_IN_TIME} (earliest in service {on}, after the drill window "
+                        f"ends on {self.result.horizon_end})"
                     )
-                head += f" (earliest in service {self.earliest_arrival})"
+                head += f" (earliest in service {on})"
             if self.restores_slo_on is None:
                 return f"{head}; SLO not restored within the horizon even by unlimited blocks"
             # The unlimited-blocks run plays preemption and deferral only: beside a time to
@@ -130,6 +135,14 @@ class _Option:
     region: str
     candidate: CandidateBlock
     arrival: date
+    # The plain type's name when this is an order expedited by the response ladder's
+    # ``expedite`` rung (``candidate`` is then the expedited type: shorter lead, premium capex).
+    expedited_from: str | None = None
+
+    @property
+    def plain_name(self) -> str:
+        """The candidate type's name in the plan, expedited or not."""
+        return self.expedited_from or self.candidate.name
 
     @property
     def usd_per_gpu(self) -> float:
@@ -233,29 +246,83 @@ def _ample_gpus(plan: CapacityPlan, demand: DemandSide, scenario: Scenario) -> i
     return int(np.ceil(2.0 * peak / (1.0 - headroom)))
 
 
+@dataclass(frozen=True, slots=True)
+class _Orderable:
+    """What may be ordered on the run date: the plain orders landing within the drill window,
+    the expedited ones (``[response.expedite]``) per region and type where the rung saves time
+    and lands within the window, notes on types that land too late, and the earliest arrival of
+    any order, expedited or not (None: nothing orderable)."""
+
+    plain: list[_Option]
+    expedited: list[_Option]
+    notes: list[str]
+    earliest: date | None
+    earliest_expedited: bool = False  # only an expedited order lands on ``earliest``
+
+    def for_regions(self, expedite: Collection[str]) -> list[_Option]:
+        """The options to size with: plain orders, except in the ``expedite`` regions, where
+        each type is ordered expedited when the rung makes it land sooner (a type the rung does
+        not speed up, or that lands in time only expedited, stays as it is)."""
+        faster = {(o.region, o.plain_name) for o in self.expedited if o.region in expedite}
+        kept = [o for o in self.plain if (o.region, o.plain_name) not in faster]
+        return kept + [o for o in self.expedited if o.region in expedite]
+
+
 def _options(
     plan: CapacityPlan, regions: Sequence[str], run_date: date, horizon_end: date
-) -> tuple[list[_Option], list[str], date | None]:
-    """Candidate types orderable per region that land within the drill window, a note per type
-    that does not, and the earliest arrival of any orderable type (None: nothing orderable)."""
-    options: list[_Option] = []
+) -> _Orderable:
+    """Candidate types orderable per region that land within the drill window, plain and
+    expedited (see :class:`_Orderable`)."""
+    rung = plan.ladder.expedite
+    plain: list[_Option] = []
+    expedited: list[_Option] = []
     late: dict[tuple[str, date], list[str]] = {}
+    sooner: dict[tuple[str, date, date], list[str]] = {}
+    arrivals: list[date] = []
+    plain_arrivals: list[date] = []
     for region in regions:
         for c in plan.candidate:
             if not c.available_in(region):
                 continue
             arrival = run_date + timedelta(weeks=c.lead_time_weeks)
-            if arrival > horizon_end:
-                late.setdefault((c.name, arrival), []).append(region)
+            arrivals.append(arrival)
+            plain_arrivals.append(arrival)
+            if arrival <= horizon_end:
+                plain.append(_Option(region, c, arrival))
+            if rung is None or not plan.ladder.covers(region) or c.lead_time_weeks == 0:
+                if arrival > horizon_end:
+                    late.setdefault((c.name, arrival), []).append(region)
                 continue
-            options.append(_Option(region, c, arrival))
+            fast = rung.candidate(c)
+            landed = run_date + timedelta(weeks=fast.lead_time_weeks)
+            arrivals.append(landed)
+            if landed <= horizon_end:
+                expedited.append(_Option(region, fast, landed, expedited_from=c.name))
+            if arrival > horizon_end:
+                sooner.setdefault((c.name, arrival, landed), []).append(region)
     notes = [
         f"{name} ordered on {run_date} is in service on {arrival}, after the drill window ends "
         f"on {horizon_end}: not considered for {', '.join(where)}"
         for (name, arrival), where in late.items()
     ]
-    arrivals = [o.arrival for o in options] + [arrival for _, arrival in late]
-    return options, notes, min(arrivals, default=None)
+    if rung is not None:
+        expedite = f"expedited ({rung.weeks_saved} weeks sooner, +{rung.premium:.0%} capex)"
+        for (name, arrival, landed), where in sooner.items():
+            head = (
+                f"{name} ordered on {run_date} is in service on {arrival}, after the drill window "
+                f"ends on {horizon_end}; {expedite} on {landed}"
+            )
+            tail = (
+                f": considered expedited only for {', '.join(where)}"
+                if landed <= horizon_end
+                else f", after it too: not considered for {', '.join(where)}"
+            )
+            notes.append(head + tail)
+    earliest = min(arrivals, default=None)
+    plain_earliest = min(plain_arrivals, default=None)
+    return _Orderable(
+        plain, expedited, notes, earliest, earliest is not None and plain_earliest != earliest
+    )
 
 
 def _failing(result: DrillResult) -> list[WorkloadClass]:
@@ -628,15 +695,46 @@ def blocks_to_pass(
             return answer(current)
         notes.append("the plan passes without new blocks")
         return answer(current, passed=True, baseline_passed=True)
-    options, late, earliest = _options(plan, drill.demand.regions, run_date, current.horizon_end)
-    notes += late
-    if not options:
+    orderable = _options(plan, drill.demand.regions, run_date, current.horizon_end)
+    notes += orderable.notes
+    earliest = orderable.earliest
+    landed: dict[str, Any] = {
+        "earliest_arrival": earliest,
+        "earliest_expedited": orderable.earliest_expedited,
+    }
+    if not orderable.plain and not orderable.expedited:
         if earliest is None:
             notes.append("no candidate block can be ordered for these regions")
             return answer(current)
-        return answer(current, arrives_in_time=False, earliest_arrival=earliest)
+        return answer(current, arrives_in_time=False, **landed)
     ample = _ample_gpus(plan, drill.demand, scenario)
-    gate = runs(drill, [o.block(ample, f"{i}-unlimited") for i, o in enumerate(options)])
+
+    def unlimited(options: Sequence[_Option]) -> list[Block]:
+        return [o.block(ample, f"{i}-unlimited") for i, o in enumerate(options)]
+
+    # Plain orders first; the expedite rung (weeks saved for a premium) only where even
+    # unlimited plain orders leave a region short (every region it speeds up when no plain
+    # order lands within the window, or when the shortfall is only across regions).
+    options = orderable.plain
+    gate = runs(drill, unlimited(options)) if options else None
+    if (gate is None or not gate.passed) and orderable.expedited:
+        anywhere = {o.region for o in orderable.expedited}
+        gaps = () if gate is None else group_verdicts(plan, drill.demand, gate) or ()
+        behind = {r for r, _, gap in gaps if gap > 1e-12} & anywhere or anywhere
+        options = orderable.for_regions(behind)
+        gate = runs(drill, unlimited(options))
+        rung = plan.ladder.expedite
+        assert rung is not None  # there are expedited options
+        notes.append(
+            (
+                "unlimited plain orders landing within the drill window fail; "
+                if orderable.plain
+                else ""
+            )
+            + f"orders for {', '.join(sorted(behind))} are expedited ({rung.weeks_saved} weeks "
+            f"sooner, +{rung.premium:.0%} capex, [response.expedite])"
+        )
+    assert gate is not None  # some option exists
     if not gate.passed:
         gate_notes, restored = _gate_notes(drill, gate, options, run_date)
         notes += gate_notes
@@ -646,9 +744,9 @@ def blocks_to_pass(
         return answer(
             gate,
             arrives_in_time=False,
-            earliest_arrival=earliest,
             restores_slo_on=restored,
             unservable=unservable,
+            **landed,
         )
     regions = sorted({s.region for s in drill.demand.streams})
     fails_over = bool(drill.resolved.dark) and any(p.failover for p in plan.policy.values())
@@ -668,14 +766,14 @@ def blocks_to_pass(
         )
         if isinstance(first, str):
             notes.append(first)
-            return answer(gate, arrives_in_time=True, earliest_arrival=earliest)
+            return answer(gate, arrives_in_time=True, **landed)
         mixes, failing_alone = first
         if not mixes:
             notes.append(
                 "every region passes on its own but the drill fails: a class misses its target "
                 "in different hours in different regions; no set was sized"
             )
-            return answer(current, arrives_in_time=True, earliest_arrival=earliest)
+            return answer(current, arrives_in_time=True, **landed)
         verified = runs(drill, [b for mix in mixes.values() for b in mix.blocks()])
         if not verified.passed:
             # A class holds in an hour only when it holds in every region, so regions that
@@ -704,7 +802,7 @@ def blocks_to_pass(
                 verified = runs(drill, [b for mix in mixes.values() for b in mix.blocks()])
     except _RunBudgetSpentError:
         notes.append(f"the search stopped after {max_runs} simulation runs (max_runs) unverified")
-        return answer(gate, arrives_in_time=True, earliest_arrival=earliest)
+        return answer(gate, arrives_in_time=True, **landed)
     additions = _additions([mixes[r] for r in regions if r in mixes], run_date, current.shock_start)
     notes += _late_notes(additions, current.shock_start)
     if not verified.passed:
@@ -721,13 +819,13 @@ def blocks_to_pass(
             notes.append(
                 f"the search stopped after {max_runs} simulation runs (max_runs) unverified"
             )
-            return answer(gate, arrives_in_time=True, earliest_arrival=earliest)
+            return answer(gate, arrives_in_time=True, **landed)
     return answer(
         verified,
         passed=verified.passed,
         additions=additions,
         arrives_in_time=True,
-        earliest_arrival=earliest,
+        **landed,
     )
 
 
