@@ -377,6 +377,8 @@ _VERDICT_STYLE = {PASS: "green", FAILS_UNDER_SHOCK: "red", FAILS_UNSHOCKED: "red
 def _breaking(outcome: DrillOutcome) -> str:
     if outcome.verdict == FAILS_UNSHOCKED:
         return "not searched"
+    if outcome.breaking_text:  # a ramp cut short reads the level it reached too
+        return outcome.breaking_text
     multiplier = outcome.breaking_multiplier
     if multiplier is None:
         # Below or above the range searched, or not searched: the note says which.

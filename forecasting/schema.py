@@ -625,6 +625,11 @@ _TABLES: tuple[Table, ...] = (
                 # another plan can say the drills are not verified against it.
                 "short_until_shock_end_hours": pl.Float64(),
                 "capacity_sha256": pl.String(),
+                # Since migration 21: the level a shock the horizon cut short (a ramp) reached
+                # by its end at the breaking multiplier, and the "breaks at" cell as the CLI
+                # and the page show it ("1.70x, reaching 1.23x by the horizon's end").
+                "breaking_reached": pl.Float64(),
+                "breaking_text": pl.String(),
             }
         ),
         key=("run_id",),
@@ -643,6 +648,8 @@ _TABLES: tuple[Table, ...] = (
             "failover_share",
             "short_until_shock_end_hours",
             "capacity_sha256",
+            "breaking_reached",
+            "breaking_text",
         ),
     ),
     _run_frame(

@@ -14,7 +14,7 @@ from forecasting.capacity import CapacityPlan, ExpediteRung, Response
 from forecasting.drills import SHAPES_SCHEMA, blocks_to_pass, scenario_from_args
 from forecasting.drills.answers import NO_ORDER_IN_TIME, _least_count
 from forecasting.options import DrillOptions
-from forecasting.runs import DrillOutcome, drill_outcome, play_drill
+from forecasting.runs import DrillNotPlayed, DrillOutcome, drill_outcome, play_drill
 
 MONDAY = date(2026, 1, 5)
 DAYS = 28
@@ -478,3 +478,33 @@ def test_the_earliest_arrival_is_the_expedited_orders_and_says_so() -> None:
     assert fast.arrives_in_time is False  # the first week is short whatever is ordered
     assert fast.earliest_arrival == MONDAY + timedelta(weeks=1) and fast.earliest_expedited
     assert "(earliest in service 2026-01-12, expedited)" in fast.summary
+
+
+def test_the_tables_show_the_level_a_ramp_cut_short_broke_at() -> None:
+    """An 8-week ramp on a 4-week horizon, inference 700 on 1,000 GPUs: the terminal's
+    "breaks at" and the platform page read the nominal multiplier alone (about 1.9x); both
+    now add the level it reached by the horizon's end, about the 1.43x a step breaks at."""
+    from forecasting.report.pages.platform import _breaks
+
+    plan = _plan([_block("a", "r1", 1000, ["inference"])], [RACK])
+    played = play_drill(
+        plan, _paths({"r1/inference/other": 700.0}, samples=2), pl.DataFrame(schema=SHAPES_SCHEMA),
+        scenario_from_args(target="class:inference", shape="ramp:8w"), as_of=MONDAY,
+        options=DrillOptions(answers="all"),
+    )  # fmt: skip
+    assert not isinstance(played, DrillNotPlayed)
+    answers = played.answers
+    assert answers["breaking_reached"] is not None and 1.4 < answers["breaking_reached"] < 1.55
+    run = {"drill": "d", "target": "t", "notes": list(played.result.notes), "passed": True,
+           "verdict": played.result.verdict, **answers}  # fmt: skip
+    outcome = drill_outcome(
+        run_id="d-1", run=run, verdicts=played.result.verdicts, kpis=played.result.kpis,
+        additions=played.additions,
+    )  # fmt: skip
+    cell = str(drill_tables([outcome])[0].columns[-1]._cells[0])
+    expected = (
+        f"{answers['breaking_multiplier']:.2f}x, reaching {answers['breaking_reached']:.2f}x "
+        "by the horizon's end"
+    )
+    assert cell == expected
+    assert _breaks(run) == expected

@@ -856,3 +856,23 @@ def test_a_slip_or_region_loss_missing_a_part_says_the_form(
     (got '')"; the error now quotes the argument and gives the form with an example."""
     with pytest.raises(ScenarioError, match=form):
         scenario_from_args(**arguments)
+
+
+def test_a_ramp_the_horizon_cuts_short_breaks_at_the_level_it_reached() -> None:
+    """Inference 50 on 100 GPUs (no headroom) breaks just above 2x as a step. An 8-week ramp
+    on a 4-week horizon read "breaks at" its nominal multiplier (about 3x), which it never
+    reached: the answer now gives the level reached by the horizon's end as well, about the
+    step's 2x."""
+    plan = _plan([_block("a", 100)])
+    paths = _paths({"r1/inference/other": 50.0})
+    step = breaking_multiplier(plan, paths, None, scenario_from_args(target="class:inference"))
+    assert step.reached is None and step.text == f"{step.multiplier:.2f}x"
+    ramp = breaking_multiplier(
+        plan, paths, None, scenario_from_args(target="class:inference", shape="ramp:8w")
+    )
+    assert ramp.multiplier is not None and step.multiplier is not None
+    assert ramp.reached is not None and ramp.multiplier > 2.5
+    assert abs(ramp.reached - step.multiplier) < 0.15  # the demand it broke at, as the step
+    assert ramp.text == (
+        f"{ramp.multiplier:.2f}x, reaching {ramp.reached:.2f}x by the horizon's end"
+    )

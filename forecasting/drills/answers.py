@@ -126,6 +126,21 @@ class BreakingPoint:
     tolerance: float
     evaluations: int
     note: str
+    # The level the shock at ``multiplier`` reaches by the forecast horizon's end, where the
+    # horizon cuts it short (a ramp): "breaks at 1.70x" of a 6-week ramp on a 14-day horizon
+    # is a break at 1.23x of today's demand. None when it plays whole.
+    reached: float | None = None
+
+    @property
+    def text(self) -> str:
+        """The "breaks at" cell: ``1.19x``; ``1.70x, reaching 1.23x by the horizon's end``;
+        else where the breaking point lies (the note)."""
+        if self.multiplier is None:
+            return self.note
+        text = f"{self.multiplier:.2f}x"
+        if self.reached is not None:
+            text += f", reaching {self.reached:.2f}x by the horizon's end"
+        return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -911,7 +926,9 @@ def breaking_multiplier(
     ``prepared``: the drill already prepared from these arguments and played; by the same
     assumption its shocked run answers every multiplier it bounds (a drill failing at 2x fails
     at 4x and 2.5x) without a simulation, so the bisection's steps, and the answer, are the
-    same with fewer runs.
+    same with fewer runs. A shock the horizon cuts short (a ramp) is bisected on its nominal
+    multiplier; ``reached`` is the level it gets to by the horizon's end at the multiplier
+    found, the demand the plan actually broke at.
     """
     if not 0 < low < high or tolerance <= 0:
         raise ValueError(f"need 0 < low < high and tolerance > 0; got {low}, {high}, {tolerance}")
@@ -928,7 +945,10 @@ def breaking_multiplier(
         return drill.run(multiplier=multiplier, engine=engine, curves=False).passed
 
     def point(found: float | None, passing: float | None, note: str) -> BreakingPoint:
-        return BreakingPoint(found, passing, low, high, tolerance, evaluations, note)
+        reached = None if found is None else drill.shock_reached(found)
+        if reached is not None:
+            note += f"; the shock reaches {reached:.4g}x of it by the horizon's end"
+        return BreakingPoint(found, passing, low, high, tolerance, evaluations, note, reached)
 
     # Read under "breaks at": the breaking point lies outside the range searched.
     if not passes(low):

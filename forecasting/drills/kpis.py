@@ -355,7 +355,7 @@ def _first_to_saturate(supply: SupplySide, out_pool: np.ndarray) -> tuple[str, .
     return tuple(b.id for i, b in enumerate(supply.blocks) if supply.block_pool[i] == pool)
 
 
-def _shock_reached(resolved: ResolvedScenario) -> float | None:
+def shock_reached(resolved: ResolvedScenario) -> float | None:
     """The multiplier a shock that ramps past the horizon's end reached; None when it got to
     its full size (or there is no shock)."""
     goal = resolved.scenario.multiplier
@@ -427,7 +427,7 @@ def summarise(
             f"some class was still short within {confirm} h of it, so those figures are lower "
             "bounds"
         )
-    short = _shock_reached(resolved)
+    short = shock_reached(resolved)
     if short is not None:
         end = demand.first_day + timedelta(days=demand.days - 1)
         notes.append(

@@ -67,6 +67,9 @@ class DrillOutcome(BaseModel):
     failing_classes: list[str]
     breaking_multiplier: float | None
     breaking_note: str | None
+    # The "breaks at" cell (None on runs stored before migration 21: read the two above).
+    breaking_text: str | None = None
+    breaking_reached: float | None = None
     blocks_needed: str | None
     capex_needed_usd: float | None
     kpis: list[dict[str, Any]]
@@ -253,6 +256,8 @@ def play_drill(
     answers: dict[str, Any] = {
         "breaking_multiplier": None,
         "breaking_note": None,
+        "breaking_reached": None,
+        "breaking_text": None,
         "blocks_pass": None,
         "capex_needed_usd": None,
     }
@@ -272,6 +277,8 @@ def play_drill(
             point = drills.breaking_multiplier(plan, paths, shapes, scenario, prepared=drill)
             answers["breaking_multiplier"] = point.multiplier
             answers["breaking_note"] = point.note
+            answers["breaking_reached"] = point.reached
+            answers["breaking_text"] = point.text
         else:
             # A plan failing unshocked breaks at any multiplier: there is nothing to search.
             answers["breaking_note"] = "not searched: the plan fails without the shock"
@@ -317,6 +324,8 @@ def drill_outcome(
         failing_classes=verdicts.filter(~pl.col("passed")).get_column("workload_class").to_list(),
         breaking_multiplier=run["breaking_multiplier"],
         breaking_note=run["breaking_note"],
+        breaking_text=run.get("breaking_text"),
+        breaking_reached=run.get("breaking_reached"),
         blocks_needed=blocks or None,
         capex_needed_usd=run["capex_needed_usd"],
         kpis=kpis.filter(pl.col("workload_class") == "all").drop("run_id", strict=False).to_dicts(),

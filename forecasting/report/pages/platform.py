@@ -155,6 +155,8 @@ def _absorbed(row: dict[str, Any]) -> str:
 def _breaks(row: dict[str, Any]) -> str:
     """The breaking multiplier; else where it lies (below or above the range searched), or
     that it was not searched."""
+    if row.get("breaking_text"):  # a ramp cut short reads the level it reached too
+        return str(row["breaking_text"])
     if row["breaking_multiplier"] is not None:
         return fmt_multiplier(row["breaking_multiplier"])
     return row["breaking_note"] or "not searched"
