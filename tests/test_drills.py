@@ -876,3 +876,18 @@ def test_a_ramp_the_horizon_cuts_short_breaks_at_the_level_it_reached() -> None:
     assert ramp.text == (
         f"{ramp.multiplier:.2f}x, reaching {ramp.reached:.2f}x by the horizon's end"
     )
+
+
+def test_a_block_loss_reads_the_demand_it_breaks_at_with_the_loss() -> None:
+    """Inference on 60 + 40 GPUs (no headroom), block b lost from the start. At 70 GPUs the
+    loss alone fails at today's demand while the plan passes unshocked: it read "below 1x",
+    as if the plan failed without the shock, and says so now. At 50 GPUs the drill passes
+    and breaks where demand outgrows the 60 GPUs left: 1.2x demand with the loss."""
+    plan = _plan([_block("a", 60), _block("b", 40)])
+    loss = scenario_from_args(multiplier=1.0, lose=("b",))
+    tight = breaking_multiplier(plan, _paths({"r1/inference/other": 70.0}), None, loss)
+    assert tight.multiplier is None
+    assert tight.text == tight.note == "fails at today's demand with the loss (1x)"
+    room = breaking_multiplier(plan, _paths({"r1/inference/other": 50.0}), None, loss)
+    assert room.multiplier is not None and 1.2 < room.multiplier <= 1.25
+    assert room.text == f"{room.multiplier:.2f}x demand with the loss"

@@ -130,17 +130,36 @@ class BreakingPoint:
     # horizon cuts it short (a ramp): "breaks at 1.70x" of a 6-week ramp on a 14-day horizon
     # is a break at 1.23x of today's demand. None when it plays whole.
     reached: float | None = None
+    # The supply events held at every multiplier ("with the loss"), None for a demand shock.
+    held: str | None = None
 
     @property
     def text(self) -> str:
         """The "breaks at" cell: ``1.19x``; ``1.70x, reaching 1.23x by the horizon's end``;
-        else where the breaking point lies (the note)."""
+        ``1.30x demand with the loss``; else where the breaking point lies (the note)."""
         if self.multiplier is None:
             return self.note
         text = f"{self.multiplier:.2f}x"
+        if self.held:
+            text += f" demand {self.held}"
         if self.reached is not None:
             text += f", reaching {self.reached:.2f}x by the horizon's end"
         return text
+
+
+def _supply_held(scenario: Scenario) -> str | None:
+    """``with the loss``, ``with the region loss and the slip``: the scenario's supply events,
+    which the breaking search holds at every multiplier; None when it has none."""
+    events = [
+        name
+        for name, present in (
+            ("the loss", bool(scenario.lose)),
+            ("the region loss", scenario.region_loss is not None),
+            ("the slip", bool(scenario.slip)),
+        )
+        if present
+    ]
+    return "with " + " and ".join(events) if events else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -944,17 +963,24 @@ def breaking_multiplier(
         evaluations += 1
         return drill.run(multiplier=multiplier, engine=engine, curves=False).passed
 
+    # A supply event (a block lost, a region dark, a delivery slipped) is held at every
+    # multiplier: the multiplier scales demand with it, and where the event alone fails at
+    # today's demand the drill read "below 1x", as if the plan failed unshocked.
+    held = _supply_held(scenario)
+
     def point(found: float | None, passing: float | None, note: str) -> BreakingPoint:
         reached = None if found is None else drill.shock_reached(found)
         if reached is not None:
             note += f"; the shock reaches {reached:.4g}x of it by the horizon's end"
-        return BreakingPoint(found, passing, low, high, tolerance, evaluations, note, reached)
+        return BreakingPoint(found, passing, low, high, tolerance, evaluations, note, reached, held)
 
     # Read under "breaks at": the breaking point lies outside the range searched.
     if not passes(low):
-        return point(None, None, f"below {low:g}x")
+        if held and low == 1.0:
+            return point(None, None, f"fails at today's demand {held} (1x)")
+        return point(None, None, f"below {low:g}x" + (f" demand {held}" if held else ""))
     if passes(high):
-        return point(None, high, f"above {high:g}x")
+        return point(None, high, f"above {high:g}x" + (f" demand {held}" if held else ""))
     passing, failing = low, high
     while failing - passing > tolerance:
         middle = (passing + failing) / 2
