@@ -508,3 +508,19 @@ def test_the_tables_show_the_level_a_ramp_cut_short_broke_at() -> None:
     )
     assert cell == expected
     assert _breaks(run) == expected
+
+
+def test_a_class_no_candidate_may_serve_names_only_the_regions_it_is_short_in() -> None:
+    """Training short on r1 only (r2's pod holds three times its demand), racks the only
+    candidate: the answer named every region with training demand ("training (in r1, r2)");
+    it names r1 alone now."""
+    plan = _plan(
+        [_block("p1", "r1", 500, ["training"]), _block("p2", "r2", 5000, ["training"])], [RACK]
+    )
+    triple = scenario_from_args(target="class:training", multiplier=3.0)
+    paths = _paths({"r1/training/other": 400.0, "r2/training/other": 400.0})
+    search = blocks_to_pass(plan, paths, None, triple, run_date=MONDAY)
+    assert not search.passed
+    assert search.unservable == ("training (in r1)",)
+    assert any(n.startswith("no candidate that training may run on can be ordered for r1 in")
+               for n in search.notes)  # fmt: skip

@@ -367,14 +367,22 @@ def _failing(result: DrillResult) -> list[WorkloadClass]:
 def _unservable(
     drill: PreparedDrill, gate: DrillResult, options: Sequence[_Option]
 ) -> list[tuple[str, list[str]]]:
-    """Each failing class and the regions of its demand no option may serve it in."""
+    """Each failing class and the regions it is short in that no option may serve it in.
+
+    Where the class is short (its (region, class) groups in ``gate``), not every region it has
+    demand in: training short in eu-west alone read "training (in eu-west, us-east, us-west)",
+    pointing procurement at regions that need nothing. A class that fails only across regions
+    (no region short on its own) names every region it has demand in."""
     served = {(o.region, k) for o in options for k in WorkloadClass if o.candidate.allows(k)}
+    short = [
+        (r, k) for r, k, gap in group_verdicts(drill.plan, drill.demand, gate) or () if gap > 1e-12
+    ]
     out = []
     for k in _failing(gate):
-        stranded = sorted(
-            {s.region for s in drill.demand.streams if s.workload_class is k}
-            - {r for r, c in served if c is k}
-        )
+        where = {r for r, c in short if c is k} or {
+            s.region for s in drill.demand.streams if s.workload_class is k
+        }
+        stranded = sorted(where - {r for r, c in served if c is k})
         if stranded:
             out.append((k.value, stranded))
     return out
