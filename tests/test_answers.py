@@ -524,3 +524,24 @@ def test_a_class_no_candidate_may_serve_names_only_the_regions_it_is_short_in() 
     assert search.unservable == ("training (in r1)",)
     assert any(n.startswith("no candidate that training may run on can be ordered for r1 in")
                for n in search.notes)  # fmt: skip
+
+
+def test_no_set_says_no_type_may_host_the_class_not_that_the_cap_was_reached() -> None:
+    """Inference tripled on a shared pod leaves training and inference short; only racks (no
+    fabric) land in time. Unlimited racks pass (inference moves onto them), but no rack may
+    host training, so no mix was sized or simulated: the note blamed "at most 4 blocks per
+    candidate type (max_blocks)" for a search never run, and the table cell gave no reason."""
+    plan = _plan([_block("p", "r1", 1000, ["training", "inference"])], [RACK])
+    shock = scenario_from_args(target="class:inference", multiplier=3.0, start="+2w")
+    paths = _paths({"r1/training/other": 600.0, "r1/inference/other": 300.0})
+    search = blocks_to_pass(plan, paths, None, shock, run_date=MONDAY, max_blocks=4)
+    assert not search.passed and search.arrives_in_time is True  # the gate passed
+    assert not any("max_blocks" in n for n in search.notes)
+    assert search.runs == 2  # the plan as it is, then the gate: no mix was simulated
+    assert search.summary == (
+        "no set verified to pass: r1 is short of training, inference on its own, and of the "
+        "types landing "
+        "there within the drill window (rack-256) none may host training: no mix was simulated "
+        "(a type is sized alone only where it may host every failing class, so blocks that "
+        "would only free other blocks for it are not tried)"
+    )

@@ -63,6 +63,8 @@ class BlocksToPass:
     # Failing classes (and where) no orderable candidate may run on in time for the horizon:
     # for them the earliest arrival of any type (a rack for a training shock) is no answer.
     unservable: tuple[str, ...] = ()
+    # Why the search sized no set, when it stopped short of a verification run.
+    why: str = ""
 
     @property
     def summary(self) -> str:
@@ -106,7 +108,7 @@ class BlocksToPass:
                 f"{head}; with unlimited blocks (preemption and deferral only, no response "
                 f"ladder) the SLO holds from {self.restores_slo_on}"
             )
-        return "no set verified to pass"
+        return "no set verified to pass" + (f": {self.why}" if self.why else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -808,7 +810,7 @@ def blocks_to_pass(
         )
         if isinstance(first, str):
             notes.append(first)
-            return answer(gate, arrives_in_time=True, **landed)
+            return answer(gate, arrives_in_time=True, why=first, **landed)
         mixes, failing_alone = first
         if not mixes:
             notes.append(
@@ -925,13 +927,37 @@ def _size_regions(
             max_blocks=max_blocks, gap=gap, failing_counts=known,
         )  # fmt: skip
         if mix is None:
-            return (
-                f"no mix of at most {max_blocks} blocks per candidate type (max_blocks) makes "
-                f"{region} pass on its own ({', '.join(k.value for k in failed[region])} short)"
-            )
+            return _no_mix(region, mine, failed[region], max_blocks)
         mixes[region] = mix
         hints.update({o.candidate.name: n for o, n in mix.counts})
     return mixes, failed
+
+
+def _no_mix(
+    region: str, options: Sequence[_Option], failing: Sequence[WorkloadClass], max_blocks: int
+) -> str:
+    """Why :func:`_cheapest_mix` found no mix for ``region``: the block cap, or (simulating
+    nothing) no type landing in time there that may host every failing class. The second
+    read "no mix of at most 32 blocks ... makes us-east pass" for a search never run."""
+    short = ", ".join(k.value for k in failing)
+    if any(all(o.candidate.allows(k) for k in failing) for o in options):
+        return (
+            f"no mix of at most {max_blocks} blocks per candidate type (max_blocks) makes "
+            f"{region} pass on its own ({short} short)"
+        )
+    types = sorted({o.candidate.name for o in options})
+    missing = [k.value for k in failing if not any(o.candidate.allows(k) for o in options)]
+    landing = (
+        f"of the types landing there within the drill window ({', '.join(types)})"
+        if types
+        else "(no type lands there within the drill window)"
+    )
+    hosts = f"none may host {', '.join(missing)}" if missing else "none hosts all of them"
+    return (
+        f"{region} is short of {short} on its own, and {landing} {hosts}: no mix was "
+        "simulated (a type is sized alone only where it may host every failing class, so "
+        "blocks that would only free other blocks for it are not tried)"
+    )
 
 
 def breaking_multiplier(
