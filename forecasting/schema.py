@@ -55,6 +55,7 @@ __all__ = [
     "frame_schema",
     "group_name",
     "group_of",
+    "ladder_played",
     "quantile_column",
     "short_until_shock_end_text",
     "table",
@@ -223,6 +224,13 @@ HORIZON_CUT_NOTE = "cut short by the forecast horizon: "
 # how the drill was absorbed; the platform page's ladder table still shows every share.
 RUNG_USED_SHARE = 0.1
 RUNGS_USED_RULE = f"on at least {RUNG_USED_SHARE:.0%} of paths"
+
+
+def ladder_played(rungs: pl.DataFrame) -> bool:
+    """Whether a drill's rungs (drill_rungs) include a ladder rung beyond preemption and
+    deferral, which only a plan with migrate, spares or burst has: then the drill's time to
+    absorb and its cost are the ladder run's, not those of the KPIs' shocked run."""
+    return bool(rungs.filter(~pl.col("rung").is_in(["preempt", "defer"])).height)
 
 
 def group_name(region: str, workload_class: str) -> str:

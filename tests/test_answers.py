@@ -545,3 +545,42 @@ def test_no_set_says_no_type_may_host_the_class_not_that_the_cap_was_reached() -
         "(a type is sized alone only where it may host every failing class, so blocks that "
         "would only free other blocks for it are not tried)"
     )
+
+
+def test_the_kpi_headers_say_what_ran_on_a_plan_without_a_ladder() -> None:
+    """A plan with no [response] ladder: the terminal's KPI tables and the page's KPI intro
+    said "the verdicts' time to absorb and cost play the response ladder too"; no ladder
+    played, so they say the time to absorb is the KPIs' own run. With spares they still say
+    the ladder plays."""
+    from forecasting.capacity import SparesRung
+    from forecasting.report.pages.platform import _kpi_intro
+
+    bare = _plan([_block("a", "r1", 1000, ["inference"])], [RACK])
+    spares = bare.model_copy(
+        update={"response": Response(spares=SparesRung(activation_hours=1, gpus=100))}
+    )
+    titles, intros = {}, {}
+    for name, plan in (("bare", bare), ("spares", spares)):
+        played = play_drill(
+            plan, _paths({"r1/inference/other": 700.0}), pl.DataFrame(schema=SHAPES_SCHEMA),
+            scenario_from_args(target="class:inference", multiplier=1.3), as_of=MONDAY,
+            options=DrillOptions(answers="none"),
+        )  # fmt: skip
+        assert not isinstance(played, DrillNotPlayed)
+        result = played.result
+        run = {"drill": name, "target": "t", "notes": [], "passed": result.passed,
+               "verdict": result.verdict, **played.answers}  # fmt: skip
+        outcome = drill_outcome(
+            run_id="d-1", run=run, verdicts=result.verdicts, kpis=result.kpis,
+            additions=played.additions, rungs=result.rungs, changes=result.changes,
+        )  # fmt: skip
+        titles[name] = str(drill_tables([outcome])[3].title)
+        intros[name] = _kpi_intro(result.rungs)
+    assert "play the response ladder too" not in titles["bare"]
+    assert titles["bare"].endswith(
+        "(the plan has no response ladder beyond them: the verdicts' time to absorb is this run's)"
+    )
+    assert "the drill table's time to absorb is this run's" in intros["bare"]
+    assert "play the response ladder too" not in intros["bare"]
+    assert titles["spares"].endswith("play the response ladder too)")
+    assert "play the response ladder too" in intros["spares"]

@@ -25,6 +25,7 @@ from forecasting.schema import (
     RUNG_USED_SHARE,
     SHOCK_CUT_NOTE,
     frame_schema,
+    ladder_played,
     short_until_shock_end_text,
 )
 from forecasting.settings import settings
@@ -90,6 +91,10 @@ class DrillOutcome(BaseModel):
     blocks_note: str | None = None
     # How far a shock the horizon cut short got (its drill note); None when it played whole.
     shock_cut: str | None = None
+    # Whether a response ladder beyond preemption and deferral played (migrate, spares,
+    # burst): then time to absorb and its cost are the ladder run's, not the KPI tables'.
+    # None when the rungs are not known.
+    ladder_played: bool | None = None
 
     @property
     def absorb_text(self) -> str | None:
@@ -366,6 +371,7 @@ def drill_outcome(
             n for n in run.get("notes") or () if n.startswith((SHOCK_CUT_NOTE, HORIZON_CUT_NOTE))
         )
         or None,
+        ladder_played=None if rungs is None else ladder_played(rungs),
     )
 
 

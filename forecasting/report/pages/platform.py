@@ -45,6 +45,7 @@ from forecasting.schema import (
     STALE_WARN_DAYS,
     Measure,
     WorkloadClass,
+    ladder_played,
     short_until_shock_end_text,
 )
 from forecasting.triggers import blended_headroom, unshocked_beside_green
@@ -619,6 +620,22 @@ def _drills_intro(inputs: ReportInputs) -> str | None:
     return " ".join(parts) or None
 
 
+def _kpi_intro(rungs: pl.DataFrame) -> str:
+    """The drill KPIs' intro: what their shocked run played beside the drill table's time to
+    absorb (it said the response ladder played too on a plan that has none)."""
+    beside = (
+        "the drill table's time to absorb and cost play the response ladder too"
+        if ladder_played(rungs)
+        else "the plan has no response ladder beyond them: the drill table's time to absorb "
+        "is this run's"
+    )
+    return (
+        f"Each KPI per class with the shock, the plan playing preemption and deferral only "
+        f"({beside}): the mean over paths and the P90 below, the worse tenth of paths (for SLO "
+        "attainment, the share of hours 90% of paths reach)."
+    )
+
+
 def platform_page(inputs: ReportInputs) -> str:
     """Demand against capacity, drill verdicts and KPIs, backlog, forecast accuracy."""
     page = Page()
@@ -641,6 +658,7 @@ def platform_page(inputs: ReportInputs) -> str:
         slo_chart=page.figure(slo_chart(inputs.drill_verdicts)) if has_verdicts else None,
         verdicts=_verdicts_table(inputs.drill_verdicts),
         kpi_tables=_kpi_tables(inputs.drill_kpis),
+        kpi_intro=_kpi_intro(inputs.drill_rungs),
         change_tables=_change_tables(inputs.drill_kpi_changes),
         rung_tables=_rung_tables(inputs.drill_rungs),
         has_failures=has_failures,
