@@ -52,6 +52,7 @@ __all__ = [
     "Measure",
     "Table",
     "WorkloadClass",
+    "censored_absorb_text",
     "frame_schema",
     "group_name",
     "group_of",
@@ -224,6 +225,20 @@ HORIZON_CUT_NOTE = "cut short by the forecast horizon: "
 # how the drill was absorbed; the platform page's ladder table still shows every share.
 RUNG_USED_SHARE = 0.1
 RUNGS_USED_RULE = f"on at least {RUNG_USED_SHARE:.0%} of paths"
+
+
+def censored_absorb_text(window_hours: float | None, *, passed: bool) -> str:
+    """A time to absorb censored at the drill window's end. A drill that passes its SLO can
+    still be behind its baseline in the window's last week (whole again must hold a day, or a
+    week while the shock still acts): "pass" beside a bare "not absorbed" read as a
+    contradiction, so that case says both."""
+    days = f"{window_hours / 24:,.0f}" if window_hours else "?"
+    if passed:
+        return (
+            "passes its SLO; still behind its baseline in the window's last week, not absorbed "
+            f"within the {days} d window"
+        )
+    return f"> {days} d, not absorbed within the drill window"
 
 
 def ladder_played(rungs: pl.DataFrame) -> bool:

@@ -584,3 +584,31 @@ def test_the_kpi_headers_say_what_ran_on_a_plan_without_a_ladder() -> None:
     assert "play the response ladder too" not in intros["bare"]
     assert titles["spares"].endswith("play the response ladder too)")
     assert "play the response ladder too" in intros["spares"]
+
+
+def test_a_pass_with_a_censored_absorb_says_both_plainly() -> None:
+    """A 1.1x step passing its SLO while still behind its baseline in the window's last week
+    read "pass | > 14 d, not absorbed within the drill window" (terminal) and "> 14 d: not
+    absorbed within the drill window (censored)" (page), a seeming contradiction; both now say
+    it passes its SLO and was not absorbed within the window. A failing drill reads as before."""
+    from forecasting.report.pages.platform import _absorbed
+
+    fields: dict[str, Any] = {
+        "run_id": "d-1", "drill": "d", "target": "t", "failing_classes": [],
+        "breaking_multiplier": None, "breaking_note": None, "blocks_needed": None,
+        "capex_needed_usd": None, "kpis": [], "absorb_censored": True, "window_hours": 336,
+    }  # fmt: skip
+    passing = DrillOutcome(**fields, passed=True, verdict="pass")
+    failing = DrillOutcome(**fields, passed=False, verdict="fails under the shock")
+    plain = (
+        "passes its SLO; still behind its baseline in the window's last week, not absorbed "
+        "within the 14 d window"
+    )
+    assert passing.absorb_text == plain
+    assert str(drill_tables([passing])[0].columns[3]._cells[0]) == plain
+    assert failing.absorb_text == "> 14 d, not absorbed within the drill window"
+    row = {"absorb_censored": True, "window_hours": 336, "verdict": "pass"}
+    assert _absorbed(row) == plain + " (censored)"
+    assert _absorbed({**row, "verdict": "fails under the shock"}) == (
+        "> 14 d: not absorbed within the drill window (censored)"
+    )

@@ -63,6 +63,7 @@ from forecasting.schema import (
     PASS,
     SHOCK_CUT_NOTE,
     WorkloadClass,
+    censored_absorb_text,
     frame_schema,
     group_name,
     short_until_shock_end_text,
@@ -164,7 +165,7 @@ class DrillResult:
         """``36 h``, ``> 42 d, not absorbed within the drill window`` (censored), or ``not
         judged`` when the unshocked plan failed in every hour of the window."""
         if self.absorb_censored:
-            return f"> {self.window_hours / 24:.0f} d, not absorbed within the drill window"
+            return censored_absorb_text(self.window_hours, passed=self.verdict == PASS)
         if self.short_until_shock_end_hours is not None:
             return short_until_shock_end_text(self.short_until_shock_end_hours)
         if self.absorb_hours is None:

@@ -22,8 +22,10 @@ from forecasting.schema import (
     FAILS_UNSHOCKED,
     HORIZON_CUT_NOTE,
     PARTLY_JUDGED,
+    PASS,
     RUNG_USED_SHARE,
     SHOCK_CUT_NOTE,
+    censored_absorb_text,
     frame_schema,
     ladder_played,
     short_until_shock_end_text,
@@ -98,13 +100,13 @@ class DrillOutcome(BaseModel):
 
     @property
     def absorb_text(self) -> str | None:
-        """``36 h``, ``> 42 d, not absorbed within the drill window``, ``not judged`` (the plan
+        """``36 h``, ``> 42 d, not absorbed within the drill window`` (for a drill that passes
+        its SLO, ``passes its SLO; still behind its baseline ...``), ``not judged`` (the plan
         fails unshocked in every hour, so no hour can show the shock absorbed); None when not
         measured otherwise. On a plan that fails unshocked a measured time says it saw only
         the hours the plan holds in."""
         if self.absorb_censored:
-            days = f"{self.window_hours / 24:.0f}" if self.window_hours else "?"
-            return f"> {days} d, not absorbed within the drill window"
+            return censored_absorb_text(self.window_hours, passed=self.verdict == PASS)
         if self.short_until_shock_end_hours is not None:
             return short_until_shock_end_text(self.short_until_shock_end_hours)
         unshocked = self.verdict == FAILS_UNSHOCKED

@@ -41,10 +41,12 @@ from forecasting.schema import (
     DAY_SHAPE_WEEKS,
     FAILS_UNSHOCKED,
     PARTLY_JUDGED,
+    PASS,
     STALE_FIT,
     STALE_WARN_DAYS,
     Measure,
     WorkloadClass,
+    censored_absorb_text,
     ladder_played,
     short_until_shock_end_text,
 )
@@ -137,6 +139,8 @@ def _blended_headroom(inputs: ReportInputs) -> dict[str, pl.DataFrame]:
 def _absorbed(row: dict[str, Any]) -> str:
     """Time to absorb as measured, or censored: never the window shown as a measurement."""
     if row["absorb_censored"]:
+        if row.get("verdict") == PASS:  # "pass" beside a bare "not absorbed" read as a clash
+            return censored_absorb_text(row["window_hours"], passed=True) + " (censored)"
         days = (row["window_hours"] or 0) / 24
         return f"> {days:,.0f} d: not absorbed within the drill window (censored)"
     if row.get("short_until_shock_end_hours") is not None:
