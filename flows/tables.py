@@ -364,6 +364,20 @@ _SHOCKED_RUN = (
     "shocked with preemption and deferral only (the verdicts' time to absorb and cost play the "
     "response ladder too)"
 )
+# On a plan without a response ladder the header said the ladder played too; it did not.
+_SHOCKED_RUN_NO_LADDER = (
+    "shocked with preemption and deferral only (the plan has no response ladder beyond them: "
+    "the verdicts' time to absorb is this run's)"
+)
+
+
+def _shocked_run(outcomes: Sequence[DrillOutcome]) -> str:
+    """What the KPI tables' shocked run played, beside the verdicts' time to absorb."""
+    if outcomes and all(o.ladder_played is False for o in outcomes):
+        return _SHOCKED_RUN_NO_LADDER
+    return _SHOCKED_RUN
+
+
 # Baseline against shock: the figures whose increment is the shock's effect.
 _CHANGES = (
     ("slo_attainment", "SLO attainment", "{:.1%}"),
@@ -377,6 +391,8 @@ _VERDICT_STYLE = {PASS: "green", FAILS_UNDER_SHOCK: "red", FAILS_UNSHOCKED: "red
 def _breaking(outcome: DrillOutcome) -> str:
     if outcome.verdict == FAILS_UNSHOCKED:
         return "not searched"
+    if outcome.breaking_text:  # a ramp cut short reads the level it reached too
+        return outcome.breaking_text
     multiplier = outcome.breaking_multiplier
     if multiplier is None:
         # Below or above the range searched, or not searched: the note says which.
@@ -497,7 +513,7 @@ def drill_tables(outcomes: Sequence[DrillOutcome]) -> list[Table]:
     # The verdict table's time to absorb plays the response ladder; these two tables do not,
     # and a reader comparing "4,006 h" with "2,998 / censored" must see why they differ.
     changes = Table(
-        title=f"baseline -> shocked (mean over paths), fleet-wide, {_SHOCKED_RUN}",
+        title=f"baseline -> shocked (mean over paths), fleet-wide, {_shocked_run(outcomes)}",
         title_justify="left",
     )
     changes.add_column("drill", no_wrap=True, min_width=name_width)
@@ -516,7 +532,8 @@ def drill_tables(outcomes: Sequence[DrillOutcome]) -> list[Table]:
             )
         changes.add_row(Text(o.drill), *cells)
     kpis = Table(
-        title=f"fleet-wide KPIs over paths (P50 / P90), {_SHOCKED_RUN}", title_justify="left"
+        title=f"fleet-wide KPIs over paths (P50 / P90), {_shocked_run(outcomes)}",
+        title_justify="left",
     )
     kpis.add_column("drill", no_wrap=True, min_width=name_width)
     for _, label, _ in _KPIS:

@@ -52,9 +52,11 @@ __all__ = [
     "Measure",
     "Table",
     "WorkloadClass",
+    "censored_absorb_text",
     "frame_schema",
     "group_name",
     "group_of",
+    "ladder_played",
     "quantile_column",
     "short_until_shock_end_text",
     "table",
@@ -223,6 +225,27 @@ HORIZON_CUT_NOTE = "cut short by the forecast horizon: "
 # how the drill was absorbed; the platform page's ladder table still shows every share.
 RUNG_USED_SHARE = 0.1
 RUNGS_USED_RULE = f"on at least {RUNG_USED_SHARE:.0%} of paths"
+
+
+def censored_absorb_text(window_hours: float | None, *, passed: bool) -> str:
+    """A time to absorb censored at the drill window's end. A drill that passes its SLO can
+    still be behind its baseline in the window's last week (whole again must hold a day, or a
+    week while the shock still acts): "pass" beside a bare "not absorbed" read as a
+    contradiction, so that case says both."""
+    days = f"{window_hours / 24:,.0f}" if window_hours else "?"
+    if passed:
+        return (
+            "passes its SLO; still behind its baseline in the window's last week, not absorbed "
+            f"within the {days} d window"
+        )
+    return f"> {days} d, not absorbed within the drill window"
+
+
+def ladder_played(rungs: pl.DataFrame) -> bool:
+    """Whether a drill's rungs (drill_rungs) include a ladder rung beyond preemption and
+    deferral, which only a plan with migrate, spares or burst has: then the drill's time to
+    absorb and its cost are the ladder run's, not those of the KPIs' shocked run."""
+    return bool(rungs.filter(~pl.col("rung").is_in(["preempt", "defer"])).height)
 
 
 def group_name(region: str, workload_class: str) -> str:
@@ -625,6 +648,11 @@ _TABLES: tuple[Table, ...] = (
                 # another plan can say the drills are not verified against it.
                 "short_until_shock_end_hours": pl.Float64(),
                 "capacity_sha256": pl.String(),
+                # Since migration 21: the level a shock the horizon cut short (a ramp) reached
+                # by its end at the breaking multiplier, and the "breaks at" cell as the CLI
+                # and the page show it ("1.70x, reaching 1.23x by the horizon's end").
+                "breaking_reached": pl.Float64(),
+                "breaking_text": pl.String(),
             }
         ),
         key=("run_id",),
@@ -643,6 +671,8 @@ _TABLES: tuple[Table, ...] = (
             "failover_share",
             "short_until_shock_end_hours",
             "capacity_sha256",
+            "breaking_reached",
+            "breaking_text",
         ),
     ),
     _run_frame(

@@ -290,6 +290,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         "power triggers: the MW a site needs past the most it can ever contract (its ceiling)",
         adds=(("power_triggers", "mw_beyond_ceiling"),),
     ),
+    Migration(
+        21,
+        "drill runs: the level a ramp cut short reached where it broke, and the breaks-at text",
+        adds=(("drill_runs", "breaking_reached"), ("drill_runs", "breaking_text")),
+    ),
 )
 
 TABLES: frozenset[str] = frozenset(schema.REGISTRY)

@@ -10,11 +10,11 @@ import polars as pl
 import pytest
 
 from flows.tables import drill_tables, shock_cut_lines
-from forecasting.capacity import CapacityPlan
+from forecasting.capacity import CapacityPlan, ExpediteRung, Response
 from forecasting.drills import SHAPES_SCHEMA, blocks_to_pass, scenario_from_args
 from forecasting.drills.answers import NO_ORDER_IN_TIME, _least_count
 from forecasting.options import DrillOptions
-from forecasting.runs import DrillOutcome, drill_outcome, play_drill
+from forecasting.runs import DrillNotPlayed, DrillOutcome, drill_outcome, play_drill
 
 MONDAY = date(2026, 1, 5)
 DAYS = 28
@@ -420,4 +420,195 @@ def test_a_class_no_candidate_may_serve_is_named_not_the_first_arrival() -> None
     assert search.unservable == ("training (in r1)",)
     assert search.summary.endswith(
         ": no candidate that training (in r1) may run on can be ordered in time for the horizon"
+    )
+
+
+def _expedite_plan(lead_weeks: int, weeks_saved: int) -> CapacityPlan:
+    """Inference on 1,000 GPUs in r1, racks of ``lead_weeks``, and an expedite rung."""
+    plan = _plan(
+        [_block("a", "r1", 1000, ["inference"])], [{**RACK, "lead_time_weeks": lead_weeks}]
+    )
+    return plan.model_copy(
+        update={"response": Response(expedite=ExpediteRung(weeks_saved=weeks_saved, premium=0.15))}
+    )
+
+
+def test_an_order_the_expedite_rung_lands_in_time_is_proposed_expedited() -> None:
+    """Racks of 5 weeks land after the 28-day window, so the answer read "no order placed
+    today arrives in time" whatever [response.expedite] said; 4 weeks saved land them on day 7,
+    before the shock on day 14: two expedited racks at the 15 % premium pass, verified."""
+    shock = scenario_from_args(target="class:inference", start="+2w")
+    paths = _paths({"r1/inference/other": 700.0})
+    search = blocks_to_pass(_expedite_plan(5, 4), paths, None, shock, run_date=MONDAY)
+    assert search.passed and search.result.passed  # re-run with the set, and passed
+    assert _ordered(search) == [("r1", "rack-256-expedited", 2)]
+    assert search.capex_usd == pytest.approx(2 * 8_448_000 * 1.15)
+    row = search.additions.row(0, named=True)
+    assert row["in_service"] == MONDAY + timedelta(weeks=1)
+    assert search.summary.startswith("2 x rack-256-expedited in r1")
+    assert any("expedited (4 weeks sooner, +15% capex" in n for n in search.notes)
+    # Expediting too little to land in the window: still no order in time, dated expedited.
+    late = blocks_to_pass(_expedite_plan(6, 1), paths, None, shock, run_date=MONDAY)
+    assert not late.passed and late.arrives_in_time is False
+    assert late.earliest_arrival == MONDAY + timedelta(weeks=5)
+    assert "(earliest in service 2026-02-09, expedited, after the drill window" in late.summary
+
+
+def test_a_plain_order_that_arrives_in_time_is_preferred_to_an_expedited_one() -> None:
+    """Racks of 1 week land before the shock: they are ordered plain, not at the premium."""
+    shock = scenario_from_args(target="class:inference", start="+2w")
+    paths = _paths({"r1/inference/other": 700.0})
+    search = blocks_to_pass(_expedite_plan(1, 1), paths, None, shock, run_date=MONDAY)
+    assert search.passed
+    assert _ordered(search) == [("r1", "rack-256", 2)]
+    assert search.capex_usd == 2 * 8_448_000
+
+
+def test_the_earliest_arrival_is_the_expedited_orders_and_says_so() -> None:
+    """A shock from day 0 that no order can meet: the earliest arrival read the plain racks'
+    (day 21) though the plan expedites them 2 weeks; it is day 7 now, labelled expedited."""
+    shock = scenario_from_args(target="class:inference", multiplier=1.5)
+    paths = _paths({"r1/inference/other": 800.0})
+    plain = blocks_to_pass(
+        _plan([_block("a", "r1", 1000, ["inference"])], [{**RACK, "lead_time_weeks": 3}]),
+        paths, None, shock, run_date=MONDAY,
+    )  # fmt: skip
+    assert not plain.passed and plain.arrives_in_time is False
+    fast = blocks_to_pass(_expedite_plan(3, 2), paths, None, shock, run_date=MONDAY)
+    assert fast.arrives_in_time is False  # the first week is short whatever is ordered
+    assert fast.earliest_arrival == MONDAY + timedelta(weeks=1) and fast.earliest_expedited
+    assert "(earliest in service 2026-01-12, expedited)" in fast.summary
+
+
+def test_the_tables_show_the_level_a_ramp_cut_short_broke_at() -> None:
+    """An 8-week ramp on a 4-week horizon, inference 700 on 1,000 GPUs: the terminal's
+    "breaks at" and the platform page read the nominal multiplier alone (about 1.9x); both
+    now add the level it reached by the horizon's end, about the 1.43x a step breaks at."""
+    from forecasting.report.pages.platform import _breaks
+
+    plan = _plan([_block("a", "r1", 1000, ["inference"])], [RACK])
+    played = play_drill(
+        plan, _paths({"r1/inference/other": 700.0}, samples=2), pl.DataFrame(schema=SHAPES_SCHEMA),
+        scenario_from_args(target="class:inference", shape="ramp:8w"), as_of=MONDAY,
+        options=DrillOptions(answers="all"),
+    )  # fmt: skip
+    assert not isinstance(played, DrillNotPlayed)
+    answers = played.answers
+    assert answers["breaking_reached"] is not None and 1.4 < answers["breaking_reached"] < 1.55
+    run = {"drill": "d", "target": "t", "notes": list(played.result.notes), "passed": True,
+           "verdict": played.result.verdict, **answers}  # fmt: skip
+    outcome = drill_outcome(
+        run_id="d-1", run=run, verdicts=played.result.verdicts, kpis=played.result.kpis,
+        additions=played.additions,
+    )  # fmt: skip
+    cell = str(drill_tables([outcome])[0].columns[-1]._cells[0])
+    expected = (
+        f"{answers['breaking_multiplier']:.2f}x, reaching {answers['breaking_reached']:.2f}x "
+        "by the horizon's end"
+    )
+    assert cell == expected
+    assert _breaks(run) == expected
+
+
+def test_a_class_no_candidate_may_serve_names_only_the_regions_it_is_short_in() -> None:
+    """Training short on r1 only (r2's pod holds three times its demand), racks the only
+    candidate: the answer named every region with training demand ("training (in r1, r2)");
+    it names r1 alone now."""
+    plan = _plan(
+        [_block("p1", "r1", 500, ["training"]), _block("p2", "r2", 5000, ["training"])], [RACK]
+    )
+    triple = scenario_from_args(target="class:training", multiplier=3.0)
+    paths = _paths({"r1/training/other": 400.0, "r2/training/other": 400.0})
+    search = blocks_to_pass(plan, paths, None, triple, run_date=MONDAY)
+    assert not search.passed
+    assert search.unservable == ("training (in r1)",)
+    assert any(n.startswith("no candidate that training may run on can be ordered for r1 in")
+               for n in search.notes)  # fmt: skip
+
+
+def test_no_set_says_no_type_may_host_the_class_not_that_the_cap_was_reached() -> None:
+    """Inference tripled on a shared pod leaves training and inference short; only racks (no
+    fabric) land in time. Unlimited racks pass (inference moves onto them), but no rack may
+    host training, so no mix was sized or simulated: the note blamed "at most 4 blocks per
+    candidate type (max_blocks)" for a search never run, and the table cell gave no reason."""
+    plan = _plan([_block("p", "r1", 1000, ["training", "inference"])], [RACK])
+    shock = scenario_from_args(target="class:inference", multiplier=3.0, start="+2w")
+    paths = _paths({"r1/training/other": 600.0, "r1/inference/other": 300.0})
+    search = blocks_to_pass(plan, paths, None, shock, run_date=MONDAY, max_blocks=4)
+    assert not search.passed and search.arrives_in_time is True  # the gate passed
+    assert not any("max_blocks" in n for n in search.notes)
+    assert search.runs == 2  # the plan as it is, then the gate: no mix was simulated
+    assert search.summary == (
+        "no set verified to pass: r1 is short of training, inference on its own, and of the "
+        "types landing "
+        "there within the drill window (rack-256) none may host training: no mix was simulated "
+        "(a type is sized alone only where it may host every failing class, so blocks that "
+        "would only free other blocks for it are not tried)"
+    )
+
+
+def test_the_kpi_headers_say_what_ran_on_a_plan_without_a_ladder() -> None:
+    """A plan with no [response] ladder: the terminal's KPI tables and the page's KPI intro
+    said "the verdicts' time to absorb and cost play the response ladder too"; no ladder
+    played, so they say the time to absorb is the KPIs' own run. With spares they still say
+    the ladder plays."""
+    from forecasting.capacity import SparesRung
+    from forecasting.report.pages.platform import _kpi_intro
+
+    bare = _plan([_block("a", "r1", 1000, ["inference"])], [RACK])
+    spares = bare.model_copy(
+        update={"response": Response(spares=SparesRung(activation_hours=1, gpus=100))}
+    )
+    titles, intros = {}, {}
+    for name, plan in (("bare", bare), ("spares", spares)):
+        played = play_drill(
+            plan, _paths({"r1/inference/other": 700.0}), pl.DataFrame(schema=SHAPES_SCHEMA),
+            scenario_from_args(target="class:inference", multiplier=1.3), as_of=MONDAY,
+            options=DrillOptions(answers="none"),
+        )  # fmt: skip
+        assert not isinstance(played, DrillNotPlayed)
+        result = played.result
+        run = {"drill": name, "target": "t", "notes": [], "passed": result.passed,
+               "verdict": result.verdict, **played.answers}  # fmt: skip
+        outcome = drill_outcome(
+            run_id="d-1", run=run, verdicts=result.verdicts, kpis=result.kpis,
+            additions=played.additions, rungs=result.rungs, changes=result.changes,
+        )  # fmt: skip
+        titles[name] = str(drill_tables([outcome])[3].title)
+        intros[name] = _kpi_intro(result.rungs)
+    assert "play the response ladder too" not in titles["bare"]
+    assert titles["bare"].endswith(
+        "(the plan has no response ladder beyond them: the verdicts' time to absorb is this run's)"
+    )
+    assert "the drill table's time to absorb is this run's" in intros["bare"]
+    assert "play the response ladder too" not in intros["bare"]
+    assert titles["spares"].endswith("play the response ladder too)")
+    assert "play the response ladder too" in intros["spares"]
+
+
+def test_a_pass_with_a_censored_absorb_says_both_plainly() -> None:
+    """A 1.1x step passing its SLO while still behind its baseline in the window's last week
+    read "pass | > 14 d, not absorbed within the drill window" (terminal) and "> 14 d: not
+    absorbed within the drill window (censored)" (page), a seeming contradiction; both now say
+    it passes its SLO and was not absorbed within the window. A failing drill reads as before."""
+    from forecasting.report.pages.platform import _absorbed
+
+    fields: dict[str, Any] = {
+        "run_id": "d-1", "drill": "d", "target": "t", "failing_classes": [],
+        "breaking_multiplier": None, "breaking_note": None, "blocks_needed": None,
+        "capex_needed_usd": None, "kpis": [], "absorb_censored": True, "window_hours": 336,
+    }  # fmt: skip
+    passing = DrillOutcome(**fields, passed=True, verdict="pass")
+    failing = DrillOutcome(**fields, passed=False, verdict="fails under the shock")
+    plain = (
+        "passes its SLO; still behind its baseline in the window's last week, not absorbed "
+        "within the 14 d window"
+    )
+    assert passing.absorb_text == plain
+    assert str(drill_tables([passing])[0].columns[3]._cells[0]) == plain
+    assert failing.absorb_text == "> 14 d, not absorbed within the drill window"
+    row = {"absorb_censored": True, "window_hours": 336, "verdict": "pass"}
+    assert _absorbed(row) == plain + " (censored)"
+    assert _absorbed({**row, "verdict": "fails under the shock"}) == (
+        "> 14 d: not absorbed within the drill window (censored)"
     )

@@ -856,3 +856,38 @@ def test_a_slip_or_region_loss_missing_a_part_says_the_form(
     (got '')"; the error now quotes the argument and gives the form with an example."""
     with pytest.raises(ScenarioError, match=form):
         scenario_from_args(**arguments)
+
+
+def test_a_ramp_the_horizon_cuts_short_breaks_at_the_level_it_reached() -> None:
+    """Inference 50 on 100 GPUs (no headroom) breaks just above 2x as a step. An 8-week ramp
+    on a 4-week horizon read "breaks at" its nominal multiplier (about 3x), which it never
+    reached: the answer now gives the level reached by the horizon's end as well, about the
+    step's 2x."""
+    plan = _plan([_block("a", 100)])
+    paths = _paths({"r1/inference/other": 50.0})
+    step = breaking_multiplier(plan, paths, None, scenario_from_args(target="class:inference"))
+    assert step.reached is None and step.text == f"{step.multiplier:.2f}x"
+    ramp = breaking_multiplier(
+        plan, paths, None, scenario_from_args(target="class:inference", shape="ramp:8w")
+    )
+    assert ramp.multiplier is not None and step.multiplier is not None
+    assert ramp.reached is not None and ramp.multiplier > 2.5
+    assert abs(ramp.reached - step.multiplier) < 0.15  # the demand it broke at, as the step
+    assert ramp.text == (
+        f"{ramp.multiplier:.2f}x, reaching {ramp.reached:.2f}x by the horizon's end"
+    )
+
+
+def test_a_block_loss_reads_the_demand_it_breaks_at_with_the_loss() -> None:
+    """Inference on 60 + 40 GPUs (no headroom), block b lost from the start. At 70 GPUs the
+    loss alone fails at today's demand while the plan passes unshocked: it read "below 1x",
+    as if the plan failed without the shock, and says so now. At 50 GPUs the drill passes
+    and breaks where demand outgrows the 60 GPUs left: 1.2x demand with the loss."""
+    plan = _plan([_block("a", 60), _block("b", 40)])
+    loss = scenario_from_args(multiplier=1.0, lose=("b",))
+    tight = breaking_multiplier(plan, _paths({"r1/inference/other": 70.0}), None, loss)
+    assert tight.multiplier is None
+    assert tight.text == tight.note == "fails at today's demand with the loss (1x)"
+    room = breaking_multiplier(plan, _paths({"r1/inference/other": 50.0}), None, loss)
+    assert room.multiplier is not None and 1.2 < room.multiplier <= 1.25
+    assert room.text == f"{room.multiplier:.2f}x demand with the loss"

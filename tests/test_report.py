@@ -258,7 +258,7 @@ def _drills(drill: str, customer: str, region: str) -> dict[str, pl.DataFrame]:
              None if passed[name] else True, None, None,
              None if passed[name] else f"2 x pod-h100-1024 in {customer}",
              None if passed[name] else 84_000_000.0,
-             "migrate has nothing to move in us-west" if i == 0 else None, None)
+             "migrate has nothing to move in us-west" if i == 0 else None, None, None)
         )  # fmt: skip
     return {
         "drill_verdicts": pl.DataFrame(
@@ -341,6 +341,7 @@ def _drills(drill: str, customer: str, region: str) -> dict[str, pl.DataFrame]:
                 "capex_needed_usd": pl.Float64,
                 "drill_notes": pl.String,
                 "short_until_shock_end_hours": pl.Float64,
+                "breaking_text": pl.String,
             },
         ),
     }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
@@ -57,9 +57,14 @@ class BlocksToPass:
     arrives_in_time: bool | None = None
     earliest_arrival: date | None = None
     restores_slo_on: date | None = None
+    # Only an order expedited by the response ladder (``[response.expedite]``) lands on
+    # ``earliest_arrival``.
+    earliest_expedited: bool = False
     # Failing classes (and where) no orderable candidate may run on in time for the horizon:
     # for them the earliest arrival of any type (a rack for a training shock) is no answer.
     unservable: tuple[str, ...] = ()
+    # Why the search sized no set, when it stopped short of a verification run.
+    why: str = ""
 
     @property
     def summary(self) -> str:
@@ -86,12 +91,14 @@ class BlocksToPass:
                     "ordered in time for the horizon"
                 )
             if self.earliest_arrival is not None:
+                # An expedited order says so: the date is the [response.expedite] rung's.
+                on = f"{self.earliest_arrival}" + (", expedited" if self.earliest_expedited else "")
                 if self.earliest_arrival > self.result.horizon_end:
                     return (
-                        f"{NO_ORDER_IN_TIME} (earliest in service {self.earliest_arrival}, after "
-                        f"the drill window ends on {self.result.horizon_end})"
+                        f"{NO_ORDER_IN_TIME} (earliest in service {on}, after the drill window "
+                        f"ends on {self.result.horizon_end})"
                     )
-                head += f" (earliest in service {self.earliest_arrival})"
+                head += f" (earliest in service {on})"
             if self.restores_slo_on is None:
                 return f"{head}; SLO not restored within the horizon even by unlimited blocks"
             # The unlimited-blocks run plays preemption and deferral only: beside a time to
@@ -101,7 +108,7 @@ class BlocksToPass:
                 f"{head}; with unlimited blocks (preemption and deferral only, no response "
                 f"ladder) the SLO holds from {self.restores_slo_on}"
             )
-        return "no set verified to pass"
+        return "no set verified to pass" + (f": {self.why}" if self.why else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +128,40 @@ class BreakingPoint:
     tolerance: float
     evaluations: int
     note: str
+    # The level the shock at ``multiplier`` reaches by the forecast horizon's end, where the
+    # horizon cuts it short (a ramp): "breaks at 1.70x" of a 6-week ramp on a 14-day horizon
+    # is a break at 1.23x of today's demand. None when it plays whole.
+    reached: float | None = None
+    # The supply events held at every multiplier ("with the loss"), None for a demand shock.
+    held: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The "breaks at" cell: ``1.19x``; ``1.70x, reaching 1.23x by the horizon's end``;
+        ``1.30x demand with the loss``; else where the breaking point lies (the note)."""
+        if self.multiplier is None:
+            return self.note
+        text = f"{self.multiplier:.2f}x"
+        if self.held:
+            text += f" demand {self.held}"
+        if self.reached is not None:
+            text += f", reaching {self.reached:.2f}x by the horizon's end"
+        return text
+
+
+def _supply_held(scenario: Scenario) -> str | None:
+    """``with the loss``, ``with the region loss and the slip``: the scenario's supply events,
+    which the breaking search holds at every multiplier; None when it has none."""
+    events = [
+        name
+        for name, present in (
+            ("the loss", bool(scenario.lose)),
+            ("the region loss", scenario.region_loss is not None),
+            ("the slip", bool(scenario.slip)),
+        )
+        if present
+    ]
+    return "with " + " and ".join(events) if events else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +171,14 @@ class _Option:
     region: str
     candidate: CandidateBlock
     arrival: date
+    # The plain type's name when this is an order expedited by the response ladder's
+    # ``expedite`` rung (``candidate`` is then the expedited type: shorter lead, premium capex).
+    expedited_from: str | None = None
+
+    @property
+    def plain_name(self) -> str:
+        """The candidate type's name in the plan, expedited or not."""
+        return self.expedited_from or self.candidate.name
 
     @property
     def usd_per_gpu(self) -> float:
@@ -233,29 +282,83 @@ def _ample_gpus(plan: CapacityPlan, demand: DemandSide, scenario: Scenario) -> i
     return int(np.ceil(2.0 * peak / (1.0 - headroom)))
 
 
+@dataclass(frozen=True, slots=True)
+class _Orderable:
+    """What may be ordered on the run date: the plain orders landing within the drill window,
+    the expedited ones (``[response.expedite]``) per region and type where the rung saves time
+    and lands within the window, notes on types that land too late, and the earliest arrival of
+    any order, expedited or not (None: nothing orderable)."""
+
+    plain: list[_Option]
+    expedited: list[_Option]
+    notes: list[str]
+    earliest: date | None
+    earliest_expedited: bool = False  # only an expedited order lands on ``earliest``
+
+    def for_regions(self, expedite: Collection[str]) -> list[_Option]:
+        """The options to size with: plain orders, except in the ``expedite`` regions, where
+        each type is ordered expedited when the rung makes it land sooner (a type the rung does
+        not speed up, or that lands in time only expedited, stays as it is)."""
+        faster = {(o.region, o.plain_name) for o in self.expedited if o.region in expedite}
+        kept = [o for o in self.plain if (o.region, o.plain_name) not in faster]
+        return kept + [o for o in self.expedited if o.region in expedite]
+
+
 def _options(
     plan: CapacityPlan, regions: Sequence[str], run_date: date, horizon_end: date
-) -> tuple[list[_Option], list[str], date | None]:
-    """Candidate types orderable per region that land within the drill window, a note per type
-    that does not, and the earliest arrival of any orderable type (None: nothing orderable)."""
-    options: list[_Option] = []
+) -> _Orderable:
+    """Candidate types orderable per region that land within the drill window, plain and
+    expedited (see :class:`_Orderable`)."""
+    rung = plan.ladder.expedite
+    plain: list[_Option] = []
+    expedited: list[_Option] = []
     late: dict[tuple[str, date], list[str]] = {}
+    sooner: dict[tuple[str, date, date], list[str]] = {}
+    arrivals: list[date] = []
+    plain_arrivals: list[date] = []
     for region in regions:
         for c in plan.candidate:
             if not c.available_in(region):
                 continue
             arrival = run_date + timedelta(weeks=c.lead_time_weeks)
-            if arrival > horizon_end:
-                late.setdefault((c.name, arrival), []).append(region)
+            arrivals.append(arrival)
+            plain_arrivals.append(arrival)
+            if arrival <= horizon_end:
+                plain.append(_Option(region, c, arrival))
+            if rung is None or not plan.ladder.covers(region) or c.lead_time_weeks == 0:
+                if arrival > horizon_end:
+                    late.setdefault((c.name, arrival), []).append(region)
                 continue
-            options.append(_Option(region, c, arrival))
+            fast = rung.candidate(c)
+            landed = run_date + timedelta(weeks=fast.lead_time_weeks)
+            arrivals.append(landed)
+            if landed <= horizon_end:
+                expedited.append(_Option(region, fast, landed, expedited_from=c.name))
+            if arrival > horizon_end:
+                sooner.setdefault((c.name, arrival, landed), []).append(region)
     notes = [
         f"{name} ordered on {run_date} is in service on {arrival}, after the drill window ends "
         f"on {horizon_end}: not considered for {', '.join(where)}"
         for (name, arrival), where in late.items()
     ]
-    arrivals = [o.arrival for o in options] + [arrival for _, arrival in late]
-    return options, notes, min(arrivals, default=None)
+    if rung is not None:
+        expedite = f"expedited ({rung.weeks_saved} weeks sooner, +{rung.premium:.0%} capex)"
+        for (name, arrival, landed), where in sooner.items():
+            head = (
+                f"{name} ordered on {run_date} is in service on {arrival}, after the drill window "
+                f"ends on {horizon_end}; {expedite} on {landed}"
+            )
+            tail = (
+                f": considered expedited only for {', '.join(where)}"
+                if landed <= horizon_end
+                else f", after it too: not considered for {', '.join(where)}"
+            )
+            notes.append(head + tail)
+    earliest = min(arrivals, default=None)
+    plain_earliest = min(plain_arrivals, default=None)
+    return _Orderable(
+        plain, expedited, notes, earliest, earliest is not None and plain_earliest != earliest
+    )
 
 
 def _failing(result: DrillResult) -> list[WorkloadClass]:
@@ -266,14 +369,22 @@ def _failing(result: DrillResult) -> list[WorkloadClass]:
 def _unservable(
     drill: PreparedDrill, gate: DrillResult, options: Sequence[_Option]
 ) -> list[tuple[str, list[str]]]:
-    """Each failing class and the regions of its demand no option may serve it in."""
+    """Each failing class and the regions it is short in that no option may serve it in.
+
+    Where the class is short (its (region, class) groups in ``gate``), not every region it has
+    demand in: training short in eu-west alone read "training (in eu-west, us-east, us-west)",
+    pointing procurement at regions that need nothing. A class that fails only across regions
+    (no region short on its own) names every region it has demand in."""
     served = {(o.region, k) for o in options for k in WorkloadClass if o.candidate.allows(k)}
+    short = [
+        (r, k) for r, k, gap in group_verdicts(drill.plan, drill.demand, gate) or () if gap > 1e-12
+    ]
     out = []
     for k in _failing(gate):
-        stranded = sorted(
-            {s.region for s in drill.demand.streams if s.workload_class is k}
-            - {r for r, c in served if c is k}
-        )
+        where = {r for r, c in short if c is k} or {
+            s.region for s in drill.demand.streams if s.workload_class is k
+        }
+        stranded = sorted(where - {r for r, c in served if c is k})
         if stranded:
             out.append((k.value, stranded))
     return out
@@ -628,15 +739,46 @@ def blocks_to_pass(
             return answer(current)
         notes.append("the plan passes without new blocks")
         return answer(current, passed=True, baseline_passed=True)
-    options, late, earliest = _options(plan, drill.demand.regions, run_date, current.horizon_end)
-    notes += late
-    if not options:
+    orderable = _options(plan, drill.demand.regions, run_date, current.horizon_end)
+    notes += orderable.notes
+    earliest = orderable.earliest
+    landed: dict[str, Any] = {
+        "earliest_arrival": earliest,
+        "earliest_expedited": orderable.earliest_expedited,
+    }
+    if not orderable.plain and not orderable.expedited:
         if earliest is None:
             notes.append("no candidate block can be ordered for these regions")
             return answer(current)
-        return answer(current, arrives_in_time=False, earliest_arrival=earliest)
+        return answer(current, arrives_in_time=False, **landed)
     ample = _ample_gpus(plan, drill.demand, scenario)
-    gate = runs(drill, [o.block(ample, f"{i}-unlimited") for i, o in enumerate(options)])
+
+    def unlimited(options: Sequence[_Option]) -> list[Block]:
+        return [o.block(ample, f"{i}-unlimited") for i, o in enumerate(options)]
+
+    # Plain orders first; the expedite rung (weeks saved for a premium) only where even
+    # unlimited plain orders leave a region short (every region it speeds up when no plain
+    # order lands within the window, or when the shortfall is only across regions).
+    options = orderable.plain
+    gate = runs(drill, unlimited(options)) if options else None
+    if (gate is None or not gate.passed) and orderable.expedited:
+        anywhere = {o.region for o in orderable.expedited}
+        gaps = () if gate is None else group_verdicts(plan, drill.demand, gate) or ()
+        behind = {r for r, _, gap in gaps if gap > 1e-12} & anywhere or anywhere
+        options = orderable.for_regions(behind)
+        gate = runs(drill, unlimited(options))
+        rung = plan.ladder.expedite
+        assert rung is not None  # there are expedited options
+        notes.append(
+            (
+                "unlimited plain orders landing within the drill window fail; "
+                if orderable.plain
+                else ""
+            )
+            + f"orders for {', '.join(sorted(behind))} are expedited ({rung.weeks_saved} weeks "
+            f"sooner, +{rung.premium:.0%} capex, [response.expedite])"
+        )
+    assert gate is not None  # some option exists
     if not gate.passed:
         gate_notes, restored = _gate_notes(drill, gate, options, run_date)
         notes += gate_notes
@@ -646,9 +788,9 @@ def blocks_to_pass(
         return answer(
             gate,
             arrives_in_time=False,
-            earliest_arrival=earliest,
             restores_slo_on=restored,
             unservable=unservable,
+            **landed,
         )
     regions = sorted({s.region for s in drill.demand.streams})
     fails_over = bool(drill.resolved.dark) and any(p.failover for p in plan.policy.values())
@@ -668,14 +810,14 @@ def blocks_to_pass(
         )
         if isinstance(first, str):
             notes.append(first)
-            return answer(gate, arrives_in_time=True, earliest_arrival=earliest)
+            return answer(gate, arrives_in_time=True, why=first, **landed)
         mixes, failing_alone = first
         if not mixes:
             notes.append(
                 "every region passes on its own but the drill fails: a class misses its target "
                 "in different hours in different regions; no set was sized"
             )
-            return answer(current, arrives_in_time=True, earliest_arrival=earliest)
+            return answer(current, arrives_in_time=True, **landed)
         verified = runs(drill, [b for mix in mixes.values() for b in mix.blocks()])
         if not verified.passed:
             # A class holds in an hour only when it holds in every region, so regions that
@@ -704,7 +846,7 @@ def blocks_to_pass(
                 verified = runs(drill, [b for mix in mixes.values() for b in mix.blocks()])
     except _RunBudgetSpentError:
         notes.append(f"the search stopped after {max_runs} simulation runs (max_runs) unverified")
-        return answer(gate, arrives_in_time=True, earliest_arrival=earliest)
+        return answer(gate, arrives_in_time=True, **landed)
     additions = _additions([mixes[r] for r in regions if r in mixes], run_date, current.shock_start)
     notes += _late_notes(additions, current.shock_start)
     if not verified.passed:
@@ -721,13 +863,13 @@ def blocks_to_pass(
             notes.append(
                 f"the search stopped after {max_runs} simulation runs (max_runs) unverified"
             )
-            return answer(gate, arrives_in_time=True, earliest_arrival=earliest)
+            return answer(gate, arrives_in_time=True, **landed)
     return answer(
         verified,
         passed=verified.passed,
         additions=additions,
         arrives_in_time=True,
-        earliest_arrival=earliest,
+        **landed,
     )
 
 
@@ -785,13 +927,37 @@ def _size_regions(
             max_blocks=max_blocks, gap=gap, failing_counts=known,
         )  # fmt: skip
         if mix is None:
-            return (
-                f"no mix of at most {max_blocks} blocks per candidate type (max_blocks) makes "
-                f"{region} pass on its own ({', '.join(k.value for k in failed[region])} short)"
-            )
+            return _no_mix(region, mine, failed[region], max_blocks)
         mixes[region] = mix
         hints.update({o.candidate.name: n for o, n in mix.counts})
     return mixes, failed
+
+
+def _no_mix(
+    region: str, options: Sequence[_Option], failing: Sequence[WorkloadClass], max_blocks: int
+) -> str:
+    """Why :func:`_cheapest_mix` found no mix for ``region``: the block cap, or (simulating
+    nothing) no type landing in time there that may host every failing class. The second
+    read "no mix of at most 32 blocks ... makes us-east pass" for a search never run."""
+    short = ", ".join(k.value for k in failing)
+    if any(all(o.candidate.allows(k) for k in failing) for o in options):
+        return (
+            f"no mix of at most {max_blocks} blocks per candidate type (max_blocks) makes "
+            f"{region} pass on its own ({short} short)"
+        )
+    types = sorted({o.candidate.name for o in options})
+    missing = [k.value for k in failing if not any(o.candidate.allows(k) for o in options)]
+    landing = (
+        f"of the types landing there within the drill window ({', '.join(types)})"
+        if types
+        else "(no type lands there within the drill window)"
+    )
+    hosts = f"none may host {', '.join(missing)}" if missing else "none hosts all of them"
+    return (
+        f"{region} is short of {short} on its own, and {landing} {hosts}: no mix was "
+        "simulated (a type is sized alone only where it may host every failing class, so "
+        "blocks that would only free other blocks for it are not tried)"
+    )
 
 
 def breaking_multiplier(
@@ -813,7 +979,9 @@ def breaking_multiplier(
     ``prepared``: the drill already prepared from these arguments and played; by the same
     assumption its shocked run answers every multiplier it bounds (a drill failing at 2x fails
     at 4x and 2.5x) without a simulation, so the bisection's steps, and the answer, are the
-    same with fewer runs.
+    same with fewer runs. A shock the horizon cuts short (a ramp) is bisected on its nominal
+    multiplier; ``reached`` is the level it gets to by the horizon's end at the multiplier
+    found, the demand the plan actually broke at.
     """
     if not 0 < low < high or tolerance <= 0:
         raise ValueError(f"need 0 < low < high and tolerance > 0; got {low}, {high}, {tolerance}")
@@ -829,14 +997,24 @@ def breaking_multiplier(
         evaluations += 1
         return drill.run(multiplier=multiplier, engine=engine, curves=False).passed
 
+    # A supply event (a block lost, a region dark, a delivery slipped) is held at every
+    # multiplier: the multiplier scales demand with it, and where the event alone fails at
+    # today's demand the drill read "below 1x", as if the plan failed unshocked.
+    held = _supply_held(scenario)
+
     def point(found: float | None, passing: float | None, note: str) -> BreakingPoint:
-        return BreakingPoint(found, passing, low, high, tolerance, evaluations, note)
+        reached = None if found is None else drill.shock_reached(found)
+        if reached is not None:
+            note += f"; the shock reaches {reached:.4g}x of it by the horizon's end"
+        return BreakingPoint(found, passing, low, high, tolerance, evaluations, note, reached, held)
 
     # Read under "breaks at": the breaking point lies outside the range searched.
     if not passes(low):
-        return point(None, None, f"below {low:g}x")
+        if held and low == 1.0:
+            return point(None, None, f"fails at today's demand {held} (1x)")
+        return point(None, None, f"below {low:g}x" + (f" demand {held}" if held else ""))
     if passes(high):
-        return point(None, high, f"above {high:g}x")
+        return point(None, high, f"above {high:g}x" + (f" demand {held}" if held else ""))
     passing, failing = low, high
     while failing - passing > tolerance:
         middle = (passing + failing) / 2

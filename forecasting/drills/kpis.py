@@ -63,6 +63,7 @@ from forecasting.schema import (
     PASS,
     SHOCK_CUT_NOTE,
     WorkloadClass,
+    censored_absorb_text,
     frame_schema,
     group_name,
     short_until_shock_end_text,
@@ -164,7 +165,7 @@ class DrillResult:
         """``36 h``, ``> 42 d, not absorbed within the drill window`` (censored), or ``not
         judged`` when the unshocked plan failed in every hour of the window."""
         if self.absorb_censored:
-            return f"> {self.window_hours / 24:.0f} d, not absorbed within the drill window"
+            return censored_absorb_text(self.window_hours, passed=self.verdict == PASS)
         if self.short_until_shock_end_hours is not None:
             return short_until_shock_end_text(self.short_until_shock_end_hours)
         if self.absorb_hours is None:
@@ -355,7 +356,7 @@ def _first_to_saturate(supply: SupplySide, out_pool: np.ndarray) -> tuple[str, .
     return tuple(b.id for i, b in enumerate(supply.blocks) if supply.block_pool[i] == pool)
 
 
-def _shock_reached(resolved: ResolvedScenario) -> float | None:
+def shock_reached(resolved: ResolvedScenario) -> float | None:
     """The multiplier a shock that ramps past the horizon's end reached; None when it got to
     its full size (or there is no shock)."""
     goal = resolved.scenario.multiplier
@@ -427,7 +428,7 @@ def summarise(
             f"some class was still short within {confirm} h of it, so those figures are lower "
             "bounds"
         )
-    short = _shock_reached(resolved)
+    short = shock_reached(resolved)
     if short is not None:
         end = demand.first_day + timedelta(days=demand.days - 1)
         notes.append(

@@ -26,7 +26,7 @@ from forecasting.drills.kernel import (
     KernelOutputs,
     simulate_outputs,
 )
-from forecasting.drills.kpis import DrillResult, compare, summarise
+from forecasting.drills.kpis import DrillResult, compare, shock_reached, summarise
 from forecasting.drills.profile import SHAPES_SCHEMA
 from forecasting.drills.scenarios import Scenario, scenario_from_args
 from forecasting.schema import WorkloadClass
@@ -240,6 +240,11 @@ class PreparedDrill:
         and every increment would compare windows of different lengths."""
         unshocked = resolve_scenario(self.plan, self.demand, self.scenario.baseline())
         return replace(unshocked, start_hour=self.resolved.start_hour)
+
+    def shock_reached(self, multiplier: float) -> float | None:
+        """The multiplier the shock at ``multiplier`` reaches by the horizon's end when the
+        horizon cuts it short (a ramp), None when it plays whole."""
+        return shock_reached(self._resolved(multiplier))
 
     def _resolved(self, multiplier: float | None) -> ResolvedScenario:
         if multiplier is None:

@@ -151,6 +151,7 @@ DRILL_ANSWERS_SCHEMA = pl.Schema(
                 "failover_share",
                 "breaking_multiplier",
                 "breaking_note",
+                "breaking_text",
                 "blocks_pass",
             ),
         ),

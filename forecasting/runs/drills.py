@@ -22,9 +22,12 @@ from forecasting.schema import (
     FAILS_UNSHOCKED,
     HORIZON_CUT_NOTE,
     PARTLY_JUDGED,
+    PASS,
     RUNG_USED_SHARE,
     SHOCK_CUT_NOTE,
+    censored_absorb_text,
     frame_schema,
+    ladder_played,
     short_until_shock_end_text,
 )
 from forecasting.settings import settings
@@ -67,6 +70,9 @@ class DrillOutcome(BaseModel):
     failing_classes: list[str]
     breaking_multiplier: float | None
     breaking_note: str | None
+    # The "breaks at" cell (None on runs stored before migration 21: read the two above).
+    breaking_text: str | None = None
+    breaking_reached: float | None = None
     blocks_needed: str | None
     capex_needed_usd: float | None
     kpis: list[dict[str, Any]]
@@ -87,16 +93,20 @@ class DrillOutcome(BaseModel):
     blocks_note: str | None = None
     # How far a shock the horizon cut short got (its drill note); None when it played whole.
     shock_cut: str | None = None
+    # Whether a response ladder beyond preemption and deferral played (migrate, spares,
+    # burst): then time to absorb and its cost are the ladder run's, not the KPI tables'.
+    # None when the rungs are not known.
+    ladder_played: bool | None = None
 
     @property
     def absorb_text(self) -> str | None:
-        """``36 h``, ``> 42 d, not absorbed within the drill window``, ``not judged`` (the plan
+        """``36 h``, ``> 42 d, not absorbed within the drill window`` (for a drill that passes
+        its SLO, ``passes its SLO; still behind its baseline ...``), ``not judged`` (the plan
         fails unshocked in every hour, so no hour can show the shock absorbed); None when not
         measured otherwise. On a plan that fails unshocked a measured time says it saw only
         the hours the plan holds in."""
         if self.absorb_censored:
-            days = f"{self.window_hours / 24:.0f}" if self.window_hours else "?"
-            return f"> {days} d, not absorbed within the drill window"
+            return censored_absorb_text(self.window_hours, passed=self.verdict == PASS)
         if self.short_until_shock_end_hours is not None:
             return short_until_shock_end_text(self.short_until_shock_end_hours)
         unshocked = self.verdict == FAILS_UNSHOCKED
@@ -253,6 +263,8 @@ def play_drill(
     answers: dict[str, Any] = {
         "breaking_multiplier": None,
         "breaking_note": None,
+        "breaking_reached": None,
+        "breaking_text": None,
         "blocks_pass": None,
         "capex_needed_usd": None,
     }
@@ -272,6 +284,8 @@ def play_drill(
             point = drills.breaking_multiplier(plan, paths, shapes, scenario, prepared=drill)
             answers["breaking_multiplier"] = point.multiplier
             answers["breaking_note"] = point.note
+            answers["breaking_reached"] = point.reached
+            answers["breaking_text"] = point.text
         else:
             # A plan failing unshocked breaks at any multiplier: there is nothing to search.
             answers["breaking_note"] = "not searched: the plan fails without the shock"
@@ -317,6 +331,8 @@ def drill_outcome(
         failing_classes=verdicts.filter(~pl.col("passed")).get_column("workload_class").to_list(),
         breaking_multiplier=run["breaking_multiplier"],
         breaking_note=run["breaking_note"],
+        breaking_text=run.get("breaking_text"),
+        breaking_reached=run.get("breaking_reached"),
         blocks_needed=blocks or None,
         capex_needed_usd=run["capex_needed_usd"],
         kpis=kpis.filter(pl.col("workload_class") == "all").drop("run_id", strict=False).to_dicts(),
@@ -357,6 +373,7 @@ def drill_outcome(
             n for n in run.get("notes") or () if n.startswith((SHOCK_CUT_NOTE, HORIZON_CUT_NOTE))
         )
         or None,
+        ladder_played=None if rungs is None else ladder_played(rungs),
     )
 
 

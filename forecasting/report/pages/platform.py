@@ -41,10 +41,13 @@ from forecasting.schema import (
     DAY_SHAPE_WEEKS,
     FAILS_UNSHOCKED,
     PARTLY_JUDGED,
+    PASS,
     STALE_FIT,
     STALE_WARN_DAYS,
     Measure,
     WorkloadClass,
+    censored_absorb_text,
+    ladder_played,
     short_until_shock_end_text,
 )
 from forecasting.triggers import blended_headroom, unshocked_beside_green
@@ -136,6 +139,8 @@ def _blended_headroom(inputs: ReportInputs) -> dict[str, pl.DataFrame]:
 def _absorbed(row: dict[str, Any]) -> str:
     """Time to absorb as measured, or censored: never the window shown as a measurement."""
     if row["absorb_censored"]:
+        if row.get("verdict") == PASS:  # "pass" beside a bare "not absorbed" read as a clash
+            return censored_absorb_text(row["window_hours"], passed=True) + " (censored)"
         days = (row["window_hours"] or 0) / 24
         return f"> {days:,.0f} d: not absorbed within the drill window (censored)"
     if row.get("short_until_shock_end_hours") is not None:
@@ -155,6 +160,8 @@ def _absorbed(row: dict[str, Any]) -> str:
 def _breaks(row: dict[str, Any]) -> str:
     """The breaking multiplier; else where it lies (below or above the range searched), or
     that it was not searched."""
+    if row.get("breaking_text"):  # a ramp cut short reads the level it reached too
+        return str(row["breaking_text"])
     if row["breaking_multiplier"] is not None:
         return fmt_multiplier(row["breaking_multiplier"])
     return row["breaking_note"] or "not searched"
@@ -634,6 +641,22 @@ def _drills_intro(inputs: ReportInputs) -> str | None:
     return " ".join(parts) or None
 
 
+def _kpi_intro(rungs: pl.DataFrame) -> str:
+    """The drill KPIs' intro: what their shocked run played beside the drill table's time to
+    absorb (it said the response ladder played too on a plan that has none)."""
+    beside = (
+        "the drill table's time to absorb and cost play the response ladder too"
+        if ladder_played(rungs)
+        else "the plan has no response ladder beyond them: the drill table's time to absorb "
+        "is this run's"
+    )
+    return (
+        f"Each KPI per class with the shock, the plan playing preemption and deferral only "
+        f"({beside}): the mean over paths and the P90 below, the worse tenth of paths (for SLO "
+        "attainment, the share of hours 90% of paths reach)."
+    )
+
+
 def platform_page(inputs: ReportInputs) -> str:
     """Demand against capacity, drill verdicts and KPIs, backlog, forecast accuracy."""
     page = Page()
@@ -656,6 +679,7 @@ def platform_page(inputs: ReportInputs) -> str:
         slo_chart=page.figure(slo_chart(inputs.drill_verdicts)) if has_verdicts else None,
         verdicts=_verdicts_table(inputs.drill_verdicts),
         kpi_tables=_kpi_tables(inputs.drill_kpis),
+        kpi_intro=_kpi_intro(inputs.drill_rungs),
         change_tables=_change_tables(inputs.drill_kpi_changes),
         rung_tables=_rung_tables(inputs.drill_rungs),
         has_failures=has_failures,
