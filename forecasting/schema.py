@@ -235,7 +235,7 @@ def censored_absorb_text(window_hours: float | None, *, passed: bool) -> str:
     days = f"{window_hours / 24:,.0f}" if window_hours else "?"
     if passed:
         return (
-            "passes its SLO; still behind its baseline in the window's last week, not absorbed "
+            "passes its SLO; still behind its baseline near the window's end, not absorbed "
             f"within the {days} d window"
         )
     return f"> {days} d, not absorbed within the drill window"

@@ -601,7 +601,7 @@ def test_a_pass_with_a_censored_absorb_says_both_plainly() -> None:
     passing = DrillOutcome(**fields, passed=True, verdict="pass")
     failing = DrillOutcome(**fields, passed=False, verdict="fails under the shock")
     plain = (
-        "passes its SLO; still behind its baseline in the window's last week, not absorbed "
+        "passes its SLO; still behind its baseline near the window's end, not absorbed "
         "within the 14 d window"
     )
     assert passing.absorb_text == plain
