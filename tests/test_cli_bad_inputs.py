@@ -187,7 +187,13 @@ def test_serve_says_in_one_line_what_is_wrong_with_its_server_or_schedule(
     assert err.startswith("fleetcast serve: error: bad schedule setting: $FLEETCAST_FORECAST_CRON")
     assert len(err.strip().splitlines()) == 1
     monkeypatch.delenv("FLEETCAST_FORECAST_CRON")
-    assert main(["serve"]) == 1
-    err = capsys.readouterr().err
-    assert "cannot reach the Prefect API (PREFECT_API_URL) at http://127.0.0.1:9/api" in err
-    assert "Traceback" not in err
+    # In a fresh interpreter: one that has loaded Prefect's settings keeps the URL it read.
+    from test_cli import fleetcast
+
+    paths = ["--warehouse", str(tmp_path / "w.duckdb"), "--reports", str(tmp_path / "reports")]
+    down = fleetcast("serve", *paths, env={"PREFECT_API_URL": "http://127.0.0.1:9/api"})
+    assert down.returncode == 1, down.stderr
+    assert "cannot reach the Prefect API (PREFECT_API_URL) at http://127.0.0.1:9/api" in (
+        down.stderr
+    )
+    assert "Traceback" not in down.stderr
