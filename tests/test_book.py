@@ -545,3 +545,27 @@ def test_finance_page_shows_the_book_dated_with_its_rules_and_concentration() ->
         replace(inputs, book_applied=pl.DataFrame({"signed": [0], "pipeline": [0]}))
     )
     assert "no contract book loaded" in empty and "applied no contract" in empty
+
+
+def test_a_book_loaded_before_the_telemetry_is_held_to_its_regions_at_forecast_time(
+    tmp_path: Path, warehouse_path: Path
+) -> None:
+    """A book loaded before any telemetry is not checked against its regions: its 'EU-WEST'
+    contract made a region of its own (9,000 GPUs, no capacity), which the same book loaded
+    after the telemetry refused. The forecast's book leaves it out, and a warning names it with
+    the region it most likely meant."""
+    book = tmp_path / "book.toml"
+    book.write_text(
+        _contract("ok", "northwind-ai")
+        + _contract("shouty", "acme").replace('region = "eu-west"', 'region = "EU-WEST"'),
+        encoding="utf-8",
+    )
+    assert runs.load_contracts_file(book, warehouse_path).status == "loaded"
+    assert runs.stray_contracts(warehouse_path) == []  # nothing to judge by yet
+    _with_telemetry(tmp_path, warehouse_path)
+    assert [c.id for c in runs.contract_book(warehouse_path).contracts] == ["ok"]
+    assert runs.stray_contracts(warehouse_path) == [
+        "warning: contract 'shouty' (acme, inference) is in region 'EU-WEST', which the "
+        "telemetry does not have (did you mean 'eu-west'?): not applied; fix the book and load "
+        "it again (`fleetcast contracts FILE`)"
+    ]

@@ -59,6 +59,7 @@ from forecasting.runs.loading import (
     load_contracts_file,
     load_events_file,
     load_telemetry_file,
+    stray_contracts,
 )
 from forecasting.runs.reports import (
     ReportOutcome,
@@ -131,6 +132,7 @@ __all__ = [
     "silent_customers_for",
     "store_forecast",
     "stored_drill_outcomes",
+    "stray_contracts",
     "trigger_forecast",
     "trigger_settings",
     "unmeasured_demand_warning",

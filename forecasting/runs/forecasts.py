@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from forecasting import hierarchy, warehouse
 from forecasting.options import ForecastOptions
 from forecasting.runs.ids import MapFn, NoHistoryError, new_run_id
-from forecasting.runs.loading import contract_book
+from forecasting.runs.loading import contract_book, stray_contracts
 from forecasting.schema import STALE_WARN_DAYS, frame_schema
 
 if TYPE_CHECKING:  # the step modules load scipy, numba and plotly: only when a step runs
@@ -441,6 +441,7 @@ def store_forecast(
         warnings=[
             *result.warnings(),
             *silent_customer_lines(silent_customers_for(warehouse_path, as_of)),
+            *stray_contracts(warehouse_path),
         ],
         events=events,
         horizon_months=0 if extended is None else extended.horizon_months,

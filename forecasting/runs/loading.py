@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +25,7 @@ __all__ = [
     "load_contracts_file",
     "load_events_file",
     "load_telemetry_file",
+    "stray_contracts",
 ]
 
 
@@ -165,8 +168,43 @@ def _good_rows(entries: int, refused: list[int]) -> list[int]:
 
 
 def contract_book(warehouse_path: Path) -> ContractBook:
-    """The warehouse's contract book (every loaded file; a repeated id: the newest load)."""
+    """The warehouse's contract book (every loaded file; a repeated id: the newest load),
+    without the contracts in a region its telemetry does not have (see
+    :func:`stray_contracts`): loaded before any telemetry, a book's "US-EAST" made a region of
+    9,000 GPUs with no capacity, which the same book loaded after refused."""
     from forecasting import contracts
 
     with warehouse.connect(warehouse_path, read_only=True) as wh:
-        return contracts.book_of(wh.contracts(), source=str(warehouse_path))
+        book = contracts.book_of(wh.contracts(), source=str(warehouse_path))
+        regions = set(wh.query("SELECT DISTINCT region FROM telemetry_series")["region"])
+    if not regions:
+        return book
+    return replace(book, contracts=tuple(c for c in book.contracts if c.region in regions))
+
+
+def stray_contracts(warehouse_path: Path) -> list[str]:
+    """One warning line per stored contract in a region the telemetry does not have (a book
+    loaded before the telemetry was not checked against it), naming the nearest region: the
+    forecast leaves it out."""
+    from forecasting import contracts
+
+    with warehouse.connect(warehouse_path, read_only=True) as wh:
+        book = contracts.book_of(wh.contracts(), source=str(warehouse_path))
+        regions = sorted(set(wh.query("SELECT DISTINCT region FROM telemetry_series")["region"]))
+    if not regions:
+        return []
+    lines = []
+    for c in book.contracts:
+        if c.region in regions:
+            continue
+        by_lower = {r.lower(): r for r in regions}
+        near = by_lower.get(c.region.lower()) or next(
+            iter(difflib.get_close_matches(c.region, regions, n=1, cutoff=0.8)), None
+        )
+        hint = f" (did you mean {near!r}?)" if near else ""
+        lines.append(
+            f"warning: contract {c.id!r} ({c.customer}, {c.workload_class.value}) is in region "
+            f"{c.region!r}, which the telemetry does not have{hint}: not applied; fix the "
+            "book and load it again (`fleetcast contracts FILE`)"
+        )
+    return lines
