@@ -938,7 +938,8 @@ def load_capacity(path: Path) -> CapacityPlan:
             "(or set FLEETCAST_CAPACITY)"
         )
     try:
-        text = path.read_text(encoding="utf-8")
+        # utf-8-sig: an editor's BOM read as "Invalid statement (at line 1, column 1)".
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError as exc:
         raise CapacityError(
             f"{path}: no capacity plan here. Pass --capacity PATH (or set FLEETCAST_CAPACITY); "

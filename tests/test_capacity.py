@@ -542,3 +542,13 @@ def test_a_committed_block_its_site_cannot_power_on_arrival_is_named() -> None:
     (line,) = parse_capacity(text + dark).dark_committed_blocks()
     assert line.startswith("[[block]] 'us-east-pod-new': committed for 2027-03-01 at us-east-a")
     assert "it is counted as capacity from that day but would stand dark" in line
+
+
+def test_a_plan_saved_with_a_bom_reads_as_without(tmp_path: Path) -> None:
+    """An editor's byte-order mark read as "not valid TOML: Invalid statement (at line 1,
+    column 1)"; the plan reads as it does without one."""
+    text = sample_capacity().read_text(encoding="utf-8")
+    plain, bom = tmp_path / "plain.toml", tmp_path / "bom.toml"
+    plain.write_text(text, encoding="utf-8")
+    bom.write_text("\ufeff" + text, encoding="utf-8")
+    assert load_capacity(bom) == load_capacity(plain)

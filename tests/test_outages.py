@@ -77,6 +77,27 @@ def test_bad_calendar_names_file_row_column_and_fix(
     assert str(path) in str(info.value)
 
 
+def test_a_calendar_as_spreadsheets_and_editors_write_it(tmp_path: Path) -> None:
+    """A BOM (refused: "unknown columns ['\\ufeffregion']") reads as nothing; a latin-1 file
+    is one line saying to save it as UTF-8 (a 26-line UnicodeDecodeError); a column named
+    twice is refused (the last 'end' won without a word); a bad row after blank lines is
+    numbered as its line, as telemetry's rows are (it read row 2 for the fourth line)."""
+    body = "region,start,end,reason\neu-west,2026-03-01T14:00:00Z,2026-03-01T16:00:00Z,ok\n"
+    bom = tmp_path / "bom.csv"
+    bom.write_text("\ufeff" + body, encoding="utf-8")
+    assert read_outage_calendar(bom)["region"].to_list() == ["eu-west"]
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(body.replace("ok", "Wartung für Zürich").encode("latin-1"))
+    with pytest.raises(OutageCalendarError, match=r"latin.csv: not UTF-8 text .*save it as UTF-8"):
+        read_outage_calendar(latin)
+    twice = write(tmp_path, "start,end,end\n2026-03-01T14:00:00Z,2026-03-01T16:00:00Z,x\n")
+    with pytest.raises(OutageCalendarError, match=r"names \['end'\] more than once"):
+        read_outage_calendar(twice)
+    gaps = write(tmp_path, "start,end\n\n\nyesterday,2026-03-01T00:00:00Z\n")
+    with pytest.raises(OutageCalendarError, match=r"row 3, column 'start'"):
+        read_outage_calendar(gaps)
+
+
 def test_every_bad_row_is_reported_at_once_and_a_misspelt_region_is_one(tmp_path: Path) -> None:
     """Three bad rows in one file: one error lists all three (end before start, a region the
     telemetry does not have, a stamp that is not a date); the good row alone is not used."""

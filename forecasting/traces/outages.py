@@ -104,9 +104,31 @@ def read_outage_calendar(
     path = Path(path)
     if not path.is_file():
         raise OutageCalendarError(f"{path}: no such outage calendar file")
-    with path.open(newline="", encoding="utf-8") as handle:
+    try:
+        return _read_calendar(path, regions=regions, spans=spans)
+    except UnicodeDecodeError as exc:
+        # Not a trace: a latin-1 "Wartung für Zürich" printed a 26-line UnicodeDecodeError.
+        raise OutageCalendarError(
+            f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8"
+        ) from None
+
+
+def _read_calendar(
+    path: Path,
+    *,
+    regions: Sequence[str] | None,
+    spans: Mapping[str, tuple[datetime, datetime]] | None,
+) -> pl.DataFrame:
+    # utf-8-sig: a BOM (what spreadsheets write) read as part of the first column's name.
+    with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
         found = [name.strip() for name in reader.fieldnames or []]
+        twice = sorted({c for c in found if found.count(c) > 1})
+        if twice:
+            # csv.DictReader keeps the last of two same-named columns without a word.
+            raise OutageCalendarError(
+                f"{path}: header {found} names {twice} more than once; keep one of each"
+            )
         missing = [c for c in _REQUIRED if c not in found]
         unknown = [c for c in found if c not in OUTAGE_CALENDAR_COLUMNS]
         if missing or unknown:
@@ -116,8 +138,10 @@ def read_outage_calendar(
                 "(region and reason optional)"
             )
         rows, problems = [], []
-        # Rows are numbered from the first data row, as telemetry, events and contracts are.
-        for number, raw in enumerate(reader, start=1):
+        # Rows are numbered from the first data row, as telemetry, events and contracts are,
+        # counting blank lines (which the reader skips) as telemetry's numbering does.
+        for raw in reader:
+            number = reader.line_num - 1
             record = {k.strip(): (v or "").strip() for k, v in raw.items() if k is not None}
             start = _instant(record["start"], path=path, row=number, column="start")
             end = _instant(record["end"], path=path, row=number, column="end")
