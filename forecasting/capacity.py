@@ -120,7 +120,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from itertools import pairwise
 from pathlib import Path
-from typing import Annotated, Any, Literal, Self, cast
+from typing import Annotated, Any, Literal, Self, cast, get_args
 
 import polars as pl
 import tomli_w
@@ -214,6 +214,26 @@ class _Strict(BaseModel):
     model_config = ConfigDict(
         extra="forbid", frozen=True, str_strip_whitespace=True, allow_inf_nan=False
     )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_boolean_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        """A number field refuses ``true``/``false``: pydantic reads them as 1 and 0, and
+        ``gpus = true`` loaded a 1-GPU block without a word (contracts refuse it too)."""
+        field = cls.model_fields.get(info.field_name or "")
+        if isinstance(value, bool) and field is not None and _numeric(field.annotation):
+            raise ValueError(f"must be a number, not {str(value).lower()}")
+        return value
+
+
+def _numeric(annotation: Any) -> bool:
+    """Whether a field's type takes a number (int or float, optional or annotated) and is not
+    a boolean one."""
+    if annotation is bool:
+        return False
+    if annotation in (int, float):
+        return True
+    return any(_numeric(a) for a in get_args(annotation))
 
 
 DemandKind = Literal["interactive", "deferrable"]

@@ -552,3 +552,21 @@ def test_a_plan_saved_with_a_bom_reads_as_without(tmp_path: Path) -> None:
     plain.write_text(text, encoding="utf-8")
     bom.write_text("\ufeff" + text, encoding="utf-8")
     assert load_capacity(bom) == load_capacity(plain)
+
+
+def test_a_number_field_refuses_a_boolean() -> None:
+    """`gpus = true` loaded a 1-GPU block and `capex_usd = true` a $1 one, without a word
+    (contracts refuse the same value); a boolean field still takes a boolean."""
+    plan = tomllib.loads(sample_capacity().read_text(encoding="utf-8"))
+    first = plan["block"][0]
+
+    def parsed(**changes: object) -> CapacityPlan:
+        return parse_capacity(tomli_w.dumps({**plan, **changes}))
+
+    with pytest.raises(
+        CapacityError, match=rf"'{first['id']}' field gpus: must be a number, not true"
+    ):
+        parsed(block=[{**first, "gpus": True}, *plan["block"][1:]])
+    with pytest.raises(CapacityError, match="capex_usd: must be a number, not false"):
+        parsed(candidate=[{**plan["candidate"][0], "capex_usd": False}, *plan["candidate"][1:]])
+    parsed(block=[{**first, "fabric": not first.get("fabric", False)}, *plan["block"][1:]])
