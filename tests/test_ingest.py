@@ -218,6 +218,32 @@ def test_bad_encoding_quarantines_only_that_row(wh: Warehouse, tmp_path: Path) -
     assert rules(wh) == {2: ("customer", "invalid UTF-8")}
 
 
+def test_exports_joined_into_one_file_refuse_their_inner_headers(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    """Two exports joined with `cat`: a header line inside the data is not a row, and the rows
+    under one that orders the columns differently are refused with the fix (they loaded into
+    the wrong columns: a 23.6-GPU customer stored as 31,572 GPUs running). A joined export
+    whose columns come in the same order loads every row."""
+    swapped = HEADER.replace("gpus_running,gpus_queued", "gpus_queued,gpus_running")
+    path = tmp_path / "joined.csv"
+    path.write_text(
+        csv_text(GOOD) + swapped + "\n2025-03-01T01:00:00Z,eu-west,c1,inference,acme,H100,0,24\n"
+    )
+    result = run(wh, path)
+    assert result.status == "loaded" and reconciles(result)
+    assert wh.telemetry()["gpus_running"].to_list() == [10.0]
+    said = rules(wh)
+    assert said[2][1].startswith("a header line inside the data")
+    assert said[3][1].startswith("under a header line inside the data that orders the columns")
+    again = tmp_path / "same.csv"
+    again.write_text(
+        csv_text(GOOD) + HEADER + "\n2025-03-01T02:00:00Z,eu-west,c1,inference,acme,H100,7,0\n"
+    )
+    result = run(wh, again)
+    assert result.entry is not None and result.entry.loaded == 2
+
+
 def test_duplicate_keys_in_a_file_keep_the_later_row(wh: Warehouse, tmp_path: Path) -> None:
     """Two rows with one key and other values: the later wins, and the earlier is quarantined
     naming the first column that differs and the row that replaced it, so nothing is lost."""
