@@ -614,7 +614,8 @@ def _csv_entries(text: str, source: str) -> list[_Entry]:
     """The data rows of a CSV book, with the line each one starts on."""
     reader = csv.reader(io.StringIO(text))
     try:
-        header = [h.strip() for h in next(reader)]
+        # Any case, as telemetry's header: "Customer" failed the whole book.
+        header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
         raise ContractError(
             f"{source}: empty file; a contracts CSV starts with a header row"

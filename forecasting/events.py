@@ -98,7 +98,8 @@ def _csv_raw(path: Path) -> pl.DataFrame:
         lines = [line for line in handle.read().splitlines() if line.strip()]
     if not lines:
         raise EventsFileError(f"{path}: empty file; an events file starts with a header line")
-    header = [name.strip() for name in next(csv.reader([lines[0]]))]
+    # Any case, as telemetry's header: "Region" failed the whole file.
+    header = [name.strip().lower() for name in next(csv.reader([lines[0]]))]
     cells: list[list[str | None]] = []
     rules: list[str | None] = []
     for text in lines[1:]:

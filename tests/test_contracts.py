@@ -288,6 +288,15 @@ def test_csv_cells_beyond_the_header_refuse_the_row() -> None:
     assert (refusal.row, refusal.rule) == (3, "more cells than columns")
 
 
+def test_a_csv_book_s_header_reads_in_any_case() -> None:
+    """Column names in any case read as the book's fields, as telemetry's do ("Customer"
+    failed the whole book)."""
+    text = csv_book(entry(id="a"), entry(id="b"))
+    header, rest = text.split("\n", 1)
+    shouted = parse_contracts(header.upper() + "\n" + rest, file_format="csv", source="b.csv")
+    assert [c.id for c in shouted.contracts] == ["a", "b"] and not shouted.refusals
+
+
 @pytest.mark.parametrize(
     ("name", "text", "needle"),
     [

@@ -331,3 +331,11 @@ def test_series_untouched_by_events_backtests_the_default_models() -> None:
     assert set(result.backtest["model"]) - {m for m in result.backtest["model"] if "+" in m} == set(
         SETTINGS.models
     )
+
+
+def test_an_events_header_reads_in_any_case(tmp_path: Path) -> None:
+    """Column names in any case read as the calendar's fields, as telemetry's do ("Region"
+    failed the whole file)."""
+    path = write(tmp_path, HEADER.title(), "launch,2026-01-01,us-east,,,0,7,")
+    read = read_events(path)
+    assert read.events["event"].to_list() == ["launch"] and read.problems.is_empty()
