@@ -18,7 +18,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from forecasting.capacity import CapacityPlan
+from forecasting.capacity import CapacityPlan, Response
 from forecasting.schema import FORECAST_SCHEMA, WorkloadClass, table
 from forecasting.triggers import (
     DRIVERS_SCHEMA,
@@ -382,6 +382,36 @@ def test_orders_landing_after_a_short_forecast_still_net_the_training_order() ->
     region = _trigger(pods, busier, "r1", "all")
     assert region["max_shortfall_gpus"] == 2400 and region["blocks_to_order"] == 2
     assert "sized net of the training-pool order (1 x pod-c" in region["note"]
+
+
+def test_a_late_order_says_what_the_expedite_rung_would_make_of_it() -> None:
+    """The response ladder's expedite rung was read by no trigger: a red order never said that
+    paying the premium lands it sooner. The 20-week pod, short from day 0, lands on day 140;
+    8 weeks sooner for 25 % more it is still late, 20 weeks sooner it lands by exhaustion."""
+    forecast = pl.concat(
+        [
+            _series("total/r1", "peak", q90=800.0),
+            _series("total/r1", "mean", q90=700.0),
+            _series("total/r1/training", "peak", q90=600.0),
+            _series("total/r1/training", "mean", q90=500.0),
+            _series("total/r1/inference", "peak", q90=200.0),
+            _series("total/r1/inference", "mean", q90=200.0),
+        ]
+    )
+    plan = _plan([_block("r1-rack", 100)], inference=0.2, training=0.2)
+    pods = plan.model_copy(update={"candidate": [c for c in plan.candidate if c.name == "pod-c"]})
+    assert "expedited" not in _trigger(pods, forecast, "r1", "training")["note"]
+
+    def expedited(weeks: int) -> str:
+        rung = {"weeks_saved": weeks, "premium": 0.25}
+        with_rung = pods.model_copy(update={"response": Response(expedite=rung)})
+        return str(_trigger(with_rung, forecast, "r1", "training")["note"])
+
+    assert (
+        "expedited ([response.expedite]: 8 weeks sooner for 25% more capex, $10.0M) it lands "
+        f"{_day(84)}, still 84 days after exhaustion"
+    ) in expedited(8)
+    assert f"it lands {_day(0)}, by exhaustion" in expedited(20)
 
 
 def test_a_shortfall_that_planned_capacity_ends_before_any_order_lands_orders_nothing() -> None:

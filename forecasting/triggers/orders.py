@@ -348,6 +348,24 @@ def _order_note(order: _Order, *, exhaustion: date, buffer_weeks: int) -> str:
     )
 
 
+def _expedite_note(plan: CapacityPlan, order: _Order, region: str, exhaustion: date) -> str:
+    """What the response ladder's expedite rung would make of a late order ('' without one):
+    the rung was parsed and read by no trigger, so a red order never said that paying the
+    premium lands it in time."""
+    rung = plan.ladder.expedite
+    if rung is None or not plan.ladder.covers(region):
+        return ""
+    saved = min(rung.weeks_saved, order.candidate.lead_time_weeks)
+    lands = order.arrives - _weeks(saved)
+    extra = order.blocks * order.candidate.capex_usd * rung.premium
+    late = (lands - exhaustion).days
+    when = "by exhaustion" if late <= 0 else f"still {late} days after exhaustion"
+    return (
+        f"expedited ([response.expedite]: {saved} weeks sooner for {rung.premium:.0%} more "
+        f"capex, ${extra / 1e6:,.1f}M) it lands {lands}, {when}"
+    )
+
+
 def _power_note(order: _Order, *, region: str, power: _Power) -> str:
     """Why no site takes ``order``, and where its power trigger is."""
     need = f"{order.mw:.2f} MW for {order.blocks} x {order.candidate.name}"
@@ -616,6 +634,8 @@ def _trigger_row(
         note = f"no candidate block type can serve the {pool.value} pool in {region}"
         return _Decision(row | {"status": Status.RED.value, "note": note}, None, window_end)
     notes = [_order_note(order, exhaustion=found.day, buffer_weeks=settings.buffer_weeks)]
+    if not order.in_time and (expedited := _expedite_note(plan, order, region, found.day)):
+        notes.append(expedited)
     if not order.powered and power is not None:
         notes.append(_power_note(order, region=region, power=power))
     # What grows past the order's window: the shortfall after it, not the largest one
