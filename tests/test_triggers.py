@@ -323,11 +323,10 @@ def test_all_pool_is_not_ordered_twice_for_the_training_order() -> None:
     assert row["note"].startswith("covered by the training-pool order")
 
 
-def test_a_late_order_is_sized_from_its_arrival_so_the_training_order_covers_the_region() -> None:
-    """r1 holds one 100-GPU rack and pods are the only candidate: both pools are short from day
-    0 and no pod lands before day 140. The training pod (750 short) covers the region's 900
-    from its arrival, when the region's own pod would land too: one pod, not two."""
-    forecast = pl.concat(
+def _short_from_day_0() -> pl.DataFrame:
+    """r1 at 800 GPUs peak (training 600, inference 200) every day: on one 100-GPU rack both
+    pools are short from day 0."""
+    return pl.concat(
         [
             _series("total/r1", "peak", q90=800.0),
             _series("total/r1", "mean", q90=700.0),
@@ -337,8 +336,19 @@ def test_a_late_order_is_sized_from_its_arrival_so_the_training_order_covers_the
             _series("total/r1/inference", "mean", q90=200.0),
         ]
     )
+
+
+def _pods_only() -> CapacityPlan:
+    """One 100-GPU rack in r1, and pods (20 weeks) the only candidate."""
     plan = _plan([_block("r1-rack", 100)], inference=0.2, training=0.2)
-    plan = plan.model_copy(update={"candidate": [c for c in plan.candidate if c.name == "pod-c"]})
+    return plan.model_copy(update={"candidate": [c for c in plan.candidate if c.name == "pod-c"]})
+
+
+def test_a_late_order_is_sized_from_its_arrival_so_the_training_order_covers_the_region() -> None:
+    """r1 holds one 100-GPU rack and pods are the only candidate: both pools are short from day
+    0 and no pod lands before day 140. The training pod (750 short) covers the region's 900
+    from its arrival, when the region's own pod would land too: one pod, not two."""
+    forecast, plan = _short_from_day_0(), _pods_only()
     training = _trigger(plan, forecast, "r1", "training")
     assert training["blocks_to_order"] == 1 and training["arrives"] == _day(140)
     region = _trigger(plan, forecast, "r1", "all")
@@ -351,18 +361,7 @@ def test_orders_landing_after_a_short_forecast_still_net_the_training_order() ->
     the days the plan has stand for the need on arrival, when the training pod serves too, so
     the region orders what it leaves short, not its whole shortfall again (Helios at 7 days
     bought 22 + 16 racks for a 170-GPU shortfall that already held training's 121)."""
-    forecast = pl.concat(
-        [
-            _series("total/r1", "peak", q90=800.0),
-            _series("total/r1", "mean", q90=700.0),
-            _series("total/r1/training", "peak", q90=600.0),
-            _series("total/r1/training", "mean", q90=500.0),
-            _series("total/r1/inference", "peak", q90=200.0),
-            _series("total/r1/inference", "mean", q90=200.0),
-        ]
-    ).filter(pl.col("ds") < _day(30))
-    plan = _plan([_block("r1-rack", 100)], inference=0.2, training=0.2)
-    pods = plan.model_copy(update={"candidate": [c for c in plan.candidate if c.name == "pod-c"]})
+    forecast, pods = _short_from_day_0().filter(pl.col("ds") < _day(30)), _pods_only()
     training = _trigger(pods, forecast, "r1", "training")
     assert training["blocks_to_order"] == 1 and training["arrives"] == _day(140)
     region = _trigger(pods, forecast, "r1", "all")
@@ -388,18 +387,7 @@ def test_a_late_order_says_what_the_expedite_rung_would_make_of_it() -> None:
     """The response ladder's expedite rung was read by no trigger: a red order never said that
     paying the premium lands it sooner. The 20-week pod, short from day 0, lands on day 140;
     8 weeks sooner for 25 % more it is still late, 20 weeks sooner it lands by exhaustion."""
-    forecast = pl.concat(
-        [
-            _series("total/r1", "peak", q90=800.0),
-            _series("total/r1", "mean", q90=700.0),
-            _series("total/r1/training", "peak", q90=600.0),
-            _series("total/r1/training", "mean", q90=500.0),
-            _series("total/r1/inference", "peak", q90=200.0),
-            _series("total/r1/inference", "mean", q90=200.0),
-        ]
-    )
-    plan = _plan([_block("r1-rack", 100)], inference=0.2, training=0.2)
-    pods = plan.model_copy(update={"candidate": [c for c in plan.candidate if c.name == "pod-c"]})
+    forecast, pods = _short_from_day_0(), _pods_only()
     assert "expedited" not in _trigger(pods, forecast, "r1", "training")["note"]
 
     def expedited(weeks: int) -> str:
