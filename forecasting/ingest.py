@@ -103,12 +103,15 @@ _RAW = "__raw"
 _OVERFLOW = "__overflow"  # a rule the row breaks as a line, before any field is read
 _NOT_JSON = "not a JSON object"
 _HEADER_AGAIN = "header again"
+_BLANK_LINE = "blank"
 _REORDERED = "reordered"
 # The rule each line-level failure is quarantined under.
 _LINE_RULES = {
     TOO_MANY_FIELDS: "row has more fields than the header",
     _NOT_JSON: "line is not a JSON object",
     _HEADER_AGAIN: "a header line inside the data (files joined into one?): not a row",
+    # It read "ts: missing value", as if a row had lost its timestamp.
+    _BLANK_LINE: "a blank line: no row there",
     _REORDERED: (
         "under a header line inside the data that orders the columns differently (files "
         "joined into one?): split the file at that header and load each part"
@@ -252,25 +255,8 @@ def _scan_csv(path: Path) -> pl.LazyFrame:
     else:
         frame = pl.scan_csv(path, **options)  # type: ignore[arg-type]  # options are valid
     too_many = pl.any_horizontal(pl.col(c).is_not_null() for c in overflow)
-    # Exports joined into one file repeat their header inside the data; one whose columns come
-    # in another order loaded every row after it into the wrong columns (a 23.6-GPU customer
-    # stored as 31,572 GPUs running). The header line is refused, and so is every row under a
-    # header that reorders the columns, with the fix.
-    # The names as written, lower- and upper-cased: a plain membership test per cell, since
-    # normalising every cell of every row cost a fifth of a CSV's ingest.
-    spelt = {c: sorted({c, c.lower(), c.upper()}) for c in header}
-    names = sorted({n for variants in spelt.values() for n in variants})
-    is_header = pl.all_horizontal(pl.col(c).is_in(names) for c in header)
-    same_order = pl.all_horizontal(pl.col(c).is_in(spelt[c]) for c in header)
-    reordered = pl.when(is_header).then(~same_order).forward_fill().fill_null(False)
-    return frame.with_columns(
-        pl.when(too_many)
-        .then(pl.lit(TOO_MANY_FIELDS))
-        .when(is_header.fill_null(False))
-        .then(pl.lit(_HEADER_AGAIN))
-        .when(reordered)
-        .then(pl.lit(_REORDERED))
-        .alias(_OVERFLOW),
+    read = frame.with_columns(
+        pl.when(too_many).then(pl.lit(TOO_MANY_FIELDS)).alias(_OVERFLOW),
         # The row as text for the quarantine: its fields re-joined, overflowing ones included.
         pl.concat_str(
             [
@@ -280,6 +266,38 @@ def _scan_csv(path: Path) -> pl.LazyFrame:
             ignore_nulls=True,
         ).alias(_RAW),
     ).drop(overflow)
+    return _with_line_rules(read, header)
+
+
+def _with_line_rules(frame: pl.LazyFrame, header: list[str]) -> pl.LazyFrame:
+    """``frame`` (a CSV read, each line's failure so far in ``__overflow``) with the rules a
+    whole line breaks: blank, a header line inside the data, or under one that reorders the
+    columns. Both CSV readers mark lines here, so they read a file alike.
+
+    Exports joined into one file repeat their header inside the data; one whose columns come
+    in another order loaded every row after it into the wrong columns (a 23.6-GPU customer
+    stored as 31,572 GPUs running): the header line is refused, and so is every row under a
+    header that reorders the columns, with the fix.
+    """
+    # The names as written, lower- and upper-cased: a plain membership test per cell, since
+    # normalising every cell of every row cost a fifth of a CSV's ingest.
+    spelt = {c: sorted({c, c.lower(), c.upper()}) for c in header}
+    names = sorted({n for variants in spelt.values() for n in variants})
+    is_header = pl.all_horizontal(pl.col(c).is_in(names) for c in header)
+    same_order = pl.all_horizontal(pl.col(c).is_in(spelt[c]) for c in header)
+    reordered = pl.when(is_header).then(~same_order).forward_fill().fill_null(False)
+    blank = pl.all_horizontal(pl.col(c).is_null() for c in header)
+    return frame.with_columns(
+        pl.when(pl.col(_OVERFLOW).is_not_null())
+        .then(pl.col(_OVERFLOW))
+        .when(blank)
+        .then(pl.lit(_BLANK_LINE))
+        .when(is_header.fill_null(False))
+        .then(pl.lit(_HEADER_AGAIN))
+        .when(reordered)
+        .then(pl.lit(_REORDERED))
+        .alias(_OVERFLOW)
+    )
 
 
 def _csv_data_lines(path: Path) -> int:
@@ -360,7 +378,7 @@ def _csv_by_line(path: Path, folder: Path) -> pl.LazyFrame:
                 dict(zip(names, columns, strict=True)), schema=dict.fromkeys(names, pl.String)
             )
 
-    return _staged_parts(folder, parts(), names=names)
+    return _with_line_rules(_staged_parts(folder, parts(), names=names), header)
 
 
 def _jsonl_record(line: str) -> dict[str, str | None]:

@@ -244,6 +244,16 @@ def test_exports_joined_into_one_file_refuse_their_inner_headers(
     assert result.entry is not None and result.entry.loaded == 2
 
 
+def test_a_blank_line_is_named_as_one(wh: Warehouse, tmp_path: Path) -> None:
+    """A blank line between rows read "ts: missing value", as if a row had lost its
+    timestamp; it is named as a blank line, and the rows around it load."""
+    path = tmp_path / "gappy.csv"
+    path.write_text(csv_text(GOOD, "", "2025-03-01T01:00:00Z,eu-west,c1,inference,acme,H100,5,0"))
+    result = run(wh, path)
+    assert result.entry is not None and result.entry.loaded == 2 and reconciles(result)
+    assert rules(wh) == {2: ("(row)", "a blank line: no row there")}
+
+
 def test_duplicate_keys_in_a_file_keep_the_later_row(wh: Warehouse, tmp_path: Path) -> None:
     """Two rows with one key and other values: the later wins, and the earlier is quarantined
     naming the first column that differs and the row that replaced it, so nothing is lost."""
