@@ -504,7 +504,7 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     if args.strict and run.warnings:
         say(
             f"--strict: {len(run.warnings)} warning(s): series forecast by a fallback or "
-            "without recent telemetry",
+            "without recent telemetry, feeds that stopped, or contracts not applied",
             error=True,
         )
         return EXIT_FAILED

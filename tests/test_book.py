@@ -565,7 +565,7 @@ def test_a_book_loaded_before_the_telemetry_is_held_to_its_regions_at_forecast_t
     _with_telemetry(tmp_path, warehouse_path)
     assert [c.id for c in runs.contract_book(warehouse_path).contracts] == ["ok"]
     assert runs.stray_contracts(warehouse_path) == [
-        "warning: contract 'shouty' (acme, inference) is in region 'EU-WEST', which the "
+        "contract 'shouty' (acme, inference) is in region 'EU-WEST', which the "
         "telemetry does not have (did you mean 'eu-west'?): not applied; fix the book and load "
         "it again (`fleetcast contracts FILE`)"
     ]

@@ -418,8 +418,17 @@ def test_a_customer_whose_every_hour_feed_stops_is_warned_of_not_an_idle_one(
     assert silent["customer"].to_list() == ["cust-000"]
     assert silent["silent_days"].to_list() == [3] and silent["cover"].to_list() == [1.0]
     (line,) = runs.silent_customer_lines(silent)
+    # The CLI prefixes every forecast warning once ("warning: warning: ..." before).
+    from flows.tables import fallback_lines
+
+    run = runs.ForecastRun(
+        run_id="r", as_of=datetime(2025, 1, 10).date(), series=1, seconds=1.0,
+        reconciliation="bottom_up", models_chosen={}, models_fallback={}, accuracy=[],
+        calibrated=0, fallbacks=0, warnings=[line],
+    )  # fmt: skip
+    assert fallback_lines(run) == [f"warning: {line}"] and not line.startswith("warning")
     assert line.startswith(
-        "warning: eu-west · inference · cust-000 has no telemetry rows since 2025-01-07 23:00 "
+        "eu-west · inference · cust-000 has no telemetry rows since 2025-01-07 23:00 "
         "UTC, 3 days before eu-west's last"
     )
     # A week earlier nothing had stopped yet.

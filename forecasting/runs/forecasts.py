@@ -170,7 +170,7 @@ def silent_customer_lines(silent: pl.DataFrame) -> list[str]:
     from forecasting import demand
 
     return [
-        f"warning: {hierarchy.label_of(hierarchy.id_of(region, cls, customer))} has no "
+        f"{hierarchy.label_of(hierarchy.id_of(region, cls, customer))} has no "
         f"telemetry rows since {last:%Y-%m-%d %H:00} UTC, {days} days before {region}'s last, "
         f"though it wrote a row in {cover:.0%} of {region}'s hours (zeros included) and had "
         f"{share:.0%} of its demand in the {demand.QUIET_LOOKBACK_DAYS} days before: its days "

@@ -203,7 +203,7 @@ def stray_contracts(warehouse_path: Path) -> list[str]:
         )
         hint = f" (did you mean {near!r}?)" if near else ""
         lines.append(
-            f"warning: contract {c.id!r} ({c.customer}, {c.workload_class.value}) is in region "
+            f"contract {c.id!r} ({c.customer}, {c.workload_class.value}) is in region "
             f"{c.region!r}, which the telemetry does not have{hint}: not applied; fix the "
             "book and load it again (`fleetcast contracts FILE`)"
         )
