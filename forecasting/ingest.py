@@ -162,6 +162,7 @@ class Staged:
     good: tuple[Path, ...]
     bad: Path
     extra_columns: tuple[str, ...]
+    blank_lines: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -803,6 +804,7 @@ def stage_rows(
         )
     except pl.exceptions.PolarsError as exc:
         raise _ReaderError(f"{source}: cannot read: {exc}") from exc
+    blank_lines = _without_blank_lines(bad)
     goods = [good]
     retries = (
         pl.scan_parquet(bad).filter(pl.col("rule") == _RETRY_TS).select(pl.len()).collect().item()
@@ -813,7 +815,20 @@ def stage_rows(
         _recover_timestamps(bad, now=now).write_parquet(recovered)
         goods.append(recovered)
     extra_columns = tuple(c for c in found if c not in _KNOWN_COLUMNS)
-    return Staged(good=tuple(goods), bad=bad, extra_columns=extra_columns)
+    return Staged(good=tuple(goods), bad=bad, extra_columns=extra_columns, blank_lines=blank_lines)
+
+
+def _without_blank_lines(bad: Path) -> int:
+    """Rewrite ``bad`` without its blank lines; return how many there were.
+
+    A blank line holds no row, so it is skipped as the JSON Lines reader skips one: an export
+    ending in an empty line was quarantined a "row" and failed `ingest --strict`.
+    """
+    blank = pl.col("rule") == _LINE_RULES[_BLANK_LINE]
+    count = pl.scan_parquet(bad).filter(blank).select(pl.len()).collect().item()
+    if count:
+        pl.read_parquet(bad).filter(~blank).write_parquet(bad)
+    return int(count)
 
 
 # --- loading -----------------------------------------------------------------------------------
@@ -838,7 +853,7 @@ def ingest_frame(
         read = sum(
             pl.scan_parquet(f).select(pl.len()).collect().item() for f in (*staged.good, staged.bad)
         )
-        if lines is not None and read != lines:
+        if lines is not None and read + staged.blank_lines != lines:
             # A quote opened on one line and closed lines later reads as one row: the lines
             # between would be lost without a trace (six lines, a quote opened on the second
             # and closed on the fourth, read as four rows).
@@ -864,6 +879,10 @@ def ingest_frame(
         notes.append(
             f"dropped {loaded.superseded:,} quarantine row(s) of earlier content of this path: "
             "`fleetcast quarantine` shows only what is wrong in this version"
+        )
+    if staged.blank_lines:
+        notes.append(
+            f"skipped {staged.blank_lines:,} blank line(s) (not one field filled in): no row there"
         )
     if entry.rows_read == 0:
         notes.append("the file holds no data rows")

@@ -12,7 +12,7 @@ import pytest
 from telemetry_files import HEADER, csv_text, telemetry_frame, write_csv
 
 from forecasting import ingest
-from forecasting.warehouse import CONFLICT_RULE, Warehouse
+from forecasting.warehouse import CONFLICT_RULE, Warehouse, connect
 
 GOOD = "2025-03-01T00:00:00Z,eu-west,c1,inference,acme,H100,10,1"
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
@@ -244,14 +244,27 @@ def test_exports_joined_into_one_file_refuse_their_inner_headers(
     assert result.entry is not None and result.entry.loaded == 2
 
 
-def test_a_blank_line_is_named_as_one(wh: Warehouse, tmp_path: Path) -> None:
+def test_blank_lines_are_skipped_and_counted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A blank line between rows read "ts: missing value", as if a row had lost its
-    timestamp; it is named as a blank line, and the rows around it load."""
+    timestamp, and an export ending in empty lines failed `ingest --strict`: blank lines hold
+    no row, so both readers skip them with a note, and a bad row keeps its line number."""
+    later = "2025-03-01T01:00:00Z,eu-west,c1,inference,acme,H100,5,0"
     path = tmp_path / "gappy.csv"
-    path.write_text(csv_text(GOOD, "", "2025-03-01T01:00:00Z,eu-west,c1,inference,acme,H100,5,0"))
-    result = run(wh, path)
-    assert result.entry is not None and result.entry.loaded == 2 and reconciles(result)
-    assert rules(wh) == {2: ("(row)", "a blank line: no row there")}
+    path.write_text(csv_text(GOOD, "", ",,,,,,,", later, "not-a-time,eu-west") + "\n\n")
+    for by_line in (False, True):
+        if by_line:
+            # A line count the fast read cannot match sends the file to the line reader.
+            monkeypatch.setattr(ingest, "_csv_data_lines", lambda _: -1)
+        with connect(tmp_path / f"w{by_line}.duckdb") as fresh:
+            result = run(fresh, path)
+            assert result.entry is not None and reconciles(result)
+            assert (result.entry.rows_read, result.entry.loaded) == (3, 2)
+            assert "skipped 4 blank line(s) (not one field filled in): no row there" in (
+                result.notes
+            )
+            assert list(rules(fresh)) == [5]
 
 
 def test_duplicate_keys_in_a_file_keep_the_later_row(wh: Warehouse, tmp_path: Path) -> None:
