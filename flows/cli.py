@@ -20,6 +20,7 @@ import math
 import os
 import re
 import shlex
+import signal
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -30,6 +31,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, get_args
 from pydantic import BaseModel, ValidationError
 from rich.text import Text
 
+from flows import stopping
 from flows.console import console, failed_line, say
 from forecasting.errors import rule_text
 from forecasting.options import (
@@ -58,8 +60,6 @@ if TYPE_CHECKING:
 __all__ = ["adhoc_drill", "main"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-# 128 + SIGINT, as a shell reports a command Ctrl-C stopped.
-EXIT_INTERRUPTED = 130
 
 
 class _Parser(argparse.ArgumentParser):
@@ -1213,7 +1213,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     from forecasting.warehouse import WarehouseError
 
     try:
-        return int(args.func(args))
+        with stopping.handling_stop_signals():
+            try:
+                return int(args.func(args))
+            except Exception:
+                # After a stop signal, a failure is the stop that something swallowed.
+                stopping.raise_if_stopped()
+                raise
     except UsageError as exc:
         say(
             f"fleetcast {args.command}: error: {exc} (see `fleetcast {args.command} --help`)",
@@ -1231,15 +1237,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     ) as exc:
         say(f"fleetcast {args.command}: {exc}", error=True)
         return EXIT_FAILED
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         # Every run is stored in one transaction at its end: an interrupted one stored nothing
         # (Ctrl-C printed a 29-line trace and said nothing of what was kept).
+        by = stopping.stopped_by(exc)
+        stopped = "interrupted" if by == signal.SIGINT else f"stopped by {by.name}"
         say(
-            f"fleetcast {args.command}: interrupted; a run not finished stores nothing, and "
+            f"fleetcast {args.command}: {stopped}; a run not finished stores nothing, and "
             "what earlier runs stored is unchanged",
             error=True,
         )
-        return EXIT_INTERRUPTED
+        return 128 + by
 
 
 if __name__ == "__main__":

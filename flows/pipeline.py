@@ -20,6 +20,7 @@ from flows.drill import drill_flow
 from flows.forecast import forecast as run_forecast
 from flows.ingest import ingest_contracts, ingest_events, ingest_files
 from flows.report import report_flow
+from flows.stopping import raise_if_stopped
 from forecasting import ingest
 from forecasting.capacity import load_capacity
 from forecasting.ingest import IngestResult
@@ -87,10 +88,14 @@ def pipeline_flow(
             logger.warning("%s: %d contract(s) refused", book.path, len(book.refused))
         for line in book.warnings:
             logger.warning("%s: %s", book.path, line)
+    # A stop signal whose exception a step swallowed stops the run here, not a step later.
+    raise_if_stopped()
     forecast_options = options.forecast.model_copy(update={"capacity": capacity_path})
     forecast = run_forecast(warehouse_path, forecast_options)
+    raise_if_stopped()
     drill_options = options.drill.model_copy(update={"forecast_run_id": forecast.run_id})
     drills = drill_flow(warehouse_path, capacity_path, drill_options)
+    raise_if_stopped()
     report_options = options.report.model_copy(update={"forecast_run_id": forecast.run_id})
     report = report_flow(warehouse_path, capacity_path, reports_path, report_options)
     logger.info("pipeline run %s published %s", flow_run.get_id(), report.path)

@@ -39,6 +39,7 @@ __all__ = [
     "Loaded",
     "Migration",
     "Overlap",
+    "QueryInterrupted",
     "Warehouse",
     "WarehouseBusyError",
     "WarehouseError",
@@ -56,6 +57,19 @@ class WarehouseError(RuntimeError):
 
 class WarehouseBusyError(WarehouseError):
     """Another process holds the warehouse file."""
+
+
+class QueryInterrupted(KeyboardInterrupt):
+    """A signal (Ctrl-C, SIGTERM) stopped a statement.
+
+    DuckDB turns the exception a signal handler raises inside a query into a RuntimeError
+    ("Query interrupted"), which every ``except Exception`` takes for a failure: a SIGTERM in
+    an ingest read as a failed file, and the pipeline went on to forecast for a minute more.
+    """
+
+
+# What DuckDB's RuntimeError says when a signal handler raised inside a query.
+_SIGNAL_IN_QUERY = "Query interrupted"
 
 
 def sql_type(dtype: pl.DataType) -> str:
@@ -1113,6 +1127,12 @@ def connect(path: Path, *, read_only: bool = False, create: bool = True) -> Iter
         if not read_only:
             warehouse.migrate()
         yield warehouse
+    except duckdb.InterruptException as exc:
+        raise QueryInterrupted(str(exc)) from exc
+    except RuntimeError as exc:
+        if str(exc) != _SIGNAL_IN_QUERY:
+            raise
+        raise QueryInterrupted(str(exc)) from exc
     finally:
         warehouse.close()
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from datetime import date
 from pathlib import Path
 from typing import Any, get_args
@@ -927,4 +929,53 @@ def test_an_interrupted_command_says_what_it_kept_in_one_line(
     assert main(["status", "--warehouse", str(tmp_path / "w.duckdb")]) == 130
     err = capsys.readouterr().err
     assert "fleetcast status: interrupted; a run not finished stores nothing" in err
+    assert "Traceback" not in err
+
+
+def test_a_stop_signal_that_something_swallowed_still_stops_the_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """pydantic turns the KeyboardInterrupt a signal raises inside a serializer into an error
+    of its own (a 190-line trace, exit 1, the pipeline going on): after a SIGTERM, any failure
+    is the stop, one line and exit 143."""
+    import flows.cli
+
+    def swallowing(args: object) -> int:
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)  # the handler raises before this ends
+        except KeyboardInterrupt:
+            raise ValueError("Error calling function `_ser_model`: KeyboardInterrupt") from None
+        return 0
+
+    monkeypatch.setattr(flows.cli, "cmd_status", swallowing)
+    assert main(["status", "--warehouse", str(tmp_path / "w.duckdb")]) == 128 + signal.SIGTERM
+    err = capsys.readouterr().err
+    assert "fleetcast status: stopped by SIGTERM; a run not finished stores nothing" in err
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+@pytest.mark.slow
+def test_sigterm_stops_a_run_in_seconds_and_says_so_in_one_line(tmp_path: Path) -> None:
+    """A scheduler's SIGTERM crashed the flow and left the process running for about two and
+    a half minutes, printing some 200 lines of errors; now it stops as Ctrl-C does, exit 143
+    (128 + SIGTERM), with one line of its own."""
+    code = "import sys; from flows.cli import main; sys.exit(main())"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, "demo", "--days", "60", "--customers", "12"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "PREFECT_HOME": str(tmp_path / "prefect")},
+    )
+    # The ingest flow creates the warehouse: the signal lands inside a flow run.
+    deadline = time.monotonic() + 240
+    while not (tmp_path / "data" / "warehouse.duckdb").exists():
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signal.SIGTERM, err
+    assert "fleetcast demo: stopped by SIGTERM; a run not finished stores nothing" in err
     assert "Traceback" not in err

@@ -16,7 +16,14 @@ from telemetry_files import telemetry_frame
 
 from forecasting import ingest, warehouse
 from forecasting.schema import EVENTS_SCHEMA
-from forecasting.warehouse import MIGRATIONS, Warehouse, WarehouseBusyError, WarehouseError
+from forecasting.warehouse import (
+    MIGRATIONS,
+    QueryInterrupted,
+    Warehouse,
+    WarehouseBusyError,
+    WarehouseError,
+    connect,
+)
 
 CHILD = Path(__file__).with_name("ingest_child.py")
 ROOT = Path(__file__).resolve().parent.parent
@@ -143,6 +150,30 @@ def test_sigkill_at_any_point_then_rerun_leaves_the_clean_result(tmp_path: Path)
                 f"killed at {k}+{delay}s"
             )
             assert wh.count("ingest_ledger") == len(files)
+
+
+def test_a_signal_inside_a_query_stays_a_stop(warehouse_path: Path) -> None:
+    """DuckDB turns what a signal handler raises inside a query into a RuntimeError ("Query
+    interrupted"), which every `except Exception` took for a failed step (a SIGTERM in an
+    ingest, and the pipeline forecast on); it leaves the warehouse as a KeyboardInterrupt."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    def long_query() -> None:
+        with connect(warehouse_path) as wh:
+            signal.setitimer(signal.ITIMER_REAL, 0.3)
+            wh.query("SELECT count(*) FROM range(100000000000) t(x) WHERE x % 7 = 3")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    try:
+        with pytest.raises(QueryInterrupted):
+            long_query()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    with connect(warehouse_path) as wh:
+        assert wh.schema_version() > 0
 
 
 def test_events_file_replaces_its_own_events_only(wh: Warehouse) -> None:
