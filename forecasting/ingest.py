@@ -30,6 +30,7 @@ import csv
 import gzip
 import hashlib
 import json
+import os
 import tempfile
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
@@ -975,6 +976,9 @@ def ingest_file(
         raise IngestFileError(
             f"unknown format {file_format!r}; expected one of {', '.join(FORMATS)}"
         )
+    # A file is known by its absolute path: new content at a path replaces the old, and two
+    # sites' `export.csv`, each loaded from its own folder, erased each other's rows.
+    path = Path(os.path.abspath(path))
     try:
         sha256 = content_sha256(path)
     except OSError as exc:

@@ -848,3 +848,25 @@ def test_a_file_reexported_for_the_same_period_replaces_its_earlier_rows(
     later = run(wh, path)
     assert regions() == {"us-east": 48, "eu-west": 24}
     assert not any("earlier content of this path over" in note for note in later.notes)
+
+
+def test_two_folders_files_of_one_name_are_two_files(
+    wh: Warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each site's exporter writes `export.csv` and a job loads it from the site's folder: the
+    ledger knew both as "export.csv", so the second replaced the first one's rows (268 rows of
+    another region lost). A file is known by its absolute path; a new version of one path
+    still replaces its old rows."""
+    for site, region in (("a", "eu-west"), ("b", "us-east")):
+        folder = tmp_path / site
+        folder.mkdir()
+        write_csv(folder / "export.csv", GOOD.replace("eu-west", region))
+        monkeypatch.chdir(folder)
+        result = run(wh, Path("export.csv"))
+        assert result.entry is not None and result.entry.loaded == 1
+        assert not result.notes
+    assert sorted(wh.telemetry()["region"].to_list()) == ["eu-west", "us-east"]
+    assert set(wh.ledger()["path"].to_list()) == {
+        str(tmp_path / "a" / "export.csv"),
+        str(tmp_path / "b" / "export.csv"),
+    }
