@@ -20,7 +20,7 @@ import polars as pl
 import pytest
 
 from forecasting import hierarchy
-from forecasting.capacity import CapacityPlan, capacity_timeline
+from forecasting.capacity import CapacityPlan, GpuType, capacity_timeline
 from forecasting.report import (
     LATEST,
     TRIGGERS_SCHEMA,
@@ -845,6 +845,37 @@ def test_an_order_waiting_for_its_site_s_power_says_so_on_the_finance_page() -> 
         inputs, later_capex=500e6)))  # fmt: skip
 
 
+def test_facilities_orders_by_power_draw_say_when_an_order_has_power() -> None:
+    """The facilities page's orders by power draw printed the arrival under "in service"
+    beside finance's "no power until 2028-05-25" for the same order: both pages say it."""
+    inputs = sample_inputs()
+    waiting = inputs.triggers.with_columns(
+        powered_from=pl.when(pl.col("region") == "us-east")
+        .then(pl.lit(date(2028, 5, 25)))
+        .otherwise(None),
+    )
+    east = waiting.filter(pl.col("region") == "us-east", pl.col("blocks_to_order") > 0).row(
+        0, named=True
+    )
+    said = f"{east['arrives']}, no power until 2028-05-25"
+    assert said in facilities_page(replace(inputs, triggers=waiting))
+    assert said in finance_page(replace(inputs, triggers=waiting))
+    assert "no power until" not in facilities_page(inputs)
+
+
+def test_finance_names_the_unit_its_shortfalls_count() -> None:
+    """With a [gpu_type] table shortfalls count H100-equivalents: an H200 pool's read 1.4x
+    its GPUs under "largest shortfall, GPUs". The header and the legend name the unit."""
+    inputs = sample_inputs()
+    assert not inputs.plan.gpu_type
+    plain = finance_page(inputs)
+    assert "largest shortfall, GPUs" in plain and "the most GPUs short" in plain
+    converting = inputs.plan.model_copy(update={"gpu_type": {"H200": GpuType(h100_equivalent=1.4)}})
+    page = finance_page(replace(inputs, plan=converting))
+    assert "largest shortfall, H100-equivalents" in page
+    assert "the most H100-equivalents short" in page and "shortfall, GPUs" not in page
+
+
 def test_an_unmeasured_time_to_absorb_or_queue_delay_says_why_on_the_platform_page() -> None:
     """A time to absorb or queue delay no path ended within the window is "censored" on the
     page as in the terminal (the page printed "–"), in the KPI tables and in the baseline
@@ -1389,7 +1420,7 @@ def test_a_later_order_says_its_status_and_the_shortfall_it_is_for() -> None:
     table = _later_orders_table(late, daily_end=daily_end(inputs))
     (row,) = table.rows
     assert row[2] == Badge("red") and row[5] == "Mar 2028"
-    assert str(row[4]).endswith(", no power yet")
+    assert str(row[4]).endswith(", no power yet (see the power triggers)")
 
 
 def test_finance_prices_every_order_of_the_plan_and_names_a_later_order_due_first() -> None:

@@ -67,6 +67,7 @@ __all__ = [
     "by_date",
     "changes_view",
     "class_key",
+    "in_service_text",
     "month",
     "next_order_by",
     "render",
@@ -356,6 +357,23 @@ def blocks_text(row: dict[str, Any]) -> str:
     """'2 × pod-h100-1024', or 'none' when nothing is to be ordered."""
     count = row["blocks_to_order"] or 0
     return f"{fmt_count(count)} × {row['candidate'] or 'block'}" if count else "none"
+
+
+def in_service_text(row: dict[str, Any], *, later: bool = False) -> str:
+    """An order's arrival, and when its site's power lets it serve where that is later: an
+    order waiting for power serves from then, not from its arrival (the facilities page
+    printed the arrival under "in service" beside finance's "no power for it in the plan").
+    ``row`` is a trigger's, or with ``later`` a plan order's, which stores no power date."""
+    arrives = fmt_date(row["arrives"])
+    if later:
+        return arrives + (
+            "" if row["powered"] is not False else ", no power yet (see the power triggers)"
+        )
+    if row["powered_from"]:
+        return f"{arrives}, no power until {fmt_date(row['powered_from'])}"
+    if row["blocks_to_order"] and row["powered"] is False:
+        return f"{arrives}, no power for it in the plan"
+    return arrives
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ import polars as pl
 
 from forecasting.report.figures import site_power_chart
 from forecasting.report.format import MISSING, fmt_count, fmt_date, fmt_gpus, fmt_mw, fmt_usd
-from forecasting.report.inputs import ReportInputs, later_orders
+from forecasting.report.inputs import ReportInputs, later_orders, with_power
 from forecasting.report.pages.common import (
     Badge,
     Cell,
@@ -18,6 +18,7 @@ from forecasting.report.pages.common import (
     blocks_text,
     by_date,
     changes_view,
+    in_service_text,
     month,
     render,
     shell,
@@ -213,11 +214,12 @@ def _power_orders_table(triggers: pl.DataFrame, placements: pl.DataFrame) -> Tab
     """The triggers' orders and the plan's later ones, the heaviest first."""
     due = triggers.filter(pl.col("blocks_to_order").fill_null(0) > 0).select(
         "mw", "region", "pool", "blocks_to_order", "candidate", "order_by", "arrives",
-        "status", pl.lit(False).alias("later"),
+        "powered", "powered_from", "status", pl.lit(False).alias("later"),
     )  # fmt: skip
     later = later_orders(placements).select(
         "mw", "region", "pool", pl.col("blocks").alias("blocks_to_order"), "candidate",
-        "order_by", "arrives", "status", pl.lit(True).alias("later"),
+        "order_by", "arrives", "powered", pl.lit(None, pl.Date).alias("powered_from"),
+        "status", pl.lit(True).alias("later"),
     )  # fmt: skip
     due = pl.concat([due, later], how="vertical_relaxed")
     rows = [
@@ -227,7 +229,7 @@ def _power_orders_table(triggers: pl.DataFrame, placements: pl.DataFrame) -> Tab
             r["pool"],
             blocks_text(r),
             fmt_date(r["order_by"]),
-            fmt_date(r["arrives"]),
+            in_service_text(r, later=r["later"]),
             (_LATER, Badge(r["status"])) if r["later"] else Badge(r["status"]),
         ]
         for r in due.sort("mw", descending=True, nulls_last=True).iter_rows(named=True)
@@ -303,7 +305,9 @@ def facilities_page(inputs: ReportInputs) -> str:
         cards=_cards(inputs),
         site_charts=page.figures(charts),
         blocks=_blocks_table(inputs),
-        power_orders=_power_orders_table(inputs.triggers, inputs.placements),
+        power_orders=_power_orders_table(
+            with_power(inputs.triggers, inputs.placements), inputs.placements
+        ),
         power_contracts=_power_contracts_table(inputs.power_triggers),
         unsited=_unsited_note(inputs),
         changes=changes_view(inputs),

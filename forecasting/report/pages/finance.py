@@ -9,7 +9,7 @@ from typing import Any
 import polars as pl
 
 from forecasting import hierarchy
-from forecasting.capacity import ALL_CLASSES
+from forecasting.capacity import ALL_CLASSES, CapacityPlan
 from forecasting.report.figures import capital_chart, concentration_charts, orders_chart
 from forecasting.report.format import (
     MISSING,
@@ -39,6 +39,7 @@ from forecasting.report.pages.common import (
     blocks_text,
     changes_view,
     class_key,
+    in_service_text,
     next_order_by,
     render,
     shell,
@@ -49,7 +50,14 @@ from forecasting.report.pages.common import (
 __all__ = ["finance_page"]
 
 
-def _orders_table(triggers: pl.DataFrame, *, daily_end: date | None) -> Table:
+def _capacity_unit(plan: CapacityPlan) -> str:
+    """What capacity, demand and shortfalls count: H100-equivalents where the plan converts
+    GPU types, GPUs where it does not (an H200 pool's shortfall read 1.4x its GPUs under
+    "GPUs")."""
+    return "H100-equivalents" if plan.gpu_type else "GPUs"
+
+
+def _orders_table(triggers: pl.DataFrame, *, daily_end: date | None, unit: str) -> Table:
     rows = [
         [
             r["region"],
@@ -57,15 +65,7 @@ def _orders_table(triggers: pl.DataFrame, *, daily_end: date | None) -> Table:
             Badge(r["status"]),
             fmt_date(r["order_by"]),
             fmt_day_or_month(r["exhaustion_date"], daily_end=daily_end),
-            # An order waiting for its site's power serves from then, not from its arrival.
-            fmt_date(r["arrives"])
-            + (
-                f", no power until {fmt_date(r['powered_from'])}"
-                if r["powered_from"]
-                else ", no power for it in the plan"
-                if r["blocks_to_order"] and r["powered"] is False
-                else ""
-            ),
+            in_service_text(r),
             blocks_text(r),
             fmt_usd(r["capex_usd"]) if r["blocks_to_order"] else MISSING,
             fmt_mw(r["mw"]) if r["blocks_to_order"] else MISSING,
@@ -85,7 +85,7 @@ def _orders_table(triggers: pl.DataFrame, *, daily_end: date | None) -> Table:
         "capex",
         "power",
         # Short: a long header in a column that never wraps squeezed the note to a sliver.
-        "largest shortfall, GPUs",
+        f"largest shortfall, {unit}",
         "note",
     ]
     return Table.of(
@@ -176,7 +176,7 @@ def _later_orders_table(placements: pl.DataFrame, *, daily_end: date | None) -> 
             r["pool"],
             Badge(r["status"]) if r["status"] else MISSING,
             fmt_date(r["order_by"]),
-            fmt_date(r["arrives"]) + ("" if r["powered"] in (True, None) else ", no power yet"),
+            in_service_text(r, later=True),
             fmt_day_or_month(r["exhaustion_date"], daily_end=daily_end),
             f"{fmt_count(r['blocks'])} × {r['candidate']}",
             fmt_usd(r["capex_usd"]),
@@ -621,9 +621,15 @@ def _pipeline_table(deals: pl.DataFrame) -> Table:
     )
 
 
+# The rule of forecasting.triggers (trigger_status and the power override): "red: the
+# order-by date has passed" sat beside red rows ordered 17 months ahead (red for power) and
+# amber rows whose order-by date had passed.
 _STATUS_RULES = (
-    "Red: the order-by date has passed, a shortfall comes whatever is ordered now. Amber: "
-    "inside the safety buffer. Green: comfortably ahead. "
+    "Green: the order-by date is ahead. Amber: the order-by date has passed, but an order "
+    "placed now still lands before the shortfall (inside the safety buffer). Red: a shortfall "
+    "comes whatever is ordered now: the lead time is lost, the blocks would wait for their "
+    "site's power past the shortfall, or no block type can serve the pool (the note says "
+    "which). "
 )
 _SIZING = (
     "Orders are sized for the 52 weeks after exhaustion, or after they arrive when they land "
@@ -631,7 +637,7 @@ _SIZING = (
     "makes the region's plan cheaper (a bridge: the note says how much). "
 )
 _LARGEST = (
-    "The largest shortfall is the most GPUs short, at the trigger quantile, on any day to the "
+    "The largest shortfall is the most {unit} short, at the trigger quantile, on any day to the "
     "end of the plan"
 )
 
@@ -668,7 +674,9 @@ def _orders_intro(inputs: ReportInputs) -> str:
             f"its median past them {_growth_assumption(inputs.forecast_months)} (see the "
             "platform page)."
         )
-    return _STATUS_RULES + _sizing(inputs) + _LARGEST + basis
+    return (
+        _STATUS_RULES + _sizing(inputs) + _LARGEST.format(unit=_capacity_unit(inputs.plan)) + basis
+    )
 
 
 def _growth_assumption(months: pl.DataFrame) -> str:
@@ -695,7 +703,11 @@ def finance_page(inputs: ReportInputs) -> str:
         "orders_chart": page.figure(
             orders_chart(t, as_of=inputs.as_of, placements=inputs.placements)
         ),
-        "orders": _orders_table(with_power(t, inputs.placements), daily_end=daily_end(inputs)),
+        "orders": _orders_table(
+            with_power(t, inputs.placements),
+            daily_end=daily_end(inputs),
+            unit=_capacity_unit(inputs.plan),
+        ),
         "orders_intro": _orders_intro(inputs),
         "capital_chart": page.figure(
             capital_chart(
