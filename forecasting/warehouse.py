@@ -13,11 +13,13 @@ One process may hold the file for writing at a time (a DuckDB rule); a second on
 
 from __future__ import annotations
 
+import logging
 import re
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any, Literal
@@ -34,6 +36,7 @@ __all__ = [
     "MIGRATIONS",
     "QUARANTINE_COLUMNS",
     "RUN_TABLES",
+    "STORE_WAIT",
     "TABLES",
     "LedgerEntry",
     "Loaded",
@@ -1081,22 +1084,64 @@ def _checked_columns(table: str, columns: Sequence[str]) -> list[str]:
     return list(columns)
 
 
-def _busy_error(path: Path, exc: duckdb.Error) -> WarehouseBusyError:
+def _holder(exc: duckdb.Error) -> str:
     match = _LOCK_PID.search(str(exc))
-    holder = f"pid {match.group(1)}" if match else "unknown pid"
+    return f"pid {match.group(1)}" if match else "unknown pid"
+
+
+def _busy_error(path: Path, exc: duckdb.Error) -> WarehouseBusyError:
     return WarehouseBusyError(
-        f"warehouse is in use by another fleetcast process ({holder}): {path}. "
+        f"warehouse is in use by another fleetcast process ({_holder(exc)}): {path}. "
         "Wait for it to finish, or point --warehouse at another file."
     )
 
 
+# How long a step that stores what it computed waits for another process's hold on the
+# warehouse: a `report` started during a drill made the drill, not the report, fail at store
+# time, its minutes of work thrown away.
+STORE_WAIT = timedelta(minutes=10)
+_BUSY_POLL_SECONDS = 0.5
+_log = logging.getLogger(__name__)
+
+
+def _opened(path: Path, *, read_only: bool, wait: timedelta) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection to ``path``; while another process holds it, retried for ``wait``
+    (saying so once) before the busy error."""
+    deadline = time.monotonic() + wait.total_seconds()
+    said = False
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
+            if time.monotonic() >= deadline:
+                raise _busy_error(path, exc) from None
+            if not said:
+                _log.warning(
+                    "warehouse %s is in use by another fleetcast process (%s): waiting up to "
+                    "%d minutes for it, to store this run's work",
+                    path,
+                    _holder(exc),
+                    wait.total_seconds() // 60,
+                )
+                said = True
+            time.sleep(_BUSY_POLL_SECONDS)
+        except duckdb.Error as exc:
+            raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
+
+
 @contextmanager
-def connect(path: Path, *, read_only: bool = False, create: bool = True) -> Iterator[Warehouse]:
+def connect(
+    path: Path, *, read_only: bool = False, create: bool = True, wait: timedelta = timedelta(0)
+) -> Iterator[Warehouse]:
     """Open (creating and migrating if needed) the warehouse at ``path``.
 
     Read-only connections never migrate; they, and writers that must not create one
     (``create=False``: a step that stores results about data already there), fail with a clear
-    message on a missing file instead of making an empty warehouse of a mistyped path.
+    message on a missing file instead of making an empty warehouse of a mistyped path. While
+    another process holds the file, the open is retried for ``wait`` (``STORE_WAIT`` where
+    work already done would be lost).
     """
     path = Path(path)
     if (read_only or not create) and not path.exists():
@@ -1110,14 +1155,7 @@ def connect(path: Path, *, read_only: bool = False, create: bool = True) -> Iter
             "(a new path is created by `fleetcast ingest`)"
         )
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        con = duckdb.connect(str(path), read_only=read_only)
-    except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
-            raise _busy_error(path, exc) from None
-        raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
-    except duckdb.Error as exc:
-        raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
+    con = _opened(path, read_only=read_only, wait=wait)
     # UTC everywhere: TIMESTAMPTZ values must not be rendered in the machine's local zone.
     con.execute("SET TimeZone = 'UTC'")
     # DuckDB's own progress bar would write into the CLI's tables.

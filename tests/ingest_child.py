@@ -1,4 +1,5 @@
-"""Run by tests in a subprocess: ingest files into a warehouse, or hold its lock."""
+"""Run by tests in a subprocess: ingest files into a warehouse, or hold its lock (60 s, or the
+seconds given after the path)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ def main(argv: list[str]) -> int:
     with warehouse.connect(Path(db)) as wh:
         if mode == "hold":
             print("holding", flush=True)
-            time.sleep(60)
+            time.sleep(float(files[0]) if files else 60)
             return 0
         for name in files:
             result = ingest.ingest_file(wh, Path(name))

@@ -2048,3 +2048,21 @@ def test_every_page_names_the_feeds_that_stopped() -> None:
     for page in (run_index_page, finance_page, facilities_page, platform_page):
         assert f"Telemetry stopped: {label} (8 days)" in page(quiet), page.__name__
         assert "Telemetry stopped" not in page(inputs), page.__name__
+
+
+def test_named_drills_not_played_on_the_run_are_named_beside_the_drill_figures() -> None:
+    """An interrupted `fleetcast drill` kept the drills it finished, and the report read "2 of
+    3 drills failing" for a fleet with eight named drills: the front page, the platform page
+    and the summary name the ones with no run on this forecast run."""
+    from forecasting.runs.reports import _unplayed
+
+    played = pl.Series(["all-2x", "block-loss", "inference-2x"])
+    refused = pl.Series(["region-loss"])
+    unplayed = _unplayed(played, refused, any_played=["r1"])
+    assert unplayed == ("delivery-slip", "inference-surge", "top-customer-2x-6w", "training-2x")
+    assert _unplayed(played.clear(), refused.clear(), any_played=[]) == ()
+    inputs = replace(sample_inputs(), drills_unplayed=unplayed)
+    said = "4 named drill(s) not played on this forecast run (delivery-slip, inference-surge"
+    for page in (run_index_page(inputs), platform_page(inputs)):
+        assert said in page and "`fleetcast drill` plays them" in page
+    assert said not in run_index_page(sample_inputs())

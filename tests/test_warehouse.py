@@ -116,6 +116,26 @@ def test_second_writer_gets_a_clear_error_naming_the_pid(warehouse_path: Path) -
         holder.wait()
 
 
+def test_a_store_waits_for_another_process_s_hold_instead_of_losing_its_work(
+    warehouse_path: Path,
+) -> None:
+    """A `report` started during a drill made the drill fail at store time, its work thrown
+    away: a store waits while another process holds the file, and opens once it lets go."""
+    with warehouse.connect(warehouse_path):
+        pass
+    holder = child("hold", str(warehouse_path), "2")
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+        started = time.monotonic()
+        with warehouse.connect(warehouse_path, create=False, wait=warehouse.STORE_WAIT) as wh:
+            assert wh.schema_version() == MIGRATIONS[-1].version
+        # It opened only once the holder let go, two seconds after saying so.
+        assert time.monotonic() - started > 1.5
+    finally:
+        holder.kill()
+        holder.wait()
+
+
 @pytest.mark.slow
 def test_sigkill_at_any_point_then_rerun_leaves_the_clean_result(tmp_path: Path) -> None:
     """Killing ingest mid-run, then rerunning, gives the rows and checksum of one clean run."""

@@ -64,6 +64,7 @@ __all__ = [
     "status_headline",
     "unmeasured_series",
     "unplanned_regions_of",
+    "unplayed_text",
     "untested_series",
     "with_power",
 ]
@@ -350,6 +351,15 @@ def status_headline(inputs: ReportInputs) -> str:
     return f"{worst}; {pools} green to {reach} only: not verified beyond (see the triggers' notes)"
 
 
+def unplayed_text(inputs: ReportInputs) -> str:
+    """The named drills this forecast run has no result for, and how to play them."""
+    names = inputs.drills_unplayed
+    return (
+        f"{len(names)} named drill(s) not played on this forecast run ({', '.join(names)}), "
+        "so the drill figures leave them out: `fleetcast drill` plays them"
+    )
+
+
 def unplanned_regions_of(inputs: ReportInputs) -> list[str]:
     """The regions of the report's telemetry its plan has no block or site for: their
     triggers order for all their demand (a "mars-1" typo read red with a $368M order)."""
@@ -530,6 +540,9 @@ class ReportInputs:
     # Drills of this forecast run played on another capacity plan, left out of every drill
     # frame above: the sentence the pages and the CLI show ("" when none).
     drills_other_plan: str = ""
+    # Named drills with no run on this forecast run where others have one (an interrupted
+    # `fleetcast drill`): the drill figures leave them out.
+    drills_unplayed: tuple[str, ...] = ()
     concentration: pl.DataFrame = field(default_factory=partial(_empty, CONCENTRATION_SCHEMA))
     previous_triggers: pl.DataFrame = field(default_factory=partial(_empty, TRIGGERS_SCHEMA))
     previous_run_id: str | None = None

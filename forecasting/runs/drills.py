@@ -444,7 +444,7 @@ def save_drill(
             else pl.DataFrame(schema=frame_schema("drill_variant_curves"))
         ),
     }
-    with warehouse.connect(warehouse_path, create=False) as wh:
+    with warehouse.connect(warehouse_path, create=False, wait=warehouse.STORE_WAIT) as wh:
         wh.save_run("drill_runs", run, frames)
     return drill_outcome(
         run_id=run_id,
@@ -461,7 +461,7 @@ def save_not_played(
     warehouse_path: Path, forecast_run_id: str, not_played: DrillNotPlayed
 ) -> DrillNotPlayed:
     """Store why a drill was not played on this forecast run, for the platform page."""
-    with warehouse.connect(warehouse_path, create=False) as wh:
+    with warehouse.connect(warehouse_path, create=False, wait=warehouse.STORE_WAIT) as wh:
         wh.save_not_played(forecast_run_id, not_played.drill, not_played.reason)
     return not_played
 

@@ -419,7 +419,7 @@ def store_forecast(
         accuracy = extended.accuracy
         frames["forecast_months"] = extended.months
     frames["horizon_accuracy"] = accuracy
-    with warehouse.connect(warehouse_path, create=False) as wh:
+    with warehouse.connect(warehouse_path, create=False, wait=warehouse.STORE_WAIT) as wh:
         wh.save_run("forecast_runs", run, frames)
     backtested = result.summary.get_column("fallback").is_null()
     chosen, fallback = (

@@ -4,6 +4,7 @@ what changed since the report before."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -14,7 +15,7 @@ from pydantic import BaseModel
 
 from forecasting import warehouse
 from forecasting.options import ReportOptions
-from forecasting.runs.drills import BLOCKS_NOTE, blocks_needed, capacity_sha256
+from forecasting.runs.drills import BLOCKS_NOTE, blocks_needed, capacity_sha256, drills_folder
 from forecasting.runs.forecasts import named_customers, silent_customers_for
 from forecasting.runs.ids import ForecastRef, forecast_run, new_run_id
 
@@ -231,6 +232,8 @@ def _drill_frames(
     additions = wh.runs_frame("drill_additions", ids)
     blocks = additions.group_by("run_id").agg(blocks_needed().alias("blocks_needed"))
 
+    not_played = wh.drills_not_played(forecast_run_id=forecast_run_id)
+
     def named(table: str) -> pl.DataFrame:
         return wh.runs_frame(table, ids).join(names, on="run_id").drop("run_id")
 
@@ -256,9 +259,30 @@ def _drill_frames(
         "drill_variant_curves": named("drill_variant_curves"),
         "drill_rungs": named("drill_rungs"),
         "drill_kpi_changes": named("drill_kpi_changes"),
-        "drills_not_played": wh.drills_not_played(forecast_run_id=forecast_run_id),
+        "drills_not_played": not_played,
         "drills_other_plan": drills_on_other_plans(other, plan_sha256=plan_sha256),
+        "drills_unplayed": _unplayed(
+            played.get_column("drill"), not_played.get_column("drill"), any_played=ids
+        ),
     }
+
+
+def _unplayed(
+    played: pl.Series, refused: pl.Series, *, any_played: Sequence[str]
+) -> tuple[str, ...]:
+    """The named drills (``fleetcast drill``'s set) with no run on this forecast run, where
+    some others have one: an interrupted `drill` kept the drills it finished, and the report
+    read "2 of 3 drills failing" for a fleet that has eight."""
+    from forecasting.drills import ScenarioError, load_scenarios
+
+    if not any_played:
+        return ()  # the pages say none was played
+    try:
+        named = load_scenarios(drills_folder())
+    except ScenarioError:
+        return ()  # `fleetcast drill` names the bad file; the report is no place to stop
+    seen = set(played.to_list()) | set(refused.to_list())
+    return tuple(sorted(name for name in named if name not in seen))
 
 
 def report_inputs(
@@ -459,7 +483,7 @@ def report_trigger_rows(inputs: ReportInputs) -> pl.DataFrame:
 def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:
     """The report's triggers and failing drills as Markdown, for the Prefect artifact."""
     from forecasting.report.format import fmt_day_or_month
-    from forecasting.report.inputs import daily_end
+    from forecasting.report.inputs import daily_end, unplayed_text
 
     triggers = inputs.triggers.sort("status", "order_by", nulls_last=True)
     lines = [
@@ -485,6 +509,8 @@ def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:
     lines += ["", f"Failing drills: {', '.join(failing) if failing else 'none'}."]
     if inputs.drills_other_plan:
         lines.append(f"**Not verified:** {inputs.drills_other_plan}.")
+    if inputs.drills_unplayed:
+        lines.append(f"**Not played on this forecast run:** {unplayed_text(inputs)}.")
     return "\n".join(lines)
 
 

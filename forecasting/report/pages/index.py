@@ -9,7 +9,13 @@ from datetime import date, datetime
 import polars as pl
 
 from forecasting.report.format import fmt_count, fmt_date, fmt_datetime, fmt_usd
-from forecasting.report.inputs import STATUSES, ReportInputs, plan_orders, status_headline
+from forecasting.report.inputs import (
+    STATUSES,
+    ReportInputs,
+    plan_orders,
+    status_headline,
+    unplayed_text,
+)
 from forecasting.report.pages.common import (
     PAGES,
     Badge,
@@ -56,6 +62,8 @@ def _drills_failing(inputs: ReportInputs, failing: int) -> str:
         text = "none played on this forecast run (fleetcast drill plays them)"
     if inputs.drills_other_plan:
         text += "; others not verified against this plan (see Platform)"
+    if inputs.drills_unplayed:
+        text += f"; {unplayed_text(inputs)}"
     return text
 
 

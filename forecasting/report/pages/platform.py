@@ -23,7 +23,7 @@ from forecasting.report.format import (
     fmt_pct,
     fmt_usd,
 )
-from forecasting.report.inputs import ReportInputs
+from forecasting.report.inputs import ReportInputs, unplayed_text
 from forecasting.report.pages.common import (
     CLASS_ORDER,
     Badge,
@@ -625,6 +625,8 @@ def _drills_intro(inputs: ReportInputs) -> str | None:
     if inputs.drills_other_plan:
         text = inputs.drills_other_plan
         parts.append(f"Not verified against this plan: {text[0].upper()}{text[1:]}.")
+    if inputs.drills_unplayed:
+        parts.append(f"Not played: {unplayed_text(inputs)}.")
     failures = inputs.drill_answers.get_column("unshocked_failures").drop_nulls().to_list()
     beside = unshocked_beside_green(
         (group for text in failures for group in text.split("; ")),
