@@ -1162,6 +1162,7 @@ def connect(
     con.execute("SET enable_progress_bar = false")
     warehouse = Warehouse(con, path)
     try:
+        _refuse_newer_schema(warehouse)
         if not read_only:
             warehouse.migrate()
         yield warehouse
@@ -1173,6 +1174,22 @@ def connect(
         raise QueryInterrupted(str(exc)) from exc
     finally:
         warehouse.close()
+
+
+def _refuse_newer_schema(warehouse: Warehouse) -> None:
+    """A warehouse a newer fleetcast migrated is refused before anything reads or writes it:
+    its tables may differ from the ones this code knows (a 35-line DuckDB trace where one
+    did, silent reads and writes where none did)."""
+    known = MIGRATIONS[-1].version
+    exists = warehouse._scalar(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
+    )
+    found = warehouse.schema_version() if exists else 0
+    if found > known:
+        raise WarehouseError(
+            f"warehouse {warehouse.path} has schema version {found}, newer than this "
+            f"fleetcast knows ({known}): upgrade fleetcast, or point --warehouse at another file"
+        )
 
 
 # Bytes 8..11 of every DuckDB database file (after an 8-byte checksum).
