@@ -627,7 +627,7 @@ def _money(value: float | None) -> str:
 
 def decisions_tables(run: DecisionRun) -> list[Table]:
     """A decision backtest: the counts and totals, then one row per as-of day and pool."""
-    from forecasting.decisions import order_by_text
+    from forecasting.decisions import DECISION_REPLAYS_SCHEMA, idle_not_verified, order_by_text
 
     counts = run.counts
     judged = sum(counts.values()) - counts.get("not_verified", 0)
@@ -654,13 +654,15 @@ def decisions_tables(run: DecisionRun) -> list[Table]:
     # up alternatives, not one budget.
     for name in ("unmet GPU-h", "revenue lost", "idle GPU-months", "idle capital"):
         summary.add_column(f"{name} (sum of replays)", justify="right")
+    unmeasured = idle_not_verified(pl.DataFrame(run.replays, schema=DECISION_REPLAYS_SCHEMA))
+    beside = f" (+ {unmeasured} not verified)" if unmeasured else ""
     summary.add_row(
         _n(judged),
         *(Text(_n(counts.get(key, 0)), style=colour) for _, key, colour in verdicts),
         f"{run.unmet_gpu_hours:,.0f}",
         _money(run.revenue_lost_usd),
-        f"{run.idle_gpu_months:,.0f}",
-        _money(run.idle_capital_usd),
+        f"{run.idle_gpu_months:,.0f}{beside}",
+        _money(run.idle_capital_usd) + beside,
     )
     replays = Table(title="what the triggers said, and what happened", title_justify="left")
     for name in (

@@ -164,6 +164,7 @@ __all__ = [
     "backtest_inputs",
     "decision_counts",
     "history_days",
+    "idle_not_verified",
     "judge_replay",
     "known_then",
     "order_by_text",
@@ -737,6 +738,16 @@ def score_replay(
     return pl.DataFrame(rows, schema=DECISION_REPLAYS_SCHEMA, orient="row")
 
 
+def idle_not_verified(replays: pl.DataFrame) -> int:
+    """Judged orders whose idle capital was not measured (they arrive after the data): the
+    totals leave them out, and "$0 idle capital" beside two false alarms read as measured."""
+    return replays.filter(
+        (pl.col("verdict") != Verdict.NOT_VERIFIED.value)
+        & (pl.col("blocks_to_order").fill_null(0) > 0)
+        & pl.col("idle_capital_usd").is_null()
+    ).height
+
+
 def decision_counts(replays: pl.DataFrame) -> dict[str, int]:
     """Rows per verdict, every verdict named (0 when none)."""
     counts = dict(replays.group_by("verdict").len().iter_rows())
@@ -963,6 +974,14 @@ def replay_days(series: pl.DataFrame, options: DecisionOptions) -> tuple[list[da
         raise ValueError(
             f"--until {options.until} is before --from {options.first_as_of}; swap them, or "
             "leave --until out (the day before the data ends)"
+        )
+    if options.until is not None and options.until >= data_end:
+        # An as-of day after the data replays the same data as the last one, and its orders
+        # read as decisions made on telemetry nobody had (22 racks, then 200, then 154).
+        raise ValueError(
+            f"--until {options.until} is not before the data ends ({data_end}): an as-of day "
+            f"needs data after it to be judged; pick --until {data_end - timedelta(days=1)} "
+            "or earlier, or leave it out"
         )
     if not days:
         raise ValueError(

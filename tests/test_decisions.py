@@ -307,7 +307,8 @@ def test_as_of_days_and_intervals() -> None:
 
 def test_replay_days_name_what_is_wrong_with_the_range() -> None:
     """An --until before --from says so (it read as a --from outside the data); a --from after
-    the data or before it names the data's span."""
+    the data or before it names the data's span; an --until on or after the data's last day is
+    refused (it replayed as-of days with no telemetry after them, on the same data)."""
     series = pl.DataFrame({"ds": [date(2026, 1, 1), date(2026, 6, 30)]})
     days, end = decisions.replay_days(series, DecisionOptions(first_as_of=date(2026, 3, 1)))
     assert (
@@ -320,6 +321,10 @@ def test_replay_days_name_what_is_wrong_with_the_range() -> None:
         ),
         (DecisionOptions(first_as_of=date(2026, 8, 1)), "the data runs 2026-01-01 to 2026-06-30"),
         (DecisionOptions(first_as_of=date(2025, 8, 1)), "before the data starts (2026-01-01)"),
+        (
+            DecisionOptions(first_as_of=date(2026, 5, 1), until=date(2026, 9, 1)),
+            "--until 2026-09-01 is not before the data ends (2026-06-30)",
+        ),
     ]
     for options, said in cases:
         with pytest.raises(ValueError, match=re.escape(said)):
@@ -667,3 +672,31 @@ def test_an_order_waiting_for_its_sites_power_is_judged_from_its_power(tmp_path:
     assert page is not None
     cell = f"{powered.isoformat()} (arrives {row['arrives'].isoformat()}, waits for its site"
     assert cell in page.read_text(encoding="utf-8")
+
+
+def test_idle_totals_count_the_orders_whose_idle_was_not_measured() -> None:
+    """Two false alarms whose orders arrive after the data read "$0 idle capital" and "0 idle
+    GPU-months" as if measured: the totals say how many orders they leave out."""
+    from forecasting.report.pages.decisions import _cards
+
+    def replay(verdict: str, blocks: int, idle: float | None) -> dict[str, Any]:
+        row: dict[str, Any] = dict.fromkeys(decisions.DECISION_REPLAYS_SCHEMA.names())
+        return row | {"verdict": verdict, "blocks_to_order": blocks, "idle_capital_usd": idle}
+
+    replays = pl.DataFrame(
+        [
+            replay("false_alarm", 4, None),
+            replay("false_alarm", 2, None),
+            replay("in_time", 3, 1e6),
+            replay("not_verified", 5, None),
+            replay("no_order_needed", 0, None),
+        ],
+        schema=decisions.DECISION_REPLAYS_SCHEMA,
+        orient="row",
+    )
+    assert decisions.idle_not_verified(replays) == 2
+    run = {"idle_capital_usd": 1e6, "idle_gpu_months": 3.0, "unmet_gpu_hours": 0.0}
+    cards = dict(_cards(run | {"revenue_lost_usd": None}, replays))
+    said = " (+ 2 order(s) not verified: they arrive after the data)"
+    assert cards["idle capital, as if ordered (sum of replays)"].endswith(said)
+    assert cards["idle GPU-months (sum)"] == "3" + said

@@ -22,6 +22,7 @@ from forecasting.decisions import (
     MIN_HISTORY_DAYS,
     Verdict,
     decision_counts,
+    idle_not_verified,
     order_by_text,
     short_history_as_ofs,
 )
@@ -322,13 +323,22 @@ def _cards(run: dict[str, Any], replays: pl.DataFrame) -> list[tuple[str, str]]:
             "nothing ordered (of which ran short)",
             f"{fmt_count(counts['nothing_ordered'])} ({fmt_count(came)})",
         ),
-        ("idle capital, as if ordered (sum of replays)", fmt_usd(run["idle_capital_usd"])),
+        (
+            "idle capital, as if ordered (sum of replays)",
+            fmt_usd(run["idle_capital_usd"]) + _unmeasured_idle(replays),
+        ),
         ("no order needed", fmt_count(counts["no_order_needed"])),
         ("judged / not verified", f"{fmt_count(judged)} / {fmt_count(counts['not_verified'])}"),
         ("unmet GPU-hours when late or missed (sum)", fmt_gpu_hours(run["unmet_gpu_hours"])),
         ("revenue lost when late or missed (sum)", _money(run["revenue_lost_usd"])),
-        ("idle GPU-months (sum)", f"{run['idle_gpu_months']:,.0f}"),
+        ("idle GPU-months (sum)", f"{run['idle_gpu_months']:,.0f}" + _unmeasured_idle(replays)),
     ]
+
+
+def _unmeasured_idle(replays: pl.DataFrame) -> str:
+    """Beside an idle total: the judged orders it leaves out, their idle not measured."""
+    n = idle_not_verified(replays)
+    return f" (+ {n} order(s) not verified: they arrive after the data)" if n else ""
 
 
 def _warnings(replays: pl.DataFrame) -> list[str]:
