@@ -876,6 +876,12 @@ def ingest_frame(
             f"dropped {loaded.dropped:,} row(s) of earlier content of this path over the same "
             "period, under keys this version no longer holds: this version replaces it"
         )
+    if loaded.kept:
+        notes.append(
+            f"kept {loaded.kept:,} row(s) of earlier content of this path over the same period, "
+            "under keys this version lacks: it has quarantined rows, which may be those keys; "
+            "fix them and reload the file to replace the old rows"
+        )
     if loaded.superseded:
         notes.append(
             f"dropped {loaded.superseded:,} quarantine row(s) of earlier content of this path: "

@@ -386,8 +386,10 @@ class Loaded:
     overlaps: tuple[Overlap, ...] = ()
     superseded: int = 0
     # Telemetry rows of earlier content at the same path, over a period this content covers
-    # whole, under keys this content lacks: dropped with it (see _drop_replaced_rows).
+    # whole, under keys this content lacks: dropped with it (see _replaced_rows), or kept
+    # where this content has quarantined rows.
     dropped: int = 0
+    kept: int = 0
 
 
 class Warehouse:
@@ -581,13 +583,17 @@ class Warehouse:
                 )
             finally:
                 self._con.execute("DROP TABLE _deduped")
-        dropped = self._drop_replaced_rows(path, sha256, min_ts, max_ts)
+        rejected = int(self._scalar("SELECT count(*) FROM read_parquet(?)", [str(bad)]))
+        # A version with rows it could not read may lack a key only because its row there is
+        # broken: three corrupted rows of a re-export deleted the good values stored for their
+        # keys. Its earlier rows stay until a clean version replaces them.
+        replaced_rows = self._replaced_rows(path, sha256, min_ts, max_ts, drop=not rejected)
+        dropped, kept = (0, replaced_rows) if rejected else (replaced_rows, 0)
         self._con.execute(
             'INSERT INTO quarantine (ingest_id, file, row_number, "column", rule, value, raw) '
             'SELECT ?, ?, __row, "column", rule, value, raw FROM read_parquet(?)',
             [ingest_id, path, str(bad)],
         )
-        rejected = int(self._scalar("SELECT count(*) FROM read_parquet(?)", [str(bad)]))
         entry = LedgerEntry(
             ingest_id=ingest_id,
             sha256=sha256,
@@ -614,7 +620,9 @@ class Warehouse:
                 for v in (getattr(entry, c) for c in LEDGER_COLUMNS)
             ],
         )
-        return Loaded(entry=entry, overlaps=overlaps, superseded=superseded, dropped=dropped)
+        return Loaded(
+            entry=entry, overlaps=overlaps, superseded=superseded, dropped=dropped, kept=kept
+        )
 
     def _overlaps(self) -> tuple[Overlap, ...]:
         """Per earlier ingest, the keys of ``_deduped`` it stored, changed and identical.
@@ -633,12 +641,18 @@ class Warehouse:
             Overlap(ingest_id=i, path=p, changed=int(c), identical=int(n)) for i, p, c, n in rows
         )
 
-    def _drop_replaced_rows(
-        self, path: str, sha256: str, min_ts: datetime | None, max_ts: datetime | None
+    def _replaced_rows(
+        self,
+        path: str,
+        sha256: str,
+        min_ts: datetime | None,
+        max_ts: datetime | None,
+        *,
+        drop: bool,
     ) -> int:
-        """Delete the telemetry rows still stored from earlier content of ``path`` whose period
-        this content covers whole (its rows of the same keys were just replaced); return how
-        many.
+        """How many telemetry rows are still stored from earlier content of ``path`` whose
+        period this content covers whole (its rows of the same keys were just replaced);
+        deleted with ``drop``.
 
         A file re-exported for the same period is a correction: the keys it no longer holds
         (a region spelled "US-EAST" before the fix) must go with the old version, or following
@@ -659,7 +673,7 @@ class Warehouse:
         stale = int(
             self._scalar("SELECT count(*) FROM telemetry WHERE list_contains(?, ingest_id)", [ids])
         )
-        if stale:
+        if stale and drop:
             self._con.execute("DELETE FROM telemetry WHERE list_contains(?, ingest_id)", [ids])
         return stale
 

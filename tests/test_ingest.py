@@ -870,3 +870,24 @@ def test_two_folders_files_of_one_name_are_two_files(
         str(tmp_path / "a" / "export.csv"),
         str(tmp_path / "b" / "export.csv"),
     }
+
+
+def test_a_reexport_with_broken_rows_keeps_the_good_values_they_hid(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    """A re-export of a path with three corrupted rows deleted the good values stored for
+    their keys (1,140 rows became 1,137), the bad ones only quarantined: a version with
+    quarantined rows keeps the old rows it lacks, says so, and a clean reload replaces them."""
+    path = tmp_path / "day.csv"
+    rows = [GOOD.replace("T00", f"T{h:02d}") for h in range(6)]
+    write_csv(path, *rows)
+    run(wh, path)
+    broken = [*rows[:2], rows[2].replace(",10,1", ",-4,1"), *rows[3:]]
+    write_csv(path, *broken)
+    result = run(wh, path)
+    assert wh.telemetry().height == 6
+    assert any(note.startswith("kept 1 row(s) of earlier content") for note in result.notes)
+    write_csv(path, *rows[:2], *rows[3:])
+    clean = run(wh, path)
+    assert wh.telemetry().height == 5
+    assert any(note.startswith("dropped 1 row(s) of earlier content") for note in clean.notes)
