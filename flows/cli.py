@@ -1239,12 +1239,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
     except KeyboardInterrupt as exc:
         # Every run is stored in one transaction at its end: an interrupted one stored nothing
-        # (Ctrl-C printed a 29-line trace and said nothing of what was kept).
+        # (Ctrl-C printed a 29-line trace and said nothing of what was kept). A command of
+        # several runs keeps the ones it finished ("stores nothing" read as all or nothing
+        # after a drill kept three of its eight drills).
         by = stopping.stopped_by(exc)
         stopped = "interrupted" if by == signal.SIGINT else f"stopped by {by.name}"
         say(
-            f"fleetcast {args.command}: {stopped}; a run not finished stores nothing, and "
-            "what earlier runs stored is unchanged",
+            f"fleetcast {args.command}: {stopped}; a run not finished stores nothing, the ones "
+            "it finished (each file ingested, each drill played, a report's triggers) stay "
+            "stored: run it again to finish (`fleetcast status` lists what is stored)",
             error=True,
         )
         return 128 + by
