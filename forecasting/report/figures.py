@@ -984,9 +984,12 @@ def backlog_chart(
     if not top["backlog_p90"]:
         takeaway = f"No backlog builds up in drill {drill} on 90% of paths."
     else:
+        # The hour-by-hour P90 across paths, not the P90 of each path's own peak (the KPI
+        # table's "peak backlog"): both read "P90 peak backlog", 85,653 beside 88,514.
         takeaway = (
-            f"Backlog peaks at {fmt_gpu_hours(top['backlog_p90'])} (P90) for "
-            f"{top['workload_class']} on {fmt_date(top['ts'])} in drill {drill}"
+            f"The hourly P90 of the backlog across paths peaks at "
+            f"{fmt_gpu_hours(top['backlog_p90'])} for {top['workload_class']} on "
+            f"{fmt_date(top['ts'])} in drill {drill}"
         )
         for variant, (_, label) in _VARIANT_STYLE.items():
             peak = _variant_peak(others, variant, top["workload_class"])
