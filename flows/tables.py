@@ -344,7 +344,7 @@ def _book_applied(run: ForecastRun) -> str:
     """``2 signed contract(s) and 1 pipeline deal(s) applied``: the book the run used."""
     return (
         f"{run.contracts_signed} signed contract(s) and {run.contracts_pipeline} pipeline "
-        "deal(s) applied"
+        "deal(s) applied in the daily rows"
     )
 
 

@@ -2067,3 +2067,14 @@ def test_named_drills_not_played_on_the_run_are_named_beside_the_drill_figures()
     for page in (run_index_page(inputs), platform_page(inputs)):
         assert said in page and "`fleetcast drill` plays them" in page
     assert said not in run_index_page(sample_inputs())
+
+
+def test_the_book_count_says_it_counts_the_daily_rows() -> None:
+    """ "2 pipeline deal(s) holding GPUs within its horizon" sat beside a table of three, the
+    third starting in month 10 of a 37-month plan: the count says it is over the daily rows."""
+    inputs = replace(sample_inputs(), book_applied=pl.DataFrame({"signed": [3], "pipeline": [2]}))
+    page = finance_page(inputs)
+    end = daily_end(inputs)
+    assert end is not None
+    assert f"2 pipeline deal(s) holding GPUs within its daily rows (to {end})" in page
+    assert "Deals that start later enter the monthly plan only" in page

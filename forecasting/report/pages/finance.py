@@ -452,10 +452,13 @@ def _book_applied(inputs: ReportInputs) -> str:
             "This forecast run applied no contract: none held GPUs within its horizon, the "
             "book was empty, or the run was made with --no-contracts."
         )
+    # Counted over the daily rows: "2 pipeline deals" sat beside a table of three, the third
+    # starting in month 10 of the plan.
     return (
         f"This forecast run (as of {fmt_date(inputs.as_of)}) applied {signed} signed "
-        f"contract(s) and {pipeline} pipeline deal(s) holding GPUs within its horizon; "
-        "its demand, triggers and drills include them."
+        f"contract(s) and {pipeline} pipeline deal(s) holding GPUs within its daily rows (to "
+        f"{fmt_date(daily_end(inputs))}); its demand, triggers and drills include them. Deals "
+        "that start later enter the monthly plan only (the table below has every month)."
     )
 
 
