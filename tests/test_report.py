@@ -2078,3 +2078,31 @@ def test_the_book_count_says_it_counts_the_daily_rows() -> None:
     assert end is not None
     assert f"2 pipeline deal(s) holding GPUs within its daily rows (to {end})" in page
     assert "Deals that start later enter the monthly plan only" in page
+
+
+def test_power_to_contract_shows_the_mw_beyond_the_ceiling_beside_what_it_prices() -> None:
+    """The "MW to contract" column read 26.5 MW (the part within the site's ceiling, which the
+    cost prices) beside a note to contract 96.11: the cell shows both parts."""
+    from forecasting.triggers import POWER_TRIGGERS_SCHEMA
+
+    row = {
+        "region": "us-east",
+        "site": "us-east-b",
+        "status": "red",
+        "contract_by": date(2026, 9, 6),
+        "mw_to_contract": 26.5,
+        "mw_beyond_ceiling": 69.61,
+        "power_lead_months": 24,
+        "cost_usd": 291.5e6,
+    }
+    frame = pl.DataFrame([row]).cast({"contract_by": pl.Date})
+    triggers = pl.concat([POWER_TRIGGERS_SCHEMA.to_frame(), frame], how="diagonal_relaxed")
+    page = facilities_page(replace(sample_inputs(), power_triggers=triggers))
+    assert "26.5 MW (+ 69.6 MW beyond the ceiling)" in page
+    within = pl.concat(
+        [POWER_TRIGGERS_SCHEMA.to_frame(), frame.with_columns(mw_beyond_ceiling=0.0)],
+        how="diagonal_relaxed",
+    )
+    assert "beyond the ceiling)" not in facilities_page(
+        replace(sample_inputs(), power_triggers=within)
+    )

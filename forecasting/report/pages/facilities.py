@@ -242,6 +242,14 @@ def _power_orders_table(triggers: pl.DataFrame, placements: pl.DataFrame) -> Tab
     )
 
 
+def _to_contract(row: dict[str, Any]) -> str:
+    """The MW to contract within the site's ceiling (what the cost prices), and what the
+    shortfall needs beyond it: the column read 26.5 MW beside a note to contract 96.11."""
+    within = fmt_mw(row["mw_to_contract"])
+    beyond = row.get("mw_beyond_ceiling") or 0.0
+    return f"{within} (+ {fmt_mw(beyond)} beyond the ceiling)" if beyond > 0 else within
+
+
 def _power_contracts_table(power: pl.DataFrame) -> Table:
     """Per declared site: when its MW need passes what is energized, and the contract date."""
     rows = [
@@ -253,7 +261,7 @@ def _power_contracts_table(power: pl.DataFrame) -> Table:
             fmt_date(r["exhaustion_date"]),
             fmt_mw(r["mw_needed_at_exhaustion"]),
             fmt_mw(r["energized_mw_at_exhaustion"]),
-            fmt_mw(r["mw_to_contract"]),
+            _to_contract(r),
             f"{r['power_lead_months']} months",
             fmt_usd(r["cost_usd"]) if r["mw_to_contract"] else MISSING,
             r["note"] or "",
