@@ -14,6 +14,7 @@ One process may hold the file for writing at a time (a DuckDB rule); a second on
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
 from collections.abc import Iterator, Sequence
@@ -1169,6 +1170,14 @@ def connect(
             "(a new path is created by `fleetcast ingest`)"
         )
     path.parent.mkdir(parents=True, exist_ok=True)
+    if not read_only and not os.access(path.parent, os.W_OK):
+        # DuckDB writes its log, and ingest its staging files, beside the file: a read-only
+        # folder failed a commit (or a staging folder) in a 30-line trace.
+        raise WarehouseError(
+            f"cannot write in {path.parent}, the warehouse's folder (DuckDB keeps its "
+            "write-ahead log beside the file): make it writable, or point --warehouse at a "
+            "file in a folder you can write in"
+        )
     con = _opened(path, read_only=read_only, wait=wait)
     # UTC everywhere: TIMESTAMPTZ values must not be rendered in the machine's local zone.
     con.execute("SET TimeZone = 'UTC'")

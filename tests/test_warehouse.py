@@ -9,6 +9,7 @@ import sys
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -233,3 +234,26 @@ def test_events_file_replaces_its_own_events_only(wh: Warehouse) -> None:
     assert events.schema == EVENTS_SCHEMA
     assert events["date"].to_list() == [date(2026, 1, 1), date(2026, 3, 1), date(2026, 12, 25)]
     assert wh.event_sources()["events"].to_list() == [2, 1]
+
+
+def test_a_warehouse_in_a_folder_it_cannot_write_in_is_refused_in_one_line(
+    warehouse_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read-only folder failed ingest, drill and report in 22-30-line traces (DuckDB's log,
+    the staging folder): a writer is refused before any work, naming the folder; a reader is
+    not."""
+    with warehouse.connect(warehouse_path):
+        pass
+    writable = os.access
+
+    def access(path: Any, mode: int) -> bool:
+        return False if Path(path) == warehouse_path.parent else writable(path, mode)
+
+    monkeypatch.setattr(warehouse.os, "access", access)
+    with (
+        pytest.raises(WarehouseError, match=r"cannot write in .*, the warehouse's folder"),
+        warehouse.connect(warehouse_path),
+    ):
+        pass
+    with warehouse.connect(warehouse_path, read_only=True) as wh:
+        assert wh.schema_version() == MIGRATIONS[-1].version
