@@ -94,6 +94,9 @@ from forecasting.triggers.common import (
 )
 from forecasting.triggers.power import _Power
 
+# Days ahead the decision backtest scores a band (forecasting.longrange.DECISION_HORIZON_DAYS,
+# not imported: it loads scipy), said where the run's own reach is not given.
+DECISION_HORIZON_DAYS = 182
 # How long the notes of a bridged pool say waiting to order the newer blocks would take.
 _WAIT_WEEKS = 4
 # Waits (weeks) before ordering a bridge's newer blocks that the plan weighs against ordering
@@ -723,7 +726,13 @@ def _trigger_row(
             f"in service {relief.arrives})"
         )
     median = _median_size(
-        daily, order, sized=sized, relief=relief, as_of=as_of, serving_from=serving_from
+        daily,
+        order,
+        sized=sized,
+        relief=relief,
+        as_of=as_of,
+        scored_days=settings.scored_days,
+        serving_from=serving_from,
     )
     if median is not None:
         notes.append(median)
@@ -734,11 +743,6 @@ def _trigger_row(
     return _Decision(row, order, window_end, bridge, head)
 
 
-# Days ahead the decision backtests score a band (forecasting.longrange's decision horizon):
-# past them the band is carried along, not measured.
-_SCORED_DAYS = 182
-
-
 def _median_size(
     daily: pl.DataFrame,
     order: _Order,
@@ -746,11 +750,12 @@ def _median_size(
     sized: pl.DataFrame,
     relief: _Order | None,
     as_of: date,
+    scored_days: int | None,
     serving_from: date | None = None,
 ) -> str | None:
     """What the same window would order at the median, where the order is sized past the
-    days the backtests score and the median asks for fewer blocks (None otherwise, or when
-    the forecast has no median: ``requirement_q50`` absent).
+    ``scored_days`` the run's backtests scored and the median asks for fewer blocks (None
+    otherwise, or when the forecast has no median: ``requirement_q50`` absent).
 
     Sized at q90 far out, an order reads the band's tail where nothing measured it: a lumpy
     class's q90 16 times its q50 at 19 months ordered 174 pods ($7.1B) for a class of 3,584
@@ -759,7 +764,8 @@ def _median_size(
     if "requirement_q50" not in daily.columns or sized.is_empty():
         return None
     last = _day(sized["ds"].max())
-    if last <= as_of + timedelta(days=_SCORED_DAYS):
+    scored = DECISION_HORIZON_DAYS if scored_days is None else scored_days
+    if last <= as_of + timedelta(days=scored):
         return None
     median = daily.filter(pl.col("ds").is_between(sized["ds"].min(), last)).select(
         "ds", shortfall_gpus=pl.col("requirement_q50") - pl.col("capacity_gpus")
@@ -770,9 +776,20 @@ def _median_size(
     capex = blocks * order.candidate.capex_usd
     return (
         f"at q50 the same window needs {blocks} x {order.candidate.name} (${capex / 1e6:,.1f}M): "
-        f"sized to {last}, past the {_SCORED_DAYS} days ahead the backtests score, the order "
-        "reads the band's upper tail where no backtest measured it"
+        f"sized to {last}, {_past_scored(scored_days)}: the order reads the band's upper tail "
+        "where no backtest measured it"
     )
+
+
+def _past_scored(scored_days: int | None) -> str:
+    """Where an order's window lies against what the backtests scored: the run's own reach
+    where given (a run whose backtests scored 28 days read "past the 182 days ahead the
+    backtests score", a figure of the decision backtest it never had)."""
+    if scored_days is None:
+        return f"past the {DECISION_HORIZON_DAYS} days ahead a decision backtest scores"
+    if scored_days == 0:
+        return "and no backtest of this run scored its band"
+    return f"past the {scored_days} days ahead this run's backtests scored"
 
 
 def _monthly_grain_note(exhausted: date, daily_end: date) -> str:
