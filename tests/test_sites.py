@@ -239,6 +239,83 @@ def test_a_block_waiting_for_power_beats_a_powered_one_that_arrives_later() -> N
     assert held.placements.select("site", "powered").rows() == [("s1", False)]
 
 
+def _racks_then_a_pod(sites: list[dict[str, Any]]) -> Any:
+    """Training 500 + 1.2d and inference 400 + 5d on a live 1,000-GPU rack and a live
+    1,000-GPU pod (1.0 MW each) at s1: the all pool runs short on day 113 and orders 4 racks
+    (1.6 MW) landing day 85; the training pool runs short on day 251 and orders a 30-week
+    pod (1.2 MW) landing day 223, placed first, as the training pool's order is."""
+    d = np.arange(DAYS, dtype=float)
+    training, inference = 500 + 1.2 * d, 400 + 5.0 * d
+    days = [_day(i) for i in range(DAYS)]
+    forecast = pl.concat(
+        [
+            _forecast(training + inference, days),
+            *(
+                _forecast(values, days).with_columns(unique_id=pl.lit(uid))
+                for uid, values in (
+                    ("total/r1/training", training),
+                    ("total/r1/inference", inference),
+                )
+            ),
+        ]
+    )
+    pod = RACK | {"name": "pod-h100", "kind": "pod", "gpus": 1000, "mw": 1.2,
+                  "lead_time_weeks": 30, "capex_usd": 40e6, "fabric": True}  # fmt: skip
+    blocks = [_block(), _block("r1-pod", kind="pod", fabric=True)]
+    return _run(_plan(sites=sites, blocks=blocks, candidates=[RACK, pod]), forecast)
+
+
+def test_the_order_short_of_power_is_the_one_whose_arrival_overflows_the_site() -> None:
+    """s1 has 4 MW, 2 drawn: the racks (1.6 MW, day 85) fit on arrival, the pod (1.2 MW,
+    day 223) landing after them does not, and the site's power trigger dates its shortfall
+    on the pod's arrival. The pod is flagged (red: no power for it in the plan), the racks
+    are green at s1.
+
+    Before, a site's MW went to orders in the order they were placed, training pool first:
+    the pod took 1.2 MW and the racks landing 138 days before it read red, "no power for it
+    in the plan" (the most free 0.80 MW), while the pod that overflows the site read green.
+    """
+    result = _racks_then_a_pod([_site(mw=4.0)])
+    rows = {r["pool"]: r for r in result.triggers.iter_rows(named=True)}
+    racks, pod = rows["all"], rows["training"]
+    assert (racks["candidate"], racks["blocks_to_order"], racks["arrives"]) == (
+        "rack-h100",
+        4,
+        _day(85),
+    )
+    assert (pod["candidate"], pod["arrives"]) == ("pod-h100", _day(223))
+    assert (racks["status"], racks["powered_from"]) == ("green", None)
+    assert "power is the constraint" not in racks["note"] and "4 x rack-h100 at s1" in racks["note"]
+    assert (pod["status"], pod["powered_from"]) == ("red", None)
+    assert (
+        "power is the constraint: no site in r1 has 1.20 MW for 1 x pod-h100 energized from "
+        f"{_day(223)} (the most free is 0.40 MW at s1)"
+    ) in pod["note"]
+    placed = result.placements.sort("arrives").select("pool", "site", "powered", "status")
+    assert placed.rows() == [("all", "s1", True, "green"), ("training", "s1", False, "red")]
+    power = _power(result, "s1")
+    assert power["exhaustion_date"] == pod["arrives"]
+    assert power["mw_needed_at_exhaustion"] == pytest.approx(2.0 + 1.6 + 1.2)
+
+
+def test_an_order_displaced_by_an_earlier_arrival_moves_to_a_site_with_room() -> None:
+    """With s2 (1.2 MW, empty) beside s1, the racks take s1, the roomiest on their arrival,
+    and the pod that lands after them goes to s2, where it is powered: no site is short.
+
+    Before, the pod (placed first) took s1's MW, and the racks, finding 0.8 MW at s1 and
+    1.2 at s2, had no power: the all pool ordered a second pod at s2 instead, landing 97 days
+    after exhaustion (red), with 2.8 MW free in the region for racks in time.
+    """
+    result = _racks_then_a_pod([_site(mw=4.0), _site("s2", mw=1.2)])
+    placed = result.placements.sort("arrives")
+    assert placed.select("pool", "candidate", "site", "powered", "status").rows() == [
+        ("all", "rack-h100", "s1", True, "green"),
+        ("training", "pod-h100", "s2", True, "green"),
+    ]
+    assert set(result.triggers["status"]) == {"green"}
+    assert set(result.power["status"]) == {"green"}
+
+
 def test_contract_power_by_is_exhaustion_less_lead_months_less_buffer() -> None:
     """A committed 0.8 MW block arriving 2026-05-31 at a 1.5 MW site already drawing 1.0: power
     runs out that day; 3 months back is 2026-02-28 (clamped), less 4 weeks is 2026-01-31,

@@ -18,6 +18,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from forecasting import longrange
 from forecasting.capacity import CapacityPlan, Response
 from forecasting.schema import FORECAST_SCHEMA, WorkloadClass, table
 from forecasting.triggers import (
@@ -612,12 +613,36 @@ def test_an_order_sized_past_the_scored_days_says_what_the_median_would_order() 
     assert year["blocks_to_order"] == 2
     assert (
         f"at q50 the same window needs 1 x rack-c ($8.0M): sized to {_day(DAYS - 1)}, past the "
-        "182 days ahead the backtests score"
+        "182 days ahead a decision backtest scores: the order reads the band's upper tail"
     ) in year["note"]
     short = _trigger(plan, forecast, "r2", "all", settings=TriggerSettings(sizing_weeks=8))
     assert "at q50" not in short["note"]
     # Where the median asks for as many blocks, there is nothing to add.
     assert "at q50" not in _trigger(plan, _r2_forecast(), "r2", "all")["note"]
+
+
+def test_the_median_note_names_the_days_this_run_s_backtests_scored() -> None:
+    """A run whose backtests scored 28 days ahead says so, and says it of an order sized to
+    day 177 (8 weeks), which 182 days would have passed over; one no backtest scored says
+    that. Before, every note read "past the 182 days ahead the backtests score", a constant,
+    on a run whose backtests scored 28 days (its page's banner said 28); without the run's
+    reach the note now says 182 is the decision backtest's horizon, not this run's."""
+    forecast = _r2_forecast().with_columns(q50=pl.col("q90") * 0.8)
+    plan = _plan(_r2_blocks())
+    year = _trigger(plan, forecast, "r2", "all", settings=TriggerSettings(scored_days=28))
+    assert "past the 28 days ahead this run's backtests scored" in year["note"]
+    assert "182" not in year["note"]
+    weeks = TriggerSettings(sizing_weeks=8, scored_days=28)
+    short = _trigger(plan, forecast, "r2", "all", settings=weeks)
+    assert "past the 28 days ahead this run's backtests scored" in short["note"]
+    unscored = _trigger(plan, forecast, "r2", "all", settings=TriggerSettings(scored_days=0))
+    assert (
+        f"sized to {_day(DAYS - 1)}, and no backtest of this run scored its band: the order "
+        "reads the band's upper tail"
+    ) in unscored["note"]
+    with pytest.raises(ValueError, match="scored_days"):
+        TriggerSettings(scored_days=-1)
+    assert orders.DECISION_HORIZON_DAYS == longrange.DECISION_HORIZON_DAYS
 
 
 def test_the_plan_orders_after_the_trigger_to_its_end_by_the_same_rule() -> None:

@@ -77,6 +77,11 @@ class TriggerSettings:
     ``daily_sizing``, the orders due now are sized no further than the forecast's daily rows
     (see :mod:`~forecasting.triggers.orders`, "Uncalibrated plans"): set for a run no decision
     backtest calibrated past them (:func:`forecasting.horizon.band_calibrated`).
+    ``scored_days`` is how many days ahead the run's backtests scored its band (the pages'
+    measured reach, :func:`forecasting.report.inputs.measured_reach`; 0 when none did): an
+    order sized past them says what the median would order, and that no backtest measured
+    the band it reads. None (not given) reads the decision backtest's horizon, and the note
+    says it is that horizon, not what this run scored.
     """
 
     quantile: str = "q90"
@@ -85,10 +90,13 @@ class TriggerSettings:
     idle_quantile: str = "q10"
     sizing_weeks: int = 52
     daily_sizing: bool = False
+    scored_days: int | None = None
 
     def __post_init__(self) -> None:
         if self.buffer_weeks < 0 or self.idle_weeks < 1 or self.sizing_weeks < 1:
             raise ValueError("buffer_weeks must be >= 0, idle_weeks and sizing_weeks >= 1")
+        if self.scored_days is not None and self.scored_days < 0:
+            raise ValueError("scored_days must be >= 0")
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,7 +58,12 @@ Placement
     contract energized later), so racks that wait weeks for power beat a pod that arrives
     powered a year late; its note says power is the constraint and for how long. Only when no
     site has any candidate's MW within the plan is the first to arrive placed at the region's
-    roomiest site anyway. Without ``[[site]]`` placements have a null site.
+    roomiest site anyway. A site's MW goes to orders by arrival day, as its power trigger
+    counts it: an order reads the MW of orders landing on or before its own day, and once a
+    region's plan is chosen every order is placed again in the order they arrive, so that the
+    order short of power is the one whose arrival overflows the site (the pools place their
+    orders training first, and a training cell landing 15 months after an ``all`` pool's racks
+    had taken their MW). Without ``[[site]]`` placements have a null site.
 """
 
 from __future__ import annotations
@@ -89,6 +94,9 @@ from forecasting.triggers.common import (
 )
 from forecasting.triggers.power import _Power
 
+# Days ahead the decision backtest scores a band (forecasting.longrange.DECISION_HORIZON_DAYS,
+# not imported: it loads scipy), said where the run's own reach is not given.
+DECISION_HORIZON_DAYS = 182
 # How long the notes of a bridged pool say waiting to order the newer blocks would take.
 _WAIT_WEEKS = 4
 # Waits (weeks) before ordering a bridge's newer blocks that the plan weighs against ordering
@@ -216,21 +224,7 @@ def _choose(
         arrives = (order_by if early else as_of) + _weeks(c.lead_time_weeks)
         units = c.gpus * plan.h100_equivalent(c.gpu_type)
         order = _Order(c, _blocks_needed(shortfall_gpus, units), order_by, arrives, early, units)
-        if power is not None:
-            fits = [s for s in power.sites_in(region) if power.room(s, arrives) >= order.mw - _TOL]
-            best = max(fits, key=lambda s: (power.room(s, arrives), s), default=None)
-            if best is not None:
-                order = replace(order, site=best, powered=True, usable=arrives)
-            else:
-                # Not powered on arrival: the site that has its MW first, if any, and when.
-                later = [
-                    (day, s)
-                    for s in power.sites_in(region)
-                    if (day := power.powered_from(s, order.mw, arrives)) is not None
-                ]
-                usable, site = min(later, default=(None, None))
-                order = replace(order, site=site, powered=False, usable=usable)
-        orders.append(order)
+        orders.append(order if power is None else _placed(order, region=region, power=power))
     # In time and powered on arrival first; else the order usable first, powered or waiting
     # for power a site will have, so a block that waits months for its MW beats one that
     # arrives powered a year late; only when no site ever has the MW, the first to arrive.
@@ -238,14 +232,37 @@ def _choose(
     chosen = _rank(in_time, plan) or _first_usable(orders) or _rank(orders, plan)
     if chosen is None or power is None:
         return chosen
-    if chosen.site is None:
-        # No site ever has its MW within the plan: the roomiest carries its power trigger.
-        roomiest = power.roomiest(region, chosen.arrives, chosen.mw)
-        chosen = replace(chosen, site=None if roomiest is None else roomiest[0])
     # Its MW is reserved by the caller, for the order it places only: a choice it then
     # re-sizes or drops reserved MW no order used (us-east's racks found no power left, and a
     # cell 559 days late was ordered instead).
-    return chosen
+    return _sited(chosen, region=region, power=power)
+
+
+def _placed(order: _Order, *, region: str, power: _Power) -> _Order:
+    """``order`` at the roomiest site of ``region`` with its MW free from its arrival on;
+    else, unpowered, at the site that has the MW first (``usable`` that day), or at no site
+    when none has it within the plan."""
+    arrives = order.arrives
+    fits = [s for s in power.sites_in(region) if power.room(s, arrives) >= order.mw - _TOL]
+    best = max(fits, key=lambda s: (power.room(s, arrives), s), default=None)
+    if best is not None:
+        return replace(order, site=best, powered=True, usable=arrives)
+    later = [
+        (day, s)
+        for s in power.sites_in(region)
+        if (day := power.powered_from(s, order.mw, arrives)) is not None
+    ]
+    usable, site = min(later, default=(None, None))
+    return replace(order, site=site, powered=False, usable=usable)
+
+
+def _sited(order: _Order, *, region: str, power: _Power) -> _Order:
+    """``order``, placed at the region's roomiest site where no site ever has its MW within
+    the plan: that site's power trigger carries the date."""
+    if order.site is not None:
+        return order
+    roomiest = power.roomiest(region, order.arrives, order.mw)
+    return replace(order, site=None if roomiest is None else roomiest[0])
 
 
 class _Bridge(NamedTuple):
@@ -387,6 +404,25 @@ def _power_note(order: _Order, *, region: str, power: _Power) -> str:
     )
 
 
+def _order_head(
+    order: _Order,
+    *,
+    plan: CapacityPlan,
+    region: str,
+    exhaustion: date,
+    buffer_weeks: int,
+    power: _Power | None,
+) -> str:
+    """The clauses a trigger's note opens with: the order, what expediting it would do where
+    it is late, and why its site has no power for it (read before its MW is taken)."""
+    notes = [_order_note(order, exhaustion=exhaustion, buffer_weeks=buffer_weeks)]
+    if not order.in_time and (expedited := _expedite_note(plan, order, region, exhaustion)):
+        notes.append(expedited)
+    if not order.powered and power is not None:
+        notes.append(_power_note(order, region=region, power=power))
+    return "; ".join(notes)
+
+
 def _empty_row(region: str, pool: Pool, *, quantile: str, as_of: date) -> dict[str, object]:
     return dict.fromkeys(TRIGGERS_SCHEMA.names()) | {
         "region": region,
@@ -485,12 +521,14 @@ def _window_end(start: date, *, sizing_weeks: int, size_until: date | None) -> d
 
 class _Decision(NamedTuple):
     """A pool's TRIGGERS row, the order it places (None when none), the last day that order
-    was sized for (None when the pool never runs short), and the bridge it was cut short for."""
+    was sized for (None when the pool never runs short), the bridge it was cut short for, and
+    the clauses its note opens with about the order and its power."""
 
     row: dict[str, object]
     order: _Order | None
     sized_to: date | None
     bridge: _Bridge | None = None
+    head: str = ""  # the note's first clauses, about the order and its power (_order_head)
 
 
 def _trigger_row(
@@ -633,11 +671,15 @@ def _trigger_row(
     if order is None:
         note = f"no candidate block type can serve the {pool.value} pool in {region}"
         return _Decision(row | {"status": Status.RED.value, "note": note}, None, window_end)
-    notes = [_order_note(order, exhaustion=found.day, buffer_weeks=settings.buffer_weeks)]
-    if not order.in_time and (expedited := _expedite_note(plan, order, region, found.day)):
-        notes.append(expedited)
-    if not order.powered and power is not None:
-        notes.append(_power_note(order, region=region, power=power))
+    head = _order_head(
+        order,
+        plan=plan,
+        region=region,
+        exhaustion=found.day,
+        buffer_weeks=settings.buffer_weeks,
+        power=power,
+    )
+    notes = [head]
     # What grows past the order's window: the shortfall after it, not the largest one
     # anywhere (a late order's largest shortfall can lie before its arrival, absorbed, and
     # read as growth still to come with no later order to meet it).
@@ -684,7 +726,13 @@ def _trigger_row(
             f"in service {relief.arrives})"
         )
     median = _median_size(
-        daily, order, sized=sized, relief=relief, as_of=as_of, serving_from=serving_from
+        daily,
+        order,
+        sized=sized,
+        relief=relief,
+        as_of=as_of,
+        scored_days=settings.scored_days,
+        serving_from=serving_from,
     )
     if median is not None:
         notes.append(median)
@@ -692,12 +740,7 @@ def _trigger_row(
     row["note"] = "; ".join(notes)
     if power is not None and order.site is not None:
         power.take(order.site, order.mw, order.arrives)
-    return _Decision(row, order, window_end, bridge)
-
-
-# Days ahead the decision backtests score a band (forecasting.longrange's decision horizon):
-# past them the band is carried along, not measured.
-_SCORED_DAYS = 182
+    return _Decision(row, order, window_end, bridge, head)
 
 
 def _median_size(
@@ -707,11 +750,12 @@ def _median_size(
     sized: pl.DataFrame,
     relief: _Order | None,
     as_of: date,
+    scored_days: int | None,
     serving_from: date | None = None,
 ) -> str | None:
     """What the same window would order at the median, where the order is sized past the
-    days the backtests score and the median asks for fewer blocks (None otherwise, or when
-    the forecast has no median: ``requirement_q50`` absent).
+    ``scored_days`` the run's backtests scored and the median asks for fewer blocks (None
+    otherwise, or when the forecast has no median: ``requirement_q50`` absent).
 
     Sized at q90 far out, an order reads the band's tail where nothing measured it: a lumpy
     class's q90 16 times its q50 at 19 months ordered 174 pods ($7.1B) for a class of 3,584
@@ -720,7 +764,8 @@ def _median_size(
     if "requirement_q50" not in daily.columns or sized.is_empty():
         return None
     last = _day(sized["ds"].max())
-    if last <= as_of + timedelta(days=_SCORED_DAYS):
+    scored = DECISION_HORIZON_DAYS if scored_days is None else scored_days
+    if last <= as_of + timedelta(days=scored):
         return None
     median = daily.filter(pl.col("ds").is_between(sized["ds"].min(), last)).select(
         "ds", shortfall_gpus=pl.col("requirement_q50") - pl.col("capacity_gpus")
@@ -731,9 +776,20 @@ def _median_size(
     capex = blocks * order.candidate.capex_usd
     return (
         f"at q50 the same window needs {blocks} x {order.candidate.name} (${capex / 1e6:,.1f}M): "
-        f"sized to {last}, past the {_SCORED_DAYS} days ahead the backtests score, the order "
-        "reads the band's upper tail where no backtest measured it"
+        f"sized to {last}, {_past_scored(scored_days)}: the order reads the band's upper tail "
+        "where no backtest measured it"
     )
+
+
+def _past_scored(scored_days: int | None) -> str:
+    """Where an order's window lies against what the backtests scored: the run's own reach
+    where given (a run whose backtests scored 28 days read "past the 182 days ahead the
+    backtests score", a figure of the decision backtest it never had)."""
+    if scored_days is None:
+        return f"past the {DECISION_HORIZON_DAYS} days ahead a decision backtest scores"
+    if scored_days == 0:
+        return "and no backtest of this run scored its band"
+    return f"past the {scored_days} days ahead this run's backtests scored"
 
 
 def _monthly_grain_note(exhausted: date, daily_end: date) -> str:
@@ -1021,6 +1077,82 @@ def _cheaper_plan(
     return chosen
 
 
+def _placed_by_arrival(
+    chosen: _RegionPlan,
+    plan: CapacityPlan,
+    *,
+    power: _Power,
+    region: str,
+    as_of: date,
+    settings: TriggerSettings,
+) -> _RegionPlan:
+    """``chosen`` with every order placed again in the order the orders arrive (ties: in the
+    order they were placed), on ``power`` before any of them: each keeps its site where that
+    has its MW on arrival, else goes where :func:`_placed` puts it; its ``powered`` and
+    ``powered_from``, its status and its note's opening follow.
+
+    The pools place their orders training first, then by tranche, so an order can be placed
+    before one that lands earlier: placing reads MW by arrival, but the earlier one, placed
+    after it, still takes its MW. Read again by arrival, the order short of power is the one
+    whose arrival overflows the site, as the site's power trigger dates it (the demo's
+    us-west racks read "no power yet" for a training cell landing four months after them).
+    """
+    power = power.copy()
+    placed = [
+        (pool, i, decision)
+        for pool in Pool
+        for i, decision in enumerate([chosen.first[pool], *chosen.later[pool]])
+        if decision.order is not None and decision.order.site is not None
+    ]
+    # Ties keep the order of placement: the triggers (training first), then each pool's
+    # later orders, training's first.
+    ranked = sorted(
+        placed,
+        key=lambda p: (
+            p[2].order.arrives,  # type: ignore[union-attr]
+            min(p[1], 1),
+            list(Pool).index(p[0]),
+            p[1],
+        ),
+    )
+    again: dict[tuple[Pool, int], _Decision] = {}
+    for pool, i, decision in ranked:
+        order = decision.order
+        assert order is not None and order.site is not None
+        if power.room(order.site, order.arrives) >= order.mw - _TOL:
+            order = replace(order, powered=True, usable=order.arrives)
+        else:
+            order = _sited(_placed(order, region=region, power=power), region=region, power=power)
+        exhaustion = decision.row["exhaustion_date"]
+        assert isinstance(exhaustion, date)
+        head = _order_head(
+            order,
+            plan=plan,
+            region=region,
+            exhaustion=exhaustion,
+            buffer_weeks=settings.buffer_weeks,
+            power=power,
+        )
+        if order.site is not None:
+            power.take(order.site, order.mw, order.arrives)
+        fields = _order_fields(order, as_of=as_of, exhaustion=exhaustion, blocks=order.blocks)
+        row = decision.row
+        note = str(row["note"])
+        assert note.startswith(decision.head)  # the head opens every order's note
+        row |= {
+            "status": fields["status"],
+            "powered_from": fields["powered_from"],
+            "note": head + note[len(decision.head) :],
+        }
+        again[(pool, i)] = decision._replace(order=order, head=head)
+    first = {pool: again.get((pool, 0), chosen.first[pool]) for pool in Pool}
+    later = {
+        pool: [again.get((pool, i), d) for i, d in enumerate(chosen.later[pool], start=1)]
+        for pool in Pool
+    }
+    return _RegionPlan(first, later, power)
+
+
 def _triggers(
     daily: pl.DataFrame,
     plan: CapacityPlan,
@@ -1040,7 +1172,7 @@ def _triggers(
     end = _day(daily["ds"].max()) if daily.height else as_of
     for (region,), frame in daily.group_by("region", maintain_order=True):
         pools = {pool: frame.filter(pl.col("pool") == pool.value) for pool in Pool}
-        first, later, used = _cheaper_plan(
+        chosen = _cheaper_plan(
             pools,
             plan,
             region=str(region),
@@ -1050,8 +1182,12 @@ def _triggers(
             end=end,
             size_until=size_until,
         )
-        if power is not None and used is not None:
-            power.free = used.free  # the chosen plan's orders take their MW
+        if power is not None:
+            chosen = _placed_by_arrival(
+                chosen, plan, power=power, region=str(region), as_of=as_of, settings=settings
+            )
+            power.taken = chosen.power.taken  # type: ignore[union-attr]  # the orders' MW
+        first, later, _ = chosen
         for pool in (Pool.TRAINING, Pool.ALL):
             row, order = first[pool].row, first[pool].order
             exhausted = row["exhaustion_date"]

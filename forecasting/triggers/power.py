@@ -46,11 +46,16 @@ __all__ = ["mw_by_site_month"]
 
 @dataclass(slots=True)
 class _Power:
-    """MW free per declared site and day, from ``start``; placing an order takes its MW.
+    """MW free per declared site and day, from ``start``, for orders by their arrival day.
 
-    Free MW is what is energized that day (contracted MW from its energization day) less
-    the MW of the plan's blocks in service; an order fits a site when its MW is free on every
-    day from its arrival to the calendar's end (blocks that arrive later need theirs too).
+    ``free`` is what is energized that day (contracted MW from its energization day) less the
+    MW of the plan's blocks in service; an order fits a site when its MW is free on every day
+    from its arrival to the calendar's end (blocks that arrive later need theirs too). Orders
+    placed here (``taken``) hold their MW from their arrival, and an order counts only those
+    arriving on or before its own day: a site's MW goes to orders in the order they arrive,
+    as the power trigger counts it, not in the order they are placed (the training pool's
+    cell, placed first and landing 15 months later, took the MW of the racks before it, which
+    then read "no power for it in the plan" while the cell read powered).
     """
 
     start: date
@@ -58,8 +63,10 @@ class _Power:
     region_of: dict[str, str]
     free: dict[str, np.ndarray]
     # MW a site could still take under its ceiling, per day (energized or not); absent where
-    # the site declares no ceiling. Placing an order takes its MW here too.
+    # the site declares no ceiling.
     under_ceiling: dict[str, np.ndarray] = field(default_factory=dict)
+    # Per site, (arrival index, MW) of each order placed, in the order placed.
+    taken: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, plan: CapacityPlan, *, start: date, end: date) -> _Power | None:
@@ -79,9 +86,15 @@ class _Power:
         last = (self.end - self.start).days
         return min(max((day - self.start).days, 0), last)
 
+    def _held_before(self, site: str, arrives: date) -> float:
+        """MW held at ``site`` by orders arriving on or before ``arrives``: they come first."""
+        i = self._index(arrives)
+        return sum(mw for at, mw in self.taken.get(site, ()) if at <= i)
+
     def room(self, site: str, arrives: date) -> float:
-        """MW free at ``site`` on every day from ``arrives`` on."""
-        return float(self.free[site][self._index(arrives) :].min())
+        """MW free at ``site`` on every day from ``arrives`` on, for an order arriving then."""
+        held = self._held_before(site, arrives)
+        return float(self.free[site][self._index(arrives) :].min()) - held
 
     def sites_in(self, region: str) -> list[str]:
         """The region's declared sites, by id."""
@@ -89,18 +102,22 @@ class _Power:
 
     def powered_from(self, site: str, mw: float, arrives: date) -> date | None:
         """The first day from ``arrives`` on after which ``site`` has ``mw`` free every day to
-        the calendar's end; None when it never does."""
+        the calendar's end, for an order arriving on ``arrives``; None when it never does."""
         free = self.free[site]
         # Free MW from each day to the end, a non-decreasing series: search it.
         ahead = np.minimum.accumulate(free[::-1])[::-1]
         first = self._index(arrives)
-        i = first + int(np.searchsorted(ahead[first:], mw - _TOL))
+        need = mw + self._held_before(site, arrives) - _TOL
+        i = first + int(np.searchsorted(ahead[first:], need))
         return self.start + timedelta(days=i) if i < free.size else None
 
     def fits_ceiling(self, site: str, mw: float, arrives: date) -> bool:
         """Whether ``mw`` more from ``arrives`` on stays under ``site``'s ceiling every day."""
         under = self.under_ceiling.get(site)
-        return under is None or float(under[self._index(arrives) :].min()) >= mw - _TOL
+        if under is None:
+            return True
+        room = float(under[self._index(arrives) :].min()) - self._held_before(site, arrives)
+        return room >= mw - _TOL
 
     def roomiest(self, region: str, arrives: date, mw: float = 0.0) -> tuple[str, float] | None:
         """The region's site with the most MW free from ``arrives`` on (ties by id), among
@@ -114,17 +131,12 @@ class _Power:
 
     def take(self, site: str, mw: float, arrives: date) -> None:
         """Reserve ``mw`` at ``site`` from ``arrives`` on."""
-        self.free[site][self._index(arrives) :] -= mw
-        if site in self.under_ceiling:
-            self.under_ceiling[site][self._index(arrives) :] -= mw
+        self.taken.setdefault(site, []).append((self._index(arrives), mw))
 
     def copy(self) -> _Power:
-        """An independent copy, to try a plan without reserving its MW here."""
-        return replace(
-            self,
-            free={s: mw.copy() for s, mw in self.free.items()},
-            under_ceiling={s: mw.copy() for s, mw in self.under_ceiling.items()},
-        )
+        """An independent copy, to try a plan without reserving its MW here (the daily
+        arrays are never written: only ``taken`` grows)."""
+        return replace(self, taken={s: list(held) for s, held in self.taken.items()})
 
     def after(self, order: _Order) -> _Power:
         """A copy with ``order``'s MW taken (this one untouched), to try what would follow it."""
