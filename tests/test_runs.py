@@ -338,6 +338,10 @@ def test_a_young_fleets_plan_says_which_growth_model_it_fell_back_to_and_why(
     sized = notes.filter(notes.str.contains("sized "))
     assert settings.daily_sizing and sized.len()
     assert sized.str.contains("no decision backtest calibrated this run's band").all()
+    # Its daily backtests scored weeks, not the decision backtest's 182 days: the notes read
+    # the run's own reach.
+    assert settings.scored_days is not None and 0 < settings.scored_days < 60
+    assert not notes.str.contains("182 days").any()
 
 
 def test_drills_on_a_forecast_of_no_measured_day_are_warned_of(

@@ -116,8 +116,29 @@ def trigger_settings(
         quantile=quantile,
         buffer_weeks=buffer_weeks,
         daily_sizing=not band_calibrated(wh.run_frame("forecast_summary", run_id)),
+        scored_days=scored_days(wh, run_id),
     )
     return settings if idle_weeks is None else replace(settings, idle_weeks=idle_weeks)
+
+
+def scored_days(wh: warehouse.Warehouse, run_id: str) -> int:
+    """Days ahead some backtest of the run scored the total or a region (0: none did): the
+    daily backtests' window from their last cut-off to the as-of day, or the decision
+    backtest's horizon where it scored one (the pages' ``measured_reach``, from stored frames;
+    a trigger note read "past the 182 days ahead the backtests score" on a 28-day run)."""
+    from forecasting import hierarchy
+
+    top = hierarchy.depth() <= 1
+    as_of = wh.forecast_runs().filter(pl.col("run_id") == run_id).item(0, "as_of")
+    cutoff = wh.run_frame("backtests", run_id).filter(top).get_column("cutoff").max()
+    daily = (as_of - cutoff).days if isinstance(cutoff, date) else 0
+    decision = (
+        wh.run_frame("horizon_accuracy", run_id)
+        .filter(top & pl.col("mae").is_not_null())
+        .get_column("horizon_days")
+        .max()
+    )
+    return max(daily, int(decision) if isinstance(decision, int | float) else 0)
 
 
 def compute_triggers(
