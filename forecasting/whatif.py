@@ -835,6 +835,12 @@ def what_if(
     if revenue is None:
         notes.append("no price: neither the deal nor its class policy names one")
     extra_capex = float(orders["extra_capex_usd"].sum())
+    if extra_capex < -_USD_TOL:
+        notes.append(
+            _less_capital_note(
+                without.placements, result.placements, orders, plan, horizon_end=horizon_end
+            )
+        )
     no_extra = _no_extra_capital_note(extra_capex, serve_from, deal)
     if no_extra:
         notes.append(no_extra)
@@ -874,6 +880,54 @@ def what_if(
         gpu_hours=gpu_hours,
         concentration=concentration,
         notes=tuple(notes),
+    )
+
+
+def _order_list(placements: pl.DataFrame, plan: CapacityPlan) -> tuple[str, float, float]:
+    """A pool's orders to the plan's end as a note reads them (blocks x type, in service on),
+    their capex and the GPUs they add (in H100-equivalents where the plan counts them)."""
+    units = {c.name: c.gpus * plan.h100_equivalent(c.gpu_type) for c in plan.candidate}
+    rows = placements.sort("arrives").iter_rows(named=True)
+    listed = ", ".join(f"{r['blocks']} x {r['candidate']} ({r['arrives']})" for r in rows)
+    gpus = sum(
+        r["blocks"] * units.get(r["candidate"], 0.0) for r in placements.iter_rows(named=True)
+    )
+    return listed or "none", float(placements["capex_usd"].sum()), gpus
+
+
+def _less_capital_note(
+    without: pl.DataFrame,
+    with_: pl.DataFrame,
+    orders: pl.DataFrame,
+    plan: CapacityPlan,
+    *,
+    horizon_end: date,
+) -> str:
+    """Why adding demand lowers the capital of the plan's orders, measured: each pool whose
+    capital falls, its orders to the plan's end without and with the deal, and the GPUs they
+    add. A deal read "extra capex $-191.2M, -6.1 MW" with nothing saying why.
+
+    The deal moves a pool's shortfalls: each order is sized for the weeks after its own
+    shortfall and chosen for its own window, so the plan buys another mix of blocks (and,
+    where its last order's window runs past the plan's end, fewer GPUs within it). That is a
+    different plan to the same end, not a saving from signing."""
+    parts = []
+    for r in orders.filter(pl.col("extra_capex_usd") < -_USD_TOL).iter_rows(named=True):
+        pool = (pl.col("region") == r["region"]) & (pl.col("pool") == r["pool"])
+        before, capex_before, gpus_before = _order_list(without.filter(pool), plan)
+        after, capex_after, gpus_after = _order_list(with_.filter(pool), plan)
+        parts.append(
+            f"{r['region']} {r['pool']}: without the deal {before} = "
+            f"${capex_before / 1e6:,.1f}M, {gpus_before:,.0f} GPUs (H100-equivalents); with it "
+            f"{after} = ${capex_after / 1e6:,.1f}M, {gpus_after:,.0f} GPUs"
+        )
+    return (
+        "the extra capex and MW are negative because the deal moves its pools' shortfalls, "
+        "and each order is chosen and sized for the weeks after its own shortfall, so the "
+        f"plan places other orders to {horizon_end} (in service on the dates shown): "
+        f"{'; '.join(parts)}. Not a saving from signing: the capital of a different plan to "
+        "the same end (blocks come in lumps, so a plan for more demand can hold fewer GPUs "
+        "at its end)"
     )
 
 

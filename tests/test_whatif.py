@@ -695,6 +695,43 @@ def test_a_deal_whose_signing_lowers_an_order_says_why_and_names_the_pool() -> N
     assert "raises" not in alone and "chosen for its own window" in alone
 
 
+def test_a_deal_that_lowers_the_capital_of_the_orders_says_which_orders_change() -> None:
+    """Adding demand read "extra capex $-191.2M, -6.1 MW" on the CLI and the page with no word
+    why (the demo: eu-west's 74 racks and 3 cells became 95 racks and 2 cells as the deal
+    moved the shortfalls a month earlier). The note lists each lowered pool's orders to the
+    plan's end without and with the deal, their capital and GPUs, and says it is no saving."""
+    from forecasting.whatif import _less_capital_note
+
+    def placed(*orders: tuple[str, int, int]) -> pl.DataFrame:
+        capex = {"rack-c": 8e6, "pod-c": 40e6}
+        return pl.DataFrame(
+            [("r2", "all", name, "r2-a", n, 0.4 * n, _day(day), True, i + 1, _day(day - 60),
+              n * capex[name], _day(day + 20), "green")
+             for i, (name, n, day) in enumerate(orders)],
+            schema=PLACEMENTS_SCHEMA, orient="row",
+        )  # fmt: skip
+
+    without = placed(("rack-c", 2, 100), ("pod-c", 2, 200))
+    with_ = placed(("rack-c", 3, 90), ("rack-c", 4, 190))
+    orders = pl.DataFrame(
+        [("r2", "all", "green", "green", None, None, None, None, None, None, 2, 3,
+          96e6, 56e6, -40e6, -0.4, "")],
+        schema=ORDERS_SCHEMA, orient="row",
+    )  # fmt: skip
+    note = _less_capital_note(without, with_, orders, _plan(_r2_blocks()), horizon_end=_day(364))
+    assert note.startswith("the extra capex and MW are negative because the deal moves")
+    assert (
+        f"r2 all: without the deal 2 x rack-c ({_day(100)}), 2 x pod-c ({_day(200)}) = $96.0M, "
+        f"2,500 GPUs (H100-equivalents); with it 3 x rack-c ({_day(90)}), 4 x rack-c "
+        f"({_day(190)}) = $56.0M, 1,750 GPUs"
+    ) in note
+    assert "Not a saving from signing" in note
+    # The what-if adds it to its notes (the CLI and the page print them) only when negative.
+    answer = what_if(_forecast(), _plan(_r2_blocks()), _priced(f"{_day(30)}:200"), as_of=MONDAY)
+    assert answer.extra_capex_usd >= 0
+    assert not any("are negative" in n for n in answer.notes)
+
+
 def test_a_shortfall_on_the_monthly_rows_reads_as_its_month_on_the_page_and_the_cli() -> None:
     """Past the forecast's daily rows a monthly row stands on its month's first day, which is
     no measured date: the pool that runs short in May without the deal (its monthly peak)
