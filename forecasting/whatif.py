@@ -295,6 +295,9 @@ class WhatIf:
     # The forecast's last daily row where monthly rows follow (None: daily only): past it a
     # date stands for its month.
     daily_end: date | None = None
+    # Whether the deal is served in full between spans short, after ``short_from`` and before
+    # ``serve_from`` ("short from 2027-04-16 until 2028-12-31" hid 11 months served between).
+    short_at_times: bool = False
 
     @property
     def can_serve(self) -> bool:
@@ -468,6 +471,19 @@ def _short_from(
     rows (whose first day would read as a measured date)."""
     day = _short_day(orders, deal, serve_from, placements, waits=waits)
     return None if day is None else _day_or_month(day, forecast)
+
+
+def _spans(short: Sequence[tuple[date, date | None]], *, after: date) -> int:
+    """How many separate spans the deal is short in, once overlapping ones are merged, among
+    those that end after ``after`` (the ramp's first day)."""
+    merged: list[tuple[date, date | None]] = []
+    for begin, end in sorted(short, key=lambda span: span[0]):
+        if merged and (merged[-1][1] is None or begin <= merged[-1][1]):
+            last = merged[-1][1]
+            merged[-1] = (merged[-1][0], None if last is None or end is None else max(last, end))
+        else:
+            merged.append((begin, end))
+    return sum(1 for _, end in merged if end is None or end > after)
 
 
 def _day_or_month(day: date, forecast: pl.DataFrame) -> str:
@@ -864,6 +880,7 @@ def what_if(
         serve_note=serve_note,
         short_from=None if short_day is None else _day_or_month(short_day, forecast),
         daily_end=daily_end_of(forecast),
+        short_at_times=_spans(short, after=deal.ramp[0].day) > 1,
         orders=orders,
         triggers_without=without.triggers,
         triggers_with=result.triggers,

@@ -695,6 +695,35 @@ def test_a_deal_whose_signing_lowers_an_order_says_why_and_names_the_pool() -> N
     assert "raises" not in alone and "chosen for its own window" in alone
 
 
+def test_a_deal_served_between_two_spans_short_says_short_at_times() -> None:
+    """The demo's 2,000-GPU deal is short 2027-04-16..2027-06-01 (its racks wait for
+    eu-west-a's planned power) and May 2028..2028-12-31 (power contracted today), served in
+    full between: the headline read "short from 2027-04-16 until 2028-12-31", hiding the 11
+    months served. Two spans read "short at times"; overlapping spans are one."""
+    from rich.console import Console
+
+    from flows.tables import whatif_table
+    from forecasting.runs import WhatIfOutcome
+    from forecasting.whatif import _spans
+
+    d = date
+    two = [(d(2027, 4, 16), d(2027, 6, 1)), (d(2028, 5, 1), d(2028, 12, 31))]
+    assert _spans(two, after=d(2027, 3, 1)) == 2
+    assert _spans([(d(2027, 4, 16), d(2028, 6, 1)), *two[1:]], after=d(2027, 3, 1)) == 1
+    assert _spans([(d(2027, 1, 1), d(2027, 2, 1)), *two[1:]], after=d(2027, 3, 1)) == 1
+    outcome = WhatIfOutcome(
+        forecast_run_id="r", as_of=d(2026, 12, 3), horizon_end=d(2030, 1, 31),
+        serve_from=d(2028, 12, 31), can_serve=False, serve_note="", extra_capex_usd=0.0,
+        extra_mw=0.0, revenue_usd=None, orders=[], notes=[], page=Path("p.html"),
+        short_from="2027-04-16", short_at_times=True,
+    )  # fmt: skip
+    console = Console(width=400, record=True)
+    console.print(whatif_table(outcome))
+    assert "short at times from 2027-04-16 until 2028-12-31" in " ".join(
+        console.export_text().split()
+    )
+
+
 def test_a_deal_that_lowers_the_capital_of_the_orders_says_which_orders_change() -> None:
     """Adding demand read "extra capex $-191.2M, -6.1 MW" on the CLI and the page with no word
     why (the demo: eu-west's 74 racks and 3 cells became 95 racks and 2 cells as the deal
