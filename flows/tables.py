@@ -736,6 +736,8 @@ def whatif_table(outcome: WhatIfOutcome) -> Table:
         else f"from its first day, short {'at times ' if outcome.short_at_times else ''}from "
         f"{outcome.short_from} until {outcome.serve_from} (see below)"
         if outcome.short_from is not None
+        else f"in full from {outcome.serve_from}, at times before (see below)"
+        if outcome.short_at_times
         else f"from {outcome.serve_from} (see below)"
     )
     revenue = _deal_revenue(outcome)

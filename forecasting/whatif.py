@@ -473,9 +473,9 @@ def _short_from(
     return None if day is None else _day_or_month(day, forecast)
 
 
-def _spans(short: Sequence[tuple[date, date | None]], *, after: date) -> int:
-    """How many separate spans the deal is short in, once overlapping ones are merged, among
-    those that end after ``after`` (the ramp's first day)."""
+def _merged(short: Sequence[tuple[date, date | None]]) -> list[tuple[date, date | None]]:
+    """Spans short (first day, first day served again; None: never), overlapping ones merged
+    (a late order and a wait for power can cover the same days)."""
     merged: list[tuple[date, date | None]] = []
     for begin, end in sorted(short, key=lambda span: span[0]):
         if merged and (merged[-1][1] is None or begin <= merged[-1][1]):
@@ -483,7 +483,13 @@ def _spans(short: Sequence[tuple[date, date | None]], *, after: date) -> int:
             merged[-1] = (merged[-1][0], None if last is None or end is None else max(last, end))
         else:
             merged.append((begin, end))
-    return sum(1 for _, end in merged if end is None or end > after)
+    return merged
+
+
+def _spans(short: Sequence[tuple[date, date | None]], *, after: date) -> int:
+    """How many separate spans the deal is short in, once overlapping ones are merged, among
+    those that end after ``after`` (the ramp's first day)."""
+    return sum(1 for _, end in _merged(short) if end is None or end > after)
 
 
 def _day_or_month(day: date, forecast: pl.DataFrame) -> str:
@@ -715,6 +721,38 @@ def _revenue(
     return total, earned * price, within * price
 
 
+def _revenue_note(
+    deal: Contract,
+    serve_from: date | None,
+    short: Sequence[tuple[date, date | None]],
+    forecast: pl.DataFrame,
+) -> str:
+    """Which hours the revenue counts, for a deal not served in full from its first day: all
+    but the spans short before ``serve_from`` (:func:`_short_windows`), as :func:`_revenue`."""
+    said = "revenue counts only the hours served in full: "
+    first = deal.ramp[0].day
+    if serve_from is None:
+        return said + "none, as the plan cannot serve the deal in full within its horizon"
+    spans = sorted(
+        (max(begin, first), min(end or serve_from, serve_from))
+        for begin, end in _merged(short)
+        if begin < serve_from and (end is None or end > first)
+    )
+    covered = {begin + timedelta(days=d) for begin, end in spans for d in range((end - begin).days)}
+    if all(first + timedelta(days=d) in covered for d in range((serve_from - first).days)):
+        return said + (
+            f"from {serve_from}, when the plan serves the deal in full; the hours from "
+            f"{first} before it are at risk and not counted"
+        )
+    listed = ", ".join(
+        f"{_day_or_month(begin, forecast)} to {end - timedelta(days=1)}" for begin, end in spans
+    )
+    return said + (
+        f"every hour from {first} but those its pools are short ({listed}), which are at risk "
+        f"and not counted; in full from {serve_from}"
+    )
+
+
 def _horizon_end(forecast: pl.DataFrame) -> date:
     """The last day the forecast covers: its last daily day, or its last month's end."""
     end: date = forecast["ds"].max()  # type: ignore[assignment]
@@ -829,20 +867,7 @@ def what_if(
     notes = [_ASSUMED_TERM] if deal.description == _ASSUMED_TERM else []
     notes += rebased
     if revenue is not None and (serve_from is None or serve_from > deal.ramp[0].day):
-        notes.append(
-            "revenue counts only the hours served in full: "
-            + (
-                f"from {deal.ramp[0].day} until its pools run short "
-                f"({_day_or_month(short_day, forecast)}), between "
-                f"the spans they are short (see above) and from {serve_from}, when the plan "
-                "serves the deal in full again; the hours short are at risk and not counted"
-                if serve_from is not None and short_day is not None
-                else f"from {serve_from}, when the plan serves the deal in full; the hours from "
-                f"{deal.ramp[0].day} before it are at risk and not counted"
-                if serve_from is not None
-                else "none, as the plan cannot serve the deal in full within its horizon"
-            )
-        )
+        notes.append(_revenue_note(deal, serve_from, short, forecast))
     if deal.term_end > horizon_end:
         notes.append(
             f"the term runs to {deal.term_end}, past the plan horizon ({horizon_end}): capital "

@@ -568,6 +568,11 @@ def test_a_ramp_step_that_changes_nothing_does_not_change_the_verdict_or_the_rev
         served_days = (date(2026, 4, 16) - _day(10)).days + (_day(360) - date(2026, 12, 2)).days + 1
         assert answer.revenue_usd == pytest.approx(20 * 24 * 2.0 * served_days)
     assert one.serve_note == two.serve_note and one.revenue_usd == two.revenue_usd
+    assert (
+        "revenue counts only the hours served in full: every hour from 2026-01-15 but those "
+        "its pools are short (2026-04-16 to 2026-12-01), which are at risk and not counted; "
+        "in full from 2026-12-02"
+    ) in one.notes
 
 
 def test_a_one_step_deal_whose_order_waits_for_power_is_not_served_from_its_arrival() -> None:
@@ -717,11 +722,17 @@ def test_a_deal_served_between_two_spans_short_says_short_at_times() -> None:
         extra_mw=0.0, revenue_usd=None, orders=[], notes=[], page=Path("p.html"),
         short_from="2027-04-16", short_at_times=True,
     )  # fmt: skip
-    console = Console(width=400, record=True)
-    console.print(whatif_table(outcome))
-    assert "short at times from 2027-04-16 until 2028-12-31" in " ".join(
-        console.export_text().split()
-    )
+
+    def title(o: WhatIfOutcome) -> str:
+        console = Console(width=400, record=True)
+        console.print(whatif_table(o))
+        return " ".join(console.export_text().split())
+
+    assert "short at times from 2027-04-16 until 2028-12-31" in title(outcome)
+    # Short at once, served between spans: it read "served from 2028-12-31" alone, beside a
+    # revenue that counts the months served between.
+    at_once = outcome.model_copy(update={"short_from": None})
+    assert "served in full from 2028-12-31, at times before (see below)" in title(at_once)
 
 
 def test_a_deal_that_lowers_the_capital_of_the_orders_says_which_orders_change() -> None:

@@ -35,6 +35,8 @@ def _serve_card(answer: WhatIf) -> str:
             f"from its first day, short {'at times ' if answer.short_at_times else ''}from "
             f"{answer.short_from} until {fmt_date(answer.serve_from)}"
         )
+    if answer.short_at_times:
+        return f"in full from {fmt_date(answer.serve_from)}, at times before"
     return f"from {fmt_date(answer.serve_from)}"
 
 
