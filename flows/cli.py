@@ -55,6 +55,7 @@ from forecasting.settings import (
 )
 
 if TYPE_CHECKING:
+    from forecasting.contracts import ContractRuleError
     from forecasting.runs import ContractsLoaded, DrillBatch, DrillNotPlayed, EventsLoaded
 
 __all__ = ["adhoc_drill", "main"]
@@ -621,24 +622,64 @@ def _drill_via_server(
         raise RunFailedError(str(exc)) from exc
 
 
+# The whatif flags whose options-model field is named otherwise: "--price-per-gpu-hour: Input
+# should be greater than 0" named a flag the command does not have.
+_WHATIF_FLAGS = {"price_per_gpu_hour": "--price", "workload_class": "--class", "until": "--until"}
+
+
+def _whatif_flag(field: str) -> str:
+    """The whatif flag of an options-model field."""
+    return _WHATIF_FLAGS.get(field) or _flag(field)
+
+
+def _deal_rule_text(exc: ContractRuleError) -> str:
+    """A contract rule the deal breaks, by the flags typed: the contract book's field names
+    (``term_end``, ``ramp[2].date``) named nothing on the command line."""
+    step = re.fullmatch(r"ramp\[(\d+)\](?:\.(\w+))?", exc.field)
+    if exc.field == "term_end":
+        where = "--until"
+    elif step is not None:
+        part = {"date": "its date", "gpus": "its GPUs"}.get(step[2] or "", "")
+        where = f"--ramp, step {step[1]}" + (f" ({part})" if part else "")
+    else:
+        where = "--" + exc.field.replace("_", "-")
+    rule = (
+        exc.rule.replace("term_end before the first ramp date", "before the ramp's first date")
+        .replace("ramp step after term_end", "after the end of the term (--until)")
+        .replace("term_end", "the end of the term (--until)")
+    )
+    shown = "" if exc.value is None else f" (got {exc.value!r})"
+    return f"the deal's {where}: {rule}{shown}"
+
+
+def _deal_day(text: str) -> date:
+    """A ``--until`` day: "invalid fromisoformat value" was Python's word for a bad date."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
 def cmd_whatif(args: argparse.Namespace) -> int:
     """Weigh a deal before it is signed: serve from when, which orders, what it brings."""
     from flows.tables import whatif_table
     from forecasting.contracts import ContractRuleError
     from forecasting.whatif import DealError
 
-    options: WhatIfOptions = _model(
-        WhatIfOptions,
-        customer=args.customer,
-        workload_class=args.cls,
-        region=args.region,
-        ramp=args.ramp,
-        until=args.until,
-        price_per_gpu_hour=args.price,
-        forecast_run_id=args.forecast_run,
-        quantile=args.quantile,
-        buffer_weeks=args.buffer_weeks,
-    )
+    try:
+        options = WhatIfOptions(
+            customer=args.customer,
+            workload_class=args.cls,
+            region=args.region,
+            ramp=args.ramp,
+            until=args.until,
+            price_per_gpu_hour=args.price,
+            forecast_run_id=args.forecast_run,
+            quantile=args.quantile,
+            buffer_weeks=args.buffer_weeks,
+        )
+    except ValidationError as exc:
+        raise UsageError(_problems(exc, _whatif_flag)) from None
     paths = _paths(args, publishes=True)
     try:
         if _direct():
@@ -650,7 +691,7 @@ def cmd_whatif(args: argparse.Namespace) -> int:
 
             outcome = whatif_flow(paths.warehouse, paths.capacity, paths.reports, options)
     except ContractRuleError as exc:
-        raise UsageError(f"the deal's {exc}") from exc
+        raise UsageError(_deal_rule_text(exc)) from exc
     except DealError as exc:
         raise UsageError(str(exc)) from exc
     console.print(whatif_table(outcome))
@@ -1134,9 +1175,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--region", required=True, help=field_help(WhatIfOptions, "region"))
     p.add_argument("--ramp", required=True, help=field_help(WhatIfOptions, "ramp"))
-    p.add_argument(
-        "--until", type=date.fromisoformat, default=None, help=field_help(WhatIfOptions, "until")
-    )
+    p.add_argument("--until", type=_deal_day, default=None, help=field_help(WhatIfOptions, "until"))
     p.add_argument(
         "--price",
         type=finite_number,

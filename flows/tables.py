@@ -735,9 +735,11 @@ def whatif_table(outcome: WhatIfOutcome) -> Table:
         if outcome.serve_from is None
         else "from its first day"
         if outcome.can_serve
-        else f"from its first day, short from {outcome.short_from} until {outcome.serve_from} "
-        "(see below)"
+        else f"from its first day, short {'at times ' if outcome.short_at_times else ''}from "
+        f"{outcome.short_from} until {outcome.serve_from} (see below)"
         if outcome.short_from is not None
+        else f"in full from {outcome.serve_from}, at times before (see below)"
+        if outcome.short_at_times
         else f"from {outcome.serve_from} (see below)"
     )
     revenue = _deal_revenue(outcome)

@@ -25,8 +25,11 @@ orders and the later ones the same rule places after them (a red order that arri
 its exhaustion, even ordered today, is late). Otherwise the shortfall starts on the late
 order's exhaustion date and the order placed today is in service on its arrival: the deal
 is served in full from the latest such arrival over the pools, or "not within the horizon"
-when a pool has no candidate that can serve it. Orders that arrive in time but wait for
-their site's power delay it by the power lead time when they land within its ramp.
+when a pool has no candidate that can serve it. Orders of its pools that wait for their
+site's power past their shortfall (whatever the ramp's last step) leave it short until the
+power comes: the site's planned steps (energized and contracted), or power contracted today
+(as-of + the site's power lead time + the triggers' buffer, to the day), whichever is first.
+Revenue counts the hours outside those spans.
 
 **From the forecast's first day.** A deal weighed today serves and earns nothing before the
 forecast starts: ramp steps dated earlier become one step on its first day, at the count in
@@ -48,10 +51,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
+import numpy as np
 import polars as pl
 
 from forecasting import hierarchy
-from forecasting.capacity import CapacityPlan
+from forecasting.capacity import CapacityPlan, site_power_timeline
 from forecasting.contracts import (
     Contract,
     ContractBook,
@@ -67,6 +71,7 @@ from forecasting.triggers import (
     daily_end_of,
     expansion_triggers,
 )
+from forecasting.triggers.common import _months_before
 
 __all__ = [
     "DEAL_ID",
@@ -290,6 +295,9 @@ class WhatIf:
     # The forecast's last daily row where monthly rows follow (None: daily only): past it a
     # date stands for its month.
     daily_end: date | None = None
+    # Whether the deal is served in full between spans short, after ``short_from`` and before
+    # ``serve_from`` ("short from 2027-04-16 until 2028-12-31" hid 11 months served between).
+    short_at_times: bool = False
 
     @property
     def can_serve(self) -> bool:
@@ -427,29 +435,61 @@ def _serve_from(
     )
 
 
+def _short_day(
+    orders: pl.DataFrame,
+    deal: Contract,
+    serve_from: date | None,
+    placements: pl.DataFrame,
+    *,
+    waits: pl.DataFrame | None = None,
+) -> date | None:
+    """When the deal goes short, if it is served from its first ramp day until then and in
+    full again only from ``serve_from``; None when it is served throughout, or short from its
+    first day. The pools whose orders land after their shortfall, or wait for power past it
+    (``waits``), go short first; else every pool the deal draws on."""
+    first = deal.ramp[0].day
+    if serve_from is None or serve_from <= first:
+        return None
+    late = _late_orders(orders, placements, deal).get_column("exhaustion_with")
+    if waits is not None:
+        late = pl.concat([late, waits.get_column("exhaustion_with")])
+    short = (late if late.len() else _deal_pools(orders, deal)["exhaustion_with"]).drop_nulls()
+    day = short.min() if short.len() else None
+    return day if isinstance(day, date) and day > first else None
+
+
 def _short_from(
     orders: pl.DataFrame,
     deal: Contract,
     serve_from: date | None,
     forecast: pl.DataFrame,
     placements: pl.DataFrame,
+    *,
+    waits: pl.DataFrame | None = None,
 ) -> str | None:
-    """When the deal goes short, if it is served from its first ramp day until then and in
-    full again only from ``serve_from``: the day, or the month on the plan's monthly rows
-    (whose first day would read as a measured date); None when it is served throughout, or
-    short from its first day."""
-    first = deal.ramp[0].day
-    if serve_from is None or serve_from <= first:
-        return None
-    region = _deal_pools(orders, deal)
-    # The pools that go short before their orders arrive; else (orders in time, but no power
-    # for them by then) every pool the deal draws on.
-    late = _late_orders(orders, placements, deal)
-    short = (late if late.height else region).get_column("exhaustion_with").drop_nulls()
-    day = short.min() if short.len() else None
-    if not isinstance(day, date) or day <= first:
-        return None
-    return _day_or_month(day, forecast)
+    """:func:`_short_day` as the tables read it: the day, or its month on the plan's monthly
+    rows (whose first day would read as a measured date)."""
+    day = _short_day(orders, deal, serve_from, placements, waits=waits)
+    return None if day is None else _day_or_month(day, forecast)
+
+
+def _merged(short: Sequence[tuple[date, date | None]]) -> list[tuple[date, date | None]]:
+    """Spans short (first day, first day served again; None: never), overlapping ones merged
+    (a late order and a wait for power can cover the same days)."""
+    merged: list[tuple[date, date | None]] = []
+    for begin, end in sorted(short, key=lambda span: span[0]):
+        if merged and (merged[-1][1] is None or begin <= merged[-1][1]):
+            last = merged[-1][1]
+            merged[-1] = (merged[-1][0], None if last is None or end is None else max(last, end))
+        else:
+            merged.append((begin, end))
+    return merged
+
+
+def _spans(short: Sequence[tuple[date, date | None]], *, after: date) -> int:
+    """How many separate spans the deal is short in, once overlapping ones are merged, among
+    those that end after ``after`` (the ramp's first day)."""
+    return sum(1 for _, end in _merged(short) if end is None or end > after)
 
 
 def _day_or_month(day: date, forecast: pl.DataFrame) -> str:
@@ -459,35 +499,117 @@ def _day_or_month(day: date, forecast: pl.DataFrame) -> str:
     return f"{day:%B %Y}" if end is not None and day > end else str(day)
 
 
-def _powered_from(
+def _contracted_today(as_of: date, *, lead_months: int, buffer_weeks: int) -> date:
+    """The first day power contracted today is energized: ``as_of`` plus the site's power lead
+    time and the buffer the power triggers keep (``contract_by`` = need − lead − buffer), to
+    the day. It read the 1st of the month of ``as_of`` + lead, without the buffer: up to a
+    month and four weeks earlier than power can come, with revenue counted from it."""
+    return _months_before(as_of + timedelta(weeks=buffer_weeks), -lead_months)
+
+
+def _planned_power_from(
+    order: dict[str, object], placements: pl.DataFrame, timeline: pl.DataFrame
+) -> date | None:
+    """The first day from ``order``'s arrival from which its site's planned power (energized
+    steps and the contract from its energization day) carries the blocks in service, the
+    orders placed there that arrive by ``order`` and ``order`` itself on every day to the
+    plan's end; None when it never does. Orders arriving later wait for theirs after it.
+
+    The deal read "power contracted today (24 months' lead time)" where the site's own plan
+    energized the MW 40 days after the blocks landed."""
+    site, arrives = order["site"], order["arrives"]
+    days = timeline.filter(pl.col("site") == site)
+    if days.is_empty() or not isinstance(arrives, date):
+        return None
+    ahead = (
+        placements.filter((pl.col("site") == site) & (pl.col("arrives") <= arrives))
+        .group_by("arrives")
+        .agg(pl.col("mw").sum())
+        .sort("arrives")
+        .select("arrives", ordered=pl.col("mw").cum_sum())
+    )
+    days = days.sort("ds").join_asof(ahead, left_on="ds", right_on="arrives")
+    ordered = days["ordered"].fill_null(0.0)
+    spare = (days["energized_mw"] - days["mw_in_service"] - ordered).to_numpy()
+    # Spare MW from each day to the end: the order is powered from the first day on or after
+    # its arrival whence it never goes negative.
+    holds = np.minimum.accumulate(spare[::-1])[::-1] >= -_MW_TOL
+    ds = days["ds"].to_list()
+    return next((d for d, ok in zip(ds, holds, strict=True) if ok and d >= arrives), None)
+
+
+def _power_waits(
     placements: pl.DataFrame,
     plan: CapacityPlan,
     deal: Contract,
     *,
     as_of: date,
     horizon_end: date,
+    buffer_weeks: int,
+) -> pl.DataFrame:
+    """The orders of the deal's pools (with the deal) whose site has no power for them on the
+    day their pool needs them (its shortfall): site, exhaustion_with, powered_from (the site's
+    planned power, or power contracted today, whichever is first; null: neither within the
+    plan) and contracted (whether it is power contracted today).
+
+    Every such order counts, whatever the ramp's last step: only those arriving by it did,
+    so a one-step deal skipped the check ("served from its first day" beside a red pool whose
+    order waited 74 days for power) and a step that changed nothing flipped the verdict."""
+    dark = _deal_pools(placements, deal).filter(~pl.col("powered"))
+    if dark.is_empty():
+        return pl.DataFrame(schema=_WAITS_SCHEMA)
+    timeline = site_power_timeline(plan, start=as_of, end=max(horizon_end, as_of))
+    leads = {s.id: s.power_lead_months for s in plan.site}
+    rows = []
+    for order in dark.iter_rows(named=True):
+        site = order["site"]
+        planned = _planned_power_from(order, placements, timeline) if site else None
+        today = (
+            _contracted_today(as_of, lead_months=leads[site], buffer_weeks=buffer_weeks)
+            if site in leads
+            else None
+        )
+        powered = min((d for d in (planned, today) if d is not None), default=None)
+        need = order["exhaustion_date"]
+        if need is None or (powered is not None and powered <= need):
+            continue  # power comes before the pool needs the blocks
+        rows.append((site, need, powered, powered is not None and powered != planned))
+    return pl.DataFrame(rows, schema=_WAITS_SCHEMA, orient="row")
+
+
+_WAITS_SCHEMA = pl.Schema(
+    {
+        "site": pl.String(),
+        "exhaustion_with": pl.Date(),
+        "powered_from": pl.Date(),
+        "contracted": pl.Boolean(),
+    }
+)
+_MW_TOL = 0.05  # MW: block MW rounding, not a shortfall (capacity's slack)
+
+
+def _powered_from(
+    waits: pl.DataFrame,
+    plan: CapacityPlan,
+    deal: Contract,
+    *,
+    horizon_end: date,
     served: tuple[date | None, str],
     power: pl.DataFrame | None = None,
+    buffer_weeks: int,
+    forecast: pl.DataFrame,
 ) -> tuple[date | None, str]:
-    """``served`` pushed back to when power can be there, where an order the deal's region
-    needs lands at a site without its MW energized by its arrival: power contracted today is
-    energized after the site's power lead time. Where those sites' need passes their ceiling
-    (``power``, the power triggers with the deal), no contract powers it: not within the
-    horizon on this plan's sites (a 150,000-GPU deal read "served in full from 2028-12-01"
-    with $5.2B of revenue while the facilities page said a new site was needed)."""
+    """``served`` pushed back to when power carries the orders that wait for it past their
+    shortfall (``waits``, :func:`_power_waits`): the site's planned power steps first, power
+    contracted today where they come later or never. Where those sites' need passes their
+    ceiling (``power``, the power triggers with the deal), no contract powers it: not within
+    the horizon on this plan's sites (a 150,000-GPU deal read "served in full from
+    2028-12-01" with $5.2B of revenue while the facilities page said a new site was
+    needed)."""
     day, _ = served
-    if day is None:
+    if day is None or waits.is_empty():
         return served
-    # Orders landing after the ramp's last step serve later growth, not the deal.
-    dark = placements.filter(
-        (pl.col("region") == deal.region)
-        & ~pl.col("powered")
-        & (pl.col("arrives") <= deal.ramp[-1].day)
-    )
-    if dark.is_empty():
-        return served
-    leads = {s.id: s.power_lead_months for s in plan.site}
-    sites = sorted(str(s) for s in dark["site"].drop_nulls().unique())
+    sites = sorted(str(s) for s in waits["site"].drop_nulls().unique())
     capped = (
         power.filter(pl.col("site").is_in(sites) & (pl.col("mw_beyond_ceiling") > 0))
         if power is not None and power.height
@@ -499,14 +621,25 @@ def _powered_from(
             f"{', '.join(sorted(capped['site'].to_list()))} than its ceiling allows, whatever "
             "is contracted: a new site is needed, which this plan does not have"
         )
-    months = max((leads.get(s, 0) for s in sites), default=0)
-    month = as_of.month - 1 + months
-    powered = date(as_of.year + month // 12, month % 12 + 1, 1)
+    at = ", ".join(sites) or deal.region
+    if waits["powered_from"].null_count():
+        return None, (
+            f"not within the horizon: the blocks it needs have no power at {at} within the plan"
+        )
+    powered: date = waits["powered_from"].max()  # type: ignore[assignment]
+    short: date = waits["exhaustion_with"].min()  # type: ignore[assignment]
+    windows = _power_windows(waits, plan, forecast=forecast, buffer_weeks=buffer_weeks)
     start = max(day, powered)
     if start > horizon_end:
         return None, (
-            f"not within the horizon: the blocks it needs have no power at {', '.join(sites)}, "
-            f"and power contracted today ({months} months' lead time) comes after {horizon_end}"
+            f"not within the horizon: the blocks it needs have no power at {at} when its pools "
+            f"run short: {windows}, after the plan's end ({horizon_end})"
+        )
+    if day <= deal.ramp[0].day < short:
+        return start, (
+            f"served from its first ramp day on the capacity planned, but short while the "
+            f"blocks its pools need wait for power at {at}: {windows}; served in full again "
+            f"from {start}"
         )
     blocks = (
         "blocks ordered today arrive in time"
@@ -514,20 +647,61 @@ def _powered_from(
         else f"blocks ordered today are in service by {day}"
     )
     return start, (
-        f"{blocks}, but the sites they go to ({', '.join(sites)}) have no power for them by "
-        f"then: with power contracted today ({months} months' lead time) the deal is served in "
-        f"full from {start}"
+        f"{blocks}, but the sites they go to ({at}) have no power for them when its pools run "
+        f"short: {windows}; so the deal is served in full from {start}"
     )
 
 
+def _power_windows(
+    waits: pl.DataFrame, plan: CapacityPlan, *, forecast: pl.DataFrame, buffer_weeks: int
+) -> str:
+    """Each wait for power as the note reads it: short from when until when, and whose power
+    ends it (the site's planned steps, or a contract signed today)."""
+    months = {s.id: s.power_lead_months for s in plan.site}
+    parts = []
+    for w in waits.sort("exhaustion_with").iter_rows(named=True):
+        source = (
+            f"power contracted today: {months.get(w['site'], 0)} months' lead time and the "
+            f"{buffer_weeks} weeks' buffer the power triggers keep"
+            if w["contracted"]
+            else f"the power planned at {w['site']}"
+        )
+        parts.append(
+            f"short from {_day_or_month(w['exhaustion_with'], forecast)} until "
+            f"{w['powered_from']} ({source})"
+        )
+    return "; ".join(parts)
+
+
+def _short_windows(
+    orders: pl.DataFrame, placements: pl.DataFrame, deal: Contract, *, waits: pl.DataFrame
+) -> list[tuple[date, date | None]]:
+    """The spans the deal's pools are short (first day, first day served again; None: not
+    within the plan): each order that lands after its shortfall, or waits for power past it.
+    Between them the deal is served in full, and earns."""
+    late = _late_orders(orders, placements, deal).select("exhaustion_with", "arrives")
+    dark = waits.select("exhaustion_with", arrives=pl.col("powered_from"))
+    spans = pl.concat([late, dark], how="vertical_relaxed").filter(
+        pl.col("exhaustion_with").is_not_null()
+    )
+    return list(spans.iter_rows())
+
+
 def _revenue(
-    deal: Contract, plan: CapacityPlan, *, horizon_end: date, serve_from: date | None
+    deal: Contract,
+    plan: CapacityPlan,
+    *,
+    horizon_end: date,
+    serve_from: date | None,
+    short: Sequence[tuple[date, date | None]] = (),
 ) -> tuple[float, float | None, float | None]:
     """GPU-hours over the term; revenue over the term and within the horizon (None: no price)
-    from the hours served in full, from ``serve_from`` on (none when it is None).
+    from the hours served in full: from ``serve_from`` on, and before it outside the spans its
+    pools are ``short`` (:func:`_short_windows`); none when ``serve_from`` is None.
 
     A deal the plan cannot serve until a later day earns nothing for the hours before it: a
-    deal served only from 2028-12 counted $80M of revenue for the 21 months before."""
+    deal served only from 2028-12 counted $80M of revenue for the 21 months before. The
+    hours it is served in full before its shortfall count: they are served."""
     price = deal.price_per_gpu_hour or plan.policy[deal.workload_class].price_per_gpu_hour or None
     start = deal.ramp[0].day
     total = earned = within = 0.0
@@ -535,13 +709,48 @@ def _revenue(
         day = start + timedelta(days=offset)
         hours = deal.gpus_on(day) * 24.0
         total += hours
-        if serve_from is not None and day >= serve_from:
+        in_full = bool(short) and not any(
+            begin <= day and (end is None or day < end) for begin, end in short
+        )
+        if serve_from is not None and (day >= serve_from or in_full):
             earned += hours
             if day <= horizon_end:
                 within += hours
     if price is None:
         return total, None, None
     return total, earned * price, within * price
+
+
+def _revenue_note(
+    deal: Contract,
+    serve_from: date | None,
+    short: Sequence[tuple[date, date | None]],
+    forecast: pl.DataFrame,
+) -> str:
+    """Which hours the revenue counts, for a deal not served in full from its first day: all
+    but the spans short before ``serve_from`` (:func:`_short_windows`), as :func:`_revenue`."""
+    said = "revenue counts only the hours served in full: "
+    first = deal.ramp[0].day
+    if serve_from is None:
+        return said + "none, as the plan cannot serve the deal in full within its horizon"
+    spans = sorted(
+        (max(begin, first), min(end or serve_from, serve_from))
+        for begin, end in _merged(short)
+        if begin < serve_from and (end is None or end > first)
+    )
+    covered = {begin + timedelta(days=d) for begin, end in spans for d in range((end - begin).days)}
+    if all(first + timedelta(days=d) in covered for d in range((serve_from - first).days)):
+        return said + (
+            f"from {serve_from}, when the plan serves the deal in full; the hours from "
+            f"{first} before it are at risk and not counted"
+        )
+    listed = ", ".join(
+        f"{_day_or_month(begin, forecast)} to {end - timedelta(days=1)}" for begin, end in spans
+    )
+    return said + (
+        f"every hour from {first} but those its pools are short ({listed}), which are at risk "
+        f"and not counted; in full from {serve_from}"
+    )
 
 
 def _horizon_end(forecast: pl.DataFrame) -> date:
@@ -635,10 +844,16 @@ def what_if(
     serve_from, serve_note = _serve_from(
         orders, deal, horizon_end=horizon_end, forecast=forecast, placements=result.placements
     )
-    serve_from, serve_note = _powered_from(
+    waits = _power_waits(
         result.placements, plan, deal, as_of=as_of, horizon_end=horizon_end,
-        served=(serve_from, serve_note), power=result.power,
+        buffer_weeks=settings.buffer_weeks,
     )  # fmt: skip
+    serve_from, serve_note = _powered_from(
+        waits, plan, deal, horizon_end=horizon_end, served=(serve_from, serve_note),
+        power=result.power, buffer_weeks=settings.buffer_weeks, forecast=forecast,
+    )  # fmt: skip
+    short_day = _short_day(orders, deal, serve_from, result.placements, waits=waits)
+    short = _short_windows(orders, result.placements, deal, waits=waits)
     beyond = [s for s in deal.ramp if s.day > horizon_end]
     if beyond and serve_from is not None:
         steps = ", ".join(f"{s.day}: {s.gpus:,} GPUs" for s in beyond)
@@ -647,20 +862,12 @@ def what_if(
             "are not within the horizon"
         )
     gpu_hours, revenue, in_horizon = _revenue(
-        deal, plan, horizon_end=horizon_end, serve_from=serve_from
+        deal, plan, horizon_end=horizon_end, serve_from=serve_from, short=short
     )
     notes = [_ASSUMED_TERM] if deal.description == _ASSUMED_TERM else []
     notes += rebased
     if revenue is not None and (serve_from is None or serve_from > deal.ramp[0].day):
-        notes.append(
-            "revenue counts only the hours served in full: "
-            + (
-                f"from {serve_from}, when the plan serves the deal in full; the hours from "
-                f"{deal.ramp[0].day} before it are at risk and not counted"
-                if serve_from is not None
-                else "none, as the plan cannot serve the deal in full within its horizon"
-            )
-        )
+        notes.append(_revenue_note(deal, serve_from, short, forecast))
     if deal.term_end > horizon_end:
         notes.append(
             f"the term runs to {deal.term_end}, past the plan horizon ({horizon_end}): capital "
@@ -669,6 +876,12 @@ def what_if(
     if revenue is None:
         notes.append("no price: neither the deal nor its class policy names one")
     extra_capex = float(orders["extra_capex_usd"].sum())
+    if extra_capex < -_USD_TOL:
+        notes.append(
+            _less_capital_note(
+                without.placements, result.placements, orders, plan, horizon_end=horizon_end
+            )
+        )
     no_extra = _no_extra_capital_note(extra_capex, serve_from, deal)
     if no_extra:
         notes.append(no_extra)
@@ -690,8 +903,9 @@ def what_if(
         horizon_end=horizon_end,
         serve_from=serve_from,
         serve_note=serve_note,
-        short_from=_short_from(orders, deal, serve_from, forecast, result.placements),
+        short_from=None if short_day is None else _day_or_month(short_day, forecast),
         daily_end=daily_end_of(forecast),
+        short_at_times=_spans(short, after=deal.ramp[0].day) > 1,
         orders=orders,
         triggers_without=without.triggers,
         triggers_with=result.triggers,
@@ -708,6 +922,54 @@ def what_if(
         gpu_hours=gpu_hours,
         concentration=concentration,
         notes=tuple(notes),
+    )
+
+
+def _order_list(placements: pl.DataFrame, plan: CapacityPlan) -> tuple[str, float, float]:
+    """A pool's orders to the plan's end as a note reads them (blocks x type, in service on),
+    their capex and the GPUs they add (in H100-equivalents where the plan counts them)."""
+    units = {c.name: c.gpus * plan.h100_equivalent(c.gpu_type) for c in plan.candidate}
+    rows = placements.sort("arrives").iter_rows(named=True)
+    listed = ", ".join(f"{r['blocks']} x {r['candidate']} ({r['arrives']})" for r in rows)
+    gpus = sum(
+        r["blocks"] * units.get(r["candidate"], 0.0) for r in placements.iter_rows(named=True)
+    )
+    return listed or "none", float(placements["capex_usd"].sum()), gpus
+
+
+def _less_capital_note(
+    without: pl.DataFrame,
+    with_: pl.DataFrame,
+    orders: pl.DataFrame,
+    plan: CapacityPlan,
+    *,
+    horizon_end: date,
+) -> str:
+    """Why adding demand lowers the capital of the plan's orders, measured: each pool whose
+    capital falls, its orders to the plan's end without and with the deal, and the GPUs they
+    add. A deal read "extra capex $-191.2M, -6.1 MW" with nothing saying why.
+
+    The deal moves a pool's shortfalls: each order is sized for the weeks after its own
+    shortfall and chosen for its own window, so the plan buys another mix of blocks (and,
+    where its last order's window runs past the plan's end, fewer GPUs within it). That is a
+    different plan to the same end, not a saving from signing."""
+    parts = []
+    for r in orders.filter(pl.col("extra_capex_usd") < -_USD_TOL).iter_rows(named=True):
+        pool = (pl.col("region") == r["region"]) & (pl.col("pool") == r["pool"])
+        before, capex_before, gpus_before = _order_list(without.filter(pool), plan)
+        after, capex_after, gpus_after = _order_list(with_.filter(pool), plan)
+        parts.append(
+            f"{r['region']} {r['pool']}: without the deal {before} = "
+            f"${capex_before / 1e6:,.1f}M, {gpus_before:,.0f} GPUs (H100-equivalents); with it "
+            f"{after} = ${capex_after / 1e6:,.1f}M, {gpus_after:,.0f} GPUs"
+        )
+    return (
+        "the extra capex and MW are negative because the deal moves its pools' shortfalls, "
+        "and each order is chosen and sized for the weeks after its own shortfall, so the "
+        f"plan places other orders to {horizon_end} (in service on the dates shown): "
+        f"{'; '.join(parts)}. Not a saving from signing: the capital of a different plan to "
+        "the same end (blocks come in lumps, so a plan for more demand can hold fewer GPUs "
+        "at its end)"
     )
 
 

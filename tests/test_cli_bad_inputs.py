@@ -197,3 +197,36 @@ def test_serve_says_in_one_line_what_is_wrong_with_its_server_or_schedule(
         down.stderr
     )
     assert "Traceback" not in down.stderr
+
+
+_DEAL = ["whatif", "--customer", "x", "--class", "inference", "--region", "r"]
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--ramp", "2027-03-01:500", "--price", "0"], "error: --price: Input should be greater"),
+        (["--ramp", "2027-03-01:500,2027-09-01:800", "--until", "2027-06-30"],
+         "the deal's --ramp, step 2 (its date): after the end of the term (--until) "
+         "(got '2027-09-01')"),
+        (["--ramp", "2027-03-01:500", "--until", "2027-01-01"],
+         "the deal's --until: before the ramp's first date (got '2027-01-01')"),
+        (["--ramp", "2027-03-01:500", "--until", "2027/12/31"],
+         "argument --until: not a date (YYYY-MM-DD): '2027/12/31'"),
+    ],
+)  # fmt: skip
+def test_a_bad_deal_is_refused_naming_the_flag_typed(
+    tmp_path: Path, args: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A bad deal named fields the command line does not have: "--price-per-gpu-hour" for
+    --price, "the deal's field term_end" and "ramp[2].date ... after term_end" for --until and
+    --ramp, and "invalid fromisoformat value" for a mistyped --until. Each names the flag."""
+    argv = ["--warehouse", str(tmp_path / "w.duckdb"), "--capacity", str(sample_capacity())]
+    try:
+        code = main([*argv, *_DEAL, *args])
+    except SystemExit as exit_:  # argparse's own refusal (a bad --until)
+        code = exit_.code  # type: ignore[assignment]
+    assert code == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert said in err
+    assert "term_end" not in err and "price-per-gpu-hour" not in err

@@ -475,32 +475,44 @@ status = "signed"
     assert _value(with_deal(floored, expansion), "total/r2", "mean", 10, "mean") == 500
 
 
-def _unpowered_r2_plan(*, ceiling_mw: float | None = None) -> CapacityPlan:
-    """r2 with its two sites energized for exactly the blocks they hold (12 months' power
+def _unpowered_r2_plan(
+    *, ceiling_mw: float | None = None, lead_months: int = 10, steps: tuple[dict, ...] = ()
+) -> CapacityPlan:
+    """r2 with its two sites energized for exactly the blocks they hold (10 months' power
     lead time): every order the plan places there arrives without MW; ``ceiling_mw`` caps
-    what each site can ever contract."""
+    what each site can ever contract; ``steps``: r2-b's planned energized steps after it."""
     base = _plan(_r2_blocks()).model_dump(mode="json", exclude_none=True)
     ceiling = {} if ceiling_mw is None else {"ceiling_mw": ceiling_mw}
     base["site"] = [
-        {"id": site, "region": "r2", "energized": [{"on": "2020-01-01", "mw": mw}],
-         "power_lead_months": 12, "cost_per_mw_usd": 1e6, **ceiling}
+        {"id": site, "region": "r2",
+         "energized": [{"on": "2020-01-01", "mw": mw}, *(steps if site == "r2-b" else ())],
+         "power_lead_months": lead_months, "cost_per_mw_usd": 1e6, **ceiling}
         for site, mw in (("r2-a", 0.5), ("r2-b", 1.0))
     ]  # fmt: skip
     return CapacityPlan.model_validate(base)
 
 
-def test_blocks_without_power_at_their_site_push_the_serve_date_to_the_power_lead_time() -> None:
+def test_blocks_without_power_wait_for_power_contracted_today_to_the_day() -> None:
     """r2's sites are energized for exactly the blocks they hold: the racks the deal needs
-    arrive in time but have no MW, so with power contracted today (12 months) the deal is
-    served from the first month after the lead time, not from the racks' arrival."""
-    plan = _unpowered_r2_plan()
+    arrive in time but have no MW, so the deal is served from the day power contracted today
+    is energized: as of 2026-01-05, + 4 weeks' buffer (as the power triggers keep) + 10
+    months = 2026-12-02. It read 2026-11-01 (the 1st of the month of as-of + lead, with no
+    buffer), and revenue was counted from it; with 12 months' lead it read 2027-01-01, a day
+    the power could not come by, where it comes after the plan's end (2027-01-04)."""
     deal = deal_contract(
         customer="newco", workload_class="inference", region="r2", ramp=f"{_day(100)}:200"
     )
-    answer = what_if(_forecast(), plan, deal, as_of=MONDAY)
-    assert answer.serve_from == date(2027, 1, 1)
+    answer = what_if(_forecast(), _unpowered_r2_plan(), deal, as_of=MONDAY)
+    assert answer.serve_from == date(2026, 12, 2)
     assert "have no power" in answer.serve_note
+    assert (
+        "until 2026-12-02 (power contracted today: 10 months' lead time and the 4 weeks' "
+        "buffer the power triggers keep)" in answer.serve_note
+    )
     assert not answer.can_serve
+    later = what_if(_forecast(), _unpowered_r2_plan(lead_months=12), deal, as_of=MONDAY)
+    assert later.serve_from is None
+    assert later.serve_note.startswith("not within the horizon")
 
 
 def test_a_deal_whose_blocks_pass_the_sites_power_ceiling_is_not_served_on_this_plan() -> None:
@@ -523,21 +535,79 @@ def test_a_deal_whose_blocks_pass_the_sites_power_ceiling_is_not_served_on_this_
         capped.notes
     )
     roomy = what_if(_forecast(), _unpowered_r2_plan(ceiling_mw=100.0), deal, as_of=MONDAY)
-    assert roomy.serve_from == date(2027, 1, 1)
+    assert roomy.serve_from == date(2026, 12, 2)
     assert not any("is not the price of the deal" in n for n in roomy.notes)
 
 
-def test_an_order_landing_after_the_ramp_without_power_does_not_delay_the_deal() -> None:
-    """The same unpowered r2: the plan's own rack lands on day 93 without MW, but a 20-GPU
-    deal on day 10 fits what is in service, so it is served from day 10. Before, every
-    unpowered order of the region pushed it to the power lead time (2027-01-01): the demo's
-    batch deal waited for an unpowered eu-west order landing after its ramp."""
+def _r2_deal(ramp: str) -> Contract:
+    return deal_contract(
+        customer="newco", workload_class="inference", region="r2", ramp=ramp,
+        until=_day(360), price_per_gpu_hour=2.0,
+    )  # fmt: skip
+
+
+def test_a_ramp_step_that_changes_nothing_does_not_change_the_verdict_or_the_revenue() -> None:
+    """The same unpowered r2: its rack lands on 2026-04-08 without MW and the pool is short
+    from 2026-04-16 (with a 20-GPU deal from day 10) until power contracted today is energized
+    on 2026-12-02. Only orders landing by the ramp's last step were checked for power, so
+    ``20 from day 10`` read "served from its first day" with $336,960 of revenue and the
+    same deal with a repeated step on day 300 read "served in full from 2027-01-01" with $0
+    (the demo: $43.6M against $17.4M for one 500-GPU deal). Both now read served until the
+    shortfall and in full again from the power, and the hours served before the shortfall
+    count (they are served)."""
     plan = _unpowered_r2_plan()
-    answer = what_if(_forecast(), plan, _priced(f"{_day(10)}:20"), as_of=MONDAY)
-    dark = expansion_triggers(_forecast(), plan, as_of=MONDAY).placements
-    assert not dark["powered"].any() and dark["arrives"].min() > _day(10)
-    assert answer.serve_from == _day(10)
-    assert answer.can_serve
+    one = what_if(_forecast(), plan, _r2_deal(f"{_day(10)}:20"), as_of=MONDAY)
+    two = what_if(_forecast(), plan, _r2_deal(f"{_day(10)}:20,{_day(300)}:20"), as_of=MONDAY)
+    for answer in (one, two):
+        assert answer.serve_from == date(2026, 12, 2)
+        assert answer.short_from == "2026-04-16"
+        assert answer.serve_note.startswith(
+            "served from its first ramp day on the capacity planned, but short while the blocks "
+            "its pools need wait for power at r2-a: short from 2026-04-16 until 2026-12-02"
+        )
+        served_days = (date(2026, 4, 16) - _day(10)).days + (_day(360) - date(2026, 12, 2)).days + 1
+        assert answer.revenue_usd == pytest.approx(20 * 24 * 2.0 * served_days)
+    assert one.serve_note == two.serve_note and one.revenue_usd == two.revenue_usd
+    assert (
+        "revenue counts only the hours served in full: every hour from 2026-01-15 but those "
+        "its pools are short (2026-04-16 to 2026-12-01), which are at risk and not counted; "
+        "in full from 2026-12-02"
+    ) in one.notes
+
+
+def test_a_one_step_deal_whose_order_waits_for_power_is_not_served_from_its_arrival() -> None:
+    """200 GPUs from day 30 on the unpowered r2: the racks ordered today land on 2026-03-02
+    with no MW at their site until power contracted today is energized (2026-12-02). A
+    one-step ramp skipped the power check (its racks land after its only step), so it read
+    "served in full from 2026-03-02" with revenue from then (the demo: "served from its first
+    day", $169.2M, beside a red pool whose order waited 74 days for power)."""
+    answer = what_if(_forecast(), _unpowered_r2_plan(), _r2_deal(f"{_day(30)}:200"), as_of=MONDAY)
+    assert answer.serve_from == date(2026, 12, 2)
+    assert answer.serve_note.startswith(
+        "blocks ordered today are in service by 2026-03-02, but the sites they go to (r2-a) "
+        "have no power for them"
+    )
+    assert answer.revenue_usd == pytest.approx(200 * 24 * 2.0 * 30)
+
+
+def test_a_site_s_planned_power_step_counts_before_power_contracted_today() -> None:
+    """r2-b's plan energizes 5 MW from 2026-06-01: the racks the deal needs land there on
+    2026-04-08 and are powered from that step. The what-if assumed power must be contracted
+    today (10 months' lead, "served in full from 2026-11-01"), where the site's own plan (and
+    the trigger's note: "r2-b has it from 2026-06-01") carries them from 2026-06-01 (the
+    short fleet: "not within the horizon", $0, beside a note giving power 40 days later)."""
+    plan = _unpowered_r2_plan(steps=({"on": "2026-06-01", "mw": 5.0},))
+    answer = what_if(_forecast(), plan, _r2_deal(f"{_day(100)}:200"), as_of=MONDAY)
+    assert (
+        "r2-b has it from 2026-06-01"
+        in expansion_triggers(
+            with_deal(_forecast(), answer.deal), plan, as_of=MONDAY
+        ).triggers.filter(pl.col("pool") == "all")["note"][0]
+    )
+    assert answer.serve_from == date(2026, 6, 1)
+    assert "short from 2026-04-15 until 2026-06-01 (the power planned at r2-b)" in (
+        answer.serve_note
+    )
 
 
 def test_a_deal_without_an_end_says_the_term_it_assumed() -> None:
@@ -628,6 +698,78 @@ def test_a_deal_whose_signing_lowers_an_order_says_why_and_names_the_pool() -> N
     assert _lowered_orders_note(orders(7000e6)) == ""
     alone = _lowered_orders_note(orders(6335.3e6).filter(pl.col("pool") == "all"))
     assert "raises" not in alone and "chosen for its own window" in alone
+
+
+def test_a_deal_served_between_two_spans_short_says_short_at_times() -> None:
+    """The demo's 2,000-GPU deal is short 2027-04-16..2027-06-01 (its racks wait for
+    eu-west-a's planned power) and May 2028..2028-12-31 (power contracted today), served in
+    full between: the headline read "short from 2027-04-16 until 2028-12-31", hiding the 11
+    months served. Two spans read "short at times"; overlapping spans are one."""
+    from rich.console import Console
+
+    from flows.tables import whatif_table
+    from forecasting.runs import WhatIfOutcome
+    from forecasting.whatif import _spans
+
+    d = date
+    two = [(d(2027, 4, 16), d(2027, 6, 1)), (d(2028, 5, 1), d(2028, 12, 31))]
+    assert _spans(two, after=d(2027, 3, 1)) == 2
+    assert _spans([(d(2027, 4, 16), d(2028, 6, 1)), *two[1:]], after=d(2027, 3, 1)) == 1
+    assert _spans([(d(2027, 1, 1), d(2027, 2, 1)), *two[1:]], after=d(2027, 3, 1)) == 1
+    outcome = WhatIfOutcome(
+        forecast_run_id="r", as_of=d(2026, 12, 3), horizon_end=d(2030, 1, 31),
+        serve_from=d(2028, 12, 31), can_serve=False, serve_note="", extra_capex_usd=0.0,
+        extra_mw=0.0, revenue_usd=None, orders=[], notes=[], page=Path("p.html"),
+        short_from="2027-04-16", short_at_times=True,
+    )  # fmt: skip
+
+    def title(o: WhatIfOutcome) -> str:
+        console = Console(width=400, record=True)
+        console.print(whatif_table(o))
+        return " ".join(console.export_text().split())
+
+    assert "short at times from 2027-04-16 until 2028-12-31" in title(outcome)
+    # Short at once, served between spans: it read "served from 2028-12-31" alone, beside a
+    # revenue that counts the months served between.
+    at_once = outcome.model_copy(update={"short_from": None})
+    assert "served in full from 2028-12-31, at times before (see below)" in title(at_once)
+
+
+def test_a_deal_that_lowers_the_capital_of_the_orders_says_which_orders_change() -> None:
+    """Adding demand read "extra capex $-191.2M, -6.1 MW" on the CLI and the page with no word
+    why (the demo: eu-west's 74 racks and 3 cells became 95 racks and 2 cells as the deal
+    moved the shortfalls a month earlier). The note lists each lowered pool's orders to the
+    plan's end without and with the deal, their capital and GPUs, and says it is no saving."""
+    from forecasting.whatif import _less_capital_note
+
+    def placed(*orders: tuple[str, int, int]) -> pl.DataFrame:
+        capex = {"rack-c": 8e6, "pod-c": 40e6}
+        return pl.DataFrame(
+            [("r2", "all", name, "r2-a", n, 0.4 * n, _day(day), True, i + 1, _day(day - 60),
+              n * capex[name], _day(day + 20), "green")
+             for i, (name, n, day) in enumerate(orders)],
+            schema=PLACEMENTS_SCHEMA, orient="row",
+        )  # fmt: skip
+
+    without = placed(("rack-c", 2, 100), ("pod-c", 2, 200))
+    with_ = placed(("rack-c", 3, 90), ("rack-c", 4, 190))
+    orders = pl.DataFrame(
+        [("r2", "all", "green", "green", None, None, None, None, None, None, 2, 3,
+          96e6, 56e6, -40e6, -0.4, "")],
+        schema=ORDERS_SCHEMA, orient="row",
+    )  # fmt: skip
+    note = _less_capital_note(without, with_, orders, _plan(_r2_blocks()), horizon_end=_day(364))
+    assert note.startswith("the extra capex and MW are negative because the deal moves")
+    assert (
+        f"r2 all: without the deal 2 x rack-c ({_day(100)}), 2 x pod-c ({_day(200)}) = $96.0M, "
+        f"2,500 GPUs (H100-equivalents); with it 3 x rack-c ({_day(90)}), 4 x rack-c "
+        f"({_day(190)}) = $56.0M, 1,750 GPUs"
+    ) in note
+    assert "Not a saving from signing" in note
+    # The what-if adds it to its notes (the CLI and the page print them) only when negative.
+    answer = what_if(_forecast(), _plan(_r2_blocks()), _priced(f"{_day(30)}:200"), as_of=MONDAY)
+    assert answer.extra_capex_usd >= 0
+    assert not any("are negative" in n for n in answer.notes)
 
 
 def test_a_shortfall_on_the_monthly_rows_reads_as_its_month_on_the_page_and_the_cli() -> None:

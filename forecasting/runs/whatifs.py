@@ -41,6 +41,7 @@ class WhatIfOutcome(BaseModel):
     # Served from its first day until it goes short then (a day, or a month on monthly rows),
     # and in full again from serve_from (None: served throughout, or short at once).
     short_from: str | None = None
+    short_at_times: bool = False  # served in full between spans short before serve_from
     daily_end: date | None = None  # the forecast's last daily row: past it a date is a month
 
 
@@ -88,6 +89,7 @@ def weigh_deal(
         can_serve=answer.can_serve,
         serve_note=answer.serve_note,
         short_from=answer.short_from,
+        short_at_times=answer.short_at_times,
         daily_end=answer.daily_end,
         extra_capex_usd=answer.extra_capex_usd,
         extra_mw=answer.extra_mw,

@@ -32,9 +32,11 @@ def _serve_card(answer: WhatIf) -> str:
         return "yes, from its first day"
     if answer.short_from is not None:
         return (
-            f"from its first day, short from {answer.short_from} until "
-            f"{fmt_date(answer.serve_from)}"
+            f"from its first day, short {'at times ' if answer.short_at_times else ''}from "
+            f"{answer.short_from} until {fmt_date(answer.serve_from)}"
         )
+    if answer.short_at_times:
+        return f"in full from {fmt_date(answer.serve_from)}, at times before"
     return f"from {fmt_date(answer.serve_from)}"
 
 
