@@ -156,6 +156,7 @@ __all__ = [
     "floor_lift",
     "ids_in_other_books",
     "load_contracts",
+    "near_customer",
     "parse_contracts",
     "pipeline_draws",
     "ramp_frame",
@@ -1376,25 +1377,31 @@ def customers_near_telemetry(new: pl.DataFrame, customers: Sequence[str]) -> lis
     lifts nothing the customer runs and the two are counted apart. A customer with no close
     name is a new customer, which is normal and not named. Names that differ only in digits
     (cust-012, cust-013) are different customers, not a misspelling."""
-    known = set(customers)
-    spelt = {_spelling(c): c for c in sorted(known)}
     warnings = []
     for row in new.iter_rows(named=True):
         customer = row["customer"]
-        if customer in known:
-            continue
-        mine = _spelling(customer)
-        near = [
-            spelt[m]
-            for m in difflib.get_close_matches(mine, list(spelt), n=3, cutoff=0.85)
-            if m == mine or re.sub(r"\d", "", m) != re.sub(r"\d", "", mine)
-        ]
-        if near:
+        if (near := near_customer(customer, customers)) is not None:
             warnings.append(
                 f"contract {row['id']}: customer {customer!r} matches no telemetry series "
-                f"(did you mean {near[0]!r}?): it gets a series of its own"
+                f"(did you mean {near!r}?): it gets a series of its own"
             )
     return warnings
+
+
+def near_customer(customer: str, customers: Sequence[str]) -> str | None:
+    """The telemetry customer ``customer`` is a misspelling of (case, separators or a close
+    spelling), None where it is one of ``customers`` or close to none. Names that differ only
+    in digits (cust-012, cust-013) are different customers."""
+    if customer in set(customers):
+        return None
+    spelt = {_spelling(c): c for c in sorted(set(customers))}
+    mine = _spelling(customer)
+    near = [
+        spelt[m]
+        for m in difflib.get_close_matches(mine, list(spelt), n=3, cutoff=0.85)
+        if m == mine or re.sub(r"\d", "", m) != re.sub(r"\d", "", mine)
+    ]
+    return near[0] if near else None
 
 
 _SAME_TERMS = ("customer", "workload_class", "region", "ramp_dates", "ramp_gpus", "term_end")

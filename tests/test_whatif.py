@@ -855,3 +855,18 @@ def test_a_later_order_of_the_plan_landing_after_its_shortfall_delays_the_deal()
         orders, deal, horizon_end=_day(600), forecast=_forecast(), placements=in_time
     )
     assert served == _day(30) and "can still arrive in time" in note
+
+
+def test_a_deal_for_a_near_miss_of_a_known_customer_says_so() -> None:
+    """`--customer Northwind-AI` was weighed as a new customer, its 2,000 GPUs on top of the
+    2,496 that "northwind-ai" runs, with no word: the what-if names the customer meant. A
+    known customer, a new one and one differing only in digits raise nothing."""
+    from forecasting.runs.whatifs import _spelling_notes
+
+    known = ["northwind-ai", "cust-012", "acme"]
+    (note,) = _spelling_notes("Northwind-AI", known)
+    assert note.startswith("customer 'Northwind-AI' matches no telemetry series (did you mean")
+    assert "weighed as a new customer" in note and "--customer northwind-ai" in note
+    assert _spelling_notes("northwind_ai", known)
+    for fine in ("northwind-ai", "orion-labs", "cust-013"):
+        assert _spelling_notes(fine, known) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,21 @@ class WhatIfOutcome(BaseModel):
     daily_end: date | None = None  # the forecast's last daily row: past it a date is a month
 
 
+def _spelling_notes(customer: str, customers: list[str]) -> list[str]:
+    """A note where the deal's customer is a near miss of one in telemetry: "Northwind-AI"
+    was weighed as a new customer, its GPUs on top of what "northwind-ai" runs, unsaid."""
+    from forecasting.contracts import near_customer
+
+    near = near_customer(customer, customers)
+    if near is None:
+        return []
+    return [
+        f"customer {customer!r} matches no telemetry series (did you mean {near!r}?): weighed "
+        f"as a new customer, its GPUs on top of what {near!r} runs; pass --customer {near} "
+        "to weigh a deal with the customer you have"
+    ]
+
+
 def weigh_deal(
     warehouse_path: Path, capacity_path: Path, reports_path: Path, options: WhatIfOptions
 ) -> WhatIfOutcome:
@@ -71,8 +87,11 @@ def weigh_deal(
         settings = trigger_settings(
             wh, ref.run_id, quantile=options.quantile, buffer_weeks=options.buffer_weeks
         )
+        customers = wh.query("SELECT DISTINCT customer FROM telemetry_series")["customer"]
     book = contract_book(warehouse_path).known_by(ref.as_of)
     answer = what_if(frame, plan, deal, as_of=ref.as_of, paths=paths, settings=settings, book=book)
+    spelling = _spelling_notes(deal.customer, customers.to_list())
+    answer = replace(answer, notes=(*spelling, *answer.notes))
     slug = re.sub(
         r"[^a-z0-9]+", "-", f"{deal.customer}-{deal.workload_class}-{deal.region}".lower()
     )
