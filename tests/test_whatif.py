@@ -870,3 +870,25 @@ def test_a_deal_for_a_near_miss_of_a_known_customer_says_so() -> None:
     assert _spelling_notes("northwind_ai", known)
     for fine in ("northwind-ai", "orion-labs", "cust-013"):
         assert _spelling_notes(fine, known) == []
+
+
+def test_concentration_says_when_the_deal_starts_after_the_months_it_shows() -> None:
+    """A deal from month 10 read "no change" in every month the concentration table shows
+    (the daily horizon's): the intro says the deal starts after them, and an early deal's
+    page says nothing of the kind."""
+    from dataclasses import replace
+
+    from forecasting.report.pages.whatif import _concentration_intro
+
+    answer = what_if(_forecast(), _plan(_r2_blocks()), _priced(f"{_day(10)}:20"), as_of=MONDAY)
+    months = pl.DataFrame({"month": [date(2026, 1, 1), date(2026, 2, 1)]})
+    shown = replace(answer, concentration=months)
+    term = date(2027, 1, 1)
+    later = replace(
+        shown, deal=replace(answer.deal, ramp=(Step(date(2026, 3, 1), 20),), term_end=term)
+    )
+    assert "after the last month shown (Feb 2026)" in _concentration_intro(later)
+    early = replace(
+        shown, deal=replace(answer.deal, ramp=(Step(date(2026, 2, 27), 20),), term_end=term)
+    )
+    assert "after the last month shown" not in _concentration_intro(early)

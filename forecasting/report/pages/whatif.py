@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import polars as pl
 
@@ -100,6 +100,29 @@ def _orders(answer: WhatIf) -> Table:
     return Table.of(headers, rows, numeric=(9, 10), detail=(11,), empty="no pools in the region")
 
 
+def _concentration_intro(answer: WhatIf) -> str:
+    """What the concentration table covers, and where the deal starts after it: a deal from
+    month 10 read "no change" in every month shown, with nothing saying why."""
+    intro = (
+        "Top-1 share and HHI (0-10,000) of expected demand per month over the daily forecast "
+        "horizon, all classes."
+    )
+    months = answer.concentration.get_column("month") if answer.concentration.height else None
+    first = answer.deal.ramp[0].day if answer.deal.ramp else None
+    if months is None or first is None:
+        return intro
+    last = months.max()
+    assert isinstance(last, date)
+    after = (last.replace(day=1) + timedelta(days=32)).replace(day=1)
+    if first >= after:
+        intro += (
+            f" The deal starts {fmt_date(first)}, after the last month shown ({last:%b %Y}): "
+            "its effect on concentration is not measured here, so equal figures mean not "
+            "measured, not no change."
+        )
+    return intro
+
+
 def _concentration(answer: WhatIf) -> Table:
     frame = answer.concentration
     if frame.is_empty():
@@ -156,6 +179,7 @@ def whatif_page(answer: WhatIf, *, forecast_run_id: str, quantile: str) -> str:
         "the same rule places after them, so a deal that moves a shortfall into a later order "
         "counts too. Dates are order-by dates for an order placed on the as-of day.",
         concentration=_concentration(answer),
+        concentration_intro=_concentration_intro(answer),
         notes=list(answer.notes)
         or ["none beyond the floor rule above and the triggers' own (see the finance page)"],
     )
