@@ -2106,3 +2106,28 @@ def test_power_to_contract_shows_the_mw_beyond_the_ceiling_beside_what_it_prices
     assert "beyond the ceiling)" not in facilities_page(
         replace(sample_inputs(), power_triggers=within)
     )
+
+
+def test_a_publish_removes_what_killed_publishes_left_behind(tmp_path: Path) -> None:
+    """A SIGKILLed publish left its `.tmp-*` staging folder (half a report, up to tens of MB)
+    and no later publish removed it: staging entries untouched for an hour go; a fresh one,
+    maybe another publish at work, stays."""
+    import os
+
+    from forecasting.report.publish import ABANDONED_AFTER
+
+    stale_dir, stale_file, fresh = (
+        tmp_path / ".tmp-r8jmq90y",
+        tmp_path / ".tmp-index-1-ab.html",
+        tmp_path / ".tmp-live",
+    )
+    stale_dir.mkdir()
+    (stale_dir / "platform.html").write_text("half", encoding="utf-8")
+    stale_file.write_text("x", encoding="utf-8")
+    fresh.mkdir()
+    old = (datetime.now(UTC) - ABANDONED_AFTER - timedelta(minutes=5)).timestamp()
+    for entry in (stale_dir, stale_file):
+        os.utime(entry, (old, old))
+    publish_report(sample_inputs(), root=tmp_path)
+    assert not stale_dir.exists() and not stale_file.exists()
+    assert fresh.exists()

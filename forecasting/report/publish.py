@@ -21,8 +21,9 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import plotly.offline
@@ -183,6 +184,27 @@ def _write_index(root: Path, runs: list[RunEntry], *, latest: str) -> None:
     os.replace(temp, root / "index.html")
 
 
+# A staging entry untouched this long belongs to a publish that was killed: a live one
+# writes its files within seconds.
+ABANDONED_AFTER = timedelta(hours=1)
+
+
+def _remove_abandoned(root: Path) -> None:
+    """Remove staging folders and files of publishes killed mid-way (SIGKILL leaves them:
+    each kill left half a report, up to tens of MB, which no later publish removed)."""
+    cutoff = time.time() - ABANDONED_AFTER.total_seconds()
+    for entry in root.glob(f"{_TEMP_PREFIX}*"):
+        try:
+            if entry.lstat().st_mtime >= cutoff:
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+        except OSError:
+            continue  # another publish removed it, or it is not ours to remove
+
+
 def publish_report(inputs: ReportInputs, *, root: Path) -> Path:
     """Write the run's report under ``root``, point ``latest`` at the newest, rebuild the
     runs index.
@@ -193,6 +215,7 @@ def publish_report(inputs: ReportInputs, *, root: Path) -> Path:
     it over, and readers who keep ``latest`` open read an old plan as the current one.
     """
     root.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned(root)
     name = run_slug(inputs.run_id)
     staged = Path(tempfile.mkdtemp(prefix=_TEMP_PREFIX, dir=root))
     try:
