@@ -824,6 +824,23 @@ def cmd_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_prune(args: argparse.Namespace) -> int:
+    """Remove old forecast runs and what was made on them; published pages stay."""
+    from forecasting import warehouse
+
+    with warehouse.connect(_paths(args).warehouse, create=False) as wh:
+        pruned = wh.prune(keep=args.keep, dry_run=args.dry_run)
+    counts = ", ".join(
+        f"{n:,} {name.removesuffix('_runs')} run(s)" for name, n in pruned.runs.items()
+    )
+    verb = "would remove" if args.dry_run else "removed"
+    say(
+        f"prune: {verb} {counts} ({pruned.rows:,} rows); kept the newest {args.keep} forecast "
+        "run(s). Telemetry, contracts, events, decision backtests and published pages stay."
+    )
+    return EXIT_OK
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     """Compute triggers for a forecast run and publish the reports."""
     from flows.tables import power_lines, report_table, triggers_line
@@ -1223,6 +1240,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("status", cmd_status, "last runs, their state and the age of the newest telemetry")
     p.add_argument("--limit", type=int, default=5, help="runs of each kind to show (default 5)")
+
+    p = add(
+        "prune",
+        cmd_prune,
+        "remove all but the newest forecast runs, with their drill and trigger runs",
+    )
+    p.add_argument(
+        "--keep",
+        type=at_least(1),
+        required=True,
+        help="forecast runs to keep, the newest (at least 1)",
+    )
+    p.add_argument("--dry-run", action="store_true", help="count what would go, remove nothing")
 
     p = add("demo", cmd_demo, "synthetic fleet (or a real trace) -> the whole pipeline")
     p.add_argument(

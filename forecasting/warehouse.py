@@ -43,6 +43,7 @@ __all__ = [
     "Loaded",
     "Migration",
     "Overlap",
+    "Pruned",
     "QueryInterrupted",
     "Warehouse",
     "WarehouseBusyError",
@@ -376,6 +377,15 @@ class Overlap:
     path: str | None  # None when the ledger no longer names the ingest
     changed: int
     identical: int
+
+
+@dataclass(frozen=True, slots=True)
+class Pruned:
+    """What :meth:`Warehouse.prune` removed (or, on a dry run, would remove): runs per runs
+    table, and rows over every table."""
+
+    runs: dict[str, int]
+    rows: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -860,6 +870,47 @@ class Warehouse:
                 "VALUES (?, ?, ?, ?)",
                 [forecast_run_id, drill, reason, datetime.now(UTC)],
             )
+
+    def prune(self, *, keep: int, dry_run: bool = False) -> Pruned:
+        """Remove every forecast run but the newest ``keep`` (by creation), with the drill and
+        trigger runs made on them and all their frames, in one transaction; a dry run counts
+        only. Telemetry, contracts, events and decision backtests stay.
+
+        Each scheduled run stores a whole forecast (about 25 MB a day on the demo fleet) even
+        when nothing is new, and nothing removed them.
+        """
+        if keep < 1:
+            raise WarehouseError("keep at least the newest forecast run (--keep 1 or more)")
+        ordered = self._con.execute(
+            "SELECT run_id FROM forecast_runs ORDER BY created_at DESC, run_id DESC"
+        ).fetchall()
+        old = [row[0] for row in ordered[keep:]]
+        runs: dict[str, list[str]] = {"forecast_runs": old}
+        for runs_table in ("drill_runs", "trigger_runs"):
+            runs[runs_table] = [
+                row[0]
+                for row in self._con.execute(
+                    f"SELECT run_id FROM {table_name(runs_table)} "  # noqa: S608 - allow-listed
+                    "WHERE list_contains(?, forecast_run_id)",
+                    [old],
+                ).fetchall()
+            ]
+        rows = 0
+        with self.transaction():
+            for runs_table, ids in runs.items():
+                for name in (*RUN_TABLES[runs_table], runs_table):
+                    where = f"FROM {table_name(name)} WHERE list_contains(?, run_id)"
+                    rows += int(self._scalar(f"SELECT count(*) {where}", [ids]))
+                    if not dry_run:
+                        self._con.execute(f"DELETE {where}", [ids])
+            where = "FROM drills_not_played WHERE list_contains(?, forecast_run_id)"
+            rows += int(self._scalar(f"SELECT count(*) {where}", [old]))
+            if not dry_run:
+                self._con.execute(f"DELETE {where}", [old])
+        if rows and not dry_run:
+            # Deleted rows free their blocks for reuse at a checkpoint.
+            self._con.execute("CHECKPOINT")
+        return Pruned(runs={name: len(ids) for name, ids in runs.items()}, rows=rows)
 
     def drills_not_played(self, *, forecast_run_id: str) -> pl.DataFrame:
         """The drills not played on a forecast run and why, unless one was played since."""

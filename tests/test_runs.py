@@ -477,3 +477,41 @@ def test_a_dedicated_customer_keeps_its_own_series_however_small(
         warehouse_path, options.model_copy(update={"capacity": plan})
     )
     assert "cust-004" in set(with_plan["customer"].drop_nulls().to_list())
+
+
+def test_prune_keeps_the_newest_forecast_runs_and_removes_what_was_made_on_the_rest(
+    fleet: FleetFiles, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each scheduled run stored a whole forecast, even with nothing new, and nothing removed
+    them: `fleetcast prune --keep N` removes the older forecast runs with their trigger and
+    drill runs; a dry run counts and removes nothing; telemetry stays."""
+    from flows.cli import main
+
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copy(fleet.warehouse, path)
+    options = ForecastOptions(
+        horizon_days=28, n_paths=20, customers_per_class=3, models=("seasonal_naive",)
+    )
+    first = runs.forecast(path, options)
+    runs.report(path, fleet.capacity, tmp_path / "reports", ReportOptions())
+    second = runs.forecast(path, options)
+
+    def counts() -> tuple[int, int, int]:
+        with warehouse.connect(path, read_only=True) as wh:
+            return wh.count("forecast_runs"), wh.count("trigger_runs"), wh.count("telemetry")
+
+    before = counts()
+    argv = ["prune", "--keep", "1", "--warehouse", str(path)]
+    assert main([*argv, "--dry-run"]) == 0
+    assert "would remove 1 forecast run(s), 0 drill run(s), 1 trigger run(s)" in (
+        capsys.readouterr().out
+    )
+    assert counts() == before
+    assert main(argv) == 0
+    assert counts() == (1, 0, before[2])
+    with warehouse.connect(path, read_only=True) as wh:
+        assert wh.forecast_runs()["run_id"].to_list() == [second.run_id]
+        assert wh.run_frame("forecasts", first.run_id).is_empty()
+    with pytest.raises(SystemExit) as refused:
+        main(["prune", "--keep", "0", "--warehouse", str(path)])
+    assert refused.value.code == 2
