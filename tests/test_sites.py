@@ -100,6 +100,22 @@ def _forecast(values: np.ndarray, days: list[date], *, grain: str | None = None)
     return pl.concat(frames)
 
 
+def _pools_forecast(training: np.ndarray, inference: np.ndarray, days: list[date]) -> pl.DataFrame:
+    """Region r1's total and its training and inference pools, each a forecast frame."""
+    return pl.concat(
+        [
+            _forecast(training + inference, days),
+            *(
+                _forecast(values, days).with_columns(unique_id=pl.lit(uid))
+                for uid, values in (
+                    ("total/r1/training", training),
+                    ("total/r1/inference", inference),
+                )
+            ),
+        ]
+    )
+
+
 def _linear(base: float = 700.0, slope: float = 1.0, days: int = DAYS) -> pl.DataFrame:
     d = np.arange(days, dtype=float)
     return _forecast(base + slope * d, [_day(i) for i in range(days)])
@@ -247,18 +263,7 @@ def _racks_then_a_pod(sites: list[dict[str, Any]]) -> Any:
     d = np.arange(DAYS, dtype=float)
     training, inference = 500 + 1.2 * d, 400 + 5.0 * d
     days = [_day(i) for i in range(DAYS)]
-    forecast = pl.concat(
-        [
-            _forecast(training + inference, days),
-            *(
-                _forecast(values, days).with_columns(unique_id=pl.lit(uid))
-                for uid, values in (
-                    ("total/r1/training", training),
-                    ("total/r1/inference", inference),
-                )
-            ),
-        ]
-    )
+    forecast = _pools_forecast(training, inference, days)
     pod = RACK | {"name": "pod-h100", "kind": "pod", "gpus": 1000, "mw": 1.2,
                   "lead_time_weeks": 30, "capex_usd": 40e6, "fabric": True}  # fmt: skip
     blocks = [_block(), _block("r1-pod", kind="pod", fabric=True)]
@@ -578,18 +583,7 @@ def test_each_pool_takes_its_bridges_only_where_the_region_s_plan_costs_less() -
     d = np.arange(1095.0)
     training, inference = 1287 * np.exp(0.69 * d / 365), 7546 * np.exp(0.141 * d / 365)
     days = [_day(i) for i in range(d.size)]
-    forecast = pl.concat(
-        [
-            _forecast(training + inference, days),
-            *(
-                _forecast(values, days).with_columns(unique_id=pl.lit(uid))
-                for uid, values in (
-                    ("total/r1/training", training),
-                    ("total/r1/inference", inference),
-                )
-            ),
-        ]
-    )
+    forecast = _pools_forecast(training, inference, days)
     pod = RACK | {"name": "pod-h100", "kind": "pod", "gpus": 1024, "lead_time_weeks": 20,
                   "capex_usd": 40.96e6, "fabric": True}  # fmt: skip
     cell = CELL | {"gpus": 2048, "lead_time_weeks": 90, "capex_usd": 2048 * 2.5 * 27_960}
