@@ -632,7 +632,7 @@ def decisions_tables(run: DecisionRun) -> list[Table]:
     counts = run.counts
     judged = sum(counts.values()) - counts.get("not_verified", 0)
     summary = Table(
-        title=f"decision backtest {run.run_id}: {len(run.as_ofs)} as-of days "
+        title=f"decision backtest {run.run_id}: {len(run.as_ofs)} as-of day(s) "
         f"{run.as_ofs[0]} to {run.as_ofs[-1]}, judged on data to {run.data_end} "
         f"({run.seconds:,.0f} s)",
         title_justify="left",
@@ -693,7 +693,8 @@ def decisions_tables(run: DecisionRun) -> list[Table]:
             order_by_text(r["order_by"], as_of=r["as_of"]),
             Text(order),
             str(r["actual_exhaustion"] or "censored"),
-            Text(r["verdict"], style=style.get(r["verdict"], "")),
+            # The summary's words ("not verified"), not the stored value ("not_verified").
+            Text(r["verdict"].replace("_", " "), style=style.get(r["verdict"], "")),
             "-" if r["days_late"] is None else _n(r["days_late"]),
             _money(r["idle_capital_usd"]),
         )
