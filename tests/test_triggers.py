@@ -619,6 +619,11 @@ def test_an_order_sized_past_the_scored_days_says_what_the_median_would_order() 
     assert "at q50" not in short["note"]
     # Where the median asks for as many blocks, there is nothing to add.
     assert "at q50" not in _trigger(plan, _r2_forecast(), "r2", "all")["note"]
+    # Where it is not short at all, it says so: "needs 0 x rack-c ($0.0M)" read as a price.
+    never = _r2_forecast().with_columns(q50=pl.lit(0.0))
+    note = _trigger(plan, never, "r2", "all")["note"]
+    assert "at q50 the same window needs no block (the median is not short there)" in note
+    assert "0 x rack-c" not in note
 
 
 def test_the_median_note_names_the_days_this_run_s_backtests_scored() -> None:

@@ -774,10 +774,15 @@ def _median_size(
     if blocks >= order.blocks:
         return None
     capex = blocks * order.candidate.capex_usd
+    # "needs 0 x cell-gb200-8192 ($0.0M)" read as a figure to price; it is none.
+    needs = (
+        f"{blocks} x {order.candidate.name} (${capex / 1e6:,.1f}M)"
+        if blocks
+        else "no block (the median is not short there)"
+    )
     return (
-        f"at q50 the same window needs {blocks} x {order.candidate.name} (${capex / 1e6:,.1f}M): "
-        f"sized to {last}, {_past_scored(scored_days)}: the order reads the band's upper tail "
-        "where no backtest measured it"
+        f"at q50 the same window needs {needs}: sized to {last}, {_past_scored(scored_days)}: "
+        "the order reads the band's upper tail where no backtest measured it"
     )
 
 
