@@ -71,7 +71,7 @@ from forecasting.triggers import (
     daily_end_of,
     expansion_triggers,
 )
-from forecasting.triggers.common import _months_before
+from forecasting.triggers.common import months_before
 
 __all__ = [
     "DEAL_ID",
@@ -504,7 +504,7 @@ def _contracted_today(as_of: date, *, lead_months: int, buffer_weeks: int) -> da
     time and the buffer the power triggers keep (``contract_by`` = need − lead − buffer), to
     the day. It read the 1st of the month of ``as_of`` + lead, without the buffer: up to a
     month and four weeks earlier than power can come, with revenue counted from it."""
-    return _months_before(as_of + timedelta(weeks=buffer_weeks), -lead_months)
+    return months_before(as_of + timedelta(weeks=buffer_weeks), -lead_months)
 
 
 def _planned_power_from(

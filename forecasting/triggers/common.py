@@ -30,6 +30,7 @@ __all__ = [
     "Status",
     "TriggerResult",
     "TriggerSettings",
+    "months_before",
     "trigger_status",
     "unshocked_beside_green",
 ]
@@ -124,7 +125,7 @@ def _weeks(n: int) -> timedelta:
     return timedelta(days=n * _DAYS_PER_WEEK)
 
 
-def _months_before(day: date, months: int) -> date:
+def months_before(day: date, months: int) -> date:
     """``day`` moved ``months`` calendar months back (clamped to the month's last day)."""
     index = day.year * 12 + day.month - 1 - months
     year, month = divmod(index, 12)

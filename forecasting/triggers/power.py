@@ -33,8 +33,8 @@ from forecasting.triggers.common import (
     POWER_TRIGGERS_SCHEMA,
     Status,
     _day,
-    _months_before,
     _weeks,
+    months_before,
     trigger_status,
 )
 
@@ -176,7 +176,7 @@ def _power_row(
             note += f"{ends}; the plan's blocks alone fit through {end}"
             ends = ""
         day_after = forecast_end + timedelta(days=1)
-        contract_by = _months_before(day_after, site.power_lead_months) - _weeks(buffer_weeks)
+        contract_by = months_before(day_after, site.power_lead_months) - _weeks(buffer_weeks)
         if as_of > contract_by:
             # Orders are only known where demand is forecast: past its end no block is
             # ordered, so the MW needed there is the plan's alone.
@@ -193,7 +193,7 @@ def _power_row(
         }
     first = over.row(0, named=True)
     exhaustion = _day(first["ds"])
-    lead = exhaustion - _months_before(exhaustion, site.power_lead_months)
+    lead = exhaustion - months_before(exhaustion, site.power_lead_months)
     contract_by = exhaustion - lead - _weeks(buffer_weeks)
     status = trigger_status(
         as_of=as_of, exhaustion=exhaustion, order_by=contract_by, lead_time=lead
