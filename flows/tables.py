@@ -627,7 +627,12 @@ def _money(value: float | None) -> str:
 
 def decisions_tables(run: DecisionRun) -> list[Table]:
     """A decision backtest: the counts and totals, then one row per as-of day and pool."""
-    from forecasting.decisions import DECISION_REPLAYS_SCHEMA, idle_not_verified, order_by_text
+    from forecasting.decisions import (
+        DECISION_REPLAYS_SCHEMA,
+        exhaustion_text,
+        idle_not_verified,
+        order_by_text,
+    )
 
     counts = run.counts
     judged = sum(counts.values()) - counts.get("not_verified", 0)
@@ -689,7 +694,7 @@ def decisions_tables(run: DecisionRun) -> list[Table]:
             Text(r["region"]),
             Text(r["pool"]),
             Text(r["status"] or "-"),
-            str(r["forecast_exhaustion"] or "-"),
+            exhaustion_text(r["forecast_exhaustion"], as_of=r["as_of"], daily_days=run.daily_days),
             order_by_text(r["order_by"], as_of=r["as_of"]),
             Text(order),
             str(r["actual_exhaustion"] or "censored"),

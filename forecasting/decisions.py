@@ -163,6 +163,7 @@ __all__ = [
     "backtest_decisions",
     "backtest_inputs",
     "decision_counts",
+    "exhaustion_text",
     "history_days",
     "idle_not_verified",
     "judge_replay",
@@ -229,6 +230,18 @@ class DecisionRun(BaseModel):
     seconds: float
     replays: list[dict[str, Any]]
     page: Path | None = None  # the published page, when reports were asked for
+    # Each replay forecast's daily days: an exhaustion past them is on a monthly row.
+    daily_days: int = DecisionOptions.model_fields["horizon_days"].default
+
+
+def exhaustion_text(exhaustion: date | None, *, as_of: date, daily_days: int) -> str:
+    """A replay's forecast exhaustion as its grain reads: the day within the replay's daily
+    rows, the month past them ("2027-09-01" read as a forecast day; it stood for September)."""
+    if exhaustion is None:
+        return "-"
+    if exhaustion > as_of + timedelta(days=daily_days):
+        return f"{exhaustion:%b %Y}"
+    return exhaustion.isoformat()
 
 
 # --- the as-of days and the plan as it stood ----------------------------------------------------
@@ -939,6 +952,7 @@ def store_decisions(
         revenue_lost_usd=lost,
         idle_gpu_months=idle_months,
         idle_capital_usd=idle_capital,
+        daily_days=options.horizon_days,
     )
 
 

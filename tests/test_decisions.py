@@ -702,3 +702,14 @@ def test_idle_totals_count_the_orders_whose_idle_was_not_measured() -> None:
     said = " (+ 2 order(s) not verified: they arrive after the data)"
     assert cards["idle capital, as if ordered (sum of replays)"].endswith(said)
     assert cards["idle GPU-months (sum)"] == "3" + said
+
+
+def test_a_forecast_exhaustion_on_a_monthly_row_reads_as_its_month() -> None:
+    """The backtest printed an exhaustion on the replay's monthly rows as "2027-09-01", read
+    as a forecast day where it stood for September: past the daily days it reads "Sep 2027";
+    within them, the day."""
+    as_of = date(2027, 1, 4)
+    assert decisions.exhaustion_text(date(2027, 9, 1), as_of=as_of, daily_days=182) == "Sep 2027"
+    within = as_of + timedelta(days=182)
+    assert decisions.exhaustion_text(within, as_of=as_of, daily_days=182) == within.isoformat()
+    assert decisions.exhaustion_text(None, as_of=as_of, daily_days=182) == "-"

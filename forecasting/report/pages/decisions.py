@@ -22,6 +22,7 @@ from forecasting.decisions import (
     MIN_HISTORY_DAYS,
     Verdict,
     decision_counts,
+    exhaustion_text,
     idle_not_verified,
     order_by_text,
     short_history_as_ofs,
@@ -257,14 +258,14 @@ def _money(value: float | None) -> str:
     return MISSING if value is None else fmt_usd(value)
 
 
-def _replays_table(replays: pl.DataFrame) -> Table:
+def _replays_table(replays: pl.DataFrame, *, daily_days: int) -> Table:
     rows = [
         [
             fmt_date(r["as_of"]),
             r["region"],
             r["pool"],
             Badge(r["status"]),
-            fmt_date(r["forecast_exhaustion"]),
+            exhaustion_text(r["forecast_exhaustion"], as_of=r["as_of"], daily_days=daily_days),
             order_by_text(r["order_by"], as_of=r["as_of"], missing=MISSING),
             f"{fmt_count(r['blocks_to_order'])} × {r['candidate']}"
             if r["blocks_to_order"]
@@ -367,7 +368,7 @@ def decisions_page(run: dict[str, Any], replays: pl.DataFrame) -> str:
         page=page,
         title="Would we have ordered in time?",
         run_id=run["run_id"],
-        meta=f"decision backtest {run['run_id']} · {len(as_ofs)} as-of days "
+        meta=f"decision backtest {run['run_id']} · {len(as_ofs)} as-of day(s) "
         f"{fmt_date(as_ofs[0])} to {fmt_date(as_ofs[-1])}, every {run['every_days']} days · "
         f"judged on telemetry to {fmt_date(run['data_end'])} · generated "
         f"{fmt_datetime(datetime.now(UTC))}",
@@ -375,7 +376,7 @@ def decisions_page(run: dict[str, Any], replays: pl.DataFrame) -> str:
         cards=_cards(run, replays),
         warnings=_warnings(replays),
         figures=figures,
-        replays=_replays_table(replays),
+        replays=_replays_table(replays, daily_days=settings["horizon_days"]),
         rules=list(RULES),
         settings=[
             f"triggers at {settings['quantile']} with a {settings['buffer_weeks']}-week buffer",
