@@ -60,7 +60,11 @@ from forecasting.report.pages import (
     run_index_page,
 )
 from forecasting.report.pages.common import Badge, Stacked
-from forecasting.report.pages.finance import _concentration_table, _later_orders_table
+from forecasting.report.pages.finance import (
+    _concentration_table,
+    _drivers_table,
+    _later_orders_table,
+)
 from forecasting.report.pages.platform import _change_tables
 from forecasting.schema import (
     DEMAND_SCHEMA,
@@ -2131,3 +2135,19 @@ def test_a_publish_removes_what_killed_publishes_left_behind(tmp_path: Path) -> 
     publish_report(sample_inputs(), root=tmp_path)
     assert not stale_dir.exists() and not stale_file.exists()
     assert fresh.exists()
+
+
+def test_growth_drivers_read_a_monthly_date_as_its_month() -> None:
+    """ "Who drives the growth" printed an exhaustion on the monthly rows as "2029-12-01",
+    where the orders table beside it read "Dec 2029" for the same date: it reads the month
+    too, and a day within the daily rows stays a day."""
+    from forecasting.triggers import DRIVERS_SCHEMA
+
+    end = date(2027, 6, 3)
+    rows = [
+        {"region": "us-east", "pool": "training", "to_date": date(2029, 12, 1), "growth_gpus": 9.0},
+        {"region": "eu-west", "pool": "all", "to_date": date(2027, 5, 2), "growth_gpus": 5.0},
+    ]
+    frame = pl.concat([DRIVERS_SCHEMA.to_frame(), pl.DataFrame(rows)], how="diagonal_relaxed")
+    table = _drivers_table(frame, daily_end=end)
+    assert [row[6] for row in table.rows] == ["Dec 2029", "2027-05-02"]

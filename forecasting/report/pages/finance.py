@@ -321,7 +321,11 @@ def _drivers_intro(drivers: pl.DataFrame) -> str:
     )
 
 
-def _drivers_table(drivers: pl.DataFrame, *, top: int = DRIVERS_TOP) -> Table:
+def _drivers_table(
+    drivers: pl.DataFrame, *, daily_end: date | None, top: int = DRIVERS_TOP
+) -> Table:
+    # A date on the plan's monthly rows reads as its month, as the orders table beside it
+    # reads it ("2029-12-01" here, "Dec 2029" there, for one exhaustion).
     rows = [
         [
             r["region"],
@@ -330,7 +334,7 @@ def _drivers_table(drivers: pl.DataFrame, *, top: int = DRIVERS_TOP) -> Table:
             r["customer"],
             fmt_gpus(r["from_gpus"]),
             fmt_gpus(r["to_gpus"]),
-            fmt_date(r["to_date"]),
+            fmt_day_or_month(r["to_date"], daily_end=daily_end),
             signed_gpus(r["growth_gpus"]),
             fmt_pct(r["share"]),
         ]
@@ -725,7 +729,7 @@ def finance_page(inputs: ReportInputs) -> str:
         "idle": _idle_table(inputs.idle_risk),
         "concentration_charts": page.figures(concentration_charts(inputs.concentration)),
         "concentration": _concentration_table(inputs.concentration, inputs.chosen),
-        "drivers": _drivers_table(inputs.drivers),
+        "drivers": _drivers_table(inputs.drivers, daily_end=daily_end(inputs)),
         "drivers_intro": _drivers_intro(inputs.drivers),
         "changes": changes_view(inputs),
         "book_rules": (FLOOR_RULE, PIPELINE_RULE),
