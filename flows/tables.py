@@ -741,7 +741,7 @@ def whatif_table(outcome: WhatIfOutcome) -> Table:
         if outcome.serve_from is None
         else "from its first day"
         if outcome.can_serve
-        else f"from its first day, short {'at times ' if outcome.short_at_times else ''}from "
+        else f"from its first day but short {'at times ' if outcome.short_at_times else ''}from "
         f"{outcome.short_from} until {outcome.serve_from} (see below)"
         if outcome.short_from is not None
         else f"in full from {outcome.serve_from}, at times before (see below)"

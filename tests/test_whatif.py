@@ -729,6 +729,9 @@ def test_a_deal_served_between_two_spans_short_says_short_at_times() -> None:
         return " ".join(console.export_text().split())
 
     assert "short at times from 2027-04-16 until 2028-12-31" in title(outcome)
+    # One span: "served from its first day, short from ..." read as two claims at odds.
+    once = outcome.model_copy(update={"short_at_times": False})
+    assert "served from its first day but short from 2027-04-16 until 2028-12-31" in title(once)
     # Short at once, served between spans: it read "served from 2028-12-31" alone, beside a
     # revenue that counts the months served between.
     at_once = outcome.model_copy(update={"short_from": None})

@@ -32,7 +32,7 @@ def _serve_card(answer: WhatIf) -> str:
         return "yes, from its first day"
     if answer.short_from is not None:
         return (
-            f"from its first day, short {'at times ' if answer.short_at_times else ''}from "
+            f"from its first day but short {'at times ' if answer.short_at_times else ''}from "
             f"{answer.short_from} until {fmt_date(answer.serve_from)}"
         )
     if answer.short_at_times:
