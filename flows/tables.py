@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -627,12 +627,8 @@ def _money(value: float | None) -> str:
 
 def decisions_tables(run: DecisionRun) -> list[Table]:
     """A decision backtest: the counts and totals, then one row per as-of day and pool."""
-    from forecasting.decisions import (
-        DECISION_REPLAYS_SCHEMA,
-        exhaustion_text,
-        idle_not_verified,
-        order_by_text,
-    )
+    from forecasting.decisions import DECISION_REPLAYS_SCHEMA, idle_not_verified, order_by_text
+    from forecasting.report.format import fmt_day_or_month  # the report package is slow
 
     counts = run.counts
     judged = sum(counts.values()) - counts.get("not_verified", 0)
@@ -694,7 +690,9 @@ def decisions_tables(run: DecisionRun) -> list[Table]:
             Text(r["region"]),
             Text(r["pool"]),
             Text(r["status"] or "-"),
-            exhaustion_text(r["forecast_exhaustion"], as_of=r["as_of"], daily_days=run.daily_days),
+            fmt_day_or_month(
+                r["forecast_exhaustion"], daily_end=r["as_of"] + timedelta(days=run.daily_days)
+            ),
             order_by_text(r["order_by"], as_of=r["as_of"]),
             Text(order),
             str(r["actual_exhaustion"] or "censored"),

@@ -163,7 +163,6 @@ __all__ = [
     "backtest_decisions",
     "backtest_inputs",
     "decision_counts",
-    "exhaustion_text",
     "history_days",
     "idle_not_verified",
     "judge_replay",
@@ -230,18 +229,9 @@ class DecisionRun(BaseModel):
     seconds: float
     replays: list[dict[str, Any]]
     page: Path | None = None  # the published page, when reports were asked for
-    # Each replay forecast's daily days: an exhaustion past them is on a monthly row.
+    # Each replay forecast's daily days: an exhaustion past them is on a monthly row, whose
+    # first day stands for the month ("2027-09-01" read as a forecast day).
     daily_days: int = DecisionOptions.model_fields["horizon_days"].default
-
-
-def exhaustion_text(exhaustion: date | None, *, as_of: date, daily_days: int) -> str:
-    """A replay's forecast exhaustion as its grain reads: the day within the replay's daily
-    rows, the month past them ("2027-09-01" read as a forecast day; it stood for September)."""
-    if exhaustion is None:
-        return "-"
-    if exhaustion > as_of + timedelta(days=daily_days):
-        return f"{exhaustion:%b %Y}"
-    return exhaustion.isoformat()
 
 
 # --- the as-of days and the plan as it stood ----------------------------------------------------

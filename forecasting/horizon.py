@@ -73,6 +73,7 @@ __all__ = [
     "extend_horizon",
     "plan_months",
     "plan_months_for",
+    "scored_reach",
     "with_grain",
 ]
 
@@ -141,6 +142,31 @@ def band_calibrated(summary: pl.DataFrame) -> bool:
         return False
     reasons = summary.get_column("plan_reason").drop_nulls()
     return not reasons.str.contains("decision backtest", literal=True).any()
+
+
+def scored_reach(
+    backtest: pl.DataFrame, horizon_accuracy: pl.DataFrame, *, last_observed: pl.DataFrame
+) -> int:
+    """Days ahead some backtest scored the total or a region (0: none did): the daily
+    backtests' window, from their last cut-off to the series' last observed day
+    (``last_observed``: ``unique_id``, ``last``), or the decision backtest's horizon where it
+    scored one. The pages' "Extrapolated" banner and the triggers' q50 note read the same
+    figure (the note said "182 days" on a run whose backtests scored 28)."""
+    top = hierarchy.depth() <= 1
+    daily = (
+        backtest.filter(top)
+        .group_by("unique_id")
+        .agg(pl.col("cutoff").max())
+        .join(last_observed, on="unique_id")
+        .select((pl.col("last") - pl.col("cutoff")).dt.total_days().max().fill_null(0))
+        .item()
+    )
+    decision = (
+        horizon_accuracy.filter(top & pl.col("mae").is_not_null())
+        .select(pl.col("horizon_days").max().fill_null(0))
+        .item()
+    )
+    return max(int(daily), int(decision))
 
 
 def _daily(series: pl.DataFrame, ids: list[str], measure: str, as_of: date) -> pl.DataFrame:

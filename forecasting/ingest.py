@@ -30,7 +30,6 @@ import csv
 import gzip
 import hashlib
 import json
-import os
 import tempfile
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
@@ -982,9 +981,10 @@ def ingest_file(
         raise IngestFileError(
             f"unknown format {file_format!r}; expected one of {', '.join(FORMATS)}"
         )
-    # A file is known by its absolute path: new content at a path replaces the old, and two
-    # sites' `export.csv`, each loaded from its own folder, erased each other's rows.
-    path = Path(os.path.abspath(path))
+    # A file is known by its resolved path, as event calendars and contract books are: new
+    # content at a path replaces the old, and two sites' `export.csv`, each loaded from its
+    # own folder, erased each other's rows.
+    path = Path(path).resolve()
     try:
         sha256 = content_sha256(path)
     except OSError as exc:

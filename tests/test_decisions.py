@@ -706,10 +706,38 @@ def test_idle_totals_count_the_orders_whose_idle_was_not_measured() -> None:
 
 def test_a_forecast_exhaustion_on_a_monthly_row_reads_as_its_month() -> None:
     """The backtest printed an exhaustion on the replay's monthly rows as "2027-09-01", read
-    as a forecast day where it stood for September: past the daily days it reads "Sep 2027";
-    within them, the day."""
+    as a forecast day where it stood for September: past the daily days the page and the CLI
+    read "Sep 2027"; within them, the day."""
+    from rich.console import Console
+
+    from flows.tables import decisions_tables
+    from forecasting.report.pages.decisions import _replays_table
+
     as_of = date(2027, 1, 4)
-    assert decisions.exhaustion_text(date(2027, 9, 1), as_of=as_of, daily_days=182) == "Sep 2027"
     within = as_of + timedelta(days=182)
-    assert decisions.exhaustion_text(within, as_of=as_of, daily_days=182) == within.isoformat()
-    assert decisions.exhaustion_text(None, as_of=as_of, daily_days=182) == "-"
+
+    def replay(exhaustion: date) -> dict[str, Any]:
+        row: dict[str, Any] = dict.fromkeys(decisions.DECISION_REPLAYS_SCHEMA.names())
+        return row | {
+            "as_of": as_of, "region": "r1", "pool": "all", "status": "green",
+            "forecast_exhaustion": exhaustion, "verdict": "not_verified", "blocks_to_order": 0,
+            "data_end": within,
+        }  # fmt: skip
+
+    replays = pl.DataFrame(
+        [replay(date(2027, 9, 1)), replay(within)],
+        schema=decisions.DECISION_REPLAYS_SCHEMA,
+        orient="row",
+    )
+    page = _replays_table(replays, daily_days=182)
+    assert [row[4] for row in page.rows] == ["Sep 2027", within.isoformat()]
+    run = decisions.DecisionRun(
+        run_id="d", as_ofs=[as_of], data_end=within, counts={}, unmet_gpu_hours=0.0,
+        revenue_lost_usd=None, idle_gpu_months=0.0, idle_capital_usd=0.0, seconds=1.0,
+        replays=replays.to_dicts(), daily_days=182,
+    )  # fmt: skip
+    console = Console(width=400, record=True)
+    for table in decisions_tables(run):
+        console.print(table)
+    out = console.export_text()
+    assert "Sep 2027" in out and within.isoformat() in out and "2027-09-01" not in out

@@ -867,8 +867,8 @@ def test_two_folders_files_of_one_name_are_two_files(
         assert not result.notes
     assert sorted(wh.telemetry()["region"].to_list()) == ["eu-west", "us-east"]
     assert set(wh.ledger()["path"].to_list()) == {
-        str(tmp_path / "a" / "export.csv"),
-        str(tmp_path / "b" / "export.csv"),
+        str((tmp_path / "a" / "export.csv").resolve()),
+        str((tmp_path / "b" / "export.csv").resolve()),
     }
 
 

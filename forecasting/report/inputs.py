@@ -266,25 +266,13 @@ def measured_reach(inputs: ReportInputs) -> int:
     """Days ahead some backtest scored the total or a region (0: none did): the daily
     backtests' window (the days from their last cut-off to the series' last observed day), or
     the decision backtest's horizon where it scored one."""
-    top = hierarchy.depth() <= 1
+    from forecasting.horizon import scored_reach  # pulls scipy: only when asked
+
     observed = inputs.history.filter(
-        top & pl.col("y").is_not_null() & (pl.col("ds") <= inputs.as_of)
+        (hierarchy.depth() <= 1) & pl.col("y").is_not_null() & (pl.col("ds") <= inputs.as_of)
     )
     last = observed.group_by("unique_id").agg(pl.col("ds").max().alias("last"))
-    daily = (
-        inputs.backtest.filter(top)
-        .group_by("unique_id")
-        .agg(pl.col("cutoff").max())
-        .join(last, on="unique_id")
-        .select((pl.col("last") - pl.col("cutoff")).dt.total_days().max().fill_null(0))
-        .item()
-    )
-    decision = (
-        inputs.horizon_accuracy.filter(top & pl.col("mae").is_not_null())
-        .select(pl.col("horizon_days").max().fill_null(0))
-        .item()
-    )
-    return max(int(daily), int(decision))
+    return scored_reach(inputs.backtest, inputs.horizon_accuracy, last_observed=last)
 
 
 def extrapolated_reach(inputs: ReportInputs) -> str:

@@ -122,23 +122,14 @@ def trigger_settings(
 
 
 def scored_days(wh: warehouse.Warehouse, run_id: str) -> int:
-    """Days ahead some backtest of the run scored the total or a region (0: none did): the
-    daily backtests' window from their last cut-off to the as-of day, or the decision
-    backtest's horizon where it scored one (the pages' ``measured_reach``, from stored frames;
-    a trigger note read "past the 182 days ahead the backtests score" on a 28-day run)."""
-    from forecasting import hierarchy
+    """:func:`forecasting.horizon.scored_reach` of a stored run, each series read to the
+    run's as-of day (the report's history is not loaded here)."""
+    from forecasting.horizon import scored_reach
 
-    top = hierarchy.depth() <= 1
     as_of = wh.forecast_runs().filter(pl.col("run_id") == run_id).item(0, "as_of")
-    cutoff = wh.run_frame("backtests", run_id).filter(top).get_column("cutoff").max()
-    daily = (as_of - cutoff).days if isinstance(cutoff, date) else 0
-    decision = (
-        wh.run_frame("horizon_accuracy", run_id)
-        .filter(top & pl.col("mae").is_not_null())
-        .get_column("horizon_days")
-        .max()
-    )
-    return max(daily, int(decision) if isinstance(decision, int | float) else 0)
+    backtest = wh.run_frame("backtests", run_id)
+    last = backtest.select(pl.col("unique_id").unique(), last=pl.lit(as_of, pl.Date))
+    return scored_reach(backtest, wh.run_frame("horizon_accuracy", run_id), last_observed=last)
 
 
 def compute_triggers(

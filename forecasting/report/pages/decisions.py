@@ -10,7 +10,7 @@ every verdict (the run's row has columns only for the verdicts of migration 10).
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,6 @@ from forecasting.decisions import (
     MIN_HISTORY_DAYS,
     Verdict,
     decision_counts,
-    exhaustion_text,
     idle_not_verified,
     order_by_text,
     short_history_as_ofs,
@@ -33,6 +32,7 @@ from forecasting.report.format import (
     fmt_count,
     fmt_date,
     fmt_datetime,
+    fmt_day_or_month,
     fmt_gpu_hours,
     fmt_usd,
     plot_text,
@@ -265,7 +265,9 @@ def _replays_table(replays: pl.DataFrame, *, daily_days: int) -> Table:
             r["region"],
             r["pool"],
             Badge(r["status"]),
-            exhaustion_text(r["forecast_exhaustion"], as_of=r["as_of"], daily_days=daily_days),
+            fmt_day_or_month(
+                r["forecast_exhaustion"], daily_end=r["as_of"] + timedelta(days=daily_days)
+            ),
             order_by_text(r["order_by"], as_of=r["as_of"], missing=MISSING),
             f"{fmt_count(r['blocks_to_order'])} × {r['candidate']}"
             if r["blocks_to_order"]
