@@ -11,6 +11,7 @@ stops between its steps.
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,9 +32,42 @@ def _stop_now(signum: signal.Signals) -> KeyboardInterrupt:
     return KeyboardInterrupt() if signum == signal.SIGINT else Terminated(signum)
 
 
+# A stop something swallowed whole (a weakref callback prints it as "Exception ignored" and
+# carries on: the demo ran on past a SIGTERM) is raised again this often until it is caught;
+# longer than a stop takes to unwind through Prefect (up to 26 s measured under load).
+_RESEND_SECONDS = 30.0
+_caught = threading.Event()
+_lock = threading.Lock()
+
+
 def _on_signal(signum: int, frame: object) -> None:
-    _received.append(signal.Signals(signum))
-    raise _stop_now(signal.Signals(signum))
+    stop = signal.Signals(signum)
+    if not _received:
+        threading.Thread(target=_resend, args=(stop,), daemon=True, name="stop-resend").start()
+    _received.append(stop)
+    raise _stop_now(stop)
+
+
+def _resend(stop: signal.Signals) -> None:
+    main = threading.main_thread().ident
+    assert main is not None
+    while not _caught.wait(_RESEND_SECONDS):
+        with _lock:
+            if not _caught.is_set():
+                signal.pthread_kill(main, stop)
+
+
+def _caught_now() -> None:
+    with _lock:
+        _caught.set()
+
+
+def _quiet_stops(unraisable: sys.UnraisableHookArgs) -> None:
+    """Python's hook, but silent for a stop raised where it cannot propagate (its "Exception
+    ignored in ... Traceback" read as a crash): the stop is raised again where it can."""
+    if _received and isinstance(unraisable.exc_value, KeyboardInterrupt):
+        return
+    sys.__unraisablehook__(unraisable)
 
 
 @contextmanager
@@ -43,9 +77,13 @@ def handling_stop_signals() -> Iterator[None]:
     main = threading.current_thread() is threading.main_thread()
     handlers = {s: signal.signal(s, _on_signal) for s in _STOP_SIGNALS} if main else {}
     _received.clear()
+    _caught.clear()
+    hook, sys.unraisablehook = sys.unraisablehook, _quiet_stops
     try:
         yield
     finally:
+        _caught_now()
+        sys.unraisablehook = hook
         for signum, handler in handlers.items():
             signal.signal(signum, handler)
 
@@ -57,9 +95,11 @@ def raise_if_stopped() -> None:
 
 
 def stopped_by(exc: KeyboardInterrupt) -> signal.Signals:
-    """The signal that stopped the command: SIGINT unless SIGTERM did."""
+    """The signal that stopped the command (SIGINT unless SIGTERM did); the stop is caught,
+    so it is not raised again."""
     from forecasting.warehouse import QueryInterrupted
 
+    _caught_now()
     if isinstance(exc, Terminated):
         return signal.SIGTERM
     if _received:

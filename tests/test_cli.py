@@ -955,6 +955,30 @@ def test_a_stop_signal_that_something_swallowed_still_stops_the_command(
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
 
 
+def test_a_stop_swallowed_whole_is_raised_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A SIGTERM landing in a weakref callback was printed as "Exception ignored" and
+    dropped, and the demo ran on: the stop is raised again until something catches it."""
+    import flows.cli
+    from flows import stopping
+
+    def swallowing_whole(args: object) -> int:
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)  # the handler raises before this ends
+        except KeyboardInterrupt:
+            pass  # dropped, as a callback's exception is
+        time.sleep(10)  # the stop, raised again, ends this
+        return 0
+
+    monkeypatch.setattr(stopping, "_RESEND_SECONDS", 0.2)
+    monkeypatch.setattr(flows.cli, "cmd_status", swallowing_whole)
+    # Returning 0 would mean the sleep ran out: nothing raised the stop again.
+    assert main(["status", "--warehouse", str(tmp_path / "w.duckdb")]) == 128 + signal.SIGTERM
+    assert "stopped by SIGTERM" in capsys.readouterr().err
+
+
 @pytest.mark.slow
 def test_sigterm_stops_a_run_in_seconds_and_says_so_in_one_line(tmp_path: Path) -> None:
     """A scheduler's SIGTERM crashed the flow and left the process running for about two and
@@ -975,7 +999,7 @@ def test_sigterm_stops_a_run_in_seconds_and_says_so_in_one_line(tmp_path: Path) 
         assert proc.poll() is None and time.monotonic() < deadline
         time.sleep(0.2)
     proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=60)
+    _, err = proc.communicate(timeout=120)
     assert proc.returncode == 128 + signal.SIGTERM, err
     assert "fleetcast demo: stopped by SIGTERM; a run not finished stores nothing" in err
     assert "Traceback" not in err
