@@ -695,8 +695,10 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     except DealError as exc:
         raise UsageError(str(exc)) from exc
     console.print(whatif_table(outcome))
-    for line in (outcome.serve_note, *outcome.notes, f"page: {outcome.page}"):
-        say(line)
+    lines = (outcome.serve_note, outcome.baseline_note, *outcome.notes, f"page: {outcome.page}")
+    for line in lines:
+        if line:
+            say(line)
     return EXIT_OK
 
 

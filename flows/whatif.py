@@ -19,5 +19,6 @@ def whatif_flow(
 ) -> WhatIfOutcome:
     """Triggers without and with the deal; the page finance reads before it is signed."""
     outcome = runs.weigh_deal(warehouse_path, capacity_path, reports_path, options)
-    print(f"what-if: {outcome.serve_note}; page {outcome.page}")
+    baseline = f"; {outcome.baseline_note}" if outcome.baseline_note else ""
+    print(f"what-if: {outcome.serve_note}{baseline}; page {outcome.page}")
     return outcome

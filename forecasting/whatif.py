@@ -31,6 +31,23 @@ power comes: the site's planned steps (energized and contracted), or power contr
 (as-of + the site's power lead time + the triggers' buffer, to the day), whichever is first.
 Revenue counts the hours outside those spans.
 
+**Only what the deal adds.** A span counts against the deal only on the days the deal holds
+GPUs and a pool it draws on lacks more H100-equivalents with the deal than without it
+(requirement at the triggers' quantile, headroom included, against the plan's blocks and the
+orders of each run from the day they serve: their arrival, or their power). Each span starts
+on the first such day. Days a pool lacks the same GPUs either way are the plan's shortfall,
+not the deal's: the orders the deal adds serve its GPUs, and signing neither causes nor
+cures what is short there (the demo's lumen-batch-eu read "not within the horizon" for
+eu-west-a's shortfalls after its term ended; a deal whose forecast already carries it read
+"short" for the plan's own power waits). So on such days the deal is served, its hours
+count as revenue (the plan's unserved GPUs are the same with and without it), and
+``baseline_note`` names the plan's spans in the deal's pools that overlap its term ("the plan
+is short of power at SITE from X until Y without this deal too") and the revenue that falls
+on them: whose demand waits there, the deal's or the plan's lower tiers', is the preemption
+order's call, which the triggers do not play, so it is said, not measured. A deal whose GPUs
+land on blocks that wait for power (or arrive late) makes its pool lack more, and reads
+short with its own dates beside the plan's.
+
 **From the forecast's first day.** A deal weighed today serves and earns nothing before the
 forecast starts: ramp steps dated earlier become one step on its first day, at the count in
 force then (a note says so), and a term over before that day is refused (:class:`DealError`).
@@ -50,6 +67,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from functools import partial
 
 import numpy as np
 import polars as pl
@@ -70,6 +88,7 @@ from forecasting.triggers import (
     TriggerSettings,
     daily_end_of,
     expansion_triggers,
+    pool_requirements,
 )
 from forecasting.triggers.common import months_before
 
@@ -77,6 +96,7 @@ __all__ = [
     "DEAL_ID",
     "ORDERS_SCHEMA",
     "PIPELINE_SCHEMA",
+    "PLAN_SHORT_TOO",
     "DealError",
     "WhatIf",
     "deal_contract",
@@ -86,6 +106,9 @@ __all__ = [
 ]
 
 DEAL_ID = "what-if"
+# Beside the verdict where the plan is short without the deal too (WhatIf.baseline_note): the
+# CLI's headline and the page's card say it alike.
+PLAN_SHORT_TOO = "the plan is short without it too, see below"
 ORDERS_SCHEMA = pl.Schema(
     {
         "region": pl.String(),
@@ -298,6 +321,9 @@ class WhatIf:
     # Whether the deal is served in full between spans short, after ``short_from`` and before
     # ``serve_from`` ("short from 2027-04-16 until 2028-12-31" hid 11 months served between).
     short_at_times: bool = False
+    # The plan's own shortfalls in the deal's pools on days the deal would hold GPUs, which the
+    # verdict does not count ('' when none): see _baseline_note.
+    baseline_note: str = ""
 
     @property
     def can_serve(self) -> bool:
@@ -360,23 +386,55 @@ def _deal_pools(orders: pl.DataFrame, deal: Contract) -> pl.DataFrame:
     return region
 
 
-def _late_orders(orders: pl.DataFrame, placements: pl.DataFrame, deal: Contract) -> pl.DataFrame:
+def _late_orders(
+    orders: pl.DataFrame,
+    placements: pl.DataFrame,
+    deal: Contract,
+    *,
+    worse: pl.Series | None = None,
+) -> pl.DataFrame:
     """The orders of the deal's pools, with the deal, that are in service only after their
     pool runs short even if ordered today: the triggers' red rows (``orders``) and the red
     later orders of the plan (``placements``, tranche 2 on: a deal read "served from its first
     day" while a later order of its pool landed 14 months after its shortfall). A red order
     that arrives in time but waits for its site's power is :func:`_powered_from`'s to judge.
-    Columns: pool, arrives (null: no candidate serves the pool), exhaustion_with."""
+    ``worse`` (:func:`_worse_days`): only the days the deal adds to its pools' shortfall count,
+    each order's wait starting on the first of them (None: every day counts).
+    Columns: region, pool, arrives (null: no candidate serves the pool), exhaustion_with."""
     first = _deal_pools(orders, deal).filter(pl.col("status_with") == "red")
     later = _deal_pools(
         placements.filter((pl.col("tranche") > 1) & (pl.col("status") == "red")), deal
-    ).select("pool", "arrives", exhaustion_with=pl.col("exhaustion_date"))
-    late = pl.concat([first.select(later.columns), later], how="vertical_relaxed")
-    return late.filter(
+    ).select("region", "pool", "arrives", exhaustion_with=pl.col("exhaustion_date"))
+    late = pl.concat([first.select(later.columns), later], how="vertical_relaxed").filter(
         pl.col("arrives").is_null()
         | pl.col("exhaustion_with").is_null()
         | (pl.col("arrives") > pl.col("exhaustion_with"))
     )
+    return late if worse is None else _added(late, worse, until="arrives")
+
+
+def _added(gaps: pl.DataFrame, worse: pl.Series, *, until: str) -> pl.DataFrame:
+    """The waits of ``gaps`` (each short from ``exhaustion_with`` until ``until``; null: not
+    within the plan) that hold a day the deal adds to its pools' shortfall (``worse``), each
+    starting on the first such day. A wait on days the plan is short by the same GPUs without
+    the deal is the plan's (:func:`_baseline_note`), not the deal's. A wait without a start
+    (no shortfall date) is kept: nothing says it is the plan's."""
+    if gaps.is_empty():
+        return gaps
+    undated = gaps.filter(pl.col("exhaustion_with").is_null())
+    days = pl.DataFrame({"worse_from": worse}, schema={"worse_from": pl.Date()}).sort("worse_from")
+    dated = (
+        gaps.filter(pl.col("exhaustion_with").is_not_null())
+        .sort("exhaustion_with")
+        .join_asof(days, left_on="exhaustion_with", right_on="worse_from", strategy="forward")
+        .filter(
+            pl.col("worse_from").is_not_null()
+            & (pl.col(until).is_null() | (pl.col("worse_from") < pl.col(until)))
+        )
+        .with_columns(exhaustion_with=pl.col("worse_from"))
+        .drop("worse_from")
+    )
+    return pl.concat([dated, undated.select(dated.columns)])
 
 
 def _serve_from(
@@ -386,11 +444,13 @@ def _serve_from(
     horizon_end: date,
     forecast: pl.DataFrame,
     placements: pl.DataFrame,
+    worse: pl.Series | None = None,
 ) -> tuple[date | None, str]:
-    """The first day the deal is served in full, and why (see the module docstring)."""
+    """The first day the deal is served in full, and why (see the module docstring); only the
+    days the deal adds to its pools' shortfall count where ``worse`` is given."""
     first = deal.ramp[0].day
     region = _deal_pools(orders, deal)
-    short = _late_orders(orders, placements, deal)
+    short = _late_orders(orders, placements, deal, worse=worse)
     if short.height == 0:
         if (region["extra_capex_usd"].abs() > _USD_TOL).any() or (
             region["blocks_with"] != region["blocks_without"]
@@ -442,15 +502,17 @@ def _short_day(
     placements: pl.DataFrame,
     *,
     waits: pl.DataFrame | None = None,
+    worse: pl.Series | None = None,
 ) -> date | None:
     """When the deal goes short, if it is served from its first ramp day until then and in
     full again only from ``serve_from``; None when it is served throughout, or short from its
     first day. The pools whose orders land after their shortfall, or wait for power past it
-    (``waits``), go short first; else every pool the deal draws on."""
+    (``waits``), go short first; else every pool the deal draws on. ``worse``: only the days
+    the deal adds to its pools' shortfall count (:func:`_worse_days`)."""
     first = deal.ramp[0].day
     if serve_from is None or serve_from <= first:
         return None
-    late = _late_orders(orders, placements, deal).get_column("exhaustion_with")
+    late = _late_orders(orders, placements, deal, worse=worse).get_column("exhaustion_with")
     if waits is not None:
         late = pl.concat([late, waits.get_column("exhaustion_with")])
     short = (late if late.len() else _deal_pools(orders, deal)["exhaustion_with"]).drop_nulls()
@@ -499,6 +561,201 @@ def _day_or_month(day: date, forecast: pl.DataFrame) -> str:
     return f"{day:%B %Y}" if end is not None and day > end else str(day)
 
 
+_GPU_TOL = 0.5  # H100-equivalents: half a GPU lacking is rounding, not a GPU short
+
+
+def _lacking(
+    frame: pl.DataFrame,
+    result: TriggerResult,
+    plan: CapacityPlan,
+    deal: Contract,
+    *,
+    as_of: date,
+    settings: TriggerSettings,
+    timeline: pl.DataFrame,
+) -> pl.DataFrame:
+    """(pool, ds, lacking): per pool the deal draws on and day, the H100-equivalents its
+    requirement (``frame`` at the triggers' quantile, headroom included) exceeds what is in
+    service: the plan's blocks, and the orders of ``result`` from the day each serves (its
+    arrival, or its power: :func:`_usable_orders`; never where nothing powers it). Every order
+    of the region serves ``all``; only the training pool's serve ``training``, as the
+    triggers count them."""
+    need = _deal_pools(
+        pool_requirements(frame, plan, as_of=as_of, column=settings.quantile), deal
+    ).sort("ds")
+    units = {c.name: c.gpus * plan.h100_equivalent(c.gpu_type) for c in plan.candidate}
+    orders = _usable_orders(
+        result.placements, plan, region=deal.region, timeline=timeline, as_of=as_of,
+        buffer_weeks=settings.buffer_weeks,
+    ).filter(pl.col("usable").is_not_null())  # fmt: skip
+    orders = orders.with_columns(
+        added=pl.col("blocks") * pl.col("candidate").replace_strict(units, default=0.0)
+    )
+    parts = []
+    for (pool,), rows in need.group_by("pool"):
+        serving = orders if pool == "all" else orders.filter(pl.col("pool") == pool)
+        added = (
+            serving.group_by("usable")
+            .agg(pl.col("added").sum())
+            .sort("usable")
+            .select("usable", added=pl.col("added").cum_sum())
+        )
+        parts.append(
+            rows.sort("ds")
+            .join_asof(added, left_on="ds", right_on="usable")
+            .select(
+                "pool",
+                "ds",
+                lacking=(
+                    pl.col("requirement_gpus")
+                    - pl.col("capacity_gpus")
+                    - pl.col("added").fill_null(0.0)
+                ).clip(lower_bound=0.0),
+            )
+        )
+    return (
+        pl.concat(parts)
+        if parts
+        else pl.DataFrame(schema={"pool": pl.String(), "ds": pl.Date(), "lacking": pl.Float64()})
+    )
+
+
+def _worse_days(
+    forecast: pl.DataFrame,
+    lifted: pl.DataFrame,
+    plan: CapacityPlan,
+    deal: Contract,
+    *,
+    without: TriggerResult,
+    with_: TriggerResult,
+    as_of: date,
+    settings: TriggerSettings,
+    timeline: pl.DataFrame,
+) -> pl.Series:
+    """The days the deal holds GPUs on which a pool it draws on lacks more with the deal
+    (``lifted``, ``with_``) than without it (``forecast``, ``without``): :func:`_lacking`.
+    Only these count against the deal. A day its pools lack the same GPUs either way is the
+    plan's shortfall: the orders the deal adds serve its GPUs from then (a batch deal read
+    "short Oct-Dec 2028" because the plan's own cells at its site waited for power then,
+    with or without it); a deal whose GPUs land on blocks that wait for power makes its pool
+    lack more, and counts."""
+    lacking = partial(
+        _lacking, plan=plan, deal=deal, as_of=as_of, settings=settings, timeline=timeline
+    )
+    joined = lacking(lifted, with_).join(
+        lacking(forecast, without), on=["pool", "ds"], suffix="_without", how="left"
+    )
+    days = (
+        joined.filter(pl.col("lacking") - pl.col("lacking_without").fill_null(0.0) > _GPU_TOL)
+        .get_column("ds")
+        .unique()
+        .sort()
+    )
+    return pl.Series("ds", [d for d in days if deal.gpus_on(d) > 0], dtype=pl.Date())
+
+
+def _baseline_gaps(
+    without: TriggerResult,
+    plan: CapacityPlan,
+    deal: Contract,
+    *,
+    as_of: date,
+    horizon_end: date,
+    buffer_weeks: int,
+) -> pl.DataFrame:
+    """The spans the deal's pools are short without the deal, on days it would hold GPUs
+    within the plan: site (null: a late order, not power), region, pool, exhaustion_with (the
+    span's first day), until (its first day served again; null: not within the plan) and
+    contracted (power contracted today ends it), by the rules the deal's own spans follow
+    (:func:`_late_orders`, :func:`_power_waits`) on the plan without the deal."""
+    triggers = without.triggers.select(
+        "region", "pool", "arrives", status_with="status", exhaustion_with="exhaustion_date"
+    )
+    late = _late_orders(triggers, without.placements, deal).select(
+        pl.lit(None, dtype=pl.String()).alias("site"),
+        "region",
+        "pool",
+        "exhaustion_with",
+        until="arrives",
+        contracted=pl.lit(False),
+    )
+    dark = _power_waits(
+        without.placements, plan, deal, as_of=as_of, horizon_end=horizon_end,
+        buffer_weeks=buffer_weeks,
+    ).select(
+        "site", pl.lit(deal.region).alias("region"), pl.lit(None, dtype=pl.String()).alias("pool"),
+        "exhaustion_with", until="powered_from", contracted="contracted",
+    )  # fmt: skip
+    last = min(deal.term_end, horizon_end)
+    gaps = pl.concat([late, dark], how="vertical_relaxed").filter(
+        pl.col("exhaustion_with").is_not_null()
+        & (pl.col("exhaustion_with") <= last)
+        & (pl.col("until").is_null() | (pl.col("until") > deal.ramp[0].day))
+    )
+    return gaps.unique().sort("exhaustion_with", "site", nulls_last=True)
+
+
+def _baseline_note(
+    gaps: pl.DataFrame,
+    *,
+    forecast: pl.DataFrame,
+    buffer_weeks: int,
+    revenue_on: float | None,
+) -> str:
+    """What the plan is short of without the deal, where the deal would hold GPUs ('' when
+    nothing): each span (:func:`_baseline_gaps`) and what ends it, that the deal's verdict
+    counts only the days it adds, and the revenue it counts in those spans (``revenue_on``).
+
+    The deal is served on such a day when the orders it adds serve its GPUs, so that its
+    pools lack the same GPUs with and without it: signing changes nothing there, and its
+    hours are counted as served (the plan's unserved GPUs are the same either way). Whose
+    demand waits on those days (the deal's, or the plan's lower tiers') is the preemption
+    order's call, which the triggers do not play: the note says so, and how much revenue
+    falls there, rather than a figure that looks measured."""
+    if gaps.is_empty():
+        return ""
+    parts = []
+    for (site, region, pool, contracted), rows in gaps.group_by(
+        "site", "region", "pool", "contracted", maintain_order=True
+    ):
+        for begin, until in _merged(list(rows.select("exhaustion_with", "until").iter_rows())):
+            when = f"from {_day_or_month(begin, forecast)}"
+            if site is None:
+                ends = (
+                    f"until {until}, when blocks ordered today are in service"
+                    if until is not None
+                    else "on, not within the horizon (no candidate block can serve the pool)"
+                )
+                parts.append((begin, f"short of blocks in {region} {pool} {when} {ends}"))
+                continue
+            source = "power contracted today" if contracted else f"the power planned at {site}"
+            ends = (
+                f"until {until} ({source})"
+                if until is not None
+                else "on, not within the horizon (no power there within the plan)"
+            )
+            parts.append((begin, f"short of power at {site} {when} {ends}"))
+    listed = "; ".join(text for _, text in sorted(parts, key=lambda part: part[0]))
+    today = (
+        f"; power contracted today is energized after the site's power lead time and the "
+        f"{buffer_weeks} weeks' buffer the power triggers keep"
+        if gaps["contracted"].any()
+        else ""
+    )
+    revenue = (
+        f"; ${revenue_on / 1e6:,.1f}M of the deal's revenue falls on those days and is counted: "
+        "its pools lack the same GPUs there with and without it, and whose demand waits (the "
+        "deal's or the plan's lower tiers') is the preemption order's call, not measured here"
+        if revenue_on
+        else ""
+    )
+    return (
+        f"the plan is {listed} without this deal too: the deal's verdict counts only the days "
+        "its pools lack more GPUs with it than without (signing neither causes nor cures the "
+        f"rest){revenue}{today}"
+    )
+
+
 def _contracted_today(as_of: date, *, lead_months: int, buffer_weeks: int) -> date:
     """The first day power contracted today is energized: ``as_of`` plus the site's power lead
     time and the buffer the power triggers keep (``contract_by`` = need − lead − buffer), to
@@ -538,6 +795,45 @@ def _planned_power_from(
     return next((d for d, ok in zip(ds, holds, strict=True) if ok and d >= arrives), None)
 
 
+def _usable_orders(
+    placements: pl.DataFrame,
+    plan: CapacityPlan,
+    *,
+    region: str,
+    timeline: pl.DataFrame,
+    as_of: date,
+    buffer_weeks: int,
+) -> pl.DataFrame:
+    """The orders of ``region`` (PLACEMENTS_SCHEMA) with ``powered_from``, the first day its
+    site carries an order that lands without power (the site's planned power, or power
+    contracted today, whichever is first; null: neither within the plan; its arrival where
+    it lands powered), ``contracted`` (whether that is power contracted today) and ``usable``,
+    the first day its blocks serve (its arrival, or later its power; null: never)."""
+    orders = placements.filter(pl.col("region") == region)
+    leads = {s.id: s.power_lead_months for s in plan.site}
+    powered_from: list[date | None] = []
+    contracted: list[bool] = []
+    for order in orders.iter_rows(named=True):
+        site = order["site"]
+        if order["powered"]:
+            powered_from.append(order["arrives"])
+            contracted.append(False)
+            continue
+        planned = _planned_power_from(order, placements, timeline) if site else None
+        today = (
+            _contracted_today(as_of, lead_months=leads[site], buffer_weeks=buffer_weeks)
+            if site in leads
+            else None
+        )
+        powered = min((d for d in (planned, today) if d is not None), default=None)
+        powered_from.append(powered)
+        contracted.append(powered is not None and powered != planned)
+    return orders.with_columns(
+        pl.Series("powered_from", powered_from, dtype=pl.Date()),
+        pl.Series("contracted", contracted, dtype=pl.Boolean()),
+    ).with_columns(usable=pl.max_horizontal("arrives", "powered_from"))
+
+
 def _power_waits(
     placements: pl.DataFrame,
     plan: CapacityPlan,
@@ -547,34 +843,34 @@ def _power_waits(
     horizon_end: date,
     buffer_weeks: int,
 ) -> pl.DataFrame:
-    """The orders of the deal's pools (with the deal) whose site has no power for them on the
-    day their pool needs them (its shortfall): site, exhaustion_with, powered_from (the site's
-    planned power, or power contracted today, whichever is first; null: neither within the
-    plan) and contracted (whether it is power contracted today).
+    """The orders of the deal's pools whose site has no power for them on the day their pool
+    needs them (its shortfall): site, exhaustion_with, powered_from (the site's planned power,
+    or power contracted today, whichever is first; null: neither within the plan) and
+    contracted (whether it is power contracted today). ``placements``: a run's, with the deal
+    or without it (:func:`_baseline_gaps`).
 
     Every such order counts, whatever the ramp's last step: only those arriving by it did,
     so a one-step deal skipped the check ("served from its first day" beside a red pool whose
     order waited 74 days for power) and a step that changed nothing flipped the verdict."""
-    dark = _deal_pools(placements, deal).filter(~pl.col("powered"))
-    if dark.is_empty():
+    if _deal_pools(placements, deal).filter(~pl.col("powered")).is_empty():
         return pl.DataFrame(schema=_WAITS_SCHEMA)
     timeline = site_power_timeline(plan, start=as_of, end=max(horizon_end, as_of))
-    leads = {s.id: s.power_lead_months for s in plan.site}
-    rows = []
-    for order in dark.iter_rows(named=True):
-        site = order["site"]
-        planned = _planned_power_from(order, placements, timeline) if site else None
-        today = (
-            _contracted_today(as_of, lead_months=leads[site], buffer_weeks=buffer_weeks)
-            if site in leads
-            else None
+    usable = _usable_orders(
+        placements, plan, region=deal.region, timeline=timeline, as_of=as_of,
+        buffer_weeks=buffer_weeks,
+    )  # fmt: skip
+    need = pl.col("exhaustion_date")
+    return (
+        _deal_pools(usable, deal)
+        .filter(
+            ~pl.col("powered")
+            & need.is_not_null()
+            # Power that comes before the pool needs the blocks is no wait.
+            & (pl.col("powered_from").is_null() | (pl.col("powered_from") > need))
         )
-        powered = min((d for d in (planned, today) if d is not None), default=None)
-        need = order["exhaustion_date"]
-        if need is None or (powered is not None and powered <= need):
-            continue  # power comes before the pool needs the blocks
-        rows.append((site, need, powered, powered is not None and powered != planned))
-    return pl.DataFrame(rows, schema=_WAITS_SCHEMA, orient="row")
+        .select("site", exhaustion_with=need, powered_from="powered_from", contracted="contracted")
+        .cast(_WAITS_SCHEMA)
+    )
 
 
 _WAITS_SCHEMA = pl.Schema(
@@ -674,12 +970,18 @@ def _power_windows(
 
 
 def _short_windows(
-    orders: pl.DataFrame, placements: pl.DataFrame, deal: Contract, *, waits: pl.DataFrame
+    orders: pl.DataFrame,
+    placements: pl.DataFrame,
+    deal: Contract,
+    *,
+    waits: pl.DataFrame,
+    worse: pl.Series | None = None,
 ) -> list[tuple[date, date | None]]:
     """The spans the deal's pools are short (first day, first day served again; None: not
-    within the plan): each order that lands after its shortfall, or waits for power past it.
-    Between them the deal is served in full, and earns."""
-    late = _late_orders(orders, placements, deal).select("exhaustion_with", "arrives")
+    within the plan): each order that lands after its shortfall, or waits for power past it,
+    from the first day the deal adds to the shortfall where ``worse`` is given. Between them
+    the deal is served in full, and earns."""
+    late = _late_orders(orders, placements, deal, worse=worse).select("exhaustion_with", "arrives")
     dark = waits.select("exhaustion_with", arrives=pl.col("powered_from"))
     spans = pl.concat([late, dark], how="vertical_relaxed").filter(
         pl.col("exhaustion_with").is_not_null()
@@ -694,10 +996,12 @@ def _revenue(
     horizon_end: date,
     serve_from: date | None,
     short: Sequence[tuple[date, date | None]] = (),
+    only: Sequence[tuple[date, date | None]] | None = None,
 ) -> tuple[float, float | None, float | None]:
     """GPU-hours over the term; revenue over the term and within the horizon (None: no price)
     from the hours served in full: from ``serve_from`` on, and before it outside the spans its
-    pools are ``short`` (:func:`_short_windows`); none when ``serve_from`` is None.
+    pools are ``short`` (:func:`_short_windows`); none when ``serve_from`` is None. With
+    ``only``, only the hours inside those spans (the plan's own shortfalls) are summed.
 
     A deal the plan cannot serve until a later day earns nothing for the hours before it: a
     deal served only from 2028-12 counted $80M of revenue for the 21 months before. The
@@ -707,6 +1011,10 @@ def _revenue(
     total = earned = within = 0.0
     for offset in range((deal.term_end - start).days + 1):
         day = start + timedelta(days=offset)
+        if only is not None and not any(
+            begin <= day and (end is None or day < end) for begin, end in only
+        ):
+            continue
         hours = deal.gpus_on(day) * 24.0
         total += hours
         in_full = bool(short) and not any(
@@ -837,23 +1145,38 @@ def what_if(
     settings = settings or TriggerSettings()
     if without is None:
         without = expansion_triggers(forecast, plan, as_of=as_of, settings=settings)
-    result = expansion_triggers(
-        with_deal(forecast, deal, book=book), plan, as_of=as_of, settings=settings
-    )
+    lifted = with_deal(forecast, deal, book=book)
+    result = expansion_triggers(lifted, plan, as_of=as_of, settings=settings)
+    # Only the days the deal adds to its pools' shortfall are the deal's; the plan's own are
+    # named apart (the baseline note).
+    worse = _worse_days(
+        forecast, lifted, plan, deal, without=without, with_=result, as_of=as_of,
+        settings=settings,
+        timeline=site_power_timeline(plan, start=as_of, end=max(horizon_end, as_of)),
+    )  # fmt: skip
     orders = _orders(without, result)
     serve_from, serve_note = _serve_from(
-        orders, deal, horizon_end=horizon_end, forecast=forecast, placements=result.placements
-    )
-    waits = _power_waits(
-        result.placements, plan, deal, as_of=as_of, horizon_end=horizon_end,
-        buffer_weeks=settings.buffer_weeks,
+        orders, deal, horizon_end=horizon_end, forecast=forecast, placements=result.placements,
+        worse=worse,
+    )  # fmt: skip
+    waits = _added(
+        _power_waits(
+            result.placements, plan, deal, as_of=as_of, horizon_end=horizon_end,
+            buffer_weeks=settings.buffer_weeks,
+        ),
+        worse,
+        until="powered_from",
     )  # fmt: skip
     serve_from, serve_note = _powered_from(
         waits, plan, deal, horizon_end=horizon_end, served=(serve_from, serve_note),
         power=result.power, buffer_weeks=settings.buffer_weeks, forecast=forecast,
     )  # fmt: skip
-    short_day = _short_day(orders, deal, serve_from, result.placements, waits=waits)
-    short = _short_windows(orders, result.placements, deal, waits=waits)
+    short_day = _short_day(orders, deal, serve_from, result.placements, waits=waits, worse=worse)
+    short = _short_windows(orders, result.placements, deal, waits=waits, worse=worse)
+    baseline = _baseline_gaps(
+        without, plan, deal, as_of=as_of, horizon_end=horizon_end,
+        buffer_weeks=settings.buffer_weeks,
+    )  # fmt: skip
     beyond = [s for s in deal.ramp if s.day > horizon_end]
     if beyond and serve_from is not None:
         steps = ", ".join(f"{s.day}: {s.gpus:,} GPUs" for s in beyond)
@@ -864,6 +1187,10 @@ def what_if(
     gpu_hours, revenue, in_horizon = _revenue(
         deal, plan, horizon_end=horizon_end, serve_from=serve_from, short=short
     )
+    _, revenue_on_baseline, _ = _revenue(
+        deal, plan, horizon_end=horizon_end, serve_from=serve_from, short=short,
+        only=list(baseline.select("exhaustion_with", "until").iter_rows()),
+    )  # fmt: skip
     notes = [_ASSUMED_TERM] if deal.description == _ASSUMED_TERM else []
     notes += rebased
     if revenue is not None and (serve_from is None or serve_from > deal.ramp[0].day):
@@ -906,6 +1233,12 @@ def what_if(
         short_from=None if short_day is None else _day_or_month(short_day, forecast),
         daily_end=daily_end_of(forecast),
         short_at_times=_spans(short, after=deal.ramp[0].day) > 1,
+        baseline_note=_baseline_note(
+            baseline,
+            forecast=forecast,
+            buffer_weeks=settings.buffer_weeks,
+            revenue_on=revenue_on_baseline,
+        ),
         orders=orders,
         triggers_without=without.triggers,
         triggers_with=result.triggers,
@@ -1110,6 +1443,7 @@ def pipeline_if_signed(
                     n
                     for n in (
                         answer.serve_note,
+                        answer.baseline_note,
                         _lowered_orders_note(answer.orders),
                         *(n for n in answer.notes if n.startswith(_NO_EXTRA_CAPITAL)),
                     )

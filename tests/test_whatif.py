@@ -895,3 +895,114 @@ def test_concentration_says_when_the_deal_starts_after_the_months_it_shows() -> 
         shown, deal=replace(answer.deal, ramp=(Step(date(2026, 2, 27), 20),), term_end=term)
     )
     assert "after the last month shown" not in _concentration_intro(early)
+
+
+def _acme_on_unpowered_r2() -> Contract:
+    """acme's 100-GPU inference deal in r2 from day 10 to day 360 at $2: below the 100 mean /
+    120 peak acme already runs, so it lifts no demand (a pipeline deal the forecast already
+    carries, as the demo's are)."""
+    return deal_contract(
+        customer="acme", workload_class="inference", region="r2", ramp=f"{_day(10)}:100",
+        until=_day(360), price_per_gpu_hour=2.0,
+    )  # fmt: skip
+
+
+_R2_SHORT_TOO = (
+    "the plan is short of power at r2-a from 2026-05-06 until 2026-12-02 (power contracted "
+    "today) without this deal too: the deal's verdict counts only the days its pools lack more "
+    "GPUs with it than without"
+)
+
+
+def test_a_deal_in_a_pool_short_of_power_without_it_is_served_and_the_plan_s_shortfall_named() -> (
+    None
+):
+    """Without any deal r2 runs short on day 121 (2026-05-06) and its rack waits at r2-a for
+    power contracted today (2026-12-02). acme's deal changes nothing in r2 (the same orders,
+    the same GPUs lacking each day): it is served from its first day, and the plan's own
+    shortfall is named apart. It read "short from 2026-05-06 until 2026-12-02" and earned
+    $676,800 of $1,684,800 (the demo: lumen-batch-eu read "not within the horizon" beside
+    shortfalls of eu-west-a that come after its term ends). The hours on the plan's short
+    days count, and the note says how much and that who waits there is not measured."""
+    answer = what_if(_forecast(), _unpowered_r2_plan(), _acme_on_unpowered_r2(), as_of=MONDAY)
+    assert answer.serve_from == _day(10) and answer.can_serve and answer.short_from is None
+    assert answer.serve_note.startswith("served from its first ramp day")
+    assert "r2-a" not in answer.serve_note
+    assert answer.baseline_note.startswith(_R2_SHORT_TOO)
+    assert answer.revenue_usd == pytest.approx(100 * 24 * 2.0 * 351)
+    on_short_days = 100 * 24 * 2.0 * (date(2026, 12, 2) - date(2026, 5, 6)).days
+    assert f"${on_short_days / 1e6:,.1f}M of the deal's revenue falls on those days" in (
+        answer.baseline_note
+    )
+    assert "preemption order's call, not measured here" in answer.baseline_note
+
+
+def test_a_deal_that_itself_lacks_power_reads_short_with_its_dates_beside_the_plan_s() -> None:
+    """200 new GPUs from day 30 on the unpowered r2 need racks of their own, which wait for
+    power at r2-a until 2026-12-02: the pool lacks more GPUs with the deal than without on
+    every day from day 30, so the deal reads short with its own dates (from 2026-02-04, not
+    the plan's 2026-05-06) and earns only from the power, while the plan's own shortfall is
+    named beside it with no revenue counted in it."""
+    answer = what_if(_forecast(), _unpowered_r2_plan(), _r2_deal(f"{_day(30)}:200"), as_of=MONDAY)
+    assert answer.serve_from == date(2026, 12, 2) and not answer.can_serve
+    assert "short from 2026-02-04 until 2026-12-02 (power contracted today" in answer.serve_note
+    assert answer.baseline_note.startswith(_R2_SHORT_TOO)
+    assert "of the deal's revenue falls on those days" not in answer.baseline_note
+    assert answer.revenue_usd == pytest.approx(200 * 24 * 2.0 * 30)
+    # A deal whose term ends before the plan's shortfall names none of it.
+    early = deal_contract(
+        customer="acme", workload_class="inference", region="r2", ramp=f"{_day(10)}:100",
+        until=_day(100),
+    )  # fmt: skip
+    assert what_if(_forecast(), _unpowered_r2_plan(), early, as_of=MONDAY).baseline_note == ""
+
+
+def test_the_cli_the_page_and_the_pipeline_say_the_plan_is_short_without_the_deal_too() -> None:
+    """The CLI's headline and the page's card read the verdict, then that the plan is short
+    without the deal too; the CLI prints the baseline note after the serve note, the page
+    shows it under it, and the finance page's pipeline row carries it after the verdict (it
+    read "short from 2026-05-06 until 2026-12-02" there, as the deal's own)."""
+    from rich.console import Console
+
+    from flows.tables import whatif_table
+    from forecasting.contracts import parse_contracts
+    from forecasting.report.format import html_text
+    from forecasting.report.pages.whatif import whatif_page
+    from forecasting.runs import WhatIfOutcome
+    from forecasting.whatif import pipeline_if_signed
+
+    plan = _unpowered_r2_plan()
+    answer = what_if(_forecast(), plan, _acme_on_unpowered_r2(), as_of=MONDAY)
+    outcome = WhatIfOutcome(
+        forecast_run_id="hand", as_of=MONDAY, horizon_end=answer.horizon_end,
+        serve_from=answer.serve_from, can_serve=answer.can_serve, serve_note=answer.serve_note,
+        extra_capex_usd=answer.extra_capex_usd, extra_mw=answer.extra_mw,
+        revenue_usd=answer.revenue_usd, orders=answer.orders.to_dicts(), notes=[],
+        page=Path("whatif.html"), baseline_note=answer.baseline_note,
+    )  # fmt: skip
+    console = Console(width=400, record=True)
+    console.print(whatif_table(outcome))
+    title = " ".join(console.export_text().split())
+    assert "served from its first day (the plan is short without it too, see below)" in title
+    page = whatif_page(answer, forecast_run_id="hand", quantile="q90")
+    assert html_text("yes, from its first day (the plan is short without it too, see below)") in (
+        page
+    )
+    assert html_text(_R2_SHORT_TOO) in page
+    book = parse_contracts(
+        f"""
+[[contract]]
+id = "acme-more"
+customer = "acme"
+workload_class = "inference"
+region = "r2"
+ramp = [{{ date = {_day(10)}, gpus = 100 }}]
+term_end = {_day(360)}
+status = "pipeline"
+probability = 0.5
+"""
+    )
+    (row,) = pipeline_if_signed(_forecast(), plan, book, as_of=MONDAY).iter_rows(named=True)
+    assert row["serve_from"] == _day(10)
+    assert row["note"].startswith("served from its first ramp day")
+    assert f"; {_R2_SHORT_TOO}" in row["note"]

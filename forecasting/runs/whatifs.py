@@ -44,6 +44,9 @@ class WhatIfOutcome(BaseModel):
     short_from: str | None = None
     short_at_times: bool = False  # served in full between spans short before serve_from
     daily_end: date | None = None  # the forecast's last daily row: past it a date is a month
+    # The plan's own shortfalls where the deal would hold GPUs, which its verdict does not
+    # count ('' when none): WhatIf.baseline_note.
+    baseline_note: str = ""
 
 
 def _spelling_notes(customer: str, customers: list[str]) -> list[str]:
@@ -110,6 +113,7 @@ def weigh_deal(
         short_from=answer.short_from,
         short_at_times=answer.short_at_times,
         daily_end=answer.daily_end,
+        baseline_note=answer.baseline_note,
         extra_capex_usd=answer.extra_capex_usd,
         extra_mw=answer.extra_mw,
         revenue_usd=answer.revenue_usd,

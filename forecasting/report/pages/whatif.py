@@ -18,12 +18,17 @@ from forecasting.report.format import (
     fmt_usd,
 )
 from forecasting.report.pages.common import Badge, Page, Table, render
-from forecasting.whatif import WhatIf
+from forecasting.whatif import PLAN_SHORT_TOO, WhatIf
 
 __all__ = ["whatif_page"]
 
 
 def _serve_card(answer: WhatIf) -> str:
+    verdict = _verdict(answer)
+    return f"{verdict} ({PLAN_SHORT_TOO})" if answer.baseline_note else verdict
+
+
+def _verdict(answer: WhatIf) -> str:
     if answer.serve_from is None:
         return "not within the horizon"
     if answer.deal.ramp[-1].day > answer.horizon_end:
@@ -168,6 +173,7 @@ def whatif_page(answer: WhatIf, *, forecast_run_id: str, quantile: str) -> str:
         nav=[],
         cards=_cards(answer),
         serve_note=answer.serve_note,
+        baseline_note=answer.baseline_note,
         ramp=_ramp(answer),
         terms=f"Term to {fmt_date(deal.term_end)}; priced at {price}; "
         f"{answer.gpu_hours:,.0f} GPU-hours over the term.",
