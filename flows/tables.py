@@ -750,7 +750,8 @@ def whatif_table(outcome: WhatIfOutcome) -> Table:
         else f"from {outcome.serve_from} (see below)"
     )
     if outcome.baseline_note:
-        serve += f" ({PLAN_SHORT_TOO})"
+        # One pointer below, not two: "(see below) (the plan is short ..., see below)".
+        serve = serve.removesuffix(" (see below)") + f" ({PLAN_SHORT_TOO}, see below)"
     revenue = _deal_revenue(outcome)
     table = Table(
         title=f"what-if on {outcome.forecast_run_id} (as of {outcome.as_of}, plan to "

@@ -108,7 +108,7 @@ __all__ = [
 DEAL_ID = "what-if"
 # Beside the verdict where the plan is short without the deal too (WhatIf.baseline_note): the
 # CLI's headline and the page's card say it alike.
-PLAN_SHORT_TOO = "the plan is short without it too, see below"
+PLAN_SHORT_TOO = "the plan is short without it too"
 ORDERS_SCHEMA = pl.Schema(
     {
         "region": pl.String(),

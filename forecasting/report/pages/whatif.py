@@ -25,7 +25,7 @@ __all__ = ["whatif_page"]
 
 def _serve_card(answer: WhatIf) -> str:
     verdict = _verdict(answer)
-    return f"{verdict} ({PLAN_SHORT_TOO})" if answer.baseline_note else verdict
+    return f"{verdict} ({PLAN_SHORT_TOO}, see below)" if answer.baseline_note else verdict
 
 
 def _verdict(answer: WhatIf) -> str:
