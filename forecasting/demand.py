@@ -48,6 +48,7 @@ __all__ = [
     "OTHER",
     "OUTAGE_WINDOW_COLUMNS",
     "QUIET_LOOKBACK_DAYS",
+    "SILENT_MIN_HOURS",
     "demand_series",
     "outage_hours",
     "present_hours",
@@ -373,22 +374,33 @@ def demand_series(
 
 # A customer's last rows are judged against the four weeks before them.
 QUIET_LOOKBACK_DAYS = 28
+# ... and a feed that wrote every hour for less than a week of its region's hours is a short
+# client, not a feed that broke.
+SILENT_MIN_HOURS = 7 * 24
 
 
 def silent_customers(
-    reports: pl.DataFrame, *, min_cover: float = 0.9, min_share: float = 0.01
+    reports: pl.DataFrame,
+    *,
+    min_cover: float = 0.9,
+    min_share: float = 0.01,
+    min_hours: int = SILENT_MIN_HOURS,
 ) -> pl.DataFrame:
     """The customers whose feed looks broken, not idle, from
     :meth:`~forecasting.warehouse.Warehouse.quiet_customers`: rows (zero rows too) in at
-    least ``min_cover`` of their region's hours before they stopped, and at least
-    ``min_share`` of its demand then. Columns: region, workload_class, customer,
-    last_report, silent_days (whole days to the region's last row), cover, share.
+    least ``min_cover`` of their region's hours before they stopped, over at least
+    ``min_hours`` of them, and at least ``min_share`` of its demand then. Columns: region,
+    workload_class, customer, last_report, silent_days (whole days to the region's last
+    row), cover, share, region_hours (the region's hours that cover is a share of).
 
     A customer that reports only when busy (most exporters) is idle when its rows stop, and
     its days read zero, rightly. One that wrote a row every hour, zeros included, and stopped
     while its region went on reporting has most likely lost its feed: its days still read
     zero (nothing says it did not leave), so the run says so beside them. (Helios' largest VC,
     45 % of demand, stopped 8 days before the end: forecast at 0 GPUs, and nothing said so.)
+    A row in every one of a day's hours is no evidence of a feed: ServeGen publishes two
+    models for one day, and each read "wrote a row in 100 % of the region's hours" and "if its
+    feed broke, backfill it" (24 of the trace's 336 hours), so the rule wants a week of them.
     """
     return (
         reports.with_columns(
@@ -396,9 +408,20 @@ def silent_customers(
             cover=pl.col("reported_hours") / pl.col("region_hours"),
             share=pl.col("customer_gpu_hours") / pl.col("region_gpu_hours"),
         )
-        .filter((pl.col("cover") >= min_cover) & (pl.col("share") >= min_share))
+        .filter(
+            (pl.col("cover") >= min_cover)
+            & (pl.col("share") >= min_share)
+            & (pl.col("region_hours") >= min_hours)
+        )
         .select(
-            "region", "workload_class", "customer", "last_report", "silent_days", "cover", "share"
+            "region",
+            "workload_class",
+            "customer",
+            "last_report",
+            "silent_days",
+            "cover",
+            "share",
+            "region_hours",
         )
         .sort(
             "share", "region", "workload_class", "customer", descending=[True, False, False, False]

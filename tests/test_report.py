@@ -2046,7 +2046,7 @@ def test_every_page_names_the_feeds_that_stopped() -> None:
     silent = pl.DataFrame(
         {"region": ["helios"], "workload_class": ["training"], "customer": ["vc6YE"],
          "last_report": [datetime(2026, 11, 14, 15, tzinfo=UTC)], "silent_days": [8],
-         "cover": [1.0], "share": [0.32]},
+         "cover": [1.0], "share": [0.32], "region_hours": [672]},
     )  # fmt: skip
     quiet = replace(inputs, chosen=stale, silent_customers=silent)
     label = html_text(f"{hierarchy.label_of(region)} (5 days), helios · training · vc6YE")

@@ -433,7 +433,8 @@ def test_a_customer_whose_every_hour_feed_stops_is_warned_of_not_an_idle_one(
     assert fallback_lines(run) == [f"warning: {line}"] and not line.startswith("warning")
     assert line.startswith(
         "eu-west · inference · cust-000 has no telemetry rows since 2025-01-07 23:00 "
-        "UTC, 3 days before eu-west's last"
+        "UTC, 3 days before eu-west's last, though it wrote a row in 100% of eu-west's 168 "
+        "hours before"
     )
     # A week earlier nothing had stopped yet.
     assert runs.silent_customers_for(warehouse_path, datetime(2025, 1, 6).date()).is_empty()
@@ -441,6 +442,28 @@ def test_a_customer_whose_every_hour_feed_stops_is_warned_of_not_an_idle_one(
 
     page = platform_page(replace(sample_inputs(), silent_customers=silent))
     assert "no telemetry rows since 2025-01-07 23:00 UTC, 3 days before eu-west" in page
+
+
+def test_a_client_that_wrote_every_hour_for_a_day_is_no_broken_feed() -> None:
+    """A row in every hour of one day, then none, is a short client, not a feed that broke:
+    ServeGen publishes two models for one day each, and both read "wrote a row in 100 % of
+    servegen's hours ... if its feed broke, backfill it" on every page. A week of every-hour
+    rows is the evidence the warning needs."""
+    from forecasting.demand import SILENT_MIN_HOURS, silent_customers
+
+    def reports(hours: int) -> pl.DataFrame:
+        return pl.DataFrame({
+            "region": ["servegen"], "workload_class": ["inference"],
+            "customer": ["deepseek-r1/35"], "last_report": [datetime(2025, 1, 6, 23, tzinfo=UTC)],
+            "region_last": [datetime(2025, 1, 19, 23, tzinfo=UTC)], "reported_hours": [hours],
+            "region_hours": [hours], "customer_gpu_hours": [30.0 * hours],
+            "region_gpu_hours": [1000.0 * hours],
+        })  # fmt: skip
+
+    assert silent_customers(reports(24)).is_empty()
+    week = silent_customers(reports(SILENT_MIN_HOURS))
+    assert week["customer"].to_list() == ["deepseek-r1/35"]
+    assert week["region_hours"].to_list() == [SILENT_MIN_HOURS]
 
 
 def test_a_dedicated_customer_keeps_its_own_series_however_small(

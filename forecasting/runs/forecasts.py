@@ -172,10 +172,11 @@ def silent_customer_lines(silent: pl.DataFrame) -> list[str]:
     return [
         f"{hierarchy.label_of(hierarchy.id_of(region, cls, customer))} has no "
         f"telemetry rows since {last:%Y-%m-%d %H:00} UTC, {days} days before {region}'s last, "
-        f"though it wrote a row in {cover:.0%} of {region}'s hours (zeros included) and had "
-        f"{share:.0%} of its demand in the {demand.QUIET_LOOKBACK_DAYS} days before: its days "
-        "since read as zero demand and its forecast follows them; if its feed broke, backfill it"
-        for region, cls, customer, last, days, cover, share in silent.iter_rows()
+        f"though it wrote a row in {cover:.0%} of {region}'s {hours:,} hours before (zeros "
+        f"included) and had {share:.0%} of its demand in the {demand.QUIET_LOOKBACK_DAYS} days "
+        "before: its days since read as zero demand and its forecast follows them; if its feed "
+        "broke, backfill it"
+        for region, cls, customer, last, days, cover, share, hours in silent.iter_rows()
     ]
 
 

@@ -524,7 +524,7 @@ def _flagged_table(chosen: pl.DataFrame, silent: pl.DataFrame | None = None) -> 
     models = dict(
         chosen.filter(pl.col("measure") == "mean").select("unique_id", "model").iter_rows()
     )
-    for region, cls, customer, last, days, cover, share in (
+    for region, cls, customer, last, days, cover, share, hours in (
         silent.iter_rows() if silent is not None and not silent.is_empty() else ()
     ):
         uid = hierarchy.id_of(region, cls, customer)
@@ -533,9 +533,9 @@ def _flagged_table(chosen: pl.DataFrame, silent: pl.DataFrame | None = None) -> 
             "mean",
             models.get(uid, f"within {cls}'s other customers"),
             f"no telemetry rows since {last:%Y-%m-%d %H:00} UTC, {days} days before "
-            f"{region}'s last, though it wrote a row in {cover:.0%} of {region}'s hours (zeros "
-            f"included) with {share:.0%} of its demand: its days since read as zero demand and "
-            "its forecast follows them; if its feed broke, backfill it",
+            f"{region}'s last, though it wrote a row in {cover:.0%} of {region}'s {hours:,} "
+            f"hours before (zeros included) with {share:.0%} of its demand: its days since read "
+            "as zero demand and its forecast follows them; if its feed broke, backfill it",
         ])  # fmt: skip
     headers = ["series (region · class · customer)", "measure", "forecast by", "why"]
     return Table.of(
