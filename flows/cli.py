@@ -45,6 +45,7 @@ from forecasting.options import (
     field_default,
     field_help,
 )
+from forecasting.schema import MAX_HORIZON_DAYS, MIN_HORIZON_DAYS
 from forecasting.settings import (
     Paths,
     RunnerKind,
@@ -438,7 +439,15 @@ def horizon_days(text: str) -> int:
     if not match:
         raise argparse.ArgumentTypeError(f"{text!r} is not a horizon like 26w or 182d")
     n = int(match.group(1))
-    return n * 7 if match.group(2) == "w" else n
+    days = n * 7 if match.group(2) == "w" else n
+    low, high = MIN_HORIZON_DAYS, MAX_HORIZON_DAYS
+    if not low <= days <= high:
+        # Said in the reader's unit: "105w" was answered "less than or equal to 730".
+        raise argparse.ArgumentTypeError(
+            f"{text.strip()!r} is {days} days; the daily horizon is {low} to {high} days "
+            f"({high // 7}w)"
+        )
+    return days
 
 
 def cmd_forecast(args: argparse.Namespace) -> int:
@@ -1261,7 +1270,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--trace",
         choices=("helios",),
         default=None,
-        help="run on a real public trace instead (warehouse data/helios.duckdb by default)",
+        help="run on a real public trace instead (warehouse data/helios.duckdb by default); "
+        "the trace is read from $FLEETCAST_TRACES, else ../shared/data under $FLEETCAST_HOME "
+        "or the current directory",
     )
     fleet_options(p)
     return parser

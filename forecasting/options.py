@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal, Self, get_args
 from pydantic import BaseModel, Field, model_validator
 from pydantic.fields import FieldInfo
 
-from forecasting.schema import MAX_HORIZON_DAYS
+from forecasting.schema import MAX_HORIZON_DAYS, MIN_HORIZON_DAYS
 from forecasting.settings import RunnerKind
 
 if TYPE_CHECKING:  # the drill and forecast modules load numba and scipy: only for types
@@ -57,7 +57,10 @@ class ForecastOptions(BaseModel):
 
     as_of: date | None = Field(default=None, description="last day of history used; default newest")
     horizon_days: int = Field(
-        default=182, ge=7, le=MAX_HORIZON_DAYS, description="days forecast ahead, daily"
+        default=182,
+        ge=MIN_HORIZON_DAYS,
+        le=MAX_HORIZON_DAYS,
+        description="days forecast ahead, daily; weeks as 26w",
     )
     horizon_months: int = Field(
         default=36,

@@ -33,6 +33,7 @@ __all__ = [
     "MAX_GPUS_PER_ROW",
     "MAX_HORIZON_DAYS",
     "MAX_UTC_OFFSET_MINUTES",
+    "MIN_HORIZON_DAYS",
     "PATHS_SCHEMA",
     "QUANTILES",
     "REGISTRY",
@@ -205,10 +206,10 @@ FAILS_UNSHOCKED = "plan fails unshocked"
 VERDICTS: tuple[str, ...] = (PASS, FAILS_UNDER_SHOCK, FAILS_UNSHOCKED)
 # A time to absorb measured on a plan that fails unshocked saw only the hours it holds in.
 PARTLY_JUDGED = " (judged only where the plan holds unshocked)"
-# The drill note of a shock the horizon cut short (a ramp that had not reached its height):
-# its verdict judged less than the shock it is named for.
 # The longest daily forecast a run makes (`fleetcast forecast --horizon`); past it, monthly rows.
 MAX_HORIZON_DAYS = 730
+# Fewer daily days than a week leaves no weekday a forecast would stand on.
+MIN_HORIZON_DAYS = 7
 # The weeks of history a drill draws its days' hourly shapes from (drills/profile.py). Half a
 # year: 26 days per weekday to draw from, and a mix that changes is followed within months. On
 # the demo's fleet all of two years' days scored a little better (pinball 0.823x the average

@@ -83,8 +83,23 @@ def test_every_option_s_help_gives_its_bounds(capsys: pytest.CaptureFixture[str]
     with pytest.raises(SystemExit):
         build_parser().parse_args(["forecast", "--help"])
     shown = " ".join(capsys.readouterr().out.split())
-    assert "--horizon HORIZON days forecast ahead, daily (default 182; 7 to 730)" in shown
+    assert "--horizon HORIZON days forecast ahead, daily; weeks as 26w (default 182; 7 to 730)" in (
+        shown
+    )
     assert "days between cutoffs (default: backtest_days; 1 to 365)" in shown
+
+
+def test_a_horizon_out_of_bounds_is_refused_in_the_unit_typed(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`--horizon 105w` was answered "Input should be less than or equal to 730", in days, to
+    a user who typed weeks: the refusal converts and names both bounds."""
+    for typed, days in (("105w", 735), ("3d", 3)):
+        with pytest.raises(SystemExit):
+            build_parser().parse_args(["forecast", "--horizon", typed])
+        said = " ".join(capsys.readouterr().err.split())
+        assert f"'{typed}' is {days} days; the daily horizon is 7 to 730 days (104w)" in said
+    assert build_parser().parse_args(["forecast", "--horizon", "104w"]).horizon == 728
 
 
 def test_invalid_capacity_plan_names_the_block_and_exits_1(tmp_path: Path) -> None:
