@@ -2025,6 +2025,9 @@ def test_concentration_takeaways_say_only_what_was_measured() -> None:
 
     said = [c.takeaway for c in concentration_charts(frame(0.3, 0.4))]
     assert said[0].startswith("The top-1 customer's share moves from 30")
+    # The forecast's rows are weeks named by their Monday ("by 2025-01-20" on a 7-day run
+    # read as a jump in one day).
+    assert f"(q50) in the week of {days[1]}" in said[0]
     assert said[1].startswith("HHI moves from ") and " to " in said[1]
     assert [c.takeaway for c in concentration_charts(frame(None, None))] == [
         "No customer's share was measured.",

@@ -440,9 +440,9 @@ def _concentration_traces(fig: go.Figure, rows: pl.DataFrame, metric: str, colou
 
 
 def _metric_move(rows: pl.DataFrame, metric: str) -> str | None:
-    """'moves from 34.0% on 2026-11-22 to 41.2% (q50) by 2027-05-21' for one metric ('was' or
-    'reaches' where only one side has a value), or None where neither has one (a trace with
-    no observed day read "HHI moves from – (q50) by 2023-11-20")."""
+    """'moves from 34.0% on 2026-11-22 to 41.2% (q50) in the week of 2027-05-17' for one
+    metric ('was' or 'reaches' where only one side has a value), or None where neither has
+    one (a trace with no observed day read "HHI moves from – (q50) by 2023-11-20")."""
     history = rows.filter(
         (pl.col("metric") == metric)
         & (pl.col("source") == "history")
@@ -458,7 +458,9 @@ def _metric_move(rows: pl.DataFrame, metric: str) -> str | None:
         was = f"{show(last['value'])} on {fmt_date(last['ds'])}"
     if ahead.height:
         end = ahead.row(-1, named=True)
-        ahead_by = f"{show(end['q50'])} (q50) by {fmt_date(end['ds'])}"
+        # The forecast's rows are weeks named by their Monday: "by 2025-01-20" on a 7-day run
+        # read as a jump in one day from the history's last.
+        ahead_by = f"{show(end['q50'])} (q50) in the week of {fmt_date(end['ds'])}"
     if was and ahead_by:
         return f"moves from {was} to {ahead_by}"
     if was:

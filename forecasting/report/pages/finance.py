@@ -385,7 +385,8 @@ def _fallback_customers(chosen: pl.DataFrame) -> dict[str, str]:
 
 
 def _concentration_table(concentration: pl.DataFrame, chosen: pl.DataFrame) -> Table:
-    """Per scope and metric: the last history value and the forecast q50 at horizon end, and
+    """Per scope and metric: the last history value and the forecast q50 in the last week
+    (its rows are weeks, named by their Monday), and
     how many of the scope's customers the forecast holds by a fallback."""
     fallbacks = _fallback_customers(chosen)
     rows: list[list[Cell]] = []
@@ -425,7 +426,7 @@ def _concentration_table(concentration: pl.DataFrame, chosen: pl.DataFrame) -> T
             "on",
             "forecast q50",
             "q10 – q90",
-            "by",
+            "in the week of",
             "forecast by a fallback",
         ],
         rows,
