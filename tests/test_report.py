@@ -1046,6 +1046,14 @@ def test_fan_chart_continues_monthly_past_the_daily_rows() -> None:
     )
     assert within is not None
     assert "Monthly peaks stay within capacity at q90 to April 2027." in within.takeaway
+    # Over capacity in the first month: it does not "reach" it there (a pool already above
+    # capacity on its first day read "reaches capacity in June 2027" six months on).
+    first = fan_chart(
+        key="f", region="r1", workload_class="all", headroom=0.0, **_fan_frames([105.0, 99.0, 99.0])
+    )
+    assert first is not None
+    assert "the q90 peak is above capacity in its first month, February 2027." in first.takeaway
+    assert "reaches capacity" not in first.takeaway
 
 
 def test_monthly_takeaway_reads_the_headroom_as_the_daily_one_does() -> None:

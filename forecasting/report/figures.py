@@ -719,6 +719,13 @@ def _months_takeaway(later: pl.DataFrame, supply: pl.DataFrame, kept: str | None
 
     full = first_day("gpus")
     usable = first_day("usable") if kept else None
+    if full is not None and full == days["ds"].min():
+        # "reaches capacity in June 2027" after "already above capacity on 2026-12-04" read as
+        # a pool that catches up with its capacity six months after it ran over it.
+        return (
+            f" At the monthly grain the q90 peak is above capacity in its first month, "
+            f"{full:%B %Y}."
+        )
     if full is not None:
         extra = f" (usable capacity in {usable:%B %Y})" if usable and usable < full else ""
         return f" At the monthly grain the q90 peak reaches capacity in {full:%B %Y}{extra}."
