@@ -1153,12 +1153,7 @@ def long_horizon_forecast(
             "reason": pl.String,
         },
     )
-    gap = (
-        f"{_named(unmeasured)} too young: nothing in the run measures how far a level moves "
-        f"in months (no series has {WALK_MIN_DRIFT_STEPS + 1} blocks of {BLOCK_DAYS} days)"
-        if unmeasured
-        else None
-    )
+    gap = f"{_named(unmeasured)} too young: {_NOTHING_MEASURES_DRIFT}" if unmeasured else None
     return LongHorizon(
         as_of,
         monthly_out,
@@ -1174,12 +1169,18 @@ def long_horizon_forecast(
     )
 
 
+# The blocks counted are those after a series' onboarding ramp: a fleet of 3 blocks whose
+# demand tripled in its last weeks read "3 blocks of 28 days ... (no series has 3 blocks of 28
+# days)", the step taken as every series' onboarding.
+_NOTHING_MEASURES_DRIFT = (
+    "nothing in the run measures how far a level moves in months (no series has "
+    f"{WALK_MIN_DRIFT_STEPS + 1} blocks of {BLOCK_DAYS} days after its onboarding ramp)"
+)
+
+
 def _unmeasured_reason(uid: str, view: _View, unmeasured: Sequence[str]) -> str:
     """Why ``uid`` has no forecast past the daily days when ``unmeasured`` series have none."""
-    nothing = (
-        "nothing in the run measures how far a level moves in months (no series has "
-        f"{WALK_MIN_DRIFT_STEPS + 1} blocks of {BLOCK_DAYS} days)"
-    )
+    nothing = _NOTHING_MEASURES_DRIFT
     if uid in unmeasured:
         history = (view.reason or "").split(":")[0].split(", fewer than")[0]
         return f"not forecast past the daily days: {history}, and {nothing}"
