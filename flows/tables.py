@@ -557,9 +557,10 @@ def drill_tables(outcomes: Sequence[DrillOutcome]) -> list[Table]:
 def report_table(outcome: ReportOutcome) -> Table:
     """Expansion triggers as published, worst first, with where the pages are."""
     stale = f"; telemetry {outcome.stale_days} days old" if outcome.stale_days else ""
-    table = Table(
-        title=f"report {outcome.run_id}: {outcome.path / 'index.html'}{stale}", title_justify="left"
-    )
+    title = f"report {outcome.run_id}: {outcome.path / 'index.html'}{stale}"
+    # At least as wide as its title: a title wraps at the table's width, and a narrow table
+    # cut the pages' path in two in a cron log, where it is copied from.
+    table = Table(title=title, title_justify="left", min_width=len(title))
     for name in ("region", "pool", "status", "exhaustion", "order by", "order", "capex", "MW"):
         table.add_column(name, justify="right" if name in ("capex", "MW") else "left")
     captions = []

@@ -843,6 +843,27 @@ def test_an_order_waiting_for_its_site_s_power_says_so_in_the_report_table() -> 
     assert "95 x rack-h100-256 (no power for it in the plan: see power)" in dark
 
 
+def test_the_report_table_never_wraps_the_pages_path() -> None:
+    """A narrow table (one short row) at a log's 160 columns wrapped its title, and so the
+    pages' path, over two lines ('.../index.h' / 'tml'), which a cron log's reader copies."""
+    from rich.console import Console
+
+    from flows.tables import report_table
+    from forecasting.runs import ReportOutcome
+
+    path = Path("/tmp/sweep37_fl/decline/h182/reports/forecast-20261204153706-3e8551")
+    row = {"region": "r", "pool": "all", "status": "green", "exhaustion_date": None,
+           "order_by": None, "candidate": None, "blocks_to_order": 0, "capex_usd": 0.0,
+           "mw": 0.0, "note": ""}  # fmt: skip
+    report = ReportOutcome(
+        run_id="forecast-20261204153706-3e8551", trigger_run_id="t", path=path, statuses={},
+        failing_drills=[], stale_days=None, triggers=[row],
+    )  # fmt: skip
+    console = Console(width=160, record=True)
+    console.print(report_table(report))
+    assert str(path / "index.html") in console.export_text().splitlines()[0]
+
+
 def test_the_report_table_says_where_no_demand_was_measured() -> None:
     """A report whose series are forecast as zero for want of an observed day says so under
     its green triggers (a one-hour trace read green, $0 to order, and nothing else)."""
