@@ -310,6 +310,45 @@ def test_dedicated_block_counts_only_toward_its_customer() -> None:
     assert row["capacity_gpus_at_exhaustion"] == 400
 
 
+def test_a_dedicated_customers_peak_is_off_the_shared_pool() -> None:
+    """solo is r1's whole training class (mean 300, peak 430 GPUs) on a 1,024-GPU pod
+    dedicated to it; the shared blocks host no training. The pool's peak less solo's *mean*
+    left its peak-over-mean on the shared pool: (430 - 300) / 0.8 = 162.5 GPUs short on day
+    0, a red pod order for a customer its pod serves in full (the sweep's onecust fleet: a
+    $41M pod 251 days late). Peaks do not add, so the shared pool's peak is at most the
+    peaks left on it: none of the others, and solo's peak over its pod. On a 400-GPU pod
+    solo's peak overflows by 30 GPUs and that, (430 - 400) / 0.8 = 37.5, is short."""
+    forecast = pl.concat(
+        [
+            _series("total/r1", "peak", q90=530.0),
+            _series("total/r1", "mean", q90=400.0),
+            _series("total/r1/training", "peak", q90=430.0),
+            _series("total/r1/training", "mean", q90=300.0),
+            _series("total/r1/training/solo", "peak", q90=430.0),
+            _series("total/r1/training/solo", "mean", q90=300.0),
+            _series("total/r1/inference", "peak", q90=100.0),
+            _series("total/r1/inference", "mean", q90=100.0),
+            _series("total/r1/inference/other", "peak", q90=100.0),
+            _series("total/r1/inference/other", "mean", q90=100.0),
+        ]
+    )
+    solo = {"kind": "pod", "fabric": True, "dedicated_customer": "solo"}
+    plan = _plan([_block("r1-rack", 400), _block("r1-solo", 1024, **solo)])
+    served = _trigger(plan, forecast, "r1", "training")
+    assert (served["status"], served["exhaustion_date"], served["blocks_to_order"]) == (
+        "green",
+        None,
+        0,
+    )
+    assert served["note"].startswith("no training demand on the shared blocks")
+    # The all pool keeps inference's 100 GPUs and none of solo's: (100) / 0.8 on 400 GPUs.
+    assert _trigger(plan, forecast, "r1", "all")["exhaustion_date"] is None
+    small = _plan([_block("r1-rack", 400), _block("r1-solo", 400, **solo)])
+    over = _trigger(small, forecast, "r1", "training")
+    assert over["exhaustion_date"] == MONDAY
+    assert over["requirement_gpus_at_exhaustion"] == pytest.approx(30 / 0.8)
+
+
 def test_all_pool_is_not_ordered_twice_for_the_training_order() -> None:
     """r1's pod ordered for training (in by day 213) covers the region's shortfall from day 261."""
     row = _trigger(_plan(_r1_blocks()), _r1_forecast(), "r1", "all")

@@ -78,7 +78,7 @@ from typing import NamedTuple
 
 import polars as pl
 
-from forecasting.capacity import CandidateBlock, CapacityPlan
+from forecasting.capacity import Block, CandidateBlock, CapacityPlan
 from forecasting.schema import WorkloadClass
 from forecasting.triggers.common import (
     _DAYS_PER_WEEK,
@@ -155,6 +155,11 @@ def _exhaustion(daily: pl.DataFrame) -> _Exhaustion | None:
         capacity=float(first["capacity_gpus"]),
         shortfall=daily.select("ds", _shortfall()),
     )
+
+
+def _pool_blocks(plan: CapacityPlan, pool: Pool) -> list[Block]:
+    """The plan's blocks that serve ``pool`` (every block serves ``all``)."""
+    return [b for b in plan.block if pool is Pool.ALL or b.allows(WorkloadClass.TRAINING)]
 
 
 def _serves(candidate: CandidateBlock, pool: Pool) -> bool:
@@ -557,6 +562,16 @@ def _trigger_row(
             # No demand to verify (an inference-only trace's training pool read "green to
             # 2025-01-26 only: not verified beyond" on its front page).
             note = f"no {pool.value} demand in the forecast through {end}"
+            if any(
+                b.region == region and b.dedicated_customer and b in _pool_blocks(plan, pool)
+                for b in plan.block
+            ):
+                # A pod dedicated to the class's only customer leaves the pool nothing, which
+                # is not "no demand in the forecast".
+                note = (
+                    f"no {pool.value} demand on the shared blocks through {end} (none in the "
+                    "forecast, or all of it on blocks dedicated to its customers)"
+                )
         else:
             note += _unverified_green(
                 plan, region=region, pool=pool, end=end, as_of=as_of, settings=settings
