@@ -62,6 +62,7 @@ from forecasting.report.pages import (
 from forecasting.report.pages.common import Badge, Stacked
 from forecasting.report.pages.finance import (
     _concentration_table,
+    _drivers_intro,
     _drivers_table,
     _later_orders_table,
 )
@@ -2135,6 +2136,31 @@ def test_a_publish_removes_what_killed_publishes_left_behind(tmp_path: Path) -> 
     publish_report(sample_inputs(), root=tmp_path)
     assert not stale_dir.exists() and not stale_file.exists()
     assert fresh.exists()
+
+
+def test_growth_drivers_say_a_pool_does_not_grow_and_list_no_plus_zero_driver() -> None:
+    """A customer who left, 0 -> 0 GPUs (+0.015), topped "Who drives the growth" with 100 % of
+    a pool whose other parts all shrank. The table lists no part that moved by less than half
+    a GPU, puts the largest falls first after the growers, and the intro says the pool does
+    not grow."""
+    from forecasting.triggers import DRIVERS_SCHEMA
+
+    rows = [
+        {"region": "r-west", "pool": "all", "customer": "borealis", "growth_gpus": 0.015},
+        {"region": "r-west", "pool": "all", "customer": "ember", "growth_gpus": -2.0},
+        {"region": "r-west", "pool": "all", "customer": "acme", "growth_gpus": -151.0},
+        {"region": "r-east", "pool": "all", "customer": "acme", "growth_gpus": 40.0, "share": 1.0},
+    ]
+    frame = pl.concat([DRIVERS_SCHEMA.to_frame(), pl.DataFrame(rows)], how="diagonal_relaxed")
+    table = _drivers_table(frame, daily_end=None)
+    assert [(row[0], row[3]) for row in table.rows] == [
+        ("r-east", "acme"),
+        ("r-west", "acme"),
+        ("r-west", "ember"),
+    ]
+    intro = _drivers_intro(frame)
+    assert "Not growing: r-west/all (net -153 GPUs)" in intro
+    assert "r-east/all" not in intro
 
 
 def test_growth_drivers_read_a_monthly_date_as_its_month() -> None:

@@ -475,9 +475,10 @@ def test_drivers_shares_sum_to_one_and_name_who_grew() -> None:
     assert everything["to_date"] == _day(261)
     # The two means the growth is read between: acme's on day 0 and on that day.
     assert (everything["from_gpus"], everything["to_gpus"]) == pytest.approx((100.0, 361.0))
-    training = drivers.filter(pl.col("pool") == "training").sort("share", descending=True)
+    training = drivers.filter(pl.col("pool") == "training").sort("customer")
     assert training["customer"].to_list() == ["acme", "other"]
-    assert training["share"].to_list() == pytest.approx([1.0, 0.0])
+    # other's flat 200 GPUs grow by nothing: no share, not 0 % of it.
+    assert training["share"].to_list() == [pytest.approx(1.0), None]
 
 
 def test_a_shrinking_part_has_no_share_and_the_growers_shares_stay_within_one() -> None:
@@ -497,6 +498,36 @@ def test_a_shrinking_part_has_no_share_and_the_growers_shares_stay_within_one() 
     other = training.filter(pl.col("customer") == "other")
     assert other["growth_gpus"].item() == pytest.approx(-130.5) and other["share"].item() is None
     assert everything["share"].drop_nulls().sum() == pytest.approx(1.0)
+
+
+def test_a_pool_that_does_not_grow_credits_nobody_with_its_growth() -> None:
+    """A customer who left (0 -> 0.015 GPUs) while every other part of the pool shrank read
+    100 % of the pool's growth, and 42.6 % where another part grew by 0.02 GPUs: shares of
+    noise, topping "Who drives the growth" (the sweep's churn fleet). Growth under half a GPU
+    is no growth, and a pool whose parts grew by less than 1 % of its first day's demand (or
+    one GPU) does not grow: no part has a share. A pool that grows keeps its shares."""
+    gone = _series("total/r1/inference/gone", "mean", q90=lambda d: d * 0.015 / (DAYS - 1))
+    shrinking = pl.concat(
+        [
+            _series("total/r1", "peak", q90=500.0),
+            _series("total/r1/training", "peak", q90=200.0),
+            _series("total/r1/training/acme", "mean", q90=lambda d: 300 - d / 10),
+            _series("total/r1/inference/other", "mean", q90=lambda d: 200 - d / 20),
+            gone,
+        ]
+    )
+    drivers = expansion_triggers(shrinking, _plan(_r1_blocks()), as_of=MONDAY).drivers
+    assert drivers.filter(pl.col("customer") == "gone")["growth_gpus"].to_list() == [
+        pytest.approx(0.015)
+    ]
+    assert drivers["share"].null_count() == drivers.height
+    grows = _series("total/r1/inference/other", "mean", q90=lambda d: 200 + d / 20)
+    growing = pl.concat(
+        [shrinking.filter(pl.col("unique_id") != "total/r1/inference/other"), grows]
+    )
+    drivers = expansion_triggers(growing, _plan(_r1_blocks()), as_of=MONDAY).drivers
+    shares = dict(drivers.filter(pl.col("pool") == "all").select("customer", "share").rows())
+    assert shares == {"other": pytest.approx(1.0), "gone": None, "acme": None}
 
 
 def test_idle_risk_of_a_committed_block_with_low_q10_demand() -> None:
