@@ -828,6 +828,34 @@ def test_an_order_waiting_for_its_site_s_power_says_so_in_the_report_table() -> 
     assert "95 x rack-h100-256 (no power for it in the plan: see power)" in dark
 
 
+def test_an_order_the_forecast_ends_before_reads_not_sized_on_the_cli() -> None:
+    """A 7-day ServeGen run sized its racks on days before they land, days they cannot serve:
+    "2 x rack-h100-256, $16.9M" where its 26-week run orders 7 ($59.1M). Such an order has no
+    blocks, capex or MW: the table reads "rack-h100-256, not sized", its note sits below, and
+    the triggers line still names it first to order, and says it is not sized."""
+    from datetime import date
+
+    from flows.tables import triggers_line
+    from forecasting.runs import ReportOutcome
+
+    row = {"region": "servegen", "pool": "all", "status": "red", "exhaustion_date": "2025-01-20",
+           "order_by": "2024-10-14", "candidate": "rack-h100-256", "blocks_to_order": None,
+           "capex_usd": None, "mw": None, "powered_from": None,
+           "note": "not sized: the forecast ends before it could arrive"}  # fmt: skip
+    shown = _report_table_text(triggers=[row])
+    assert "rack-h100-256, not sized (below)" in shown
+    assert "servegen/all, order not sized: the forecast ends" in shown
+    report = ReportOutcome(
+        run_id="r", trigger_run_id="t", path=Path("."), statuses={"red": 1},
+        failing_drills=[], stale_days=None, triggers=[row], as_of=date(2025, 1, 19),
+    )  # fmt: skip
+    assert triggers_line(report) == (
+        "triggers: 1 red, 0 amber, 0 green; order first: servegen/all by 2024-10-14 (97 days "
+        "ago: late); not sized (the forecast ends before the order lands: capex not "
+        "measured): servegen/all"
+    )
+
+
 def test_the_report_table_says_where_no_demand_was_measured() -> None:
     """A report whose series are forecast as zero for want of an observed day says so under
     its green triggers (a one-hour trace read green, $0 to order, and nothing else)."""

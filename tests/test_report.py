@@ -59,7 +59,7 @@ from forecasting.report.pages import (
     platform_page,
     run_index_page,
 )
-from forecasting.report.pages.common import Badge, Stacked
+from forecasting.report.pages.common import Badge, Stacked, blocks_text, unsized_beside
 from forecasting.report.pages.finance import (
     _concentration_table,
     _drivers_intro,
@@ -2136,6 +2136,26 @@ def test_a_publish_removes_what_killed_publishes_left_behind(tmp_path: Path) -> 
     publish_report(sample_inputs(), root=tmp_path)
     assert not stale_dir.exists() and not stale_file.exists()
     assert fresh.exists()
+
+
+def test_an_order_the_forecast_ends_before_is_named_not_sized_beside_the_capital() -> None:
+    """An order landing after the forecast's last day was sized on days it cannot serve and
+    priced among the capital ($16.9M for a pool the 26-week run orders $59.1M for). It has no
+    blocks or capex now: the orders table reads "rack-h100-256, not sized" and the capital
+    cards, which leave it out, say so beside their figure."""
+    from forecasting.triggers import TRIGGERS_SCHEMA
+
+    unsized = {"region": "sg", "pool": "all", "candidate": "rack-h100-256", "blocks_to_order": None}
+    sized = {"region": "sg", "pool": "training", "candidate": "pod", "blocks_to_order": 2}
+    assert blocks_text(unsized) == "rack-h100-256, not sized"
+    assert blocks_text(sized) == "2 × pod"
+    assert blocks_text(sized | {"blocks_to_order": 0}) == "none"
+    rows = [unsized, sized, {"region": "x", "pool": "all", "candidate": None}]
+    frame = pl.concat([TRIGGERS_SCHEMA.to_frame(), pl.DataFrame(rows)], how="diagonal_relaxed")
+    assert unsized_beside(frame) == (
+        " (+ 1 order not sized: the forecast ends before it lands, see the notes)"
+    )
+    assert unsized_beside(frame.filter(pl.col("pool") == "training")) == ""
 
 
 def test_growth_drivers_say_a_pool_does_not_grow_and_list_no_plus_zero_driver() -> None:

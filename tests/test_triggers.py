@@ -31,6 +31,7 @@ from forecasting.triggers import (
     mw_by_site_month,
     orders,
 )
+from forecasting.triggers.orders import NOT_SIZED
 
 MONDAY = date(2026, 1, 5)
 DAYS = 365
@@ -396,31 +397,26 @@ def test_a_late_order_is_sized_from_its_arrival_so_the_training_order_covers_the
     assert region["note"].startswith("covered by the training-pool order: 1 x pod-c")
 
 
-def test_orders_landing_after_a_short_forecast_still_net_the_training_order() -> None:
-    """The same fleet forecast for 30 days only, both pods landing on day 140, after it ends:
-    the days the plan has stand for the need on arrival, when the training pod serves too, so
-    the region orders what it leaves short, not its whole shortfall again (Helios at 7 days
-    bought 22 + 16 racks for a 170-GPU shortfall that already held training's 121)."""
+def test_an_order_landing_after_the_forecast_ends_is_not_sized() -> None:
+    """The same fleet forecast for 30 days only: both pods land on day 140, after it ends.
+    They were sized on the days before they land, days they cannot serve (ServeGen at 7 days
+    ordered 2 racks, $16.9M, where its 26-week run orders 7, $59.1M, sized after arrival), and
+    the capex read as a measured figure. Now what to order and by when stand, but the size,
+    capex and MW are not measured, nothing is placed (so no total counts it), and the note
+    says how far ahead to forecast to size it. Forecast past the arrival, it is sized."""
     forecast, pods = _short_from_day_0().filter(pl.col("ds") < _day(30)), _pods_only()
-    training = _trigger(pods, forecast, "r1", "training")
-    assert training["blocks_to_order"] == 1 and training["arrives"] == _day(140)
-    region = _trigger(pods, forecast, "r1", "all")
-    assert region["blocks_to_order"] == 0
-    assert region["note"].startswith("covered by the training-pool order: 1 x pod-c")
-    # Inference at 1,400: the region is 2,400 short, 1,400 net of the training pod: 2 pods,
-    # where it ordered 3 for the whole 2,400.
-    busier = pl.concat(
-        [
-            forecast.filter(~pl.col("unique_id").is_in(["total/r1", "total/r1/inference"])),
-            _series("total/r1", "peak", q90=2000.0),
-            _series("total/r1", "mean", q90=1900.0),
-            _series("total/r1/inference", "peak", q90=1400.0),
-            _series("total/r1/inference", "mean", q90=1400.0),
-        ]
-    ).filter(pl.col("ds") < _day(30))
-    region = _trigger(pods, busier, "r1", "all")
-    assert region["max_shortfall_gpus"] == 2400 and region["blocks_to_order"] == 2
-    assert "sized net of the training-pool order (1 x pod-c" in region["note"]
+    result = expansion_triggers(forecast, pods, as_of=MONDAY)
+    for pool in ("training", "all"):
+        row = _row(result.triggers, "r1", pool)
+        assert (row["status"], row["candidate"], row["arrives"]) == ("red", "pod-c", _day(140))
+        assert (row["blocks_to_order"], row["capex_usd"], row["mw"]) == (None, None, None)
+        assert row["note"].startswith(
+            f"{NOT_SIZED} (it lands {_day(140)}, the forecast ends {_day(29)}): its size, capex "
+            "and MW are not measured and are in no total; forecast at least 141 days ahead"
+        )
+    assert result.placements.is_empty()
+    sized = _trigger(pods, _short_from_day_0(), "r1", "training")
+    assert sized["blocks_to_order"] == 1 and sized["capex_usd"] == 40e6
 
 
 def test_a_late_order_says_what_the_expedite_rung_would_make_of_it() -> None:

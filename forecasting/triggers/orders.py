@@ -370,10 +370,13 @@ def _order_note(order: _Order, *, exhaustion: date, buffer_weeks: int) -> str:
     )
 
 
-def _expedite_note(plan: CapacityPlan, order: _Order, region: str, exhaustion: date) -> str:
+def _expedite_note(
+    plan: CapacityPlan, order: _Order, region: str, exhaustion: date, *, priced: bool = True
+) -> str:
     """What the response ladder's expedite rung would make of a late order ('' without one):
     the rung was parsed and read by no trigger, so a red order never said that paying the
-    premium lands it in time."""
+    premium lands it in time. Not ``priced``: the order's size is not measured, nor its
+    premium."""
     rung = plan.ladder.expedite
     if rung is None or not plan.ladder.covers(region):
         return ""
@@ -382,9 +385,10 @@ def _expedite_note(plan: CapacityPlan, order: _Order, region: str, exhaustion: d
     extra = order.blocks * order.candidate.capex_usd * rung.premium
     late = (lands - exhaustion).days
     when = "by exhaustion" if late <= 0 else f"still {late} days after exhaustion"
+    premium = f", ${extra / 1e6:,.1f}M" if priced else ""
     return (
         f"expedited ([response.expedite]: {saved} weeks sooner for {rung.premium:.0%} more "
-        f"capex, ${extra / 1e6:,.1f}M) it lands {lands}, {when}"
+        f"capex{premium}) it lands {lands}, {when}"
     )
 
 
@@ -468,20 +472,10 @@ def _order_fields(
     }
 
 
-def _net_of(
-    shortfall: pl.DataFrame, relief: _Order | None, *, serving_from: date | None = None
-) -> float:
-    """Largest shortfall left once ``relief`` (an order for another pool) is in service.
-
-    ``serving_from``: the day the order being sized lands, where its window lies before it
-    (a plan that ends before the order lands sizes it on the days it has): those days stand
-    for the need on arrival, when a relief landing by then is in service too.
-    """
+def _net_of(shortfall: pl.DataFrame, relief: _Order | None) -> float:
+    """Largest shortfall left once ``relief`` (an order for another pool) is in service."""
     if relief is not None:
-        day = pl.col("ds")
-        if serving_from is not None:
-            day = pl.max_horizontal(day, pl.lit(serving_from))
-        relieved = pl.when(day >= relief.arrives).then(relief.blocks * relief.units)
+        relieved = pl.when(pl.col("ds") >= relief.arrives).then(relief.blocks * relief.units)
         shortfall = shortfall.with_columns(pl.col("shortfall_gpus") - relieved.otherwise(0.0))
     return max(float(shortfall["shortfall_gpus"].max()), 0.0)  # type: ignore[arg-type]
 
@@ -597,48 +591,49 @@ def _trigger_row(
     order = choose(candidates, shortfall_gpus=net) if net > 0.0 else None
     first_choice = order
     from_arrival = False
-    serving_from: date | None = None
+    unsized = partial(
+        _unsized,
+        row,
+        found=found,
+        plan=plan,
+        region=region,
+        as_of=as_of,
+        buffer_weeks=settings.buffer_weeks,
+    )
     if order is not None and order.arrives > found.day:
         # A late order serves from its arrival only: it is sized for the weeks after that, net
         # of a training-pool order landing by then. (Sized from the exhaustion date, a region
         # with no capacity ordered a second 8,192-GPU cell beside the training pool's, both
         # arriving 629 days after exhaustion, for 4,128 GPUs short.) One arriving after the
-        # plan's end keeps the sizing from exhaustion: the plan cannot see past it.
+        # forecast's last day has no day to be sized on: not sized (_unsized).
         late_end = window(order.arrives)
         after_arrival = found.shortfall.filter(pl.col("ds").is_between(order.arrives, late_end))
-        if not after_arrival.height and relief is not None:
-            # Both orders land after the plan's last day (a short forecast): the days it has
-            # stand for the need on arrival, when the training-pool order serves too. (Both
-            # were bought in full: Helios at 7 days ordered 22 + 16 racks for a 170-GPU
-            # shortfall that already held training's 121.)
-            serving_from = order.arrives
-            net = _net_of(sized, relief, serving_from=serving_from)
-            order = choose([order.candidate], shortfall_gpus=net) if net > 0.0 else None
-        if after_arrival.height:
-            window_end, sized, from_arrival = late_end, after_arrival, True
+        if not after_arrival.height:
+            return unsized(order)
+        window_end, sized, from_arrival = late_end, after_arrival, True
+        net = _net_of(sized, relief)
+        order = choose(candidates, shortfall_gpus=net) if net > 0.0 else None
+        if order is not None and order.arrives <= found.day:
+            # Chosen again for the later window, it lands in time after all: sized from
+            # exhaustion like any order that does. (Left at the later window, 341 racks
+            # landing a month before exhaustion were bought for the shortfall of the year
+            # after the first choice's arrival, 2028-08 to 2029-08.)
+            (window_end, sized), from_arrival = from_exhaustion, False
             net = _net_of(sized, relief)
-            order = choose(candidates, shortfall_gpus=net) if net > 0.0 else None
-            if order is not None and order.arrives <= found.day:
-                # Chosen again for the later window, it lands in time after all: sized from
-                # exhaustion like any order that does. (Left at the later window, 341 racks
-                # landing a month before exhaustion were bought for the shortfall of the year
-                # after the first choice's arrival, 2028-08 to 2029-08.)
-                (window_end, sized), from_arrival = from_exhaustion, False
-                net = _net_of(sized, relief)
-                order = choose([order.candidate], shortfall_gpus=net) if net > 0.0 else None
-            elif (
-                order is not None
-                and first_choice is not None
-                and order.arrives != first_choice.arrives
-            ):
-                # Another block type, landing on another day: sized for the weeks after its
-                # own arrival. (Left at the first choice's window, 579 pods landing 2026-12-21
-                # were bought for the year after a 90-week cell's arrival, to 2029-01-29.)
-                late_end = window(order.arrives)
-                window_end = late_end
-                sized = found.shortfall.filter(pl.col("ds").is_between(order.arrives, late_end))
-                net = _net_of(sized, relief)
-                order = choose([order.candidate], shortfall_gpus=net) if net > 0.0 else None
+            order = choose([order.candidate], shortfall_gpus=net) if net > 0.0 else None
+        elif (
+            order is not None and first_choice is not None and order.arrives != first_choice.arrives
+        ):
+            # Another block type, landing on another day: sized for the weeks after its
+            # own arrival. (Left at the first choice's window, 579 pods landing 2026-12-21
+            # were bought for the year after a 90-week cell's arrival, to 2029-01-29.)
+            late_end = window(order.arrives)
+            window_end = late_end
+            sized = found.shortfall.filter(pl.col("ds").is_between(order.arrives, late_end))
+            if not sized.height:
+                return unsized(order)
+            net = _net_of(sized, relief)
+            order = choose([order.candidate], shortfall_gpus=net) if net > 0.0 else None
     bridge = None
     if bridge_from is not None and order is not None and order.in_time and not from_arrival:
         bridge = _bridge(
@@ -747,7 +742,6 @@ def _trigger_row(
         relief=relief,
         as_of=as_of,
         scored_days=settings.scored_days,
-        serving_from=serving_from,
     )
     if median is not None:
         notes.append(median)
@@ -758,6 +752,50 @@ def _trigger_row(
     return _Decision(row, order, window_end, bridge, head)
 
 
+# Opens the note of an order the forecast ends before (TRIGGERS rows with a candidate and no
+# blocks_to_order); the pages and the CLI read it (report.pages.common.blocks_text).
+NOT_SIZED = "not sized: the forecast ends before it could arrive"
+
+
+def _unsized(
+    row: dict[str, object],
+    order: _Order,
+    *,
+    found: _Exhaustion,
+    plan: CapacityPlan,
+    region: str,
+    as_of: date,
+    buffer_weeks: int,
+) -> _Decision:
+    """The trigger of a pool whose order lands after the forecast's last day: what to order
+    and by when, but no size, capex or MW, and no placement (so in no total).
+
+    Sized on the days the forecast has, before it lands, the order bought for days it cannot
+    serve: 2 racks ($16.9M) for a ServeGen pool whose 26-week forecast orders 7 ($59.1M), and
+    nothing said the figure was not measured.
+    """
+    end = _day(found.shortfall["ds"].max())
+    ahead = (order.arrives - as_of).days + 1
+    head = _order_note(order, exhaustion=found.day, buffer_weeks=buffer_weeks)
+    expedited = _expedite_note(plan, order, region, found.day, priced=False)
+    if not order.in_time and expedited:
+        head += f"; {expedited}"
+    row |= {
+        "exhaustion_date": found.day,
+        "requirement_gpus_at_exhaustion": found.requirement,
+        "capacity_gpus_at_exhaustion": math.floor(found.capacity + _TOL),
+        "max_shortfall_gpus": _net_of(found.shortfall, None),
+    }
+    row |= _order_fields(order, as_of=as_of, exhaustion=found.day, blocks=order.blocks)
+    row |= {"blocks_to_order": None, "capex_usd": None, "mw": None, "powered_from": None}
+    row["note"] = (
+        f"{NOT_SIZED} (it lands {order.arrives}, the forecast ends {end}): its size, capex and "
+        f"MW are not measured and are in no total; forecast at least {ahead} days ahead to size "
+        f"it; {head}"
+    )
+    return _Decision(row, None, end)
+
+
 def _median_size(
     daily: pl.DataFrame,
     order: _Order,
@@ -766,7 +804,6 @@ def _median_size(
     relief: _Order | None,
     as_of: date,
     scored_days: int | None,
-    serving_from: date | None = None,
 ) -> str | None:
     """What the same window would order at the median, where the order is sized past the
     ``scored_days`` the run's backtests scored and the median asks for fewer blocks (None
@@ -785,7 +822,7 @@ def _median_size(
     median = daily.filter(pl.col("ds").is_between(sized["ds"].min(), last)).select(
         "ds", shortfall_gpus=pl.col("requirement_q50") - pl.col("capacity_gpus")
     )
-    blocks = _blocks_needed(_net_of(median, relief, serving_from=serving_from), order.units)
+    blocks = _blocks_needed(_net_of(median, relief), order.units)
     if blocks >= order.blocks:
         return None
     capex = blocks * order.candidate.capex_usd

@@ -45,6 +45,7 @@ from forecasting.report.pages.common import (
     shell,
     signed_gpus,
     total,
+    unsized_beside,
 )
 from forecasting.triggers.drivers import GROWTH_FLOOR_GPUS, NEGLIGIBLE_GROWTH
 
@@ -100,12 +101,13 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
     cards = [
         ("worst trigger status, blocks and power", status_headline(inputs)),
         ("blocks to order", fmt_count(total(ordering, "blocks_to_order"))),
-        ("capital for them", fmt_usd(total(ordering, "capex_usd"))),
+        ("capital for them", fmt_usd(total(ordering, "capex_usd")) + unsized_beside(t)),
         ("next order-by", next_order_by(inputs)),
         (_idle_label(inputs), _idle_card(inputs.idle_risk)),
     ]
     if (planned := plan_orders(inputs.placements)) is not None:
-        cards.insert(3, (inputs.every_order_label, fmt_usd(total(planned, "capex_usd"))))
+        every = fmt_usd(total(planned, "capex_usd")) + unsized_beside(t)
+        cards.insert(3, (inputs.every_order_label, every))
     return cards
 
 
