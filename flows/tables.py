@@ -581,7 +581,7 @@ def report_table(outcome: ReportOutcome) -> Table:
         )
     if outcome.extrapolated:
         captions.append(f"extrapolated: {outcome.extrapolated}")
-    if "not verified beyond" in outcome.headline:
+    if "not verified beyond" in outcome.headline or _MONTHLY_ONLY in outcome.headline:
         # Green only as far as the forecast reaches: the pages' headline, not a plain green.
         captions.append(outcome.headline)
     if outcome.drills_other_plan:
@@ -621,6 +621,10 @@ def report_table(outcome: ReportOutcome) -> Table:
             f"{t['mw']:,.1f}" if t["mw"] else "-",
         )
     return table
+
+
+# triggers.orders.MONTHLY_ONLY, not imported: the triggers package is slow to import.
+_MONTHLY_ONLY = "not verified at the daily grain"
 
 
 def _unsized(t: Mapping[str, Any]) -> bool:
@@ -919,6 +923,9 @@ def triggers_line(report: ReportOutcome) -> str:
         by = date.fromisoformat(str(due["order_by"]))
         first = f"; order first: {due['region']}/{due['pool']} by {by}"
         late = _days_late(by, report)
+        if _MONTHLY_ONLY in str(due.get("note") or ""):
+            # Short on the first monthly row alone: the date is the monthly rows' earliest.
+            late = f" (at the monthly grain, {_MONTHLY_ONLY}: see its note)"
         status = "" if due["status"] == "red" else str(due["status"])
         if late and status:
             first += f"{late[:-1]}; {status})"

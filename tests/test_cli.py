@@ -856,6 +856,35 @@ def test_an_order_the_forecast_ends_before_reads_not_sized_on_the_cli() -> None:
     )
 
 
+def test_a_shortfall_on_the_first_monthly_row_alone_reads_monthly_not_late_on_the_cli() -> None:
+    """A 7-day run's one-liner read "order first: us-east/all by 2026-09-04 (90 days ago:
+    late)" for a pool short on the first monthly row alone, which its 182-day run read green.
+    The line says the date is the monthly rows', not verified at the daily grain, and the
+    table's caption carries the headline that names the pool."""
+    from datetime import date
+
+    from flows.tables import triggers_line
+    from forecasting.runs import ReportOutcome
+
+    row = {"region": "us-east", "pool": "all", "status": "amber", "exhaustion_date": "Dec 2026",
+           "order_by": "2026-09-04", "candidate": "rack-h100-256", "blocks_to_order": 13,
+           "capex_usd": 109.8e6, "mw": 5.0, "powered_from": None,
+           "note": "short at the monthly grain: not verified at the daily grain"}  # fmt: skip
+    report = ReportOutcome(
+        run_id="r", trigger_run_id="t", path=Path("."), statuses={"amber": 1},
+        failing_drills=[], stale_days=None, triggers=[row], as_of=date(2026, 12, 3),
+    )  # fmt: skip
+    assert triggers_line(report) == (
+        "triggers: 0 red, 1 amber, 0 green; order first: us-east/all by 2026-09-04 (at the "
+        "monthly grain, not verified at the daily grain: see its note; amber)"
+    )
+    headline = (
+        "amber; us-east/all amber on the monthly rows past the daily ones only: not verified at "
+        "the daily grain (see the triggers' notes)"
+    )
+    assert headline in _report_table_text(triggers=[row], headline=headline)
+
+
 def test_the_report_table_says_where_no_demand_was_measured() -> None:
     """A report whose series are forecast as zero for want of an observed day says so under
     its green triggers (a one-hour trace read green, $0 to order, and nothing else)."""

@@ -1988,6 +1988,38 @@ def test_a_green_the_forecast_cannot_verify_says_how_far_it_reaches() -> None:
     )
 
 
+def test_a_shortfall_on_the_first_monthly_row_alone_is_said_as_monthly_not_late() -> None:
+    """A 7-day run's us-east/all read "red" in the headline and "order by 2026-09-04, 90 days
+    ago: late" on the next order-by card, where its 182-day run read green: its only shortfall
+    was on the first monthly row. Such a trigger (amber, its note saying it is not verified at
+    the daily grain) is named in the headline as monthly only, and the card gives its date as
+    the monthly rows', not as late."""
+    from forecasting.triggers.orders import MONTHLY_ONLY
+
+    inputs = sample_inputs()
+    ordered = inputs.triggers.filter(pl.col("blocks_to_order") > 0).sort("order_by")
+    first = ordered.row(0, named=True)
+    note = f"short at the monthly grain from December 2026 ...: {MONTHLY_ONLY} (...)"
+    seam = (pl.col("region") == first["region"]) & (pl.col("pool") == first["pool"])
+    triggers = inputs.triggers.with_columns(
+        status=pl.when(seam).then(pl.lit("amber")).otherwise(pl.lit("green")),
+        note=pl.when(seam).then(pl.lit(note)).otherwise(pl.col("note")),
+    )
+    monthly = replace(inputs, triggers=triggers, power_triggers=inputs.power_triggers.clear())
+    assert status_headline(monthly) == (
+        f"amber; {first['region']}/{first['pool']} amber on the monthly rows past the daily "
+        f"ones only: {MONTHLY_ONLY} (see the triggers' notes)"
+    )
+    card = (
+        f"{fmt_date(first['order_by'])} at the monthly grain, {MONTHLY_ONLY} "
+        f"({first['region']} · {first['pool']}, amber: see its note)"
+    )
+    for page in (run_index_page, finance_page):
+        shown = page(monthly)
+        assert html_text(card) in shown, page.__name__
+        assert "days ago: late" not in html_text(shown).split("next order-by")[0]
+
+
 def test_the_sites_card_counts_declared_sites_without_blocks_yet() -> None:
     """A declared site with no block yet is in the power table but was missing from the
     "sites" card (6 against 7); without [[site]] the card counts the sites blocks name."""

@@ -31,7 +31,7 @@ from forecasting.triggers import (
     mw_by_site_month,
     orders,
 )
-from forecasting.triggers.orders import NOT_SIZED
+from forecasting.triggers.orders import MONTHLY_ONLY, NOT_SIZED
 
 MONDAY = date(2026, 1, 5)
 DAYS = 365
@@ -524,6 +524,65 @@ def test_a_pool_that_does_not_grow_credits_nobody_with_its_growth() -> None:
     drivers = expansion_triggers(growing, _plan(_r1_blocks()), as_of=MONDAY).drivers
     shares = dict(drivers.filter(pl.col("pool") == "all").select("customer", "share").rows())
     assert shares == {"other": pytest.approx(1.0), "gone": None, "acme": None}
+
+
+def _seam_forecast(*, monthly: dict[date, float]) -> pl.DataFrame:
+    """r2 with 7 daily rows at a 600-GPU peak (a 750 requirement on 900 GPUs) and monthly
+    rows past them at the given peaks (the as-of month's row covers its days past the daily
+    rows)."""
+    daily = _r2_forecast().filter(pl.col("ds") < _day(7)).with_columns(grain=pl.lit("day"))
+    rows = []
+    for uid in ("total/r2", "total/r2/inference"):
+        for measure in ("peak", "mean"):
+            for first, peak in monthly.items():
+                value = peak if measure == "peak" else 500.0
+                rows.append(
+                    {
+                        "run_id": "hand",
+                        "unique_id": uid,
+                        "ds": first,
+                        "measure": measure,
+                        "model": "hand",
+                        "mean": value,
+                        "q10": value,
+                        "q50": value,
+                        "q90": value,
+                        "q99": value,
+                        "grain": "month",
+                    }
+                )
+    months = pl.DataFrame(rows, schema={**FORECAST_SCHEMA, "grain": pl.String})
+    return pl.concat([daily.with_columns(pl.col("q90") * 0 + 600.0), months], how="diagonal")
+
+
+def test_a_shortfall_on_the_monthly_rows_alone_is_not_red_or_late() -> None:
+    """A fleet forecast with 7 daily days read red, "order by 2026-09-04, 90 days ago: late",
+    where its 182-day run read green (order by 2027-04-25): its first shortfall was on the
+    first monthly row, a month's peak day, above any one day's. The daily rows (750 of 900
+    GPUs) never cross; January's monthly row (760 peak: 950) does. That shortfall is said as
+    monthly and not verified at the daily grain, with how far ahead to forecast to date it,
+    and it is amber at most, never red. So is one a month later (a one-customer fleet read red
+    "Feb 2027" with 14 daily days, green with 182). Past the 182 days a default run reads by
+    the day, every run reads months: the rule stands, said as its month."""
+    seam = _seam_forecast(monthly={date(2026, 1, 1): 760.0, date(2026, 2, 1): 760.0})
+    row = _trigger(_plan(_r2_blocks()), seam, "r2", "all")
+    assert row["exhaustion_date"] == _day(7)  # the first day past the daily rows
+    assert row["order_by"] < MONDAY and row["status"] == "amber"
+    assert row["note"].startswith(
+        "short at the monthly grain from January 2026 (a month's peak day, whose quantile reads "
+        f"above any one day's), past the daily rows (to {_day(6)}), none of which is short: "
+        f"{MONTHLY_ONLY} (order-by {row['order_by']} is the monthly rows', the earliest a daily "
+        "shortfall could need): forecast at least 26 days ahead to date it; amber, not red, on it"
+    )
+    later = _seam_forecast(monthly={date(2026, 1, 1): 700.0, date(2026, 2, 1): 760.0})
+    row = _trigger(_plan(_r2_blocks()), later, "r2", "all")
+    assert (row["exhaustion_date"], row["status"]) == (date(2026, 2, 1), "amber")
+    assert "forecast at least 54 days ahead to date it; amber, not red" in row["note"]
+    months = {date(2026, m, 1): 700.0 for m in range(1, 13)} | {date(2026, 12, 1): 760.0}
+    row = _trigger(_plan(_r2_blocks()), _seam_forecast(monthly=months), "r2", "all")
+    assert row["exhaustion_date"] == date(2026, 12, 1)
+    assert row["note"].startswith("exhausted in December 2026 (monthly rows past")
+    assert MONTHLY_ONLY not in row["note"]
 
 
 def test_idle_risk_of_a_committed_block_with_low_q10_demand() -> None:

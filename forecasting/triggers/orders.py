@@ -863,6 +863,50 @@ def _monthly_grain_note(exhausted: date, daily_end: date) -> str:
     )
 
 
+# Said of a trigger whose first shortfall is on a monthly row where a default run reads days;
+# the CLI and the pages read it where they would say "late" (report.format.fmt_lateness).
+MONTHLY_ONLY = "not verified at the daily grain"
+# Days ahead a default run forecasts day by day (forecasting.options' horizon_days): within
+# them a monthly exhaustion is a shorter run's reading, which a default run dates by the day.
+_DEFAULT_DAILY_DAYS = 182
+
+
+def _monthly_only(row: dict[str, object], *, daily_end: date, as_of: date) -> None:
+    """``row``, whose first shortfall is on a monthly row within ``_DEFAULT_DAILY_DAYS`` while
+    every daily row before it is within capacity, read as what it is: short at the monthly
+    grain, undated at the daily one.
+
+    A month's peak day reads above any one day's, so a month's row is short before its days
+    are: the same fleet read red, "order by 2026-09-04, 90 days ago: late" with 7 daily days,
+    and green, order by 2027-04-25, with 182, whose daily rows for the same months never
+    crossed (a one-customer fleet: red "Feb 2027" with 14, green 2027-05-18 with 182). Its
+    order-by date is the monthly rows' (from the month's first day, as every monthly
+    exhaustion's); a shortfall at the daily grain comes then or later, so that date is the
+    earliest, and the trigger is amber at most on it, never red: red says the shortfall comes
+    whatever is ordered now, which no daily row shows. The note says how far ahead to forecast
+    to date it. Past the default daily days every run reads months, and the rule stands.
+    """
+    exhausted, order_by = row["exhaustion_date"], row["order_by"]
+    assert isinstance(exhausted, date)
+    month_end = date(exhausted.year + exhausted.month // 12, exhausted.month % 12 + 1, 1)
+    ahead = (month_end - as_of).days - 1  # days ahead of as_of to the month's last day
+    late = isinstance(order_by, date) and order_by < as_of
+    if late and row["status"] == Status.RED.value:
+        row["status"] = Status.AMBER.value
+    due = (
+        f"order-by {order_by} is the monthly rows', the earliest a daily shortfall could need"
+        if isinstance(order_by, date)
+        else "nothing is dated at the daily grain"
+    )
+    colour = "; amber, not red, on it" if late else ""
+    row["note"] = (
+        f"short at the monthly grain from {exhausted:%B %Y} (a month's peak day, whose quantile "
+        f"reads above any one day's), past the daily rows (to {daily_end}), none of which is "
+        f"short: {MONTHLY_ONLY} ({due}): forecast at least {ahead} days ahead to date it"
+        f"{colour}; {row['note']}"
+    )
+
+
 def _placement(decision: _Decision, *, region: str, pool: Pool, tranche: int) -> tuple[object, ...]:
     order = decision.order
     assert order is not None  # only orders are placed
@@ -1249,7 +1293,10 @@ def _triggers(
             row, order = first[pool].row, first[pool].order
             exhausted = row["exhaustion_date"]
             if daily_end is not None and isinstance(exhausted, date) and exhausted > daily_end:
-                row["note"] = f"{_monthly_grain_note(exhausted, daily_end)}; {row['note']}"
+                if exhausted <= as_of + timedelta(days=_DEFAULT_DAILY_DAYS):
+                    _monthly_only(row, daily_end=daily_end, as_of=as_of)
+                else:
+                    row["note"] = f"{_monthly_grain_note(exhausted, daily_end)}; {row['note']}"
             if then := _later_note(later[pool], end=end):
                 note = str(row["note"])
                 row["note"] = (

@@ -50,6 +50,7 @@ from forecasting.report.inputs import (
     untested_series,
 )
 from forecasting.schema import WorkloadClass
+from forecasting.triggers.orders import MONTHLY_ONLY
 
 __all__ = [
     "CLASS_ORDER",
@@ -326,6 +327,12 @@ def next_order_by(inputs: ReportInputs) -> str:
     if dated.is_empty():
         return "none due"
     first = dated.row(0, named=True)
+    if MONTHLY_ONLY in (first["note"] or ""):
+        # The monthly rows' date, earliest a daily shortfall could need: not "late".
+        return (
+            f"{fmt_date(first['order_by'])} at the monthly grain, {MONTHLY_ONLY} "
+            f"({first['region']} · {first['pool']}, {first['status']}: see its note)"
+        )
     return (
         f"{by_date(first['order_by'], inputs.as_of, today=today)} "
         f"({first['region']} · {first['pool']})"
