@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -582,7 +582,7 @@ def report_table(outcome: ReportOutcome) -> Table:
         )
     if outcome.extrapolated:
         captions.append(f"extrapolated: {outcome.extrapolated}")
-    if "not verified beyond" in outcome.headline:
+    if "not verified beyond" in outcome.headline or _MONTHLY_ONLY in outcome.headline:
         # Green only as far as the forecast reaches: the pages' headline, not a plain green.
         captions.append(outcome.headline)
     if outcome.drills_other_plan:
@@ -596,12 +596,14 @@ def report_table(outcome: ReportOutcome) -> Table:
         t for t in triggers if t["status"] in ("red", "amber") and not t["blocks_to_order"]
     ]
     captions += [
-        f"{t['region']}/{t['pool']}, no order: {t.get('note') or '-'}" for t in unexplained
+        f"{t['region']}/{t['pool']}, {'order ' if _unsized(t) else 'no order: '}"
+        f"{t.get('note') or '-'}"
+        for t in unexplained
     ]
     if captions:
         table.caption = "\n".join(captions)
     for t in triggers:
-        order = f"{t['blocks_to_order']} x {t['candidate']}" if t["blocks_to_order"] else "none"
+        order = _order_text(t)
         if t.get("powered_from"):
             # Waiting for its site's power: a plain green read as if it served on arrival.
             order += f" (no power until {t['powered_from']})"
@@ -620,6 +622,23 @@ def report_table(outcome: ReportOutcome) -> Table:
             f"{t['mw']:,.1f}" if t["mw"] else "-",
         )
     return table
+
+
+# triggers.orders.MONTHLY_ONLY, not imported: the triggers package is slow to import.
+_MONTHLY_ONLY = "not verified at the daily grain"
+
+
+def _unsized(t: Mapping[str, Any]) -> bool:
+    """Whether a trigger names a block to order that the forecast ends before: a candidate,
+    and no blocks (``triggers.orders.NOT_SIZED`` opens its note)."""
+    return t.get("blocks_to_order") is None and t.get("candidate") is not None
+
+
+def _order_text(t: Mapping[str, Any]) -> str:
+    """``2 x pod-h100-1024``, ``pod-h100-1024, not sized``, or ``none``."""
+    if _unsized(t):
+        return f"{t['candidate']}, not sized"
+    return f"{t['blocks_to_order']} x {t['candidate']}" if t["blocks_to_order"] else "none"
 
 
 def _money(value: float | None) -> str:
@@ -898,19 +917,30 @@ def triggers_line(report: ReportOutcome) -> str:
     red = [t for t in dated if t["status"] == "red"]
     # The order due first whatever its status, as the pages' "next order-by" card reads it:
     # red pools alone named a December date while an amber order was due in November.
-    ordering = [t for t in dated if t["blocks_to_order"]]
+    ordering = [t for t in dated if t["blocks_to_order"] or _unsized(t)]
     first = ""
     if ordering:
         due = ordering[0]
         by = date.fromisoformat(str(due["order_by"]))
         first = f"; order first: {due['region']}/{due['pool']} by {by}"
         late = _days_late(by, report)
+        if _MONTHLY_ONLY in str(due.get("note") or ""):
+            # Short on the first monthly row alone: the date is the monthly rows' earliest.
+            late = f" (at the monthly grain, {_MONTHLY_ONLY}: see its note)"
         status = "" if due["status"] == "red" else str(due["status"])
         if late and status:
             first += f"{late[:-1]}; {status})"
         else:
             first += late or (f" ({status})" if status else "")
-    if absorbed := [f"{t['region']}/{t['pool']}" for t in red if not t["blocks_to_order"]]:
+    absorbed = [
+        f"{t['region']}/{t['pool']}" for t in red if not t["blocks_to_order"] and not _unsized(t)
+    ]
+    if unsized := [f"{t['region']}/{t['pool']}" for t in dated if _unsized(t)]:
+        first += (
+            f"; not sized (the forecast ends before the order lands: capex not measured): "
+            f"{', '.join(unsized)}"
+        )
+    if absorbed:
         first += (
             f"; red with nothing to order (short before any order lands): {', '.join(absorbed)}"
         )

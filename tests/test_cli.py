@@ -864,6 +864,63 @@ def test_the_report_table_never_wraps_the_pages_path() -> None:
     assert str(path / "index.html") in console.export_text().splitlines()[0]
 
 
+def test_an_order_the_forecast_ends_before_reads_not_sized_on_the_cli() -> None:
+    """A 7-day ServeGen run sized its racks on days before they land, days they cannot serve:
+    "2 x rack-h100-256, $16.9M" where its 26-week run orders 7 ($59.1M). Such an order has no
+    blocks, capex or MW: the table reads "rack-h100-256, not sized", its note sits below, and
+    the triggers line still names it first to order, and says it is not sized."""
+    from datetime import date
+
+    from flows.tables import triggers_line
+    from forecasting.runs import ReportOutcome
+
+    row = {"region": "servegen", "pool": "all", "status": "red", "exhaustion_date": "2025-01-20",
+           "order_by": "2024-10-14", "candidate": "rack-h100-256", "blocks_to_order": None,
+           "capex_usd": None, "mw": None, "powered_from": None,
+           "note": "not sized: the forecast ends before it could arrive"}  # fmt: skip
+    shown = _report_table_text(triggers=[row])
+    assert "rack-h100-256, not sized (below)" in shown
+    assert "servegen/all, order not sized: the forecast ends" in shown
+    report = ReportOutcome(
+        run_id="r", trigger_run_id="t", path=Path("."), statuses={"red": 1},
+        failing_drills=[], stale_days=None, triggers=[row], as_of=date(2025, 1, 19),
+    )  # fmt: skip
+    assert triggers_line(report) == (
+        "triggers: 1 red, 0 amber, 0 green; order first: servegen/all by 2024-10-14 (97 days "
+        "ago: late); not sized (the forecast ends before the order lands: capex not "
+        "measured): servegen/all"
+    )
+
+
+def test_a_shortfall_on_the_first_monthly_row_alone_reads_monthly_not_late_on_the_cli() -> None:
+    """A 7-day run's one-liner read "order first: us-east/all by 2026-09-04 (90 days ago:
+    late)" for a pool short on the first monthly row alone, which its 182-day run read green.
+    The line says the date is the monthly rows', not verified at the daily grain, and the
+    table's caption carries the headline that names the pool."""
+    from datetime import date
+
+    from flows.tables import triggers_line
+    from forecasting.runs import ReportOutcome
+
+    row = {"region": "us-east", "pool": "all", "status": "amber", "exhaustion_date": "Dec 2026",
+           "order_by": "2026-09-04", "candidate": "rack-h100-256", "blocks_to_order": 13,
+           "capex_usd": 109.8e6, "mw": 5.0, "powered_from": None,
+           "note": "short at the monthly grain: not verified at the daily grain"}  # fmt: skip
+    report = ReportOutcome(
+        run_id="r", trigger_run_id="t", path=Path("."), statuses={"amber": 1},
+        failing_drills=[], stale_days=None, triggers=[row], as_of=date(2026, 12, 3),
+    )  # fmt: skip
+    assert triggers_line(report) == (
+        "triggers: 0 red, 1 amber, 0 green; order first: us-east/all by 2026-09-04 (at the "
+        "monthly grain, not verified at the daily grain: see its note; amber)"
+    )
+    headline = (
+        "amber; us-east/all amber on the monthly rows past the daily ones only: not verified at "
+        "the daily grain (see the triggers' notes)"
+    )
+    assert headline in _report_table_text(triggers=[row], headline=headline)
+
+
 def test_the_report_table_says_where_no_demand_was_measured() -> None:
     """A report whose series are forecast as zero for want of an observed day says so under
     its green triggers (a one-hour trace read green, $0 to order, and nothing else)."""

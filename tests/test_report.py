@@ -59,9 +59,10 @@ from forecasting.report.pages import (
     platform_page,
     run_index_page,
 )
-from forecasting.report.pages.common import Badge, Stacked
+from forecasting.report.pages.common import Badge, Stacked, blocks_text, unsized_beside
 from forecasting.report.pages.finance import (
     _concentration_table,
+    _drivers_intro,
     _drivers_table,
     _later_orders_table,
 )
@@ -1995,6 +1996,38 @@ def test_a_green_the_forecast_cannot_verify_says_how_far_it_reaches() -> None:
     )
 
 
+def test_a_shortfall_on_the_first_monthly_row_alone_is_said_as_monthly_not_late() -> None:
+    """A 7-day run's us-east/all read "red" in the headline and "order by 2026-09-04, 90 days
+    ago: late" on the next order-by card, where its 182-day run read green: its only shortfall
+    was on the first monthly row. Such a trigger (amber, its note saying it is not verified at
+    the daily grain) is named in the headline as monthly only, and the card gives its date as
+    the monthly rows', not as late."""
+    from forecasting.triggers.orders import MONTHLY_ONLY
+
+    inputs = sample_inputs()
+    ordered = inputs.triggers.filter(pl.col("blocks_to_order") > 0).sort("order_by")
+    first = ordered.row(0, named=True)
+    note = f"short at the monthly grain from December 2026 ...: {MONTHLY_ONLY} (...)"
+    seam = (pl.col("region") == first["region"]) & (pl.col("pool") == first["pool"])
+    triggers = inputs.triggers.with_columns(
+        status=pl.when(seam).then(pl.lit("amber")).otherwise(pl.lit("green")),
+        note=pl.when(seam).then(pl.lit(note)).otherwise(pl.col("note")),
+    )
+    monthly = replace(inputs, triggers=triggers, power_triggers=inputs.power_triggers.clear())
+    assert status_headline(monthly) == (
+        f"amber; {first['region']}/{first['pool']} amber on the monthly rows past the daily "
+        f"ones only: {MONTHLY_ONLY} (see the triggers' notes)"
+    )
+    card = (
+        f"{fmt_date(first['order_by'])} at the monthly grain, {MONTHLY_ONLY} "
+        f"({first['region']} · {first['pool']}, amber: see its note)"
+    )
+    for page in (run_index_page, finance_page):
+        shown = page(monthly)
+        assert html_text(card) in shown, page.__name__
+        assert "days ago: late" not in html_text(shown).split("next order-by")[0]
+
+
 def test_the_sites_card_counts_declared_sites_without_blocks_yet() -> None:
     """A declared site with no block yet is in the power table but was missing from the
     "sites" card (6 against 7); without [[site]] the card counts the sites blocks name."""
@@ -2146,6 +2179,51 @@ def test_a_publish_removes_what_killed_publishes_left_behind(tmp_path: Path) -> 
     publish_report(sample_inputs(), root=tmp_path)
     assert not stale_dir.exists() and not stale_file.exists()
     assert fresh.exists()
+
+
+def test_an_order_the_forecast_ends_before_is_named_not_sized_beside_the_capital() -> None:
+    """An order landing after the forecast's last day was sized on days it cannot serve and
+    priced among the capital ($16.9M for a pool the 26-week run orders $59.1M for). It has no
+    blocks or capex now: the orders table reads "rack-h100-256, not sized" and the capital
+    cards, which leave it out, say so beside their figure."""
+    from forecasting.triggers import TRIGGERS_SCHEMA
+
+    unsized = {"region": "sg", "pool": "all", "candidate": "rack-h100-256", "blocks_to_order": None}
+    sized = {"region": "sg", "pool": "training", "candidate": "pod", "blocks_to_order": 2}
+    assert blocks_text(unsized) == "rack-h100-256, not sized"
+    assert blocks_text(sized) == "2 × pod"
+    assert blocks_text(sized | {"blocks_to_order": 0}) == "none"
+    rows = [unsized, sized, {"region": "x", "pool": "all", "candidate": None}]
+    frame = pl.concat([TRIGGERS_SCHEMA.to_frame(), pl.DataFrame(rows)], how="diagonal_relaxed")
+    assert unsized_beside(frame) == (
+        " (+ 1 order not sized: the forecast ends before it lands, see the notes)"
+    )
+    assert unsized_beside(frame.filter(pl.col("pool") == "training")) == ""
+
+
+def test_growth_drivers_say_a_pool_does_not_grow_and_list_no_plus_zero_driver() -> None:
+    """A customer who left, 0 -> 0 GPUs (+0.015), topped "Who drives the growth" with 100 % of
+    a pool whose other parts all shrank. The table lists no part that moved by less than half
+    a GPU, puts the largest falls first after the growers, and the intro says the pool does
+    not grow."""
+    from forecasting.triggers import DRIVERS_SCHEMA
+
+    rows = [
+        {"region": "r-west", "pool": "all", "customer": "borealis", "growth_gpus": 0.015},
+        {"region": "r-west", "pool": "all", "customer": "ember", "growth_gpus": -2.0},
+        {"region": "r-west", "pool": "all", "customer": "acme", "growth_gpus": -151.0},
+        {"region": "r-east", "pool": "all", "customer": "acme", "growth_gpus": 40.0, "share": 1.0},
+    ]
+    frame = pl.concat([DRIVERS_SCHEMA.to_frame(), pl.DataFrame(rows)], how="diagonal_relaxed")
+    table = _drivers_table(frame, daily_end=None)
+    assert [(row[0], row[3]) for row in table.rows] == [
+        ("r-east", "acme"),
+        ("r-west", "acme"),
+        ("r-west", "ember"),
+    ]
+    intro = _drivers_intro(frame)
+    assert "Not growing: r-west/all (net -153 GPUs)" in intro
+    assert "r-east/all" not in intro
 
 
 def test_growth_drivers_read_a_monthly_date_as_its_month() -> None:

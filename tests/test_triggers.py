@@ -31,6 +31,7 @@ from forecasting.triggers import (
     mw_by_site_month,
     orders,
 )
+from forecasting.triggers.orders import MONTHLY_ONLY, NOT_SIZED
 
 MONDAY = date(2026, 1, 5)
 DAYS = 365
@@ -310,6 +311,45 @@ def test_dedicated_block_counts_only_toward_its_customer() -> None:
     assert row["capacity_gpus_at_exhaustion"] == 400
 
 
+def test_a_dedicated_customers_peak_is_off_the_shared_pool() -> None:
+    """solo is r1's whole training class (mean 300, peak 430 GPUs) on a 1,024-GPU pod
+    dedicated to it; the shared blocks host no training. The pool's peak less solo's *mean*
+    left its peak-over-mean on the shared pool: (430 - 300) / 0.8 = 162.5 GPUs short on day
+    0, a red pod order for a customer its pod serves in full (the sweep's onecust fleet: a
+    $41M pod 251 days late). Peaks do not add, so the shared pool's peak is at most the
+    peaks left on it: none of the others, and solo's peak over its pod. On a 400-GPU pod
+    solo's peak overflows by 30 GPUs and that, (430 - 400) / 0.8 = 37.5, is short."""
+    forecast = pl.concat(
+        [
+            _series("total/r1", "peak", q90=530.0),
+            _series("total/r1", "mean", q90=400.0),
+            _series("total/r1/training", "peak", q90=430.0),
+            _series("total/r1/training", "mean", q90=300.0),
+            _series("total/r1/training/solo", "peak", q90=430.0),
+            _series("total/r1/training/solo", "mean", q90=300.0),
+            _series("total/r1/inference", "peak", q90=100.0),
+            _series("total/r1/inference", "mean", q90=100.0),
+            _series("total/r1/inference/other", "peak", q90=100.0),
+            _series("total/r1/inference/other", "mean", q90=100.0),
+        ]
+    )
+    solo = {"kind": "pod", "fabric": True, "dedicated_customer": "solo"}
+    plan = _plan([_block("r1-rack", 400), _block("r1-solo", 1024, **solo)])
+    served = _trigger(plan, forecast, "r1", "training")
+    assert (served["status"], served["exhaustion_date"], served["blocks_to_order"]) == (
+        "green",
+        None,
+        0,
+    )
+    assert served["note"].startswith("no training demand on the shared blocks")
+    # The all pool keeps inference's 100 GPUs and none of solo's: (100) / 0.8 on 400 GPUs.
+    assert _trigger(plan, forecast, "r1", "all")["exhaustion_date"] is None
+    small = _plan([_block("r1-rack", 400), _block("r1-solo", 400, **solo)])
+    over = _trigger(small, forecast, "r1", "training")
+    assert over["exhaustion_date"] == MONDAY
+    assert over["requirement_gpus_at_exhaustion"] == pytest.approx(30 / 0.8)
+
+
 def test_all_pool_is_not_ordered_twice_for_the_training_order() -> None:
     """r1's pod ordered for training (in by day 213) covers the region's shortfall from day 261."""
     row = _trigger(_plan(_r1_blocks()), _r1_forecast(), "r1", "all")
@@ -357,31 +397,26 @@ def test_a_late_order_is_sized_from_its_arrival_so_the_training_order_covers_the
     assert region["note"].startswith("covered by the training-pool order: 1 x pod-c")
 
 
-def test_orders_landing_after_a_short_forecast_still_net_the_training_order() -> None:
-    """The same fleet forecast for 30 days only, both pods landing on day 140, after it ends:
-    the days the plan has stand for the need on arrival, when the training pod serves too, so
-    the region orders what it leaves short, not its whole shortfall again (Helios at 7 days
-    bought 22 + 16 racks for a 170-GPU shortfall that already held training's 121)."""
+def test_an_order_landing_after_the_forecast_ends_is_not_sized() -> None:
+    """The same fleet forecast for 30 days only: both pods land on day 140, after it ends.
+    They were sized on the days before they land, days they cannot serve (ServeGen at 7 days
+    ordered 2 racks, $16.9M, where its 26-week run orders 7, $59.1M, sized after arrival), and
+    the capex read as a measured figure. Now what to order and by when stand, but the size,
+    capex and MW are not measured, nothing is placed (so no total counts it), and the note
+    says how far ahead to forecast to size it. Forecast past the arrival, it is sized."""
     forecast, pods = _short_from_day_0().filter(pl.col("ds") < _day(30)), _pods_only()
-    training = _trigger(pods, forecast, "r1", "training")
-    assert training["blocks_to_order"] == 1 and training["arrives"] == _day(140)
-    region = _trigger(pods, forecast, "r1", "all")
-    assert region["blocks_to_order"] == 0
-    assert region["note"].startswith("covered by the training-pool order: 1 x pod-c")
-    # Inference at 1,400: the region is 2,400 short, 1,400 net of the training pod: 2 pods,
-    # where it ordered 3 for the whole 2,400.
-    busier = pl.concat(
-        [
-            forecast.filter(~pl.col("unique_id").is_in(["total/r1", "total/r1/inference"])),
-            _series("total/r1", "peak", q90=2000.0),
-            _series("total/r1", "mean", q90=1900.0),
-            _series("total/r1/inference", "peak", q90=1400.0),
-            _series("total/r1/inference", "mean", q90=1400.0),
-        ]
-    ).filter(pl.col("ds") < _day(30))
-    region = _trigger(pods, busier, "r1", "all")
-    assert region["max_shortfall_gpus"] == 2400 and region["blocks_to_order"] == 2
-    assert "sized net of the training-pool order (1 x pod-c" in region["note"]
+    result = expansion_triggers(forecast, pods, as_of=MONDAY)
+    for pool in ("training", "all"):
+        row = _row(result.triggers, "r1", pool)
+        assert (row["status"], row["candidate"], row["arrives"]) == ("red", "pod-c", _day(140))
+        assert (row["blocks_to_order"], row["capex_usd"], row["mw"]) == (None, None, None)
+        assert row["note"].startswith(
+            f"{NOT_SIZED} (it lands {_day(140)}, the forecast ends {_day(29)}): its size, capex "
+            "and MW are not measured and are in no total; forecast at least 141 days ahead"
+        )
+    assert result.placements.is_empty()
+    sized = _trigger(pods, _short_from_day_0(), "r1", "training")
+    assert sized["blocks_to_order"] == 1 and sized["capex_usd"] == 40e6
 
 
 def test_a_late_order_says_what_the_expedite_rung_would_make_of_it() -> None:
@@ -436,9 +471,10 @@ def test_drivers_shares_sum_to_one_and_name_who_grew() -> None:
     assert everything["to_date"] == _day(261)
     # The two means the growth is read between: acme's on day 0 and on that day.
     assert (everything["from_gpus"], everything["to_gpus"]) == pytest.approx((100.0, 361.0))
-    training = drivers.filter(pl.col("pool") == "training").sort("share", descending=True)
+    training = drivers.filter(pl.col("pool") == "training").sort("customer")
     assert training["customer"].to_list() == ["acme", "other"]
-    assert training["share"].to_list() == pytest.approx([1.0, 0.0])
+    # other's flat 200 GPUs grow by nothing: no share, not 0 % of it.
+    assert training["share"].to_list() == [pytest.approx(1.0), None]
 
 
 def test_a_shrinking_part_has_no_share_and_the_growers_shares_stay_within_one() -> None:
@@ -458,6 +494,95 @@ def test_a_shrinking_part_has_no_share_and_the_growers_shares_stay_within_one() 
     other = training.filter(pl.col("customer") == "other")
     assert other["growth_gpus"].item() == pytest.approx(-130.5) and other["share"].item() is None
     assert everything["share"].drop_nulls().sum() == pytest.approx(1.0)
+
+
+def test_a_pool_that_does_not_grow_credits_nobody_with_its_growth() -> None:
+    """A customer who left (0 -> 0.015 GPUs) while every other part of the pool shrank read
+    100 % of the pool's growth, and 42.6 % where another part grew by 0.02 GPUs: shares of
+    noise, topping "Who drives the growth" (the sweep's churn fleet). Growth under half a GPU
+    is no growth, and a pool whose parts grew by less than 1 % of its first day's demand (or
+    one GPU) does not grow: no part has a share. A pool that grows keeps its shares."""
+    gone = _series("total/r1/inference/gone", "mean", q90=lambda d: d * 0.015 / (DAYS - 1))
+    shrinking = pl.concat(
+        [
+            _series("total/r1", "peak", q90=500.0),
+            _series("total/r1/training", "peak", q90=200.0),
+            _series("total/r1/training/acme", "mean", q90=lambda d: 300 - d / 10),
+            _series("total/r1/inference/other", "mean", q90=lambda d: 200 - d / 20),
+            gone,
+        ]
+    )
+    drivers = expansion_triggers(shrinking, _plan(_r1_blocks()), as_of=MONDAY).drivers
+    assert drivers.filter(pl.col("customer") == "gone")["growth_gpus"].to_list() == [
+        pytest.approx(0.015)
+    ]
+    assert drivers["share"].null_count() == drivers.height
+    grows = _series("total/r1/inference/other", "mean", q90=lambda d: 200 + d / 20)
+    growing = pl.concat(
+        [shrinking.filter(pl.col("unique_id") != "total/r1/inference/other"), grows]
+    )
+    drivers = expansion_triggers(growing, _plan(_r1_blocks()), as_of=MONDAY).drivers
+    shares = dict(drivers.filter(pl.col("pool") == "all").select("customer", "share").rows())
+    assert shares == {"other": pytest.approx(1.0), "gone": None, "acme": None}
+
+
+def _seam_forecast(*, monthly: dict[date, float]) -> pl.DataFrame:
+    """r2 with 7 daily rows at a 600-GPU peak (a 750 requirement on 900 GPUs) and monthly
+    rows past them at the given peaks (the as-of month's row covers its days past the daily
+    rows)."""
+    daily = _r2_forecast().filter(pl.col("ds") < _day(7)).with_columns(grain=pl.lit("day"))
+    rows = []
+    for uid in ("total/r2", "total/r2/inference"):
+        for measure in ("peak", "mean"):
+            for first, peak in monthly.items():
+                value = peak if measure == "peak" else 500.0
+                rows.append(
+                    {
+                        "run_id": "hand",
+                        "unique_id": uid,
+                        "ds": first,
+                        "measure": measure,
+                        "model": "hand",
+                        "mean": value,
+                        "q10": value,
+                        "q50": value,
+                        "q90": value,
+                        "q99": value,
+                        "grain": "month",
+                    }
+                )
+    months = pl.DataFrame(rows, schema={**FORECAST_SCHEMA, "grain": pl.String})
+    return pl.concat([daily.with_columns(pl.col("q90") * 0 + 600.0), months], how="diagonal")
+
+
+def test_a_shortfall_on_the_monthly_rows_alone_is_not_red_or_late() -> None:
+    """A fleet forecast with 7 daily days read red, "order by 2026-09-04, 90 days ago: late",
+    where its 182-day run read green (order by 2027-04-25): its first shortfall was on the
+    first monthly row, a month's peak day, above any one day's. The daily rows (750 of 900
+    GPUs) never cross; January's monthly row (760 peak: 950) does. That shortfall is said as
+    monthly and not verified at the daily grain, with how far ahead to forecast to date it,
+    and it is amber at most, never red. So is one a month later (a one-customer fleet read red
+    "Feb 2027" with 14 daily days, green with 182). Past the 182 days a default run reads by
+    the day, every run reads months: the rule stands, said as its month."""
+    seam = _seam_forecast(monthly={date(2026, 1, 1): 760.0, date(2026, 2, 1): 760.0})
+    row = _trigger(_plan(_r2_blocks()), seam, "r2", "all")
+    assert row["exhaustion_date"] == _day(7)  # the first day past the daily rows
+    assert row["order_by"] < MONDAY and row["status"] == "amber"
+    assert row["note"].startswith(
+        "short at the monthly grain from January 2026 (a month's peak day, whose quantile reads "
+        f"above any one day's), past the daily rows (to {_day(6)}), none of which is short: "
+        f"{MONTHLY_ONLY} (order-by {row['order_by']} is the monthly rows', the earliest a daily "
+        "shortfall could need): forecast at least 26 days ahead to date it; amber, not red, on it"
+    )
+    later = _seam_forecast(monthly={date(2026, 1, 1): 700.0, date(2026, 2, 1): 760.0})
+    row = _trigger(_plan(_r2_blocks()), later, "r2", "all")
+    assert (row["exhaustion_date"], row["status"]) == (date(2026, 2, 1), "amber")
+    assert "forecast at least 54 days ahead to date it; amber, not red" in row["note"]
+    months = {date(2026, m, 1): 700.0 for m in range(1, 13)} | {date(2026, 12, 1): 760.0}
+    row = _trigger(_plan(_r2_blocks()), _seam_forecast(monthly=months), "r2", "all")
+    assert row["exhaustion_date"] == date(2026, 12, 1)
+    assert row["note"].startswith("exhausted in December 2026 (monthly rows past")
+    assert MONTHLY_ONLY not in row["note"]
 
 
 def test_idle_risk_of_a_committed_block_with_low_q10_demand() -> None:

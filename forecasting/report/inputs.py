@@ -314,12 +314,27 @@ def status_headline(inputs: ReportInputs) -> str:
     """The run's worst status for a headline, and where a green is only as far as the forecast
     reaches: a 28-day run read "green" on every page while each pool's note said a shortfall
     the day after the forecast could no longer be ordered in time."""
-    from forecasting.triggers.orders import UNVERIFIED_GREEN
+    from forecasting.triggers.orders import MONTHLY_ONLY, UNVERIFIED_GREEN
 
     worst = inputs.worst_status
     if worst is None:
         return "no triggers"
     end = daily_end(inputs)
+    # Short on the first monthly row alone: the same fleet read red with 7 daily days and
+    # green with 182, and the headline said "red" unqualified.
+    seam = inputs.triggers.filter(
+        pl.col("status").is_in(["amber", "red"])
+        & pl.col("note").str.contains(MONTHLY_ONLY, literal=True)
+    )
+    if not seam.is_empty():
+        pools = ", ".join(
+            f"{r['region']}/{r['pool']} {r['status']}"
+            for r in seam.sort("region", "pool").iter_rows(named=True)
+        )
+        worst += (
+            f"; {pools} on the monthly rows past the daily ones only: {MONTHLY_ONLY} (see the "
+            "triggers' notes)"
+        )
     unverified = inputs.triggers.filter(
         (pl.col("status") == "green") & pl.col("note").str.contains(UNVERIFIED_GREEN, literal=True)
     )
@@ -328,7 +343,7 @@ def status_headline(inputs: ReportInputs) -> str:
     # The plan's end: its last month where monthly rows follow the daily ones.
     last_month = inputs.forecast_months.get_column("ds").max()
     reach = fmt_date(end) if not isinstance(last_month, date) else f"{last_month:%b %Y}"
-    if worst == "green":
+    if worst == "green" and seam.is_empty():
         return f"green to {reach} only: not verified beyond (see the triggers' notes)"
     # Beside a red pool the greens read as verified ones on the CLI and the front page, while
     # their notes said a shortfall past the forecast could no longer be ordered in time.

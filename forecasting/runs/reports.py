@@ -511,7 +511,13 @@ def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:
     ]
     end = daily_end(inputs)
     for t in triggers.iter_rows(named=True):
-        order = f"{t['blocks_to_order']} x {t['candidate']}" if t["blocks_to_order"] else "none"
+        order = (
+            f"{t['candidate']}, not sized"
+            if t["blocks_to_order"] is None and t["candidate"] is not None
+            else f"{t['blocks_to_order']} x {t['candidate']}"
+            if t["blocks_to_order"]
+            else "none"
+        )
         exhaustion = fmt_day_or_month(t["exhaustion_date"], daily_end=end).replace("–", "-")
         lines.append(
             f"| {t['region']} | {t['pool']} | {t['status']} | {exhaustion} "

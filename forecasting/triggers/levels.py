@@ -17,6 +17,16 @@ Dedicated blocks
     two of its groups share a class, their sum is bounded by its demand in the pool, not by a
     matching, and may count a class twice up to that bound.
 
+    The pool's peak less that mean leaves the customer's peak-over-mean on the shared pool: a
+    customer wholly served by its dedicated pod read a red $41M pod order for the hours it
+    peaks above its mean. Peaks do not add, so the shared pool's own peak is bounded from
+    above by the sum of the peaks of everything left on it: the peak series of the pool's
+    other customers (a class's own peak where the class has no customer peak series for
+    each of its customers), plus what each dedicated customer's peak overflows its dedicated
+    GPUs (the same offset rule read off the peak measure). The shared demand is the smaller
+    of the two readings, the pool's peak less the mean offset and that bound; where no
+    customer has a peak series the bound is the sum of class peaks and changes nothing.
+
 Requirement on a day
     ``training``: (training PEAK at the quantile - offset) / (1 - training headroom).
     ``all``: (the region's own PEAK at the quantile - offset) / (1 - h_eff). Peaks of classes
@@ -156,16 +166,18 @@ def _in_h100_equivalents(levels: pl.DataFrame, plan: CapacityPlan, *, as_of: dat
 def _daily_levels(levels: pl.DataFrame, plan: CapacityPlan) -> pl.DataFrame:
     """``levels`` one row per day: each monthly row repeated over the days it covers.
 
-    Customers' series are only read day by day where the customer has dedicated blocks
-    (drivers read the rest at two dates), so a 36-month horizon explodes a few dozen series,
+    Customers' series are only read day by day in regions with a dedicated block (drivers
+    read the rest at two dates), so a 36-month horizon explodes those regions' customers,
     not every customer's.
     """
     if (levels["until"] == levels["ds"]).all():
         return levels.drop("until")
-    dedicated = sorted({b.dedicated_customer for b in plan.block if b.dedicated_customer})
+    # Every customer of a region with a dedicated block: the shared pool's peak is bounded by
+    # the peaks of the customers left on it (see "Dedicated blocks").
+    regions = sorted({b.region for b in plan.block if b.dedicated_customer})
     return (
         levels.lazy()
-        .filter((pl.col("depth") < 3) | pl.col("customer").is_in(dedicated))
+        .filter((pl.col("depth") < 3) | pl.col("region").is_in(regions))
         .with_columns(ds=pl.date_ranges("ds", "until", interval="1d", closed="both"))
         .explode("ds")
         .drop("until")
@@ -301,16 +313,23 @@ def _dedicated_gpus(plan: CapacityPlan, *, start: date, end: date) -> pl.LazyFra
 
 
 def _dedicated_offset(
-    levels: pl.DataFrame, plan: CapacityPlan, *, column: str, start: date, end: date
+    levels: pl.DataFrame,
+    plan: CapacityPlan,
+    *,
+    column: str,
+    start: date,
+    end: date,
+    measure: Measure = Measure.MEAN,
 ) -> pl.LazyFrame:
     """(region, ds, pool, offset): demand that dedicated blocks take off the shared pool.
 
     Each group of a customer's dedicated blocks takes at most its GPUs and at most the
-    customer's demand in the classes those blocks host (an inference-only block takes none of
-    the customer's training); a customer's groups together take at most its demand in the pool.
+    customer's demand (its ``measure`` series) in the classes those blocks host (an
+    inference-only block takes none of the customer's training); a customer's groups together
+    take at most its demand in the pool.
     """
     customer_demand = (
-        _series(levels, depth=3, measure=Measure.MEAN)
+        _series(levels, depth=3, measure=measure)
         .join(_pools(), how="cross")
         .filter(_class_in_pool())
         .group_by("region", "ds", "pool", "customer", "workload_class")
@@ -334,6 +353,69 @@ def _dedicated_offset(
     )
 
 
+def _bottom_peaks(levels: pl.DataFrame, *, column: str, dedicated: list[str]) -> pl.LazyFrame:
+    """(region, ds, workload_class, peaks, exact): the sum of a class's customers' peaks at
+    ``column`` where each of its customers with a series that day has a peak one, else the
+    class's own peak: an upper bound of the class's peak (peaks do not add). ``exact`` is
+    false where the class's own peak stands in for customers among whom a ``dedicated`` one
+    is: its peak cannot then be taken out of the sum."""
+    keys = ["region", "ds", "workload_class"]
+    peak = pl.col("measure") == Measure.PEAK.value
+    customers = (
+        levels.lazy()
+        .filter(pl.col("depth") == 3)
+        .group_by(keys)
+        .agg(
+            peaks=pl.col(column).filter(peak).sum(),
+            complete=pl.col("customer").filter(peak).n_unique() == pl.col("customer").n_unique(),
+            exact=~pl.col("customer").is_in(dedicated).any(),
+        )
+    )
+    by_customer = customers.filter("complete").select(*keys, "peaks", exact=pl.lit(True))
+    classes = (
+        _series(levels, depth=2, measure=Measure.PEAK)
+        .select(*keys, peaks=pl.col(column))
+        .join(by_customer, on=keys, how="anti")
+        .join(customers.select(*keys, "exact"), on=keys, how="left")
+        .with_columns(pl.col("exact").fill_null(True))
+    )
+    # A class with demand and no peak to read leaves the sum no bound.
+    present = levels.lazy().filter(pl.col("depth") >= 2).select(keys).unique()
+    return present.join(pl.concat([by_customer, classes]), on=keys, how="left").with_columns(
+        exact=pl.col("exact").fill_null(False)
+    )
+
+
+def _shared_peak_bound(
+    levels: pl.DataFrame, plan: CapacityPlan, *, column: str, start: date, end: date
+) -> pl.LazyFrame:
+    """(region, ds, pool, bound): an upper bound of the shared pool's peak, in regions with a
+    dedicated block: the peaks of all the pool's bottom series less what dedicated blocks take
+    off them read on the peak measure, which leaves each dedicated customer only its peak over
+    its dedicated GPUs (see "Dedicated blocks"); null where a dedicated customer's class has
+    no peak series for each of its customers."""
+    dedicated = sorted({b.dedicated_customer for b in plan.block if b.dedicated_customer})
+    regions = sorted({b.region for b in plan.block if b.dedicated_customer})
+    keys = ["region", "ds", "pool"]
+    summed = (
+        _bottom_peaks(
+            levels.filter(pl.col("region").is_in(regions)), column=column, dedicated=dedicated
+        )
+        .join(_pools(), how="cross")
+        .filter(_class_in_pool())
+        .group_by(keys)
+        .agg(peaks=pl.col("peaks").clip(lower_bound=0.0).sum(), exact=pl.col("exact").all())
+    )
+    taken = _dedicated_offset(
+        levels, plan, column=column, start=start, end=end, measure=Measure.PEAK
+    )
+    return (
+        summed.join(taken, on=keys, how="left")
+        .filter("exact")
+        .select(*keys, bound=pl.col("peaks") - pl.col("offset").fill_null(0.0))
+    )
+
+
 def _shared_capacity(plan: CapacityPlan, *, start: date, end: date) -> pl.LazyFrame:
     """(region, ds, pool, capacity_gpus): capacity in service that the pool's demand may share.
 
@@ -351,9 +433,10 @@ def _shared_capacity(plan: CapacityPlan, *, start: date, end: date) -> pl.LazyFr
 
 
 def _requirement() -> pl.Expr:
-    """GPUs the pool must have in service: demand off dedicated blocks, grossed up by headroom."""
-    demand = (pl.col("peak") - pl.col("offset")).clip(lower_bound=0.0)
-    return demand / (1.0 - pl.col("headroom"))
+    """GPUs the pool must have in service: demand off dedicated blocks (no more than the
+    shared pool's peak bound, where there is one), grossed up by headroom."""
+    demand = pl.min_horizontal(pl.col("peak") - pl.col("offset"), pl.col("bound"))
+    return demand.clip(lower_bound=0.0) / (1.0 - pl.col("headroom"))
 
 
 def _daily_pools(
@@ -367,8 +450,10 @@ def _daily_pools(
     )
     keys = ["region", "ds", "pool"]
     offset = _dedicated_offset(levels, plan, column=column, start=start, end=end)
+    bound = _shared_peak_bound(levels, plan, column=column, start=start, end=end)
     return (
         grid.join(_pool_peaks(levels, column=column), on=keys, how="left")
+        .join(bound, on=keys, how="left")
         .join(_blended_headroom(levels, plan, column=column), on=["region", "ds"], how="left")
         .join(offset, on=keys, how="left")
         .join(_shared_capacity(plan, start=start, end=end), on=keys, how="left")

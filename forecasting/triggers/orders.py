@@ -78,7 +78,7 @@ from typing import NamedTuple
 
 import polars as pl
 
-from forecasting.capacity import CandidateBlock, CapacityPlan
+from forecasting.capacity import Block, CandidateBlock, CapacityPlan
 from forecasting.schema import WorkloadClass
 from forecasting.triggers.common import (
     _DAYS_PER_WEEK,
@@ -155,6 +155,11 @@ def _exhaustion(daily: pl.DataFrame) -> _Exhaustion | None:
         capacity=float(first["capacity_gpus"]),
         shortfall=daily.select("ds", _shortfall()),
     )
+
+
+def _pool_blocks(plan: CapacityPlan, pool: Pool) -> list[Block]:
+    """The plan's blocks that serve ``pool`` (every block serves ``all``)."""
+    return [b for b in plan.block if pool is Pool.ALL or b.allows(WorkloadClass.TRAINING)]
 
 
 def _serves(candidate: CandidateBlock, pool: Pool) -> bool:
@@ -365,10 +370,13 @@ def _order_note(order: _Order, *, exhaustion: date, buffer_weeks: int) -> str:
     )
 
 
-def _expedite_note(plan: CapacityPlan, order: _Order, region: str, exhaustion: date) -> str:
+def _expedite_note(
+    plan: CapacityPlan, order: _Order, region: str, exhaustion: date, *, priced: bool = True
+) -> str:
     """What the response ladder's expedite rung would make of a late order ('' without one):
     the rung was parsed and read by no trigger, so a red order never said that paying the
-    premium lands it in time."""
+    premium lands it in time. Not ``priced``: the order's size is not measured, nor its
+    premium."""
     rung = plan.ladder.expedite
     if rung is None or not plan.ladder.covers(region):
         return ""
@@ -377,9 +385,10 @@ def _expedite_note(plan: CapacityPlan, order: _Order, region: str, exhaustion: d
     extra = order.blocks * order.candidate.capex_usd * rung.premium
     late = (lands - exhaustion).days
     when = "by exhaustion" if late <= 0 else f"still {late} days after exhaustion"
+    premium = f", ${extra / 1e6:,.1f}M" if priced else ""
     return (
         f"expedited ([response.expedite]: {saved} weeks sooner for {rung.premium:.0%} more "
-        f"capex, ${extra / 1e6:,.1f}M) it lands {lands}, {when}"
+        f"capex{premium}) it lands {lands}, {when}"
     )
 
 
@@ -463,20 +472,10 @@ def _order_fields(
     }
 
 
-def _net_of(
-    shortfall: pl.DataFrame, relief: _Order | None, *, serving_from: date | None = None
-) -> float:
-    """Largest shortfall left once ``relief`` (an order for another pool) is in service.
-
-    ``serving_from``: the day the order being sized lands, where its window lies before it
-    (a plan that ends before the order lands sizes it on the days it has): those days stand
-    for the need on arrival, when a relief landing by then is in service too.
-    """
+def _net_of(shortfall: pl.DataFrame, relief: _Order | None) -> float:
+    """Largest shortfall left once ``relief`` (an order for another pool) is in service."""
     if relief is not None:
-        day = pl.col("ds")
-        if serving_from is not None:
-            day = pl.max_horizontal(day, pl.lit(serving_from))
-        relieved = pl.when(day >= relief.arrives).then(relief.blocks * relief.units)
+        relieved = pl.when(pl.col("ds") >= relief.arrives).then(relief.blocks * relief.units)
         shortfall = shortfall.with_columns(pl.col("shortfall_gpus") - relieved.otherwise(0.0))
     return max(float(shortfall["shortfall_gpus"].max()), 0.0)  # type: ignore[arg-type]
 
@@ -557,6 +556,16 @@ def _trigger_row(
             # No demand to verify (an inference-only trace's training pool read "green to
             # 2025-01-26 only: not verified beyond" on its front page).
             note = f"no {pool.value} demand in the forecast through {end}"
+            if any(
+                b.region == region and b.dedicated_customer and b in _pool_blocks(plan, pool)
+                for b in plan.block
+            ):
+                # A pod dedicated to the class's only customer leaves the pool nothing, which
+                # is not "no demand in the forecast".
+                note = (
+                    f"no {pool.value} demand on the shared blocks through {end} (none in the "
+                    "forecast, or all of it on blocks dedicated to its customers)"
+                )
         else:
             note += _unverified_green(
                 plan, region=region, pool=pool, end=end, as_of=as_of, settings=settings
@@ -582,48 +591,49 @@ def _trigger_row(
     order = choose(candidates, shortfall_gpus=net) if net > 0.0 else None
     first_choice = order
     from_arrival = False
-    serving_from: date | None = None
+    unsized = partial(
+        _unsized,
+        row,
+        found=found,
+        plan=plan,
+        region=region,
+        as_of=as_of,
+        buffer_weeks=settings.buffer_weeks,
+    )
     if order is not None and order.arrives > found.day:
         # A late order serves from its arrival only: it is sized for the weeks after that, net
         # of a training-pool order landing by then. (Sized from the exhaustion date, a region
         # with no capacity ordered a second 8,192-GPU cell beside the training pool's, both
         # arriving 629 days after exhaustion, for 4,128 GPUs short.) One arriving after the
-        # plan's end keeps the sizing from exhaustion: the plan cannot see past it.
+        # forecast's last day has no day to be sized on: not sized (_unsized).
         late_end = window(order.arrives)
         after_arrival = found.shortfall.filter(pl.col("ds").is_between(order.arrives, late_end))
-        if not after_arrival.height and relief is not None:
-            # Both orders land after the plan's last day (a short forecast): the days it has
-            # stand for the need on arrival, when the training-pool order serves too. (Both
-            # were bought in full: Helios at 7 days ordered 22 + 16 racks for a 170-GPU
-            # shortfall that already held training's 121.)
-            serving_from = order.arrives
-            net = _net_of(sized, relief, serving_from=serving_from)
-            order = choose([order.candidate], shortfall_gpus=net) if net > 0.0 else None
-        if after_arrival.height:
-            window_end, sized, from_arrival = late_end, after_arrival, True
+        if not after_arrival.height:
+            return unsized(order)
+        window_end, sized, from_arrival = late_end, after_arrival, True
+        net = _net_of(sized, relief)
+        order = choose(candidates, shortfall_gpus=net) if net > 0.0 else None
+        if order is not None and order.arrives <= found.day:
+            # Chosen again for the later window, it lands in time after all: sized from
+            # exhaustion like any order that does. (Left at the later window, 341 racks
+            # landing a month before exhaustion were bought for the shortfall of the year
+            # after the first choice's arrival, 2028-08 to 2029-08.)
+            (window_end, sized), from_arrival = from_exhaustion, False
             net = _net_of(sized, relief)
-            order = choose(candidates, shortfall_gpus=net) if net > 0.0 else None
-            if order is not None and order.arrives <= found.day:
-                # Chosen again for the later window, it lands in time after all: sized from
-                # exhaustion like any order that does. (Left at the later window, 341 racks
-                # landing a month before exhaustion were bought for the shortfall of the year
-                # after the first choice's arrival, 2028-08 to 2029-08.)
-                (window_end, sized), from_arrival = from_exhaustion, False
-                net = _net_of(sized, relief)
-                order = choose([order.candidate], shortfall_gpus=net) if net > 0.0 else None
-            elif (
-                order is not None
-                and first_choice is not None
-                and order.arrives != first_choice.arrives
-            ):
-                # Another block type, landing on another day: sized for the weeks after its
-                # own arrival. (Left at the first choice's window, 579 pods landing 2026-12-21
-                # were bought for the year after a 90-week cell's arrival, to 2029-01-29.)
-                late_end = window(order.arrives)
-                window_end = late_end
-                sized = found.shortfall.filter(pl.col("ds").is_between(order.arrives, late_end))
-                net = _net_of(sized, relief)
-                order = choose([order.candidate], shortfall_gpus=net) if net > 0.0 else None
+            order = choose([order.candidate], shortfall_gpus=net) if net > 0.0 else None
+        elif (
+            order is not None and first_choice is not None and order.arrives != first_choice.arrives
+        ):
+            # Another block type, landing on another day: sized for the weeks after its
+            # own arrival. (Left at the first choice's window, 579 pods landing 2026-12-21
+            # were bought for the year after a 90-week cell's arrival, to 2029-01-29.)
+            late_end = window(order.arrives)
+            window_end = late_end
+            sized = found.shortfall.filter(pl.col("ds").is_between(order.arrives, late_end))
+            if not sized.height:
+                return unsized(order)
+            net = _net_of(sized, relief)
+            order = choose([order.candidate], shortfall_gpus=net) if net > 0.0 else None
     bridge = None
     if bridge_from is not None and order is not None and order.in_time and not from_arrival:
         bridge = _bridge(
@@ -732,7 +742,6 @@ def _trigger_row(
         relief=relief,
         as_of=as_of,
         scored_days=settings.scored_days,
-        serving_from=serving_from,
     )
     if median is not None:
         notes.append(median)
@@ -743,6 +752,50 @@ def _trigger_row(
     return _Decision(row, order, window_end, bridge, head)
 
 
+# Opens the note of an order the forecast ends before (TRIGGERS rows with a candidate and no
+# blocks_to_order); the pages and the CLI read it (report.pages.common.blocks_text).
+NOT_SIZED = "not sized: the forecast ends before it could arrive"
+
+
+def _unsized(
+    row: dict[str, object],
+    order: _Order,
+    *,
+    found: _Exhaustion,
+    plan: CapacityPlan,
+    region: str,
+    as_of: date,
+    buffer_weeks: int,
+) -> _Decision:
+    """The trigger of a pool whose order lands after the forecast's last day: what to order
+    and by when, but no size, capex or MW, and no placement (so in no total).
+
+    Sized on the days the forecast has, before it lands, the order bought for days it cannot
+    serve: 2 racks ($16.9M) for a ServeGen pool whose 26-week forecast orders 7 ($59.1M), and
+    nothing said the figure was not measured.
+    """
+    end = _day(found.shortfall["ds"].max())
+    ahead = (order.arrives - as_of).days + 1
+    head = _order_note(order, exhaustion=found.day, buffer_weeks=buffer_weeks)
+    expedited = _expedite_note(plan, order, region, found.day, priced=False)
+    if not order.in_time and expedited:
+        head += f"; {expedited}"
+    row |= {
+        "exhaustion_date": found.day,
+        "requirement_gpus_at_exhaustion": found.requirement,
+        "capacity_gpus_at_exhaustion": math.floor(found.capacity + _TOL),
+        "max_shortfall_gpus": _net_of(found.shortfall, None),
+    }
+    row |= _order_fields(order, as_of=as_of, exhaustion=found.day, blocks=order.blocks)
+    row |= {"blocks_to_order": None, "capex_usd": None, "mw": None, "powered_from": None}
+    row["note"] = (
+        f"{NOT_SIZED} (it lands {order.arrives}, the forecast ends {end}): its size, capex and "
+        f"MW are not measured and are in no total; forecast at least {ahead} days ahead to size "
+        f"it; {head}"
+    )
+    return _Decision(row, None, end)
+
+
 def _median_size(
     daily: pl.DataFrame,
     order: _Order,
@@ -751,7 +804,6 @@ def _median_size(
     relief: _Order | None,
     as_of: date,
     scored_days: int | None,
-    serving_from: date | None = None,
 ) -> str | None:
     """What the same window would order at the median, where the order is sized past the
     ``scored_days`` the run's backtests scored and the median asks for fewer blocks (None
@@ -770,7 +822,7 @@ def _median_size(
     median = daily.filter(pl.col("ds").is_between(sized["ds"].min(), last)).select(
         "ds", shortfall_gpus=pl.col("requirement_q50") - pl.col("capacity_gpus")
     )
-    blocks = _blocks_needed(_net_of(median, relief, serving_from=serving_from), order.units)
+    blocks = _blocks_needed(_net_of(median, relief), order.units)
     if blocks >= order.blocks:
         return None
     capex = blocks * order.candidate.capex_usd
@@ -808,6 +860,50 @@ def _monthly_grain_note(exhausted: date, daily_end: date) -> str:
     return (
         f"exhausted in {exhausted:%B %Y} (monthly rows past {daily_end}: a month's peak day, "
         "whose quantile reads above any one day's: a stricter reading than the daily rows')"
+    )
+
+
+# Said of a trigger whose first shortfall is on a monthly row where a default run reads days;
+# the CLI and the pages read it where they would say "late" (report.format.fmt_lateness).
+MONTHLY_ONLY = "not verified at the daily grain"
+# Days ahead a default run forecasts day by day (forecasting.options' horizon_days): within
+# them a monthly exhaustion is a shorter run's reading, which a default run dates by the day.
+_DEFAULT_DAILY_DAYS = 182
+
+
+def _monthly_only(row: dict[str, object], *, daily_end: date, as_of: date) -> None:
+    """``row``, whose first shortfall is on a monthly row within ``_DEFAULT_DAILY_DAYS`` while
+    every daily row before it is within capacity, read as what it is: short at the monthly
+    grain, undated at the daily one.
+
+    A month's peak day reads above any one day's, so a month's row is short before its days
+    are: the same fleet read red, "order by 2026-09-04, 90 days ago: late" with 7 daily days,
+    and green, order by 2027-04-25, with 182, whose daily rows for the same months never
+    crossed (a one-customer fleet: red "Feb 2027" with 14, green 2027-05-18 with 182). Its
+    order-by date is the monthly rows' (from the month's first day, as every monthly
+    exhaustion's); a shortfall at the daily grain comes then or later, so that date is the
+    earliest, and the trigger is amber at most on it, never red: red says the shortfall comes
+    whatever is ordered now, which no daily row shows. The note says how far ahead to forecast
+    to date it. Past the default daily days every run reads months, and the rule stands.
+    """
+    exhausted, order_by = row["exhaustion_date"], row["order_by"]
+    assert isinstance(exhausted, date)
+    month_end = date(exhausted.year + exhausted.month // 12, exhausted.month % 12 + 1, 1)
+    ahead = (month_end - as_of).days - 1  # days ahead of as_of to the month's last day
+    late = isinstance(order_by, date) and order_by < as_of
+    if late and row["status"] == Status.RED.value:
+        row["status"] = Status.AMBER.value
+    due = (
+        f"order-by {order_by} is the monthly rows', the earliest a daily shortfall could need"
+        if isinstance(order_by, date)
+        else "nothing is dated at the daily grain"
+    )
+    colour = "; amber, not red, on it" if late else ""
+    row["note"] = (
+        f"short at the monthly grain from {exhausted:%B %Y} (a month's peak day, whose quantile "
+        f"reads above any one day's), past the daily rows (to {daily_end}), none of which is "
+        f"short: {MONTHLY_ONLY} ({due}): forecast at least {ahead} days ahead to date it"
+        f"{colour}; {row['note']}"
     )
 
 
@@ -1197,7 +1293,10 @@ def _triggers(
             row, order = first[pool].row, first[pool].order
             exhausted = row["exhaustion_date"]
             if daily_end is not None and isinstance(exhausted, date) and exhausted > daily_end:
-                row["note"] = f"{_monthly_grain_note(exhausted, daily_end)}; {row['note']}"
+                if exhausted <= as_of + timedelta(days=_DEFAULT_DAILY_DAYS):
+                    _monthly_only(row, daily_end=daily_end, as_of=as_of)
+                else:
+                    row["note"] = f"{_monthly_grain_note(exhausted, daily_end)}; {row['note']}"
             if then := _later_note(later[pool], end=end):
                 note = str(row["note"])
                 row["note"] = (

@@ -50,6 +50,7 @@ from forecasting.report.inputs import (
     untested_series,
 )
 from forecasting.schema import WorkloadClass
+from forecasting.triggers.orders import MONTHLY_ONLY
 
 __all__ = [
     "CLASS_ORDER",
@@ -317,11 +318,21 @@ def next_order_by(inputs: ReportInputs) -> str:
         )
     # A trigger with nothing to order (its shortfall comes before any order could land, and
     # planned capacity covers the need after) has an order-by date but no order to place.
-    dated = t.filter(pl.col("order_by").is_not_null() & (pl.col("blocks_to_order") > 0))
+    # An order the forecast ends before is due all the same: only its size is not measured.
+    ordered = (pl.col("blocks_to_order") > 0) | (
+        pl.col("blocks_to_order").is_null() & pl.col("candidate").is_not_null()
+    )
+    dated = t.filter(pl.col("order_by").is_not_null() & ordered)
     dated = dated.sort("order_by")
     if dated.is_empty():
         return "none due"
     first = dated.row(0, named=True)
+    if MONTHLY_ONLY in (first["note"] or ""):
+        # The monthly rows' date, earliest a daily shortfall could need: not "late".
+        return (
+            f"{fmt_date(first['order_by'])} at the monthly grain, {MONTHLY_ONLY} "
+            f"({first['region']} · {first['pool']}, {first['status']}: see its note)"
+        )
     return (
         f"{by_date(first['order_by'], inputs.as_of, today=today)} "
         f"({first['region']} · {first['pool']})"
@@ -354,9 +365,29 @@ def class_key(name: str) -> tuple[int, str]:
 
 
 def blocks_text(row: dict[str, Any]) -> str:
-    """'2 × pod-h100-1024', or 'none' when nothing is to be ordered."""
+    """'2 × pod-h100-1024', 'pod-h100-1024, not sized' for an order the forecast ends before
+    (see :func:`is_unsized`), or 'none' when nothing is to be ordered."""
+    if is_unsized(row):
+        return f"{row['candidate']}, not sized"
     count = row["blocks_to_order"] or 0
     return f"{fmt_count(count)} × {row['candidate'] or 'block'}" if count else "none"
+
+
+def is_unsized(row: dict[str, Any]) -> bool:
+    """Whether a trigger names a block to order that the forecast ends before (its note opens
+    with ``triggers.orders.NOT_SIZED``): a candidate, and no blocks, capex or MW measured."""
+    return row["blocks_to_order"] is None and row["candidate"] is not None
+
+
+def unsized_beside(triggers: pl.DataFrame) -> str:
+    """' (+ 2 orders not sized: ...)' beside a capital total that leaves them out, or ''."""
+    n = triggers.filter(
+        pl.col("blocks_to_order").is_null() & pl.col("candidate").is_not_null()
+    ).height
+    if not n:
+        return ""
+    orders, land = ("order", "it lands") if n == 1 else ("orders", "they land")
+    return f" (+ {n} {orders} not sized: the forecast ends before {land}, see the notes)"
 
 
 def in_service_text(row: dict[str, Any], *, later: bool = False) -> str:

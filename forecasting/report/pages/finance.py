@@ -45,7 +45,9 @@ from forecasting.report.pages.common import (
     shell,
     signed_gpus,
     total,
+    unsized_beside,
 )
+from forecasting.triggers.drivers import GROWTH_FLOOR_GPUS, NEGLIGIBLE_GROWTH
 
 __all__ = ["finance_page"]
 
@@ -99,12 +101,13 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
     cards = [
         ("worst trigger status, blocks and power", status_headline(inputs)),
         ("blocks to order", fmt_count(total(ordering, "blocks_to_order"))),
-        ("capital for them", fmt_usd(total(ordering, "capex_usd"))),
+        ("capital for them", fmt_usd(total(ordering, "capex_usd")) + unsized_beside(t)),
         ("next order-by", next_order_by(inputs)),
         (_idle_label(inputs), _idle_card(inputs.idle_risk)),
     ]
     if (planned := plan_orders(inputs.placements)) is not None:
-        cards.insert(3, (inputs.every_order_label, fmt_usd(total(planned, "capex_usd"))))
+        every = fmt_usd(total(planned, "capex_usd")) + unsized_beside(t)
+        cards.insert(3, (inputs.every_order_label, every))
     return cards
 
 
@@ -317,7 +320,36 @@ def _drivers_intro(drivers: pl.DataFrame) -> str:
         "growth of the pool's classes or customers that grew (one that shrank has none: its "
         f"fall is in its growth), largest {DRIVERS_TOP} first. Both are forecasts, not "
         "measurements: past the first four weeks a customer's mean is its class's, split over "
-        "the class's customers by their sample paths' means."
+        "the class's customers by their sample paths' means." + _not_growing(drivers)
+    )
+
+
+def _not_growing(drivers: pl.DataFrame) -> str:
+    """A sentence naming the pools that do not grow ('' when each does): their parts grew by
+    less than :data:`~forecasting.triggers.drivers.NEGLIGIBLE_GROWTH` of the first day's demand,
+    so no part has a share; a customer who had left, 0 -> 0 GPUs, read 42.6 % to 100 % of its
+    pools' growth (0.015 GPUs of it)."""
+    if drivers.is_empty():
+        return ""
+    pools = (
+        drivers.group_by("region", "pool")
+        .agg(
+            pl.col("share").is_not_null().any().alias("grows"),
+            net=pl.col("growth_gpus").sum(),
+        )
+        .filter(~pl.col("grows"))
+        .sort("region", "pool")
+    )
+    if pools.is_empty():
+        return ""
+    named = ", ".join(
+        f"{r['region']}/{r['pool']} (net {signed_gpus(r['net'])} GPUs)"
+        for r in pools.iter_rows(named=True)
+    )
+    return (
+        f" Not growing: {named}: their classes and customers that grew add less than "
+        f"{NEGLIGIBLE_GROWTH:.0%} of the first day's demand (or one GPU), so no share of "
+        "growth is given; a part that neither grew nor shrank by half a GPU is left out."
     )
 
 
@@ -338,7 +370,11 @@ def _drivers_table(
             signed_gpus(r["growth_gpus"]),
             fmt_pct(r["share"]),
         ]
-        for r in drivers.sort("growth_gpus", descending=True, nulls_last=True)
+        # A part that moved by less than half a GPU ("+0") drives nothing: listed first, a
+        # customer who had left read as the pool's growth.
+        # Then the largest falls: where no pool grows, the smallest falls led the table.
+        for r in drivers.filter(pl.col("growth_gpus").abs() >= GROWTH_FLOOR_GPUS)
+        .sort(pl.col("growth_gpus") < 0, pl.col("growth_gpus").abs(), descending=[False, True])
         .head(top)
         .iter_rows(named=True)
     ]

@@ -27,6 +27,7 @@ from forecasting.report.pages.common import (
     render,
     shell,
     total,
+    unsized_beside,
 )
 from forecasting.schema import FAILS_UNSHOCKED
 
@@ -78,13 +79,15 @@ def run_index_page(inputs: ReportInputs) -> str:
         ("power triggers", _power_counts(inputs)),
         (
             "capital in orders to place",
-            fmt_usd(total(t.filter(pl.col("blocks_to_order").fill_null(0) > 0), "capex_usd")),
+            fmt_usd(total(t.filter(pl.col("blocks_to_order").fill_null(0) > 0), "capex_usd"))
+            + unsized_beside(t),
         ),
         ("next order-by", next_order_by(inputs)),
         ("drills failing", _drills_failing(inputs, failing)),
     ]
     if (planned := plan_orders(inputs.placements)) is not None:
-        cards.insert(4, (inputs.every_order_label, fmt_usd(total(planned, "capex_usd"))))
+        every = fmt_usd(total(planned, "capex_usd")) + unsized_beside(t)
+        cards.insert(4, (inputs.every_order_label, every))
     return render(
         "run_index.html",
         page=Page(),
