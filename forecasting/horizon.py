@@ -14,20 +14,25 @@ chosen and calibrated on backtests at the decision horizon (26 weeks ahead):
   alike, day by day and month by month, so the region's model sets the level and the
   classes' own the mix. The peaks do not add up (classes peak at different hours), so each
   keeps its own.
-- **Customers and paths follow their class.** A customer's peaks are scaled, day by day, by
-  its class's blended peak over its short-model peak, so the dedicated-capacity offsets see
-  the same growth as the triggers. The bottom-level sample paths, which the drills play, are
-  moved onto their class's blended band and their region's by quantile mapping, the two
-  levels by turns (:func:`_paths_in_bands`): each region's sum over its paths has the
-  quantiles its rows show, each class's within a few per cent, and every path keeps its
-  customer mix. Scaling the paths by the mean ratio put the drills' demand up to a third
-  above the class's band where the short model's mean sat below its own paths (a bursty class
-  whose paths are clipped at zero): on the demo the drills' us-west median read 1.34x its
-  region's five months out, and on a 400-day fleet 7 of 8 drills read "plan fails unshocked"
-  beside green triggers. Mapped onto the classes alone, a region's
-  paths read a q90 up to 6 % below its band. A customer's mean-measure rows then read its
-  paths (:func:`_customers_on_their_paths`): their quantiles, and its class's mean split by
-  the paths' means as the growth model takes over.
+- **A customer that left is not the others' trend** (:func:`_stopped_customers`): a customer
+  series at zero for its last two weeks after a busy block is taken out of the history its
+  class and region grow from, so their growth is that of the customers still active. Kept, a
+  customer leaving (27 % of a region) was a step the growth models read as a trend, and every
+  remaining customer, following its class, was forecast at half its flat level.
+- **Customers and paths follow their class.** A customer's peaks move with the lead, as its class's
+  do, from its short model to its share of its class's growth model (:func:`_customer_peaks`), and
+  are held at most its class's (:func:`_customers_within_classes`), so the dedicated-capacity
+  offsets see the same growth as the triggers and a lone customer reads its class's band. The
+  bottom-level sample paths, which the drills play, are moved onto their class's blended band and
+  their region's by quantile mapping, the two levels by turns (:func:`_paths_in_bands`): each
+  region's sum over its paths has the quantiles its rows show, each class's within a few per cent,
+  and every path keeps its customer mix. Scaling the paths by the mean ratio put the drills' demand
+  up to a third above the class's band where the short model's mean sat below its own paths (a
+  bursty class whose paths are clipped at zero): on the demo the drills' us-west median read 1.34x
+  its region's five months out, and on a 400-day fleet 7 of 8 drills read "plan fails unshocked"
+  beside green triggers. Mapped onto the classes alone, a region's paths read a q90 up to 6 % below
+  its band. A customer's mean-measure rows then read its paths (:func:`_customers_on_their_paths`):
+  their quantiles, and its class's mean split by the paths' means as the growth model takes over.
 - **Monthly rows** (``grain`` = ``month``) carry each month's peak day to the plan horizon, for
   regions and classes from the growth models (not the total, which no trigger reads); a
   customer's monthly rows are its class's, times the customer's share of its class on the last
@@ -225,6 +230,104 @@ def _scaled(frame: pl.DataFrame, ratios: pl.DataFrame, columns: list[str]) -> pl
         )
         .drop("parent", "ratio")
     )
+
+
+def _customer_peaks(
+    forecast: pl.DataFrame, short: pl.DataFrame, growth_days: pl.DataFrame, *, as_of: date
+) -> pl.DataFrame:
+    """``forecast`` with each customer's peak rows moving, with the lead, from its short model
+    to its share of its class's growth model (``growth_days``: the classes' long-horizon daily
+    peaks), as its class moves from its short model (``short``) to that growth model.
+
+    Its share is its short model's peak over its class's, over the days the short model holds
+    alone (days 1 to 28), so a class whose short model trends apart from its customers' does
+    not move their share. A lone customer, the same series as its class, reads its class's
+    band. Scaled by its class's ratio of means instead, a customer kept its short model's band,
+    which widens with the lead, while its class moved onto the growth model's narrower one: the
+    only customer of a class read a q90 twice its class's six months out (892 GPUs against
+    442).
+    """
+    values = [c for c in _VALUES if c in forecast.columns and c in growth_days.columns]
+    lead = (pl.col("ds") - pl.lit(as_of)).dt.total_days()
+    is_peak_customer = (pl.col("measure") == Measure.PEAK.value) & (
+        hierarchy.depth() == hierarchy.BOTTOM_DEPTH
+    )
+    near = forecast.filter(is_peak_customer & (lead <= longrange.BLOCK_DAYS)).select(
+        "unique_id", hierarchy.parent().alias("parent"), "ds", "mean"
+    )
+    of_class = short.select(pl.col("unique_id").alias("parent"), "ds", pl.col("mean").alias("c"))
+    shares = (
+        near.join(of_class, on=["parent", "ds"])
+        .group_by("unique_id")
+        .agg(pl.col("mean").sum().alias("own"), pl.col("c").sum().alias("whole"))
+        .select(
+            "unique_id",
+            pl.when(pl.col("whole") > 0)
+            .then(pl.col("own") / pl.col("whole"))
+            .otherwise(0.0)
+            .alias("share"),
+        )
+    )
+    grown = growth_days.select(
+        pl.col("unique_id").alias("parent"), "ds", *(pl.col(c).alias(f"{c}_growth") for c in values)
+    )
+    w = longrange.blend_weight(lead)
+    moves = (
+        is_peak_customer
+        & pl.col("share").is_not_null()
+        & pl.col(f"{values[0]}_growth").is_not_null()
+    )
+    return (
+        forecast.with_columns(hierarchy.parent().alias("parent"))
+        .join(shares, on="unique_id", how="left")
+        .join(grown, on=["parent", "ds"], how="left")
+        .with_columns(
+            pl.when(moves)
+            .then((1 - w) * pl.col(c) + w * pl.col("share") * pl.col(f"{c}_growth"))
+            .otherwise(pl.col(c))
+            .alias(c)
+            for c in values
+        )
+        .select(forecast.columns)
+        .cast(forecast.schema)
+    )
+
+
+def _customers_within_classes(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` (daily rows, both measures) with each customer's mean and quantiles at most its
+    class's on the same day and measure, and its quantiles non-decreasing in the level.
+
+    A customer is part of its class on every path, so no quantile of it can exceed the class's
+    (the regions are held to the total and the classes to their regions the same way). Its
+    band is its own short model's moved by its class's, quantile by quantile, which can still
+    cross its class's where the two short models differ.
+    """
+    values = [c for c in _VALUES if c in frame.columns]
+    qcols = [c for c in values if c != "mean"]
+    keys = ["parent", "ds", "measure"]
+    parents = frame.select(
+        pl.col("unique_id").alias("parent"),
+        "ds",
+        "measure",
+        *(pl.col(c).alias(f"{c}_parent") for c in values),
+    )
+    is_customer = (hierarchy.depth() == hierarchy.BOTTOM_DEPTH) & pl.col(
+        f"{values[0]}_parent"
+    ).is_not_null()
+    held = frame.with_columns(hierarchy.parent().alias("parent")).join(parents, on=keys, how="left")
+    held = held.with_columns(
+        pl.when(is_customer).then(pl.min_horizontal(c, f"{c}_parent")).otherwise(pl.col(c)).alias(c)
+        for c in values
+    )
+    if qcols:
+        for lower, upper in itertools.pairwise(qcols):
+            held = held.with_columns(
+                pl.when(is_customer)
+                .then(pl.max_horizontal(lower, upper))
+                .otherwise(pl.col(upper))
+                .alias(upper)
+            )
+    return held.select(frame.columns).cast(frame.schema)
 
 
 def _leaf_class() -> pl.Expr:
@@ -567,6 +670,135 @@ def _within_regions(frame: pl.DataFrame, values: list[str]) -> tuple[pl.DataFram
     return bounded, held
 
 
+# A customer series has stopped when it read zero (or wrote no row: zero demand inside a
+# reporting region) on each of its last _STOPPED_DAYS days of its region's telemetry, after a
+# block in which it was busy on at least _BUSY_SHARE of the days: an intermittent series idle
+# for two weeks has not left, and a region silent at its end (its telemetry stopped) stops
+# none of its customers.
+_STOPPED_DAYS = 14
+_BUSY_SHARE = 0.75
+
+
+def _stopped_customers(series: pl.DataFrame, *, as_of: date) -> pl.DataFrame:
+    """(unique_id, last_busy): the customer series of ``series`` that stopped (see
+    ``_STOPPED_DAYS``; read on the mean measure) and their last day of demand."""
+    y = pl.col("y").cast(pl.Float64)
+    rows = series.lazy().filter((pl.col("measure") == Measure.MEAN.value) & (pl.col("ds") <= as_of))
+    customers = rows.filter(hierarchy.depth() == hierarchy.BOTTOM_DEPTH)
+    region_last = (
+        rows.filter((hierarchy.depth() == 1) & y.is_not_null() & y.is_not_nan())
+        .group_by(pl.col("unique_id").alias("region"))
+        .agg(pl.col("ds").max().alias("region_last"))
+    )
+    last_busy = (
+        customers.filter(y > 0)
+        .group_by("unique_id")
+        .agg(pl.col("ds").max().alias("last_busy"))
+        .with_columns(_region_of("unique_id").alias("region"))
+        .join(region_last, on="region")
+        .filter((pl.col("region_last") - pl.col("last_busy")).dt.total_days() >= _STOPPED_DAYS)
+    )
+    block = pl.duration(days=longrange.BLOCK_DAYS)
+    return (
+        customers.join(last_busy, on="unique_id")
+        .filter(
+            (pl.col("ds") > pl.col("last_busy") - block) & (pl.col("ds") <= pl.col("last_busy"))
+        )
+        .group_by("unique_id", "last_busy")
+        .agg((y > 0).sum().alias("busy"))
+        .filter(pl.col("busy") >= _BUSY_SHARE * longrange.BLOCK_DAYS)
+        .select("unique_id", "last_busy")
+        .sort("unique_id")
+        .collect()
+    )
+
+
+def _active_shares(series: pl.DataFrame, stopped: pl.DataFrame, *, as_of: date) -> pl.DataFrame:
+    """(unique_id, ds, active): for each class and region above a stopped customer, on each day
+    to ``as_of``, the share of its mean demand that came from customers still active (1 on
+    days the stopped ones read zero)."""
+    y = pl.col("y").cast(pl.Float64)
+    rows = series.lazy().filter((pl.col("measure") == Measure.MEAN.value) & (pl.col("ds") <= as_of))
+    gone = (
+        rows.join(stopped.lazy(), on="unique_id")
+        .with_columns(
+            pl.concat_list(hierarchy.parent(), _region_of("unique_id")).alias("ancestor"),
+            y.fill_null(0.0).alias("y"),
+        )
+        .explode("ancestor")
+        .group_by(pl.col("ancestor").alias("unique_id"), "ds")
+        .agg(pl.col("y").sum().alias("gone"))
+    )
+    return (
+        rows.join(gone, on=["unique_id", "ds"])
+        .select(
+            "unique_id",
+            "ds",
+            pl.when(y > 0)
+            .then((1 - pl.col("gone") / y).clip(0.0, 1.0))
+            .otherwise(1.0)
+            .alias("active"),
+        )
+        .collect()
+    )
+
+
+def _stopped_notes(stopped: pl.DataFrame, active: pl.DataFrame) -> pl.DataFrame:
+    """(unique_id, stopped): for each class and region above a stopped customer, which of its
+    customers were left out of the history its growth model fits, and what share of its
+    demand they had in the block before they stopped."""
+    block = pl.duration(days=longrange.BLOCK_DAYS)
+    named = stopped.with_columns(
+        hierarchy.level(hierarchy.BOTTOM_DEPTH).alias("name"),
+        pl.concat_list(hierarchy.parent(), _region_of("unique_id")).alias("ancestor"),
+    ).explode("ancestor")
+    shares = (
+        active.join(
+            named.group_by(pl.col("ancestor").alias("unique_id")).agg(pl.col("last_busy").max()),
+            on="unique_id",
+        )
+        .filter(
+            (pl.col("ds") > pl.col("last_busy") - block) & (pl.col("ds") <= pl.col("last_busy"))
+        )
+        .group_by("unique_id")
+        .agg((1 - pl.col("active")).mean().alias("share"))
+    )
+    return (
+        named.unique(["ancestor", "name", "last_busy"])
+        .sort("name", "last_busy")
+        .group_by(pl.col("ancestor").alias("unique_id"))
+        .agg(
+            pl.format("{} (no demand after {})", "name", "last_busy").str.join(", ").alias("names")
+        )
+        .join(shares, on="unique_id", how="left")
+        .select(
+            "unique_id",
+            pl.format(
+                "growth fitted on the customers still active: {} left out of its history "
+                "({}% of its demand before they stopped; a customer leaving is a step down, "
+                "not a trend for the others)",
+                "names",
+                (pl.col("share").fill_null(0.0) * 100).round(0).cast(pl.Int64),
+            ).alias("stopped"),
+        )
+    )
+
+
+def _of_active(daily: pl.DataFrame, active: pl.DataFrame) -> pl.DataFrame:
+    """``daily`` (unique_id, ds, y of classes and regions, one measure) with each value scaled
+    by its series' share of demand from customers still active that day (``active``).
+
+    Exact for the mean measure (the stopped customers' demand is taken off); for the peak
+    measure, which does not add up over customers, the peak is scaled by the same share of
+    the mean (the stopped customer peaked with the rest: an approximation).
+    """
+    return (
+        daily.join(active, on=["unique_id", "ds"], how="left")
+        .with_columns(pl.col("y") * pl.col("active").fill_null(1.0))
+        .select(daily.columns)
+    )
+
+
 def extend_horizon(
     series: pl.DataFrame,
     result: ForecastResult,
@@ -591,9 +823,21 @@ def extend_horizon(
     gap: str | None = None
     change: str | None = None
     ratio_parts: list[pl.DataFrame] = []
+    peak_short = peak_growth = pl.DataFrame()
     class_bands = region_bands = pl.DataFrame(schema={"unique_id": pl.String, "ds": pl.Date})
     chosen: tuple[str, ...] = growth.CANDIDATES
     followed = True
+    # A customer that stopped is left out of the history its class and region grow from: kept,
+    # its step down read as the class's trend, and customers follow their class, so one
+    # customer leaving (27 % of a region) forecast every remaining customer at half its
+    # steady level six months out.
+    stopped = _stopped_customers(series, as_of=as_of)
+    active = _active_shares(series, stopped, as_of=as_of) if stopped.height else None
+    stopped_notes = (
+        _stopped_notes(stopped, active)
+        if active is not None
+        else pl.DataFrame(schema={"unique_id": pl.String, "stopped": pl.String})
+    )
     # Peaks first: the triggers act on them, so their backtests choose the growth model; the
     # means (the same series' levels) reuse it and calibrate their own interval scale, which
     # spares four of the five candidates' backtests.
@@ -601,6 +845,8 @@ def extend_horizon(
         daily = _daily(series, classes, measure, as_of)
         if daily.get_column("y").drop_nulls().is_empty():
             continue  # no observed day (an hour of telemetry holds no complete day)
+        if active is not None:
+            daily = _of_active(daily, active)
         long = longrange.long_horizon_forecast(
             daily,
             as_of=as_of,
@@ -625,7 +871,10 @@ def extend_horizon(
             blended = _classes_adding_up(blended, _VALUES)
         blended, held_daily = _within_regions(blended, _VALUES)
         blended_parts.append(blended.with_columns(pl.lit(measure).alias("measure")))
-        ratio_parts.append(_ratios(short, blended, measure))
+        if measure == Measure.PEAK.value:
+            peak_short, peak_growth = short, long.daily
+        else:
+            ratio_parts.append(_ratios(short, blended, measure))
         if measure == Measure.MEAN.value:
             class_bands = _changed(blended, short, depth=2)
             region_bands = _changed(blended, short, depth=1)
@@ -637,11 +886,13 @@ def extend_horizon(
         monthly, held_monthly = _within_regions(monthly, _VALUES)
         held = pl.concat([held_daily, held_monthly]).unique("unique_id", keep="first")
         plan_parts.append(
-            long.series.join(held, on="unique_id", how="left").select(
+            long.series.join(held, on="unique_id", how="left")
+            .join(stopped_notes, on="unique_id", how="left")
+            .select(
                 "unique_id",
                 pl.lit(measure).alias("measure"),
                 pl.col("model").alias("plan_model"),
-                pl.concat_str("reason", "held", separator="; ", ignore_nulls=True)
+                pl.concat_str("reason", "stopped", "held", separator="; ", ignore_nulls=True)
                 .replace("", None)
                 .alias("plan_reason"),
             )
@@ -682,11 +933,11 @@ def extend_horizon(
         .with_columns(pl.coalesce(f"{c}_b", c).alias(c) for c in values)
         .drop([f"{c}_b" for c in values])
     )
-    updated = (
-        _scaled(updated, pl.concat(ratio_parts), values)
-        .select(forecast.columns)
-        .cast(forecast.schema)
-    )
+    if ratio_parts:
+        updated = _scaled(updated, pl.concat(ratio_parts), values)
+    if not peak_growth.is_empty():
+        updated = _customer_peaks(updated, peak_short, peak_growth, as_of=as_of)
+    updated = updated.select(forecast.columns).cast(forecast.schema)
     paths = _paths_in_bands(result.paths, class_bands, region_bands)
     updated = _customers_on_their_paths(updated, paths, class_bands, as_of=as_of)
     monthly_all = pl.concat(
@@ -714,7 +965,7 @@ def extend_horizon(
         )
     # Each measure's growth model fits alone: a day's (or a month's) peak is still never read
     # below its mean (forecasting/measures.py).
-    updated = measures.peaks_at_least_means(updated)
+    updated = measures.peaks_at_least_means(_customers_within_classes(updated))
     monthly_all = measures.peaks_at_least_means(monthly_all)
     return Extended(
         result=replace(result, forecast=updated, paths=paths, summary=summary),

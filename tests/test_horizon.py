@@ -42,12 +42,13 @@ def _history() -> pl.DataFrame:
 
 
 def _with_parents(bottoms: dict[str, np.ndarray]) -> pl.DataFrame:
-    """Daily mean and peak (1.3x) of ``bottoms`` and of every level above them."""
+    """Daily mean and peak (1.3x) of ``bottoms`` (each ending on AS_OF) and of every level above
+    them."""
     frames = [
         pl.DataFrame(
             {
                 "unique_id": uid,
-                "ds": [AS_OF - timedelta(days=HISTORY - 1 - d) for d in range(HISTORY)],
+                "ds": [AS_OF - timedelta(days=y.size - 1 - d) for d in range(y.size)],
                 "measure": measure,
                 "y": factor * y,
             }
@@ -687,3 +688,114 @@ def test_a_run_with_no_observed_day_stops_at_the_daily_days_and_says_so() -> Non
     assert out.result.forecast.equals(short.forecast)
     # A daily-only run (no months asked for) has no gap to explain.
     assert extend_horizon(unobserved, short, as_of=AS_OF, months=0).gap is None
+
+
+STEADY = {
+    "total/r1/inference/acme": 300.0,
+    "total/r1/inference/borealis": 200.0,
+    "total/r1/inference/cygnus": 120.0,
+    "total/r1/training/acme": 250.0,
+    "total/r1/training/borealis": 150.0,
+    "total/r2/inference/delta": 400.0,
+}
+
+
+def _steady_fleet(days: int, *, stop_days: int = 0) -> pl.DataFrame:
+    """A flat fleet of ``days`` days (STEADY: GPUs per customer, 3 % noise) in two regions.
+    borealis reads zero on its last ``stop_days`` days (it left)."""
+    rng = np.random.default_rng(37)
+    bottoms = {uid: level * np.exp(rng.normal(0, 0.03, days)) for uid, level in STEADY.items()}
+    for uid, y in bottoms.items():
+        if "/borealis" in uid and stop_days:
+            y[-stop_days:] = 0.0
+    return _with_parents(bottoms)
+
+
+@pytest.mark.parametrize("days", [100, 400])
+def test_a_customer_leaving_is_a_step_down_not_a_trend_for_the_others(days: int) -> None:
+    """borealis (a third of r1) leaves: zero for its last 30 days. The customers still there
+    are flat, and six months out each reads its own level (q50 within 5 %); r1 reads the
+    level of the customers still active, down by borealis's share once, not compounding it;
+    its plan reason names who was left out. Regression: the region's one-off step was its
+    trend and every remaining customer followed its class; on 100 days (random walks) acme's
+    inference peak q50 read 0.62x its level six months out, on 400 days (a growth model
+    chosen by decision backtest) 1.05x."""
+    history = _steady_fleet(days, stop_days=30)
+    short = _flat_result(history, tuple(STEADY))
+    summary = (
+        history.select("unique_id", "measure")
+        .unique()
+        .with_columns(
+            pl.lit(None, pl.String).alias("plan_model"),
+            pl.lit(None, pl.String).alias("plan_reason"),
+        )
+    )
+    ext = extend_horizon(history, replace(short, summary=summary), as_of=AS_OF, months=12)
+    six_months = ext.result.forecast.filter(
+        (pl.col("measure") == "peak") & (pl.col("ds") == AS_OF + timedelta(days=DAYS))
+    )
+
+    def q50(uid: str) -> float:
+        return float(six_months.filter(pl.col("unique_id") == uid)["q50"][0])
+
+    # The stand-in short model holds each series at its last day's value: its level here.
+    today = history.filter((pl.col("measure") == "peak") & (pl.col("ds") == AS_OF))
+    for uid in ("total/r1/inference/acme", "total/r1/training/acme", "total/r1/inference/cygnus"):
+        level = today.filter(pl.col("unique_id") == uid)["y"][0]
+        assert q50(uid) == pytest.approx(level, rel=0.05), uid
+    before = history.filter(
+        (pl.col("measure") == "peak")
+        & (pl.col("unique_id") == "total/r1")
+        & (pl.col("ds") <= AS_OF - timedelta(days=30))
+    )["y"].mean()
+    share = 350.0 / 1020.0  # borealis's GPUs over r1's
+    assert q50("total/r1") == pytest.approx(before * (1 - share), rel=0.05)
+    reasons = ext.result.summary.filter(pl.col("measure") == "peak")
+    for uid in ("total/r1", "total/r1/inference", "total/r1/training"):
+        reason = reasons.filter(pl.col("unique_id") == uid)["plan_reason"][0]
+        assert "borealis (no demand after" in reason, uid
+    assert "borealis" not in (
+        reasons.filter(pl.col("unique_id") == "total/r2")["plan_reason"][0] or ""
+    )
+
+
+def test_a_customer_s_peak_band_is_at_most_its_class_s_and_a_lone_customer_reads_its_class_s() -> (
+    None
+):
+    """A short model whose band widens with the lead (q90 2.8x its q50 six months out, as a
+    seasonal naive with drift does) hands over to a growth model whose band is narrower.
+    Regression: a customer's peak quantiles were its short model's times its class's growth in
+    mean, so the only customer of r1 training, the same series as its class, read a q90 twice
+    its class's past day 30. Now every customer's peak mean and quantiles are at most its
+    class's on every day, and the lone customer reads its class's band."""
+    rng = np.random.default_rng(6)
+    bottoms = _growing(
+        rng,
+        {"total/r1/inference/a": 0.5, "total/r1/inference/b": 0.2, "total/r1/training/solo": 0.3},
+    )
+    history = _with_parents(bottoms)
+    short = _flat_result(history, tuple(bottoms))
+    lead = (pl.col("ds") - pl.lit(AS_OF)).dt.total_days()
+    widening = short.forecast.with_columns(
+        (pl.col("q10") * (1 - 0.004 * lead)).alias("q10"),
+        (pl.col("q90") * (1 + 0.01 * lead)).alias("q90"),
+        (pl.col("q99") * (1 + 0.015 * lead)).alias("q99"),
+    )
+    ext = extend_horizon(history, replace(short, forecast=widening), as_of=AS_OF, months=12)
+    values = ["mean", "q10", "q50", "q90", "q99"]
+    peak = ext.result.forecast.filter(pl.col("measure") == "peak")
+    classes = peak.select(
+        pl.col("unique_id").alias("parent"), "ds", *(pl.col(c).alias(f"{c}_class") for c in values)
+    )
+    customers = (
+        peak.filter(pl.col("unique_id").str.count_matches("/") == 3)
+        .with_columns(pl.col("unique_id").str.replace(r"/[^/]+$", "").alias("parent"))
+        .join(classes, on=["parent", "ds"])
+    )
+    assert customers.height == 3 * DAYS
+    for c in values:
+        assert (customers[c] <= customers[f"{c}_class"] * (1 + 1e-9)).all(), c
+    solo = customers.filter(pl.col("unique_id") == "total/r1/training/solo")
+    for c in values:
+        assert (solo[c] - solo[f"{c}_class"]).abs().max() <= 1e-6 * solo[f"{c}_class"].max(), c
+    assert (solo["q90"] > solo["q50"]).all()
