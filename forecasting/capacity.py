@@ -637,10 +637,10 @@ class CapacityPlan(_Strict):
     def _check_sites(self) -> None:
         """With [[site]] declared, every block sits at a declared site of its own region."""
         ids: set[str] = set()
-        for site in self.site:
-            if site.id in ids:
-                raise ValueError(f"[[site]] id {site.id!r} appears twice; ids must be unique")
-            ids.add(site.id)
+        for declared in self.site:
+            if declared.id in ids:
+                raise ValueError(f"[[site]] id {declared.id!r} appears twice; ids must be unique")
+            ids.add(declared.id)
         if not self.site:
             return
         sites = self.sites
