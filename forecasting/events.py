@@ -129,7 +129,7 @@ def _respelled(
             notes.append(
                 f"event kind {kind!r} ({_rows_named(in_file[kind])}) is read as {best!r} "
                 f"({rows[best]:,} row(s) in the calendars): spelt differently only in case or "
-                "separators, it would be a kind of its own with no past to learn from; write "
+                "separators, it would be a kind of its own, its effect learnt apart; write "
                 f"{best!r}"
             )
     return mapping, notes

@@ -453,10 +453,10 @@ def test_a_kind_spelt_apart_by_case_or_separators_is_read_as_the_known_one(
     assert read.respelled == (
         "event kind 'Model Launch' (row 4) is read as 'model-launch' (3 row(s) in the "
         "calendars): spelt differently only in case or separators, it would be a kind of its "
-        "own with no past to learn from; write 'model-launch'",
+        "own, its effect learnt apart; write 'model-launch'",
         "event kind 'Model_Launch' (row 5) is read as 'model-launch' (3 row(s) in the "
         "calendars): spelt differently only in case or separators, it would be a kind of its "
-        "own with no past to learn from; write 'model-launch'",
+        "own, its effect learnt apart; write 'model-launch'",
     )
     # The other calendars count: their spelling outnumbers this file's one row.
     other = write(tmp_path, HEADER, "Launch,2027-01-14,,,,0,0,", name="b.csv")
