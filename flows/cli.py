@@ -40,6 +40,7 @@ from forecasting.options import (
     Answers,
     DrillOptions,
     ForecastOptions,
+    PipelineOptions,
     ReportOptions,
     WhatIfOptions,
     field_default,
@@ -268,7 +269,7 @@ def cmd_events(args: argparse.Namespace) -> int:
     else:
         from flows.ingest import ingest_events  # same signature as the direct one
 
-    loads = ingest_events(list(args.paths), path)
+    loads = ingest_events(list(args.paths), path, allow_empty=args.allow_empty)
     for table in events_tables(loads, limit=args.limit):
         console.print(table)
     _say_event_problems(loads)
@@ -296,21 +297,19 @@ def _say_event_problems(loads: Sequence[EventsLoaded]) -> None:
                 f"column(s) {load.ignored_columns} are not event columns and were ignored "
                 f"(event columns: {list(EVENTS_SCHEMA)})"
             )
+        lines.extend(load.notes)
         for line in lines:
             say(f"warning: {load.path}: {line}", error=True)
+        # A refused row of a reload: the event it stands for is kept, or out of the calendar.
+        for line in load.kept_lines:
+            say(f"{load.path}: {line}", error=True)
 
 
-def _say_contract_problems(loads: Sequence[ContractsLoaded], warehouse_path: Path) -> None:
+def _say_contract_problems(loads: Sequence[ContractsLoaded]) -> None:
     """Each contract book that failed, its warnings, and each refused entry with its row,
-    field and rule, one line each."""
-    from forecasting import contracts, warehouse
+    field and rule and what the book holds for it now, one line each."""
+    from forecasting import contracts
 
-    with warehouse.connect(warehouse_path, read_only=True) as wh:
-        stored = wh.contracts()
-    # A refused entry whose id the book holds from another file leaves that version in force:
-    # "the other entries were kept" did not say that a deal refused at p=1.5 still counts at
-    # the p=0.5 an earlier file gave it.
-    in_force = dict(zip(stored["id"].to_list(), stored["source"].to_list(), strict=True))
     for load in loads:
         if load.status == "failed":
             say(failed_line(load.message), error=True)
@@ -320,10 +319,10 @@ def _say_contract_problems(loads: Sequence[ContractsLoaded], warehouse_path: Pat
             line = contracts.Refusal(
                 row=refused["row_number"], **{k: v for k, v in refused.items() if k != "row_number"}
             ).message
-            kept = in_force.get(refused.get("contract_id") or "")
-            if kept is not None:
-                line += f"; the book keeps {refused['contract_id']!r} as {kept} loaded it"
-            say(f"refused {line}", error=True)
+            # "the other entries were kept" left unsaid that the refused one was dropped, or
+            # that an earlier version of it still counts.
+            outcome = load.outcomes.get(refused["row_number"])
+            say(f"refused {line}" + (f"; {outcome}" if outcome else ""), error=True)
 
 
 def cmd_contracts(args: argparse.Namespace) -> int:
@@ -342,13 +341,13 @@ def cmd_contracts(args: argparse.Namespace) -> int:
         else:
             from flows.ingest import ingest_contracts  # same signature as the direct one
 
-        loads = ingest_contracts(list(args.paths), path)
+        loads = ingest_contracts(list(args.paths), path, allow_empty=args.allow_empty)
         console.print(contract_loads_table(loads))
     with warehouse.connect(path, read_only=True) as wh:
         stored = wh.contracts()
     book = contracts.book_of(stored)
     console.print(contracts_table(contracts.contract_list(book), limit=args.limit))
-    _say_contract_problems(loads, path)
+    _say_contract_problems(loads)
     if any(load.status == "failed" for load in loads):
         return EXIT_FAILED
     refused_count = sum(len(load.refused) for load in loads)
@@ -889,7 +888,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     from flows.pipeline import pipeline_flow
     from flows.tables import events_tables, fallback_lines, pipeline_summary, report_table
     from forecasting.capacity import load_capacity
-    from forecasting.options import PipelineOptions
     from forecasting.traces.outages import read_outage_calendar
 
     if args.inbox is not None and not args.inbox.is_dir():
@@ -909,6 +907,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         inbox=args.inbox,
         events=args.events,
         contracts=args.contracts,
+        allow_empty=args.allow_empty,
         forecast=_model(
             ForecastOptions,
             horizon_days=args.horizon,
@@ -938,7 +937,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         for table in events_tables(outcome.events, limit=50)[1:]:
             console.print(table)
     _say_event_problems(outcome.events)
-    _say_contract_problems(outcome.contracts, paths.warehouse)
+    _say_contract_problems(outcome.contracts)
     for line in pipeline_summary(outcome, seconds=time.perf_counter() - started):
         say(line)
     if any(r.status == "failed" for r in outcome.ingested):
@@ -1004,6 +1003,13 @@ def _option(
     kwargs.setdefault("type", type(field_default(model, field)))
     parser.add_argument(
         flag, default=field_default(model, field), help=field_help(model, field), **kwargs
+    )
+
+
+def _allow_empty_option(p: argparse.ArgumentParser) -> None:
+    """--allow-empty: a file with no entries empties what it loaded before, on purpose."""
+    p.add_argument(
+        "--allow-empty", action="store_true", help=field_help(PipelineOptions, "allow_empty")
     )
 
 
@@ -1094,11 +1100,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", type=Path, nargs="*", metavar="FILE", help="CSV or Parquet calendars")
     p.add_argument("--strict", action="store_true", help="exit 1 if any row was refused")
     p.add_argument("--limit", type=int, default=50, help="events to show (default 50)")
+    _allow_empty_option(p)
 
     p = add("contracts", cmd_contracts, "load contract books (signed and pipeline), or list them")
     p.add_argument("paths", type=Path, nargs="*", metavar="FILE", help="TOML or CSV books")
     p.add_argument("--strict", action="store_true", help="exit 1 if any contract was refused")
     p.add_argument("--limit", type=int, default=50, help="contracts to show (default 50)")
+    _allow_empty_option(p)
 
     p = add("forecast", cmd_forecast, "forecast demand per level with quantiles and store the run")
     p.add_argument(
@@ -1183,6 +1191,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--contracts", type=Path, action="append", default=[], help="contract book to load first"
     )
+    _allow_empty_option(p)
     _option(p, "--paths", ForecastOptions, "n_paths")
     _option(p, "--horizon", ForecastOptions, "horizon_days", type=horizon_days)
     _option(p, "--horizon-months", ForecastOptions, "horizon_months")

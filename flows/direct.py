@@ -53,14 +53,18 @@ def ingest_files(
     return results
 
 
-def ingest_events(paths: list[Path], warehouse_path: Path) -> list[runs.EventsLoaded]:
+def ingest_events(
+    paths: list[Path], warehouse_path: Path, *, allow_empty: bool = False
+) -> list[runs.EventsLoaded]:
     """Load event calendars, as the ingest-events flow does."""
-    return [runs.load_events_file(path, warehouse_path) for path in paths]
+    return [runs.load_events_file(p, warehouse_path, allow_empty=allow_empty) for p in paths]
 
 
-def ingest_contracts(paths: list[Path], warehouse_path: Path) -> list[runs.ContractsLoaded]:
+def ingest_contracts(
+    paths: list[Path], warehouse_path: Path, *, allow_empty: bool = False
+) -> list[runs.ContractsLoaded]:
     """Load contract books, as the ingest-contracts flow does."""
-    return [runs.load_contracts_file(path, warehouse_path) for path in paths]
+    return [runs.load_contracts_file(p, warehouse_path, allow_empty=allow_empty) for p in paths]
 
 
 def _chunk(work: Callable[[pl.DataFrame], object], chunk: list[pl.DataFrame]) -> list[object]:

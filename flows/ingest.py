@@ -88,9 +88,9 @@ def ingest_inbox(inbox: Path, warehouse_path: Path) -> list[IngestResult]:
 @task(
     retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=_transient, tags=["warehouse-writer"]
 )
-def load_events(path: Path, warehouse_path: Path) -> EventsLoaded:
+def load_events(path: Path, warehouse_path: Path, allow_empty: bool = False) -> EventsLoaded:
     """Read one events calendar and make its good rows the warehouse's events from that file."""
-    loaded = runs.load_events_file(path, warehouse_path)
+    loaded = runs.load_events_file(path, warehouse_path, allow_empty=allow_empty)
     logger = get_run_logger()
     if loaded.status == "failed":
         logger.error("%s", loaded.message)
@@ -106,17 +106,20 @@ def load_events(path: Path, warehouse_path: Path) -> EventsLoaded:
 
 
 @flow(name="ingest-events", log_prints=True)
-def ingest_events(paths: list[Path], warehouse_path: Path) -> list[EventsLoaded]:
-    """Load event calendars (launches, migrations, holidays) for the forecast to use."""
-    return [load_events(path, warehouse_path) for path in paths]
+def ingest_events(
+    paths: list[Path], warehouse_path: Path, allow_empty: bool = False
+) -> list[EventsLoaded]:
+    """Load event calendars (launches, migrations, holidays) for the forecast to use;
+    ``allow_empty`` loads one with no rows over what it loaded before (emptying it)."""
+    return [load_events(path, warehouse_path, allow_empty) for path in paths]
 
 
 @task(
     retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=_transient, tags=["warehouse-writer"]
 )
-def load_contracts(path: Path, warehouse_path: Path) -> ContractsLoaded:
+def load_contracts(path: Path, warehouse_path: Path, allow_empty: bool = False) -> ContractsLoaded:
     """Read one contract book and make its good entries the warehouse's contracts from it."""
-    loaded = runs.load_contracts_file(path, warehouse_path)
+    loaded = runs.load_contracts_file(path, warehouse_path, allow_empty=allow_empty)
     logger = get_run_logger()
     if loaded.status == "failed":
         logger.error("%s", loaded.message)
@@ -134,6 +137,9 @@ def load_contracts(path: Path, warehouse_path: Path) -> ContractsLoaded:
 
 
 @flow(name="ingest-contracts", log_prints=True)
-def ingest_contracts(paths: list[Path], warehouse_path: Path) -> list[ContractsLoaded]:
-    """Load contract books (signed contracts and pipeline deals) for the forecast to apply."""
-    return [load_contracts(path, warehouse_path) for path in paths]
+def ingest_contracts(
+    paths: list[Path], warehouse_path: Path, allow_empty: bool = False
+) -> list[ContractsLoaded]:
+    """Load contract books (signed contracts and pipeline deals) for the forecast to apply;
+    ``allow_empty`` loads one with no entries over what it loaded before (emptying it)."""
+    return [load_contracts(path, warehouse_path, allow_empty) for path in paths]

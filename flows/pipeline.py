@@ -74,18 +74,29 @@ def pipeline_flow(
             logger.warning(
                 "no new telemetry in %s; forecasting on what the warehouse holds", options.inbox
             )
-    calendars = ingest_events(options.events, warehouse_path) if options.events else []
+    allow_empty = options.allow_empty
+    calendars = (
+        ingest_events(options.events, warehouse_path, allow_empty=allow_empty)
+        if options.events
+        else []
+    )
     for load in calendars:
         if load.status == "failed":
             logger.error("events file not loaded: %s", load.message)
-        for line in load.unmatched:
+        for line in [*load.unmatched, *load.notes, *load.kept_lines]:
             logger.warning("%s: %s", load.path, line)
-    books = ingest_contracts(options.contracts, warehouse_path) if options.contracts else []
+    books = (
+        ingest_contracts(options.contracts, warehouse_path, allow_empty=allow_empty)
+        if options.contracts
+        else []
+    )
     for book in books:
         if book.status == "failed":
             logger.error("contract book not loaded: %s", book.message)
         elif book.refused:
             logger.warning("%s: %d contract(s) refused", book.path, len(book.refused))
+        for line in book.outcomes.values():
+            logger.warning("%s: refused entry: %s", book.path, line)
         for line in book.warnings:
             logger.warning("%s: %s", book.path, line)
     # A stop signal whose exception a step swallowed stops the run here, not a step later.

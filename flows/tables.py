@@ -94,7 +94,8 @@ def events_tables(loads: Sequence[EventsLoaded], *, limit: int) -> list[Table]:
     """Per calendar file what was loaded, then the refused and replaced rows with row, column
     and rule."""
     summary = Table(title="events", title_justify="left")
-    for name in ("file", "status", "loaded", "replaced", "duplicates", "refused"):
+    # kept: events loaded before whose new row was refused, left in force until it is fixed.
+    for name in ("file", "status", "loaded", "replaced", "duplicates", "refused", "kept"):
         summary.add_column(name, justify="left" if name in ("file", "status") else "right")
     refused = Table(title="refused event rows (and duplicates replaced)", title_justify="left")
     for name in ("file", "row", "column", "rule", "value"):
@@ -108,6 +109,7 @@ def events_tables(loads: Sequence[EventsLoaded], *, limit: int) -> list[Table]:
             _n(load.replaced),
             _n(load.duplicates),
             _n(len(load.refused)),
+            _n(load.kept),
         )
         # Replaced duplicates are listed with the refused rows: neither is loaded, and each
         # names the file, the row and the row that won.
@@ -126,7 +128,8 @@ def events_tables(loads: Sequence[EventsLoaded], *, limit: int) -> list[Table]:
 def contract_loads_table(loads: Sequence[ContractsLoaded]) -> Table:
     """Per book file: its status, contracts loaded (signed, pipeline), replaced and refused."""
     table = Table(title="contract books", title_justify="left")
-    for name in ("file", "status", "loaded", "signed", "pipeline", "replaced", "refused"):
+    # kept: contracts loaded before whose new entry was refused, in force until it is fixed.
+    for name in ("file", "status", "loaded", "signed", "pipeline", "replaced", "refused", "kept"):
         table.add_column(name, justify="left" if name in ("file", "status") else "right")
     for load in loads:
         table.add_row(
@@ -134,6 +137,7 @@ def contract_loads_table(loads: Sequence[ContractsLoaded]) -> Table:
             Text(load.status),
             *(_n(n) for n in (load.loaded, load.signed, load.pipeline, load.replaced)),
             _n(len(load.refused)),
+            _n(load.kept),
         )
     return table
 
@@ -978,11 +982,20 @@ def pipeline_summary(outcome: PipelineOutcome, *, seconds: float) -> list[str]:
     failed = [r for r in outcome.ingested if r.status == "failed"]
     refused_events = sum(len(load.refused) for load in outcome.events)
     refused_contracts = sum(len(load.refused) for load in outcome.contracts)
+    # An emptied book or calendar is refused whole: the run forecasts with the stored one.
+    unread = sum(load.status == "failed" for load in outcome.events) + sum(
+        load.status == "failed" for load in outcome.contracts
+    )
     return [
         f"data: {len(loaded)} new file(s), {rows:,} rows loaded, {quarantined:,} quarantined"
         + (f"; {len(failed)} file(s) failed (each listed above with why)" if failed else "")
         + (f"; {refused_events} event row(s) refused (listed above)" if refused_events else "")
         + (f"; {refused_contracts} contract(s) refused (listed above)" if refused_contracts else "")
+        + (
+            f"; {unread} event calendar(s) or contract book(s) not loaded (listed above)"
+            if unread
+            else ""
+        )
         + (f"; newest telemetry {stale} days old" if stale else ""),
         f"forecast {f.run_id}: {f.series:,} series, history to {f.as_of}{accuracy}"
         + (f"; {f.events} known event(s)" if f.events else "")

@@ -604,9 +604,13 @@ class CapacityPlan(_Strict):
             if block.id in seen:
                 raise ValueError(f"block id {block.id!r} appears twice; ids must be unique")
             seen.add(block.id)
-        names = [c.name for c in self.candidate]
-        if len(names) != len(set(names)):
-            raise ValueError("candidate names must be unique")
+        names: set[str] = set()
+        for candidate in self.candidate:
+            if candidate.name in names:
+                raise ValueError(
+                    f"candidate name {candidate.name!r} appears twice; names must be unique"
+                )
+            names.add(candidate.name)
         self._check_sites()
         self._check_gpu_types()
         self._check_candidate_regions()
@@ -632,9 +636,11 @@ class CapacityPlan(_Strict):
 
     def _check_sites(self) -> None:
         """With [[site]] declared, every block sits at a declared site of its own region."""
-        ids = [s.id for s in self.site]
-        if len(ids) != len(set(ids)):
-            raise ValueError("[[site]] ids must be unique")
+        ids: set[str] = set()
+        for declared in self.site:
+            if declared.id in ids:
+                raise ValueError(f"[[site]] id {declared.id!r} appears twice; ids must be unique")
+            ids.add(declared.id)
         if not self.site:
             return
         sites = self.sites

@@ -392,7 +392,7 @@ class Refusal:
         got = "" if self.value is None else f" (got {self.value!r})"
         return (
             f"{where}: contract row {self.row}{who} field {self.field}: {self.rule}{got}; "
-            "fix the entry and load the book again (the other entries were kept)"
+            "fix the entry and load the book again"
         )
 
 

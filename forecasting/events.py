@@ -19,12 +19,20 @@ after today`` (past the longest plan), ``unknown workload class``, ``not an inte
 ``announced after the event's date``, ``announced after today``. Good rows are kept; within a
 file the later row of an event (same name, date and scope) wins, and each earlier one is named
 in :attr:`EventsRead.duplicate_rows` with the row that replaced it.
+
+An event's kind is one name however it is typed: a kind spelt differently from another only in
+case or separators (``Model Launch``, ``model_launch`` beside ``model-launch``) is read as the
+spelling with the most rows in the file and the calendars already loaded (:func:`read_events`'s
+``known_kinds``), with a note (:attr:`EventsRead.respelled`); it would otherwise be a kind of
+its own, with no past occurrence to learn from.
 """
 
 from __future__ import annotations
 
 import csv
 import gzip
+import re
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -42,6 +50,8 @@ __all__ = [
     "EventsRead",
     "events_for_series",
     "holidays_known_by",
+    "kind_spelling",
+    "kinds_without_past",
     "read_events",
 ]
 
@@ -73,6 +83,63 @@ class EventsRead:
     # The replaced rows (row_number, column, rule, value): each names the row that won.
     duplicate_rows: pl.DataFrame
     ignored_columns: tuple[str, ...]
+    # Per refused row: its row number and the key cells read from it (EVENT_KEY columns; a
+    # column absent could not be read, a None scope is "every value"), so a reload can tell
+    # which stored event the broken row is.
+    refused_keys: tuple[tuple[int, dict[str, Any]], ...] = ()
+    # One note per kind read under another spelling (case or separators).
+    respelled: tuple[str, ...] = ()
+
+    @property
+    def rows(self) -> int:
+        """The file's data rows: loaded, refused and replaced by a later duplicate."""
+        return self.events.height + self.problems.height + self.duplicates
+
+
+def kind_spelling(kind: str) -> str:
+    """A kind in one spelling: lower case, runs of blanks, '_' and '.' as one '-'."""
+    return re.sub(r"[\s_.-]+", "-", kind.strip().lower()).strip("-")
+
+
+def _respelled(
+    judged: pl.DataFrame, known_kinds: Mapping[str, int]
+) -> tuple[dict[str, str], list[str]]:
+    """Each kind of the file that another spelling (case, separators) of it outnumbers, to that
+    spelling, and one note per kind so read. The spelling with the most rows in the file and
+    ``known_kinds`` (other calendars) wins; a tie goes to the one already in one spelling."""
+    rows: dict[str, int] = dict(known_kinds)
+    in_file: dict[str, list[int]] = {}
+    for i, kind in judged.select(_ROW, "event").iter_rows():
+        if kind is not None:
+            rows[kind] = rows.get(kind, 0) + 1
+            in_file.setdefault(kind, []).append(i)
+    groups: dict[str, list[str]] = {}
+    for kind in rows:
+        groups.setdefault(kind_spelling(kind), []).append(kind)
+    mapping: dict[str, str] = {}
+    notes = []
+    for spelt, names in groups.items():
+        if len(names) < 2:
+            continue
+        best = max(sorted(names), key=lambda k: (rows[k], k == spelt))
+        for kind in names:
+            if kind == best or kind not in in_file:
+                continue
+            mapping[kind] = best
+            notes.append(
+                f"event kind {kind!r} ({_rows_named(in_file[kind])}) is read as {best!r} "
+                f"({rows[best]:,} row(s) in the calendars): spelt differently only in case or "
+                "separators, it would be a kind of its own, its effect learnt apart; write "
+                f"{best!r}"
+            )
+    return mapping, notes
+
+
+def _rows_named(rows: list[int]) -> str:
+    """'row 3' or 'rows 3, 7, 9 and 2 more'."""
+    shown = ", ".join(map(str, rows[:3]))
+    more = f" and {len(rows) - 3} more" if len(rows) > 3 else ""
+    return f"row{'s' if len(rows) > 1 else ''} {shown}{more}"
 
 
 # A CSV line's own fault, found before its cells are read (columns of the raw frame).
@@ -252,10 +319,33 @@ def _duplicate_rows(good: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(found, schema=schema)
 
 
-def read_events(path: Path, *, today: date | None = None) -> EventsRead:
+def _refused_keys(refused: pl.DataFrame) -> tuple[tuple[int, dict[str, Any]], ...]:
+    """Per refused row, the EVENT_KEY cells that can be read: not the cell at fault, no cell of
+    a line whose fields do not line up, no date that is not one, no unknown class."""
+    found: list[tuple[int, dict[str, Any]]] = []
+    for row in refused.iter_rows(named=True):
+        if row["column"] == "(row)":
+            found.append((row[_ROW], {}))
+            continue
+        known = {
+            c: row[c]
+            for c in EVENT_KEY
+            if c != row["column"]
+            and not (c in ("event", "date") and row[c] is None)
+            and not (c == "workload_class" and row[c] is not None and row[c] not in _CLASSES)
+        }
+        found.append((row[_ROW], known))
+    return tuple(found)
+
+
+def read_events(
+    path: Path, *, today: date | None = None, known_kinds: Mapping[str, int] | None = None
+) -> EventsRead:
     """The events of one calendar file; bad rows come back in ``problems``, never silently.
 
-    ``today`` (default: the UTC clock's) bounds ``announced`` and how far ahead a date may be."""
+    ``today`` (default: the UTC clock's) bounds ``announced`` and how far ahead a date may be.
+    ``known_kinds`` counts the rows of each kind in the other calendars loaded: a kind spelt
+    differently only in case or separators is read as the spelling with the most rows."""
     raw = _raw(path)
     missing = [c for c in REQUIRED_COLUMNS if c not in raw.columns]
     if missing:
@@ -265,6 +355,9 @@ def read_events(path: Path, *, today: date | None = None) -> EventsRead:
             f"{list(REQUIRED_COLUMNS)} and may have {optional}; found {raw.columns}"
         )
     judged = _judged(raw, today=today or datetime.now(UTC).date())
+    mapping, respelled = _respelled(judged, known_kinds or {})
+    if mapping:
+        judged = judged.with_columns(pl.col("event").replace(mapping))
     good = judged.filter(pl.col("rule").is_null())
     events = good.unique(EVENT_KEY, keep="last", maintain_order=True).sort(_ROW)
     return EventsRead(
@@ -278,6 +371,8 @@ def read_events(path: Path, *, today: date | None = None) -> EventsRead:
         ignored_columns=tuple(
             c for c in raw.columns if c not in EVENTS_SCHEMA and c not in (_LINE_RULE, _LINE)
         ),
+        refused_keys=_refused_keys(judged.filter(pl.col("rule").is_not_null())),
+        respelled=tuple(respelled),
     )
 
 
@@ -300,6 +395,30 @@ def events_for_series(
         if value is not None
     ]
     return events.filter(*overlaps) if overlaps else events
+
+
+def kinds_without_past(
+    events: pl.DataFrame, kinds: Collection[str], *, first: date | None, last: date
+) -> list[str]:
+    """One warning per kind of ``kinds`` with a date after ``last`` (the newest telemetry day,
+    or today) and no occurrence in ``events`` from ``first`` (the oldest telemetry day; None:
+    any) to ``last``: Prophet learns a kind's effect from its occurrences inside the history,
+    so its future dates change no forecast."""
+    warnings = []
+    for kind in sorted(set(kinds)):
+        dates = events.filter(pl.col("event") == kind)["date"]
+        future = sorted(d for d in dates.to_list() if d > last)
+        past = [d for d in dates.to_list() if d <= last and (first is None or d >= first)]
+        if not future or past:
+            continue
+        since = f"from {first} " if first is not None else ""
+        shown = ", ".join(map(str, future[:3])) + (" ..." if len(future) > 3 else "")
+        warnings.append(
+            f"event kind {kind!r} has no occurrence {since}to {last} in the calendars loaded: "
+            f"Prophet cannot learn its effect, so its future date(s) {shown} change no "
+            "forecast; add its past occurrences, or spell it as a kind that has them"
+        )
+    return warnings
 
 
 def holidays_known_by(events: pl.DataFrame, day: date) -> pl.DataFrame:

@@ -248,6 +248,11 @@ class PipelineOptions(BaseModel):
     contracts: list[Path] = Field(
         default_factory=list, description="contract books (signed and pipeline) to load first"
     )
+    allow_empty: bool = Field(
+        default=False,
+        description="load an events file or book with no entries over one it loaded before "
+        "(emptying it); without it such a file is refused, as a truncated one would wipe it",
+    )
     forecast: ForecastOptions = Field(default_factory=ForecastOptions)
     drill: DrillOptions = Field(default_factory=DrillOptions)
     report: ReportOptions = Field(default_factory=ReportOptions)

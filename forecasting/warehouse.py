@@ -700,21 +700,33 @@ class Warehouse:
 
     # --- known events -------------------------------------------------------------------------
 
-    def replace_events(self, source: str, events: pl.DataFrame) -> int:
-        """Make ``events`` (EVENTS_SCHEMA) the events of ``source``; return how many it replaced.
+    def replace_events(
+        self, source: str, events: pl.DataFrame, *, keep: pl.DataFrame | None = None
+    ) -> int:
+        """Make ``events`` (EVENTS_SCHEMA) the events of ``source``, with the stored rows of
+        ``keep`` (rows of the ``events`` table) left as they were; return how many of its
+        stored events it removed or replaced.
 
         A calendar file is the authority for its own events: loading it again replaces what it
         loaded before (so a corrected date does not leave the old one behind), and a rerun
-        changes nothing. Events of other sources stay.
+        changes nothing. Events of other sources stay. ``keep`` holds the stored events whose
+        new row was refused: they stay, with their load time, until the row is fixed.
         """
         frame = events.select(EVENTS_SCHEMA.names()).with_columns(
             pl.lit(source).alias("source"), pl.lit(datetime.now(UTC)).alias("loaded_at")
         )
+        kept = 0 if keep is None else keep.height
         with self.transaction():
             replaced = int(self._scalar("SELECT count(*) FROM events WHERE source = ?", [source]))
             self._con.execute("DELETE FROM events WHERE source = ?", [source])
             self._insert_frame("events", frame)
-        return replaced
+            if keep is not None and keep.height:
+                self._insert_frame("events", keep.select(frame.columns))
+        return replaced - kept
+
+    def events_of(self, source: str) -> pl.DataFrame:
+        """The stored events of one calendar file (every column of the ``events`` table)."""
+        return self.query("SELECT * FROM events WHERE source = ? ORDER BY date, event", [source])
 
     def events(self) -> pl.DataFrame:
         """Every known event (EVENTS_SCHEMA), one row per name, date and scope, by date.
@@ -739,23 +751,31 @@ class Warehouse:
 
     # --- the contract book ----------------------------------------------------------------------
 
-    def replace_contracts(self, source: str, contracts: pl.DataFrame) -> int:
+    def replace_contracts(
+        self, source: str, contracts: pl.DataFrame, *, keep: Sequence[str] = ()
+    ) -> int:
         """Make ``contracts`` (the ``contracts`` table's columns but source and loaded_at) the
-        book of ``source``; return how many contracts of that source it replaced.
+        book of ``source``, keeping its stored contracts with an id in ``keep`` as they were;
+        return how many contracts of that source it removed or replaced.
 
         As with events, a book file is the authority for its own contracts: loading it again
         replaces what it loaded before (a deal dropped from the file leaves the book), a rerun
-        changes nothing, and the contracts of other files stay.
+        changes nothing, and the contracts of other files stay. ``keep`` holds the ids whose
+        new version was refused: the version loaded before stays until the entry is fixed.
         """
         columns = [c for c in _CONTRACT_COLUMNS if c not in ("source", "loaded_at")]
         frame = contracts.select(columns).with_columns(
             pl.lit(source).alias("source"), pl.lit(datetime.now(UTC)).alias("loaded_at")
         )
         with self.transaction():
-            replaced = int(
+            before = int(self._scalar("SELECT count(*) FROM contracts WHERE source = ?", [source]))
+            self._con.execute(
+                "DELETE FROM contracts WHERE source = ? AND NOT list_contains(?, id)",
+                [source, list(keep)],
+            )
+            replaced = before - int(
                 self._scalar("SELECT count(*) FROM contracts WHERE source = ?", [source])
             )
-            self._con.execute("DELETE FROM contracts WHERE source = ?", [source])
             self._insert_frame("contracts", frame)
         return replaced
 

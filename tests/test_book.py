@@ -155,6 +155,110 @@ def test_reloading_a_book_replaces_its_own_contracts_and_keeps_other_files(
     assert ids == {c.id for c in kept} | {"acme-r1", "neo-r1"}
 
 
+def test_a_reload_whose_entry_gained_a_typo_keeps_the_version_loaded_before(
+    tmp_path: Path, warehouse_path: Path
+) -> None:
+    """The sample book reloaded with term_end "2028-07-32" on the signed helios-training-2027
+    ramp dropped it from the warehouse (6 -> 5 contracts) while the refusal said "the other
+    entries were kept". The version loaded before stays in force until the entry is fixed,
+    and the refusal says so; the fixed entry then replaces it."""
+    book = tmp_path / "book.toml"
+    text = sample_contracts().read_text(encoding="utf-8")
+    book.write_text(text, encoding="utf-8")
+    runs.load_contracts_file(book, warehouse_path)
+    typo = text.replace("term_end = 2028-07-31", 'term_end = "2028-07-32"')
+    assert typo != text
+    book.write_text(typo, encoding="utf-8")
+    loaded = runs.load_contracts_file(book, warehouse_path)
+    assert (loaded.loaded, loaded.replaced, loaded.kept) == (5, 5, 1)
+    assert list(loaded.outcomes.values()) == [
+        f"kept the version of 'helios-training-2027' loaded on {date.today()} until it is fixed"
+    ]
+    stored = {c.id: c for c in runs.contract_book(warehouse_path).contracts}
+    assert stored["helios-training-2027"].term_end == date(2028, 7, 31)
+    assert len(stored) == 6
+    book.write_text(text.replace("term_end = 2028-07-31", "term_end = 2028-08-31"), "utf-8")
+    fixed = runs.load_contracts_file(book, warehouse_path)
+    assert (fixed.loaded, fixed.replaced, fixed.kept) == (6, 6, 0)
+    stored = {c.id: c for c in runs.contract_book(warehouse_path).contracts}
+    assert stored["helios-training-2027"].term_end == date(2028, 8, 31)
+
+
+def test_a_refused_entry_without_a_readable_id_keeps_every_contract_the_file_lacks(
+    tmp_path: Path, warehouse_path: Path
+) -> None:
+    """An entry whose id was blanked cannot be matched to a stored contract: it may be any the
+    new version lacks, so all of those stay (a deal merely dropped from the file too, named);
+    an entry refused on its first load is said to be out of the book."""
+    book = tmp_path / "book.toml"
+    book.write_text(BOOK, encoding="utf-8")
+    runs.load_contracts_file(book, warehouse_path)
+    book.write_text(BOOK.replace('id = "acme-r1"', 'id = ""'), encoding="utf-8")
+    loaded = runs.load_contracts_file(book, warehouse_path)
+    assert (loaded.loaded, loaded.kept) == (1, 1)
+    assert list(loaded.outcomes.values()) == [
+        "its id cannot be read, so the 1 contract(s) this file loaded before and this version "
+        f"lacks ('acme-r1') are kept as loaded on {date.today()} until it is fixed"
+    ]
+    assert {c.id for c in runs.contract_book(warehouse_path).contracts} == {"acme-r1", "neo-r1"}
+    other = tmp_path / "other.toml"
+    other.write_text(BOOK.replace("-r1", "-r2").replace("0.5", "1.5"), "utf-8")
+    fresh = runs.load_contracts_file(other, warehouse_path)
+    assert list(fresh.outcomes.values()) == ["'neo-r2' is out of the book until it is fixed"]
+
+
+CSV_BOOK = (
+    "id,customer,workload_class,region,ramp,term_end,status,probability\n"
+    "good,acme,inference,r1,2027-01-01:10,2027-12-31,signed,\n"
+    "deal,acme,inference,r1,2027-01-01:10,2027-12-31,pipeline,0.5\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "full", "emptied", "holds"),
+    [
+        ("book.toml", BOOK, "", "no [[contract]] tables"),
+        (
+            "book.toml",
+            BOOK,
+            BOOK.split("[[contract]]")[0] + "# cut here\n",
+            "no [[contract]] tables",
+        ),
+        ("book.csv", CSV_BOOK, CSV_BOOK.splitlines()[0] + "\n", "no data rows"),
+    ],
+)
+def test_an_emptied_book_over_a_loaded_one_is_refused_unless_allowed(
+    tmp_path: Path,
+    warehouse_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    full: str,
+    emptied: str,
+    holds: str,
+) -> None:
+    """A 0-byte, comment-only or header-only book reloaded over 2 contracts removed both
+    without a warning (exit 0, "contract book (0)"). It is refused in one line naming the file
+    and what it would remove (exit 1, the book unchanged); --allow-empty empties it."""
+    monkeypatch.setattr(cli.console, "width", 400)
+    book = tmp_path / name
+    book.write_text(full, encoding="utf-8")
+    wh = str(warehouse_path)
+    assert main(["contracts", str(book), "--warehouse", wh]) == 0
+    book.write_text(emptied, encoding="utf-8")
+    capsys.readouterr()
+    assert main(["contracts", str(book), "--warehouse", wh]) == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert (
+        f"{book} holds {holds}; it would remove the 2 contract(s) loaded from it on "
+        f"{date.today()}, so nothing was changed (a truncated or emptied file?); to empty it "
+        "on purpose, load it again with --allow-empty" in err
+    )
+    assert len(runs.contract_book(warehouse_path).contracts) == 2
+    assert main(["contracts", str(book), "--warehouse", wh, "--allow-empty"]) == 0
+    assert not runs.contract_book(warehouse_path).contracts
+
+
 def test_an_id_in_two_books_with_other_terms_is_warned(
     tmp_path: Path, warehouse_path: Path
 ) -> None:

@@ -319,6 +319,27 @@ def test_duplicate_block_id_is_named() -> None:
     ]
 
 
+def test_duplicate_candidate_name_and_site_id_are_named() -> None:
+    """A repeated [[candidate]] name or [[site]] id read "candidate names must be unique" /
+    "[[site]] ids must be unique" without saying which; each is now named, as a block id is."""
+    document = tomllib.loads(sample_capacity().read_text(encoding="utf-8"))
+    name = document["candidate"][0]["name"]
+    document["candidate"].append(dict(document["candidate"][0]))
+    with pytest.raises(CapacityError) as raised:
+        parse_capacity(tomli_w.dumps(document), source="plan.toml")
+    assert str(raised.value).splitlines()[1:] == [
+        f"  plan: candidate name {name!r} appears twice; names must be unique"
+    ]
+    document = tomllib.loads(sample_capacity().read_text(encoding="utf-8"))
+    site = document["site"][0]["id"]
+    document["site"].append(dict(document["site"][0]))
+    with pytest.raises(CapacityError) as raised:
+        parse_capacity(tomli_w.dumps(document), source="plan.toml")
+    assert str(raised.value).splitlines()[1:] == [
+        f"  plan: [[site]] id {site!r} appears twice; ids must be unique"
+    ]
+
+
 def test_missing_policy_is_named() -> None:
     """A plan without a policy for some class names the class."""
     text = POLICIES.replace('[policy.batch]\ntier = "t3"\npriority = 4\n', "")

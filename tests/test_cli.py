@@ -571,6 +571,14 @@ def test_the_run_summary_counts_the_files_that_failed() -> None:
     assert pipeline_summary(counted, seconds=1.0)[0].endswith(
         "; 3 event row(s) refused (listed above); 2 contract(s) refused (listed above)"
     )
+    # An emptied book refused whole is counted: the run forecast with the stored book.
+    emptied = ContractsLoaded(path=Path("book.toml"), status="failed", message="holds no ...")
+    counted = clean.model_copy(update={"contracts": [emptied]})
+    assert pipeline_summary(counted, seconds=1.0)[0].endswith(
+        "; 1 event calendar(s) or contract book(s) not loaded (listed above)"
+    )
+    # --allow-empty reaches the run's loads.
+    assert build_parser().parse_args(["run", "--allow-empty"]).allow_empty
 
 
 def test_a_run_planned_to_its_daily_days_only_says_why() -> None:

@@ -15,6 +15,7 @@ from forecasting.events import (
     EventsFileError,
     events_for_series,
     holidays_known_by,
+    kinds_without_past,
     read_events,
 )
 from forecasting.forecast import ForecastSettings, forecast_series, mase
@@ -339,3 +340,153 @@ def test_an_events_header_reads_in_any_case(tmp_path: Path) -> None:
     path = write(tmp_path, HEADER.title(), "launch,2026-01-01,us-east,,,0,7,")
     read = read_events(path)
     assert read.events["event"].to_list() == ["launch"] and read.problems.is_empty()
+
+
+# --- reloading a calendar ----------------------------------------------------------------------
+
+
+def test_a_reload_whose_row_gained_a_typo_keeps_the_event_loaded_before(tmp_path: Path) -> None:
+    """A calendar reloaded with one date typed 2027-01-41 dropped the stored 2027-01-14 launch
+    (13 -> 12 events; the only announced future launch gone) while the row was only refused.
+    The event the broken row stands for (same kind and scope, its date unreadable) is kept as
+    loaded before, and a line names it; fixed, the row replaces it."""
+    from forecasting import warehouse
+    from forecasting.runs import load_events_file
+
+    wh = tmp_path / "wh.duckdb"
+    good = [
+        HEADER,
+        "model-launch,2026-11-05,us-east,inference,acme,0,7,",
+        "model-launch,2027-01-14,us-east,inference,beta,0,7,",
+    ]
+    path = write(tmp_path, *good)
+    assert load_events_file(path, wh).loaded == 2
+    write(tmp_path, *good[:2], "model-launch,2027-01-41,us-east,inference,beta,0,7,")
+    loaded = load_events_file(path, wh)
+    assert (loaded.loaded, loaded.replaced, loaded.kept) == (1, 1, 1)
+    assert loaded.kept_lines == [
+        "row 2 refused: kept the version of 'model-launch' on 2027-01-14 (region 'us-east', "
+        "workload_class 'inference', customer 'beta') loaded on "
+        f"{date.today()} until it is fixed"
+    ]
+    with warehouse.connect(wh, read_only=True) as store:
+        assert store.events()["date"].to_list() == [date(2026, 11, 5), date(2027, 1, 14)]
+    write(tmp_path, *good[:2], "model-launch,2027-01-15,us-east,inference,beta,0,7,")
+    fixed = load_events_file(path, wh)
+    assert (fixed.loaded, fixed.kept, fixed.kept_lines) == (2, 0, [])
+    with warehouse.connect(wh, read_only=True) as store:
+        assert store.events()["date"].to_list() == [date(2026, 11, 5), date(2027, 1, 15)]
+
+
+def test_a_refused_row_that_cannot_be_told_apart_keeps_every_event_it_may_be(
+    tmp_path: Path,
+) -> None:
+    """A row with a blank kind and an unreadable date agrees with every stored event of the
+    file that the new version lacks: it may be any of them, so all are kept, and said so; a
+    new row refused agrees with none and is said to be out of the calendar."""
+    from forecasting.runs import load_events_file
+
+    wh = tmp_path / "wh.duckdb"
+    first = [
+        HEADER,
+        "launch,2026-11-05,,,,0,0,",
+        "launch,2026-12-05,,,,0,0,",
+        "sale,2026-10-01,,,,0,0,",
+    ]
+    path = write(tmp_path, *first)
+    load_events_file(path, wh)
+    write(
+        tmp_path,
+        HEADER,
+        ",2026-13-05,,,,0,0,",
+        "sale,2026-10-01,,,,0,0,",
+        "gala,2026-01-41,,,,0,0,",
+    )
+    loaded = load_events_file(path, wh)
+    assert (loaded.loaded, loaded.kept) == (1, 2)
+    assert loaded.kept_lines[0].startswith(
+        "row 1 refused: its event, date cannot be read, so it may be any of 2 events this file "
+        "loaded before and this version lacks ('launch' on 2026-11-05; 'launch' on 2026-12-05)"
+    )
+    assert loaded.kept_lines[1].startswith("row 3 refused: no event this file loaded before")
+
+
+def test_a_header_only_calendar_over_a_loaded_one_is_refused_unless_allowed(
+    tmp_path: Path,
+) -> None:
+    """A header-only events CSV reloaded over 2 events removed both without a word. It is
+    refused in one line naming the file and what it would remove; --allow-empty empties it."""
+    from forecasting.runs import load_events_file
+
+    wh = tmp_path / "wh.duckdb"
+    path = write(tmp_path, HEADER, "launch,2026-11-05,,,,0,0,", "launch,2026-12-05,,,,0,0,")
+    load_events_file(path, wh)
+    write(tmp_path, HEADER)
+    refused = load_events_file(path, wh)
+    assert refused.status == "failed"
+    assert refused.message == (
+        f"{path} holds no data rows; it would remove the 2 event(s) loaded from it on "
+        f"{date.today()}, so nothing was changed (a truncated or emptied file?); to empty it "
+        "on purpose, load it again with --allow-empty"
+    )
+    emptied = load_events_file(path, wh, allow_empty=True)
+    assert (emptied.status, emptied.replaced) == ("loaded", 2)
+    assert load_events_file(path, wh).status == "loaded"  # nothing left to lose
+
+
+def test_a_kind_spelt_apart_by_case_or_separators_is_read_as_the_known_one(
+    tmp_path: Path,
+) -> None:
+    """ "Model Launch" and "Model_Launch" beside three "model-launch" rows became kinds of their
+    own without a word, so the one future launch had no past to learn from. They are read as
+    the spelling with the most rows, with one note each; a kind spelt one way stays as typed."""
+    path = write(
+        tmp_path,
+        HEADER,
+        *(f"model-launch,2026-0{m}-10,,,,0,0," for m in (3, 4, 5)),
+        "Model Launch,2027-01-14,,,,0,0,",
+        "Model_Launch,2027-02-14,,,,0,0,",
+        "Christmas Day,2026-12-25,,,,0,0,",
+    )
+    read = read_events(path)
+    assert sorted(set(read.events["event"])) == ["Christmas Day", "model-launch"]
+    assert read.respelled == (
+        "event kind 'Model Launch' (row 4) is read as 'model-launch' (3 row(s) in the "
+        "calendars): spelt differently only in case or separators, it would be a kind of its "
+        "own, its effect learnt apart; write 'model-launch'",
+        "event kind 'Model_Launch' (row 5) is read as 'model-launch' (3 row(s) in the "
+        "calendars): spelt differently only in case or separators, it would be a kind of its "
+        "own, its effect learnt apart; write 'model-launch'",
+    )
+    # The other calendars count: their spelling outnumbers this file's one row.
+    other = write(tmp_path, HEADER, "Launch,2027-01-14,,,,0,0,", name="b.csv")
+    assert read_events(other, known_kinds={"launch": 4}).events["event"].to_list() == ["launch"]
+
+
+def test_a_future_kind_with_no_past_occurrence_is_warned(tmp_path: Path) -> None:
+    """A future event whose kind never occurs inside the history teaches Prophet nothing, so
+    it changes no forecast, silently before: the load says so, naming the kind and its dates.
+    An occurrence before the telemetry starts teaches nothing either."""
+    from forecasting.runs import load_events_file
+
+    soon = date.today() + timedelta(days=40)
+    path = write(
+        tmp_path,
+        HEADER,
+        f"model-launch,{soon},,,,0,0,",
+        "sale,2026-03-10,,,,0,0,",
+        f"sale,{soon},,,,0,0,",
+    )
+    loaded = load_events_file(path, tmp_path / "wh.duckdb")
+    assert loaded.notes == [
+        f"event kind 'model-launch' has no occurrence to {date.today()} in the calendars "
+        f"loaded: Prophet cannot learn its effect, so its future date(s) {soon} change no "
+        "forecast; add its past occurrences, or spell it as a kind that has them"
+    ]
+    calendar = read_events(path).events
+    assert [
+        w.split(" has")[0]
+        for w in kinds_without_past(
+            calendar, ["sale", "model-launch"], first=date(2026, 6, 1), last=date.today()
+        )
+    ] == ["event kind 'model-launch'", "event kind 'sale'"]

@@ -12,9 +12,11 @@ import polars as pl
 from pydantic import BaseModel
 
 from forecasting import warehouse
+from forecasting.schema import LEVELS
 
 if TYPE_CHECKING:  # the step modules load scipy, numba and plotly: only when a step runs
     from forecasting.contracts import ContractBook
+    from forecasting.events import EventsRead
     from forecasting.ingest import IngestResult
 
 
@@ -44,6 +46,12 @@ class EventsLoaded(BaseModel):
     message: str = ""
     # Events whose scope matches no telemetry series yet: loaded, but they touch nothing.
     unmatched: list[str] = []
+    # Stored events of this file kept because their new row was refused, and per refused row
+    # of a reload what the calendar holds for it now.
+    kept: int = 0
+    kept_lines: list[str] = []
+    # Kinds read under another spelling; future kinds with no past occurrence to learn from.
+    notes: list[str] = []
 
 
 def load_telemetry_file(path: Path, warehouse_path: Path, file_format: str | None) -> IngestResult:
@@ -54,17 +62,36 @@ def load_telemetry_file(path: Path, warehouse_path: Path, file_format: str | Non
         return ingest.ingest_file(wh, path, file_format=file_format)
 
 
-def load_events_file(path: Path, warehouse_path: Path) -> EventsLoaded:
-    """Read one events calendar and make its good rows the warehouse's events from that file."""
+def load_events_file(
+    path: Path, warehouse_path: Path, *, allow_empty: bool = False
+) -> EventsLoaded:
+    """Read one events calendar and make its good rows the warehouse's events from that file.
+
+    A refused row keeps the event this file loaded before that it stands for, until it is
+    fixed (:func:`_events_to_keep`). A file with no data rows, over events it loaded before,
+    is refused unless ``allow_empty``: a truncated export removed every event.
+    """
     from forecasting import events
 
-    try:
-        read = events.read_events(path)
-    except events.EventsFileError as exc:
-        return EventsLoaded(path=path, status="failed", message=str(exc))
+    source = str(path.resolve())
     with warehouse.connect(warehouse_path) as wh:
-        replaced = wh.replace_events(str(path.resolve()), read.events)
+        others = wh.query(
+            "SELECT event, count(*) AS n FROM events WHERE source <> ? GROUP BY event", [source]
+        )
+        try:
+            read = events.read_events(path, known_kinds=dict(others.iter_rows()))
+        except events.EventsFileError as exc:
+            return EventsLoaded(path=path, status="failed", message=str(exc))
+        before = wh.events_of(source)
+        if read.rows == 0 and before.height and not allow_empty:
+            message = _empty_book(path, before, book_kind=False)
+            return EventsLoaded(path=path, status="failed", message=message)
+        keep, kept_lines = _events_to_keep(read, before)
+        replaced = wh.replace_events(source, read.events, keep=keep)
         known = wh.query("SELECT DISTINCT region, workload_class, customer FROM telemetry_series")
+        span = wh.query("SELECT min(ts)::DATE AS first, max(ts)::DATE AS last FROM telemetry")
+        in_force = wh.events()
+    first, last = span.row(0)
     return EventsLoaded(
         path=path,
         status="loaded",
@@ -75,7 +102,73 @@ def load_events_file(path: Path, warehouse_path: Path) -> EventsLoaded:
         refused=read.problems.to_dicts(),
         ignored_columns=list(read.ignored_columns),
         unmatched=_unmatched_events(read.events, known),
+        kept=keep.height,
+        kept_lines=kept_lines,
+        notes=[
+            *read.respelled,
+            *events.kinds_without_past(
+                in_force,
+                read.events["event"].to_list(),
+                first=first,
+                last=last or datetime.now(UTC).date(),
+            ),
+        ],
     )
+
+
+def _event_named(event: dict[str, Any]) -> str:
+    """'model-launch' on 2027-01-14 (region 'us-east', customer 'acme')."""
+    scope = ", ".join(f"{c} {event[c]!r}" for c in LEVELS if event[c] is not None)
+    return f"{event['event']!r} on {event['date']}" + (f" ({scope})" if scope else "")
+
+
+def _events_to_keep(read: EventsRead, before: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
+    """The stored events of a file (``before``) its new version refused, and one line per
+    refused row of a reload saying what the calendar holds for it.
+
+    An event has no id: it is its kind, date and scope (EVENT_KEY). A refused row stands for
+    the stored events the new version lacks that agree with every key cell the row's reader
+    could read (a bad date leaves kind and scope): one is kept by name; several, when the row
+    cannot tell them apart, are all kept, since the broken row may be any of them, as
+    telemetry keeps the old rows a version with quarantined rows lacks."""
+    from forecasting.events import EVENT_KEY
+
+    if before.is_empty() or not read.refused_keys:
+        return before.clear(), []
+    loaded = {tuple(r) for r in read.events.select(EVENT_KEY).iter_rows()}
+    lacking = [
+        r for r in before.iter_rows(named=True) if tuple(r[c] for c in EVENT_KEY) not in loaded
+    ]
+    kept: dict[int, dict[str, Any]] = {}
+    lines = []
+    for row, cells in read.refused_keys:
+        matches = [
+            (i, r) for i, r in enumerate(lacking) if all(r[c] == v for c, v in cells.items())
+        ]
+        kept.update(matches)
+        if not matches:
+            lines.append(
+                f"row {row} refused: no event this file loaded before agrees with it, so it "
+                "is out of the calendar until it is fixed"
+            )
+        elif len(matches) == 1:
+            event = matches[0][1]
+            lines.append(
+                f"row {row} refused: kept the version of {_event_named(event)} loaded on "
+                f"{_loaded_on(event['loaded_at'])} until it is fixed"
+            )
+        else:
+            unread = [c for c in EVENT_KEY if c not in cells]
+            named = "; ".join(_event_named(r) for _, r in matches[:3])
+            more = f"; and {len(matches) - 3} more" if len(matches) > 3 else ""
+            lines.append(
+                f"row {row} refused: its {', '.join(unread)} cannot be read, so it may be any "
+                f"of {len(matches)} events this file loaded before and this version lacks "
+                f"({named}{more}): kept all of them as loaded on "
+                f"{_loaded_on(max(r['loaded_at'] for _, r in matches))} until it is fixed"
+            )
+    frame = pl.DataFrame([kept[i] for i in sorted(kept)], schema=before.schema)
+    return frame, lines
 
 
 def _unmatched_events(events: pl.DataFrame, known: pl.DataFrame) -> list[str]:
@@ -111,18 +204,28 @@ class ContractsLoaded(BaseModel):
     # Ids another book holds with other terms: this load wins them (contracts.ids_in_other_books);
     # customers near a telemetry one, contracts on the same terms, entries announced ahead.
     warnings: list[str] = []
+    # Stored contracts of this file kept because their new version was refused.
+    kept: int = 0
+    # Per refused row: what the book holds for that entry now (kept, another file's, none).
+    outcomes: dict[int, str] = {}
 
 
 def load_contracts_file(
-    path: Path, warehouse_path: Path, *, today: date | None = None
+    path: Path, warehouse_path: Path, *, today: date | None = None, allow_empty: bool = False
 ) -> ContractsLoaded:
     """Read one contract book and make its good entries the warehouse's contracts from it.
 
     Once the warehouse holds telemetry, a contract in a region it has never seen is refused
     (``unknown region``): a typo would otherwise make a region of its own. Loaded, but named
     in the warnings: a customer that misses a telemetry customer only by case or a close
-    spelling, two contracts in force on the same terms under different ids, and an entry
-    announced after ``today`` (default: the UTC clock's) or the newest telemetry day.
+    spelling, two contracts in force on the same customer, class, region, ramp and term under
+    different ids, and an entry announced after ``today`` (default: the UTC clock's) or the
+    newest telemetry day.
+
+    A refused entry keeps the version of its id this file loaded before, until it is fixed
+    (an entry whose id cannot be read keeps every contract of the file the new version lacks:
+    it may be any of them). A file with no entries at all, over a book it loaded before, is
+    refused unless ``allow_empty``: a truncated or emptied file removed every deal.
     """
     from forecasting import contracts
 
@@ -133,12 +236,20 @@ def load_contracts_file(
             book = contracts.load_contracts(path, regions=known or None)
         except contracts.ContractError as exc:
             return ContractsLoaded(path=path, status="failed", message=str(exc))
+        source = str(path.resolve())
+        before = wh.query(
+            "SELECT id, loaded_at FROM contracts WHERE source = ? ORDER BY row_number", [source]
+        )
+        if not book.contracts and not book.refusals and before.height and not allow_empty:
+            return ContractsLoaded(
+                path=path, status="failed", message=_empty_book(path, before, book_kind=True)
+            )
         rows = [r.row for r in book.refusals]
         good_rows = _good_rows(len(book.contracts) + len(rows), rows)
-        source = str(path.resolve())
         frame = contracts.book_frame(book, rows=good_rows)
+        keep = _ids_to_keep(book, before["id"].to_list())
         elsewhere = wh.contracts_elsewhere(source, frame["id"].to_list())
-        replaced = wh.replace_contracts(source, frame)
+        replaced = wh.replace_contracts(source, frame, keep=keep)
         in_force = wh.contracts()
         newest = wh.newest_telemetry()
     today = today or datetime.now(UTC).date()
@@ -150,6 +261,8 @@ def load_contracts_file(
         signed=len(book.signed),
         pipeline=len(book.pipeline),
         refused=book.refusals_frame().to_dicts(),
+        kept=len(keep),
+        outcomes=_refusal_outcomes(book, keep, before, in_force, source=source),
         warnings=[
             *contracts.ids_in_other_books(frame, elsewhere),
             *contracts.customers_near_telemetry(frame, series["customer"].unique().to_list()),
@@ -159,6 +272,73 @@ def load_contracts_file(
             ),
         ],
     )
+
+
+def _loaded_on(loaded_at: Any) -> str:
+    """The UTC day of a ``loaded_at`` stamp, as the notes name it."""
+    return str(loaded_at.astimezone(UTC).date()) if isinstance(loaded_at, datetime) else "?"
+
+
+def _empty_book(path: Path, before: pl.DataFrame, *, book_kind: bool) -> str:
+    """The one line refusing an entry-less file over what it loaded before."""
+    holds = "no [[contract]] tables" if path.suffix.lower() == ".toml" else "no data rows"
+    noun = "contract(s)" if book_kind else "event(s)"
+    return (
+        f"{path} holds {holds}; it would remove the {before.height:,} {noun} loaded from it on "
+        f"{_loaded_on(before['loaded_at'].max())}, so nothing was changed (a truncated or "
+        "emptied file?); to empty it on purpose, load it again with --allow-empty"
+    )
+
+
+def _ids_to_keep(book: ContractBook, stored: list[str]) -> list[str]:
+    """The stored ids of a file whose new version is refused and not loaded under that id:
+    the refused entry's id, or, for an entry whose id cannot be read, every stored id the new
+    version lacks (it may be any of them)."""
+    loaded = {c.id for c in book.contracts}
+    lacking = [i for i in stored if i not in loaded]
+    named = {r.contract_id for r in book.refusals if r.contract_id}
+    if any(r.contract_id is None for r in book.refusals):
+        return lacking
+    return [i for i in lacking if i in named]
+
+
+def _refusal_outcomes(
+    book: ContractBook,
+    keep: list[str],
+    before: pl.DataFrame,
+    in_force: pl.DataFrame,
+    *,
+    source: str,
+) -> dict[int, str]:
+    """Per refused row, what the book holds for that entry now, in words."""
+    force = {r["id"]: r for r in in_force.iter_rows(named=True)}
+    kept_at = before.filter(pl.col("id").is_in(keep))["loaded_at"]
+    outcomes = {}
+    for refusal in book.refusals:
+        ident = refusal.contract_id
+        if ident is None:
+            outcomes[refusal.row] = (
+                f"its id cannot be read, so the {len(keep)} contract(s) this file loaded before "
+                f"and this version lacks ({', '.join(repr(i) for i in keep)}) are kept as "
+                f"loaded on {_loaded_on(kept_at.max())} until it is fixed"
+                if keep
+                else "it is out of the book until it is fixed"
+            )
+        elif any(c.id == ident for c in book.contracts):
+            continue  # a repeated id: the entry that holds it was loaded
+        elif (kept := force.get(ident)) is None:
+            outcomes[refusal.row] = f"{ident!r} is out of the book until it is fixed"
+        elif kept["source"] == source:
+            outcomes[refusal.row] = (
+                f"kept the version of {ident!r} loaded on {_loaded_on(kept['loaded_at'])} "
+                "until it is fixed"
+            )
+        else:
+            outcomes[refusal.row] = (
+                f"the book keeps {ident!r} as {kept['source']} loaded it on "
+                f"{_loaded_on(kept['loaded_at'])}"
+            )
+    return outcomes
 
 
 def _good_rows(entries: int, refused: list[int]) -> list[int]:
