@@ -154,6 +154,11 @@ DRILL_ANSWERS_SCHEMA = pl.Schema(
                 "breaking_note",
                 "breaking_text",
                 "blocks_pass",
+                # Why a drill that held is "not verified", how far a ramp cut short got, and
+                # the daily horizon that plays the shock whole (migration 22).
+                "unverified",
+                "shock_reached",
+                "horizon_days_needed",
             ),
         ),
         # Where the plan fails unshocked, "; "-joined (the CSV export holds no lists).

@@ -18,6 +18,7 @@ from forecasting.options import ReportOptions
 from forecasting.runs.drills import BLOCKS_NOTE, blocks_needed, capacity_sha256, drills_folder
 from forecasting.runs.forecasts import named_customers, silent_customers_for
 from forecasting.runs.ids import ForecastRef, forecast_run, new_run_id
+from forecasting.schema import NOT_VERIFIED
 
 if TYPE_CHECKING:  # the step modules load scipy, numba and plotly: only when a step runs
     from forecasting.capacity import CapacityPlan
@@ -74,6 +75,8 @@ class ReportOutcome(BaseModel):
     statuses: dict[str, int]
     failing_drills: list[str]
     stale_days: int | None
+    # The drills that held on less than they are named for, each with why ("not verified").
+    unverified_drills: list[str] = []
     # The total, regions and classes forecast as zero for want of an observed day.
     unmeasured: list[str] = []
     # The total, regions and classes forecast by a baseline no backtest chose (not zero).
@@ -519,11 +522,20 @@ def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:
         )
     failing = inputs.drill_answers.filter(~pl.col("passed")).get_column("drill").to_list()
     lines += ["", f"Failing drills: {', '.join(failing) if failing else 'none'}."]
+    if held := _unverified_drills(inputs):
+        lines.append(f"**Drills not verified:** {'; '.join(held)}.")
     if inputs.drills_other_plan:
         lines.append(f"**Not verified:** {inputs.drills_other_plan}.")
     if inputs.drills_unplayed:
         lines.append(f"**Not played on this forecast run:** {unplayed_text(inputs)}.")
     return "\n".join(lines)
+
+
+def _unverified_drills(inputs: ReportInputs) -> list[str]:
+    """``top-customer-2x-6w: cut short at 1.17x of 2x by the horizon (...)`` per drill that
+    held on less than it is named for."""
+    held = inputs.drill_answers.filter(pl.col("verdict").eq_missing(pl.lit(NOT_VERIFIED)))
+    return [f"{r['drill']}: {r['unverified']}" for r in held.iter_rows(named=True)]
 
 
 def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> ReportOutcome:
@@ -554,6 +566,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         power_first=(late["site"][0], late["contract_by"][0]) if late.height else None,
         later_due_first=later_orders_due_first(inputs.triggers, inputs.placements).to_dicts(),
         failing_drills=inputs.drill_answers.filter(~pl.col("passed")).get_column("drill").to_list(),
+        unverified_drills=_unverified_drills(inputs),
         stale_days=inputs.stale_days,
         unmeasured=unmeasured_series(inputs.chosen),
         untested=untested_series(inputs.chosen),
