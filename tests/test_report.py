@@ -1683,10 +1683,12 @@ def test_every_page_says_when_the_forecast_reaches_past_what_a_backtest_measured
     assert isinstance(end, date)
     ahead = (end - AS_OF).days
     said = extrapolated_reach(inputs)
-    # 120 days of history to the day before AS_OF; the last cut-off 28 days before AS_OF.
+    # 120 days of history to the day before AS_OF; the last cut-off 28 days before AS_OF: 27
+    # days scored, to the day before AS_OF + 27, 26 days past the as-of day (it read 27 and
+    # AS_OF + 27, a day past what was scored, while the order notes counted 28).
     assert said.startswith(
         f"the daily forecast reaches {ahead} days ahead on 120 days of history, and its "
-        f"backtests scored 27 days ahead: past {fmt_date(AS_OF + timedelta(days=27))} no "
+        f"backtests scored 26 days ahead: past {fmt_date(AS_OF + timedelta(days=26))} no "
         "backtest measured its error"
     )
     scored = pl.DataFrame(

@@ -125,14 +125,24 @@ def trigger_settings(
 
 
 def scored_days(wh: warehouse.Warehouse, run_id: str) -> int:
-    """:func:`forecasting.horizon.scored_reach` of a stored run, each series read to the
-    run's as-of day (the report's history is not loaded here)."""
+    """:func:`forecasting.horizon.scored_reach` of a stored run, each series' last observed
+    day read off its days without telemetry at the end (``stale_days``; the report's history
+    is not loaded here). Read as the as-of day for every series, a Helios run whose last day
+    held 16 hours said "8 days ahead" in its order notes beside "7 days ahead" in the banner
+    on the same page; both read 6 now, the days past the as-of day the backtests measured."""
     from forecasting.horizon import scored_reach
 
     as_of = wh.forecast_runs().filter(pl.col("run_id") == run_id).item(0, "as_of")
     backtest = wh.run_frame("backtests", run_id)
-    last = backtest.select(pl.col("unique_id").unique(), last=pl.lit(as_of, pl.Date))
-    return scored_reach(backtest, wh.run_frame("horizon_accuracy", run_id), last_observed=last)
+    last = (
+        wh.run_frame("forecast_summary", run_id)
+        .group_by("unique_id")
+        .agg(pl.col("stale_days").fill_null(0).min())
+        .select("unique_id", last=pl.lit(as_of, pl.Date) - pl.duration(days=pl.col("stale_days")))
+    )
+    return scored_reach(
+        backtest, wh.run_frame("horizon_accuracy", run_id), last_observed=last, as_of=as_of
+    )
 
 
 def compute_triggers(
