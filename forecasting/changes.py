@@ -37,6 +37,7 @@ from forecasting.report.changes import (
 )
 
 __all__ = [
+    "NOT_PLAYED",
     "POWER_CHANGES_SCHEMA",
     "STATUS_CHANGES_SCHEMA",
     "VERDICT_CHANGES_SCHEMA",
