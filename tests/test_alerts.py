@@ -678,3 +678,14 @@ def test_a_changed_trigger_reaches_the_webhook_through_a_real_server(
     assert "Drill inference-2x: verdict pass -> fails under the shock" in drill_body
     assert "(drill runs drill-a -> drill-b)" in drill_body
     assert seconds < 200
+
+
+def test_status_colours_a_verdict_that_is_none_apart_from_pass_and_fail() -> None:
+    """`fleetcast status` showed "not verified" in green beside the passes and "not played" in
+    red beside the failures; both are yellow now, neither a pass nor a failure."""
+    from flows.status import _verdict_style
+
+    assert _verdict_style("pass") == "green"
+    assert _verdict_style("fails under the shock") == "red"
+    assert _verdict_style("not verified: cut short at 1.17x of 2x by the horizon") == "yellow"
+    assert _verdict_style("not played: field start: +2w is after the horizon") == "yellow"
