@@ -398,6 +398,13 @@ def test_a_pass_on_a_shock_the_horizon_cut_short_is_not_verified_in_the_terminal
     assert _drill_counts([ramp, step], []) == (
         "1 pass, 1 not verified (cut short by the horizon: ramp:6w)"
     )
+    # A trace forecast as zero: the run summary read "7 pass" for drills that doubled a zero.
+    zero = ramp.model_copy(
+        update={"drill": "all-2x", "unverified": "no demand measured: all is zero on every path"}
+    )
+    assert _drill_counts([ramp, zero], []) == (
+        "0 pass, 2 not verified (cut short by the horizon: ramp:6w; no demand measured: all-2x)"
+    )
     assert shock_cut_lines([ramp, step]) == [
         f"note: drill ramp:6w: the shock reaches 1.67x of its 2x by the forecast horizon's end "
         f"on {MONDAY + timedelta(days=DAYS - 1)}: a longer forecast plays all of it"
