@@ -105,6 +105,8 @@ def drill_flow(
         verdict = outcome.verdict or ("pass" if outcome.passed else "fail")
         if not outcome.passed:
             verdict += f" {outcome.unshocked_failures or outcome.failing_classes}"
+        if outcome.unverified:
+            verdict += f": {outcome.unverified}"
         logger.info(
             "drill %s: %s; time to absorb %s", scenario.name, verdict, outcome.absorb_text or "n/a"
         )

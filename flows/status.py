@@ -17,8 +17,9 @@ from rich.table import Table
 from rich.text import Text
 
 from forecasting import warehouse
-from forecasting.changes import RunChanges, run_changes
+from forecasting.changes import NOT_PLAYED, RunChanges, run_changes
 from forecasting.report.format import fmt_day_or_month
+from forecasting.schema import NOT_VERIFIED, PASS
 
 __all__ = [
     "WarehouseStatus",
@@ -146,8 +147,9 @@ def changes_view(changes: RunChanges) -> list[Table | Text]:
             table.add_row(
                 Text(r["drill"]),
                 Text(r["verdict_before"]),
-                Text(r["verdict_now"], style="green" if r["verdict_now"] == "pass" else "red"),
-                Text(f"{r['run_id_before']} -> {r['run_id_now']}"),
+                Text(r["verdict_now"], style=_verdict_style(r["verdict_now"])),
+                # A drill not played on one side has no run there.
+                Text(f"{r['run_id_before'] or '-'} -> {r['run_id_now'] or '-'}"),
             )
         views.append(table)
     return views
@@ -203,7 +205,7 @@ def warehouse_status_tables(
             # The verdict against the unshocked plan; runs stored before it had pass/fail only.
             Text(
                 r["verdict"] or ("pass" if r["passed"] else "FAIL"),
-                style="green" if r["passed"] else "red",
+                style=_verdict_style(r["verdict"] or ("pass" if r["passed"] else "FAIL")),
             ),
             Text(", ".join(r["failing"] or [])),
         )
@@ -288,3 +290,11 @@ def prefect_runs_table(*, limit: int = 5, timeout: float = 5.0) -> Table | Text:
             f"{r.total_run_time.total_seconds():.0f} s" if r.start_time else "-",
         )
     return table
+
+
+def _verdict_style(verdict: str) -> str:
+    """Green for a pass, yellow for a verdict that is none ("not verified: ...", "not played:
+    ..."), red for a failure: a 2x ramp cut short at 1.17x showed green beside the passes."""
+    if verdict == PASS:
+        return "green"
+    return "yellow" if verdict.startswith((NOT_VERIFIED, NOT_PLAYED)) else "red"

@@ -16,6 +16,7 @@ from forecasting.ingest import IngestResult
 from forecasting.schema import (
     FAILS_UNDER_SHOCK,
     FAILS_UNSHOCKED,
+    NOT_VERIFIED,
     PASS,
     RUNGS_USED_RULE,
     VERDICTS,
@@ -389,7 +390,12 @@ _CHANGES = (
     ("peak_backlog_gpu_hours", "peak backlog GPU-h", "{:,.0f}"),
     ("revenue_at_risk_usd", "revenue at risk", "${:,.0f}"),
 )
-_VERDICT_STYLE = {PASS: "green", FAILS_UNDER_SHOCK: "red", FAILS_UNSHOCKED: "red"}
+_VERDICT_STYLE = {
+    PASS: "green",
+    NOT_VERIFIED: "yellow",
+    FAILS_UNDER_SHOCK: "red",
+    FAILS_UNSHOCKED: "red",
+}
 
 
 def _breaking(outcome: DrillOutcome) -> str:
@@ -409,7 +415,10 @@ def _verdict(outcome: DrillOutcome) -> Text:
     text = Text(verdict, style=_VERDICT_STYLE.get(verdict, "green" if outcome.passed else "red"))
     if outcome.unshocked_failures:
         text.append(f" ({', '.join(outcome.unshocked_failures)})")
-    if outcome.shock_cut:
+    if outcome.unverified:
+        # Held on less than the drill is named for: the reason is the verdict's other half.
+        text.append(f": {outcome.unverified}")
+    elif outcome.shock_cut:
         # A ramp the horizon cut short: the verdict is on less than the drill's name says.
         text.append(" (shock cut short by the horizon, see the note)")
     return text
@@ -571,7 +580,8 @@ def report_table(outcome: ReportOutcome) -> Table:
     if outcome.unmeasured:
         captions.append(
             f"no demand measured for {', '.join(outcome.unmeasured)}: not one complete day of "
-            "telemetry, so forecast as zero; their green is not verified"
+            "telemetry, so forecast as zero; their green, and a drill's pass there, are not "
+            "verified"
         )
     if outcome.untested:
         captions.append(
@@ -858,10 +868,27 @@ def _drill_counts(drills: Sequence[DrillOutcome], failing: list[str]) -> str:
     parts = []
     for verdict in VERDICTS:
         names = [d.drill for d in drills if d.verdict == verdict]
-        if names or verdict == PASS:
+        if verdict == NOT_VERIFIED and names:
+            parts.append(f"{len(names)} {verdict} ({_unverified_why(drills)})")
+        elif names or verdict == PASS:
             shown = f" ({', '.join(names)})" if names and verdict != PASS else ""
             parts.append(f"{len(names)} {verdict}{shown}")
     return ", ".join(parts)
+
+
+def _unverified_why(drills: Sequence[DrillOutcome]) -> str:
+    """``cut short by the horizon: top-customer-2x-6w; no demand measured: all-2x, ...``: the
+    drills "not verified", by why."""
+    # How each reason (drills.kpis.unverified_reason) starts or reads, and its name here.
+    kinds = {"cut short": "cut short by the horizon", "no demand measured": "no demand measured"}
+    named: dict[str, list[str]] = {}
+    for d in drills:
+        if d.verdict == NOT_VERIFIED:
+            reason = d.unverified or ""
+            why = [name for marker, name in kinds.items() if marker in reason]
+            for kind in why or ["see the drill table"]:
+                named.setdefault(kind, []).append(d.drill)
+    return "; ".join(f"{kind}: {', '.join(names)}" for kind, names in named.items())
 
 
 def fallback_lines(run: ForecastRun) -> list[str]:
@@ -1005,8 +1032,8 @@ def pipeline_summary(outcome: PipelineOutcome, *, seconds: float) -> list[str]:
         "drills: "
         + _drill_counts(outcome.drills, failing)
         + (
-            f"; {len(cut)} with the shock cut short by the horizon ({', '.join(cut)})"
-            if (cut := [d.drill for d in outcome.drills if d.shock_cut])
+            f"; {len(cut)} failing with the shock cut short by the horizon ({', '.join(cut)})"
+            if (cut := [d.drill for d in outcome.drills if d.shock_cut and not d.passed])
             else ""
         )
         + (

@@ -11,8 +11,12 @@ Power statuses are compared per (region, site): a site whose "contract power by"
 (or that only one report lists) is a change, as a block trigger's is per (region, pool).
 
 Drill verdicts are compared per drill name: the newest run of each drill on the report's forecast
-run, stored by the time of the report, against the same for the previous report. A drill run on
-only one side has nothing to flip from and is not listed.
+run, stored by the time of the report, against the same for the previous report. A drill the
+forecast run could not play (a start past a shorter horizon) has the verdict "not played", with
+its reason: a drill that failed last week and is not played this week is a change, and leaving it
+out read as the failure gone. A verdict "not verified" or "not played" is shown with its reason,
+but compared without it: the same drill cut short at 1.17x and at 1.3x is not news. A drill with
+neither a run nor a reason on one side has nothing to flip from and is not listed.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from forecasting.report.changes import (
 )
 
 __all__ = [
+    "NOT_PLAYED",
     "POWER_CHANGES_SCHEMA",
     "STATUS_CHANGES_SCHEMA",
     "VERDICT_CHANGES_SCHEMA",
@@ -63,6 +68,23 @@ STATUS_CHANGES_SCHEMA = pl.Schema(
 
 # Drill runs stored before migration 6 have no verdict, only whether they passed.
 _NO_VERDICT_FAIL = "fail (no verdict stored)"
+# The verdict of a drill the forecast run could not play (drills_not_played).
+NOT_PLAYED = "not played"
+# The migration that added drill_runs.unverified, and the drill runs a report saw, with and
+# without it.
+_UNVERIFIED_SINCE = 22
+_SEEN_RUNS = (
+    "SELECT drill, run_id, verdict, passed, created_at, unverified AS why FROM drill_runs "
+    "WHERE forecast_run_id = $1 AND created_at <= $2 "
+    "UNION ALL SELECT drill, NULL, $3, NULL, created_at, reason FROM drills_not_played "
+    "WHERE forecast_run_id = $1 AND created_at <= $2"
+)
+_SEEN_RUNS_BEFORE_22 = (
+    "SELECT drill, run_id, verdict, passed, created_at, NULL::VARCHAR AS why FROM drill_runs "
+    "WHERE forecast_run_id = $1 AND created_at <= $2 "
+    "UNION ALL SELECT drill, NULL, $3, NULL, created_at, reason FROM drills_not_played "
+    "WHERE forecast_run_id = $1 AND created_at <= $2"
+)
 
 
 def _empty(schema: pl.Schema) -> pl.DataFrame:
@@ -137,14 +159,33 @@ def drill_verdict() -> pl.Expr:
     return pl.coalesce(pl.col("verdict"), fallback)
 
 
+def _shown_verdict(verdict: pl.Expr) -> pl.Expr:
+    """``verdict`` with its reason where it has one (``why``): "not verified: cut short at
+    1.17x of 2x by the horizon (...)", "not played: field start: ...". Without it, a drill
+    failing last week read "pass" this week with no word that only part of its shock played."""
+    return (
+        pl.when(pl.col("why").is_not_null())
+        .then(pl.format("{}: {}", verdict, pl.col("why")))
+        .otherwise(verdict)
+    )
+
+
 def _newest_verdicts(drills: pl.DataFrame, suffix: str) -> pl.DataFrame:
-    """The newest run of each drill and its verdict, columns suffixed ``_before``/``_now``."""
+    """The newest run (or not-played reason) of each drill: its verdict as compared
+    (``verdict_key_*``), as shown, and its run id, columns suffixed ``_before``/``_now``.
+
+    ``drills`` are drill_runs rows (drill, run_id, verdict, passed, created_at), optionally with
+    ``why`` (the reason a verdict is "not verified" or "not played") and not-played rows
+    (verdict "not played", run_id null)."""
+    if "why" not in drills.columns:
+        drills = drills.with_columns(why=pl.lit(None, pl.String))
     return (
         drills.sort("created_at", descending=True)
         .unique(subset=["drill"], keep="first", maintain_order=True)
         .select(
             "drill",
-            drill_verdict().alias(f"verdict_{suffix}"),
+            drill_verdict().alias(f"verdict_key_{suffix}"),
+            _shown_verdict(drill_verdict()).alias(f"verdict_{suffix}"),
             pl.col("run_id").alias(f"run_id_{suffix}"),
         )
     )
@@ -155,16 +196,18 @@ def verdict_changes(
 ) -> pl.DataFrame:
     """One row per drill whose verdict differs between two sets of stored drill runs.
 
-    Both frames are ``drill_runs`` rows (drill, run_id, verdict, passed, created_at); the newest
-    run of each drill is compared. A drill on only one side is not a flip. None (first run)
-    gives no rows. Columns and types are :data:`VERDICT_CHANGES_SCHEMA`.
+    Both frames are ``drill_runs`` rows (drill, run_id, verdict, passed, created_at), with
+    ``why`` and not-played rows as :func:`_newest_verdicts` reads them; the newest of each
+    drill is compared, on its verdict alone, and shown with its reason. A drill on only one
+    side is not a flip. None (first run) gives no rows. Columns and types are
+    :data:`VERDICT_CHANGES_SCHEMA`.
     """
     if previous_drills is None:
         return _empty(VERDICT_CHANGES_SCHEMA)
     return (
         _newest_verdicts(current_drills, "now")
         .join(_newest_verdicts(previous_drills, "before"), on="drill", how="inner")
-        .filter(pl.col("verdict_now") != pl.col("verdict_before"))
+        .filter(pl.col("verdict_key_now") != pl.col("verdict_key_before"))
         .sort("drill")
         .select(VERDICT_CHANGES_SCHEMA.names())
         .cast(VERDICT_CHANGES_SCHEMA)
@@ -306,18 +349,20 @@ def _previous_trigger_run(
 
 
 def _drills_seen(wh: warehouse.Warehouse, forecast_run_id: str, until: datetime) -> pl.DataFrame:
-    """Drill runs on a forecast run stored by ``until``: what a report made then could show."""
+    """Drill runs on a forecast run stored by ``until``, and the drills it could not play by
+    then (verdict "not played", their reason as ``why``): what a report made then could show.
+    A run's ``why`` is the reason a verdict is "not verified"."""
+    # A warehouse not yet migrated (read-only, `fleetcast status`) has no reason column.
+    migrated = wh.schema_version() >= _UNVERIFIED_SINCE
     return wh.query(
-        "SELECT drill, run_id, verdict, passed, created_at FROM drill_runs "
-        "WHERE forecast_run_id = $1 AND created_at <= $2",
-        [forecast_run_id, until],
+        _SEEN_RUNS if migrated else _SEEN_RUNS_BEFORE_22, [forecast_run_id, until, NOT_PLAYED]
     )
 
 
 def _drill_runs_seen(wh: warehouse.Warehouse, report: dict[str, Any]) -> set[str]:
     """The drill runs a report (a ``_trigger_run`` row) could show."""
     seen = _drills_seen(wh, report["forecast_run_id"], report["created_at"])
-    return set(seen["run_id"].to_list())
+    return set(seen["run_id"].drop_nulls().to_list())
 
 
 def run_changes(wh: warehouse.Warehouse, *, trigger_run_id: str | None = None) -> RunChanges:

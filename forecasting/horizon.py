@@ -150,20 +150,37 @@ def band_calibrated(summary: pl.DataFrame) -> bool:
 
 
 def scored_reach(
-    backtest: pl.DataFrame, horizon_accuracy: pl.DataFrame, *, last_observed: pl.DataFrame
+    backtest: pl.DataFrame,
+    horizon_accuracy: pl.DataFrame,
+    *,
+    last_observed: pl.DataFrame,
+    as_of: date,
 ) -> int:
-    """Days ahead some backtest scored the total or a region (0: none did): the daily
-    backtests' window, from their last cut-off to the series' last observed day
-    (``last_observed``: ``unique_id``, ``last``), or the decision backtest's horizon where it
-    scored one. The pages' "Extrapolated" banner and the triggers' q50 note read the same
-    figure (the note said "182 days" on a run whose backtests scored 28)."""
+    """Days past the as-of day to which some backtest measured the forecast of the total or a
+    region (0: none did): the daily backtests' window (from their last cut-off to the series'
+    last observed day, ``last_observed``: ``unique_id``, ``last``) less the days from that
+    day to ``as_of``, or the decision backtest's horizon where it scored one.
+
+    A series whose last days are missing is forecast from its last observed day, its first
+    steps skipped to reach the as-of day: a 7-day window ending on 2020-05-30 measured its
+    forecast to 2020-06-06, 6 days past an as-of day of 2020-05-31. Counted from the as-of
+    day the window read 8 days (the unobserved day taken as scored), counted from the last
+    observed day 7 with the days past the as-of day: the pages' "Extrapolated" banner and the
+    triggers' q50 note read this one figure, and both count it from the as-of day."""
     top = hierarchy.depth() <= 1
     daily = (
         backtest.filter(top)
         .group_by("unique_id")
         .agg(pl.col("cutoff").max())
         .join(last_observed, on="unique_id")
-        .select((pl.col("last") - pl.col("cutoff")).dt.total_days().max().fill_null(0))
+        .select(
+            (
+                (pl.col("last") - pl.col("cutoff")).dt.total_days()
+                - (pl.lit(as_of, pl.Date) - pl.col("last")).dt.total_days()
+            )
+            .max()
+            .fill_null(0)
+        )
         .item()
     )
     decision = (
@@ -171,7 +188,7 @@ def scored_reach(
         .select(pl.col("horizon_days").max().fill_null(0))
         .item()
     )
-    return max(int(daily), int(decision))
+    return max(int(daily), int(decision), 0)
 
 
 def _daily(series: pl.DataFrame, ids: list[str], measure: str, as_of: date) -> pl.DataFrame:

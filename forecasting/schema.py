@@ -203,7 +203,11 @@ QUANTILES: tuple[float, ...] = (0.1, 0.5, 0.9, 0.99)
 PASS = "pass"
 FAILS_UNDER_SHOCK = "fails under the shock"
 FAILS_UNSHOCKED = "plan fails unshocked"
-VERDICTS: tuple[str, ...] = (PASS, FAILS_UNDER_SHOCK, FAILS_UNSHOCKED)
+# A drill that held its SLO on less than it is named for (the horizon cut its shock short, or
+# its target had no demand to shock): "pass, 0 h" read as the named question answered. A drill
+# that fails on the part it played still fails: failing at 1.17x is a finding.
+NOT_VERIFIED = "not verified"
+VERDICTS: tuple[str, ...] = (PASS, NOT_VERIFIED, FAILS_UNDER_SHOCK, FAILS_UNSHOCKED)
 # A time to absorb measured on a plan that fails unshocked saw only the hours it holds in.
 PARTLY_JUDGED = " (judged only where the plan holds unshocked)"
 # The longest daily forecast a run makes (`fleetcast forecast --horizon`); past it, monthly rows.
@@ -240,6 +244,12 @@ def censored_absorb_text(window_hours: float | None, *, passed: bool) -> str:
             f"within the {days} d window"
         )
     return f"> {days} d, not absorbed within the drill window"
+
+
+def unverified_absorb_text(text: str) -> str:
+    """A time to absorb measured on a drill that is NOT_VERIFIED: of the shock as far as it
+    played, never of the shock the drill is named for ("0 h" read as the answer)."""
+    return f"{text} on what was played (not verified)"
 
 
 def ladder_played(rungs: pl.DataFrame) -> bool:
@@ -654,6 +664,13 @@ _TABLES: tuple[Table, ...] = (
                 # and the page show it ("1.70x, reaching 1.23x by the horizon's end").
                 "breaking_reached": pl.Float64(),
                 "breaking_text": pl.String(),
+                # Since migration 22: why a drill that held its SLO is "not verified" (its
+                # shock cut short by the horizon, or no demand in its target), the level a
+                # ramp cut short reached, and the daily horizon (days) that plays the shock
+                # whole; null where it played whole.
+                "unverified": pl.String(),
+                "shock_reached": pl.Float64(),
+                "horizon_days_needed": pl.Int32(),
             }
         ),
         key=("run_id",),
@@ -674,6 +691,9 @@ _TABLES: tuple[Table, ...] = (
             "capacity_sha256",
             "breaking_reached",
             "breaking_text",
+            "unverified",
+            "shock_reached",
+            "horizon_days_needed",
         ),
     ),
     _run_frame(

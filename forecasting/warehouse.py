@@ -314,6 +314,16 @@ MIGRATIONS: tuple[Migration, ...] = (
         "drill runs: the level a ramp cut short reached where it broke, and the breaks-at text",
         adds=(("drill_runs", "breaking_reached"), ("drill_runs", "breaking_text")),
     ),
+    Migration(
+        22,
+        "drill runs: why a drill that held is not verified, how far its shock got, and the "
+        "daily horizon that plays it whole",
+        adds=(
+            ("drill_runs", "unverified"),
+            ("drill_runs", "shock_reached"),
+            ("drill_runs", "horizon_days_needed"),
+        ),
+    ),
 )
 
 TABLES: frozenset[str] = frozenset(schema.REGISTRY)

@@ -153,6 +153,7 @@ def _store_drill(
     drill: str,
     verdict: str,
     created_at: datetime,
+    **fields: Any,
 ) -> None:
     row = _row(
         "drill_runs",
@@ -160,8 +161,9 @@ def _store_drill(
         forecast_run_id=forecast_run_id,
         drill=drill,
         verdict=verdict,
-        passed=verdict == "pass",
+        passed=verdict in ("pass", "not verified"),
         created_at=created_at,
+        **fields,
     )
     wh.save_run("drill_runs", row, _empty_frames("drill_runs"))
 
@@ -297,6 +299,37 @@ def test_a_report_compares_with_the_report_before_not_the_forecast_before(
     assert rerun.previous_trigger_run_id == "t1" and rerun.triggers.is_empty()
     with pytest.raises(warehouse.WarehouseError, match="no trigger run 'nope'"):
         run_changes(wh, trigger_run_id="nope")
+
+
+def test_a_drill_not_played_or_not_verified_now_is_a_change_shown_with_why(
+    wh: warehouse.Warehouse,
+) -> None:
+    """A 7-day run after a 26-week one: region-loss failed and is not played now (its start is
+    past the horizon), and top-customer failed and held only on a ramp the horizon cut short.
+    "What changed" listed "top-customer: fails under the shock -> pass" and nothing for
+    region-loss, as if a failure had gone. Both are listed now, with why; a drill cut short
+    on both sides, at another level, is no flip."""
+    cut = "cut short at {}x of 2x by the horizon (forecast at least 42 days ahead)"
+    _store_forecast(wh, "f1", T0)
+    hour = timedelta(hours=1)
+    _store_drill(wh, "d1", "f1", "region-loss", "fails under the shock", T0 + hour)
+    _store_drill(wh, "d2", "f1", "top-customer", "fails under the shock", T0 + hour)
+    _store_drill(wh, "d3", "f1", "ramp-3x", "not verified", T0 + hour, unverified=cut.format(1.3))
+    _store_report(wh, "t1", "f1", T0 + 2 * hour, GREEN)
+    _store_forecast(wh, "f2", T0 + DAY)
+    why = "field start: +2w (2026-11-16) is after the forecast horizon 2026-11-02..2026-11-08"
+    wh.save_not_played("f2", "region-loss", why)
+    now = datetime.now(UTC)
+    _store_drill(wh, "d4", "f2", "top-customer", "not verified", now, unverified=cut.format(1.17))
+    _store_drill(wh, "d5", "f2", "ramp-3x", "not verified", now, unverified=cut.format(1.1))
+    _store_report(wh, "t2", "f2", now + hour, GREEN)
+    changes = run_changes(wh)
+    assert changes.previous_trigger_run_id == "t1"
+    assert changes.drills.rows() == [
+        ("region-loss", "fails under the shock", f"not played: {why}", "d1", None),
+        ("top-customer", "fails under the shock", f"not verified: {cut.format(1.17)}", "d2", "d4"),
+    ]
+    assert "2 drill verdict flips" in changes.summary()
 
 
 def test_a_backfilled_report_compares_in_as_of_order_not_in_the_order_it_was_made(
@@ -645,3 +678,14 @@ def test_a_changed_trigger_reaches_the_webhook_through_a_real_server(
     assert "Drill inference-2x: verdict pass -> fails under the shock" in drill_body
     assert "(drill runs drill-a -> drill-b)" in drill_body
     assert seconds < 200
+
+
+def test_status_colours_a_verdict_that_is_none_apart_from_pass_and_fail() -> None:
+    """`fleetcast status` showed "not verified" in green beside the passes and "not played" in
+    red beside the failures; both are yellow now, neither a pass nor a failure."""
+    from flows.status import _verdict_style
+
+    assert _verdict_style("pass") == "green"
+    assert _verdict_style("fails under the shock") == "red"
+    assert _verdict_style("not verified: cut short at 1.17x of 2x by the horizon") == "yellow"
+    assert _verdict_style("not played: field start: +2w is after the horizon") == "yellow"

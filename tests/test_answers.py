@@ -9,7 +9,7 @@ from typing import Any
 import polars as pl
 import pytest
 
-from flows.tables import drill_tables, shock_cut_lines
+from flows.tables import _drill_counts, drill_tables, shock_cut_lines
 from forecasting.capacity import CapacityPlan, ExpediteRung, Response
 from forecasting.drills import SHAPES_SCHEMA, blocks_to_pass, scenario_from_args
 from forecasting.drills.answers import NO_ORDER_IN_TIME, _least_count
@@ -361,10 +361,12 @@ def test_a_small_cost_of_absorbing_reads_in_dollars_not_as_zero_millions(
         assert "time to absorb and cost play the response ladder too" in str(table.title)
 
 
-def test_a_pass_on_a_shock_the_horizon_cut_short_says_so_beside_the_verdict() -> None:
-    """A six-week ramp on a four-week horizon reached 1.67x of its 2x: the terminal's verdict
-    says the shock was cut short and a note line says how far it got, where it read a bare
-    "pass" before; a step drill, played whole, says neither."""
+def test_a_pass_on_a_shock_the_horizon_cut_short_is_not_verified_in_the_terminal() -> None:
+    """A six-week ramp on a four-week horizon reached 1.67x of its 2x: the terminal read
+    "pass (shock cut short by the horizon, see the note)", and the run summary counted it among
+    the passes. Its verdict is "not verified" now, with how far the shock got and the horizon
+    that plays it whole, and its time to absorb is of what was played; a note line still says
+    how far it got, and a step drill, played whole, says none of it."""
     plan = _plan([_block("a", "r1", 1000, ["inference"])], [RACK])
     outcomes = {}
     for shape in ("ramp:6w", "step"):
@@ -376,15 +378,33 @@ def test_a_pass_on_a_shock_the_horizon_cut_short_says_so_beside_the_verdict() ->
         )  # fmt: skip
         result = played.result
         run = {"drill": shape, "target": "t", "notes": list(result.notes),
-               "passed": result.passed, "verdict": result.verdict, **played.answers}  # fmt: skip
+               "passed": result.passed, "verdict": result.verdict, **played.answers,
+               "unverified": result.unverified or None,
+               "time_to_absorb_hours": result.absorb_hours,
+               "horizon_days_needed": result.horizon_days_needed}  # fmt: skip
         outcomes[shape] = drill_outcome(
             run_id="d-1", run=run, verdicts=played.result.verdicts, kpis=played.result.kpis,
             additions=played.additions,
         )  # fmt: skip
     ramp, step = outcomes["ramp:6w"], outcomes["step"]
-    assert ramp.verdict == step.verdict == "pass"
+    assert (ramp.verdict, step.verdict) == ("not verified", "pass")
     verdict_cell = str(drill_tables([ramp])[0].columns[2]._cells[0])
-    assert verdict_cell == "pass (shock cut short by the horizon, see the note)"
+    assert verdict_cell == (
+        "not verified: cut short at 1.67x of 2x by the horizon (forecast at least 42 days "
+        "ahead, `--horizon 42`, to play it whole)"
+    )
+    absorb = str(drill_tables([ramp])[0].columns[3]._cells[0])
+    assert absorb.endswith(" on what was played (not verified)")
+    assert _drill_counts([ramp, step], []) == (
+        "1 pass, 1 not verified (cut short by the horizon: ramp:6w)"
+    )
+    # A trace forecast as zero: the run summary read "7 pass" for drills that doubled a zero.
+    zero = ramp.model_copy(
+        update={"drill": "all-2x", "unverified": "no demand measured: all is zero on every path"}
+    )
+    assert _drill_counts([ramp, zero], []) == (
+        "0 pass, 2 not verified (cut short by the horizon: ramp:6w; no demand measured: all-2x)"
+    )
     assert shock_cut_lines([ramp, step]) == [
         f"note: drill ramp:6w: the shock reaches 1.67x of its 2x by the forecast horizon's end "
         f"on {MONDAY + timedelta(days=DAYS - 1)}: a longer forecast plays all of it"

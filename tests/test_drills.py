@@ -29,7 +29,7 @@ from forecasting.drills.kernel import _simulate_paths, simulate_kernel, simulate
 from forecasting.drills.kpis import group_verdicts
 from forecasting.drills.simulate import compile_kernel
 from forecasting.resources import ready_made_drills
-from forecasting.schema import frame_schema, table
+from forecasting.schema import FAILS_UNDER_SHOCK, NOT_VERIFIED, PASS, frame_schema, table
 
 MONDAY = date(2026, 1, 5)
 DAYS = 28
@@ -537,6 +537,67 @@ def test_a_spike_outage_or_slip_cut_short_by_the_horizon_says_so() -> None:
                for n in slip.notes)  # fmt: skip
     whole = run_drill(plan, paths, None, scenario_from_args(shape="spike:3d", start="+2d"))
     assert not any(n.startswith("cut short by the forecast horizon") for n in whole.notes)
+
+
+def test_a_pass_on_a_shock_the_horizon_cut_short_is_not_verified() -> None:
+    """A 2x six-week ramp on a 28-day horizon plays to 1.67x: held there, it read "pass, 0 h"
+    as if the plan survived the doubling it is named for. It is "not verified" now, saying how
+    far the shock got and the horizon that plays it whole; failing on the partial shock still
+    fails, and a step played whole still passes."""
+    roomy = _plan([_block("a", 1000)])
+    paths = _paths({"r1/batch/other": 10.0})
+    ramp = run_drill(roomy, paths, None, scenario_from_args(multiplier=2.0, shape="ramp:6w"))
+    assert ramp.passed and ramp.verdict == NOT_VERIFIED
+    assert ramp.unverified == (
+        "cut short at 1.67x of 2x by the horizon (forecast at least 42 days ahead, "
+        "`--horizon 42`, to play it whole)"
+    )
+    assert ramp.horizon_days_needed == 42
+    assert ramp.absorb_text.endswith(" on what was played (not verified)")
+    tight = _plan([_block("a", 12)])
+    failing = run_drill(tight, paths, None, scenario_from_args(multiplier=2.0, shape="ramp:6w"))
+    assert failing.verdict == FAILS_UNDER_SHOCK and failing.unverified == ""
+    step = run_drill(roomy, paths, None, scenario_from_args(multiplier=2.0))
+    assert step.verdict == PASS and step.unverified == "" and step.horizon_days_needed is None
+
+
+def test_a_pass_on_a_spike_outage_or_slip_past_the_horizon_is_not_verified() -> None:
+    """A spike, a region loss or a slipped delivery reaching past the horizon held only on the
+    hours played: each pass is "not verified" with the horizon that plays it whole (the day of
+    the spike's or the outage's last hour, the day the slipped block lands). A spike whose
+    settling week alone runs past the horizon is verified: a shorter window counts the work
+    still waiting as unmet, so it judges the shock more harshly, never more kindly."""
+    later = _block("b", 500, status="committed", in_service=MONDAY + timedelta(days=10))
+    plan = _plan([_block("a", 1000), later])
+    paths = _paths({"r1/batch/other": 10.0})
+    spike = run_drill(plan, paths, None, scenario_from_args(shape="spike:2w", start="+21d"))
+    assert spike.verdict == NOT_VERIFIED and spike.horizon_days_needed == 35
+    assert spike.unverified == (
+        "cut short by the horizon (forecast at least 35 days ahead, `--horizon 35`, to play it "
+        "whole)"
+    )
+    other = _plan([_block("a", 1000), _block("c", 100, region="r2", site="r2-a")])
+    dark = run_drill(
+        other, paths, None, scenario_from_args(multiplier=1.0, region_loss="r2@+25d:10")
+    )
+    assert dark.verdict == NOT_VERIFIED and dark.horizon_days_needed == 35
+    slip = run_drill(plan, paths, None, scenario_from_args(multiplier=1.0, slip=("b:4w",)))
+    assert slip.verdict == NOT_VERIFIED and slip.horizon_days_needed == 10 + 28 + 1
+    settling = run_drill(plan, paths, None, scenario_from_args(shape="spike:3d", start="+20d"))
+    assert settling.verdict == PASS and settling.horizon_days_needed is None
+
+
+def test_a_pass_on_a_target_without_demand_is_not_verified() -> None:
+    """Doubling a class forecast as zero on every path (a trace with no complete day) read
+    "pass, 0 h, 100 % SLO": figures of doubling a zero. It is "not verified (no demand
+    measured)"; the same drill on a class with demand passes."""
+    plan = _plan([_block("a", 1000)])
+    paths = _paths({"r1/batch/other": 10.0, "r1/inference/other": 0.0})
+    zero = run_drill(plan, paths, None, scenario_from_args(target="class:inference"))
+    assert zero.passed and zero.verdict == NOT_VERIFIED
+    assert zero.unverified.startswith("no demand measured: class:inference is zero on every path")
+    some = run_drill(plan, paths, None, scenario_from_args(target="class:batch"))
+    assert some.verdict == PASS and some.unverified == ""
 
 
 def test_largest_live_is_resolved_on_the_loss_date() -> None:

@@ -8,19 +8,21 @@ demand growing 40 % a year. The short-horizon forecast handed in is flat at the 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
 
-from forecasting import horizon
+from forecasting import horizon, warehouse
 from forecasting.forecast import ForecastResult
 from forecasting.horizon import ACCURACY_SCHEMA, MONTHS_SCHEMA, extend_horizon, plan_months
 from forecasting.options import ForecastOptions
 from forecasting.runs import plan_horizon_months
-from forecasting.schema import FORECAST_SCHEMA, PATHS_SCHEMA
+from forecasting.runs.reports import scored_days
+from forecasting.schema import FORECAST_SCHEMA, PATHS_SCHEMA, REGISTRY, frame_schema
+from forecasting.warehouse import RUN_TABLES
 
 AS_OF = date(2026, 6, 30)
 HISTORY = 730
@@ -799,3 +801,61 @@ def test_a_customer_s_peak_band_is_at_most_its_class_s_and_a_lone_customer_reads
     for c in values:
         assert (solo[c] - solo[f"{c}_class"]).abs().max() <= 1e-6 * solo[f"{c}_class"].max(), c
     assert (solo["q90"] > solo["q50"]).all()
+
+
+def test_the_scored_reach_counts_the_days_measured_past_the_as_of_day() -> None:
+    """A Helios run's last day held 16 UTC hours (missing): its backtests' 7-day window ended
+    on the last observed day. The banner counted 7 days from that day and dated it from the
+    as-of day, the order notes counted 8 from the as-of day, on one page. The forecast is made
+    from the last observed day, so the window measured it to 6 days past the as-of day: both
+    read 6 now (and a series observed to the as-of day reads its whole window)."""
+    as_of = date(2020, 5, 31)
+    backtest = pl.DataFrame(
+        {"unique_id": ["total", "total/helios"], "cutoff": [date(2020, 5, 23)] * 2}
+    )
+    accuracy = pl.DataFrame(
+        {"unique_id": [], "horizon_days": [], "mae": []},
+        schema={"unique_id": pl.String, "horizon_days": pl.Int64, "mae": pl.Float64},
+    )
+
+    def reach(last: date) -> int:
+        seen = pl.DataFrame({"unique_id": ["total", "total/helios"], "last": [last] * 2})
+        return horizon.scored_reach(backtest, accuracy, last_observed=seen, as_of=as_of)
+
+    assert reach(date(2020, 5, 30)) == 6
+    assert reach(as_of) == 8
+    # Silent since before the last cut-off: nothing past the as-of day was measured.
+    assert reach(date(2020, 5, 20)) == 0
+
+
+def test_a_stored_runs_scored_days_count_from_each_series_last_observed_day(
+    wh: warehouse.Warehouse,
+) -> None:
+    """The triggers' "past the N days ahead this run's backtests scored" read every series as
+    observed to the as-of day: on a Helios run whose last day was missing it said 8 where the
+    banner said 7, on one page. It reads each series' last observed day off its days without
+    telemetry at the end now, and says 6, the banner's figure."""
+    as_of = date(2020, 5, 31)
+    table = REGISTRY["forecast_runs"]
+    run = {
+        "run_id": "f1", "as_of": as_of, "created_at": datetime(2020, 6, 1, tzinfo=UTC),
+        "horizon_days": 56, "series": 2, "reconciliation": "mint", "seconds": 1.0,
+        "settings": "{}", "versions": "{}", "horizon_months": None,
+    }  # fmt: skip
+    assert set(run) == set(table.schema.names())
+    ids = ["total", "total/helios"]
+    summary = pl.DataFrame(
+        {"unique_id": ids, "measure": ["peak"] * 2, "model": ["ets"] * 2, "n_days": [28] * 2,
+         "stale_days": [1, 1]},
+    )  # fmt: skip
+    backtest = pl.DataFrame(
+        {"unique_id": ids, "measure": ["peak"] * 2, "model": ["ets"] * 2,
+         "cutoff": [date(2020, 5, 23)] * 2},
+    )  # fmt: skip
+    frames = {name: pl.DataFrame(schema=frame_schema(name)) for name in RUN_TABLES["forecast_runs"]}
+    frames["forecast_summary"] = pl.concat(
+        [frames["forecast_summary"], summary], how="diagonal_relaxed"
+    )
+    frames["backtests"] = pl.concat([frames["backtests"], backtest], how="diagonal_relaxed")
+    wh.save_run("forecast_runs", run, frames)
+    assert scored_days(wh, "f1") == 6

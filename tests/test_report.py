@@ -72,6 +72,7 @@ from forecasting.schema import (
     FAILS_UNDER_SHOCK,
     FAILS_UNSHOCKED,
     FORECAST_SCHEMA,
+    NOT_VERIFIED,
     WorkloadClass,
     frame_schema,
 )
@@ -263,7 +264,8 @@ def _drills(drill: str, customer: str, region: str) -> dict[str, pl.DataFrame]:
              None if passed[name] else True, None, None,
              None if passed[name] else f"2 x pod-h100-1024 in {customer}",
              None if passed[name] else 84_000_000.0,
-             "migrate has nothing to move in us-west" if i == 0 else None, None, None)
+             "migrate has nothing to move in us-west" if i == 0 else None, None, None,
+             None, None, None)
         )  # fmt: skip
     return {
         "drill_verdicts": pl.DataFrame(
@@ -347,6 +349,9 @@ def _drills(drill: str, customer: str, region: str) -> dict[str, pl.DataFrame]:
                 "drill_notes": pl.String,
                 "short_until_shock_end_hours": pl.Float64,
                 "breaking_text": pl.String,
+                "unverified": pl.String,
+                "shock_reached": pl.Float64,
+                "horizon_days_needed": pl.Int32,
             },
         ),
     }
@@ -947,6 +952,40 @@ def test_the_drills_card_says_when_the_failures_need_no_shock() -> None:
     assert html_text(f"{n} of {n} (all {FAILS_UNSHOCKED}: short with no shock") in front
     shocked = answers.with_columns(verdict=pl.lit(FAILS_UNDER_SHOCK))
     assert "short with no shock" not in run_index_page(replace(inputs, drill_answers=shocked))
+
+
+def test_a_drill_not_verified_reads_so_on_every_page_and_in_the_download(tmp_path: Path) -> None:
+    """A 2x ramp the 7-day horizon cut at 1.17x held: the drill table read "pass", "0 h", the
+    SLO table "pass 100 %" in every class, drills.csv "drill_passed true", and the front page
+    counted it among the drills that hold. Each says "not verified" now, with why."""
+    inputs = sample_inputs()
+    passing = inputs.drill_answers.filter(pl.col("passed"))["drill"].to_list()
+    name = passing[0]
+    why = "cut short at 1.17x of 2x by the horizon (forecast at least 42 days ahead)"
+    held = pl.col("drill") == name
+    answers = inputs.drill_answers.with_columns(
+        verdict=pl.when(held).then(pl.lit(NOT_VERIFIED)).otherwise("verdict"),
+        unverified=pl.when(held).then(pl.lit(why)),
+        time_to_absorb_hours=pl.when(held).then(0.0).otherwise("time_to_absorb_hours"),
+        absorb_censored=pl.when(held).then(False).otherwise("absorb_censored"),
+    )
+    unverified = replace(inputs, drill_answers=answers)
+    platform = platform_page(unverified)
+    assert html_text(why) in platform
+    assert html_text("0 h on what was played (not verified)") in platform
+    # The SLO table (a badge per class, and one in the drill table) and its chart's caption.
+    classes = inputs.drill_verdicts.filter(held)["workload_class"].n_unique()
+    badge = f'<span class="badge unknown">{NOT_VERIFIED}</span>'
+    assert platform.count(badge) == classes + 1
+    assert f"not verified ({name})" in platform
+    front = run_index_page(unverified)
+    assert html_text(f"1 {NOT_VERIFIED} ({name}: {why})") in front
+    folder = publish_report(unverified, root=tmp_path)
+    drills = pl.read_csv(folder / "drills.csv").filter(pl.col("drill") == name)
+    assert drills.height and drills["verdict"].eq(NOT_VERIFIED).all()
+    assert drills["unverified"].eq(why).all()
+    assert drills["drill_passed"].is_null().all() and drills["class_passed"].is_null().all()
+    assert badge not in platform_page(inputs)
 
 
 def test_empty_inputs_render_every_page_with_no_data(tmp_path: Path) -> None:
@@ -1653,10 +1692,12 @@ def test_every_page_says_when_the_forecast_reaches_past_what_a_backtest_measured
     assert isinstance(end, date)
     ahead = (end - AS_OF).days
     said = extrapolated_reach(inputs)
-    # 120 days of history to the day before AS_OF; the last cut-off 28 days before AS_OF.
+    # 120 days of history to the day before AS_OF; the last cut-off 28 days before AS_OF: 27
+    # days scored, to the day before AS_OF + 27, 26 days past the as-of day (it read 27 and
+    # AS_OF + 27, a day past what was scored, while the order notes counted 28).
     assert said.startswith(
         f"the daily forecast reaches {ahead} days ahead on 120 days of history, and its "
-        f"backtests scored 27 days ahead: past {fmt_date(AS_OF + timedelta(days=27))} no "
+        f"backtests scored 26 days ahead: past {fmt_date(AS_OF + timedelta(days=26))} no "
         "backtest measured its error"
     )
     scored = pl.DataFrame(

@@ -59,6 +59,7 @@ from forecasting.schema import (
     FAILS_UNDER_SHOCK,
     FAILS_UNSHOCKED,
     HORIZON_CUT_NOTE,
+    NOT_VERIFIED,
     PARTLY_JUDGED,
     PASS,
     SHOCK_CUT_NOTE,
@@ -67,6 +68,7 @@ from forecasting.schema import (
     frame_schema,
     group_name,
     short_until_shock_end_text,
+    unverified_absorb_text,
 )
 
 __all__ = [
@@ -76,12 +78,15 @@ __all__ = [
     "FAILS_UNDER_SHOCK",
     "FAILS_UNSHOCKED",
     "KPI_SUMMARY_SCHEMA",
+    "NOT_VERIFIED",
     "PASS",
     "RUNGS_SCHEMA",
     "DrillResult",
     "compare",
     "group_verdicts",
+    "horizon_days_needed",
     "summarise",
+    "unverified_reason",
 ]
 
 ALL_CLASSES = "all"
@@ -155,6 +160,17 @@ class DrillResult:
         default_factory=lambda: pl.DataFrame(schema=BACKLOG_CURVE_SCHEMA)
     )
     failover_share: float | None = None
+    # How far a ramp the horizon cut short got (None: it reached its height, or no ramp), and
+    # the daily horizon in days from the forecast's first day that plays the whole shock (the
+    # ramp's top, the spike's or the dark region's last hour, a slipped delivery's landing):
+    # None when the horizon played all of it.
+    shock_reached: float | None = None
+    horizon_days_needed: int | None = None
+    # Whether the shock's target had no demand on any path in the drill window (a trace of
+    # zeros): the drill then doubled nothing, and a pass verifies nothing.
+    idle_target: bool = False
+    # Set by :func:`compare`: why a drill that held its SLO is NOT_VERIFIED ("" otherwise).
+    unverified: str = ""
     # Raw per-path arrays the comparison reads: hours each (region, class) group held, and
     # the pool outputs of a ladder run.
     group_held: np.ndarray | None = None
@@ -163,9 +179,15 @@ class DrillResult:
     @property
     def absorb_text(self) -> str:
         """``36 h``, ``> 42 d, not absorbed within the drill window`` (censored), or ``not
-        judged`` when the unshocked plan failed in every hour of the window."""
+        judged`` when the unshocked plan failed in every hour of the window; on a drill that
+        is not verified, said to be of what was played."""
+        text = self._absorb_text()
+        return unverified_absorb_text(text) if self.verdict == NOT_VERIFIED else text
+
+    def _absorb_text(self) -> str:
         if self.absorb_censored:
-            return censored_absorb_text(self.window_hours, passed=self.verdict == PASS)
+            held = self.verdict in (PASS, NOT_VERIFIED)
+            return censored_absorb_text(self.window_hours, passed=held)
         if self.short_until_shock_end_hours is not None:
             return short_until_shock_end_text(self.short_until_shock_end_hours)
         if self.absorb_hours is None:
@@ -404,6 +426,48 @@ def _cut_by_horizon(
     return notes
 
 
+def _day_of(hour: int) -> int:
+    """The days of forecast, from its first day, that hold hour ``hour``."""
+    return hour // 24 + 1
+
+
+def horizon_days_needed(
+    plan: CapacityPlan, demand: DemandSide, resolved: ResolvedScenario
+) -> int | None:
+    """The daily horizon (days from the forecast's first day) that plays the whole shock: the
+    hour a ramp reaches its height, a spike's or a dark region's last hour, the day a slipped
+    delivery lands; None when this forecast already holds all of it.
+
+    A spike's settling week after it is not counted: its hours only add hours the shock is
+    over, and the work still waiting when a shorter window ends counts as unmet, so a window
+    cut there judges the shock more harshly, never more kindly."""
+    scenario = resolved.scenario
+    shape = scenario.shape
+    needed: list[int] = []
+    if shape.kind in ("ramp", "spike") and scenario.multiplier != 1.0:
+        needed.append(_day_of(resolved.start_hour + shape.hours - 1))
+    loss = scenario.region_loss
+    if loss is not None:
+        needed += [_day_of(begin + loss.days * 24 - 1) for begin, _ in resolved.dark.values()]
+    blocks = {b.id: b for b in plan.block}
+    for block_id, weeks in resolved.slipped.items():
+        block = blocks.get(block_id)
+        if block is not None and block.in_service is not None:
+            lands = block.in_service + timedelta(weeks=weeks)
+            needed.append((lands - demand.first_day).days + 1)
+    # The drill window may end before the horizon (a spike's): the forecast's days, not the
+    # window's, are what a longer --horizon adds.
+    forecast_days = demand.days
+    furthest = max(needed, default=0)
+    return furthest if furthest > forecast_days else None
+
+
+def _idle_target(demand: DemandSide, start_hour: int) -> bool:
+    """Whether the shock's target has no demand on any path from the shock's day on."""
+    window = demand.target[:, min(start_hour // 24, demand.days) :, :]
+    return float(np.abs(window).max(initial=0.0)) <= 1e-9
+
+
 def summarise(
     *,
     plan: CapacityPlan,
@@ -454,6 +518,9 @@ def summarise(
         first_to_saturate=first,
         notes=tuple(notes),
         confirm_hours=confirm,
+        shock_reached=short,
+        horizon_days_needed=horizon_days_needed(plan, demand, resolved),
+        idle_target=_idle_target(demand, resolved.start_hour),
         backlog_curve=(
             pl.DataFrame(schema=BACKLOG_CURVE_SCHEMA)
             if traces is None
@@ -688,6 +755,31 @@ def _partly_judged(baseline: DrillResult) -> str:
     )
 
 
+def unverified_reason(shocked: DrillResult) -> str:
+    """Why a drill that held its SLO did not verify the question it is named for, "" when it
+    did: the horizon cut its shock short (a 2x six-week ramp played to 1.17x on a 7-day
+    forecast read "pass, 0 h"), or its target had no demand on any path to shock (a trace
+    forecast as zero read "pass, 0 h, 100 % SLO" on doubling a zero)."""
+    reasons = []
+    if shocked.idle_target:
+        reasons.append(
+            f"no demand measured: {shocked.target} is zero on every path in the drill window, "
+            "so the shock met nothing"
+        )
+    days = shocked.horizon_days_needed
+    if days is not None:
+        level = (
+            f" at {shocked.shock_reached:.2f}x of {shocked.scenario.multiplier:g}x"
+            if shocked.shock_reached is not None
+            else ""
+        )
+        reasons.append(
+            f"cut short{level} by the horizon (forecast at least {days} days ahead, "
+            f"`--horizon {days}`, to play it whole)"
+        )
+    return "; ".join(reasons)
+
+
 def compare(
     *,
     plan: CapacityPlan,
@@ -713,6 +805,9 @@ def compare(
         verdict = FAILS_UNDER_SHOCK
     else:
         verdict = PASS
+    unverified = unverified_reason(shocked) if verdict == PASS else ""
+    if unverified:
+        verdict = NOT_VERIFIED
     final = ladder if ladder is not None else shocked
     # The run time to absorb was judged against: the ladder's own twin where one was played
     # (a plan that holds unshocked throughout has none: its ladder never acts without a shock).
@@ -781,6 +876,7 @@ def compare(
             else pl.DataFrame(schema=BACKLOG_CURVE_SCHEMA)
         ),
         failover_share=moved / dark if dark > 0 else None,
+        unverified=unverified,
         notes=tuple(notes),
         group_held=None,
         pool_out=None,

@@ -765,8 +765,9 @@ def _fan_takeaway(name: str, ahead: pl.DataFrame, supply: pl.DataFrame, kept: st
     )
 
 
-def slo_chart(verdicts: pl.DataFrame) -> Chart | None:
-    """SLO attainment reached on 90 % of paths, per class, grouped by drill, with targets."""
+def slo_chart(verdicts: pl.DataFrame, *, unverified: Sequence[str] = ()) -> Chart | None:
+    """SLO attainment reached on 90 % of paths, per class, grouped by drill, with targets;
+    the caption counts the ``unverified`` drills apart from those that pass."""
     if verdicts.is_empty():
         return None
     order = [c.value for c in WorkloadClass]
@@ -816,6 +817,11 @@ def slo_chart(verdicts: pl.DataFrame) -> Chart | None:
     )
     failing = verdicts.filter(~pl.col("passed"))["drill"].n_unique()
     lead = f"{failing} of {len(drills)} drill{'s' if len(drills) != 1 else ''} fail"
+    held = [d for d in drills if d in unverified]
+    if held:
+        # Their attainment is of less than the drill is named for (a shock cut short, or no
+        # demand to shock): "0 of 7 fail" read as seven passes.
+        lead += f", {len(held)} not verified ({', '.join(map(str, held))})"
     return Chart(
         "slo",
         fig,

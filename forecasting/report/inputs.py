@@ -154,6 +154,11 @@ DRILL_ANSWERS_SCHEMA = pl.Schema(
                 "breaking_note",
                 "breaking_text",
                 "blocks_pass",
+                # Why a drill that held is "not verified", how far a ramp cut short got, and
+                # the daily horizon that plays the shock whole (migration 22).
+                "unverified",
+                "shock_reached",
+                "horizon_days_needed",
             ),
         ),
         # Where the plan fails unshocked, "; "-joined (the CSV export holds no lists).
@@ -263,16 +268,19 @@ def untested_series(chosen: pl.DataFrame) -> list[str]:
 
 
 def measured_reach(inputs: ReportInputs) -> int:
-    """Days ahead some backtest scored the total or a region (0: none did): the daily
-    backtests' window (the days from their last cut-off to the series' last observed day), or
-    the decision backtest's horizon where it scored one."""
+    """Days past the as-of day to which some backtest measured the total or a region (0: none
+    did), as :func:`forecasting.horizon.scored_reach` counts them: the daily backtests' window
+    (from their last cut-off to the series' last observed day) less the unobserved days from
+    there to the as-of day, or the decision backtest's horizon where it scored one."""
     from forecasting.horizon import scored_reach  # pulls scipy: only when asked
 
     observed = inputs.history.filter(
         (hierarchy.depth() <= 1) & pl.col("y").is_not_null() & (pl.col("ds") <= inputs.as_of)
     )
     last = observed.group_by("unique_id").agg(pl.col("ds").max().alias("last"))
-    return scored_reach(inputs.backtest, inputs.horizon_accuracy, last_observed=last)
+    return scored_reach(
+        inputs.backtest, inputs.horizon_accuracy, last_observed=last, as_of=inputs.as_of
+    )
 
 
 def extrapolated_reach(inputs: ReportInputs) -> str:

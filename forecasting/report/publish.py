@@ -39,6 +39,7 @@ from forecasting.report.pages import (
     run_index_page,
     runs_index_page,
 )
+from forecasting.schema import NOT_VERIFIED
 
 __all__ = ["LATEST", "RUN_META", "drills_frame", "list_runs", "publish_report", "run_slug"]
 
@@ -80,11 +81,21 @@ def _csv_safe(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def drills_frame(inputs: ReportInputs) -> pl.DataFrame:
-    """One row per drill and class: the drill's answer beside the class's verdict."""
+    """One row per drill and class: the drill's answer beside the class's verdict.
+
+    A drill "not verified" (``unverified`` says why) has neither passed nor failed:
+    ``drill_passed`` and ``class_passed`` are empty there. ``drill_passed true`` on a 2x ramp
+    the horizon cut at 1.17x read as the named question answered."""
+    unverified = pl.col("verdict").eq_missing(pl.lit(NOT_VERIFIED))
     answers = inputs.drill_answers.rename({"passed": "drill_passed"})
     verdicts = inputs.drill_verdicts.rename({"passed": "class_passed"})
-    return answers.join(verdicts, on="drill", how="full", coalesce=True).sort(
-        "drill", "workload_class", nulls_last=True
+    return (
+        answers.join(verdicts, on="drill", how="full", coalesce=True)
+        .with_columns(
+            pl.when(unverified).then(None).otherwise(pl.col(c)).alias(c)
+            for c in ("drill_passed", "class_passed")
+        )
+        .sort("drill", "workload_class", nulls_last=True)
     )
 
 

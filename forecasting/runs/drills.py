@@ -21,6 +21,7 @@ from forecasting.runs.ids import ForecastRef, RunNotFoundError, forecast_run, ne
 from forecasting.schema import (
     FAILS_UNSHOCKED,
     HORIZON_CUT_NOTE,
+    NOT_VERIFIED,
     PARTLY_JUDGED,
     PASS,
     RUNG_USED_SHARE,
@@ -29,6 +30,7 @@ from forecasting.schema import (
     frame_schema,
     ladder_played,
     short_until_shock_end_text,
+    unverified_absorb_text,
 )
 from forecasting.settings import settings
 
@@ -93,6 +95,11 @@ class DrillOutcome(BaseModel):
     blocks_note: str | None = None
     # How far a shock the horizon cut short got (its drill note); None when it played whole.
     shock_cut: str | None = None
+    # Why a drill that held its SLO is "not verified" (None: verified, or it fails), and the
+    # daily horizon that plays its shock whole (None: it played whole; both None on runs
+    # stored before migration 22).
+    unverified: str | None = None
+    horizon_days_needed: int | None = None
     # Whether a response ladder beyond preemption and deferral played (migrate, spares,
     # burst): then time to absorb and its cost are the ladder run's, not the KPI tables'.
     # None when the rungs are not known.
@@ -104,9 +111,16 @@ class DrillOutcome(BaseModel):
         its SLO, ``passes its SLO; still behind its baseline ...``), ``not judged`` (the plan
         fails unshocked in every hour, so no hour can show the shock absorbed); None when not
         measured otherwise. On a plan that fails unshocked a measured time says it saw only
-        the hours the plan holds in."""
+        the hours the plan holds in; on a drill not verified, that it is of what was played."""
+        text = self._absorb_text()
+        if text is not None and self.verdict == NOT_VERIFIED:
+            return unverified_absorb_text(text)
+        return text
+
+    def _absorb_text(self) -> str | None:
         if self.absorb_censored:
-            return censored_absorb_text(self.window_hours, passed=self.verdict == PASS)
+            held = self.verdict in (PASS, NOT_VERIFIED)
+            return censored_absorb_text(self.window_hours, passed=held)
         if self.short_until_shock_end_hours is not None:
             return short_until_shock_end_text(self.short_until_shock_end_hours)
         unshocked = self.verdict == FAILS_UNSHOCKED
@@ -374,6 +388,8 @@ def drill_outcome(
         )
         or None,
         ladder_played=None if rungs is None else ladder_played(rungs),
+        unverified=run.get("unverified"),
+        horizon_days_needed=run.get("horizon_days_needed"),
     )
 
 
@@ -420,6 +436,9 @@ def save_drill(
         "failover_share": result.failover_share,
         "short_until_shock_end_hours": result.short_until_shock_end_hours,
         "capacity_sha256": plan_sha256,
+        "unverified": result.unverified or None,
+        "shock_reached": result.shock_reached,
+        "horizon_days_needed": result.horizon_days_needed,
         **played.answers,
     }
     variants = [

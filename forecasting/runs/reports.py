@@ -18,6 +18,7 @@ from forecasting.options import ReportOptions
 from forecasting.runs.drills import BLOCKS_NOTE, blocks_needed, capacity_sha256, drills_folder
 from forecasting.runs.forecasts import named_customers, silent_customers_for
 from forecasting.runs.ids import ForecastRef, forecast_run, new_run_id
+from forecasting.schema import NOT_VERIFIED
 
 if TYPE_CHECKING:  # the step modules load scipy, numba and plotly: only when a step runs
     from forecasting.capacity import CapacityPlan
@@ -74,6 +75,8 @@ class ReportOutcome(BaseModel):
     statuses: dict[str, int]
     failing_drills: list[str]
     stale_days: int | None
+    # The drills that held on less than they are named for, each with why ("not verified").
+    unverified_drills: list[str] = []
     # The total, regions and classes forecast as zero for want of an observed day.
     unmeasured: list[str] = []
     # The total, regions and classes forecast by a baseline no backtest chose (not zero).
@@ -122,14 +125,24 @@ def trigger_settings(
 
 
 def scored_days(wh: warehouse.Warehouse, run_id: str) -> int:
-    """:func:`forecasting.horizon.scored_reach` of a stored run, each series read to the
-    run's as-of day (the report's history is not loaded here)."""
+    """:func:`forecasting.horizon.scored_reach` of a stored run, each series' last observed
+    day read off its days without telemetry at the end (``stale_days``; the report's history
+    is not loaded here). Read as the as-of day for every series, a Helios run whose last day
+    held 16 hours said "8 days ahead" in its order notes beside "7 days ahead" in the banner
+    on the same page; both read 6 now, the days past the as-of day the backtests measured."""
     from forecasting.horizon import scored_reach
 
     as_of = wh.forecast_runs().filter(pl.col("run_id") == run_id).item(0, "as_of")
     backtest = wh.run_frame("backtests", run_id)
-    last = backtest.select(pl.col("unique_id").unique(), last=pl.lit(as_of, pl.Date))
-    return scored_reach(backtest, wh.run_frame("horizon_accuracy", run_id), last_observed=last)
+    last = (
+        wh.run_frame("forecast_summary", run_id)
+        .group_by("unique_id")
+        .agg(pl.col("stale_days").fill_null(0).min())
+        .select("unique_id", last=pl.lit(as_of, pl.Date) - pl.duration(days=pl.col("stale_days")))
+    )
+    return scored_reach(
+        backtest, wh.run_frame("horizon_accuracy", run_id), last_observed=last, as_of=as_of
+    )
 
 
 def compute_triggers(
@@ -525,11 +538,20 @@ def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:
         )
     failing = inputs.drill_answers.filter(~pl.col("passed")).get_column("drill").to_list()
     lines += ["", f"Failing drills: {', '.join(failing) if failing else 'none'}."]
+    if held := _unverified_drills(inputs):
+        lines.append(f"**Drills not verified:** {'; '.join(held)}.")
     if inputs.drills_other_plan:
         lines.append(f"**Not verified:** {inputs.drills_other_plan}.")
     if inputs.drills_unplayed:
         lines.append(f"**Not played on this forecast run:** {unplayed_text(inputs)}.")
     return "\n".join(lines)
+
+
+def _unverified_drills(inputs: ReportInputs) -> list[str]:
+    """``top-customer-2x-6w: cut short at 1.17x of 2x by the horizon (...)`` per drill that
+    held on less than it is named for."""
+    held = inputs.drill_answers.filter(pl.col("verdict").eq_missing(pl.lit(NOT_VERIFIED)))
+    return [f"{r['drill']}: {r['unverified']}" for r in held.iter_rows(named=True)]
 
 
 def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> ReportOutcome:
@@ -560,6 +582,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         power_first=(late["site"][0], late["contract_by"][0]) if late.height else None,
         later_due_first=later_orders_due_first(inputs.triggers, inputs.placements).to_dicts(),
         failing_drills=inputs.drill_answers.filter(~pl.col("passed")).get_column("drill").to_list(),
+        unverified_drills=_unverified_drills(inputs),
         stale_days=inputs.stale_days,
         unmeasured=unmeasured_series(inputs.chosen),
         untested=untested_series(inputs.chosen),

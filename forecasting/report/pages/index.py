@@ -29,7 +29,7 @@ from forecasting.report.pages.common import (
     total,
     unsized_beside,
 )
-from forecasting.schema import FAILS_UNSHOCKED
+from forecasting.schema import FAILS_UNSHOCKED, NOT_VERIFIED
 
 __all__ = ["RunEntry", "run_index_page", "runs_index_page"]
 
@@ -55,6 +55,17 @@ def _drills_failing(inputs: ReportInputs, failing: int) -> str:
             # at all: that needs an order (the triggers), not a drill.
             every = "all" if unshocked == failing else f"{unshocked} of them"
             text += f" ({every} {FAILS_UNSHOCKED}: short with no shock, see the triggers)"
+        held = inputs.drill_answers.filter(pl.col("verdict").eq_missing(pl.lit(NOT_VERIFIED)))
+        if held.height:
+            # Not failing is not passing: a 2x ramp the horizon cut at 1.17x counted among
+            # the drills that hold.
+            # One clause per reason: seven drills on a trace of zeros read one reason seven times.
+            by_reason = held.group_by("unverified", maintain_order=True).agg("drill")
+            why = "; ".join(
+                f"{', '.join(r['drill'])}: {r['unverified']}"
+                for r in by_reason.iter_rows(named=True)
+            )
+            text += f"; {held.height} {NOT_VERIFIED} ({why})"
     elif inputs.drills_other_plan:
         text = "no drills on this plan"
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import date, timedelta
 from functools import partial
 from typing import Any
@@ -40,6 +41,7 @@ from forecasting.report.pages.common import (
 from forecasting.schema import (
     DAY_SHAPE_WEEKS,
     FAILS_UNSHOCKED,
+    NOT_VERIFIED,
     PARTLY_JUDGED,
     PASS,
     STALE_FIT,
@@ -49,6 +51,7 @@ from forecasting.schema import (
     censored_absorb_text,
     ladder_played,
     short_until_shock_end_text,
+    unverified_absorb_text,
 )
 from forecasting.triggers import blended_headroom, unshocked_beside_green
 
@@ -137,9 +140,25 @@ def _blended_headroom(inputs: ReportInputs) -> dict[str, pl.DataFrame]:
 
 
 def _absorbed(row: dict[str, Any]) -> str:
-    """Time to absorb as measured, or censored: never the window shown as a measurement."""
+    """Time to absorb as measured, or censored: never the window shown as a measurement; on a
+    drill not verified, said to be of what was played ("0 h" read as the drill's answer)."""
+    text = _absorbed_text(row)
+    if row.get("verdict") == NOT_VERIFIED and text != MISSING:
+        return unverified_absorb_text(text)
+    return text
+
+
+def _verdict_cell(row: dict[str, Any]) -> Cell:
+    """The verdict badge; a drill not verified says why under it."""
+    badge = Badge(row["verdict"]) if row["verdict"] else verdict(row["passed"])
+    if row.get("verdict") == NOT_VERIFIED and row.get("unverified"):
+        return Stacked(badge, str(row["unverified"]))
+    return badge
+
+
+def _absorbed_text(row: dict[str, Any]) -> str:
     if row["absorb_censored"]:
-        if row.get("verdict") == PASS:  # "pass" beside a bare "not absorbed" read as a clash
+        if row.get("verdict") in (PASS, NOT_VERIFIED):  # "pass" beside "not absorbed" clashed
             return censored_absorb_text(row["window_hours"], passed=True) + " (censored)"
         days = (row["window_hours"] or 0) / 24
         return f"> {days:,.0f} d: not absorbed within the drill window (censored)"
@@ -187,7 +206,7 @@ def _answers_table(answers: pl.DataFrame) -> Table:
             r["description"],
             r["target"],
             fmt_date(r["shock_start"]),
-            Badge(r["verdict"]) if r["verdict"] else verdict(r["passed"]),
+            _verdict_cell(r),
             r["unshocked_failures"] or MISSING,
             _absorbed(r),
             fmt_usd(r["absorb_cost_usd"]),
@@ -228,17 +247,25 @@ def _not_played_table(not_played: pl.DataFrame) -> Table:
     return Table.of(["drill not played", "why"], rows, wrap=(1,), empty="every drill was played")
 
 
-def _verdicts_table(verdicts: pl.DataFrame) -> Table:
+def unverified_drills(answers: pl.DataFrame) -> list[str]:
+    """The drills whose verdict is "not verified" (they held on less than they are named for)."""
+    return answers.filter(pl.col("verdict").eq_missing(pl.lit(NOT_VERIFIED)))["drill"].to_list()
+
+
+def _verdicts_table(verdicts: pl.DataFrame, *, unverified: Sequence[str] = ()) -> Table:
+    """Each drill's SLO verdict per class; a class that held in a drill "not verified" reads
+    "not verified", never "pass" (all five classes read "pass 100 %" on a ramp cut at 1.17x)."""
     classes = sorted(verdicts["workload_class"].unique().to_list(), key=class_key)
     rows = []
     for (drill,), part in verdicts.group_by("drill", maintain_order=True):
         by_class = {r["workload_class"]: r for r in part.iter_rows(named=True)}
         cells: list[Cell] = [str(drill)]
+        held = Badge(NOT_VERIFIED) if drill in unverified else verdict(True)
         for cls in classes:
             r = by_class.get(cls)
             cells.append(
                 Stacked(
-                    verdict(r["passed"]),
+                    held if r["passed"] else verdict(r["passed"]),
                     f"{fmt_pct(r['attainment_p90_paths'])} of {fmt_pct(r['slo_target'], digits=0)}",
                 )
                 if r
@@ -667,6 +694,7 @@ def platform_page(inputs: ReportInputs) -> str:
         or inputs.drill_verdicts.filter(~pl.col("passed").fill_null(False)).height
     )
     has_verdicts = bool(inputs.drill_verdicts.height)
+    unverified = unverified_drills(inputs.drill_answers)
     return render(
         "platform.html",
         page=page,
@@ -678,8 +706,12 @@ def platform_page(inputs: ReportInputs) -> str:
         not_played=_not_played_table(inputs.drills_not_played),
         drills_intro=_drills_intro(inputs),
         has_verdicts=has_verdicts,
-        slo_chart=page.figure(slo_chart(inputs.drill_verdicts)) if has_verdicts else None,
-        verdicts=_verdicts_table(inputs.drill_verdicts),
+        slo_chart=(
+            page.figure(slo_chart(inputs.drill_verdicts, unverified=unverified))
+            if has_verdicts
+            else None
+        ),
+        verdicts=_verdicts_table(inputs.drill_verdicts, unverified=unverified),
         kpi_tables=_kpi_tables(inputs.drill_kpis),
         kpi_intro=_kpi_intro(inputs.drill_rungs),
         change_tables=_change_tables(inputs.drill_kpi_changes),
