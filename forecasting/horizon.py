@@ -11,9 +11,11 @@ chosen and calibrated on backtests at the decision horizon (26 weeks ahead):
   growth model alone from day 91), so what the planner acts on past a quarter is the model
   judged at the decision horizon. The total is left to the short model and reconciliation.
 - **A region's classes add up to it** in the mean measure (:func:`_classes_adding_up`): scaled
-  alike, day by day and month by month, so the region's model sets the level and the
-  classes' own the mix. The peaks do not add up (classes peak at different hours), so each
-  keeps its own.
+  alike, day by day, so the region's model sets the level and the classes' own the mix;
+  month by month (:func:`_months_adding_up`) by the classes' medians, each class's mean its
+  median times its region's mean over median: a bursty class's log-scale mean took its
+  region's growth. The peaks do not add up (classes peak at different hours), so each keeps
+  its own.
 - **Customers and paths follow their class.** A customer's peaks are scaled, day by day, by
   its class's blended peak over its short-model peak, so the dedicated-capacity offsets see
   the same growth as the triggers. The bottom-level sample paths, which the drills play, are
@@ -30,8 +32,9 @@ chosen and calibrated on backtests at the decision horizon (26 weeks ahead):
   the paths' means as the growth model takes over.
 - **Monthly rows** (``grain`` = ``month``) carry each month's peak day to the plan horizon, for
   regions and classes from the growth models (not the total, which no trigger reads); a
-  customer's monthly rows are its class's, times the customer's share of its class on the last
-  daily day. For the mean measure a month is its average day (``average_months``): a mean's
+  customer's monthly rows are its class's, times the customer's share of its class over the
+  short model's first week (every run has it, so the split does not move with
+  ``--horizon``). For the mean measure a month is its average day (``average_months``): a mean's
   peak day does not add up over classes, and read against a daily mean it took a bursty
   class's peak-over-level ratio for growth (on the demo as of 2026-12-01 us-west evaluation's
   January read 897 GPUs against daily means of 185-335, and one of its customers 15 % of the
