@@ -11,9 +11,11 @@ chosen and calibrated on backtests at the decision horizon (26 weeks ahead):
   growth model alone from day 91), so what the planner acts on past a quarter is the model
   judged at the decision horizon. The total is left to the short model and reconciliation.
 - **A region's classes add up to it** in the mean measure (:func:`_classes_adding_up`): scaled
-  alike, day by day and month by month, so the region's model sets the level and the
-  classes' own the mix. The peaks do not add up (classes peak at different hours), so each
-  keeps its own.
+  alike, day by day, so the region's model sets the level and the classes' own the mix;
+  month by month (:func:`_months_adding_up`) by the classes' medians, each class's mean its
+  median times its region's mean over median: a bursty class's log-scale mean took its
+  region's growth. The peaks do not add up (classes peak at different hours), so each keeps
+  its own.
 - **A customer that left is not the others' trend** (:func:`_stopped_customers`): a customer
   series at zero for its last two weeks after a busy block is taken out of the history its
   class and region grow from, so their growth is that of the customers still active. Kept, a
@@ -35,8 +37,9 @@ chosen and calibrated on backtests at the decision horizon (26 weeks ahead):
   their quantiles, and its class's mean split by the paths' means as the growth model takes over.
 - **Monthly rows** (``grain`` = ``month``) carry each month's peak day to the plan horizon, for
   regions and classes from the growth models (not the total, which no trigger reads); a
-  customer's monthly rows are its class's, times the customer's share of its class on the last
-  daily day. For the mean measure a month is its average day (``average_months``): a mean's
+  customer's monthly rows are its class's, times the customer's share of its class over the
+  short model's first week (every run has it, so the split does not move with
+  ``--horizon``). For the mean measure a month is its average day (``average_months``): a mean's
   peak day does not add up over classes, and read against a daily mean it took a bursty
   class's peak-over-level ratio for growth (on the demo as of 2026-12-01 us-west evaluation's
   January read 897 GPUs against daily means of 185-335, and one of its customers 15 % of the
@@ -59,7 +62,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import polars as pl
@@ -574,16 +577,36 @@ def _customers_on_their_paths(
     )
 
 
-def _customer_months(forecast: pl.DataFrame, months: pl.DataFrame, measure: str) -> pl.DataFrame:
-    """A customer's monthly rows: its class's, times its share of the class on the last day."""
+# Days of the short model a customer's monthly share is read on: the shortest daily horizon a
+# run may have (``ForecastOptions.horizon_days``), so every run reads the same days.
+_SHARE_DAYS = 7
+
+
+def _customer_months(
+    forecast: pl.DataFrame, months: pl.DataFrame, measure: str, *, as_of: date
+) -> pl.DataFrame:
+    """A customer's monthly rows: its class's, times its share of the class's mean over the
+    short model's first ``_SHARE_DAYS`` days.
+
+    Read on the last daily day, the share was the paths' split at the end of whatever daily
+    horizon the run had, so the same January 2030 class demand went to other customers as
+    ``--horizon`` changed: the synthetic fleet's (seed 3) eu-west evaluation customer cust-015
+    drove 95.5 % of its class's growth in a 7-day run and 73.3 % in a 26-week one, cust-010
+    none and 17.4 %. Three years out nothing in the daily window says how a class's customers
+    will split, and holding a near-term share scored as well as the paths' split on days 91-182
+    (README, "the paths' split was measured").
+    """
     values = [c for c in _VALUES if c in months.columns]
-    rows = forecast.filter(pl.col("measure") == measure)
-    last = rows["ds"].max()
-    today = rows.filter(pl.col("ds") == last)
-    customers = today.filter(hierarchy.depth() == hierarchy.BOTTOM_DEPTH).select(
-        "unique_id", hierarchy.parent().alias("parent"), pl.col("mean").alias("own")
+    first = forecast.filter(
+        (pl.col("measure") == measure)
+        & (pl.col("ds") > as_of)
+        & (pl.col("ds") <= as_of + timedelta(days=_SHARE_DAYS))
     )
-    classes = today.select(pl.col("unique_id").alias("parent"), pl.col("mean").alias("whole"))
+    own = first.group_by("unique_id").agg(pl.col("mean").sum().alias("own"))
+    customers = own.filter(hierarchy.depth() == hierarchy.BOTTOM_DEPTH).select(
+        "unique_id", hierarchy.parent().alias("parent"), "own"
+    )
+    classes = own.select(pl.col("unique_id").alias("parent"), pl.col("own").alias("whole"))
     shares = customers.join(classes, on="parent").select(
         "unique_id",
         "parent",
@@ -640,6 +663,92 @@ def _classes_adding_up(frame: pl.DataFrame, values: list[str]) -> pl.DataFrame:
         )
         .select(frame.columns)
     )
+
+
+def _months_adding_up(frame: pl.DataFrame, values: list[str]) -> pl.DataFrame:
+    """``frame`` (monthly average-day rows of regions and their classes, the mean measure) with
+    each region's classes scaled alike so that their medians add up to the region's median, and
+    the region's mean split over them by those medians, each class's mean within its band.
+
+    Past the daily days a class's mean is dominated by its log-scale tail: the growth model's
+    mean is exp(mu + s^2/2), and a sparse, bursty class whose block means jump compounds s to
+    4-5 in logs by the 36th month, where no backtest scores anything. Split by those means
+    (:func:`_classes_adding_up`), one class took its region: synthetic fleet seed 3 as of
+    2026-12-03, eu-west evaluation (52 GPUs) read a July 2029 mean of 78,442 on a q50 of 243
+    (its mean held at its own q90), the classes' means summed to 9.5x the region's, and
+    scaled to add up, eu-west inference (3,717 GPUs, +98 % a year) fell to 492 and training
+    (2,076) to 274, while evaluation read 8,203.
+
+    The region's model is the one judged at the decision horizon, so it sets the level and its
+    mean; the classes' central paths (their medians, where no tail reaches) set the mix. So a
+    class's mean is its median times its region's mean over median. Where that is above the
+    class's own (scaled) q90 (a steady class in a region whose band a bursty class widens), the
+    class's mean is its q90 and the rest goes to its region's other classes in proportion to
+    their room below their q90, so the classes' means add up to the region's and each stays in
+    its band; where no class has the room, they read their q90s and add up to less.
+    Quantiles scale with the median.
+    """
+    own = [c for c in values if c in frame.columns]
+    region = frame.filter(hierarchy.depth() == 1).select(
+        pl.col("unique_id").alias("parent"),
+        "ds",
+        pl.col("mean").alias("whole_mean"),
+        pl.col("q50").alias("whole_q50"),
+    )
+    parts = (
+        frame.filter(hierarchy.depth() == 2)
+        .group_by(hierarchy.parent().alias("parent"), "ds")
+        .agg(pl.col("q50").sum().alias("parts_q50"))
+    )
+    factor = (
+        region.join(parts, on=["parent", "ds"])
+        .filter((pl.col("parts_q50") > 0) & (pl.col("whole_q50") > 0))
+        .select(
+            "parent",
+            "ds",
+            (pl.col("whole_q50") / pl.col("parts_q50")).alias("factor"),
+            (pl.col("whole_mean") / pl.col("whole_q50")).alias("skew"),
+        )
+    )
+    is_split = (hierarchy.depth() == 2) & pl.col("factor").is_not_null()
+    by_region = ["parent", "ds"]
+    scaled = (
+        frame.with_columns(hierarchy.parent().alias("parent"))
+        .join(factor, on=by_region, how="left")
+        .with_columns(
+            pl.when(is_split).then(pl.col(c) * pl.col("factor")).otherwise(pl.col(c)).alias(c)
+            for c in own
+            if c != "mean"
+        )
+        .with_columns(
+            pl.when(is_split).then(pl.col("q50") * pl.col("skew")).alias("central"),
+        )
+        .with_columns(
+            pl.min_horizontal("central", "q90").alias("kept"),
+            (pl.col("q90") - pl.col("central")).clip(lower_bound=0.0).alias("room"),
+        )
+        .with_columns(
+            pl.when(is_split)
+            .then((pl.col("central") - pl.col("kept")).sum().over(by_region))
+            .alias("over"),
+            pl.when(is_split).then(pl.col("room").sum().over(by_region)).alias("rooms"),
+        )
+        .with_columns(
+            pl.when(is_split & (pl.col("rooms") > 0))
+            .then(
+                pl.col("kept")
+                + pl.min_horizontal("over", "rooms") * pl.col("room") / pl.col("rooms")
+            )
+            .when(is_split)
+            .then(pl.col("kept"))
+            .otherwise(pl.col("mean"))
+            .alias("mean")
+        )
+        .select(frame.columns)
+    )
+    # A region whose classes all read a median of zero has no central path to split by: its
+    # classes add up by their means, as the daily rows do.
+    return _classes_adding_up(scaled, values)
 
 
 # A class's own band is held within its region's once it exceeds it by more than this share.
@@ -897,7 +1006,7 @@ def extend_horizon(
             region_bands = _changed(blended, short, depth=1)
         if measure == Measure.MEAN.value:
             # A mean's month is its average day: what adds up, and what compares with a day.
-            monthly = _classes_adding_up(long.average_months.drop("grain", strict=False), _VALUES)
+            monthly = _months_adding_up(long.average_months.drop("grain", strict=False), _VALUES)
         else:
             monthly = long.monthly.drop("grain", strict=False)
         monthly, held_monthly = _within_regions(monthly, _VALUES)
@@ -960,7 +1069,8 @@ def extend_horizon(
     monthly_all = pl.concat(
         [
             pl.concat(
-                [monthly, _customer_months(updated, monthly, measure)], how="diagonal_relaxed"
+                [monthly, _customer_months(updated, monthly, measure, as_of=as_of)],
+                how="diagonal_relaxed",
             ).with_columns(pl.lit(measure).alias("measure"))
             for measure, monthly in class_months.items()
         ],

@@ -7,6 +7,7 @@ demand growing 40 % a year. The short-horizon forecast handed in is flat at the 
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -859,3 +860,128 @@ def test_a_stored_runs_scored_days_count_from_each_series_last_observed_day(
     frames["backtests"] = pl.concat([frames["backtests"], backtest], how="diagonal_relaxed")
     wh.save_run("forecast_runs", run, frames)
     assert scored_days(wh, "f1") == 6
+
+
+def _sparse_bursty_beside_steady(seed: int = 7) -> pl.DataFrame:
+    """One region: steady inference growing 60 % a year (7,800 GPUs today), and a sparse,
+    bursty evaluation class (zero on most days, spikes of ~600 GPUs on a few, its block means
+    jumping between 7 and 277: about 0.7 % of the region)."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(HISTORY)
+    steady = 3000.0 * 1.6 ** (t / 365) * np.exp(rng.normal(0, 0.03, HISTORY))
+    jumps = np.repeat(np.exp(rng.normal(0, 0.7, HISTORY // 28 + 1)), 28)[:HISTORY]
+    rate = 0.05 * 1.6 ** (t / 365) * jumps
+    spikes = rng.lognormal(np.log(600), 0.5, HISTORY)
+    bursty = np.where(rng.random(HISTORY) < rate, spikes, 0.0)
+    return _with_parents({"total/r1/inference/a": steady, "total/r1/evaluation/b": bursty})
+
+
+def test_a_sparse_bursty_class_does_not_take_its_region_s_growth_at_36_months() -> None:
+    """A bursty class's growth model compounds its block-to-block jumps into a log spread of 4-5
+    by the 36th month, so its mean, exp(mu + s^2/2), read thousands of times its median (held
+    at its own q90). Split by those means, it took its region: on this fleet evaluation (57
+    GPUs today) read a January 2029 mean of 25,523 on a q50 of 1, and steady inference (7,780
+    GPUs, +60 % a year) fell to 482 (the synthetic fleet's eu-west inference, 3,717 -> 317).
+    Now the region's mean is split by its classes' central paths: the growing class keeps
+    growing, the bursty class's mean stays in its band and a small part of the region, the
+    classes' means add up to the region's, and the region's median stays within 2x the
+    extrapolation of its last year's growth."""
+    history = _sparse_bursty_beside_steady()
+    bottoms = ("total/r1/inference/a", "total/r1/evaluation/b")
+    ext = extend_horizon(history, _flat_result(history, bottoms), as_of=AS_OF, months=36)
+    months = ext.months.filter(pl.col("measure") == "mean").sort("ds")
+
+    def rows(uid: str) -> pl.DataFrame:
+        return months.filter(pl.col("unique_id") == uid)
+
+    region, inference, evaluation = (
+        rows("total/r1"),
+        rows("total/r1/inference"),
+        rows("total/r1/evaluation"),
+    )
+    assert region.height == inference.height == evaluation.height == 36
+    recent = history.filter(
+        (pl.col("measure") == "mean") & (pl.col("ds") > AS_OF - timedelta(days=28))
+    )
+    today = dict(recent.group_by("unique_id").agg(pl.col("y").mean()).iter_rows())
+    means = inference["mean"].to_numpy()
+    assert means[0] >= 0.95 * today["total/r1/inference"]
+    assert (np.diff(means) >= -1e-6 * means[1:]).all()
+    assert means[-1] > 2 * today["total/r1/inference"]
+    for row in evaluation.iter_rows(named=True):
+        assert row["q10"] - 1e-6 <= row["mean"] <= row["q90"] + 1e-6, row
+    share = evaluation["mean"] / region["mean"]
+    assert share.max() < 0.05
+    parts = inference["mean"] + evaluation["mean"]
+    assert ((parts - region["mean"]).abs() <= 1e-6 * region["mean"]).all()
+    # The region's median against its last year's log-linear growth carried 36 months on.
+    level = (
+        history.filter((pl.col("unique_id") == "total/r1") & (pl.col("measure") == "mean"))
+        .sort("ds")["y"]
+        .to_numpy()
+    )
+    slope = np.polyfit(np.arange(364), np.log(level[-364:]), 1)[0]
+    days = (region["ds"][-1] - AS_OF).days
+    extrapolated = today["total/r1"] * math.exp(slope * days)
+    assert 0.5 * extrapolated <= region["q50"][-1] <= 2.0 * extrapolated
+
+
+def test_a_customer_s_monthly_share_does_not_depend_on_the_daily_horizon() -> None:
+    """A customer's monthly rows are its class's times its share of the class; the share was
+    read on the last daily day, so the same month's class demand went to other customers as
+    the daily horizon changed (the synthetic fleet's eu-west evaluation customer drove 95.5 %
+    of its class's growth in a 7-day run and 73.3 % in a 26-week one). Here acme's share of
+    inference climbs from 71 % to 86 % over the short model's 182 days; the share is now read
+    on the short model's first week, which every run has, so a 7-day and a 182-day run give
+    acme the same months."""
+    history = _history()
+    short = _flat_result(history)
+    acme, other = "total/r1/inference/acme", "total/r1/inference/other"
+    day = (pl.col("ds") - pl.lit(AS_OF)).dt.total_days().cast(pl.Float64)
+    moved = pl.col("mean") * 0.2 * day / DAYS
+    values = ["mean", "q10", "q50", "q90", "q99"]
+    acme_mean = short.forecast.filter(pl.col("unique_id") == acme).select(
+        "ds", "measure", (pl.col("mean") * 0.2 * day / DAYS).alias("gain")
+    )
+    forecast = (
+        short.forecast.join(acme_mean, on=["ds", "measure"])
+        .with_columns(
+            pl.when(pl.col("unique_id") == acme)
+            .then(pl.col(c) + moved * pl.col(c) / pl.col("mean"))
+            .when(pl.col("unique_id") == other)
+            .then(pl.col(c) - pl.col("gain") * pl.col(c) / pl.col("mean"))
+            .otherwise(pl.col(c))
+            .alias(c)
+            for c in values
+        )
+        .drop("gain")
+    )
+    leaf = forecast.filter(pl.col("measure") == "mean").select(
+        "unique_id", "ds", pl.col("mean").alias("y")
+    )
+    paths = (
+        short.paths.drop("y")
+        .join(leaf, on=["unique_id", "ds"])
+        .select(PATHS_SCHEMA.names())
+        .cast(PATHS_SCHEMA)
+    )
+    long_run = replace(short, forecast=forecast, paths=paths)
+    week = AS_OF + timedelta(days=7)
+    short_run = replace(
+        short,
+        forecast=forecast.filter(pl.col("ds") <= week),
+        paths=paths.filter(pl.col("ds") <= week),
+    )
+    runs = [
+        extend_horizon(history, run, as_of=AS_OF, months=12).months for run in (short_run, long_run)
+    ]
+    both = (
+        runs[0]
+        .filter(pl.col("unique_id") == acme)
+        .join(runs[1].filter(pl.col("unique_id") == acme), on=["ds", "measure"])
+    )
+    assert both.height >= 2 * 6
+    for column in values:
+        assert (
+            (both[column] - both[f"{column}_right"]).abs() <= 1e-6 * both[f"{column}_right"]
+        ).all(), column

@@ -320,7 +320,9 @@ def _drivers_intro(drivers: pl.DataFrame) -> str:
         "growth of the pool's classes or customers that grew (one that shrank has none: its "
         f"fall is in its growth), largest {DRIVERS_TOP} first. Both are forecasts, not "
         "measurements: past the first four weeks a customer's mean is its class's, split over "
-        "the class's customers by their sample paths' means." + _not_growing(drivers)
+        "the class's customers by their sample paths' means to the daily forecast's last day, "
+        "and past it (the monthly rows) by its share of the class in the first forecast week, "
+        "whatever the daily horizon." + _not_growing(drivers)
     )
 
 
