@@ -18,7 +18,8 @@ JSON object``, ``missing value``, ``invalid UTF-8``,
 ``unknown workload class``, ``interval not positive``, ``not a number``, ``not finite``,
 ``negative``, ``above the plausible ceiling`` (more GPUs in one row than any cluster holds),
 ``timestamp not ISO-8601``, ``timestamp before 2010-01-01`` (see :data:`EARLIEST_TIMESTAMP`),
-``timestamp beyond now + 1 day``.
+``timestamp beyond now + 1 day``. A bad value in an optional column (``requests``, ``tokens``)
+is nulled and counted in the notes instead: those columns are not part of demand.
 
 Column names are matched without regard to case or surrounding spaces (``GPUS_RUNNING`` is
 ``gpus_running``), as exports from spreadsheets and BI tools often capitalise them.
@@ -65,6 +66,7 @@ __all__ = [
     "FileFormat",
     "IngestFileError",
     "IngestResult",
+    "NulledCells",
     "Staged",
     "content_sha256",
     "file_format_of",
@@ -119,6 +121,7 @@ _LINE_RULES = {
     BAD_QUOTES: 'malformed quoting: a quote (") opened and never closed, or text after one',
 }
 _NAIVE = "__naive"
+_NULLED = "__nulled_"  # the rule an optional cell broke, where it was nulled
 _TYPED = "__t_"
 _RETRY_TS = "__retry_ts"
 _BAD = "__bad"
@@ -163,6 +166,32 @@ class Staged:
     bad: Path
     extra_columns: tuple[str, ...]
     blank_lines: int = 0
+    nulled: tuple[NulledCells, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class NulledCells:
+    """Cells of an optional column (requests, tokens) that broke a rule: nulled, their rows
+    loaded all the same."""
+
+    column: str
+    rule: str
+    cells: int
+    first_row: int
+
+
+def _nulled_notes(nulled: Sequence[NulledCells]) -> list[str]:
+    """One note per optional column: how many cells were nulled, under which rule, from
+    which row."""
+    notes = []
+    for column in dict.fromkeys(c.column for c in nulled):
+        cells = [c for c in nulled if c.column == column]
+        rules = ", ".join(f"{c.cells:,} {c.rule} (first at row {c.first_row:,})" for c in cells)
+        notes.append(
+            f"{column}: set {sum(c.cells for c in cells):,} cell(s) to null, their rows loaded "
+            f"({column} is optional and not part of demand): {rules}"
+        )
+    return notes
 
 
 @dataclass(frozen=True, slots=True)
@@ -691,10 +720,25 @@ def judged_rows(raw: pl.LazyFrame, *, source: str, now: datetime) -> Judged:
                 _as_text(INTERVAL, schema[INTERVAL]),
             ),
         ]
+    nulled = []
     for name, col in source_of.items():
         value = pl.col(f"{t}raw_{name}")
         present = ~_blank(col, schema[col])
         text = _as_text(col, schema[col])
+        if name in TELEMETRY_OPTIONAL:
+            # requests and tokens do not enter demand: a bad one is nulled (and counted in
+            # the notes), since quarantining its row lost the row's GPUs with it (a polars
+            # export writing NaN requests for every non-serving row lost 10,051 of 19,771).
+            rule = (
+                pl.when(present & value.is_null())
+                .then(pl.lit("not a number"))
+                .when(present & ~value.is_finite().fill_null(True))
+                .then(pl.lit("not finite (NaN or infinite)"))
+                .when(present & (value < 0).fill_null(False))
+                .then(pl.lit("negative"))
+            )
+            nulled.append(rule.alias(f"{_NULLED}{name}"))
+            continue
         checks += [
             (col, "not a number", present & value.is_null(), text),
             (
@@ -717,7 +761,14 @@ def judged_rows(raw: pl.LazyFrame, *, source: str, now: datetime) -> Judged:
     frame = (
         raw.with_row_index(_ROW, offset=1)
         .with_columns(parsed)
-        .with_columns(*scaled, *absent)
+        .with_columns(*scaled, *absent, *nulled)
+        .with_columns(
+            pl.when(pl.col(f"{_NULLED}{name}").is_null())
+            .then(pl.col(f"{t}{name}"))
+            .alias(f"{t}{name}")
+            for name in TELEMETRY_OPTIONAL
+            if name in source_of
+        )
         .with_columns(pl.any_horizontal(bad for _, _, bad, _ in checks).alias(_BAD))
     )
     return Judged(frame=frame, reasons=first_failure(checks))
@@ -732,6 +783,7 @@ def _typed_rows(judged: pl.LazyFrame) -> pl.LazyFrame:
         pl.col(_ROW).cast(pl.Int64),
         *[pl.col(f"{_TYPED}{c}").alias(c) for c in TELEMETRY_SCHEMA.names()],
         pl.col(_NAIVE),
+        pl.col(f"^{_NULLED}.*$"),
     ).with_columns(pl.col("workload_class").str.to_lowercase())
 
 
@@ -754,6 +806,7 @@ def _bad_rows(judged: Judged, found: Sequence[str], schema: pl.Schema) -> pl.Laz
             raw.alias("raw"),
             pl.col(f"^{_TYPED}.*$"),
             pl.col(_NAIVE),
+            pl.col(f"^{_NULLED}.*$"),
         )
     )
 
@@ -815,7 +868,34 @@ def stage_rows(
         _recover_timestamps(bad, now=now).write_parquet(recovered)
         goods.append(recovered)
     extra_columns = tuple(c for c in found if c not in _KNOWN_COLUMNS)
-    return Staged(good=tuple(goods), bad=bad, extra_columns=extra_columns, blank_lines=blank_lines)
+    return Staged(
+        good=tuple(goods),
+        bad=bad,
+        extra_columns=extra_columns,
+        blank_lines=blank_lines,
+        nulled=_nulled_cells(goods),
+    )
+
+
+def _nulled_cells(goods: Sequence[Path]) -> tuple[NulledCells, ...]:
+    """Per optional column and rule, the cells of good rows nulled for breaking it."""
+    frame = pl.scan_parquet(list(goods))
+    found = []
+    for name in TELEMETRY_OPTIONAL:
+        if f"{_NULLED}{name}" not in frame.collect_schema():
+            continue
+        counts = (
+            frame.filter(pl.col(f"{_NULLED}{name}").is_not_null())
+            .group_by(pl.col(f"{_NULLED}{name}").alias("rule"))
+            .agg(pl.len().alias("cells"), pl.col(_ROW).min().alias("first"))
+            .sort("rule")
+            .collect()
+        )
+        found += [
+            NulledCells(column=name, rule=r["rule"], cells=r["cells"], first_row=r["first"])
+            for r in counts.iter_rows(named=True)
+        ]
+    return tuple(found)
 
 
 def _without_blank_lines(bad: Path) -> int:
@@ -886,6 +966,7 @@ def ingest_frame(
             f"dropped {loaded.superseded:,} quarantine row(s) of earlier content of this path: "
             "`fleetcast quarantine` shows only what is wrong in this version"
         )
+    notes += _nulled_notes(staged.nulled)
     if staged.blank_lines:
         notes.append(
             f"skipped {staged.blank_lines:,} blank line(s) (not one field filled in): no row there"

@@ -891,3 +891,42 @@ def test_a_reexport_with_broken_rows_keeps_the_good_values_they_hid(
     clean = run(wh, path)
     assert wh.telemetry().height == 5
     assert any(note.startswith("dropped 1 row(s) of earlier content") for note in clean.notes)
+
+
+def test_a_bad_optional_cell_is_nulled_and_its_row_kept(wh: Warehouse, tmp_path: Path) -> None:
+    """A bad `requests` or `tokens` value quarantined the whole row, GPUs included: a polars
+    export writing NaN requests for every non-serving row lost 10,051 of 19,771 rows. The
+    optional cell is now nulled, counted per column and rule in a note, and the row loads;
+    a bad GPU count still quarantines its row."""
+    header = f"{HEADER},requests,tokens"
+    rows = [
+        GOOD.replace(",10,1", ",1280,0") + ",NaN,",
+        GOOD.replace("T00", "T01").replace(",10,1", ",1280,0") + ",-5,abc",
+        GOOD.replace("T00", "T02").replace(",10,1", ",1280,0") + ",1e400,7",
+        GOOD.replace("T00", "T03").replace(",10,1", ",-1,0") + ",3,7",
+    ]
+    result = run(wh, write_csv(tmp_path / "opt.csv", *rows, header=header))
+    assert result.entry and result.entry.loaded == 3 and reconciles(result)
+    assert rules(wh) == {4: ("gpus_running", "negative")}
+    stored = wh.telemetry().sort("ts")
+    assert stored["gpus_running"].to_list() == [1280.0] * 3
+    assert stored["requests"].to_list() == [None, None, None]
+    assert stored["tokens"].to_list() == [None, None, 7.0]
+    assert result.notes == (
+        "requests: set 3 cell(s) to null, their rows loaded (requests is optional and not part "
+        "of demand): 1 negative (first at row 2), 2 not finite (NaN or infinite) (first at row 1)",
+        "tokens: set 1 cell(s) to null, their rows loaded (tokens is optional and not part of "
+        "demand): 1 not a number (first at row 2)",
+    )
+
+
+def test_a_nan_token_count_in_json_lines_keeps_its_row(wh: Warehouse, tmp_path: Path) -> None:
+    """Python's json.dumps writes NaN: a line with 1,280 GPUs and `"tokens": NaN` was
+    quarantined whole; its GPUs now load and the token count is null."""
+    rec = dict(zip(HEADER.split(","), GOOD.split(","), strict=True))
+    path = tmp_path / "t.jsonl"
+    path.write_text(json.dumps({**rec, "gpus_running": 1280, "tokens": float("nan")}) + "\n")
+    result = run(wh, path)
+    assert result.entry and result.entry.loaded == 1 and result.entry.quarantined == 0
+    assert wh.telemetry().row(0, named=True)["tokens"] is None
+    assert any(note.startswith("tokens: set 1 cell(s) to null") for note in result.notes)
