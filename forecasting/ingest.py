@@ -8,8 +8,9 @@ quarantined; a key from an earlier file is replaced, and the notes say per earli
 many such keys changed value and how many were identical), together with the ledger entry, in
 one transaction. Counts reconcile: rows read = loaded + quarantined + deduplicated. A path
 ingested again with new content drops the quarantine rows of its old content.
-A file whose content is already in the ledger is skipped, also under another name; a file that
-cannot be read fails alone and leaves the warehouse as it was.
+A file whose content is already in the ledger is skipped, also under another name, unless a
+later version of the path it was loaded from replaced its rows since (then it loads again, as
+the newest version); a file that cannot be read fails alone and leaves the warehouse as it was.
 
 Each bad row is quarantined with one reason, the first rule it breaks in this order:
 ``row has more fields than the header``, ``malformed quoting`` (a CSV line whose quote never
@@ -192,6 +193,23 @@ def _nulled_notes(nulled: Sequence[NulledCells]) -> list[str]:
             f"({column} is optional and not part of demand): {rules}"
         )
     return notes
+
+
+@dataclass(frozen=True, slots=True)
+class Reload:
+    """Content in the ledger whose rows a later version of its path replaced since: it loads
+    again, as the newest version now."""
+
+    earlier: LedgerEntry
+    later: LedgerEntry
+
+    def note(self) -> str:
+        """The note that says why content already in the ledger was loaded again."""
+        return (
+            f"loaded again: this content was ingested before (ingest {self.earlier.ingest_id[:8]}, "
+            f"file {self.earlier.path}) and then replaced by a later version of that file "
+            f"(ingest {self.later.ingest_id[:8]}); it is the newest version now"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -923,9 +941,11 @@ def ingest_frame(
     file_format: str,
     now: datetime | None = None,
     lines: int | None = None,
+    reload: Reload | None = None,
 ) -> IngestResult:
     """Judge the rows of ``path`` (scanned into ``raw``) and load them in one transaction;
-    ``lines``, where given, is how many rows the reader must have found."""
+    ``lines``, where given, is how many rows the reader must have found; ``reload``, where
+    given, is the earlier load of the same content that a later version replaced."""
     started = datetime.now(UTC)
     spelled_before = _case_variants(warehouse)
     with tempfile.TemporaryDirectory(prefix="fleetcast-stage-", dir=_stage_root(warehouse)) as tmp:
@@ -947,9 +967,11 @@ def ingest_frame(
             bad=staged.bad,
             extra_columns=staged.extra_columns,
             started_at=started,
+            replaces=None if reload is None else reload.earlier.ingest_id,
         )
     entry = loaded.entry
-    notes = [*_overlap_notes(loaded.overlaps)]
+    notes = [] if reload is None else [reload.note()]
+    notes += _overlap_notes(loaded.overlaps)
     if loaded.dropped:
         notes.append(
             f"dropped {loaded.dropped:,} row(s) of earlier content of this path over the same "
@@ -1071,6 +1093,11 @@ def ingest_file(
     except OSError as exc:
         return IngestResult(path=path, status="failed", message=f"{path}: cannot read: {exc}")
     earlier = warehouse.ledger_entry_for(sha256)
+    reload = None
+    if earlier is not None and (later := warehouse.later_version(earlier)) is not None:
+        # Its rows were replaced by a later version of its path: not "already ingested". A
+        # good export put back after a wrong one was skipped, and the wrong values stayed.
+        reload, earlier = Reload(earlier=earlier, later=later), None
     refused = None if earlier is None else nothing_good(earlier)
     if refused is not None:
         # A rerun answers as the first run did: the file is still wrong, whatever the ledger.
@@ -1086,9 +1113,19 @@ def ingest_file(
         )
     try:
         if file_format in ADAPTERS:
-            return _ingest_trace(warehouse, path, adapter=file_format, sha256=sha256, now=now)
+            return _ingest_trace(
+                warehouse, path, adapter=file_format, sha256=sha256, now=now, reload=reload
+            )
         fmt = file_format_of(path) if file_format is None else file_format
-        load = partial(ingest_frame, warehouse, path=path, sha256=sha256, file_format=fmt, now=now)
+        load = partial(
+            ingest_frame,
+            warehouse,
+            path=path,
+            sha256=sha256,
+            file_format=fmt,
+            now=now,
+            reload=reload,
+        )
         if fmt == "parquet":
             return load(scan_raw(path, file_format="parquet"))
         if fmt == "jsonl":
@@ -1107,14 +1144,20 @@ def ingest_file(
 
 
 def _ingest_trace(
-    warehouse: Warehouse, path: Path, *, adapter: str, sha256: str, now: datetime | None
+    warehouse: Warehouse,
+    path: Path,
+    *,
+    adapter: str,
+    sha256: str,
+    now: datetime | None,
+    reload: Reload | None,
 ) -> IngestResult:
     """A public trace through its adapter, then the same rules as any telemetry file."""
     trace = ADAPTERS[adapter]
     try:
         rows, report = trace.read(path)
         result = ingest_frame(
-            warehouse, rows, path=path, sha256=sha256, file_format=adapter, now=now
+            warehouse, rows, path=path, sha256=sha256, file_format=adapter, now=now, reload=reload
         )
         found = report().summary()
     except (_ReaderError, pl.exceptions.PolarsError) as exc:

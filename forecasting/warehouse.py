@@ -461,13 +461,23 @@ class Warehouse:
             f"SELECT {', '.join(LEDGER_COLUMNS)} FROM ingest_ledger WHERE sha256 = ?",  # noqa: S608 - column names are constants
             [sha256],
         ).fetchall()
-        if not rows:
-            return None
-        values = list(rows[0])
-        values[LEDGER_COLUMNS.index("extra_columns")] = tuple(
-            values[LEDGER_COLUMNS.index("extra_columns")]
-        )
-        return LedgerEntry(*values)
+        return _ledger_entry(rows[0]) if rows else None
+
+    def later_version(self, entry: LedgerEntry) -> LedgerEntry | None:
+        """The newest ingest of ``entry``'s path loaded after it over a period that overlaps
+        its own, or None: the version whose rows replaced this content's.
+
+        Content in the ledger is "already ingested" only while no such version exists: once
+        a later version of the path replaced its rows, putting this content back makes it
+        the newest version again (a rollback after a wrong export), and it must load.
+        """
+        rows = self._con.execute(
+            f"SELECT {', '.join(LEDGER_COLUMNS)} FROM ingest_ledger "  # noqa: S608 - column names are constants
+            "WHERE path = ? AND started_at > ? AND min_ts <= ? AND max_ts >= ? "
+            "ORDER BY started_at DESC LIMIT 1",
+            [entry.path, entry.started_at, entry.max_ts, entry.min_ts],
+        ).fetchall()
+        return _ledger_entry(rows[0]) if rows else None
 
     def load_staged(
         self,
@@ -480,8 +490,13 @@ class Warehouse:
         bad: Path,
         extra_columns: tuple[str, ...],
         started_at: datetime,
+        replaces: str | None = None,
     ) -> Loaded:
         """Load one file's staged rows, quarantine and ledger entry as one transaction.
+
+        ``replaces`` is the ingest id of an earlier load of the same content that a later
+        version of its path replaced: its ledger entry (the hash is unique) and any rows it
+        still holds give way to this load.
 
         ``good`` Parquet files hold judged rows (``__row``, the telemetry columns, ``__naive``);
         ``bad`` holds quarantined rows (``__row``, column, rule, value, raw). Within the file
@@ -500,6 +515,7 @@ class Warehouse:
             bad,
             extra_columns,
             started_at,
+            replaces,
         )
         try:
             with self.transaction():
@@ -546,6 +562,7 @@ class Warehouse:
         bad: Path,
         extra_columns: tuple[str, ...],
         started_at: datetime,
+        replaces: str | None,
         *,
         fast: bool,
     ) -> Loaded:
@@ -623,6 +640,10 @@ class Warehouse:
             finished_at=datetime.now(UTC),
             status="loaded",
         )
+        if replaces is not None:
+            # After the load, so the overlap notes above still name the earlier ingest's file.
+            self._con.execute("DELETE FROM quarantine WHERE ingest_id = ?", [replaces])
+            self._con.execute("DELETE FROM ingest_ledger WHERE ingest_id = ?", [replaces])
         self._con.execute(
             f"INSERT INTO ingest_ledger ({', '.join(LEDGER_COLUMNS)}) "  # noqa: S608 - constants
             f"VALUES ({', '.join('?' for _ in LEDGER_COLUMNS)})",
@@ -1140,6 +1161,13 @@ class Warehouse:
     def close(self) -> None:
         """Close the connection (idempotent)."""
         self._con.close()
+
+
+def _ledger_entry(row: Sequence[Any]) -> LedgerEntry:
+    values = list(row)
+    at = LEDGER_COLUMNS.index("extra_columns")
+    values[at] = tuple(values[at])
+    return LedgerEntry(*values)
 
 
 def _checked_columns(table: str, columns: Sequence[str]) -> list[str]:

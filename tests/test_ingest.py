@@ -930,3 +930,58 @@ def test_a_nan_token_count_in_json_lines_keeps_its_row(wh: Warehouse, tmp_path: 
     assert result.entry and result.entry.loaded == 1 and result.entry.quarantined == 0
     assert wh.telemetry().row(0, named=True)["tokens"] is None
     assert any(note.startswith("tokens: set 1 cell(s) to null") for note in result.notes)
+
+
+@pytest.mark.parametrize("restored_as", ["data.csv", "data-restored.csv"])
+def test_a_good_export_put_back_after_a_wrong_one_loads_again(
+    wh: Warehouse, tmp_path: Path, restored_as: str
+) -> None:
+    """A wrong version of a path (a 99,999-GPU typo) replaced the good one, and putting the
+    good content back, under the same name or another, was skipped as "already ingested":
+    the wrong values stayed for good. Content whose rows a later version of its path replaced
+    loads again, says so, and a rerun is then skipped."""
+    good = [GOOD.replace("T00", f"T{h:02d}") for h in range(3)]
+    path = write_csv(tmp_path / "data.csv", *good)
+    first = run(wh, path)
+    run(wh, write_csv(path, *[row.replace(",10,1", ",99999,1") for row in good]))
+    assert wh.telemetry()["gpus_running"].max() == 99999.0
+    restored = write_csv(tmp_path / restored_as, *good)
+    result = run(wh, restored)
+    assert result.status == "loaded" and first.entry is not None
+    assert result.notes[0].startswith(
+        f"loaded again: this content was ingested before (ingest {first.entry.ingest_id[:8]}, "
+        f"file {path})"
+    )
+    assert wh.telemetry()["gpus_running"].to_list() == [10.0] * 3
+    assert wh.count("ingest_ledger") == 2
+    assert run(wh, restored).status == "skipped"
+
+
+def test_a_broken_version_put_back_shows_its_quarantine_again(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    """bad, fixed, bad again at one path: the third load was skipped and `fleetcast
+    quarantine` showed nothing while the file on disk had a bad row. It loads again, its bad
+    row is quarantined, and the fixed value it lacks is kept (its broken row may be it)."""
+    rows = [GOOD.replace("T00", f"T{h:02d}") for h in range(3)]
+    broken = [rows[0], rows[1].replace(",10,1", ",lots,1"), rows[2]]
+    path = write_csv(tmp_path / "data.csv", *broken)
+    run(wh, path)
+    run(wh, write_csv(path, *rows))
+    assert wh.quarantine().is_empty()
+    again = run(wh, write_csv(path, *broken))
+    assert again.status == "loaded"
+    assert rules(wh) == {2: ("gpus_running", "not a number")}
+    assert wh.telemetry().height == 3
+
+
+def test_a_path_reused_for_each_day_does_not_reload_an_earlier_day(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    """A later version of a path over another period replaced none of an earlier day's rows:
+    that day's content is still "already ingested"."""
+    path = write_csv(tmp_path / "day.csv", GOOD)
+    run(wh, path)
+    run(wh, write_csv(path, GOOD.replace("2025-03-01", "2025-03-02")))
+    result = run(wh, write_csv(tmp_path / "copy.csv", GOOD))
+    assert result.status == "skipped" and "already ingested" in result.message
