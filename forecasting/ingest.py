@@ -58,7 +58,7 @@ from forecasting.schema import (
     WorkloadClass,
 )
 from forecasting.traces import ADAPTERS, TraceFormatError, trace_format_of
-from forecasting.warehouse import LedgerEntry, Overlap, Warehouse
+from forecasting.warehouse import LedgerEntry, Overlap, Replaced, Warehouse
 
 __all__ = [
     "EARLIEST_TIMESTAMP",
@@ -972,16 +972,18 @@ def ingest_frame(
     entry = loaded.entry
     notes = [] if reload is None else [reload.note()]
     notes += _overlap_notes(loaded.overlaps)
-    if loaded.dropped:
+    if loaded.dropped.rows:
         notes.append(
-            f"dropped {loaded.dropped:,} row(s) of earlier content of this path over the same "
-            "period, under keys this version no longer holds: this version replaces it"
+            f"dropped {loaded.dropped.rows:,} row(s) of earlier content of this path inside "
+            f"the period this version covers ({_period(loaded.dropped)}), under keys this version "
+            f"no longer holds ({_some_keys(loaded.dropped)}): this version replaces it there"
         )
-    if loaded.kept:
+    if loaded.kept.rows:
         notes.append(
-            f"kept {loaded.kept:,} row(s) of earlier content of this path over the same period, "
-            "under keys this version lacks: it has quarantined rows, which may be those keys; "
-            "fix them and reload the file to replace the old rows"
+            f"kept {loaded.kept.rows:,} row(s) of earlier content of this path inside the period "
+            f"this version covers ({_period(loaded.kept)}), under keys this version lacks "
+            f"({_some_keys(loaded.kept)}): it has quarantined rows, which may be those keys; fix "
+            "them and reload the file to replace the old rows"
         )
     if loaded.superseded:
         notes.append(
@@ -1010,6 +1012,17 @@ def ingest_frame(
         # Its quarantined rows stay stored, so `fleetcast quarantine` shows each row's rule.
         return IngestResult(path=path, status="failed", entry=entry, message=refused)
     return IngestResult(path=path, status="loaded", entry=entry, notes=tuple(notes))
+
+
+def _period(replaced: Replaced) -> str:
+    return f"{replaced.start:%Y-%m-%d %H:%M} to {replaced.end:%Y-%m-%d %H:%M} UTC"
+
+
+def _some_keys(replaced: Replaced) -> str:
+    """The first three region/class/customer keys, and how many more."""
+    shown = ", ".join(replaced.keys[:3])
+    more = len(replaced.keys) - 3
+    return shown + (f" and {more:,} more" if more > 0 else "")
 
 
 def _overlap_notes(overlaps: Iterable[Overlap]) -> list[str]:

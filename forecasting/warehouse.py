@@ -19,7 +19,7 @@ import re
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -45,6 +45,7 @@ __all__ = [
     "Overlap",
     "Pruned",
     "QueryInterrupted",
+    "Replaced",
     "Warehouse",
     "WarehouseBusyError",
     "WarehouseError",
@@ -396,11 +397,23 @@ class Loaded:
     entry: LedgerEntry
     overlaps: tuple[Overlap, ...] = ()
     superseded: int = 0
-    # Telemetry rows of earlier content at the same path, over a period this content covers
-    # whole, under keys this content lacks: dropped with it (see _replaced_rows), or kept
+    # Telemetry rows of earlier content at the same path, inside the period this content
+    # covers, under keys this content lacks: dropped with it (see _replaced_rows), or kept
     # where this content has quarantined rows.
-    dropped: int = 0
-    kept: int = 0
+    dropped: Replaced = field(default_factory=lambda: Replaced())
+    kept: Replaced = field(default_factory=lambda: Replaced())
+
+
+@dataclass(frozen=True, slots=True)
+class Replaced:
+    """Rows of earlier content of a path inside the period (start to end) a new version of
+    it covers, under keys the new version lacks; ``keys`` are their region/class/customer,
+    the most rows first."""
+
+    rows: int = 0
+    keys: tuple[str, ...] = ()
+    start: datetime | None = None
+    end: datetime | None = None
 
 
 class Warehouse:
@@ -616,7 +629,7 @@ class Warehouse:
         # broken: three corrupted rows of a re-export deleted the good values stored for their
         # keys. Its earlier rows stay until a clean version replaces them.
         replaced_rows = self._replaced_rows(path, sha256, min_ts, max_ts, drop=not rejected)
-        dropped, kept = (0, replaced_rows) if rejected else (replaced_rows, 0)
+        dropped, kept = (Replaced(), replaced_rows) if rejected else (replaced_rows, Replaced())
         self._con.execute(
             'INSERT INTO quarantine (ingest_id, file, row_number, "column", rule, value, raw) '
             'SELECT ?, ?, __row, "column", rule, value, raw FROM read_parquet(?)',
@@ -681,33 +694,43 @@ class Warehouse:
         max_ts: datetime | None,
         *,
         drop: bool,
-    ) -> int:
-        """How many telemetry rows are still stored from earlier content of ``path`` whose
-        period this content covers whole (its rows of the same keys were just replaced);
-        deleted with ``drop``.
+    ) -> Replaced:
+        """The telemetry rows still stored from earlier content of ``path`` inside the period
+        this content covers (``min_ts`` to ``max_ts``, whatever the key); deleted with ``drop``.
 
-        A file re-exported for the same period is a correction: the keys it no longer holds
-        (a region spelled "US-EAST" before the fix) must go with the old version, or following
-        the case note's advice to reload counted the region twice. Earlier content of another
-        period (a path reused for each day's export) is history and stays.
+        Its rows of the keys this content holds were just replaced, so what is left are keys
+        it no longer holds. A file re-exported for a period is a correction over that period:
+        the keys it dropped (a region spelled "US-EAST" before the fix) must go, or following
+        the case note's advice to reload counted the region twice; a rolling window (the fix
+        exported a day later, starting an hour later) kept all of them before, as the rule
+        asked the new version to cover the old one's whole period. The period is the file's
+        own, not each key's: a key the fix renamed has no period of its own in it. Earlier
+        rows outside that period (before a rolling window's start, or another day's export
+        on a path reused daily) are history and stay.
         """
         if min_ts is None or max_ts is None:
-            return 0
-        params = [path, sha256, min_ts, max_ts]
+            return Replaced()
         earlier = self._con.execute(
             "SELECT ingest_id FROM ingest_ledger "
-            "WHERE path = ? AND sha256 <> ? AND min_ts >= ? AND max_ts <= ?",
-            params,
+            "WHERE path = ? AND sha256 <> ? AND min_ts <= ? AND max_ts >= ?",
+            [path, sha256, max_ts, min_ts],
         ).fetchall()
         if not earlier:
-            return 0
+            return Replaced()
         ids = [row[0] for row in earlier]
-        stale = int(
-            self._scalar("SELECT count(*) FROM telemetry WHERE list_contains(?, ingest_id)", [ids])
-        )
+        inside = "list_contains(?, t.ingest_id) AND t.ts BETWEEN ? AND ?"
+        params = [ids, min_ts, max_ts]
+        rows = self._con.execute(
+            "SELECT s.region, s.workload_class, s.customer, count(*) AS n "  # noqa: S608 - constant condition
+            f"FROM telemetry t JOIN telemetry_series s USING (series_id) WHERE {inside} "
+            "GROUP BY ALL ORDER BY n DESC, s.region, s.workload_class, s.customer",
+            params,
+        ).fetchall()
+        stale = sum(int(r[3]) for r in rows)
         if stale and drop:
-            self._con.execute("DELETE FROM telemetry WHERE list_contains(?, ingest_id)", [ids])
-        return stale
+            self._con.execute(f"DELETE FROM telemetry t WHERE {inside}", params)  # noqa: S608 - constant condition
+        keys = tuple(f"{r[0]}/{r[1]}/{r[2]}" for r in rows)
+        return Replaced(rows=stale, keys=keys, start=min_ts, end=max_ts)
 
     def _drop_superseded_quarantine(self, path: str) -> int:
         """Delete the quarantine rows of earlier ingests of ``path``; return how many.

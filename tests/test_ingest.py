@@ -847,7 +847,7 @@ def test_a_file_reexported_for_the_same_period_replaces_its_earlier_rows(
     path.write_text(header + day("us-east", "2025-03-02"))
     later = run(wh, path)
     assert regions() == {"us-east": 48, "eu-west": 24}
-    assert not any("earlier content of this path over" in note for note in later.notes)
+    assert not any("earlier content of this path" in note for note in later.notes)
 
 
 def test_two_folders_files_of_one_name_are_two_files(
@@ -985,3 +985,30 @@ def test_a_path_reused_for_each_day_does_not_reload_an_earlier_day(
     run(wh, write_csv(path, GOOD.replace("2025-03-01", "2025-03-02")))
     result = run(wh, write_csv(tmp_path / "copy.csv", GOOD))
     assert result.status == "skipped" and "already ingested" in result.message
+
+
+def test_a_fix_exported_over_a_moved_window_drops_the_old_keys_inside_it(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    """The fix of a "US-EAST" spelling exported one hour later (a rolling window) kept every
+    old "US-EAST" row without a word (helios-labs counted twice, the fleet +16 %): inside the
+    period the new version covers, keys it lacks are dropped and named; the old hour before
+    its window stays."""
+    path = tmp_path / "export.csv"
+
+    def rows(region: str, first: int, last: int) -> list[str]:
+        return [
+            f"2025-03-01T{h:02d}:00:00Z,{r},c1,inference,acme,H100,10,0"
+            for h in range(first, last + 1)
+            for r in (region, "eu-west")
+        ]
+
+    run(wh, write_csv(path, *rows("US-EAST", 0, 5)))
+    fixed = run(wh, write_csv(path, *rows("us-east", 1, 6)))
+    counts = wh.query("SELECT region, count(*) AS n FROM telemetry GROUP BY region")
+    assert dict(counts.iter_rows()) == {"US-EAST": 1, "us-east": 6, "eu-west": 7}
+    assert (
+        "dropped 5 row(s) of earlier content of this path inside the period this version covers "
+        "(2025-03-01 01:00 to 2025-03-01 06:00 UTC), under keys this version no longer holds "
+        "(US-EAST/inference/acme): this version replaces it there"
+    ) in fixed.notes
