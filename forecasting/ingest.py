@@ -885,6 +885,8 @@ def stage_rows(
         recovered = folder / "good-recovered.parquet"
         _recover_timestamps(bad, now=now).write_parquet(recovered)
         goods.append(recovered)
+    if GPU_HOURS in found and "gpus_running" not in found and INTERVAL not in found:
+        _refuse_overlapping_hours(goods, source=source)
     extra_columns = tuple(c for c in found if c not in _KNOWN_COLUMNS)
     return Staged(
         good=tuple(goods),
@@ -892,6 +894,39 @@ def stage_rows(
         extra_columns=extra_columns,
         blank_lines=blank_lines,
         nulled=_nulled_cells(goods),
+    )
+
+
+def _refuse_overlapping_hours(goods: Sequence[Path], *, source: str) -> None:
+    """Refuse a file of GPU-hours without ``interval_minutes`` whose rows of one series are
+    less than an hour apart.
+
+    Each row then stands for 60 minutes, so two rows 15 minutes apart would describe
+    overlapping hours, which cannot be: they are 15-minute rows, and read as hourly ones their
+    demand loads at a quarter of the truth (eu-west batch 605 GPUs against 2,419), silently.
+    """
+    series = [c for c in TELEMETRY_KEY if c != "ts"]
+    gap = pl.col("ts").diff().over(series, order_by="ts")
+    close = (
+        pl.scan_parquet(list(goods))
+        .select(*series, "ts", _ROW)
+        .with_columns(
+            gap.alias("gap"), pl.col(_ROW).shift().over(series, order_by="ts").alias("prev")
+        )
+        .filter((pl.col("gap") > timedelta(0)) & (pl.col("gap") < timedelta(hours=1)))
+        .sort("gap", _ROW)
+        .select(pl.len().alias("pairs"), pl.all().first())
+        .collect()
+    )
+    if not close["pairs"][0]:
+        return
+    minutes = close["gap"][0].total_seconds() / 60
+    raise IngestFileError(
+        f"{source}: rows {close['prev'][0]:,} and {close[_ROW][0]:,} of one series are "
+        f"{minutes:g} minutes apart ({close['pairs'][0]:,} such pairs), but the file has no "
+        f"{INTERVAL} column, so each {GPU_HOURS} value would be read as 60 minutes and demand "
+        f"would load at {minutes / 60:.0%} of the truth: add an {INTERVAL} column ({minutes:g} "
+        "for these rows) and ingest it again"
     )
 
 

@@ -1012,3 +1012,31 @@ def test_a_fix_exported_over_a_moved_window_drops_the_old_keys_inside_it(
         "(2025-03-01 01:00 to 2025-03-01 06:00 UTC), under keys this version no longer holds "
         "(US-EAST/inference/acme): this version replaces it there"
     ) in fixed.notes
+
+
+def test_quarter_hour_gpu_hours_without_an_interval_are_refused(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    """Four rows 00:00/00:15/00:30/00:45 of 25 GPU-hours and no interval_minutes column loaded
+    as 25 GPUs for the hour instead of 100, without a word (a whole fleet at a quarter of its
+    demand). Rows of one series less than the default 60 minutes apart cannot each be an
+    hour: the file is refused with the fix, and with the interval it loads as 100 GPUs."""
+    header = "ts,region,cluster,workload_class,customer,gpu_type,gpu_hours,queued_gpu_hours"
+    rows = [f"2025-03-01T00:{m:02d}:00Z,eu-west,c1,batch,acme,H100,25,0" for m in (0, 15, 30, 45)]
+    path = write_csv(tmp_path / "q15.csv", *rows, header=header)
+    result = run(wh, path)
+    assert result.status == "failed" and wh.count("telemetry") == 0
+    assert result.message == (
+        f"{path}: rows 1 and 2 of one series are 15 minutes apart (3 such pairs), but the file "
+        "has no interval_minutes column, so each gpu_hours value would be read as 60 minutes "
+        "and demand would load at 25% of the truth: add an interval_minutes column (15 for "
+        "these rows) and ingest it again"
+    )
+    fixed = write_csv(
+        tmp_path / "q15.csv",
+        *[f"{row},15" for row in rows],
+        header=f"{header},interval_minutes",
+    )
+    assert run(wh, fixed).status == "loaded"
+    hourly = wh.query("SELECT avg(gpus_running) AS gpus FROM telemetry")
+    assert hourly["gpus"].to_list() == [100.0]
