@@ -13,8 +13,9 @@ later version of the path it was loaded from replaced its rows since (then it lo
 the newest version); a file that cannot be read fails alone and leaves the warehouse as it was.
 
 Each bad row is quarantined with one reason, the first rule it breaks in this order:
-``row has more fields than the header``, ``malformed quoting`` (a CSV line whose quote never
-closes: the file is then read a line at a time, so that line alone is lost), ``line is not a
+``row has more fields than the header``, ``the row has fewer fields than the header``,
+``malformed quoting`` (a CSV line whose quote never closes, or spans lines into a row of another
+width: the file is then read a line at a time, so that line alone is lost), ``line is not a
 JSON object``, ``missing value``, ``invalid UTF-8``,
 ``unknown workload class``, ``interval not positive``, ``not a number``, ``not finite``,
 ``negative``, ``above the plausible ceiling`` (more GPUs in one row than any cluster holds),
@@ -43,6 +44,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import polars as pl
 
 from forecasting.rules import BAD_QUOTES, TOO_MANY_FIELDS, csv_line, first_failure
@@ -105,12 +107,15 @@ _ROW = "__row"
 _RAW = "__raw"
 _OVERFLOW = "__overflow"  # a rule the row breaks as a line, before any field is read
 _NOT_JSON = "not a JSON object"
+_TOO_FEW_FIELDS = "too few fields"
 _HEADER_AGAIN = "header again"
 _BLANK_LINE = "blank"
 _REORDERED = "reordered"
 # The rule each line-level failure is quarantined under.
 _LINE_RULES = {
     TOO_MANY_FIELDS: "row has more fields than the header",
+    # A cut last line ("...,512,1" of 10 fields) stored its cut number as gpus_queued.
+    _TOO_FEW_FIELDS: "the row has fewer fields than the header (a line cut short?)",
     _NOT_JSON: "line is not a JSON object",
     _HEADER_AGAIN: "a header line inside the data (files joined into one?): not a row",
     # It read "ts: missing value", as if a row had lost its timestamp.
@@ -119,7 +124,7 @@ _LINE_RULES = {
         "under a header line inside the data that orders the columns differently (files "
         "joined into one?): split the file at that header and load each part"
     ),
-    BAD_QUOTES: 'malformed quoting: a quote (") opened and never closed, or text after one',
+    BAD_QUOTES: 'malformed quoting: a quote (") not closed on its line, or text after one',
 }
 _NAIVE = "__naive"
 _NULLED = "__nulled_"  # the rule an optional cell broke, where it was nulled
@@ -276,8 +281,10 @@ def _csv_header(path: Path) -> list[str]:
     return names
 
 
-def _scan_csv(path: Path) -> pl.LazyFrame:
+def _scan_csv(path: Path, records: CsvRecords | None = None) -> pl.LazyFrame:
     header = _csv_header(path)
+    if records is None:
+        records = _csv_records(path, header=header)
     # Overflow columns catch rows with more fields than the header instead of silently
     # truncating them; such rows are quarantined.
     overflow = [f"{_OVERFLOW}{i}" for i in range(_CSV_OVERFLOW_COLUMNS)]
@@ -303,8 +310,18 @@ def _scan_csv(path: Path) -> pl.LazyFrame:
     else:
         frame = pl.scan_csv(path, **options)  # type: ignore[arg-type]  # options are valid
     too_many = pl.any_horizontal(pl.col(c).is_not_null() for c in overflow)
+    line_fault: pl.Expr = pl.when(too_many).then(pl.lit(TOO_MANY_FIELDS))
+    if records.short:
+        # The reader pads a short row with nulls: only the bytes tell it from empty fields.
+        short = pl.int_range(pl.len(), dtype=pl.Int64).is_in(pl.Series(records.short))
+        line_fault = (
+            pl.when(too_many)
+            .then(pl.lit(TOO_MANY_FIELDS))
+            .when(short)
+            .then(pl.lit(_TOO_FEW_FIELDS))
+        )
     read = frame.with_columns(
-        pl.when(too_many).then(pl.lit(TOO_MANY_FIELDS)).alias(_OVERFLOW),
+        line_fault.alias(_OVERFLOW),
         # The row as text for the quarantine: its fields re-joined, overflowing ones included.
         pl.concat_str(
             [
@@ -348,27 +365,97 @@ def _with_line_rules(frame: pl.LazyFrame, header: list[str]) -> pl.LazyFrame:
     )
 
 
-def _csv_data_lines(path: Path) -> int:
-    """Lines after the header of a CSV file (gzip or plain): the rows its reader must find.
+@dataclass(frozen=True, slots=True)
+class CsvRecords:
+    """What a CSV file's bytes say its reader must find: records, short ones, and whether the
+    fast reader can be trusted with its quotes."""
 
-    Lines end at LF (or CRLF); in a file without one LF, at CR (an old Mac export, which the
-    fast reader reads as one line: its rows then come from the line-at-a-time reader). A
-    stray CR inside a line of an LF file is part of that line, as the fast reader reads it.
+    count: int  # data records after the header, blank lines included
+    short: tuple[int, ...]  # 0-based data records with fewer fields than the header names
+    well_formed: bool  # False: a quote never closes, or spans lines into a record of wrong width
+
+
+def _required_fields(header: Sequence[str]) -> int:
+    """Fields a row must have: up to the header's last named column (a spreadsheet's trailing
+    unnamed columns may be left off)."""
+    named = [i for i, name in enumerate(header) if name]
+    return named[-1] + 1 if named else len(header)
+
+
+def _csv_records(path: Path, *, header: Sequence[str]) -> CsvRecords:
+    """The records after the header of a CSV file (gzip or plain), read by their bytes.
+
+    A record ends at an LF outside quotes (RFC 4180: a quoted field may hold a line break, as
+    polars, pandas and Excel write a multi-line label); in a file without one LF, at CR (an
+    old Mac export, which the fast reader reads as one line: its rows then come from the
+    line-at-a-time reader). A stray CR inside a line of an LF file is part of that line. A
+    record with fewer fields than the header names is short: a last line cut by a killed
+    exporter ("...,512,1" of 10 fields) loaded its cut number. Counted with numpy per chunk:
+    no Python loop per line.
     """
     opener = gzip.open if path.name.lower().endswith(".gz") else open
+    width = _required_fields(header)
     lf = cr = 0
     last = b"\n"
+    parity = commas_open = spans_open = length_open = 0
+    prev_byte = 10
+    index = 0  # records ended so far, the header included
+    short: list[int] = []
+    well_formed = True
+    empty = np.empty(0, dtype=np.int64)
     try:
         with opener(path, "rb") as fh:
             while chunk := fh.read(_COUNT_BYTES):
-                ends = chunk.count(b"\n")
-                lf += ends
-                if not ends:
+                a = np.frombuffer(chunk, dtype=np.uint8)
+                lf_at = np.flatnonzero(a == 10)
+                lf += len(lf_at)
+                if not len(lf_at):
                     cr += chunk.count(b"\r")
+                if b'"' in chunk:
+                    quoted = ((np.cumsum(a == 34) + parity) & 1).astype(bool)
+                    ends, inner = lf_at[~quoted[lf_at]], lf_at[quoted[lf_at]]
+                    commas = np.flatnonzero((a == 44) & ~quoted)
+                    parity = int(quoted[-1])
+                elif parity:
+                    ends, inner, commas = empty, lf_at, empty
+                else:
+                    ends, inner, commas = lf_at, empty, np.flatnonzero(a == 44)
+                if len(ends):
+                    fields = np.diff(np.searchsorted(commas, ends), prepend=0) + 1
+                    fields[0] += commas_open
+                    spans = np.diff(np.searchsorted(inner, ends), prepend=0)
+                    spans[0] += spans_open
+                    lengths = np.diff(ends, prepend=-1) - 1
+                    lengths[0] += length_open
+                    before = np.where(ends > 0, a[np.maximum(ends - 1, 0)], prev_byte)
+                    lengths -= before == 13
+                    data = index + np.arange(len(ends)) > 0
+                    short += (
+                        np.flatnonzero(data & (fields < width) & (lengths > 0)) + index - 1
+                    ).tolist()
+                    well_formed &= not np.any(data & (spans > 0) & (fields != len(header)))
+                    index += len(ends)
+                    commas_open = len(commas) - int(np.searchsorted(commas, ends[-1], "right"))
+                    spans_open = len(inner) - int(np.searchsorted(inner, ends[-1], "right"))
+                    length_open = len(a) - int(ends[-1]) - 1
+                else:
+                    commas_open += len(commas)
+                    spans_open += len(inner)
+                    length_open += len(a)
+                prev_byte = int(a[-1])
                 last = chunk[-1:]
     except (OSError, EOFError) as exc:
         raise IngestFileError(f"{path}: cannot read (truncated?): {exc}") from exc
-    return (lf or cr) + (last not in (b"\n", b"\r")) - 1
+    if length_open:  # a last record without a line end
+        fields_open, length = commas_open + 1, length_open - (prev_byte == 13)
+        if index > 0 and fields_open < width and length > 0:
+            short.append(index - 1)
+        well_formed &= not (spans_open and fields_open != len(header))
+        index += 1
+    if not lf:
+        # Lone CR line ends: the line-at-a-time reader reads the rows and judges their width.
+        return CsvRecords(count=cr + (last not in (b"\n", b"\r")) - 1, short=(), well_formed=True)
+    return CsvRecords(count=index - 1, short=tuple(short), well_formed=well_formed and not parity)
 
 
 def _staged_parts(
@@ -411,12 +498,15 @@ def _csv_by_line(path: Path, folder: Path) -> pl.LazyFrame:
     """
     header = _csv_header(path)
     names = [*header, _OVERFLOW, _RAW]
+    width = _required_fields(header)
 
     def parts() -> Iterator[pl.DataFrame]:
         for lines in _text_lines(path, skip=1):
             columns: list[list[str | None]] = [[] for _ in names]
             for text in lines:
                 fields, failure = csv_line(text, len(header))
+                if failure is None and text and len(fields) < width:
+                    failure = _TOO_FEW_FIELDS
                 # As the fast reader: an empty field is null, a short row padded with nulls.
                 for i in range(len(header)):
                     columns[i].append((fields[i] or None) if i < len(fields) else None)
@@ -475,6 +565,13 @@ def _scan_parquet(path: Path) -> pl.LazyFrame:
     return lf
 
 
+def _check_readable(path: Path) -> None:
+    if not path.is_file():
+        raise IngestFileError(f"{path}: no such file")
+    if path.stat().st_size == 0:
+        raise IngestFileError(f"{path}: empty file: no header row")
+
+
 def scan_raw(
     path: Path, *, file_format: FileFormat | None = None, folder: Path | None = None
 ) -> pl.LazyFrame:
@@ -483,10 +580,7 @@ def scan_raw(
     JSON Lines are staged as Parquet parts in ``folder`` (required for them), which must
     outlive the frame.
     """
-    if not path.is_file():
-        raise IngestFileError(f"{path}: no such file")
-    if path.stat().st_size == 0:
-        raise IngestFileError(f"{path}: empty file: no header row")
+    _check_readable(path)
     fmt = file_format or file_format_of(path)
     if fmt == "csv":
         return _scan_csv(path)
@@ -1179,9 +1273,12 @@ def ingest_file(
         if fmt == "jsonl":
             with _line_parts(warehouse) as folder:
                 return load(scan_raw(path, file_format="jsonl", folder=folder))
-        lines = _csv_data_lines(path)
+        _check_readable(path)
+        records = _csv_records(path, header=_csv_header(path))
         try:
-            return load(scan_raw(path, file_format="csv"), lines=lines)
+            if not records.well_formed:
+                raise _ReaderError(f"{path}: a quote never closes, or makes a row of lines")
+            return load(_scan_csv(path, records), lines=records.count)
         except _ReaderError:
             # A malformed line made the fast reader refuse the file, or merge lines: read it
             # a line at a time, so that line is quarantined and the rest judged as usual.

@@ -256,7 +256,9 @@ def test_blank_lines_are_skipped_and_counted(
     for by_line in (False, True):
         if by_line:
             # A line count the fast read cannot match sends the file to the line reader.
-            monkeypatch.setattr(ingest, "_csv_data_lines", lambda _: -1)
+            monkeypatch.setattr(
+                ingest, "_csv_records", lambda *_, **__: ingest.CsvRecords(-1, (), True)
+            )
         with connect(tmp_path / f"w{by_line}.duckdb") as fresh:
             result = run(fresh, path)
             assert result.entry is not None and reconciles(result)
@@ -422,10 +424,10 @@ def test_line_ends_are_counted_whatever_the_chunks(
     for name, text in {"lf": "h\na\nb\n", "crlf": "h\r\na\r\nb\r\n", "cr": "h\ra\rb\r"}.items():
         (tmp_path / name).write_bytes(text.encode())
         (tmp_path / f"{name}-open").write_bytes(text.rstrip("\r\n").encode())
-        assert ingest._csv_data_lines(tmp_path / name) == 2, name
-        assert ingest._csv_data_lines(tmp_path / f"{name}-open") == 2, name
+        assert ingest._csv_records(tmp_path / name, header=["h"]).count == 2, name
+        assert ingest._csv_records(tmp_path / f"{name}-open", header=["h"]).count == 2, name
     (tmp_path / "stray").write_bytes(b"h\na\rx\nb\n")
-    assert ingest._csv_data_lines(tmp_path / "stray") == 2
+    assert ingest._csv_records(tmp_path / "stray", header=["h"]).count == 2
 
 
 def test_the_line_reader_reads_a_good_file_as_the_fast_reader_does(
@@ -1040,3 +1042,52 @@ def test_quarter_hour_gpu_hours_without_an_interval_are_refused(
     assert run(wh, fixed).status == "loaded"
     hourly = wh.query("SELECT avg(gpus_running) AS gpus FROM telemetry")
     assert hourly["gpus"].to_list() == [100.0]
+
+
+@pytest.mark.parametrize("by_line", [False, True])
+def test_a_row_with_fewer_fields_than_the_header_is_quarantined(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, by_line: bool
+) -> None:
+    """A last line cut by a killed exporter ("...,512,1" of 10 fields, no line end) loaded with
+    gpus_queued 1.0 and nulls for the rest: a row with fewer fields than the header is
+    quarantined as the event loader does, by both readers; an empty last field is not short."""
+    header = f"{HEADER},requests,tokens"
+    path = tmp_path / "cut.csv"
+    path.write_text(
+        csv_text(
+            f"{GOOD},,",
+            GOOD.replace("T00", "T01") + ",3",
+            GOOD.replace("T00", "T02") + ",,",
+            header=header,
+        )
+        + GOOD.replace("T00", "T03").replace(",10,1", ",512,1")
+    )
+    if by_line:
+        monkeypatch.setattr(
+            ingest, "_csv_records", lambda *_, **__: ingest.CsvRecords(-1, (), True)
+        )
+    with connect(tmp_path / "w.duckdb") as fresh:
+        result = run(fresh, path)
+        assert result.entry and result.entry.loaded == 2 and reconciles(result)
+        rule = "the row has fewer fields than the header (a line cut short?)"
+        assert rules(fresh) == {2: ("(row)", rule), 4: ("(row)", rule)}
+
+
+@pytest.mark.parametrize("gzipped", [False, True])
+def test_a_quoted_line_break_inside_a_field_is_one_row(
+    wh: Warehouse, tmp_path: Path, gzipped: bool
+) -> None:
+    """A valid RFC-4180 file whose extra column holds a quoted line break (polars, pandas and
+    Excel write them) lost that row as "malformed quoting ... never closed", a phantom row
+    "region: missing value", and read 6 rows of 5 records: it is read as 5 rows, all loaded."""
+    frame = telemetry_frame(hours=5, customers=1).with_columns(
+        pl.Series("labels", ["a", "team=infra\nowner=ops", "c", "d", "e"])
+    )
+    text = frame.write_csv()
+    path = tmp_path / ("labels.csv.gz" if gzipped else "labels.csv")
+    path.write_bytes(gzip.compress(text.encode()) if gzipped else text.encode())
+    result = run(wh, path)
+    assert result.status == "loaded" and reconciles(result)
+    assert result.entry and (result.entry.rows_read, result.entry.loaded) == (5, 5)
+    stored = wh.telemetry().sort("ts")["gpus_running"].to_list()
+    assert stored == frame["gpus_running"].to_list()
