@@ -536,14 +536,20 @@ def _jsonl_record(line: str) -> dict[str, str | None]:
 
 
 def _scan_jsonl(path: Path, folder: Path) -> pl.LazyFrame:
-    """A JSON Lines file staged as Parquet parts in ``folder``; blank lines are skipped."""
+    """A JSON Lines file staged as Parquet parts in ``folder``, one row per line; blank lines
+    are rows the rules skip and count."""
     records_read = 0
 
     def parts() -> Iterator[pl.DataFrame]:
         nonlocal records_read
         for lines in _text_lines(path, skip=0):
-            records = [_jsonl_record(line) for line in lines if line.strip()]
-            records_read += len(records)
+            # A blank line stays a (skipped, counted) row so row numbers stay line numbers: a
+            # bad value on line 4 was reported as row 3.
+            records = [
+                _jsonl_record(line) if line.strip() else {_OVERFLOW: _BLANK_LINE, _RAW: line}
+                for line in lines
+            ]
+            records_read += sum(r.get(_OVERFLOW) != _BLANK_LINE for r in records)
             if records:
                 keys = dict.fromkeys(k for r in records for k in r)
                 yield pl.DataFrame(records, schema=dict.fromkeys(keys, pl.String))

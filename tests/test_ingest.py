@@ -1091,3 +1091,25 @@ def test_a_quoted_line_break_inside_a_field_is_one_row(
     assert result.entry and (result.entry.rows_read, result.entry.loaded) == (5, 5)
     stored = wh.telemetry().sort("ts")["gpus_running"].to_list()
     assert stored == frame["gpus_running"].to_list()
+
+
+def test_json_lines_rows_are_line_numbers_and_blank_lines_are_noted(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    """A blank JSON line was skipped without a trace and every later row number was one less
+    than its line (a negative count on line 4 reported as row 3): rows are line numbers and
+    the notes say "skipped 1 blank line(s)", as for CSV."""
+    rec = dict(zip(HEADER.split(","), GOOD.split(","), strict=True))
+    lines = [
+        json.dumps(rec),
+        "",
+        json.dumps({**rec, "customer": "b"}),
+        json.dumps({**rec, "customer": "c", "gpus_running": -1}),
+    ]
+    path = tmp_path / "t.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    result = run(wh, path)
+    assert result.entry and (result.entry.rows_read, result.entry.loaded) == (3, 2)
+    assert reconciles(result)
+    assert rules(wh) == {4: ("gpus_running", "negative")}
+    assert "skipped 1 blank line(s) (not one field filled in): no row there" in result.notes
