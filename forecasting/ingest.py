@@ -108,6 +108,7 @@ _RAW = "__raw"
 _OVERFLOW = "__overflow"  # a rule the row breaks as a line, before any field is read
 _NOT_JSON = "not a JSON object"
 _TOO_FEW_FIELDS = "too few fields"
+_UNNAMED = "__unnamed_"  # a CSV header column with an empty name
 _HEADER_AGAIN = "header again"
 _BLANK_LINE = "blank"
 _REORDERED = "reordered"
@@ -171,6 +172,7 @@ class Staged:
     good: tuple[Path, ...]
     bad: Path
     extra_columns: tuple[str, ...]
+    unnamed_columns: int = 0
     blank_lines: int = 0
     nulled: tuple[NulledCells, ...] = ()
 
@@ -274,7 +276,9 @@ def _csv_header(path: Path) -> list[str]:
         raise IngestFileError(f"{path}: cannot read: {exc}") from exc
     if not header:
         raise IngestFileError(f"{path}: empty file: no header row")
-    names = [h.strip() for h in header]
+    # A spreadsheet's trailing empty columns have no name: each gets its own, ignored, as two
+    # of them failed the whole file ("header names [''] more than once").
+    names = [h.strip() or f"{_UNNAMED}{i}" for i, h in enumerate(header)]
     duplicated = sorted({h for h in names if names.count(h) > 1})
     if duplicated:
         raise IngestFileError(f"{path}: header names {duplicated} more than once")
@@ -346,10 +350,11 @@ def _with_line_rules(frame: pl.LazyFrame, header: list[str]) -> pl.LazyFrame:
     """
     # The names as written, lower- and upper-cased: a plain membership test per cell, since
     # normalising every cell of every row cost a fifth of a CSV's ingest.
-    spelt = {c: sorted({c, c.lower(), c.upper()}) for c in header}
+    named = [c for c in header if not c.startswith(_UNNAMED)]
+    spelt = {c: sorted({c, c.lower(), c.upper()}) for c in named}
     names = sorted({n for variants in spelt.values() for n in variants})
-    is_header = pl.all_horizontal(pl.col(c).is_in(names) for c in header)
-    same_order = pl.all_horizontal(pl.col(c).is_in(spelt[c]) for c in header)
+    is_header = pl.all_horizontal(pl.col(c).is_in(names) for c in named)
+    same_order = pl.all_horizontal(pl.col(c).is_in(spelt[c]) for c in named)
     reordered = pl.when(is_header).then(~same_order).forward_fill().fill_null(False)
     blank = pl.all_horizontal(pl.col(c).is_null() for c in header)
     return frame.with_columns(
@@ -378,7 +383,7 @@ class CsvRecords:
 def _required_fields(header: Sequence[str]) -> int:
     """Fields a row must have: up to the header's last named column (a spreadsheet's trailing
     unnamed columns may be left off)."""
-    named = [i for i, name in enumerate(header) if name]
+    named = [i for i, name in enumerate(header) if not name.startswith(_UNNAMED)]
     return named[-1] + 1 if named else len(header)
 
 
@@ -992,6 +997,7 @@ def stage_rows(
         good=tuple(goods),
         bad=bad,
         extra_columns=extra_columns,
+        unnamed_columns=sum(c.startswith(_UNNAMED) for c in schema.names()),
         blank_lines=blank_lines,
         nulled=_nulled_cells(goods),
     )
@@ -1134,6 +1140,11 @@ def ingest_frame(
         notes.append("the file holds no data rows")
     if staged.extra_columns:
         notes.append(f"ignored extra column(s): {', '.join(staged.extra_columns)}")
+    if staged.unnamed_columns:
+        notes.append(
+            f"ignored {staged.unnamed_columns:,} unnamed column(s) (the header leaves them "
+            "empty: a spreadsheet's trailing commas?)"
+        )
     if entry.naive_timestamps:
         notes.append(f"{entry.naive_timestamps:,} timestamp(s) had no zone and were read as UTC")
     for column, names in sorted(_case_variants(warehouse) - spelled_before):

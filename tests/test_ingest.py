@@ -1113,3 +1113,23 @@ def test_json_lines_rows_are_line_numbers_and_blank_lines_are_noted(
     assert reconciles(result)
     assert rules(wh) == {4: ("gpus_running", "negative")}
     assert "skipped 1 blank line(s) (not one field filled in): no row there" in result.notes
+
+
+@pytest.mark.parametrize("trailing", [",", ",,", ",,,"])
+def test_trailing_unnamed_columns_of_a_spreadsheet_are_ignored_with_a_note(
+    wh: Warehouse, tmp_path: Path, trailing: str
+) -> None:
+    """Two empty trailing columns on every line (a spreadsheet export) failed the whole good
+    file with "header names [''] more than once", and one was noted as an extra column with
+    an empty name: unnamed columns are ignored and counted in a note, every row loads, and a
+    repeated header line inside the data is still refused."""
+    rows = [f"{row}{trailing}" for row in (GOOD, GOOD.replace("T00", "T01"), HEADER)]
+    result = run(wh, write_csv(tmp_path / "sheet.csv", *rows, header=HEADER + trailing))
+    assert result.status == "loaded" and result.entry and result.entry.loaded == 2
+    assert result.entry.extra_columns == ()
+    assert rules(wh) == {3: ("(row)", ingest._LINE_RULES[ingest._HEADER_AGAIN])}
+    unnamed = len(trailing)
+    assert result.notes == (
+        f"ignored {unnamed} unnamed column(s) (the header leaves them empty: a spreadsheet's "
+        "trailing commas?)",
+    )
