@@ -610,6 +610,13 @@ def _as_text(name: str, dtype: pl.DataType) -> pl.Expr:
     return col if dtype == pl.String else col.cast(pl.String)
 
 
+def _name(text: pl.Expr) -> pl.Expr:
+    """A name without surrounding whitespace or invisible format characters (Unicode Cf:
+    zero-width space, joiners, BOM, direction marks): "helios-labs" pasted with a trailing
+    zero-width space became a second customer, without even the spelling note."""
+    return text.str.replace_all(r"^[\s\p{Cf}]+|[\s\p{Cf}]+$", "")
+
+
 def _blank(name: str, dtype: pl.DataType) -> pl.Expr:
     """True where a value is absent: null, or an empty string in text formats."""
     if dtype == pl.String:
@@ -766,7 +773,7 @@ def judged_rows(raw: pl.LazyFrame, *, source: str, now: datetime) -> Judged:
     parsed = [
         ts.alias(f"{t}ts"),
         naive.alias(_NAIVE),
-        *[_as_text(c, schema[c]).str.strip_chars().alias(f"{t}{c}") for c in text_keys],
+        *[_name(_as_text(c, schema[c])).alias(f"{t}{c}") for c in text_keys],
         *[_number(col, schema[col]).alias(f"{t}raw_{name}") for name, col in source_of.items()],
     ]
     if INTERVAL in found:

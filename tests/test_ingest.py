@@ -1133,3 +1133,24 @@ def test_trailing_unnamed_columns_of_a_spreadsheet_are_ignored_with_a_note(
         f"ignored {unnamed} unnamed column(s) (the header leaves them empty: a spreadsheet's "
         "trailing commas?)",
     )
+
+
+def test_invisible_format_characters_around_a_name_are_stripped(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    """ "helios-labs" pasted with a zero-width space (U+200B) loaded as a second customer
+    without a note (helios-labs seemed to stop, a new customer to start); format characters
+    (Unicode Cf: zero-width space, word joiner, BOM, direction marks) around a name are
+    stripped like whitespace, as a no-break space already was."""
+    rows = [
+        GOOD.replace("acme", "helios-labs"),
+        GOOD.replace("T00", "T01").replace("acme", "helios-labs\u200b"),
+        GOOD.replace("T00", "T02").replace("acme", "\u2060\ufeffhelios-labs\u200e\u00a0"),
+        GOOD.replace("T00", "T03")
+        .replace("eu-west", "eu-west\u200b")
+        .replace("acme", "helios-labs"),
+    ]
+    result = run(wh, write_csv(tmp_path / "zw.csv", *rows))
+    assert result.entry and result.entry.loaded == 4 and result.notes == ()
+    stored = wh.telemetry()
+    assert set(stored["customer"]) == {"helios-labs"} and set(stored["region"]) == {"eu-west"}
