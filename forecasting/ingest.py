@@ -174,6 +174,8 @@ class Staged:
     extra_columns: tuple[str, ...]
     unnamed_columns: int = 0
     blank_lines: int = 0
+    # (GPU-hours column, mean column) pairs both in the file: the mean is used.
+    shadowed: tuple[tuple[str, str], ...] = ()
     nulled: tuple[NulledCells, ...] = ()
 
 
@@ -1005,6 +1007,11 @@ def stage_rows(
         bad=bad,
         extra_columns=extra_columns,
         unnamed_columns=sum(c.startswith(_UNNAMED) for c in schema.names()),
+        shadowed=tuple(
+            (hours, mean)
+            for hours, mean in ((GPU_HOURS, "gpus_running"), (QUEUED_GPU_HOURS, "gpus_queued"))
+            if hours in found and mean in found
+        ),
         blank_lines=blank_lines,
         nulled=_nulled_cells(goods),
     )
@@ -1147,6 +1154,10 @@ def ingest_frame(
         notes.append("the file holds no data rows")
     if staged.extra_columns:
         notes.append(f"ignored extra column(s): {', '.join(staged.extra_columns)}")
+    notes += [
+        f"ignored {hours}: the file also has {mean}, which is used"
+        for hours, mean in staged.shadowed
+    ]
     if staged.unnamed_columns:
         notes.append(
             f"ignored {staged.unnamed_columns:,} unnamed column(s) (the header leaves them "

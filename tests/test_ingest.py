@@ -1154,3 +1154,12 @@ def test_invisible_format_characters_around_a_name_are_stripped(
     assert result.entry and result.entry.loaded == 4 and result.notes == ()
     stored = wh.telemetry()
     assert set(stored["customer"]) == {"helios-labs"} and set(stored["region"]) == {"eu-west"}
+
+
+def test_gpu_hours_beside_gpus_running_are_noted_as_ignored(wh: Warehouse, tmp_path: Path) -> None:
+    """A file with both gpus_running and gpu_hours (here twice as large) used gpus_running
+    and dropped gpu_hours without the note every other unused column gets: it says so now."""
+    path = write_csv(tmp_path / "both.csv", f"{GOOD},20", header=f"{HEADER},gpu_hours")
+    result = run(wh, path)
+    assert result.notes == ("ignored gpu_hours: the file also has gpus_running, which is used",)
+    assert wh.telemetry()["gpus_running"].to_list() == [10.0]
