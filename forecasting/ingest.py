@@ -1271,10 +1271,16 @@ def ingest_file(
         return IngestResult(path=path, status="failed", message=f"{path}: cannot read: {exc}")
     earlier = warehouse.ledger_entry_for(sha256)
     reload = None
+    replaced_at = None
     if earlier is not None and (later := warehouse.later_version(earlier)) is not None:
-        # Its rows were replaced by a later version of its path: not "already ingested". A
-        # good export put back after a wrong one was skipped, and the wrong values stayed.
-        reload, earlier = Reload(earlier=earlier, later=later), None
+        if str(path) == later.path:
+            # Put back where a later version replaced it: not "already ingested". A good
+            # export put back after a wrong one was skipped, and the wrong values stayed.
+            reload, earlier = Reload(earlier=earlier, later=later), None
+        else:
+            # A copy under another name stays skipped: a stale copy lying in an inbox would
+            # otherwise load on every run after a newer version and win over it.
+            replaced_at = later
     refused = None if earlier is None else nothing_good(earlier)
     if refused is not None:
         # A rerun answers as the first run did: the file is still wrong, whatever the ledger.
@@ -1286,6 +1292,13 @@ def ingest_file(
             entry=earlier,
             message=(
                 f"already ingested (same content as {earlier.path}, ingest {earlier.ingest_id[:8]})"
+                + (
+                    ""
+                    if replaced_at is None
+                    else f", though a later version of that file (ingest "
+                    f"{replaced_at.ingest_id[:8]}) replaced its rows since: to restore this "
+                    f"content, put it back at {replaced_at.path}"
+                )
             ),
         )
     try:

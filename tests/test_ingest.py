@@ -934,20 +934,25 @@ def test_a_nan_token_count_in_json_lines_keeps_its_row(wh: Warehouse, tmp_path: 
     assert any(note.startswith("tokens: set 1 cell(s) to null") for note in result.notes)
 
 
-@pytest.mark.parametrize("restored_as", ["data.csv", "data-restored.csv"])
 def test_a_good_export_put_back_after_a_wrong_one_loads_again(
-    wh: Warehouse, tmp_path: Path, restored_as: str
+    wh: Warehouse, tmp_path: Path
 ) -> None:
     """A wrong version of a path (a 99,999-GPU typo) replaced the good one, and putting the
-    good content back, under the same name or another, was skipped as "already ingested":
-    the wrong values stayed for good. Content whose rows a later version of its path replaced
-    loads again, says so, and a rerun is then skipped."""
+    good content back at that path was skipped as "already ingested": the wrong values stayed
+    for good. Content put back where a later version replaced it loads again, says so, and a
+    rerun is then skipped. A copy under another name stays skipped and says how to restore
+    it: a stale copy in an inbox would otherwise win over every newer version."""
     good = [GOOD.replace("T00", f"T{h:02d}") for h in range(3)]
     path = write_csv(tmp_path / "data.csv", *good)
     first = run(wh, path)
     run(wh, write_csv(path, *[row.replace(",10,1", ",99999,1") for row in good]))
     assert wh.telemetry()["gpus_running"].max() == 99999.0
-    restored = write_csv(tmp_path / restored_as, *good)
+    copy = run(wh, write_csv(tmp_path / "data-restored.csv", *good))
+    assert copy.status == "skipped" and copy.message.endswith(
+        f"replaced its rows since: to restore this content, put it back at {path}"
+    )
+    assert wh.telemetry()["gpus_running"].max() == 99999.0
+    restored = write_csv(path, *good)
     result = run(wh, restored)
     assert result.status == "loaded" and first.entry is not None
     assert result.notes[0].startswith(
