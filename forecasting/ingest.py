@@ -8,17 +8,20 @@ quarantined; a key from an earlier file is replaced, and the notes say per earli
 many such keys changed value and how many were identical), together with the ledger entry, in
 one transaction. Counts reconcile: rows read = loaded + quarantined + deduplicated. A path
 ingested again with new content drops the quarantine rows of its old content.
-A file whose content is already in the ledger is skipped, also under another name; a file that
-cannot be read fails alone and leaves the warehouse as it was.
+A file whose content is already in the ledger is skipped, also under another name, unless a
+later version of the path it was loaded from replaced its rows since (then it loads again, as
+the newest version); a file that cannot be read fails alone and leaves the warehouse as it was.
 
 Each bad row is quarantined with one reason, the first rule it breaks in this order:
-``row has more fields than the header``, ``malformed quoting`` (a CSV line whose quote never
-closes: the file is then read a line at a time, so that line alone is lost), ``line is not a
+``row has more fields than the header``, ``the row has fewer fields than the header``,
+``malformed quoting`` (a CSV line whose quote never closes, or spans lines into a row of another
+width: the file is then read a line at a time, so that line alone is lost), ``line is not a
 JSON object``, ``missing value``, ``invalid UTF-8``,
 ``unknown workload class``, ``interval not positive``, ``not a number``, ``not finite``,
 ``negative``, ``above the plausible ceiling`` (more GPUs in one row than any cluster holds),
 ``timestamp not ISO-8601``, ``timestamp before 2010-01-01`` (see :data:`EARLIEST_TIMESTAMP`),
-``timestamp beyond now + 1 day``.
+``timestamp beyond now + 1 day``. A bad value in an optional column (``requests``, ``tokens``)
+is nulled and counted in the notes instead: those columns are not part of demand.
 
 Column names are matched without regard to case or surrounding spaces (``GPUS_RUNNING`` is
 ``gpus_running``), as exports from spreadsheets and BI tools often capitalise them.
@@ -41,6 +44,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import polars as pl
 
 from forecasting.rules import BAD_QUOTES, TOO_MANY_FIELDS, csv_line, first_failure
@@ -56,7 +60,7 @@ from forecasting.schema import (
     WorkloadClass,
 )
 from forecasting.traces import ADAPTERS, TraceFormatError, trace_format_of
-from forecasting.warehouse import LedgerEntry, Overlap, Warehouse
+from forecasting.warehouse import LedgerEntry, Overlap, Replaced, Warehouse
 
 __all__ = [
     "EARLIEST_TIMESTAMP",
@@ -65,6 +69,7 @@ __all__ = [
     "FileFormat",
     "IngestFileError",
     "IngestResult",
+    "NulledCells",
     "Staged",
     "content_sha256",
     "file_format_of",
@@ -102,12 +107,16 @@ _ROW = "__row"
 _RAW = "__raw"
 _OVERFLOW = "__overflow"  # a rule the row breaks as a line, before any field is read
 _NOT_JSON = "not a JSON object"
+_TOO_FEW_FIELDS = "too few fields"
+_UNNAMED = "__unnamed_"  # a CSV header column with an empty name
 _HEADER_AGAIN = "header again"
 _BLANK_LINE = "blank"
 _REORDERED = "reordered"
 # The rule each line-level failure is quarantined under.
 _LINE_RULES = {
     TOO_MANY_FIELDS: "row has more fields than the header",
+    # A cut last line ("...,512,1" of 10 fields) stored its cut number as gpus_queued.
+    _TOO_FEW_FIELDS: "the row has fewer fields than the header (a line cut short?)",
     _NOT_JSON: "line is not a JSON object",
     _HEADER_AGAIN: "a header line inside the data (files joined into one?): not a row",
     # It read "ts: missing value", as if a row had lost its timestamp.
@@ -116,9 +125,10 @@ _LINE_RULES = {
         "under a header line inside the data that orders the columns differently (files "
         "joined into one?): split the file at that header and load each part"
     ),
-    BAD_QUOTES: 'malformed quoting: a quote (") opened and never closed, or text after one',
+    BAD_QUOTES: 'malformed quoting: a quote (") not closed on its line, or text after one',
 }
 _NAIVE = "__naive"
+_NULLED = "__nulled_"  # the rule an optional cell broke, where it was nulled
 _TYPED = "__t_"
 _RETRY_TS = "__retry_ts"
 _BAD = "__bad"
@@ -162,7 +172,53 @@ class Staged:
     good: tuple[Path, ...]
     bad: Path
     extra_columns: tuple[str, ...]
+    unnamed_columns: int = 0
     blank_lines: int = 0
+    # (GPU-hours column, mean column) pairs both in the file: the mean is used.
+    shadowed: tuple[tuple[str, str], ...] = ()
+    nulled: tuple[NulledCells, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class NulledCells:
+    """Cells of an optional column (requests, tokens) that broke a rule: nulled, their rows
+    loaded all the same."""
+
+    column: str
+    rule: str
+    cells: int
+    first_row: int
+
+
+def _nulled_notes(nulled: Sequence[NulledCells]) -> list[str]:
+    """One note per optional column: how many cells were nulled, under which rule, from
+    which row."""
+    notes = []
+    for column in dict.fromkeys(c.column for c in nulled):
+        cells = [c for c in nulled if c.column == column]
+        rules = ", ".join(f"{c.cells:,} {c.rule} (first at row {c.first_row:,})" for c in cells)
+        notes.append(
+            f"{column}: set {sum(c.cells for c in cells):,} cell(s) to null, their rows loaded "
+            f"({column} is optional and not part of demand): {rules}"
+        )
+    return notes
+
+
+@dataclass(frozen=True, slots=True)
+class Reload:
+    """Content in the ledger whose rows a later version of its path replaced since: it loads
+    again, as the newest version now."""
+
+    earlier: LedgerEntry
+    later: LedgerEntry
+
+    def note(self) -> str:
+        """The note that says why content already in the ledger was loaded again."""
+        return (
+            f"loaded again: this content was ingested before (ingest {self.earlier.ingest_id[:8]}, "
+            f"file {self.earlier.path}) and then replaced by a later version of that file "
+            f"(ingest {self.later.ingest_id[:8]}); it is the newest version now"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,15 +278,19 @@ def _csv_header(path: Path) -> list[str]:
         raise IngestFileError(f"{path}: cannot read: {exc}") from exc
     if not header:
         raise IngestFileError(f"{path}: empty file: no header row")
-    names = [h.strip() for h in header]
+    # A spreadsheet's trailing empty columns have no name: each gets its own, ignored, as two
+    # of them failed the whole file ("header names [''] more than once").
+    names = [h.strip() or f"{_UNNAMED}{i}" for i, h in enumerate(header)]
     duplicated = sorted({h for h in names if names.count(h) > 1})
     if duplicated:
         raise IngestFileError(f"{path}: header names {duplicated} more than once")
     return names
 
 
-def _scan_csv(path: Path) -> pl.LazyFrame:
+def _scan_csv(path: Path, records: CsvRecords | None = None) -> pl.LazyFrame:
     header = _csv_header(path)
+    if records is None:
+        records = _csv_records(path, header=header)
     # Overflow columns catch rows with more fields than the header instead of silently
     # truncating them; such rows are quarantined.
     overflow = [f"{_OVERFLOW}{i}" for i in range(_CSV_OVERFLOW_COLUMNS)]
@@ -256,8 +316,18 @@ def _scan_csv(path: Path) -> pl.LazyFrame:
     else:
         frame = pl.scan_csv(path, **options)  # type: ignore[arg-type]  # options are valid
     too_many = pl.any_horizontal(pl.col(c).is_not_null() for c in overflow)
+    line_fault: pl.Expr = pl.when(too_many).then(pl.lit(TOO_MANY_FIELDS))
+    if records.short:
+        # The reader pads a short row with nulls: only the bytes tell it from empty fields.
+        short = pl.int_range(pl.len(), dtype=pl.Int64).is_in(pl.Series(records.short))
+        line_fault = (
+            pl.when(too_many)
+            .then(pl.lit(TOO_MANY_FIELDS))
+            .when(short)
+            .then(pl.lit(_TOO_FEW_FIELDS))
+        )
     read = frame.with_columns(
-        pl.when(too_many).then(pl.lit(TOO_MANY_FIELDS)).alias(_OVERFLOW),
+        line_fault.alias(_OVERFLOW),
         # The row as text for the quarantine: its fields re-joined, overflowing ones included.
         pl.concat_str(
             [
@@ -282,10 +352,11 @@ def _with_line_rules(frame: pl.LazyFrame, header: list[str]) -> pl.LazyFrame:
     """
     # The names as written, lower- and upper-cased: a plain membership test per cell, since
     # normalising every cell of every row cost a fifth of a CSV's ingest.
-    spelt = {c: sorted({c, c.lower(), c.upper()}) for c in header}
+    named = [c for c in header if not c.startswith(_UNNAMED)]
+    spelt = {c: sorted({c, c.lower(), c.upper()}) for c in named}
     names = sorted({n for variants in spelt.values() for n in variants})
-    is_header = pl.all_horizontal(pl.col(c).is_in(names) for c in header)
-    same_order = pl.all_horizontal(pl.col(c).is_in(spelt[c]) for c in header)
+    is_header = pl.all_horizontal(pl.col(c).is_in(names) for c in named)
+    same_order = pl.all_horizontal(pl.col(c).is_in(spelt[c]) for c in named)
     reordered = pl.when(is_header).then(~same_order).forward_fill().fill_null(False)
     blank = pl.all_horizontal(pl.col(c).is_null() for c in header)
     return frame.with_columns(
@@ -301,27 +372,97 @@ def _with_line_rules(frame: pl.LazyFrame, header: list[str]) -> pl.LazyFrame:
     )
 
 
-def _csv_data_lines(path: Path) -> int:
-    """Lines after the header of a CSV file (gzip or plain): the rows its reader must find.
+@dataclass(frozen=True, slots=True)
+class CsvRecords:
+    """What a CSV file's bytes say its reader must find: records, short ones, and whether the
+    fast reader can be trusted with its quotes."""
 
-    Lines end at LF (or CRLF); in a file without one LF, at CR (an old Mac export, which the
-    fast reader reads as one line: its rows then come from the line-at-a-time reader). A
-    stray CR inside a line of an LF file is part of that line, as the fast reader reads it.
+    count: int  # data records after the header, blank lines included
+    short: tuple[int, ...]  # 0-based data records with fewer fields than the header names
+    well_formed: bool  # False: a quote never closes, or spans lines into a record of wrong width
+
+
+def _required_fields(header: Sequence[str]) -> int:
+    """Fields a row must have: up to the header's last named column (a spreadsheet's trailing
+    unnamed columns may be left off)."""
+    named = [i for i, name in enumerate(header) if not name.startswith(_UNNAMED)]
+    return named[-1] + 1 if named else len(header)
+
+
+def _csv_records(path: Path, *, header: Sequence[str]) -> CsvRecords:
+    """The records after the header of a CSV file (gzip or plain), read by their bytes.
+
+    A record ends at an LF outside quotes (RFC 4180: a quoted field may hold a line break, as
+    polars, pandas and Excel write a multi-line label); in a file without one LF, at CR (an
+    old Mac export, which the fast reader reads as one line: its rows then come from the
+    line-at-a-time reader). A stray CR inside a line of an LF file is part of that line. A
+    record with fewer fields than the header names is short: a last line cut by a killed
+    exporter ("...,512,1" of 10 fields) loaded its cut number. Counted with numpy per chunk:
+    no Python loop per line.
     """
     opener = gzip.open if path.name.lower().endswith(".gz") else open
+    width = _required_fields(header)
     lf = cr = 0
     last = b"\n"
+    parity = commas_open = spans_open = length_open = 0
+    prev_byte = 10
+    index = 0  # records ended so far, the header included
+    short: list[int] = []
+    well_formed = True
+    empty = np.empty(0, dtype=np.int64)
     try:
         with opener(path, "rb") as fh:
             while chunk := fh.read(_COUNT_BYTES):
-                ends = chunk.count(b"\n")
-                lf += ends
-                if not ends:
+                a = np.frombuffer(chunk, dtype=np.uint8)
+                lf_at = np.flatnonzero(a == 10)
+                lf += len(lf_at)
+                if not len(lf_at):
                     cr += chunk.count(b"\r")
+                if b'"' in chunk:
+                    quoted = ((np.cumsum(a == 34) + parity) & 1).astype(bool)
+                    ends, inner = lf_at[~quoted[lf_at]], lf_at[quoted[lf_at]]
+                    commas = np.flatnonzero((a == 44) & ~quoted)
+                    parity = int(quoted[-1])
+                elif parity:
+                    ends, inner, commas = empty, lf_at, empty
+                else:
+                    ends, inner, commas = lf_at, empty, np.flatnonzero(a == 44)
+                if len(ends):
+                    fields = np.diff(np.searchsorted(commas, ends), prepend=0) + 1
+                    fields[0] += commas_open
+                    spans = np.diff(np.searchsorted(inner, ends), prepend=0)
+                    spans[0] += spans_open
+                    lengths = np.diff(ends, prepend=-1) - 1
+                    lengths[0] += length_open
+                    before = np.where(ends > 0, a[np.maximum(ends - 1, 0)], prev_byte)
+                    lengths -= before == 13
+                    data = index + np.arange(len(ends)) > 0
+                    short += (
+                        np.flatnonzero(data & (fields < width) & (lengths > 0)) + index - 1
+                    ).tolist()
+                    well_formed &= not np.any(data & (spans > 0) & (fields != len(header)))
+                    index += len(ends)
+                    commas_open = len(commas) - int(np.searchsorted(commas, ends[-1], "right"))
+                    spans_open = len(inner) - int(np.searchsorted(inner, ends[-1], "right"))
+                    length_open = len(a) - int(ends[-1]) - 1
+                else:
+                    commas_open += len(commas)
+                    spans_open += len(inner)
+                    length_open += len(a)
+                prev_byte = int(a[-1])
                 last = chunk[-1:]
     except (OSError, EOFError) as exc:
         raise IngestFileError(f"{path}: cannot read (truncated?): {exc}") from exc
-    return (lf or cr) + (last not in (b"\n", b"\r")) - 1
+    if length_open:  # a last record without a line end
+        fields_open, length = commas_open + 1, length_open - (prev_byte == 13)
+        if index > 0 and fields_open < width and length > 0:
+            short.append(index - 1)
+        well_formed &= not (spans_open and fields_open != len(header))
+        index += 1
+    if not lf:
+        # Lone CR line ends: the line-at-a-time reader reads the rows and judges their width.
+        return CsvRecords(count=cr + (last not in (b"\n", b"\r")) - 1, short=(), well_formed=True)
+    return CsvRecords(count=index - 1, short=tuple(short), well_formed=well_formed and not parity)
 
 
 def _staged_parts(
@@ -364,12 +505,15 @@ def _csv_by_line(path: Path, folder: Path) -> pl.LazyFrame:
     """
     header = _csv_header(path)
     names = [*header, _OVERFLOW, _RAW]
+    width = _required_fields(header)
 
     def parts() -> Iterator[pl.DataFrame]:
         for lines in _text_lines(path, skip=1):
             columns: list[list[str | None]] = [[] for _ in names]
             for text in lines:
                 fields, failure = csv_line(text, len(header))
+                if failure is None and text and len(fields) < width:
+                    failure = _TOO_FEW_FIELDS
                 # As the fast reader: an empty field is null, a short row padded with nulls.
                 for i in range(len(header)):
                     columns[i].append((fields[i] or None) if i < len(fields) else None)
@@ -399,14 +543,20 @@ def _jsonl_record(line: str) -> dict[str, str | None]:
 
 
 def _scan_jsonl(path: Path, folder: Path) -> pl.LazyFrame:
-    """A JSON Lines file staged as Parquet parts in ``folder``; blank lines are skipped."""
+    """A JSON Lines file staged as Parquet parts in ``folder``, one row per line; blank lines
+    are rows the rules skip and count."""
     records_read = 0
 
     def parts() -> Iterator[pl.DataFrame]:
         nonlocal records_read
         for lines in _text_lines(path, skip=0):
-            records = [_jsonl_record(line) for line in lines if line.strip()]
-            records_read += len(records)
+            # A blank line stays a (skipped, counted) row so row numbers stay line numbers: a
+            # bad value on line 4 was reported as row 3.
+            records = [
+                _jsonl_record(line) if line.strip() else {_OVERFLOW: _BLANK_LINE, _RAW: line}
+                for line in lines
+            ]
+            records_read += sum(r.get(_OVERFLOW) != _BLANK_LINE for r in records)
             if records:
                 keys = dict.fromkeys(k for r in records for k in r)
                 yield pl.DataFrame(records, schema=dict.fromkeys(keys, pl.String))
@@ -428,6 +578,13 @@ def _scan_parquet(path: Path) -> pl.LazyFrame:
     return lf
 
 
+def _check_readable(path: Path) -> None:
+    if not path.is_file():
+        raise IngestFileError(f"{path}: no such file")
+    if path.stat().st_size == 0:
+        raise IngestFileError(f"{path}: empty file: no header row")
+
+
 def scan_raw(
     path: Path, *, file_format: FileFormat | None = None, folder: Path | None = None
 ) -> pl.LazyFrame:
@@ -436,10 +593,7 @@ def scan_raw(
     JSON Lines are staged as Parquet parts in ``folder`` (required for them), which must
     outlive the frame.
     """
-    if not path.is_file():
-        raise IngestFileError(f"{path}: no such file")
-    if path.stat().st_size == 0:
-        raise IngestFileError(f"{path}: empty file: no header row")
+    _check_readable(path)
     fmt = file_format or file_format_of(path)
     if fmt == "csv":
         return _scan_csv(path)
@@ -456,6 +610,13 @@ def scan_raw(
 def _as_text(name: str, dtype: pl.DataType) -> pl.Expr:
     col = pl.col(name)
     return col if dtype == pl.String else col.cast(pl.String)
+
+
+def _name(text: pl.Expr) -> pl.Expr:
+    """A name without surrounding whitespace or invisible format characters (Unicode Cf:
+    zero-width space, joiners, BOM, direction marks): "helios-labs" pasted with a trailing
+    zero-width space became a second customer, without even the spelling note."""
+    return text.str.replace_all(r"^[\s\p{Cf}]+|[\s\p{Cf}]+$", "")
 
 
 def _blank(name: str, dtype: pl.DataType) -> pl.Expr:
@@ -614,7 +775,7 @@ def judged_rows(raw: pl.LazyFrame, *, source: str, now: datetime) -> Judged:
     parsed = [
         ts.alias(f"{t}ts"),
         naive.alias(_NAIVE),
-        *[_as_text(c, schema[c]).str.strip_chars().alias(f"{t}{c}") for c in text_keys],
+        *[_name(_as_text(c, schema[c])).alias(f"{t}{c}") for c in text_keys],
         *[_number(col, schema[col]).alias(f"{t}raw_{name}") for name, col in source_of.items()],
     ]
     if INTERVAL in found:
@@ -691,10 +852,25 @@ def judged_rows(raw: pl.LazyFrame, *, source: str, now: datetime) -> Judged:
                 _as_text(INTERVAL, schema[INTERVAL]),
             ),
         ]
+    nulled = []
     for name, col in source_of.items():
         value = pl.col(f"{t}raw_{name}")
         present = ~_blank(col, schema[col])
         text = _as_text(col, schema[col])
+        if name in TELEMETRY_OPTIONAL:
+            # requests and tokens do not enter demand: a bad one is nulled (and counted in
+            # the notes), since quarantining its row lost the row's GPUs with it (a polars
+            # export writing NaN requests for every non-serving row lost 10,051 of 19,771).
+            rule = (
+                pl.when(present & value.is_null())
+                .then(pl.lit("not a number"))
+                .when(present & ~value.is_finite().fill_null(True))
+                .then(pl.lit("not finite (NaN or infinite)"))
+                .when(present & (value < 0).fill_null(False))
+                .then(pl.lit("negative"))
+            )
+            nulled.append(rule.alias(f"{_NULLED}{name}"))
+            continue
         checks += [
             (col, "not a number", present & value.is_null(), text),
             (
@@ -717,7 +893,14 @@ def judged_rows(raw: pl.LazyFrame, *, source: str, now: datetime) -> Judged:
     frame = (
         raw.with_row_index(_ROW, offset=1)
         .with_columns(parsed)
-        .with_columns(*scaled, *absent)
+        .with_columns(*scaled, *absent, *nulled)
+        .with_columns(
+            pl.when(pl.col(f"{_NULLED}{name}").is_null())
+            .then(pl.col(f"{t}{name}"))
+            .alias(f"{t}{name}")
+            for name in TELEMETRY_OPTIONAL
+            if name in source_of
+        )
         .with_columns(pl.any_horizontal(bad for _, _, bad, _ in checks).alias(_BAD))
     )
     return Judged(frame=frame, reasons=first_failure(checks))
@@ -732,6 +915,7 @@ def _typed_rows(judged: pl.LazyFrame) -> pl.LazyFrame:
         pl.col(_ROW).cast(pl.Int64),
         *[pl.col(f"{_TYPED}{c}").alias(c) for c in TELEMETRY_SCHEMA.names()],
         pl.col(_NAIVE),
+        pl.col(f"^{_NULLED}.*$"),
     ).with_columns(pl.col("workload_class").str.to_lowercase())
 
 
@@ -754,6 +938,7 @@ def _bad_rows(judged: Judged, found: Sequence[str], schema: pl.Schema) -> pl.Laz
             raw.alias("raw"),
             pl.col(f"^{_TYPED}.*$"),
             pl.col(_NAIVE),
+            pl.col(f"^{_NULLED}.*$"),
         )
     )
 
@@ -814,8 +999,76 @@ def stage_rows(
         recovered = folder / "good-recovered.parquet"
         _recover_timestamps(bad, now=now).write_parquet(recovered)
         goods.append(recovered)
+    if GPU_HOURS in found and "gpus_running" not in found and INTERVAL not in found:
+        _refuse_overlapping_hours(goods, source=source)
     extra_columns = tuple(c for c in found if c not in _KNOWN_COLUMNS)
-    return Staged(good=tuple(goods), bad=bad, extra_columns=extra_columns, blank_lines=blank_lines)
+    return Staged(
+        good=tuple(goods),
+        bad=bad,
+        extra_columns=extra_columns,
+        unnamed_columns=sum(c.startswith(_UNNAMED) for c in schema.names()),
+        shadowed=tuple(
+            (hours, mean)
+            for hours, mean in ((GPU_HOURS, "gpus_running"), (QUEUED_GPU_HOURS, "gpus_queued"))
+            if hours in found and mean in found
+        ),
+        blank_lines=blank_lines,
+        nulled=_nulled_cells(goods),
+    )
+
+
+def _refuse_overlapping_hours(goods: Sequence[Path], *, source: str) -> None:
+    """Refuse a file of GPU-hours without ``interval_minutes`` whose rows of one series are
+    less than an hour apart.
+
+    Each row then stands for 60 minutes, so two rows 15 minutes apart would describe
+    overlapping hours, which cannot be: they are 15-minute rows, and read as hourly ones their
+    demand loads at a quarter of the truth (eu-west batch 605 GPUs against 2,419), silently.
+    """
+    series = [c for c in TELEMETRY_KEY if c != "ts"]
+    gap = pl.col("ts").diff().over(series, order_by="ts")
+    close = (
+        pl.scan_parquet(list(goods))
+        .select(*series, "ts", _ROW)
+        .with_columns(
+            gap.alias("gap"), pl.col(_ROW).shift().over(series, order_by="ts").alias("prev")
+        )
+        .filter((pl.col("gap") > timedelta(0)) & (pl.col("gap") < timedelta(hours=1)))
+        .sort("gap", _ROW)
+        .select(pl.len().alias("pairs"), pl.all().first())
+        .collect()
+    )
+    if not close["pairs"][0]:
+        return
+    minutes = close["gap"][0].total_seconds() / 60
+    raise IngestFileError(
+        f"{source}: rows {close['prev'][0]:,} and {close[_ROW][0]:,} of one series are "
+        f"{minutes:g} minutes apart ({close['pairs'][0]:,} such pairs), but the file has no "
+        f"{INTERVAL} column, so each {GPU_HOURS} value would be read as 60 minutes and demand "
+        f"would load at {minutes / 60:.0%} of the truth: add an {INTERVAL} column ({minutes:g} "
+        "for these rows) and ingest it again"
+    )
+
+
+def _nulled_cells(goods: Sequence[Path]) -> tuple[NulledCells, ...]:
+    """Per optional column and rule, the cells of good rows nulled for breaking it."""
+    frame = pl.scan_parquet(list(goods))
+    found = []
+    for name in TELEMETRY_OPTIONAL:
+        if f"{_NULLED}{name}" not in frame.collect_schema():
+            continue
+        counts = (
+            frame.filter(pl.col(f"{_NULLED}{name}").is_not_null())
+            .group_by(pl.col(f"{_NULLED}{name}").alias("rule"))
+            .agg(pl.len().alias("cells"), pl.col(_ROW).min().alias("first"))
+            .sort("rule")
+            .collect()
+        )
+        found += [
+            NulledCells(column=name, rule=r["rule"], cells=r["cells"], first_row=r["first"])
+            for r in counts.iter_rows(named=True)
+        ]
+    return tuple(found)
 
 
 def _without_blank_lines(bad: Path) -> int:
@@ -843,9 +1096,11 @@ def ingest_frame(
     file_format: str,
     now: datetime | None = None,
     lines: int | None = None,
+    reload: Reload | None = None,
 ) -> IngestResult:
     """Judge the rows of ``path`` (scanned into ``raw``) and load them in one transaction;
-    ``lines``, where given, is how many rows the reader must have found."""
+    ``lines``, where given, is how many rows the reader must have found; ``reload``, where
+    given, is the earlier load of the same content that a later version replaced."""
     started = datetime.now(UTC)
     spelled_before = _case_variants(warehouse)
     with tempfile.TemporaryDirectory(prefix="fleetcast-stage-", dir=_stage_root(warehouse)) as tmp:
@@ -867,25 +1122,30 @@ def ingest_frame(
             bad=staged.bad,
             extra_columns=staged.extra_columns,
             started_at=started,
+            replaces=None if reload is None else reload.earlier.ingest_id,
         )
     entry = loaded.entry
-    notes = [*_overlap_notes(loaded.overlaps)]
-    if loaded.dropped:
+    notes = [] if reload is None else [reload.note()]
+    notes += _overlap_notes(loaded.overlaps)
+    if loaded.dropped.rows:
         notes.append(
-            f"dropped {loaded.dropped:,} row(s) of earlier content of this path over the same "
-            "period, under keys this version no longer holds: this version replaces it"
+            f"dropped {loaded.dropped.rows:,} row(s) of earlier content of this path inside "
+            f"the period this version covers ({_period(loaded.dropped)}), under keys this version "
+            f"no longer holds ({_some_keys(loaded.dropped)}): this version replaces it there"
         )
-    if loaded.kept:
+    if loaded.kept.rows:
         notes.append(
-            f"kept {loaded.kept:,} row(s) of earlier content of this path over the same period, "
-            "under keys this version lacks: it has quarantined rows, which may be those keys; "
-            "fix them and reload the file to replace the old rows"
+            f"kept {loaded.kept.rows:,} row(s) of earlier content of this path inside the period "
+            f"this version covers ({_period(loaded.kept)}), under keys this version lacks "
+            f"({_some_keys(loaded.kept)}): it has quarantined rows, which may be those keys; fix "
+            "them and reload the file to replace the old rows"
         )
     if loaded.superseded:
         notes.append(
             f"dropped {loaded.superseded:,} quarantine row(s) of earlier content of this path: "
             "`fleetcast quarantine` shows only what is wrong in this version"
         )
+    notes += _nulled_notes(staged.nulled)
     if staged.blank_lines:
         notes.append(
             f"skipped {staged.blank_lines:,} blank line(s) (not one field filled in): no row there"
@@ -894,6 +1154,15 @@ def ingest_frame(
         notes.append("the file holds no data rows")
     if staged.extra_columns:
         notes.append(f"ignored extra column(s): {', '.join(staged.extra_columns)}")
+    notes += [
+        f"ignored {hours}: the file also has {mean}, which is used"
+        for hours, mean in staged.shadowed
+    ]
+    if staged.unnamed_columns:
+        notes.append(
+            f"ignored {staged.unnamed_columns:,} unnamed column(s) (the header leaves them "
+            "empty: a spreadsheet's trailing commas?)"
+        )
     if entry.naive_timestamps:
         notes.append(f"{entry.naive_timestamps:,} timestamp(s) had no zone and were read as UTC")
     for column, names in sorted(_case_variants(warehouse) - spelled_before):
@@ -907,6 +1176,17 @@ def ingest_frame(
         # Its quarantined rows stay stored, so `fleetcast quarantine` shows each row's rule.
         return IngestResult(path=path, status="failed", entry=entry, message=refused)
     return IngestResult(path=path, status="loaded", entry=entry, notes=tuple(notes))
+
+
+def _period(replaced: Replaced) -> str:
+    return f"{replaced.start:%Y-%m-%d %H:%M} to {replaced.end:%Y-%m-%d %H:%M} UTC"
+
+
+def _some_keys(replaced: Replaced) -> str:
+    """The first three region/class/customer keys, and how many more."""
+    shown = ", ".join(replaced.keys[:3])
+    more = len(replaced.keys) - 3
+    return shown + (f" and {more:,} more" if more > 0 else "")
 
 
 def _overlap_notes(overlaps: Iterable[Overlap]) -> list[str]:
@@ -990,6 +1270,17 @@ def ingest_file(
     except OSError as exc:
         return IngestResult(path=path, status="failed", message=f"{path}: cannot read: {exc}")
     earlier = warehouse.ledger_entry_for(sha256)
+    reload = None
+    replaced_at = None
+    if earlier is not None and (later := warehouse.later_version(earlier)) is not None:
+        if str(path) == later.path:
+            # Put back where a later version replaced it: not "already ingested". A good
+            # export put back after a wrong one was skipped, and the wrong values stayed.
+            reload, earlier = Reload(earlier=earlier, later=later), None
+        else:
+            # A copy under another name stays skipped: a stale copy lying in an inbox would
+            # otherwise load on every run after a newer version and win over it.
+            replaced_at = later
     refused = None if earlier is None else nothing_good(earlier)
     if refused is not None:
         # A rerun answers as the first run did: the file is still wrong, whatever the ledger.
@@ -1001,21 +1292,41 @@ def ingest_file(
             entry=earlier,
             message=(
                 f"already ingested (same content as {earlier.path}, ingest {earlier.ingest_id[:8]})"
+                + (
+                    ""
+                    if replaced_at is None
+                    else f", though a later version of that file (ingest "
+                    f"{replaced_at.ingest_id[:8]}) replaced its rows since: to restore this "
+                    f"content, put it back at {replaced_at.path}"
+                )
             ),
         )
     try:
         if file_format in ADAPTERS:
-            return _ingest_trace(warehouse, path, adapter=file_format, sha256=sha256, now=now)
+            return _ingest_trace(
+                warehouse, path, adapter=file_format, sha256=sha256, now=now, reload=reload
+            )
         fmt = file_format_of(path) if file_format is None else file_format
-        load = partial(ingest_frame, warehouse, path=path, sha256=sha256, file_format=fmt, now=now)
+        load = partial(
+            ingest_frame,
+            warehouse,
+            path=path,
+            sha256=sha256,
+            file_format=fmt,
+            now=now,
+            reload=reload,
+        )
         if fmt == "parquet":
             return load(scan_raw(path, file_format="parquet"))
         if fmt == "jsonl":
             with _line_parts(warehouse) as folder:
                 return load(scan_raw(path, file_format="jsonl", folder=folder))
-        lines = _csv_data_lines(path)
+        _check_readable(path)
+        records = _csv_records(path, header=_csv_header(path))
         try:
-            return load(scan_raw(path, file_format="csv"), lines=lines)
+            if not records.well_formed:
+                raise _ReaderError(f"{path}: a quote never closes, or makes a row of lines")
+            return load(_scan_csv(path, records), lines=records.count)
         except _ReaderError:
             # A malformed line made the fast reader refuse the file, or merge lines: read it
             # a line at a time, so that line is quarantined and the rest judged as usual.
@@ -1026,14 +1337,20 @@ def ingest_file(
 
 
 def _ingest_trace(
-    warehouse: Warehouse, path: Path, *, adapter: str, sha256: str, now: datetime | None
+    warehouse: Warehouse,
+    path: Path,
+    *,
+    adapter: str,
+    sha256: str,
+    now: datetime | None,
+    reload: Reload | None,
 ) -> IngestResult:
     """A public trace through its adapter, then the same rules as any telemetry file."""
     trace = ADAPTERS[adapter]
     try:
         rows, report = trace.read(path)
         result = ingest_frame(
-            warehouse, rows, path=path, sha256=sha256, file_format=adapter, now=now
+            warehouse, rows, path=path, sha256=sha256, file_format=adapter, now=now, reload=reload
         )
         found = report().summary()
     except (_ReaderError, pl.exceptions.PolarsError) as exc:

@@ -19,7 +19,7 @@ import re
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -45,6 +45,7 @@ __all__ = [
     "Overlap",
     "Pruned",
     "QueryInterrupted",
+    "Replaced",
     "Warehouse",
     "WarehouseBusyError",
     "WarehouseError",
@@ -406,11 +407,23 @@ class Loaded:
     entry: LedgerEntry
     overlaps: tuple[Overlap, ...] = ()
     superseded: int = 0
-    # Telemetry rows of earlier content at the same path, over a period this content covers
-    # whole, under keys this content lacks: dropped with it (see _replaced_rows), or kept
+    # Telemetry rows of earlier content at the same path, inside the period this content
+    # covers, under keys this content lacks: dropped with it (see _replaced_rows), or kept
     # where this content has quarantined rows.
-    dropped: int = 0
-    kept: int = 0
+    dropped: Replaced = field(default_factory=lambda: Replaced())
+    kept: Replaced = field(default_factory=lambda: Replaced())
+
+
+@dataclass(frozen=True, slots=True)
+class Replaced:
+    """Rows of earlier content of a path inside the period (start to end) a new version of
+    it covers, under keys the new version lacks; ``keys`` are their region/class/customer,
+    the most rows first."""
+
+    rows: int = 0
+    keys: tuple[str, ...] = ()
+    start: datetime | None = None
+    end: datetime | None = None
 
 
 class Warehouse:
@@ -471,13 +484,23 @@ class Warehouse:
             f"SELECT {', '.join(LEDGER_COLUMNS)} FROM ingest_ledger WHERE sha256 = ?",  # noqa: S608 - column names are constants
             [sha256],
         ).fetchall()
-        if not rows:
-            return None
-        values = list(rows[0])
-        values[LEDGER_COLUMNS.index("extra_columns")] = tuple(
-            values[LEDGER_COLUMNS.index("extra_columns")]
-        )
-        return LedgerEntry(*values)
+        return _ledger_entry(rows[0]) if rows else None
+
+    def later_version(self, entry: LedgerEntry) -> LedgerEntry | None:
+        """The newest ingest of ``entry``'s path loaded after it over a period that overlaps
+        its own, or None: the version whose rows replaced this content's.
+
+        Content in the ledger is "already ingested" only while no such version exists: once
+        a later version of the path replaced its rows, putting this content back makes it
+        the newest version again (a rollback after a wrong export), and it must load.
+        """
+        rows = self._con.execute(
+            f"SELECT {', '.join(LEDGER_COLUMNS)} FROM ingest_ledger "  # noqa: S608 - column names are constants
+            "WHERE path = ? AND started_at > ? AND min_ts <= ? AND max_ts >= ? "
+            "ORDER BY started_at DESC LIMIT 1",
+            [entry.path, entry.started_at, entry.max_ts, entry.min_ts],
+        ).fetchall()
+        return _ledger_entry(rows[0]) if rows else None
 
     def load_staged(
         self,
@@ -490,8 +513,13 @@ class Warehouse:
         bad: Path,
         extra_columns: tuple[str, ...],
         started_at: datetime,
+        replaces: str | None = None,
     ) -> Loaded:
         """Load one file's staged rows, quarantine and ledger entry as one transaction.
+
+        ``replaces`` is the ingest id of an earlier load of the same content that a later
+        version of its path replaced: its ledger entry (the hash is unique) and any rows it
+        still holds give way to this load.
 
         ``good`` Parquet files hold judged rows (``__row``, the telemetry columns, ``__naive``);
         ``bad`` holds quarantined rows (``__row``, column, rule, value, raw). Within the file
@@ -510,6 +538,7 @@ class Warehouse:
             bad,
             extra_columns,
             started_at,
+            replaces,
         )
         try:
             with self.transaction():
@@ -556,6 +585,7 @@ class Warehouse:
         bad: Path,
         extra_columns: tuple[str, ...],
         started_at: datetime,
+        replaces: str | None,
         *,
         fast: bool,
     ) -> Loaded:
@@ -609,7 +639,7 @@ class Warehouse:
         # broken: three corrupted rows of a re-export deleted the good values stored for their
         # keys. Its earlier rows stay until a clean version replaces them.
         replaced_rows = self._replaced_rows(path, sha256, min_ts, max_ts, drop=not rejected)
-        dropped, kept = (0, replaced_rows) if rejected else (replaced_rows, 0)
+        dropped, kept = (Replaced(), replaced_rows) if rejected else (replaced_rows, Replaced())
         self._con.execute(
             'INSERT INTO quarantine (ingest_id, file, row_number, "column", rule, value, raw) '
             'SELECT ?, ?, __row, "column", rule, value, raw FROM read_parquet(?)',
@@ -633,6 +663,10 @@ class Warehouse:
             finished_at=datetime.now(UTC),
             status="loaded",
         )
+        if replaces is not None:
+            # After the load, so the overlap notes above still name the earlier ingest's file.
+            self._con.execute("DELETE FROM quarantine WHERE ingest_id = ?", [replaces])
+            self._con.execute("DELETE FROM ingest_ledger WHERE ingest_id = ?", [replaces])
         self._con.execute(
             f"INSERT INTO ingest_ledger ({', '.join(LEDGER_COLUMNS)}) "  # noqa: S608 - constants
             f"VALUES ({', '.join('?' for _ in LEDGER_COLUMNS)})",
@@ -670,33 +704,43 @@ class Warehouse:
         max_ts: datetime | None,
         *,
         drop: bool,
-    ) -> int:
-        """How many telemetry rows are still stored from earlier content of ``path`` whose
-        period this content covers whole (its rows of the same keys were just replaced);
-        deleted with ``drop``.
+    ) -> Replaced:
+        """The telemetry rows still stored from earlier content of ``path`` inside the period
+        this content covers (``min_ts`` to ``max_ts``, whatever the key); deleted with ``drop``.
 
-        A file re-exported for the same period is a correction: the keys it no longer holds
-        (a region spelled "US-EAST" before the fix) must go with the old version, or following
-        the case note's advice to reload counted the region twice. Earlier content of another
-        period (a path reused for each day's export) is history and stays.
+        Its rows of the keys this content holds were just replaced, so what is left are keys
+        it no longer holds. A file re-exported for a period is a correction over that period:
+        the keys it dropped (a region spelled "US-EAST" before the fix) must go, or following
+        the case note's advice to reload counted the region twice; a rolling window (the fix
+        exported a day later, starting an hour later) kept all of them before, as the rule
+        asked the new version to cover the old one's whole period. The period is the file's
+        own, not each key's: a key the fix renamed has no period of its own in it. Earlier
+        rows outside that period (before a rolling window's start, or another day's export
+        on a path reused daily) are history and stay.
         """
         if min_ts is None or max_ts is None:
-            return 0
-        params = [path, sha256, min_ts, max_ts]
+            return Replaced()
         earlier = self._con.execute(
             "SELECT ingest_id FROM ingest_ledger "
-            "WHERE path = ? AND sha256 <> ? AND min_ts >= ? AND max_ts <= ?",
-            params,
+            "WHERE path = ? AND sha256 <> ? AND min_ts <= ? AND max_ts >= ?",
+            [path, sha256, max_ts, min_ts],
         ).fetchall()
         if not earlier:
-            return 0
+            return Replaced()
         ids = [row[0] for row in earlier]
-        stale = int(
-            self._scalar("SELECT count(*) FROM telemetry WHERE list_contains(?, ingest_id)", [ids])
-        )
+        inside = "list_contains(?, t.ingest_id) AND t.ts BETWEEN ? AND ?"
+        params = [ids, min_ts, max_ts]
+        rows = self._con.execute(
+            "SELECT s.region, s.workload_class, s.customer, count(*) AS n "  # noqa: S608 - constant condition
+            f"FROM telemetry t JOIN telemetry_series s USING (series_id) WHERE {inside} "
+            "GROUP BY ALL ORDER BY n DESC, s.region, s.workload_class, s.customer",
+            params,
+        ).fetchall()
+        stale = sum(int(r[3]) for r in rows)
         if stale and drop:
-            self._con.execute("DELETE FROM telemetry WHERE list_contains(?, ingest_id)", [ids])
-        return stale
+            self._con.execute(f"DELETE FROM telemetry t WHERE {inside}", params)  # noqa: S608 - constant condition
+        keys = tuple(f"{r[0]}/{r[1]}/{r[2]}" for r in rows)
+        return Replaced(rows=stale, keys=keys, start=min_ts, end=max_ts)
 
     def _drop_superseded_quarantine(self, path: str) -> int:
         """Delete the quarantine rows of earlier ingests of ``path``; return how many.
@@ -1170,6 +1214,13 @@ class Warehouse:
     def close(self) -> None:
         """Close the connection (idempotent)."""
         self._con.close()
+
+
+def _ledger_entry(row: Sequence[Any]) -> LedgerEntry:
+    values = list(row)
+    at = LEDGER_COLUMNS.index("extra_columns")
+    values[at] = tuple(values[at])
+    return LedgerEntry(*values)
 
 
 def _checked_columns(table: str, columns: Sequence[str]) -> list[str]:

@@ -256,7 +256,9 @@ def test_blank_lines_are_skipped_and_counted(
     for by_line in (False, True):
         if by_line:
             # A line count the fast read cannot match sends the file to the line reader.
-            monkeypatch.setattr(ingest, "_csv_data_lines", lambda _: -1)
+            monkeypatch.setattr(
+                ingest, "_csv_records", lambda *_, **__: ingest.CsvRecords(-1, (), True)
+            )
         with connect(tmp_path / f"w{by_line}.duckdb") as fresh:
             result = run(fresh, path)
             assert result.entry is not None and reconciles(result)
@@ -422,10 +424,10 @@ def test_line_ends_are_counted_whatever_the_chunks(
     for name, text in {"lf": "h\na\nb\n", "crlf": "h\r\na\r\nb\r\n", "cr": "h\ra\rb\r"}.items():
         (tmp_path / name).write_bytes(text.encode())
         (tmp_path / f"{name}-open").write_bytes(text.rstrip("\r\n").encode())
-        assert ingest._csv_data_lines(tmp_path / name) == 2, name
-        assert ingest._csv_data_lines(tmp_path / f"{name}-open") == 2, name
+        assert ingest._csv_records(tmp_path / name, header=["h"]).count == 2, name
+        assert ingest._csv_records(tmp_path / f"{name}-open", header=["h"]).count == 2, name
     (tmp_path / "stray").write_bytes(b"h\na\rx\nb\n")
-    assert ingest._csv_data_lines(tmp_path / "stray") == 2
+    assert ingest._csv_records(tmp_path / "stray", header=["h"]).count == 2
 
 
 def test_the_line_reader_reads_a_good_file_as_the_fast_reader_does(
@@ -847,7 +849,7 @@ def test_a_file_reexported_for_the_same_period_replaces_its_earlier_rows(
     path.write_text(header + day("us-east", "2025-03-02"))
     later = run(wh, path)
     assert regions() == {"us-east": 48, "eu-west": 24}
-    assert not any("earlier content of this path over" in note for note in later.notes)
+    assert not any("earlier content of this path" in note for note in later.notes)
 
 
 def test_two_folders_files_of_one_name_are_two_files(
@@ -891,3 +893,278 @@ def test_a_reexport_with_broken_rows_keeps_the_good_values_they_hid(
     clean = run(wh, path)
     assert wh.telemetry().height == 5
     assert any(note.startswith("dropped 1 row(s) of earlier content") for note in clean.notes)
+
+
+def test_a_bad_optional_cell_is_nulled_and_its_row_kept(wh: Warehouse, tmp_path: Path) -> None:
+    """A bad `requests` or `tokens` value quarantined the whole row, GPUs included: a polars
+    export writing NaN requests for every non-serving row lost 10,051 of 19,771 rows. The
+    optional cell is now nulled, counted per column and rule in a note, and the row loads;
+    a bad GPU count still quarantines its row."""
+    header = f"{HEADER},requests,tokens"
+    rows = [
+        GOOD.replace(",10,1", ",1280,0") + ",NaN,",
+        GOOD.replace("T00", "T01").replace(",10,1", ",1280,0") + ",-5,abc",
+        GOOD.replace("T00", "T02").replace(",10,1", ",1280,0") + ",1e400,7",
+        GOOD.replace("T00", "T03").replace(",10,1", ",-1,0") + ",3,7",
+    ]
+    result = run(wh, write_csv(tmp_path / "opt.csv", *rows, header=header))
+    assert result.entry and result.entry.loaded == 3 and reconciles(result)
+    assert rules(wh) == {4: ("gpus_running", "negative")}
+    stored = wh.telemetry().sort("ts")
+    assert stored["gpus_running"].to_list() == [1280.0] * 3
+    assert stored["requests"].to_list() == [None, None, None]
+    assert stored["tokens"].to_list() == [None, None, 7.0]
+    assert result.notes == (
+        "requests: set 3 cell(s) to null, their rows loaded (requests is optional and not part "
+        "of demand): 1 negative (first at row 2), 2 not finite (NaN or infinite) (first at row 1)",
+        "tokens: set 1 cell(s) to null, their rows loaded (tokens is optional and not part of "
+        "demand): 1 not a number (first at row 2)",
+    )
+
+
+def test_a_nan_token_count_in_json_lines_keeps_its_row(wh: Warehouse, tmp_path: Path) -> None:
+    """Python's json.dumps writes NaN: a line with 1,280 GPUs and `"tokens": NaN` was
+    quarantined whole; its GPUs now load and the token count is null."""
+    rec = dict(zip(HEADER.split(","), GOOD.split(","), strict=True))
+    path = tmp_path / "t.jsonl"
+    path.write_text(json.dumps({**rec, "gpus_running": 1280, "tokens": float("nan")}) + "\n")
+    result = run(wh, path)
+    assert result.entry and result.entry.loaded == 1 and result.entry.quarantined == 0
+    assert wh.telemetry().row(0, named=True)["tokens"] is None
+    assert any(note.startswith("tokens: set 1 cell(s) to null") for note in result.notes)
+
+
+def test_a_good_export_put_back_after_a_wrong_one_loads_again(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    """A wrong version of a path (a 99,999-GPU typo) replaced the good one, and putting the
+    good content back at that path was skipped as "already ingested": the wrong values stayed
+    for good. Content put back where a later version replaced it loads again, says so, and a
+    rerun is then skipped. A copy under another name stays skipped and says how to restore
+    it: a stale copy in an inbox would otherwise win over every newer version."""
+    good = [GOOD.replace("T00", f"T{h:02d}") for h in range(3)]
+    path = write_csv(tmp_path / "data.csv", *good)
+    first = run(wh, path)
+    run(wh, write_csv(path, *[row.replace(",10,1", ",99999,1") for row in good]))
+    assert wh.telemetry()["gpus_running"].max() == 99999.0
+    copy = run(wh, write_csv(tmp_path / "data-restored.csv", *good))
+    assert copy.status == "skipped" and copy.message.endswith(
+        f"replaced its rows since: to restore this content, put it back at {path}"
+    )
+    assert wh.telemetry()["gpus_running"].max() == 99999.0
+    restored = write_csv(path, *good)
+    result = run(wh, restored)
+    assert result.status == "loaded" and first.entry is not None
+    assert result.notes[0].startswith(
+        f"loaded again: this content was ingested before (ingest {first.entry.ingest_id[:8]}, "
+        f"file {path})"
+    )
+    assert wh.telemetry()["gpus_running"].to_list() == [10.0] * 3
+    assert wh.count("ingest_ledger") == 2
+    assert run(wh, restored).status == "skipped"
+
+
+def test_a_broken_version_put_back_shows_its_quarantine_again(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    """bad, fixed, bad again at one path: the third load was skipped and `fleetcast
+    quarantine` showed nothing while the file on disk had a bad row. It loads again, its bad
+    row is quarantined, and the fixed value it lacks is kept (its broken row may be it)."""
+    rows = [GOOD.replace("T00", f"T{h:02d}") for h in range(3)]
+    broken = [rows[0], rows[1].replace(",10,1", ",lots,1"), rows[2]]
+    path = write_csv(tmp_path / "data.csv", *broken)
+    run(wh, path)
+    run(wh, write_csv(path, *rows))
+    assert wh.quarantine().is_empty()
+    again = run(wh, write_csv(path, *broken))
+    assert again.status == "loaded"
+    assert rules(wh) == {2: ("gpus_running", "not a number")}
+    assert wh.telemetry().height == 3
+
+
+def test_a_path_reused_for_each_day_does_not_reload_an_earlier_day(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    """A later version of a path over another period replaced none of an earlier day's rows:
+    that day's content is still "already ingested"."""
+    path = write_csv(tmp_path / "day.csv", GOOD)
+    run(wh, path)
+    run(wh, write_csv(path, GOOD.replace("2025-03-01", "2025-03-02")))
+    result = run(wh, write_csv(tmp_path / "copy.csv", GOOD))
+    assert result.status == "skipped" and "already ingested" in result.message
+
+
+def test_a_fix_exported_over_a_moved_window_drops_the_old_keys_inside_it(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    """The fix of a "US-EAST" spelling exported one hour later (a rolling window) kept every
+    old "US-EAST" row without a word (helios-labs counted twice, the fleet +16 %): inside the
+    period the new version covers, keys it lacks are dropped and named; the old hour before
+    its window stays."""
+    path = tmp_path / "export.csv"
+
+    def rows(region: str, first: int, last: int) -> list[str]:
+        return [
+            f"2025-03-01T{h:02d}:00:00Z,{r},c1,inference,acme,H100,10,0"
+            for h in range(first, last + 1)
+            for r in (region, "eu-west")
+        ]
+
+    run(wh, write_csv(path, *rows("US-EAST", 0, 5)))
+    fixed = run(wh, write_csv(path, *rows("us-east", 1, 6)))
+    counts = wh.query("SELECT region, count(*) AS n FROM telemetry GROUP BY region")
+    assert dict(counts.iter_rows()) == {"US-EAST": 1, "us-east": 6, "eu-west": 7}
+    assert (
+        "dropped 5 row(s) of earlier content of this path inside the period this version covers "
+        "(2025-03-01 01:00 to 2025-03-01 06:00 UTC), under keys this version no longer holds "
+        "(US-EAST/inference/acme): this version replaces it there"
+    ) in fixed.notes
+
+
+def test_quarter_hour_gpu_hours_without_an_interval_are_refused(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    """Four rows 00:00/00:15/00:30/00:45 of 25 GPU-hours and no interval_minutes column loaded
+    as 25 GPUs for the hour instead of 100, without a word (a whole fleet at a quarter of its
+    demand). Rows of one series less than the default 60 minutes apart cannot each be an
+    hour: the file is refused with the fix, and with the interval it loads as 100 GPUs."""
+    header = "ts,region,cluster,workload_class,customer,gpu_type,gpu_hours,queued_gpu_hours"
+    rows = [f"2025-03-01T00:{m:02d}:00Z,eu-west,c1,batch,acme,H100,25,0" for m in (0, 15, 30, 45)]
+    path = write_csv(tmp_path / "q15.csv", *rows, header=header)
+    result = run(wh, path)
+    assert result.status == "failed" and wh.count("telemetry") == 0
+    assert result.message == (
+        f"{path}: rows 1 and 2 of one series are 15 minutes apart (3 such pairs), but the file "
+        "has no interval_minutes column, so each gpu_hours value would be read as 60 minutes "
+        "and demand would load at 25% of the truth: add an interval_minutes column (15 for "
+        "these rows) and ingest it again"
+    )
+    fixed = write_csv(
+        tmp_path / "q15.csv",
+        *[f"{row},15" for row in rows],
+        header=f"{header},interval_minutes",
+    )
+    assert run(wh, fixed).status == "loaded"
+    hourly = wh.query("SELECT avg(gpus_running) AS gpus FROM telemetry")
+    assert hourly["gpus"].to_list() == [100.0]
+
+
+@pytest.mark.parametrize("by_line", [False, True])
+def test_a_row_with_fewer_fields_than_the_header_is_quarantined(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, by_line: bool
+) -> None:
+    """A last line cut by a killed exporter ("...,512,1" of 10 fields, no line end) loaded with
+    gpus_queued 1.0 and nulls for the rest: a row with fewer fields than the header is
+    quarantined as the event loader does, by both readers; an empty last field is not short."""
+    header = f"{HEADER},requests,tokens"
+    path = tmp_path / "cut.csv"
+    path.write_text(
+        csv_text(
+            f"{GOOD},,",
+            GOOD.replace("T00", "T01") + ",3",
+            GOOD.replace("T00", "T02") + ",,",
+            header=header,
+        )
+        + GOOD.replace("T00", "T03").replace(",10,1", ",512,1")
+    )
+    if by_line:
+        monkeypatch.setattr(
+            ingest, "_csv_records", lambda *_, **__: ingest.CsvRecords(-1, (), True)
+        )
+    with connect(tmp_path / "w.duckdb") as fresh:
+        result = run(fresh, path)
+        assert result.entry and result.entry.loaded == 2 and reconciles(result)
+        rule = "the row has fewer fields than the header (a line cut short?)"
+        assert rules(fresh) == {2: ("(row)", rule), 4: ("(row)", rule)}
+
+
+@pytest.mark.parametrize("gzipped", [False, True])
+def test_a_quoted_line_break_inside_a_field_is_one_row(
+    wh: Warehouse, tmp_path: Path, gzipped: bool
+) -> None:
+    """A valid RFC-4180 file whose extra column holds a quoted line break (polars, pandas and
+    Excel write them) lost that row as "malformed quoting ... never closed", a phantom row
+    "region: missing value", and read 6 rows of 5 records: it is read as 5 rows, all loaded."""
+    frame = telemetry_frame(hours=5, customers=1).with_columns(
+        pl.Series("labels", ["a", "team=infra\nowner=ops", "c", "d", "e"])
+    )
+    text = frame.write_csv()
+    path = tmp_path / ("labels.csv.gz" if gzipped else "labels.csv")
+    path.write_bytes(gzip.compress(text.encode()) if gzipped else text.encode())
+    result = run(wh, path)
+    assert result.status == "loaded" and reconciles(result)
+    assert result.entry and (result.entry.rows_read, result.entry.loaded) == (5, 5)
+    stored = wh.telemetry().sort("ts")["gpus_running"].to_list()
+    assert stored == frame["gpus_running"].to_list()
+
+
+def test_json_lines_rows_are_line_numbers_and_blank_lines_are_noted(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    """A blank JSON line was skipped without a trace and every later row number was one less
+    than its line (a negative count on line 4 reported as row 3): rows are line numbers and
+    the notes say "skipped 1 blank line(s)", as for CSV."""
+    rec = dict(zip(HEADER.split(","), GOOD.split(","), strict=True))
+    lines = [
+        json.dumps(rec),
+        "",
+        json.dumps({**rec, "customer": "b"}),
+        json.dumps({**rec, "customer": "c", "gpus_running": -1}),
+    ]
+    path = tmp_path / "t.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    result = run(wh, path)
+    assert result.entry and (result.entry.rows_read, result.entry.loaded) == (3, 2)
+    assert reconciles(result)
+    assert rules(wh) == {4: ("gpus_running", "negative")}
+    assert "skipped 1 blank line(s) (not one field filled in): no row there" in result.notes
+
+
+@pytest.mark.parametrize("trailing", [",", ",,", ",,,"])
+def test_trailing_unnamed_columns_of_a_spreadsheet_are_ignored_with_a_note(
+    wh: Warehouse, tmp_path: Path, trailing: str
+) -> None:
+    """Two empty trailing columns on every line (a spreadsheet export) failed the whole good
+    file with "header names [''] more than once", and one was noted as an extra column with
+    an empty name: unnamed columns are ignored and counted in a note, every row loads, and a
+    repeated header line inside the data is still refused."""
+    rows = [f"{row}{trailing}" for row in (GOOD, GOOD.replace("T00", "T01"), HEADER)]
+    result = run(wh, write_csv(tmp_path / "sheet.csv", *rows, header=HEADER + trailing))
+    assert result.status == "loaded" and result.entry and result.entry.loaded == 2
+    assert result.entry.extra_columns == ()
+    assert rules(wh) == {3: ("(row)", ingest._LINE_RULES[ingest._HEADER_AGAIN])}
+    unnamed = len(trailing)
+    assert result.notes == (
+        f"ignored {unnamed} unnamed column(s) (the header leaves them empty: a spreadsheet's "
+        "trailing commas?)",
+    )
+
+
+def test_invisible_format_characters_around_a_name_are_stripped(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    """ "helios-labs" pasted with a zero-width space (U+200B) loaded as a second customer
+    without a note (helios-labs seemed to stop, a new customer to start); format characters
+    (Unicode Cf: zero-width space, word joiner, BOM, direction marks) around a name are
+    stripped like whitespace, as a no-break space already was."""
+    rows = [
+        GOOD.replace("acme", "helios-labs"),
+        GOOD.replace("T00", "T01").replace("acme", "helios-labs\u200b"),
+        GOOD.replace("T00", "T02").replace("acme", "\u2060\ufeffhelios-labs\u200e\u00a0"),
+        GOOD.replace("T00", "T03")
+        .replace("eu-west", "eu-west\u200b")
+        .replace("acme", "helios-labs"),
+    ]
+    result = run(wh, write_csv(tmp_path / "zw.csv", *rows))
+    assert result.entry and result.entry.loaded == 4 and result.notes == ()
+    stored = wh.telemetry()
+    assert set(stored["customer"]) == {"helios-labs"} and set(stored["region"]) == {"eu-west"}
+
+
+def test_gpu_hours_beside_gpus_running_are_noted_as_ignored(wh: Warehouse, tmp_path: Path) -> None:
+    """A file with both gpus_running and gpu_hours (here twice as large) used gpus_running
+    and dropped gpu_hours without the note every other unused column gets: it says so now."""
+    path = write_csv(tmp_path / "both.csv", f"{GOOD},20", header=f"{HEADER},gpu_hours")
+    result = run(wh, path)
+    assert result.notes == ("ignored gpu_hours: the file also has gpus_running, which is used",)
+    assert wh.telemetry()["gpus_running"].to_list() == [10.0]
