@@ -601,7 +601,9 @@ def report_table(outcome: ReportOutcome) -> Table:
         for t in unexplained
     ]
     if captions:
-        table.caption = "\n".join(captions)
+        # Plain text: notes quote the plan's tables ("[response.expedite]"), which rich read
+        # as markup and dropped ("(: 4 weeks sooner").
+        table.caption = Text("\n".join(captions))
     for t in triggers:
         order = _order_text(t)
         if t.get("powered_from"):

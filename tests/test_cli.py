@@ -843,6 +843,20 @@ def test_an_order_waiting_for_its_site_s_power_says_so_in_the_report_table() -> 
     assert "95 x rack-h100-256 (no power for it in the plan: see power)" in dark
 
 
+def test_a_note_quoting_a_plan_table_prints_its_brackets_in_the_report_table() -> None:
+    """A note naming "[response.expedite]" printed "expedited (: 4 weeks sooner ...": rich read
+    the plan's table name as markup and dropped it. Captions print as plain text."""
+    note = (
+        "no candidate can be ordered by its order-by date; expedited ([response.expedite]: "
+        "4 weeks sooner for 25% more capex, $8.4M) it lands 2027-01-14, still 41 days after "
+        "exhaustion"
+    )
+    row = {"region": "r-east", "pool": "all", "status": "red", "exhaustion_date": "2026-12-04",
+           "order_by": "2026-08-28", "candidate": "rack-h100-256", "blocks_to_order": 0,
+           "capex_usd": 0.0, "mw": 0.0, "note": note}  # fmt: skip
+    assert f"r-east/all, no order: {note}" in _report_table_text(triggers=[row])
+
+
 def test_the_report_table_never_wraps_the_pages_path() -> None:
     """A narrow table (one short row) at a log's 160 columns wrapped its title, and so the
     pages' path, over two lines ('.../index.h' / 'tml'), which a cron log's reader copies."""
