@@ -628,6 +628,8 @@ def report_table(outcome: ReportOutcome) -> Table:
 
 # triggers.orders.MONTHLY_ONLY, not imported: the triggers package is slow to import.
 _MONTHLY_ONLY = "not verified at the daily grain"
+# triggers.orders.PULL_IN, likewise.
+_PULL_IN = "until the capacity already planned lands"
 
 
 def _unsized(t: Mapping[str, Any]) -> bool:
@@ -934,8 +936,12 @@ def triggers_line(report: ReportOutcome) -> str:
             first += f"{late[:-1]}; {status})"
         else:
             first += late or (f" ({status})" if status else "")
+    unordered = [t for t in red if not t["blocks_to_order"] and not _unsized(t)]
+    # Short until blocks already planned land, too soon after any order would: the lever is
+    # the plan's own dates, not "short before any order lands" (an order would land first).
+    pull_in = [f"{t['region']}/{t['pool']}" for t in unordered if _PULL_IN in str(t.get("note"))]
     absorbed = [
-        f"{t['region']}/{t['pool']}" for t in red if not t["blocks_to_order"] and not _unsized(t)
+        f"{t['region']}/{t['pool']}" for t in unordered if _PULL_IN not in str(t.get("note"))
     ]
     if unsized := [f"{t['region']}/{t['pool']}" for t in dated if _unsized(t)]:
         first += (
@@ -945,6 +951,11 @@ def triggers_line(report: ReportOutcome) -> str:
     if absorbed:
         first += (
             f"; red with nothing to order (short before any order lands): {', '.join(absorbed)}"
+        )
+    if pull_in:
+        first += (
+            "; red with nothing to order (short until blocks already planned land, within weeks of "
+            f"any order: absorb, expedite or pull them in; see its note): {', '.join(pull_in)}"
         )
     return (
         "triggers: "
