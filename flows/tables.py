@@ -846,6 +846,11 @@ def power_lines(report: ReportOutcome) -> list[str]:
     if report.power_first:
         site, by = report.power_first
         first = f"; contract power first: {site} by {by}{_days_late(by, report)}"
+        if report.power_first_monthly:
+            first += (
+                f" (its date rests on an order short at the monthly grain only, {_MONTHLY_ONLY}:"
+                " see its note)"
+            )
     return [f"power: {counts}{first}"]
 
 

@@ -723,6 +723,29 @@ def test_a_power_contract_date_already_past_says_it_is_late() -> None:
     assert line(date(2027, 4, 6)).endswith("us-east-b by 2027-04-06")
 
 
+def test_a_power_date_resting_on_a_monthly_only_order_says_so_on_the_power_line() -> None:
+    """A site's contract date set by an order short at the monthly grain only read as plainly
+    as any ("contract power first: s1 by ..."), beside a block trigger saying that shortfall is
+    not verified at the daily grain; the line now says what the date rests on, and the
+    constants it reads are the triggers' own."""
+    from datetime import date
+
+    from flows import tables
+    from forecasting.runs import ReportOutcome, reports
+    from forecasting.triggers.common import MONTHLY_ONLY
+
+    assert tables._MONTHLY_ONLY == reports._MONTHLY_ONLY == MONTHLY_ONLY
+    report = ReportOutcome(
+        run_id="r", trigger_run_id="t", path=Path("."), statuses={}, failing_drills=[],
+        stale_days=None, triggers=[], power_statuses={"amber": 1},
+        power_first=("s1", date(2027, 4, 6)), power_first_monthly=True, as_of=date(2026, 11, 30),
+    )  # fmt: skip
+    assert tables.power_lines(report)[0] == (
+        "power: 0 red, 1 amber, 0 green; contract power first: s1 by 2027-04-06 (its date rests "
+        f"on an order short at the monthly grain only, {MONTHLY_ONLY}: see its note)"
+    )
+
+
 def test_the_triggers_line_names_the_later_orders_due_before_every_trigger() -> None:
     """A long-lead later order of the plan due before every trigger's order is named on the
     summary's triggers line; several are counted and priced, the first named (the demo's cells

@@ -83,6 +83,7 @@ from forecasting.schema import WorkloadClass
 from forecasting.triggers.common import (
     _DAYS_PER_WEEK,
     _TOL,
+    MONTHLY_ONLY,
     PLACEMENTS_SCHEMA,
     TRIGGERS_SCHEMA,
     Pool,
@@ -961,9 +962,6 @@ def _monthly_grain_note(exhausted: date, daily_end: date) -> str:
     )
 
 
-# Said of a trigger whose first shortfall is on a monthly row where a default run reads days;
-# the CLI and the pages read it where they would say "late" (report.format.fmt_lateness).
-MONTHLY_ONLY = "not verified at the daily grain"
 # Days ahead a default run forecasts day by day (forecasting.options' horizon_days): within
 # them a monthly exhaustion is a shorter run's reading, which a default run dates by the day.
 _DEFAULT_DAILY_DAYS = 182
