@@ -615,7 +615,9 @@ def report_table(outcome: ReportOutcome) -> Table:
         for t in unexplained
     ]
     if captions:
-        table.caption = "\n".join(captions)
+        # Plain text: notes quote the plan's tables ("[response.expedite]"), which rich read
+        # as markup and dropped ("(: 4 weeks sooner").
+        table.caption = Text("\n".join(captions))
     for t in triggers:
         order = _order_text(t)
         if t.get("powered_from"):
@@ -640,6 +642,8 @@ def report_table(outcome: ReportOutcome) -> Table:
 
 # triggers.orders.MONTHLY_ONLY, not imported: the triggers package is slow to import.
 _MONTHLY_ONLY = "not verified at the daily grain"
+# triggers.orders.PULL_IN, likewise.
+_PULL_IN = "until the capacity already planned lands"
 
 
 def _unsized(t: Mapping[str, Any]) -> bool:
@@ -856,6 +860,11 @@ def power_lines(report: ReportOutcome) -> list[str]:
     if report.power_first:
         site, by = report.power_first
         first = f"; contract power first: {site} by {by}{_days_late(by, report)}"
+        if report.power_first_monthly:
+            first += (
+                f" (its date rests on an order short at the monthly grain only, {_MONTHLY_ONLY}:"
+                " see its note)"
+            )
     return [f"power: {counts}{first}"]
 
 
@@ -963,8 +972,12 @@ def triggers_line(report: ReportOutcome) -> str:
             first += f"{late[:-1]}; {status})"
         else:
             first += late or (f" ({status})" if status else "")
+    unordered = [t for t in red if not t["blocks_to_order"] and not _unsized(t)]
+    # Short until blocks already planned land, too soon after any order would: the lever is
+    # the plan's own dates, not "short before any order lands" (an order would land first).
+    pull_in = [f"{t['region']}/{t['pool']}" for t in unordered if _PULL_IN in str(t.get("note"))]
     absorbed = [
-        f"{t['region']}/{t['pool']}" for t in red if not t["blocks_to_order"] and not _unsized(t)
+        f"{t['region']}/{t['pool']}" for t in unordered if _PULL_IN not in str(t.get("note"))
     ]
     if unsized := [f"{t['region']}/{t['pool']}" for t in dated if _unsized(t)]:
         first += (
@@ -974,6 +987,11 @@ def triggers_line(report: ReportOutcome) -> str:
     if absorbed:
         first += (
             f"; red with nothing to order (short before any order lands): {', '.join(absorbed)}"
+        )
+    if pull_in:
+        first += (
+            "; red with nothing to order (short until blocks already planned land, within weeks of "
+            f"any order: absorb, expedite or pull them in; see its note): {', '.join(pull_in)}"
         )
     return (
         "triggers: "

@@ -731,6 +731,29 @@ def test_a_power_contract_date_already_past_says_it_is_late() -> None:
     assert line(date(2027, 4, 6)).endswith("us-east-b by 2027-04-06")
 
 
+def test_a_power_date_resting_on_a_monthly_only_order_says_so_on_the_power_line() -> None:
+    """A site's contract date set by an order short at the monthly grain only read as plainly
+    as any ("contract power first: s1 by ..."), beside a block trigger saying that shortfall is
+    not verified at the daily grain; the line now says what the date rests on, and the
+    constants it reads are the triggers' own."""
+    from datetime import date
+
+    from flows import tables
+    from forecasting.runs import ReportOutcome, reports
+    from forecasting.triggers.common import MONTHLY_ONLY
+
+    assert tables._MONTHLY_ONLY == reports._MONTHLY_ONLY == MONTHLY_ONLY
+    report = ReportOutcome(
+        run_id="r", trigger_run_id="t", path=Path("."), statuses={}, failing_drills=[],
+        stale_days=None, triggers=[], power_statuses={"amber": 1},
+        power_first=("s1", date(2027, 4, 6)), power_first_monthly=True, as_of=date(2026, 11, 30),
+    )  # fmt: skip
+    assert tables.power_lines(report)[0] == (
+        "power: 0 red, 1 amber, 0 green; contract power first: s1 by 2027-04-06 (its date rests "
+        f"on an order short at the monthly grain only, {MONTHLY_ONLY}: see its note)"
+    )
+
+
 def test_the_triggers_line_names_the_later_orders_due_before_every_trigger() -> None:
     """A long-lead later order of the plan due before every trigger's order is named on the
     summary's triggers line; several are counted and priced, the first named (the demo's cells
@@ -820,6 +843,35 @@ def test_the_triggers_line_orders_first_the_red_pool_due_first_and_says_how_late
     )
 
 
+def test_the_triggers_line_says_a_pool_short_until_planned_blocks_land_is_theirs_to_pull_in() -> (
+    None
+):
+    """A red pool left unbought because committed blocks land within the buffer of any order's
+    arrival read "red with nothing to order (short before any order lands)", false (an order
+    would land first, 18 days before the blocks); it now points at the planned blocks, and
+    the constant it reads is the triggers' own."""
+    from datetime import date
+
+    from flows.tables import _PULL_IN, triggers_line
+    from forecasting.runs import ReportOutcome
+    from forecasting.triggers.orders import PULL_IN
+
+    assert _PULL_IN == PULL_IN
+    row = {"region": "r-east", "pool": "all", "status": "red", "order_by": "2026-08-28",
+           "candidate": "rack-h100-256", "blocks_to_order": 0,
+           "note": f"short from 2026-12-04 {PULL_IN}: 4 committed blocks ..."}  # fmt: skip
+    report = ReportOutcome(
+        run_id="r", trigger_run_id="t", path=Path("."), statuses={"red": 1},
+        failing_drills=[], stale_days=None, triggers=[row], as_of=date(2026, 12, 4),
+    )  # fmt: skip
+    line = triggers_line(report)
+    assert "short before any order lands" not in line
+    assert line.endswith(
+        "red with nothing to order (short until blocks already planned land, within weeks of "
+        "any order: absorb, expedite or pull them in; see its note): r-east/all"
+    )
+
+
 def _report_table_text(**fields: Any) -> str:
     """The report table of an outcome with ``fields`` (no triggers unless given), as one line
     of text."""
@@ -849,6 +901,20 @@ def test_an_order_waiting_for_its_site_s_power_says_so_in_the_report_table() -> 
     assert "no power" not in powered
     dark = _report_table_text(triggers=[{**row, "powered_from": None, "powered": False}])
     assert "95 x rack-h100-256 (no power for it in the plan: see power)" in dark
+
+
+def test_a_note_quoting_a_plan_table_prints_its_brackets_in_the_report_table() -> None:
+    """A note naming "[response.expedite]" printed "expedited (: 4 weeks sooner ...": rich read
+    the plan's table name as markup and dropped it. Captions print as plain text."""
+    note = (
+        "no candidate can be ordered by its order-by date; expedited ([response.expedite]: "
+        "4 weeks sooner for 25% more capex, $8.4M) it lands 2027-01-14, still 41 days after "
+        "exhaustion"
+    )
+    row = {"region": "r-east", "pool": "all", "status": "red", "exhaustion_date": "2026-12-04",
+           "order_by": "2026-08-28", "candidate": "rack-h100-256", "blocks_to_order": 0,
+           "capex_usd": 0.0, "mw": 0.0, "note": note}  # fmt: skip
+    assert f"r-east/all, no order: {note}" in _report_table_text(triggers=[row])
 
 
 def test_the_report_table_never_wraps_the_pages_path() -> None:

@@ -35,6 +35,7 @@ from forecasting.triggers import (
     expansion_triggers,
     mw_by_site_month,
 )
+from forecasting.triggers.orders import MONTHLY_ONLY
 
 MONDAY = date(2026, 1, 5)
 DAYS = 365
@@ -789,3 +790,27 @@ def test_idle_risk_reads_h100_equivalents_back_in_the_blocks_own_gpus() -> None:
     assert (idle["block_id"], idle["gpus"]) == ("r1-gb", 100)
     assert idle["idle_gpus"] == pytest.approx(100.0)
     assert idle["idle_share"] == pytest.approx(1.0)
+
+
+def test_a_power_date_resting_on_a_monthly_only_order_says_so() -> None:
+    """Seven daily rows within capacity (peak 700: 875 of 1,000 GPUs), then monthly rows at
+    peak 850 (1,062.5): the pool's trigger is short at the monthly grain only, amber, "not
+    verified at the daily grain", yet its racks' MW counted on the site's power trigger as
+    plainly as any order's, and nothing there said the power date rests on it. Now the power
+    note names the order and says so; a shortfall seen on the daily rows adds no such clause."""
+    daily = _forecast(np.full(7, 700.0), [_day(i) for i in range(7)], grain="day")
+    months = [date(2026, m, 1) for m in range(1, 13)]
+    seam = pl.concat([daily, _forecast(np.full(12, 850.0), months, grain="month")])
+    result = _run(_plan(sites=[_site(mw=1.0)]), seam)
+    row = _all_pool(result)
+    assert MONTHLY_ONLY in row["note"] and row["blocks_to_order"] == 1
+    power = _power(result, "s1")
+    assert power["exhaustion_date"] == row["arrives"]
+    assert power["note"].endswith(
+        f"the power date rests on r1/all 1 x rack-h100 (0.40 MW, arriving {row['arrives']}), "
+        f"an order whose shortfall is read at the monthly grain only: {MONTHLY_ONLY}; see its "
+        "trigger's note"
+    )
+    plain = _run(_plan(sites=[_site(mw=1.0)]))
+    assert MONTHLY_ONLY not in _all_pool(plain)["note"]
+    assert "rests on" not in _power(plain, "s1")["note"]

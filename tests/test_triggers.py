@@ -460,6 +460,51 @@ def test_a_shortfall_that_planned_capacity_ends_before_any_order_lands_orders_no
     assert "when capacity already planned covers the need: nothing to order" in row["note"]
 
 
+def _short_until_committed(day: int) -> dict[str, Any]:
+    """r1 short from day 0 (625 GPUs needed, 100 live) until 1,000 committed GPUs land on
+    ``day``; the rack candidate, ordered today, lands on day 56."""
+    forecast = pl.concat(
+        [
+            _series("total/r1", "peak", q90=500.0),
+            _series("total/r1", "mean", q90=400.0),
+            _series("total/r1/inference", "peak", q90=500.0),
+            _series("total/r1/inference", "mean", q90=400.0),
+        ]
+    )
+    committed = _block("r1-new", 1000, status="committed", in_service=_day(day))
+    return _trigger(_plan([_block("r1-rack", 100), committed]), forecast, "r1", "all")
+
+
+def test_an_order_landing_within_the_buffer_of_committed_blocks_is_not_bought() -> None:
+    """Racks ordered today land on day 56, 14 days before 1,000 committed GPUs that cover the
+    need: they bridged only those days and then stood idle, and the note named neither the
+    committed block nor the 14 days (the idle fleet bought 4 racks per region, $67.6M, 18
+    days before 4,096 committed GPUs). Now: red, nothing to order, and the note says what
+    lands when and what to do instead."""
+    row = _short_until_committed(70)
+    assert row["exhaustion_date"] == MONDAY and row["status"] == "red"
+    assert (row["blocks_to_order"], row["capex_usd"], row["mw"]) == (0, 0.0, 0.0)
+    assert row["note"] == (
+        f"short from {MONDAY} until the capacity already planned lands: 1 committed block "
+        f"(r1-new; 1,000 GPUs) in service {_day(70)}; an order placed today (3 x rack-c, "
+        f"$24.0M) lands {_day(56)}, only 14 days before them (within the 4-week buffer), and "
+        "would stand idle after: nothing to order; absorb the shortfall, expedite the planned "
+        "blocks or pull them in"
+    )
+
+
+def test_an_order_bridging_to_committed_blocks_names_them_and_the_days() -> None:
+    """Committed GPUs land 64 days after the racks would: past the buffer the racks are
+    bought as before, and the note says they bridge those 64 days to the committed block."""
+    row = _short_until_committed(120)
+    assert row["status"] == "red" and row["blocks_to_order"] == 3
+    assert (
+        f"it bridges the 64 days from its arrival ({_day(56)}) until 1 committed block "
+        f"(r1-new; 1,000 GPUs) land {_day(120)}, after which capacity already planned covers "
+        "the need to"
+    ) in row["note"]
+
+
 def test_drivers_shares_sum_to_one_and_name_who_grew() -> None:
     """Acme's training growth is 3/4 of the region's growth to day 261 and all of training's."""
     drivers = expansion_triggers(_r1_forecast(), _plan(_r1_blocks()), as_of=MONDAY).drivers

@@ -20,6 +20,9 @@ from forecasting.runs.forecasts import named_customers, silent_customers_for
 from forecasting.runs.ids import ForecastRef, forecast_run, new_run_id
 from forecasting.schema import NOT_VERIFIED
 
+# triggers.common.MONTHLY_ONLY, not imported: the triggers package is slow to import.
+_MONTHLY_ONLY = "not verified at the daily grain"
+
 if TYPE_CHECKING:  # the step modules load scipy, numba and plotly: only when a step runs
     from forecasting.capacity import CapacityPlan
     from forecasting.changes import RunChanges
@@ -94,6 +97,8 @@ class ReportOutcome(BaseModel):
     power_statuses: dict[str, int] = {}  # the sites' power triggers (empty: no [[site]])
     # The first power contract date among red and amber sites: (site, contract_by), or None.
     power_first: tuple[str, date] | None = None
+    # Whether that date rests on an order short at the monthly grain only (its note says so).
+    power_first_monthly: bool = False
     # The plan's later orders due before every trigger's order (PLACEMENTS rows, first due first).
     later_due_first: list[dict[str, Any]] = []
     # The pages' headline status: "green to Jan 2027 only: not verified beyond (...)" where a
@@ -580,6 +585,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         statuses=dict(zip(statuses["status"], statuses["len"], strict=True)),
         power_statuses=dict(zip(power["status"], power["len"], strict=True)),
         power_first=(late["site"][0], late["contract_by"][0]) if late.height else None,
+        power_first_monthly=bool(late.height) and _MONTHLY_ONLY in (late["note"][0] or ""),
         later_due_first=later_orders_due_first(inputs.triggers, inputs.placements).to_dicts(),
         failing_drills=inputs.drill_answers.filter(~pl.col("passed")).get_column("drill").to_list(),
         unverified_drills=_unverified_drills(inputs),

@@ -55,7 +55,7 @@ from forecasting.triggers.levels import (
     _levels,
     blended_headroom,
 )
-from forecasting.triggers.orders import _triggers
+from forecasting.triggers.orders import MONTHLY_ONLY, _triggers
 from forecasting.triggers.power import _Power, _power_triggers, mw_by_site_month
 from forecasting.triggers.redundancy import n_plus_one
 
@@ -134,6 +134,11 @@ def expansion_triggers(
             end=end if power is None else power.end,
             buffer_weeks=settings.buffer_weeks,
             forecast_end=end,
+            monthly_pools=frozenset(
+                triggers.filter(pl.col("note").str.contains(MONTHLY_ONLY, literal=True))
+                .select("region", "pool")
+                .iter_rows()
+            ),
         ),
         placements=placements,
     )

@@ -83,6 +83,7 @@ from forecasting.schema import WorkloadClass
 from forecasting.triggers.common import (
     _DAYS_PER_WEEK,
     _TOL,
+    MONTHLY_ONLY,
     PLACEMENTS_SCHEMA,
     TRIGGERS_SCHEMA,
     Pool,
@@ -472,12 +473,72 @@ def _order_fields(
     }
 
 
+def _relieved(shortfall: pl.DataFrame, relief: _Order | None) -> pl.DataFrame:
+    """``shortfall`` once ``relief`` (an order for another pool) is in service."""
+    if relief is None:
+        return shortfall
+    relieved = pl.when(pl.col("ds") >= relief.arrives).then(relief.blocks * relief.units)
+    return shortfall.with_columns(pl.col("shortfall_gpus") - relieved.otherwise(0.0))
+
+
 def _net_of(shortfall: pl.DataFrame, relief: _Order | None) -> float:
     """Largest shortfall left once ``relief`` (an order for another pool) is in service."""
-    if relief is not None:
-        relieved = pl.when(pl.col("ds") >= relief.arrives).then(relief.blocks * relief.units)
-        shortfall = shortfall.with_columns(pl.col("shortfall_gpus") - relieved.otherwise(0.0))
-    return max(float(shortfall["shortfall_gpus"].max()), 0.0)  # type: ignore[arg-type]
+    return max(float(_relieved(shortfall, relief)["shortfall_gpus"].max()), 0.0)  # type: ignore[arg-type]
+
+
+class _PlannedCover(NamedTuple):
+    """Blocks already in the plan (committed, or live with a later in-service date) whose
+    landing ends a sizing window's shortfall: from ``lands`` on, nothing is short to the
+    window's end."""
+
+    lands: date
+    blocks: list[Block]
+
+    def named(self) -> str:
+        """The blocks, by id and status, with their GPUs ('4 committed blocks (r-east-pod-1,
+        ...; 4,096 GPUs)')."""
+        gpus = sum(b.gpus for b in self.blocks)
+        statuses = sorted({b.status.value for b in self.blocks})
+        kind = f"{' / '.join(statuses)} block{'s' if len(self.blocks) > 1 else ''}"
+        ids = ", ".join(b.id for b in self.blocks)
+        return f"{len(self.blocks)} {kind} ({ids}; {gpus:,} GPUs)"
+
+
+def _planned_cover(
+    sized: pl.DataFrame,
+    plan: CapacityPlan,
+    *,
+    region: str,
+    pool: Pool,
+    serves_from: date,
+    relief: _Order | None,
+) -> _PlannedCover | None:
+    """The planned blocks whose landing ends the shortfall an order serving from
+    ``serves_from`` is sized on (``sized``, to the window's end), or None when the window is
+    still short on its last day, or the shortfall ends with no planned block landing (demand
+    falling is not capacity planned)."""
+    short = _relieved(sized, relief).filter(
+        (pl.col("ds") >= serves_from) & (pl.col("shortfall_gpus") > _TOL)
+    )
+    if short.is_empty():
+        return None
+    lands = _day(short["ds"].max()) + timedelta(days=1)
+    if lands > _day(sized["ds"].max()):
+        return None
+    blocks = [
+        b
+        for b in _pool_blocks(plan, pool)
+        if b.region == region and b.in_service is not None and serves_from < b.in_service <= lands
+    ]
+    # The shortfall must end the day planned capacity lands, not after it as demand falls.
+    if not any(b.in_service == lands for b in blocks):
+        return None
+    return _PlannedCover(lands, blocks)
+
+
+# Opens the note of a pool short until blocks already planned land, within the buffer of the
+# earliest order's arrival: nothing is bought for those days (the CLI's summary reads it).
+PULL_IN = "until the capacity already planned lands"
 
 
 def _unverified_green(
@@ -681,6 +742,36 @@ def _trigger_row(
     if order is None:
         note = f"no candidate block type can serve the {pool.value} pool in {region}"
         return _Decision(row | {"status": Status.RED.value, "note": note}, None, window_end)
+    serves_from = order.arrives if from_arrival else found.day
+    cover = (
+        None
+        if bridge is not None
+        else _planned_cover(
+            sized, plan, region=region, pool=pool, serves_from=serves_from, relief=relief
+        )
+    )
+    bridged_days = None if cover is None else (cover.lands - serves_from).days
+    if (
+        cover is not None
+        and bridged_days is not None
+        and from_arrival
+        and bridged_days <= settings.buffer_weeks * 7
+    ):
+        # Blocks that serve only the weeks before capacity already planned lands stand idle
+        # from then on: 4 racks per region ($67.6M) landing 18 days before 4,096 committed
+        # GPUs, beside a finance page that listed those GPUs as idle. Within the buffer
+        # the plan's own dates are the lever (expedite or pull the planned blocks in).
+        row |= _order_fields(order, as_of=as_of, exhaustion=found.day, blocks=0)
+        capex = order.blocks * order.candidate.capex_usd
+        row["note"] = (
+            f"short from {found.day} {PULL_IN}: {cover.named()} in service {cover.lands}; "
+            f"an order placed today ({order.blocks} x {order.candidate.name}, "
+            f"${capex / 1e6:,.1f}M) lands {order.arrives}, only {bridged_days} days before "
+            f"them (within the {settings.buffer_weeks}-week buffer), and would stand idle "
+            "after: nothing to order; absorb the shortfall, expedite the planned blocks or "
+            "pull them in"
+        )
+        return _Decision(row, None, window_end)
     head = _order_head(
         order,
         plan=plan,
@@ -690,6 +781,14 @@ def _trigger_row(
         power=power,
     )
     notes = [head]
+    if cover is not None:
+        # What the order is for, where capacity already planned ends its shortfall.
+        notes.append(
+            f"it bridges the {bridged_days} days from "
+            f"{'its arrival' if from_arrival else 'exhaustion'} ({serves_from}) until "
+            f"{cover.named()} land {cover.lands}, after which capacity already planned covers "
+            f"the need to {window_end}"
+        )
     # What grows past the order's window: the shortfall after it, not the largest one
     # anywhere (a late order's largest shortfall can lie before its arrival, absorbed, and
     # read as growth still to come with no later order to meet it).
@@ -863,9 +962,6 @@ def _monthly_grain_note(exhausted: date, daily_end: date) -> str:
     )
 
 
-# Said of a trigger whose first shortfall is on a monthly row where a default run reads days;
-# the CLI and the pages read it where they would say "late" (report.format.fmt_lateness).
-MONTHLY_ONLY = "not verified at the daily grain"
 # Days ahead a default run forecasts day by day (forecasting.options' horizon_days): within
 # them a monthly exhaustion is a shorter run's reading, which a default run dates by the day.
 _DEFAULT_DAILY_DAYS = 182

@@ -29,6 +29,7 @@ from forecasting.capacity import (
 from forecasting.schema import BlockStatus
 from forecasting.triggers.common import (
     _TOL,
+    MONTHLY_ONLY,
     MW_SCHEMA,
     POWER_TRIGGERS_SCHEMA,
     Status,
@@ -150,11 +151,40 @@ class _Power:
 _BEYOND_CEILING = "beyond the ceiling: a new site is needed"
 
 
+def _monthly_only_note(orders: pl.DataFrame, *, exhaustion: date) -> str:
+    """The clause of a power trigger whose date rests on orders short at the monthly grain
+    only ('' when none of ``orders``, the site's monthly-only orders, lands by ``exhaustion``).
+
+    Their MW counted as plainly as any order's: a site read "contract by ..." on racks whose
+    own trigger says the shortfall is not verified at the daily grain (amber at most), with
+    nothing on the power trigger saying so.
+    """
+    counted = orders.filter(pl.col("arrives") <= exhaustion).sort("arrives", "region", "pool")
+    if counted.is_empty():
+        return ""
+    named = ", ".join(
+        f"{r['region']}/{r['pool']} {r['blocks']} x {r['candidate']} ({r['mw']:.2f} MW, "
+        f"arriving {r['arrives']})"
+        for r in counted.iter_rows(named=True)
+    )
+    return (
+        f"the power date rests on {named}, an order whose shortfall is read at the monthly "
+        f"grain only: {MONTHLY_ONLY}; see its trigger's note"
+    )
+
+
 def _power_row(
-    site_days: pl.DataFrame, *, site: Site, as_of: date, buffer_weeks: int, forecast_end: date
+    site_days: pl.DataFrame,
+    *,
+    site: Site,
+    as_of: date,
+    buffer_weeks: int,
+    forecast_end: date,
+    monthly_orders: pl.DataFrame | None = None,
 ) -> dict[str, object]:
     """One POWER_TRIGGERS row from the site's daily MW needed and energized (the blocks the
-    forecast orders, to ``forecast_end``)."""
+    forecast orders, to ``forecast_end``); ``monthly_orders`` are the site's orders whose
+    shortfall is read at the monthly grain only (their triggers' notes say ``MONTHLY_ONLY``)."""
     end = _day(site_days["ds"].max())
     short = site_days.with_columns(short_mw=pl.col("mw_needed") - pl.col("energized_mw"))
     over = short.filter(pl.col("short_mw") > _TOL)
@@ -215,6 +245,10 @@ def _power_row(
             f"contract {beyond:.2f} MW by {contract_by} ({site.power_lead_months} months lead "
             f"time, {buffer_weeks} weeks buffer) to have it energized by {exhaustion}"
         )
+    if monthly_orders is not None and (
+        rests := _monthly_only_note(monthly_orders, exhaustion=exhaustion)
+    ):
+        notes.append(rests)
     if past_ceiling:
         notes.append(f"{past_ceiling:.2f} MW {_BEYOND_CEILING}")
         # No contract date fixes a need past the ceiling: whatever is contracted now, the
@@ -242,12 +276,22 @@ def _power_triggers(
     end: date,
     buffer_weeks: int,
     forecast_end: date,
+    monthly_pools: frozenset[tuple[str, str]] = frozenset(),
 ) -> pl.DataFrame:
-    """POWER_TRIGGERS rows per declared site: when its MW need first beats energized MW."""
+    """POWER_TRIGGERS rows per declared site: when its MW need first beats energized MW.
+
+    ``monthly_pools`` are the (region, pool) whose trigger is short at the monthly grain only
+    (its note says ``MONTHLY_ONLY``): a site whose date their order moves says so."""
     if not plan.site:
         return pl.DataFrame(schema=POWER_TRIGGERS_SCHEMA)
     orders = placements.filter(pl.col("site").is_not_null()).select(ORDERS_SCHEMA.names())
     timeline = site_power_timeline(plan, start=as_of, end=end, orders=orders)
+    keys = pl.DataFrame(
+        sorted(monthly_pools), schema={"region": pl.String, "pool": pl.String}, orient="row"
+    )
+    # The trigger's own order (tranche 1); later orders are past the daily rows by design.
+    monthly_orders = placements.filter(pl.col("site").is_not_null() & (pl.col("tranche") == 1))
+    monthly_orders = monthly_orders.join(keys, on=["region", "pool"], how="semi")
     rows = [
         _power_row(
             timeline.filter(pl.col("site") == site.id),
@@ -255,6 +299,7 @@ def _power_triggers(
             as_of=as_of,
             buffer_weeks=buffer_weeks,
             forecast_end=forecast_end,
+            monthly_orders=monthly_orders.filter(pl.col("site") == site.id),
         )
         for site in sorted(plan.site, key=lambda s: (s.region, s.id))
     ]
