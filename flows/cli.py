@@ -874,7 +874,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     # The table lists each pool's first order; a later order due before them all (a long-lead
     # cell) and a site short of power are as urgent (the pipeline's summary says them too).
     for line in (triggers_line(outcome), *power_lines(outcome)):
-        console.print(line, markup=False, highlight=False)
+        say(line)  # never wrapped: a log's reader greps these lines
     _warn_unplanned(outcome.unplanned_regions, plan=paths.capacity)
     from forecasting.runs import plan_warnings_for
 
