@@ -270,6 +270,7 @@ def content_sha256(path: Path) -> str:
 
 
 def _csv_header(path: Path) -> list[str]:
+    _check_utf8_text(path)
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
         with opener(path, "rt", encoding="utf-8-sig", errors="replace", newline="") as fh:
@@ -585,6 +586,34 @@ def _check_readable(path: Path) -> None:
         raise IngestFileError(f"{path}: empty file: no header row")
 
 
+# Byte-order marks of the wide encodings: Windows PowerShell writes UTF-16 by default, and
+# read as UTF-8 its header came out as "found ['\x00t\x00s', ...]" (or "found []").
+_WIDE_BOMS = {
+    b"\xff\xfe\x00\x00": "UTF-32",
+    b"\x00\x00\xfe\xff": "UTF-32",
+    b"\xff\xfe": "UTF-16",
+    b"\xfe\xff": "UTF-16",
+}
+
+
+def _check_utf8_text(path: Path) -> None:
+    """Refuse a text file in a wide encoding (UTF-16 or UTF-32) in one line with the fix."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rb") as fh:
+            head = fh.read(4096)
+    except (OSError, EOFError):
+        return  # the reader says what is wrong with the file
+    encoding = next((name for bom, name in _WIDE_BOMS.items() if head.startswith(bom)), None)
+    if encoding is None and head[:2].count(0) == 1:
+        encoding = "UTF-16 (no byte-order mark)"
+    if encoding is not None:
+        raise IngestFileError(
+            f"{path}: the file is {encoding}, not UTF-8: save it as UTF-8 (PowerShell: "
+            "Out-File -Encoding utf8, or Export-Csv -Encoding utf8) and ingest it again"
+        )
+
+
 def scan_raw(
     path: Path, *, file_format: FileFormat | None = None, folder: Path | None = None
 ) -> pl.LazyFrame:
@@ -595,6 +624,8 @@ def scan_raw(
     """
     _check_readable(path)
     fmt = file_format or file_format_of(path)
+    if fmt == "jsonl":
+        _check_utf8_text(path)  # a CSV's header check (_csv_header) makes it
     if fmt == "csv":
         return _scan_csv(path)
     if fmt == "parquet":

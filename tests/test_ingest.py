@@ -218,6 +218,32 @@ def test_bad_encoding_quarantines_only_that_row(wh: Warehouse, tmp_path: Path) -
     assert rules(wh) == {2: ("customer", "invalid UTF-8")}
 
 
+@pytest.mark.parametrize(
+    ("name", "encoding", "said"),
+    [("ps.csv", "utf-16", "UTF-16"), ("ps.jsonl", "utf-16", "UTF-16"),
+     ("be.csv", "utf-16-be", "UTF-16 (no byte-order mark)"), ("w.csv", "utf-32", "UTF-32")],
+)  # fmt: skip
+def test_a_file_in_a_wide_encoding_is_refused_with_the_fix(
+    wh: Warehouse, tmp_path: Path, name: str, encoding: str, said: str
+) -> None:
+    """Windows PowerShell writes UTF-16: such a CSV failed listing every column as missing
+    and "found ['\x00t\x00s', ...]", a JSON Lines file "found []" though every line held
+    all the columns. It is refused in one line naming the encoding and how to save it."""
+    text = (
+        json.dumps(dict(zip(HEADER.split(","), GOOD.split(","), strict=True))) + "\n"
+        if name.endswith(".jsonl")
+        else csv_text(GOOD)
+    )
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    result = run(wh, path)
+    assert result.status == "failed" and wh.count("telemetry") == 0
+    assert result.message == (
+        f"{path}: the file is {said}, not UTF-8: save it as UTF-8 (PowerShell: Out-File "
+        "-Encoding utf8, or Export-Csv -Encoding utf8) and ingest it again"
+    )
+
+
 def test_exports_joined_into_one_file_refuse_their_inner_headers(
     wh: Warehouse, tmp_path: Path
 ) -> None:
