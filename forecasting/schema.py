@@ -13,7 +13,7 @@ migrations from it, and the library builds each stored frame in
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -244,6 +244,27 @@ def censored_absorb_text(window_hours: float | None, *, passed: bool) -> str:
             f"within the {days} d window"
         )
     return f"> {days} d, not absorbed within the drill window"
+
+
+def absorb_cost_text(
+    cost: float | None,
+    *,
+    censored: bool,
+    spike_hours: float | None,
+    usd: Callable[[float], str],
+) -> str | None:
+    """A drill's response-ladder spend (``drill_runs.absorb_cost_usd``) as what it is: the cost
+    of absorbing only where the shock was absorbed. Censored, it is what the ladder had spent
+    when the window ended, a lower bound that grows with ``--horizon`` ("$2.5M" at 7 days,
+    "$83.4M" at 26 weeks for the same never-absorbed all-2x); short until the spike ended, it
+    is the window's spend on a shortfall the ladder did not end. None without a cost."""
+    if cost is None:
+        return None
+    if censored:
+        return f"≥ {usd(cost)} spent by the window's end (not absorbed)"
+    if spike_hours is not None:
+        return f"{usd(cost)} spent in the window (not absorbed by the ladder)"
+    return usd(cost)
 
 
 def unverified_absorb_text(text: str) -> str:

@@ -632,3 +632,25 @@ def test_a_pass_with_a_censored_absorb_says_both_plainly() -> None:
     assert _absorbed({**row, "verdict": "fails under the shock"}) == (
         "> 14 d: not absorbed within the drill window (censored)"
     )
+
+
+def test_a_censored_drill_prints_its_ladder_spend_as_a_lower_bound_in_the_terminal() -> None:
+    """A drill never absorbed in its window printed no cost in the terminal while the pages
+    called the same ladder spend "cost of absorbing" ($2.5M at 7 days, $83.4M at 26 weeks for
+    one all-2x): both say now that it is what the ladder had spent by the window's end."""
+    plan = _plan([_block("a", "r1", 1000, ["inference"])], [{**RACK, "lead_time_weeks": 2}])
+    outcome = play_drill(
+        plan, _paths({"r1/inference/other": 700.0}, samples=5), pl.DataFrame(schema=SHAPES_SCHEMA),
+        scenario_from_args(target="class:inference"), as_of=MONDAY,
+        options=DrillOptions(answer_paths=5),
+    )  # fmt: skip
+    censored = {"time_to_absorb_hours": None, "absorb_censored": True, "absorb_cost_usd": 2.5e6,
+                "window_hours": 168}  # fmt: skip
+    run = {"drill": "d", "target": "t", "notes": [], "passed": False, **outcome.answers, **censored}
+    stored = drill_outcome(
+        run_id="d-1", run=run, verdicts=outcome.result.verdicts, kpis=outcome.result.kpis,
+        additions=outcome.additions,
+    )  # fmt: skip
+    cell = str(drill_tables([stored])[0].columns[3]._cells[0])
+    assert "not absorbed within the drill window" in cell
+    assert cell.endswith("; ≥ $2.50M spent by the window's end (not absorbed)")

@@ -2281,3 +2281,31 @@ def test_growth_drivers_read_a_monthly_date_as_its_month() -> None:
     frame = pl.concat([DRIVERS_SCHEMA.to_frame(), pl.DataFrame(rows)], how="diagonal_relaxed")
     table = _drivers_table(frame, daily_end=end)
     assert [row[6] for row in table.rows] == ["Dec 2029", "2027-05-02"]
+
+
+def test_a_censored_drills_ladder_spend_reads_as_a_lower_bound_not_a_cost_of_absorbing(
+    tmp_path: Path,
+) -> None:
+    """all-2x, never absorbed, read "> 7 d, not absorbed (censored)" beside "cost of absorbing
+    $2.5M" on a 7-day run and $83.4M at 26 weeks: the ladder's spend until the window ended,
+    not what absorbing cost. It reads "≥ $2.5M spent by the window's end (not absorbed)" now,
+    and drills.csv flags it (``absorb_cost_lower_bound``); an absorbed drill's cost is as it was."""
+    inputs = sample_inputs()
+    name = inputs.drill_answers["drill"][0]
+    hit = pl.col("drill") == name
+    answers = inputs.drill_answers.with_columns(
+        absorb_censored=hit,
+        time_to_absorb_hours=pl.when(hit).then(None).otherwise(pl.lit(36.0)),
+        short_until_shock_end_hours=pl.lit(None, pl.Float64),
+        absorb_cost_usd=pl.when(hit).then(2_500_000.0).otherwise(pl.lit(640_000.0)),
+    )
+    censored = replace(inputs, drill_answers=answers)
+    platform = platform_page(censored)
+    assert html_text("≥ $2.5M spent by the window's end (not absorbed)") in platform
+    assert ">$2.5M<" not in platform
+    folder = publish_report(censored, root=tmp_path)
+    drills = pl.read_csv(folder / "drills.csv")
+    flagged = drills.filter(pl.col("absorb_cost_lower_bound"))["drill"].unique().to_list()
+    assert flagged == [name]
+    others = drills.filter(pl.col("drill") != name)
+    assert others.height and not others["absorb_cost_lower_bound"].any()

@@ -48,6 +48,7 @@ from forecasting.schema import (
     STALE_WARN_DAYS,
     Measure,
     WorkloadClass,
+    absorb_cost_text,
     censored_absorb_text,
     ladder_played,
     short_until_shock_end_text,
@@ -209,7 +210,13 @@ def _answers_table(answers: pl.DataFrame) -> Table:
             _verdict_cell(r),
             r["unshocked_failures"] or MISSING,
             _absorbed(r),
-            fmt_usd(r["absorb_cost_usd"]),
+            absorb_cost_text(
+                r["absorb_cost_usd"],
+                censored=bool(r["absorb_censored"]),
+                spike_hours=r["short_until_shock_end_hours"],
+                usd=fmt_usd,
+            )
+            or MISSING,
             MISSING if r["failover_share"] is None else f"{r['failover_share']:.0%}",
             _breaks(r),
             _to_pass(r),
@@ -234,8 +241,7 @@ def _answers_table(answers: pl.DataFrame) -> Table:
     return Table.of(
         headers,
         rows,
-        numeric=(7,),
-        wrap=(1, 6, 9),
+        wrap=(1, 6, 7, 9),
         detail=(5, 10, 11),
         empty="no drills in this run",
     )
