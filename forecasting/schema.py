@@ -246,6 +246,11 @@ def censored_absorb_text(window_hours: float | None, *, passed: bool) -> str:
     return f"> {days} d, not absorbed within the drill window"
 
 
+# Drill KPIs whose bad tail is low: their P90 over paths is the level 90 % of paths reach
+# (forecasting.drills.kpis); the pages read it too.
+BETTER_HIGHER = frozenset({"slo_attainment"})
+
+
 def absorb_cost_text(
     cost: float | None,
     *,

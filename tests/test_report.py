@@ -2309,3 +2309,43 @@ def test_a_censored_drills_ladder_spend_reads_as_a_lower_bound_not_a_cost_of_abs
     assert flagged == [name]
     others = drills.filter(pl.col("drill") != name)
     assert others.height and not others["absorb_cost_lower_bound"].any()
+
+
+def test_a_p90_below_its_mean_and_a_censored_mean_over_a_finite_p90_say_why() -> None:
+    """training-2x at 7 days read "late work 66 GPU-h / P90 0 GPU-h" (inference-2x "preempted
+    2 GPU-h / P90 0 GPU-h") and "queue delay censored
+    / P90 2.6 h" under a legend calling the P90 "the worse tenth of paths": a tenth of paths or
+    fewer were hit (or censored), so the P90 path had none. The legend says the P90 is the
+    path at the 90th percentile and when it reads below the mean, and each such cell says so;
+    a P90 above its mean and an SLO attainment's P90 (higher is better) read as before."""
+    from forecasting.report.pages.common import Stacked
+
+    changes = pl.DataFrame(
+        {
+            "drill": ["d"] * 4,
+            "workload_class": ["all"] * 4,
+            "kpi": [
+                "preempted_gpu_hours",
+                "queue_delay_hours",
+                "unmet_gpu_hours",
+                "slo_attainment",
+            ],
+            "baseline_mean": [0.0, 0.0, 100.0, 0.99],
+            "shocked_mean": [66.0, None, 300.0, 0.97],
+            "increment_mean": [66.0, None, 200.0, -0.02],
+            "baseline_p90": [0.0, 0.0, 150.0, 0.98],
+            "shocked_p90": [0.0, 2.6, 400.0, 0.9],
+        }
+    )
+    ((_, table),) = _change_tables(changes)
+    rows = {row[0]: row for row in table.rows}
+    hit = "P90 0 GPU-h, below the mean: a tenth of paths or fewer are hit"
+    assert rows["preempted"][2] == Stacked("66 GPU-h", hit)
+    assert rows["queue delay"][2] == Stacked("censored on a tenth of paths or fewer", "P90 2.6 h")
+    assert rows["unmet demand"][2] == Stacked("300 GPU-h", "P90 400 GPU-h")
+    assert "below the mean" not in str(rows["SLO attainment"][2])
+    page = " ".join(platform_page(sample_inputs()).split())
+    assert "the worse tenth of paths" not in page
+    assert (
+        html_text("The P90 is the path at the 90th percentile: a tenth of paths are worse") in page
+    )

@@ -56,6 +56,7 @@ from forecasting.drills.kernel import (
 )
 from forecasting.drills.scenarios import Scenario
 from forecasting.schema import (
+    BETTER_HIGHER,
     FAILS_UNDER_SHOCK,
     FAILS_UNSHOCKED,
     HORIZON_CUT_NOTE,
@@ -99,9 +100,6 @@ RUNGS_SCHEMA = frame_schema("drill_rungs")
 
 # Share of paths a drill-level time to absorb must cover (its P90 over paths).
 ABSORB_SHARE = 0.9
-
-# KPIs whose bad tail is low: their P90 over paths is the level 90 % of paths reach.
-BETTER_HIGHER = frozenset({"slo_attainment"})
 
 
 @dataclass(frozen=True, slots=True)

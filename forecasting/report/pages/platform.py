@@ -39,6 +39,7 @@ from forecasting.report.pages.common import (
     verdict,
 )
 from forecasting.schema import (
+    BETTER_HIGHER,
     DAY_SHAPE_WEEKS,
     FAILS_UNSHOCKED,
     NOT_VERIFIED,
@@ -338,6 +339,27 @@ def _kpi_value(kpi: str, value: float | None, why: str | None) -> str:
     return fmt_kpi(kpi, value)
 
 
+def _mean_over_p90(kpi: str, mean: float | None, p90: float | None, why: str | None) -> Stacked:
+    """A KPI's mean over paths above its P90, the path at the 90th percentile. Where a tenth
+    of paths or fewer are hit, the P90 is below the mean those few carry ("66 GPU-h" over "P90
+    0 GPU-h" read as if even the bad paths had none); a mean censored beside a finite P90 has
+    a tenth of paths or fewer censored. Both cells say so."""
+    mean_text, p90_text = _kpi_value(kpi, mean, why), _kpi_value(kpi, p90, why)
+    p90_measured = p90 is not None and not math.isnan(p90)
+    if why is not None and mean is None and p90_measured:
+        mean_text = f"{why} on a tenth of paths or fewer"
+    elif (
+        kpi not in BETTER_HIGHER
+        and mean is not None
+        and p90 is not None
+        and p90 < mean
+        and p90_text != fmt_kpi(kpi, mean)
+    ):
+        carried = "a tenth of paths or fewer are hit" if p90 == 0 else "a few paths far worse"
+        p90_text += f", below the mean: {carried}"
+    return Stacked(mean_text, f"P90 {p90_text}")
+
+
 def _kpi_tables(kpis: pl.DataFrame) -> list[tuple[str, Table]]:
     """One (drill, table) per drill: KPIs down, classes across, mean over P90."""
     tables = []
@@ -354,11 +376,7 @@ def _kpi_tables(kpis: pl.DataFrame) -> list[tuple[str, Table]]:
                     row.append(MISSING)
                     continue
                 why = _unmeasured(cell, cls) if kpi in _UNMEASURED_KPIS else None
-                row.append(
-                    Stacked(
-                        _kpi_value(kpi, r["mean"], why), f"P90 {_kpi_value(kpi, r['p90'], why)}"
-                    )
-                )
+                row.append(_mean_over_p90(kpi, r["mean"], r["p90"], why))
             rows.append(row)
         headers = ["KPI (mean, P90)", *("all classes" if c == ALL_CLASSES else c for c in classes)]
         table = Table.of(headers, rows, numeric=range(1, len(headers)), empty="no KPIs")
@@ -412,10 +430,8 @@ def _change_tables(changes: pl.DataFrame) -> list[tuple[str, Table]]:
         rows = [
             [
                 _KPI_LABELS.get(r["kpi"], r["kpi"].replace("_", " ")),
-                MISSING
-                if r["kpi"] in _SHOCK_ONLY
-                else Stacked(value(r, "baseline", "mean"), f"P90 {value(r, 'baseline', 'p90')}"),
-                Stacked(value(r, "shocked", "mean"), f"P90 {value(r, 'shocked', 'p90')}"),
+                MISSING if r["kpi"] in _SHOCK_ONLY else value(r, "baseline"),
+                value(r, "shocked"),
                 MISSING if r["kpi"] in _SHOCK_ONLY else _signed(r["kpi"], r["increment_mean"]),
             ]
             for r in sorted(part.iter_rows(named=True), key=lambda r: _kpi_order(r["kpi"]))
@@ -426,12 +442,12 @@ def _change_tables(changes: pl.DataFrame) -> list[tuple[str, Table]]:
 
 
 def _side_value(
-    r: dict[str, Any], side: str, stat: str, *, sides: dict[str, dict[tuple[str, str], Any]]
-) -> str:
-    """A change row's ``side`` (baseline or shocked) ``stat`` (mean or p90), or why a time
-    has none on that side (its absorb rows in ``sides``, keyed as :func:`_unmeasured` reads)."""
+    r: dict[str, Any], side: str, *, sides: dict[str, dict[tuple[str, str], Any]]
+) -> Stacked:
+    """A change row's ``side`` (baseline or shocked), mean over P90, or why a time has none on
+    that side (its absorb rows in ``sides``, keyed as :func:`_unmeasured` reads)."""
     why = _unmeasured(sides[side], ALL_CLASSES) if r["kpi"] in _UNMEASURED_KPIS else None
-    return _kpi_value(r["kpi"], r[f"{side}_{stat}"], why)
+    return _mean_over_p90(r["kpi"], r[f"{side}_mean"], r[f"{side}_p90"], why)
 
 
 def _signed(kpi: str, value: float | None) -> str:
@@ -676,6 +692,15 @@ def _drills_intro(inputs: ReportInputs) -> str | None:
     return " ".join(parts) or None
 
 
+# What the P90 under a mean is, where it can read below the mean, and a censored mean.
+_P90_LEGEND = (
+    "The P90 is the path at the 90th percentile: a tenth of paths are worse (for SLO "
+    "attainment, the share of hours 90% of paths reach). Where a tenth of paths or fewer are "
+    "hit, the P90 is below the mean, which those few paths carry, and the cell says so; a mean "
+    "read censored beside a finite P90 has a tenth of paths or fewer censored."
+)
+
+
 def _kpi_intro(rungs: pl.DataFrame) -> str:
     """The drill KPIs' intro: what their shocked run played beside the drill table's time to
     absorb (it said the response ladder played too on a plan that has none)."""
@@ -687,8 +712,7 @@ def _kpi_intro(rungs: pl.DataFrame) -> str:
     )
     return (
         f"Each KPI per class with the shock, the plan playing preemption and deferral only "
-        f"({beside}): the mean over paths and the P90 below, the worse tenth of paths (for SLO "
-        "attainment, the share of hours 90% of paths reach)."
+        f"({beside}): the mean over paths and the P90 below. {_P90_LEGEND}"
     )
 
 
@@ -720,6 +744,7 @@ def platform_page(inputs: ReportInputs) -> str:
         verdicts=_verdicts_table(inputs.drill_verdicts, unverified=unverified),
         kpi_tables=_kpi_tables(inputs.drill_kpis),
         kpi_intro=_kpi_intro(inputs.drill_rungs),
+        p90_legend=_P90_LEGEND,
         change_tables=_change_tables(inputs.drill_kpi_changes),
         rung_tables=_rung_tables(inputs.drill_rungs),
         has_failures=has_failures,
