@@ -246,6 +246,10 @@ def censored_absorb_text(window_hours: float | None, *, passed: bool) -> str:
     return f"> {days} d, not absorbed within the drill window"
 
 
+# A drill's verdict for a class with no demand on any path in its window: not a pass.
+NO_DEMAND = "no demand"
+
+
 # Drill KPIs whose bad tail is low: their P90 over paths is the level 90 % of paths reach
 # (forecasting.drills.kpis); the pages read it too.
 BETTER_HIGHER = frozenset({"slo_attainment"})
@@ -732,8 +736,13 @@ _TABLES: tuple[Table, ...] = (
             "attainment_mean": pl.Float64(),
             "attainment_p90_paths": pl.Float64(),
             "passed": pl.Boolean(),
+            # Whether the class had demand on any path in the drill window (migration 23): a
+            # class without any held its headroom trivially, and "pass 100 %" read as measured.
+            # Null on runs stored before.
+            "has_demand": pl.Boolean(),
         },
         key=("workload_class",),
+        nullable=("has_demand",),
     ),
     _run_frame(
         "drill_kpis",

@@ -654,3 +654,16 @@ def test_a_censored_drill_prints_its_ladder_spend_as_a_lower_bound_in_the_termin
     cell = str(drill_tables([stored])[0].columns[3]._cells[0])
     assert "not absorbed within the drill window" in cell
     assert cell.endswith("; ≥ $2.50M spent by the window's end (not absorbed)")
+
+
+def test_a_drill_marks_the_classes_that_had_no_demand_in_its_window() -> None:
+    """An inference-only fleet's drill scored training, evaluation, batch and experimentation
+    "pass 100 %" as if measured; its verdicts now say which classes had any demand
+    (``has_demand``), so the pages can read "no demand" there."""
+    from forecasting.drills.simulate import run_drill
+
+    plan = _plan([_block("a", "r1", 1000, ["inference"])], [])
+    result = run_drill(plan, _paths({"r1/inference/other": 700.0}), None, scenario_from_args())
+    demanded = dict(result.verdicts.select("workload_class", "has_demand").iter_rows())
+    assert demanded.pop("inference") is True
+    assert demanded and not any(demanded.values())

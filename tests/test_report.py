@@ -66,12 +66,13 @@ from forecasting.report.pages.finance import (
     _drivers_table,
     _later_orders_table,
 )
-from forecasting.report.pages.platform import _change_tables
+from forecasting.report.pages.platform import _change_tables, _verdicts_table
 from forecasting.schema import (
     DEMAND_SCHEMA,
     FAILS_UNDER_SHOCK,
     FAILS_UNSHOCKED,
     FORECAST_SCHEMA,
+    NO_DEMAND,
     NOT_VERIFIED,
     WorkloadClass,
     frame_schema,
@@ -219,7 +220,7 @@ def _drills(drill: str, customer: str, region: str) -> dict[str, pl.DataFrame]:
     for i, name in enumerate(names):
         for j, (cls, target) in enumerate(targets.items()):
             att = target + 0.03 if passed[name] else target - 0.1 * (i + 1) / (j + 1)
-            verdicts.append((name, cls, target, att + 0.02, att, att >= target))
+            verdicts.append((name, cls, target, att + 0.02, att, att >= target, True))
         for cls in (*targets, "all"):
             for kpi, value in (
                 ("unmet_gpu_hours", 5200.0 * (i + 1)),
@@ -278,6 +279,7 @@ def _drills(drill: str, customer: str, region: str) -> dict[str, pl.DataFrame]:
                 "attainment_mean",
                 "attainment_p90_paths",
                 "passed",
+                "has_demand",
             ],
         ),
         "drill_kpis": pl.DataFrame(
@@ -2349,3 +2351,29 @@ def test_a_p90_below_its_mean_and_a_censored_mean_over_a_finite_p90_say_why() ->
     assert (
         html_text("The P90 is the path at the 90th percentile: a tenth of paths are worse") in page
     )
+
+
+def test_a_class_with_no_demand_reads_no_demand_not_pass_in_the_slo_table(tmp_path: Path) -> None:
+    """On an inference-only fleet (no training row, forecast or pod), the SLO attainment table
+    read "pass 100.0% of 90%" for training, evaluation, batch and experimentation. A class with
+    no demand in the drill window reads "no demand" now, drills.csv leaves its class_passed
+    empty, and the SLO chart draws no bar for it; a class with demand reads as before."""
+    inputs = sample_inputs()
+    cls = inputs.drill_verdicts["workload_class"][0]
+    idle = pl.col("workload_class") == cls
+    verdicts = inputs.drill_verdicts.with_columns(
+        has_demand=~idle,
+        passed=pl.when(idle).then(True).otherwise("passed"),
+        attainment_p90_paths=pl.when(idle).then(1.0).otherwise("attainment_p90_paths"),
+    )
+    empty = replace(inputs, drill_verdicts=verdicts)
+    table = _verdicts_table(verdicts)
+    column = table.headers.index(cls)
+    assert {row[column].main for row in table.rows} == {Badge(NO_DEMAND)}
+    assert all("%" not in row[column].small for row in table.rows)
+    other = table.headers.index(inputs.drill_verdicts["workload_class"][1])
+    assert all("% of" in row[other].small for row in table.rows)
+    folder = publish_report(empty, root=tmp_path)
+    drills = pl.read_csv(folder / "drills.csv")
+    assert drills.filter(pl.col("workload_class") == cls)["class_passed"].is_null().all()
+    assert drills.filter(pl.col("workload_class") != cls)["class_passed"].is_not_null().any()

@@ -42,6 +42,7 @@ from forecasting.schema import (
     BETTER_HIGHER,
     DAY_SHAPE_WEEKS,
     FAILS_UNSHOCKED,
+    NO_DEMAND,
     NOT_VERIFIED,
     PARTLY_JUDGED,
     PASS,
@@ -261,7 +262,9 @@ def unverified_drills(answers: pl.DataFrame) -> list[str]:
 
 def _verdicts_table(verdicts: pl.DataFrame, *, unverified: Sequence[str] = ()) -> Table:
     """Each drill's SLO verdict per class; a class that held in a drill "not verified" reads
-    "not verified", never "pass" (all five classes read "pass 100 %" on a ramp cut at 1.17x)."""
+    "not verified", never "pass" (all five classes read "pass 100 %" on a ramp cut at 1.17x),
+    and a class with no demand in the drill window "no demand" (it read "pass 100.0% of 90%"
+    on a fleet with no training row, forecast or pod)."""
     classes = sorted(verdicts["workload_class"].unique().to_list(), key=class_key)
     rows = []
     for (drill,), part in verdicts.group_by("drill", maintain_order=True):
@@ -270,6 +273,9 @@ def _verdicts_table(verdicts: pl.DataFrame, *, unverified: Sequence[str] = ()) -
         held = Badge(NOT_VERIFIED) if drill in unverified else verdict(True)
         for cls in classes:
             r = by_class.get(cls)
+            if r and r.get("has_demand") is False:
+                cells.append(Stacked(Badge(NO_DEMAND), "nothing to serve in the drill window"))
+                continue
             cells.append(
                 Stacked(
                     held if r["passed"] else verdict(r["passed"]),
