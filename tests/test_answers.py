@@ -667,3 +667,44 @@ def test_a_drill_marks_the_classes_that_had_no_demand_in_its_window() -> None:
     demanded = dict(result.verdicts.select("workload_class", "has_demand").iter_rows())
     assert demanded.pop("inference") is True
     assert demanded and not any(demanded.values())
+
+
+@pytest.mark.parametrize("lead_weeks", [1, 8])
+def test_a_one_region_fleets_region_loss_is_not_cured_by_a_lead_time(lead_weeks: int) -> None:
+    """A one-region fleet losing its region read "would pass with: no order placed today
+    arrives in time (earliest in service ..., after the drill window ends)", as if an earlier
+    order passed: a block there goes dark with it and there is nowhere to fail over. The
+    answer names the cure (a region to fail over to, the response ladder), whether the racks
+    land inside the window (1 week) or after it (8 weeks), and no lead time."""
+    plan = _plan(
+        [_block("a", "r1", 1000, ["inference"])], [{**RACK, "lead_time_weeks": lead_weeks}]
+    )
+    dark = scenario_from_args(multiplier=1.0, region_loss="r1@+2w:3")
+    search = blocks_to_pass(
+        plan, _paths({"r1/inference/other": 700.0}), None, dark, run_date=MONDAY
+    )
+    assert not search.passed and search.arrives_in_time is False
+    assert search.summary.startswith("no block order can pass it: r1 is the whole fleet")
+    assert "the response ladder" in search.summary
+    assert "earliest in service" not in search.summary
+
+
+def test_a_region_loss_that_blocks_cannot_cure_names_failover_not_a_lead_time() -> None:
+    """Two regions, r2 with ample room but only inference may fail over: the training of a
+    dark r1 has nowhere to go, and unlimited racks anywhere change nothing. The answer says
+    blocks in r1 go dark with it and which classes may fail over, where it read as a lead time."""
+    plan = _plan(
+        [
+            _block("a", "r1", 1000, ["training", "inference"]),
+            _block("b", "r2", 4000, ["training", "inference"]),
+        ],
+        [{**RACK, "lead_time_weeks": 1}],
+    )
+    dark = scenario_from_args(multiplier=1.0, region_loss="r1@+2w:3")
+    search = blocks_to_pass(
+        plan, _paths({"r1/training/other": 500.0, "r2/training/other": 500.0}), None, dark,
+        run_date=MONDAY,
+    )  # fmt: skip
+    assert not search.passed and search.arrives_in_time is False
+    assert "blocks in r1 go dark with it, and only inference may fail over" in search.summary
+    assert search.summary.endswith("the cure is failover and the response ladder, not a lead time")
