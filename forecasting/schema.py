@@ -270,7 +270,9 @@ def absorb_cost_text(
     if cost is None:
         return None
     if censored:
-        return f"≥ {usd(cost)} spent by the window's end (not absorbed)"
+        # "≥ $0" says nothing: the ladder had spent nothing yet.
+        spent = f"≥ {usd(cost)}" if cost > 0 else "nothing"
+        return f"{spent} spent by the window's end (not absorbed)"
     if spike_hours is not None:
         return f"{usd(cost)} spent in the window (not absorbed by the ladder)"
     return usd(cost)

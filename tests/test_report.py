@@ -2309,6 +2309,10 @@ def test_a_censored_drills_ladder_spend_reads_as_a_lower_bound_not_a_cost_of_abs
     drills = pl.read_csv(folder / "drills.csv")
     flagged = drills.filter(pl.col("absorb_cost_lower_bound"))["drill"].unique().to_list()
     assert flagged == [name]
+    spent_nothing = replace(inputs, drill_answers=answers.with_columns(absorb_cost_usd=pl.lit(0.0)))
+    assert html_text("nothing spent by the window's end (not absorbed)") in platform_page(
+        spent_nothing
+    )
     others = drills.filter(pl.col("drill") != name)
     assert others.height and not others["absorb_cost_lower_bound"].any()
 
@@ -2335,7 +2339,7 @@ def test_a_p90_below_its_mean_and_a_censored_mean_over_a_finite_p90_say_why() ->
             "baseline_mean": [0.0, 0.0, 100.0, 0.99],
             "shocked_mean": [66.0, None, 300.0, 0.97],
             "increment_mean": [66.0, None, 200.0, -0.02],
-            "baseline_p90": [0.0, 0.0, 150.0, 0.98],
+            "baseline_p90": [0.0, 0.0, 15.0, 0.98],
             "shocked_p90": [0.0, 2.6, 400.0, 0.9],
         }
     )
@@ -2345,6 +2349,10 @@ def test_a_p90_below_its_mean_and_a_censored_mean_over_a_finite_p90_say_why() ->
     assert rows["preempted"][2] == Stacked("66 GPU-h", hit)
     assert rows["queue delay"][2] == Stacked("censored on a tenth of paths or fewer", "P90 2.6 h")
     assert rows["unmet demand"][2] == Stacked("300 GPU-h", "P90 400 GPU-h")
+    # Baseline unmet 100 GPU-h over a P90 of 15: the paths above the P90 carry the mean.
+    assert rows["unmet demand"][1] == Stacked(
+        "100 GPU-h", "P90 15 GPU-h, below the mean, which the worst tenth of paths carry"
+    )
     assert "below the mean" not in str(rows["SLO attainment"][2])
     page = " ".join(platform_page(sample_inputs()).split())
     assert "the worse tenth of paths" not in page

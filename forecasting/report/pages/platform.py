@@ -361,8 +361,11 @@ def _mean_over_p90(kpi: str, mean: float | None, p90: float | None, why: str | N
         and p90 < mean
         and p90_text != fmt_kpi(kpi, mean)
     ):
-        carried = "a tenth of paths or fewer are hit" if p90 == 0 else "a few paths far worse"
-        p90_text += f", below the mean: {carried}"
+        p90_text += (
+            ", below the mean: a tenth of paths or fewer are hit"
+            if p90 == 0
+            else ", below the mean, which the worst tenth of paths carry"
+        )
     return Stacked(mean_text, f"P90 {p90_text}")
 
 
