@@ -691,8 +691,11 @@ def test_a_one_region_fleets_region_loss_is_not_cured_by_a_lead_time(lead_weeks:
 
 def test_a_region_loss_that_blocks_cannot_cure_names_failover_not_a_lead_time() -> None:
     """Two regions, r2 with ample room but only inference may fail over: the training of a
-    dark r1 has nowhere to go, and unlimited racks anywhere change nothing. The answer says
-    blocks in r1 go dark with it and which classes may fail over, where it read as a lead time."""
+    dark r1 has nowhere to go, and unlimited racks anywhere change nothing. It read "no
+    candidate that training (in r1) may run on can be ordered in time for the horizon"; the
+    answer says blocks in r1 go dark with it and that training may not fail over. Where no
+    order lands before the region goes dark and its work may fail over, the lead time is
+    named, beside the cure within the window."""
     plan = _plan(
         [
             _block("a", "r1", 1000, ["training", "inference"]),
@@ -706,5 +709,17 @@ def test_a_region_loss_that_blocks_cannot_cure_names_failover_not_a_lead_time() 
         run_date=MONDAY,
     )  # fmt: skip
     assert not search.passed and search.arrives_in_time is False
-    assert "blocks in r1 go dark with it, and only inference may fail over" in search.summary
+    assert "blocks in r1 go dark with it, and training may not fail over" in search.summary
     assert search.summary.endswith("the cure is failover and the response ladder, not a lead time")
+    inference = _plan(
+        [_block("a", "r1", 1000, ["inference"]), _block("b", "r2", 500, ["inference"])],
+        [{**RACK, "lead_time_weeks": 8}],
+    )
+    late = blocks_to_pass(
+        inference, _paths({"r1/inference/other": 700.0, "r2/inference/other": 400.0}), None,
+        dark, run_date=MONDAY,
+    )  # fmt: skip
+    assert late.summary.startswith(
+        "no order placed today is in service before r1 goes dark (earliest 2026-03-02)"
+    )
+    assert "its work fails over to r2: within the window the cure is failover" in late.summary

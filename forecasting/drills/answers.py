@@ -16,6 +16,7 @@ from forecasting.drills.kpis import ALL_CLASSES, DrillResult, group_verdicts
 from forecasting.drills.scenarios import Scenario
 from forecasting.drills.simulate import Engine, PreparedDrill, prepare_drill
 from forecasting.schema import MAX_GPUS_PER_ROW, BlockStatus, WorkloadClass, frame_schema
+from forecasting.text import listed
 
 __all__ = [
     "ADDITIONS_SCHEMA",
@@ -458,22 +459,28 @@ def _region_loss_cure(
             "fail over and a block ordered there goes dark with it; the cure is a region to "
             "fail over to and the response ladder"
         )
-    movers = sorted(k.value for k, p in plan.policy.items() if p.failover)
+    # Which of the dark region's classes may not move: more blocks there go dark with it.
+    here = {s.workload_class for s in drill.demand.streams if s.region in drill.resolved.dark}
+    stuck = sorted(k.value for k in here if not plan.policy[k].failover)
     moved = (
-        f"only {', '.join(movers)} may fail over"
-        if movers
-        else "no class may fail over ([policy.<class>] failover)"
+        f"{listed(stuck)} may not fail over ([policy.<class>] failover)"
+        if stuck
+        else f"its work fails over to {', '.join(sorted(regions - set(dark)))}"
     )
     begin = min(b for b, _ in drill.resolved.dark.values())
     dark_on = drill.demand.first_day + timedelta(days=begin // 24)
     if earliest is not None and earliest > dark_on:
-        lands = (
-            f"no order placed today is in service before {where} goes dark (earliest {earliest})"
+        # An order landing sooner elsewhere could hold failed-over work: not "no lead time".
+        return (
+            f"no order placed today is in service before {where} goes dark (earliest "
+            f"{earliest}), and blocks in {where} would go dark with it; {moved}: within the "
+            "window the cure is failover and the response ladder"
         )
-    elif gate_failed:
-        lands = "unlimited blocks in every region, in service before it goes dark, still fail"
-    else:
-        lands = "no order placed today passes it"
+    lands = (
+        "unlimited blocks in every region, in service before it goes dark, still fail"
+        if gate_failed
+        else "no order placed today passes it"
+    )
     return (
         f"{lands}; blocks in {where} go dark with it, and {moved}: the cure is failover and the "
         "response ladder, not a lead time"
