@@ -22,6 +22,7 @@ from forecasting.schema import (
     VERDICTS,
     Measure,
     WorkloadClass,
+    absorb_cost_text,
 )
 from forecasting.text import listed
 
@@ -442,14 +443,21 @@ def _rungs_text(used: Sequence[str]) -> str:
 
 
 def _absorb(outcome: DrillOutcome) -> Text:
-    """``36 h, $1.2M`` or ``> 42 d, not absorbed within the drill window`` (censored, in yellow)."""
+    """``36 h, $1.2M``, or ``> 42 d, not absorbed within the drill window; ≥ $2.5M spent by
+    the window's end (not absorbed)`` in yellow: a censored drill's spend is a lower bound."""
     text = outcome.absorb_text
     if text is None:
         return Text("n/a")
-    if outcome.absorb_censored or outcome.short_until_shock_end_hours is not None:
-        return Text(text, style="yellow")
-    cost = outcome.absorb_cost_usd
-    return Text(text + (f", {_usd(cost)}" if cost else ""))
+    unabsorbed = outcome.absorb_censored or outcome.short_until_shock_end_hours is not None
+    cost = absorb_cost_text(
+        outcome.absorb_cost_usd or None,
+        censored=bool(outcome.absorb_censored),
+        spike_hours=outcome.short_until_shock_end_hours,
+        usd=_usd,
+    )
+    if unabsorbed:
+        return Text(text + (f"; {cost}" if cost else ""), style="yellow")
+    return Text(text + (f", {cost}" if cost else ""))
 
 
 def _usd(value: float) -> str:

@@ -13,7 +13,7 @@ migrations from it, and the library builds each stored frame in
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -244,6 +244,38 @@ def censored_absorb_text(window_hours: float | None, *, passed: bool) -> str:
             f"within the {days} d window"
         )
     return f"> {days} d, not absorbed within the drill window"
+
+
+# A drill's verdict for a class with no demand on any path in its window: not a pass.
+NO_DEMAND = "no demand"
+
+
+# Drill KPIs whose bad tail is low: their P90 over paths is the level 90 % of paths reach
+# (forecasting.drills.kpis); the pages read it too.
+BETTER_HIGHER = frozenset({"slo_attainment"})
+
+
+def absorb_cost_text(
+    cost: float | None,
+    *,
+    censored: bool,
+    spike_hours: float | None,
+    usd: Callable[[float], str],
+) -> str | None:
+    """A drill's response-ladder spend (``drill_runs.absorb_cost_usd``) as what it is: the cost
+    of absorbing only where the shock was absorbed. Censored, it is what the ladder had spent
+    when the window ended, a lower bound that grows with ``--horizon`` ("$2.5M" at 7 days,
+    "$83.4M" at 26 weeks for the same never-absorbed all-2x); short until the spike ended, it
+    is the window's spend on a shortfall the ladder did not end. None without a cost."""
+    if cost is None:
+        return None
+    if censored:
+        # "≥ $0" says nothing: the ladder had spent nothing yet.
+        spent = f"≥ {usd(cost)}" if cost > 0 else "nothing"
+        return f"{spent} spent by the window's end (not absorbed)"
+    if spike_hours is not None:
+        return f"{usd(cost)} spent in the window (not absorbed by the ladder)"
+    return usd(cost)
 
 
 def unverified_absorb_text(text: str) -> str:
@@ -706,8 +738,13 @@ _TABLES: tuple[Table, ...] = (
             "attainment_mean": pl.Float64(),
             "attainment_p90_paths": pl.Float64(),
             "passed": pl.Boolean(),
+            # Whether the class had demand on any path in the drill window (migration 23): a
+            # class without any held its headroom trivially, and "pass 100 %" read as measured.
+            # Null on runs stored before.
+            "has_demand": pl.Boolean(),
         },
         key=("workload_class",),
+        nullable=("has_demand",),
     ),
     _run_frame(
         "drill_kpis",

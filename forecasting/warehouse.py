@@ -325,6 +325,11 @@ MIGRATIONS: tuple[Migration, ...] = (
             ("drill_runs", "horizon_days_needed"),
         ),
     ),
+    Migration(
+        23,
+        "drill verdicts: whether the class had any demand in the drill window",
+        adds=(("drill_verdicts", "has_demand"),),
+    ),
 )
 
 TABLES: frozenset[str] = frozenset(schema.REGISTRY)

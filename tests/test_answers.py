@@ -632,3 +632,94 @@ def test_a_pass_with_a_censored_absorb_says_both_plainly() -> None:
     assert _absorbed({**row, "verdict": "fails under the shock"}) == (
         "> 14 d: not absorbed within the drill window (censored)"
     )
+
+
+def test_a_censored_drill_prints_its_ladder_spend_as_a_lower_bound_in_the_terminal() -> None:
+    """A drill never absorbed in its window printed no cost in the terminal while the pages
+    called the same ladder spend "cost of absorbing" ($2.5M at 7 days, $83.4M at 26 weeks for
+    one all-2x): both say now that it is what the ladder had spent by the window's end."""
+    plan = _plan([_block("a", "r1", 1000, ["inference"])], [{**RACK, "lead_time_weeks": 2}])
+    outcome = play_drill(
+        plan, _paths({"r1/inference/other": 700.0}, samples=5), pl.DataFrame(schema=SHAPES_SCHEMA),
+        scenario_from_args(target="class:inference"), as_of=MONDAY,
+        options=DrillOptions(answer_paths=5),
+    )  # fmt: skip
+    censored = {"time_to_absorb_hours": None, "absorb_censored": True, "absorb_cost_usd": 2.5e6,
+                "window_hours": 168}  # fmt: skip
+    run = {"drill": "d", "target": "t", "notes": [], "passed": False, **outcome.answers, **censored}
+    stored = drill_outcome(
+        run_id="d-1", run=run, verdicts=outcome.result.verdicts, kpis=outcome.result.kpis,
+        additions=outcome.additions,
+    )  # fmt: skip
+    cell = str(drill_tables([stored])[0].columns[3]._cells[0])
+    assert "not absorbed within the drill window" in cell
+    assert cell.endswith("; ≥ $2.50M spent by the window's end (not absorbed)")
+
+
+def test_a_drill_marks_the_classes_that_had_no_demand_in_its_window() -> None:
+    """An inference-only fleet's drill scored training, evaluation, batch and experimentation
+    "pass 100 %" as if measured; its verdicts now say which classes had any demand
+    (``has_demand``), so the pages can read "no demand" there."""
+    from forecasting.drills.simulate import run_drill
+
+    plan = _plan([_block("a", "r1", 1000, ["inference"])], [])
+    result = run_drill(plan, _paths({"r1/inference/other": 700.0}), None, scenario_from_args())
+    demanded = dict(result.verdicts.select("workload_class", "has_demand").iter_rows())
+    assert demanded.pop("inference") is True
+    assert demanded and not any(demanded.values())
+
+
+@pytest.mark.parametrize("lead_weeks", [1, 8])
+def test_a_one_region_fleets_region_loss_is_not_cured_by_a_lead_time(lead_weeks: int) -> None:
+    """A one-region fleet losing its region read "would pass with: no order placed today
+    arrives in time (earliest in service ..., after the drill window ends)", as if an earlier
+    order passed: a block there goes dark with it and there is nowhere to fail over. The
+    answer names the cure (a region to fail over to, the response ladder), whether the racks
+    land inside the window (1 week) or after it (8 weeks), and no lead time."""
+    plan = _plan(
+        [_block("a", "r1", 1000, ["inference"])], [{**RACK, "lead_time_weeks": lead_weeks}]
+    )
+    dark = scenario_from_args(multiplier=1.0, region_loss="r1@+2w:3")
+    search = blocks_to_pass(
+        plan, _paths({"r1/inference/other": 700.0}), None, dark, run_date=MONDAY
+    )
+    assert not search.passed and search.arrives_in_time is False
+    assert search.summary.startswith("no block order can pass it: r1 is the whole fleet")
+    assert "the response ladder" in search.summary
+    assert "earliest in service" not in search.summary
+
+
+def test_a_region_loss_that_blocks_cannot_cure_names_failover_not_a_lead_time() -> None:
+    """Two regions, r2 with ample room but only inference may fail over: the training of a
+    dark r1 has nowhere to go, and unlimited racks anywhere change nothing. It read "no
+    candidate that training (in r1) may run on can be ordered in time for the horizon"; the
+    answer says blocks in r1 go dark with it and that training may not fail over. Where no
+    order lands before the region goes dark and its work may fail over, the lead time is
+    named, beside the cure within the window."""
+    plan = _plan(
+        [
+            _block("a", "r1", 1000, ["training", "inference"]),
+            _block("b", "r2", 4000, ["training", "inference"]),
+        ],
+        [{**RACK, "lead_time_weeks": 1}],
+    )
+    dark = scenario_from_args(multiplier=1.0, region_loss="r1@+2w:3")
+    search = blocks_to_pass(
+        plan, _paths({"r1/training/other": 500.0, "r2/training/other": 500.0}), None, dark,
+        run_date=MONDAY,
+    )  # fmt: skip
+    assert not search.passed and search.arrives_in_time is False
+    assert "blocks in r1 go dark with it, and training may not fail over" in search.summary
+    assert search.summary.endswith("the cure is failover and the response ladder, not a lead time")
+    inference = _plan(
+        [_block("a", "r1", 1000, ["inference"]), _block("b", "r2", 500, ["inference"])],
+        [{**RACK, "lead_time_weeks": 8}],
+    )
+    late = blocks_to_pass(
+        inference, _paths({"r1/inference/other": 700.0, "r2/inference/other": 400.0}), None,
+        dark, run_date=MONDAY,
+    )  # fmt: skip
+    assert late.summary.startswith(
+        "no order placed today is in service before r1 goes dark (earliest 2026-03-02)"
+    )
+    assert "its work fails over to r2: within the window the cure is failover" in late.summary

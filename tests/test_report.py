@@ -66,12 +66,13 @@ from forecasting.report.pages.finance import (
     _drivers_table,
     _later_orders_table,
 )
-from forecasting.report.pages.platform import _change_tables
+from forecasting.report.pages.platform import _change_tables, _verdicts_table
 from forecasting.schema import (
     DEMAND_SCHEMA,
     FAILS_UNDER_SHOCK,
     FAILS_UNSHOCKED,
     FORECAST_SCHEMA,
+    NO_DEMAND,
     NOT_VERIFIED,
     WorkloadClass,
     frame_schema,
@@ -219,7 +220,7 @@ def _drills(drill: str, customer: str, region: str) -> dict[str, pl.DataFrame]:
     for i, name in enumerate(names):
         for j, (cls, target) in enumerate(targets.items()):
             att = target + 0.03 if passed[name] else target - 0.1 * (i + 1) / (j + 1)
-            verdicts.append((name, cls, target, att + 0.02, att, att >= target))
+            verdicts.append((name, cls, target, att + 0.02, att, att >= target, True))
         for cls in (*targets, "all"):
             for kpi, value in (
                 ("unmet_gpu_hours", 5200.0 * (i + 1)),
@@ -278,6 +279,7 @@ def _drills(drill: str, customer: str, region: str) -> dict[str, pl.DataFrame]:
                 "attainment_mean",
                 "attainment_p90_paths",
                 "passed",
+                "has_demand",
             ],
         ),
         "drill_kpis": pl.DataFrame(
@@ -2281,3 +2283,105 @@ def test_growth_drivers_read_a_monthly_date_as_its_month() -> None:
     frame = pl.concat([DRIVERS_SCHEMA.to_frame(), pl.DataFrame(rows)], how="diagonal_relaxed")
     table = _drivers_table(frame, daily_end=end)
     assert [row[6] for row in table.rows] == ["Dec 2029", "2027-05-02"]
+
+
+def test_a_censored_drills_ladder_spend_reads_as_a_lower_bound_not_a_cost_of_absorbing(
+    tmp_path: Path,
+) -> None:
+    """all-2x, never absorbed, read "> 7 d, not absorbed (censored)" beside "cost of absorbing
+    $2.5M" on a 7-day run and $83.4M at 26 weeks: the ladder's spend until the window ended,
+    not what absorbing cost. It reads "≥ $2.5M spent by the window's end (not absorbed)" now,
+    and drills.csv flags it (``absorb_cost_lower_bound``); an absorbed drill's cost is as it was."""
+    inputs = sample_inputs()
+    name = inputs.drill_answers["drill"][0]
+    hit = pl.col("drill") == name
+    answers = inputs.drill_answers.with_columns(
+        absorb_censored=hit,
+        time_to_absorb_hours=pl.when(hit).then(None).otherwise(pl.lit(36.0)),
+        short_until_shock_end_hours=pl.lit(None, pl.Float64),
+        absorb_cost_usd=pl.when(hit).then(2_500_000.0).otherwise(pl.lit(640_000.0)),
+    )
+    censored = replace(inputs, drill_answers=answers)
+    platform = platform_page(censored)
+    assert html_text("≥ $2.5M spent by the window's end (not absorbed)") in platform
+    assert ">$2.5M<" not in platform
+    folder = publish_report(censored, root=tmp_path)
+    drills = pl.read_csv(folder / "drills.csv")
+    flagged = drills.filter(pl.col("absorb_cost_lower_bound"))["drill"].unique().to_list()
+    assert flagged == [name]
+    spent_nothing = replace(inputs, drill_answers=answers.with_columns(absorb_cost_usd=pl.lit(0.0)))
+    assert html_text("nothing spent by the window's end (not absorbed)") in platform_page(
+        spent_nothing
+    )
+    others = drills.filter(pl.col("drill") != name)
+    assert others.height and not others["absorb_cost_lower_bound"].any()
+
+
+def test_a_p90_below_its_mean_and_a_censored_mean_over_a_finite_p90_say_why() -> None:
+    """training-2x at 7 days read "late work 66 GPU-h / P90 0 GPU-h" (inference-2x "preempted
+    2 GPU-h / P90 0 GPU-h") and "queue delay censored
+    / P90 2.6 h" under a legend calling the P90 "the worse tenth of paths": a tenth of paths or
+    fewer were hit (or censored), so the P90 path had none. The legend says the P90 is the
+    path at the 90th percentile and when it reads below the mean, and each such cell says so;
+    a P90 above its mean and an SLO attainment's P90 (higher is better) read as before."""
+    from forecasting.report.pages.common import Stacked
+
+    changes = pl.DataFrame(
+        {
+            "drill": ["d"] * 4,
+            "workload_class": ["all"] * 4,
+            "kpi": [
+                "preempted_gpu_hours",
+                "queue_delay_hours",
+                "unmet_gpu_hours",
+                "slo_attainment",
+            ],
+            "baseline_mean": [0.0, 0.0, 100.0, 0.99],
+            "shocked_mean": [66.0, None, 300.0, 0.97],
+            "increment_mean": [66.0, None, 200.0, -0.02],
+            "baseline_p90": [0.0, 0.0, 15.0, 0.98],
+            "shocked_p90": [0.0, 2.6, 400.0, 0.9],
+        }
+    )
+    ((_, table),) = _change_tables(changes)
+    rows = {row[0]: row for row in table.rows}
+    hit = "P90 0 GPU-h, below the mean: a tenth of paths or fewer are hit"
+    assert rows["preempted"][2] == Stacked("66 GPU-h", hit)
+    assert rows["queue delay"][2] == Stacked("censored on a tenth of paths or fewer", "P90 2.6 h")
+    assert rows["unmet demand"][2] == Stacked("300 GPU-h", "P90 400 GPU-h")
+    # Baseline unmet 100 GPU-h over a P90 of 15: the paths above the P90 carry the mean.
+    assert rows["unmet demand"][1] == Stacked(
+        "100 GPU-h", "P90 15 GPU-h, below the mean, which the worst tenth of paths carry"
+    )
+    assert "below the mean" not in str(rows["SLO attainment"][2])
+    page = " ".join(platform_page(sample_inputs()).split())
+    assert "the worse tenth of paths" not in page
+    assert (
+        html_text("The P90 is the path at the 90th percentile: a tenth of paths are worse") in page
+    )
+
+
+def test_a_class_with_no_demand_reads_no_demand_not_pass_in_the_slo_table(tmp_path: Path) -> None:
+    """On an inference-only fleet (no training row, forecast or pod), the SLO attainment table
+    read "pass 100.0% of 90%" for training, evaluation, batch and experimentation. A class with
+    no demand in the drill window reads "no demand" now, drills.csv leaves its class_passed
+    empty, and the SLO chart draws no bar for it; a class with demand reads as before."""
+    inputs = sample_inputs()
+    cls = inputs.drill_verdicts["workload_class"][0]
+    idle = pl.col("workload_class") == cls
+    verdicts = inputs.drill_verdicts.with_columns(
+        has_demand=~idle,
+        passed=pl.when(idle).then(True).otherwise("passed"),
+        attainment_p90_paths=pl.when(idle).then(1.0).otherwise("attainment_p90_paths"),
+    )
+    empty = replace(inputs, drill_verdicts=verdicts)
+    table = _verdicts_table(verdicts)
+    column = table.headers.index(cls)
+    assert {row[column].main for row in table.rows} == {Badge(NO_DEMAND)}
+    assert all("%" not in row[column].small for row in table.rows)
+    other = table.headers.index(inputs.drill_verdicts["workload_class"][1])
+    assert all("% of" in row[other].small for row in table.rows)
+    folder = publish_report(empty, root=tmp_path)
+    drills = pl.read_csv(folder / "drills.csv")
+    assert drills.filter(pl.col("workload_class") == cls)["class_passed"].is_null().all()
+    assert drills.filter(pl.col("workload_class") != cls)["class_passed"].is_not_null().any()

@@ -16,6 +16,7 @@ from forecasting.drills.kpis import ALL_CLASSES, DrillResult, group_verdicts
 from forecasting.drills.scenarios import Scenario
 from forecasting.drills.simulate import Engine, PreparedDrill, prepare_drill
 from forecasting.schema import MAX_GPUS_PER_ROW, BlockStatus, WorkloadClass, frame_schema
+from forecasting.text import listed
 
 __all__ = [
     "ADDITIONS_SCHEMA",
@@ -63,6 +64,10 @@ class BlocksToPass:
     # Failing classes (and where) no orderable candidate may run on in time for the horizon:
     # for them the earliest arrival of any type (a rack for a training shock) is no answer.
     unservable: tuple[str, ...] = ()
+    # A region-loss drill no order passes: why blocks are not its cure (they go dark with the
+    # region; failover and the response ladder are). It read "no order placed today arrives in
+    # time (earliest in service ...)" on a one-region fleet, as if an earlier order passed.
+    region_loss_cure: str = ""
     # Why the search sized no set, when it stopped short of a verification run.
     why: str = ""
 
@@ -77,6 +82,8 @@ class BlocksToPass:
                 for r in self.additions.iter_rows(named=True)
             )
             return f"{counts} (${self.capex_usd / 1e6:,.1f}M)"
+        if self.arrives_in_time is False and self.region_loss_cure:
+            return self.region_loss_cure
         if self.arrives_in_time is False:
             late = (
                 self.earliest_arrival is not None
@@ -435,6 +442,51 @@ def _gate_notes(
     return notes, restored
 
 
+def _region_loss_cure(
+    plan: CapacityPlan, drill: PreparedDrill, earliest: date | None, *, gate_failed: bool
+) -> str:
+    """Why no block order is the cure of a region-loss drill no order passes, and what is:
+    a block in the dark region goes dark with it, so the cure is failover (a region to fail
+    over to, and which classes may) and the response ladder. "" for any other drill."""
+    dark = sorted(drill.resolved.dark)
+    if not dark:
+        return ""
+    where = ", ".join(dark)
+    regions = {s.region for s in drill.demand.streams} | {b.region for b in plan.block}
+    if not regions - set(dark):
+        return (
+            f"no block order can pass it: {where} is the whole fleet, so its work has nowhere to "
+            "fail over and a block ordered there goes dark with it; the cure is a region to "
+            "fail over to and the response ladder"
+        )
+    # Which of the dark region's classes may not move: more blocks there go dark with it.
+    here = {s.workload_class for s in drill.demand.streams if s.region in drill.resolved.dark}
+    stuck = sorted(k.value for k in here if not plan.policy[k].failover)
+    moved = (
+        f"{listed(stuck)} may not fail over ([policy.<class>] failover)"
+        if stuck
+        else f"its work fails over to {', '.join(sorted(regions - set(dark)))}"
+    )
+    begin = min(b for b, _ in drill.resolved.dark.values())
+    dark_on = drill.demand.first_day + timedelta(days=begin // 24)
+    if earliest is not None and earliest > dark_on:
+        # An order landing sooner elsewhere could hold failed-over work: not "no lead time".
+        return (
+            f"no order placed today is in service before {where} goes dark (earliest "
+            f"{earliest}), and blocks in {where} would go dark with it; {moved}: within the "
+            "window the cure is failover and the response ladder"
+        )
+    lands = (
+        "unlimited blocks in every region, in service before it goes dark, still fail"
+        if gate_failed
+        else "no order placed today passes it"
+    )
+    return (
+        f"{lands}; blocks in {where} go dark with it, and {moved}: the cure is failover and the "
+        "response ladder, not a lead time"
+    )
+
+
 def _gap(result: DrillResult) -> float:
     """How far the tightest class is from its target: positive short, zero or below passing."""
     v = result.verdicts
@@ -750,7 +802,8 @@ def blocks_to_pass(
         if earliest is None:
             notes.append("no candidate block can be ordered for these regions")
             return answer(current)
-        return answer(current, arrives_in_time=False, **landed)
+        cure = _region_loss_cure(plan, drill, earliest, gate_failed=False)
+        return answer(current, arrives_in_time=False, region_loss_cure=cure, **landed)
     ample = _ample_gpus(plan, drill.demand, scenario)
 
     def unlimited(options: Sequence[_Option]) -> list[Block]:
@@ -790,6 +843,7 @@ def blocks_to_pass(
             arrives_in_time=False,
             restores_slo_on=restored,
             unservable=unservable,
+            region_loss_cure=_region_loss_cure(plan, drill, earliest, gate_failed=True),
             **landed,
         )
     regions = sorted({s.region for s in drill.demand.streams})

@@ -56,6 +56,7 @@ from forecasting.drills.kernel import (
 )
 from forecasting.drills.scenarios import Scenario
 from forecasting.schema import (
+    BETTER_HIGHER,
     FAILS_UNDER_SHOCK,
     FAILS_UNSHOCKED,
     HORIZON_CUT_NOTE,
@@ -99,9 +100,6 @@ RUNGS_SCHEMA = frame_schema("drill_rungs")
 
 # Share of paths a drill-level time to absorb must cover (its P90 over paths).
 ABSORB_SHARE = 0.9
-
-# KPIs whose bad tail is low: their P90 over paths is the level 90 % of paths reach.
-BETTER_HIGHER = frozenset({"slo_attainment"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,14 +315,26 @@ def _summary(per_path: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=KPI_SUMMARY_SCHEMA, orient="row")
 
 
-def _verdicts(plan: CapacityPlan, per_path: pl.DataFrame) -> pl.DataFrame:
+def _demanded_classes(demand: DemandSide, start_hour: int) -> set[WorkloadClass]:
+    """Classes with demand on some path from the drill window's first day on. Shocks only
+    multiply demand, so a class without any has none shocked either."""
+    first = min(start_hour // 24, demand.days)
+    level = np.abs(demand.base[:, first:, :]).max(axis=(0, 1), initial=0.0)
+    return {s.workload_class for s, peak in zip(demand.streams, level, strict=True) if peak > 1e-9}
+
+
+def _verdicts(
+    plan: CapacityPlan, per_path: pl.DataFrame, demanded: set[WorkloadClass]
+) -> pl.DataFrame:
     rows = []
     for c in CLASSES:
         attainment = per_path.filter(pl.col("workload_class") == c.value)["slo_attainment"]
         values = attainment.to_numpy()
         at_p90 = attained_by_share(values, 0.9)
         target = plan.policy[c].slo_target
-        rows.append((c.value, target, float(values.mean()), at_p90, at_p90 >= target - 1e-12))
+        rows.append(
+            (c.value, target, float(values.mean()), at_p90, at_p90 >= target - 1e-12, c in demanded)
+        )
     return pl.DataFrame(rows, schema=_VERDICTS_SCHEMA, orient="row")
 
 
@@ -482,7 +492,7 @@ def summarise(
     window = demand.hours - resolved.start_hour
     per_path = _per_path(plan, demand, out_cls, window)
     per_path = per_path.with_columns(_ended_with_shock(per_path, resolved.scenario))
-    verdicts = _verdicts(plan, per_path)
+    verdicts = _verdicts(plan, per_path, _demanded_classes(demand, resolved.start_hour))
     censored = float(out_cls[:, -1, CENSORED].mean())
     notes = []
     confirm = resolved.confirm_hours(demand.hours)

@@ -780,7 +780,11 @@ def slo_chart(verdicts: pl.DataFrame, *, unverified: Sequence[str] = ()) -> Char
     drills = verdicts["drill"].unique(maintain_order=True).to_list()
     for i, drill in enumerate(drills):
         part = verdicts.filter(pl.col("drill") == drill)
-        by_class = dict(zip(part["workload_class"], part["attainment_p90_paths"], strict=True))
+        # A class with no demand has no attainment to draw (it held trivially).
+        measured = part.filter(pl.col("has_demand").fill_null(True))
+        by_class = dict(
+            zip(measured["workload_class"], measured["attainment_p90_paths"], strict=True)
+        )
         fig.add_trace(
             go.Bar(
                 x=labels,

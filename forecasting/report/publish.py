@@ -85,15 +85,28 @@ def drills_frame(inputs: ReportInputs) -> pl.DataFrame:
 
     A drill "not verified" (``unverified`` says why) has neither passed nor failed:
     ``drill_passed`` and ``class_passed`` are empty there. ``drill_passed true`` on a 2x ramp
-    the horizon cut at 1.17x read as the named question answered."""
+    the horizon cut at 1.17x read as the named question answered; nor is ``class_passed`` true
+    for a class with no demand in the drill window (``has_demand`` false): nothing was served.
+    ``absorb_cost_lower_bound`` is true where the time to absorb is censored:
+    ``absorb_cost_usd`` is then what the ladder had spent by the window's end (it grows with
+    ``--horizon``), not a cost of absorbing."""
     unverified = pl.col("verdict").eq_missing(pl.lit(NOT_VERIFIED))
-    answers = inputs.drill_answers.rename({"passed": "drill_passed"})
+    answers = inputs.drill_answers.rename({"passed": "drill_passed"}).with_columns(
+        absorb_cost_lower_bound=pl.when(pl.col("absorb_cost_usd").is_not_null()).then(
+            pl.col("absorb_censored").fill_null(False)
+        )
+    )
     verdicts = inputs.drill_verdicts.rename({"passed": "class_passed"})
     return (
         answers.join(verdicts, on="drill", how="full", coalesce=True)
         .with_columns(
             pl.when(unverified).then(None).otherwise(pl.col(c)).alias(c)
             for c in ("drill_passed", "class_passed")
+        )
+        .with_columns(
+            class_passed=pl.when(pl.col("has_demand").eq_missing(pl.lit(False)))
+            .then(None)
+            .otherwise(pl.col("class_passed"))
         )
         .sort("drill", "workload_class", nulls_last=True)
     )

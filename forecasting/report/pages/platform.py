@@ -39,8 +39,10 @@ from forecasting.report.pages.common import (
     verdict,
 )
 from forecasting.schema import (
+    BETTER_HIGHER,
     DAY_SHAPE_WEEKS,
     FAILS_UNSHOCKED,
+    NO_DEMAND,
     NOT_VERIFIED,
     PARTLY_JUDGED,
     PASS,
@@ -48,6 +50,7 @@ from forecasting.schema import (
     STALE_WARN_DAYS,
     Measure,
     WorkloadClass,
+    absorb_cost_text,
     censored_absorb_text,
     ladder_played,
     short_until_shock_end_text,
@@ -209,7 +212,13 @@ def _answers_table(answers: pl.DataFrame) -> Table:
             _verdict_cell(r),
             r["unshocked_failures"] or MISSING,
             _absorbed(r),
-            fmt_usd(r["absorb_cost_usd"]),
+            absorb_cost_text(
+                r["absorb_cost_usd"],
+                censored=bool(r["absorb_censored"]),
+                spike_hours=r["short_until_shock_end_hours"],
+                usd=fmt_usd,
+            )
+            or MISSING,
             MISSING if r["failover_share"] is None else f"{r['failover_share']:.0%}",
             _breaks(r),
             _to_pass(r),
@@ -234,8 +243,7 @@ def _answers_table(answers: pl.DataFrame) -> Table:
     return Table.of(
         headers,
         rows,
-        numeric=(7,),
-        wrap=(1, 6, 9),
+        wrap=(1, 6, 7, 9),
         detail=(5, 10, 11),
         empty="no drills in this run",
     )
@@ -254,7 +262,9 @@ def unverified_drills(answers: pl.DataFrame) -> list[str]:
 
 def _verdicts_table(verdicts: pl.DataFrame, *, unverified: Sequence[str] = ()) -> Table:
     """Each drill's SLO verdict per class; a class that held in a drill "not verified" reads
-    "not verified", never "pass" (all five classes read "pass 100 %" on a ramp cut at 1.17x)."""
+    "not verified", never "pass" (all five classes read "pass 100 %" on a ramp cut at 1.17x),
+    and a class with no demand in the drill window "no demand" (it read "pass 100.0% of 90%"
+    on a fleet with no training row, forecast or pod)."""
     classes = sorted(verdicts["workload_class"].unique().to_list(), key=class_key)
     rows = []
     for (drill,), part in verdicts.group_by("drill", maintain_order=True):
@@ -263,6 +273,9 @@ def _verdicts_table(verdicts: pl.DataFrame, *, unverified: Sequence[str] = ()) -
         held = Badge(NOT_VERIFIED) if drill in unverified else verdict(True)
         for cls in classes:
             r = by_class.get(cls)
+            if r and r.get("has_demand") is False:
+                cells.append(Stacked(Badge(NO_DEMAND), "nothing to serve in the drill window"))
+                continue
             cells.append(
                 Stacked(
                     held if r["passed"] else verdict(r["passed"]),
@@ -332,6 +345,30 @@ def _kpi_value(kpi: str, value: float | None, why: str | None) -> str:
     return fmt_kpi(kpi, value)
 
 
+def _mean_over_p90(kpi: str, mean: float | None, p90: float | None, why: str | None) -> Stacked:
+    """A KPI's mean over paths above its P90, the path at the 90th percentile. Where a tenth
+    of paths or fewer are hit, the P90 is below the mean those few carry ("66 GPU-h" over "P90
+    0 GPU-h" read as if even the bad paths had none); a mean censored beside a finite P90 has
+    a tenth of paths or fewer censored. Both cells say so."""
+    mean_text, p90_text = _kpi_value(kpi, mean, why), _kpi_value(kpi, p90, why)
+    p90_measured = p90 is not None and not math.isnan(p90)
+    if why is not None and mean is None and p90_measured:
+        mean_text = f"{why} on a tenth of paths or fewer"
+    elif (
+        kpi not in BETTER_HIGHER
+        and mean is not None
+        and p90 is not None
+        and p90 < mean
+        and p90_text != fmt_kpi(kpi, mean)
+    ):
+        p90_text += (
+            ", below the mean: a tenth of paths or fewer are hit"
+            if p90 == 0
+            else ", below the mean, which the worst tenth of paths carry"
+        )
+    return Stacked(mean_text, f"P90 {p90_text}")
+
+
 def _kpi_tables(kpis: pl.DataFrame) -> list[tuple[str, Table]]:
     """One (drill, table) per drill: KPIs down, classes across, mean over P90."""
     tables = []
@@ -348,11 +385,7 @@ def _kpi_tables(kpis: pl.DataFrame) -> list[tuple[str, Table]]:
                     row.append(MISSING)
                     continue
                 why = _unmeasured(cell, cls) if kpi in _UNMEASURED_KPIS else None
-                row.append(
-                    Stacked(
-                        _kpi_value(kpi, r["mean"], why), f"P90 {_kpi_value(kpi, r['p90'], why)}"
-                    )
-                )
+                row.append(_mean_over_p90(kpi, r["mean"], r["p90"], why))
             rows.append(row)
         headers = ["KPI (mean, P90)", *("all classes" if c == ALL_CLASSES else c for c in classes)]
         table = Table.of(headers, rows, numeric=range(1, len(headers)), empty="no KPIs")
@@ -406,10 +439,8 @@ def _change_tables(changes: pl.DataFrame) -> list[tuple[str, Table]]:
         rows = [
             [
                 _KPI_LABELS.get(r["kpi"], r["kpi"].replace("_", " ")),
-                MISSING
-                if r["kpi"] in _SHOCK_ONLY
-                else Stacked(value(r, "baseline", "mean"), f"P90 {value(r, 'baseline', 'p90')}"),
-                Stacked(value(r, "shocked", "mean"), f"P90 {value(r, 'shocked', 'p90')}"),
+                MISSING if r["kpi"] in _SHOCK_ONLY else value(r, "baseline"),
+                value(r, "shocked"),
                 MISSING if r["kpi"] in _SHOCK_ONLY else _signed(r["kpi"], r["increment_mean"]),
             ]
             for r in sorted(part.iter_rows(named=True), key=lambda r: _kpi_order(r["kpi"]))
@@ -420,12 +451,12 @@ def _change_tables(changes: pl.DataFrame) -> list[tuple[str, Table]]:
 
 
 def _side_value(
-    r: dict[str, Any], side: str, stat: str, *, sides: dict[str, dict[tuple[str, str], Any]]
-) -> str:
-    """A change row's ``side`` (baseline or shocked) ``stat`` (mean or p90), or why a time
-    has none on that side (its absorb rows in ``sides``, keyed as :func:`_unmeasured` reads)."""
+    r: dict[str, Any], side: str, *, sides: dict[str, dict[tuple[str, str], Any]]
+) -> Stacked:
+    """A change row's ``side`` (baseline or shocked), mean over P90, or why a time has none on
+    that side (its absorb rows in ``sides``, keyed as :func:`_unmeasured` reads)."""
     why = _unmeasured(sides[side], ALL_CLASSES) if r["kpi"] in _UNMEASURED_KPIS else None
-    return _kpi_value(r["kpi"], r[f"{side}_{stat}"], why)
+    return _mean_over_p90(r["kpi"], r[f"{side}_mean"], r[f"{side}_p90"], why)
 
 
 def _signed(kpi: str, value: float | None) -> str:
@@ -670,6 +701,15 @@ def _drills_intro(inputs: ReportInputs) -> str | None:
     return " ".join(parts) or None
 
 
+# What the P90 under a mean is, where it can read below the mean, and a censored mean.
+_P90_LEGEND = (
+    "The P90 is the path at the 90th percentile: a tenth of paths are worse (for SLO "
+    "attainment, the share of hours 90% of paths reach). Where a tenth of paths or fewer are "
+    "hit, the P90 is below the mean, which those few paths carry, and the cell says so; a mean "
+    "read censored beside a finite P90 has a tenth of paths or fewer censored."
+)
+
+
 def _kpi_intro(rungs: pl.DataFrame) -> str:
     """The drill KPIs' intro: what their shocked run played beside the drill table's time to
     absorb (it said the response ladder played too on a plan that has none)."""
@@ -681,8 +721,7 @@ def _kpi_intro(rungs: pl.DataFrame) -> str:
     )
     return (
         f"Each KPI per class with the shock, the plan playing preemption and deferral only "
-        f"({beside}): the mean over paths and the P90 below, the worse tenth of paths (for SLO "
-        "attainment, the share of hours 90% of paths reach)."
+        f"({beside}): the mean over paths and the P90 below. {_P90_LEGEND}"
     )
 
 
@@ -714,6 +753,7 @@ def platform_page(inputs: ReportInputs) -> str:
         verdicts=_verdicts_table(inputs.drill_verdicts, unverified=unverified),
         kpi_tables=_kpi_tables(inputs.drill_kpis),
         kpi_intro=_kpi_intro(inputs.drill_rungs),
+        p90_legend=_P90_LEGEND,
         change_tables=_change_tables(inputs.drill_kpi_changes),
         rung_tables=_rung_tables(inputs.drill_rungs),
         has_failures=has_failures,
