@@ -24,7 +24,7 @@ from forecasting.schema import (
     WorkloadClass,
     absorb_cost_text,
 )
-from forecasting.text import listed
+from forecasting.text import listed, usd
 
 if TYPE_CHECKING:  # importing flows at run time would start prefect for `ingest`
     from flows.drill import DrillOutcome
@@ -453,18 +453,11 @@ def _absorb(outcome: DrillOutcome) -> Text:
         outcome.absorb_cost_usd or None,
         censored=bool(outcome.absorb_censored),
         spike_hours=outcome.short_until_shock_end_hours,
-        usd=_usd,
+        usd=usd,
     )
     if unabsorbed:
         return Text(text + (f"; {cost}" if cost else ""), style="yellow")
     return Text(text + (f", {cost}" if cost else ""))
-
-
-def _usd(value: float) -> str:
-    """``$1.25M``, ``$42k``, ``$700``: a cost of a few thousand dollars read "$0.00M"."""
-    if abs(value) >= 1e6:
-        return f"${value / 1e6:,.2f}M"
-    return f"${value / 1e3:,.0f}k" if abs(value) >= 1e3 else f"${value:,.0f}"
 
 
 def _stat(pattern: str, value: float | None, *, unmeasured: str = "censored") -> str:
@@ -493,7 +486,7 @@ def _would_pass_with(outcome: DrillOutcome) -> str:
     if outcome.blocks_needed and outcome.blocks_pass is not False:
         fix = outcome.blocks_needed
         if outcome.capex_needed_usd:
-            fix += f" (${outcome.capex_needed_usd / 1e6:,.1f}M)"
+            fix += f" ({usd(outcome.capex_needed_usd)})"
         return fix
     return outcome.blocks_note or ("" if outcome.passed else "not searched")
 
@@ -642,7 +635,7 @@ def report_table(outcome: ReportOutcome) -> Table:
             t["exhaustion_date"] or "-",
             t["order_by"] or "-",
             Text(order),
-            f"${t['capex_usd'] / 1e6:,.1f}M" if t["capex_usd"] else "-",
+            usd(t["capex_usd"]) if t["capex_usd"] else "-",
             f"{t['mw']:,.1f}" if t["mw"] else "-",
         )
     return table
@@ -668,7 +661,7 @@ def _order_text(t: Mapping[str, Any]) -> str:
 
 
 def _money(value: float | None) -> str:
-    return "-" if value is None else f"${value / 1e6:,.1f}M"
+    return "-" if value is None else usd(value)
 
 
 def decisions_tables(run: DecisionRun) -> list[Table]:
@@ -757,9 +750,9 @@ def _deal_revenue(outcome: WhatIfOutcome) -> str:
     if total is None:
         return "-"
     if within is None or abs(total - within) < 0.5:
-        return f"${total / 1e6:,.1f}M"
+        return usd(total)
     return (
-        f"${within / 1e6:,.1f}M to the plan's end (${total / 1e6:,.1f}M over the term, whose "
+        f"{usd(within)} to the plan's end ({usd(total)} over the term, whose "
         "capital past the plan's end is not measured)"
     )
 
@@ -802,7 +795,7 @@ def whatif_table(outcome: WhatIfOutcome) -> Table:
     table = Table(
         title=f"what-if on {outcome.forecast_run_id} (as of {outcome.as_of}, plan to "
         f"{outcome.horizon_end}): served {serve}; extra capex "
-        f"${outcome.extra_capex_usd / 1e6:,.1f}M, {outcome.extra_mw:,.1f} MW; revenue {revenue}",
+        f"{usd(outcome.extra_capex_usd)}, {outcome.extra_mw:,.1f} MW; revenue {revenue}",
         title_justify="left",
     )
     # Blocks are the trigger's order, as in the report; the capex counts every order of the
@@ -840,7 +833,7 @@ def whatif_table(outcome: WhatIfOutcome) -> Table:
             f"{_short_from(o['exhaustion_with'], outcome)}",
             Text(blocks),
             _moved(o["order_by_without"], o["order_by"]),
-            f"${o['extra_capex_usd'] / 1e6:,.1f}M",
+            usd(o["extra_capex_usd"]),
         )
     if not table.row_count:
         table.caption = "no pool's status, orders or capex change with the deal"
@@ -950,7 +943,7 @@ def _due_before(orders: list[dict[str, Any]]) -> str:
     )
     status = f" ({_late(first)})" if _late(first) else ""
     return (
-        f"; due before them: {len(orders)} later orders of the plan (${capex / 1e6:,.1f}M"
+        f"; due before them: {len(orders)} later orders of the plan ({usd(capex)}"
         f"{late}), the first {what}{status}"
     )
 
@@ -1122,7 +1115,7 @@ def _candidates_table(plan: CapacityPlan) -> Table:
             f"{c.gpus:,}",
             f"{c.mw:.2f}",
             f"{c.lead_time_weeks} wk",
-            f"${c.capex_usd / 1e6:,.1f}M",
+            usd(c.capex_usd),
             f"${c.capex_usd / c.gpus / 1e3:,.1f}k",
             Text(", ".join(c.regions) or "any"),
         )

@@ -83,6 +83,7 @@ from forecasting.contracts import (
     ramp_steps,
 )
 from forecasting.schema import Measure, WorkloadClass
+from forecasting.text import usd
 from forecasting.triggers import (
     TriggerResult,
     TriggerSettings,
@@ -743,7 +744,7 @@ def _baseline_note(
         else ""
     )
     revenue = (
-        f"; ${revenue_on / 1e6:,.1f}M of the deal's revenue falls on those days and is counted: "
+        f"; {usd(revenue_on)} of the deal's revenue falls on those days and is counted: "
         "its pools lack the same GPUs there with and without it, and whose demand waits (the "
         "deal's or the plan's lower tiers') is the preemption order's call, not measured here"
         if revenue_on
@@ -1215,7 +1216,7 @@ def what_if(
     elif serve_from is None and extra_capex > _USD_TOL:
         # $453.1M "extra capital" beside "not within the horizon" read as the price of the deal.
         notes.append(
-            f"the ${extra_capex / 1e6:,.1f}M of extra capital is what the plan's orders move "
+            f"the {usd(extra_capex)} of extra capital is what the plan's orders move "
             "by with the deal, and does not serve it in full within the horizon: it is not "
             "the price of the deal"
         )
@@ -1293,8 +1294,8 @@ def _less_capital_note(
         after, capex_after, gpus_after = _order_list(with_.filter(pool), plan)
         parts.append(
             f"{r['region']} {r['pool']}: without the deal {before} = "
-            f"${capex_before / 1e6:,.1f}M, {gpus_before:,.0f} GPUs (H100-equivalents); with it "
-            f"{after} = ${capex_after / 1e6:,.1f}M, {gpus_after:,.0f} GPUs"
+            f"{usd(capex_before)}, {gpus_before:,.0f} GPUs (H100-equivalents); with it "
+            f"{after} = {usd(capex_after)}, {gpus_after:,.0f} GPUs"
         )
     return (
         "the extra capex and MW are negative because the deal moves its pools' shortfalls, "
@@ -1359,8 +1360,8 @@ def _lowered_orders_note(orders: pl.DataFrame) -> str:
 
     def listed(frame: pl.DataFrame) -> str:
         return "; ".join(
-            f"{r['region']} {r['pool']}: ${r['capex_without_usd'] / 1e6:,.1f}M -> "
-            f"${r['capex_with_usd'] / 1e6:,.1f}M"
+            f"{r['region']} {r['pool']}: {usd(r['capex_without_usd'])} -> "
+            f"{usd(r['capex_with_usd'])}"
             for r in frame.iter_rows(named=True)
         )
 

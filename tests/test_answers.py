@@ -334,7 +334,7 @@ def test_the_count_search_finds_the_least_passing_count_in_few_trials() -> None:
 
 @pytest.mark.parametrize(
     ("cost", "shown"),
-    [(2_300.0, "73 h, $2k"), (640.0, "73 h, $640"), (1_250_000.0, "73 h, $1.25M")],
+    [(2_300.0, "73 h, $2k"), (640.0, "73 h, $640"), (1_250_000.0, "73 h, $1.2M")],
 )
 def test_a_small_cost_of_absorbing_reads_in_dollars_not_as_zero_millions(
     cost: float, shown: str
@@ -653,7 +653,7 @@ def test_a_censored_drill_prints_its_ladder_spend_as_a_lower_bound_in_the_termin
     )  # fmt: skip
     cell = str(drill_tables([stored])[0].columns[3]._cells[0])
     assert "not absorbed within the drill window" in cell
-    assert cell.endswith("; ≥ $2.50M spent by the window's end (not absorbed)")
+    assert cell.endswith("; ≥ $2.5M spent by the window's end (not absorbed)")
 
 
 def test_a_drill_marks_the_classes_that_had_no_demand_in_its_window() -> None:

@@ -1173,3 +1173,25 @@ def test_sigterm_stops_a_run_in_seconds_and_says_so_in_one_line(tmp_path: Path) 
     assert proc.returncode == 128 + signal.SIGTERM, err
     assert "fleetcast demo: stopped by SIGTERM; a run not finished stores nothing" in err
     assert "Traceback" not in err
+
+
+def test_the_cli_and_the_pages_say_a_sum_of_money_alike() -> None:
+    """The CLI printed "$0.0M" for a $40k order (the pages "$40k") and "$110.45M" beside the
+    page's "$110.4M": both read forecasting.text.usd."""
+    from flows.tables import whatif_table
+    from forecasting.report.format import fmt_usd
+    from forecasting.runs import WhatIfOutcome
+    from forecasting.text import usd
+
+    for value, said in ((40_000.0, "$40k"), (110_450_000.0, "$110.5M"), (0.0, "$0")):
+        assert usd(value) == fmt_usd(value) == said
+    outcome = WhatIfOutcome(
+        forecast_run_id="r", as_of=date(2026, 12, 3), horizon_end=date(2029, 12, 31),
+        serve_from=date(2027, 3, 1), can_serve=True, serve_note="", extra_capex_usd=40_000.0,
+        extra_mw=0.0, revenue_usd=None, orders=[], notes=[], page=Path("whatif.html"),
+    )  # fmt: skip
+    from rich.console import Console
+
+    console = Console(width=300, record=True)
+    console.print(whatif_table(outcome))
+    assert "extra capex $40k, 0.0 MW" in " ".join(console.export_text().split())

@@ -693,7 +693,7 @@ def test_a_deal_whose_signing_lowers_an_order_says_why_and_names_the_pool() -> N
 
     note = _lowered_orders_note(orders(6335.3e6))
     assert "for us-east all: $6,859.0M -> $6,335.3M" in note
-    assert "raises us-east training: $0.0M -> $368.6M" in note
+    assert "raises us-east training: $0 -> $368.6M" in note
     assert "not a saving" in note
     assert _lowered_orders_note(orders(7000e6)) == ""
     alone = _lowered_orders_note(orders(6335.3e6).filter(pl.col("pool") == "all"))

@@ -16,7 +16,7 @@ from forecasting.drills.kpis import ALL_CLASSES, DrillResult, group_verdicts
 from forecasting.drills.scenarios import Scenario
 from forecasting.drills.simulate import Engine, PreparedDrill, prepare_drill
 from forecasting.schema import MAX_GPUS_PER_ROW, BlockStatus, WorkloadClass, frame_schema
-from forecasting.text import listed
+from forecasting.text import listed, usd
 
 __all__ = [
     "ADDITIONS_SCHEMA",
@@ -81,7 +81,7 @@ class BlocksToPass:
                 f"{r['count']} x {r['candidate']} in {r['region']}"
                 for r in self.additions.iter_rows(named=True)
             )
-            return f"{counts} (${self.capex_usd / 1e6:,.1f}M)"
+            return f"{counts} ({usd(self.capex_usd)})"
         if self.arrives_in_time is False and self.region_loss_cure:
             return self.region_loss_cure
         if self.arrives_in_time is False:

@@ -22,6 +22,7 @@ from datetime import date, datetime
 from markupsafe import escape as escape_html
 
 from forecasting.text import listed as fmt_listed
+from forecasting.text import usd
 
 __all__ = [
     "MISSING",
@@ -74,14 +75,7 @@ def fmt_mw(value: float | int | None) -> str:
 def fmt_usd(value: float | int | None) -> str:
     """Money in millions from $1M up (``$42.0M``), in thousands below (``$850k``)."""
     number = _number(value)
-    if number is None:
-        return MISSING
-    sign, size = ("-" if number < 0 else ""), abs(number)
-    if size >= 1e6:
-        return f"{sign}${size / 1e6:,.1f}M"
-    if size >= 1e3:
-        return f"{sign}${size / 1e3:,.0f}k"
-    return f"{sign}${size:,.0f}"
+    return MISSING if number is None else usd(number)
 
 
 def fmt_pct(share: float | int | None, *, digits: int = 1) -> str:

@@ -80,6 +80,7 @@ import polars as pl
 
 from forecasting.capacity import Block, CandidateBlock, CapacityPlan
 from forecasting.schema import WorkloadClass
+from forecasting.text import usd
 from forecasting.triggers.common import (
     _DAYS_PER_WEEK,
     _TOL,
@@ -386,7 +387,7 @@ def _expedite_note(
     extra = order.blocks * order.candidate.capex_usd * rung.premium
     late = (lands - exhaustion).days
     when = "by exhaustion" if late <= 0 else f"still {late} days after exhaustion"
-    premium = f", ${extra / 1e6:,.1f}M" if priced else ""
+    premium = f", {usd(extra)}" if priced else ""
     return (
         f"expedited ([response.expedite]: {saved} weeks sooner for {rung.premium:.0%} more "
         f"capex{premium}) it lands {lands}, {when}"
@@ -766,7 +767,7 @@ def _trigger_row(
         row["note"] = (
             f"short from {found.day} {PULL_IN}: {cover.named()} in service {cover.lands}; "
             f"an order placed today ({order.blocks} x {order.candidate.name}, "
-            f"${capex / 1e6:,.1f}M) lands {order.arrives}, only {bridged_days} days before "
+            f"{usd(capex)}) lands {order.arrives}, only {bridged_days} days before "
             f"them (within the {settings.buffer_weeks}-week buffer), and would stand idle "
             "after: nothing to order; absorb the shortfall, expedite the planned blocks or "
             "pull them in"
@@ -927,7 +928,7 @@ def _median_size(
     capex = blocks * order.candidate.capex_usd
     # "needs 0 x cell-gb200-8192 ($0.0M)" read as a figure to price; it is none.
     needs = (
-        f"{blocks} x {order.candidate.name} (${capex / 1e6:,.1f}M)"
+        f"{blocks} x {order.candidate.name} ({usd(capex)})"
         if blocks
         else "no block (the median is not short there)"
     )
@@ -1092,7 +1093,7 @@ def _later_note(decisions: Sequence[_Decision], *, end: date) -> str:
     capex = sum(o.blocks * o.candidate.capex_usd for o in orders)
     return (
         f"{len(orders)} planned to {end} by the same rule, the first due {orders[0].order_by}: "
-        f"{listed}; ${capex / 1e6:,.1f}M"
+        f"{listed}; {usd(capex)}"
     )
 
 
@@ -1247,7 +1248,7 @@ def _cheaper_plan(
         # Today's plan is the one waiting was weighed against: its bridges are there.
         now = by_wait[0].capex_usd - chosen.capex_usd
         today = (
-            f"ordered from today they would save ${now / 1e6:,.1f}M less"
+            f"ordered from today they would save {usd(now)} less"
             if now > _USD_TOL
             else "as cheap as ordering them today, and it commits later"
         )
@@ -1263,12 +1264,12 @@ def _cheaper_plan(
         if saving - waiting <= _USD_TOL:
             wait = f"{later} nothing"
         else:
-            wait = f"{later} ${(saving - waiting) / 1e6:,.1f}M"
+            wait = f"{later} {usd(saving - waiting)}"
         wait += f"; no wait up to {max(_WAITS_WEEKS)} weeks costs less than ordering them today"
     for pool in (p for p in Pool if chosen.bridged(p)):
         row = chosen.first[pool].row
         row["note"] = (
-            f"{row['note']}; bridges to the newer generation save ${saving / 1e6:,.1f}M of "
+            f"{row['note']}; bridges to the newer generation save {usd(saving)} of "
             f"{region}'s orders to {end} ({wait})"
         )
     return chosen
