@@ -70,7 +70,13 @@ import polars as pl
 from forecasting import growth, hierarchy, longrange, measures, sums
 from forecasting.capacity import CapacityPlan
 from forecasting.forecast import ForecastResult
-from forecasting.schema import QUANTILES, Measure, frame_schema, quantile_column
+from forecasting.schema import (
+    MIN_HORIZON_DAYS,
+    QUANTILES,
+    Measure,
+    frame_schema,
+    quantile_column,
+)
 
 __all__ = [
     "ACCURACY_SCHEMA",
@@ -578,8 +584,8 @@ def _customers_on_their_paths(
 
 
 # Days of the short model a customer's monthly share is read on: the shortest daily horizon a
-# run may have (``ForecastOptions.horizon_days``), so every run reads the same days.
-_SHARE_DAYS = 7
+# run may have, so every run reads the same days.
+_SHARE_DAYS = MIN_HORIZON_DAYS
 
 
 def _customer_months(
