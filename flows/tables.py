@@ -723,7 +723,7 @@ def decisions_tables(run: DecisionRun) -> list[Table]:
         )
     style = {key: colour for _, key, colour in verdicts}
     for r in run.replays:
-        order = f"{r['blocks_to_order']} x {r['candidate']}" if r["blocks_to_order"] else "none"
+        order = _order_text(r)
         replays.add_row(
             str(r["as_of"]),
             Text(r["region"]),
