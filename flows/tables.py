@@ -633,7 +633,10 @@ def report_table(outcome: ReportOutcome) -> Table:
             Text(t["pool"]),
             Text(t["status"], style=style.get(t["status"], "")),
             t["exhaustion_date"] or "-",
-            t["order_by"] or "-",
+            # The monthly rows' date, as the pages label it (report.pages.common.monthly_date).
+            f"{t['order_by']} (monthly grain: {_MONTHLY_ONLY})"
+            if t["order_by"] and _MONTHLY_ONLY in str(t.get("note") or "")
+            else t["order_by"] or "-",
             Text(order),
             usd(t["capex_usd"]) if t["capex_usd"] else "-",
             f"{t['mw']:,.1f}" if t["mw"] else "-",

@@ -972,8 +972,9 @@ def test_an_order_the_forecast_ends_before_reads_not_sized_on_the_cli() -> None:
 def test_a_shortfall_on_the_first_monthly_row_alone_reads_monthly_not_late_on_the_cli() -> None:
     """A 7-day run's one-liner read "order first: us-east/all by 2026-09-04 (90 days ago:
     late)" for a pool short on the first monthly row alone, which its 182-day run read green.
-    The line says the date is the monthly rows', not verified at the daily grain, and the
-    table's caption carries the headline that names the pool."""
+    The line says the date is the monthly rows', not verified at the daily grain, the
+    table's caption carries the headline that names the pool, and its order-by cell the
+    label (it read as a day's date)."""
     from datetime import date
 
     from flows.tables import triggers_line
@@ -995,7 +996,10 @@ def test_a_shortfall_on_the_first_monthly_row_alone_reads_monthly_not_late_on_th
         "amber; us-east/all amber on the monthly rows past the daily ones only: not verified at "
         "the daily grain (see the triggers' notes)"
     )
-    assert headline in _report_table_text(triggers=[row], headline=headline)
+    shown = _report_table_text(triggers=[row], headline=headline)
+    assert headline in shown
+    # The table's order-by cell says it too, as the pages' tables do (it read a day's date).
+    assert "2026-09-04 (monthly grain: not verified at the daily grain)" in shown
 
 
 def test_the_report_table_says_where_no_demand_was_measured() -> None:

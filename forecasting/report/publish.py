@@ -29,7 +29,13 @@ from pathlib import Path
 import plotly.offline
 import polars as pl
 
-from forecasting.report.inputs import ReportInputs, daily_end, exhaustion_grain, orders_frame
+from forecasting.report.inputs import (
+    ReportInputs,
+    daily_end,
+    exhaustion_grain,
+    order_by_grain,
+    orders_frame,
+)
 from forecasting.report.pages import (
     PLOTLY_JS,
     RunEntry,
@@ -136,7 +142,9 @@ def _write_run(inputs: ReportInputs, folder: Path) -> None:
         _write_text(folder / name, render(inputs))
     _write_text(folder / PLOTLY_JS, plotly.offline.get_plotlyjs())
     end = daily_end(inputs)
-    triggers = inputs.triggers.with_columns(exhaustion_grain=exhaustion_grain(end))
+    triggers = inputs.triggers.with_columns(
+        exhaustion_grain=exhaustion_grain(end), order_by_grain=order_by_grain(end)
+    )
     _csv_safe(triggers).write_csv(folder / "triggers.csv")
     triggers.write_json(folder / "triggers.json")
     orders = orders_frame(inputs.placements).with_columns(exhaustion_grain=exhaustion_grain(end))
