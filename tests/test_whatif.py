@@ -1083,3 +1083,53 @@ probability = 0.5
     assert "; extra capex not measured in full: a lower bound" in deals["note"][0]
     cells = _pipeline_table(deals).rows[0]
     assert cells[7] == cells[8] == "at least $0 (an order is not sized)"
+
+
+def test_the_finance_page_and_the_what_if_print_one_hhi_for_the_same_run() -> None:
+    """One run, one book: acme signed to 300 GPUs, beta's 500-GPU expansion at 30 %. The
+    finance page's "HHI with the book" read the book at its odds (beta + 0.3 x 500) on the
+    paths without it, while the what-if's "HHI without" the deal read the run's stored paths,
+    which hold the expansion on the paths where it signs (and in FLOAT): 1,607 against 1,605
+    on the demo's December. The formatter and the concentration function were one already;
+    the figures were of two demands. Now the run measures "with the book" on the paths it
+    stores, and both pages print the same HHI for every month (a deal in another month)."""
+    from types import SimpleNamespace
+
+    from forecasting.contracts import apply_to_paths, book_concentration, concentration_with_book
+    from forecasting.report.format import fmt_hhi
+    from forecasting.report.pages.finance import _book_concentration_table
+    from forecasting.report.pages.whatif import _concentration
+    from tests.test_contracts import book_of, paths_frame, pipeline, signed
+
+    jan = date(2027, 1, 1)
+    acme, beta = "total/us/inference/acme", "total/us/inference/beta"
+    before = paths_frame(
+        {acme: [210.3, 250.7, 190.1, 280.9, 230.2, 260.6], beta: [400.2, 380.9, 420.4, 390.8,
+         410.1, 405.5]}, days=59, start=jan,
+    )  # fmt: skip
+    book = book_of(
+        signed("acme-1", "acme", [(jan, 300)]),
+        pipeline("beta-more", "beta", [(date(2027, 2, 1), 500)], 0.3),
+    )
+    run = book_concentration(before, apply_to_paths(before, book, seed=7))
+    assert run.filter(pl.col("book") == "with").height == run.height // 2 == 2 * 2 * 2
+    stored = apply_to_paths(before, book, seed=7).with_columns(pl.col("y").cast(pl.Float32))
+    deal = deal_contract(
+        customer="newco", workload_class="inference", region="us", ramp="2027-06-01:10"
+    )
+    answer = SimpleNamespace(
+        concentration=concentration_with_book(
+            stored.with_columns(pl.col("y").cast(pl.Float64)), book_of(deal)
+        )
+    )
+    finance = {row[0]: row[4] for row in _book_concentration_table(run).rows}  # HHI with
+    whatif = _concentration(answer).rows  # type: ignore[arg-type]
+    assert [(r[0], r[3]) for r in whatif] == [
+        (date.fromisoformat(f"{m}-01").strftime("%b %Y"), hhi) for m, hhi in finance.items()
+    ]
+    # The book at its odds is another demand: February's HHI differs.
+    odds = concentration_with_book(before, book).filter(
+        (pl.col("book") == "with") & (pl.col("region") == "total")
+        & (pl.col("workload_class") == "all") & (pl.col("month") == date(2027, 2, 1))
+    )  # fmt: skip
+    assert fmt_hhi(odds["hhi"].item()) != finance["2027-02"]
