@@ -2082,7 +2082,8 @@ def test_a_monthly_only_order_by_date_is_labelled_in_every_table_and_the_csv(
     """A trigger short on the first monthly row alone has the monthly rows' order-by date;
     only the cards said so. The finance orders table, the facilities blocks and power-heavy
     orders tables, the power contracts table (a site whose date rests on such an order), the
-    facilities card and triggers.csv printed it as any day's date. Now each labels it."""
+    facilities card, triggers.csv and orders.csv printed it as any day's date. Now each labels
+    it."""
     import csv
 
     from forecasting.report.pages.common import MONTHLY_GRAIN
@@ -2115,6 +2116,7 @@ def test_a_monthly_only_order_by_date_is_labelled_in_every_table_and_the_csv(
         how="diagonal_relaxed",
     )
     monthly = replace(inputs, triggers=triggers, power_triggers=power)
+    monthly = replace(monthly, placements=_planned(monthly, later_capex=1e6))
     labelled = f"{fmt_date(first['order_by'])} ({MONTHLY_GRAIN})"
 
     def cells(table: Any) -> list[str]:
@@ -2135,13 +2137,13 @@ def test_a_monthly_only_order_by_date_is_labelled_in_every_table_and_the_csv(
     with (folder / "triggers.csv").open(encoding="utf-8") as handle:
         rows = {(r["region"], r["pool"]): r for r in csv.DictReader(handle)}
     assert rows[(first["region"], first["pool"])]["order_by_grain"] == f"month, {MONTHLY_ONLY}"
-    assert {
-        r["order_by_grain"] for k, r in rows.items() if k != (first["region"], first["pool"])
-    } <= {
-        "day",
-        "month",
-        "",
-    }
+    others = {r["order_by_grain"] for k, r in rows.items() if k != (first["region"], first["pool"])}
+    assert others <= {"day", "month", ""}
+    # The trigger's own order in orders.csv (tranche 1) alike.
+    with (folder / "orders.csv").open(encoding="utf-8") as handle:
+        orders = [r for r in csv.DictReader(handle) if r["tranche"] == "1"]
+    grains = {(r["region"], r["pool"]): r["order_by_grain"] for r in orders}
+    assert grains[(first["region"], first["pool"])] == f"month, {MONTHLY_ONLY}"
 
 
 def test_the_sites_card_counts_declared_sites_without_blocks_yet() -> None:
