@@ -32,7 +32,7 @@ from pydantic import BaseModel, ValidationError
 from rich.text import Text
 
 from flows import stopping
-from flows.console import console, failed_line, say
+from flows.console import console, failed_line, run_log_on_console, say
 from forecasting.errors import rule_text
 from forecasting.options import (
     QUANTILE_CHOICES,
@@ -609,9 +609,14 @@ def _warn_unplanned(regions: Sequence[str], *, plan: Path | None) -> None:
 
 
 def _warn_not_played(not_played: Sequence[DrillNotPlayed]) -> None:
-    """Print why each drill that could not be played was not, one warning line each."""
+    """Print why each drill that could not be played was not, one warning line each, unless
+    the drill flow's own warning for it is on the console already (:func:`run_log_on_console`:
+    Prefect's log at WARNING, as a served deployment's log keeps it): then the terminal read
+    each one twice, and `run`'s summary counts and names them below."""
     from flows.tables import not_played_lines
 
+    if run_log_on_console():
+        return
     for line in not_played_lines(not_played):
         say(line, error=True)
 

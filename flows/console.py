@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -12,7 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-__all__ = ["console", "errors", "failed_line", "progress_bar", "say"]
+__all__ = ["console", "errors", "failed_line", "progress_bar", "run_log_on_console", "say"]
 
 # Columns of output that goes to a pipe or a log (a scheduled run, CI): Rich's 80 cut the
 # demo's tables to "2029-10…" and "cell-g…", so the dates and blocks could not be read there.
@@ -36,6 +37,35 @@ def say(line: str | Text, *, error: bool = False) -> None:
     at the 80 columns of a pipe cannot be copied or searched for.
     """
     (errors if error else console).print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+def run_log_on_console(level: int = logging.WARNING) -> bool:
+    """Whether a flow run's log record at ``level`` reaches a console: the run logger
+    (``prefect.flow_runs``) lets it through and a stream handler on it, or on a logger it
+    propagates to, prints it (Prefect's logging.yml: the root's console handler, at
+    ``PREFECT_LOGGING_LEVEL``). A file handler is no console.
+
+    A warning the flow logs is then on the terminal already: the CLI's own line for it
+    printed it a second time ("drill all-2x not played: ..." twice per drill on `run`)."""
+    if "prefect" not in sys.modules:  # a direct command: no flow ran, nothing logged
+        return False
+    logger: logging.Logger | None = logging.getLogger("prefect.flow_runs")
+    if logger is None or not logger.isEnabledFor(level):
+        return False
+    while logger is not None:
+        for handler in logger.handlers:
+            # A terminal's stream: pytest's capture and a file handler are no console.
+            stream = getattr(handler, "stream", None)
+            terminal = stream is not None and stream in (
+                sys.stdout,
+                sys.stderr,
+                sys.__stdout__,
+                sys.__stderr__,
+            )
+            if terminal and handler.level <= level:
+                return True
+        logger = logger.parent if logger.propagate else None
+    return False
 
 
 def failed_line(message: str) -> Text:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from flows.console import console, failed_line, say
+from flows.console import console, failed_line, run_log_on_console, say
 from forecasting import synth
 from forecasting.resources import sample_contracts
 
@@ -63,11 +63,10 @@ def _printed(outcome: PipelineOutcome, *, started: float) -> int:
     for table in (*forecast_tables(outcome.forecast), *drills):
         console.print(table)
     console.print(report_table(outcome.report))
-    for line in (
-        *fallback_lines(outcome.forecast),
-        *shock_cut_lines(outcome.drills),
-        *not_played_lines(outcome.drills_not_played),
-    ):
+    # The drill flow's warning for a drill not played is on the console already where
+    # Prefect's log shows there (each read twice); the summary counts and names them.
+    unplayed = [] if run_log_on_console() else not_played_lines(outcome.drills_not_played)
+    for line in (*fallback_lines(outcome.forecast), *shock_cut_lines(outcome.drills), *unplayed):
         say(line)
     # The ingest table says "see below" for a file that could not be read: here is why.
     for result in outcome.ingested:

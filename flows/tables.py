@@ -633,7 +633,10 @@ def report_table(outcome: ReportOutcome) -> Table:
             Text(t["pool"]),
             Text(t["status"], style=style.get(t["status"], "")),
             t["exhaustion_date"] or "-",
-            t["order_by"] or "-",
+            # The monthly rows' date, as the pages label it (report.pages.common.monthly_date).
+            f"{t['order_by']} (monthly grain: {_MONTHLY_ONLY})"
+            if t["order_by"] and _MONTHLY_ONLY in str(t.get("note") or "")
+            else t["order_by"] or "-",
             Text(order),
             usd(t["capex_usd"]) if t["capex_usd"] else "-",
             f"{t['mw']:,.1f}" if t["mw"] else "-",
@@ -723,7 +726,7 @@ def decisions_tables(run: DecisionRun) -> list[Table]:
         )
     style = {key: colour for _, key, colour in verdicts}
     for r in run.replays:
-        order = f"{r['blocks_to_order']} x {r['candidate']}" if r["blocks_to_order"] else "none"
+        order = _order_text(r)
         replays.add_row(
             str(r["as_of"]),
             Text(r["region"]),
@@ -774,6 +777,7 @@ def _moved(before: date | None, now: date | None) -> str:
 def whatif_table(outcome: WhatIfOutcome) -> Table:
     """The pools a deal moves: status, short-from date and blocks without and with it."""
     # Here, not at the top: forecasting.whatif pulls in the triggers (+0.2 s for every table).
+    from forecasting.text import capex_bound_in, extra_capex
     from forecasting.whatif import PLAN_SHORT_TOO
 
     serve = (
@@ -795,7 +799,8 @@ def whatif_table(outcome: WhatIfOutcome) -> Table:
     table = Table(
         title=f"what-if on {outcome.forecast_run_id} (as of {outcome.as_of}, plan to "
         f"{outcome.horizon_end}): served {serve}; extra capex "
-        f"{usd(outcome.extra_capex_usd)}, {outcome.extra_mw:,.1f} MW; revenue {revenue}",
+        f"{extra_capex(outcome.extra_capex_usd, bound=capex_bound_in(outcome.capex_not_sized))}, "
+        f"{outcome.extra_mw:,.1f} MW; revenue {revenue}",
         title_justify="left",
     )
     # Blocks are the trigger's order, as in the report; the capex counts every order of the
@@ -808,8 +813,11 @@ def whatif_table(outcome: WhatIfOutcome) -> Table:
     for o in outcome.orders:
         # A deal that adds no block can still pull a pool's shortfall and order forward (a
         # $368.6M cell's order due in ten days, not in fifteen weeks): that is news too.
+        key = f"{o['region']}/{o['pool']}"
+        unsized = key in outcome.not_sized_with or key in outcome.not_sized_without
         if (
             not o["extra_capex_usd"]
+            and not unsized
             and all(
                 o[f"{name}_without"] == o[f"{name}_with"]
                 for name in ("status", "exhaustion", "blocks")
@@ -818,7 +826,8 @@ def whatif_table(outcome: WhatIfOutcome) -> Table:
         ):
             continue
         blocks = (
-            f"{o['blocks_without']} -> {o['blocks_with']} x {o['candidate']}"
+            f"{_count(o['blocks_without'], key in outcome.not_sized_without)} -> "
+            f"{_count(o['blocks_with'], key in outcome.not_sized_with)} x {o['candidate']}"
             if o["candidate"]
             else "none"
         )
@@ -833,12 +842,18 @@ def whatif_table(outcome: WhatIfOutcome) -> Table:
             f"{_short_from(o['exhaustion_with'], outcome)}",
             Text(blocks),
             _moved(o["order_by_without"], o["order_by"]),
-            usd(o["extra_capex_usd"]),
+            "not sized" if unsized else usd(o["extra_capex_usd"]),
         )
     if not table.row_count:
         table.caption = "no pool's status, orders or capex change with the deal"
         table.caption_justify = "left"
     return table
+
+
+def _count(blocks: int, unsized: bool) -> str:
+    """A what-if's trigger blocks on one side: ``3``, or ``not sized`` for an order the
+    forecast ends before (its 0 read as nothing to order)."""
+    return "not sized" if unsized else str(blocks)
 
 
 def _days_late(by: date, report: ReportOutcome) -> str:

@@ -146,6 +146,7 @@ __all__ = [
     "apply_to_months",
     "apply_to_paths",
     "apply_to_run",
+    "book_concentration",
     "book_frame",
     "book_of",
     "committed_and_pipeline",
@@ -1301,6 +1302,38 @@ def concentration_with_book(
         .select(BOOK_CONCENTRATION_SCHEMA.names())
         .sort("book", "region", "workload_class", "month", descending=[True, False, False, False])
         .collect()
+        .cast(BOOK_CONCENTRATION_SCHEMA)
+    )
+
+
+def book_concentration(
+    before: pl.DataFrame, after: pl.DataFrame, *, other: str = OTHER
+) -> pl.DataFrame:
+    """Concentration without and with the book (BOOK_CONCENTRATION_SCHEMA) of a run that
+    applied it: ``without`` on ``before``, its bottom-level paths without the book; ``with`` on
+    ``after``, the same paths with the book applied (:func:`apply_to_paths`) in the precision
+    the run stores them (``forecast_paths.y`` is FLOAT).
+
+    "With" read as :func:`concentration_with_book` reads it (``sum(p x gpus)`` for a pipeline
+    deal) differed from the paths the run stores, which hold each deal where it signs: the
+    finance page's HHI with the book read 1,607 where the what-if's without the deal, on those
+    stored paths, read 1,605 for the same run and month. Measured on the stored paths, both
+    pages read one figure, the one the run's forecast and triggers stand on.
+    """
+    none = ContractBook(contracts=(), source="no contracts")
+    stored = after.with_columns(
+        pl.col("y").cast(table("forecast_paths").stored_schema["y"]).cast(pl.Float64)
+    )
+    # With no contracts its two books are one: each side keeps its "without" rows.
+    without = concentration_with_book(before, none, other=other).filter(pl.col("book") == "without")
+    with_book = (
+        concentration_with_book(stored, none, other=other)
+        .filter(pl.col("book") == "without")
+        .with_columns(book=pl.lit("with"))
+    )
+    return (
+        pl.concat([without, with_book])
+        .sort("book", "region", "workload_class", "month", descending=[True, False, False, False])
         .cast(BOOK_CONCENTRATION_SCHEMA)
     )
 

@@ -84,7 +84,13 @@ Verdicts, per as-of day, region and pool
     ``not_verified``
         Not counted: no data after the as-of day, or an exhaustion was forecast and the data
         ends before that date, or within the safety buffer after it, without a shortfall
-        (censored: too soon to tell), with or without an order.
+        (censored: too soon to tell), with or without an order. Also an order not sized (it
+        lands after the replay's forecast ends: a candidate and an order-by date, no blocks):
+        no size, so no timing, unmet or idle to judge (it read "nothing ordered"); the note
+        says whether the shortfall came. And a false alarm on a trigger short at the monthly
+        grain only (``MONTHLY_ONLY``): it forecast no dated shortfall to refute. Its other
+        verdicts stand (an order's timing is measured against the real shortfall whatever
+        the grain), their notes opening with the grain.
 
 Short history
     A row whose region had under :data:`MIN_HISTORY_DAYS` (168) days of telemetry on the
@@ -143,6 +149,7 @@ from forecasting.digest import content_digest
 from forecasting.longrange import BLOCK_DAYS, MIN_BLOCKS
 from forecasting.options import DecisionOptions
 from forecasting.schema import BlockStatus, Measure, WorkloadClass, frame_schema
+from forecasting.triggers.common import MONTHLY_ONLY
 
 if TYPE_CHECKING:
     from forecasting.contracts import ContractBook
@@ -177,6 +184,7 @@ __all__ = [
     "short_history_as_ofs",
     "store_decisions",
     "stored_decisions",
+    "unsized",
 ]
 
 DECISION_REPLAYS_SCHEMA = frame_schema("decision_replays")
@@ -448,6 +456,47 @@ def _nothing_ordered(row: dict[str, Any], *, actual: date | None, months: float)
     )
 
 
+def unsized(row: dict[str, Any]) -> bool:
+    """Whether a trigger (or replay) row names a block to order that its forecast ends before
+    (``triggers.orders.NOT_SIZED``): a candidate, and no blocks, capex or MW measured."""
+    return row["blocks_to_order"] is None and row["candidate"] is not None
+
+
+def _not_sized(row: dict[str, Any], *, actual: date | None, months: float) -> _Judged:
+    """An order the replay's forecast ended before: what to order and by when, but no size.
+
+    Its null blocks read as none, and it was judged "nothing ordered" ("no order to judge
+    in time, late or idle") while the trigger called for an order: with no size there is
+    no unmet, idle or timing to measure, so it is not verified, and says why.
+    """
+    forecast = row["exhaustion_date"]
+    if actual is None:
+        outcome = f"did not come within {months:.1f} months of data"
+    else:
+        outcome = f"came on {actual}"
+    return _Judged(
+        Verdict.NOT_VERIFIED,
+        f"not verified: the order ({row['candidate']}, by {row['order_by']}) was not sized "
+        f"(the trigger: {row['note']}); the shortfall forecast for {forecast} {outcome}: an "
+        "order of no size is not judged in time, late or idle",
+    )
+
+
+def _monthly_only(judged: _Judged, *, forecast: date) -> _Judged:
+    """A verdict on a trigger short at the monthly grain only (its note holds
+    ``MONTHLY_ONLY``), read as what the trigger said: a shortfall of a month's peak day,
+    undated at the daily grain.
+
+    An order's timing against the day the capacity really ran short is measured whatever
+    the grain (in time, late, not needed yet stand), but a false alarm refutes a dated
+    shortfall the trigger never forecast: it is not verified. Every verdict says the grain.
+    """
+    said = f"forecast short at the monthly grain only ({forecast:%B %Y}): {MONTHLY_ONLY}"
+    if judged.verdict is Verdict.FALSE_ALARM:
+        return _Judged(Verdict.NOT_VERIFIED, f"not verified: {said}; {judged.note}")
+    return _Judged(judged.verdict, f"{said}; {judged.note}", judged.days_late, judged.unmet)
+
+
 def _placed(row: dict[str, Any], *, as_of: date) -> str:
     """When the order is placed: its order-by date, or the as-of day when that had passed."""
     order_by = row["order_by"]
@@ -523,6 +572,8 @@ def _judge(
             row, daily, plan, actual=actual, data_end=data_end, horizon_end=horizon_end,
             months=months,
         )  # fmt: skip
+    if unsized(row):
+        return _not_sized(row, actual=actual, months=months)
     if actual is None and (
         censored := _censored(forecast, data_end=data_end, buffer_weeks=buffer_weeks)
     ):
@@ -701,6 +752,8 @@ def score_replay(
             row, daily, plan, actual=when, data_end=data_end, horizon_end=horizon_end,
             as_of=as_of, buffer_weeks=buffer_weeks, idle_weeks=idle_weeks,
         )  # fmt: skip
+        if MONTHLY_ONLY in (row["note"] or "") and row["exhaustion_date"] is not None:
+            judged = _monthly_only(judged, forecast=row["exhaustion_date"])
         gpu_months, capital, idle_note = (
             _idle(row, daily, plan, data_end=data_end, idle_weeks=idle_weeks)
             if judged.verdict is not Verdict.NOT_VERIFIED
@@ -709,8 +762,9 @@ def score_replay(
         price = prices.get((row["region"], row["pool"]), 0.0)
         revenue = None if judged.unmet is None or price <= 0 else judged.unmet * price
         # A row with no blocks has no order: the trigger's dates of a 0-block order read as a
-        # plan and an in-service date (and were judged as one placed).
-        ordered = bool(row["blocks_to_order"])
+        # plan and an in-service date (and were judged as one placed). An order not sized is
+        # one: what to order and by when stand, its size is not measured.
+        ordered = bool(row["blocks_to_order"]) or unsized(row)
         flag = _short_history((history_days or {}).get(row["region"]))
         rows.append(
             {

@@ -104,7 +104,7 @@ SHORT_LAYOUT_SCORED_DAYS = 7
 class ForecastSettings:
     """Everything that shapes a forecast run; frozen so a run can be keyed by it."""
 
-    horizon_days: int = 182
+    horizon_days: int = schema.DEFAULT_HORIZON_DAYS
     quantiles: tuple[float, ...] = schema.QUANTILES
     models: tuple[str, ...] = DEFAULT_MODELS
     fixed_model: str | None = None

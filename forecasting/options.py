@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal, Self, get_args
 from pydantic import BaseModel, Field, model_validator
 from pydantic.fields import FieldInfo
 
-from forecasting.schema import MAX_HORIZON_DAYS, MIN_HORIZON_DAYS
+from forecasting.schema import DEFAULT_HORIZON_DAYS, MAX_HORIZON_DAYS, MIN_HORIZON_DAYS
 from forecasting.settings import RunnerKind
 
 if TYPE_CHECKING:  # the drill and forecast modules load numba and scipy: only for types
@@ -57,7 +57,7 @@ class ForecastOptions(BaseModel):
 
     as_of: date | None = Field(default=None, description="last day of history used; default newest")
     horizon_days: int = Field(
-        default=182,
+        default=DEFAULT_HORIZON_DAYS,
         ge=MIN_HORIZON_DAYS,
         le=MAX_HORIZON_DAYS,
         description="days forecast ahead, daily; weeks as 26w",
@@ -268,7 +268,12 @@ class DecisionOptions(BaseModel):
     )
     n_paths: int = Field(default=50, ge=10, le=5000, description="sample paths per series")
     customers_per_class: int = Field(default=3, ge=1, le=200, description="named customers")
-    horizon_days: int = Field(default=182, ge=7, le=730, description="daily forecast days")
+    horizon_days: int = Field(
+        default=DEFAULT_HORIZON_DAYS,
+        ge=MIN_HORIZON_DAYS,
+        le=MAX_HORIZON_DAYS,
+        description="daily forecast days",
+    )
     horizon_months: int = Field(
         default=24, ge=1, le=120, description="plan months (raised to the longest lead time)"
     )

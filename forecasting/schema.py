@@ -24,6 +24,7 @@ import polars as pl
 __all__ = [
     "BACKTEST_SCHEMA",
     "DAY_SHAPE_WEEKS",
+    "DEFAULT_HORIZON_DAYS",
     "DEMAND_SCHEMA",
     "EARLIEST_TIMESTAMP",
     "EVENTS_SCHEMA",
@@ -214,6 +215,10 @@ PARTLY_JUDGED = " (judged only where the plan holds unshocked)"
 MAX_HORIZON_DAYS = 730
 # Fewer daily days than a week leaves no weekday a forecast would stand on.
 MIN_HORIZON_DAYS = 7
+# The daily days a run forecasts unless told (`--horizon`, ForecastOptions, DecisionOptions,
+# ForecastSettings): 26 weeks. The triggers read a monthly-only shortfall within them as a
+# shorter run's reading, which a default run dates by the day (triggers.orders._monthly_only).
+DEFAULT_HORIZON_DAYS = 182
 # The weeks of history a drill draws its days' hourly shapes from (drills/profile.py). Half a
 # year: 26 days per weekday to draw from, and a mix that changes is followed within months. On
 # the demo's fleet all of two years' days scored a little better (pinball 0.823x the average

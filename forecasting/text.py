@@ -6,7 +6,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["listed", "usd"]
+__all__ = ["CAPEX_BOUNDS", "CAPEX_NOT_SIZED", "capex_bound_in", "extra_capex", "listed", "usd"]
+
+# Opens a what-if's note on an extra capex that rests on an order not sized
+# (forecasting.whatif._not_sized_note); the bound follows it, one of CAPEX_BOUNDS' phrases.
+CAPEX_NOT_SIZED = "extra capex not measured in full"
+# What each bound makes of the figure: (phrase in the note, words before the figure).
+CAPEX_BOUNDS: dict[str, str] = {
+    "a lower bound": "at least",
+    "an upper bound": "at most",
+    "neither bound holds": "",
+}
 
 
 def listed(names: Sequence[str], *, most: int = 6) -> str:
@@ -25,3 +35,25 @@ def usd(value: float) -> str:
     if size >= 1e3:
         return f"{sign}${size / 1e3:,.0f}k"
     return f"{sign}${size:,.0f}"
+
+
+def capex_bound_in(note: str) -> str:
+    """The bound a what-if's note puts on its extra capex (a key of ``CAPEX_BOUNDS``), or ''
+    where the note says nothing is unsized (the figure is measured in full)."""
+    if CAPEX_NOT_SIZED not in note:
+        return ""
+    rest = note.split(CAPEX_NOT_SIZED, 1)[1]
+    return next((bound for bound in CAPEX_BOUNDS if rest.startswith(f": {bound}")), "")
+
+
+def extra_capex(value: float, *, bound: str) -> str:
+    """A deal's extra capex as text: ``$12.0M`` measured in full, else ``at least $12.0M (an
+    order is not sized)``, ``at most ...``, or ``not sized`` where orders on both sides are.
+
+    A deal whose only order is not sized read "extra capex $0" (its order counted $0)."""
+    if not bound:
+        return usd(value)
+    words = CAPEX_BOUNDS[bound]
+    if not words:
+        return "not sized (orders with and without the deal are not sized)"
+    return f"{words} {usd(value)} (an order is not sized)"

@@ -83,7 +83,7 @@ from forecasting.contracts import (
     ramp_steps,
 )
 from forecasting.schema import Measure, WorkloadClass
-from forecasting.text import usd
+from forecasting.text import CAPEX_NOT_SIZED, capex_bound_in, usd
 from forecasting.triggers import (
     TriggerResult,
     TriggerSettings,
@@ -325,6 +325,24 @@ class WhatIf:
     # The plan's own shortfalls in the deal's pools on days the deal would hold GPUs, which the
     # verdict does not count ('' when none): see _baseline_note.
     baseline_note: str = ""
+    # Where an order of the deal's pools is not sized, with or without the deal: what that
+    # makes of the extra capex and how far ahead to forecast to size it ('' when every order
+    # is sized; see _not_sized_note), and the "region/pool" keys of those pools, with the deal
+    # and without it.
+    capex_not_sized: str = ""
+    not_sized_with: tuple[str, ...] = ()
+    not_sized_without: tuple[str, ...] = ()
+
+    @property
+    def not_sized_pools(self) -> tuple[str, ...]:
+        """The "region/pool" keys of the deal's pools with an order not sized on either side."""
+        return tuple(dict.fromkeys((*self.not_sized_with, *self.not_sized_without)))
+
+    @property
+    def capex_bound(self) -> str:
+        """What the extra capex is where an order is not sized (text.CAPEX_BOUNDS' key; '' when
+        every order of the deal's pools is sized)."""
+        return capex_bound_in(self.capex_not_sized)
 
     @property
     def can_serve(self) -> bool:
@@ -376,6 +394,55 @@ def _orders(without: TriggerResult, with_: TriggerResult) -> pl.DataFrame:
         (pl.col("mw_all") - pl.col("mw_all_without")).alias("extra_mw"),
         "note",
     ).cast(ORDERS_SCHEMA)
+
+
+def _not_sized_note(
+    without: pl.DataFrame, with_: pl.DataFrame, deal: Contract, *, as_of: date
+) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """What the extra capex is where a trigger of the deal's pools (``without``, ``with_``:
+    TRIGGERS rows) orders a block the forecast ends before (``triggers.orders.NOT_SIZED``: no
+    size or capex), and the "region/pool" keys of those pools with the deal and without it
+    (('', (), ()) when every order is sized).
+
+    Such an order counts $0 in its side's capital, so "plan with the deal minus plan without"
+    read a deal whose only order is not sized as "$0 extra capital: signing adds no order",
+    with nothing saying the order was never sized. Unsized with the deal only, the figure is
+    a lower bound; without it only, an upper bound; on both sides, neither.
+    """
+
+    def unsized(triggers: pl.DataFrame) -> pl.DataFrame:
+        return _deal_pools(triggers, deal).filter(
+            pl.col("blocks_to_order").is_null() & pl.col("candidate").is_not_null()
+        )
+
+    with_rows, without_rows = unsized(with_), unsized(without)
+    if with_rows.is_empty() and without_rows.is_empty():
+        return "", (), ()
+    bound = (
+        "neither bound holds: orders with and without the deal are not sized"
+        if with_rows.height and without_rows.height
+        else "a lower bound: an order with the deal is not sized, so the capital it adds is at "
+        "least this"
+        if with_rows.height
+        else "an upper bound: the plan's own order without the deal is not sized, so the "
+        "capital the deal adds is at most this"
+    )
+    parts = [
+        f"{r['region']}/{r['pool']} {side} ({r['candidate']}, landing {r['arrives']}: forecast "
+        f"at least {(r['arrives'] - as_of).days + 1} days ahead to size it)"
+        for side, rows in (("with the deal", with_rows), ("without it", without_rows))
+        for r in rows.iter_rows(named=True)
+    ]
+
+    def keys(rows: pl.DataFrame) -> tuple[str, ...]:
+        return tuple(f"{r}/{p}" for r, p in rows.select("region", "pool").iter_rows())
+
+    return (
+        f"{CAPEX_NOT_SIZED}: {bound}; not sized (the forecast ends before the order lands): "
+        + "; ".join(parts),
+        keys(with_rows),
+        keys(without_rows),
+    )
 
 
 def _deal_pools(orders: pl.DataFrame, deal: Contract) -> pl.DataFrame:
@@ -1210,7 +1277,13 @@ def what_if(
                 without.placements, result.placements, orders, plan, horizon_end=horizon_end
             )
         )
-    no_extra = _no_extra_capital_note(extra_capex, serve_from, deal)
+    not_sized, not_sized_with, not_sized_without = _not_sized_note(
+        without.triggers, result.triggers, deal, as_of=as_of
+    )
+    if not_sized:
+        notes.insert(0, not_sized)
+    # "$0 extra capital: signing adds no order" is false where an order is not sized.
+    no_extra = "" if not_sized else _no_extra_capital_note(extra_capex, serve_from, deal)
     if no_extra:
         notes.append(no_extra)
     elif serve_from is None and extra_capex > _USD_TOL:
@@ -1250,6 +1323,9 @@ def what_if(
             nulls_equal=True,
         ),
         extra_capex_usd=extra_capex,
+        capex_not_sized=not_sized,
+        not_sized_with=not_sized_with,
+        not_sized_without=not_sized_without,
         extra_mw=float(orders["extra_mw"].sum()),
         revenue_usd=revenue,
         revenue_in_horizon_usd=in_horizon,
@@ -1444,6 +1520,7 @@ def pipeline_if_signed(
                     n
                     for n in (
                         answer.serve_note,
+                        answer.capex_not_sized,
                         answer.baseline_note,
                         _lowered_orders_note(answer.orders),
                         *(n for n in answer.notes if n.startswith(_NO_EXTRA_CAPITAL)),

@@ -690,6 +690,64 @@ def test_a_drill_a_short_forecast_cannot_place_warns_and_the_others_play(tmp_pat
     assert "inference-2x" in every.stdout and "inference-2x" not in skipped
 
 
+def test_run_says_each_drill_not_played_once(tmp_path: Path) -> None:
+    """`run` on a one-day fleet forecast 7 days: four drills cannot be played. Each was said
+    twice on the terminal, as the drill flow's Prefect WARNING line and as the CLI's own
+    "warning: drill ... not played" line (8 lines for 4 drills). Now the Prefect line, kept
+    for a served deployment's log, is the one; the summary counts and names them."""
+    rows = [GOOD.replace("T00", f"T{h:02d}") for h in range(24)]
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    write_csv(inbox / "day.csv", *rows)
+    plan = tmp_path / "capacity.toml"
+    plan.write_text(sample_capacity().read_text(encoding="utf-8"), encoding="utf-8")
+    result = fleetcast(
+        "run", "--inbox", str(inbox), "--horizon", "7", "--warehouse", str(tmp_path / "w.duckdb"),
+        "--capacity", str(plan), "--reports", str(tmp_path / "reports"),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    said = [line for line in result.stderr.splitlines() if " not played: " in line]
+    drills = [line.split("drill ", 1)[1].split()[0] for line in said]
+    assert "inference-surge" in drills and len(drills) == len(set(drills)), said
+    assert all("| WARNING |" in line for line in said), said
+    summary = next(line for line in result.stdout.splitlines() if line.startswith("drills: "))
+    assert f"{len(drills)} not played ({', '.join(sorted(drills))})" in summary
+
+
+def test_a_drill_not_played_is_the_cli_s_line_only_where_no_run_log_shows_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The CLI's line for a drill not played is printed where the drill flow's log does not
+    reach the terminal (a direct command, or a log to a file or below WARNING), and not where
+    Prefect's console handler shows it already (each was printed twice)."""
+    import io
+    import logging
+
+    import prefect  # noqa: F401  # the flows import it; a direct command does not
+
+    from flows.cli import _warn_not_played
+    from flows.console import run_log_on_console
+    from forecasting.runs import DrillNotPlayed
+
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", [])
+    monkeypatch.setattr(logging.getLogger("prefect"), "level", logging.WARNING)
+    skipped = [DrillNotPlayed(drill="inference-surge", reason="field start: +2w (...)")]
+    assert not run_log_on_console()
+    _warn_not_played(skipped)
+    assert capsys.readouterr().err.count("warning: drill inference-surge not played") == 1
+    for quiet in (logging.StreamHandler(io.StringIO()), logging.NullHandler()):
+        monkeypatch.setattr(root, "handlers", [quiet])
+        assert not run_log_on_console()
+    console = logging.StreamHandler(sys.stderr)
+    monkeypatch.setattr(root, "handlers", [console])
+    assert run_log_on_console()
+    _warn_not_played(skipped)
+    assert "not played" not in capsys.readouterr().err
+    console.setLevel(logging.ERROR)
+    assert not run_log_on_console()
+
+
 def test_outage_calendar_marks_hours_missing(tmp_path: Path) -> None:
     """`forecast --outages FILE` reads the calendar; a bad row names file, row and rule (exit 1)."""
     warehouse = str(tmp_path / "w.duckdb")
@@ -972,8 +1030,9 @@ def test_an_order_the_forecast_ends_before_reads_not_sized_on_the_cli() -> None:
 def test_a_shortfall_on_the_first_monthly_row_alone_reads_monthly_not_late_on_the_cli() -> None:
     """A 7-day run's one-liner read "order first: us-east/all by 2026-09-04 (90 days ago:
     late)" for a pool short on the first monthly row alone, which its 182-day run read green.
-    The line says the date is the monthly rows', not verified at the daily grain, and the
-    table's caption carries the headline that names the pool."""
+    The line says the date is the monthly rows', not verified at the daily grain, the
+    table's caption carries the headline that names the pool, and its order-by cell the
+    label (it read as a day's date)."""
     from datetime import date
 
     from flows.tables import triggers_line
@@ -995,7 +1054,10 @@ def test_a_shortfall_on_the_first_monthly_row_alone_reads_monthly_not_late_on_th
         "amber; us-east/all amber on the monthly rows past the daily ones only: not verified at "
         "the daily grain (see the triggers' notes)"
     )
-    assert headline in _report_table_text(triggers=[row], headline=headline)
+    shown = _report_table_text(triggers=[row], headline=headline)
+    assert headline in shown
+    # The table's order-by cell says it too, as the pages' tables do (it read a day's date).
+    assert "2026-09-04 (monthly grain: not verified at the daily grain)" in shown
 
 
 def test_the_report_table_says_where_no_demand_was_measured() -> None:

@@ -741,3 +741,92 @@ def test_a_forecast_exhaustion_on_a_monthly_row_reads_as_its_month() -> None:
         console.print(table)
     out = console.export_text()
     assert "Sep 2027" in out and within.isoformat() in out and "2027-09-01" not in out
+
+
+def test_an_order_the_replay_s_forecast_ends_before_is_not_verified_not_nothing_ordered(
+    tmp_path: Path,
+) -> None:
+    """Forecast 40 days ahead 30 days before EXHAUSTION, the replay's rack lands on day 56,
+    after the forecast ends: the trigger names rack-c and its order-by date but no size. Its
+    null blocks read as none: judged "nothing ordered ... no order to judge in time, late or
+    idle", the order-by date dropped and the page's and CLI's order column "none". Now it is
+    not verified, the note says it was not sized and that the shortfall came; order-by and
+    arrival stay, and both tables read "rack-c, not sized"."""
+    from rich.console import Console
+
+    from flows.tables import decisions_tables
+    from forecasting.report.pages.decisions import _replays_table
+
+    as_of = EXHAUSTION - timedelta(days=30)
+    forecast = _as_forecast(_history(), as_of=as_of).filter(
+        pl.col("ds") <= as_of + timedelta(days=40)
+    )
+    row = _judged(as_of, forecast=forecast)
+    assert (row["candidate"], row["blocks_to_order"]) == ("rack-c", None)
+    assert row["verdict"] == Verdict.NOT_VERIFIED
+    assert row["note"].startswith(
+        "not verified: the order (rack-c, by 2025-08-11) was not sized (the trigger: not sized:"
+    )
+    assert row["note"].endswith(
+        f"the shortfall forecast for {EXHAUSTION} came on {EXHAUSTION}: an order of no size is "
+        "not judged in time, late or idle"
+    )
+    assert row["order_by"] == date(2025, 8, 11) and row["arrives"] == date(2025, 11, 29)
+    assert row["days_late"] is None and row["idle_capital_usd"] is None
+    replays = pl.DataFrame([row], schema=DECISION_REPLAYS_SCHEMA)
+    assert _replays_table(replays, daily_days=182).rows[0][6] == "rack-c, not sized"
+    run = decisions.DecisionRun(
+        run_id="d", as_ofs=[as_of], data_end=row["data_end"], counts={"not_verified": 1},
+        unmet_gpu_hours=0.0, revenue_lost_usd=None, idle_gpu_months=0.0, idle_capital_usd=0.0,
+        seconds=1.0, replays=replays.to_dicts(),
+    )  # fmt: skip
+    console = Console(width=400, record=True)
+    for table in decisions_tables(run):
+        console.print(table)
+    assert "rack-c, not sized" in console.export_text()
+
+
+def test_a_false_alarm_on_a_trigger_short_at_the_monthly_grain_only_is_not_verified() -> None:
+    """A trigger short on a monthly row only (its note says MONTHLY_ONLY, amber at most)
+    forecast no dated shortfall: demand that then falls made it a "false alarm" against the
+    month's first day. Now it is not verified, and says the grain; an order of such a trigger
+    that arrives before the real shortfall stays in time, its note saying the grain too."""
+    from forecasting.triggers.orders import MONTHLY_ONLY
+
+    history = _history(_rising_then_falling)
+    plan = _plan()
+    as_of = START + timedelta(days=150)
+
+    def monthly_only(triggers: pl.DataFrame) -> pl.DataFrame:
+        return triggers.with_columns(
+            status=pl.lit("amber"),
+            note=pl.lit(f"short at the monthly grain from ...: {MONTHLY_ONLY}; ") + pl.col("note"),
+        )
+
+    def scored(history: pl.DataFrame, as_of: date) -> dict[str, Any]:
+        forecast = _as_forecast(_history(), as_of=as_of)
+        said = expansion_triggers(forecast, plan_as_of(plan, as_of), as_of=as_of).triggers
+        end = forecast.get_column("ds").max()
+        assert isinstance(end, date)
+        rows = judge_replay(
+            Replayed(as_of, monthly_only(said), end, 0.0),
+            series=history,
+            plan=plan,
+            options=DecisionOptions(first_as_of=as_of),
+        )
+        return rows.filter(pl.col("pool") == "all").row(0, named=True)
+
+    row = scored(history, as_of)
+    assert row["blocks_to_order"] > 0 and row["actual_exhaustion"] is None
+    assert row["verdict"] == Verdict.NOT_VERIFIED
+    assert (  # after the short-history flag (151 days on the as-of day)
+        f"not verified: forecast short at the monthly grain only ({EXHAUSTION:%B %Y}): "
+        f"{MONTHLY_ONLY}; forecast exhaustion {EXHAUSTION}, but the capacity known then did "
+        "not run short"
+    ) in row["note"]
+    assert row["idle_capital_usd"] is None
+    in_time = scored(_history(), EXHAUSTION - timedelta(days=LEAD_DAYS + BUFFER_DAYS))
+    assert in_time["verdict"] == Verdict.IN_TIME
+    assert in_time["note"].startswith(
+        f"forecast short at the monthly grain only ({EXHAUSTION:%B %Y}): {MONTHLY_ONLY}; order"
+    )

@@ -50,7 +50,9 @@ from forecasting.report.inputs import (
     daily_end,
     exhaustion_grain,
     extrapolated_reach,
+    order_by_grain,
     status_headline,
+    with_power,
 )
 from forecasting.report.pages import (
     facilities_page,
@@ -792,13 +794,16 @@ def test_csv_and_json_hold_the_triggers_frame(tmp_path: Path) -> None:
     dates; a note a spreadsheet would run as a formula is quoted in the CSV."""
     inputs = sample_inputs()
     folder = publish_report(inputs, root=tmp_path)
-    published = inputs.triggers.with_columns(exhaustion_grain=exhaustion_grain(daily_end(inputs)))
+    end = daily_end(inputs)
+    published = inputs.triggers.with_columns(
+        exhaustion_grain=exhaustion_grain(end), order_by_grain=order_by_grain(end)
+    )
     expected = published.with_columns(
         note=pl.when(pl.col("note").str.starts_with("="))
         .then("'" + pl.col("note"))
         .otherwise("note")
     )
-    schema = {**TRIGGERS_SCHEMA, "exhaustion_grain": pl.String()}
+    schema = {**TRIGGERS_SCHEMA, "exhaustion_grain": pl.String(), "order_by_grain": pl.String()}
     from_csv = pl.read_csv(folder / "triggers.csv", schema=schema)
     assert from_csv.equals(expected)
     from_json = json.loads((folder / "triggers.json").read_text())
@@ -1002,7 +1007,7 @@ def test_empty_inputs_render_every_page_with_no_data(tmp_path: Path) -> None:
         assert "No data" in text
         assert "plotly.min.js" not in text  # nothing to draw, nothing to load
     assert "No earlier report by as-of day" in (folder / "finance.html").read_text()
-    columns = [*TRIGGERS_SCHEMA.names(), "exhaustion_grain"]
+    columns = [*TRIGGERS_SCHEMA.names(), "exhaustion_grain", "order_by_grain"]
     assert pl.read_csv(folder / "triggers.csv").columns == columns
     assert json.loads((folder / "triggers.json").read_text()) == []
     index = (tmp_path / "index.html").read_text()
@@ -2069,6 +2074,76 @@ def test_a_shortfall_on_the_first_monthly_row_alone_is_said_as_monthly_not_late(
         shown = page(monthly)
         assert html_text(card) in shown, page.__name__
         assert "days ago: late" not in html_text(shown).split("next order-by")[0]
+
+
+def test_a_monthly_only_order_by_date_is_labelled_in_every_table_and_the_csv(
+    tmp_path: Path,
+) -> None:
+    """A trigger short on the first monthly row alone has the monthly rows' order-by date;
+    only the cards said so. The finance orders table, the facilities blocks and power-heavy
+    orders tables, the power contracts table (a site whose date rests on such an order), the
+    facilities card, triggers.csv and orders.csv printed it as any day's date. Now each labels
+    it."""
+    import csv
+
+    from forecasting.report.pages.common import MONTHLY_GRAIN
+    from forecasting.report.pages.facilities import (
+        _blocks_table,
+        _cards,
+        _power_contracts_table,
+        _power_orders_table,
+    )
+    from forecasting.report.pages.finance import _orders_table
+    from forecasting.triggers.orders import MONTHLY_ONLY
+
+    inputs = sample_inputs()
+    first = (
+        inputs.triggers.filter(pl.col("blocks_to_order") > 0).sort("order_by").row(0, named=True)
+    )
+    seam = (pl.col("region") == first["region"]) & (pl.col("pool") == first["pool"])
+    note = f"short at the monthly grain from December 2026 ...: {MONTHLY_ONLY} (...)"
+    triggers = inputs.triggers.with_columns(
+        status=pl.when(seam).then(pl.lit("amber")).otherwise(pl.col("status")),
+        note=pl.when(seam).then(pl.lit(note)).otherwise(pl.col("note")),
+    )
+    from forecasting.triggers import POWER_TRIGGERS_SCHEMA
+
+    site = {"region": "us-east", "site": "us-east-b", "status": "amber",
+            "contract_by": date(2027, 3, 18), "power_lead_months": 24,
+            "note": f"the power date rests on ...: {MONTHLY_ONLY}; see its note"}  # fmt: skip
+    power = pl.concat(
+        [POWER_TRIGGERS_SCHEMA.to_frame(), pl.DataFrame([site]).cast({"contract_by": pl.Date})],
+        how="diagonal_relaxed",
+    )
+    monthly = replace(inputs, triggers=triggers, power_triggers=power)
+    monthly = replace(monthly, placements=_planned(monthly, later_capex=1e6))
+    labelled = f"{fmt_date(first['order_by'])} ({MONTHLY_GRAIN})"
+
+    def cells(table: Any) -> list[str]:
+        return [str(c) for row in table.rows for c in row]
+
+    powered = with_power(triggers, monthly.placements)
+    assert labelled in cells(_orders_table(powered, daily_end=None, unit="GPUs"))
+    assert labelled in cells(_blocks_table(monthly))
+    assert labelled in cells(_power_orders_table(powered, monthly.placements))
+    contract = (
+        power.filter(pl.col("contract_by").is_not_null()).sort("contract_by").row(0, named=True)
+    )
+    assert f"{fmt_date(contract['contract_by'])} ({MONTHLY_GRAIN})" in cells(
+        _power_contracts_table(power)
+    )
+    assert MONTHLY_GRAIN in dict(_cards(monthly))["contract more power by"]
+    folder = publish_report(monthly, root=tmp_path)
+    with (folder / "triggers.csv").open(encoding="utf-8") as handle:
+        rows = {(r["region"], r["pool"]): r for r in csv.DictReader(handle)}
+    assert rows[(first["region"], first["pool"])]["order_by_grain"] == f"month, {MONTHLY_ONLY}"
+    others = {r["order_by_grain"] for k, r in rows.items() if k != (first["region"], first["pool"])}
+    assert others <= {"day", "month", ""}
+    # The trigger's own order in orders.csv (tranche 1) alike.
+    with (folder / "orders.csv").open(encoding="utf-8") as handle:
+        orders = [r for r in csv.DictReader(handle) if r["tranche"] == "1"]
+    grains = {(r["region"], r["pool"]): r["order_by_grain"] for r in orders}
+    assert grains[(first["region"], first["pool"])] == f"month, {MONTHLY_ONLY}"
 
 
 def test_the_sites_card_counts_declared_sites_without_blocks_yet() -> None:

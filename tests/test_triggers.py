@@ -630,6 +630,33 @@ def test_a_shortfall_on_the_monthly_rows_alone_is_not_red_or_late() -> None:
     assert MONTHLY_ONLY not in row["note"]
 
 
+def test_the_monthly_only_rule_reads_the_one_default_daily_horizon(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The rule above reads monthly exhaustions within a default run's daily days: that 182
+    was declared again in triggers.orders (``_DEFAULT_DAILY_DAYS``) beside the options' and
+    the forecast settings' own 182s, so a default changed in one place left the rule on the
+    old one. Now one declaration, schema.DEFAULT_HORIZON_DAYS, which every default reads and
+    the rule follows (narrowed to 14 days, February past them reads as its month)."""
+    from forecasting import schema
+    from forecasting.forecast import ForecastSettings
+    from forecasting.options import DecisionOptions, ForecastOptions
+    from forecasting.triggers import orders
+
+    assert not hasattr(orders, "_DEFAULT_DAILY_DAYS")
+    defaults = (
+        ForecastOptions.model_fields["horizon_days"].default,
+        DecisionOptions.model_fields["horizon_days"].default,
+        ForecastSettings().horizon_days,
+    )
+    assert defaults == (schema.DEFAULT_HORIZON_DAYS,) * 3
+    seam = _seam_forecast(monthly={date(2026, 1, 1): 700.0, date(2026, 2, 1): 760.0})
+    assert MONTHLY_ONLY in _trigger(_plan(_r2_blocks()), seam, "r2", "all")["note"]
+    monkeypatch.setattr(orders, "DEFAULT_HORIZON_DAYS", 14)
+    row = _trigger(_plan(_r2_blocks()), seam, "r2", "all")
+    assert row["note"].startswith("exhausted in February 2026 (monthly rows past")
+
+
 def test_idle_risk_of_a_committed_block_with_low_q10_demand() -> None:
     """A 400-GPU rack on top of 900 GPUs with a q10 requirement of 1000 leaves 300 idle."""
     extra = _block("r2-new", 400, region="r2", site="r2-a", status="committed",

@@ -346,11 +346,13 @@ probability = 0.5
 
 
 def test_a_deal_no_order_can_serve_in_time_at_no_extra_capital_says_it_is_not_free() -> None:
-    """Only a 60-week cell can be ordered, and r2 orders one anyway: signing adds $0 but is
-    served only after the horizon. The deal's row and what-if say $0 is no free service (the
-    row read "$0 if it signs" beside "not within the horizon"); a block r2 orders anyway that
-    serves a deal only weeks after its ramp says that instead; a deal whose signing adds
-    capital says nothing of the kind."""
+    """Only a 60-week cell can be ordered, and r2 orders one anyway: it lands on day 421,
+    after the forecast ends, so neither side's order is sized and the deal is served only
+    after the horizon. Its "$0 extra capital" was the two unsized orders' $0 and "signing adds
+    no order" was not measured: the row and what-if now say neither bound holds (the row read
+    "$0 if it signs" beside "not within the horizon"); a block r2 orders anyway, sized, that
+    serves a deal only weeks after its ramp says $0 is no service as it ramps; a deal whose
+    signing adds capital says nothing of the kind."""
     from forecasting.contracts import parse_contracts
     from forecasting.whatif import pipeline_if_signed
 
@@ -363,7 +365,8 @@ def test_a_deal_no_order_can_serve_in_time_at_no_extra_capital_says_it_is_not_fr
     deal = deal_contract(customer="newco", workload_class="inference", region="r2", ramp=ramp)
     answer = what_if(_forecast(), plan, deal, as_of=MONDAY)
     assert answer.serve_from is None and answer.extra_capex_usd == 0
-    assert any("does not mean served for free" in n for n in answer.notes)
+    assert answer.capex_bound == "neither bound holds"
+    assert not any("does not mean served for free" in n for n in answer.notes)
     book = parse_contracts(
         f"""
 [[contract]]
@@ -380,7 +383,8 @@ probability = 0.5
     (row,) = pipeline_if_signed(_forecast(), plan, book, as_of=MONDAY).iter_rows(named=True)
     assert row["extra_capex_usd"] == 0 and row["serve_from"] is None
     assert row["note"].startswith("not within the horizon (blocks ordered today arrive")
-    assert "$0 extra capital does not mean served for free" in row["note"]
+    assert "; extra capex not measured in full: neither bound holds" in row["note"]
+    assert "$0 extra capital does not mean served for free" not in row["note"]
     # A 4,000-GPU rack in 8 weeks: the one r2 orders anyway serves 200 GPUs more, from day
     # 56 while the deal starts on day 30.
     big = {**cell, "name": "big-rack", "kind": "rack", "lead_time_weeks": 8}
@@ -1006,3 +1010,126 @@ probability = 0.5
     assert row["serve_from"] == _day(10)
     assert row["note"].startswith("served from its first ramp day")
     assert f"; {_R2_SHORT_TOO}" in row["note"]
+
+
+def test_a_deal_whose_order_is_not_sized_says_its_extra_capex_is_a_lower_bound() -> None:
+    """Forecast to day 39 only, 200 GPUs from day 10 put r2 short at once and its racks land
+    on day 56, after the forecast ends: the order with the deal is not sized (no capex), the
+    plan without the deal orders nothing. "Plan with minus plan without" read "extra capex $0"
+    and "$0 extra capital: signing adds no order". Now the extra capex is a lower bound on the
+    CLI, the page and the finance page's pipeline row, the pool's row reads "not sized", and
+    the note says how far ahead to forecast to size it (57 days); no $0 note, no ratio."""
+    from rich.console import Console
+
+    from flows.tables import whatif_table
+    from forecasting.contracts import parse_contracts
+    from forecasting.report.format import html_text
+    from forecasting.report.pages.finance import _pipeline_table
+    from forecasting.report.pages.whatif import whatif_page
+    from forecasting.runs import WhatIfOutcome
+    from forecasting.whatif import pipeline_if_signed
+
+    short = _forecast().filter(pl.col("ds") < _day(40))
+    plan = _plan(_r2_blocks())
+    deal = deal_contract(
+        customer="newco", workload_class="inference", region="r2", ramp=f"{_day(10)}:200",
+        until=_day(39), price_per_gpu_hour=3.0,
+    )  # fmt: skip
+    answer = what_if(short, plan, deal, as_of=MONDAY)
+    assert answer.extra_capex_usd == 0.0
+    assert answer.not_sized_pools == ("r2/all",)
+    assert answer.capex_bound == "a lower bound"
+    assert answer.capex_not_sized.startswith(
+        "extra capex not measured in full: a lower bound: an order with the deal is not sized"
+    )
+    assert "r2/all with the deal (rack-c, landing 2026-03-02: forecast at least 57 days" in (
+        answer.capex_not_sized
+    )
+    assert answer.notes[0] == answer.capex_not_sized
+    assert not any(n.startswith("$0 extra capital") for n in answer.notes)
+    page = whatif_page(answer, forecast_run_id="hand", quantile="q90")
+    assert html_text("at least $0 (an order is not sized)") in page
+    assert "not sized (see the notes)" in page
+    assert html_text("0 → not sized × rack-c") in page
+    outcome = WhatIfOutcome(
+        forecast_run_id="hand", as_of=MONDAY, horizon_end=answer.horizon_end,
+        serve_from=answer.serve_from, can_serve=answer.can_serve, serve_note=answer.serve_note,
+        extra_capex_usd=answer.extra_capex_usd, extra_mw=answer.extra_mw,
+        revenue_usd=answer.revenue_usd, orders=answer.orders.to_dicts(), notes=[],
+        page=Path("whatif.html"), capex_not_sized=answer.capex_not_sized,
+        not_sized_with=list(answer.not_sized_with),
+        not_sized_without=list(answer.not_sized_without),
+    )  # fmt: skip
+    console = Console(width=400, record=True)
+    console.print(whatif_table(outcome))
+    shown = " ".join(console.export_text().split())
+    assert "extra capex at least $0 (an order is not sized), 0.0 MW" in shown
+    assert "│ green -> red │ - -> 2026-01-15 │ 0 -> not sized x rack-c │" in shown
+    assert "│ 0 -> not sized x rack-c │ - -> 2025-10-23 │ not sized │" in shown
+    book = parse_contracts(
+        f"""
+[[contract]]
+id = "newco-1"
+customer = "newco"
+workload_class = "inference"
+region = "r2"
+ramp = [{{ date = {_day(10)}, gpus = 200 }}]
+term_end = {_day(39)}
+status = "pipeline"
+probability = 0.5
+"""
+    )
+    deals = pipeline_if_signed(short, plan, book, as_of=MONDAY)
+    assert "; extra capex not measured in full: a lower bound" in deals["note"][0]
+    cells = _pipeline_table(deals).rows[0]
+    assert cells[7] == cells[8] == "at least $0 (an order is not sized)"
+
+
+def test_the_finance_page_and_the_what_if_print_one_hhi_for_the_same_run() -> None:
+    """One run, one book: acme signed to 300 GPUs, beta's 500-GPU expansion at 30 %. The
+    finance page's "HHI with the book" read the book at its odds (beta + 0.3 x 500) on the
+    paths without it, while the what-if's "HHI without" the deal read the run's stored paths,
+    which hold the expansion on the paths where it signs (and in FLOAT): 1,607 against 1,605
+    on the demo's December. The formatter and the concentration function were one already;
+    the figures were of two demands. Now the run measures "with the book" on the paths it
+    stores, and both pages print the same HHI for every month (a deal in another month)."""
+    from types import SimpleNamespace
+
+    from forecasting.contracts import apply_to_paths, book_concentration, concentration_with_book
+    from forecasting.report.format import fmt_hhi
+    from forecasting.report.pages.finance import _book_concentration_table
+    from forecasting.report.pages.whatif import _concentration
+    from tests.test_contracts import book_of, paths_frame, pipeline, signed
+
+    jan = date(2027, 1, 1)
+    acme, beta = "total/us/inference/acme", "total/us/inference/beta"
+    before = paths_frame(
+        {acme: [210.3, 250.7, 190.1, 280.9, 230.2, 260.6], beta: [400.2, 380.9, 420.4, 390.8,
+         410.1, 405.5]}, days=59, start=jan,
+    )  # fmt: skip
+    book = book_of(
+        signed("acme-1", "acme", [(jan, 300)]),
+        pipeline("beta-more", "beta", [(date(2027, 2, 1), 500)], 0.3),
+    )
+    run = book_concentration(before, apply_to_paths(before, book, seed=7))
+    assert run.filter(pl.col("book") == "with").height == run.height // 2 == 2 * 2 * 2
+    stored = apply_to_paths(before, book, seed=7).with_columns(pl.col("y").cast(pl.Float32))
+    deal = deal_contract(
+        customer="newco", workload_class="inference", region="us", ramp="2027-06-01:10"
+    )
+    answer = SimpleNamespace(
+        concentration=concentration_with_book(
+            stored.with_columns(pl.col("y").cast(pl.Float64)), book_of(deal)
+        )
+    )
+    finance = {row[0]: row[4] for row in _book_concentration_table(run).rows}  # HHI with
+    whatif = _concentration(answer).rows  # type: ignore[arg-type]
+    assert [(r[0], r[3]) for r in whatif] == [
+        (date.fromisoformat(f"{m}-01").strftime("%b %Y"), hhi) for m, hhi in finance.items()
+    ]
+    # The book at its odds is another demand: February's HHI differs.
+    odds = concentration_with_book(before, book).filter(
+        (pl.col("book") == "with") & (pl.col("region") == "total")
+        & (pl.col("workload_class") == "all") & (pl.col("month") == date(2027, 2, 1))
+    )  # fmt: skip
+    assert fmt_hhi(odds["hhi"].item()) != finance["2027-02"]

@@ -58,6 +58,7 @@ __all__ = [
     "later_orders",
     "later_orders_due_first",
     "measured_reach",
+    "order_by_grain",
     "orders_frame",
     "plan_orders",
     "silent_feeds",
@@ -425,6 +426,23 @@ def later_orders_due_first(triggers: pl.DataFrame, placements: pl.DataFrame | No
     later = later_orders(placements)
     first = triggers.filter(pl.col("blocks_to_order").fill_null(0) > 0)["order_by"].min()
     return later if first is None else later.filter(pl.col("order_by") < first)
+
+
+def order_by_grain(daily_end: date | None) -> pl.Expr:
+    """How to read a trigger's ``order_by``: its exhaustion's grain (:func:`exhaustion_grain`),
+    or ``month, not verified at the daily grain`` where the shortfall is on a monthly row
+    alone (its note holds ``MONTHLY_ONLY``: the monthly rows' date, the earliest a daily
+    shortfall could need, which the CSV's order_by column gave as any day's); null without
+    an order-by date."""
+    from forecasting.triggers.common import MONTHLY_ONLY
+
+    return (
+        pl.when(pl.col("order_by").is_null())
+        .then(None)
+        .when(pl.col("note").str.contains(MONTHLY_ONLY, literal=True))
+        .then(pl.lit(f"month, {MONTHLY_ONLY}"))
+        .otherwise(exhaustion_grain(daily_end))
+    )
 
 
 def exhaustion_grain(daily_end: date | None) -> pl.Expr:

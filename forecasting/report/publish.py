@@ -29,7 +29,13 @@ from pathlib import Path
 import plotly.offline
 import polars as pl
 
-from forecasting.report.inputs import ReportInputs, daily_end, exhaustion_grain, orders_frame
+from forecasting.report.inputs import (
+    ReportInputs,
+    daily_end,
+    exhaustion_grain,
+    order_by_grain,
+    orders_frame,
+)
 from forecasting.report.pages import (
     PLOTLY_JS,
     RunEntry,
@@ -136,10 +142,19 @@ def _write_run(inputs: ReportInputs, folder: Path) -> None:
         _write_text(folder / name, render(inputs))
     _write_text(folder / PLOTLY_JS, plotly.offline.get_plotlyjs())
     end = daily_end(inputs)
-    triggers = inputs.triggers.with_columns(exhaustion_grain=exhaustion_grain(end))
+    triggers = inputs.triggers.with_columns(
+        exhaustion_grain=exhaustion_grain(end), order_by_grain=order_by_grain(end)
+    )
     _csv_safe(triggers).write_csv(folder / "triggers.csv")
     triggers.write_json(folder / "triggers.json")
-    orders = orders_frame(inputs.placements).with_columns(exhaustion_grain=exhaustion_grain(end))
+    # A trigger's own order (tranche 1) is dated as its trigger is: its note says the grain.
+    notes = inputs.triggers.select("region", "pool", "note", tranche=pl.lit(1, pl.Int64))
+    orders = (
+        orders_frame(inputs.placements)
+        .join(notes, on=["region", "pool", "tranche"], how="left", maintain_order="left")
+        .with_columns(exhaustion_grain=exhaustion_grain(end), order_by_grain=order_by_grain(end))
+        .drop("note")
+    )
     _csv_safe(orders).write_csv(folder / "orders.csv")
     _csv_safe(drills_frame(inputs)).write_csv(folder / "drills.csv")
     _write_text(folder / RUN_META, json.dumps(_meta(inputs), indent=2))

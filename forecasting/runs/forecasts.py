@@ -231,10 +231,10 @@ def apply_book(
     Only the bottom-level paths are kept (they are what is stored); a series the book adds
     gets a summary row with model ``contract-book`` and no scores. Concentration with and
     without the book is measured here, on the paths before and after, since the stored paths
-    hold the book.
+    hold the book; with the book it is measured on those stored paths themselves.
     """
     from forecasting import hierarchy
-    from forecasting.contracts import CONTRACT_MODEL, apply_to_run, concentration_with_book
+    from forecasting.contracts import CONTRACT_MODEL, apply_to_run, book_concentration
     from forecasting.schema import PATHS_SCHEMA
 
     known = book.known_by(as_of)
@@ -259,7 +259,8 @@ def apply_book(
         BookApplied(
             signed=applied.signed,
             pipeline=applied.pipeline,
-            concentration=concentration_with_book(leaves, known),
+            # "With" on the paths as stored: what the what-if reads as "without the deal".
+            concentration=book_concentration(leaves, applied.paths),
         ),
     )
 

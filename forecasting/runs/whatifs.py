@@ -47,6 +47,11 @@ class WhatIfOutcome(BaseModel):
     # The plan's own shortfalls where the deal would hold GPUs, which its verdict does not
     # count ('' when none): WhatIf.baseline_note.
     baseline_note: str = ""
+    # Where an order of the deal's pools is not sized: what the extra capex is then, and
+    # those pools ("region/pool") with the deal and without it: WhatIf.capex_not_sized.
+    capex_not_sized: str = ""
+    not_sized_with: list[str] = []
+    not_sized_without: list[str] = []
 
 
 def _spelling_notes(customer: str, customers: list[str]) -> list[str]:
@@ -115,6 +120,9 @@ def weigh_deal(
         daily_end=answer.daily_end,
         baseline_note=answer.baseline_note,
         extra_capex_usd=answer.extra_capex_usd,
+        capex_not_sized=answer.capex_not_sized,
+        not_sized_with=list(answer.not_sized_with),
+        not_sized_without=list(answer.not_sized_without),
         extra_mw=answer.extra_mw,
         revenue_usd=answer.revenue_usd,
         revenue_in_horizon_usd=answer.revenue_in_horizon_usd,

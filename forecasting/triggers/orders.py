@@ -79,7 +79,7 @@ from typing import NamedTuple
 import polars as pl
 
 from forecasting.capacity import Block, CandidateBlock, CapacityPlan
-from forecasting.schema import WorkloadClass
+from forecasting.schema import DEFAULT_HORIZON_DAYS, WorkloadClass
 from forecasting.text import usd
 from forecasting.triggers.common import (
     _DAYS_PER_WEEK,
@@ -963,13 +963,8 @@ def _monthly_grain_note(exhausted: date, daily_end: date) -> str:
     )
 
 
-# Days ahead a default run forecasts day by day (forecasting.options' horizon_days): within
-# them a monthly exhaustion is a shorter run's reading, which a default run dates by the day.
-_DEFAULT_DAILY_DAYS = 182
-
-
 def _monthly_only(row: dict[str, object], *, daily_end: date, as_of: date) -> None:
-    """``row``, whose first shortfall is on a monthly row within ``_DEFAULT_DAILY_DAYS`` while
+    """``row``, whose first shortfall is on a monthly row within ``DEFAULT_HORIZON_DAYS`` while
     every daily row before it is within capacity, read as what it is: short at the monthly
     grain, undated at the daily one.
 
@@ -1390,7 +1385,9 @@ def _triggers(
             row, order = first[pool].row, first[pool].order
             exhausted = row["exhaustion_date"]
             if daily_end is not None and isinstance(exhausted, date) and exhausted > daily_end:
-                if exhausted <= as_of + timedelta(days=_DEFAULT_DAILY_DAYS):
+                # Within a default run's daily days a monthly exhaustion is a shorter run's
+                # reading, which a default run dates by the day.
+                if exhausted <= as_of + timedelta(days=DEFAULT_HORIZON_DAYS):
                     _monthly_only(row, daily_end=daily_end, as_of=as_of)
                 else:
                     row["note"] = f"{_monthly_grain_note(exhausted, daily_end)}; {row['note']}"

@@ -54,6 +54,7 @@ from forecasting.triggers.orders import MONTHLY_ONLY
 
 __all__ = [
     "CLASS_ORDER",
+    "MONTHLY_GRAIN",
     "PAGES",
     "PLOTLY_JS",
     "Badge",
@@ -70,6 +71,7 @@ __all__ = [
     "class_key",
     "in_service_text",
     "month",
+    "monthly_date",
     "next_order_by",
     "render",
     "shell",
@@ -337,6 +339,21 @@ def next_order_by(inputs: ReportInputs) -> str:
         f"{by_date(first['order_by'], inputs.as_of, today=today)} "
         f"({first['region']} · {first['pool']})"
     )
+
+
+def monthly_date(day: date | None, row: dict[str, Any]) -> str:
+    """An order-by or contract-by date, labelled where its row (a trigger or a power trigger)
+    rests on a shortfall at the monthly grain only (its note holds ``MONTHLY_ONLY``): the
+    date is the monthly rows', the earliest a daily shortfall could need, and it read as a
+    day's in the orders, blocks and power tables while only the cards said so."""
+    shown = fmt_date(day)
+    if day is not None and MONTHLY_ONLY in (row.get("note") or ""):
+        return f"{shown} ({MONTHLY_GRAIN})"
+    return shown
+
+
+# Beside a date that monthly_date labels; the CLI's report table says it alike.
+MONTHLY_GRAIN = f"monthly grain: {MONTHLY_ONLY}"
 
 
 def by_date(day: date, as_of: date, *, today: date | None = None) -> str:

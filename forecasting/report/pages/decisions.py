@@ -37,7 +37,7 @@ from forecasting.report.format import (
     fmt_usd,
     plot_text,
 )
-from forecasting.report.pages.common import PLOTLY_JS, Badge, Page, Table, render
+from forecasting.report.pages.common import PLOTLY_JS, Badge, Page, Table, blocks_text, render
 
 __all__ = ["VERDICT_COLOURS", "decisions_page", "publish_decisions", "timeline_charts"]
 
@@ -94,7 +94,11 @@ RULES = (
     "False alarm: blocks ordered, but the known capacity never ran short in the data, which "
     "reaches past the forecast exhaustion date by the safety buffer at least. Not verified "
     "(not counted): no data after the as-of day, or the data ends before the forecast "
-    "exhaustion date, or within the buffer after it, without a shortfall (censored).",
+    "exhaustion date, or within the buffer after it, without a shortfall (censored); an order "
+    "not sized (it lands after the replay's forecast ends: no size, so no timing, unmet or "
+    "idle to judge; the note says whether the shortfall came); or a false alarm on a trigger "
+    "short at the monthly grain only (not verified at the daily grain: it forecast no dated "
+    "shortfall). A monthly-only trigger's other verdicts stand, their notes saying the grain.",
     "Idle capital, as if every order had been placed: from its arrival, the ordered capacity "
     "less the actual shortfall each day (all of it while it waits for its site's power: it "
     "serves nothing yet), over at most 52 weeks of data; GPU-months, and the "
@@ -269,9 +273,7 @@ def _replays_table(replays: pl.DataFrame, *, daily_days: int) -> Table:
                 r["forecast_exhaustion"], daily_end=r["as_of"] + timedelta(days=daily_days)
             ),
             order_by_text(r["order_by"], as_of=r["as_of"], missing=MISSING),
-            f"{fmt_count(r['blocks_to_order'])} × {r['candidate']}"
-            if r["blocks_to_order"]
-            else "none",
+            blocks_text(r),
             _in_service(r),
             _actual(r),
             fmt_date(r["fleet_exhaustion"]),

@@ -11,6 +11,7 @@ from forecasting.report.figures import site_power_chart
 from forecasting.report.format import MISSING, fmt_count, fmt_date, fmt_gpus, fmt_mw, fmt_usd
 from forecasting.report.inputs import ReportInputs, later_orders, with_power
 from forecasting.report.pages.common import (
+    MONTHLY_GRAIN,
     Badge,
     Cell,
     Page,
@@ -20,11 +21,13 @@ from forecasting.report.pages.common import (
     changes_view,
     in_service_text,
     month,
+    monthly_date,
     render,
     shell,
     total,
 )
 from forecasting.schema import BlockStatus
+from forecasting.triggers.common import MONTHLY_ONLY
 
 __all__ = ["facilities_page"]
 
@@ -51,9 +54,10 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
         "contract_by"
     )
     unsited = _unsited_regions(inputs)
+    first_monthly = contracts.height and MONTHLY_ONLY in (contracts["note"][0] or "")
     next_contract = (
         f"{by_date(contracts['contract_by'][0], inputs.as_of, today=inputs.generated_at.date())} "
-        f"({contracts['site'][0]})"
+        f"({contracts['site'][0]}{'; ' + MONTHLY_GRAIN if first_monthly else ''})"
         if contracts.height
         else f"not checked in {', '.join(unsited)} (no site)"
         if unsited
@@ -165,7 +169,7 @@ def _blocks_table(inputs: ReportInputs) -> Table:
                     ("to order ", Badge(r["status"])),
                     arrives,
                     MISSING,
-                    fmt_date(r["order_by"]),
+                    monthly_date(r["order_by"], r),
                 ],
             )
         )
@@ -214,12 +218,12 @@ def _power_orders_table(triggers: pl.DataFrame, placements: pl.DataFrame) -> Tab
     """The triggers' orders and the plan's later ones, the heaviest first."""
     due = triggers.filter(pl.col("blocks_to_order").fill_null(0) > 0).select(
         "mw", "region", "pool", "blocks_to_order", "candidate", "order_by", "arrives",
-        "powered", "powered_from", "status", pl.lit(False).alias("later"),
+        "powered", "powered_from", "status", pl.lit(False).alias("later"), "note",
     )  # fmt: skip
     later = later_orders(placements).select(
         "mw", "region", "pool", pl.col("blocks").alias("blocks_to_order"), "candidate",
         "order_by", "arrives", "powered", pl.lit(None, pl.Date).alias("powered_from"),
-        "status", pl.lit(True).alias("later"),
+        "status", pl.lit(True).alias("later"), pl.lit(None, pl.String).alias("note"),
     )  # fmt: skip
     due = pl.concat([due, later], how="vertical_relaxed")
     rows = [
@@ -228,7 +232,7 @@ def _power_orders_table(triggers: pl.DataFrame, placements: pl.DataFrame) -> Tab
             r["region"],
             r["pool"],
             blocks_text(r),
-            fmt_date(r["order_by"]),
+            monthly_date(r["order_by"], r),
             in_service_text(r, later=r["later"]),
             (_LATER, Badge(r["status"])) if r["later"] else Badge(r["status"]),
         ]
@@ -257,7 +261,7 @@ def _power_contracts_table(power: pl.DataFrame) -> Table:
             r["site"],
             r["region"],
             Badge(r["status"]),
-            fmt_date(r["contract_by"]),
+            monthly_date(r["contract_by"], r),
             fmt_date(r["exhaustion_date"]),
             fmt_mw(r["mw_needed_at_exhaustion"]),
             fmt_mw(r["energized_mw_at_exhaustion"]),

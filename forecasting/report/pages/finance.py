@@ -40,6 +40,7 @@ from forecasting.report.pages.common import (
     changes_view,
     class_key,
     in_service_text,
+    monthly_date,
     next_order_by,
     render,
     shell,
@@ -47,6 +48,7 @@ from forecasting.report.pages.common import (
     total,
     unsized_beside,
 )
+from forecasting.text import capex_bound_in, extra_capex
 from forecasting.triggers.drivers import GROWTH_FLOOR_GPUS, NEGLIGIBLE_GROWTH
 
 __all__ = ["finance_page"]
@@ -65,7 +67,7 @@ def _orders_table(triggers: pl.DataFrame, *, daily_end: date | None, unit: str) 
             r["region"],
             r["pool"],
             Badge(r["status"]),
-            fmt_date(r["order_by"]),
+            monthly_date(r["order_by"], r),
             fmt_day_or_month(r["exhaustion_date"], daily_end=daily_end),
             in_service_text(r),
             blocks_text(r),
@@ -640,8 +642,13 @@ def _pipeline_table(deals: pl.DataFrame) -> Table:
             fmt_pct(r["probability"], digits=0),
             fmt_date(r["first_day"]),
             fmt_gpus(r["peak_gpus"]),
-            fmt_usd(r["extra_capex_usd"]),
-            fmt_usd(r["expected_capex_usd"]),
+            # An order not sized counted $0: the note says which bound the figure is.
+            MISSING
+            if r["extra_capex_usd"] is None
+            else extra_capex(r["extra_capex_usd"], bound=capex_bound_in(r["note"] or "")),
+            MISSING
+            if r["expected_capex_usd"] is None
+            else extra_capex(r["expected_capex_usd"], bound=capex_bound_in(r["note"] or "")),
             fmt_date(r["order_by"]),
             r["note"] or "",
         ]

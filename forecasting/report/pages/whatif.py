@@ -18,6 +18,7 @@ from forecasting.report.format import (
     fmt_usd,
 )
 from forecasting.report.pages.common import Badge, Page, Table, render
+from forecasting.text import extra_capex
 from forecasting.whatif import PLAN_SHORT_TOO, WhatIf
 
 __all__ = ["whatif_page"]
@@ -48,12 +49,17 @@ def _verdict(answer: WhatIf) -> str:
 def _cards(answer: WhatIf) -> list[tuple[str, str]]:
     ratio = (
         f"{answer.revenue_in_horizon_usd / answer.extra_capex_usd:.2f}"
-        if answer.revenue_in_horizon_usd is not None and answer.extra_capex_usd > 0
+        if answer.revenue_in_horizon_usd is not None
+        and answer.extra_capex_usd > 0
+        and not answer.capex_bound  # revenue per $ of capital not measured is no ratio
         else MISSING
     )
     return [
         ("can we serve it at the SLO", _serve_card(answer)),
-        ("extra capital within the horizon", fmt_usd(answer.extra_capex_usd)),
+        (
+            "extra capital within the horizon",
+            extra_capex(answer.extra_capex_usd, bound=answer.capex_bound),
+        ),
         ("extra power", fmt_mw(answer.extra_mw)),
         (f"revenue to {fmt_date(answer.deal.term_end)}", fmt_usd(answer.revenue_usd)),
         (f"revenue to {fmt_date(answer.horizon_end)} per $ of capital", ratio),
@@ -65,6 +71,12 @@ def _ramp(answer: WhatIf) -> Table:
     return Table.of(["from", "GPUs"], rows, numeric=(1,), empty="no ramp steps")
 
 
+def _count(row: dict[str, object], unsized: tuple[str, ...], column: str) -> str:
+    """A pool's trigger blocks on one side, or "not sized" for an order the forecast ends
+    before (its 0 read as nothing to order)."""
+    return "not sized" if f"{row['region']}/{row['pool']}" in unsized else str(row[column])
+
+
 def _orders(answer: WhatIf) -> Table:
     rows = [
         [
@@ -74,14 +86,17 @@ def _orders(answer: WhatIf) -> Table:
             Badge(r["status_with"]),
             fmt_day_or_month(r["exhaustion_without"], daily_end=answer.daily_end),
             fmt_day_or_month(r["exhaustion_with"], daily_end=answer.daily_end),
-            f"{r['blocks_without']} → {r['blocks_with']} × {r['candidate']}"
+            f"{_count(r, answer.not_sized_without, 'blocks_without')} → "
+            f"{_count(r, answer.not_sized_with, 'blocks_with')} × {r['candidate']}"
             if r["candidate"]
             else "none",
             fmt_date(r["order_by"])
             if r["order_by_without"] == r["order_by"]
             else f"{fmt_date(r['order_by_without'])} → {fmt_date(r['order_by'])}",
             fmt_date(r["arrives"]),
-            fmt_usd(r["extra_capex_usd"]),
+            "not sized (see the notes)"
+            if f"{r['region']}/{r['pool']}" in answer.not_sized_pools
+            else fmt_usd(r["extra_capex_usd"]),
             fmt_mw(r["extra_mw"]),
             r["note"] or "",
         ]
