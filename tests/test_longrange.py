@@ -759,3 +759,43 @@ def test_a_model_replaces_the_combination_only_when_it_beats_it_at_every_cut_off
         lr._pooled_choice({"combination": combination, "theta": lucky, "damped_trend": steady})
         == "damped_trend"
     )
+
+
+def _spread_window(uid: str, errors: np.ndarray, *, sd: float = 0.1) -> lr._Window:
+    """A backtest window whose forecast is a flat log level 7 with log sd ``sd``, and whose
+    actuals sit ``errors`` (in logs) from it."""
+    n = errors.size
+    view = lr._View("m", None, np.full(n, 7.0), np.full(n, sd), np.zeros(1))
+    actual = np.expm1(7.0 + errors)
+    return lr._Window(uid, CUTOFF, view, actual, actual, actual)
+
+
+def test_a_window_that_stepped_past_every_band_does_not_set_every_series_scale() -> None:
+    """Twelve windows whose actuals spread as their bands say, and two whose demand stepped
+    to 4x after the cut-off (a customer onboarding into a class): counted whole, the two held
+    the pooled exceedance above 10 % at any scale, the one scale every series shares ran to
+    its bound (8, then 6.2 shrunk), and a 400-day fleet's regions read a 36-month q90 1,655
+    times their q50. Each window now counts at most at most STEP_SHARE of its days above q90: the
+    scale stays near what the twelve ask for, and still widens for the two."""
+    rng = np.random.default_rng(0)
+    spread = [_spread_window(f"total/r{i}", rng.normal(0, 0.1, 182)) for i in range(12)]
+    stepped = [_spread_window(f"total/c{i}", np.full(182, math.log(4.0))) for i in range(2)]
+    alone = lr._calibrated_scale(spread, 182)
+    scale = lr._calibrated_scale(spread + stepped, 182)
+    assert 0.8 < alone < 1.25
+    assert alone < scale < 2.0, f"scale {scale:.2f} (the twelve alone: {alone:.2f})"
+
+
+def test_a_year_old_fleet_whose_classes_stepped_keeps_a_36_month_band_it_can_plan_on() -> None:
+    """A 400-day synthetic fleet (20 customers, seed 0): its batch classes quadrupled after
+    the 6-month cut-off (264 -> 1,536 GPUs in eu-west), which ran the calibration's scale to
+    its bound; the regions' 36-month q90 read 663 times their q50 (us-east's q10 0.1 % of it)
+    and `fleetcast whatif` ordered 3,205 racks for a region of 14,000 GPUs. Now a few times."""
+    peaks = synthetic_peaks(400, 20, 0, end=date(2026, 11, 22))
+    regions = pl.col("unique_id").str.count_matches("/") == 1
+    classes = pl.col("unique_id").str.count_matches("/").is_between(1, 2)
+    fc = lr.long_horizon_forecast(peaks.filter(classes), as_of=date(2026, 11, 22), months=36)
+    last = fc.monthly.filter(regions, pl.col("ds") == fc.monthly["ds"].max())
+    ratio = float((last["q90"] / last["q50"]).max())  # type: ignore[arg-type]
+    assert fc.scale < 2.0
+    assert ratio < 10, f"q90 / q50 = {ratio:.3g}"
