@@ -55,7 +55,7 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
-from forecasting import hierarchy, measures, schema
+from forecasting import hierarchy, measures, schema, shifts
 from forecasting.events import events_for_series, holidays_known_by
 from forecasting.models import (
     DEFAULT_MODELS,
@@ -250,6 +250,10 @@ class SeriesForecast:
     coverage_calibrated: float
     # Days at the end without telemetry (a feed that stopped): not fitted on, forecast over.
     stale_days: int = 0
+    # A recent level shift the fit held as a level (forecasting.shifts), in words, and its
+    # age in days: the backtests' windows end that many days before the series' last day.
+    level_shift: str | None = None
+    level_shift_days: int | None = None
 
     def score(self, model: str) -> float:
         """Mean backtest MASE of ``model`` on this series (NaN when it was not backtested)."""
@@ -299,13 +303,42 @@ class ForecastResult:
         return first - timedelta(days=1)
 
     def warnings(self) -> list[str]:
-        """One line per flagged or stale series, for a CLI to print (the library never
-        prints)."""
+        """One line per flagged series, series with a recent level shift held as a level, or
+        stale series, for a CLI to print (the library never prints)."""
         fallbacks = [
             f"{uid} ({measure}): forecast by {model}: {reason}"
             for uid, measure, model, reason in self.flagged.iter_rows()
         ]
-        return fallbacks + _stale_lines(self.stale, self.summary["unique_id"].unique().to_list())
+        held = _level_shift_lines(self.summary)
+        return (
+            fallbacks
+            + held
+            + _stale_lines(self.stale, self.summary["unique_id"].unique().to_list())
+        )
+
+
+# Series named in full in the one warning line on recent level shifts; the rest are counted.
+_SHIFTS_NAMED = 4
+
+
+def _level_shift_lines(summary: pl.DataFrame) -> list[str]:
+    """One line on the series whose recent level shift the forecast held as a level: a step
+    shared by a whole fleet is one finding, not one line per series."""
+    if "level_shift" not in summary.columns:
+        return []
+    rows = (
+        summary.filter(pl.col("level_shift").is_not_null())
+        .sort(hierarchy.depth(), "unique_id", "measure")
+        .select("unique_id", "measure", "level_shift")
+        .rows()
+    )
+    if not rows:
+        return []
+    named = "; ".join(f"{uid} ({measure}): {note}" for uid, measure, note in rows[:_SHIFTS_NAMED])
+    more = len(rows) - _SHIFTS_NAMED
+    return [
+        named + (f"; and {more} more series (the platform page lists them)" if more > 0 else "")
+    ]
 
 
 # Said of a region silent for longer than schema.REGION_ENDED_DAYS (demand.demand_series).
@@ -1094,9 +1127,27 @@ def _backtested_forecast(
         grid["y"].cast(pl.Float64).fill_null(np.nan).to_numpy(), grid["ds"].to_numpy()
     )
     settings = settings.for_history(y.size)
+    cutoffs = backtest_cutoffs(y.size, settings=settings)
+    # A step in the last weeks that stayed is a level, not a slope: the fit reads the history
+    # before it carried to it (a 3x step two weeks before the end, read as a slope, put q50
+    # +38 % on it six months out). The backtests read the series as it was up to the step,
+    # their cutoffs moved back before it: nothing before a cutoff foresaw the step, so no model
+    # is judged on it and the band is not calibrated on a miss no model could avoid; nor do
+    # they read the carried history, which the step (after their cutoffs) sets. Too short
+    # before the step for a backtest, they read the carried history.
+    held = shifts.recent_level_shift(y)
+    scored_y = y
+    moved_back: int | None = None  # days before the last day the backtests' windows end
+    if held is not None:
+        step = y.size - held.age_days
+        before = backtest_cutoffs(step, settings=settings)
+        if before:
+            scored_y = np.where(np.arange(y.size) < step, y, np.nan)
+            cutoffs, moved_back = before, held.age_days
+        y = held.adjusted(y)
+        scored_y = scored_y if before else y
     intermittent = intermittency(y) >= settings.intermittent_share
     candidates = settings.candidates_for(has_events=events is not None, intermittent=intermittent)
-    cutoffs = backtest_cutoffs(y.size, settings=settings)
 
     fallback: str | None = None
     if cutoffs:
@@ -1105,7 +1156,7 @@ def _backtested_forecast(
         metric = "pinball" if intermittent else "mase"
         short = int(np.isfinite(y).sum()) < settings.short_history_days
         rows, points = _backtest(
-            y,
+            scored_y,
             ds,
             cutoffs,
             candidates=candidates,
@@ -1184,7 +1235,14 @@ def _backtested_forecast(
         coverage_raw=coverage_raw,
         coverage_calibrated=coverage_cal,
         stale_days=stale,
+        level_shift=None if held is None else held.describe(_as_date(ds[-1])),
+        level_shift_days=moved_back,
     )
+
+
+def _as_date(day: np.datetime64) -> date:
+    """``day`` (numpy day precision) as a date."""
+    return date.fromisoformat(str(day.astype("datetime64[D]")))
 
 
 def _fallback_forecast(
@@ -1313,6 +1371,8 @@ def _summary(results: Sequence[SeriesForecast]) -> pl.DataFrame:
                 "coverage_80": r.coverage_calibrated,
                 "calibrated": r.calibrated,
                 "stale_days": r.stale_days,
+                "level_shift": r.level_shift,
+                "level_shift_days": r.level_shift_days,
             }
         )
     return pl.DataFrame(rows, schema=schema.frame_schema("forecast_summary"), nan_to_null=True)

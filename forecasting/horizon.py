@@ -167,8 +167,10 @@ def scored_reach(
 ) -> int:
     """Days past the as-of day to which some backtest measured the forecast of the total or a
     region (0: none did): the daily backtests' window (from their last cut-off to the series'
-    last observed day, ``last_observed``: ``unique_id``, ``last``) less the days from that
-    day to ``as_of``, or the decision backtest's horizon where it scored one.
+    last observed day, ``last_observed``: ``unique_id``, ``last`` and optionally
+    ``level_shift_days``, the days before it their windows end when a recent level shift moved
+    them back) less the days from that day to ``as_of``, or the decision backtest's horizon
+    where it scored one.
 
     A series whose last days are missing is forecast from its last observed day, its first
     steps skipped to reach the as-of day: a 7-day window ending on 2020-05-30 measured its
@@ -177,6 +179,13 @@ def scored_reach(
     observed day 7 with the days past the as-of day: the pages' "Extrapolated" banner and the
     triggers' q50 note read this one figure, and both count it from the as-of day."""
     top = hierarchy.depth() <= 1
+    # A series whose recent level shift moved its backtests back before the step
+    # (``last_observed.level_shift_days``) scored windows that end that many days earlier.
+    moved = (
+        pl.col("level_shift_days").fill_null(0)
+        if "level_shift_days" in last_observed.columns
+        else pl.lit(0)
+    )
     daily = (
         backtest.filter(top)
         .group_by("unique_id")
@@ -185,6 +194,7 @@ def scored_reach(
         .select(
             (
                 (pl.col("last") - pl.col("cutoff")).dt.total_days()
+                - moved
                 - (pl.lit(as_of, pl.Date) - pl.col("last")).dt.total_days()
             )
             .max()

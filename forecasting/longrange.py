@@ -83,7 +83,7 @@ import numpy as np
 import polars as pl
 from scipy import special, stats
 
-from forecasting import hierarchy
+from forecasting import hierarchy, shifts
 from forecasting.growth import (
     CANDIDATES,
     WALK_MIN_DRIFT_STEPS,
@@ -264,6 +264,7 @@ def _series_view(
     if not ok.any():
         return None
     y = y[int(np.argmax(ok)) :]  # history starts on the first observed day
+    y = _level_held(y)
     ok = np.isfinite(y)
     n_days = y.size
     offsets = np.arange(-n_days + 1, 1, dtype=float)  # days relative to as_of
@@ -517,13 +518,23 @@ def _panel_change(histories: Sequence[np.ndarray]) -> SlopeChange:
         ok = np.isfinite(y)
         if ok.sum() < BLOCK_DAYS:
             continue
-        y = y[int(np.argmax(ok)) :]
+        y = _level_held(y[int(np.argmax(ok)) :])
         if y.size // BLOCK_DAYS < MIN_BLOCKS:
             continue
         means, _ = _fitted_means(y)
         if means.size >= MIN_BLOCKS and np.isfinite(means).any():
             levels.append(log_series(means))
     return shared_slope_change(levels)
+
+
+def _level_held(y: np.ndarray) -> np.ndarray:
+    """``y`` with a recent level shift (:mod:`forecasting.shifts`) held as a level: the days
+    before it carried to it. An onboarding ramp is a step at a series' start, left out of its
+    blocks (below); a step in its last weeks has no blocks after it to fit, so the blocks
+    before it are moved instead: fitted as they were, a 3x step two weeks before the end read
+    as growth of +38 % more in six months."""
+    shift = shifts.recent_level_shift(y)
+    return y if shift is None else shift.adjusted(y)
 
 
 # A series is onboarded from its first day at half its last four weeks' mean level.
@@ -596,7 +607,9 @@ def _typical_step_sd(arrays: dict[str, tuple[date, np.ndarray]]) -> float:
 
 def _recent_block_logs(values: np.ndarray) -> np.ndarray:
     """log1p block means of a series' last year (blocks with half their days observed), from
-    its first block of demand and after its onboarding blocks and ramp."""
+    its first block of demand and after its onboarding blocks and ramp, a recent level shift
+    held as a level."""
+    values = _level_held(values)
     n_blocks = min(values.size // BLOCK_DAYS, 13)
     if n_blocks == 0:
         return np.empty(0)

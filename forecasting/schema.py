@@ -635,6 +635,12 @@ _TABLES: tuple[Table, ...] = (
             # model and, where it fell back or left blocks out, why.
             "plan_model": pl.String(),
             "plan_reason": pl.String(),
+            # A recent level shift the short model held as a level (forecasting.shifts;
+            # migration 24), in words; null when none.
+            "level_shift": pl.String(),
+            # ... and how many days before the series' last day it was: its backtests' windows
+            # end there (their cutoffs moved back before it).
+            "level_shift_days": pl.Int64(),
         },
         key=("unique_id", "measure"),
         key_enforced=True,
@@ -650,6 +656,8 @@ _TABLES: tuple[Table, ...] = (
             "stale_days",
             "plan_model",
             "plan_reason",
+            "level_shift",
+            "level_shift_days",
         ),
     ),
     Table(

@@ -330,6 +330,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         "drill verdicts: whether the class had any demand in the drill window",
         adds=(("drill_verdicts", "has_demand"),),
     ),
+    Migration(
+        24,
+        "forecast summary: a recent level shift each series' forecast held as a level",
+        adds=(("forecast_summary", "level_shift"), ("forecast_summary", "level_shift_days")),
+    ),
 )
 
 TABLES: frozenset[str] = frozenset(schema.REGISTRY)

@@ -439,6 +439,8 @@ def sample_inputs(
             stale_days=pl.lit(0),
             plan_model=pl.lit("combination"),
             plan_reason=pl.lit(None, pl.String),
+            level_shift=pl.lit(None, pl.String),
+            level_shift_days=pl.lit(None, pl.Int64),
         ),
         capacity=capacity_timeline(
             plan, start=as_of - timedelta(days=120), end=as_of + timedelta(days=90)
@@ -1641,6 +1643,24 @@ def test_the_platform_page_flags_series_on_a_fallback_or_without_recent_telemetr
         "model past the daily days.</p>"
     ) in calm
     assert "as fallback" not in calm
+
+
+def test_the_platform_page_names_a_recent_level_shift_held_as_a_level() -> None:
+    """A series whose recent step the forecast held as a level is listed under the flagged
+    series with the step's day and size (sweep 37, F6: a 3x step read as a slope, and nothing
+    named it but the generic Extrapolated banner)."""
+    inputs = sample_inputs()
+    region = inputs.chosen.filter(hierarchy.depth() == 1)["unique_id"].sort()[0]
+    note = (
+        "level shift on 2026-11-20: x3.05 (held 14 days); trend fitted from it: the post-step "
+        "level is carried forward at the pre-step trend, the step is not extrapolated"
+    )
+    chosen = inputs.chosen.with_columns(
+        level_shift=pl.when(pl.col("unique_id") == region).then(pl.lit(note))
+    )
+    html = platform_page(replace(inputs, chosen=chosen))
+    assert html.count(html_text(note)) == chosen.filter(pl.col("unique_id") == region).height > 0
+    assert "level shift on" not in platform_page(inputs)
 
 
 def test_every_page_says_where_no_demand_was_measured() -> None:

@@ -204,7 +204,9 @@ CONCENTRATION_SCHEMA = pl.Schema(
 
 # ``fallback`` is the reason a series was forecast by a fallback instead of a backtested choice;
 # ``stale_days`` how many days it went without telemetry at the end; ``plan_model`` and
-# ``plan_reason`` the growth model past the daily days and why it fell back, where it did.
+# ``plan_reason`` the growth model past the daily days and why it fell back, where it did;
+# ``level_shift`` a recent step the forecast held as a level (forecasting.shifts), and
+# ``level_shift_days`` the days before the series' last day its backtests' windows end.
 CHOSEN_COLUMNS = (
     "unique_id",
     "measure",
@@ -213,6 +215,8 @@ CHOSEN_COLUMNS = (
     "stale_days",
     "plan_model",
     "plan_reason",
+    "level_shift",
+    "level_shift_days",
 )
 CHOSEN_SCHEMA = _columns(frame_schema("forecast_summary"), CHOSEN_COLUMNS)
 
@@ -279,6 +283,9 @@ def measured_reach(inputs: ReportInputs) -> int:
         (hierarchy.depth() <= 1) & pl.col("y").is_not_null() & (pl.col("ds") <= inputs.as_of)
     )
     last = observed.group_by("unique_id").agg(pl.col("ds").max().alias("last"))
+    if "level_shift_days" in inputs.chosen.columns:
+        moved = inputs.chosen.group_by("unique_id").agg(pl.col("level_shift_days").min())
+        last = last.join(moved, on="unique_id", how="left")
     return scored_reach(
         inputs.backtest, inputs.horizon_accuracy, last_observed=last, as_of=inputs.as_of
     )

@@ -142,8 +142,12 @@ def scored_days(wh: warehouse.Warehouse, run_id: str) -> int:
     last = (
         wh.run_frame("forecast_summary", run_id)
         .group_by("unique_id")
-        .agg(pl.col("stale_days").fill_null(0).min())
-        .select("unique_id", last=pl.lit(as_of, pl.Date) - pl.duration(days=pl.col("stale_days")))
+        .agg(pl.col("stale_days").fill_null(0).min(), pl.col("level_shift_days").min())
+        .select(
+            "unique_id",
+            "level_shift_days",
+            last=pl.lit(as_of, pl.Date) - pl.duration(days=pl.col("stale_days")),
+        )
     )
     return scored_reach(
         backtest, wh.run_frame("horizon_accuracy", run_id), last_observed=last, as_of=as_of

@@ -558,15 +558,23 @@ def _accuracy_table(backtest: pl.DataFrame, chosen: pl.DataFrame) -> Table:
 def _flagged_table(chosen: pl.DataFrame, silent: pl.DataFrame | None = None) -> Table:
     """Series forecast by a fallback (too short to backtest, or every candidate failed), series
     whose telemetry stopped before the run's last day, series whose plan past the daily
-    days fell back or left blocks out, and customers whose feed looks broken
+    days fell back or left blocks out, series whose recent level shift was held as a level
+    (forecasting.shifts), and customers whose feed looks broken
     (:func:`forecasting.demand.silent_customers`), each with the reason."""
     stale = pl.col("stale_days").fill_null(0) >= STALE_WARN_DAYS
+    if "level_shift" not in chosen.columns:
+        chosen = chosen.with_columns(pl.lit(None, pl.String).alias("level_shift"))
     flagged = chosen.filter(
-        pl.col("fallback").is_not_null() | stale | pl.col("plan_reason").is_not_null()
+        pl.col("fallback").is_not_null()
+        | stale
+        | pl.col("plan_reason").is_not_null()
+        | pl.col("level_shift").is_not_null()
     ).sort("unique_id", "measure")
     rows = []
     for r in flagged.iter_rows(named=True):
         why = [r["fallback"]] if r["fallback"] else []
+        if r["level_shift"]:
+            why.append(r["level_shift"])
         if (r["stale_days"] or 0) >= STALE_WARN_DAYS:
             why.append(
                 f"no telemetry in its last {r['stale_days']} days: {STALE_FIT}; check the feed"

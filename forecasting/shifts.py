@@ -1,0 +1,173 @@
+"""A recent level shift: a step in a series' last weeks that stayed, held as a level, not a slope.
+
+A customer arriving with three times the fleet's demand, or one leaving, moves a series' level
+once. Read by a trend model (ETS, Theta, drift; the growth models of
+:mod:`forecasting.longrange`) the last weeks' step is a slope that continues: a fleet whose
+demand tripled two weeks before the end was forecast a further +38 % six months out, and a
+region that lost a customer (27 % of its demand) half its steady level. Where
+:func:`recent_level_shift` finds such a step, the history before it is carried to the new level
+(:meth:`LevelShift.adjusted`: the days before the step scaled by the step, so the pre-step trend
+rate is kept and the post-step level is where it starts), and the series says so
+(:meth:`LevelShift.describe`).
+
+**The rule** (every threshold a named constant below): the step's day is where the mean log
+level of the days after it differs most from the ``LEVEL_SHIFT_BEFORE_DAYS`` days before it,
+within the last ``LEVEL_SHIFT_MAX_DAYS`` days. It is a level shift when all of these hold:
+
+- **big**: the median after it differs from the median before it, net of the trend the weekly
+  medians had before it (their median week-to-week step), by a factor of
+  ``LEVEL_SHIFT_MIN_RATIO`` or more;
+- **beyond the series' own noise**: that difference is at least ``LEVEL_SHIFT_SPREADS`` times
+  the spread of the week-to-week steps before it (their root mean square about their median,
+  not a robust spread: a series whose weeks often jump, a customer's training jobs going from
+  one to two, is one whose next jump is no news);
+- **a step, not a climb**: the week after it differs from the week before by at least half of
+  it (steady growth of any rate moves a week by a fraction of a month's move);
+- **it stayed**: it is ``LEVEL_SHIFT_MIN_DAYS`` days old or more, and every week after it (the
+  last seven days included) has moved at least half of it (a spike that fell back is not a
+  level);
+- **a series with a level before it**: ``LEVEL_SHIFT_WEEKS_BEFORE`` weeks at least, each with
+  positive median demand (a new series' onboarding and an intermittent one are not steps; a
+  customer that left, at zero after the step, is :func:`forecasting.horizon._stopped_customers`'
+  to handle).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+
+__all__ = [
+    "LEVEL_SHIFT_BEFORE_DAYS",
+    "LEVEL_SHIFT_MAX_DAYS",
+    "LEVEL_SHIFT_MIN_DAYS",
+    "LEVEL_SHIFT_MIN_RATIO",
+    "LEVEL_SHIFT_SPREADS",
+    "LEVEL_SHIFT_WEEKS_BEFORE",
+    "LevelShift",
+    "recent_level_shift",
+]
+
+# A step is recent when it is 8 weeks old at most: an older one has weeks of its own level
+# for a model to fit, and the backtests have seen it.
+LEVEL_SHIFT_MAX_DAYS = 56
+# A step has stayed when it held a week, a whole weekly cycle, to the end.
+LEVEL_SHIFT_MIN_DAYS = 7
+# The level before the step: its four weeks (one growth block).
+LEVEL_SHIFT_BEFORE_DAYS = 28
+# A quarter or more (up or down) net of the trend: a customer of a quarter of a region's demand
+# arriving or leaving; smaller moves are within what a trend model's band holds.
+LEVEL_SHIFT_MIN_RATIO = 1.25
+# ... and four times the series' own week-to-week spread.
+LEVEL_SHIFT_SPREADS = 4.0
+# Weeks of positive demand before the step that measure its trend and spread (12 at most).
+LEVEL_SHIFT_WEEKS_BEFORE = 6
+_SPREAD_WEEKS = 12
+
+
+@dataclass(frozen=True, slots=True)
+class LevelShift:
+    """A recent level shift: the step's day counted back from the last day (``age_days`` = 14
+    is the day two weeks before the end's next), and the factor the level moved by, net of the
+    trend before it."""
+
+    age_days: int
+    ratio: float
+
+    def adjusted(self, y: np.ndarray) -> np.ndarray:
+        """``y`` with the days before the step scaled by the step: the series as if it had
+        always been at the post-step level, on the trend it had."""
+        out = np.array(y, dtype=float, copy=True)
+        out[: out.size - self.age_days] *= self.ratio
+        return out
+
+    def day(self, last_day: date) -> date:
+        """The step's first day, for a series ending on ``last_day``."""
+        return last_day - timedelta(days=self.age_days - 1)
+
+    def describe(self, last_day: date) -> str:
+        """What the forecast did, in words, for a series ending on ``last_day``."""
+        factor = f"x{self.ratio:.2f}".rstrip("0").rstrip(".")
+        return (
+            f"level shift on {self.day(last_day):%Y-%m-%d}: {factor} (held {self.age_days} "
+            "days); trend fitted from it: the post-step level is carried forward at the "
+            "pre-step trend, the step is not extrapolated"
+        )
+
+
+def _logs(y: np.ndarray) -> np.ndarray:
+    return np.log(np.where(np.isfinite(y) & (y > 0), y, np.nan))
+
+
+def _median(x: np.ndarray) -> float:
+    x = x[np.isfinite(x)]
+    return float(np.median(x)) if x.size else math.nan
+
+
+def recent_level_shift(y: np.ndarray) -> LevelShift | None:
+    """The recent level shift of the daily series ``y`` (NaN = a missing day; its last element
+    the last day), or None when it has none (module docstring)."""
+    n = y.size
+    weeks_before = LEVEL_SHIFT_WEEKS_BEFORE * 7
+    oldest = min(LEVEL_SHIFT_MAX_DAYS, n - max(weeks_before, LEVEL_SHIFT_BEFORE_DAYS))
+    if oldest < LEVEL_SHIFT_MIN_DAYS:
+        return None
+    ly = _logs(y)
+    ok = np.isfinite(ly)
+    # A series without positive demand on most days of its last months is intermittent, or
+    # young: its steps are its bursts, or its onboarding.
+    if ok[n - oldest - weeks_before :].mean() < 0.8:
+        return None
+    # Where: the largest gap between the mean log after a day and the mean of the block before.
+    csum = np.concatenate(([0.0], np.cumsum(np.where(ok, ly, 0.0))))
+    ccnt = np.concatenate(([0], np.cumsum(ok)))
+    # Searched from the last day: a step of five days is found five days old, too young (at
+    # the first age allowed it read as a week-old step).
+    ages = np.arange(1, oldest + 1)
+    t = n - ages
+    after = (csum[n] - csum[t]) / np.maximum(ccnt[n] - ccnt[t], 1)
+    lo = t - LEVEL_SHIFT_BEFORE_DAYS
+    before = (csum[t] - csum[lo]) / np.maximum(ccnt[t] - ccnt[lo], 1)
+    age = int(ages[int(np.argmax(np.abs(after - before)))])
+    if age < LEVEL_SHIFT_MIN_DAYS:
+        return None
+    step = n - age
+
+    weeks = min(_SPREAD_WEEKS, step // 7)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-missing week: NaN, refused below
+        weekly = np.nanmedian(ly[step - 7 * weeks : step].reshape(weeks, 7), axis=1)
+    weekly = weekly[-_SPREAD_WEEKS:]
+    if weekly.size < LEVEL_SHIFT_WEEKS_BEFORE or not np.isfinite(weekly).all():
+        return None
+    steps = np.diff(weekly)
+    slope = float(np.median(steps))  # per week, before the step
+    # Not a robust spread: a series whose weeks often jump (a customer's training jobs, one
+    # then two) is one whose next jump is no news; its median absolute step was 0.
+    spread = float(np.sqrt(np.mean((steps - slope) ** 2)))
+    level_before = _median(ly[step - LEVEL_SHIFT_BEFORE_DAYS : step])
+    level_after = _median(ly[step:])
+    # The weeks between the two medians' centres, along the trend before the step.
+    trend = slope * (LEVEL_SHIFT_BEFORE_DAYS / 2 + age / 2) / 7
+    excess = level_after - level_before - trend
+    if not math.isfinite(excess) or abs(excess) < max(
+        math.log(LEVEL_SHIFT_MIN_RATIO), LEVEL_SHIFT_SPREADS * spread
+    ):
+        return None
+    sign = math.copysign(1.0, excess)
+    # A step, not a climb: the week across it moved half the shift.
+    jump = _median(ly[step : step + 7]) - _median(ly[step - 7 : step]) - slope
+    if not sign * jump >= abs(excess) / 2:
+        return None
+    # It stayed: every week after it (and its last seven days) moved half the shift.
+    starts = [*range(step, n - 6, 7), n - 7]
+    for s in starts:
+        centre_before = step - LEVEL_SHIFT_BEFORE_DAYS / 2
+        moved = _median(ly[s : s + 7]) - level_before - slope * (s + 3 - centre_before) / 7
+        if not sign * moved >= abs(excess) / 2:
+            return None
+    return LevelShift(age_days=age, ratio=math.exp(excess))
