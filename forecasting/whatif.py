@@ -104,6 +104,7 @@ __all__ = [
     "pipeline_if_signed",
     "what_if",
     "with_deal",
+    "with_region_levels",
 ]
 
 DEAL_ID = "what-if"
@@ -202,6 +203,39 @@ def _ramp_by_row(forecast: pl.DataFrame, contracts: Sequence[Contract]) -> pl.Da
             by_day.append([held(ds)])
     days = pl.Series("ramp_days", by_day, dtype=pl.List(pl.Float64))
     return rows.with_columns(days, days.list.max().alias("ramp"))
+
+
+def with_region_levels(forecast: pl.DataFrame, deal: Contract) -> pl.DataFrame:
+    """``forecast`` with zero demand rows for the deal's region and region-class levels where
+    it has none (a region the plan has but telemetry does not), at every (ds, measure, grain)
+    of the forecast; unchanged where both exist.
+
+    Without them the deal's demand reached no pool: 100,000 training GPUs in a region with one
+    dark 64-GPU rack read "served from its first day ... needs no extra block". With them the
+    region's pools carry nothing without the deal and the ramp alone with it, and the triggers
+    weigh it against the region's blocks, sites and candidates like any other."""
+    names = hierarchy.levels_of(deal.unique_id)
+    missing = [
+        uid
+        for uid in (hierarchy.id_of(*names[:1]), hierarchy.id_of(*names[:2]))
+        if forecast.filter(pl.col("unique_id") == uid).is_empty()
+    ]
+    if not missing:
+        return forecast
+    values = [c for c in _VALUES if c in forecast.columns]
+    keys = [c for c in ("run_id", "ds", "measure", "grain") if c in forecast.columns]
+    frame = forecast.select(keys).unique()
+    zeros = pl.concat(
+        [
+            frame.with_columns(
+                pl.lit(uid).alias("unique_id"),
+                pl.lit("none: no telemetry in the region").alias("model"),
+                *(pl.lit(0.0).alias(v) for v in values),
+            )
+            for uid in missing
+        ]
+    )
+    return pl.concat([forecast, zeros.select(forecast.columns).cast(forecast.schema)])
 
 
 def with_deal(
@@ -1211,6 +1245,11 @@ def what_if(
     _check_weighable(deal, horizon_end=horizon_end)
     deal, rebased = _from_forecast_start(deal, forecast)
     settings = settings or TriggerSettings()
+    padded = with_region_levels(forecast, deal)
+    if padded.height != forecast.height:
+        # The region had no pool without the deal: the plan's triggers there are re-read on
+        # zero demand, so "without" has the pools "with" compares against.
+        forecast, without = padded, None
     if without is None:
         without = expansion_triggers(forecast, plan, as_of=as_of, settings=settings)
     lifted = with_deal(forecast, deal, book=book)

@@ -7,6 +7,7 @@ after MONDAY, and every class keeps 20 % headroom: without a deal the region run
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -883,7 +884,6 @@ def test_concentration_says_when_the_deal_starts_after_the_months_it_shows() -> 
     """A deal from month 10 read "no change" in every month the concentration table shows
     (the daily horizon's): the intro says the deal starts after them, and an early deal's
     page says nothing of the kind."""
-    from dataclasses import replace
 
     from forecasting.report.pages.whatif import _concentration_intro
 
@@ -1133,3 +1133,56 @@ def test_the_finance_page_and_the_what_if_print_one_hhi_for_the_same_run() -> No
         & (pl.col("workload_class") == "all") & (pl.col("month") == date(2027, 2, 1))
     )  # fmt: skip
     assert fmt_hhi(odds["hhi"].item()) != finance["2027-02"]
+
+
+def _plan_with_a_dark_region() -> CapacityPlan:
+    """r2 as ever (its sites roomy), and r3: a site with no energized MW, a 5 MW ceiling and
+    one committed 64-GPU rack, and no forecast series (no telemetry there)."""
+    base = _plan(
+        _r2_blocks(
+            {"id": "r3-rack", "kind": "rack", "region": "r3", "site": "r3-a",
+             "gpu_type": "H100", "gpus": 64, "mw": 0.1, "status": "committed",
+             "in_service": str(_day(10))}
+        )
+    ).model_dump(mode="json", exclude_none=True)  # fmt: skip
+    base["site"] = [
+        *({"id": s, "region": "r2", "energized": [{"on": "2020-01-01", "mw": 50.0}],
+           "power_lead_months": 10, "cost_per_mw_usd": 1e6} for s in ("r2-a", "r2-b")),
+        {"id": "r3-a", "region": "r3", "energized": [{"on": "2020-01-01", "mw": 0.0}],
+         "power_lead_months": 10, "cost_per_mw_usd": 1e6, "ceiling_mw": 5.0},
+    ]  # fmt: skip
+    return CapacityPlan.model_validate(base)
+
+
+def test_a_deal_in_a_region_without_forecast_series_is_weighed_against_its_blocks() -> None:
+    """A region the plan has but telemetry does not (r3: one dark 64-GPU rack, no MW, a 5 MW
+    ceiling) has no forecast series, so the deal's demand reached no pool: 100,000 training
+    GPUs read "served from its first day ... needs no extra block", $0 capex and billions of
+    revenue (later the triggers refused the frame with a traceback). Now the region's pools
+    carry the ramp alone (zero without the deal), and the deal is weighed against r3's
+    blocks, site and candidates: not within the horizon, no revenue; r2 is untouched."""
+    forecast = pl.concat(
+        [
+            _forecast(),
+            _series("total", "peak", q90=lambda d: 600 + d),
+            _series("total", "mean", q90=500.0),
+        ]
+    )
+    deal = deal_contract(
+        customer="newco", workload_class="training", region="r3", ramp=f"{_day(30)}:100000",
+        until=_day(200), price_per_gpu_hour=2.0,
+    )  # fmt: skip
+    answer = what_if(forecast, _plan_with_a_dark_region(), deal, as_of=MONDAY)
+    assert answer.serve_from is None
+    assert answer.serve_note.startswith("not within the horizon")
+    assert answer.revenue_usd == 0
+    r3 = answer.orders.filter(pl.col("region") == "r3")
+    assert sorted(r3["pool"].to_list()) == ["all", "training"]
+    assert set(r3["status_without"].to_list()) == {"green"}
+    assert set(r3["status_with"].to_list()) == {"red"}
+    assert answer.extra_capex_usd > 0
+    r2 = answer.orders.filter(pl.col("region") == "r2")
+    assert (r2["status_without"] == r2["status_with"]).all()
+    # A deal the dark rack could hold still waits for its power.
+    small = replace(deal, ramp=(Step(_day(30), 40),))
+    assert what_if(forecast, _plan_with_a_dark_region(), small, as_of=MONDAY).serve_from != _day(30)
