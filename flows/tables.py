@@ -747,17 +747,14 @@ def decisions_tables(run: DecisionRun) -> list[Table]:
 
 
 def _deal_revenue(outcome: WhatIfOutcome) -> str:
-    """Revenue as it compares with the capex beside it: to the plan's end, and over the term
-    where that runs further (capital past the plan's end is not measured)."""
-    total, within = outcome.revenue_usd, outcome.revenue_in_horizon_usd
-    if total is None:
+    """Revenue as it compares with the capex beside it: served within the plan, and the term's
+    past its end apart, not verified (it was summed "over the term" as if served)."""
+    within, past = outcome.revenue_usd, outcome.revenue_past_plan_usd
+    if within is None:
         return "-"
-    if within is None or abs(total - within) < 0.5:
-        return usd(total)
-    return (
-        f"{usd(within)} to the plan's end ({usd(total)} over the term, whose "
-        "capital past the plan's end is not measured)"
-    )
+    if not past:
+        return usd(within)
+    return f"{usd(within)} to the plan's end ({usd(past)} past it: not verified)"
 
 
 def _short_from(day: date | None, outcome: WhatIfOutcome) -> str:

@@ -52,8 +52,10 @@ short with its own dates beside the plan's.
 forecast starts: ramp steps dated earlier become one step on its first day, at the count in
 force then (a note says so), and a term over before that day is refused (:class:`DealError`).
 
-**Revenue against capital.** Revenue is the ramp's GPU-hours over its term (to ``until``)
-times its price (the class policy's when the deal names none). Capital is the change in
+**Revenue against capital.** Revenue is the ramp's GPU-hours served in full within the plan
+horizon (its term runs to ``until``) times its price (the class policy's when the deal names
+none); the term's hours past the plan's end are priced apart and called not verified, as
+nothing checks their service, capital or power. Capital is the change in
 every order of the plan to its end with the deal: the triggers' orders and the later ones
 the same rule places after them (``order_placements``), as the finance page prices the plan.
 Both runs thereby cover the same years even when the deal moves an exhaustion date (before,
@@ -338,8 +340,14 @@ class WhatIf:
     triggers_with: pl.DataFrame
     extra_capex_usd: float
     extra_mw: float
+    # Revenue of the hours served in full within the plan (to its end, or the term's if
+    # sooner): None without a price.
     revenue_usd: float | None
-    revenue_in_horizon_usd: float | None
+    # The term's hours past the plan's end at the price: not verified (the plan checks no
+    # service, capital or power there), so never counted in ``revenue_usd`` (a card read
+    # $587.9M "over the term", 84 % of it past the plan); None without a price, or where the
+    # deal is not served within the plan.
+    revenue_past_plan_usd: float | None
     gpu_hours: float
     concentration: pl.DataFrame  # contracts.BOOK_CONCENTRATION_SCHEMA, without and with
     notes: tuple[str, ...]
@@ -1100,17 +1108,19 @@ def _revenue(
     short: Sequence[tuple[date, date | None]] = (),
     only: Sequence[tuple[date, date | None]] | None = None,
 ) -> tuple[float, float | None, float | None]:
-    """GPU-hours over the term; revenue over the term and within the horizon (None: no price)
-    from the hours served in full: from ``serve_from`` on, and before it outside the spans its
-    pools are ``short`` (:func:`_short_windows`); none when ``serve_from`` is None. With
-    ``only``, only the hours inside those spans (the plan's own shortfalls) are summed.
+    """GPU-hours over the term; revenue from the hours served in full within the horizon
+    (from ``serve_from`` on, and before it outside the spans its pools are ``short``:
+    :func:`_short_windows`; none when ``serve_from`` is None) and revenue of the term's hours
+    past the horizon, which nothing verifies (None where ``serve_from`` is None); both None
+    without a price. With ``only``, only the hours inside those spans (the plan's own
+    shortfalls) are summed.
 
     A deal the plan cannot serve until a later day earns nothing for the hours before it: a
     deal served only from 2028-12 counted $80M of revenue for the 21 months before. The
     hours it is served in full before its shortfall count: they are served."""
     price = deal.price_per_gpu_hour or plan.policy[deal.workload_class].price_per_gpu_hour or None
     start = deal.ramp[0].day
-    total = earned = within = 0.0
+    total = within = past = 0.0
     for offset in range((deal.term_end - start).days + 1):
         day = start + timedelta(days=offset)
         if only is not None and not any(
@@ -1119,16 +1129,17 @@ def _revenue(
             continue
         hours = deal.gpus_on(day) * 24.0
         total += hours
+        if day > horizon_end:
+            past += hours
+            continue
         in_full = bool(short) and not any(
             begin <= day and (end is None or day < end) for begin, end in short
         )
         if serve_from is not None and (day >= serve_from or in_full):
-            earned += hours
-            if day <= horizon_end:
-                within += hours
+            within += hours
     if price is None:
         return total, None, None
-    return total, earned * price, within * price
+    return total, within * price, None if serve_from is None else past * price
 
 
 def _revenue_note(
@@ -1291,7 +1302,7 @@ def what_if(
             f"; checked only to the plan horizon ({horizon_end}): the steps after it ({steps}) "
             "are not within the horizon"
         )
-    gpu_hours, revenue, in_horizon = _revenue(
+    gpu_hours, revenue, past_plan = _revenue(
         deal, plan, horizon_end=horizon_end, serve_from=serve_from, short=short
     )
     _, revenue_on_baseline, _ = _revenue(
@@ -1305,7 +1316,13 @@ def what_if(
     if deal.term_end > horizon_end:
         notes.append(
             f"the term runs to {deal.term_end}, past the plan horizon ({horizon_end}): capital "
-            "beyond the horizon is not measured"
+            "beyond the horizon is not measured, and the revenue counts the hours to it only"
+            + (
+                f" ({usd(past_plan)} past it is not verified: whether the plan serves those "
+                "hours is not checked)"
+                if past_plan
+                else ""
+            )
         )
     if revenue is None:
         notes.append("no price: neither the deal nor its class policy names one")
@@ -1367,7 +1384,7 @@ def what_if(
         not_sized_without=not_sized_without,
         extra_mw=float(orders["extra_mw"].sum()),
         revenue_usd=revenue,
-        revenue_in_horizon_usd=in_horizon,
+        revenue_past_plan_usd=past_plan or None,
         gpu_hours=gpu_hours,
         concentration=concentration,
         notes=tuple(notes),

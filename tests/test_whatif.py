@@ -1186,3 +1186,40 @@ def test_a_deal_in_a_region_without_forecast_series_is_weighed_against_its_block
     # A deal the dark rack could hold still waits for its power.
     small = replace(deal, ramp=(Step(_day(30), 40),))
     assert what_if(forecast, _plan_with_a_dark_region(), small, as_of=MONDAY).serve_from != _day(30)
+
+
+def test_revenue_counts_only_the_plan_s_horizon_and_shows_the_rest_apart() -> None:
+    """20 GPUs from day 10, 40 from day 400, to day 500, at $3: the plan (to day 364) checks
+    nothing past its end, yet the headline revenue "over the term" counted days 365-500 as
+    served (84 % of the demo's $587.9M card). Now the revenue is the hours served within the
+    plan (days 10-364) and the hours past its end are apart, "not verified (past the plan's
+    end)", on the page's cards and the CLI's headline."""
+    from rich.console import Console
+
+    from flows.tables import whatif_table
+    from forecasting.report.format import html_text
+    from forecasting.report.pages.whatif import whatif_page
+    from forecasting.runs import WhatIfOutcome
+
+    deal = deal_contract(
+        customer="newco", workload_class="inference", region="r2",
+        ramp=f"{_day(10)}:20,{_day(400)}:40", until=_day(500), price_per_gpu_hour=3.0,
+    )  # fmt: skip
+    answer = what_if(_forecast(), _plan(_r2_blocks()), deal, as_of=MONDAY)
+    assert answer.horizon_end == _day(364)
+    assert answer.revenue_usd == pytest.approx(20 * 24 * 355 * 3.0)
+    assert answer.revenue_past_plan_usd == pytest.approx((20 * 24 * 35 + 40 * 24 * 101) * 3.0)
+    page = whatif_page(answer, forecast_run_id="hand", quantile="q90")
+    assert html_text(f"revenue to {_day(364)}") in page
+    assert html_text("not verified (past the plan's end)") in page
+    outcome = WhatIfOutcome(
+        forecast_run_id="hand", as_of=MONDAY, horizon_end=answer.horizon_end,
+        serve_from=answer.serve_from, can_serve=answer.can_serve, serve_note=answer.serve_note,
+        extra_capex_usd=answer.extra_capex_usd, extra_mw=answer.extra_mw,
+        revenue_usd=answer.revenue_usd, revenue_past_plan_usd=answer.revenue_past_plan_usd,
+        orders=answer.orders.to_dicts(), notes=[], page=Path("whatif.html"),
+    )  # fmt: skip
+    console = Console(width=400, record=True)
+    console.print(whatif_table(outcome))
+    text = " ".join(console.export_text().split())
+    assert "revenue $511k to the plan's end ($341k past it: not verified)" in text

@@ -38,7 +38,9 @@ class WhatIfOutcome(BaseModel):
     orders: list[dict[str, Any]]
     notes: list[str]
     page: Path
-    revenue_in_horizon_usd: float | None = None  # the part of revenue_usd to the plan's end
+    # The term's revenue past the plan's end: not verified, never in revenue_usd (which stops
+    # at the plan's end); WhatIf.revenue_past_plan_usd.
+    revenue_past_plan_usd: float | None = None
     # Served from its first day until it goes short then (a day, or a month on monthly rows),
     # and in full again from serve_from (None: served throughout, or short at once).
     short_from: str | None = None
@@ -125,7 +127,7 @@ def weigh_deal(
         not_sized_without=list(answer.not_sized_without),
         extra_mw=answer.extra_mw,
         revenue_usd=answer.revenue_usd,
-        revenue_in_horizon_usd=answer.revenue_in_horizon_usd,
+        revenue_past_plan_usd=answer.revenue_past_plan_usd,
         orders=answer.orders.to_dicts(),
         notes=list(answer.notes),
         page=page,

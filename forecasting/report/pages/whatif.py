@@ -48,8 +48,8 @@ def _verdict(answer: WhatIf) -> str:
 
 def _cards(answer: WhatIf) -> list[tuple[str, str]]:
     ratio = (
-        f"{answer.revenue_in_horizon_usd / answer.extra_capex_usd:.2f}"
-        if answer.revenue_in_horizon_usd is not None
+        f"{answer.revenue_usd / answer.extra_capex_usd:.2f}"
+        if answer.revenue_usd is not None
         and answer.extra_capex_usd > 0
         and not answer.capex_bound  # revenue per $ of capital not measured is no ratio
         else MISSING
@@ -61,9 +61,26 @@ def _cards(answer: WhatIf) -> list[tuple[str, str]]:
             extra_capex(answer.extra_capex_usd, bound=answer.capex_bound),
         ),
         ("extra power", fmt_mw(answer.extra_mw)),
-        (f"revenue to {fmt_date(answer.deal.term_end)}", fmt_usd(answer.revenue_usd)),
-        (f"revenue to {fmt_date(answer.horizon_end)} per $ of capital", ratio),
+        (f"revenue to {fmt_date(_revenue_end(answer))}", fmt_usd(answer.revenue_usd)),
+        (f"revenue to {fmt_date(_revenue_end(answer))} per $ of capital", ratio),
+        *(
+            [
+                (
+                    f"revenue {fmt_date(answer.horizon_end + timedelta(days=1))} to "
+                    f"{fmt_date(answer.deal.term_end)}",
+                    f"{fmt_usd(answer.revenue_past_plan_usd)} not verified (past the plan's end)",
+                )
+            ]
+            if answer.revenue_past_plan_usd
+            else []
+        ),
     ]
+
+
+def _revenue_end(answer: WhatIf) -> date:
+    """The last day the revenue counts: the term's end, or the plan's where the term runs past
+    it (the hours after the plan's end are not verified, and shown apart)."""
+    return min(answer.deal.term_end, answer.horizon_end)
 
 
 def _ramp(answer: WhatIf) -> Table:
