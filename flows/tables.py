@@ -847,6 +847,20 @@ def whatif_table(outcome: WhatIfOutcome) -> Table:
     return table
 
 
+def whatif_lines(outcome: WhatIfOutcome) -> list[str]:
+    """The lines under the what-if's table: why it is served when it is, the plan's own
+    shortfalls, concentration (the README promised it; the terminal said nothing), the notes
+    and the page."""
+    lines = (
+        outcome.serve_note,
+        outcome.baseline_note,
+        outcome.concentration_line,
+        *outcome.notes,
+        f"page: {outcome.page}",
+    )
+    return [line for line in lines if line]
+
+
 def _count(blocks: int, unsized: bool) -> str:
     """A what-if's trigger blocks on one side: ``3``, or ``not sized`` for an order the
     forecast ends before (its 0 read as nothing to order)."""

@@ -1223,3 +1223,66 @@ def test_revenue_counts_only_the_plan_s_horizon_and_shows_the_rest_apart() -> No
     console.print(whatif_table(outcome))
     text = " ".join(console.export_text().split())
     assert "revenue $511k to the plan's end ($341k past it: not verified)" in text
+
+
+def _r2_paths() -> pl.DataFrame:
+    """r2's bottom-level paths over January and February 2026 (the daily rows concentration
+    reads): acme 100 GPUs, the inference tail 400, on every path and day."""
+    from tests.test_contracts import paths_frame
+
+    return paths_frame(
+        {"total/r2/inference/acme": [100.0, 100.0], "total/r2/inference/other": [400.0, 400.0]},
+        days=55, start=MONDAY,
+    )  # fmt: skip
+
+
+def _with_total(forecast: pl.DataFrame) -> pl.DataFrame:
+    return pl.concat(
+        [forecast, _series("total", "mean", q90=500.0), _series("total", "peak", q90=600.0)]
+    )
+
+
+def test_concentration_says_where_it_stops_and_no_direction_the_ramp_past_it_may_reverse() -> None:
+    """Concentration is measured on the daily paths only (here to Feb 2026). A deal of 20 GPUs
+        there and 2,000 from June read as lowering the top-1 share (acme's 20.0% -> 19.2%), the
+        opposite of its full ramp, with no word that June was never measured; the CLI said
+        nothing on concentration at all. Now the page and the CLI say where it stops, give no
+        direction, and bound the deal's own share at its full ramp from the plan's total demand
+        (2,000 / (500 + 2,000) = at least 80.0%). A deal wholly inside the measured months gets
+        one CLI line with both figures and who becomes the largest customer (in February it holds
+    200 GPUs for 24 of 28 days: 171.4 / 671.4 = 25.5%)."""
+    from flows.tables import whatif_lines
+    from forecasting.report.format import html_text
+    from forecasting.report.pages.whatif import whatif_page
+    from forecasting.runs import WhatIfOutcome
+
+    forecast = _with_total(_forecast())
+    grows = deal_contract(
+        customer="newco", workload_class="inference", region="r2",
+        ramp=f"{_day(10)}:20,2026-06-01:2000", until=_day(300), price_per_gpu_hour=2.0,
+    )  # fmt: skip
+    answer = what_if(forecast, _plan(_r2_blocks()), grows, as_of=MONDAY, paths=_r2_paths())
+    line = answer.concentration_line
+    assert line.startswith("concentration: measured through Feb 2026 only (the daily rows)")
+    assert "->" not in line and "lower" not in line
+    assert "2,000 GPUs from 2026-06-01" in line and "at least 80.0%" in line
+    page = whatif_page(answer, forecast_run_id="hand", quantile="q90")
+    assert html_text(line.removeprefix("concentration")) in page
+    outcome = WhatIfOutcome(
+        forecast_run_id="hand", as_of=MONDAY, horizon_end=answer.horizon_end,
+        serve_from=answer.serve_from, can_serve=answer.can_serve, serve_note=answer.serve_note,
+        extra_capex_usd=answer.extra_capex_usd, extra_mw=answer.extra_mw,
+        revenue_usd=answer.revenue_usd, orders=answer.orders.to_dicts(), notes=[],
+        page=Path("whatif.html"), concentration_line=answer.concentration_line,
+    )  # fmt: skip
+    assert line in whatif_lines(outcome)
+
+    inside = deal_contract(
+        customer="newco", workload_class="inference", region="r2", ramp=f"{_day(10)}:200",
+        until=_day(50), price_per_gpu_hour=2.0,
+    )  # fmt: skip
+    within = what_if(forecast, _plan(_r2_blocks()), inside, as_of=MONDAY, paths=_r2_paths())
+    assert within.concentration_line == (
+        "concentration in Feb 2026 (measured through Feb 2026): top-1 20.0% -> 25.5% "
+        "(newco becomes the largest customer), HHI 2,000 -> 1,761"
+    )

@@ -54,6 +54,9 @@ class WhatIfOutcome(BaseModel):
     capex_not_sized: str = ""
     not_sized_with: list[str] = []
     not_sized_without: list[str] = []
+    # Concentration with and without the deal in one line, and how far it is measured
+    # (WhatIf.concentration_line; '' without sample paths).
+    concentration_line: str = ""
 
 
 def _spelling_notes(customer: str, customers: list[str]) -> list[str]:
@@ -130,5 +133,6 @@ def weigh_deal(
         revenue_past_plan_usd=answer.revenue_past_plan_usd,
         orders=answer.orders.to_dicts(),
         notes=list(answer.notes),
+        concentration_line=answer.concentration_line,
         page=page,
     )

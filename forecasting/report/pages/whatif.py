@@ -142,8 +142,11 @@ def _concentration_intro(answer: WhatIf) -> str:
     month 10 read "no change" in every month shown, with nothing saying why."""
     intro = (
         "Top-1 share and HHI (0-10,000) of expected demand per month over the daily forecast "
-        "horizon, all classes."
+        "horizon, all classes: past it no customer's demand is forecast, so nothing past the "
+        "last month shown is measured."
     )
+    if answer.concentration_line:
+        intro += f" {answer.concentration_line[0].upper()}{answer.concentration_line[1:]}."
     months = answer.concentration.get_column("month") if answer.concentration.height else None
     first = answer.deal.ramp[0].day if answer.deal.ramp else None
     if months is None or first is None:
