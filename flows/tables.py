@@ -291,7 +291,7 @@ def forecast_tables(run: ForecastRun) -> list[Table]:
         models.add_column(name, justify="right" if name == "series" else "left")
     for name, count in run.models_chosen.items():
         how = (
-            "the contract book: a signed ramp, no telemetry"
+            "the contract book: a signed ramp or a pipeline deal at its odds, no telemetry"
             if name == BOOK
             else "fixed (--fixed-model)"
             if name == run.fixed_model

@@ -1494,8 +1494,7 @@ def what_if(
         # $453.1M "extra capital" beside "not within the horizon" read as the price of the deal.
         notes.append(
             f"the {usd(extra_capex)} of extra capital is what the plan's orders move "
-            "by with the deal, and does not serve it in full within the horizon: it is not "
-            "the price of the deal"
+            f"by with the deal, and does not serve it in full within the horizon: {_NOT_PRICE}"
         )
     concentration = (
         concentration_with_book(paths, ContractBook(contracts=(deal,), source="what-if"))
@@ -1594,6 +1593,9 @@ def _less_capital_note(
 
 
 _NO_EXTRA_CAPITAL = "$0 extra capital"
+# Ends the note on a deal not served within the horizon whose extra capital is not $0; the
+# finance page's pipeline rows carry it too.
+_NOT_PRICE = "it is not the price of the deal"
 
 
 def _no_extra_capital_note(extra_capex: float, serve_from: date | None, deal: Contract) -> str:
@@ -1733,7 +1735,11 @@ def pipeline_if_signed(
                         answer.capex_not_sized,
                         answer.baseline_note,
                         _lowered_orders_note(answer.orders),
-                        *(n for n in answer.notes if n.startswith(_NO_EXTRA_CAPITAL)),
+                        *(
+                            n
+                            for n in answer.notes
+                            if n.startswith(_NO_EXTRA_CAPITAL) or n.endswith(_NOT_PRICE)
+                        ),
                     )
                     if n
                 ),

@@ -504,9 +504,10 @@ def test_a_series_on_a_fallback_warns_and_strict_exits_1(tmp_path: Path) -> None
 
 
 def test_the_models_table_counts_fallbacks_apart_from_backtest_choices() -> None:
-    """A series on a fallback, or one a signed ramp stands in for, or given --fixed-model, was
+    """A series on a fallback, or one a contract stands in for, or given --fixed-model, was
     chosen by no backtest: each is counted as what it is, and a run without a 26-week backtest
-    says it was not measured."""
+    says it was not measured. The book's series are signed ramps or pipeline deals at their
+    odds (the demo's four were both pipeline deals, labelled "a signed ramp")."""
     from datetime import date
 
     from rich.console import Console
@@ -528,7 +529,10 @@ def test_the_models_table_counts_fallbacks_apart_from_backtest_choices() -> None
     ]
     assert "ets backtest 3" in lines and "seasonal_naive backtest 1" in lines
     assert "seasonal_naive fallback (see the warnings) 2" in lines
-    assert "contract-book the contract book: a signed ramp, no telemetry 1" in lines
+    assert (
+        "contract-book the contract book: a signed ramp or a pipeline deal at its odds, no "
+        "telemetry 1"
+    ) in lines
     assert "not measured: too little history for a 26-week backtest" in lines
     # --fixed-model gave every series its model: no backtest chose it.
     console = Console(width=200, record=True)

@@ -1286,3 +1286,29 @@ def test_concentration_says_where_it_stops_and_no_direction_the_ramp_past_it_may
         "concentration in Feb 2026 (measured through Feb 2026): top-1 20.0% -> 25.5% "
         "(newco becomes the largest customer), HHI 2,000 -> 1,761"
     )
+
+
+def test_a_pipeline_deal_the_plan_cannot_serve_says_its_capex_is_not_its_price() -> None:
+    """A pipeline deal whose racks pass its sites' ceiling ("a new site is needed") carried its
+    extra capex to the finance page's row with no caveat, beside the CLI's "it is not the price
+    of the deal" for the same deal. Its row's note now says it too."""
+    from forecasting.contracts import parse_contracts
+    from forecasting.whatif import pipeline_if_signed
+
+    book = parse_contracts(
+        f"""
+[[contract]]
+id = "newco-1"
+customer = "newco"
+workload_class = "inference"
+region = "r2"
+ramp = [{{ date = {_day(100)}, gpus = 200 }}]
+term_end = 2026-12-31
+status = "pipeline"
+probability = 0.4
+"""
+    )
+    deals = pipeline_if_signed(_forecast(), _unpowered_r2_plan(ceiling_mw=1.0), book, as_of=MONDAY)
+    row = deals.row(0, named=True)
+    assert row["serve_from"] is None and row["extra_capex_usd"] > 0
+    assert "is not the price of the deal" in row["note"]
