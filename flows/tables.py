@@ -777,12 +777,19 @@ def whatif_table(outcome: WhatIfOutcome) -> Table:
     from forecasting.text import capex_bound_in, extra_capex
     from forecasting.whatif import PLAN_SHORT_TOO
 
+    at_times = "at times " if outcome.short_at_times else ""
+    # Short for most of its term, it leads with when it is served in full: "served from its
+    # first day but short from 2027-03-16 until 2028-12-31" read as served (21 of 22 months).
     serve = (
         "not within the horizon"
         if outcome.serve_from is None
         else "from its first day"
         if outcome.can_serve
-        else f"from its first day but short {'at times ' if outcome.short_at_times else ''}from "
+        else f"in full only from {outcome.serve_from}: short {at_times}from {outcome.short_from} "
+        f"until then, served only from its first day ({outcome.first_day}) to the shortfall "
+        "(see below)"
+        if outcome.short_from is not None and outcome.short_most
+        else f"from its first day but short {at_times}from "
         f"{outcome.short_from} until {outcome.serve_from} (see below)"
         if outcome.short_from is not None
         else f"in full from {outcome.serve_from}, at times before (see below)"

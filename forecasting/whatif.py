@@ -367,6 +367,10 @@ class WhatIf:
     # Whether the deal is served in full between spans short, after ``short_from`` and before
     # ``serve_from`` ("short from 2027-04-16 until 2028-12-31" hid 11 months served between).
     short_at_times: bool = False
+    # Whether the deal is short on more than half its days within the plan (from its first
+    # ramp day to its term's end or the plan's): the verdict then leads with when it is served
+    # in full, not "from its first day" (a deal short 21 of its first 22 months read served).
+    short_most: bool = False
     # The plan's own shortfalls in the deal's pools on days the deal would hold GPUs, which the
     # verdict does not count ('' when none): see _baseline_note.
     baseline_note: str = ""
@@ -1145,6 +1149,29 @@ def _revenue(
     return total, within * price, None if serve_from is None else past * price
 
 
+def _short_most(
+    deal: Contract,
+    *,
+    horizon_end: date,
+    serve_from: date | None,
+    short: Sequence[tuple[date, date | None]],
+) -> bool:
+    """Whether the deal is short on more than half its days within the plan: the days
+    :func:`_revenue` does not count as served in full (before ``serve_from``, inside a span
+    ``short``, or every day where no span is dated)."""
+    first, last = deal.ramp[0].day, min(deal.term_end, horizon_end)
+    days = (last - first).days + 1
+    if serve_from is None or days <= 0:
+        return serve_from is None
+    unserved = sum(
+        1
+        for offset in range(days)
+        if (day := first + timedelta(days=offset)) < serve_from
+        and (not short or any(begin <= day and (end is None or day < end) for begin, end in short))
+    )
+    return unserved * 2 > days
+
+
 def _revenue_note(
     deal: Contract,
     serve_from: date | None,
@@ -1515,6 +1542,7 @@ def what_if(
         short_from=None if short_day is None else _day_or_month(short_day, forecast),
         daily_end=daily_end_of(forecast),
         short_at_times=_spans(short, after=deal.ramp[0].day) > 1,
+        short_most=_short_most(deal, horizon_end=horizon_end, serve_from=serve_from, short=short),
         baseline_note=_baseline_note(
             baseline,
             forecast=forecast,

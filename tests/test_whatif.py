@@ -1312,3 +1312,47 @@ probability = 0.4
     row = deals.row(0, named=True)
     assert row["serve_from"] is None and row["extra_capex_usd"] > 0
     assert "is not the price of the deal" in row["note"]
+
+
+def test_a_deal_short_for_most_of_its_term_leads_with_the_shortfall() -> None:
+    """20 GPUs from day 10, 200 from day 30, to day 60: served days 10-29, short days 30-55
+    until the racks ordered today arrive (26 of its 51 days). The verdict read "served from
+    its first day but short from day 30 until day 56", as if served (the demo's acme deal:
+    short 21 of its first 22 months). A deal short for most of its term now leads with when it
+    is served in full; one short for less of it keeps "from its first day but short"."""
+    from rich.console import Console
+
+    from flows.tables import whatif_table
+    from forecasting.report.pages.whatif import _verdict
+    from forecasting.runs import WhatIfOutcome
+
+    def deal(until: int) -> Contract:
+        return deal_contract(
+            customer="newco", workload_class="inference", region="r2",
+            ramp=f"{_day(10)}:20,{_day(30)}:200", until=_day(until),
+        )  # fmt: skip
+
+    mostly = what_if(_forecast(), _plan(_r2_blocks()), deal(60), as_of=MONDAY)
+    assert (mostly.serve_from, mostly.short_from) == (_day(56), str(_day(30)))
+    assert mostly.short_most
+    assert _verdict(mostly) == (
+        f"in full only from {_day(56)}: short from {_day(30)} until then, served only from its "
+        f"first day ({_day(10)}) to the shortfall"
+    )
+    outcome = WhatIfOutcome(
+        forecast_run_id="hand", as_of=MONDAY, horizon_end=mostly.horizon_end,
+        serve_from=mostly.serve_from, can_serve=mostly.can_serve, serve_note="",
+        extra_capex_usd=0.0, extra_mw=0.0, revenue_usd=None, orders=[], notes=[],
+        page=Path("p.html"), short_from=mostly.short_from, short_most=mostly.short_most,
+        first_day=mostly.deal.ramp[0].day,
+    )  # fmt: skip
+    console = Console(width=400, record=True)
+    console.print(whatif_table(outcome))
+    text = " ".join(console.export_text().split())
+    assert (
+        f"served in full only from {_day(56)}: short from {_day(30)} until then, served only "
+        f"from its first day ({_day(10)}) to the shortfall (see below)"
+    ) in text
+    partly = what_if(_forecast(), _plan(_r2_blocks()), deal(100), as_of=MONDAY)
+    assert not partly.short_most
+    assert _verdict(partly).startswith("from its first day but short from")

@@ -45,6 +45,10 @@ class WhatIfOutcome(BaseModel):
     # and in full again from serve_from (None: served throughout, or short at once).
     short_from: str | None = None
     short_at_times: bool = False  # served in full between spans short before serve_from
+    # Short on more than half its days within the plan (WhatIf.short_most): the verdict leads
+    # with when it is served in full; first_day is the ramp's first day it is weighed from.
+    short_most: bool = False
+    first_day: date | None = None
     daily_end: date | None = None  # the forecast's last daily row: past it a date is a month
     # The plan's own shortfalls where the deal would hold GPUs, which its verdict does not
     # count ('' when none): WhatIf.baseline_note.
@@ -122,6 +126,8 @@ def weigh_deal(
         serve_note=answer.serve_note,
         short_from=answer.short_from,
         short_at_times=answer.short_at_times,
+        short_most=answer.short_most,
+        first_day=answer.deal.ramp[0].day,
         daily_end=answer.daily_end,
         baseline_note=answer.baseline_note,
         extra_capex_usd=answer.extra_capex_usd,

@@ -36,9 +36,16 @@ def _verdict(answer: WhatIf) -> str:
         return f"to {fmt_date(answer.horizon_end)} only: not verified beyond"
     if answer.can_serve:
         return "yes, from its first day"
+    at_times = "at times " if answer.short_at_times else ""
+    if answer.short_from is not None and answer.short_most:
+        return (
+            f"in full only from {fmt_date(answer.serve_from)}: short {at_times}from "
+            f"{answer.short_from} until then, served only from its first day "
+            f"({fmt_date(answer.deal.ramp[0].day)}) to the shortfall"
+        )
     if answer.short_from is not None:
         return (
-            f"from its first day but short {'at times ' if answer.short_at_times else ''}from "
+            f"from its first day but short {at_times}from "
             f"{answer.short_from} until {fmt_date(answer.serve_from)}"
         )
     if answer.short_at_times:
