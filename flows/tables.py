@@ -781,7 +781,7 @@ def whatif_table(outcome: WhatIfOutcome) -> Table:
     # Short for most of its term, it leads with when it is served in full: "served from its
     # first day but short from 2027-03-16 until 2028-12-31" read as served (21 of 22 months).
     serve = (
-        "not within the horizon"
+        "not served within the horizon"  # "served not within the horizon" read as served
         if outcome.serve_from is None
         else "from its first day"
         if outcome.can_serve
@@ -802,7 +802,8 @@ def whatif_table(outcome: WhatIfOutcome) -> Table:
     revenue = _deal_revenue(outcome)
     table = Table(
         title=f"what-if on {outcome.forecast_run_id} (as of {outcome.as_of}, plan to "
-        f"{outcome.horizon_end}): served {serve}; extra capex "
+        f"{outcome.horizon_end}): {'' if outcome.serve_from is None else 'served '}{serve}; "
+        "extra capex "
         f"{extra_capex(outcome.extra_capex_usd, bound=capex_bound_in(outcome.capex_not_sized))}, "
         f"{outcome.extra_mw:,.1f} MW; revenue {revenue}",
         title_justify="left",

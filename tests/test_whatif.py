@@ -1356,3 +1356,23 @@ def test_a_deal_short_for_most_of_its_term_leads_with_the_shortfall() -> None:
     partly = what_if(_forecast(), _plan(_r2_blocks()), deal(100), as_of=MONDAY)
     assert not partly.short_most
     assert _verdict(partly).startswith("from its first day but short from")
+
+
+def test_a_deal_not_served_within_the_horizon_reads_so_on_the_cli() -> None:
+    """The CLI's headline put "served" before every verdict: "served not within the horizon"
+    for a deal the plan cannot serve (the new-region deal of 100,000 GPUs). It reads "not
+    served within the horizon"."""
+    from rich.console import Console
+
+    from flows.tables import whatif_table
+    from forecasting.runs import WhatIfOutcome
+
+    outcome = WhatIfOutcome(
+        forecast_run_id="r", as_of=MONDAY, horizon_end=_day(364), serve_from=None,
+        can_serve=False, serve_note="", extra_capex_usd=0.0, extra_mw=0.0, revenue_usd=0.0,
+        orders=[], notes=[], page=Path("p.html"),
+    )  # fmt: skip
+    console = Console(width=400, record=True)
+    console.print(whatif_table(outcome))
+    text = " ".join(console.export_text().split())
+    assert f"plan to {_day(364)}): not served within the horizon; extra capex" in text
