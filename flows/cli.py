@@ -675,7 +675,7 @@ def _deal_day(text: str) -> date:
 
 def cmd_whatif(args: argparse.Namespace) -> int:
     """Weigh a deal before it is signed: serve from when, which orders, what it brings."""
-    from flows.tables import whatif_table
+    from flows.tables import whatif_lines, whatif_table
     from forecasting.contracts import ContractRuleError
     from forecasting.whatif import DealError
 
@@ -708,10 +708,8 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     except DealError as exc:
         raise UsageError(str(exc)) from exc
     console.print(whatif_table(outcome))
-    lines = (outcome.serve_note, outcome.baseline_note, *outcome.notes, f"page: {outcome.page}")
-    for line in lines:
-        if line:
-            say(line)
+    for line in whatif_lines(outcome):
+        say(line)
     return EXIT_OK
 
 

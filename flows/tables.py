@@ -291,7 +291,7 @@ def forecast_tables(run: ForecastRun) -> list[Table]:
         models.add_column(name, justify="right" if name == "series" else "left")
     for name, count in run.models_chosen.items():
         how = (
-            "the contract book: a signed ramp, no telemetry"
+            "the contract book: a signed ramp or a pipeline deal at its odds, no telemetry"
             if name == BOOK
             else "fixed (--fixed-model)"
             if name == run.fixed_model
@@ -747,17 +747,14 @@ def decisions_tables(run: DecisionRun) -> list[Table]:
 
 
 def _deal_revenue(outcome: WhatIfOutcome) -> str:
-    """Revenue as it compares with the capex beside it: to the plan's end, and over the term
-    where that runs further (capital past the plan's end is not measured)."""
-    total, within = outcome.revenue_usd, outcome.revenue_in_horizon_usd
-    if total is None:
+    """Revenue as it compares with the capex beside it: served within the plan, and the term's
+    past its end apart, not verified (it was summed "over the term" as if served)."""
+    within, past = outcome.revenue_usd, outcome.revenue_past_plan_usd
+    if within is None:
         return "-"
-    if within is None or abs(total - within) < 0.5:
-        return usd(total)
-    return (
-        f"{usd(within)} to the plan's end ({usd(total)} over the term, whose "
-        "capital past the plan's end is not measured)"
-    )
+    if not past:
+        return usd(within)
+    return f"{usd(within)} to the plan's end ({usd(past)} past it: not verified)"
 
 
 def _short_from(day: date | None, outcome: WhatIfOutcome) -> str:
@@ -780,12 +777,19 @@ def whatif_table(outcome: WhatIfOutcome) -> Table:
     from forecasting.text import capex_bound_in, extra_capex
     from forecasting.whatif import PLAN_SHORT_TOO
 
+    at_times = "at times " if outcome.short_at_times else ""
+    # Short for most of its term, it leads with when it is served in full: "served from its
+    # first day but short from 2027-03-16 until 2028-12-31" read as served (21 of 22 months).
     serve = (
-        "not within the horizon"
+        "not served within the horizon"  # "served not within the horizon" read as served
         if outcome.serve_from is None
         else "from its first day"
         if outcome.can_serve
-        else f"from its first day but short {'at times ' if outcome.short_at_times else ''}from "
+        else f"in full only from {outcome.serve_from}: short {at_times}from {outcome.short_from} "
+        f"until then, served only from its first day ({outcome.first_day}) to the shortfall "
+        "(see below)"
+        if outcome.short_from is not None and outcome.short_most
+        else f"from its first day but short {at_times}from "
         f"{outcome.short_from} until {outcome.serve_from} (see below)"
         if outcome.short_from is not None
         else f"in full from {outcome.serve_from}, at times before (see below)"
@@ -798,7 +802,8 @@ def whatif_table(outcome: WhatIfOutcome) -> Table:
     revenue = _deal_revenue(outcome)
     table = Table(
         title=f"what-if on {outcome.forecast_run_id} (as of {outcome.as_of}, plan to "
-        f"{outcome.horizon_end}): served {serve}; extra capex "
+        f"{outcome.horizon_end}): {'' if outcome.serve_from is None else 'served '}{serve}; "
+        "extra capex "
         f"{extra_capex(outcome.extra_capex_usd, bound=capex_bound_in(outcome.capex_not_sized))}, "
         f"{outcome.extra_mw:,.1f} MW; revenue {revenue}",
         title_justify="left",
@@ -848,6 +853,20 @@ def whatif_table(outcome: WhatIfOutcome) -> Table:
         table.caption = "no pool's status, orders or capex change with the deal"
         table.caption_justify = "left"
     return table
+
+
+def whatif_lines(outcome: WhatIfOutcome) -> list[str]:
+    """The lines under the what-if's table: why it is served when it is, the plan's own
+    shortfalls, concentration (the README promised it; the terminal said nothing), the notes
+    and the page."""
+    lines = (
+        outcome.serve_note,
+        outcome.baseline_note,
+        outcome.concentration_line,
+        *outcome.notes,
+        f"page: {outcome.page}",
+    )
+    return [line for line in lines if line]
 
 
 def _count(blocks: int, unsized: bool) -> str:

@@ -52,8 +52,10 @@ short with its own dates beside the plan's.
 forecast starts: ramp steps dated earlier become one step on its first day, at the count in
 force then (a note says so), and a term over before that day is refused (:class:`DealError`).
 
-**Revenue against capital.** Revenue is the ramp's GPU-hours over its term (to ``until``)
-times its price (the class policy's when the deal names none). Capital is the change in
+**Revenue against capital.** Revenue is the ramp's GPU-hours served in full within the plan
+horizon (its term runs to ``until``) times its price (the class policy's when the deal names
+none); the term's hours past the plan's end are priced apart and called not verified, as
+nothing checks their service, capital or power. Capital is the change in
 every order of the plan to its end with the deal: the triggers' orders and the later ones
 the same rule places after them (``order_placements``), as the finance page prices the plan.
 Both runs thereby cover the same years even when the deal moves an exhaustion date (before,
@@ -104,6 +106,7 @@ __all__ = [
     "pipeline_if_signed",
     "what_if",
     "with_deal",
+    "with_region_levels",
 ]
 
 DEAL_ID = "what-if"
@@ -202,6 +205,39 @@ def _ramp_by_row(forecast: pl.DataFrame, contracts: Sequence[Contract]) -> pl.Da
             by_day.append([held(ds)])
     days = pl.Series("ramp_days", by_day, dtype=pl.List(pl.Float64))
     return rows.with_columns(days, days.list.max().alias("ramp"))
+
+
+def with_region_levels(forecast: pl.DataFrame, deal: Contract) -> pl.DataFrame:
+    """``forecast`` with zero demand rows for the deal's region and region-class levels where
+    it has none (a region the plan has but telemetry does not), at every (ds, measure, grain)
+    of the forecast; unchanged where both exist.
+
+    Without them the deal's demand reached no pool: 100,000 training GPUs in a region with one
+    dark 64-GPU rack read "served from its first day ... needs no extra block". With them the
+    region's pools carry nothing without the deal and the ramp alone with it, and the triggers
+    weigh it against the region's blocks, sites and candidates like any other."""
+    names = hierarchy.levels_of(deal.unique_id)
+    missing = [
+        uid
+        for uid in (hierarchy.id_of(*names[:1]), hierarchy.id_of(*names[:2]))
+        if forecast.filter(pl.col("unique_id") == uid).is_empty()
+    ]
+    if not missing:
+        return forecast
+    values = [c for c in _VALUES if c in forecast.columns]
+    keys = [c for c in ("run_id", "ds", "measure", "grain") if c in forecast.columns]
+    frame = forecast.select(keys).unique()
+    zeros = pl.concat(
+        [
+            frame.with_columns(
+                pl.lit(uid).alias("unique_id"),
+                pl.lit("none: no telemetry in the region").alias("model"),
+                *(pl.lit(0.0).alias(v) for v in values),
+            )
+            for uid in missing
+        ]
+    )
+    return pl.concat([forecast, zeros.select(forecast.columns).cast(forecast.schema)])
 
 
 def with_deal(
@@ -304,10 +340,19 @@ class WhatIf:
     triggers_with: pl.DataFrame
     extra_capex_usd: float
     extra_mw: float
+    # Revenue of the hours served in full within the plan (to its end, or the term's if
+    # sooner): None without a price.
     revenue_usd: float | None
-    revenue_in_horizon_usd: float | None
+    # The term's hours past the plan's end at the price: not verified (the plan checks no
+    # service, capital or power there), so never counted in ``revenue_usd`` (a card read
+    # $587.9M "over the term", 84 % of it past the plan); None without a price, or where the
+    # deal is not served within the plan.
+    revenue_past_plan_usd: float | None
     gpu_hours: float
     concentration: pl.DataFrame  # contracts.BOOK_CONCENTRATION_SCHEMA, without and with
+    # Concentration as one line: the month it stands on and how far it is measured (the daily
+    # paths), no direction where the deal steps up past them (see _concentration_line).
+    concentration_line: str = ""
     notes: tuple[str, ...]
     # The orders of the plan with the deal (PLACEMENTS_SCHEMA) that the plan without it does
     # not place: the same block type, count and order-by date in the same pool is no change.
@@ -322,6 +367,10 @@ class WhatIf:
     # Whether the deal is served in full between spans short, after ``short_from`` and before
     # ``serve_from`` ("short from 2027-04-16 until 2028-12-31" hid 11 months served between).
     short_at_times: bool = False
+    # Whether the deal is short on more than half its days within the plan (from its first
+    # ramp day to its term's end or the plan's): the verdict then leads with when it is served
+    # in full, not "from its first day" (a deal short 21 of its first 22 months read served).
+    short_most: bool = False
     # The plan's own shortfalls in the deal's pools on days the deal would hold GPUs, which the
     # verdict does not count ('' when none): see _baseline_note.
     baseline_note: str = ""
@@ -1066,17 +1115,19 @@ def _revenue(
     short: Sequence[tuple[date, date | None]] = (),
     only: Sequence[tuple[date, date | None]] | None = None,
 ) -> tuple[float, float | None, float | None]:
-    """GPU-hours over the term; revenue over the term and within the horizon (None: no price)
-    from the hours served in full: from ``serve_from`` on, and before it outside the spans its
-    pools are ``short`` (:func:`_short_windows`); none when ``serve_from`` is None. With
-    ``only``, only the hours inside those spans (the plan's own shortfalls) are summed.
+    """GPU-hours over the term; revenue from the hours served in full within the horizon
+    (from ``serve_from`` on, and before it outside the spans its pools are ``short``:
+    :func:`_short_windows`; none when ``serve_from`` is None) and revenue of the term's hours
+    past the horizon, which nothing verifies (None where ``serve_from`` is None); both None
+    without a price. With ``only``, only the hours inside those spans (the plan's own
+    shortfalls) are summed.
 
     A deal the plan cannot serve until a later day earns nothing for the hours before it: a
     deal served only from 2028-12 counted $80M of revenue for the 21 months before. The
     hours it is served in full before its shortfall count: they are served."""
     price = deal.price_per_gpu_hour or plan.policy[deal.workload_class].price_per_gpu_hour or None
     start = deal.ramp[0].day
-    total = earned = within = 0.0
+    total = within = past = 0.0
     for offset in range((deal.term_end - start).days + 1):
         day = start + timedelta(days=offset)
         if only is not None and not any(
@@ -1085,16 +1136,40 @@ def _revenue(
             continue
         hours = deal.gpus_on(day) * 24.0
         total += hours
+        if day > horizon_end:
+            past += hours
+            continue
         in_full = bool(short) and not any(
             begin <= day and (end is None or day < end) for begin, end in short
         )
         if serve_from is not None and (day >= serve_from or in_full):
-            earned += hours
-            if day <= horizon_end:
-                within += hours
+            within += hours
     if price is None:
         return total, None, None
-    return total, earned * price, within * price
+    return total, within * price, None if serve_from is None else past * price
+
+
+def _short_most(
+    deal: Contract,
+    *,
+    horizon_end: date,
+    serve_from: date | None,
+    short: Sequence[tuple[date, date | None]],
+) -> bool:
+    """Whether the deal is short on more than half its days within the plan: the days
+    :func:`_revenue` does not count as served in full (before ``serve_from``, inside a span
+    ``short``, or every day where no span is dated)."""
+    first, last = deal.ramp[0].day, min(deal.term_end, horizon_end)
+    days = (last - first).days + 1
+    if serve_from is None or days <= 0:
+        return serve_from is None
+    unserved = sum(
+        1
+        for offset in range(days)
+        if (day := first + timedelta(days=offset)) < serve_from
+        and (not short or any(begin <= day and (end is None or day < end) for begin, end in short))
+    )
+    return unserved * 2 > days
 
 
 def _revenue_note(
@@ -1181,6 +1256,151 @@ def _check_weighable(deal: Contract, *, horizon_end: date) -> None:
         )
 
 
+def _month_after(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _days_of(month: date) -> list[date]:
+    return [month + timedelta(days=d) for d in range((_month_after(month) - month).days)]
+
+
+def _customer_shares(paths: pl.DataFrame, deal: Contract, month: date) -> tuple[float, float]:
+    """The deal's customer's share of expected demand in ``month`` over ``paths`` (every
+    region and class it runs in is one customer), without and with the deal, as
+    :func:`~forecasting.contracts.concentration_with_book` reads it: the mean over paths per
+    series and day, the deal a floor on its own series, a month its mean day."""
+    days = [d for d in _days_of(month)]
+    ramp = pl.DataFrame(
+        {"ds": days, "ramp": [float(deal.gpus_on(d)) for d in days]},
+        schema={"ds": pl.Date(), "ramp": pl.Float64()},
+    )
+    rows = paths.filter(pl.col("ds").is_between(days[0], days[-1])).join(ramp, on="ds")
+    own = pl.col("unique_id") == deal.unique_id
+    floored = pl.when(own).then(pl.max_horizontal("y", "ramp")).otherwise(pl.col("y"))
+    means = rows.group_by("unique_id", "ds").agg(
+        pl.col("y").mean().alias("without"), floored.mean().alias("with")
+    )
+    if rows.filter(own).is_empty():  # a new customer: its demand is the ramp
+        means = pl.concat(
+            [
+                means,
+                ramp.filter(pl.col("ds").is_in(rows["ds"].unique().implode())).select(
+                    pl.lit(deal.unique_id).alias("unique_id"),
+                    "ds",
+                    pl.lit(0.0).alias("without"),
+                    pl.col("ramp").alias("with"),
+                ),
+            ]
+        )
+    mine = hierarchy.level(hierarchy.LEVEL_NAMES.index("customer")) == deal.customer
+    sums = means.select(
+        pl.col("without").filter(mine).sum().alias("mine_without"),
+        pl.col("with").filter(mine).sum().alias("mine_with"),
+        pl.col("without").sum().alias("all_without"),
+        pl.col("with").sum().alias("all_with"),
+    ).row(0, named=True)
+
+    def share(side: str) -> float:
+        total = sums[f"all_{side}"] or 0.0
+        return (sums[f"mine_{side}"] or 0.0) / total if total > 0 else 0.0
+
+    return share("without"), share("with")
+
+
+def _share_bound(forecast: pl.DataFrame, step: Step) -> str:
+    """The deal's least share of expected demand in the month of ``step`` (its GPUs against
+    the plan's mean demand then, its regions' rows summed, plus its GPUs: the lift is at most
+    the ramp), as text ('' where the forecast has no region's mean row in that month). The
+    month's daily rows where it has them, else its monthly row."""
+    month = step.day.replace(day=1)
+    rows = forecast.with_columns(_grain(forecast).alias("grain")).filter(
+        (hierarchy.depth() == 1)
+        & (pl.col("measure") == Measure.MEAN.value)
+        & pl.col("ds").is_between(month, _month_after(month) - timedelta(days=1))
+    )
+    daily = rows.filter(pl.col("grain") == "day")
+    rows = daily if daily.height else rows
+    if rows.is_empty():
+        return ""
+    demand = float(rows.group_by("unique_id").agg(pl.col("mean").mean())["mean"].sum())
+    least = step.gpus / (demand + step.gpus)
+    return (
+        f"; at that step the deal alone is at least {least:.1%} of expected demand "
+        f"({month:%b %Y}: its {step.gpus:,} GPUs against the plan's {demand:,.0f} without it)"
+    )
+
+
+def _concentration_line(
+    concentration: pl.DataFrame, deal: Contract, *, paths: pl.DataFrame, forecast: pl.DataFrame
+) -> str:
+    """Concentration with and without the deal as one line ('' where nothing was measured).
+
+    It is measured on the daily paths only: a month past them has no customer demand to take
+    shares of. So the line names the month it stands on (the measured month the deal holds
+    the most GPUs in) and how far the measure goes; where the deal steps up past it, no
+    direction is given (a 20,000-GPU deal whose 5,000-GPU month was the last measured read as
+    lowering the top-1 share and HHI, the opposite of its full ramp), only the least share
+    the deal alone holds at its largest step, from the plan's total demand."""
+    scope = concentration.filter(
+        (pl.col("region") == hierarchy.TOTAL) & (pl.col("workload_class") == "all")
+    )
+    if scope.is_empty():
+        return ""
+    months: list[date] = sorted(scope["month"].unique().to_list())
+    last = months[-1]
+    measured = [d for m in months for d in _days_of(m)]
+    peak_in = max(deal.gpus_on(d) for d in measured)
+    through = f"measured through {last:%b %Y}"
+    if peak_in == 0:
+        return (
+            f"concentration: not measured, {through} only (the daily rows), before the deal "
+            f"holds GPUs (from {deal.ramp[0].day})"
+        )
+    later = [
+        s for s in deal.ramp if s.day > measured[-1] and s.day <= deal.term_end and s.gpus > peak_in
+    ]
+    if later:
+        top = max(s.gpus for s in later)
+        step = next(s for s in later if s.gpus == top)
+        return (
+            f"concentration: {through} only (the daily rows), where the deal holds up to "
+            f"{peak_in:,} GPUs; not measured from its {step.gpus:,} GPUs from {step.day}, so "
+            "no direction is given for its full ramp (see the page's table for the months "
+            f"measured){_share_bound(forecast, step)}"
+        )
+
+    def held(month: date) -> float:
+        days = _days_of(month)
+        return sum(deal.gpus_on(d) for d in days) / len(days)
+
+    month = max(months, key=lambda m: (held(m), m))
+    row = {
+        book: scope.filter((pl.col("book") == book) & (pl.col("month") == month)).row(0, named=True)
+        for book in ("without", "with")
+    }
+    top_without, top_with = row["without"]["top1_share"], row["with"]["top1_share"]
+    mine_without, mine_with = _customer_shares(paths, deal, month)
+    largest = (
+        ""
+        if top_with is None or mine_with < top_with - 1e-9
+        else f" ({deal.customer} stays the largest customer)"
+        if top_without is not None and mine_without >= top_without - 1e-9
+        else f" ({deal.customer} becomes the largest customer)"
+    )
+
+    def pct(share: float | None) -> str:
+        return "-" if share is None else f"{share:.1%}"
+
+    def hhi(value: float | None) -> str:
+        return "-" if value is None else f"{value:,.0f}"
+
+    return (
+        f"concentration in {month:%b %Y} ({through}): top-1 {pct(top_without)} -> "
+        f"{pct(top_with)}{largest}, HHI {hhi(row['without']['hhi'])} -> "
+        f"{hhi(row['with']['hhi'])}"
+    )
+
+
 def what_if(
     forecast: pl.DataFrame,
     plan: CapacityPlan,
@@ -1211,6 +1431,11 @@ def what_if(
     _check_weighable(deal, horizon_end=horizon_end)
     deal, rebased = _from_forecast_start(deal, forecast)
     settings = settings or TriggerSettings()
+    padded = with_region_levels(forecast, deal)
+    if padded.height != forecast.height:
+        # The region had no pool without the deal: the plan's triggers there are re-read on
+        # zero demand, so "without" has the pools "with" compares against.
+        forecast, without = padded, None
     if without is None:
         without = expansion_triggers(forecast, plan, as_of=as_of, settings=settings)
     lifted = with_deal(forecast, deal, book=book)
@@ -1252,7 +1477,7 @@ def what_if(
             f"; checked only to the plan horizon ({horizon_end}): the steps after it ({steps}) "
             "are not within the horizon"
         )
-    gpu_hours, revenue, in_horizon = _revenue(
+    gpu_hours, revenue, past_plan = _revenue(
         deal, plan, horizon_end=horizon_end, serve_from=serve_from, short=short
     )
     _, revenue_on_baseline, _ = _revenue(
@@ -1266,7 +1491,13 @@ def what_if(
     if deal.term_end > horizon_end:
         notes.append(
             f"the term runs to {deal.term_end}, past the plan horizon ({horizon_end}): capital "
-            "beyond the horizon is not measured"
+            "beyond the horizon is not measured, and the revenue counts the hours to it only"
+            + (
+                f" ({usd(past_plan)} past it is not verified: whether the plan serves those "
+                "hours is not checked)"
+                if past_plan
+                else ""
+            )
         )
     if revenue is None:
         notes.append("no price: neither the deal nor its class policy names one")
@@ -1290,13 +1521,17 @@ def what_if(
         # $453.1M "extra capital" beside "not within the horizon" read as the price of the deal.
         notes.append(
             f"the {usd(extra_capex)} of extra capital is what the plan's orders move "
-            "by with the deal, and does not serve it in full within the horizon: it is not "
-            "the price of the deal"
+            f"by with the deal, and does not serve it in full within the horizon: {_NOT_PRICE}"
         )
     concentration = (
         concentration_with_book(paths, ContractBook(contracts=(deal,), source="what-if"))
         if paths is not None and paths.height
         else pl.DataFrame()
+    )
+    concentration_line = (
+        _concentration_line(concentration, deal, paths=paths, forecast=forecast)
+        if paths is not None and concentration.height
+        else ""
     )
     return WhatIf(
         deal=deal,
@@ -1307,6 +1542,7 @@ def what_if(
         short_from=None if short_day is None else _day_or_month(short_day, forecast),
         daily_end=daily_end_of(forecast),
         short_at_times=_spans(short, after=deal.ramp[0].day) > 1,
+        short_most=_short_most(deal, horizon_end=horizon_end, serve_from=serve_from, short=short),
         baseline_note=_baseline_note(
             baseline,
             forecast=forecast,
@@ -1328,9 +1564,10 @@ def what_if(
         not_sized_without=not_sized_without,
         extra_mw=float(orders["extra_mw"].sum()),
         revenue_usd=revenue,
-        revenue_in_horizon_usd=in_horizon,
+        revenue_past_plan_usd=past_plan or None,
         gpu_hours=gpu_hours,
         concentration=concentration,
+        concentration_line=concentration_line,
         notes=tuple(notes),
     )
 
@@ -1384,6 +1621,9 @@ def _less_capital_note(
 
 
 _NO_EXTRA_CAPITAL = "$0 extra capital"
+# Ends the note on a deal not served within the horizon whose extra capital is not $0; the
+# finance page's pipeline rows carry it too.
+_NOT_PRICE = "it is not the price of the deal"
 
 
 def _no_extra_capital_note(extra_capex: float, serve_from: date | None, deal: Contract) -> str:
@@ -1523,7 +1763,11 @@ def pipeline_if_signed(
                         answer.capex_not_sized,
                         answer.baseline_note,
                         _lowered_orders_note(answer.orders),
-                        *(n for n in answer.notes if n.startswith(_NO_EXTRA_CAPITAL)),
+                        *(
+                            n
+                            for n in answer.notes
+                            if n.startswith(_NO_EXTRA_CAPITAL) or n.endswith(_NOT_PRICE)
+                        ),
                     )
                     if n
                 ),

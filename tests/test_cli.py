@@ -504,9 +504,10 @@ def test_a_series_on_a_fallback_warns_and_strict_exits_1(tmp_path: Path) -> None
 
 
 def test_the_models_table_counts_fallbacks_apart_from_backtest_choices() -> None:
-    """A series on a fallback, or one a signed ramp stands in for, or given --fixed-model, was
+    """A series on a fallback, or one a contract stands in for, or given --fixed-model, was
     chosen by no backtest: each is counted as what it is, and a run without a 26-week backtest
-    says it was not measured."""
+    says it was not measured. The book's series are signed ramps or pipeline deals at their
+    odds (the demo's four were both pipeline deals, labelled "a signed ramp")."""
     from datetime import date
 
     from rich.console import Console
@@ -528,7 +529,10 @@ def test_the_models_table_counts_fallbacks_apart_from_backtest_choices() -> None
     ]
     assert "ets backtest 3" in lines and "seasonal_naive backtest 1" in lines
     assert "seasonal_naive fallback (see the warnings) 2" in lines
-    assert "contract-book the contract book: a signed ramp, no telemetry 1" in lines
+    assert (
+        "contract-book the contract book: a signed ramp or a pipeline deal at its odds, no "
+        "telemetry 1"
+    ) in lines
     assert "not measured: too little history for a 26-week backtest" in lines
     # --fixed-model gave every series its model: no backtest chose it.
     console = Console(width=200, record=True)
@@ -610,8 +614,8 @@ def test_a_run_planned_to_its_daily_days_only_says_why() -> None:
 
 def test_a_deals_revenue_reads_to_the_plans_end_beside_its_capex() -> None:
     """A term past the plan's end: the headline puts the revenue to the plan's end beside the
-    capex (measured to the same day) and the whole term's apart, saying its capital is not
-    measured; a deal within the plan reads one figure."""
+    capex (measured to the same day) and the term's past it apart, not verified (it read
+    "$3,236.7M over the term", as if served); a deal within the plan reads one figure."""
     from datetime import date
     from pathlib import Path
 
@@ -623,7 +627,7 @@ def test_a_deals_revenue_reads_to_the_plans_end_beside_its_capex() -> None:
     outcome = WhatIfOutcome(
         forecast_run_id="r", as_of=date(2026, 12, 1), horizon_end=date(2029, 12, 31),
         serve_from=date(2027, 3, 1), can_serve=True, serve_note="", extra_capex_usd=67.6e6,
-        extra_mw=2.0, revenue_usd=3236.7e6, revenue_in_horizon_usd=236.7e6, orders=[],
+        extra_mw=2.0, revenue_usd=236.7e6, revenue_past_plan_usd=3000e6, orders=[],
         notes=[], page=Path("p.html"),
     )  # fmt: skip
 
@@ -632,9 +636,9 @@ def test_a_deals_revenue_reads_to_the_plans_end_beside_its_capex() -> None:
         console.print(whatif_table(o))
         return " ".join(console.export_text().split())
 
-    assert "revenue $236.7M to the plan's end ($3,236.7M over the term" in title(outcome)
-    within = outcome.model_copy(update={"revenue_in_horizon_usd": 3236.7e6})
-    assert "revenue $3,236.7M" in title(within) and "over the term" not in title(within)
+    assert "revenue $236.7M to the plan's end ($3,000.0M past it: not verified)" in title(outcome)
+    within = outcome.model_copy(update={"revenue_past_plan_usd": None})
+    assert "revenue $236.7M" in title(within) and "not verified" not in title(within)
 
 
 def test_the_demand_table_counts_missing_days_in_its_own_window() -> None:

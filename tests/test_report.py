@@ -1867,6 +1867,33 @@ def test_the_capital_chart_says_how_much_of_its_total_is_weighted_deals() -> Non
     )
 
 
+def test_a_pipeline_deal_the_plan_cannot_serve_is_not_stacked_as_capital_to_commit() -> None:
+    """A pipeline deal "not within the horizon ... a new site is needed" still stacked its
+    capex at its odds on "capital by quarter" (the demo's orion-training-2027: $53.2M of
+    $8,911.3M), budgeted as if ordering it served the deal. Now only deals the plan serves
+    are stacked; the others are named apart in the takeaway, not as capital to commit."""
+    from forecasting.report.figures import capital_chart
+    from forecasting.whatif import PIPELINE_SCHEMA
+
+    inputs = sample_inputs()
+    deal = {
+        "contract_id": "d1", "customer": "acme", "workload_class": "training",
+        "region": "us-east", "probability": 0.5, "first_day": inputs.as_of,
+        "peak_gpus": 512, "extra_capex_usd": 20e6, "expected_capex_usd": 10e6,
+        "order_by": inputs.as_of, "serve_from": None,
+        "note": "not within the horizon: ... a new site is needed",
+    }  # fmt: skip
+    pipeline = pl.DataFrame([deal], schema=PIPELINE_SCHEMA)
+    chart = capital_chart(inputs.triggers, as_of=inputs.as_of, pipeline=pipeline)
+    assert chart is not None
+    assert "of $135.5M over 5 quarters" in chart.takeaway
+    assert chart.takeaway.endswith(
+        "Not stacked: $10.0M of pipeline deals at their odds that the plan cannot serve within "
+        "the horizon (d1): their capex is not the price of the deal."
+    )
+    assert all("pipeline" not in str(trace.name) for trace in chart.figure.data)
+
+
 def test_a_group_short_unshocked_where_its_triggers_are_green_is_named() -> None:
     """A drill that finds training in us-west short without any shock, while both of its
     trigger pools are green, is named; one whose pool is amber, and a class short only
@@ -2362,6 +2389,45 @@ def test_growth_drivers_say_a_pool_does_not_grow_and_list_no_plus_zero_driver() 
     intro = _drivers_intro(frame)
     assert "Not growing: r-west/all (net -153 GPUs)" in intro
     assert "r-east/all" not in intro
+
+
+def test_a_growth_driver_carried_by_a_pipeline_deal_says_it_is_not_signed() -> None:
+    """orion-foundation's "growth" in us-east training, 0 -> 1,434 GPUs, is its pipeline deal
+    at its odds (0.35 x 4,096), and read as the customer's forecast growth with no mark. A
+    driver whose customer has a pipeline deal in its region and class over its window names
+    the deal and its odds; a customer with only a signed contract, or a deal elsewhere, has no
+    mark."""
+    from forecasting.contracts import CONTRACT_LIST_SCHEMA
+    from forecasting.triggers import DRIVERS_SCHEMA
+
+    rows = [
+        {"region": "us-east", "pool": "training", "workload_class": "training",
+         "customer": "orion", "from_date": date(2026, 12, 4), "to_date": date(2029, 12, 1),
+         "growth_gpus": 1434.0, "share": 0.2},
+        {"region": "us-east", "pool": "training", "workload_class": "training",
+         "customer": "acme", "from_date": date(2026, 12, 4), "to_date": date(2029, 12, 1),
+         "growth_gpus": 900.0, "share": 0.1},
+    ]  # fmt: skip
+    frame = pl.concat([DRIVERS_SCHEMA.to_frame(), pl.DataFrame(rows)], how="diagonal_relaxed")
+    book = pl.DataFrame(
+        [
+            {"id": "orion-2027", "customer": "orion", "workload_class": "training",
+             "region": "us-east", "status": "pipeline", "probability": 0.35,
+             "first_date": date(2027, 5, 1), "term_end": date(2030, 4, 30)},
+            {"id": "acme-eu", "customer": "acme", "workload_class": "training",
+             "region": "eu-west", "status": "pipeline", "probability": 0.5,
+             "first_date": date(2027, 5, 1), "term_end": date(2030, 4, 30)},
+            {"id": "acme-1", "customer": "acme", "workload_class": "training",
+             "region": "us-east", "status": "signed", "probability": 1.0,
+             "first_date": date(2027, 1, 1), "term_end": date(2030, 4, 30)},
+        ],
+        schema_overrides=dict(CONTRACT_LIST_SCHEMA),
+    )  # fmt: skip
+    table = _drivers_table(frame, daily_end=None, contracts=book)
+    assert [row[3] for row in table.rows] == [
+        "orion (pipeline orion-2027 at 35%: not signed)",
+        "acme",
+    ]
 
 
 def test_growth_drivers_read_a_monthly_date_as_its_month() -> None:

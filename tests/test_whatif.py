@@ -7,6 +7,7 @@ after MONDAY, and every class keeps 20 % headroom: without a deal the region run
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -883,7 +884,6 @@ def test_concentration_says_when_the_deal_starts_after_the_months_it_shows() -> 
     """A deal from month 10 read "no change" in every month the concentration table shows
     (the daily horizon's): the intro says the deal starts after them, and an early deal's
     page says nothing of the kind."""
-    from dataclasses import replace
 
     from forecasting.report.pages.whatif import _concentration_intro
 
@@ -1133,3 +1133,246 @@ def test_the_finance_page_and_the_what_if_print_one_hhi_for_the_same_run() -> No
         & (pl.col("workload_class") == "all") & (pl.col("month") == date(2027, 2, 1))
     )  # fmt: skip
     assert fmt_hhi(odds["hhi"].item()) != finance["2027-02"]
+
+
+def _plan_with_a_dark_region() -> CapacityPlan:
+    """r2 as ever (its sites roomy), and r3: a site with no energized MW, a 5 MW ceiling and
+    one committed 64-GPU rack, and no forecast series (no telemetry there)."""
+    base = _plan(
+        _r2_blocks(
+            {"id": "r3-rack", "kind": "rack", "region": "r3", "site": "r3-a",
+             "gpu_type": "H100", "gpus": 64, "mw": 0.1, "status": "committed",
+             "in_service": str(_day(10))}
+        )
+    ).model_dump(mode="json", exclude_none=True)  # fmt: skip
+    base["site"] = [
+        *({"id": s, "region": "r2", "energized": [{"on": "2020-01-01", "mw": 50.0}],
+           "power_lead_months": 10, "cost_per_mw_usd": 1e6} for s in ("r2-a", "r2-b")),
+        {"id": "r3-a", "region": "r3", "energized": [{"on": "2020-01-01", "mw": 0.0}],
+         "power_lead_months": 10, "cost_per_mw_usd": 1e6, "ceiling_mw": 5.0},
+    ]  # fmt: skip
+    return CapacityPlan.model_validate(base)
+
+
+def test_a_deal_in_a_region_without_forecast_series_is_weighed_against_its_blocks() -> None:
+    """A region the plan has but telemetry does not (r3: one dark 64-GPU rack, no MW, a 5 MW
+    ceiling) has no forecast series, so the deal's demand reached no pool: 100,000 training
+    GPUs read "served from its first day ... needs no extra block", $0 capex and billions of
+    revenue (later the triggers refused the frame with a traceback). Now the region's pools
+    carry the ramp alone (zero without the deal), and the deal is weighed against r3's
+    blocks, site and candidates: not within the horizon, no revenue; r2 is untouched."""
+    forecast = pl.concat(
+        [
+            _forecast(),
+            _series("total", "peak", q90=lambda d: 600 + d),
+            _series("total", "mean", q90=500.0),
+        ]
+    )
+    deal = deal_contract(
+        customer="newco", workload_class="training", region="r3", ramp=f"{_day(30)}:100000",
+        until=_day(200), price_per_gpu_hour=2.0,
+    )  # fmt: skip
+    answer = what_if(forecast, _plan_with_a_dark_region(), deal, as_of=MONDAY)
+    assert answer.serve_from is None
+    assert answer.serve_note.startswith("not within the horizon")
+    assert answer.revenue_usd == 0
+    r3 = answer.orders.filter(pl.col("region") == "r3")
+    assert sorted(r3["pool"].to_list()) == ["all", "training"]
+    assert set(r3["status_without"].to_list()) == {"green"}
+    assert set(r3["status_with"].to_list()) == {"red"}
+    assert answer.extra_capex_usd > 0
+    r2 = answer.orders.filter(pl.col("region") == "r2")
+    assert (r2["status_without"] == r2["status_with"]).all()
+    # A deal the dark rack could hold still waits for its power.
+    small = replace(deal, ramp=(Step(_day(30), 40),))
+    assert what_if(forecast, _plan_with_a_dark_region(), small, as_of=MONDAY).serve_from != _day(30)
+
+
+def test_revenue_counts_only_the_plan_s_horizon_and_shows_the_rest_apart() -> None:
+    """20 GPUs from day 10, 40 from day 400, to day 500, at $3: the plan (to day 364) checks
+    nothing past its end, yet the headline revenue "over the term" counted days 365-500 as
+    served (84 % of the demo's $587.9M card). Now the revenue is the hours served within the
+    plan (days 10-364) and the hours past its end are apart, "not verified (past the plan's
+    end)", on the page's cards and the CLI's headline."""
+    from rich.console import Console
+
+    from flows.tables import whatif_table
+    from forecasting.report.format import html_text
+    from forecasting.report.pages.whatif import whatif_page
+    from forecasting.runs import WhatIfOutcome
+
+    deal = deal_contract(
+        customer="newco", workload_class="inference", region="r2",
+        ramp=f"{_day(10)}:20,{_day(400)}:40", until=_day(500), price_per_gpu_hour=3.0,
+    )  # fmt: skip
+    answer = what_if(_forecast(), _plan(_r2_blocks()), deal, as_of=MONDAY)
+    assert answer.horizon_end == _day(364)
+    assert answer.revenue_usd == pytest.approx(20 * 24 * 355 * 3.0)
+    assert answer.revenue_past_plan_usd == pytest.approx((20 * 24 * 35 + 40 * 24 * 101) * 3.0)
+    page = whatif_page(answer, forecast_run_id="hand", quantile="q90")
+    assert html_text(f"revenue to {_day(364)}") in page
+    assert html_text("not verified (past the plan's end)") in page
+    outcome = WhatIfOutcome(
+        forecast_run_id="hand", as_of=MONDAY, horizon_end=answer.horizon_end,
+        serve_from=answer.serve_from, can_serve=answer.can_serve, serve_note=answer.serve_note,
+        extra_capex_usd=answer.extra_capex_usd, extra_mw=answer.extra_mw,
+        revenue_usd=answer.revenue_usd, revenue_past_plan_usd=answer.revenue_past_plan_usd,
+        orders=answer.orders.to_dicts(), notes=[], page=Path("whatif.html"),
+    )  # fmt: skip
+    console = Console(width=400, record=True)
+    console.print(whatif_table(outcome))
+    text = " ".join(console.export_text().split())
+    assert "revenue $511k to the plan's end ($341k past it: not verified)" in text
+
+
+def _r2_paths() -> pl.DataFrame:
+    """r2's bottom-level paths over January and February 2026 (the daily rows concentration
+    reads): acme 100 GPUs, the inference tail 400, on every path and day."""
+    from tests.test_contracts import paths_frame
+
+    return paths_frame(
+        {"total/r2/inference/acme": [100.0, 100.0], "total/r2/inference/other": [400.0, 400.0]},
+        days=55, start=MONDAY,
+    )  # fmt: skip
+
+
+def _with_total(forecast: pl.DataFrame) -> pl.DataFrame:
+    return pl.concat(
+        [forecast, _series("total", "mean", q90=500.0), _series("total", "peak", q90=600.0)]
+    )
+
+
+def test_concentration_says_where_it_stops_and_no_direction_the_ramp_past_it_may_reverse() -> None:
+    """Concentration is measured on the daily paths only (here to Feb 2026). A deal of 20 GPUs
+        there and 2,000 from June read as lowering the top-1 share (acme's 20.0% -> 19.2%), the
+        opposite of its full ramp, with no word that June was never measured; the CLI said
+        nothing on concentration at all. Now the page and the CLI say where it stops, give no
+        direction, and bound the deal's own share at its full ramp from the plan's total demand
+        (2,000 / (500 + 2,000) = at least 80.0%). A deal wholly inside the measured months gets
+        one CLI line with both figures and who becomes the largest customer (in February it holds
+    200 GPUs for 24 of 28 days: 171.4 / 671.4 = 25.5%)."""
+    from flows.tables import whatif_lines
+    from forecasting.report.format import html_text
+    from forecasting.report.pages.whatif import whatif_page
+    from forecasting.runs import WhatIfOutcome
+
+    forecast = _with_total(_forecast())
+    grows = deal_contract(
+        customer="newco", workload_class="inference", region="r2",
+        ramp=f"{_day(10)}:20,2026-06-01:2000", until=_day(300), price_per_gpu_hour=2.0,
+    )  # fmt: skip
+    answer = what_if(forecast, _plan(_r2_blocks()), grows, as_of=MONDAY, paths=_r2_paths())
+    line = answer.concentration_line
+    assert line.startswith("concentration: measured through Feb 2026 only (the daily rows)")
+    assert "->" not in line and "lower" not in line
+    assert "2,000 GPUs from 2026-06-01" in line and "at least 80.0%" in line
+    page = whatif_page(answer, forecast_run_id="hand", quantile="q90")
+    assert html_text(line.removeprefix("concentration")) in page
+    outcome = WhatIfOutcome(
+        forecast_run_id="hand", as_of=MONDAY, horizon_end=answer.horizon_end,
+        serve_from=answer.serve_from, can_serve=answer.can_serve, serve_note=answer.serve_note,
+        extra_capex_usd=answer.extra_capex_usd, extra_mw=answer.extra_mw,
+        revenue_usd=answer.revenue_usd, orders=answer.orders.to_dicts(), notes=[],
+        page=Path("whatif.html"), concentration_line=answer.concentration_line,
+    )  # fmt: skip
+    assert line in whatif_lines(outcome)
+
+    inside = deal_contract(
+        customer="newco", workload_class="inference", region="r2", ramp=f"{_day(10)}:200",
+        until=_day(50), price_per_gpu_hour=2.0,
+    )  # fmt: skip
+    within = what_if(forecast, _plan(_r2_blocks()), inside, as_of=MONDAY, paths=_r2_paths())
+    assert within.concentration_line == (
+        "concentration in Feb 2026 (measured through Feb 2026): top-1 20.0% -> 25.5% "
+        "(newco becomes the largest customer), HHI 2,000 -> 1,761"
+    )
+
+
+def test_a_pipeline_deal_the_plan_cannot_serve_says_its_capex_is_not_its_price() -> None:
+    """A pipeline deal whose racks pass its sites' ceiling ("a new site is needed") carried its
+    extra capex to the finance page's row with no caveat, beside the CLI's "it is not the price
+    of the deal" for the same deal. Its row's note now says it too."""
+    from forecasting.contracts import parse_contracts
+    from forecasting.whatif import pipeline_if_signed
+
+    book = parse_contracts(
+        f"""
+[[contract]]
+id = "newco-1"
+customer = "newco"
+workload_class = "inference"
+region = "r2"
+ramp = [{{ date = {_day(100)}, gpus = 200 }}]
+term_end = 2026-12-31
+status = "pipeline"
+probability = 0.4
+"""
+    )
+    deals = pipeline_if_signed(_forecast(), _unpowered_r2_plan(ceiling_mw=1.0), book, as_of=MONDAY)
+    row = deals.row(0, named=True)
+    assert row["serve_from"] is None and row["extra_capex_usd"] > 0
+    assert "is not the price of the deal" in row["note"]
+
+
+def test_a_deal_short_for_most_of_its_term_leads_with_the_shortfall() -> None:
+    """20 GPUs from day 10, 200 from day 30, to day 60: served days 10-29, short days 30-55
+    until the racks ordered today arrive (26 of its 51 days). The verdict read "served from
+    its first day but short from day 30 until day 56", as if served (the demo's acme deal:
+    short 21 of its first 22 months). A deal short for most of its term now leads with when it
+    is served in full; one short for less of it keeps "from its first day but short"."""
+    from rich.console import Console
+
+    from flows.tables import whatif_table
+    from forecasting.report.pages.whatif import _verdict
+    from forecasting.runs import WhatIfOutcome
+
+    def deal(until: int) -> Contract:
+        return deal_contract(
+            customer="newco", workload_class="inference", region="r2",
+            ramp=f"{_day(10)}:20,{_day(30)}:200", until=_day(until),
+        )  # fmt: skip
+
+    mostly = what_if(_forecast(), _plan(_r2_blocks()), deal(60), as_of=MONDAY)
+    assert (mostly.serve_from, mostly.short_from) == (_day(56), str(_day(30)))
+    assert mostly.short_most
+    assert _verdict(mostly) == (
+        f"in full only from {_day(56)}: short from {_day(30)} until then, served only from its "
+        f"first day ({_day(10)}) to the shortfall"
+    )
+    outcome = WhatIfOutcome(
+        forecast_run_id="hand", as_of=MONDAY, horizon_end=mostly.horizon_end,
+        serve_from=mostly.serve_from, can_serve=mostly.can_serve, serve_note="",
+        extra_capex_usd=0.0, extra_mw=0.0, revenue_usd=None, orders=[], notes=[],
+        page=Path("p.html"), short_from=mostly.short_from, short_most=mostly.short_most,
+        first_day=mostly.deal.ramp[0].day,
+    )  # fmt: skip
+    console = Console(width=400, record=True)
+    console.print(whatif_table(outcome))
+    text = " ".join(console.export_text().split())
+    assert (
+        f"served in full only from {_day(56)}: short from {_day(30)} until then, served only "
+        f"from its first day ({_day(10)}) to the shortfall (see below)"
+    ) in text
+    partly = what_if(_forecast(), _plan(_r2_blocks()), deal(100), as_of=MONDAY)
+    assert not partly.short_most
+    assert _verdict(partly).startswith("from its first day but short from")
+
+
+def test_a_deal_not_served_within_the_horizon_reads_so_on_the_cli() -> None:
+    """The CLI's headline put "served" before every verdict: "served not within the horizon"
+    for a deal the plan cannot serve (the new-region deal of 100,000 GPUs). It reads "not
+    served within the horizon"."""
+    from rich.console import Console
+
+    from flows.tables import whatif_table
+    from forecasting.runs import WhatIfOutcome
+
+    outcome = WhatIfOutcome(
+        forecast_run_id="r", as_of=MONDAY, horizon_end=_day(364), serve_from=None,
+        can_serve=False, serve_note="", extra_capex_usd=0.0, extra_mw=0.0, revenue_usd=0.0,
+        orders=[], notes=[], page=Path("p.html"),
+    )  # fmt: skip
+    console = Console(width=400, record=True)
+    console.print(whatif_table(outcome))
+    text = " ".join(console.export_text().split())
+    assert f"plan to {_day(364)}): not served within the horizon; extra capex" in text

@@ -333,7 +333,10 @@ def capital_chart(
     placed now, so it counts in the run's own quarter. ``placements`` (every order of the plan
     to its end, PLACEMENTS_SCHEMA) are the orders when they carry their capex; runs stored
     before they did chart the triggers' orders alone. ``pipeline`` (whatif.PIPELINE_SCHEMA)
-    adds each deal's extra capex if it signs, weighted by its odds, as one more series.
+    adds each deal's extra capex if it signs, weighted by its odds, as one more series: only
+    the deals the plan serves within the horizon (``serve_from`` set). A deal it cannot serve
+    ("a new site is needed") was stacked too, budgeted as if ordering it served the deal; its
+    capex is named apart in the takeaway, not as capital to commit.
     """
     rows = (
         planned.select("region", "order_by", "capex_usd")
@@ -342,15 +345,21 @@ def capital_chart(
             (pl.col("blocks_to_order").fill_null(0) > 0) & (pl.col("capex_usd") > 0)
         ).select("region", "order_by", "capex_usd")
     )
+    priced = (
+        pipeline.filter(pl.col("expected_capex_usd") > 0)
+        if pipeline is not None and pipeline.height
+        else None
+    )
     deals = (
-        pipeline.filter(pl.col("expected_capex_usd") > 0).select(
+        priced.filter(pl.col("serve_from").is_not_null()).select(
             pl.lit("pipeline deals x odds").alias("region"),
             pl.col("order_by"),
             pl.col("expected_capex_usd").alias("capex_usd"),
         )
-        if pipeline is not None and pipeline.height
+        if priced is not None
         else None
     )
+    unserved = priced.filter(pl.col("serve_from").is_null()) if priced is not None else None
     if deals is not None:
         rows = pl.concat([rows, deals])
     if rows.is_empty():
@@ -407,6 +416,13 @@ def capital_chart(
             else "."
         )
     )
+    if unserved is not None and unserved.height:
+        takeaway += (
+            f" Not stacked: {fmt_usd(float(unserved['expected_capex_usd'].sum()))} of pipeline "
+            "deals at their odds that the plan cannot serve within the horizon "
+            f"({', '.join(unserved['contract_id'].to_list())}): their capex is not the price "
+            "of the deal."
+        )
     return Chart("capital", fig, takeaway)
 
 

@@ -38,11 +38,17 @@ class WhatIfOutcome(BaseModel):
     orders: list[dict[str, Any]]
     notes: list[str]
     page: Path
-    revenue_in_horizon_usd: float | None = None  # the part of revenue_usd to the plan's end
+    # The term's revenue past the plan's end: not verified, never in revenue_usd (which stops
+    # at the plan's end); WhatIf.revenue_past_plan_usd.
+    revenue_past_plan_usd: float | None = None
     # Served from its first day until it goes short then (a day, or a month on monthly rows),
     # and in full again from serve_from (None: served throughout, or short at once).
     short_from: str | None = None
     short_at_times: bool = False  # served in full between spans short before serve_from
+    # Short on more than half its days within the plan (WhatIf.short_most): the verdict leads
+    # with when it is served in full; first_day is the ramp's first day it is weighed from.
+    short_most: bool = False
+    first_day: date | None = None
     daily_end: date | None = None  # the forecast's last daily row: past it a date is a month
     # The plan's own shortfalls where the deal would hold GPUs, which its verdict does not
     # count ('' when none): WhatIf.baseline_note.
@@ -52,6 +58,9 @@ class WhatIfOutcome(BaseModel):
     capex_not_sized: str = ""
     not_sized_with: list[str] = []
     not_sized_without: list[str] = []
+    # Concentration with and without the deal in one line, and how far it is measured
+    # (WhatIf.concentration_line; '' without sample paths).
+    concentration_line: str = ""
 
 
 def _spelling_notes(customer: str, customers: list[str]) -> list[str]:
@@ -117,6 +126,8 @@ def weigh_deal(
         serve_note=answer.serve_note,
         short_from=answer.short_from,
         short_at_times=answer.short_at_times,
+        short_most=answer.short_most,
+        first_day=answer.deal.ramp[0].day,
         daily_end=answer.daily_end,
         baseline_note=answer.baseline_note,
         extra_capex_usd=answer.extra_capex_usd,
@@ -125,8 +136,9 @@ def weigh_deal(
         not_sized_without=list(answer.not_sized_without),
         extra_mw=answer.extra_mw,
         revenue_usd=answer.revenue_usd,
-        revenue_in_horizon_usd=answer.revenue_in_horizon_usd,
+        revenue_past_plan_usd=answer.revenue_past_plan_usd,
         orders=answer.orders.to_dicts(),
         notes=list(answer.notes),
+        concentration_line=answer.concentration_line,
         page=page,
     )

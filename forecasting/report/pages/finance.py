@@ -357,9 +357,36 @@ def _not_growing(drivers: pl.DataFrame) -> str:
     )
 
 
+def _pipeline_mark(row: dict[str, Any], contracts: pl.DataFrame | None) -> str:
+    """`` (pipeline ID at 35%: not signed)`` where the driver's customer has a pipeline deal in
+    its region and class holding GPUs over its window ('' otherwise): a deal at its odds read
+    as the customer's forecast growth (orion-foundation's 0 -> 1,434 GPUs is 0.35 x 4,096)."""
+    if contracts is None or contracts.is_empty() or row["customer"] is None:
+        return ""
+    start, end = row["from_date"], row["to_date"]
+    deals = contracts.filter(
+        (pl.col("status") == "pipeline")
+        & (pl.col("customer") == row["customer"])
+        & (pl.col("region") == row["region"])
+        & (pl.col("workload_class") == row["workload_class"])
+        & (pl.col("first_date") <= end if end is not None else pl.lit(True))
+        & (pl.col("term_end") >= start if start is not None else pl.lit(True))
+    )
+    listed = ", ".join(
+        f"{d['id']} at {fmt_pct(d['probability'], digits=0)}" for d in deals.iter_rows(named=True)
+    )
+    return f" (pipeline {listed}: not signed)" if listed else ""
+
+
 def _drivers_table(
-    drivers: pl.DataFrame, *, daily_end: date | None, top: int = DRIVERS_TOP
+    drivers: pl.DataFrame,
+    *,
+    daily_end: date | None,
+    top: int = DRIVERS_TOP,
+    contracts: pl.DataFrame | None = None,
 ) -> Table:
+    """The largest growth drivers; a customer whose pipeline deal (``contracts``, the book's
+    list) holds GPUs over the driver's window is marked, its odds being no forecast growth."""
     # A date on the plan's monthly rows reads as its month, as the orders table beside it
     # reads it ("2029-12-01" here, "Dec 2029" there, for one exhaustion).
     rows = [
@@ -367,7 +394,7 @@ def _drivers_table(
             r["region"],
             r["pool"],
             r["workload_class"],
-            r["customer"],
+            f"{r['customer']}{_pipeline_mark(r, contracts)}" if r["customer"] else r["customer"],
             fmt_gpus(r["from_gpus"]),
             fmt_gpus(r["to_gpus"]),
             fmt_day_or_month(r["to_date"], daily_end=daily_end),
@@ -775,7 +802,9 @@ def finance_page(inputs: ReportInputs) -> str:
         "idle": _idle_table(inputs.idle_risk),
         "concentration_charts": page.figures(concentration_charts(inputs.concentration)),
         "concentration": _concentration_table(inputs.concentration, inputs.chosen),
-        "drivers": _drivers_table(inputs.drivers, daily_end=daily_end(inputs)),
+        "drivers": _drivers_table(
+            inputs.drivers, daily_end=daily_end(inputs), contracts=inputs.contracts
+        ),
         "drivers_intro": _drivers_intro(inputs.drivers),
         "changes": changes_view(inputs),
         "book_rules": (FLOOR_RULE, PIPELINE_RULE),

@@ -36,9 +36,16 @@ def _verdict(answer: WhatIf) -> str:
         return f"to {fmt_date(answer.horizon_end)} only: not verified beyond"
     if answer.can_serve:
         return "yes, from its first day"
+    at_times = "at times " if answer.short_at_times else ""
+    if answer.short_from is not None and answer.short_most:
+        return (
+            f"in full only from {fmt_date(answer.serve_from)}: short {at_times}from "
+            f"{answer.short_from} until then, served only from its first day "
+            f"({fmt_date(answer.deal.ramp[0].day)}) to the shortfall"
+        )
     if answer.short_from is not None:
         return (
-            f"from its first day but short {'at times ' if answer.short_at_times else ''}from "
+            f"from its first day but short {at_times}from "
             f"{answer.short_from} until {fmt_date(answer.serve_from)}"
         )
     if answer.short_at_times:
@@ -48,8 +55,8 @@ def _verdict(answer: WhatIf) -> str:
 
 def _cards(answer: WhatIf) -> list[tuple[str, str]]:
     ratio = (
-        f"{answer.revenue_in_horizon_usd / answer.extra_capex_usd:.2f}"
-        if answer.revenue_in_horizon_usd is not None
+        f"{answer.revenue_usd / answer.extra_capex_usd:.2f}"
+        if answer.revenue_usd is not None
         and answer.extra_capex_usd > 0
         and not answer.capex_bound  # revenue per $ of capital not measured is no ratio
         else MISSING
@@ -61,9 +68,26 @@ def _cards(answer: WhatIf) -> list[tuple[str, str]]:
             extra_capex(answer.extra_capex_usd, bound=answer.capex_bound),
         ),
         ("extra power", fmt_mw(answer.extra_mw)),
-        (f"revenue to {fmt_date(answer.deal.term_end)}", fmt_usd(answer.revenue_usd)),
-        (f"revenue to {fmt_date(answer.horizon_end)} per $ of capital", ratio),
+        (f"revenue to {fmt_date(_revenue_end(answer))}", fmt_usd(answer.revenue_usd)),
+        (f"revenue to {fmt_date(_revenue_end(answer))} per $ of capital", ratio),
+        *(
+            [
+                (
+                    f"revenue {fmt_date(answer.horizon_end + timedelta(days=1))} to "
+                    f"{fmt_date(answer.deal.term_end)}",
+                    f"{fmt_usd(answer.revenue_past_plan_usd)} not verified (past the plan's end)",
+                )
+            ]
+            if answer.revenue_past_plan_usd
+            else []
+        ),
     ]
+
+
+def _revenue_end(answer: WhatIf) -> date:
+    """The last day the revenue counts: the term's end, or the plan's where the term runs past
+    it (the hours after the plan's end are not verified, and shown apart)."""
+    return min(answer.deal.term_end, answer.horizon_end)
 
 
 def _ramp(answer: WhatIf) -> Table:
@@ -125,8 +149,11 @@ def _concentration_intro(answer: WhatIf) -> str:
     month 10 read "no change" in every month shown, with nothing saying why."""
     intro = (
         "Top-1 share and HHI (0-10,000) of expected demand per month over the daily forecast "
-        "horizon, all classes."
+        "horizon, all classes: past it no customer's demand is forecast, so nothing past the "
+        "last month shown is measured."
     )
+    if answer.concentration_line:
+        intro += f" {answer.concentration_line[0].upper()}{answer.concentration_line[1:]}."
     months = answer.concentration.get_column("month") if answer.concentration.height else None
     first = answer.deal.ramp[0].day if answer.deal.ramp else None
     if months is None or first is None:
