@@ -371,7 +371,11 @@ def cmd_capacity(args: argparse.Namespace) -> int:
         plan = load_capacity(_paths(args).capacity)
     for table in capacity_tables(plan):
         console.print(table)
-    for line in (*plan.overdrawn_sites(datetime.now(UTC).date()), *plan.dark_committed_blocks()):
+    for line in (
+        *plan.overdrawn_sites(datetime.now(UTC).date()),
+        *plan.dark_committed_blocks(),
+        *plan.doubtful_entries(),
+    ):
         say(f"warning: {line}", error=True)
     return EXIT_OK
 
