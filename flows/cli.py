@@ -1306,11 +1306,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         say(f"fleetcast: error: {problems}", error=True)
         return EXIT_USAGE
     args = parser.parse_args(argv)
+    import duckdb
+
     from forecasting.capacity import CapacityError
     from forecasting.ingest import IngestFileError
     from forecasting.runs import NoHistoryError, RunNotFoundError
     from forecasting.traces.outages import OutageCalendarError
-    from forecasting.warehouse import WarehouseError
+    from forecasting.warehouse import WarehouseError, damaged_warehouse_error
 
     try:
         with stopping.handling_stop_signals():
@@ -1336,6 +1338,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         OutageCalendarError,
     ) as exc:
         say(f"fleetcast {args.command}: {exc}", error=True)
+        return EXIT_FAILED
+    except duckdb.IOException as exc:
+        # A warehouse that opens but is cut short (a partial copy, a full disk) fails at the
+        # first read of a missing block, in whatever command reads it.
+        warehouse_path = resolve_paths(warehouse=_given(args, "warehouse")).warehouse
+        if not any(str(p) in str(exc) for p in (warehouse_path, warehouse_path.resolve())):
+            raise  # another file's read: not the warehouse's damage
+        say(f"fleetcast {args.command}: {damaged_warehouse_error(warehouse_path, exc)}", error=True)
         return EXIT_FAILED
     except KeyboardInterrupt as exc:
         # Every run is stored in one transaction at its end: an interrupted one stored nothing

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pytest
 from telemetry_files import telemetry_frame, write_csv
@@ -230,3 +231,59 @@ def test_a_bad_deal_is_refused_naming_the_flag_typed(
     err = " ".join(capsys.readouterr().err.split())
     assert said in err
     assert "term_end" not in err and "price-per-gpu-hour" not in err
+
+
+def _cut_short_warehouse(tmp_path: Path) -> Path:
+    """A warehouse file with DuckDB's first bytes, cut short as a partial copy leaves it."""
+    whole = tmp_path / "whole.duckdb"
+    with duckdb.connect(str(whole)) as con:
+        con.execute("CREATE TABLE filler AS SELECT range AS i, random() AS x FROM range(500000)")
+    with connect(whole):  # the catalogue, written last, lies past the cut
+        pass
+    cut = tmp_path / "cut.duckdb"
+    cut.write_bytes(whole.read_bytes()[:300_000])
+    return cut
+
+
+@pytest.mark.parametrize("command", [["status"], ["contracts"], ["drill", "inference-2x"]])
+def test_a_damaged_warehouse_is_one_line_with_the_fix(
+    tmp_path: Path, command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A warehouse cut short (a partial copy, a full disk) printed DuckDB's IOException trace,
+    or "cannot open warehouse" with no way out: exit 1, naming the file, DuckDB's error and
+    the fix."""
+    cut = _cut_short_warehouse(tmp_path)
+    args = ["--warehouse", str(cut), "--capacity", str(sample_capacity()), *command]
+    assert main(args) == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"{cut}: the warehouse file is damaged (IO Error: Could not read enough bytes" in err
+    assert "restore it from a backup, or rebuild it" in err
+
+
+def test_a_warehouse_damaged_past_its_catalogue_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A damaged file whose catalogue still reads opens, and the first query of a lost block
+    raised DuckDB's IOException as a trace from any command: it is the same one line, exit 1;
+    another file's IO error is not called the warehouse's."""
+    from flows import cli
+
+    path = tmp_path / "w.duckdb"
+
+    def reads_a_lost_block(_: object) -> int:
+        raise duckdb.IOException(
+            f'IO Error: Could not read enough bytes from file "{path}": attempted to read '
+            "262144 bytes from location 15740928"
+        )
+
+    monkeypatch.setattr(cli, "cmd_status", reads_a_lost_block)
+    assert main(["--warehouse", str(path), "status"]) == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert err.startswith(f"fleetcast status: {path}: the warehouse file is damaged (IO Error")
+
+    def reads_another_file(_: object) -> int:
+        raise duckdb.IOException('IO Error: No files found that match "x.parquet"')
+
+    monkeypatch.setattr(cli, "cmd_status", reads_another_file)
+    with pytest.raises(duckdb.IOException):
+        main(["--warehouse", str(path), "status"])
