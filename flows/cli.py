@@ -16,12 +16,14 @@ With a server configured, and always under run, demo and serve, they run as trac
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import re
 import shlex
 import signal
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
@@ -139,6 +141,32 @@ def _check_publishable(reports: Path) -> None:
             f"--reports {reports}: {existing} is not writable by this user; name a folder "
             "you can write in"
         )
+    problem = _unwritable(reports)
+    if problem is not None:
+        raise UsageError(
+            f"--reports {reports}: cannot write the pages there ({problem}); nothing was run "
+            "or stored: name a folder you can write in"
+        )
+
+
+def _unwritable(folder: Path) -> str | None:
+    """The OS's reason no file can be written in ``folder`` (made if missing), or None.
+
+    Permission bits do not tell: root may write anywhere by them, yet /sys refuses a folder
+    (EPERM) and /proc has none to make (ENOENT), and the report failed after storing its
+    trigger run. So a folder is made and a file written, then both removed."""
+    made = [p for p in (folder, *folder.parents) if not p.exists()]
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    finally:
+        for created in made:  # innermost first: the run makes them again when it publishes
+            with contextlib.suppress(OSError):
+                created.rmdir()
+    return None
 
 
 # Options-model fields whose flag is not the field's name in kebab case.
@@ -1309,6 +1337,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import duckdb
 
     from forecasting.capacity import CapacityError
+    from forecasting.errors import PublishError
     from forecasting.ingest import IngestFileError
     from forecasting.runs import NoHistoryError, RunNotFoundError
     from forecasting.traces.outages import OutageCalendarError
@@ -1336,6 +1365,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         RunNotFoundError,
         NoHistoryError,
         OutageCalendarError,
+        PublishError,
     ) as exc:
         say(f"fleetcast {args.command}: {exc}", error=True)
         return EXIT_FAILED

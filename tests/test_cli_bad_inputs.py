@@ -287,3 +287,37 @@ def test_a_warehouse_damaged_past_its_catalogue_is_one_line(
     monkeypatch.setattr(cli, "cmd_status", reads_another_file)
     with pytest.raises(duckdb.IOException):
         main(["--warehouse", str(path), "status"])
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["report"],
+        ["whatif", "--customer", "x", "--class", "inference", "--region", "us-east", "--ramp",
+         "2027-01-01:100"],
+    ],
+)  # fmt: skip
+def test_reports_where_no_folder_can_be_made_is_a_usage_error_before_any_work(
+    tmp_path: Path, command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--reports /proc/x (and /sys/x for root, whom permission bits let write anywhere) stored
+    a trigger run, then printed FileNotFoundError's (PermissionError's) trace: it exits 2
+    naming the folder and the OS's reason, before any work."""
+    reports = Path("/proc/fleetcast-no-such-folder/reports")
+    args = ["--warehouse", str(tmp_path / "w.duckdb"), "--reports", str(reports), *command]
+    assert main(args) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"--reports {reports}:" in err
+    assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_the_reports_probe_leaves_no_folder_behind(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The check that --reports can be written makes the missing folders and a file to see
+    it: a report refused after it (here, no warehouse) leaves none of them."""
+    reports = tmp_path / "a" / "b"
+    args = ["--warehouse", str(tmp_path / "w.duckdb"), "--reports", str(reports)]
+    assert main([*args, "--capacity", str(sample_capacity()), "report"]) == 1
+    assert "no warehouse at" in capsys.readouterr().err
+    assert not (tmp_path / "a").exists()
