@@ -464,6 +464,15 @@ def finite_number(text: str) -> float:
     return value
 
 
+def positive_number(text: str) -> float:
+    """An argparse type: a finite number above 0 (a negative --timeout reached Prefect as
+    "`timeout` cannot be negative" in a trace, after the drill was sent)."""
+    value = finite_number(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not above 0; give seconds, e.g. 600")
+    return value
+
+
 def horizon_days(text: str) -> int:
     """Days in a horizon written as ``26w``, ``182d`` or ``182``."""
     match = re.fullmatch(r"\s*(\d+)\s*([wd]?)\s*", text.lower())
@@ -659,12 +668,21 @@ def _drill_via_server(
     """The drill run by the server's ``drill/adhoc`` deployment, read back from the warehouse."""
     if not prefect_server_configured():
         raise UsageError("--via-server needs PREFECT_API_URL (the server `fleetcast serve` uses)")
-    from flows.serve import ServerRunError, drill_via_server
+    import httpx
+
+    from flows.serve import ServerRunError, api_url, drill_via_server
 
     try:
         return drill_via_server(warehouse_path, capacity_path, options, timeout=timeout)
     except ServerRunError as exc:
         raise RunFailedError(str(exc)) from exc
+    except httpx.TransportError as exc:
+        # A server down or a URL without its scheme: httpx's whole trace before.
+        reason = re.sub(r"^\[Errno \d+\]\s*", "", str(exc)).rstrip(".") or type(exc).__name__
+        raise RunFailedError(
+            f"cannot reach the Prefect server at {api_url()} ({reason}); start `fleetcast "
+            "serve` or fix PREFECT_API_URL"
+        ) from None
 
 
 # The whatif flags whose options-model field is named otherwise: "--price-per-gpu-hour: Input
@@ -1201,7 +1219,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="run through the server's drill/adhoc deployment (needs PREFECT_API_URL)",
     )
     p.add_argument(
-        "--timeout", type=finite_number, default=600, help="seconds to wait with --via-server (600)"
+        "--timeout",
+        type=positive_number,
+        default=600,
+        help="seconds to wait with --via-server (600; above 0)",
     )
 
     p = add("report", cmd_report, "expansion triggers and the published reports of a forecast run")

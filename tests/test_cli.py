@@ -1257,3 +1257,29 @@ def test_the_cli_and_the_pages_say_a_sum_of_money_alike() -> None:
     console = Console(width=300, record=True)
     console.print(whatif_table(outcome))
     assert "extra capex $40k, 0.0 MW" in " ".join(console.export_text().split())
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://127.0.0.1:9/api", "(Connection refused)"),
+        ("not-a-url", "(Request URL is missing an 'http://' or 'https://' protocol)"),
+    ],
+)
+def test_drill_via_a_server_it_cannot_reach_is_one_line(
+    tmp_path: Path, url: str, reason: str
+) -> None:
+    """`drill --via-server` with the server down or a PREFECT_API_URL without its scheme
+    printed httpx's trace (ConnectError, UnsupportedProtocol): exit 1, naming the URL, the
+    reason and the fix. (A fresh interpreter each: Prefect keeps the first URL it read.)"""
+    result = fleetcast(
+        *("--warehouse", str(tmp_path / "w.duckdb"), "--capacity", str(sample_capacity())),
+        *("drill", "--class", "inference", "--via-server", "--timeout", "5"),
+        env={"PREFECT_API_URL": url},
+    )
+    assert result.returncode == 1
+    first = " ".join(result.stderr.split("\n")[0].split())
+    assert first == (
+        f"fleetcast drill: cannot reach the Prefect server at {url} {reason}; start "
+        "`fleetcast serve` or fix PREFECT_API_URL"
+    )

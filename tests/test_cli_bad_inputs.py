@@ -321,3 +321,15 @@ def test_the_reports_probe_leaves_no_folder_behind(
     assert main([*args, "--capacity", str(sample_capacity()), "report"]) == 1
     assert "no warehouse at" in capsys.readouterr().err
     assert not (tmp_path / "a").exists()
+
+
+@pytest.mark.parametrize("timeout", ["-5", "0"])
+def test_a_timeout_not_above_zero_is_a_usage_error(
+    timeout: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`drill --via-server --timeout -5` sent the drill, then Prefect's "`timeout` cannot be
+    negative" came back as a trace: a timeout not above 0 exits 2 at parsing."""
+    with pytest.raises(SystemExit) as exit_:
+        main(["drill", "--via-server", "--timeout", timeout])
+    assert exit_.value.code == 2
+    assert f"argument --timeout: '{timeout}' is not above 0" in capsys.readouterr().err
