@@ -333,3 +333,26 @@ def test_a_timeout_not_above_zero_is_a_usage_error(
         main(["drill", "--via-server", "--timeout", timeout])
     assert exit_.value.code == 2
     assert f"argument --timeout: '{timeout}' is not above 0" in capsys.readouterr().err
+
+
+def test_a_negative_seed_is_a_usage_error_everywhere(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`drill --seed -1` was taken, then numpy's "expected non-negative integer" came back as
+    a trace once more paths were asked for than stored: exit 2 naming --seed; every options
+    model's seed (forecast, drill, decision backtest, the deployments' parameters) is at
+    least 0."""
+    from pydantic import ValidationError
+
+    from forecasting.options import DecisionOptions, DrillOptions
+
+    args = ["--warehouse", str(tmp_path / "w.duckdb"), "--capacity", str(sample_capacity())]
+    assert main([*args, "drill", "--class", "inference", "--paths", "100000", "--seed", "-1"]) == 2
+    assert "--seed: Input should be greater than or equal to 0" in capsys.readouterr().err
+    for model, required in (
+        (ForecastOptions, {}),
+        (DrillOptions, {}),
+        (DecisionOptions, {"first_as_of": "2026-01-01"}),
+    ):
+        with pytest.raises(ValidationError, match="greater than or equal to 0"):
+            model.model_validate({**required, "seed": -1})
