@@ -40,6 +40,7 @@ from forecasting.options import (
     QUANTILE_CHOICES,
     AdhocDrill,
     Answers,
+    DecisionOptions,
     DrillOptions,
     ForecastOptions,
     PipelineOptions,
@@ -177,6 +178,7 @@ FLAGS = {
     "backtest_step_days": "--backtest-step",
     "multiplier": "--factor",
     "forecast_run_id": "--forecast-run",
+    "every_days": "--every",
 }
 
 
@@ -716,7 +718,8 @@ def _deal_rule_text(exc: ContractRuleError) -> str:
 
 
 def _deal_day(text: str) -> date:
-    """A ``--until`` day: "invalid fromisoformat value" was Python's word for a bad date."""
+    """A day flag (whatif's ``--until``, backtest-decisions' ``--from`` and ``--until``):
+    "invalid fromisoformat value" was Python's word for a bad date."""
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
@@ -770,9 +773,20 @@ def interval_days(text: str) -> int:
     from forecasting.options import every_days
 
     try:
-        return every_days(text)
+        days = every_days(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+    # Bounded here, in the unit typed: the options model's refusal named its field,
+    # "--every-days: Input should be less than or equal to 366", a flag that does not exist.
+    most = next(
+        m.le for m in DecisionOptions.model_fields["every_days"].metadata if hasattr(m, "le")
+    )
+    if days > most:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is {days:,} days, above the most allowed, {most} days ({most // 7}w or "
+            f"{most}d)"
+        )
+    return days
 
 
 def cmd_backtest_decisions(args: argparse.Namespace) -> int:
@@ -785,7 +799,6 @@ def cmd_backtest_decisions(args: argparse.Namespace) -> int:
         MIN_HISTORY_DAYS,
         short_history_as_ofs,
     )
-    from forecasting.options import DecisionOptions
 
     paths = _paths(args, publishes=True)
     options: DecisionOptions = _model(
@@ -1088,7 +1101,6 @@ def build_parser() -> argparse.ArgumentParser:
     import inspect
 
     from forecasting.ingest import FORMATS
-    from forecasting.options import DecisionOptions
     from forecasting.schema import WorkloadClass
     from forecasting.synth import synthetic_fleet
 
@@ -1289,7 +1301,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--from",
         dest="first_as_of",
-        type=date.fromisoformat,
+        type=_deal_day,
         required=True,
         help="first as-of day replayed (YYYY-MM-DD)",
     )
@@ -1298,7 +1310,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--until",
-        type=date.fromisoformat,
+        type=_deal_day,
         default=None,
         help="last as-of day (default: the day before the data ends)",
     )
