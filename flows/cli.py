@@ -582,16 +582,37 @@ def adhoc_drill(args: argparse.Namespace) -> AdhocDrill | None:
     factor = field_default(AdhocDrill, "multiplier") if args.all else None
     factor = args.factor if args.factor is not None else factor
     given = {"multiplier": factor} if factor is not None else {}
+    supply = bool(args.lose or args.slip or args.region_loss)
+    if factor == 1 and not supply:
+        # It played and passed, "0 h", a drill of nothing that read as a shock survived.
+        say(
+            "warning: --factor 1 is no shock: the drill plays today's demand unchanged; give "
+            "a factor other than 1",
+            error=True,
+        )
     return _model(
         AdhocDrill,
         target=target,
         shape=args.shape,
         start=args.start,
-        lose=tuple(args.lose),
-        slip=tuple(args.slip),
+        lose=_once("--lose", args.lose),
+        slip=_once("--slip", args.slip),
         region_loss=args.region_loss,
         **given,
     )
+
+
+def _once(flag: str, given: Sequence[str]) -> tuple[str, ...]:
+    """Each value of a repeatable flag once, in the order typed, warning of a repeat: a pasted
+    `--lose X --lose X` played one loss under the name lose-X-lose-X, read as two."""
+    kept = tuple(dict.fromkeys(given))
+    for value in kept:
+        if given.count(value) > 1:
+            say(
+                f"warning: {flag} {value} given {given.count(value)} times: played once",
+                error=True,
+            )
+    return kept
 
 
 def cmd_drill(args: argparse.Namespace) -> int:

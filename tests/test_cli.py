@@ -330,6 +330,24 @@ def test_a_supply_event_alone_is_drilled_at_todays_demand() -> None:
     assert adhoc_drill(parser.parse_args(["drill"])) is None
 
 
+def test_a_repeated_loss_is_played_once_and_a_factor_of_1_is_said_to_be_no_shock(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`--lose X --lose X` played one loss named lose-X-lose-X (read as two blocks), and
+    `--class inference --factor 1` played and passed a shock of nothing, unsaid: the repeat is
+    folded with a warning, and factor 1 without a supply event is warned of."""
+    from flows.cli import adhoc_drill
+
+    parser = build_parser()
+    twice = adhoc_drill(parser.parse_args(["drill", "--lose", "b1", "--lose", "b1"]))
+    assert twice.lose == ("b1",) and twice.name == "lose-b1"
+    assert "warning: --lose b1 given 2 times: played once" in capsys.readouterr().err
+    adhoc_drill(parser.parse_args(["drill", "--class", "inference", "--factor", "1"]))
+    assert "warning: --factor 1 is no shock" in capsys.readouterr().err
+    adhoc_drill(parser.parse_args(["drill", "--lose", "b1", "--factor", "1"]))
+    assert capsys.readouterr().err == ""
+
+
 def test_cli_defaults_and_choices_are_the_option_models() -> None:
     """--quantile choices are ReportOptions' Literal; numeric defaults are the models' fields."""
     parser = build_parser()
