@@ -433,8 +433,8 @@ MAX_POWER_LEAD_MONTHS = 120
 def _plausible_lead_weeks(value: int) -> int:
     if value > MAX_LEAD_TIME_WEEKS:
         raise ValueError(
-            f"{value:,} weeks is above the plausible ceiling of {MAX_LEAD_TIME_WEEKS} weeks "
-            "(10 years); write the lead time in weeks (a unit slip?)"
+            f"weeks above the plausible ceiling of {MAX_LEAD_TIME_WEEKS} (ten years: a unit "
+            "slip? the lead time is in weeks)"
         )
     return value
 
@@ -442,8 +442,8 @@ def _plausible_lead_weeks(value: int) -> int:
 def _plausible_lead_months(value: int) -> int:
     if value > MAX_POWER_LEAD_MONTHS:
         raise ValueError(
-            f"{value:,} months is above the plausible ceiling of {MAX_POWER_LEAD_MONTHS} months "
-            "(10 years); write the power lead time in months (a unit slip?)"
+            f"months above the plausible ceiling of {MAX_POWER_LEAD_MONTHS} (ten years: a unit "
+            "slip? the power lead time is in months)"
         )
     return value
 
