@@ -16,12 +16,14 @@ With a server configured, and always under run, demo and serve, they run as trac
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import re
 import shlex
 import signal
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
@@ -38,6 +40,7 @@ from forecasting.options import (
     QUANTILE_CHOICES,
     AdhocDrill,
     Answers,
+    DecisionOptions,
     DrillOptions,
     ForecastOptions,
     PipelineOptions,
@@ -139,6 +142,32 @@ def _check_publishable(reports: Path) -> None:
             f"--reports {reports}: {existing} is not writable by this user; name a folder "
             "you can write in"
         )
+    problem = _unwritable(reports)
+    if problem is not None:
+        raise UsageError(
+            f"--reports {reports}: cannot write the pages there ({problem}); nothing was run "
+            "or stored: name a folder you can write in"
+        )
+
+
+def _unwritable(folder: Path) -> str | None:
+    """The OS's reason no file can be written in ``folder`` (made if missing), or None.
+
+    Permission bits do not tell: root may write anywhere by them, yet /sys refuses a folder
+    (EPERM) and /proc has none to make (ENOENT), and the report failed after storing its
+    trigger run. So a folder is made and a file written, then both removed."""
+    made = [p for p in (folder, *folder.parents) if not p.exists()]
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    finally:
+        for created in made:  # innermost first: the run makes them again when it publishes
+            with contextlib.suppress(OSError):
+                created.rmdir()
+    return None
 
 
 # Options-model fields whose flag is not the field's name in kebab case.
@@ -149,6 +178,7 @@ FLAGS = {
     "backtest_step_days": "--backtest-step",
     "multiplier": "--factor",
     "forecast_run_id": "--forecast-run",
+    "every_days": "--every",
 }
 
 
@@ -371,7 +401,11 @@ def cmd_capacity(args: argparse.Namespace) -> int:
         plan = load_capacity(_paths(args).capacity)
     for table in capacity_tables(plan):
         console.print(table)
-    for line in (*plan.overdrawn_sites(datetime.now(UTC).date()), *plan.dark_committed_blocks()):
+    for line in (
+        *plan.overdrawn_sites(datetime.now(UTC).date()),
+        *plan.dark_committed_blocks(),
+        *plan.doubtful_entries(),
+    ):
         say(f"warning: {line}", error=True)
     return EXIT_OK
 
@@ -429,6 +463,15 @@ def finite_number(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
     if not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"{text!r} is not a finite number; give a figure")
+    return value
+
+
+def positive_number(text: str) -> float:
+    """An argparse type: a finite number above 0 (a negative --timeout reached Prefect as
+    "`timeout` cannot be negative" in a trace, after the drill was sent)."""
+    value = finite_number(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not above 0; give seconds, e.g. 600")
     return value
 
 
@@ -539,16 +582,37 @@ def adhoc_drill(args: argparse.Namespace) -> AdhocDrill | None:
     factor = field_default(AdhocDrill, "multiplier") if args.all else None
     factor = args.factor if args.factor is not None else factor
     given = {"multiplier": factor} if factor is not None else {}
+    supply = bool(args.lose or args.slip or args.region_loss)
+    if factor == 1 and not supply:
+        # It played and passed, "0 h", a drill of nothing that read as a shock survived.
+        say(
+            "warning: --factor 1 is no shock: the drill plays today's demand unchanged; give "
+            "a factor other than 1",
+            error=True,
+        )
     return _model(
         AdhocDrill,
         target=target,
         shape=args.shape,
         start=args.start,
-        lose=tuple(args.lose),
-        slip=tuple(args.slip),
+        lose=_once("--lose", args.lose),
+        slip=_once("--slip", args.slip),
         region_loss=args.region_loss,
         **given,
     )
+
+
+def _once(flag: str, given: Sequence[str]) -> tuple[str, ...]:
+    """Each value of a repeatable flag once, in the order typed, warning of a repeat: a pasted
+    `--lose X --lose X` played one loss under the name lose-X-lose-X, read as two."""
+    kept = tuple(dict.fromkeys(given))
+    for value in kept:
+        if given.count(value) > 1:
+            say(
+                f"warning: {flag} {value} given {given.count(value)} times: played once",
+                error=True,
+            )
+    return kept
 
 
 def cmd_drill(args: argparse.Namespace) -> int:
@@ -627,12 +691,21 @@ def _drill_via_server(
     """The drill run by the server's ``drill/adhoc`` deployment, read back from the warehouse."""
     if not prefect_server_configured():
         raise UsageError("--via-server needs PREFECT_API_URL (the server `fleetcast serve` uses)")
-    from flows.serve import ServerRunError, drill_via_server
+    import httpx
+
+    from flows.serve import ServerRunError, api_url, drill_via_server
 
     try:
         return drill_via_server(warehouse_path, capacity_path, options, timeout=timeout)
     except ServerRunError as exc:
         raise RunFailedError(str(exc)) from exc
+    except httpx.TransportError as exc:
+        # A server down or a URL without its scheme: httpx's whole trace before.
+        reason = re.sub(r"^\[Errno \d+\]\s*", "", str(exc)).rstrip(".") or type(exc).__name__
+        raise RunFailedError(
+            f"cannot reach the Prefect server at {api_url()} ({reason}); start `fleetcast "
+            "serve` or fix PREFECT_API_URL"
+        ) from None
 
 
 # The whatif flags whose options-model field is named otherwise: "--price-per-gpu-hour: Input
@@ -666,7 +739,8 @@ def _deal_rule_text(exc: ContractRuleError) -> str:
 
 
 def _deal_day(text: str) -> date:
-    """A ``--until`` day: "invalid fromisoformat value" was Python's word for a bad date."""
+    """A day flag (whatif's ``--until``, backtest-decisions' ``--from`` and ``--until``):
+    "invalid fromisoformat value" was Python's word for a bad date."""
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
@@ -718,9 +792,20 @@ def interval_days(text: str) -> int:
     from forecasting.options import every_days
 
     try:
-        return every_days(text)
+        days = every_days(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+    # Bounded here, in the unit typed: the options model's refusal named its field,
+    # "--every-days: Input should be less than or equal to 366", a flag that does not exist.
+    most = next(
+        m.le for m in DecisionOptions.model_fields["every_days"].metadata if hasattr(m, "le")
+    )
+    if days > most:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is {days:,} days, above the most allowed, {most} days ({most // 7}w or "
+            f"{most}d)"
+        )
+    return days
 
 
 def cmd_backtest_decisions(args: argparse.Namespace) -> int:
@@ -733,7 +818,6 @@ def cmd_backtest_decisions(args: argparse.Namespace) -> int:
         MIN_HISTORY_DAYS,
         short_history_as_ofs,
     )
-    from forecasting.options import DecisionOptions
 
     paths = _paths(args, publishes=True)
     options: DecisionOptions = _model(
@@ -1036,7 +1120,6 @@ def build_parser() -> argparse.ArgumentParser:
     import inspect
 
     from forecasting.ingest import FORMATS
-    from forecasting.options import DecisionOptions
     from forecasting.schema import WorkloadClass
     from forecasting.synth import synthetic_fleet
 
@@ -1167,7 +1250,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="run through the server's drill/adhoc deployment (needs PREFECT_API_URL)",
     )
     p.add_argument(
-        "--timeout", type=finite_number, default=600, help="seconds to wait with --via-server (600)"
+        "--timeout",
+        type=positive_number,
+        default=600,
+        help="seconds to wait with --via-server (600; above 0)",
     )
 
     p = add("report", cmd_report, "expansion triggers and the published reports of a forecast run")
@@ -1234,7 +1320,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--from",
         dest="first_as_of",
-        type=date.fromisoformat,
+        type=_deal_day,
         required=True,
         help="first as-of day replayed (YYYY-MM-DD)",
     )
@@ -1243,7 +1329,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--until",
-        type=date.fromisoformat,
+        type=_deal_day,
         default=None,
         help="last as-of day (default: the day before the data ends)",
     )
@@ -1300,11 +1386,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         say(f"fleetcast: error: {problems}", error=True)
         return EXIT_USAGE
     args = parser.parse_args(argv)
+    import duckdb
+
     from forecasting.capacity import CapacityError
+    from forecasting.errors import PublishError
     from forecasting.ingest import IngestFileError
     from forecasting.runs import NoHistoryError, RunNotFoundError
     from forecasting.traces.outages import OutageCalendarError
-    from forecasting.warehouse import WarehouseError
+    from forecasting.warehouse import WarehouseError, damaged_warehouse_error
 
     try:
         with stopping.handling_stop_signals():
@@ -1328,8 +1417,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         RunNotFoundError,
         NoHistoryError,
         OutageCalendarError,
+        PublishError,
     ) as exc:
         say(f"fleetcast {args.command}: {exc}", error=True)
+        return EXIT_FAILED
+    except duckdb.IOException as exc:
+        # A warehouse that opens but is cut short (a partial copy, a full disk) fails at the
+        # first read of a missing block, in whatever command reads it.
+        warehouse_path = resolve_paths(warehouse=_given(args, "warehouse")).warehouse
+        if not any(str(p) in str(exc) for p in (warehouse_path, warehouse_path.resolve())):
+            raise  # another file's read: not the warehouse's damage
+        say(f"fleetcast {args.command}: {damaged_warehouse_error(warehouse_path, exc)}", error=True)
         return EXIT_FAILED
     except KeyboardInterrupt as exc:
         # Every run is stored in one transaction at its end: an interrupted one stored nothing

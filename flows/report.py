@@ -193,7 +193,8 @@ def report_flow(
     plan = load_capacity(capacity_path)
     triggers = compute_triggers(warehouse_path, capacity_path, plan, options)
     inputs = gather_inputs(warehouse_path, plan, triggers, options)
-    path = publish(inputs, reports_path)
+    with runs.unpublished_said(triggers):
+        path = publish(inputs, reports_path)
     outcome = runs.report_outcome(inputs, triggers, path)
     create_markdown_artifact(
         key="fleetcast-summary",

@@ -150,6 +150,8 @@ __all__ = [
     "CAPACITY_TIMELINE_SCHEMA",
     "DEMAND_DEFAULTS",
     "FAILOVER_DEFAULTS",
+    "MAX_LEAD_TIME_WEEKS",
+    "MAX_POWER_LEAD_MONTHS",
     "ORDERS_SCHEMA",
     "REFERENCE_GPU",
     "SITE_POWER_MONTHLY_SCHEMA",
@@ -221,8 +223,14 @@ class _Strict(BaseModel):
         """A number field refuses ``true``/``false``: pydantic reads them as 1 and 0, and
         ``gpus = true`` loaded a 1-GPU block without a word (contracts refuse it too)."""
         field = cls.model_fields.get(info.field_name or "")
-        if isinstance(value, bool) and field is not None and _numeric(field.annotation):
+        if field is None or not _numeric(field.annotation):
+            return value
+        if isinstance(value, bool):
             raise ValueError(f"must be a number, not {str(value).lower()}")
+        if isinstance(value, str):
+            # Pydantic's lax mode read `gpus = "1792"` as 1792: a quoted figure is most often
+            # a cell pasted from a sheet, and one with a unit in it would not be.
+            raise ValueError(f"must be a number, not the text {value!r}; drop the quotes")
         return value
 
 
@@ -412,11 +420,39 @@ class Block(_BlockShape):
         return started and (self.retire is None or day < self.retire)
 
 
+# The longest lead times a plan may state. The slowest GPU deliveries and data-hall builds
+# take two to three years and a new substation five to seven; ten years is past any of them and
+# past any plan horizon (the forecast reaches 120 months at most). A larger figure is a unit
+# slip (days or hours written as weeks, weeks as months), and counted it sent `report` into a
+# date past the calendar (OverflowError, "year -14640 is out of range") or ordered power in
+# 1927.
+MAX_LEAD_TIME_WEEKS = 520
+MAX_POWER_LEAD_MONTHS = 120
+
+
+def _plausible_lead_weeks(value: int) -> int:
+    if value > MAX_LEAD_TIME_WEEKS:
+        raise ValueError(
+            f"weeks above the plausible ceiling of {MAX_LEAD_TIME_WEEKS} (ten years: a unit "
+            "slip? the lead time is in weeks)"
+        )
+    return value
+
+
+def _plausible_lead_months(value: int) -> int:
+    if value > MAX_POWER_LEAD_MONTHS:
+        raise ValueError(
+            f"months above the plausible ceiling of {MAX_POWER_LEAD_MONTHS} (ten years: a unit "
+            "slip? the power lead time is in months)"
+        )
+    return value
+
+
 class CandidateBlock(_BlockShape):
     """A block type that can be ordered, with its lead time and capital cost."""
 
     name: Annotated[str, Field(min_length=1)]
-    lead_time_weeks: Annotated[int, Field(ge=0)]
+    lead_time_weeks: Annotated[int, Field(ge=0), AfterValidator(_plausible_lead_weeks)]
     capex_usd: Annotated[float, Field(ge=0.0)]
     regions: tuple[str, ...] = ()
 
@@ -435,6 +471,18 @@ class MigrateRung(_Strict):
     gpus: Annotated[int, Field(gt=0)]
     to: tuple[WorkloadClass, ...] = (WorkloadClass.INFERENCE,)
     cost_per_gpu_hour: Annotated[float, Field(ge=0.0)] = 0.0
+
+    @field_validator("to")
+    @classmethod
+    def _not_to_training(cls, value: tuple[WorkloadClass, ...]) -> tuple[WorkloadClass, ...]:
+        # The GPUs migrated are training's: moving them to training is no move, and the drill
+        # would have counted the rung as relief it is not.
+        if WorkloadClass.TRAINING in value:
+            raise ValueError(
+                "lists training, but migrate moves GPUs from training pods to other classes; "
+                "drop training from `to`"
+            )
+        return value
 
 
 class SparesRung(_Strict):
@@ -512,7 +560,7 @@ class Site(_Strict):
     contracted_mw: NonNegativeFloat = 0.0
     contracted_energized: date | None = None
     ceiling_mw: PositiveFloat | None = None
-    power_lead_months: Annotated[int, Field(ge=0)]
+    power_lead_months: Annotated[int, Field(ge=0), AfterValidator(_plausible_lead_months)]
     cost_per_mw_usd: NonNegativeFloat
 
     @model_validator(mode="after")
@@ -669,6 +717,19 @@ class CapacityPlan(_Strict):
                         f"[[{kind}]] {label!r} field gpu_type: {entry.gpu_type!r} has no "
                         f"[gpu_type.{entry.gpu_type}] entry; add its h100_equivalent"
                     )
+        for kind, entries in (("block", self.block), ("candidate", self.candidate)):
+            for entry in entries:
+                # The GPU ceiling is on capacity: an h100_equivalent of 1e9 made a 1,792-GPU
+                # block 1.8e12 H100-equivalents, past the ceiling its gpus field keeps.
+                h100e = entry.gpus * self.h100_equivalent(entry.gpu_type)
+                if h100e > MAX_GPUS_PER_ROW:
+                    label = entry.id if isinstance(entry, Block) else entry.name
+                    raise ValueError(
+                        f"[[{kind}]] {label!r}: {entry.gpus:,} {entry.gpu_type} GPUs are "
+                        f"{h100e:,.0f} H100-equivalents, above the plausible ceiling of "
+                        f"{MAX_GPUS_PER_ROW:,}; fix [gpu_type.{entry.gpu_type}] "
+                        "h100_equivalent (one GPU's capacity in H100s, e.g. 2.5)"
+                    )
         ranked = [name for name, t in self.gpu_type.items() if t.generation is not None]
         if ranked and len(ranked) != len(self.gpu_type):
             unranked = sorted(set(self.gpu_type) - set(ranked))
@@ -733,6 +794,27 @@ class CapacityPlan(_Strict):
                     "service: it is counted as capacity from that day but would stand dark; "
                     "bring the site's power forward or move the block's in_service"
                 )
+        return lines
+
+    def doubtful_entries(self) -> list[str]:
+        """One line per entry that loads but most likely misstates the plan: a candidate of
+        no capex (it wins every order choice as free), and a site whose energized MW fall from
+        one step to the next (steps are levels, so a step written as an increment reads as
+        power given back)."""
+        lines = [
+            f"[[candidate]] {c.name!r} field capex_usd: 0, so the triggers order it as free "
+            "over every other block type; give its capital cost"
+            for c in self.candidate
+            if c.capex_usd == 0
+        ]
+        for site in self.site:
+            for earlier, later in pairwise(site.energized):
+                if later.mw < earlier.mw:
+                    lines.append(
+                        f"[[site]] {site.id!r} field energized: {earlier.mw:g} MW from "
+                        f"{earlier.on}, then {later.mw:g} MW from {later.on}: the MW fall; "
+                        "steps are the level energized from each date, not increments"
+                    )
         return lines
 
     def h100_equivalent(self, gpu_type: str) -> float:

@@ -85,7 +85,8 @@ plausible ceiling of 1,000,000``, ``ramp dates not increasing``, ``term_end befo
 ramp date``, ``ramp step after term_end``,
 ``probability required for a pipeline deal``, ``probability outside (0, 1]``, ``signed
 contract with a probability other than 1``, ``price not above 0``, ``unknown region`` when the
-fleet's regions are given), and last ``duplicate id``. The good entries are kept. The checks
+fleet's regions are given), then ``the ramp holds 0 GPUs at every step`` (a contract of
+nothing), and last ``duplicate id``. The good entries are kept. The checks
 run per entry in Python rather than as polars expressions (forecasting.rules): a ramp is a
 nested list, and a book holds tens of entries, not millions of rows.
 """
@@ -133,6 +134,7 @@ __all__ = [
     "RAMP_SCHEMA",
     "REFUSALS_SCHEMA",
     "REQUIRED_FIELDS",
+    "ZERO_RAMP_RULE",
     "Contract",
     "ContractBook",
     "ContractError",
@@ -239,6 +241,10 @@ class ContractStatus(StrEnum):
 
     SIGNED = "signed"
     PIPELINE = "pipeline"
+
+
+# A contract of nothing is most likely a unit or column slip; the what-if says the same.
+ZERO_RAMP_RULE = "the ramp holds 0 GPUs at every step: there is no demand to weigh"
 
 
 class ContractError(ValueError):
@@ -667,6 +673,10 @@ def _judged(
             if entry.fault is not None:
                 raise entry.fault
             contract = _contract(entry.fields, regions=regions)
+            if not any(step.gpus for step in contract.ramp):
+                # Checked on a file's entries, not in Contract: a book stored before this rule
+                # must still read. The what-if refuses the same ramp.
+                raise ContractRuleError("ramp", ZERO_RAMP_RULE)
             if contract.id in first_row:
                 raise ContractRuleError(
                     "id", f"duplicate id (first at row {first_row[contract.id]})", contract.id

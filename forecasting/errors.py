@@ -1,4 +1,5 @@
-"""A pydantic validation error's rule as a reader of fleetcast's messages should see it.
+"""A pydantic validation error's rule as a reader of fleetcast's messages should see it, and
+the errors the CLI says in one line that have no heavier module of their own.
 
 Kept free of heavy imports: the CLI formats its usage errors with it before loading polars.
 """
@@ -8,7 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["rule_text"]
+__all__ = ["PublishError", "rule_text"]
+
+
+class PublishError(RuntimeError):
+    """Pages could not be written under the reports folder; the message names the folder, the
+    OS's reason and what was stored."""
 
 
 def rule_text(error: Mapping[str, Any], *, quote: bool = True) -> str:

@@ -100,7 +100,9 @@ class ForecastOptions(BaseModel):
         description="read hours whose rows are all zero as outages (the old rule); default: "
         "zero is zero demand, only hours without rows are gaps",
     )
-    seed: int = 0
+    # Numpy's generators take no negative seed: -1 reached them as "expected non-negative
+    # integer" in a trace, and only when paths were resampled.
+    seed: int = Field(default=0, ge=0, description="seed of the sample paths")
     task_runner: RunnerKind = Field(
         default="processes", description="Prefect task runner for the fan-out"
     )
@@ -191,7 +193,7 @@ class DrillOptions(BaseModel):
     adhoc: AdhocDrill | None = None
     forecast_run_id: str | None = Field(default=None, description="forecast run (default: newest)")
     paths: int | None = Field(default=None, ge=1, description="sample paths (default: all stored)")
-    seed: int = Field(default=0, description="seed of the path resampling")
+    seed: int = Field(default=0, ge=0, description="seed of the path resampling")
     answers: Answers = Field(
         default="failing",
         description="search blocks-to-pass and the breaking multiplier: none, failing or all",
@@ -283,7 +285,7 @@ class DecisionOptions(BaseModel):
     idle_weeks: int = Field(default=52, ge=1, le=260, description="weeks idle capital is judged")
     use_events: bool = True
     use_contracts: bool = True
-    seed: int = 0
+    seed: int = Field(default=0, ge=0, description="seed of each replay's sample paths")
     workers: int | None = Field(default=None, ge=1, description="parallel replays")
 
     def forecast_settings(self) -> ForecastSettings:

@@ -52,6 +52,7 @@ __all__ = [
     "add_column_statement",
     "connect",
     "create_statements",
+    "damaged_warehouse_error",
     "sql_type",
     "table_name",
 ]
@@ -1261,6 +1262,23 @@ _BUSY_POLL_SECONDS = 0.5
 _log = logging.getLogger(__name__)
 
 
+def damaged_warehouse_error(path: Path, exc: duckdb.Error) -> WarehouseError:
+    """The one line for a DuckDB file that opens (its first bytes are DuckDB's) but cannot be
+    read whole: a partial copy or a full disk cut it short, and a query reached the user as
+    DuckDB's IOException trace."""
+    return WarehouseError(
+        f"{path}: the warehouse file is damaged ({str(exc).strip()}); restore it from a "
+        "backup, or rebuild it: `fleetcast ingest` the telemetry (and `events`, `contracts`) "
+        "into a new --warehouse"
+    )
+
+
+def _damaged(exc: duckdb.Error) -> bool:
+    """Whether DuckDB's error says the file is cut short or corrupt (not locked, not denied)."""
+    text = str(exc).lower()
+    return any(s in text for s in ("could not read enough bytes", "corrupt", "checksum"))
+
+
 def _opened(path: Path, *, read_only: bool, wait: timedelta) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection to ``path``; while another process holds it, retried for ``wait``
     (saying so once) before the busy error."""
@@ -1270,6 +1288,8 @@ def _opened(path: Path, *, read_only: bool, wait: timedelta) -> duckdb.DuckDBPyC
         try:
             return duckdb.connect(str(path), read_only=read_only)
         except duckdb.IOException as exc:
+            if _damaged(exc):
+                raise damaged_warehouse_error(path, exc) from exc
             if "lock" not in str(exc).lower():
                 raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
             if time.monotonic() >= deadline:

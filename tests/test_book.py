@@ -207,6 +207,26 @@ def test_a_refused_entry_without_a_readable_id_keeps_every_contract_the_file_lac
     assert list(fresh.outcomes.values()) == ["'neo-r2' is out of the book until it is fixed"]
 
 
+def test_a_refused_entry_whose_id_a_later_entry_holds_says_so(
+    tmp_path: Path, warehouse_path: Path
+) -> None:
+    """Row 1 'acme-r1' refused (probability on a signed contract) while row 3, another deal,
+    loaded under the same id: nothing said the id was used twice, and the refusal did not say
+    the id is in the book. It says so now, naming the row that holds it."""
+    second = BOOK.split("[[contract]]")[1].replace('customer = "acme"', 'customer = "zeta"')
+    text = BOOK.replace('status = "signed"', 'status = "signed"\nprobability = 0.5', 1)
+    book = tmp_path / "book.toml"
+    book.write_text(text + "\n[[contract]]" + second, encoding="utf-8")
+    loaded = runs.load_contracts_file(book, warehouse_path)
+    assert loaded.loaded == 2
+    assert loaded.outcomes == {
+        1: "'acme-r1' is in the book from row 3, another entry of this file with the same id: "
+        "give one of them a new id"
+    }
+    stored = {c.id: c.customer for c in runs.contract_book(warehouse_path).contracts}
+    assert stored["acme-r1"] == "zeta"
+
+
 CSV_BOOK = (
     "id,customer,workload_class,region,ramp,term_end,status,probability\n"
     "good,acme,inference,r1,2027-01-01:10,2027-12-31,signed,\n"

@@ -591,3 +591,120 @@ def test_a_number_field_refuses_a_boolean() -> None:
     with pytest.raises(CapacityError, match="capex_usd: must be a number, not false"):
         parsed(candidate=[{**plan["candidate"][0], "capex_usd": False}, *plan["candidate"][1:]])
     parsed(block=[{**first, "fabric": not first.get("fabric", False)}, *plan["block"][1:]])
+
+
+@pytest.mark.parametrize(
+    ("table", "field", "value", "rule"),
+    [
+        (
+            "candidate",
+            "lead_time_weeks",
+            600_000,
+            "weeks above the plausible ceiling of 520 (ten years: a unit slip? the lead time "
+            "is in weeks) (got 600000)",
+        ),
+        (
+            "site",
+            "power_lead_months",
+            200_000,
+            "months above the plausible ceiling of 120 (ten years: a unit slip? the power lead "
+            "time is in months) (got 200000)",
+        ),
+        (
+            "site",
+            "power_lead_months",
+            1_200,
+            "months above the plausible ceiling of 120 (ten years: a unit slip? the power lead "
+            "time is in months) (got 1200)",
+        ),
+    ],
+)
+def test_an_implausible_lead_time_names_the_entry_field_and_ceiling(
+    table: str, field: str, value: int, rule: str
+) -> None:
+    """`lead_time_weeks = 600000` and `power_lead_months = 200000` loaded, then `report` died
+    with OverflowError / "year -14640 is out of range"; 1,200 months ordered power "by
+    1927-01-14". A lead time above ten years is refused with the entry, field and ceiling;
+    the ceiling itself is still a plan."""
+    document = tomllib.loads(sample_capacity().read_text(encoding="utf-8"))
+    entry = document[table][0]
+    label = entry["name" if table == "candidate" else "id"]
+    entry[field] = value
+    with pytest.raises(CapacityError) as raised:
+        parse_capacity(tomli_w.dumps(document), source="plan.toml")
+    assert str(raised.value).splitlines()[1] == f"  [[{table}]] {label!r} field {field}: {rule}"
+    entry[field] = 520 if table == "candidate" else 120
+    parse_capacity(tomli_w.dumps(document))
+
+
+def test_a_quoted_number_is_refused() -> None:
+    """`gpus = "1792"` loaded as 1,792 GPUs (pydantic's lax mode): a figure in quotes is
+    refused with the fix, as a boolean is."""
+    document = tomllib.loads(sample_capacity().read_text(encoding="utf-8"))
+    first = document["block"][0]
+    first["gpus"] = "1792"
+    with pytest.raises(
+        CapacityError,
+        match=re.escape(
+            f"[[block]] {first['id']!r} field gpus: must be a number, not the text '1792'; "
+            "drop the quotes"
+        ),
+    ):
+        parse_capacity(tomli_w.dumps(document))
+
+
+def test_an_h100_equivalent_cannot_carry_a_block_past_the_gpu_ceiling() -> None:
+    """`h100_equivalent = 1e9` loaded, and a 1,792-GPU block counted 1.8e12 H100-equivalents:
+    the GPU ceiling was bypassed through the conversion. It is refused naming the block and the
+    type to fix; a plausible 2.5 loads."""
+    document = tomllib.loads(sample_capacity().read_text(encoding="utf-8"))
+    first = document["block"][0]
+    document["gpu_type"] = {first["gpu_type"]: {"h100_equivalent": 1e9}} | {
+        e["gpu_type"]: {"h100_equivalent": 1.0}
+        for e in [*document["block"], *document["candidate"]]
+        if e["gpu_type"] != first["gpu_type"]
+    }
+    with pytest.raises(CapacityError) as raised:
+        parse_capacity(tomli_w.dumps(document))
+    assert f"[[block]] {first['id']!r}: {first['gpus']:,} {first['gpu_type']} GPUs are" in str(
+        raised.value
+    )
+    assert f"fix [gpu_type.{first['gpu_type']}] h100_equivalent" in str(raised.value)
+    document["gpu_type"][first["gpu_type"]] = {"h100_equivalent": 2.5}
+    parse_capacity(tomli_w.dumps(document))
+
+
+def test_a_free_candidate_and_falling_energized_steps_are_warned_of() -> None:
+    """A candidate with `capex_usd = 0` (ordered as free over every other type) and a site
+    whose energized steps fall (44 MW then 15.5 MW: an increment written as a level) loaded
+    silently; both are named now, and the sample plan names nothing."""
+    document = tomllib.loads(sample_capacity().read_text(encoding="utf-8"))
+    assert parse_capacity(tomli_w.dumps(document)).doubtful_entries() == []
+    candidate, site = document["candidate"][0], document["site"][0]
+    candidate["capex_usd"] = 0
+    site["energized"] = [
+        {"on": date(2022, 1, 1), "mw": 44.0},
+        {"on": date(2027, 6, 1), "mw": 15.5},
+    ]
+    site.pop("ceiling_mw", None)
+    assert parse_capacity(tomli_w.dumps(document)).doubtful_entries() == [
+        f"[[candidate]] {candidate['name']!r} field capex_usd: 0, so the triggers order it as "
+        "free over every other block type; give its capital cost",
+        f"[[site]] {site['id']!r} field energized: 44 MW from 2022-01-01, then 15.5 MW from "
+        "2027-06-01: the MW fall; steps are the level energized from each date, not increments",
+    ]
+
+
+def test_migrate_to_training_is_refused() -> None:
+    """`[response.migrate] to = ["training"]` loaded: migrate moves GPUs from training pods,
+    so moving them to training is no relief; it is refused naming the field."""
+    document = tomllib.loads(sample_capacity().read_text(encoding="utf-8"))
+    document.setdefault("response", {})["migrate"] = {
+        "delay_hours": 12,
+        "gpus": 512,
+        "to": ["inference", "training"],
+    }
+    with pytest.raises(
+        CapacityError, match=re.escape("response.migrate.to: lists training, but migrate moves")
+    ):
+        parse_capacity(tomli_w.dumps(document))

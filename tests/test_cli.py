@@ -330,6 +330,24 @@ def test_a_supply_event_alone_is_drilled_at_todays_demand() -> None:
     assert adhoc_drill(parser.parse_args(["drill"])) is None
 
 
+def test_a_repeated_loss_is_played_once_and_a_factor_of_1_is_said_to_be_no_shock(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`--lose X --lose X` played one loss named lose-X-lose-X (read as two blocks), and
+    `--class inference --factor 1` played and passed a shock of nothing, unsaid: the repeat is
+    folded with a warning, and factor 1 without a supply event is warned of."""
+    from flows.cli import adhoc_drill
+
+    parser = build_parser()
+    twice = adhoc_drill(parser.parse_args(["drill", "--lose", "b1", "--lose", "b1"]))
+    assert twice.lose == ("b1",) and twice.name == "lose-b1"
+    assert "warning: --lose b1 given 2 times: played once" in capsys.readouterr().err
+    adhoc_drill(parser.parse_args(["drill", "--class", "inference", "--factor", "1"]))
+    assert "warning: --factor 1 is no shock" in capsys.readouterr().err
+    adhoc_drill(parser.parse_args(["drill", "--lose", "b1", "--factor", "1"]))
+    assert capsys.readouterr().err == ""
+
+
 def test_cli_defaults_and_choices_are_the_option_models() -> None:
     """--quantile choices are ReportOptions' Literal; numeric defaults are the models' fields."""
     parser = build_parser()
@@ -1261,3 +1279,29 @@ def test_the_cli_and_the_pages_say_a_sum_of_money_alike() -> None:
     console = Console(width=300, record=True)
     console.print(whatif_table(outcome))
     assert "extra capex $40k, 0.0 MW" in " ".join(console.export_text().split())
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://127.0.0.1:9/api", "(Connection refused)"),
+        ("not-a-url", "(Request URL is missing an 'http://' or 'https://' protocol)"),
+    ],
+)
+def test_drill_via_a_server_it_cannot_reach_is_one_line(
+    tmp_path: Path, url: str, reason: str
+) -> None:
+    """`drill --via-server` with the server down or a PREFECT_API_URL without its scheme
+    printed httpx's trace (ConnectError, UnsupportedProtocol): exit 1, naming the URL, the
+    reason and the fix. (A fresh interpreter each: Prefect keeps the first URL it read.)"""
+    result = fleetcast(
+        *("--warehouse", str(tmp_path / "w.duckdb"), "--capacity", str(sample_capacity())),
+        *("drill", "--class", "inference", "--via-server", "--timeout", "5"),
+        env={"PREFECT_API_URL": url},
+    )
+    assert result.returncode == 1
+    first = " ".join(result.stderr.split("\n")[0].split())
+    assert first == (
+        f"fleetcast drill: cannot reach the Prefect server at {url} {reason}; start "
+        "`fleetcast serve` or fix PREFECT_API_URL"
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pytest
 from telemetry_files import telemetry_frame, write_csv
@@ -230,3 +231,150 @@ def test_a_bad_deal_is_refused_naming_the_flag_typed(
     err = " ".join(capsys.readouterr().err.split())
     assert said in err
     assert "term_end" not in err and "price-per-gpu-hour" not in err
+
+
+def _cut_short_warehouse(tmp_path: Path) -> Path:
+    """A warehouse file with DuckDB's first bytes, cut short as a partial copy leaves it."""
+    whole = tmp_path / "whole.duckdb"
+    with duckdb.connect(str(whole)) as con:
+        con.execute("CREATE TABLE filler AS SELECT range AS i, random() AS x FROM range(500000)")
+    with connect(whole):  # the catalogue, written last, lies past the cut
+        pass
+    cut = tmp_path / "cut.duckdb"
+    cut.write_bytes(whole.read_bytes()[:300_000])
+    return cut
+
+
+@pytest.mark.parametrize("command", [["status"], ["contracts"], ["drill", "inference-2x"]])
+def test_a_damaged_warehouse_is_one_line_with_the_fix(
+    tmp_path: Path, command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A warehouse cut short (a partial copy, a full disk) printed DuckDB's IOException trace,
+    or "cannot open warehouse" with no way out: exit 1, naming the file, DuckDB's error and
+    the fix."""
+    cut = _cut_short_warehouse(tmp_path)
+    args = ["--warehouse", str(cut), "--capacity", str(sample_capacity()), *command]
+    assert main(args) == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"{cut}: the warehouse file is damaged (IO Error: Could not read enough bytes" in err
+    assert "restore it from a backup, or rebuild it" in err
+
+
+def test_a_warehouse_damaged_past_its_catalogue_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A damaged file whose catalogue still reads opens, and the first query of a lost block
+    raised DuckDB's IOException as a trace from any command: it is the same one line, exit 1;
+    another file's IO error is not called the warehouse's."""
+    from flows import cli
+
+    path = tmp_path / "w.duckdb"
+
+    def reads_a_lost_block(_: object) -> int:
+        raise duckdb.IOException(
+            f'IO Error: Could not read enough bytes from file "{path}": attempted to read '
+            "262144 bytes from location 15740928"
+        )
+
+    monkeypatch.setattr(cli, "cmd_status", reads_a_lost_block)
+    assert main(["--warehouse", str(path), "status"]) == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert err.startswith(f"fleetcast status: {path}: the warehouse file is damaged (IO Error")
+
+    def reads_another_file(_: object) -> int:
+        raise duckdb.IOException('IO Error: No files found that match "x.parquet"')
+
+    monkeypatch.setattr(cli, "cmd_status", reads_another_file)
+    with pytest.raises(duckdb.IOException):
+        main(["--warehouse", str(path), "status"])
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["report"],
+        ["whatif", "--customer", "x", "--class", "inference", "--region", "us-east", "--ramp",
+         "2027-01-01:100"],
+    ],
+)  # fmt: skip
+def test_reports_where_no_folder_can_be_made_is_a_usage_error_before_any_work(
+    tmp_path: Path, command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--reports /proc/x (and /sys/x for root, whom permission bits let write anywhere) stored
+    a trigger run, then printed FileNotFoundError's (PermissionError's) trace: it exits 2
+    naming the folder and the OS's reason, before any work."""
+    reports = Path("/proc/fleetcast-no-such-folder/reports")
+    args = ["--warehouse", str(tmp_path / "w.duckdb"), "--reports", str(reports), *command]
+    assert main(args) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"--reports {reports}:" in err
+    assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_the_reports_probe_leaves_no_folder_behind(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The check that --reports can be written makes the missing folders and a file to see
+    it: a report refused after it (here, no warehouse) leaves none of them."""
+    reports = tmp_path / "a" / "b"
+    args = ["--warehouse", str(tmp_path / "w.duckdb"), "--reports", str(reports)]
+    assert main([*args, "--capacity", str(sample_capacity()), "report"]) == 1
+    assert "no warehouse at" in capsys.readouterr().err
+    assert not (tmp_path / "a").exists()
+
+
+@pytest.mark.parametrize("timeout", ["-5", "0"])
+def test_a_timeout_not_above_zero_is_a_usage_error(
+    timeout: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`drill --via-server --timeout -5` sent the drill, then Prefect's "`timeout` cannot be
+    negative" came back as a trace: a timeout not above 0 exits 2 at parsing."""
+    with pytest.raises(SystemExit) as exit_:
+        main(["drill", "--via-server", "--timeout", timeout])
+    assert exit_.value.code == 2
+    assert f"argument --timeout: '{timeout}' is not above 0" in capsys.readouterr().err
+
+
+def test_a_negative_seed_is_a_usage_error_everywhere(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`drill --seed -1` was taken, then numpy's "expected non-negative integer" came back as
+    a trace once more paths were asked for than stored: exit 2 naming --seed; every options
+    model's seed (forecast, drill, decision backtest, the deployments' parameters) is at
+    least 0."""
+    from pydantic import ValidationError
+
+    from forecasting.options import DecisionOptions, DrillOptions
+
+    args = ["--warehouse", str(tmp_path / "w.duckdb"), "--capacity", str(sample_capacity())]
+    assert main([*args, "drill", "--class", "inference", "--paths", "100000", "--seed", "-1"]) == 2
+    assert "--seed: Input should be greater than or equal to 0" in capsys.readouterr().err
+    for model, required in (
+        (ForecastOptions, {}),
+        (DrillOptions, {}),
+        (DecisionOptions, {"first_as_of": "2026-01-01"}),
+    ):
+        with pytest.raises(ValidationError, match="greater than or equal to 0"):
+            model.model_validate({**required, "seed": -1})
+
+
+@pytest.mark.parametrize(
+    ("flags", "said"),
+    [
+        (["--every", "10000w"], "argument --every: '10000w' is 70,000 days, above the most "
+         "allowed, 366 days (52w or 366d)"),
+        (["--from", "2026-13-01"], "argument --from: not a date (YYYY-MM-DD): '2026-13-01'"),
+        (["--until", "2027-02-30"], "argument --until: not a date (YYYY-MM-DD): '2027-02-30'"),
+    ],
+)  # fmt: skip
+def test_backtest_decisions_names_the_flag_typed_in_its_unit(
+    flags: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--every 10000w` read "--every-days: Input should be less than or equal to 366", a
+    flag that does not exist, and `--from 2026-13-01` Python's "invalid fromisoformat value":
+    the flag typed, in the unit typed, and the what-if's words for a bad date; exit 2."""
+    args = ["backtest-decisions", "--from", "2026-01-05", *flags]
+    with pytest.raises(SystemExit) as exit_:
+        main(args)
+    assert exit_.value.code == 2
+    assert said in " ".join(capsys.readouterr().err.split())

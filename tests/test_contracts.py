@@ -199,6 +199,12 @@ BAD_ROWS: list[tuple[dict[str, Any], str, str]] = [
     (entry(region=None), "region", "missing value"),
     (entry(term_end="soon"), "term_end", "not a date (YYYY-MM-DD)"),
     (entry(probability="high", status="pipeline"), "probability", "not a number"),
+    # A ramp of 0 GPUs loaded silently, while the what-if refused the same ramp.
+    (
+        entry(ramp=[{"date": date(2027, 3, 1), "gpus": 0}], term_end=date(2029, 12, 31)),
+        "ramp",
+        "the ramp holds 0 GPUs at every step",
+    ),
 ]
 
 
@@ -340,7 +346,8 @@ _NAMES = st.text(min_size=1, max_size=12).map(str.strip).filter(lambda s: s not 
     customer=_NAMES,
     region=_NAMES,
     description=st.none() | _NAMES,
-    gpus=st.lists(st.integers(0, 10**6), min_size=1, max_size=4),
+    # Some step above 0: a ramp of 0 GPUs at every step is refused.
+    gpus=st.lists(st.integers(0, 10**6), min_size=1, max_size=4).filter(any),
     p=st.floats(0.01, 1.0),
 )
 def test_dump_then_parse_gives_the_book_back(

@@ -674,6 +674,19 @@ def test_an_unknown_target_lists_the_names_the_paths_have() -> None:
         run_drill(plan, paths, None, scenario_from_args(target="region:r9"))
 
 
+def test_a_misspelt_target_customer_is_told_the_name_it_meant() -> None:
+    """`drill --customer Northwind-AI` hid 'northwind-ai' in "and 12 more", while the what-if
+    says "did you mean 'northwind-ai'?": the drill gives the same hint."""
+    plan = _plan([_block("a", 100)])
+    paths = _paths({"r1/batch/northwind-ai": 1.0, "r1/batch/other": 1.0})
+    with pytest.raises(ScenarioError) as error:
+        run_drill(plan, paths, None, scenario_from_args(target="customer:Northwind-AI"))
+    assert (
+        "customer 'Northwind-AI' has no demand in the paths (did you mean 'northwind-ai'?)"
+        in str(error.value)
+    )
+
+
 def _hourly(days: int, *, start: datetime = datetime(2026, 1, 5)) -> pl.DataFrame:
     """Inference in r1 with a diurnal swing (a larger one on weekends); batch flat at 40."""
     hours = [start + timedelta(hours=h) for h in range(days * 24)]

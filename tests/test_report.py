@@ -2546,3 +2546,31 @@ def test_a_class_with_no_demand_reads_no_demand_not_pass_in_the_slo_table(tmp_pa
     drills = pl.read_csv(folder / "drills.csv")
     assert drills.filter(pl.col("workload_class") == cls)["class_passed"].is_null().all()
     assert drills.filter(pl.col("workload_class") != cls)["class_passed"].is_not_null().any()
+
+
+def test_a_reports_folder_that_cannot_be_written_is_one_error_saying_what_is_stored(
+    tmp_path: Path,
+) -> None:
+    """A reports folder that cannot be made (PermissionError under /sys, FileNotFoundError
+    under /proc, here a file on its path) reached the user as the OS error's trace after the
+    trigger run was stored: the publish raises PublishError naming the folder and the OS's
+    reason, and the report adds that its trigger run is stored but shown on no page."""
+    from forecasting.errors import PublishError
+    from forecasting.runs import TriggerRun, unpublished_said
+    from forecasting.runs.ids import ForecastRef
+
+    (tmp_path / "afile").touch()
+    root = tmp_path / "afile" / "reports"
+    with pytest.raises(PublishError) as raised:
+        publish_report(sample_inputs(), root=root)
+    assert str(raised.value) == (
+        f"cannot write the pages to {root} (Not a directory); pass --reports a folder you can "
+        "write in"
+    )
+    ref = ForecastRef(run_id="forecast-1", as_of=date(2026, 11, 22))
+    with pytest.raises(PublishError) as said, unpublished_said(TriggerRun("triggers-1", ref)):
+        publish_report(sample_inputs(), root=root)
+    assert str(said.value).endswith(
+        "; the trigger run triggers-1 is stored (`fleetcast status` lists it) but no page shows "
+        "it: run `fleetcast report` again once the folder is writable"
+    )

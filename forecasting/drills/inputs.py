@@ -260,9 +260,14 @@ def _target_mask(levels: pl.DataFrame, scenario: Scenario, top: str | None) -> p
         shown = listed(known, most=_NAMES_SHOWN)
         # A customer the forecast folded into its class's "other" has no paths of its own.
         folded = f"; a customer outside its class's largest is in {OTHER_CUSTOMER!r}"
+        # The what-if's hint: "Northwind-AI" hid the right name in "and 12 more".
+        from forecasting.contracts import near_customer
+
+        near = near_customer(name or "", known)
+        hint = f" (did you mean {near!r}?)" if near is not None else ""
         raise ScenarioError(
-            f"field target: {target.kind} {name!r} has no demand in the paths (they name "
-            f"{shown}){folded if target.kind == 'customer' else ''}"
+            f"field target: {target.kind} {name!r} has no demand in the paths{hint} (they "
+            f"name {shown}){folded if target.kind == 'customer' else ''}"
         )
     return mask
 

@@ -29,7 +29,7 @@ from forecasting.report.inputs import (
     TRIGGERS_SCHEMA,
     ReportInputs,
 )
-from forecasting.report.publish import LATEST, list_runs, publish_report, run_slug
+from forecasting.report.publish import LATEST, PublishError, list_runs, publish_report, run_slug
 
 __all__ = [
     "CHANGES_SCHEMA",
@@ -46,6 +46,7 @@ __all__ = [
     "LATEST",
     "MW_BY_SITE_SCHEMA",
     "TRIGGERS_SCHEMA",
+    "PublishError",
     "ReportInputs",
     "list_runs",
     "publish_report",

@@ -29,6 +29,7 @@ from pathlib import Path
 import plotly.offline
 import polars as pl
 
+from forecasting.errors import PublishError
 from forecasting.report.inputs import (
     ReportInputs,
     daily_end,
@@ -47,7 +48,15 @@ from forecasting.report.pages import (
 )
 from forecasting.schema import NOT_VERIFIED
 
-__all__ = ["LATEST", "RUN_META", "drills_frame", "list_runs", "publish_report", "run_slug"]
+__all__ = [
+    "LATEST",
+    "RUN_META",
+    "PublishError",
+    "drills_frame",
+    "list_runs",
+    "publish_report",
+    "run_slug",
+]
 
 LATEST = "latest"
 RUN_META = "run.json"
@@ -252,7 +261,20 @@ def publish_report(inputs: ReportInputs, *, root: Path) -> Path:
     ``latest`` is the run of the newest as-of day (the last generated among equals, this one
     among ties), not the last published: a backfill, or a report redone on an old run, took
     it over, and readers who keep ``latest`` open read an old plan as the current one.
+
+    A folder that cannot be made or written raises :class:`PublishError` (a PermissionError
+    under /sys, a full disk), not the OS error's trace.
     """
+    try:
+        return _published(inputs, root=root)
+    except OSError as exc:
+        raise PublishError(
+            f"cannot write the pages to {root} ({exc.strerror or exc}); pass --reports a "
+            "folder you can write in"
+        ) from exc
+
+
+def _published(inputs: ReportInputs, *, root: Path) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     _remove_abandoned(root)
     name = run_slug(inputs.run_id)

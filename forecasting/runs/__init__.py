@@ -73,6 +73,7 @@ from forecasting.runs.reports import (
     report_trigger_rows,
     trigger_forecast,
     trigger_settings,
+    unpublished_said,
 )
 from forecasting.runs.whatifs import (
     WhatIfOutcome,
@@ -137,5 +138,6 @@ __all__ = [
     "trigger_settings",
     "unmeasured_demand_warning",
     "unplanned_regions_for",
+    "unpublished_said",
     "weigh_deal",
 ]

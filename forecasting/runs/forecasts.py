@@ -139,7 +139,9 @@ def plan_warnings_for(warehouse_path: Path, capacity_path: Path | None) -> list[
     if capacity_path is None or not capacity_path.is_file():
         return []
     plan = load_capacity(capacity_path)
-    dark = [f"warning: {line}" for line in plan.dark_committed_blocks()]
+    dark = [
+        f"warning: {line}" for line in (*plan.dark_committed_blocks(), *plan.doubtful_entries())
+    ]
     if not any(b.dedicated_customer for b in plan.block):
         return dark
     with warehouse.connect(warehouse_path, read_only=True) as wh:

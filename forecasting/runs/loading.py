@@ -262,7 +262,9 @@ def load_contracts_file(
         pipeline=len(book.pipeline),
         refused=book.refusals_frame().to_dicts(),
         kept=len(keep),
-        outcomes=_refusal_outcomes(book, keep, before, in_force, source=source),
+        outcomes=_refusal_outcomes(
+            book, keep, before, in_force, source=source, good_rows=good_rows
+        ),
         warnings=[
             *contracts.ids_in_other_books(frame, elsewhere),
             *contracts.customers_near_telemetry(frame, series["customer"].unique().to_list()),
@@ -309,9 +311,11 @@ def _refusal_outcomes(
     in_force: pl.DataFrame,
     *,
     source: str,
+    good_rows: list[int],
 ) -> dict[int, str]:
     """Per refused row, what the book holds for that entry now, in words."""
     force = {r["id"]: r for r in in_force.iter_rows(named=True)}
+    loaded_row = {c.id: row for c, row in zip(book.contracts, good_rows, strict=True)}
     kept_at = before.filter(pl.col("id").is_in(keep))["loaded_at"]
     outcomes = {}
     for refusal in book.refusals:
@@ -324,8 +328,15 @@ def _refusal_outcomes(
                 if keep
                 else "it is out of the book until it is fixed"
             )
-        elif any(c.id == ident for c in book.contracts):
-            continue  # a repeated id: the entry that holds it was loaded
+        elif ident in loaded_row and loaded_row[ident] < refusal.row:
+            continue  # a repeated id: its rule names the row that holds it, loaded
+        elif ident in loaded_row:
+            # A later row of another deal holds the id: "out of the book" would be untrue,
+            # and nothing said the id was used twice.
+            outcomes[refusal.row] = (
+                f"{ident!r} is in the book from row {loaded_row[ident]}, another entry of this "
+                "file with the same id: give one of them a new id"
+            )
         elif (kept := force.get(ident)) is None:
             outcomes[refusal.row] = f"{ident!r} is out of the book until it is fixed"
         elif kept["source"] == source:

@@ -4,7 +4,8 @@ what changed since the report before."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -43,6 +44,7 @@ __all__ = [
     "report_trigger_rows",
     "trigger_forecast",
     "trigger_settings",
+    "unpublished_said",
 ]
 
 
@@ -615,7 +617,24 @@ def report(
     plan = load_capacity(capacity_path)
     triggers = compute_triggers(warehouse_path, capacity_path, plan, options)
     inputs = report_inputs(warehouse_path, plan, triggers, options)
-    return report_outcome(inputs, triggers, publish_report(inputs, root=reports_path))
+    with unpublished_said(triggers):
+        path = publish_report(inputs, root=reports_path)
+    return report_outcome(inputs, triggers, path)
+
+
+@contextmanager
+def unpublished_said(triggers: TriggerRun) -> Iterator[None]:
+    """A failed publish's error, saying the trigger run is stored though no page shows it:
+    `status` lists it, and the next report compares with it."""
+    from forecasting.errors import PublishError
+
+    try:
+        yield
+    except PublishError as exc:
+        raise PublishError(
+            f"{exc}; the trigger run {triggers.run_id} is stored (`fleetcast status` lists "
+            "it) but no page shows it: run `fleetcast report` again once the folder is writable"
+        ) from exc
 
 
 def report_changes(warehouse_path: Path, *, trigger_run_id: str | None = None) -> RunChanges:

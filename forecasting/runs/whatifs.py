@@ -12,6 +12,7 @@ import polars as pl
 from pydantic import BaseModel
 
 from forecasting import warehouse
+from forecasting.errors import PublishError
 from forecasting.options import WhatIfOptions
 from forecasting.runs.ids import forecast_run, new_run_id
 from forecasting.runs.loading import contract_book
@@ -113,10 +114,17 @@ def weigh_deal(
         r"[^a-z0-9]+", "-", f"{deal.customer}-{deal.workload_class}-{deal.region}".lower()
     )
     page = reports_path / "whatif" / f"{slug.strip('-') or 'deal'}-{new_run_id('whatif')[7:]}.html"
-    page.parent.mkdir(parents=True, exist_ok=True)
-    page.write_text(
-        whatif_page(answer, forecast_run_id=ref.run_id, quantile=options.quantile), encoding="utf-8"
-    )
+    try:
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_text(
+            whatif_page(answer, forecast_run_id=ref.run_id, quantile=options.quantile),
+            encoding="utf-8",
+        )
+    except OSError as exc:  # a /sys folder, a full disk: the OS error's trace said it before
+        raise PublishError(
+            f"cannot write the what-if page to {page.parent} ({exc.strerror or exc}); a what-if "
+            "stores nothing else: pass --reports a folder you can write in"
+        ) from exc
     return WhatIfOutcome(
         forecast_run_id=ref.run_id,
         as_of=ref.as_of,
