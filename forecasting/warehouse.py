@@ -1347,7 +1347,15 @@ def connect(
     con.execute("SET enable_progress_bar = false")
     warehouse = Warehouse(con, path)
     try:
-        _refuse_newer_schema(warehouse)
+        found = _refuse_newer_schema(warehouse)
+        if found == 0 and (read_only or not create):
+            # A DuckDB file fleetcast never wrote (created empty, or another tool's): `drill`
+            # and `status` read it as a warehouse and died in a catalog trace.
+            raise WarehouseError(
+                f"{path} is a DuckDB file but no fleetcast warehouse (it has none of its "
+                "tables); run `fleetcast ingest` into it first, or pass --warehouse the "
+                "warehouse file"
+            )
         if not read_only:
             warehouse.migrate()
         yield warehouse
@@ -1361,10 +1369,11 @@ def connect(
         warehouse.close()
 
 
-def _refuse_newer_schema(warehouse: Warehouse) -> None:
-    """A warehouse a newer fleetcast migrated is refused before anything reads or writes it:
-    its tables may differ from the ones this code knows (a 35-line DuckDB trace where one
-    did, silent reads and writes where none did)."""
+def _refuse_newer_schema(warehouse: Warehouse) -> int:
+    """The warehouse's schema version (0: never migrated); a warehouse a newer fleetcast
+    migrated is refused before anything reads or writes it: its tables may differ from the
+    ones this code knows (a 35-line DuckDB trace where one did, silent reads and writes where
+    none did)."""
     known = MIGRATIONS[-1].version
     exists = warehouse._scalar(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
@@ -1375,6 +1384,7 @@ def _refuse_newer_schema(warehouse: Warehouse) -> None:
             f"warehouse {warehouse.path} has schema version {found}, newer than this "
             f"fleetcast knows ({known}): upgrade fleetcast, or point --warehouse at another file"
         )
+    return found
 
 
 # Bytes 8..11 of every DuckDB database file (after an 8-byte checksum).

@@ -257,3 +257,24 @@ def test_a_warehouse_in_a_folder_it_cannot_write_in_is_refused_in_one_line(
         pass
     with warehouse.connect(warehouse_path, read_only=True) as wh:
         assert wh.schema_version() == MIGRATIONS[-1].version
+
+
+def test_a_duckdb_file_fleetcast_never_wrote_is_refused_by_readers(tmp_path: Path) -> None:
+    """An empty DuckDB file (or another tool's) passed as the warehouse: `drill` and `status`
+    died in "Catalog Error: Table with name forecast_runs does not exist". Readers, and
+    writers that must not create a warehouse, now refuse it in one line; ingest still
+    migrates it."""
+    import duckdb
+
+    path = tmp_path / "empty.duckdb"
+    duckdb.connect(str(path)).close()
+    for options in ({"read_only": True}, {"create": False}):
+        with (
+            pytest.raises(WarehouseError, match=r"no fleetcast warehouse .*fleetcast ingest"),
+            warehouse.connect(path, **options),  # type: ignore[arg-type]
+        ):
+            pass
+    with warehouse.connect(path) as wh:
+        assert wh.schema_version() > 0
+    with warehouse.connect(path, read_only=True) as wh:
+        assert wh.latest_forecast_run() is None
