@@ -790,12 +790,13 @@ def test_a_year_old_fleet_whose_classes_stepped_keeps_a_36_month_band_it_can_pla
     """A 400-day synthetic fleet (20 customers, seed 0): its batch classes quadrupled after
     the 6-month cut-off (264 -> 1,536 GPUs in eu-west), which ran the calibration's scale to
     its bound; the regions' 36-month q90 read 663 times their q50 (us-east's q10 0.1 % of it)
-    and `fleetcast whatif` ordered 3,205 racks for a region of 14,000 GPUs. Now a few times."""
+    and `fleetcast whatif` ordered 3,205 racks for a region of 14,000 GPUs. Now 9.9 times
+    (scale 1.93)."""
     peaks = synthetic_peaks(400, 20, 0, end=date(2026, 11, 22))
     regions = pl.col("unique_id").str.count_matches("/") == 1
     classes = pl.col("unique_id").str.count_matches("/").is_between(1, 2)
     fc = lr.long_horizon_forecast(peaks.filter(classes), as_of=date(2026, 11, 22), months=36)
     last = fc.monthly.filter(regions, pl.col("ds") == fc.monthly["ds"].max())
     ratio = float((last["q90"] / last["q50"]).max())  # type: ignore[arg-type]
-    assert fc.scale < 2.0
-    assert ratio < 10, f"q90 / q50 = {ratio:.3g}"
+    assert fc.scale < 3.0
+    assert ratio < 20, f"q90 / q50 = {ratio:.3g}"
