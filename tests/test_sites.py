@@ -814,3 +814,31 @@ def test_a_power_date_resting_on_a_monthly_only_order_says_so() -> None:
     plain = _run(_plan(sites=[_site(mw=1.0)]))
     assert MONTHLY_ONLY not in _all_pool(plain)["note"]
     assert "rests on" not in _power(plain, "s1")["note"]
+
+
+def test_a_monthly_only_shortfall_is_amber_at_most_at_every_horizon() -> None:
+    """Seven daily rows within capacity, then April's monthly row short, at a site with no
+    power to spare: the racks' order-by date (2026-01-07) is still ahead, so the amber cap of
+    the monthly-only rule (run only for a past order-by date) let the power rule's red stand:
+    the demo read red at 8 weeks and amber at 14 days for the same unverified shortfall. Now
+    amber, and the note says the blocks wait for power. A monthly-only order that lands late
+    read "29 days after exhaustion", counted from the first of a month no daily row shows
+    short; now it names the month as read at the monthly grain only."""
+    daily = _forecast(np.full(7, 700.0), [_day(i) for i in range(7)], grain="day")
+    months = [date(2026, m, 1) for m in range(1, 13)]
+    peaks = np.array([700.0, 700.0, 700.0] + [850.0] * 9)
+    seam = pl.concat([daily, _forecast(peaks, months, grain="month")])
+    row = _all_pool(_run(_plan(sites=[_site(mw=1.0)]), seam))
+    assert (row["exhaustion_date"], row["order_by"]) == (date(2026, 4, 1), date(2026, 1, 7))
+    assert MONTHLY_ONLY in row["note"] and "power is the constraint" in row["note"]
+    assert row["status"] == "amber"
+    assert "amber, not red, on it (its blocks wait for power" in row["note"]
+    late = pl.concat([daily, _forecast(np.full(12, 850.0).copy(), months, grain="month")])
+    late = late.filter(pl.col("ds") != date(2026, 1, 1))  # February the first month short
+    row = _all_pool(_run(_plan(sites=[_site(mw=2.0)]), late))
+    assert row["exhaustion_date"] == date(2026, 2, 1) and row["order_by"] < MONDAY
+    assert "days after exhaustion" not in row["note"]
+    assert (
+        f"arrives first if ordered today: {row['arrives']}, after February 2026, the month read "
+        "short at the monthly grain only"
+    ) in row["note"]

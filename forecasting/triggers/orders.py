@@ -69,6 +69,7 @@ Placement
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -983,20 +984,40 @@ def _monthly_only(row: dict[str, object], *, daily_end: date, as_of: date) -> No
     month_end = date(exhausted.year + exhausted.month // 12, exhausted.month % 12 + 1, 1)
     ahead = (month_end - as_of).days - 1  # days ahead of as_of to the month's last day
     late = isinstance(order_by, date) and order_by < as_of
-    if late and row["status"] == Status.RED.value:
+    # At every horizon, whatever made it red (an order-by date past, or blocks waiting for
+    # power past exhaustion): an 8-week run read red where a 14-day one read amber for the
+    # same unverified shortfall, only because its order-by date was still ahead.
+    capped = row["status"] == Status.RED.value
+    if capped:
         row["status"] = Status.AMBER.value
     due = (
         f"order-by {order_by} is the monthly rows', the earliest a daily shortfall could need"
         if isinstance(order_by, date)
         else "nothing is dated at the daily grain"
     )
-    colour = "; amber, not red, on it" if late else ""
+    colour = "; amber, not red, on it" if late or capped else ""
+    waits = row.get("powered_from") is not None or "power is the constraint" in str(row["note"])
+    if capped and waits:
+        colour += " (its blocks wait for power: red once a daily row dates the shortfall)"
     row["note"] = (
         f"short at the monthly grain from {exhausted:%B %Y} (a month's peak day, whose quantile "
         f"reads above any one day's), past the daily rows (to {daily_end}), none of which is "
         f"short: {MONTHLY_ONLY} ({due}): forecast at least {ahead} days ahead to date it"
-        f"{colour}; {row['note']}"
+        f"{colour}; {_in_the_month(str(row['note']), exhausted=exhausted, month_end=month_end)}"
     )
+
+
+def _in_the_month(note: str, *, exhausted: date, month_end: date) -> str:
+    """``note`` with its "N days after exhaustion" said against the month read short: counted
+    from the month's first day, the figure read as measured ("41 days after exhaustion" for
+    racks landing in February of a January the daily rows never showed short)."""
+
+    def month(found: re.Match[str]) -> str:
+        lands = exhausted + timedelta(days=int(found.group(1).replace(",", "")))
+        where = "in" if lands < month_end else "after"
+        return f"{where} {exhausted:%B %Y}, the month read short at the monthly grain only"
+
+    return re.sub(r"(\d[\d,]*) days after exhaustion", month, note)
 
 
 def _placement(decision: _Decision, *, region: str, pool: Pool, tranche: int) -> tuple[object, ...]:
@@ -1074,22 +1095,40 @@ def _later_orders(
     return later
 
 
-def _later_note(decisions: Sequence[_Decision], *, end: date) -> str:
-    """What the plan orders after the trigger's order, in one clause ('' when nothing)."""
-    orders = sorted((d.order for d in decisions if d.order is not None), key=lambda o: o.order_by)
+def _later_note(decisions: Sequence[_Decision], *, end: date, as_of: date) -> str:
+    """What the plan orders after the trigger's order, in one clause ('' when nothing); an
+    order-by date before ``as_of`` says it is late and when the order, placed today, lands
+    against its shortfall (one 173 days past read "the first due 2026-06-13", no more)."""
+    ordered = sorted(
+        (d for d in decisions if d.order is not None),
+        key=lambda d: d.order.order_by,  # type: ignore[union-attr]
+    )
+    orders = [d.order for d in ordered if d.order is not None]
     if not orders:
         return ""
+
+    def by(o: _Order) -> str:
+        return f"{o.order_by}{' (late)' if o.order_by < as_of else ''}"
+
     listed = ", ".join(
-        f"{o.blocks} x {o.candidate.name} by {o.order_by}" for o in orders[:_LATER_LISTED]
+        f"{o.blocks} x {o.candidate.name} by {by(o)}" for o in orders[:_LATER_LISTED]
     )
     more = len(orders) - _LATER_LISTED
     if more > 0:
         listed += f" and {more} more"
     capex = sum(o.blocks * o.candidate.capex_usd for o in orders)
-    return (
-        f"{len(orders)} planned to {end} by the same rule, the first due {orders[0].order_by}: "
-        f"{listed}; {usd(capex)}"
-    )
+    first = orders[0]
+    due = f"the first due {first.order_by}"
+    if first.order_by < as_of:
+        short = ordered[0].row["exhaustion_date"]
+        lands = f"ordered today it lands {first.arrives}"
+        if isinstance(short, date) and first.arrives > short:
+            lands += f", {(first.arrives - short).days:,} days after its shortfall ({short})"
+        due += (
+            f" ({(as_of - first.order_by).days:,} days before the as-of date {as_of}: late; "
+            f"{lands})"
+        )
+    return f"{len(orders)} planned to {end} by the same rule, {due}: {listed}; {usd(capex)}"
 
 
 class _RegionPlan(NamedTuple):
@@ -1391,7 +1430,7 @@ def _triggers(
                     _monthly_only(row, daily_end=daily_end, as_of=as_of)
                 else:
                     row["note"] = f"{_monthly_grain_note(exhausted, daily_end)}; {row['note']}"
-            if then := _later_note(later[pool], end=end):
+            if then := _later_note(later[pool], end=end, as_of=as_of):
                 note = str(row["note"])
                 row["note"] = (
                     note.replace(_LATER, f"{_LATER} ({then})")
