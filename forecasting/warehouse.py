@@ -330,6 +330,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         "drill verdicts: whether the class had any demand in the drill window",
         adds=(("drill_verdicts", "has_demand"),),
     ),
+    Migration(
+        24,
+        "order placements: the blocks no site can ever power (past its ceiling) and the first "
+        "day each order's blocks can serve",
+        adds=(("order_placements", "blocks_beyond_ceiling"), ("order_placements", "runs_from")),
+    ),
 )
 
 TABLES: frozenset[str] = frozenset(schema.REGISTRY)

@@ -171,6 +171,8 @@ def test_a_site_without_power_refuses_the_block_and_moves_the_trigger_to_power()
             2 * 8e6,
             _day(EXHAUSTION),
             "red",
+            None,  # no ceiling declared: none of its blocks is past one
+            date(2027, 2, 2),  # power contracted today: 12 months and the 4-week buffer
         )
     ]
     power = _power(result, "s1")
@@ -842,3 +844,47 @@ def test_a_monthly_only_shortfall_is_amber_at_most_at_every_horizon() -> None:
         f"arrives first if ordered today: {row['arrives']}, after February 2026, the month read "
         "short at the monthly grain only"
     ) in row["note"]
+
+
+def test_an_order_past_its_site_s_ceiling_needs_a_new_site_and_says_when_the_rest_can_run() -> None:
+    """1.0 MW energized and drawn, ceiling 1.5 MW: of the two racks (0.4 MW each) one fits
+    under the ceiling, one never can. The order read "no power for it in the plan" and its
+    whole capex counted as the plan's (the demo's 7 GB200 cells, $2.58B, at a site 69.6 MW
+    past its ceiling read "no power yet") while the power trigger said a new site is needed.
+    Now the placement counts the block past the ceiling and the note says so; and the rack
+    that fits says when it can run (power contracted today, 12 months and the 4-week buffer:
+    2027-02-02), where only an order-by date was given for blocks that would stand dark."""
+    result = _run(_plan(sites=[_site(mw=1.0, ceiling_mw=1.5)]))
+    placed = result.placements.row(0, named=True)
+    assert (placed["blocks"], placed["blocks_beyond_ceiling"]) == (2, 1)
+    assert placed["runs_from"] == date(2027, 2, 2)
+    note = _all_pool(result)["note"]
+    assert "1 of its 2 blocks (0.40 MW) lie beyond s1's ceiling: a new site is needed" in note
+    assert (
+        "its blocks can run from 2027-02-02 at the earliest (power contracted today), "
+        f"{(date(2027, 2, 2) - _day(ARRIVAL)).days} days after they land"
+    ) in note
+    # Under a 1.0 MW ceiling none fits: none can run anywhere the plan knows.
+    none = _run(_plan(sites=[_site(mw=1.0, ceiling_mw=1.0)])).placements.row(0, named=True)
+    assert (none["blocks_beyond_ceiling"], none["runs_from"]) == (2, None)
+    powered = _run(_plan(sites=[_site(mw=2.0, ceiling_mw=3.0)])).placements.row(0, named=True)
+    assert (powered["blocks_beyond_ceiling"], powered["runs_from"]) == (0, _day(ARRIVAL))
+
+
+def test_the_mw_to_contract_says_how_much_is_needed_by_the_first_short_day_and_the_peak() -> None:
+    """1.3 MW energized, 0.2 MW contracted from day 300, racks of 0.4 MW landing in March and
+    October: the site is 0.1 MW short on the first rack's arrival and needs 1.8 MW at its
+    peak, 0.3 MW beyond what is secured. The note dated all 0.30 MW to the first short day
+    ("to have it energized by 2026-03-19") and never named the contracted MW it nets out (the
+    demo's us-east-a: 47.26 MW "by 2027-04-19", 20.6 MW short that day, the rest by its peak
+    in Nov 2029, net of 10.5 MW contracted); now it says both, and the peak's month."""
+    site = _site(mw=1.3, contracted_mw=0.2, contracted_energized=_day(300))
+    result = _run(_plan(sites=[site]), settings=TriggerSettings(sizing_weeks=8))
+    power = _power(result, "s1")
+    assert power["mw_to_contract"] == pytest.approx(0.3)
+    assert power["note"].startswith(
+        f"contract 0.30 MW by {power['contract_by']} (12 months lead time, 4 weeks buffer): "
+        f"0.10 MW short of energized on {_day(ARRIVAL)}, the first short day, and all of it by "
+        f"Oct 2026, the plan's peak (1.80 MW needed), net of 0.20 MW contracted (energized "
+        f"{_day(300)})"
+    )

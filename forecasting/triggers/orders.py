@@ -86,6 +86,7 @@ from forecasting.triggers.common import (
     _DAYS_PER_WEEK,
     _TOL,
     MONTHLY_ONLY,
+    NEW_SITE,
     PLACEMENTS_SCHEMA,
     TRIGGERS_SCHEMA,
     Pool,
@@ -93,6 +94,7 @@ from forecasting.triggers.common import (
     TriggerSettings,
     _day,
     _weeks,
+    months_before,
     trigger_status,
 )
 from forecasting.triggers.power import _Power
@@ -135,6 +137,11 @@ class _Order:
     # The first day from its arrival on that its site has the MW for good: the arrival when
     # powered, later when power comes after it, None when no site has it within the plan.
     usable: date | None = None
+    # Of its blocks, how many its site can never power, past the site's ceiling (None where
+    # the site declares none); and the first day the rest can serve: ``usable``, else power
+    # contracted today (set once placed by arrival, see _placed_by_arrival).
+    beyond_ceiling: int | None = None
+    runs_from: date | None = None
 
     @property
     def mw(self) -> float:
@@ -409,11 +416,26 @@ def _power_note(order: _Order, *, region: str, power: _Power) -> str:
             f"what bringing its power forward takes"
         )
     room = power.room(order.site, order.arrives)  # the order takes its MW after this note
-    return (
+    note = (
         f"power is the constraint: no site in {region} has {need} energized from "
         f"{order.arrives} (the most free is {max(room, 0.0):.2f} MW at {order.site}); "
         f"placed at {order.site}, whose power trigger says when to contract it"
     )
+    if order.beyond_ceiling:
+        # No contract powers these: ordered, they would stand dark for good.
+        beyond = order.beyond_ceiling
+        note += (
+            f"; {beyond} of its {order.blocks} blocks ({beyond * order.candidate.mw:.2f} MW) "
+            f"lie beyond {order.site}'s ceiling: {NEW_SITE} for them"
+        )
+    if order.runs_from is not None and order.runs_from > order.arrives:
+        # The order-by date alone read as when the blocks serve: they would stand dark from
+        # their arrival until power contracted today is energized.
+        note += (
+            f"; its blocks can run from {order.runs_from} at the earliest (power contracted "
+            f"today), {(order.runs_from - order.arrives).days:,} days after they land"
+        )
+    return note
 
 
 def _order_head(
@@ -1037,6 +1059,8 @@ def _placement(decision: _Decision, *, region: str, pool: Pool, tranche: int) ->
         order.blocks * order.candidate.capex_usd,
         decision.row["exhaustion_date"],
         decision.row["status"],
+        order.beyond_ceiling,
+        order.runs_from if order.runs_from is not None or not order.powered else order.arrives,
     )
 
 
@@ -1355,6 +1379,7 @@ def _placed_by_arrival(
             order = replace(order, powered=True, usable=order.arrives)
         else:
             order = _sited(_placed(order, region=region, power=power), region=region, power=power)
+        order = _past_the_ceiling(order, plan, power=power, as_of=as_of, settings=settings)
         exhaustion = decision.row["exhaustion_date"]
         assert isinstance(exhaustion, date)
         head = _order_head(
@@ -1383,6 +1408,34 @@ def _placed_by_arrival(
         for pool in Pool
     }
     return _RegionPlan(first, later, power)
+
+
+def _past_the_ceiling(
+    order: _Order, plan: CapacityPlan, *, power: _Power, as_of: date, settings: TriggerSettings
+) -> _Order:
+    """``order`` with ``beyond_ceiling`` (how many of its blocks its site can never power, its
+    ceiling taken by the blocks and orders arriving before it) and ``runs_from`` (the first
+    day the others can serve: their site's planned power, else power contracted today).
+
+    An order past its site's ceiling read "no power yet" and counted in the plan's capital
+    (the demo's 7 GB200 cells, $2.58B, at a site 69.6 MW past its ceiling) while the
+    facilities page said a new site is needed for the same MW."""
+    if order.site is None:
+        return order
+    beyond = None
+    room = power.ceiling_room(order.site, order.arrives)
+    if room is not None:
+        mw = order.candidate.mw
+        fit = order.blocks if mw <= 0 else max(math.floor((room + _TOL) / mw), 0)
+        beyond = max(order.blocks - fit, 0)
+    runs_from = order.usable
+    if runs_from is None and (beyond is None or beyond < order.blocks):
+        lead = next(s.power_lead_months for s in plan.site if s.id == order.site)
+        today = months_before(as_of + _weeks(settings.buffer_weeks), -lead)
+        runs_from = max(order.arrives, today)
+    if beyond == order.blocks:
+        runs_from = None
+    return replace(order, beyond_ceiling=beyond, runs_from=runs_from)
 
 
 def _triggers(
