@@ -869,6 +869,14 @@ def test_an_order_past_its_site_s_ceiling_needs_a_new_site_and_says_when_the_res
     assert (none["blocks_beyond_ceiling"], none["runs_from"]) == (2, None)
     powered = _run(_plan(sites=[_site(mw=2.0, ceiling_mw=3.0)])).placements.row(0, named=True)
     assert (powered["blocks_beyond_ceiling"], powered["runs_from"]) == (0, _day(ARRIVAL))
+    # A later order past the ceiling: the trigger's note prices it apart (it read "$8.0M").
+    later = _run(
+        _plan(sites=[_site(mw=1.3, ceiling_mw=1.5)]), settings=TriggerSettings(sizing_weeks=8)
+    )
+    assert later.placements["blocks_beyond_ceiling"].to_list() == [0, 1]
+    assert _all_pool(later)["note"].endswith(
+        "1 x rack-h100 by 2026-08-10; $0, + $8.0M past their site's ceiling: a new site is needed)"
+    )
 
 
 def test_the_mw_to_contract_says_how_much_is_needed_by_the_first_short_day_and_the_peak() -> None:

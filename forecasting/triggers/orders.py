@@ -1141,6 +1141,11 @@ def _later_note(decisions: Sequence[_Decision], *, end: date, as_of: date) -> st
     if more > 0:
         listed += f" and {more} more"
     capex = sum(o.blocks * o.candidate.capex_usd for o in orders)
+    # Blocks past their site's ceiling are a new site's, not the plan's capital.
+    apart = sum((o.beyond_ceiling or 0) * o.candidate.capex_usd for o in orders)
+    priced = usd(capex - apart) + (
+        f", + {usd(apart)} past their site's ceiling: {NEW_SITE}" if apart else ""
+    )
     first = orders[0]
     due = f"the first due {first.order_by}"
     if first.order_by < as_of:
@@ -1152,7 +1157,7 @@ def _later_note(decisions: Sequence[_Decision], *, end: date, as_of: date) -> st
             f" ({(as_of - first.order_by).days:,} days before the as-of date {as_of}: late; "
             f"{lands})"
         )
-    return f"{len(orders)} planned to {end} by the same rule, {due}: {listed}; {usd(capex)}"
+    return f"{len(orders)} planned to {end} by the same rule, {due}: {listed}; {priced}"
 
 
 class _RegionPlan(NamedTuple):
