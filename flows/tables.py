@@ -624,8 +624,21 @@ def report_table(outcome: ReportOutcome) -> Table:
         if t.get("powered_from"):
             # Waiting for its site's power: a plain green read as if it served on arrival.
             order += f" (no power until {t['powered_from']})"
+        elif t["blocks_to_order"] and t.get("blocks_beyond_ceiling"):
+            # Blocks no contract can power there read "no power for it in the plan".
+            order += (
+                f" ({t['blocks_beyond_ceiling']:,} past {t['site']}'s ceiling: {_NEW_SITE}"
+                + (f"; the rest run from {t['runs_from']}" if t.get("runs_from") else "")
+                + ")"
+            )
         elif t["blocks_to_order"] and t.get("powered") is False:
-            order += " (no power for it in the plan: see power)"
+            runs = t.get("runs_from")
+            order += (
+                f" (no power for it in the plan: runs from {runs} at the earliest, power "
+                "contracted today)"
+                if runs and str(runs) > str(t["arrives"])
+                else " (no power for it in the plan: see power)"
+            )
         if t in unexplained:
             order += " (below)"
         table.add_row(
@@ -638,14 +651,27 @@ def report_table(outcome: ReportOutcome) -> Table:
             if t["order_by"] and _MONTHLY_ONLY in str(t.get("note") or "")
             else t["order_by"] or "-",
             Text(order),
-            usd(t["capex_usd"]) if t["capex_usd"] else "-",
+            _capex(t),
             f"{t['mw']:,.1f}" if t["mw"] else "-",
         )
     return table
 
 
+def _capex(t: Mapping[str, Any]) -> str:
+    """A trigger's capex, the part for blocks past their site's ceiling apart (a new site's)."""
+    if not t["capex_usd"]:
+        return "-"
+    beyond, blocks = t.get("blocks_beyond_ceiling") or 0, t["blocks_to_order"] or 0
+    if not beyond or not blocks:
+        return usd(t["capex_usd"])
+    apart = t["capex_usd"] * beyond / blocks
+    return f"{usd(t['capex_usd'] - apart)} (+ {usd(apart)} new site)"
+
+
 # triggers.orders.MONTHLY_ONLY, not imported: the triggers package is slow to import.
 _MONTHLY_ONLY = "not verified at the daily grain"
+# triggers.common.NEW_SITE, likewise.
+_NEW_SITE = "a new site is needed"
 # triggers.orders.PULL_IN, likewise.
 _PULL_IN = "until the capacity already planned lands"
 
@@ -887,9 +913,10 @@ def _days_late(by: date, report: ReportOutcome) -> str:
 
 def power_lines(report: ReportOutcome) -> list[str]:
     """``power: 4 red, 0 amber, 3 green; contract power first: us-east-b by 2027-04-06``, or
-    nothing for a plan without sites; a date already past says how late it is."""
+    nothing for a plan without sites; a date already past says how late it is; then an
+    ``n+1:`` line per region short with its largest shared block lost."""
     if not report.power_statuses:
-        return []
+        return list(report.n_plus_one)
     counts = ", ".join(f"{report.power_statuses.get(s, 0)} {s}" for s in ("red", "amber", "green"))
     first = ""
     if report.power_first:
@@ -900,7 +927,9 @@ def power_lines(report: ReportOutcome) -> list[str]:
                 f" (its date rests on an order short at the monthly grain only, {_MONTHLY_ONLY}:"
                 " see its note)"
             )
-    return [f"power: {counts}{first}"]
+    # The N+1 check beside power: a region that cannot lose its largest block (stored and
+    # shown nowhere, earlier than any trigger on the demo).
+    return [f"power: {counts}{first}", *report.n_plus_one]
 
 
 def _drill_counts(drills: Sequence[DrillOutcome], failing: list[str]) -> str:
@@ -970,6 +999,8 @@ def _due_before(orders: list[dict[str, Any]]) -> str:
         status = f", {_late(first)}" if _late(first) else ""
         return f"; due before them: {what} (a later order of the plan{status})"
     capex = sum(o["capex_usd"] or 0.0 for o in orders)
+    # The capex of blocks past their site's ceiling is a new site's, apart from the total.
+    apart = sum(o.get("capex_new_site_usd") or 0.0 for o in orders)
     late = "".join(
         f", {n} {status}"
         for status in ("red", "amber")
@@ -978,7 +1009,7 @@ def _due_before(orders: list[dict[str, Any]]) -> str:
     status = f" ({_late(first)})" if _late(first) else ""
     return (
         f"; due before them: {len(orders)} later orders of the plan ({usd(capex)}"
-        f"{late}), the first {what}{status}"
+        f"{f' + {usd(apart)} for a new site' if apart else ''}{late}), the first {what}{status}"
     )
 
 

@@ -1125,10 +1125,26 @@ _TABLES: tuple[Table, ...] = (
             "capex_usd": pl.Float64(),
             "exhaustion_date": pl.Date(),
             "status": pl.String(),
+            # Since migration 25: how many of its blocks its site can never power (past the
+            # site's ceiling: a new site is needed; null where the site declares no ceiling),
+            # and the first day its blocks can serve: the arrival when powered, else the
+            # site's planned power, else power contracted today (null: no site, or none of
+            # its blocks under the ceiling).
+            "blocks_beyond_ceiling": pl.Int64(),
+            "runs_from": pl.Date(),
         },
         key=("region", "pool", "tranche"),
         # Null in runs stored before migration 16 (the trigger's order alone).
-        nullable=("site", "tranche", "order_by", "capex_usd", "exhaustion_date", "status"),
+        nullable=(
+            "site",
+            "tranche",
+            "order_by",
+            "capex_usd",
+            "exhaustion_date",
+            "status",
+            "blocks_beyond_ceiling",
+            "runs_from",
+        ),
     ),
     # A calendar file is the authority for its own events, so the source is part of a row's
     # identity; the scope columns are null for "every value", hence no index on the key.

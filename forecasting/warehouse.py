@@ -336,6 +336,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         "forecast summary: a recent level shift each series' forecast held as a level",
         adds=(("forecast_summary", "level_shift"), ("forecast_summary", "level_shift_days")),
     ),
+    Migration(
+        25,
+        "order placements: the blocks no site can ever power (past its ceiling) and the first "
+        "day each order's blocks can serve",
+        adds=(("order_placements", "blocks_beyond_ceiling"), ("order_placements", "runs_from")),
+    ),
 )
 
 TABLES: frozenset[str] = frozenset(schema.REGISTRY)

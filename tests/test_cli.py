@@ -814,6 +814,21 @@ def test_a_power_contract_date_already_past_says_it_is_late() -> None:
     assert line(date(2027, 4, 6)).endswith("us-east-b by 2027-04-06")
 
 
+def test_regions_short_with_their_largest_block_lost_follow_the_power_line() -> None:
+    """The N+1 check was in no CLI line: a region short a month out with its largest block
+    lost read nothing. Its line follows the power line, with or without sites."""
+    from flows.tables import power_lines
+    from forecasting.runs import ReportOutcome
+
+    said = "n+1: us-west is short from 2027-01-03 if it loses us-west-pod-01 (1,024 GPUs)"
+    report = ReportOutcome(
+        run_id="r", trigger_run_id="t", path=Path("."), statuses={}, failing_drills=[],
+        stale_days=None, triggers=[], power_statuses={"red": 1}, n_plus_one=[said],
+    )  # fmt: skip
+    assert power_lines(report) == ["power: 1 red, 0 amber, 0 green", said]
+    assert power_lines(report.model_copy(update={"power_statuses": {}})) == [said]
+
+
 def test_a_power_date_resting_on_a_monthly_only_order_says_so_on_the_power_line() -> None:
     """A site's contract date set by an order short at the monthly grain only read as plainly
     as any ("contract power first: s1 by ..."), beside a block trigger saying that shortfall is
@@ -984,6 +999,45 @@ def test_an_order_waiting_for_its_site_s_power_says_so_in_the_report_table() -> 
     assert "no power" not in powered
     dark = _report_table_text(triggers=[{**row, "powered_from": None, "powered": False}])
     assert "95 x rack-h100-256 (no power for it in the plan: see power)" in dark
+
+
+def test_the_report_table_says_when_unpowered_blocks_can_run_and_which_need_a_new_site() -> None:
+    """An order "no power for it in the plan" gave an order-by date for racks that would
+    stand dark ~20 months and no date they could run (the demo's 89 racks landing 2027-04-19,
+    power contracted today energized 2028-12-31); blocks past their site's ceiling read the
+    same. Now the row gives the earliest day they run, and counts those past the ceiling as
+    a new site's, their capex apart."""
+    row = {"region": "us-east", "pool": "all", "status": "red", "exhaustion_date": "2027-05-17",
+           "order_by": "2027-02-08", "candidate": "rack-h100-256", "blocks_to_order": 89,
+           "capex_usd": 751.9e6, "mw": 34.2, "note": "", "powered_from": None,
+           "powered": False, "arrives": "2027-04-19", "site": "us-east-a",
+           "blocks_beyond_ceiling": 0, "runs_from": "2028-12-31"}  # fmt: skip
+    shown = _report_table_text(triggers=[row])
+    assert (
+        "89 x rack-h100-256 (no power for it in the plan: runs from 2028-12-31 at the earliest, "
+        "power contracted today)"
+    ) in shown
+    past = _report_table_text(triggers=[{**row, "blocks_beyond_ceiling": 9}])
+    assert (
+        "89 x rack-h100-256 (9 past us-east-a's ceiling: a new site is needed; the rest run "
+        "from 2028-12-31)"
+    ) in past
+    assert "$675.9M (+ $76.0M new site)" in past
+    # Later orders due first: their total leaves a new site's blocks apart, and says so.
+    from flows.tables import triggers_line
+    from forecasting.runs import ReportOutcome
+
+    later = {"region": "us-east", "pool": "all", "blocks": 7, "candidate": "cell-gb200-8192",
+             "order_by": date(2027, 1, 13), "status": "red", "capex_usd": 737.3e6,
+             "capex_new_site_usd": 1843.2e6}  # fmt: skip
+    report = ReportOutcome(
+        run_id="r", trigger_run_id="t", path=Path("."), statuses={"red": 1}, failing_drills=[],
+        stale_days=None, triggers=[row], as_of=date(2026, 12, 3),
+        later_due_first=[later, {**later, "capex_new_site_usd": 0.0}],
+    )  # fmt: skip
+    assert "2 later orders of the plan ($1,474.6M + $1,843.2M for a new site, 2 red)" in (
+        triggers_line(report)
+    )
 
 
 def test_a_note_quoting_a_plan_table_prints_its_brackets_in_the_report_table() -> None:

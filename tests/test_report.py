@@ -6,6 +6,7 @@ drills, a previous run); the browser test imports it too.
 
 from __future__ import annotations
 
+import html
 import json
 import math
 import os
@@ -35,6 +36,7 @@ from forecasting.report.figures import backlog_chart, concentration_charts, fan_
 from forecasting.report.format import (
     MISSING,
     fmt_date,
+    fmt_day_or_month,
     fmt_days,
     fmt_gpu_hours,
     fmt_gpus,
@@ -1558,6 +1560,87 @@ def test_the_report_publishes_every_order_of_the_plan(tmp_path: Path) -> None:
     assert "a later order: 3 × cell-later" in front
 
 
+def test_blocks_past_their_site_s_ceiling_are_a_new_site_not_capital_of_the_plan(
+    tmp_path: Path,
+) -> None:
+    """A later order of 3 cells, 2 of them past their site's ceiling: they read "no power
+    yet" and their capex counted in the plan's capital (the demo: 7 GB200 cells, $2.58B, at a
+    site 69.6 MW past its ceiling, in a $8,858.1M total) while the facilities page said a
+    new site is needed. Now finance, the front page and orders.csv total the blocks the plan
+    can place and give the rest apart as a new site's; the later-orders rows of finance and
+    facilities say how many blocks are past the ceiling and when the rest can run."""
+    inputs = sample_inputs()
+    planned = _planned(inputs, later_capex=600e6).with_columns(
+        site=pl.when(pl.col("tranche") == 2).then(pl.lit("us-east-b")).otherwise("site"),
+        powered=pl.col("tranche") != 2,
+        blocks_beyond_ceiling=pl.when(pl.col("tranche") == 2).then(2).otherwise(0),
+        runs_from=pl.when(pl.col("tranche") == 2).then(date(2028, 12, 31)).otherwise("arrives"),
+    )
+    beyond = replace(inputs, placements=planned)
+    placeable = float(planned["capex_usd"].sum()) - 400e6
+    page = html.unescape(finance_page(beyond))
+    assert (
+        f"{fmt_usd(placeable)} (+ {fmt_usd(400e6)} for 2 blocks past their site's ceiling: a "
+        "new site is needed, not in the total)"
+    ) in page
+    arrives = planned.filter(pl.col("tranche") == 2)["arrives"][0]
+    text = (
+        f"{arrives}; 2 of 3 past us-east-b's ceiling: a new site is needed; the rest run from "
+        "2028-12-31 at the earliest"
+    )
+    assert text in page and f"{fmt_usd(200e6)} (+ {fmt_usd(400e6)}: a new site is needed)" in page
+    assert "no power yet" not in page
+    # Among the blocks, and the orders by power draw.
+    assert html.unescape(facilities_page(beyond)).count(text) == 2
+    folder = publish_report(beyond, root=tmp_path)
+    orders = pl.read_csv(folder / "orders.csv", try_parse_dates=True)
+    assert orders["capex_usd"].sum() == pytest.approx(placeable)
+    later = orders.filter(pl.col("tranche") == 2).row(0, named=True)
+    assert (later["blocks_beyond_ceiling"], later["capex_new_site_usd"]) == (2, 400e6)
+    assert fmt_usd(placeable) in (folder / "index.html").read_text()
+
+
+def test_the_n_plus_one_check_is_published_on_the_platform_page_and_the_cli() -> None:
+    """Every trigger run stored whether each region holds with its largest shared block lost,
+    and no page, download or CLI line showed it: on the demo us-west cannot lose one 1,024-GPU
+    pod from 2027-01-03 while its triggers read Aug 2027. Now the platform page has a table
+    (the loss's first short day beside the region's first shortfall with nothing lost) and
+    the report's outcome a line per region short without its block."""
+    from forecasting.report.inputs import N_PLUS_ONE_SCHEMA, n_plus_one_lines
+
+    inputs = sample_inputs()
+    first = inputs.triggers.filter(pl.col("exhaustion_date").is_not_null()).sort("exhaustion_date")
+    region, anyway = first["region"][0], first["exhaustion_date"][0]
+    early = anyway - timedelta(days=90)
+    rows = [(region, f"{region}-pod-01", 1024, False, early, 5000.0), ("zz-quiet", "zz-rack",
+            256, True, None, 0.0)]  # fmt: skip
+    checked = replace(inputs, n_plus_one=pl.DataFrame(rows, schema=N_PLUS_ONE_SCHEMA, orient="row"))
+    assert "no N+1 check in this run" in platform_page(inputs)
+    page = html.unescape(platform_page(checked))
+    assert "N+1: the largest block lost" in page and f"{region}-pod-01" in page
+    assert n_plus_one_lines(checked) == [
+        f"n+1: {region} is short from {fmt_date(early)} if it loses {region}-pod-01 (1,024 "
+        f"GPUs); without the loss its first shortfall is "
+        f"{fmt_day_or_month(anyway, daily_end=daily_end(inputs))}"
+    ]
+    assert n_plus_one_lines(inputs) == []
+
+
+def test_blocks_to_order_are_counted_per_kind() -> None:
+    """Finance's "blocks to order" read "237" for 234 256-GPU racks and 3 8,192-GPU cells
+    added up; now each kind is counted apart."""
+    from forecasting.report.pages.finance import blocks_by_kind
+
+    ordering = pl.DataFrame(
+        {"kind": ["rack", "rack", "cell", "rack"], "blocks_to_order": [89, 71, 3, 74]}
+    )
+    assert blocks_by_kind(ordering) == "234 racks, 3 cells"
+    assert blocks_by_kind(ordering.head(1)) == "89 racks"
+    assert blocks_by_kind(ordering.filter(pl.col("kind") == "cell").with_columns(
+        blocks_to_order=pl.lit(1)
+    )) == "1 cell"  # fmt: skip
+
+
 def test_facilities_say_where_orders_have_no_site_to_draw_power_from() -> None:
     """A plan with sites in one region and orders in another: the headline does not read "none
     within the horizon" and the power section names the unsited region and the fix."""
@@ -2319,6 +2402,33 @@ def test_power_to_contract_shows_the_mw_beyond_the_ceiling_beside_what_it_prices
     assert "beyond the ceiling)" not in facilities_page(
         replace(sample_inputs(), power_triggers=within)
     )
+
+
+def test_power_to_contract_shows_the_contracted_mw_it_nets_out() -> None:
+    """The power table's "MW to contract" is net of the MW already contracted with the
+    utility, which no column showed (us-east-a's 10.5 MW from 2028-05-26): a "MW contracted"
+    column gives it with its energization day, and a site without a contract reads none."""
+    from forecasting.capacity import Site
+    from forecasting.report.pages.facilities import _power_contracts_table
+    from forecasting.triggers import POWER_TRIGGERS_SCHEMA
+
+    row = {"region": "us-east", "site": "us-east-a", "status": "red",
+           "contract_by": date(2025, 3, 22), "mw_to_contract": 47.3, "power_lead_months": 24,
+           "cost_usd": 519.9e6}  # fmt: skip
+    frame = pl.concat(
+        [POWER_TRIGGERS_SCHEMA.to_frame(), pl.DataFrame([row]).cast({"contract_by": pl.Date})],
+        how="diagonal_relaxed",
+    )
+    declared = {"id": "us-east-a", "region": "us-east", "power_lead_months": 24,
+                "energized": [{"on": date(2020, 1, 1), "mw": 42.0}], "cost_per_mw_usd": 11e6,
+                "contracted_mw": 10.5, "contracted_energized": date(2028, 5, 26)}  # fmt: skip
+    site = Site.model_validate(declared)
+    table = _power_contracts_table(frame, [site])
+    assert "MW contracted" in table.headers
+    (cells,) = table.rows
+    assert cells[table.headers.index("MW contracted")] == "10.5 MW from 2028-05-26"
+    (bare,) = _power_contracts_table(frame).rows
+    assert bare[table.headers.index("MW contracted")] == MISSING
 
 
 def test_a_publish_removes_what_killed_publishes_left_behind(tmp_path: Path) -> None:

@@ -171,6 +171,8 @@ def test_a_site_without_power_refuses_the_block_and_moves_the_trigger_to_power()
             2 * 8e6,
             _day(EXHAUSTION),
             "red",
+            None,  # no ceiling declared: none of its blocks is past one
+            date(2027, 2, 2),  # power contracted today: 12 months and the 4-week buffer
         )
     ]
     power = _power(result, "s1")
@@ -814,3 +816,83 @@ def test_a_power_date_resting_on_a_monthly_only_order_says_so() -> None:
     plain = _run(_plan(sites=[_site(mw=1.0)]))
     assert MONTHLY_ONLY not in _all_pool(plain)["note"]
     assert "rests on" not in _power(plain, "s1")["note"]
+
+
+def test_a_monthly_only_shortfall_is_amber_at_most_at_every_horizon() -> None:
+    """Seven daily rows within capacity, then April's monthly row short, at a site with no
+    power to spare: the racks' order-by date (2026-01-07) is still ahead, so the amber cap of
+    the monthly-only rule (run only for a past order-by date) let the power rule's red stand:
+    the demo read red at 8 weeks and amber at 14 days for the same unverified shortfall. Now
+    amber, and the note says the blocks wait for power. A monthly-only order that lands late
+    read "29 days after exhaustion", counted from the first of a month no daily row shows
+    short; now it names the month as read at the monthly grain only."""
+    daily = _forecast(np.full(7, 700.0), [_day(i) for i in range(7)], grain="day")
+    months = [date(2026, m, 1) for m in range(1, 13)]
+    peaks = np.array([700.0, 700.0, 700.0] + [850.0] * 9)
+    seam = pl.concat([daily, _forecast(peaks, months, grain="month")])
+    row = _all_pool(_run(_plan(sites=[_site(mw=1.0)]), seam))
+    assert (row["exhaustion_date"], row["order_by"]) == (date(2026, 4, 1), date(2026, 1, 7))
+    assert MONTHLY_ONLY in row["note"] and "power is the constraint" in row["note"]
+    assert row["status"] == "amber"
+    assert "amber, not red, on it (its blocks wait for power" in row["note"]
+    late = pl.concat([daily, _forecast(np.full(12, 850.0).copy(), months, grain="month")])
+    late = late.filter(pl.col("ds") != date(2026, 1, 1))  # February the first month short
+    row = _all_pool(_run(_plan(sites=[_site(mw=2.0)]), late))
+    assert row["exhaustion_date"] == date(2026, 2, 1) and row["order_by"] < MONDAY
+    assert "days after exhaustion" not in row["note"]
+    assert (
+        f"arrives first if ordered today: {row['arrives']}, after February 2026, the month read "
+        "short at the monthly grain only"
+    ) in row["note"]
+
+
+def test_an_order_past_its_site_s_ceiling_needs_a_new_site_and_says_when_the_rest_can_run() -> None:
+    """1.0 MW energized and drawn, ceiling 1.5 MW: of the two racks (0.4 MW each) one fits
+    under the ceiling, one never can. The order read "no power for it in the plan" and its
+    whole capex counted as the plan's (the demo's 7 GB200 cells, $2.58B, at a site 69.6 MW
+    past its ceiling read "no power yet") while the power trigger said a new site is needed.
+    Now the placement counts the block past the ceiling and the note says so; and the rack
+    that fits says when it can run (power contracted today, 12 months and the 4-week buffer:
+    2027-02-02), where only an order-by date was given for blocks that would stand dark."""
+    result = _run(_plan(sites=[_site(mw=1.0, ceiling_mw=1.5)]))
+    placed = result.placements.row(0, named=True)
+    assert (placed["blocks"], placed["blocks_beyond_ceiling"]) == (2, 1)
+    assert placed["runs_from"] == date(2027, 2, 2)
+    note = _all_pool(result)["note"]
+    assert "1 of its 2 blocks (0.40 MW) lie beyond s1's ceiling: a new site is needed" in note
+    assert (
+        "its blocks can run from 2027-02-02 at the earliest (power contracted today), "
+        f"{(date(2027, 2, 2) - _day(ARRIVAL)).days} days after they land"
+    ) in note
+    # Under a 1.0 MW ceiling none fits: none can run anywhere the plan knows.
+    none = _run(_plan(sites=[_site(mw=1.0, ceiling_mw=1.0)])).placements.row(0, named=True)
+    assert (none["blocks_beyond_ceiling"], none["runs_from"]) == (2, None)
+    powered = _run(_plan(sites=[_site(mw=2.0, ceiling_mw=3.0)])).placements.row(0, named=True)
+    assert (powered["blocks_beyond_ceiling"], powered["runs_from"]) == (0, _day(ARRIVAL))
+    # A later order past the ceiling: the trigger's note prices it apart (it read "$8.0M").
+    later = _run(
+        _plan(sites=[_site(mw=1.3, ceiling_mw=1.5)]), settings=TriggerSettings(sizing_weeks=8)
+    )
+    assert later.placements["blocks_beyond_ceiling"].to_list() == [0, 1]
+    assert _all_pool(later)["note"].endswith(
+        "1 x rack-h100 by 2026-08-10; $0, + $8.0M past their site's ceiling: a new site is needed)"
+    )
+
+
+def test_the_mw_to_contract_says_how_much_is_needed_by_the_first_short_day_and_the_peak() -> None:
+    """1.3 MW energized, 0.2 MW contracted from day 300, racks of 0.4 MW landing in March and
+    October: the site is 0.1 MW short on the first rack's arrival and needs 1.8 MW at its
+    peak, 0.3 MW beyond what is secured. The note dated all 0.30 MW to the first short day
+    ("to have it energized by 2026-03-19") and never named the contracted MW it nets out (the
+    demo's us-east-a: 47.26 MW "by 2027-04-19", 20.6 MW short that day, the rest by its peak
+    in Nov 2029, net of 10.5 MW contracted); now it says both, and the peak's month."""
+    site = _site(mw=1.3, contracted_mw=0.2, contracted_energized=_day(300))
+    result = _run(_plan(sites=[site]), settings=TriggerSettings(sizing_weeks=8))
+    power = _power(result, "s1")
+    assert power["mw_to_contract"] == pytest.approx(0.3)
+    assert power["note"].startswith(
+        f"contract 0.30 MW by {power['contract_by']} (12 months lead time, 4 weeks buffer): "
+        f"0.10 MW short of energized on {_day(ARRIVAL)}, the first short day, and all of it by "
+        f"Oct 2026, the plan's peak (1.80 MW needed), net of 0.20 MW contracted (energized "
+        f"{_day(300)})"
+    )

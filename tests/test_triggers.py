@@ -878,6 +878,33 @@ def test_the_plan_orders_after_the_trigger_to_its_end_by_the_same_rule() -> None
     assert "later order" not in _row(year.triggers, "r2", "all")["note"]
 
 
+def test_a_later_order_due_before_the_as_of_date_says_it_is_late() -> None:
+    """r2 growing 10 GPUs a day, sized for 2 weeks: the trigger's racks land late (day 56,
+    short from day 13) and the plan's next rack is due 11 days before the as-of date. The
+    note read "the first due 2025-12-25" as if that date were ahead (a demo what-if printed a
+    cell due 173 days before its as-of date so); now it says how late, and when the order
+    placed today lands, and each listed order past due reads "(late)"."""
+    steep = pl.concat(
+        [
+            _series(uid, measure, q90=(lambda d: 600 + 10 * d) if measure == "peak" else 500.0)
+            for uid in ("total/r2", "total/r2/inference")
+            for measure in ("peak", "mean")
+        ]
+        + [_series("total/r2/inference/other", "mean", q90=500.0)]
+    )
+    result = expansion_triggers(
+        steep, _plan(_r2_blocks()), as_of=MONDAY, settings=TriggerSettings(sizing_weeks=2)
+    )
+    second = result.placements.filter(pl.col("tranche") == 2).row(0, named=True)
+    assert second["order_by"] == date(2025, 12, 25) < MONDAY
+    note = _row(result.triggers, "r2", "all")["note"]
+    assert (
+        "the first due 2025-12-25 (11 days before the as-of date 2026-01-05: late; ordered "
+        f"today it lands {second['arrives']}): 1 x rack-c by 2025-12-25 (late), 1 x rack-c by "
+        "2026-01-14,"
+    ) in note
+
+
 def test_later_training_orders_serve_the_all_pool_too() -> None:
     """Training alone grows (3 GPUs a day) in r1, so each 8-week window takes a pod (the only
     block with fabric) for the training pool; those pods are in the all pool too, so the all

@@ -754,7 +754,7 @@ def test_a_deal_that_lowers_the_capital_of_the_orders_says_which_orders_change()
         capex = {"rack-c": 8e6, "pod-c": 40e6}
         return pl.DataFrame(
             [("r2", "all", name, "r2-a", n, 0.4 * n, _day(day), True, i + 1, _day(day - 60),
-              n * capex[name], _day(day + 20), "green")
+              n * capex[name], _day(day + 20), "green", None, _day(day))
              for i, (name, n, day) in enumerate(orders)],
             schema=PLACEMENTS_SCHEMA, orient="row",
         )  # fmt: skip

@@ -29,7 +29,12 @@ from forecasting.report.format import (
     fmt_usd,
     plot_text,
 )
-from forecasting.report.inputs import later_orders, later_orders_due_first, plan_orders
+from forecasting.report.inputs import (
+    later_orders,
+    later_orders_due_first,
+    new_site_apart,
+    plan_orders,
+)
 from forecasting.schema import Measure, WorkloadClass
 
 __all__ = [
@@ -213,7 +218,8 @@ def orders_chart(
             f" A later order of the plan is due before them: {what}."
             if early.height == 1
             else f" {early.height} later orders of the plan are due before them "
-            f"({fmt_usd(float(early['capex_usd'].sum()))}{late}), the first {what}."
+            f"({fmt_usd(float(early['capex_usd'].sum()))}{new_site_apart(early)}{late}), the "
+            f"first {what}."
         )
     later = _later_rows(placements)
     rows = pl.concat(

@@ -58,10 +58,14 @@ __all__ = [
     "later_orders",
     "later_orders_due_first",
     "measured_reach",
+    "n_plus_one_lines",
+    "n_plus_one_view",
+    "new_site_apart",
     "order_by_grain",
     "orders_frame",
     "plan_orders",
     "silent_feeds",
+    "split_new_site",
     "status_headline",
     "unmeasured_series",
     "unplanned_regions_of",
@@ -125,6 +129,7 @@ IDLE_RISK_SCHEMA = _columns(
 MW_BY_SITE_SCHEMA = frame_schema("site_power")
 POWER_TRIGGERS_SCHEMA = frame_schema("power_triggers")
 PLACEMENTS_SCHEMA = frame_schema("order_placements")
+N_PLUS_ONE_SCHEMA = frame_schema("trigger_n_plus_one")
 HORIZON_ACCURACY_SCHEMA = frame_schema("horizon_accuracy")
 FORECAST_MONTHS_SCHEMA = frame_schema("forecast_months")
 
@@ -398,10 +403,47 @@ EVERY_ORDER = "capital in every order of the plan"
 
 def plan_orders(placements: pl.DataFrame | None) -> pl.DataFrame | None:
     """Every order of the plan to its end with a capex (PLACEMENTS_SCHEMA rows), or None where
-    the run stored its triggers' orders alone (before migration 16: no capex, no tranche)."""
+    the run stored its triggers' orders alone (before migration 16: no capex, no tranche).
+
+    ``capex_usd`` is the capex of the blocks the plan can place; ``capex_new_site_usd`` that of
+    the blocks past their site's ceiling (:func:`split_new_site`)."""
     if placements is None or placements.is_empty() or placements["capex_usd"].is_null().any():
         return None
-    return placements.sort("order_by", "region", "pool", "tranche")
+    return split_new_site(placements).sort("order_by", "region", "pool", "tranche")
+
+
+def split_new_site(placements: pl.DataFrame) -> pl.DataFrame:
+    """``placements`` with the capex of the blocks no site can ever power (past their site's
+    ceiling: ``blocks_beyond_ceiling``) moved from ``capex_usd`` to ``capex_new_site_usd``.
+
+    Those blocks are not an order the plan can place, only a new site's: they read "no power
+    yet" and counted in the plan's capital (the demo's $8,858.1M held 7 GB200 cells, $2.58B,
+    at a site 69.6 MW past its ceiling) while the facilities page said a new site is needed.
+    Runs stored before migration 25 (no count) keep their capex whole."""
+    beyond = pl.col("blocks_beyond_ceiling").fill_null(0)
+    share = pl.when(pl.col("blocks") > 0).then(beyond / pl.col("blocks")).otherwise(0.0)
+    apart = (pl.col("capex_usd") * share).alias("capex_new_site_usd")
+    return placements.with_columns(apart).with_columns(
+        pl.col("capex_usd") - pl.col("capex_new_site_usd")
+    )
+
+
+def new_site_apart(planned: pl.DataFrame) -> str:
+    """' (+ $2,580.5M for 5 blocks past their site's ceiling: a new site is needed, not in the
+    total)' beside a capital total of ``planned`` (:func:`split_new_site` rows), or ''."""
+    if "capex_new_site_usd" not in planned.columns:
+        return ""
+    blocks = int(planned["blocks_beyond_ceiling"].fill_null(0).sum())
+    if not blocks:
+        return ""
+    from forecasting.report.format import fmt_usd
+    from forecasting.triggers.common import NEW_SITE
+
+    capex = float(planned["capex_new_site_usd"].sum())
+    what = "1 block" if blocks == 1 else f"{blocks:,} blocks"
+    return (
+        f" (+ {fmt_usd(capex)} for {what} past their site's ceiling: {NEW_SITE}, not in the total)"
+    )
 
 
 def with_power(triggers: pl.DataFrame, placements: pl.DataFrame | None) -> pl.DataFrame:
@@ -409,10 +451,16 @@ def with_power(triggers: pl.DataFrame, placements: pl.DataFrame | None) -> pl.Da
     arrival (null where no placement was stored). An order for which no site in the plan
     ever has the power has no ``powered_from`` day, and read as served on arrival."""
     if placements is None or placements.is_empty():
-        return triggers.with_columns(powered=pl.lit(None, pl.Boolean))
+        return triggers.with_columns(
+            powered=pl.lit(None, pl.Boolean),
+            site=pl.lit(None, pl.String),
+            blocks_beyond_ceiling=pl.lit(None, pl.Int64),
+            runs_from=pl.lit(None, pl.Date),
+        )
     first = placements.filter(pl.col("tranche").fill_null(1) == 1)
+    columns = ["powered", "site", "blocks_beyond_ceiling", "runs_from"]
     return triggers.join(
-        first.select("region", "pool", "powered"), on=["region", "pool"], how="left"
+        first.select("region", "pool", *columns), on=["region", "pool"], how="left"
     )
 
 
@@ -471,8 +519,54 @@ def orders_frame(placements: pl.DataFrame) -> pl.DataFrame:
     """Every order of the plan to its end for the ``orders.csv`` download, by order-by date:
     tranche 1 is a trigger's order, later tranches what the plan orders after it."""
     columns = ["region", "pool", "tranche", "status", "order_by", "arrives", "exhaustion_date",
-               "candidate", "blocks", "capex_usd", "mw", "site", "powered"]  # fmt: skip
-    return placements.select(columns).sort("order_by", "region", "pool", "tranche")
+               "candidate", "blocks", "capex_usd", "mw", "site", "powered",
+               "blocks_beyond_ceiling", "capex_new_site_usd", "runs_from"]  # fmt: skip
+    # capex_usd the blocks the plan can place, as the pages total it (split_new_site).
+    return split_new_site(placements).select(columns).sort("order_by", "region", "pool", "tranche")
+
+
+def n_plus_one_view(inputs: ReportInputs) -> pl.DataFrame:
+    """The N+1 rows (region, block lost, holds, first short day, largest shortfall) with
+    ``short_anyway``: the region's first exhaustion without the loss (its triggers'), to read
+    the N+1 date against. Stored by every trigger run and shown nowhere: the demo's us-west
+    could not lose one 1,024-GPU pod from 2027-01-03, a month out, while its triggers read
+    Aug 2027."""
+    first = inputs.triggers.group_by("region").agg(
+        pl.col("exhaustion_date").min().alias("short_anyway")
+    )
+    return inputs.n_plus_one.join(first, on="region", how="left").sort("region")
+
+
+def n_plus_one_lines(inputs: ReportInputs) -> list[str]:
+    """One line per region the plan leaves short within the horizon with its largest shared
+    block lost, for the CLI: 'n+1: us-west is short from 2027-01-03 if it loses
+    us-west-pod-01 (1,024 GPUs); without the loss its first shortfall is Aug 2027'. (Its
+    largest shortfall is the growth to the plan's end as much as the loss: the table says so.)"""
+    from forecasting.report.format import fmt_day_or_month
+
+    end = daily_end(inputs)
+    lines = []
+    for r in n_plus_one_view(inputs).filter(~pl.col("holds")).iter_rows(named=True):
+        if r["first_short_date"] is None:
+            continue
+        day = fmt_day_or_month(r["first_short_date"], daily_end=end)
+        anyway = r["short_anyway"]
+        if anyway is None:
+            then = "without the loss it is not short within the horizon"
+        elif anyway <= r["first_short_date"]:
+            then = (
+                f"no earlier than without the loss ({fmt_day_or_month(anyway, daily_end=end)}): "
+                "losing it adds nothing before the triggers' shortfall"
+            )
+        else:
+            then = (
+                f"without the loss its first shortfall is {fmt_day_or_month(anyway, daily_end=end)}"
+            )
+        lines.append(
+            f"n+1: {r['region']} is short from {day} if it loses {r['largest_block']} "
+            f"({r['largest_block_gpus']:,} GPUs); {then}"
+        )
+    return lines
 
 
 # run_id is optional in a backtest handed to the report: a run's own scores need no key.
@@ -500,6 +594,7 @@ _REQUIRED: dict[str, pl.Schema] = {
     "mw_by_site_month": MW_BY_SITE_SCHEMA,
     "power_triggers": POWER_TRIGGERS_SCHEMA,
     "placements": PLACEMENTS_SCHEMA,
+    "n_plus_one": N_PLUS_ONE_SCHEMA,
     "horizon_accuracy": HORIZON_ACCURACY_SCHEMA,
     "site_supply": SITE_POWER_MONTHLY_SCHEMA,
     "drill_verdicts": DRILL_VERDICTS_SCHEMA,
@@ -554,6 +649,8 @@ class ReportInputs:
     power_triggers: pl.DataFrame = field(default_factory=partial(_empty, POWER_TRIGGERS_SCHEMA))
     # Where each order draws its MW and whether that MW is energized by its arrival.
     placements: pl.DataFrame = field(default_factory=partial(_empty, PLACEMENTS_SCHEMA))
+    # Per region: does the plan hold with its largest shared block lost (N+1)?
+    n_plus_one: pl.DataFrame = field(default_factory=partial(_empty, N_PLUS_ONE_SCHEMA))
     horizon_accuracy: pl.DataFrame = field(default_factory=partial(_empty, HORIZON_ACCURACY_SCHEMA))
     # Customers whose feed looks broken: forecasting.demand.silent_customers (may be empty).
     silent_customers: pl.DataFrame = field(default_factory=pl.DataFrame)

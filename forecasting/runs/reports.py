@@ -106,6 +106,9 @@ class ReportOutcome(BaseModel):
     # The pages' headline status: "green to Jan 2027 only: not verified beyond (...)" where a
     # green reaches only as far as the forecast; the plain worst status otherwise.
     headline: str = ""
+    # Regions short within the horizon with their largest shared block lost (N+1), one line
+    # each (empty: every region holds).
+    n_plus_one: list[str] = []
 
 
 def trigger_settings(
@@ -364,6 +367,7 @@ def report_inputs(
         power_triggers = wh.run_frame("power_triggers", triggers.run_id)
         horizon_accuracy = wh.run_frame("horizon_accuracy", run_id)
         placements = wh.run_frame("order_placements", triggers.run_id)
+        n_plus_one = wh.run_frame("trigger_n_plus_one", triggers.run_id)
     silent = silent_customers_for(warehouse_path, as_of)
     history = demand.demand_series(
         hourly,
@@ -411,6 +415,7 @@ def report_inputs(
         mw_by_site_month=power,
         power_triggers=power_triggers,
         placements=placements,
+        n_plus_one=n_plus_one,
         horizon_accuracy=horizon_accuracy,
         silent_customers=silent,
         site_supply=supply,
@@ -508,6 +513,10 @@ def report_trigger_rows(inputs: ReportInputs) -> pl.DataFrame:
             "powered_from",
             "powered",
             "note",
+            "arrives",
+            "site",
+            "blocks_beyond_ceiling",
+            "runs_from",
         )
         .with_columns(
             pl.col(pl.Date).exclude("exhaustion_date").cast(pl.String),
@@ -570,6 +579,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
     from forecasting.report.inputs import (
         extrapolated_reach,
         later_orders_due_first,
+        n_plus_one_lines,
         silent_feeds,
         status_headline,
         unmeasured_series,
@@ -604,6 +614,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         unplanned_regions=unplanned_regions_of(inputs),
         triggers=report_trigger_rows(inputs).to_dicts(),
         headline=status_headline(inputs),
+        n_plus_one=n_plus_one_lines(inputs),
     )
 
 

@@ -68,6 +68,9 @@ PLACEMENTS_SCHEMA = frame_schema("order_placements")
 # (triggers.orders._monthly_only), and of a power trigger whose date rests on its order; the
 # CLI and the pages read it where they would say "late" (report.format.fmt_lateness).
 MONTHLY_ONLY = "not verified at the daily grain"
+# Said of MW, and of an order's blocks, past a site's ceiling: no power contract brings them on
+# there (triggers.power's notes, triggers.orders' placements, the pages).
+NEW_SITE = "a new site is needed"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

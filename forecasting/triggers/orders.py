@@ -69,6 +69,7 @@ Placement
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -85,6 +86,7 @@ from forecasting.triggers.common import (
     _DAYS_PER_WEEK,
     _TOL,
     MONTHLY_ONLY,
+    NEW_SITE,
     PLACEMENTS_SCHEMA,
     TRIGGERS_SCHEMA,
     Pool,
@@ -92,6 +94,7 @@ from forecasting.triggers.common import (
     TriggerSettings,
     _day,
     _weeks,
+    months_before,
     trigger_status,
 )
 from forecasting.triggers.power import _Power
@@ -134,6 +137,11 @@ class _Order:
     # The first day from its arrival on that its site has the MW for good: the arrival when
     # powered, later when power comes after it, None when no site has it within the plan.
     usable: date | None = None
+    # Of its blocks, how many its site can never power, past the site's ceiling (None where
+    # the site declares none); and the first day the rest can serve: ``usable``, else power
+    # contracted today (set once placed by arrival, see _placed_by_arrival).
+    beyond_ceiling: int | None = None
+    runs_from: date | None = None
 
     @property
     def mw(self) -> float:
@@ -408,11 +416,26 @@ def _power_note(order: _Order, *, region: str, power: _Power) -> str:
             f"what bringing its power forward takes"
         )
     room = power.room(order.site, order.arrives)  # the order takes its MW after this note
-    return (
+    note = (
         f"power is the constraint: no site in {region} has {need} energized from "
         f"{order.arrives} (the most free is {max(room, 0.0):.2f} MW at {order.site}); "
         f"placed at {order.site}, whose power trigger says when to contract it"
     )
+    if order.beyond_ceiling:
+        # No contract powers these: ordered, they would stand dark for good.
+        beyond = order.beyond_ceiling
+        note += (
+            f"; {beyond} of its {order.blocks} blocks ({beyond * order.candidate.mw:.2f} MW) "
+            f"lie beyond {order.site}'s ceiling: {NEW_SITE} for them"
+        )
+    if order.runs_from is not None and order.runs_from > order.arrives:
+        # The order-by date alone read as when the blocks serve: they would stand dark from
+        # their arrival until power contracted today is energized.
+        note += (
+            f"; its blocks can run from {order.runs_from} at the earliest (power contracted "
+            f"today), {(order.runs_from - order.arrives).days:,} days after they land"
+        )
+    return note
 
 
 def _order_head(
@@ -983,20 +1006,40 @@ def _monthly_only(row: dict[str, object], *, daily_end: date, as_of: date) -> No
     month_end = date(exhausted.year + exhausted.month // 12, exhausted.month % 12 + 1, 1)
     ahead = (month_end - as_of).days - 1  # days ahead of as_of to the month's last day
     late = isinstance(order_by, date) and order_by < as_of
-    if late and row["status"] == Status.RED.value:
+    # At every horizon, whatever made it red (an order-by date past, or blocks waiting for
+    # power past exhaustion): an 8-week run read red where a 14-day one read amber for the
+    # same unverified shortfall, only because its order-by date was still ahead.
+    capped = row["status"] == Status.RED.value
+    if capped:
         row["status"] = Status.AMBER.value
     due = (
         f"order-by {order_by} is the monthly rows', the earliest a daily shortfall could need"
         if isinstance(order_by, date)
         else "nothing is dated at the daily grain"
     )
-    colour = "; amber, not red, on it" if late else ""
+    colour = "; amber, not red, on it" if late or capped else ""
+    waits = row.get("powered_from") is not None or "power is the constraint" in str(row["note"])
+    if capped and waits:
+        colour += " (its blocks wait for power: red once a daily row dates the shortfall)"
     row["note"] = (
         f"short at the monthly grain from {exhausted:%B %Y} (a month's peak day, whose quantile "
         f"reads above any one day's), past the daily rows (to {daily_end}), none of which is "
         f"short: {MONTHLY_ONLY} ({due}): forecast at least {ahead} days ahead to date it"
-        f"{colour}; {row['note']}"
+        f"{colour}; {_in_the_month(str(row['note']), exhausted=exhausted, month_end=month_end)}"
     )
+
+
+def _in_the_month(note: str, *, exhausted: date, month_end: date) -> str:
+    """``note`` with its "N days after exhaustion" said against the month read short: counted
+    from the month's first day, the figure read as measured ("41 days after exhaustion" for
+    racks landing in February of a January the daily rows never showed short)."""
+
+    def month(found: re.Match[str]) -> str:
+        lands = exhausted + timedelta(days=int(found.group(1).replace(",", "")))
+        where = "in" if lands < month_end else "after"
+        return f"{where} {exhausted:%B %Y}, the month read short at the monthly grain only"
+
+    return re.sub(r"(\d[\d,]*) days after exhaustion", month, note)
 
 
 def _placement(decision: _Decision, *, region: str, pool: Pool, tranche: int) -> tuple[object, ...]:
@@ -1016,6 +1059,8 @@ def _placement(decision: _Decision, *, region: str, pool: Pool, tranche: int) ->
         order.blocks * order.candidate.capex_usd,
         decision.row["exhaustion_date"],
         decision.row["status"],
+        order.beyond_ceiling,
+        order.runs_from if order.runs_from is not None or not order.powered else order.arrives,
     )
 
 
@@ -1074,22 +1119,45 @@ def _later_orders(
     return later
 
 
-def _later_note(decisions: Sequence[_Decision], *, end: date) -> str:
-    """What the plan orders after the trigger's order, in one clause ('' when nothing)."""
-    orders = sorted((d.order for d in decisions if d.order is not None), key=lambda o: o.order_by)
+def _later_note(decisions: Sequence[_Decision], *, end: date, as_of: date) -> str:
+    """What the plan orders after the trigger's order, in one clause ('' when nothing); an
+    order-by date before ``as_of`` says it is late and when the order, placed today, lands
+    against its shortfall (one 173 days past read "the first due 2026-06-13", no more)."""
+    ordered = sorted(
+        (d for d in decisions if d.order is not None),
+        key=lambda d: d.order.order_by,  # type: ignore[union-attr]
+    )
+    orders = [d.order for d in ordered if d.order is not None]
     if not orders:
         return ""
+
+    def by(o: _Order) -> str:
+        return f"{o.order_by}{' (late)' if o.order_by < as_of else ''}"
+
     listed = ", ".join(
-        f"{o.blocks} x {o.candidate.name} by {o.order_by}" for o in orders[:_LATER_LISTED]
+        f"{o.blocks} x {o.candidate.name} by {by(o)}" for o in orders[:_LATER_LISTED]
     )
     more = len(orders) - _LATER_LISTED
     if more > 0:
         listed += f" and {more} more"
     capex = sum(o.blocks * o.candidate.capex_usd for o in orders)
-    return (
-        f"{len(orders)} planned to {end} by the same rule, the first due {orders[0].order_by}: "
-        f"{listed}; {usd(capex)}"
+    # Blocks past their site's ceiling are a new site's, not the plan's capital.
+    apart = sum((o.beyond_ceiling or 0) * o.candidate.capex_usd for o in orders)
+    priced = usd(capex - apart) + (
+        f", + {usd(apart)} past their site's ceiling: {NEW_SITE}" if apart else ""
     )
+    first = orders[0]
+    due = f"the first due {first.order_by}"
+    if first.order_by < as_of:
+        short = ordered[0].row["exhaustion_date"]
+        lands = f"ordered today it lands {first.arrives}"
+        if isinstance(short, date) and first.arrives > short:
+            lands += f", {(first.arrives - short).days:,} days after its shortfall ({short})"
+        due += (
+            f" ({(as_of - first.order_by).days:,} days before the as-of date {as_of}: late; "
+            f"{lands})"
+        )
+    return f"{len(orders)} planned to {end} by the same rule, {due}: {listed}; {priced}"
 
 
 class _RegionPlan(NamedTuple):
@@ -1316,6 +1384,7 @@ def _placed_by_arrival(
             order = replace(order, powered=True, usable=order.arrives)
         else:
             order = _sited(_placed(order, region=region, power=power), region=region, power=power)
+        order = _past_the_ceiling(order, plan, power=power, as_of=as_of, settings=settings)
         exhaustion = decision.row["exhaustion_date"]
         assert isinstance(exhaustion, date)
         head = _order_head(
@@ -1344,6 +1413,34 @@ def _placed_by_arrival(
         for pool in Pool
     }
     return _RegionPlan(first, later, power)
+
+
+def _past_the_ceiling(
+    order: _Order, plan: CapacityPlan, *, power: _Power, as_of: date, settings: TriggerSettings
+) -> _Order:
+    """``order`` with ``beyond_ceiling`` (how many of its blocks its site can never power, its
+    ceiling taken by the blocks and orders arriving before it) and ``runs_from`` (the first
+    day the others can serve: their site's planned power, else power contracted today).
+
+    An order past its site's ceiling read "no power yet" and counted in the plan's capital
+    (the demo's 7 GB200 cells, $2.58B, at a site 69.6 MW past its ceiling) while the
+    facilities page said a new site is needed for the same MW."""
+    if order.site is None:
+        return order
+    beyond = None
+    room = power.ceiling_room(order.site, order.arrives)
+    if room is not None:
+        mw = order.candidate.mw
+        fit = order.blocks if mw <= 0 else max(math.floor((room + _TOL) / mw), 0)
+        beyond = max(order.blocks - fit, 0)
+    runs_from = order.usable
+    if runs_from is None and (beyond is None or beyond < order.blocks):
+        lead = next(s.power_lead_months for s in plan.site if s.id == order.site)
+        today = months_before(as_of + _weeks(settings.buffer_weeks), -lead)
+        runs_from = max(order.arrives, today)
+    if beyond == order.blocks:
+        runs_from = None
+    return replace(order, beyond_ceiling=beyond, runs_from=runs_from)
 
 
 def _triggers(
@@ -1391,7 +1488,7 @@ def _triggers(
                     _monthly_only(row, daily_end=daily_end, as_of=as_of)
                 else:
                     row["note"] = f"{_monthly_grain_note(exhausted, daily_end)}; {row['note']}"
-            if then := _later_note(later[pool], end=end):
+            if then := _later_note(later[pool], end=end, as_of=as_of):
                 note = str(row["note"])
                 row["note"] = (
                     note.replace(_LATER, f"{_LATER} ({then})")

@@ -31,6 +31,7 @@ from forecasting.triggers.common import (
     _TOL,
     MONTHLY_ONLY,
     MW_SCHEMA,
+    NEW_SITE,
     POWER_TRIGGERS_SCHEMA,
     Status,
     _day,
@@ -114,11 +115,16 @@ class _Power:
 
     def fits_ceiling(self, site: str, mw: float, arrives: date) -> bool:
         """Whether ``mw`` more from ``arrives`` on stays under ``site``'s ceiling every day."""
+        room = self.ceiling_room(site, arrives)
+        return room is None or room >= mw - _TOL
+
+    def ceiling_room(self, site: str, arrives: date) -> float | None:
+        """MW ``site`` could still take under its ceiling on every day from ``arrives`` on, for
+        an order arriving then; None where it declares no ceiling."""
         under = self.under_ceiling.get(site)
         if under is None:
-            return True
-        room = float(under[self._index(arrives) :].min()) - self._held_before(site, arrives)
-        return room >= mw - _TOL
+            return None
+        return float(under[self._index(arrives) :].min()) - self._held_before(site, arrives)
 
     def roomiest(self, region: str, arrives: date, mw: float = 0.0) -> tuple[str, float] | None:
         """The region's site with the most MW free from ``arrives`` on (ties by id), among
@@ -148,7 +154,7 @@ class _Power:
 
 
 # How a site's power note says its need passes the most it can ever contract.
-_BEYOND_CEILING = "beyond the ceiling: a new site is needed"
+_BEYOND_CEILING = f"beyond the ceiling: {NEW_SITE}"
 
 
 def _monthly_only_note(orders: pl.DataFrame, *, exhaustion: date) -> str:
@@ -243,7 +249,8 @@ def _power_row(
     else:
         notes.append(
             f"contract {beyond:.2f} MW by {contract_by} ({site.power_lead_months} months lead "
-            f"time, {buffer_weeks} weeks buffer) to have it energized by {exhaustion}"
+            f"time, {buffer_weeks} weeks buffer): "
+            + _when_needed(short, exhaustion=exhaustion, beyond=beyond, site=site)
         )
     if monthly_orders is not None and (
         rests := _monthly_only_note(monthly_orders, exhaustion=exhaustion)
@@ -266,6 +273,33 @@ def _power_row(
         "note": "; ".join(notes),
         "mw_beyond_ceiling": past_ceiling,
     }
+
+
+def _when_needed(short: pl.DataFrame, *, exhaustion: date, beyond: float, site: Site) -> str:
+    """When the MW to contract is needed: how much of it by the first short day, and all of it
+    by the month of the plan's peak, net of what is secured (the contract's MW named).
+
+    The note dated the whole of it to the first short day: the demo's us-east-a read
+    "contract 47.26 MW ... to have it energized by 2027-04-19", where 20.6 MW was short that
+    day and the rest came with the plan's peak in Nov 2029, net of 10.5 MW contracted (on no
+    column of the page)."""
+    need = short.with_columns(beyond=pl.col("mw_needed") - pl.col("contracted_mw"))
+    first = need.filter(pl.col("ds") == exhaustion).row(0, named=True)
+    peak = need.sort("beyond", "ds", descending=[True, False]).row(0, named=True)
+    by_first = min(max(float(first["mw_needed"]) - float(first["energized_mw"]), 0.0), beyond)
+    secured = (
+        f", net of {site.contracted_mw:.2f} MW contracted (energized {site.contracted_energized})"
+        if site.contracted_mw > 0
+        else ""
+    )
+    peak_day = _day(peak["ds"])
+    if peak_day <= exhaustion or beyond - by_first <= _TOL:
+        return f"to have it energized by {exhaustion}{secured}"
+    return (
+        f"{by_first:.2f} MW short of energized on {exhaustion}, the first short day, and all "
+        f"of it by {peak_day:%b %Y}, the plan's peak ({float(peak['mw_needed']):.2f} MW "
+        f"needed){secured}"
+    )
 
 
 def _power_triggers(

@@ -37,6 +37,7 @@ from forecasting.report.format import (
     fmt_gpus,
     fmt_lateness,
     fmt_listed,
+    fmt_usd,
 )
 from forecasting.report.inputs import (
     STATUSES,
@@ -44,12 +45,15 @@ from forecasting.report.inputs import (
     daily_end,
     extrapolated_reach,
     later_orders_due_first,
+    new_site_apart,
+    plan_orders,
     silent_feeds,
     unmeasured_series,
     unplanned_regions_of,
     untested_series,
 )
 from forecasting.schema import WorkloadClass
+from forecasting.triggers.common import NEW_SITE
 from forecasting.triggers.orders import MONTHLY_ONLY
 
 __all__ = [
@@ -407,20 +411,82 @@ def unsized_beside(triggers: pl.DataFrame) -> str:
     return f" (+ {n} {orders} not sized: the forecast ends before {land}, see the notes)"
 
 
+def trigger_capital(inputs: ReportInputs) -> str:
+    """The capital of the triggers' orders, the blocks past their site's ceiling apart."""
+    t = inputs.triggers.filter(pl.col("blocks_to_order").fill_null(0) > 0)
+    planned = plan_orders(inputs.placements)
+    if planned is None:
+        return fmt_usd(total(t, "capex_usd"))
+    first = planned.filter(pl.col("tranche") == 1)
+    apart = total(first, "capex_new_site_usd")
+    return fmt_usd(total(t, "capex_usd") - apart) + new_site_apart(first)
+
+
+def n_plus_one_table(inputs: ReportInputs) -> Table:
+    """Per region: the largest shared block, whether the plan holds without it (N+1), the
+    first day it would be short and by how much, beside the region's first shortfall with
+    nothing lost. Computed and stored by every trigger run, it was shown nowhere."""
+    from forecasting.report.inputs import n_plus_one_view
+
+    end = daily_end(inputs)
+    unit = "H100-equivalents" if inputs.plan.gpu_type else "GPUs"
+    rows: list[list[Cell]] = [
+        [
+            r["region"],
+            r["largest_block"] or MISSING,
+            fmt_gpus(r["largest_block_gpus"]),
+            Badge("pass") if r["holds"] else Badge("fail"),
+            fmt_day_or_month(r["first_short_date"], daily_end=end),
+            fmt_gpus(r["max_shortfall_gpus"]) if not r["holds"] else MISSING,
+            fmt_day_or_month(r["short_anyway"], daily_end=end),
+        ]
+        for r in n_plus_one_view(inputs).iter_rows(named=True)
+    ]
+    headers = [
+        "region",
+        "largest shared block",
+        "its GPUs",
+        "N+1",
+        "short from, without it",
+        # Over the plan to its end: growth as much as the loss.
+        f"largest shortfall to the plan's end without it, {unit}",
+        "short from, nothing lost",
+    ]
+    return Table.of(headers, rows, numeric=(2, 5), empty="no N+1 check in this run")
+
+
 def in_service_text(row: dict[str, Any], *, later: bool = False) -> str:
     """An order's arrival, and when its site's power lets it serve where that is later: an
     order waiting for power serves from then, not from its arrival (the facilities page
     printed the arrival under "in service" beside finance's "no power for it in the plan").
-    ``row`` is a trigger's, or with ``later`` a plan order's, which stores no power date."""
+    ``row`` is a trigger's (with :func:`~forecasting.report.inputs.with_power`'s columns), or
+    with ``later`` a plan order's, which stores no planned power date but ``runs_from``.
+
+    Blocks past their site's ceiling read "a new site is needed" (they read "no power yet");
+    blocks that wait for power no plan has say when they can run at the earliest (an order-by
+    date alone was given for blocks that would stand dark 20 months)."""
     arrives = fmt_date(row["arrives"])
+    beyond = row.get("blocks_beyond_ceiling") or 0
+    runs_from = row.get("runs_from")
+    if beyond:
+        blocks = row.get("blocks") or row.get("blocks_to_order") or 0
+        text = f"{arrives}; {beyond:,} of {blocks:,} past {row['site']}'s ceiling: {NEW_SITE}"
+        if runs_from is not None:
+            text += f"; the rest run from {fmt_date(runs_from)} at the earliest"
+        return text
     if later:
-        return arrives + (
-            "" if row["powered"] is not False else ", no power yet (see the power triggers)"
-        )
+        if row["powered"] is not False:
+            return arrives
+        if runs_from is not None and runs_from > row["arrives"]:
+            return f"{arrives}, no power yet: runs from {fmt_date(runs_from)} at the earliest"
+        return f"{arrives}, no power yet (see the power triggers)"
     if row["powered_from"]:
         return f"{arrives}, no power until {fmt_date(row['powered_from'])}"
     if row["blocks_to_order"] and row["powered"] is False:
-        return f"{arrives}, no power for it in the plan"
+        text = f"{arrives}, no power for it in the plan"
+        if runs_from is not None and runs_from > row["arrives"]:
+            text += f": runs from {fmt_date(runs_from)} at the earliest (power contracted today)"
+        return text
     return arrives
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 import polars as pl
 
+from forecasting.capacity import Site
 from forecasting.report.figures import site_power_chart
 from forecasting.report.format import MISSING, fmt_count, fmt_date, fmt_gpus, fmt_mw, fmt_usd
 from forecasting.report.inputs import ReportInputs, later_orders, with_power
@@ -116,7 +118,7 @@ def _placed(placement: dict[str, Any] | None, arrives: date | None) -> tuple[str
         return "to be sited", fmt_date(arrives)
     if placement["powered"]:
         return placement["site"], fmt_date(arrives)
-    return placement["site"], f"{fmt_date(arrives)}, no power yet (see the power triggers)"
+    return placement["site"], in_service_text(placement | {"arrives": arrives}, later=True)
 
 
 def _blocks_table(inputs: ReportInputs) -> Table:
@@ -219,11 +221,13 @@ def _power_orders_table(triggers: pl.DataFrame, placements: pl.DataFrame) -> Tab
     due = triggers.filter(pl.col("blocks_to_order").fill_null(0) > 0).select(
         "mw", "region", "pool", "blocks_to_order", "candidate", "order_by", "arrives",
         "powered", "powered_from", "status", pl.lit(False).alias("later"), "note",
+        "site", "blocks_beyond_ceiling", "runs_from",
     )  # fmt: skip
     later = later_orders(placements).select(
         "mw", "region", "pool", pl.col("blocks").alias("blocks_to_order"), "candidate",
         "order_by", "arrives", "powered", pl.lit(None, pl.Date).alias("powered_from"),
         "status", pl.lit(True).alias("later"), pl.lit(None, pl.String).alias("note"),
+        "site", "blocks_beyond_ceiling", "runs_from",
     )  # fmt: skip
     due = pl.concat([due, later], how="vertical_relaxed")
     rows = [
@@ -254,8 +258,18 @@ def _to_contract(row: dict[str, Any]) -> str:
     return f"{within} (+ {fmt_mw(beyond)} beyond the ceiling)" if beyond > 0 else within
 
 
-def _power_contracts_table(power: pl.DataFrame) -> Table:
-    """Per declared site: when its MW need passes what is energized, and the contract date."""
+def _contracted(site: Site | None) -> str:
+    """A site's MW contracted with the utility and the day it is energized: the MW to contract
+    is net of it, and it was on no column (us-east-a's 10.5 MW from 2028-05-26)."""
+    if site is None or not site.contracted_mw:
+        return MISSING
+    return f"{fmt_mw(site.contracted_mw)} from {fmt_date(site.contracted_energized)}"
+
+
+def _power_contracts_table(power: pl.DataFrame, sites: Sequence[Site] = ()) -> Table:
+    """Per declared site: when its MW need passes what is energized, what is contracted, and
+    the contract date."""
+    by_id = {s.id: s for s in sites}
     rows = [
         [
             r["site"],
@@ -265,6 +279,7 @@ def _power_contracts_table(power: pl.DataFrame) -> Table:
             fmt_date(r["exhaustion_date"]),
             fmt_mw(r["mw_needed_at_exhaustion"]),
             fmt_mw(r["energized_mw_at_exhaustion"]),
+            _contracted(by_id.get(r["site"])),
             _to_contract(r),
             f"{r['power_lead_months']} months",
             fmt_usd(r["cost_usd"]) if r["mw_to_contract"] else MISSING,
@@ -282,6 +297,8 @@ def _power_contracts_table(power: pl.DataFrame) -> Table:
         "short from",
         "MW needed",
         "MW energized",
+        "MW contracted",
+        # Net of the contracted MW, to the plan's peak: the note says how much by when.
         "MW to contract",
         "lead time",
         "cost",
@@ -290,8 +307,8 @@ def _power_contracts_table(power: pl.DataFrame) -> Table:
     return Table.of(
         headers,
         rows,
-        numeric=(5, 6, 7, 9),
-        detail=(10,),
+        numeric=(5, 6, 8, 10),
+        detail=(11,),
         empty="no [[site]] entries in the capacity plan, so no power is checked",
     )
 
@@ -320,7 +337,7 @@ def facilities_page(inputs: ReportInputs) -> str:
         power_orders=_power_orders_table(
             with_power(inputs.triggers, inputs.placements), inputs.placements
         ),
-        power_contracts=_power_contracts_table(inputs.power_triggers),
+        power_contracts=_power_contracts_table(inputs.power_triggers, inputs.plan.site),
         unsited=_unsited_note(inputs),
         changes=changes_view(inputs),
     )

@@ -27,6 +27,7 @@ from forecasting.report.inputs import (
     ReportInputs,
     daily_end,
     later_orders,
+    new_site_apart,
     plan_orders,
     status_headline,
     with_power,
@@ -46,9 +47,11 @@ from forecasting.report.pages.common import (
     shell,
     signed_gpus,
     total,
+    trigger_capital,
     unsized_beside,
 )
 from forecasting.text import capex_bound_in, extra_capex
+from forecasting.triggers.common import NEW_SITE
 from forecasting.triggers.drivers import GROWTH_FLOOR_GPUS, NEGLIGIBLE_GROWTH
 
 __all__ = ["finance_page"]
@@ -71,7 +74,9 @@ def _orders_table(triggers: pl.DataFrame, *, daily_end: date | None, unit: str) 
             fmt_day_or_month(r["exhaustion_date"], daily_end=daily_end),
             in_service_text(r),
             blocks_text(r),
-            fmt_usd(r["capex_usd"]) if r["blocks_to_order"] else MISSING,
+            _capex_text(r["capex_usd"], r.get("blocks_beyond_ceiling"), r["blocks_to_order"])
+            if r["blocks_to_order"]
+            else MISSING,
             fmt_mw(r["mw"]) if r["blocks_to_order"] else MISSING,
             fmt_gpus(r["max_shortfall_gpus"]),
             r["note"] or "",
@@ -97,19 +102,39 @@ def _orders_table(triggers: pl.DataFrame, *, daily_end: date | None, unit: str) 
     )
 
 
+def _capex_text(capex: float, beyond: int | None, blocks: int) -> str:
+    """An order's capex, the part for blocks past their site's ceiling apart: those are a new
+    site's, not an order the plan can place."""
+    if not beyond or not blocks:
+        return fmt_usd(capex)
+    apart = capex * beyond / blocks
+    return f"{fmt_usd(capex - apart)} (+ {fmt_usd(apart)}: {NEW_SITE})"
+
+
+def blocks_by_kind(ordering: pl.DataFrame, *, column: str = "blocks_to_order") -> str:
+    """Blocks to order counted per kind ("234 racks, 3 cells"): a 256-GPU rack and an
+    8,192-GPU cell added up to "237 blocks", a count of nothing."""
+    if ordering.is_empty():
+        return fmt_count(0)
+    kinds = ordering.group_by("kind").agg(pl.col(column).sum()).sort(column, descending=True)
+    return ", ".join(
+        f"{fmt_count(n)} {kind}{'' if n == 1 else 's'}" for kind, n in kinds.iter_rows()
+    )
+
+
 def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
     t = inputs.triggers
     ordering = t.filter(pl.col("blocks_to_order").fill_null(0) > 0)
     cards = [
         ("worst trigger status, blocks and power", status_headline(inputs)),
-        ("blocks to order", fmt_count(total(ordering, "blocks_to_order"))),
-        ("capital for them", fmt_usd(total(ordering, "capex_usd")) + unsized_beside(t)),
+        ("blocks to order", blocks_by_kind(ordering)),
+        ("capital for them", trigger_capital(inputs) + unsized_beside(t)),
         ("next order-by", next_order_by(inputs)),
         (_idle_label(inputs), _idle_card(inputs.idle_risk)),
     ]
     if (planned := plan_orders(inputs.placements)) is not None:
         every = fmt_usd(total(planned, "capex_usd")) + unsized_beside(t)
-        cards.insert(3, (inputs.every_order_label, every))
+        cards.insert(3, (inputs.every_order_label, every + new_site_apart(planned)))
     return cards
 
 
@@ -184,7 +209,12 @@ def _later_orders_table(placements: pl.DataFrame, *, daily_end: date | None) -> 
             in_service_text(r, later=True),
             fmt_day_or_month(r["exhaustion_date"], daily_end=daily_end),
             f"{fmt_count(r['blocks'])} × {r['candidate']}",
-            fmt_usd(r["capex_usd"]),
+            fmt_usd(r["capex_usd"])
+            + (
+                f" (+ {fmt_usd(r['capex_new_site_usd'])}: {NEW_SITE})"
+                if r["capex_new_site_usd"]
+                else ""
+            ),
             fmt_mw(r["mw"]),
             r["site"] or "to be sited",
         ]

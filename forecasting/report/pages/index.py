@@ -12,6 +12,7 @@ from forecasting.report.format import fmt_count, fmt_date, fmt_datetime, fmt_usd
 from forecasting.report.inputs import (
     STATUSES,
     ReportInputs,
+    new_site_apart,
     plan_orders,
     status_headline,
     unplayed_text,
@@ -27,6 +28,7 @@ from forecasting.report.pages.common import (
     render,
     shell,
     total,
+    trigger_capital,
     unsized_beside,
 )
 from forecasting.schema import FAILS_UNSHOCKED, NOT_VERIFIED
@@ -90,15 +92,14 @@ def run_index_page(inputs: ReportInputs) -> str:
         ("power triggers", _power_counts(inputs)),
         (
             "capital in orders to place",
-            fmt_usd(total(t.filter(pl.col("blocks_to_order").fill_null(0) > 0), "capex_usd"))
-            + unsized_beside(t),
+            trigger_capital(inputs) + unsized_beside(t),
         ),
         ("next order-by", next_order_by(inputs)),
         ("drills failing", _drills_failing(inputs, failing)),
     ]
     if (planned := plan_orders(inputs.placements)) is not None:
         every = fmt_usd(total(planned, "capex_usd")) + unsized_beside(t)
-        cards.insert(4, (inputs.every_order_label, every))
+        cards.insert(4, (inputs.every_order_label, every + new_site_apart(planned)))
     return render(
         "run_index.html",
         page=Page(),
