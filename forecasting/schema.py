@@ -259,22 +259,22 @@ def absorb_cost_text(
     cost: float | None,
     *,
     censored: bool,
-    spike_hours: float | None,
+    shock_end_hours: float | None,
     usd: Callable[[float], str],
 ) -> str | None:
     """A drill's response-ladder spend (``drill_runs.absorb_cost_usd``) as what it is: the cost
     of absorbing only where the shock was absorbed. Censored, it is what the ladder had spent
     when the window ended, a lower bound that grows with ``--horizon`` ("$2.5M" at 7 days,
-    "$83.4M" at 26 weeks for the same never-absorbed all-2x); short until the spike ended, it
-    is the window's spend on a shortfall the ladder did not end. None without a cost."""
+    "$83.4M" at 26 weeks for the same never-absorbed all-2x); short until the shock ended, it
+    is the window's spend on a shortfall the response did not end. None without a cost."""
     if cost is None:
         return None
     if censored:
         # "≥ $0" says nothing: the ladder had spent nothing yet.
         spent = f"≥ {usd(cost)}" if cost > 0 else "nothing"
         return f"{spent} spent by the window's end (not absorbed)"
-    if spike_hours is not None:
-        return f"{usd(cost)} spent in the window (not absorbed by the ladder)"
+    if shock_end_hours is not None:
+        return f"{usd(cost)} spent in the window (not absorbed by the response)"
     return usd(cost)
 
 
@@ -303,12 +303,13 @@ def group_of(name: str) -> tuple[str, str] | None:
     return (region, workload_class) if sep and region else None
 
 
-def short_until_shock_end_text(spike_hours: float) -> str:
-    """How the terminal, the pages and the notes say a time to absorb that is a spike's own
-    length (or more, a backlog draining after it): the shortfall ended because the spike did,
-    the ladder did not absorb it."""
+def short_until_shock_end_text(shock_hours: float) -> str:
+    """How the terminal, the pages, drills.csv and the notes say a time to absorb that is the
+    shock's own length (or more, a backlog draining after it): the shortfall ended because the
+    shock did (a spike over, a dark region back, a slipped delivery landed), not because
+    failover or the response ladder absorbed it. A three-day region loss read "73 h"."""
     return (
-        f"short until the spike ended ({spike_hours:,.0f} h) or later: not absorbed by the ladder"
+        f"short until the shock ended ({shock_hours:,.0f} h) or later: not absorbed by the response"
     )
 
 
@@ -685,8 +686,9 @@ _TABLES: tuple[Table, ...] = (
                 "window_hours": pl.Int32(),
                 "absorb_cost_usd": pl.Float64(),
                 "failover_share": pl.Float64(),
-                # Since migration 14: the spike's length when its shortfall lasted until the
-                # spike ended (time to absorb null: the ladder absorbed nothing), and the
+                # Since migration 14: the shock's length when its shortfall lasted until the
+                # shock ended (a spike, a dark region, a slipped delivery; time to absorb null:
+                # failover and the ladder absorbed nothing), and the
                 # sha256 of the capacity plan file the drill was played on, so a report on
                 # another plan can say the drills are not verified against it.
                 "short_until_shock_end_hours": pl.Float64(),

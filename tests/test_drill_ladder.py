@@ -98,7 +98,7 @@ def test_a_spike_short_until_it_ends_is_not_absorbed_by_the_ladder() -> None:
     assert result.absorb_hours is None and not result.absorb_censored
     assert result.short_until_shock_end_hours == 72
     assert result.absorb_text == (
-        "short until the spike ended (72 h) or later: not absorbed by the ladder"
+        "short until the shock ended (72 h) or later: not absorbed by the response"
     )
     assert any("not because the response ladder restored" in note for note in result.notes)
     inference = result.kpis.filter(pl.col("workload_class") == "inference")
@@ -123,6 +123,57 @@ def test_a_spike_the_ladder_absorbs_keeps_its_measured_time() -> None:
     assert result.absorb_hours == 12
     assert result.short_until_shock_end_hours is None
     assert result.absorb_text == "12 h"
+
+
+def test_a_region_loss_short_until_the_region_is_back_is_not_absorbed() -> None:
+    """r1 dark for three days, inference unable to fail over: it is short until r1 comes back.
+    Its time to absorb read 73 h (the dark hours plus one, P50 = P90) as if failover or the
+    ladder had absorbed it. No time is measured now: it reads "short until the shock ended
+    (72 h)", the same as a spike, and the note names what ended."""
+    plan = _plan([_block("a", 100), _block("b", 200, region="r2")], inference={"failover": False})
+    paths = _paths({"r1/inference/other": 60.0, "r2/inference/o": 60.0})
+    dark = scenario_from_args(multiplier=1.0, start="+1w", region_loss="r1:3")
+    result = run_drill(plan, paths, None, dark)
+    assert result.verdict == FAILS_UNDER_SHOCK
+    assert result.absorb_hours is None and not result.absorb_censored
+    assert result.short_until_shock_end_hours == 72
+    assert result.absorb_text == (
+        "short until the shock ended (72 h) or later: not absorbed by the response"
+    )
+    assert any("r1 came back" in note for note in result.notes)
+    absorb = result.kpis.filter(
+        (pl.col("workload_class") == "all") & (pl.col("kpi") == "time_to_absorb_hours")
+    ).row(0, named=True)
+    assert absorb["p50"] is None and absorb["p90"] is None
+
+
+def test_a_region_loss_failover_absorbs_keeps_its_measured_time() -> None:
+    """The same loss with inference failing over after 2 h to r2's free GPUs is whole again
+    3 h in, long before r1 is back: that is an absorption, measured as before."""
+    plan = _plan(
+        [_block("a", 100), _block("b", 200, region="r2")], inference={"failover_delay_hours": 2}
+    )
+    paths = _paths({"r1/inference/other": 60.0, "r2/inference/o": 60.0})
+    dark = scenario_from_args(multiplier=1.0, start="+1w", region_loss="r1:3")
+    result = run_drill(plan, paths, None, dark)
+    assert result.absorb_hours == 3
+    assert result.short_until_shock_end_hours is None
+
+
+def test_a_slipped_delivery_short_until_it_lands_is_not_absorbed() -> None:
+    """A block due in a week slips a week, and inference is short until it lands: its time to
+    absorb read the slip's length plus an hour. The shortfall ended because the delivery
+    landed, not because the response absorbed it."""
+    blocks = [
+        _block("a", 100),
+        _block("b", 100, status="committed", in_service=MONDAY + timedelta(days=7)),
+    ]
+    paths = _paths({"r1/inference/other": 150.0}, days=28)
+    slip = scenario_from_args(multiplier=1.0, slip=("b:1",))
+    result = run_drill(_plan(blocks), paths, None, slip)
+    assert result.absorb_hours is None and not result.absorb_censored
+    assert result.short_until_shock_end_hours == 168
+    assert any("b's slipped delivery landed" in note for note in result.notes)
 
 
 def test_migration_takes_only_gpus_the_target_could_not_use() -> None:

@@ -2317,6 +2317,35 @@ def test_a_censored_drills_ladder_spend_reads_as_a_lower_bound_not_a_cost_of_abs
     assert others.height and not others["absorb_cost_lower_bound"].any()
 
 
+def test_a_drill_short_until_its_shock_ended_reads_the_same_on_the_page_and_in_drills_csv(
+    tmp_path: Path,
+) -> None:
+    """A three-day region loss read "73 h" on the platform page and ``time_to_absorb_hours 73``,
+    not censored, in drills.csv: the region's return, not an absorption. Stored as short until
+    the shock ended (72 h), the page and drills.csv (``time_to_absorb_text``, with the spend
+    in ``absorb_cost_text``) say the same words."""
+    inputs = sample_inputs()
+    name = inputs.drill_answers["drill"][0]
+    hit = pl.col("drill") == name
+    answers = inputs.drill_answers.with_columns(
+        absorb_censored=pl.lit(False),
+        time_to_absorb_hours=pl.when(hit).then(None).otherwise(pl.lit(36.0)),
+        short_until_shock_end_hours=pl.when(hit).then(72.0).otherwise(None),
+        absorb_cost_usd=pl.lit(532_000.0),
+        verdict=pl.lit(FAILS_UNDER_SHOCK),
+    )
+    ended = replace(inputs, drill_answers=answers)
+    words = "short until the shock ended (72 h) or later: not absorbed by the response"
+    assert html_text(words) in platform_page(ended)
+    drills = pl.read_csv(publish_report(ended, root=tmp_path) / "drills.csv")
+    row = drills.filter(pl.col("drill") == name).row(0, named=True)
+    assert row["time_to_absorb_text"] == words
+    assert row["time_to_absorb_hours"] is None
+    assert row["absorb_cost_text"] == "$532k spent in the window (not absorbed by the response)"
+    other = drills.filter(pl.col("drill") != name).row(0, named=True)
+    assert other["time_to_absorb_text"] == "36 h (1.5 d)"
+
+
 def test_a_p90_below_its_mean_and_a_censored_mean_over_a_finite_p90_say_why() -> None:
     """training-2x at 7 days read "late work 66 GPU-h / P90 0 GPU-h" (inference-2x "preempted
     2 GPU-h / P90 0 GPU-h") and "queue delay censored

@@ -33,6 +33,8 @@ from forecasting.report.inputs import ReportInputs, daily_end, exhaustion_grain,
 from forecasting.report.pages import (
     PLOTLY_JS,
     RunEntry,
+    drill_absorb_cost_text,
+    drill_absorb_text,
     facilities_page,
     finance_page,
     platform_page,
@@ -89,12 +91,20 @@ def drills_frame(inputs: ReportInputs) -> pl.DataFrame:
     for a class with no demand in the drill window (``has_demand`` false): nothing was served.
     ``absorb_cost_lower_bound`` is true where the time to absorb is censored:
     ``absorb_cost_usd`` is then what the ladder had spent by the window's end (it grows with
-    ``--horizon``), not a cost of absorbing."""
+    ``--horizon``), not a cost of absorbing. ``time_to_absorb_text`` and ``absorb_cost_text``
+    say both as the platform page does: a shock that ended inside the window with some class
+    short until then reads "short until the shock ended (72 h) or later: not absorbed by the
+    response" (a three-day region loss read ``time_to_absorb_hours`` 73, not censored)."""
     unverified = pl.col("verdict").eq_missing(pl.lit(NOT_VERIFIED))
     answers = inputs.drill_answers.rename({"passed": "drill_passed"}).with_columns(
         absorb_cost_lower_bound=pl.when(pl.col("absorb_cost_usd").is_not_null()).then(
             pl.col("absorb_censored").fill_null(False)
         )
+    )
+    rows = inputs.drill_answers.to_dicts()
+    answers = answers.with_columns(
+        time_to_absorb_text=pl.Series([drill_absorb_text(r) for r in rows], dtype=pl.String),
+        absorb_cost_text=pl.Series([drill_absorb_cost_text(r) for r in rows], dtype=pl.String),
     )
     verdicts = inputs.drill_verdicts.rename({"passed": "class_passed"})
     return (

@@ -84,7 +84,7 @@ class DrillOutcome(BaseModel):
     changes: list[dict[str, Any]] = []
     time_to_absorb_hours: float | None = None
     absorb_censored: bool | None = None
-    # A spike's length when its shortfall ended with it (no time to absorb was measured).
+    # A shock's length when its shortfall ended with it (no time to absorb was measured).
     short_until_shock_end_hours: float | None = None
     window_hours: int | None = None
     absorb_cost_usd: float | None = None

@@ -58,7 +58,7 @@ from forecasting.schema import (
 )
 from forecasting.triggers import blended_headroom, unshocked_beside_green
 
-__all__ = ["fmt_kpi", "platform_page"]
+__all__ = ["drill_absorb_cost_text", "drill_absorb_text", "fmt_kpi", "platform_page"]
 
 # How the accuracy table names each depth of the hierarchy (hierarchy.LEVEL_NAMES).
 _LEVEL_LABELS = ("total", "region", "region / class", "region / class / customer")
@@ -142,13 +142,24 @@ def _blended_headroom(inputs: ReportInputs) -> dict[str, pl.DataFrame]:
     return {region: out.get(region, fallback) for region in regions}
 
 
-def _absorbed(row: dict[str, Any]) -> str:
+def drill_absorb_text(row: dict[str, Any]) -> str:
     """Time to absorb as measured, or censored: never the window shown as a measurement; on a
     drill not verified, said to be of what was played ("0 h" read as the drill's answer)."""
     text = _absorbed_text(row)
     if row.get("verdict") == NOT_VERIFIED and text != MISSING:
         return unverified_absorb_text(text)
     return text
+
+
+def drill_absorb_cost_text(row: dict[str, Any]) -> str | None:
+    """A drill's response-ladder spend as :func:`~forecasting.schema.absorb_cost_text` says it
+    (a lower bound where censored, not a cost of absorbing where the shock ended it)."""
+    return absorb_cost_text(
+        row["absorb_cost_usd"],
+        censored=bool(row["absorb_censored"]),
+        shock_end_hours=row["short_until_shock_end_hours"],
+        usd=fmt_usd,
+    )
 
 
 def _verdict_cell(row: dict[str, Any]) -> Cell:
@@ -211,14 +222,8 @@ def _answers_table(answers: pl.DataFrame) -> Table:
             fmt_date(r["shock_start"]),
             _verdict_cell(r),
             r["unshocked_failures"] or MISSING,
-            _absorbed(r),
-            absorb_cost_text(
-                r["absorb_cost_usd"],
-                censored=bool(r["absorb_censored"]),
-                spike_hours=r["short_until_shock_end_hours"],
-                usd=fmt_usd,
-            )
-            or MISSING,
+            drill_absorb_text(r),
+            drill_absorb_cost_text(r) or MISSING,
             MISSING if r["failover_share"] is None else f"{r['failover_share']:.0%}",
             _breaks(r),
             _to_pass(r),
@@ -297,7 +302,7 @@ _KPI_LABELS = {
     "revenue_at_risk_usd": "revenue at risk",
     "slo_attainment": "SLO attainment",
     "absorb_censored": "paths not absorbed within the drill window",
-    "absorb_ended_with_shock": "paths short until the spike ended (not absorbed by the ladder)",
+    "absorb_ended_with_shock": "paths short until the shock ended (not absorbed by the response)",
     "overdue_queue_gpu_hour_area": "waiting past max wait (GPU-hours of waiting)",
 }
 
@@ -311,7 +316,7 @@ def fmt_kpi(kpi: str, value: float | None) -> str:
     if kpi.endswith("_hours"):
         return fmt_hours(value)
     # absorb_censored is the share of paths whose shock was not absorbed within the drill window.
-    # absorb_ended_with_shock is the share of paths short until their spike ended.
+    # absorb_ended_with_shock is the share of paths short until their shock ended.
     if kpi.endswith(("_share", "attainment", "_censored", "_with_shock")) or "utilisation" in kpi:
         return fmt_pct(value)
     if kpi.endswith("_gpus"):
@@ -327,10 +332,10 @@ _UNMEASURED_KPIS = ("time_to_absorb_hours", "queue_delay_hours")
 
 def _unmeasured(cell: dict[tuple[str, str], dict[str, Any]], cls: str) -> str:
     """Why a class's time to absorb or queue delay has no value: paths censored at the
-    window's end, paths short until their spike ended, or both (``censored`` by default)."""
+    window's end, paths short until their shock ended, or both (``censored`` by default)."""
     reasons = {
         "absorb_censored": "censored",
-        "absorb_ended_with_shock": "spike ended",
+        "absorb_ended_with_shock": "shock ended",
     }
     found = [w for k, w in reasons.items() if ((cell.get((k, cls)) or {}).get("mean") or 0) > 0]
     return " or ".join(found) or "censored"
