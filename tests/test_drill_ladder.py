@@ -176,6 +176,31 @@ def test_a_slipped_delivery_short_until_it_lands_is_not_absorbed() -> None:
     assert any("b's slipped delivery landed" in note for note in result.notes)
 
 
+def test_a_dark_region_s_own_spares_and_burst_go_dark_with_it() -> None:
+    """r1 dark for three days: its own warm spares and burst stayed lit and served its demand
+    (35,247 GPU-h of us-east spares in the demo's 3-day us-east loss), so raising them raised
+    what the dark region served. They are dark with it now: r1's rungs serve nothing, however
+    many GPUs they have, and the drill reads the same with 20 or 2,000 spares."""
+    blocks = [_block("a", 100), _block("b", 200, region="r2")]
+    paths = _paths({"r1/inference/other": 60.0, "r2/inference/o": 60.0})
+    dark = scenario_from_args(multiplier=1.0, start="+1w", region_loss="r1:3")
+    results = []
+    for gpus in (20, 2000):
+        response = {
+            "spares": {"activation_hours": 1, "gpus": gpus},
+            "burst": {"after_days": 0, "gpus": gpus, "price_per_gpu_hour": 4.0},
+        }
+        plan = _plan(blocks, response=response, inference={"failover": False})
+        results.append(run_drill(plan, paths, None, dark))
+    for result in results:
+        r1 = result.rungs.filter(pl.col("region") == "r1")
+        assert set(r1["rung"]) == {"spares", "burst"}
+        assert r1["used_mean"].to_list() == [0.0, 0.0]
+        assert result.absorb_cost_usd == 0.0
+    few, many = results
+    assert few.short_until_shock_end_hours == many.short_until_shock_end_hours == 72
+
+
 def test_migration_takes_only_gpus_the_target_could_not_use() -> None:
     """With a cap (150) above the training-only pod (100), migration still leaves the shared
     pod alone: it already hosts the target class, so moving its GPUs would give batch nothing
