@@ -1211,7 +1211,8 @@ def test_what_changed_lists_moves_against_the_previous_run() -> None:
     assert "fails under the shock" not in finance_page(inputs).split("What changed")[-1]
     # A report made again says it reached past its identical predecessor.
     again = (
-        "1 earlier report of this forecast run and settings, identical to this one, not compared."
+        "1 earlier report of this forecast run and settings, with the same statuses and "
+        "verdicts, not compared."
     )
     assert again in finance_page(replace(inputs, reruns_skipped=1))
     assert again in finance_page(
