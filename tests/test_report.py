@@ -65,6 +65,7 @@ from forecasting.report.pages.finance import (
     _drivers_intro,
     _drivers_table,
     _later_orders_table,
+    _revenue_table,
 )
 from forecasting.report.pages.platform import _change_tables, _verdicts_table
 from forecasting.schema import (
@@ -2159,6 +2160,40 @@ def test_named_drills_not_played_on_the_run_are_named_beside_the_drill_figures()
     for page in (run_index_page(inputs), platform_page(inputs)):
         assert said in page and "`fleetcast drill` plays them" in page
     assert said not in run_index_page(sample_inputs())
+
+
+def test_revenue_at_risk_says_not_verified_and_not_played_instead_of_figures() -> None:
+    """Finance's "Revenue at risk in shock drills" read $0 in every cell for
+    top-customer-2x-6w on a 14-day run whose verdict was "not verified: cut short at 1.33x of
+    2x", and region-loss (not played: its dark days past the horizon) had no row at all. The
+    not-verified drill is one row saying so and why, the drills not played are rows saying
+    why, and the verified drills keep their figures."""
+    inputs = sample_inputs()
+    name = inputs.drill_answers["drill"][0]
+    why = "cut short at 1.33x of 2x by the horizon (forecast at least 42 days ahead)"
+    answers = inputs.drill_answers.with_columns(
+        verdict=pl.when(pl.col("drill") == name).then(pl.lit("not verified")).otherwise("verdict"),
+        unverified=pl.when(pl.col("drill") == name).then(pl.lit(why)),
+    )
+    refused = pl.DataFrame({"drill": ["region-loss"], "reason": ["dark past the horizon"]})
+    table = _revenue_table(
+        inputs.drill_kpis, inputs.drill_kpi_changes, answers, not_played=refused,
+        unplayed=("training-2x",),
+    )  # fmt: skip
+    by_drill: dict[str, list[Any]] = {}
+    for row in table.rows:
+        by_drill.setdefault(str(row[0]), []).append(row)
+    (row,) = by_drill[name]
+    assert row[3] == Stacked(Badge("not verified"), why)
+    assert all(cell == "–" for cell in row[4:])
+    (lost,) = by_drill["region-loss"]
+    assert lost[3] == Stacked(Badge("not played"), "dark past the horizon")
+    assert by_drill["training-2x"][0][3].main == Badge("not played")
+    others = [r for d, rows in by_drill.items() if d not in (name, "region-loss", "training-2x")
+              for r in rows]  # fmt: skip
+    assert others and all(str(r[4]).startswith("$") for r in others)
+    page = finance_page(replace(inputs, drill_answers=answers, drills_not_played=refused))
+    assert html_text(why) in page and "dark past the horizon" in page
 
 
 def test_the_book_count_says_it_counts_the_daily_rows() -> None:
