@@ -58,6 +58,7 @@ __all__ = [
     "group_name",
     "group_of",
     "ladder_played",
+    "lasting_loss_absorb_text",
     "quantile_column",
     "short_until_shock_end_text",
     "table",
@@ -276,6 +277,24 @@ def absorb_cost_text(
     if shock_end_hours is not None:
         return f"{usd(cost)} spent in the window (not absorbed by the response)"
     return usd(cost)
+
+
+def lasting_loss_absorb_text(hours: float, window_hours: float | None) -> str:
+    """A time to absorb of a drill whose block is lost for good: the loss still acts when the
+    window ends, so what was measured holds within the window only, and demand that grows
+    past the smaller plan can make it short again later. A block-loss drill read "0 h" at 14
+    days (no shortfall yet), "595 h" at 8 weeks and "3,961 h" at 26 weeks, bare figures that
+    grew with the horizon."""
+    days = f"{window_hours / 24:,.0f} d" if window_hours else "drill"
+    if hours <= 0:
+        return (
+            f"no shortfall within the {days} window; the loss lasts past it (a longer "
+            "--horizon may find one)"
+        )
+    return (
+        f"{hours:,.0f} h, then whole to the {days} window's end; the loss lasts past it (a "
+        "longer --horizon may find it short again)"
+    )
 
 
 def unverified_absorb_text(text: str) -> str:
@@ -705,6 +724,11 @@ _TABLES: tuple[Table, ...] = (
                 "unverified": pl.String(),
                 "shock_reached": pl.Float64(),
                 "horizon_days_needed": pl.Int32(),
+                # Since migration 24: whether the drill lost a block for good, so its loss
+                # still acts at the window's end and a time to absorb (0 h: no shortfall) is
+                # read within the window only: a block-loss drill read 0 h at 14 days, 595 h
+                # at 8 weeks and 3,961 h at 26 weeks. Null on runs stored before.
+                "loss_lasts_past_window": pl.Boolean(),
             }
         ),
         key=("run_id",),
@@ -728,6 +752,7 @@ _TABLES: tuple[Table, ...] = (
             "unverified",
             "shock_reached",
             "horizon_days_needed",
+            "loss_lasts_past_window",
         ),
     ),
     _run_frame(

@@ -330,6 +330,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         "drill verdicts: whether the class had any demand in the drill window",
         adds=(("drill_verdicts", "has_demand"),),
     ),
+    Migration(
+        24,
+        "drill runs: whether a block lost for good still acts at the window's end, so a time "
+        "to absorb is read within the window only",
+        adds=(("drill_runs", "loss_lasts_past_window"),),
+    ),
 )
 
 TABLES: frozenset[str] = frozenset(schema.REGISTRY)

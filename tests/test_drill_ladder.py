@@ -201,6 +201,41 @@ def test_a_dark_region_s_own_spares_and_burst_go_dark_with_it() -> None:
     assert few.short_until_shock_end_hours == many.short_until_shock_end_hours == 72
 
 
+def test_a_block_lost_for_good_reads_its_time_to_absorb_within_the_window_only() -> None:
+    """A block lost for good still acts when the window ends: block-loss read a bare "0 h" at
+    14 days (no shortfall yet), "595 h" at 8 weeks and "3,961 h" at 26 weeks. With no shortfall
+    it reads "no shortfall within the 14 d window" now, and a shortfall that ended reads its
+    hours "then whole to the window's end; the loss lasts past it", in the drill, the CLI and
+    the stored run alike."""
+    blocks = [_block("a", 100), _block("b", 100)]
+    loss = scenario_from_args(multiplier=1.0, lose=("a@+1w",))
+    quiet = run_drill(_plan(blocks), _paths({"r1/inference/other": 60.0}), None, loss)
+    assert quiet.absorb_hours == 0 and quiet.loss_lasts_past_window
+    assert quiet.absorb_text == (
+        "no shortfall within the 14 d window; the loss lasts past it (a longer --horizon may "
+        "find one)"
+    )
+    busy = _paths({"r1/inference/other": 60.0}).with_columns(
+        y=pl.when(pl.col("ds") < MONDAY + timedelta(days=9)).then(150.0).otherwise(60.0)
+    )
+    short = run_drill(_plan(blocks), busy, None, loss)
+    assert short.absorb_hours == 49
+    assert short.absorb_text == (
+        "49 h, then whole to the 14 d window's end; the loss lasts past it (a longer "
+        "--horizon may find it short again)"
+    )
+    outcome = DrillOutcome(
+        run_id="r", drill="d", target="all", passed=False, failing_classes=[],
+        breaking_multiplier=None, breaking_note=None, blocks_needed=None,
+        capex_needed_usd=None, kpis=[], absorb_censored=False, time_to_absorb_hours=49.0,
+        window_hours=336, loss_lasts_past_window=True,
+    )  # fmt: skip
+    assert outcome.absorb_text == short.absorb_text
+    # A region loss ends inside the window: its time is not one of a lasting loss.
+    dark = scenario_from_args(multiplier=1.0, start="+1w", region_loss="r1:1")
+    assert not run_drill(_plan(blocks), busy, None, dark).loss_lasts_past_window
+
+
 def test_migration_takes_only_gpus_the_target_could_not_use() -> None:
     """With a cap (150) above the training-only pod (100), migration still leaves the shared
     pod alone: it already hosts the target class, so moving its GPUs would give batch nothing

@@ -267,7 +267,7 @@ def _drills(drill: str, customer: str, region: str) -> dict[str, pl.DataFrame]:
              None if passed[name] else f"2 x pod-h100-1024 in {customer}",
              None if passed[name] else 84_000_000.0,
              "migrate has nothing to move in us-west" if i == 0 else None, None, None,
-             None, None, None)
+             None, None, None, False, None)
         )  # fmt: skip
     return {
         "drill_verdicts": pl.DataFrame(
@@ -355,6 +355,8 @@ def _drills(drill: str, customer: str, region: str) -> dict[str, pl.DataFrame]:
                 "unverified": pl.String,
                 "shock_reached": pl.Float64,
                 "horizon_days_needed": pl.Int32,
+                "loss_lasts_past_window": pl.Boolean,
+                "first_to_saturate": pl.String,
             },
         ),
     }
@@ -2380,6 +2382,73 @@ def test_a_drill_short_until_its_shock_ended_reads_the_same_on_the_page_and_in_d
     assert row["absorb_cost_text"] == "$532k spent in the window (not absorbed by the response)"
     other = drills.filter(pl.col("drill") != name).row(0, named=True)
     assert other["time_to_absorb_text"] == "36 h (1.5 d)"
+
+
+def test_a_block_lost_for_good_reads_no_shortfall_within_the_window_on_the_page(
+    tmp_path: Path,
+) -> None:
+    """block-loss read "0 h" on a 14-day run (no shortfall yet; the loss lasts past the
+    window) and "3,961 h (165.0 d)" at 26 weeks, bare figures that grew with the horizon. The
+    page and drills.csv say the time holds within the window only."""
+    inputs = sample_inputs()
+    name = inputs.drill_answers["drill"][0]
+    hit = pl.col("drill") == name
+    answers = inputs.drill_answers.with_columns(
+        absorb_censored=pl.lit(False),
+        short_until_shock_end_hours=pl.lit(None, pl.Float64),
+        time_to_absorb_hours=pl.when(hit).then(0.0).otherwise(pl.lit(36.0)),
+        window_hours=pl.lit(336),
+        loss_lasts_past_window=hit,
+        verdict=pl.lit("pass"),
+    )
+    lost = replace(inputs, drill_answers=answers)
+    words = (
+        "no shortfall within the 14 d window; the loss lasts past it (a longer --horizon may "
+        "find one)"
+    )
+    assert html_text(words) in platform_page(lost)
+    drills = pl.read_csv(publish_report(lost, root=tmp_path) / "drills.csv")
+    assert drills.filter(pl.col("drill") == name)["time_to_absorb_text"][0] == words
+
+
+def test_the_blocks_a_drill_ran_full_and_left_stranded_are_published(tmp_path: Path) -> None:
+    """The first block to saturate, each block's utilisation and its stranded GPU-hours were
+    stored for every drill (block-loss: us-east-rack-01 ... rack-34 first to run full) and on
+    no page nor in drills.csv. The platform page names them per drill, a pool of many blocks
+    by its first and last, and drills.csv carries them."""
+    inputs = sample_inputs()
+    name = inputs.drill_answers["drill"][0]
+    racks = [f"us-east-rack-{i:02d}" for i in range(1, 35)]
+    answers = inputs.drill_answers.with_columns(
+        first_to_saturate=pl.when(pl.col("drill") == name).then(pl.lit("; ".join(racks)))
+    )
+    blocks = pl.DataFrame(
+        {
+            "drill": [name] * 3,
+            "block_id": ["us-east-rack-01", "us-east-pod-01", "eu-west-rack-01"],
+            "region": ["us-east", "us-east", "eu-west"],
+            "kind": ["rack", "pod", "rack"],
+            "gpus": [256, 1024, 256],
+            "pool": ["p1", "p2", "p3"],
+            "in_service_gpu_hours": [1e5, 4e5, 1e5],
+            "utilisation_mean": [0.99, 0.97, 0.40],
+            "utilisation_p90": [1.0, 1.0, 0.5],
+            "stranded_gpu_hours_mean": [0.0, 0.0, 1200.0],
+            "stranded_gpu_hours_p90": [0.0, 0.0, 2000.0],
+            "saturated_share": [1.0, 0.9, 0.0],
+            "saturation_hour_p50": [3.0, 5.0, None],
+        }
+    )
+    shown = replace(inputs, drill_answers=answers, drill_blocks=blocks)
+    page = platform_page(shown)
+    assert html_text("us-east-rack-01 … us-east-rack-34 (34 blocks of one pool)") in page
+    assert html_text("us-east-rack-01 99%, us-east-pod-01 97%, eu-west-rack-01 40%") in page
+    assert html_text("most on eu-west-rack-01 (1,200 GPU-h)") in page
+    drills = pl.read_csv(publish_report(shown, root=tmp_path) / "drills.csv")
+    row = drills.filter(pl.col("drill") == name).row(0, named=True)
+    assert row["first_to_saturate"] == "; ".join(racks)
+    assert row["busiest_blocks"] == "us-east-rack-01 99%, us-east-pod-01 97%, eu-west-rack-01 40%"
+    assert row["stranded_gpu_hours_mean"] == 1200.0
 
 
 def test_a_p90_below_its_mean_and_a_censored_mean_over_a_finite_p90_say_why() -> None:

@@ -68,6 +68,7 @@ from forecasting.schema import (
     censored_absorb_text,
     frame_schema,
     group_name,
+    lasting_loss_absorb_text,
     short_until_shock_end_text,
     unverified_absorb_text,
 )
@@ -169,6 +170,9 @@ class DrillResult:
     # None when the horizon played all of it.
     shock_reached: float | None = None
     horizon_days_needed: int | None = None
+    # Whether a block is lost for good: the loss still acts when the window ends, so a time
+    # to absorb (0 h: no shortfall) holds within the window only.
+    loss_lasts_past_window: bool = False
     # Whether the shock's target had no demand on any path in the drill window (a trace of
     # zeros): the drill then doubled nothing, and a pass verifies nothing.
     idle_target: bool = False
@@ -197,9 +201,12 @@ class DrillResult:
             if self.verdict == FAILS_UNSHOCKED:
                 return "not judged: the plan fails unshocked in every hour of the window"
             return "not measured (no baseline to judge against)"
-        if self.verdict == FAILS_UNSHOCKED:
-            return f"{self.absorb_hours:,.0f} h{PARTLY_JUDGED}"
-        return f"{self.absorb_hours:,.0f} h"
+        text = (
+            lasting_loss_absorb_text(self.absorb_hours, self.window_hours)
+            if self.loss_lasts_past_window
+            else f"{self.absorb_hours:,.0f} h"
+        )
+        return text + (PARTLY_JUDGED if self.verdict == FAILS_UNSHOCKED else "")
 
     def kpi(self, workload_class: str, kpi: str, stat: str = "mean") -> float:
         """One figure, e.g. ``result.kpi("inference", "slo_attainment", "p50")``; NaN for a
@@ -576,6 +583,7 @@ def summarise(
         shock_end_event=ended[1] if ended else "",
         shock_reached=short,
         horizon_days_needed=horizon_days_needed(plan, demand, resolved),
+        loss_lasts_past_window=bool(resolved.lost),
         idle_target=_idle_target(demand, resolved.start_hour),
         backlog_curve=(
             pl.DataFrame(schema=BACKLOG_CURVE_SCHEMA)

@@ -33,6 +33,7 @@ from forecasting.report.inputs import ReportInputs, daily_end, exhaustion_grain,
 from forecasting.report.pages import (
     PLOTLY_JS,
     RunEntry,
+    busiest_blocks_text,
     drill_absorb_cost_text,
     drill_absorb_text,
     facilities_page,
@@ -91,7 +92,11 @@ def drills_frame(inputs: ReportInputs) -> pl.DataFrame:
     for a class with no demand in the drill window (``has_demand`` false): nothing was served.
     ``absorb_cost_lower_bound`` is true where the time to absorb is censored:
     ``absorb_cost_usd`` is then what the ladder had spent by the window's end (it grows with
-    ``--horizon``), not a cost of absorbing. ``time_to_absorb_text`` and ``absorb_cost_text``
+    ``--horizon``), not a cost of absorbing. ``first_to_saturate`` (the blocks of the pool
+    that ran full first), ``busiest_blocks`` (top three by utilisation) and
+    ``stranded_gpu_hours_mean`` (idle while demand in the region waited, summed over blocks)
+    are the drill's block figures, on the platform page too (stored, they were published
+    nowhere). ``time_to_absorb_text`` and ``absorb_cost_text``
     say both as the platform page does: a shock that ended inside the window with some class
     short until then reads "short until the shock ended (72 h) or later: not absorbed by the
     response" (a three-day region loss read ``time_to_absorb_hours`` 73, not censored)."""
@@ -102,9 +107,18 @@ def drills_frame(inputs: ReportInputs) -> pl.DataFrame:
         )
     )
     rows = inputs.drill_answers.to_dicts()
+    blocks = inputs.drill_blocks
     answers = answers.with_columns(
         time_to_absorb_text=pl.Series([drill_absorb_text(r) for r in rows], dtype=pl.String),
         absorb_cost_text=pl.Series([drill_absorb_cost_text(r) for r in rows], dtype=pl.String),
+        busiest_blocks=pl.Series(
+            [busiest_blocks_text(blocks.filter(pl.col("drill") == r["drill"])) for r in rows],
+            dtype=pl.String,
+        ),
+    ).join(
+        blocks.group_by("drill").agg(pl.col("stranded_gpu_hours_mean").sum()),
+        on="drill",
+        how="left",
     )
     verdicts = inputs.drill_verdicts.rename({"passed": "class_passed"})
     return (

@@ -14,6 +14,7 @@ from forecasting.report.pages.facilities import facilities_page
 from forecasting.report.pages.finance import finance_page
 from forecasting.report.pages.index import RunEntry, run_index_page, runs_index_page
 from forecasting.report.pages.platform import (
+    busiest_blocks_text,
     drill_absorb_cost_text,
     drill_absorb_text,
     fmt_kpi,
@@ -24,6 +25,7 @@ __all__ = [
     "PAGES",
     "PLOTLY_JS",
     "RunEntry",
+    "busiest_blocks_text",
     "drill_absorb_cost_text",
     "drill_absorb_text",
     "facilities_page",

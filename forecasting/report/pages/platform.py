@@ -53,12 +53,19 @@ from forecasting.schema import (
     absorb_cost_text,
     censored_absorb_text,
     ladder_played,
+    lasting_loss_absorb_text,
     short_until_shock_end_text,
     unverified_absorb_text,
 )
 from forecasting.triggers import blended_headroom, unshocked_beside_green
 
-__all__ = ["drill_absorb_cost_text", "drill_absorb_text", "fmt_kpi", "platform_page"]
+__all__ = [
+    "busiest_blocks_text",
+    "drill_absorb_cost_text",
+    "drill_absorb_text",
+    "fmt_kpi",
+    "platform_page",
+]
 
 # How the accuracy table names each depth of the hierarchy (hierarchy.LEVEL_NAMES).
 _LEVEL_LABELS = ("total", "region", "region / class", "region / class / customer")
@@ -184,6 +191,8 @@ def _absorbed_text(row: dict[str, Any]) -> str:
         unjudged = row.get("verdict") == FAILS_UNSHOCKED
         return "not judged: the plan fails unshocked throughout" if unjudged else MISSING
     text = f"{hours:,.0f} h ({hours / 24:,.1f} d)" if hours >= 24 else f"{hours:,.0f} h"
+    if row.get("loss_lasts_past_window"):
+        text = lasting_loss_absorb_text(hours, row["window_hours"])
     if row.get("verdict") == FAILS_UNSHOCKED:
         # Hours in which the plan fails without the shock cannot show it absorbed.
         text += f"{PARTLY_JUDGED}; see the notes"
@@ -251,6 +260,72 @@ def _answers_table(answers: pl.DataFrame) -> Table:
         wrap=(1, 6, 7, 9),
         detail=(5, 10, 11),
         empty="no drills in this run",
+    )
+
+
+# Blocks a drill row names, the busiest first: the rest are in drills.csv.
+_BUSIEST = 3
+
+
+def saturated_first_text(names: str | None) -> str:
+    """The blocks of the pool that ran full first (``"; "``-joined), short: a pool of 34
+    racks reads by its first and last block and its count."""
+    ids = [n for n in (names or "").split("; ") if n]
+    if not ids:
+        return "no pool ran full"
+    if len(ids) <= _BUSIEST:
+        return ", ".join(ids)
+    return f"{ids[0]} … {ids[-1]} ({len(ids)} blocks of one pool)"
+
+
+def busiest_blocks_text(blocks: pl.DataFrame) -> str:
+    """A drill's most used blocks (mean utilisation over paths in the drill window)."""
+    top = blocks.filter(pl.col("in_service_gpu_hours") > 0).sort(
+        "utilisation_mean", "block_id", descending=[True, False]
+    )
+    return ", ".join(
+        f"{r['block_id']} {r['utilisation_mean']:.0%}"
+        for r in top.head(_BUSIEST).iter_rows(named=True)
+    )
+
+
+def _blocks_table(answers: pl.DataFrame, blocks: pl.DataFrame) -> Table:
+    """Per drill: the block that ran full first, the busiest blocks and the GPU-hours left
+    idle while demand in their region waited (stranded), as DOMAIN asks of a drill: stored
+    for every drill, they were on no page."""
+    rows: list[list[Cell]] = []
+    for r in answers.sort("drill").iter_rows(named=True):
+        mine = blocks.filter(pl.col("drill") == r["drill"])
+        stranded = mine.sort("stranded_gpu_hours_mean", "block_id", descending=[True, False])
+        most = stranded.head(1).to_dicts()
+        where = (
+            f"most on {most[0]['block_id']} ({fmt_gpu_hours(most[0]['stranded_gpu_hours_mean'])})"
+            if most and most[0]["stranded_gpu_hours_mean"] >= 0.5  # under a GPU-hour reads "0"
+            else MISSING
+        )
+        rows.append(
+            [
+                r["drill"],
+                saturated_first_text(r.get("first_to_saturate")),
+                busiest_blocks_text(mine) or MISSING,
+                fmt_gpu_hours(float(mine["stranded_gpu_hours_mean"].sum()))
+                if mine.height
+                else MISSING,
+                where,
+            ]
+        )
+    return Table.of(
+        [
+            "drill",
+            "first to run full",
+            f"busiest blocks (utilisation, top {_BUSIEST})",
+            "stranded GPU-h",
+            "stranded",
+        ],
+        rows,
+        numeric=(3,),
+        wrap=(1, 2),
+        empty="no drill on this forecast run",
     )
 
 
@@ -748,6 +823,7 @@ def platform_page(inputs: ReportInputs) -> str:
         fan_intro=_fan_intro(inputs),
         answers=_answers_table(inputs.drill_answers),
         not_played=_not_played_table(inputs.drills_not_played),
+        drill_blocks=_blocks_table(inputs.drill_answers, inputs.drill_blocks),
         drills_intro=_drills_intro(inputs),
         has_verdicts=has_verdicts,
         slo_chart=(
