@@ -452,7 +452,7 @@ def _absorb(outcome: DrillOutcome) -> Text:
     cost = absorb_cost_text(
         outcome.absorb_cost_usd or None,
         censored=bool(outcome.absorb_censored),
-        spike_hours=outcome.short_until_shock_end_hours,
+        shock_end_hours=outcome.short_until_shock_end_hours,
         usd=usd,
     )
     if unabsorbed:
@@ -462,7 +462,7 @@ def _absorb(outcome: DrillOutcome) -> Text:
 
 def _stat(pattern: str, value: float | None, *, unmeasured: str = "censored") -> str:
     """A KPI statistic; None is a time to absorb that reached a censored path (or, as
-    ``unmeasured`` says, one short until its spike ended), NaN one that judged no path (the
+    ``unmeasured`` says, one short until its shock ended), NaN one that judged no path (the
     plan failed unshocked in every hour)."""
     if value is None:
         return unmeasured
@@ -471,13 +471,13 @@ def _stat(pattern: str, value: float | None, *, unmeasured: str = "censored") ->
 
 def _unmeasured(by_kpi: dict[str, dict[str, Any]]) -> str:
     """What a null time to absorb stands for in a drill's KPIs: paths censored at the window's
-    end, paths short until their spike ended, or both."""
+    end, paths short until their shock ended, or both."""
     share = {k: (by_kpi.get(k) or {}).get("mean") or 0.0 for k in _UNMEASURED}
     reasons = [label for k, label in _UNMEASURED.items() if share[k] > 0]
     return " or ".join(reasons) or "censored"
 
 
-_UNMEASURED = {"absorb_censored": "censored", "absorb_ended_with_shock": "spike ended"}
+_UNMEASURED = {"absorb_censored": "censored", "absorb_ended_with_shock": "shock ended"}
 
 
 def _would_pass_with(outcome: DrillOutcome) -> str:

@@ -4,8 +4,10 @@ The alerts of the report flow and the "changes since the previous run" of ``flee
 both read these. A report's previous report is the newest trigger run stored before it whose
 forecast run is not newer than its own: a weekly report over daily forecasts compares with last
 week's report (the forecast runs in between were never reported), a report rerun on the same
-forecast run compares with the earlier report on it (so an unchanged rerun alerts nothing), and a
-report on an old forecast run never compares with a newer one.
+forecast run compares past the earlier reports on it that showed the same statuses and verdicts
+(so an unchanged rerun alerts nothing, and a rerun after drills were played is compared with the
+previous forecast run's report, not with itself), and a report on an old forecast run never
+compares with a newer one.
 
 Power statuses are compared per (region, site): a site whose "contract power by" status moved
 (or that only one report lists) is a change, as a block trigger's is per (region, pool).
@@ -259,7 +261,7 @@ class RunChanges:
             return "no report yet: nothing to compare"
         skipped = (
             f"; {self.reruns_skipped} report{'s' if self.reruns_skipped != 1 else ''} of the "
-            "same forecast run and settings, identical to this one, not compared"
+            "same forecast run and settings, with the same statuses and verdicts, not compared"
             if self.reruns_skipped
             else ""
         )
@@ -359,12 +361,6 @@ def _drills_seen(wh: warehouse.Warehouse, forecast_run_id: str, until: datetime)
     )
 
 
-def _drill_runs_seen(wh: warehouse.Warehouse, report: dict[str, Any]) -> set[str]:
-    """The drill runs a report (a ``_trigger_run`` row) could show."""
-    seen = _drills_seen(wh, report["forecast_run_id"], report["created_at"])
-    return set(seen["run_id"].drop_nulls().to_list())
-
-
 def run_changes(wh: warehouse.Warehouse, *, trigger_run_id: str | None = None) -> RunChanges:
     """What changed in trigger run ``trigger_run_id`` (default: the newest by as-of day, as
     ``reports/latest``) since the report
@@ -380,13 +376,16 @@ def run_changes(wh: warehouse.Warehouse, *, trigger_run_id: str | None = None) -
     previous = _previous_trigger_run(wh, current)
     while previous is not None:
         changes = _changes_between(wh, current, previous)
-        # A rerun is identical only where it also saw the same drill runs: a drill played
-        # between two reports is news on the page, even when no verdict flipped.
+        # A report of the same forecast run and settings that showed the same statuses and
+        # verdicts is passed over, even where drills were played since it (a drill new to
+        # this run has no verdict there to flip from): compared with, it read "no trigger
+        # changed" against itself and hid the move from the previous forecast run (horizon
+        # 182 -> 14 days, us-east red -> amber). The new drills' verdicts are compared with
+        # that run's.
         same = (
             previous["forecast_run_id"] == current["forecast_run_id"]
             and not changes.count
             and not changes.inputs
-            and _drill_runs_seen(wh, previous) == _drill_runs_seen(wh, current)
         )
         if not same:
             return replace(changes, reruns_skipped=skipped)

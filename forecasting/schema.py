@@ -59,6 +59,7 @@ __all__ = [
     "group_name",
     "group_of",
     "ladder_played",
+    "lasting_loss_absorb_text",
     "quantile_column",
     "short_until_shock_end_text",
     "table",
@@ -264,23 +265,41 @@ def absorb_cost_text(
     cost: float | None,
     *,
     censored: bool,
-    spike_hours: float | None,
+    shock_end_hours: float | None,
     usd: Callable[[float], str],
 ) -> str | None:
     """A drill's response-ladder spend (``drill_runs.absorb_cost_usd``) as what it is: the cost
     of absorbing only where the shock was absorbed. Censored, it is what the ladder had spent
     when the window ended, a lower bound that grows with ``--horizon`` ("$2.5M" at 7 days,
-    "$83.4M" at 26 weeks for the same never-absorbed all-2x); short until the spike ended, it
-    is the window's spend on a shortfall the ladder did not end. None without a cost."""
+    "$83.4M" at 26 weeks for the same never-absorbed all-2x); short until the shock ended, it
+    is the window's spend on a shortfall the response did not end. None without a cost."""
     if cost is None:
         return None
     if censored:
         # "≥ $0" says nothing: the ladder had spent nothing yet.
         spent = f"≥ {usd(cost)}" if cost > 0 else "nothing"
         return f"{spent} spent by the window's end (not absorbed)"
-    if spike_hours is not None:
-        return f"{usd(cost)} spent in the window (not absorbed by the ladder)"
+    if shock_end_hours is not None:
+        return f"{usd(cost)} spent in the window (not absorbed by the response)"
     return usd(cost)
+
+
+def lasting_loss_absorb_text(hours: float, window_hours: float | None) -> str:
+    """A time to absorb of a drill whose block is lost for good: the loss still acts when the
+    window ends, so what was measured holds within the window only, and demand that grows
+    past the smaller plan can make it short again later. A block-loss drill read "0 h" at 14
+    days (no shortfall yet), "595 h" at 8 weeks and "3,961 h" at 26 weeks, bare figures that
+    grew with the horizon."""
+    days = f"{window_hours / 24:,.0f} d" if window_hours else "drill"
+    if hours <= 0:
+        return (
+            f"no shortfall within the {days} window; the loss lasts past it (a longer "
+            "--horizon may find one)"
+        )
+    return (
+        f"{hours:,.0f} h, then whole to the {days} window's end; the loss lasts past it (a "
+        "longer --horizon may find it short again)"
+    )
 
 
 def unverified_absorb_text(text: str) -> str:
@@ -308,12 +327,13 @@ def group_of(name: str) -> tuple[str, str] | None:
     return (region, workload_class) if sep and region else None
 
 
-def short_until_shock_end_text(spike_hours: float) -> str:
-    """How the terminal, the pages and the notes say a time to absorb that is a spike's own
-    length (or more, a backlog draining after it): the shortfall ended because the spike did,
-    the ladder did not absorb it."""
+def short_until_shock_end_text(shock_hours: float) -> str:
+    """How the terminal, the pages, drills.csv and the notes say a time to absorb that is the
+    shock's own length (or more, a backlog draining after it): the shortfall ended because the
+    shock did (a spike over, a dark region back, a slipped delivery landed), not because
+    failover or the response ladder absorbed it. A three-day region loss read "73 h"."""
     return (
-        f"short until the spike ended ({spike_hours:,.0f} h) or later: not absorbed by the ladder"
+        f"short until the shock ended ({shock_hours:,.0f} h) or later: not absorbed by the response"
     )
 
 
@@ -698,8 +718,9 @@ _TABLES: tuple[Table, ...] = (
                 "window_hours": pl.Int32(),
                 "absorb_cost_usd": pl.Float64(),
                 "failover_share": pl.Float64(),
-                # Since migration 14: the spike's length when its shortfall lasted until the
-                # spike ended (time to absorb null: the ladder absorbed nothing), and the
+                # Since migration 14: the shock's length when its shortfall lasted until the
+                # shock ended (a spike, a dark region, a slipped delivery; time to absorb null:
+                # failover and the ladder absorbed nothing), and the
                 # sha256 of the capacity plan file the drill was played on, so a report on
                 # another plan can say the drills are not verified against it.
                 "short_until_shock_end_hours": pl.Float64(),
@@ -716,6 +737,11 @@ _TABLES: tuple[Table, ...] = (
                 "unverified": pl.String(),
                 "shock_reached": pl.Float64(),
                 "horizon_days_needed": pl.Int32(),
+                # Since migration 26: whether the drill lost a block for good, so its loss
+                # still acts at the window's end and a time to absorb (0 h: no shortfall) is
+                # read within the window only: a block-loss drill read 0 h at 14 days, 595 h
+                # at 8 weeks and 3,961 h at 26 weeks. Null on runs stored before.
+                "loss_lasts_past_window": pl.Boolean(),
             }
         ),
         key=("run_id",),
@@ -739,6 +765,7 @@ _TABLES: tuple[Table, ...] = (
             "unverified",
             "shock_reached",
             "horizon_days_needed",
+            "loss_lasts_past_window",
         ),
     ),
     _run_frame(

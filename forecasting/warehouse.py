@@ -342,6 +342,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         "day each order's blocks can serve",
         adds=(("order_placements", "blocks_beyond_ceiling"), ("order_placements", "runs_from")),
     ),
+    Migration(
+        26,
+        "drill runs: whether a block lost for good still acts at the window's end, so a time "
+        "to absorb is read within the window only",
+        adds=(("drill_runs", "loss_lasts_past_window"),),
+    ),
 )
 
 TABLES: frozenset[str] = frozenset(schema.REGISTRY)

@@ -364,14 +364,32 @@ def test_a_backfilled_report_compares_in_as_of_order_not_in_the_order_it_was_mad
     )
 
 
+def test_a_report_made_again_after_drills_compares_with_the_previous_forecast_run(
+    wh: warehouse.Warehouse,
+) -> None:
+    """A 14-day forecast reported, drilled, then reported again compared with its own first
+    report ("Compared with run <this run>. 6 triggers unchanged"): the drills played in
+    between made the first report count as news although no verdict could flip. The move from
+    the previous forecast run (green -> red here) was gone. It compares with that run now."""
+    _store_forecast(wh, "f1", T0)
+    _store_report(wh, "t1", "f1", T0 + DAY / 24, GREEN)
+    _store_forecast(wh, "f2", T0 + DAY)
+    _store_report(wh, "t2", "f2", T0 + DAY + DAY / 24, RED)
+    _store_drill(wh, "d2", "f2", "inference-2x", "pass", T0 + DAY + DAY / 12)
+    _store_report(wh, "t2b", "f2", T0 + DAY + DAY / 8, RED)
+    again = run_changes(wh)
+    assert (again.trigger_run_id, again.previous_trigger_run_id) == ("t2b", "t1")
+    assert again.previous_forecast_run_id == "f1" and again.triggers.height == 1
+
+
 def test_a_report_made_again_compares_past_its_identical_reruns(
     wh: warehouse.Warehouse,
 ) -> None:
     """f2's report made twice, showing the same: the second compares with f1's report, as the
     first did, and says one identical rerun was not compared (it read "no trigger changed"
     against itself and the move from f1 was gone from the pages). A rerun that shows
-    something new (a drill verdict flipped since) is compared with, and a lone report still
-    says it is the first."""
+    something new (a drill verdict flipped since) is compared with, one that only saw new
+    drills played is not, and a lone report still says it is the first."""
     _store_forecast(wh, "f1", T0)
     _store_report(wh, "t1", "f1", T0 + DAY / 24, GREEN)
     _store_forecast(wh, "f2", T0 + DAY)
@@ -382,18 +400,21 @@ def test_a_report_made_again_compares_past_its_identical_reruns(
     assert (again.trigger_run_id, again.previous_trigger_run_id) == ("t2b", "t1")
     assert again.count == 1 and again.reruns_skipped == 1
     assert again.summary().endswith(
-        "; 1 report of the same forecast run and settings, identical to this one, not compared"
+        "; 1 report of the same forecast run and settings, with the same statuses and verdicts, "
+        "not compared"
     )
     _store_drill(wh, "d2b", "f2", "inference-2x", "fails under the shock", T0 + DAY + DAY / 8)
     _store_report(wh, "t2c", "f2", T0 + DAY + DAY / 6, RED)
     news = run_changes(wh)
     assert (news.previous_trigger_run_id, news.reruns_skipped) == ("t2b", 0)
     assert news.drills.height == 1
-    # A drill played since (a new one, no flip) makes the rerun another report too.
+    # A drill played since (a new one, no flip) does not make the rerun news: compared with
+    # t2c it read "nothing changed" against itself; it reaches past it to the report whose
+    # verdicts differ.
     _store_drill(wh, "d3", "f2", "block-loss", "pass", T0 + DAY + DAY / 5)
     _store_report(wh, "t2d", "f2", T0 + DAY + DAY / 4, RED)
     played = run_changes(wh)
-    assert (played.previous_trigger_run_id, played.reruns_skipped, played.count) == ("t2c", 0, 0)
+    assert (played.previous_trigger_run_id, played.reruns_skipped, played.count) == ("t2b", 1, 1)
     _store_report(wh, "t1b", "f1", T0 + DAY / 12, GREEN)
     lone = run_changes(wh, trigger_run_id="t1b")
     assert (lone.previous_trigger_run_id, lone.reruns_skipped) == (None, 1)

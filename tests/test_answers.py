@@ -611,7 +611,7 @@ def test_a_pass_with_a_censored_absorb_says_both_plainly() -> None:
     read "pass | > 14 d, not absorbed within the drill window" (terminal) and "> 14 d: not
     absorbed within the drill window (censored)" (page), a seeming contradiction; both now say
     it passes its SLO and was not absorbed within the window. A failing drill reads as before."""
-    from forecasting.report.pages.platform import _absorbed
+    from forecasting.report.pages.platform import drill_absorb_text
 
     fields: dict[str, Any] = {
         "run_id": "d-1", "drill": "d", "target": "t", "failing_classes": [],
@@ -628,8 +628,8 @@ def test_a_pass_with_a_censored_absorb_says_both_plainly() -> None:
     assert str(drill_tables([passing])[0].columns[3]._cells[0]) == plain
     assert failing.absorb_text == "> 14 d, not absorbed within the drill window"
     row = {"absorb_censored": True, "window_hours": 336, "verdict": "pass"}
-    assert _absorbed(row) == plain + " (censored)"
-    assert _absorbed({**row, "verdict": "fails under the shock"}) == (
+    assert drill_absorb_text(row) == plain + " (censored)"
+    assert drill_absorb_text({**row, "verdict": "fails under the shock"}) == (
         "> 14 d: not absorbed within the drill window (censored)"
     )
 

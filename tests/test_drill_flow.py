@@ -50,8 +50,9 @@ def test_ready_made_drill_is_stored_with_its_forecast_run(
 
 
 def test_drill_is_stored_next_to_its_baseline(fleet: FleetFiles, forecast_run: str) -> None:
-    """The run row carries the verdict against the baseline and time to absorb (a number or
-    censored, never both); KPI changes, rungs and the baseline's curves are stored with it."""
+    """The run row carries the verdict against the baseline and time to absorb (a number,
+    censored, or short until the shock ended, as the region loss is here: never two); KPI
+    changes, rungs and the baseline's curves are stored with it."""
     options = DrillOptions(drills=("region-loss",), forecast_run_id=forecast_run, answers="none")
     (outcome,) = drill_flow(fleet.warehouse, fleet.capacity, options).played
     with warehouse.connect(fleet.warehouse, read_only=True) as wh:
@@ -61,7 +62,9 @@ def test_drill_is_stored_next_to_its_baseline(fleet: FleetFiles, forecast_run: s
         curves = wh.run_frame("drill_variant_curves", outcome.run_id)
     assert run["verdict"] in VERDICTS
     assert run["verdict"] == outcome.verdict
-    assert (run["time_to_absorb_hours"] is None) == run["absorb_censored"]
+    unmeasured = run["absorb_censored"] or run["short_until_shock_end_hours"] is not None
+    assert (run["time_to_absorb_hours"] is None) == unmeasured
+    assert not (run["absorb_censored"] and run["short_until_shock_end_hours"] is not None)
     assert run["failover_share"] is not None and 0.0 <= run["failover_share"] <= 1.0
     unmet = changes.filter(
         (pl.col("workload_class") == "all") & (pl.col("kpi") == "unmet_gpu_hours")

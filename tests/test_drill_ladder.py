@@ -98,7 +98,7 @@ def test_a_spike_short_until_it_ends_is_not_absorbed_by_the_ladder() -> None:
     assert result.absorb_hours is None and not result.absorb_censored
     assert result.short_until_shock_end_hours == 72
     assert result.absorb_text == (
-        "short until the spike ended (72 h) or later: not absorbed by the ladder"
+        "short until the shock ended (72 h) or later: not absorbed by the response"
     )
     assert any("not because the response ladder restored" in note for note in result.notes)
     inference = result.kpis.filter(pl.col("workload_class") == "inference")
@@ -123,6 +123,117 @@ def test_a_spike_the_ladder_absorbs_keeps_its_measured_time() -> None:
     assert result.absorb_hours == 12
     assert result.short_until_shock_end_hours is None
     assert result.absorb_text == "12 h"
+
+
+def test_a_region_loss_short_until_the_region_is_back_is_not_absorbed() -> None:
+    """r1 dark for three days, inference unable to fail over: it is short until r1 comes back.
+    Its time to absorb read 73 h (the dark hours plus one, P50 = P90) as if failover or the
+    ladder had absorbed it. No time is measured now: it reads "short until the shock ended
+    (72 h)", the same as a spike, and the note names what ended."""
+    plan = _plan([_block("a", 100), _block("b", 200, region="r2")], inference={"failover": False})
+    paths = _paths({"r1/inference/other": 60.0, "r2/inference/o": 60.0})
+    dark = scenario_from_args(multiplier=1.0, start="+1w", region_loss="r1:3")
+    result = run_drill(plan, paths, None, dark)
+    assert result.verdict == FAILS_UNDER_SHOCK
+    assert result.absorb_hours is None and not result.absorb_censored
+    assert result.short_until_shock_end_hours == 72
+    assert result.absorb_text == (
+        "short until the shock ended (72 h) or later: not absorbed by the response"
+    )
+    assert any("r1 came back" in note for note in result.notes)
+    absorb = result.kpis.filter(
+        (pl.col("workload_class") == "all") & (pl.col("kpi") == "time_to_absorb_hours")
+    ).row(0, named=True)
+    assert absorb["p50"] is None and absorb["p90"] is None
+
+
+def test_a_region_loss_failover_absorbs_keeps_its_measured_time() -> None:
+    """The same loss with inference failing over after 2 h to r2's free GPUs is whole again
+    3 h in, long before r1 is back: that is an absorption, measured as before."""
+    plan = _plan(
+        [_block("a", 100), _block("b", 200, region="r2")], inference={"failover_delay_hours": 2}
+    )
+    paths = _paths({"r1/inference/other": 60.0, "r2/inference/o": 60.0})
+    dark = scenario_from_args(multiplier=1.0, start="+1w", region_loss="r1:3")
+    result = run_drill(plan, paths, None, dark)
+    assert result.absorb_hours == 3
+    assert result.short_until_shock_end_hours is None
+
+
+def test_a_slipped_delivery_short_until_it_lands_is_not_absorbed() -> None:
+    """A block due in a week slips a week, and inference is short until it lands: its time to
+    absorb read the slip's length plus an hour. The shortfall ended because the delivery
+    landed, not because the response absorbed it."""
+    blocks = [
+        _block("a", 100),
+        _block("b", 100, status="committed", in_service=MONDAY + timedelta(days=7)),
+    ]
+    paths = _paths({"r1/inference/other": 150.0}, days=28)
+    slip = scenario_from_args(multiplier=1.0, slip=("b:1",))
+    result = run_drill(_plan(blocks), paths, None, slip)
+    assert result.absorb_hours is None and not result.absorb_censored
+    assert result.short_until_shock_end_hours == 168
+    assert any("b's slipped delivery landed" in note for note in result.notes)
+
+
+def test_a_dark_region_s_own_spares_and_burst_go_dark_with_it() -> None:
+    """r1 dark for three days: its own warm spares and burst stayed lit and served its demand
+    (35,247 GPU-h of us-east spares in the demo's 3-day us-east loss), so raising them raised
+    what the dark region served. They are dark with it now: r1's rungs serve nothing, however
+    many GPUs they have, and the drill reads the same with 20 or 2,000 spares."""
+    blocks = [_block("a", 100), _block("b", 200, region="r2")]
+    paths = _paths({"r1/inference/other": 60.0, "r2/inference/o": 60.0})
+    dark = scenario_from_args(multiplier=1.0, start="+1w", region_loss="r1:3")
+    results = []
+    for gpus in (20, 2000):
+        response = {
+            "spares": {"activation_hours": 1, "gpus": gpus},
+            "burst": {"after_days": 0, "gpus": gpus, "price_per_gpu_hour": 4.0},
+        }
+        plan = _plan(blocks, response=response, inference={"failover": False})
+        results.append(run_drill(plan, paths, None, dark))
+    for result in results:
+        r1 = result.rungs.filter(pl.col("region") == "r1")
+        assert set(r1["rung"]) == {"spares", "burst"}
+        assert r1["used_mean"].to_list() == [0.0, 0.0]
+        assert result.absorb_cost_usd == 0.0
+    few, many = results
+    assert few.short_until_shock_end_hours == many.short_until_shock_end_hours == 72
+
+
+def test_a_block_lost_for_good_reads_its_time_to_absorb_within_the_window_only() -> None:
+    """A block lost for good still acts when the window ends: block-loss read a bare "0 h" at
+    14 days (no shortfall yet), "595 h" at 8 weeks and "3,961 h" at 26 weeks. With no shortfall
+    it reads "no shortfall within the 14 d window" now, and a shortfall that ended reads its
+    hours "then whole to the window's end; the loss lasts past it", in the drill, the CLI and
+    the stored run alike."""
+    blocks = [_block("a", 100), _block("b", 100)]
+    loss = scenario_from_args(multiplier=1.0, lose=("a@+1w",))
+    quiet = run_drill(_plan(blocks), _paths({"r1/inference/other": 60.0}), None, loss)
+    assert quiet.absorb_hours == 0 and quiet.loss_lasts_past_window
+    assert quiet.absorb_text == (
+        "no shortfall within the 14 d window; the loss lasts past it (a longer --horizon may "
+        "find one)"
+    )
+    busy = _paths({"r1/inference/other": 60.0}).with_columns(
+        y=pl.when(pl.col("ds") < MONDAY + timedelta(days=9)).then(150.0).otherwise(60.0)
+    )
+    short = run_drill(_plan(blocks), busy, None, loss)
+    assert short.absorb_hours == 49
+    assert short.absorb_text == (
+        "49 h, then whole to the 14 d window's end; the loss lasts past it (a longer "
+        "--horizon may find it short again)"
+    )
+    outcome = DrillOutcome(
+        run_id="r", drill="d", target="all", passed=False, failing_classes=[],
+        breaking_multiplier=None, breaking_note=None, blocks_needed=None,
+        capex_needed_usd=None, kpis=[], absorb_censored=False, time_to_absorb_hours=49.0,
+        window_hours=336, loss_lasts_past_window=True,
+    )  # fmt: skip
+    assert outcome.absorb_text == short.absorb_text
+    # A region loss ends inside the window: its time is not one of a lasting loss.
+    dark = scenario_from_args(multiplier=1.0, start="+1w", region_loss="r1:1")
+    assert not run_drill(_plan(blocks), busy, None, dark).loss_lasts_past_window
 
 
 def test_migration_takes_only_gpus_the_target_could_not_use() -> None:

@@ -69,6 +69,7 @@ from forecasting.report.pages.finance import (
     _drivers_intro,
     _drivers_table,
     _later_orders_table,
+    _revenue_table,
 )
 from forecasting.report.pages.platform import _change_tables, _verdicts_table
 from forecasting.schema import (
@@ -270,7 +271,7 @@ def _drills(drill: str, customer: str, region: str) -> dict[str, pl.DataFrame]:
              None if passed[name] else f"2 x pod-h100-1024 in {customer}",
              None if passed[name] else 84_000_000.0,
              "migrate has nothing to move in us-west" if i == 0 else None, None, None,
-             None, None, None)
+             None, None, None, False, None)
         )  # fmt: skip
     return {
         "drill_verdicts": pl.DataFrame(
@@ -358,6 +359,8 @@ def _drills(drill: str, customer: str, region: str) -> dict[str, pl.DataFrame]:
                 "unverified": pl.String,
                 "shock_reached": pl.Float64,
                 "horizon_days_needed": pl.Int32,
+                "loss_lasts_past_window": pl.Boolean,
+                "first_to_saturate": pl.String,
             },
         ),
     }
@@ -1220,7 +1223,8 @@ def test_what_changed_lists_moves_against_the_previous_run() -> None:
     assert "fails under the shock" not in finance_page(inputs).split("What changed")[-1]
     # A report made again says it reached past its identical predecessor.
     again = (
-        "1 earlier report of this forecast run and settings, identical to this one, not compared."
+        "1 earlier report of this forecast run and settings, with the same statuses and "
+        "verdicts, not compared."
     )
     assert again in finance_page(replace(inputs, reruns_skipped=1))
     assert again in finance_page(
@@ -2365,6 +2369,40 @@ def test_named_drills_not_played_on_the_run_are_named_beside_the_drill_figures()
     assert said not in run_index_page(sample_inputs())
 
 
+def test_revenue_at_risk_says_not_verified_and_not_played_instead_of_figures() -> None:
+    """Finance's "Revenue at risk in shock drills" read $0 in every cell for
+    top-customer-2x-6w on a 14-day run whose verdict was "not verified: cut short at 1.33x of
+    2x", and region-loss (not played: its dark days past the horizon) had no row at all. The
+    not-verified drill is one row saying so and why, the drills not played are rows saying
+    why, and the verified drills keep their figures."""
+    inputs = sample_inputs()
+    name = inputs.drill_answers["drill"][0]
+    why = "cut short at 1.33x of 2x by the horizon (forecast at least 42 days ahead)"
+    answers = inputs.drill_answers.with_columns(
+        verdict=pl.when(pl.col("drill") == name).then(pl.lit("not verified")).otherwise("verdict"),
+        unverified=pl.when(pl.col("drill") == name).then(pl.lit(why)),
+    )
+    refused = pl.DataFrame({"drill": ["region-loss"], "reason": ["dark past the horizon"]})
+    table = _revenue_table(
+        inputs.drill_kpis, inputs.drill_kpi_changes, answers, not_played=refused,
+        unplayed=("training-2x",),
+    )  # fmt: skip
+    by_drill: dict[str, list[Any]] = {}
+    for row in table.rows:
+        by_drill.setdefault(str(row[0]), []).append(row)
+    (row,) = by_drill[name]
+    assert row[3] == Stacked(Badge("not verified"), why)
+    assert all(cell == "–" for cell in row[4:])
+    (lost,) = by_drill["region-loss"]
+    assert lost[3] == Stacked(Badge("not played"), "dark past the horizon")
+    assert by_drill["training-2x"][0][3].main == Badge("not played")
+    others = [r for d, rows in by_drill.items() if d not in (name, "region-loss", "training-2x")
+              for r in rows]  # fmt: skip
+    assert others and all(str(r[4]).startswith("$") for r in others)
+    page = finance_page(replace(inputs, drill_answers=answers, drills_not_played=refused))
+    assert html_text(why) in page and "dark past the horizon" in page
+
+
 def test_the_book_count_says_it_counts_the_daily_rows() -> None:
     """ "2 pipeline deal(s) holding GPUs within its horizon" sat beside a table of three, the
     third starting in month 10 of a 37-month plan: the count says it is over the daily rows."""
@@ -2586,6 +2624,102 @@ def test_a_censored_drills_ladder_spend_reads_as_a_lower_bound_not_a_cost_of_abs
     )
     others = drills.filter(pl.col("drill") != name)
     assert others.height and not others["absorb_cost_lower_bound"].any()
+
+
+def test_a_drill_short_until_its_shock_ended_reads_the_same_on_the_page_and_in_drills_csv(
+    tmp_path: Path,
+) -> None:
+    """A three-day region loss read "73 h" on the platform page and ``time_to_absorb_hours 73``,
+    not censored, in drills.csv: the region's return, not an absorption. Stored as short until
+    the shock ended (72 h), the page and drills.csv (``time_to_absorb_text``, with the spend
+    in ``absorb_cost_text``) say the same words."""
+    inputs = sample_inputs()
+    name = inputs.drill_answers["drill"][0]
+    hit = pl.col("drill") == name
+    answers = inputs.drill_answers.with_columns(
+        absorb_censored=pl.lit(False),
+        time_to_absorb_hours=pl.when(hit).then(None).otherwise(pl.lit(36.0)),
+        short_until_shock_end_hours=pl.when(hit).then(72.0).otherwise(None),
+        absorb_cost_usd=pl.lit(532_000.0),
+        verdict=pl.lit(FAILS_UNDER_SHOCK),
+    )
+    ended = replace(inputs, drill_answers=answers)
+    words = "short until the shock ended (72 h) or later: not absorbed by the response"
+    assert html_text(words) in platform_page(ended)
+    drills = pl.read_csv(publish_report(ended, root=tmp_path) / "drills.csv")
+    row = drills.filter(pl.col("drill") == name).row(0, named=True)
+    assert row["time_to_absorb_text"] == words
+    assert row["time_to_absorb_hours"] is None
+    assert row["absorb_cost_text"] == "$532k spent in the window (not absorbed by the response)"
+    other = drills.filter(pl.col("drill") != name).row(0, named=True)
+    assert other["time_to_absorb_text"] == "36 h (1.5 d)"
+
+
+def test_a_block_lost_for_good_reads_no_shortfall_within_the_window_on_the_page(
+    tmp_path: Path,
+) -> None:
+    """block-loss read "0 h" on a 14-day run (no shortfall yet; the loss lasts past the
+    window) and "3,961 h (165.0 d)" at 26 weeks, bare figures that grew with the horizon. The
+    page and drills.csv say the time holds within the window only."""
+    inputs = sample_inputs()
+    name = inputs.drill_answers["drill"][0]
+    hit = pl.col("drill") == name
+    answers = inputs.drill_answers.with_columns(
+        absorb_censored=pl.lit(False),
+        short_until_shock_end_hours=pl.lit(None, pl.Float64),
+        time_to_absorb_hours=pl.when(hit).then(0.0).otherwise(pl.lit(36.0)),
+        window_hours=pl.lit(336),
+        loss_lasts_past_window=hit,
+        verdict=pl.lit("pass"),
+    )
+    lost = replace(inputs, drill_answers=answers)
+    words = (
+        "no shortfall within the 14 d window; the loss lasts past it (a longer --horizon may "
+        "find one)"
+    )
+    assert html_text(words) in platform_page(lost)
+    drills = pl.read_csv(publish_report(lost, root=tmp_path) / "drills.csv")
+    assert drills.filter(pl.col("drill") == name)["time_to_absorb_text"][0] == words
+
+
+def test_the_blocks_a_drill_ran_full_and_left_stranded_are_published(tmp_path: Path) -> None:
+    """The first block to saturate, each block's utilisation and its stranded GPU-hours were
+    stored for every drill (block-loss: us-east-rack-01 ... rack-34 first to run full) and on
+    no page nor in drills.csv. The platform page names them per drill, a pool of many blocks
+    by its first and last, and drills.csv carries them."""
+    inputs = sample_inputs()
+    name = inputs.drill_answers["drill"][0]
+    racks = [f"us-east-rack-{i:02d}" for i in range(1, 35)]
+    answers = inputs.drill_answers.with_columns(
+        first_to_saturate=pl.when(pl.col("drill") == name).then(pl.lit("; ".join(racks)))
+    )
+    blocks = pl.DataFrame(
+        {
+            "drill": [name] * 3,
+            "block_id": ["us-east-rack-01", "us-east-pod-01", "eu-west-rack-01"],
+            "region": ["us-east", "us-east", "eu-west"],
+            "kind": ["rack", "pod", "rack"],
+            "gpus": [256, 1024, 256],
+            "pool": ["p1", "p2", "p3"],
+            "in_service_gpu_hours": [1e5, 4e5, 1e5],
+            "utilisation_mean": [0.99, 0.97, 0.40],
+            "utilisation_p90": [1.0, 1.0, 0.5],
+            "stranded_gpu_hours_mean": [0.0, 0.0, 1200.0],
+            "stranded_gpu_hours_p90": [0.0, 0.0, 2000.0],
+            "saturated_share": [1.0, 0.9, 0.0],
+            "saturation_hour_p50": [3.0, 5.0, None],
+        }
+    )
+    shown = replace(inputs, drill_answers=answers, drill_blocks=blocks)
+    page = platform_page(shown)
+    assert html_text("us-east-rack-01 … us-east-rack-34 (34 blocks of one pool)") in page
+    assert html_text("us-east-rack-01 99%, us-east-pod-01 97%, eu-west-rack-01 40%") in page
+    assert html_text("most on eu-west-rack-01 (1,200 GPU-h)") in page
+    drills = pl.read_csv(publish_report(shown, root=tmp_path) / "drills.csv")
+    row = drills.filter(pl.col("drill") == name).row(0, named=True)
+    assert row["first_to_saturate"] == "; ".join(racks)
+    assert row["busiest_blocks"] == "us-east-rack-01 99%, us-east-pod-01 97%, eu-west-rack-01 40%"
+    assert row["stranded_gpu_hours_mean"] == 1200.0
 
 
 def test_a_p90_below_its_mean_and_a_censored_mean_over_a_finite_p90_say_why() -> None:

@@ -608,6 +608,10 @@ def _with_ladder(
     moved off. A pool that already hosts the ``to`` classes is never a source: moving its
     GPUs would give them nothing they could not take already, while the moved GPUs, last in
     every stream's preference, would be lost to training for the rest of the run.
+
+    In a region that goes dark (``resolved.dark``) every rung serves nothing for its dark
+    hours: migration has no GPUs left to move there (its blocks are dark), and its spares and
+    burst pools are the region's own, dark with it.
     """
     pools = list(supply.pools)
     columns = [supply.cap[:, p] for p in range(len(pools))]
@@ -651,6 +655,11 @@ def _with_ladder(
         for name, delay, gpus, serves in added:
             column = np.zeros(hours)
             column[start:] = gpus
+            # A dark region's own spares and burst go dark with it: they served its demand
+            # while it had no power (35,247 GPU-h of us-east spares in a 3-day us-east loss).
+            # Its demand reaches other regions' rungs only by failing over.
+            dark_from, dark_until = resolved.dark.get(region, (0, 0))
+            column[dark_from:dark_until] = 0.0
             pools.append(Pool(region, _ordered(set(serves)), None, (), rung=name))
             columns.append(column)
             delays.append(delay)

@@ -68,6 +68,7 @@ from forecasting.schema import (
     censored_absorb_text,
     frame_schema,
     group_name,
+    lasting_loss_absorb_text,
     short_until_shock_end_text,
     unverified_absorb_text,
 )
@@ -148,8 +149,13 @@ class DrillResult:
     confirm_hours: int = CONFIRM_HOURS
     absorb_hours: float | None = None
     absorb_censored: bool = False
-    # A spike's length (hours) when, on more than a tenth of the paths, some class was short
-    # until the spike ended or later: the shortfall ended with the shock, not because the
+    # Hours from the shock start to the end of a shock that ends inside the window (a spike,
+    # a dark region back, a slipped delivery landed; None: it acts to the window's end, or no
+    # shock), and what ended ("us-east came back").
+    shock_end_hours: int | None = None
+    shock_end_event: str = ""
+    # shock_end_hours when, on more than a tenth of the paths, some class was short until the
+    # shock ended or later: the shortfall ended with the shock, not because failover or the
     # ladder restored the SLO, so no time to absorb was measured (absorb_hours is None).
     short_until_shock_end_hours: float | None = None
     absorb_cost_usd: float | None = None
@@ -164,6 +170,9 @@ class DrillResult:
     # None when the horizon played all of it.
     shock_reached: float | None = None
     horizon_days_needed: int | None = None
+    # Whether a block is lost for good: the loss still acts when the window ends, so a time
+    # to absorb (0 h: no shortfall) holds within the window only.
+    loss_lasts_past_window: bool = False
     # Whether the shock's target had no demand on any path in the drill window (a trace of
     # zeros): the drill then doubled nothing, and a pass verifies nothing.
     idle_target: bool = False
@@ -192,9 +201,12 @@ class DrillResult:
             if self.verdict == FAILS_UNSHOCKED:
                 return "not judged: the plan fails unshocked in every hour of the window"
             return "not measured (no baseline to judge against)"
-        if self.verdict == FAILS_UNSHOCKED:
-            return f"{self.absorb_hours:,.0f} h{PARTLY_JUDGED}"
-        return f"{self.absorb_hours:,.0f} h"
+        text = (
+            lasting_loss_absorb_text(self.absorb_hours, self.window_hours)
+            if self.loss_lasts_past_window
+            else f"{self.absorb_hours:,.0f} h"
+        )
+        return text + (PARTLY_JUDGED if self.verdict == FAILS_UNSHOCKED else "")
 
     def kpi(self, workload_class: str, kpi: str, stat: str = "mean") -> float:
         """One figure, e.g. ``result.kpi("inference", "slo_attainment", "p50")``; NaN for a
@@ -218,23 +230,61 @@ def attained_by_share(values: np.ndarray, share: float) -> float:
     return float(ordered[int(np.floor((1.0 - share) * len(ordered) + 1e-9))])
 
 
-def _shock_end_margin(spike_hours: int) -> int:
-    """Hours before a spike's end that a class must hold for the shock to count as absorbed:
-    a day (the daily peak of the spike's last day), or half a spike shorter than two days.
-    A class whole only in the spike's last night hours was not absorbed; the peak passed."""
-    return min(24, spike_hours // 2)
+def _shock_end_margin(shock_hours: int) -> int:
+    """Hours before a shock's end that a class must hold for the shock to count as absorbed:
+    a day (the daily peak of the shock's last day), or half a shock shorter than two days.
+    A class whole only in the shock's last night hours was not absorbed; the peak passed."""
+    return min(24, shock_hours // 2)
 
 
-def _ended_with_shock(per_path: pl.DataFrame, scenario: Scenario) -> pl.Series:
-    """Per path and class: whether its shortfall lasted into the spike's last day or beyond,
-    so it ended because the spike did (the ladder did not absorb it). False for other
-    shapes, for censored or unjudged paths (their own flags say so) and never-short ones."""
+def shock_end(
+    plan: CapacityPlan, demand: DemandSide, resolved: ResolvedScenario
+) -> tuple[int, str] | None:
+    """Hours from the shock start to the end of a shock that ends inside the horizon, and what
+    ended: a spike's last hour, a dark region's return, a slipped delivery's landing (the one
+    that ends last). None when some part of the shock acts to the horizon's end (a step, a
+    ramp, a block lost for good) or ends past it (the cut-short notes say so).
+
+    A class short until then was made whole by the shock ending, not by failover or the
+    ladder: a three-day region loss read "73 h to absorb", the dark hours plus one."""
+    scenario = resolved.scenario
+    if resolved.lost:
+        return None
+    ends: list[tuple[int, str]] = []
     shape = scenario.shape
+    if scenario.multiplier != 1.0:
+        if shape.kind != "spike":
+            return None
+        ends.append((resolved.start_hour + shape.hours, f"the {shape.hours:,} h spike ended"))
+    loss = scenario.region_loss
+    if loss is not None:
+        for region, (begin, _) in resolved.dark.items():
+            ends.append((begin + loss.days * 24, f"{region} came back"))
+    blocks = {b.id: b for b in plan.block}
+    for block_id, weeks in resolved.slipped.items():
+        block = blocks.get(block_id)
+        if block is None or block.in_service is None:
+            return None
+        lands = block.in_service + timedelta(weeks=weeks)
+        ends.append(((lands - demand.first_day).days * 24, f"{block_id}'s slipped delivery landed"))
+    if not ends:
+        return None
+    hour, event = max(ends)
+    if hour >= demand.hours or hour <= resolved.start_hour:
+        return None
+    return hour - resolved.start_hour, event
+
+
+def _ended_with_shock(per_path: pl.DataFrame, shock_hours: int | None) -> pl.Series:
+    """Per path and class: whether its shortfall lasted into the shock's last day or beyond,
+    so it ended because the shock did (failover and the ladder did not absorb it). False for
+    a shock that does not end inside the window (``shock_hours`` None), for censored or
+    unjudged paths (their own flags say so) and never-short ones."""
     hours = per_path["time_to_absorb_hours"]
-    if shape.kind != "spike":
+    if shock_hours is None:
         return pl.Series("absorb_ended_with_shock", [False] * per_path.height)
     ended = (
-        (hours > shape.hours - _shock_end_margin(shape.hours))
+        (hours > shock_hours - _shock_end_margin(shock_hours))
         & ~per_path["absorb_censored"]
         & hours.is_not_nan()
     )
@@ -289,7 +339,7 @@ def _summary(per_path: pl.DataFrame) -> pl.DataFrame:
     """Mean, P50 and P90 over paths of every KPI. Time to absorb on a censored path is only a
     lower bound (the horizon end), so a statistic that reaches a censored path is null, never
     the horizon length shown as a measurement; ``absorb_censored`` gives the censored share.
-    A path short until its spike ended measured the spike's length, not an absorption: a
+    A path short until its shock ended measured the shock's length, not an absorption: a
     statistic that reaches one is null too (``absorb_ended_with_shock`` gives their share)."""
     rows = []
     kpis = [c for c in per_path.columns if c not in ("sample_id", "workload_class")]
@@ -491,7 +541,8 @@ def summarise(
     """Turn the kernel's per-path arrays into a :class:`DrillResult`; ``traces`` add curves."""
     window = demand.hours - resolved.start_hour
     per_path = _per_path(plan, demand, out_cls, window)
-    per_path = per_path.with_columns(_ended_with_shock(per_path, resolved.scenario))
+    ended = shock_end(plan, demand, resolved)
+    per_path = per_path.with_columns(_ended_with_shock(per_path, ended[0] if ended else None))
     verdicts = _verdicts(plan, per_path, _demanded_classes(demand, resolved.start_hour))
     censored = float(out_cls[:, -1, CENSORED].mean())
     notes = []
@@ -528,8 +579,11 @@ def summarise(
         first_to_saturate=first,
         notes=tuple(notes),
         confirm_hours=confirm,
+        shock_end_hours=ended[0] if ended else None,
+        shock_end_event=ended[1] if ended else "",
         shock_reached=short,
         horizon_days_needed=horizon_days_needed(plan, demand, resolved),
+        loss_lasts_past_window=bool(resolved.lost),
         idle_target=_idle_target(demand, resolved.start_hour),
         backlog_curve=(
             pl.DataFrame(schema=BACKLOG_CURVE_SCHEMA)
@@ -716,9 +770,9 @@ def _absorb(final: DrillResult) -> tuple[float | None, bool, float | None]:
     censored when more than a tenth of the paths never were within the horizon; None (not
     measured) when the unshocked plan failed in every hour of the window on every path.
 
-    The third value is the spike's length when the P90 reaches paths that were short until
-    the spike ended (and no more than a tenth were censored): those show the spike's length,
-    not an absorption, so no time is measured."""
+    The third value is the shock's length (:func:`shock_end`) when the P90 reaches paths that
+    were short until the shock ended (and no more than a tenth were censored): those show the
+    shock's length, not an absorption, so no time is measured."""
     frame = final.per_path.filter(pl.col("workload_class") == ALL_CLASSES)
     censored = frame["absorb_censored"].to_numpy()
     ended = frame["absorb_ended_with_shock"].to_numpy()
@@ -734,7 +788,7 @@ def _absorb(final: DrillResult) -> tuple[float | None, bool, float | None]:
         return value, False, None
     if np.isinf(_quantile(np.where(censored, np.inf, measured)[judged], ABSORB_SHARE)):
         return None, True, None
-    return None, False, float(final.scenario.shape.hours)
+    return None, False, float(final.shock_end_hours or 0)
 
 
 def _held_for(hours: int) -> str:
@@ -855,9 +909,10 @@ def compare(
         margin = _shock_end_margin(int(shock_end))
         notes.append(
             f"time to absorb is not measured: on more than {1 - ABSORB_SHARE:.0%} of paths some "
-            f"class was still short in the spike's last {margin} h or later, so the shortfall "
-            f"ended when (or after) the {shock_end:,.0f} h spike did, not because the response "
-            "ladder restored the SLO (not absorbed by the ladder)"
+            f"class was still short in the shock's last {margin} h or later, so the shortfall "
+            f"ended when (or after) {final.shock_end_event} ({shock_end:,.0f} h after the shock "
+            "started), not because the response ladder restored the SLO or failover carried "
+            "the demand (not absorbed by the response)"
         )
     elif hours is None:
         notes.append(

@@ -165,10 +165,15 @@ DRILL_ANSWERS_SCHEMA = pl.Schema(
                 "unverified",
                 "shock_reached",
                 "horizon_days_needed",
+                # Whether a block was lost for good (migration 26): a time to absorb then
+                # holds within the window only.
+                "loss_lasts_past_window",
             ),
         ),
         # Where the plan fails unshocked, "; "-joined (the CSV export holds no lists).
         "unshocked_failures": pl.String(),
+        # The blocks of the pool that ran full first on most paths, "; "-joined.
+        "first_to_saturate": pl.String(),
         # The blocks-to-pass search's one-line answer when it found no verified set.
         "blocks_note": pl.String(),
         "blocks_needed": pl.String(),
@@ -188,6 +193,9 @@ DRILL_VARIANT_CURVES_SCHEMA = _per_drill(
 )
 
 DRILL_RUNGS_SCHEMA = _per_drill("drill_rungs")
+
+# Each block's utilisation and stranded GPU-hours in the drill window (means over paths).
+DRILL_BLOCKS_SCHEMA = _per_drill("drill_blocks")
 
 DRILL_KPI_CHANGES_SCHEMA = _per_drill("drill_kpi_changes")
 
@@ -603,6 +611,7 @@ _REQUIRED: dict[str, pl.Schema] = {
     "drill_curves": DRILL_CURVES_SCHEMA,
     "drill_variant_curves": DRILL_VARIANT_CURVES_SCHEMA,
     "drill_rungs": DRILL_RUNGS_SCHEMA,
+    "drill_blocks": DRILL_BLOCKS_SCHEMA,
     "drill_kpi_changes": DRILL_KPI_CHANGES_SCHEMA,
     "drills_not_played": DRILLS_NOT_PLAYED_SCHEMA,
     "concentration": CONCENTRATION_SCHEMA,
@@ -664,6 +673,7 @@ class ReportInputs:
         default_factory=partial(_empty, DRILL_VARIANT_CURVES_SCHEMA)
     )
     drill_rungs: pl.DataFrame = field(default_factory=partial(_empty, DRILL_RUNGS_SCHEMA))
+    drill_blocks: pl.DataFrame = field(default_factory=partial(_empty, DRILL_BLOCKS_SCHEMA))
     drill_kpi_changes: pl.DataFrame = field(
         default_factory=partial(_empty, DRILL_KPI_CHANGES_SCHEMA)
     )

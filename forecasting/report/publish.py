@@ -40,6 +40,9 @@ from forecasting.report.inputs import (
 from forecasting.report.pages import (
     PLOTLY_JS,
     RunEntry,
+    busiest_blocks_text,
+    drill_absorb_cost_text,
+    drill_absorb_text,
     facilities_page,
     finance_page,
     platform_page,
@@ -104,12 +107,33 @@ def drills_frame(inputs: ReportInputs) -> pl.DataFrame:
     for a class with no demand in the drill window (``has_demand`` false): nothing was served.
     ``absorb_cost_lower_bound`` is true where the time to absorb is censored:
     ``absorb_cost_usd`` is then what the ladder had spent by the window's end (it grows with
-    ``--horizon``), not a cost of absorbing."""
+    ``--horizon``), not a cost of absorbing. ``first_to_saturate`` (the blocks of the pool
+    that ran full first), ``busiest_blocks`` (top three by utilisation) and
+    ``stranded_gpu_hours_mean`` (idle while demand in the region waited, summed over blocks)
+    are the drill's block figures, on the platform page too (stored, they were published
+    nowhere). ``time_to_absorb_text`` and ``absorb_cost_text``
+    say both as the platform page does: a shock that ended inside the window with some class
+    short until then reads "short until the shock ended (72 h) or later: not absorbed by the
+    response" (a three-day region loss read ``time_to_absorb_hours`` 73, not censored)."""
     unverified = pl.col("verdict").eq_missing(pl.lit(NOT_VERIFIED))
     answers = inputs.drill_answers.rename({"passed": "drill_passed"}).with_columns(
         absorb_cost_lower_bound=pl.when(pl.col("absorb_cost_usd").is_not_null()).then(
             pl.col("absorb_censored").fill_null(False)
         )
+    )
+    rows = inputs.drill_answers.to_dicts()
+    blocks = inputs.drill_blocks
+    answers = answers.with_columns(
+        time_to_absorb_text=pl.Series([drill_absorb_text(r) for r in rows], dtype=pl.String),
+        absorb_cost_text=pl.Series([drill_absorb_cost_text(r) for r in rows], dtype=pl.String),
+        busiest_blocks=pl.Series(
+            [busiest_blocks_text(blocks.filter(pl.col("drill") == r["drill"])) for r in rows],
+            dtype=pl.String,
+        ),
+    ).join(
+        blocks.group_by("drill").agg(pl.col("stranded_gpu_hours_mean").sum()),
+        on="drill",
+        how="left",
     )
     verdicts = inputs.drill_verdicts.rename({"passed": "class_passed"})
     return (

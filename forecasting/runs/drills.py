@@ -29,6 +29,7 @@ from forecasting.schema import (
     censored_absorb_text,
     frame_schema,
     ladder_played,
+    lasting_loss_absorb_text,
     short_until_shock_end_text,
     unverified_absorb_text,
 )
@@ -84,7 +85,7 @@ class DrillOutcome(BaseModel):
     changes: list[dict[str, Any]] = []
     time_to_absorb_hours: float | None = None
     absorb_censored: bool | None = None
-    # A spike's length when its shortfall ended with it (no time to absorb was measured).
+    # A shock's length when its shortfall ended with it (no time to absorb was measured).
     short_until_shock_end_hours: float | None = None
     window_hours: int | None = None
     absorb_cost_usd: float | None = None
@@ -100,6 +101,9 @@ class DrillOutcome(BaseModel):
     # stored before migration 22).
     unverified: str | None = None
     horizon_days_needed: int | None = None
+    # Whether a block was lost for good (its time to absorb holds within the window only);
+    # None on runs stored before migration 26.
+    loss_lasts_past_window: bool | None = None
     # Whether a response ladder beyond preemption and deferral played (migrate, spares,
     # burst): then time to absorb and its cost are the ladder run's, not the KPI tables'.
     # None when the rungs are not known.
@@ -126,7 +130,12 @@ class DrillOutcome(BaseModel):
         unshocked = self.verdict == FAILS_UNSHOCKED
         if self.time_to_absorb_hours is None:
             return "not judged" if unshocked else None
-        return f"{self.time_to_absorb_hours:,.0f} h" + (PARTLY_JUDGED if unshocked else "")
+        text = (
+            lasting_loss_absorb_text(self.time_to_absorb_hours, self.window_hours)
+            if self.loss_lasts_past_window
+            else f"{self.time_to_absorb_hours:,.0f} h"
+        )
+        return text + (PARTLY_JUDGED if unshocked else "")
 
 
 class DrillNotPlayed(BaseModel):
@@ -390,6 +399,7 @@ def drill_outcome(
         ladder_played=None if rungs is None else ladder_played(rungs),
         unverified=run.get("unverified"),
         horizon_days_needed=run.get("horizon_days_needed"),
+        loss_lasts_past_window=run.get("loss_lasts_past_window"),
     )
 
 
@@ -439,6 +449,7 @@ def save_drill(
         "unverified": result.unverified or None,
         "shock_reached": result.shock_reached,
         "horizon_days_needed": result.horizon_days_needed,
+        "loss_lasts_past_window": result.loss_lasts_past_window,
         **played.answers,
     }
     variants = [

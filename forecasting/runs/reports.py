@@ -280,6 +280,7 @@ def _drill_frames(
         runs.join(blocks, on="run_id", how="left")
         .with_columns(
             pl.col("unshocked_failures").list.join("; "),
+            pl.col("first_to_saturate").list.join("; "),
             blocks_note=pl.col("notes")
             .list.eval(pl.element().filter(pl.element().str.starts_with(BLOCKS_NOTE)))
             .list.first()
@@ -297,6 +298,7 @@ def _drill_frames(
         "drill_curves": named("drill_curves"),
         "drill_variant_curves": named("drill_variant_curves"),
         "drill_rungs": named("drill_rungs"),
+        "drill_blocks": named("drill_blocks"),
         "drill_kpi_changes": named("drill_kpi_changes"),
         "drills_not_played": not_played,
         "drills_other_plan": drills_on_other_plans(other, plan_sha256=plan_sha256),

@@ -13,12 +13,21 @@ from forecasting.report.pages.common import PAGES, PLOTLY_JS
 from forecasting.report.pages.facilities import facilities_page
 from forecasting.report.pages.finance import finance_page
 from forecasting.report.pages.index import RunEntry, run_index_page, runs_index_page
-from forecasting.report.pages.platform import fmt_kpi, platform_page
+from forecasting.report.pages.platform import (
+    busiest_blocks_text,
+    drill_absorb_cost_text,
+    drill_absorb_text,
+    fmt_kpi,
+    platform_page,
+)
 
 __all__ = [
     "PAGES",
     "PLOTLY_JS",
     "RunEntry",
+    "busiest_blocks_text",
+    "drill_absorb_cost_text",
+    "drill_absorb_text",
     "facilities_page",
     "finance_page",
     "fmt_kpi",

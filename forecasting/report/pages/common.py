@@ -506,7 +506,7 @@ def changes_view(inputs: ReportInputs) -> Changes:
     # A report made again reads past its identical predecessors, and says so.
     again = (
         f" {n} earlier report{'s' if n != 1 else ''} of this forecast run and settings, "
-        "identical to this one, not compared."
+        "with the same statuses and verdicts, not compared."
         if n
         else ""
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -36,6 +36,7 @@ from forecasting.report.pages.common import (
     Badge,
     Cell,
     Page,
+    Stacked,
     Table,
     blocks_text,
     changes_view,
@@ -50,6 +51,7 @@ from forecasting.report.pages.common import (
     trigger_capital,
     unsized_beside,
 )
+from forecasting.schema import NOT_VERIFIED
 from forecasting.text import capex_bound_in, extra_capex
 from forecasting.triggers.common import NEW_SITE
 from forecasting.triggers.drivers import GROWTH_FLOOR_GPUS, NEGLIGIBLE_GROWTH
@@ -238,19 +240,33 @@ def _later_orders_table(placements: pl.DataFrame, *, daily_end: date | None) -> 
 
 
 def _revenue_table(
-    kpis: pl.DataFrame, changes: pl.DataFrame, answers: pl.DataFrame | None = None
+    kpis: pl.DataFrame,
+    changes: pl.DataFrame,
+    answers: pl.DataFrame | None = None,
+    *,
+    not_played: pl.DataFrame | None = None,
+    unplayed: Sequence[str] = (),
 ) -> Table:
     """Revenue at risk per drill and class over its window (from the shock's start, so many
     days: $538k over 7 days and $29.7M over 182 read alike without it): unshocked, shocked,
     what the shock adds (means over paths; missing for a drill stored without its baseline),
-    then the shocked P50 and P90."""
+    then the shocked P50 and P90.
+
+    A drill "not verified" (its shock cut short by the horizon, or nothing in its target) is
+    one row saying so and why, never its figures: top-customer-2x-6w read $0 in every cell
+    on a 14-day run that played 1.33x of its 2x. A drill this run could not play is a row
+    saying why (``not_played``: refused on this run, with the reason; ``unplayed``: named
+    drills with no run on it yet): region-loss and two others were simply absent."""
     windows: dict[str, str] = {}
+    unverified: dict[str, str] = {}
     if answers is not None:
-        for drill, start, hours in answers.select(
-            "drill", "shock_start", "window_hours"
+        for drill, start, hours, verdict, why in answers.select(
+            "drill", "shock_start", "window_hours", "verdict", "unverified"
         ).iter_rows():
             if start is not None and hours:
                 windows[drill] = f"{fmt_date(start)}, {hours / 24:,.0f} d"
+            if verdict == NOT_VERIFIED:
+                unverified[drill] = why or "its shock was not played whole"
     risk = kpis.filter(pl.col("kpi") == "revenue_at_risk_usd").join(
         changes.filter(pl.col("kpi") == "revenue_at_risk_usd").select(
             "drill", "workload_class", "baseline_mean", "increment_mean"
@@ -261,7 +277,7 @@ def _revenue_table(
     ordered = sorted(
         risk.iter_rows(named=True), key=lambda r: (r["drill"], class_key(r["workload_class"]))
     )
-    rows = [
+    rows: list[list[Cell]] = [
         [
             r["drill"],
             windows.get(r["drill"], "–"),
@@ -273,7 +289,18 @@ def _revenue_table(
             fmt_usd(r["p90"]),
         ]
         for r in ordered
+        if r["drill"] not in unverified
     ]
+    refused = [] if not_played is None else list(not_played.select("drill", "reason").iter_rows())
+    refused += [
+        (d, "no run on this forecast run yet: `fleetcast drill` plays it") for d in unplayed
+    ]
+    for drill, why, label, window in sorted(
+        [(d, w, NOT_VERIFIED, windows.get(d, "–")) for d, w in unverified.items()]
+        + [(d, w, "not played", "–") for d, w in refused]
+    ):
+        rows.append([drill, window, "all classes", Stacked(Badge(label), why), *[MISSING] * 4])
+    rows.sort(key=lambda row: str(row[0]))
     return Table.of(
         [
             "drill",
@@ -827,7 +854,11 @@ def finance_page(inputs: ReportInputs) -> str:
         "later_orders": _later_orders_table(inputs.placements, daily_end=daily_end(inputs)),
         "pipeline": _pipeline_table(inputs.pipeline_deals),
         "revenue": _revenue_table(
-            inputs.drill_kpis, inputs.drill_kpi_changes, inputs.drill_answers
+            inputs.drill_kpis,
+            inputs.drill_kpi_changes,
+            inputs.drill_answers,
+            not_played=inputs.drills_not_played,
+            unplayed=inputs.drills_unplayed,
         ),
         "idle": _idle_table(inputs.idle_risk),
         "concentration_charts": page.figures(concentration_charts(inputs.concentration)),

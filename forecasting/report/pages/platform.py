@@ -54,12 +54,19 @@ from forecasting.schema import (
     absorb_cost_text,
     censored_absorb_text,
     ladder_played,
+    lasting_loss_absorb_text,
     short_until_shock_end_text,
     unverified_absorb_text,
 )
 from forecasting.triggers import blended_headroom, unshocked_beside_green
 
-__all__ = ["fmt_kpi", "platform_page"]
+__all__ = [
+    "busiest_blocks_text",
+    "drill_absorb_cost_text",
+    "drill_absorb_text",
+    "fmt_kpi",
+    "platform_page",
+]
 
 # How the accuracy table names each depth of the hierarchy (hierarchy.LEVEL_NAMES).
 _LEVEL_LABELS = ("total", "region", "region / class", "region / class / customer")
@@ -143,13 +150,24 @@ def _blended_headroom(inputs: ReportInputs) -> dict[str, pl.DataFrame]:
     return {region: out.get(region, fallback) for region in regions}
 
 
-def _absorbed(row: dict[str, Any]) -> str:
+def drill_absorb_text(row: dict[str, Any]) -> str:
     """Time to absorb as measured, or censored: never the window shown as a measurement; on a
     drill not verified, said to be of what was played ("0 h" read as the drill's answer)."""
     text = _absorbed_text(row)
     if row.get("verdict") == NOT_VERIFIED and text != MISSING:
         return unverified_absorb_text(text)
     return text
+
+
+def drill_absorb_cost_text(row: dict[str, Any]) -> str | None:
+    """A drill's response-ladder spend as :func:`~forecasting.schema.absorb_cost_text` says it
+    (a lower bound where censored, not a cost of absorbing where the shock ended it)."""
+    return absorb_cost_text(
+        row["absorb_cost_usd"],
+        censored=bool(row["absorb_censored"]),
+        shock_end_hours=row["short_until_shock_end_hours"],
+        usd=fmt_usd,
+    )
 
 
 def _verdict_cell(row: dict[str, Any]) -> Cell:
@@ -174,6 +192,8 @@ def _absorbed_text(row: dict[str, Any]) -> str:
         unjudged = row.get("verdict") == FAILS_UNSHOCKED
         return "not judged: the plan fails unshocked throughout" if unjudged else MISSING
     text = f"{hours:,.0f} h ({hours / 24:,.1f} d)" if hours >= 24 else f"{hours:,.0f} h"
+    if row.get("loss_lasts_past_window"):
+        text = lasting_loss_absorb_text(hours, row["window_hours"])
     if row.get("verdict") == FAILS_UNSHOCKED:
         # Hours in which the plan fails without the shock cannot show it absorbed.
         text += f"{PARTLY_JUDGED}; see the notes"
@@ -212,14 +232,8 @@ def _answers_table(answers: pl.DataFrame) -> Table:
             fmt_date(r["shock_start"]),
             _verdict_cell(r),
             r["unshocked_failures"] or MISSING,
-            _absorbed(r),
-            absorb_cost_text(
-                r["absorb_cost_usd"],
-                censored=bool(r["absorb_censored"]),
-                spike_hours=r["short_until_shock_end_hours"],
-                usd=fmt_usd,
-            )
-            or MISSING,
+            drill_absorb_text(r),
+            drill_absorb_cost_text(r) or MISSING,
             MISSING if r["failover_share"] is None else f"{r['failover_share']:.0%}",
             _breaks(r),
             _to_pass(r),
@@ -247,6 +261,72 @@ def _answers_table(answers: pl.DataFrame) -> Table:
         wrap=(1, 6, 7, 9),
         detail=(5, 10, 11),
         empty="no drills in this run",
+    )
+
+
+# Blocks a drill row names, the busiest first: the rest are in drills.csv.
+_BUSIEST = 3
+
+
+def saturated_first_text(names: str | None) -> str:
+    """The blocks of the pool that ran full first (``"; "``-joined), short: a pool of 34
+    racks reads by its first and last block and its count."""
+    ids = [n for n in (names or "").split("; ") if n]
+    if not ids:
+        return "no pool ran full"
+    if len(ids) <= _BUSIEST:
+        return ", ".join(ids)
+    return f"{ids[0]} … {ids[-1]} ({len(ids)} blocks of one pool)"
+
+
+def busiest_blocks_text(blocks: pl.DataFrame) -> str:
+    """A drill's most used blocks (mean utilisation over paths in the drill window)."""
+    top = blocks.filter(pl.col("in_service_gpu_hours") > 0).sort(
+        "utilisation_mean", "block_id", descending=[True, False]
+    )
+    return ", ".join(
+        f"{r['block_id']} {r['utilisation_mean']:.0%}"
+        for r in top.head(_BUSIEST).iter_rows(named=True)
+    )
+
+
+def _blocks_table(answers: pl.DataFrame, blocks: pl.DataFrame) -> Table:
+    """Per drill: the block that ran full first, the busiest blocks and the GPU-hours left
+    idle while demand in their region waited (stranded), as DOMAIN asks of a drill: stored
+    for every drill, they were on no page."""
+    rows: list[list[Cell]] = []
+    for r in answers.sort("drill").iter_rows(named=True):
+        mine = blocks.filter(pl.col("drill") == r["drill"])
+        stranded = mine.sort("stranded_gpu_hours_mean", "block_id", descending=[True, False])
+        most = stranded.head(1).to_dicts()
+        where = (
+            f"most on {most[0]['block_id']} ({fmt_gpu_hours(most[0]['stranded_gpu_hours_mean'])})"
+            if most and most[0]["stranded_gpu_hours_mean"] >= 0.5  # under a GPU-hour reads "0"
+            else MISSING
+        )
+        rows.append(
+            [
+                r["drill"],
+                saturated_first_text(r.get("first_to_saturate")),
+                busiest_blocks_text(mine) or MISSING,
+                fmt_gpu_hours(float(mine["stranded_gpu_hours_mean"].sum()))
+                if mine.height
+                else MISSING,
+                where,
+            ]
+        )
+    return Table.of(
+        [
+            "drill",
+            "first to run full",
+            f"busiest blocks (utilisation, top {_BUSIEST})",
+            "stranded GPU-h",
+            "stranded",
+        ],
+        rows,
+        numeric=(3,),
+        wrap=(1, 2),
+        empty="no drill on this forecast run",
     )
 
 
@@ -298,7 +378,7 @@ _KPI_LABELS = {
     "revenue_at_risk_usd": "revenue at risk",
     "slo_attainment": "SLO attainment",
     "absorb_censored": "paths not absorbed within the drill window",
-    "absorb_ended_with_shock": "paths short until the spike ended (not absorbed by the ladder)",
+    "absorb_ended_with_shock": "paths short until the shock ended (not absorbed by the response)",
     "overdue_queue_gpu_hour_area": "waiting past max wait (GPU-hours of waiting)",
 }
 
@@ -312,7 +392,7 @@ def fmt_kpi(kpi: str, value: float | None) -> str:
     if kpi.endswith("_hours"):
         return fmt_hours(value)
     # absorb_censored is the share of paths whose shock was not absorbed within the drill window.
-    # absorb_ended_with_shock is the share of paths short until their spike ended.
+    # absorb_ended_with_shock is the share of paths short until their shock ended.
     if kpi.endswith(("_share", "attainment", "_censored", "_with_shock")) or "utilisation" in kpi:
         return fmt_pct(value)
     if kpi.endswith("_gpus"):
@@ -328,10 +408,10 @@ _UNMEASURED_KPIS = ("time_to_absorb_hours", "queue_delay_hours")
 
 def _unmeasured(cell: dict[tuple[str, str], dict[str, Any]], cls: str) -> str:
     """Why a class's time to absorb or queue delay has no value: paths censored at the
-    window's end, paths short until their spike ended, or both (``censored`` by default)."""
+    window's end, paths short until their shock ended, or both (``censored`` by default)."""
     reasons = {
         "absorb_censored": "censored",
-        "absorb_ended_with_shock": "spike ended",
+        "absorb_ended_with_shock": "shock ended",
     }
     found = [w for k, w in reasons.items() if ((cell.get((k, cls)) or {}).get("mean") or 0) > 0]
     return " or ".join(found) or "censored"
@@ -753,6 +833,7 @@ def platform_page(inputs: ReportInputs) -> str:
         n_plus_one=n_plus_one_table(inputs),
         answers=_answers_table(inputs.drill_answers),
         not_played=_not_played_table(inputs.drills_not_played),
+        drill_blocks=_blocks_table(inputs.drill_answers, inputs.drill_blocks),
         drills_intro=_drills_intro(inputs),
         has_verdicts=has_verdicts,
         slo_chart=(
