@@ -2818,3 +2818,15 @@ def test_a_reports_folder_that_cannot_be_written_is_one_error_saying_what_is_sto
         "; the trigger run triggers-1 is stored (`fleetcast status` lists it) but no page shows "
         "it: run `fleetcast report` again once the folder is writable"
     )
+
+
+def test_every_drill_kpi_the_kernel_reports_reads_in_words_on_the_platform_page() -> None:
+    """The platform page's KPI rows printed the kernel's names ("dark demand gpu hours",
+    "failed over gpu hours", "late work gpu hours"): every class KPI the kernel reports has
+    a label a reader would use."""
+    from forecasting.drills.kernel import CLASS_METRICS
+    from forecasting.report.pages.platform import _KPI_LABELS
+
+    unlabelled = [kpi for kpi in CLASS_METRICS if kpi not in _KPI_LABELS]
+    assert not unlabelled
+    assert not any("gpu hours" in label or "_" in label for label in _KPI_LABELS.values())

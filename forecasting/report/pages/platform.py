@@ -380,6 +380,17 @@ _KPI_LABELS = {
     "absorb_censored": "paths not absorbed within the drill window",
     "absorb_ended_with_shock": "paths short until the shock ended (not absorbed by the response)",
     "overdue_queue_gpu_hour_area": "waiting past max wait (GPU-hours of waiting)",
+    # The kernel's names read raw on the page ("dark demand gpu hours"): said as a reader would.
+    "demand_gpu_hours": "demand",
+    "served_gpu_hours": "served",
+    "lost_gpu_hours": "lost in its hour (interactive)",
+    "late_work_gpu_hours": "work served late (all of it, not only unmet)",
+    "waiting_at_end_gpu_hours": "still waiting at the window's end",
+    "unserved_at_end_gpu_hours": "unserved at the window's end",
+    "dark_demand_gpu_hours": "demand in a dark region",
+    "failed_over_gpu_hours": "served in other regions (failover)",
+    "deferred_unmet_gpu_hours": "unmet of deferrable work",
+    "hold_hours": "hours the headroom held",
 }
 
 
