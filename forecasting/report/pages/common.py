@@ -317,9 +317,11 @@ def next_order_by(inputs: ReportInputs) -> str:
     if (early := later_orders_due_first(t, inputs.placements)).height:
         due = early.row(0, named=True)
         more = f", and {early.height - 1} more before the triggers" if early.height > 1 else ""
+        # Its status too: the CLI said "(red)" where the card named a red order without it.
+        status = f"{due['status']}, " if due.get("status") else ""
         return (
             f"{by_date(due['order_by'], inputs.as_of, today=today)} "
-            f"({due['region']} · {due['pool']}, a later "
+            f"({due['region']} · {due['pool']}, {status}a later "
             f"order: {fmt_count(due['blocks'])} × {due['candidate']}{more})"
         )
     # A trigger with nothing to order (its shortfall comes before any order could land, and
