@@ -940,10 +940,13 @@ def test_the_idle_card_says_where_it_judged_on_an_uncalibrated_band() -> None:
     no decision backtest calibrated: the card's label says so, as the capital card's does;
     windows within the daily rows keep the plain label."""
     inputs = sample_inputs()
-    label = "capex at idle risk, judged past 2027-02-19 on a band no backtest calibrated"
-    assert label in finance_page(inputs)
+    label = (
+        "capex at idle risk (each committed block's first 13 weeks in service), judged past "
+        "2027-02-19 on a band no backtest calibrated"
+    )
+    assert html_text(label) in finance_page(inputs)
     early = inputs.idle_risk.with_columns(in_service=pl.lit(date(2026, 11, 1)))
-    assert label not in finance_page(replace(inputs, idle_risk=early))
+    assert html_text(label) not in finance_page(replace(inputs, idle_risk=early))
     # Judged only to the daily rows' end (a daily-only run): nothing was judged past them.
     cut = inputs.idle_risk.with_columns(
         days_judged=pl.min_horizontal(
@@ -951,7 +954,11 @@ def test_the_idle_card_says_where_it_judged_on_an_uncalibrated_band() -> None:
             (pl.lit(date(2027, 2, 19)) - pl.col("in_service")).dt.total_days() + 1,
         ).cast(pl.Int32)
     )
-    assert label not in finance_page(replace(inputs, idle_risk=cut))
+    assert html_text(label) not in finance_page(replace(inputs, idle_risk=cut))
+    # Every reading names the period the figure covers: it read "capex at idle risk" alone.
+    assert html_text("capex at idle risk (each committed block's first 13 weeks in service)") in (
+        finance_page(replace(inputs, idle_risk=cut))
+    )
 
 
 def test_the_drills_card_says_when_the_failures_need_no_shock() -> None:

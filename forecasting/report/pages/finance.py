@@ -146,16 +146,23 @@ def _idle_label(inputs: ReportInputs) -> str:
     on monthly rows was 21 % of the headline, unlabelled)."""
     end = daily_end(inputs)
     idle = inputs.idle_risk
+    # Over what: the card read a figure with no period (each block's first weeks in service).
+    window = idle["window_days"].max() if idle.height else None
+    label = "capex at idle risk" + (
+        f" (each committed block's first {int(window) // 7} weeks in service)"  # type: ignore[arg-type]  # a number when not None
+        if window is not None
+        else ""
+    )
     if inputs.plan_calibrated or end is None or idle.is_empty():
-        return "capex at idle risk"
+        return label
     # The days it was judged on, not its window: a daily-only run judges none past its rows,
     # and read "judged past" them all the same. Rows before migration 19: the window.
     days = pl.coalesce("days_judged", "window_days").fill_null(0)
     judged_to = pl.col("in_service") + pl.duration(days=days) - pl.duration(days=1)
     past = idle.filter(pl.col("idle_gpus").is_not_null() & (judged_to > end))
     if past.is_empty():
-        return "capex at idle risk"
-    return f"capex at idle risk, judged past {fmt_date(end)} on a band no backtest calibrated"
+        return label
+    return f"{label}, judged past {fmt_date(end)} on a band no backtest calibrated"
 
 
 def _idle_card(idle: pl.DataFrame) -> str:
