@@ -236,6 +236,8 @@ def test_would_pass_is_claimed_only_when_the_whole_drill_passes_with_the_set() -
     assert not search.passed
     assert not search.result.passed
     assert any("not a set that would pass" in note for note in search.notes)
+    # The terminal's cell says why: it read "no set verified to pass" alone.
+    assert search.summary.startswith("no set verified to pass: the whole drill re-run with ")
 
 
 def _cell(outcome: DrillOutcome) -> str:

@@ -871,7 +871,7 @@ def blocks_to_pass(
                 "every region passes on its own but the drill fails: a class misses its target "
                 "in different hours in different regions; no set was sized"
             )
-            return answer(current, arrives_in_time=True, **landed)
+            return answer(current, arrives_in_time=True, why=notes[-1], **landed)
         verified = runs(drill, [b for mix in mixes.values() for b in mix.blocks()])
         if not verified.passed:
             # A class holds in an hour only when it holds in every region, so regions that
@@ -900,7 +900,7 @@ def blocks_to_pass(
                 verified = runs(drill, [b for mix in mixes.values() for b in mix.blocks()])
     except _RunBudgetSpentError:
         notes.append(f"the search stopped after {max_runs} simulation runs (max_runs) unverified")
-        return answer(gate, arrives_in_time=True, **landed)
+        return answer(gate, arrives_in_time=True, why=notes[-1], **landed)
     additions = _additions([mixes[r] for r in regions if r in mixes], run_date, current.shock_start)
     notes += _late_notes(additions, current.shock_start)
     if not verified.passed:
@@ -917,12 +917,15 @@ def blocks_to_pass(
             notes.append(
                 f"the search stopped after {max_runs} simulation runs (max_runs) unverified"
             )
-            return answer(gate, arrives_in_time=True, **landed)
+            return answer(gate, arrives_in_time=True, why=notes[-1], **landed)
+    # Why no set is claimed, on the terminal too: it read "no set verified to pass" alone,
+    # the reason only in the run's notes and on the page.
     return answer(
         verified,
         passed=verified.passed,
         additions=additions,
         arrives_in_time=True,
+        why="" if verified.passed else notes[-1],
         **landed,
     )
 
