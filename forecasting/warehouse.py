@@ -1359,7 +1359,7 @@ def connect(
     con.execute("SET enable_progress_bar = false")
     warehouse = Warehouse(con, path)
     try:
-        found = _refuse_newer_schema(warehouse)
+        found = _known_schema_version(warehouse)
         if found == 0 and (read_only or not create):
             # A DuckDB file fleetcast never wrote (created empty, or another tool's): `drill`
             # and `status` read it as a warehouse and died in a catalog trace.
@@ -1381,7 +1381,7 @@ def connect(
         warehouse.close()
 
 
-def _refuse_newer_schema(warehouse: Warehouse) -> int:
+def _known_schema_version(warehouse: Warehouse) -> int:
     """The warehouse's schema version (0: never migrated); a warehouse a newer fleetcast
     migrated is refused before anything reads or writes it: its tables may differ from the
     ones this code knows (a 35-line DuckDB trace where one did, silent reads and writes where

@@ -1256,12 +1256,8 @@ def _check_weighable(deal: Contract, *, horizon_end: date) -> None:
         )
 
 
-def _month_after(month: date) -> date:
-    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
-
-
 def _days_of(month: date) -> list[date]:
-    return [month + timedelta(days=d) for d in range((_month_after(month) - month).days)]
+    return [month + timedelta(days=d) for d in range((months_before(month, -1) - month).days)]
 
 
 def _customer_shares(paths: pl.DataFrame, deal: Contract, month: date) -> tuple[float, float]:
@@ -1316,7 +1312,7 @@ def _share_bound(forecast: pl.DataFrame, step: Step) -> str:
     rows = forecast.with_columns(_grain(forecast).alias("grain")).filter(
         (hierarchy.depth() == 1)
         & (pl.col("measure") == Measure.MEAN.value)
-        & pl.col("ds").is_between(month, _month_after(month) - timedelta(days=1))
+        & pl.col("ds").is_between(month, months_before(month, -1) - timedelta(days=1))
     )
     daily = rows.filter(pl.col("grain") == "day")
     rows = daily if daily.height else rows
