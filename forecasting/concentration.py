@@ -37,6 +37,9 @@ __all__ = [
     "concentration",
     "concentration_forecast",
     "concentration_history",
+    "largest_customer_forecast",
+    "largest_customer_history",
+    "largest_customers",
 ]
 
 OTHER = "other"
@@ -55,17 +58,7 @@ def concentration(
     group keys (e.g. ``ds``, or ``sample_id`` and ``ds``). Groups with zero total get nulls.
     """
     keys = [*by, "workload_class"]
-    per_class = customers.group_by([*keys, "customer"]).agg(exact_sum(pl.col("y")))
-    overall = (
-        customers.group_by([*by, "customer"])
-        .agg(exact_sum(pl.col("y")))
-        .with_columns(pl.lit(ALL_CLASSES).alias("workload_class"))
-    )
-    rows = pl.concat([per_class, overall.select(per_class.collect_schema().names())])
-    shares = rows.with_columns(
-        (pl.col("y") / exact_sum(pl.col("y")).over(keys)).alias("share"),
-        (pl.col("customer") == other).alias("is_tail"),
-    )
+    shares = _shares(customers, by=by, other=other)
     named = pl.col("share").filter(~pl.col("is_tail"))
     # One 'other' row per group at most: its sum is that row, in any order.
     tail = pl.col("share").filter(pl.col("is_tail")).sum()
@@ -86,6 +79,35 @@ def concentration(
             for m in METRICS
         )
         .drop("total")
+    )
+
+
+def _shares(customers: pl.LazyFrame, *, by: Sequence[str], other: str) -> pl.LazyFrame:
+    """Each customer's share of its scope (class, and 'all') per group ``by``: by...,
+    workload_class, customer, y, share, is_tail (the long tail's row)."""
+    keys = [*by, "workload_class"]
+    per_class = customers.group_by([*keys, "customer"]).agg(exact_sum(pl.col("y")))
+    overall = (
+        customers.group_by([*by, "customer"])
+        .agg(exact_sum(pl.col("y")))
+        .with_columns(pl.lit(ALL_CLASSES).alias("workload_class"))
+    )
+    rows = pl.concat([per_class, overall.select(per_class.collect_schema().names())])
+    return rows.with_columns(
+        (pl.col("y") / exact_sum(pl.col("y")).over(keys)).alias("share"),
+        (pl.col("customer") == other).alias("is_tail"),
+    )
+
+
+def largest_customers(
+    customers: pl.LazyFrame, *, by: Sequence[str], other: str = OTHER
+) -> pl.LazyFrame:
+    """The named customer with the largest share per group ``by`` and scope, the one a
+    top-1 share is of: by..., workload_class, customer (no row where no named customer has
+    demand). Ties go to the first name in order, so the answer does not depend on row order."""
+    named = _shares(customers, by=by, other=other).filter(~pl.col("is_tail") & (pl.col("y") > 0))
+    return named.group_by([*by, "workload_class"]).agg(
+        pl.col("customer").sort_by("share", "customer", descending=[True, False]).first()
     )
 
 
@@ -116,18 +138,62 @@ def concentration_history(demand: pl.DataFrame, *, other: str = OTHER) -> pl.Dat
     )
 
 
+def largest_customer_history(demand: pl.DataFrame, *, other: str = OTHER) -> pl.DataFrame:
+    """Per class and overall, each day's largest named customer (the one its top-1 share is
+    of) from a DEMAND_SCHEMA frame: workload_class, ds, customer."""
+    return (
+        largest_customers(_history_customers(demand), by=["ds"], other=other)
+        .select("workload_class", "ds", "customer")
+        .sort("workload_class", "ds")
+        .collect()
+    )
+
+
+def largest_customer_forecast(forecast: pl.DataFrame, *, other: str = OTHER) -> pl.DataFrame:
+    """Per class and overall, each week's named customer with the largest forecast mean
+    (FORECAST_SCHEMA, mean measure; a week is named by its Monday, as in
+    :func:`concentration_forecast`): workload_class, ds, customer. The customer the forecast
+    expects to lead, not the one that leads on every path: paths may rank customers of
+    similar size either way."""
+    days = (
+        forecast.lazy()
+        .filter(pl.col("measure") == schema.Measure.MEAN.value)
+        .select("unique_id", "ds", pl.col("mean").alias("y"))
+        .pipe(_bottom_customers)
+        .group_by("workload_class", "customer", "ds")
+        .agg(exact_sum(pl.col("y")))
+    )
+    weeks = days.group_by("workload_class", "customer", pl.col("ds").dt.truncate("1w")).agg(
+        exact_sum(pl.col("y")) / pl.len()
+    )
+    return (
+        largest_customers(weeks, by=["ds"], other=other)
+        .select("workload_class", "ds", "customer")
+        .sort("workload_class", "ds")
+        .collect()
+    )
+
+
+def _bottom_customers(rows: pl.LazyFrame) -> pl.LazyFrame:
+    """Customer-level rows (unique_id at the bottom of the hierarchy) with class and customer
+    read from the unique_id; the unique_id dropped."""
+    return (
+        rows.filter(hierarchy.depth() == hierarchy.BOTTOM_DEPTH)
+        .with_columns(
+            hierarchy.level(hierarchy.LEVEL_NAMES.index("workload_class")).alias("workload_class"),
+            hierarchy.level(hierarchy.LEVEL_NAMES.index("customer")).alias("customer"),
+        )
+        .drop("unique_id")
+    )
+
+
 def _path_customers(paths: pl.DataFrame) -> pl.LazyFrame:
     """Customer-level path rows with class and customer read from the unique_id."""
     return (
         paths.lazy()
-        .filter(hierarchy.depth() == hierarchy.BOTTOM_DEPTH)
-        .select(
-            "sample_id",
-            "ds",
-            hierarchy.level(hierarchy.LEVEL_NAMES.index("workload_class")).alias("workload_class"),
-            hierarchy.level(hierarchy.LEVEL_NAMES.index("customer")).alias("customer"),
-            "y",
-        )
+        .select("unique_id", "sample_id", "ds", "y")
+        .pipe(_bottom_customers)
+        .select("sample_id", "ds", "workload_class", "customer", "y")
     )
 
 

@@ -8,7 +8,12 @@ import polars as pl
 import pytest
 
 from forecasting import schema
-from forecasting.concentration import concentration_forecast, concentration_history
+from forecasting.concentration import (
+    concentration_forecast,
+    concentration_history,
+    largest_customer_forecast,
+    largest_customer_history,
+)
 
 DAY = date(2024, 1, 1)
 
@@ -141,3 +146,35 @@ def test_concentration_is_the_same_to_the_bit_whatever_the_row_order() -> None:
     for seed in range(3):
         shuffled = frame.sample(fraction=1.0, shuffle=True, seed=seed)
         assert concentration_history(shuffled).equals(first)
+
+
+def test_the_largest_customer_is_the_one_the_top1_share_is_of() -> None:
+    """A top-1 share named no customer. The largest named customer per class and overall is
+    the one its share is of: a customer's regions add up (acme 30 + 20 beats globex 30), the
+    long tail is never it (a 60 % tail beside acme's 30 %), and a scope without demand has
+    none."""
+    leaders = largest_customer_history(
+        pl.concat([CASE, demand([("us", "batch", "other", 60.0), ("us", "batch", "acme", 30.0)])])
+    )
+    named = {r["workload_class"]: r["customer"] for r in leaders.iter_rows(named=True)}
+    assert named == {"inference": "acme", "training": "initech", "batch": "acme", "all": "initech"}
+    assert largest_customer_history(demand([("us", "evaluation", "acme", 0.0)])).is_empty()
+
+
+def test_the_forecast_s_largest_customer_is_read_from_its_weekly_means() -> None:
+    """The forecast's leader per week is the customer with the largest mean that week, its
+    regions added (globex 10 + 10 in two regions against acme's 10 then 30: acme's week mean
+    20 ties globex's 20, the first name wins; a week later globex leads)."""
+    rows = []
+    for day, acme in ((1, 10.0), (2, 30.0), (8, 5.0)):  # 2024-01-01 and 01-08 are Mondays
+        for uid, y in (("us/inference/acme", acme), ("us/inference/globex", 10.0)):
+            rows.append((f"total/{uid}", date(2024, 1, day), y))
+        rows.append(("total/eu/inference/globex", date(2024, 1, day), 10.0))
+    forecast = pl.DataFrame(
+        rows, schema={"unique_id": pl.String, "ds": pl.Date, "mean": pl.Float64}, orient="row"
+    ).with_columns(measure=pl.lit("mean"))
+    leaders = largest_customer_forecast(forecast).filter(pl.col("workload_class") == "inference")
+    assert leaders.rows() == [
+        ("inference", date(2024, 1, 1), "acme"),
+        ("inference", date(2024, 1, 8), "globex"),
+    ]

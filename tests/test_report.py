@@ -900,6 +900,21 @@ def test_finance_names_the_unit_its_shortfalls_count() -> None:
     assert "the most H100-equivalents short" in page and "shortfall, GPUs" not in page
 
 
+def test_the_growth_drivers_name_the_unit_the_triggers_counted() -> None:
+    """ "Who drives the growth" said "mean GPUs a day (H100-equivalents)" over columns headed
+    "(GPUs)" on every plan: the triggers convert demand only where the plan has a [gpu_type]
+    table. The intro and the headers name one unit, the plan's."""
+    inputs = sample_inputs()
+    plain = finance_page(inputs)
+    assert "forecast mean GPUs a day" in plain and "first day (GPUs)" in plain
+    assert "H100-equivalents a day" not in plain
+    converting = inputs.plan.model_copy(update={"gpu_type": {"H200": GpuType(h100_equivalent=1.4)}})
+    page = finance_page(replace(inputs, plan=converting))
+    assert "forecast mean H100-equivalents a day" in page
+    assert "first day (H100-equivalents)" in page and "growth (H100-equivalents)" in page
+    assert "first day (GPUs)" not in page
+
+
 def test_an_unmeasured_time_to_absorb_or_queue_delay_says_why_on_the_platform_page() -> None:
     """A time to absorb or queue delay no path ended within the window is "censored" on the
     page as in the terminal (the page printed "–"), in the KPI tables and in the baseline
@@ -1477,6 +1492,31 @@ def test_the_concentration_table_says_how_many_customers_a_fallback_forecasts() 
     assert said[("overall", "HHI")] == "2 of 3 customers"
     plain = _concentration_table(inputs.concentration, inputs.chosen)
     assert {r[-1] for r in plain.rows} == {""}
+
+
+def test_a_top1_share_names_the_customer_it_is_of() -> None:
+    """The concentration table read "top-1 share 30.9 %" and left finance asking whose. The
+    last history day's share names its customer; the forecast week's names the customer the
+    forecast expects to lead (the largest mean: paths may rank near-equals either way), and
+    no other metric names anyone."""
+    inputs = sample_inputs()
+    last = inputs.concentration.filter(pl.col("source") == "forecast")["ds"].max()
+    week = [last - timedelta(days=last.weekday() - d) for d in range(7)]
+    forecast = pl.DataFrame(
+        [(f"total/us-east/inference/{c}", d, "mean", y)
+         for d in week for c, y in (("zephyr", 900.0), ("northwind-ai", 400.0))],
+        schema={"unique_id": pl.String, "ds": pl.Date, "measure": pl.String, "mean": pl.Float64},
+        orient="row",
+    )  # fmt: skip
+    table = _concentration_table(
+        inputs.concentration, inputs.chosen, history=inputs.history, forecast=forecast
+    )
+    said = {(str(r[0]), str(r[1])): r for r in table.rows}
+    top1 = said[("inference", "top-1 share")]
+    assert str(top1[2]).endswith("(northwind-ai)")
+    assert str(top1[4]).endswith("(zephyr, largest mean)")
+    assert "(" not in str(said[("inference", "HHI")][2])
+    assert "(" not in str(said[("overall", "top-5 share")][4])
 
 
 def test_a_later_order_says_its_status_and_the_shortfall_it_is_for() -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import polars as pl
 
 from forecasting import hierarchy
 from forecasting.capacity import ALL_CLASSES, CapacityPlan
+from forecasting.concentration import largest_customer_forecast, largest_customer_history
 from forecasting.report.figures import capital_chart, concentration_charts, orders_chart
 from forecasting.report.format import (
     MISSING,
@@ -373,12 +374,15 @@ def _idle_table(idle: pl.DataFrame) -> Table:
 DRIVERS_TOP = 15
 
 
-def _drivers_intro(drivers: pl.DataFrame) -> str:
-    """What the drivers' two means are, and the day the first is read on."""
+def _drivers_intro(drivers: pl.DataFrame, *, unit: str = "GPUs") -> str:
+    """What the drivers' two means are, in ``unit`` (see :func:`_capacity_unit`), and the day
+    the first is read on."""
     first = drivers.get_column("from_date").drop_nulls().min() if drivers.height else None
     on = f" ({fmt_date(first)})" if isinstance(first, date) else ""
+    # The triggers convert demand where the plan has a [gpu_type] table, and only there: the
+    # intro said H100-equivalents over columns headed GPUs, on plans with and without one.
     return (
-        "Each class or customer's forecast mean GPUs a day (H100-equivalents): on the first "
+        f"Each class or customer's forecast mean {unit} a day: on the first "
         f"forecast day{on}, and then: on the day its pool runs out at the trigger quantile, or "
         "the plan's last day where it does not (26 weeks on where it runs out within four "
         "weeks: short of today's demand, its order is sized for the growth after); the growth "
@@ -388,11 +392,11 @@ def _drivers_intro(drivers: pl.DataFrame) -> str:
         "measurements: past the first four weeks a customer's mean is its class's, split over "
         "the class's customers by their sample paths' means to the daily forecast's last day, "
         "and past it (the monthly rows) by its share of the class in the first forecast week, "
-        "whatever the daily horizon." + _not_growing(drivers)
+        "whatever the daily horizon." + _not_growing(drivers, unit=unit)
     )
 
 
-def _not_growing(drivers: pl.DataFrame) -> str:
+def _not_growing(drivers: pl.DataFrame, *, unit: str) -> str:
     """A sentence naming the pools that do not grow ('' when each does): their parts grew by
     less than :data:`~forecasting.triggers.drivers.NEGLIGIBLE_GROWTH` of the first day's demand,
     so no part has a share; a customer who had left, 0 -> 0 GPUs, read 42.6 % to 100 % of its
@@ -411,13 +415,14 @@ def _not_growing(drivers: pl.DataFrame) -> str:
     if pools.is_empty():
         return ""
     named = ", ".join(
-        f"{r['region']}/{r['pool']} (net {signed_gpus(r['net'])} GPUs)"
+        f"{r['region']}/{r['pool']} (net {signed_gpus(r['net'])} {unit})"
         for r in pools.iter_rows(named=True)
     )
     return (
         f" Not growing: {named}: their classes and customers that grew add less than "
-        f"{NEGLIGIBLE_GROWTH:.0%} of the first day's demand (or one GPU), so no share of "
-        "growth is given; a part that neither grew nor shrank by half a GPU is left out."
+        f"{NEGLIGIBLE_GROWTH:.0%} of the first day's demand (or 1 {unit}), so no share of "
+        f"growth is given; a part that neither grew nor shrank by {GROWTH_FLOOR_GPUS:g} {unit} "
+        "is left out."
     )
 
 
@@ -448,6 +453,7 @@ def _drivers_table(
     daily_end: date | None,
     top: int = DRIVERS_TOP,
     contracts: pl.DataFrame | None = None,
+    unit: str = "GPUs",
 ) -> Table:
     """The largest growth drivers; a customer whose pipeline deal (``contracts``, the book's
     list) holds GPUs over the driver's window is marked, its odds being no forecast growth."""
@@ -479,10 +485,10 @@ def _drivers_table(
             "pool",
             "class",
             "customer",
-            "first day (GPUs)",
-            "then (GPUs)",
+            f"first day ({unit})",
+            f"then ({unit})",
             "then (date)",
-            "growth (GPUs)",
+            f"growth ({unit})",
             "share of growth",
         ],
         rows,
@@ -515,11 +521,38 @@ def _fallback_customers(chosen: pl.DataFrame) -> dict[str, str]:
     }
 
 
-def _concentration_table(concentration: pl.DataFrame, chosen: pl.DataFrame) -> Table:
+def _monday(day: date) -> date:
+    """The Monday naming ``day``'s week, as the weekly concentration rows are named."""
+    return day - timedelta(days=day.weekday())
+
+
+def _leaders(frame: pl.DataFrame) -> dict[tuple[str, date], str]:
+    """(scope, day) -> the customer a top-1 share is of, from
+    :func:`~forecasting.concentration.largest_customer_history` or ``_forecast``."""
+    return {(str(r[0]), r[1]): str(r[2]) for r in frame.iter_rows()}
+
+
+def _concentration_table(
+    concentration: pl.DataFrame,
+    chosen: pl.DataFrame,
+    *,
+    history: pl.DataFrame | None = None,
+    forecast: pl.DataFrame | None = None,
+) -> Table:
     """Per scope and metric: the last history value and the forecast q50 in the last week
     (its rows are weeks, named by their Monday), and
-    how many of the scope's customers the forecast holds by a fallback."""
+    how many of the scope's customers the forecast holds by a fallback. A top-1 share names
+    its customer (``history``, DEMAND_SCHEMA, and ``forecast``, the chosen FORECAST_SCHEMA
+    rows, where given): "38 %" left finance asking whose."""
     fallbacks = _fallback_customers(chosen)
+    led = _leaders(largest_customer_history(history)) if history is not None else {}
+    leads = _leaders(largest_customer_forecast(forecast)) if forecast is not None else {}
+
+    def whose(value: str, leader: str | None, *, expected: bool = False) -> str:
+        if leader is None or value == MISSING:
+            return value
+        return f"{value} ({leader}, largest mean)" if expected else f"{value} ({leader})"
+
     rows: list[list[Cell]] = []
     for (scope, metric), part in concentration.sort("ds").group_by(
         "scope", "metric", maintain_order=True
@@ -527,20 +560,34 @@ def _concentration_table(concentration: pl.DataFrame, chosen: pl.DataFrame) -> T
         show: Callable[[float | None], str] = fmt_hhi if metric == "hhi" else fmt_pct
         past = part.filter(pl.col("source") == "history")
         ahead = part.filter(pl.col("source") == "forecast")
+        key = "all" if scope in ("overall", "all") else str(scope)
+        top1 = metric == "top1_share"
         rows.append(
             [
                 str(scope),
                 {"top1_share": "top-1 share", "top5_share": "top-5 share"}.get(str(metric), "HHI"),
-                show(past["value"][-1]) if past.height else MISSING,
+                (
+                    whose(show(past["value"][-1]), led.get((key, past["ds"][-1])) if top1 else None)
+                    if past.height
+                    else MISSING
+                ),
                 fmt_date(past["ds"][-1]) if past.height else MISSING,
-                show(ahead["q50"][-1]) if ahead.height else MISSING,
+                (
+                    whose(
+                        show(ahead["q50"][-1]),
+                        leads.get((key, _monday(ahead["ds"][-1]))) if top1 else None,
+                        expected=True,
+                    )
+                    if ahead.height
+                    else MISSING
+                ),
                 (
                     f"{show(ahead['q10'][-1])} – {show(ahead['q90'][-1])}"
                     if ahead.height
                     else MISSING
                 ),
                 fmt_date(ahead["ds"][-1]) if ahead.height else MISSING,
-                fallbacks.get("all" if scope in ("overall", "all") else str(scope), ""),
+                fallbacks.get(key, ""),
             ]
         )
 
@@ -869,11 +916,16 @@ def finance_page(inputs: ReportInputs) -> str:
         ),
         "idle": _idle_table(inputs.idle_risk),
         "concentration_charts": page.figures(concentration_charts(inputs.concentration)),
-        "concentration": _concentration_table(inputs.concentration, inputs.chosen),
-        "drivers": _drivers_table(
-            inputs.drivers, daily_end=daily_end(inputs), contracts=inputs.contracts
+        "concentration": _concentration_table(
+            inputs.concentration, inputs.chosen, history=inputs.history, forecast=inputs.forecast
         ),
-        "drivers_intro": _drivers_intro(inputs.drivers),
+        "drivers": _drivers_table(
+            inputs.drivers,
+            daily_end=daily_end(inputs),
+            contracts=inputs.contracts,
+            unit=_capacity_unit(inputs.plan),
+        ),
+        "drivers_intro": _drivers_intro(inputs.drivers, unit=_capacity_unit(inputs.plan)),
         "changes": changes_view(inputs),
         "book_rules": (FLOOR_RULE, PIPELINE_RULE),
         "book_applied": _book_applied(inputs),
