@@ -688,6 +688,54 @@ def test_n_plus_one_loses_the_largest_shared_block() -> None:
     assert (r2["largest_block"], r2["holds"], r2["max_shortfall_gpus"]) == ("later", True, 0.0)
 
 
+def test_n_plus_one_loses_each_day_s_largest_block_not_the_horizon_s() -> None:
+    """One block chosen over the whole horizon stood for every day: a 500-GPU block committed
+    for day 2 was "the largest", so on days 0-1 nothing was lost and the region "held" while
+    losing its live 100-GPU block left 50 GPUs for a 100-GPU requirement. Each day loses its
+    own largest block in service; the block named is the one lost on the first short day."""
+    blocks = [
+        _block("big", 100),
+        _block("small", 50),
+        _block("later", 500, status="committed", in_service=MONDAY + timedelta(2)),
+    ]
+    days = [MONDAY + timedelta(days=d) for d in range(3)]
+    daily = pl.DataFrame(
+        {
+            "region": ["r1"] * 3,
+            "pool": ["all"] * 3,
+            "ds": days,
+            "requirement_gpus": [100.0] * 3,
+            "capacity_gpus": [150, 150, 650],
+        }
+    )
+    row = n_plus_one(daily, _plan(blocks)).row(0, named=True)
+    assert (row["largest_block"], row["holds"], row["first_short_date"]) == ("big", False, MONDAY)
+    assert row["max_shortfall_gpus"] == 100 - (150 - 100)
+
+
+def test_n_plus_one_checks_the_training_pool_against_its_largest_fabric_block() -> None:
+    """The training pool was checked only when the region's largest block had a fabric: with
+    a 300-GPU rack without one the largest, losing the 200-GPU fabric pod (the training pool's
+    200 + 100 for a 150 requirement) went unchecked. Each pool loses its own largest block."""
+    blocks = [
+        _block("rack", 300),
+        _block("pod", 200, fabric=True),
+        _block("pod-2", 100, fabric=True),
+    ]
+    daily = pl.DataFrame(
+        {
+            "region": ["r1"] * 2,
+            "pool": ["all", "training"],
+            "ds": [MONDAY] * 2,
+            "requirement_gpus": [250.0, 150.0],
+            "capacity_gpus": [600, 300],
+        }
+    )
+    row = n_plus_one(daily, _plan(blocks)).row(0, named=True)
+    assert (row["largest_block"], row["holds"], row["first_short_date"]) == ("pod", False, MONDAY)
+    assert row["max_shortfall_gpus"] == 150 - (300 - 200)
+
+
 def test_rungs_act_only_once_the_shock_is_seen() -> None:
     """A shock the plan absorbs alone never switches a rung on; spares' carrying cost is a
     standing cost, not a cost of absorbing."""
