@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import contextvars
 import math
 import os
 import re
@@ -72,7 +73,32 @@ class _Parser(argparse.ArgumentParser):
     """argparse that reports a usage error in one line, naming where the help is."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+        self.exit(
+            EXIT_USAGE,
+            f"{self.prog}: error: {_negative_value(message) or message} "
+            f"(see `{self.prog} --help`)\n",
+        )
+
+
+_EXPECTED = re.compile(r"argument (--[\w-]+)(?:/[^:]*)?: expected one argument")
+
+
+# The words being parsed, for an error to look at: argparse's error() is not given them.
+_ARGV: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar("argv", default=())
+
+
+def _negative_value(message: str) -> str | None:
+    """argparse's "expected one argument" where the value given starts with '-' (argparse took
+    ``--every -4w`` for two options), said as what it is: a negative value; None otherwise."""
+    found = _EXPECTED.match(message)
+    words = _ARGV.get()
+    if found is None or found.group(1) not in words:
+        return None
+    at = words.index(found.group(1)) + 1
+    value = words[at] if at < len(words) else ""
+    if len(value) < 2 or value[0] != "-" or not (value[1].isdigit() or value[1] == "."):
+        return None
+    return f"argument {found.group(1)}: {value} is negative; give a value above zero"
 
 
 class UsageError(Exception):
@@ -1385,6 +1411,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         problems = _problems(exc, lambda field: f"${prefix}{field.upper()}")
         say(f"fleetcast: error: {problems}", error=True)
         return EXIT_USAGE
+    _ARGV.set(tuple(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(argv)
     import duckdb
 

@@ -363,6 +363,7 @@ def test_a_negative_seed_is_a_usage_error_everywhere(
     [
         (["--every", "10000w"], "argument --every: '10000w' is 70,000 days, above the most "
          "allowed, 366 days (52w or 366d)"),
+        (["--every", "-4w"], "argument --every: -4w is negative; give a value above zero"),
         (["--from", "2026-13-01"], "argument --from: not a date (YYYY-MM-DD): '2026-13-01'"),
         (["--until", "2027-02-30"], "argument --until: not a date (YYYY-MM-DD): '2027-02-30'"),
     ],
@@ -371,8 +372,10 @@ def test_backtest_decisions_names_the_flag_typed_in_its_unit(
     flags: list[str], said: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`--every 10000w` read "--every-days: Input should be less than or equal to 366", a
-    flag that does not exist, and `--from 2026-13-01` Python's "invalid fromisoformat value":
-    the flag typed, in the unit typed, and the what-if's words for a bad date; exit 2."""
+    flag that does not exist, `--every -4w` "expected one argument" (argparse read -4w as an
+    option), and `--from 2026-13-01` Python's "invalid fromisoformat value": the flag typed, in
+    the unit typed, a negative value called one, and the what-if's words for a bad date;
+    exit 2."""
     args = ["backtest-decisions", "--from", "2026-01-05", *flags]
     with pytest.raises(SystemExit) as exit_:
         main(args)
