@@ -742,6 +742,10 @@ _TABLES: tuple[Table, ...] = (
                 # read within the window only: a block-loss drill read 0 h at 14 days, 595 h
                 # at 8 weeks and 3,961 h at 26 weeks. Null on runs stored before.
                 "loss_lasts_past_window": pl.Boolean(),
+                # Since migration 30: the blocks of the pool that ran full first without the
+                # shock, so a reader can tell a bottleneck the shock made from one the plan has
+                # anyway. Null where no baseline was played and on runs stored before.
+                "baseline_first_to_saturate": _TEXT_LIST,
             }
         ),
         key=("run_id",),
@@ -766,6 +770,7 @@ _TABLES: tuple[Table, ...] = (
             "shock_reached",
             "horizon_days_needed",
             "loss_lasts_past_window",
+            "baseline_first_to_saturate",
         ),
     ),
     _run_frame(

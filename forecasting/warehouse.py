@@ -348,6 +348,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         "to absorb is read within the window only",
         adds=(("drill_runs", "loss_lasts_past_window"),),
     ),
+    Migration(
+        30,
+        "drill runs: the blocks that ran full first without the shock, beside those with it",
+        adds=(("drill_runs", "baseline_first_to_saturate"),),
+    ),
 )
 
 TABLES: frozenset[str] = frozenset(schema.REGISTRY)

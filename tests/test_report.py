@@ -271,7 +271,7 @@ def _drills(drill: str, customer: str, region: str) -> dict[str, pl.DataFrame]:
              None if passed[name] else f"2 x pod-h100-1024 in {customer}",
              None if passed[name] else 84_000_000.0,
              "migrate has nothing to move in us-west" if i == 0 else None, None, None,
-             None, None, None, False, None)
+             None, None, None, False, None, None)
         )  # fmt: skip
     return {
         "drill_verdicts": pl.DataFrame(
@@ -361,6 +361,7 @@ def _drills(drill: str, customer: str, region: str) -> dict[str, pl.DataFrame]:
                 "horizon_days_needed": pl.Int32,
                 "loss_lasts_past_window": pl.Boolean,
                 "first_to_saturate": pl.String,
+                "baseline_first_to_saturate": pl.String,
             },
         ),
     }
@@ -2769,6 +2770,36 @@ def test_the_blocks_a_drill_ran_full_and_left_stranded_are_published(tmp_path: P
     assert row["first_to_saturate"] == "; ".join(racks)
     assert row["busiest_blocks"] == "us-east-rack-01 99%, us-east-pod-01 97%, eu-west-rack-01 40%"
     assert row["stranded_gpu_hours_mean"] == 1200.0
+
+
+def test_the_block_a_drill_ran_full_first_says_whether_it_runs_full_unshocked() -> None:
+    """ "First to run full: us-east-pod-01" read as the shock's bottleneck where the plan ran
+    that pool full first without the shock too (the plan's bottleneck, not the drill's). The
+    cell compares with the baseline: the same pool, another one, none, or no baseline."""
+    inputs = sample_inputs()
+    names = inputs.drill_answers["drill"].to_list()
+    cases = {
+        names[0]: ("us-east-pod-01", "us-east-pod-01", "us-east-pod-01 (first unshocked too)"),
+        names[1]: ("us-east-pod-01", "eu-west-rack-01", "us-east-pod-01 (unshocked: "
+                   "eu-west-rack-01 first)"),
+    }  # fmt: skip
+    answers = inputs.drill_answers.with_columns(
+        first_to_saturate=pl.col("drill").replace_strict(
+            {k: v[0] for k, v in cases.items()}, default=None
+        ),
+        baseline_first_to_saturate=pl.col("drill").replace_strict(
+            {k: v[1] for k, v in cases.items()}, default=None
+        ),
+    )
+    page = platform_page(replace(inputs, drill_answers=answers))
+    for _, _, said in cases.values():
+        assert html_text(said) in page
+    from forecasting.report.pages.platform import saturated_first_text
+
+    assert saturated_first_text("a; b", unshocked="") == "a, b (unshocked, no pool ran full)"
+    assert saturated_first_text("", unshocked="a") == "no pool ran full (unshocked: a did)"
+    assert saturated_first_text("", unshocked="") == "no pool ran full, with or without the shock"
+    assert saturated_first_text("a", unshocked=None) == "a"
 
 
 def test_a_p90_below_its_mean_and_a_censored_mean_over_a_finite_p90_say_why() -> None:

@@ -172,8 +172,10 @@ DRILL_ANSWERS_SCHEMA = pl.Schema(
         ),
         # Where the plan fails unshocked, "; "-joined (the CSV export holds no lists).
         "unshocked_failures": pl.String(),
-        # The blocks of the pool that ran full first on most paths, "; "-joined.
+        # The blocks of the pool that ran full first on most paths, "; "-joined; and without
+        # the shock (null where no baseline was played).
         "first_to_saturate": pl.String(),
+        "baseline_first_to_saturate": pl.String(),
         # The blocks-to-pass search's one-line answer when it found no verified set.
         "blocks_note": pl.String(),
         "blocks_needed": pl.String(),

@@ -108,7 +108,8 @@ def drills_frame(inputs: ReportInputs) -> pl.DataFrame:
     ``absorb_cost_lower_bound`` is true where the time to absorb is censored:
     ``absorb_cost_usd`` is then what the ladder had spent by the window's end (it grows with
     ``--horizon``), not a cost of absorbing. ``first_to_saturate`` (the blocks of the pool
-    that ran full first), ``busiest_blocks`` (top three by utilisation) and
+    that ran full first; ``baseline_first_to_saturate`` the same without the shock),
+    ``busiest_blocks`` (top three by utilisation) and
     ``stranded_gpu_hours_mean`` (idle while demand in the region waited, summed over blocks)
     are the drill's block figures, on the platform page too (stored, they were published
     nowhere). ``time_to_absorb_text`` and ``absorb_cost_text``

@@ -434,6 +434,9 @@ def save_drill(
         "seed": seed,
         "passed": result.passed,
         "first_to_saturate": list(result.first_to_saturate),
+        "baseline_first_to_saturate": (
+            None if result.baseline is None else list(result.baseline.first_to_saturate)
+        ),
         "notes": list(result.notes),
         "created_at": datetime.now(UTC),
         "verdict": result.verdict or None,

@@ -281,6 +281,7 @@ def _drill_frames(
         .with_columns(
             pl.col("unshocked_failures").list.join("; "),
             pl.col("first_to_saturate").list.join("; "),
+            pl.col("baseline_first_to_saturate").list.join("; "),
             blocks_note=pl.col("notes")
             .list.eval(pl.element().filter(pl.element().str.starts_with(BLOCKS_NOTE)))
             .list.first()

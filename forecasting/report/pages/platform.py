@@ -268,15 +268,33 @@ def _answers_table(answers: pl.DataFrame) -> Table:
 _BUSIEST = 3
 
 
-def saturated_first_text(names: str | None) -> str:
-    """The blocks of the pool that ran full first (``"; "``-joined), short: a pool of 34
-    racks reads by its first and last block and its count."""
-    ids = [n for n in (names or "").split("; ") if n]
-    if not ids:
-        return "no pool ran full"
+def _blocks_short(ids: Sequence[str]) -> str:
+    """Block ids, short: a pool of 34 racks reads by its first and last block and its count."""
     if len(ids) <= _BUSIEST:
         return ", ".join(ids)
     return f"{ids[0]} … {ids[-1]} ({len(ids)} blocks of one pool)"
+
+
+def saturated_first_text(names: str | None, *, unshocked: str | None = None) -> str:
+    """The blocks of the pool that ran full first (``"; "``-joined), short, and how that
+    compares with the plan unshocked (``unshocked``, the same for the baseline; None where no
+    baseline was played): a pool that runs full first anyway is the plan's bottleneck, not
+    the shock's."""
+    ids = [n for n in (names or "").split("; ") if n]
+    if unshocked is None:
+        return _blocks_short(ids) if ids else "no pool ran full"
+    before = [n for n in unshocked.split("; ") if n]
+    if not ids:
+        return (
+            "no pool ran full, with or without the shock"
+            if not before
+            else (f"no pool ran full (unshocked: {_blocks_short(before)} did)")
+        )
+    if ids == before:
+        return f"{_blocks_short(ids)} (first unshocked too)"
+    if not before:
+        return f"{_blocks_short(ids)} (unshocked, no pool ran full)"
+    return f"{_blocks_short(ids)} (unshocked: {_blocks_short(before)} first)"
 
 
 def busiest_blocks_text(blocks: pl.DataFrame) -> str:
@@ -307,7 +325,9 @@ def _blocks_table(answers: pl.DataFrame, blocks: pl.DataFrame) -> Table:
         rows.append(
             [
                 r["drill"],
-                saturated_first_text(r.get("first_to_saturate")),
+                saturated_first_text(
+                    r.get("first_to_saturate"), unshocked=r.get("baseline_first_to_saturate")
+                ),
                 busiest_blocks_text(mine) or MISSING,
                 fmt_gpu_hours(float(mine["stranded_gpu_hours_mean"].sum()))
                 if mine.height
