@@ -1072,18 +1072,26 @@ def test_a_pool_with_no_demand_is_not_an_unverified_green() -> None:
 
 def test_a_block_dedicated_to_a_customer_without_telemetry_is_not_measured_idle() -> None:
     """Two committed racks in r2, dedicated to a customer it forecasts (other) and to one with
-    no telemetry at all (ghost): both are idle, but only the ghost's note says that nothing is
-    known of its customer (a trace's quota file named 25 VCs, its minute file 16: nine blocks
-    read "100 % idle, $3.6M at risk" as if measured)."""
+    no telemetry at all (ghost). The ghost's idle GPUs, share and capital are not measured and
+    read none, where the Helios case study's finance page showed its four blocks for VCs absent
+    from the minute file "100.0 % idle, $3.6M at risk" (a note beside said "not measured idle")
+    and counted them among the blocks judged; the other's are measured as before."""
     blocks = [
         _block(f"r2-{who}", 100, region="r2", site="r2-a", status="committed",
                in_service=_day(28), dedicated_customer=who)
         for who in ("other", "ghost")
     ]  # fmt: skip
     idle = expansion_triggers(_r2_forecast(), _plan(_r2_blocks(*blocks)), as_of=MONDAY).idle_risk
-    notes = dict(zip(idle["block_id"], idle["note"], strict=True))
-    assert "its customer has no telemetry in r2: idle for want of data" in notes["r2-ghost"]
-    assert "no telemetry" not in notes["r2-other"]
+    rows = {r["block_id"]: r for r in idle.iter_rows(named=True)}
+    ghost, other = rows["r2-ghost"], rows["r2-other"]
+    assert ghost["idle_gpus"] is None and ghost["idle_share"] is None
+    assert ghost["capex_at_risk_usd"] is None and ghost["days_judged"] is None
+    assert ghost["note"] == (
+        "not measured: its customer ghost has no telemetry in r2, so nothing is known of its "
+        "demand; its idle GPUs and capital are not estimated and are in no total"
+    )
+    assert other["idle_gpus"] is not None and other["capex_at_risk_usd"] is not None
+    assert "no telemetry" not in other["note"]
 
 
 def test_a_pool_short_from_its_first_days_is_driven_by_the_growth_its_order_is_sized_for() -> None:
