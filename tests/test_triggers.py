@@ -1070,6 +1070,30 @@ def test_a_pool_with_no_demand_is_not_an_unverified_green() -> None:
     )
 
 
+def test_a_region_forecast_as_zero_for_want_of_data_is_not_a_measured_green() -> None:
+    """r2's series are the forecast's zero fallback (no observed day: a one-hour Azure trace).
+    Its pools read green with "0.0" GPUs short and "no all demand in the forecast through
+    DAY" in triggers.csv and the finance table, as if no demand had been measured, where the
+    terminal and the pages' banner said the green was not verified; now every row of r2 says
+    no demand was measured and its shortfall is unknown. r1, measured, is unchanged."""
+    zero = pl.concat(
+        [_series(uid, m, q90=0.0) for uid in ("total/r2", "total/r2/inference")
+         for m in ("peak", "mean")]
+    ).with_columns(model=pl.lit("zero"))  # fmt: skip
+    plan = _plan([*_r1_blocks(), *_r2_blocks()])
+    result = expansion_triggers(pl.concat([_r1_forecast(), zero]), plan, as_of=MONDAY)
+    for pool in ("all", "training"):
+        row = _row(result.triggers, "r2", pool)
+        assert row["status"] == "green" and row["max_shortfall_gpus"] is None
+        assert row["note"] == (
+            "no demand measured in r2: not one complete day of telemetry, so its forecast is "
+            f"zero through {_day(DAYS - 1)}; this green is not verified"
+        )
+    r1 = result.triggers.filter(pl.col("region") == "r1")
+    assert r1.height == 2 and not r1["note"].str.contains("no demand measured").any()
+    assert r1["max_shortfall_gpus"].is_not_null().all()
+
+
 def test_a_block_dedicated_to_a_customer_without_telemetry_is_not_measured_idle() -> None:
     """Two committed racks in r2, dedicated to a customer it forecasts (other) and to one with
     no telemetry at all (ghost). The ghost's idle GPUs, share and capital are not measured and
