@@ -1005,6 +1005,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     if args.inbox is not None and not args.inbox.is_dir():
         raise UsageError(f"--inbox {args.inbox} is not a folder")
+    if args.inbox_format is not None and args.inbox is None:
+        raise UsageError(f"--format {args.inbox_format} reads the --inbox files: give --inbox DIR")
     paths = _paths(args, publishes=True)
     missing = [p for p in args.events if not p.is_file()]
     if missing:
@@ -1018,6 +1020,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         read_outage_calendar(args.outages)
     options = PipelineOptions(
         inbox=args.inbox,
+        inbox_format=args.inbox_format,
         events=args.events,
         contracts=args.contracts,
         allow_empty=args.allow_empty,
@@ -1299,6 +1302,16 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         default=None,
         help="folder of new telemetry files (default: none, nothing is ingested first)",
+    )
+    # A trace in the inbox could not be run: the ingest said "ingest it with --format
+    # servegen", and `run` had no such option.
+    p.add_argument(
+        "--format",
+        dest="inbox_format",
+        default=None,
+        choices=FORMATS,
+        help="format of the --inbox files, as ingest's --format: csv, parquet or jsonl when "
+        "the suffix does not say; or a public trace: helios, servegen, azure-llm",
     )
     p.add_argument(
         "--events", type=Path, action="append", default=[], help="event calendar to load first"

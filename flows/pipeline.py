@@ -71,8 +71,11 @@ def pipeline_flow(
         new = [r for r in ingested if r.status == "loaded"]
         if not new:
             # Still publish: readers need the report, and it carries a stale-data warning.
+            failed = sum(r.status == "failed" for r in ingested)
             logger.warning(
-                "no new telemetry in %s; forecasting on what the warehouse holds", options.inbox
+                "no new telemetry in %s%s; forecasting on what the warehouse holds",
+                options.inbox,
+                f" ({failed} file(s) failed: each says why at the end)" if failed else "",
             )
     allow_empty = options.allow_empty
     calendars = (

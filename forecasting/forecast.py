@@ -305,8 +305,9 @@ class ForecastResult:
     def warnings(self) -> list[str]:
         """One line per flagged series, series with a recent level shift held as a level, or
         stale series, for a CLI to print (the library never prints)."""
+        # Series as the pages name them: a ServeGen customer read "m-large%2F61" here alone.
         fallbacks = [
-            f"{uid} ({measure}): forecast by {model}: {reason}"
+            f"{hierarchy.label_of(uid)} ({measure}): forecast by {model}: {reason}"
             for uid, measure, model, reason in self.flagged.iter_rows()
         ]
         held = _level_shift_lines(self.summary)
@@ -334,7 +335,10 @@ def _level_shift_lines(summary: pl.DataFrame) -> list[str]:
     )
     if not rows:
         return []
-    named = "; ".join(f"{uid} ({measure}): {note}" for uid, measure, note in rows[:_SHIFTS_NAMED])
+    named = "; ".join(
+        f"{hierarchy.label_of(uid)} ({measure}): {note}"
+        for uid, measure, note in rows[:_SHIFTS_NAMED]
+    )
     more = len(rows) - _SHIFTS_NAMED
     return [
         named + (f"; and {more} more series (the platform page lists them)" if more > 0 else "")
@@ -388,7 +392,7 @@ def _stale_lines(stale: pl.DataFrame, ids: Sequence[str]) -> list[str]:
             top = head(uid, days)
             heads[(top, days)] = heads.get((top, days), 0) + (top != uid)
     lines = [
-        f"{uid} ({', '.join(measures[(uid, days)])})"
+        f"{hierarchy.label_of(uid)} ({', '.join(measures[(uid, days)])})"
         + (f" and the {below} series under it" if below else "")
         + f": no telemetry since {silent[(uid, days)]}, {days} days before the run's last "
         f"day: {schema.STALE_FIT}; check the feed"
@@ -396,7 +400,8 @@ def _stale_lines(stale: pl.DataFrame, ids: Sequence[str]) -> list[str]:
         for (uid, days), below in sorted(heads.items())
     ]
     lines += [
-        f"{uid} ({', '.join(measures[(uid, days)])}): incomplete since {silent[(uid, days)]}, "
+        f"{hierarchy.label_of(uid)} ({', '.join(measures[(uid, days)])}): incomplete since "
+        f"{silent[(uid, days)]}, "
         f"as a part of it is silent (above): {schema.STALE_FIT}"
         for uid, days in sorted(partial)
     ]

@@ -1367,6 +1367,21 @@ def ingest_file(
         return IngestResult(path=path, status="failed", message=str(exc))
 
 
+def _cut_gzip_hint(path: Path) -> str:
+    """Why a gzip file cannot be read to its end, and the fix; empty for another file."""
+    try:
+        with path.open("rb") as raw:
+            compressed = raw.read(2) == b"\x1f\x8b"
+    except OSError:
+        return ""
+    if not compressed:
+        return ""
+    return (
+        " (the gzip stream is cut short or damaged, as an interrupted download or copy leaves "
+        "it: fetch or copy the file again; `gzip -t FILE` checks it)"
+    )
+
+
 def _ingest_trace(
     warehouse: Warehouse,
     path: Path,
@@ -1392,6 +1407,11 @@ def _ingest_trace(
         if isinstance(exc, _ReaderError):
             raise
         raise IngestFileError(f"{path}: cannot read: {exc}") from exc
+    except (OSError, EOFError) as exc:
+        # polars' gzip reader met the end of a cut file: that was a traceback.
+        raise TraceFormatError(
+            f"{path}: cannot read: {exc}{_cut_gzip_hint(path)}; nothing of the file was loaded"
+        ) from exc
     return IngestResult(
         path=result.path,
         status=result.status,

@@ -398,6 +398,36 @@ def test_run_reads_telemetry_as_forecast_does(
     )  # fmt: skip
 
 
+def test_run_reads_a_trace_in_its_inbox_with_format(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A ServeGen trace in `run --inbox` failed ("ingest it with `--format servegen`") and
+    `run` had no --format: the run forecast an empty warehouse into three Prefect tracebacks.
+    `run --format servegen` hands the adapter to the inbox's ingest; without --inbox the
+    option is a usage error."""
+    import flows.pipeline
+
+    seen = {}
+
+    class StopHereError(Exception):
+        """Raised by the stand-in flow once it has the options: nothing else is run."""
+
+    def pipeline_flow(*args: object) -> None:
+        seen["options"] = args[-1]
+        raise StopHereError
+
+    monkeypatch.setattr(flows.pipeline, "pipeline_flow", pipeline_flow)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    common = ["--warehouse", str(tmp_path / "w.duckdb"), "--capacity", str(sample_capacity())]
+    with pytest.raises(StopHereError):
+        main(["run", "--inbox", str(inbox), "--format", "servegen", *common])
+    assert seen["options"].inbox_format == "servegen"  # type: ignore[attr-defined]
+    assert main(["run", "--format", "servegen", *common]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "--format servegen reads the --inbox files: give --inbox DIR" in err
+
+
 def test_run_without_a_capacity_plan_stops_before_any_work(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -280,8 +280,28 @@ def test_one_empty_series_never_stops_a_run() -> None:
     assert set(flagged["model"]) == {"zero"}
     assert flagged["reason"].str.starts_with("no observed day").all()
     lines = result.warnings()
-    assert len(lines) == 2 and lines[0].startswith("total/eu/inference/acme (")
+    assert len(lines) == 2 and lines[0].startswith("eu · inference · acme (")
     assert result.forecast["mean"].is_finite().all() and result.paths["y"].min() >= 0
+
+
+def test_warnings_name_a_series_as_the_pages_do() -> None:
+    """A ServeGen customer is ``m-large/61``; the forecast's warning lines printed its escaped
+    id, ``total/eu/inference/m-large%2F61 (mean): forecast by ...``, where every page names it
+    ``eu · inference · m-large/61``: now the terminal names it as the pages do."""
+    escaped = "total/eu/inference/m-large%2F61"
+    demand = small_hierarchy().with_columns(
+        unique_id=pl.col("unique_id").replace("total/eu/inference/acme", escaped)
+    )
+    demand = demand.with_columns(
+        y=pl.when(pl.col("unique_id") == escaped).then(None).otherwise(pl.col("y"))
+    )
+    result = forecast_all(demand, settings=ForecastSettings(horizon_days=7, n_paths=20))
+    lines = result.warnings()
+    assert [line.split(": ")[0] for line in lines] == [
+        "eu · inference · m-large/61 (mean)",
+        "eu · inference · m-large/61 (peak)",
+    ]
+    assert not any("%2F" in line or "total/" in line for line in lines)
 
 
 def test_an_onboarding_customer_is_forecast_from_its_first_day_of_demand() -> None:
@@ -443,7 +463,7 @@ def test_a_region_silent_at_the_end_is_warned_about() -> None:
     since = last - timedelta(days=5)
     lines = [w for w in result.warnings() if str(since) in w]
     assert lines == [
-        f"total/eu (mean, peak) and the 3 series under it: no telemetry since {since}, 5 days "
+        f"eu (mean, peak) and the 3 series under it: no telemetry since {since}, 5 days "
         "before the run's last day: fitted up to its last observed day and forecast across "
         "the silence; check the feed",
         f"total (mean, peak): incomplete since {since}, as a part of it is silent (above): "

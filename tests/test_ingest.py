@@ -750,6 +750,75 @@ def test_a_bad_value_in_a_trace_names_its_row_column_and_value(
     assert ingest.ingest_file(wh, source, file_format=adapter).status == "loaded"
 
 
+@pytest.mark.parametrize(
+    ("adapter", "name", "line", "old", "new", "rule"),
+    [
+        ("helios", "helios_earth_vc_minute_2020-05-12_slice.csv.gz", 4, ",208,176,",
+         ",208,-50,", "column running_gpu_num: '-50' is negative"),
+        ("servegen", "servegen_client_rates_10min_slice.csv", 4, ",0.2733333333333333,",
+         ",-0.05,", "column rate_rps: '-0.05' is negative"),
+        ("servegen", "servegen_client_rates_10min_slice.csv", 4, ",0.2733333333333333,",
+         ",NaN,", "column rate_rps: 'NaN' is not a number (NaN)"),
+        ("azure-llm", "AzureLLMInferenceTrace_code_2023_slice.csv", 8, ",1960,13",
+         ",1960,-4", "column GeneratedTokens: '-4' is negative"),
+        ("azure-llm", "AzureLLMInferenceTrace_code_2023_slice.csv", 5, ",2881,17", ",2881",
+         "column GeneratedTokens is empty (or the row is cut short)"),
+    ],
+)  # fmt: skip
+def test_a_value_no_count_can_take_fails_the_trace_naming_its_row(
+    wh: Warehouse,
+    tmp_path: Path,
+    adapter: str,
+    name: str,
+    line: int,
+    old: str,
+    new: str,
+    rule: str,
+) -> None:
+    """A count or rate that parses but no count can take (negative, NaN, empty) was summed
+    into its hour without a word: a Helios minute of -50 GPUs running, a ServeGen window of
+    -0.05 requests/s and an Azure request of -4 or of no generated tokens each loaded, the
+    hour's mean lowered (a NaN rate lost the hour's other windows to one quarantined hourly
+    row). Now the file fails with its row, column, value and rule, and nothing is loaded."""
+    source = Path(__file__).parent / "fixtures" / "traces" / name
+    opener = gzip.open if name.endswith(".gz") else open
+    with opener(source, "rt", newline="") as handle:
+        lines = handle.read().splitlines(keepends=True)
+    assert old in lines[line - 1], "the fixture changed: pick another line"
+    lines[line - 1] = lines[line - 1].replace(old, new, 1)
+    path = tmp_path / name
+    with opener(path, "wt", newline="") as handle:
+        handle.write("".join(lines))
+    result = ingest.ingest_file(wh, path, file_format=adapter)
+    assert result.status == "failed", result
+    # Line 1 is the header: the data row is one less.
+    assert f"{path}: row {line - 1}, {rule}" in result.message
+    assert "nothing of the file was loaded" in result.message
+    assert wh.telemetry().is_empty()
+
+
+def test_a_trace_cut_short_or_empty_is_one_line_not_a_traceback(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    """A gzip trace cut short (an interrupted download) raised polars' OSError 'unexpected end
+    of file' as a traceback; it now fails in one line naming the file, the cause and the fix.
+    An Azure log holding its header alone raised a TypeError from its report; it now loads no
+    row and says the file holds none, as a header-only telemetry file does."""
+    fixtures = Path(__file__).parent / "fixtures" / "traces"
+    whole = (fixtures / "helios_earth_vc_minute_2020-05-12_slice.csv.gz").read_bytes()
+    cut = tmp_path / "helios_earth_vc_minute_cut.csv.gz"
+    cut.write_bytes(whole[: len(whole) // 2])
+    result = ingest.ingest_file(wh, cut, file_format="helios")
+    assert result.status == "failed"
+    assert f"{cut}: cannot read: " in result.message
+    assert "gzip stream is cut short" in result.message and "fetch or copy" in result.message
+    empty = tmp_path / "AzureLLMInferenceTrace_code_2023.csv"
+    empty.write_text("TIMESTAMP,ContextTokens,GeneratedTokens\r\n")
+    result = ingest.ingest_file(wh, empty, file_format="azure-llm")
+    assert result.status == "loaded" and result.entry and result.entry.loaded == 0
+    assert "the file holds no data rows" in result.notes
+
+
 def test_unknown_format_name_is_refused(wh: Warehouse, tmp_path: Path) -> None:
     """A --format that is neither a file format nor a trace adapter is a clear error."""
     path = write_csv(tmp_path / "a.csv", GOOD)

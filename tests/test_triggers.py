@@ -1070,20 +1070,52 @@ def test_a_pool_with_no_demand_is_not_an_unverified_green() -> None:
     )
 
 
+def test_a_region_forecast_as_zero_for_want_of_data_is_not_a_measured_green() -> None:
+    """r2's series are the forecast's zero fallback (no observed day: a one-hour Azure trace).
+    Its pools read green with "0.0" GPUs short and "no all demand in the forecast through
+    DAY" in triggers.csv and the finance table, as if no demand had been measured, where the
+    terminal and the pages' banner said the green was not verified; now every row of r2 says
+    no demand was measured and its shortfall is unknown. r1, measured, is unchanged."""
+    zero = pl.concat(
+        [_series(uid, m, q90=0.0) for uid in ("total/r2", "total/r2/inference")
+         for m in ("peak", "mean")]
+    ).with_columns(model=pl.lit("zero"))  # fmt: skip
+    plan = _plan([*_r1_blocks(), *_r2_blocks()])
+    result = expansion_triggers(pl.concat([_r1_forecast(), zero]), plan, as_of=MONDAY)
+    for pool in ("all", "training"):
+        row = _row(result.triggers, "r2", pool)
+        assert row["status"] == "green" and row["max_shortfall_gpus"] is None
+        assert row["note"] == (
+            "no demand measured in r2: not one complete day of telemetry, so its forecast is "
+            f"zero through {_day(DAYS - 1)}; this green is not verified"
+        )
+    r1 = result.triggers.filter(pl.col("region") == "r1")
+    assert r1.height == 2 and not r1["note"].str.contains("no demand measured").any()
+    assert r1["max_shortfall_gpus"].is_not_null().all()
+
+
 def test_a_block_dedicated_to_a_customer_without_telemetry_is_not_measured_idle() -> None:
     """Two committed racks in r2, dedicated to a customer it forecasts (other) and to one with
-    no telemetry at all (ghost): both are idle, but only the ghost's note says that nothing is
-    known of its customer (a trace's quota file named 25 VCs, its minute file 16: nine blocks
-    read "100 % idle, $3.6M at risk" as if measured)."""
+    no telemetry at all (ghost). The ghost's idle GPUs, share and capital are not measured and
+    read none, where the Helios case study's finance page showed its four blocks for VCs absent
+    from the minute file "100.0 % idle, $3.6M at risk" (a note beside said "not measured idle")
+    and counted them among the blocks judged; the other's are measured as before."""
     blocks = [
         _block(f"r2-{who}", 100, region="r2", site="r2-a", status="committed",
                in_service=_day(28), dedicated_customer=who)
         for who in ("other", "ghost")
     ]  # fmt: skip
     idle = expansion_triggers(_r2_forecast(), _plan(_r2_blocks(*blocks)), as_of=MONDAY).idle_risk
-    notes = dict(zip(idle["block_id"], idle["note"], strict=True))
-    assert "its customer has no telemetry in r2: idle for want of data" in notes["r2-ghost"]
-    assert "no telemetry" not in notes["r2-other"]
+    rows = {r["block_id"]: r for r in idle.iter_rows(named=True)}
+    ghost, other = rows["r2-ghost"], rows["r2-other"]
+    assert ghost["idle_gpus"] is None and ghost["idle_share"] is None
+    assert ghost["capex_at_risk_usd"] is None and ghost["days_judged"] is None
+    assert ghost["note"] == (
+        "not measured: its customer ghost has no telemetry in r2, so nothing is known of its "
+        "demand; its idle GPUs and capital are not estimated and are in no total"
+    )
+    assert other["idle_gpus"] is not None and other["capex_at_risk_usd"] is not None
+    assert "no telemetry" not in other["note"]
 
 
 def test_a_pool_short_from_its_first_days_is_driven_by_the_growth_its_order_is_sized_for() -> None:

@@ -22,7 +22,11 @@ file that is not the expected trace raises :class:`TraceFormatError` naming the 
 columns and the columns found. A value that does not parse as its column's type fails the
 typed read without a row number; :meth:`TraceAdapter.unparsable` then reads the file once more
 as text to name the rows, columns and values (nothing of such a file is loaded: its rows are
-summed into hours, and a row left out would lower an hour without a trace of it).
+summed into hours, and a row left out would lower an hour without a trace of it). A value that
+parses but cannot be a count or a rate (empty, NaN, infinite, negative) fails the file the same
+way, named by :func:`rule_breaking_values`: summed into its hour, a -50 GPUs minute or a request
+of -4 tokens lowered that hour without a word, where ingest quarantines such a row of any other
+telemetry file.
 """
 
 from __future__ import annotations
@@ -53,6 +57,9 @@ __all__ = [
     "hour_of",
     "output_span",
     "read_header",
+    "rule_breaking",
+    "rule_breaking_error",
+    "rule_breaking_values",
     "scan_trace_csv",
     "to_telemetry",
     "trace_format_of",
@@ -269,6 +276,73 @@ def unparsable_values(
         f"row {row}, column {name}: {bad[name][i]!r} is not {_kind(name, dtypes, formats)}"
         for i, (row, name) in enumerate(which.iter_rows())
     ]
+    total = bad["rows"][0]
+    more = f" ({total:,} rows in all)" if total > len(shown) else ""
+    return "; ".join(shown) + more
+
+
+def rule_breaking(columns: Sequence[str]) -> pl.Expr:
+    """True on a row where one of ``columns`` (counts, rates, tokens) is empty, NaN, infinite
+    or negative: a value no count of GPUs, requests or tokens can take."""
+    return pl.any_horizontal(_rule_broken(name).is_not_null() for name in columns).fill_null(False)
+
+
+def _rule_broken(name: str) -> pl.Expr:
+    """The rule column ``name`` breaks on a row, or null where it breaks none."""
+    value = pl.col(name).cast(pl.Float64)
+    return (
+        pl.when(value.is_null())
+        .then(pl.lit("is empty (or the row is cut short)"))
+        .when(value.is_nan())
+        .then(pl.lit("is not a number (NaN)"))
+        .when(value.is_infinite())
+        .then(pl.lit("is not finite"))
+        .when(value < 0)
+        .then(pl.lit("is negative"))
+    )
+
+
+def rule_breaking_error(
+    path: Path, dtypes: Mapping[str, pl.DataType], *, columns: Sequence[str], adapter: str
+) -> TraceFormatError:
+    """The error for a file some of whose ``columns`` values break a rule of
+    :func:`rule_breaking`, which the ``adapter`` counted in its own pass."""
+    found = rule_breaking_values(Path(path), dtypes, columns=columns)
+    return TraceFormatError(
+        f"{path}: {found or 'a value is empty, not finite or negative'}. The {adapter} adapter "
+        "sums the rows into hours, so nothing of the file was loaded: fix or remove the rows "
+        "named and ingest it again"
+    )
+
+
+def rule_breaking_values(
+    path: Path, dtypes: Mapping[str, pl.DataType], *, columns: Sequence[str], most: int = 3
+) -> str | None:
+    """The first ``most`` rows (1 = the first after the header) where one of ``columns`` breaks
+    a rule of :func:`rule_breaking`, named with the column, the value and the rule, and how many
+    rows in all; None when none does. Its own pass, made only once the adapter counted some."""
+    rules = [_rule_broken(name).alias(name) for name in columns]
+    bad = (
+        scan_trace_csv(path, dtypes, trace="trace")
+        .with_row_index("row", offset=1)
+        .filter(rule_breaking(columns))
+        .with_columns(pl.len().alias("rows"))
+        .select(
+            "row",
+            "rows",
+            pl.struct(rules).alias("rule"),
+            pl.struct(pl.col(name).cast(pl.String) for name in columns).alias("value"),
+        )
+        .head(most)
+        .collect(engine="streaming")
+    )
+    if bad.is_empty():
+        return None
+    shown = []
+    for row, rule, value in bad.select("row", "rule", "value").iter_rows():
+        name = next(n for n in columns if rule[n] is not None)
+        what = "" if value[name] is None else f": {value[name]!r}"
+        shown.append(f"row {row}, column {name}{what} {rule[name]}")
     total = bad["rows"][0]
     more = f" ({total:,} rows in all)" if total > len(shown) else ""
     return "; ".join(shown) + more

@@ -42,6 +42,8 @@ from forecasting.traces import (
     TraceFormatError,
     TraceReport,
     hour_of,
+    rule_breaking,
+    rule_breaking_error,
     scan_trace_csv,
     to_telemetry,
 )
@@ -68,6 +70,9 @@ TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S%.f"
 
 OFFSET_TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S%.f%:z"
 """The 2024 files' shape: fractional seconds (absent on a whole second), then a UTC offset."""
+
+TOKEN_COLUMNS = ("ContextTokens", "GeneratedTokens")
+"""Counts summed into an hour's tokens: each must be present and at least zero."""
 
 CUSTOMER_BY_FILE: Mapping[str, str] = MappingProxyType({"_code_": "code", "_conv_": "conversation"})
 """File-name fragment -> customer label, for the two published files."""
@@ -166,11 +171,19 @@ def _hourly(path: Path, options: AzureLLMOptions) -> pl.LazyFrame:
             .alias("tokens"),
             pl.col("arrival").min().alias("first"),
             pl.col("arrival").max().alias("last"),
+            rule_breaking(TOKEN_COLUMNS).sum().alias("breaking"),
         )
         .collect(engine="streaming")
     )
     if per_hour["ts"].has_nulls():
         _unparsed(path, read.select("TIMESTAMP", "arrival"))
+    if per_hour["breaking"].sum():
+        raise rule_breaking_error(path, AZURE_DTYPES, columns=TOKEN_COLUMNS, adapter="azure-llm")
+    per_hour = per_hour.drop("breaking")
+    if per_hour.is_empty():
+        # A header alone: no hour, where the hours between a null first and last request made
+        # one hour of nothing, and its report a traceback.
+        return per_hour.lazy().with_columns(pl.lit(None, pl.Float64).alias("covered_s"))
     span = per_hour.lazy().select(pl.col("first").min(), pl.col("last").max())
     counts = per_hour.lazy().drop("first", "last")
     hours = span.select(

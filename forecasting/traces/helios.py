@@ -49,6 +49,8 @@ from forecasting.traces import (
     hour_of,
     output_span,
     read_header,
+    rule_breaking,
+    rule_breaking_error,
     scan_trace_csv,
     to_telemetry,
 )
@@ -196,7 +198,16 @@ def _minutes(path: Path, options: HeliosOptions) -> pl.LazyFrame:
         is_blank(),
         "running_gpu_num",
         *(f"{kind}_gpu_num_{size}" for kind in ("running", "pending") for size in SIZE_SUFFIXES),
+        # A count that is empty or negative: its minute would lower its hour's mean unseen.
+        rule_breaking(ACTIVITY_COLUMNS).alias("breaking"),
     )
+
+
+def _checked(minutes: pl.DataFrame, path: Path) -> pl.DataFrame:
+    """The minutes of :func:`_minutes`, once none breaks a rule of :func:`rule_breaking`."""
+    if minutes["breaking"].any():
+        raise rule_breaking_error(path, HELIOS_DTYPES, columns=ACTIVITY_COLUMNS, adapter="helios")
+    return minutes
 
 
 def _outage_minutes(minutes: pl.LazyFrame, options: HeliosOptions) -> pl.LazyFrame:
@@ -217,7 +228,7 @@ def scan_helios(path: Path, options: HeliosOptions) -> pl.LazyFrame:
 
 def report_helios(path: Path, options: HeliosOptions) -> TraceReport:
     """Rows, outage minutes and windows, per-VC gaps in the minute grid, idle VC-minutes kept."""
-    minutes = _minutes(path, options)
+    minutes = _checked(_minutes(path, options).collect(), path).lazy()
     outages = _outage_minutes(minutes, options).collect()
     return _report(minutes, outages, _telemetry(minutes, outages.lazy(), options), path, options)
 
@@ -227,7 +238,7 @@ def read_helios(
 ) -> tuple[pl.LazyFrame, Callable[[], TraceReport]]:
     """:func:`scan_helios` and :func:`report_helios` from one read of the minute file: the
     minutes are parsed once and held (eight columns), where the two read the file three times."""
-    minutes = _minutes(path, options).collect().lazy()
+    minutes = _checked(_minutes(path, options).collect(), path).lazy()
     outages = _outage_minutes(minutes, options).collect()
     telemetry = _telemetry(minutes, outages.lazy(), options).collect().lazy()
     return telemetry, partial(_report, minutes, outages, telemetry, path, options)

@@ -32,7 +32,15 @@ from types import MappingProxyType
 import polars as pl
 
 from forecasting.schema import WorkloadClass
-from forecasting.traces import TraceReport, hour_of, output_span, scan_trace_csv, to_telemetry
+from forecasting.traces import (
+    TraceReport,
+    hour_of,
+    output_span,
+    rule_breaking,
+    rule_breaking_error,
+    scan_trace_csv,
+    to_telemetry,
+)
 
 __all__ = [
     "DEFAULT_PROFILES",
@@ -65,6 +73,9 @@ SERVEGEN_DTYPES: Mapping[str, pl.DataType] = MappingProxyType(
         "pat_arg2": pl.Float64(),
     }
 )
+
+MEASURED_COLUMNS = ("client_id", "t_s", "rate_rps")
+"""The columns an hour is built of: each must be present and at least zero."""
 
 DEFAULT_START = date(2025, 1, 6)
 """Day 0 of the trace. Arbitrary (the real day is not published); a Monday, so that weekly
@@ -163,7 +174,7 @@ def scan_servegen(path: Path, options: ServeGenOptions) -> pl.LazyFrame:
 
 def report_servegen(path: Path, options: ServeGenOptions) -> TraceReport:
     """Rows, missing 10-minute windows per client, zero-rate windows, models with no profile."""
-    return _report(_hourly(path, options).collect(), path, options)
+    return _report(_checked(_hourly(path, options).collect(), path), path, options)
 
 
 def read_servegen(
@@ -171,8 +182,18 @@ def read_servegen(
 ) -> tuple[pl.LazyFrame, Callable[[], TraceReport]]:
     """:func:`scan_servegen` and :func:`report_servegen` from one pass over the file: its hours
     carry what the report counts, where the two read the file three times."""
-    hourly = _hourly(path, options).collect()
+    hourly = _checked(_hourly(path, options).collect(), path)
     return _telemetry(hourly.lazy(), options), partial(_report, hourly, path, options)
+
+
+def _checked(hourly: pl.DataFrame, path: Path) -> pl.DataFrame:
+    """The file's hours, once no window breaks a rule of :func:`rule_breaking` (a negative
+    rate averaged into its hour lowered it without a word)."""
+    if hourly["breaking"].sum():
+        raise rule_breaking_error(
+            path, SERVEGEN_DTYPES, columns=MEASURED_COLUMNS, adapter="servegen"
+        )
+    return hourly
 
 
 def _hourly(path: Path, options: ServeGenOptions) -> pl.LazyFrame:
@@ -195,6 +216,7 @@ def _hourly(path: Path, options: ServeGenOptions) -> pl.LazyFrame:
             (pl.col("rate_rps") == 0).sum().alias("zero"),
             pl.col("t_s").min().alias("first_t"),
             pl.col("t_s").max().alias("last_t"),
+            rule_breaking(MEASURED_COLUMNS).sum().alias("breaking"),
         )
     )
 

@@ -26,6 +26,7 @@ from datetime import date
 
 import polars as pl
 
+from forecasting import hierarchy
 from forecasting.capacity import CapacityPlan
 from forecasting.schema import Measure, WorkloadClass
 from forecasting.triggers.common import (
@@ -122,6 +123,7 @@ def expansion_triggers(
     homeless = _homeless(ranged, plan, column=settings.quantile)
     triggers = _led_by(triggers, homeless, pool=Pool.ALL)
     triggers = _led_by(triggers, _empty_regions(triggers, plan, as_of=as_of))
+    triggers = _unverified_where_unmeasured(triggers, _unmeasured_regions(forecast), end=end)
     return TriggerResult(
         triggers=triggers,
         drivers=_drivers(ranged, triggers, start=start),
@@ -207,6 +209,41 @@ def _empty_regions(triggers: pl.DataFrame, plan: CapacityPlan, *, as_of: date) -
             "the plan is this fleet's"
         )
     return notes
+
+
+def _unmeasured_regions(forecast: pl.DataFrame) -> set[str]:
+    """The regions forecast as zero for want of one observed day (the forecast's ``zero``
+    fallback on every row of the region's own series)."""
+    if "model" not in forecast.columns:
+        return set()
+    regions = (
+        forecast.filter(hierarchy.depth() == 1)
+        .group_by(region=hierarchy.level(1))
+        .agg(zero=(pl.col("model") == "zero").all())
+        .filter("zero")
+    )
+    return set(regions["region"].to_list())
+
+
+def _unverified_where_unmeasured(
+    triggers: pl.DataFrame, regions: set[str], *, end: date
+) -> pl.DataFrame:
+    """The green rows of ``regions`` say that no demand was measured there: a one-hour Azure
+    trace's triggers.csv read "green, 0.0 GPUs short, no all demand in the forecast through
+    2023-11-30" where the terminal and the pages said its green was not verified."""
+    if not regions:
+        return triggers
+    unmeasured = pl.col("region").is_in(sorted(regions)) & (pl.col("status") == Status.GREEN.value)
+    note = pl.format(
+        "no demand measured in {}: not one complete day of telemetry, so its forecast is zero "
+        "through {}; this green is not verified",
+        "region",
+        pl.lit(str(end)),
+    )
+    return triggers.with_columns(
+        note=pl.when(unmeasured).then(note).otherwise(pl.col("note")),
+        max_shortfall_gpus=pl.when(unmeasured).then(None).otherwise(pl.col("max_shortfall_gpus")),
+    )
 
 
 def daily_end_of(forecast: pl.DataFrame) -> date | None:

@@ -119,6 +119,14 @@ def _per_gpu_capex(plan: CapacityPlan) -> dict[tuple[str, str], float]:
     return prices
 
 
+def _unknown_customer(row: dict[str, object], customers: set[tuple[str, str]]) -> bool:
+    """Whether ``row`` is a block dedicated to a customer with no telemetry in its region."""
+    pool = str(row["pool"])
+    return pool.startswith(_DEDICATED) and (
+        (str(row["region"]), pool[len(_DEDICATED) :]) not in customers
+    )
+
+
 def _idle_note(
     row: dict[str, object],
     *,
@@ -129,20 +137,15 @@ def _idle_note(
 ) -> str:
     if row["region"] not in regions:
         return f"no forecast for region {row['region']}"
+    if _unknown_customer(row, customers):
+        return (
+            f"not measured: its customer {str(row['pool'])[len(_DEDICATED) :]} has no telemetry "
+            f"in {row['region']}, so nothing is known of its demand; its idle GPUs and capital "
+            "are not estimated and are in no total"
+        )
     if row["idle_gpus"] is None:
         return f"enters service after the forecast horizon ({end})"
     parts = [f"judged in pool {row['pool']}"]
-    pool = str(row["pool"])
-    if pool.startswith(_DEDICATED) and (str(row["region"]), pool[len(_DEDICATED) :]) not in (
-        customers
-    ):
-        # Idle because nothing is known of its customer, not because its demand was measured
-        # low (a trace's quota file named 25 VCs, its minute file 16: nine blocks read "100 %
-        # idle, $3.6M at risk").
-        parts.append(
-            f"its customer has no telemetry in {row['region']}: idle for want of data on it, "
-            "not measured idle"
-        )
     if priced:
         parts.append(f"priced at the cheapest {row['kind']} {row['gpu_type']} candidate per GPU")
     else:
@@ -201,6 +204,11 @@ def _idle_risk(
         .iter_rows(named=True)
     ):
         price = prices.get((row["kind"], row["gpu_type"]))
+        if _unknown_customer(row, customers):
+            # Idle for want of data on its customer, not measured idle: a trace's quota file
+            # named 25 VCs, its minute file 16, and four blocks read "100 % idle, $3.6M at
+            # risk" beside a note saying so.
+            row["idle_gpus"] = row["days_judged"] = None
         gpus = row["idle_gpus"]
         row["idle_share"] = None if gpus is None else gpus / row["gpus"]
         row["capex_at_risk_usd"] = None if gpus is None or price is None else gpus * price
