@@ -61,6 +61,7 @@ from forecasting.settings import (
 )
 
 if TYPE_CHECKING:
+    from flows.pipeline import PipelineOutcome, PipelineStopped
     from forecasting.contracts import ContractRuleError
     from forecasting.runs import ContractsLoaded, DrillBatch, DrillNotPlayed, EventsLoaded
 
@@ -998,8 +999,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Ingest new files, forecast, drill and publish, as one pipeline flow."""
-    from flows.pipeline import pipeline_flow
-    from flows.tables import events_tables, fallback_lines, pipeline_summary, report_table
+    from flows.pipeline import PipelineStopped, pipeline_flow
+    from flows.tables import fallback_lines, pipeline_summary, report_table
     from forecasting.capacity import load_capacity
     from forecasting.traces.outages import read_outage_calendar
 
@@ -1039,21 +1040,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     started = time.perf_counter()
     outcome = pipeline_flow(paths.warehouse, paths.capacity, paths.reports, options)
+    if isinstance(outcome, PipelineStopped):
+        _say_loads(outcome)
+        raise RunFailedError(outcome.why)
     console.print(report_table(outcome.report))
     _warn_unplanned(outcome.report.unplanned_regions, plan=paths.capacity)
     for line in fallback_lines(outcome.forecast):
         say(line, error=True)
     _warn_not_played(outcome.drills_not_played)
-    # The summary counts the files that failed; each says why here, as `ingest` does, and so
-    # do the event rows and contracts refused (the run listed none of them, or a bare count).
-    for result in outcome.ingested:
-        if result.status == "failed":
-            say(failed_line(result.message), error=True)
-    if any(load.refused or load.duplicate_rows for load in outcome.events):
-        for table in events_tables(outcome.events, limit=50)[1:]:
-            console.print(table)
-    _say_event_problems(outcome.events)
-    _say_contract_problems(outcome.contracts)
+    _say_loads(outcome)
     for line in pipeline_summary(outcome, seconds=time.perf_counter() - started):
         say(line)
     if any(r.status == "failed" for r in outcome.ingested):
@@ -1062,6 +1057,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         say(f"--strict: {len(outcome.forecast.warnings)} forecast warning(s)", error=True)
         return EXIT_FAILED
     return EXIT_OK
+
+
+def _say_loads(outcome: PipelineOutcome | PipelineStopped) -> None:
+    """The files, event rows and contracts a run could not load, each with why, as `ingest`
+    does (the run listed none of them, or a bare count)."""
+    from flows.tables import events_tables
+
+    for result in outcome.ingested:
+        if result.status == "failed":
+            say(failed_line(result.message), error=True)
+    if any(load.refused or load.duplicate_rows for load in outcome.events):
+        for table in events_tables(outcome.events, limit=50)[1:]:
+            console.print(table)
+    _say_event_problems(outcome.events)
+    _say_contract_problems(outcome.contracts)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

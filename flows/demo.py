@@ -14,7 +14,7 @@ from forecasting import synth
 from forecasting.resources import sample_contracts
 
 if TYPE_CHECKING:  # prefect starts with the flows, not at import
-    from flows.pipeline import PipelineOutcome
+    from flows.pipeline import PipelineOutcome, PipelineStopped
 from forecasting.settings import settings
 from forecasting.traces import ADAPTERS, HeliosOptions, helios_capacity_toml
 
@@ -45,8 +45,9 @@ def _helios_files(traces: Path) -> tuple[Path, Path, str] | str:
     return found[0], quotas, cluster
 
 
-def _printed(outcome: PipelineOutcome, *, started: float) -> int:
+def _printed(outcome: PipelineOutcome | PipelineStopped, *, started: float) -> int:
     """Print every step's tables and the five-line summary; the exit status of the run."""
+    from flows.pipeline import PipelineStopped
     from flows.tables import (
         drill_tables,
         fallback_lines,
@@ -59,6 +60,12 @@ def _printed(outcome: PipelineOutcome, *, started: float) -> int:
     )
 
     console.print(ingest_table(outcome.ingested))
+    if isinstance(outcome, PipelineStopped):
+        for result in outcome.ingested:
+            if result.status == "failed":
+                say(failed_line(result.message), error=True)
+        say(f"demo: {outcome.why}", error=True)
+        return 1
     drills = drill_tables(outcome.drills) if outcome.drills else []
     for table in (*forecast_tables(outcome.forecast), *drills):
         console.print(table)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from prefect import flow
+from prefect import flow, task
 from prefect.logging import get_run_logger
 from prefect.runtime import flow_run
 from pydantic import BaseModel
@@ -32,9 +32,10 @@ from forecasting.runs import (
     EventsLoaded,
     ForecastRun,
     ReportOutcome,
+    history_missing,
 )
 
-__all__ = ["PipelineOptions", "PipelineOutcome", "pipeline_flow"]
+__all__ = ["PipelineOptions", "PipelineOutcome", "PipelineStopped", "pipeline_flow"]
 
 
 class PipelineOutcome(BaseModel):
@@ -51,14 +52,32 @@ class PipelineOutcome(BaseModel):
     model_config = {"arbitrary_types_allowed": True}
 
 
+class PipelineStopped(BaseModel):
+    """A run that stopped after its loads: the warehouse holds nothing to forecast."""
+
+    ingested: list[IngestResult]
+    events: list[EventsLoaded] = []
+    contracts: list[ContractsLoaded] = []
+    why: str
+
+    model_config = {"arbitrary_types_allowed": True}
+
+
+@task
+def check_history(warehouse_path: Path) -> str | None:
+    """Say why the warehouse holds nothing to forecast, or None when it holds telemetry."""
+    return history_missing(warehouse_path)
+
+
 @flow(name="pipeline", log_prints=True)
 def pipeline_flow(
     warehouse_path: Path,
     capacity_path: Path,
     reports_path: Path,
     options: PipelineOptions | None = None,
-) -> PipelineOutcome:
-    """Ingest what is new, forecast, drill, and publish triggers and reports."""
+) -> PipelineOutcome | PipelineStopped:
+    """Ingest what is new, forecast, drill, and publish triggers and reports; stop after the
+    loads where the warehouse holds no telemetry to forecast."""
     options = options or PipelineOptions()
     # Drills and triggers need the plan: a missing or bad one fails here, before a forecast
     # that would take minutes and then be left without a report.
@@ -104,6 +123,11 @@ def pipeline_flow(
             logger.warning("%s: %s", book.path, line)
     # A stop signal whose exception a step swallowed stops the run here, not a step later.
     raise_if_stopped()
+    why = check_history(warehouse_path)
+    if why is not None:
+        # An empty warehouse (no file, or only bad files in the inbox) failed in the forecast
+        # task, its subflow and this flow: three tracebacks before the one line that says why.
+        return PipelineStopped(ingested=ingested, events=calendars, contracts=books, why=why)
     forecast_options = options.forecast.model_copy(update={"capacity": capacity_path})
     forecast = run_forecast(warehouse_path, forecast_options)
     raise_if_stopped()

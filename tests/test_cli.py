@@ -469,6 +469,28 @@ def test_run_with_a_bad_outage_calendar_stops_before_any_work(
     assert not (tmp_path / "w.duckdb").exists()
 
 
+def test_run_on_a_warehouse_without_telemetry_stops_in_one_line(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """`run` on a new warehouse whose inbox holds only a bad file failed in the forecast task,
+    its subflow and the pipeline flow: three Prefect tracebacks (133 lines) before the line
+    saying the warehouse holds no telemetry. It stops after the loads: the bad file's reason
+    and that line, no traceback, exit 1, and nothing forecast."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "bad.csv").write_text("ts,region\n1,2\n")
+    warehouse = tmp_path / "w.duckdb"
+    argv = ["run", "--inbox", str(inbox), "--warehouse", str(warehouse), "--capacity",
+            str(sample_capacity()), "--reports", str(tmp_path / "reports")]  # fmt: skip
+    assert main(argv) == 1
+    out = capfd.readouterr()
+    said = " ".join((out.out + out.err).split())
+    assert "bad.csv: missing required column(s)" in said
+    assert f"fleetcast run: {warehouse} holds no telemetry; run `fleetcast ingest` first" in said
+    assert "Traceback" not in said
+    assert not (tmp_path / "reports").exists()
+
+
 def test_output_to_a_pipe_is_wide_enough_for_the_tables(monkeypatch: pytest.MonkeyPatch) -> None:
     """A pipe or log gets 160 columns (at Rich's 80 the demo's trigger table read "2029-10…"
     and "cell-g…"); a terminal keeps its own width, and $COLUMNS still wins."""

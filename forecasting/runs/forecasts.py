@@ -32,6 +32,7 @@ __all__ = [
     "apply_book",
     "demand_series_for",
     "forecast",
+    "history_missing",
     "known_events",
     "plan_horizon_months",
     "plan_past_lead_times",
@@ -73,6 +74,17 @@ def _telemetry_spans(hourly: pl.DataFrame) -> dict[str, tuple[datetime, datetime
     against)."""
     spans = hourly.group_by("region").agg(first=pl.col("ts").min(), last=pl.col("ts").max())
     return {r: (f, t) for r, f, t in spans.iter_rows() if r is not None}
+
+
+def history_missing(warehouse_path: Path) -> str | None:
+    """Why nothing can be forecast from the warehouse at ``warehouse_path`` (no file, or no
+    telemetry in it), in the words `fleetcast forecast` uses; None when it holds telemetry."""
+    if not Path(warehouse_path).exists():
+        return f"no warehouse at {warehouse_path}; run `fleetcast ingest` or `fleetcast demo` first"
+    with warehouse.connect(warehouse_path, read_only=True) as wh:
+        if wh.count("telemetry"):
+            return None
+    return f"{warehouse_path} holds no telemetry; run `fleetcast ingest` first"
 
 
 def demand_series_for(warehouse_path: Path, options: ForecastOptions) -> pl.DataFrame:
