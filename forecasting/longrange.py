@@ -281,6 +281,10 @@ def _series_view(
 
     n_blocks = n_days // BLOCK_DAYS
     onboarded = _onboarded_from(y)
+    # A series that never ran anything has its level measured, zero on every day: taken for a
+    # young one whose moves nothing measures, an idle class (eu-west training of a 75-day
+    # fleet) cut every series of the run to the daily days.
+    idle = not (np.where(ok, y, 0.0) > 0).any()
     reason: str | None = None
     if ok.sum() < BLOCK_DAYS or n_blocks == 0:
         # Too short for a level series: flat at the mean of its last week after any ramp (a
@@ -298,7 +302,7 @@ def _series_view(
         )
         # The level wanders ahead as the run's series' levels do; with no series in the run
         # three blocks old nothing measures that, and the view is not used past the daily days.
-        measured = run.step_sd > 0
+        measured = run.step_sd > 0 or idle
         level_s = np.sqrt(sd_day**2 / week.size + run.step_sd**2 * s_of_day)
         fit_start = 0
     else:
@@ -319,7 +323,7 @@ def _series_view(
         cache = fitted if fitted is not None else {}
         # One block and no step anywhere in the run: the walk's spread would be zero, a band
         # of +-1 % three years out on a month of data.
-        measured = walk.size >= 2 or run.step_sd > 0
+        measured = walk.size >= 2 or run.step_sd > 0 or idle
         # Days before the blocks fitted (a class's months of zeros before it started, its
         # onboarding) are not spread around today's level: counted, a class steady at 4,500
         # GPUs read a daily q50 of 3 GPUs and a monthly peak q50 of 142.
