@@ -339,10 +339,24 @@ def extrapolated_reach(inputs: ReportInputs) -> str:
     )
 
 
+# Beside the headline of a plan without [[site]]: its card reads "worst trigger status, blocks
+# and power", and a plain "green" there claimed power that nothing checked.
+POWER_NOT_CHECKED = "power not checked: no [[site]] in the plan"
+
+
 def status_headline(inputs: ReportInputs) -> str:
     """The run's worst status for a headline, and where a green is only as far as the forecast
     reaches: a 28-day run read "green" on every page while each pool's note said a shortfall
-    the day after the forecast could no longer be ordered in time."""
+    the day after the forecast could no longer be ordered in time. A plan without sites says
+    its power is not checked (:data:`POWER_NOT_CHECKED`)."""
+    headline = _worst_with_reach(inputs)
+    if inputs.worst_status is None or inputs.plan.site:
+        return headline
+    return f"{headline}; {POWER_NOT_CHECKED}"
+
+
+def _worst_with_reach(inputs: ReportInputs) -> str:
+    """:func:`status_headline` without the sites' clause."""
     from forecasting.triggers.orders import MONTHLY_ONLY, UNVERIFIED_GREEN
 
     worst = inputs.worst_status
