@@ -2846,7 +2846,8 @@ def test_a_plan_with_nothing_to_order_says_so_plainly_on_the_finance_page() -> N
     green through the plan's end and no order anywhere. The finance page read "No data: no
     order-by dates", "No data: no blocks to order" and "no later orders: the orders due now
     cover the plan", as if data were missing or orders due. It says nothing is to be ordered,
-    at which quantile and to when; a run with a red pool keeps the old empty-table texts."""
+    at which quantile and to when, as the answer it is (not after "No data:"); a run with a
+    red pool keeps the old empty-table texts."""
     inputs = sample_inputs()
     green = inputs.triggers.with_columns(
         status=pl.lit("green"),
@@ -2863,11 +2864,12 @@ def test_a_plan_with_nothing_to_order_says_so_plainly_on_the_finance_page() -> N
     end = calm.forecast_months["ds"].max()
     reach = f"{end:%b %Y}" if isinstance(end, date) else str(calm.forecast["ds"].max())
     said = html_text(
-        "nothing to order: every pool's q90 requirement stays within the capacity already "
-        f"planned to {reach}, the plan's end"
+        "Nothing to order: every pool's q90 requirement stays within the capacity already "
+        f"planned to {reach}, the plan's end."
     )
     assert page.count(said) == 3
-    assert "no order-by dates" not in page and "the orders due now cover the plan" not in page
+    assert "No data: nothing" not in page and "no order-by dates" not in page
+    assert "the orders due now cover the plan" not in page
     assert said not in finance_page(inputs)
 
 

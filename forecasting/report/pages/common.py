@@ -123,6 +123,13 @@ class Stacked:
     small: str
 
 
+class Said(str):
+    """An empty section's answer, shown as it is: "No data: nothing to order: ..." read as
+    if something were missing where the plan needs nothing."""
+
+    __slots__ = ()
+
+
 @dataclass(frozen=True, slots=True)
 class Link:
     """A link with an optional small note after it."""
@@ -250,6 +257,7 @@ def _environment() -> jinja2.Environment:
         badge=lambda v: isinstance(v, Badge),
         stacked=lambda v: isinstance(v, Stacked),
         link=lambda v: isinstance(v, Link),
+        said=lambda v: isinstance(v, Said),
         row=lambda v: isinstance(v, tuple),
     )
     env.globals.update(MISSING=MISSING, css=_static("report.css"), draw=_static("figures.js"))

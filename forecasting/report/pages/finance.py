@@ -36,6 +36,7 @@ from forecasting.report.pages.common import (
     Badge,
     Cell,
     Page,
+    Said,
     Stacked,
     Table,
     blocks_text,
@@ -231,7 +232,7 @@ def nothing_to_order(inputs: ReportInputs) -> str | None:
     else:
         return None
     quantile = str(t["quantile"][0])
-    return (
+    return Said(
         f"nothing to order: every pool's {quantile} requirement stays within the capacity "
         f"already planned to {reach}, the plan's end"
     )
