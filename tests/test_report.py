@@ -2893,3 +2893,34 @@ def test_a_plan_without_sites_says_its_power_is_not_checked_beside_the_worst_sta
     for page in (run_index_page, finance_page):
         assert html_text(said) in page(calm), page.__name__
     assert status_headline(_sited(calm)) == "green"
+
+
+def test_every_page_says_which_regions_of_the_plan_have_no_telemetry() -> None:
+    """A plan region with blocks and no demand in the telemetry (the sweep's us-east-only
+    fleet on a three-region plan: eu-west and us-west) was judged by no trigger and read in no
+    table, unsaid: every page carries a banner naming it, and says it is not judged. A run
+    whose telemetry covers every planned region has none."""
+    from forecasting.capacity import Block
+
+    inputs = sample_inputs()
+    block = Block.model_validate(
+        {
+            "id": "ap-rack-1",
+            "kind": "rack",
+            "region": "ap-south",
+            "site": "ap-a",
+            "gpu_type": "H100",
+            "gpus": 256,
+            "mw": 0.4,
+            "status": "live",
+        }
+    )
+    plan = inputs.plan.model_copy(update={"block": (*inputs.plan.block, block)})
+    dark = replace(inputs, plan=plan)
+    banner = html_text(
+        "No telemetry for ap-south: the capacity plan has blocks there, the telemetry no "
+        "demand, so no trigger or order is judged there (not green: not judged)."
+    )
+    for page in (run_index_page, finance_page, facilities_page, platform_page):
+        assert banner in page(dark), page.__name__
+        assert "No telemetry for" not in page(inputs), page.__name__

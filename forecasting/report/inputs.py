@@ -20,6 +20,7 @@ from forecasting.capacity import (
     CAPACITY_TIMELINE_SCHEMA,
     SITE_POWER_MONTHLY_SCHEMA,
     CapacityPlan,
+    unforecast_regions,
     unplanned_regions,
 )
 from forecasting.contracts import BOOK_CONCENTRATION_SCHEMA, CONTRACT_LIST_SCHEMA, FINANCE_SCHEMA
@@ -67,6 +68,7 @@ __all__ = [
     "silent_feeds",
     "split_new_site",
     "status_headline",
+    "unforecast_regions_of",
     "unmeasured_series",
     "unplanned_regions_of",
     "unplayed_text",
@@ -404,6 +406,14 @@ def unplayed_text(inputs: ReportInputs) -> str:
         f"{len(names)} named drill(s) not played on this forecast run ({', '.join(names)}), "
         "so the drill figures leave them out: `fleetcast drill` plays them"
     )
+
+
+def unforecast_regions_of(inputs: ReportInputs) -> list[str]:
+    """The regions of the report's plan with a block and no demand in its telemetry: no
+    trigger judges them (a fleet's eu-west and us-west blocks read in no table, unsaid)."""
+    regions = inputs.history.filter(hierarchy.depth() == 1).select(hierarchy.level(1))
+    known = regions.to_series().unique().to_list()
+    return unforecast_regions(inputs.plan, known) if known else []
 
 
 def unplanned_regions_of(inputs: ReportInputs) -> list[str]:

@@ -48,6 +48,7 @@ from forecasting.report.inputs import (
     new_site_apart,
     plan_orders,
     silent_feeds,
+    unforecast_regions_of,
     unmeasured_series,
     unplanned_regions_of,
     untested_series,
@@ -304,6 +305,7 @@ def shell(inputs: ReportInputs, *, file: str, title: str) -> dict[str, Any]:
         "untested": fmt_listed(untested_series(inputs.chosen)),
         "extrapolated": extrapolated_reach(inputs),
         "unplanned": ", ".join(unplanned_regions_of(inputs)),
+        "unforecast": ", ".join(unforecast_regions_of(inputs)),
         "silent": fmt_listed(silent_feeds(inputs)),
     }
 
