@@ -198,6 +198,8 @@ class _View:
     peak_bw: float = 0.0
     # False when nothing measures how far the level moves in months (see ``_series_view``).
     measured: bool = True
+    # True when the series never ran anything: zero on every observed day.
+    idle: bool = False
 
     def daily_point(self) -> np.ndarray:
         """The scale-free point forecast that ranks models: level + weekday + median residual."""
@@ -281,9 +283,6 @@ def _series_view(
 
     n_blocks = n_days // BLOCK_DAYS
     onboarded = _onboarded_from(y)
-    # A series that never ran anything has its level measured, zero on every day: taken for a
-    # young one whose moves nothing measures, an idle class (eu-west training of a 75-day
-    # fleet) cut every series of the run to the daily days.
     idle = not (np.where(ok, y, 0.0) > 0).any()
     reason: str | None = None
     if ok.sum() < BLOCK_DAYS or n_blocks == 0:
@@ -302,7 +301,7 @@ def _series_view(
         )
         # The level wanders ahead as the run's series' levels do; with no series in the run
         # three blocks old nothing measures that, and the view is not used past the daily days.
-        measured = run.step_sd > 0 or idle
+        measured = run.step_sd > 0
         level_s = np.sqrt(sd_day**2 / week.size + run.step_sd**2 * s_of_day)
         fit_start = 0
     else:
@@ -323,7 +322,7 @@ def _series_view(
         cache = fitted if fitted is not None else {}
         # One block and no step anywhere in the run: the walk's spread would be zero, a band
         # of +-1 % three years out on a month of data.
-        measured = walk.size >= 2 or run.step_sd > 0 or idle
+        measured = walk.size >= 2 or run.step_sd > 0
         # Days before the blocks fitted (a class's months of zeros before it started, its
         # onboarding) are not spread around today's level: counted, a class steady at 4,500
         # GPUs read a daily q50 of 3 GPUs and a monthly peak q50 of 142.
@@ -426,6 +425,7 @@ def _series_view(
         peak_grid=peak_grid,
         peak_bw=peak_bw,
         measured=measured,
+        idle=idle,
     )
 
 
@@ -1081,7 +1081,16 @@ def long_horizon_forecast(
         for uid, (_first, values) in arrays.items()
     }
     views = _spread_of_children(views)
-    unmeasured = sorted(uid for uid, v in views.items() if v is not None and not v.measured)
+    # A series that never ran anything beside others that did has its level measured, zero on
+    # every day: taken for a young one whose moves nothing measures, an idle class (eu-west
+    # training of a 75-day fleet) cut every series of the run to the daily days. A run with
+    # no demand anywhere stays unplanned: zeros everywhere are no plan.
+    busy = any(v is not None and not v.idle for v in views.values())
+    unmeasured = sorted(
+        uid
+        for uid, v in views.items()
+        if v is not None and not v.measured and not (v.idle and busy)
+    )
     series_rows: list[dict[str, object]] = []
     daily_cols: list[dict[str, object]] = []
     monthly_cols: list[dict[str, object]] = []

@@ -807,8 +807,9 @@ def test_a_class_with_no_demand_in_its_history_does_not_cut_the_plan_to_the_dail
     has no level move to measure, yet it was taken for a young series whose moves nothing
     measures, and it cut every series of the run to the daily days ("plan horizon: the daily
     days only ... eu-west · training too young"; the same fleet with that class's demand kept
-    planned 37 months). Its level is measured: zero, on every day of its history. The run is
-    planned past the daily days, the idle class at zero."""
+    planned 37 months). Beside series that ran, its level is measured: zero, on every day of
+    its history. The run is planned past the daily days, the idle class at zero; a run with no
+    demand anywhere is still not planned past them."""
     rng = np.random.default_rng(3)
     days = 56
     ds = [CUTOFF - timedelta(days=days - 1 - k) for k in range(days)]
@@ -822,3 +823,10 @@ def test_a_class_with_no_demand_in_its_history_does_not_cut_the_plan_to_the_dail
     training = fc.monthly.filter(pl.col("unique_id") == "total/r1/training")
     assert training.height == 12
     assert training["q90"].to_list() == pytest.approx([0.0] * 12, abs=1e-6)
+    # A run with no demand anywhere has nothing to plan on: zeros everywhere are no plan.
+    nothing = lr.long_horizon_forecast(
+        pl.concat([idle, idle.with_columns(unique_id=pl.lit("total/r1/inference"))]),
+        as_of=CUTOFF,
+        months=12,
+    )
+    assert nothing.gap is not None and nothing.monthly.is_empty()
