@@ -224,6 +224,15 @@ def warehouse_status_tables(
             str(r["amber"]),
             str(r["green"]),
         )
+    # An empty table under its title read as if the rows were lost; it says why it is empty
+    # and which command fills it.
+    for table, frame, why in (
+        (forecasts, status.forecasts, "no forecast run yet: `fleetcast forecast` makes one"),
+        (drills, status.drills, "no drill run yet: `fleetcast drill` plays them"),
+        (triggers, status.triggers, "no trigger run yet: `fleetcast report` computes them"),
+    ):
+        if frame.is_empty():
+            table.caption, table.caption_justify = why, "left"
     return [where, data, forecasts, drills, triggers, *changes_view(status.changes)]
 
 

@@ -179,6 +179,8 @@ __all__ = [
     "site_power_by_month",
     "site_power_timeline",
     "stray_dedicated_warnings",
+    "unforecast_region_warning",
+    "unforecast_regions",
     "unplanned_region_warning",
     "unplanned_regions",
 ]
@@ -848,6 +850,22 @@ def unplanned_regions(plan: CapacityPlan, regions: Iterable[str]) -> list[str]:
     """The ``regions`` (of the telemetry) the plan has no block or site for, sorted. Their
     demand meets zero capacity: every order the triggers give there is a guess."""
     return sorted(set(regions) - plan.planned_regions)
+
+
+def unforecast_regions(plan: CapacityPlan, regions: Iterable[str]) -> list[str]:
+    """The plan's regions with a block but none of the ``regions`` of the telemetry, sorted.
+    No trigger judges them: a region whose feed never arrived read in no table at all, its
+    absence easy to take for a green."""
+    return sorted({b.region for b in plan.block} - set(regions))
+
+
+def unforecast_region_warning(region: str, *, plan: str) -> str:
+    """The one line a command prints for a region of ``plan`` the telemetry lacks."""
+    return (
+        f"warning: region {region!r} has [[block]]s in {plan} but no telemetry: no trigger or "
+        "order is judged there (not green: not judged); ingest its telemetry, or fix the "
+        "region's name in the plan"
+    )
 
 
 def unplanned_region_warning(region: str, *, plan: str) -> str:

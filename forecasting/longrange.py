@@ -198,6 +198,8 @@ class _View:
     peak_bw: float = 0.0
     # False when nothing measures how far the level moves in months (see ``_series_view``).
     measured: bool = True
+    # True when the series never ran anything: zero on every observed day.
+    idle: bool = False
 
     def daily_point(self) -> np.ndarray:
         """The scale-free point forecast that ranks models: level + weekday + median residual."""
@@ -281,6 +283,7 @@ def _series_view(
 
     n_blocks = n_days // BLOCK_DAYS
     onboarded = _onboarded_from(y)
+    idle = not (np.where(ok, y, 0.0) > 0).any()
     reason: str | None = None
     if ok.sum() < BLOCK_DAYS or n_blocks == 0:
         # Too short for a level series: flat at the mean of its last week after any ramp (a
@@ -422,6 +425,7 @@ def _series_view(
         peak_grid=peak_grid,
         peak_bw=peak_bw,
         measured=measured,
+        idle=idle,
     )
 
 
@@ -1077,7 +1081,16 @@ def long_horizon_forecast(
         for uid, (_first, values) in arrays.items()
     }
     views = _spread_of_children(views)
-    unmeasured = sorted(uid for uid, v in views.items() if v is not None and not v.measured)
+    # A series that never ran anything beside others that did has its level measured, zero on
+    # every day: taken for a young one whose moves nothing measures, an idle class (eu-west
+    # training of a 75-day fleet) cut every series of the run to the daily days. A run with
+    # no demand anywhere stays unplanned: zeros everywhere are no plan.
+    busy = any(v is not None and not v.idle for v in views.values())
+    unmeasured = sorted(
+        uid
+        for uid, v in views.items()
+        if v is not None and not v.measured and not (v.idle and busy)
+    )
     series_rows: list[dict[str, object]] = []
     daily_cols: list[dict[str, object]] = []
     monthly_cols: list[dict[str, object]] = []

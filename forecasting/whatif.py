@@ -311,16 +311,16 @@ def with_deal(
         .drop([f"lift_{v}" for v in values])
     )
     if own_daily.height == 0:
-        new_rows = (
-            lifts.filter(pl.col("grain") == "day")
-            .select(
-                pl.lit(own_id).alias("unique_id"),
-                *keys,
-                pl.lit("contract").alias("model"),
-                *(pl.col(f"lift_{v}").alias(v) for v in values),
-            )
-            .filter(pl.col("mean") > 0)
-        )
+        # Monthly rows too: in a region with a dedicated block the shared pool's peak is
+        # bounded by its customers' own peaks, monthly rows included, and a new customer with
+        # daily rows only fell out of that bound past them (100,000 training GPUs in us-east
+        # from January read "needs no extra block" at $0).
+        new_rows = lifts.select(
+            pl.lit(own_id).alias("unique_id"),
+            *keys,
+            pl.lit("contract").alias("model"),
+            *(pl.col(f"lift_{v}").alias(v) for v in values),
+        ).filter(pl.col("mean") > 0)
         lifted = pl.concat([lifted, new_rows], how="diagonal_relaxed")
     out = lifted.select(forecast.columns)
     return out.cast(forecast.schema)

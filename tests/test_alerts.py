@@ -510,6 +510,18 @@ def _rendered(path: Path) -> str:
     return console.export_text()
 
 
+def test_status_says_why_a_run_table_is_empty(warehouse_path: Path) -> None:
+    """After a forecast alone, `fleetcast status` drew the drill and trigger tables as empty
+    frames under their titles (the sweep's 75-day fleet): each says there is no run yet and
+    which command makes one; a table with rows says nothing of the kind."""
+    with warehouse.connect(warehouse_path) as wh:
+        _store_forecast(wh, "f1", T0)
+    text = _rendered(warehouse_path)
+    assert "no drill run yet: `fleetcast drill` plays them" in text
+    assert "no trigger run yet: `fleetcast report` computes them" in text
+    assert "no forecast run yet" not in text
+
+
 def test_status_lists_the_changes_since_the_previous_run(warehouse_path: Path) -> None:
     """The status views say 'first run' after one report and list the changed trigger and the
     flipped drill after two; the CLI prints them without importing prefect."""

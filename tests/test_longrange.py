@@ -800,3 +800,33 @@ def test_a_year_old_fleet_whose_classes_stepped_keeps_a_36_month_band_it_can_pla
     ratio = float((last["q90"] / last["q50"]).max())  # type: ignore[arg-type]
     assert fc.scale < 3.0
     assert ratio < 20, f"q90 / q50 = {ratio:.3g}"
+
+
+def test_a_class_with_no_demand_in_its_history_does_not_cut_the_plan_to_the_daily_days() -> None:
+    """A class that ran nothing (every day zero: eu-west training of the sweep's 75-day fleet)
+    has no level move to measure, yet it was taken for a young series whose moves nothing
+    measures, and it cut every series of the run to the daily days ("plan horizon: the daily
+    days only ... eu-west · training too young"; the same fleet with that class's demand kept
+    planned 37 months). Beside series that ran, its level is measured: zero, on every day of
+    its history. The run is planned past the daily days, the idle class at zero; a run with no
+    demand anywhere is still not planned past them."""
+    rng = np.random.default_rng(3)
+    days = 56
+    ds = [CUTOFF - timedelta(days=days - 1 - k) for k in range(days)]
+    busy = pl.DataFrame(
+        {"unique_id": "total/r1/inference", "ds": ds, "y": 1000 * rng.lognormal(0, 0.05, days)}
+    )
+    idle = pl.DataFrame({"unique_id": "total/r1/training", "ds": ds, "y": [0.0] * days})
+    fc = lr.long_horizon_forecast(pl.concat([busy, idle]), as_of=CUTOFF, months=12)
+    assert fc.gap is None
+    assert set(fc.monthly["unique_id"]) == {"total/r1/inference", "total/r1/training"}
+    training = fc.monthly.filter(pl.col("unique_id") == "total/r1/training")
+    assert training.height == 12
+    assert training["q90"].to_list() == pytest.approx([0.0] * 12, abs=1e-6)
+    # A run with no demand anywhere has nothing to plan on: zeros everywhere are no plan.
+    nothing = lr.long_horizon_forecast(
+        pl.concat([idle, idle.with_columns(unique_id=pl.lit("total/r1/inference"))]),
+        as_of=CUTOFF,
+        months=12,
+    )
+    assert nothing.gap is not None and nothing.monthly.is_empty()

@@ -2195,7 +2195,7 @@ def test_a_green_the_forecast_cannot_verify_says_how_far_it_reaches() -> None:
     """A 28-day run read "green" on the front and finance pages while each pool's note said
     a shortfall the day after the forecast could no longer be ordered in time: the headline
     now says green to the forecast's end only. A red run, or a verified green, reads as it is."""
-    inputs = sample_inputs()
+    inputs = _sited(sample_inputs())
     assert status_headline(inputs) == inputs.worst_status
     note = "q90 requirement stays within capacity, where the forecast ends: not verified beyond it"
     green = inputs.triggers.with_columns(status=pl.lit("green"), note=pl.lit(note))
@@ -2236,7 +2236,7 @@ def test_a_shortfall_on_the_first_monthly_row_alone_is_said_as_monthly_not_late(
     the monthly rows', not as late."""
     from forecasting.triggers.orders import MONTHLY_ONLY
 
-    inputs = sample_inputs()
+    inputs = _sited(sample_inputs())
     ordered = inputs.triggers.filter(pl.col("blocks_to_order") > 0).sort("order_by")
     first = ordered.row(0, named=True)
     note = f"short at the monthly grain from December 2026 ...: {MONTHLY_ONLY} (...)"
@@ -2910,3 +2910,88 @@ def test_every_drill_kpi_the_kernel_reports_reads_in_words_on_the_platform_page(
     unlabelled = [kpi for kpi in CLASS_METRICS if kpi not in _KPI_LABELS]
     assert not unlabelled
     assert not any("gpu hours" in label or "_" in label for label in _KPI_LABELS.values())
+
+
+def test_a_plan_with_nothing_to_order_says_so_plainly_on_the_finance_page() -> None:
+    """Far more capacity than demand (the sweep's s75 plan with 20x the GPUs): every pool
+    green through the plan's end and no order anywhere. The finance page read "No data: no
+    order-by dates", "No data: no blocks to order" and "no later orders: the orders due now
+    cover the plan", as if data were missing or orders due. It says nothing is to be ordered,
+    at which quantile and to when, as the answer it is (not after "No data:"); a run with a
+    red pool keeps the old empty-table texts."""
+    inputs = sample_inputs()
+    green = inputs.triggers.with_columns(
+        status=pl.lit("green"),
+        exhaustion_date=pl.lit(None, dtype=pl.Date),
+        order_by=pl.lit(None, dtype=pl.Date),
+        arrives=pl.lit(None, dtype=pl.Date),
+        blocks_to_order=pl.lit(0, dtype=pl.Int64),
+        capex_usd=pl.lit(0.0),
+        mw=pl.lit(0.0),
+        note=pl.lit("q90 requirement stays within capacity through 2030-01-31"),
+    )
+    calm = replace(inputs, triggers=green, placements=inputs.placements.clear())
+    page = finance_page(calm)
+    end = calm.forecast_months["ds"].max()
+    reach = f"{end:%b %Y}" if isinstance(end, date) else str(calm.forecast["ds"].max())
+    said = html_text(
+        "Nothing to order: every pool's q90 requirement stays within the capacity already "
+        f"planned to {reach}, the plan's end."
+    )
+    assert page.count(said) == 3
+    assert "No data: nothing" not in page and "no order-by dates" not in page
+    assert "the orders due now cover the plan" not in page
+    assert said not in finance_page(inputs)
+
+
+def _sited(inputs: ReportInputs) -> ReportInputs:
+    """``inputs`` on a plan with a [[site]], so its power counts as checked."""
+    from forecasting.capacity import Site
+
+    site = Site(id="west-a", region="eu-west", power_lead_months=24, cost_per_mw_usd=11e6)
+    return replace(inputs, plan=inputs.plan.model_copy(update={"site": (site,)}))
+
+
+def test_a_plan_without_sites_says_its_power_is_not_checked_beside_the_worst_status() -> None:
+    """The front and finance cards read "green: worst trigger status, blocks and power" for a
+    plan with no [[site]] (the sweep's s75 plan with its sites removed), while no power was
+    checked at all: the headline says so. A plan with sites reads its status alone."""
+    inputs = sample_inputs()
+    green = inputs.triggers.with_columns(status=pl.lit("green"), note=pl.lit("stays within"))
+    calm = replace(inputs, triggers=green, power_triggers=inputs.power_triggers.clear())
+    said = "green; power not checked: no [[site]] in the plan"
+    assert status_headline(calm) == said
+    for page in (run_index_page, finance_page):
+        assert html_text(said) in page(calm), page.__name__
+    assert status_headline(_sited(calm)) == "green"
+
+
+def test_every_page_says_which_regions_of_the_plan_have_no_telemetry() -> None:
+    """A plan region with blocks and no demand in the telemetry (the sweep's us-east-only
+    fleet on a three-region plan: eu-west and us-west) was judged by no trigger and read in no
+    table, unsaid: every page carries a banner naming it, and says it is not judged. A run
+    whose telemetry covers every planned region has none."""
+    from forecasting.capacity import Block
+
+    inputs = sample_inputs()
+    block = Block.model_validate(
+        {
+            "id": "ap-rack-1",
+            "kind": "rack",
+            "region": "ap-south",
+            "site": "ap-a",
+            "gpu_type": "H100",
+            "gpus": 256,
+            "mw": 0.4,
+            "status": "live",
+        }
+    )
+    plan = inputs.plan.model_copy(update={"block": (*inputs.plan.block, block)})
+    dark = replace(inputs, plan=plan)
+    banner = html_text(
+        "No telemetry for ap-south: the capacity plan has blocks there, the telemetry no "
+        "demand, so no trigger or order is judged there (not green: not judged)."
+    )
+    for page in (run_index_page, finance_page, facilities_page, platform_page):
+        assert banner in page(dark), page.__name__
+        assert "No telemetry for" not in page(inputs), page.__name__

@@ -26,7 +26,7 @@ from forecasting.whatif import (
     what_if,
     with_deal,
 )
-from tests.test_triggers import MONDAY, _plan, _r2_blocks, _row, _series
+from tests.test_triggers import MONDAY, _block, _plan, _r2_blocks, _row, _series
 
 
 def _day(d: int) -> date:
@@ -1376,3 +1376,57 @@ def test_a_deal_not_served_within_the_horizon_reads_so_on_the_cli() -> None:
     console.print(whatif_table(outcome))
     text = " ".join(console.export_text().split())
     assert f"plan to {_day(364)}): not served within the horizon; extra capex" in text
+
+
+def test_a_new_customer_s_deal_past_the_daily_rows_reaches_a_region_with_a_dedicated_block() -> (
+    None
+):
+    """r2 holds a block dedicated to acme, so its shared pool's peak is bounded by the peaks
+    of the customers left on it, monthly rows included. A new customer's deal added its own
+    series on the daily rows only: on the monthly rows the bound held no newco, and 1,000
+    GPUs from May read "served from its first ramp day on the capacity already planned: it
+    needs no extra block" at $0 (the sweep's 75-day fleet: 100,000 training GPUs in us-east,
+    $0 capex, $6,468.5M revenue counted as served). Its monthly rows now carry the ramp:
+    r2 runs short from May ((380 + 1,000) / 0.8 GPUs needed on 900 shared) and orders."""
+    daily_end = _day(59)
+
+    def flat(uid: str, measure: str, value: float) -> pl.DataFrame:
+        return _series(uid, measure, q90=value).filter(pl.col("ds") <= daily_end)
+
+    daily = pl.concat(
+        [
+            flat("total/r2", "peak", 500.0),
+            flat("total/r2", "mean", 400.0),
+            flat("total/r2/inference", "peak", 500.0),
+            flat("total/r2/inference", "mean", 400.0),
+            flat("total/r2/inference/acme", "peak", 120.0),
+            flat("total/r2/inference/acme", "mean", 100.0),
+            flat("total/r2/inference/other", "peak", 380.0),
+            flat("total/r2/inference/other", "mean", 300.0),
+        ]
+    ).with_columns(pl.lit("day").alias("grain"))
+    last = daily.filter(pl.col("ds") == daily_end)
+    months = [date(2026, m, 1) for m in range(3, 13)]
+    monthly = pl.concat(
+        last.with_columns(pl.lit(m).alias("ds"), pl.lit("month").alias("grain")) for m in months
+    )
+    forecast = pl.concat([daily, monthly])
+    acme = _block("r2-acme", 200, region="r2", site="r2-a", dedicated_customer="acme")
+    plan = _plan(_r2_blocks(acme))
+    deal = deal_contract(
+        customer="newco", workload_class="inference", region="r2", ramp="2026-05-01:1000"
+    )
+    lifted = with_deal(forecast, deal)
+    newco_may = lifted.filter(
+        (pl.col("unique_id") == "total/r2/inference/newco")
+        & (pl.col("grain") == "month")
+        & (pl.col("ds") == date(2026, 5, 1))
+    )
+    assert sorted(newco_may["measure"]) == ["mean", "peak"]
+    assert newco_may["q90"].to_list() == [1000.0, 1000.0]
+    answer = what_if(forecast, plan, deal, as_of=MONDAY)
+    row = answer.orders.filter(pl.col("pool") == "all").row(0, named=True)
+    assert (row["status_without"], row["exhaustion_without"]) == ("green", None)
+    assert row["exhaustion_with"] == date(2026, 5, 1)
+    assert answer.extra_capex_usd > 0
+    assert not answer.serve_note.startswith("served from its first ramp day on the capacity")

@@ -20,6 +20,7 @@ from forecasting.capacity import (
     CAPACITY_TIMELINE_SCHEMA,
     SITE_POWER_MONTHLY_SCHEMA,
     CapacityPlan,
+    unforecast_regions,
     unplanned_regions,
 )
 from forecasting.contracts import BOOK_CONCENTRATION_SCHEMA, CONTRACT_LIST_SCHEMA, FINANCE_SCHEMA
@@ -67,6 +68,7 @@ __all__ = [
     "silent_feeds",
     "split_new_site",
     "status_headline",
+    "unforecast_regions_of",
     "unmeasured_series",
     "unplanned_regions_of",
     "unplayed_text",
@@ -341,10 +343,24 @@ def extrapolated_reach(inputs: ReportInputs) -> str:
     )
 
 
+# Beside the headline of a plan without [[site]]: its card reads "worst trigger status, blocks
+# and power", and a plain "green" there claimed power that nothing checked.
+POWER_NOT_CHECKED = "power not checked: no [[site]] in the plan"
+
+
 def status_headline(inputs: ReportInputs) -> str:
     """The run's worst status for a headline, and where a green is only as far as the forecast
     reaches: a 28-day run read "green" on every page while each pool's note said a shortfall
-    the day after the forecast could no longer be ordered in time."""
+    the day after the forecast could no longer be ordered in time. A plan without sites says
+    its power is not checked (:data:`POWER_NOT_CHECKED`)."""
+    headline = _worst_with_reach(inputs)
+    if inputs.worst_status is None or inputs.plan.site:
+        return headline
+    return f"{headline}; {POWER_NOT_CHECKED}"
+
+
+def _worst_with_reach(inputs: ReportInputs) -> str:
+    """:func:`status_headline` without the sites' clause."""
     from forecasting.triggers.orders import MONTHLY_ONLY, UNVERIFIED_GREEN
 
     worst = inputs.worst_status
@@ -392,6 +408,14 @@ def unplayed_text(inputs: ReportInputs) -> str:
         f"{len(names)} named drill(s) not played on this forecast run ({', '.join(names)}), "
         "so the drill figures leave them out: `fleetcast drill` plays them"
     )
+
+
+def unforecast_regions_of(inputs: ReportInputs) -> list[str]:
+    """The regions of the report's plan with a block and no demand in its telemetry: no
+    trigger judges them (a fleet's eu-west and us-west blocks read in no table, unsaid)."""
+    regions = inputs.history.filter(hierarchy.depth() == 1).select(hierarchy.level(1))
+    known = regions.to_series().unique().to_list()
+    return unforecast_regions(inputs.plan, known) if known else []
 
 
 def unplanned_regions_of(inputs: ReportInputs) -> list[str]:

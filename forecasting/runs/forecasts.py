@@ -146,7 +146,12 @@ def plan_warnings_for(warehouse_path: Path, capacity_path: Path | None) -> list[
     """Warning lines where the plan at ``capacity_path`` misstates what the triggers and drills
     read: committed blocks their site has no power for on arrival, and blocks dedicated to a
     customer with no telemetry in their region (none when no plan)."""
-    from forecasting.capacity import load_capacity, stray_dedicated_warnings
+    from forecasting.capacity import (
+        load_capacity,
+        stray_dedicated_warnings,
+        unforecast_region_warning,
+        unforecast_regions,
+    )
 
     if capacity_path is None or not capacity_path.is_file():
         return []
@@ -154,10 +159,15 @@ def plan_warnings_for(warehouse_path: Path, capacity_path: Path | None) -> list[
     dark = [
         f"warning: {line}" for line in (*plan.dark_committed_blocks(), *plan.doubtful_entries())
     ]
-    if not any(b.dedicated_customer for b in plan.block):
-        return dark
     with warehouse.connect(warehouse_path, read_only=True) as wh:
         pairs = wh.query("SELECT DISTINCT region, customer FROM telemetry_series")
+    if not pairs.is_empty():
+        dark += [
+            unforecast_region_warning(region, plan=str(capacity_path))
+            for region in unforecast_regions(plan, pairs["region"].to_list())
+        ]
+    if not any(b.dedicated_customer for b in plan.block):
+        return dark
     customers: dict[str, list[str]] = {}
     for region, customer in pairs.iter_rows():
         customers.setdefault(region, []).append(customer)

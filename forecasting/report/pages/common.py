@@ -48,6 +48,7 @@ from forecasting.report.inputs import (
     new_site_apart,
     plan_orders,
     silent_feeds,
+    unforecast_regions_of,
     unmeasured_series,
     unplanned_regions_of,
     untested_series,
@@ -121,6 +122,13 @@ class Stacked:
 
     main: Cell
     small: str
+
+
+class Said(str):
+    """An empty section's answer, shown as it is: "No data: nothing to order: ..." read as
+    if something were missing where the plan needs nothing."""
+
+    __slots__ = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,6 +258,7 @@ def _environment() -> jinja2.Environment:
         badge=lambda v: isinstance(v, Badge),
         stacked=lambda v: isinstance(v, Stacked),
         link=lambda v: isinstance(v, Link),
+        said=lambda v: isinstance(v, Said),
         row=lambda v: isinstance(v, tuple),
     )
     env.globals.update(MISSING=MISSING, css=_static("report.css"), draw=_static("figures.js"))
@@ -296,6 +305,7 @@ def shell(inputs: ReportInputs, *, file: str, title: str) -> dict[str, Any]:
         "untested": fmt_listed(untested_series(inputs.chosen)),
         "extrapolated": extrapolated_reach(inputs),
         "unplanned": ", ".join(unplanned_regions_of(inputs)),
+        "unforecast": ", ".join(unforecast_regions_of(inputs)),
         "silent": fmt_listed(silent_feeds(inputs)),
     }
 

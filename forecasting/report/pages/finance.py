@@ -37,6 +37,7 @@ from forecasting.report.pages.common import (
     Badge,
     Cell,
     Page,
+    Said,
     Stacked,
     Table,
     blocks_text,
@@ -206,10 +207,45 @@ def _idle_card(idle: pl.DataFrame) -> str:
     return f"{headline} ({'; '.join(apart)})" if apart else headline
 
 
-def _later_orders_table(placements: pl.DataFrame, *, daily_end: date | None) -> Table:
+def nothing_to_order(inputs: ReportInputs) -> str | None:
+    """Where no pool runs short at all: every trigger green on the whole plan, none only as
+    far as the forecast verifies, and no order of the plan; the plain sentence that says so
+    (None otherwise). Without it a plan with far more capacity than demand read "No data: no
+    order-by dates", "No data: no blocks to order" and "no later orders: the orders due now
+    cover the plan", as if something were missing or ordered."""
+    from forecasting.triggers.orders import UNVERIFIED_GREEN
+
+    t = inputs.triggers
+    if t.is_empty() or (t["status"] != "green").any():
+        return None
+    notes = t["note"].fill_null("")
+    if notes.str.contains(UNVERIFIED_GREEN, literal=True).any():
+        return None
+    placed = inputs.placements
+    if placed is not None and not placed.is_empty():
+        return None
+    last_month = inputs.forecast_months.get_column("ds").max()
+    end = daily_end(inputs)
+    if isinstance(last_month, date):
+        reach = f"{last_month:%b %Y}"
+    elif end is not None:
+        reach = fmt_date(end)
+    else:
+        return None
+    quantile = str(t["quantile"][0])
+    return Said(
+        f"nothing to order: every pool's {quantile} requirement stays within the capacity "
+        f"already planned to {reach}, the plan's end"
+    )
+
+
+def _later_orders_table(
+    placements: pl.DataFrame, *, daily_end: date | None, nothing: str | None = None
+) -> Table:
     """The orders the plan places after the triggers', by order-by date: with the shortfall
     each is for and its status (a later order landing a year after its shortfall sat among
-    green rows, its lateness on no page), and whether its site has the power on arrival."""
+    green rows, its lateness on no page), and whether its site has the power on arrival.
+    ``nothing``: why the table is empty where no pool runs short (:func:`nothing_to_order`)."""
     rows: list[list[Cell]] = [
         [
             r["region"],
@@ -243,7 +279,10 @@ def _later_orders_table(placements: pl.DataFrame, *, daily_end: date | None) -> 
         "site",
     ]
     return Table.of(
-        headers, rows, numeric=(7, 8), empty="no later orders: the orders due now cover the plan"
+        headers,
+        rows,
+        numeric=(7, 8),
+        empty=nothing or "no later orders: the orders due now cover the plan",
     )
 
 
@@ -889,8 +928,11 @@ def finance_page(inputs: ReportInputs) -> str:
     """Orders and capital, revenue and idle risk, concentration, and what changed."""
     page = Page()
     t = inputs.triggers
+    nothing = nothing_to_order(inputs)
     context: dict[str, Any] = {
         "cards": _cards(inputs),
+        "orders_missing": nothing or "no order-by dates",
+        "capital_missing": nothing or "no blocks to order",
         "orders_chart": page.figure(
             orders_chart(t, as_of=inputs.as_of, placements=inputs.placements)
         ),
@@ -905,7 +947,9 @@ def finance_page(inputs: ReportInputs) -> str:
                 t, as_of=inputs.as_of, pipeline=inputs.pipeline_deals, placements=inputs.placements
             )
         ),
-        "later_orders": _later_orders_table(inputs.placements, daily_end=daily_end(inputs)),
+        "later_orders": _later_orders_table(
+            inputs.placements, daily_end=daily_end(inputs), nothing=nothing
+        ),
         "pipeline": _pipeline_table(inputs.pipeline_deals),
         "revenue": _revenue_table(
             inputs.drill_kpis,
