@@ -212,7 +212,9 @@ def report_flow(
     changes = read_changes(warehouse_path, triggers.run_id)
     emitted = emit_change_events(changes)
     logger.info("%s; %s alert event(s) emitted", changes.summary(), len(emitted))
-    if inputs.stale:
+    if inputs.placed_dates:
+        logger.warning("%s", inputs.placed_dates)
+    elif inputs.stale:
         logger.warning(
             "telemetry is %s days old: the report says so on every page", inputs.stale_days
         )

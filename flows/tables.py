@@ -261,6 +261,8 @@ def forecast_tables(run: ForecastRun) -> list[Table]:
             f"{run.seconds:.0f} s; reconciliation {run.reconciliation}; "
             f"{run.calibrated} calibrated, {run.fallbacks} on a fallback{see}; "
             f"{run.events} known event(s); {_book_applied(run)}"
+            # The as-of date above is a placement where the trace has no calendar.
+            + (f"; {run.placed_dates}" if run.placed_dates else "")
         ),
         title_justify="left",
     )
@@ -570,7 +572,14 @@ def drill_tables(outcomes: Sequence[DrillOutcome]) -> list[Table]:
 
 def report_table(outcome: ReportOutcome) -> Table:
     """Expansion triggers as published, worst first, with where the pages are."""
-    stale = f"; telemetry {outcome.stale_days} days old" if outcome.stale_days else ""
+    stale = (
+        f"; telemetry {outcome.stale_days} days before today by the placed calendar (not a "
+        "measured age)"
+        if outcome.stale_days and outcome.placed_dates
+        else f"; telemetry {outcome.stale_days} days old"
+        if outcome.stale_days
+        else ""
+    )
     title = f"report {outcome.run_id}: {outcome.path / 'index.html'}{stale}"
     # At least as wide as its title: a title wraps at the table's width, and a narrow table
     # cut the pages' path in two in a cron log, where it is copied from.
@@ -578,6 +587,10 @@ def report_table(outcome: ReportOutcome) -> Table:
     for name in ("region", "pool", "status", "exhaustion", "order by", "order", "capex", "MW"):
         table.add_column(name, justify="right" if name in ("capex", "MW") else "left")
     captions = []
+    if outcome.placed_dates:
+        # First: every date below, and the lateness the summary counts from the as-of date,
+        # rests on it (a ServeGen "order by 2024-10-14, late" read as a measured date).
+        captions.append(outcome.placed_dates)
     if outcome.unmeasured:
         captions.append(
             f"no demand measured for {', '.join(outcome.unmeasured)}: not one complete day of "
@@ -908,7 +921,11 @@ def _days_late(by: date, report: ReportOutcome) -> str:
     from forecasting.report.format import fmt_lateness  # the report package is slow to import
 
     late = fmt_lateness(by, report.as_of or date.today(), today=report.generated)
-    return "" if late is None else f" ({late})"
+    if late is None:
+        return ""
+    # Both dates count from where a trace with no calendar was placed: a lateness between
+    # placements, not a measured one.
+    return f" ({late}, on placed dates)" if report.placed_dates else f" ({late})"
 
 
 def power_lines(report: ReportOutcome) -> list[str]:
@@ -1083,7 +1100,11 @@ def pipeline_summary(outcome: PipelineOutcome, *, seconds: float) -> list[str]:
     f = outcome.forecast
     totals = [a for a in f.accuracy if a["level"] == "total" and a["measure"] == "peak"]
     accuracy = (
-        f"; total peak MASE {_fmt(totals[0]['mase'], '{:.2f}')} vs seasonal naive "
+        # No backtest scored it: "MASE n/a vs seasonal naive n/a" where the report's banner
+        # says "not backtested".
+        "; total peak not backtested (no measured error)"
+        if totals and _fmt(totals[0]["mase"], "{}") == "n/a"
+        else f"; total peak MASE {_fmt(totals[0]['mase'], '{:.2f}')} vs seasonal naive "
         f"{_fmt(totals[0]['mase_seasonal_naive'], '{:.2f}')}"
         if totals
         else ""
@@ -1107,10 +1128,17 @@ def pipeline_summary(outcome: PipelineOutcome, *, seconds: float) -> list[str]:
             if unread
             else ""
         )
-        + (f"; newest telemetry {stale} days old" if stale else ""),
+        + (
+            f"; newest telemetry {stale} days before today by the placed calendar"
+            if stale and outcome.report.placed_dates
+            else f"; newest telemetry {stale} days old"
+            if stale
+            else ""
+        ),
         f"forecast {f.run_id}: {f.series:,} series, history to {f.as_of}{accuracy}"
         + (f"; {f.events} known event(s)" if f.events else "")
         + (f"; {_book_applied(f)}" if f.contracts_signed or f.contracts_pipeline else ""),
+        *([outcome.report.placed_dates] if outcome.report.placed_dates else []),
         triggers_line(outcome.report),
         *power_lines(outcome.report),
         "drills: "

@@ -59,7 +59,7 @@ from forecasting.schema import (
     UTC_OFFSET_RULE,
     WorkloadClass,
 )
-from forecasting.traces import ADAPTERS, TraceFormatError, trace_format_of
+from forecasting.traces import ADAPTERS, TraceFormatError, TraceReport, trace_format_of
 from forecasting.warehouse import LedgerEntry, Overlap, Replaced, Warehouse
 
 __all__ = [
@@ -1398,7 +1398,7 @@ def _ingest_trace(
         result = ingest_frame(
             warehouse, rows, path=path, sha256=sha256, file_format=adapter, now=now, reload=reload
         )
-        found = report().summary()
+        found = report()
     except (_ReaderError, pl.exceptions.PolarsError) as exc:
         # The typed read names no row; a second read as text does, when a value is the cause.
         named = trace.unparsable(path)
@@ -1417,5 +1417,21 @@ def _ingest_trace(
         status=result.status,
         entry=result.entry,
         message=result.message,
-        notes=(*result.notes, found),
+        notes=(*result.notes, *_too_short_for_a_day(found), found.summary()),
+    )
+
+
+def _too_short_for_a_day(found: TraceReport) -> tuple[str, ...]:
+    """The note of a trace whose hours cannot make one day of demand: the 58-minute Azure log
+    loaded as "loaded 2" and only `demand` said "n/a, missing days 1" later. A file short of
+    MIN_HOURS_PER_DAY hours is sure to be; one longer but gappy is left to `demand`."""
+    from forecasting.demand import MIN_HOURS_PER_DAY
+
+    if not found.hours or found.hours >= MIN_HOURS_PER_DAY:
+        return ()
+    return (
+        f"{found.source}: {found.hours} hour(s) of telemetry, where a day of demand needs "
+        f"{MIN_HOURS_PER_DAY} reported hours: this file alone can never make a day, so its "
+        "series read no measured demand (forecast as zero, not verified) unless other files "
+        "fill the same days",
     )

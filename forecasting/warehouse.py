@@ -1131,6 +1131,14 @@ class Warehouse:
         ).fetchall()
         return f"{rows[0][0]}:{rows[0][1]:x}"
 
+    def ingested_formats(self) -> tuple[str, ...]:
+        """The formats (csv, servegen, ...) of the ingests that loaded rows, sorted: a trace
+        adapter's name among them says which trace the warehouse's dates rest on."""
+        rows = self._con.execute(
+            "SELECT DISTINCT file_format FROM ingest_ledger WHERE loaded > 0 ORDER BY 1"
+        ).fetchall()
+        return tuple(str(r[0]) for r in rows)
+
     def ledger(self) -> pl.DataFrame:
         """Every ingest, newest first."""
         return self.query(

@@ -658,6 +658,44 @@ def test_the_run_summary_counts_the_files_that_failed() -> None:
     assert build_parser().parse_args(["run", "--allow-empty"]).allow_empty
 
 
+def test_the_run_summary_says_not_backtested_and_placed_dates() -> None:
+    """`fleetcast run` on a short trace read "total peak MASE n/a vs seasonal naive n/a"
+    where the report said "not backtested", and nothing of a ServeGen run's placed dates.
+    Now it says "not backtested", and the placement under the forecast line."""
+    from datetime import date
+    from pathlib import Path
+
+    from flows.pipeline import PipelineOutcome
+    from flows.tables import pipeline_summary
+    from forecasting.runs import ForecastRun, ReportOutcome
+
+    total = {
+        "level": "total",
+        "measure": "peak",
+        "series": 1,
+        "mase": None,
+        "mase_seasonal_naive": None,
+        "coverage_80": None,
+    }
+    run = ForecastRun(
+        run_id="r", as_of=date(2025, 1, 19), series=1, seconds=1.0, reconciliation="bottom_up",
+        models_chosen={}, accuracy=[total], calibrated=0, fallbacks=1,
+    )  # fmt: skip
+    note = "dates placed: the ServeGen trace has no calendar, and day 0 is placed on 2025-01-06"
+    report = ReportOutcome(
+        run_id="r", trigger_run_id="t", path=Path("reports/r/index.html"), statuses={},
+        failing_drills=[], stale_days=683, triggers=[], placed_dates=note,
+    )  # fmt: skip
+    lines = pipeline_summary(
+        PipelineOutcome(ingested=[], forecast=run, drills=[], report=report), seconds=1.0
+    )
+    assert lines[0].endswith("; newest telemetry 683 days before today by the placed calendar")
+    assert lines[1] == (
+        "forecast r: 1 series, history to 2025-01-19; total peak not backtested (no measured error)"
+    )
+    assert lines[2] == note
+
+
 def test_a_run_planned_to_its_daily_days_only_says_why() -> None:
     """A run whose level moves nothing measures stops at the daily days: the terminal says so
     and why, not "plan horizon 36 months"."""
@@ -1032,11 +1070,38 @@ def _report_table_text(**fields: Any) -> str:
 
     report = ReportOutcome(
         run_id="r", trigger_run_id="t", path=Path("."), statuses={}, failing_drills=[],
-        stale_days=None, **{"triggers": [], **fields},
+        **{"stale_days": None, "triggers": [], **fields},
     )  # fmt: skip
     console = Console(width=300, record=True)
     console.print(report_table(report))
     return " ".join(console.export_text().split())
+
+
+def test_the_report_table_says_its_dates_are_placed() -> None:
+    """A ServeGen report read "order first: servegen/all by 2024-10-14 (97 days before the
+    as-of date 2025-01-19: late)" and "telemetry 683 days old" as measured dates. Now the
+    table's caption opens with the placement, the age is counted from it, and the lateness
+    says it is between placed dates."""
+    from flows.tables import triggers_line
+    from forecasting.runs import ReportOutcome
+
+    note = "dates placed: the ServeGen trace has no calendar, and day 0 is placed on 2025-01-06"
+    text = _report_table_text(placed_dates=note, stale_days=683)
+    assert "telemetry 683 days before today by the placed calendar (not a measured age)" in text
+    assert note in text
+    row = {"region": "servegen", "pool": "all", "status": "red", "order_by": "2024-10-14",
+           "blocks_to_order": 11}  # fmt: skip
+    report = ReportOutcome(
+        run_id="r", trigger_run_id="t", path=Path("."), statuses={"red": 1}, failing_drills=[],
+        stale_days=683, triggers=[row], as_of=date(2025, 1, 19), generated=date(2026, 12, 4),
+        placed_dates=note,
+    )  # fmt: skip
+    assert triggers_line(report).endswith(
+        "order first: servegen/all by 2024-10-14 (97 days before the as-of date 2025-01-19: "
+        "late, on placed dates)"
+    )
+    real = _report_table_text(stale_days=683)
+    assert "telemetry 683 days old" in real and "placed" not in real
 
 
 def test_an_order_waiting_for_its_site_s_power_says_so_in_the_report_table() -> None:

@@ -204,6 +204,32 @@ def test_dedicated_block_serves_only_its_customer_and_it_first() -> None:
     assert utilisation == {"acme-only": 0.3, "shared": 1.0}
 
 
+def test_a_block_of_a_customer_without_telemetry_strands_nothing_measured() -> None:
+    """A block dedicated to a customer with no telemetry sits free for want of data on it:
+    the drill counted its GPUs as stranded (Helios: 114,048 GPU-h on earth-vcVP5-01, the
+    largest figure of the page) with no word. Now its stranded GPU-hours are none, and a
+    note names it; a dedicated block whose customer has demand keeps its figure."""
+    plan = _plan(
+        [
+            _block("acme-only", 100, dedicated_customer="acme"),
+            _block("ghost-only", 80, dedicated_customer="ghost"),
+            _block("shared", 50),
+        ]
+    )
+    paths = _paths({"r1/inference/acme": 30.0, "r1/inference/other": 120.0})
+    result = run_drill(plan, paths, None, scenario_from_args(multiplier=1.0))
+    stranded = dict(result.blocks.select("block_id", "stranded_gpu_hours_mean").iter_rows())
+    assert stranded["ghost-only"] is None
+    assert stranded["acme-only"] == pytest.approx(70 * result.window_hours)
+    p90 = dict(result.blocks.select("block_id", "stranded_gpu_hours_p90").iter_rows())
+    assert p90["ghost-only"] is None
+    assert (
+        "stranded GPU-hours not measured on 1 block(s) dedicated to customers with no "
+        "telemetry (ghost: ghost-only): nothing is known of what those customers would use, "
+        "so their idle GPUs are in no stranded total"
+    ) in result.notes
+
+
 def _random_case(seed: int) -> tuple[CapacityPlan, pl.DataFrame, Any]:
     rng = np.random.default_rng(seed)
     classes = ["inference", "training", "evaluation", "batch", "experimentation"]

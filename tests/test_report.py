@@ -804,14 +804,21 @@ def test_csv_and_json_hold_the_triggers_frame(tmp_path: Path) -> None:
     folder = publish_report(inputs, root=tmp_path)
     end = daily_end(inputs)
     published = inputs.triggers.with_columns(
-        exhaustion_grain=exhaustion_grain(end), order_by_grain=order_by_grain(end)
+        exhaustion_grain=exhaustion_grain(end),
+        order_by_grain=order_by_grain(end),
+        dates_placed=pl.lit(None, pl.String),  # the dates are the telemetry's own
     )
     expected = published.with_columns(
         note=pl.when(pl.col("note").str.starts_with("="))
         .then("'" + pl.col("note"))
         .otherwise("note")
     )
-    schema = {**TRIGGERS_SCHEMA, "exhaustion_grain": pl.String(), "order_by_grain": pl.String()}
+    schema = {
+        **TRIGGERS_SCHEMA,
+        "exhaustion_grain": pl.String(),
+        "order_by_grain": pl.String(),
+        "dates_placed": pl.String(),
+    }
     from_csv = pl.read_csv(folder / "triggers.csv", schema=schema)
     assert from_csv.equals(expected)
     from_json = json.loads((folder / "triggers.json").read_text())
@@ -1037,7 +1044,7 @@ def test_empty_inputs_render_every_page_with_no_data(tmp_path: Path) -> None:
         assert "No data" in text
         assert "plotly.min.js" not in text  # nothing to draw, nothing to load
     assert "No earlier report by as-of day" in (folder / "finance.html").read_text()
-    columns = [*TRIGGERS_SCHEMA.names(), "exhaustion_grain", "order_by_grain"]
+    columns = [*TRIGGERS_SCHEMA.names(), "exhaustion_grain", "order_by_grain", "dates_placed"]
     assert pl.read_csv(folder / "triggers.csv").columns == columns
     assert json.loads((folder / "triggers.json").read_text()) == []
     index = (tmp_path / "index.html").read_text()
@@ -2770,6 +2777,73 @@ def test_the_blocks_a_drill_ran_full_and_left_stranded_are_published(tmp_path: P
     assert row["first_to_saturate"] == "; ".join(racks)
     assert row["busiest_blocks"] == "us-east-rack-01 99%, us-east-pod-01 97%, eu-west-rack-01 40%"
     assert row["stranded_gpu_hours_mean"] == 1200.0
+
+
+def test_a_block_of_a_customer_without_telemetry_is_in_no_stranded_total(tmp_path: Path) -> None:
+    """A drill stores no stranded figure for a block dedicated to a customer with no
+    telemetry (None): the page named it "most on earth-vcVP5-01 (114,048 GPU-h)" and summed
+    it into the drill's stranded total. Now the total and the "most on" leave it out, and
+    the cell names it as not measured."""
+    inputs = sample_inputs()
+    name = inputs.drill_answers["drill"][0]
+    blocks = pl.DataFrame(
+        {
+            "drill": [name] * 2,
+            "block_id": ["us-east-rack-01", "us-east-ghost-01"],
+            "region": ["us-east", "us-east"],
+            "kind": ["rack", "rack"],
+            "gpus": [256, 176],
+            "pool": ["p1", "p2"],
+            "in_service_gpu_hours": [1e5, 1e5],
+            "utilisation_mean": [0.5, 0.0],
+            "utilisation_p90": [0.6, 0.0],
+            "stranded_gpu_hours_mean": [1200.0, None],
+            "stranded_gpu_hours_p90": [2000.0, None],
+            "saturated_share": [0.0, 0.0],
+            "saturation_hour_p50": [None, None],
+        }
+    )
+    shown = replace(inputs, drill_blocks=blocks)
+    page = platform_page(shown)
+    assert (
+        html_text(
+            "most on us-east-rack-01 (1,200 GPU-h); not measured on us-east-ghost-01 (dedicated "
+            "to customers with no telemetry: in no total)"
+        )
+        in page
+    )
+    drills = pl.read_csv(publish_report(shown, root=tmp_path) / "drills.csv")
+    assert drills.filter(pl.col("drill") == name)["stranded_gpu_hours_mean"][0] == 1200.0
+
+
+def test_dates_placed_on_a_trace_with_no_calendar_are_said_on_every_page_and_csv(
+    tmp_path: Path,
+) -> None:
+    """A ServeGen run's dates are placed (day 0 on 2025-01-06) and its pages read them as
+    real: "order by 2024-10-14", "the newest telemetry is 683 days old". Now every page
+    carries the placement as a banner, the age reads as counted from it, and each CSV row
+    and run.json say the dates are placed; a run on real dates says nothing of it."""
+    note = "dates placed: the ServeGen trace has no calendar, and day 0 is placed on 2025-01-06"
+    placed = replace(sample_inputs(), placed_dates=note, stale_days=683)
+    folder = publish_report(placed, root=tmp_path / "placed")
+    for page in PAGES:
+        text = (folder / page).read_text()
+        assert (
+            html_text(
+                "Dates placed: the ServeGen trace has no calendar, and day 0 is placed on "
+                "2025-01-06. Read every date in this report as days from that placement."
+            )
+            in text
+        )
+        assert "683 days before today by the placed calendar: not a measured age" in text
+        assert "Stale data" not in text
+    for name in ("triggers.csv", "orders.csv", "drills.csv"):
+        assert pl.read_csv(folder / name)["dates_placed"].eq(note).all()
+    assert json.loads((folder / "run.json").read_text())["dates_placed"] == note
+    real = publish_report(replace(sample_inputs(), stale_days=683), root=tmp_path / "real")
+    assert "Dates placed" not in (real / "platform.html").read_text()
+    assert "Stale data" in (real / "platform.html").read_text()
+    assert pl.read_csv(real / "triggers.csv")["dates_placed"].is_null().all()
 
 
 def test_the_block_a_drill_ran_full_first_says_whether_it_runs_full_unshocked() -> None:

@@ -358,3 +358,83 @@ def test_bad_timestamp_is_not_guessed(tmp_path: Path) -> None:
         dst.write(header + first.replace("2020-05-12 13:00:00", "2020-05-12T13:00"))
     with pytest.raises(pl.exceptions.InvalidOperationError):
         ADAPTERS["helios"].scan(helios_odd).collect()
+
+
+def _servegen_file(path: Path, *, days: dict[str, int]) -> Path:
+    """A ServeGen file: per model, client 0 at 1 req/s in every window of its ``days``."""
+    header = "category,model,client_id,t_s,rate_rps,cv,arrival_pattern,pat_arg1,pat_arg2"
+    lines = [header] + [
+        f"language,{model},0,{t},1.0,1.0,Gamma,1.0,1.0"
+        for model, n in days.items()
+        for t in range(0, n * 86_400, 600)
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_servegen_says_its_dates_are_placed_and_names_models_that_stop_early(
+    tmp_path: Path,
+) -> None:
+    """ServeGen has no calendar: its ingest note said nothing of day 0 being placed on
+    2025-01-06, so "order by 2024-10-14, late" read as a real date; two models recorded on
+    day 0 only dropped the total after it without a word; and it read "over 1 days" and
+    "over 0.125 days". Now the note says where day 0 is placed, names the models that stop
+    early with what the total loses, and counts days and hours as words do."""
+    path = _servegen_file(tmp_path / "sg.csv", days={"m-large": 2, "deepseek-r1": 1})
+    notes = ADAPTERS["servegen"].report(path).notes
+    assert notes[0].startswith(
+        "dates placed: the ServeGen trace has no calendar, and day 0 is placed on 2025-01-06"
+    )
+    assert "deepseek-r1: 1 clients over 1 day" in notes
+    assert "m-large: 1 clients over 2 days" in notes
+    # 1 req/s is 10 GPUs of deepseek-r1 (0.1 req/s a GPU), 1.5 of m-large: 10 of 11.5.
+    assert notes[-1].startswith(
+        "recorded for part of the trace only: deepseek-r1 to 2025-01-06 23:00 UTC, where the "
+        "trace runs to 2025-01-07 23:00. The servegen total drops after that by what they ran "
+        "(10 GPUs on average, 87% of the total while recorded) because they stop being recorded"
+    )
+    moved = ADAPTERS["servegen"].report(path, options=ServeGenOptions(start=date(2024, 3, 4)))
+    assert "day 0 is placed on 2024-03-04" in moved.notes[0]
+    sliced = ADAPTERS["servegen"].report(SERVEGEN).notes
+    assert "m-large: 3 clients over 3 hours" in sliced
+    assert not any(n.startswith("recorded for part") for n in sliced)  # both run 3 hours
+
+
+def test_the_warehouse_says_its_dates_are_placed_only_where_a_servegen_trace_is_loaded(
+    tmp_path: Path,
+) -> None:
+    """The pages and the CLI read whether the dates are placed from the ingest ledger: a
+    warehouse holding ServeGen rows says so, one holding Helios rows only says nothing."""
+    from forecasting.traces import placed_dates_note
+
+    with warehouse.connect(tmp_path / "h.duckdb") as wh:
+        ingest.ingest_file(wh, HELIOS, file_format="helios")
+        assert wh.ingested_formats() == ("helios",)
+        assert placed_dates_note(wh.ingested_formats()) == ""
+    with warehouse.connect(tmp_path / "s.duckdb") as wh:
+        ingest.ingest_file(wh, SERVEGEN, file_format="servegen")
+        note = placed_dates_note(wh.ingested_formats())
+    assert note.startswith("dates placed: the ServeGen trace has no calendar, and day 0 is")
+    assert "2025-01-06" in note
+
+
+def test_a_trace_under_a_day_says_at_ingest_it_can_never_make_a_day(tmp_path: Path) -> None:
+    """The 58-minute Azure log loaded as "loaded 2" with no word that its two hours can never
+    make a day of demand (20 reported hours); only `demand` said "missing days 1" later. Now
+    ingest says so; a trace with a full day says nothing of it."""
+    with warehouse.connect(tmp_path / "w.duckdb") as wh:
+        short = ingest.ingest_file(wh, AZURE_CODE, file_format="azure-llm")
+        day = ingest.ingest_file(
+            wh, _servegen_file(tmp_path / "sg.csv", days={"m-large": 1}), file_format="servegen"
+        )
+    assert short.status == "loaded"
+    assert any(
+        n.endswith(
+            "2 hour(s) of telemetry, where a day of demand needs 20 reported hours: this file "
+            "alone can never make a day, so its series read no measured demand (forecast as "
+            "zero, not verified) unless other files fill the same days"
+        )
+        for n in short.notes
+    )
+    assert day.status == "loaded"
+    assert not any("can never make a day" in n for n in day.notes)

@@ -388,7 +388,43 @@ def _verdicts(
     return pl.DataFrame(rows, schema=_VERDICTS_SCHEMA, orient="row")
 
 
-def _block_frame(supply: SupplySide, out_pool: np.ndarray, start: int, hours: int) -> pl.DataFrame:
+def _unmeasured_blocks(supply: SupplySide, demand: DemandSide) -> np.ndarray:
+    """(blocks,) whether a block is dedicated to a customer with no demand stream: one with no
+    telemetry (a Helios VC in the quota file but not the minute file). Its GPUs sit free for
+    want of data on that customer, so what it strands is not measured."""
+    measured = {(s.region, s.customer) for s in demand.streams if s.customer is not None}
+    return np.array(
+        [
+            (pool := supply.pools[p]).customer is not None
+            and (pool.region, pool.customer) not in measured
+            for p in supply.block_pool
+        ],
+        dtype=bool,
+    )
+
+
+def _unmeasured_note(supply: SupplySide, unmeasured: np.ndarray) -> tuple[str, ...]:
+    """The drill's note naming the blocks whose stranded GPU-hours are not measured."""
+    if not unmeasured.any():
+        return ()
+    blocks = [b for b, u in zip(supply.blocks, unmeasured, strict=True) if u]
+    customers = sorted({str(b.dedicated_customer) for b in blocks})
+    return (
+        f"stranded GPU-hours not measured on {len(blocks)} block(s) dedicated to customers "
+        f"with no telemetry ({', '.join(customers)}: {', '.join(b.id for b in blocks)}): "
+        "nothing is known of what those customers would use, so their idle GPUs are in no "
+        "stranded total",
+    )
+
+
+def _block_frame(
+    supply: SupplySide,
+    out_pool: np.ndarray,
+    start: int,
+    hours: int,
+    *,
+    unmeasured: np.ndarray,
+) -> pl.DataFrame:
     on = np.maximum(supply.block_on, start)
     off = np.minimum(supply.block_off, hours)
     block_gpuh = np.array([b.gpus for b in supply.blocks]) * np.maximum(off - on, 0)
@@ -417,13 +453,21 @@ def _block_frame(supply: SupplySide, out_pool: np.ndarray, start: int, hours: in
             "in_service_gpu_hours": block_gpuh.astype(float),
             "utilisation_mean": utilisation.mean(axis=0),
             "utilisation_p90": np.quantile(utilisation, 0.9, axis=0, method="inverted_cdf"),
-            "stranded_gpu_hours_mean": stranded.mean(axis=0),
-            "stranded_gpu_hours_p90": np.quantile(stranded, 0.9, axis=0, method="inverted_cdf"),
+            # None, not the free GPU-hours of a customer nobody measured (114,048 GPU-h of a
+            # Helios VC with no telemetry read as the drill's largest stranded figure).
+            "stranded_gpu_hours_mean": _none_where(stranded.mean(axis=0), unmeasured),
+            "stranded_gpu_hours_p90": _none_where(
+                np.quantile(stranded, 0.9, axis=0, method="inverted_cdf"), unmeasured
+            ),
             "saturated_share": saturated.mean(axis=0),
             "saturation_hour_p50": [None if np.isinf(v) else float(v) for v in median_first],
         },
         schema=_BLOCKS_SCHEMA,
     )
+
+
+def _none_where(values: np.ndarray, unmeasured: np.ndarray) -> list[float | None]:
+    return [None if u else float(v) for v, u in zip(values, unmeasured, strict=True)]
 
 
 def _first_to_saturate(supply: SupplySide, out_pool: np.ndarray) -> tuple[str, ...]:
@@ -561,6 +605,8 @@ def summarise(
             f"forecast horizon's end on {end}: a longer forecast plays all of it"
         )
     notes += _cut_by_horizon(plan, demand, resolved)
+    unmeasured = _unmeasured_blocks(supply, demand)
+    notes += _unmeasured_note(supply, unmeasured)
     first = _first_to_saturate(supply, out_pool)
     if not first:
         notes.append("no pool ran full in the drill window")
@@ -575,7 +621,9 @@ def summarise(
         verdicts=verdicts,
         kpis=_summary(per_path),
         per_path=per_path,
-        blocks=_block_frame(supply, out_pool, resolved.start_hour, demand.hours),
+        blocks=_block_frame(
+            supply, out_pool, resolved.start_hour, demand.hours, unmeasured=unmeasured
+        ),
         first_to_saturate=first,
         notes=tuple(notes),
         confirm_hours=confirm,

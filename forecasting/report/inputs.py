@@ -733,6 +733,10 @@ class ReportInputs:
     book_applied: pl.DataFrame = field(default_factory=partial(_empty, BOOK_APPLIED_SCHEMA))
     # Each pipeline deal weighed as if it signed (whatif.pipeline_if_signed).
     pipeline_deals: pl.DataFrame = field(default_factory=partial(_empty, PIPELINE_SCHEMA))
+    # Where the telemetry's dates rest on a trace with no calendar (ServeGen), the sentence
+    # saying where its day 0 was placed (forecasting.traces.placed_dates_note); "" when the
+    # dates are the files' own. The as-of, order-by and stale-age figures count from it.
+    placed_dates: str = ""
 
     def __post_init__(self) -> None:
         # Fail here, naming the frame and columns, rather than deep inside a chart.

@@ -162,6 +162,7 @@ def _meta(inputs: ReportInputs) -> dict[str, str | None]:
         "as_of": inputs.as_of.isoformat(),
         "generated_at": inputs.generated_at.isoformat(),
         "worst_status": inputs.worst_status,
+        "dates_placed": inputs.placed_dates or None,
     }
 
 
@@ -179,6 +180,10 @@ def _write_run(inputs: ReportInputs, folder: Path) -> None:
     triggers = inputs.triggers.with_columns(
         exhaustion_grain=exhaustion_grain(end), order_by_grain=order_by_grain(end)
     )
+    # Every dated row says so where its dates rest on a placed calendar (a ServeGen
+    # "order by 2024-10-14" read as a real date).
+    placed = pl.lit(inputs.placed_dates or None, pl.String).alias("dates_placed")
+    triggers = triggers.with_columns(placed)
     _csv_safe(triggers).write_csv(folder / "triggers.csv")
     triggers.write_json(folder / "triggers.json")
     # A trigger's own order (tranche 1) is dated as its trigger is: its note says the grain.
@@ -188,9 +193,10 @@ def _write_run(inputs: ReportInputs, folder: Path) -> None:
         .join(notes, on=["region", "pool", "tranche"], how="left", maintain_order="left")
         .with_columns(exhaustion_grain=exhaustion_grain(end), order_by_grain=order_by_grain(end))
         .drop("note")
+        .with_columns(placed)
     )
     _csv_safe(orders).write_csv(folder / "orders.csv")
-    _csv_safe(drills_frame(inputs)).write_csv(folder / "drills.csv")
+    _csv_safe(drills_frame(inputs).with_columns(placed)).write_csv(folder / "drills.csv")
     _write_text(folder / RUN_META, json.dumps(_meta(inputs), indent=2))
 
 

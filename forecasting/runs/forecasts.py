@@ -67,6 +67,9 @@ class ForecastRun(BaseModel):
     decision_accuracy: list[dict[str, Any]] = []
     contracts_signed: int = 0  # signed contracts holding GPUs within the horizon, applied
     contracts_pipeline: int = 0  # pipeline deals holding GPUs within the horizon, applied
+    # Where the history's dates rest on a trace with no calendar (ServeGen): where its day 0
+    # was placed (forecasting.traces.placed_dates_note); "" when the dates are the files' own.
+    placed_dates: str = ""
 
 
 def _telemetry_spans(hourly: pl.DataFrame) -> dict[str, tuple[datetime, datetime]]:
@@ -445,8 +448,11 @@ def store_forecast(
         accuracy = extended.accuracy
         frames["forecast_months"] = extended.months
     frames["horizon_accuracy"] = accuracy
+    from forecasting.traces import placed_dates_note
+
     with warehouse.connect(warehouse_path, create=False, wait=warehouse.STORE_WAIT) as wh:
         wh.save_run("forecast_runs", run, frames)
+        placed = placed_dates_note(wh.ingested_formats())
     backtested = result.summary.get_column("fallback").is_null()
     chosen, fallback = (
         result.summary.filter(rows).group_by("model").len().sort("len", "model", descending=True)
@@ -476,6 +482,7 @@ def store_forecast(
         decision_accuracy=_decision_accuracy(accuracy),
         contracts_signed=book.signed,
         contracts_pipeline=book.pipeline,
+        placed_dates=placed,
     )
 
 

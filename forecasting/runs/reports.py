@@ -80,6 +80,9 @@ class ReportOutcome(BaseModel):
     statuses: dict[str, int]
     failing_drills: list[str]
     stale_days: int | None
+    # Where the dates rest on a trace with no calendar: where its day 0 was placed ("" when
+    # the dates are the files' own); stale_days then counts from that placement.
+    placed_dates: str = ""
     # The drills that held on less than they are named for, each with why ("not verified").
     unverified_drills: list[str] = []
     # The total, regions and classes forecast as zero for want of an observed day.
@@ -336,6 +339,7 @@ def report_inputs(
     from forecasting.changes import run_changes
     from forecasting.report import ReportInputs
     from forecasting.report.inputs import BOOK_APPLIED_SCHEMA, CHOSEN_COLUMNS
+    from forecasting.traces import placed_dates_note
 
     run_id = triggers.forecast.run_id
     as_of = triggers.forecast.as_of
@@ -347,6 +351,7 @@ def report_inputs(
         )
         hourly = wh.hourly_demand()
         newest = wh.newest_telemetry()
+        formats = wh.ingested_formats()
         forecast_frame = wh.run_frame("forecasts", run_id)
         months_frame = wh.run_frame("forecast_months", run_id)
         summary = wh.run_frame("forecast_summary", run_id)
@@ -406,6 +411,7 @@ def report_inputs(
         generated_at=now,
         plan=plan,
         stale_days=None if newest is None else (now - newest).days,
+        placed_dates=placed_dates_note(formats),
         history=history,
         forecast=forecast_frame.with_columns(pl.lit(run_id).alias("run_id")),
         forecast_months=months_frame,
@@ -538,7 +544,9 @@ def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:
         f"# fleetcast report {inputs.run_id}",
         f"As of {inputs.as_of}; report: `{path / 'index.html'}`.",
     ]
-    if inputs.stale:
+    if inputs.placed_dates:
+        lines.append(f"**Dates placed, not recorded:** {inputs.placed_dates}.")
+    elif inputs.stale:
         lines.append(f"**Stale data:** the newest telemetry is {inputs.stale_days} days old.")
     lines += [
         "",
@@ -609,6 +617,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         failing_drills=inputs.drill_answers.filter(~pl.col("passed")).get_column("drill").to_list(),
         unverified_drills=_unverified_drills(inputs),
         stale_days=inputs.stale_days,
+        placed_dates=inputs.placed_dates,
         unmeasured=unmeasured_series(inputs.chosen),
         untested=untested_series(inputs.chosen),
         extrapolated=extrapolated_reach(inputs),

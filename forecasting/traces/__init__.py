@@ -32,9 +32,9 @@ telemetry file.
 from __future__ import annotations
 
 import gzip
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -56,6 +56,7 @@ __all__ = [
     "helios_capacity_toml",
     "hour_of",
     "output_span",
+    "placed_dates_note",
     "read_header",
     "rule_breaking",
     "rule_breaking_error",
@@ -151,6 +152,10 @@ class TraceAdapter(Generic[OptionsT]):
     _read: Callable[[Path, OptionsT], tuple[pl.LazyFrame, Callable[[], TraceReport]]] | None = (
         field(default=None, repr=False)
     )
+    # Where the trace has no calendar dates: the day its day 0 is placed on as ingest reads
+    # it (the options' default), so every date resting on its rows is a placement, not a
+    # measurement. None where the file's timestamps are its own.
+    placed_day0: date | None = None
 
     def scan(self, path: Path, *, options: OptionsT | None = None) -> pl.LazyFrame:
         """Lazy telemetry rows from ``path``; ``options`` default to the documented defaults.
@@ -430,6 +435,7 @@ from forecasting.traces.helios import (  # noqa: E402
     TIME_FORMAT as HELIOS_TIME_FORMAT,
 )
 from forecasting.traces.servegen import (  # noqa: E402
+    PLACED_CALENDAR,
     SERVEGEN_DTYPES,
     ModelProfile,
     ServeGenOptions,
@@ -462,6 +468,7 @@ ADAPTERS: dict[str, TraceAdapter[Any]] = {
             ),
             options_type=ServeGenOptions,
             dtypes=SERVEGEN_DTYPES,
+            placed_day0=ServeGenOptions().start,
             _scan=scan_servegen,
             _report=report_servegen,
             _read=read_servegen,
@@ -486,3 +493,14 @@ def trace_format_of(header: Sequence[str]) -> str | None:
     """The adapter whose trace has this header (``--format`` to ingest it with), or None."""
     found = set(header)
     return next((a.name for a in ADAPTERS.values() if set(a.columns) <= found), None)
+
+
+def placed_dates_note(file_formats: Iterable[str]) -> str:
+    """The sentence every output resting on a placed calendar carries ("" when none of
+    ``file_formats``, the formats a warehouse ingested, has one): a ServeGen run's "order by
+    2024-10-14, late" and "telemetry 683 days old" read as measured dates where day 0 of a
+    trace with no calendar was put on 2025-01-06 by the adapter."""
+    placed = [ADAPTERS[name] for name in sorted(set(file_formats)) if name in ADAPTERS]
+    return "; ".join(
+        PLACED_CALENDAR.format(day0=a.placed_day0) for a in placed if a.placed_day0 is not None
+    )

@@ -45,6 +45,7 @@ from forecasting.traces import (
 __all__ = [
     "DEFAULT_PROFILES",
     "DEFAULT_START",
+    "PLACED_CALENDAR",
     "SERVEGEN_DTYPES",
     "WINDOW_SECONDS",
     "ModelProfile",
@@ -80,6 +81,14 @@ MEASURED_COLUMNS = ("client_id", "t_s", "rate_rps")
 DEFAULT_START = date(2025, 1, 6)
 """Day 0 of the trace. Arbitrary (the real day is not published); a Monday, so that weekly
 features line up with the calendar week if day 0 was one. Change it when the truth is known."""
+
+PLACED_CALENDAR = (
+    "dates placed: the ServeGen trace has no calendar, and day 0 is placed on {day0} "
+    "(ServeGenOptions.start in forecasting/traces/servegen.py; ingest has no option to move it), "
+    "so the as-of date, exhaustion, order-by and contract-by dates and the telemetry's age count "
+    "from that placement, not from a real day"
+)
+"""What every output resting on ServeGen rows says of their dates (``{day0}``: day 0)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -260,9 +269,13 @@ def _report(hourly: pl.DataFrame, path: Path, options: ServeGenOptions) -> Trace
         m: (last + WINDOW_SECONDS) / 86_400
         for m, last in per_model.select("model", "last_t").rows()
     }
-    notes = tuple(
-        f"{m}: {c} clients over {days[m]:g} days"
-        for m, c in per_model.select("model", "clients").rows()
+    notes = (
+        PLACED_CALENDAR.format(day0=options.start),
+        *(
+            f"{m}: {c} clients over {_days_text(days[m])}"
+            for m, c in per_model.select("model", "clients").rows()
+        ),
+        *_stopped_models(hourly, options),
     )
     return TraceReport(
         adapter="servegen",
@@ -276,4 +289,48 @@ def _report(hourly: pl.DataFrame, path: Path, options: ServeGenOptions) -> Trace
         zero_rows=int(per_client["zero"].sum()),
         unknown=unknown,
         notes=notes,
+    )
+
+
+def _days_text(days: float) -> str:
+    """``3 hours``, ``1 day``, ``14 days``, ``1.2 days``: "over 1 days" and "over 1.16434
+    days" before."""
+    if days < 1:
+        return f"{days * 24:.3g} hours"
+    if abs(days - round(days)) < 1e-9:
+        whole = round(days)
+        return f"{whole} day" if whole == 1 else f"{whole} days"
+    return f"{days:.1f} days"
+
+
+def _stopped_models(hourly: pl.DataFrame, options: ServeGenOptions) -> tuple[str, ...]:
+    """One note for the models whose rows end before the trace's last hour: ServeGen's
+    deepseek-r1 and mm-image cover day 0 only, so the region total drops after it by what
+    they ran there, because they stop being recorded, not because demand fell."""
+    if hourly.is_empty():
+        return ()
+    per_hour = hourly.group_by("ts", "model").agg(pl.col("gpus_running").sum())
+    last: datetime = per_hour.get_column("ts").max()  # type: ignore[assignment]
+    ends = per_hour.group_by("model").agg(pl.col("ts").max().alias("until")).sort("model")
+    stopped = ends.filter(pl.col("until") < last)
+    if stopped.is_empty():
+        return ()
+    names = stopped.get_column("model").to_list()
+    until = stopped.get_column("until").max()
+    # Their hours only: what the total held of them while they were recorded.
+    while_recorded = per_hour.filter(pl.col("ts") <= until)
+    theirs = while_recorded.filter(pl.col("model").is_in(names)).get_column("gpus_running")
+    hours = while_recorded.get_column("ts").n_unique()
+    mean = float(theirs.sum() or 0.0) / hours
+    share = float(theirs.sum() or 0.0) / float(
+        while_recorded.get_column("gpus_running").sum() or 1.0
+    )
+    spans = ", ".join(
+        f"{m} to {u:%Y-%m-%d %H:00}" for m, u in stopped.select("model", "until").rows()
+    )
+    return (
+        f"recorded for part of the trace only: {spans} UTC, where the trace runs to "
+        f"{last:%Y-%m-%d %H:00}. The {options.region} total drops after that by what they ran "
+        f"({mean:,.0f} GPUs on average, {share:.0%} of the total while recorded) because they "
+        "stop being recorded, not because demand fell; their customers' series end there too",
     )

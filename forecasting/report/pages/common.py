@@ -301,6 +301,7 @@ def shell(inputs: ReportInputs, *, file: str, title: str) -> dict[str, Any]:
         f"{fmt_datetime(inputs.generated_at)}",
         "nav": [(f, t, f == file) for f, t in links],
         "stale_days": inputs.stale_days if inputs.stale else None,
+        "placed_dates": inputs.placed_dates,
         "unmeasured": ", ".join(unmeasured_series(inputs.chosen)),
         "untested": fmt_listed(untested_series(inputs.chosen)),
         "extrapolated": extrapolated_reach(inputs),

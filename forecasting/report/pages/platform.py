@@ -20,6 +20,7 @@ from forecasting.report.format import (
     fmt_gpu_hours,
     fmt_gpus,
     fmt_hours,
+    fmt_listed,
     fmt_multiplier,
     fmt_pct,
     fmt_usd,
@@ -315,13 +316,22 @@ def _blocks_table(answers: pl.DataFrame, blocks: pl.DataFrame) -> Table:
     rows: list[list[Cell]] = []
     for r in answers.sort("drill").iter_rows(named=True):
         mine = blocks.filter(pl.col("drill") == r["drill"])
-        stranded = mine.sort("stranded_gpu_hours_mean", "block_id", descending=[True, False])
+        # A block dedicated to a customer with no telemetry has no stranded figure (None):
+        # out of the total and the "most on", and named as not measured.
+        measured = mine.filter(pl.col("stranded_gpu_hours_mean").is_not_null())
+        unmeasured = mine.filter(pl.col("stranded_gpu_hours_mean").is_null()).get_column("block_id")
+        stranded = measured.sort("stranded_gpu_hours_mean", "block_id", descending=[True, False])
         most = stranded.head(1).to_dicts()
         where = (
             f"most on {most[0]['block_id']} ({fmt_gpu_hours(most[0]['stranded_gpu_hours_mean'])})"
             if most and most[0]["stranded_gpu_hours_mean"] >= 0.5  # under a GPU-hour reads "0"
             else MISSING
         )
+        if unmeasured.len():
+            where += (
+                f"; not measured on {fmt_listed(sorted(unmeasured.to_list()))} (dedicated to "
+                "customers with no telemetry: in no total)"
+            )
         rows.append(
             [
                 r["drill"],
@@ -329,8 +339,8 @@ def _blocks_table(answers: pl.DataFrame, blocks: pl.DataFrame) -> Table:
                     r.get("first_to_saturate"), unshocked=r.get("baseline_first_to_saturate")
                 ),
                 busiest_blocks_text(mine) or MISSING,
-                fmt_gpu_hours(float(mine["stranded_gpu_hours_mean"].sum()))
-                if mine.height
+                fmt_gpu_hours(float(measured["stranded_gpu_hours_mean"].sum()))
+                if measured.height
                 else MISSING,
                 where,
             ]
