@@ -736,6 +736,26 @@ def test_n_plus_one_checks_the_training_pool_against_its_largest_fabric_block() 
     assert row["max_shortfall_gpus"] == 150 - (300 - 200)
 
 
+def test_n_plus_one_on_a_day_with_no_block_in_service_loses_none() -> None:
+    """A region short on a day before its only block arrives lost nothing that day, and the
+    per-day choice of block raised KeyError(None) naming it (a what-if in a region whose only
+    block is a committed rack). The day is short with nothing lost; the block named is the
+    region's largest."""
+    blocks = [_block("later", 100, status="committed", in_service=MONDAY + timedelta(2))]
+    daily = pl.DataFrame(
+        {
+            "region": ["r1"] * 3,
+            "pool": ["all"] * 3,
+            "ds": [MONDAY + timedelta(days=d) for d in range(3)],
+            "requirement_gpus": [50.0] * 3,
+            "capacity_gpus": [0, 0, 100],
+        }
+    )
+    row = n_plus_one(daily, _plan(blocks)).row(0, named=True)
+    assert (row["largest_block"], row["holds"], row["first_short_date"]) == ("later", False, MONDAY)
+    assert row["max_shortfall_gpus"] == 50.0  # day 0 with nothing, day 2 losing the rack
+
+
 def test_rungs_act_only_once_the_shock_is_seen() -> None:
     """A shock the plan absorbs alone never switches a rung on; spares' carrying cost is a
     standing cost, not a cost of absorbing."""

@@ -95,7 +95,9 @@ def n_plus_one(daily: pl.DataFrame, plan: CapacityPlan) -> pl.DataFrame:
         )
         worst = float(short["shortfall"].to_numpy().max(initial=0.0))
         by_id = {b.id: b for b in blocks}
-        named = by_id[over["block"][0]] if not over.is_empty() else blocks[0]
+        # A day short with no shared block in service loses none: the largest is named.
+        lost = over["block"][0] if not over.is_empty() else None
+        named = by_id.get(lost, blocks[0]) if lost is not None else blocks[0]
         rows.append(
             (
                 region,
