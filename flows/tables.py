@@ -800,7 +800,7 @@ def _moved(before: date | None, now: date | None) -> str:
 def whatif_table(outcome: WhatIfOutcome) -> Table:
     """The pools a deal moves: status, short-from date and blocks without and with it."""
     # Here, not at the top: forecasting.whatif pulls in the triggers (+0.2 s for every table).
-    from forecasting.text import capex_bound_in, extra_capex
+    from forecasting.text import extra_capex
     from forecasting.whatif import PLAN_SHORT_TOO
 
     at_times = "at times " if outcome.short_at_times else ""
@@ -830,7 +830,7 @@ def whatif_table(outcome: WhatIfOutcome) -> Table:
         title=f"what-if on {outcome.forecast_run_id} (as of {outcome.as_of}, plan to "
         f"{outcome.horizon_end}): {'' if outcome.serve_from is None else 'served '}{serve}; "
         "extra capex "
-        f"{extra_capex(outcome.extra_capex_usd, bound=capex_bound_in(outcome.capex_not_sized))}, "
+        f"{extra_capex(outcome.extra_capex_usd, bound=outcome.capex_bound)}, "
         f"{outcome.extra_mw:,.1f} MW; revenue {revenue}",
         title_justify="left",
     )
