@@ -661,6 +661,10 @@ _TABLES: tuple[Table, ...] = (
             # ... and how many days before the series' last day it was: its backtests' windows
             # end there (their cutoffs moved back before it).
             "level_shift_days": pl.Int64(),
+            # Whether a decision backtest calibrated the series' band past the daily days
+            # (migration 29); null where nothing is planned there, and on runs stored before
+            # (forecasting.horizon.band_calibrated reads their plan_reason).
+            "plan_calibrated": pl.Boolean(),
         },
         key=("unique_id", "measure"),
         key_enforced=True,
@@ -678,6 +682,7 @@ _TABLES: tuple[Table, ...] = (
             "plan_reason",
             "level_shift",
             "level_shift_days",
+            "plan_calibrated",
         ),
     ),
     Table(

@@ -348,6 +348,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         "to absorb is read within the window only",
         adds=(("drill_runs", "loss_lasts_past_window"),),
     ),
+    Migration(
+        29,
+        "forecast summary: whether a decision backtest calibrated each series' band past the "
+        "daily days (read before from the words of its plan_reason)",
+        adds=(("forecast_summary", "plan_calibrated"),),
+    ),
 )
 
 TABLES: frozenset[str] = frozenset(schema.REGISTRY)
