@@ -597,8 +597,9 @@ def report_table(outcome: ReportOutcome) -> Table:
         )
     if outcome.extrapolated:
         captions.append(f"extrapolated: {outcome.extrapolated}")
-    if "not verified beyond" in outcome.headline or _MONTHLY_ONLY in outcome.headline:
-        # Green only as far as the forecast reaches: the pages' headline, not a plain green.
+    if outcome.headline_qualified:
+        # Green only as far as the forecast reaches, or red or amber on the monthly rows only:
+        # the pages' headline, not a plain status.
         captions.append(outcome.headline)
     if outcome.drills_other_plan:
         captions.append(outcome.drills_other_plan)
