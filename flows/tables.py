@@ -610,8 +610,9 @@ def report_table(outcome: ReportOutcome) -> Table:
         )
     if outcome.extrapolated:
         captions.append(f"extrapolated: {outcome.extrapolated}")
-    if "not verified beyond" in outcome.headline or _MONTHLY_ONLY in outcome.headline:
-        # Green only as far as the forecast reaches: the pages' headline, not a plain green.
+    if outcome.headline_qualified:
+        # Green only as far as the forecast reaches, or red or amber on the monthly rows only:
+        # the pages' headline, not a plain status.
         captions.append(outcome.headline)
     if outcome.drills_other_plan:
         captions.append(outcome.drills_other_plan)
@@ -813,7 +814,7 @@ def _moved(before: date | None, now: date | None) -> str:
 def whatif_table(outcome: WhatIfOutcome) -> Table:
     """The pools a deal moves: status, short-from date and blocks without and with it."""
     # Here, not at the top: forecasting.whatif pulls in the triggers (+0.2 s for every table).
-    from forecasting.text import capex_bound_in, extra_capex
+    from forecasting.text import extra_capex
     from forecasting.whatif import PLAN_SHORT_TOO
 
     at_times = "at times " if outcome.short_at_times else ""
@@ -843,7 +844,7 @@ def whatif_table(outcome: WhatIfOutcome) -> Table:
         title=f"what-if on {outcome.forecast_run_id} (as of {outcome.as_of}, plan to "
         f"{outcome.horizon_end}): {'' if outcome.serve_from is None else 'served '}{serve}; "
         "extra capex "
-        f"{extra_capex(outcome.extra_capex_usd, bound=capex_bound_in(outcome.capex_not_sized))}, "
+        f"{extra_capex(outcome.extra_capex_usd, bound=outcome.capex_bound)}, "
         f"{outcome.extra_mw:,.1f} MW; revenue {revenue}",
         title_justify="left",
     )

@@ -153,10 +153,22 @@ def with_grain(daily: pl.DataFrame, months: pl.DataFrame) -> pl.DataFrame:
 
 def band_calibrated(summary: pl.DataFrame) -> bool:
     """Whether a decision backtest calibrated the band past the daily days (the run's summary,
-    with ``plan_model`` and ``plan_reason``): not when the history was too short for one (every
-    series then says "decision backtest" in its reason), nor when nothing is planned there."""
+    with ``plan_model`` and ``plan_calibrated``): not when the history was too short for one,
+    nor when nothing is planned there.
+
+    It was read from the words "decision backtest" in the series' ``plan_reason``, which the
+    growth model wrote for the pages: reworded, a young fleet's orders would have been sized
+    on a band no backtest calibrated. A run stored before migration 27 has no
+    ``plan_calibrated``: its reasons are all it says."""
     if "plan_model" not in summary.columns or summary["plan_model"].drop_nulls().is_empty():
         return False
+    calibrated = (
+        summary.get_column("plan_calibrated").drop_nulls()
+        if "plan_calibrated" in summary.columns
+        else pl.Series(dtype=pl.Boolean)
+    )
+    if calibrated.len():
+        return bool(calibrated.all())
     reasons = summary.get_column("plan_reason").drop_nulls()
     return not reasons.str.contains("decision backtest", literal=True).any()
 
@@ -1074,6 +1086,7 @@ def extend_horizon(
                 pl.concat_str("reason", "stopped", "held", separator="; ", ignore_nulls=True)
                 .replace("", None)
                 .alias("plan_reason"),
+                pl.col("calibrated").alias("plan_calibrated"),
             )
         )
         class_months[measure] = monthly
@@ -1139,7 +1152,7 @@ def extend_horizon(
     if {"unique_id", "measure"} <= set(summary.columns):
         # Each series' growth model past the daily days, and why it fell back, for the pages.
         summary = (
-            summary.drop("plan_model", "plan_reason", strict=False)
+            summary.drop("plan_model", "plan_reason", "plan_calibrated", strict=False)
             .join(pl.concat(plan_parts), on=["unique_id", "measure"], how="left")
             .select(summary.columns)
             .cast(summary.schema)

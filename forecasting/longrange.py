@@ -200,6 +200,8 @@ class _View:
     measured: bool = True
     # True when the series never ran anything: zero on every observed day.
     idle: bool = False
+    # Whether ``reason`` says already that no decision backtest chose its model.
+    says_no_backtest: bool = False
 
     def daily_point(self) -> np.ndarray:
         """The scale-free point forecast that ranks models: level + weekday + median residual."""
@@ -285,6 +287,7 @@ def _series_view(
     onboarded = _onboarded_from(y)
     idle = not (np.where(ok, y, 0.0) > 0).any()
     reason: str | None = None
+    says_no_backtest = False
     if ok.sum() < BLOCK_DAYS or n_blocks == 0:
         # Too short for a level series: flat at the mean of its last week after any ramp (a
         # new series' first days are often its ramp, which the mean of them all understates).
@@ -331,11 +334,11 @@ def _series_view(
         if used == LevelRandomWalk.name:
             walker = LevelRandomWalk(run=run).fit(walk)
             cache[used] = walker.log_forecast(steps)
+            says_no_backtest = means.size >= MIN_BLOCKS
             why = (
-                f"{_blocks(means.size)}{skipped}, fewer than {MIN_BLOCKS}"
-                if means.size < MIN_BLOCKS
-                else f"no decision backtest to choose a growth model on ({_blocks(means.size)}"
-                f"{skipped})"
+                f"no decision backtest to choose a growth model on ({_blocks(means.size)}{skipped})"
+                if says_no_backtest
+                else f"{_blocks(means.size)}{skipped}, fewer than {MIN_BLOCKS}"
             )
             reason = f"{why}: random walk on the level, {walker.describe()}"
         elif used not in cache:
@@ -426,6 +429,7 @@ def _series_view(
         peak_bw=peak_bw,
         measured=measured,
         idle=idle,
+        says_no_backtest=says_no_backtest,
     )
 
 
@@ -931,7 +935,8 @@ class LongHorizon:
     - ``scores``: the internal decision backtests, one row per series, cut-off and horizon,
       with the chosen model and the scale applied (in-sample for the scale, which was fitted on
       them; ``decision_backtest`` gives out-of-sample figures);
-    - ``series``: one row per series: model, scale and the fallback reason (null when none);
+    - ``series``: one row per series: model, scale, the fallback reason (null when none) and
+      whether a decision backtest calibrated its band (``calibrated``; null with no model);
     - ``model`` and ``scale``: the pooled choice and interval scale;
     - ``run``: how the series walk, which short series' random walks leaned on;
     - ``gap``: why nothing is forecast past the daily days (``daily`` and ``monthly`` empty),
@@ -1105,6 +1110,7 @@ def long_horizon_forecast(
                     "model": None,
                     "scale": None,
                     "reason": _unmeasured_reason(uid, view, unmeasured),
+                    "calibrated": None,
                 }
             )
             continue
@@ -1115,20 +1121,27 @@ def long_horizon_forecast(
                     "model": None,
                     "scale": None,
                     "reason": "no observed day: no forecast",
+                    "calibrated": None,
                 }
             )
             continue
         reason = view.reason
         if change.per_block and view.model != LevelRandomWalk.name:
             reason = "; ".join(r for r in (reason, change.describe()) if r)
-        if not has_windows and "decision backtest" not in (reason or ""):
+        if not has_windows and not view.says_no_backtest:
             # Said on every series of such a run, a young one's walk too: the pages read it
             # to say the band is not calibrated (they said "calibrated at 26 weeks" of a
             # 120-day fleet whose every series walked).
             uncalibrated = "history too short for a decision backtest: scale 1, uncalibrated"
             reason = f"{reason}; {uncalibrated}" if reason else uncalibrated
         series_rows.append(
-            {"unique_id": uid, "model": view.model, "scale": scale, "reason": reason}
+            {
+                "unique_id": uid,
+                "model": view.model,
+                "scale": scale,
+                "reason": reason,
+                "calibrated": has_windows,
+            }
         )
         n = view.mu.size
         s = scale * view.s
@@ -1195,6 +1208,7 @@ def long_horizon_forecast(
             "model": pl.String,
             "scale": pl.Float64,
             "reason": pl.String,
+            "calibrated": pl.Boolean,
         },
     )
     gap = f"{_named(unmeasured)} too young: {_NOTHING_MEASURES_DRIFT}" if unmeasured else None

@@ -661,6 +661,10 @@ _TABLES: tuple[Table, ...] = (
             # ... and how many days before the series' last day it was: its backtests' windows
             # end there (their cutoffs moved back before it).
             "level_shift_days": pl.Int64(),
+            # Whether a decision backtest calibrated the series' band past the daily days
+            # (migration 27); null where nothing is planned there, and on runs stored before
+            # (forecasting.horizon.band_calibrated reads their plan_reason).
+            "plan_calibrated": pl.Boolean(),
         },
         key=("unique_id", "measure"),
         key_enforced=True,
@@ -678,6 +682,7 @@ _TABLES: tuple[Table, ...] = (
             "plan_reason",
             "level_shift",
             "level_shift_days",
+            "plan_calibrated",
         ),
     ),
     Table(
@@ -742,7 +747,7 @@ _TABLES: tuple[Table, ...] = (
                 # read within the window only: a block-loss drill read 0 h at 14 days, 595 h
                 # at 8 weeks and 3,961 h at 26 weeks. Null on runs stored before.
                 "loss_lasts_past_window": pl.Boolean(),
-                # Since migration 30: the blocks of the pool that ran full first without the
+                # Since migration 28: the blocks of the pool that ran full first without the
                 # shock, so a reader can tell a bottleneck the shock made from one the plan has
                 # anyway. Null where no baseline was played and on runs stored before.
                 "baseline_first_to_saturate": _TEXT_LIST,

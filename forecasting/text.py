@@ -5,17 +5,32 @@ growth models and the CLI call them here)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from enum import StrEnum
 
-__all__ = ["CAPEX_BOUNDS", "CAPEX_NOT_SIZED", "capex_bound_in", "extra_capex", "listed", "usd"]
+__all__ = ["CAPEX_BOUNDS", "CAPEX_NOT_SIZED", "CapexBound", "extra_capex", "listed", "usd"]
 
 # Opens a what-if's note on an extra capex that rests on an order not sized
-# (forecasting.whatif._not_sized_note); the bound follows it, one of CAPEX_BOUNDS' phrases.
+# (forecasting.whatif._not_sized_note); the bound follows it, a CapexBound's value.
 CAPEX_NOT_SIZED = "extra capex not measured in full"
-# What each bound makes of the figure: (phrase in the note, words before the figure).
-CAPEX_BOUNDS: dict[str, str] = {
-    "a lower bound": "at least",
-    "an upper bound": "at most",
-    "neither bound holds": "",
+
+
+class CapexBound(StrEnum):
+    """What a deal's extra capex is where an order of its pools is not sized (it counts $0):
+    a lower bound (the order with the deal), an upper bound (the plan's own order without it),
+    or neither (both). Carried beside the note (``WhatIf.capex_bound``, the pipeline frame's
+    ``capex_bound`` column): the pages read it, not the note's words. The value is the
+    note's phrase."""
+
+    LOWER = "a lower bound"
+    UPPER = "an upper bound"
+    NEITHER = "neither bound holds"
+
+
+# The words before the figure for each bound.
+CAPEX_BOUNDS: dict[CapexBound, str] = {
+    CapexBound.LOWER: "at least",
+    CapexBound.UPPER: "at most",
+    CapexBound.NEITHER: "",
 }
 
 
@@ -37,21 +52,13 @@ def usd(value: float) -> str:
     return f"{sign}${size:,.0f}"
 
 
-def capex_bound_in(note: str) -> str:
-    """The bound a what-if's note puts on its extra capex (a key of ``CAPEX_BOUNDS``), or ''
-    where the note says nothing is unsized (the figure is measured in full)."""
-    if CAPEX_NOT_SIZED not in note:
-        return ""
-    rest = note.split(CAPEX_NOT_SIZED, 1)[1]
-    return next((bound for bound in CAPEX_BOUNDS if rest.startswith(f": {bound}")), "")
-
-
-def extra_capex(value: float, *, bound: str) -> str:
-    """A deal's extra capex as text: ``$12.0M`` measured in full, else ``at least $12.0M (an
-    order is not sized)``, ``at most ...``, or ``not sized`` where orders on both sides are.
+def extra_capex(value: float, *, bound: CapexBound | None) -> str:
+    """A deal's extra capex as text: ``$12.0M`` measured in full (``bound`` None), else ``at
+    least $12.0M (an order is not sized)``, ``at most ...``, or ``not sized`` where orders on
+    both sides are.
 
     A deal whose only order is not sized read "extra capex $0" (its order counted $0)."""
-    if not bound:
+    if bound is None:
         return usd(value)
     words = CAPEX_BOUNDS[bound]
     if not words:

@@ -349,7 +349,13 @@ MIGRATIONS: tuple[Migration, ...] = (
         adds=(("drill_runs", "loss_lasts_past_window"),),
     ),
     Migration(
-        30,
+        27,
+        "forecast summary: whether a decision backtest calibrated each series' band past the "
+        "daily days (read before from the words of its plan_reason)",
+        adds=(("forecast_summary", "plan_calibrated"),),
+    ),
+    Migration(
+        28,
         "drill runs: the blocks that ran full first without the shock, beside those with it",
         adds=(("drill_runs", "baseline_first_to_saturate"),),
     ),

@@ -70,6 +70,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import partial
+from typing import NamedTuple
 
 import numpy as np
 import polars as pl
@@ -85,7 +86,7 @@ from forecasting.contracts import (
     ramp_steps,
 )
 from forecasting.schema import Measure, WorkloadClass
-from forecasting.text import CAPEX_NOT_SIZED, capex_bound_in, usd
+from forecasting.text import CAPEX_NOT_SIZED, CapexBound, usd
 from forecasting.triggers import (
     TriggerResult,
     TriggerSettings,
@@ -381,17 +382,17 @@ class WhatIf:
     capex_not_sized: str = ""
     not_sized_with: tuple[str, ...] = ()
     not_sized_without: tuple[str, ...] = ()
+    # What the extra capex is where an order is not sized (None: every order of the deal's
+    # pools is sized, the figure measured in full); the note above says it in words.
+    capex_bound: CapexBound | None = None
+    # What the extra capital is not, where it could read as the deal's price or as serving it
+    # for free ('' otherwise): one of ``notes``, which the pipeline's rows carry too.
+    capital_note: str = ""
 
     @property
     def not_sized_pools(self) -> tuple[str, ...]:
         """The "region/pool" keys of the deal's pools with an order not sized on either side."""
         return tuple(dict.fromkeys((*self.not_sized_with, *self.not_sized_without)))
-
-    @property
-    def capex_bound(self) -> str:
-        """What the extra capex is where an order is not sized (text.CAPEX_BOUNDS' key; '' when
-        every order of the deal's pools is sized)."""
-        return capex_bound_in(self.capex_not_sized)
 
     @property
     def can_serve(self) -> bool:
@@ -445,13 +446,34 @@ def _orders(without: TriggerResult, with_: TriggerResult) -> pl.DataFrame:
     ).cast(ORDERS_SCHEMA)
 
 
+class _NotSized(NamedTuple):
+    """What :func:`_not_sized_note` finds: the note, the bound the extra capex is (None and
+    '' where every order is sized), and the "region/pool" keys of the pools whose order is not
+    sized, with the deal and without it."""
+
+    note: str = ""
+    bound: CapexBound | None = None
+    with_: tuple[str, ...] = ()
+    without: tuple[str, ...] = ()
+
+
+# Why the extra capex is each bound, after the bound's own words in the note.
+_BOUND_WHY: dict[CapexBound, str] = {
+    CapexBound.LOWER: "an order with the deal is not sized, so the capital it adds is at least "
+    "this",
+    CapexBound.UPPER: "the plan's own order without the deal is not sized, so the capital the "
+    "deal adds is at most this",
+    CapexBound.NEITHER: "orders with and without the deal are not sized",
+}
+
+
 def _not_sized_note(
     without: pl.DataFrame, with_: pl.DataFrame, deal: Contract, *, as_of: date
-) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+) -> _NotSized:
     """What the extra capex is where a trigger of the deal's pools (``without``, ``with_``:
     TRIGGERS rows) orders a block the forecast ends before (``triggers.orders.NOT_SIZED``: no
-    size or capex), and the "region/pool" keys of those pools with the deal and without it
-    (('', (), ()) when every order is sized).
+    size or capex): the note, the bound, and the "region/pool" keys of those pools with the
+    deal and without it (all empty when every order is sized).
 
     Such an order counts $0 in its side's capital, so "plan with the deal minus plan without"
     read a deal whose only order is not sized as "$0 extra capital: signing adds no order",
@@ -466,15 +488,13 @@ def _not_sized_note(
 
     with_rows, without_rows = unsized(with_), unsized(without)
     if with_rows.is_empty() and without_rows.is_empty():
-        return "", (), ()
+        return _NotSized()
     bound = (
-        "neither bound holds: orders with and without the deal are not sized"
+        CapexBound.NEITHER
         if with_rows.height and without_rows.height
-        else "a lower bound: an order with the deal is not sized, so the capital it adds is at "
-        "least this"
+        else CapexBound.LOWER
         if with_rows.height
-        else "an upper bound: the plan's own order without the deal is not sized, so the "
-        "capital the deal adds is at most this"
+        else CapexBound.UPPER
     )
     parts = [
         f"{r['region']}/{r['pool']} {side} ({r['candidate']}, landing {r['arrives']}: forecast "
@@ -486,9 +506,10 @@ def _not_sized_note(
     def keys(rows: pl.DataFrame) -> tuple[str, ...]:
         return tuple(f"{r}/{p}" for r, p in rows.select("region", "pool").iter_rows())
 
-    return (
-        f"{CAPEX_NOT_SIZED}: {bound}; not sized (the forecast ends before the order lands): "
-        + "; ".join(parts),
+    return _NotSized(
+        f"{CAPEX_NOT_SIZED}: {bound}: {_BOUND_WHY[bound]}; not sized (the forecast ends before "
+        "the order lands): " + "; ".join(parts),
+        bound,
         keys(with_rows),
         keys(without_rows),
     )
@@ -1504,21 +1525,20 @@ def what_if(
                 without.placements, result.placements, orders, plan, horizon_end=horizon_end
             )
         )
-    not_sized, not_sized_with, not_sized_without = _not_sized_note(
-        without.triggers, result.triggers, deal, as_of=as_of
-    )
-    if not_sized:
-        notes.insert(0, not_sized)
+    not_sized = _not_sized_note(without.triggers, result.triggers, deal, as_of=as_of)
+    if not_sized.note:
+        notes.insert(0, not_sized.note)
     # "$0 extra capital: signing adds no order" is false where an order is not sized.
-    no_extra = "" if not_sized else _no_extra_capital_note(extra_capex, serve_from, deal)
-    if no_extra:
-        notes.append(no_extra)
-    elif serve_from is None and extra_capex > _USD_TOL:
+    no_extra = "" if not_sized.note else _no_extra_capital_note(extra_capex, serve_from, deal)
+    capital_note = no_extra
+    if not no_extra and serve_from is None and extra_capex > _USD_TOL:
         # $453.1M "extra capital" beside "not within the horizon" read as the price of the deal.
-        notes.append(
+        capital_note = (
             f"the {usd(extra_capex)} of extra capital is what the plan's orders move "
             f"by with the deal, and does not serve it in full within the horizon: {_NOT_PRICE}"
         )
+    if capital_note:
+        notes.append(capital_note)
     concentration = (
         concentration_with_book(paths, ContractBook(contracts=(deal,), source="what-if"))
         if paths is not None and paths.height
@@ -1555,9 +1575,11 @@ def what_if(
             nulls_equal=True,
         ),
         extra_capex_usd=extra_capex,
-        capex_not_sized=not_sized,
-        not_sized_with=not_sized_with,
-        not_sized_without=not_sized_without,
+        capex_not_sized=not_sized.note,
+        capex_bound=not_sized.bound,
+        capital_note=capital_note,
+        not_sized_with=not_sized.with_,
+        not_sized_without=not_sized.without,
         extra_mw=float(orders["extra_mw"].sum()),
         revenue_usd=revenue,
         revenue_past_plan_usd=past_plan or None,
@@ -1654,6 +1676,9 @@ PIPELINE_SCHEMA = pl.Schema(
         "order_by": pl.Date(),
         "serve_from": pl.Date(),
         "note": pl.String(),
+        # What the capex figures are where an order is not sized (a text.CapexBound value; null:
+        # measured in full). The note says it in words; the pages read this.
+        "capex_bound": pl.String(),
     }
 )
 
@@ -1713,7 +1738,8 @@ def pipeline_if_signed(
     plan lacks, or whose term ended before the forecast's first day, are left out; a deal the
     plan cannot weigh (its first GPUs after the plan's end) has null figures and says why in
     ``note``; a deal whose signing lowers a pool's orders says so there
-    (:func:`_lowered_orders_note`).
+    (:func:`_lowered_orders_note`). ``capex_bound`` is what the capex figures are where an
+    order is not sized (``WhatIf.capex_bound``).
     """
     settings = settings or TriggerSettings()
     # A deal outside the plan's regions, or whose term ended before the forecast starts, has
@@ -1742,7 +1768,7 @@ def pipeline_if_signed(
         except DealError as err:
             # One deal the plan cannot weigh (its ramp starts past a young fleet's short plan)
             # stopped the whole run's reports; it is listed, unweighed, with the reason.
-            rows.append((*deal_fields, None, None, None, None, f"not weighed: {err}"))
+            rows.append((*deal_fields, None, None, None, None, f"not weighed: {err}", None))
             continue
         order_by = answer.new_orders["order_by"].min() if answer.new_orders.height else None
         rows.append(
@@ -1759,14 +1785,11 @@ def pipeline_if_signed(
                         answer.capex_not_sized,
                         answer.baseline_note,
                         _lowered_orders_note(answer.orders),
-                        *(
-                            n
-                            for n in answer.notes
-                            if n.startswith(_NO_EXTRA_CAPITAL) or n.endswith(_NOT_PRICE)
-                        ),
+                        answer.capital_note,
                     )
                     if n
                 ),
+                answer.capex_bound,
             )
         )
     return pl.DataFrame(rows, schema=PIPELINE_SCHEMA, orient="row")

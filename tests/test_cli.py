@@ -1247,10 +1247,36 @@ def test_a_shortfall_on_the_first_monthly_row_alone_reads_monthly_not_late_on_th
         "amber; us-east/all amber on the monthly rows past the daily ones only: not verified at "
         "the daily grain (see the triggers' notes)"
     )
-    shown = _report_table_text(triggers=[row], headline=headline)
+    shown = _report_table_text(triggers=[row], headline=headline, headline_qualified=True)
     assert headline in shown
     # The table's order-by cell says it too, as the pages' tables do (it read a day's date).
     assert "2026-09-04 (monthly grain: not verified at the daily grain)" in shown
+
+
+def test_the_report_table_carries_a_qualified_headline_whatever_its_words() -> None:
+    """The CLI printed the pages' headline under its table where the headline held "not
+    verified beyond" or "not verified at the daily grain": reworded, a green reaching only as
+    far as the forecast printed as a plain one. Now the report says whether its headline
+    qualifies the worst status (ReportOutcome.headline_qualified, set where the headline is
+    made), and the table reads that."""
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    import polars as pl
+    from test_report import sample_inputs
+
+    from forecasting.runs.reports import report_outcome
+
+    headline = "green to 2026-12-09 only: nothing checked past it (see the triggers' notes)"
+    assert headline in _report_table_text(headline=headline, headline_qualified=True)
+    inputs = sample_inputs()
+    plain = report_outcome(inputs, SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
+    assert plain.headline == inputs.worst_status and not plain.headline_qualified
+    note = "q90 requirement stays within capacity, where the forecast ends: not verified beyond it"
+    green = inputs.triggers.with_columns(status=pl.lit("green"), note=pl.lit(note))
+    unverified = replace(inputs, triggers=green, power_triggers=inputs.power_triggers.clear())
+    qualified = report_outcome(unverified, SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
+    assert qualified.headline.startswith("green to ") and qualified.headline_qualified
 
 
 def test_the_report_table_says_where_no_demand_was_measured() -> None:
@@ -1269,7 +1295,7 @@ def test_the_report_table_says_a_green_reaches_only_as_far_as_the_forecast() -> 
     from forecasting.runs import ReportOutcome
 
     headline = "green to 2026-12-09 only: not verified beyond (see the triggers' notes)"
-    assert headline in _report_table_text(headline=headline)
+    assert headline in _report_table_text(headline=headline, headline_qualified=True)
     assert "not verified" not in _report_table_text(headline="green")
     report = ReportOutcome(
         run_id="r", trigger_run_id="t", path=Path("."), statuses={}, failing_drills=[],

@@ -332,11 +332,37 @@ def test_every_series_of_a_run_without_a_decision_backtest_says_it_is_uncalibrat
         built_fleet("steady", seed=0).filter(pl.col("ds") <= CUTOFF), as_of=CUTOFF, months=12
     )
     assert not old.series["reason"].drop_nulls().str.contains("decision backtest").any()
-    # What the triggers and pages read off the stored summary (plan_model, plan_reason).
-    as_summary = {"model": "plan_model", "reason": "plan_reason"}
+    # What the triggers and pages read off the stored summary (plan_model, plan_calibrated).
+    as_summary = {"model": "plan_model", "reason": "plan_reason", "calibrated": "plan_calibrated"}
     assert not band_calibrated(fc.series.rename(as_summary))
     assert band_calibrated(old.series.rename(as_summary))
     assert not band_calibrated(old.series.rename(as_summary).with_columns(plan_model=None))
+
+
+def test_whether_the_band_is_calibrated_is_carried_not_read_from_the_reasons_words() -> None:
+    """The triggers sized the orders due now on the daily rows (and the pages said "on a band
+    no backtest calibrated") where some series' plan_reason held the words "decision
+    backtest": reworded, a young fleet's orders would have bought on a band nothing
+    calibrated. Now the growth model says so in a field (plan_calibrated, migration 27), the
+    reasons' words change nothing, and only a run stored before it is read from them."""
+    summary = pl.DataFrame(
+        {
+            "plan_model": ["level_random_walk", "level_random_walk"],
+            "plan_reason": ["too little history to calibrate: scale 1", None],
+            "plan_calibrated": [False, False],
+        }
+    )
+    assert not band_calibrated(summary)
+    worded = summary.with_columns(
+        plan_reason=pl.lit("a reason that names a decision backtest"), plan_calibrated=True
+    )
+    assert band_calibrated(worded)
+    # Stored before migration 27: the reasons are all the run says.
+    legacy = worded.with_columns(plan_calibrated=pl.lit(None, pl.Boolean))
+    assert not band_calibrated(legacy)
+    young = built_fleet("steady", seed=0).filter(pl.col("ds") > CUTOFF - timedelta(days=120))
+    fc = lr.long_horizon_forecast(young.filter(pl.col("ds") <= CUTOFF), as_of=CUTOFF, months=12)
+    assert not fc.series["calibrated"].any()
 
 
 def test_a_new_customers_ramp_does_not_set_its_monthly_spread() -> None:

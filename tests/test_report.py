@@ -447,6 +447,7 @@ def sample_inputs(
             plan_reason=pl.lit(None, pl.String),
             level_shift=pl.lit(None, pl.String),
             level_shift_days=pl.lit(None, pl.Int64),
+            plan_calibrated=pl.lit(True),
         ),
         capacity=capacity_timeline(
             plan, start=as_of - timedelta(days=120), end=as_of + timedelta(days=90)
@@ -1349,7 +1350,8 @@ def test_the_orders_section_says_what_its_band_was_calibrated_on() -> None:
     young = replace(
         planned,
         chosen=planned.chosen.with_columns(
-            plan_reason=pl.lit("no decision backtest to choose a growth model on (7 blocks)")
+            plan_reason=pl.lit("no decision backtest to choose a growth model on (7 blocks)"),
+            plan_calibrated=False,
         ),
     )
     page = finance_page(young)

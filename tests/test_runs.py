@@ -323,6 +323,7 @@ def test_a_young_fleets_plan_says_which_growth_model_it_fell_back_to_and_why(
     planned = summary.filter(pl.col("unique_id").str.count_matches("/").is_between(1, 2))
     assert planned.height and set(planned["plan_model"]) == {"level_random_walk"}
     assert planned["plan_reason"].str.contains("no decision backtest").all()
+    assert not planned["plan_calibrated"].any()  # stored as a field, not only said in words
     customers = summary.filter(pl.col("unique_id").str.count_matches("/") == 3)
     assert customers["plan_reason"].is_null().all()  # a customer's months are its class's share
     outcome = runs.report(path, fleet.capacity, tmp_path / "reports", ReportOptions())

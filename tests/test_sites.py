@@ -846,6 +846,62 @@ def test_a_monthly_only_shortfall_is_amber_at_most_at_every_horizon() -> None:
     ) in row["note"]
 
 
+def test_a_monthly_only_order_s_wait_for_power_is_read_from_its_order_not_its_note(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The monthly-only rule said "its blocks wait for power" where the note held the words
+    "power is the constraint" (or a power date was set): a site with no power in the plan has
+    no date, so rewording the power note dropped the clause from an amber trigger whose red
+    rested on power alone. Now it is read from the order (not powered on arrival): the
+    reworded note still says so, and the status is the same."""
+    from forecasting.triggers import orders
+
+    said = orders._power_note
+    monkeypatch.setattr(
+        orders,
+        "_power_note",
+        lambda *a, **k: said(*a, **k).replace("power is the constraint", "short of MW"),
+    )
+    daily = _forecast(np.full(7, 700.0), [_day(i) for i in range(7)], grain="day")
+    months = [date(2026, m, 1) for m in range(1, 13)]
+    peaks = np.array([700.0, 700.0, 700.0] + [850.0] * 9)
+    seam = pl.concat([daily, _forecast(peaks, months, grain="month")])
+    row = _all_pool(_run(_plan(sites=[_site(mw=1.0)]), seam))
+    assert "short of MW" in row["note"] and "power is the constraint" not in row["note"]
+    assert row["powered_from"] is None  # no date to read the wait from either
+    assert row["status"] == "amber"
+    assert "amber, not red, on it (its blocks wait for power" in row["note"]
+
+
+def test_a_monthly_only_order_s_lateness_is_said_against_its_month_whatever_the_words(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A late order short at the monthly grain only had its "29 days after exhaustion"
+    rewritten against the month by a pattern over the finished note: reworded ("29 days past
+    exhaustion"), the figure counted from the first of a month no daily row shows short stood
+    as measured. Now the order's clauses are written both ways where they are made, and the
+    monthly-only row takes the month's."""
+    from forecasting.triggers import orders
+
+    said = orders._order_note
+    monkeypatch.setattr(
+        orders,
+        "_order_note",
+        lambda *a, **k: said(*a, **k).replace("days after exhaustion", "days past exhaustion"),
+    )
+    daily = _forecast(np.full(7, 700.0), [_day(i) for i in range(7)], grain="day")
+    months = [date(2026, m, 1) for m in range(2, 13)]  # February the first month short
+    row = _all_pool(_run(_plan(sites=[_site(mw=2.0)]), pl.concat(
+        [daily, _forecast(np.full(11, 850.0), months, grain="month")]
+    )))  # fmt: skip
+    assert row["exhaustion_date"] == date(2026, 2, 1) and row["order_by"] < MONDAY
+    assert "days past exhaustion" not in row["note"]
+    assert (
+        f"arrives first if ordered today: {row['arrives']}, after February 2026, the month read "
+        "short at the monthly grain only"
+    ) in row["note"]
+
+
 def test_an_order_past_its_site_s_ceiling_needs_a_new_site_and_says_when_the_rest_can_run() -> None:
     """1.0 MW energized and drawn, ceiling 1.5 MW: of the two racks (0.4 MW each) one fits
     under the ceiling, one never can. The order read "no power for it in the plan" and its

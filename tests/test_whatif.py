@@ -1057,7 +1057,7 @@ def test_a_deal_whose_order_is_not_sized_says_its_extra_capex_is_a_lower_bound()
         extra_capex_usd=answer.extra_capex_usd, extra_mw=answer.extra_mw,
         revenue_usd=answer.revenue_usd, orders=answer.orders.to_dicts(), notes=[],
         page=Path("whatif.html"), capex_not_sized=answer.capex_not_sized,
-        not_sized_with=list(answer.not_sized_with),
+        capex_bound=answer.capex_bound, not_sized_with=list(answer.not_sized_with),
         not_sized_without=list(answer.not_sized_without),
     )  # fmt: skip
     console = Console(width=400, record=True)
@@ -1083,6 +1083,104 @@ probability = 0.5
     assert "; extra capex not measured in full: a lower bound" in deals["note"][0]
     cells = _pipeline_table(deals).rows[0]
     assert cells[7] == cells[8] == "at least $0 (an order is not sized)"
+
+
+def test_the_bound_on_an_unsized_deal_s_extra_capex_is_carried_not_read_from_its_note(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The CLI, the what-if page and the finance page's pipeline row found whether the extra
+    capex is a lower or an upper bound by looking for "extra capex not measured in full: a
+    lower bound" in the note: reworded, the unsized order's $0 read "$0", measured. Now the
+    bound travels as a field (WhatIf.capex_bound, the pipeline's capex_bound column) set
+    where it is decided, and a reworded note leaves every figure "at least $0"."""
+    from rich.console import Console
+
+    from flows.tables import whatif_table
+    from forecasting import whatif
+    from forecasting.contracts import parse_contracts
+    from forecasting.report.pages.finance import _pipeline_table
+    from forecasting.runs import WhatIfOutcome
+
+    monkeypatch.setattr(whatif, "CAPEX_NOT_SIZED", "capex partly unmeasured")
+    short = _forecast().filter(pl.col("ds") < _day(40))
+    plan = _plan(_r2_blocks())
+    deal = deal_contract(
+        customer="newco", workload_class="inference", region="r2", ramp=f"{_day(10)}:200",
+        until=_day(39),
+    )  # fmt: skip
+    answer = what_if(short, plan, deal, as_of=MONDAY)
+    assert answer.capex_not_sized.startswith("capex partly unmeasured: a lower bound")
+    assert answer.capex_bound == "a lower bound"
+    outcome = WhatIfOutcome(
+        forecast_run_id="hand", as_of=MONDAY, horizon_end=answer.horizon_end,
+        serve_from=answer.serve_from, can_serve=answer.can_serve, serve_note=answer.serve_note,
+        extra_capex_usd=answer.extra_capex_usd, extra_mw=answer.extra_mw,
+        revenue_usd=answer.revenue_usd, orders=answer.orders.to_dicts(), notes=[],
+        page=Path("whatif.html"), capex_not_sized=answer.capex_not_sized,
+        capex_bound=answer.capex_bound, not_sized_with=list(answer.not_sized_with),
+    )  # fmt: skip
+    console = Console(width=400, record=True)
+    console.print(whatif_table(outcome))
+    shown = " ".join(console.export_text().split())
+    assert "extra capex at least $0 (an order is not sized), 0.0 MW" in shown
+    book = parse_contracts(
+        f"""
+[[contract]]
+id = "newco-1"
+customer = "newco"
+workload_class = "inference"
+region = "r2"
+ramp = [{{ date = {_day(10)}, gpus = 200 }}]
+term_end = {_day(39)}
+status = "pipeline"
+probability = 0.5
+"""
+    )
+    deals = whatif.pipeline_if_signed(short, plan, book, as_of=MONDAY)
+    cells = _pipeline_table(deals).rows[0]
+    assert cells[7] == cells[8] == "at least $0 (an order is not sized)"
+    assert deals["capex_bound"].to_list() == ["a lower bound"]
+
+
+def test_a_pipeline_row_carries_the_what_if_s_capital_note_whatever_its_words(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The pipeline's row took the what-if's note on its $0 of extra capital by its opening
+    words ("$0 extra capital"): reworded, the row dropped it and read "$0 if it signs" for a
+    deal served only weeks after its ramp. Now the what-if carries that note as a field
+    (WhatIf.capital_note) and the row copies it."""
+    from forecasting import whatif
+    from forecasting.contracts import parse_contracts
+
+    said = whatif._no_extra_capital_note
+    monkeypatch.setattr(
+        whatif,
+        "_no_extra_capital_note",
+        lambda *a, **k: said(*a, **k).replace(
+            "$0 extra capital does not", "no capital added does not"
+        ),
+    )
+    big = {"name": "big-rack", "kind": "rack", "gpu_type": "H100", "gpus": 4000, "mw": 6,
+           "lead_time_weeks": 8, "capex_usd": 150e6}  # fmt: skip
+    roomy = CapacityPlan.model_validate(
+        _plan(_r2_blocks()).model_dump(exclude_none=True) | {"candidate": [big]}
+    )
+    book = parse_contracts(
+        f"""
+[[contract]]
+id = "newco-1"
+customer = "newco"
+workload_class = "inference"
+region = "r2"
+ramp = [{{ date = {_day(30)}, gpus = 200 }}]
+term_end = 2040-12-31
+status = "pipeline"
+probability = 0.5
+"""
+    )
+    (row,) = whatif.pipeline_if_signed(_forecast(), roomy, book, as_of=MONDAY).iter_rows(named=True)
+    assert (row["serve_from"], row["extra_capex_usd"]) == (_day(56), 0)
+    assert "no capital added does not mean served as it ramps" in row["note"]
 
 
 def test_the_finance_page_and_the_what_if_print_one_hhi_for_the_same_run() -> None:

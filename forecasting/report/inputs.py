@@ -223,7 +223,8 @@ CONCENTRATION_SCHEMA = pl.Schema(
 # ``stale_days`` how many days it went without telemetry at the end; ``plan_model`` and
 # ``plan_reason`` the growth model past the daily days and why it fell back, where it did;
 # ``level_shift`` a recent step the forecast held as a level (forecasting.shifts), and
-# ``level_shift_days`` the days before the series' last day its backtests' windows end.
+# ``level_shift_days`` the days before the series' last day its backtests' windows end;
+# ``plan_calibrated`` whether a decision backtest calibrated the band past the daily days.
 CHOSEN_COLUMNS = (
     "unique_id",
     "measure",
@@ -234,6 +235,7 @@ CHOSEN_COLUMNS = (
     "plan_reason",
     "level_shift",
     "level_shift_days",
+    "plan_calibrated",
 )
 CHOSEN_SCHEMA = _columns(frame_schema("forecast_summary"), CHOSEN_COLUMNS)
 

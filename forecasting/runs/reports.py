@@ -109,6 +109,9 @@ class ReportOutcome(BaseModel):
     # The pages' headline status: "green to Jan 2027 only: not verified beyond (...)" where a
     # green reaches only as far as the forecast; the plain worst status otherwise.
     headline: str = ""
+    # Whether the headline qualifies the worst status (a green only as far as the forecast
+    # reaches, a red or amber on the monthly rows only): the CLI prints it under its table.
+    headline_qualified: bool = False
     # Regions short within the horizon with their largest shared block lost (N+1), one line
     # each (empty: every region holds).
     n_plus_one: list[str] = []
@@ -603,6 +606,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
     late = inputs.power_triggers.filter(
         pl.col("status").is_in(["red", "amber"]) & pl.col("contract_by").is_not_null()
     ).sort("contract_by")
+    headline = status_headline(inputs)
     return ReportOutcome(
         run_id=inputs.run_id,
         trigger_run_id=triggers.run_id,
@@ -625,7 +629,9 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         drills_other_plan=inputs.drills_other_plan,
         unplanned_regions=unplanned_regions_of(inputs),
         triggers=report_trigger_rows(inputs).to_dicts(),
-        headline=status_headline(inputs),
+        headline=headline,
+        # Unqualified, the headline is the plain worst status (report.inputs.status_headline).
+        headline_qualified=inputs.worst_status not in (None, headline),
         n_plus_one=n_plus_one_lines(inputs),
     )
 

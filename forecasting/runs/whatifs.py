@@ -17,6 +17,7 @@ from forecasting.options import WhatIfOptions
 from forecasting.runs.ids import forecast_run, new_run_id
 from forecasting.runs.loading import contract_book
 from forecasting.runs.reports import trigger_forecast, trigger_settings
+from forecasting.text import CapexBound
 
 __all__ = [
     "WhatIfOutcome",
@@ -57,6 +58,7 @@ class WhatIfOutcome(BaseModel):
     # Where an order of the deal's pools is not sized: what the extra capex is then, and
     # those pools ("region/pool") with the deal and without it: WhatIf.capex_not_sized.
     capex_not_sized: str = ""
+    capex_bound: CapexBound | None = None  # WhatIf.capex_bound: the bound the pages read
     not_sized_with: list[str] = []
     not_sized_without: list[str] = []
     # Concentration with and without the deal in one line, and how far it is measured
@@ -140,6 +142,7 @@ def weigh_deal(
         baseline_note=answer.baseline_note,
         extra_capex_usd=answer.extra_capex_usd,
         capex_not_sized=answer.capex_not_sized,
+        capex_bound=answer.capex_bound,
         not_sized_with=list(answer.not_sized_with),
         not_sized_without=list(answer.not_sized_without),
         extra_mw=answer.extra_mw,

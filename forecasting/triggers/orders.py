@@ -69,7 +69,6 @@ Placement
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -362,7 +361,26 @@ def _unit_capex(order: _Order) -> float:
     return order.candidate.capex_usd / order.units
 
 
-def _order_note(order: _Order, *, exhaustion: date, buffer_weeks: int) -> str:
+def _after_exhaustion(late: int, *, exhaustion: date, month_end: date | None) -> str:
+    """``late`` days after ``exhaustion`` as text: "41 days after exhaustion", or, where the
+    exhaustion is read at the monthly grain only (``month_end``: the first day of the month
+    after it), against that month: counted from the month's first day, the figure read as
+    measured ("41 days after exhaustion" for racks landing in February of a January the daily
+    rows never showed short)."""
+    if month_end is None:
+        return f"{late} days after exhaustion"
+    where = "in" if exhaustion + timedelta(days=late) < month_end else "after"
+    return f"{where} {exhaustion:%B %Y}, the month read short at the monthly grain only"
+
+
+def _month_after(day: date) -> date:
+    """The first day of the month after ``day``'s."""
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def _order_note(
+    order: _Order, *, exhaustion: date, buffer_weeks: int, month_end: date | None = None
+) -> str:
     name = order.candidate.name
     at = "" if order.site is None or not order.powered else f" at {order.site}"
     if order.in_time:
@@ -372,7 +390,9 @@ def _order_note(order: _Order, *, exhaustion: date, buffer_weeks: int) -> str:
         )
     late = (order.arrives - exhaustion).days
     timing = (
-        f"{late} days after exhaustion" if late > 0 else f"{-late} days before it (inside buffer)"
+        _after_exhaustion(late, exhaustion=exhaustion, month_end=month_end)
+        if late > 0
+        else f"{-late} days before it (inside buffer)"
     )
     return (
         f"no candidate can be ordered by its order-by date; {name}{at} arrives first if "
@@ -381,12 +401,18 @@ def _order_note(order: _Order, *, exhaustion: date, buffer_weeks: int) -> str:
 
 
 def _expedite_note(
-    plan: CapacityPlan, order: _Order, region: str, exhaustion: date, *, priced: bool = True
+    plan: CapacityPlan,
+    order: _Order,
+    region: str,
+    exhaustion: date,
+    *,
+    priced: bool = True,
+    month_end: date | None = None,
 ) -> str:
     """What the response ladder's expedite rung would make of a late order ('' without one):
     the rung was parsed and read by no trigger, so a red order never said that paying the
     premium lands it in time. Not ``priced``: the order's size is not measured, nor its
-    premium."""
+    premium. ``month_end``: see :func:`_after_exhaustion`."""
     rung = plan.ladder.expedite
     if rung is None or not plan.ladder.covers(region):
         return ""
@@ -394,7 +420,11 @@ def _expedite_note(
     lands = order.arrives - _weeks(saved)
     extra = order.blocks * order.candidate.capex_usd * rung.premium
     late = (lands - exhaustion).days
-    when = "by exhaustion" if late <= 0 else f"still {late} days after exhaustion"
+    when = (
+        "by exhaustion"
+        if late <= 0
+        else f"still {_after_exhaustion(late, exhaustion=exhaustion, month_end=month_end)}"
+    )
     premium = f", {usd(extra)}" if priced else ""
     return (
         f"expedited ([response.expedite]: {saved} weeks sooner for {rung.premium:.0%} more "
@@ -438,6 +468,15 @@ def _power_note(order: _Order, *, region: str, power: _Power) -> str:
     return note
 
 
+class _Head(NamedTuple):
+    """The clauses a trigger's note opens with (:func:`_order_head`), and the same clauses
+    with their lateness said against the month of exhaustion, for a row short at the monthly
+    grain only (:func:`_monthly_only`)."""
+
+    text: str
+    in_month: str
+
+
 def _order_head(
     order: _Order,
     *,
@@ -446,15 +485,34 @@ def _order_head(
     exhaustion: date,
     buffer_weeks: int,
     power: _Power | None,
-) -> str:
+    priced: bool = True,
+) -> _Head:
     """The clauses a trigger's note opens with: the order, what expediting it would do where
-    it is late, and why its site has no power for it (read before its MW is taken)."""
-    notes = [_order_note(order, exhaustion=exhaustion, buffer_weeks=buffer_weeks)]
-    if not order.in_time and (expedited := _expedite_note(plan, order, region, exhaustion)):
-        notes.append(expedited)
-    if not order.powered and power is not None:
-        notes.append(_power_note(order, region=region, power=power))
-    return "; ".join(notes)
+    it is late, and why its site has no power for it (read before its MW is taken; none
+    without ``power``). Not ``priced``: see :func:`_expedite_note`."""
+    # Whether its shortfall is read at the monthly grain only is decided once every pool is
+    # placed (_triggers): both readings are written now, while the power note reads the MW
+    # this order finds.
+    waits = (
+        [_power_note(order, region=region, power=power)]
+        if not order.powered and power is not None
+        else []
+    )
+    heads = []
+    for month_end in (None, _month_after(exhaustion)):
+        notes = [
+            _order_note(
+                order, exhaustion=exhaustion, buffer_weeks=buffer_weeks, month_end=month_end
+            )
+        ]
+        if not order.in_time and (
+            expedited := _expedite_note(
+                plan, order, region, exhaustion, priced=priced, month_end=month_end
+            )
+        ):
+            notes.append(expedited)
+        heads.append("; ".join([*notes, *waits]))
+    return _Head(*heads)
 
 
 def _empty_row(region: str, pool: Pool, *, quantile: str, as_of: date) -> dict[str, object]:
@@ -606,13 +664,21 @@ def _window_end(start: date, *, sizing_weeks: int, size_until: date | None) -> d
 class _Decision(NamedTuple):
     """A pool's TRIGGERS row, the order it places (None when none), the last day that order
     was sized for (None when the pool never runs short), the bridge it was cut short for, and
-    the clauses its note opens with about the order and its power."""
+    the clauses its note gives about the order and its power."""
 
     row: dict[str, object]
     order: _Order | None
     sized_to: date | None
     bridge: _Bridge | None = None
-    head: str = ""  # the note's first clauses, about the order and its power (_order_head)
+    # The note's clauses about the order and its power (_order_head): its first, but for an
+    # order not sized (_unsized), whose note opens with that.
+    head: _Head = _Head("", "")
+
+    @property
+    def waits_for_power(self) -> bool:
+        """Whether the order's site has no power for it on its arrival: its note says power
+        is the constraint (:func:`_power_note`), and a red status may rest on that alone."""
+        return self.order is not None and not self.order.powered
 
 
 def _trigger_row(
@@ -804,7 +870,7 @@ def _trigger_row(
         buffer_weeks=settings.buffer_weeks,
         power=power,
     )
-    notes = [head]
+    notes = [head.text]
     if cover is not None:
         # What the order is for, where capacity already planned ends its shortfall.
         notes.append(
@@ -899,10 +965,15 @@ def _unsized(
     """
     end = _day(found.shortfall["ds"].max())
     ahead = (order.arrives - as_of).days + 1
-    head = _order_note(order, exhaustion=found.day, buffer_weeks=buffer_weeks)
-    expedited = _expedite_note(plan, order, region, found.day, priced=False)
-    if not order.in_time and expedited:
-        head += f"; {expedited}"
+    head = _order_head(
+        order,
+        plan=plan,
+        region=region,
+        exhaustion=found.day,
+        buffer_weeks=buffer_weeks,
+        power=None,
+        priced=False,
+    )
     row |= {
         "exhaustion_date": found.day,
         "requirement_gpus_at_exhaustion": found.requirement,
@@ -914,9 +985,9 @@ def _unsized(
     row["note"] = (
         f"{NOT_SIZED} (it lands {order.arrives}, the forecast ends {end}): its size, capex and "
         f"MW are not measured and are in no total; forecast at least {ahead} days ahead to size "
-        f"it; {head}"
+        f"it; {head.text}"
     )
-    return _Decision(row, None, end)
+    return _Decision(row, None, end, head=head)
 
 
 def _median_size(
@@ -986,10 +1057,10 @@ def _monthly_grain_note(exhausted: date, daily_end: date) -> str:
     )
 
 
-def _monthly_only(row: dict[str, object], *, daily_end: date, as_of: date) -> None:
-    """``row``, whose first shortfall is on a monthly row within ``DEFAULT_HORIZON_DAYS`` while
-    every daily row before it is within capacity, read as what it is: short at the monthly
-    grain, undated at the daily one.
+def _monthly_only(decision: _Decision, *, daily_end: date, as_of: date) -> None:
+    """``decision``'s row, whose first shortfall is on a monthly row within
+    ``DEFAULT_HORIZON_DAYS`` while every daily row before it is within capacity, read as what
+    it is: short at the monthly grain, undated at the daily one.
 
     A month's peak day reads above any one day's, so a month's row is short before its days
     are: the same fleet read red, "order by 2026-09-04, 90 days ago: late" with 7 daily days,
@@ -1001,9 +1072,10 @@ def _monthly_only(row: dict[str, object], *, daily_end: date, as_of: date) -> No
     whatever is ordered now, which no daily row shows. The note says how far ahead to forecast
     to date it. Past the default daily days every run reads months, and the rule stands.
     """
+    row = decision.row
     exhausted, order_by = row["exhaustion_date"], row["order_by"]
     assert isinstance(exhausted, date)
-    month_end = date(exhausted.year + exhausted.month // 12, exhausted.month % 12 + 1, 1)
+    month_end = _month_after(exhausted)
     ahead = (month_end - as_of).days - 1  # days ahead of as_of to the month's last day
     late = isinstance(order_by, date) and order_by < as_of
     # At every horizon, whatever made it red (an order-by date past, or blocks waiting for
@@ -1018,28 +1090,19 @@ def _monthly_only(row: dict[str, object], *, daily_end: date, as_of: date) -> No
         else "nothing is dated at the daily grain"
     )
     colour = "; amber, not red, on it" if late or capped else ""
-    waits = row.get("powered_from") is not None or "power is the constraint" in str(row["note"])
-    if capped and waits:
+    if capped and decision.waits_for_power:
         colour += " (its blocks wait for power: red once a daily row dates the shortfall)"
+    note = str(row["note"])
+    head = decision.head
+    # Its lateness said against the month read short (_after_exhaustion): the head is the
+    # order's own clauses, written both ways.
+    assert head.text in note
     row["note"] = (
         f"short at the monthly grain from {exhausted:%B %Y} (a month's peak day, whose quantile "
         f"reads above any one day's), past the daily rows (to {daily_end}), none of which is "
         f"short: {MONTHLY_ONLY} ({due}): forecast at least {ahead} days ahead to date it"
-        f"{colour}; {_in_the_month(str(row['note']), exhausted=exhausted, month_end=month_end)}"
+        f"{colour}; {note.replace(head.text, head.in_month, 1) if head.text else note}"
     )
-
-
-def _in_the_month(note: str, *, exhausted: date, month_end: date) -> str:
-    """``note`` with its "N days after exhaustion" said against the month read short: counted
-    from the month's first day, the figure read as measured ("41 days after exhaustion" for
-    racks landing in February of a January the daily rows never showed short)."""
-
-    def month(found: re.Match[str]) -> str:
-        lands = exhausted + timedelta(days=int(found.group(1).replace(",", "")))
-        where = "in" if lands < month_end else "after"
-        return f"{where} {exhausted:%B %Y}, the month read short at the monthly grain only"
-
-    return re.sub(r"(\d[\d,]*) days after exhaustion", month, note)
 
 
 def _placement(decision: _Decision, *, region: str, pool: Pool, tranche: int) -> tuple[object, ...]:
@@ -1400,11 +1463,11 @@ def _placed_by_arrival(
         fields = _order_fields(order, as_of=as_of, exhaustion=exhaustion, blocks=order.blocks)
         row = decision.row
         note = str(row["note"])
-        assert note.startswith(decision.head)  # the head opens every order's note
+        assert note.startswith(decision.head.text)  # the head opens every order's note
         row |= {
             "status": fields["status"],
             "powered_from": fields["powered_from"],
-            "note": head + note[len(decision.head) :],
+            "note": head.text + note[len(decision.head.text) :],
         }
         again[(pool, i)] = decision._replace(order=order, head=head)
     first = {pool: again.get((pool, 0), chosen.first[pool]) for pool in Pool}
@@ -1485,7 +1548,7 @@ def _triggers(
                 # Within a default run's daily days a monthly exhaustion is a shorter run's
                 # reading, which a default run dates by the day.
                 if exhausted <= as_of + timedelta(days=DEFAULT_HORIZON_DAYS):
-                    _monthly_only(row, daily_end=daily_end, as_of=as_of)
+                    _monthly_only(first[pool], daily_end=daily_end, as_of=as_of)
                 else:
                     row["note"] = f"{_monthly_grain_note(exhausted, daily_end)}; {row['note']}"
             if then := _later_note(later[pool], end=end, as_of=as_of):

@@ -54,7 +54,7 @@ from forecasting.report.pages.common import (
     unsized_beside,
 )
 from forecasting.schema import NOT_VERIFIED
-from forecasting.text import capex_bound_in, extra_capex
+from forecasting.text import CapexBound, extra_capex
 from forecasting.triggers.common import NEW_SITE
 from forecasting.triggers.drivers import GROWTH_FLOOR_GPUS, NEGLIGIBLE_GROWTH
 
@@ -808,6 +808,12 @@ def _book_concentration_table(concentration: pl.DataFrame) -> Table:
     )
 
 
+def _capex_bound(deal: dict[str, Any]) -> CapexBound | None:
+    """What a pipeline deal's capex figures are where an order is not sized (None: measured
+    in full)."""
+    return None if deal["capex_bound"] is None else CapexBound(deal["capex_bound"])
+
+
 def _pipeline_table(deals: pl.DataFrame) -> Table:
     """Each pipeline deal weighed as if it signed: what it adds to the plan's orders."""
     rows = [
@@ -819,13 +825,13 @@ def _pipeline_table(deals: pl.DataFrame) -> Table:
             fmt_pct(r["probability"], digits=0),
             fmt_date(r["first_day"]),
             fmt_gpus(r["peak_gpus"]),
-            # An order not sized counted $0: the note says which bound the figure is.
+            # An order not sized counted $0: which bound the figure is, as the note says.
             MISSING
             if r["extra_capex_usd"] is None
-            else extra_capex(r["extra_capex_usd"], bound=capex_bound_in(r["note"] or "")),
+            else extra_capex(r["extra_capex_usd"], bound=_capex_bound(r)),
             MISSING
             if r["expected_capex_usd"] is None
-            else extra_capex(r["expected_capex_usd"], bound=capex_bound_in(r["note"] or "")),
+            else extra_capex(r["expected_capex_usd"], bound=_capex_bound(r)),
             fmt_date(r["order_by"]),
             r["note"] or "",
         ]
