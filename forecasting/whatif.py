@@ -1243,7 +1243,11 @@ def _from_forecast_start(deal: Contract, forecast: pl.DataFrame) -> tuple[Contra
     dated earlier become one step on the first day, at the count in force then. A term that
     ends before that day leaves nothing to weigh, which is an error naming the fix.
     """
-    first: date = forecast["ds"].min()  # type: ignore[assignment]
+    # The daily rows' first day: a monthly row is dated by its month's first day, which reads
+    # days before the forecast starts ("the forecast's first day (2026-12-01)" of a run whose
+    # first day is 2026-12-04).
+    daily = forecast.filter(_grain(forecast) == "day")
+    first: date = (daily if daily.height else forecast)["ds"].min()  # type: ignore[assignment]
     if deal.term_end < first:
         assumed = " (no end was given: five years after the last ramp step)"
         raise DealError(
@@ -1364,10 +1368,17 @@ def _concentration_line(
     if scope.is_empty():
         return ""
     months: list[date] = sorted(scope["month"].unique().to_list())
-    last = months[-1]
-    measured = [d for m in months for d in _days_of(m)]
+    # The days the paths hold, not every day of their months: a deal from 2026-12-20 read
+    # "where the deal holds up to 2,000 GPUs" on paths that end on 2026-12-17.
+    ends = (paths["ds"].min(), paths["ds"].max()) if paths.height else (None, None)
+    measured = [
+        d
+        for m in months
+        for d in _days_of(m)
+        if ends[0] is None or ends[0] <= d <= ends[1]  # type: ignore[operator]
+    ] or [d for m in months for d in _days_of(m)]
     peak_in = max(deal.gpus_on(d) for d in measured)
-    through = f"measured through {last:%b %Y}"
+    through = f"measured through {measured[-1]}"
     if peak_in == 0:
         return (
             f"concentration: not measured, {through} only (the daily rows), before the deal "

@@ -1361,7 +1361,7 @@ def test_concentration_says_where_it_stops_and_no_direction_the_ramp_past_it_may
     )  # fmt: skip
     answer = what_if(forecast, _plan(_r2_blocks()), grows, as_of=MONDAY, paths=_r2_paths())
     line = answer.concentration_line
-    assert line.startswith("concentration: measured through Feb 2026 only (the daily rows)")
+    assert line.startswith("concentration: measured through 2026-02-28 only (the daily rows)")
     assert "->" not in line and "lower" not in line
     assert "2,000 GPUs from 2026-06-01" in line and "at least 80.0%" in line
     page = whatif_page(answer, forecast_run_id="hand", quantile="q90")
@@ -1381,9 +1381,47 @@ def test_concentration_says_where_it_stops_and_no_direction_the_ramp_past_it_may
     )  # fmt: skip
     within = what_if(forecast, _plan(_r2_blocks()), inside, as_of=MONDAY, paths=_r2_paths())
     assert within.concentration_line == (
-        "concentration in Feb 2026 (measured through Feb 2026): top-1 20.0% -> 25.5% "
+        "concentration in Feb 2026 (measured through 2026-02-28): top-1 20.0% -> 25.5% "
         "(newco becomes the largest customer), HHI 2,000 -> 1,761"
     )
+
+
+def test_concentration_is_measured_on_the_days_the_paths_hold_not_their_whole_month() -> None:
+    """Paths to 2026-02-13 measure February only to the 13th: a deal from 2026-02-19 read
+    "measured through Feb 2026 ..., where the deal holds up to 2,000 GPUs" beside a table
+    showing no change (the paths never reach it). The line says concentration is not
+    measured before the deal holds GPUs, and names the last measured day."""
+    from tests.test_contracts import paths_frame
+
+    short = paths_frame(
+        {"total/r2/inference/acme": [100.0, 100.0], "total/r2/inference/other": [400.0, 400.0]},
+        days=40, start=MONDAY,
+    )  # fmt: skip
+    assert short["ds"].max() == date(2026, 2, 13)
+    late = deal_contract(
+        customer="newco", workload_class="inference", region="r2", ramp="2026-02-19:2000",
+        until=_day(300), price_per_gpu_hour=2.0,
+    )  # fmt: skip
+    answer = what_if(_with_total(_forecast()), _plan(_r2_blocks()), late, as_of=MONDAY, paths=short)
+    assert answer.concentration_line == (
+        "concentration: not measured, measured through 2026-02-13 only (the daily rows), "
+        "before the deal holds GPUs (from 2026-02-19)"
+    )
+
+
+def test_the_forecast_s_first_day_is_its_first_daily_row_not_its_first_month() -> None:
+    """A monthly row is dated by its month's first day: a ramp dated before the forecast was
+    said to start "before the forecast's first day (2026-12-01)" on a run whose first day is
+    2026-12-04. The first day is the daily rows' first."""
+    forecast = _forecast().with_columns(grain=pl.lit("day"))
+    month = forecast.filter(pl.col("ds") == _day(0)).with_columns(
+        ds=pl.lit(_day(0).replace(day=1)), grain=pl.lit("month")
+    )
+    assert month["ds"][0] < _day(0)
+    deal = _priced(f"{_day(-100)}:20,{_day(20)}:30")
+    answer = what_if(pl.concat([month, forecast]), _plan(_r2_blocks()), deal, as_of=MONDAY)
+    assert answer.deal.ramp[0] == Step(_day(0), 20)
+    assert any(f"before the forecast's first day ({_day(0)})" in n for n in answer.notes)
 
 
 def test_a_pipeline_deal_the_plan_cannot_serve_says_its_capex_is_not_its_price() -> None:
