@@ -1504,6 +1504,23 @@ def test_the_concentration_table_says_how_many_customers_a_fallback_forecasts() 
     assert {r[-1] for r in plain.rows} == {""}
 
 
+def test_a_report_of_a_past_as_of_date_says_what_today_means_on_every_page() -> None:
+    """A trace of May 2020 (or a backfill) read "ordered today", "power contracted today" and
+    "no order placed today" of its as-of date on pages read years later, with nothing saying
+    so. Every page carries one sentence naming the as-of date and the gap; a report generated
+    on (or the day after) its as-of date has none."""
+    inputs = sample_inputs()
+    later = replace(inputs, generated_at=inputs.generated_at + timedelta(days=2_000))
+    said = html_text(
+        f"This report stands on its as-of date, {AS_OF}, 2,000 days before it was generated: "
+        f'"today" here ("ordered today", "power contracted today", "no order placed today") '
+        f"means {AS_OF}, and lateness is counted from it."
+    )
+    for page in (finance_page, facilities_page, platform_page, run_index_page):
+        assert said in page(later)
+        assert "stands on its as-of date" not in page(inputs)
+
+
 def test_a_top1_share_names_the_customer_it_is_of() -> None:
     """The concentration table read "top-1 share 30.9 %" and left finance asking whose. The
     last history day's share names its customer; the forecast week's names the customer the

@@ -302,6 +302,7 @@ def shell(inputs: ReportInputs, *, file: str, title: str) -> dict[str, Any]:
         "nav": [(f, t, f == file) for f, t in links],
         "stale_days": inputs.stale_days if inputs.stale else None,
         "placed_dates": inputs.placed_dates,
+        "past_as_of": _past_as_of(inputs),
         "unmeasured": ", ".join(unmeasured_series(inputs.chosen)),
         "untested": fmt_listed(untested_series(inputs.chosen)),
         "extrapolated": extrapolated_reach(inputs),
@@ -309,6 +310,21 @@ def shell(inputs: ReportInputs, *, file: str, title: str) -> dict[str, Any]:
         "unforecast": ", ".join(unforecast_regions_of(inputs)),
         "silent": fmt_listed(silent_feeds(inputs)),
     }
+
+
+def _past_as_of(inputs: ReportInputs) -> str:
+    """A sentence where the run stands on a day more than one before it was generated ('' when
+    not): the pages say "ordered today", "power contracted today" and "no order placed today"
+    of the as-of date, which on a trace of 2020 or a backfill is not the day they are read."""
+    gap = (inputs.generated_at.date() - inputs.as_of).days
+    if gap <= 1:
+        return ""
+    return (
+        f"This report stands on its as-of date, {fmt_date(inputs.as_of)}, {gap:,} days before "
+        f'it was generated: "today" here ("ordered today", "power contracted today", '
+        f'"no order placed today") means {fmt_date(inputs.as_of)}, and lateness is counted '
+        "from it."
+    )
 
 
 # --- shared pieces -----------------------------------------------------------------------------
