@@ -309,6 +309,24 @@ def test_a_block_without_a_site_is_told_what_a_site_is() -> None:
     )
 
 
+def test_many_blocks_breaking_one_rule_in_one_field_share_one_line() -> None:
+    """A plan whose 124 blocks lacked a site read 124 identical lines. Entries breaking the
+    same rule in the same field share a line naming the first three and counting the rest;
+    three or fewer are listed one a line, and another rule keeps its own line."""
+    blocks = "".join(
+        _block(id=f"b{i}").replace('site = "r1-a"\n', "") for i in range(1, 7)
+    ) + _block(id="b7", gpus=-1)
+    with pytest.raises(CapacityError) as raised:
+        parse_capacity(POLICIES + blocks, source="plan.toml")
+    lines = str(raised.value).splitlines()
+    assert lines[1] == (
+        "  [[block]] 'b1', 'b2', 'b3' and 3 more (6 in all) field site: Field required (the "
+        "facility it stands in: a [[site]] id, or any name in a plan without [[site]]; the "
+        "facilities page groups MW by it)"
+    )
+    assert len(lines) == 3 and lines[2].startswith("  [[block]] 'b7' field gpus: ")
+
+
 def test_duplicate_block_id_is_named() -> None:
     """Two blocks with one id are refused, naming the id, without pydantic's prefix."""
     with pytest.raises(CapacityError, match="'b1' appears twice") as raised:
