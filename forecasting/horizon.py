@@ -11,8 +11,10 @@ chosen and calibrated on backtests at the decision horizon (26 weeks ahead):
   growth model alone from day 91), so what the planner acts on past a quarter is the model
   judged at the decision horizon. The total moves as its regions do
   (:func:`_total_with_its_regions`: scaled by their summed mean's move, so its mean stays their
-  sum; its band keeps the short model's width): left to the short model, it read a quarter
-  below its regions six months out.
+  sum): left to the short model, it read a quarter below its regions six months out. Its
+  mean-measure band is the band of the summed bottom-level paths (:func:`_total_on_its_paths`),
+  the paths whose region sums read the regions' bands; its peak's band keeps the short model's
+  width, scaled.
 - **A region's classes add up to it** in the mean measure (:func:`_classes_adding_up`): scaled
   alike, day by day, so the region's model sets the level and the classes' own the mix;
   month by month (:func:`_months_adding_up`) by the classes' medians, each class's mean its
@@ -292,8 +294,9 @@ def _total_with_its_regions(
     The total is left to the short model (no trigger reads it), and was read apart from its
     regions past the blend: on the demo as of 2026-12-03 its mean six months out was 32,186
     GPUs while its regions' means added up to 42,317, and its peak (35,365) sat below them.
-    Scaled by its regions' move, its mean is their sum wherever it was before (reconciled),
-    and its band keeps the short model's width around it."""
+    Scaled by its regions' move, its mean is their sum wherever it was before (reconciled).
+    The mean measure's band scaled here is replaced by its summed paths'
+    (:func:`_total_on_its_paths`); the peak's keeps the short model's width around it."""
     regions = hierarchy.depth() == 1
 
     def summed(frame: pl.DataFrame, name: str) -> pl.DataFrame:
@@ -314,6 +317,58 @@ def _total_with_its_regions(
             for c in columns
         )
         .drop("ratio")
+    )
+
+
+def _total_on_its_paths(forecast: pl.DataFrame, paths: pl.DataFrame) -> pl.DataFrame:
+    """``forecast`` with the total's mean-measure quantiles read off the sum of the bottom-level
+    ``paths``, on every day they cover; its mean is left as it is (its regions' sum).
+
+    The leaves' paths are what the drills play and, mapped onto the regions' bands
+    (:func:`_paths_in_bands`), what each region's band reads, so the total's band is the band of
+    its regions' sum over the same paths. Scaled by its regions' mean move instead, the total kept
+    the short model's band, whose centre sat above its mean wherever reconciliation clipped
+    leaves' paths at zero, and the scaling carried that gap with the growth: on a fleet
+    declining 40 % over its history, forecast 26 weeks, its mean (the regions' sum) sat below its
+    own q10 on 44 of 182 days (2027-06-03: mean 17,358, q10 16,865, q50 23,178) while its
+    summed paths read q10/q50/q90 14,881/17,439/19,788.
+    """
+    qcols = [quantile_column(q) for q in QUANTILES if quantile_column(q) in forecast.columns]
+    if paths.is_empty() or not qcols:
+        return forecast
+    ids = paths.select(pl.col("unique_id").unique())
+    leaves = ids.join(ids.select(hierarchy.parent().alias("unique_id")), on="unique_id", how="anti")
+    leaf = paths.filter(pl.col("unique_id").is_in(leaves["unique_id"].implode()))
+    days = leaf["ds"].unique().sort()
+    samples = leaf["sample_id"].unique().sort()
+    at = leaf.select(
+        pl.col("ds").replace_strict(days, range(days.len())),
+        pl.col("sample_id").replace_strict(samples, range(samples.len())),
+    ).to_numpy()
+    # Summed by numpy in the paths' own order: a group-by's float sums move in the last bit
+    # from run to run, and the stored quantiles with them.
+    summed = np.bincount(
+        at[:, 0] * samples.len() + at[:, 1],
+        weights=leaf["y"].cast(pl.Float64).to_numpy(),
+        minlength=days.len() * samples.len(),
+    ).reshape(days.len(), samples.len())
+    band = pl.DataFrame(
+        {
+            "unique_id": hierarchy.TOTAL,
+            "ds": days,
+            "measure": Measure.MEAN.value,
+            **{
+                f"{quantile_column(q)}_paths": np.quantile(summed, q, axis=1)
+                for q in QUANTILES
+                if quantile_column(q) in qcols
+            },
+        }
+    )
+    return (
+        forecast.join(band, on=["unique_id", "ds", "measure"], how="left")
+        .with_columns(pl.coalesce(f"{c}_paths", c).alias(c) for c in qcols)
+        .select(forecast.columns)
+        .cast(forecast.schema)
     )
 
 
@@ -1132,6 +1187,7 @@ def extend_horizon(
         updated = _customer_peaks(updated, peak_short, peak_growth, as_of=as_of)
     updated = updated.select(forecast.columns).cast(forecast.schema)
     paths = _paths_in_bands(result.paths, class_bands, region_bands)
+    updated = _total_on_its_paths(updated, paths)
     updated = _customers_on_their_paths(updated, paths, class_bands, as_of=as_of)
     monthly_all = pl.concat(
         [
