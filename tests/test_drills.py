@@ -229,6 +229,31 @@ def test_a_class_short_in_regions_at_different_hours_passes_where_each_region_do
     assert result.unshocked_failures == ("inference in r2",)
 
 
+def test_a_plan_failing_unshocked_says_by_how_much_and_why_its_triggers_can_be_green() -> None:
+    """r2's inference holds its headroom on 24 of 28 days (85.7 %, target 90 %): the note read
+    "the plan fails without the shock: inference in r2" and nothing more, beside triggers that
+    judge each day's q90 and can be green. It gives the attainment and says why they differ."""
+    blocks = [_block("a", 100), _block("b", 100, region="r2", site="r2-a")]
+    plan = _plan(blocks, inference={"headroom": 0.2, "slo_target": 0.9})
+    short = [MONDAY + timedelta(days=d) for d in (2, 3, 4, 5)]
+    paths = pl.concat(
+        [
+            _paths({"r1/inference/other": 60.0}),
+            _paths({"r2/inference/other": 60.0}).with_columns(
+                pl.when(pl.col("ds").is_in(short)).then(90.0).otherwise(pl.col("y")).alias("y")
+            ),
+        ]
+    )
+    result = run_drill(plan, paths, None, scenario_from_args(multiplier=1.0))
+    assert result.verdict == FAILS_UNSHOCKED
+    note = next(n for n in result.notes if n.startswith("the plan fails without the shock"))
+    assert note.startswith(
+        "the plan fails without the shock: inference in r2 (85.7% of hours on 90% of paths, "
+        "target 90%); its triggers judge each day at the q90 forecast"
+    )
+    assert "more than a tenth of them are short in more than a tenth of the hours" in note
+
+
 def test_training_never_lands_on_a_non_fabric_block() -> None:
     """Training is served only up to the fabric capacity, however idle other blocks are."""
     plan = _plan([_block("rack", 1000), _block("pod", 100, kind="pod", fabric=True)])

@@ -20,7 +20,7 @@ path with an unbounded queue delay cannot turn a quantile into NaN).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
@@ -667,6 +667,42 @@ def _failing_groups(plan: CapacityPlan, demand: DemandSide, result: DrillResult)
     return tuple(names)
 
 
+def _unshocked_note(
+    plan: CapacityPlan, demand: DemandSide, baseline: DrillResult, unshocked: Sequence[str]
+) -> str:
+    """Where the plan fails without the shock, with each short group's attainment, and why a
+    region's triggers can be green beside it.
+
+    Both read the same paths and the same headroom; they differ in what they count. A trigger
+    judges each day at the q90 forecast; a drill fails a class in a region when 90 % of paths
+    do not hold it in 90 % of the window's hours. On a 60-day fleet forecast 8 weeks, on the
+    days of delivery-slip's window 5.3 % of paths on average (at most 9.5 %) had eu-west
+    training above 90 % of its pods at some hour, while 22 of 200 paths were there in more
+    than a tenth of the hours (eu-west 89.6 %, target 90 %); its 48-hour jobs held GPUs 3 %
+    above its level on average (8 % at the day's peak hour). In 98.5 % of the hours it failed,
+    training alone needed more than 90 % of the pods (inference never ran on them). A reader
+    saw "fails unshocked" beside green triggers with nothing to say why."""
+    figures = {
+        group_name(region, k.value): (plan.policy[k].slo_target - gap, plan.policy[k].slo_target)
+        for region, k, gap in group_verdicts(plan, demand, baseline) or ()
+    }
+    named = [
+        f"{name} ({figures[name][0]:.1%} of hours on 90% of paths, target {figures[name][1]:.0%})"
+        if name in figures
+        else name
+        for name in unshocked
+    ]
+    text = "the plan fails without the shock: " + ", ".join(named)
+    if not any(name in figures for name in unshocked):
+        return text
+    return (
+        f"{text}; its triggers judge each day at the q90 forecast and can be green beside "
+        "this: 90% of paths can hold on every day while more than a tenth of them are short "
+        "in more than a tenth of the hours, on different days, and deferrable work already "
+        "running keeps its GPUs above a day's forecast level (README, Shock drills)"
+    )
+
+
 def _changes(baseline: DrillResult, shocked: DrillResult) -> pl.DataFrame:
     joined = baseline.kpis.join(
         shocked.kpis, on=("workload_class", "kpi"), how="full", coalesce=True, suffix="_shock"
@@ -960,7 +996,7 @@ def compare(
             "drill window, so no hour can show the shock absorbed"
         )
     if verdict == FAILS_UNSHOCKED:
-        notes.append("the plan fails without the shock: " + ", ".join(unshocked))
+        notes.append(_unshocked_note(plan, demand, baseline, unshocked))
         if hours is not None or censored:
             notes.append(_partly_judged(calm))
     notes += _idle_migration(plan, ladder_supply)
