@@ -123,9 +123,12 @@ class PreparedDrill:
             base_variant.inputs, compiled=compiled, traced=curves, record=True
         )
         baseline = self.summarise(
-            base_variant, base_out.per_class, base_out.per_pool, traces=base_out if curves else None
+            base_variant,
+            base_out.per_class,
+            base_out.per_pool,
+            base_out.per_group,
+            traces=base_out if curves else None,
         )
-        baseline = replace(baseline, group_held=base_out.per_group)
         ref = base_out.ref
         # A ladder acts only once some class fails; where none ever does without the shock,
         # the ladder without the shock is the baseline, and need not be simulated again.
@@ -136,9 +139,8 @@ class PreparedDrill:
         shocked = self.assemble(extra_blocks=extra_blocks)
         out = simulate_outputs(shocked.inputs, compiled=compiled, traced=curves, ref=ref)
         result = self.summarise(
-            shocked, out.per_class, out.per_pool, traces=out if curves else None
+            shocked, out.per_class, out.per_pool, out.per_group, traces=out if curves else None
         )
-        result = replace(result, group_held=out.per_group)
         if not extra_blocks:
             self.played[(self.scenario.multiplier, engine)] = result
         ladder_result = ladder_baseline = None
@@ -147,7 +149,7 @@ class PreparedDrill:
                 calm = self.assemble(extra_blocks=extra_blocks, variant="ladder_baseline")
                 calm_out = simulate_outputs(calm.inputs, compiled=compiled, record=True)
                 ladder_baseline = replace(
-                    self.summarise(calm, calm_out.per_class, calm_out.per_pool),
+                    self.summarise(calm, calm_out.per_class, calm_out.per_pool, calm_out.per_group),
                     pool_out=calm_out.per_pool,
                 )
                 ref = calm_out.ref
@@ -155,9 +157,9 @@ class PreparedDrill:
             variant = self.assemble(extra_blocks=extra_blocks, variant="ladder")
             out = simulate_outputs(variant.inputs, compiled=compiled, traced=curves, ref=ref)
             ladder_result = self.summarise(
-                variant, out.per_class, out.per_pool, traces=out if curves else None
+                variant, out.per_class, out.per_pool, out.per_group, traces=out if curves else None
             )
-            ladder_result = replace(ladder_result, group_held=out.per_group, pool_out=out.per_pool)
+            ladder_result = replace(ladder_result, pool_out=out.per_pool)
             rung_supply = variant.supply
         else:
             rung_supply = shocked.supply
@@ -192,10 +194,9 @@ class PreparedDrill:
             return known
         assembled = self.assemble(extra_blocks=extra_blocks, multiplier=multiplier)
         out = simulate_outputs(assembled.inputs, compiled=engine == "kernel", traced=curves)
-        result = self.summarise(
-            assembled, out.per_class, out.per_pool, traces=out if curves else None
+        return self.summarise(
+            assembled, out.per_class, out.per_pool, out.per_group, traces=out if curves else None
         )
-        return replace(result, group_held=out.per_group)
 
     def known(
         self,
@@ -215,10 +216,12 @@ class PreparedDrill:
         assembled: Assembled,
         out_cls: np.ndarray,
         out_pool: np.ndarray,
+        out_group: np.ndarray,
         *,
         traces: KernelOutputs | None = None,
     ) -> DrillResult:
-        """KPIs, verdicts and block figures from the simulation's per-path outputs.
+        """KPIs, verdicts and block figures from the simulation's per-path outputs
+        (``out_group``: hours each (region, class) group held, which the verdicts read).
 
         ``traces`` (from :func:`~forecasting.drills.kernel.simulate_traced`) add the hourly
         backlog curve and daily service to the result.
@@ -230,6 +233,7 @@ class PreparedDrill:
             resolved=assembled.resolved,
             out_cls=out_cls,
             out_pool=out_pool,
+            out_group=out_group,
             traces=traces,
         )
 

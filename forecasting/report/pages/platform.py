@@ -823,10 +823,13 @@ def _drills_intro(inputs: ReportInputs) -> str | None:
     if beside:
         parts.append(
             f"Short without any shock, where the triggers are green: {', '.join(beside)}. The "
-            "triggers read the q90 of each day's peak-hour forecast; a drill plays every hour "
-            "of every path, and on some paths these hours pass the headroom the class keeps. "
-            "Read it as risk the triggers do not show yet: on short histories the peak's q90 "
-            "was exceeded on more days than the 10 % it allows (README, Shock drills)."
+            "triggers read the q90 of each day's peak-hour forecast, day by day; a drill plays "
+            "every hour of every path and fails a class in a region that 90 % of paths do not "
+            "hold in 90 % of the window's hours. 90 % of paths can hold on every day while more "
+            "than a tenth of them are short in more than a tenth of the hours, on different "
+            "days, and work already running keeps its GPUs above a day's forecast level. Read "
+            "it as risk the triggers do not show yet: on short histories the peak's q90 was "
+            "also exceeded on more days than the 10 % it allows (README, Shock drills)."
         )
     return " ".join(parts) or None
 
