@@ -1263,15 +1263,20 @@ def test_the_report_table_carries_a_qualified_headline_whatever_its_words() -> N
     from types import SimpleNamespace
 
     import polars as pl
-    from test_report import sample_inputs
+    from test_report import _sited, sample_inputs
 
     from forecasting.runs.reports import report_outcome
 
     headline = "green to 2026-12-09 only: nothing checked past it (see the triggers' notes)"
     assert headline in _report_table_text(headline=headline, headline_qualified=True)
-    inputs = sample_inputs()
+    # A plan with sites: its headline is the worst status alone (without, it says its power
+    # is not checked, and that qualifies it too).
+    inputs = _sited(sample_inputs())
     plain = report_outcome(inputs, SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
     assert plain.headline == inputs.worst_status and not plain.headline_qualified
+    unsited = report_outcome(sample_inputs(), SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
+    assert unsited.headline.endswith("power not checked: no [[site]] in the plan")
+    assert unsited.headline_qualified
     note = "q90 requirement stays within capacity, where the forecast ends: not verified beyond it"
     green = inputs.triggers.with_columns(status=pl.lit("green"), note=pl.lit(note))
     unverified = replace(inputs, triggers=green, power_triggers=inputs.power_triggers.clear())
