@@ -1521,6 +1521,14 @@ def test_a_report_of_a_past_as_of_date_says_what_today_means_on_every_page() -> 
         assert "stands on its as-of date" not in page(inputs)
 
 
+def test_the_slo_legend_says_a_class_is_judged_in_each_region() -> None:
+    """A class's drill verdict is its regions' (each reaches its target on 90 % of paths, the
+    cell its weakest region's share), where the legend still described one fleet-wide share."""
+    page = platform_page(sample_inputs())
+    assert html_text("A class passes when, in each region it runs in, the share of hours") in page
+    assert html_text("the cell shows its weakest region's share") in page
+
+
 def test_a_top1_share_names_the_customer_it_is_of() -> None:
     """The concentration table read "top-1 share 30.9 %" and left finance asking whose. The
     last history day's share names its customer; the forecast week's names the customer the
