@@ -1706,6 +1706,10 @@ def test_the_n_plus_one_check_is_published_on_the_platform_page_and_the_cli() ->
     assert "no N+1 check in this run" in platform_page(inputs)
     page = html.unescape(platform_page(checked))
     assert "N+1: the largest block lost" in page and f"{region}-pod-01" in page
+    # Each day loses its own largest block (a cell committed for month ten stood for every day).
+    assert "each day's largest shared block in service lost that day" in page
+    assert "most capacity in service at some day of the horizon" not in page
+    assert "block lost (first short day)" in page
     assert n_plus_one_lines(checked) == [
         f"n+1: {region} is short from {fmt_date(early)} if it loses {region}-pod-01 (1,024 "
         f"GPUs); without the loss its first shortfall is "

@@ -452,9 +452,10 @@ def trigger_capital(inputs: ReportInputs) -> str:
 
 
 def n_plus_one_table(inputs: ReportInputs) -> Table:
-    """Per region: the largest shared block, whether the plan holds without it (N+1), the
-    first day it would be short and by how much, beside the region's first shortfall with
-    nothing lost. Computed and stored by every trigger run, it was shown nowhere."""
+    """Per region: whether the plan holds with each day's largest shared block lost (N+1),
+    the block lost on the first short day, that day and the largest shortfall, beside the
+    region's first shortfall with nothing lost. Computed and stored by every trigger run, it
+    was shown nowhere."""
     from forecasting.report.inputs import n_plus_one_view
 
     end = daily_end(inputs)
@@ -471,14 +472,15 @@ def n_plus_one_table(inputs: ReportInputs) -> Table:
         ]
         for r in n_plus_one_view(inputs).iter_rows(named=True)
     ]
+    # Each day loses its own largest block: the one named is lost on the first short day.
     headers = [
         "region",
-        "largest shared block",
+        "block lost (first short day)",
         "its GPUs",
         "N+1",
-        "short from, without it",
+        "short from, each day's largest lost",
         # Over the plan to its end: growth as much as the loss.
-        f"largest shortfall to the plan's end without it, {unit}",
+        f"largest shortfall to the plan's end, each day's largest lost, {unit}",
         "short from, nothing lost",
     ]
     return Table.of(headers, rows, numeric=(2, 5), empty="no N+1 check in this run")
