@@ -15,11 +15,12 @@ import polars as pl
 import pytest
 
 from forecasting.capacity import CapacityPlan
-from forecasting.contracts import Contract, ContractRuleError, Step
+from forecasting.contracts import Contract, ContractBook, ContractRuleError, Step
 from forecasting.triggers import PLACEMENTS_SCHEMA, TriggerSettings, expansion_triggers
 from forecasting.whatif import (
     ORDERS_SCHEMA,
     DealError,
+    WhatIf,
     _serve_from,
     _short_from,
     deal_contract,
@@ -1019,14 +1020,10 @@ def test_a_deal_whose_order_is_not_sized_says_its_extra_capex_is_a_lower_bound()
     and "$0 extra capital: signing adds no order". Now the extra capex is a lower bound on the
     CLI, the page and the finance page's pipeline row, the pool's row reads "not sized", and
     the note says how far ahead to forecast to size it (57 days); no $0 note, no ratio."""
-    from rich.console import Console
 
-    from flows.tables import whatif_table
-    from forecasting.contracts import parse_contracts
     from forecasting.report.format import html_text
     from forecasting.report.pages.finance import _pipeline_table
     from forecasting.report.pages.whatif import whatif_page
-    from forecasting.runs import WhatIfOutcome
     from forecasting.whatif import pipeline_if_signed
 
     short = _forecast().filter(pl.col("ds") < _day(40))
@@ -1051,6 +1048,24 @@ def test_a_deal_whose_order_is_not_sized_says_its_extra_capex_is_a_lower_bound()
     assert html_text("at least $0 (an order is not sized)") in page
     assert "not sized (see the notes)" in page
     assert html_text("0 → not sized × rack-c") in page
+    shown = _whatif_table_text(answer)
+    assert "extra capex at least $0 (an order is not sized), 0.0 MW" in shown
+    assert "│ green -> red │ - -> 2026-01-15 │ 0 -> not sized x rack-c │" in shown
+    assert "│ 0 -> not sized x rack-c │ - -> 2025-10-23 │ not sized │" in shown
+    book = _newco_pipeline_book()
+    deals = pipeline_if_signed(short, plan, book, as_of=MONDAY)
+    assert "; extra capex not measured in full: a lower bound" in deals["note"][0]
+    cells = _pipeline_table(deals).rows[0]
+    assert cells[7] == cells[8] == "at least $0 (an order is not sized)"
+
+
+def _whatif_table_text(answer: WhatIf) -> str:
+    """The CLI's what-if table for ``answer`` (a WhatIf), as one line of text."""
+    from rich.console import Console
+
+    from flows.tables import whatif_table
+    from forecasting.runs import WhatIfOutcome
+
     outcome = WhatIfOutcome(
         forecast_run_id="hand", as_of=MONDAY, horizon_end=answer.horizon_end,
         serve_from=answer.serve_from, can_serve=answer.can_serve, serve_note=answer.serve_note,
@@ -1062,11 +1077,14 @@ def test_a_deal_whose_order_is_not_sized_says_its_extra_capex_is_a_lower_bound()
     )  # fmt: skip
     console = Console(width=400, record=True)
     console.print(whatif_table(outcome))
-    shown = " ".join(console.export_text().split())
-    assert "extra capex at least $0 (an order is not sized), 0.0 MW" in shown
-    assert "│ green -> red │ - -> 2026-01-15 │ 0 -> not sized x rack-c │" in shown
-    assert "│ 0 -> not sized x rack-c │ - -> 2025-10-23 │ not sized │" in shown
-    book = parse_contracts(
+    return " ".join(console.export_text().split())
+
+
+def _newco_pipeline_book() -> ContractBook:
+    """newco's 200-GPU pipeline deal in r2 inference, days 10-39, at 50 %."""
+    from forecasting.contracts import parse_contracts
+
+    return parse_contracts(
         f"""
 [[contract]]
 id = "newco-1"
@@ -1079,10 +1097,6 @@ status = "pipeline"
 probability = 0.5
 """
     )
-    deals = pipeline_if_signed(short, plan, book, as_of=MONDAY)
-    assert "; extra capex not measured in full: a lower bound" in deals["note"][0]
-    cells = _pipeline_table(deals).rows[0]
-    assert cells[7] == cells[8] == "at least $0 (an order is not sized)"
 
 
 def test_the_bound_on_an_unsized_deal_s_extra_capex_is_carried_not_read_from_its_note(
@@ -1093,13 +1107,9 @@ def test_the_bound_on_an_unsized_deal_s_extra_capex_is_carried_not_read_from_its
     lower bound" in the note: reworded, the unsized order's $0 read "$0", measured. Now the
     bound travels as a field (WhatIf.capex_bound, the pipeline's capex_bound column) set
     where it is decided, and a reworded note leaves every figure "at least $0"."""
-    from rich.console import Console
 
-    from flows.tables import whatif_table
     from forecasting import whatif
-    from forecasting.contracts import parse_contracts
     from forecasting.report.pages.finance import _pipeline_table
-    from forecasting.runs import WhatIfOutcome
 
     monkeypatch.setattr(whatif, "CAPEX_NOT_SIZED", "capex partly unmeasured")
     short = _forecast().filter(pl.col("ds") < _day(40))
@@ -1111,31 +1121,9 @@ def test_the_bound_on_an_unsized_deal_s_extra_capex_is_carried_not_read_from_its
     answer = what_if(short, plan, deal, as_of=MONDAY)
     assert answer.capex_not_sized.startswith("capex partly unmeasured: a lower bound")
     assert answer.capex_bound == "a lower bound"
-    outcome = WhatIfOutcome(
-        forecast_run_id="hand", as_of=MONDAY, horizon_end=answer.horizon_end,
-        serve_from=answer.serve_from, can_serve=answer.can_serve, serve_note=answer.serve_note,
-        extra_capex_usd=answer.extra_capex_usd, extra_mw=answer.extra_mw,
-        revenue_usd=answer.revenue_usd, orders=answer.orders.to_dicts(), notes=[],
-        page=Path("whatif.html"), capex_not_sized=answer.capex_not_sized,
-        capex_bound=answer.capex_bound, not_sized_with=list(answer.not_sized_with),
-    )  # fmt: skip
-    console = Console(width=400, record=True)
-    console.print(whatif_table(outcome))
-    shown = " ".join(console.export_text().split())
+    shown = _whatif_table_text(answer)
     assert "extra capex at least $0 (an order is not sized), 0.0 MW" in shown
-    book = parse_contracts(
-        f"""
-[[contract]]
-id = "newco-1"
-customer = "newco"
-workload_class = "inference"
-region = "r2"
-ramp = [{{ date = {_day(10)}, gpus = 200 }}]
-term_end = {_day(39)}
-status = "pipeline"
-probability = 0.5
-"""
-    )
+    book = _newco_pipeline_book()
     deals = whatif.pipeline_if_signed(short, plan, book, as_of=MONDAY)
     cells = _pipeline_table(deals).rows[0]
     assert cells[7] == cells[8] == "at least $0 (an order is not sized)"
