@@ -27,6 +27,8 @@ from forecasting.schema import (
 from forecasting.text import listed, usd
 
 if TYPE_CHECKING:  # importing flows at run time would start prefect for `ingest`
+    from pathlib import Path
+
     from flows.drill import DrillOutcome
     from flows.forecast import ForecastRun
     from flows.ingest import ContractsLoaded, EventsLoaded
@@ -1161,9 +1163,22 @@ def pipeline_summary(outcome: PipelineOutcome, *, seconds: float) -> list[str]:
             if (beside := _unshocked_beside_green(outcome))
             else ""
         ),
-        f"reports: {outcome.report.path.parent / 'latest' / 'index.html'} "
-        f"(done in {seconds:.0f} s)",
+        f"reports: {_reports_path(outcome.report.path)} (done in {seconds:.0f} s)",
     ]
+
+
+def _reports_path(folder: Path) -> str:
+    """Where the run's pages are: ``latest/`` where it points at this run, else the run's own
+    folder (a Helios demo as of 2020 printed latest/, which held the synthetic fleet's newer
+    as-of day: its reader opened another run)."""
+    latest = folder.parent / "latest"
+    try:
+        here = latest.resolve() == folder.resolve()
+    except OSError:
+        here = False
+    if here:
+        return str(latest / "index.html")
+    return f"{folder / 'index.html'} (latest/ holds a run of a later as-of day)"
 
 
 # --- the capacity plan ---------------------------------------------------------------------------

@@ -696,6 +696,23 @@ def test_the_run_summary_says_not_backtested_and_placed_dates() -> None:
     assert lines[2] == note
 
 
+def test_the_run_summary_points_at_the_run_s_own_pages_when_latest_is_another(
+    tmp_path: Path,
+) -> None:
+    """`fleetcast demo --trace helios` (as of 2020-05-31) printed "reports: .../latest/index.html"
+    beside a synthetic run as of 2026: latest/ is the newest as-of day's run, so the reader
+    opened the other fleet's pages. The summary names latest/ only where it is this run."""
+    from flows.tables import _reports_path
+
+    old, new = tmp_path / "forecast-helios", tmp_path / "forecast-synth"
+    old.mkdir(), new.mkdir()
+    (tmp_path / "latest").symlink_to(new.name, target_is_directory=True)
+    assert _reports_path(new) == str(tmp_path / "latest" / "index.html")
+    assert _reports_path(old) == (
+        f"{old / 'index.html'} (latest/ holds a run of a later as-of day)"
+    )
+
+
 def test_a_run_planned_to_its_daily_days_only_says_why() -> None:
     """A run whose level moves nothing measures stops at the daily days: the terminal says so
     and why, not "plan horizon 36 months"."""
