@@ -965,8 +965,16 @@ def _drill_counts(drills: Sequence[DrillOutcome], failing: list[str]) -> str:
             parts.append(f"{len(names)} {verdict} ({_unverified_why(drills)})")
         elif names or verdict == PASS:
             shown = f" ({', '.join(names)})" if names and verdict != PASS else ""
-            parts.append(f"{len(names)} {verdict}{shown}")
+            parts.append(f"{len(names)} {_verdict_for(len(names), verdict)}{shown}")
     return ", ".join(parts)
+
+
+def _verdict_for(count: int, verdict: str) -> str:
+    """The stored verdict as it reads after a count: "2 fail under the shock", "2 plans fail
+    unshocked" (the stored verdicts are singular)."""
+    if count == 1:
+        return verdict
+    return verdict.replace("plan fails", "plans fail").replace("fails", "fail")
 
 
 def _unverified_why(drills: Sequence[DrillOutcome]) -> str:

@@ -731,3 +731,22 @@ def test_a_region_loss_that_blocks_cannot_cure_names_failover_not_a_lead_time() 
         "no order placed today is in service before r1 goes dark (earliest 2026-03-02)"
     )
     assert "its work fails over to r2: within the window the cure is failover" in late.summary
+
+
+def test_drill_counts_agree_with_their_number() -> None:
+    """The run summary's drill counts read "6 fail under the shock", "1 fails under the
+    shock" and "2 plans fail unshocked": the demo printed "6 fails under the shock"."""
+    base = DrillOutcome.model_construct(drill="d", verdict="pass", unverified=None)
+    drills = [
+        base.model_copy(update={"drill": name, "verdict": verdict})
+        for name, verdict in [
+            ("a", "pass"), ("b", "fails under the shock"), ("c", "fails under the shock"),
+            ("d", "plan fails unshocked"), ("e", "plan fails unshocked"),
+        ]
+    ]  # fmt: skip
+    assert _drill_counts(drills, ["b", "c", "d", "e"]) == (
+        "1 pass, 2 fail under the shock (b, c), 2 plans fail unshocked (d, e)"
+    )
+    assert _drill_counts(drills[:2] + drills[3:4], ["b", "d"]) == (
+        "1 pass, 1 fails under the shock (b), 1 plan fails unshocked (d)"
+    )
