@@ -61,7 +61,10 @@ named series in the demand hierarchy to avoid it: a forecast run does
 **A whole run** (:func:`apply_to_run`): the book is applied to the bottom-level paths, and
 every forecast series (aggregates too) is shifted by the book's effect measured on the sums
 of its paths, so a series no contract touches is unchanged to the bit; the ``peak`` measure
-gets the mean's shift (exact for pipeline deals, an upper bound for floors).
+gets the mean's shift (exact for pipeline deals, an upper bound for floors) on the
+aggregates; a contract's own series reads its peak's quantiles on its paths mapped to its peak
+band, so a floor moves each to ``max(q, floor)``, as a month's. A contract's own series never
+has a mean below its floor plus its deals' expected GPUs.
 
 **Quantile frames** (:func:`apply_to_forecast`): a floor moves each quantile exactly,
 ``q -> max(q, committed)`` (max with a constant is monotone). The mean becomes
@@ -97,6 +100,7 @@ import csv
 import difflib
 import hashlib
 import io
+import itertools
 import math
 import re
 import tomllib
@@ -1585,6 +1589,100 @@ class RunWithBook:
     touched: tuple[str, ...]  # every series id the book moved, bottom and aggregates
 
 
+def _least_means(ramps: pl.DataFrame) -> pl.LazyFrame:
+    """unique_id, ds, least: the least mean a contract's own series can have on a day, its
+    signed floor plus its pipeline deals' expected GPUs."""
+    signed = pl.col("status") == ContractStatus.SIGNED.value
+    return (
+        ramps.lazy()
+        .group_by("unique_id", "ds")
+        .agg(
+            (
+                pl.when(signed).then(pl.col("gpus")).otherwise(0).sum()
+                + pl.when(signed).then(0.0).otherwise(pl.col("gpus") * pl.col("probability")).sum()
+            ).alias("least")
+        )
+    )
+
+
+def _with_bottom_peak_shift(
+    shift: pl.LazyFrame,
+    forecast: pl.DataFrame,
+    paths: pl.DataFrame,
+    book: ContractBook,
+    *,
+    moved: Sequence[str],
+    quantiles: Sequence[str],
+    seed: int,
+) -> pl.LazyFrame:
+    """``shift`` (unique_id, ds, ``<stat>_shift``: the book's effect on the mean paths) per
+    measure: the mean's and every aggregate's peak take it as it is; a contract's own series
+    takes its peak's shift from its paths read as peak hours (:func:`_peak_paths`), floored and
+    drawn as the mean paths are: a floor moves each of its peak's quantiles to ``max(q,
+    floor)``, as it does a month's (:func:`apply_to_months`).
+
+    The mean paths' shift lifts a peak by the floor less the daily *mean*, where the floor
+    lifts the peak hour only to itself: a customer averaging 450 GPUs and peaking at 780 under
+    a floor of 768 read a peak of 1,091 at every quantile, above its mean."""
+    stats = ["mean", *quantiles]
+    measures = forecast.select(pl.col("measure").unique())
+    per_measure = shift.join(measures.lazy(), how="cross")
+    if len(quantiles) < 2:  # no band to read a peak path off
+        return per_measure
+    own = _peak_paths(paths, forecast, moved, quantiles)
+    if own.is_empty():
+        return per_measure
+    ids = pl.DataFrame({"bottom": moved, "unique_id": moved})
+    before = _level_stats(own.lazy(), ids, quantiles)
+    after = _level_stats(apply_to_paths(own, book, seed=seed).lazy(), ids, quantiles)
+    peak = after.join(before, on=["unique_id", "ds"], how="left", suffix="_raw").select(
+        "unique_id",
+        "ds",
+        pl.lit(Measure.PEAK.value).alias("measure"),
+        *((pl.col(c) - pl.col(f"{c}_raw").fill_null(0.0)).alias(f"{c}_shift") for c in stats),
+    )
+    keys = ["unique_id", "ds", "measure"]
+    return pl.concat(
+        [per_measure.join(peak, on=keys, how="anti"), peak.select(*per_measure.collect_schema())]
+    )
+
+
+def _peak_paths(
+    paths: pl.DataFrame, forecast: pl.DataFrame, ids: Sequence[str], quantiles: Sequence[str]
+) -> pl.DataFrame:
+    """The bottom paths of ``ids`` read as each day's peak hour: each path keeps its rank
+    among the day's paths and takes the peak's own quantile at that rank (linear between the
+    stored quantiles, the end segments carried on, never below zero). The peak's model is not
+    the mean's: scaled mean paths were twice as wide as a customer's own peak band, and a
+    floor lifted them by 290 GPUs where it lifted the peak by none."""
+    peak = forecast.filter(
+        pl.col("unique_id").is_in(ids) & (pl.col("measure") == Measure.PEAK.value)
+    ).select("unique_id", "ds", *quantiles)
+    day = ["unique_id", "ds"]
+    rank = (pl.col("y").rank("ordinal").over(day) - 1) / (pl.len().over(day) - 1).clip(1)
+    return (
+        paths.join(peak, on=day)
+        .with_columns(_piecewise_linear(rank, quantiles).clip(lower_bound=0.0).alias("y"))
+        .select(PATHS_SCHEMA.names())
+    )
+
+
+def _piecewise_linear(u: pl.Expr, quantiles: Sequence[str]) -> pl.Expr:
+    """The quantile function through columns ``quantiles`` (in order) at ``u``: linear between
+    neighbours, the first and last segments carried on beyond them."""
+    knots = [(_quantile_of(c), pl.col(c)) for c in quantiles]
+    segments = list(itertools.pairwise(knots))
+
+    def along(segment: tuple[tuple[float, pl.Expr], tuple[float, pl.Expr]]) -> pl.Expr:
+        (p0, v0), (p1, v1) = segment
+        return v0 + (v1 - v0) * (u - p0) / (p1 - p0)
+
+    expr = along(segments[-1])
+    for segment in reversed(segments[:-1]):
+        expr = pl.when(u < segment[1][0]).then(along(segment)).otherwise(expr)
+    return expr
+
+
 def _ancestry(ids: Iterable[str]) -> pl.DataFrame:
     """bottom, unique_id: each bottom id with itself and every aggregate above it."""
     pairs = []
@@ -1641,7 +1739,8 @@ def apply_to_run(
     - a series no contract touches is unchanged, to the bit (it is not recomputed);
     - a reconciled mean-measure forecast, whose quantiles are the quantiles of its paths,
       becomes exactly the quantiles of the paths with the book, and stays coherent;
-    - the ``peak`` measure gets the same shift as the mean. A contracted GPU count is flat
+    - the ``peak`` measure of an aggregate gets the same shift as the mean (a contract's own
+      series: see :func:`_with_bottom_peak_shift`). A contracted GPU count is flat
       through the day, so a pipeline deal lifts the peak hour exactly as much as the mean; for
       a signed floor this is an upper bound (the floor lifts the low hours most, and the peak
       hour at most to the floor), erring towards capacity;
@@ -1678,6 +1777,9 @@ def apply_to_run(
         "ds",
         *((pl.col(c) - pl.col(f"{c}_raw").fill_null(0.0)).alias(f"{c}_shift") for c in stats),
     )
+    shift = _with_bottom_peak_shift(
+        shift, forecast, paths, book, moved=moved, quantiles=quantiles, seed=seed
+    )
     # Series the forecast lacks start from zero: their forecast is the book's alone.
     per_run = [c for c in forecast.columns if c not in ("unique_id", "ds", "model", *stats)]
     missing = (
@@ -1692,8 +1794,12 @@ def apply_to_run(
     moved_rows = (
         pl.concat([forecast.filter(pl.col("unique_id").is_in(touched)), missing])
         .lazy()
-        .join(shift, on=["unique_id", "ds"], how="left", maintain_order="left")
+        .join(shift, on=["unique_id", "ds", "measure"], how="left", maintain_order="left")
         .with_columns(*((pl.col(c) + pl.col(f"{c}_shift").fill_null(0.0)).alias(c) for c in stats))
+        # E[max(own, floor) + deals] is at least floor + E[deals]; a point forecast below its
+        # own paths' mean (paths clipped at zero) shifted by theirs read 1,947 under a 2,048 floor.
+        .join(_least_means(ramps), on=["unique_id", "ds"], how="left", maintain_order="left")
+        .with_columns(pl.max_horizontal("mean", pl.col("least").fill_null(0.0)).alias("mean"))
         .with_columns(
             # Each quantile at least the one below: cumulative max in quantile order.
             *(pl.max_horizontal(quantiles[: i + 1]).alias(c) for i, c in enumerate(quantiles))

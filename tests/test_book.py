@@ -570,6 +570,44 @@ def test_a_signed_ramp_appears_in_its_series_its_aggregates_and_nowhere_else() -
     assert ordered.is_empty()
 
 
+def test_a_floor_between_a_customer_s_mean_and_peak_lifts_its_peak_only_to_the_floor() -> None:
+    """A signed floor of 340 GPUs under acme/r1 (daily mean about 300, peak hour about 360)
+    holds its peak at max(peak, 340): the demo's quanta-research read a June 2027 peak of 1,091
+    GPUs at every quantile (the mean paths' lift added to the peak) with its mean of 961 below
+    q10, where its monthly rows read 768-965 around 851."""
+    paths = _paths()
+    forecast = _forecast(paths)
+    floor = BOOK.split("[[contract]]")[1].replace("gpus = 2000", "gpus = 340")
+    book = parse_contracts("[[contract]]" + floor, source="book.toml")
+    run = apply_to_run(forecast, paths, book, seed=0)
+    acme = (pl.col("unique_id") == "total/r1/inference/acme") & (pl.col("measure") == "peak")
+    on_ramp = pl.col("ds") >= START + timedelta(days=20)
+    before = forecast.filter(acme & on_ramp).sort("ds")
+    after = run.forecast.filter(acme & on_ramp).sort("ds")
+    for column in map(qcol, QUANTILES):
+        # Exact for a quantile of max(peak, floor), up to the peak's likeness to scaled paths.
+        expected = before[column].clip(lower_bound=340.0)
+        assert np.allclose(after[column], expected, rtol=0.03), column
+    assert (after["mean"] >= after["q10"]).all() and (after["mean"] <= after["q90"]).all()
+    assert (after["mean"] >= 340.0).all()
+
+
+def test_a_contract_series_mean_is_never_below_its_floor() -> None:
+    """Under a floor of 2,000 GPUs far above acme/r1's demand, its mean is at least 2,000 in
+    both measures, even where its point forecast sat below its own paths' mean (the demo's
+    helios-labs read a peak mean of 1,947 under a 2,048 floor, every quantile at 2,048)."""
+    paths = _paths()
+    acme = pl.col("unique_id") == "total/r1/inference/acme"
+    forecast = _forecast(paths).with_columns(
+        pl.when(acme).then(pl.col("mean") * 0.8).otherwise(pl.col("mean")).alias("mean")
+    )
+    run = apply_to_run(forecast, paths, _book(), seed=0)
+    on_ramp = run.forecast.filter(acme & (pl.col("ds") >= START + timedelta(days=20)))
+    assert set(on_ramp["measure"].to_list()) == {"mean", "peak"}
+    assert on_ramp["mean"].min() >= 2000.0
+    assert np.allclose(on_ramp["q10"], 2000.0, rtol=0, atol=1e-6)
+
+
 def test_pipeline_draws_depend_on_the_seed_only() -> None:
     """The same seed gives the same paths; another seed signs the deal on other paths, in
     about p of them either way."""
