@@ -438,3 +438,18 @@ def test_a_trace_under_a_day_says_at_ingest_it_can_never_make_a_day(tmp_path: Pa
     )
     assert day.status == "loaded"
     assert not any("can never make a day" in n for n in day.notes)
+
+
+def test_an_azure_log_named_neither_code_nor_conv_fails_its_file_alone(tmp_path: Path) -> None:
+    """An Azure log renamed without _code_ or _conv_ (azure_2023.csv) stopped `fleetcast ingest`
+    with a ValueError traceback and the files after it unread; now that file fails by name with
+    the fix, and a good file beside it loads."""
+    renamed = tmp_path / "azure_2023.csv"
+    renamed.write_bytes(AZURE_CODE.read_bytes())
+    with warehouse.connect(tmp_path / "w.duckdb") as wh:
+        failed = ingest.ingest_file(wh, renamed, file_format="azure-llm")
+        good = ingest.ingest_file(wh, AZURE_CONV, file_format="azure-llm")
+    assert failed.status == "failed"
+    assert failed.message is not None and str(renamed) in failed.message
+    assert "_code_" in failed.message and "rename" in failed.message
+    assert good.status == "loaded"

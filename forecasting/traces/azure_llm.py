@@ -145,9 +145,13 @@ def _customer(path: Path, options: AzureLLMOptions) -> str:
         return options.customer
     matches = {label for fragment, label in CUSTOMER_BY_FILE.items() if fragment in path.name}
     if len(matches) != 1:
-        raise ValueError(
-            f"{path}: cannot tell code from conversation by the file name "
-            f"(looked for {list(CUSTOMER_BY_FILE)}); set AzureLLMOptions(customer=...)"
+        # A format error, not a ValueError: ingest fails this file alone and goes on (it was
+        # a traceback that left the files after it unread).
+        raise TraceFormatError(
+            f"{path}: cannot tell code from conversation by the file name (looked for "
+            f"{' or '.join(CUSTOMER_BY_FILE)}): rename it so its name holds one of them, as the "
+            "published AzureLLMInferenceTrace_code_2023.csv does, or set "
+            "AzureLLMOptions(customer=...); nothing of the file was loaded"
         )
     return matches.pop()
 
