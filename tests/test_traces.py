@@ -453,3 +453,23 @@ def test_an_azure_log_named_neither_code_nor_conv_fails_its_file_alone(tmp_path:
     assert failed.message is not None and str(renamed) in failed.message
     assert "_code_" in failed.message and "rename" in failed.message
     assert good.status == "loaded"
+
+
+def test_a_one_vc_helios_file_says_its_outages_cannot_be_told_from_idle(tmp_path: Path) -> None:
+    """A Helios file cut to one VC kept the 2020-05-12 14:01-16:01 collector outage as 121
+    minutes of zero demand while its note read "outage test over every VC in the file": the
+    note now says the test is off, how many all-zero minutes were kept and their longest run."""
+    with gzip.open(HELIOS, "rt", newline="") as src:
+        rows = list(csv.reader(src))
+    one = tmp_path / "helios_one_vc.csv"
+    with one.open("w", newline="") as out:
+        csv.writer(out).writerows([rows[0], *(r for r in rows[1:] if r[1] == "vc6YE")])
+    report = ADAPTERS["helios"].report(one)
+    assert report.outage_minutes == 0 and report.zero_rows == 121
+    note = report.notes[0]
+    assert "outage test over every VC" not in note
+    assert note.startswith("1 VC; outage test off: fewer than the 2 VCs")
+    assert "121 all-zero VC-minutes kept as zero demand" in note
+    assert "longest run 2020-05-12 06:01 to 08:01 UTC" in note
+    full = ADAPTERS["helios"].report(HELIOS)
+    assert full.notes[0] == "3 VCs; outage test over every VC in the file"

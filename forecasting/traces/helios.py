@@ -313,7 +313,9 @@ def _report(
     )
     out = output_span(telemetry)
     split_differs = int(per_vc["split_differs"].sum())
-    notes = [f"{len(per_vc)} VCs; outage test over every VC in the file"]
+    notes = [
+        _outage_test_note(minutes, vcs=len(per_vc), zero=int(per_vc["zero"].sum()), options=options)
+    ]
     if split_differs:
         notes.append(
             f"{split_differs:,} VC-minutes where the size split's running GPUs differ from "
@@ -333,6 +335,41 @@ def _report(
         gaps=int((per_vc["span"] - per_vc["distinct"]).sum()),
         zero_rows=int(per_vc["zero"].sum()),
         notes=tuple(notes),
+    )
+
+
+def _outage_test_note(minutes: pl.LazyFrame, *, vcs: int, zero: int, options: HeliosOptions) -> str:
+    """Whether the outage test could run on this file, and what it kept where it could not.
+
+    A file cut to one VC kept the 2020-05-12 collector outage as two hours of zero demand,
+    and its note said the test ran over every VC: with fewer VCs than the test needs, an idle
+    team and a dead collector read the same, so the note says so and names the longest
+    stretch in which every VC read zero, for the reader to judge.
+    """
+    in_file = int(minutes.select(pl.col("vc").n_unique()).collect().item())
+    if in_file >= options.min_vcs_for_outage:
+        return f"{vcs} VCs; outage test over every VC in the file"
+    blank = (
+        minutes.group_by("minute")
+        .agg(pl.col("blank").all())
+        .filter(pl.col("blank"))
+        .select("minute")
+        .sort("minute")
+        .collect()
+    )
+    runs = contiguous_windows(blank["minute"].to_list())
+    note = (
+        f"{vcs} VC{'' if vcs == 1 else 's'}; outage test off: fewer than the "
+        f"{options.min_vcs_for_outage} VCs it needs in the file (with fewer, an idle VC and a "
+        f"dead collector read the same), so {zero:,} all-zero VC-minutes kept as zero demand"
+    )
+    if not runs:
+        return note
+    first, last = max(runs, key=lambda run: run[1] - run[0])
+    end = f"{last:%H:%M}" if last.date() == first.date() else f"{last:%Y-%m-%d %H:%M}"
+    return (
+        f"{note}; longest run {first:%Y-%m-%d %H:%M} to {end} UTC: if the collector was down "
+        "then, give those hours as an outage calendar (`fleetcast forecast --outages`)"
     )
 
 
