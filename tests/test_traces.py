@@ -473,3 +473,30 @@ def test_a_one_vc_helios_file_says_its_outages_cannot_be_told_from_idle(tmp_path
     assert "longest run 2020-05-12 06:01 to 08:01 UTC" in note
     full = ADAPTERS["helios"].report(HELIOS)
     assert full.notes[0] == "3 VCs; outage test over every VC in the file"
+
+
+@pytest.mark.parametrize(
+    ("edit", "named"),
+    [
+        ("repeat", "row 7, column t_s: 3000 repeats the window of row 6 for m-large client 0"),
+        ("off-grid", "row 6, column t_s: 3001 is not on the 600-second grid"),
+    ],
+)
+def test_a_servegen_window_repeated_or_off_its_grid_fails_the_file_by_row(
+    edit: str, named: str, tmp_path: Path
+) -> None:
+    """A ServeGen window written twice (a chunk appended again) was summed into its hour, one
+    10-minute window's requests counted twice with no word; one at t_s 3001 read as a window of
+    its own. Either now fails the file naming the row, the column and the rule."""
+    path = _servegen_file(tmp_path / "sg.csv", days={"m-large": 1})
+    lines = path.read_text().splitlines()
+    if edit == "repeat":
+        lines.insert(7, lines[6])
+    else:
+        lines[6] = lines[6].replace(",3000,", ",3001,")
+    path.write_text("\n".join(lines) + "\n")
+    with warehouse.connect(tmp_path / "w.duckdb") as wh:
+        result = ingest.ingest_file(wh, path, file_format="servegen")
+    assert result.status == "failed"
+    assert result.message is not None and str(path) in result.message
+    assert named in result.message
