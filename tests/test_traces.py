@@ -500,3 +500,24 @@ def test_a_servegen_window_repeated_or_off_its_grid_fails_the_file_by_row(
     assert result.status == "failed"
     assert result.message is not None and str(path) in result.message
     assert named in result.message
+
+
+def test_a_helios_minute_repeated_for_a_vc_fails_the_file_by_row(tmp_path: Path) -> None:
+    """A Helios VC-minute written twice with other values (vc6YE at 2020-05-12 13:00 reading
+    999 running GPUs the second time) was averaged into its hour without a word; now the file
+    fails, nothing loaded, naming the row, the row it repeats and the rule."""
+    with gzip.open(HELIOS, "rt", newline="") as src:
+        rows = list(csv.reader(src))
+    first = next(i for i, r in enumerate(rows) if r[1] == "vc6YE")
+    again = list(rows[first])
+    again[rows[0].index("running_gpu_num")] = "999"
+    path = tmp_path / "helios_repeated.csv"
+    with path.open("w", newline="") as out:
+        csv.writer(out).writerows([*rows, again])
+    with warehouse.connect(tmp_path / "w.duckdb") as wh:
+        result = ingest.ingest_file(wh, path, file_format="helios")
+    assert result.status == "failed"
+    assert result.message is not None and result.message.startswith(
+        f"{path}: row {len(rows)}, columns time and vc: vc6YE at {rows[first][0]} repeats row "
+        f"{first}"
+    )
