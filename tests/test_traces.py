@@ -521,3 +521,30 @@ def test_a_helios_minute_repeated_for_a_vc_fails_the_file_by_row(tmp_path: Path)
         f"{path}: row {len(rows)}, columns time and vc: vc6YE at {rows[first][0]} repeats row "
         f"{first}"
     )
+
+
+def test_a_request_log_split_mid_hour_says_the_later_part_replaced_the_earlier(
+    tmp_path: Path,
+) -> None:
+    """The Azure code log split at 18:30 into two files loaded hour 18:00 from the second file
+    alone (5,751 of its 7,717 requests) and said only "1 key(s) changed value ... the later
+    file wins": the second file's notes now say its hour replaced the first's part of it,
+    not added to it, and how to load both."""
+    lines = AZURE_CODE.read_bytes().split(b"\r\n")
+    header, rows = lines[0], [r for r in lines[1:] if r]
+    cut = next(i for i, r in enumerate(rows) if r >= b"2023-11-16 19:00:30")
+    first = tmp_path / "AzureLLMInferenceTrace_code_a.csv"
+    second = tmp_path / "AzureLLMInferenceTrace_code_b.csv"
+    first.write_bytes(b"\r\n".join([header, *rows[:cut]]) + b"\r\n")
+    second.write_bytes(b"\r\n".join([header, *rows[cut:]]) + b"\r\n")
+    with warehouse.connect(tmp_path / "w.duckdb") as wh:
+        ingest.ingest_file(wh, first, file_format="azure-llm")
+        later = ingest.ingest_file(wh, second, file_format="azure-llm")
+        alone = ingest.ingest_file(wh, AZURE_CONV, file_format="azure-llm")
+    assert later.status == "loaded"
+    assert any(
+        n.startswith("1 hour(s) of this file replaced another file's rows for the same hour")
+        and "join the files into one and ingest that" in n
+        for n in later.notes
+    )
+    assert not any("replaced another file's rows" in n for n in alone.notes)
