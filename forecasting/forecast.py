@@ -482,8 +482,7 @@ def _first_day(observed: pl.DataFrame, *, intermittent_share: float) -> date:
     are many (``ONBOARDING_MIN_IDLE_DAYS``) and the series has had demand on most days since
     (it is not intermittent): fitting on them would read the onboarding as a level shift the
     future may repeat and widen every interval. An intermittent series keeps its idle days,
-    which are its pattern; one onboarded too recently for the naive keeps the idle days it
-    needs.
+    which are its pattern.
     """
     first: date = observed["ds"][0]
     active = observed.filter(pl.col("y") > 0)
@@ -493,14 +492,7 @@ def _first_day(observed: pl.DataFrame, *, intermittent_share: float) -> date:
     since = observed.filter(pl.col("ds") >= onboarded)["y"].to_numpy()
     idle_before = observed.filter(pl.col("ds") < onboarded).height
     if idle_before >= ONBOARDING_MIN_IDLE_DAYS and intermittency(since) < intermittent_share:
-        short = min_length("naive") - since.size
-        if short <= 0:
-            return onboarded
-        # Onboarded too recently for the naive: it keeps the last idle days it needs, so the
-        # level since is held with the jump to it as its spread (a customer idle a week, then
-        # at 7 GPUs on its last day, was forecast as zero).
-        idle: date = observed.filter(pl.col("ds") < onboarded)["ds"][-short]
-        return idle
+        return onboarded
     return first
 
 

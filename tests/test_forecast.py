@@ -315,17 +315,6 @@ def test_an_onboarding_customer_is_forecast_from_its_first_day_of_demand() -> No
     assert onboarded.forecast.equals(alone.forecast)
 
 
-def test_a_customer_onboarded_on_its_last_day_is_not_forecast_as_zero() -> None:
-    """Helios cut to 10 days: vcJLV training idle 7 days, then 7.1 GPUs on its last observed
-    day, was forecast as zero (onboarding left one day, too few for the naive): the naive
-    keeps the idle day it needs and holds the level, the jump to it as its spread."""
-    series = as_frame(np.concatenate([np.zeros(10), [8.0]]))
-    result = forecast_series(series, settings=FAST)
-    assert result.model == "naive" and result.n_days == 2
-    assert result.forecast["q50"].to_list() == [8.0] * FAST.horizon_days
-    assert (result.forecast["q90"] > 8.0).all()
-
-
 def test_idle_days_that_are_a_pattern_are_kept() -> None:
     """A few idle days at the start, or leading zeros of an intermittent series, stay history."""
     few_idle = np.concatenate([np.zeros(3), trend_season_noise(3, 60)])
