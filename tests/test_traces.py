@@ -548,3 +548,21 @@ def test_a_request_log_split_mid_hour_says_the_later_part_replaced_the_earlier(
         for n in later.notes
     )
     assert not any("replaced another file's rows" in n for n in alone.notes)
+
+
+def test_an_azure_log_mixing_naive_and_offset_stamps_fails_by_row(tmp_path: Path) -> None:
+    """One request stamped '2023-11-16 18:59:00.1+08:00' in the naive (UTC) 2023 code log
+    moved it eight hours back: the log then ran from 10:00 and its seven hours between read
+    as measured zero demand. A log that mixes the two published shapes now fails, naming the
+    first row of the rarer shape and a row of the other."""
+    lines = AZURE_CODE.read_bytes().split(b"\r\n")
+    lines[5] = lines[5].replace(b",", b"+08:00,", 1)
+    path = tmp_path / "AzureLLMInferenceTrace_code_mixed.csv"
+    path.write_bytes(b"\r\n".join(lines))
+    with warehouse.connect(tmp_path / "w.duckdb") as wh:
+        result = ingest.ingest_file(wh, path, file_format="azure-llm")
+    assert result.status == "failed"
+    assert result.message is not None and result.message.startswith(
+        f"{path}: column TIMESTAMP: row 5 ({lines[5].split(b',')[0].decode()!r}) has a UTC "
+        "offset where row 1 has none"
+    )

@@ -140,6 +140,45 @@ def _unparsed(path: Path, requests: pl.LazyFrame) -> None:
         )
 
 
+def _has_offset() -> pl.Expr:
+    """Whether TIMESTAMP carries a UTC offset (the 2024 files' shape)."""
+    return (
+        pl.col("TIMESTAMP")
+        .str.strptime(pl.Datetime("ns", "UTC"), OFFSET_TIMESTAMP_FORMAT, strict=False, exact=True)
+        .is_not_null()
+        .alias("offset")
+    )
+
+
+def _mixed_shapes(path: Path, stamps: pl.LazyFrame, *, offset_rows: int, rows: int) -> None:
+    """Raise naming the first row of the rarer TIMESTAMP shape and the first of the other.
+
+    A log keeps one shape (the 2023 files naive, the 2024 files with an offset): one request
+    stamped with +08:00 in a naive log landed eight hours before the rest, and the hours
+    between read as measured zero demand.
+    """
+    rarer = offset_rows <= rows - offset_rows
+    first = (
+        stamps.with_row_index("row", offset=1)
+        .group_by("offset")
+        .agg(pl.col("row").min(), pl.col("TIMESTAMP").sort_by("row").first())
+        .collect()
+    )
+    odd = first.filter(pl.col("offset") == rarer).row(0, named=True)
+    usual = first.filter(pl.col("offset") != rarer).row(0, named=True)
+    shape = (
+        "has a UTC offset where row {} has none"
+        if rarer
+        else "has no UTC offset where row {} has one"
+    )
+    raise TraceFormatError(
+        f"{path}: column TIMESTAMP: row {odd['row']} ({odd['TIMESTAMP']!r}) "
+        f"{shape.format(usual['row'])} ({min(offset_rows, rows - offset_rows):,} of {rows:,} rows "
+        "so): a log keeps one shape, and a stamp of the other lands hours from the rest, the "
+        "hours between reading as zero demand; fix the rows, nothing of the file was loaded"
+    )
+
+
 def _customer(path: Path, options: AzureLLMOptions) -> str:
     if options.customer is not None:
         return options.customer
@@ -163,7 +202,7 @@ def _hourly(path: Path, options: AzureLLMOptions) -> pl.LazyFrame:
     hours are a few hundred), then the hours in between filled from that small frame.
     """
     read = scan_trace_csv(path, AZURE_DTYPES, trace=TRACE).with_columns(
-        arrival(options.source_timezone)
+        arrival(options.source_timezone), _has_offset()
     )
     per_hour = (
         read.group_by(hour_of(pl.col("arrival")).alias("ts"))
@@ -176,11 +215,16 @@ def _hourly(path: Path, options: AzureLLMOptions) -> pl.LazyFrame:
             pl.col("arrival").min().alias("first"),
             pl.col("arrival").max().alias("last"),
             rule_breaking(TOKEN_COLUMNS).sum().alias("breaking"),
+            pl.col("offset").sum().alias("offset_rows"),
         )
         .collect(engine="streaming")
     )
     if per_hour["ts"].has_nulls():
         _unparsed(path, read.select("TIMESTAMP", "arrival"))
+    offset_rows, rows = int(per_hour["offset_rows"].sum()), int(per_hour["requests"].sum())
+    if 0 < offset_rows < rows:
+        _mixed_shapes(path, read.select("TIMESTAMP", "offset"), offset_rows=offset_rows, rows=rows)
+    per_hour = per_hour.drop("offset_rows")
     if per_hour["breaking"].sum():
         raise rule_breaking_error(path, AZURE_DTYPES, columns=TOKEN_COLUMNS, adapter="azure-llm")
     per_hour = per_hour.drop("breaking")
