@@ -566,3 +566,24 @@ def test_an_azure_log_mixing_naive_and_offset_stamps_fails_by_row(tmp_path: Path
         f"{path}: column TIMESTAMP: row 5 ({lines[5].split(b',')[0].decode()!r}) has a UTC "
         "offset where row 1 has none"
     )
+
+
+def test_an_azure_request_a_month_off_leaves_a_gap_not_a_month_of_zero_demand(
+    tmp_path: Path,
+) -> None:
+    """One request of the code log mistyped 2023-10-16 stretched the log over a month and
+    filled its 743 hours between with measured zero demand. A run of hours without a request
+    longer than a day is now a gap in the log (no rows, missing), named in the report."""
+    lines = AZURE_CODE.read_bytes().split(b"\r\n")
+    lines[5] = lines[5].replace(b"2023-11-16", b"2023-10-16", 1)
+    path = tmp_path / "AzureLLMInferenceTrace_code_typo.csv"
+    path.write_bytes(b"\r\n".join(lines))
+    frame = ADAPTERS["azure-llm"].scan(path).collect()
+    report = ADAPTERS["azure-llm"].report(path)
+    assert frame.height == 3 and report.zero_rows == 0
+    assert report.gaps == 743
+    assert (
+        "no request for 743 hours, 2023-10-16 19:00 to 2023-11-16 17:00 UTC: read as a gap in "
+        "the log (missing), not as zero demand" in report.notes
+    )
+    assert ADAPTERS["azure-llm"].report(AZURE_CODE).gaps == 0

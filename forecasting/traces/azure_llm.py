@@ -31,7 +31,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import partial
+from itertools import pairwise
 from pathlib import Path
 from types import MappingProxyType
 
@@ -96,10 +98,16 @@ class AzureLLMOptions:
     thousand tokens/s per GPU, decode at a few hundred, so 1,500 is a blended figure."""
     source_timezone: str = "UTC"
     """Zone of the naive TIMESTAMP values; Azure logs are kept in UTC."""
+    max_quiet_hours: int = 24
+    """Most hours in a row without a request that still read as zero demand; a longer run is a
+    gap in the log (no rows: missing). The published logs never go an hour without a request,
+    and one request mistyped a month early filled that month with measured zeros."""
 
     def __post_init__(self) -> None:
         if self.tokens_per_s_per_gpu <= 0:
             raise ValueError("tokens_per_s_per_gpu must be positive")
+        if self.max_quiet_hours < 0:
+            raise ValueError("max_quiet_hours cannot be negative")
 
 
 def arrival(time_zone: str) -> pl.Expr:
@@ -233,15 +241,21 @@ def _hourly(path: Path, options: AzureLLMOptions) -> pl.LazyFrame:
         # one hour of nothing, and its report a traceback.
         return per_hour.lazy().with_columns(pl.lit(None, pl.Float64).alias("covered_s"))
     span = per_hour.lazy().select(pl.col("first").min(), pl.col("last").max())
-    counts = per_hour.lazy().drop("first", "last")
     hours = span.select(
         pl.datetime_ranges(hour_of(pl.col("first")), hour_of(pl.col("last")), "1h").alias("ts"),
     ).explode("ts")
-    start = pl.max_horizontal(pl.col("ts"), pl.col("first"))
-    end = pl.min_horizontal(pl.col("ts") + pl.duration(hours=1), pl.col("last"))
+    quiet = pl.col("requests").is_null()
+    run = (quiet != quiet.shift(1)).cum_sum()
+    # Each stretch of the log between gaps covers its hours from its own first request to its
+    # own last: the hour after a gap is seen from its first request, not whole.
+    part = (pl.col("ts").diff() > pl.duration(hours=1)).fill_null(False).cum_sum()
+    start = pl.max_horizontal(pl.col("ts"), pl.col("first").min().over(part))
+    end = pl.min_horizontal(pl.col("ts") + pl.duration(hours=1), pl.col("last").max().over(part))
     return (
-        hours.join(counts, on="ts", how="left")
-        .join(span, how="cross")
+        hours.join(per_hour.lazy(), on="ts", how="left")
+        .sort("ts")
+        # A run of hours without a request longer than max_quiet_hours is a gap in the log.
+        .filter(~quiet | (pl.len().over(run) <= options.max_quiet_hours))
         .with_columns(
             pl.col("requests", "tokens").fill_null(0.0),
             # A log whose only request sits on an hour boundary covers zero seconds of that hour;
@@ -252,6 +266,7 @@ def _hourly(path: Path, options: AzureLLMOptions) -> pl.LazyFrame:
             .clip(lower_bound=1.0)
             .alias("covered_s"),
         )
+        .drop("first", "last")
     )
 
 
@@ -295,10 +310,22 @@ def _report(hourly: pl.DataFrame, path: Path, options: AzureLLMOptions) -> Trace
     """The report of the log's hours (:func:`_hourly`, sorted)."""
     _customer(path, options)  # a name that says neither code nor conv fails as scan would
     stamps = hourly["ts"].to_list()
-    notes = tuple(
-        f"hour {ts:%Y-%m-%d %H:%M} UTC: {covered / 60:.1f} of 60 minutes in the log"
-        for ts, covered in hourly.select("ts", "covered_s").rows()
-        if covered < 3600
+    gaps = [
+        (before + timedelta(hours=1), after - timedelta(hours=1))
+        for before, after in pairwise(stamps)
+        if after - before > timedelta(hours=1)
+    ]
+    notes = (
+        *(
+            f"hour {ts:%Y-%m-%d %H:%M} UTC: {covered / 60:.1f} of 60 minutes in the log"
+            for ts, covered in hourly.select("ts", "covered_s").rows()
+            if covered < 3600
+        ),
+        *(
+            f"no request for {_hours(first, last):,} hours, {first:%Y-%m-%d %H:%M} to "
+            f"{last:%Y-%m-%d %H:%M} UTC: read as a gap in the log (missing), not as zero demand"
+            for first, last in gaps
+        ),
     )
     return TraceReport(
         adapter="azure-llm",
@@ -309,5 +336,11 @@ def _report(hourly: pl.DataFrame, path: Path, options: AzureLLMOptions) -> Trace
         first_ts=stamps[0] if stamps else None,
         last_ts=stamps[-1] if stamps else None,
         zero_rows=hourly.filter(pl.col("requests") == 0).height,
+        gaps=sum(_hours(first, last) for first, last in gaps),
         notes=notes,
     )
+
+
+def _hours(first: datetime, last: datetime) -> int:
+    """Hours from ``first`` to ``last``, both counted."""
+    return (last - first) // timedelta(hours=1) + 1
