@@ -7,6 +7,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
+from rich.console import Console
 from telemetry_files import telemetry_frame, write_csv
 
 from flows.cli import main
@@ -384,7 +385,7 @@ def test_backtest_decisions_names_the_flag_typed_in_its_unit(
 
 
 def test_quarantine_names_a_trace_row_by_its_hour_not_as_a_file_line(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A ServeGen window of a model with no serving profile (m-huge, file row 2) was listed
     as "row 1" of the file, a line that holds nothing wrong: a trace's quarantined rows are
@@ -398,6 +399,7 @@ def test_quarantine_names_a_trace_row_by_its_hour_not_as_a_file_line(
     warehouse = str(tmp_path / "w.duckdb")
     assert main(["ingest", "--format", "servegen", str(path), "--warehouse", warehouse]) == 0
     capsys.readouterr()
+    monkeypatch.setattr("flows.cli.console", Console(width=200))  # one line a row
     assert main(["quarantine", "--warehouse", warehouse]) == 0
     out = capsys.readouterr().out
     assert "hour 2025-01-06 01:00 UTC" in out
