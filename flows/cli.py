@@ -441,10 +441,17 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
     """Print quarantined rows with the file, row, column and rule they broke."""
     from flows.tables import quarantine_table
     from forecasting import warehouse
+    from forecasting.traces import ADAPTERS
 
     with warehouse.connect(_paths(args).warehouse, read_only=True) as wh:
         rows = wh.quarantine()
-    console.print(quarantine_table(rows, limit=args.limit))
+        ledger = wh.ledger()
+    traces = {
+        ingest_id: fmt
+        for ingest_id, fmt in ledger.select("ingest_id", "file_format").iter_rows()
+        if fmt in ADAPTERS
+    }
+    console.print(quarantine_table(rows, limit=args.limit, traces=traces))
     return EXIT_OK
 
 

@@ -187,17 +187,35 @@ def stored_events_table(events: pl.DataFrame, *, limit: int) -> Table:
     return table
 
 
-def quarantine_table(rows: pl.DataFrame, *, limit: int) -> Table:
-    """The first ``limit`` quarantined rows with file, row, column, rule and value."""
+def quarantine_table(
+    rows: pl.DataFrame, *, limit: int, traces: Mapping[str, str] | None = None
+) -> Table:
+    """The first ``limit`` quarantined rows with file, row, column, rule and value.
+
+    ``traces`` maps the ingest ids of trace files to their adapter: their rows are the
+    adapter's hourly rows, not lines of the file (a ServeGen model with no profile read as
+    "row 1" of a file whose row 1 held nothing wrong), so they are named by their hour.
+    """
+    traces = traces or {}
     table = Table(title=f"quarantine ({rows.height:,} rows)", title_justify="left")
     for name in ("file", "row", "column", "rule", "value"):
         table.add_column(name)
-    for rec in rows.head(limit).iter_rows(named=True):
+    shown = rows.head(limit)
+    for rec in shown.iter_rows(named=True):
+        row = str(rec["row_number"])
+        if rec["ingest_id"] in traces and rec["raw"]:
+            row = f"hour {str(rec['raw']).split(',', 1)[0][:16]} UTC"
         table.add_row(
-            *(
-                Text("" if rec[k] is None else str(rec[k]))
-                for k in ("file", "row_number", "column", "rule", "value")
-            )
+            Text(str(rec["file"])),
+            Text(row),
+            *(Text("" if rec[k] is None else str(rec[k])) for k in ("column", "rule", "value")),
+        )
+    adapters = sorted({traces[i] for i in shown["ingest_id"] if i in traces})
+    if adapters:
+        table.caption = (
+            f"a trace's rows are the {', '.join(adapters)} adapter's hours, not lines of the "
+            "file: the hour, column and value say which; the file's ingest notes name what the "
+            "adapter could not map"
         )
     return table
 

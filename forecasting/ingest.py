@@ -231,6 +231,8 @@ class IngestResult:
     entry: LedgerEntry | None = None
     message: str = ""
     notes: tuple[str, ...] = field(default=())
+    changed_from_other_files: int = 0
+    """Keys an earlier ingest of another file had stored that this load gave other values."""
 
 
 def file_format_of(path: Path) -> FileFormat:
@@ -1206,7 +1208,15 @@ def ingest_frame(
     if refused is not None:
         # Its quarantined rows stay stored, so `fleetcast quarantine` shows each row's rule.
         return IngestResult(path=path, status="failed", entry=entry, message=refused)
-    return IngestResult(path=path, status="loaded", entry=entry, notes=tuple(notes))
+    return IngestResult(
+        path=path,
+        status="loaded",
+        entry=entry,
+        notes=tuple(notes),
+        changed_from_other_files=sum(
+            o.changed for o in loaded.overlaps if o.path is None or o.path != str(path)
+        ),
+    )
 
 
 def _period(replaced: Replaced) -> str:
@@ -1417,7 +1427,28 @@ def _ingest_trace(
         status=result.status,
         entry=result.entry,
         message=result.message,
-        notes=(*result.notes, *_too_short_for_a_day(found), found.summary()),
+        notes=(
+            *result.notes,
+            *_hours_replaced(result.changed_from_other_files),
+            *_too_short_for_a_day(found),
+            found.summary(),
+        ),
+        changed_from_other_files=result.changed_from_other_files,
+    )
+
+
+def _hours_replaced(changed: int) -> tuple[str, ...]:
+    """The note of a trace file whose hours replaced another file's: the Azure code log split
+    at 18:30 loaded hour 18:00 from the second file alone (5,751 of 7,717 requests), and only
+    "1 key(s) changed value ... the later file wins" said anything."""
+    if not changed:
+        return ()
+    return (
+        f"{changed:,} hour(s) of this file replaced another file's rows for the same hour and "
+        "key: a trace's hours are made of one file's rows, so where two files each hold part "
+        "of an hour (a log split mid-hour), the later file's part replaced the earlier's "
+        "instead of adding to it, and what the earlier held of it is not counted; if the "
+        "files are parts of one trace, join the files into one and ingest that",
     )
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
+from rich.console import Console
 from telemetry_files import telemetry_frame, write_csv
 
 from flows.cli import main
@@ -381,3 +382,25 @@ def test_backtest_decisions_names_the_flag_typed_in_its_unit(
         main(args)
     assert exit_.value.code == 2
     assert said in " ".join(capsys.readouterr().err.split())
+
+
+def test_quarantine_names_a_trace_row_by_its_hour_not_as_a_file_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ServeGen window of a model with no serving profile (m-huge, file row 2) was listed
+    as "row 1" of the file, a line that holds nothing wrong: a trace's quarantined rows are
+    the adapter's hourly rows, so the table names the hour and says they are not file lines."""
+    path = tmp_path / "sg.csv"
+    path.write_text(
+        "category,model,client_id,t_s,rate_rps,cv,arrival_pattern,pat_arg1,pat_arg2\n"
+        "language,m-large,0,0,1.0,1.0,Gamma,1.0,1.0\n"
+        "language,m-huge,0,3600,1.0,1.0,Gamma,1.0,1.0\n"
+    )
+    warehouse = str(tmp_path / "w.duckdb")
+    assert main(["ingest", "--format", "servegen", str(path), "--warehouse", warehouse]) == 0
+    capsys.readouterr()
+    monkeypatch.setattr("flows.cli.console", Console(width=200))  # one line a row
+    assert main(["quarantine", "--warehouse", warehouse]) == 0
+    out = capsys.readouterr().out
+    assert "hour 2025-01-06 01:00 UTC" in out
+    assert "a trace's rows are the servegen adapter's hours, not lines of the file" in out

@@ -1065,3 +1065,28 @@ def test_a_block_loss_reads_the_demand_it_breaks_at_with_the_loss() -> None:
     room = breaking_multiplier(plan, _paths({"r1/inference/other": 50.0}), None, loss)
     assert room.multiplier is not None and 1.2 < room.multiplier <= 1.25
     assert room.text == f"{room.multiplier:.2f}x demand with the loss"
+
+
+def test_first_to_run_full_names_no_block_retired_before_the_drill() -> None:
+    """The Helios drills named earth-vchbv-01 (retired 2020-04-17) among the blocks that ran
+    full first from 2020-06-01: only blocks of that pool in service when it ran full count."""
+    old = date(2025, 6, 1)
+    blocks = [
+        _block(
+            "acme-old",
+            40,
+            dedicated_customer="acme",
+            status="retiring",
+            in_service=old,
+            retire=MONDAY - timedelta(days=30),
+        ),
+        _block("acme-new", 40, dedicated_customer="acme", in_service=old),
+        _block("shared", 500),
+    ]
+    result = run_drill(
+        _plan(blocks),
+        _paths({"r1/inference/acme": 200.0}),
+        None,
+        scenario_from_args(multiplier=1.0),
+    )
+    assert result.first_to_saturate == ("acme-new",)

@@ -438,3 +438,152 @@ def test_a_trace_under_a_day_says_at_ingest_it_can_never_make_a_day(tmp_path: Pa
     )
     assert day.status == "loaded"
     assert not any("can never make a day" in n for n in day.notes)
+
+
+def test_an_azure_log_named_neither_code_nor_conv_fails_its_file_alone(tmp_path: Path) -> None:
+    """An Azure log renamed without _code_ or _conv_ (azure_2023.csv) stopped `fleetcast ingest`
+    with a ValueError traceback and the files after it unread; now that file fails by name with
+    the fix, and a good file beside it loads."""
+    renamed = tmp_path / "azure_2023.csv"
+    renamed.write_bytes(AZURE_CODE.read_bytes())
+    with warehouse.connect(tmp_path / "w.duckdb") as wh:
+        failed = ingest.ingest_file(wh, renamed, file_format="azure-llm")
+        good = ingest.ingest_file(wh, AZURE_CONV, file_format="azure-llm")
+    assert failed.status == "failed"
+    assert failed.message is not None and str(renamed) in failed.message
+    assert "_code_" in failed.message and "rename" in failed.message
+    assert good.status == "loaded"
+
+
+def test_a_one_vc_helios_file_says_its_outages_cannot_be_told_from_idle(tmp_path: Path) -> None:
+    """A Helios file cut to one VC kept the 2020-05-12 14:01-16:01 collector outage as 121
+    minutes of zero demand while its note read "outage test over every VC in the file": the
+    note now says the test is off, how many all-zero minutes were kept and their longest run."""
+    with gzip.open(HELIOS, "rt", newline="") as src:
+        rows = list(csv.reader(src))
+    one = tmp_path / "helios_one_vc.csv"
+    with one.open("w", newline="") as out:
+        csv.writer(out).writerows([rows[0], *(r for r in rows[1:] if r[1] == "vc6YE")])
+    report = ADAPTERS["helios"].report(one)
+    assert report.outage_minutes == 0 and report.zero_rows == 121
+    note = report.notes[0]
+    assert "outage test over every VC" not in note
+    assert note.startswith("1 VC; outage test off: fewer than the 2 VCs")
+    assert "121 all-zero VC-minutes kept as zero demand" in note
+    assert "longest run 2020-05-12 06:01 to 08:01 UTC" in note
+    full = ADAPTERS["helios"].report(HELIOS)
+    assert full.notes[0] == "3 VCs; outage test over every VC in the file"
+
+
+@pytest.mark.parametrize(
+    ("edit", "named"),
+    [
+        ("repeat", "row 7, column t_s: 3000 repeats the window of row 6 for m-large client 0"),
+        ("off-grid", "row 6, column t_s: 3001 is not on the 600-second grid"),
+    ],
+)
+def test_a_servegen_window_repeated_or_off_its_grid_fails_the_file_by_row(
+    edit: str, named: str, tmp_path: Path
+) -> None:
+    """A ServeGen window written twice (a chunk appended again) was summed into its hour, one
+    10-minute window's requests counted twice with no word; one at t_s 3001 read as a window of
+    its own. Either now fails the file naming the row, the column and the rule."""
+    path = _servegen_file(tmp_path / "sg.csv", days={"m-large": 1})
+    lines = path.read_text().splitlines()
+    if edit == "repeat":
+        lines.insert(7, lines[6])
+    else:
+        lines[6] = lines[6].replace(",3000,", ",3001,")
+    path.write_text("\n".join(lines) + "\n")
+    with warehouse.connect(tmp_path / "w.duckdb") as wh:
+        result = ingest.ingest_file(wh, path, file_format="servegen")
+    assert result.status == "failed"
+    assert result.message is not None and str(path) in result.message
+    assert named in result.message
+
+
+def test_a_helios_minute_repeated_for_a_vc_fails_the_file_by_row(tmp_path: Path) -> None:
+    """A Helios VC-minute written twice with other values (vc6YE at 2020-05-12 13:00 reading
+    999 running GPUs the second time) was averaged into its hour without a word; now the file
+    fails, nothing loaded, naming the row, the row it repeats and the rule."""
+    with gzip.open(HELIOS, "rt", newline="") as src:
+        rows = list(csv.reader(src))
+    first = next(i for i, r in enumerate(rows) if r[1] == "vc6YE")
+    again = list(rows[first])
+    again[rows[0].index("running_gpu_num")] = "999"
+    path = tmp_path / "helios_repeated.csv"
+    with path.open("w", newline="") as out:
+        csv.writer(out).writerows([*rows, again])
+    with warehouse.connect(tmp_path / "w.duckdb") as wh:
+        result = ingest.ingest_file(wh, path, file_format="helios")
+    assert result.status == "failed"
+    assert result.message is not None and result.message.startswith(
+        f"{path}: row {len(rows)}, columns time and vc: vc6YE at {rows[first][0]} repeats row "
+        f"{first}"
+    )
+
+
+def test_a_request_log_split_mid_hour_says_the_later_part_replaced_the_earlier(
+    tmp_path: Path,
+) -> None:
+    """The Azure code log split at 18:30 into two files loaded hour 18:00 from the second file
+    alone (5,751 of its 7,717 requests) and said only "1 key(s) changed value ... the later
+    file wins": the second file's notes now say its hour replaced the first's part of it,
+    not added to it, and how to load both."""
+    lines = AZURE_CODE.read_bytes().split(b"\r\n")
+    header, rows = lines[0], [r for r in lines[1:] if r]
+    cut = next(i for i, r in enumerate(rows) if r >= b"2023-11-16 19:00:30")
+    first = tmp_path / "AzureLLMInferenceTrace_code_a.csv"
+    second = tmp_path / "AzureLLMInferenceTrace_code_b.csv"
+    first.write_bytes(b"\r\n".join([header, *rows[:cut]]) + b"\r\n")
+    second.write_bytes(b"\r\n".join([header, *rows[cut:]]) + b"\r\n")
+    with warehouse.connect(tmp_path / "w.duckdb") as wh:
+        ingest.ingest_file(wh, first, file_format="azure-llm")
+        later = ingest.ingest_file(wh, second, file_format="azure-llm")
+        alone = ingest.ingest_file(wh, AZURE_CONV, file_format="azure-llm")
+    assert later.status == "loaded"
+    assert any(
+        n.startswith("1 hour(s) of this file replaced another file's rows for the same hour")
+        and "join the files into one and ingest that" in n
+        for n in later.notes
+    )
+    assert not any("replaced another file's rows" in n for n in alone.notes)
+
+
+def test_an_azure_log_mixing_naive_and_offset_stamps_fails_by_row(tmp_path: Path) -> None:
+    """One request stamped '2023-11-16 18:59:00.1+08:00' in the naive (UTC) 2023 code log
+    moved it eight hours back: the log then ran from 10:00 and its seven hours between read
+    as measured zero demand. A log that mixes the two published shapes now fails, naming the
+    first row of the rarer shape and a row of the other."""
+    lines = AZURE_CODE.read_bytes().split(b"\r\n")
+    lines[5] = lines[5].replace(b",", b"+08:00,", 1)
+    path = tmp_path / "AzureLLMInferenceTrace_code_mixed.csv"
+    path.write_bytes(b"\r\n".join(lines))
+    with warehouse.connect(tmp_path / "w.duckdb") as wh:
+        result = ingest.ingest_file(wh, path, file_format="azure-llm")
+    assert result.status == "failed"
+    assert result.message is not None and result.message.startswith(
+        f"{path}: column TIMESTAMP: row 5 ({lines[5].split(b',')[0].decode()!r}) has a UTC "
+        "offset where row 1 has none"
+    )
+
+
+def test_an_azure_request_a_month_off_leaves_a_gap_not_a_month_of_zero_demand(
+    tmp_path: Path,
+) -> None:
+    """One request of the code log mistyped 2023-10-16 stretched the log over a month and
+    filled its 743 hours between with measured zero demand. A run of hours without a request
+    longer than a day is now a gap in the log (no rows, missing), named in the report."""
+    lines = AZURE_CODE.read_bytes().split(b"\r\n")
+    lines[5] = lines[5].replace(b"2023-11-16", b"2023-10-16", 1)
+    path = tmp_path / "AzureLLMInferenceTrace_code_typo.csv"
+    path.write_bytes(b"\r\n".join(lines))
+    frame = ADAPTERS["azure-llm"].scan(path).collect()
+    report = ADAPTERS["azure-llm"].report(path)
+    assert frame.height == 3 and report.zero_rows == 0
+    assert report.gaps == 743
+    assert (
+        "no request for 743 hours, 2023-10-16 19:00 to 2023-11-16 17:00 UTC: read as a gap in "
+        "the log (missing), not as zero demand" in report.notes
+    )
+    assert ADAPTERS["azure-llm"].report(AZURE_CODE).gaps == 0

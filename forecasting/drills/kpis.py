@@ -499,7 +499,8 @@ def _none_where(values: np.ndarray, unmeasured: np.ndarray) -> list[float | None
 
 
 def _first_to_saturate(supply: SupplySide, out_pool: np.ndarray) -> tuple[str, ...]:
-    """Blocks of the pool that most often saturates first across paths (ties: lowest pool)."""
+    """Blocks of the pool that most often saturates first across paths (ties: lowest pool),
+    those in service when it did."""
     first = out_pool[:, :, FIRST_SATURATED]
     if first.size == 0 or not (first >= 0).any():
         return ()
@@ -507,7 +508,13 @@ def _first_to_saturate(supply: SupplySide, out_pool: np.ndarray) -> tuple[str, .
     hit = np.isfinite(earliest.min(axis=1))
     winners = earliest[hit].argmin(axis=1)
     pool = int(np.bincount(winners, minlength=first.shape[1]).argmax())
-    return tuple(b.id for i, b in enumerate(supply.blocks) if supply.block_pool[i] == pool)
+    members = [i for i in range(len(supply.blocks)) if supply.block_pool[i] == pool]
+    # The pool's blocks in service when it ran full (the median hour over the paths it ran
+    # full first on): a pool holds every block it ever had, and the Helios drills named a VC's
+    # block retired six weeks before the window among those that "ran full first".
+    hour = float(np.median(earliest[hit][winners == pool, pool]))
+    serving = [i for i in members if supply.block_on[i] <= hour < supply.block_off[i]]
+    return tuple(supply.blocks[i].id for i in serving or members)
 
 
 def shock_reached(resolved: ResolvedScenario) -> float | None:

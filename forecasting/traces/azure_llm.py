@@ -31,7 +31,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import partial
+from itertools import pairwise
 from pathlib import Path
 from types import MappingProxyType
 
@@ -96,10 +98,16 @@ class AzureLLMOptions:
     thousand tokens/s per GPU, decode at a few hundred, so 1,500 is a blended figure."""
     source_timezone: str = "UTC"
     """Zone of the naive TIMESTAMP values; Azure logs are kept in UTC."""
+    max_quiet_hours: int = 24
+    """Most hours in a row without a request that still read as zero demand; a longer run is a
+    gap in the log (no rows: missing). The published logs never go an hour without a request,
+    and one request mistyped a month early filled that month with measured zeros."""
 
     def __post_init__(self) -> None:
         if self.tokens_per_s_per_gpu <= 0:
             raise ValueError("tokens_per_s_per_gpu must be positive")
+        if self.max_quiet_hours < 0:
+            raise ValueError("max_quiet_hours cannot be negative")
 
 
 def arrival(time_zone: str) -> pl.Expr:
@@ -140,14 +148,57 @@ def _unparsed(path: Path, requests: pl.LazyFrame) -> None:
         )
 
 
+def _has_offset() -> pl.Expr:
+    """Whether TIMESTAMP carries a UTC offset (the 2024 files' shape)."""
+    return (
+        pl.col("TIMESTAMP")
+        .str.strptime(pl.Datetime("ns", "UTC"), OFFSET_TIMESTAMP_FORMAT, strict=False, exact=True)
+        .is_not_null()
+        .alias("offset")
+    )
+
+
+def _mixed_shapes(path: Path, stamps: pl.LazyFrame, *, offset_rows: int, rows: int) -> None:
+    """Raise naming the first row of the rarer TIMESTAMP shape and the first of the other.
+
+    A log keeps one shape (the 2023 files naive, the 2024 files with an offset): one request
+    stamped with +08:00 in a naive log landed eight hours before the rest, and the hours
+    between read as measured zero demand.
+    """
+    rarer = offset_rows <= rows - offset_rows
+    first = (
+        stamps.with_row_index("row", offset=1)
+        .group_by("offset")
+        .agg(pl.col("row").min(), pl.col("TIMESTAMP").sort_by("row").first())
+        .collect()
+    )
+    odd = first.filter(pl.col("offset") == rarer).row(0, named=True)
+    usual = first.filter(pl.col("offset") != rarer).row(0, named=True)
+    shape = (
+        "has a UTC offset where row {} has none"
+        if rarer
+        else "has no UTC offset where row {} has one"
+    )
+    raise TraceFormatError(
+        f"{path}: column TIMESTAMP: row {odd['row']} ({odd['TIMESTAMP']!r}) "
+        f"{shape.format(usual['row'])} ({min(offset_rows, rows - offset_rows):,} of {rows:,} rows "
+        "so): a log keeps one shape, and a stamp of the other lands hours from the rest, the "
+        "hours between reading as zero demand; fix the rows, nothing of the file was loaded"
+    )
+
+
 def _customer(path: Path, options: AzureLLMOptions) -> str:
     if options.customer is not None:
         return options.customer
     matches = {label for fragment, label in CUSTOMER_BY_FILE.items() if fragment in path.name}
     if len(matches) != 1:
-        raise ValueError(
-            f"{path}: cannot tell code from conversation by the file name "
-            f"(looked for {list(CUSTOMER_BY_FILE)}); set AzureLLMOptions(customer=...)"
+        # A format error, not a ValueError: ingest fails this file alone and goes on (it was
+        # a traceback that left the files after it unread).
+        raise TraceFormatError(
+            f"{path}: cannot tell code from conversation by the file name (looked for "
+            f"{' or '.join(CUSTOMER_BY_FILE)}): rename it so its name holds one of them, as the "
+            "published AzureLLMInferenceTrace_code_2023.csv does, or set "
+            "AzureLLMOptions(customer=...); nothing of the file was loaded"
         )
     return matches.pop()
 
@@ -159,7 +210,7 @@ def _hourly(path: Path, options: AzureLLMOptions) -> pl.LazyFrame:
     hours are a few hundred), then the hours in between filled from that small frame.
     """
     read = scan_trace_csv(path, AZURE_DTYPES, trace=TRACE).with_columns(
-        arrival(options.source_timezone)
+        arrival(options.source_timezone), _has_offset()
     )
     per_hour = (
         read.group_by(hour_of(pl.col("arrival")).alias("ts"))
@@ -172,11 +223,16 @@ def _hourly(path: Path, options: AzureLLMOptions) -> pl.LazyFrame:
             pl.col("arrival").min().alias("first"),
             pl.col("arrival").max().alias("last"),
             rule_breaking(TOKEN_COLUMNS).sum().alias("breaking"),
+            pl.col("offset").sum().alias("offset_rows"),
         )
         .collect(engine="streaming")
     )
     if per_hour["ts"].has_nulls():
         _unparsed(path, read.select("TIMESTAMP", "arrival"))
+    offset_rows, rows = int(per_hour["offset_rows"].sum()), int(per_hour["requests"].sum())
+    if 0 < offset_rows < rows:
+        _mixed_shapes(path, read.select("TIMESTAMP", "offset"), offset_rows=offset_rows, rows=rows)
+    per_hour = per_hour.drop("offset_rows")
     if per_hour["breaking"].sum():
         raise rule_breaking_error(path, AZURE_DTYPES, columns=TOKEN_COLUMNS, adapter="azure-llm")
     per_hour = per_hour.drop("breaking")
@@ -185,15 +241,21 @@ def _hourly(path: Path, options: AzureLLMOptions) -> pl.LazyFrame:
         # one hour of nothing, and its report a traceback.
         return per_hour.lazy().with_columns(pl.lit(None, pl.Float64).alias("covered_s"))
     span = per_hour.lazy().select(pl.col("first").min(), pl.col("last").max())
-    counts = per_hour.lazy().drop("first", "last")
     hours = span.select(
         pl.datetime_ranges(hour_of(pl.col("first")), hour_of(pl.col("last")), "1h").alias("ts"),
     ).explode("ts")
-    start = pl.max_horizontal(pl.col("ts"), pl.col("first"))
-    end = pl.min_horizontal(pl.col("ts") + pl.duration(hours=1), pl.col("last"))
+    quiet = pl.col("requests").is_null()
+    run = (quiet != quiet.shift(1)).cum_sum()
+    # Each stretch of the log between gaps covers its hours from its own first request to its
+    # own last: the hour after a gap is seen from its first request, not whole.
+    part = (pl.col("ts").diff() > pl.duration(hours=1)).fill_null(False).cum_sum()
+    start = pl.max_horizontal(pl.col("ts"), pl.col("first").min().over(part))
+    end = pl.min_horizontal(pl.col("ts") + pl.duration(hours=1), pl.col("last").max().over(part))
     return (
-        hours.join(counts, on="ts", how="left")
-        .join(span, how="cross")
+        hours.join(per_hour.lazy(), on="ts", how="left")
+        .sort("ts")
+        # A run of hours without a request longer than max_quiet_hours is a gap in the log.
+        .filter(~quiet | (pl.len().over(run) <= options.max_quiet_hours))
         .with_columns(
             pl.col("requests", "tokens").fill_null(0.0),
             # A log whose only request sits on an hour boundary covers zero seconds of that hour;
@@ -204,6 +266,7 @@ def _hourly(path: Path, options: AzureLLMOptions) -> pl.LazyFrame:
             .clip(lower_bound=1.0)
             .alias("covered_s"),
         )
+        .drop("first", "last")
     )
 
 
@@ -247,10 +310,22 @@ def _report(hourly: pl.DataFrame, path: Path, options: AzureLLMOptions) -> Trace
     """The report of the log's hours (:func:`_hourly`, sorted)."""
     _customer(path, options)  # a name that says neither code nor conv fails as scan would
     stamps = hourly["ts"].to_list()
-    notes = tuple(
-        f"hour {ts:%Y-%m-%d %H:%M} UTC: {covered / 60:.1f} of 60 minutes in the log"
-        for ts, covered in hourly.select("ts", "covered_s").rows()
-        if covered < 3600
+    gaps = [
+        (before + timedelta(hours=1), after - timedelta(hours=1))
+        for before, after in pairwise(stamps)
+        if after - before > timedelta(hours=1)
+    ]
+    notes = (
+        *(
+            f"hour {ts:%Y-%m-%d %H:%M} UTC: {covered / 60:.1f} of 60 minutes in the log"
+            for ts, covered in hourly.select("ts", "covered_s").rows()
+            if covered < 3600
+        ),
+        *(
+            f"no request for {_hours(first, last):,} hours, {first:%Y-%m-%d %H:%M} to "
+            f"{last:%Y-%m-%d %H:%M} UTC: read as a gap in the log (missing), not as zero demand"
+            for first, last in gaps
+        ),
     )
     return TraceReport(
         adapter="azure-llm",
@@ -261,5 +336,11 @@ def _report(hourly: pl.DataFrame, path: Path, options: AzureLLMOptions) -> Trace
         first_ts=stamps[0] if stamps else None,
         last_ts=stamps[-1] if stamps else None,
         zero_rows=hourly.filter(pl.col("requests") == 0).height,
+        gaps=sum(_hours(first, last) for first, last in gaps),
         notes=notes,
     )
+
+
+def _hours(first: datetime, last: datetime) -> int:
+    """Hours from ``first`` to ``last``, both counted."""
+    return (last - first) // timedelta(hours=1) + 1

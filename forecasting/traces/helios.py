@@ -37,6 +37,7 @@ from datetime import date
 from functools import partial
 from pathlib import Path
 from types import MappingProxyType
+from zoneinfo import ZoneInfo
 
 import polars as pl
 
@@ -203,11 +204,39 @@ def _minutes(path: Path, options: HeliosOptions) -> pl.LazyFrame:
     )
 
 
-def _checked(minutes: pl.DataFrame, path: Path) -> pl.DataFrame:
-    """The minutes of :func:`_minutes`, once none breaks a rule of :func:`rule_breaking`."""
+def _checked(minutes: pl.DataFrame, path: Path, options: HeliosOptions) -> pl.DataFrame:
+    """The minutes of :func:`_minutes`, once none breaks a rule of :func:`rule_breaking` and no
+    VC reports a minute twice."""
     if minutes["breaking"].any():
         raise rule_breaking_error(path, HELIOS_DTYPES, columns=ACTIVITY_COLUMNS, adapter="helios")
+    if minutes.select(pl.struct("vc", "minute").is_duplicated().any()).item():
+        raise _repeated_minutes_error(minutes, path, options)
     return minutes
+
+
+def _repeated_minutes_error(
+    minutes: pl.DataFrame, path: Path, options: HeliosOptions, *, most: int = 3
+) -> TraceFormatError:
+    """The error naming the first rows that repeat a VC's minute: averaged into its hour, a
+    minute written twice with other values moved it without a word. The minutes keep the
+    file's row order, so their index is the row (1 = the first after the header)."""
+    repeats = (
+        minutes.select("vc", "minute")
+        .with_row_index("row", offset=1)
+        .with_columns(pl.col("row").min().over("vc", "minute").alias("first"))
+        .filter(pl.col("row") != pl.col("first"))
+    )
+    local = ZoneInfo(options.source_timezone)
+    shown = "; ".join(
+        f"row {row}, columns time and vc: {vc} at "
+        f"{minute.astimezone(local).strftime(TIME_FORMAT)} repeats row {first}"
+        for row, vc, minute, first in repeats.head(most).iter_rows()
+    )
+    more = f" ({repeats.height:,} rows in all)" if repeats.height > most else ""
+    return TraceFormatError(
+        f"{path}: {shown}{more}. The helios adapter averages each VC's minutes into hours, so "
+        "nothing of the file was loaded: keep one row per VC and minute and ingest it again"
+    )
 
 
 def _outage_minutes(minutes: pl.LazyFrame, options: HeliosOptions) -> pl.LazyFrame:
@@ -228,7 +257,7 @@ def scan_helios(path: Path, options: HeliosOptions) -> pl.LazyFrame:
 
 def report_helios(path: Path, options: HeliosOptions) -> TraceReport:
     """Rows, outage minutes and windows, per-VC gaps in the minute grid, idle VC-minutes kept."""
-    minutes = _checked(_minutes(path, options).collect(), path).lazy()
+    minutes = _checked(_minutes(path, options).collect(), path, options).lazy()
     outages = _outage_minutes(minutes, options).collect()
     return _report(minutes, outages, _telemetry(minutes, outages.lazy(), options), path, options)
 
@@ -238,7 +267,7 @@ def read_helios(
 ) -> tuple[pl.LazyFrame, Callable[[], TraceReport]]:
     """:func:`scan_helios` and :func:`report_helios` from one read of the minute file: the
     minutes are parsed once and held (eight columns), where the two read the file three times."""
-    minutes = _checked(_minutes(path, options).collect(), path).lazy()
+    minutes = _checked(_minutes(path, options).collect(), path, options).lazy()
     outages = _outage_minutes(minutes, options).collect()
     telemetry = _telemetry(minutes, outages.lazy(), options).collect().lazy()
     return telemetry, partial(_report, minutes, outages, telemetry, path, options)
@@ -313,7 +342,9 @@ def _report(
     )
     out = output_span(telemetry)
     split_differs = int(per_vc["split_differs"].sum())
-    notes = [f"{len(per_vc)} VCs; outage test over every VC in the file"]
+    notes = [
+        _outage_test_note(minutes, vcs=len(per_vc), zero=int(per_vc["zero"].sum()), options=options)
+    ]
     if split_differs:
         notes.append(
             f"{split_differs:,} VC-minutes where the size split's running GPUs differ from "
@@ -333,6 +364,41 @@ def _report(
         gaps=int((per_vc["span"] - per_vc["distinct"]).sum()),
         zero_rows=int(per_vc["zero"].sum()),
         notes=tuple(notes),
+    )
+
+
+def _outage_test_note(minutes: pl.LazyFrame, *, vcs: int, zero: int, options: HeliosOptions) -> str:
+    """Whether the outage test could run on this file, and what it kept where it could not.
+
+    A file cut to one VC kept the 2020-05-12 collector outage as two hours of zero demand,
+    and its note said the test ran over every VC: with fewer VCs than the test needs, an idle
+    team and a dead collector read the same, so the note says so and names the longest
+    stretch in which every VC read zero, for the reader to judge.
+    """
+    in_file = int(minutes.select(pl.col("vc").n_unique()).collect().item())
+    if in_file >= options.min_vcs_for_outage:
+        return f"{vcs} VCs; outage test over every VC in the file"
+    blank = (
+        minutes.group_by("minute")
+        .agg(pl.col("blank").all())
+        .filter(pl.col("blank"))
+        .select("minute")
+        .sort("minute")
+        .collect()
+    )
+    runs = contiguous_windows(blank["minute"].to_list())
+    note = (
+        f"{vcs} VC{'' if vcs == 1 else 's'}; outage test off: fewer than the "
+        f"{options.min_vcs_for_outage} VCs it needs in the file (with fewer, an idle VC and a "
+        f"dead collector read the same), so {zero:,} all-zero VC-minutes kept as zero demand"
+    )
+    if not runs:
+        return note
+    first, last = max(runs, key=lambda run: run[1] - run[0])
+    end = f"{last:%H:%M}" if last.date() == first.date() else f"{last:%Y-%m-%d %H:%M}"
+    return (
+        f"{note}; longest run {first:%Y-%m-%d %H:%M} to {end} UTC: if the collector was down "
+        "then, give those hours as an outage calendar (`fleetcast forecast --outages`)"
     )
 
 

@@ -33,6 +33,7 @@ import polars as pl
 
 from forecasting.schema import WorkloadClass
 from forecasting.traces import (
+    TraceFormatError,
     TraceReport,
     hour_of,
     output_span,
@@ -202,7 +203,44 @@ def _checked(hourly: pl.DataFrame, path: Path) -> pl.DataFrame:
         raise rule_breaking_error(
             path, SERVEGEN_DTYPES, columns=MEASURED_COLUMNS, adapter="servegen"
         )
+    if hourly["off_grid"].sum() or (hourly["rows"] > hourly["windows"]).any():
+        raise _window_error(path)
     return hourly
+
+
+def _window_error(path: Path, *, most: int = 3) -> TraceFormatError:
+    """The error naming the first rows whose window is off the 10-minute grid or repeats an
+    earlier row's for the same client: summed into its hour, a chunk appended twice counted
+    its windows' requests twice without a word. Its own pass, made only once one was counted.
+    """
+    bad = (
+        scan_trace_csv(path, SERVEGEN_DTYPES, trace=TRACE)
+        .select("model", "client_id", "t_s")
+        .with_row_index("row", offset=1)
+        .with_columns(pl.col("row").min().over("model", "client_id", "t_s").alias("first"))
+        .filter((pl.col("t_s") % WINDOW_SECONDS != 0) | (pl.col("row") != pl.col("first")))
+        .with_columns(pl.len().alias("rows"))
+        .head(most)
+        .collect()
+    )
+    shown = [
+        f"row {row}, column t_s: {t_s} "
+        + (
+            f"is not on the {WINDOW_SECONDS}-second grid"
+            if t_s % WINDOW_SECONDS
+            else f"repeats the window of row {first} for {model} client {client}"
+        )
+        for row, model, client, t_s, first in bad.select(
+            "row", "model", "client_id", "t_s", "first"
+        ).iter_rows()
+    ]
+    total = bad["rows"][0] if bad.height else 0
+    more = f" ({total:,} rows in all)" if total > len(shown) else ""
+    return TraceFormatError(
+        f"{path}: {'; '.join(shown) or 'a window is off its grid or repeated'}{more}. The "
+        "servegen adapter sums each client's 10-minute windows into hours, so nothing of the "
+        "file was loaded: fix or remove the rows named and ingest it again"
+    )
 
 
 def _hourly(path: Path, options: ServeGenOptions) -> pl.LazyFrame:
@@ -222,6 +260,7 @@ def _hourly(path: Path, options: ServeGenOptions) -> pl.LazyFrame:
             (pl.col("rate_rps") / pl.col("rps_per_gpu")).mean().alias("gpus_running"),
             pl.len().alias("rows"),
             pl.col("t_s").n_unique().alias("windows"),
+            (pl.col("t_s") % WINDOW_SECONDS != 0).sum().alias("off_grid"),
             (pl.col("rate_rps") == 0).sum().alias("zero"),
             pl.col("t_s").min().alias("first_t"),
             pl.col("t_s").max().alias("last_t"),
