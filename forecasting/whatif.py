@@ -1514,6 +1514,8 @@ def what_if(
     )  # fmt: skip
     notes = [_ASSUMED_TERM] if deal.description == _ASSUMED_TERM else []
     notes += rebased
+    if floor := _floor_note(forecast, lifted, deal):
+        notes.append(floor)
     if revenue is not None and (serve_from is None or serve_from > deal.ramp[0].day):
         notes.append(_revenue_note(deal, serve_from, short, forecast))
     if deal.term_end > horizon_end:
@@ -1598,6 +1600,44 @@ def what_if(
         concentration=concentration,
         concentration_line=concentration_line,
         notes=tuple(notes),
+    )
+
+
+def _floor_note(forecast: pl.DataFrame, lifted: pl.DataFrame, deal: Contract) -> str:
+    """What a deal for a customer the forecast knows adds over its own daily mean ('' for a
+    new customer): a signed contract is a floor under the customer's own demand, so a ramp at
+    or below it adds nothing. The Helios what-if on a customer running more than its ramp
+    read "$0, needs no extra block" beside a revenue, and said nothing of why."""
+    keys = ["ds", *(["grain"] if "grain" in forecast.columns else [])]
+    mine = (pl.col("unique_id") == deal.unique_id) & (pl.col("measure") == Measure.MEAN.value)
+    on_ramp = pl.col("ds") >= deal.ramp[0].day
+    own = forecast.filter(mine & on_ramp).select(*keys, "mean")
+    if own.is_empty():
+        return ""
+    gained = own.join(
+        lifted.filter(mine).select(*keys, pl.col("mean").alias("with")), on=keys
+    ).select(
+        (pl.col("with") - pl.col("mean")).max().alias("added"),
+        pl.col("mean").min().alias("low"),
+        pl.col("mean").max().alias("high"),
+    )
+    added, low, high = gained.row(0)
+    if added is None:
+        return ""
+    own_mean = f"{low:,.0f}" if round(low) == round(high) else f"{low:,.0f}-{high:,.0f}"
+    floor = "a signed contract is a floor under the customer's own demand"
+    if added < 0.5:
+        counts = sorted({s.gpus for s in deal.ramp if s.gpus})
+        ramp = f"{counts[0]:,}" if len(counts) == 1 else f"{counts[0]:,}-{counts[-1]:,}"
+        return (
+            f"the ramp ({ramp} GPUs) is at or below {deal.customer}'s own forecast "
+            f"({deal.workload_class}, {deal.region}: mean {own_mean} GPUs on the ramp's days in "
+            f"the plan): {floor}, so it adds no GPUs here, and its revenue is for GPUs the "
+            "customer is forecast to run anyway"
+        )
+    return (
+        f"it adds at most {added:,.0f} GPUs a day to {deal.customer}'s own forecast (mean "
+        f"{own_mean} GPUs): {floor}, not added to it"
     )
 
 

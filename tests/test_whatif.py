@@ -1554,3 +1554,32 @@ def test_a_new_customer_s_deal_past_the_daily_rows_reaches_a_region_with_a_dedic
     assert row["exhaustion_with"] == date(2026, 5, 1)
     assert answer.extra_capex_usd > 0
     assert not answer.serve_note.startswith("served from its first ramp day on the capacity")
+
+
+def test_a_ramp_under_the_customer_s_own_forecast_says_it_adds_no_gpus() -> None:
+    """acme runs 100 GPUs (mean): an 80-GPU contract is a floor under that and adds nothing,
+    which the answer says (the Helios what-if on vc6YE read "$0, needs no extra block" and a
+    revenue, unexplained); a 150-GPU one adds at most 50 over acme's own forecast."""
+    plan = _plan(_r2_blocks())
+
+    def deal(gpus: int) -> Contract:
+        return deal_contract(
+            customer="acme", workload_class="inference", region="r2",
+            ramp=f"{_day(10)}:{gpus}", until=_day(40), price_per_gpu_hour=3.0,
+        )  # fmt: skip
+
+    under = what_if(_forecast(), plan, deal(80), as_of=MONDAY)
+    said = [n for n in under.notes if "floor under" in n]
+    assert said == [
+        "the ramp (80 GPUs) is at or below acme's own forecast (inference, r2: mean 100 GPUs "
+        "on the ramp's days in the plan): a signed contract is a floor under the customer's own "
+        "demand, so it adds no GPUs here, and its revenue is for GPUs the customer is forecast "
+        "to run anyway"
+    ]
+    over = what_if(_forecast(), plan, deal(150), as_of=MONDAY)
+    assert [n for n in over.notes if "floor under" in n] == [
+        "it adds at most 50 GPUs a day to acme's own forecast (mean 100 GPUs): a signed "
+        "contract is a floor under the customer's own demand, not added to it"
+    ]
+    new = what_if(_forecast(), plan, _priced(f"{_day(10)}:20"), as_of=MONDAY)
+    assert not [n for n in new.notes if "floor under" in n]
