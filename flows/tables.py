@@ -1032,8 +1032,9 @@ def _late(order: dict[str, Any]) -> str:
 
 
 def _due_before(orders: list[dict[str, Any]]) -> str:
-    """The later orders due before every trigger's, in a clause ('' when none); the red and
-    amber among them are counted, since the triggers' own tally does not hold them."""
+    """The later orders due before every trigger's, as the line's "order first" clause (''
+    when none); the red and amber among them are counted, since the triggers' own tally does
+    not hold them."""
     if not orders:
         return ""
     first = orders[0]
@@ -1041,9 +1042,10 @@ def _due_before(orders: list[dict[str, Any]]) -> str:
         f"{first['region']}/{first['pool']} {first['blocks']:,} x {first['candidate']} by "
         f"{first['order_by']}"
     )
+    before = "due before every pool's first order"
     if len(orders) == 1:
-        status = f", {_late(first)}" if _late(first) else ""
-        return f"; due before them: {what} (a later order of the plan{status})"
+        status = f"; {_late(first)}" if _late(first) else ""
+        return f"; order first: {what} (a later order of the plan, {before}{status})"
     capex = sum(o["capex_usd"] or 0.0 for o in orders)
     # The capex of blocks past their site's ceiling is a new site's, apart from the total.
     apart = sum(o.get("capex_new_site_usd") or 0.0 for o in orders)
@@ -1054,7 +1056,7 @@ def _due_before(orders: list[dict[str, Any]]) -> str:
     )
     status = f" ({_late(first)})" if _late(first) else ""
     return (
-        f"; due before them: {len(orders)} later orders of the plan ({usd(capex)}"
+        f"; order first: {len(orders)} later orders of the plan, {before} ({usd(capex)}"
         f"{f' + {usd(apart)} for a new site' if apart else ''}{late}), the first {what}{status}"
     )
 
@@ -1074,7 +1076,10 @@ def triggers_line(report: ReportOutcome) -> str:
     if ordering:
         due = ordering[0]
         by = date.fromisoformat(str(due["order_by"]))
-        first = f"; order first: {due['region']}/{due['pool']} by {by}"
+        # Later orders due before every pool's first are ordered first: the line named a
+        # pool's order "first" and then orders due seven weeks before it.
+        lead = "then the pools' first orders, from" if report.later_due_first else "order first:"
+        first = f"; {lead} {due['region']}/{due['pool']} by {by}"
         late = _days_late(by, report)
         if _MONTHLY_ONLY in str(due.get("note") or ""):
             # Short on the first monthly row alone: the date is the monthly rows' earliest.
@@ -1108,8 +1113,8 @@ def triggers_line(report: ReportOutcome) -> str:
     return (
         "triggers: "
         + ", ".join(f"{report.statuses.get(s, 0)} {s}" for s in ("red", "amber", "green"))
-        + first
         + _due_before(report.later_due_first)
+        + first
     )
 
 

@@ -980,22 +980,38 @@ def test_the_triggers_line_names_the_later_orders_due_before_every_trigger() -> 
     cell = {"region": "eu-west", "pool": "all", "blocks": 3, "candidate": "cell-gb200-8192",
             "order_by": date(2026, 12, 13), "capex_usd": 1105.92e6}  # fmt: skip
     assert line([cell]) == (
-        "triggers: 0 red, 0 amber, 6 green; due before them: eu-west/all 3 x cell-gb200-8192 "
-        "by 2026-12-13 (a later order of the plan)"
+        "triggers: 0 red, 0 amber, 6 green; order first: eu-west/all 3 x cell-gb200-8192 "
+        "by 2026-12-13 (a later order of the plan, due before every pool's first order)"
     )
     east = cell | {"region": "us-east", "blocks": 6, "capex_usd": 2211.84e6}
     assert line([cell, east]) == (
-        "triggers: 0 red, 0 amber, 6 green; due before them: 2 later orders of the plan "
-        "($3,317.8M), the first eu-west/all 3 x cell-gb200-8192 by 2026-12-13"
+        "triggers: 0 red, 0 amber, 6 green; order first: 2 later orders of the plan, due "
+        "before every pool's first order ($3,317.8M), the first eu-west/all 3 x "
+        "cell-gb200-8192 by 2026-12-13"
     )
     # A later order already past its order-by date is counted by its status: the triggers'
     # own tally ("0 red") does not hold it.
     late = cell | {"order_by": date(2026, 11, 20), "status": "red"}
     assert line([late, east | {"status": "green"}]) == (
-        "triggers: 0 red, 0 amber, 6 green; due before them: 2 later orders of the plan "
-        "($3,317.8M, 1 red), the first eu-west/all 3 x cell-gb200-8192 by 2026-11-20 (red)"
+        "triggers: 0 red, 0 amber, 6 green; order first: 2 later orders of the plan, due "
+        "before every pool's first order ($3,317.8M, 1 red), the first eu-west/all 3 x "
+        "cell-gb200-8192 by 2026-11-20 (red)"
     )
-    assert line([late]).endswith("by 2026-11-20 (a later order of the plan, red)")
+    assert line([late]).endswith(
+        "by 2026-11-20 (a later order of the plan, due before every pool's first order; red)"
+    )
+    # The demo's: a pool's order named "first" before orders due seven weeks ahead of it.
+    pool = {"region": "us-east", "pool": "all", "status": "red", "order_by": date(2027, 2, 5),
+            "blocks_to_order": 83, "note": ""}  # fmt: skip
+    report = ReportOutcome(
+        run_id="r", trigger_run_id="t", path=Path("."), statuses={"red": 1},
+        failing_drills=[], stale_days=None, triggers=[pool], later_due_first=[late],
+    )  # fmt: skip
+    assert triggers_line(report) == (
+        "triggers: 1 red, 0 amber, 0 green; order first: eu-west/all 3 x cell-gb200-8192 by "
+        "2026-11-20 (a later order of the plan, due before every pool's first order; red); "
+        "then the pools' first orders, from us-east/all by 2027-02-05"
+    )
 
 
 def test_the_triggers_line_orders_first_the_red_pool_due_first_and_says_how_late() -> None:
@@ -1169,8 +1185,9 @@ def test_the_report_table_says_when_unpowered_blocks_can_run_and_which_need_a_ne
         stale_days=None, triggers=[row], as_of=date(2026, 12, 3),
         later_due_first=[later, {**later, "capex_new_site_usd": 0.0}],
     )  # fmt: skip
-    assert "2 later orders of the plan ($1,474.6M + $1,843.2M for a new site, 2 red)" in (
-        triggers_line(report)
+    assert (
+        "2 later orders of the plan, due before every pool's first order ($1,474.6M + "
+        "$1,843.2M for a new site, 2 red)" in triggers_line(report)
     )
 
 
