@@ -95,6 +95,11 @@ class NoObservedDayError(ValueError):
     """A series without one observed day: nothing to forecast from, so a baseline of zero."""
 
 
+class TooFewDaysError(ValueError):
+    """A series shorter than even the naive needs: a baseline of zero, said plainly (the
+    reason is the run summary's, not a traceback's)."""
+
+
 # The backtest layout of a series too short for the settings' own (ForecastSettings.for_history).
 SHORT_LAYOUT_TRAIN_DAYS = 14
 SHORT_LAYOUT_SCORED_DAYS = 7
@@ -857,7 +862,7 @@ def _fallback(y: np.ndarray, settings: ForecastSettings) -> tuple[str, str]:
         return "seasonal_naive", reason
     if n_days >= min_length("naive"):
         return "naive", reason
-    raise ValueError(
+    raise TooFewDaysError(
         f"{n_days} day(s) of history; at least {min_length('naive')} are needed to forecast "
         "at all: wait for more telemetry or drop the series"
     )
@@ -1107,7 +1112,7 @@ def forecast_series(
         forecast = _backtested_forecast(
             series, unique_id, measure, settings=settings, events=events
         )
-    except NoObservedDayError as exc:
+    except (NoObservedDayError, TooFewDaysError) as exc:
         reason = str(exc)
     except Exception as exc:
         # Whatever went wrong is this series' problem: say what, forecast it by a baseline.

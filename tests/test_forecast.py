@@ -175,6 +175,15 @@ def test_a_new_customers_first_days_are_held_at_their_last_value_not_extended() 
     )
 
 
+def test_a_one_day_series_is_forecast_as_zero_with_a_reason_not_an_exception_name() -> None:
+    """One day of history is too short even for the naive: the zero fallback's reason reads
+    as the run summary prints it, without Python's exception name (the Helios cut read
+    "forecast by zero: ValueError: 1 day(s) of history; ...")."""
+    result = forecast_series(as_frame(np.array([7.1])), settings=FAST)
+    assert result.model == "zero" and result.fallback is not None
+    assert result.fallback.startswith("1 day(s) of history; at least 2 are needed")
+
+
 def test_a_short_series_still_ramping_is_held_not_given_its_ramp_as_a_weekday_pattern() -> None:
     """16 days of a new customer's ramp: its last week, held out, is missed less by the naive
     than by the seasonal naive, so the naive forecasts it and the reason gives both errors; 16
