@@ -1135,6 +1135,23 @@ def test_an_order_waiting_for_its_site_s_power_says_so_in_the_report_table() -> 
     assert "95 x rack-h100-256 (no power for it in the plan: see power)" in dark
 
 
+def test_the_report_table_says_blocks_power_contracted_today_runs_on_arrival() -> None:
+    """A trigger whose blocks no planned power serves but power contracted today runs on their
+    arrival read "(no power for it in the plan: see power)" beside a green status (the demo's
+    us-west training cell): the row says it runs on arrival with power contracted today."""
+    row = {"region": "us-west", "pool": "training", "status": "green",
+           "exhaustion_date": "2029-02-01", "order_by": "2027-04-15",
+           "candidate": "cell-gb200-8192", "blocks_to_order": 1, "capex_usd": 368.6e6,
+           "mw": 14.7, "note": "", "powered_from": None, "powered": False,
+           "arrives": "2029-01-04", "site": "us-west-a", "blocks_beyond_ceiling": 0,
+           "runs_from": "2029-01-04"}  # fmt: skip
+    shown = " ".join(_report_table_text(triggers=[row]).split())
+    assert (
+        "1 x cell-gb200-8192 (no power for it in the plan: runs on arrival with power "
+        "contracted today (see power))"
+    ) in shown
+
+
 def test_the_report_table_says_when_unpowered_blocks_can_run_and_which_need_a_new_site() -> None:
     """An order "no power for it in the plan" gave an order-by date for racks that would
     stand dark ~20 months and no date they could run (the demo's 89 racks landing 2027-04-19,

@@ -878,6 +878,27 @@ def test_an_order_waiting_for_its_site_s_power_says_so_on_the_finance_page() -> 
         inputs, later_capex=500e6)))  # fmt: skip
 
 
+def test_an_order_that_power_contracted_today_runs_on_arrival_says_so() -> None:
+    """An order no planned power serves, whose blocks power contracted today runs on their
+    arrival, read only "no power for it in the plan" beside a green status (the demo's us-west
+    training cell): its arrival says it runs then with power contracted today, the trigger's
+    and a later order's alike; one that runs later still gives that day."""
+    from forecasting.report.pages.common import in_service_text
+
+    row = {"arrives": date(2029, 1, 4), "powered": False, "powered_from": None,
+           "blocks_to_order": 1, "site": "us-west-a", "runs_from": date(2029, 1, 4)}  # fmt: skip
+    said = "2029-01-04, no power for it in the plan: runs on arrival with power contracted today"
+    assert in_service_text(row).startswith(said)
+    assert in_service_text(row, later=True).startswith(
+        "2029-01-04, no power yet: runs on arrival with power contracted today"
+    )
+    later = {**row, "runs_from": date(2029, 3, 1)}
+    assert in_service_text(later) == (
+        "2029-01-04, no power for it in the plan: runs from 2029-03-01 at the earliest (power "
+        "contracted today)"
+    )
+
+
 def test_facilities_orders_by_power_draw_say_when_an_order_has_power() -> None:
     """The facilities page's orders by power draw printed the arrival under "in service"
     beside finance's "no power until 2028-05-25" for the same order: both pages say it."""

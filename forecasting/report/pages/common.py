@@ -54,7 +54,7 @@ from forecasting.report.inputs import (
     untested_series,
 )
 from forecasting.schema import WorkloadClass
-from forecasting.triggers.common import NEW_SITE
+from forecasting.triggers.common import NEW_SITE, RUNS_ON_ARRIVAL
 from forecasting.triggers.orders import MONTHLY_ONLY
 
 __all__ = [
@@ -510,6 +510,8 @@ def in_service_text(row: dict[str, Any], *, later: bool = False) -> str:
             return arrives
         if runs_from is not None and runs_from > row["arrives"]:
             return f"{arrives}, no power yet: runs from {fmt_date(runs_from)} at the earliest"
+        if runs_from is not None:
+            return f"{arrives}, no power yet: {RUNS_ON_ARRIVAL}"
         return f"{arrives}, no power yet (see the power triggers)"
     if row["powered_from"]:
         return f"{arrives}, no power until {fmt_date(row['powered_from'])}"
@@ -517,6 +519,9 @@ def in_service_text(row: dict[str, Any], *, later: bool = False) -> str:
         text = f"{arrives}, no power for it in the plan"
         if runs_from is not None and runs_from > row["arrives"]:
             text += f": runs from {fmt_date(runs_from)} at the earliest (power contracted today)"
+        elif runs_from is not None:
+            # Not red for power: the bare words sat beside a green status with nothing to act on.
+            text += f": {RUNS_ON_ARRIVAL}"
         return text
     return arrives
 
