@@ -969,8 +969,18 @@ def _drill_counts(drills: Sequence[DrillOutcome], failing: list[str]) -> str:
             parts.append(f"{len(names)} {verdict} ({_unverified_why(drills)})")
         elif names or verdict == PASS:
             shown = f" ({', '.join(names)})" if names and verdict != PASS else ""
-            parts.append(f"{len(names)} {verdict}{shown}")
+            parts.append(f"{len(names)} {_verdict_of(verdict, len(names))}{shown}")
     return ", ".join(parts)
+
+
+def _verdict_of(verdict: str, count: int) -> str:
+    """``verdict`` said of ``count`` drills: "2 fail under the shock", "2 plans fail
+    unshocked" (the demo's summary read "6 fails under the shock")."""
+    if count == 1:
+        return verdict
+    return verdict.replace(FAILS_UNSHOCKED, "plans fail unshocked").replace(
+        FAILS_UNDER_SHOCK, "fail under the shock"
+    )
 
 
 def _unverified_why(drills: Sequence[DrillOutcome]) -> str:

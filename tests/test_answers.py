@@ -731,3 +731,29 @@ def test_a_region_loss_that_blocks_cannot_cure_names_failover_not_a_lead_time() 
         "no order placed today is in service before r1 goes dark (earliest 2026-03-02)"
     )
     assert "its work fails over to r2: within the window the cure is failover" in late.summary
+
+
+def test_the_drill_counts_agree_with_their_number() -> None:
+    """The run summary read "drills: 2 pass, 6 fails under the shock (...)" on the demo: a
+    count of many drills takes the plural verb, one keeps the singular."""
+
+    def outcome(name: str, verdict: str) -> DrillOutcome:
+        return DrillOutcome(
+            run_id="d-1", drill=name, target="all", passed=verdict == "pass",
+            failing_classes=[], breaking_multiplier=None, breaking_note=None,
+            blocks_needed=None, capex_needed_usd=None, kpis=[], verdict=verdict,
+        )  # fmt: skip
+
+    drills = [
+        outcome("a", "pass"),
+        outcome("b", "fails under the shock"),
+        outcome("c", "fails under the shock"),
+        outcome("d", "plan fails unshocked"),
+        outcome("e", "plan fails unshocked"),
+    ]
+    assert _drill_counts(drills, []) == (
+        "1 pass, 2 fail under the shock (b, c), 2 plans fail unshocked (d, e)"
+    )
+    assert _drill_counts(drills[:2] + drills[3:4], []) == (
+        "1 pass, 1 fails under the shock (b), 1 plan fails unshocked (d)"
+    )
