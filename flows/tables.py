@@ -653,7 +653,7 @@ def report_table(outcome: ReportOutcome) -> Table:
                 f" (no power for it in the plan: runs from {runs} at the earliest, power "
                 "contracted today)"
                 if runs and str(runs) > str(t["arrives"])
-                else f" (no power for it in the plan: {_RUNS_ON_ARRIVAL})"
+                else f" (no power for it in the plan: {_RUNS_ON_ARRIVAL}; see power)"
                 if runs
                 else " (no power for it in the plan: see power)"
             )
@@ -691,7 +691,7 @@ _MONTHLY_ONLY = "not verified at the daily grain"
 # triggers.common.NEW_SITE, likewise.
 _NEW_SITE = "a new site is needed"
 # triggers.common.RUNS_ON_ARRIVAL, likewise.
-_RUNS_ON_ARRIVAL = "runs on arrival with power contracted today (see power)"
+_RUNS_ON_ARRIVAL = "runs on arrival with power contracted today"
 # triggers.orders.PULL_IN, likewise.
 _PULL_IN = "until the capacity already planned lands"
 

@@ -1148,7 +1148,7 @@ def test_the_report_table_says_blocks_power_contracted_today_runs_on_arrival() -
     shown = " ".join(_report_table_text(triggers=[row]).split())
     assert (
         "1 x cell-gb200-8192 (no power for it in the plan: runs on arrival with power "
-        "contracted today (see power))"
+        "contracted today; see power)"
     ) in shown
 
 

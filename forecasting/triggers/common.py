@@ -73,7 +73,7 @@ MONTHLY_ONLY = "not verified at the daily grain"
 NEW_SITE = "a new site is needed"
 # Said of an order no planned power serves that power contracted today would run on its
 # arrival (the pages, the CLI): not red for power, and the site's power trigger dates it.
-RUNS_ON_ARRIVAL = "runs on arrival with power contracted today (see power)"
+RUNS_ON_ARRIVAL = "runs on arrival with power contracted today"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

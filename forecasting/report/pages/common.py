@@ -511,7 +511,7 @@ def in_service_text(row: dict[str, Any], *, later: bool = False) -> str:
         if runs_from is not None and runs_from > row["arrives"]:
             return f"{arrives}, no power yet: runs from {fmt_date(runs_from)} at the earliest"
         if runs_from is not None:
-            return f"{arrives}, no power yet: {RUNS_ON_ARRIVAL}"
+            return f"{arrives}, no power yet: {RUNS_ON_ARRIVAL} (see the power triggers)"
         return f"{arrives}, no power yet (see the power triggers)"
     if row["powered_from"]:
         return f"{arrives}, no power until {fmt_date(row['powered_from'])}"
@@ -521,7 +521,7 @@ def in_service_text(row: dict[str, Any], *, later: bool = False) -> str:
             text += f": runs from {fmt_date(runs_from)} at the earliest (power contracted today)"
         elif runs_from is not None:
             # Not red for power: the bare words sat beside a green status with nothing to act on.
-            text += f": {RUNS_ON_ARRIVAL}"
+            text += f": {RUNS_ON_ARRIVAL} (see power)"
         return text
     return arrives
 
