@@ -111,6 +111,33 @@ def test_invalid_capacity_plan_names_the_block_and_exits_1(tmp_path: Path) -> No
     assert "[[block]] 'pod-x' field gpus" in result.stderr
 
 
+def test_the_demo_s_next_commands_name_the_warehouse_and_reports_it_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`fleetcast demo --warehouse W --reports R` said "next: export FLEETCAST_CAPACITY=...,
+    then e.g. `fleetcast drill inference-surge`", which reads the default warehouse, not W,
+    where the demo's run is not: the line exports W and R too where a bare command would not
+    find them, and only the plan where it would."""
+    from flows.demo import next_commands_line
+
+    monkeypatch.chdir(tmp_path)
+    for name in ("FLEETCAST_HOME", "FLEETCAST_WAREHOUSE", "FLEETCAST_REPORTS"):
+        monkeypatch.delenv(name, raising=False)
+    plan = tmp_path / "data" / "demo" / "capacity.toml"
+    own = tmp_path / "my wh.duckdb"
+    line = next_commands_line(plan_path=plan, warehouse_path=own, reports_path=tmp_path / "out")
+    assert line.startswith(
+        f"next: export FLEETCAST_CAPACITY={plan} FLEETCAST_WAREHOUSE='{own}' "
+        f"FLEETCAST_REPORTS={tmp_path / 'out'}, then e.g. `fleetcast drill inference-surge`"
+    )
+    default = next_commands_line(
+        plan_path=plan,
+        warehouse_path=tmp_path / "data" / "warehouse.duckdb",
+        reports_path=tmp_path / "reports",
+    )
+    assert default.startswith(f"next: export FLEETCAST_CAPACITY={plan}, then e.g.")
+
+
 def test_the_sample_plan_says_where_it_is_to_copy(capsys: pytest.CaptureFixture[str]) -> None:
     """`fleetcast capacity --sample` names the file it shows, so a new user can start from it."""
     assert main(["capacity", "--sample"]) == 0
