@@ -899,6 +899,23 @@ def test_an_order_that_power_contracted_today_runs_on_arrival_says_so() -> None:
     )
 
 
+def test_facilities_date_the_power_needed_by_the_month_it_is_first_needed() -> None:
+    """The facilities card read "483.3 MW needed by Jan 2030" on the demo, the plan's last
+    month, where every site's need had reached it by Sep 2029 (eu-west-a's chart: "it needs
+    up to 122.4 MW by Sep 2029"): the card dates the most MW the plan needs by the first
+    month it is needed, and says how far the plan runs."""
+    inputs = sample_inputs()  # 12.0 MW needed from Feb 2027, the plan's months to Jun 2027
+    page = html.unescape(facilities_page(inputs))
+    assert '<div class="label">needed by Feb 2027 (the most to Jun 2027)</div>' in page
+    assert '<div class="label">needed by Jun 2027</div>' not in page
+    # Where the most is needed in the last month, that month alone.
+    power = inputs.mw_by_site_month.with_columns(
+        mw_needed=pl.col("mw_needed") + (pl.col("month") == date(2027, 6, 1)).cast(pl.Float64)
+    )
+    page = html.unescape(facilities_page(replace(inputs, mw_by_site_month=power)))
+    assert '<div class="label">needed by Jun 2027</div>' in page
+
+
 def test_facilities_orders_by_power_draw_say_when_an_order_has_power() -> None:
     """The facilities page's orders by power draw printed the arrival under "in service"
     beside finance's "no power until 2028-05-25" for the same order: both pages say it."""
