@@ -757,3 +757,24 @@ def test_the_drill_counts_agree_with_their_number() -> None:
     assert _drill_counts(drills[:2] + drills[3:4], []) == (
         "1 pass, 1 fails under the shock (b), 1 plan fails unshocked (d)"
     )
+
+
+def test_a_surge_over_before_unlimited_blocks_land_says_the_slo_came_back_with_its_end() -> None:
+    """A two-day surge from day 7 with racks landing on day 14, inside its window: even
+    unlimited racks leave the surge short, and the SLO holds again once the surge ends. The
+    answer read "SLO not restored within the horizon even by unlimited blocks" (the demo's
+    inference-surge, a 336 h spike, beside "short until the shock ended (336 h)"): it says the
+    SLO came back when the shock ended, which no block landed in time to shorten."""
+    plan = _plan([_block("a", "r1", 1000, ["inference"])], [{**RACK, "lead_time_weeks": 2}])
+    surge = scenario_from_args(target="class:inference", shape="spike:2d", start="+1w")
+    search = blocks_to_pass(
+        plan, _paths({"r1/inference/other": 700.0}), None, surge, run_date=MONDAY
+    )
+    assert search.arrives_in_time is False
+    assert search.earliest_arrival == MONDAY + timedelta(weeks=2)
+    assert search.earliest_arrival <= search.result.horizon_end  # lands inside the window
+    assert "not restored within the horizon" not in search.summary
+    assert search.summary == (
+        f"{NO_ORDER_IN_TIME} (earliest in service {MONDAY + timedelta(weeks=2)}); the SLO "
+        "holds again only when the shock ends (48 h after it starts), before any block lands"
+    )

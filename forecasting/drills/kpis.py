@@ -88,6 +88,7 @@ __all__ = [
     "compare",
     "group_verdicts",
     "horizon_days_needed",
+    "short_until_shock_end",
     "summarise",
     "unverified_reason",
 ]
@@ -913,6 +914,12 @@ def _absorb(final: DrillResult) -> tuple[float | None, bool, float | None]:
     if np.isinf(_quantile(np.where(censored, np.inf, measured)[judged], ABSORB_SHARE)):
         return None, True, None
     return None, False, float(final.shock_end_hours or 0)
+
+
+def short_until_shock_end(result: DrillResult) -> float | None:
+    """The shock's length in hours where ``result``'s time to absorb reaches paths short until
+    the shock ended (:func:`_absorb`: no absorption to time), else None."""
+    return _absorb(result)[2]
 
 
 def _held_for(hours: int) -> str:
