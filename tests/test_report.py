@@ -669,6 +669,15 @@ def test_every_script_carries_the_nonce_of_the_page_policy(tmp_path: Path) -> No
     )
 
 
+def test_the_runs_index_counts_one_run_as_one_run(tmp_path: Path) -> None:
+    """The all-runs page of a first publish read "1 runs, newest first" (the demo): one run
+    is "1 run", more are "runs"."""
+    publish_report(sample_inputs(run_id="run-a"), root=tmp_path)
+    assert "1 run, newest first" in (tmp_path / "index.html").read_text()
+    publish_report(sample_inputs(run_id="run-b"), root=tmp_path)
+    assert "2 runs, newest first" in (tmp_path / "index.html").read_text()
+
+
 def test_latest_follows_the_newest_run_and_index_lists_newest_first(tmp_path: Path) -> None:
     """latest is the newest as-of day, also after an older run is published again (a backfill
     or a redone report took it over); the index lists the newest first."""
