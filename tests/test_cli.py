@@ -1568,3 +1568,25 @@ def test_drill_via_a_server_it_cannot_reach_is_one_line(
         f"fleetcast drill: cannot reach the Prefect server at {url} {reason}; start "
         "`fleetcast serve` or fix PREFECT_API_URL"
     )
+
+
+def test_the_forecast_summary_says_what_its_calibrated_count_counts() -> None:
+    """The forecast table's title read "122 calibrated, 0 on a fallback" of 216 series (the
+    demo), as if the other 94 had bands nobody checked: a band is recalibrated where its backtests'
+    coverage missed 80 %, and the title says so."""
+    from rich.console import Console
+
+    from flows.tables import forecast_tables
+    from forecasting.runs import ForecastRun
+
+    run = ForecastRun(
+        run_id="r", as_of=date(2026, 1, 1), series=216, seconds=1.0, reconciliation="mint_shrink",
+        models_chosen={"ets": 212}, accuracy=[], calibrated=122, fallbacks=0,
+    )  # fmt: skip
+    console = Console(width=300, record=True)
+    console.print(forecast_tables(run)[0])
+    title = " ".join(console.export_text().split())
+    assert "122 calibrated," not in title
+    assert (
+        "122 bands recalibrated (their backtests' q10-q90 coverage missed 80 %), 0 on a fallback"
+    ) in title
