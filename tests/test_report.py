@@ -1290,6 +1290,11 @@ def test_what_changed_lists_moves_against_the_previous_run() -> None:
     assert f"The two runs differ in {horizon}: changes below may come from that" in page
     dated = finance_page(replace(inputs, previous_as_of=date(2026, 11, 8)))
     assert "Compared with run 2026-11-15T06-00 (as of 2026-11-08)." in dated
+    # A run reported again with no earlier forecast run is compared with its own first
+    # report: it read "Compared with run <this very run>", as if another run.
+    again = html.unescape(finance_page(replace(inputs, previous_run_id=inputs.run_id)))
+    assert f"Compared with run {inputs.run_id}" not in again
+    assert "Compared with this run's earlier report." in again
     # A drill whose verdict flipped is listed too (only `fleetcast status` showed it).
     flipped = pl.DataFrame(
         [{"drill": "region-loss", "verdict_before": "pass", "verdict_now": "fails under the shock",

@@ -554,13 +554,15 @@ def changes_view(inputs: ReportInputs) -> Changes:
     )
     moved = changes.filter(pl.col("change") != "unchanged")
     quiet = changes.height - moved.height
-    since = (
-        f"Compared with run {inputs.previous_run_id}"
+    # With no earlier forecast run, a run reported again is compared with its own first report
+    # (runs.reports): "Compared with run <this very run>" read as another run.
+    against = (
+        "this run's earlier report"
+        if inputs.previous_run_id == inputs.run_id
+        else f"run {inputs.previous_run_id}"
         + (f" (as of {fmt_date(inputs.previous_as_of)})" if inputs.previous_as_of else "")
-        + "."
-        if inputs.previous_run_id
-        else ""
     )
+    since = f"Compared with {against}." if inputs.previous_run_id else ""
     if inputs.changed_inputs:
         since += (
             f" The two runs differ in {'; '.join(inputs.changed_inputs)}: changes below may "
