@@ -2543,6 +2543,33 @@ def test_revenue_at_risk_says_not_verified_and_not_played_instead_of_figures() -
     assert html_text(why) in page and "dark past the horizon" in page
 
 
+def test_revenue_at_risk_says_where_its_p90_is_below_its_mean() -> None:
+    """Finance's revenue at risk read "$134 | +$81 | $0 | $0" for the demo's block-loss (mean,
+    increment, P50, P90): a P90 under its mean, which a tenth of paths or fewer carry, with no
+    word (the platform page says so of the same figure). The P90 cell says so too; one at or
+    above its mean says nothing."""
+    inputs = sample_inputs()
+    revenue = pl.col("kpi") == "revenue_at_risk_usd"
+    few = inputs.drill_kpis.with_columns(
+        mean=pl.when(revenue).then(134.0).otherwise("mean"),
+        p50=pl.when(revenue).then(0.0).otherwise("p50"),
+        p90=pl.when(revenue).then(0.0).otherwise("p90"),
+    )
+    table = _revenue_table(few, inputs.drill_kpi_changes, inputs.drill_answers)
+    assert table.rows
+    assert {str(r[7]) for r in table.rows} == {
+        "$0, below the mean: a tenth of paths or fewer are hit"
+    }
+    skewed = few.with_columns(p90=pl.when(revenue).then(100.0).otherwise("p90"))
+    table = _revenue_table(skewed, inputs.drill_kpi_changes, inputs.drill_answers)
+    assert {str(r[7]) for r in table.rows} == {
+        "$100, below the mean, which the worst tenth of paths carry"
+    }
+    even = few.with_columns(p90=pl.when(revenue).then(134.0).otherwise("p90"))
+    table = _revenue_table(even, inputs.drill_kpi_changes, inputs.drill_answers)
+    assert {str(r[7]) for r in table.rows} == {"$134"}
+
+
 def test_the_book_count_says_it_counts_the_daily_rows() -> None:
     """ "2 pipeline deal(s) holding GPUs within its horizon" sat beside a table of three, the
     third starting in month 10 of a 37-month plan: the count says it is over the daily rows."""

@@ -196,6 +196,17 @@ class Table:
         return [(self.headers[c], row[c]) for c in self.detail if row[c] not in (None, "", MISSING)]
 
 
+def below_mean(p90: float | None, mean: float | None) -> str:
+    """What a P90 under its mean is, said after it: a tenth of paths or fewer are hit (a P90
+    of nothing), else the worst tenth carry the mean; "" where it is not under it. For a figure
+    where higher is worse (GPU-hours, dollars), read beside its formatted mean."""
+    if p90 is None or mean is None or not p90 < mean:
+        return ""
+    if p90 == 0:
+        return ", below the mean: a tenth of paths or fewer are hit"
+    return ", below the mean, which the worst tenth of paths carry"
+
+
 # --- figures -----------------------------------------------------------------------------------
 
 
