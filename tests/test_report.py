@@ -2685,7 +2685,7 @@ def test_growth_drivers_say_a_pool_does_not_grow_and_list_no_plus_zero_driver() 
     """A customer who left, 0 -> 0 GPUs (+0.015), topped "Who drives the growth" with 100 % of
     a pool whose other parts all shrank. The table lists no part that moved by less than half
     a GPU, puts the largest falls first after the growers, and the intro says the pool does
-    not grow."""
+    not grow, one of its unit singular."""
     from forecasting.triggers import DRIVERS_SCHEMA
 
     rows = [
@@ -2704,6 +2704,9 @@ def test_growth_drivers_say_a_pool_does_not_grow_and_list_no_plus_zero_driver() 
     intro = _drivers_intro(frame)
     assert "Not growing: r-west/all (net -153 GPUs)" in intro
     assert "r-east/all" not in intro
+    # One of a unit is singular: it read "(or 1 H100-equivalents)" on the demo.
+    assert "(or 1 GPU)" in intro
+    assert "(or 1 H100-equivalent)" in _drivers_intro(frame, unit="H100-equivalents")
 
 
 def test_a_growth_driver_carried_by_a_pipeline_deal_says_it_is_not_signed() -> None:

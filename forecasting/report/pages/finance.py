@@ -463,7 +463,8 @@ def _not_growing(drivers: pl.DataFrame, *, unit: str) -> str:
     )
     return (
         f" Not growing: {named}: their classes and customers that grew add less than "
-        f"{NEGLIGIBLE_GROWTH:.0%} of the first day's demand (or 1 {unit}), so no share of "
+        f"{NEGLIGIBLE_GROWTH:.0%} of the first day's demand (or 1 {unit.removesuffix('s')}), "
+        "so no share of "
         f"growth is given; a part that neither grew nor shrank by {GROWTH_FLOOR_GPUS:g} {unit} "
         "is left out."
     )
