@@ -70,6 +70,7 @@ __all__ = [
     "Page",
     "Stacked",
     "Table",
+    "below_mean",
     "blocks_text",
     "by_date",
     "changes_view",
