@@ -2249,6 +2249,37 @@ def test_a_site_is_called_short_of_power_only_on_a_day_it_is() -> None:
     assert "; it needs up to 80.0 MW by Sep 2027. Power, not blocks" in peaked.takeaway
 
 
+def test_a_site_short_past_its_ceiling_says_a_new_site_is_needed() -> None:
+    """The demo's us-east-b chart read "short of power from Sep 2028: 107.9 MW needed ...
+    Power, not blocks, is the constraint there." where 54.9 MW of it lay past the site's
+    ceiling, which no contract brings on (the power table said "a new site is needed"): the
+    takeaway says how much of the most the site needs is past its ceiling, and that a new
+    site is needed for it; a site within its ceiling says nothing of the kind."""
+    from forecasting.capacity import SITE_POWER_MONTHLY_SCHEMA
+    from forecasting.report.figures import site_power_chart
+
+    month = date(2027, 2, 1)
+    power = pl.DataFrame(
+        {"site": ["a"], "region": ["r"], "month": [month], "mw_in_service": [27.2],
+         "mw_new_blocks": [52.8], "mw_needed": [80.0]}
+    )  # fmt: skip
+
+    def supply(ceiling: float) -> pl.DataFrame:
+        row = {"month": month, "region": "r", "site": "a", "energized_mw": 30.0,
+               "contracted_mw": 30.0, "ceiling_mw": ceiling, "mw_in_service": 27.2,
+               "mw_ordered": 52.8, "mw_needed": 80.0, "short_days": 28}  # fmt: skip
+        return pl.DataFrame([row], schema=SITE_POWER_MONTHLY_SCHEMA)
+
+    capped = site_power_chart(power, site="a", key="k", supply=supply(50.0))
+    assert capped is not None
+    assert capped.takeaway.endswith(
+        "30.0 MW of the 80.0 MW it needs is past its 50.0 MW ceiling, which no contract brings "
+        "on: a new site is needed for it."
+    )
+    roomy = site_power_chart(power, site="a", key="k", supply=supply(100.0))
+    assert roomy is not None and "ceiling" not in roomy.takeaway
+
+
 def test_the_idle_risk_card_says_what_it_could_not_judge() -> None:
     """Every committed block entering service after the forecast left nothing judged, and the
     card read "$0 capex at idle risk"; it now says none was judged, or how many were not, and
