@@ -495,7 +495,14 @@ def _would_pass_with(outcome: DrillOutcome) -> str:
         if outcome.capex_needed_usd:
             fix += f" ({usd(outcome.capex_needed_usd)})"
         return fix
-    return outcome.blocks_note or ("" if outcome.passed else "not searched")
+    if outcome.blocks_note:
+        return outcome.blocks_note
+    if not outcome.passed:
+        return "not searched"
+    # An empty cell beside a pass read as an answer lost; a drill not verified does not pass.
+    if outcome.verdict == NOT_VERIFIED:
+        return "not searched: not verified (see its verdict)"
+    return "nothing: it passes as planned"
 
 
 def drill_tables(outcomes: Sequence[DrillOutcome]) -> list[Table]:
@@ -527,7 +534,7 @@ def drill_tables(outcomes: Sequence[DrillOutcome]) -> list[Table]:
             rungs += ("; " if rungs else "") + f"{o.failover_share:.0%} failed over"
         answers.add_row(
             Text(o.drill),
-            Text(", ".join(o.failing_classes)),
+            Text(", ".join(o.failing_classes) or "none"),
             Text(rungs),
             Text(_would_pass_with(o)),
         )

@@ -778,3 +778,23 @@ def test_a_surge_over_before_unlimited_blocks_land_says_the_slo_came_back_with_i
         f"{NO_ORDER_IN_TIME} (earliest in service {MONDAY + timedelta(weeks=2)}); the SLO "
         "holds again only when the shock ends (48 h after it starts), before any block lands"
     )
+
+
+def test_a_passing_drill_s_answer_cells_say_so_rather_than_stand_empty() -> None:
+    """The demo's block-loss and delivery-slip passed, and their "failing classes" and "would
+    pass with" cells stood empty with no word: they read "none" and that nothing is needed;
+    a drill not verified is not said to pass."""
+    from forecasting.schema import NOT_VERIFIED, PASS
+
+    def outcome(verdict: str) -> DrillOutcome:
+        return DrillOutcome(
+            run_id="d-1", drill="block-loss", target="all", passed=True,
+            failing_classes=[], breaking_multiplier=None, breaking_note=None,
+            blocks_needed=None, capex_needed_usd=None, kpis=[], verdict=verdict,
+        )  # fmt: skip
+
+    answers = drill_tables([outcome(PASS)])[1]
+    cells = [str(answers.columns[c]._cells[0]) for c in (1, 3)]
+    assert cells == ["none", "nothing: it passes as planned"]
+    held = drill_tables([outcome(NOT_VERIFIED)])[1]
+    assert str(held.columns[3]._cells[0]) == "not searched: not verified (see its verdict)"
