@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # prefect starts with the flows, not at import
 from forecasting.settings import settings
 from forecasting.traces import ADAPTERS, HeliosOptions, helios_capacity_toml
 
-__all__ = ["run_demo", "run_helios_demo"]
+__all__ = ["next_commands_line", "run_demo", "run_helios_demo"]
 
 HELIOS_MINUTES = "helios_earth_vc_minute_2020-05.csv.gz"
 HELIOS_QUOTAS = "helios_{cluster}_vc_gpu_capacity_daily.csv"
@@ -113,13 +113,31 @@ def run_demo(
     )
     outcome = pipeline_flow(warehouse_path, plan_path, reports_path, options)
     status = _printed(outcome, started=started)
-    # The plan is the demo's own, not data/capacity.toml: later commands must be pointed at it.
     say(
-        f"next: export FLEETCAST_CAPACITY={shlex.quote(str(plan_path))}, then e.g. "
-        "`fleetcast drill inference-surge`"
-        " or `fleetcast drill --class training --factor 1.5 --shape ramp:6w`"
+        next_commands_line(
+            plan_path=plan_path, warehouse_path=warehouse_path, reports_path=reports_path
+        )
     )
     return status
+
+
+def next_commands_line(*, plan_path: Path, warehouse_path: Path, reports_path: Path) -> str:
+    """What to export before the drills the line suggests: the demo's plan, and the warehouse
+    and reports folder it used where a bare command would not read them (`demo --warehouse W`
+    suggested `fleetcast drill inference-surge`, which read the default warehouse, not W)."""
+    # The plan is the demo's own, not data/capacity.toml: later commands must be pointed at it.
+    exports = [f"FLEETCAST_CAPACITY={shlex.quote(str(plan_path))}"]
+    bare = settings().paths
+    for name, used, default in (
+        ("WAREHOUSE", warehouse_path, bare.warehouse),
+        ("REPORTS", reports_path, bare.reports),
+    ):
+        if used.resolve() != default.resolve():
+            exports.append(f"FLEETCAST_{name}={shlex.quote(str(used))}")
+    return (
+        f"next: export {' '.join(exports)}, then e.g. `fleetcast drill inference-surge`"
+        " or `fleetcast drill --class training --factor 1.5 --shape ramp:6w`"
+    )
 
 
 def run_helios_demo(*, warehouse_path: Path, reports_path: Path) -> int:

@@ -50,6 +50,8 @@ class WarehouseStatus:
     telemetry_rows: int
     ledger: dict[str, Any]
     changes: RunChanges
+    # Runs of each kind stored ("forecast_runs": 12): a table cut at --limit says what it left.
+    stored: dict[str, int]
 
 
 def read_status(path: Path, *, limit: int) -> WarehouseStatus:
@@ -62,7 +64,8 @@ def read_status(path: Path, *, limit: int) -> WarehouseStatus:
         newest = wh.newest_telemetry()
         rows = wh.count("telemetry")
         changes = run_changes(wh)
-    return WarehouseStatus(forecasts, drills, triggers, newest, rows, ledger, changes)
+        stored = {t: wh.count(t) for t in ("forecast_runs", "drill_runs", "trigger_runs")}
+    return WarehouseStatus(forecasts, drills, triggers, newest, rows, ledger, changes, stored)
 
 
 def _age(when: datetime | None, now: datetime) -> str:
@@ -155,6 +158,15 @@ def changes_view(changes: RunChanges) -> list[Table | Text]:
     return views
 
 
+def _runs_title(kind: str, *, shown: pl.DataFrame, stored: int) -> str:
+    """``drill runs, newest first``, and how many --limit left out where it did (the demo's
+    eight drills listed five, the worst of them not among them, and nothing said so)."""
+    title = f"{kind} runs, newest first"
+    if stored > shown.height:
+        title += f": {shown.height} of {stored} (`--limit {stored}` shows all)"
+    return title
+
+
 def warehouse_status_tables(
     path: Path, *, limit: int = 5, now: datetime | None = None
 ) -> list[Table | Text]:
@@ -179,7 +191,12 @@ def warehouse_status_tables(
         _when(ledger["last_ingest"]),
     )
 
-    forecasts = Table(title="forecast runs, newest first", title_justify="left")
+    forecasts = Table(
+        title=_runs_title(
+            "forecast", shown=status.forecasts, stored=status.stored["forecast_runs"]
+        ),
+        title_justify="left",
+    )
     for name in ("run", "as of", "created", "series", "horizon", "seconds"):
         forecasts.add_column(name, justify="right" if name in ("series", "seconds") else "left")
     for r in status.forecasts.iter_rows(named=True):
@@ -193,7 +210,10 @@ def warehouse_status_tables(
             f"{r['seconds']:.0f}",
         )
 
-    drills = Table(title="drill runs, newest first", title_justify="left")
+    drills = Table(
+        title=_runs_title("drill", shown=status.drills, stored=status.stored["drill_runs"]),
+        title_justify="left",
+    )
     for name in ("run", "drill", "forecast run", "created", "verdict", "failing classes"):
         drills.add_column(name)
     for r in status.drills.iter_rows(named=True):
@@ -210,7 +230,10 @@ def warehouse_status_tables(
             Text(", ".join(r["failing"] or [])),
         )
 
-    triggers = Table(title="trigger runs, newest first", title_justify="left")
+    triggers = Table(
+        title=_runs_title("trigger", shown=status.triggers, stored=status.stored["trigger_runs"]),
+        title_justify="left",
+    )
     for name in ("run", "forecast run", "as of", "created", "quantile", "red", "amber", "green"):
         triggers.add_column(name, justify="right" if name in ("red", "amber", "green") else "left")
     for r in status.triggers.iter_rows(named=True):

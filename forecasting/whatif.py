@@ -1050,10 +1050,12 @@ def _powered_from(
         else pl.DataFrame()
     )
     if capped.height:
+        over = sorted(capped["site"].to_list())
+        ceilings = "its ceiling allows" if len(over) == 1 else "their ceilings allow"
         return None, (
-            "not within the horizon: the blocks it needs draw more power at "
-            f"{', '.join(sorted(capped['site'].to_list()))} than its ceiling allows, whatever "
-            "is contracted: a new site is needed, which this plan does not have"
+            f"not within the horizon: the blocks it needs draw more power at {', '.join(over)} "
+            f"than {ceilings}, whatever is contracted: a new site is needed, which this plan "
+            "does not have"
         )
     at = ", ".join(sites) or deal.region
     if waits["powered_from"].null_count():

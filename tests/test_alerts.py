@@ -522,6 +522,19 @@ def test_status_says_why_a_run_table_is_empty(warehouse_path: Path) -> None:
     assert "no forecast run yet" not in text
 
 
+def test_status_says_how_many_runs_its_limit_left_out(warehouse_path: Path) -> None:
+    """After the demo (eight drills), `fleetcast status` listed five drill runs under "drill
+    runs, newest first" and said nothing of the other three (all-2x, the worst, among them):
+    a table cut at --limit says how many runs there are and how to see them all."""
+    with warehouse.connect(warehouse_path) as wh:
+        _store_forecast(wh, "f1", T0)
+        for i in range(8):
+            _store_drill(wh, f"d{i}", "f1", f"drill-{i}", "pass", T0 + timedelta(hours=i + 1))
+    text = " ".join(_rendered(warehouse_path).split())
+    assert "drill runs, newest first: 5 of 8 (`--limit 8` shows all)" in text
+    assert "forecast runs, newest first: 5 of" not in text  # one run: nothing left out
+
+
 def test_status_lists_the_changes_since_the_previous_run(warehouse_path: Path) -> None:
     """The status views say 'first run' after one report and list the changed trigger and the
     flipped drill after two; the CLI prints them without importing prefect."""

@@ -733,20 +733,68 @@ def test_a_region_loss_that_blocks_cannot_cure_names_failover_not_a_lead_time() 
     assert "its work fails over to r2: within the window the cure is failover" in late.summary
 
 
-def test_drill_counts_agree_with_their_number() -> None:
-    """The run summary's drill counts read "6 fail under the shock", "1 fails under the
-    shock" and "2 plans fail unshocked": the demo printed "6 fails under the shock"."""
-    base = DrillOutcome.model_construct(drill="d", verdict="pass", unverified=None)
+def test_the_drill_counts_agree_with_their_number() -> None:
+    """The run summary read "drills: 2 pass, 6 fails under the shock (...)" on the demo: a
+    count of many drills takes the plural verb, one keeps the singular."""
+
+    def outcome(name: str, verdict: str) -> DrillOutcome:
+        return DrillOutcome(
+            run_id="d-1", drill=name, target="all", passed=verdict == "pass",
+            failing_classes=[], breaking_multiplier=None, breaking_note=None,
+            blocks_needed=None, capex_needed_usd=None, kpis=[], verdict=verdict,
+        )  # fmt: skip
+
     drills = [
-        base.model_copy(update={"drill": name, "verdict": verdict})
-        for name, verdict in [
-            ("a", "pass"), ("b", "fails under the shock"), ("c", "fails under the shock"),
-            ("d", "plan fails unshocked"), ("e", "plan fails unshocked"),
-        ]
-    ]  # fmt: skip
-    assert _drill_counts(drills, ["b", "c", "d", "e"]) == (
+        outcome("a", "pass"),
+        outcome("b", "fails under the shock"),
+        outcome("c", "fails under the shock"),
+        outcome("d", "plan fails unshocked"),
+        outcome("e", "plan fails unshocked"),
+    ]
+    assert _drill_counts(drills, []) == (
         "1 pass, 2 fail under the shock (b, c), 2 plans fail unshocked (d, e)"
     )
-    assert _drill_counts(drills[:2] + drills[3:4], ["b", "d"]) == (
+    assert _drill_counts(drills[:2] + drills[3:4], []) == (
         "1 pass, 1 fails under the shock (b), 1 plan fails unshocked (d)"
     )
+
+
+def test_a_surge_over_before_unlimited_blocks_land_says_the_slo_came_back_with_its_end() -> None:
+    """A two-day surge from day 7 with racks landing on day 14, inside its window: even
+    unlimited racks leave the surge short, and the SLO holds again once the surge ends. The
+    answer read "SLO not restored within the horizon even by unlimited blocks" (the demo's
+    inference-surge, a 336 h spike, beside "short until the shock ended (336 h)"): it says the
+    SLO came back when the shock ended, which no block landed in time to shorten."""
+    plan = _plan([_block("a", "r1", 1000, ["inference"])], [{**RACK, "lead_time_weeks": 2}])
+    surge = scenario_from_args(target="class:inference", shape="spike:2d", start="+1w")
+    search = blocks_to_pass(
+        plan, _paths({"r1/inference/other": 700.0}), None, surge, run_date=MONDAY
+    )
+    assert search.arrives_in_time is False
+    assert search.earliest_arrival == MONDAY + timedelta(weeks=2)
+    assert search.earliest_arrival <= search.result.horizon_end  # lands inside the window
+    assert "not restored within the horizon" not in search.summary
+    assert search.summary == (
+        f"{NO_ORDER_IN_TIME} (earliest in service {MONDAY + timedelta(weeks=2)}); the SLO "
+        "holds again only when the shock ends (48 h after it starts), before any block lands"
+    )
+
+
+def test_a_passing_drill_s_answer_cells_say_so_rather_than_stand_empty() -> None:
+    """The demo's block-loss and delivery-slip passed, and their "failing classes" and "would
+    pass with" cells stood empty with no word: they read "none" and that nothing is needed;
+    a drill not verified is not said to pass."""
+    from forecasting.schema import NOT_VERIFIED, PASS
+
+    def outcome(verdict: str) -> DrillOutcome:
+        return DrillOutcome(
+            run_id="d-1", drill="block-loss", target="all", passed=True,
+            failing_classes=[], breaking_multiplier=None, breaking_note=None,
+            blocks_needed=None, capex_needed_usd=None, kpis=[], verdict=verdict,
+        )  # fmt: skip
+
+    answers = drill_tables([outcome(PASS)])[1]
+    cells = [str(answers.columns[c]._cells[0]) for c in (1, 3)]
+    assert cells == ["none", "nothing: it passes as planned"]
+    held = drill_tables([outcome(NOT_VERIFIED)])[1]
+    assert str(held.columns[3]._cells[0]) == "not searched: not verified (see its verdict)"

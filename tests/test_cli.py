@@ -111,6 +111,33 @@ def test_invalid_capacity_plan_names_the_block_and_exits_1(tmp_path: Path) -> No
     assert "[[block]] 'pod-x' field gpus" in result.stderr
 
 
+def test_the_demo_s_next_commands_name_the_warehouse_and_reports_it_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`fleetcast demo --warehouse W --reports R` said "next: export FLEETCAST_CAPACITY=...,
+    then e.g. `fleetcast drill inference-surge`", which reads the default warehouse, not W,
+    where the demo's run is not: the line exports W and R too where a bare command would not
+    find them, and only the plan where it would."""
+    from flows.demo import next_commands_line
+
+    monkeypatch.chdir(tmp_path)
+    for name in ("FLEETCAST_HOME", "FLEETCAST_WAREHOUSE", "FLEETCAST_REPORTS"):
+        monkeypatch.delenv(name, raising=False)
+    plan = tmp_path / "data" / "demo" / "capacity.toml"
+    own = tmp_path / "my wh.duckdb"
+    line = next_commands_line(plan_path=plan, warehouse_path=own, reports_path=tmp_path / "out")
+    assert line.startswith(
+        f"next: export FLEETCAST_CAPACITY={plan} FLEETCAST_WAREHOUSE='{own}' "
+        f"FLEETCAST_REPORTS={tmp_path / 'out'}, then e.g. `fleetcast drill inference-surge`"
+    )
+    default = next_commands_line(
+        plan_path=plan,
+        warehouse_path=tmp_path / "data" / "warehouse.duckdb",
+        reports_path=tmp_path / "reports",
+    )
+    assert default.startswith(f"next: export FLEETCAST_CAPACITY={plan}, then e.g.")
+
+
 def test_the_sample_plan_says_where_it_is_to_copy(capsys: pytest.CaptureFixture[str]) -> None:
     """`fleetcast capacity --sample` names the file it shows, so a new user can start from it."""
     assert main(["capacity", "--sample"]) == 0
@@ -1151,6 +1178,23 @@ def test_an_order_waiting_for_its_site_s_power_says_so_in_the_report_table() -> 
     assert "95 x rack-h100-256 (no power for it in the plan: see power)" in dark
 
 
+def test_the_report_table_says_blocks_power_contracted_today_runs_on_arrival() -> None:
+    """A trigger whose blocks no planned power serves but power contracted today runs on their
+    arrival read "(no power for it in the plan: see power)" beside a green status (the demo's
+    us-west training cell): the row says it runs on arrival with power contracted today."""
+    row = {"region": "us-west", "pool": "training", "status": "green",
+           "exhaustion_date": "2029-02-01", "order_by": "2027-04-15",
+           "candidate": "cell-gb200-8192", "blocks_to_order": 1, "capex_usd": 368.6e6,
+           "mw": 14.7, "note": "", "powered_from": None, "powered": False,
+           "arrives": "2029-01-04", "site": "us-west-a", "blocks_beyond_ceiling": 0,
+           "runs_from": "2029-01-04"}  # fmt: skip
+    shown = " ".join(_report_table_text(triggers=[row]).split())
+    assert (
+        "1 x cell-gb200-8192 (no power for it in the plan: runs on arrival with power "
+        "contracted today; see power)"
+    ) in shown
+
+
 def test_the_report_table_says_when_unpowered_blocks_can_run_and_which_need_a_new_site() -> None:
     """An order "no power for it in the plan" gave an order-by date for racks that would
     stand dark ~20 months and no date they could run (the demo's 89 racks landing 2027-04-19,
@@ -1541,3 +1585,25 @@ def test_drill_via_a_server_it_cannot_reach_is_one_line(
         f"fleetcast drill: cannot reach the Prefect server at {url} {reason}; start "
         "`fleetcast serve` or fix PREFECT_API_URL"
     )
+
+
+def test_the_forecast_summary_says_what_its_calibrated_count_counts() -> None:
+    """The forecast table's title read "122 calibrated, 0 on a fallback" of 216 series (the
+    demo), as if the other 94 had bands nobody checked: a band is recalibrated where its backtests'
+    coverage missed 80 %, and the title says so."""
+    from rich.console import Console
+
+    from flows.tables import forecast_tables
+    from forecasting.runs import ForecastRun
+
+    run = ForecastRun(
+        run_id="r", as_of=date(2026, 1, 1), series=216, seconds=1.0, reconciliation="mint_shrink",
+        models_chosen={"ets": 212}, accuracy=[], calibrated=122, fallbacks=0,
+    )  # fmt: skip
+    console = Console(width=300, record=True)
+    console.print(forecast_tables(run)[0])
+    title = " ".join(console.export_text().split())
+    assert "122 calibrated," not in title
+    assert (
+        "122 bands recalibrated (their backtests' q10-q90 coverage missed 80 %), 0 on a fallback"
+    ) in title

@@ -434,6 +434,29 @@ def test_block_loss_and_slip_move_capacity_on_the_right_hour() -> None:
     assert cap[arrives_at] == 150
 
 
+def test_a_drill_names_the_block_it_lost_and_the_one_it_slipped() -> None:
+    """The demo's block-loss drill ("The largest block in service fails at the start of the
+    horizon") and delivery-slip ("The next committed block is delivered eight weeks late")
+    named the block nowhere, not in their notes, the platform page or drills.csv: a reader
+    could not tell which block the verdict was about. Their notes name it, its GPUs and
+    region, and the day: lost from, or in service instead of."""
+    from forecasting.drills.simulate import run_drill
+
+    blocks = [
+        _block("big", 300),
+        _block("small", 100),
+        _block("next", 50, status="committed", in_service=MONDAY + timedelta(days=3)),
+    ]
+    scenario = scenario_from_args(
+        multiplier=1.0, lose=("largest-live@2026-01-12",), slip=("next-committed:2w",)
+    )
+    notes = run_drill(_plan(blocks), _paths({"r1/batch/other": 10.0}), None, scenario).notes
+    assert "lost: big (300 GPUs, r1) from 2026-01-12, for good" in notes
+    assert "slipped: next (50 GPUs, r1) 2 weeks, in service 2026-01-22 instead of 2026-01-08" in (
+        notes
+    )
+
+
 def test_a_slip_drill_starts_when_the_block_was_due() -> None:
     """With no start and no demand shock, a slip's window opens on the block's original date,
     and a start given leaves the start where it was; a slip alone of a block due after the

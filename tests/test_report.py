@@ -669,6 +669,15 @@ def test_every_script_carries_the_nonce_of_the_page_policy(tmp_path: Path) -> No
     )
 
 
+def test_the_runs_index_counts_one_run_as_one_run(tmp_path: Path) -> None:
+    """The all-runs page of a first publish read "1 runs, newest first" (the demo): one run
+    is "1 run", more are "runs"."""
+    publish_report(sample_inputs(run_id="run-a"), root=tmp_path)
+    assert "1 run, newest first" in (tmp_path / "index.html").read_text()
+    publish_report(sample_inputs(run_id="run-b"), root=tmp_path)
+    assert "2 runs, newest first" in (tmp_path / "index.html").read_text()
+
+
 def test_latest_follows_the_newest_run_and_index_lists_newest_first(tmp_path: Path) -> None:
     """latest is the newest as-of day, also after an older run is published again (a backfill
     or a redone report took it over); the index lists the newest first."""
@@ -876,6 +885,44 @@ def test_an_order_waiting_for_its_site_s_power_says_so_on_the_finance_page() -> 
     assert ", no power for it in the plan" in finance_page(replace(inputs, placements=dark))
     assert "no power for it" not in finance_page(replace(inputs, placements=_planned(
         inputs, later_capex=500e6)))  # fmt: skip
+
+
+def test_an_order_that_power_contracted_today_runs_on_arrival_says_so() -> None:
+    """An order no planned power serves, whose blocks power contracted today runs on their
+    arrival, read only "no power for it in the plan" beside a green status (the demo's us-west
+    training cell): its arrival says it runs then with power contracted today, the trigger's
+    and a later order's alike; one that runs later still gives that day."""
+    from forecasting.report.pages.common import in_service_text
+
+    row = {"arrives": date(2029, 1, 4), "powered": False, "powered_from": None,
+           "blocks_to_order": 1, "site": "us-west-a", "runs_from": date(2029, 1, 4)}  # fmt: skip
+    said = "2029-01-04, no power for it in the plan: runs on arrival with power contracted today"
+    assert in_service_text(row).startswith(said)
+    assert in_service_text(row, later=True).startswith(
+        "2029-01-04, no power yet: runs on arrival with power contracted today"
+    )
+    later = {**row, "runs_from": date(2029, 3, 1)}
+    assert in_service_text(later) == (
+        "2029-01-04, no power for it in the plan: runs from 2029-03-01 at the earliest (power "
+        "contracted today)"
+    )
+
+
+def test_facilities_date_the_power_needed_by_the_month_it_is_first_needed() -> None:
+    """The facilities card read "483.3 MW needed by Jan 2030" on the demo, the plan's last
+    month, where every site's need had reached it by Sep 2029 (eu-west-a's chart: "it needs
+    up to 122.4 MW by Sep 2029"): the card dates the most MW the plan needs by the first
+    month it is needed, and says how far the plan runs."""
+    inputs = sample_inputs()  # 12.0 MW needed from Feb 2027, the plan's months to Jun 2027
+    page = html.unescape(facilities_page(inputs))
+    assert '<div class="label">needed by Feb 2027 (the most to Jun 2027)</div>' in page
+    assert '<div class="label">needed by Jun 2027</div>' not in page
+    # Where the most is needed in the last month, that month alone.
+    power = inputs.mw_by_site_month.with_columns(
+        mw_needed=pl.col("mw_needed") + (pl.col("month") == date(2027, 6, 1)).cast(pl.Float64)
+    )
+    page = html.unescape(facilities_page(replace(inputs, mw_by_site_month=power)))
+    assert '<div class="label">needed by Jun 2027</div>' in page
 
 
 def test_facilities_orders_by_power_draw_say_when_an_order_has_power() -> None:
@@ -1243,6 +1290,11 @@ def test_what_changed_lists_moves_against_the_previous_run() -> None:
     assert f"The two runs differ in {horizon}: changes below may come from that" in page
     dated = finance_page(replace(inputs, previous_as_of=date(2026, 11, 8)))
     assert "Compared with run 2026-11-15T06-00 (as of 2026-11-08)." in dated
+    # A run reported again with no earlier forecast run is compared with its own first
+    # report: it read "Compared with run <this very run>", as if another run.
+    again = html.unescape(finance_page(replace(inputs, previous_run_id=inputs.run_id)))
+    assert f"Compared with run {inputs.run_id}" not in again
+    assert "Compared with this run's earlier report." in again
     # A drill whose verdict flipped is listed too (only `fleetcast status` showed it).
     flipped = pl.DataFrame(
         [{"drill": "region-loss", "verdict_before": "pass", "verdict_now": "fails under the shock",
@@ -2197,6 +2249,37 @@ def test_a_site_is_called_short_of_power_only_on_a_day_it_is() -> None:
     assert "; it needs up to 80.0 MW by Sep 2027. Power, not blocks" in peaked.takeaway
 
 
+def test_a_site_short_past_its_ceiling_says_a_new_site_is_needed() -> None:
+    """The demo's us-east-b chart read "short of power from Sep 2028: 107.9 MW needed ...
+    Power, not blocks, is the constraint there." where 54.9 MW of it lay past the site's
+    ceiling, which no contract brings on (the power table said "a new site is needed"): the
+    takeaway says how much of the most the site needs is past its ceiling, and that a new
+    site is needed for it; a site within its ceiling says nothing of the kind."""
+    from forecasting.capacity import SITE_POWER_MONTHLY_SCHEMA
+    from forecasting.report.figures import site_power_chart
+
+    month = date(2027, 2, 1)
+    power = pl.DataFrame(
+        {"site": ["a"], "region": ["r"], "month": [month], "mw_in_service": [27.2],
+         "mw_new_blocks": [52.8], "mw_needed": [80.0]}
+    )  # fmt: skip
+
+    def supply(ceiling: float) -> pl.DataFrame:
+        row = {"month": month, "region": "r", "site": "a", "energized_mw": 30.0,
+               "contracted_mw": 30.0, "ceiling_mw": ceiling, "mw_in_service": 27.2,
+               "mw_ordered": 52.8, "mw_needed": 80.0, "short_days": 28}  # fmt: skip
+        return pl.DataFrame([row], schema=SITE_POWER_MONTHLY_SCHEMA)
+
+    capped = site_power_chart(power, site="a", key="k", supply=supply(50.0))
+    assert capped is not None
+    assert capped.takeaway.endswith(
+        "30.0 MW of the 80.0 MW it needs is past its 50.0 MW ceiling, which no contract brings "
+        "on: a new site is needed for it."
+    )
+    roomy = site_power_chart(power, site="a", key="k", supply=supply(100.0))
+    assert roomy is not None and "ceiling" not in roomy.takeaway
+
+
 def test_the_idle_risk_card_says_what_it_could_not_judge() -> None:
     """Every committed block entering service after the forecast left nothing judged, and the
     card read "$0 capex at idle risk"; it now says none was judged, or how many were not, and
@@ -2491,6 +2574,33 @@ def test_revenue_at_risk_says_not_verified_and_not_played_instead_of_figures() -
     assert html_text(why) in page and "dark past the horizon" in page
 
 
+def test_revenue_at_risk_says_where_its_p90_is_below_its_mean() -> None:
+    """Finance's revenue at risk read "$134 | +$81 | $0 | $0" for the demo's block-loss (mean,
+    increment, P50, P90): a P90 under its mean, which a tenth of paths or fewer carry, with no
+    word (the platform page says so of the same figure). The P90 cell says so too; one at or
+    above its mean says nothing."""
+    inputs = sample_inputs()
+    revenue = pl.col("kpi") == "revenue_at_risk_usd"
+    few = inputs.drill_kpis.with_columns(
+        mean=pl.when(revenue).then(134.0).otherwise("mean"),
+        p50=pl.when(revenue).then(0.0).otherwise("p50"),
+        p90=pl.when(revenue).then(0.0).otherwise("p90"),
+    )
+    table = _revenue_table(few, inputs.drill_kpi_changes, inputs.drill_answers)
+    assert table.rows
+    assert {str(r[7]) for r in table.rows} == {
+        "$0, below the mean: a tenth of paths or fewer are hit"
+    }
+    skewed = few.with_columns(p90=pl.when(revenue).then(100.0).otherwise("p90"))
+    table = _revenue_table(skewed, inputs.drill_kpi_changes, inputs.drill_answers)
+    assert {str(r[7]) for r in table.rows} == {
+        "$100, below the mean, which the worst tenth of paths carry"
+    }
+    even = few.with_columns(p90=pl.when(revenue).then(134.0).otherwise("p90"))
+    table = _revenue_table(even, inputs.drill_kpi_changes, inputs.drill_answers)
+    assert {str(r[7]) for r in table.rows} == {"$134"}
+
+
 def test_the_book_count_says_it_counts_the_daily_rows() -> None:
     """ "2 pipeline deal(s) holding GPUs within its horizon" sat beside a table of three, the
     third starting in month 10 of a 37-month plan: the count says it is over the daily rows."""
@@ -2606,7 +2716,7 @@ def test_growth_drivers_say_a_pool_does_not_grow_and_list_no_plus_zero_driver() 
     """A customer who left, 0 -> 0 GPUs (+0.015), topped "Who drives the growth" with 100 % of
     a pool whose other parts all shrank. The table lists no part that moved by less than half
     a GPU, puts the largest falls first after the growers, and the intro says the pool does
-    not grow."""
+    not grow, one of its unit singular."""
     from forecasting.triggers import DRIVERS_SCHEMA
 
     rows = [
@@ -2625,6 +2735,9 @@ def test_growth_drivers_say_a_pool_does_not_grow_and_list_no_plus_zero_driver() 
     intro = _drivers_intro(frame)
     assert "Not growing: r-west/all (net -153 GPUs)" in intro
     assert "r-east/all" not in intro
+    # One of a unit is singular: it read "(or 1 H100-equivalents)" on the demo.
+    assert "(or 1 GPU)" in intro
+    assert "(or 1 H100-equivalent)" in _drivers_intro(frame, unit="H100-equivalents")
 
 
 def test_a_growth_driver_carried_by_a_pipeline_deal_says_it_is_not_signed() -> None:

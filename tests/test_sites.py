@@ -952,3 +952,18 @@ def test_the_mw_to_contract_says_how_much_is_needed_by_the_first_short_day_and_t
         f"Oct 2026, the plan's peak (1.80 MW needed), net of 0.20 MW contracted (energized "
         f"{_day(300)})"
     )
+
+
+def test_blocks_power_contracted_today_runs_on_arrival_keep_the_order_by_colour() -> None:
+    """A trigger whose blocks find no power in the plan but would run on arrival with power
+    contracted today is coloured by its order-by date, not red: nothing makes it short
+    whatever is ordered now (the demo's us-west training cell read red, order by 2027-04-15,
+    beside its site's green power trigger, contract by 2026-12-07)."""
+    result = _run(_plan(sites=[_site(mw=1.5, power_lead_months=1)]))
+    row = _all_pool(result)
+    assert (row["order_by"], row["arrives"]) == (_day(17), _day(ARRIVAL))
+    assert "power is the constraint" in row["note"]
+    placed = result.placements.row(0, named=True)
+    assert (placed["powered"], placed["runs_from"]) == (False, _day(ARRIVAL))
+    assert _power(result, "s1")["status"] == "green"
+    assert (row["status"], placed["status"]) == ("green", "green")

@@ -1583,3 +1583,25 @@ def test_a_ramp_under_the_customer_s_own_forecast_says_it_adds_no_gpus() -> None
     ]
     new = what_if(_forecast(), plan, _priced(f"{_day(10)}:20"), as_of=MONDAY)
     assert not [n for n in new.notes if "floor under" in n]
+
+
+def test_a_deal_past_two_sites_ceilings_names_their_ceilings() -> None:
+    """The demo's orion-training-2027 read "the blocks it needs draw more power at us-east-b,
+    us-east-c than its ceiling allows": two sites have two ceilings; one keeps "its"."""
+    from forecasting.whatif import _powered_from
+
+    deal = deal_contract(customer="x", workload_class="training", region="r2", ramp="2027-05-01:5")
+    waits = pl.DataFrame({"site": ["s-b", "s-c"], "powered_from": [None, None]})
+    power = pl.DataFrame({"site": ["s-b", "s-c"], "mw_beyond_ceiling": [54.9, 16.0]})
+    plan = _plan(_r2_blocks())
+    day, said = _powered_from(
+        waits, plan, deal, horizon_end=date(2030, 1, 31), served=(date(2027, 5, 1), ""),
+        power=power, buffer_weeks=4, forecast=_forecast(),
+    )  # fmt: skip
+    assert day is None
+    assert "more power at s-b, s-c than their ceilings allow, whatever is contracted" in said
+    _, alone = _powered_from(
+        waits.head(1), plan, deal, horizon_end=date(2030, 1, 31),
+        served=(date(2027, 5, 1), ""), power=power, buffer_weeks=4, forecast=_forecast(),
+    )  # fmt: skip
+    assert "more power at s-b than its ceiling allows, whatever is contracted" in alone

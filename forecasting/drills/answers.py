@@ -12,7 +12,12 @@ import polars as pl
 
 from forecasting.capacity import Block, CandidateBlock, CapacityPlan
 from forecasting.drills.inputs import DemandSide
-from forecasting.drills.kpis import ALL_CLASSES, DrillResult, group_verdicts
+from forecasting.drills.kpis import (
+    ALL_CLASSES,
+    DrillResult,
+    group_verdicts,
+    short_until_shock_end,
+)
 from forecasting.drills.scenarios import Scenario
 from forecasting.drills.simulate import Engine, PreparedDrill, prepare_drill
 from forecasting.schema import MAX_GPUS_PER_ROW, BlockStatus, WorkloadClass, frame_schema
@@ -58,6 +63,10 @@ class BlocksToPass:
     arrives_in_time: bool | None = None
     earliest_arrival: date | None = None
     restores_slo_on: date | None = None
+    # Hours from the shock's start to its end where, even with unlimited blocks, the SLO held
+    # again only when the shock ended (a spike over before any block lands): restored then,
+    # not "not restored within the horizon".
+    restored_with_shock_hours: float | None = None
     # Only an order expedited by the response ladder (``[response.expedite]``) lands on
     # ``earliest_arrival``.
     earliest_expedited: bool = False
@@ -106,6 +115,19 @@ class BlocksToPass:
                         f"ends on {self.result.horizon_end})"
                     )
                 head += f" (earliest in service {on})"
+            ended = self.restored_with_shock_hours
+            if self.restores_slo_on is None and ended is not None:
+                end = self.result.shock_start + timedelta(hours=ended)
+                landed = self.earliest_arrival is not None and self.earliest_arrival >= end
+                return (
+                    f"{head}; the SLO holds again only when the shock ends ({ended:,.0f} h "
+                    "after it starts)"
+                    + (
+                        ", before any block lands"
+                        if landed
+                        else ": unlimited blocks do not bring it forward"
+                    )
+                )
             if self.restores_slo_on is None:
                 return f"{head}; SLO not restored within the horizon even by unlimited blocks"
             # The unlimited-blocks run plays preemption and deferral only: beside a time to
@@ -425,6 +447,14 @@ def _gate_notes(
         )
     # Time to absorb: from the shock start until every class's headroom holds for good.
     hours = gate.kpi(ALL_CLASSES, "time_to_absorb_hours", "p90")  # NaN: reaches a censored path
+    ended = short_until_shock_end(gate)
+    if ended is not None:
+        notes.append(
+            "with unlimited candidate blocks from their earliest arrival, some class is short "
+            f"until the shock ends ({ended:,.0f} h after it starts) on more than 10 % of paths: "
+            "the SLO holds again with the shock's end, not with blocks"
+        )
+        return notes, None
     if gate.kpi(ALL_CLASSES, "absorb_censored", "p90") > 0.5 or not np.isfinite(hours):
         notes.append(
             "with unlimited candidate blocks from their earliest arrival, the headroom of every "
@@ -842,6 +872,7 @@ def blocks_to_pass(
             gate,
             arrives_in_time=False,
             restores_slo_on=restored,
+            restored_with_shock_hours=None if restored else short_until_shock_end(gate),
             unservable=unservable,
             region_loss_cure=_region_loss_cure(plan, drill, earliest, gate_failed=True),
             **landed,

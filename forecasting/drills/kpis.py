@@ -88,6 +88,7 @@ __all__ = [
     "compare",
     "group_verdicts",
     "horizon_days_needed",
+    "short_until_shock_end",
     "summarise",
     "unverified_reason",
 ]
@@ -601,6 +602,30 @@ def horizon_days_needed(
     return furthest if furthest > forecast_days else None
 
 
+def _supply_event_notes(
+    plan: CapacityPlan, demand: DemandSide, resolved: ResolvedScenario
+) -> list[str]:
+    """Which block a drill lost or slipped, with its GPUs, region and day: "the largest block
+    in service fails" named no block anywhere, so no reader could tell which one the verdict
+    was about."""
+    blocks = {b.id: b for b in plan.block}
+    notes = []
+    for block_id, hour in resolved.lost.items():
+        block = blocks[block_id]
+        day = demand.first_day + timedelta(days=hour // 24)
+        notes.append(f"lost: {block_id} ({block.gpus:,} GPUs, {block.region}) from {day}, for good")
+    for block_id, weeks in resolved.slipped.items():
+        block = blocks[block_id]
+        if block.in_service is not None:
+            lands = block.in_service + timedelta(weeks=weeks)
+            notes.append(
+                f"slipped: {block_id} ({block.gpus:,} GPUs, {block.region}) {weeks} "
+                f"week{'' if weeks == 1 else 's'}, in service {lands} instead of "
+                f"{block.in_service}"
+            )
+    return notes
+
+
 def _idle_target(demand: DemandSide, start_hour: int) -> bool:
     """Whether the shock's target has no demand on any path from the shock's day on."""
     window = demand.target[:, min(start_hour // 24, demand.days) :, :]
@@ -633,7 +658,7 @@ def summarise(
         regional=_regional_shares(demand, out_group, window),
     )
     censored = float(out_cls[:, -1, CENSORED].mean())
-    notes = []
+    notes = _supply_event_notes(plan, demand, resolved)
     confirm = resolved.confirm_hours(demand.hours)
     if censored > 0:
         notes.append(
@@ -920,6 +945,12 @@ def _absorb(final: DrillResult) -> tuple[float | None, bool, float | None]:
     if np.isinf(_quantile(np.where(censored, np.inf, measured)[judged], ABSORB_SHARE)):
         return None, True, None
     return None, False, float(final.shock_end_hours or 0)
+
+
+def short_until_shock_end(result: DrillResult) -> float | None:
+    """The shock's length in hours where ``result``'s time to absorb reaches paths short until
+    the shock ended (:func:`_absorb`: no absorption to time), else None."""
+    return _absorb(result)[2]
 
 
 def _held_for(hours: int) -> str:

@@ -36,6 +36,7 @@ from forecasting.report.inputs import (
     plan_orders,
 )
 from forecasting.schema import Measure, WorkloadClass
+from forecasting.triggers.common import NEW_SITE
 
 __all__ = [
     "CLASS_COLOURS",
@@ -1131,6 +1132,18 @@ def site_power_chart(
             f"needed, more than is energized there on {first['short_days']} of its days (from "
             f"{fmt_mw(first['energized_mw'])}){most}. Power, not blocks, is the constraint there."
         )
+        # MW past the ceiling are no contract's to bring on: "power is the constraint" alone
+        # sent the reader to contract MW the site can never take (the demo's us-east-b, 54.9
+        # MW past its ceiling).
+        assert lines is not None  # the short months are read off them
+        ceiling = lines.filter(pl.col("month") <= peak["month"])["ceiling_mw"].drop_nulls()
+        if ceiling.len() and peak["mw_needed"] > float(ceiling[-1]) + 0.05:
+            cap = float(ceiling[-1])
+            takeaway += (
+                f" {fmt_mw(peak['mw_needed'] - cap)} of the {fmt_mw(peak['mw_needed'])} it needs "
+                f"is past its {fmt_mw(cap)} ceiling, which no contract brings on: {NEW_SITE} for "
+                "it."
+            )
     elif gap > 0.05:
         takeaway = (
             f"{site} needs {fmt_mw(peak['mw_needed'])} by {peak['month']:%b %Y}, "

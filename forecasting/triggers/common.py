@@ -71,6 +71,9 @@ MONTHLY_ONLY = "not verified at the daily grain"
 # Said of MW, and of an order's blocks, past a site's ceiling: no power contract brings them on
 # there (triggers.power's notes, triggers.orders' placements, the pages).
 NEW_SITE = "a new site is needed"
+# Said of an order no planned power serves that power contracted today would run on its
+# arrival (the pages, the CLI): not red for power, and the site's power trigger dates it.
+RUNS_ON_ARRIVAL = "runs on arrival with power contracted today"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

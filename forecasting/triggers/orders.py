@@ -535,9 +535,17 @@ def _order_fields(
         order_by=order.order_by,
         lead_time=_weeks(c.lead_time_weeks),
     )
-    if blocks and not order.powered and (order.usable is None or order.usable > exhaustion):
+    # The first day they can serve: the plan's power, else power contracted today (runs_from,
+    # set once placed by arrival); neither, or blocks past their site's ceiling, and some
+    # never serve.
+    serves = order.usable if order.usable is not None else order.runs_from
+    if order.beyond_ceiling:
+        serves = None
+    if blocks and not order.powered and (serves is None or serves > exhaustion):
         # Blocks that wait for their site's power past exhaustion serve nothing in time,
         # whenever they are ordered: the shortfall is coming (amber read as "still time").
+        # Blocks that power contracted today runs by then are not: the demo's us-west
+        # training cell read red beside its site's green power trigger.
         status = Status.RED
     return {
         "candidate": c.name,

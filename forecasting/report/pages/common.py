@@ -54,7 +54,7 @@ from forecasting.report.inputs import (
     untested_series,
 )
 from forecasting.schema import WorkloadClass
-from forecasting.triggers.common import NEW_SITE
+from forecasting.triggers.common import NEW_SITE, RUNS_ON_ARRIVAL
 from forecasting.triggers.orders import MONTHLY_ONLY
 
 __all__ = [
@@ -70,6 +70,7 @@ __all__ = [
     "Page",
     "Stacked",
     "Table",
+    "below_mean",
     "blocks_text",
     "by_date",
     "changes_view",
@@ -194,6 +195,17 @@ class Table:
     def details(self, row: Sequence[Cell]) -> list[tuple[str, Cell]]:
         """The row's detail cells that say something, with their headers, in column order."""
         return [(self.headers[c], row[c]) for c in self.detail if row[c] not in (None, "", MISSING)]
+
+
+def below_mean(p90: float | None, mean: float | None) -> str:
+    """What a P90 under its mean is, said after it: a tenth of paths or fewer are hit (a P90
+    of nothing), else the worst tenth carry the mean; "" where it is not under it. For a figure
+    where higher is worse (GPU-hours, dollars), read beside its formatted mean."""
+    if p90 is None or mean is None or not p90 < mean:
+        return ""
+    if p90 == 0:
+        return ", below the mean: a tenth of paths or fewer are hit"
+    return ", below the mean, which the worst tenth of paths carry"
 
 
 # --- figures -----------------------------------------------------------------------------------
@@ -510,6 +522,8 @@ def in_service_text(row: dict[str, Any], *, later: bool = False) -> str:
             return arrives
         if runs_from is not None and runs_from > row["arrives"]:
             return f"{arrives}, no power yet: runs from {fmt_date(runs_from)} at the earliest"
+        if runs_from is not None:
+            return f"{arrives}, no power yet: {RUNS_ON_ARRIVAL} (see the power triggers)"
         return f"{arrives}, no power yet (see the power triggers)"
     if row["powered_from"]:
         return f"{arrives}, no power until {fmt_date(row['powered_from'])}"
@@ -517,6 +531,9 @@ def in_service_text(row: dict[str, Any], *, later: bool = False) -> str:
         text = f"{arrives}, no power for it in the plan"
         if runs_from is not None and runs_from > row["arrives"]:
             text += f": runs from {fmt_date(runs_from)} at the earliest (power contracted today)"
+        elif runs_from is not None:
+            # Not red for power: the bare words sat beside a green status with nothing to act on.
+            text += f": {RUNS_ON_ARRIVAL} (see power)"
         return text
     return arrives
 
@@ -549,13 +566,15 @@ def changes_view(inputs: ReportInputs) -> Changes:
     )
     moved = changes.filter(pl.col("change") != "unchanged")
     quiet = changes.height - moved.height
-    since = (
-        f"Compared with run {inputs.previous_run_id}"
+    # With no earlier forecast run, a run reported again is compared with its own first report
+    # (runs.reports): "Compared with run <this very run>" read as another run.
+    against = (
+        "this run's earlier report"
+        if inputs.previous_run_id == inputs.run_id
+        else f"run {inputs.previous_run_id}"
         + (f" (as of {fmt_date(inputs.previous_as_of)})" if inputs.previous_as_of else "")
-        + "."
-        if inputs.previous_run_id
-        else ""
     )
+    since = f"Compared with {against}." if inputs.previous_run_id else ""
     if inputs.changed_inputs:
         since += (
             f" The two runs differ in {'; '.join(inputs.changed_inputs)}: changes below may "

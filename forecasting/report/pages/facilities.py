@@ -40,14 +40,20 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
     if power.height:
         months = power["month"].sort().to_list()
         first, last = months[0], months[-1]
+        needed = power.group_by("month").agg(pl.col("mw_needed").sum()).sort("month")
+        most = float(needed["mw_needed"].max())  # type: ignore[arg-type]
+        # The first month the most is needed: the plan's last month ("483.3 MW needed by Jan
+        # 2030") put four months after the demo's sites needed it all, by Sep 2029.
+        peak = needed.filter(pl.col("mw_needed") >= most - 0.05)["month"][0]
         span = [
             (
                 f"in service, {month(first)}",
                 fmt_mw(total(power.filter(pl.col("month") == first), "mw_in_service")),
             ),
             (
-                f"needed by {month(last)}",
-                fmt_mw(total(power.filter(pl.col("month") == last), "mw_needed")),
+                f"needed by {month(peak)}"
+                + (f" (the most to {month(last)})" if peak != last else ""),
+                fmt_mw(most),
             ),
         ]
     else:

@@ -40,6 +40,7 @@ from forecasting.report.pages.common import (
     Said,
     Stacked,
     Table,
+    below_mean,
     blocks_text,
     changes_view,
     class_key,
@@ -333,7 +334,10 @@ def _revenue_table(
             fmt_usd(r["mean"]),
             _signed_usd(r["increment_mean"]),
             fmt_usd(r["p50"]),
-            fmt_usd(r["p90"]),
+            # "$134 ... $0" read as if even the worst paths lost nothing (the platform page
+            # said what such a P90 is; this table did not).
+            fmt_usd(r["p90"])
+            + (below_mean(r["p90"], r["mean"]) if fmt_usd(r["p90"]) != fmt_usd(r["mean"]) else ""),
         ]
         for r in ordered
         if r["drill"] not in unverified
@@ -459,7 +463,8 @@ def _not_growing(drivers: pl.DataFrame, *, unit: str) -> str:
     )
     return (
         f" Not growing: {named}: their classes and customers that grew add less than "
-        f"{NEGLIGIBLE_GROWTH:.0%} of the first day's demand (or 1 {unit}), so no share of "
+        f"{NEGLIGIBLE_GROWTH:.0%} of the first day's demand (or 1 {unit.removesuffix('s')}), "
+        "so no share of "
         f"growth is given; a part that neither grew nor shrank by {GROWTH_FLOOR_GPUS:g} {unit} "
         "is left out."
     )

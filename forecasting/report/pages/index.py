@@ -138,7 +138,7 @@ def runs_index_page(runs: Sequence[RunEntry], *, latest: str | None) -> str:
         page=Page(),
         policy_scripts=False,
         title="fleetcast reports",
-        meta=f"{fmt_count(len(ordered))} runs, newest first",
+        meta=f"{fmt_count(len(ordered))} run{'' if len(ordered) == 1 else 's'}, newest first",
         latest=latest,
         runs=Table.of(
             ["run", "as of", "generated", "worst status"], rows, empty="no runs published"

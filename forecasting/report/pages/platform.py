@@ -33,6 +33,7 @@ from forecasting.report.pages.common import (
     Page,
     Stacked,
     Table,
+    below_mean,
     changes_view,
     class_key,
     n_plus_one_table,
@@ -476,18 +477,8 @@ def _mean_over_p90(kpi: str, mean: float | None, p90: float | None, why: str | N
     p90_measured = p90 is not None and not math.isnan(p90)
     if why is not None and mean is None and p90_measured:
         mean_text = f"{why} on a tenth of paths or fewer"
-    elif (
-        kpi not in BETTER_HIGHER
-        and mean is not None
-        and p90 is not None
-        and p90 < mean
-        and p90_text != fmt_kpi(kpi, mean)
-    ):
-        p90_text += (
-            ", below the mean: a tenth of paths or fewer are hit"
-            if p90 == 0
-            else ", below the mean, which the worst tenth of paths carry"
-        )
+    elif kpi not in BETTER_HIGHER and mean is not None and p90_text != fmt_kpi(kpi, mean):
+        p90_text += below_mean(p90, mean)
     return Stacked(mean_text, f"P90 {p90_text}")
 
 
