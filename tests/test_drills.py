@@ -1065,3 +1065,18 @@ def test_a_block_loss_reads_the_demand_it_breaks_at_with_the_loss() -> None:
     room = breaking_multiplier(plan, _paths({"r1/inference/other": 50.0}), None, loss)
     assert room.multiplier is not None and 1.2 < room.multiplier <= 1.25
     assert room.text == f"{room.multiplier:.2f}x demand with the loss"
+
+
+def test_first_to_saturate_names_only_blocks_in_service_when_the_pool_ran_full() -> None:
+    """The blocks named as first to run full are those of the pool in service at that hour."""
+    late = MONDAY + timedelta(days=DAYS + 30)
+    plan = _plan(
+        [
+            _block("live", 100, classes=["batch"]),
+            _block("after", 100, classes=["batch"], status="committed", in_service=late),
+        ]
+    )
+    result = run_drill(
+        plan, _paths({"r1/batch/other": 150.0}), None, scenario_from_args(multiplier=1.0)
+    )
+    assert result.first_to_saturate == ("live",)
