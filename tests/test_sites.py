@@ -952,3 +952,20 @@ def test_the_mw_to_contract_says_how_much_is_needed_by_the_first_short_day_and_t
         f"Oct 2026, the plan's peak (1.80 MW needed), net of 0.20 MW contracted (energized "
         f"{_day(300)})"
     )
+
+
+def test_an_order_usable_first_does_not_say_it_arrives_first_when_another_lands_sooner() -> None:
+    """A late order chosen as usable first names the candidate that lands sooner, unpowered."""
+    # s1's 1.0 MW is all drawn; 0.5 MW more from day 150. Two racks (0.8 MW, day 73) never
+    # fit; one 30-week cell of 500 GPUs (0.3 MW) lands day 210, powered: it is usable first.
+    cell = RACK | {"name": "cell-h100", "kind": "cell", "gpus": 500, "mw": 0.3,
+                   "lead_time_weeks": 30, "capex_usd": 30e6}  # fmt: skip
+    site = _site(energized=[{"on": date(2020, 1, 1), "mw": 1.0}, {"on": _day(150), "mw": 1.5}])
+    row = _all_pool(_run(_plan(sites=[site], candidates=[RACK, cell])))
+    assert (row["candidate"], row["arrives"]) == ("cell-h100", _day(210))
+    assert "cell-h100 at s1 arrives first" not in row["note"]
+    assert (
+        f"cell-h100 at s1 is usable first if ordered today: {_day(210)}, 109 days after "
+        f"exhaustion; rack-h100 lands sooner ({_day(ARRIVAL)}) but no site in r1 has its "
+        "0.80 MW within the plan"
+    ) in row["note"]
