@@ -1524,3 +1524,9 @@ def test_drill_via_a_server_it_cannot_reach_is_one_line(
         f"fleetcast drill: cannot reach the Prefect server at {url} {reason}; start "
         "`fleetcast serve` or fix PREFECT_API_URL"
     )
+
+
+def test_the_report_table_says_one_day_old_in_the_singular() -> None:
+    """Telemetry one day old reads '1 day old' in the report table, not '1 days old'."""
+    text = _report_table_text(stale_days=1)
+    assert "telemetry 1 day old" in text and "1 days" not in text
