@@ -1554,3 +1554,14 @@ def test_a_new_customer_s_deal_past_the_daily_rows_reaches_a_region_with_a_dedic
     assert row["exhaustion_with"] == date(2026, 5, 1)
     assert answer.extra_capex_usd > 0
     assert not answer.serve_note.startswith("served from its first ramp day on the capacity")
+
+
+def test_a_deal_past_a_daily_only_plan_is_refused_with_a_fix_that_daily_plan_can_take() -> None:
+    """Past a plan of daily rows only, the refusal names a longer --horizon, not monthly rows."""
+    deal = deal_contract(
+        customer="x", workload_class="inference", region="r2", ramp=f"{_day(400)}:5"
+    )
+    with pytest.raises(DealError) as refused:
+        what_if(_forecast(), _plan(_r2_blocks()), deal, as_of=MONDAY)
+    assert "this forecast has no monthly rows" in str(refused.value)
+    assert "`fleetcast forecast --horizon`" in str(refused.value)
