@@ -843,6 +843,23 @@ def test_run_says_each_drill_not_played_once(tmp_path: Path) -> None:
     assert f"{len(drills)} not played ({', '.join(sorted(drills))})" in summary
 
 
+def test_run_warns_of_plan_regions_without_telemetry(tmp_path: Path) -> None:
+    """`run` says which regions of the plan have blocks but no telemetry, as `report` does."""
+    rows = [GOOD.replace("T00", f"T{h:02d}") for h in range(24)]  # eu-west only
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    write_csv(inbox / "day.csv", *rows)
+    result = fleetcast(
+        "run", "--inbox", str(inbox), "--horizon", "7", "--answers", "none",
+        "--warehouse", str(tmp_path / "w.duckdb"), "--capacity", str(sample_capacity()),
+        "--reports", str(tmp_path / "reports"),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    for region in ("us-east", "us-west"):
+        assert f"warning: region '{region}' has [[block]]s in " in result.stderr, result.stderr
+    assert "warning: region 'eu-west'" not in result.stderr
+
+
 def test_a_drill_not_played_is_the_cli_s_line_only_where_no_run_log_shows_it(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
