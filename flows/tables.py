@@ -942,6 +942,12 @@ def power_lines(report: ReportOutcome) -> list[str]:
     if report.power_first:
         site, by = report.power_first
         first = f"; contract power first: {site} by {by}{_days_late(by, report)}"
+        if report.power_first_forward:
+            first = (
+                f"; bring contracted power forward first: {site} by {by}"
+                f"{_days_late(by, report)}: its contracted MW covers the need but is energized "
+                "after it (no more MW to contract)"
+            )
         if report.power_first_monthly:
             first += (
                 f" (its date rests on an order short at the monthly grain only, {_MONTHLY_ONLY}:"

@@ -1547,3 +1547,54 @@ def test_the_report_table_says_one_day_old_in_the_singular() -> None:
     """Telemetry one day old reads '1 day old' in the report table, not '1 days old'."""
     text = _report_table_text(stale_days=1)
     assert "telemetry 1 day old" in text and "1 days" not in text
+
+
+def test_the_power_line_tells_contracting_power_from_bringing_contracted_power_forward() -> None:
+    """A site whose contracted MW covers its need is not named as where to contract power."""
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    import polars as pl
+    from test_report import _sited, sample_inputs
+
+    from flows.tables import power_lines
+    from forecasting.runs.reports import report_outcome
+    from forecasting.triggers import POWER_TRIGGERS_SCHEMA
+
+    by = date(2025, 1, 14)
+    sites = [
+        {"region": "eu-west", "site": "eu-west-a", "status": "red", "contract_by": by,
+         "mw_to_contract": 0.0, "note": "contracted MW covers the need but is energized "
+         "2027-06-01, after 2027-02-11: bring its energization forward"},
+        {"region": "us-east", "site": "us-east-a", "status": "red", "contract_by": by,
+         "mw_to_contract": 10.24, "note": "contract 10.24 MW by 2025-01-14"},
+    ]  # fmt: skip
+    inputs = _sited(sample_inputs())
+
+    def line(rows: list[dict[str, Any]]) -> str:
+        power = pl.concat(
+            [POWER_TRIGGERS_SCHEMA.to_frame(), pl.DataFrame(rows).cast({"contract_by": pl.Date})],
+            how="diagonal_relaxed",
+        )
+        outcome = report_outcome(
+            replace(inputs, power_triggers=power),
+            SimpleNamespace(run_id="t"),  # type: ignore[arg-type]
+            Path("."),
+        )
+        return power_lines(outcome)[0]
+
+    assert f"contract power first: us-east-a by {by}" in line(sites)
+    from forecasting.report.pages.facilities import _cards
+
+    def card(rows: list[dict[str, Any]]) -> str:
+        power = pl.concat(
+            [POWER_TRIGGERS_SCHEMA.to_frame(), pl.DataFrame(rows).cast({"contract_by": pl.Date})],
+            how="diagonal_relaxed",
+        )
+        return dict(_cards(replace(inputs, power_triggers=power)))["contract more power by"]
+
+    assert "(us-east-a)" in card(sites) and "eu-west-a" not in card(sites)
+    assert "bring its contracted energization forward" in card(sites[:1])
+    alone = line(sites[:1])
+    assert "contract power first" not in alone
+    assert f"bring contracted power forward first: eu-west-a by {by}" in alone
