@@ -1009,6 +1009,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from flows.pipeline import PipelineStopped, pipeline_flow
     from flows.tables import fallback_lines, pipeline_summary, report_table
     from forecasting.capacity import load_capacity
+    from forecasting.runs import plan_warnings_for
     from forecasting.traces.outages import read_outage_calendar
 
     if args.inbox is not None and not args.inbox.is_dir():
@@ -1052,6 +1053,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise RunFailedError(outcome.why)
     console.print(report_table(outcome.report))
     _warn_unplanned(outcome.report.unplanned_regions, plan=paths.capacity)
+    # As `report` and `forecast` say them: a plan region with no telemetry is in no table of
+    # the run, its absence easy to take for a green (every page says it; the run did not).
+    for warning in plan_warnings_for(paths.warehouse, paths.capacity):
+        say(warning, error=True)
     for line in fallback_lines(outcome.forecast):
         say(line, error=True)
     _warn_not_played(outcome.drills_not_played)

@@ -24,7 +24,7 @@ from forecasting.schema import (
     WorkloadClass,
     absorb_cost_text,
 )
-from forecasting.text import listed, usd
+from forecasting.text import days_count, listed, usd
 
 if TYPE_CHECKING:  # importing flows at run time would start prefect for `ingest`
     from pathlib import Path
@@ -603,10 +603,10 @@ def drill_tables(outcomes: Sequence[DrillOutcome]) -> list[Table]:
 def report_table(outcome: ReportOutcome) -> Table:
     """Expansion triggers as published, worst first, with where the pages are."""
     stale = (
-        f"; telemetry {outcome.stale_days} days before today by the placed calendar (not a "
-        "measured age)"
+        f"; telemetry {days_count(outcome.stale_days)} before today by the placed calendar "
+        "(not a measured age)"
         if outcome.stale_days and outcome.placed_dates
-        else f"; telemetry {outcome.stale_days} days old"
+        else f"; telemetry {days_count(outcome.stale_days)} old"
         if outcome.stale_days
         else ""
     )
@@ -974,6 +974,12 @@ def power_lines(report: ReportOutcome) -> list[str]:
     if report.power_first:
         site, by = report.power_first
         first = f"; contract power first: {site} by {by}{_days_late(by, report)}"
+        if report.power_first_forward:
+            first = (
+                f"; bring contracted power forward first: {site} by {by}"
+                f"{_days_late(by, report)}: its contracted MW covers the need but is energized "
+                "after it (no more MW to contract)"
+            )
         if report.power_first_monthly:
             first += (
                 f" (its date rests on an order short at the monthly grain only, {_MONTHLY_ONLY}:"
@@ -1179,9 +1185,9 @@ def pipeline_summary(outcome: PipelineOutcome, *, seconds: float) -> list[str]:
             else ""
         )
         + (
-            f"; newest telemetry {stale} days before today by the placed calendar"
+            f"; newest telemetry {days_count(stale)} before today by the placed calendar"
             if stale and outcome.report.placed_dates
-            else f"; newest telemetry {stale} days old"
+            else f"; newest telemetry {days_count(stale)} old"
             if stale
             else ""
         ),

@@ -40,6 +40,11 @@ def listed(names: Sequence[str], *, most: int = 6) -> str:
     return shown + (f" and {len(names) - most} more" if len(names) > most else "")
 
 
+def days_count(days: int) -> str:
+    """``1 day``, ``683 days``: "telemetry 1 days old" before."""
+    return f"{days:,} day" if days == 1 else f"{days:,} days"
+
+
 def usd(value: float) -> str:
     """Money in millions from $1M up (``$42.0M``), in thousands below (``$850k``), else whole
     dollars: the CLI printed ``$0.0M`` for a $40k order and ``$110.45M`` beside the page's

@@ -1270,16 +1270,25 @@ def _from_forecast_start(deal: Contract, forecast: pl.DataFrame) -> tuple[Contra
     return replace(deal, ramp=steps), [note]
 
 
-def _check_weighable(deal: Contract, *, horizon_end: date) -> None:
-    """Refuse a deal with nothing to weigh in the plan: no GPUs, or none before its end."""
+def _check_weighable(deal: Contract, *, horizon_end: date, monthly: bool) -> None:
+    """Refuse a deal with nothing to weigh in the plan: no GPUs, or none before its end.
+    ``monthly``: whether the forecast has monthly rows; without them --horizon-months alone
+    may not lengthen the plan (a 45-day fleet is too young for monthly rows)."""
     held = [s for s in deal.ramp if s.gpus > 0]
     if not held:
         raise DealError("the ramp holds 0 GPUs at every step: there is no demand to weigh")
     if held[0].day > horizon_end:
+        longer = (
+            "(`fleetcast forecast --horizon-months`)"
+            if monthly
+            else "(this forecast has no monthly rows: its history was too short for them, or "
+            "it was made with --horizon-months 0; `fleetcast forecast --horizon`, up to 730 "
+            "days, lengthens its daily rows)"
+        )
         raise DealError(
             f"the ramp's first GPUs ({held[0].day}) come after the plan's end ({horizon_end}): "
-            "nothing in the plan reaches them; weigh it on a forecast with a longer plan "
-            "(`fleetcast forecast --horizon-months`) or with a ramp that starts by then"
+            f"nothing in the plan reaches them; weigh it on a forecast with a longer plan "
+            f"{longer} or with a ramp that starts by then"
         )
 
 
@@ -1458,7 +1467,10 @@ def what_if(
             + ", ".join(sorted(plan.regions))
         )
     horizon_end = _horizon_end(forecast)
-    _check_weighable(deal, horizon_end=horizon_end)
+    monthly = "grain" in forecast.columns and bool(
+        forecast.filter(pl.col("grain") == "month").height
+    )
+    _check_weighable(deal, horizon_end=horizon_end, monthly=monthly)
     deal, rebased = _from_forecast_start(deal, forecast)
     settings = settings or TriggerSettings()
     padded = with_region_levels(forecast, deal)

@@ -870,6 +870,23 @@ def test_run_says_each_drill_not_played_once(tmp_path: Path) -> None:
     assert f"{len(drills)} not played ({', '.join(sorted(drills))})" in summary
 
 
+def test_run_warns_of_plan_regions_without_telemetry(tmp_path: Path) -> None:
+    """`run` says which regions of the plan have blocks but no telemetry, as `report` does."""
+    rows = [GOOD.replace("T00", f"T{h:02d}") for h in range(24)]  # eu-west only
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    write_csv(inbox / "day.csv", *rows)
+    result = fleetcast(
+        "run", "--inbox", str(inbox), "--horizon", "7", "--answers", "none",
+        "--warehouse", str(tmp_path / "w.duckdb"), "--capacity", str(sample_capacity()),
+        "--reports", str(tmp_path / "reports"),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    for region in ("us-east", "us-west"):
+        assert f"warning: region '{region}' has [[block]]s in " in result.stderr, result.stderr
+    assert "warning: region 'eu-west'" not in result.stderr
+
+
 def test_a_drill_not_played_is_the_cli_s_line_only_where_no_run_log_shows_it(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -1607,3 +1624,60 @@ def test_the_forecast_summary_says_what_its_calibrated_count_counts() -> None:
     assert (
         "122 bands recalibrated (their backtests' q10-q90 coverage missed 80 %), 0 on a fallback"
     ) in title
+
+
+def test_the_report_table_says_one_day_old_in_the_singular() -> None:
+    """Telemetry one day old reads '1 day old' in the report table, not '1 days old'."""
+    text = _report_table_text(stale_days=1)
+    assert "telemetry 1 day old" in text and "1 days" not in text
+
+
+def test_the_power_line_tells_contracting_power_from_bringing_contracted_power_forward() -> None:
+    """A site whose contracted MW covers its need is not named as where to contract power."""
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    import polars as pl
+    from test_report import _sited, sample_inputs
+
+    from flows.tables import power_lines
+    from forecasting.runs.reports import report_outcome
+    from forecasting.triggers import POWER_TRIGGERS_SCHEMA
+
+    by = date(2025, 1, 14)
+    sites = [
+        {"region": "eu-west", "site": "eu-west-a", "status": "red", "contract_by": by,
+         "mw_to_contract": 0.0, "note": "contracted MW covers the need but is energized "
+         "2027-06-01, after 2027-02-11: bring its energization forward"},
+        {"region": "us-east", "site": "us-east-a", "status": "red", "contract_by": by,
+         "mw_to_contract": 10.24, "note": "contract 10.24 MW by 2025-01-14"},
+    ]  # fmt: skip
+    inputs = _sited(sample_inputs())
+
+    def line(rows: list[dict[str, Any]]) -> str:
+        power = pl.concat(
+            [POWER_TRIGGERS_SCHEMA.to_frame(), pl.DataFrame(rows).cast({"contract_by": pl.Date})],
+            how="diagonal_relaxed",
+        )
+        outcome = report_outcome(
+            replace(inputs, power_triggers=power),
+            SimpleNamespace(run_id="t"),  # type: ignore[arg-type]
+            Path("."),
+        )
+        return power_lines(outcome)[0]
+
+    assert f"contract power first: us-east-a by {by}" in line(sites)
+    from forecasting.report.pages.facilities import _cards
+
+    def card(rows: list[dict[str, Any]]) -> str:
+        power = pl.concat(
+            [POWER_TRIGGERS_SCHEMA.to_frame(), pl.DataFrame(rows).cast({"contract_by": pl.Date})],
+            how="diagonal_relaxed",
+        )
+        return dict(_cards(replace(inputs, power_triggers=power)))["contract more power by"]
+
+    assert "(us-east-a)" in card(sites) and "eu-west-a" not in card(sites)
+    assert "bring its contracted energization forward" in card(sites[:1])
+    alone = line(sites[:1])
+    assert "contract power first" not in alone
+    assert f"bring contracted power forward first: eu-west-a by {by}" in alone

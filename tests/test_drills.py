@@ -1113,3 +1113,18 @@ def test_first_to_run_full_names_no_block_retired_before_the_drill() -> None:
         scenario_from_args(multiplier=1.0),
     )
     assert result.first_to_saturate == ("acme-new",)
+
+
+def test_first_to_saturate_names_only_blocks_in_service_when_the_pool_ran_full() -> None:
+    """The blocks named as first to run full are those of the pool in service at that hour."""
+    late = MONDAY + timedelta(days=DAYS + 30)
+    plan = _plan(
+        [
+            _block("live", 100, classes=["batch"]),
+            _block("after", 100, classes=["batch"], status="committed", in_service=late),
+        ]
+    )
+    result = run_drill(
+        plan, _paths({"r1/batch/other": 150.0}), None, scenario_from_args(multiplier=1.0)
+    )
+    assert result.first_to_saturate == ("live",)

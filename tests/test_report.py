@@ -3213,3 +3213,16 @@ def test_every_page_says_which_regions_of_the_plan_have_no_telemetry() -> None:
     for page in (run_index_page, finance_page, facilities_page, platform_page):
         assert banner in page(dark), page.__name__
         assert "No telemetry for" not in page(inputs), page.__name__
+
+
+def test_a_run_without_drills_does_not_say_the_plan_has_no_response_ladder() -> None:
+    """With no drill played, the platform page says so instead of judging the plan's ladder."""
+    from forecasting.report.pages.platform import platform_page
+
+    plan = CapacityPlan.model_validate(
+        {"policy": _policies(), "response": {"spares": {"activation_hours": 6, "gpus": 512}}}
+    )
+    page = " ".join(platform_page(replace(empty_inputs(), plan=plan)).split())
+    assert "the plan has no response ladder" not in page
+    assert "no response ladder in this run" not in page
+    assert "no drill played on this forecast run" in page

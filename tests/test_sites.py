@@ -967,3 +967,20 @@ def test_blocks_power_contracted_today_runs_on_arrival_keep_the_order_by_colour(
     assert (placed["powered"], placed["runs_from"]) == (False, _day(ARRIVAL))
     assert _power(result, "s1")["status"] == "green"
     assert (row["status"], placed["status"]) == ("green", "green")
+
+
+def test_an_order_usable_first_does_not_say_it_arrives_first_when_another_lands_sooner() -> None:
+    """A late order chosen as usable first names the candidate that lands sooner, unpowered."""
+    # s1's 1.0 MW is all drawn; 0.5 MW more from day 150. Two racks (0.8 MW, day 73) never
+    # fit; one 30-week cell of 500 GPUs (0.3 MW) lands day 210, powered: it is usable first.
+    cell = RACK | {"name": "cell-h100", "kind": "cell", "gpus": 500, "mw": 0.3,
+                   "lead_time_weeks": 30, "capex_usd": 30e6}  # fmt: skip
+    site = _site(energized=[{"on": date(2020, 1, 1), "mw": 1.0}, {"on": _day(150), "mw": 1.5}])
+    row = _all_pool(_run(_plan(sites=[site], candidates=[RACK, cell])))
+    assert (row["candidate"], row["arrives"]) == ("cell-h100", _day(210))
+    assert "cell-h100 at s1 arrives first" not in row["note"]
+    assert (
+        f"cell-h100 at s1 is usable first if ordered today: {_day(210)}, 109 days after "
+        f"exhaustion; rack-h100 lands sooner ({_day(ARRIVAL)}) but no site in r1 has its "
+        "0.80 MW within the plan"
+    ) in row["note"]

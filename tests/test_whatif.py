@@ -1605,3 +1605,14 @@ def test_a_deal_past_two_sites_ceilings_names_their_ceilings() -> None:
         served=(date(2027, 5, 1), ""), power=power, buffer_weeks=4, forecast=_forecast(),
     )  # fmt: skip
     assert "more power at s-b than its ceiling allows, whatever is contracted" in alone
+
+
+def test_a_deal_past_a_daily_only_plan_is_refused_with_a_fix_that_daily_plan_can_take() -> None:
+    """Past a plan of daily rows only, the refusal names a longer --horizon, not monthly rows."""
+    deal = deal_contract(
+        customer="x", workload_class="inference", region="r2", ramp=f"{_day(400)}:5"
+    )
+    with pytest.raises(DealError) as refused:
+        what_if(_forecast(), _plan(_r2_blocks()), deal, as_of=MONDAY)
+    assert "this forecast has no monthly rows" in str(refused.value)
+    assert "`fleetcast forecast --horizon`" in str(refused.value)

@@ -499,9 +499,9 @@ def _none_where(values: np.ndarray, unmeasured: np.ndarray) -> list[float | None
     return [None if u else float(v) for v, u in zip(values, unmeasured, strict=True)]
 
 
-def _first_to_saturate(supply: SupplySide, out_pool: np.ndarray) -> tuple[str, ...]:
+def _first_to_saturate(supply: SupplySide, out_pool: np.ndarray, *, start: int) -> tuple[str, ...]:
     """Blocks of the pool that most often saturates first across paths (ties: lowest pool),
-    those in service when it did."""
+    those in service at the median hour it first ran full on the paths where it was first."""
     first = out_pool[:, :, FIRST_SATURATED]
     if first.size == 0 or not (first >= 0).any():
         return ()
@@ -509,13 +509,16 @@ def _first_to_saturate(supply: SupplySide, out_pool: np.ndarray) -> tuple[str, .
     hit = np.isfinite(earliest.min(axis=1))
     winners = earliest[hit].argmin(axis=1)
     pool = int(np.bincount(winners, minlength=first.shape[1]).argmax())
-    members = [i for i in range(len(supply.blocks)) if supply.block_pool[i] == pool]
-    # The pool's blocks in service when it ran full (the median hour over the paths it ran
-    # full first on): a pool holds every block it ever had, and the Helios drills named a VC's
-    # block retired six weeks before the window among those that "ran full first".
-    hour = float(np.median(earliest[hit][winners == pool, pool]))
-    serving = [i for i in members if supply.block_on[i] <= hour < supply.block_off[i]]
-    return tuple(supply.blocks[i].id for i in serving or members)
+    hour = start + int(
+        np.quantile(earliest[hit][winners == pool, pool], 0.5, method="inverted_cdf")
+    )
+    # A block of the pool that came later (a cell committed past the window) did not run full:
+    # naming it read as if the newest capacity were already saturated.
+    return tuple(
+        b.id
+        for i, b in enumerate(supply.blocks)
+        if supply.block_pool[i] == pool and supply.block_on[i] <= hour < supply.block_off[i]
+    )
 
 
 def shock_reached(resolved: ResolvedScenario) -> float | None:
@@ -676,7 +679,7 @@ def summarise(
     notes += _cut_by_horizon(plan, demand, resolved)
     unmeasured = _unmeasured_blocks(supply, demand)
     notes += _unmeasured_note(supply, unmeasured)
-    first = _first_to_saturate(supply, out_pool)
+    first = _first_to_saturate(supply, out_pool, start=resolved.start_hour)
     if not first:
         notes.append("no pool ran full in the drill window")
     return DrillResult(

@@ -104,6 +104,10 @@ class ReportOutcome(BaseModel):
     power_first: tuple[str, date] | None = None
     # Whether that date rests on an order short at the monthly grain only (its note says so).
     power_first_monthly: bool = False
+    # Whether that site's contracted MW covers its need, energized too late: its energization
+    # is to be brought forward, no power contracted ("contract power first: eu-west-a" read
+    # beside a facilities row of 0.0 MW to contract).
+    power_first_forward: bool = False
     # The plan's later orders due before every trigger's order (PLACEMENTS rows, first due first).
     later_due_first: list[dict[str, Any]] = []
     # The pages' headline status: "green to Jan 2027 only: not verified beyond (...)" where a
@@ -603,9 +607,17 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
 
     statuses = inputs.triggers.group_by("status").len()
     power = inputs.power_triggers.group_by("status").len()
-    late = inputs.power_triggers.filter(
-        pl.col("status").is_in(["red", "amber"]) & pl.col("contract_by").is_not_null()
-    ).sort("contract_by")
+    # A site to contract power at goes before one whose contract only comes late, same day.
+    forward = (pl.col("mw_to_contract") <= 0.0).fill_null(False) & (
+        pl.col("mw_beyond_ceiling").fill_null(0.0) <= 0.0
+    )
+    late = (
+        inputs.power_triggers.filter(
+            pl.col("status").is_in(["red", "amber"]) & pl.col("contract_by").is_not_null()
+        )
+        .with_columns(forward=forward)
+        .sort("contract_by", "forward")
+    )
     headline = status_headline(inputs)
     return ReportOutcome(
         run_id=inputs.run_id,
@@ -617,6 +629,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         power_statuses=dict(zip(power["status"], power["len"], strict=True)),
         power_first=(late["site"][0], late["contract_by"][0]) if late.height else None,
         power_first_monthly=bool(late.height) and _MONTHLY_ONLY in (late["note"][0] or ""),
+        power_first_forward=bool(late.height) and bool(late["forward"][0]),
         later_due_first=later_orders_due_first(inputs.triggers, inputs.placements).to_dicts(),
         failing_drills=inputs.drill_answers.filter(~pl.col("passed")).get_column("drill").to_list(),
         unverified_drills=_unverified_drills(inputs),

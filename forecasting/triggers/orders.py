@@ -141,6 +141,9 @@ class _Order:
     # contracted today (set once placed by arrival, see _placed_by_arrival).
     beyond_ceiling: int | None = None
     runs_from: date | None = None
+    # Chosen as usable first (no candidate in time and powered): the candidate that lands
+    # sooner but waits longer for power, and why, as a clause ('' when none lands sooner).
+    passed_over: str = ""
 
     @property
     def mw(self) -> float:
@@ -246,10 +249,33 @@ def _choose(
     chosen = _rank(in_time, plan) or _first_usable(orders) or _rank(orders, plan)
     if chosen is None or power is None:
         return chosen
+    sooner = min((o for o in orders if o.arrives < chosen.arrives), key=_arrival, default=None)
+    if sooner is not None and not (chosen.in_time and chosen.powered):
+        chosen = replace(chosen, passed_over=_passed_over(sooner, region=region))
     # Its MW is reserved by the caller, for the order it places only: a choice it then
     # re-sizes or drops reserved MW no order used (us-east's racks found no power left, and a
     # cell 559 days late was ordered instead).
     return _sited(chosen, region=region, power=power)
+
+
+def _arrival(order: _Order) -> tuple[date, float]:
+    return (order.arrives, order.blocks * order.candidate.capex_usd)
+
+
+def _rechosen(previous: _Order, order: _Order | None) -> _Order | None:
+    """``order``, ``previous``'s candidate chosen again alone (re-sized), with what
+    ``previous`` was chosen over: alone it has nothing to be chosen over."""
+    return None if order is None else replace(order, passed_over=previous.passed_over)
+
+
+def _passed_over(sooner: _Order, *, region: str) -> str:
+    """Why ``sooner``, landing before the order chosen as usable first, was not chosen: the
+    chosen one read 'arrives first if ordered today' 616 days after exhaustion, beside racks
+    that land in 10 weeks but that no site of the region can power."""
+    lands = f"{sooner.candidate.name} lands sooner ({sooner.arrives})"
+    if sooner.usable is None:
+        return f"{lands} but no site in {region} has its {sooner.mw:.2f} MW within the plan"
+    return f"{lands} but no site in {region} has its {sooner.mw:.2f} MW before {sooner.usable}"
 
 
 def _placed(order: _Order, *, region: str, power: _Power) -> _Order:
@@ -394,6 +420,11 @@ def _order_note(
         if late > 0
         else f"{-late} days before it (inside buffer)"
     )
+    if order.passed_over:
+        return (
+            f"no candidate can be ordered by its order-by date; {name}{at} is usable first if "
+            f"ordered today: {order.arrives}, {timing}; {order.passed_over}"
+        )
     return (
         f"no candidate can be ordered by its order-by date; {name}{at} arrives first if "
         f"ordered today: {order.arrives}, {timing}"
@@ -779,7 +810,9 @@ def _trigger_row(
             # after the first choice's arrival, 2028-08 to 2029-08.)
             (window_end, sized), from_arrival = from_exhaustion, False
             net = _net_of(sized, relief)
-            order = choose([order.candidate], shortfall_gpus=net) if net > 0.0 else None
+            order = _rechosen(
+                order, choose([order.candidate], shortfall_gpus=net) if net > 0.0 else None
+            )
         elif (
             order is not None and first_choice is not None and order.arrives != first_choice.arrives
         ):
@@ -792,7 +825,9 @@ def _trigger_row(
             if not sized.height:
                 return unsized(order)
             net = _net_of(sized, relief)
-            order = choose([order.candidate], shortfall_gpus=net) if net > 0.0 else None
+            order = _rechosen(
+                order, choose([order.candidate], shortfall_gpus=net) if net > 0.0 else None
+            )
     bridge = None
     if bridge_from is not None and order is not None and order.in_time and not from_arrival:
         bridge = _bridge(

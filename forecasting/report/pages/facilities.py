@@ -58,14 +58,23 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
         ]
     else:
         span = [("power by month", "no data")]
-    contracts = inputs.power_triggers.filter(pl.col("contract_by").is_not_null()).sort(
-        "contract_by"
+    # A site whose contracted MW covers its need, energized late, has none to contract: it
+    # goes after a site that has on the same day, and says what is due there.
+    forward = (pl.col("mw_to_contract") <= 0.0).fill_null(False) & (
+        pl.col("mw_beyond_ceiling").fill_null(0.0) <= 0.0
+    )
+    contracts = (
+        inputs.power_triggers.filter(pl.col("contract_by").is_not_null())
+        .with_columns(forward=forward)
+        .sort("contract_by", "forward")
     )
     unsited = _unsited_regions(inputs)
     first_monthly = contracts.height and MONTHLY_ONLY in (contracts["note"][0] or "")
+    first_forward = contracts.height and contracts["forward"][0]
     next_contract = (
         f"{by_date(contracts['contract_by'][0], inputs.as_of, today=inputs.generated_at.date())} "
-        f"({contracts['site'][0]}{'; ' + MONTHLY_GRAIN if first_monthly else ''})"
+        f"({contracts['site'][0]}{'; ' + MONTHLY_GRAIN if first_monthly else ''}"
+        f"{': bring its contracted energization forward, no more MW' if first_forward else ''})"
         if contracts.height
         else f"not checked in {', '.join(unsited)} (no site)"
         if unsited

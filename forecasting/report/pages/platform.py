@@ -834,9 +834,17 @@ _P90_LEGEND = (
 )
 
 
-def _kpi_intro(rungs: pl.DataFrame) -> str:
+# Where no drill was played on the run: its rungs say nothing of the plan's ladder (a
+# plan with spares and burst read "the plan has no response ladder beyond them").
+NO_DRILL_PLAYED = "no drill played on this forecast run (fleetcast drill plays them)"
+
+
+def _kpi_intro(rungs: pl.DataFrame, *, played: bool = True) -> str:
     """The drill KPIs' intro: what their shocked run played beside the drill table's time to
-    absorb (it said the response ladder played too on a plan that has none)."""
+    absorb (it said the response ladder played too on a plan that has none); ``played``:
+    whether any drill was played on the run."""
+    if not played:
+        return f"Each KPI per class with the shock: {NO_DRILL_PLAYED}."
     beside = (
         "the drill table's time to absorb and cost play the response ladder too"
         if ladder_played(rungs)
@@ -857,6 +865,7 @@ def platform_page(inputs: ReportInputs) -> str:
         or inputs.drill_verdicts.filter(~pl.col("passed").fill_null(False)).height
     )
     has_verdicts = bool(inputs.drill_verdicts.height)
+    played = bool(inputs.drill_kpis.height or inputs.drill_answers.height)
     unverified = unverified_drills(inputs.drill_answers)
     return render(
         "platform.html",
@@ -878,7 +887,8 @@ def platform_page(inputs: ReportInputs) -> str:
         ),
         verdicts=_verdicts_table(inputs.drill_verdicts, unverified=unverified),
         kpi_tables=_kpi_tables(inputs.drill_kpis),
-        kpi_intro=_kpi_intro(inputs.drill_rungs),
+        kpi_intro=_kpi_intro(inputs.drill_rungs, played=played),
+        no_rungs="no response ladder in this run" if played else NO_DRILL_PLAYED,
         p90_legend=_P90_LEGEND,
         change_tables=_change_tables(inputs.drill_kpi_changes),
         rung_tables=_rung_tables(inputs.drill_rungs),
