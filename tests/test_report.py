@@ -1041,9 +1041,26 @@ def test_the_drills_card_says_when_the_failures_need_no_shock() -> None:
     )
     n = answers.height
     front = run_index_page(replace(inputs, drill_answers=answers))
-    assert html_text(f"{n} of {n} (all {FAILS_UNSHOCKED}: short with no shock") in front
+    assert html_text(f"{n} of {n} (all fail unshocked: the plan is short with no shock") in front
     shocked = answers.with_columns(verdict=pl.lit(FAILS_UNDER_SHOCK))
     assert "short with no shock" not in run_index_page(replace(inputs, drill_answers=shocked))
+    # Some of them: "(2 of them plan fails unshocked: ...)" read ungrammatically.
+    two = shocked.with_columns(
+        verdict=pl.when(pl.int_range(pl.len()) < 2)
+        .then(pl.lit(FAILS_UNSHOCKED))
+        .otherwise(pl.col("verdict"))
+    )
+    assert html_text(f"{n} of {n} (2 of them fail unshocked: the plan is short") in (
+        run_index_page(replace(inputs, drill_answers=two))
+    )
+    one = shocked.with_columns(
+        verdict=pl.when(pl.int_range(pl.len()) < 1)
+        .then(pl.lit(FAILS_UNSHOCKED))
+        .otherwise(pl.col("verdict"))
+    )
+    assert html_text(f"{n} of {n} (1 of them fails unshocked: the plan is short") in (
+        run_index_page(replace(inputs, drill_answers=one))
+    )
 
 
 def test_a_drill_not_verified_reads_so_on_every_page_and_in_the_download(tmp_path: Path) -> None:

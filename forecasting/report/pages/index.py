@@ -55,8 +55,12 @@ def _drills_failing(inputs: ReportInputs, failing: int) -> str:
         if unshocked:
             # "8 of 8" read as the shocks breaking the plan, where it was short with no shock
             # at all: that needs an order (the triggers), not a drill.
-            every = "all" if unshocked == failing else f"{unshocked} of them"
-            text += f" ({every} {FAILS_UNSHOCKED}: short with no shock, see the triggers)"
+            if unshocked == failing:
+                who = "it" if failing == 1 else "all"
+            else:
+                who = f"{unshocked} of them"
+            verb = "fails" if unshocked == 1 else "fail"
+            text += f" ({who} {verb} unshocked: the plan is short with no shock, see the triggers)"
         held = inputs.drill_answers.filter(pl.col("verdict").eq_missing(pl.lit(NOT_VERIFIED)))
         if held.height:
             # Not failing is not passing: a 2x ramp the horizon cut at 1.17x counted among
