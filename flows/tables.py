@@ -348,10 +348,12 @@ def _decision_table(run: ForecastRun) -> list[Table]:
         table.add_column("note")
         table.add_row("not measured: too little history for a 26-week backtest")
         return [table]
+    from forecasting.longrange import targets_verdict  # scipy: only where a plan is shown
+
     table = Table(title=title, title_justify="left")
     for name in ("series", "cut-off", "MAE / seasonal naive", "MAE / log-linear", "q10-q90",
-                 "above q90", "q50 bias"):  # fmt: skip
-        table.add_column(name, justify="left" if name in ("series", "cut-off") else "right")
+                 "above q90", "q50 bias", "targets"):  # fmt: skip
+        table.add_column(name, justify="right" if "/" in name or "q" in name else "left")
     for row in run.decision_accuracy:
         table.add_row(
             Text(row["unique_id"]),
@@ -361,6 +363,7 @@ def _decision_table(run: ForecastRun) -> list[Table]:
             _fmt(row["coverage_80"], "{:.0%}"),
             _fmt(row["exceed_q90"], "{:.0%}"),
             _fmt(row["bias"], "{:+.1%}"),
+            targets_verdict(row) or "not measured",
         )
     return [table]
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 from datetime import date, timedelta
+from types import SimpleNamespace
 
 import numpy as np
 import polars as pl
@@ -856,3 +857,29 @@ def test_a_class_with_no_demand_in_its_history_does_not_cut_the_plan_to_the_dail
         months=12,
     )
     assert nothing.gap is not None and nothing.monthly.is_empty()
+
+
+def test_a_decision_row_names_the_targets_it_misses() -> None:
+    """The demo's us-west at the 6-month cut-off (1.22x the seasonal naive, 1.61x the
+    log-linear trend, 2 % above q90, +10.2 % bias) read like any other row: it misses all
+    three targets and says so; a row within them reads "met"; a missing figure, not measured."""
+    from flows.tables import _decision_table
+    from forecasting.longrange import missed_targets, targets_verdict
+    from forecasting.report.pages.platform import _decision_table as page_table
+
+    us_west = {"unique_id": "total/us-west", "cutoff": date(2026, 6, 3), "model": "combo",
+               "horizon_days": 182, "mae": 1.22, "mae_seasonal_naive": 1.0,
+               "mae_log_linear": 0.758, "coverage_80": 0.64, "exceed_q90": 0.02,
+               "bias": 0.102}  # fmt: skip
+    total = us_west | {"unique_id": "total", "mae": 0.31, "mae_log_linear": 0.43,
+                       "exceed_q90": 0.09, "bias": 0.032}  # fmt: skip
+    assert missed_targets(us_west) == ["MAE", "above q90", "bias"]
+    assert targets_verdict(total) == "met"
+    assert targets_verdict(us_west | {"bias": None}) is None
+    assert targets_verdict(total | {"exceed_q90": 0.16}) == "missed: above q90"
+    run = SimpleNamespace(plan_gap=None, horizon_months=37, plan_change=None,
+                          decision_accuracy=[us_west, total | {"bias": float("nan")}])  # fmt: skip
+    cells = [str(c) for c in _decision_table(run)[0].columns[-1]._cells]  # type: ignore[arg-type]
+    assert cells == ["missed: MAE, above q90, bias", "not measured"]
+    page = page_table(pl.DataFrame([us_west, total]))
+    assert [row[-1] for row in page.rows] == ["met", "missed: MAE, above q90, bias"]

@@ -12,6 +12,7 @@ import polars as pl
 
 from forecasting import hierarchy
 from forecasting.capacity import ALL_CLASSES
+from forecasting.longrange import targets_verdict
 from forecasting.report.figures import Chart, backlog_chart, fan_chart, slo_chart
 from forecasting.report.format import (
     MISSING,
@@ -744,6 +745,7 @@ def _decision_table(accuracy: pl.DataFrame) -> Table:
             fmt_pct(r["coverage_80"], digits=0),
             fmt_pct(r["exceed_q90"], digits=0),
             MISSING if r["bias"] is None else f"{r['bias']:+.1%}",
+            targets_verdict(r) or MISSING,
         ]
         for r in accuracy.filter(pl.col("horizon_days") == 182)
         .sort("cutoff", "unique_id", descending=[True, False])
@@ -758,6 +760,7 @@ def _decision_table(accuracy: pl.DataFrame) -> Table:
         "q10-q90 coverage",
         "days above q90",
         "q50 bias",
+        "26-week targets",
     ]
     return Table.of(
         headers,
