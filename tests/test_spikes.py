@@ -129,3 +129,16 @@ def test_the_growth_models_read_the_spike_held_too() -> None:
     y = _weekly(np.random.default_rng(2))
     y[-20] = 5000.0
     assert float(_level_held(y).max()) < 20
+
+
+def test_a_spike_in_a_history_too_short_to_backtest_is_held_too() -> None:
+    """spikeco on 20 days of history (too few to backtest: the seasonal naive stands in): its
+    peak q90 stays at its usual 1-2 GPUs, not 5,000 a week, and the warning says so."""
+    history = _spikeco_fleet().filter(pl.col("ds") > AS_OF - timedelta(days=20))
+    result = forecast_all(history, settings=ForecastSettings(horizon_days=28, n_paths=50))
+    spikeco = result.forecast.filter(
+        (pl.col("unique_id") == SPIKECO) & (pl.col("measure") == "peak")
+    )
+    assert result.flagged.filter(pl.col("unique_id") == SPIKECO).height == 2
+    assert float(spikeco["q90"].max()) < 10  # type: ignore[arg-type]
+    assert any("spikeco (peak): one-day spike on 2020-05-25" in w for w in result.warnings())
