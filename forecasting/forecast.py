@@ -55,7 +55,7 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
-from forecasting import hierarchy, measures, schema, shifts
+from forecasting import hierarchy, measures, schema, shifts, spikes
 from forecasting.events import events_for_series, holidays_known_by
 from forecasting.models import (
     DEFAULT_MODELS,
@@ -259,6 +259,9 @@ class SeriesForecast:
     # age in days: the backtests' windows end that many days before the series' last day.
     level_shift: str | None = None
     level_shift_days: int | None = None
+    # Isolated spike days the fit and backtests read held at the usual level
+    # (forecasting.spikes), in words; None when there were none.
+    spike: str | None = None
 
     def score(self, model: str) -> float:
         """Mean backtest MASE of ``model`` on this series (NaN when it was not backtested)."""
@@ -318,6 +321,7 @@ class ForecastResult:
         held = _level_shift_lines(self.summary)
         return (
             fallbacks
+            + _spike_lines(self.summary)
             + held
             + _stale_lines(self.stale, self.summary["unique_id"].unique().to_list())
         )
@@ -348,6 +352,20 @@ def _level_shift_lines(summary: pl.DataFrame) -> list[str]:
     return [
         named + (f"; and {more} more series (the platform page lists them)" if more > 0 else "")
     ]
+
+
+def _spike_lines(summary: pl.DataFrame) -> list[str]:
+    """One line per series whose isolated spike the forecast held at its usual level: unlike
+    a level shift, a one-hour job is its own customer's, and each series it moved is named."""
+    if "spike" not in summary.columns:
+        return []
+    rows = (
+        summary.filter(pl.col("spike").is_not_null())
+        .sort(hierarchy.depth(), "unique_id", "measure")
+        .select("unique_id", "measure", "spike")
+        .rows()
+    )
+    return [f"{hierarchy.label_of(uid)} ({measure}): {note}" for uid, measure, note in rows]
 
 
 # Said of a region silent for longer than schema.REGION_ENDED_DAYS (demand.demand_series).
@@ -1138,6 +1156,11 @@ def _backtested_forecast(
     )
     settings = settings.for_history(y.size)
     cutoffs = backtest_cutoffs(y.size, settings=settings)
+    # One day far above the usual level and not repeated (a one-hour 5,000-GPU job of a
+    # customer running one GPU) is held at the usual level's top for the fit and the
+    # backtests: the seasonal naive repeated it every week and the triggers ordered for it.
+    spiked = spikes.isolated_spikes(y)
+    y = spikes.held(y, spiked)
     # A step in the last weeks that stayed is a level, not a slope: the fit reads the history
     # before it carried to it (a 3x step two weeks before the end, read as a slope, put q50
     # +38 % on it six months out). The backtests read the series as it was up to the step,
@@ -1247,6 +1270,7 @@ def _backtested_forecast(
         stale_days=stale,
         level_shift=None if held is None else held.describe(_as_date(ds[-1])),
         level_shift_days=moved_back,
+        spike="; ".join(s.describe(_as_date(ds[-1]), measure=measure) for s in spiked) or None,
     )
 
 
@@ -1383,6 +1407,7 @@ def _summary(results: Sequence[SeriesForecast]) -> pl.DataFrame:
                 "stale_days": r.stale_days,
                 "level_shift": r.level_shift,
                 "level_shift_days": r.level_shift_days,
+                "spike": r.spike,
             }
         )
     return pl.DataFrame(rows, schema=schema.frame_schema("forecast_summary"), nan_to_null=True)

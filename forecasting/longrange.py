@@ -84,7 +84,7 @@ import numpy as np
 import polars as pl
 from scipy import special, stats
 
-from forecasting import hierarchy, shifts
+from forecasting import hierarchy, shifts, spikes
 from forecasting.growth import (
     CANDIDATES,
     WALK_MIN_DRIFT_STEPS,
@@ -548,7 +548,9 @@ def _level_held(y: np.ndarray) -> np.ndarray:
     before it carried to it. An onboarding ramp is a step at a series' start, left out of its
     blocks (below); a step in its last weeks has no blocks after it to fit, so the blocks
     before it are moved instead: fitted as they were, a 3x step two weeks before the end read
-    as growth of +38 % more in six months."""
+    as growth of +38 % more in six months. An isolated spike (:mod:`forecasting.spikes`) is held
+    at its usual level first, as the short model reads it."""
+    y = spikes.held(y, spikes.isolated_spikes(y))
     shift = shifts.recent_level_shift(y)
     return y if shift is None else shift.adjusted(y)
 

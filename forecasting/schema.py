@@ -665,6 +665,9 @@ _TABLES: tuple[Table, ...] = (
             # (migration 27); null where nothing is planned there, and on runs stored before
             # (forecasting.horizon.band_calibrated reads their plan_reason).
             "plan_calibrated": pl.Boolean(),
+            # Isolated spike days the short model read held at the usual level
+            # (forecasting.spikes; migration 29), in words; null when none.
+            "spike": pl.String(),
         },
         key=("unique_id", "measure"),
         key_enforced=True,
@@ -682,6 +685,7 @@ _TABLES: tuple[Table, ...] = (
             "plan_reason",
             "level_shift",
             "level_shift_days",
+            "spike",
             "plan_calibrated",
         ),
     ),

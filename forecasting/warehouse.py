@@ -359,6 +359,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         "drill runs: the blocks that ran full first without the shock, beside those with it",
         adds=(("drill_runs", "baseline_first_to_saturate"),),
     ),
+    Migration(
+        29,
+        "forecast summary: the isolated spike days each series' forecast held at its usual level",
+        adds=(("forecast_summary", "spike"),),
+    ),
 )
 
 TABLES: frozenset[str] = frozenset(schema.REGISTRY)

@@ -447,6 +447,7 @@ def sample_inputs(
             plan_reason=pl.lit(None, pl.String),
             level_shift=pl.lit(None, pl.String),
             level_shift_days=pl.lit(None, pl.Int64),
+            spike=pl.lit(None, pl.String),
             plan_calibrated=pl.lit(True),
         ),
         capacity=capacity_timeline(
@@ -1905,6 +1906,26 @@ def test_the_platform_page_names_a_recent_level_shift_held_as_a_level() -> None:
     html = platform_page(replace(inputs, chosen=chosen))
     assert html.count(html_text(note)) == chosen.filter(pl.col("unique_id") == region).height > 0
     assert "level shift on" not in platform_page(inputs)
+
+
+def test_the_platform_page_names_a_spike_held_at_the_usual_level() -> None:
+    """A series whose isolated spike the forecast held is listed under the flagged series with
+    the spike's day, size and the level it was held at; a run without one says nothing."""
+    inputs = sample_inputs()
+    region = inputs.chosen.filter(hierarchy.depth() == 1)["unique_id"].sort()[0]
+    note = (
+        "one-day spike on 2020-05-25: 5,000 GPUs against a usual peak of 1-2; held at 2 for "
+        "the forecast: if demand like it will return, it needs a contract or an event, not a "
+        "trend"
+    )
+    chosen = inputs.chosen.with_columns(
+        spike=pl.when((pl.col("unique_id") == region) & (pl.col("measure") == "peak")).then(
+            pl.lit(note)
+        )
+    )
+    html = platform_page(replace(inputs, chosen=chosen))
+    assert html.count(html_text(note)) == 1
+    assert "one-day spike" not in platform_page(inputs)
 
 
 def test_every_page_says_where_no_demand_was_measured() -> None:

@@ -224,6 +224,7 @@ CONCENTRATION_SCHEMA = pl.Schema(
 # ``plan_reason`` the growth model past the daily days and why it fell back, where it did;
 # ``level_shift`` a recent step the forecast held as a level (forecasting.shifts), and
 # ``level_shift_days`` the days before the series' last day its backtests' windows end;
+# ``spike`` the isolated spike days the forecast held at the usual level (forecasting.spikes);
 # ``plan_calibrated`` whether a decision backtest calibrated the band past the daily days.
 CHOSEN_COLUMNS = (
     "unique_id",
@@ -235,6 +236,7 @@ CHOSEN_COLUMNS = (
     "plan_reason",
     "level_shift",
     "level_shift_days",
+    "spike",
     "plan_calibrated",
 )
 CHOSEN_SCHEMA = _columns(frame_schema("forecast_summary"), CHOSEN_COLUMNS)

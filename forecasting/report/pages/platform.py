@@ -673,22 +673,29 @@ def _flagged_table(chosen: pl.DataFrame, silent: pl.DataFrame | None = None) -> 
     """Series forecast by a fallback (too short to backtest, or every candidate failed), series
     whose telemetry stopped before the run's last day, series whose plan past the daily
     days fell back or left blocks out, series whose recent level shift was held as a level
-    (forecasting.shifts), and customers whose feed looks broken
+    (forecasting.shifts) or whose isolated spike was held at its usual level
+    (forecasting.spikes), and customers whose feed looks broken
     (:func:`forecasting.demand.silent_customers`), each with the reason."""
     stale = pl.col("stale_days").fill_null(0) >= STALE_WARN_DAYS
-    if "level_shift" not in chosen.columns:
-        chosen = chosen.with_columns(pl.lit(None, pl.String).alias("level_shift"))
+    chosen = chosen.with_columns(
+        pl.lit(None, pl.String).alias(c)
+        for c in ("level_shift", "spike")
+        if c not in chosen.columns
+    )
     flagged = chosen.filter(
         pl.col("fallback").is_not_null()
         | stale
         | pl.col("plan_reason").is_not_null()
         | pl.col("level_shift").is_not_null()
+        | pl.col("spike").is_not_null()
     ).sort("unique_id", "measure")
     rows = []
     for r in flagged.iter_rows(named=True):
         why = [r["fallback"]] if r["fallback"] else []
         if r["level_shift"]:
             why.append(r["level_shift"])
+        if r["spike"]:
+            why.append(r["spike"])
         if (r["stale_days"] or 0) >= STALE_WARN_DAYS:
             why.append(
                 f"no telemetry in its last {r['stale_days']} days: {STALE_FIT}; check the feed"

@@ -1,0 +1,144 @@
+"""One isolated spike day is held at the usual level, not repeated weekly (forecasting.spikes)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+import polars as pl
+
+from forecasting import hierarchy
+from forecasting.forecast import ForecastSettings, forecast_all
+from forecasting.spikes import isolated_spikes
+
+AS_OF = date(2020, 5, 31)
+DAYS = 60
+SPIKECO = "total/helios/experimentation/spikeco"
+ACME = "total/helios/experimentation/acme"
+
+
+def _fleet(ys: dict[str, dict[str, np.ndarray]]) -> pl.DataFrame:
+    """Daily demand of the customers ``ys`` (measure -> days ending on AS_OF) and of their
+    class, region and total, with the level columns."""
+    bottom = pl.concat(
+        pl.DataFrame(
+            {
+                "unique_id": uid,
+                "ds": [AS_OF - timedelta(days=y.size - 1 - d) for d in range(y.size)],
+                "measure": measure,
+                "y": y,
+            }
+        )
+        for uid, measures in ys.items()
+        for measure, y in measures.items()
+    )
+    levels = [
+        bottom.with_columns(pl.col("unique_id").str.replace(r"/[^/]+$", "")),
+        bottom.with_columns(pl.col("unique_id").str.extract(r"^(total/[^/]+)")),
+        bottom.with_columns(pl.lit("total").alias("unique_id")),
+    ]
+    parts = pl.col("unique_id").str.split("/")
+    return (
+        pl.concat([bottom, *levels])
+        .group_by("unique_id", "ds", "measure")
+        .agg(pl.col("y").sum())
+        .with_columns(
+            parts.list.get(1, null_on_oob=True).alias("region"),
+            parts.list.get(2, null_on_oob=True).alias("class"),
+            parts.list.get(3, null_on_oob=True).alias("customer"),
+        )
+        .sort("unique_id", "measure", "ds")
+    )
+
+
+def _spikeco_fleet() -> pl.DataFrame:
+    """acme (a weekly cycle about 600 GPUs) and spikeco: about 1 GPU every hour but one, which
+    ran 5,000 GPUs on 2020-05-25 (its daily peak 5,000, its daily mean 209)."""
+    rng = np.random.default_rng(3)
+    t = np.arange(DAYS)
+    acme = 600 * (1 + 0.08 * np.sin(2 * np.pi * t / 7)) * np.exp(rng.normal(0, 0.04, DAYS))
+    peak = rng.choice([1.0, 2.0], size=DAYS)
+    mean = np.full(DAYS, 1.0)
+    spike = DAYS - 7  # 2020-05-25
+    peak[spike], mean[spike] = 5000.0, (23 + 5000) / 24
+    return _fleet({ACME: {"mean": acme, "peak": 1.3 * acme}, SPIKECO: {"mean": mean, "peak": peak}})
+
+
+def test_a_one_hour_spike_is_held_at_the_usual_level_and_said() -> None:
+    """spikeco's one 5,000-GPU hour: its peak forecast's q90 stays at its usual 1-2 GPUs (not
+    5,000 a week), the total's within its usual range, and the warnings say which day was
+    held. Regression (trace40, odd_series.csv): the seasonal naive repeated the spike every
+    week and the report ordered 1,483 racks ($221M) for helios."""
+    history = _spikeco_fleet()
+    result = forecast_all(history, settings=ForecastSettings(horizon_days=28, n_paths=50))
+    fc = result.forecast
+    spikeco = fc.filter((pl.col("unique_id") == SPIKECO) & (pl.col("measure") == "peak"))
+    assert float(spikeco["q90"].max()) < 10  # type: ignore[arg-type]
+    total = fc.filter((pl.col("unique_id") == "total") & (pl.col("measure") == "peak"))
+    usual = history.filter(
+        (pl.col("unique_id") == "total") & (pl.col("measure") == "peak") & (pl.col("y") < 2000)
+    )
+    assert float(total["q90"].max()) < 1.2 * float(usual["y"].max())  # type: ignore[arg-type]
+    line = (
+        f"{hierarchy.label_of(SPIKECO)} (peak): one-day spike on 2020-05-25: 5,000 GPUs against "
+        "a usual peak of 1-2; held at 2 for the forecast: if demand like it will return, it "
+        "needs a contract or an event, not a trend"
+    )
+    assert line in result.warnings()
+
+
+def _weekly(rng: np.random.Generator, days: int = 120) -> np.ndarray:
+    return 10 + rng.normal(0, 1, days)
+
+
+def test_a_weekly_burst_is_not_a_spike() -> None:
+    """A series at 10 GPUs that runs 5,000 one day every week: a pattern, not flagged."""
+    y = _weekly(np.random.default_rng(1))
+    y[3::7] = 5000.0
+    assert isolated_spikes(y) == ()
+
+
+def test_a_step_that_stayed_is_not_a_spike() -> None:
+    """A series at 10 GPUs that steps to 5,000 two weeks before the end and stays: a level."""
+    y = _weekly(np.random.default_rng(2))
+    y[-14:] += 5000.0
+    assert isolated_spikes(y) == ()
+
+
+def test_an_intermittent_series_is_not_a_spike() -> None:
+    """A series idle most days with a 500-GPU burst now and then: TSB's, not flagged."""
+    rng = np.random.default_rng(4)
+    y = np.where(rng.random(120) < 0.1, 500.0, 0.0)
+    y[-10] = 800.0  # its biggest burst, alone in its weeks
+    assert isolated_spikes(y) == ()
+
+
+def test_the_spike_the_rule_is_about_is_found() -> None:
+    """The same series at 10 GPUs with one 5,000-GPU day: flagged, held at its usual top."""
+    y = _weekly(np.random.default_rng(2))
+    y[-20] = 5000.0
+    (spike,) = isolated_spikes(y)
+    assert spike.age_days == 20 and spike.usual_high < 20
+
+
+def test_the_growth_models_read_the_spike_held_too() -> None:
+    """The plan past the daily days fits the same held history as the short model: the one
+    5,000-GPU day reads its usual top there too."""
+    from forecasting.longrange import _level_held
+
+    y = _weekly(np.random.default_rng(2))
+    y[-20] = 5000.0
+    assert float(_level_held(y).max()) < 20
+
+
+def test_a_spike_in_a_history_too_short_to_backtest_is_held_too() -> None:
+    """spikeco on 20 days of history (too few to backtest: the seasonal naive stands in): its
+    peak q90 stays at its usual 1-2 GPUs, not 5,000 a week, and the warning says so."""
+    history = _spikeco_fleet().filter(pl.col("ds") > AS_OF - timedelta(days=20))
+    result = forecast_all(history, settings=ForecastSettings(horizon_days=28, n_paths=50))
+    spikeco = result.forecast.filter(
+        (pl.col("unique_id") == SPIKECO) & (pl.col("measure") == "peak")
+    )
+    assert result.flagged.filter(pl.col("unique_id") == SPIKECO).height == 2
+    assert float(spikeco["q90"].max()) < 10  # type: ignore[arg-type]
+    assert any("spikeco (peak): one-day spike on 2020-05-25" in w for w in result.warnings())
