@@ -334,14 +334,7 @@ _SHIFTS_NAMED = 4
 def _level_shift_lines(summary: pl.DataFrame) -> list[str]:
     """One line on the series whose recent level shift the forecast held as a level: a step
     shared by a whole fleet is one finding, not one line per series."""
-    if "level_shift" not in summary.columns:
-        return []
-    rows = (
-        summary.filter(pl.col("level_shift").is_not_null())
-        .sort(hierarchy.depth(), "unique_id", "measure")
-        .select("unique_id", "measure", "level_shift")
-        .rows()
-    )
+    rows = _noted(summary, "level_shift")
     if not rows:
         return []
     named = "; ".join(
@@ -357,15 +350,22 @@ def _level_shift_lines(summary: pl.DataFrame) -> list[str]:
 def _spike_lines(summary: pl.DataFrame) -> list[str]:
     """One line per series whose isolated spike the forecast held at its usual level: unlike
     a level shift, a one-hour job is its own customer's, and each series it moved is named."""
-    if "spike" not in summary.columns:
+    return [
+        f"{hierarchy.label_of(uid)} ({measure}): {note}"
+        for uid, measure, note in _noted(summary, "spike")
+    ]
+
+
+def _noted(summary: pl.DataFrame, column: str) -> list[tuple[str, str, str]]:
+    """(unique_id, measure, note) of the series with a note in ``column``, top level first."""
+    if column not in summary.columns:
         return []
-    rows = (
-        summary.filter(pl.col("spike").is_not_null())
+    return (
+        summary.filter(pl.col(column).is_not_null())
         .sort(hierarchy.depth(), "unique_id", "measure")
-        .select("unique_id", "measure", "spike")
+        .select("unique_id", "measure", column)
         .rows()
     )
-    return [f"{hierarchy.label_of(uid)} ({measure}): {note}" for uid, measure, note in rows]
 
 
 # Said of a region silent for longer than schema.REGION_ENDED_DAYS (demand.demand_series).

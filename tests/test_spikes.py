@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import numpy as np
 import polars as pl
+from demand_levels import with_every_level
 
 from forecasting import hierarchy
 from forecasting.forecast import ForecastSettings, forecast_all
@@ -32,23 +33,7 @@ def _fleet(ys: dict[str, dict[str, np.ndarray]]) -> pl.DataFrame:
         for uid, measures in ys.items()
         for measure, y in measures.items()
     )
-    levels = [
-        bottom.with_columns(pl.col("unique_id").str.replace(r"/[^/]+$", "")),
-        bottom.with_columns(pl.col("unique_id").str.extract(r"^(total/[^/]+)")),
-        bottom.with_columns(pl.lit("total").alias("unique_id")),
-    ]
-    parts = pl.col("unique_id").str.split("/")
-    return (
-        pl.concat([bottom, *levels])
-        .group_by("unique_id", "ds", "measure")
-        .agg(pl.col("y").sum())
-        .with_columns(
-            parts.list.get(1, null_on_oob=True).alias("region"),
-            parts.list.get(2, null_on_oob=True).alias("class"),
-            parts.list.get(3, null_on_oob=True).alias("customer"),
-        )
-        .sort("unique_id", "measure", "ds")
-    )
+    return with_every_level(bottom)
 
 
 def _spikeco_fleet() -> pl.DataFrame:
