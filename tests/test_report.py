@@ -2116,7 +2116,9 @@ def test_the_capital_chart_says_how_much_of_its_total_is_weighted_deals() -> Non
 
     inputs = sample_inputs()
     plain = capital_chart(inputs.triggers, as_of=inputs.as_of)
-    assert plain is not None and plain.takeaway.endswith("$135.5M over 5 quarters.")
+    assert plain is not None and plain.takeaway.endswith(
+        "$135.5M over 5 quarters, 2 of them with orders."
+    )
     deal = {
         "contract_id": "d1", "customer": "acme", "workload_class": "training",
         "region": "us-east", "probability": 0.5, "first_day": inputs.as_of,
@@ -2127,9 +2129,28 @@ def test_the_capital_chart_says_how_much_of_its_total_is_weighted_deals() -> Non
     chart = capital_chart(inputs.triggers, as_of=inputs.as_of, pipeline=pipeline)
     assert chart is not None
     assert chart.takeaway.endswith(
-        "of $145.5M over 5 quarters ($135.5M in the plan's orders and $10.0M of pipeline deals "
-        "at their odds)."
+        "of $145.5M over 5 quarters, 2 of them with orders ($135.5M in the plan's orders and "
+        "$10.0M of pipeline deals at their odds)."
     )
+
+
+def test_the_capital_chart_counts_the_quarters_with_orders_apart_from_its_span() -> None:
+    """The demo's finance page read "$2,211.8M of $6,122.5M over 7 quarters" where 6 quarters
+    held orders: a quiet quarter is in the span, and the takeaway counts those with orders."""
+    from forecasting.report.figures import capital_chart
+
+    inputs = sample_inputs()
+    ordered = inputs.triggers.filter(
+        (pl.col("blocks_to_order").fill_null(0) > 0) & (pl.col("capex_usd") > 0)
+    )
+    first, second = ordered.head(2).iter_rows(named=True)
+    gapped = pl.DataFrame(
+        [first | {"order_by": date(2027, 1, 15)}, second | {"order_by": date(2027, 7, 15)}],
+        schema=inputs.triggers.schema,
+    )
+    chart = capital_chart(gapped, as_of=date(2027, 1, 1))
+    assert chart is not None
+    assert " over 3 quarters, 2 of them with orders." in chart.takeaway
 
 
 def test_a_pipeline_deal_the_plan_cannot_serve_is_not_stacked_as_capital_to_commit() -> None:

@@ -416,6 +416,12 @@ def capital_chart(
     takeaway = (
         f"{top['quarter']} needs the most capital, {fmt_usd(top['capex_usd'])} of "
         f"{fmt_usd(total)} over {len(quarters)} quarter{'s' if len(quarters) != 1 else ''}"
+        # Quiet quarters are in the span ("over 7 quarters" where 6 held orders).
+        + (
+            f", {per_quarter.height} of them with orders"
+            if per_quarter.height < len(quarters)
+            else ""
+        )
         + (
             f" ({fmt_usd(total - weighted)} in the plan's orders and {fmt_usd(weighted)} of "
             "pipeline deals at their odds)."
