@@ -657,11 +657,7 @@ def report_table(outcome: ReportOutcome) -> Table:
     unexplained = [
         t for t in triggers if t["status"] in ("red", "amber") and not t["blocks_to_order"]
     ]
-    captions += [
-        f"{t['region']}/{t['pool']}, {'order ' if _unsized(t) else 'no order: '}"
-        f"{t.get('note') or '-'}"
-        for t in unexplained
-    ]
+    captions += [f"{t['region']}/{t['pool']}, {_unexplained_note(t)}" for t in unexplained]
     if captions:
         # Plain text: notes quote the plan's tables ("[response.expedite]"), which rich read
         # as markup and dropped ("(: 4 weeks sooner").
@@ -725,6 +721,16 @@ _NEW_SITE = "a new site is needed"
 _RUNS_ON_ARRIVAL = "runs on arrival with power contracted today"
 # triggers.orders.PULL_IN, likewise.
 _PULL_IN = "until the capacity already planned lands"
+
+
+def _unexplained_note(t: Mapping[str, Any]) -> str:
+    """The note of a red or amber trigger without blocks to order, as its caption reads it:
+    "order not sized: ...", "no order: ...", or a note that opens otherwise as it is (a region
+    with no block read "order no block of the plan is in service")."""
+    note = str(t.get("note") or "-")
+    if not _unsized(t):
+        return f"no order: {note}"
+    return f"order {note}" if note.startswith("not sized") else note
 
 
 def _unsized(t: Mapping[str, Any]) -> bool:

@@ -1181,6 +1181,22 @@ def test_the_report_table_says_its_dates_are_placed() -> None:
     assert "telemetry 683 days old" in real and "placed" not in real
 
 
+def test_an_unsized_order_s_caption_reads_whatever_its_note_opens_with() -> None:
+    """A region with no block read "eu-west/training, order no block of the plan is in
+    service in eu-west ...": the caption's "order" reads before a note opening "not sized"
+    only; another note follows the pool as it is."""
+    row = {"region": "eu-west", "pool": "training", "status": "red", "order_by": "2026-03-27",
+           "exhaustion_date": "2026-06-01", "capex_usd": None, "mw": None,
+           "candidate": "pod-h200-1024", "blocks_to_order": None,
+           "note": "no block of the plan is in service in eu-west on 2026-12-03 (it has no "
+                   "block): check that the plan is this fleet's; not sized: the forecast ends "
+                   "before it could arrive"}  # fmt: skip
+    text = _report_table_text(triggers=[row])
+    assert "eu-west/training, no block of the plan is in service in eu-west" in text
+    plain = _report_table_text(triggers=[{**row, "note": "not sized: the forecast ends"}])
+    assert "eu-west/training, order not sized: the forecast ends" in plain
+
+
 def test_an_order_waiting_for_its_site_s_power_says_so_in_the_report_table() -> None:
     """A green trigger whose blocks arrive before their site has the MW for them serves only
     from then: the row says so (it read a plain green beside an order that waits 11 months)."""
