@@ -196,17 +196,22 @@ def test_a_class_short_in_regions_at_different_hours_passes_where_each_region_do
     stays a KPI."""
     blocks = [_block("a", 100), _block("b", 100, region="r2", site="r2-a")]
     plan = _plan(blocks, inference={"headroom": 0.2, "slo_target": 0.9})
+
+    def short_on(short: dict[str, tuple[int, ...]]) -> pl.DataFrame:
+        """60 GPUs on every day of each series, 90 on its ``short`` days."""
+        return pl.concat(
+            _paths({uid: 60.0}).with_columns(
+                pl.when(pl.col("ds").is_in([MONDAY + timedelta(days=d) for d in days]))
+                .then(90.0)
+                .otherwise(pl.col("y"))
+                .alias("y")
+            )
+            for uid, days in short.items()
+        )
+
     # 90 GPUs on 100 leave 10 % free where inference keeps 20 %: short that day.
     short = {"r1/inference/other": (0, 1), "r2/inference/other": (2, 3)}
-    paths = pl.concat(
-        _paths({uid: 60.0}).with_columns(
-            pl.when(pl.col("ds").is_in([MONDAY + timedelta(days=d) for d in days]))
-            .then(90.0)
-            .otherwise(pl.col("y"))
-            .alias("y")
-        )
-        for uid, days in short.items()
-    )
+    paths = short_on(short)
     result = run_drill(plan, paths, None, scenario_from_args(multiplier=1.0))
     verdict = result.verdicts.filter(pl.col("workload_class") == "inference").row(0, named=True)
     assert verdict["passed"] and verdict["attainment_p90_paths"] == pytest.approx(26 / 28)
@@ -214,15 +219,7 @@ def test_a_class_short_in_regions_at_different_hours_passes_where_each_region_do
     assert _per_class(result, "inference", "slo_attainment") == pytest.approx(24 / 28)
     # A region short by itself still fails the class, by that region's attainment.
     short["r2/inference/other"] = (2, 3, 4, 5)
-    paths = pl.concat(
-        _paths({uid: 60.0}).with_columns(
-            pl.when(pl.col("ds").is_in([MONDAY + timedelta(days=d) for d in days]))
-            .then(90.0)
-            .otherwise(pl.col("y"))
-            .alias("y")
-        )
-        for uid, days in short.items()
-    )
+    paths = short_on(short)
     result = run_drill(plan, paths, None, scenario_from_args(multiplier=1.0))
     verdict = result.verdicts.filter(pl.col("workload_class") == "inference").row(0, named=True)
     assert not verdict["passed"] and verdict["attainment_p90_paths"] == pytest.approx(24 / 28)
