@@ -1062,13 +1062,15 @@ def _late(order: dict[str, Any]) -> str:
     return status if status in ("red", "amber") else ""
 
 
-def _due_before(orders: list[dict[str, Any]]) -> str:
+def _due_before(orders: list[dict[str, Any]], report: ReportOutcome) -> str:
     """The later orders due before every trigger's, as the line's "order first" clause (''
     when none); the red and amber among them are counted, since the triggers' own tally does
     not hold them."""
     if not orders:
         return ""
     first = orders[0]
+    # A date already gone says how late it is, as the pools' first orders do.
+    late = _days_late(date.fromisoformat(str(first["order_by"])), report)
     what = (
         f"{first['region']}/{first['pool']} {first['blocks']:,} x {first['candidate']} by "
         f"{first['order_by']}"
@@ -1076,19 +1078,24 @@ def _due_before(orders: list[dict[str, Any]]) -> str:
     before = "due before every pool's first order"
     if len(orders) == 1:
         status = f"; {_late(first)}" if _late(first) else ""
-        return f"; order first: {what} (a later order of the plan, {before}{status})"
+        gone = f"{late.strip()[1:-1]}; " if late else ""
+        return f"; order first: {what} ({gone}a later order of the plan, {before}{status})"
     capex = sum(o["capex_usd"] or 0.0 for o in orders)
     # The capex of blocks past their site's ceiling is a new site's, apart from the total.
     apart = sum(o.get("capex_new_site_usd") or 0.0 for o in orders)
-    late = "".join(
+    counts = "".join(
         f", {n} {status}"
         for status in ("red", "amber")
         if (n := sum(_late(o) == status for o in orders))
     )
-    status = f" ({_late(first)})" if _late(first) else ""
+    status = _late(first)
+    # "(52 days ago: late; red)", one parenthesis.
+    tail = (
+        f"{late[:-1]}; {status})" if late and status else late or (f" ({status})" if status else "")
+    )
     return (
         f"; order first: {len(orders)} later orders of the plan, {before} ({usd(capex)}"
-        f"{f' + {usd(apart)} for a new site' if apart else ''}{late}), the first {what}{status}"
+        f"{f' + {usd(apart)} for a new site' if apart else ''}{counts}), the first {what}{tail}"
     )
 
 
@@ -1144,7 +1151,7 @@ def triggers_line(report: ReportOutcome) -> str:
     return (
         "triggers: "
         + ", ".join(f"{report.statuses.get(s, 0)} {s}" for s in ("red", "amber", "green"))
-        + _due_before(report.later_due_first)
+        + _due_before(report.later_due_first, report)
         + first
     )
 

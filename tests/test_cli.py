@@ -1017,6 +1017,7 @@ def test_the_triggers_line_names_the_later_orders_due_before_every_trigger() -> 
         report = ReportOutcome(
             run_id="r", trigger_run_id="t", path=Path("."), statuses={"green": 6},
             failing_drills=[], stale_days=None, triggers=[], later_due_first=later,
+            as_of=date(2026, 12, 5), generated=date(2026, 12, 5),
         )  # fmt: skip
         return triggers_line(report)
 
@@ -1033,16 +1034,18 @@ def test_the_triggers_line_names_the_later_orders_due_before_every_trigger() -> 
         "before every pool's first order ($3,317.8M), the first eu-west/all 3 x "
         "cell-gb200-8192 by 2026-12-13"
     )
-    # A later order already past its order-by date is counted by its status: the triggers'
-    # own tally ("0 red") does not hold it.
+    # A later order already past its order-by date is counted by its status (the triggers'
+    # own tally, "0 red", does not hold it) and says how late it is, as a pool's order does
+    # (the demo's read "by 2026-10-13 (red)" on 2026-12-04).
     late = cell | {"order_by": date(2026, 11, 20), "status": "red"}
     assert line([late, east | {"status": "green"}]) == (
         "triggers: 0 red, 0 amber, 6 green; order first: 2 later orders of the plan, due "
         "before every pool's first order ($3,317.8M, 1 red), the first eu-west/all 3 x "
-        "cell-gb200-8192 by 2026-11-20 (red)"
+        "cell-gb200-8192 by 2026-11-20 (15 days ago: late; red)"
     )
     assert line([late]).endswith(
-        "by 2026-11-20 (a later order of the plan, due before every pool's first order; red)"
+        "by 2026-11-20 (15 days ago: late; a later order of the plan, due before every pool's "
+        "first order; red)"
     )
     # The demo's: a pool's order named "first" before orders due seven weeks ahead of it.
     pool = {"region": "us-east", "pool": "all", "status": "red", "order_by": date(2027, 2, 5),
@@ -1050,11 +1053,12 @@ def test_the_triggers_line_names_the_later_orders_due_before_every_trigger() -> 
     report = ReportOutcome(
         run_id="r", trigger_run_id="t", path=Path("."), statuses={"red": 1},
         failing_drills=[], stale_days=None, triggers=[pool], later_due_first=[late],
+        as_of=date(2026, 12, 5), generated=date(2026, 12, 5),
     )  # fmt: skip
     assert triggers_line(report) == (
         "triggers: 1 red, 0 amber, 0 green; order first: eu-west/all 3 x cell-gb200-8192 by "
-        "2026-11-20 (a later order of the plan, due before every pool's first order; red); "
-        "then the pools' first orders, from us-east/all by 2027-02-05"
+        "2026-11-20 (15 days ago: late; a later order of the plan, due before every pool's "
+        "first order; red); then the pools' first orders, from us-east/all by 2027-02-05"
     )
 
 
