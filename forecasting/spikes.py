@@ -104,28 +104,29 @@ def held(y: np.ndarray, spikes: tuple[Spike, ...]) -> np.ndarray:
 
 def isolated_spikes(y: np.ndarray) -> tuple[Spike, ...]:
     """The isolated spikes of the daily series ``y`` (NaN = a missing day; its last element the
-    last day), oldest first; empty when it has none (module docstring)."""
+    last day): at most one, its highest day; empty when it has none (module docstring)."""
     n = y.size
     ok = np.isfinite(y)
-    found: list[Spike] = []
-    for t in range(max(0, n - SPIKE_MAX_DAYS), n):
-        value = float(y[t])
-        if not ok[t] or value < SPIKE_MIN_GPUS:
-            continue
-        lo, hi = max(0, t - SPIKE_WINDOW_DAYS), min(n, t + SPIKE_WINDOW_DAYS + 1)
-        around = np.concatenate((y[lo:t], y[t + 1 : hi]))
-        around = around[np.isfinite(around)]
-        if around.size < SPIKE_MIN_DAYS or (around > 0).mean() < SPIKE_MIN_POSITIVE_SHARE:
-            continue
-        median = float(np.median(around))
-        spread = _MAD_TO_SD * float(np.median(np.abs(around - median)))
-        high = float(around.max())
-        if value < median + SPIKE_SPREADS * spread or value - high < SPIKE_MIN_GPUS:
-            continue
-        rest = np.delete(y, t)
-        if not value >= SPIKE_MIN_RATIO * float(np.nanmax(rest)):
-            continue
-        found.append(
-            Spike(age_days=n - t, value=value, usual_low=float(around.min()), usual_high=high)
-        )
-    return tuple(found)
+    if ok.sum() < 2:
+        return ()
+    # A spike is SPIKE_MIN_RATIO times every other day of the history, so only the series'
+    # one highest day can be one: the window tests run once per series, not once per day.
+    finite = np.where(ok, y, -np.inf)
+    t = int(np.argmax(finite))
+    value = float(y[t])
+    others = np.delete(finite, t)
+    if t < n - SPIKE_MAX_DAYS or value < SPIKE_MIN_GPUS:
+        return ()
+    if not value >= SPIKE_MIN_RATIO * float(others[np.isfinite(others)].max()):
+        return ()
+    lo, hi = max(0, t - SPIKE_WINDOW_DAYS), min(n, t + SPIKE_WINDOW_DAYS + 1)
+    around = np.concatenate((y[lo:t], y[t + 1 : hi]))
+    around = around[np.isfinite(around)]
+    if around.size < SPIKE_MIN_DAYS or (around > 0).mean() < SPIKE_MIN_POSITIVE_SHARE:
+        return ()
+    median = float(np.median(around))
+    spread = _MAD_TO_SD * float(np.median(np.abs(around - median)))
+    high = float(around.max())
+    if value < median + SPIKE_SPREADS * spread or value - high < SPIKE_MIN_GPUS:
+        return ()
+    return (Spike(age_days=n - t, value=value, usual_low=float(around.min()), usual_high=high),)

@@ -883,3 +883,23 @@ def test_a_decision_row_names_the_targets_it_misses() -> None:
     assert cells == ["missed: MAE, above q90, bias", "not measured"]
     page = page_table(pl.DataFrame([us_west, total]))
     assert [row[-1] for row in page.rows] == ["met", "missed: MAE, above q90, bias"]
+
+
+@pytest.mark.parametrize("spread", [0.0, 1e-4, 0.05, 0.8])
+def test_mixture_quantiles_invert_the_mixture_cdf(spread: float) -> None:
+    """Each quantile of a residual-grid mixture is where its CDF reaches the level: exactly
+    for a smooth mixture, at the grid point whose step crosses it for one without spread."""
+    rng = np.random.default_rng(7)
+    mu = rng.normal(4.0, 2.0, 300)
+    s = np.full(300, spread)
+    grid = np.sort(rng.normal(0.0, 0.3, 61))
+    qs = (0.1, 0.5, 0.9, 0.99)
+    x = lr._mixture_quantiles(mu, s, grid, 0.0, qs)
+    assert x.shape == (300, 4)
+    assert np.all(np.diff(x, axis=1) >= 0)
+    for j, q in enumerate(qs):
+        if spread > 0:
+            assert np.allclose(lr._mixture_cdf(x[:, j], mu, s, grid, 0.0), q, atol=1e-7)
+        else:  # a stepped CDF: the grid point whose step crosses the level
+            step = grid[int(np.ceil(q * grid.size)) - 1]
+            assert np.allclose(x[:, j], mu + step, atol=1e-8)
