@@ -454,6 +454,27 @@ def test_a_drill_names_the_block_it_lost_and_the_one_it_slipped() -> None:
     )
 
 
+def test_a_region_sized_alone_runs_without_the_block_another_region_lost() -> None:
+    """Blocks-to-pass sizes each region on its own blocks while the lost and slipped blocks
+    stay resolved for the whole drill: a 400-day synthetic fleet (seed 5) stopped the demo
+    with KeyError('us-east-pod-01') sizing another region of its failing block-loss drill.
+    The region alone runs, and names no block it does not hold."""
+    blocks = [
+        _block("big", 300),
+        _block("next", 50, status="committed", in_service=MONDAY + timedelta(days=3)),
+        _block("west", 100, region="r2", site="r2-a"),
+    ]
+    scenario = scenario_from_args(
+        multiplier=1.0, lose=("largest-live@2026-01-12",), slip=("next-committed:2w",)
+    )
+    paths = _paths({"r1/batch/other": 10.0, "r2/batch/other": 150.0})
+    drill = prepare_drill(_plan(blocks), paths, None, scenario)
+    assert any(note.startswith("lost: big") for note in drill.run(curves=False).notes)
+    alone = _region_drill(drill, "r2").run(curves=False)
+    assert not any(note.startswith(("lost:", "slipped:")) for note in alone.notes)
+    assert not alone.passed  # r2 runs 150 GPUs on 100
+
+
 def test_a_slip_drill_starts_when_the_block_was_due() -> None:
     """With no start and no demand shock, a slip's window opens on the block's original date,
     and a start given leaves the start where it was; a slip alone of a block due after the

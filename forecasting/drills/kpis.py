@@ -611,15 +611,19 @@ def _supply_event_notes(
     """Which block a drill lost or slipped, with its GPUs, region and day: "the largest block
     in service fails" named no block anywhere, so no reader could tell which one the verdict
     was about."""
+    # A region sized alone (drills.answers._region_drill) holds its own blocks only, while the
+    # scenario stays resolved for the whole drill: another region's block is not its event.
     blocks = {b.id: b for b in plan.block}
     notes = []
     for block_id, hour in resolved.lost.items():
-        block = blocks[block_id]
+        block = blocks.get(block_id)
+        if block is None:
+            continue
         day = demand.first_day + timedelta(days=hour // 24)
         notes.append(f"lost: {block_id} ({block.gpus:,} GPUs, {block.region}) from {day}, for good")
     for block_id, weeks in resolved.slipped.items():
-        block = blocks[block_id]
-        if block.in_service is not None:
+        block = blocks.get(block_id)
+        if block is not None and block.in_service is not None:
             lands = block.in_service + timedelta(weeks=weeks)
             notes.append(
                 f"slipped: {block_id} ({block.gpus:,} GPUs, {block.region}) {weeks} "
