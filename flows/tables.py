@@ -985,9 +985,10 @@ def power_lines(report: ReportOutcome) -> list[str]:
         first = f"; contract power first: {site} by {by}{_days_late(by, report)}"
         if report.power_first_forward:
             first = (
-                f"; bring contracted power forward first: {site} by {by}"
-                f"{_days_late(by, report)}: its contracted MW covers the need but is energized "
-                "after it (no more MW to contract)"
+                f"; bring planned power forward first: {site} by {by}"
+                f"{_days_late(by, report)}: the MW its plan has (energized steps, contract) "
+                "cover the need but are not energized on every day from then (no more MW to "
+                "contract; see its note)"
             )
         if report.power_first_monthly:
             first += (

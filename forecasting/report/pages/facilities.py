@@ -58,8 +58,9 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
         ]
     else:
         span = [("power by month", "no data")]
-    # A site whose contracted MW covers its need, energized late, has none to contract: it
-    # goes after a site that has on the same day, and says what is due there.
+    # A site whose planned MW (steps, contract) cover its need, energized late or given back
+    # for a while, has none to contract: it goes after a site that has on the same day, and
+    # says what is due there.
     forward = (pl.col("mw_to_contract") <= 0.0).fill_null(False) & (
         pl.col("mw_beyond_ceiling").fill_null(0.0) <= 0.0
     )
@@ -74,7 +75,7 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
     next_contract = (
         f"{by_date(contracts['contract_by'][0], inputs.as_of, today=inputs.generated_at.date())} "
         f"({contracts['site'][0]}{'; ' + MONTHLY_GRAIN if first_monthly else ''}"
-        f"{': bring its contracted energization forward, no more MW' if first_forward else ''})"
+        f"{': bring its planned power forward, no more MW' if first_forward else ''})"
         if contracts.height
         else f"not checked in {', '.join(unsited)} (no site)"
         if unsited
