@@ -3285,3 +3285,33 @@ def test_a_run_without_drills_does_not_say_the_plan_has_no_response_ladder() -> 
     assert "the plan has no response ladder" not in page
     assert "no response ladder in this run" not in page
     assert "no drill played on this forecast run" in page
+
+
+def test_the_idle_table_says_what_its_share_measures_and_when_it_stands_for_no_demand() -> None:
+    """The idle table read "idle GPUs (P10 demand) 1,024, idle share 100.0%" with no word of
+    what the share is of, over what, or why it can be whole; and a block whose pool has no
+    demand at P10 read the same 100 % as one whose older blocks cover the demand. The section
+    says what the share measures, and a share that stands for no demand says so in its cell
+    and on the card."""
+    from forecasting.triggers.idle import NO_LOW_DEMAND
+
+    inputs = sample_inputs()
+    shown = finance_page(inputs)
+    assert (
+        html_text(
+            "Idle share: the part of the block's GPUs that the pool's P10 requirement leaves unused"
+        )
+        in shown
+    )
+    assert html_text("100 % means the capacity in service before it covers even P10") in shown
+    empty = inputs.idle_risk.with_columns(
+        idle_gpus=pl.col("gpus").cast(pl.Float64),
+        idle_share=pl.lit(1.0),
+        note=pl.when(pl.col("kind") == "pod")
+        .then(pl.lit(f"judged in pool all; {NO_LOW_DEMAND} in pool all on any of the 91 days"))
+        .otherwise(pl.lit("judged in pool all")),
+    )
+    shown = finance_page(replace(inputs, idle_risk=empty))
+    assert html_text("100.0% (no P10 demand in its pool)") in shown
+    assert shown.count("no P10 demand in its pool") == 1 + 1  # the pod's cell and the card
+    assert html_text("1 block wholly idle for no P10 demand in its pool") in shown

@@ -199,6 +199,14 @@ def _idle_card(idle: pl.DataFrame) -> str:
     # Judged but unpriced (no candidate of its kind and GPU type to price it): counted in no
     # figure, which read as idle capital falling by $1.3B when the candidate list changed.
     unpriced = idle.filter(judged & pl.col("capex_at_risk_usd").is_null()).height
+    # A share of 100 % for want of any demand at P10 is no lull measured: said apart.
+    empty = whole.filter(_no_low_demand(whole))
+    if empty.height:
+        blocks = "1 block" if empty.height == 1 else f"{empty.height} blocks"
+        apart.append(
+            f"of it {fmt_usd(total(empty, 'capex_at_risk_usd'))} on {blocks} wholly idle for "
+            f"{_NO_P10}"
+        )
     if unpriced:
         apart.append(
             f"{unpriced} {'block' if unpriced == 1 else 'blocks'} not priced: no candidate of "
@@ -375,7 +383,35 @@ def _signed_usd(value: float | None) -> str:
     return f"+{text}" if value is not None and value > 0 and text != fmt_usd(0.0) else text
 
 
+# Beside an idle share whose pool has no demand at P10 (:data:`NO_LOW_DEMAND` in its note).
+_NO_P10 = "no P10 demand in its pool"
+
+
+def _no_low_demand(idle: pl.DataFrame) -> pl.Expr:
+    """Rows wholly idle for no demand at the low quantile, as their note says."""
+    from forecasting.triggers.idle import NO_LOW_DEMAND
+
+    return pl.col("note").fill_null("").str.contains(NO_LOW_DEMAND, literal=True)
+
+
+def _idle_intro(idle: pl.DataFrame) -> str:
+    """What the idle table measures: it read "idle share 100.0%" with no word of what the
+    share is of, over what, or why it can be whole."""
+    window = idle["window_days"].max() if idle.height else None
+    weeks = f"first {int(window) // 7} weeks" if window is not None else "first weeks"  # type: ignore[arg-type]  # a number when not None
+    return (
+        "Committed capacity that even low demand (P10) will not fill: capital standing idle. "
+        "Idle share: the part of the block's GPUs that the pool's P10 requirement leaves unused "
+        "(demand at its 10th percentile plus the headroom policy), on average over the "
+        f"block's {weeks} in service, forecast days only. The newest block stands idle first, "
+        "so 100 % means the capacity in service before it covers even P10 demand (the note "
+        "gives both); the triggers read the upper quantile, so a pool can be short at P90 "
+        "while its newest block is idle at P10: the two ends of one band."
+    )
+
+
 def _idle_table(idle: pl.DataFrame) -> Table:
+    empty = set(idle.filter(_no_low_demand(idle))["block_id"].to_list())
     rows = [
         [
             r["block_id"],
@@ -385,7 +421,7 @@ def _idle_table(idle: pl.DataFrame) -> Table:
             fmt_date(r["in_service"]),
             fmt_gpus(r["gpus"]),
             fmt_gpus(r["idle_gpus"]),
-            fmt_pct(r["idle_share"]),
+            fmt_pct(r["idle_share"]) + (f" ({_NO_P10})" if r["block_id"] in empty else ""),
             fmt_usd(r["capex_at_risk_usd"]),
             r["note"] or "",
         ]
@@ -970,6 +1006,7 @@ def finance_page(inputs: ReportInputs) -> str:
             unplayed=inputs.drills_unplayed,
         ),
         "idle": _idle_table(inputs.idle_risk),
+        "idle_intro": _idle_intro(inputs.idle_risk),
         "concentration_charts": page.figures(concentration_charts(inputs.concentration)),
         "concentration": _concentration_table(
             inputs.concentration, inputs.chosen, history=inputs.history, forecast=inputs.forecast
