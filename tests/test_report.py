@@ -3315,3 +3315,24 @@ def test_the_idle_table_says_what_its_share_measures_and_when_it_stands_for_no_d
     assert html_text("100.0% (no P10 demand in its pool)") in shown
     assert shown.count("no P10 demand in its pool") == 1 + 1  # the pod's cell and the card
     assert html_text("1 block wholly idle for no P10 demand in its pool") in shown
+
+
+def test_the_idle_card_is_not_verified_where_it_judges_days_no_backtest_measured() -> None:
+    """A 45-day fleet whose backtests scored 7 days ahead read "capex at idle risk ...
+    $329.8M" with no mark, every block judged on extrapolated days, while the headline beside
+    it read "not verified beyond". The sample's backtests scored 26 days (to 2026-12-18):
+    west-pod-2, judged from 2027-01-06, makes the card not verified past that day; windows
+    that end by it keep the label unmarked."""
+    inputs = sample_inputs()
+    said = html_text(
+        "; not verified past 2026-12-18: no backtest measured the forecast's error there"
+    )
+    assert said in finance_page(inputs)
+    early = inputs.idle_risk.with_columns(in_service=pl.lit(date(2026, 9, 1)))
+    assert said not in finance_page(replace(inputs, idle_risk=early))
+    # Unjudged blocks (no idle figure) are not what the card counts.
+    unjudged = inputs.idle_risk.with_columns(idle_gpus=pl.lit(None, pl.Float64))
+    assert said not in finance_page(replace(inputs, idle_risk=unjudged))
+    # A daily-only run (no monthly rows, so no band past the daily days) is marked all the same.
+    daily_only = replace(inputs, forecast_months=inputs.forecast_months.clear())
+    assert said in finance_page(daily_only)

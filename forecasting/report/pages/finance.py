@@ -28,6 +28,7 @@ from forecasting.report.inputs import (
     ReportInputs,
     daily_end,
     later_orders,
+    measured_reach,
     new_site_apart,
     plan_orders,
     status_headline,
@@ -156,16 +157,25 @@ def _idle_label(inputs: ReportInputs) -> str:
         if window is not None
         else ""
     )
-    if inputs.plan_calibrated or end is None or idle.is_empty():
+    if end is None or idle.is_empty():
         return label
     # The days it was judged on, not its window: a daily-only run judges none past its rows,
     # and read "judged past" them all the same. Rows before migration 19: the window.
     days = pl.coalesce("days_judged", "window_days").fill_null(0)
     judged_to = pl.col("in_service") + pl.duration(days=days) - pl.duration(days=1)
-    past = idle.filter(pl.col("idle_gpus").is_not_null() & (judged_to > end))
-    if past.is_empty():
-        return label
-    return f"{label}, judged past {fmt_date(end)} on a band no backtest calibrated"
+    judged = idle.filter(pl.col("idle_gpus").is_not_null())
+    last = judged.select(judged_to.max()).item()
+    if not inputs.plan_calibrated and isinstance(last, date) and last > end:
+        label += f", judged past {fmt_date(end)} on a band no backtest calibrated"
+    # Days past what any backtest measured: a 45-day fleet's blocks were all judged there and
+    # the card read unmarked beside a headline "not verified beyond".
+    measured = inputs.as_of + timedelta(days=measured_reach(inputs))
+    if isinstance(last, date) and last > measured:
+        label += (
+            f"; not verified past {fmt_date(measured)}: no backtest measured the forecast's "
+            "error there"
+        )
+    return label
 
 
 def _idle_card(idle: pl.DataFrame) -> str:
