@@ -41,8 +41,9 @@ Verdicts, per as-of day, region and pool
     order-by date before the as-of day reads "overdue as of" that day: :func:`order_by_text`),
     and is in service ``lead_time_weeks`` later (the trigger's ``arrives``), or when its site
     has the MW for it if that comes later (the trigger's ``powered_from``: a block that waits
-    for power serves from then). A verdict judges the order's timing; its size shows as idle
-    capital (below), counted from its arrival.
+    for power serves from then), or, where no site of the plan has it, when power contracted
+    on the as-of day lets it run (its placement's ``runs_from``). A verdict judges the order's
+    timing; its size shows as idle capital (below), counted from its arrival.
 
     ``in_time``
         The triggers forecast an exhaustion and ordered blocks, the known capacity really ran
@@ -149,7 +150,7 @@ from forecasting.digest import content_digest
 from forecasting.longrange import BLOCK_DAYS, MIN_BLOCKS
 from forecasting.options import DecisionOptions
 from forecasting.schema import BlockStatus, Measure, WorkloadClass, frame_schema
-from forecasting.triggers.common import MONTHLY_ONLY
+from forecasting.triggers.common import MONTHLY_ONLY, TriggerResult
 
 if TYPE_CHECKING:
     from forecasting.contracts import ContractBook
@@ -543,10 +544,45 @@ def _unforecast(
 
 def _in_service(row: dict[str, Any]) -> date | None:
     """When an order serves: its arrival, or the day its site has the MW when that is later
-    (racks that arrived with no power for a year were judged from their arrival)."""
+    (racks that arrived with no power for a year were judged from their arrival), or, where
+    no site of the plan has the MW, the day power contracted on the as-of day lets it run
+    (``runs_from``; judged from its arrival, a red row said nothing of power)."""
     arrives: date | None = row["arrives"]
     powered: date | None = row.get("powered_from")
-    return powered if arrives is not None and powered is not None and powered > arrives else arrives
+    if arrives is not None and powered is not None and powered > arrives:
+        return powered
+    runs: date | None = row.get("runs_from")
+    if arrives is not None and _unpowered(row) and runs is not None and runs > arrives:
+        return runs
+    return arrives
+
+
+def _unpowered(row: dict[str, Any]) -> bool:
+    """Whether the order's blocks find no power in the plan (no site has their MW within it)."""
+    return row.get("powered") is False and row.get("powered_from") is None
+
+
+def _service_text(row: dict[str, Any], serves: date) -> str:
+    """The order's in-service day for a note, and why when it is not its arrival."""
+    if serves == row["arrives"]:
+        return f"{serves}"
+    if _unpowered(row):
+        return (
+            f"{serves} (it arrives {row['arrives']} and waits for power no site of the plan "
+            f"has: it runs from {serves} at the earliest, with power contracted on the as-of "
+            "day)"
+        )
+    return f"{serves} (it arrives {row['arrives']} and waits for its site's power)"
+
+
+def replayed_triggers(result: TriggerResult) -> pl.DataFrame:
+    """The TRIGGERS rows a replay judges, with their own order's ``powered`` and
+    ``runs_from`` (its placement): an order no site of the plan powers has no
+    ``powered_from``, and was judged as serving on its arrival."""
+    first = result.placements.filter(pl.col("tranche").fill_null(1) == 1)
+    return result.triggers.join(
+        first.select("region", "pool", "powered", "runs_from"), on=["region", "pool"], how="left"
+    )
 
 
 def _judge(
@@ -581,11 +617,7 @@ def _judge(
     if not row["blocks_to_order"] or arrives is None:
         return _nothing_ordered(row, actual=actual, months=months)
     placed = _placed(row, as_of=as_of)
-    service = (
-        f"{arrives} (it arrives {row['arrives']} and waits for its site's power)"
-        if arrives != row["arrives"]
-        else f"{arrives}"
-    )
+    service = _service_text(row, arrives)
     if actual is None:
         return _Judged(
             Verdict.FALSE_ALARM,
@@ -900,17 +932,19 @@ def replay_as_of(
     )
     monthly = extended.months if extended is not None else pl.DataFrame()
     frame = horizon.with_grain(result.forecast, monthly)
-    triggers = expansion_triggers(
-        frame,
-        plan_as_of(plan, as_of),
-        as_of=as_of,
-        settings=TriggerSettings(
-            quantile=options.quantile,
-            buffer_weeks=options.buffer_weeks,
-            idle_weeks=min(options.idle_weeks, 13),
-            daily_sizing=not horizon.band_calibrated(result.summary),
-        ),
-    ).triggers
+    triggers = replayed_triggers(
+        expansion_triggers(
+            frame,
+            plan_as_of(plan, as_of),
+            as_of=as_of,
+            settings=TriggerSettings(
+                quantile=options.quantile,
+                buffer_weeks=options.buffer_weeks,
+                idle_weeks=min(options.idle_weeks, 13),
+                daily_sizing=not horizon.band_calibrated(result.summary),
+            ),
+        )
+    )
     end = frame.get_column("ds").max()
     assert isinstance(end, date)  # a forecast has days
     # The last covered day: a monthly row covers its whole month.

@@ -105,9 +105,11 @@ def _judged(
     history = _history() if history is None else history
     plan = _plan() if plan is None else plan
     frame = _as_forecast(history, as_of=as_of) if forecast is None else forecast
-    triggers = expansion_triggers(
-        frame, plan_as_of(plan, as_of), as_of=as_of, settings=TriggerSettings(buffer_weeks=4)
-    ).triggers
+    triggers = decisions.replayed_triggers(
+        expansion_triggers(
+            frame, plan_as_of(plan, as_of), as_of=as_of, settings=TriggerSettings(buffer_weeks=4)
+        )
+    )
     end = frame.get_column("ds").max()
     assert isinstance(end, date)
     replays = judge_replay(
@@ -830,3 +832,40 @@ def test_a_false_alarm_on_a_trigger_short_at_the_monthly_grain_only_is_not_verif
     assert in_time["note"].startswith(
         f"forecast short at the monthly grain only ({EXHAUSTION:%B %Y}): {MONTHLY_ONLY}; order"
     )
+
+
+def test_an_order_no_site_of_the_plan_powers_says_it_waits_for_power_and_serves_from_it(
+    tmp_path: Path,
+) -> None:
+    """r1-a's 1.0 MW is all drawn and the plan has no more power there: the trigger's racks
+    arrive with none (the triggers table read "no power for it in the plan: runs from ... at
+    the earliest (power contracted today)"), but the decisions page's red row read an
+    in-service date, its arrival, with no word of power, judged as serving from it. The
+    replay serves it from the day power contracted on the as-of day can run it, the note says
+    so, and the page's in-service cell points to that day."""
+    site = {"id": "r1-a", "region": "r1", "energized": [{"on": START - timedelta(days=500),
+            "mw": 1.0}], "power_lead_months": 12, "cost_per_mw_usd": 2e6}  # fmt: skip
+    plan = CapacityPlan.model_validate(_plan().model_dump() | {"site": [site]})
+    as_of = EXHAUSTION - timedelta(days=150)
+    row = _judged(as_of, plan=plan)
+    assert row["arrives"] == EXHAUSTION - timedelta(days=BUFFER_DAYS)
+    runs = row["in_service"]
+    assert runs is not None and runs > row["arrives"]
+    assert row["verdict"] == Verdict.LATE
+    assert (
+        f"in service {runs} (it arrives {row['arrives']} and waits for power no site of the "
+        f"plan has: it runs from {runs} at the earliest, with power contracted on the as-of day)"
+    ) in row["note"]
+    path = tmp_path / "w.duckdb"
+    run = decisions.store_decisions(
+        path,
+        pl.DataFrame([row], schema=DECISION_REPLAYS_SCHEMA, orient="row"),
+        options=DecisionOptions(first_as_of=as_of),
+        as_ofs=[as_of],
+        data_end=row["data_end"],
+        seconds=1.0,
+    )
+    page = decisions.publish_page(path, tmp_path / "reports", run).page
+    assert page is not None
+    cell = f"{runs.isoformat()} (arrives {row['arrives'].isoformat()}, waits for its site"
+    assert cell in page.read_text(encoding="utf-8")

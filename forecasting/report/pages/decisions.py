@@ -74,7 +74,9 @@ RULES = (
     "ran short' column shows the day the fleet as really built ran short, for context.",
     "An order is placed on its order-by date (on the as-of day when that had passed: the "
     "order-by date then reads 'overdue as of' that day) and is in service a lead time later, "
-    "or when its site has the MW for it if that comes later. "
+    "or when its site has the MW for it if that comes later, or, where no site of the plan "
+    "has it, when power contracted on the as-of day would let it run (the in-service column "
+    "says it waits for power, the note which). "
     "In time: in service on or before the day the known capacity ran short. In time, not "
     "needed yet: in service before it, but the shortfall came 52 weeks or more after the "
     "arrival, so the whole order stood idle over its judged window. Late: in service after "
