@@ -773,6 +773,10 @@ class CapacityPlan(_Strict):
                 )
         return lines
 
+    def mw_drawn(self, site: str, day: date) -> float:
+        """MW of the plan's blocks at ``site`` in service on ``day``."""
+        return sum(b.mw for b in self.block if b.site == site and b.in_service_on(day))
+
     def dedicated_customers(self) -> list[tuple[str, str]]:
         """(workload_class, customer) for every class a dedicated block may run: they keep
         their own series (a dedicated customer folded into ``other`` for being small in a
@@ -830,8 +834,7 @@ class CapacityPlan(_Strict):
                 )
                 # Blocks still in service on power given back would stand dark: a shortfall.
                 day = later.on
-                drawn = sum(b.mw for b in self.block if b.site == site.id and b.in_service_on(day))
-                kept = site.energized_mw_on(day)
+                drawn, kept = self.mw_drawn(site.id, day), site.energized_mw_on(day)
                 if drawn > kept + 1e-9:
                     line += (
                         f"; its blocks in service on {day} draw {drawn:,.1f} MW, "

@@ -3336,3 +3336,31 @@ def test_the_idle_card_is_not_verified_where_it_judges_days_no_backtest_measured
     # A daily-only run (no monthly rows, so no band past the daily days) is marked all the same.
     daily_only = replace(inputs, forecast_months=inputs.forecast_months.clear())
     assert said in finance_page(daily_only)
+
+
+def test_the_facilities_page_names_a_site_whose_power_steps_down() -> None:
+    """A site energized at 12 MW, then 4 MW from 2027-09-01 (a lease ending), read on the
+    facilities page only as a chart line that drops, and not at all where its blocks still
+    fit: the page says the power given back, when, and what its blocks draw that day."""
+    from forecasting.capacity import PowerStep, Site
+
+    inputs = sample_inputs()
+    site = Site(
+        id="west-a",
+        region="eu-west",
+        energized=(
+            PowerStep(on=date(2024, 1, 1), mw=12.0),
+            PowerStep(on=date(2027, 9, 1), mw=4.0),
+        ),
+        power_lead_months=24,
+        cost_per_mw_usd=11e6,
+    )
+    plan = inputs.plan.model_copy(update={"site": (site,)})
+    shown = facilities_page(replace(inputs, plan=plan))
+    assert (
+        html_text(
+            "west-a steps down from 12.0 MW to 4.0 MW energized on 2027-09-01: power given back"
+        )
+        in shown
+    )
+    assert "steps down" not in facilities_page(_sited(inputs))

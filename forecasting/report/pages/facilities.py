@@ -121,6 +121,25 @@ def _unsited_note(inputs: ReportInputs) -> str:
     )
 
 
+def _step_downs(inputs: ReportInputs) -> list[str]:
+    """One sentence per energized step that falls from the one before: power given back,
+    which read only as a chart line that drops, and nowhere where the blocks still fit."""
+    said = []
+    for site in inputs.plan.site:
+        for before, after in site.step_downs():
+            drawn = inputs.plan.mw_drawn(site.id, after.on)
+            kept = site.energized_mw_on(after.on)
+            text = (
+                f"{site.id} steps down from {fmt_mw(before.mw)} to {fmt_mw(after.mw)} "
+                f"energized on {fmt_date(after.on)}: power given back (a decommission, a lease "
+                f"ending); the plan's blocks there draw {fmt_mw(drawn)} that day"
+            )
+            if drawn > kept + 1e-9:
+                text += f", {fmt_mw(drawn - kept)} more than it keeps: see its power trigger"
+            said.append(text + ".")
+    return said
+
+
 # A later order's status cell: its order-by date can be near (a 90-week cell for the year
 # after a trigger's racks), so the badge stays beside the word.
 _LATER = "later order "
@@ -355,5 +374,6 @@ def facilities_page(inputs: ReportInputs) -> str:
         ),
         power_contracts=_power_contracts_table(inputs.power_triggers, inputs.plan.site),
         unsited=_unsited_note(inputs),
+        step_downs=_step_downs(inputs),
         changes=changes_view(inputs),
     )
