@@ -10,6 +10,7 @@ every verdict below follows from the rules alone.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -869,3 +870,44 @@ def test_an_order_no_site_of_the_plan_powers_says_it_waits_for_power_and_serves_
     assert page is not None
     cell = f"{runs.isoformat()} (arrives {row['arrives'].isoformat()}, waits for its site"
     assert cell in page.read_text(encoding="utf-8")
+
+
+def test_unmet_hours_cut_at_the_data_end_read_as_a_lower_bound(tmp_path: Path) -> None:
+    """A late order still not in service when the data ends has its unmet GPU-hours counted to
+    that day only: its note said "censored", but the page's cell, the sums on the cards and
+    the CLI's summary read "3,203,954 GPU-h" and "$8.9M" as measured. They read "at least"
+    and say why."""
+    from rich.console import Console
+
+    from flows.tables import decisions_tables
+    from forecasting.report.format import fmt_usd
+
+    site = {"id": "r1-a", "region": "r1", "energized": [{"on": START - timedelta(days=500),
+            "mw": 1.0}], "power_lead_months": 12, "cost_per_mw_usd": 2e6}  # fmt: skip
+    plan = CapacityPlan.model_validate(_plan().model_dump() | {"site": [site]})
+    as_of = EXHAUSTION - timedelta(days=150)
+    row = _judged(as_of, plan=plan)
+    assert row["verdict"] == Verdict.LATE and row["in_service"] > row["data_end"]
+    assert row["revenue_lost_usd"] > 0
+    assert decisions.unmet_censored(pl.DataFrame([row], schema=DECISION_REPLAYS_SCHEMA)) == 1
+    path = tmp_path / "w.duckdb"
+    run = decisions.store_decisions(
+        path,
+        pl.DataFrame([row], schema=DECISION_REPLAYS_SCHEMA, orient="row"),
+        options=DecisionOptions(first_as_of=as_of),
+        as_ofs=[as_of],
+        data_end=row["data_end"],
+        seconds=1.0,
+    )
+    page = decisions.publish_page(path, tmp_path / "reports", run).page
+    assert page is not None
+    text = html.unescape(page.read_text(encoding="utf-8"))
+    hours, money = f"{row['unmet_gpu_hours']:,.0f} GPU-h", fmt_usd(row["revenue_lost_usd"])
+    assert f"at least {hours} (censored at the data end)" in text
+    assert f"at least {money}" in text
+    beside = "(at least: 1 replay censored at the data end)"
+    assert f"{hours} {beside}" in text and f"{money} {beside}" in text
+    console = Console(width=400, record=True)
+    for table in decisions_tables(run):
+        console.print(table)
+    assert f"{row['unmet_gpu_hours']:,.0f} (at least: 1 censored)" in console.export_text()

@@ -20,11 +20,13 @@ import polars as pl
 
 from forecasting.decisions import (
     MIN_HISTORY_DAYS,
+    UNMET_CENSORED,
     Verdict,
     decision_counts,
     idle_not_verified,
     order_by_text,
     short_history_as_ofs,
+    unmet_censored,
 )
 from forecasting.report.figures import STATUS_COLOURS, Chart
 from forecasting.report.format import (
@@ -264,6 +266,23 @@ def _money(value: float | None) -> str:
     return MISSING if value is None else fmt_usd(value)
 
 
+def _cut(row: dict[str, Any]) -> bool:
+    """Whether the row's unmet GPU-hours stop at the data end (a lower bound)."""
+    return UNMET_CENSORED in (row["note"] or "")
+
+
+def _unmet_cell(row: dict[str, Any]) -> str:
+    """Unmet GPU-hours, "at least" where the data ended before the order served: the cell
+    read "3,203,954 GPU-h" as measured beside a note saying it was censored."""
+    hours = fmt_gpu_hours(row["unmet_gpu_hours"])
+    return f"at least {hours} (censored at the data end)" if _cut(row) else hours
+
+
+def _revenue_cell(row: dict[str, Any]) -> str:
+    money = _money(row["revenue_lost_usd"])
+    return f"at least {money}" if _cut(row) and row["revenue_lost_usd"] is not None else money
+
+
 def _replays_table(replays: pl.DataFrame, *, daily_days: int) -> Table:
     rows = [
         [
@@ -281,8 +300,8 @@ def _replays_table(replays: pl.DataFrame, *, daily_days: int) -> Table:
             fmt_date(r["fleet_exhaustion"]),
             _VERDICT_TEXT.get(r["verdict"], r["verdict"]),
             MISSING if r["days_late"] is None else fmt_count(r["days_late"]),
-            fmt_gpu_hours(r["unmet_gpu_hours"]),
-            _money(r["revenue_lost_usd"]),
+            _unmet_cell(r),
+            _revenue_cell(r),
             MISSING if r["idle_gpu_months"] is None else f"{r['idle_gpu_months']:,.0f}",
             _money(r["idle_capital_usd"]),
             r["note"],
@@ -336,10 +355,22 @@ def _cards(run: dict[str, Any], replays: pl.DataFrame) -> list[tuple[str, str]]:
         ),
         ("no order needed", fmt_count(counts["no_order_needed"])),
         ("judged / not verified", f"{fmt_count(judged)} / {fmt_count(counts['not_verified'])}"),
-        ("unmet GPU-hours when late or missed (sum)", fmt_gpu_hours(run["unmet_gpu_hours"])),
-        ("revenue lost when late or missed (sum)", _money(run["revenue_lost_usd"])),
+        (
+            "unmet GPU-hours when late or missed (sum)",
+            fmt_gpu_hours(run["unmet_gpu_hours"]) + _censored_unmet(replays),
+        ),
+        (
+            "revenue lost when late or missed (sum)",
+            _money(run["revenue_lost_usd"]) + _censored_unmet(replays),
+        ),
         ("idle GPU-months (sum)", f"{run['idle_gpu_months']:,.0f}" + _unmeasured_idle(replays)),
     ]
+
+
+def _censored_unmet(replays: pl.DataFrame) -> str:
+    """Beside an unmet total: the replays whose part of it stops at the data end."""
+    n = unmet_censored(replays)
+    return f" (at least: {n} replay{'' if n == 1 else 's'} censored at the data end)" if n else ""
 
 
 def _unmeasured_idle(replays: pl.DataFrame) -> str:
