@@ -88,7 +88,9 @@ Verdicts, per as-of day, region and pool
         (censored: too soon to tell), with or without an order. Also an order not sized (it
         lands after the replay's forecast ends: a candidate and an order-by date, no blocks):
         no size, so no timing, unmet or idle to judge (it read "nothing ordered"); the note
-        says whether the shortfall came. And a false alarm on a trigger short at the monthly
+        says whether the shortfall came. An order no site of the plan can power
+        (:data:`NEVER_POWERED`: its blocks past their site's ceiling): when it could serve is
+        not known. And a false alarm on a trigger short at the monthly
         grain only (``MONTHLY_ONLY``): it forecast no dated shortfall to refute. Its other
         verdicts stand (an order's timing is measured against the real shortfall whatever
         the grain), their notes opening with the grain.
@@ -159,6 +161,7 @@ __all__ = [
     "DECISION_REPLAYS_SCHEMA",
     "DEFAULT_LEAD_WEEKS",
     "MIN_HISTORY_DAYS",
+    "NEVER_POWERED",
     "SHORT_HISTORY",
     "STORED_COUNTS",
     "UNMET_CENSORED",
@@ -403,6 +406,9 @@ def _cheapest_lead(plan: CapacityPlan, *, region: str, pool: str) -> int | None:
     return min(options, key=lambda c: (c.capex_usd / c.gpus, c.name)).lead_time_weeks
 
 
+# A replay's note where no site of the plan can ever power the order's blocks (all past their
+# site's ceiling): it is not judged (the page's in-service cell says so).
+NEVER_POWERED = "no site of the plan can power its blocks"
 # A replay's note where its unmet GPU-hours are counted to the data end only, the order still
 # not in service then: the figure is a lower bound (the pages and the CLI read it so).
 UNMET_CENSORED = "unmet counted to the data end"
@@ -618,6 +624,13 @@ def _judge(
         )  # fmt: skip
     if unsized(row):
         return _not_sized(row, actual=actual, months=months)
+    if row["blocks_to_order"] and _unpowered(row) and row.get("runs_from") is None:
+        # Judged from its arrival, it read "in time" with idle capital, serving nothing.
+        return _Judged(
+            Verdict.NOT_VERIFIED,
+            f"not verified: {NEVER_POWERED} (past its site's ceiling: a new site is needed), "
+            "so when it could serve is not known: its timing, unmet and idle are not judged",
+        )
     if actual is None and (
         censored := _censored(forecast, data_end=data_end, buffer_weeks=buffer_weeks)
     ):

@@ -911,3 +911,37 @@ def test_unmet_hours_cut_at_the_data_end_read_as_a_lower_bound(tmp_path: Path) -
     for table in decisions_tables(run):
         console.print(table)
     assert f"{row['unmet_gpu_hours']:,.0f} (at least: 1 censored)" in console.export_text()
+
+
+def test_an_order_no_site_can_ever_power_is_not_judged_as_serving_on_arrival(
+    tmp_path: Path,
+) -> None:
+    """r1-a's 1.0 MW are all drawn under its 1.0 MW ceiling: no contract can power the racks
+    (a new site is needed). The replay judged them as serving on arrival ("in time", idle
+    capital counted) with no word of power; they are not verified, the note says why, and
+    the page's in-service cell says no site of the plan can power them."""
+    from forecasting.decisions import NEVER_POWERED
+
+    site = {"id": "r1-a", "region": "r1", "energized": [{"on": START - timedelta(days=500),
+            "mw": 1.0}], "ceiling_mw": 1.0, "power_lead_months": 12,
+            "cost_per_mw_usd": 2e6}  # fmt: skip
+    plan = CapacityPlan.model_validate(_plan().model_dump() | {"site": [site]})
+    as_of = EXHAUSTION - timedelta(days=150)
+    row = _judged(as_of, plan=plan)
+    assert row["blocks_to_order"]
+    assert row["verdict"] == Verdict.NOT_VERIFIED
+    assert row["idle_capital_usd"] is None and row["days_late"] is None
+    assert f"{NEVER_POWERED} (past its site's ceiling: a new site is needed)" in row["note"]
+    path = tmp_path / "w.duckdb"
+    run = decisions.store_decisions(
+        path,
+        pl.DataFrame([row], schema=DECISION_REPLAYS_SCHEMA, orient="row"),
+        options=DecisionOptions(first_as_of=as_of),
+        as_ofs=[as_of],
+        data_end=row["data_end"],
+        seconds=1.0,
+    )
+    page = decisions.publish_page(path, tmp_path / "reports", run).page
+    assert page is not None
+    text = html.unescape(page.read_text(encoding="utf-8"))
+    assert f"{row['arrives'].isoformat()} (arrives; {NEVER_POWERED})" in text

@@ -20,6 +20,7 @@ import polars as pl
 
 from forecasting.decisions import (
     MIN_HISTORY_DAYS,
+    NEVER_POWERED,
     UNMET_CENSORED,
     Verdict,
     decision_counts,
@@ -100,7 +101,9 @@ RULES = (
     "(not counted): no data after the as-of day, or the data ends before the forecast "
     "exhaustion date, or within the buffer after it, without a shortfall (censored); an order "
     "not sized (it lands after the replay's forecast ends: no size, so no timing, unmet or "
-    "idle to judge; the note says whether the shortfall came); or a false alarm on a trigger "
+    "idle to judge; the note says whether the shortfall came); an order no site of the plan "
+    "can power (its blocks past their site's ceiling: a new site is needed, so when it could "
+    "serve is not known); or a false alarm on a trigger "
     "short at the monthly grain only (not verified at the daily grain: it forecast no dated "
     "shortfall). A monthly-only trigger's other verdicts stand, their notes saying the grain.",
     "Idle capital, as if every order had been placed: from its arrival, the ordered capacity "
@@ -257,6 +260,8 @@ def _in_service(row: dict[str, Any]) -> str:
     """The day the order serves, and its arrival when it waits there for its site's power
     (replays stored before migration 18 know the arrival only)."""
     serves, arrives = row["in_service"], row["arrives"]
+    if arrives is not None and NEVER_POWERED in (row["note"] or ""):
+        return f"{fmt_date(arrives)} (arrives; {NEVER_POWERED})"
     if serves is None or serves == arrives:
         return fmt_date(arrives)
     return f"{fmt_date(serves)} (arrives {fmt_date(arrives)}, waits for its site's power)"
