@@ -3328,8 +3328,15 @@ def test_the_idle_card_is_not_verified_where_it_judges_days_no_backtest_measured
         "; not verified past 2026-12-18: no backtest measured the forecast's error there"
     )
     assert said in finance_page(inputs)
+    # The table says which rows: 1 of the 2 judged, the other live before it all.
+    rows = html_text(
+        "Not verified: 1 of the 2 blocks judged is judged on days past 2026-12-18, where no "
+        "backtest measured the forecast's error."
+    )
+    assert rows in finance_page(inputs)
     early = inputs.idle_risk.with_columns(in_service=pl.lit(date(2026, 9, 1)))
     assert said not in finance_page(replace(inputs, idle_risk=early))
+    assert "Not verified:" not in finance_page(replace(inputs, idle_risk=early))
     # Unjudged blocks (no idle figure) are not what the card counts.
     unjudged = inputs.idle_risk.with_columns(idle_gpus=pl.lit(None, pl.Float64))
     assert said not in finance_page(replace(inputs, idle_risk=unjudged))

@@ -159,23 +159,37 @@ def _idle_label(inputs: ReportInputs) -> str:
     )
     if end is None or idle.is_empty():
         return label
-    # The days it was judged on, not its window: a daily-only run judges none past its rows,
-    # and read "judged past" them all the same. Rows before migration 19: the window.
-    days = pl.coalesce("days_judged", "window_days").fill_null(0)
-    judged_to = pl.col("in_service") + pl.duration(days=days) - pl.duration(days=1)
-    judged = idle.filter(pl.col("idle_gpus").is_not_null())
-    last = judged.select(judged_to.max()).item()
+    last = _judged_to(idle).max()
     if not inputs.plan_calibrated and isinstance(last, date) and last > end:
         label += f", judged past {fmt_date(end)} on a band no backtest calibrated"
     # Days past what any backtest measured: a 45-day fleet's blocks were all judged there and
     # the card read unmarked beside a headline "not verified beyond".
-    measured = inputs.as_of + timedelta(days=measured_reach(inputs))
-    if isinstance(last, date) and last > measured:
+    if (unverified := _idle_unverified(inputs)) is not None:
         label += (
-            f"; not verified past {fmt_date(measured)}: no backtest measured the forecast's "
-            "error there"
+            f"; not verified past {fmt_date(unverified[0])}: no backtest measured the "
+            "forecast's error there"
         )
     return label
+
+
+def _judged_to(idle: pl.DataFrame) -> pl.Series:
+    """The last day each judged block was judged on (null: not judged, or live before)."""
+    # The days it was judged on, not its window: a daily-only run judges none past its rows,
+    # and read "judged past" them all the same. Rows before migration 19: the window.
+    days = pl.coalesce("days_judged", "window_days").fill_null(0)
+    judged_to = pl.col("in_service") + pl.duration(days=days) - pl.duration(days=1)
+    return idle.filter(pl.col("idle_gpus").is_not_null()).select(judged_to).to_series()
+
+
+def _idle_unverified(inputs: ReportInputs) -> tuple[date, int, int] | None:
+    """The last day some backtest measured, and how many of the judged blocks were judged
+    past it, of how many; None when none was."""
+    if inputs.idle_risk.is_empty() or daily_end(inputs) is None:
+        return None
+    measured = inputs.as_of + timedelta(days=measured_reach(inputs))
+    judged_to = _judged_to(inputs.idle_risk)
+    past = int((judged_to > measured).sum())
+    return (measured, past, judged_to.len()) if past else None
 
 
 def _idle_card(idle: pl.DataFrame) -> str:
@@ -404,12 +418,14 @@ def _no_low_demand(idle: pl.DataFrame) -> pl.Expr:
     return pl.col("note").fill_null("").str.contains(NO_LOW_DEMAND, literal=True)
 
 
-def _idle_intro(idle: pl.DataFrame) -> str:
+def _idle_intro(inputs: ReportInputs) -> str:
     """What the idle table measures: it read "idle share 100.0%" with no word of what the
-    share is of, over what, or why it can be whole."""
+    share is of, over what, or why it can be whole; and which of its rows no backtest
+    verifies."""
+    idle = inputs.idle_risk
     window = idle["window_days"].max() if idle.height else None
     weeks = f"first {int(window) // 7} weeks" if window is not None else "first weeks"  # type: ignore[arg-type]  # a number when not None
-    return (
+    intro = (
         "Committed capacity that even low demand (P10) will not fill: capital standing idle. "
         "Idle share: the part of the block's GPUs that the pool's P10 requirement leaves unused "
         "(demand at its 10th percentile plus the headroom policy), on average over the "
@@ -417,6 +433,14 @@ def _idle_intro(idle: pl.DataFrame) -> str:
         "so 100 % means the capacity in service before it covers even P10 demand (the note "
         "gives both); the triggers read the upper quantile, so a pool can be short at P90 "
         "while its newest block is idle at P10: the two ends of one band."
+    )
+    if (unverified := _idle_unverified(inputs)) is None:
+        return intro
+    measured, past, judged = unverified
+    return (
+        f"{intro} Not verified: {past} of the {judged} blocks judged "
+        f"{'is' if past == 1 else 'are'} judged on days past {fmt_date(measured)}, where no "
+        "backtest measured the forecast's error."
     )
 
 
@@ -1016,7 +1040,7 @@ def finance_page(inputs: ReportInputs) -> str:
             unplayed=inputs.drills_unplayed,
         ),
         "idle": _idle_table(inputs.idle_risk),
-        "idle_intro": _idle_intro(inputs.idle_risk),
+        "idle_intro": _idle_intro(inputs),
         "concentration_charts": page.figures(concentration_charts(inputs.concentration)),
         "concentration": _concentration_table(
             inputs.concentration, inputs.chosen, history=inputs.history, forecast=inputs.forecast
