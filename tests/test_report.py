@@ -21,7 +21,7 @@ import polars as pl
 import pytest
 
 from forecasting import hierarchy
-from forecasting.capacity import CapacityPlan, GpuType, capacity_timeline
+from forecasting.capacity import ALL_CLASSES, CapacityPlan, GpuType, capacity_timeline
 from forecasting.report import (
     LATEST,
     TRIGGERS_SCHEMA,
@@ -3371,3 +3371,24 @@ def test_the_facilities_page_names_a_site_whose_power_steps_down() -> None:
         in shown
     )
     assert "steps down" not in facilities_page(_sited(inputs))
+
+
+def test_the_book_concentration_says_it_stops_where_the_sample_paths_do() -> None:
+    """The demo's 'Concentration with the book' ran to 2027-06 beside a book table to
+    2030-01, its last month measured on the 4 days to 2027-06-04, with no word of why it
+    stops or that its last month is partial: the intro says both."""
+    inputs = sample_inputs()
+    months = [date(2026, 12, 1), date(2027, 1, 1), date(2027, 2, 1)]
+    rows = [
+        {"book": book, "region": "total", "workload_class": ALL_CLASSES, "month": m,
+         "top1_share": 0.3, "top5_share": 0.6, "hhi": 1100.0}
+        for book in ("without", "with")
+        for m in months
+    ]  # fmt: skip
+    frame = pl.DataFrame(rows, schema=inputs.book_concentration.schema)
+    said = html_text(
+        "Over the daily rows only, to 2027-02-19: the sample paths stop there, so later months "
+        "have no figure, and 2027-02 counts its days to 2027-02-19 only."
+    )
+    assert said in finance_page(replace(inputs, book_concentration=frame))
+    assert said not in finance_page(inputs)

@@ -855,6 +855,29 @@ def _book_list_table(contracts: pl.DataFrame) -> Table:
     )
 
 
+_BOOK_CONCENTRATION = (
+    "Share of the largest customer and HHI (0–10,000) of the whole fleet's expected demand "
+    "per month, measured by the forecast run on its sample paths without and with the book."
+)
+
+
+def _book_concentration_intro(inputs: ReportInputs) -> str:
+    """The section's intro, and where its months stop: they ran to 2027-06 beside a book
+    table to 2030-01, the last month measured on 4 days, with no word of either."""
+    end = daily_end(inputs)
+    last = inputs.book_concentration.get_column("month").max()
+    if end is None or not isinstance(last, date):
+        return _BOOK_CONCENTRATION
+    text = (
+        f"{_BOOK_CONCENTRATION} Over the daily rows only, to {fmt_date(end)}: the sample paths "
+        "stop there, so later months have no figure"
+    )
+    month_end = pl.select(pl.lit(last).dt.month_end()).item()
+    if last <= end < month_end:
+        text += f", and {last:%Y-%m} counts its days to {fmt_date(end)} only"
+    return text + "."
+
+
 def _book_concentration_table(concentration: pl.DataFrame) -> Table:
     """Fleet-wide top-1 share and HHI per month, without and with the book."""
     fleet = concentration.filter(
@@ -1058,6 +1081,7 @@ def finance_page(inputs: ReportInputs) -> str:
         "book_months": _book_months_table(inputs.contract_finance),
         "book_list": _book_list_table(inputs.contracts),
         "book_concentration": _book_concentration_table(inputs.book_concentration),
+        "book_concentration_intro": _book_concentration_intro(inputs),
     }
     return render(
         "finance.html",
