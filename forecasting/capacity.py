@@ -1346,8 +1346,10 @@ _MW_SLACK = 0.05
 def _site_days(plan: CapacityPlan, *, start: date, end: date) -> pl.DataFrame:
     """(site, region, ds, energized_mw, contracted_mw, ceiling_mw) for every declared site."""
     days = [start + timedelta(days=d) for d in range((end - start).days + 1)]
+    # Secured: the last step and the contract, or what is energized that day where more (a
+    # site stepping down read less secured than energized before its step).
     rows = [
-        (s.id, s.region, day, s.energized_mw_on(day), s.secured_mw, s.ceiling_mw)
+        (s.id, s.region, day, (on := s.energized_mw_on(day)), max(on, s.secured_mw), s.ceiling_mw)
         for s in plan.site
         for day in days
     ]
@@ -1372,7 +1374,8 @@ def site_power_timeline(
 
     ``energized_mw`` is what can be drawn that day (energized steps, plus contracted MW from
     its energization day); ``contracted_mw`` is every MW secured with the utility whether
-    energized yet or not (the last step plus the contract); ``ceiling_mw`` is null where the
+    energized yet or not (the last step plus the contract, or that day's energized MW where
+    more: before a step down); ``ceiling_mw`` is null where the
     site has none. ``mw_in_service`` is the MW of the plan's blocks at the site in service
     that day (live and committed by in-service date; retiring blocks leave on their retire
     date); ``mw_ordered`` is the MW of ``orders`` (site, arrives, mw; from the triggers'

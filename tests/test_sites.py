@@ -1033,3 +1033,13 @@ def test_a_later_energized_step_that_covers_a_committed_block_is_named_not_a_con
         row["note"]
         == f"the step to 2.00 MW energized on {_day(200)} covers it: bring that step forward"
     )
+
+
+def test_the_secured_mw_of_a_site_never_reads_below_what_is_energized_that_day() -> None:
+    """Before its step down from 2.0 MW to 0.5 MW, s1's 'energized + contracted' read 0.5 MW
+    (the last step), under the 2.0 MW energized that day: the facilities chart drew the MW
+    secured below the MW drawn. It reads the day's energized MW until the step."""
+    site = _site(energized=[{"on": date(2020, 1, 1), "mw": 2.0}, {"on": _day(60), "mw": 0.5}])
+    timeline = site_power_timeline(_plan(sites=[site]), start=_day(0), end=_day(90))
+    by_day = {r["ds"]: r["contracted_mw"] for r in timeline.iter_rows(named=True)}
+    assert (by_day[_day(59)], by_day[_day(60)]) == (2.0, 0.5)
