@@ -3392,3 +3392,11 @@ def test_the_book_concentration_says_it_stops_where_the_sample_paths_do() -> Non
     )
     assert said in finance_page(replace(inputs, book_concentration=frame))
     assert said not in finance_page(inputs)
+
+
+def test_the_largest_shortfall_says_to_which_day_it_is_read() -> None:
+    """The orders table's 'largest shortfall' (220,681 H100-equivalents on the demo) is the
+    most short on any day to the end of the plan, a day the page never gave: read beside an
+    exhaustion date, it looked like the shortfall on that day. The intro dates the plan's end."""
+    said = html_text("on any day to the end of the plan (2027-02-19)")
+    assert said in finance_page(sample_inputs())

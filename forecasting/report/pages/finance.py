@@ -257,19 +257,24 @@ def nothing_to_order(inputs: ReportInputs) -> str | None:
     placed = inputs.placements
     if placed is not None and not placed.is_empty():
         return None
-    last_month = inputs.forecast_months.get_column("ds").max()
-    end = daily_end(inputs)
-    if isinstance(last_month, date):
-        reach = f"{last_month:%b %Y}"
-    elif end is not None:
-        reach = fmt_date(end)
-    else:
+    reach = _plan_reach(inputs)
+    if reach is None:
         return None
     quantile = str(t["quantile"][0])
     return Said(
         f"nothing to order: every pool's {quantile} requirement stays within the capacity "
         f"already planned to {reach}, the plan's end"
     )
+
+
+def _plan_reach(inputs: ReportInputs) -> str | None:
+    """The plan's end as a reader names it: its last month where monthly rows follow the daily
+    ones (``Jan 2030``), else the last daily day; None without a forecast."""
+    last_month = inputs.forecast_months.get_column("ds").max()
+    end = daily_end(inputs)
+    if isinstance(last_month, date):
+        return f"{last_month:%b %Y}"
+    return fmt_date(end) if end is not None else None
 
 
 def _later_orders_table(
@@ -1009,7 +1014,11 @@ def _orders_intro(inputs: ReportInputs) -> str:
             "platform page)."
         )
     return (
-        _STATUS_RULES + _sizing(inputs) + _LARGEST.format(unit=_capacity_unit(inputs.plan)) + basis
+        _STATUS_RULES
+        + _sizing(inputs)
+        + _LARGEST.format(unit=_capacity_unit(inputs.plan))
+        + (f" ({reach})" if (reach := _plan_reach(inputs)) else "")
+        + basis
     )
 
 
