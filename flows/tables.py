@@ -752,7 +752,12 @@ def _money(value: float | None) -> str:
 
 def decisions_tables(run: DecisionRun) -> list[Table]:
     """A decision backtest: the counts and totals, then one row per as-of day and pool."""
-    from forecasting.decisions import DECISION_REPLAYS_SCHEMA, idle_not_verified, order_by_text
+    from forecasting.decisions import (
+        DECISION_REPLAYS_SCHEMA,
+        idle_not_verified,
+        order_by_text,
+        unmet_censored,
+    )
     from forecasting.report.format import fmt_day_or_month  # the report package is slow
 
     counts = run.counts
@@ -780,13 +785,17 @@ def decisions_tables(run: DecisionRun) -> list[Table]:
     # up alternatives, not one budget.
     for name in ("unmet GPU-h", "revenue lost", "idle GPU-months", "idle capital"):
         summary.add_column(f"{name} (sum of replays)", justify="right")
-    unmeasured = idle_not_verified(pl.DataFrame(run.replays, schema=DECISION_REPLAYS_SCHEMA))
+    frame = pl.DataFrame(run.replays, schema=DECISION_REPLAYS_SCHEMA)
+    unmeasured = idle_not_verified(frame)
     beside = f" (+ {unmeasured} not verified)" if unmeasured else ""
+    # Unmet hours that stop at the data end, the order not in service yet: a lower bound.
+    cut = unmet_censored(frame)
+    bound = f" (at least: {cut} censored)" if cut else ""
     summary.add_row(
         _n(judged),
         *(Text(_n(counts.get(key, 0)), style=colour) for _, key, colour in verdicts),
-        f"{run.unmet_gpu_hours:,.0f}",
-        _money(run.revenue_lost_usd),
+        f"{run.unmet_gpu_hours:,.0f}{bound}",
+        _money(run.revenue_lost_usd) + bound,
         f"{run.idle_gpu_months:,.0f}{beside}",
         _money(run.idle_capital_usd) + beside,
     )
@@ -985,9 +994,10 @@ def power_lines(report: ReportOutcome) -> list[str]:
         first = f"; contract power first: {site} by {by}{_days_late(by, report)}"
         if report.power_first_forward:
             first = (
-                f"; bring contracted power forward first: {site} by {by}"
-                f"{_days_late(by, report)}: its contracted MW covers the need but is energized "
-                "after it (no more MW to contract)"
+                f"; bring planned power forward first: {site} by {by}"
+                f"{_days_late(by, report)}: the MW its plan has (energized steps, contract) "
+                "cover the need but are not energized on every day from then (no more MW to "
+                "contract; see its note)"
             )
         if report.power_first_monthly:
             first += (

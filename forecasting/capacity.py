@@ -574,18 +574,29 @@ class Site(_Strict):
             raise ValueError("contracted_mw needs contracted_energized (the day it is energized)")
         if self.contracted_mw == 0 and self.contracted_energized is not None:
             raise ValueError("contracted_energized is set but contracted_mw is 0; set both")
-        if self.ceiling_mw is not None and self.secured_mw > self.ceiling_mw + 1e-9:
+        # The most the site ever holds: a step down later does not lift an earlier step
+        # above the ceiling back under it.
+        most = max((step.mw for step in self.energized), default=0.0) + self.contracted_mw
+        if self.ceiling_mw is not None and most > self.ceiling_mw + 1e-9:
             raise ValueError(
-                f"energized plus contracted MW ({self.secured_mw:g}) is above ceiling_mw "
+                f"energized plus contracted MW ({most:g}) is above ceiling_mw "
                 f"({self.ceiling_mw:g}); raise the ceiling or lower the contract"
             )
         return self
 
     @property
     def secured_mw(self) -> float:
-        """MW the site will have once every step and the contract are energized."""
-        last = max((step.mw for step in self.energized), default=0.0)
+        """MW the site will have once every step and the contract are energized: the last
+        step's level, not the highest (a step down is power given back: a site of 2.0 MW
+        stepping down to 0.5 read 2.0 MW secured, and its blocks on the lost 1.5 MW read
+        "contracted MW covers the need")."""
+        last = self.energized[-1].mw if self.energized else 0.0
         return last + self.contracted_mw
+
+    def step_downs(self) -> list[tuple[PowerStep, PowerStep]]:
+        """(earlier, later) for each energized step whose level falls from the one before:
+        power given back on the later step's date (a decommission, a lease ending)."""
+        return [(a, b) for a, b in pairwise(self.energized) if b.mw < a.mw]
 
     def energized_mw_on(self, day: date) -> float:
         """MW energized on ``day``: the last step on or before it, plus the contract once live."""
@@ -762,6 +773,10 @@ class CapacityPlan(_Strict):
                 )
         return lines
 
+    def mw_drawn(self, site: str, day: date) -> float:
+        """MW of the plan's blocks at ``site`` in service on ``day``."""
+        return sum(b.mw for b in self.block if b.site == site and b.in_service_on(day))
+
     def dedicated_customers(self) -> list[tuple[str, str]]:
         """(workload_class, customer) for every class a dedicated block may run: they keep
         their own series (a dedicated customer folded into ``other`` for being small in a
@@ -802,7 +817,7 @@ class CapacityPlan(_Strict):
         """One line per entry that loads but most likely misstates the plan: a candidate of
         no capex (it wins every order choice as free), and a site whose energized MW fall from
         one step to the next (steps are levels, so a step written as an increment reads as
-        power given back)."""
+        power given back), with the MW of its blocks left short where they draw more."""
         lines = [
             f"[[candidate]] {c.name!r} field capex_usd: 0, so the triggers order it as free "
             "over every other block type; give its capital cost"
@@ -810,13 +825,23 @@ class CapacityPlan(_Strict):
             if c.capex_usd == 0
         ]
         for site in self.site:
-            for earlier, later in pairwise(site.energized):
-                if later.mw < earlier.mw:
-                    lines.append(
-                        f"[[site]] {site.id!r} field energized: {earlier.mw:g} MW from "
-                        f"{earlier.on}, then {later.mw:g} MW from {later.on}: the MW fall; "
-                        "steps are the level energized from each date, not increments"
+            for earlier, later in site.step_downs():
+                line = (
+                    f"[[site]] {site.id!r} field energized: {earlier.mw:g} MW from "
+                    f"{earlier.on}, then {later.mw:g} MW from {later.on}: the MW fall, read as "
+                    "power given back that day (a decommission, a lease ending); if the steps "
+                    "are increments, write each as the level energized from its date"
+                )
+                # Blocks still in service on power given back would stand dark: a shortfall.
+                day = later.on
+                drawn, kept = self.mw_drawn(site.id, day), site.energized_mw_on(day)
+                if drawn > kept + 1e-9:
+                    line += (
+                        f"; its blocks in service on {day} draw {drawn:,.1f} MW, "
+                        f"{drawn - kept:,.1f} MW more than it keeps: a power shortfall from "
+                        "that day (see the site's power trigger)"
                     )
+                lines.append(line)
         return lines
 
     def h100_equivalent(self, gpu_type: str) -> float:
@@ -1321,8 +1346,10 @@ _MW_SLACK = 0.05
 def _site_days(plan: CapacityPlan, *, start: date, end: date) -> pl.DataFrame:
     """(site, region, ds, energized_mw, contracted_mw, ceiling_mw) for every declared site."""
     days = [start + timedelta(days=d) for d in range((end - start).days + 1)]
+    # Secured: the last step and the contract, or what is energized that day where more (a
+    # site stepping down read less secured than energized before its step).
     rows = [
-        (s.id, s.region, day, s.energized_mw_on(day), s.secured_mw, s.ceiling_mw)
+        (s.id, s.region, day, (on := s.energized_mw_on(day)), max(on, s.secured_mw), s.ceiling_mw)
         for s in plan.site
         for day in days
     ]
@@ -1347,7 +1374,8 @@ def site_power_timeline(
 
     ``energized_mw`` is what can be drawn that day (energized steps, plus contracted MW from
     its energization day); ``contracted_mw`` is every MW secured with the utility whether
-    energized yet or not (the last step plus the contract); ``ceiling_mw`` is null where the
+    energized yet or not (the last step plus the contract, or that day's energized MW where
+    more: before a step down); ``ceiling_mw`` is null where the
     site has none. ``mw_in_service`` is the MW of the plan's blocks at the site in service
     that day (live and committed by in-service date; retiring blocks leave on their retire
     date); ``mw_ordered`` is the MW of ``orders`` (site, arrives, mw; from the triggers'

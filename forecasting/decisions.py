@@ -41,8 +41,9 @@ Verdicts, per as-of day, region and pool
     order-by date before the as-of day reads "overdue as of" that day: :func:`order_by_text`),
     and is in service ``lead_time_weeks`` later (the trigger's ``arrives``), or when its site
     has the MW for it if that comes later (the trigger's ``powered_from``: a block that waits
-    for power serves from then). A verdict judges the order's timing; its size shows as idle
-    capital (below), counted from its arrival.
+    for power serves from then), or, where no site of the plan has it, when power contracted
+    on the as-of day lets it run (its placement's ``runs_from``). A verdict judges the order's
+    timing; its size shows as idle capital (below), counted from its arrival.
 
     ``in_time``
         The triggers forecast an exhaustion and ordered blocks, the known capacity really ran
@@ -87,7 +88,9 @@ Verdicts, per as-of day, region and pool
         (censored: too soon to tell), with or without an order. Also an order not sized (it
         lands after the replay's forecast ends: a candidate and an order-by date, no blocks):
         no size, so no timing, unmet or idle to judge (it read "nothing ordered"); the note
-        says whether the shortfall came. And a false alarm on a trigger short at the monthly
+        says whether the shortfall came. An order no site of the plan can power
+        (:data:`NEVER_POWERED`: its blocks past their site's ceiling): when it could serve is
+        not known. And a false alarm on a trigger short at the monthly
         grain only (``MONTHLY_ONLY``): it forecast no dated shortfall to refute. Its other
         verdicts stand (an order's timing is measured against the real shortfall whatever
         the grain), their notes opening with the grain.
@@ -149,7 +152,7 @@ from forecasting.digest import content_digest
 from forecasting.longrange import BLOCK_DAYS, MIN_BLOCKS
 from forecasting.options import DecisionOptions
 from forecasting.schema import BlockStatus, Measure, WorkloadClass, frame_schema
-from forecasting.triggers.common import MONTHLY_ONLY
+from forecasting.triggers.common import MONTHLY_ONLY, TriggerResult
 
 if TYPE_CHECKING:
     from forecasting.contracts import ContractBook
@@ -158,8 +161,10 @@ __all__ = [
     "DECISION_REPLAYS_SCHEMA",
     "DEFAULT_LEAD_WEEKS",
     "MIN_HISTORY_DAYS",
+    "NEVER_POWERED",
     "SHORT_HISTORY",
     "STORED_COUNTS",
+    "UNMET_CENSORED",
     "DecisionRun",
     "KnownThen",
     "Replayed",
@@ -180,10 +185,12 @@ __all__ = [
     "publish_page",
     "replay_as_of",
     "replay_days",
+    "replayed_triggers",
     "score_replay",
     "short_history_as_ofs",
     "store_decisions",
     "stored_decisions",
+    "unmet_censored",
     "unsized",
 ]
 
@@ -399,6 +406,14 @@ def _cheapest_lead(plan: CapacityPlan, *, region: str, pool: str) -> int | None:
     return min(options, key=lambda c: (c.capex_usd / c.gpus, c.name)).lead_time_weeks
 
 
+# A replay's note where no site of the plan can ever power the order's blocks (all past their
+# site's ceiling): it is not judged (the page's in-service cell says so).
+NEVER_POWERED = "no site of the plan can power its blocks"
+# A replay's note where its unmet GPU-hours are counted to the data end only, the order still
+# not in service then: the figure is a lower bound (the pages and the CLI read it so).
+UNMET_CENSORED = "unmet counted to the data end"
+
+
 @dataclass(frozen=True, slots=True)
 class _Judged:
     verdict: Verdict
@@ -415,7 +430,7 @@ def _unmet(
     hours = float(_shortfall(daily, start=start, stop=counted_to).sum()) * _HOURS
     note = f"{what} from {start} to {stop - timedelta(days=1)}"
     if stop > counted_to:
-        note += f"; unmet counted to the data end {data_end} only (censored)"
+        note += f"; {UNMET_CENSORED} {data_end} only (censored)"
     return hours, note
 
 
@@ -543,10 +558,45 @@ def _unforecast(
 
 def _in_service(row: dict[str, Any]) -> date | None:
     """When an order serves: its arrival, or the day its site has the MW when that is later
-    (racks that arrived with no power for a year were judged from their arrival)."""
+    (racks that arrived with no power for a year were judged from their arrival), or, where
+    no site of the plan has the MW, the day power contracted on the as-of day lets it run
+    (``runs_from``; judged from its arrival, a red row said nothing of power)."""
     arrives: date | None = row["arrives"]
     powered: date | None = row.get("powered_from")
-    return powered if arrives is not None and powered is not None and powered > arrives else arrives
+    if arrives is not None and powered is not None and powered > arrives:
+        return powered
+    runs: date | None = row.get("runs_from")
+    if arrives is not None and _unpowered(row) and runs is not None and runs > arrives:
+        return runs
+    return arrives
+
+
+def _unpowered(row: dict[str, Any]) -> bool:
+    """Whether the order's blocks find no power in the plan (no site has their MW within it)."""
+    return row.get("powered") is False and row.get("powered_from") is None
+
+
+def _service_text(row: dict[str, Any], serves: date) -> str:
+    """The order's in-service day for a note, and why when it is not its arrival."""
+    if serves == row["arrives"]:
+        return f"{serves}"
+    if _unpowered(row):
+        return (
+            f"{serves} (it arrives {row['arrives']} and waits for power no site of the plan "
+            f"has: it runs from {serves} at the earliest, with power contracted on the as-of "
+            "day)"
+        )
+    return f"{serves} (it arrives {row['arrives']} and waits for its site's power)"
+
+
+def replayed_triggers(result: TriggerResult) -> pl.DataFrame:
+    """The TRIGGERS rows a replay judges, with their own order's ``powered`` and
+    ``runs_from`` (its placement): an order no site of the plan powers has no
+    ``powered_from``, and was judged as serving on its arrival."""
+    first = result.placements.filter(pl.col("tranche").fill_null(1) == 1)
+    return result.triggers.join(
+        first.select("region", "pool", "powered", "runs_from"), on=["region", "pool"], how="left"
+    )
 
 
 def _judge(
@@ -574,6 +624,13 @@ def _judge(
         )  # fmt: skip
     if unsized(row):
         return _not_sized(row, actual=actual, months=months)
+    if row["blocks_to_order"] and _unpowered(row) and row.get("runs_from") is None:
+        # Judged from its arrival, it read "in time" with idle capital, serving nothing.
+        return _Judged(
+            Verdict.NOT_VERIFIED,
+            f"not verified: {NEVER_POWERED} (past its site's ceiling: a new site is needed), "
+            "so when it could serve is not known: its timing, unmet and idle are not judged",
+        )
     if actual is None and (
         censored := _censored(forecast, data_end=data_end, buffer_weeks=buffer_weeks)
     ):
@@ -581,11 +638,7 @@ def _judge(
     if not row["blocks_to_order"] or arrives is None:
         return _nothing_ordered(row, actual=actual, months=months)
     placed = _placed(row, as_of=as_of)
-    service = (
-        f"{arrives} (it arrives {row['arrives']} and waits for its site's power)"
-        if arrives != row["arrives"]
-        else f"{arrives}"
-    )
+    service = _service_text(row, arrives)
     if actual is None:
         return _Judged(
             Verdict.FALSE_ALARM,
@@ -795,6 +848,14 @@ def score_replay(
     return pl.DataFrame(rows, schema=DECISION_REPLAYS_SCHEMA, orient="row")
 
 
+def unmet_censored(replays: pl.DataFrame) -> int:
+    """Replays whose unmet GPU-hours stop at the data end, short still (their note says
+    :data:`UNMET_CENSORED`): a lower bound, which read as measured in the sums."""
+    return replays.filter(
+        pl.col("note").fill_null("").str.contains(UNMET_CENSORED, literal=True)
+    ).height
+
+
 def idle_not_verified(replays: pl.DataFrame) -> int:
     """Judged orders whose idle capital was not measured (they arrive after the data): the
     totals leave them out, and "$0 idle capital" beside two false alarms read as measured."""
@@ -900,17 +961,19 @@ def replay_as_of(
     )
     monthly = extended.months if extended is not None else pl.DataFrame()
     frame = horizon.with_grain(result.forecast, monthly)
-    triggers = expansion_triggers(
-        frame,
-        plan_as_of(plan, as_of),
-        as_of=as_of,
-        settings=TriggerSettings(
-            quantile=options.quantile,
-            buffer_weeks=options.buffer_weeks,
-            idle_weeks=min(options.idle_weeks, 13),
-            daily_sizing=not horizon.band_calibrated(result.summary),
-        ),
-    ).triggers
+    triggers = replayed_triggers(
+        expansion_triggers(
+            frame,
+            plan_as_of(plan, as_of),
+            as_of=as_of,
+            settings=TriggerSettings(
+                quantile=options.quantile,
+                buffer_weeks=options.buffer_weeks,
+                idle_weeks=min(options.idle_weeks, 13),
+                daily_sizing=not horizon.band_calibrated(result.summary),
+            ),
+        )
+    )
     end = frame.get_column("ds").max()
     assert isinstance(end, date)  # a forecast has days
     # The last covered day: a monthly row covers its whole month.

@@ -705,12 +705,39 @@ def test_a_free_candidate_and_falling_energized_steps_are_warned_of() -> None:
         {"on": date(2027, 6, 1), "mw": 15.5},
     ]
     site.pop("ceiling_mw", None)
-    assert parse_capacity(tomli_w.dumps(document)).doubtful_entries() == [
+    free, falling = parse_capacity(tomli_w.dumps(document)).doubtful_entries()
+    assert free == (
         f"[[candidate]] {candidate['name']!r} field capex_usd: 0, so the triggers order it as "
-        "free over every other block type; give its capital cost",
+        "free over every other block type; give its capital cost"
+    )
+    assert falling.startswith(
         f"[[site]] {site['id']!r} field energized: 44 MW from 2022-01-01, then 15.5 MW from "
-        "2027-06-01: the MW fall; steps are the level energized from each date, not increments",
+        "2027-06-01: the MW fall, read as power given back that day (a decommission, a lease "
+        "ending); if the steps are increments, write each as the level energized from its date"
+    )
+
+
+def test_a_step_down_under_blocks_in_service_is_warned_of_as_a_power_shortfall() -> None:
+    """A site stepping down from 44 MW to 15.5 MW on 2027-06-01 under more MW of blocks than
+    that: the warning read as a typo only ("steps are the level, not increments"), where the
+    plan's blocks run on power that is gone from that day. It says how much, and from when."""
+    document = tomllib.loads(sample_capacity().read_text(encoding="utf-8"))
+    site = document["site"][0]
+    site["energized"] = [
+        {"on": date(2022, 1, 1), "mw": 44.0},
+        {"on": date(2027, 6, 1), "mw": 15.5},
     ]
+    site.pop("ceiling_mw", None)
+    plan = parse_capacity(tomli_w.dumps(document))
+    drawn = sum(
+        b.mw for b in plan.block if b.site == site["id"] and b.in_service_on(date(2027, 6, 1))
+    )
+    assert drawn > 15.5  # the sample's blocks at the site draw more than it keeps
+    (line,) = [w for w in plan.doubtful_entries() if w.startswith("[[site]]")]
+    assert line.endswith(
+        f"; its blocks in service on 2027-06-01 draw {drawn:,.1f} MW, {drawn - 15.5:,.1f} MW "
+        "more than it keeps: a power shortfall from that day (see the site's power trigger)"
+    )
 
 
 def test_migrate_to_training_is_refused() -> None:

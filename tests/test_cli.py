@@ -1697,7 +1697,7 @@ def test_the_power_line_tells_contracting_power_from_bringing_contracted_power_f
         return dict(_cards(replace(inputs, power_triggers=power)))["contract more power by"]
 
     assert "(us-east-a)" in card(sites) and "eu-west-a" not in card(sites)
-    assert "bring its contracted energization forward" in card(sites[:1])
+    assert "bring its planned power forward, no more MW" in card(sites[:1])
     alone = line(sites[:1])
     assert "contract power first" not in alone
-    assert f"bring contracted power forward first: eu-west-a by {by}" in alone
+    assert f"bring planned power forward first: eu-west-a by {by}" in alone

@@ -10,6 +10,7 @@ every verdict below follows from the rules alone.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -105,9 +106,11 @@ def _judged(
     history = _history() if history is None else history
     plan = _plan() if plan is None else plan
     frame = _as_forecast(history, as_of=as_of) if forecast is None else forecast
-    triggers = expansion_triggers(
-        frame, plan_as_of(plan, as_of), as_of=as_of, settings=TriggerSettings(buffer_weeks=4)
-    ).triggers
+    triggers = decisions.replayed_triggers(
+        expansion_triggers(
+            frame, plan_as_of(plan, as_of), as_of=as_of, settings=TriggerSettings(buffer_weeks=4)
+        )
+    )
     end = frame.get_column("ds").max()
     assert isinstance(end, date)
     replays = judge_replay(
@@ -830,3 +833,115 @@ def test_a_false_alarm_on_a_trigger_short_at_the_monthly_grain_only_is_not_verif
     assert in_time["note"].startswith(
         f"forecast short at the monthly grain only ({EXHAUSTION:%B %Y}): {MONTHLY_ONLY}; order"
     )
+
+
+def test_an_order_no_site_of_the_plan_powers_says_it_waits_for_power_and_serves_from_it(
+    tmp_path: Path,
+) -> None:
+    """r1-a's 1.0 MW is all drawn and the plan has no more power there: the trigger's racks
+    arrive with none (the triggers table read "no power for it in the plan: runs from ... at
+    the earliest (power contracted today)"), but the decisions page's red row read an
+    in-service date, its arrival, with no word of power, judged as serving from it. The
+    replay serves it from the day power contracted on the as-of day can run it, the note says
+    so, and the page's in-service cell points to that day."""
+    site = {"id": "r1-a", "region": "r1", "energized": [{"on": START - timedelta(days=500),
+            "mw": 1.0}], "power_lead_months": 12, "cost_per_mw_usd": 2e6}  # fmt: skip
+    plan = CapacityPlan.model_validate(_plan().model_dump() | {"site": [site]})
+    as_of = EXHAUSTION - timedelta(days=150)
+    row = _judged(as_of, plan=plan)
+    assert row["arrives"] == EXHAUSTION - timedelta(days=BUFFER_DAYS)
+    runs = row["in_service"]
+    assert runs is not None and runs > row["arrives"]
+    assert row["verdict"] == Verdict.LATE
+    assert (
+        f"in service {runs} (it arrives {row['arrives']} and waits for power no site of the "
+        f"plan has: it runs from {runs} at the earliest, with power contracted on the as-of day)"
+    ) in row["note"]
+    path = tmp_path / "w.duckdb"
+    run = decisions.store_decisions(
+        path,
+        pl.DataFrame([row], schema=DECISION_REPLAYS_SCHEMA, orient="row"),
+        options=DecisionOptions(first_as_of=as_of),
+        as_ofs=[as_of],
+        data_end=row["data_end"],
+        seconds=1.0,
+    )
+    page = decisions.publish_page(path, tmp_path / "reports", run).page
+    assert page is not None
+    cell = f"{runs.isoformat()} (arrives {row['arrives'].isoformat()}, waits for its site"
+    assert cell in page.read_text(encoding="utf-8")
+
+
+def test_unmet_hours_cut_at_the_data_end_read_as_a_lower_bound(tmp_path: Path) -> None:
+    """A late order still not in service when the data ends has its unmet GPU-hours counted to
+    that day only: its note said "censored", but the page's cell, the sums on the cards and
+    the CLI's summary read "3,203,954 GPU-h" and "$8.9M" as measured. They read "at least"
+    and say why."""
+    from rich.console import Console
+
+    from flows.tables import decisions_tables
+    from forecasting.report.format import fmt_usd
+
+    site = {"id": "r1-a", "region": "r1", "energized": [{"on": START - timedelta(days=500),
+            "mw": 1.0}], "power_lead_months": 12, "cost_per_mw_usd": 2e6}  # fmt: skip
+    plan = CapacityPlan.model_validate(_plan().model_dump() | {"site": [site]})
+    as_of = EXHAUSTION - timedelta(days=150)
+    row = _judged(as_of, plan=plan)
+    assert row["verdict"] == Verdict.LATE and row["in_service"] > row["data_end"]
+    assert row["revenue_lost_usd"] > 0
+    assert decisions.unmet_censored(pl.DataFrame([row], schema=DECISION_REPLAYS_SCHEMA)) == 1
+    path = tmp_path / "w.duckdb"
+    run = decisions.store_decisions(
+        path,
+        pl.DataFrame([row], schema=DECISION_REPLAYS_SCHEMA, orient="row"),
+        options=DecisionOptions(first_as_of=as_of),
+        as_ofs=[as_of],
+        data_end=row["data_end"],
+        seconds=1.0,
+    )
+    page = decisions.publish_page(path, tmp_path / "reports", run).page
+    assert page is not None
+    text = html.unescape(page.read_text(encoding="utf-8"))
+    hours, money = f"{row['unmet_gpu_hours']:,.0f} GPU-h", fmt_usd(row["revenue_lost_usd"])
+    assert f"at least {hours} (censored at the data end)" in text
+    assert f"at least {money}" in text
+    beside = "(at least: 1 replay censored at the data end)"
+    assert f"{hours} {beside}" in text and f"{money} {beside}" in text
+    console = Console(width=400, record=True)
+    for table in decisions_tables(run):
+        console.print(table)
+    assert f"{row['unmet_gpu_hours']:,.0f} (at least: 1 censored)" in console.export_text()
+
+
+def test_an_order_no_site_can_ever_power_is_not_judged_as_serving_on_arrival(
+    tmp_path: Path,
+) -> None:
+    """r1-a's 1.0 MW are all drawn under its 1.0 MW ceiling: no contract can power the racks
+    (a new site is needed). The replay judged them as serving on arrival ("in time", idle
+    capital counted) with no word of power; they are not verified, the note says why, and
+    the page's in-service cell says no site of the plan can power them."""
+    from forecasting.decisions import NEVER_POWERED
+
+    site = {"id": "r1-a", "region": "r1", "energized": [{"on": START - timedelta(days=500),
+            "mw": 1.0}], "ceiling_mw": 1.0, "power_lead_months": 12,
+            "cost_per_mw_usd": 2e6}  # fmt: skip
+    plan = CapacityPlan.model_validate(_plan().model_dump() | {"site": [site]})
+    as_of = EXHAUSTION - timedelta(days=150)
+    row = _judged(as_of, plan=plan)
+    assert row["blocks_to_order"]
+    assert row["verdict"] == Verdict.NOT_VERIFIED
+    assert row["idle_capital_usd"] is None and row["days_late"] is None
+    assert f"{NEVER_POWERED} (past its site's ceiling: a new site is needed)" in row["note"]
+    path = tmp_path / "w.duckdb"
+    run = decisions.store_decisions(
+        path,
+        pl.DataFrame([row], schema=DECISION_REPLAYS_SCHEMA, orient="row"),
+        options=DecisionOptions(first_as_of=as_of),
+        as_ofs=[as_of],
+        data_end=row["data_end"],
+        seconds=1.0,
+    )
+    page = decisions.publish_page(path, tmp_path / "reports", run).page
+    assert page is not None
+    text = html.unescape(page.read_text(encoding="utf-8"))
+    assert f"{row['arrives'].isoformat()} (arrives; {NEVER_POWERED})" in text

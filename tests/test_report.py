@@ -21,7 +21,7 @@ import polars as pl
 import pytest
 
 from forecasting import hierarchy
-from forecasting.capacity import CapacityPlan, GpuType, capacity_timeline
+from forecasting.capacity import ALL_CLASSES, CapacityPlan, GpuType, capacity_timeline
 from forecasting.report import (
     LATEST,
     TRIGGERS_SCHEMA,
@@ -3285,3 +3285,118 @@ def test_a_run_without_drills_does_not_say_the_plan_has_no_response_ladder() -> 
     assert "the plan has no response ladder" not in page
     assert "no response ladder in this run" not in page
     assert "no drill played on this forecast run" in page
+
+
+def test_the_idle_table_says_what_its_share_measures_and_when_it_stands_for_no_demand() -> None:
+    """The idle table read "idle GPUs (P10 demand) 1,024, idle share 100.0%" with no word of
+    what the share is of, over what, or why it can be whole; and a block whose pool has no
+    demand at P10 read the same 100 % as one whose older blocks cover the demand. The section
+    says what the share measures, and a share that stands for no demand says so in its cell
+    and on the card."""
+    from forecasting.triggers.idle import NO_LOW_DEMAND
+
+    inputs = sample_inputs()
+    shown = finance_page(inputs)
+    assert (
+        html_text(
+            "Idle share: the part of the block's GPUs that the pool's P10 requirement leaves unused"
+        )
+        in shown
+    )
+    assert html_text("100 % means the capacity in service before it covers even P10") in shown
+    empty = inputs.idle_risk.with_columns(
+        idle_gpus=pl.col("gpus").cast(pl.Float64),
+        idle_share=pl.lit(1.0),
+        note=pl.when(pl.col("kind") == "pod")
+        .then(pl.lit(f"judged in pool all; {NO_LOW_DEMAND} in pool all on any of the 91 days"))
+        .otherwise(pl.lit("judged in pool all")),
+    )
+    shown = finance_page(replace(inputs, idle_risk=empty))
+    assert html_text("100.0% (no P10 demand in its pool)") in shown
+    assert shown.count("no P10 demand in its pool") == 1 + 1  # the pod's cell and the card
+    assert html_text("1 block wholly idle for no P10 demand in its pool") in shown
+
+
+def test_the_idle_card_is_not_verified_where_it_judges_days_no_backtest_measured() -> None:
+    """A 45-day fleet whose backtests scored 7 days ahead read "capex at idle risk ...
+    $329.8M" with no mark, every block judged on extrapolated days, while the headline beside
+    it read "not verified beyond". The sample's backtests scored 26 days (to 2026-12-18):
+    west-pod-2, judged from 2027-01-06, makes the card not verified past that day; windows
+    that end by it keep the label unmarked."""
+    inputs = sample_inputs()
+    said = html_text(
+        "; not verified past 2026-12-18: no backtest measured the forecast's error there"
+    )
+    assert said in finance_page(inputs)
+    # The table says which rows: 1 of the 2 judged, the other live before it all.
+    rows = html_text(
+        "Not verified: 1 of the 2 blocks judged is judged on days past 2026-12-18, where no "
+        "backtest measured the forecast's error."
+    )
+    assert rows in finance_page(inputs)
+    early = inputs.idle_risk.with_columns(in_service=pl.lit(date(2026, 9, 1)))
+    assert said not in finance_page(replace(inputs, idle_risk=early))
+    assert "Not verified:" not in finance_page(replace(inputs, idle_risk=early))
+    # Unjudged blocks (no idle figure) are not what the card counts.
+    unjudged = inputs.idle_risk.with_columns(idle_gpus=pl.lit(None, pl.Float64))
+    assert said not in finance_page(replace(inputs, idle_risk=unjudged))
+    # A daily-only run (no monthly rows, so no band past the daily days) is marked all the same.
+    daily_only = replace(inputs, forecast_months=inputs.forecast_months.clear())
+    assert said in finance_page(daily_only)
+
+
+def test_the_facilities_page_names_a_site_whose_power_steps_down() -> None:
+    """A site energized at 12 MW, then 4 MW from 2027-09-01 (a lease ending), read on the
+    facilities page only as a chart line that drops, and not at all where its blocks still
+    fit: the page says the power given back, when, and what its blocks draw that day."""
+    from forecasting.capacity import PowerStep, Site
+
+    inputs = sample_inputs()
+    site = Site(
+        id="west-a",
+        region="eu-west",
+        energized=(
+            PowerStep(on=date(2024, 1, 1), mw=12.0),
+            PowerStep(on=date(2027, 9, 1), mw=4.0),
+        ),
+        power_lead_months=24,
+        cost_per_mw_usd=11e6,
+    )
+    plan = inputs.plan.model_copy(update={"site": (site,)})
+    shown = facilities_page(replace(inputs, plan=plan))
+    assert (
+        html_text(
+            "west-a steps down from 12.0 MW to 4.0 MW energized on 2027-09-01: power given back"
+        )
+        in shown
+    )
+    assert "steps down" not in facilities_page(_sited(inputs))
+
+
+def test_the_book_concentration_says_it_stops_where_the_sample_paths_do() -> None:
+    """The demo's 'Concentration with the book' ran to 2027-06 beside a book table to
+    2030-01, its last month measured on the 4 days to 2027-06-04, with no word of why it
+    stops or that its last month is partial: the intro says both."""
+    inputs = sample_inputs()
+    months = [date(2026, 12, 1), date(2027, 1, 1), date(2027, 2, 1)]
+    rows = [
+        {"book": book, "region": "total", "workload_class": ALL_CLASSES, "month": m,
+         "top1_share": 0.3, "top5_share": 0.6, "hhi": 1100.0}
+        for book in ("without", "with")
+        for m in months
+    ]  # fmt: skip
+    frame = pl.DataFrame(rows, schema=inputs.book_concentration.schema)
+    said = html_text(
+        "Over the daily rows only, to 2027-02-19: the sample paths stop there, so later months "
+        "have no figure, and 2027-02 counts its days to 2027-02-19 only."
+    )
+    assert said in finance_page(replace(inputs, book_concentration=frame))
+    assert said not in finance_page(inputs)
+
+
+def test_the_largest_shortfall_says_to_which_day_it_is_read() -> None:
+    """The orders table's 'largest shortfall' (220,681 H100-equivalents on the demo) is the
+    most short on any day to the end of the plan, a day the page never gave: read beside an
+    exhaustion date, it looked like the shortfall on that day. The intro dates the plan's end."""
+    said = html_text("on any day to the end of the plan (2027-02-19)")
+    assert said in finance_page(sample_inputs())

@@ -984,3 +984,62 @@ def test_an_order_usable_first_does_not_say_it_arrives_first_when_another_lands_
         f"exhaustion; rack-h100 lands sooner ({_day(ARRIVAL)}) but no site in r1 has its "
         "0.80 MW within the plan"
     ) in row["note"]
+
+
+def test_a_site_whose_power_steps_down_under_its_blocks_is_short_from_that_day() -> None:
+    """s1 energizes 2.0 MW, then 0.5 MW from day 60 (a lease ending), under a live 1.0 MW
+    rack: the power trigger read "contracted MW covers the need but is energized None, after
+    2026-03-06: bring its energization forward", 0 MW to contract, as if the 2.0 MW stayed
+    secured. The rack runs on 0.5 MW that is gone from that day: 0.5 MW to contract, and the
+    note names the step down."""
+    site = _site(energized=[{"on": date(2020, 1, 1), "mw": 2.0}, {"on": _day(60), "mw": 0.5}])
+    row = _power(_run(_plan(sites=[site]), _linear(base=100.0, slope=0.0)), "s1")
+    assert row["exhaustion_date"] == _day(60)
+    assert row["mw_to_contract"] == pytest.approx(0.5)
+    assert "None" not in row["note"]
+    assert (
+        f"energized MW steps down from 2.00 to 0.50 MW on {_day(60)}: the blocks in service "
+        "then draw 1.00 MW, 0.50 MW on power that is gone"
+    ) in row["note"]
+    assert row["status"] == "red"  # 12 months of lead time before day 60 has passed
+
+
+def test_a_dip_in_energized_power_is_not_read_as_a_contract_energized_late() -> None:
+    """2.0 MW, 0.5 MW from day 60, 2.0 MW again from day 90 under a 1.0 MW rack: what is
+    secured covers the rack once the power is back, so nothing is to contract; the note said
+    to bring forward a contract the site does not have. It names the dip and its end."""
+    steps = [{"on": date(2020, 1, 1), "mw": 2.0}, {"on": _day(60), "mw": 0.5},
+             {"on": _day(90), "mw": 2.0}]  # fmt: skip
+    row = _power(_run(_plan(sites=[_site(energized=steps)]), _linear(base=100.0, slope=0.0)), "s1")
+    assert (row["exhaustion_date"], row["mw_to_contract"]) == (_day(60), 0.0)
+    assert "None" not in row["note"] and "contracted MW covers" not in row["note"]
+    assert f"energized MW steps down from 2.00 to 0.50 MW on {_day(60)}" in row["note"]
+    assert f"back to 2.00 MW on {_day(90)}: keep the power through the dip" in row["note"]
+
+
+def test_a_later_energized_step_that_covers_a_committed_block_is_named_not_a_contract() -> None:
+    """1.0 MW energized, 2.0 MW from day 200, a 0.5 MW block committed for day 100: the site
+    is short from day 100 until its step, no contract in the plan. The note read "contracted
+    MW covers the need but is energized None"; it names the step that covers it."""
+    committed = _block("r1-new", 500, mw=0.5, status="committed", in_service=_day(100))
+    site = _site(energized=[{"on": date(2020, 1, 1), "mw": 1.0}, {"on": _day(200), "mw": 2.0}])
+    row = _power(
+        _run(_plan(sites=[site], blocks=[_block(), committed]), _linear(base=100.0, slope=0.0)),
+        "s1",
+    )
+    assert row["exhaustion_date"] == _day(100)
+    assert "None" not in row["note"]
+    assert (
+        row["note"]
+        == f"the step to 2.00 MW energized on {_day(200)} covers it: bring that step forward"
+    )
+
+
+def test_the_secured_mw_of_a_site_never_reads_below_what_is_energized_that_day() -> None:
+    """Before its step down from 2.0 MW to 0.5 MW, s1's 'energized + contracted' read 0.5 MW
+    (the last step), under the 2.0 MW energized that day: the facilities chart drew the MW
+    secured below the MW drawn. It reads the day's energized MW until the step."""
+    site = _site(energized=[{"on": date(2020, 1, 1), "mw": 2.0}, {"on": _day(60), "mw": 0.5}])
+    timeline = site_power_timeline(_plan(sites=[site]), start=_day(0), end=_day(90))
+    by_day = {r["ds"]: r["contracted_mw"] for r in timeline.iter_rows(named=True)}
+    assert (by_day[_day(59)], by_day[_day(60)]) == (2.0, 0.5)

@@ -1126,3 +1126,29 @@ def test_a_pool_short_from_its_first_days_is_driven_by_the_growth_its_order_is_s
     drivers = expansion_triggers(_r1_forecast(), plan, as_of=MONDAY).drivers
     acme = _row(drivers.filter(pl.col("customer") == "acme"), "r1", "all")
     assert acme["to_date"] == _day(182) and acme["growth_gpus"] == pytest.approx(182.0)
+
+
+def test_a_wholly_idle_block_says_what_covers_the_low_demand_and_zero_demand_is_named() -> None:
+    """A 400-GPU rack over 900 GPUs where the P10 requirement is 625 (500 / 0.8): the finance
+    page read "idle GPUs (P10 demand) 400, idle share 100.0%" beside a note naming the pool
+    only. The note now says what covers the low demand (the 900 in service before
+    it against a mean P10 requirement of 625); and where the P10 forecast is zero on every
+    day judged, that the 100 % stands for no demand at the low quantile, not a measured lull."""
+    from forecasting.triggers.idle import NO_LOW_DEMAND
+
+    extra = _block("r2-new", 400, region="r2", site="r2-a", status="committed",
+                   in_service=_day(28))  # fmt: skip
+    low = expansion_triggers(_r2_forecast(q10=500.0), _plan(_r2_blocks(extra)), as_of=MONDAY)
+    row = low.idle_risk.row(0, named=True)
+    assert row["idle_share"] == pytest.approx(1.0)
+    assert (
+        "wholly idle at P10: the 900 GPUs in service before it cover the pool's P10 "
+        "requirement (demand plus headroom), 625 on average over the 91 days judged"
+    ) in row["note"]
+    assert NO_LOW_DEMAND not in row["note"]
+    none = expansion_triggers(_r2_forecast(q10=0.0), _plan(_r2_blocks(extra)), as_of=MONDAY)
+    row = none.idle_risk.row(0, named=True)
+    assert row["idle_share"] == pytest.approx(1.0)
+    assert f"{NO_LOW_DEMAND} in pool all on any of the 91 days judged" in row["note"]
+    partly = expansion_triggers(_r2_forecast(q10=800.0), _plan(_r2_blocks(extra)), as_of=MONDAY)
+    assert "wholly idle" not in partly.idle_risk.row(0, named=True)["note"]

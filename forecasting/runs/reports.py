@@ -104,9 +104,9 @@ class ReportOutcome(BaseModel):
     power_first: tuple[str, date] | None = None
     # Whether that date rests on an order short at the monthly grain only (its note says so).
     power_first_monthly: bool = False
-    # Whether that site's contracted MW covers its need, energized too late: its energization
-    # is to be brought forward, no power contracted ("contract power first: eu-west-a" read
-    # beside a facilities row of 0.0 MW to contract).
+    # Whether that site's planned MW (energized steps, contract) cover its need, energized too
+    # late or given back for a while: its power is to be brought forward, no power contracted
+    # ("contract power first: eu-west-a" read beside a facilities row of 0.0 MW to contract).
     power_first_forward: bool = False
     # The plan's later orders due before every trigger's order (PLACEMENTS rows, first due first).
     later_due_first: list[dict[str, Any]] = []

@@ -35,6 +35,12 @@ def _idle_pool(block: Block) -> str:
 
 # A dedicated customer's pool: this prefix and the customer's name.
 _DEDICATED = "dedicated:"
+# Opens the note of a block wholly idle because the pool's low quantile is zero on every day
+# judged: its 100 % stands for no demand there, not a lull measured (the finance page reads
+# it beside the share).
+NO_LOW_DEMAND = "no demand at the low quantile"
+# An idle share that reads 100.0 % on the page.
+_WHOLLY = 0.9995
 
 
 def _dedicated_need(
@@ -108,6 +114,41 @@ def _marginal_idle() -> pl.Expr:
     newer = units.cum_sum().over("region", "pool", "ds") - units
     excess = pl.col("capacity_gpus") - pl.col("requirement_gpus") - newer
     return excess.clip(lower_bound=0.0).clip(upper_bound=units) / pl.col("per_gpu")
+
+
+def _older() -> pl.Expr:
+    """Capacity in the pool before a block (live and older committed ones), in capacity
+    units; rows sorted as :func:`_marginal_idle` reads them."""
+    units = pl.col("gpus") * pl.col("per_gpu")
+    return (pl.col("capacity_gpus") - units.cum_sum().over("region", "pool", "ds")).clip(
+        lower_bound=0.0
+    )
+
+
+def _wholly_idle(
+    row: dict[str, object],
+    *,
+    need: float,
+    need_most: float,
+    older: float,
+    column: str,
+    plan: CapacityPlan,
+) -> str:
+    """Why a block reads 100 % idle: the capacity before it covers the pool's low quantile
+    (a share with no reason read as a fault of the figure), or there is no demand at that
+    quantile at all, which is no lull measured."""
+    label, days = column.upper().replace("Q", "P"), row["days_judged"]
+    if need_most <= 0.0:
+        return (
+            f"{NO_LOW_DEMAND} in pool {row['pool']} on any of the {days} days judged (its "
+            f"{label} forecast is zero): wholly idle for that, not for a lull measured"
+        )
+    unit = "H100-equivalents" if plan.gpu_type else "GPUs"
+    return (
+        f"wholly idle at {label}: the {older:,.0f} {unit} in service before it cover the "
+        f"pool's {label} requirement (demand plus headroom), {need:,.0f} on average over the "
+        f"{days} days judged"
+    )
 
 
 def _per_gpu_capex(plan: CapacityPlan) -> dict[tuple[str, str], float]:
@@ -184,10 +225,16 @@ def _idle_risk(
             ["region", "pool", "ds", "in_service", "block_id"],
             descending=[*[False] * 3, True, True],
         )
-        .with_columns(idle_gpus=_marginal_idle())
+        .with_columns(idle_gpus=_marginal_idle(), older=_older())
         .filter(pl.col("ds") < pl.col("in_service") + _weeks(settings.idle_weeks))
         .group_by("block_id")
-        .agg(pl.col("idle_gpus").mean(), days_judged=pl.len())
+        .agg(
+            pl.col("idle_gpus").mean(),
+            days_judged=pl.len(),
+            need=pl.col("requirement_gpus").mean(),
+            need_most=pl.col("requirement_gpus").max(),
+            older=pl.col("older").mean(),
+        )
     )
     prices = _per_gpu_capex(plan)
     regions = set(levels["region"].drop_nulls().unique())
@@ -215,6 +262,11 @@ def _idle_risk(
         row["note"] = _idle_note(
             row, priced=price is not None, regions=regions, end=end, customers=customers
         )
+        need, need_most, older = row.pop("need"), row.pop("need_most"), row.pop("older")
+        if row["idle_share"] is not None and row["idle_share"] >= _WHOLLY:
+            row["note"] += "; " + _wholly_idle(
+                row, need=need, need_most=need_most, older=older, column=column, plan=plan
+            )
         judged, window = row["days_judged"], settings.idle_weeks * 7
         row["window_days"] = window
         if judged is not None and judged < window:

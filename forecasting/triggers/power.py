@@ -241,11 +241,18 @@ def _power_row(
     if past_ceiling is not None and past_ceiling <= _TOL:
         past_ceiling = 0.0
     notes = []
-    if beyond <= _TOL:
+    if stepped := _step_down_note(site, exhaustion=exhaustion, need=float(first["mw_needed"])):
+        notes.append(stepped)
+    late_contract = site.contracted_energized is not None and (
+        site.contracted_energized > exhaustion
+    )
+    if beyond <= _TOL and late_contract:
         notes.append(
             f"contracted MW covers the need but is energized {site.contracted_energized}, "
             f"after {exhaustion}: bring its energization forward"
         )
+    elif beyond <= _TOL:
+        notes.append(_covered_from(short, exhaustion=exhaustion, dip=bool(stepped)))
     else:
         notes.append(
             f"contract {beyond:.2f} MW by {contract_by} ({site.power_lead_months} months lead "
@@ -273,6 +280,37 @@ def _power_row(
         "note": "; ".join(notes),
         "mw_beyond_ceiling": past_ceiling,
     }
+
+
+def _step_down_note(site: Site, *, exhaustion: date, need: float) -> str:
+    """Where the site's last step on or before ``exhaustion`` falls from the one before: the
+    power given back and the MW of blocks it leaves on power that is gone ('' otherwise)."""
+    taken = [(a, b) for a, b in site.step_downs() if b.on <= exhaustion]
+    if not taken or any(s.on > taken[-1][1].on and s.on <= exhaustion for s in site.energized):
+        return ""
+    before, after = taken[-1]
+    gone = min(need, before.mw) - after.mw
+    return (
+        f"energized MW steps down from {before.mw:.2f} to {after.mw:.2f} MW on {after.on}: "
+        f"the blocks in service then draw {need:.2f} MW, {gone:.2f} MW on power that is gone"
+    )
+
+
+def _covered_from(short: pl.DataFrame, *, exhaustion: date, dip: bool) -> str:
+    """Where the MW secured covers every day's need but not on the short days, with no
+    contract energized late: when the energized steps cover it again (after a step down,
+    ``dip``) or first do. Both read "contracted MW covers the need but is energized None:
+    bring its energization forward", of a contract the site does not have."""
+    back = short.filter((pl.col("ds") > exhaustion) & (pl.col("short_mw") <= _TOL))
+    if back.is_empty():
+        return "the MW secured covers the need, but no energized step covers it in the plan"
+    mw, day = float(back["energized_mw"][0]), _day(back["ds"][0])
+    if dip:
+        return (
+            f"back to {mw:.2f} MW on {day}: keep the power through the dip or move the blocks "
+            "it leaves dark"
+        )
+    return f"the step to {mw:.2f} MW energized on {day} covers it: bring that step forward"
 
 
 def _when_needed(short: pl.DataFrame, *, exhaustion: date, beyond: float, site: Site) -> str:

@@ -20,11 +20,14 @@ import polars as pl
 
 from forecasting.decisions import (
     MIN_HISTORY_DAYS,
+    NEVER_POWERED,
+    UNMET_CENSORED,
     Verdict,
     decision_counts,
     idle_not_verified,
     order_by_text,
     short_history_as_ofs,
+    unmet_censored,
 )
 from forecasting.report.figures import STATUS_COLOURS, Chart
 from forecasting.report.format import (
@@ -74,7 +77,9 @@ RULES = (
     "ran short' column shows the day the fleet as really built ran short, for context.",
     "An order is placed on its order-by date (on the as-of day when that had passed: the "
     "order-by date then reads 'overdue as of' that day) and is in service a lead time later, "
-    "or when its site has the MW for it if that comes later. "
+    "or when its site has the MW for it if that comes later, or, where no site of the plan "
+    "has it, when power contracted on the as-of day would let it run (the in-service column "
+    "says it waits for power, the note which). "
     "In time: in service on or before the day the known capacity ran short. In time, not "
     "needed yet: in service before it, but the shortfall came 52 weeks or more after the "
     "arrival, so the whole order stood idle over its judged window. Late: in service after "
@@ -96,7 +101,9 @@ RULES = (
     "(not counted): no data after the as-of day, or the data ends before the forecast "
     "exhaustion date, or within the buffer after it, without a shortfall (censored); an order "
     "not sized (it lands after the replay's forecast ends: no size, so no timing, unmet or "
-    "idle to judge; the note says whether the shortfall came); or a false alarm on a trigger "
+    "idle to judge; the note says whether the shortfall came); an order no site of the plan "
+    "can power (its blocks past their site's ceiling: a new site is needed, so when it could "
+    "serve is not known); or a false alarm on a trigger "
     "short at the monthly grain only (not verified at the daily grain: it forecast no dated "
     "shortfall). A monthly-only trigger's other verdicts stand, their notes saying the grain.",
     "Idle capital, as if every order had been placed: from its arrival, the ordered capacity "
@@ -253,6 +260,8 @@ def _in_service(row: dict[str, Any]) -> str:
     """The day the order serves, and its arrival when it waits there for its site's power
     (replays stored before migration 18 know the arrival only)."""
     serves, arrives = row["in_service"], row["arrives"]
+    if arrives is not None and NEVER_POWERED in (row["note"] or ""):
+        return f"{fmt_date(arrives)} (arrives; {NEVER_POWERED})"
     if serves is None or serves == arrives:
         return fmt_date(arrives)
     return f"{fmt_date(serves)} (arrives {fmt_date(arrives)}, waits for its site's power)"
@@ -260,6 +269,23 @@ def _in_service(row: dict[str, Any]) -> str:
 
 def _money(value: float | None) -> str:
     return MISSING if value is None else fmt_usd(value)
+
+
+def _cut(row: dict[str, Any]) -> bool:
+    """Whether the row's unmet GPU-hours stop at the data end (a lower bound)."""
+    return UNMET_CENSORED in (row["note"] or "")
+
+
+def _unmet_cell(row: dict[str, Any]) -> str:
+    """Unmet GPU-hours, "at least" where the data ended before the order served: the cell
+    read "3,203,954 GPU-h" as measured beside a note saying it was censored."""
+    hours = fmt_gpu_hours(row["unmet_gpu_hours"])
+    return f"at least {hours} (censored at the data end)" if _cut(row) else hours
+
+
+def _revenue_cell(row: dict[str, Any]) -> str:
+    money = _money(row["revenue_lost_usd"])
+    return f"at least {money}" if _cut(row) and row["revenue_lost_usd"] is not None else money
 
 
 def _replays_table(replays: pl.DataFrame, *, daily_days: int) -> Table:
@@ -279,8 +305,8 @@ def _replays_table(replays: pl.DataFrame, *, daily_days: int) -> Table:
             fmt_date(r["fleet_exhaustion"]),
             _VERDICT_TEXT.get(r["verdict"], r["verdict"]),
             MISSING if r["days_late"] is None else fmt_count(r["days_late"]),
-            fmt_gpu_hours(r["unmet_gpu_hours"]),
-            _money(r["revenue_lost_usd"]),
+            _unmet_cell(r),
+            _revenue_cell(r),
             MISSING if r["idle_gpu_months"] is None else f"{r['idle_gpu_months']:,.0f}",
             _money(r["idle_capital_usd"]),
             r["note"],
@@ -334,10 +360,22 @@ def _cards(run: dict[str, Any], replays: pl.DataFrame) -> list[tuple[str, str]]:
         ),
         ("no order needed", fmt_count(counts["no_order_needed"])),
         ("judged / not verified", f"{fmt_count(judged)} / {fmt_count(counts['not_verified'])}"),
-        ("unmet GPU-hours when late or missed (sum)", fmt_gpu_hours(run["unmet_gpu_hours"])),
-        ("revenue lost when late or missed (sum)", _money(run["revenue_lost_usd"])),
+        (
+            "unmet GPU-hours when late or missed (sum)",
+            fmt_gpu_hours(run["unmet_gpu_hours"]) + _censored_unmet(replays),
+        ),
+        (
+            "revenue lost when late or missed (sum)",
+            _money(run["revenue_lost_usd"]) + _censored_unmet(replays),
+        ),
         ("idle GPU-months (sum)", f"{run['idle_gpu_months']:,.0f}" + _unmeasured_idle(replays)),
     ]
+
+
+def _censored_unmet(replays: pl.DataFrame) -> str:
+    """Beside an unmet total: the replays whose part of it stops at the data end."""
+    n = unmet_censored(replays)
+    return f" (at least: {n} replay{'' if n == 1 else 's'} censored at the data end)" if n else ""
 
 
 def _unmeasured_idle(replays: pl.DataFrame) -> str:

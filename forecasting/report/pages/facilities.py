@@ -58,8 +58,9 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
         ]
     else:
         span = [("power by month", "no data")]
-    # A site whose contracted MW covers its need, energized late, has none to contract: it
-    # goes after a site that has on the same day, and says what is due there.
+    # A site whose planned MW (steps, contract) cover its need, energized late or given back
+    # for a while, has none to contract: it goes after a site that has on the same day, and
+    # says what is due there.
     forward = (pl.col("mw_to_contract") <= 0.0).fill_null(False) & (
         pl.col("mw_beyond_ceiling").fill_null(0.0) <= 0.0
     )
@@ -74,7 +75,7 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
     next_contract = (
         f"{by_date(contracts['contract_by'][0], inputs.as_of, today=inputs.generated_at.date())} "
         f"({contracts['site'][0]}{'; ' + MONTHLY_GRAIN if first_monthly else ''}"
-        f"{': bring its contracted energization forward, no more MW' if first_forward else ''})"
+        f"{': bring its planned power forward, no more MW' if first_forward else ''})"
         if contracts.height
         else f"not checked in {', '.join(unsited)} (no site)"
         if unsited
@@ -118,6 +119,25 @@ def _unsited_note(inputs: ReportInputs) -> str:
         "no power date can be set. Declare the region's sites with their energized and "
         "contracted MW in the capacity plan."
     )
+
+
+def _step_downs(inputs: ReportInputs) -> list[str]:
+    """One sentence per energized step that falls from the one before: power given back,
+    which read only as a chart line that drops, and nowhere where the blocks still fit."""
+    said = []
+    for site in inputs.plan.site:
+        for before, after in site.step_downs():
+            drawn = inputs.plan.mw_drawn(site.id, after.on)
+            kept = site.energized_mw_on(after.on)
+            text = (
+                f"{site.id} steps down from {fmt_mw(before.mw)} to {fmt_mw(after.mw)} "
+                f"energized on {fmt_date(after.on)}: power given back (a decommission, a lease "
+                f"ending); the plan's blocks there draw {fmt_mw(drawn)} that day"
+            )
+            if drawn > kept + 1e-9:
+                text += f", {fmt_mw(drawn - kept)} more than it keeps: see its power trigger"
+            said.append(text + ".")
+    return said
 
 
 # A later order's status cell: its order-by date can be near (a 90-week cell for the year
@@ -354,5 +374,6 @@ def facilities_page(inputs: ReportInputs) -> str:
         ),
         power_contracts=_power_contracts_table(inputs.power_triggers, inputs.plan.site),
         unsited=_unsited_note(inputs),
+        step_downs=_step_downs(inputs),
         changes=changes_view(inputs),
     )

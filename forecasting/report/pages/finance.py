@@ -28,6 +28,7 @@ from forecasting.report.inputs import (
     ReportInputs,
     daily_end,
     later_orders,
+    measured_reach,
     new_site_apart,
     plan_orders,
     status_headline,
@@ -156,16 +157,39 @@ def _idle_label(inputs: ReportInputs) -> str:
         if window is not None
         else ""
     )
-    if inputs.plan_calibrated or end is None or idle.is_empty():
+    if end is None or idle.is_empty():
         return label
+    last = _judged_to(idle).max()
+    if not inputs.plan_calibrated and isinstance(last, date) and last > end:
+        label += f", judged past {fmt_date(end)} on a band no backtest calibrated"
+    # Days past what any backtest measured: a 45-day fleet's blocks were all judged there and
+    # the card read unmarked beside a headline "not verified beyond".
+    if (unverified := _idle_unverified(inputs)) is not None:
+        label += (
+            f"; not verified past {fmt_date(unverified[0])}: no backtest measured the "
+            "forecast's error there"
+        )
+    return label
+
+
+def _judged_to(idle: pl.DataFrame) -> pl.Series:
+    """The last day each judged block was judged on (null: not judged, or live before)."""
     # The days it was judged on, not its window: a daily-only run judges none past its rows,
     # and read "judged past" them all the same. Rows before migration 19: the window.
     days = pl.coalesce("days_judged", "window_days").fill_null(0)
     judged_to = pl.col("in_service") + pl.duration(days=days) - pl.duration(days=1)
-    past = idle.filter(pl.col("idle_gpus").is_not_null() & (judged_to > end))
-    if past.is_empty():
-        return label
-    return f"{label}, judged past {fmt_date(end)} on a band no backtest calibrated"
+    return idle.filter(pl.col("idle_gpus").is_not_null()).select(judged_to).to_series()
+
+
+def _idle_unverified(inputs: ReportInputs) -> tuple[date, int, int] | None:
+    """The last day some backtest measured, and how many of the judged blocks were judged
+    past it, of how many; None when none was."""
+    if inputs.idle_risk.is_empty() or daily_end(inputs) is None:
+        return None
+    measured = inputs.as_of + timedelta(days=measured_reach(inputs))
+    judged_to = _judged_to(inputs.idle_risk)
+    past = int((judged_to > measured).sum())
+    return (measured, past, judged_to.len()) if past else None
 
 
 def _idle_card(idle: pl.DataFrame) -> str:
@@ -199,6 +223,14 @@ def _idle_card(idle: pl.DataFrame) -> str:
     # Judged but unpriced (no candidate of its kind and GPU type to price it): counted in no
     # figure, which read as idle capital falling by $1.3B when the candidate list changed.
     unpriced = idle.filter(judged & pl.col("capex_at_risk_usd").is_null()).height
+    # A share of 100 % for want of any demand at P10 is no lull measured: said apart.
+    empty = whole.filter(_no_low_demand(whole))
+    if empty.height:
+        blocks = "1 block" if empty.height == 1 else f"{empty.height} blocks"
+        apart.append(
+            f"of it {fmt_usd(total(empty, 'capex_at_risk_usd'))} on {blocks} wholly idle for "
+            f"{_NO_P10}"
+        )
     if unpriced:
         apart.append(
             f"{unpriced} {'block' if unpriced == 1 else 'blocks'} not priced: no candidate of "
@@ -225,19 +257,24 @@ def nothing_to_order(inputs: ReportInputs) -> str | None:
     placed = inputs.placements
     if placed is not None and not placed.is_empty():
         return None
-    last_month = inputs.forecast_months.get_column("ds").max()
-    end = daily_end(inputs)
-    if isinstance(last_month, date):
-        reach = f"{last_month:%b %Y}"
-    elif end is not None:
-        reach = fmt_date(end)
-    else:
+    reach = _plan_reach(inputs)
+    if reach is None:
         return None
     quantile = str(t["quantile"][0])
     return Said(
         f"nothing to order: every pool's {quantile} requirement stays within the capacity "
         f"already planned to {reach}, the plan's end"
     )
+
+
+def _plan_reach(inputs: ReportInputs) -> str | None:
+    """The plan's end as a reader names it: its last month where monthly rows follow the daily
+    ones (``Jan 2030``), else the last daily day; None without a forecast."""
+    last_month = inputs.forecast_months.get_column("ds").max()
+    end = daily_end(inputs)
+    if isinstance(last_month, date):
+        return f"{last_month:%b %Y}"
+    return fmt_date(end) if end is not None else None
 
 
 def _later_orders_table(
@@ -375,7 +412,45 @@ def _signed_usd(value: float | None) -> str:
     return f"+{text}" if value is not None and value > 0 and text != fmt_usd(0.0) else text
 
 
+# Beside an idle share whose pool has no demand at P10 (:data:`NO_LOW_DEMAND` in its note).
+_NO_P10 = "no P10 demand in its pool"
+
+
+def _no_low_demand(idle: pl.DataFrame) -> pl.Expr:
+    """Rows wholly idle for no demand at the low quantile, as their note says."""
+    from forecasting.triggers.idle import NO_LOW_DEMAND
+
+    return pl.col("note").fill_null("").str.contains(NO_LOW_DEMAND, literal=True)
+
+
+def _idle_intro(inputs: ReportInputs) -> str:
+    """What the idle table measures: it read "idle share 100.0%" with no word of what the
+    share is of, over what, or why it can be whole; and which of its rows no backtest
+    verifies."""
+    idle = inputs.idle_risk
+    window = idle["window_days"].max() if idle.height else None
+    weeks = f"first {int(window) // 7} weeks" if window is not None else "first weeks"  # type: ignore[arg-type]  # a number when not None
+    intro = (
+        "Committed capacity that even low demand (P10) will not fill: capital standing idle. "
+        "Idle share: the part of the block's GPUs that the pool's P10 requirement leaves unused "
+        "(demand at its 10th percentile plus the headroom policy), on average over the "
+        f"block's {weeks} in service, forecast days only. The newest block stands idle first, "
+        "so 100 % means the capacity in service before it covers even P10 demand (the note "
+        "gives both); the triggers read the upper quantile, so a pool can be short at P90 "
+        "while its newest block is idle at P10: the two ends of one band."
+    )
+    if (unverified := _idle_unverified(inputs)) is None:
+        return intro
+    measured, past, judged = unverified
+    return (
+        f"{intro} Not verified: {past} of the {judged} blocks judged "
+        f"{'is' if past == 1 else 'are'} judged on days past {fmt_date(measured)}, where no "
+        "backtest measured the forecast's error."
+    )
+
+
 def _idle_table(idle: pl.DataFrame) -> Table:
+    empty = set(idle.filter(_no_low_demand(idle))["block_id"].to_list())
     rows = [
         [
             r["block_id"],
@@ -385,7 +460,7 @@ def _idle_table(idle: pl.DataFrame) -> Table:
             fmt_date(r["in_service"]),
             fmt_gpus(r["gpus"]),
             fmt_gpus(r["idle_gpus"]),
-            fmt_pct(r["idle_share"]),
+            fmt_pct(r["idle_share"]) + (f" ({_NO_P10})" if r["block_id"] in empty else ""),
             fmt_usd(r["capex_at_risk_usd"]),
             r["note"] or "",
         ]
@@ -785,6 +860,29 @@ def _book_list_table(contracts: pl.DataFrame) -> Table:
     )
 
 
+_BOOK_CONCENTRATION = (
+    "Share of the largest customer and HHI (0–10,000) of the whole fleet's expected demand "
+    "per month, measured by the forecast run on its sample paths without and with the book."
+)
+
+
+def _book_concentration_intro(inputs: ReportInputs) -> str:
+    """The section's intro, and where its months stop: they ran to 2027-06 beside a book
+    table to 2030-01, the last month measured on 4 days, with no word of either."""
+    end = daily_end(inputs)
+    last = inputs.book_concentration.get_column("month").max()
+    if end is None or not isinstance(last, date):
+        return _BOOK_CONCENTRATION
+    text = (
+        f"{_BOOK_CONCENTRATION} Over the daily rows only, to {fmt_date(end)}: the sample paths "
+        "stop there, so later months have no figure"
+    )
+    month_end = pl.select(pl.lit(last).dt.month_end()).item()
+    if last <= end < month_end:
+        text += f", and {last:%Y-%m} counts its days to {fmt_date(end)} only"
+    return text + "."
+
+
 def _book_concentration_table(concentration: pl.DataFrame) -> Table:
     """Fleet-wide top-1 share and HHI per month, without and with the book."""
     fleet = concentration.filter(
@@ -916,7 +1014,11 @@ def _orders_intro(inputs: ReportInputs) -> str:
             "platform page)."
         )
     return (
-        _STATUS_RULES + _sizing(inputs) + _LARGEST.format(unit=_capacity_unit(inputs.plan)) + basis
+        _STATUS_RULES
+        + _sizing(inputs)
+        + _LARGEST.format(unit=_capacity_unit(inputs.plan))
+        + (f" ({reach})" if (reach := _plan_reach(inputs)) else "")
+        + basis
     )
 
 
@@ -970,6 +1072,7 @@ def finance_page(inputs: ReportInputs) -> str:
             unplayed=inputs.drills_unplayed,
         ),
         "idle": _idle_table(inputs.idle_risk),
+        "idle_intro": _idle_intro(inputs),
         "concentration_charts": page.figures(concentration_charts(inputs.concentration)),
         "concentration": _concentration_table(
             inputs.concentration, inputs.chosen, history=inputs.history, forecast=inputs.forecast
@@ -987,6 +1090,7 @@ def finance_page(inputs: ReportInputs) -> str:
         "book_months": _book_months_table(inputs.contract_finance),
         "book_list": _book_list_table(inputs.contracts),
         "book_concentration": _book_concentration_table(inputs.book_concentration),
+        "book_concentration_intro": _book_concentration_intro(inputs),
     }
     return render(
         "finance.html",
