@@ -879,7 +879,10 @@ def _fallback(y: np.ndarray, settings: ForecastSettings) -> tuple[str, str]:
                 )
         return "seasonal_naive", reason
     if n_days >= min_length("naive"):
-        return "naive", reason
+        return "naive", (
+            f"{reason}; its band widens for a week and is held past it: {n_days} days of "
+            "history measure no further"
+        )
     raise TooFewDaysError(
         f"{n_days} day(s) of history; at least {min_length('naive')} are needed to forecast "
         "at all: wait for more telemetry or drop the series"

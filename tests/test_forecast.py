@@ -175,6 +175,23 @@ def test_a_new_customers_first_days_are_held_at_their_last_value_not_extended() 
     )
 
 
+def test_two_days_of_a_new_customer_widen_its_band_for_a_week_not_for_six_months() -> None:
+    """A customer onboarded at 20:00 (its first day's mean 1.3 GPUs, its second 8): one daily
+    change is all its history measures, so its band widens as a random walk of it for a week
+    and is held there, paths too, and the reason says so. Before, the walk ran 182 days: q90
+    124 GPUs six months out on a customer running 8, and its clipped paths' mean grew with it."""
+    y = np.array([1.3, 8.0])
+    settings = ForecastSettings(horizon_days=182, n_paths=400)
+    result = forecast_series(as_frame(y), settings=settings)
+    assert result.model == "naive" and result.fallback is not None
+    q90 = result.forecast["q90"].to_numpy()
+    assert q90[-1] == pytest.approx(q90[6]) and q90[6] > q90[0]
+    assert q90[-1] < 8.0 + 1.2816 * 6.7 * np.sqrt(7) + 0.1
+    assert result.paths is not None
+    assert np.quantile(result.paths[:, -1], 0.9) < 1.2 * np.quantile(result.paths[:, 6], 0.9)
+    assert "its band widens for a week and is held past it" in result.fallback
+
+
 def test_a_one_day_series_is_forecast_as_zero_with_a_reason_not_an_exception_name() -> None:
     """One day of history is too short even for the naive: the zero fallback's reason reads
     as the run summary prints it, without Python's exception name (the Helios cut read
