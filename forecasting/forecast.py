@@ -1251,6 +1251,8 @@ def _backtested_forecast(
     mean, qs, paths = _skip(stale, mean, qs, paths)
     if not _finite(mean, *qs.values(), *([] if paths is None else [paths])):
         raise ValueError(f"{chosen} gave a forecast that is not finite")
+    if fallback is not None:
+        fallback = _with_zero_note(fallback, y, ds, mean)
 
     dates = end + np.arange(1, h + 1).astype("timedelta64[D]")
     forecast = _forecast_frame(unique_id, measure, chosen, dates, mean, qs, settings.quantiles)
@@ -1280,6 +1282,23 @@ def _backtested_forecast(
 def _spike_note(spiked: tuple[spikes.Spike, ...], ds: np.ndarray, *, measure: str) -> str | None:
     """The held spikes of a series observed on days ``ds``, in words; None when none."""
     return "; ".join(s.describe(_as_date(ds[-1]), measure=measure) for s in spiked) or None
+
+
+def _with_zero_note(reason: str, y: np.ndarray, ds: np.ndarray, mean: np.ndarray) -> str:
+    """``reason``, and why the forecast is zero where a baseline holds the zeros that ended a
+    history with demand (``y`` on days ``ds``): zero every day read as if nothing had run."""
+    if mean.size == 0 or mean.max() > 0 or not np.nanmax(y, initial=0.0) > 0:
+        return reason
+    last = int(np.flatnonzero(np.nan_to_num(y) > 0)[-1])
+    idle = y.size - 1 - last
+    if idle == 0:
+        return reason
+    zeros = "its last day" if idle == 1 else f"its last {idle:,} days"
+    return (
+        f"{reason}; forecast at zero: {zeros} read zero, after demand up to "
+        f"{np.nanmax(y):,.1f} GPUs until {_as_date(ds[last]):%Y-%m-%d}; held at zero as if it "
+        "stopped: a return needs new telemetry or a contract"
+    )
 
 
 def _as_date(day: np.datetime64) -> date:
@@ -1327,6 +1346,7 @@ def _fallback_forecast(
         if _finite(mean, *qs.values(), *([] if paths is None else [paths])):
             break
     dates = end + np.arange(1, h + 1).astype("timedelta64[D]")
+    reason = _with_zero_note(reason, y, ds, mean)
     return SeriesForecast(
         unique_id=unique_id,
         measure=measure,

@@ -192,6 +192,21 @@ def test_two_days_of_a_new_customer_widen_its_band_for_a_week_not_for_six_months
     assert "its band widens for a week and is held past it" in result.fallback
 
 
+def test_a_series_forecast_at_zero_after_demand_says_it_reads_as_stopped() -> None:
+    """Helios' training vcJLV as of 2020-05-15 (customers_per_class 16, as the Helios demo):
+    idle for a week, 5-8 GPUs for six days, zero on its last two; the naive holds zero, and the
+    reason says when its demand ended. Before, its rows read 0 GPUs every day, and the reason
+    gave only the naive's errors, as if nothing had run."""
+    y = np.array([0, 0, 0, 0, 0, 0, 0, 7.11, 8.0, np.nan, 5.17, 7.9, 6.29, 0, 0])
+    result = forecast_series(as_frame(y), settings=FAST)
+    assert result.model == "naive" and result.fallback is not None
+    assert result.forecast["mean"].max() == 0
+    assert result.fallback.endswith(
+        "forecast at zero: its last 2 days read zero, after demand up to 8.0 GPUs until "
+        "2023-01-13; held at zero as if it stopped: a return needs new telemetry or a contract"
+    )
+
+
 def test_a_one_day_series_is_forecast_as_zero_with_a_reason_not_an_exception_name() -> None:
     """One day of history is too short even for the naive: the zero fallback's reason reads
     as the run summary prints it, without Python's exception name (the Helios cut read
