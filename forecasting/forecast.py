@@ -983,6 +983,11 @@ def _choose(
         most = max((n_scored.get(m, 0) for m in finite), default=0)
         finite = {m: v for m, v in finite.items() if n_scored.get(m, 0) == most}
     best = min(finite, key=finite.__getitem__)
+    # Every candidate scored alike: nothing before a cutoff told them apart (an idle series
+    # whose one burst lies past every cutoff). An intermittent series then gets its own model:
+    # the tie went to a pair with drift, whose band walked the burst to twice its size.
+    if metric == "pinball" and "tsb" in finite and _all_alike(finite.values()):
+        return "tsb"
     combos = [m for m in finite if COMBINE in m]
     if short and combos:
         return combos[0]
@@ -1006,6 +1011,12 @@ def _choose(
     spread = np.array([np.nanstd(r) if np.isfinite(r).sum() > 1 else np.inf for r in table])
     candidates = [i for i in range(len(names)) if tied[i]]
     return names[min(candidates, key=lambda i: (spread[i], i))]
+
+
+def _all_alike(scores: Iterable[float]) -> bool:
+    """Whether the backtest ``scores`` are one value (to rounding)."""
+    values = np.fromiter(scores, dtype=float)
+    return bool(np.ptp(values) <= 1e-9 * max(1.0, float(np.abs(values).max())))
 
 
 def _forecast_schema(settings: ForecastSettings) -> pl.Schema:
