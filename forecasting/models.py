@@ -237,17 +237,26 @@ class SeasonalNaive:
         self._last: np.ndarray = np.empty(0)
         self._resid: np.ndarray = np.empty(0)
         self._sigma = 0.0
+        self._few = False
 
     def fit(
         self, y: np.ndarray, *, ds: np.ndarray | None = None, events: pl.DataFrame | None = None
     ) -> Self:
-        """Keep the last cycle and the seasonal differences as residuals."""
+        """Keep the last cycle and the seasonal differences as residuals.
+
+        Under two weeks of history there are fewer seasonal differences than a week's days,
+        too few to bootstrap: one difference, centred, is zero, and every path read last week
+        (a band of zero width for 26 weeks on 8 days of history). There the paths' steps are
+        normal with the differences' root mean square, the spread :meth:`predict`'s band has.
+        """
         y = fill_gaps(y)
         _require_length(y, self.name)
         m = self.season_length
+        diffs = y[m:] - y[:-m]
         self._last = y[-m:].copy()
-        self._resid = _centred(y[m:] - y[:-m])
-        self._sigma = float(np.sqrt(np.mean((y[m:] - y[:-m]) ** 2)))
+        self._resid = _centred(diffs)
+        self._sigma = float(np.sqrt(np.mean(diffs**2)))
+        self._few = diffs.size < m
         return self
 
     def _mean(self, h: int) -> np.ndarray:
@@ -266,7 +275,8 @@ class SeasonalNaive:
         """Last week plus per-weekday cumulative sums of bootstrapped seasonal differences."""
         m = self.season_length
         n_weeks = -(-h // m)
-        steps = rng.choice(self._resid, size=(n_paths, n_weeks, m))
+        size = (n_paths, n_weeks, m)
+        steps = rng.normal(0.0, self._sigma, size) if self._few else rng.choice(self._resid, size)
         walk = np.cumsum(steps, axis=1).reshape(n_paths, n_weeks * m)[:, :h]
         return np.maximum(self._mean(h) + walk, 0.0)
 

@@ -221,6 +221,22 @@ def test_an_idle_series_with_one_burst_in_its_last_week_goes_to_tsb_not_a_walk(d
     assert float(result.forecast["q99"].max()) <= 500.0  # type: ignore[arg-type]
 
 
+def test_eight_days_of_history_give_the_seasonal_naives_paths_its_band_not_none() -> None:
+    """Helios' experimentation vcJLV as of 2020-05-08 (8 days, the seasonal naive): its paths,
+    which the mean measure's band and the drills read, spread as its own band does. Before,
+    its one week-on-week change, centred, was zero: every path read last week, and its rows
+    q10 = q50 = q90 for 26 weeks (10.45 GPUs on 2020-05-09)."""
+    y = np.array([14.0, 10.45, 4.0, 4.0, 4.17, 9.71, 9.12, 8.01])
+    settings = ForecastSettings(horizon_days=182, n_paths=400)
+    result = forecast_series(as_frame(y), settings=settings)
+    assert result.model == "seasonal_naive" and result.paths is not None
+    for day in (7, 28, 182):
+        paths = result.paths[:, day - 1]
+        own = result.forecast.row(day - 1, named=True)
+        width = np.quantile(paths, 0.9) - np.quantile(paths, 0.1)
+        assert width >= 0.5 * (own["q90"] - own["q10"]) > 0
+
+
 def test_a_one_day_series_is_forecast_as_zero_with_a_reason_not_an_exception_name() -> None:
     """One day of history is too short even for the naive: the zero fallback's reason reads
     as the run summary prints it, without Python's exception name (the Helios cut read
