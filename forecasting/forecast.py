@@ -879,10 +879,7 @@ def _fallback(y: np.ndarray, settings: ForecastSettings) -> tuple[str, str]:
                 )
         return "seasonal_naive", reason
     if n_days >= min_length("naive"):
-        return "naive", (
-            f"{reason}; its band widens for a week and is held past it: {n_days} days of "
-            "history measure no further"
-        )
+        return "naive", reason
     raise TooFewDaysError(
         f"{n_days} day(s) of history; at least {min_length('naive')} are needed to forecast "
         "at all: wait for more telemetry or drop the series"
@@ -1263,7 +1260,7 @@ def _backtested_forecast(
     if not _finite(mean, *qs.values(), *([] if paths is None else [paths])):
         raise ValueError(f"{chosen} gave a forecast that is not finite")
     if fallback is not None:
-        fallback = _with_zero_note(fallback, y, ds, mean)
+        fallback = _with_band_note(_with_zero_note(fallback, y, ds, mean), y, qs, model=chosen)
 
     dates = end + np.arange(1, h + 1).astype("timedelta64[D]")
     forecast = _forecast_frame(unique_id, measure, chosen, dates, mean, qs, settings.quantiles)
@@ -1312,6 +1309,28 @@ def _with_zero_note(reason: str, y: np.ndarray, ds: np.ndarray, mean: np.ndarray
     )
 
 
+def _with_band_note(reason: str, y: np.ndarray, qs: dict[float, np.ndarray], *, model: str) -> str:
+    """``reason``, and what the baseline ``model``'s band rests on where a short history ``y``
+    bounds it: a band of no width measured no spread (its days never changed, or repeat their
+    week exactly: q10 = q90 for 26 weeks read as a certain level); the naive's on under eight
+    days is held past a week (:class:`~forecasting.models.Naive`)."""
+    observed = y[np.isfinite(y)]
+    if observed.size < 2 or not qs:
+        return reason
+    if not np.any(qs[max(qs)] > qs[min(qs)]):
+        how = "never changed" if np.ptp(observed) == 0 else "repeat their week exactly"
+        return (
+            f"{reason}; its band has no width: its {observed.size:,} days {how}, which "
+            "measures no spread: not a certain level"
+        )
+    if model == "naive" and y.size < min_length("seasonal_naive"):
+        return (
+            f"{reason}; its band widens for a week and is held past it: {y.size} days of "
+            "history measure no further"
+        )
+    return reason
+
+
 def _as_date(day: np.datetime64) -> date:
     """``day`` (numpy day precision) as a date."""
     return date.fromisoformat(str(day.astype("datetime64[D]")))
@@ -1357,7 +1376,7 @@ def _fallback_forecast(
         if _finite(mean, *qs.values(), *([] if paths is None else [paths])):
             break
     dates = end + np.arange(1, h + 1).astype("timedelta64[D]")
-    reason = _with_zero_note(reason, y, ds, mean)
+    reason = _with_band_note(_with_zero_note(reason, y, ds, mean), y, qs, model=name)
     return SeriesForecast(
         unique_id=unique_id,
         measure=measure,

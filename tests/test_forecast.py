@@ -237,6 +237,19 @@ def test_eight_days_of_history_give_the_seasonal_naives_paths_its_band_not_none(
         assert width >= 0.5 * (own["q90"] - own["q10"]) > 0
 
 
+def test_a_short_history_that_never_changed_says_its_band_is_not_measured() -> None:
+    """A new customer at 64 GPUs on both of its two days: the naive's band has no width, which
+    its history cannot measure, and the reason says so instead of leaving q10 = q90 = 64 for
+    26 weeks to read as a certain level."""
+    result = forecast_series(as_frame(np.array([64.0, 64.0])), settings=FAST)
+    assert result.model == "naive" and result.fallback is not None
+    assert (result.forecast["q90"] == result.forecast["q10"]).all()
+    assert result.fallback.endswith(
+        "its band has no width: its 2 days never changed, which measures no spread: not a "
+        "certain level"
+    )
+
+
 def test_a_one_day_series_is_forecast_as_zero_with_a_reason_not_an_exception_name() -> None:
     """One day of history is too short even for the naive: the zero fallback's reason reads
     as the run summary prints it, without Python's exception name (the Helios cut read
