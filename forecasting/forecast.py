@@ -858,7 +858,8 @@ def _fallback(y: np.ndarray, settings: ForecastSettings) -> tuple[str, str]:
     """
     n_days = y.size
     reason = (
-        f"{n_days} days of history; backtesting needs {settings.min_backtest_days} "
+        f"{'1 day' if n_days == 1 else f'{n_days} days'} of history; backtesting needs "
+        f"{settings.min_backtest_days} "
         f"({settings.min_train_days} training + {settings.n_cutoffs - 1} steps of "
         f"{settings.cutoff_step} between cutoffs + {settings.backtest_horizon} scored)"
     )
@@ -1315,14 +1316,16 @@ def _with_band_note(reason: str, y: np.ndarray, qs: dict[float, np.ndarray], *, 
     week exactly: q10 = q90 for 26 weeks read as a certain level); the naive's on under eight
     days is held past a week (:class:`~forecasting.models.Naive`)."""
     observed = y[np.isfinite(y)]
-    if observed.size < 2 or not qs:
+    if observed.size == 0 or not qs:
         return reason
     if not np.any(qs[max(qs)] > qs[min(qs)]):
-        how = "never changed" if np.ptp(observed) == 0 else "repeat their week exactly"
-        return (
-            f"{reason}; its band has no width: its {observed.size:,} days {how}, which "
-            "measures no spread: not a certain level"
-        )
+        if observed.size == 1:
+            how = "its one day measures"
+        elif np.ptp(observed) == 0:
+            how = f"its {observed.size:,} days never changed, which measures"
+        else:
+            how = f"its {observed.size:,} days repeat their week exactly, which measures"
+        return f"{reason}; its band has no width: {how} no spread: not a certain level"
     if model == "naive" and y.size < min_length("seasonal_naive"):
         return (
             f"{reason}; its band widens for a week and is held past it: {y.size} days of "

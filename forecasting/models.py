@@ -136,10 +136,12 @@ def min_length(name: str) -> int:
     The seasonal naive needs one week and a day (a day-on-week difference for its spread);
     TSB one week of days with and without demand; ETS and Theta two weeks, the least on which
     a weekly cycle can be tested for; the full seasonal ETS and Prophet two weeks and a day to
-    estimate the cycle itself; the zero fallback nothing.
+    estimate the cycle itself; drift two days for its line; the naive one day, held with no
+    spread where no change measures one (forecast at zero instead, a customer's first day
+    read as no demand); the zero fallback nothing.
     """
     m = SEASON_LENGTH
-    fixed = {"zero": 0, "drift": 2, "naive": 2, "seasonal_naive": m + 1, "tsb": m, "ets": 2 * m,
+    fixed = {"zero": 0, "drift": 2, "naive": 1, "seasonal_naive": m + 1, "tsb": m, "ets": 2 * m,
              "theta": 2 * m}  # fmt: skip
     return fixed.get(name, 2 * m + 1)
 
@@ -304,7 +306,7 @@ class Drift:
         self._slope = self._slope_of(y)
         diffs = np.diff(y) - self._slope
         self._resid = self._path_steps(diffs)
-        self._sigma = float(np.sqrt(np.mean(diffs**2)))
+        self._sigma = float(np.sqrt(np.mean(diffs**2))) if diffs.size else 0.0
         return self
 
     def _slope_of(self, y: np.ndarray) -> float:
@@ -360,7 +362,7 @@ class Naive(Drift):
 
     def _path_steps(self, diffs: np.ndarray) -> np.ndarray:
         # Symmetric about zero: the changes widen the paths both ways and steer none of them.
-        return np.concatenate([diffs, -diffs])
+        return np.concatenate([diffs, -diffs]) if diffs.size else np.zeros(1)
 
     def _spread(self, h: int) -> tuple[np.ndarray, np.ndarray]:
         """(daily random walk's sd, the sd kept) for 1..h days ahead.

@@ -250,13 +250,20 @@ def test_a_short_history_that_never_changed_says_its_band_is_not_measured() -> N
     )
 
 
-def test_a_one_day_series_is_forecast_as_zero_with_a_reason_not_an_exception_name() -> None:
-    """One day of history is too short even for the naive: the zero fallback's reason reads
-    as the run summary prints it, without Python's exception name (the Helios cut read
-    "forecast by zero: ValueError: 1 day(s) of history; ...")."""
+def test_a_one_day_series_is_held_at_its_day_and_says_its_band_is_not_measured() -> None:
+    """A customer whose first day is the as-of day (7.1 GPUs): the naive holds its day, paths
+    too, with a band of no width that the reason says measures nothing, in words the run
+    summary prints (no exception name). Before, it was forecast zero on every day ('1 day(s)
+    of history; at least 2 are needed to forecast at all'), the demand it had read as none."""
     result = forecast_series(as_frame(np.array([7.1])), settings=FAST)
-    assert result.model == "zero" and result.fallback is not None
-    assert result.fallback.startswith("1 day(s) of history; at least 2 are needed")
+    assert result.model == "naive" and result.fallback is not None
+    assert np.allclose(result.forecast["mean"].to_numpy(), 7.1)
+    assert np.allclose(result.forecast["q90"].to_numpy(), 7.1)
+    assert result.paths is not None and np.allclose(result.paths, 7.1)
+    assert result.fallback.startswith("1 day of history; backtesting needs 23")
+    assert result.fallback.endswith(
+        "its band has no width: its one day measures no spread: not a certain level"
+    )
 
 
 def test_a_short_series_still_ramping_is_held_not_given_its_ramp_as_a_weekday_pattern() -> None:
