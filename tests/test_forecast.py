@@ -192,6 +192,20 @@ def test_two_days_of_a_new_customer_widen_its_band_for_a_week_not_for_six_months
     assert "its band widens for a week and is held past it" in result.fallback
 
 
+def test_a_new_customers_paths_centre_on_its_held_day_not_its_first_one() -> None:
+    """Two days (1.3 GPUs, a partial first day, then 8): the naive's paths, which set the mean
+    measure's quantiles, centre on the 8 GPUs held and spread as its band does. Before, they
+    drew its one change either way, two values a day: q50 read 1.3 GPUs on day 1 and day 7."""
+    settings = ForecastSettings(horizon_days=28, n_paths=400)
+    result = forecast_series(as_frame(np.array([1.3, 8.0])), settings=settings)
+    assert result.paths is not None
+    for day in (1, 7, 28):
+        paths = result.paths[:, day - 1]
+        own = result.forecast.row(day - 1, named=True)
+        assert np.quantile(paths, 0.5) == pytest.approx(8.0, rel=0.15)
+        assert np.quantile(paths, 0.9) == pytest.approx(own["q90"], rel=0.15)
+
+
 def test_a_series_forecast_at_zero_after_demand_says_it_reads_as_stopped() -> None:
     """Helios' training vcJLV as of 2020-05-15 (customers_per_class 16, as the Helios demo):
     idle for a week, 5-8 GPUs for six days, zero on its last two; the naive holds zero, and the
