@@ -1314,7 +1314,8 @@ def _with_band_note(reason: str, y: np.ndarray, qs: dict[float, np.ndarray], *, 
     """``reason``, and what the baseline ``model``'s band rests on where a short history ``y``
     bounds it: a band of no width measured no spread (its days never changed, or repeat their
     week exactly: q10 = q90 for 26 weeks read as a certain level); the naive's on under eight
-    days is held past a week (:class:`~forecasting.models.Naive`)."""
+    days is held past a week (:class:`~forecasting.models.Naive`). "Own": a peak's published
+    band is raised to its mean measure's quantiles after this (:mod:`forecasting.measures`)."""
     observed = y[np.isfinite(y)]
     if observed.size == 0 or not qs:
         return reason
@@ -1325,7 +1326,7 @@ def _with_band_note(reason: str, y: np.ndarray, qs: dict[float, np.ndarray], *, 
             how = f"its {observed.size:,} days never changed, which measures"
         else:
             how = f"its {observed.size:,} days repeat their week exactly, which measures"
-        return f"{reason}; its band has no width: {how} no spread: not a certain level"
+        return f"{reason}; its own band has no width: {how} no spread: not a certain level"
     if model == "naive" and y.size < min_length("seasonal_naive"):
         return (
             f"{reason}; its band widens for a week and is held past it: {y.size} days of "

@@ -259,7 +259,7 @@ def test_a_short_history_that_never_changed_says_its_band_is_not_measured() -> N
     assert result.model == "naive" and result.fallback is not None
     assert (result.forecast["q90"] == result.forecast["q10"]).all()
     assert result.fallback.endswith(
-        "its band has no width: its 2 days never changed, which measures no spread: not a "
+        "its own band has no width: its 2 days never changed, which measures no spread: not a "
         "certain level"
     )
 
@@ -276,7 +276,7 @@ def test_a_one_day_series_is_held_at_its_day_and_says_its_band_is_not_measured()
     assert result.paths is not None and np.allclose(result.paths, 7.1)
     assert result.fallback.startswith("1 day of history; backtesting needs 23")
     assert result.fallback.endswith(
-        "its band has no width: its one day measures no spread: not a certain level"
+        "its own band has no width: its one day measures no spread: not a certain level"
     )
 
 
