@@ -858,7 +858,8 @@ def _fallback(y: np.ndarray, settings: ForecastSettings) -> tuple[str, str]:
     """
     n_days = y.size
     reason = (
-        f"{n_days} days of history; backtesting needs {settings.min_backtest_days} "
+        f"{'1 day' if n_days == 1 else f'{n_days} days'} of history; backtesting needs "
+        f"{settings.min_backtest_days} "
         f"({settings.min_train_days} training + {settings.n_cutoffs - 1} steps of "
         f"{settings.cutoff_step} between cutoffs + {settings.backtest_horizon} scored)"
     )
@@ -980,6 +981,11 @@ def _choose(
         most = max((n_scored.get(m, 0) for m in finite), default=0)
         finite = {m: v for m, v in finite.items() if n_scored.get(m, 0) == most}
     best = min(finite, key=finite.__getitem__)
+    # Every candidate scored alike: nothing before a cutoff told them apart (an idle series
+    # whose one burst lies past every cutoff). An intermittent series then gets its own model:
+    # the tie went to a pair with drift, whose band walked the burst to twice its size.
+    if metric == "pinball" and "tsb" in finite and _all_alike(finite.values()):
+        return "tsb"
     combos = [m for m in finite if COMBINE in m]
     if short and combos:
         return combos[0]
@@ -1003,6 +1009,12 @@ def _choose(
     spread = np.array([np.nanstd(r) if np.isfinite(r).sum() > 1 else np.inf for r in table])
     candidates = [i for i in range(len(names)) if tied[i]]
     return names[min(candidates, key=lambda i: (spread[i], i))]
+
+
+def _all_alike(scores: Iterable[float]) -> bool:
+    """Whether the backtest ``scores`` are one value (to rounding)."""
+    values = np.fromiter(scores, dtype=float)
+    return bool(np.ptp(values) <= 1e-9 * max(1.0, float(np.abs(values).max())))
 
 
 def _forecast_schema(settings: ForecastSettings) -> pl.Schema:
@@ -1248,6 +1260,8 @@ def _backtested_forecast(
     mean, qs, paths = _skip(stale, mean, qs, paths)
     if not _finite(mean, *qs.values(), *([] if paths is None else [paths])):
         raise ValueError(f"{chosen} gave a forecast that is not finite")
+    if fallback is not None:
+        fallback = _with_band_note(_with_zero_note(fallback, y, ds, mean), y, qs, model=chosen)
 
     dates = end + np.arange(1, h + 1).astype("timedelta64[D]")
     forecast = _forecast_frame(unique_id, measure, chosen, dates, mean, qs, settings.quantiles)
@@ -1270,8 +1284,55 @@ def _backtested_forecast(
         stale_days=stale,
         level_shift=None if held is None else held.describe(_as_date(ds[-1])),
         level_shift_days=moved_back,
-        spike="; ".join(s.describe(_as_date(ds[-1]), measure=measure) for s in spiked) or None,
+        spike=_spike_note(spiked, ds, measure=measure),
     )
+
+
+def _spike_note(spiked: tuple[spikes.Spike, ...], ds: np.ndarray, *, measure: str) -> str | None:
+    """The held spikes of a series observed on days ``ds``, in words; None when none."""
+    return "; ".join(s.describe(_as_date(ds[-1]), measure=measure) for s in spiked) or None
+
+
+def _with_zero_note(reason: str, y: np.ndarray, ds: np.ndarray, mean: np.ndarray) -> str:
+    """``reason``, and why the forecast is zero where a baseline holds the zeros that ended a
+    history with demand (``y`` on days ``ds``): zero every day read as if nothing had run."""
+    if mean.size == 0 or mean.max() > 0 or not np.nanmax(y, initial=0.0) > 0:
+        return reason
+    last = int(np.flatnonzero(np.nan_to_num(y) > 0)[-1])
+    idle = y.size - 1 - last
+    if idle == 0:
+        return reason
+    zeros = "its last day" if idle == 1 else f"its last {idle:,} days"
+    return (
+        f"{reason}; forecast at zero: {zeros} read zero, after demand up to "
+        f"{np.nanmax(y):,.1f} GPUs until {_as_date(ds[last]):%Y-%m-%d}; held at zero as if it "
+        "stopped: a return needs new telemetry or a contract"
+    )
+
+
+def _with_band_note(reason: str, y: np.ndarray, qs: dict[float, np.ndarray], *, model: str) -> str:
+    """``reason``, and what the baseline ``model``'s band rests on where a short history ``y``
+    bounds it: a band of no width measured no spread (its days never changed, or repeat their
+    week exactly: q10 = q90 for 26 weeks read as a certain level); the naive's on under eight
+    days is held past a week (:class:`~forecasting.models.Naive`). "Own": a peak's published
+    band is raised to its mean measure's quantiles after this (:mod:`forecasting.measures`)."""
+    observed = y[np.isfinite(y)]
+    if observed.size == 0 or not qs:
+        return reason
+    if not np.any(qs[max(qs)] > qs[min(qs)]):
+        if observed.size == 1:
+            how = "its one day measures"
+        elif np.ptp(observed) == 0:
+            how = f"its {observed.size:,} days never changed, which measures"
+        else:
+            how = f"its {observed.size:,} days repeat their week exactly, which measures"
+        return f"{reason}; its own band has no width: {how} no spread: not a certain level"
+    if model == "naive" and y.size < min_length("seasonal_naive"):
+        return (
+            f"{reason}; its band widens for a week and is held past it: {y.size} days of "
+            "history measure no further"
+        )
+    return reason
 
 
 def _as_date(day: np.datetime64) -> date:
@@ -1299,6 +1360,10 @@ def _fallback_forecast(
         y, stale = np.empty(0), 0
         ds = np.array([series["ds"].max()], dtype="datetime64[D]")
         end = ds[-1]
+    # The baselines read an isolated spike held as the models did: a series whose every model
+    # failed had its 5,000-GPU day in the seasonal naive's spread (q90 3,700 GPUs at 10 GPUs).
+    spiked = spikes.isolated_spikes(y)
+    y = spikes.held(y, spiked)
     rng = _series_rng(settings, unique_id, measure)
     with_paths = measure == schema.Measure.MEAN
     ahead = replace(settings, horizon_days=h + stale)
@@ -1315,6 +1380,7 @@ def _fallback_forecast(
         if _finite(mean, *qs.values(), *([] if paths is None else [paths])):
             break
     dates = end + np.arange(1, h + 1).astype("timedelta64[D]")
+    reason = _with_band_note(_with_zero_note(reason, y, ds, mean), y, qs, model=name)
     return SeriesForecast(
         unique_id=unique_id,
         measure=measure,
@@ -1330,6 +1396,7 @@ def _fallback_forecast(
         coverage_raw=float("nan"),
         coverage_calibrated=float("nan"),
         stale_days=stale,
+        spike=_spike_note(spiked, ds, measure=measure),
     )
 
 

@@ -136,10 +136,12 @@ def min_length(name: str) -> int:
     The seasonal naive needs one week and a day (a day-on-week difference for its spread);
     TSB one week of days with and without demand; ETS and Theta two weeks, the least on which
     a weekly cycle can be tested for; the full seasonal ETS and Prophet two weeks and a day to
-    estimate the cycle itself; the zero fallback nothing.
+    estimate the cycle itself; drift two days for its line; the naive one day, held with no
+    spread where no change measures one (forecast at zero instead, a customer's first day
+    read as no demand); the zero fallback nothing.
     """
     m = SEASON_LENGTH
-    fixed = {"zero": 0, "drift": 2, "naive": 2, "seasonal_naive": m + 1, "tsb": m, "ets": 2 * m,
+    fixed = {"zero": 0, "drift": 2, "naive": 1, "seasonal_naive": m + 1, "tsb": m, "ets": 2 * m,
              "theta": 2 * m}  # fmt: skip
     return fixed.get(name, 2 * m + 1)
 
@@ -237,17 +239,26 @@ class SeasonalNaive:
         self._last: np.ndarray = np.empty(0)
         self._resid: np.ndarray = np.empty(0)
         self._sigma = 0.0
+        self._few = False
 
     def fit(
         self, y: np.ndarray, *, ds: np.ndarray | None = None, events: pl.DataFrame | None = None
     ) -> Self:
-        """Keep the last cycle and the seasonal differences as residuals."""
+        """Keep the last cycle and the seasonal differences as residuals.
+
+        Under two weeks of history there are fewer seasonal differences than a week's days,
+        too few to bootstrap: one difference, centred, is zero, and every path read last week
+        (a band of zero width for 26 weeks on 8 days of history). There the paths' steps are
+        normal with the differences' root mean square, the spread :meth:`predict`'s band has.
+        """
         y = fill_gaps(y)
         _require_length(y, self.name)
         m = self.season_length
+        diffs = y[m:] - y[:-m]
         self._last = y[-m:].copy()
-        self._resid = _centred(y[m:] - y[:-m])
-        self._sigma = float(np.sqrt(np.mean((y[m:] - y[:-m]) ** 2)))
+        self._resid = _centred(diffs)
+        self._sigma = float(np.sqrt(np.mean(diffs**2)))
+        self._few = diffs.size < m
         return self
 
     def _mean(self, h: int) -> np.ndarray:
@@ -266,7 +277,8 @@ class SeasonalNaive:
         """Last week plus per-weekday cumulative sums of bootstrapped seasonal differences."""
         m = self.season_length
         n_weeks = -(-h // m)
-        steps = rng.choice(self._resid, size=(n_paths, n_weeks, m))
+        size = (n_paths, n_weeks, m)
+        steps = rng.normal(0.0, self._sigma, size) if self._few else rng.choice(self._resid, size)
         walk = np.cumsum(steps, axis=1).reshape(n_paths, n_weeks * m)[:, :h]
         return np.maximum(self._mean(h) + walk, 0.0)
 
@@ -294,7 +306,7 @@ class Drift:
         self._slope = self._slope_of(y)
         diffs = np.diff(y) - self._slope
         self._resid = self._path_steps(diffs)
-        self._sigma = float(np.sqrt(np.mean(diffs**2)))
+        self._sigma = float(np.sqrt(np.mean(diffs**2))) if diffs.size else 0.0
         return self
 
     def _slope_of(self, y: np.ndarray) -> float:
@@ -350,7 +362,7 @@ class Naive(Drift):
 
     def _path_steps(self, diffs: np.ndarray) -> np.ndarray:
         # Symmetric about zero: the changes widen the paths both ways and steer none of them.
-        return np.concatenate([diffs, -diffs])
+        return np.concatenate([diffs, -diffs]) if diffs.size else np.zeros(1)
 
     def _spread(self, h: int) -> tuple[np.ndarray, np.ndarray]:
         """(daily random walk's sd, the sd kept) for 1..h days ahead.
@@ -364,10 +376,19 @@ class Naive(Drift):
         changes are two independent weeks, and the band can come out narrower than its own
         (0.79x at the median of 40 draws); on fleets' young histories it is the better band by
         far (``benchmarks/accuracy_naive_band.py``).
+
+        A history too short for the seasonal naive (under eight days: a new customer's first
+        days) holds its band past a week at its width a week ahead: its few daily changes,
+        often the partial first day of an onboarding, measure no further, and walked 182 days
+        one change of 1.3 to 8 GPUs read q90 124 GPUs six months out. On 256 synthetic
+        customers' first 2-7 days, the pinball loss of days 29-182 fell 6-62 %
+        (``PYTHONPATH=. python benchmarks/accuracy_young_band.py``).
         """
         k = np.arange(1, h + 1)
         daily = self._sigma * np.sqrt(k)
         m = SEASON_LENGTH
+        if self._n < min_length("seasonal_naive"):
+            return daily, np.minimum(daily, self._sigma * np.sqrt(m))
         if self._sigma_week is None or h < m:
             return daily, daily
         weekly = np.maximum(self._sigma_week * np.sqrt(k[m - 1 :] / m), daily[m - 2])
@@ -383,8 +404,17 @@ class Naive(Drift):
         return Prediction(np.maximum(mean, 0.0), _normal_quantiles(mean, sd, quantiles))
 
     def sample(self, h: int, *, n_paths: int, rng: np.random.Generator) -> np.ndarray:
-        """A random walk on bootstrapped daily changes, its spread held to :meth:`predict`'s."""
-        steps = np.cumsum(rng.choice(self._resid, size=(n_paths, h)), axis=1)
+        """A random walk on bootstrapped daily changes, its spread held to :meth:`predict`'s.
+
+        Under eight days there are fewer changes than a week's days, too few to bootstrap: one
+        change drawn either way made two values a day, and a customer's paths read q50 1.3 GPUs
+        (its partial first day) where 8 were held. There the steps are normal with the changes'
+        root mean square, as :meth:`predict`'s band is.
+        """
+        size = (n_paths, h)
+        few = self._n < min_length("seasonal_naive")
+        draws = rng.normal(0.0, self._sigma, size) if few else rng.choice(self._resid, size)
+        steps = np.cumsum(draws, axis=1)
         daily, kept = self._spread(h)
         ratio = np.divide(kept, daily, out=np.ones_like(daily), where=daily > 0)
         return np.maximum(self._mean(h) + steps * ratio, 0.0)

@@ -175,13 +175,109 @@ def test_a_new_customers_first_days_are_held_at_their_last_value_not_extended() 
     )
 
 
-def test_a_one_day_series_is_forecast_as_zero_with_a_reason_not_an_exception_name() -> None:
-    """One day of history is too short even for the naive: the zero fallback's reason reads
-    as the run summary prints it, without Python's exception name (the Helios cut read
-    "forecast by zero: ValueError: 1 day(s) of history; ...")."""
+def test_two_days_of_a_new_customer_widen_its_band_for_a_week_not_for_six_months() -> None:
+    """A customer onboarded at 20:00 (its first day's mean 1.3 GPUs, its second 8): one daily
+    change is all its history measures, so its band widens as a random walk of it for a week
+    and is held there, paths too, and the reason says so. Before, the walk ran 182 days: q90
+    124 GPUs six months out on a customer running 8, and its clipped paths' mean grew with it."""
+    y = np.array([1.3, 8.0])
+    settings = ForecastSettings(horizon_days=182, n_paths=400)
+    result = forecast_series(as_frame(y), settings=settings)
+    assert result.model == "naive" and result.fallback is not None
+    q90 = result.forecast["q90"].to_numpy()
+    assert q90[-1] == pytest.approx(q90[6]) and q90[6] > q90[0]
+    assert q90[-1] < 8.0 + 1.2816 * 6.7 * np.sqrt(7) + 0.1
+    assert result.paths is not None
+    assert np.quantile(result.paths[:, -1], 0.9) < 1.2 * np.quantile(result.paths[:, 6], 0.9)
+    assert "its band widens for a week and is held past it" in result.fallback
+
+
+def test_a_new_customers_paths_centre_on_its_held_day_not_its_first_one() -> None:
+    """Two days (1.3 GPUs, a partial first day, then 8): the naive's paths, which set the mean
+    measure's quantiles, centre on the 8 GPUs held and spread as its band does. Before, they
+    drew its one change either way, two values a day: q50 read 1.3 GPUs on day 1 and day 7."""
+    settings = ForecastSettings(horizon_days=28, n_paths=400)
+    result = forecast_series(as_frame(np.array([1.3, 8.0])), settings=settings)
+    assert result.paths is not None
+    for day in (1, 7, 28):
+        paths = result.paths[:, day - 1]
+        own = result.forecast.row(day - 1, named=True)
+        assert np.quantile(paths, 0.5) == pytest.approx(8.0, rel=0.15)
+        assert np.quantile(paths, 0.9) == pytest.approx(own["q90"], rel=0.15)
+
+
+def test_a_series_forecast_at_zero_after_demand_says_it_reads_as_stopped() -> None:
+    """Helios' training vcJLV as of 2020-05-15 (customers_per_class 16, as the Helios demo):
+    idle for a week, 5-8 GPUs for six days, zero on its last two; the naive holds zero, and the
+    reason says when its demand ended. Before, its rows read 0 GPUs every day, and the reason
+    gave only the naive's errors, as if nothing had run."""
+    y = np.array([0, 0, 0, 0, 0, 0, 0, 7.11, 8.0, np.nan, 5.17, 7.9, 6.29, 0, 0])
+    result = forecast_series(as_frame(y), settings=FAST)
+    assert result.model == "naive" and result.fallback is not None
+    assert result.forecast["mean"].max() == 0
+    assert result.fallback.endswith(
+        "forecast at zero: its last 2 days read zero, after demand up to 8.0 GPUs until "
+        "2023-01-13; held at zero as if it stopped: a return needs new telemetry or a contract"
+    )
+
+
+@pytest.mark.parametrize("days", [40, 100])
+def test_an_idle_series_with_one_burst_in_its_last_week_goes_to_tsb_not_a_walk(days: int) -> None:
+    """Idle every day but one, 500 GPUs five days before the end: every candidate, fitted on
+    zeros, scores the same in the backtests, which tell them nothing, so the intermittent
+    series' own model (TSB) forecasts it and no quantile passes the one burst. Before, the
+    tie went to a pair with drift: q90 1,074 GPUs six months out on 100 days, 2,614 on 40."""
+    y = np.zeros(days)
+    y[-5] = 500.0
+    settings = ForecastSettings(horizon_days=182, n_paths=100)
+    result = forecast_series(as_frame(y, measure="peak"), settings=settings)
+    assert result.model == "tsb"
+    assert float(result.forecast["q99"].max()) <= 500.0  # type: ignore[arg-type]
+
+
+def test_eight_days_of_history_give_the_seasonal_naives_paths_its_band_not_none() -> None:
+    """Helios' experimentation vcJLV as of 2020-05-08 (8 days, the seasonal naive): its paths,
+    which the mean measure's band and the drills read, spread as its own band does. Before,
+    its one week-on-week change, centred, was zero: every path read last week, and its rows
+    q10 = q50 = q90 for 26 weeks (10.45 GPUs on 2020-05-09)."""
+    y = np.array([14.0, 10.45, 4.0, 4.0, 4.17, 9.71, 9.12, 8.01])
+    settings = ForecastSettings(horizon_days=182, n_paths=400)
+    result = forecast_series(as_frame(y), settings=settings)
+    assert result.model == "seasonal_naive" and result.paths is not None
+    for day in (7, 28, 182):
+        paths = result.paths[:, day - 1]
+        own = result.forecast.row(day - 1, named=True)
+        width = np.quantile(paths, 0.9) - np.quantile(paths, 0.1)
+        assert width >= 0.5 * (own["q90"] - own["q10"]) > 0
+
+
+def test_a_short_history_that_never_changed_says_its_band_is_not_measured() -> None:
+    """A new customer at 64 GPUs on both of its two days: the naive's band has no width, which
+    its history cannot measure, and the reason says so instead of leaving q10 = q90 = 64 for
+    26 weeks to read as a certain level."""
+    result = forecast_series(as_frame(np.array([64.0, 64.0])), settings=FAST)
+    assert result.model == "naive" and result.fallback is not None
+    assert (result.forecast["q90"] == result.forecast["q10"]).all()
+    assert result.fallback.endswith(
+        "its own band has no width: its 2 days never changed, which measures no spread: not a "
+        "certain level"
+    )
+
+
+def test_a_one_day_series_is_held_at_its_day_and_says_its_band_is_not_measured() -> None:
+    """A customer whose first day is the as-of day (7.1 GPUs): the naive holds its day, paths
+    too, with a band of no width that the reason says measures nothing, in words the run
+    summary prints (no exception name). Before, it was forecast zero on every day ('1 day(s)
+    of history; at least 2 are needed to forecast at all'), the demand it had read as none."""
     result = forecast_series(as_frame(np.array([7.1])), settings=FAST)
-    assert result.model == "zero" and result.fallback is not None
-    assert result.fallback.startswith("1 day(s) of history; at least 2 are needed")
+    assert result.model == "naive" and result.fallback is not None
+    assert np.allclose(result.forecast["mean"].to_numpy(), 7.1)
+    assert np.allclose(result.forecast["q90"].to_numpy(), 7.1)
+    assert result.paths is not None and np.allclose(result.paths, 7.1)
+    assert result.fallback.startswith("1 day of history; backtesting needs 23")
+    assert result.fallback.endswith(
+        "its own band has no width: its one day measures no spread: not a certain level"
+    )
 
 
 def test_a_short_series_still_ramping_is_held_not_given_its_ramp_as_a_weekday_pattern() -> None:

@@ -6,10 +6,12 @@ from datetime import date, timedelta
 
 import numpy as np
 import polars as pl
+import pytest
 from demand_levels import with_every_level
 
 from forecasting import hierarchy
-from forecasting.forecast import ForecastSettings, forecast_all
+from forecasting.forecast import ForecastSettings, forecast_all, forecast_series
+from forecasting.models import MODEL_REGISTRY
 from forecasting.spikes import isolated_spikes
 
 AS_OF = date(2020, 5, 31)
@@ -127,3 +129,62 @@ def test_a_spike_in_a_history_too_short_to_backtest_is_held_too() -> None:
     assert result.flagged.filter(pl.col("unique_id") == SPIKECO).height == 2
     assert float(spikeco["q90"].max()) < 10  # type: ignore[arg-type]
     assert any("spikeco (peak): one-day spike on 2020-05-25" in w for w in result.warnings())
+
+
+def _steady_with_spike(*, days: int, age_days: int) -> pl.DataFrame:
+    """One peak series at about 10 GPUs for ``days`` days with one 5,000-GPU day ``age_days``
+    before the end (1 = the last day)."""
+    y = _weekly(np.random.default_rng(5), days)
+    y[-age_days] = 5000.0
+    return pl.DataFrame(
+        {
+            "unique_id": "total",
+            "ds": [AS_OF - timedelta(days=days - 1 - d) for d in range(days)],
+            "measure": "peak",
+            "y": y,
+        }
+    )
+
+
+def test_a_spike_older_than_eight_weeks_is_held_too() -> None:
+    """A 5,000-GPU day 70 days back of a 10-GPU series is held and said: its band stays near
+    its usual level 26 weeks out. Before, only the last 56 days were searched, and the old
+    spike's week-on-week differences made the spread: q90 2,248 GPUs at day 182."""
+    series = _steady_with_spike(days=160, age_days=70)
+    result = forecast_series(series, settings=ForecastSettings(horizon_days=182, n_paths=50))
+    assert float(result.forecast["q90"].max()) < 30  # type: ignore[arg-type]
+    assert result.spike is not None and result.spike.startswith("one-day spike on 2020-03-23")
+
+
+def test_the_growth_models_read_an_old_spike_held_too() -> None:
+    """The monthly plan fits the same held history: a spike 100 days back reads its usual top."""
+    from forecasting.longrange import _level_held
+
+    y = _weekly(np.random.default_rng(2), 200)
+    y[-100] = 5000.0
+    assert float(_level_held(y).max()) < 20
+
+
+class _Raises:
+    """A candidate that raises on every fit, so that no candidate backtests."""
+
+    name = "raises"
+
+    def fit(self, y: np.ndarray, **_: object) -> _Raises:
+        """Fail, as a broken model would."""
+        raise RuntimeError("raises")
+
+
+def test_a_series_whose_every_model_failed_reads_its_spike_held(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every candidate failed, the seasonal naive stands in: it reads the spike held at the
+    usual top, and the warning says so beside the fallback's. Before, the fallback read the raw
+    history: q90 3,700 GPUs for a 10-GPU series, and no word of the spike."""
+    monkeypatch.setitem(MODEL_REGISTRY, "raises", _Raises)
+    series = _steady_with_spike(days=160, age_days=20)
+    settings = ForecastSettings(horizon_days=182, n_paths=50, models=("raises",))
+    result = forecast_series(series, settings=settings)
+    assert result.model == "seasonal_naive" and result.fallback is not None
+    assert float(result.forecast["q90"].max()) < 30  # type: ignore[arg-type]
+    assert result.spike is not None and result.spike.startswith("one-day spike on 2020-05-12")
