@@ -20,7 +20,11 @@ the last day's are before it only), all of these hold:
   customer's one-node day is its noise, not a finding);
 - **a series with a usual level**: ``SPIKE_MIN_DAYS`` days at least in the window, a share
   ``SPIKE_MIN_POSITIVE_SHARE`` of them with demand (an intermittent series' days are its bursts,
-  TSB's to forecast; a new series' first days are its onboarding).
+  TSB's to forecast; a new series' first days are its onboarding). A young series with fewer
+  has a usual level where ``SPIKE_YOUNG_MIN_DAYS`` days (a week) are in the window and some
+  of them come after the day: it came and fell back. A 10-day customer's 5,000-GPU day was
+  repeated every week for 26 weeks by the seasonal naive; its last day's jump is not held
+  (nothing after it says it fell back: a new customer's big workload starts so).
 
 Held, it reads the window's highest day: the top of the range the series was usually in.
 
@@ -44,6 +48,7 @@ __all__ = [
     "SPIKE_MIN_RATIO",
     "SPIKE_SPREADS",
     "SPIKE_WINDOW_DAYS",
+    "SPIKE_YOUNG_MIN_DAYS",
     "Spike",
     "held",
     "isolated_spikes",
@@ -60,6 +65,8 @@ SPIKE_MIN_GPUS = 64.0
 # Two weeks of the window observed, and 80 % of them with demand.
 SPIKE_MIN_DAYS = 14
 SPIKE_MIN_POSITIVE_SHARE = 0.8
+# A young series: a week of the window observed, with days after the spike.
+SPIKE_YOUNG_MIN_DAYS = 7
 # The median absolute deviation of a normal sample is 0.6745 of its standard deviation.
 _MAD_TO_SD = 1.4826
 
@@ -115,9 +122,12 @@ def isolated_spikes(y: np.ndarray) -> tuple[Spike, ...]:
     if value < SPIKE_MIN_GPUS or not value >= SPIKE_MIN_RATIO * float(np.nanmax(np.delete(y, t))):
         return ()
     lo, hi = max(0, t - SPIKE_WINDOW_DAYS), min(n, t + SPIKE_WINDOW_DAYS + 1)
-    around = np.concatenate((y[lo:t], y[t + 1 : hi]))
+    after = y[t + 1 : hi]
+    around = np.concatenate((y[lo:t], after))
     around = around[np.isfinite(around)]
-    if around.size < SPIKE_MIN_DAYS or (around > 0).mean() < SPIKE_MIN_POSITIVE_SHARE:
+    fell_back = bool(np.isfinite(after).any())
+    least = SPIKE_YOUNG_MIN_DAYS if fell_back else SPIKE_MIN_DAYS
+    if around.size < least or (around > 0).mean() < SPIKE_MIN_POSITIVE_SHARE:
         return ()
     median = float(np.median(around))
     spread = _MAD_TO_SD * float(np.median(np.abs(around - median)))

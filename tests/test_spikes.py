@@ -118,10 +118,11 @@ def test_the_growth_models_read_the_spike_held_too() -> None:
     assert float(_level_held(y).max()) < 20
 
 
-def test_a_spike_in_a_history_too_short_to_backtest_is_held_too() -> None:
-    """spikeco on 20 days of history (too few to backtest: the seasonal naive stands in): its
-    peak q90 stays at its usual 1-2 GPUs, not 5,000 a week, and the warning says so."""
-    history = _spikeco_fleet().filter(pl.col("ds") > AS_OF - timedelta(days=20))
+@pytest.mark.parametrize("days", [20, 10])
+def test_a_spike_in_a_history_too_short_to_backtest_is_held_too(days: int) -> None:
+    """spikeco on 20 or 10 days of history (too few to backtest: the seasonal naive stands
+    in): its peak q90 stays at its usual 1-2 GPUs, not 5,000 a week, and the warning says so."""
+    history = _spikeco_fleet().filter(pl.col("ds") > AS_OF - timedelta(days=days))
     result = forecast_all(history, settings=ForecastSettings(horizon_days=28, n_paths=50))
     spikeco = result.forecast.filter(
         (pl.col("unique_id") == SPIKECO) & (pl.col("measure") == "peak")
@@ -188,3 +189,25 @@ def test_a_series_whose_every_model_failed_reads_its_spike_held(
     assert result.model == "seasonal_naive" and result.fallback is not None
     assert float(result.forecast["q90"].max()) < 30  # type: ignore[arg-type]
     assert result.spike is not None and result.spike.startswith("one-day spike on 2020-05-12")
+
+
+def test_a_young_series_spike_that_fell_back_is_held() -> None:
+    """A customer of 10 days at about 10 GPUs with one 5,000-GPU day in its middle: fewer days
+    than the two weeks a usual level needs, but a week of it and days after the spike that fell
+    back. The seasonal naive repeated it every week for 26 weeks; it is held."""
+    y = _weekly(np.random.default_rng(6), 10)
+    y[-4] = 5000.0
+    (spike,) = isolated_spikes(y)
+    assert spike.age_days == 4 and spike.usual_high < 20
+
+
+def test_a_young_series_last_day_jump_is_not_held() -> None:
+    """The same young customer whose last day jumped to 5,000 GPUs: nothing after it says it
+    fell back (an onboarding's big workload looks the same), so it is not held; nor is a day
+    of a series with under a week of other days to say what its usual level is."""
+    y = _weekly(np.random.default_rng(6), 10)
+    y[-1] = 5000.0
+    assert isolated_spikes(y) == ()
+    short = _weekly(np.random.default_rng(6), 7)
+    short[3] = 5000.0  # six other days: no week of a usual level
+    assert isolated_spikes(short) == ()
