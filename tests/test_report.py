@@ -1739,14 +1739,21 @@ def test_blocks_past_their_site_s_ceiling_are_a_new_site_not_capital_of_the_plan
     page = html.unescape(finance_page(beyond))
     assert (
         f"{fmt_usd(placeable)} (+ {fmt_usd(400e6)} for 2 blocks past their site's ceiling: a "
-        "new site is needed, not in the total)"
+        "new site is needed, not in the plan's totals)"
     ) in page
     arrives = planned.filter(pl.col("tranche") == 2)["arrives"][0]
     text = (
         f"{arrives}; 2 of 3 past us-east-b's ceiling: a new site is needed; the rest run from "
         "2028-12-31 at the earliest"
     )
-    assert text in page and f"{fmt_usd(200e6)} (+ {fmt_usd(400e6)}: a new site is needed)" in page
+    assert (
+        text in page
+        and (
+            f"{fmt_usd(200e6)} (+ {fmt_usd(400e6)} for 2 blocks past their site's ceiling: a new "
+            "site is needed, not in the plan's totals)"
+        )
+        in page
+    )
     assert "no power yet" not in page
     # Among the blocks, and the orders by power draw.
     assert html.unescape(facilities_page(beyond)).count(text) == 2
@@ -3400,3 +3407,29 @@ def test_the_largest_shortfall_says_to_which_day_it_is_read() -> None:
     exhaustion date, it looked like the shortfall on that day. The intro dates the plan's end."""
     said = html_text("on any day to the end of the plan (2027-02-19)")
     assert said in finance_page(sample_inputs())
+
+
+def test_an_order_wholly_past_its_site_s_ceiling_reads_its_capex_not_zero() -> None:
+    """The demo's 8 pods, all past eu-west-a's ceiling, read capex "$0 (+ $327.7M: a new site
+    is needed)": $0 read as free, and the $327.7M (the pods' own price) as the new site's.
+    The cell now gives the blocks' capex and says it is theirs and not in the totals."""
+    inputs = sample_inputs()
+    planned = _planned(inputs, later_capex=600e6).with_columns(
+        site=pl.lit("us-east-b"),
+        powered=pl.lit(False),
+        blocks_beyond_ceiling=pl.when(pl.col("tranche") == 1).then(pl.col("blocks")).otherwise(1),
+        runs_from=pl.lit(None, pl.Date),
+    )
+    page = html.unescape(finance_page(replace(inputs, placements=planned)))
+    first = planned.filter(pl.col("tranche") == 1).row(0, named=True)
+    blocks = first["blocks"]
+    assert "$0 (+" not in page
+    assert (
+        f"{fmt_usd(first['capex_usd'])} for all {blocks:,} block{'s' if blocks > 1 else ''} "
+        "past their site's ceiling: a new site is needed (none in the plan's totals)"
+    ) in page
+    # The later order, 1 of its 3 cells past the ceiling.
+    assert (
+        f"{fmt_usd(400e6)} (+ {fmt_usd(200e6)} for 1 block past their site's ceiling: a new "
+        "site is needed, not in the plan's totals)"
+    ) in page

@@ -32,8 +32,8 @@ from forecasting.report.format import (
 from forecasting.report.inputs import (
     later_orders,
     later_orders_due_first,
-    new_site_apart,
     plan_orders,
+    planned_capital,
 )
 from forecasting.schema import Measure, WorkloadClass
 from forecasting.triggers.common import NEW_SITE
@@ -219,7 +219,7 @@ def orders_chart(
             f" A later order of the plan is due before them: {what}."
             if early.height == 1
             else f" {early.height} later orders of the plan are due before them "
-            f"({fmt_usd(float(early['capex_usd'].sum()))}{new_site_apart(early)}{late}), the "
+            f"({planned_capital(float(early['capex_usd'].sum()), early)}{late}), the "
             f"first {what}."
         )
     later = _later_rows(placements)
