@@ -345,9 +345,10 @@ def capital_chart(
     ("a new site is needed") was stacked too, budgeted as if ordering it served the deal; its
     capex is named apart in the takeaway, not as capital to commit.
     """
+    planned = plan_orders(placements)
     rows = (
         planned.select("region", "order_by", "capex_usd")
-        if (planned := plan_orders(placements)) is not None
+        if planned is not None
         else triggers.filter(
             (pl.col("blocks_to_order").fill_null(0) > 0) & (pl.col("capex_usd") > 0)
         ).select("region", "order_by", "capex_usd")
@@ -429,6 +430,8 @@ def capital_chart(
             else "."
         )
     )
+    if planned is not None:
+        takeaway += _past_ceiling_by_quarter(planned, as_of=as_of)
     if unserved is not None and unserved.height:
         takeaway += (
             f" Not stacked: {fmt_usd(float(unserved['expected_capex_usd'].sum()))} of pipeline "
@@ -437,6 +440,36 @@ def capital_chart(
             "of the deal."
         )
     return Chart("capital", fig, takeaway)
+
+
+def _past_ceiling_by_quarter(planned: pl.DataFrame, *, as_of: date) -> str:
+    """' Not in the bars: $X for N blocks past their site's ceiling (...), by quarter of
+    order: 2026 Q4 $Y, ...', or '' where no block of ``planned`` (plan_orders rows) is past.
+
+    The bars hold the placeable capex only: the demo's 2026 Q4 read $3,716.1M, "the most",
+    while $21,959.4M of blocks past their ceilings fell due in it, on no bar and in no word."""
+    past = planned.filter(pl.col("blocks_beyond_ceiling").fill_null(0) > 0)
+    if past.is_empty():
+        return ""
+    by_quarter = (
+        past.with_columns(
+            quarter=pl.max_horizontal(
+                pl.col("order_by").fill_null(as_of), pl.lit(as_of)
+            ).map_elements(_quarter, return_dtype=pl.String)
+        )
+        .group_by("quarter")
+        .agg(pl.col("capex_new_site_usd").sum())
+        .sort("quarter")
+    )
+    blocks = int(past["blocks_beyond_ceiling"].sum())
+    quarters = ", ".join(
+        f"{q} {fmt_usd(v)}" for q, v in by_quarter.select("quarter", "capex_new_site_usd").rows()
+    )
+    return (
+        f" Not in the bars: {fmt_usd(float(past['capex_new_site_usd'].sum()))} for "
+        f"{fmt_count(blocks)} block{'' if blocks == 1 else 's'} past their site's ceiling "
+        f"({NEW_SITE}), by quarter of order: {quarters}."
+    )
 
 
 _METRIC_LABELS = {"top1_share": "top-1 customer", "top5_share": "top-5 customers", "hhi": "HHI"}
