@@ -815,6 +815,9 @@ def test_csv_and_json_hold_the_triggers_frame(tmp_path: Path) -> None:
     folder = publish_report(inputs, root=tmp_path)
     end = daily_end(inputs)
     published = inputs.triggers.with_columns(
+        # No placements stored: no block is known past a ceiling, the capex stays whole.
+        blocks_beyond_ceiling=pl.lit(None, pl.Int64),
+        capex_new_site_usd=pl.lit(None, pl.Float64),
         exhaustion_grain=exhaustion_grain(end),
         order_by_grain=order_by_grain(end),
         dates_placed=pl.lit(None, pl.String),  # the dates are the telemetry's own
@@ -826,6 +829,8 @@ def test_csv_and_json_hold_the_triggers_frame(tmp_path: Path) -> None:
     )
     schema = {
         **TRIGGERS_SCHEMA,
+        "blocks_beyond_ceiling": pl.Int64(),
+        "capex_new_site_usd": pl.Float64(),
         "exhaustion_grain": pl.String(),
         "order_by_grain": pl.String(),
         "dates_placed": pl.String(),
@@ -1110,7 +1115,14 @@ def test_empty_inputs_render_every_page_with_no_data(tmp_path: Path) -> None:
         assert "No data" in text
         assert "plotly.min.js" not in text  # nothing to draw, nothing to load
     assert "No earlier report by as-of day" in (folder / "finance.html").read_text()
-    columns = [*TRIGGERS_SCHEMA.names(), "exhaustion_grain", "order_by_grain", "dates_placed"]
+    columns = [
+        *TRIGGERS_SCHEMA.names(),
+        "blocks_beyond_ceiling",
+        "capex_new_site_usd",
+        "exhaustion_grain",
+        "order_by_grain",
+        "dates_placed",
+    ]
     assert pl.read_csv(folder / "triggers.csv").columns == columns
     assert json.loads((folder / "triggers.json").read_text()) == []
     index = (tmp_path / "index.html").read_text()
@@ -3456,3 +3468,26 @@ def test_the_capital_chart_names_the_capex_past_a_ceiling_that_its_bars_leave_ou
     ) in chart.takeaway
     total = float(planned["capex_usd"].sum()) - 400e6
     assert f"of {fmt_usd(total)} over" in chart.takeaway
+
+
+def test_triggers_csv_totals_capex_as_orders_csv_and_the_pages_do(tmp_path: Path) -> None:
+    """The demo's triggers.csv summed to $7,161.6M of capex, a figure on no page: its
+    capex_usd held eu-west's 243 racks past eu-west-a's ceiling ($2,052.9M) that orders.csv's
+    capex_usd and every card leave apart, with no column to tell them. Now both CSVs count
+    the placeable blocks in capex_usd and give the rest in capex_new_site_usd."""
+    inputs = sample_inputs()
+    planned = _planned(inputs, later_capex=600e6).with_columns(
+        blocks_beyond_ceiling=pl.when(pl.col("tranche") == 1)
+        .then(pl.col("blocks") // 2)
+        .otherwise(0)
+    )
+    folder = publish_report(replace(inputs, placements=planned), root=tmp_path)
+    triggers = pl.read_csv(folder / "triggers.csv")
+    first = pl.read_csv(folder / "orders.csv").filter(pl.col("tranche") == 1)
+    assert first["capex_new_site_usd"].sum() > 0
+    for column in ("capex_usd", "capex_new_site_usd", "blocks_beyond_ceiling"):
+        assert triggers[column].sum() == pytest.approx(first[column].sum()), column
+    listed = json.loads((folder / "triggers.json").read_text())
+    assert sum(r["capex_new_site_usd"] or 0 for r in listed) == pytest.approx(
+        first["capex_new_site_usd"].sum()
+    )
