@@ -1044,3 +1044,25 @@ def test_the_secured_mw_of_a_site_never_reads_below_what_is_energized_that_day()
     timeline = site_power_timeline(_plan(sites=[site]), start=_day(0), end=_day(90))
     by_day = {r["ds"]: r["contracted_mw"] for r in timeline.iter_rows(named=True)}
     assert (by_day[_day(59)], by_day[_day(60)]) == (2.0, 0.5)
+
+
+def test_the_power_note_contracts_what_the_ceiling_allows_and_dates_a_late_contract() -> None:
+    """eu-west-a's note read "contract 1556.24 MW by 2025-01-15" beside its MW-to-contract
+    column's 73.0 MW under a 146 MW ceiling (1,483.2 MW of it beyond: no contract brings it
+    on), and a contract-by date 688 days gone with no word of when power contracted today is
+    energized. The note now contracts what the ceiling allows, names the rest apart, and
+    dates power contracted today against the first short day."""
+    committed = _block("r1-new", 500, mw=0.8, status="committed", in_service=date(2026, 5, 31))
+    site = _site(mw=1.5, power_lead_months=5, ceiling_mw=1.6)
+    plan = _plan(sites=[site], blocks=[_block(), committed])
+    row = _power(_run(plan, _linear(base=100.0, slope=0.0)), "s1")
+    assert row["contract_by"] < MONDAY  # 2025-12-03: late
+    assert row["mw_to_contract"] == pytest.approx(0.1)
+    assert "contract 0.30 MW" not in row["note"]
+    assert row["note"].startswith("contract 0.10 MW (the most the 1.60 MW ceiling allows) by ")
+    # Contracted on the as-of day with the 4-week buffer: 2026-02-02 + 5 months.
+    assert (
+        "contracted today, it is energized 2026-07-02 at the earliest, 32 days after the "
+        "first short day"
+    ) in row["note"]
+    assert "0.20 MW beyond the ceiling: a new site is needed" in row["note"]

@@ -27,6 +27,7 @@ from forecasting.capacity import (
     site_power_timeline,
 )
 from forecasting.schema import BlockStatus
+from forecasting.text import days_count
 from forecasting.triggers.common import (
     _TOL,
     MONTHLY_ONLY,
@@ -253,12 +254,26 @@ def _power_row(
         )
     elif beyond <= _TOL:
         notes.append(_covered_from(short, exhaustion=exhaustion, dip=bool(stepped)))
+    elif contractable <= _TOL:
+        notes.append(f"nothing left to contract under its {site.ceiling_mw:.2f} MW ceiling")
     else:
+        # The note contracted the need past the ceiling too ("contract 1556.24 MW" beside a
+        # 73.0 MW column under a 146 MW ceiling): no contract brings that on.
+        capped = f" (the most the {site.ceiling_mw:.2f} MW ceiling allows)" if past_ceiling else ""
         notes.append(
-            f"contract {beyond:.2f} MW by {contract_by} ({site.power_lead_months} months lead "
-            f"time, {buffer_weeks} weeks buffer): "
-            + _when_needed(short, exhaustion=exhaustion, beyond=beyond, site=site)
+            f"contract {contractable:.2f} MW{capped} by {contract_by} ({site.power_lead_months} "
+            f"months lead time, {buffer_weeks} weeks buffer): "
+            + _when_needed(short, exhaustion=exhaustion, beyond=contractable, site=site)
         )
+        if contract_by < as_of:
+            # A date gone says nothing of when power can come: say when it would if
+            # contracted now, as the block triggers' "runs from" does.
+            today = months_before(as_of + _weeks(buffer_weeks), -site.power_lead_months)
+            # Past its contract-by date, today plus lead and buffer lands after exhaustion.
+            notes.append(
+                f"contracted today, it is energized {today} at the earliest, "
+                f"{days_count(max((today - exhaustion).days, 0))} after the first short day"
+            )
     if monthly_orders is not None and (
         rests := _monthly_only_note(monthly_orders, exhaustion=exhaustion)
     ):
