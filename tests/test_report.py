@@ -3491,3 +3491,57 @@ def test_triggers_csv_totals_capex_as_orders_csv_and_the_pages_do(tmp_path: Path
     assert sum(r["capex_new_site_usd"] or 0 for r in listed) == pytest.approx(
         first["capex_new_site_usd"].sum()
     )
+
+
+def test_facilities_say_how_much_of_the_power_needed_no_site_can_hold() -> None:
+    """The demo's facilities cards read "1,977.7 MW needed by Nov 2029" and "324.4 MW power
+    in orders to place" where 1,558 MW and 112.7 MW of them lie past their sites' ceilings,
+    which no contract brings on; and eu-west-a's cost read $803.0M beside "73.0 MW (+ 1,483.2
+    MW beyond the ceiling)", pricing the 73.0 MW alone unsaid. Each now says so."""
+    from forecasting.capacity import Site
+    from forecasting.triggers import POWER_TRIGGERS_SCHEMA
+
+    inputs = sample_inputs()
+    site = Site(
+        id="us-east-a", region="us-east", energized=({"on": date(2024, 1, 1), "mw": 4.0},),
+        ceiling_mw=5.0, power_lead_months=24, cost_per_mw_usd=11e6,
+    )  # fmt: skip
+    planned = _planned(inputs, later_capex=600e6).with_columns(
+        blocks_beyond_ceiling=pl.when(
+            (pl.col("tranche") == 1) & (pl.col("pool") == "all") & (pl.col("region") == "us-east")
+        )
+        .then(1)
+        .otherwise(0)
+    )
+    power = pl.DataFrame(
+        [
+            {
+                "region": "us-east",
+                "site": "us-east-a",
+                "status": "red",
+                "contract_by": date(2025, 1, 5),
+                "mw_to_contract": 1.0,
+                "mw_beyond_ceiling": 2.1,
+                "power_lead_months": 24,
+                "cost_usd": 11e6,
+            }
+        ]
+    ).cast({"contract_by": pl.Date})
+    power = pl.concat([POWER_TRIGGERS_SCHEMA.to_frame(), power], how="diagonal_relaxed")
+    plan = inputs.plan.model_copy(update={"site": (site,)})
+    page = html.unescape(
+        facilities_page(replace(inputs, plan=plan, placements=planned, power_triggers=power))
+    )
+    peak = inputs.mw_by_site_month.filter(pl.col("month") == date(2027, 2, 1))
+    past = float(peak.filter(pl.col("site") == "us-east-a")["mw_needed"].sum()) - 5.0
+    assert (
+        f"{fmt_mw(float(peak['mw_needed'].sum()))} ({fmt_mw(past)} of it past their sites' "
+        "ceilings: a new site is needed)"
+    ) in page
+    ordering = inputs.triggers.filter(pl.col("blocks_to_order") > 0)
+    rack = inputs.triggers.filter(pl.col("pool") == "all", pl.col("region") == "us-east")
+    assert (
+        f"{fmt_mw(float(ordering['mw'].sum()))} ({fmt_mw(rack['mw'][0] / 2)} of it past their "
+        "sites' ceilings: a new site is needed)"
+    ) in page
+    assert f"{fmt_usd(11e6)} for 1.0 MW (the 2.1 MW beyond the ceiling: not priced)" in page
