@@ -3545,3 +3545,29 @@ def test_facilities_say_how_much_of_the_power_needed_no_site_can_hold() -> None:
         "sites' ceilings: a new site is needed)"
     ) in page
     assert f"{fmt_usd(11e6)} for 1.0 MW (the 2.1 MW beyond the ceiling: not priced)" in page
+
+
+def test_finance_names_the_power_to_contract_that_its_capital_leaves_out() -> None:
+    """The demo's finance page gave $4,781.1M of capital for the orders and never the power
+    the facilities page prices ($1,866.3M for 169.7 MW at 7 sites, at $11M a MW), nor that
+    its capital holds none of it. A card now gives that cost, what it does not price, and
+    that the capital cards leave it out."""
+    from forecasting.triggers import POWER_TRIGGERS_SCHEMA
+
+    rows = [
+        {"region": "us-east", "site": "us-east-a", "status": "red", "mw_to_contract": 42.5,
+         "mw_beyond_ceiling": 0.0, "power_lead_months": 24, "cost_usd": 467.5e6},
+        {"region": "eu-west", "site": "eu-west-a", "status": "red", "mw_to_contract": 73.0,
+         "mw_beyond_ceiling": 1483.2, "power_lead_months": 24, "cost_usd": 803e6},
+        {"region": "eu-west", "site": "eu-west-b", "status": "green", "mw_to_contract": 0.0,
+         "mw_beyond_ceiling": None, "power_lead_months": 24, "cost_usd": 0.0},
+    ]  # fmt: skip
+    power = pl.concat(
+        [POWER_TRIGGERS_SCHEMA.to_frame(), pl.DataFrame(rows)], how="diagonal_relaxed"
+    )
+    page = html.unescape(finance_page(replace(sample_inputs(), power_triggers=power)))
+    assert (
+        f"{fmt_usd(1270.5e6)} for 115.5 MW at 2 sites (+ 1,483.2 MW beyond their ceilings: "
+        "not priced)"
+    ) in page
+    assert "power to contract (facilities page), not in the capital above" in page

@@ -138,7 +138,29 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
     if (planned := plan_orders(inputs.placements)) is not None:
         every = planned_capital(total(planned, "capex_usd"), planned) + unsized_beside(t)
         cards.insert(3, (inputs.every_order_label, every))
+    if power := _power_cost(inputs.power_triggers):
+        cards.insert(
+            len(cards) - 2,
+            ("power to contract (facilities page), not in the capital above", power),
+        )
     return cards
+
+
+def _power_cost(power: pl.DataFrame) -> str:
+    """The cost of the power the sites must contract, with the MW past their ceilings that
+    it does not price, or '' where no site has any to contract. The finance page counted
+    block capex alone and never named the power facilities priced beside it (the demo's
+    $1,866.3M for 169.7 MW at 7 sites)."""
+    due = power.filter(pl.col("mw_to_contract").fill_null(0.0) > 0)
+    beyond = total(power, "mw_beyond_ceiling")
+    if due.is_empty():
+        return f"none priced: {fmt_mw(beyond)} beyond their ceilings" if beyond > 0 else ""
+    sites = due.height
+    text = (
+        f"{fmt_usd(total(due, 'cost_usd'))} for {fmt_mw(total(due, 'mw_to_contract'))} at "
+        f"{sites} site{'' if sites == 1 else 's'}"
+    )
+    return text + (f" (+ {fmt_mw(beyond)} beyond their ceilings: not priced)" if beyond else "")
 
 
 def _idle_label(inputs: ReportInputs) -> str:
