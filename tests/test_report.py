@@ -82,6 +82,7 @@ from forecasting.schema import (
     WorkloadClass,
     frame_schema,
 )
+from forecasting.text import capex_past_ceiling
 
 AS_OF = date(2026, 11, 22)
 PAGES = ("index.html", "finance.html", "facilities.html", "platform.html")
@@ -3571,3 +3572,31 @@ def test_finance_names_the_power_to_contract_that_its_capital_leaves_out() -> No
         "not priced)"
     ) in page
     assert "power to contract (facilities page), not in the capital above" in page
+
+
+def test_the_orders_chart_prices_blocks_past_a_ceiling_as_the_tables_do() -> None:
+    """The demo's orders chart hovered eu-west all's 527 racks at $4,452.1M, the pods past
+    the ceiling in, while its later orders hovered their placeable capex alone ("$0" for 47
+    cells all past the ceiling) and the tables beside them read $2,399.2M: each point now
+    reads as the tables do."""
+    inputs = sample_inputs()
+    planned = _planned(inputs, later_capex=600e6).with_columns(
+        blocks_beyond_ceiling=pl.when(pl.col("tranche") == 2)
+        .then(3)
+        .when((pl.col("region") == "us-east") & (pl.col("pool") == "all"))
+        .then(1)
+        .otherwise(0)
+    )
+    chart = orders_chart(inputs.triggers, as_of=inputs.as_of, placements=planned)
+    assert chart is not None
+    hovers = {
+        text
+        for trace in chart.figure.data
+        if trace.customdata is not None
+        for _, text in trace.customdata
+    }
+    rack = inputs.triggers.filter(pl.col("pool") == "all", pl.col("region") == "us-east")
+    half = float(rack["capex_usd"][0]) / 2
+    assert plot_text(capex_past_ceiling(half, half, beyond=1)) in hovers
+    assert plot_text(capex_past_ceiling(0.0, 600e6, beyond=3)) in hovers
+    assert plot_text(fmt_usd(0.0)) not in hovers

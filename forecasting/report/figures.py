@@ -34,6 +34,7 @@ from forecasting.report.inputs import (
     later_orders_due_first,
     plan_orders,
     planned_capital,
+    with_power,
 )
 from forecasting.schema import Measure, WorkloadClass
 from forecasting.triggers.common import NEW_SITE
@@ -179,7 +180,10 @@ def _trigger_label(region: str, pool: str) -> str:
 
 def _later_rows(placements: pl.DataFrame | None) -> pl.DataFrame:
     """The plan's later orders in the triggers' columns, labelled by their tranche."""
-    return later_orders(placements).select(
+    later = later_orders(placements)
+    if "capex_new_site_usd" not in later.columns:  # none stored: an empty frame
+        later = later.with_columns(capex_new_site_usd=pl.lit(None, pl.Float64))
+    return later.select(
         pl.format("{} · {} · later {}", "region", "pool", pl.col("tranche") - 1).alias("label"),
         "order_by",
         "arrives",
@@ -188,6 +192,27 @@ def _later_rows(placements: pl.DataFrame | None) -> pl.DataFrame:
         pl.col("blocks").alias("blocks_to_order"),
         "candidate",
         "capex_usd",
+        _capex_text(pl.col("capex_usd"), pl.col("capex_new_site_usd")),
+    )
+
+
+def _capex_text(placeable: pl.Expr, apart: pl.Expr) -> pl.Expr:
+    """An order's capex as the tables give it (text.capex_past_ceiling): the chart's trigger
+    points held the blocks past their site's ceiling ($4,452.1M for the demo's 527 racks,
+    $2,399.2M in the table), its later ones left them out ("$0" for 47 cells all past)."""
+    from forecasting.text import capex_past_ceiling
+
+    return (
+        pl.struct(
+            placeable.fill_null(0.0).alias("placeable"),
+            apart.fill_null(0.0).alias("apart"),
+            pl.col("blocks_beyond_ceiling").fill_null(0).alias("beyond"),
+        )
+        .map_elements(
+            lambda r: capex_past_ceiling(r["placeable"], r["apart"], beyond=r["beyond"]),
+            return_dtype=pl.String,
+        )
+        .alias("capex_text")
     )
 
 
@@ -223,10 +248,19 @@ def orders_chart(
             f"first {what}."
         )
     later = _later_rows(placements)
-    rows = pl.concat(
-        [rows.with_columns(pl.format("{} · {}", "region", "pool").alias("label")), later],
-        how="diagonal_relaxed",
-    ).sort("order_by")
+    placed = ["powered", "site", "blocks_beyond_ceiling", "runs_from"]
+    powered = with_power(rows.drop(placed, strict=False), placements).with_columns(
+        share=pl.when(pl.col("blocks_to_order").fill_null(0) > 0)
+        .then(pl.col("blocks_beyond_ceiling").fill_null(0) / pl.col("blocks_to_order"))
+        .otherwise(0.0)
+    )
+    own = powered.with_columns(
+        _capex_text(
+            pl.col("capex_usd") * (1 - pl.col("share")), pl.col("capex_usd") * pl.col("share")
+        ),
+        pl.format("{} · {}", "region", "pool").alias("label"),
+    ).select(*rows.columns, "label", "capex_text")
+    rows = pl.concat([own, later], how="diagonal_relaxed").sort("order_by")
     labels = [plot_text(label) for label in rows["label"]]
     fig = go.Figure()
     lead_x: list[date | None] = []
@@ -276,9 +310,9 @@ def orders_chart(
                 marker={"size": 13, "color": colour, "line": {"color": "white", "width": 1}},
                 name=f"order by ({status})",
                 customdata=[
-                    [plot_text(f"{n or 0} × {c or 'block'}"), plot_text(fmt_usd(x))]
+                    [plot_text(f"{n or 0} × {c or 'block'}"), plot_text(x)]
                     for n, c, x in zip(
-                        part["blocks_to_order"], part["candidate"], part["capex_usd"], strict=True
+                        part["blocks_to_order"], part["candidate"], part["capex_text"], strict=True
                     )
                 ],
                 hovertemplate=(
