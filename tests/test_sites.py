@@ -1066,3 +1066,18 @@ def test_the_power_note_contracts_what_the_ceiling_allows_and_dates_a_late_contr
         "first short day"
     ) in row["note"]
     assert "0.20 MW beyond the ceiling: a new site is needed" in row["note"]
+
+
+def test_an_order_no_ceiling_holds_whole_goes_where_the_most_of_it_fits() -> None:
+    """The demo's 2 GB200 cells for us-west (29.5 MW) went to us-west-c, 2 MW ceiling, the
+    most energized MW free, and read "2 of 2 past us-west-c's ceiling: a new site is needed"
+    ($737.3M) beside us-west-a with 25.8 MW of room under its 70 MW ceiling: where no site's
+    ceiling holds a whole order, it goes where the most of its blocks fit under one."""
+    pod = RACK | {"name": "pod-h100", "kind": "pod", "gpus": 1000, "mw": 1.2,
+                  "lead_time_weeks": 30, "capex_usd": 40e6, "fabric": True}  # fmt: skip
+    # s1: nothing free (its live rack draws 1.0 MW), 0.7 MW under its ceiling (1 rack);
+    # s2: 0.3 MW free, no room for a 0.4 MW rack under its 0.3 MW ceiling.
+    capped = [_site(mw=1.0, ceiling_mw=1.7), _site("s2", mw=0.3, ceiling_mw=0.3)]
+    result = _run(_plan(sites=capped, candidates=[RACK, pod]))
+    placed = result.placements.select("site", "blocks", "blocks_beyond_ceiling").rows()
+    assert placed == [("s1", 2, 1)]

@@ -301,7 +301,7 @@ def _sited(order: _Order, *, region: str, power: _Power) -> _Order:
     the plan: that site's power trigger carries the date."""
     if order.site is not None:
         return order
-    roomiest = power.roomiest(region, order.arrives, order.mw)
+    roomiest = power.roomiest(region, order.arrives, order.mw, unit=order.candidate.mw)
     return replace(order, site=None if roomiest is None else roomiest[0])
 
 

@@ -12,6 +12,7 @@ drawing on the free MW kept here.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
@@ -127,15 +128,33 @@ class _Power:
             return None
         return float(under[self._index(arrives) :].min()) - self._held_before(site, arrives)
 
-    def roomiest(self, region: str, arrives: date, mw: float = 0.0) -> tuple[str, float] | None:
+    def _blocks_under_ceiling(self, site: str, arrives: date, unit: float) -> float:
+        """How many blocks of ``unit`` MW ``site``'s ceiling could still hold from ``arrives``
+        on (no limit without a ceiling, or for blocks that draw nothing)."""
+        room = self.ceiling_room(site, arrives)
+        if room is None or unit <= 0:
+            return math.inf
+        return math.floor((max(room, 0.0) + _TOL) / unit)
+
+    def roomiest(
+        self, region: str, arrives: date, mw: float = 0.0, *, unit: float = 0.0
+    ) -> tuple[str, float] | None:
         """The region's site with the most MW free from ``arrives`` on (ties by id), among
         those whose ceiling can hold ``mw`` more where any can: an order no site powers yet
         went to a site with a 2 MW ceiling beside one with 90 MW of room, and read "a new
-        site is needed"."""
+        site is needed".
+
+        Where no ceiling holds it whole, the site whose ceiling holds the most of it
+        (``unit``: one block's MW, so the most blocks) comes first: the demo's 2 GB200 cells
+        went to us-west-c, 2 MW ceiling, the most MW free, both "past its ceiling: a new site
+        is needed", beside us-west-a with 25.8 MW under its ceiling."""
         rooms = [(site, self.room(site, arrives)) for site in self.sites_in(region)]
         holding = [r for r in rooms if self.fits_ceiling(r[0], mw, arrives)]
-        rooms = holding or rooms
-        return min(rooms, key=lambda r: (-r[1], r[0])) if rooms else None
+        if holding or not rooms:
+            return min(holding or rooms, key=lambda r: (-r[1], r[0])) if rooms else None
+        return min(
+            rooms, key=lambda r: (-self._blocks_under_ceiling(r[0], arrives, unit), -r[1], r[0])
+        )
 
     def take(self, site: str, mw: float, arrives: date) -> None:
         """Reserve ``mw`` at ``site`` from ``arrives`` on."""
