@@ -24,7 +24,7 @@ from forecasting.schema import (
     WorkloadClass,
     absorb_cost_text,
 )
-from forecasting.text import days_count, listed, usd
+from forecasting.text import capex_past_ceiling, days_count, listed, usd
 
 if TYPE_CHECKING:  # importing flows at run time would start prefect for `ingest`
     from pathlib import Path
@@ -710,7 +710,7 @@ def _capex(t: Mapping[str, Any]) -> str:
     if not beyond or not blocks:
         return usd(t["capex_usd"])
     apart = t["capex_usd"] * beyond / blocks
-    return f"{usd(t['capex_usd'] - apart)} (+ {usd(apart)} new site)"
+    return capex_past_ceiling(t["capex_usd"] - apart, apart, beyond=beyond)
 
 
 # triggers.orders.MONTHLY_ONLY, not imported: the triggers package is slow to import.
@@ -1093,6 +1093,7 @@ def _due_before(orders: list[dict[str, Any]], report: ReportOutcome) -> str:
     capex = sum(o["capex_usd"] or 0.0 for o in orders)
     # The capex of blocks past their site's ceiling is a new site's, apart from the total.
     apart = sum(o.get("capex_new_site_usd") or 0.0 for o in orders)
+    beyond = sum(o.get("blocks_beyond_ceiling") or 0 for o in orders) if apart else 0
     counts = "".join(
         f", {n} {status}"
         for status in ("red", "amber")
@@ -1104,8 +1105,8 @@ def _due_before(orders: list[dict[str, Any]], report: ReportOutcome) -> str:
         f"{late[:-1]}; {status})" if late and status else late or (f" ({status})" if status else "")
     )
     return (
-        f"; order first: {len(orders)} later orders of the plan, {before} ({usd(capex)}"
-        f"{f' + {usd(apart)} for a new site' if apart else ''}{counts}), the first {what}{tail}"
+        f"; order first: {len(orders)} later orders of the plan, {before} "
+        f"({capex_past_ceiling(capex, apart, beyond=beyond)}{counts}), the first {what}{tail}"
     )
 
 

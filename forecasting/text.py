@@ -7,7 +7,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from enum import StrEnum
 
-__all__ = ["CAPEX_BOUNDS", "CAPEX_NOT_SIZED", "CapexBound", "extra_capex", "listed", "usd"]
+__all__ = [
+    "CAPEX_BOUNDS",
+    "CAPEX_NOT_SIZED",
+    "CapexBound",
+    "capex_past_ceiling",
+    "extra_capex",
+    "listed",
+    "usd",
+]
 
 # Opens a what-if's note on an extra capex that rests on an order not sized
 # (forecasting.whatif._not_sized_note); the bound follows it, a CapexBound's value.
@@ -55,6 +63,25 @@ def usd(value: float) -> str:
     if size >= 1e3:
         return f"{sign}${size / 1e3:,.0f}k"
     return f"{sign}${size:,.0f}"
+
+
+def capex_past_ceiling(placeable: float, apart: float, *, beyond: int) -> str:
+    """Capex as text where ``beyond`` of its blocks lie past their site's ceiling and cost
+    ``apart``, which no total of the plan holds: ``$2,399.2M (+ $2,052.9M for 243 blocks past
+    their site's ceiling: a new site is needed, not in the plan's totals)``, or, with nothing
+    placeable, ``$327.7M for all 8 blocks past ...``.
+
+    Eight pods all past the ceiling read "$0 (+ $327.7M new site)": $0 as if free, and the
+    pods' own price as the new site's, whose cost no figure of the plan holds."""
+    if not beyond:
+        return usd(placeable)
+    # triggers.common.NEW_SITE, not imported: this module sits below the triggers.
+    blocks = f"{beyond:,} block{'' if beyond == 1 else 's'}"
+    what = f"{blocks} past their site's ceiling: a new site is needed"
+    if placeable <= 0:
+        every = "all " if beyond > 1 else ""
+        return f"{usd(apart)} for {every}{what} (none in the plan's totals)"
+    return f"{usd(placeable)} (+ {usd(apart)} for {what}, not in the plan's totals)"
 
 
 def extra_capex(value: float, *, bound: CapexBound | None) -> str:

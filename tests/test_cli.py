@@ -1253,22 +1253,27 @@ def test_the_report_table_says_when_unpowered_blocks_can_run_and_which_need_a_ne
         "89 x rack-h100-256 (9 past us-east-a's ceiling: a new site is needed; the rest run "
         "from 2028-12-31)"
     ) in past
-    assert "$675.9M (+ $76.0M new site)" in past
+    shown = " ".join(past.split())
+    assert (
+        "$675.9M (+ $76.0M for 9 blocks past their site's ceiling: a new site is needed, not "
+        "in the plan's totals)"
+    ) in shown
     # Later orders due first: their total leaves a new site's blocks apart, and says so.
     from flows.tables import triggers_line
     from forecasting.runs import ReportOutcome
 
     later = {"region": "us-east", "pool": "all", "blocks": 7, "candidate": "cell-gb200-8192",
              "order_by": date(2027, 1, 13), "status": "red", "capex_usd": 737.3e6,
-             "capex_new_site_usd": 1843.2e6}  # fmt: skip
+             "capex_new_site_usd": 1843.2e6, "blocks_beyond_ceiling": 5}  # fmt: skip
     report = ReportOutcome(
         run_id="r", trigger_run_id="t", path=Path("."), statuses={"red": 1}, failing_drills=[],
         stale_days=None, triggers=[row], as_of=date(2026, 12, 3),
-        later_due_first=[later, {**later, "capex_new_site_usd": 0.0}],
+        later_due_first=[later, {**later, "capex_new_site_usd": 0.0, "blocks_beyond_ceiling": 0}],
     )  # fmt: skip
     assert (
-        "2 later orders of the plan, due before every pool's first order ($1,474.6M + "
-        "$1,843.2M for a new site, 2 red)" in triggers_line(report)
+        "2 later orders of the plan, due before every pool's first order ($1,474.6M (+ "
+        "$1,843.2M for 5 blocks past their site's ceiling: a new site is needed, not in the "
+        "plan's totals), 2 red)" in triggers_line(report)
     )
 
 
@@ -1701,3 +1706,17 @@ def test_the_power_line_tells_contracting_power_from_bringing_contracted_power_f
     alone = line(sites[:1])
     assert "contract power first" not in alone
     assert f"bring planned power forward first: eu-west-a by {by}" in alone
+
+
+def test_an_order_wholly_past_its_site_s_ceiling_reads_its_capex_in_the_cli() -> None:
+    """The demo's CLI read eu-west training capex "$0 (+ $327.7M new site)" for 8 pods all
+    past eu-west-a's ceiling: $0 as if free, the pods' price as the new site's. It now reads
+    the pods' capex and that none of it is in the plan's totals."""
+    row = {"region": "eu-west", "pool": "training", "status": "red", "exhaustion_date": "Nov 2027",
+           "order_by": "2027-02-22", "candidate": "pod-h200-1024", "blocks_to_order": 8,
+           "capex_usd": 327.68e6, "mw": 13.1, "note": "", "powered_from": None,
+           "powered": False, "arrives": "2027-10-04", "site": "eu-west-a",
+           "blocks_beyond_ceiling": 8, "runs_from": None}  # fmt: skip
+    shown = " ".join(_report_table_text(triggers=[row]).split())
+    assert "$0 (+" not in shown
+    assert "$327.7M for all 8 blocks past their site's ceiling" in shown

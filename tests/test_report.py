@@ -82,6 +82,7 @@ from forecasting.schema import (
     WorkloadClass,
     frame_schema,
 )
+from forecasting.text import capex_past_ceiling
 
 AS_OF = date(2026, 11, 22)
 PAGES = ("index.html", "finance.html", "facilities.html", "platform.html")
@@ -815,6 +816,9 @@ def test_csv_and_json_hold_the_triggers_frame(tmp_path: Path) -> None:
     folder = publish_report(inputs, root=tmp_path)
     end = daily_end(inputs)
     published = inputs.triggers.with_columns(
+        # No placements stored: no block is known past a ceiling, the capex stays whole.
+        blocks_beyond_ceiling=pl.lit(None, pl.Int64),
+        capex_new_site_usd=pl.lit(None, pl.Float64),
         exhaustion_grain=exhaustion_grain(end),
         order_by_grain=order_by_grain(end),
         dates_placed=pl.lit(None, pl.String),  # the dates are the telemetry's own
@@ -826,6 +830,8 @@ def test_csv_and_json_hold_the_triggers_frame(tmp_path: Path) -> None:
     )
     schema = {
         **TRIGGERS_SCHEMA,
+        "blocks_beyond_ceiling": pl.Int64(),
+        "capex_new_site_usd": pl.Float64(),
         "exhaustion_grain": pl.String(),
         "order_by_grain": pl.String(),
         "dates_placed": pl.String(),
@@ -1110,7 +1116,14 @@ def test_empty_inputs_render_every_page_with_no_data(tmp_path: Path) -> None:
         assert "No data" in text
         assert "plotly.min.js" not in text  # nothing to draw, nothing to load
     assert "No earlier report by as-of day" in (folder / "finance.html").read_text()
-    columns = [*TRIGGERS_SCHEMA.names(), "exhaustion_grain", "order_by_grain", "dates_placed"]
+    columns = [
+        *TRIGGERS_SCHEMA.names(),
+        "blocks_beyond_ceiling",
+        "capex_new_site_usd",
+        "exhaustion_grain",
+        "order_by_grain",
+        "dates_placed",
+    ]
     assert pl.read_csv(folder / "triggers.csv").columns == columns
     assert json.loads((folder / "triggers.json").read_text()) == []
     index = (tmp_path / "index.html").read_text()
@@ -1739,14 +1752,21 @@ def test_blocks_past_their_site_s_ceiling_are_a_new_site_not_capital_of_the_plan
     page = html.unescape(finance_page(beyond))
     assert (
         f"{fmt_usd(placeable)} (+ {fmt_usd(400e6)} for 2 blocks past their site's ceiling: a "
-        "new site is needed, not in the total)"
+        "new site is needed, not in the plan's totals)"
     ) in page
     arrives = planned.filter(pl.col("tranche") == 2)["arrives"][0]
     text = (
         f"{arrives}; 2 of 3 past us-east-b's ceiling: a new site is needed; the rest run from "
         "2028-12-31 at the earliest"
     )
-    assert text in page and f"{fmt_usd(200e6)} (+ {fmt_usd(400e6)}: a new site is needed)" in page
+    assert (
+        text in page
+        and (
+            f"{fmt_usd(200e6)} (+ {fmt_usd(400e6)} for 2 blocks past their site's ceiling: a new "
+            "site is needed, not in the plan's totals)"
+        )
+        in page
+    )
     assert "no power yet" not in page
     # Among the blocks, and the orders by power draw.
     assert html.unescape(facilities_page(beyond)).count(text) == 2
@@ -3400,3 +3420,183 @@ def test_the_largest_shortfall_says_to_which_day_it_is_read() -> None:
     exhaustion date, it looked like the shortfall on that day. The intro dates the plan's end."""
     said = html_text("on any day to the end of the plan (2027-02-19)")
     assert said in finance_page(sample_inputs())
+
+
+def test_an_order_wholly_past_its_site_s_ceiling_reads_its_capex_not_zero() -> None:
+    """The demo's 8 pods, all past eu-west-a's ceiling, read capex "$0 (+ $327.7M: a new site
+    is needed)": $0 read as free, and the $327.7M (the pods' own price) as the new site's.
+    The cell now gives the blocks' capex and says it is theirs and not in the totals."""
+    inputs = sample_inputs()
+    planned = _planned(inputs, later_capex=600e6).with_columns(
+        site=pl.lit("us-east-b"),
+        powered=pl.lit(False),
+        blocks_beyond_ceiling=pl.when(pl.col("tranche") == 1).then(pl.col("blocks")).otherwise(1),
+        runs_from=pl.lit(None, pl.Date),
+    )
+    page = html.unescape(finance_page(replace(inputs, placements=planned)))
+    first = planned.filter(pl.col("tranche") == 1).row(0, named=True)
+    blocks = first["blocks"]
+    assert "$0 (+" not in page
+    assert (
+        f"{fmt_usd(first['capex_usd'])} for all {blocks:,} block{'s' if blocks > 1 else ''} "
+        "past their site's ceiling: a new site is needed (none in the plan's totals)"
+    ) in page
+    # The later order, 1 of its 3 cells past the ceiling.
+    assert (
+        f"{fmt_usd(400e6)} (+ {fmt_usd(200e6)} for 1 block past their site's ceiling: a new "
+        "site is needed, not in the plan's totals)"
+    ) in page
+
+
+def test_the_capital_chart_names_the_capex_past_a_ceiling_that_its_bars_leave_out() -> None:
+    """The demo's capital by quarter read "2026 Q4 needs the most capital, $3,716.1M of
+    $6,217.0M" while $21,959.4M more of blocks past their site's ceiling fell due in that
+    quarter, on no bar and in no word. The takeaway now gives that capex by quarter."""
+    from forecasting.report.figures import capital_chart
+
+    inputs = sample_inputs()
+    planned = _planned(inputs, later_capex=600e6).with_columns(
+        blocks_beyond_ceiling=pl.when(pl.col("tranche") == 2).then(2).otherwise(0)
+    )
+    chart = capital_chart(inputs.triggers, as_of=inputs.as_of, placements=planned)
+    assert chart is not None
+    later = planned.filter(pl.col("tranche") == 2).row(0, named=True)
+    placed = max(later["order_by"], inputs.as_of)
+    quarter = f"{placed.year} Q{(placed.month - 1) // 3 + 1}"
+    assert (
+        f"Not in the bars: {fmt_usd(400e6)} for 2 blocks past their site's ceiling (a new site "
+        f"is needed), by quarter of order: {quarter} {fmt_usd(400e6)}."
+    ) in chart.takeaway
+    total = float(planned["capex_usd"].sum()) - 400e6
+    assert f"of {fmt_usd(total)} over" in chart.takeaway
+
+
+def test_triggers_csv_totals_capex_as_orders_csv_and_the_pages_do(tmp_path: Path) -> None:
+    """The demo's triggers.csv summed to $7,161.6M of capex, a figure on no page: its
+    capex_usd held eu-west's 243 racks past eu-west-a's ceiling ($2,052.9M) that orders.csv's
+    capex_usd and every card leave apart, with no column to tell them. Now both CSVs count
+    the placeable blocks in capex_usd and give the rest in capex_new_site_usd."""
+    inputs = sample_inputs()
+    planned = _planned(inputs, later_capex=600e6).with_columns(
+        blocks_beyond_ceiling=pl.when(pl.col("tranche") == 1)
+        .then(pl.col("blocks") // 2)
+        .otherwise(0)
+    )
+    folder = publish_report(replace(inputs, placements=planned), root=tmp_path)
+    triggers = pl.read_csv(folder / "triggers.csv")
+    first = pl.read_csv(folder / "orders.csv").filter(pl.col("tranche") == 1)
+    assert first["capex_new_site_usd"].sum() > 0
+    for column in ("capex_usd", "capex_new_site_usd", "blocks_beyond_ceiling"):
+        assert triggers[column].sum() == pytest.approx(first[column].sum()), column
+    listed = json.loads((folder / "triggers.json").read_text())
+    assert sum(r["capex_new_site_usd"] or 0 for r in listed) == pytest.approx(
+        first["capex_new_site_usd"].sum()
+    )
+
+
+def test_facilities_say_how_much_of_the_power_needed_no_site_can_hold() -> None:
+    """The demo's facilities cards read "1,977.7 MW needed by Nov 2029" and "324.4 MW power
+    in orders to place" where 1,558 MW and 112.7 MW of them lie past their sites' ceilings,
+    which no contract brings on; and eu-west-a's cost read $803.0M beside "73.0 MW (+ 1,483.2
+    MW beyond the ceiling)", pricing the 73.0 MW alone unsaid. Each now says so."""
+    from forecasting.capacity import Site
+    from forecasting.triggers import POWER_TRIGGERS_SCHEMA
+
+    inputs = sample_inputs()
+    site = Site(
+        id="us-east-a", region="us-east", energized=({"on": date(2024, 1, 1), "mw": 4.0},),
+        ceiling_mw=5.0, power_lead_months=24, cost_per_mw_usd=11e6,
+    )  # fmt: skip
+    planned = _planned(inputs, later_capex=600e6).with_columns(
+        blocks_beyond_ceiling=pl.when(
+            (pl.col("tranche") == 1) & (pl.col("pool") == "all") & (pl.col("region") == "us-east")
+        )
+        .then(1)
+        .otherwise(0)
+    )
+    power = pl.DataFrame(
+        [
+            {
+                "region": "us-east",
+                "site": "us-east-a",
+                "status": "red",
+                "contract_by": date(2025, 1, 5),
+                "mw_to_contract": 1.0,
+                "mw_beyond_ceiling": 2.1,
+                "power_lead_months": 24,
+                "cost_usd": 11e6,
+            }
+        ]
+    ).cast({"contract_by": pl.Date})
+    power = pl.concat([POWER_TRIGGERS_SCHEMA.to_frame(), power], how="diagonal_relaxed")
+    plan = inputs.plan.model_copy(update={"site": (site,)})
+    page = html.unescape(
+        facilities_page(replace(inputs, plan=plan, placements=planned, power_triggers=power))
+    )
+    peak = inputs.mw_by_site_month.filter(pl.col("month") == date(2027, 2, 1))
+    past = float(peak.filter(pl.col("site") == "us-east-a")["mw_needed"].sum()) - 5.0
+    assert (
+        f"{fmt_mw(float(peak['mw_needed'].sum()))} ({fmt_mw(past)} of it past their sites' "
+        "ceilings: a new site is needed)"
+    ) in page
+    ordering = inputs.triggers.filter(pl.col("blocks_to_order") > 0)
+    rack = inputs.triggers.filter(pl.col("pool") == "all", pl.col("region") == "us-east")
+    assert (
+        f"{fmt_mw(float(ordering['mw'].sum()))} ({fmt_mw(rack['mw'][0] / 2)} of it past their "
+        "sites' ceilings: a new site is needed)"
+    ) in page
+    assert f"{fmt_usd(11e6)} for 1.0 MW (the 2.1 MW beyond the ceiling: not priced)" in page
+
+
+def test_finance_names_the_power_to_contract_that_its_capital_leaves_out() -> None:
+    """The demo's finance page gave $4,781.1M of capital for the orders and never the power
+    the facilities page prices ($1,866.3M for 169.7 MW at 7 sites, at $11M a MW), nor that
+    its capital holds none of it. A card now gives that cost, what it does not price, and
+    that the capital cards leave it out."""
+    from forecasting.triggers import POWER_TRIGGERS_SCHEMA
+
+    rows = [
+        {"region": "us-east", "site": "us-east-a", "status": "red", "mw_to_contract": 42.5,
+         "mw_beyond_ceiling": 0.0, "power_lead_months": 24, "cost_usd": 467.5e6},
+        {"region": "eu-west", "site": "eu-west-a", "status": "red", "mw_to_contract": 73.0,
+         "mw_beyond_ceiling": 1483.2, "power_lead_months": 24, "cost_usd": 803e6},
+        {"region": "eu-west", "site": "eu-west-b", "status": "green", "mw_to_contract": 0.0,
+         "mw_beyond_ceiling": None, "power_lead_months": 24, "cost_usd": 0.0},
+    ]  # fmt: skip
+    power = pl.concat(
+        [POWER_TRIGGERS_SCHEMA.to_frame(), pl.DataFrame(rows)], how="diagonal_relaxed"
+    )
+    page = html.unescape(finance_page(replace(sample_inputs(), power_triggers=power)))
+    assert (
+        f"{fmt_usd(1270.5e6)} for 115.5 MW at 2 sites (+ 1,483.2 MW beyond their ceilings: "
+        "not priced)"
+    ) in page
+    assert "power to contract (facilities page), not in the capital above" in page
+
+
+def test_the_orders_chart_prices_blocks_past_a_ceiling_as_the_tables_do() -> None:
+    """The demo's orders chart hovered eu-west all's 527 racks at $4,452.1M, the pods past
+    the ceiling in, while its later orders hovered their placeable capex alone ("$0" for 47
+    cells all past the ceiling) and the tables beside them read $2,399.2M: each point now
+    reads as the tables do."""
+    inputs = sample_inputs()
+    planned = _planned(inputs, later_capex=600e6).with_columns(
+        blocks_beyond_ceiling=pl.when(pl.col("tranche") == 2)
+        .then(3)
+        .when((pl.col("region") == "us-east") & (pl.col("pool") == "all"))
+        .then(1)
+        .otherwise(0)
+    )
+    chart = orders_chart(inputs.triggers, as_of=inputs.as_of, placements=planned)
+    assert chart is not None
+    hovers = {
+        text
+        for trace in chart.figure.data
+        if trace.customdata is not None
+        for _, text in trace.customdata
+    }
+    rack = inputs.triggers.filter(pl.col("pool") == "all", pl.col("region") == "us-east")
+    half = float(rack["capex_usd"][0]) / 2
+    assert plot_text(capex_past_ceiling(half, half, beyond=1)) in hovers
+    assert plot_text(capex_past_ceiling(0.0, 600e6, beyond=3)) in hovers
+    assert plot_text(fmt_usd(0.0)) not in hovers

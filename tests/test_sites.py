@@ -931,7 +931,8 @@ def test_an_order_past_its_site_s_ceiling_needs_a_new_site_and_says_when_the_res
     )
     assert later.placements["blocks_beyond_ceiling"].to_list() == [0, 1]
     assert _all_pool(later)["note"].endswith(
-        "1 x rack-h100 by 2026-08-10; $0, + $8.0M past their site's ceiling: a new site is needed)"
+        "1 x rack-h100 by 2026-08-10; $8.0M for 1 block past their site's ceiling: a new "
+        "site is needed (none in the plan's totals))"
     )
 
 
@@ -1043,3 +1044,40 @@ def test_the_secured_mw_of_a_site_never_reads_below_what_is_energized_that_day()
     timeline = site_power_timeline(_plan(sites=[site]), start=_day(0), end=_day(90))
     by_day = {r["ds"]: r["contracted_mw"] for r in timeline.iter_rows(named=True)}
     assert (by_day[_day(59)], by_day[_day(60)]) == (2.0, 0.5)
+
+
+def test_the_power_note_contracts_what_the_ceiling_allows_and_dates_a_late_contract() -> None:
+    """eu-west-a's note read "contract 1556.24 MW by 2025-01-15" beside its MW-to-contract
+    column's 73.0 MW under a 146 MW ceiling (1,483.2 MW of it beyond: no contract brings it
+    on), and a contract-by date 688 days gone with no word of when power contracted today is
+    energized. The note now contracts what the ceiling allows, names the rest apart, and
+    dates power contracted today against the first short day."""
+    committed = _block("r1-new", 500, mw=0.8, status="committed", in_service=date(2026, 5, 31))
+    site = _site(mw=1.5, power_lead_months=5, ceiling_mw=1.6)
+    plan = _plan(sites=[site], blocks=[_block(), committed])
+    row = _power(_run(plan, _linear(base=100.0, slope=0.0)), "s1")
+    assert row["contract_by"] < MONDAY  # 2025-12-03: late
+    assert row["mw_to_contract"] == pytest.approx(0.1)
+    assert "contract 0.30 MW" not in row["note"]
+    assert row["note"].startswith("contract 0.10 MW (the most the 1.60 MW ceiling allows) by ")
+    # Contracted on the as-of day with the 4-week buffer: 2026-02-02 + 5 months.
+    assert (
+        "contracted today, it is energized 2026-07-02 at the earliest, 32 days after the "
+        "first short day"
+    ) in row["note"]
+    assert "0.20 MW beyond the ceiling: a new site is needed" in row["note"]
+
+
+def test_an_order_no_ceiling_holds_whole_goes_where_the_most_of_it_fits() -> None:
+    """The demo's 2 GB200 cells for us-west (29.5 MW) went to us-west-c, 2 MW ceiling, the
+    most energized MW free, and read "2 of 2 past us-west-c's ceiling: a new site is needed"
+    ($737.3M) beside us-west-a with 25.8 MW of room under its 70 MW ceiling: where no site's
+    ceiling holds a whole order, it goes where the most of its blocks fit under one."""
+    pod = RACK | {"name": "pod-h100", "kind": "pod", "gpus": 1000, "mw": 1.2,
+                  "lead_time_weeks": 30, "capex_usd": 40e6, "fabric": True}  # fmt: skip
+    # s1: nothing free (its live rack draws 1.0 MW), 0.7 MW under its ceiling (1 rack);
+    # s2: 0.3 MW free, no room for a 0.4 MW rack under its 0.3 MW ceiling.
+    capped = [_site(mw=1.0, ceiling_mw=1.7), _site("s2", mw=0.3, ceiling_mw=0.3)]
+    result = _run(_plan(sites=capped, candidates=[RACK, pod]))
+    placed = result.placements.select("site", "blocks", "blocks_beyond_ceiling").rows()
+    assert placed == [("s1", 2, 1)]

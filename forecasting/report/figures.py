@@ -32,8 +32,9 @@ from forecasting.report.format import (
 from forecasting.report.inputs import (
     later_orders,
     later_orders_due_first,
-    new_site_apart,
     plan_orders,
+    planned_capital,
+    with_power,
 )
 from forecasting.schema import Measure, WorkloadClass
 from forecasting.triggers.common import NEW_SITE
@@ -179,7 +180,10 @@ def _trigger_label(region: str, pool: str) -> str:
 
 def _later_rows(placements: pl.DataFrame | None) -> pl.DataFrame:
     """The plan's later orders in the triggers' columns, labelled by their tranche."""
-    return later_orders(placements).select(
+    later = later_orders(placements)
+    if "capex_new_site_usd" not in later.columns:  # none stored: an empty frame
+        later = later.with_columns(capex_new_site_usd=pl.lit(None, pl.Float64))
+    return later.select(
         pl.format("{} · {} · later {}", "region", "pool", pl.col("tranche") - 1).alias("label"),
         "order_by",
         "arrives",
@@ -188,6 +192,27 @@ def _later_rows(placements: pl.DataFrame | None) -> pl.DataFrame:
         pl.col("blocks").alias("blocks_to_order"),
         "candidate",
         "capex_usd",
+        _capex_text(pl.col("capex_usd"), pl.col("capex_new_site_usd")),
+    )
+
+
+def _capex_text(placeable: pl.Expr, apart: pl.Expr) -> pl.Expr:
+    """An order's capex as the tables give it (text.capex_past_ceiling): the chart's trigger
+    points held the blocks past their site's ceiling ($4,452.1M for the demo's 527 racks,
+    $2,399.2M in the table), its later ones left them out ("$0" for 47 cells all past)."""
+    from forecasting.text import capex_past_ceiling
+
+    return (
+        pl.struct(
+            placeable.fill_null(0.0).alias("placeable"),
+            apart.fill_null(0.0).alias("apart"),
+            pl.col("blocks_beyond_ceiling").fill_null(0).alias("beyond"),
+        )
+        .map_elements(
+            lambda r: capex_past_ceiling(r["placeable"], r["apart"], beyond=r["beyond"]),
+            return_dtype=pl.String,
+        )
+        .alias("capex_text")
     )
 
 
@@ -219,14 +244,23 @@ def orders_chart(
             f" A later order of the plan is due before them: {what}."
             if early.height == 1
             else f" {early.height} later orders of the plan are due before them "
-            f"({fmt_usd(float(early['capex_usd'].sum()))}{new_site_apart(early)}{late}), the "
+            f"({planned_capital(float(early['capex_usd'].sum()), early)}{late}), the "
             f"first {what}."
         )
     later = _later_rows(placements)
-    rows = pl.concat(
-        [rows.with_columns(pl.format("{} · {}", "region", "pool").alias("label")), later],
-        how="diagonal_relaxed",
-    ).sort("order_by")
+    placed = ["powered", "site", "blocks_beyond_ceiling", "runs_from"]
+    powered = with_power(rows.drop(placed, strict=False), placements).with_columns(
+        share=pl.when(pl.col("blocks_to_order").fill_null(0) > 0)
+        .then(pl.col("blocks_beyond_ceiling").fill_null(0) / pl.col("blocks_to_order"))
+        .otherwise(0.0)
+    )
+    own = powered.with_columns(
+        _capex_text(
+            pl.col("capex_usd") * (1 - pl.col("share")), pl.col("capex_usd") * pl.col("share")
+        ),
+        pl.format("{} · {}", "region", "pool").alias("label"),
+    ).select(*rows.columns, "label", "capex_text")
+    rows = pl.concat([own, later], how="diagonal_relaxed").sort("order_by")
     labels = [plot_text(label) for label in rows["label"]]
     fig = go.Figure()
     lead_x: list[date | None] = []
@@ -276,9 +310,9 @@ def orders_chart(
                 marker={"size": 13, "color": colour, "line": {"color": "white", "width": 1}},
                 name=f"order by ({status})",
                 customdata=[
-                    [plot_text(f"{n or 0} × {c or 'block'}"), plot_text(fmt_usd(x))]
+                    [plot_text(f"{n or 0} × {c or 'block'}"), plot_text(x)]
                     for n, c, x in zip(
-                        part["blocks_to_order"], part["candidate"], part["capex_usd"], strict=True
+                        part["blocks_to_order"], part["candidate"], part["capex_text"], strict=True
                     )
                 ],
                 hovertemplate=(
@@ -345,9 +379,10 @@ def capital_chart(
     ("a new site is needed") was stacked too, budgeted as if ordering it served the deal; its
     capex is named apart in the takeaway, not as capital to commit.
     """
+    planned = plan_orders(placements)
     rows = (
         planned.select("region", "order_by", "capex_usd")
-        if (planned := plan_orders(placements)) is not None
+        if planned is not None
         else triggers.filter(
             (pl.col("blocks_to_order").fill_null(0) > 0) & (pl.col("capex_usd") > 0)
         ).select("region", "order_by", "capex_usd")
@@ -429,6 +464,8 @@ def capital_chart(
             else "."
         )
     )
+    if planned is not None:
+        takeaway += _past_ceiling_by_quarter(planned, as_of=as_of)
     if unserved is not None and unserved.height:
         takeaway += (
             f" Not stacked: {fmt_usd(float(unserved['expected_capex_usd'].sum()))} of pipeline "
@@ -437,6 +474,36 @@ def capital_chart(
             "of the deal."
         )
     return Chart("capital", fig, takeaway)
+
+
+def _past_ceiling_by_quarter(planned: pl.DataFrame, *, as_of: date) -> str:
+    """' Not in the bars: $X for N blocks past their site's ceiling (...), by quarter of
+    order: 2026 Q4 $Y, ...', or '' where no block of ``planned`` (plan_orders rows) is past.
+
+    The bars hold the placeable capex only: the demo's 2026 Q4 read $3,716.1M, "the most",
+    while $21,959.4M of blocks past their ceilings fell due in it, on no bar and in no word."""
+    past = planned.filter(pl.col("blocks_beyond_ceiling").fill_null(0) > 0)
+    if past.is_empty():
+        return ""
+    by_quarter = (
+        past.with_columns(
+            quarter=pl.max_horizontal(
+                pl.col("order_by").fill_null(as_of), pl.lit(as_of)
+            ).map_elements(_quarter, return_dtype=pl.String)
+        )
+        .group_by("quarter")
+        .agg(pl.col("capex_new_site_usd").sum())
+        .sort("quarter")
+    )
+    blocks = int(past["blocks_beyond_ceiling"].sum())
+    quarters = ", ".join(
+        f"{q} {fmt_usd(v)}" for q, v in by_quarter.select("quarter", "capex_new_site_usd").rows()
+    )
+    return (
+        f" Not in the bars: {fmt_usd(float(past['capex_new_site_usd'].sum()))} for "
+        f"{fmt_count(blocks)} block{'' if blocks == 1 else 's'} past their site's ceiling "
+        f"({NEW_SITE}), by quarter of order: {quarters}."
+    )
 
 
 _METRIC_LABELS = {"top1_share": "top-1 customer", "top5_share": "top-5 customers", "hhi": "HHI"}

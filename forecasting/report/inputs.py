@@ -61,10 +61,10 @@ __all__ = [
     "measured_reach",
     "n_plus_one_lines",
     "n_plus_one_view",
-    "new_site_apart",
     "order_by_grain",
     "orders_frame",
     "plan_orders",
+    "planned_capital",
     "silent_feeds",
     "split_new_site",
     "status_headline",
@@ -466,22 +466,17 @@ def split_new_site(placements: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def new_site_apart(planned: pl.DataFrame) -> str:
-    """' (+ $2,580.5M for 5 blocks past their site's ceiling: a new site is needed, not in the
-    total)' beside a capital total of ``planned`` (:func:`split_new_site` rows), or ''."""
-    if "capex_new_site_usd" not in planned.columns:
-        return ""
-    blocks = int(planned["blocks_beyond_ceiling"].fill_null(0).sum())
-    if not blocks:
-        return ""
-    from forecasting.report.format import fmt_usd
-    from forecasting.triggers.common import NEW_SITE
+def planned_capital(placeable: float, planned: pl.DataFrame) -> str:
+    """``placeable`` (the capex of ``planned``'s blocks that the plan can place) as money,
+    with the capex of its blocks past their site's ceiling apart, not in the total
+    (:func:`forecasting.text.capex_past_ceiling`)."""
+    from forecasting.text import capex_past_ceiling
 
-    capex = float(planned["capex_new_site_usd"].sum())
-    what = "1 block" if blocks == 1 else f"{blocks:,} blocks"
-    return (
-        f" (+ {fmt_usd(capex)} for {what} past their site's ceiling: {NEW_SITE}, not in the total)"
-    )
+    if "capex_new_site_usd" not in planned.columns:
+        return capex_past_ceiling(placeable, 0.0, beyond=0)
+    beyond = int(planned["blocks_beyond_ceiling"].fill_null(0).sum())
+    apart = float(planned["capex_new_site_usd"].sum())
+    return capex_past_ceiling(placeable, apart, beyond=beyond)
 
 
 def with_power(triggers: pl.DataFrame, placements: pl.DataFrame | None) -> pl.DataFrame:

@@ -36,6 +36,7 @@ from forecasting.report.inputs import (
     exhaustion_grain,
     order_by_grain,
     orders_frame,
+    split_new_site,
 )
 from forecasting.report.pages import (
     PLOTLY_JS,
@@ -166,6 +167,29 @@ def _meta(inputs: ReportInputs) -> dict[str, str | None]:
     }
 
 
+def _placeable_capex(triggers: pl.DataFrame, placements: pl.DataFrame | None) -> pl.DataFrame:
+    """``triggers`` with ``capex_usd`` the capex of the blocks the plan can place, and
+    ``blocks_beyond_ceiling`` and ``capex_new_site_usd`` beside it, as ``orders.csv`` and the
+    pages count them (:func:`split_new_site`). The demo's triggers.csv summed to $7,161.6M,
+    a figure on no page: it held 243 racks past eu-west-a's ceiling with nothing to say so.
+    Runs that stored no placements keep their capex whole, the new columns null."""
+    columns = ["blocks_beyond_ceiling", "capex_new_site_usd"]
+    if placements is None or placements.is_empty() or "blocks_beyond_ceiling" not in placements:
+        return triggers.with_columns(
+            blocks_beyond_ceiling=pl.lit(None, pl.Int64),
+            capex_new_site_usd=pl.lit(None, pl.Float64),
+        )
+    first = split_new_site(placements.filter(pl.col("tranche").fill_null(1) == 1))
+    return triggers.join(
+        first.select("region", "pool", *columns),
+        on=["region", "pool"],
+        how="left",
+        maintain_order="left",
+    ).with_columns(
+        pl.col("capex_usd") - pl.col("capex_new_site_usd").fill_null(0.0),
+    )
+
+
 def _write_run(inputs: ReportInputs, folder: Path) -> None:
     pages: dict[str, Callable[[ReportInputs], str]] = {
         "index.html": run_index_page,
@@ -177,7 +201,7 @@ def _write_run(inputs: ReportInputs, folder: Path) -> None:
         _write_text(folder / name, render(inputs))
     _write_text(folder / PLOTLY_JS, plotly.offline.get_plotlyjs())
     end = daily_end(inputs)
-    triggers = inputs.triggers.with_columns(
+    triggers = _placeable_capex(inputs.triggers, inputs.placements).with_columns(
         exhaustion_grain=exhaustion_grain(end), order_by_grain=order_by_grain(end)
     )
     # Every dated row says so where its dates rest on a placed calendar (a ServeGen

@@ -80,7 +80,7 @@ import polars as pl
 
 from forecasting.capacity import Block, CandidateBlock, CapacityPlan
 from forecasting.schema import DEFAULT_HORIZON_DAYS, WorkloadClass
-from forecasting.text import usd
+from forecasting.text import capex_past_ceiling, usd
 from forecasting.triggers.common import (
     _DAYS_PER_WEEK,
     _TOL,
@@ -301,7 +301,7 @@ def _sited(order: _Order, *, region: str, power: _Power) -> _Order:
     the plan: that site's power trigger carries the date."""
     if order.site is not None:
         return order
-    roomiest = power.roomiest(region, order.arrives, order.mw)
+    roomiest = power.roomiest(region, order.arrives, order.mw, unit=order.candidate.mw)
     return replace(order, site=None if roomiest is None else roomiest[0])
 
 
@@ -1249,8 +1249,8 @@ def _later_note(decisions: Sequence[_Decision], *, end: date, as_of: date) -> st
     capex = sum(o.blocks * o.candidate.capex_usd for o in orders)
     # Blocks past their site's ceiling are a new site's, not the plan's capital.
     apart = sum((o.beyond_ceiling or 0) * o.candidate.capex_usd for o in orders)
-    priced = usd(capex - apart) + (
-        f", + {usd(apart)} past their site's ceiling: {NEW_SITE}" if apart else ""
+    priced = capex_past_ceiling(
+        capex - apart, apart, beyond=sum(o.beyond_ceiling or 0 for o in orders)
     )
     first = orders[0]
     due = f"the first due {first.order_by}"

@@ -12,6 +12,7 @@ drawing on the free MW kept here.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
@@ -27,6 +28,7 @@ from forecasting.capacity import (
     site_power_timeline,
 )
 from forecasting.schema import BlockStatus
+from forecasting.text import days_count
 from forecasting.triggers.common import (
     _TOL,
     MONTHLY_ONLY,
@@ -126,15 +128,33 @@ class _Power:
             return None
         return float(under[self._index(arrives) :].min()) - self._held_before(site, arrives)
 
-    def roomiest(self, region: str, arrives: date, mw: float = 0.0) -> tuple[str, float] | None:
+    def _blocks_under_ceiling(self, site: str, arrives: date, unit: float) -> float:
+        """How many blocks of ``unit`` MW ``site``'s ceiling could still hold from ``arrives``
+        on (no limit without a ceiling, or for blocks that draw nothing)."""
+        room = self.ceiling_room(site, arrives)
+        if room is None or unit <= 0:
+            return math.inf
+        return math.floor((max(room, 0.0) + _TOL) / unit)
+
+    def roomiest(
+        self, region: str, arrives: date, mw: float = 0.0, *, unit: float = 0.0
+    ) -> tuple[str, float] | None:
         """The region's site with the most MW free from ``arrives`` on (ties by id), among
         those whose ceiling can hold ``mw`` more where any can: an order no site powers yet
         went to a site with a 2 MW ceiling beside one with 90 MW of room, and read "a new
-        site is needed"."""
+        site is needed".
+
+        Where no ceiling holds it whole, the site whose ceiling holds the most of it
+        (``unit``: one block's MW, so the most blocks) comes first: the demo's 2 GB200 cells
+        went to us-west-c, 2 MW ceiling, the most MW free, both "past its ceiling: a new site
+        is needed", beside us-west-a with 25.8 MW under its ceiling."""
         rooms = [(site, self.room(site, arrives)) for site in self.sites_in(region)]
         holding = [r for r in rooms if self.fits_ceiling(r[0], mw, arrives)]
-        rooms = holding or rooms
-        return min(rooms, key=lambda r: (-r[1], r[0])) if rooms else None
+        if holding or not rooms:
+            return min(holding or rooms, key=lambda r: (-r[1], r[0])) if rooms else None
+        return min(
+            rooms, key=lambda r: (-self._blocks_under_ceiling(r[0], arrives, unit), -r[1], r[0])
+        )
 
     def take(self, site: str, mw: float, arrives: date) -> None:
         """Reserve ``mw`` at ``site`` from ``arrives`` on."""
@@ -253,12 +273,26 @@ def _power_row(
         )
     elif beyond <= _TOL:
         notes.append(_covered_from(short, exhaustion=exhaustion, dip=bool(stepped)))
+    elif contractable <= _TOL:
+        notes.append(f"nothing left to contract under its {site.ceiling_mw:.2f} MW ceiling")
     else:
+        # The note contracted the need past the ceiling too ("contract 1556.24 MW" beside a
+        # 73.0 MW column under a 146 MW ceiling): no contract brings that on.
+        capped = f" (the most the {site.ceiling_mw:.2f} MW ceiling allows)" if past_ceiling else ""
         notes.append(
-            f"contract {beyond:.2f} MW by {contract_by} ({site.power_lead_months} months lead "
-            f"time, {buffer_weeks} weeks buffer): "
-            + _when_needed(short, exhaustion=exhaustion, beyond=beyond, site=site)
+            f"contract {contractable:.2f} MW{capped} by {contract_by} ({site.power_lead_months} "
+            f"months lead time, {buffer_weeks} weeks buffer): "
+            + _when_needed(short, exhaustion=exhaustion, beyond=contractable, site=site)
         )
+        if contract_by < as_of:
+            # A date gone says nothing of when power can come: say when it would if
+            # contracted now, as the block triggers' "runs from" does.
+            today = months_before(as_of + _weeks(buffer_weeks), -site.power_lead_months)
+            # Past its contract-by date, today plus lead and buffer lands after exhaustion.
+            notes.append(
+                f"contracted today, it is energized {today} at the earliest, "
+                f"{days_count(max((today - exhaustion).days, 0))} after the first short day"
+            )
     if monthly_orders is not None and (
         rests := _monthly_only_note(monthly_orders, exhaustion=exhaustion)
     ):

@@ -45,8 +45,8 @@ from forecasting.report.inputs import (
     daily_end,
     extrapolated_reach,
     later_orders_due_first,
-    new_site_apart,
     plan_orders,
+    planned_capital,
     silent_feeds,
     unforecast_regions_of,
     unmeasured_series,
@@ -460,7 +460,7 @@ def trigger_capital(inputs: ReportInputs) -> str:
         return fmt_usd(total(t, "capex_usd"))
     first = planned.filter(pl.col("tranche") == 1)
     apart = total(first, "capex_new_site_usd")
-    return fmt_usd(total(t, "capex_usd") - apart) + new_site_apart(first)
+    return planned_capital(total(t, "capex_usd") - apart, first)
 
 
 def n_plus_one_table(inputs: ReportInputs) -> Table:

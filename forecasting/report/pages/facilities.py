@@ -29,9 +29,12 @@ from forecasting.report.pages.common import (
     total,
 )
 from forecasting.schema import BlockStatus
-from forecasting.triggers.common import MONTHLY_ONLY
+from forecasting.triggers.common import MONTHLY_ONLY, NEW_SITE
 
 __all__ = ["facilities_page"]
+
+# Below what fmt_mw shows (one decimal): "0.0 MW of it past" says nothing.
+_MW_SHOWN = 0.05
 
 
 def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
@@ -53,7 +56,7 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
             (
                 f"needed by {month(peak)}"
                 + (f" (the most to {month(last)})" if peak != last else ""),
-                fmt_mw(most),
+                fmt_mw(most) + _past_ceilings(_mw_past_ceilings(inputs, peak)),
             ),
         ]
     else:
@@ -85,11 +88,48 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
     )
     return [
         *span,
-        ("power in orders to place", fmt_mw(total(ordering, "mw"))),
+        (
+            "power in orders to place",
+            fmt_mw(total(ordering, "mw")) + _past_ceilings(_order_mw_past_ceilings(inputs)),
+        ),
         ("contract more power by", next_contract),
         # Declared sites count too before any block stands there (the power table lists them).
         ("sites", fmt_count(len({*power["site"].to_list(), *(s.id for s in inputs.plan.site)}))),
     ]
+
+
+def _past_ceilings(mw: float) -> str:
+    """' (1,558.0 MW of it past their sites' ceilings: a new site is needed)', or '': the
+    demo's cards read 1,977.7 MW needed and 324.4 MW in orders with no word that most of it
+    no contract at its site can bring on."""
+    if mw <= _MW_SHOWN:
+        return ""
+    return f" ({fmt_mw(mw)} of it past their sites' ceilings: {NEW_SITE})"
+
+
+def _mw_past_ceilings(inputs: ReportInputs, month: date) -> float:
+    """The MW needed in ``month`` past each declared site's ceiling, summed over sites."""
+    ceilings = {s.id: s.ceiling_mw for s in inputs.plan.site if s.ceiling_mw is not None}
+    rows = inputs.mw_by_site_month.filter(pl.col("month") == month)
+    return sum(
+        max(float(mw) - ceilings[site], 0.0)
+        for site, mw in zip(rows["site"], rows["mw_needed"], strict=True)
+        if site in ceilings and mw is not None
+    )
+
+
+def _order_mw_past_ceilings(inputs: ReportInputs) -> float:
+    """The MW of the triggers' orders that lie past their site's ceiling."""
+    ordering = with_power(inputs.triggers, inputs.placements).filter(
+        pl.col("blocks_to_order").fill_null(0) > 0
+    )
+    return float(
+        (
+            ordering["blocks_beyond_ceiling"].fill_null(0)
+            * ordering["mw"].fill_null(0.0)
+            / ordering["blocks_to_order"]
+        ).sum()
+    )
 
 
 def _unsited_regions(inputs: ReportInputs) -> list[str]:
@@ -293,6 +333,17 @@ def _to_contract(row: dict[str, Any]) -> str:
     return f"{within} (+ {fmt_mw(beyond)} beyond the ceiling)" if beyond > 0 else within
 
 
+def _cost(row: dict[str, Any]) -> str:
+    """The cost of the MW to contract, which prices the MW within the ceiling only: eu-west-a
+    read $803.0M beside "73.0 MW (+ 1,483.2 MW beyond the ceiling)", as if for both."""
+    beyond = row.get("mw_beyond_ceiling") or 0.0
+    unpriced = f"the {fmt_mw(beyond)} beyond the ceiling: not priced"
+    if not row["mw_to_contract"]:
+        return f"not priced: {fmt_mw(beyond)} beyond the ceiling" if beyond > 0 else MISSING
+    cost = fmt_usd(row["cost_usd"])
+    return f"{cost} for {fmt_mw(row['mw_to_contract'])} ({unpriced})" if beyond > 0 else cost
+
+
 def _contracted(site: Site | None) -> str:
     """A site's MW contracted with the utility and the day it is energized: the MW to contract
     is net of it, and it was on no column (us-east-a's 10.5 MW from 2028-05-26)."""
@@ -317,7 +368,7 @@ def _power_contracts_table(power: pl.DataFrame, sites: Sequence[Site] = ()) -> T
             _contracted(by_id.get(r["site"])),
             _to_contract(r),
             f"{r['power_lead_months']} months",
-            fmt_usd(r["cost_usd"]) if r["mw_to_contract"] else MISSING,
+            _cost(r),
             r["note"] or "",
         ]
         for r in power.sort("contract_by", "site", nulls_last=True).iter_rows(named=True)

@@ -8,12 +8,12 @@ from datetime import date, datetime
 
 import polars as pl
 
-from forecasting.report.format import fmt_count, fmt_date, fmt_datetime, fmt_usd
+from forecasting.report.format import fmt_count, fmt_date, fmt_datetime
 from forecasting.report.inputs import (
     STATUSES,
     ReportInputs,
-    new_site_apart,
     plan_orders,
+    planned_capital,
     status_headline,
     unplayed_text,
 )
@@ -102,8 +102,8 @@ def run_index_page(inputs: ReportInputs) -> str:
         ("drills failing", _drills_failing(inputs, failing)),
     ]
     if (planned := plan_orders(inputs.placements)) is not None:
-        every = fmt_usd(total(planned, "capex_usd")) + unsized_beside(t)
-        cards.insert(4, (inputs.every_order_label, every + new_site_apart(planned)))
+        every = planned_capital(total(planned, "capex_usd"), planned) + unsized_beside(t)
+        cards.insert(4, (inputs.every_order_label, every))
     return render(
         "run_index.html",
         page=Page(),
