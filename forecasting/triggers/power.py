@@ -253,11 +253,12 @@ def _power_row(
         )
     elif beyond <= _TOL:
         notes.append(_covered_from(short, exhaustion=exhaustion, dip=bool(stepped)))
-    else:
+    elif contractable > _TOL:
+        # Only what the ceiling leaves can be contracted; the rest is a new site's (below).
         notes.append(
-            f"contract {beyond:.2f} MW by {contract_by} ({site.power_lead_months} months lead "
-            f"time, {buffer_weeks} weeks buffer): "
-            + _when_needed(short, exhaustion=exhaustion, beyond=beyond, site=site)
+            f"contract {contractable:.2f} MW by {contract_by} ({site.power_lead_months} months "
+            f"lead time, {buffer_weeks} weeks buffer): "
+            + _when_needed(short, exhaustion=exhaustion, beyond=contractable, site=site)
         )
     if monthly_orders is not None and (
         rests := _monthly_only_note(monthly_orders, exhaustion=exhaustion)
