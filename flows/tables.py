@@ -992,7 +992,12 @@ def power_lines(report: ReportOutcome) -> list[str]:
     if report.power_first:
         site, by = report.power_first
         first = f"; contract power first: {site} by {by}{_days_late(by, report)}"
-        if report.power_first_forward:
+        if report.power_first_new_site:
+            first = (
+                f"; {_NEW_SITE} first: {site}'s need passes its ceiling, which no contract "
+                "brings on (no MW to contract there; see its note)"
+            )
+        elif report.power_first_forward:
             first = (
                 f"; bring planned power forward first: {site} by {by}"
                 f"{_days_late(by, report)}: the MW its plan has (energized steps, contract) "

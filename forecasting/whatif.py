@@ -958,9 +958,12 @@ def _usable_orders(
             contracted.append(False)
             continue
         planned = _planned_power_from(order, placements, timeline) if site else None
+        # No contract powers blocks past their site's ceiling (a new site is needed): the
+        # triggers' runs_from is null for such an order, and so is its power here.
+        capped = (order["blocks_beyond_ceiling"] or 0) >= order["blocks"]
         today = (
             _contracted_today(as_of, lead_months=leads[site], buffer_weeks=buffer_weeks)
-            if site in leads
+            if site in leads and not capped
             else None
         )
         powered = min((d for d in (planned, today) if d is not None), default=None)

@@ -1720,3 +1720,52 @@ def test_an_order_wholly_past_its_site_s_ceiling_reads_its_capex_in_the_cli() ->
     shown = " ".join(_report_table_text(triggers=[row]).split())
     assert "$0 (+" not in shown
     assert "$327.7M for all 8 blocks past their site's ceiling" in shown
+
+
+def test_the_power_line_names_no_contract_at_a_site_whose_need_passes_its_ceiling() -> None:
+    """A site with no MW to contract, its need past its ceiling, read "contract power first:
+    us-east-b by 2025-02-01" (a synthetic fleet whose sites stand at their ceilings) beside a
+    facilities row of 0.0 MW to contract (+ 0.7 MW beyond the ceiling). The CLI and the
+    facilities card say a new site is needed there, and name a site with MW to contract first."""
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    import polars as pl
+    from test_report import _sited, sample_inputs
+
+    from flows.tables import power_lines
+    from forecasting.report.pages.facilities import _cards
+    from forecasting.runs.reports import report_outcome
+    from forecasting.triggers import POWER_TRIGGERS_SCHEMA
+
+    by = date(2025, 2, 1)
+    sites = [
+        {"region": "us-east", "site": "us-east-b", "status": "red", "contract_by": by,
+         "mw_to_contract": 0.0, "mw_beyond_ceiling": 0.68,
+         "note": "0.68 MW beyond the ceiling: a new site is needed"},
+        {"region": "us-east", "site": "us-east-a", "status": "red", "contract_by": by,
+         "mw_to_contract": 10.24, "mw_beyond_ceiling": 0.0,
+         "note": "contract 10.24 MW by 2025-02-01"},
+    ]  # fmt: skip
+    inputs = _sited(sample_inputs())
+
+    def said(rows: list[dict[str, Any]]) -> tuple[str, str]:
+        power = pl.concat(
+            [POWER_TRIGGERS_SCHEMA.to_frame(), pl.DataFrame(rows).cast({"contract_by": pl.Date})],
+            how="diagonal_relaxed",
+        )
+        with_power = replace(inputs, power_triggers=power)
+        outcome = report_outcome(
+            with_power,
+            SimpleNamespace(run_id="t"),  # type: ignore[arg-type]
+            Path("."),
+        )
+        return power_lines(outcome)[0], dict(_cards(with_power))["contract more power by"]
+
+    line, card = said(sites)
+    assert f"contract power first: us-east-a by {by}" in line
+    assert "(us-east-a)" in card
+    line, card = said(sites[:1])
+    assert "contract power first" not in line
+    assert "a new site is needed first: us-east-b" in line
+    assert card == "none: us-east-b's need passes its ceiling (a new site is needed)"

@@ -366,6 +366,32 @@ def test_contract_power_by_is_exhaustion_less_lead_months_less_buffer() -> None:
     assert (late["contract_by"], late["status"]) == (date(2025, 12, 3), "red")
 
 
+def test_a_site_s_note_asks_to_contract_only_the_mw_its_ceiling_leaves() -> None:
+    """The committed 0.8 MW block at a 1.5 MW site drawing 1.0 needs 0.3 MW more: under a 1.6 MW
+    ceiling only 0.1 MW can be contracted, and at a 1.5 MW ceiling none. The note read
+    "contract 0.30 MW by 2026-01-31" beside 0.1 MW to contract (a synthetic fleet's sites at
+    their ceilings read "contract 2.98 MW" beside 0.0 MW to contract and "2.98 MW beyond the
+    ceiling: a new site is needed")."""
+    committed = _block("r1-new", 500, mw=0.8, status="committed", in_service=date(2026, 5, 31))
+    flat = _linear(base=100.0, slope=0.0)
+
+    def power(ceiling: float) -> dict[str, Any]:
+        site = _site(mw=1.5, power_lead_months=3, ceiling_mw=ceiling)
+        return _power(_run(_plan(sites=[site], blocks=[_block(), committed]), flat), "s1")
+
+    some = power(1.6)
+    assert some["mw_to_contract"] == pytest.approx(0.1)
+    assert some["note"].startswith(
+        "contract 0.10 MW (the most the 1.60 MW ceiling allows) by 2026-01-31 (3 months lead"
+    )
+    assert "0.20 MW beyond the ceiling" in some["note"]
+    none = power(1.5)
+    assert none["mw_to_contract"] == pytest.approx(0.0)
+    assert none["status"] == "red"
+    assert "contract" not in none["note"].replace("contracted", "")
+    assert none["note"] == "0.30 MW beyond the ceiling: a new site is needed"
+
+
 def test_site_power_timeline_draws_blocks_in_service_and_frees_retired_ones() -> None:
     """A retiring 0.5 MW block leaves on its retire date; a placed order draws from arrival."""
     retiring = _block("r1-old", 200, mw=0.5, status="retiring", retire=_day(10))

@@ -942,6 +942,24 @@ def test_a_deal_in_a_pool_short_of_power_without_it_is_served_and_the_plan_s_sho
     assert "preemption order's call, not measured here" in answer.baseline_note
 
 
+def test_the_plan_s_own_orders_past_their_site_s_ceiling_are_not_powered_by_a_contract() -> None:
+    """r2's sites capped at the MW they hold: the plan's own rack at r2-a can never be powered,
+    whatever is contracted. The note on the plan's shortfall without the deal read "short of
+    power at r2-a from 2026-05-06 until 2026-12-02 (power contracted today)" (a synthetic
+    fleet's what-if printed it beside "whatever is contracted: a new site is needed"); no
+    contract ends it within the plan."""
+    capped = _unpowered_r2_plan().model_dump(mode="json", exclude_none=True)
+    for site in capped["site"]:
+        site["ceiling_mw"] = site["energized"][0]["mw"]
+    answer = what_if(
+        _forecast(), CapacityPlan.model_validate(capped), _acme_on_unpowered_r2(), as_of=MONDAY
+    )
+    assert answer.baseline_note.startswith(
+        "the plan is short of power at r2-a from 2026-05-06 on, not within the horizon"
+    )
+    assert "power contracted today" not in answer.baseline_note
+
+
 def test_a_deal_that_itself_lacks_power_reads_short_with_its_dates_beside_the_plan_s() -> None:
     """200 new GPUs from day 30 on the unpowered r2 need racks of their own, which wait for
     power at r2-a until 2026-12-02: the pool lacks more GPUs with the deal than without on

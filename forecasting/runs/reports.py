@@ -108,6 +108,9 @@ class ReportOutcome(BaseModel):
     # late or given back for a while: its power is to be brought forward, no power contracted
     # ("contract power first: eu-west-a" read beside a facilities row of 0.0 MW to contract).
     power_first_forward: bool = False
+    # Whether that site has no MW to contract because its need passes its ceiling: a new site
+    # is needed ("contract power first: us-east-b" read beside 0.0 MW to contract there).
+    power_first_new_site: bool = False
     # The plan's later orders due before every trigger's order (PLACEMENTS rows, first due first).
     later_due_first: list[dict[str, Any]] = []
     # The pages' headline status: "green to Jan 2027 only: not verified beyond (...)" where a
@@ -604,19 +607,18 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         unplanned_regions_of,
         untested_series,
     )
+    from forecasting.triggers.common import power_forward, power_new_site
 
     statuses = inputs.triggers.group_by("status").len()
     power = inputs.power_triggers.group_by("status").len()
-    # A site to contract power at goes before one whose contract only comes late, same day.
-    forward = (pl.col("mw_to_contract") <= 0.0).fill_null(False) & (
-        pl.col("mw_beyond_ceiling").fill_null(0.0) <= 0.0
-    )
+    # A site with MW to contract goes before one whose contract only comes late, and before
+    # one whose need passes its ceiling (nothing to contract: a new site), same day.
     late = (
         inputs.power_triggers.filter(
             pl.col("status").is_in(["red", "amber"]) & pl.col("contract_by").is_not_null()
         )
-        .with_columns(forward=forward)
-        .sort("contract_by", "forward")
+        .with_columns(forward=power_forward(), new_site=power_new_site())
+        .sort("contract_by", "new_site", "forward")
     )
     headline = status_headline(inputs)
     return ReportOutcome(
@@ -630,6 +632,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         power_first=(late["site"][0], late["contract_by"][0]) if late.height else None,
         power_first_monthly=bool(late.height) and _MONTHLY_ONLY in (late["note"][0] or ""),
         power_first_forward=bool(late.height) and bool(late["forward"][0]),
+        power_first_new_site=bool(late.height) and bool(late["new_site"][0]),
         later_due_first=later_orders_due_first(inputs.triggers, inputs.placements).to_dicts(),
         failing_drills=inputs.drill_answers.filter(~pl.col("passed")).get_column("drill").to_list(),
         unverified_drills=_unverified_drills(inputs),

@@ -31,6 +31,8 @@ __all__ = [
     "TriggerResult",
     "TriggerSettings",
     "months_before",
+    "power_forward",
+    "power_new_site",
     "trigger_status",
     "unshocked_beside_green",
 ]
@@ -175,3 +177,18 @@ def unshocked_beside_green(
 def _units(plan: CapacityPlan, block: Block) -> float:
     """A block's capacity: H100-equivalents with a [gpu_type] table, else its GPUs."""
     return block.gpus * plan.h100_equivalent(block.gpu_type)
+
+
+def power_forward() -> pl.Expr:
+    """A power trigger whose planned MW (steps, contract) cover the need, energized late or
+    given back for a while: its power is to be brought forward, none contracted."""
+    return (pl.col("mw_to_contract") <= 0.0).fill_null(False) & (
+        pl.col("mw_beyond_ceiling").fill_null(0.0) <= 0.0
+    )
+
+
+def power_new_site() -> pl.Expr:
+    """A power trigger with no MW to contract because its need passes the site's ceiling."""
+    return (pl.col("mw_to_contract") <= 0.0).fill_null(False) & (
+        pl.col("mw_beyond_ceiling").fill_null(0.0) > 0.0
+    )

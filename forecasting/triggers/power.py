@@ -273,11 +273,9 @@ def _power_row(
         )
     elif beyond <= _TOL:
         notes.append(_covered_from(short, exhaustion=exhaustion, dip=bool(stepped)))
-    elif contractable <= _TOL:
-        notes.append(f"nothing left to contract under its {site.ceiling_mw:.2f} MW ceiling")
-    else:
-        # The note contracted the need past the ceiling too ("contract 1556.24 MW" beside a
-        # 73.0 MW column under a 146 MW ceiling): no contract brings that on.
+    elif contractable > _TOL:
+        # Only what the ceiling leaves can be contracted ("contract 1556.24 MW" read beside a
+        # 73.0 MW column under a 146 MW ceiling); the rest is a new site's (below).
         capped = f" (the most the {site.ceiling_mw:.2f} MW ceiling allows)" if past_ceiling else ""
         notes.append(
             f"contract {contractable:.2f} MW{capped} by {contract_by} ({site.power_lead_months} "

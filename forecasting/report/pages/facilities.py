@@ -29,7 +29,7 @@ from forecasting.report.pages.common import (
     total,
 )
 from forecasting.schema import BlockStatus
-from forecasting.triggers.common import MONTHLY_ONLY, NEW_SITE
+from forecasting.triggers.common import MONTHLY_ONLY, NEW_SITE, power_forward, power_new_site
 
 __all__ = ["facilities_page"]
 
@@ -64,28 +64,33 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
     # A site whose planned MW (steps, contract) cover its need, energized late or given back
     # for a while, has none to contract: it goes after a site that has on the same day, and
     # says what is due there.
-    forward = (pl.col("mw_to_contract") <= 0.0).fill_null(False) & (
-        pl.col("mw_beyond_ceiling").fill_null(0.0) <= 0.0
-    )
+    # A site whose need passes its ceiling has none to contract either: it goes last, and
+    # alone it says a new site is needed.
     contracts = (
         inputs.power_triggers.filter(pl.col("contract_by").is_not_null())
-        .with_columns(forward=forward)
-        .sort("contract_by", "forward")
+        .with_columns(forward=power_forward(), new_site=power_new_site())
+        .sort("contract_by", "new_site", "forward")
     )
     unsited = _unsited_regions(inputs)
     first_monthly = contracts.height and MONTHLY_ONLY in (contracts["note"][0] or "")
     first_forward = contracts.height and contracts["forward"][0]
-    next_contract = (
-        f"{by_date(contracts['contract_by'][0], inputs.as_of, today=inputs.generated_at.date())} "
-        f"({contracts['site'][0]}{'; ' + MONTHLY_GRAIN if first_monthly else ''}"
-        f"{': bring its planned power forward, no more MW' if first_forward else ''})"
-        if contracts.height
-        else f"not checked in {', '.join(unsited)} (no site)"
-        if unsited
-        else "none within the horizon"
-        if inputs.plan.site
-        else "power not checked (no [[site]])"
-    )
+    first_new_site = contracts.height and contracts["new_site"][0]
+    if first_new_site:
+        next_contract = f"none: {contracts['site'][0]}'s need passes its ceiling ({NEW_SITE})"
+    elif contracts.height:
+        by = by_date(contracts["contract_by"][0], inputs.as_of, today=inputs.generated_at.date())
+        next_contract = (
+            f"{by} ({contracts['site'][0]}{'; ' + MONTHLY_GRAIN if first_monthly else ''}"
+            f"{': bring its planned power forward, no more MW' if first_forward else ''})"
+        )
+    else:
+        next_contract = (
+            f"not checked in {', '.join(unsited)} (no site)"
+            if unsited
+            else "none within the horizon"
+            if inputs.plan.site
+            else "power not checked (no [[site]])"
+        )
     return [
         *span,
         (
