@@ -835,6 +835,25 @@ def test_a_false_alarm_on_a_trigger_short_at_the_monthly_grain_only_is_not_verif
     )
 
 
+def _one_replay_published(
+    tmp_path: Path, row: dict[str, Any], *, as_of: date
+) -> tuple[decisions.DecisionRun, str]:
+    """The decision run storing the one replay ``row`` (judged as of ``as_of``) in a new
+    warehouse, and the text of the page it publishes."""
+    path = tmp_path / "w.duckdb"
+    run = decisions.store_decisions(
+        path,
+        pl.DataFrame([row], schema=DECISION_REPLAYS_SCHEMA, orient="row"),
+        options=DecisionOptions(first_as_of=as_of),
+        as_ofs=[as_of],
+        data_end=row["data_end"],
+        seconds=1.0,
+    )
+    page = decisions.publish_page(path, tmp_path / "reports", run).page
+    assert page is not None
+    return run, page.read_text(encoding="utf-8")
+
+
 def test_an_order_no_site_of_the_plan_powers_says_it_waits_for_power_and_serves_from_it(
     tmp_path: Path,
 ) -> None:
@@ -857,19 +876,9 @@ def test_an_order_no_site_of_the_plan_powers_says_it_waits_for_power_and_serves_
         f"in service {runs} (it arrives {row['arrives']} and waits for power no site of the "
         f"plan has: it runs from {runs} at the earliest, with power contracted on the as-of day)"
     ) in row["note"]
-    path = tmp_path / "w.duckdb"
-    run = decisions.store_decisions(
-        path,
-        pl.DataFrame([row], schema=DECISION_REPLAYS_SCHEMA, orient="row"),
-        options=DecisionOptions(first_as_of=as_of),
-        as_ofs=[as_of],
-        data_end=row["data_end"],
-        seconds=1.0,
-    )
-    page = decisions.publish_page(path, tmp_path / "reports", run).page
-    assert page is not None
+    _, text = _one_replay_published(tmp_path, row, as_of=as_of)
     cell = f"{runs.isoformat()} (arrives {row['arrives'].isoformat()}, waits for its site"
-    assert cell in page.read_text(encoding="utf-8")
+    assert cell in text
 
 
 def test_unmet_hours_cut_at_the_data_end_read_as_a_lower_bound(tmp_path: Path) -> None:
@@ -890,18 +899,8 @@ def test_unmet_hours_cut_at_the_data_end_read_as_a_lower_bound(tmp_path: Path) -
     assert row["verdict"] == Verdict.LATE and row["in_service"] > row["data_end"]
     assert row["revenue_lost_usd"] > 0
     assert decisions.unmet_censored(pl.DataFrame([row], schema=DECISION_REPLAYS_SCHEMA)) == 1
-    path = tmp_path / "w.duckdb"
-    run = decisions.store_decisions(
-        path,
-        pl.DataFrame([row], schema=DECISION_REPLAYS_SCHEMA, orient="row"),
-        options=DecisionOptions(first_as_of=as_of),
-        as_ofs=[as_of],
-        data_end=row["data_end"],
-        seconds=1.0,
-    )
-    page = decisions.publish_page(path, tmp_path / "reports", run).page
-    assert page is not None
-    text = html.unescape(page.read_text(encoding="utf-8"))
+    run, text = _one_replay_published(tmp_path, row, as_of=as_of)
+    text = html.unescape(text)
     hours, money = f"{row['unmet_gpu_hours']:,.0f} GPU-h", fmt_usd(row["revenue_lost_usd"])
     assert f"at least {hours} (censored at the data end)" in text
     assert f"at least {money}" in text
@@ -932,16 +931,5 @@ def test_an_order_no_site_can_ever_power_is_not_judged_as_serving_on_arrival(
     assert row["verdict"] == Verdict.NOT_VERIFIED
     assert row["idle_capital_usd"] is None and row["days_late"] is None
     assert f"{NEVER_POWERED} (past its site's ceiling: a new site is needed)" in row["note"]
-    path = tmp_path / "w.duckdb"
-    run = decisions.store_decisions(
-        path,
-        pl.DataFrame([row], schema=DECISION_REPLAYS_SCHEMA, orient="row"),
-        options=DecisionOptions(first_as_of=as_of),
-        as_ofs=[as_of],
-        data_end=row["data_end"],
-        seconds=1.0,
-    )
-    page = decisions.publish_page(path, tmp_path / "reports", run).page
-    assert page is not None
-    text = html.unescape(page.read_text(encoding="utf-8"))
-    assert f"{row['arrives'].isoformat()} (arrives; {NEVER_POWERED})" in text
+    _, text = _one_replay_published(tmp_path, row, as_of=as_of)
+    assert f"{row['arrives'].isoformat()} (arrives; {NEVER_POWERED})" in html.unescape(text)
