@@ -1465,6 +1465,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 # After a stop signal, a failure is the stop that something swallowed.
                 stopping.raise_if_stopped()
                 raise
+            except BaseException as exc:
+                # Prefect's SIGTERM bridge raised outside a flow run that would handle it.
+                if stopping.is_prefect_termination(exc):
+                    raise stopping.Terminated(signal.SIGTERM) from exc
+                raise
     except UsageError as exc:
         say(
             f"fleetcast {args.command}: error: {exc} (see `fleetcast {args.command} --help`)",

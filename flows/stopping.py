@@ -16,7 +16,13 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-__all__ = ["Terminated", "handling_stop_signals", "raise_if_stopped", "stopped_by"]
+__all__ = [
+    "Terminated",
+    "handling_stop_signals",
+    "is_prefect_termination",
+    "raise_if_stopped",
+    "stopped_by",
+]
 
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 # The stop signals this process received. Inside a flow, Prefect's SIGTERM bridge stands in
@@ -42,10 +48,23 @@ _lock = threading.Lock()
 
 def _on_signal(signum: int, frame: object) -> None:
     stop = signal.Signals(signum)
+    _record(stop)
+    raise _stop_now(stop)
+
+
+def _record(stop: signal.Signals) -> None:
+    """Remember ``stop``; the first one starts raising it again until it is caught."""
     if not _received:
         threading.Thread(target=_resend, args=(stop,), daemon=True, name="stop-resend").start()
     _received.append(stop)
-    raise _stop_now(stop)
+
+
+def is_prefect_termination(exc: BaseException) -> bool:
+    """Whether ``exc`` is what Prefect's SIGTERM bridge raises (prefect.exceptions'
+    TerminationSignal: a BaseException, not a KeyboardInterrupt), named, not imported, to keep
+    Prefect out of the CLI's start."""
+    kind = type(exc)
+    return kind.__name__ == "TerminationSignal" and kind.__module__ == "prefect.exceptions"
 
 
 def _resend(stop: signal.Signals) -> None:
@@ -64,8 +83,16 @@ def _caught_now() -> None:
 
 def _quiet_stops(unraisable: sys.UnraisableHookArgs) -> None:
     """Python's hook, but silent for a stop raised where it cannot propagate (its "Exception
-    ignored in ... Traceback" read as a crash): the stop is raised again where it can."""
-    if _received and isinstance(unraisable.exc_value, KeyboardInterrupt):
+    ignored in ... Traceback" read as a crash): the stop is raised again where it can.
+
+    Inside a flow run Prefect's SIGTERM bridge stands in for our handler, so a SIGTERM it
+    raised in a weakref callback reached nothing of ours: recorded nowhere, dropped, and the
+    60-day demo ran to its end and exited 0. It is recorded here, and raised again."""
+    exc = unraisable.exc_value
+    if exc is not None and is_prefect_termination(exc):
+        _record(signal.SIGTERM)
+        return
+    if _received and isinstance(exc, KeyboardInterrupt):
         return
     sys.__unraisablehook__(unraisable)
 

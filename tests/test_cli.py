@@ -1555,6 +1555,40 @@ def test_a_stop_swallowed_whole_is_raised_again(
     assert "stopped by SIGTERM" in capsys.readouterr().err
 
 
+def test_a_sigterm_prefect_raised_in_a_weakref_callback_still_stops_the_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Inside a flow Prefect's SIGTERM bridge stands in for our handler: its TerminationSignal,
+    raised in a weakref callback, was printed as "Exception ignored" and dropped with nothing
+    recorded, and the 60-day demo ran to the end and exited 0 (a CI run). The dropped signal is
+    recorded by the unraisable hook and the stop raised again."""
+    import weakref
+
+    from prefect.utilities.engine import _prefect_sigterm_handler
+
+    import flows.cli
+    from flows import stopping
+
+    class Node:
+        pass
+
+    def dropped_in_a_callback(args: object) -> int:
+        signal.signal(signal.SIGTERM, _prefect_sigterm_handler)  # as a flow run installs it
+        node = Node()
+        weakref.finalize(node, os.kill, os.getpid(), signal.SIGTERM)
+        del node  # the finalizer's signal: the bridge raises inside the callback
+        time.sleep(10)  # the stop, raised again, ends this
+        return 0
+
+    monkeypatch.setattr(stopping, "_RESEND_SECONDS", 0.2)
+    monkeypatch.setattr(flows.cli, "cmd_status", dropped_in_a_callback)
+    # Returning 0 would mean the sleep ran out: the dropped signal was lost.
+    assert main(["status", "--warehouse", str(tmp_path / "w.duckdb")]) == 128 + signal.SIGTERM
+    err = capsys.readouterr().err
+    assert "stopped by SIGTERM" in err
+    assert "Exception ignored" not in err
+
+
 @pytest.mark.slow
 def test_sigterm_stops_a_run_in_seconds_and_says_so_in_one_line(tmp_path: Path) -> None:
     """A scheduler's SIGTERM crashed the flow and left the process running for about two and
