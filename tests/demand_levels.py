@@ -2,7 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+import numpy as np
 import polars as pl
+
+
+def customers_daily(series: Iterable[tuple[str, str, np.ndarray]], *, as_of: date) -> pl.DataFrame:
+    """Customers' rows (unique_id, ds, measure, y) from (unique_id, measure, daily values)
+    triples, each series' last value on ``as_of``."""
+    return pl.concat(
+        pl.DataFrame(
+            {
+                "unique_id": uid,
+                "ds": [as_of - timedelta(days=y.size - 1 - d) for d in range(y.size)],
+                "measure": measure,
+                "y": y,
+            }
+        )
+        for uid, measure, y in series
+    )
 
 
 def with_every_level(bottom: pl.DataFrame) -> pl.DataFrame:

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import numpy as np
 import polars as pl
 import pytest
-from demand_levels import with_every_level
+from demand_levels import customers_daily, with_every_level
 
 from forecasting.forecast import ForecastSettings, forecast_all
 from forecasting.horizon import extend_horizon, scored_reach
@@ -22,17 +22,13 @@ LEVELS = {"total/r1/inference/acme": 600.0, "total/r1/inference/borealis": 400.0
 def _fleet(ys: dict[str, np.ndarray]) -> pl.DataFrame:
     """Daily mean and peak (1.3x) demand of the customers ``ys`` (ending on AS_OF) and of their
     class, region and total, with the level columns."""
-    bottom = pl.concat(
-        pl.DataFrame(
-            {
-                "unique_id": uid,
-                "ds": [AS_OF - timedelta(days=y.size - 1 - d) for d in range(y.size)],
-                "measure": measure,
-                "y": factor * y,
-            }
-        )
-        for uid, y in ys.items()
-        for measure, factor in (("mean", 1.0), ("peak", 1.3))
+    bottom = customers_daily(
+        (
+            (uid, measure, factor * y)
+            for uid, y in ys.items()
+            for measure, factor in (("mean", 1.0), ("peak", 1.3))
+        ),
+        as_of=AS_OF,
     )
     return with_every_level(bottom)
 

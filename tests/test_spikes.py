@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import numpy as np
 import polars as pl
 import pytest
-from demand_levels import with_every_level
+from demand_levels import customers_daily, with_every_level
 
 from forecasting import hierarchy
 from forecasting.forecast import ForecastSettings, forecast_all, forecast_series
@@ -23,17 +23,9 @@ ACME = "total/helios/experimentation/acme"
 def _fleet(ys: dict[str, dict[str, np.ndarray]]) -> pl.DataFrame:
     """Daily demand of the customers ``ys`` (measure -> days ending on AS_OF) and of their
     class, region and total, with the level columns."""
-    bottom = pl.concat(
-        pl.DataFrame(
-            {
-                "unique_id": uid,
-                "ds": [AS_OF - timedelta(days=y.size - 1 - d) for d in range(y.size)],
-                "measure": measure,
-                "y": y,
-            }
-        )
-        for uid, measures in ys.items()
-        for measure, y in measures.items()
+    bottom = customers_daily(
+        ((uid, measure, y) for uid, measures in ys.items() for measure, y in measures.items()),
+        as_of=AS_OF,
     )
     return with_every_level(bottom)
 
