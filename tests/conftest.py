@@ -17,7 +17,11 @@ _PREFECT_HOME = tempfile.mkdtemp(prefix="fleetcast-prefect-")
 # Registered before Prefect is imported, so it runs after Prefect's own exit handlers (the
 # ephemeral server stops first); each xdist worker left one such folder behind in /tmp before.
 atexit.register(shutil.rmtree, _PREFECT_HOME, ignore_errors=True)
-os.environ.setdefault("PREFECT_HOME", _PREFECT_HOME)
+# Set, not defaulted: xdist workers inherit the controller's environment, and a shared home is
+# one SQLite database written by every worker's ephemeral server and their child processes
+# (Prefect waits up to 60 s on each locked write). The child processes a test starts share
+# their worker's home.
+os.environ["PREFECT_HOME"] = _PREFECT_HOME
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")

@@ -18,16 +18,16 @@ pytestmark = pytest.mark.slow
 def _tree(folder: Path) -> dict[str, int]:
     """Every file below ``folder`` with its modification time, to see what a run wrote.
 
-    Hidden folders (.git, .venv, tool caches) and __pycache__ are left out: git and the test
-    runner write there while the demo runs.
+    Hidden folders (.git, .venv, tool caches) and __pycache__ are left out, and not walked:
+    git and the test runner write there while the demo runs.
     """
-    return {
-        str(p.relative_to(folder)): p.stat().st_mtime_ns
-        for p in folder.rglob("*")
-        if p.is_file()
-        and "__pycache__" not in p.parts
-        and not any(part.startswith(".") for part in p.relative_to(folder).parts[:-1])
-    }
+    files: dict[str, int] = {}
+    for parent, dirs, names in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d != "__pycache__"]
+        for name in names:
+            path = Path(parent, name)
+            files[str(path.relative_to(folder))] = path.stat().st_mtime_ns
+    return files
 
 
 @pytest.fixture(scope="module")
@@ -58,18 +58,38 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return env_dir
 
 
+# The demo runs the whole pipeline (52 s on an idle 2-core machine, 112 s beside the suite's
+# other worker, 446 s with five other pipelines running): this limit is the slowest of those
+# twice over, and under the test's own pytest limit, so that a run that stalls fails
+# with what it printed.
+_RUN_TIMEOUT_S = 1080
+
+
 def _run(installed: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    # PREFECT_HOME stays the suite's private one (conftest): Prefect's own state is not the
+    # PREFECT_HOME stays the worker's private one (conftest): Prefect's own state is not the
     # demo's output, and a fresh home migrates a new database first (about 10 s).
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FLEETCAST_", "PYTHONPATH"))}
-    return subprocess.run(
-        [str(installed / "bin" / "fleetcast"), *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    # Unbuffered, so that a run stopped at the time limit has printed all it got to.
+    env["PYTHONUNBUFFERED"] = "1"
+    try:
+        return subprocess.run(
+            [str(installed / "bin" / "fleetcast"), *args],
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=_RUN_TIMEOUT_S,
+        )
+    except subprocess.TimeoutExpired as stalled:
+        printed = [
+            stream.decode(errors="replace") if isinstance(stream, bytes) else stream or ""
+            for stream in (stalled.stdout, stalled.stderr)
+        ]
+        pytest.fail(
+            f"`fleetcast {' '.join(args)}` ran past {_RUN_TIMEOUT_S} s; it printed:\n"
+            f"{printed[0][-3000:]}\n--- stderr ---\n{printed[1][-3000:]}"
+        )
 
 
 def test_the_wheel_is_what_runs(installed: Path, tmp_path: Path) -> None:
@@ -86,6 +106,7 @@ def test_the_wheel_is_what_runs(installed: Path, tmp_path: Path) -> None:
     assert str(installed) in where
 
 
+@pytest.mark.timeout(_RUN_TIMEOUT_S + 120)
 def test_demo_writes_only_into_the_current_folder(installed: Path, tmp_path: Path) -> None:
     """`fleetcast demo` in an empty folder puts its warehouse, data and reports there, only."""
     before_checkout = _tree(ROOT)
