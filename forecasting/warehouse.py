@@ -364,6 +364,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         "forecast summary: the isolated spike days each series' forecast held at its usual level",
         adds=(("forecast_summary", "spike"),),
     ),
+    Migration(
+        30,
+        "decision replays: whether no site can ever power the order, and whether its unmet "
+        "GPU-hours stop at the data end (read before from the words of its note)",
+        adds=(("decision_replays", "never_powered"), ("decision_replays", "unmet_censored")),
+    ),
 )
 
 TABLES: frozenset[str] = frozenset(schema.REGISTRY)

@@ -21,13 +21,14 @@ import polars as pl
 from forecasting.decisions import (
     MIN_HISTORY_DAYS,
     NEVER_POWERED,
-    UNMET_CENSORED,
     Verdict,
     decision_counts,
     idle_not_verified,
+    never_powered,
     order_by_text,
     short_history_as_ofs,
     unmet_censored,
+    unmet_cut,
 )
 from forecasting.report.figures import STATUS_COLOURS, Chart
 from forecasting.report.format import (
@@ -260,7 +261,7 @@ def _in_service(row: dict[str, Any]) -> str:
     """The day the order serves, and its arrival when it waits there for its site's power
     (replays stored before migration 18 know the arrival only)."""
     serves, arrives = row["in_service"], row["arrives"]
-    if arrives is not None and NEVER_POWERED in (row["note"] or ""):
+    if arrives is not None and never_powered(row):
         return f"{fmt_date(arrives)} (arrives; {NEVER_POWERED})"
     if serves is None or serves == arrives:
         return fmt_date(arrives)
@@ -271,21 +272,16 @@ def _money(value: float | None) -> str:
     return MISSING if value is None else fmt_usd(value)
 
 
-def _cut(row: dict[str, Any]) -> bool:
-    """Whether the row's unmet GPU-hours stop at the data end (a lower bound)."""
-    return UNMET_CENSORED in (row["note"] or "")
-
-
 def _unmet_cell(row: dict[str, Any]) -> str:
     """Unmet GPU-hours, "at least" where the data ended before the order served: the cell
     read "3,203,954 GPU-h" as measured beside a note saying it was censored."""
     hours = fmt_gpu_hours(row["unmet_gpu_hours"])
-    return f"at least {hours} (censored at the data end)" if _cut(row) else hours
+    return f"at least {hours} (censored at the data end)" if unmet_cut(row) else hours
 
 
 def _revenue_cell(row: dict[str, Any]) -> str:
     money = _money(row["revenue_lost_usd"])
-    return f"at least {money}" if _cut(row) and row["revenue_lost_usd"] is not None else money
+    return f"at least {money}" if unmet_cut(row) and row["revenue_lost_usd"] is not None else money
 
 
 def _replays_table(replays: pl.DataFrame, *, daily_days: int) -> Table:
