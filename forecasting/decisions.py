@@ -81,10 +81,16 @@ Verdicts, per as-of day, region and pool
         or in-service date is kept, and no days late, unmet GPU-hours or idle capital.
     ``no_order_needed``
         No exhaustion forecast, and none within the forecast horizon in the data (or one
-        past the horizon: a later replay's decision).
+        past the horizon: a later replay's decision). It is judged over the lead time of the
+        cheapest candidate serving the pool (:data:`DEFAULT_LEAD_WEEKS` when none) plus the
+        safety buffer after the as-of day: a shortfall within them needed an order that day.
+        Where the data end sooner it is judged on the days there are, its note says
+        "censored at the data end" and so does its ``censored_at_data_end`` field, which
+        the page's and the CLI's counts read.
     ``not_verified``
-        Not counted: no data after the as-of day, or an exhaustion was forecast and the data
-        ends before that date, or within the safety buffer after it, without a shortfall
+        Not counted: no data after the as-of day for its pool (the region's telemetry
+        stopped before it, though other regions' runs on), or an exhaustion was forecast and
+        the data ends before that date, or within the safety buffer after it, without a shortfall
         (censored: too soon to tell), with or without an order. Also an order not sized (it
         lands after the replay's forecast ends: a candidate and an order-by date, no blocks):
         no size, so no timing, unmet or idle to judge (it read "nothing ordered"); the note
@@ -174,6 +180,7 @@ __all__ = [
     "as_of_days",
     "backtest_decisions",
     "backtest_inputs",
+    "censored_at_data_end",
     "decision_counts",
     "history_days",
     "idle_not_verified",
@@ -430,6 +437,8 @@ class _Judged:
     unmet: float | None = None
     never_powered: bool = False  # no site of the plan can ever power the order
     unmet_censored: bool = False  # ``unmet`` stops at the data end: a lower bound
+    # Judged on the data to its end only, short of the span the verdict is judged over.
+    censored_at_data_end: bool = False
 
 
 def _unmet(
@@ -538,11 +547,15 @@ def _unforecast(
     plan: CapacityPlan,
     *,
     actual: date | None,
+    as_of: date,
     data_end: date,
     horizon_end: date,
     months: float,
+    buffer_weeks: int,
 ) -> _Judged:
-    """No exhaustion forecast: a miss when the capacity ran short within the horizon."""
+    """No exhaustion forecast: a miss when the capacity ran short within the horizon; no
+    order needed otherwise, censored at the data end when the data stop short of the lead
+    time + safety buffer (a shortfall within it needed an order on the as-of day)."""
     if actual is not None and actual <= horizon_end:
         lead = _cheapest_lead(plan, region=row["region"], pool=row["pool"])
         stop = data_end + timedelta(days=1) if lead is None else actual + timedelta(weeks=lead)
@@ -561,6 +574,19 @@ def _unforecast(
             Verdict.NO_ORDER_NEEDED,
             f"ran short on {actual}, past the forecast horizon (to {horizon_end}): "
             "a later replay's decision",
+        )
+    lead = _cheapest_lead(plan, region=row["region"], pool=row["pool"])
+    window = timedelta(weeks=(DEFAULT_LEAD_WEEKS if lead is None else lead) + buffer_weeks)
+    seen = (data_end - as_of).days
+    if seen < window.days:
+        # Replayed the day before the data ended, "none in 0.0 months of data" was tallied
+        # as judged like a call the data had tested over its whole window.
+        return _Judged(
+            Verdict.NO_ORDER_NEEDED,
+            f"no exhaustion forecast and none in the {seen} day{'' if seen == 1 else 's'} of "
+            f"data to {data_end}: censored at the data end, short of the {window.days} days "
+            "(lead time + safety buffer) a call for no order is judged over",
+            censored_at_data_end=True,
         )
     return _Judged(
         Verdict.NO_ORDER_NEEDED,
@@ -627,13 +653,17 @@ def _judge(
     """The verdict of one trigger row (see the module docstring, "Verdicts")."""
     forecast: date | None = row["exhaustion_date"]
     arrives: date | None = _in_service(row)
-    if data_end <= as_of:
-        return _Judged(Verdict.NOT_VERIFIED, "no data after the as-of day to judge it")
+    if data_end <= as_of or daily.is_empty():
+        # A pool whose telemetry stopped before the as-of day has no day to be judged on,
+        # though other regions' data run on: it read "none in 3.3 months of data".
+        return _Judged(
+            Verdict.NOT_VERIFIED, "not verified: no data after the as-of day to judge it by"
+        )
     months = (data_end - as_of).days / _DAYS_PER_MONTH
     if forecast is None:
         return _unforecast(
-            row, daily, plan, actual=actual, data_end=data_end, horizon_end=horizon_end,
-            months=months,
+            row, daily, plan, actual=actual, as_of=as_of, data_end=data_end,
+            horizon_end=horizon_end, months=months, buffer_weeks=buffer_weeks,
         )  # fmt: skip
     if unsized(row):
         return _not_sized(row, actual=actual, months=months)
@@ -860,6 +890,7 @@ def score_replay(
                 "in_service": _in_service(row) if ordered else None,
                 "never_powered": judged.never_powered,
                 "unmet_censored": judged.unmet_censored,
+                "censored_at_data_end": judged.censored_at_data_end,
             }
         )
     return pl.DataFrame(rows, schema=DECISION_REPLAYS_SCHEMA, orient="row")
@@ -893,6 +924,13 @@ def unmet_censored(replays: pl.DataFrame) -> int:
     """Replays whose unmet GPU-hours stop at the data end, short still (:func:`unmet_cut`):
     a lower bound, which read as measured in the sums."""
     return replays.filter(_flag("unmet_censored", _STORED_UNMET_CENSORED)).height
+
+
+def censored_at_data_end(replays: pl.DataFrame) -> int:
+    """Replays judged on the data to its end only, short of the span their verdict is judged
+    over ("no order needed" on a day of data read as a call the data had tested). Replays
+    stored before migration 31 (null) are not counted: their notes did not tell."""
+    return replays.filter(pl.col("censored_at_data_end").fill_null(False)).height
 
 
 def idle_not_verified(replays: pl.DataFrame) -> int:

@@ -1311,6 +1311,10 @@ _TABLES: tuple[Table, ...] = (
             # the note's words were all that said so (decisions.never_powered, unmet_cut).
             "never_powered": pl.Boolean(),
             "unmet_censored": pl.Boolean(),
+            # Since migration 31: whether the verdict was judged on the data to its end only,
+            # short of the span it is judged over (a call for no order: its lead time + safety
+            # buffer); null: stored before it.
+            "censored_at_data_end": pl.Boolean(),
         },
         key=("as_of", "region", "pool"),
         nullable=(
@@ -1332,6 +1336,7 @@ _TABLES: tuple[Table, ...] = (
             "in_service",
             "never_powered",
             "unmet_censored",
+            "censored_at_data_end",
         ),
     ),
 )

@@ -993,3 +993,59 @@ def test_replays_stored_before_the_flags_read_them_from_their_notes_words() -> N
     assert [decisions.unmet_cut(r) for r in (*old, plain)] == [False, True, False]
     frame = pl.DataFrame([*old, plain], schema=DECISION_REPLAYS_SCHEMA, orient="row")
     assert decisions.unmet_censored(frame) == 1
+
+
+def test_a_green_call_with_less_data_than_its_window_is_censored_at_the_data_end(
+    tmp_path: Path,
+) -> None:
+    """Replayed the day before the data ends, a flat fleet's green call read "no order needed
+    ... none in 0.0 months of data" and was tallied as judged like any other. It is judged on
+    the one day there is, short of the lead time + buffer (12 weeks) a green call needs: the
+    note, the field and the tallies of the page and the CLI say "censored at the data end"."""
+    history = _history(lambda d: np.full_like(d, 600.0))
+    last = START + timedelta(days=DAYS - 2)
+    row = _judged(last, history=history)
+    assert row["verdict"] == Verdict.NO_ORDER_NEEDED
+    assert row["censored_at_data_end"] is True
+    assert "0.0 months" not in row["note"]
+    window = LEAD_DAYS + BUFFER_DAYS
+    assert (
+        f"none in the 1 day of data to {row['data_end']}: censored at the data end, short of "
+        f"the {window} days (lead time + safety buffer) a call for no order is judged over"
+    ) in row["note"]
+    full = _judged(START + timedelta(days=100), history=history)
+    assert full["verdict"] == Verdict.NO_ORDER_NEEDED and full["censored_at_data_end"] is False
+    run, text = _one_replay_published(tmp_path, row, as_of=last)
+    text = html.unescape(text)
+    assert '<div class="big">1 (1 censored at the data end)</div><div class="label">no order' in (
+        text
+    )
+    assert "1 (1 censored at the data end) / 0</div>" in text
+    assert "1 (1 censored)" in _cli_text(run)
+
+
+def test_a_pool_with_no_data_after_its_as_of_day_is_not_verified() -> None:
+    """r1's telemetry stops 100 days before the data (of other regions) ends: as of a day
+    after it stopped, its green call read "no order needed ... none in 3.3 months of data" with
+    not one day of r1 to judge it by. It is not verified, and says why."""
+    history = _history(lambda d: np.full_like(d, 600.0), days=DAYS - 100)
+    plan = _plan()
+    as_of = START + timedelta(days=DAYS - 50)
+    triggers = decisions.replayed_triggers(
+        expansion_triggers(
+            _as_forecast(_history(lambda d: np.full_like(d, 600.0), days=DAYS + 200), as_of=as_of),
+            plan,
+            as_of=as_of,
+        )
+    )
+    rows = score_replay(
+        triggers,
+        decisions.actual_pools(history, plan, as_of=as_of),
+        plan,
+        as_of=as_of,
+        data_end=START + timedelta(days=DAYS - 1),
+        horizon_end=as_of + timedelta(days=200),
+        prices={},
+    )
+    assert set(rows["verdict"]) == {Verdict.NOT_VERIFIED.value}
+    assert all(n.startswith("not verified: no data after the as-of day") for n in rows["note"])
