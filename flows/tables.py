@@ -754,6 +754,7 @@ def decisions_tables(run: DecisionRun) -> list[Table]:
     """A decision backtest: the counts and totals, then one row per as-of day and pool."""
     from forecasting.decisions import (
         DECISION_REPLAYS_SCHEMA,
+        censored_at_data_end,
         idle_not_verified,
         order_by_text,
         unmet_censored,
@@ -786,14 +787,25 @@ def decisions_tables(run: DecisionRun) -> list[Table]:
     for name in ("unmet GPU-h", "revenue lost", "idle GPU-months", "idle capital"):
         summary.add_column(f"{name} (sum of replays)", justify="right")
     frame = pl.DataFrame(run.replays, schema=DECISION_REPLAYS_SCHEMA)
+    # Calls judged on the data to its end only, short of their window ("no order needed"
+    # on one day of data): the judged count says how many.
+    short = censored_at_data_end(frame)
+    partly = f" ({short} censored)" if short else ""
+    green = censored_at_data_end(frame.filter(pl.col("verdict") == "no_order_needed"))
+    green_partly = f" ({green} censored)" if green else ""
     unmeasured = idle_not_verified(frame)
     beside = f" (+ {unmeasured} not verified)" if unmeasured else ""
     # Unmet hours that stop at the data end, the order not in service yet: a lower bound.
     cut = unmet_censored(frame)
     bound = f" (at least: {cut} censored)" if cut else ""
     summary.add_row(
-        _n(judged),
-        *(Text(_n(counts.get(key, 0)), style=colour) for _, key, colour in verdicts),
+        _n(judged) + partly,
+        *(
+            Text(
+                _n(counts.get(key, 0)) + (green_partly if key == "no_order_needed" else ""), colour
+            )
+            for _, key, colour in verdicts
+        ),
         f"{run.unmet_gpu_hours:,.0f}{bound}",
         _money(run.revenue_lost_usd) + bound,
         f"{run.idle_gpu_months:,.0f}{beside}",

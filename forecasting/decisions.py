@@ -81,10 +81,16 @@ Verdicts, per as-of day, region and pool
         or in-service date is kept, and no days late, unmet GPU-hours or idle capital.
     ``no_order_needed``
         No exhaustion forecast, and none within the forecast horizon in the data (or one
-        past the horizon: a later replay's decision).
+        past the horizon: a later replay's decision). It is judged over the lead time of the
+        cheapest candidate serving the pool (:data:`DEFAULT_LEAD_WEEKS` when none) plus the
+        safety buffer after the as-of day: a shortfall within them needed an order that day.
+        Where the data end sooner it is judged on the days there are, its note says
+        "censored at the data end" and so does its ``censored_at_data_end`` field, which
+        the page's and the CLI's counts read.
     ``not_verified``
-        Not counted: no data after the as-of day, or an exhaustion was forecast and the data
-        ends before that date, or within the safety buffer after it, without a shortfall
+        Not counted: no data after the as-of day for its pool (the region's telemetry
+        stopped before it, though other regions' runs on), or an exhaustion was forecast and
+        the data ends before that date, or within the safety buffer after it, without a shortfall
         (censored: too soon to tell), with or without an order. Also an order not sized (it
         lands after the replay's forecast ends: a candidate and an order-by date, no blocks):
         no size, so no timing, unmet or idle to judge (it read "nothing ordered"); the note
@@ -136,7 +142,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from functools import partial
@@ -174,11 +180,13 @@ __all__ = [
     "as_of_days",
     "backtest_decisions",
     "backtest_inputs",
+    "censored_at_data_end",
     "decision_counts",
     "history_days",
     "idle_not_verified",
     "judge_replay",
     "known_then",
+    "never_powered",
     "order_by_text",
     "plan_as_of",
     "pool_prices",
@@ -191,6 +199,7 @@ __all__ = [
     "store_decisions",
     "stored_decisions",
     "unmet_censored",
+    "unmet_cut",
     "unsized",
 ]
 
@@ -406,12 +415,18 @@ def _cheapest_lead(plan: CapacityPlan, *, region: str, pool: str) -> int | None:
     return min(options, key=lambda c: (c.capex_usd / c.gpus, c.name)).lead_time_weeks
 
 
-# A replay's note where no site of the plan can ever power the order's blocks (all past their
-# site's ceiling): it is not judged (the page's in-service cell says so).
+# How a replay's note says no site of the plan can ever power the order's blocks (all past
+# their site's ceiling): it is not judged (the page's in-service cell says so). The replay's
+# ``never_powered`` field says it; these words are for the reader.
 NEVER_POWERED = "no site of the plan can power its blocks"
-# A replay's note where its unmet GPU-hours are counted to the data end only, the order still
-# not in service then: the figure is a lower bound (the pages and the CLI read it so).
+# How a replay's note says its unmet GPU-hours are counted to the data end only, the order
+# still not in service then: the figure is a lower bound (its ``unmet_censored`` field).
 UNMET_CENSORED = "unmet counted to the data end"
+# The words replays stored before migration 30 said those with: such a row has no fields, and
+# its note, written then, is all that says so. Kept apart from the constants above, so that
+# rewording the notes does not change how old rows read.
+_STORED_NEVER_POWERED = "no site of the plan can power its blocks"
+_STORED_UNMET_CENSORED = "unmet counted to the data end"
 
 
 @dataclass(frozen=True, slots=True)
@@ -420,18 +435,24 @@ class _Judged:
     note: str
     days_late: int | None = None
     unmet: float | None = None
+    never_powered: bool = False  # no site of the plan can ever power the order
+    unmet_censored: bool = False  # ``unmet`` stops at the data end: a lower bound
+    # Judged on the data to its end only, short of the span the verdict is judged over.
+    censored_at_data_end: bool = False
 
 
 def _unmet(
     daily: pl.DataFrame, *, start: date, stop: date, data_end: date, what: str
-) -> tuple[float, str]:
-    """GPU-hours of requirement short over [start, stop), counted to the data end."""
+) -> tuple[float, str, bool]:
+    """GPU-hours of requirement short over [start, stop), counted to the data end; the note;
+    whether the data ended first (the hours are then a lower bound)."""
     counted_to = min(stop, data_end + timedelta(days=1))
     hours = float(_shortfall(daily, start=start, stop=counted_to).sum()) * _HOURS
     note = f"{what} from {start} to {stop - timedelta(days=1)}"
-    if stop > counted_to:
+    cut = stop > counted_to
+    if cut:
         note += f"; {UNMET_CENSORED} {data_end} only (censored)"
-    return hours, note
+    return hours, note, cut
 
 
 def _censored(forecast: date, *, data_end: date, buffer_weeks: int) -> _Judged | None:
@@ -509,7 +530,7 @@ def _monthly_only(judged: _Judged, *, forecast: date) -> _Judged:
     said = f"forecast short at the monthly grain only ({forecast:%B %Y}): {MONTHLY_ONLY}"
     if judged.verdict is Verdict.FALSE_ALARM:
         return _Judged(Verdict.NOT_VERIFIED, f"not verified: {said}; {judged.note}")
-    return _Judged(judged.verdict, f"{said}; {judged.note}", judged.days_late, judged.unmet)
+    return replace(judged, note=f"{said}; {judged.note}")
 
 
 def _placed(row: dict[str, Any], *, as_of: date) -> str:
@@ -526,15 +547,19 @@ def _unforecast(
     plan: CapacityPlan,
     *,
     actual: date | None,
+    as_of: date,
     data_end: date,
     horizon_end: date,
     months: float,
+    buffer_weeks: int,
 ) -> _Judged:
-    """No exhaustion forecast: a miss when the capacity ran short within the horizon."""
+    """No exhaustion forecast: a miss when the capacity ran short within the horizon; no
+    order needed otherwise, censored at the data end when the data stop short of the lead
+    time + safety buffer (a shortfall within it needed an order on the as-of day)."""
     if actual is not None and actual <= horizon_end:
         lead = _cheapest_lead(plan, region=row["region"], pool=row["pool"])
         stop = data_end + timedelta(days=1) if lead is None else actual + timedelta(weeks=lead)
-        hours, span = _unmet(daily, start=actual, stop=stop, data_end=data_end, what="short")
+        hours, span, cut = _unmet(daily, start=actual, stop=stop, data_end=data_end, what="short")
         return _Judged(
             Verdict.MISSED,
             f"missed: no exhaustion forecast within the horizon (to {horizon_end}), yet the "
@@ -542,12 +567,26 @@ def _unforecast(
             "could not arrive sooner)",
             None,
             hours,
+            unmet_censored=cut,
         )
     if actual is not None:
         return _Judged(
             Verdict.NO_ORDER_NEEDED,
             f"ran short on {actual}, past the forecast horizon (to {horizon_end}): "
             "a later replay's decision",
+        )
+    lead = _cheapest_lead(plan, region=row["region"], pool=row["pool"])
+    window = timedelta(weeks=(DEFAULT_LEAD_WEEKS if lead is None else lead) + buffer_weeks)
+    seen = (data_end - as_of).days
+    if seen < window.days:
+        # Replayed the day before the data ended, "none in 0.0 months of data" was tallied
+        # as judged like a call the data had tested over its whole window.
+        return _Judged(
+            Verdict.NO_ORDER_NEEDED,
+            f"no exhaustion forecast and none in the {seen} day{'' if seen == 1 else 's'} of "
+            f"data to {data_end}: censored at the data end, short of the {window.days} days "
+            "(lead time + safety buffer) a call for no order is judged over",
+            censored_at_data_end=True,
         )
     return _Judged(
         Verdict.NO_ORDER_NEEDED,
@@ -614,13 +653,17 @@ def _judge(
     """The verdict of one trigger row (see the module docstring, "Verdicts")."""
     forecast: date | None = row["exhaustion_date"]
     arrives: date | None = _in_service(row)
-    if data_end <= as_of:
-        return _Judged(Verdict.NOT_VERIFIED, "no data after the as-of day to judge it")
+    if data_end <= as_of or daily.is_empty():
+        # A pool whose telemetry stopped before the as-of day has no day to be judged on,
+        # though other regions' data run on: it read "none in 3.3 months of data".
+        return _Judged(
+            Verdict.NOT_VERIFIED, "not verified: no data after the as-of day to judge it by"
+        )
     months = (data_end - as_of).days / _DAYS_PER_MONTH
     if forecast is None:
         return _unforecast(
-            row, daily, plan, actual=actual, data_end=data_end, horizon_end=horizon_end,
-            months=months,
+            row, daily, plan, actual=actual, as_of=as_of, data_end=data_end,
+            horizon_end=horizon_end, months=months, buffer_weeks=buffer_weeks,
         )  # fmt: skip
     if unsized(row):
         return _not_sized(row, actual=actual, months=months)
@@ -630,6 +673,7 @@ def _judge(
             Verdict.NOT_VERIFIED,
             f"not verified: {NEVER_POWERED} (past its site's ceiling: a new site is needed), "
             "so when it could serve is not known: its timing, unmet and idle are not judged",
+            never_powered=True,
         )
     if actual is None and (
         censored := _censored(forecast, data_end=data_end, buffer_weeks=buffer_weeks)
@@ -663,12 +707,13 @@ def _judge(
             0,
             0.0,
         )
-    hours, span = _unmet(daily, start=actual, stop=arrives, data_end=data_end, what="short")
+    hours, span, cut = _unmet(daily, start=actual, stop=arrives, data_end=data_end, what="short")
     return _Judged(
         Verdict.LATE,
         f"ran short {actual}, order {placed}, in service {service} (forecast {forecast}); {span}",
         (arrives - actual).days,
         hours,
+        unmet_censored=cut,
     )
 
 
@@ -843,17 +888,49 @@ def score_replay(
                 "idle_capital_usd": capital,
                 "note": "; ".join(n for n in (flag, judged.note, idle_note) if n),
                 "in_service": _in_service(row) if ordered else None,
+                "never_powered": judged.never_powered,
+                "unmet_censored": judged.unmet_censored,
+                "censored_at_data_end": judged.censored_at_data_end,
             }
         )
     return pl.DataFrame(rows, schema=DECISION_REPLAYS_SCHEMA, orient="row")
 
 
+def _flag(field: str, words: str) -> pl.Expr:
+    """A replay's flag: its field, or on a row stored before migration 30 (null) whether its
+    note has the words it was said with then."""
+    return pl.col(field).fill_null(pl.col("note").fill_null("").str.contains(words, literal=True))
+
+
+def _row_flag(row: dict[str, Any], field: str, words: str) -> bool:
+    """:func:`_flag` of one replay row (a dict)."""
+    stored: bool | None = row.get(field)
+    return stored if stored is not None else words in (row.get("note") or "")
+
+
+def never_powered(row: dict[str, Any]) -> bool:
+    """Whether no site of the plan can ever power the replay's order (its field; the note's
+    words on a replay stored before migration 30)."""
+    return _row_flag(row, "never_powered", _STORED_NEVER_POWERED)
+
+
+def unmet_cut(row: dict[str, Any]) -> bool:
+    """Whether the replay's unmet GPU-hours stop at the data end, a lower bound (its field;
+    the note's words on a replay stored before migration 30)."""
+    return _row_flag(row, "unmet_censored", _STORED_UNMET_CENSORED)
+
+
 def unmet_censored(replays: pl.DataFrame) -> int:
-    """Replays whose unmet GPU-hours stop at the data end, short still (their note says
-    :data:`UNMET_CENSORED`): a lower bound, which read as measured in the sums."""
-    return replays.filter(
-        pl.col("note").fill_null("").str.contains(UNMET_CENSORED, literal=True)
-    ).height
+    """Replays whose unmet GPU-hours stop at the data end, short still (:func:`unmet_cut`):
+    a lower bound, which read as measured in the sums."""
+    return replays.filter(_flag("unmet_censored", _STORED_UNMET_CENSORED)).height
+
+
+def censored_at_data_end(replays: pl.DataFrame) -> int:
+    """Replays judged on the data to its end only, short of the span their verdict is judged
+    over ("no order needed" on a day of data read as a call the data had tested). Replays
+    stored before migration 31 (null) are not counted: their notes did not tell."""
+    return replays.filter(pl.col("censored_at_data_end").fill_null(False)).height
 
 
 def idle_not_verified(replays: pl.DataFrame) -> int:

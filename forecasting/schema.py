@@ -1305,6 +1305,16 @@ _TABLES: tuple[Table, ...] = (
             # Since migration 18: the day the order serves, its arrival or its site's power
             # when that comes later (null: no order, or a replay stored before it).
             "in_service": pl.Date(),
+            # Since migration 30: whether no site of the plan can ever power the order's
+            # blocks, and whether its unmet GPU-hours stop at the data end (a lower bound).
+            # Fields, so a reworded note cannot change them; null: stored before it, when
+            # the note's words were all that said so (decisions.never_powered, unmet_cut).
+            "never_powered": pl.Boolean(),
+            "unmet_censored": pl.Boolean(),
+            # Since migration 31: whether the verdict was judged on the data to its end only,
+            # short of the span it is judged over (a call for no order: its lead time + safety
+            # buffer); null: stored before it.
+            "censored_at_data_end": pl.Boolean(),
         },
         key=("as_of", "region", "pool"),
         nullable=(
@@ -1324,6 +1334,9 @@ _TABLES: tuple[Table, ...] = (
             "idle_gpu_months",
             "idle_capital_usd",
             "in_service",
+            "never_powered",
+            "unmet_censored",
+            "censored_at_data_end",
         ),
     ),
 )

@@ -364,6 +364,18 @@ MIGRATIONS: tuple[Migration, ...] = (
         "forecast summary: the isolated spike days each series' forecast held at its usual level",
         adds=(("forecast_summary", "spike"),),
     ),
+    Migration(
+        30,
+        "decision replays: whether no site can ever power the order, and whether its unmet "
+        "GPU-hours stop at the data end (read before from the words of its note)",
+        adds=(("decision_replays", "never_powered"), ("decision_replays", "unmet_censored")),
+    ),
+    Migration(
+        31,
+        "decision replays: whether a verdict was judged on the data to its end only, short of "
+        "the span it is judged over",
+        adds=(("decision_replays", "censored_at_data_end"),),
+    ),
 )
 
 TABLES: frozenset[str] = frozenset(schema.REGISTRY)

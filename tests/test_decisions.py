@@ -933,3 +933,119 @@ def test_an_order_no_site_can_ever_power_is_not_judged_as_serving_on_arrival(
     assert f"{NEVER_POWERED} (past its site's ceiling: a new site is needed)" in row["note"]
     _, text = _one_replay_published(tmp_path, row, as_of=as_of)
     assert f"{row['arrives'].isoformat()} (arrives; {NEVER_POWERED})" in html.unescape(text)
+
+
+def _cli_text(run: decisions.DecisionRun) -> str:
+    """What `fleetcast backtest-decisions` prints of ``run``'s tables."""
+    from rich.console import Console
+
+    from flows.tables import decisions_tables
+
+    console = Console(width=400, record=True)
+    for table in decisions_tables(run):
+        console.print(table)
+    return console.export_text()
+
+
+def _unpowered_plan(*, ceiling: bool) -> CapacityPlan:
+    """The plan with r1-a's 1.0 MW all drawn: no power for an order (none ever, with its
+    ceiling at 1.0 MW)."""
+    site = {"id": "r1-a", "region": "r1", "energized": [{"on": START - timedelta(days=500),
+            "mw": 1.0}], "power_lead_months": 12, "cost_per_mw_usd": 2e6,
+            **({"ceiling_mw": 1.0} if ceiling else {})}  # fmt: skip
+    return CapacityPlan.model_validate(_plan().model_dump() | {"site": [site]})
+
+
+def test_a_replay_whose_note_is_reworded_keeps_its_flags(tmp_path: Path) -> None:
+    """Never powered and unmet censored are stored fields of a replay, not words matched in
+    its note: with the note reworded, the page still says no site can power the order and
+    reads the unmet GPU-hours as "at least", and so does the CLI."""
+    from forecasting.decisions import NEVER_POWERED
+
+    as_of = EXHAUSTION - timedelta(days=150)
+    never = _judged(as_of, plan=_unpowered_plan(ceiling=True))
+    cut = _judged(as_of, plan=_unpowered_plan(ceiling=False))
+    assert never["never_powered"] is True and never["unmet_censored"] is False
+    assert cut["unmet_censored"] is True and cut["never_powered"] is False
+    for row in (never, cut):
+        row["note"] = "reworded"
+    (tmp_path / "never").mkdir()
+    (tmp_path / "cut").mkdir()
+    _, text = _one_replay_published(tmp_path / "never", never, as_of=as_of)
+    assert f"{never['arrives'].isoformat()} (arrives; {NEVER_POWERED})" in html.unescape(text)
+    run, text = _one_replay_published(tmp_path / "cut", cut, as_of=as_of)
+    hours = f"{cut['unmet_gpu_hours']:,.0f} GPU-h"
+    assert f"at least {hours} (censored at the data end)" in html.unescape(text)
+    assert f"{cut['unmet_gpu_hours']:,.0f} (at least: 1 censored)" in _cli_text(run)
+
+
+def test_replays_stored_before_the_flags_read_them_from_their_notes_words() -> None:
+    """A replay stored before migration 30 has no flags (null): its note, written then, is all
+    it says, so its words are read; a null flag with no such words reads as not flagged."""
+    as_of = EXHAUSTION - timedelta(days=150)
+    old = []
+    for ceiling in (True, False):
+        row = _judged(as_of, plan=_unpowered_plan(ceiling=ceiling))
+        old.append(row | {"never_powered": None, "unmet_censored": None})
+    plain = _judged(EXHAUSTION - timedelta(days=30)) | {"never_powered": None}
+    plain["unmet_censored"] = None
+    assert [decisions.never_powered(r) for r in (*old, plain)] == [True, False, False]
+    assert [decisions.unmet_cut(r) for r in (*old, plain)] == [False, True, False]
+    frame = pl.DataFrame([*old, plain], schema=DECISION_REPLAYS_SCHEMA, orient="row")
+    assert decisions.unmet_censored(frame) == 1
+
+
+def test_a_green_call_with_less_data_than_its_window_is_censored_at_the_data_end(
+    tmp_path: Path,
+) -> None:
+    """Replayed the day before the data ends, a flat fleet's green call read "no order needed
+    ... none in 0.0 months of data" and was tallied as judged like any other. It is judged on
+    the one day there is, short of the lead time + buffer (12 weeks) a green call needs: the
+    note, the field and the tallies of the page and the CLI say "censored at the data end"."""
+    history = _history(lambda d: np.full_like(d, 600.0))
+    last = START + timedelta(days=DAYS - 2)
+    row = _judged(last, history=history)
+    assert row["verdict"] == Verdict.NO_ORDER_NEEDED
+    assert row["censored_at_data_end"] is True
+    assert "0.0 months" not in row["note"]
+    window = LEAD_DAYS + BUFFER_DAYS
+    assert (
+        f"none in the 1 day of data to {row['data_end']}: censored at the data end, short of "
+        f"the {window} days (lead time + safety buffer) a call for no order is judged over"
+    ) in row["note"]
+    full = _judged(START + timedelta(days=100), history=history)
+    assert full["verdict"] == Verdict.NO_ORDER_NEEDED and full["censored_at_data_end"] is False
+    run, text = _one_replay_published(tmp_path, row, as_of=last)
+    text = html.unescape(text)
+    assert '<div class="big">1 (1 censored at the data end)</div><div class="label">no order' in (
+        text
+    )
+    assert "1 (1 censored at the data end) / 0</div>" in text
+    assert "1 (1 censored)" in _cli_text(run)
+
+
+def test_a_pool_with_no_data_after_its_as_of_day_is_not_verified() -> None:
+    """r1's telemetry stops 100 days before the data (of other regions) ends: as of a day
+    after it stopped, its green call read "no order needed ... none in 3.3 months of data" with
+    not one day of r1 to judge it by. It is not verified, and says why."""
+    history = _history(lambda d: np.full_like(d, 600.0), days=DAYS - 100)
+    plan = _plan()
+    as_of = START + timedelta(days=DAYS - 50)
+    triggers = decisions.replayed_triggers(
+        expansion_triggers(
+            _as_forecast(_history(lambda d: np.full_like(d, 600.0), days=DAYS + 200), as_of=as_of),
+            plan,
+            as_of=as_of,
+        )
+    )
+    rows = score_replay(
+        triggers,
+        decisions.actual_pools(history, plan, as_of=as_of),
+        plan,
+        as_of=as_of,
+        data_end=START + timedelta(days=DAYS - 1),
+        horizon_end=as_of + timedelta(days=200),
+        prices={},
+    )
+    assert set(rows["verdict"]) == {Verdict.NOT_VERIFIED.value}
+    assert all(n.startswith("not verified: no data after the as-of day") for n in rows["note"])

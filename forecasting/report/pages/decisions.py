@@ -21,13 +21,15 @@ import polars as pl
 from forecasting.decisions import (
     MIN_HISTORY_DAYS,
     NEVER_POWERED,
-    UNMET_CENSORED,
     Verdict,
+    censored_at_data_end,
     decision_counts,
     idle_not_verified,
+    never_powered,
     order_by_text,
     short_history_as_ofs,
     unmet_censored,
+    unmet_cut,
 )
 from forecasting.report.figures import STATUS_COLOURS, Chart
 from forecasting.report.format import (
@@ -86,6 +88,11 @@ RULES = (
     "it (days late = the in-service day less that day).",
     "Missed: no exhaustion forecast (green, nothing ordered), although the capacity ran short "
     "within the forecast horizon. Not a late order: there was none, so no days late.",
+    "No order needed: no exhaustion forecast, and none within the horizon in the data. It is "
+    "judged over the lead time of the cheapest candidate plus the safety buffer after the "
+    "as-of day (a shortfall within them needed an order that day); where the data end "
+    "sooner it is judged on the days there are, and says 'censored at the data end' in its "
+    "note and in the counts.",
     "Nothing ordered: the triggers forecast an exhaustion but had no blocks to order (capacity "
     "already planned covers the need before an order could land, the training-pool order "
     "covers it, or no candidate serves the pool). Its forecast is checked (the note says "
@@ -98,7 +105,7 @@ RULES = (
     "weighted by the region's observed demand.",
     "False alarm: blocks ordered, but the known capacity never ran short in the data, which "
     "reaches past the forecast exhaustion date by the safety buffer at least. Not verified "
-    "(not counted): no data after the as-of day, or the data ends before the forecast "
+    "(not counted): no data after the as-of day for its pool, or the data ends before the forecast "
     "exhaustion date, or within the buffer after it, without a shortfall (censored); an order "
     "not sized (it lands after the replay's forecast ends: no size, so no timing, unmet or "
     "idle to judge; the note says whether the shortfall came); an order no site of the plan "
@@ -260,7 +267,7 @@ def _in_service(row: dict[str, Any]) -> str:
     """The day the order serves, and its arrival when it waits there for its site's power
     (replays stored before migration 18 know the arrival only)."""
     serves, arrives = row["in_service"], row["arrives"]
-    if arrives is not None and NEVER_POWERED in (row["note"] or ""):
+    if arrives is not None and never_powered(row):
         return f"{fmt_date(arrives)} (arrives; {NEVER_POWERED})"
     if serves is None or serves == arrives:
         return fmt_date(arrives)
@@ -271,21 +278,16 @@ def _money(value: float | None) -> str:
     return MISSING if value is None else fmt_usd(value)
 
 
-def _cut(row: dict[str, Any]) -> bool:
-    """Whether the row's unmet GPU-hours stop at the data end (a lower bound)."""
-    return UNMET_CENSORED in (row["note"] or "")
-
-
 def _unmet_cell(row: dict[str, Any]) -> str:
     """Unmet GPU-hours, "at least" where the data ended before the order served: the cell
     read "3,203,954 GPU-h" as measured beside a note saying it was censored."""
     hours = fmt_gpu_hours(row["unmet_gpu_hours"])
-    return f"at least {hours} (censored at the data end)" if _cut(row) else hours
+    return f"at least {hours} (censored at the data end)" if unmet_cut(row) else hours
 
 
 def _revenue_cell(row: dict[str, Any]) -> str:
     money = _money(row["revenue_lost_usd"])
-    return f"at least {money}" if _cut(row) and row["revenue_lost_usd"] is not None else money
+    return f"at least {money}" if unmet_cut(row) and row["revenue_lost_usd"] is not None else money
 
 
 def _replays_table(replays: pl.DataFrame, *, daily_days: int) -> Table:
@@ -340,6 +342,10 @@ def _cards(run: dict[str, Any], replays: pl.DataFrame) -> list[tuple[str, str]]:
     and the run's sums."""
     counts = decision_counts(replays)
     judged = sum(n for v, n in counts.items() if v != Verdict.NOT_VERIFIED.value)
+    short = censored_at_data_end(replays)
+    partly = f" ({fmt_count(short)} censored at the data end)" if short else ""
+    green = censored_at_data_end(replays.filter(pl.col("verdict") == Verdict.NO_ORDER_NEEDED.value))
+    green_partly = f" ({fmt_count(green)} censored at the data end)" if green else ""
     came = replays.filter(
         (pl.col("verdict") == Verdict.NOTHING_ORDERED.value)
         & pl.col("actual_exhaustion").is_not_null()
@@ -358,8 +364,11 @@ def _cards(run: dict[str, Any], replays: pl.DataFrame) -> list[tuple[str, str]]:
             "idle capital, as if ordered (sum of replays)",
             fmt_usd(run["idle_capital_usd"]) + _unmeasured_idle(replays),
         ),
-        ("no order needed", fmt_count(counts["no_order_needed"])),
-        ("judged / not verified", f"{fmt_count(judged)} / {fmt_count(counts['not_verified'])}"),
+        ("no order needed", fmt_count(counts["no_order_needed"]) + green_partly),
+        (
+            "judged / not verified",
+            f"{fmt_count(judged)}{partly} / {fmt_count(counts['not_verified'])}",
+        ),
         (
             "unmet GPU-hours when late or missed (sum)",
             fmt_gpu_hours(run["unmet_gpu_hours"]) + _censored_unmet(replays),
