@@ -26,7 +26,9 @@ How a series is forecast (``long_horizon_forecast``):
    and calibrate the band) a band widens at most as that growth-rate uncertainty carried
    along the damped reach would (``_widening_held``): a local linear trend whose trend
    smoothing is fitted at 0.5 on 17 blocks widens cubically, 300,000-fold at 36 months,
-   which nothing measured.
+   which nothing measured. The interval scale (step 4) multiplies the band up to the
+   decision horizon; past it, the variance it added there is carried unchanged
+   (``_scaled``), not multiplied with the model's widening.
 3. **Days and peaks.** The level forecast is interpolated to days; each day adds a weekday
    effect and a draw from the last year's daily residuals around the level, so a daily
    quantile is a quantile of "level error + daily residual" (a mixture computed exactly on a
@@ -233,6 +235,11 @@ class _View:
     idle: bool = False
     # Whether ``reason`` says already that no decision backtest chose its model.
     says_no_backtest: bool = False
+    # The level's log sd on the decision horizon's last day (``calibrated_days``), and which
+    # months start past it: where the interval scale stops multiplying (``_scaled``).
+    s_calibrated: float = 0.0
+    calibrated_days: int = DECISION_HORIZON_DAYS
+    month_past: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     def daily_point(self) -> np.ndarray:
         """The scale-free point forecast that ranks models: level + weekday + median residual."""
@@ -442,11 +449,13 @@ def _series_view(
         reason = reason or "fewer than 3 complete months: monthly peak from the daily residuals"
     month_mu = np.empty(len(month_starts))
     month_s = np.empty(len(month_starts))
+    month_past = np.zeros(len(month_starts), dtype=bool)
     for i, start in enumerate(month_starts):
         lo = max((start - as_of).days, 1)  # the as-of month's row: its days after as_of
         hi = (_add_months(start, 1) - as_of).days
         month_mu[i] = level_mu[lo - 1 : hi - 1].mean()
         month_s[i] = level_s[lo - 1 : hi - 1].mean()
+        month_past[i] = lo > calibrated_days
     return _View(
         model=used,
         reason=reason,
@@ -461,6 +470,9 @@ def _series_view(
         measured=measured,
         idle=idle,
         says_no_backtest=says_no_backtest,
+        s_calibrated=float(level_s[min(calibrated_days, level_s.size) - 1]),
+        calibrated_days=calibrated_days,
+        month_past=month_past,
     )
 
 
@@ -492,6 +504,9 @@ def _spread_of_children(views: Mapping[str, _View | None]) -> dict[str, _View | 
             total,
             s=_at_least_weighted(total.s, [v.s for v in regions], share),
             month_s=_at_least_weighted(total.month_s, [v.month_s for v in regions], share),
+            s_calibrated=max(
+                total.s_calibrated, float(share @ np.array([v.s_calibrated for v in regions]))
+            ),
         ),
     }
 
@@ -527,6 +542,38 @@ def _widening_held(sd_steps: np.ndarray, calibrated_days: int) -> np.ndarray:
     sd_cal = float(np.interp(k_cal, k, sd_steps))
     cap = sd_cal * reach_at(k) / float(reach_at(np.array([k_cal]))[0])
     return np.where(k > k_cal, np.minimum(sd_steps, cap), sd_steps)
+
+
+def _scaled(s: np.ndarray, scale: float, s_calibrated: float, past: np.ndarray) -> np.ndarray:
+    """Level log sds ``s`` with the interval ``scale`` applied: times ``scale`` up to the
+    decision horizon; ``past`` it, the variance the scale added there, carried unchanged.
+
+    The scale is fitted where the backtests score (26 weeks) and measures what the model's
+    band lacked there. Multiplying the band past that horizon too compounds it with the
+    model's own widening, which nothing scored: a 400-day fleet whose growth turned up after
+    its only cut-off was calibrated at 3.1, and its eu-west region (7,363 GPUs at its last
+    daily peaks) read a 36-month q90 of 1.3 million GPUs, 17 times its q50, and the triggers
+    ordered 527 racks for it ($4.5B). Past the horizon the band widens as the model's does,
+    plus the variance the calibration added at the horizon (that fleet's eu-west: q90 3.7
+    times its q50 at 36 months). A scale under 1 takes off the variance it took off there,
+    no more: its narrowing is not extrapolated either (on synthetic fleets of 400-600 days,
+    ``benchmarks/bench_young_fleets.py --widths``, the widest 36-month q90/q50 of a total or
+    region went from 3.3-14.2 to 2.3-3.6 at scales 1.5-2.8, and from 1.7-3.6 to 5.1-6.4 at
+    scales 0.3-0.7).
+    """
+    inside = scale * s
+    if not past.any():
+        return inside
+    extra = (scale**2 - 1.0) * s_calibrated**2
+    beyond = np.sqrt(np.maximum(s**2 + extra, (min(scale, 1.0) * s) ** 2))
+    return np.where(past, beyond, inside)
+
+
+def _daily_scaled(view: _View, scale: float, h: int | None = None) -> np.ndarray:
+    """The scaled log sds of ``view``'s first ``h`` days (all when None), see ``_scaled``."""
+    s = view.s if h is None else view.s[:h]
+    past = np.arange(1, s.size + 1) > view.calibrated_days
+    return _scaled(s, scale, view.s_calibrated, past)
 
 
 def _fitted_means(y: np.ndarray) -> tuple[np.ndarray, int]:
@@ -744,7 +791,7 @@ def _exceeds_q90(window: _Window, scale: float, h: int) -> np.ndarray:
     ok = np.isfinite(a)
     v = window.view
     cdf = _mixture_cdf(
-        np.log1p(np.maximum(a[ok], 0.0)), v.mu[:h][ok], scale * v.s[:h][ok], v.grid, 0.0
+        np.log1p(np.maximum(a[ok], 0.0)), v.mu[:h][ok], _daily_scaled(v, scale, h)[ok], v.grid, 0.0
     )
     return cdf > 0.9
 
@@ -754,7 +801,9 @@ def _window_scores(window: _Window, scale: float, h: int) -> dict[str, float]:
     a = window.actual[:h]
     ok = np.isfinite(a)
     v = window.view
-    q = np.expm1(_mixture_quantiles(v.mu[:h], scale * v.s[:h], v.grid, 0.0, (0.1, 0.5, 0.9)))
+    q = np.expm1(
+        _mixture_quantiles(v.mu[:h], _daily_scaled(v, scale, h), v.grid, 0.0, (0.1, 0.5, 0.9))
+    )
     q = np.maximum(q, 0.0)
     a_ok = a[ok]
     mae = float(np.mean(np.abs(q[ok, 1] - a_ok)))
@@ -1177,7 +1226,7 @@ def long_horizon_forecast(
             }
         )
         n = view.mu.size
-        s = scale * view.s
+        s = _daily_scaled(view, scale)
         dq = np.maximum(np.expm1(_mixture_quantiles(view.mu, s, view.grid, 0.0, qs)), 0.0)
         daily_cols.append(
             _quantile_frame(
@@ -1191,7 +1240,7 @@ def long_horizon_forecast(
         )
         k = len(view.month_starts)
         if k:
-            ms = scale * view.month_s
+            ms = _scaled(view.month_s, scale, view.s_calibrated, view.month_past)
             mq = _mixture_quantiles(view.month_mu, ms, view.peak_grid, view.peak_bw, qs)
             monthly_cols.append(
                 _quantile_frame(

@@ -829,6 +829,23 @@ def test_a_year_old_fleet_whose_classes_stepped_keeps_a_36_month_band_it_can_pla
     assert ratio < 20, f"q90 / q50 = {ratio:.3g}"
 
 
+def test_a_scale_fitted_at_26_weeks_is_not_compounded_with_the_bands_widening_past_them() -> None:
+    """A 400-day synthetic fleet (40 customers, seed 5) whose growth turned up after its only
+    cut-off: the calibration's scale came out near 3.1, and multiplied into the band's own
+    widening past 26 weeks it put eu-west's 36-month q90 at 17 times its q50 (1.3 million
+    GPUs against 7,400 at its last peaks; the triggers ordered 527 racks). Past the decision
+    horizon the band carries the variance the scale added there: 3.7 times."""
+    as_of = date(2026, 12, 4)
+    peaks = synthetic_peaks(400, 40, 5, end=as_of)
+    classes = pl.col("unique_id").str.count_matches("/").is_between(1, 2)
+    fc = lr.long_horizon_forecast(peaks.filter(classes), as_of=as_of, months=36)
+    last = fc.monthly.filter(
+        pl.col("unique_id") == "total/eu-west", pl.col("ds") == fc.monthly["ds"].max()
+    )
+    assert fc.scale > 2.5, "the case needs a calibration that widened the band"
+    assert float(last["q90"][0] / last["q50"][0]) < 6
+
+
 def test_a_class_with_no_demand_in_its_history_does_not_cut_the_plan_to_the_daily_days() -> None:
     """A class that ran nothing (every day zero: eu-west training of the sweep's 75-day fleet)
     has no level move to measure, yet it was taken for a young series whose moves nothing
