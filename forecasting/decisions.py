@@ -87,6 +87,10 @@ Verdicts, per as-of day, region and pool
         Where the data end sooner it is judged on the days there are, its note says
         "censored at the data end" and so does its ``censored_at_data_end`` field, which
         the page's and the CLI's counts read.
+
+    The data end of a row (``data_end``) is its pool's own last day of telemetry: a region
+    whose telemetry stops before the others' is judged on its days only (its as-of day when
+    it has none after it).
     ``not_verified``
         Not counted: no data after the as-of day for its pool (the region's telemetry
         stopped before it, though other regions' runs on), or an exhaustion was forecast and
@@ -846,14 +850,18 @@ def score_replay(
         first = actual.filter(key)["exhaustion"]
         built_first = built.filter(key)["exhaustion"]
         when = first.item() if first.len() else None
+        # Its own data end: a region whose telemetry stopped before the others' read "none in
+        # 4.9 months of data", and "censored: not by" their last day, on days it has none.
+        last = daily.get_column("ds").max()
+        end = min(data_end, last) if isinstance(last, date) else as_of
         judged = _judge(
-            row, daily, plan, actual=when, data_end=data_end, horizon_end=horizon_end,
+            row, daily, plan, actual=when, data_end=end, horizon_end=horizon_end,
             as_of=as_of, buffer_weeks=buffer_weeks, idle_weeks=idle_weeks,
         )  # fmt: skip
         if MONTHLY_ONLY in (row["note"] or "") and row["exhaustion_date"] is not None:
             judged = _monthly_only(judged, forecast=row["exhaustion_date"])
         gpu_months, capital, idle_note = (
-            _idle(row, daily, plan, data_end=data_end, idle_weeks=idle_weeks)
+            _idle(row, daily, plan, data_end=end, idle_weeks=idle_weeks)
             if judged.verdict is not Verdict.NOT_VERIFIED
             else (None, None, "")
         )
@@ -879,7 +887,7 @@ def score_replay(
                 "capex_usd": row["capex_usd"],
                 "actual_exhaustion": when,
                 "fleet_exhaustion": built_first.item() if built_first.len() else None,
-                "data_end": data_end,
+                "data_end": end,
                 "verdict": judged.verdict.value,
                 "days_late": judged.days_late,
                 "unmet_gpu_hours": judged.unmet,

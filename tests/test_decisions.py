@@ -1049,3 +1049,38 @@ def test_a_pool_with_no_data_after_its_as_of_day_is_not_verified() -> None:
     )
     assert set(rows["verdict"]) == {Verdict.NOT_VERIFIED.value}
     assert all(n.startswith("not verified: no data after the as-of day") for n in rows["note"])
+    # Its data end is its own: the page's "ran short" cell read "censored: not by" the other
+    # regions' last day, and its timeline marked it not short by then.
+    assert rows["data_end"].to_list() == [as_of] * rows.height
+    from forecasting.report.format import MISSING
+    from forecasting.report.pages.decisions import _actual
+
+    assert {_actual(r) for r in rows.iter_rows(named=True)} == {MISSING}
+
+
+def test_a_pool_whose_telemetry_stops_early_is_judged_on_its_own_data_only() -> None:
+    """r1's telemetry stops 100 days before the other regions': as of 150 days before the
+    data end, its green call read "none in 4.9 months of data", 100 of those days with no
+    telemetry of r1. It is judged on its own 50 days."""
+    history = _history(lambda d: np.full_like(d, 600.0), days=DAYS - 100)
+    plan = _plan()
+    as_of = START + timedelta(days=DAYS - 150)
+    triggers = decisions.replayed_triggers(
+        expansion_triggers(
+            _as_forecast(_history(lambda d: np.full_like(d, 600.0), days=DAYS + 200), as_of=as_of),
+            plan,
+            as_of=as_of,
+        )
+    )
+    rows = score_replay(
+        triggers,
+        decisions.actual_pools(history, plan, as_of=as_of),
+        plan,
+        as_of=as_of,
+        data_end=START + timedelta(days=DAYS - 1),
+        horizon_end=as_of + timedelta(days=200),
+        prices={},
+    )
+    own_end = START + timedelta(days=DAYS - 101)
+    assert rows["data_end"].to_list() == [own_end] * rows.height
+    assert all(str(own_end) in n and "4.9 months" not in n for n in rows["note"])

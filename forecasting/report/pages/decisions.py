@@ -205,15 +205,21 @@ def _timeline(rows: pl.DataFrame, *, region: str, pool: str, data_end: date) -> 
             hovertemplate="as of %{x|%Y-%m-%d}: ran short %{y|%Y-%m-%d}<extra></extra>",
         )
     )
-    censored = rows.filter(pl.col("actual_exhaustion").is_null() & (pl.col("as_of") < data_end))
+    # Each row's own data end: a region whose telemetry stopped early is not "not short" to
+    # the others' last day.
+    censored = rows.filter(
+        pl.col("actual_exhaustion").is_null() & (pl.col("as_of") < pl.col("data_end"))
+    )
     if censored.height:
+        ends = set(censored["data_end"].to_list())
+        by = fmt_date(data_end) if ends == {data_end} else "the data end of its region"
         fig.add_trace(
             go.Scatter(
                 x=censored["as_of"].to_list(),
-                y=[data_end] * censored.height,
+                y=censored["data_end"].to_list(),
                 mode="markers",
                 marker={"symbol": "triangle-up-open", "size": 10, "color": "#222"},
-                name=f"happened: not short by the data end ({fmt_date(data_end)})",
+                name=f"happened: not short by the data end ({by})",
                 hovertemplate="as of %{x|%Y-%m-%d}: not short within the data<extra></extra>",
             )
         )
