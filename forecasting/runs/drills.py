@@ -54,6 +54,7 @@ __all__ = [
     "drill_outcome",
     "drill_scenarios",
     "drills_folder",
+    "folded_customer_error",
     "play_drill",
     "resampled_paths",
     "save_drill",
@@ -240,6 +241,68 @@ def drill_inputs(
     sample = resampled_paths(sample.with_columns(pl.col("y").cast(pl.Float64)), paths, seed)
     shapes = drills.day_shapes(hourly, until=ref.as_of)
     return DrillInputs(forecast=ref, paths=sample, shapes=shapes)
+
+
+def _percent(part: float, whole: float) -> str:
+    """``part`` of ``whole`` as a percentage to two figures: ``0.05%``, ``12%``."""
+    if whole <= 0 or part <= 0:
+        return "0%"
+    share = 100 * part / whole
+    return "under 0.01%" if share < 0.01 else f"{share:.2g}%"
+
+
+def folded_customer_error(
+    warehouse_path: Path, forecast_run_id: str | None, customer: str
+) -> str | None:
+    """Why ``customer`` cannot be drilled alone on the forecast run, in one line, where its
+    demand is measured but the forecast folded it into ``other`` (None where it has a series
+    of its own, or no telemetry names it: the drill's own error lists the names then, with a
+    did-you-mean hint).
+
+    Such a customer has no forecast of its own: drilling ``other`` would shock every customer
+    folded there, and its share of ``other``'s paths would be a forecast nothing made. So it
+    is refused, with its measured share of its class's demand and the fleet's and the
+    customers that can be drilled (`drill --customer cust-147` loaded every path, then read
+    "has no demand in the paths", with 34 of the names left out)."""
+    from forecasting import hierarchy
+    from forecasting.demand import FOLD_LOOKBACK_DAYS, OTHER
+    from forecasting.text import listed
+
+    with warehouse.connect(warehouse_path, read_only=True) as wh:
+        ref = forecast_run(wh, forecast_run_id)
+        ids = wh.query(
+            "SELECT DISTINCT unique_id FROM forecast_paths WHERE run_id = $1", [ref.run_id]
+        )["unique_id"]
+        own = sorted(
+            {
+                hierarchy.levels_of(uid)[-1]
+                for uid in ids
+                if hierarchy.depth_of(uid) == hierarchy.BOTTOM_DEPTH
+            }
+            - {OTHER}
+        )
+        if customer in own or customer == OTHER:
+            return None
+        until = datetime.combine(ref.as_of + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+        since = until - timedelta(days=FOLD_LOOKBACK_DAYS)
+        shares = wh.customer_demand_shares(customer, since=since, until=until)
+    if shares.is_empty():
+        return None
+    classes = shares["workload_class"].to_list()
+    of_class = [
+        f"{_percent(r['customer_gpu_hours'], r['class_gpu_hours'])} of {r['workload_class']} demand"
+        for r in shares.iter_rows(named=True)
+    ]
+    fleet = _percent(float(shares["customer_gpu_hours"].sum()), shares["fleet_gpu_hours"][0])
+    return (
+        f"customer {customer!r} is folded into {OTHER!r} in {' and '.join(classes)}: the "
+        "forecast keeps a series of its own for each class's largest customers and the "
+        f"contract book's only, so it has no forecast of its own to drill, and drilling "
+        f"{OTHER!r} would shock every customer folded there; its measured demand is "
+        f"{', '.join(of_class)} and {fleet} of the fleet's (GPU-hours over the "
+        f"{FOLD_LOOKBACK_DAYS} days to {ref.as_of}); customers with a forecast of their own, "
+        f"which can be drilled: {listed(own, most=len(own)) or 'none'}"
+    )
 
 
 def unmeasured_demand_warning(warehouse_path: Path, forecast_run_id: str | None) -> str | None:
