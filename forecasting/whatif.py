@@ -856,6 +856,9 @@ def _baseline_note(
     falls there, rather than a figure that looks measured."""
     if gaps.is_empty():
         return ""
+    # A site with blocks past its ceiling: the power that ends its other span carries only
+    # the blocks under the ceiling (it read as ending the whole shortfall).
+    capped = set(gaps.filter(pl.col("new_site"))["site"].to_list())
     parts = []
     for (site, region, pool, contracted, new_site), rows in gaps.group_by(
         "site", "region", "pool", "contracted", "new_site", maintain_order=True
@@ -868,9 +871,12 @@ def _baseline_note(
                     if until is not None
                     else "on, not within the horizon (no candidate block can serve the pool)"
                 )
-                parts.append((begin, f"short of blocks in {region} {pool} {when} {ends}"))
+                parts.append(
+                    (begin, until is None, f"short of blocks in {region} {pool} {when} {ends}")
+                )
                 continue
             source = "power contracted today" if contracted else f"the power planned at {site}"
+            source += ", for the blocks under its ceiling" if site in capped else ""
             ends = (
                 f"until {until} ({source})"
                 if until is not None
@@ -879,8 +885,10 @@ def _baseline_note(
                 if new_site
                 else "on, not within the horizon (no power there within the plan)"
             )
-            parts.append((begin, f"short of power at {site} {when} {ends}"))
-    listed = "; ".join(text for _, text in sorted(parts, key=lambda part: part[0]))
+            parts.append((begin, until is None, f"short of power at {site} {when} {ends}"))
+    # By first day, a span that ends before one that does not, then by its words: the spans
+    # come from an unordered unique(), and two of one site can start on one day.
+    listed = "; ".join(text for *_, text in sorted(parts))
     today = (
         f"; power contracted today is energized after the site's power lead time and the "
         f"{buffer_weeks} weeks' buffer the power triggers keep"

@@ -996,6 +996,23 @@ def test_only_the_placeable_blocks_of_an_order_past_its_site_s_ceiling_serve_the
         )
 
 
+def test_the_plan_s_shortfall_partly_past_a_ceiling_says_what_the_contract_powers() -> None:
+    """The plan's 2-rack order at r2-a (capped at 0.9 MW) has one rack under the ceiling: power
+    contracted today ends the wait of that one only, and the other never serves. Said as two
+    spans, the first read as ending the shortfall, and their order changed from run to run."""
+    capped = _unpowered_r2_plan().model_dump(mode="json", exclude_none=True)
+    for site, ceiling in zip(capped["site"], (0.9, 1.0), strict=True):
+        site["ceiling_mw"] = ceiling
+    plan = CapacityPlan.model_validate(capped)
+    for start in (100, 200, 250):
+        answer = what_if(_forecast(), plan, _r2_deal(f"{_day(start)}:100"), as_of=MONDAY)
+        assert answer.baseline_note.startswith(
+            "the plan is short of power at r2-a from 2026-05-06 until 2026-12-02 (power "
+            "contracted today, for the blocks under its ceiling); short of power at r2-a from "
+            "2026-05-06 on, not within the horizon: past r2-a's ceiling"
+        )
+
+
 def test_a_deal_that_itself_lacks_power_reads_short_with_its_dates_beside_the_plan_s() -> None:
     """200 new GPUs from day 30 on the unpowered r2 need racks of their own, which wait for
     power at r2-a until 2026-12-02: the pool lacks more GPUs with the deal than without on
