@@ -675,11 +675,16 @@ def cmd_drill(args: argparse.Namespace) -> int:
     except (ScenarioError, ValueError) as exc:
         raise UsageError(str(exc)) from exc
     target = scenarios[0].target if adhoc is not None else None
-    if target is not None and target.kind == "customer" and target.name != TOP_CUSTOMER:
+    fold = (
+        runs.customer_fold(paths.warehouse, args.forecast_run, target.name or "")
+        if target is not None and target.kind == "customer" and target.name != TOP_CUSTOMER
+        else runs.CustomerFold()
+    )
+    if fold.error:
         # A customer folded into "other" has no forecast of its own: said before any path loads.
-        folded = runs.folded_customer_error(paths.warehouse, args.forecast_run, target.name or "")
-        if folded:
-            raise UsageError(folded)
+        raise UsageError(fold.error)
+    if fold.warning:
+        say(fold.warning, error=True)
     if args.via_server:
         batch = _drill_via_server(paths.warehouse, paths.capacity, options, args.timeout)
     elif _direct():
