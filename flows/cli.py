@@ -654,6 +654,7 @@ def cmd_drill(args: argparse.Namespace) -> int:
     from flows.tables import drill_tables, shock_cut_lines
     from forecasting import runs
     from forecasting.drills import ScenarioError
+    from forecasting.drills.scenarios import TOP_CUSTOMER
 
     if args.name and (args.cls or args.customer or args.region or args.all):
         raise UsageError("name a ready-made drill or describe one with --class/--customer/...")
@@ -670,9 +671,20 @@ def cmd_drill(args: argparse.Namespace) -> int:
     )
     paths = _paths(args)
     try:
-        runs.drill_scenarios(options)  # bad names and shapes fail here, before any run
+        scenarios = runs.drill_scenarios(options)  # bad names and shapes fail here, before any run
     except (ScenarioError, ValueError) as exc:
         raise UsageError(str(exc)) from exc
+    target = scenarios[0].target if adhoc is not None else None
+    fold = (
+        runs.customer_fold(paths.warehouse, args.forecast_run, target.name or "")
+        if target is not None and target.kind == "customer" and target.name != TOP_CUSTOMER
+        else runs.CustomerFold()
+    )
+    if fold.error:
+        # A customer folded into "other" has no forecast of its own: said before any path loads.
+        raise UsageError(fold.error)
+    if fold.warning:
+        say(fold.warning, error=True)
     if args.via_server:
         batch = _drill_via_server(paths.warehouse, paths.capacity, options, args.timeout)
     elif _direct():

@@ -44,6 +44,7 @@ from forecasting import hierarchy, sums
 from forecasting.schema import DEMAND_SCHEMA, REGION_ENDED_DAYS, TOTAL, Measure
 
 __all__ = [
+    "FOLD_LOOKBACK_DAYS",
     "MIN_HOURS_PER_DAY",
     "OTHER",
     "OUTAGE_WINDOW_COLUMNS",
@@ -57,6 +58,9 @@ __all__ = [
 ]
 
 OTHER = "other"
+# The days a customer's size is read over when the largest of each class keep their own
+# series and the rest fold into OTHER (top_customers).
+FOLD_LOOKBACK_DAYS = 90
 # A day with fewer present hours than this is missing: its mean would be a few hours' mean.
 MIN_HOURS_PER_DAY = 20
 _LEVEL_KEYS: tuple[tuple[str, ...], ...] = (
@@ -159,7 +163,7 @@ def top_customers(
     hourly: pl.DataFrame | pl.LazyFrame,
     *,
     per_class: int,
-    lookback_days: int = 90,
+    lookback_days: int = FOLD_LOOKBACK_DAYS,
     named: Collection[tuple[str, str]] = (),
 ) -> pl.LazyFrame:
     """(workload_class, customer) of the ``per_class`` largest customers of each class, and
@@ -253,7 +257,7 @@ def demand_series(
     *,
     customers_per_class: int = 10,
     min_hours_per_day: int = MIN_HOURS_PER_DAY,
-    lookback_days: int = 90,
+    lookback_days: int = FOLD_LOOKBACK_DAYS,
     zero_is_outage: bool = False,
     outages: pl.DataFrame | pl.LazyFrame | None = None,
     named_customers: Collection[tuple[str, str]] = (),

@@ -69,19 +69,20 @@ def capex_past_ceiling(placeable: float, apart: float, *, beyond: int) -> str:
     """Capex as text where ``beyond`` of its blocks lie past their site's ceiling and cost
     ``apart``, which no total of the plan holds: ``$2,399.2M (+ $2,052.9M for 243 blocks past
     their site's ceiling: a new site is needed, not in the plan's totals)``, or, with nothing
-    placeable, ``$327.7M for all 8 blocks past ...``.
+    placeable, ``$327.7M for all 8 blocks past ...`` (``one block``, ``both blocks``).
 
     Eight pods all past the ceiling read "$0 (+ $327.7M new site)": $0 as if free, and the
-    pods' own price as the new site's, whose cost no figure of the plan holds."""
+    pods' own price as the new site's, whose cost no figure of the plan holds. Two read "for
+    all 2 blocks"."""
     if not beyond:
         return usd(placeable)
     # triggers.common.NEW_SITE, not imported: this module sits below the triggers.
-    blocks = f"{beyond:,} block{'' if beyond == 1 else 's'}"
-    what = f"{blocks} past their site's ceiling: a new site is needed"
+    past = f"past {'its' if beyond == 1 else 'their'} site's ceiling: a new site is needed"
     if placeable <= 0:
-        every = "all " if beyond > 1 else ""
-        return f"{usd(apart)} for {every}{what} (none in the plan's totals)"
-    return f"{usd(placeable)} (+ {usd(apart)} for {what}, not in the plan's totals)"
+        every = {1: "one block", 2: "both blocks"}.get(beyond, f"all {beyond:,} blocks")
+        return f"{usd(apart)} for {every} {past} (none in the plan's totals)"
+    blocks = f"{beyond:,} block{'' if beyond == 1 else 's'}"
+    return f"{usd(placeable)} (+ {usd(apart)} for {blocks} {past}, not in the plan's totals)"
 
 
 def extra_capex(value: float, *, bound: CapexBound | None) -> str:

@@ -1208,6 +1208,35 @@ class Warehouse:
             """
         )
 
+    def customer_demand_shares(
+        self, customer: str, *, since: datetime, until: datetime
+    ) -> pl.DataFrame:
+        """Per workload class the customer has telemetry in (ever), its GPU-hours of demand
+        (served + queued) from ``since`` to before ``until`` and its class's, as
+        :meth:`hourly_demand` sums them: a ratio of them is its measured share.
+        Columns: workload_class, customer_gpu_hours, class_gpu_hours, fleet_gpu_hours (every
+        class's; 0 where none)."""
+        return self.query(
+            """
+            WITH per_key AS (
+                SELECT date_trunc('hour', ts) AS ts, region, cluster, workload_class, customer,
+                       gpu_type, avg(gpus_running + gpus_queued)::DOUBLE AS y
+                FROM telemetry WHERE ts >= $2 AND ts < $3
+                GROUP BY ALL
+            ),
+            classes AS (SELECT DISTINCT workload_class FROM telemetry_series WHERE customer = $1)
+            SELECT c.workload_class,
+                   coalesce(sum(p.y) FILTER (WHERE p.customer = $1), 0)::DOUBLE
+                       AS customer_gpu_hours,
+                   coalesce(sum(p.y), 0)::DOUBLE AS class_gpu_hours,
+                   coalesce((SELECT sum(y) FROM per_key), 0)::DOUBLE AS fleet_gpu_hours
+            FROM classes c LEFT JOIN per_key p USING (workload_class)
+            GROUP BY c.workload_class
+            ORDER BY c.workload_class
+            """,
+            [customer, since, until],
+        )
+
     def quiet_customers(
         self, *, until: datetime, quiet_hours: int, lookback_days: int
     ) -> pl.DataFrame:

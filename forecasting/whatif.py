@@ -28,8 +28,9 @@ is served in full from the latest such arrival over the pools, or "not within th
 when a pool has no candidate that can serve it. Orders of its pools that wait for their
 site's power past their shortfall (whatever the ramp's last step) leave it short until the
 power comes: the site's planned steps (energized and contracted), or power contracted today
-(as-of + the site's power lead time + the triggers' buffer, to the day), whichever is first.
-Revenue counts the hours outside those spans.
+(as-of + the site's power lead time + the triggers' buffer, to the day), whichever is first;
+the blocks of an order past its site's ceiling serve from nowhere until a new site, and only
+those under it serve. Revenue counts the hours outside those spans.
 
 **Only what the deal adds.** A span counts against the deal only on the days the deal holds
 GPUs and a pool it draws on lacks more H100-equivalents with the deal than without it
@@ -94,7 +95,7 @@ from forecasting.triggers import (
     expansion_triggers,
     pool_requirements,
 )
-from forecasting.triggers.common import months_before
+from forecasting.triggers.common import NEW_SITE, months_before
 
 __all__ = [
     "DEAL_ID",
@@ -715,7 +716,8 @@ def _lacking(
     """(pool, ds, lacking): per pool the deal draws on and day, the H100-equivalents its
     requirement (``frame`` at the triggers' quantile, headroom included) exceeds what is in
     service: the plan's blocks, and the orders of ``result`` from the day each serves (its
-    arrival, or its power: :func:`_usable_orders`; never where nothing powers it). Every order
+    arrival, or its power: :func:`_usable_orders`; never where nothing powers it, so only the
+    blocks of an order under its site's ceiling, never those past it). Every order
     of the region serves ``all``; only the training pool's serve ``training``, as the
     triggers count them."""
     need = _deal_pools(
@@ -803,8 +805,9 @@ def _baseline_gaps(
 ) -> pl.DataFrame:
     """The spans the deal's pools are short without the deal, on days it would hold GPUs
     within the plan: site (null: a late order, not power), region, pool, exhaustion_with (the
-    span's first day), until (its first day served again; null: not within the plan) and
-    contracted (power contracted today ends it), by the rules the deal's own spans follow
+    span's first day), until (its first day served again; null: not within the plan),
+    contracted (power contracted today ends it) and new_site (blocks past the site's ceiling:
+    only a new site ends it), by the rules the deal's own spans follow
     (:func:`_late_orders`, :func:`_power_waits`) on the plan without the deal."""
     triggers = without.triggers.select(
         "region", "pool", "arrives", status_with="status", exhaustion_with="exhaustion_date"
@@ -816,13 +819,14 @@ def _baseline_gaps(
         "exhaustion_with",
         until="arrives",
         contracted=pl.lit(False),
+        new_site=pl.lit(False),
     )
     dark = _power_waits(
         without.placements, plan, deal, as_of=as_of, horizon_end=horizon_end,
         buffer_weeks=buffer_weeks,
     ).select(
         "site", pl.lit(deal.region).alias("region"), pl.lit(None, dtype=pl.String()).alias("pool"),
-        "exhaustion_with", until="powered_from", contracted="contracted",
+        "exhaustion_with", until="powered_from", contracted="contracted", new_site="new_site",
     )  # fmt: skip
     last = min(deal.term_end, horizon_end)
     gaps = pl.concat([late, dark], how="vertical_relaxed").filter(
@@ -852,9 +856,12 @@ def _baseline_note(
     falls there, rather than a figure that looks measured."""
     if gaps.is_empty():
         return ""
+    # A site with blocks past its ceiling: the power that ends its other span carries only
+    # the blocks under the ceiling (it read as ending the whole shortfall).
+    capped = set(gaps.filter(pl.col("new_site"))["site"].to_list())
     parts = []
-    for (site, region, pool, contracted), rows in gaps.group_by(
-        "site", "region", "pool", "contracted", maintain_order=True
+    for (site, region, pool, contracted, new_site), rows in gaps.group_by(
+        "site", "region", "pool", "contracted", "new_site", maintain_order=True
     ):
         for begin, until in _merged(list(rows.select("exhaustion_with", "until").iter_rows())):
             when = f"from {_day_or_month(begin, forecast)}"
@@ -864,16 +871,24 @@ def _baseline_note(
                     if until is not None
                     else "on, not within the horizon (no candidate block can serve the pool)"
                 )
-                parts.append((begin, f"short of blocks in {region} {pool} {when} {ends}"))
+                parts.append(
+                    (begin, until is None, f"short of blocks in {region} {pool} {when} {ends}")
+                )
                 continue
             source = "power contracted today" if contracted else f"the power planned at {site}"
+            source += ", for the blocks under its ceiling" if site in capped else ""
             ends = (
                 f"until {until} ({source})"
                 if until is not None
+                else f"on, not within the horizon: past {site}'s ceiling, which no contract "
+                f"powers ({NEW_SITE})"
+                if new_site
                 else "on, not within the horizon (no power there within the plan)"
             )
-            parts.append((begin, f"short of power at {site} {when} {ends}"))
-    listed = "; ".join(text for _, text in sorted(parts, key=lambda part: part[0]))
+            parts.append((begin, until is None, f"short of power at {site} {when} {ends}"))
+    # By first day, a span that ends before one that does not, then by its words: the spans
+    # come from an unordered unique(), and two of one site can start on one day.
+    listed = "; ".join(text for *_, text in sorted(parts))
     today = (
         f"; power contracted today is energized after the site's power lead time and the "
         f"{buffer_weeks} weeks' buffer the power triggers keep"
@@ -945,8 +960,15 @@ def _usable_orders(
     """The orders of ``region`` (PLACEMENTS_SCHEMA) with ``powered_from``, the first day its
     site carries an order that lands without power (the site's planned power, or power
     contracted today, whichever is first; null: neither within the plan; its arrival where
-    it lands powered), ``contracted`` (whether that is power contracted today) and ``usable``,
-    the first day its blocks serve (its arrival, or later its power; null: never)."""
+    it lands powered), ``contracted`` (whether that is power contracted today), ``usable``,
+    the first day its blocks serve (its arrival, or later its power; null: never), and
+    ``new_site`` (its blocks lie past their site's ceiling: no contract powers them).
+
+    An order partly past its site's ceiling is two rows: the blocks under the ceiling, which
+    serve from its power, and those past it, which serve from nowhere until a new site. As
+    one row every block served from the power of the placeable ones (a deal on a 2-rack order
+    with room for one read "served from its first ramp day on the capacity already
+    planned")."""
     orders = placements.filter(pl.col("region") == region)
     leads = {s.id: s.power_lead_months for s in plan.site}
     powered_from: list[date | None] = []
@@ -969,10 +991,31 @@ def _usable_orders(
         powered = min((d for d in (planned, today) if d is not None), default=None)
         powered_from.append(powered)
         contracted.append(powered is not None and powered != planned)
-    return orders.with_columns(
+    usable = orders.with_columns(
         pl.Series("powered_from", powered_from, dtype=pl.Date()),
         pl.Series("contracted", contracted, dtype=pl.Boolean()),
-    ).with_columns(usable=pl.max_horizontal("arrives", "powered_from"))
+    ).with_columns(
+        # max_horizontal skips a null: blocks nothing powers served from their arrival.
+        usable=pl.when(pl.col("powered_from").is_not_null()).then(
+            pl.max_horizontal("arrives", "powered_from")
+        ),
+        new_site=pl.col("blocks_beyond_ceiling").fill_null(0) >= pl.col("blocks"),
+    )
+    beyond = pl.col("blocks_beyond_ceiling").fill_null(0)
+    partly = (beyond > 0) & (beyond < pl.col("blocks"))
+    past = usable.filter(partly).with_columns(
+        mw=pl.col("mw") * beyond / pl.col("blocks"),
+        blocks=beyond,
+        powered_from=pl.lit(None, dtype=pl.Date()),
+        contracted=pl.lit(False),
+        usable=pl.lit(None, dtype=pl.Date()),
+        new_site=pl.lit(True),
+    )
+    under = usable.with_columns(
+        mw=pl.when(partly).then(pl.col("mw") * (1 - beyond / pl.col("blocks"))).otherwise("mw"),
+        blocks=pl.when(partly).then(pl.col("blocks") - beyond).otherwise("blocks"),
+    )
+    return pl.concat([under, past])
 
 
 def _power_waits(
@@ -986,9 +1029,10 @@ def _power_waits(
 ) -> pl.DataFrame:
     """The orders of the deal's pools whose site has no power for them on the day their pool
     needs them (its shortfall): site, exhaustion_with, powered_from (the site's planned power,
-    or power contracted today, whichever is first; null: neither within the plan) and
-    contracted (whether it is power contracted today). ``placements``: a run's, with the deal
-    or without it (:func:`_baseline_gaps`).
+    or power contracted today, whichever is first; null: neither within the plan), contracted
+    (whether it is power contracted today) and new_site (its blocks lie past the site's
+    ceiling; an order partly past it waits twice, :func:`_usable_orders`). ``placements``: a
+    run's, with the deal or without it (:func:`_baseline_gaps`).
 
     Every such order counts, whatever the ramp's last step: only those arriving by it did,
     so a one-step deal skipped the check ("served from its first day" beside a red pool whose
@@ -1009,7 +1053,13 @@ def _power_waits(
             # Power that comes before the pool needs the blocks is no wait.
             & (pl.col("powered_from").is_null() | (pl.col("powered_from") > need))
         )
-        .select("site", exhaustion_with=need, powered_from="powered_from", contracted="contracted")
+        .select(
+            "site",
+            exhaustion_with=need,
+            powered_from="powered_from",
+            contracted="contracted",
+            new_site="new_site",
+        )
         .cast(_WAITS_SCHEMA)
     )
 
@@ -1020,6 +1070,7 @@ _WAITS_SCHEMA = pl.Schema(
         "exhaustion_with": pl.Date(),
         "powered_from": pl.Date(),
         "contracted": pl.Boolean(),
+        "new_site": pl.Boolean(),
     }
 )
 _MW_TOL = 0.05  # MW: block MW rounding, not a shortfall (capacity's slack)

@@ -846,6 +846,57 @@ def test_a_drill_a_short_forecast_cannot_place_warns_and_the_others_play(tmp_pat
     assert "inference-2x" in every.stdout and "inference-2x" not in skipped
 
 
+def test_a_customer_folded_into_other_is_refused_in_one_line_with_its_share(
+    tmp_path: Path,
+) -> None:
+    """`drill --customer tiny --factor 2` on a forecast that keeps inference's 10 largest and
+    folds tiny into 'other' loaded every path, then read "has no demand in the paths (they
+    name big-00, ... and 4 more)": tiny's demand is measured, and nothing said its share or
+    which customers can be drilled. It now fails at once (exit 2) in one line that says so.
+    dual, kept in batch but folded in inference, drilled its batch demand alone with nothing
+    said: a warning line now says its inference demand is not shocked, and how much it is."""
+    warehouse = str(tmp_path / "w.duckdb")
+    named = [*((f"big-{i:02d}", 100) for i in range(10)), ("tiny", 1), ("dual", 2)]
+    rows = [
+        f"2025-03-01T{h:02d}:00:00Z,eu-west,c1,{cls},{name},H100,{gpus},0"
+        for h in range(24)
+        for cls, name, gpus in [
+            *(("inference", n, g) for (n, g) in named),
+            ("batch", "bat", 999),
+            ("batch", "dual", 1),
+        ]
+    ]
+    fleetcast("ingest", str(write_csv(tmp_path / "day.csv", *rows)), "--warehouse", warehouse)
+    forecast = fleetcast("forecast", "--warehouse", warehouse, "--paths", "10", "--horizon", "7")
+    assert forecast.returncode == 0, forecast.stderr
+    plan = tmp_path / "capacity.toml"
+    plan.write_text(sample_capacity().read_text(encoding="utf-8"), encoding="utf-8")
+    drill = fleetcast(
+        "drill", "--customer", "tiny", "--factor", "2", "--warehouse", warehouse,
+        env={"FLEETCAST_CAPACITY": str(plan)},
+    )  # fmt: skip
+    assert drill.returncode == 2, drill.stderr
+    said = drill.stderr.splitlines()[:-1]  # the last line: whether prefect was imported
+    assert len(said) == 1, said
+    assert said[0].startswith(
+        "fleetcast drill: error: customer 'tiny' is folded into 'other' in inference"
+    )
+    assert "0.1% of inference demand and 0.05% of the fleet's" in said[0]
+    drillable = ", ".join(["bat", *(f"big-{i:02d}" for i in range(10)), "dual"])
+    assert f"customers with a forecast of their own, which can be drilled: {drillable}" in said[0]
+    assert "has no demand in the paths" not in said[0]
+    dual = fleetcast(
+        "drill", "--customer", "dual", "--factor", "2", "--answers", "none", "--paths", "10",
+        "--warehouse", warehouse, env={"FLEETCAST_CAPACITY": str(plan)},
+    )  # fmt: skip
+    assert dual.returncode in (0, 1), dual.stderr
+    assert "customer:dual" in dual.stdout
+    assert (
+        "warning: the drill shocks customer 'dual' in batch only: its inference demand (0.2% "
+        "of inference demand, GPU-hours over the 90 days to 2025-03-01) is folded into 'other'"
+    ) in dual.stderr
+
+
 def test_run_says_each_drill_not_played_once(tmp_path: Path) -> None:
     """`run` on a one-day fleet forecast 7 days: four drills cannot be played. Each was said
     twice on the terminal, as the drill flow's Prefect WARNING line and as the CLI's own

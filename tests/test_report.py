@@ -3437,15 +3437,36 @@ def test_an_order_wholly_past_its_site_s_ceiling_reads_its_capex_not_zero() -> N
     first = planned.filter(pl.col("tranche") == 1).row(0, named=True)
     blocks = first["blocks"]
     assert "$0 (+" not in page
+    assert blocks == 2
     assert (
-        f"{fmt_usd(first['capex_usd'])} for all {blocks:,} block{'s' if blocks > 1 else ''} "
-        "past their site's ceiling: a new site is needed (none in the plan's totals)"
+        f"{fmt_usd(first['capex_usd'])} for both blocks past their site's ceiling: a new site "
+        "is needed (none in the plan's totals)"
     ) in page
     # The later order, 1 of its 3 cells past the ceiling.
     assert (
-        f"{fmt_usd(400e6)} (+ {fmt_usd(200e6)} for 1 block past their site's ceiling: a new "
+        f"{fmt_usd(400e6)} (+ {fmt_usd(200e6)} for 1 block past its site's ceiling: a new "
         "site is needed, not in the plan's totals)"
     ) in page
+
+
+def test_capex_past_a_ceiling_is_worded_by_how_many_blocks_lie_past_it() -> None:
+    """Blocks wholly past their site's ceiling read "one block", "both blocks" or "all 8
+    blocks", and one block has "its" site: "for all 2 blocks" read oddly beside a 2-block
+    order, and "for all 1 blocks" would be wrong."""
+    tail = ": a new site is needed (none in the plan's totals)"
+    assert capex_past_ceiling(0.0, 8e6, beyond=1) == (
+        f"{fmt_usd(8e6)} for one block past its site's ceiling{tail}"
+    )
+    assert capex_past_ceiling(0.0, 16e6, beyond=2) == (
+        f"{fmt_usd(16e6)} for both blocks past their site's ceiling{tail}"
+    )
+    assert capex_past_ceiling(0.0, 64e6, beyond=8) == (
+        f"{fmt_usd(64e6)} for all 8 blocks past their site's ceiling{tail}"
+    )
+    assert capex_past_ceiling(400e6, 200e6, beyond=1) == (
+        f"{fmt_usd(400e6)} (+ {fmt_usd(200e6)} for 1 block past its site's ceiling: a new site "
+        "is needed, not in the plan's totals)"
+    )
 
 
 def test_the_capital_chart_names_the_capex_past_a_ceiling_that_its_bars_leave_out() -> None:

@@ -957,7 +957,7 @@ def test_an_order_past_its_site_s_ceiling_needs_a_new_site_and_says_when_the_res
     )
     assert later.placements["blocks_beyond_ceiling"].to_list() == [0, 1]
     assert _all_pool(later)["note"].endswith(
-        "1 x rack-h100 by 2026-08-10; $8.0M for 1 block past their site's ceiling: a new "
+        "1 x rack-h100 by 2026-08-10; $8.0M for one block past its site's ceiling: a new "
         "site is needed (none in the plan's totals))"
     )
 

@@ -960,6 +960,59 @@ def test_the_plan_s_own_orders_past_their_site_s_ceiling_are_not_powered_by_a_co
     assert "power contracted today" not in answer.baseline_note
 
 
+def test_only_the_placeable_blocks_of_an_order_past_its_site_s_ceiling_serve_the_deal() -> None:
+    """r2-a capped at 0.9 MW and r2-b at the MW it holds: the plan's 2-rack order at r2-a has
+    room for one rack under r2-a's ceiling, the other past it. 100 GPUs from 2026-12-11 need
+    (940 + 100) / 0.8 = 1,300 GPUs against 900 + the one placeable rack's 250, so the deal is
+    not served on this plan. Both racks counted as serving, so it read "served from its first
+    ramp day on the capacity already planned: it needs no extra block" with $100,800 of
+    revenue; the rack past the ceiling serves from nowhere until a new site, and the plan's
+    own shortfall says so. With r2-a capped at the MW it holds, neither rack is ever powered:
+    they counted as serving from their arrival, and 100 GPUs from 2026-07-24 read served with
+    $772,800."""
+
+    def capped_at(ceiling_a: float) -> CapacityPlan:
+        capped = _unpowered_r2_plan().model_dump(mode="json", exclude_none=True)
+        for site, ceiling in zip(capped["site"], (ceiling_a, 1.0), strict=True):
+            site["ceiling_mw"] = ceiling
+        return CapacityPlan.model_validate(capped)
+
+    for ceiling_a, start, past in ((0.9, 340, 1), (0.5, 200, 2)):
+        plan = capped_at(ceiling_a)
+        placed = expansion_triggers(_forecast(), plan, as_of=MONDAY).placements
+        assert placed.select("site", "blocks", "blocks_beyond_ceiling").rows() == [
+            ("r2-a", 2, past)
+        ]
+        answer = what_if(_forecast(), plan, _r2_deal(f"{_day(start)}:100"), as_of=MONDAY)
+        assert answer.serve_from is None and not answer.can_serve
+        assert answer.serve_note.startswith(
+            "not within the horizon: the blocks it needs draw more power at r2-a than its "
+            "ceiling allows, whatever is contracted: a new site is needed"
+        )
+        assert answer.revenue_usd == 0
+        assert answer.baseline_note.startswith(
+            "the plan is short of power at r2-a from 2026-05-06 on, not within the horizon: "
+            "past r2-a's ceiling, which no contract powers (a new site is needed)"
+        )
+
+
+def test_the_plan_s_shortfall_partly_past_a_ceiling_says_what_the_contract_powers() -> None:
+    """The plan's 2-rack order at r2-a (capped at 0.9 MW) has one rack under the ceiling: power
+    contracted today ends the wait of that one only, and the other never serves. Said as two
+    spans, the first read as ending the shortfall, and their order changed from run to run."""
+    capped = _unpowered_r2_plan().model_dump(mode="json", exclude_none=True)
+    for site, ceiling in zip(capped["site"], (0.9, 1.0), strict=True):
+        site["ceiling_mw"] = ceiling
+    plan = CapacityPlan.model_validate(capped)
+    for start in (100, 200, 250):
+        answer = what_if(_forecast(), plan, _r2_deal(f"{_day(start)}:100"), as_of=MONDAY)
+        assert answer.baseline_note.startswith(
+            "the plan is short of power at r2-a from 2026-05-06 until 2026-12-02 (power "
+            "contracted today, for the blocks under its ceiling); short of power at r2-a from "
+            "2026-05-06 on, not within the horizon: past r2-a's ceiling"
+        )
+
+
 def test_a_deal_that_itself_lacks_power_reads_short_with_its_dates_beside_the_plan_s() -> None:
     """200 new GPUs from day 30 on the unpowered r2 need racks of their own, which wait for
     power at r2-a until 2026-12-02: the pool lacks more GPUs with the deal than without on

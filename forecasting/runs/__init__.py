@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from forecasting.runs.drills import (
     BLOCKS_NOTE,
+    CustomerFold,
     DrillBatch,
     DrillInputs,
     DrillNotPlayed,
@@ -17,6 +18,7 @@ from forecasting.runs.drills import (
     PlayedDrill,
     blocks_needed,
     capacity_sha256,
+    customer_fold,
     drill,
     drill_inputs,
     drill_outcome,
@@ -85,6 +87,7 @@ __all__ = [
     "BLOCKS_NOTE",
     "BookApplied",
     "ContractsLoaded",
+    "CustomerFold",
     "DrillBatch",
     "DrillInputs",
     "DrillNotPlayed",
@@ -104,6 +107,7 @@ __all__ = [
     "capacity_sha256",
     "compute_triggers",
     "contract_book",
+    "customer_fold",
     "demand_series_for",
     "drill",
     "drill_inputs",

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import polars as pl
 from pydantic import BaseModel
@@ -42,6 +42,7 @@ if TYPE_CHECKING:  # the step modules load scipy, numba and plotly: only when a 
 
 __all__ = [
     "BLOCKS_NOTE",
+    "CustomerFold",
     "DrillBatch",
     "DrillInputs",
     "DrillNotPlayed",
@@ -49,6 +50,7 @@ __all__ = [
     "PlayedDrill",
     "blocks_needed",
     "capacity_sha256",
+    "customer_fold",
     "drill",
     "drill_inputs",
     "drill_outcome",
@@ -240,6 +242,85 @@ def drill_inputs(
     sample = resampled_paths(sample.with_columns(pl.col("y").cast(pl.Float64)), paths, seed)
     shapes = drills.day_shapes(hourly, until=ref.as_of)
     return DrillInputs(forecast=ref, paths=sample, shapes=shapes)
+
+
+def _percent(part: float, whole: float) -> str:
+    """``part`` of ``whole`` as a percentage to two figures: ``0.05%``, ``12%``."""
+    if whole <= 0 or part <= 0:
+        return "0%"
+    share = 100 * part / whole
+    return "under 0.01%" if share < 0.01 else f"{share:.2g}%"
+
+
+class CustomerFold(NamedTuple):
+    """What the forecast's fold into ``other`` means for drilling one customer
+    (:func:`customer_fold`): ``error``, why it cannot be drilled at all, and ``warning``, the
+    demand of it the drill leaves unshocked ('' where none)."""
+
+    error: str = ""
+    warning: str = ""
+
+
+def customer_fold(warehouse_path: Path, forecast_run_id: str | None, customer: str) -> CustomerFold:
+    """Whether ``customer`` can be drilled on the forecast run, where the forecast folded its
+    measured demand in some class into ``other`` (nothing where no class is folded, or no
+    telemetry names it: the drill's own error lists the names then, with a did-you-mean
+    hint).
+
+    Folded in every class, it has no forecast of its own: drilling ``other`` would shock every
+    customer folded there, and its share of ``other``'s paths would be a forecast nothing
+    made. So it is refused, with its measured share of its classes' demand and the fleet's and
+    the customers that can be drilled (`drill --customer cust-147` loaded every path, then
+    read "has no demand in the paths", with 34 of the names left out). Folded in some classes
+    only, the drill shocks the others: the warning says which demand is left out, and its
+    share (the demo's cust-168 doubled its experimentation alone, nothing said of its
+    inference)."""
+    from forecasting import hierarchy
+    from forecasting.demand import FOLD_LOOKBACK_DAYS, OTHER
+    from forecasting.text import listed
+
+    if customer == OTHER:
+        return CustomerFold()
+    with warehouse.connect(warehouse_path, read_only=True) as wh:
+        ref = forecast_run(wh, forecast_run_id)
+        ids = wh.query(
+            "SELECT DISTINCT unique_id FROM forecast_paths WHERE run_id = $1", [ref.run_id]
+        )["unique_id"]
+        # (class, customer) of every bottom-level series: the customers kept in each class.
+        kept = {
+            hierarchy.levels_of(uid)[-2:]
+            for uid in ids
+            if hierarchy.depth_of(uid) == hierarchy.BOTTOM_DEPTH
+        }
+        until = datetime.combine(ref.as_of + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+        since = until - timedelta(days=FOLD_LOOKBACK_DAYS)
+        shares = wh.customer_demand_shares(customer, since=since, until=until)
+    own = sorted({name for _, name in kept} - {OTHER})
+    drilled = sorted(cls for cls, name in kept if name == customer)
+    folded = shares.filter(~pl.col("workload_class").is_in(drilled))
+    if folded.is_empty():
+        return CustomerFold()
+    classes = " and ".join(folded["workload_class"].to_list())
+    of_class = ", ".join(
+        f"{_percent(r['customer_gpu_hours'], r['class_gpu_hours'])} of {r['workload_class']} demand"
+        for r in folded.iter_rows(named=True)
+    )
+    window = f"GPU-hours over the {FOLD_LOOKBACK_DAYS} days to {ref.as_of}"
+    if drilled:
+        return CustomerFold(
+            warning=f"warning: the drill shocks customer {customer!r} in {' and '.join(drilled)} "
+            f"only: its {classes} demand ({of_class}, {window}) is folded into {OTHER!r}, "
+            "with no forecast of its own, and is not shocked"
+        )
+    fleet = _percent(float(folded["customer_gpu_hours"].sum()), folded["fleet_gpu_hours"][0])
+    return CustomerFold(
+        error=f"customer {customer!r} is folded into {OTHER!r} in {classes}: the forecast "
+        "keeps a series of its own for each class's largest customers and the contract book's "
+        f"only, so it has no forecast of its own to drill, and drilling {OTHER!r} would shock "
+        f"every customer folded there; its measured demand is {of_class} and {fleet} of the "
+        f"fleet's ({window}); customers with a forecast of their own, which can be drilled: "
+        f"{listed(own, most=len(own)) or 'none'}"
+    )
 
 
 def unmeasured_demand_warning(warehouse_path: Path, forecast_run_id: str | None) -> str | None:
