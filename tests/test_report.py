@@ -3490,6 +3490,15 @@ def test_the_capital_chart_names_the_capex_past_a_ceiling_that_its_bars_leave_ou
     ) in chart.takeaway
     total = float(planned["capex_usd"].sum()) - 400e6
     assert f"of {fmt_usd(total)} over" in chart.takeaway
+    one = capital_chart(
+        inputs.triggers,
+        as_of=inputs.as_of,
+        placements=planned.with_columns(
+            blocks_beyond_ceiling=pl.col("blocks_beyond_ceiling").clip(upper_bound=1)
+        ),
+    )
+    assert one is not None
+    assert "for 1 block past its site's ceiling (a new site is needed)" in one.takeaway
 
 
 def test_triggers_csv_totals_capex_as_orders_csv_and_the_pages_do(tmp_path: Path) -> None:

@@ -501,7 +501,8 @@ def _past_ceiling_by_quarter(planned: pl.DataFrame, *, as_of: date) -> str:
     )
     return (
         f" Not in the bars: {fmt_usd(float(past['capex_new_site_usd'].sum()))} for "
-        f"{fmt_count(blocks)} block{'' if blocks == 1 else 's'} past their site's ceiling "
+        f"{fmt_count(blocks)} block{'' if blocks == 1 else 's'} past "
+        f"{'its' if blocks == 1 else 'their'} site's ceiling "
         f"({NEW_SITE}), by quarter of order: {quarters}."
     )
 
