@@ -800,10 +800,26 @@ def _short_history(days: int | None) -> str:
     )
 
 
+# The words replays stored before migration 32 flagged a short history with: such a row has no
+# ``history_days``, and its note, written then, is all that says so.
+_STORED_SHORT_HISTORY = "short history"
+
+
 def short_history_as_ofs(replays: pl.DataFrame) -> dict[date, int]:
     """The as-of days whose rows carry the short-history flag, with the fewest days of
-    telemetry a region had on each (read back from the flag's own wording)."""
-    days = pl.col("note").str.extract(rf"^{SHORT_HISTORY}: (\d+) days", 1).cast(pl.Int64)
+    telemetry a region had on each: their ``history_days`` under :data:`MIN_HISTORY_DAYS`,
+    or for a row stored before it (null), the days its flag's words said."""
+    said = pl.col("note").str.extract(rf"^{_STORED_SHORT_HISTORY}: (\d+) days", 1).cast(pl.Int64)
+    stored = (
+        pl.col("history_days")
+        if "history_days" in replays.columns
+        else pl.lit(None, dtype=pl.Int64)
+    )
+    days = (
+        pl.when(stored.is_not_null())
+        .then(pl.when(stored < MIN_HISTORY_DAYS).then(stored))
+        .otherwise(said)
+    )
     flagged = replays.select("as_of", days=days).drop_nulls("days")
     return dict(flagged.group_by("as_of").agg(pl.col("days").min()).sort("as_of").iter_rows())
 
@@ -871,7 +887,8 @@ def score_replay(
         # plan and an in-service date (and were judged as one placed). An order not sized is
         # one: what to order and by when stand, its size is not measured.
         ordered = bool(row["blocks_to_order"]) or unsized(row)
-        flag = _short_history((history_days or {}).get(row["region"]))
+        region_days = (history_days or {}).get(row["region"])
+        flag = _short_history(region_days)
         rows.append(
             {
                 "as_of": as_of,
@@ -899,6 +916,7 @@ def score_replay(
                 "never_powered": judged.never_powered,
                 "unmet_censored": judged.unmet_censored,
                 "censored_at_data_end": judged.censored_at_data_end,
+                "history_days": region_days,
             }
         )
     return pl.DataFrame(rows, schema=DECISION_REPLAYS_SCHEMA, orient="row")

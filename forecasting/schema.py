@@ -1315,6 +1315,9 @@ _TABLES: tuple[Table, ...] = (
             # short of the span it is judged over (a call for no order: its lead time + safety
             # buffer); null: stored before it.
             "censored_at_data_end": pl.Boolean(),
+            # Since migration 32: the days of telemetry its region had on the as-of day (the
+            # short-history flag's measure); null: stored before it, or the region unknown.
+            "history_days": pl.Int64(),
         },
         key=("as_of", "region", "pool"),
         nullable=(
@@ -1337,6 +1340,7 @@ _TABLES: tuple[Table, ...] = (
             "never_powered",
             "unmet_censored",
             "censored_at_data_end",
+            "history_days",
         ),
     ),
 )

@@ -376,6 +376,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         "the span it is judged over",
         adds=(("decision_replays", "censored_at_data_end"),),
     ),
+    Migration(
+        32,
+        "decision replays: the days of telemetry the region had on the as-of day (read "
+        "before from the words of the short-history flag)",
+        adds=(("decision_replays", "history_days"),),
+    ),
 )
 
 TABLES: frozenset[str] = frozenset(schema.REGISTRY)

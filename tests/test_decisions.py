@@ -535,6 +535,21 @@ def test_a_replay_on_short_history_is_flagged_and_an_overdue_order_reads_so() ->
     assert decisions.order_by_text(as_of, as_of=as_of) == as_of.isoformat()
 
 
+def test_a_short_history_is_a_field_a_reworded_note_cannot_change() -> None:
+    """The page's and the CLI's short-history warning read the days back from the flag's
+    words: reworded, a replay on 101 days of telemetry would read as the tool's considered
+    call. The days are stored (``history_days``); a row stored before them is read from the
+    words its note was written with."""
+    as_of = START + timedelta(days=100)
+    row = _judged(as_of, history=_history(lambda d: 500.0 + 5 * d))
+    assert row["history_days"] == 101
+    reworded = row | {"note": row["note"].replace("short history", "young region")}
+    grown = _judged(START + timedelta(days=200)) | {"as_of": START + timedelta(days=200)}
+    old = row | {"as_of": START + timedelta(days=120), "history_days": None}
+    frame = pl.DataFrame([reworded, grown, old], schema=DECISION_REPLAYS_SCHEMA, orient="row")
+    assert decisions.short_history_as_ofs(frame) == {as_of: 101, START + timedelta(days=120): 101}
+
+
 def _replay_rows(as_of: date, *, plan: CapacityPlan, forecast: pl.DataFrame) -> pl.DataFrame:
     """Every replay row of r1 as of ``as_of`` on the linear history."""
     history = _history()
