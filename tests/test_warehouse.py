@@ -9,6 +9,7 @@ import sys
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import polars as pl
@@ -199,21 +200,33 @@ def test_a_signal_inside_a_query_stays_a_stop(warehouse_path: Path) -> None:
     interrupted"), which every `except Exception` took for a failed step (a SIGTERM in an
     ingest, and the pipeline forecast on); it leaves the warehouse as a KeyboardInterrupt."""
 
-    def stop(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
+    def stop(signum: int, frame: FrameType | None) -> None:
+        # Raised inside DuckDB only: raised in our own frames it would not pass through it.
+        if frame is not None and "duckdb" in frame.f_code.co_filename:
+            raise KeyboardInterrupt
 
     def long_query() -> None:
         with connect(warehouse_path) as wh:
             signal.setitimer(signal.ITIMER_REAL, 0.3)
-            wh.query("SELECT count(*) FROM range(100000000000) t(x) WHERE x % 7 = 3")
+            # About 3 s on an idle machine: a signal DuckDB swallows as it starts a statement
+            # (2 runs in 8 over range(10^11) here, which ran 613 s in CI) lets it run to its
+            # end, and the attempt is made again. (The CLI raises a swallowed stop again until
+            # it is caught: flows.stopping.)
+            wh.query("SELECT count(*) FROM range(1000000000) t(x) WHERE x % 7 = 3")
 
     previous = signal.signal(signal.SIGALRM, stop)
+    interrupted = 0
     try:
-        with pytest.raises(QueryInterrupted):
-            long_query()
+        for _ in range(3):
+            try:
+                long_query()
+            except QueryInterrupted:
+                interrupted += 1
+                break
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+    assert interrupted == 1
     with connect(warehouse_path) as wh:
         assert wh.schema_version() > 0
 
