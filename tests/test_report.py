@@ -2746,6 +2746,30 @@ def test_power_to_contract_shows_the_contracted_mw_it_nets_out() -> None:
     assert bare[table.headers.index("MW contracted")] == MISSING
 
 
+def test_a_site_with_no_mw_left_to_contract_has_no_contract_date_to_act_on() -> None:
+    """A site whose need passes its ceiling with 0 MW left to contract read "contract power
+    by 2025-02-01" in the facilities table, a date to act on where no contract brings the MW
+    on: the cell says nothing is left to contract and points at the new site; a site with MW
+    to contract (some of it past its ceiling too) keeps its date."""
+    from forecasting.report.pages.facilities import _power_contracts_table
+    from forecasting.triggers import POWER_TRIGGERS_SCHEMA
+
+    row = {"region": "us-east", "site": "us-east-b", "status": "red",
+           "contract_by": date(2025, 2, 1), "mw_to_contract": 0.0, "mw_beyond_ceiling": 0.7,
+           "power_lead_months": 24, "cost_usd": 0.0}  # fmt: skip
+    frame = pl.concat(
+        [POWER_TRIGGERS_SCHEMA.to_frame(), pl.DataFrame([row]).cast({"contract_by": pl.Date})],
+        how="diagonal_relaxed",
+    )
+    table = _power_contracts_table(frame)
+    (cells,) = table.rows
+    by = cells[table.headers.index("contract power by")]
+    assert "2025-02-01" not in str(by)
+    assert by == "nothing left to contract (ceiling reached): a new site is needed"
+    (some,) = _power_contracts_table(frame.with_columns(mw_to_contract=pl.lit(2.5))).rows
+    assert some[table.headers.index("contract power by")] == "2025-02-01"
+
+
 def test_a_publish_removes_what_killed_publishes_left_behind(tmp_path: Path) -> None:
     """A SIGKILLed publish left its `.tmp-*` staging folder (half a report, up to tens of MB)
     and no later publish removed it: staging entries untouched for an hour go; a fresh one,
