@@ -3495,6 +3495,32 @@ def test_the_capital_chart_names_the_capex_past_a_ceiling_that_its_bars_leave_ou
     assert f"of {fmt_usd(total)} over" in chart.takeaway
 
 
+def test_the_capital_chart_says_which_orders_wait_on_their_site_s_power() -> None:
+    """Orders whose blocks wait for their site's power are dated to land with it, in a later
+    quarter than their shortfall's date: the capital by quarter said nothing of why, and
+    read as the plan's own timing. The takeaway names them, their capex and the latest
+    power date, and sends the reader to the power triggers, which carry the urgency."""
+    from forecasting.report.figures import capital_chart
+
+    inputs = sample_inputs()
+    planned = _planned(inputs, later_capex=600e6)
+    plain = capital_chart(inputs.triggers, as_of=inputs.as_of, placements=planned)
+    assert plain is not None and "power" not in plain.takeaway
+    later = planned.filter(pl.col("tranche") == 2).row(0, named=True)
+    runs = later["arrives"] + timedelta(days=28)
+    waiting = planned.with_columns(
+        powered=pl.col("tranche") != 2,
+        runs_from=pl.when(pl.col("tranche") == 2).then(pl.lit(runs)).otherwise(pl.col("arrives")),
+    )
+    chart = capital_chart(inputs.triggers, as_of=inputs.as_of, placements=waiting)
+    assert chart is not None
+    assert chart.takeaway.endswith(
+        f" Waiting on power: 1 order ({fmt_usd(600e6)}), dated to land when its site's power "
+        f"does (runs from {runs} at the latest), not to stand dark: the sites' power triggers "
+        "carry the urgency (facilities page)."
+    )
+
+
 def test_triggers_csv_totals_capex_as_orders_csv_and_the_pages_do(tmp_path: Path) -> None:
     """The demo's triggers.csv summed to $7,161.6M of capex, a figure on no page: its
     capex_usd held eu-west's 243 racks past eu-west-a's ceiling ($2,052.9M) that orders.csv's

@@ -26,6 +26,7 @@ __all__ = [
     "PLACEMENTS_SCHEMA",
     "POWER_TRIGGERS_SCHEMA",
     "TRIGGERS_SCHEMA",
+    "WAITS_ON_POWER",
     "Pool",
     "Status",
     "TriggerResult",
@@ -73,6 +74,11 @@ MONTHLY_ONLY = "not verified at the daily grain"
 # Said of MW, and of an order's blocks, past a site's ceiling: no power contract brings them on
 # there (triggers.power's notes, triggers.orders' placements, the pages).
 NEW_SITE = "a new site is needed"
+# Said of an order dated to land with its site's power rather than on its shortfall's date
+# (triggers.orders._with_its_power): the note, the finance page's capital by quarter.
+WAITS_ON_POWER = (
+    "the order waits on power, dated to land when its site's power does, not to stand dark"
+)
 # Said of an order no planned power serves that power contracted today would run on its
 # arrival (the pages, the CLI): not red for power, and the site's power trigger dates it.
 RUNS_ON_ARRIVAL = "runs on arrival with power contracted today"

@@ -64,6 +64,13 @@ Placement
     order short of power is the one whose arrival overflows the site (the pools place their
     orders training first, and a training cell landing 15 months after an ``all`` pool's racks
     had taken their MW). Without ``[[site]]`` placements have a null site.
+
+Dated to its power
+    An order whose blocks would stand dark waiting for their site's power is dated to land
+    ``buffer_weeks`` before it (``_with_its_power``): order-by = the day they can run less the
+    lead time and the buffer, never before ``as_of`` nor its own date; the region's orders
+    are then placed again by their new arrivals. It stays red (only power after exhaustion
+    moves it); its site's power trigger carries the urgency.
 """
 
 from __future__ import annotations
@@ -88,6 +95,7 @@ from forecasting.triggers.common import (
     NEW_SITE,
     PLACEMENTS_SCHEMA,
     TRIGGERS_SCHEMA,
+    WAITS_ON_POWER,
     Pool,
     Status,
     TriggerSettings,
@@ -108,6 +116,9 @@ _WAIT_WEEKS = 4
 _WAITS_WEEKS = (2, _WAIT_WEEKS, 8, 13)
 # Dollars; capital figures closer than this are the same.
 _USD_TOL = 1.0
+# Rounds of dating orders to land with their site's power and placing them again by arrival
+# (_placed_by_arrival); each moves dates later only.
+_DATING_ROUNDS = 4
 # Later orders a trigger's note names one by one; the rest are counted.
 _LATER_LISTED = 3
 _LATER = ": later orders"  # ends a note whose shortfall outgrows its order
@@ -144,6 +155,10 @@ class _Order:
     # Chosen as usable first (no candidate in time and powered): the candidate that lands
     # sooner but waits longer for power, and why, as a clause ('' when none lands sooner).
     passed_over: str = ""
+    # Where the order is dated to land with its site's power (_with_its_power): the order-by
+    # date and arrival it had before, from which its blocks would have stood dark.
+    dark_order_by: date | None = None
+    dark_arrives: date | None = None
 
     @property
     def mw(self) -> float:
@@ -409,6 +424,29 @@ def _order_note(
 ) -> str:
     name = order.candidate.name
     at = "" if order.site is None or not order.powered else f" at {order.site}"
+    runs, dark_by, dark_arrives = order.runs_from, order.dark_order_by, order.dark_arrives
+    if dark_by is not None and dark_arrives is not None:
+        if runs is None:
+            # Dated to its power, then found past its site's ceiling as orders landing by
+            # then take what it leaves: the power note says a new site is needed.
+            return (
+                f"order {order.blocks} x {name} by {order.order_by}: it lands {order.arrives}, "
+                f"dated to its site's power ({order.site}), but the orders landing by then "
+                f"take what {order.site}'s ceiling leaves: none of its blocks can run there"
+            )
+        late = (runs - exhaustion).days
+        serves = (
+            f"; its blocks serve from {runs}, {late:,} days after exhaustion ({exhaustion}), "
+            "whatever is ordered now"
+            if late > 0
+            else ""
+        )
+        return (
+            f"order {order.blocks} x {name} by {order.order_by} so that it lands "
+            f"{order.arrives}, {buffer_weeks} weeks before its site's power ({order.site}, "
+            f"from {runs}): {WAITS_ON_POWER}; ordered by {dark_by} it would land {dark_arrives} "
+            f"and stand dark {(runs - dark_arrives).days:,} days{serves}"
+        )
     if order.in_time:
         return (
             f"order {order.blocks} x {name}{at} by {order.order_by}: in service "
@@ -1132,6 +1170,9 @@ def _monthly_only(decision: _Decision, *, daily_end: date, as_of: date) -> None:
         if isinstance(order_by, date)
         else "nothing is dated at the daily grain"
     )
+    if decision.order is not None and decision.order.dark_order_by is not None:
+        # Dated by its site's power, not by the monthly rows (_with_its_power).
+        due = f"order-by {order_by} is its site's power's, not the monthly rows'"
     colour = "; amber, not red, on it" if late or capped else ""
     if capped and decision.waits_for_power:
         colour += " (its blocks wait for power: red once a daily row dates the shortfall)"
@@ -1453,6 +1494,64 @@ def _placed_by_arrival(
     as_of: date,
     settings: TriggerSettings,
 ) -> _RegionPlan:
+    """``chosen`` placed by arrival (:func:`_placed_in_arrival_order`), then, while orders
+    wait for their site's power, placed again with those dated to land with it
+    (:func:`_with_its_power`): by their new arrival, so that the MW and ceilings go to the
+    orders landing first as they now land (two racks dated to the same day each read the
+    0.4 MW a ceiling had left). Dates only move later, so a few rounds settle it."""
+    placed = partial(
+        _placed_in_arrival_order, plan=plan, power=power, region=region, as_of=as_of,
+        settings=settings,
+    )  # fmt: skip
+    current = placed(chosen)
+    for _ in range(_DATING_ROUNDS):
+        dated = current._replace(
+            first={p: _dated(d, as_of=as_of, settings=settings) for p, d in current.first.items()},
+            later={
+                p: [_dated(d, as_of=as_of, settings=settings) for d in each]
+                for p, each in current.later.items()
+            },
+        )
+        if all(a is b for a, b in zip(_decisions(dated), _decisions(current), strict=True)):
+            break
+        current = placed(dated)
+    return current
+
+
+def _decisions(region_plan: _RegionPlan) -> list[_Decision]:
+    """Every decision of ``region_plan``, the triggers' first, in a fixed order."""
+    return [
+        *(region_plan.first[p] for p in Pool),
+        *(d for p in Pool for d in region_plan.later[p]),
+    ]
+
+
+def _dated(decision: _Decision, *, as_of: date, settings: TriggerSettings) -> _Decision:
+    """``decision`` with its order dated to land with its site's power, where it waits."""
+    if decision.order is None or decision.order.site is None:
+        return decision
+    order = _with_its_power(decision.order, as_of=as_of, buffer_weeks=settings.buffer_weeks)
+    if order is decision.order:
+        return decision
+    # A window sized from its arrival was from the day it would have landed to stand dark.
+    before = decision.order.dark_arrives or decision.order.arrives
+    decision.row["note"] = str(decision.row["note"]).replace(
+        "weeks after its arrival (to ",
+        f"weeks after the day it would have landed unpowered, {before} (to ",
+        1,
+    )
+    return decision._replace(order=order)
+
+
+def _placed_in_arrival_order(
+    chosen: _RegionPlan,
+    plan: CapacityPlan,
+    *,
+    power: _Power,
+    region: str,
+    as_of: date,
+    settings: TriggerSettings,
+) -> _RegionPlan:
     """``chosen`` with every order placed again in the order the orders arrive (ties: in the
     order they were placed), on ``power`` before any of them: each keeps its site where that
     has its MW on arrival, else goes where :func:`_placed` puts it; its ``powered`` and
@@ -1509,6 +1608,8 @@ def _placed_by_arrival(
         assert note.startswith(decision.head.text)  # the head opens every order's note
         row |= {
             "status": fields["status"],
+            "order_by": fields["order_by"],
+            "arrives": fields["arrives"],
             "powered_from": fields["powered_from"],
             "note": head.text + note[len(decision.head.text) :],
         }
@@ -1547,6 +1648,36 @@ def _past_the_ceiling(
     if beyond == order.blocks:
         runs_from = None
     return replace(order, beyond_ceiling=beyond, runs_from=runs_from)
+
+
+def _with_its_power(order: _Order, *, as_of: date, buffer_weeks: int) -> _Order:
+    """``order`` dated to land ``buffer_weeks`` before its blocks can run (``runs_from``: its
+    site's planned power, else power contracted today), where that is later than its own
+    order-by date and than ``as_of``; else ``order`` as it is.
+
+    Ordered by the shortfall's date alone, blocks land and stand dark waiting for MW: on a
+    400-day fleet 56 racks ($473.1M) were due 2026-10-26 and could run from 2029-01-01, 689
+    days after they land, capital tied up two years early. Moved, the order still lands after
+    its shortfall (an in-time order lands ``buffer_weeks`` before exhaustion, so only power
+    after exhaustion moves it), so it stays red: the pool is short whatever is ordered now,
+    and the site's power trigger carries the urgency. No date moves before ``as_of`` or
+    before the order's own."""
+    runs = order.runs_from
+    if order.powered or runs is None or runs <= order.arrives:
+        return order
+    lead = _weeks(order.candidate.lead_time_weeks)
+    order_by = runs - lead - _weeks(buffer_weeks)
+    if order_by <= max(order.order_by, as_of):
+        return order
+    return replace(
+        order,
+        order_by=order_by,
+        arrives=order_by + lead,
+        in_time=True,
+        # Dated again in a later round, it keeps the dates it had on its shortfall alone.
+        dark_order_by=order.dark_order_by or order.order_by,
+        dark_arrives=order.dark_arrives or order.arrives,
+    )
 
 
 def _triggers(
