@@ -1159,3 +1159,39 @@ def test_an_order_no_ceiling_holds_whole_goes_where_the_most_of_it_fits() -> Non
     result = _run(_plan(sites=capped, candidates=[RACK, pod]))
     placed = result.placements.select("site", "blocks", "blocks_beyond_ceiling").rows()
     assert placed == [("s1", 2, 1)]
+
+
+def test_an_order_no_one_site_can_hold_is_split_across_the_sites_that_can() -> None:
+    """Two racks (0.4 MW each) for r1: s1's ceiling leaves room for one (0.5 MW, no MW free),
+    s2's for one (0.4 MW free under a 0.5 MW ceiling). The order went whole to s2 and read
+    "1 of its 2 blocks past s2's ceiling: a new site is needed" beside s1's room for it. Now
+    one rack goes to each site, one placement row per site (the roomiest first), none past a
+    ceiling; the trigger still orders 2 and its note says how the order is split."""
+    capped = [_site(mw=1.0, ceiling_mw=1.5), _site("s2", mw=0.4, ceiling_mw=0.5)]
+    result = _run(_plan(sites=capped))
+    row = _all_pool(result)
+    assert row["blocks_to_order"] == 2
+    placed = result.placements.select("site", "blocks", "powered", "blocks_beyond_ceiling")
+    assert placed.rows() == [("s2", 1, True, 0), ("s1", 1, False, 0)]
+    assert result.placements["capex_usd"].to_list() == [8e6, 8e6]
+    assert "split across r1's sites by what their ceilings hold: 1 at s2, 1 at s1" in row["note"]
+    assert "new site" not in row["note"]
+    assert (
+        _power(result, "s1")["mw_beyond_ceiling"],
+        _power(result, "s2")["mw_beyond_ceiling"],
+    ) == (
+        0.0,
+        0.0,
+    )
+    # What no site can hold stays past the ceiling of the site the order went to.
+    three = _run(_plan(sites=capped), _linear(slope=1.5))
+    rows = three.placements.filter(pl.col("tranche") == 1)
+    assert sum(rows["blocks"]) == _all_pool(three)["blocks_to_order"]
+    assert rows.select("site", "blocks", "blocks_beyond_ceiling").rows() == [
+        ("s2", 2, 1),
+        ("s1", 1, 0),
+    ]
+    assert (
+        "split across r1's sites by what their ceilings hold: 2 at s2 (1 past its ceiling, held "
+        "by no site: a new site is needed), 1 at s1 (no power yet: runs from 2027-02-02)"
+    ) in _all_pool(three)["note"]
