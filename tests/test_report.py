@@ -3519,6 +3519,13 @@ def test_the_capital_chart_says_which_orders_wait_on_their_site_s_power() -> Non
         f"does (runs from {runs} at the latest), not to stand dark: the sites' power triggers "
         "carry the urgency (facilities page)."
     )
+    # Split across two sites it is one order, a row per site (it read "2 orders").
+    share = waiting.filter(pl.col("tranche") == 2).with_columns(site=pl.lit("other-site"))
+    split = capital_chart(
+        inputs.triggers, as_of=inputs.as_of, placements=pl.concat([waiting, share])
+    )
+    assert split is not None
+    assert f" Waiting on power: 1 order ({fmt_usd(1200e6)}), dated" in split.takeaway
 
 
 def test_triggers_csv_totals_capex_as_orders_csv_and_the_pages_do(tmp_path: Path) -> None:

@@ -493,7 +493,8 @@ def _waiting_on_power(planned: pl.DataFrame) -> str:
     )
     if waiting.is_empty():
         return ""
-    n = waiting.height
+    # A split order has a row per site: it is one order.
+    n = waiting.select("region", "pool", "tranche").n_unique()
     one = n == 1
     latest = waiting["runs_from"].max()
     assert isinstance(latest, date)  # runs_from is set on every waiting row
