@@ -162,7 +162,7 @@ from forecasting.digest import content_digest
 from forecasting.longrange import BLOCK_DAYS, MIN_BLOCKS
 from forecasting.options import DecisionOptions
 from forecasting.schema import BlockStatus, Measure, WorkloadClass, frame_schema
-from forecasting.triggers.common import MONTHLY_ONLY, TriggerResult
+from forecasting.triggers.common import MONTHLY_ONLY, TriggerResult, trigger_placements
 
 if TYPE_CHECKING:
     from forecasting.contracts import ContractBook
@@ -636,7 +636,7 @@ def replayed_triggers(result: TriggerResult) -> pl.DataFrame:
     """The TRIGGERS rows a replay judges, with their own order's ``powered`` and
     ``runs_from`` (its placement): an order no site of the plan powers has no
     ``powered_from``, and was judged as serving on its arrival."""
-    first = result.placements.filter(pl.col("tranche").fill_null(1) == 1)
+    first = trigger_placements(result.placements)
     return result.triggers.join(
         first.select("region", "pool", "powered", "runs_from"), on=["region", "pool"], how="left"
     )

@@ -1147,8 +1147,9 @@ _TABLES: tuple[Table, ...] = (
     ),
     _run_frame(
         "order_placements",
-        "one row per trigger run and order of the plan to its end: the site whose MW it draws "
-        "and whether that MW is energized by its arrival; tranche 1 is the trigger's order, "
+        "one row per trigger run, order of the plan to its end and site whose MW it draws "
+        "(an order no one site's ceiling holds is split across its region's sites), and "
+        "whether that MW is energized by its arrival; tranche 1 is the trigger's order, "
         "later tranches what the plan orders after it by the same rule (since migration 16; "
         "earlier runs hold the trigger's order alone, tranche null)",
         "trigger_runs",
@@ -1174,7 +1175,8 @@ _TABLES: tuple[Table, ...] = (
             "blocks_beyond_ceiling": pl.Int64(),
             "runs_from": pl.Date(),
         },
-        key=("region", "pool", "tranche"),
+        # An order split across sites has a row per site (site first by its own).
+        key=("region", "pool", "tranche", "site"),
         # Null in runs stored before migration 16 (the trigger's order alone).
         nullable=(
             "site",

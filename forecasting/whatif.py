@@ -540,9 +540,19 @@ def _late_orders(
     ``worse`` (:func:`_worse_days`): only the days the deal adds to its pools' shortfall count,
     each order's wait starting on the first of them (None: every day counts).
     Columns: region, pool, arrives (null: no candidate serves the pool), exhaustion_with."""
-    first = _deal_pools(orders, deal).filter(pl.col("status_with") == "red")
+    # An order waiting for its site's power is dated to land with it (triggers.orders.
+    # _with_its_power): its wait is the power's (_power_waits), which runs past its arrival,
+    # not blocks "ordered today" landing late (the note read "short of blocks until
+    # 2026-11-04, when blocks ordered today are in service" of racks due in August).
+    waiting = ~pl.col("powered").fill_null(True) & pl.col("site").is_not_null()
+    dated = placements.filter(waiting & (pl.col("tranche").fill_null(1) == 1))
+    first = (
+        _deal_pools(orders, deal)
+        .filter(pl.col("status_with") == "red")
+        .join(dated.select("region", "pool").unique(), on=["region", "pool"], how="anti")
+    )
     later = _deal_pools(
-        placements.filter((pl.col("tranche") > 1) & (pl.col("status") == "red")), deal
+        placements.filter((pl.col("tranche") > 1) & (pl.col("status") == "red") & ~waiting), deal
     ).select("region", "pool", "arrives", exhaustion_with=pl.col("exhaustion_date"))
     late = pl.concat([first.select(later.columns), later], how="vertical_relaxed").filter(
         pl.col("arrives").is_null()
@@ -1131,8 +1141,9 @@ def _powered_from(
             f"blocks its pools need wait for power at {at}: {windows}; served in full again "
             f"from {start}"
         )
+    # Orders waiting for power are dated to land with it (_late_orders): no "ordered today".
     blocks = (
-        "blocks ordered today arrive in time"
+        "the blocks its pools need wait for power"
         if day <= deal.ramp[0].day
         else f"blocks ordered today are in service by {day}"
     )

@@ -648,18 +648,19 @@ def test_the_page_warns_of_as_of_days_on_short_history(tmp_path: Path) -> None:
 
 
 def test_an_order_waiting_for_its_sites_power_is_judged_from_its_power(tmp_path: Path) -> None:
-    """The rack arrives 28 days before the known exhaustion, but its site has no MW for it until
-    60 days after: it serves from then, so it is late by 60 days with the unmet GPU-hours of
-    those days, and the note says it waited for power (judged from its arrival, it read "in
-    time"); its idle capital counts the days it waited whole, and the page's in-service
-    column gives its power's day beside its arrival."""
+    """The rack's site has no MW for it until 60 days after the known exhaustion, so it is
+    dated to land 28 days before that power (not 28 days before exhaustion, to stand dark):
+    it serves from then, late by 60 days with the unmet GPU-hours of those days, and the note
+    says it waited for power (judged from its arrival, it read "in time"); its idle capital
+    counts the days it waited whole, and the page's in-service column gives its power's day
+    beside its arrival."""
     powered = EXHAUSTION + timedelta(days=60)
     site = {"id": "r1-a", "region": "r1", "energized": [{"on": START - timedelta(days=500),
             "mw": 1.0}], "contracted_mw": 4.0, "contracted_energized": powered,
             "power_lead_months": 12, "cost_per_mw_usd": 2e6}  # fmt: skip
     plan = CapacityPlan.model_validate(_plan().model_dump() | {"site": [site]})
     row = _judged(EXHAUSTION - timedelta(days=150), plan=plan)
-    assert row["arrives"] == EXHAUSTION - timedelta(days=BUFFER_DAYS)
+    assert row["arrives"] == powered - timedelta(days=BUFFER_DAYS)
     assert row["verdict"] == Verdict.LATE and row["days_late"] == 60
     assert (
         f"in service {powered} (it arrives {row['arrives']} and waits for its site's power)"
@@ -667,8 +668,8 @@ def test_an_order_waiting_for_its_sites_power_is_judged_from_its_power(tmp_path:
     )
     short = [_requirement(EXHAUSTION + timedelta(days=i)) - 1000.0 for i in range(60)]
     assert row["unmet_gpu_hours"] == pytest.approx(24 * sum(short))
-    # Unpowered, it served nothing: the 88 days it waited count wholly idle (judged from its
-    # arrival, the shortfall read as using it from 2025-11-03).
+    # Unpowered, it served nothing: the 28 days it waited count wholly idle (judged from its
+    # arrival, the shortfall read as using it from its arrival).
     assert row["in_service"] == powered
     waited = (powered - row["arrives"]).days
     assert f"the first {waited} waiting for its site's power (wholly idle)" in row["note"]
@@ -883,9 +884,9 @@ def test_an_order_no_site_of_the_plan_powers_says_it_waits_for_power_and_serves_
     plan = CapacityPlan.model_validate(_plan().model_dump() | {"site": [site]})
     as_of = EXHAUSTION - timedelta(days=150)
     row = _judged(as_of, plan=plan)
-    assert row["arrives"] == EXHAUSTION - timedelta(days=BUFFER_DAYS)
     runs = row["in_service"]
-    assert runs is not None and runs > row["arrives"]
+    # Dated to land the buffer before that power, not to stand dark from before exhaustion.
+    assert runs is not None and row["arrives"] == runs - timedelta(days=BUFFER_DAYS)
     assert row["verdict"] == Verdict.LATE
     assert (
         f"in service {runs} (it arrives {row['arrives']} and waits for power no site of the "

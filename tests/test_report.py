@@ -2746,6 +2746,30 @@ def test_power_to_contract_shows_the_contracted_mw_it_nets_out() -> None:
     assert bare[table.headers.index("MW contracted")] == MISSING
 
 
+def test_a_site_with_no_mw_left_to_contract_has_no_contract_date_to_act_on() -> None:
+    """A site whose need passes its ceiling with 0 MW left to contract read "contract power
+    by 2025-02-01" in the facilities table, a date to act on where no contract brings the MW
+    on: the cell says nothing is left to contract and points at the new site; a site with MW
+    to contract (some of it past its ceiling too) keeps its date."""
+    from forecasting.report.pages.facilities import _power_contracts_table
+    from forecasting.triggers import POWER_TRIGGERS_SCHEMA
+
+    row = {"region": "us-east", "site": "us-east-b", "status": "red",
+           "contract_by": date(2025, 2, 1), "mw_to_contract": 0.0, "mw_beyond_ceiling": 0.7,
+           "power_lead_months": 24, "cost_usd": 0.0}  # fmt: skip
+    frame = pl.concat(
+        [POWER_TRIGGERS_SCHEMA.to_frame(), pl.DataFrame([row]).cast({"contract_by": pl.Date})],
+        how="diagonal_relaxed",
+    )
+    table = _power_contracts_table(frame)
+    (cells,) = table.rows
+    by = cells[table.headers.index("contract power by")]
+    assert "2025-02-01" not in str(by)
+    assert by == "nothing left to contract (ceiling reached): a new site is needed"
+    (some,) = _power_contracts_table(frame.with_columns(mw_to_contract=pl.lit(2.5))).rows
+    assert some[table.headers.index("contract power by")] == "2025-02-01"
+
+
 def test_a_publish_removes_what_killed_publishes_left_behind(tmp_path: Path) -> None:
     """A SIGKILLed publish left its `.tmp-*` staging folder (half a report, up to tens of MB)
     and no later publish removed it: staging entries untouched for an hour go; a fresh one,
@@ -3499,6 +3523,39 @@ def test_the_capital_chart_names_the_capex_past_a_ceiling_that_its_bars_leave_ou
     )
     assert one is not None
     assert "for 1 block past its site's ceiling (a new site is needed)" in one.takeaway
+
+
+def test_the_capital_chart_says_which_orders_wait_on_their_site_s_power() -> None:
+    """Orders whose blocks wait for their site's power are dated to land with it, in a later
+    quarter than their shortfall's date: the capital by quarter said nothing of why, and
+    read as the plan's own timing. The takeaway names them, their capex and the latest
+    power date, and sends the reader to the power triggers, which carry the urgency."""
+    from forecasting.report.figures import capital_chart
+
+    inputs = sample_inputs()
+    planned = _planned(inputs, later_capex=600e6)
+    plain = capital_chart(inputs.triggers, as_of=inputs.as_of, placements=planned)
+    assert plain is not None and "power" not in plain.takeaway
+    later = planned.filter(pl.col("tranche") == 2).row(0, named=True)
+    runs = later["arrives"] + timedelta(days=28)
+    waiting = planned.with_columns(
+        powered=pl.col("tranche") != 2,
+        runs_from=pl.when(pl.col("tranche") == 2).then(pl.lit(runs)).otherwise(pl.col("arrives")),
+    )
+    chart = capital_chart(inputs.triggers, as_of=inputs.as_of, placements=waiting)
+    assert chart is not None
+    assert chart.takeaway.endswith(
+        f" Waiting on power: 1 order ({fmt_usd(600e6)}), dated to land when its site's power "
+        f"does (runs from {runs} at the latest), not to stand dark: the sites' power triggers "
+        "carry the urgency (facilities page)."
+    )
+    # Split across two sites it is one order, a row per site (it read "2 orders").
+    share = waiting.filter(pl.col("tranche") == 2).with_columns(site=pl.lit("other-site"))
+    split = capital_chart(
+        inputs.triggers, as_of=inputs.as_of, placements=pl.concat([waiting, share])
+    )
+    assert split is not None
+    assert f" Waiting on power: 1 order ({fmt_usd(1200e6)}), dated" in split.takeaway
 
 
 def test_triggers_csv_totals_capex_as_orders_csv_and_the_pages_do(tmp_path: Path) -> None:

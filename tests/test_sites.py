@@ -144,16 +144,17 @@ def _power(result: Any, site: str) -> dict[str, Any]:
 def test_a_site_without_power_refuses_the_block_and_moves_the_trigger_to_power() -> None:
     """1.5 MW energized, 1.0 drawn: two racks (0.8 MW) arriving day 73 do not fit; power does.
 
-    The block trigger keeps its order-by date and says power is the constraint, and is red:
-    racks that wait for power past exhaustion leave the pool short whenever they are ordered
-    (its order-by date still ahead read green). The site's power trigger dates exhaustion on
-    the arrival day, contract-by 12 months and 4 weeks before it (already past: red), and
-    prices the 0.3 MW beyond what is secured.
+    The block trigger is dated to land 4 weeks before power contracted today (2027-02-02),
+    says power is the constraint, and is red: racks that wait for power past exhaustion
+    leave the pool short whenever they are ordered (its order-by date still ahead read
+    green). The site's power trigger dates exhaustion on their arrival, contract-by 12 months
+    and 4 weeks before it (already past, inside the buffer: amber), and prices the 0.3 MW
+    beyond what is secured.
     """
     result = _run(_plan(sites=[_site(mw=1.5)]))
     row = _all_pool(result)
-    assert (row["exhaustion_date"], row["order_by"]) == (_day(EXHAUSTION), _day(17))
-    assert (row["blocks_to_order"], row["arrives"]) == (2, _day(ARRIVAL))
+    assert (row["exhaustion_date"], row["order_by"]) == (_day(EXHAUSTION), date(2026, 11, 10))
+    assert (row["blocks_to_order"], row["arrives"]) == (2, date(2027, 1, 5))
     assert "power is the constraint" in row["note"]
     assert row["status"] == "red"
     assert result.placements.rows() == [
@@ -164,10 +165,10 @@ def test_a_site_without_power_refuses_the_block_and_moves_the_trigger_to_power()
             "s1",
             2,
             pytest.approx(0.8),
-            _day(ARRIVAL),
+            date(2027, 1, 5),
             False,
             1,
-            _day(17),
+            date(2026, 11, 10),
             2 * 8e6,
             _day(EXHAUSTION),
             "red",
@@ -176,14 +177,61 @@ def test_a_site_without_power_refuses_the_block_and_moves_the_trigger_to_power()
         )
     ]
     power = _power(result, "s1")
-    assert power["exhaustion_date"] == _day(ARRIVAL)  # 2026-03-19
+    assert power["exhaustion_date"] == date(2027, 1, 5)
     assert power["mw_needed_at_exhaustion"] == pytest.approx(1.8)
     assert power["energized_mw_at_exhaustion"] == pytest.approx(1.5)
-    assert power["contract_by"] == date(2025, 2, 19)  # 2025-03-19 less 4 weeks
-    assert power["status"] == "red"
+    assert power["contract_by"] == date(2025, 12, 8)  # 2026-01-05 less 4 weeks
+    assert power["status"] == "amber"
     assert power["mw_to_contract"] == pytest.approx(0.3)
     assert power["cost_usd"] == pytest.approx(0.3 * 2e6)
     assert power["mw_beyond_ceiling"] is None  # no ceiling declared: nothing to pass
+
+
+def test_an_order_waiting_for_power_is_dated_to_land_with_it_and_stays_red() -> None:
+    """1.5 MW energized, 1.0 drawn, 12 months to contract more: power contracted today runs
+    the two racks from 2027-02-02. They were due 2026-01-22 and landed 2026-03-19 to stand
+    dark 320 days (a 400-day fleet's 56 racks, $473.1M, 689 days): the order is dated to land
+    4 weeks before the power, by 2027-02-02 less 8 weeks' lead and the buffer, in the
+    trigger, its placement and the site's power trigger; it stays red (the pool is short
+    from 2026-04-16 whatever is ordered now) and the note says it waits on power. An order
+    already late moves from the past to that date, still red; one whose power comes within
+    the buffer of ordering today stays late, its date never moved before the as-of date."""
+    forecast = _linear(days=800)
+    result = _run(_plan(sites=[_site(mw=1.5)]), forecast)
+    row = _all_pool(result)
+    assert (row["order_by"], row["arrives"], row["status"]) == (
+        date(2026, 11, 10),
+        date(2027, 1, 5),
+        "red",
+    )
+    assert (
+        "order 2 x rack-h100 by 2026-11-10 so that it lands 2027-01-05, 4 weeks before its "
+        "site's power (s1, from 2027-02-02): the order waits on power, dated to land when its "
+        f"site's power does, not to stand dark; ordered by {_day(17)} it would land "
+        f"{_day(ARRIVAL)} and stand dark 320 days; its blocks serve from 2027-02-02, 292 days "
+        f"after exhaustion ({_day(EXHAUSTION)}), whatever is ordered now"
+    ) in row["note"]
+    first = result.placements.filter(pl.col("tranche") == 1).row(0, named=True)
+    assert (first["order_by"], first["arrives"], first["runs_from"], first["status"]) == (
+        date(2026, 11, 10),
+        date(2027, 1, 5),
+        date(2027, 2, 2),
+        "red",
+    )
+    assert _power(result, "s1")["exhaustion_date"] == date(2027, 1, 5)
+    # Late (short from the as-of date): its order-by date was already gone.
+    late = _all_pool(_run(_plan(sites=[_site(mw=1.5)]), _linear(base=820.0, days=800)))
+    assert (late["order_by"], late["arrives"], late["status"]) == (
+        date(2026, 11, 10),
+        date(2027, 1, 5),
+        "red",
+    )
+    # Power contracted for day 70 comes 14 days after racks ordered today land: ordering them
+    # 2 weeks before today is no date to give; they stay late, red, ordered today.
+    soon = _site(mw=1.5, contracted_mw=1.0, contracted_energized=_day(70))
+    stays = _all_pool(_run(_plan(sites=[soon]), _linear(base=820.0, days=800)))
+    assert stays["order_by"] < MONDAY and stays["arrives"] == _day(56)
+    assert stays["status"] == "red" and "waits on power" not in stays["note"]
 
 
 def test_a_site_with_power_takes_the_block_and_stays_green() -> None:
@@ -233,16 +281,17 @@ def test_contracted_mw_counts_from_its_energization_day() -> None:
 def test_a_block_waiting_for_power_beats_a_powered_one_that_arrives_later() -> None:
     """s1 has 1.0 MW, all drawn, and 4 MW contracted from day 120. Two racks (day 73) wait 47
     days for it; a pod with 30 weeks' lead would arrive powered on day 210, 109 days after
-    exhaustion. The racks are usable first, so they are ordered, at s1, and the note says they
-    wait for power (the old rule took the powered pod: capacity a year late for a region whose
-    power was weeks away). With no power ever, the roomiest site whose ceiling can hold it."""
+    exhaustion. The racks are usable first, so they are ordered, at s1, dated to land 4 weeks
+    before the power (day 92), and the note says they wait for power (the old rule took the
+    powered pod: capacity a year late for a region whose power was weeks away). With no power
+    ever, the roomiest site whose ceiling can hold it."""
     pod = {"name": "pod-h100", "kind": "pod", "gpu_type": "H100", "gpus": 1024, "mw": 1.6,
            "lead_time_weeks": 30, "capex_usd": 40e6, "fabric": True}  # fmt: skip
     site = _site(mw=1.0, contracted_mw=4.0, contracted_energized=_day(120))
     result = _run(_plan(sites=[site], candidates=[RACK, pod]))
     row = _all_pool(result)
-    assert (row["candidate"], row["arrives"]) == ("rack-h100", _day(ARRIVAL))
-    assert f"s1 has it from {_day(120)}, 47 days later" in row["note"]
+    assert (row["candidate"], row["arrives"]) == ("rack-h100", _day(92))
+    assert f"s1 has it from {_day(120)}, 28 days later" in row["note"]
     assert result.placements.select("site", "powered").rows() == [("s1", False)]
     # Without the contract nothing is ever powered: the first to arrive, placed at the
     # roomiest site (s2, 0.5 MW free, not s1, none), as before.
@@ -276,8 +325,8 @@ def _racks_then_a_pod(sites: list[dict[str, Any]]) -> Any:
 def test_the_order_short_of_power_is_the_one_whose_arrival_overflows_the_site() -> None:
     """s1 has 4 MW, 2 drawn: the racks (1.6 MW, day 85) fit on arrival, the pod (1.2 MW,
     day 223) landing after them does not, and the site's power trigger dates its shortfall
-    on the pod's arrival. The pod is flagged (red: no power for it in the plan), the racks
-    are green at s1.
+    on the pod's arrival, dated to land 4 weeks before power contracted today (2027-01-05).
+    The pod is flagged (red: no power for it in the plan), the racks are green at s1.
 
     Before, a site's MW went to orders in the order they were placed, training pool first:
     the pod took 1.2 MW and the racks landing 138 days before it read red, "no power for it
@@ -291,13 +340,13 @@ def test_the_order_short_of_power_is_the_one_whose_arrival_overflows_the_site() 
         4,
         _day(85),
     )
-    assert (pod["candidate"], pod["arrives"]) == ("pod-h100", _day(223))
+    assert (pod["candidate"], pod["arrives"]) == ("pod-h100", date(2027, 1, 5))
     assert (racks["status"], racks["powered_from"]) == ("green", None)
     assert "power is the constraint" not in racks["note"] and "4 x rack-h100 at s1" in racks["note"]
     assert (pod["status"], pod["powered_from"]) == ("red", None)
     assert (
         "power is the constraint: no site in r1 has 1.20 MW for 1 x pod-h100 energized from "
-        f"{_day(223)} (the most free is 0.40 MW at s1)"
+        "2027-01-05 (the most free is 0.40 MW at s1)"
     ) in pod["note"]
     placed = result.placements.sort("arrives").select("pool", "site", "powered", "status")
     assert placed.rows() == [("all", "s1", True, "green"), ("training", "s1", False, "red")]
@@ -857,7 +906,8 @@ def test_a_monthly_only_shortfall_is_amber_at_most_at_every_horizon() -> None:
     peaks = np.array([700.0, 700.0, 700.0] + [850.0] * 9)
     seam = pl.concat([daily, _forecast(peaks, months, grain="month")])
     row = _all_pool(_run(_plan(sites=[_site(mw=1.0)]), seam))
-    assert (row["exhaustion_date"], row["order_by"]) == (date(2026, 4, 1), date(2026, 1, 7))
+    # Dated by its site's power (power contracted today runs it from 2027-02-02).
+    assert (row["exhaustion_date"], row["order_by"]) == (date(2026, 4, 1), date(2026, 11, 10))
     assert MONTHLY_ONLY in row["note"] and "power is the constraint" in row["note"]
     assert row["status"] == "amber"
     assert "amber, not red, on it (its blocks wait for power" in row["note"]
@@ -935,7 +985,8 @@ def test_an_order_past_its_site_s_ceiling_needs_a_new_site_and_says_when_the_res
     past its ceiling read "no power yet") while the power trigger said a new site is needed.
     Now the placement counts the block past the ceiling and the note says so; and the rack
     that fits says when it can run (power contracted today, 12 months and the 4-week buffer:
-    2027-02-02), where only an order-by date was given for blocks that would stand dark."""
+    2027-02-02), where only an order-by date was given for blocks that would stand dark; the
+    order is dated to land the buffer before it."""
     result = _run(_plan(sites=[_site(mw=1.0, ceiling_mw=1.5)]))
     placed = result.placements.row(0, named=True)
     assert (placed["blocks"], placed["blocks_beyond_ceiling"]) == (2, 1)
@@ -944,7 +995,7 @@ def test_an_order_past_its_site_s_ceiling_needs_a_new_site_and_says_when_the_res
     assert "1 of its 2 blocks (0.40 MW) lie beyond s1's ceiling: a new site is needed" in note
     assert (
         "its blocks can run from 2027-02-02 at the earliest (power contracted today), "
-        f"{(date(2027, 2, 2) - _day(ARRIVAL)).days} days after they land"
+        "28 days after they land"
     ) in note
     # Under a 1.0 MW ceiling none fits: none can run anywhere the plan knows.
     none = _run(_plan(sites=[_site(mw=1.0, ceiling_mw=1.0)])).placements.row(0, named=True)
@@ -957,26 +1008,27 @@ def test_an_order_past_its_site_s_ceiling_needs_a_new_site_and_says_when_the_res
     )
     assert later.placements["blocks_beyond_ceiling"].to_list() == [0, 1]
     assert _all_pool(later)["note"].endswith(
-        "1 x rack-h100 by 2026-08-10; $8.0M for one block past its site's ceiling: a new "
+        "1 x rack-h100 by 2026-11-10; $8.0M for one block past its site's ceiling: a new "
         "site is needed (none in the plan's totals))"
     )
 
 
 def test_the_mw_to_contract_says_how_much_is_needed_by_the_first_short_day_and_the_peak() -> None:
-    """1.3 MW energized, 0.2 MW contracted from day 300, racks of 0.4 MW landing in March and
-    October: the site is 0.1 MW short on the first rack's arrival and needs 1.8 MW at its
-    peak, 0.3 MW beyond what is secured. The note dated all 0.30 MW to the first short day
-    ("to have it energized by 2026-03-19") and never named the contracted MW it nets out (the
-    demo's us-east-a: 47.26 MW "by 2027-04-19", 20.6 MW short that day, the rest by its peak
-    in Nov 2029, net of 10.5 MW contracted); now it says both, and the peak's month."""
+    """1.3 MW energized, 0.2 MW contracted from day 300, racks of 0.4 MW dated to land 4 weeks
+    before their power (2026-10-04 and 2027-01-05): the site is 0.1 MW short on the first
+    rack's arrival and needs 1.8 MW at its peak, 0.3 MW beyond what is secured. The note
+    dated all 0.30 MW to the first short day ("to have it energized by 2026-03-19") and never
+    named the contracted MW it nets out (the demo's us-east-a: 47.26 MW "by 2027-04-19", 20.6
+    MW short that day, the rest by its peak in Nov 2029, net of 10.5 MW contracted); now it
+    says both, and the peak's month."""
     site = _site(mw=1.3, contracted_mw=0.2, contracted_energized=_day(300))
     result = _run(_plan(sites=[site]), settings=TriggerSettings(sizing_weeks=8))
     power = _power(result, "s1")
     assert power["mw_to_contract"] == pytest.approx(0.3)
     assert power["note"].startswith(
         f"contract 0.30 MW by {power['contract_by']} (12 months lead time, 4 weeks buffer): "
-        f"0.10 MW short of energized on {_day(ARRIVAL)}, the first short day, and all of it by "
-        f"Oct 2026, the plan's peak (1.80 MW needed), net of 0.20 MW contracted (energized "
+        "0.10 MW short of energized on 2026-10-04, the first short day, and all of it by "
+        f"Jan 2027, the plan's peak (1.80 MW needed), net of 0.20 MW contracted (energized "
         f"{_day(300)})"
     )
 
@@ -1107,3 +1159,39 @@ def test_an_order_no_ceiling_holds_whole_goes_where_the_most_of_it_fits() -> Non
     result = _run(_plan(sites=capped, candidates=[RACK, pod]))
     placed = result.placements.select("site", "blocks", "blocks_beyond_ceiling").rows()
     assert placed == [("s1", 2, 1)]
+
+
+def test_an_order_no_one_site_can_hold_is_split_across_the_sites_that_can() -> None:
+    """Two racks (0.4 MW each) for r1: s1's ceiling leaves room for one (0.5 MW, no MW free),
+    s2's for one (0.4 MW free under a 0.5 MW ceiling). The order went whole to s2 and read
+    "1 of its 2 blocks past s2's ceiling: a new site is needed" beside s1's room for it. Now
+    one rack goes to each site, one placement row per site (the roomiest first), none past a
+    ceiling; the trigger still orders 2 and its note says how the order is split."""
+    capped = [_site(mw=1.0, ceiling_mw=1.5), _site("s2", mw=0.4, ceiling_mw=0.5)]
+    result = _run(_plan(sites=capped))
+    row = _all_pool(result)
+    assert row["blocks_to_order"] == 2
+    placed = result.placements.select("site", "blocks", "powered", "blocks_beyond_ceiling")
+    assert placed.rows() == [("s2", 1, True, 0), ("s1", 1, False, 0)]
+    assert result.placements["capex_usd"].to_list() == [8e6, 8e6]
+    assert "split across r1's sites by what their ceilings hold: 1 at s2, 1 at s1" in row["note"]
+    assert "new site" not in row["note"]
+    assert (
+        _power(result, "s1")["mw_beyond_ceiling"],
+        _power(result, "s2")["mw_beyond_ceiling"],
+    ) == (
+        0.0,
+        0.0,
+    )
+    # What no site can hold stays past the ceiling of the site the order went to.
+    three = _run(_plan(sites=capped), _linear(slope=1.5))
+    rows = three.placements.filter(pl.col("tranche") == 1)
+    assert sum(rows["blocks"]) == _all_pool(three)["blocks_to_order"]
+    assert rows.select("site", "blocks", "blocks_beyond_ceiling").rows() == [
+        ("s2", 2, 1),
+        ("s1", 1, 0),
+    ]
+    assert (
+        "split across r1's sites by what their ceilings hold: 2 at s2 (1 past its ceiling, held "
+        "by no site: a new site is needed), 1 at s1 (no power yet: runs from 2027-02-02)"
+    ) in _all_pool(three)["note"]

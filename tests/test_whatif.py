@@ -582,16 +582,17 @@ def test_a_ramp_step_that_changes_nothing_does_not_change_the_verdict_or_the_rev
 
 
 def test_a_one_step_deal_whose_order_waits_for_power_is_not_served_from_its_arrival() -> None:
-    """200 GPUs from day 30 on the unpowered r2: the racks ordered today land on 2026-03-02
+    """200 GPUs from day 30 on the unpowered r2: racks ordered today would land on 2026-03-02
     with no MW at their site until power contracted today is energized (2026-12-02). A
     one-step ramp skipped the power check (its racks land after its only step), so it read
     "served in full from 2026-03-02" with revenue from then (the demo: "served from its first
-    day", $169.2M, beside a red pool whose order waited 74 days for power)."""
+    day", $169.2M, beside a red pool whose order waited 74 days for power). The racks are
+    dated to land with that power: the note says they wait for it, not "ordered today"."""
     answer = what_if(_forecast(), _unpowered_r2_plan(), _r2_deal(f"{_day(30)}:200"), as_of=MONDAY)
     assert answer.serve_from == date(2026, 12, 2)
     assert answer.serve_note.startswith(
-        "blocks ordered today are in service by 2026-03-02, but the sites they go to (r2-a) "
-        "have no power for them"
+        "the blocks its pools need wait for power, but the sites they go to (r2-a) have no "
+        "power for them when its pools run short: short from 2026-02-04 until 2026-12-02"
     )
     assert answer.revenue_usd == pytest.approx(200 * 24 * 2.0 * 30)
 

@@ -466,6 +466,7 @@ def capital_chart(
     )
     if planned is not None:
         takeaway += _past_ceiling_by_quarter(planned, as_of=as_of)
+        takeaway += _waiting_on_power(planned)
     if unserved is not None and unserved.height:
         takeaway += (
             f" Not stacked: {fmt_usd(float(unserved['expected_capex_usd'].sum()))} of pipeline "
@@ -474,6 +475,37 @@ def capital_chart(
             "of the deal."
         )
     return Chart("capital", fig, takeaway)
+
+
+def _waiting_on_power(planned: pl.DataFrame) -> str:
+    """' Waiting on power: N orders ($X), dated to land when ...', or '' where no order of
+    ``planned`` (plan_orders rows) waits for its site's power.
+
+    Such orders are dated by their site's power, not by their shortfall
+    (triggers.orders._with_its_power): a quarter's bar read as the plan's own timing, with
+    nothing saying that power sets it, nor where the urgency is."""
+    if "runs_from" not in planned.columns:
+        return ""
+    waiting = planned.filter(
+        ~pl.col("powered").fill_null(True)
+        & (pl.col("runs_from") > pl.col("arrives")).fill_null(False)
+        & (pl.col("capex_usd") > 0)
+    )
+    if waiting.is_empty():
+        return ""
+    # A split order has a row per site: it is one order.
+    n = waiting.select("region", "pool", "tranche").n_unique()
+    one = n == 1
+    latest = waiting["runs_from"].max()
+    assert isinstance(latest, date)  # runs_from is set on every waiting row
+    whose = "its site's" if one else "their sites'"
+    return (
+        f" Waiting on power: {fmt_count(n)} order{'' if one else 's'} "
+        f"({fmt_usd(float(waiting['capex_usd'].sum()))}), dated to land when "
+        f"{whose} power does (runs from {fmt_date(latest)} at the "
+        "latest), not to stand dark: the sites' power triggers carry the urgency (facilities "
+        "page)."
+    )
 
 
 def _past_ceiling_by_quarter(planned: pl.DataFrame, *, as_of: date) -> str:

@@ -28,6 +28,7 @@ from forecasting.report.changes import POWER_CHANGES_SCHEMA, VERDICT_CHANGES_SCH
 from forecasting.report.format import fmt_date
 from forecasting.schema import DEMAND_SCHEMA, FORECAST_SCHEMA, frame_schema, table
 from forecasting.triggers import TRIGGERS_SCHEMA
+from forecasting.triggers.common import trigger_placements
 from forecasting.whatif import PIPELINE_SCHEMA
 
 __all__ = [
@@ -490,7 +491,7 @@ def with_power(triggers: pl.DataFrame, placements: pl.DataFrame | None) -> pl.Da
             blocks_beyond_ceiling=pl.lit(None, pl.Int64),
             runs_from=pl.lit(None, pl.Date),
         )
-    first = placements.filter(pl.col("tranche").fill_null(1) == 1)
+    first = trigger_placements(placements)
     columns = ["powered", "site", "blocks_beyond_ceiling", "runs_from"]
     return triggers.join(
         first.select("region", "pool", *columns), on=["region", "pool"], how="left"

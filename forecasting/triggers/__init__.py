@@ -44,6 +44,7 @@ from forecasting.triggers.common import (
     TriggerSettings,
     _day,
     _weeks,
+    months_before,
     trigger_status,
     unshocked_beside_green,
 )
@@ -114,8 +115,15 @@ def expansion_triggers(
             how="left",
         )
     longest = max((c.lead_time_weeks for c in plan.candidate), default=0)
+    # To the day power contracted today is energized at the latest site too: an order waiting
+    # for it is dated to land then (orders._with_its_power), and past the calendar its MW
+    # was on no day of its site's power trigger.
+    powered = months_before(
+        as_of + _weeks(settings.buffer_weeks),
+        -max((s.power_lead_months for s in plan.site), default=0),
+    )
     power = _Power.of(
-        plan, start=start, end=max(end, as_of + _weeks(longest + settings.buffer_weeks))
+        plan, start=start, end=max(end, as_of + _weeks(longest + settings.buffer_weeks), powered)
     )
     triggers, placements = _triggers(
         daily, plan, as_of=as_of, settings=settings, power=power, daily_end=daily_end_of(forecast)

@@ -26,6 +26,7 @@ __all__ = [
     "PLACEMENTS_SCHEMA",
     "POWER_TRIGGERS_SCHEMA",
     "TRIGGERS_SCHEMA",
+    "WAITS_ON_POWER",
     "Pool",
     "Status",
     "TriggerResult",
@@ -33,6 +34,7 @@ __all__ = [
     "months_before",
     "power_forward",
     "power_new_site",
+    "trigger_placements",
     "trigger_status",
     "unshocked_beside_green",
 ]
@@ -73,6 +75,11 @@ MONTHLY_ONLY = "not verified at the daily grain"
 # Said of MW, and of an order's blocks, past a site's ceiling: no power contract brings them on
 # there (triggers.power's notes, triggers.orders' placements, the pages).
 NEW_SITE = "a new site is needed"
+# Said of an order dated to land with its site's power rather than on its shortfall's date
+# (triggers.orders._with_its_power): the note, the finance page's capital by quarter.
+WAITS_ON_POWER = (
+    "the order waits on power, dated to land when its site's power does, not to stand dark"
+)
 # Said of an order no planned power serves that power contracted today would run on its
 # arrival (the pages, the CLI): not red for power, and the site's power trigger dates it.
 RUNS_ON_ARRIVAL = "runs on arrival with power contracted today"
@@ -177,6 +184,23 @@ def unshocked_beside_green(
 def _units(plan: CapacityPlan, block: Block) -> float:
     """A block's capacity: H100-equivalents with a [gpu_type] table, else its GPUs."""
     return block.gpus * plan.h100_equivalent(block.gpu_type)
+
+
+def trigger_placements(placements: pl.DataFrame) -> pl.DataFrame:
+    """Each trigger's own order (tranche 1; null in runs before migration 16) as one row per
+    region and pool: an order split across sites (one PLACEMENTS row per site, its own
+    site's first) is powered only where every share is, its site is its own site's, its
+    blocks past a ceiling are summed and it runs from its last share's day."""
+    first = placements.filter(pl.col("tranche").fill_null(1) == 1)
+    return first.group_by("region", "pool", maintain_order=True).agg(
+        pl.col("powered").all(),
+        pl.col("site").first(),
+        pl.when(pl.col("blocks_beyond_ceiling").is_null().all())
+        .then(None)
+        .otherwise(pl.col("blocks_beyond_ceiling").sum())
+        .alias("blocks_beyond_ceiling"),
+        pl.col("runs_from").max(),
+    )
 
 
 def power_forward() -> pl.Expr:

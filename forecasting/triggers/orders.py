@@ -63,7 +63,17 @@ Placement
     region's plan is chosen every order is placed again in the order they arrive, so that the
     order short of power is the one whose arrival overflows the site (the pools place their
     orders training first, and a training cell landing 15 months after an ``all`` pool's racks
-    had taken their MW). Without ``[[site]]`` placements have a null site.
+    had taken their MW). What an order's site cannot hold under its ceiling goes to the
+    region's other sites, as many blocks at each as its ceiling holds (``_split``), one
+    placement row per site; only what no site holds is past a ceiling. Without ``[[site]]``
+    placements have a null site.
+
+Dated to its power
+    An order whose blocks would stand dark waiting for their site's power is dated to land
+    ``buffer_weeks`` before it (``_with_its_power``): order-by = the day they can run less the
+    lead time and the buffer, never before ``as_of`` nor its own date; the region's orders
+    are then placed again by their new arrivals. It stays red (only power after exhaustion
+    moves it); its site's power trigger carries the urgency.
 """
 
 from __future__ import annotations
@@ -88,6 +98,7 @@ from forecasting.triggers.common import (
     NEW_SITE,
     PLACEMENTS_SCHEMA,
     TRIGGERS_SCHEMA,
+    WAITS_ON_POWER,
     Pool,
     Status,
     TriggerSettings,
@@ -108,6 +119,9 @@ _WAIT_WEEKS = 4
 _WAITS_WEEKS = (2, _WAIT_WEEKS, 8, 13)
 # Dollars; capital figures closer than this are the same.
 _USD_TOL = 1.0
+# Rounds of dating orders to land with their site's power and placing them again by arrival
+# (_placed_by_arrival); each moves dates later only.
+_DATING_ROUNDS = 4
 # Later orders a trigger's note names one by one; the rest are counted.
 _LATER_LISTED = 3
 _LATER = ": later orders"  # ends a note whose shortfall outgrows its order
@@ -144,6 +158,25 @@ class _Order:
     # Chosen as usable first (no candidate in time and powered): the candidate that lands
     # sooner but waits longer for power, and why, as a clause ('' when none lands sooner).
     passed_over: str = ""
+    # Where the order is dated to land with its site's power (_with_its_power): the order-by
+    # date and arrival it had before, from which its blocks would have stood dark.
+    dark_order_by: date | None = None
+    dark_arrives: date | None = None
+    # Its blocks placed at other sites of its region, where its own site's ceiling cannot
+    # hold them all (_split): each with its own site, power and days; ``blocks`` and ``mw``
+    # are then this site's share only (``total_blocks`` the whole order's).
+    parts: tuple[_Order, ...] = ()
+
+    @property
+    def total_blocks(self) -> int:
+        """Blocks of the whole order, at every site it is split across."""
+        return self.blocks + sum(p.blocks for p in self.parts)
+
+    def whole(self) -> _Order:
+        """The order unsplit, at its own site, to be placed again."""
+        if not self.parts:
+            return self
+        return replace(self, blocks=self.total_blocks, parts=(), beyond_ceiling=None)
 
     @property
     def mw(self) -> float:
@@ -407,8 +440,34 @@ def _month_after(day: date) -> date:
 def _order_note(
     order: _Order, *, exhaustion: date, buffer_weeks: int, month_end: date | None = None
 ) -> str:
+    # Split across sites, the order is still one: all its blocks, its own site's share named
+    # where it is placed (_split_note).
+    order = replace(order, blocks=order.total_blocks)
     name = order.candidate.name
     at = "" if order.site is None or not order.powered else f" at {order.site}"
+    runs, dark_by, dark_arrives = order.runs_from, order.dark_order_by, order.dark_arrives
+    if dark_by is not None and dark_arrives is not None:
+        if runs is None:
+            # Dated to its power, then found past its site's ceiling as orders landing by
+            # then take what it leaves: the power note says a new site is needed.
+            return (
+                f"order {order.blocks} x {name} by {order.order_by}: it lands {order.arrives}, "
+                f"dated to its site's power ({order.site}), but the orders landing by then "
+                f"take what {order.site}'s ceiling leaves: none of its blocks can run there"
+            )
+        late = (runs - exhaustion).days
+        serves = (
+            f"; its blocks serve from {runs}, {late:,} days after exhaustion ({exhaustion}), "
+            "whatever is ordered now"
+            if late > 0
+            else ""
+        )
+        return (
+            f"order {order.blocks} x {name} by {order.order_by} so that it lands "
+            f"{order.arrives}, {buffer_weeks} weeks before its site's power ({order.site}, "
+            f"from {runs}): {WAITS_ON_POWER}; ordered by {dark_by} it would land {dark_arrives} "
+            f"and stand dark {(runs - dark_arrives).days:,} days{serves}"
+        )
     if order.in_time:
         return (
             f"order {order.blocks} x {name}{at} by {order.order_by}: in service "
@@ -542,8 +601,25 @@ def _order_head(
             )
         ):
             notes.append(expedited)
-        heads.append("; ".join([*notes, *waits]))
+        heads.append(
+            "; ".join([*notes, *([_split_note(order, region=region)] * bool(order.parts)), *waits])
+        )
     return _Head(*heads)
+
+
+def _split_note(order: _Order, *, region: str) -> str:
+    """How an order split across sites (:func:`_split`) is placed: each site's share, and
+    when a share waits for power."""
+    shares = []
+    for part in (order, *order.parts):
+        when = [] if part.powered else [f"no power yet: runs from {part.runs_from}"]
+        if part.runs_from is None and not part.powered:
+            when = ["no power for it in the plan"]
+        if part.beyond_ceiling:
+            when.append(f"{part.beyond_ceiling} past its ceiling, held by no site: {NEW_SITE}")
+        said = f" ({'; '.join(when)})" if when else ""
+        shares.append(f"{part.blocks} at {part.site}{said}")
+    return f"split across {region}'s sites by what their ceilings hold: {', '.join(shares)}"
 
 
 def _empty_row(region: str, pool: Pool, *, quantile: str, as_of: date) -> dict[str, object]:
@@ -1132,6 +1208,9 @@ def _monthly_only(decision: _Decision, *, daily_end: date, as_of: date) -> None:
         if isinstance(order_by, date)
         else "nothing is dated at the daily grain"
     )
+    if decision.order is not None and decision.order.dark_order_by is not None:
+        # Dated by its site's power, not by the monthly rows (_with_its_power).
+        due = f"order-by {order_by} is its site's power's, not the monthly rows'"
     colour = "; amber, not red, on it" if late or capped else ""
     if capped and decision.waits_for_power:
         colour += " (its blocks wait for power: red once a daily row dates the shortfall)"
@@ -1148,26 +1227,33 @@ def _monthly_only(decision: _Decision, *, daily_end: date, as_of: date) -> None:
     )
 
 
-def _placement(decision: _Decision, *, region: str, pool: Pool, tranche: int) -> tuple[object, ...]:
+def _placements(
+    decision: _Decision, *, region: str, pool: Pool, tranche: int
+) -> list[tuple[object, ...]]:
+    """The PLACEMENTS rows of ``decision``'s order: one per site it is split across, its own
+    site's first."""
     order = decision.order
     assert order is not None  # only orders are placed
-    return (
-        region,
-        pool.value,
-        order.candidate.name,
-        order.site,
-        order.blocks,
-        order.mw,
-        order.arrives,
-        order.powered,
-        tranche,
-        order.order_by,
-        order.blocks * order.candidate.capex_usd,
-        decision.row["exhaustion_date"],
-        decision.row["status"],
-        order.beyond_ceiling,
-        order.runs_from if order.runs_from is not None or not order.powered else order.arrives,
-    )
+    return [
+        (
+            region,
+            pool.value,
+            part.candidate.name,
+            part.site,
+            part.blocks,
+            part.mw,
+            part.arrives,
+            part.powered,
+            tranche,
+            part.order_by,
+            part.blocks * part.candidate.capex_usd,
+            decision.row["exhaustion_date"],
+            decision.row["status"],
+            part.beyond_ceiling,
+            part.runs_from if part.runs_from is not None or not part.powered else part.arrives,
+        )
+        for part in (order, *order.parts)
+    ]
 
 
 def _with_orders(daily: pl.DataFrame, orders: Sequence[_Order]) -> pl.DataFrame:
@@ -1241,12 +1327,12 @@ def _later_note(decisions: Sequence[_Decision], *, end: date, as_of: date) -> st
         return f"{o.order_by}{' (late)' if o.order_by < as_of else ''}"
 
     listed = ", ".join(
-        f"{o.blocks} x {o.candidate.name} by {by(o)}" for o in orders[:_LATER_LISTED]
+        f"{o.total_blocks} x {o.candidate.name} by {by(o)}" for o in orders[:_LATER_LISTED]
     )
     more = len(orders) - _LATER_LISTED
     if more > 0:
         listed += f" and {more} more"
-    capex = sum(o.blocks * o.candidate.capex_usd for o in orders)
+    capex = sum(o.total_blocks * o.candidate.capex_usd for o in orders)
     # Blocks past their site's ceiling are a new site's, not the plan's capital.
     apart = sum((o.beyond_ceiling or 0) * o.candidate.capex_usd for o in orders)
     priced = capex_past_ceiling(
@@ -1453,6 +1539,64 @@ def _placed_by_arrival(
     as_of: date,
     settings: TriggerSettings,
 ) -> _RegionPlan:
+    """``chosen`` placed by arrival (:func:`_placed_in_arrival_order`), then, while orders
+    wait for their site's power, placed again with those dated to land with it
+    (:func:`_with_its_power`): by their new arrival, so that the MW and ceilings go to the
+    orders landing first as they now land (two racks dated to the same day each read the
+    0.4 MW a ceiling had left). Dates only move later, so a few rounds settle it."""
+    placed = partial(
+        _placed_in_arrival_order, plan=plan, power=power, region=region, as_of=as_of,
+        settings=settings,
+    )  # fmt: skip
+    current = placed(chosen)
+    for _ in range(_DATING_ROUNDS):
+        dated = current._replace(
+            first={p: _dated(d, as_of=as_of, settings=settings) for p, d in current.first.items()},
+            later={
+                p: [_dated(d, as_of=as_of, settings=settings) for d in each]
+                for p, each in current.later.items()
+            },
+        )
+        if all(a is b for a, b in zip(_decisions(dated), _decisions(current), strict=True)):
+            break
+        current = placed(dated)
+    return current
+
+
+def _decisions(region_plan: _RegionPlan) -> list[_Decision]:
+    """Every decision of ``region_plan``, the triggers' first, in a fixed order."""
+    return [
+        *(region_plan.first[p] for p in Pool),
+        *(d for p in Pool for d in region_plan.later[p]),
+    ]
+
+
+def _dated(decision: _Decision, *, as_of: date, settings: TriggerSettings) -> _Decision:
+    """``decision`` with its order dated to land with its site's power, where it waits."""
+    if decision.order is None or decision.order.site is None:
+        return decision
+    order = _with_its_power(decision.order, as_of=as_of, buffer_weeks=settings.buffer_weeks)
+    if order is decision.order:
+        return decision
+    # A window sized from its arrival was from the day it would have landed to stand dark.
+    before = decision.order.dark_arrives or decision.order.arrives
+    decision.row["note"] = str(decision.row["note"]).replace(
+        "weeks after its arrival (to ",
+        f"weeks after the day it would have landed unpowered, {before} (to ",
+        1,
+    )
+    return decision._replace(order=order)
+
+
+def _placed_in_arrival_order(
+    chosen: _RegionPlan,
+    plan: CapacityPlan,
+    *,
+    power: _Power,
+    region: str,
+    as_of: date,
+    settings: TriggerSettings,
+) -> _RegionPlan:
     """``chosen`` with every order placed again in the order the orders arrive (ties: in the
     order they were placed), on ``power`` before any of them: each keeps its site where that
     has its MW on arrival, else goes where :func:`_placed` puts it; its ``powered`` and
@@ -1484,13 +1628,15 @@ def _placed_by_arrival(
     )
     again: dict[tuple[Pool, int], _Decision] = {}
     for pool, i, decision in ranked:
-        order = decision.order
-        assert order is not None and order.site is not None
+        assert decision.order is not None and decision.order.site is not None
+        order = decision.order.whole()  # split again on this round's MW
+        assert order.site is not None
         if power.room(order.site, order.arrives) >= order.mw - _TOL:
             order = replace(order, powered=True, usable=order.arrives)
         else:
             order = _sited(_placed(order, region=region, power=power), region=region, power=power)
         order = _past_the_ceiling(order, plan, power=power, as_of=as_of, settings=settings)
+        order = _split(order, plan, power=power, region=region, as_of=as_of, settings=settings)
         exhaustion = decision.row["exhaustion_date"]
         assert isinstance(exhaustion, date)
         head = _order_head(
@@ -1504,11 +1650,25 @@ def _placed_by_arrival(
         if order.site is not None:
             power.take(order.site, order.mw, order.arrives)
         fields = _order_fields(order, as_of=as_of, exhaustion=exhaustion, blocks=order.blocks)
+        if order.parts:
+            # Split, it is as late as its latest share, and waits for the last power.
+            shares = [
+                _order_fields(p, as_of=as_of, exhaustion=exhaustion, blocks=p.blocks)
+                for p in (order, *order.parts)
+            ]
+            rank = list(Status)
+            fields["status"] = max(
+                (str(f["status"]) for f in shares), key=lambda v: rank.index(Status(v))
+            )
+            waits = [f["powered_from"] for f in shares if isinstance(f["powered_from"], date)]
+            fields["powered_from"] = max(waits, default=None)
         row = decision.row
         note = str(row["note"])
         assert note.startswith(decision.head.text)  # the head opens every order's note
         row |= {
             "status": fields["status"],
+            "order_by": fields["order_by"],
+            "arrives": fields["arrives"],
             "powered_from": fields["powered_from"],
             "note": head.text + note[len(decision.head.text) :],
         }
@@ -1519,6 +1679,66 @@ def _placed_by_arrival(
         for pool in Pool
     }
     return _RegionPlan(first, later, power)
+
+
+def _split(
+    order: _Order,
+    plan: CapacityPlan,
+    *,
+    power: _Power,
+    region: str,
+    as_of: date,
+    settings: TriggerSettings,
+) -> _Order:
+    """``order`` with the blocks its site's ceiling cannot hold placed at the region's other
+    sites, as many at each as its ceiling holds, the most blocks first (then the most MW
+    free, then by id); only what no site holds stays past its own site's ceiling. Each
+    share's MW is taken at its site here; the order's own share is left to the caller.
+
+    An order went whole to one site: eu-west's 527 racks read "243 past eu-west-a's
+    ceiling: a new site is needed", a training cell "3 of 5 past us-east-a's ceiling" beside
+    us-east-b with 20 MW under its own."""
+    beyond, site, unit = order.beyond_ceiling or 0, order.site, order.candidate.mw
+    if not beyond or site is None or unit <= 0:
+        return order
+    arrives = order.arrives
+    others = sorted(
+        (s for s in power.sites_in(region) if s != site),
+        key=lambda s: (-power.blocks_under_ceiling(s, arrives, unit), -power.room(s, arrives), s),
+    )
+    parts: list[_Order] = []
+    rest = beyond
+    for other in others:
+        n = int(min(rest, power.blocks_under_ceiling(other, arrives, unit)))
+        if n <= 0:
+            continue
+        share = replace(order, blocks=n, site=other, beyond_ceiling=None, passed_over="")
+        if power.room(other, arrives) >= share.mw - _TOL:
+            share = replace(share, powered=True, usable=arrives)
+        else:
+            usable = power.powered_from(other, share.mw, arrives)
+            share = replace(share, powered=False, usable=usable)
+        share = _past_the_ceiling(share, plan, power=power, as_of=as_of, settings=settings)
+        power.take(other, share.mw, arrives)
+        parts.append(share)
+        rest -= n
+        if not rest:
+            break
+    if not parts:
+        return order
+    kept = order.blocks - beyond + rest
+    if not kept:
+        # None of it stays at its own site: the roomiest share leads.
+        return replace(parts[0], parts=tuple(parts[1:]))
+    # Its own share, smaller, may have the MW the whole order lacked.
+    # Its blocks past every ceiling draw no power anywhere: only the rest is asked of the MW.
+    own = replace(order, blocks=kept, parts=tuple(parts))
+    fits = (kept - rest) * unit
+    if power.room(site, arrives) >= fits - _TOL:
+        own = replace(own, powered=True, usable=arrives)
+    else:
+        own = replace(own, powered=False, usable=power.powered_from(site, fits, arrives))
+    return _past_the_ceiling(own, plan, power=power, as_of=as_of, settings=settings)
 
 
 def _past_the_ceiling(
@@ -1547,6 +1767,36 @@ def _past_the_ceiling(
     if beyond == order.blocks:
         runs_from = None
     return replace(order, beyond_ceiling=beyond, runs_from=runs_from)
+
+
+def _with_its_power(order: _Order, *, as_of: date, buffer_weeks: int) -> _Order:
+    """``order`` dated to land ``buffer_weeks`` before its blocks can run (``runs_from``: its
+    site's planned power, else power contracted today), where that is later than its own
+    order-by date and than ``as_of``; else ``order`` as it is.
+
+    Ordered by the shortfall's date alone, blocks land and stand dark waiting for MW: on a
+    400-day fleet 56 racks ($473.1M) were due 2026-10-26 and could run from 2029-01-01, 689
+    days after they land, capital tied up two years early. Moved, the order still lands after
+    its shortfall (an in-time order lands ``buffer_weeks`` before exhaustion, so only power
+    after exhaustion moves it), so it stays red: the pool is short whatever is ordered now,
+    and the site's power trigger carries the urgency. No date moves before ``as_of`` or
+    before the order's own."""
+    runs = order.runs_from
+    if order.powered or runs is None or runs <= order.arrives:
+        return order
+    lead = _weeks(order.candidate.lead_time_weeks)
+    order_by = runs - lead - _weeks(buffer_weeks)
+    if order_by <= max(order.order_by, as_of):
+        return order
+    return replace(
+        order,
+        order_by=order_by,
+        arrives=order_by + lead,
+        in_time=True,
+        # Dated again in a later round, it keeps the dates it had on its shortfall alone.
+        dark_order_by=order.dark_order_by or order.order_by,
+        dark_arrives=order.dark_arrives or order.arrives,
+    )
 
 
 def _triggers(
@@ -1604,7 +1854,7 @@ def _triggers(
             rows.append(row)
             firsts = [first[pool]] if order is not None and order.blocks > 0 else []
             for tranche, each in enumerate([*firsts, *later[pool]], start=1 if firsts else 2):
-                placed.append(_placement(each, region=str(region), pool=pool, tranche=tranche))
+                placed.extend(_placements(each, region=str(region), pool=pool, tranche=tranche))
     return (
         pl.DataFrame(rows, schema=TRIGGERS_SCHEMA, orient="row"),
         pl.DataFrame(placed, schema=PLACEMENTS_SCHEMA, orient="row"),

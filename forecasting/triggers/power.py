@@ -128,7 +128,7 @@ class _Power:
             return None
         return float(under[self._index(arrives) :].min()) - self._held_before(site, arrives)
 
-    def _blocks_under_ceiling(self, site: str, arrives: date, unit: float) -> float:
+    def blocks_under_ceiling(self, site: str, arrives: date, unit: float) -> float:
         """How many blocks of ``unit`` MW ``site``'s ceiling could still hold from ``arrives``
         on (no limit without a ceiling, or for blocks that draw nothing)."""
         room = self.ceiling_room(site, arrives)
@@ -153,7 +153,7 @@ class _Power:
         if holding or not rooms:
             return min(holding or rooms, key=lambda r: (-r[1], r[0])) if rooms else None
         return min(
-            rooms, key=lambda r: (-self._blocks_under_ceiling(r[0], arrives, unit), -r[1], r[0])
+            rooms, key=lambda r: (-self.blocks_under_ceiling(r[0], arrives, unit), -r[1], r[0])
         )
 
     def take(self, site: str, mw: float, arrives: date) -> None:

@@ -357,6 +357,20 @@ def _contracted(site: Site | None) -> str:
     return f"{fmt_mw(site.contracted_mw)} from {fmt_date(site.contracted_energized)}"
 
 
+# Said where a site's need passes its ceiling and nothing is left to contract there.
+NOTHING_TO_CONTRACT = f"nothing left to contract (ceiling reached): {NEW_SITE}"
+
+
+def _contract_by(row: dict[str, Any]) -> str:
+    """The contract-by date of a site with MW to contract; none where its ceiling is reached
+    and its need passes it: a site with 0 MW left read "contract power by 2025-02-01", a
+    date to act on that no contract meets."""
+    beyond = row.get("mw_beyond_ceiling") or 0.0
+    if beyond > 0 and not row["mw_to_contract"]:
+        return NOTHING_TO_CONTRACT
+    return monthly_date(row["contract_by"], row)
+
+
 def _power_contracts_table(power: pl.DataFrame, sites: Sequence[Site] = ()) -> Table:
     """Per declared site: when its MW need passes what is energized, what is contracted, and
     the contract date."""
@@ -366,7 +380,7 @@ def _power_contracts_table(power: pl.DataFrame, sites: Sequence[Site] = ()) -> T
             r["site"],
             r["region"],
             Badge(r["status"]),
-            monthly_date(r["contract_by"], r),
+            _contract_by(r),
             fmt_date(r["exhaustion_date"]),
             fmt_mw(r["mw_needed_at_exhaustion"]),
             fmt_mw(r["energized_mw_at_exhaustion"]),
