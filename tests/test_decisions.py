@@ -1040,13 +1040,11 @@ def test_a_green_call_with_less_data_than_its_window_is_censored_at_the_data_end
     assert "1 (1 censored)" in _cli_text(run)
 
 
-def test_a_pool_with_no_data_after_its_as_of_day_is_not_verified() -> None:
-    """r1's telemetry stops 100 days before the data (of other regions) ends: as of a day
-    after it stopped, its green call read "no order needed ... none in 3.3 months of data" with
-    not one day of r1 to judge it by. It is not verified, and says why."""
+def _replayed_where_telemetry_stopped(as_of: date) -> pl.DataFrame:
+    """The replay rows of a flat r1 as of ``as_of``, its telemetry stopped 100 days before the
+    data (of other regions) ends."""
     history = _history(lambda d: np.full_like(d, 600.0), days=DAYS - 100)
     plan = _plan()
-    as_of = START + timedelta(days=DAYS - 50)
     triggers = decisions.replayed_triggers(
         expansion_triggers(
             _as_forecast(_history(lambda d: np.full_like(d, 600.0), days=DAYS + 200), as_of=as_of),
@@ -1054,7 +1052,7 @@ def test_a_pool_with_no_data_after_its_as_of_day_is_not_verified() -> None:
             as_of=as_of,
         )
     )
-    rows = score_replay(
+    return score_replay(
         triggers,
         decisions.actual_pools(history, plan, as_of=as_of),
         plan,
@@ -1063,6 +1061,14 @@ def test_a_pool_with_no_data_after_its_as_of_day_is_not_verified() -> None:
         horizon_end=as_of + timedelta(days=200),
         prices={},
     )
+
+
+def test_a_pool_with_no_data_after_its_as_of_day_is_not_verified() -> None:
+    """r1's telemetry stops 100 days before the data (of other regions) ends: as of a day
+    after it stopped, its green call read "no order needed ... none in 3.3 months of data" with
+    not one day of r1 to judge it by. It is not verified, and says why."""
+    as_of = START + timedelta(days=DAYS - 50)
+    rows = _replayed_where_telemetry_stopped(as_of)
     assert set(rows["verdict"]) == {Verdict.NOT_VERIFIED.value}
     assert all(n.startswith("not verified: no data after the as-of day") for n in rows["note"])
     # Its data end is its own: the page's "ran short" cell read "censored: not by" the other
@@ -1078,25 +1084,8 @@ def test_a_pool_whose_telemetry_stops_early_is_judged_on_its_own_data_only() -> 
     """r1's telemetry stops 100 days before the other regions': as of 150 days before the
     data end, its green call read "none in 4.9 months of data", 100 of those days with no
     telemetry of r1. It is judged on its own 50 days."""
-    history = _history(lambda d: np.full_like(d, 600.0), days=DAYS - 100)
-    plan = _plan()
     as_of = START + timedelta(days=DAYS - 150)
-    triggers = decisions.replayed_triggers(
-        expansion_triggers(
-            _as_forecast(_history(lambda d: np.full_like(d, 600.0), days=DAYS + 200), as_of=as_of),
-            plan,
-            as_of=as_of,
-        )
-    )
-    rows = score_replay(
-        triggers,
-        decisions.actual_pools(history, plan, as_of=as_of),
-        plan,
-        as_of=as_of,
-        data_end=START + timedelta(days=DAYS - 1),
-        horizon_end=as_of + timedelta(days=200),
-        prices={},
-    )
+    rows = _replayed_where_telemetry_stopped(as_of)
     own_end = START + timedelta(days=DAYS - 101)
     assert rows["data_end"].to_list() == [own_end] * rows.height
     assert all(str(own_end) in n and "4.9 months" not in n for n in rows["note"])
