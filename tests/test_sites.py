@@ -234,6 +234,21 @@ def test_an_order_waiting_for_power_is_dated_to_land_with_it_and_stays_red() -> 
     assert stays["status"] == "red" and "waits on power" not in stays["note"]
 
 
+def test_an_order_moved_past_the_window_it_was_sized_for_says_so() -> None:
+    """Power contracted today comes in 24 months: the racks, dated to land with it, run from
+    2028-02-02, while they were sized for the 52 weeks after exhaustion, to 2027-04-15. The
+    note read "sized for the 52 weeks after exhaustion (to 2027-04-15)" and no more, as if
+    that window were the demand they serve: it says the window ends before they run, and
+    whose the shortfall then is. With power within the window, nothing is added."""
+    far = _all_pool(_run(_plan(sites=[_site(mw=1.5, power_lead_months=24)]), _linear(days=1200)))
+    assert (
+        "sized for the 52 weeks after exhaustion (to 2027-04-15, which ends before its blocks "
+        "can run, 2028-02-02: what is short once they run is the later orders')"
+    ) in far["note"]
+    near = _all_pool(_run(_plan(sites=[_site(mw=1.5)]), _linear(days=800)))
+    assert "ends before its blocks can run" not in near["note"]
+
+
 def test_a_site_with_power_takes_the_block_and_stays_green() -> None:
     """2 MW energized leaves 1.0 free: the racks go to s1 and the site never runs short."""
     result = _run(_plan(sites=[_site(mw=2.0)]))

@@ -1580,11 +1580,23 @@ def _dated(decision: _Decision, *, as_of: date, settings: TriggerSettings) -> _D
         return decision
     # A window sized from its arrival was from the day it would have landed to stand dark.
     before = decision.order.dark_arrives or decision.order.arrives
-    decision.row["note"] = str(decision.row["note"]).replace(
+    note = str(decision.row["note"]).replace(
         "weeks after its arrival (to ",
         f"weeks after the day it would have landed unpowered, {before} (to ",
         1,
     )
+    sized_to, runs = decision.sized_to, order.runs_from
+    if sized_to is not None and runs is not None and sized_to < runs:
+        # Not re-sized: what it was sized for ends before its blocks run (the demo's us-east
+        # racks, sized to 2028-05-10, run from 2029-01-01), and a reader took the window for
+        # the demand they serve.
+        note = note.replace(
+            f"(to {sized_to})",
+            f"(to {sized_to}, which ends before its blocks can run, {runs}: what is short "
+            "once they run is the later orders')",
+            1,
+        )
+    decision.row["note"] = note
     return decision._replace(order=order)
 
 
