@@ -147,9 +147,10 @@ def test_a_site_without_power_refuses_the_block_and_moves_the_trigger_to_power()
     The block trigger is dated to land 4 weeks before power contracted today (2027-02-02),
     says power is the constraint, and is red: racks that wait for power past exhaustion
     leave the pool short whenever they are ordered (its order-by date still ahead read
-    green). The site's power trigger dates exhaustion on their arrival, contract-by 12 months
-    and 4 weeks before it (already past, inside the buffer: amber), and prices the 0.3 MW
-    beyond what is secured.
+    green). The site's power trigger dates exhaustion on the day the pool needs them (the
+    buffer before its shortfall, not their later arrival: counted from that, it read amber
+    while the pool went short for 292 days), contract-by 12 months and 4 weeks before it
+    (already past: red), and prices the 0.3 MW beyond what is secured.
     """
     result = _run(_plan(sites=[_site(mw=1.5)]))
     row = _all_pool(result)
@@ -177,11 +178,11 @@ def test_a_site_without_power_refuses_the_block_and_moves_the_trigger_to_power()
         )
     ]
     power = _power(result, "s1")
-    assert power["exhaustion_date"] == date(2027, 1, 5)
+    assert power["exhaustion_date"] == _day(ARRIVAL)  # 4 weeks before the pool's shortfall
     assert power["mw_needed_at_exhaustion"] == pytest.approx(1.8)
     assert power["energized_mw_at_exhaustion"] == pytest.approx(1.5)
-    assert power["contract_by"] == date(2025, 12, 8)  # 2026-01-05 less 4 weeks
-    assert power["status"] == "amber"
+    assert power["contract_by"] == date(2025, 2, 19)  # 2025-03-19 less 4 weeks
+    assert power["status"] == "red"
     assert power["mw_to_contract"] == pytest.approx(0.3)
     assert power["cost_usd"] == pytest.approx(0.3 * 2e6)
     assert power["mw_beyond_ceiling"] is None  # no ceiling declared: nothing to pass
@@ -218,7 +219,8 @@ def test_an_order_waiting_for_power_is_dated_to_land_with_it_and_stays_red() -> 
         date(2027, 2, 2),
         "red",
     )
-    assert _power(result, "s1")["exhaustion_date"] == date(2027, 1, 5)
+    # Its power is needed when its pool is, not from the day it is dated to land.
+    assert _power(result, "s1")["exhaustion_date"] == _day(ARRIVAL)
     # Late (short from the as-of date): its order-by date was already gone.
     late = _all_pool(_run(_plan(sites=[_site(mw=1.5)]), _linear(base=820.0, days=800)))
     assert (late["order_by"], late["arrives"], late["status"]) == (
@@ -366,7 +368,8 @@ def test_the_order_short_of_power_is_the_one_whose_arrival_overflows_the_site() 
     placed = result.placements.sort("arrives").select("pool", "site", "powered", "status")
     assert placed.rows() == [("all", "s1", True, "green"), ("training", "s1", False, "red")]
     power = _power(result, "s1")
-    assert power["exhaustion_date"] == pod["arrives"]
+    # The pod waits for power past its shortfall: needed from the buffer before it.
+    assert power["exhaustion_date"] == pod["exhaustion_date"] - timedelta(weeks=4)
     assert power["mw_needed_at_exhaustion"] == pytest.approx(2.0 + 1.6 + 1.2)
 
 
@@ -897,7 +900,7 @@ def test_a_power_date_resting_on_a_monthly_only_order_says_so() -> None:
     row = _all_pool(result)
     assert MONTHLY_ONLY in row["note"] and row["blocks_to_order"] == 1
     power = _power(result, "s1")
-    assert power["exhaustion_date"] == row["arrives"]
+    assert power["exhaustion_date"] == max(row["exhaustion_date"] - timedelta(weeks=4), MONDAY)
     assert power["note"].endswith(
         f"the power date rests on r1/all 1 x rack-h100 (0.40 MW, arriving {row['arrives']}), "
         f"an order whose shortfall is read at the monthly grain only: {MONTHLY_ONLY}; see its "
@@ -1029,9 +1032,9 @@ def test_an_order_past_its_site_s_ceiling_needs_a_new_site_and_says_when_the_res
 
 
 def test_the_mw_to_contract_says_how_much_is_needed_by_the_first_short_day_and_the_peak() -> None:
-    """1.3 MW energized, 0.2 MW contracted from day 300, racks of 0.4 MW dated to land 4 weeks
-    before their power (2026-10-04 and 2027-01-05): the site is 0.1 MW short on the first
-    rack's arrival and needs 1.8 MW at its peak, 0.3 MW beyond what is secured. The note
+    """1.3 MW energized, 0.2 MW contracted from day 300, racks of 0.4 MW needed from March and
+    October (dated to land 4 weeks before their power): the site is 0.1 MW short when the
+    first is needed and needs 1.8 MW at its peak, 0.3 MW beyond what is secured. The note
     dated all 0.30 MW to the first short day ("to have it energized by 2026-03-19") and never
     named the contracted MW it nets out (the demo's us-east-a: 47.26 MW "by 2027-04-19", 20.6
     MW short that day, the rest by its peak in Nov 2029, net of 10.5 MW contracted); now it
@@ -1042,8 +1045,8 @@ def test_the_mw_to_contract_says_how_much_is_needed_by_the_first_short_day_and_t
     assert power["mw_to_contract"] == pytest.approx(0.3)
     assert power["note"].startswith(
         f"contract 0.30 MW by {power['contract_by']} (12 months lead time, 4 weeks buffer): "
-        "0.10 MW short of energized on 2026-10-04, the first short day, and all of it by "
-        f"Jan 2027, the plan's peak (1.80 MW needed), net of 0.20 MW contracted (energized "
+        "0.10 MW short of energized on 2026-03-19, the first short day, and all of it by "
+        f"Oct 2026, the plan's peak (1.80 MW needed), net of 0.20 MW contracted (energized "
         f"{_day(300)})"
     )
 

@@ -73,7 +73,8 @@ Dated to its power
     ``buffer_weeks`` before it (``_with_its_power``): order-by = the day they can run less the
     lead time and the buffer, never before ``as_of`` nor its own date; the region's orders
     are then placed again by their new arrivals. It stays red (only power after exhaustion
-    moves it); its site's power trigger carries the urgency.
+    moves it); its site's power trigger carries the urgency, counting its MW from when its
+    pool needs it (``triggers.power._needed_from``).
 """
 
 from __future__ import annotations

@@ -185,7 +185,8 @@ def _monthly_only_note(orders: pl.DataFrame, *, exhaustion: date) -> str:
     own trigger says the shortfall is not verified at the daily grain (amber at most), with
     nothing on the power trigger saying so.
     """
-    counted = orders.filter(pl.col("arrives") <= exhaustion).sort("arrives", "region", "pool")
+    needed = pl.col("needed_from") if "needed_from" in orders.columns else pl.col("arrives")
+    counted = orders.filter(needed <= exhaustion).sort("arrives", "region", "pool")
     if counted.is_empty():
         return ""
     named = ", ".join(
@@ -372,6 +373,30 @@ def _when_needed(short: pl.DataFrame, *, exhaustion: date, beyond: float, site: 
     )
 
 
+def _needed_from(placed: pl.DataFrame, *, as_of: date, buffer_weeks: int) -> pl.DataFrame:
+    """``placed`` (PLACEMENTS rows) with ``needed_from``: the day each order's MW is needed,
+    its arrival, but for an order waiting for power past its shortfall the day its pool needs
+    it (``buffer_weeks`` before its exhaustion, not before ``as_of``).
+
+    An order dated to land with its site's power (``orders._with_its_power``) arrives a
+    buffer before that power: counted from its arrival, the site read "short from" that day,
+    28 days before power contracted today, and amber, while its pool was short 600 days
+    earlier for want of it (the demo's us-east-a). Its power is needed when its pool is."""
+    if "runs_from" not in placed.columns or "exhaustion_date" not in placed.columns:
+        return placed.with_columns(needed_from=pl.col("arrives"))
+    need = pl.max_horizontal(
+        pl.col("exhaustion_date") - pl.duration(weeks=buffer_weeks), pl.lit(as_of)
+    )
+    waits = (
+        ~pl.col("powered").fill_null(True)
+        & (pl.col("runs_from") > pl.col("arrives")).fill_null(False)
+        & (pl.col("arrives") > need).fill_null(False)
+    )
+    return placed.with_columns(
+        needed_from=pl.when(waits).then(need).otherwise(pl.col("arrives")).cast(pl.Date)
+    )
+
+
 def _power_triggers(
     plan: CapacityPlan,
     placements: pl.DataFrame,
@@ -388,7 +413,12 @@ def _power_triggers(
     (its note says ``MONTHLY_ONLY``): a site whose date their order moves says so."""
     if not plan.site:
         return pl.DataFrame(schema=POWER_TRIGGERS_SCHEMA)
-    orders = placements.filter(pl.col("site").is_not_null()).select(ORDERS_SCHEMA.names())
+    placements = _needed_from(placements, as_of=as_of, buffer_weeks=buffer_weeks)
+    orders = (
+        placements.filter(pl.col("site").is_not_null())
+        .with_columns(arrives=pl.col("needed_from"))
+        .select(ORDERS_SCHEMA.names())
+    )
     timeline = site_power_timeline(plan, start=as_of, end=end, orders=orders)
     keys = pl.DataFrame(
         sorted(monthly_pools), schema={"region": pl.String, "pool": pl.String}, orient="row"
