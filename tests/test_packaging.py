@@ -101,9 +101,10 @@ def test_the_wheel_is_what_runs(installed: Path, tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         check=True,
-    ).stdout
-    assert str(ROOT) not in where
-    assert str(installed) in where
+    ).stdout.split()
+    # Compared as paths, not substrings: a checkout at /f is a prefix of every ".../flows".
+    assert not [w for w in where if Path(w).is_relative_to(ROOT)], where
+    assert all(Path(w).is_relative_to(installed) for w in where), where
 
 
 @pytest.mark.timeout(_RUN_TIMEOUT_S + 120)
