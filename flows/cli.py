@@ -654,7 +654,6 @@ def cmd_drill(args: argparse.Namespace) -> int:
     from flows.tables import drill_tables, shock_cut_lines
     from forecasting import runs
     from forecasting.drills import ScenarioError
-    from forecasting.drills.scenarios import TOP_CUSTOMER
 
     if args.name and (args.cls or args.customer or args.region or args.all):
         raise UsageError("name a ready-made drill or describe one with --class/--customer/...")
@@ -674,17 +673,14 @@ def cmd_drill(args: argparse.Namespace) -> int:
         scenarios = runs.drill_scenarios(options)  # bad names and shapes fail here, before any run
     except (ScenarioError, ValueError) as exc:
         raise UsageError(str(exc)) from exc
-    target = scenarios[0].target if adhoc is not None else None
-    fold = (
-        runs.customer_fold(paths.warehouse, args.forecast_run, target.name or "")
-        if target is not None and target.kind == "customer" and target.name != TOP_CUSTOMER
-        else runs.CustomerFold()
-    )
-    if fold.error:
-        # A customer folded into "other" has no forecast of its own: said before any path loads.
-        raise UsageError(fold.error)
-    if fold.warning:
-        say(fold.warning, error=True)
+    for customer in runs.drilled_customers(scenarios):
+        fold = runs.customer_fold(paths.warehouse, args.forecast_run, customer)
+        if fold.error and adhoc is not None:
+            # A customer folded into "other" has no forecast of its own: said before any path
+            # loads. A drill file's is not played, with that reason, and the others play.
+            raise UsageError(fold.error)
+        if fold.warning:
+            say(fold.warning, error=True)
     if args.via_server:
         batch = _drill_via_server(paths.warehouse, paths.capacity, options, args.timeout)
     elif _direct():

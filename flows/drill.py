@@ -35,10 +35,16 @@ __all__ = [
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
 def load_drill_inputs(
-    warehouse_path: Path, forecast_run_id: str | None, paths: int | None, seed: int
+    warehouse_path: Path,
+    forecast_run_id: str | None,
+    paths: int | None,
+    seed: int,
+    *,
+    customers: tuple[str, ...] = (),
 ) -> DrillInputs:
-    """The forecast run's bottom-level paths and each class's day shapes from history."""
-    return runs.drill_inputs(warehouse_path, forecast_run_id, paths, seed)
+    """The forecast run's bottom-level paths, each class's day shapes from history, and the
+    fold of each customer drilled by name."""
+    return runs.drill_inputs(warehouse_path, forecast_run_id, paths, seed, customers=customers)
 
 
 @task(cache_policy=NO_CACHE)
@@ -50,9 +56,10 @@ def run_scenario(
     *,
     as_of: date,
     options: DrillOptions,
+    fold: runs.CustomerFold | None = None,
 ) -> PlayedDrill | DrillNotPlayed:
     """Play one scenario on every path, or say why it cannot be played here."""
-    return runs.play_drill(plan, paths, shapes, scenario, as_of=as_of, options=options)
+    return runs.play_drill(plan, paths, shapes, scenario, as_of=as_of, options=options, fold=fold)
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE, tags=["warehouse-writer"])
@@ -82,7 +89,10 @@ def drill_flow(
     plan = load_capacity(capacity_path)
     plan_sha256 = runs.capacity_sha256(capacity_path)
     scenarios = drill_scenarios(options)
-    inputs = load_drill_inputs(warehouse_path, options.forecast_run_id, options.paths, options.seed)
+    inputs = load_drill_inputs(
+        warehouse_path, options.forecast_run_id, options.paths, options.seed,
+        customers=runs.drilled_customers(scenarios),
+    )  # fmt: skip
     batch = DrillBatch(played=[])
     for scenario in scenarios:
         played = run_scenario(
@@ -92,6 +102,7 @@ def drill_flow(
             scenario,
             as_of=inputs.forecast.as_of,
             options=options,
+            fold=inputs.folds.get(scenario.target.name or ""),
         )
         if isinstance(played, DrillNotPlayed):
             logger.warning("drill %s not played: %s", played.drill, played.reason)

@@ -897,6 +897,56 @@ def test_a_customer_folded_into_other_is_refused_in_one_line_with_its_share(
     ) in dual.stderr
 
 
+def test_a_drill_file_naming_a_folded_customer_says_so_and_stores_the_warning(
+    tmp_path: Path,
+) -> None:
+    """A drill file targeting a customer folded into 'other' read "has no demand in the paths"
+    (the ad-hoc drill's refusal with its share was never made), and one partly folded played
+    with nothing said, on the terminal or in the stored drill, of the demand left unshocked.
+    Now the first is not played with the fold's reason and the second's drill keeps the
+    warning in its notes."""
+    import duckdb
+
+    warehouse = str(tmp_path / "w.duckdb")
+    named = [*((f"big-{i:02d}", 100) for i in range(10)), ("tiny", 1), ("dual", 2)]
+    rows = [
+        f"2025-03-01T{h:02d}:00:00Z,eu-west,c1,{cls},{name},H100,{gpus},0"
+        for h in range(24)
+        for cls, name, gpus in [
+            *(("inference", n, g) for (n, g) in named),
+            ("batch", "bat", 999),
+            ("batch", "dual", 1),
+        ]
+    ]
+    fleetcast("ingest", str(write_csv(tmp_path / "day.csv", *rows)), "--warehouse", warehouse)
+    forecast = fleetcast("forecast", "--warehouse", warehouse, "--paths", "10", "--horizon", "7")
+    assert forecast.returncode == 0, forecast.stderr
+    plan = tmp_path / "capacity.toml"
+    plan.write_text(sample_capacity().read_text(encoding="utf-8"), encoding="utf-8")
+    folder = tmp_path / "drills"
+    folder.mkdir()
+    for name in ("tiny", "dual"):
+        (folder / f"{name}-2x.toml").write_text(
+            f'description = "{name} doubles"\nmultiplier = 2.0\ntarget = "customer:{name}"\n'
+            'shape = "step"\n',
+            encoding="utf-8",
+        )
+    env = {"FLEETCAST_CAPACITY": str(plan), "FLEETCAST_DRILLS": str(folder)}
+    drill = fleetcast(
+        "drill", "--answers", "none", "--paths", "10", "--warehouse", warehouse, env=env
+    )  # fmt: skip
+    assert drill.returncode in (0, 1), drill.stderr
+    assert (
+        "warning: drill tiny-2x not played: customer 'tiny' is folded into 'other' in inference"
+    ) in drill.stderr
+    assert "has no demand in the paths" not in drill.stderr
+    unshocked = "the drill shocks customer 'dual' in batch only: its inference demand (0.2% "
+    assert f"warning: {unshocked}" in drill.stderr
+    with duckdb.connect(warehouse, read_only=True) as con:
+        (notes,) = con.execute("SELECT notes FROM drill_runs WHERE drill = 'dual-2x'").fetchall()[0]
+    assert any(note.startswith(unshocked) for note in notes), notes
+
+
 def test_run_says_each_drill_not_played_once(tmp_path: Path) -> None:
     """`run` on a one-day fleet forecast 7 days: four drills cannot be played. Each was said
     twice on the terminal, as the drill flow's Prefect WARNING line and as the CLI's own

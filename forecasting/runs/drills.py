@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -36,6 +36,8 @@ from forecasting.schema import (
 from forecasting.settings import settings
 
 if TYPE_CHECKING:  # the step modules load scipy, numba and plotly: only when a step runs
+    from collections.abc import Sequence
+
     from forecasting.capacity import CapacityPlan
     from forecasting.drills import DrillResult, Scenario
 
@@ -55,6 +57,7 @@ __all__ = [
     "drill_inputs",
     "drill_outcome",
     "drill_scenarios",
+    "drilled_customers",
     "drills_folder",
     "play_drill",
     "resampled_paths",
@@ -161,6 +164,8 @@ class DrillInputs:
     forecast: ForecastRef
     paths: pl.DataFrame
     shapes: pl.DataFrame
+    # What the forecast's fold into "other" means for each customer a drill targets by name.
+    folds: dict[str, CustomerFold] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,10 +234,15 @@ def resampled_paths(sample: pl.DataFrame, paths: int | None, seed: int) -> pl.Da
 
 
 def drill_inputs(
-    warehouse_path: Path, forecast_run_id: str | None, paths: int | None, seed: int
+    warehouse_path: Path,
+    forecast_run_id: str | None,
+    paths: int | None,
+    seed: int,
+    *,
+    customers: Sequence[str] = (),
 ) -> DrillInputs:
-    """The forecast run's bottom-level paths and each class's day shapes from the history the
-    forecast knew (up to its as-of date)."""
+    """The forecast run's bottom-level paths, each class's day shapes from the history the
+    forecast knew (up to its as-of date), and the fold of each of ``customers``."""
     from forecasting import drills
 
     with warehouse.connect(warehouse_path, read_only=True) as wh:
@@ -241,7 +251,23 @@ def drill_inputs(
         hourly = wh.hourly_demand()
     sample = resampled_paths(sample.with_columns(pl.col("y").cast(pl.Float64)), paths, seed)
     shapes = drills.day_shapes(hourly, until=ref.as_of)
-    return DrillInputs(forecast=ref, paths=sample, shapes=shapes)
+    folds = {name: customer_fold(warehouse_path, ref.run_id, name) for name in customers}
+    return DrillInputs(forecast=ref, paths=sample, shapes=shapes, folds=folds)
+
+
+def drilled_customers(scenarios: Sequence[Scenario]) -> tuple[str, ...]:
+    """The customers the scenarios target by name (not the largest, resolved on the paths)."""
+    from forecasting.drills.scenarios import TOP_CUSTOMER
+
+    return tuple(
+        sorted(
+            {
+                s.target.name
+                for s in scenarios
+                if s.target.kind == "customer" and s.target.name not in (None, TOP_CUSTOMER)
+            }
+        )
+    )
 
 
 def _percent(part: float, whole: float) -> str:
@@ -250,6 +276,10 @@ def _percent(part: float, whole: float) -> str:
         return "0%"
     share = 100 * part / whole
     return "under 0.01%" if share < 0.01 else f"{share:.2g}%"
+
+
+# How a fold's warning starts on the terminal; its drill's notes keep the rest.
+WARNING = "warning: "
 
 
 class CustomerFold(NamedTuple):
@@ -308,7 +338,7 @@ def customer_fold(warehouse_path: Path, forecast_run_id: str | None, customer: s
     window = f"GPU-hours over the {FOLD_LOOKBACK_DAYS} days to {ref.as_of}"
     if drilled:
         return CustomerFold(
-            warning=f"warning: the drill shocks customer {customer!r} in {' and '.join(drilled)} "
+            warning=f"{WARNING}the drill shocks customer {customer!r} in {' and '.join(drilled)} "
             f"only: its {classes} demand ({of_class}, {window}) is folded into {OTHER!r}, "
             "with no forecast of its own, and is not shocked"
         )
@@ -348,15 +378,20 @@ def play_drill(
     *,
     as_of: date,
     options: DrillOptions,
+    fold: CustomerFold | None = None,
 ) -> PlayedDrill | DrillNotPlayed:
     """Play one scenario on every path; search the answers when the options ask.
 
     A scenario this forecast or plan cannot place (a date outside the forecast horizon, no
-    committed block to slip, a target with no demand) is not played, with the reason: one
-    ready-made drill that does not apply never stops the others.
+    committed block to slip, a target with no demand, a customer ``fold`` leaves without a
+    forecast of its own) is not played, with the reason: one ready-made drill that does not
+    apply never stops the others. The demand of its customer ``fold`` leaves unshocked is
+    said in its notes.
     """
     from forecasting import drills
 
+    if fold is not None and fold.error:
+        return DrillNotPlayed(drill=scenario.name, reason=fold.error)
     started = time.perf_counter()
     try:
         # Prepared once: the searches below start from this drill and its shocked run.
@@ -364,6 +399,8 @@ def play_drill(
         result = drill.play()
     except drills.ScenarioError as exc:
         return DrillNotPlayed(drill=scenario.name, reason=str(exc))
+    if fold is not None and fold.warning:
+        result = replace(result, notes=(*result.notes, fold.warning.removeprefix(WARNING)))
     answers: dict[str, Any] = {
         "breaking_multiplier": None,
         "breaking_note": None,
@@ -643,12 +680,15 @@ def drill(warehouse_path: Path, capacity_path: Path, options: DrillOptions) -> D
     plan = load_capacity(capacity_path)
     plan_sha256 = capacity_sha256(capacity_path)
     scenarios = drill_scenarios(options)
-    inputs = drill_inputs(warehouse_path, options.forecast_run_id, options.paths, options.seed)
+    inputs = drill_inputs(
+        warehouse_path, options.forecast_run_id, options.paths, options.seed,
+        customers=drilled_customers(scenarios),
+    )  # fmt: skip
     batch = DrillBatch(played=[])
     for scenario in scenarios:
         played = play_drill(
             plan, inputs.paths, inputs.shapes, scenario, as_of=inputs.forecast.as_of,
-            options=options,
+            options=options, fold=inputs.folds.get(scenario.target.name or ""),
         )  # fmt: skip
         if isinstance(played, DrillNotPlayed):
             batch.not_played.append(save_not_played(warehouse_path, inputs.forecast.run_id, played))
