@@ -846,15 +846,10 @@ def test_a_drill_a_short_forecast_cannot_place_warns_and_the_others_play(tmp_pat
     assert "inference-2x" in every.stdout and "inference-2x" not in skipped
 
 
-def test_a_customer_folded_into_other_is_refused_in_one_line_with_its_share(
-    tmp_path: Path,
-) -> None:
-    """`drill --customer tiny --factor 2` on a forecast that keeps inference's 10 largest and
-    folds tiny into 'other' loaded every path, then read "has no demand in the paths (they
-    name big-00, ... and 4 more)": tiny's demand is measured, and nothing said its share or
-    which customers can be drilled. It now fails at once (exit 2) in one line that says so.
-    dual, kept in batch but folded in inference, drilled its batch demand alone with nothing
-    said: a warning line now says its inference demand is not shocked, and how much it is."""
+def _folded_fleet(tmp_path: Path) -> tuple[str, Path]:
+    """A warehouse forecast 7 days that keeps inference's 10 largest customers, folding tiny
+    (1 GPU) into 'other' and dual (2 GPUs) there too while keeping its batch series; and the
+    sample plan."""
     warehouse = str(tmp_path / "w.duckdb")
     named = [*((f"big-{i:02d}", 100) for i in range(10)), ("tiny", 1), ("dual", 2)]
     rows = [
@@ -871,6 +866,19 @@ def test_a_customer_folded_into_other_is_refused_in_one_line_with_its_share(
     assert forecast.returncode == 0, forecast.stderr
     plan = tmp_path / "capacity.toml"
     plan.write_text(sample_capacity().read_text(encoding="utf-8"), encoding="utf-8")
+    return warehouse, plan
+
+
+def test_a_customer_folded_into_other_is_refused_in_one_line_with_its_share(
+    tmp_path: Path,
+) -> None:
+    """`drill --customer tiny --factor 2` on a forecast that keeps inference's 10 largest and
+    folds tiny into 'other' loaded every path, then read "has no demand in the paths (they
+    name big-00, ... and 4 more)": tiny's demand is measured, and nothing said its share or
+    which customers can be drilled. It now fails at once (exit 2) in one line that says so.
+    dual, kept in batch but folded in inference, drilled its batch demand alone with nothing
+    said: a warning line now says its inference demand is not shocked, and how much it is."""
+    warehouse, plan = _folded_fleet(tmp_path)
     drill = fleetcast(
         "drill", "--customer", "tiny", "--factor", "2", "--warehouse", warehouse,
         env={"FLEETCAST_CAPACITY": str(plan)},
@@ -907,22 +915,7 @@ def test_a_drill_file_naming_a_folded_customer_says_so_and_stores_the_warning(
     warning in its notes."""
     import duckdb
 
-    warehouse = str(tmp_path / "w.duckdb")
-    named = [*((f"big-{i:02d}", 100) for i in range(10)), ("tiny", 1), ("dual", 2)]
-    rows = [
-        f"2025-03-01T{h:02d}:00:00Z,eu-west,c1,{cls},{name},H100,{gpus},0"
-        for h in range(24)
-        for cls, name, gpus in [
-            *(("inference", n, g) for (n, g) in named),
-            ("batch", "bat", 999),
-            ("batch", "dual", 1),
-        ]
-    ]
-    fleetcast("ingest", str(write_csv(tmp_path / "day.csv", *rows)), "--warehouse", warehouse)
-    forecast = fleetcast("forecast", "--warehouse", warehouse, "--paths", "10", "--horizon", "7")
-    assert forecast.returncode == 0, forecast.stderr
-    plan = tmp_path / "capacity.toml"
-    plan.write_text(sample_capacity().read_text(encoding="utf-8"), encoding="utf-8")
+    warehouse, plan = _folded_fleet(tmp_path)
     folder = tmp_path / "drills"
     folder.mkdir()
     for name in ("tiny", "dual"):
