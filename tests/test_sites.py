@@ -9,6 +9,7 @@ ordered by d = 101 - 8 - 4 weeks = 17 and arriving on d = 73.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -234,6 +235,35 @@ def test_an_order_waiting_for_power_is_dated_to_land_with_it_and_stays_red() -> 
     stays = _all_pool(_run(_plan(sites=[soon]), _linear(base=820.0, days=800)))
     assert stays["order_by"] < MONDAY and stays["arrives"] == _day(56)
     assert stays["status"] == "red" and "waits on power" not in stays["note"]
+
+
+def test_an_order_dated_to_its_power_and_powered_on_its_new_day_stays_red() -> None:
+    """A 90-day fleet's training pods, dated to land with their site's power for a shortfall
+    from 2027-09-01, were placed again on their new day, 2028-04-29, where the orders that had
+    taken the MW had moved later too: powered on arrival, the pool read green on an order-by
+    date 9 months out beside "its blocks serve from 2028-04-29, 241 days after exhaustion,
+    whatever is ordered now", and the note "lands 2028-04-29, 4 weeks before its site's power
+    (from 2028-04-29)". Such an order waited for its power: red, and it lands with it."""
+    from forecasting.triggers import orders
+
+    rack = _plan().candidate[0]
+    exhaustion, landing = _day(EXHAUSTION), _day(400)
+    moved = orders._Order(
+        candidate=rack, blocks=2, order_by=landing - timedelta(weeks=8), arrives=landing,
+        in_time=True, units=250.0, site="s1", powered=True, usable=landing, runs_from=landing,
+        dark_order_by=_day(17), dark_arrives=_day(ARRIVAL),
+    )  # fmt: skip
+    fields = orders._order_fields(moved, as_of=MONDAY, exhaustion=exhaustion, blocks=2)
+    assert fields["status"] == "red"
+    note = orders._order_note(moved, exhaustion=exhaustion, buffer_weeks=4)
+    assert f"so that it lands {landing}, when its site has the MW for it (s1): " in note
+    assert "weeks before its site's power" not in note
+    assert f"its blocks serve from {landing}, 299 days after exhaustion" in note
+    # Never moved and powered on arrival in time: its order-by date's colour.
+    kept = replace(moved, dark_order_by=None, dark_arrives=None)
+    assert orders._order_fields(kept, as_of=MONDAY, exhaustion=landing, blocks=2)["status"] == (
+        "green"
+    )
 
 
 def test_an_order_moved_past_the_window_it_was_sized_for_says_so() -> None:

@@ -463,11 +463,19 @@ def _order_note(
             if late > 0
             else ""
         )
+        # Placed again on its new day, its site can have the MW from that day (orders that
+        # took it moved later too): "lands 2028-04-29, 4 weeks before its site's power (from
+        # 2028-04-29)" said two things of one day.
+        lands = (
+            f"{order.arrives}, when its site has the MW for it ({order.site})"
+            if runs <= order.arrives
+            else f"{order.arrives}, {buffer_weeks} weeks before its site's power ({order.site}, "
+            f"from {runs})"
+        )
         return (
-            f"order {order.blocks} x {name} by {order.order_by} so that it lands "
-            f"{order.arrives}, {buffer_weeks} weeks before its site's power ({order.site}, "
-            f"from {runs}): {WAITS_ON_POWER}; ordered by {dark_by} it would land {dark_arrives} "
-            f"and stand dark {(runs - dark_arrives).days:,} days{serves}"
+            f"order {order.blocks} x {name} by {order.order_by} so that it lands {lands}: "
+            f"{WAITS_ON_POWER}; ordered by {dark_by} it would land {dark_arrives} and stand "
+            f"dark {(runs - dark_arrives).days:,} days{serves}"
         )
     if order.in_time:
         return (
@@ -649,7 +657,11 @@ def _order_fields(
     serves = order.usable if order.usable is not None else order.runs_from
     if order.beyond_ceiling:
         serves = None
-    if blocks and not order.powered and (serves is None or serves > exhaustion):
+    # Dated to land with its power (_with_its_power), it waited for it, even where, placed
+    # again on its new day, its site has the MW then: a 90-day fleet's training pods, dated
+    # to 2028-04-29 for a shortfall from 2027-09-01, read green on that order-by date.
+    waited = not order.powered or order.dark_arrives is not None
+    if blocks and waited and (serves is None or serves > exhaustion):
         # Blocks that wait for their site's power past exhaustion serve nothing in time,
         # whenever they are ordered: the shortfall is coming (amber read as "still time").
         # Blocks that power contracted today runs by then are not: the demo's us-west
