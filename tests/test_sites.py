@@ -34,6 +34,7 @@ from forecasting.triggers import (
     TriggerSettings,
     expansion_triggers,
     mw_by_site_month,
+    site_orders_by_need,
 )
 from forecasting.triggers.orders import MONTHLY_ONLY
 
@@ -1280,3 +1281,34 @@ def test_an_order_the_ceiling_cannot_hold_once_dated_keeps_its_shortfall_s_dates
         "5 of its 5 blocks (2.00 MW) lie beyond s1's ceiling: a new site is needed" in row["note"]
     )
     assert _power(result, "s1")["exhaustion_date"] == _day(ARRIVAL)
+
+
+def test_the_mw_by_month_counts_a_waiting_order_from_when_its_pool_needs_it() -> None:
+    """Two racks (0.8 MW) at s1 (1.5 MW energized, 1.0 drawn) wait for power contracted today
+    and are dated to land 2027-01-05; s1's power trigger counts their MW from 2026-03-19, when
+    the pool needs them (the buffer before its shortfall), and reads s1 short from then. The
+    facilities chart counted them from their arrival: 1.0 MW needed until Jan 2027, beside a
+    power trigger short from 2026-03-19 on the same page. Counted as the trigger counts them,
+    March 2026 needs 1.8 MW, and the site's supply reads short days that month."""
+    plan = _plan(sites=[_site(mw=1.5)])
+    result = _run(plan, _linear(days=800))
+    assert _power(result, "s1")["exhaustion_date"] == _day(ARRIVAL)
+    first = result.placements.filter(pl.col("tranche") == 1)
+    assert first["arrives"].to_list() == [date(2027, 1, 5)]
+    mw = mw_by_site_month(
+        plan,
+        result.triggers,
+        start=MONDAY,
+        end=_day(799),
+        placements=result.placements,
+        buffer_weeks=4,
+    )
+    s1 = {r["month"]: r for r in mw.filter(pl.col("site") == "s1").iter_rows(named=True)}
+    assert s1[date(2026, 2, 1)]["mw_needed"] == pytest.approx(1.0)
+    assert s1[date(2026, 3, 1)]["mw_new_blocks"] == pytest.approx(0.8)
+    assert s1[date(2026, 3, 1)]["mw_needed"] == pytest.approx(1.8)
+    assert s1[date(2027, 1, 1)]["mw_new_blocks"] == pytest.approx(0.0)
+    orders = site_orders_by_need(result.placements, as_of=MONDAY, buffer_weeks=4)
+    supply = site_power_by_month(plan, start=MONDAY, months=24, orders=orders)
+    march = supply.filter(pl.col("month") == date(2026, 3, 1)).row(0, named=True)
+    assert march["short_days"] == 13  # 2026-03-19 to 2026-03-31

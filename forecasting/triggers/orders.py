@@ -76,10 +76,10 @@ Dated to its power
     lead time and the buffer, never before ``as_of`` nor its own date; the region's orders
     are then placed again by their new arrivals. It stays red (only power after exhaustion
     moves it); its site's power trigger carries the urgency, counting its MW from when its
-    pool needs it (``triggers.power._needed_from``). An order that, placed on its new day,
-    finds the orders landing by then have taken what its site's ceiling leaves (none of its
-    blocks can run there) goes back to its shortfall's dates (``_undated``): there is no
-    power for it to land with.
+    pool needs it (``triggers.power._needed_from``), as the facilities page's MW by month
+    does. An order that, placed on its new day, finds the orders landing by then have taken
+    what its site's ceiling leaves (none of its blocks can run there) goes back to its
+    shortfall's dates (``_undated``): there is no power for it to land with.
 """
 
 from __future__ import annotations
