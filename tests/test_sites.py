@@ -35,6 +35,7 @@ from forecasting.triggers import (
     TriggerSettings,
     expansion_triggers,
     mw_by_site_month,
+    site_orders_by_need,
 )
 from forecasting.triggers.orders import MONTHLY_ONLY
 
@@ -1050,13 +1051,14 @@ def test_an_order_past_its_site_s_ceiling_needs_a_new_site_and_says_when_the_res
     assert (none["blocks_beyond_ceiling"], none["runs_from"]) == (2, None)
     powered = _run(_plan(sites=[_site(mw=2.0, ceiling_mw=3.0)])).placements.row(0, named=True)
     assert (powered["blocks_beyond_ceiling"], powered["runs_from"]) == (0, _day(ARRIVAL))
-    # A later order past the ceiling: the trigger's note prices it apart (it read "$8.0M").
+    # A later order past the ceiling: the trigger's note prices it apart (it read "$8.0M"),
+    # by its shortfall's date (it read "by 2026-11-10", dated to power it can never run on).
     later = _run(
         _plan(sites=[_site(mw=1.3, ceiling_mw=1.5)]), settings=TriggerSettings(sizing_weeks=8)
     )
     assert later.placements["blocks_beyond_ceiling"].to_list() == [0, 1]
     assert _all_pool(later)["note"].endswith(
-        "1 x rack-h100 by 2026-11-10; $8.0M for one block past its site's ceiling: a new "
+        "1 x rack-h100 by 2026-08-10; $8.0M for one block past its site's ceiling: a new "
         "site is needed (none in the plan's totals))"
     )
 
@@ -1222,7 +1224,10 @@ def test_an_order_no_one_site_can_hold_is_split_across_the_sites_that_can() -> N
     placed = result.placements.select("site", "blocks", "powered", "blocks_beyond_ceiling")
     assert placed.rows() == [("s2", 1, True, 0), ("s1", 1, False, 0)]
     assert result.placements["capex_usd"].to_list() == [8e6, 8e6]
-    assert "split across r1's sites by what their ceilings hold: 1 at s2, 1 at s1" in row["note"]
+    assert (
+        "split across r1's sites by what their ceilings hold: 1 at s2 (by 2026-01-22, lands "
+        "2026-03-19), 1 at s1 (no power yet: by 2026-11-10, lands 2027-01-05"
+    ) in row["note"]
     assert "new site" not in row["note"]
     assert (
         _power(result, "s1")["mw_beyond_ceiling"],
@@ -1240,6 +1245,100 @@ def test_an_order_no_one_site_can_hold_is_split_across_the_sites_that_can() -> N
         ("s1", 1, 0),
     ]
     assert (
-        "split across r1's sites by what their ceilings hold: 2 at s2 (1 past its ceiling, held "
-        "by no site: a new site is needed), 1 at s1 (no power yet: runs from 2027-02-02)"
+        "split across r1's sites by what their ceilings hold: 2 at s2 (by 2025-12-19, lands "
+        "2026-03-02; 1 past its ceiling, held by no site: a new site is needed), 1 at s1 (no "
+        "power yet: by 2026-11-10, lands 2027-01-05, 4 weeks before its power runs it from "
+        "2027-02-02)"
     ) in _all_pool(three)["note"]
+
+
+def test_each_share_of_a_split_order_is_dated_to_its_own_site_s_power() -> None:
+    """s2 powers one rack on arrival (2026-03-19); s1's ceiling holds the other but its MW
+    comes from power contracted today (2027-02-02). The s1 share kept the order's dates,
+    "arriving" 2026-03-19 to stand dark 320 days (the demo's us-east/all share at us-east-c
+    landed 2028-12-04 beside that site's power from 2030-01-01). Now each share carries its
+    own site's dates: s2's order-by 2026-01-22 and arrival, s1's ordered by 2026-11-10 to land
+    2027-01-05, the buffer before its power; the trigger's order-by is the earliest share's,
+    its capex by quarter follows each share, and its note says the shares run apart."""
+    capped = [_site(mw=1.0, ceiling_mw=1.5), _site("s2", mw=0.4, ceiling_mw=0.5)]
+    result = _run(_plan(sites=capped), _linear(days=800))
+    shares = result.placements.filter(pl.col("tranche") == 1)
+    assert shares.select(
+        "site", "blocks", "order_by", "arrives", "powered", "runs_from"
+    ).rows() == [
+        ("s2", 1, _day(17), _day(ARRIVAL), True, _day(ARRIVAL)),
+        ("s1", 1, date(2026, 11, 10), date(2027, 1, 5), False, date(2027, 2, 2)),
+    ]
+    row = _all_pool(result)
+    assert (row["order_by"], row["arrives"], row["blocks_to_order"]) == (_day(17), _day(ARRIVAL), 2)
+    assert (
+        "split across r1's sites by what their ceilings hold: 1 at s2 (by 2026-01-22, lands "
+        "2026-03-19), 1 at s1 (no power yet: by 2026-11-10, lands 2027-01-05, 4 weeks before "
+        "its power runs it from 2027-02-02); its shares run from different days: the order-by "
+        "date is the first share's"
+    ) in row["note"]
+
+
+def test_an_order_the_ceiling_cannot_hold_once_dated_keeps_its_shortfall_s_dates() -> None:
+    """Training 500 + 2d and inference 400 + 5d on a live rack and pod at s1 (2.5 MW, 4.0 MW
+    ceiling): the all pool's 5 racks (2.0 MW, landing 2026-03-19) wait for power contracted
+    today and were dated to land 2027-01-05, the day the training pool's 2 pods are dated
+    to; the pods, a trigger placed first on the same day, take the 1.5 MW the ceiling
+    leaves. The racks read "order 5 x rack-h100 by 2026-11-10: it lands 2027-01-05, dated to
+    its site's power" for power that never runs them (the demo's us-east cell at us-east-c).
+    With none of their blocks able to run there, they keep their shortfall's dates, past
+    the ceiling (a new site is needed), and s1's power trigger counts their MW from then."""
+    d = np.arange(800, dtype=float)
+    days = [_day(i) for i in range(800)]
+    forecast = _pools_forecast(500 + 2.0 * d, 400 + 5.0 * d, days)
+    pod = RACK | {"name": "pod-h100", "kind": "pod", "gpus": 1000, "mw": 1.2,
+                  "lead_time_weeks": 30, "capex_usd": 40e6, "fabric": True}  # fmt: skip
+    blocks = [_block(), _block("r1-pod", kind="pod", fabric=True)]
+    plan = _plan(sites=[_site(mw=2.5, ceiling_mw=4.0)], blocks=blocks, candidates=[RACK, pod])
+    result = _run(plan, forecast)
+    racks = result.placements.filter((pl.col("pool") == "all") & (pl.col("tranche") == 1))
+    assert racks.select(
+        "blocks", "order_by", "arrives", "runs_from", "blocks_beyond_ceiling"
+    ).rows() == [(5, _day(17), _day(ARRIVAL), None, 5)]
+    row = _all_pool(result)
+    assert (row["order_by"], row["arrives"], row["status"]) == (_day(17), _day(ARRIVAL), "red")
+    assert (
+        "order 5 x rack-h100 by 2026-01-22: it lands 2026-03-19, on its shortfall's date; dated "
+        "to its site's power (s1) it would land 2027-01-05, when the orders landing by then take "
+        "what s1's ceiling leaves: none of its blocks can run there"
+    ) in row["note"]
+    assert (
+        "5 of its 5 blocks (2.00 MW) lie beyond s1's ceiling: a new site is needed" in row["note"]
+    )
+    assert _power(result, "s1")["exhaustion_date"] == _day(ARRIVAL)
+
+
+def test_the_mw_by_month_counts_a_waiting_order_from_when_its_pool_needs_it() -> None:
+    """Two racks (0.8 MW) at s1 (1.5 MW energized, 1.0 drawn) wait for power contracted today
+    and are dated to land 2027-01-05; s1's power trigger counts their MW from 2026-03-19, when
+    the pool needs them (the buffer before its shortfall), and reads s1 short from then. The
+    facilities chart counted them from their arrival: 1.0 MW needed until Jan 2027, beside a
+    power trigger short from 2026-03-19 on the same page. Counted as the trigger counts them,
+    March 2026 needs 1.8 MW, and the site's supply reads short days that month."""
+    plan = _plan(sites=[_site(mw=1.5)])
+    result = _run(plan, _linear(days=800))
+    assert _power(result, "s1")["exhaustion_date"] == _day(ARRIVAL)
+    first = result.placements.filter(pl.col("tranche") == 1)
+    assert first["arrives"].to_list() == [date(2027, 1, 5)]
+    mw = mw_by_site_month(
+        plan,
+        result.triggers,
+        start=MONDAY,
+        end=_day(799),
+        placements=result.placements,
+        buffer_weeks=4,
+    )
+    s1 = {r["month"]: r for r in mw.filter(pl.col("site") == "s1").iter_rows(named=True)}
+    assert s1[date(2026, 2, 1)]["mw_needed"] == pytest.approx(1.0)
+    assert s1[date(2026, 3, 1)]["mw_new_blocks"] == pytest.approx(0.8)
+    assert s1[date(2026, 3, 1)]["mw_needed"] == pytest.approx(1.8)
+    assert s1[date(2027, 1, 1)]["mw_new_blocks"] == pytest.approx(0.0)
+    orders = site_orders_by_need(result.placements, as_of=MONDAY, buffer_weeks=4)
+    supply = site_power_by_month(plan, start=MONDAY, months=24, orders=orders)
+    march = supply.filter(pl.col("month") == date(2026, 3, 1)).row(0, named=True)
+    assert march["short_days"] == 13  # 2026-03-19 to 2026-03-31

@@ -1178,7 +1178,9 @@ def site_power_chart(
             )
     for column, name, colour in (
         ("mw_in_service", "in service", "#455a64"),
-        ("mw_new_blocks", "ordered or to order", "#ef8f00"),
+        # From when each order's MW is needed, as the power triggers count it (an order dated
+        # to land with its site's power lands later: the Blocks table says when).
+        ("mw_new_blocks", "ordered or to order, from when needed", "#ef8f00"),
     ):
         fig.add_trace(
             go.Bar(

@@ -192,7 +192,12 @@ def compute_triggers(
         end = forecast_frame.get_column("ds").max()
         assert isinstance(end, date)  # a stored run has days
         power = mw_by_site_month(
-            plan, result.triggers, start=ref.as_of, end=end, placements=result.placements
+            plan,
+            result.triggers,
+            start=ref.as_of,
+            end=end,
+            placements=result.placements,
+            buffer_weeks=settings.buffer_weeks,
         )
         run_id = new_run_id("triggers")
         run = {
@@ -350,6 +355,7 @@ def report_inputs(
     from forecasting.report import ReportInputs
     from forecasting.report.inputs import BOOK_APPLIED_SCHEMA, CHOSEN_COLUMNS
     from forecasting.traces import placed_dates_note
+    from forecasting.triggers import site_orders_by_need
 
     run_id = triggers.forecast.run_id
     as_of = triggers.forecast.as_of
@@ -404,7 +410,8 @@ def report_inputs(
             plan,
             start=as_of,
             months=months,
-            orders=placements.filter(pl.col("site").is_not_null()).select("site", "arrives", "mw"),
+            # As the power triggers count them: the chart's short months are theirs.
+            orders=site_orders_by_need(placements, as_of=as_of, buffer_weeks=options.buffer_weeks),
         )
         if plan.site
         else pl.DataFrame()

@@ -58,7 +58,12 @@ from forecasting.triggers.levels import (
     blended_headroom,
 )
 from forecasting.triggers.orders import MONTHLY_ONLY, _triggers
-from forecasting.triggers.power import _Power, _power_triggers, mw_by_site_month
+from forecasting.triggers.power import (
+    _Power,
+    _power_triggers,
+    mw_by_site_month,
+    site_orders_by_need,
+)
 from forecasting.triggers.redundancy import n_plus_one
 
 __all__ = [
@@ -78,6 +83,7 @@ __all__ = [
     "mw_by_site_month",
     "n_plus_one",
     "pool_requirements",
+    "site_orders_by_need",
     "trigger_status",
     "unshocked_beside_green",
 ]

@@ -65,8 +65,10 @@ Placement
     orders training first, and a training cell landing 15 months after an ``all`` pool's racks
     had taken their MW). What an order's site cannot hold under its ceiling goes to the
     region's other sites, as many blocks at each as its ceiling holds (``_split``), one
-    placement row per site; only what no site holds is past a ceiling. Without ``[[site]]``
-    placements have a null site.
+    placement row per site, each share with its own site's power and dates (a share waiting
+    for that power is dated to land with it, as below); the trigger's order-by date is its
+    first share's, and its note says when the shares run from different days. Only what no
+    site holds is past a ceiling. Without ``[[site]]`` placements have a null site.
 
 Dated to its power
     An order whose blocks would stand dark waiting for their site's power is dated to land
@@ -74,12 +76,16 @@ Dated to its power
     lead time and the buffer, never before ``as_of`` nor its own date; the region's orders
     are then placed again by their new arrivals. It stays red (only power after exhaustion
     moves it); its site's power trigger carries the urgency, counting its MW from when its
-    pool needs it (``triggers.power._needed_from``).
+    pool needs it (``triggers.power._needed_from``), as the facilities page's MW by month
+    does. An order that, placed on its new day, finds the orders landing by then have taken
+    what its site's ceiling leaves (none of its blocks can run there) goes back to its
+    shortfall's dates (``_undated``): there is no power for it to land with.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -167,6 +173,9 @@ class _Order:
     # hold them all (_split): each with its own site, power and days; ``blocks`` and ``mw``
     # are then this site's share only (``total_blocks`` the whole order's).
     parts: tuple[_Order, ...] = ()
+    # Dated to land with its site's power on this day, where the orders landing by then took
+    # what the site's ceiling leaves: back on its shortfall's dates (_undated).
+    undated_from: date | None = None
 
     @property
     def total_blocks(self) -> int:
@@ -178,6 +187,15 @@ class _Order:
         if not self.parts:
             return self
         return replace(self, blocks=self.total_blocks, parts=(), beyond_ceiling=None)
+
+    @property
+    def shares(self) -> tuple[_Order, ...]:
+        """The order's shares: itself alone, or its own site's share and then each part."""
+        return (self, *self.parts)
+
+    def first_share(self) -> _Order:
+        """The share ordered first (then landing first): the order's headline dates."""
+        return min(self.shares, key=lambda s: (s.order_by, s.arrives))
 
     @property
     def mw(self) -> float:
@@ -441,12 +459,19 @@ def _month_after(day: date) -> date:
 def _order_note(
     order: _Order, *, exhaustion: date, buffer_weeks: int, month_end: date | None = None
 ) -> str:
-    # Split across sites, the order is still one: all its blocks, its own site's share named
-    # where it is placed (_split_note).
-    order = replace(order, blocks=order.total_blocks)
+    # Split across sites, the order is still one: all its blocks, by its first share's date
+    # (each share's own dates and site named in _split_note).
+    order = replace(order.first_share(), blocks=order.total_blocks)
     name = order.candidate.name
     at = "" if order.site is None or not order.powered else f" at {order.site}"
     runs, dark_by, dark_arrives = order.runs_from, order.dark_order_by, order.dark_arrives
+    if order.undated_from is not None:
+        return (
+            f"order {order.blocks} x {name} by {order.order_by}: it lands {order.arrives}, on its "
+            f"shortfall's date; dated to its site's power ({order.site}) it would land "
+            f"{order.undated_from}, when the orders landing by then take what {order.site}'s "
+            "ceiling leaves: none of its blocks can run there"
+        )
     if dark_by is not None and dark_arrives is not None:
         if runs is None:
             # Dated to its power, then found past its site's ceiling as orders landing by
@@ -619,16 +644,36 @@ def _order_head(
 def _split_note(order: _Order, *, region: str) -> str:
     """How an order split across sites (:func:`_split`) is placed: each site's share, and
     when a share waits for power."""
+    # Each share is dated to its own site's power (_split): where they differ, each share's
+    # dates are said, and that the order's are its first share's.
+    apart = len({(p.order_by, p.arrives, p.runs_from) for p in order.shares}) > 1
     shares = []
-    for part in (order, *order.parts):
+    for part in order.shares:
         when = [] if part.powered else [f"no power yet: runs from {part.runs_from}"]
+        if apart:
+            dates = f"by {part.order_by}, lands {part.arrives}"
+            runs = part.runs_from
+            if not part.powered and runs is not None and runs > part.arrives:
+                gap = (runs - part.arrives).days
+                before = (
+                    f"{gap // _DAYS_PER_WEEK} weeks" if gap % _DAYS_PER_WEEK == 0 else f"{gap} days"
+                )
+                dates += f", {before} before its power runs it from {runs}"
+            elif not part.powered and runs is not None:
+                dates += f", runs from {runs}"
+            when = [dates] if part.powered else [f"no power yet: {dates}"]
         if part.runs_from is None and not part.powered:
             when = ["no power for it in the plan"]
+            if apart:
+                when = [f"by {part.order_by}, lands {part.arrives}, no power for it in the plan"]
         if part.beyond_ceiling:
             when.append(f"{part.beyond_ceiling} past its ceiling, held by no site: {NEW_SITE}")
         said = f" ({'; '.join(when)})" if when else ""
         shares.append(f"{part.blocks} at {part.site}{said}")
-    return f"split across {region}'s sites by what their ceilings hold: {', '.join(shares)}"
+    split = f"split across {region}'s sites by what their ceilings hold: {', '.join(shares)}"
+    if apart:
+        split += "; its shares run from different days: the order-by date is the first share's"
+    return split
 
 
 def _empty_row(region: str, pool: Pool, *, quantile: str, as_of: date) -> dict[str, object]:
@@ -1573,7 +1618,7 @@ def _placed_by_arrival(
         if all(a is b for a, b in zip(_decisions(dated), _decisions(current), strict=True)):
             break
         current = placed(dated)
-    return current
+    return _undated(current, plan, power=power, region=region, as_of=as_of, settings=settings)
 
 
 def _decisions(region_plan: _RegionPlan) -> list[_Decision]:
@@ -1674,36 +1719,117 @@ def _placed_in_arrival_order(
         )
         if order.site is not None:
             power.take(order.site, order.mw, order.arrives)
-        fields = _order_fields(order, as_of=as_of, exhaustion=exhaustion, blocks=order.blocks)
-        if order.parts:
-            # Split, it is as late as its latest share, and waits for the last power.
-            shares = [
-                _order_fields(p, as_of=as_of, exhaustion=exhaustion, blocks=p.blocks)
-                for p in (order, *order.parts)
-            ]
-            rank = list(Status)
-            fields["status"] = max(
-                (str(f["status"]) for f in shares), key=lambda v: rank.index(Status(v))
-            )
-            waits = [f["powered_from"] for f in shares if isinstance(f["powered_from"], date)]
-            fields["powered_from"] = max(waits, default=None)
-        row = decision.row
-        note = str(row["note"])
-        assert note.startswith(decision.head.text)  # the head opens every order's note
-        row |= {
-            "status": fields["status"],
-            "order_by": fields["order_by"],
-            "arrives": fields["arrives"],
-            "powered_from": fields["powered_from"],
-            "note": head.text + note[len(decision.head.text) :],
-        }
-        again[(pool, i)] = decision._replace(order=order, head=head)
+        again[(pool, i)] = _decided(decision, order, head, as_of=as_of)
     first = {pool: again.get((pool, 0), chosen.first[pool]) for pool in Pool}
     later = {
         pool: [again.get((pool, i), d) for i, d in enumerate(chosen.later[pool], start=1)]
         for pool in Pool
     }
     return _RegionPlan(first, later, power)
+
+
+def _decided(decision: _Decision, order: _Order, head: _Head, *, as_of: date) -> _Decision:
+    """``decision`` with ``order`` in its place: its row's dates, status and power as the
+    order's, its note opened by ``head`` (the clauses after the old head kept)."""
+    exhaustion = decision.row["exhaustion_date"]
+    assert isinstance(exhaustion, date)
+    fields = _order_fields(order, as_of=as_of, exhaustion=exhaustion, blocks=order.blocks)
+    if order.parts:
+        # Split, it is ordered by its first share's date, as late as its latest share,
+        # and waits for the last power.
+        first_share = order.first_share()
+        fields |= {"order_by": first_share.order_by, "arrives": first_share.arrives}
+        shares = [
+            _order_fields(p, as_of=as_of, exhaustion=exhaustion, blocks=p.blocks)
+            for p in order.shares
+        ]
+        rank = list(Status)
+        fields["status"] = max(
+            (str(f["status"]) for f in shares), key=lambda v: rank.index(Status(v))
+        )
+        waits = [f["powered_from"] for f in shares if isinstance(f["powered_from"], date)]
+        fields["powered_from"] = max(waits, default=None)
+    row = decision.row
+    note = str(row["note"])
+    assert note.startswith(decision.head.text)  # the head opens every order's note
+    row |= {
+        "status": fields["status"],
+        "order_by": fields["order_by"],
+        "arrives": fields["arrives"],
+        "powered_from": fields["powered_from"],
+        "note": head.text + note[len(decision.head.text) :],
+    }
+    return decision._replace(order=order, head=head)
+
+
+# What _dated writes of a sizing window that ends before the blocks run (undone by _undated).
+_ENDS_BEFORE_THEY_RUN = re.compile(
+    r"\(to (\d{4}-\d{2}-\d{2}), which ends before its blocks can run, \d{4}-\d{2}-\d{2}: "
+    r"what is short once they run is the later orders'\)"
+)
+
+
+def _undated(
+    chosen: _RegionPlan,
+    plan: CapacityPlan,
+    *,
+    power: _Power,
+    region: str,
+    as_of: date,
+    settings: TriggerSettings,
+) -> _RegionPlan:
+    """``chosen`` with each order dated to land with its site's power (:func:`_with_its_power`)
+    none of whose blocks can run there once placed on that day back on its shortfall's dates:
+    the orders landing by then took what its site's ceiling leaves, and no power comes for it
+    to land with.
+
+    Dated to 2029-12-04, the demo's us-east cell for the all pool tied with the training
+    pool's cell at us-east-c, which took the 14.7 MW its ceiling left: it read "it lands
+    2029-12-04, dated to its site's power", ordered two months after its shortfall's order-by
+    date for power that never runs it, its MW counted at us-east-c from then."""
+
+    def undated(decision: _Decision) -> _Decision:
+        order = decision.order
+        if (
+            order is None
+            or order.parts
+            or order.runs_from is not None
+            or order.dark_order_by is None
+            or order.dark_arrives is None
+        ):
+            return decision
+        back = replace(
+            order,
+            order_by=order.dark_order_by,
+            arrives=order.dark_arrives,
+            in_time=order.dark_order_by >= as_of,
+            dark_order_by=None,
+            dark_arrives=None,
+            undated_from=order.arrives,
+        )
+        exhaustion = decision.row["exhaustion_date"]
+        assert isinstance(exhaustion, date)
+        head = _order_head(
+            back,
+            plan=plan,
+            region=region,
+            exhaustion=exhaustion,
+            buffer_weeks=settings.buffer_weeks,
+            power=power,
+        )
+        # What dating it wrote of its sizing window (_dated) no longer holds.
+        note = str(decision.row["note"]).replace(
+            f"weeks after the day it would have landed unpowered, {order.dark_arrives} (to ",
+            "weeks after its arrival (to ",
+            1,
+        )
+        decision.row["note"] = _ENDS_BEFORE_THEY_RUN.sub(r"(to \1)", note, count=1)
+        return _decided(decision, back, head, as_of=as_of)
+
+    return chosen._replace(
+        first={p: undated(d) for p, d in chosen.first.items()},
+        later={p: [undated(d) for d in each] for p, each in chosen.later.items()},
+    )
 
 
 def _split(
@@ -1745,7 +1871,10 @@ def _split(
             share = replace(share, powered=False, usable=usable)
         share = _past_the_ceiling(share, plan, power=power, as_of=as_of, settings=settings)
         power.take(other, share.mw, arrives)
-        parts.append(share)
+        # Its MW is held from the day the order was split on, but it lands with its own
+        # site's power: at us-east-c, whose power comes a year after us-east-a's, a share
+        # read as landing and running with the order's own site.
+        parts.append(_with_its_power(share, as_of=as_of, buffer_weeks=settings.buffer_weeks))
         rest -= n
         if not rest:
             break

@@ -1,13 +1,14 @@
 """Sites and power: the MW each site has free, when it must contract more, MW per month.
 
 Per site, the power trigger (POWER_TRIGGERS_SCHEMA) dates the first day from ``as_of`` on
-which the MW needed (blocks in service plus placed orders from their arrival) exceeds the MW
-energized; ``contract_by`` = that day minus ``power_lead_months`` calendar months minus the
-buffer, with the status rule of block triggers (:mod:`~forecasting.triggers.common`).
-``mw_to_contract`` is the largest need beyond the MW already secured (energized steps plus
-contract), at most the room under the ceiling. Without ``[[site]]`` no power is checked and
-the power frame is empty. Orders are placed at sites by :mod:`~forecasting.triggers.orders`,
-drawing on the free MW kept here.
+which the MW needed (blocks in service plus placed orders from their arrival, or, for an
+order waiting for power past its shortfall, from when its pool needs it: ``_needed_from``)
+exceeds the MW energized; ``contract_by`` = that day minus ``power_lead_months`` calendar
+months minus the buffer, with the status rule of block triggers
+(:mod:`~forecasting.triggers.common`). ``mw_to_contract`` is the largest need beyond the MW
+already secured (energized steps plus contract), at most the room under the ceiling.
+Without ``[[site]]`` no power is checked and the power frame is empty. Orders are placed at
+sites by :mod:`~forecasting.triggers.orders`, drawing on the free MW kept here.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from forecasting.triggers.common import (
     NEW_SITE,
     POWER_TRIGGERS_SCHEMA,
     Status,
+    TriggerSettings,
     _day,
     _weeks,
     months_before,
@@ -45,7 +47,7 @@ from forecasting.triggers.common import (
 if TYPE_CHECKING:
     from forecasting.triggers.orders import _Order
 
-__all__ = ["mw_by_site_month"]
+__all__ = ["mw_by_site_month", "site_orders_by_need"]
 
 
 @dataclass(slots=True)
@@ -397,6 +399,21 @@ def _needed_from(placed: pl.DataFrame, *, as_of: date, buffer_weeks: int) -> pl.
     )
 
 
+def site_orders_by_need(
+    placements: pl.DataFrame, *, as_of: date, buffer_weeks: int
+) -> pl.DataFrame:
+    """The placed orders (PLACEMENTS rows) at a site as ORDERS rows, each from the day its MW is
+    needed (:func:`_needed_from`), as the power triggers count them: the facilities page's
+    supply read a site short from the day its orders land while its power trigger read it
+    short from when their pool needs them."""
+    return (
+        _needed_from(placements, as_of=as_of, buffer_weeks=buffer_weeks)
+        .filter(pl.col("site").is_not_null())
+        .with_columns(arrives=pl.col("needed_from"))
+        .select(ORDERS_SCHEMA.names())
+    )
+
+
 def _power_triggers(
     plan: CapacityPlan,
     placements: pl.DataFrame,
@@ -413,12 +430,8 @@ def _power_triggers(
     (its note says ``MONTHLY_ONLY``): a site whose date their order moves says so."""
     if not plan.site:
         return pl.DataFrame(schema=POWER_TRIGGERS_SCHEMA)
+    orders = site_orders_by_need(placements, as_of=as_of, buffer_weeks=buffer_weeks)
     placements = _needed_from(placements, as_of=as_of, buffer_weeks=buffer_weeks)
-    orders = (
-        placements.filter(pl.col("site").is_not_null())
-        .with_columns(arrives=pl.col("needed_from"))
-        .select(ORDERS_SCHEMA.names())
-    )
     timeline = site_power_timeline(plan, start=as_of, end=end, orders=orders)
     keys = pl.DataFrame(
         sorted(monthly_pools), schema={"region": pl.String, "pool": pl.String}, orient="row"
@@ -464,16 +477,21 @@ def mw_by_site_month(
     start: date,
     end: date,
     placements: pl.DataFrame | None = None,
+    buffer_weeks: int = TriggerSettings().buffer_weeks,
 ) -> pl.DataFrame:
-    """Facility MW per site and month: in service, arriving from triggers, and needed.
+    """Facility MW per site and month: in service, needed for triggers' orders, and needed.
 
     ``mw_in_service`` is the highest daily MW of the plan's blocks in the month (power must
-    be ready for the busiest day); ``mw_new_blocks`` the MW of trigger orders arriving that
+    be ready for the busiest day); ``mw_new_blocks`` the MW of trigger orders needed from that
     month, placed at the region's largest site (most MW of live and committed blocks; the
     region's own name when it has no block yet) or, given ``placements``
-    (PLACEMENTS_SCHEMA, from a plan with [[site]]), at the site each order was placed;
-    ``mw_needed`` adds every order arrived by
-    the month to the MW in service. Columns follow MW_SCHEMA, months from ``start``'s month to
+    (PLACEMENTS_SCHEMA, from a plan with [[site]]), at the site each order was placed, from
+    the day the power triggers count it (:func:`site_orders_by_need`: its arrival, but for an
+    order waiting for power past its shortfall the ``buffer_weeks`` before its exhaustion;
+    counted from its arrival, the demo's us-east-a needed its racks' 34.2 MW from Dec 2028
+    beside a power trigger short from 2027-04-14 for them); ``mw_needed`` adds every order
+    needed by the month to the MW in service. Columns follow MW_SCHEMA, months from
+    ``start``'s month to
     ``end``'s, or further to the last order or planned block to land: a 7-day run's page read
     "needs no more than the 2.3 MW in service" beside its own 5.0 MW power trigger, the orders
     behind it landing after the forecast's last day.
@@ -494,7 +512,9 @@ def mw_by_site_month(
     )
     placed = placements is not None and not placements.is_empty()
     arrivals = (
-        placements.select("region", "site", "arrives", "mw")  # type: ignore[union-attr]
+        _needed_from(placements, as_of=start, buffer_weeks=buffer_weeks).select(  # type: ignore[arg-type]
+            "region", "site", "mw", arrives=pl.col("needed_from")
+        )
         if placed
         else triggers.filter(pl.col("blocks_to_order") > 0).select("region", "arrives", "mw")
     )
