@@ -16,6 +16,7 @@ from forecasting.ingest import IngestResult
 from forecasting.schema import (
     FAILS_UNDER_SHOCK,
     FAILS_UNSHOCKED,
+    MONTHLY_ONLY,
     NOT_VERIFIED,
     PASS,
     RUNGS_USED_RULE,
@@ -692,8 +693,8 @@ def report_table(outcome: ReportOutcome) -> Table:
             Text(t["status"], style=style.get(t["status"], "")),
             t["exhaustion_date"] or "-",
             # The monthly rows' date, as the pages label it (report.pages.common.monthly_date).
-            f"{t['order_by']} (monthly grain: {_MONTHLY_ONLY})"
-            if t["order_by"] and _MONTHLY_ONLY in str(t.get("note") or "")
+            f"{t['order_by']} (monthly grain: {MONTHLY_ONLY})"
+            if t["order_by"] and t.get("monthly_only")
             else t["order_by"] or "-",
             Text(order),
             _capex(t),
@@ -713,9 +714,7 @@ def _capex(t: Mapping[str, Any]) -> str:
     return capex_past_ceiling(t["capex_usd"] - apart, apart, beyond=beyond)
 
 
-# triggers.orders.MONTHLY_ONLY, not imported: the triggers package is slow to import.
-_MONTHLY_ONLY = "not verified at the daily grain"
-# triggers.common.NEW_SITE, likewise.
+# triggers.common.NEW_SITE, not imported: the triggers package is slow to import.
 _NEW_SITE = "a new site is needed"
 # triggers.common.RUNS_ON_ARRIVAL, likewise.
 _RUNS_ON_ARRIVAL = "runs on arrival with power contracted today"
@@ -1018,7 +1017,7 @@ def power_lines(report: ReportOutcome) -> list[str]:
             )
         if report.power_first_monthly:
             first += (
-                f" (its date rests on an order short at the monthly grain only, {_MONTHLY_ONLY}:"
+                f" (its date rests on an order short at the monthly grain only, {MONTHLY_ONLY}:"
                 " see its note)"
             )
     # The N+1 check beside power: a region that cannot lose its largest block (stored and
@@ -1147,9 +1146,9 @@ def triggers_line(report: ReportOutcome) -> str:
         lead = "then the pools' first orders, from" if report.later_due_first else "order first:"
         first = f"; {lead} {due['region']}/{due['pool']} by {by}"
         late = _days_late(by, report)
-        if _MONTHLY_ONLY in str(due.get("note") or ""):
+        if due.get("monthly_only"):
             # Short on the first monthly row alone: the date is the monthly rows' earliest.
-            late = f" (at the monthly grain, {_MONTHLY_ONLY}: see its note)"
+            late = f" (at the monthly grain, {MONTHLY_ONLY}: see its note)"
         status = "" if due["status"] == "red" else str(due["status"])
         if late and status:
             first += f"{late[:-1]}; {status})"

@@ -101,7 +101,7 @@ Verdicts, per as-of day, region and pool
         says whether the shortfall came. An order no site of the plan can power
         (:data:`NEVER_POWERED`: its blocks past their site's ceiling): when it could serve is
         not known. And a false alarm on a trigger short at the monthly
-        grain only (``MONTHLY_ONLY``): it forecast no dated shortfall to refute. Its other
+        grain only (its ``monthly_only`` field): it forecast no dated shortfall to refute. Its other
         verdicts stand (an order's timing is measured against the real shortfall whatever
         the grain), their notes opening with the grain.
 
@@ -523,8 +523,8 @@ def _not_sized(row: dict[str, Any], *, actual: date | None, months: float) -> _J
 
 
 def _monthly_only(judged: _Judged, *, forecast: date) -> _Judged:
-    """A verdict on a trigger short at the monthly grain only (its note holds
-    ``MONTHLY_ONLY``), read as what the trigger said: a shortfall of a month's peak day,
+    """A verdict on a trigger short at the monthly grain only (its ``monthly_only`` field),
+    read as what the trigger said: a shortfall of a month's peak day,
     undated at the daily grain.
 
     An order's timing against the day the capacity really ran short is measured whatever
@@ -874,7 +874,7 @@ def score_replay(
             row, daily, plan, actual=when, data_end=end, horizon_end=horizon_end,
             as_of=as_of, buffer_weeks=buffer_weeks, idle_weeks=idle_weeks,
         )  # fmt: skip
-        if MONTHLY_ONLY in (row["note"] or "") and row["exhaustion_date"] is not None:
+        if row["monthly_only"] and row["exhaustion_date"] is not None:
             judged = _monthly_only(judged, forecast=row["exhaustion_date"])
         gpu_months, capital, idle_note = (
             _idle(row, daily, plan, data_end=end, idle_weeks=idle_weeks)

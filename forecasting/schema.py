@@ -35,6 +35,7 @@ __all__ = [
     "MAX_HORIZON_DAYS",
     "MAX_UTC_OFFSET_MINUTES",
     "MIN_HORIZON_DAYS",
+    "MONTHLY_ONLY",
     "PATHS_SCHEMA",
     "QUANTILES",
     "REGISTRY",
@@ -225,6 +226,12 @@ DEFAULT_HORIZON_DAYS = 182
 # the demo's fleet all of two years' days scored a little better (pinball 0.823x the average
 # shape's against 0.826x; 8 weeks 0.842x), but a real fleet's mix is not stationary.
 DAY_SHAPE_WEEKS = 26
+
+# Said of a trigger whose first shortfall is on a monthly row where a default run reads days
+# (triggers.orders._monthly_only), and of a power trigger whose date rests on its order. What
+# the pages, the CLI and the decision backtest count is the rows' ``monthly_only`` field, never
+# these words: here, not in the triggers package, so the CLI shows them without importing it.
+MONTHLY_ONLY = "not verified at the daily grain"
 
 SHOCK_CUT_NOTE = "the shock reaches "
 # How a drill note starts where the horizon's end cuts a spike, a dark region or a slip short.
@@ -922,6 +929,14 @@ _TABLES: tuple[Table, ...] = (
             # The day the order's site has its MW, where that comes after its arrival (null:
             # powered on arrival, or no [[site]], or no site has it within the plan).
             "powered_from": pl.Date(),
+            # Since migration 33: whether the first shortfall is on a monthly row alone within
+            # a default run's daily days, read at the monthly grain only and amber at most
+            # (the note says MONTHLY_ONLY: triggers.orders._monthly_only); and whether a green
+            # ends with a forecast too short to verify it (the note says UNVERIFIED_GREEN).
+            # Fields, so a reworded note cannot change what the pages, the CLI and the
+            # decision backtest count; rows stored before it took them from their notes' words.
+            "monthly_only": pl.Boolean(),
+            "unverified_green": pl.Boolean(),
         },
         key=("region", "pool"),
         nullable=(
@@ -940,6 +955,8 @@ _TABLES: tuple[Table, ...] = (
             "mw",
             "note",
             "powered_from",
+            "monthly_only",
+            "unverified_green",
         ),
     ),
     _run_frame(
@@ -1133,6 +1150,10 @@ _TABLES: tuple[Table, ...] = (
             "cost_usd": pl.Float64(),
             "note": pl.String(),
             "mw_beyond_ceiling": pl.Float64(),
+            # Since migration 33: whether the site's date rests on an order whose trigger is
+            # short at the monthly grain only (triggers.power._monthly_only_note), a field as
+            # the triggers' is; rows stored before it took it from their notes' words.
+            "monthly_only": pl.Boolean(),
         },
         key=("region", "site"),
         nullable=(
@@ -1143,6 +1164,7 @@ _TABLES: tuple[Table, ...] = (
             "ceiling_room_mw",
             # Null where the site declares no ceiling, and on runs before migration 20.
             "mw_beyond_ceiling",
+            "monthly_only",
         ),
     ),
     _run_frame(

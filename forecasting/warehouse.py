@@ -159,12 +159,16 @@ class Migration:
     registry schema, nullable, with a new migration that adds it: a file created before gets
     it by ALTER; on a newer file ``creates`` made it already and the ALTER changes nothing.
     So every file, old or new, ends with the registry's columns in the registry's order.
+    ``backfills`` are UPDATE statements with their bound values, run after the DDL, giving
+    rows stored before the change the value the code of the day would have written; like
+    every migration they are history: their words and values are frozen as written.
     """
 
     version: int
     name: str
     creates: tuple[str, ...] = ()
     adds: tuple[tuple[str, str], ...] = ()
+    backfills: tuple[tuple[str, tuple[object, ...]], ...] = ()
 
     @property
     def statements(self) -> tuple[str, ...]:
@@ -174,6 +178,12 @@ class Migration:
             *(add_column_statement(name, column) for name, column in self.adds),
         )
 
+
+# The words the trigger notes flagged with up to migration 33 (schema.MONTHLY_ONLY and
+# triggers.orders.UNVERIFIED_GREEN as they read then), which it reads its backfill from: frozen
+# here, not imported, so a later rewording of the notes leaves the rows stored before alone.
+_MONTHLY_ONLY_WORDS = "not verified at the daily grain"
+_UNVERIFIED_GREEN_WORDS = "not verified beyond it"
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
@@ -382,6 +392,35 @@ MIGRATIONS: tuple[Migration, ...] = (
         "before from the words of the short-history flag)",
         adds=(("decision_replays", "history_days"),),
     ),
+    Migration(
+        33,
+        "triggers and power triggers: whether a shortfall is read at the monthly grain only, "
+        "and whether a green is not verified past the forecast (read before from the words "
+        "of their notes)",
+        adds=(
+            ("triggers", "monthly_only"),
+            ("triggers", "unverified_green"),
+            ("power_triggers", "monthly_only"),
+        ),
+        backfills=(
+            (
+                "UPDATE triggers SET monthly_only = coalesce(contains(note, ?), false) "
+                "WHERE monthly_only IS NULL",
+                (_MONTHLY_ONLY_WORDS,),
+            ),
+            (
+                "UPDATE triggers "
+                "SET unverified_green = status = ? AND coalesce(contains(note, ?), false) "
+                "WHERE unverified_green IS NULL",
+                ("green", _UNVERIFIED_GREEN_WORDS),
+            ),
+            (
+                "UPDATE power_triggers SET monthly_only = coalesce(contains(note, ?), false) "
+                "WHERE monthly_only IS NULL",
+                (_MONTHLY_ONLY_WORDS,),
+            ),
+        ),
+    ),
 )
 
 TABLES: frozenset[str] = frozenset(schema.REGISTRY)
@@ -511,6 +550,8 @@ class Warehouse:
             with self.transaction():
                 for statement in migration.statements:
                     self._con.execute(statement)
+                for statement, values in migration.backfills:
+                    self._con.execute(statement, list(values))
                 self._con.execute(
                     "INSERT INTO schema_migrations VALUES (?, ?, ?)",
                     [migration.version, migration.name, datetime.now(UTC)],

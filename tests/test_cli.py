@@ -1077,15 +1077,15 @@ def test_regions_short_with_their_largest_block_lost_follow_the_power_line() -> 
 def test_a_power_date_resting_on_a_monthly_only_order_says_so_on_the_power_line() -> None:
     """A site's contract date set by an order short at the monthly grain only read as plainly
     as any ("contract power first: s1 by ..."), beside a block trigger saying that shortfall is
-    not verified at the daily grain; the line now says what the date rests on, and the
-    constants it reads are the triggers' own."""
+    not verified at the daily grain; the line now says what the date rests on, in the
+    triggers' own words (no copy of them to fall out of step)."""
     from datetime import date
 
     from flows import tables
     from forecasting.runs import ReportOutcome, reports
     from forecasting.triggers.common import MONTHLY_ONLY
 
-    assert tables._MONTHLY_ONLY == reports._MONTHLY_ONLY == MONTHLY_ONLY
+    assert not hasattr(tables, "_MONTHLY_ONLY") and not hasattr(reports, "_MONTHLY_ONLY")
     report = ReportOutcome(
         run_id="r", trigger_run_id="t", path=Path("."), statuses={}, failing_drills=[],
         stale_days=None, triggers=[], power_statuses={"amber": 1},
@@ -1439,7 +1439,8 @@ def test_a_shortfall_on_the_first_monthly_row_alone_reads_monthly_not_late_on_th
     late)" for a pool short on the first monthly row alone, which its 182-day run read green.
     The line says the date is the monthly rows', not verified at the daily grain, the
     table's caption carries the headline that names the pool, and its order-by cell the
-    label (it read as a day's date)."""
+    label (it read as a day's date). Both read the row's monthly_only field: its note
+    reworded, they still say so; the words in a row not flagged say nothing."""
     from datetime import date
 
     from flows.tables import triggers_line
@@ -1447,8 +1448,8 @@ def test_a_shortfall_on_the_first_monthly_row_alone_reads_monthly_not_late_on_th
 
     row = {"region": "us-east", "pool": "all", "status": "amber", "exhaustion_date": "Dec 2026",
            "order_by": "2026-09-04", "candidate": "rack-h100-256", "blocks_to_order": 13,
-           "capex_usd": 109.8e6, "mw": 5.0, "powered_from": None,
-           "note": "short at the monthly grain: not verified at the daily grain"}  # fmt: skip
+           "capex_usd": 109.8e6, "mw": 5.0, "powered_from": None, "monthly_only": True,
+           "note": "short at the monthly grain: undated by the day"}  # fmt: skip
     report = ReportOutcome(
         run_id="r", trigger_run_id="t", path=Path("."), statuses={"amber": 1},
         failing_drills=[], stale_days=None, triggers=[row], as_of=date(2026, 12, 3),
@@ -1465,6 +1466,13 @@ def test_a_shortfall_on_the_first_monthly_row_alone_reads_monthly_not_late_on_th
     assert headline in shown
     # The table's order-by cell says it too, as the pages' tables do (it read a day's date).
     assert "2026-09-04 (monthly grain: not verified at the daily grain)" in shown
+    worded = row | {"monthly_only": False, "note": "... not verified at the daily grain ..."}
+    plain = report.model_copy(update={"triggers": [worded]})
+    assert triggers_line(plain).startswith(
+        "triggers: 0 red, 1 amber, 0 green; order first: us-east/all by 2026-09-04 ("
+    )
+    assert "monthly grain" not in triggers_line(plain)
+    assert "monthly grain" not in _report_table_text(triggers=[worded])
 
 
 def test_the_report_table_carries_a_qualified_headline_whatever_its_words() -> None:
@@ -1492,7 +1500,9 @@ def test_the_report_table_carries_a_qualified_headline_whatever_its_words() -> N
     assert unsited.headline.endswith("power not checked: no [[site]] in the plan")
     assert unsited.headline_qualified
     note = "q90 requirement stays within capacity, where the forecast ends: not verified beyond it"
-    green = inputs.triggers.with_columns(status=pl.lit("green"), note=pl.lit(note))
+    green = inputs.triggers.with_columns(
+        status=pl.lit("green"), note=pl.lit(note), unverified_green=pl.lit(True)
+    )
     unverified = replace(inputs, triggers=green, power_triggers=inputs.power_triggers.clear())
     qualified = report_outcome(unverified, SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
     assert qualified.headline.startswith("green to ") and qualified.headline_qualified

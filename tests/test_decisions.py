@@ -806,29 +806,37 @@ def test_an_order_the_replay_s_forecast_ends_before_is_not_verified_not_nothing_
 
 
 def test_a_false_alarm_on_a_trigger_short_at_the_monthly_grain_only_is_not_verified() -> None:
-    """A trigger short on a monthly row only (its note says MONTHLY_ONLY, amber at most)
+    """A trigger short on a monthly row only (its monthly_only field, amber at most)
     forecast no dated shortfall: demand that then falls made it a "false alarm" against the
     month's first day. Now it is not verified, and says the grain; an order of such a trigger
-    that arrives before the real shortfall stays in time, its note saying the grain too."""
+    that arrives before the real shortfall stays in time, its note saying the grain too. The
+    field is read, not the words of the trigger's note (here reworded)."""
     from forecasting.triggers.orders import MONTHLY_ONLY
 
     history = _history(_rising_then_falling)
     plan = _plan()
     as_of = START + timedelta(days=150)
 
-    def monthly_only(triggers: pl.DataFrame) -> pl.DataFrame:
+    def monthly_only(triggers: pl.DataFrame, *, words: str, flagged: bool) -> pl.DataFrame:
         return triggers.with_columns(
             status=pl.lit("amber"),
-            note=pl.lit(f"short at the monthly grain from ...: {MONTHLY_ONLY}; ") + pl.col("note"),
+            note=pl.lit(f"short at the monthly grain from ...: {words}; ") + pl.col("note"),
+            monthly_only=pl.lit(flagged),
         )
 
-    def scored(history: pl.DataFrame, as_of: date) -> dict[str, Any]:
+    def scored(
+        history: pl.DataFrame,
+        as_of: date,
+        *,
+        words: str = "undated by the day",
+        flagged: bool = True,
+    ) -> dict[str, Any]:
         forecast = _as_forecast(_history(), as_of=as_of)
         said = expansion_triggers(forecast, plan_as_of(plan, as_of), as_of=as_of).triggers
         end = forecast.get_column("ds").max()
         assert isinstance(end, date)
         rows = judge_replay(
-            Replayed(as_of, monthly_only(said), end, 0.0),
+            Replayed(as_of, monthly_only(said, words=words, flagged=flagged), end, 0.0),
             series=history,
             plan=plan,
             options=DecisionOptions(first_as_of=as_of),
@@ -844,6 +852,9 @@ def test_a_false_alarm_on_a_trigger_short_at_the_monthly_grain_only_is_not_verif
         "not run short"
     ) in row["note"]
     assert row["idle_capital_usd"] is None
+    # The old words on a trigger not flagged say nothing: a dated shortfall, refuted.
+    worded = scored(history, as_of, words=MONTHLY_ONLY, flagged=False)
+    assert worded["verdict"] == Verdict.FALSE_ALARM
     in_time = scored(_history(), EXHAUSTION - timedelta(days=LEAD_DAYS + BUFFER_DAYS))
     assert in_time["verdict"] == Verdict.IN_TIME
     assert in_time["note"].startswith(

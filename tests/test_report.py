@@ -2394,19 +2394,24 @@ def test_the_idle_risk_card_says_what_it_could_not_judge() -> None:
 def test_a_green_the_forecast_cannot_verify_says_how_far_it_reaches() -> None:
     """A 28-day run read "green" on the front and finance pages while each pool's note said
     a shortfall the day after the forecast could no longer be ordered in time: the headline
-    now says green to the forecast's end only. A red run, or a verified green, reads as it is."""
+    now says green to the forecast's end only. A red run, or a verified green, reads as it is.
+    The headline counts the triggers' unverified_green field, not the words of their notes (a
+    reworded note dropped the qualifier)."""
     inputs = _sited(sample_inputs())
     assert status_headline(inputs) == inputs.worst_status
-    note = "q90 requirement stays within capacity, where the forecast ends: not verified beyond it"
-    green = inputs.triggers.with_columns(status=pl.lit("green"), note=pl.lit(note))
+    note = "q90 requirement stays within capacity, where the forecast ends: unchecked past it"
+    green = inputs.triggers.with_columns(
+        status=pl.lit("green"), note=pl.lit(note), unverified_green=pl.lit(True)
+    )
     unverified = replace(inputs, triggers=green, power_triggers=inputs.power_triggers.clear())
     end = daily_end(unverified)
     said = f"green to {fmt_date(end)} only: not verified beyond (see the triggers' notes)"
     assert status_headline(unverified) == said
     for page in (run_index_page, finance_page):
         assert html_text(said) in page(unverified), page.__name__
-    verified = replace(unverified, triggers=green.with_columns(note=pl.lit("stays within")))
-    assert status_headline(verified) == "green"
+    # The old words in a note of a green not flagged count for nothing.
+    worded = green.with_columns(note=pl.lit("not verified beyond it"), unverified_green=False)
+    assert status_headline(replace(unverified, triggers=worded)) == "green"
     # Where monthly rows follow the daily ones, the plan reaches their last month.
     from forecasting.report.inputs import FORECAST_MONTHS_SCHEMA
 
@@ -2433,17 +2438,19 @@ def test_a_shortfall_on_the_first_monthly_row_alone_is_said_as_monthly_not_late(
     ago: late" on the next order-by card, where its 182-day run read green: its only shortfall
     was on the first monthly row. Such a trigger (amber, its note saying it is not verified at
     the daily grain) is named in the headline as monthly only, and the card gives its date as
-    the monthly rows', not as late."""
+    the monthly rows', not as late. Both read the trigger's monthly_only field: its note
+    reworded, the pages still say so, and the phrase in a note not flagged says nothing."""
     from forecasting.triggers.orders import MONTHLY_ONLY
 
     inputs = _sited(sample_inputs())
     ordered = inputs.triggers.filter(pl.col("blocks_to_order") > 0).sort("order_by")
     first = ordered.row(0, named=True)
-    note = f"short at the monthly grain from December 2026 ...: {MONTHLY_ONLY} (...)"
+    note = "short at the monthly grain from December 2026 ...: undated by the day (...)"
     seam = (pl.col("region") == first["region"]) & (pl.col("pool") == first["pool"])
     triggers = inputs.triggers.with_columns(
         status=pl.when(seam).then(pl.lit("amber")).otherwise(pl.lit("green")),
         note=pl.when(seam).then(pl.lit(note)).otherwise(pl.col("note")),
+        monthly_only=seam,
     )
     monthly = replace(inputs, triggers=triggers, power_triggers=inputs.power_triggers.clear())
     assert status_headline(monthly) == (
@@ -2458,6 +2465,12 @@ def test_a_shortfall_on_the_first_monthly_row_alone_is_said_as_monthly_not_late(
         shown = page(monthly)
         assert html_text(card) in shown, page.__name__
         assert "days ago: late" not in html_text(shown).split("next order-by")[0]
+    worded = triggers.with_columns(
+        note=pl.when(seam).then(pl.lit(f"... {MONTHLY_ONLY} ...")).otherwise(pl.col("note")),
+        monthly_only=pl.lit(False),
+    )
+    assert status_headline(replace(monthly, triggers=worded)) == "amber"
+    assert html_text(card) not in run_index_page(replace(monthly, triggers=worded))
 
 
 def test_a_monthly_only_order_by_date_is_labelled_in_every_table_and_the_csv(
@@ -2467,7 +2480,7 @@ def test_a_monthly_only_order_by_date_is_labelled_in_every_table_and_the_csv(
     only the cards said so. The finance orders table, the facilities blocks and power-heavy
     orders tables, the power contracts table (a site whose date rests on such an order), the
     facilities card, triggers.csv and orders.csv printed it as any day's date. Now each labels
-    it."""
+    it, reading the triggers' and power triggers' monthly_only field, whatever their notes say."""
     import csv
 
     from forecasting.report.pages.common import MONTHLY_GRAIN
@@ -2485,16 +2498,18 @@ def test_a_monthly_only_order_by_date_is_labelled_in_every_table_and_the_csv(
         inputs.triggers.filter(pl.col("blocks_to_order") > 0).sort("order_by").row(0, named=True)
     )
     seam = (pl.col("region") == first["region"]) & (pl.col("pool") == first["pool"])
-    note = f"short at the monthly grain from December 2026 ...: {MONTHLY_ONLY} (...)"
+    note = "short at the monthly grain from December 2026 ...: undated by the day (...)"
     triggers = inputs.triggers.with_columns(
         status=pl.when(seam).then(pl.lit("amber")).otherwise(pl.col("status")),
         note=pl.when(seam).then(pl.lit(note)).otherwise(pl.col("note")),
+        monthly_only=seam,
     )
     from forecasting.triggers import POWER_TRIGGERS_SCHEMA
 
     site = {"region": "us-east", "site": "us-east-b", "status": "amber",
             "contract_by": date(2027, 3, 18), "power_lead_months": 24,
-            "note": f"the power date rests on ...: {MONTHLY_ONLY}; see its note"}  # fmt: skip
+            "note": "the power date rests on ...: undated by the day; see its note",
+            "monthly_only": True}  # fmt: skip
     power = pl.concat(
         [POWER_TRIGGERS_SCHEMA.to_frame(), pl.DataFrame([site]).cast({"contract_by": pl.Date})],
         how="diagonal_relaxed",
@@ -2517,6 +2532,15 @@ def test_a_monthly_only_order_by_date_is_labelled_in_every_table_and_the_csv(
         _power_contracts_table(power)
     )
     assert MONTHLY_GRAIN in dict(_cards(monthly))["contract more power by"]
+    # The CLI's lines read the same fields: the power line's flag, and each trigger row's.
+    from types import SimpleNamespace
+
+    from forecasting.runs.reports import report_outcome
+
+    outcome = report_outcome(monthly, SimpleNamespace(run_id="t"), tmp_path)  # type: ignore[arg-type]
+    assert outcome.power_first_monthly
+    flagged = {(t["region"], t["pool"]) for t in outcome.triggers if t["monthly_only"]}
+    assert flagged == {(first["region"], first["pool"])}
     folder = publish_report(monthly, root=tmp_path)
     with (folder / "triggers.csv").open(encoding="utf-8") as handle:
         rows = {(r["region"], r["pool"]): r for r in csv.DictReader(handle)}
@@ -3263,6 +3287,10 @@ def test_a_plan_with_nothing_to_order_says_so_plainly_on_the_finance_page() -> N
     assert "No data: nothing" not in page and "no order-by dates" not in page
     assert "the orders due now cover the plan" not in page
     assert said not in finance_page(inputs)
+    # A green the forecast ends too soon to verify is no "nothing to order", whatever its
+    # note's words: the field says so.
+    unverified = green.with_columns(unverified_green=pl.lit(True))
+    assert said not in finance_page(replace(calm, triggers=unverified))
 
 
 def _sited(inputs: ReportInputs) -> ReportInputs:

@@ -773,6 +773,7 @@ def test_a_green_pool_whose_forecast_ends_before_the_lead_time_is_not_verified()
     row = _all_pool(short)
     assert row["status"] == "green"
     assert "not verified beyond it" in row["note"] and "pod-h100" in row["note"]
+    assert row["unverified_green"] is True
     assert f"ordered by {_day(56) - timedelta(weeks=24)}, already past" in row["note"]
     assert f"ordered today it arrives {MONDAY + timedelta(weeks=20)}" in row["note"]
     power = _power(short, "s1")["note"]
@@ -937,9 +938,35 @@ def test_a_power_date_resting_on_a_monthly_only_order_says_so() -> None:
         f"an order whose shortfall is read at the monthly grain only: {MONTHLY_ONLY}; see its "
         "trigger's note"
     )
+    assert row["monthly_only"] is True and power["monthly_only"] is True
     plain = _run(_plan(sites=[_site(mw=1.0)]))
     assert MONTHLY_ONLY not in _all_pool(plain)["note"]
     assert "rests on" not in _power(plain, "s1")["note"]
+    assert (
+        _all_pool(plain)["monthly_only"] is False and _power(plain, "s1")["monthly_only"] is False
+    )
+
+
+def test_a_power_date_resting_on_a_monthly_only_order_is_read_from_its_flag_not_its_words(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The power triggers found the orders short at the monthly grain only by the phrase in
+    their triggers' notes: a reworded note dropped the clause, and the site's power date read
+    as resting on a dated shortfall. Now they read the trigger's monthly_only field: with the
+    note's words changed, the site still says what its date rests on, and is flagged."""
+    from forecasting.triggers import orders
+
+    monkeypatch.setattr(orders, "MONTHLY_ONLY", "undated by the day")
+    daily = _forecast(np.full(7, 700.0), [_day(i) for i in range(7)], grain="day")
+    months = [date(2026, m, 1) for m in range(1, 13)]
+    seam = pl.concat([daily, _forecast(np.full(12, 850.0), months, grain="month")])
+    result = _run(_plan(sites=[_site(mw=1.0)]), seam)
+    row = _all_pool(result)
+    assert "undated by the day" in row["note"] and MONTHLY_ONLY not in row["note"]
+    assert row["monthly_only"] is True
+    power = _power(result, "s1")
+    assert "an order whose shortfall is read at the monthly grain only" in power["note"]
+    assert power["monthly_only"] is True
 
 
 def test_a_monthly_only_shortfall_is_amber_at_most_at_every_horizon() -> None:

@@ -613,6 +613,8 @@ def test_a_shortfall_on_the_monthly_rows_alone_is_not_red_or_late() -> None:
     row = _trigger(_plan(_r2_blocks()), seam, "r2", "all")
     assert row["exhaustion_date"] == _day(7)  # the first day past the daily rows
     assert row["order_by"] < MONDAY and row["status"] == "amber"
+    # A field beside the note's words, so the pages count it whatever the note says.
+    assert row["monthly_only"] is True
     assert row["note"].startswith(
         "short at the monthly grain from January 2026 (a month's peak day, whose quantile reads "
         f"above any one day's), past the daily rows (to {_day(6)}), none of which is short: "
@@ -627,7 +629,7 @@ def test_a_shortfall_on_the_monthly_rows_alone_is_not_red_or_late() -> None:
     row = _trigger(_plan(_r2_blocks()), _seam_forecast(monthly=months), "r2", "all")
     assert row["exhaustion_date"] == date(2026, 12, 1)
     assert row["note"].startswith("exhausted in December 2026 (monthly rows past")
-    assert MONTHLY_ONLY not in row["note"]
+    assert MONTHLY_ONLY not in row["note"] and row["monthly_only"] is False
 
 
 def test_the_monthly_only_rule_reads_the_one_default_daily_horizon(
@@ -1064,10 +1066,9 @@ def test_a_pool_with_no_demand_is_not_an_unverified_green() -> None:
     row = _trigger(plan, short, "r2", "training")
     assert row["status"] == "green"
     assert row["note"] == f"no training demand in the forecast through {_day(13)}"
-    assert (
-        "not verified"
-        in _trigger(plan, short.with_columns(q90=pl.col("q90") / 4), "r2", "all")["note"]
-    )
+    assert row["unverified_green"] is False
+    unverified = _trigger(plan, short.with_columns(q90=pl.col("q90") / 4), "r2", "all")
+    assert "not verified" in unverified["note"] and unverified["unverified_green"] is True
 
 
 def test_a_region_forecast_as_zero_for_want_of_data_is_not_a_measured_green() -> None:

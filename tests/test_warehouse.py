@@ -47,6 +47,62 @@ def test_migrations_apply_once_and_record_their_version(warehouse_path: Path) ->
         assert wh.count("schema_migrations") == len(MIGRATIONS)
 
 
+def test_triggers_stored_before_migration_33_get_their_grain_flags_from_their_notes(
+    warehouse_path: Path,
+) -> None:
+    """The pages, the CLI and the decision backtest counted a trigger short at the monthly
+    grain only, and a green not verified past the forecast, by phrases in its note: rewording
+    a note silently changed what they count. The flags are columns since migration 33; a file
+    of version 32 gets them on its stored rows from the words its notes held then, so an old
+    run reads as it did, and a row without those words reads unflagged."""
+    import duckdb
+
+    with warehouse.connect(warehouse_path):
+        pass
+    con = duckdb.connect(str(warehouse_path))
+    try:  # back to the shape of version 32
+        con.execute("ALTER TABLE triggers DROP COLUMN monthly_only")
+        con.execute("ALTER TABLE triggers DROP COLUMN unverified_green")
+        con.execute("ALTER TABLE power_triggers DROP COLUMN monthly_only")
+        con.execute("DELETE FROM schema_migrations WHERE version >= 33")
+        day = date(2026, 12, 4)
+        for pool, status, note in [
+            ("all", "amber", "short at the monthly grain ...: not verified at the daily grain (.)"),
+            ("training", "green", "stays within capacity, where the forecast ends: not verified "
+             "beyond it (a shortfall the day after would need ...)"),
+            ("inference", "red", "short from 2027-01-05"),
+            ("batch", "green", None),
+        ]:  # fmt: skip
+            con.execute(
+                "INSERT INTO triggers (run_id, region, pool, quantile, as_of, status, note) "
+                "VALUES ('t1', 'us-east', ?, 'q90', ?, ?, ?)",
+                [pool, day, status, note],
+            )
+        for site, note in [
+            ("us-east-a", "the power date rests on ...: not verified at the daily grain; see"),
+            ("us-east-b", "contract 3.20 MW by 2027-03-18"),
+        ]:
+            con.execute(
+                "INSERT INTO power_triggers (run_id, region, site, as_of, power_lead_months, "
+                "status, max_shortfall_mw, mw_to_contract, cost_usd, note) "
+                "VALUES ('t1', 'us-east', ?, ?, 24, 'amber', 1.0, 1.0, 1e6, ?)",
+                [site, day, note],
+            )
+    finally:
+        con.close()
+    with warehouse.connect(warehouse_path) as wh:
+        assert wh.schema_version() == MIGRATIONS[-1].version
+        triggers = wh.run_frame("triggers", "t1").sort("pool")
+        power = wh.run_frame("power_triggers", "t1").sort("site")
+    assert triggers.select("pool", "monthly_only", "unverified_green").rows() == [
+        ("all", True, False),
+        ("batch", False, False),
+        ("inference", False, False),
+        ("training", False, True),
+    ]
+    assert power["monthly_only"].to_list() == [True, False]
+
+
 def test_a_warehouse_of_a_newer_fleetcast_is_refused_in_one_line(warehouse_path: Path) -> None:
     """A file a newer fleetcast migrated was read and written without a check, and where its
     tables differed every command died in a 35-line DuckDB trace: it is refused, read-only

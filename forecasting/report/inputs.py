@@ -26,7 +26,7 @@ from forecasting.capacity import (
 from forecasting.contracts import BOOK_CONCENTRATION_SCHEMA, CONTRACT_LIST_SCHEMA, FINANCE_SCHEMA
 from forecasting.report.changes import POWER_CHANGES_SCHEMA, VERDICT_CHANGES_SCHEMA
 from forecasting.report.format import fmt_date
-from forecasting.schema import DEMAND_SCHEMA, FORECAST_SCHEMA, frame_schema, table
+from forecasting.schema import DEMAND_SCHEMA, FORECAST_SCHEMA, MONTHLY_ONLY, frame_schema, table
 from forecasting.triggers import TRIGGERS_SCHEMA
 from forecasting.triggers.common import trigger_placements
 from forecasting.whatif import PIPELINE_SCHEMA
@@ -366,18 +366,13 @@ def status_headline(inputs: ReportInputs) -> str:
 
 def _worst_with_reach(inputs: ReportInputs) -> str:
     """:func:`status_headline` without the sites' clause."""
-    from forecasting.triggers.orders import MONTHLY_ONLY, UNVERIFIED_GREEN
-
     worst = inputs.worst_status
     if worst is None:
         return "no triggers"
     end = daily_end(inputs)
     # Short on the first monthly row alone: the same fleet read red with 7 daily days and
     # green with 182, and the headline said "red" unqualified.
-    seam = inputs.triggers.filter(
-        pl.col("status").is_in(["amber", "red"])
-        & pl.col("note").str.contains(MONTHLY_ONLY, literal=True)
-    )
+    seam = inputs.triggers.filter(pl.col("status").is_in(["amber", "red"]) & pl.col("monthly_only"))
     if not seam.is_empty():
         pools = ", ".join(
             f"{r['region']}/{r['pool']} {r['status']}"
@@ -387,9 +382,7 @@ def _worst_with_reach(inputs: ReportInputs) -> str:
             f"; {pools} on the monthly rows past the daily ones only: {MONTHLY_ONLY} (see the "
             "triggers' notes)"
         )
-    unverified = inputs.triggers.filter(
-        (pl.col("status") == "green") & pl.col("note").str.contains(UNVERIFIED_GREEN, literal=True)
-    )
+    unverified = inputs.triggers.filter((pl.col("status") == "green") & pl.col("unverified_green"))
     if unverified.is_empty() or end is None:
         return worst
     # The plan's end: its last month where monthly rows follow the daily ones.
@@ -520,15 +513,13 @@ def later_orders_due_first(triggers: pl.DataFrame, placements: pl.DataFrame | No
 def order_by_grain(daily_end: date | None) -> pl.Expr:
     """How to read a trigger's ``order_by``: its exhaustion's grain (:func:`exhaustion_grain`),
     or ``month, not verified at the daily grain`` where the shortfall is on a monthly row
-    alone (its note holds ``MONTHLY_ONLY``: the monthly rows' date, the earliest a daily
-    shortfall could need, which the CSV's order_by column gave as any day's); null without
-    an order-by date."""
-    from forecasting.triggers.common import MONTHLY_ONLY
-
+    alone (its ``monthly_only`` field: the monthly rows' date, the earliest a daily shortfall
+    could need, which the CSV's order_by column gave as any day's); null without an order-by
+    date."""
     return (
         pl.when(pl.col("order_by").is_null())
         .then(None)
-        .when(pl.col("note").str.contains(MONTHLY_ONLY, literal=True))
+        .when(pl.col("monthly_only"))
         .then(pl.lit(f"month, {MONTHLY_ONLY}"))
         .otherwise(exhaustion_grain(daily_end))
     )

@@ -210,13 +210,13 @@ def _write_run(inputs: ReportInputs, folder: Path) -> None:
     triggers = triggers.with_columns(placed)
     _csv_safe(triggers).write_csv(folder / "triggers.csv")
     triggers.write_json(folder / "triggers.json")
-    # A trigger's own order (tranche 1) is dated as its trigger is: its note says the grain.
-    notes = inputs.triggers.select("region", "pool", "note", tranche=pl.lit(1, pl.Int64))
+    # A trigger's own order (tranche 1) is dated as its trigger is: its flag says the grain.
+    flags = inputs.triggers.select("region", "pool", "monthly_only", tranche=pl.lit(1, pl.Int64))
     orders = (
         orders_frame(inputs.placements)
-        .join(notes, on=["region", "pool", "tranche"], how="left", maintain_order="left")
+        .join(flags, on=["region", "pool", "tranche"], how="left", maintain_order="left")
         .with_columns(exhaustion_grain=exhaustion_grain(end), order_by_grain=order_by_grain(end))
-        .drop("note")
+        .drop("monthly_only")
         .with_columns(placed)
     )
     _csv_safe(orders).write_csv(folder / "orders.csv")

@@ -21,9 +21,6 @@ from forecasting.runs.forecasts import named_customers, silent_customers_for
 from forecasting.runs.ids import ForecastRef, forecast_run, new_run_id
 from forecasting.schema import NOT_VERIFIED
 
-# triggers.common.MONTHLY_ONLY, not imported: the triggers package is slow to import.
-_MONTHLY_ONLY = "not verified at the daily grain"
-
 if TYPE_CHECKING:  # the step modules load scipy, numba and plotly: only when a step runs
     from forecasting.capacity import CapacityPlan
     from forecasting.changes import RunChanges
@@ -102,7 +99,7 @@ class ReportOutcome(BaseModel):
     power_statuses: dict[str, int] = {}  # the sites' power triggers (empty: no [[site]])
     # The first power contract date among red and amber sites: (site, contract_by), or None.
     power_first: tuple[str, date] | None = None
-    # Whether that date rests on an order short at the monthly grain only (its note says so).
+    # Whether that date rests on an order short at the monthly grain only (its monthly_only).
     power_first_monthly: bool = False
     # Whether that site's planned MW (energized steps, contract) cover its need, energized too
     # late or given back for a while: its power is to be brought forward, no power contracted
@@ -543,6 +540,7 @@ def report_trigger_rows(inputs: ReportInputs) -> pl.DataFrame:
             "site",
             "blocks_beyond_ceiling",
             "runs_from",
+            "monthly_only",
         )
         .with_columns(
             pl.col(pl.Date).exclude("exhaustion_date").cast(pl.String),
@@ -637,7 +635,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         statuses=dict(zip(statuses["status"], statuses["len"], strict=True)),
         power_statuses=dict(zip(power["status"], power["len"], strict=True)),
         power_first=(late["site"][0], late["contract_by"][0]) if late.height else None,
-        power_first_monthly=bool(late.height) and _MONTHLY_ONLY in (late["note"][0] or ""),
+        power_first_monthly=bool(late.height) and bool(late["monthly_only"][0]),
         power_first_forward=bool(late.height) and bool(late["forward"][0]),
         power_first_new_site=bool(late.height) and bool(late["new_site"][0]),
         later_due_first=later_orders_due_first(inputs.triggers, inputs.placements).to_dicts(),

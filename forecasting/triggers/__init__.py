@@ -69,6 +69,7 @@ from forecasting.triggers.redundancy import n_plus_one
 __all__ = [
     "DRIVERS_SCHEMA",
     "IDLE_RISK_SCHEMA",
+    "MONTHLY_ONLY",
     "MW_SCHEMA",
     "N_PLUS_ONE_SCHEMA",
     "PLACEMENTS_SCHEMA",
@@ -151,9 +152,7 @@ def expansion_triggers(
             buffer_weeks=settings.buffer_weeks,
             forecast_end=end,
             monthly_pools=frozenset(
-                triggers.filter(pl.col("note").str.contains(MONTHLY_ONLY, literal=True))
-                .select("region", "pool")
-                .iter_rows()
+                triggers.filter(pl.col("monthly_only")).select("region", "pool").iter_rows()
             ),
         ),
         placements=placements,
@@ -257,6 +256,8 @@ def _unverified_where_unmeasured(
     return triggers.with_columns(
         note=pl.when(unmeasured).then(note).otherwise(pl.col("note")),
         max_shortfall_gpus=pl.when(unmeasured).then(None).otherwise(pl.col("max_shortfall_gpus")),
+        # Its note no longer gives a reach to verify the green to: nothing was measured.
+        unverified_green=~unmeasured & pl.col("unverified_green"),
     )
 
 

@@ -16,11 +16,12 @@ from typing import Any
 import polars as pl
 
 from forecasting.capacity import Block, CapacityPlan
-from forecasting.schema import WorkloadClass, frame_schema, group_of
+from forecasting.schema import MONTHLY_ONLY, WorkloadClass, frame_schema, group_of
 
 __all__ = [
     "DRIVERS_SCHEMA",
     "IDLE_RISK_SCHEMA",
+    "MONTHLY_ONLY",
     "MW_SCHEMA",
     "N_PLUS_ONE_SCHEMA",
     "PLACEMENTS_SCHEMA",
@@ -68,10 +69,10 @@ MW_SCHEMA = frame_schema("site_power")
 N_PLUS_ONE_SCHEMA = frame_schema("trigger_n_plus_one")
 POWER_TRIGGERS_SCHEMA = frame_schema("power_triggers")
 PLACEMENTS_SCHEMA = frame_schema("order_placements")
-# Said of a trigger whose first shortfall is on a monthly row where a default run reads days
-# (triggers.orders._monthly_only), and of a power trigger whose date rests on its order; the
-# CLI and the pages read it where they would say "late" (report.format.fmt_lateness).
-MONTHLY_ONLY = "not verified at the daily grain"
+# MONTHLY_ONLY (forecasting.schema) is said of a trigger whose first shortfall is on a monthly
+# row where a default run reads days (triggers.orders._monthly_only), and of a power trigger
+# whose date rests on its order; the CLI and the pages say it where they would say "late"
+# (report.format.fmt_lateness), for the rows whose ``monthly_only`` field is set.
 # Said of MW, and of an order's blocks, past a site's ceiling: no power contract brings them on
 # there (triggers.power's notes, triggers.orders' placements, the pages).
 NEW_SITE = "a new site is needed"

@@ -682,6 +682,8 @@ def _empty_row(region: str, pool: Pool, *, quantile: str, as_of: date) -> dict[s
         "pool": pool.value,
         "quantile": quantile,
         "as_of": as_of,
+        "monthly_only": False,
+        "unverified_green": False,
     }
 
 
@@ -823,7 +825,8 @@ def _unverified_green(
 
 
 # Said of a green pool whose forecast ends before its fastest block could still be ordered in
-# time; the pages' headline reads it (report.inputs.status_headline).
+# time; its ``unverified_green`` field is what the pages' headline counts
+# (report.inputs.status_headline).
 UNVERIFIED_GREEN = "not verified beyond it"
 
 
@@ -890,10 +893,11 @@ def _trigger_row(
                     f"no {pool.value} demand on the shared blocks through {end} (none in the "
                     "forecast, or all of it on blocks dedicated to its customers)"
                 )
-        else:
-            note += _unverified_green(
-                plan, region=region, pool=pool, end=end, as_of=as_of, settings=settings
-            )
+        elif caveat := _unverified_green(
+            plan, region=region, pool=pool, end=end, as_of=as_of, settings=settings
+        ):
+            note += caveat
+            row["unverified_green"] = True
         row |= {"status": Status.GREEN.value, "max_shortfall_gpus": 0.0, "note": note}
         row |= {"blocks_to_order": 0, "capex_usd": 0.0, "mw": 0.0}
         return _Decision(row, None, None)
@@ -1277,6 +1281,7 @@ def _monthly_only(decision: _Decision, *, daily_end: date, as_of: date) -> None:
     # Its lateness said against the month read short (_after_exhaustion): the head is the
     # order's own clauses, written both ways.
     assert head.text in note
+    row["monthly_only"] = True
     row["note"] = (
         f"short at the monthly grain from {exhausted:%B %Y} (a month's peak day, whose quantile "
         f"reads above any one day's), past the daily rows (to {daily_end}), none of which is "

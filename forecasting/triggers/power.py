@@ -213,7 +213,7 @@ def _power_row(
 ) -> dict[str, object]:
     """One POWER_TRIGGERS row from the site's daily MW needed and energized (the blocks the
     forecast orders, to ``forecast_end``); ``monthly_orders`` are the site's orders whose
-    shortfall is read at the monthly grain only (their triggers' notes say ``MONTHLY_ONLY``)."""
+    shortfall is read at the monthly grain only (their triggers' ``monthly_only``)."""
     end = _day(site_days["ds"].max())
     short = site_days.with_columns(short_mw=pl.col("mw_needed") - pl.col("energized_mw"))
     over = short.filter(pl.col("short_mw") > _TOL)
@@ -226,6 +226,7 @@ def _power_row(
         "ceiling_room_mw": room,
         "max_shortfall_mw": max(float(short["short_mw"].max()), 0.0),  # type: ignore[arg-type]
         "mw_beyond_ceiling": None if room is None else 0.0,
+        "monthly_only": False,
     }
     if over.is_empty():
         note = f"MW needed stays within energized MW through {min(end, forecast_end)}"
@@ -298,6 +299,7 @@ def _power_row(
         rests := _monthly_only_note(monthly_orders, exhaustion=exhaustion)
     ):
         notes.append(rests)
+        row["monthly_only"] = True
     if past_ceiling:
         notes.append(f"{past_ceiling:.2f} MW {_BEYOND_CEILING}")
         # No contract date fixes a need past the ceiling: whatever is contracted now, the
@@ -427,7 +429,7 @@ def _power_triggers(
     """POWER_TRIGGERS rows per declared site: when its MW need first beats energized MW.
 
     ``monthly_pools`` are the (region, pool) whose trigger is short at the monthly grain only
-    (its note says ``MONTHLY_ONLY``): a site whose date their order moves says so."""
+    (its ``monthly_only`` field): a site whose date their order moves says so, and is flagged."""
     if not plan.site:
         return pl.DataFrame(schema=POWER_TRIGGERS_SCHEMA)
     orders = site_orders_by_need(placements, as_of=as_of, buffer_weeks=buffer_weeks)

@@ -53,9 +53,8 @@ from forecasting.report.inputs import (
     unplanned_regions_of,
     untested_series,
 )
-from forecasting.schema import WorkloadClass
+from forecasting.schema import MONTHLY_ONLY, WorkloadClass
 from forecasting.triggers.common import NEW_SITE, RUNS_ON_ARRIVAL
-from forecasting.triggers.orders import MONTHLY_ONLY
 
 __all__ = [
     "CLASS_ORDER",
@@ -374,7 +373,7 @@ def next_order_by(inputs: ReportInputs) -> str:
     if dated.is_empty():
         return "none due"
     first = dated.row(0, named=True)
-    if MONTHLY_ONLY in (first["note"] or ""):
+    if first["monthly_only"]:
         # The monthly rows' date, earliest a daily shortfall could need: not "late".
         return (
             f"{fmt_date(first['order_by'])} at the monthly grain, {MONTHLY_ONLY} "
@@ -388,11 +387,11 @@ def next_order_by(inputs: ReportInputs) -> str:
 
 def monthly_date(day: date | None, row: dict[str, Any]) -> str:
     """An order-by or contract-by date, labelled where its row (a trigger or a power trigger)
-    rests on a shortfall at the monthly grain only (its note holds ``MONTHLY_ONLY``): the
+    rests on a shortfall at the monthly grain only (its ``monthly_only`` field): the
     date is the monthly rows', the earliest a daily shortfall could need, and it read as a
     day's in the orders, blocks and power tables while only the cards said so."""
     shown = fmt_date(day)
-    if day is not None and MONTHLY_ONLY in (row.get("note") or ""):
+    if day is not None and row.get("monthly_only"):
         return f"{shown} ({MONTHLY_GRAIN})"
     return shown
 

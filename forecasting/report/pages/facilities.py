@@ -29,7 +29,7 @@ from forecasting.report.pages.common import (
     total,
 )
 from forecasting.schema import BlockStatus
-from forecasting.triggers.common import MONTHLY_ONLY, NEW_SITE, power_forward, power_new_site
+from forecasting.triggers.common import NEW_SITE, power_forward, power_new_site
 
 __all__ = ["facilities_page"]
 
@@ -72,7 +72,7 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
         .sort("contract_by", "new_site", "forward")
     )
     unsited = _unsited_regions(inputs)
-    first_monthly = contracts.height and MONTHLY_ONLY in (contracts["note"][0] or "")
+    first_monthly = contracts.height and contracts["monthly_only"][0]
     first_forward = contracts.height and contracts["forward"][0]
     first_new_site = contracts.height and contracts["new_site"][0]
     if first_new_site:
@@ -301,13 +301,13 @@ def _power_orders_table(triggers: pl.DataFrame, placements: pl.DataFrame) -> Tab
     due = triggers.filter(pl.col("blocks_to_order").fill_null(0) > 0).select(
         "mw", "region", "pool", "blocks_to_order", "candidate", "order_by", "arrives",
         "powered", "powered_from", "status", pl.lit(False).alias("later"), "note",
-        "site", "blocks_beyond_ceiling", "runs_from",
+        "site", "blocks_beyond_ceiling", "runs_from", "monthly_only",
     )  # fmt: skip
     later = later_orders(placements).select(
         "mw", "region", "pool", pl.col("blocks").alias("blocks_to_order"), "candidate",
         "order_by", "arrives", "powered", pl.lit(None, pl.Date).alias("powered_from"),
         "status", pl.lit(True).alias("later"), pl.lit(None, pl.String).alias("note"),
-        "site", "blocks_beyond_ceiling", "runs_from",
+        "site", "blocks_beyond_ceiling", "runs_from", pl.lit(False).alias("monthly_only"),
     )  # fmt: skip
     due = pl.concat([due, later], how="vertical_relaxed")
     rows = [

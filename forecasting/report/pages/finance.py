@@ -265,13 +265,10 @@ def nothing_to_order(inputs: ReportInputs) -> str | None:
     (None otherwise). Without it a plan with far more capacity than demand read "No data: no
     order-by dates", "No data: no blocks to order" and "no later orders: the orders due now
     cover the plan", as if something were missing or ordered."""
-    from forecasting.triggers.orders import UNVERIFIED_GREEN
-
     t = inputs.triggers
     if t.is_empty() or (t["status"] != "green").any():
         return None
-    notes = t["note"].fill_null("")
-    if notes.str.contains(UNVERIFIED_GREEN, literal=True).any():
+    if t["unverified_green"].any():
         return None
     placed = inputs.placements
     if placed is not None and not placed.is_empty():
