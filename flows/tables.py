@@ -1015,6 +1015,11 @@ def power_lines(report: ReportOutcome) -> list[str]:
                 "cover the need but are not energized on every day from then (no more MW to "
                 "contract; see its note)"
             )
+        elif report.power_first_beyond_ceiling_mw > 0:
+            first += (
+                f" (red whatever is contracted: {report.power_first_beyond_ceiling_mw:.1f} MW of "
+                f"its need passes its ceiling, {_NEW_SITE} for it; see its note)"
+            )
         if report.power_first_monthly:
             first += (
                 f" (its date rests on an order short at the monthly grain only, {MONTHLY_ONLY}:"

@@ -1059,6 +1059,28 @@ def test_a_power_contract_date_already_past_says_it_is_late() -> None:
     assert line(date(2027, 4, 6)).endswith("us-east-b by 2027-04-06")
 
 
+def test_a_power_date_ahead_on_a_site_red_for_its_ceiling_says_why_it_is_red() -> None:
+    """A 200-week plan read "power: 3 red ...; contract power first: us-east-c by 2027-09-06",
+    a date ahead and no lateness beside its red: part of the site's need lay past its ceiling,
+    which no contract brings on. The line says so, and how many MW."""
+    from datetime import date
+
+    from flows.tables import power_lines
+    from forecasting.runs import ReportOutcome
+
+    report = ReportOutcome(
+        run_id="r", trigger_run_id="t", path=Path("."), statuses={}, failing_drills=[],
+        stale_days=None, triggers=[], power_statuses={"red": 1},
+        power_first=("us-east-c", date(2027, 9, 6)), as_of=date(2026, 12, 4),
+        power_first_beyond_ceiling_mw=12.34,
+    )  # fmt: skip
+    assert power_lines(report)[0] == (
+        "power: 1 red, 0 amber, 0 green; contract power first: us-east-c by 2027-09-06 (red "
+        "whatever is contracted: 12.3 MW of its need passes its ceiling, a new site is needed "
+        "for it; see its note)"
+    )
+
+
 def test_regions_short_with_their_largest_block_lost_follow_the_power_line() -> None:
     """The N+1 check was in no CLI line: a region short a month out with its largest block
     lost read nothing. Its line follows the power line, with or without sites."""

@@ -108,6 +108,10 @@ class ReportOutcome(BaseModel):
     # Whether that site has no MW to contract because its need passes its ceiling: a new site
     # is needed ("contract power first: us-east-b" read beside 0.0 MW to contract there).
     power_first_new_site: bool = False
+    # That site's MW needed past its ceiling where it has MW to contract too (0: none): red
+    # whatever its contract date (a 200-week plan read "contract power first: us-east-c by
+    # 2027-09-06", no lateness, beside its red).
+    power_first_beyond_ceiling_mw: float = 0.0
     # The plan's later orders due before every trigger's order (PLACEMENTS rows, first due first).
     later_due_first: list[dict[str, Any]] = []
     # The pages' headline status: "green to Jan 2027 only: not verified beyond (...)" where a
@@ -638,6 +642,9 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         power_first_monthly=bool(late.height) and bool(late["monthly_only"][0]),
         power_first_forward=bool(late.height) and bool(late["forward"][0]),
         power_first_new_site=bool(late.height) and bool(late["new_site"][0]),
+        power_first_beyond_ceiling_mw=(
+            float(late["mw_beyond_ceiling"][0] or 0.0) if late.height else 0.0
+        ),
         later_due_first=later_orders_due_first(inputs.triggers, inputs.placements).to_dicts(),
         failing_drills=inputs.drill_answers.filter(~pl.col("passed")).get_column("drill").to_list(),
         unverified_drills=_unverified_drills(inputs),
