@@ -238,6 +238,24 @@ def test_an_order_waiting_for_power_is_dated_to_land_with_it_and_stays_red() -> 
     assert stays["status"] == "red" and "waits on power" not in stays["note"]
 
 
+def test_an_order_dated_past_the_forecast_s_end_says_its_size_is_not_measured_then() -> None:
+    """A 45-day fleet's 104 racks ($878.6M), sized on the shortfall to the forecast's last day
+    (2027-06-04), were dated to land with power contracted today (running from 2029-01-01)
+    and read as measured, beside a sibling order the same run left unsized for landing past
+    that day. Here: a forecast to 2027-01-04, racks dated to run from 2027-02-02; the note
+    says what they were sized on ends before they can run, and their size is not measured
+    for then. On a forecast reaching past that day, nothing is said."""
+    short = _all_pool(_run(_plan(sites=[_site(mw=1.5)])))
+    assert short["arrives"] == date(2027, 1, 5)
+    assert (
+        "what it was sized on ends 2027-01-04, before its blocks can run (2027-02-02), and the "
+        "forecast ends 2027-01-04: its size, capex and MW are what is short on those days, not "
+        "measured for when they run (forecast at least 394 days ahead to size it)"
+    ) in short["note"]
+    long = _all_pool(_run(_plan(sites=[_site(mw=1.5)]), _linear(days=800)))
+    assert "what it was sized on ends" not in long["note"]
+
+
 def test_an_order_dated_to_its_power_and_powered_on_its_new_day_stays_red() -> None:
     """A 90-day fleet's training pods, dated to land with their site's power for a shortfall
     from 2027-09-01, were placed again on their new day, 2028-04-29, where the orders that had

@@ -1601,6 +1601,7 @@ def _placed_by_arrival(
     region: str,
     as_of: date,
     settings: TriggerSettings,
+    end: date,
 ) -> _RegionPlan:
     """``chosen`` placed by arrival (:func:`_placed_in_arrival_order`), then, while orders
     wait for their site's power, placed again with those dated to land with it
@@ -1611,18 +1612,16 @@ def _placed_by_arrival(
         _placed_in_arrival_order, plan=plan, power=power, region=region, as_of=as_of,
         settings=settings,
     )  # fmt: skip
+    dated = partial(_dated, as_of=as_of, settings=settings, end=end)
     current = placed(chosen)
     for _ in range(_DATING_ROUNDS):
-        dated = current._replace(
-            first={p: _dated(d, as_of=as_of, settings=settings) for p, d in current.first.items()},
-            later={
-                p: [_dated(d, as_of=as_of, settings=settings) for d in each]
-                for p, each in current.later.items()
-            },
+        moved = current._replace(
+            first={p: dated(d) for p, d in current.first.items()},
+            later={p: [dated(d) for d in each] for p, each in current.later.items()},
         )
-        if all(a is b for a, b in zip(_decisions(dated), _decisions(current), strict=True)):
+        if all(a is b for a, b in zip(_decisions(moved), _decisions(current), strict=True)):
             break
-        current = placed(dated)
+        current = placed(moved)
     return _undated(current, plan, power=power, region=region, as_of=as_of, settings=settings)
 
 
@@ -1634,8 +1633,9 @@ def _decisions(region_plan: _RegionPlan) -> list[_Decision]:
     ]
 
 
-def _dated(decision: _Decision, *, as_of: date, settings: TriggerSettings) -> _Decision:
-    """``decision`` with its order dated to land with its site's power, where it waits."""
+def _dated(decision: _Decision, *, as_of: date, settings: TriggerSettings, end: date) -> _Decision:
+    """``decision`` with its order dated to land with its site's power, where it waits;
+    ``end`` is the forecast's last day."""
     if decision.order is None or decision.order.site is None:
         return decision
     order = _with_its_power(decision.order, as_of=as_of, buffer_weeks=settings.buffer_weeks)
@@ -1648,16 +1648,29 @@ def _dated(decision: _Decision, *, as_of: date, settings: TriggerSettings) -> _D
         f"weeks after the day it would have landed unpowered, {before} (to ",
         1,
     )
+    note = note.replace(
+        "the days the plan covers after its arrival, to ",
+        f"the days the plan covers after the day it would have landed unpowered, {before}, to ",
+        1,
+    )
     sized_to, runs = decision.sized_to, order.runs_from
     if sized_to is not None and runs is not None and sized_to < runs:
         # Not re-sized: what it was sized for ends before its blocks run (the demo's us-east
         # racks, sized to 2028-05-10, run from 2029-01-01), and a reader took the window for
         # the demand they serve.
-        note = note.replace(
-            f"(to {sized_to})",
-            f"(to {sized_to}, which ends before its blocks can run, {runs}: what is short "
-            "once they run is the later orders')",
-            1,
+        said = f"(to {sized_to}, which ends before its blocks can run, {runs}: what is short "
+        note = note.replace(f"(to {sized_to})", f"{said}once they run is the later orders')", 1)
+    # Dated again in a later round: said again for its new day, once.
+    note = note.split(_SIZED_BEFORE_IT_RUNS, 1)[0]
+    if runs is not None and runs > end and f"{runs}: what is short" not in note:
+        # Sized on days before it lands, then dated past the forecast's end: a 45-day fleet's
+        # 104 racks ($878.6M, sized on the shortfall to 2027-06-04) run from 2029-01-01, read
+        # as measured beside a sibling order the same run left unsized for landing past it.
+        note += (
+            f"{_SIZED_BEFORE_IT_RUNS}{min(end, sized_to or end)}, before its blocks "
+            f"can run ({runs}), and the forecast ends {end}: its size, capex and MW are what "
+            f"is short on those days, not measured for when they run (forecast at least "
+            f"{(runs - as_of).days + 1} days ahead to size it)"
         )
     decision.row["note"] = note
     return decision._replace(order=order)
@@ -1767,6 +1780,9 @@ def _decided(decision: _Decision, order: _Order, head: _Head, *, as_of: date) ->
     return decision._replace(order=order, head=head)
 
 
+# Opens what _dated adds to the note of an order it dates past the forecast's end (undone by
+# _undated, to the note's end).
+_SIZED_BEFORE_IT_RUNS = "; what it was sized on ends "
 # What _dated writes of a sizing window that ends before the blocks run (undone by _undated).
 _ENDS_BEFORE_THEY_RUN = re.compile(
     r"\(to (\d{4}-\d{2}-\d{2}), which ends before its blocks can run, \d{4}-\d{2}-\d{2}: "
@@ -1828,6 +1844,12 @@ def _undated(
             "weeks after its arrival (to ",
             1,
         )
+        note = note.replace(
+            f"the days the plan covers after the day it would have landed unpowered, "
+            f"{order.dark_arrives}, to ",
+            "the days the plan covers after its arrival, to ",
+            1,
+        ).split(_SIZED_BEFORE_IT_RUNS, 1)[0]
         decision.row["note"] = _ENDS_BEFORE_THEY_RUN.sub(r"(to \1)", note, count=1)
         return _decided(decision, back, head, as_of=as_of)
 
@@ -1989,8 +2011,9 @@ def _triggers(
         )
         if power is not None:
             chosen = _placed_by_arrival(
-                chosen, plan, power=power, region=str(region), as_of=as_of, settings=settings
-            )
+                chosen, plan, power=power, region=str(region), as_of=as_of, settings=settings,
+                end=end,
+            )  # fmt: skip
             power.taken = chosen.power.taken  # type: ignore[union-attr]  # the orders' MW
         first, later, _ = chosen
         for pool in (Pool.TRAINING, Pool.ALL):
