@@ -894,6 +894,31 @@ def test_an_order_waiting_for_its_site_s_power_says_so_on_the_finance_page() -> 
         inputs, later_capex=500e6)))  # fmt: skip
 
 
+def test_capital_for_blocks_that_run_only_after_the_forecast_ends_is_said_apart() -> None:
+    """A 45-day fleet's 104 racks ($878.6M), dated to land with power contracted today and
+    running from 2029-01-01 on a forecast to 2027-06-04, were sized on the days before and
+    their capital read as measured on the front and finance cards, beside an order the same
+    run left unsized. The cards now say how much of the capital runs only after the forecast
+    ends; an order running within it adds nothing."""
+    inputs = sample_inputs()
+    planned = _planned(inputs, later_capex=500e6)
+    first = planned.filter(pl.col("tranche") == 1).sort("order_by").row(0, named=True)
+    late = planned.with_columns(
+        runs_from=pl.when((pl.col("tranche") == 1) & (pl.col("region") == first["region"])
+                          & (pl.col("pool") == first["pool"]))
+        .then(pl.lit(date(2031, 1, 1)))
+        .otherwise(pl.lit(inputs.as_of))
+    )  # fmt: skip
+    end = inputs.forecast_months.get_column("ds").max() or inputs.forecast["ds"].max()
+    assert isinstance(end, date) and end < date(2031, 1, 1)
+    said = f"(of which {fmt_usd(first['capex_usd'])} for 1 order whose blocks run only after"
+    for page in (finance_page, run_index_page):
+        assert said in page(replace(inputs, placements=late))
+        assert "only after the forecast ends" not in page(
+            replace(inputs, placements=planned.with_columns(runs_from=pl.lit(inputs.as_of)))
+        )
+
+
 def test_an_order_that_power_contracted_today_runs_on_arrival_says_so() -> None:
     """An order no planned power serves, whose blocks power contracted today runs on their
     arrival, read only "no power for it in the plan" beside a green status (the demo's us-west
