@@ -855,6 +855,9 @@ def _deal_revenue(outcome: WhatIfOutcome) -> str:
     within, past = outcome.revenue_usd, outcome.revenue_past_plan_usd
     if within is None:
         return "-"
+    if outcome.serve_from is None and not within:
+        # Revenue counts only the hours served in full: "revenue $0" read as a measured loss.
+        return "not counted (never served in full within the horizon)"
     if not past:
         return usd(within)
     return f"{usd(within)} to the plan's end ({usd(past)} past it: not verified)"

@@ -791,6 +791,10 @@ def test_a_deals_revenue_reads_to_the_plans_end_beside_its_capex() -> None:
     assert "revenue $236.7M to the plan's end ($3,000.0M past it: not verified)" in title(outcome)
     within = outcome.model_copy(update={"revenue_past_plan_usd": None})
     assert "revenue $236.7M" in title(within) and "not verified" not in title(within)
+    # Never served in full within the horizon: its revenue is not counted, not "$0".
+    never = within.model_copy(update={"serve_from": None, "can_serve": False, "revenue_usd": 0.0})
+    assert "revenue not counted (never served in full within the horizon)" in title(never)
+    assert "revenue $0" not in title(never)
 
 
 def test_the_demand_table_counts_missing_days_in_its_own_window() -> None:

@@ -657,6 +657,23 @@ def test_the_whatif_page_says_its_capital_counts_every_order_to_the_plan_s_end()
     assert "as on the finance page" in page
 
 
+def test_a_deal_never_served_in_full_reads_its_revenue_not_counted() -> None:
+    """A deal the plan cannot serve in full within its horizon read "revenue $0" and a ratio
+    of 0.00 to its capital, as if measured: revenue counts only the hours served in full, so
+    none is counted, and the page says so (no ratio)."""
+    from dataclasses import replace
+
+    from forecasting.report.pages.whatif import _cards
+
+    answer = what_if(_forecast(), _plan(_r2_blocks()), _priced(f"{_day(10)}:20"), as_of=MONDAY)
+    never = replace(answer, serve_from=None, revenue_usd=0.0)
+    cards = dict(_cards(never))
+    revenue = next(v for k, v in cards.items() if k.startswith("revenue to") and "per $" not in k)
+    assert revenue == "not counted: never served in full within the horizon"
+    assert next(v for k, v in cards.items() if "per $ of capital" in k) == "–"
+    assert "not counted" not in str(_cards(answer))
+
+
 def test_a_deal_is_priced_over_every_order_and_its_trigger_matches_the_plan_s() -> None:
     """r2 sized for 8 weeks: without a deal the plan orders a rack now and a second later
     (day 237). A 300-GPU deal from day 200 moves the later shortfall, not the trigger: the

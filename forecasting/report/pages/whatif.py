@@ -54,12 +54,21 @@ def _verdict(answer: WhatIf) -> str:
 
 
 def _cards(answer: WhatIf) -> list[tuple[str, str]]:
+    # Revenue counts only the hours served in full: a deal never served so has none counted,
+    # which read "$0" and a ratio of 0.00 to its capital, as if measured.
+    uncounted = answer.serve_from is None and not answer.revenue_usd
     ratio = (
         f"{answer.revenue_usd / answer.extra_capex_usd:.2f}"
         if answer.revenue_usd is not None
+        and not uncounted
         and answer.extra_capex_usd > 0
         and not answer.capex_bound  # revenue per $ of capital not measured is no ratio
         else MISSING
+    )
+    revenue = (
+        "not counted: never served in full within the horizon"
+        if uncounted
+        else fmt_usd(answer.revenue_usd)
     )
     return [
         ("can we serve it at the SLO", _serve_card(answer)),
@@ -68,7 +77,7 @@ def _cards(answer: WhatIf) -> list[tuple[str, str]]:
             extra_capex(answer.extra_capex_usd, bound=answer.capex_bound),
         ),
         ("extra power", fmt_mw(answer.extra_mw)),
-        (f"revenue to {fmt_date(_revenue_end(answer))}", fmt_usd(answer.revenue_usd)),
+        (f"revenue to {fmt_date(_revenue_end(answer))}", revenue),
         (f"revenue to {fmt_date(_revenue_end(answer))} per $ of capital", ratio),
         *(
             [
