@@ -2729,6 +2729,28 @@ def test_revenue_at_risk_says_where_its_p90_is_below_its_mean() -> None:
     assert {str(r[7]) for r in table.rows} == {"$134"}
 
 
+def test_a_contract_whose_term_ended_reads_ended_in_the_book_list() -> None:
+    """A contract whose term ended 2026-09-30, in a book read as of 2026-12-04, was listed
+    under "Contracts and deals" like any other, with no word that it ended and is not
+    applied; one running past the as-of date reads its term end alone."""
+    from forecasting.contracts import CONTRACT_LIST_SCHEMA
+    from forecasting.report.pages.finance import _book_list_table
+
+    row = {
+        "id": "c", "customer": "acme", "workload_class": "inference", "region": "us-east",
+        "status": "signed", "probability": 1.0, "first_date": date(2026, 1, 1),
+        "first_gpus": 64, "last_date": date(2026, 3, 1), "last_gpus": 128,
+        "price_per_gpu_hour": None, "announced": None,
+    }  # fmt: skip
+    book = pl.DataFrame(
+        [row | {"id": "ended", "term_end": date(2026, 9, 30)},
+         row | {"id": "running", "term_end": date(2027, 9, 30)}],
+        schema=CONTRACT_LIST_SCHEMA,
+    )  # fmt: skip
+    cells = {r[0]: r[8] for r in _book_list_table(book, as_of=date(2026, 12, 4)).rows}
+    assert cells == {"ended": "2026-09-30 (ended: not applied)", "running": "2027-09-30"}
+
+
 def test_the_book_count_says_it_counts_the_daily_rows() -> None:
     """ "2 pipeline deal(s) holding GPUs within its horizon" sat beside a table of three, the
     third starting in month 10 of a 37-month plan: the count says it is over the daily rows."""

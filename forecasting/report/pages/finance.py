@@ -837,8 +837,17 @@ def _book_months_table(finance: pl.DataFrame) -> Table:
     )
 
 
-def _book_list_table(contracts: pl.DataFrame) -> Table:
-    """Every contract of the book: who, where, status and p, first and last step, term."""
+def _term_end(term_end: date | None, *, as_of: date) -> str:
+    """A contract's term end, and where it is before ``as_of``, that it ended and is not
+    applied (a contract ended 2026-09-30 read as any other in a book as of 2026-12-04)."""
+    if term_end is None or term_end >= as_of:
+        return fmt_date(term_end)
+    return f"{fmt_date(term_end)} (ended: not applied)"
+
+
+def _book_list_table(contracts: pl.DataFrame, *, as_of: date) -> Table:
+    """Every contract of the book: who, where, status and p, first and last step, term (an
+    ended one said so)."""
     rows = [
         [
             r["id"],
@@ -849,7 +858,7 @@ def _book_list_table(contracts: pl.DataFrame) -> Table:
             fmt_pct(r["probability"], digits=0),
             f"{fmt_date(r['first_date'])}: {fmt_gpus(r['first_gpus'])}",
             f"{fmt_date(r['last_date'])}: {fmt_gpus(r['last_gpus'])}",
-            fmt_date(r["term_end"]),
+            _term_end(r["term_end"], as_of=as_of),
             f"${r['price_per_gpu_hour']:,.2f}" if r["price_per_gpu_hour"] else "class price",
             fmt_date(r["announced"]),
         ]
@@ -1103,7 +1112,7 @@ def finance_page(inputs: ReportInputs) -> str:
         "book_rules": (FLOOR_RULE, PIPELINE_RULE),
         "book_applied": _book_applied(inputs),
         "book_months": _book_months_table(inputs.contract_finance),
-        "book_list": _book_list_table(inputs.contracts),
+        "book_list": _book_list_table(inputs.contracts, as_of=inputs.as_of),
         "book_concentration": _book_concentration_table(inputs.book_concentration),
         "book_concentration_intro": _book_concentration_intro(inputs),
     }
