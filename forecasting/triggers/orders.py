@@ -1725,16 +1725,7 @@ def _placed_in_arrival_order(
             order = _sited(_placed(order, region=region, power=power), region=region, power=power)
         order = _past_the_ceiling(order, plan, power=power, as_of=as_of, settings=settings)
         order = _split(order, plan, power=power, region=region, as_of=as_of, settings=settings)
-        exhaustion = decision.row["exhaustion_date"]
-        assert isinstance(exhaustion, date)
-        head = _order_head(
-            order,
-            plan=plan,
-            region=region,
-            exhaustion=exhaustion,
-            buffer_weeks=settings.buffer_weeks,
-            power=power,
-        )
+        head = _head_of(decision, order, plan=plan, region=region, settings=settings, power=power)
         if order.site is not None:
             power.take(order.site, order.mw, order.arrives)
         again[(pool, i)] = _decided(decision, order, head, as_of=as_of)
@@ -1744,6 +1735,28 @@ def _placed_in_arrival_order(
         for pool in Pool
     }
     return _RegionPlan(first, later, power)
+
+
+def _head_of(
+    decision: _Decision,
+    order: _Order,
+    *,
+    plan: CapacityPlan,
+    region: str,
+    settings: TriggerSettings,
+    power: _Power,
+) -> _Head:
+    """The clauses ``decision``'s note opens with, for ``order`` in its place."""
+    exhaustion = decision.row["exhaustion_date"]
+    assert isinstance(exhaustion, date)
+    return _order_head(
+        order,
+        plan=plan,
+        region=region,
+        exhaustion=exhaustion,
+        buffer_weeks=settings.buffer_weeks,
+        power=power,
+    )
 
 
 def _decided(decision: _Decision, order: _Order, head: _Head, *, as_of: date) -> _Decision:
@@ -1828,16 +1841,7 @@ def _undated(
             dark_arrives=None,
             undated_from=order.arrives,
         )
-        exhaustion = decision.row["exhaustion_date"]
-        assert isinstance(exhaustion, date)
-        head = _order_head(
-            back,
-            plan=plan,
-            region=region,
-            exhaustion=exhaustion,
-            buffer_weeks=settings.buffer_weeks,
-            power=power,
-        )
+        head = _head_of(decision, back, plan=plan, region=region, settings=settings, power=power)
         # What dating it wrote of its sizing window (_dated) no longer holds.
         note = str(decision.row["note"]).replace(
             f"weeks after the day it would have landed unpowered, {order.dark_arrives} (to ",
