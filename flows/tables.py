@@ -749,6 +749,16 @@ def _money(value: float | None) -> str:
     return "-" if value is None else usd(value)
 
 
+def _actual_text(r: Mapping[str, Any]) -> str:
+    """When the known capacity ran short, or by when it had not, as the decisions page says
+    it: a bare "censored" read as too soon to tell beside a call the data had judged."""
+    if r["actual_exhaustion"] is not None:
+        return str(r["actual_exhaustion"])
+    if r["as_of"] >= r["data_end"]:
+        return "-"
+    return f"censored: not by {r['data_end']}"
+
+
 def decisions_tables(run: DecisionRun) -> list[Table]:
     """A decision backtest: the counts and totals, then one row per as-of day and pool."""
     from forecasting.decisions import (
@@ -775,6 +785,7 @@ def decisions_tables(run: DecisionRun) -> list[Table]:
         ("missed", "missed", "red"),
         ("false alarm", "false_alarm", "yellow"),
         ("nothing ordered", "nothing_ordered", ""),
+        ("not borne out", "not_borne_out", "yellow"),
         ("no order needed", "no_order_needed", ""),
         ("not verified", "not_verified", ""),
     )
@@ -840,7 +851,7 @@ def decisions_tables(run: DecisionRun) -> list[Table]:
             ),
             order_by_text(r["order_by"], as_of=r["as_of"]),
             Text(order),
-            str(r["actual_exhaustion"] or "censored"),
+            _actual_text(r),
             # The summary's words ("not verified"), not the stored value ("not_verified").
             Text(r["verdict"].replace("_", " "), style=style.get(r["verdict"], "")),
             "-" if r["days_late"] is None else _n(r["days_late"]),

@@ -76,9 +76,15 @@ Verdicts, per as-of day, region and pool
         An exhaustion was forecast (red or amber) but the trigger had no blocks to order:
         capacity already planned covers the need before any order could land, the
         training-pool order covers it, or no candidate can serve the pool (the note quotes
-        the trigger). Its forecast is checked, the note saying whether the shortfall came and
-        when, but there is no order to be in time, late, a false alarm or idle: no order-by
-        or in-service date is kept, and no days late, unmet GPU-hours or idle capital.
+        the trigger); and the known capacity ran short (the note says when). There is no
+        order to be in time, late or idle: no order-by or in-service date is kept, and no
+        days late, unmet GPU-hours or idle capital.
+    ``not_borne_out``
+        As ``nothing_ordered``, but the known capacity never ran short in the data, which
+        reaches past the forecast exhaustion date by the safety buffer at least (within it:
+        not verified, as for a false alarm): the red or amber call was wrong. Not a false
+        alarm, which is an order not needed: no capital was called for. (It read "nothing
+        ordered", counted with the calls whose shortfall came.)
     ``no_order_needed``
         No exhaustion forecast, and none within the forecast horizon in the data (or one
         past the horizon: a later replay's decision). It is judged over the lead time of the
@@ -101,7 +107,8 @@ Verdicts, per as-of day, region and pool
         says whether the shortfall came. An order no site of the plan can power
         (:data:`NEVER_POWERED`: its blocks past their site's ceiling): when it could serve is
         not known. And a false alarm on a trigger short at the monthly
-        grain only (its ``monthly_only`` field): it forecast no dated shortfall to refute. Its other
+        grain only (its ``monthly_only`` field), or a call not borne out on one: it forecast
+        no dated shortfall to refute. Its other
         verdicts stand (an order's timing is measured against the real shortfall whatever
         the grain), their notes opening with the grain.
 
@@ -130,7 +137,7 @@ Idle capital
 Counts
     :func:`decision_counts` counts every verdict from the replays. The run's row in
     ``decision_runs`` has columns for the verdicts of migration 10 (:data:`STORED_COUNTS`);
-    ``missed``, ``not_needed_yet`` and ``nothing_ordered`` are counted from
+    ``missed``, ``not_needed_yet``, ``nothing_ordered`` and ``not_borne_out`` are counted from
     ``decision_replays``, as the page does.
 
 Speed
@@ -228,6 +235,7 @@ class Verdict(StrEnum):
     MISSED = "missed"
     FALSE_ALARM = "false_alarm"
     NOTHING_ORDERED = "nothing_ordered"
+    NOT_BORNE_OUT = "not_borne_out"
     NO_ORDER_NEEDED = "no_order_needed"
     NOT_VERIFIED = "not_verified"
 
@@ -481,18 +489,31 @@ def _censored(forecast: date, *, data_end: date, buffer_weeks: int) -> _Judged |
     return None
 
 
-def _nothing_ordered(row: dict[str, Any], *, actual: date | None, months: float) -> _Judged:
+def _nothing_ordered(
+    row: dict[str, Any], *, actual: date | None, data_end: date, buffer_weeks: int
+) -> _Judged:
     """A forecast exhaustion with no blocks to order: the forecast is checked, but there is
-    no order to be in time, late or idle (it read as one placed before, in service and late)."""
+    no order to be in time, late or idle (it read as one placed before, in service and late).
+
+    Called once the data reach past the forecast date by the buffer, or the shortfall came
+    (:func:`_censored` first): a shortfall that did not come is a red (or amber) not borne
+    out, its own verdict. It read "nothing ordered" beside the calls whose shortfall came,
+    and the counts said nothing of a wrong call; it is no false alarm, no capital was called
+    for."""
     forecast, said = row["exhaustion_date"], row["note"] or "no blocks to order"
     if actual is None:
-        outcome = f"did not come within {months:.1f} months of data"
-    else:
-        outcome = f"came on {actual}"
+        past = (data_end - forecast).days
+        return _Judged(
+            Verdict.NOT_BORNE_OUT,
+            f"not borne out: the {row['status']} call forecast a shortfall from {forecast}, and "
+            f"the capacity known then did not run short in the data to {data_end}, {past} "
+            f"days past it (at least the {buffer_weeks}-week safety buffer); nothing was "
+            f"ordered (the trigger: {said}), so no capital was called for",
+        )
     return _Judged(
         Verdict.NOTHING_ORDERED,
         f"nothing ordered (the trigger: {said}); the shortfall forecast for {forecast} "
-        f"{outcome}: no order to judge in time, late or idle",
+        f"came on {actual}: no order to judge in time, late or idle",
     )
 
 
@@ -528,11 +549,12 @@ def _monthly_only(judged: _Judged, *, forecast: date) -> _Judged:
     undated at the daily grain.
 
     An order's timing against the day the capacity really ran short is measured whatever
-    the grain (in time, late, not needed yet stand), but a false alarm refutes a dated
-    shortfall the trigger never forecast: it is not verified. Every verdict says the grain.
+    the grain (in time, late, not needed yet stand), but a false alarm, or a red with nothing
+    ordered not borne out, refutes a dated shortfall the trigger never forecast: it is not
+    verified. Every verdict says the grain.
     """
     said = f"forecast short at the monthly grain only ({forecast:%B %Y}): {MONTHLY_ONLY}"
-    if judged.verdict is Verdict.FALSE_ALARM:
+    if judged.verdict in (Verdict.FALSE_ALARM, Verdict.NOT_BORNE_OUT):
         return _Judged(Verdict.NOT_VERIFIED, f"not verified: {said}; {judged.note}")
     return replace(judged, note=f"{said}; {judged.note}")
 
@@ -684,7 +706,7 @@ def _judge(
     ):
         return censored
     if not row["blocks_to_order"] or arrives is None:
-        return _nothing_ordered(row, actual=actual, months=months)
+        return _nothing_ordered(row, actual=actual, data_end=data_end, buffer_weeks=buffer_weeks)
     placed = _placed(row, as_of=as_of)
     service = _service_text(row, arrives)
     if actual is None:

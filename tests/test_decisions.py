@@ -476,16 +476,73 @@ def test_a_red_trigger_with_nothing_to_order_that_ran_short_is_not_late() -> Non
     assert f"came on {EXHAUSTION}" in row["note"] and "nothing to order" in row["note"]
 
 
-def test_a_red_trigger_with_nothing_to_order_that_did_not_run_short_is_no_false_alarm() -> None:
-    """Nothing ordered and demand fell: the forecast is refuted, but no capital was called
-    for, so it is not a false alarm (it read as one)."""
+def _fell_after(day: int) -> Peak:
+    """The linear peak to ``day``, then back at 500 GPUs: the shortfall forecast never comes."""
+    return lambda d: np.where(d <= day, 500.0 + d, 500.0)
+
+
+@pytest.mark.parametrize(
+    ("after", "verdict"), [(13, Verdict.NOT_VERIFIED), (28, Verdict.NOT_BORNE_OUT)]
+)
+def test_a_red_trigger_with_nothing_to_order_that_did_not_run_short_is_not_borne_out(
+    after: int, verdict: Verdict
+) -> None:
+    """Nothing ordered and demand fell: the red's shortfall never came in data reaching past
+    its date by the buffer, yet it read "nothing ordered" beside those whose shortfall came,
+    and the counts said nothing of a wrong call. It is "not borne out" (no capital was called
+    for: not a false alarm, no order-by, days late or idle); with the data ending inside the
+    buffer it stays not verified."""
     as_of = EXHAUSTION - timedelta(days=30)
     forecast = _as_forecast(_history(), as_of=as_of)
-    history = _history(lambda d: np.where(d <= 260, 500.0 + d, 500.0))
+    days = (EXHAUSTION - START).days + after + 1
+    history = _history(_fell_after(260), days=days)
     row = _judged(as_of, history=history, forecast=forecast, plan=_covered_later())
-    assert row["blocks_to_order"] == 0 and row["actual_exhaustion"] is None
-    assert row["verdict"] == Verdict.NOTHING_ORDERED
-    assert "did not come within" in row["note"]
+    assert row["status"] == "red" and row["blocks_to_order"] == 0
+    assert row["actual_exhaustion"] is None
+    assert row["verdict"] == verdict
+    assert row["order_by"] is None and row["arrives"] is None and row["in_service"] is None
+    assert row["days_late"] is None and row["unmet_gpu_hours"] is None
+    assert row["idle_capital_usd"] is None and row["idle_gpu_months"] is None
+    if verdict is Verdict.NOT_VERIFIED:
+        assert "within the 4-week safety buffer" in row["note"]
+        return
+    assert row["note"].startswith(
+        f"not borne out: the red call forecast a shortfall from {EXHAUSTION}, and the capacity "
+        f"known then did not run short in the data to {row['data_end']}, {after} days past it"
+    )
+    assert "nothing to order" in row["note"]
+
+
+def test_a_red_with_nothing_to_order_short_at_the_monthly_grain_only_is_not_verified() -> None:
+    """A trigger short on a monthly row only forecast no dated shortfall: with nothing to
+    order and demand that fell, it is not verified, as a false alarm on it is, not "not borne
+    out"; one whose shortfall came stays "nothing ordered", its note saying the grain."""
+    as_of = EXHAUSTION - timedelta(days=30)
+    plan = _covered_later()
+
+    def scored(history: pl.DataFrame) -> dict[str, Any]:
+        forecast = _as_forecast(_history(), as_of=as_of)
+        said = expansion_triggers(forecast, plan_as_of(plan, as_of), as_of=as_of).triggers
+        monthly = said.with_columns(status=pl.lit("amber"), monthly_only=pl.lit(True))
+        end = forecast.get_column("ds").max()
+        assert isinstance(end, date)
+        rows = judge_replay(
+            Replayed(as_of, monthly, end, 0.0),
+            series=history,
+            plan=plan,
+            options=DecisionOptions(first_as_of=as_of),
+        )
+        return rows.filter(pl.col("pool") == "all").row(0, named=True)
+
+    fell = scored(_history(_fell_after(260)))
+    assert fell["blocks_to_order"] == 0 and fell["actual_exhaustion"] is None
+    assert fell["verdict"] == Verdict.NOT_VERIFIED
+    assert fell["note"].startswith(
+        f"not verified: forecast short at the monthly grain only ({EXHAUSTION:%B %Y})"
+    )
+    came = scored(_history())
+    assert came["verdict"] == Verdict.NOTHING_ORDERED
+    assert came["note"].startswith(f"forecast short at the monthly grain only ({EXHAUSTION:%B %Y})")
 
 
 def test_an_order_wholly_idle_over_its_judged_window_is_not_in_time() -> None:
@@ -611,7 +668,7 @@ def test_counts_page_and_table_keep_misses_and_empty_orders_apart(tmp_path: Path
     text = html.read_text(encoding="utf-8")
     assert '<div class="big">1</div><div class="label">orders late</div>' in text
     assert '<div class="big">1</div><div class="label">missed (no trigger, ran short)' in text
-    assert '<div class="big">1 (1)</div><div class="label">nothing ordered' in text
+    assert '<div class="big">1</div><div class="label">nothing ordered (ran short)' in text
     assert "late (or missed)" not in text
     assert f"overdue as of {late.isoformat()}" in text
     assert "short history" not in text.split("How the verdicts")[0]
@@ -622,6 +679,63 @@ def test_counts_page_and_table_keep_misses_and_empty_orders_apart(tmp_path: Path
     # Verdicts in words, as the summary's columns name them (it printed "nothing_ordered").
     assert "missed" in out and "nothing ordered" in out and "nothing_ordered" not in out
     assert f"overdue as of {late}" in out
+
+
+def test_a_red_not_borne_out_is_counted_apart_alike_on_the_page_and_the_cli(
+    tmp_path: Path,
+) -> None:
+    """Two reds with nothing to order, one whose shortfall came and one whose shortfall never
+    did: the CLI's summary read "nothing ordered 2" and the page "2 (1)", the wrong call
+    counted with the right one. Each is its own count, read from the verdicts, in the CLI's
+    summary and replay rows, on the page's cards, in its table and its rules; both judged."""
+    came_on = EXHAUSTION - timedelta(days=30)
+    fell_on = EXHAUSTION - timedelta(days=29)
+    came = _judged(came_on, plan=_covered_later())
+    fell = _judged(
+        fell_on,
+        history=_history(_fell_after(260)),
+        forecast=_as_forecast(_history(), as_of=fell_on),
+        plan=_covered_later(),
+    )
+    assert (came["verdict"], fell["verdict"]) == (Verdict.NOTHING_ORDERED, Verdict.NOT_BORNE_OUT)
+    path = tmp_path / "w.duckdb"
+    run = decisions.store_decisions(
+        path,
+        pl.DataFrame([came, fell], schema=DECISION_REPLAYS_SCHEMA, orient="row"),
+        options=DecisionOptions(first_as_of=came_on),
+        as_ofs=[came_on, fell_on],
+        data_end=START + timedelta(days=DAYS - 1),
+        seconds=1.0,
+    )
+    assert {k: v for k, v in run.counts.items() if v} == {"nothing_ordered": 1, "not_borne_out": 1}
+    page = decisions.publish_page(path, tmp_path / "reports", run).page
+    assert page is not None
+    text = html.unescape(page.read_text(encoding="utf-8"))
+    cards = dict(
+        (label, big)
+        for big, label in re.findall(
+            r'<div class="big">([^<]*)</div><div class="label">([^<]*)</div>', text
+        )
+    )
+    assert cards["nothing ordered (ran short)"] == "1"
+    assert cards["not borne out (nothing ordered, never short)"] == "1"
+    assert cards["false alarms"] == "0"
+    assert cards["judged / not verified"] == "2 / 0"
+    table = text.split("How the verdicts")[0]
+    assert ">not borne out<" in table and ">nothing ordered<" in table
+    assert "Not borne out:" in text.split("How the verdicts")[1]
+    from flows.tables import decisions_tables
+
+    summary, rows = decisions_tables(run)
+    cells = {str(c.header): [str(x) for x in c.cells] for c in summary.columns}
+    assert cells["not borne out"] == ["1"] and cells["nothing ordered"] == ["1"]
+    assert cells["false alarm"] == ["0"] and cells["judged"] == ["2"]
+    said = {str(c.header): [str(x) for x in c.cells] for c in rows.columns}
+    assert said["verdict"] == ["nothing ordered", "not borne out"]
+    # As the page's cell: the CLI's bare "censored" read as too soon to tell beside the verdict.
+    end = fell["data_end"]
+    assert said["ran short (actual)"] == [str(EXHAUSTION), f"censored: not by {end}"]
+    assert f"censored: not by {end}" in table
 
 
 def test_the_page_warns_of_as_of_days_on_short_history(tmp_path: Path) -> None:

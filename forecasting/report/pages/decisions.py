@@ -53,6 +53,7 @@ VERDICT_COLOURS: dict[str, str] = {
     "missed": "#7b1f1f",
     "false_alarm": STATUS_COLOURS["amber"],
     "nothing_ordered": "#8d6e63",
+    "not_borne_out": "#c98a2b",
     "no_order_needed": "#607d8b",
     "not_verified": "#b0b7c3",
 }
@@ -63,6 +64,7 @@ _VERDICT_TEXT = {
     "missed": "missed",
     "false_alarm": "false alarm",
     "nothing_ordered": "nothing ordered",
+    "not_borne_out": "not borne out",
     "no_order_needed": "no order needed",
     "not_verified": "not verified",
 }
@@ -95,10 +97,13 @@ RULES = (
     "note and in the counts.",
     "Nothing ordered: the triggers forecast an exhaustion but had no blocks to order (capacity "
     "already planned covers the need before an order could land, the training-pool order "
-    "covers it, or no candidate serves the pool). Its forecast is checked (the note says "
-    "whether the shortfall came), but with no order there is nothing to be in time, late, a "
-    "false alarm or idle: no order-by or in-service date, no days late, no unmet or idle "
-    "figures.",
+    "covers it, or no candidate serves the pool), and the known capacity ran short (the note "
+    "says when). With no order there is nothing to be in time, late or idle: no order-by or "
+    "in-service date, no days late, no unmet or idle figures.",
+    "Not borne out: as nothing ordered, but the known capacity never ran short in the data, "
+    "which reaches past the forecast exhaustion date by the safety buffer at least: the red "
+    "(or amber) call was wrong, though it called for no capital (not a false alarm, which "
+    "is an order). Within the buffer it is not verified, as a false alarm is.",
     "Unmet GPU-hours: the requirement (peak plus headroom) not in service over the late days, "
     "times 24; for a miss over the lead time of the cheapest candidate. An upper bound on "
     "demand turned away or queued. Revenue: at the training price, or the class prices "
@@ -110,7 +115,7 @@ RULES = (
     "not sized (it lands after the replay's forecast ends: no size, so no timing, unmet or "
     "idle to judge; the note says whether the shortfall came); an order no site of the plan "
     "can power (its blocks past their site's ceiling: a new site is needed, so when it could "
-    "serve is not known); or a false alarm on a trigger "
+    "serve is not known); or a false alarm, or a call not borne out, on a trigger "
     "short at the monthly grain only (not verified at the daily grain: it forecast no dated "
     "shortfall). A monthly-only trigger's other verdicts stand, their notes saying the grain.",
     "Idle capital, as if every order had been placed: from its arrival, the ordered capacity "
@@ -352,20 +357,16 @@ def _cards(run: dict[str, Any], replays: pl.DataFrame) -> list[tuple[str, str]]:
     partly = f" ({fmt_count(short)} censored at the data end)" if short else ""
     green = censored_at_data_end(replays.filter(pl.col("verdict") == Verdict.NO_ORDER_NEEDED.value))
     green_partly = f" ({fmt_count(green)} censored at the data end)" if green else ""
-    came = replays.filter(
-        (pl.col("verdict") == Verdict.NOTHING_ORDERED.value)
-        & pl.col("actual_exhaustion").is_not_null()
-    ).height
     return [
         ("orders in time", fmt_count(counts["in_time"])),
         ("in time, not needed yet", fmt_count(counts["not_needed_yet"])),
         ("orders late", fmt_count(counts["late"])),
         ("missed (no trigger, ran short)", fmt_count(counts["missed"])),
         ("false alarms", fmt_count(counts["false_alarm"])),
-        (
-            "nothing ordered (of which ran short)",
-            f"{fmt_count(counts['nothing_ordered'])} ({fmt_count(came)})",
-        ),
+        ("nothing ordered (ran short)", fmt_count(counts["nothing_ordered"])),
+        # A red with nothing ordered whose shortfall never came was counted with those whose
+        # shortfall did ("2 (1)"): the wrong call read as no call.
+        ("not borne out (nothing ordered, never short)", fmt_count(counts["not_borne_out"])),
         (
             "idle capital, as if ordered (sum of replays)",
             fmt_usd(run["idle_capital_usd"]) + _unmeasured_idle(replays),
