@@ -694,6 +694,10 @@ def cmd_drill(args: argparse.Namespace) -> int:
             console.print(table)
         for line in shock_cut_lines(batch.played):
             say(line)
+        # As `report` and the pages say it: the figures above rest on days no backtest scored.
+        extrapolated = runs.extrapolated_warning(paths.warehouse, args.forecast_run)
+        if extrapolated:
+            say(extrapolated)
     _warn_not_played(batch.not_played)
     unmeasured = runs.unmeasured_demand_warning(paths.warehouse, args.forecast_run)
     if batch.played and unmeasured:

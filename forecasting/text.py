@@ -15,6 +15,8 @@ __all__ = [
     "extra_capex",
     "listed",
     "usd",
+    "usd_shown",
+    "usd_step",
 ]
 
 # Opens a what-if's note on an extra capex that rests on an order not sized
@@ -63,6 +65,18 @@ def usd(value: float) -> str:
     if size >= 1e3:
         return f"{sign}${size / 1e3:,.0f}k"
     return f"{sign}${size:,.0f}"
+
+
+def usd_step(value: float) -> float:
+    """The rounding step :func:`usd` prints ``value`` to: $0.1M, $1k or $1."""
+    size = abs(value)
+    return 1e5 if size >= 1e6 else 1.0 if size < 1e3 else 1e3
+
+
+def usd_shown(value: float) -> float:
+    """The amount :func:`usd` prints: ``9_132_502.0`` -> ``9_100_000.0`` ($9.1M)."""
+    step = usd_step(value)
+    return round(value / step) * step
 
 
 def capex_past_ceiling(placeable: float, apart: float, *, beyond: int) -> str:

@@ -1933,3 +1933,31 @@ def test_the_power_line_names_no_contract_at_a_site_whose_need_passes_its_ceilin
     assert "contract power first" not in line
     assert "a new site is needed first: us-east-b" in line
     assert card == "none: us-east-b's need passes its ceiling (a new site is needed)"
+
+
+def test_a_drill_on_a_forecast_no_backtest_measured_says_its_figures_are_extrapolated(
+    tmp_path: Path,
+) -> None:
+    """`drill` on a 45-day fleet scored 7 days ahead printed revenue at risk over 182 days
+    with no word, where `report` and every page said "extrapolated, not verified". A
+    one-day fleet forecast 7 days (no backtest at all) now gets that line once, after the
+    drills' tables."""
+    warehouse = str(tmp_path / "w.duckdb")
+    rows = [GOOD.replace("T00", f"T{h:02d}") for h in range(24)]
+    fleetcast("ingest", str(write_csv(tmp_path / "day.csv", *rows)), "--warehouse", warehouse)
+    forecast = fleetcast("forecast", "--warehouse", warehouse, "--paths", "10", "--horizon", "7")
+    assert forecast.returncode == 0, forecast.stderr
+    plan = tmp_path / "capacity.toml"
+    plan.write_text(sample_capacity().read_text(encoding="utf-8"), encoding="utf-8")
+    drill = fleetcast(
+        "drill", "inference-2x", "--warehouse", warehouse, "--answers", "none", "--paths", "10",
+        env={"FLEETCAST_CAPACITY": str(plan)},
+    )  # fmt: skip
+    assert drill.returncode == 0, drill.stderr
+    said = [line for line in drill.stdout.splitlines() if line.startswith("extrapolated: ")]
+    assert said == [
+        "extrapolated: the daily forecast reaches 7 days ahead on 1 day of history, and no "
+        "backtest measured its error (too little history for one), so demand there, and the "
+        "drills' figures over those days, are extrapolated, not verified"
+    ]
+    assert drill.stdout.index("inference-2x") < drill.stdout.index("extrapolated: ")

@@ -3762,3 +3762,58 @@ def test_the_orders_chart_prices_blocks_past_a_ceiling_as_the_tables_do() -> Non
     assert plot_text(capex_past_ceiling(half, half, beyond=1)) in hovers
     assert plot_text(capex_past_ceiling(0.0, 600e6, beyond=3)) in hovers
     assert plot_text(fmt_usd(0.0)) not in hovers
+
+
+def test_revenue_at_risk_of_a_failing_drill_cut_short_by_the_horizon_is_not_figures() -> None:
+    """Finance read "class-training-2x-spike-400d | 2026-12-05, 182 d | $9.1M | $165.9M |
+    +$156.8M" for a 400-day spike a 182-day forecast played 4,368 h of (the plan failed
+    unshocked, so the verdict was no "not verified"), against its legend: a drill whose shock
+    the horizon cut short (its stored horizon_days_needed) reads not verified, with why."""
+    inputs = sample_inputs()
+    failing = inputs.drill_answers.filter(~pl.col("passed"))["drill"][0]
+    answers = inputs.drill_answers.with_columns(
+        horizon_days_needed=pl.when(pl.col("drill") == failing).then(pl.lit(491, pl.Int32))
+    )
+    table = _revenue_table(inputs.drill_kpis, inputs.drill_kpi_changes, answers)
+    rows = [r for r in table.rows if r[0] == failing]
+    (row,) = rows
+    assert row[2] == "all classes"
+    why = row[3]
+    assert isinstance(why, Stacked) and why.main == Badge("not verified")
+    assert "cut short by the horizon" in why.small and "`--horizon 491`" in why.small
+    assert "182 days" in why.small
+    assert all(cell == "–" for cell in row[4:])
+    # The drills the horizon played whole keep their figures.
+    others = [r for r in table.rows if r[0] != failing]
+    assert others and all(str(r[4]).startswith("$") for r in others)
+    page = finance_page(replace(inputs, drill_answers=answers))
+    assert "`--horizon 491`" in html.unescape(page)
+
+
+@pytest.mark.parametrize(
+    ("baseline", "shocked", "cells"),
+    [
+        # The 45-day fleet's experimentation class: $2.6 -> $3.4 read "$3 | $3 | +$1".
+        (2.6, 3.4, ("$3", "$3", "under +$1")),
+        # Its training ramp, fleet-wide: "$9.1M | $72.9M | +$63.7M".
+        (9_132_502.0, 72_866_739.0, ("$9.1M", "$72.9M", "+$63.8M")),
+        (591_000.0, 905_400.0, ("$591k", "$905k", "+$314k")),
+        (3_163_000.0, 3_913_000.0, ("$3.2M", "$3.9M", "+$700k")),
+    ],
+)
+def test_revenue_at_risk_increment_agrees_with_its_two_cells_as_printed(
+    baseline: float, shocked: float, cells: tuple[str, str, str]
+) -> None:
+    """Finance read "experimentation | $3 | $3 | +$1" and "$9.1M | $72.9M | +$63.7M": the
+    increment is the difference of the two cells as printed, and one too small to show at
+    their rounding says it is under it rather than "$0"."""
+    inputs = sample_inputs()
+    revenue = pl.col("kpi") == "revenue_at_risk_usd"
+    kpis = inputs.drill_kpis.with_columns(mean=pl.when(revenue).then(shocked).otherwise("mean"))
+    changes = inputs.drill_kpi_changes.with_columns(
+        baseline_mean=pl.when(revenue).then(baseline).otherwise("baseline_mean"),
+        increment_mean=pl.when(revenue).then(shocked - baseline).otherwise("increment_mean"),
+    )
+    table = _revenue_table(kpis, changes, inputs.drill_answers)
+    assert table.rows
+    assert {tuple(str(c) for c in r[3:6]) for r in table.rows} == {cells}

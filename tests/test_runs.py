@@ -544,3 +544,27 @@ def test_prune_keeps_the_newest_forecast_runs_and_removes_what_was_made_on_the_r
     with pytest.raises(SystemExit) as refused:
         main(["prune", "--keep", "0", "--warehouse", str(path)])
     assert refused.value.code == 2
+
+
+def test_drills_on_a_forecast_past_its_backtests_say_so_as_the_report_does(
+    fleet: FleetFiles, tmp_path: Path
+) -> None:
+    """`drill` on a 45-day fleet scored 7 days ahead printed revenue at risk over 182 days
+    with nothing said, while `report` said "extrapolated, not verified": the drills' line
+    gives the report's figures (days ahead, history, backtests' reach), and a run its
+    backtests measured to its end gets none."""
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copy(fleet.warehouse, path)
+    models = ("seasonal_naive", "drift")
+    short = runs.forecast(path, ForecastOptions(horizon_days=7, n_paths=10, models=models))
+    long = runs.forecast(path, ForecastOptions(horizon_days=60, n_paths=10, models=models))
+    said = runs.extrapolated_warning(path, long.run_id)
+    report = runs.report(path, fleet.capacity, tmp_path / "reports", ReportOptions())
+    assert report.run_id == long.run_id and report.extrapolated
+    assert said is not None and said.startswith("extrapolated: the daily forecast reaches 60 ")
+    figures, _, rest = report.extrapolated.partition("so demand there")
+    assert figures and said == f"extrapolated: {figures}so demand there, and the drills' " + (
+        "figures over those days, are extrapolated, not verified"
+    )
+    assert rest
+    assert runs.extrapolated_warning(path, short.run_id) is None

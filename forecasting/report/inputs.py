@@ -27,6 +27,7 @@ from forecasting.contracts import BOOK_CONCENTRATION_SCHEMA, CONTRACT_LIST_SCHEM
 from forecasting.report.changes import POWER_CHANGES_SCHEMA, VERDICT_CHANGES_SCHEMA
 from forecasting.report.format import fmt_date
 from forecasting.schema import DEMAND_SCHEMA, FORECAST_SCHEMA, MONTHLY_ONLY, frame_schema, table
+from forecasting.text import days_count
 from forecasting.triggers import TRIGGERS_SCHEMA
 from forecasting.triggers.common import trigger_placements
 from forecasting.whatif import PIPELINE_SCHEMA
@@ -39,6 +40,7 @@ __all__ = [
     "CHOSEN_SCHEMA",
     "CONCENTRATION_SCHEMA",
     "CONTRACT_LIST_SCHEMA",
+    "DRILLS_REST",
     "DRILL_ANSWERS_SCHEMA",
     "DRILL_CURVES_SCHEMA",
     "DRILL_KPIS_SCHEMA",
@@ -57,6 +59,7 @@ __all__ = [
     "daily_end",
     "exhaustion_grain",
     "extrapolated_reach",
+    "extrapolated_text",
     "later_orders",
     "later_orders_due_first",
     "measured_reach",
@@ -299,18 +302,39 @@ def measured_reach(inputs: ReportInputs) -> int:
     did), as :func:`forecasting.horizon.scored_reach` counts them: the daily backtests' window
     (from their last cut-off to the series' last observed day) less the unobserved days from
     there to the as-of day, or the decision backtest's horizon where it scored one."""
+    return _measured_reach(
+        inputs.history,
+        inputs.chosen,
+        backtest=inputs.backtest,
+        horizon_accuracy=inputs.horizon_accuracy,
+        as_of=inputs.as_of,
+    )
+
+
+def _measured_reach(
+    history: pl.DataFrame,
+    chosen: pl.DataFrame,
+    *,
+    backtest: pl.DataFrame,
+    horizon_accuracy: pl.DataFrame,
+    as_of: date,
+) -> int:
+    """:func:`measured_reach` of a run's frames."""
     from forecasting.horizon import scored_reach  # pulls scipy: only when asked
 
-    observed = inputs.history.filter(
-        (hierarchy.depth() <= 1) & pl.col("y").is_not_null() & (pl.col("ds") <= inputs.as_of)
+    observed = history.filter(
+        (hierarchy.depth() <= 1) & pl.col("y").is_not_null() & (pl.col("ds") <= as_of)
     )
     last = observed.group_by("unique_id").agg(pl.col("ds").max().alias("last"))
-    if "level_shift_days" in inputs.chosen.columns:
-        moved = inputs.chosen.group_by("unique_id").agg(pl.col("level_shift_days").min())
+    if "level_shift_days" in chosen.columns:
+        moved = chosen.group_by("unique_id").agg(pl.col("level_shift_days").min())
         last = last.join(moved, on="unique_id", how="left")
-    return scored_reach(
-        inputs.backtest, inputs.horizon_accuracy, last_observed=last, as_of=inputs.as_of
-    )
+    return scored_reach(backtest, horizon_accuracy, last_observed=last, as_of=as_of)
+
+
+# What rests on the days past the backtests' reach, as the report says it and as a drill does.
+ORDERS_REST = "the exhaustion dates and orders that rest on it"
+DRILLS_REST = "the drills' figures over those days"
 
 
 def extrapolated_reach(inputs: ReportInputs) -> str:
@@ -319,32 +343,52 @@ def extrapolated_reach(inputs: ReportInputs) -> str:
     billion dollars of racks, and nothing on the page said what it rested on. (It compared
     with the days of history: a 31-day trace whose backtests scored 7 days ahead read
     measured to day 31, and one no backtest scored at all read measured to day 5.)"""
-    end = daily_end(inputs)
+    return extrapolated_text(
+        inputs.history,
+        inputs.chosen,
+        backtest=inputs.backtest,
+        horizon_accuracy=inputs.horizon_accuracy,
+        as_of=inputs.as_of,
+        end=daily_end(inputs),
+    )
+
+
+def extrapolated_text(
+    history: pl.DataFrame,
+    chosen: pl.DataFrame,
+    *,
+    backtest: pl.DataFrame,
+    horizon_accuracy: pl.DataFrame,
+    as_of: date,
+    end: date | None,
+    rests: str = ORDERS_REST,
+) -> str:
+    """:func:`extrapolated_reach` of a run's frames (``end``: its last daily day), saying what
+    ``rests`` on the days past the backtests: the drill command printed revenue at risk over
+    182 days on a forecast scored 7 days ahead, with nothing said, as the report did."""
     # The total's observed days, or its regions' where it has none of its own.
-    observed = inputs.history.filter(
-        (hierarchy.depth() <= 1) & (pl.col("ds") <= inputs.as_of) & pl.col("y").is_not_null()
+    observed = history.filter(
+        (hierarchy.depth() <= 1) & (pl.col("ds") <= as_of) & pl.col("y").is_not_null()
     )
     if end is None or observed.is_empty():
         return ""  # no forecast, or no observed day: the unmeasured banner says so
-    history = observed.get_column("ds").n_unique()
-    ahead = (end - inputs.as_of).days
-    reach = measured_reach(inputs)
+    days = observed.get_column("ds").n_unique()
+    ahead = (end - as_of).days
+    reach = _measured_reach(
+        history, chosen, backtest=backtest, horizon_accuracy=horizon_accuracy, as_of=as_of
+    )
     if ahead <= reach:
         return ""
-    rest = (
-        "so demand there, and the exhaustion dates and orders that rest on it, are "
-        "extrapolated, not verified"
-    )
+    rest = f"so demand there, and {rests}, are extrapolated, not verified"
     if reach == 0:
         return (
-            f"the daily forecast reaches {ahead} days ahead on {history} days of history, and "
+            f"the daily forecast reaches {ahead} days ahead on {days_count(days)} of history, and "
             f"no backtest measured its error (too little history for one), {rest}"
         )
     return (
-        f"the daily forecast reaches {ahead} days ahead on {history} days of history, and its "
+        f"the daily forecast reaches {ahead} days ahead on {days_count(days)} of history, and its "
         f"backtests scored {reach} days ahead: past "
-        f"{fmt_date(inputs.as_of + timedelta(days=reach))} no backtest measured its error, "
-        f"{rest}"
+        f"{fmt_date(as_of + timedelta(days=reach))} no backtest measured its error, {rest}"
     )
 
 

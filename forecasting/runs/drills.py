@@ -59,6 +59,7 @@ __all__ = [
     "drill_scenarios",
     "drilled_customers",
     "drills_folder",
+    "extrapolated_warning",
     "play_drill",
     "resampled_paths",
     "save_drill",
@@ -368,6 +369,34 @@ def unmeasured_demand_warning(warehouse_path: Path, forecast_run_id: str | None)
         f"warning: no demand measured for {', '.join(unmeasured)}: not one complete day of "
         "telemetry, so forecast as zero and drilled as zero; a pass there is not verified"
     )
+
+
+def extrapolated_warning(warehouse_path: Path, forecast_run_id: str | None) -> str | None:
+    """The report's "extrapolated:" line for the forecast run the drills played, when its
+    daily forecast reaches past what its backtests measured (None otherwise): `drill` on a
+    45-day fleet scored 7 days ahead printed revenue at risk over 182 days with nothing said,
+    while `report` and every page said "extrapolated, not verified"."""
+    from forecasting import demand
+    from forecasting.report.inputs import DRILLS_REST, extrapolated_text
+
+    with warehouse.connect(warehouse_path, read_only=True) as wh:
+        ref = forecast_run(wh, forecast_run_id)
+        hourly = wh.hourly_demand()
+        summary = wh.run_frame("forecast_summary", ref.run_id)
+        backtest = wh.run_frame("backtests", ref.run_id)
+        accuracy = wh.run_frame("horizon_accuracy", ref.run_id)
+        end = wh.run_frame("forecasts", ref.run_id).get_column("ds").max()
+    # The total and its regions alone are read, whatever the customers kept below them.
+    text = extrapolated_text(
+        demand.demand_series(hourly),
+        summary,
+        backtest=backtest,
+        horizon_accuracy=accuracy,
+        as_of=ref.as_of,
+        end=end if isinstance(end, date) else None,
+        rests=DRILLS_REST,
+    )
+    return f"extrapolated: {text}" if text else None
 
 
 def play_drill(

@@ -56,7 +56,7 @@ from forecasting.report.pages.common import (
     unsized_beside,
 )
 from forecasting.schema import NOT_VERIFIED
-from forecasting.text import CapexBound, capex_past_ceiling, extra_capex
+from forecasting.text import CapexBound, capex_past_ceiling, extra_capex, usd_shown, usd_step
 from forecasting.triggers.drivers import GROWTH_FLOOR_GPUS, NEGLIGIBLE_GROWTH
 
 __all__ = ["finance_page"]
@@ -354,19 +354,25 @@ def _revenue_table(
 
     A drill "not verified" (its shock cut short by the horizon, or nothing in its target) is
     one row saying so and why, never its figures: top-customer-2x-6w read $0 in every cell
-    on a 14-day run that played 1.33x of its 2x. A drill this run could not play is a row
-    saying why (``not_played``: refused on this run, with the reason; ``unplayed``: named
-    drills with no run on it yet): region-loss and two others were simply absent."""
+    on a 14-day run that played 1.33x of its 2x. So is a failing one the horizon cut short
+    (its ``horizon_days_needed``; its verdict stands, its figures are of part of the shock):
+    a 400-day spike played for 182 days read +$156.8M as the shock's cost. A drill this run
+    could not play is a row saying why (``not_played``: refused on this run, with the reason;
+    ``unplayed``: named drills with no run on it yet): region-loss and two others were simply
+    absent."""
     windows: dict[str, str] = {}
     unverified: dict[str, str] = {}
     if answers is not None:
-        for drill, start, hours, verdict, why in answers.select(
-            "drill", "shock_start", "window_hours", "verdict", "unverified"
-        ).iter_rows():
+        for drill, start, hours, verdict, why, needed, reached in answers.select(
+            "drill", "shock_start", "window_hours", "verdict", "unverified",
+            "horizon_days_needed", "shock_reached",
+        ).iter_rows():  # fmt: skip
             if start is not None and hours:
                 windows[drill] = f"{fmt_date(start)}, {hours / 24:,.0f} d"
             if verdict == NOT_VERIFIED:
                 unverified[drill] = why or "its shock was not played whole"
+            elif needed is not None:
+                unverified[drill] = _cut_short(needed, reached=reached, hours=hours)
     risk = kpis.filter(pl.col("kpi") == "revenue_at_risk_usd").join(
         changes.filter(pl.col("kpi") == "revenue_at_risk_usd").select(
             "drill", "workload_class", "baseline_mean", "increment_mean"
@@ -384,7 +390,7 @@ def _revenue_table(
             "all classes" if r["workload_class"] == ALL_CLASSES else r["workload_class"],
             fmt_usd(r["baseline_mean"]),
             fmt_usd(r["mean"]),
-            _signed_usd(r["increment_mean"]),
+            _increment_usd(r["baseline_mean"], r["mean"], r["increment_mean"]),
             fmt_usd(r["p50"]),
             # "$134 ... $0" read as if even the worst paths lost nothing (the platform page
             # said what such a P90 is; this table did not).
@@ -421,10 +427,33 @@ def _revenue_table(
     )
 
 
-def _signed_usd(value: float | None) -> str:
-    """An increment in dollars with its sign, none on what shows as zero: ``+$35k``."""
-    text = fmt_usd(value)
-    return f"+{text}" if value is not None and value > 0 and text != fmt_usd(0.0) else text
+def _cut_short(days: int, *, reached: float | None, hours: int | None) -> str:
+    """Why a drill the horizon cut short has no figures here, from its stored fields (the
+    horizon that plays it whole, how far a ramp got, the hours played)."""
+    level = f" at {reached:.2f}x" if reached is not None else ""
+    played = f" of the {hours / 24:,.0f} days played," if hours else ""
+    return (
+        f"cut short{level} by the horizon: its revenue at risk would be{played} not the "
+        f"whole shock's (forecast at least {days:,} days ahead, `--horizon {days}`, to play it "
+        "whole)"
+    )
+
+
+def _increment_usd(baseline: float | None, shocked: float | None, increment: float | None) -> str:
+    """What the shock adds, as the difference of its two cells as printed, with its sign
+    (``+$63.8M`` beside $9.1M and $72.9M): printed on its own it read ``$3 | $3 | +$1`` and
+    ``$9.1M | $72.9M | +$63.7M``. One that is not zero but shows no difference at their
+    rounding reads ``under +$1`` rather than ``$0``."""
+    if baseline is None or shocked is None or increment is None:
+        return fmt_usd(increment)
+    shown = usd_shown(shocked) - usd_shown(baseline)
+    if usd_shown(shown) == 0.0:
+        if increment == 0.0:
+            return fmt_usd(0.0)
+        # Each cell is within half its step of its mean, so the two differ by under a step.
+        step = max(usd_step(shocked), usd_step(baseline))
+        return f"under {'+' if increment > 0 else '-'}{fmt_usd(step)}"
+    return f"+{fmt_usd(shown)}" if shown > 0 else fmt_usd(shown)
 
 
 # Beside an idle share whose pool has no demand at P10 (:data:`NO_LOW_DEMAND` in its note).
