@@ -1929,3 +1929,36 @@ def test_the_power_line_names_no_contract_at_a_site_whose_need_passes_its_ceilin
     assert "contract power first" not in line
     assert "a new site is needed first: us-east-b" in line
     assert card == "none: us-east-b's need passes its ceiling (a new site is needed)"
+
+
+def test_the_power_line_says_which_greens_were_not_checked_or_not_judged() -> None:
+    """`report` printed "power: 0 red, 0 amber, 7 green" beside three orders not sized (their
+    MW not measured), and on ServeGen telemetry beside a plan whose regions have none (not
+    judged): the line says as the front page does which greens were not checked, and counts
+    the sites of a region without telemetry as not judged."""
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    import polars as pl
+    from test_report import _east_unsized, _power_sites, sample_inputs
+
+    from flows.tables import power_lines
+    from forecasting.runs.reports import report_outcome
+
+    unsized = report_outcome(_east_unsized(sample_inputs()), SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
+    assert power_lines(unsized)[0] == (
+        "power: 0 red, 0 amber, 1 green; 2 green, not checked for 2 orders not sized in "
+        "us-east (the forecast ends before they land: their MW not measured)"
+    )
+    inputs = sample_inputs()
+    power = _power_sites(
+        ("east-a", "us-east", "green"), ("west-a", "eu-west", "green"),
+        ("west-b", "eu-west", "red"),
+    )  # fmt: skip
+    east = inputs.history.filter(pl.col("region") == "us-east")
+    dark = replace(inputs, history=east, power_triggers=power)
+    judged = report_outcome(dark, SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
+    assert power_lines(judged)[0] == (
+        "power: 1 red, 0 amber, 1 green; 1 not judged: no telemetry in eu-west "
+        "(not green: not judged)"
+    )

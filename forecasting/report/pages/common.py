@@ -440,15 +440,31 @@ def is_unsized(row: dict[str, Any]) -> bool:
     return row["blocks_to_order"] is None and row["candidate"] is not None
 
 
-def unsized_beside(triggers: pl.DataFrame) -> str:
-    """' (+ 2 orders not sized: ...)' beside a capital total that leaves them out, or ''."""
-    n = triggers.filter(
-        pl.col("blocks_to_order").is_null() & pl.col("candidate").is_not_null()
-    ).height
+def unsized_beside(triggers: pl.DataFrame, *, unmeasured: str | None = None) -> str:
+    """' (+ 2 orders not sized: ...)' beside a capital total that leaves them out, or ''; with
+    ``unmeasured`` (``"MW"``), beside a total of that, which it says is not measured for them
+    (the facilities card read "0.0 MW power in orders to place" beside three unsized orders)."""
+    n = triggers.filter(unsized_order()).height
     if not n:
         return ""
-    orders, land = ("order", "it lands") if n == 1 else ("orders", "they land")
+    orders, land, its = ("order", "it lands", "its") if n == 1 else ("orders", "they land", "their")
+    if unmeasured is not None:
+        return (
+            f" (+ {n} {orders} not sized: the forecast ends before {land}, {its} {unmeasured} "
+            "not measured; see the notes)"
+        )
     return f" (+ {n} {orders} not sized: the forecast ends before {land}, see the notes)"
+
+
+def unsized_order() -> pl.Expr:
+    """Whether a trigger's order is not sized (:func:`is_unsized`), as an expression."""
+    return pl.col("blocks_to_order").is_null() & pl.col("candidate").is_not_null()
+
+
+def to_order() -> pl.Expr:
+    """Whether a trigger has an order to place: blocks to order, or an order not sized (the
+    forecast ends before it lands), which is due all the same."""
+    return (pl.col("blocks_to_order").fill_null(0) > 0) | unsized_order()
 
 
 def plan_last_day(inputs: ReportInputs) -> date | None:
