@@ -3822,3 +3822,33 @@ def test_sites_in_regions_without_telemetry_are_not_judged_on_power() -> None:
     page = _visible(facilities_page(dark))
     assert "ap-a ap-south not judged (no telemetry in ap-south)" in page
     assert "west-a eu-west green" in page
+
+
+def test_blocks_dedicated_to_a_customer_without_telemetry_are_said_to_serve_nobody() -> None:
+    """`demo --trace helios`: 9 blocks (592 GPUs) dedicated to VCs with no minute telemetry
+    serve nobody in the forecast, the triggers and the drills; only `report`'s terminal said
+    so, no page did. The platform page says it once, naming the blocks (a case typo too), and
+    the facilities page beside its blocks table where one of them is listed there."""
+    inputs = sample_inputs()
+    dedicated = {"east-pod-1": "ghost", "west-pod-1": "northwind-ai", "west-pod-2": "Northwind-AI"}
+    blocks = tuple(
+        b.model_copy(update={"dedicated_customer": dedicated.get(b.id)}) for b in inputs.plan.block
+    )
+    shown = replace(inputs, plan=inputs.plan.model_copy(update={"block": blocks}))
+    said = (
+        "2 blocks (3,072 GPUs) are dedicated to a customer with no telemetry in their region: "
+        "east-pod-1 (ghost, us-east, 2,048 GPUs), west-pod-2 (Northwind-AI, eu-west, 1,024 "
+        "GPUs); they serve nobody in the forecast, the triggers and the drills"
+    )
+    assert _visible(platform_page(shown)).count(said) == 1
+    assert said in _visible(facilities_page(shown))
+    live_only = replace(
+        shown,
+        plan=shown.plan.model_copy(
+            update={"block": tuple(b for b in blocks if b.id != "west-pod-2")}
+        ),
+    )
+    assert "nobody in the forecast" not in _visible(facilities_page(live_only))
+    assert "1 block (2,048 GPUs) is dedicated" in _visible(platform_page(live_only))
+    for page in (platform_page, facilities_page):
+        assert "nobody in the forecast" not in _visible(page(inputs)), page.__name__

@@ -19,7 +19,9 @@ from forecasting import hierarchy
 from forecasting.capacity import (
     CAPACITY_TIMELINE_SCHEMA,
     SITE_POWER_MONTHLY_SCHEMA,
+    Block,
     CapacityPlan,
+    stray_dedicated_blocks,
     unforecast_regions,
     unplanned_regions,
 )
@@ -76,6 +78,7 @@ __all__ = [
     "unmeasured_series",
     "unplanned_regions_of",
     "unplayed_text",
+    "unserved_blocks_of",
     "unsized_by_region",
     "untested_series",
     "with_power",
@@ -418,6 +421,19 @@ def unforecast_regions_of(inputs: ReportInputs) -> list[str]:
     regions = inputs.history.filter(hierarchy.depth() == 1).select(hierarchy.level(1))
     known = regions.to_series().unique().to_list()
     return unforecast_regions(inputs.plan, known) if known else []
+
+
+def unserved_blocks_of(inputs: ReportInputs) -> list[Block]:
+    """The plan's blocks dedicated to a customer with no telemetry in their region: they serve
+    nobody in the forecast, the triggers and the drills (`demo --trace helios`: 9 blocks, 592
+    GPUs, said on `report`'s terminal only). None where the history names no customer."""
+    named = inputs.history.filter(pl.col("customer").is_not_null())
+    if named.is_empty():
+        return []
+    customers: dict[str, list[str]] = {}
+    for region, customer in named.select("region", "customer").unique().iter_rows():
+        customers.setdefault(region, []).append(customer)
+    return stray_dedicated_blocks(inputs.plan, customers)
 
 
 # A site's power status where its region has no telemetry: no order is judged there, so its

@@ -24,7 +24,7 @@ import plotly.io as pio
 import polars as pl
 from markupsafe import Markup
 
-from forecasting.capacity import ALL_CLASSES
+from forecasting.capacity import ALL_CLASSES, Block
 from forecasting.report.changes import trigger_changes
 from forecasting.report.figures import Chart
 from forecasting.report.format import (
@@ -465,6 +465,25 @@ def to_order() -> pl.Expr:
     """Whether a trigger has an order to place: blocks to order, or an order not sized (the
     forecast ends before it lands), which is due all the same."""
     return (pl.col("blocks_to_order").fill_null(0) > 0) | unsized_order()
+
+
+def unserved_text(blocks: Sequence[Block]) -> str:
+    """The sentence for blocks dedicated to a customer with no telemetry in their region
+    (:func:`~forecasting.report.inputs.unserved_blocks_of`), or '' for none."""
+    if not blocks:
+        return ""
+    gpus = sum(b.gpus for b in blocks)
+    count = "1 block" if len(blocks) == 1 else f"{len(blocks)} blocks"
+    named = ", ".join(
+        f"{b.id} ({b.dedicated_customer}, {b.region}, {fmt_gpus(b.gpus)} GPUs)" for b in blocks
+    )
+    return (
+        f"{count} ({fmt_gpus(gpus)} GPUs) {'is' if len(blocks) == 1 else 'are'} dedicated to a "
+        f"customer with no telemetry in {'its' if len(blocks) == 1 else 'their'} region: "
+        f"{named}; {'it serves' if len(blocks) == 1 else 'they serve'} nobody in the forecast, "
+        "the triggers and the drills. Fix dedicated_customer in the capacity plan, or ingest "
+        "those customers' telemetry."
+    )
 
 
 def plan_last_day(inputs: ReportInputs) -> date | None:

@@ -17,6 +17,7 @@ from forecasting.report.inputs import (
     later_orders,
     power_view,
     unforecast_regions_of,
+    unserved_blocks_of,
     unsized_by_region,
     with_power,
 )
@@ -37,6 +38,7 @@ from forecasting.report.pages.common import (
     shell,
     to_order,
     total,
+    unserved_text,
     unsized_beside,
 )
 from forecasting.schema import BlockStatus
@@ -481,6 +483,15 @@ def _power_contracts_table(power: pl.DataFrame, sites: Sequence[Site] = ()) -> T
     )
 
 
+def _unserved_listed(inputs: ReportInputs) -> str:
+    """The sentence for the blocks that serve nobody (dedicated to a customer with no
+    telemetry), where the blocks table lists one of them (it lists no live block); '' else."""
+    unserved = unserved_blocks_of(inputs)
+    if all(b.status is BlockStatus.LIVE for b in unserved):
+        return ""
+    return unserved_text(unserved)
+
+
 def facilities_page(inputs: ReportInputs) -> str:
     """Megawatts per site by month, committed blocks and arrivals, power-heavy orders."""
     page = Page()
@@ -502,6 +513,7 @@ def facilities_page(inputs: ReportInputs) -> str:
         cards=_cards(inputs),
         site_charts=page.figures(charts),
         blocks=_blocks_table(inputs),
+        unserved=_unserved_listed(inputs),
         power_orders=_power_orders_table(
             with_power(inputs.triggers, inputs.placements), inputs.placements
         ),
