@@ -1012,7 +1012,11 @@ def power_lines(report: ReportOutcome) -> list[str]:
     ``n+1:`` line per region short with its largest shared block lost."""
     if not report.power_statuses:
         return list(report.n_plus_one)
-    counts = ", ".join(f"{report.power_statuses.get(s, 0)} {s}" for s in ("red", "amber", "green"))
+    # The pages' words where the report has them: a green not checked for orders not sized,
+    # or in a region without telemetry, is not counted among the plain greens.
+    counts = report.power_counts or ", ".join(
+        f"{report.power_statuses.get(s, 0)} {s}" for s in ("red", "amber", "green")
+    )
     first = ""
     if report.power_first:
         site, by = report.power_first

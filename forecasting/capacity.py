@@ -178,6 +178,7 @@ __all__ = [
     "parse_capacity",
     "site_power_by_month",
     "site_power_timeline",
+    "stray_dedicated_blocks",
     "stray_dedicated_warnings",
     "unforecast_region_warning",
     "unforecast_regions",
@@ -902,6 +903,20 @@ def unplanned_region_warning(region: str, *, plan: str) -> str:
     )
 
 
+def stray_dedicated_blocks(
+    plan: CapacityPlan, customers: Mapping[str, Iterable[str]]
+) -> list[Block]:
+    """The plan's blocks dedicated to a customer with no telemetry in their region
+    (``customers``: each region's telemetry customers): they serve nobody in the forecast,
+    the triggers and the drills."""
+    return [
+        b
+        for b in plan.block
+        if b.dedicated_customer is not None
+        and b.dedicated_customer not in set(customers.get(b.region, ()))
+    ]
+
+
 def stray_dedicated_warnings(
     plan: CapacityPlan, customers: Mapping[str, Iterable[str]], *, plan_path: str
 ) -> list[str]:
@@ -910,12 +925,9 @@ def stray_dedicated_warnings(
     close: a case typo ("Northwind-AI") left 3,584 GPUs serving nobody and moved the drills'
     baseline by 3.2 M unmet GPU-hours, without a word."""
     lines = []
-    for b in plan.block:
-        if b.dedicated_customer is None:
-            continue
+    for b in stray_dedicated_blocks(plan, customers):
+        assert b.dedicated_customer is not None  # a stray block is a dedicated one
         known = sorted(set(customers.get(b.region, ())))
-        if b.dedicated_customer in known:
-            continue
         by_lower = {k.lower(): k for k in known}
         # 0.8, not difflib's 0.6: a typo, not a shared prefix ('vc4om' is not 'vcSoL').
         near = difflib.get_close_matches(

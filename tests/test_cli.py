@@ -1961,3 +1961,69 @@ def test_a_drill_on_a_forecast_no_backtest_measured_says_its_figures_are_extrapo
         "drills' figures over those days, are extrapolated, not verified"
     ]
     assert drill.stdout.index("inference-2x") < drill.stdout.index("extrapolated: ")
+
+
+def test_the_power_line_says_which_greens_were_not_checked_or_not_judged() -> None:
+    """`report` printed "power: 0 red, 0 amber, 7 green" beside three orders not sized (their
+    MW not measured), and on ServeGen telemetry beside a plan whose regions have none (not
+    judged): the line says as the front page does which greens were not checked, and counts
+    the sites of a region without telemetry as not judged."""
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    import polars as pl
+    from test_report import _east_unsized, _power_sites, sample_inputs
+
+    from flows.tables import power_lines
+    from forecasting.runs.reports import report_outcome
+
+    unsized = report_outcome(_east_unsized(sample_inputs()), SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
+    assert power_lines(unsized)[0] == (
+        "power: 0 red, 0 amber, 1 green; 2 green, not checked for 2 orders not sized in "
+        "us-east (the forecast ends before they land: their MW not measured)"
+    )
+    inputs = sample_inputs()
+    power = _power_sites(
+        ("east-a", "us-east", "green"), ("west-a", "eu-west", "green"),
+        ("west-b", "eu-west", "red"),
+    )  # fmt: skip
+    east = inputs.history.filter(pl.col("region") == "us-east")
+    dark = replace(inputs, history=east, power_triggers=power)
+    judged = report_outcome(dark, SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
+    assert power_lines(judged)[0] == (
+        "power: 1 red, 0 amber, 1 green; 1 not judged: no telemetry in eu-west "
+        "(not green: not judged)"
+    )
+
+
+def test_the_demo_prints_the_plan_s_warnings_as_report_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`demo --trace helios` printed none of the 9 warnings `report` prints for blocks
+    dedicated to a VC with no telemetry ("its 96 GPUs serve nobody in the forecast, the
+    triggers and the drills"): the demo prints the plan's warnings too."""
+    from flows.demo import _printed
+    from flows.pipeline import PipelineOutcome
+    from forecasting.runs import ForecastRun, ReportOutcome
+
+    write_csv(tmp_path / "day.csv", GOOD)  # eu-west only
+    warehouse = tmp_path / "w.duckdb"
+    loaded = fleetcast("ingest", str(tmp_path / "day.csv"), "--warehouse", str(warehouse))
+    assert loaded.returncode == 0, loaded.stderr
+    run = ForecastRun(
+        run_id="r", as_of=date(2025, 3, 1), series=1, seconds=1.0, reconciliation="bottom_up",
+        models_chosen={"ets": 1}, accuracy=[], calibrated=0, fallbacks=0,
+    )  # fmt: skip
+    report = ReportOutcome(
+        run_id="r", trigger_run_id="t", path=tmp_path / "index.html", statuses={},
+        failing_drills=[], stale_days=None, triggers=[],
+    )  # fmt: skip
+    outcome = PipelineOutcome(ingested=[], forecast=run, drills=[], report=report)
+    plan = sample_capacity()
+    _printed(outcome, started=time.perf_counter(), warehouse_path=warehouse, plan_path=plan)
+    printed = " ".join(capsys.readouterr().err.split())
+    assert (
+        f"warning: [[block]] 'us-east-pod-01' in {plan}: dedicated_customer 'northwind-ai' has "
+        "no telemetry in us-east: its 2,816 GPUs serve nobody in the forecast, the triggers "
+        "and the drills"
+    ) in printed

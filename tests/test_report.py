@@ -3817,3 +3817,115 @@ def test_revenue_at_risk_increment_agrees_with_its_two_cells_as_printed(
     table = _revenue_table(kpis, changes, inputs.drill_answers)
     assert table.rows
     assert {tuple(str(c) for c in r[3:6]) for r in table.rows} == {cells}
+
+
+def _visible(page: str) -> str:
+    """A page's text as a reader sees it: tags dropped, entities decoded, spaces folded."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+def _power_sites(*rows: tuple[str, str, str]) -> pl.DataFrame:
+    """Power triggers of (site, region, status), with nothing to contract."""
+    from forecasting.triggers import POWER_TRIGGERS_SCHEMA
+
+    frame = pl.DataFrame([{"site": s, "region": r, "status": st} for s, r, st in rows])
+    return pl.concat([POWER_TRIGGERS_SCHEMA.to_frame(), frame], how="diagonal_relaxed")
+
+
+def _east_unsized(inputs: ReportInputs) -> ReportInputs:
+    """``inputs`` with us-east's two orders not sized (the forecast ends before they land),
+    its two sites and eu-west's one green on power."""
+    east = pl.col("region") == "us-east"
+    unsized = inputs.triggers.with_columns(
+        [
+            pl.when(east).then(None).otherwise(pl.col(c)).alias(c)
+            for c in ("blocks_to_order", "capex_usd", "mw")
+        ]
+    )
+    power = _power_sites(
+        ("us-east-a", "us-east", "green"), ("us-east-b", "us-east", "green"),
+        ("west-a", "eu-west", "green"),
+    )  # fmt: skip
+    return replace(inputs, triggers=unsized, power_triggers=power)
+
+
+def test_power_is_said_not_checked_for_orders_not_sized() -> None:
+    """A 45-day fleet at 14 days had three red pools whose orders were "not sized" (the
+    forecast ends before they land): the front page read "0 red, 0 amber, 7 green" for power,
+    and the facilities page "0.0 MW power in orders to place", "none within the horizon",
+    every site green and "no blocks to order", never "not sized". The sites of a region with
+    an order not sized read green, not checked for those orders; the MW card, the contract
+    card and both order tables say the orders are not sized and their MW not measured."""
+    shown = _east_unsized(_sited(sample_inputs()))
+    unchecked = (
+        "0 red, 0 amber, 1 green; 2 green, not checked for 2 orders not sized in us-east "
+        "(the forecast ends before they land: their MW not measured)"
+    )
+    assert unchecked in _visible(run_index_page(shown))
+    page = _visible(facilities_page(shown))
+    assert (
+        "0.4 MW (+ 2 orders not sized: the forecast ends before they land, their MW not "
+        "measured; see the notes) power in orders to place"
+    ) in page
+    assert (
+        "none within the horizon for the orders sized; not checked for 2 orders not sized "
+        "(us-east) contract more power by"
+    ) in page
+    assert page.count("green not checked for 2 orders not sized in us-east") == 2
+    assert "west-a eu-west green not checked" not in page
+    # Both tables list the orders, their size and MW not measured.
+    assert page.count("pod-h100-1024, not sized") == 4
+    sized = replace(shown, triggers=sample_inputs().triggers)
+    assert "0 red, 0 amber, 3 green" in _visible(run_index_page(sized))
+    assert "not sized" not in _visible(facilities_page(sized))
+
+
+def test_sites_in_regions_without_telemetry_are_not_judged_on_power() -> None:
+    """ServeGen telemetry against a three-region plan: the banner said no trigger is judged
+    there ("not green: not judged") while the power card read "0 red, 0 amber, 7 green". A
+    site in a region without telemetry counts as not judged, on the card and in the table."""
+    from forecasting.capacity import Block
+
+    inputs = sample_inputs()
+    block = Block.model_validate(
+        {"id": "ap-rack-1", "kind": "rack", "region": "ap-south", "site": "ap-a",
+         "gpu_type": "H100", "gpus": 256, "mw": 0.4, "status": "live"}
+    )  # fmt: skip
+    plan = inputs.plan.model_copy(update={"block": (*inputs.plan.block, block)})
+    power = _power_sites(("ap-a", "ap-south", "green"), ("west-a", "eu-west", "green"))
+    dark = replace(inputs, plan=plan, power_triggers=power)
+    said = "0 red, 0 amber, 1 green; 1 not judged: no telemetry in ap-south (not green: not judged)"
+    assert said in _visible(run_index_page(dark))
+    page = _visible(facilities_page(dark))
+    assert "ap-a ap-south not judged (no telemetry in ap-south)" in page
+    assert "west-a eu-west green" in page
+
+
+def test_blocks_dedicated_to_a_customer_without_telemetry_are_said_to_serve_nobody() -> None:
+    """`demo --trace helios`: 9 blocks (592 GPUs) dedicated to VCs with no minute telemetry
+    serve nobody in the forecast, the triggers and the drills; only `report`'s terminal said
+    so, no page did. The platform page says it once, naming the blocks (a case typo too), and
+    the facilities page beside its blocks table where one of them is listed there."""
+    inputs = sample_inputs()
+    dedicated = {"east-pod-1": "ghost", "west-pod-1": "northwind-ai", "west-pod-2": "Northwind-AI"}
+    blocks = tuple(
+        b.model_copy(update={"dedicated_customer": dedicated.get(b.id)}) for b in inputs.plan.block
+    )
+    shown = replace(inputs, plan=inputs.plan.model_copy(update={"block": blocks}))
+    said = (
+        "2 blocks (3,072 GPUs) are dedicated to a customer with no telemetry in their region: "
+        "east-pod-1 (ghost, us-east, 2,048 GPUs), west-pod-2 (Northwind-AI, eu-west, 1,024 "
+        "GPUs); they serve nobody in the forecast, the triggers and the drills"
+    )
+    assert _visible(platform_page(shown)).count(said) == 1
+    assert said in _visible(facilities_page(shown))
+    live_only = replace(
+        shown,
+        plan=shown.plan.model_copy(
+            update={"block": tuple(b for b in blocks if b.id != "west-pod-2")}
+        ),
+    )
+    assert "nobody in the forecast" not in _visible(facilities_page(live_only))
+    assert "1 block (2,048 GPUs) is dedicated" in _visible(platform_page(live_only))
+    for page in (platform_page, facilities_page):
+        assert "nobody in the forecast" not in _visible(page(inputs)), page.__name__

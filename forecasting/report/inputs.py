@@ -19,7 +19,9 @@ from forecasting import hierarchy
 from forecasting.capacity import (
     CAPACITY_TIMELINE_SCHEMA,
     SITE_POWER_MONTHLY_SCHEMA,
+    Block,
     CapacityPlan,
+    stray_dedicated_blocks,
     unforecast_regions,
     unplanned_regions,
 )
@@ -53,6 +55,7 @@ __all__ = [
     "FINANCE_SCHEMA",
     "IDLE_RISK_SCHEMA",
     "MW_BY_SITE_SCHEMA",
+    "NOT_JUDGED",
     "STATUSES",
     "TRIGGERS_SCHEMA",
     "ReportInputs",
@@ -69,6 +72,8 @@ __all__ = [
     "orders_frame",
     "plan_orders",
     "planned_capital",
+    "power_counts",
+    "power_view",
     "silent_feeds",
     "split_new_site",
     "status_headline",
@@ -76,6 +81,8 @@ __all__ = [
     "unmeasured_series",
     "unplanned_regions_of",
     "unplayed_text",
+    "unserved_blocks_of",
+    "unsized_by_region",
     "untested_series",
     "with_power",
 ]
@@ -458,6 +465,77 @@ def unforecast_regions_of(inputs: ReportInputs) -> list[str]:
     regions = inputs.history.filter(hierarchy.depth() == 1).select(hierarchy.level(1))
     known = regions.to_series().unique().to_list()
     return unforecast_regions(inputs.plan, known) if known else []
+
+
+def unserved_blocks_of(inputs: ReportInputs) -> list[Block]:
+    """The plan's blocks dedicated to a customer with no telemetry in their region: they serve
+    nobody in the forecast, the triggers and the drills (`demo --trace helios`: 9 blocks, 592
+    GPUs, said on `report`'s terminal only). None where the history names no customer."""
+    named = inputs.history.filter(pl.col("customer").is_not_null())
+    if named.is_empty():
+        return []
+    customers: dict[str, list[str]] = {}
+    for region, customer in named.select("region", "customer").unique().iter_rows():
+        customers.setdefault(region, []).append(customer)
+    return stray_dedicated_blocks(inputs.plan, customers)
+
+
+# A site's power status where its region has no telemetry: no order is judged there, so its
+# green holds the plan's blocks only.
+NOT_JUDGED = "not judged"
+
+
+def unsized_by_region(triggers: pl.DataFrame) -> dict[str, int]:
+    """Per region, the triggers' orders not sized (a candidate and no blocks: the forecast ends
+    before they land), whose MW no power trigger counts."""
+    unsized = triggers.filter(
+        pl.col("blocks_to_order").is_null() & pl.col("candidate").is_not_null()
+    )
+    counts = unsized.group_by("region").len()
+    return dict(zip(counts["region"], counts["len"], strict=True))
+
+
+def power_view(inputs: ReportInputs) -> pl.DataFrame:
+    """The power triggers, with why a green site is not plainly green: ``not_judged`` where
+    its region has no telemetry (no order is judged there), ``unsized_orders`` the orders not
+    sized in its region, whose MW it was not checked for (a 45-day fleet read "7 green" beside
+    three orders not sized, and on ServeGen telemetry beside regions not judged)."""
+    unjudged = unforecast_regions_of(inputs)
+    unsized = unsized_by_region(inputs.triggers)
+    green = pl.col("status") == "green"
+    return inputs.power_triggers.with_columns(
+        not_judged=green & pl.col("region").is_in(unjudged),
+        unsized_orders=pl.when(green)
+        .then(pl.col("region").replace_strict(unsized, default=0, return_dtype=pl.Int64))
+        .otherwise(0),
+    )
+
+
+def power_counts(inputs: ReportInputs) -> str:
+    """``4 red, 0 amber, 3 green`` of the sites' power triggers, the greens not checked for
+    orders not sized and the sites not judged apart (the front page and the CLI say it)."""
+    power = power_view(inputs)
+    plain = power.filter(~pl.col("not_judged") & (pl.col("unsized_orders") == 0))
+    text = ", ".join(
+        f"{plain.filter(pl.col('status') == s).height} {s}" for s in reversed(STATUSES)
+    )
+    unchecked = power.filter(pl.col("unsized_orders") > 0)
+    if unchecked.height:
+        regions = sorted(set(unchecked["region"].to_list()))
+        n = sum(unsized_by_region(inputs.triggers)[r] for r in regions)
+        orders, land = ("order", "it lands: its") if n == 1 else ("orders", "they land: their")
+        text += (
+            f"; {unchecked.height} green, not checked for {n} {orders} not sized in "
+            f"{', '.join(regions)} (the forecast ends before {land} MW not measured)"
+        )
+    unjudged = power.filter(pl.col("not_judged"))
+    if unjudged.height:
+        regions = sorted(set(unjudged["region"].to_list()))
+        text += (
+            f"; {unjudged.height} {NOT_JUDGED}: no telemetry in {', '.join(regions)} "
+            f"(not green: {NOT_JUDGED})"
+        )
+    return text
 
 
 def unplanned_regions_of(inputs: ReportInputs) -> list[str]:

@@ -97,6 +97,9 @@ class ReportOutcome(BaseModel):
     unplanned_regions: list[str] = []
     triggers: list[dict[str, Any]]
     power_statuses: dict[str, int] = {}  # the sites' power triggers (empty: no [[site]])
+    # Those counts as the front page says them (report.inputs.power_counts): greens not
+    # checked for orders not sized, and sites in regions without telemetry, apart ("": none).
+    power_counts: str = ""
     # The first power contract date among red and amber sites: (site, contract_by), or None.
     power_first: tuple[str, date] | None = None
     # Whether that date rests on an order short at the monthly grain only (its monthly_only).
@@ -610,6 +613,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         extrapolated_reach,
         later_orders_due_first,
         n_plus_one_lines,
+        power_counts,
         silent_feeds,
         status_headline,
         unmeasured_series,
@@ -638,6 +642,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         generated=inputs.generated_at.date(),
         statuses=dict(zip(statuses["status"], statuses["len"], strict=True)),
         power_statuses=dict(zip(power["status"], power["len"], strict=True)),
+        power_counts=power_counts(inputs) if power.height else "",
         power_first=(late["site"][0], late["contract_by"][0]) if late.height else None,
         power_first_monthly=bool(late.height) and bool(late["monthly_only"][0]),
         power_first_forward=bool(late.height) and bool(late["forward"][0]),

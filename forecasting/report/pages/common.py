@@ -24,7 +24,7 @@ import plotly.io as pio
 import polars as pl
 from markupsafe import Markup
 
-from forecasting.capacity import ALL_CLASSES
+from forecasting.capacity import ALL_CLASSES, Block
 from forecasting.report.changes import trigger_changes
 from forecasting.report.figures import Chart
 from forecasting.report.format import (
@@ -440,15 +440,50 @@ def is_unsized(row: dict[str, Any]) -> bool:
     return row["blocks_to_order"] is None and row["candidate"] is not None
 
 
-def unsized_beside(triggers: pl.DataFrame) -> str:
-    """' (+ 2 orders not sized: ...)' beside a capital total that leaves them out, or ''."""
-    n = triggers.filter(
-        pl.col("blocks_to_order").is_null() & pl.col("candidate").is_not_null()
-    ).height
+def unsized_beside(triggers: pl.DataFrame, *, unmeasured: str | None = None) -> str:
+    """' (+ 2 orders not sized: ...)' beside a capital total that leaves them out, or ''; with
+    ``unmeasured`` (``"MW"``), beside a total of that, which it says is not measured for them
+    (the facilities card read "0.0 MW power in orders to place" beside three unsized orders)."""
+    n = triggers.filter(unsized_order()).height
     if not n:
         return ""
-    orders, land = ("order", "it lands") if n == 1 else ("orders", "they land")
+    orders, land, its = ("order", "it lands", "its") if n == 1 else ("orders", "they land", "their")
+    if unmeasured is not None:
+        return (
+            f" (+ {n} {orders} not sized: the forecast ends before {land}, {its} {unmeasured} "
+            "not measured; see the notes)"
+        )
     return f" (+ {n} {orders} not sized: the forecast ends before {land}, see the notes)"
+
+
+def unsized_order() -> pl.Expr:
+    """Whether a trigger's order is not sized (:func:`is_unsized`), as an expression."""
+    return pl.col("blocks_to_order").is_null() & pl.col("candidate").is_not_null()
+
+
+def to_order() -> pl.Expr:
+    """Whether a trigger has an order to place: blocks to order, or an order not sized (the
+    forecast ends before it lands), which is due all the same."""
+    return (pl.col("blocks_to_order").fill_null(0) > 0) | unsized_order()
+
+
+def unserved_text(blocks: Sequence[Block]) -> str:
+    """The sentence for blocks dedicated to a customer with no telemetry in their region
+    (:func:`~forecasting.report.inputs.unserved_blocks_of`), or '' for none."""
+    if not blocks:
+        return ""
+    gpus = sum(b.gpus for b in blocks)
+    count = "1 block" if len(blocks) == 1 else f"{len(blocks)} blocks"
+    named = ", ".join(
+        f"{b.id} ({b.dedicated_customer}, {b.region}, {fmt_gpus(b.gpus)} GPUs)" for b in blocks
+    )
+    return (
+        f"{count} ({fmt_gpus(gpus)} GPUs) {'is' if len(blocks) == 1 else 'are'} dedicated to a "
+        f"customer with no telemetry in {'its' if len(blocks) == 1 else 'their'} region: "
+        f"{named}; {'it serves' if len(blocks) == 1 else 'they serve'} nobody in the forecast, "
+        "the triggers and the drills. Fix dedicated_customer in the capacity plan, or ingest "
+        "those customers' telemetry."
+    )
 
 
 def plan_last_day(inputs: ReportInputs) -> date | None:

@@ -11,7 +11,16 @@ import polars as pl
 from forecasting.capacity import Site
 from forecasting.report.figures import site_power_chart
 from forecasting.report.format import MISSING, fmt_count, fmt_date, fmt_gpus, fmt_mw, fmt_usd
-from forecasting.report.inputs import ReportInputs, later_orders, with_power
+from forecasting.report.inputs import (
+    NOT_JUDGED,
+    ReportInputs,
+    later_orders,
+    power_view,
+    unforecast_regions_of,
+    unserved_blocks_of,
+    unsized_by_region,
+    with_power,
+)
 from forecasting.report.pages.common import (
     MONTHLY_GRAIN,
     Badge,
@@ -22,11 +31,15 @@ from forecasting.report.pages.common import (
     by_date,
     changes_view,
     in_service_text,
+    is_unsized,
     month,
     monthly_date,
     render,
     shell,
+    to_order,
     total,
+    unserved_text,
+    unsized_beside,
 )
 from forecasting.schema import BlockStatus
 from forecasting.triggers.common import NEW_SITE, power_forward, power_new_site
@@ -87,7 +100,7 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
         next_contract = (
             f"not checked in {', '.join(unsited)} (no site)"
             if unsited
-            else "none within the horizon"
+            else _NONE_DUE
             if inputs.plan.site
             else "power not checked (no [[site]])"
         )
@@ -95,12 +108,47 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
         *span,
         (
             "power in orders to place",
-            fmt_mw(total(ordering, "mw")) + _past_ceilings(_order_mw_past_ceilings(inputs)),
+            fmt_mw(total(ordering, "mw"))
+            + _past_ceilings(_order_mw_past_ceilings(inputs))
+            + unsized_beside(inputs.triggers, unmeasured="MW"),
         ),
-        ("contract more power by", next_contract),
+        (
+            "contract more power by",
+            _with_unchecked(next_contract, inputs, none_due=next_contract == _NONE_DUE),
+        ),
         # Declared sites count too before any block stands there (the power table lists them).
         ("sites", fmt_count(len({*power["site"].to_list(), *(s.id for s in inputs.plan.site)}))),
     ]
+
+
+# The contract card where no site has power to contract within the horizon.
+_NONE_DUE = "none within the horizon"
+
+
+def _with_unchecked(said: str, inputs: ReportInputs, *, none_due: bool) -> str:
+    """The contract card's answer, and what it did not check: the sites of a region with
+    orders not sized (their MW not measured), and those of regions without telemetry (no
+    order judged). A 45-day fleet read "none within the horizon" beside three unsized orders.
+    ``none_due``: ``said`` is that no site has power to contract."""
+    sited = set(inputs.power_triggers["region"].to_list())
+    unsized = {r: n for r, n in unsized_by_region(inputs.triggers).items() if r in sited}
+    unjudged = [r for r in unforecast_regions_of(inputs) if r in sited]
+    if not unsized and not unjudged:
+        return said
+    caveats = []
+    if unsized:
+        n = sum(unsized.values())
+        regions = ", ".join(sorted(unsized))
+        caveats.append(f"not checked for {n} order{'' if n == 1 else 's'} not sized ({regions})")
+        if none_due:
+            said += " for the orders sized"
+    if unjudged:
+        caveats.append(f"{NOT_JUDGED} in {', '.join(unjudged)} (no telemetry)")
+        if set(unjudged) >= sited:
+            return "; ".join(caveats)
+        if none_due and not unsized:
+            said += " in the regions judged"
+    return "; ".join([said, *caveats])
 
 
 def _past_ceilings(mw: float) -> str:
@@ -232,12 +280,12 @@ def _blocks_table(inputs: ReportInputs) -> Table:
         (p["region"], p["pool"]): p
         for p in inputs.placements.filter(pl.col("tranche").fill_null(1) == 1).iter_rows(named=True)
     }
-    for r in inputs.triggers.filter(pl.col("blocks_to_order").fill_null(0) > 0).iter_rows(
-        named=True
-    ):
+    # An order not sized is due all the same: listed, its GPUs and MW not measured.
+    for r in inputs.triggers.filter(to_order()).iter_rows(named=True):
         per_block = sizes.get(r["candidate"] or "")
-        gpus = per_block * r["blocks_to_order"] if per_block else None
+        gpus = per_block * r["blocks_to_order"] if per_block and r["blocks_to_order"] else None
         site, arrives = _placed(placed.get((r["region"], r["pool"])), r["arrives"])
+        unsized = is_unsized(r)
         rows.append(
             (
                 r["arrives"] or inputs.as_of,
@@ -246,8 +294,8 @@ def _blocks_table(inputs: ReportInputs) -> Table:
                     r["kind"] or MISSING,
                     r["region"],
                     site,
-                    fmt_gpus(gpus),
-                    fmt_mw(r["mw"]),
+                    _NOT_SIZED if unsized else fmt_gpus(gpus),
+                    _NOT_SIZED if unsized else fmt_mw(r["mw"]),
                     ("to order ", Badge(r["status"])),
                     arrives,
                     MISSING,
@@ -296,9 +344,14 @@ def _blocks_table(inputs: ReportInputs) -> Table:
     )
 
 
+# The GPUs and MW of an order the forecast ends before: not measured.
+_NOT_SIZED = "not sized"
+
+
 def _power_orders_table(triggers: pl.DataFrame, placements: pl.DataFrame) -> Table:
-    """The triggers' orders and the plan's later ones, the heaviest first."""
-    due = triggers.filter(pl.col("blocks_to_order").fill_null(0) > 0).select(
+    """The triggers' orders and the plan's later ones, the heaviest first; the orders not
+    sized last, their MW not measured ("No data: no blocks to order" read beside three)."""
+    due = triggers.filter(to_order()).select(
         "mw", "region", "pool", "blocks_to_order", "candidate", "order_by", "arrives",
         "powered", "powered_from", "status", pl.lit(False).alias("later"), "note",
         "site", "blocks_beyond_ceiling", "runs_from", "monthly_only",
@@ -312,7 +365,7 @@ def _power_orders_table(triggers: pl.DataFrame, placements: pl.DataFrame) -> Tab
     due = pl.concat([due, later], how="vertical_relaxed")
     rows = [
         [
-            fmt_mw(r["mw"]),
+            _NOT_SIZED if not r["later"] and is_unsized(r) else fmt_mw(r["mw"]),
             r["region"],
             r["pool"],
             blocks_text(r),
@@ -371,6 +424,18 @@ def _contract_by(row: dict[str, Any]) -> str:
     return monthly_date(row["contract_by"], row)
 
 
+def _power_status(row: dict[str, Any]) -> Cell:
+    """A site's power status, and why a green is not plainly one (:func:`power_view`): its
+    region has no telemetry (not judged), or orders not sized whose MW it was not checked for."""
+    if row.get("not_judged"):
+        return (Badge(NOT_JUDGED), f" (no telemetry in {row['region']})")
+    n = row.get("unsized_orders") or 0
+    if n:
+        orders = "order" if n == 1 else "orders"
+        return (Badge(row["status"]), f" not checked for {n} {orders} not sized in {row['region']}")
+    return Badge(row["status"])
+
+
 def _power_contracts_table(power: pl.DataFrame, sites: Sequence[Site] = ()) -> Table:
     """Per declared site: when its MW need passes what is energized, what is contracted, and
     the contract date."""
@@ -379,7 +444,7 @@ def _power_contracts_table(power: pl.DataFrame, sites: Sequence[Site] = ()) -> T
         [
             r["site"],
             r["region"],
-            Badge(r["status"]),
+            _power_status(r),
             _contract_by(r),
             fmt_date(r["exhaustion_date"]),
             fmt_mw(r["mw_needed_at_exhaustion"]),
@@ -418,6 +483,15 @@ def _power_contracts_table(power: pl.DataFrame, sites: Sequence[Site] = ()) -> T
     )
 
 
+def _unserved_listed(inputs: ReportInputs) -> str:
+    """The sentence for the blocks that serve nobody (dedicated to a customer with no
+    telemetry), where the blocks table lists one of them (it lists no live block); '' else."""
+    unserved = unserved_blocks_of(inputs)
+    if all(b.status is BlockStatus.LIVE for b in unserved):
+        return ""
+    return unserved_text(unserved)
+
+
 def facilities_page(inputs: ReportInputs) -> str:
     """Megawatts per site by month, committed blocks and arrivals, power-heavy orders."""
     page = Page()
@@ -439,10 +513,11 @@ def facilities_page(inputs: ReportInputs) -> str:
         cards=_cards(inputs),
         site_charts=page.figures(charts),
         blocks=_blocks_table(inputs),
+        unserved=_unserved_listed(inputs),
         power_orders=_power_orders_table(
             with_power(inputs.triggers, inputs.placements), inputs.placements
         ),
-        power_contracts=_power_contracts_table(inputs.power_triggers, inputs.plan.site),
+        power_contracts=_power_contracts_table(power_view(inputs), inputs.plan.site),
         unsited=_unsited_note(inputs),
         step_downs=_step_downs(inputs),
         changes=changes_view(inputs),

@@ -14,6 +14,7 @@ from forecasting.report.inputs import (
     ReportInputs,
     plan_orders,
     planned_capital,
+    power_counts,
     status_headline,
     unplayed_text,
 )
@@ -37,13 +38,11 @@ __all__ = ["RunEntry", "run_index_page", "runs_index_page"]
 
 
 def _power_counts(inputs: ReportInputs) -> str:
-    """``4 red, 0 amber, 3 green`` of the sites' power triggers, or why there are none."""
-    power = inputs.power_triggers
-    if power.is_empty():
+    """``4 red, 0 amber, 3 green`` of the sites' power triggers (:func:`power_counts`: the
+    greens not checked or not judged apart), or why there are none."""
+    if inputs.power_triggers.is_empty():
         return "none (no [[site]] in the plan)" if not inputs.plan.site else "none"
-    return ", ".join(
-        f"{power.filter(pl.col('status') == s).height} {s}" for s in reversed(STATUSES)
-    )
+    return power_counts(inputs)
 
 
 def _drills_failing(inputs: ReportInputs, failing: int) -> str:

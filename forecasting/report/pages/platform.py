@@ -26,7 +26,7 @@ from forecasting.report.format import (
     fmt_pct,
     fmt_usd,
 )
-from forecasting.report.inputs import ReportInputs, unplayed_text
+from forecasting.report.inputs import ReportInputs, unplayed_text, unserved_blocks_of
 from forecasting.report.pages.common import (
     CLASS_ORDER,
     Badge,
@@ -40,6 +40,7 @@ from forecasting.report.pages.common import (
     n_plus_one_table,
     render,
     shell,
+    unserved_text,
     verdict,
 )
 from forecasting.schema import (
@@ -883,6 +884,8 @@ def platform_page(inputs: ReportInputs) -> str:
         **shell(inputs, file="platform.html", title="Platform: demand, drills and accuracy"),
         changes=changes_view(inputs),
         fan_charts=page.figures(_fan_charts(inputs)),
+        # Capacity the plan has that serves nobody: said once, where demand meets capacity.
+        unserved=unserved_text(unserved_blocks_of(inputs)),
         fan_intro=_fan_intro(inputs),
         n_plus_one=n_plus_one_table(inputs),
         answers=_answers_table(inputs.drill_answers),
