@@ -486,6 +486,33 @@ def test_a_stray_row_in_a_misspelt_region_is_said_once_and_the_total_runs_to_the
     assert runs.stray_regions_for(warehouse_path, datetime(2025, 1, 6).date()).is_empty()
 
 
+def test_a_gpu_type_the_plans_table_lacks_is_named_once(fleet: FleetFiles, tmp_path: Path) -> None:
+    """A telemetry row typed TPUv5, absent from the plan's [gpu_type] table, loaded and was
+    never mentioned: the plan's warnings name it once, with its rows and regions, and say that
+    no figure rests on it (demand converts by the region's blocks, not the row's type). The
+    fleet as synthesized, every type in the table, raises none."""
+    from telemetry_files import telemetry_frame
+
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copy(fleet.warehouse, path)
+    row = telemetry_frame(hours=1).head(1).with_columns(
+        ts=pl.lit(datetime(2025, 1, 1, 12, tzinfo=UTC)).dt.cast_time_unit("us"),
+        region=pl.lit("us-east"), gpu_type=pl.lit("TPUv5"),
+    )  # fmt: skip
+    row.write_parquet(tmp_path / "t.parquet")
+    assert runs.load_telemetry_file(tmp_path / "t.parquet", path, None).status == "loaded"
+    typed = [w for w in runs.plan_warnings_for(path, fleet.capacity) if "gpu_type" in w]
+    assert typed == [
+        f"warning: gpu_type 'TPUv5' has telemetry (1 row, in us-east) but no [gpu_type.TPUv5] "
+        f"in {fleet.capacity}: a row's gpu_type converts nothing (a region's demand counts in "
+        "H100-equivalents by its blocks' mix), so no figure changes; fix the type's name in the "
+        "telemetry, or add it to [gpu_type]"
+    ]
+    assert not [
+        w for w in runs.plan_warnings_for(fleet.warehouse, fleet.capacity) if "gpu_type" in w
+    ]
+
+
 def test_a_client_that_wrote_every_hour_for_a_day_is_no_broken_feed() -> None:
     """A row in every hour of one day, then none, is a short client, not a feed that broke:
     ServeGen publishes two models for one day each, and both read "wrote a row in 100 % of

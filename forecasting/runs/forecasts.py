@@ -150,13 +150,15 @@ def unplanned_regions_for(warehouse_path: Path, capacity_path: Path | None) -> l
 
 def plan_warnings_for(warehouse_path: Path, capacity_path: Path | None) -> list[str]:
     """Warning lines where the plan at ``capacity_path`` misstates what the triggers and drills
-    read: committed blocks their site has no power for on arrival, and blocks dedicated to a
-    customer with no telemetry in their region (none when no plan)."""
+    read: committed blocks their site has no power for on arrival, blocks dedicated to a
+    customer with no telemetry in their region, and telemetry GPU types its [gpu_type] table
+    lacks (none when no plan)."""
     from forecasting.capacity import (
         load_capacity,
         stray_dedicated_warnings,
         unforecast_region_warning,
         unforecast_regions,
+        unknown_gpu_type_warning,
     )
 
     if capacity_path is None or not capacity_path.is_file():
@@ -167,6 +169,17 @@ def plan_warnings_for(warehouse_path: Path, capacity_path: Path | None) -> list[
     ]
     with warehouse.connect(warehouse_path, read_only=True) as wh:
         pairs = wh.query("SELECT DISTINCT region, customer FROM telemetry_series")
+        types = wh.query(
+            "SELECT gpu_type, count(*) AS n, list(DISTINCT region ORDER BY region) AS regions "
+            "FROM telemetry GROUP BY gpu_type ORDER BY gpu_type"
+        )
+    if plan.gpu_type:
+        # A plan without a [gpu_type] table counts GPUs as they are: no type is unknown to it.
+        dark += [
+            unknown_gpu_type_warning(t, rows=n, regions=regions, plan=str(capacity_path))
+            for t, n, regions in types.iter_rows()
+            if t not in plan.gpu_type
+        ]
     if not pairs.is_empty():
         dark += [
             unforecast_region_warning(region, plan=str(capacity_path))
