@@ -20,6 +20,7 @@ from forecasting.schema import (
     NOT_VERIFIED,
     PASS,
     RUNGS_USED_RULE,
+    VACANT,
     VERDICTS,
     Measure,
     WorkloadClass,
@@ -687,10 +688,14 @@ def report_table(outcome: ReportOutcome) -> Table:
             )
         if t in unexplained:
             order += " (below)"
+        vacant = t["region"] in outcome.vacant_regions
+        if vacant:
+            # Zero demand against zero capacity: a green that says nothing.
+            order += f" ({VACANT})"
         table.add_row(
             Text(t["region"]),
             Text(t["pool"]),
-            Text(t["status"], style=style.get(t["status"], "")),
+            Text(NOT_VERIFIED) if vacant else Text(t["status"], style=style.get(t["status"], "")),
             t["exhaustion_date"] or "-",
             # The monthly rows' date, as the pages label it (report.pages.common.monthly_date).
             f"{t['order_by']} (monthly grain: {MONTHLY_ONLY})"
@@ -1198,9 +1203,22 @@ def triggers_line(report: ReportOutcome) -> str:
             "; red with nothing to order (short until blocks already planned land, within weeks of "
             f"any order: absorb, expedite or pull them in; see its note): {', '.join(pull_in)}"
         )
+    vacant = [
+        t
+        for t in report.triggers
+        if t["region"] in report.vacant_regions and t["status"] == "green"
+    ]
+    # Greens of zero demand against zero capacity, which the count alone read as verified.
+    unverified = (
+        f" ({len(vacant)} of them {NOT_VERIFIED}, {VACANT}: "
+        f"{listed(sorted({t['region'] for t in vacant}))})"
+        if vacant
+        else ""
+    )
     return (
         "triggers: "
         + ", ".join(f"{report.statuses.get(s, 0)} {s}" for s in ("red", "amber", "green"))
+        + unverified
         + _due_before(report.later_due_first, report)
         + first
     )

@@ -115,7 +115,7 @@ from __future__ import annotations
 
 import difflib
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from enum import StrEnum
 from itertools import pairwise
@@ -182,6 +182,7 @@ __all__ = [
     "stray_dedicated_warnings",
     "unforecast_region_warning",
     "unforecast_regions",
+    "unknown_gpu_type_warning",
     "unplanned_region_warning",
     "unplanned_regions",
 ]
@@ -891,6 +892,19 @@ def unforecast_region_warning(region: str, *, plan: str) -> str:
         f"warning: region {region!r} has [[block]]s in {plan} but no telemetry: no trigger or "
         "order is judged there (not green: not judged); ingest its telemetry, or fix the "
         "region's name in the plan"
+    )
+
+
+def unknown_gpu_type_warning(gpu_type: str, *, rows: int, regions: Sequence[str], plan: str) -> str:
+    """The one line a command prints for a ``gpu_type`` of the telemetry (in ``rows`` rows of
+    ``regions``) that the [gpu_type] table of ``plan`` lacks. Telemetry's type converts
+    nothing, so the figures stand; a typo'd type was loaded without a word."""
+    counted = "1 row" if rows == 1 else f"{rows:,} rows"
+    return (
+        f"warning: gpu_type {gpu_type!r} has telemetry ({counted}, in {', '.join(regions)}) but "
+        f"no [gpu_type.{gpu_type}] in {plan}: a row's gpu_type converts nothing (a region's "
+        "demand counts in H100-equivalents by its blocks' mix), so no figure changes; fix the "
+        "type's name in the telemetry, or add it to [gpu_type]"
     )
 
 

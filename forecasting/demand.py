@@ -23,6 +23,10 @@ Missing is not zero, and zero is not missing. The outage rule (keyword-only opti
 - the total is whole on a day when every region in it is; a region silent at the end for more
   than ``REGION_ENDED_DAYS`` (28) has ended for the total, which counts it up to its last
   report only (its own series still reads the silence as missing, and is flagged);
+- a region with rows in too few hours to be a feed (:func:`stray_regions`: under a week of
+  hours and under a tenth of the hours the fleet reported, e.g. one row under a misspelt name)
+  never leaves the total unknown: the total holds its rows in the hours they were written and
+  nothing in the rest (its own series still reads its hours without rows as missing);
 - an hour that an outage window overlaps (``outages``: the windows a trace adapter found, see
   :meth:`forecasting.traces.TraceReport.outage_calendar`, or an outage calendar file, see
   :func:`forecasting.traces.outages.read_outage_calendar`) is an outage even if it has rows;
@@ -44,6 +48,7 @@ from forecasting import hierarchy, sums
 from forecasting.schema import DEMAND_SCHEMA, REGION_ENDED_DAYS, TOTAL, Measure
 
 __all__ = [
+    "FEED_MIN_SHARE",
     "FOLD_LOOKBACK_DAYS",
     "MIN_HOURS_PER_DAY",
     "OTHER",
@@ -54,6 +59,7 @@ __all__ = [
     "outage_hours",
     "present_hours",
     "silent_customers",
+    "stray_regions",
     "top_customers",
 ]
 
@@ -252,6 +258,96 @@ def _daily_level(
     )
 
 
+# A customer's last rows are judged against the four weeks before them.
+QUIET_LOOKBACK_DAYS = 28
+# ... and a feed that wrote every hour for less than a week of its region's hours is a short
+# client, not a feed that broke.
+SILENT_MIN_HOURS = 7 * 24
+
+
+# A region is a feed once it has written rows in a week of hours (SILENT_MIN_HOURS, the
+# evidence a customer's feed needs) or in a tenth of the hours the fleet reported (a young
+# fleet's regions are all short of a week). A misspelt region's stray row was 1 hour of a
+# synthetic fleet's 1,440 (0.07 %); the demo's regions and the synthetic fleet's wrote 99.5 %
+# or more of their fleet's hours, and each trace adapter writes one region.
+FEED_MIN_SHARE = 0.1
+
+
+def stray_regions(
+    hourly: pl.DataFrame | pl.LazyFrame,
+    *,
+    min_hours: int = SILENT_MIN_HOURS,
+    min_share: float = FEED_MIN_SHARE,
+    min_hours_per_day: int = MIN_HOURS_PER_DAY,
+) -> pl.DataFrame:
+    """The regions whose rows are too few to be a feed, and that would have left a day of the
+    total unknown: rows in fewer than ``min_hours`` (default ``SILENT_MIN_HOURS``, a week)
+    and fewer than ``min_share`` (default 0.1) of the hours the fleet has rows in, and short of
+    ``min_hours_per_day`` hours on a day from their first to the fleet's last. ``hourly``
+    has ts (hour) and region, and ``rows`` (the telemetry rows behind each) where it is not
+    one a row. Columns: region, rows, hours, days (with rows), first, last (hours),
+    fleet_hours.
+
+    Such a region's hours without rows say nothing about its demand (one row under a
+    misspelt name, a test export): waiting on them left the fleet's total unknown from its
+    first row on, so the total counts its rows and nothing else (:func:`demand_series`). One
+    region holding every row is the fleet, however short, and so are regions that would all
+    be stray.
+    """
+    given = _lazy(hourly)
+    rows = pl.col("rows") if "rows" in given.collect_schema().names() else pl.lit(1)
+    lf = given.select("ts", "region", rows.cast(pl.Int64).alias("rows"))
+    last_day = lf.select(pl.col("ts").max().dt.date()).collect().item()
+    if last_day is None:
+        return pl.DataFrame(
+            schema={
+                "region": pl.String, "rows": pl.Int64, "hours": pl.Int64, "days": pl.Int64,
+                "first": pl.Datetime("us", "UTC"), "last": pl.Datetime("us", "UTC"),
+                "fleet_hours": pl.Int64,
+            }
+        )  # fmt: skip
+    fleet_hours = lf.select(pl.col("ts").n_unique()).collect().item()
+    per_day = (
+        lf.select("ts", "region")
+        .unique()
+        .group_by("region", pl.col("ts").dt.date().alias("day"))
+        .agg(pl.len().alias("n"))
+        .group_by("region")
+        .agg(
+            pl.col("n").sum().cast(pl.Int64).alias("hours"),
+            pl.len().cast(pl.Int64).alias("days"),
+            pl.col("day").min().alias("first_day"),
+            (pl.col("n") >= min_hours_per_day).sum().alias("whole"),
+        )
+    )
+    spans = lf.group_by("region").agg(
+        pl.col("rows").sum(),
+        pl.col("ts").min().alias("first"),
+        pl.col("ts").max().alias("last"),
+    )
+    regions = per_day.join(spans, on="region").collect()
+    # A day of its span without enough hours is one it would have left the total unknown on.
+    span_days = (pl.lit(last_day) - pl.col("first_day")).dt.total_days() + 1
+    stray = (
+        regions.filter(
+            (pl.col("hours") < min_hours)
+            & (pl.col("hours") < min_share * fleet_hours)
+            & (pl.col("whole") < span_days)
+        )
+        .select(
+            "region",
+            "rows",
+            "hours",
+            "days",
+            "first",
+            "last",
+            pl.lit(fleet_hours, pl.Int64).alias("fleet_hours"),
+        )
+        .sort("region")
+    )
+    return stray.clear() if stray.height == regions.height else stray
+
+
 def demand_series(
     hourly: pl.DataFrame | pl.LazyFrame,
     *,
@@ -270,7 +366,8 @@ def demand_series(
     hour whose rows read zero is zero demand, unless ``zero_is_outage`` (default False). A day
     with fewer than ``min_hours_per_day`` (default 20) present hours is null.
     ``named_customers`` (workload_class, customer) keep their own series whatever their size
-    (:func:`top_customers`).
+    (:func:`top_customers`). A region of :func:`stray_regions` (too few rows to be a feed)
+    adds its rows to the total's hours and leaves none of its days unknown.
     """
     if not 1 <= min_hours_per_day <= 24:
         raise ValueError(f"min_hours_per_day must be within 1..24, got {min_hours_per_day}")
@@ -319,9 +416,13 @@ def demand_series(
     # The regions the total holds each day: from their first report on, and past their last
     # only while the silence is short enough to be a feed to fix (see REGION_ENDED_DAYS).
     ended = pl.lit(last_day) - pl.col("last") > timedelta(days=REGION_ENDED_DAYS)
+    # A region with too few rows to be a feed is not waited on: its rows join the total's
+    # hours below, and its hours without rows hold nothing for the total.
+    stray = stray_regions(lf, min_hours_per_day=min_hours_per_day)["region"].to_list()
     in_total = (
         valid_region_days.join(spans.select("region", "last"), on="region")
         .filter(~ended | (pl.col("day") <= pl.col("last")))
+        .filter(~pl.col("region").is_in(stray))
         .drop("last")
     )
     # The total is valid on a day when every region it holds that day is; its hours are the
@@ -330,7 +431,8 @@ def demand_series(
         pl.col("valid").all(), pl.col("hours").min().alias("hours")
     )
     complete_hours = (
-        present.group_by("ts")
+        present.filter(~pl.col("region").is_in(stray))
+        .group_by("ts")
         .agg(pl.len().alias("n"))
         .join(
             in_total.group_by("day").agg(pl.len().alias("regions")),
@@ -361,6 +463,21 @@ def demand_series(
         .group_by("ds")
         .agg(pl.when(pl.col("y").null_count() == 0).then(_exact_sum("y")).alias("total_mean"))
     )
+    if stray:
+        # The stray regions' rows in the total's hours, over the hours the total's mean is of.
+        stray_mean = (
+            bottom.filter(pl.col("region").is_in(stray))
+            .join(complete_hours, on="ts", how="semi")
+            .group_by(pl.col("ts").dt.date().alias("ds"))
+            .agg(_exact_sum("y").alias("stray_y"))
+            .join(total_days.select(pl.col("day").alias("ds"), "hours"), on="ds")
+            .select("ds", (pl.col("stray_y") / pl.col("hours")).alias("stray_mean"))
+        )
+        total_mean = (
+            total_mean.join(stray_mean, on="ds", how="left")
+            .with_columns(pl.col("total_mean") + pl.col("stray_mean").fill_null(0.0))
+            .drop("stray_mean")
+        )
     return (
         levels.join(total_mean, on="ds", how="left")
         .with_columns(
@@ -374,13 +491,6 @@ def demand_series(
         .sort("unique_id", "measure", "ds")
         .collect()
     )
-
-
-# A customer's last rows are judged against the four weeks before them.
-QUIET_LOOKBACK_DAYS = 28
-# ... and a feed that wrote every hour for less than a week of its region's hours is a short
-# client, not a feed that broke.
-SILENT_MIN_HOURS = 7 * 24
 
 
 def silent_customers(

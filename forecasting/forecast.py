@@ -45,7 +45,7 @@ them for the CLI and the reports.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import cache, partial
@@ -310,13 +310,15 @@ class ForecastResult:
         first: date = self.forecast["ds"].min()  # type: ignore[assignment]  # a Date column
         return first - timedelta(days=1)
 
-    def warnings(self) -> list[str]:
+    def warnings(self, *, folded: Collection[str] = ()) -> list[str]:
         """One line per flagged series, series with a recent level shift held as a level, or
-        stale series, for a CLI to print (the library never prints)."""
+        stale series, for a CLI to print (the library never prints). Series of ``folded``
+        (unique ids) get no fallback line: the caller says it for them in one line."""
         # Series as the pages name them: a ServeGen customer read "m-large%2F61" here alone.
         fallbacks = [
             f"{hierarchy.label_of(uid)} ({measure}): forecast by {model}: {reason}"
             for uid, measure, model, reason in self.flagged.iter_rows()
+            if uid not in folded
         ]
         held = _level_shift_lines(self.summary)
         return (

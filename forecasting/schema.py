@@ -210,6 +210,9 @@ FAILS_UNSHOCKED = "plan fails unshocked"
 # its target had no demand to shock): "pass, 0 h" read as the named question answered. A drill
 # that fails on the part it played still fails: failing at 1.17x is a finding.
 NOT_VERIFIED = "not verified"
+# What a region with no block or site in the plan and no measured demand reads beside its
+# triggers, in place of their green: zero demand against zero capacity says nothing.
+VACANT = "no capacity planned, no demand measured"
 VERDICTS: tuple[str, ...] = (PASS, NOT_VERIFIED, FAILS_UNDER_SHOCK, FAILS_UNSHOCKED)
 # A time to absorb measured on a plan that fails unshocked saw only the hours it holds in.
 PARTLY_JUDGED = " (judged only where the plan holds unshocked)"

@@ -1542,6 +1542,37 @@ def test_the_report_table_says_where_no_demand_was_measured() -> None:
     assert "no demand measured" not in _report_table_text(unmeasured=[])
 
 
+def test_a_region_with_no_plan_and_no_measured_demand_reads_no_plain_green() -> None:
+    """A misspelt region (one stray row, no [[block]] or [[site]]) read "mars-north | training
+    | green" beside the fleet's real greens: zero demand forecast for want of a whole day
+    against zero capacity. Its rows now say on the row that nothing is planned or measured
+    there; a planned region's green, and an unplanned region's measured rows, read as before."""
+    row = {"pool": "all", "status": "green", "exhaustion_date": None, "order_by": None,
+           "candidate": "rack-h100-256", "blocks_to_order": 0, "capex_usd": 0.0, "mw": 0.0,
+           "powered_from": None, "monthly_only": False, "note": ""}  # fmt: skip
+    rows = [row | {"region": "mars-north"}, row | {"region": "us-east"}]
+    shown = _report_table_text(
+        triggers=rows, unmeasured=["mars-north", "mars-north · inference"],
+        unplanned_regions=["mars-north"], vacant_regions=["mars-north"],
+    )  # fmt: skip
+    vacant = "no capacity planned, no demand measured"
+    assert f"│ mars-north │ all │ not verified │ - │ - │ none ({vacant}) │" in shown
+    assert "│ us-east │ all │ green │ - │ - │ none │" in shown
+    assert "│ mars-north │ all │ green │" not in shown
+    measured = _report_table_text(triggers=rows, unplanned_regions=["mars-north"])
+    assert "│ mars-north │ all │ green │ - │ - │ none │" in measured
+    from flows.tables import triggers_line
+    from forecasting.runs import ReportOutcome
+
+    report = ReportOutcome(
+        run_id="r", trigger_run_id="t", path=Path("."), statuses={"green": 2}, failing_drills=[],
+        stale_days=None, triggers=rows, vacant_regions=["mars-north"],
+    )  # fmt: skip
+    assert triggers_line(report) == (
+        f"triggers: 0 red, 0 amber, 2 green (1 of them not verified, {vacant}: mars-north)"
+    )
+
+
 def test_the_report_table_says_a_green_reaches_only_as_far_as_the_forecast() -> None:
     """A 7-day daily-only run's greens are the pages' "green to DAY only: not verified
     beyond": the table says so under its rows (it printed plain greens); the power line gives

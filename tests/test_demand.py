@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import polars as pl
 import pytest
 
-from forecasting.demand import OTHER, demand_series, outage_hours
+from forecasting.demand import OTHER, demand_series, outage_hours, stray_regions
 
 START = datetime(2025, 1, 1, tzinfo=UTC)
 
@@ -213,10 +213,40 @@ def test_a_region_silent_for_weeks_has_ended_for_the_total_but_a_short_silence_h
     assert value(series, "total", last, "mean") == 10.0
     assert value(series, "total", last, "peak") == 10.0
     assert value(series, "total/ap", last, "mean") is None  # its own series: still missing
-    # ap reported only hours 0-2 of day one: too few for a whole day, so the total waits.
-    assert value(series, "total", START.date(), "mean") is None
+    # ap's three hours are too few for a feed: the total counts them on day one, whole.
+    assert value(series, "total", START.date(), "mean") == pytest.approx(10.0 + 3 * 8.0 / 24)
 
     recent = [(h, "us", "inference", "b", 5.0) for h in range(24 * (days - 3))]
     stopped = demand_series(hourly([*rows, *recent]))
     assert value(stopped, "total", last, "mean") is None
     assert value(stopped, "total", last - timedelta(days=3), "mean") == 15.0
+
+
+def test_a_region_with_a_few_hours_of_rows_neither_cuts_the_total_nor_leaves_it() -> None:
+    """One row in a misspelt region 4 days before the end left the total unknown from that day
+    (fitted 4 days short); a region with rows in so few hours was never a feed: the total stays
+    whole, holds its GPUs in the hour they were written, and the region is listed with its
+    rows and hours. A small region that wrote every hour for six days and then stopped is a
+    feed that stopped: the total stays unknown across its silence."""
+    days = 40
+    rows = [(h, "eu", "inference", "a", 10.0) for h in range(24 * days)]
+    stray_hour = 24 * (days - 4) + 12
+    frame = hourly([*rows, (stray_hour, "mars", "inference", "x", 48.0)])
+    series = demand_series(frame)
+    day = (START + timedelta(hours=stray_hour)).date()
+    total = series.filter(pl.col("unique_id") == "total")
+    assert total.height == 2 * days and total["y"].null_count() == 0
+    assert value(series, "total", day, "mean") == pytest.approx(10.0 + 48.0 / 24)
+    assert value(series, "total", day, "peak") == 58.0
+    assert value(series, "total", day + timedelta(days=1), "mean") == 10.0
+    assert value(series, "total/mars", day, "mean") is None  # its own series: no whole day
+    listed = stray_regions(frame)
+    assert listed.select("region", "rows", "hours", "days").rows() == [("mars", 1, 1, 1)]
+    assert listed["fleet_hours"].to_list() == [24 * days]
+
+    last = (START + timedelta(days=days - 1)).date()
+    small = [(h, "ap", "inference", "y", 2.0) for h in range(24 * (days - 9), 24 * (days - 3))]
+    stopped = hourly([*rows, *small])
+    assert stray_regions(stopped).is_empty()
+    assert value(demand_series(stopped), "total", last, "mean") is None
+    assert value(demand_series(stopped), "total", last - timedelta(days=3), "mean") == 12.0

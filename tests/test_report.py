@@ -2067,6 +2067,46 @@ def test_every_page_says_which_regions_of_the_telemetry_the_plan_lacks() -> None
         assert "No capacity planned" not in page(inputs), page.__name__
 
 
+def test_a_region_with_no_plan_and_no_measured_demand_reads_no_plain_green_on_finance() -> None:
+    """A misspelt region (no block or site, not one whole day of telemetry) read "mars-north
+    · all · green" in the finance page's orders table, its note on the line under it, and
+    counted among the front page's greens: zero demand forecast against zero capacity. Its
+    rows now say on the row that nothing is planned or measured there, and the count which
+    greens those are; the planned regions' greens stay green."""
+    from forecasting.report.inputs import vacant_regions
+
+    inputs = sample_inputs()
+    mars = hierarchy.id_of("mars-north")
+    eu = inputs.triggers.filter(pl.col("region") == "eu-west")
+    zero = inputs.chosen.head(2).with_columns(
+        unique_id=pl.lit(mars), measure=pl.Series(["mean", "peak"]), model=pl.lit("zero"),
+        fallback=pl.lit("no observed day in its 4 day(s) of rows"),
+    )  # fmt: skip
+    history = inputs.history.filter(pl.col("unique_id") == hierarchy.id_of("eu-west"))
+    vacant = replace(
+        inputs,
+        triggers=pl.concat([inputs.triggers, eu.with_columns(region=pl.lit("mars-north"))]),
+        chosen=pl.concat([inputs.chosen, zero]),
+        history=pl.concat([inputs.history, history.with_columns(unique_id=pl.lit(mars))]),
+    )
+    assert vacant_regions(vacant) == ["mars-north"] and vacant_regions(inputs) == []
+    page = finance_page(vacant)
+    # The orders table's rows: region, pool, then the status cell with its badge.
+    row = re.compile(
+        r"<td>(mars-north|eu-west)</td><td>(all|training)</td><td>(<span class=\"badge.*?)</td>"
+    )
+    status = {(r, p): cell for r, p, cell in row.findall(page)}
+    assert set(status) == {(r, p) for r in ("mars-north", "eu-west") for p in ("all", "training")}
+    for pool in ("all", "training"):
+        assert 'class="badge green"' in status[("eu-west", pool)]
+        assert "green" not in status[("mars-north", pool)]
+        assert "no capacity planned, no demand measured" in status[("mars-north", pool)]
+    # The front page's count of block triggers says which of its greens say nothing.
+    assert (
+        "4 green (2 of them not verified, no capacity planned, no demand measured: mars-north)"
+    ) in html_text(run_index_page(vacant))
+
+
 def test_the_baseline_column_has_nothing_to_absorb() -> None:
     """Time to absorb and its censored share are the shock's: the unshocked column and the
     increment stay empty, while other KPIs show baseline, shocked and increment."""

@@ -445,6 +445,74 @@ def test_a_customer_whose_every_hour_feed_stops_is_warned_of_not_an_idle_one(
     assert "no telemetry rows since 2025-01-07 23:00 UTC, 3 days before eu-west" in page
 
 
+def test_a_stray_row_in_a_misspelt_region_is_said_once_and_the_total_runs_to_the_end(
+    tmp_path: Path, warehouse_path: Path
+) -> None:
+    """One row under a region nobody runs made the fleet total "incomplete since" the day
+    before it, 4 days of history dropped from every total figure, with no word on why: the
+    run's warnings now name the region once, with its rows and hours, and the total is fitted
+    to the fleet's last day with no "incomplete since" line."""
+    from telemetry_files import telemetry_frame
+
+    frame = telemetry_frame(hours=24 * 10, customers=2)
+    stray = frame.head(1).with_columns(
+        ts=pl.lit(datetime(2025, 1, 7, 12, tzinfo=UTC)).dt.cast_time_unit("us"),
+        region=pl.lit("mars-north"),
+        gpus_running=pl.lit(96.0),
+    )
+    pl.concat([frame, stray]).write_parquet(tmp_path / "t.parquet")
+    assert runs.load_telemetry_file(tmp_path / "t.parquet", warehouse_path, None).status == (
+        "loaded"
+    )
+    listed = runs.stray_regions_for(warehouse_path, datetime(2025, 1, 10).date())
+    assert runs.stray_region_lines(listed) == [
+        "mars-north has telemetry in 1 hour of 1 day (1 row, 2025-01-07 12:00 UTC), "
+        "against the 240 hours the fleet reported: too few to be a feed, so the total does not "
+        "wait on it: it holds those rows' GPUs in their hours and nothing in its other hours, "
+        "and its own series reads those as missing; fix the region's name in the telemetry, "
+        "or backfill it"
+    ]
+    options = ForecastOptions(horizon_days=7, n_paths=20, models=("seasonal_naive", "drift"))
+    run = runs.forecast(warehouse_path, options)
+    # Its three series (region, class, customer) have no whole day: said in the same line.
+    assert [w for w in run.warnings if "mars-north" in w] == [
+        runs.stray_region_lines(listed, zero={"mars-north": 3})[0]
+    ]
+    assert (
+        "; 3 of its series have no whole day and are forecast as zero; fix"
+        in (runs.stray_region_lines(listed, zero={"mars-north": 3})[0])
+    )
+    assert not [w for w in run.warnings if "incomplete since" in w]
+    assert runs.stray_regions_for(warehouse_path, datetime(2025, 1, 6).date()).is_empty()
+
+
+def test_a_gpu_type_the_plans_table_lacks_is_named_once(fleet: FleetFiles, tmp_path: Path) -> None:
+    """A telemetry row typed TPUv5, absent from the plan's [gpu_type] table, loaded and was
+    never mentioned: the plan's warnings name it once, with its rows and regions, and say that
+    no figure rests on it (demand converts by the region's blocks, not the row's type). The
+    fleet as synthesized, every type in the table, raises none."""
+    from telemetry_files import telemetry_frame
+
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copy(fleet.warehouse, path)
+    row = telemetry_frame(hours=1).head(1).with_columns(
+        ts=pl.lit(datetime(2025, 1, 1, 12, tzinfo=UTC)).dt.cast_time_unit("us"),
+        region=pl.lit("us-east"), gpu_type=pl.lit("TPUv5"),
+    )  # fmt: skip
+    row.write_parquet(tmp_path / "t.parquet")
+    assert runs.load_telemetry_file(tmp_path / "t.parquet", path, None).status == "loaded"
+    typed = [w for w in runs.plan_warnings_for(path, fleet.capacity) if "gpu_type" in w]
+    assert typed == [
+        f"warning: gpu_type 'TPUv5' has telemetry (1 row, in us-east) but no [gpu_type.TPUv5] "
+        f"in {fleet.capacity}: a row's gpu_type converts nothing (a region's demand counts in "
+        "H100-equivalents by its blocks' mix), so no figure changes; fix the type's name in the "
+        "telemetry, or add it to [gpu_type]"
+    ]
+    assert not [
+        w for w in runs.plan_warnings_for(fleet.warehouse, fleet.capacity) if "gpu_type" in w
+    ]
+
+
 def test_a_client_that_wrote_every_hour_for_a_day_is_no_broken_feed() -> None:
     """A row in every hour of one day, then none, is a short client, not a feed that broke:
     ServeGen publishes two models for one day each, and both read "wrote a row in 100 % of

@@ -84,6 +84,7 @@ __all__ = [
     "unserved_blocks_of",
     "unsized_by_region",
     "untested_series",
+    "vacant_regions",
     "with_power",
 ]
 
@@ -262,6 +263,17 @@ def unmeasured_series(chosen: pl.DataFrame) -> list[str]:
     )
     ids = sorted(set(zero["unique_id"].to_list()), key=lambda u: (hierarchy.depth_of(u), u))
     return [hierarchy.label_of(u) for u in ids]
+
+
+def vacant_regions(inputs: ReportInputs) -> list[str]:
+    """The regions with no block or site in the plan and no measured demand (forecast as zero
+    for want of one whole day): their triggers read green, zero demand against zero capacity,
+    which says nothing (a misspelt region's one stray row read "mars-north | all | green")."""
+    zero = inputs.chosen.filter(
+        (hierarchy.depth() == 1) & (pl.col("model") == "zero") & pl.col("fallback").is_not_null()
+    )
+    unmeasured = set(zero.select(hierarchy.level(1)).to_series().to_list())
+    return [r for r in unplanned_regions_of(inputs) if r in unmeasured]
 
 
 def silent_feeds(inputs: ReportInputs) -> list[str]:

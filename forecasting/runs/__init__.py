@@ -47,6 +47,8 @@ from forecasting.runs.forecasts import (
     silent_customer_lines,
     silent_customers_for,
     store_forecast,
+    stray_region_lines,
+    stray_regions_for,
     unplanned_regions_for,
 )
 from forecasting.runs.ids import (
@@ -144,6 +146,8 @@ __all__ = [
     "store_forecast",
     "stored_drill_outcomes",
     "stray_contracts",
+    "stray_region_lines",
+    "stray_regions_for",
     "trigger_forecast",
     "trigger_settings",
     "unmeasured_demand_warning",

@@ -19,7 +19,7 @@ from forecasting.options import ReportOptions
 from forecasting.runs.drills import BLOCKS_NOTE, blocks_needed, capacity_sha256, drills_folder
 from forecasting.runs.forecasts import named_customers, silent_customers_for
 from forecasting.runs.ids import ForecastRef, forecast_run, new_run_id
-from forecasting.schema import NOT_VERIFIED
+from forecasting.schema import NOT_VERIFIED, VACANT
 
 if TYPE_CHECKING:  # the step modules load scipy, numba and plotly: only when a step runs
     from forecasting.capacity import CapacityPlan
@@ -95,6 +95,8 @@ class ReportOutcome(BaseModel):
     drills_other_plan: str = ""
     # Regions of the telemetry the plan has no block or site for (their orders are guesses).
     unplanned_regions: list[str] = []
+    # Of those, the ones with no measured demand either: their greens say nothing.
+    vacant_regions: list[str] = []
     triggers: list[dict[str, Any]]
     power_statuses: dict[str, int] = {}  # the sites' power triggers (empty: no [[site]])
     # Those counts as the front page says them (report.inputs.power_counts): greens not
@@ -559,7 +561,7 @@ def report_trigger_rows(inputs: ReportInputs) -> pl.DataFrame:
 def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:
     """The report's triggers and failing drills as Markdown, for the Prefect artifact."""
     from forecasting.report.format import fmt_day_or_month
-    from forecasting.report.inputs import daily_end, unplayed_text
+    from forecasting.report.inputs import daily_end, unplayed_text, vacant_regions
 
     triggers = inputs.triggers.sort("status", "order_by", nulls_last=True)
     lines = [
@@ -576,7 +578,9 @@ def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:
         "|---|---|---|---|---|---|",
     ]
     end = daily_end(inputs)
+    vacant = vacant_regions(inputs)
     for t in triggers.iter_rows(named=True):
+        status = f"{NOT_VERIFIED} ({VACANT})" if t["region"] in vacant else t["status"]
         order = (
             f"{t['candidate']}, not sized"
             if t["blocks_to_order"] is None and t["candidate"] is not None
@@ -586,7 +590,7 @@ def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:
         )
         exhaustion = fmt_day_or_month(t["exhaustion_date"], daily_end=end).replace("–", "-")
         lines.append(
-            f"| {t['region']} | {t['pool']} | {t['status']} | {exhaustion} "
+            f"| {t['region']} | {t['pool']} | {status} | {exhaustion} "
             f"| {t['order_by'] or '-'} | {order} |"
         )
     failing = inputs.drill_answers.filter(~pl.col("passed")).get_column("drill").to_list()
@@ -619,6 +623,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         unmeasured_series,
         unplanned_regions_of,
         untested_series,
+        vacant_regions,
     )
     from forecasting.triggers.common import power_forward, power_new_site
 
@@ -661,6 +666,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         silent=silent_feeds(inputs),
         drills_other_plan=inputs.drills_other_plan,
         unplanned_regions=unplanned_regions_of(inputs),
+        vacant_regions=vacant_regions(inputs),
         triggers=report_trigger_rows(inputs).to_dicts(),
         headline=headline,
         # Unqualified, the headline is the plain worst status (report.inputs.status_headline).

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -32,6 +32,7 @@ from forecasting.report.inputs import (
     plan_orders,
     planned_capital,
     status_headline,
+    vacant_regions,
     with_power,
 )
 from forecasting.report.pages.common import (
@@ -55,7 +56,7 @@ from forecasting.report.pages.common import (
     trigger_capital,
     unsized_beside,
 )
-from forecasting.schema import NOT_VERIFIED
+from forecasting.schema import NOT_VERIFIED, VACANT
 from forecasting.text import CapexBound, capex_past_ceiling, extra_capex, usd_shown, usd_step
 from forecasting.triggers.drivers import GROWTH_FLOOR_GPUS, NEGLIGIBLE_GROWTH
 
@@ -69,12 +70,16 @@ def _capacity_unit(plan: CapacityPlan) -> str:
     return "H100-equivalents" if plan.gpu_type else "GPUs"
 
 
-def _orders_table(triggers: pl.DataFrame, *, daily_end: date | None, unit: str) -> Table:
+def _orders_table(
+    triggers: pl.DataFrame, *, daily_end: date | None, unit: str, vacant: Collection[str] = ()
+) -> Table:
+    """One row per trigger; a ``vacant`` region's (report.inputs.vacant_regions) status says
+    that nothing is planned or measured there instead of its green."""
     rows = [
         [
             r["region"],
             r["pool"],
-            Badge(r["status"]),
+            Stacked(Badge(NOT_VERIFIED), VACANT) if r["region"] in vacant else Badge(r["status"]),
             monthly_date(r["order_by"], r),
             fmt_day_or_month(r["exhaustion_date"], daily_end=daily_end),
             in_service_text(r),
@@ -1106,6 +1111,7 @@ def finance_page(inputs: ReportInputs) -> str:
             with_power(t, inputs.placements),
             daily_end=daily_end(inputs),
             unit=_capacity_unit(inputs.plan),
+            vacant=vacant_regions(inputs),
         ),
         "orders_intro": _orders_intro(inputs),
         "capital_chart": page.figure(

@@ -17,6 +17,7 @@ from forecasting.report.inputs import (
     power_counts,
     status_headline,
     unplayed_text,
+    vacant_regions,
 )
 from forecasting.report.pages.common import (
     PAGES,
@@ -32,7 +33,7 @@ from forecasting.report.pages.common import (
     trigger_capital,
     unsized_beside,
 )
-from forecasting.schema import FAILS_UNSHOCKED, NOT_VERIFIED
+from forecasting.schema import FAILS_UNSHOCKED, NOT_VERIFIED, VACANT
 
 __all__ = ["RunEntry", "run_index_page", "runs_index_page"]
 
@@ -88,6 +89,12 @@ def run_index_page(inputs: ReportInputs) -> str:
     """The run's front page: the headline figures and links to the three readers' pages."""
     t = inputs.triggers
     counts = ", ".join(f"{t.filter(pl.col('status') == s).height} {s}" for s in reversed(STATUSES))
+    # Greens of zero demand against zero capacity, which the count alone read as verified.
+    vacant = vacant_regions(inputs)
+    if vacant and (
+        n := t.filter(pl.col("region").is_in(vacant) & (pl.col("status") == "green")).height
+    ):
+        counts += f" ({n} of them {NOT_VERIFIED}, {VACANT}: {', '.join(vacant)})"
     failing = inputs.drill_answers.filter(~pl.col("passed").fill_null(False)).height
     cards = [
         ("worst trigger status, blocks and power", status_headline(inputs)),
