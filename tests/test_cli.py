@@ -824,9 +824,9 @@ def test_the_demand_table_counts_missing_days_in_its_own_window() -> None:
     assert row.replace("│", " ").split()[-1] == "2"
 
 
-def test_a_drill_a_short_forecast_cannot_place_warns_and_the_others_play(tmp_path: Path) -> None:
-    """On a 7-day forecast, a drill starting at +2w is not played: one warning line says why
-    and how long a forecast it needs; asked alone it exits 1, among all the drills 0."""
+def _one_day_forecast_7_days(tmp_path: Path) -> tuple[str, Path]:
+    """A warehouse of one day's telemetry forecast 7 days ahead (no backtest), and the sample
+    plan."""
     warehouse = str(tmp_path / "w.duckdb")
     rows = [GOOD.replace("T00", f"T{h:02d}") for h in range(24)]
     fleetcast("ingest", str(write_csv(tmp_path / "day.csv", *rows)), "--warehouse", warehouse)
@@ -834,6 +834,13 @@ def test_a_drill_a_short_forecast_cannot_place_warns_and_the_others_play(tmp_pat
     assert forecast.returncode == 0, forecast.stderr
     plan = tmp_path / "capacity.toml"
     plan.write_text(sample_capacity().read_text(encoding="utf-8"), encoding="utf-8")
+    return warehouse, plan
+
+
+def test_a_drill_a_short_forecast_cannot_place_warns_and_the_others_play(tmp_path: Path) -> None:
+    """On a 7-day forecast, a drill starting at +2w is not played: one warning line says why
+    and how long a forecast it needs; asked alone it exits 1, among all the drills 0."""
+    warehouse, plan = _one_day_forecast_7_days(tmp_path)
     env = {"FLEETCAST_CAPACITY": str(plan)}
     alone = fleetcast(
         "drill", "inference-surge", "--warehouse", warehouse, "--answers", "none", env=env
@@ -1973,13 +1980,7 @@ def test_a_drill_on_a_forecast_no_backtest_measured_says_its_figures_are_extrapo
     with no word, where `report` and every page said "extrapolated, not verified". A
     one-day fleet forecast 7 days (no backtest at all) now gets that line once, after the
     drills' tables."""
-    warehouse = str(tmp_path / "w.duckdb")
-    rows = [GOOD.replace("T00", f"T{h:02d}") for h in range(24)]
-    fleetcast("ingest", str(write_csv(tmp_path / "day.csv", *rows)), "--warehouse", warehouse)
-    forecast = fleetcast("forecast", "--warehouse", warehouse, "--paths", "10", "--horizon", "7")
-    assert forecast.returncode == 0, forecast.stderr
-    plan = tmp_path / "capacity.toml"
-    plan.write_text(sample_capacity().read_text(encoding="utf-8"), encoding="utf-8")
+    warehouse, plan = _one_day_forecast_7_days(tmp_path)
     drill = fleetcast(
         "drill", "inference-2x", "--warehouse", warehouse, "--answers", "none", "--paths", "10",
         env={"FLEETCAST_CAPACITY": str(plan)},
