@@ -79,7 +79,12 @@ Dated to its power
     pool needs it (``triggers.power._needed_from``), as the facilities page's MW by month
     does. An order that, placed on its new day, finds the orders landing by then have taken
     what its site's ceiling leaves (none of its blocks can run there) goes back to its
-    shortfall's dates (``_undated``): there is no power for it to land with.
+    shortfall's dates (``_undated``): there is no power for it to land with. The ``all``
+    pool's trigger is not re-sized when the training-pool order it was sized net of moves:
+    its note gives that order's dates as placed and says its size (or cover) counted those
+    blocks from the earlier day, not measured for the days between; an ``all`` pool it
+    covers takes its dates, red where its blocks run after the pool's exhaustion
+    (``_say_relief_as_placed``).
 """
 
 from __future__ import annotations
