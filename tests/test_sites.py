@@ -1358,6 +1358,63 @@ def test_an_order_the_ceiling_cannot_hold_once_dated_keeps_its_shortfall_s_dates
     assert _power(result, "s1")["exhaustion_date"] == _day(ARRIVAL)
 
 
+def test_the_all_pool_sized_net_of_a_training_order_dated_to_its_power_says_when_it_runs() -> None:
+    """Training 500 + 2d and inference 400 + 5d on a live rack and pod at s1 (2.5 MW): the
+    training pool's 2 pods, ordered on their shortfall to land 2026-08-03, wait for power
+    contracted today and are dated to land 2027-01-05 (running from 2027-02-02). The all
+    pool's 5 racks are sized net of those pods as planned, and the note said "(2 x pod-h100
+    in service 2026-08-03)", a day the pods no longer land on. It now gives their dates and
+    that the racks' size counted them from 2026-08-03, not measured for the days between."""
+    d = np.arange(800, dtype=float)
+    days = [_day(i) for i in range(800)]
+    forecast = _pools_forecast(500 + 2.0 * d, 400 + 5.0 * d, days)
+    pod = RACK | {"name": "pod-h100", "kind": "pod", "gpus": 1000, "mw": 1.2,
+                  "lead_time_weeks": 30, "capex_usd": 40e6, "fabric": True}  # fmt: skip
+    blocks = [_block(), _block("r1-pod", kind="pod", fabric=True)]
+    result = _run(_plan(sites=[_site(mw=2.5)], blocks=blocks, candidates=[RACK, pod]), forecast)
+    rows = {r["pool"]: r for r in result.triggers.iter_rows(named=True)}
+    pods = rows["training"]
+    assert (pods["blocks_to_order"], pods["arrives"]) == (2, date(2027, 1, 5))
+    racks = rows["all"]
+    assert racks["blocks_to_order"] == 5
+    assert "in service 2026-08-03" not in racks["note"]
+    assert (
+        "sized net of the training-pool order (2 x pod-h100, which lands 2027-01-05 and runs "
+        "from 2027-02-02, dated to its site's power: sized counting them in service from "
+        "2026-08-03, the day they would have landed unpowered; not measured for the days "
+        "between)"
+    ) in racks["note"]
+
+
+def test_an_all_pool_covered_by_a_training_order_dated_to_its_power_reads_its_dates() -> None:
+    """Training 500 + 2d and inference 300 + 0.2d on a live rack and pod at s1 (2.5 MW): the
+    training pool's 2 pods cover the all pool's shortfall, counted from 2026-08-03, but wait
+    for power contracted today and are dated to land 2027-01-05 (running from 2027-02-02).
+    The all pool's row read "covered by the training-pool order: 2 x pod-h100 in service
+    2026-08-03", arriving 2026-08-03, a day the pods no longer land on. It now carries their
+    dates, reads red (nothing serves it until 2027-02-02, after its exhaustion), and says
+    the cover was counted from 2026-08-03, not measured for the days between."""
+    d = np.arange(800, dtype=float)
+    days = [_day(i) for i in range(800)]
+    forecast = _pools_forecast(500 + 2.0 * d, 300 + 0.2 * d, days)
+    pod = RACK | {"name": "pod-h100", "kind": "pod", "gpus": 1000, "mw": 1.2,
+                  "lead_time_weeks": 30, "capex_usd": 40e6, "fabric": True}  # fmt: skip
+    blocks = [_block(), _block("r1-pod", kind="pod", fabric=True)]
+    result = _run(_plan(sites=[_site(mw=2.5)], blocks=blocks, candidates=[RACK, pod]), forecast)
+    rows = {r["pool"]: r for r in result.triggers.iter_rows(named=True)}
+    pods, covered = rows["training"], rows["all"]
+    assert (pods["order_by"], pods["arrives"]) == (date(2026, 6, 9), date(2027, 1, 5))
+    assert covered["blocks_to_order"] == 0
+    assert (covered["order_by"], covered["arrives"]) == (date(2026, 6, 9), date(2027, 1, 5))
+    assert covered["exhaustion_date"] < date(2027, 2, 2) and covered["status"] == "red"
+    assert covered["note"].startswith(
+        "covered by the training-pool order: 2 x pod-h100, which lands 2027-01-05 and runs "
+        "from 2027-02-02, dated to its site's power: covered counting them in service from "
+        "2026-08-03, the day they would have landed unpowered; not measured for the days "
+        "between"
+    )
+
+
 def test_the_mw_by_month_counts_a_waiting_order_from_when_its_pool_needs_it() -> None:
     """Two racks (0.8 MW) at s1 (1.5 MW energized, 1.0 drawn) wait for power contracted today
     and are dated to land 2027-01-05; s1's power trigger counts their MW from 2026-03-19, when

@@ -79,7 +79,12 @@ Dated to its power
     pool needs it (``triggers.power._needed_from``), as the facilities page's MW by month
     does. An order that, placed on its new day, finds the orders landing by then have taken
     what its site's ceiling leaves (none of its blocks can run there) goes back to its
-    shortfall's dates (``_undated``): there is no power for it to land with.
+    shortfall's dates (``_undated``): there is no power for it to land with. The ``all``
+    pool's trigger is not re-sized when the training-pool order it was sized net of moves:
+    its note gives that order's dates as placed and says its size (or cover) counted those
+    blocks from the earlier day, not measured for the days between; an ``all`` pool it
+    covers takes its dates, red where its blocks run after the pool's exhaustion
+    (``_say_relief_as_placed``).
 """
 
 from __future__ import annotations
@@ -857,6 +862,10 @@ class _Decision(NamedTuple):
         return self.order is not None and not self.order.powered
 
 
+# Opens the note of an all pool the training pool's order covers (_say_relief_as_placed).
+_COVERED = "covered by the training-pool order: "
+
+
 def _trigger_row(
     daily: pl.DataFrame,
     plan: CapacityPlan,
@@ -996,8 +1005,7 @@ def _trigger_row(
     if relief is not None and net <= 0.0 < _net_of(sized, None):
         row |= _order_fields(relief, as_of=as_of, exhaustion=found.day, blocks=0)
         row["note"] = (
-            f"covered by the training-pool order: {relief.blocks} x {relief.candidate.name} "
-            f"in service {relief.arrives}"
+            f"{_COVERED}{relief.blocks} x {relief.candidate.name} in service {relief.arrives}"
         )
         return _Decision(row, None, window_end)
     if net <= 0.0 and first_choice is not None:
@@ -1613,6 +1621,7 @@ def _placed_by_arrival(
         settings=settings,
     )  # fmt: skip
     dated = partial(_dated, as_of=as_of, settings=settings, end=end)
+    relief = chosen.first[Pool.TRAINING].order  # what the all pool's trigger was sized net of
     current = placed(chosen)
     for _ in range(_DATING_ROUNDS):
         moved = current._replace(
@@ -1622,7 +1631,68 @@ def _placed_by_arrival(
         if all(a is b for a, b in zip(_decisions(moved), _decisions(current), strict=True)):
             break
         current = placed(moved)
-    return _undated(current, plan, power=power, region=region, as_of=as_of, settings=settings)
+    current = _undated(current, plan, power=power, region=region, as_of=as_of, settings=settings)
+    _say_relief_as_placed(
+        current.first[Pool.ALL], relief, current.first[Pool.TRAINING].order, as_of=as_of
+    )
+    return current
+
+
+def _relief_running(order: _Order) -> date | None:
+    """The first day every share of ``order`` runs, None when some share never runs within
+    the plan."""
+    runs = [s.runs_from for s in order.shares]
+    return None if any(r is None for r in runs) else max(r for r in runs if r is not None)
+
+
+def _say_relief_as_placed(
+    decision: _Decision, relief: _Order | None, placed: _Order | None, *, as_of: date
+) -> None:
+    """``decision``'s note (the all pool's trigger) with the training-pool order it was sized
+    net of given as placed: where that order, dated to its site's power or waiting for it,
+    runs later than the day the all pool counted it from, its dates and that the all pool's
+    size counted it from the earlier day (not re-sized: not measured for the days between);
+    an all pool it covers takes its dates as placed, red where it runs after the pool's
+    exhaustion.
+
+    A training order dated to its power (2 pods landing 2027-01-05, running 2027-02-02) left
+    the all pool's note at "sized net of the training-pool order (2 x pod-h100 in service
+    2026-08-03)", the day they would have landed unpowered."""
+    if relief is None or placed is None:
+        return
+    old = relief.arrives
+    lands, runs = placed.first_share().arrives, _relief_running(placed)
+    if lands == old and runs is not None and runs <= old:
+        return
+    named = f"{relief.blocks} x {relief.candidate.name}"
+    if runs is None:
+        running = "and no power within the plan runs all of them"
+    else:
+        running = f"and runs from {runs}"
+    why = ", dated to its site's power" if placed.first_share().dark_arrives is not None else ""
+    was = "the day they would have landed unpowered" if lands != old else "the day they land"
+    note = str(decision.row["note"])
+    # Covered by it, the all pool orders nothing: nothing serves the days between either.
+    covered = f"{_COVERED}{named} in service" in note
+    counted = "covered counting them" if covered else "sized counting them"
+    exhaustion = decision.row["exhaustion_date"]
+    if covered and isinstance(exhaustion, date):
+        # Its row carries the order it rests on: its dates as placed, and red where its
+        # blocks run after the pool's exhaustion (or never), as that order's own row reads.
+        fields = _order_fields(placed.first_share(), as_of=as_of, exhaustion=exhaustion, blocks=0)
+        late = runs is None or runs > exhaustion
+        decision.row.update(
+            {
+                "order_by": fields["order_by"],
+                "arrives": fields["arrives"],
+                "status": Status.RED.value if late else fields["status"],
+            }
+        )
+    said = (
+        f"{named}, which lands {lands} {running}{why}: {counted} in service from "
+        f"{old}, {was}; not measured for the days between"
+    )
+    decision.row["note"] = note.replace(f"{named} in service {old}", said, 1)
 
 
 def _decisions(region_plan: _RegionPlan) -> list[_Decision]:
