@@ -2067,6 +2067,24 @@ def test_every_page_says_which_regions_of_the_telemetry_the_plan_lacks() -> None
         assert "No capacity planned" not in page(inputs), page.__name__
 
 
+def _with_vacant_region(inputs: ReportInputs) -> ReportInputs:
+    """``inputs`` with a misspelt region mars-north: eu-west's triggers (green), no block or
+    site, and a zero forecast for want of one observed day."""
+    mars = hierarchy.id_of("mars-north")
+    eu = inputs.triggers.filter(pl.col("region") == "eu-west")
+    zero = inputs.chosen.head(2).with_columns(
+        unique_id=pl.lit(mars), measure=pl.Series(["mean", "peak"]), model=pl.lit("zero"),
+        fallback=pl.lit("no observed day in its 4 day(s) of rows"),
+    )  # fmt: skip
+    history = inputs.history.filter(pl.col("unique_id") == hierarchy.id_of("eu-west"))
+    return replace(
+        inputs,
+        triggers=pl.concat([inputs.triggers, eu.with_columns(region=pl.lit("mars-north"))]),
+        chosen=pl.concat([inputs.chosen, zero]),
+        history=pl.concat([inputs.history, history.with_columns(unique_id=pl.lit(mars))]),
+    )
+
+
 def test_a_region_with_no_plan_and_no_measured_demand_reads_no_plain_green_on_finance() -> None:
     """A misspelt region (no block or site, not one whole day of telemetry) read "mars-north
     · all · green" in the finance page's orders table, its note on the line under it, and
@@ -2076,19 +2094,7 @@ def test_a_region_with_no_plan_and_no_measured_demand_reads_no_plain_green_on_fi
     from forecasting.report.inputs import vacant_regions
 
     inputs = sample_inputs()
-    mars = hierarchy.id_of("mars-north")
-    eu = inputs.triggers.filter(pl.col("region") == "eu-west")
-    zero = inputs.chosen.head(2).with_columns(
-        unique_id=pl.lit(mars), measure=pl.Series(["mean", "peak"]), model=pl.lit("zero"),
-        fallback=pl.lit("no observed day in its 4 day(s) of rows"),
-    )  # fmt: skip
-    history = inputs.history.filter(pl.col("unique_id") == hierarchy.id_of("eu-west"))
-    vacant = replace(
-        inputs,
-        triggers=pl.concat([inputs.triggers, eu.with_columns(region=pl.lit("mars-north"))]),
-        chosen=pl.concat([inputs.chosen, zero]),
-        history=pl.concat([inputs.history, history.with_columns(unique_id=pl.lit(mars))]),
-    )
+    vacant = _with_vacant_region(inputs)
     assert vacant_regions(vacant) == ["mars-north"] and vacant_regions(inputs) == []
     page = finance_page(vacant)
     # The orders table's rows: region, pool, then the status cell with its badge.
@@ -2105,6 +2111,41 @@ def test_a_region_with_no_plan_and_no_measured_demand_reads_no_plain_green_on_fi
     assert (
         "4 green (2 of them not verified, no capacity planned, no demand measured: mars-north)"
     ) in html_text(run_index_page(vacant))
+
+
+def test_what_changed_says_a_vacant_region_is_not_verified_not_green() -> None:
+    """The orders tables read mars-north (no capacity planned, no demand measured) "not
+    verified", yet the "What changed" tables of the front and finance pages listed it new
+    with a "– → green" badge. They now read the same flag as the row."""
+    inputs = _with_vacant_region(sample_inputs())
+    vacant = replace(inputs, previous_triggers=sample_inputs().triggers)
+    row = re.compile(r"<td>mars-north</td><td>(?:all|training)</td><td>new</td><td>(.*?)</td>")
+    for page in (run_index_page, finance_page):
+        cells = row.findall(page(vacant))
+        assert len(cells) == 2, page.__name__
+        for cell in cells:
+            assert "badge green" not in cell and "no capacity planned, no demand measured" in cell
+
+
+def test_nothing_to_order_names_the_vacant_regions_it_did_not_verify() -> None:
+    """Every pool green and nothing ordered: finance said "nothing to order: every pool's ...
+    requirement stays within the capacity already planned" while mars-north's rows read "not
+    verified (no capacity planned, no demand measured)". The sentence now sets them apart."""
+    from forecasting.report.pages.finance import nothing_to_order
+
+    green = sample_inputs()
+    green = replace(
+        green,
+        triggers=green.triggers.with_columns(
+            status=pl.lit("green"), unverified_green=pl.lit(value=False)
+        ),
+        placements=green.placements.clear(),
+    )
+    plain = nothing_to_order(green)
+    assert plain is not None and "not verified" not in str(plain)
+    said = str(nothing_to_order(_with_vacant_region(green)))
+    assert "every pool's" not in said
+    assert "mars-north: not verified (no capacity planned, no demand measured)" in said
 
 
 def test_the_baseline_column_has_nothing_to_absorb() -> None:

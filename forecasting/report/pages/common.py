@@ -52,8 +52,9 @@ from forecasting.report.inputs import (
     unmeasured_series,
     unplanned_regions_of,
     untested_series,
+    vacant_regions,
 )
-from forecasting.schema import MONTHLY_ONLY, WorkloadClass
+from forecasting.schema import MONTHLY_ONLY, NOT_VERIFIED, VACANT, WorkloadClass
 from forecasting.triggers.common import NEW_SITE, RUNS_ON_ARRIVAL
 
 __all__ = [
@@ -644,12 +645,21 @@ def changes_view(inputs: ReportInputs) -> Changes:
             f" The two runs differ in {'; '.join(inputs.changed_inputs)}: changes below may "
             "come from that, not from demand."
         )
+    # A vacant region's green is no verdict: its row reads "not verified", as in the orders
+    # tables (it read "– → green" here).
+    vacant = set(vacant_regions(inputs))
     rows = [
         [
             r["region"],
             r["pool"],
             r["change"],
-            (Badge(r["status_before"]), " → ", Badge(r["status_now"])),
+            (
+                Badge(r["status_before"]),
+                " → ",
+                Stacked(Badge(NOT_VERIFIED), VACANT)
+                if r["region"] in vacant and r["status_now"] is not None
+                else Badge(r["status_now"]),
+            ),
             f"{fmt_day_or_month(r['exhaustion_before'], daily_end=end_before)} → "
             f"{fmt_day_or_month(r['exhaustion_now'], daily_end=end)}",
             fmt_days(r["exhaustion_shift_days"]),

@@ -282,9 +282,19 @@ def nothing_to_order(inputs: ReportInputs) -> str | None:
     if reach is None:
         return None
     quantile = str(t["quantile"][0])
+    # A vacant region's green (zero demand against zero capacity) verifies nothing: its rows
+    # read "not verified", and so does this sentence.
+    vacant = vacant_regions(inputs)
+    if not vacant:
+        return Said(
+            f"nothing to order: every pool's {quantile} requirement stays within the capacity "
+            f"already planned to {reach}, the plan's end"
+        )
+    names = ", ".join(vacant)
     return Said(
-        f"nothing to order: every pool's {quantile} requirement stays within the capacity "
-        f"already planned to {reach}, the plan's end"
+        f"nothing to order: the {quantile} requirement of every pool outside {names} stays "
+        f"within the capacity already planned to {reach}, the plan's end; {names}: "
+        f"{NOT_VERIFIED} ({VACANT})"
     )
 
 
