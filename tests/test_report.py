@@ -3982,6 +3982,45 @@ def test_sites_in_regions_without_telemetry_are_not_judged_on_power() -> None:
     assert "west-a eu-west green" in page
 
 
+def test_the_headline_is_no_plain_green_beside_sites_not_judged_on_power() -> None:
+    """ServeGen telemetry against a plan with a site in a region without telemetry: every
+    judged pool and site green, and the "worst trigger status, blocks and power" card read a
+    plain "green", counting the stored green of a site the power line calls "not judged". The
+    headline now says which sites were not judged; without them it stays "green"."""
+    from forecasting.capacity import Block, Site
+    from forecasting.report.inputs import status_headline
+
+    inputs = sample_inputs()
+    inputs = replace(
+        inputs,
+        triggers=inputs.triggers.with_columns(
+            status=pl.lit("green"), unverified_green=pl.lit(value=False)
+        ),
+    )
+    block = Block.model_validate(
+        {"id": "ap-rack-1", "kind": "rack", "region": "ap-south", "site": "ap-a",
+         "gpu_type": "H100", "gpus": 256, "mw": 0.4, "status": "live"}
+    )  # fmt: skip
+    sites = tuple(
+        Site(id=name, region=region, power_lead_months=24, cost_per_mw_usd=1e6)
+        for name, region in (("west-a", "eu-west"), ("ap-a", "ap-south"))
+    )
+    plan = inputs.plan.model_copy(update={"block": (*inputs.plan.block, block), "site": sites})
+    judged = replace(inputs, plan=plan, power_triggers=_power_sites(("west-a", "eu-west", "green")))
+    assert status_headline(judged) == "green"
+    power = _power_sites(("ap-a", "ap-south", "green"), ("west-a", "eu-west", "green"))
+    dark = replace(inputs, plan=plan, power_triggers=power)
+    said = (
+        "green; 1 site not judged on power (ap-a): no telemetry in ap-south (not green: not judged)"
+    )
+    assert status_headline(dark) == said
+    for page in (run_index_page, finance_page):
+        assert said in _visible(page(dark)), page.__name__
+    # Nothing judged at all: no green to read.
+    alone = replace(dark, triggers=dark.triggers.clear(), power_triggers=power.head(1))
+    assert status_headline(alone).startswith("1 site not judged on power (ap-a)")
+
+
 def test_blocks_dedicated_to_a_customer_without_telemetry_are_said_to_serve_nobody() -> None:
     """`demo --trace helios`: 9 blocks (592 GPUs) dedicated to VCs with no minute telemetry
     serve nobody in the forecast, the triggers and the drills; only `report`'s terminal said
