@@ -3871,6 +3871,29 @@ def test_revenue_at_risk_of_a_failing_drill_cut_short_by_the_horizon_is_not_figu
     assert "`--horizon 491`" in html.unescape(page)
 
 
+def test_platform_baseline_revenue_of_a_failing_drill_cut_short_is_not_figures() -> None:
+    """Finance read "not verified" for the revenue at risk of a failing 400-day spike the
+    182-day horizon cut short, while the platform page's "Baseline against shock" table still
+    read "$9.1M | $165.9M | +$156.8M" for it. Its revenue cells now say not verified, with the
+    horizon that plays it whole; the other KPIs and the other drills keep their figures."""
+    inputs = sample_inputs()
+    failing = inputs.drill_answers.filter(~pl.col("passed"))["drill"][0]
+    answers = inputs.drill_answers.with_columns(
+        horizon_days_needed=pl.when(pl.col("drill") == failing).then(pl.lit(491, pl.Int32))
+    )
+    page = _visible(platform_page(replace(inputs, drill_answers=answers)))
+    section = page.split("Baseline against shock", 1)[1].split("Response ladder", 1)[0]
+    drills = {d.split(" ", 1)[0]: d for d in section.split("Drill ")[1:]}
+    cut = drills[failing].split("revenue at risk ", 1)[1].split(" SLO attainment", 1)[0]
+    assert cut.startswith("not verified cut short by the horizon")
+    assert cut.endswith("(forecast at least 491 days ahead, `--horizon 491`, to play it whole) – –")
+    assert "$" not in cut
+    assert "unmet demand 2,080 GPU-h" in drills[failing]  # its other KPIs keep their figures
+    others = [d for name, d in drills.items() if name != failing]
+    assert others and all("revenue at risk $" in d for d in others)
+    assert "revenue at risk $" in _visible(platform_page(inputs))
+
+
 @pytest.mark.parametrize(
     ("baseline", "shocked", "cells"),
     [

@@ -75,11 +75,13 @@ __all__ = [
     "by_date",
     "changes_view",
     "class_key",
+    "cut_short_text",
     "in_service_text",
     "month",
     "monthly_date",
     "next_order_by",
     "render",
+    "revenue_cut_short",
     "shell",
     "signed_gpus",
     "total",
@@ -718,3 +720,36 @@ def _power_changes_table(moved: pl.DataFrame) -> Table | None:
     ]
     headers = ["region", "site", "change", "power status", "contract power by", "MW exhausted"]
     return Table.of(headers, rows, empty="no site's power status changed")
+
+
+def cut_short_text(days: int, *, reached: float | None, hours: int | None) -> str:
+    """Why a drill the horizon cut short has no revenue figures, from its stored fields (the
+    horizon that plays it whole, how far a ramp got, the hours played)."""
+    level = f" at {reached:.2f}x" if reached is not None else ""
+    played = f" of the {hours / 24:,.0f} days played," if hours else ""
+    return (
+        f"cut short{level} by the horizon: its revenue at risk would be{played} not the "
+        f"whole shock's (forecast at least {days:,} days ahead, `--horizon {days}`, to play it "
+        "whole)"
+    )
+
+
+def revenue_cut_short(answers: pl.DataFrame) -> dict[str, str]:
+    """Per drill the horizon cut short whose verdict stands (a failing one: its stored
+    ``horizon_days_needed``), why its revenue at risk is not figures: a 400-day spike played
+    for 182 days read +$156.8M as the shock's cost. Drills "not verified" outright say so
+    themselves."""
+    from forecasting.schema import NOT_VERIFIED
+
+    if "horizon_days_needed" not in answers.columns:
+        return {}
+    cut = answers.filter(
+        pl.col("horizon_days_needed").is_not_null()
+        & pl.col("verdict").ne_missing(pl.lit(NOT_VERIFIED))
+    )
+    return {
+        drill: cut_short_text(needed, reached=reached, hours=hours)
+        for drill, needed, reached, hours in cut.select(
+            "drill", "horizon_days_needed", "shock_reached", "window_hours"
+        ).iter_rows()
+    }

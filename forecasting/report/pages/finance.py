@@ -46,6 +46,7 @@ from forecasting.report.pages.common import (
     blocks_text,
     changes_view,
     class_key,
+    cut_short_text,
     in_service_text,
     monthly_date,
     next_order_by,
@@ -387,7 +388,7 @@ def _revenue_table(
             if verdict == NOT_VERIFIED:
                 unverified[drill] = why or "its shock was not played whole"
             elif needed is not None:
-                unverified[drill] = _cut_short(needed, reached=reached, hours=hours)
+                unverified[drill] = cut_short_text(needed, reached=reached, hours=hours)
     risk = kpis.filter(pl.col("kpi") == "revenue_at_risk_usd").join(
         changes.filter(pl.col("kpi") == "revenue_at_risk_usd").select(
             "drill", "workload_class", "baseline_mean", "increment_mean"
@@ -439,18 +440,6 @@ def _revenue_table(
         rows,
         numeric=(3, 4, 5, 6, 7),
         empty="no drill played on this forecast run on this plan reported revenue at risk",
-    )
-
-
-def _cut_short(days: int, *, reached: float | None, hours: int | None) -> str:
-    """Why a drill the horizon cut short has no figures here, from its stored fields (the
-    horizon that plays it whole, how far a ramp got, the hours played)."""
-    level = f" at {reached:.2f}x" if reached is not None else ""
-    played = f" of the {hours / 24:,.0f} days played," if hours else ""
-    return (
-        f"cut short{level} by the horizon: its revenue at risk would be{played} not the "
-        f"whole shock's (forecast at least {days:,} days ahead, `--horizon {days}`, to play it "
-        "whole)"
     )
 
 
