@@ -4044,6 +4044,30 @@ def test_the_headline_is_no_plain_green_beside_sites_not_judged_on_power() -> No
     assert status_headline(alone).startswith("1 site not judged on power (ap-a)")
 
 
+def test_blocks_retired_by_the_as_of_date_are_not_said_to_serve_nobody() -> None:
+    """Helios: earth-vcXrB-01, retired 2020-04-07, was listed on the platform and facilities
+    pages among the blocks that "serve nobody" (dedicated to a VC without telemetry); out of
+    service on the as-of day, it serves nobody anyway. Only blocks still in service are
+    listed."""
+    from forecasting.report.inputs import unserved_blocks_of
+
+    inputs = sample_inputs()
+    first = inputs.plan.block[0]
+    blocks = (
+        first.model_copy(
+            update={"dedicated_customer": "ghost", "retire": inputs.as_of, "in_service": None}
+        ),
+        *inputs.plan.block[1:],
+    )
+    retired = replace(inputs, plan=inputs.plan.model_copy(update={"block": blocks}))
+    assert unserved_blocks_of(retired) == []
+    assert "nobody in the forecast" not in _visible(platform_page(retired))
+    later = (blocks[0].model_copy(update={"retire": inputs.as_of + timedelta(days=1)}), *blocks[1:])
+    serving = replace(inputs, plan=inputs.plan.model_copy(update={"block": later}))
+    assert [b.id for b in unserved_blocks_of(serving)] == [first.id]
+    assert "nobody in the forecast" in _visible(platform_page(serving))
+
+
 def test_blocks_dedicated_to_a_customer_without_telemetry_are_said_to_serve_nobody() -> None:
     """`demo --trace helios`: 9 blocks (592 GPUs) dedicated to VCs with no minute telemetry
     serve nobody in the forecast, the triggers and the drills; only `report`'s terminal said

@@ -507,14 +507,15 @@ def unforecast_regions_of(inputs: ReportInputs) -> list[str]:
 def unserved_blocks_of(inputs: ReportInputs) -> list[Block]:
     """The plan's blocks dedicated to a customer with no telemetry in their region: they serve
     nobody in the forecast, the triggers and the drills (`demo --trace helios`: 9 blocks, 592
-    GPUs, said on `report`'s terminal only). None where the history names no customer."""
+    GPUs, said on `report`'s terminal only). None where the history names no customer; none
+    retired on or before the as-of day (out of service, they serve nobody anyway)."""
     named = inputs.history.filter(pl.col("customer").is_not_null())
     if named.is_empty():
         return []
     customers: dict[str, list[str]] = {}
     for region, customer in named.select("region", "customer").unique().iter_rows():
         customers.setdefault(region, []).append(customer)
-    return stray_dedicated_blocks(inputs.plan, customers)
+    return stray_dedicated_blocks(inputs.plan, customers, as_of=inputs.as_of)
 
 
 # A site's power status where its region has no telemetry: no order is judged there, so its
