@@ -585,7 +585,7 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     for line in fallback_lines(run):
         say(line, error=True)
     _warn_unplanned(unplanned_regions_for(path, options.capacity), plan=options.capacity)
-    for line in plan_warnings_for(path, options.capacity):
+    for line in plan_warnings_for(path, options.capacity, as_of=run.as_of):
         say(line, error=True)
     if args.strict and run.warnings:
         say(
@@ -1011,7 +1011,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     _warn_unplanned(outcome.unplanned_regions, plan=paths.capacity)
     from forecasting.runs import plan_warnings_for
 
-    for warning in plan_warnings_for(paths.warehouse, paths.capacity):
+    for warning in plan_warnings_for(paths.warehouse, paths.capacity, as_of=outcome.as_of):
         say(warning, error=True)
     return EXIT_OK
 
@@ -1067,7 +1067,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     _warn_unplanned(outcome.report.unplanned_regions, plan=paths.capacity)
     # As `report` and `forecast` say them: a plan region with no telemetry is in no table of
     # the run, its absence easy to take for a green (every page says it; the run did not).
-    for warning in plan_warnings_for(paths.warehouse, paths.capacity):
+    for warning in plan_warnings_for(paths.warehouse, paths.capacity, as_of=outcome.report.as_of):
         say(warning, error=True)
     for line in fallback_lines(outcome.forecast):
         say(line, error=True)

@@ -918,28 +918,34 @@ def unplanned_region_warning(region: str, *, plan: str) -> str:
 
 
 def stray_dedicated_blocks(
-    plan: CapacityPlan, customers: Mapping[str, Iterable[str]]
+    plan: CapacityPlan, customers: Mapping[str, Iterable[str]], *, as_of: date | None = None
 ) -> list[Block]:
     """The plan's blocks dedicated to a customer with no telemetry in their region
     (``customers``: each region's telemetry customers): they serve nobody in the forecast,
-    the triggers and the drills."""
+    the triggers and the drills. A block retired on or before ``as_of`` is left out: out of
+    service, it serves nobody anyway (Helios listed earth-vcXrB-01, retired 2020-04-07)."""
     return [
         b
         for b in plan.block
         if b.dedicated_customer is not None
         and b.dedicated_customer not in set(customers.get(b.region, ()))
+        and (as_of is None or b.retire is None or b.retire > as_of)
     ]
 
 
 def stray_dedicated_warnings(
-    plan: CapacityPlan, customers: Mapping[str, Iterable[str]], *, plan_path: str
+    plan: CapacityPlan,
+    customers: Mapping[str, Iterable[str]],
+    *,
+    plan_path: str,
+    as_of: date | None = None,
 ) -> list[str]:
     """One warning line per block dedicated to a customer with no telemetry in its region
     (``customers``: each region's telemetry customers), with the nearest name when one is
     close: a case typo ("Northwind-AI") left 3,584 GPUs serving nobody and moved the drills'
     baseline by 3.2 M unmet GPU-hours, without a word."""
     lines = []
-    for b in stray_dedicated_blocks(plan, customers):
+    for b in stray_dedicated_blocks(plan, customers, as_of=as_of):
         assert b.dedicated_customer is not None  # a stray block is a dedicated one
         known = sorted(set(customers.get(b.region, ())))
         by_lower = {k.lower(): k for k in known}

@@ -2028,6 +2028,44 @@ def test_the_power_line_says_which_greens_were_not_checked_or_not_judged() -> No
     )
 
 
+def test_a_block_retired_before_the_as_of_date_is_not_said_to_serve_nobody(
+    tmp_path: Path,
+) -> None:
+    """Helios: earth-vcXrB-01, retired 2020-04-07, was listed among the blocks dedicated to a
+    VC without telemetry that "serve nobody": a block out of service on the as-of day serves
+    nobody anyway. The warnings leave it out and keep the blocks still in service."""
+    from forecasting.runs import plan_warnings_for
+
+    write_csv(tmp_path / "day.csv", GOOD)  # eu-west only, 2025-03-01
+    warehouse = tmp_path / "w.duckdb"
+    loaded = fleetcast("ingest", str(tmp_path / "day.csv"), "--warehouse", str(warehouse))
+    assert loaded.returncode == 0, loaded.stderr
+    retired = """
+[[block]]
+id = "us-east-rack-old"
+kind = "rack"
+region = "us-east"
+site = "us-east-a"
+gpu_type = "H100"
+gpus = 256
+mw = 0.4
+status = "retiring"
+in_service = 2022-08-01
+retire = {retire}
+fabric = false
+dedicated_customer = "ghost"
+"""
+    said = "'us-east-rack-old'"
+    for retire, listed in (("2025-03-01", False), ("2025-03-02", True)):
+        plan = tmp_path / f"plan-{retire}.toml"
+        plan.write_text(sample_capacity().read_text() + retired.format(retire=retire))
+        lines = plan_warnings_for(warehouse, plan)
+        assert any("'us-east-pod-01'" in line for line in lines)
+        assert any(said in line and "serve nobody" in line for line in lines) is listed, retire
+        earlier = plan_warnings_for(warehouse, plan, as_of=date(2025, 2, 1))
+        assert any(said in line for line in earlier)
+
+
 def test_the_demo_prints_the_plan_s_warnings_as_report_does(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

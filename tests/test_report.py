@@ -2067,6 +2067,24 @@ def test_every_page_says_which_regions_of_the_telemetry_the_plan_lacks() -> None
         assert "No capacity planned" not in page(inputs), page.__name__
 
 
+def _with_vacant_region(inputs: ReportInputs) -> ReportInputs:
+    """``inputs`` with a misspelt region mars-north: eu-west's triggers (green), no block or
+    site, and a zero forecast for want of one observed day."""
+    mars = hierarchy.id_of("mars-north")
+    eu = inputs.triggers.filter(pl.col("region") == "eu-west")
+    zero = inputs.chosen.head(2).with_columns(
+        unique_id=pl.lit(mars), measure=pl.Series(["mean", "peak"]), model=pl.lit("zero"),
+        fallback=pl.lit("no observed day in its 4 day(s) of rows"),
+    )  # fmt: skip
+    history = inputs.history.filter(pl.col("unique_id") == hierarchy.id_of("eu-west"))
+    return replace(
+        inputs,
+        triggers=pl.concat([inputs.triggers, eu.with_columns(region=pl.lit("mars-north"))]),
+        chosen=pl.concat([inputs.chosen, zero]),
+        history=pl.concat([inputs.history, history.with_columns(unique_id=pl.lit(mars))]),
+    )
+
+
 def test_a_region_with_no_plan_and_no_measured_demand_reads_no_plain_green_on_finance() -> None:
     """A misspelt region (no block or site, not one whole day of telemetry) read "mars-north
     · all · green" in the finance page's orders table, its note on the line under it, and
@@ -2076,19 +2094,7 @@ def test_a_region_with_no_plan_and_no_measured_demand_reads_no_plain_green_on_fi
     from forecasting.report.inputs import vacant_regions
 
     inputs = sample_inputs()
-    mars = hierarchy.id_of("mars-north")
-    eu = inputs.triggers.filter(pl.col("region") == "eu-west")
-    zero = inputs.chosen.head(2).with_columns(
-        unique_id=pl.lit(mars), measure=pl.Series(["mean", "peak"]), model=pl.lit("zero"),
-        fallback=pl.lit("no observed day in its 4 day(s) of rows"),
-    )  # fmt: skip
-    history = inputs.history.filter(pl.col("unique_id") == hierarchy.id_of("eu-west"))
-    vacant = replace(
-        inputs,
-        triggers=pl.concat([inputs.triggers, eu.with_columns(region=pl.lit("mars-north"))]),
-        chosen=pl.concat([inputs.chosen, zero]),
-        history=pl.concat([inputs.history, history.with_columns(unique_id=pl.lit(mars))]),
-    )
+    vacant = _with_vacant_region(inputs)
     assert vacant_regions(vacant) == ["mars-north"] and vacant_regions(inputs) == []
     page = finance_page(vacant)
     # The orders table's rows: region, pool, then the status cell with its badge.
@@ -2105,6 +2111,41 @@ def test_a_region_with_no_plan_and_no_measured_demand_reads_no_plain_green_on_fi
     assert (
         "4 green (2 of them not verified, no capacity planned, no demand measured: mars-north)"
     ) in html_text(run_index_page(vacant))
+
+
+def test_what_changed_says_a_vacant_region_is_not_verified_not_green() -> None:
+    """The orders tables read mars-north (no capacity planned, no demand measured) "not
+    verified", yet the "What changed" tables of the front and finance pages listed it new
+    with a "– → green" badge. They now read the same flag as the row."""
+    inputs = _with_vacant_region(sample_inputs())
+    vacant = replace(inputs, previous_triggers=sample_inputs().triggers)
+    row = re.compile(r"<td>mars-north</td><td>(?:all|training)</td><td>new</td><td>(.*?)</td>")
+    for page in (run_index_page, finance_page):
+        cells = row.findall(page(vacant))
+        assert len(cells) == 2, page.__name__
+        for cell in cells:
+            assert "badge green" not in cell and "no capacity planned, no demand measured" in cell
+
+
+def test_nothing_to_order_names_the_vacant_regions_it_did_not_verify() -> None:
+    """Every pool green and nothing ordered: finance said "nothing to order: every pool's ...
+    requirement stays within the capacity already planned" while mars-north's rows read "not
+    verified (no capacity planned, no demand measured)". The sentence now sets them apart."""
+    from forecasting.report.pages.finance import nothing_to_order
+
+    green = sample_inputs()
+    green = replace(
+        green,
+        triggers=green.triggers.with_columns(
+            status=pl.lit("green"), unverified_green=pl.lit(value=False)
+        ),
+        placements=green.placements.clear(),
+    )
+    plain = nothing_to_order(green)
+    assert plain is not None and "not verified" not in str(plain)
+    said = str(nothing_to_order(_with_vacant_region(green)))
+    assert "every pool's" not in said
+    assert "mars-north: not verified (no capacity planned, no demand measured)" in said
 
 
 def test_the_baseline_column_has_nothing_to_absorb() -> None:
@@ -3830,6 +3871,29 @@ def test_revenue_at_risk_of_a_failing_drill_cut_short_by_the_horizon_is_not_figu
     assert "`--horizon 491`" in html.unescape(page)
 
 
+def test_platform_baseline_revenue_of_a_failing_drill_cut_short_is_not_figures() -> None:
+    """Finance read "not verified" for the revenue at risk of a failing 400-day spike the
+    182-day horizon cut short, while the platform page's "Baseline against shock" table still
+    read "$9.1M | $165.9M | +$156.8M" for it. Its revenue cells now say not verified, with the
+    horizon that plays it whole; the other KPIs and the other drills keep their figures."""
+    inputs = sample_inputs()
+    failing = inputs.drill_answers.filter(~pl.col("passed"))["drill"][0]
+    answers = inputs.drill_answers.with_columns(
+        horizon_days_needed=pl.when(pl.col("drill") == failing).then(pl.lit(491, pl.Int32))
+    )
+    page = _visible(platform_page(replace(inputs, drill_answers=answers)))
+    section = page.split("Baseline against shock", 1)[1].split("Response ladder", 1)[0]
+    drills = {d.split(" ", 1)[0]: d for d in section.split("Drill ")[1:]}
+    cut = drills[failing].split("revenue at risk ", 1)[1].split(" SLO attainment", 1)[0]
+    assert cut.startswith("not verified cut short by the horizon")
+    assert cut.endswith("(forecast at least 491 days ahead, `--horizon 491`, to play it whole) – –")
+    assert "$" not in cut
+    assert "unmet demand 2,080 GPU-h" in drills[failing]  # its other KPIs keep their figures
+    others = [d for name, d in drills.items() if name != failing]
+    assert others and all("revenue at risk $" in d for d in others)
+    assert "revenue at risk $" in _visible(platform_page(inputs))
+
+
 @pytest.mark.parametrize(
     ("baseline", "shocked", "cells"),
     [
@@ -3939,6 +4003,69 @@ def test_sites_in_regions_without_telemetry_are_not_judged_on_power() -> None:
     page = _visible(facilities_page(dark))
     assert "ap-a ap-south not judged (no telemetry in ap-south)" in page
     assert "west-a eu-west green" in page
+
+
+def test_the_headline_is_no_plain_green_beside_sites_not_judged_on_power() -> None:
+    """ServeGen telemetry against a plan with a site in a region without telemetry: every
+    judged pool and site green, and the "worst trigger status, blocks and power" card read a
+    plain "green", counting the stored green of a site the power line calls "not judged". The
+    headline now says which sites were not judged; without them it stays "green"."""
+    from forecasting.capacity import Block, Site
+    from forecasting.report.inputs import status_headline
+
+    inputs = sample_inputs()
+    inputs = replace(
+        inputs,
+        triggers=inputs.triggers.with_columns(
+            status=pl.lit("green"), unverified_green=pl.lit(value=False)
+        ),
+    )
+    block = Block.model_validate(
+        {"id": "ap-rack-1", "kind": "rack", "region": "ap-south", "site": "ap-a",
+         "gpu_type": "H100", "gpus": 256, "mw": 0.4, "status": "live"}
+    )  # fmt: skip
+    sites = tuple(
+        Site(id=name, region=region, power_lead_months=24, cost_per_mw_usd=1e6)
+        for name, region in (("west-a", "eu-west"), ("ap-a", "ap-south"))
+    )
+    plan = inputs.plan.model_copy(update={"block": (*inputs.plan.block, block), "site": sites})
+    judged = replace(inputs, plan=plan, power_triggers=_power_sites(("west-a", "eu-west", "green")))
+    assert status_headline(judged) == "green"
+    power = _power_sites(("ap-a", "ap-south", "green"), ("west-a", "eu-west", "green"))
+    dark = replace(inputs, plan=plan, power_triggers=power)
+    said = (
+        "green; 1 site not judged on power (ap-a): no telemetry in ap-south (not green: not judged)"
+    )
+    assert status_headline(dark) == said
+    for page in (run_index_page, finance_page):
+        assert said in _visible(page(dark)), page.__name__
+    # Nothing judged at all: no green to read.
+    alone = replace(dark, triggers=dark.triggers.clear(), power_triggers=power.head(1))
+    assert status_headline(alone).startswith("1 site not judged on power (ap-a)")
+
+
+def test_blocks_retired_by_the_as_of_date_are_not_said_to_serve_nobody() -> None:
+    """Helios: earth-vcXrB-01, retired 2020-04-07, was listed on the platform and facilities
+    pages among the blocks that "serve nobody" (dedicated to a VC without telemetry); out of
+    service on the as-of day, it serves nobody anyway. Only blocks still in service are
+    listed."""
+    from forecasting.report.inputs import unserved_blocks_of
+
+    inputs = sample_inputs()
+    first = inputs.plan.block[0]
+    blocks = (
+        first.model_copy(
+            update={"dedicated_customer": "ghost", "retire": inputs.as_of, "in_service": None}
+        ),
+        *inputs.plan.block[1:],
+    )
+    retired = replace(inputs, plan=inputs.plan.model_copy(update={"block": blocks}))
+    assert unserved_blocks_of(retired) == []
+    assert "nobody in the forecast" not in _visible(platform_page(retired))
+    later = (blocks[0].model_copy(update={"retire": inputs.as_of + timedelta(days=1)}), *blocks[1:])
+    serving = replace(inputs, plan=inputs.plan.model_copy(update={"block": later}))
+    assert [b.id for b in unserved_blocks_of(serving)] == [first.id]
+    assert "nobody in the forecast" in _visible(platform_page(serving))
 
 
 def test_blocks_dedicated_to_a_customer_without_telemetry_are_said_to_serve_nobody() -> None:

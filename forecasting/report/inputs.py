@@ -422,9 +422,34 @@ def status_headline(inputs: ReportInputs) -> str:
     the day after the forecast could no longer be ordered in time. A plan without sites says
     its power is not checked (:data:`POWER_NOT_CHECKED`)."""
     headline = _worst_with_reach(inputs)
-    if inputs.worst_status is None or inputs.plan.site:
+    if inputs.worst_status is None:
         return headline
-    return f"{headline}; {POWER_NOT_CHECKED}"
+    if not inputs.plan.site:
+        return f"{headline}; {POWER_NOT_CHECKED}"
+    clause = _not_judged_clause(inputs)
+    power = power_view(inputs) if clause else None
+    if power is not None and inputs.triggers.is_empty() and power["not_judged"].all():
+        return clause.removeprefix("; ")  # no green judged anywhere: nothing reads green
+    return headline + clause
+
+
+def _not_judged_clause(inputs: ReportInputs) -> str:
+    """Where the headline's green counts the stored green of sites not judged on power (their
+    region has no telemetry: :func:`power_view`), the clause that sets them apart, else "": a
+    plain "green" read as if their power were checked while the power line said "not
+    judged". Beside an amber or a red the worst status stands as it is."""
+    if inputs.worst_status != "green" or inputs.power_triggers.is_empty():
+        return ""
+    unjudged = power_view(inputs).filter(pl.col("not_judged"))
+    if unjudged.is_empty():
+        return ""
+    sites = sorted(set(unjudged["site"].to_list()))
+    regions = sorted(set(unjudged["region"].to_list()))
+    noun = "site" if len(sites) == 1 else "sites"
+    return (
+        f"; {len(sites)} {noun} {NOT_JUDGED} on power ({', '.join(sites)}): no telemetry in "
+        f"{', '.join(regions)} (not green: {NOT_JUDGED})"
+    )
 
 
 def _worst_with_reach(inputs: ReportInputs) -> str:
@@ -482,14 +507,15 @@ def unforecast_regions_of(inputs: ReportInputs) -> list[str]:
 def unserved_blocks_of(inputs: ReportInputs) -> list[Block]:
     """The plan's blocks dedicated to a customer with no telemetry in their region: they serve
     nobody in the forecast, the triggers and the drills (`demo --trace helios`: 9 blocks, 592
-    GPUs, said on `report`'s terminal only). None where the history names no customer."""
+    GPUs, said on `report`'s terminal only). None where the history names no customer; none
+    retired on or before the as-of day (out of service, they serve nobody anyway)."""
     named = inputs.history.filter(pl.col("customer").is_not_null())
     if named.is_empty():
         return []
     customers: dict[str, list[str]] = {}
     for region, customer in named.select("region", "customer").unique().iter_rows():
         customers.setdefault(region, []).append(customer)
-    return stray_dedicated_blocks(inputs.plan, customers)
+    return stray_dedicated_blocks(inputs.plan, customers, as_of=inputs.as_of)
 
 
 # A site's power status where its region has no telemetry: no order is judged there, so its

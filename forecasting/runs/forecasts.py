@@ -148,10 +148,13 @@ def unplanned_regions_for(warehouse_path: Path, capacity_path: Path | None) -> l
     return unplanned_regions(plan, regions)
 
 
-def plan_warnings_for(warehouse_path: Path, capacity_path: Path | None) -> list[str]:
+def plan_warnings_for(
+    warehouse_path: Path, capacity_path: Path | None, *, as_of: date | None = None
+) -> list[str]:
     """Warning lines where the plan at ``capacity_path`` misstates what the triggers and drills
     read: committed blocks their site has no power for on arrival, blocks dedicated to a
-    customer with no telemetry in their region, and telemetry GPU types its [gpu_type] table
+    customer with no telemetry in their region (but those retired on or before ``as_of``,
+    by default the newest telemetry day), and telemetry GPU types its [gpu_type] table
     lacks (none when no plan)."""
     from forecasting.capacity import (
         load_capacity,
@@ -169,6 +172,7 @@ def plan_warnings_for(warehouse_path: Path, capacity_path: Path | None) -> list[
     ]
     with warehouse.connect(warehouse_path, read_only=True) as wh:
         pairs = wh.query("SELECT DISTINCT region, customer FROM telemetry_series")
+        newest = wh.query("SELECT max(ts)::DATE AS day FROM telemetry")
         types = wh.query(
             "SELECT gpu_type, count(*) AS n, list(DISTINCT region ORDER BY region) AS regions "
             "FROM telemetry GROUP BY gpu_type ORDER BY gpu_type"
@@ -190,7 +194,11 @@ def plan_warnings_for(warehouse_path: Path, capacity_path: Path | None) -> list[
     customers: dict[str, list[str]] = {}
     for region, customer in pairs.iter_rows():
         customers.setdefault(region, []).append(customer)
-    return [*dark, *stray_dedicated_warnings(plan, customers, plan_path=str(capacity_path))]
+    # A run's as-of defaults to the newest telemetry day: a block retired by then is out of
+    # service, not capacity set aside.
+    day = as_of if as_of is not None else newest["day"][0]
+    strays = stray_dedicated_warnings(plan, customers, plan_path=str(capacity_path), as_of=day)
+    return [*dark, *strays]
 
 
 def silent_customers_for(warehouse_path: Path, as_of: date) -> pl.DataFrame:

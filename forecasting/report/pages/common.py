@@ -52,8 +52,9 @@ from forecasting.report.inputs import (
     unmeasured_series,
     unplanned_regions_of,
     untested_series,
+    vacant_regions,
 )
-from forecasting.schema import MONTHLY_ONLY, WorkloadClass
+from forecasting.schema import MONTHLY_ONLY, NOT_VERIFIED, VACANT, WorkloadClass
 from forecasting.triggers.common import NEW_SITE, RUNS_ON_ARRIVAL
 
 __all__ = [
@@ -74,11 +75,13 @@ __all__ = [
     "by_date",
     "changes_view",
     "class_key",
+    "cut_short_text",
     "in_service_text",
     "month",
     "monthly_date",
     "next_order_by",
     "render",
+    "revenue_cut_short",
     "shell",
     "signed_gpus",
     "total",
@@ -644,12 +647,21 @@ def changes_view(inputs: ReportInputs) -> Changes:
             f" The two runs differ in {'; '.join(inputs.changed_inputs)}: changes below may "
             "come from that, not from demand."
         )
+    # A vacant region's green is no verdict: its row reads "not verified", as in the orders
+    # tables (it read "– → green" here).
+    vacant = set(vacant_regions(inputs))
     rows = [
         [
             r["region"],
             r["pool"],
             r["change"],
-            (Badge(r["status_before"]), " → ", Badge(r["status_now"])),
+            (
+                Badge(r["status_before"]),
+                " → ",
+                Stacked(Badge(NOT_VERIFIED), VACANT)
+                if r["region"] in vacant and r["status_now"] is not None
+                else Badge(r["status_now"]),
+            ),
             f"{fmt_day_or_month(r['exhaustion_before'], daily_end=end_before)} → "
             f"{fmt_day_or_month(r['exhaustion_now'], daily_end=end)}",
             fmt_days(r["exhaustion_shift_days"]),
@@ -708,3 +720,36 @@ def _power_changes_table(moved: pl.DataFrame) -> Table | None:
     ]
     headers = ["region", "site", "change", "power status", "contract power by", "MW exhausted"]
     return Table.of(headers, rows, empty="no site's power status changed")
+
+
+def cut_short_text(days: int, *, reached: float | None, hours: int | None) -> str:
+    """Why a drill the horizon cut short has no revenue figures, from its stored fields (the
+    horizon that plays it whole, how far a ramp got, the hours played)."""
+    level = f" at {reached:.2f}x" if reached is not None else ""
+    played = f" of the {hours / 24:,.0f} days played," if hours else ""
+    return (
+        f"cut short{level} by the horizon: its revenue at risk would be{played} not the "
+        f"whole shock's (forecast at least {days:,} days ahead, `--horizon {days}`, to play it "
+        "whole)"
+    )
+
+
+def revenue_cut_short(answers: pl.DataFrame) -> dict[str, str]:
+    """Per drill the horizon cut short whose verdict stands (a failing one: its stored
+    ``horizon_days_needed``), why its revenue at risk is not figures: a 400-day spike played
+    for 182 days read +$156.8M as the shock's cost. Drills "not verified" outright say so
+    themselves."""
+    from forecasting.schema import NOT_VERIFIED
+
+    if "horizon_days_needed" not in answers.columns:
+        return {}
+    cut = answers.filter(
+        pl.col("horizon_days_needed").is_not_null()
+        & pl.col("verdict").ne_missing(pl.lit(NOT_VERIFIED))
+    )
+    return {
+        drill: cut_short_text(needed, reached=reached, hours=hours)
+        for drill, needed, reached, hours in cut.select(
+            "drill", "horizon_days_needed", "shock_reached", "window_hours"
+        ).iter_rows()
+    }

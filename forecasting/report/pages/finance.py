@@ -46,6 +46,7 @@ from forecasting.report.pages.common import (
     blocks_text,
     changes_view,
     class_key,
+    cut_short_text,
     in_service_text,
     monthly_date,
     next_order_by,
@@ -282,9 +283,19 @@ def nothing_to_order(inputs: ReportInputs) -> str | None:
     if reach is None:
         return None
     quantile = str(t["quantile"][0])
+    # A vacant region's green (zero demand against zero capacity) verifies nothing: its rows
+    # read "not verified", and so does this sentence.
+    vacant = vacant_regions(inputs)
+    if not vacant:
+        return Said(
+            f"nothing to order: every pool's {quantile} requirement stays within the capacity "
+            f"already planned to {reach}, the plan's end"
+        )
+    names = ", ".join(vacant)
     return Said(
-        f"nothing to order: every pool's {quantile} requirement stays within the capacity "
-        f"already planned to {reach}, the plan's end"
+        f"nothing to order: the {quantile} requirement of every pool outside {names} stays "
+        f"within the capacity already planned to {reach}, the plan's end; {names}: "
+        f"{NOT_VERIFIED} ({VACANT})"
     )
 
 
@@ -377,7 +388,7 @@ def _revenue_table(
             if verdict == NOT_VERIFIED:
                 unverified[drill] = why or "its shock was not played whole"
             elif needed is not None:
-                unverified[drill] = _cut_short(needed, reached=reached, hours=hours)
+                unverified[drill] = cut_short_text(needed, reached=reached, hours=hours)
     risk = kpis.filter(pl.col("kpi") == "revenue_at_risk_usd").join(
         changes.filter(pl.col("kpi") == "revenue_at_risk_usd").select(
             "drill", "workload_class", "baseline_mean", "increment_mean"
@@ -429,18 +440,6 @@ def _revenue_table(
         rows,
         numeric=(3, 4, 5, 6, 7),
         empty="no drill played on this forecast run on this plan reported revenue at risk",
-    )
-
-
-def _cut_short(days: int, *, reached: float | None, hours: int | None) -> str:
-    """Why a drill the horizon cut short has no figures here, from its stored fields (the
-    horizon that plays it whole, how far a ramp got, the hours played)."""
-    level = f" at {reached:.2f}x" if reached is not None else ""
-    played = f" of the {hours / 24:,.0f} days played," if hours else ""
-    return (
-        f"cut short{level} by the horizon: its revenue at risk would be{played} not the "
-        f"whole shock's (forecast at least {days:,} days ahead, `--horizon {days}`, to play it "
-        "whole)"
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from functools import partial
 from typing import Any
@@ -39,6 +39,7 @@ from forecasting.report.pages.common import (
     class_key,
     n_plus_one_table,
     render,
+    revenue_cut_short,
     shell,
     unserved_text,
     verdict,
@@ -539,8 +540,15 @@ def _kpi_order(kpi: str) -> tuple[bool, int, str]:
 _SHOCK_ONLY = frozenset({"time_to_absorb_hours", "absorb_censored", "absorb_ended_with_shock"})
 
 
-def _change_tables(changes: pl.DataFrame) -> list[tuple[str, Table]]:
-    """One (drill, table) per drill: fleet-wide KPIs without the shock, with it, the increment."""
+def _change_tables(
+    changes: pl.DataFrame, *, cut_short: Mapping[str, str] | None = None
+) -> list[tuple[str, Table]]:
+    """One (drill, table) per drill: fleet-wide KPIs without the shock, with it, the increment.
+
+    The revenue at risk of a drill the horizon cut short (``cut_short``: drill -> why, from
+    :func:`revenue_cut_short`) reads "not verified" with why, as on the finance page: the
+    platform page read "$9.1M | $165.9M | +$156.8M" for 4,368 h of a 9,600 h spike."""
+    cut_short = cut_short or {}
     tables = []
     fleet = changes.filter(pl.col("workload_class") == ALL_CLASSES)
     for (drill,), part in fleet.group_by("drill", maintain_order=True):
@@ -551,8 +559,16 @@ def _change_tables(changes: pl.DataFrame) -> list[tuple[str, Table]]:
             for side in ("baseline", "shocked")
         }
         value = partial(_side_value, sides=sides)
+        why = cut_short.get(str(drill))
         rows = [
             [
+                _KPI_LABELS.get(r["kpi"], r["kpi"].replace("_", " ")),
+                Stacked(Badge(NOT_VERIFIED), why),
+                MISSING,
+                MISSING,
+            ]
+            if why is not None and r["kpi"] == "revenue_at_risk_usd"
+            else [
                 _KPI_LABELS.get(r["kpi"], r["kpi"].replace("_", " ")),
                 MISSING if r["kpi"] in _SHOCK_ONLY else value(r, "baseline"),
                 value(r, "shocked"),
@@ -903,7 +919,9 @@ def platform_page(inputs: ReportInputs) -> str:
         kpi_intro=_kpi_intro(inputs.drill_rungs, played=played),
         no_rungs="no response ladder in this run" if played else NO_DRILL_PLAYED,
         p90_legend=_P90_LEGEND,
-        change_tables=_change_tables(inputs.drill_kpi_changes),
+        change_tables=_change_tables(
+            inputs.drill_kpi_changes, cut_short=revenue_cut_short(inputs.drill_answers)
+        ),
         rung_tables=_rung_tables(inputs.drill_rungs),
         has_failures=has_failures,
         backlog_charts=page.figures(_backlog_charts(inputs)) if has_failures else [],
