@@ -1025,7 +1025,9 @@ _STATUS_RULES = (
     "placed now still lands before the shortfall (inside the safety buffer). Red: a shortfall "
     "comes whatever is ordered now: the lead time is lost, the blocks would wait for their "
     "site's power past the shortfall, or no block type can serve the pool (the note says "
-    "which). "
+    "which). A shortfall on the monthly rows only, which no daily row dates yet, is amber at "
+    "most, whatever would make it red (a late order-by date, blocks waiting for power): its "
+    'order-by date reads "monthly grain" and its note says so. '
 )
 _SIZING = (
     "Orders are sized for the 52 weeks after exhaustion, or after they arrive when they land "
