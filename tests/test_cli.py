@@ -827,14 +827,7 @@ def test_the_demand_table_counts_missing_days_in_its_own_window() -> None:
 def _one_day_forecast_7_days(tmp_path: Path) -> tuple[str, Path]:
     """A warehouse of one day's telemetry forecast 7 days ahead (no backtest), and the sample
     plan."""
-    warehouse = str(tmp_path / "w.duckdb")
-    rows = [GOOD.replace("T00", f"T{h:02d}") for h in range(24)]
-    fleetcast("ingest", str(write_csv(tmp_path / "day.csv", *rows)), "--warehouse", warehouse)
-    forecast = fleetcast("forecast", "--warehouse", warehouse, "--paths", "10", "--horizon", "7")
-    assert forecast.returncode == 0, forecast.stderr
-    plan = tmp_path / "capacity.toml"
-    plan.write_text(sample_capacity().read_text(encoding="utf-8"), encoding="utf-8")
-    return warehouse, plan
+    return _forecast_7_days(tmp_path, [GOOD.replace("T00", f"T{h:02d}") for h in range(24)])
 
 
 def test_a_drill_a_short_forecast_cannot_place_warns_and_the_others_play(tmp_path: Path) -> None:
@@ -857,11 +850,21 @@ def test_a_drill_a_short_forecast_cannot_place_warns_and_the_others_play(tmp_pat
     assert "inference-2x" in every.stdout and "inference-2x" not in skipped
 
 
+def _forecast_7_days(tmp_path: Path, rows: list[str]) -> tuple[str, Path]:
+    """A warehouse of ``rows`` forecast 7 days ahead, and the sample plan beside it."""
+    warehouse = str(tmp_path / "w.duckdb")
+    fleetcast("ingest", str(write_csv(tmp_path / "day.csv", *rows)), "--warehouse", warehouse)
+    forecast = fleetcast("forecast", "--warehouse", warehouse, "--paths", "10", "--horizon", "7")
+    assert forecast.returncode == 0, forecast.stderr
+    plan = tmp_path / "capacity.toml"
+    plan.write_text(sample_capacity().read_text(encoding="utf-8"), encoding="utf-8")
+    return warehouse, plan
+
+
 def _folded_fleet(tmp_path: Path) -> tuple[str, Path]:
     """A warehouse forecast 7 days that keeps inference's 10 largest customers, folding tiny
     (1 GPU) into 'other' and dual (2 GPUs) there too while keeping its batch series; and the
     sample plan."""
-    warehouse = str(tmp_path / "w.duckdb")
     named = [*((f"big-{i:02d}", 100) for i in range(10)), ("tiny", 1), ("dual", 2)]
     rows = [
         f"2025-03-01T{h:02d}:00:00Z,eu-west,c1,{cls},{name},H100,{gpus},0"
@@ -872,12 +875,7 @@ def _folded_fleet(tmp_path: Path) -> tuple[str, Path]:
             ("batch", "dual", 1),
         ]
     ]
-    fleetcast("ingest", str(write_csv(tmp_path / "day.csv", *rows)), "--warehouse", warehouse)
-    forecast = fleetcast("forecast", "--warehouse", warehouse, "--paths", "10", "--horizon", "7")
-    assert forecast.returncode == 0, forecast.stderr
-    plan = tmp_path / "capacity.toml"
-    plan.write_text(sample_capacity().read_text(encoding="utf-8"), encoding="utf-8")
-    return warehouse, plan
+    return _forecast_7_days(tmp_path, rows)
 
 
 def test_a_customer_folded_into_other_is_refused_in_one_line_with_its_share(
