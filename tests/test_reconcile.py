@@ -134,3 +134,44 @@ def test_coupling_reorders_whole_paths_by_joint_error_ranks() -> None:
         assert sorted(map(tuple, coupled[i])) == sorted(map(tuple, paths[i]))
     levels = coupled.mean(axis=2)
     assert np.corrcoef(levels[0], levels[1])[0, 1] > 0.95
+
+
+def test_mint_holds_over_the_days_its_backtests_scored_then_hands_over_to_the_leaves() -> None:
+    """MinT's map, chosen on backtests 7 days long, is not carried to day 60: a growing leaf
+    beside a flat total read its total's shortfall (a 3-customer fleet's largest customer at 0
+    GPUs six months out, its class's growth handed to a customer flat at 256); past twice the
+    scored days every leaf reads its own forecast."""
+    ids = ["total", "total/a", "total/b"]
+    rng = np.random.default_rng(4)
+    days = 60
+    lead = np.arange(1, days + 1, dtype=float)
+    a = 40.0 + 3.0 * lead  # grows to 220
+    b = np.full(days, 40.0)  # a reservation: flat, exact
+    total = np.full(days, 90.0)  # its model does not see a's growth
+    means = np.stack([total, a, b])
+    paths = means[:, None, :] + rng.normal(0, 1, (3, 30, days))
+    cutoff = np.datetime64("2024-01-01")
+    scored = 7
+
+    def points(y: np.ndarray, noise: float) -> pl.DataFrame:
+        return pl.DataFrame(
+            {
+                "cutoff": np.repeat(cutoff, scored * 3).astype("datetime64[D]"),
+                "ds": np.tile(cutoff + np.arange(1, scored + 1), 3).astype("datetime64[D]"),
+                "y": y,
+                "mean": y + rng.normal(0, noise, scored * 3),
+            }
+        )
+
+    # The total's and b's backtests were near exact, a's noisy: MinT moves a.
+    pts = [points(np.full(21, 80.0), 0.01), points(np.full(21, 40.0), 5.0)]
+    pts.append(points(np.full(21, 40.0), 0.0))
+    rec = reconcile_forecasts(
+        ids, means=means, paths=paths, points=pts, scales=np.ones(3), method="mint_shrink"
+    )
+    # Within the scored days MinT holds: a is read off the trusted total.
+    assert rec.means[1, scored - 1] == pytest.approx(total[0] - b[0], abs=1.0)
+    # Past twice the scored days each leaf is its own forecast and the total their sum.
+    np.testing.assert_allclose(rec.means[1:, 2 * scored :], means[1:, 2 * scored :])
+    np.testing.assert_allclose(rec.means[0, 2 * scored :], a[2 * scored :] + 40.0)
+    assert rec.paths[1, :, -1].mean() == pytest.approx(a[-1], abs=1.0)
