@@ -636,3 +636,39 @@ def test_drills_on_a_forecast_past_its_backtests_say_so_as_the_report_does(
     )
     assert rest
     assert runs.extrapolated_warning(path, short.run_id) is None
+
+
+def test_a_partial_newest_day_is_said_where_it_becomes_the_as_of_day(
+    tmp_path: Path, warehouse_path: Path
+) -> None:
+    """A forecast run at 09:00 took the newest telemetry day, 9 of its 24 hours in, as its
+    as-of day: the day reads as missing (under 20 hours), so every history ends the day before
+    and the forecast starts the day after, and nothing said so (a sweep's fleet went green ->
+    red beside it). One warning line names the day, its hours and the as-of to give."""
+    from telemetry_files import telemetry_frame
+
+    frame = telemetry_frame(hours=24 * 10, customers=2)
+    last = frame["ts"].max()
+    assert isinstance(last, datetime)
+    partial = frame.filter(pl.col("ts") > last - timedelta(hours=24)).with_columns(
+        pl.col("ts") + timedelta(hours=24)
+    )
+    partial = partial.filter(pl.col("ts").dt.hour() < 9)
+    pl.concat([frame, partial]).write_parquet(tmp_path / "t.parquet")
+    assert runs.load_telemetry_file(tmp_path / "t.parquet", warehouse_path, None).status == (
+        "loaded"
+    )
+    options = ForecastOptions(horizon_days=7, n_paths=20, models=("seasonal_naive", "drift"))
+    run = runs.forecast(warehouse_path, options)
+    day = (last + timedelta(hours=24)).date()
+    assert run.as_of == day
+    lines = [w for w in run.warnings if "of 24 hours" in w]
+    assert lines == [
+        f"{day} (the as-of day) has telemetry in 9 of 24 hours (to 08:00 UTC), fewer than the "
+        f"20 a day needs: it reads as missing, so every series' history ends {last.date()} "
+        f"and its forecast starts {day + timedelta(days=1)}; give `--as-of {last.date()}` "
+        "to forecast from the last whole day"
+    ]
+    # Forecast from its last whole day, nothing is said.
+    whole = runs.forecast(warehouse_path, options.model_copy(update={"as_of": last.date()}))
+    assert not [w for w in whole.warnings if "of 24 hours" in w]

@@ -35,6 +35,7 @@ __all__ = [
     "forecast",
     "history_missing",
     "known_events",
+    "partial_as_of_lines",
     "plan_horizon_months",
     "plan_past_lead_times",
     "plan_warnings_for",
@@ -245,6 +246,31 @@ def stray_regions_for(warehouse_path: Path, as_of: date) -> pl.DataFrame:
             [until],
         )
     return demand.stray_regions(hours)
+
+
+def partial_as_of_lines(warehouse_path: Path, as_of: date) -> list[str]:
+    """One warning line when ``as_of`` has telemetry in fewer hours than a day needs
+    (:data:`forecasting.demand.MIN_HOURS_PER_DAY`): the newest day of a run made mid-day, which
+    every series reads as missing."""
+    from forecasting import demand
+
+    start = datetime.combine(as_of, datetime.min.time(), tzinfo=UTC)
+    with warehouse.connect(warehouse_path, read_only=True) as wh:
+        day = wh.query(
+            "SELECT count(DISTINCT date_trunc('hour', ts)) AS hours, max(ts) AS last "
+            "FROM telemetry WHERE ts >= ? AND ts < ?",
+            [start, start + timedelta(days=1)],
+        )
+    hours, last = day.row(0)
+    if not hours or hours >= demand.MIN_HOURS_PER_DAY:
+        return []
+    before, after = as_of - timedelta(days=1), as_of + timedelta(days=1)
+    return [
+        f"{as_of} (the as-of day) has telemetry in {hours} of 24 hours (to {last:%H:00} UTC), "
+        f"fewer than the {demand.MIN_HOURS_PER_DAY} a day needs: it reads as missing, so every "
+        f"series' history ends {before} and its forecast starts {after}; give "
+        f"`--as-of {before}` to forecast from the last whole day"
+    ]
 
 
 def _counted(n: int, noun: str) -> str:
@@ -547,6 +573,7 @@ def store_forecast(
         calibrated=int(result.summary.get_column("calibrated").sum()),
         fallbacks=int(result.summary.get_column("fallback").is_not_null().sum()),
         warnings=[
+            *partial_as_of_lines(warehouse_path, as_of),
             *result.warnings(folded=folded),
             *silent_customer_lines(silent_customers_for(warehouse_path, as_of)),
             *stray_region_lines(stray, zero=zeroed),
