@@ -1242,15 +1242,13 @@ def test_the_triggers_line_says_a_pool_short_until_planned_blocks_land_is_theirs
 ):
     """A red pool left unbought because committed blocks land within the buffer of any order's
     arrival read "red with nothing to order (short before any order lands)", false (an order
-    would land first, 18 days before the blocks); it now points at the planned blocks, and
-    the constant it reads is the triggers' own."""
+    would land first, 18 days before the blocks); it now points at the planned blocks."""
     from datetime import date
 
-    from flows.tables import _PULL_IN, triggers_line
+    from flows.tables import triggers_line
     from forecasting.runs import ReportOutcome
     from forecasting.triggers.orders import PULL_IN
 
-    assert _PULL_IN == PULL_IN
     row = {"region": "r-east", "pool": "all", "status": "red", "order_by": "2026-08-28",
            "candidate": "rack-h100-256", "blocks_to_order": 0,
            "note": f"short from 2026-12-04 {PULL_IN}: 4 committed blocks ..."}  # fmt: skip
@@ -1264,6 +1262,32 @@ def test_the_triggers_line_says_a_pool_short_until_planned_blocks_land_is_theirs
         "red with nothing to order (short until blocks already planned land, within weeks of "
         "any order: absorb, expedite or pull them in; see its note): r-east/all"
     )
+
+
+def test_the_triggers_line_reads_the_pull_in_words_the_triggers_write(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A copy of the triggers' pull-in words in flows.tables: reworded in the triggers alone, a
+    pool short until its planned blocks land read "red with nothing to order (short before any
+    order lands)" on `report`'s line, false (an order would land first). Now the line reads the
+    words the triggers write."""
+    from datetime import date
+
+    from flows.tables import triggers_line
+    from forecasting.runs import ReportOutcome
+    from forecasting.triggers import orders
+
+    monkeypatch.setattr(orders, "PULL_IN", "until the blocks the plan holds are in service")
+    row = {"region": "r-east", "pool": "all", "status": "red", "order_by": "2026-08-28",
+           "candidate": "rack-h100-256", "blocks_to_order": 0,
+           "note": f"short from 2026-12-04 {orders.PULL_IN}: 4 committed blocks ..."}  # fmt: skip
+    report = ReportOutcome(
+        run_id="r", trigger_run_id="t", path=Path("."), statuses={"red": 1},
+        failing_drills=[], stale_days=None, triggers=[row], as_of=date(2026, 12, 4),
+    )  # fmt: skip
+    line = triggers_line(report)
+    assert "short before any order lands" not in line
+    assert line.endswith("absorb, expedite or pull them in; see its note): r-east/all")
 
 
 def _report_table_text(**fields: Any) -> str:
