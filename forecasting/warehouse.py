@@ -184,6 +184,9 @@ class Migration:
 # here, not imported, so a later rewording of the notes leaves the rows stored before alone.
 _MONTHLY_ONLY_WORDS = "not verified at the daily grain"
 _UNVERIFIED_GREEN_WORDS = "not verified beyond it"
+# The words an idle-risk note opened its no-demand reason with up to migration 34
+# (triggers.idle.NO_LOW_DEMAND as it read then), frozen likewise.
+_NO_LOW_DEMAND_WORDS = "no demand at the low quantile"
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
@@ -418,6 +421,19 @@ MIGRATIONS: tuple[Migration, ...] = (
                 "UPDATE power_triggers SET monthly_only = coalesce(contains(note, ?), false) "
                 "WHERE monthly_only IS NULL",
                 (_MONTHLY_ONLY_WORDS,),
+            ),
+        ),
+    ),
+    Migration(
+        34,
+        "idle risk: whether a block is wholly idle for no demand at the low quantile (read "
+        "before from the words of its note)",
+        adds=(("idle_risk", "no_low_demand"),),
+        backfills=(
+            (
+                "UPDATE idle_risk SET no_low_demand = coalesce(contains(note, ?), false) "
+                "WHERE no_low_demand IS NULL",
+                (_NO_LOW_DEMAND_WORDS,),
             ),
         ),
     ),

@@ -483,6 +483,7 @@ def sample_inputs(
                 "note": ["P10 demand leaves most of it idle", None],
                 "days_judged": [91, 91],
                 "window_days": [91, 91],
+                "no_low_demand": [False, False],
             }
         ),
         mw_by_site_month=power,
@@ -3510,11 +3511,38 @@ def test_the_idle_table_says_what_its_share_measures_and_when_it_stands_for_no_d
         note=pl.when(pl.col("kind") == "pod")
         .then(pl.lit(f"judged in pool all; {NO_LOW_DEMAND} in pool all on any of the 91 days"))
         .otherwise(pl.lit("judged in pool all")),
+        no_low_demand=pl.col("kind") == "pod",
     )
     shown = finance_page(replace(inputs, idle_risk=empty))
     assert html_text("100.0% (no P10 demand in its pool)") in shown
     assert shown.count("no P10 demand in its pool") == 1 + 1  # the pod's cell and the card
     assert html_text("1 block wholly idle for no P10 demand in its pool") in shown
+
+
+def test_the_idle_table_reads_no_low_demand_from_its_flag_not_from_the_words_of_its_note(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The finance page matched "no demand at the low quantile" in an idle note: a block stored
+    with those words read "100.0% (no P10 demand in its pool)" and a card "$25.0M on 1 block
+    wholly idle for no P10 demand in its pool" only while the triggers kept the phrase, and a
+    rewording read it as a lull measured. The page reads the row's ``no_low_demand`` flag."""
+    from forecasting.triggers import idle
+
+    inputs = sample_inputs()
+    stored = inputs.idle_risk.with_columns(
+        idle_gpus=pl.col("gpus").cast(pl.Float64),
+        idle_share=pl.lit(1.0),
+        note=pl.when(pl.col("kind") == "pod")
+        .then(pl.lit(f"judged in pool all; {idle.NO_LOW_DEMAND} in pool all on any of the 91 days"))
+        .otherwise(pl.lit("judged in pool all")),
+        no_low_demand=pl.col("kind") == "pod",
+    )
+    monkeypatch.setattr(idle, "NO_LOW_DEMAND", "no P10 requirement at all")
+    shown = finance_page(replace(inputs, idle_risk=stored))
+    assert html_text("100.0% (no P10 demand in its pool)") in shown
+    assert html_text("$25.0M on 1 block wholly idle for no P10 demand in its pool") in shown
+    quoted = stored.with_columns(no_low_demand=pl.lit(False))
+    assert "no P10 demand in its pool" not in finance_page(replace(inputs, idle_risk=quoted))
 
 
 def test_the_idle_card_is_not_verified_where_it_judges_days_no_backtest_measured() -> None:

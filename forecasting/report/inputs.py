@@ -137,6 +137,7 @@ IDLE_RISK_SCHEMA = _columns(
         "note",
         "days_judged",
         "window_days",
+        "no_low_demand",
     ),
 )
 
