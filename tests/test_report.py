@@ -823,6 +823,7 @@ def test_csv_and_json_hold_the_triggers_frame(tmp_path: Path) -> None:
         exhaustion_grain=exhaustion_grain(end),
         order_by_grain=order_by_grain(end),
         dates_placed=pl.lit(None, pl.String),  # the dates are the telemetry's own
+        status_shown=pl.col("status"),  # no vacant region: as stored
     )
     expected = published.with_columns(
         note=pl.when(pl.col("note").str.starts_with("="))
@@ -836,6 +837,7 @@ def test_csv_and_json_hold_the_triggers_frame(tmp_path: Path) -> None:
         "exhaustion_grain": pl.String(),
         "order_by_grain": pl.String(),
         "dates_placed": pl.String(),
+        "status_shown": pl.String(),
     }
     from_csv = pl.read_csv(folder / "triggers.csv", schema=schema)
     assert from_csv.equals(expected)
@@ -1149,6 +1151,7 @@ def test_empty_inputs_render_every_page_with_no_data(tmp_path: Path) -> None:
         "exhaustion_grain",
         "order_by_grain",
         "dates_placed",
+        "status_shown",
     ]
     assert pl.read_csv(folder / "triggers.csv").columns == columns
     assert json.loads((folder / "triggers.json").read_text()) == []
@@ -2112,6 +2115,27 @@ def test_a_region_with_no_plan_and_no_measured_demand_reads_no_plain_green_on_fi
     assert (
         "4 green (2 of them not verified, no capacity planned, no demand measured: mars-north)"
     ) in html_text(run_index_page(vacant))
+
+
+def test_the_triggers_download_says_a_vacant_region_is_not_verified_as_the_pages_do(
+    tmp_path: Path,
+) -> None:
+    """A misspelt region (no block or site, not one whole day of telemetry) read "not verified
+    (no capacity planned, no demand measured)" on the finance page and in `report`, and
+    "mars-north,all,...,green" in triggers.csv and triggers.json, with nothing beside it to
+    say the green says nothing. The downloads keep the stored status and add ``status_shown``,
+    the status as the pages show it."""
+    folder = publish_report(_with_vacant_region(sample_inputs()), root=tmp_path)
+    said = "not verified (no capacity planned, no demand measured)"
+    csv = pl.read_csv(folder / "triggers.csv")
+    shown = {(r, p): (s, v) for r, p, s, v in csv.select("region", "pool", "status",
+                                                          "status_shown").iter_rows()}  # fmt: skip
+    for pool in ("all", "training"):
+        assert shown[("mars-north", pool)] == ("green", said)
+        assert shown[("eu-west", pool)] == ("green", "green")
+    assert all(s == v for (r, _), (s, v) in shown.items() if r != "mars-north")
+    rows = json.loads((folder / "triggers.json").read_text())
+    assert {r["status_shown"] for r in rows if r["region"] == "mars-north"} == {said}
 
 
 def test_what_changed_says_a_vacant_region_is_not_verified_not_green() -> None:
