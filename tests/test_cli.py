@@ -2088,6 +2088,45 @@ dedicated_customer = "ghost"
         assert any(said in line for line in earlier)
 
 
+def test_drill_warns_of_the_plan_as_of_the_forecast_it_drills(tmp_path: Path) -> None:
+    """`drill` dated the plan's warnings by the newest telemetry day, not by the forecast it
+    plays: telemetry ingested after the forecast (to 2025-03-05) dropped us-east-rack-old,
+    dedicated to a customer with no telemetry and retired 2025-03-03, from the blocks that
+    "serve nobody", though on the forecast's as-of day (2025-03-01) it is in service and the
+    drills play it. The warnings are those of the forecast's as-of day."""
+    warehouse, plan = _one_day_forecast_7_days(tmp_path)
+    later = [GOOD.replace("2025-03-01T00", f"2025-03-05T{h:02d}") for h in range(24)]
+    loaded = fleetcast("ingest", str(write_csv(tmp_path / "later.csv", *later)),
+                       "--warehouse", warehouse)  # fmt: skip
+    assert loaded.returncode == 0, loaded.stderr
+    plan.write_text(
+        plan.read_text(encoding="utf-8")
+        + """
+[[block]]
+id = "us-east-rack-old"
+kind = "rack"
+region = "us-east"
+site = "us-east-a"
+gpu_type = "H100"
+gpus = 256
+mw = 0.4
+status = "retiring"
+in_service = 2022-08-01
+retire = 2025-03-03
+fabric = false
+dedicated_customer = "ghost"
+""",
+        encoding="utf-8",
+    )
+    drill = fleetcast(
+        "drill", "inference-2x", "--warehouse", warehouse, "--answers", "none", "--paths", "10",
+        env={"FLEETCAST_CAPACITY": str(plan)},
+    )  # fmt: skip
+    assert drill.returncode == 0, drill.stderr
+    said = [line for line in drill.stderr.splitlines() if "'us-east-rack-old'" in line]
+    assert len(said) == 1 and "serve nobody" in said[0]
+
+
 def test_the_demo_prints_the_plan_s_warnings_as_report_does(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
