@@ -702,7 +702,10 @@ def cmd_drill(args: argparse.Namespace) -> int:
     unmeasured = runs.unmeasured_demand_warning(paths.warehouse, args.forecast_run)
     if batch.played and unmeasured:
         say(unmeasured, error=True)
-    for line in runs.plan_warnings_for(paths.warehouse, paths.capacity):
+    # The plan as of the forecast the drills played, not the newest telemetry day: telemetry
+    # ingested since dropped a block retired in between from the blocks that serve nobody.
+    as_of = runs.drilled_as_of(paths.warehouse, args.forecast_run)
+    for line in runs.plan_warnings_for(paths.warehouse, paths.capacity, as_of=as_of):
         say(line, error=True)
     # Drills asked for and none played is a failed command; some skipped among many is not.
     return EXIT_OK if batch.played else EXIT_FAILED

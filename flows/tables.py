@@ -723,8 +723,6 @@ def _capex(t: Mapping[str, Any]) -> str:
 _NEW_SITE = "a new site is needed"
 # triggers.common.RUNS_ON_ARRIVAL, likewise.
 _RUNS_ON_ARRIVAL = "runs on arrival with power contracted today"
-# triggers.orders.PULL_IN, likewise.
-_PULL_IN = "until the capacity already planned lands"
 
 
 def _unexplained_note(t: Mapping[str, Any]) -> str:
@@ -1185,9 +1183,13 @@ def triggers_line(report: ReportOutcome) -> str:
     unordered = [t for t in red if not t["blocks_to_order"] and not _unsized(t)]
     # Short until blocks already planned land, too soon after any order would: the lever is
     # the plan's own dates, not "short before any order lands" (an order would land first).
-    pull_in = [f"{t['region']}/{t['pool']}" for t in unordered if _PULL_IN in str(t.get("note"))]
+    # The triggers' own words, imported here (the package is slow to import) rather than
+    # copied: a copy reworded in one place alone read every such pool as "absorbed".
+    from forecasting.triggers.orders import PULL_IN
+
+    pull_in = [f"{t['region']}/{t['pool']}" for t in unordered if PULL_IN in str(t.get("note"))]
     absorbed = [
-        f"{t['region']}/{t['pool']}" for t in unordered if _PULL_IN not in str(t.get("note"))
+        f"{t['region']}/{t['pool']}" for t in unordered if PULL_IN not in str(t.get("note"))
     ]
     if unsized := [f"{t['region']}/{t['pool']}" for t in dated if _unsized(t)]:
         first += (

@@ -433,12 +433,8 @@ def _cheapest_lead(plan: CapacityPlan, *, region: str, pool: str) -> int | None:
 NEVER_POWERED = "no site of the plan can power its blocks"
 # How a replay's note says its unmet GPU-hours are counted to the data end only, the order
 # still not in service then: the figure is a lower bound (its ``unmet_censored`` field).
+# Replays stored before migration 30 got both fields from their notes' words in migration 34.
 UNMET_CENSORED = "unmet counted to the data end"
-# The words replays stored before migration 30 said those with: such a row has no fields, and
-# its note, written then, is all that says so. Kept apart from the constants above, so that
-# rewording the notes does not change how old rows read.
-_STORED_NEVER_POWERED = "no site of the plan can power its blocks"
-_STORED_UNMET_CENSORED = "unmet counted to the data end"
 
 
 @dataclass(frozen=True, slots=True)
@@ -822,26 +818,14 @@ def _short_history(days: int | None) -> str:
     )
 
 
-# The words replays stored before migration 32 flagged a short history with: such a row has no
-# ``history_days``, and its note, written then, is all that says so.
-_STORED_SHORT_HISTORY = "short history"
-
-
 def short_history_as_ofs(replays: pl.DataFrame) -> dict[date, int]:
     """The as-of days whose rows carry the short-history flag, with the fewest days of
-    telemetry a region had on each: their ``history_days`` under :data:`MIN_HISTORY_DAYS`,
-    or for a row stored before it (null), the days its flag's words said."""
-    said = pl.col("note").str.extract(rf"^{_STORED_SHORT_HISTORY}: (\d+) days", 1).cast(pl.Int64)
-    stored = (
-        pl.col("history_days")
-        if "history_days" in replays.columns
-        else pl.lit(None, dtype=pl.Int64)
-    )
-    days = (
-        pl.when(stored.is_not_null())
-        .then(pl.when(stored < MIN_HISTORY_DAYS).then(stored))
-        .otherwise(said)
-    )
+    telemetry a region had on each: their ``history_days`` under :data:`MIN_HISTORY_DAYS`
+    (migration 34 gave replays stored before migration 32 the days their flag's words said)."""
+    if "history_days" not in replays.columns:
+        return {}
+    stored = pl.col("history_days")
+    days = pl.when(stored < MIN_HISTORY_DAYS).then(stored)
     flagged = replays.select("as_of", days=days).drop_nulls("days")
     return dict(flagged.group_by("as_of").agg(pl.col("days").min()).sort("as_of").iter_rows())
 
@@ -944,34 +928,22 @@ def score_replay(
     return pl.DataFrame(rows, schema=DECISION_REPLAYS_SCHEMA, orient="row")
 
 
-def _flag(field: str, words: str) -> pl.Expr:
-    """A replay's flag: its field, or on a row stored before migration 30 (null) whether its
-    note has the words it was said with then."""
-    return pl.col(field).fill_null(pl.col("note").fill_null("").str.contains(words, literal=True))
-
-
-def _row_flag(row: dict[str, Any], field: str, words: str) -> bool:
-    """:func:`_flag` of one replay row (a dict)."""
-    stored: bool | None = row.get(field)
-    return stored if stored is not None else words in (row.get("note") or "")
-
-
 def never_powered(row: dict[str, Any]) -> bool:
-    """Whether no site of the plan can ever power the replay's order (its field; the note's
-    words on a replay stored before migration 30)."""
-    return _row_flag(row, "never_powered", _STORED_NEVER_POWERED)
+    """Whether no site of the plan can ever power the replay's order: its field, never its
+    note's words (migration 34 set it on replays stored before migration 30)."""
+    return bool(row.get("never_powered"))
 
 
 def unmet_cut(row: dict[str, Any]) -> bool:
-    """Whether the replay's unmet GPU-hours stop at the data end, a lower bound (its field;
-    the note's words on a replay stored before migration 30)."""
-    return _row_flag(row, "unmet_censored", _STORED_UNMET_CENSORED)
+    """Whether the replay's unmet GPU-hours stop at the data end, a lower bound: its field
+    (migration 34 set it on replays stored before migration 30)."""
+    return bool(row.get("unmet_censored"))
 
 
 def unmet_censored(replays: pl.DataFrame) -> int:
     """Replays whose unmet GPU-hours stop at the data end, short still (:func:`unmet_cut`):
     a lower bound, which read as measured in the sums."""
-    return replays.filter(_flag("unmet_censored", _STORED_UNMET_CENSORED)).height
+    return replays.filter(pl.col("unmet_censored").fill_null(False)).height
 
 
 def censored_at_data_end(replays: pl.DataFrame) -> int:

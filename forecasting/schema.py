@@ -1014,6 +1014,11 @@ _TABLES: tuple[Table, ...] = (
             # its first weeks in service it stands for (null: not judged, or stored before).
             "days_judged": pl.Int32(),
             "window_days": pl.Int32(),
+            # Since migration 34: wholly idle because the pool's low quantile is zero on every
+            # day judged (no demand there, not a lull measured), which the finance page says
+            # beside the share; its note's words (triggers.idle.NO_LOW_DEMAND) are for the
+            # reader. Backfilled from those words on rows stored before.
+            "no_low_demand": pl.Boolean(),
         },
         key=("block_id",),
         nullable=(
@@ -1025,6 +1030,7 @@ _TABLES: tuple[Table, ...] = (
             "note",
             "days_judged",
             "window_days",
+            "no_low_demand",
         ),
     ),
     _run_frame(

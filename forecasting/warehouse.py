@@ -184,6 +184,14 @@ class Migration:
 # here, not imported, so a later rewording of the notes leaves the rows stored before alone.
 _MONTHLY_ONLY_WORDS = "not verified at the daily grain"
 _UNVERIFIED_GREEN_WORDS = "not verified beyond it"
+# The words an idle-risk note opened its no-demand reason with up to migration 34
+# (triggers.idle.NO_LOW_DEMAND as it read then), and those a decision replay's note said
+# never powered, unmet censored and a short history with before migrations 30 and 32
+# (decisions.NEVER_POWERED, UNMET_CENSORED and SHORT_HISTORY then), frozen likewise.
+_NO_LOW_DEMAND_WORDS = "no demand at the low quantile"
+_NEVER_POWERED_WORDS = "no site of the plan can power its blocks"
+_UNMET_CENSORED_WORDS = "unmet counted to the data end"
+_SHORT_HISTORY_DAYS = r"^short history: (\d+) days"
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
@@ -418,6 +426,39 @@ MIGRATIONS: tuple[Migration, ...] = (
                 "UPDATE power_triggers SET monthly_only = coalesce(contains(note, ?), false) "
                 "WHERE monthly_only IS NULL",
                 (_MONTHLY_ONLY_WORDS,),
+            ),
+        ),
+    ),
+    Migration(
+        34,
+        "idle risk: whether a block is wholly idle for no demand at the low quantile; decision "
+        "replays stored before migrations 30 and 32: their flags and history days (all read "
+        "before from the words of their notes)",
+        adds=(("idle_risk", "no_low_demand"),),
+        backfills=(
+            (
+                "UPDATE idle_risk SET no_low_demand = coalesce(contains(note, ?), false) "
+                "WHERE no_low_demand IS NULL",
+                (_NO_LOW_DEMAND_WORDS,),
+            ),
+            (
+                "UPDATE decision_replays SET never_powered = coalesce(contains(note, ?), false) "
+                "WHERE never_powered IS NULL",
+                (_NEVER_POWERED_WORDS,),
+            ),
+            (
+                "UPDATE decision_replays "
+                "SET unmet_censored = coalesce(contains(note, ?), false) "
+                "WHERE unmet_censored IS NULL",
+                (_UNMET_CENSORED_WORDS,),
+            ),
+            (
+                # Only a flagged row: null stays null elsewhere (the region unknown, or not
+                # said), as the page read it.
+                "UPDATE decision_replays "
+                "SET history_days = CAST(regexp_extract(note, ?, 1) AS BIGINT) "
+                "WHERE history_days IS NULL AND regexp_matches(note, ?)",
+                (_SHORT_HISTORY_DAYS, _SHORT_HISTORY_DAYS),
             ),
         ),
     ),

@@ -1242,15 +1242,13 @@ def test_the_triggers_line_says_a_pool_short_until_planned_blocks_land_is_theirs
 ):
     """A red pool left unbought because committed blocks land within the buffer of any order's
     arrival read "red with nothing to order (short before any order lands)", false (an order
-    would land first, 18 days before the blocks); it now points at the planned blocks, and
-    the constant it reads is the triggers' own."""
+    would land first, 18 days before the blocks); it now points at the planned blocks."""
     from datetime import date
 
-    from flows.tables import _PULL_IN, triggers_line
+    from flows.tables import triggers_line
     from forecasting.runs import ReportOutcome
     from forecasting.triggers.orders import PULL_IN
 
-    assert _PULL_IN == PULL_IN
     row = {"region": "r-east", "pool": "all", "status": "red", "order_by": "2026-08-28",
            "candidate": "rack-h100-256", "blocks_to_order": 0,
            "note": f"short from 2026-12-04 {PULL_IN}: 4 committed blocks ..."}  # fmt: skip
@@ -1264,6 +1262,32 @@ def test_the_triggers_line_says_a_pool_short_until_planned_blocks_land_is_theirs
         "red with nothing to order (short until blocks already planned land, within weeks of "
         "any order: absorb, expedite or pull them in; see its note): r-east/all"
     )
+
+
+def test_the_triggers_line_reads_the_pull_in_words_the_triggers_write(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A copy of the triggers' pull-in words in flows.tables: reworded in the triggers alone, a
+    pool short until its planned blocks land read "red with nothing to order (short before any
+    order lands)" on `report`'s line, false (an order would land first). Now the line reads the
+    words the triggers write."""
+    from datetime import date
+
+    from flows.tables import triggers_line
+    from forecasting.runs import ReportOutcome
+    from forecasting.triggers import orders
+
+    monkeypatch.setattr(orders, "PULL_IN", "until the blocks the plan holds are in service")
+    row = {"region": "r-east", "pool": "all", "status": "red", "order_by": "2026-08-28",
+           "candidate": "rack-h100-256", "blocks_to_order": 0,
+           "note": f"short from 2026-12-04 {orders.PULL_IN}: 4 committed blocks ..."}  # fmt: skip
+    report = ReportOutcome(
+        run_id="r", trigger_run_id="t", path=Path("."), statuses={"red": 1},
+        failing_drills=[], stale_days=None, triggers=[row], as_of=date(2026, 12, 4),
+    )  # fmt: skip
+    line = triggers_line(report)
+    assert "short before any order lands" not in line
+    assert line.endswith("absorb, expedite or pull them in; see its note): r-east/all")
 
 
 def _report_table_text(**fields: Any) -> str:
@@ -2062,6 +2086,45 @@ dedicated_customer = "ghost"
         assert any(said in line and "serve nobody" in line for line in lines) is listed, retire
         earlier = plan_warnings_for(warehouse, plan, as_of=date(2025, 2, 1))
         assert any(said in line for line in earlier)
+
+
+def test_drill_warns_of_the_plan_as_of_the_forecast_it_drills(tmp_path: Path) -> None:
+    """`drill` dated the plan's warnings by the newest telemetry day, not by the forecast it
+    plays: telemetry ingested after the forecast (to 2025-03-05) dropped us-east-rack-old,
+    dedicated to a customer with no telemetry and retired 2025-03-03, from the blocks that
+    "serve nobody", though on the forecast's as-of day (2025-03-01) it is in service and the
+    drills play it. The warnings are those of the forecast's as-of day."""
+    warehouse, plan = _one_day_forecast_7_days(tmp_path)
+    later = [GOOD.replace("2025-03-01T00", f"2025-03-05T{h:02d}") for h in range(24)]
+    loaded = fleetcast("ingest", str(write_csv(tmp_path / "later.csv", *later)),
+                       "--warehouse", warehouse)  # fmt: skip
+    assert loaded.returncode == 0, loaded.stderr
+    plan.write_text(
+        plan.read_text(encoding="utf-8")
+        + """
+[[block]]
+id = "us-east-rack-old"
+kind = "rack"
+region = "us-east"
+site = "us-east-a"
+gpu_type = "H100"
+gpus = 256
+mw = 0.4
+status = "retiring"
+in_service = 2022-08-01
+retire = 2025-03-03
+fabric = false
+dedicated_customer = "ghost"
+""",
+        encoding="utf-8",
+    )
+    drill = fleetcast(
+        "drill", "inference-2x", "--warehouse", warehouse, "--answers", "none", "--paths", "10",
+        env={"FLEETCAST_CAPACITY": str(plan)},
+    )  # fmt: skip
+    assert drill.returncode == 0, drill.stderr
+    said = [line for line in drill.stderr.splitlines() if "'us-east-rack-old'" in line]
+    assert len(said) == 1 and "serve nobody" in said[0]
 
 
 def test_the_demo_prints_the_plan_s_warnings_as_report_does(

@@ -595,16 +595,15 @@ def test_a_replay_on_short_history_is_flagged_and_an_overdue_order_reads_so() ->
 def test_a_short_history_is_a_field_a_reworded_note_cannot_change() -> None:
     """The page's and the CLI's short-history warning read the days back from the flag's
     words: reworded, a replay on 101 days of telemetry would read as the tool's considered
-    call. The days are stored (``history_days``); a row stored before them is read from the
-    words its note was written with."""
+    call. The days are stored (``history_days``) and read alone (a row stored before them
+    gets them from its note's words in migration 34)."""
     as_of = START + timedelta(days=100)
     row = _judged(as_of, history=_history(lambda d: 500.0 + 5 * d))
     assert row["history_days"] == 101
     reworded = row | {"note": row["note"].replace("short history", "young region")}
     grown = _judged(START + timedelta(days=200)) | {"as_of": START + timedelta(days=200)}
-    old = row | {"as_of": START + timedelta(days=120), "history_days": None}
-    frame = pl.DataFrame([reworded, grown, old], schema=DECISION_REPLAYS_SCHEMA, orient="row")
-    assert decisions.short_history_as_ofs(frame) == {as_of: 101, START + timedelta(days=120): 101}
+    frame = pl.DataFrame([reworded, grown], schema=DECISION_REPLAYS_SCHEMA, orient="row")
+    assert decisions.short_history_as_ofs(frame) == {as_of: 101}
 
 
 def _replay_rows(as_of: date, *, plan: CapacityPlan, forecast: pl.DataFrame) -> pl.DataFrame:
@@ -1120,20 +1119,54 @@ def test_a_replay_whose_note_is_reworded_keeps_its_flags(tmp_path: Path) -> None
     assert f"{cut['unmet_gpu_hours']:,.0f} (at least: 1 censored)" in _cli_text(run)
 
 
-def test_replays_stored_before_the_flags_read_them_from_their_notes_words() -> None:
-    """A replay stored before migration 30 has no flags (null): its note, written then, is all
-    it says, so its words are read; a null flag with no such words reads as not flagged."""
+def test_replays_stored_before_the_flags_get_them_from_their_notes_words(tmp_path: Path) -> None:
+    """Replays stored before migrations 30 and 32 had no flags (null), and the page and the CLI
+    read never powered, unmet censored and a short history from their notes' words on every
+    read. Migration 34 gives those rows the fields from the words their notes held then, so
+    the stored rows read flagged and no code reads words: a file of version 33 opens with
+    them set, and its page still says no site powers the order and "at least" of the unmet."""
+    import duckdb
+
+    from forecasting.decisions import NEVER_POWERED
+
     as_of = EXHAUSTION - timedelta(days=150)
-    old = []
-    for ceiling in (True, False):
-        row = _judged(as_of, plan=_unpowered_plan(ceiling=ceiling))
-        old.append(row | {"never_powered": None, "unmet_censored": None})
-    plain = _judged(EXHAUSTION - timedelta(days=30)) | {"never_powered": None}
-    plain["unmet_censored"] = None
-    assert [decisions.never_powered(r) for r in (*old, plain)] == [True, False, False]
-    assert [decisions.unmet_cut(r) for r in (*old, plain)] == [False, True, False]
-    frame = pl.DataFrame([*old, plain], schema=DECISION_REPLAYS_SCHEMA, orient="row")
-    assert decisions.unmet_censored(frame) == 1
+    never = _judged(as_of, plan=_unpowered_plan(ceiling=True))
+    cut = _judged(as_of, plan=_unpowered_plan(ceiling=False))
+    cut["as_of"] = as_of + timedelta(days=7)  # a row of its own (as_of, region, pool)
+    young = _judged(START + timedelta(days=100), history=_history(lambda d: 500.0 + 5 * d))
+    plain = _judged(EXHAUSTION - timedelta(days=30))
+    rows = pl.DataFrame([never, cut, young, plain], schema=DECISION_REPLAYS_SCHEMA, orient="row")
+    path = tmp_path / "w.duckdb"
+    run = decisions.store_decisions(
+        path, rows, options=DecisionOptions(first_as_of=young["as_of"]),
+        as_ofs=sorted(rows["as_of"]), data_end=plain["data_end"], seconds=1.0,
+    )  # fmt: skip
+    con = duckdb.connect(str(path))
+    try:  # back to version 33, its replays as those stored before the flags read there
+        con.execute(
+            "UPDATE decision_replays SET never_powered = NULL, unmet_censored = NULL, "
+            "history_days = NULL"
+        )
+        con.execute("ALTER TABLE idle_risk DROP COLUMN no_low_demand")
+        con.execute("DELETE FROM schema_migrations WHERE version >= 34")
+    finally:
+        con.close()
+    with warehouse.connect(path) as wh:
+        stored = wh.run_frame("decision_replays", run.run_id).sort("as_of")
+    # Days only where the note flagged a short history (under 168 days of telemetry).
+    assert stored.select("never_powered", "unmet_censored", "history_days").rows() == [
+        (False, False, 101),  # young: "short history: 101 days of telemetry ..."
+        (True, False, 152),  # never
+        (False, True, 152),  # cut, judged as of the same day
+        (False, False, None),  # plain, on 272 days
+    ]
+    assert decisions.short_history_as_ofs(stored) == {
+        young["as_of"]: 101, never["as_of"]: 152, cut["as_of"]: 152,
+    }  # fmt: skip
+    assert decisions.unmet_censored(stored) == 1
+    text = html.unescape(decisions.publish_page(path, tmp_path / "reports", run).page.read_text())  # type: ignore[union-attr]  # published
+    assert f"{never['arrives'].isoformat()} (arrives; {NEVER_POWERED})" in text
+    assert f"at least {cut['unmet_gpu_hours']:,.0f} GPU-h (censored at the data end)" in text
 
 
 def test_a_green_call_with_less_data_than_its_window_is_censored_at_the_data_end(

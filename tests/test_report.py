@@ -483,6 +483,7 @@ def sample_inputs(
                 "note": ["P10 demand leaves most of it idle", None],
                 "days_judged": [91, 91],
                 "window_days": [91, 91],
+                "no_low_demand": [False, False],
             }
         ),
         mw_by_site_month=power,
@@ -822,6 +823,7 @@ def test_csv_and_json_hold_the_triggers_frame(tmp_path: Path) -> None:
         exhaustion_grain=exhaustion_grain(end),
         order_by_grain=order_by_grain(end),
         dates_placed=pl.lit(None, pl.String),  # the dates are the telemetry's own
+        status_shown=pl.col("status"),  # no vacant region: as stored
     )
     expected = published.with_columns(
         note=pl.when(pl.col("note").str.starts_with("="))
@@ -835,6 +837,7 @@ def test_csv_and_json_hold_the_triggers_frame(tmp_path: Path) -> None:
         "exhaustion_grain": pl.String(),
         "order_by_grain": pl.String(),
         "dates_placed": pl.String(),
+        "status_shown": pl.String(),
     }
     from_csv = pl.read_csv(folder / "triggers.csv", schema=schema)
     assert from_csv.equals(expected)
@@ -1148,6 +1151,7 @@ def test_empty_inputs_render_every_page_with_no_data(tmp_path: Path) -> None:
         "exhaustion_grain",
         "order_by_grain",
         "dates_placed",
+        "status_shown",
     ]
     assert pl.read_csv(folder / "triggers.csv").columns == columns
     assert json.loads((folder / "triggers.json").read_text()) == []
@@ -2111,6 +2115,27 @@ def test_a_region_with_no_plan_and_no_measured_demand_reads_no_plain_green_on_fi
     assert (
         "4 green (2 of them not verified, no capacity planned, no demand measured: mars-north)"
     ) in html_text(run_index_page(vacant))
+
+
+def test_the_triggers_download_says_a_vacant_region_is_not_verified_as_the_pages_do(
+    tmp_path: Path,
+) -> None:
+    """A misspelt region (no block or site, not one whole day of telemetry) read "not verified
+    (no capacity planned, no demand measured)" on the finance page and in `report`, and
+    "mars-north,all,...,green" in triggers.csv and triggers.json, with nothing beside it to
+    say the green says nothing. The downloads keep the stored status and add ``status_shown``,
+    the status as the pages show it."""
+    folder = publish_report(_with_vacant_region(sample_inputs()), root=tmp_path)
+    said = "not verified (no capacity planned, no demand measured)"
+    csv = pl.read_csv(folder / "triggers.csv")
+    shown = {(r, p): (s, v) for r, p, s, v in csv.select("region", "pool", "status",
+                                                          "status_shown").iter_rows()}  # fmt: skip
+    for pool in ("all", "training"):
+        assert shown[("mars-north", pool)] == ("green", said)
+        assert shown[("eu-west", pool)] == ("green", "green")
+    assert all(s == v for (r, _), (s, v) in shown.items() if r != "mars-north")
+    rows = json.loads((folder / "triggers.json").read_text())
+    assert {r["status_shown"] for r in rows if r["region"] == "mars-north"} == {said}
 
 
 def test_what_changed_says_a_vacant_region_is_not_verified_not_green() -> None:
@@ -3510,11 +3535,38 @@ def test_the_idle_table_says_what_its_share_measures_and_when_it_stands_for_no_d
         note=pl.when(pl.col("kind") == "pod")
         .then(pl.lit(f"judged in pool all; {NO_LOW_DEMAND} in pool all on any of the 91 days"))
         .otherwise(pl.lit("judged in pool all")),
+        no_low_demand=pl.col("kind") == "pod",
     )
     shown = finance_page(replace(inputs, idle_risk=empty))
     assert html_text("100.0% (no P10 demand in its pool)") in shown
     assert shown.count("no P10 demand in its pool") == 1 + 1  # the pod's cell and the card
     assert html_text("1 block wholly idle for no P10 demand in its pool") in shown
+
+
+def test_the_idle_table_reads_no_low_demand_from_its_flag_not_from_the_words_of_its_note(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The finance page matched "no demand at the low quantile" in an idle note: a block stored
+    with those words read "100.0% (no P10 demand in its pool)" and a card "$25.0M on 1 block
+    wholly idle for no P10 demand in its pool" only while the triggers kept the phrase, and a
+    rewording read it as a lull measured. The page reads the row's ``no_low_demand`` flag."""
+    from forecasting.triggers import idle
+
+    inputs = sample_inputs()
+    stored = inputs.idle_risk.with_columns(
+        idle_gpus=pl.col("gpus").cast(pl.Float64),
+        idle_share=pl.lit(1.0),
+        note=pl.when(pl.col("kind") == "pod")
+        .then(pl.lit(f"judged in pool all; {idle.NO_LOW_DEMAND} in pool all on any of the 91 days"))
+        .otherwise(pl.lit("judged in pool all")),
+        no_low_demand=pl.col("kind") == "pod",
+    )
+    monkeypatch.setattr(idle, "NO_LOW_DEMAND", "no P10 requirement at all")
+    shown = finance_page(replace(inputs, idle_risk=stored))
+    assert html_text("100.0% (no P10 demand in its pool)") in shown
+    assert html_text("$25.0M on 1 block wholly idle for no P10 demand in its pool") in shown
+    quoted = stored.with_columns(no_low_demand=pl.lit(False))
+    assert "no P10 demand in its pool" not in finance_page(replace(inputs, idle_risk=quoted))
 
 
 def test_the_idle_card_is_not_verified_where_it_judges_days_no_backtest_measured() -> None:

@@ -1129,6 +1129,22 @@ def test_a_pool_short_from_its_first_days_is_driven_by_the_growth_its_order_is_s
     assert acme["to_date"] == _day(182) and acme["growth_gpus"] == pytest.approx(182.0)
 
 
+def test_a_block_wholly_idle_for_no_low_demand_is_flagged_where_its_note_says_so() -> None:
+    """The finance page told a block wholly idle for no demand at P10 from one whose older
+    blocks cover the demand by the words of its note alone. The row carries the flag: set on
+    the 400-GPU rack whose pool's P10 forecast is zero, not where 900 GPUs cover a P10 of 625
+    nor where it is partly idle."""
+    extra = _block("r2-new", 400, region="r2", site="r2-a", status="committed",
+                   in_service=_day(28))  # fmt: skip
+    flags = {
+        q10: expansion_triggers(
+            _r2_forecast(q10=q10), _plan(_r2_blocks(extra)), as_of=MONDAY
+        ).idle_risk.row(0, named=True)["no_low_demand"]
+        for q10 in (0.0, 500.0, 800.0)
+    }
+    assert flags == {0.0: True, 500.0: False, 800.0: False}
+
+
 def test_a_wholly_idle_block_says_what_covers_the_low_demand_and_zero_demand_is_named() -> None:
     """A 400-GPU rack over 900 GPUs where the P10 requirement is 625 (500 / 0.8): the finance
     page read "idle GPUs (P10 demand) 400, idle share 100.0%" beside a note naming the pool

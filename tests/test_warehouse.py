@@ -103,6 +103,44 @@ def test_triggers_stored_before_migration_33_get_their_grain_flags_from_their_no
     assert power["monthly_only"].to_list() == [True, False]
 
 
+def test_idle_risk_stored_before_migration_34_gets_its_no_low_demand_flag_from_its_note(
+    warehouse_path: Path,
+) -> None:
+    """The finance page told a block wholly idle for no demand at P10 ("100.0% (no P10 demand
+    in its pool)") by the words of its note. The flag is a column since migration 34; a file
+    of version 33 gets it on its stored rows from the words its notes held then, so an old run
+    reads as it did, and a row without them reads unflagged."""
+    import duckdb
+
+    with warehouse.connect(warehouse_path):
+        pass
+    con = duckdb.connect(str(warehouse_path))
+    try:  # back to the shape of version 33
+        con.execute("ALTER TABLE idle_risk DROP COLUMN no_low_demand")
+        con.execute("DELETE FROM schema_migrations WHERE version >= 34")
+        for block, note in [
+            ("b-empty", "judged in pool all; no demand at the low quantile in pool all on any of "
+             "the 91 days judged (its P10 forecast is zero): wholly idle for that"),
+            ("b-covered", "judged in pool all; wholly idle at P10: the 900 GPUs in service ..."),
+            ("b-none", None),
+        ]:  # fmt: skip
+            con.execute(
+                "INSERT INTO idle_risk (run_id, block_id, region, site, kind, gpu_type, gpus, "
+                "note) VALUES ('t1', ?, 'us-east', 'us-east-a', 'rack', 'h100', 256, ?)",
+                [block, note],
+            )
+    finally:
+        con.close()
+    with warehouse.connect(warehouse_path) as wh:
+        assert wh.schema_version() == MIGRATIONS[-1].version
+        idle = wh.run_frame("idle_risk", "t1").sort("block_id")
+    assert idle.select("block_id", "no_low_demand").rows() == [
+        ("b-covered", False),
+        ("b-empty", True),
+        ("b-none", False),
+    ]
+
+
 def test_a_warehouse_of_a_newer_fleetcast_is_refused_in_one_line(warehouse_path: Path) -> None:
     """A file a newer fleetcast migrated was read and written without a check, and where its
     tables differed every command died in a 35-line DuckDB trace: it is refused, read-only

@@ -28,7 +28,15 @@ from forecasting.capacity import (
 from forecasting.contracts import BOOK_CONCENTRATION_SCHEMA, CONTRACT_LIST_SCHEMA, FINANCE_SCHEMA
 from forecasting.report.changes import POWER_CHANGES_SCHEMA, VERDICT_CHANGES_SCHEMA
 from forecasting.report.format import fmt_date
-from forecasting.schema import DEMAND_SCHEMA, FORECAST_SCHEMA, MONTHLY_ONLY, frame_schema, table
+from forecasting.schema import (
+    DEMAND_SCHEMA,
+    FORECAST_SCHEMA,
+    MONTHLY_ONLY,
+    NOT_VERIFIED,
+    VACANT,
+    frame_schema,
+    table,
+)
 from forecasting.text import days_count
 from forecasting.triggers import TRIGGERS_SCHEMA
 from forecasting.triggers.common import trigger_placements
@@ -77,6 +85,7 @@ __all__ = [
     "silent_feeds",
     "split_new_site",
     "status_headline",
+    "status_shown",
     "unforecast_regions_of",
     "unmeasured_series",
     "unplanned_regions_of",
@@ -137,6 +146,7 @@ IDLE_RISK_SCHEMA = _columns(
         "note",
         "days_judged",
         "window_days",
+        "no_low_demand",
     ),
 )
 
@@ -274,6 +284,18 @@ def vacant_regions(inputs: ReportInputs) -> list[str]:
     )
     unmeasured = set(zero.select(hierarchy.level(1)).to_series().to_list())
     return [r for r in unplanned_regions_of(inputs) if r in unmeasured]
+
+
+def status_shown(inputs: ReportInputs) -> pl.Expr:
+    """A trigger row's status as the pages and `report` show it: in a vacant region
+    (:func:`vacant_regions`) "not verified (no capacity planned, no demand measured)", its
+    green saying nothing; elsewhere the stored status."""
+    vacant = pl.Series(vacant_regions(inputs), dtype=pl.String)
+    return (
+        pl.when(pl.col("region").is_in(vacant))
+        .then(pl.lit(f"{NOT_VERIFIED} ({VACANT})"))
+        .otherwise(pl.col("status"))
+    )
 
 
 def silent_feeds(inputs: ReportInputs) -> list[str]:

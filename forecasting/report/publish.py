@@ -37,6 +37,7 @@ from forecasting.report.inputs import (
     order_by_grain,
     orders_frame,
     split_new_site,
+    status_shown,
 )
 from forecasting.report.pages import (
     PLOTLY_JS,
@@ -207,7 +208,9 @@ def _write_run(inputs: ReportInputs, folder: Path) -> None:
     # Every dated row says so where its dates rest on a placed calendar (a ServeGen
     # "order by 2024-10-14" read as a real date).
     placed = pl.lit(inputs.placed_dates or None, pl.String).alias("dates_placed")
-    triggers = triggers.with_columns(placed)
+    # Beside the stored status, the one the pages show: a vacant region's green read "green"
+    # here where every page read "not verified (no capacity planned, no demand measured)".
+    triggers = triggers.with_columns(placed, status_shown=status_shown(inputs))
     _csv_safe(triggers).write_csv(folder / "triggers.csv")
     triggers.write_json(folder / "triggers.json")
     # A trigger's own order (tranche 1) is dated as its trigger is: its flag says the grain.

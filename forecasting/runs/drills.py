@@ -57,6 +57,7 @@ __all__ = [
     "drill_inputs",
     "drill_outcome",
     "drill_scenarios",
+    "drilled_as_of",
     "drilled_customers",
     "drills_folder",
     "extrapolated_warning",
@@ -352,6 +353,13 @@ def customer_fold(warehouse_path: Path, forecast_run_id: str | None, customer: s
         f"fleet's ({window}); customers with a forecast of their own, which can be drilled: "
         f"{listed(own, most=len(own)) or 'none'}"
     )
+
+
+def drilled_as_of(warehouse_path: Path, forecast_run_id: str | None) -> date:
+    """The as-of day of the forecast run the drills play (the named one, or the newest): the
+    day the plan they play is read on, whatever telemetry came in after."""
+    with warehouse.connect(warehouse_path, read_only=True) as wh:
+        return forecast_run(wh, forecast_run_id).as_of
 
 
 def unmeasured_demand_warning(warehouse_path: Path, forecast_run_id: str | None) -> str | None:

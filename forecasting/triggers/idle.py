@@ -35,9 +35,9 @@ def _idle_pool(block: Block) -> str:
 
 # A dedicated customer's pool: this prefix and the customer's name.
 _DEDICATED = "dedicated:"
-# Opens the note of a block wholly idle because the pool's low quantile is zero on every day
-# judged: its 100 % stands for no demand there, not a lull measured (the finance page reads
-# it beside the share).
+# Opens the reason, in its note, of a block wholly idle because the pool's low quantile is zero
+# on every day judged: its 100 % stands for no demand there, not a lull measured. The row's
+# ``no_low_demand`` field says it (the finance page reads that); these words are for the reader.
 NO_LOW_DEMAND = "no demand at the low quantile"
 # An idle share that reads 100.0 % on the page.
 _WHOLLY = 0.9995
@@ -263,7 +263,10 @@ def _idle_risk(
             row, priced=price is not None, regions=regions, end=end, customers=customers
         )
         need, need_most, older = row.pop("need"), row.pop("need_most"), row.pop("older")
-        if row["idle_share"] is not None and row["idle_share"] >= _WHOLLY:
+        wholly = row["idle_share"] is not None and row["idle_share"] >= _WHOLLY
+        # Decided with the note's words, from the same figure, so the two cannot part.
+        row["no_low_demand"] = wholly and need_most <= 0.0
+        if wholly:
             row["note"] += "; " + _wholly_idle(
                 row, need=need, need_most=need_most, older=older, column=column, plan=plan
             )

@@ -460,15 +460,14 @@ def _increment_usd(baseline: float | None, shocked: float | None, increment: flo
     return f"+{fmt_usd(shown)}" if shown > 0 else fmt_usd(shown)
 
 
-# Beside an idle share whose pool has no demand at P10 (:data:`NO_LOW_DEMAND` in its note).
+# Beside an idle share whose pool has no demand at P10 (its ``no_low_demand`` field).
 _NO_P10 = "no P10 demand in its pool"
 
 
 def _no_low_demand(idle: pl.DataFrame) -> pl.Expr:
-    """Rows wholly idle for no demand at the low quantile, as their note says."""
-    from forecasting.triggers.idle import NO_LOW_DEMAND
-
-    return pl.col("note").fill_null("").str.contains(NO_LOW_DEMAND, literal=True)
+    """Rows wholly idle for no demand at the low quantile: their field, never their note's
+    words (a rewording read such a block as a lull measured)."""
+    return pl.col("no_low_demand").fill_null(False)
 
 
 def _idle_intro(inputs: ReportInputs) -> str:
