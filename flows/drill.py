@@ -94,6 +94,9 @@ def drill_flow(
         customers=runs.drilled_customers(scenarios),
     )  # fmt: skip
     batch = DrillBatch(played=[])
+    for refused in runs.refused_drills(options):
+        logger.warning("drill %s not played: %s", refused.drill, refused.reason)
+        batch.not_played.append(record_not_played(warehouse_path, inputs.forecast.run_id, refused))
     for scenario in scenarios:
         played = run_scenario(
             plan,

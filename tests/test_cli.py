@@ -2158,3 +2158,41 @@ def test_the_demo_prints_the_plan_s_warnings_as_report_does(
         "no telemetry in us-east: its 2,816 GPUs serve nobody in the forecast, the triggers "
         "and the drills"
     ) in printed
+
+
+def test_a_bad_drill_file_is_not_played_and_the_good_ones_are(tmp_path: Path) -> None:
+    """The first bad file in $FLEETCAST_DRILLS stopped every drill of the folder (`drill`
+    exited on it, the good files unplayed): it is not played, with its file, field and rule
+    on the terminal and in the stored runs, and the others play."""
+    import duckdb
+
+    warehouse, plan = _folded_fleet(tmp_path)
+    folder = tmp_path / "drills"
+    folder.mkdir()
+    (folder / "a-bad.toml").write_text(
+        'description = "typo"\nmultiplier = -2.0\ntarget = "all"\n', encoding="utf-8"
+    )
+    (folder / "dual-2x.toml").write_text(
+        'description = "dual doubles"\nmultiplier = 2.0\ntarget = "customer:dual"\n',
+        encoding="utf-8",
+    )
+    env = {"FLEETCAST_CAPACITY": str(plan), "FLEETCAST_DRILLS": str(folder)}
+    drill = fleetcast(
+        "drill", "--answers", "none", "--paths", "10", "--warehouse", warehouse, env=env
+    )  # fmt: skip
+    assert drill.returncode in (0, 1), drill.stderr
+    said = [line for line in drill.stderr.splitlines() if "drill a-bad not played" in line]
+    assert len(said) == 1, drill.stderr
+    assert (
+        f"drill a-bad not played: {folder / 'a-bad.toml'}: invalid drill scenario\n"
+        "  field multiplier: "
+    ) in drill.stderr
+    assert "dual-2x" in drill.stdout
+    with duckdb.connect(warehouse, read_only=True) as con:
+        played = con.execute("SELECT drill FROM drill_runs").fetchall()
+        refused = con.execute("SELECT drill, reason FROM drills_not_played").fetchall()
+    assert played == [("dual-2x",)]
+    assert [d for d, _ in refused] == ["a-bad"] and "field multiplier" in refused[0][1]
+    # Named, a bad file is refused alone, before any run.
+    named = fleetcast("drill", "a-bad", "--warehouse", warehouse, env=env)
+    assert named.returncode == 2 and "field multiplier" in named.stderr

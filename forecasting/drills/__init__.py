@@ -28,10 +28,12 @@ from forecasting.drills.scenarios import (
     BlockSlip,
     Scenario,
     ScenarioError,
+    ScenarioFolder,
     Shape,
     Target,
     load_scenarios,
     multiplier_curve,
+    scenario_folder,
     scenario_from_args,
 )
 from forecasting.drills.simulate import Engine, PreparedDrill, prepare_drill, run_drill
@@ -52,6 +54,7 @@ __all__ = [
     "PreparedDrill",
     "Scenario",
     "ScenarioError",
+    "ScenarioFolder",
     "Shape",
     "Target",
     "blocks_to_pass",
@@ -61,5 +64,6 @@ __all__ = [
     "multiplier_curve",
     "prepare_drill",
     "run_drill",
+    "scenario_folder",
     "scenario_from_args",
 ]

@@ -36,6 +36,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from importlib.resources.abc import Traversable
 from typing import Annotated, Any, Literal, Self
@@ -64,11 +65,13 @@ __all__ = [
     "RegionLoss",
     "Scenario",
     "ScenarioError",
+    "ScenarioFolder",
     "Shape",
     "Target",
     "load_scenarios",
     "multiplier_curve",
     "parse_scenario",
+    "scenario_folder",
     "scenario_from_args",
 ]
 
@@ -274,29 +277,55 @@ def parse_scenario(text: str, *, source: str, default_name: str) -> Scenario:
     return _validated(raw, source=source)
 
 
-def load_scenarios(directory: Traversable) -> dict[str, Scenario]:
-    """Every ``*.toml`` drill in ``directory``, keyed by scenario name, in name order.
+@dataclass(frozen=True, slots=True)
+class ScenarioFolder:
+    """The drills of one folder: those that load, by scenario name, and each file that does not,
+    by its name without ``.toml``, with its error (file, field and rule)."""
+
+    ready: dict[str, Scenario]
+    refused: dict[str, str]
+
+
+def scenario_folder(directory: Traversable) -> ScenarioFolder:
+    """Every ``*.toml`` drill in ``directory``: those that load, in name order, and the files
+    refused, each alone (a bad file stopped every drill of the folder).
 
     ``directory`` is a folder on disk or a package resource (the ready-made drills).
     """
     if not directory.is_dir():
         raise ScenarioError(f"{directory}: no drill directory here")
     scenarios: dict[str, Scenario] = {}
+    refused: dict[str, str] = {}
     origin: dict[str, str] = {}
     files = sorted((f for f in directory.iterdir() if f.name.endswith(".toml")), key=_name)
     for file in files:
+        stem = file.name[: -len(".toml")]
         try:
-            text = file.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            raise ScenarioError(f"{file}: not UTF-8 text ({exc})") from exc
-        scenario = parse_scenario(text, source=str(file), default_name=file.name[: -len(".toml")])
-        if scenario.name in scenarios:
-            raise ScenarioError(
-                f"{file}: field name: {scenario.name!r} is already used by {origin[scenario.name]}"
-            )
+            try:
+                text = file.read_text(encoding="utf-8")
+            except UnicodeDecodeError as exc:
+                raise ScenarioError(f"{file}: not UTF-8 text ({exc})") from exc
+            scenario = parse_scenario(text, source=str(file), default_name=stem)
+            if scenario.name in scenarios:
+                raise ScenarioError(
+                    f"{file}: field name: {scenario.name!r} is already used by "
+                    f"{origin[scenario.name]}"
+                )
+        except ScenarioError as exc:
+            refused[stem] = str(exc)
+            continue
         scenarios[scenario.name] = scenario
         origin[scenario.name] = str(file)
-    return dict(sorted(scenarios.items()))
+    return ScenarioFolder(dict(sorted(scenarios.items())), refused)
+
+
+def load_scenarios(directory: Traversable) -> dict[str, Scenario]:
+    """Every ``*.toml`` drill in ``directory``, keyed by scenario name, in name order;
+    ScenarioError on the first file refused (:func:`scenario_folder` keeps the others)."""
+    folder = scenario_folder(directory)
+    if folder.refused:
+        raise ScenarioError(next(iter(folder.refused.values())))
+    return folder.ready
 
 
 def _name(file: Traversable) -> str:

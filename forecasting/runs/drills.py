@@ -62,6 +62,7 @@ __all__ = [
     "drills_folder",
     "extrapolated_warning",
     "play_drill",
+    "refused_drills",
     "resampled_paths",
     "save_drill",
     "save_not_played",
@@ -205,13 +206,29 @@ def drill_scenarios(
     if options.adhoc is not None:
         return [options.adhoc.scenario()]
     directory = directory if directory is not None else drills_folder()
-    ready = drills.load_scenarios(directory)
+    folder = drills.scenario_folder(directory)
+    if named_bad := [d for d in options.drills if d in folder.refused]:
+        raise drills.ScenarioError(folder.refused[named_bad[0]])
+    ready = folder.ready
     unknown = [d for d in options.drills if d not in ready]
     if unknown:
         raise drills.ScenarioError(
             f"no drill named {', '.join(unknown)} in {directory}; known: {', '.join(sorted(ready))}"
         )
     return [ready[d] for d in (options.drills or tuple(sorted(ready)))]
+
+
+def refused_drills(
+    options: DrillOptions, *, directory: Traversable | None = None
+) -> list[DrillNotPlayed]:
+    """The drill files of the folder that do not load, as drills not played with their error,
+    when the options play the whole folder (none for an ad-hoc or named drill)."""
+    from forecasting import drills
+
+    if options.adhoc is not None or options.drills:
+        return []
+    folder = drills.scenario_folder(directory if directory is not None else drills_folder())
+    return [DrillNotPlayed(drill=name, reason=error) for name, error in folder.refused.items()]
 
 
 def resampled_paths(sample: pl.DataFrame, paths: int | None, seed: int) -> pl.DataFrame:
@@ -722,6 +739,8 @@ def drill(warehouse_path: Path, capacity_path: Path, options: DrillOptions) -> D
         customers=drilled_customers(scenarios),
     )  # fmt: skip
     batch = DrillBatch(played=[])
+    for refused in refused_drills(options):
+        batch.not_played.append(save_not_played(warehouse_path, inputs.forecast.run_id, refused))
     for scenario in scenarios:
         played = play_drill(
             plan, inputs.paths, inputs.shapes, scenario, as_of=inputs.forecast.as_of,

@@ -339,14 +339,15 @@ def _unplayed(
     """The named drills (``fleetcast drill``'s set) with no run on this forecast run, where
     some others have one: an interrupted `drill` kept the drills it finished, and the report
     read "2 of 3 drills failing" for a fleet that has eight."""
-    from forecasting.drills import ScenarioError, load_scenarios
+    from forecasting.drills import ScenarioError, scenario_folder
 
     if not any_played:
         return ()  # the pages say none was played
     try:
-        named = load_scenarios(drills_folder())
+        folder = scenario_folder(drills_folder())
     except ScenarioError:
-        return ()  # `fleetcast drill` names the bad file; the report is no place to stop
+        return ()  # `fleetcast drill` names the missing folder; the report is no place to stop
+    named = [*folder.ready, *folder.refused]
     seen = set(played.to_list()) | set(refused.to_list())
     return tuple(sorted(name for name in named if name not in seen))
 
