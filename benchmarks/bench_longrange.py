@@ -18,12 +18,20 @@
    share of days above q90, q50 bias, whether the three targets are met, and the model and
    scale the method chose.
 
-4. With ``--synthetic-seeds 0-39`` (alone): the method on that many demo-size synthetic fleets
+4. With ``--cutoff-misses`` (alone): for the test fleets of ``--seeds``, what the interval scale
+   was fitted on when each was forecast at its scored cut-off: per internal backtest cut-off
+   (6 and 12 months earlier) the day-weighted mean q50 miss of its windows in logs (positive:
+   demand above the q50) and how many of its series missed to that side; the scale fitted
+   (every miss read as spread), and the scale fitted around the miss both cut-offs share (the
+   smaller of two same-signed cut-off means, else none), which the method does not use
+   (benchmarks/longrange_findings.md, session 44).
+
+5. With ``--synthetic-seeds 0-39`` (alone): the method on that many demo-size synthetic fleets
    (730 days, 200 customers, one seed each), cut-off 6 months back: per level the geometric
    mean MAE ratios, the mean share of days above q90 and the median |bias|.
 
 Run: ``PYTHONPATH=. python benchmarks/bench_longrange.py [--series 100] [--days 730]
-[--test-fleets] [--seeds 0,1,2] [--synthetic-seeds 0-39]
+[--test-fleets] [--seeds 0,1,2] [--cutoff-misses] [--synthetic-seeds 0-39]
 [--out benchmarks/results/longrange.json]``.
 """
 
@@ -34,9 +42,11 @@ import importlib.util
 import json
 import os
 import time
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
@@ -143,6 +153,57 @@ def test_fleet_table(seeds: list[int]) -> str:
     return "\n".join(lines)
 
 
+def _window_miss(window: Any, h: int) -> tuple[float, int]:
+    """A backtest window's q50 miss in logs over ``h`` days (log actual less the scale-free
+    point forecast) and the days it is read on."""
+    a = window.actual[:h]
+    ok = np.isfinite(a)
+    point = window.view.mu[:h][ok] + float(np.median(window.view.grid))
+    return float(np.mean(np.log1p(np.maximum(a[ok], 0.0)) - point)), int(ok.sum())
+
+
+def cutoff_misses_table(seeds: list[int]) -> str:
+    """The test fleets' calibration windows: q50 misses per cut-off and two scales (module
+    docstring, 4.)."""
+    fleets = test_fleets()
+    h = longrange.DECISION_HORIZON_DAYS
+    lines = [
+        "| fleet | seed | miss at -12 months (same side) | miss at -6 months (same side) "
+        "| scale (misses as spread) | scale around the shared miss |",
+        "|" + "---|" * 6,
+    ]
+    for kind in ("steady", "halving", "flat"):
+        for seed in seeds:
+            # The scored cut-off as decision_backtest reads it: 6 calendar months before the end.
+            cutoff = longrange._add_months(fleets.CUTOFF + timedelta(days=fleets.FUTURE_DAYS), -6)
+            history = fleets.built_fleet(kind, seed=seed).filter(pl.col("ds") <= cutoff)
+            arrays = longrange._series_arrays(history, cutoff)
+            by_model = longrange._windows(
+                arrays,
+                cutoff,
+                cutoffs_months_back=(6, 12),
+                horizon_days=h,
+                models=longrange.CANDIDATES,
+            )
+            windows = by_model[longrange._pooled_choice(by_model)]
+            cells, means = [], []
+            for day in sorted({w.cutoff for w in windows}):
+                misses = [_window_miss(w, h) for w in windows if w.cutoff == day]
+                mean = sum(m * d for m, d in misses) / sum(d for _, d in misses)
+                same = sum(1 for m, _ in misses if (m > 0) == (mean > 0))
+                cells.append(f"{mean:+.3f} ({same} of {len(misses)})")
+                means.append(mean)
+            signs = {m > 0 for m in means}
+            shared = min(means, key=abs) if len(means) >= 2 and len(signs) == 1 else 0.0
+            around = [replace(w, view=replace(w.view, mu=w.view.mu + shared)) for w in windows]
+            lines.append(
+                f"| {kind} | {seed} | {' | '.join(cells)} "
+                f"| {longrange._calibrated_scale(windows, h):.2f} "
+                f"| {longrange._calibrated_scale(around, h):.2f} |"
+            )
+    return "\n".join(lines)
+
+
 def synthetic_seeds_table(seeds: list[int]) -> str:
     """The method on many synthetic fleets, cut-off 6 months back, 182 days scored: per level
     (total, regions) the geometric mean of MAE over each baseline, the mean share of days above
@@ -193,7 +254,12 @@ def main() -> None:
     parser.add_argument(
         "--synthetic-seeds", default="", help="e.g. 0-39: the method on that many demo-size fleets"
     )
+    parser.add_argument("--cutoff-misses", action="store_true")
     args = parser.parse_args()
+    if args.cutoff_misses:
+        print("The test fleets' calibration windows at their scored cut-off:\n")
+        print(cutoff_misses_table([int(s) for s in args.seeds.split(",")]))
+        return
     if args.synthetic_seeds:
         lo, _, hi = args.synthetic_seeds.partition("-")
         seeds = list(range(int(lo), int(hi or lo) + 1))
