@@ -18,9 +18,11 @@ import polars as pl
 from forecasting import hierarchy
 from forecasting.capacity import (
     CAPACITY_TIMELINE_SCHEMA,
+    NOT_JUDGED,
     SITE_POWER_MONTHLY_SCHEMA,
     Block,
     CapacityPlan,
+    not_judged_in,
     stray_dedicated_blocks,
     unforecast_regions,
     unplanned_regions,
@@ -518,11 +520,6 @@ def unserved_blocks_of(inputs: ReportInputs) -> list[Block]:
     return stray_dedicated_blocks(inputs.plan, customers, as_of=inputs.as_of)
 
 
-# A site's power status where its region has no telemetry: no order is judged there, so its
-# green holds the plan's blocks only.
-NOT_JUDGED = "not judged"
-
-
 def unsized_by_region(triggers: pl.DataFrame) -> dict[str, int]:
     """Per region, the triggers' orders not sized (a candidate and no blocks: the forecast ends
     before they land), whose MW no power trigger counts."""
@@ -569,10 +566,7 @@ def power_counts(inputs: ReportInputs) -> str:
     unjudged = power.filter(pl.col("not_judged"))
     if unjudged.height:
         regions = sorted(set(unjudged["region"].to_list()))
-        text += (
-            f"; {unjudged.height} {NOT_JUDGED}: no telemetry in {', '.join(regions)} "
-            f"(not green: {NOT_JUDGED})"
-        )
+        text += f"; {unjudged.height} {not_judged_in(regions)} (not green: {NOT_JUDGED})"
     return text
 
 
