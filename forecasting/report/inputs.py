@@ -30,9 +30,16 @@ from forecasting.capacity import (
 from forecasting.contracts import BOOK_CONCENTRATION_SCHEMA, CONTRACT_LIST_SCHEMA, FINANCE_SCHEMA
 from forecasting.report.changes import POWER_CHANGES_SCHEMA, VERDICT_CHANGES_SCHEMA
 from forecasting.report.format import fmt_date
-from forecasting.schema import DEMAND_SCHEMA, FORECAST_SCHEMA, MONTHLY_ONLY, frame_schema, table
+from forecasting.schema import (
+    DEMAND_SCHEMA,
+    FORECAST_SCHEMA,
+    MONTHLY_ONLY,
+    NOT_VERIFIED,
+    frame_schema,
+    table,
+)
 from forecasting.text import days_count
-from forecasting.triggers import TRIGGERS_SCHEMA
+from forecasting.triggers import TRIGGERS_SCHEMA, UNMEASURED_TRAINING
 from forecasting.triggers.common import trigger_placements
 from forecasting.whatif import PIPELINE_SCHEMA
 
@@ -80,6 +87,7 @@ __all__ = [
     "split_new_site",
     "status_headline",
     "unforecast_regions_of",
+    "unmeasured_class_rows",
     "unmeasured_series",
     "unplanned_regions_of",
     "unplayed_text",
@@ -265,6 +273,16 @@ def unmeasured_series(chosen: pl.DataFrame) -> list[str]:
     )
     ids = sorted(set(zero["unique_id"].to_list()), key=lambda u: (hierarchy.depth_of(u), u))
     return [hierarchy.label_of(u) for u in ids]
+
+
+def unmeasured_class_rows() -> pl.Expr:
+    """Whether a trigger row is a green training pool whose note says no training demand was
+    measured anywhere (triggers.UNMEASURED_TRAINING): maybe a feed gap, no measured zero,
+    which read "training | green" in every region. The terminal, the finance orders and the
+    headline say "not verified" for it."""
+    return (pl.col("status") == "green") & pl.col("note").fill_null("").str.starts_with(
+        UNMEASURED_TRAINING
+    )
 
 
 def vacant_regions(inputs: ReportInputs) -> list[str]:
@@ -472,6 +490,12 @@ def _worst_with_reach(inputs: ReportInputs) -> str:
             f"; {pools} on the monthly rows past the daily ones only: {MONTHLY_ONLY} (see the "
             "triggers' notes)"
         )
+    gap = inputs.triggers.filter(unmeasured_class_rows())
+    if not gap.is_empty():
+        pools = ", ".join(
+            f"{r['region']}/{r['pool']}" for r in gap.sort("region", "pool").iter_rows(named=True)
+        )
+        worst += f"; {pools} {NOT_VERIFIED}: {UNMEASURED_TRAINING} (see the triggers' notes)"
     unverified = inputs.triggers.filter((pl.col("status") == "green") & pl.col("unverified_green"))
     if unverified.is_empty() or end is None:
         return worst
