@@ -1671,6 +1671,16 @@ def what_if(
             f"the {usd(extra_capex)} of extra capital is what the plan's orders move "
             f"by with the deal, and does not serve it in full within the horizon: {_NOT_PRICE}"
         )
+    concentration = (
+        concentration_with_book(paths, ContractBook(contracts=(deal,), source="what-if"))
+        if paths is not None and paths.height
+        else pl.DataFrame()
+    )
+    concentration_line = (
+        _concentration_line(concentration, deal, paths=paths, forecast=forecast)
+        if paths is not None and concentration.height
+        else ""
+    )
     not_judged = ""
     if unwatched:
         # The deal was weighed on its own GPUs alone: served so is not served beside what the
@@ -1687,7 +1697,13 @@ def what_if(
                 f"{float(orders['extra_mw'].sum()):,.1f} MW on the deal's GPUs alone, before "
                 f"what {deal.region} already runs)"
             )
-        else:
+        if concentration_line:
+            # The shares' expected demand leaves out what the region runs: not a bound there.
+            concentration_line += (
+                f"; {deal.region}'s own demand is in none of these shares "
+                f"({not_judged_in([deal.region])}), so they are not verified"
+            )
+        if not not_judged:
             notes.append(
                 f"{deal.region} has no telemetry: the deal was weighed on its own GPUs alone "
                 f"(its extra capex too), and what {deal.region} already runs can only make it "
@@ -1695,16 +1711,6 @@ def what_if(
             )
     if capital_note:
         notes.append(capital_note)
-    concentration = (
-        concentration_with_book(paths, ContractBook(contracts=(deal,), source="what-if"))
-        if paths is not None and paths.height
-        else pl.DataFrame()
-    )
-    concentration_line = (
-        _concentration_line(concentration, deal, paths=paths, forecast=forecast)
-        if paths is not None and concentration.height
-        else ""
-    )
     return WhatIf(
         deal=deal,
         as_of=as_of,

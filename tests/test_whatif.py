@@ -1751,8 +1751,13 @@ def test_a_deal_in_a_region_without_telemetry_is_not_judged_where_it_would_read_
         customer="newco", workload_class="inference", region="r3", ramp=f"{_day(30)}:40",
         until=_day(200), price_per_gpu_hour=2.0,
     )  # fmt: skip
-    answer = what_if(forecast, plan, deal, as_of=MONDAY)
+    answer = what_if(forecast, plan, deal, as_of=MONDAY, paths=_r2_paths())
     assert answer.not_judged == "not judged: no telemetry in r3"
+    # Concentration's expected demand leaves r3's own out: its shares are no bound there.
+    assert answer.concentration_line.endswith(
+        "r3's own demand is in none of these shares (not judged: no telemetry in r3), so they "
+        "are not verified"
+    )
     assert not answer.can_serve
     assert answer.serve_note.startswith("not judged: no telemetry in r3")
     r3 = answer.orders.filter(pl.col("region") == "r3")
