@@ -61,11 +61,19 @@ from forecasting.settings import (
 )
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from flows.pipeline import PipelineOutcome, PipelineStopped
     from forecasting.contracts import ContractRuleError
-    from forecasting.runs import ContractsLoaded, DrillBatch, DrillNotPlayed, EventsLoaded
+    from forecasting.runs import (
+        ContractsLoaded,
+        DrillBatch,
+        DrillNotPlayed,
+        EventsLoaded,
+        WhatIfOutcome,
+    )
 
-__all__ = ["adhoc_drill", "main"]
+__all__ = ["adhoc_drill", "main", "whatif_answer_table"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -796,9 +804,32 @@ def _deal_day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
+def whatif_answer_table(outcome: WhatIfOutcome) -> Table:
+    """The what-if's table, its headline "not judged" where the deal's region has no telemetry
+    and the deal alone would be served: it read "served from its first day; extra capex $0"
+    where `report` judges no order in that region."""
+    from flows.tables import whatif_table
+    from forecasting.capacity import NOT_JUDGED
+    from forecasting.text import usd
+
+    table = whatif_table(outcome)
+    if not outcome.not_judged:
+        return table
+    revenue = (
+        "" if outcome.revenue_usd is None else f"; revenue {usd(outcome.revenue_usd)} if served"
+    )
+    table.title = (
+        f"what-if on {outcome.forecast_run_id} (as of {outcome.as_of}, plan to "
+        f"{outcome.horizon_end}): {outcome.not_judged}; extra capex {NOT_JUDGED}{revenue}"
+    )
+    if table.caption:
+        table.caption = f"{outcome.not_judged}: its pools' statuses are not measured"
+    return table
+
+
 def cmd_whatif(args: argparse.Namespace) -> int:
     """Weigh a deal before it is signed: serve from when, which orders, what it brings."""
-    from flows.tables import whatif_lines, whatif_table
+    from flows.tables import whatif_lines
     from forecasting.contracts import ContractRuleError
     from forecasting.whatif import DealError
 
@@ -830,7 +861,7 @@ def cmd_whatif(args: argparse.Namespace) -> int:
         raise UsageError(_deal_rule_text(exc)) from exc
     except DealError as exc:
         raise UsageError(str(exc)) from exc
-    console.print(whatif_table(outcome))
+    console.print(whatif_answer_table(outcome))
     for line in whatif_lines(outcome):
         say(line)
     return EXIT_OK

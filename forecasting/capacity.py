@@ -152,6 +152,7 @@ __all__ = [
     "FAILOVER_DEFAULTS",
     "MAX_LEAD_TIME_WEEKS",
     "MAX_POWER_LEAD_MONTHS",
+    "NOT_JUDGED",
     "ORDERS_SCHEMA",
     "REFERENCE_GPU",
     "SITE_POWER_MONTHLY_SCHEMA",
@@ -175,6 +176,7 @@ __all__ = [
     "dump_plan",
     "load_capacity",
     "monthly_capacity",
+    "not_judged_in",
     "parse_capacity",
     "site_power_by_month",
     "site_power_timeline",
@@ -886,11 +888,22 @@ def unforecast_regions(plan: CapacityPlan, regions: Iterable[str]) -> list[str]:
     return sorted({b.region for b in plan.block} - set(regions))
 
 
+# What a region of the plan without telemetry reads where a status would stand (its pools,
+# its sites' power, a deal weighed there): no order is judged there, so not green either.
+NOT_JUDGED = "not judged"
+
+
+def not_judged_in(regions: Sequence[str]) -> str:
+    """``not judged: no telemetry in eu-west``: the status and the reason, as `report`, the
+    pages and a what-if say it for regions of the plan the telemetry lacks."""
+    return f"{NOT_JUDGED}: no telemetry in {', '.join(regions)}"
+
+
 def unforecast_region_warning(region: str, *, plan: str) -> str:
     """The one line a command prints for a region of ``plan`` the telemetry lacks."""
     return (
         f"warning: region {region!r} has [[block]]s in {plan} but no telemetry: no trigger or "
-        "order is judged there (not green: not judged); ingest its telemetry, or fix the "
+        f"order is judged there (not green: {NOT_JUDGED}); ingest its telemetry, or fix the "
         "region's name in the plan"
     )
 

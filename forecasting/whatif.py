@@ -53,6 +53,13 @@ short with its own dates beside the plan's.
 forecast starts: ramp steps dated earlier become one step on its first day, at the count in
 force then (a note says so), and a term over before that day is refused (:class:`DealError`).
 
+**A region without telemetry.** A deal in a region of the plan with blocks but no telemetry
+is weighed on its own GPUs alone (the region's pools carry zero without it). What the region
+already runs is not known, so where the deal alone would be served the answer, its capital
+and the region's statuses read "not judged: no telemetry in <region>" (as `report` judges no
+order there); a deal short even alone keeps its verdict, which the region's own demand can
+only make worse.
+
 **Revenue against capital.** Revenue is the ramp's GPU-hours served in full within the plan
 horizon (its term runs to ``until``) times its price (the class policy's when the deal names
 none); the term's hours past the plan's end are priced apart and called not verified, as
@@ -77,7 +84,7 @@ import numpy as np
 import polars as pl
 
 from forecasting import hierarchy
-from forecasting.capacity import CapacityPlan, site_power_timeline
+from forecasting.capacity import NOT_JUDGED, CapacityPlan, not_judged_in, site_power_timeline
 from forecasting.contracts import (
     Contract,
     ContractBook,
@@ -389,6 +396,12 @@ class WhatIf:
     # What the extra capital is not, where it could read as the deal's price or as serving it
     # for free ('' otherwise): one of ``notes``, which the pipeline's rows carry too.
     capital_note: str = ""
+    # "not judged: no telemetry in eu-west" where the deal's region has blocks but no
+    # telemetry and the deal alone would be served ('' otherwise): what the region already
+    # runs is not known, so the answer, its capital and the region's statuses are not
+    # measured (`report` judges no order there). A deal not served even alone keeps its
+    # verdict: the region's own demand can only make it shorter.
+    not_judged: str = ""
 
     @property
     def not_sized_pools(self) -> tuple[str, ...]:
@@ -401,9 +414,36 @@ class WhatIf:
         inside the plan horizon (a step past it is not verified)."""
         return (
             self.serve_from is not None
+            and not self.not_judged
             and self.serve_from <= self.deal.ramp[0].day
             and self.deal.ramp[-1].day <= self.horizon_end
         )
+
+
+def _unwatched_orders(orders: pl.DataFrame, region: str) -> pl.DataFrame:
+    """``orders`` with ``region``'s statuses not judged where it has no telemetry: weighed on
+    zero demand without the deal, and on the deal alone with it (read green "without the
+    deal", "q90 requirement stays within capacity" where `report` judges nothing). Red with
+    the deal stays red: the region's own demand can only add to it."""
+    here = pl.col("region") == region
+    red = pl.col("status_with") == "red"
+    unknown = f"what {region} already runs is not known"
+    reason = (
+        pl.when(red)
+        .then(pl.lit(f"no telemetry in {region}: {unknown} and can only add to it; "))
+        .otherwise(pl.lit(f"{not_judged_in([region])}: {unknown}; "))
+    )
+    return orders.with_columns(
+        status_without=pl.when(here).then(pl.lit(NOT_JUDGED)).otherwise("status_without"),
+        status_with=pl.when(here & ~red).then(pl.lit(NOT_JUDGED)).otherwise("status_with"),
+        note=pl.when(here)
+        .then(
+            pl.concat_str(
+                reason, pl.lit("on the deal's GPUs alone: "), pl.col("note").fill_null("")
+            )
+        )
+        .otherwise("note"),
+    )
 
 
 def _every_order(result: TriggerResult) -> pl.DataFrame:
@@ -1538,6 +1578,8 @@ def what_if(
     _check_weighable(deal, horizon_end=horizon_end, monthly=monthly)
     deal, rebased = _from_forecast_start(deal, forecast)
     settings = settings or TriggerSettings()
+    # A region of the plan without telemetry: with_region_levels weighs it on zero demand.
+    unwatched = forecast.filter(pl.col("unique_id") == hierarchy.id_of(deal.region)).is_empty()
     padded = with_region_levels(forecast, deal)
     if padded.height != forecast.height:
         # The region had no pool without the deal: the plan's triggers there are re-read on
@@ -1629,8 +1671,6 @@ def what_if(
             f"the {usd(extra_capex)} of extra capital is what the plan's orders move "
             f"by with the deal, and does not serve it in full within the horizon: {_NOT_PRICE}"
         )
-    if capital_note:
-        notes.append(capital_note)
     concentration = (
         concentration_with_book(paths, ContractBook(contracts=(deal,), source="what-if"))
         if paths is not None and paths.height
@@ -1641,6 +1681,36 @@ def what_if(
         if paths is not None and concentration.height
         else ""
     )
+    not_judged = ""
+    if unwatched:
+        # The deal was weighed on its own GPUs alone: served so is not served beside what the
+        # region already runs, which nobody measured (`report`: "not judged" there).
+        not_judged = not_judged_in([deal.region]) if serve_from is not None else ""
+        orders = _unwatched_orders(orders, deal.region)
+        if not_judged:
+            serve_note = (
+                f"{not_judged}: what {deal.region} already runs is not known, so whether its "
+                f"blocks hold the deal is not measured; on the deal's GPUs alone: {serve_note}"
+            )
+            capital_note = (
+                f"extra capital {NOT_JUDGED} ({usd(extra_capex)}, "
+                f"{float(orders['extra_mw'].sum()):,.1f} MW on the deal's GPUs alone, before "
+                f"what {deal.region} already runs)"
+            )
+        if concentration_line:
+            # The shares' expected demand leaves out what the region runs: not a bound there.
+            concentration_line += (
+                f"; {deal.region}'s own demand is in none of these shares "
+                f"({not_judged_in([deal.region])}), so they are not verified"
+            )
+        if not not_judged:
+            notes.append(
+                f"{deal.region} has no telemetry: the deal was weighed on its own GPUs alone "
+                f"(its extra capex too), and what {deal.region} already runs can only make it "
+                "shorter"
+            )
+    if capital_note:
+        notes.append(capital_note)
     return WhatIf(
         deal=deal,
         as_of=as_of,
@@ -1670,6 +1740,7 @@ def what_if(
         capex_not_sized=not_sized.note,
         capex_bound=not_sized.bound,
         capital_note=capital_note,
+        not_judged=not_judged,
         not_sized_with=not_sized.with_,
         not_sized_without=not_sized.without,
         extra_mw=float(orders["extra_mw"].sum()),
@@ -1901,6 +1972,12 @@ def pipeline_if_signed(
             rows.append((*deal_fields, None, None, None, None, f"not weighed: {err}", None))
             continue
         order_by = answer.new_orders["order_by"].min() if answer.new_orders.height else None
+        if answer.not_judged:
+            # Its capex, order-by and serve dates hold on the deal's GPUs alone: not figures
+            # to budget.
+            note = f"{answer.serve_note}; {answer.capital_note}"
+            rows.append((*deal_fields, None, None, None, None, note, None))
+            continue
         rows.append(
             (
                 *deal_fields,

@@ -589,6 +589,25 @@ def test_region_loss_fails_inference_over_after_its_delay() -> None:
     assert inference["lost_gpu_hours"][0] == 60 * 24
 
 
+def test_a_failover_share_onto_a_region_without_telemetry_says_it_is_not_verified() -> None:
+    """r1 dark for a day, its inference failing over to r2, whose blocks have no telemetry:
+    "100% failed over" leaned on r2 read idle (its own demand taken as zero), unsaid. A note
+    says failover may land there and the share is not verified; with r2's telemetry, none."""
+    plan = _plan(
+        [_block("a", 100), _block("b", 200, region="r2")], inference={"failover_delay_hours": 0}
+    )
+    dark = scenario_from_args(multiplier=1.0, start="+1w", region_loss="r1:1")
+    blind = run_drill(plan, _paths({"r1/inference/other": 60.0}), None, dark)
+    assert blind.failover_share == pytest.approx(1.0)
+    assert any(
+        "may land on blocks in r2 (not judged: no telemetry in r2" in note
+        and "not verified" in note
+        for note in blind.notes
+    )
+    seen = run_drill(plan, _paths({"r1/inference/other": 60.0, "r2/inference/o": 60.0}), None, dark)
+    assert not any("no telemetry in r2" in note for note in seen.notes)
+
+
 def test_region_loss_resolves_the_largest_region_and_rejects_unknown() -> None:
     """``largest`` is the region with the most GPUs in service; an unknown region is named."""
     blocks = [_block("a", 100), _block("b", 300, region="r2")]

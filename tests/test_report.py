@@ -2138,6 +2138,38 @@ def test_the_triggers_download_says_a_vacant_region_is_not_verified_as_the_pages
     assert {r["status_shown"] for r in rows if r["region"] == "mars-north"} == {said}
 
 
+def test_training_pools_no_training_telemetry_measured_read_not_verified_not_green() -> None:
+    """A fleet whose telemetry holds no training row (a feed gap) read "training | green" in
+    every region on the terminal, the finance orders and the headline, each note saying "no
+    training demand in the forecast", where a region missing from the telemetry reads not
+    judged. Those rows (the triggers' note says no training demand was measured anywhere) now
+    read "not verified" on the terminal's rows, the finance table and the headline; the all
+    pools stay green."""
+    from forecasting.report.inputs import status_headline
+    from forecasting.runs import report_trigger_rows
+    from forecasting.triggers import UNMEASURED_TRAINING
+
+    inputs = sample_inputs()
+    gap = replace(
+        inputs,
+        triggers=inputs.triggers.with_columns(
+            status=pl.lit("green"),
+            note=pl.when(pl.col("pool") == "training")
+            .then(pl.lit(f"{UNMEASURED_TRAINING}: the telemetry holds no training row"))
+            .otherwise(pl.col("note")),
+        ),
+    )
+    rows = {(r["region"], r["pool"]): r for r in report_trigger_rows(gap).to_dicts()}
+    assert {r["status"] for (_, pool), r in rows.items() if pool == "training"} == {"not verified"}
+    assert {r["status"] for (_, pool), r in rows.items() if pool == "all"} == {"green"}
+    page = finance_page(gap)
+    row = re.compile(r"<td>eu-west</td><td>(all|training)</td><td>(<span class=\"badge.*?)</td>")
+    status = dict(row.findall(page))
+    assert 'class="badge green"' in status["all"]
+    assert "badge green" not in status["training"] and UNMEASURED_TRAINING in status["training"]
+    assert f"{NOT_VERIFIED}: {UNMEASURED_TRAINING}" in status_headline(gap)
+
+
 def test_what_changed_says_a_vacant_region_is_not_verified_not_green() -> None:
     """The orders tables read mars-north (no capacity planned, no demand measured) "not
     verified", yet the "What changed" tables of the front and finance pages listed it new

@@ -1060,12 +1060,14 @@ def test_a_late_order_claims_no_growth_it_has_already_passed() -> None:
 def test_a_pool_with_no_demand_is_not_an_unverified_green() -> None:
     """r2 runs inference only: its training pool has no demand to verify, and says so, where
     it read "green to DAY only: not verified beyond" on an inference-only trace's front page
-    (the forecast ending before a pod could still be ordered in time)."""
+    (the forecast ending before a pod could still be ordered in time). With no training row
+    in the whole telemetry, it says none was measured (a lost feed reads the same)."""
     plan = _plan(_r2_blocks())
     short = _r2_forecast().filter(pl.col("ds") < _day(14))
     row = _trigger(plan, short, "r2", "training")
     assert row["status"] == "green"
-    assert row["note"] == f"no training demand in the forecast through {_day(13)}"
+    assert row["note"].startswith("no training demand measured in any region")
+    assert f"its forecast is zero through {_day(13)}" in row["note"]
     assert row["unverified_green"] is False
     unverified = _trigger(plan, short.with_columns(q90=pl.col("q90") / 4), "r2", "all")
     assert "not verified" in unverified["note"] and unverified["unverified_green"] is True
@@ -1093,6 +1095,27 @@ def test_a_region_forecast_as_zero_for_want_of_data_is_not_a_measured_green() ->
     r1 = result.triggers.filter(pl.col("region") == "r1")
     assert r1.height == 2 and not r1["note"].str.contains("no demand measured").any()
     assert r1["max_shortfall_gpus"].is_not_null().all()
+
+
+def test_a_class_absent_from_the_whole_telemetry_is_not_a_measured_green() -> None:
+    """No training row anywhere (a feed gap) while r2's fabric pod is reserved for it: r2's
+    training pool read green, "no training demand in the forecast through DAY", where a region
+    missing from telemetry reads not judged. It now says no training demand was measured in
+    any region and its green is not verified; with r1's training in the forecast r2 has a
+    measured zero, and reads as before."""
+    plan = _plan([*_r1_blocks(), *_r2_blocks()])
+    blind = expansion_triggers(_r2_forecast(), plan, as_of=MONDAY).triggers
+    row = _row(blind, "r2", "training")
+    assert row["status"] == "green" and row["max_shortfall_gpus"] is None
+    assert row["note"].startswith(
+        "no training demand measured in any region: the telemetry holds no training row"
+    )
+    assert "not verified" in row["note"] and row["unverified_green"] is False
+    assert not _row(blind, "r2", "all")["note"].startswith("no training demand measured")
+    seen = expansion_triggers(pl.concat([_r1_forecast(), _r2_forecast()]), plan, as_of=MONDAY)
+    assert not _row(seen.triggers, "r2", "training")["note"].startswith(
+        "no training demand measured"
+    )
 
 
 def test_a_block_dedicated_to_a_customer_without_telemetry_is_not_measured_idle() -> None:

@@ -1353,8 +1353,10 @@ def test_a_deal_in_a_region_without_forecast_series_is_weighed_against_its_block
     assert answer.revenue_usd == 0
     r3 = answer.orders.filter(pl.col("region") == "r3")
     assert sorted(r3["pool"].to_list()) == ["all", "training"]
-    assert set(r3["status_without"].to_list()) == {"green"}
+    # Without the deal r3 is weighed on zero demand: not judged, not green (no telemetry).
+    assert set(r3["status_without"].to_list()) == {"not judged"}
     assert set(r3["status_with"].to_list()) == {"red"}
+    assert not answer.not_judged  # short on its GPUs alone: r3's own demand only adds
     assert answer.extra_capex_usd > 0
     r2 = answer.orders.filter(pl.col("region") == "r2")
     assert (r2["status_without"] == r2["status_with"]).all()
@@ -1705,3 +1707,94 @@ def test_a_deal_past_a_daily_only_plan_is_refused_with_a_fix_that_daily_plan_can
         what_if(_forecast(), _plan(_r2_blocks()), deal, as_of=MONDAY)
     assert "this forecast has no monthly rows" in str(refused.value)
     assert "`fleetcast forecast --horizon`" in str(refused.value)
+
+
+def _plan_with_an_unwatched_region() -> CapacityPlan:
+    """r2 as ever, and r3: a powered 64-GPU rack in service from day 10, and no forecast
+    series (no telemetry there): what r3 already runs is not known."""
+    base = _plan(
+        _r2_blocks(
+            {"id": "r3-rack", "kind": "rack", "region": "r3", "site": "r3-a",
+             "gpu_type": "H100", "gpus": 64, "mw": 0.1, "status": "committed",
+             "in_service": str(_day(10))}
+        )
+    ).model_dump(mode="json", exclude_none=True)  # fmt: skip
+    base["site"] = [
+        *({"id": s, "region": region, "energized": [{"on": "2020-01-01", "mw": 50.0}],
+           "power_lead_months": 10, "cost_per_mw_usd": 1e6}
+          for s, region in (("r2-a", "r2"), ("r2-b", "r2"), ("r3-a", "r3"))),
+    ]  # fmt: skip
+    return CapacityPlan.model_validate(base)
+
+
+def test_a_deal_in_a_region_without_telemetry_is_not_judged_where_it_would_read_served() -> None:
+    """r3 has a powered rack but no telemetry: 40 GPUs there read "yes, from its first day",
+    "$0 extra capital" and r3's pools green "without the deal", while `report` says no order
+    is judged in r3 (not green: not judged). Its own demand is not known, so the answer, the
+    capex and r3's statuses read "not judged: no telemetry in r3" on the page, the CLI and
+    the finance page's pipeline row."""
+    from rich.console import Console
+
+    from flows.cli import whatif_answer_table
+    from forecasting.contracts import parse_contracts
+    from forecasting.report.format import html_text
+    from forecasting.report.pages.whatif import whatif_page
+    from forecasting.runs import WhatIfOutcome
+    from forecasting.whatif import pipeline_if_signed
+
+    forecast = pl.concat(
+        [_forecast(), _series("total", "peak", q90=lambda d: 600 + d),
+         _series("total", "mean", q90=500.0)]
+    )  # fmt: skip
+    plan = _plan_with_an_unwatched_region()
+    deal = deal_contract(
+        customer="newco", workload_class="inference", region="r3", ramp=f"{_day(30)}:40",
+        until=_day(200), price_per_gpu_hour=2.0,
+    )  # fmt: skip
+    answer = what_if(forecast, plan, deal, as_of=MONDAY, paths=_r2_paths())
+    assert answer.not_judged == "not judged: no telemetry in r3"
+    # Concentration's expected demand leaves r3's own out: its shares are no bound there.
+    assert answer.concentration_line.endswith(
+        "r3's own demand is in none of these shares (not judged: no telemetry in r3), so they "
+        "are not verified"
+    )
+    assert not answer.can_serve
+    assert answer.serve_note.startswith("not judged: no telemetry in r3")
+    r3 = answer.orders.filter(pl.col("region") == "r3")
+    assert set(r3["status_without"].to_list()) == {"not judged"}
+    assert set(r3["status_with"].to_list()) == {"not judged"}
+    assert all(n.startswith("not judged: no telemetry in r3") for n in r3["note"].to_list())
+    r2 = answer.orders.filter(pl.col("region") == "r2")
+    assert "not judged" not in r2["status_without"].to_list()
+    page = whatif_page(answer, forecast_run_id="hand", quantile="q90")
+    assert "yes, from its first day" not in page
+    assert html_text("not judged: no telemetry in r3") in page
+    outcome = WhatIfOutcome(
+        forecast_run_id="hand", as_of=MONDAY, horizon_end=answer.horizon_end,
+        serve_from=answer.serve_from, can_serve=answer.can_serve, serve_note=answer.serve_note,
+        extra_capex_usd=answer.extra_capex_usd, extra_mw=answer.extra_mw,
+        revenue_usd=answer.revenue_usd, orders=answer.orders.to_dicts(), notes=[],
+        page=Path("whatif.html"), not_judged=answer.not_judged,
+    )  # fmt: skip
+    console = Console(width=400, record=True)
+    console.print(whatif_answer_table(outcome))
+    text = " ".join(console.export_text().split())
+    assert f"plan to {answer.horizon_end}): not judged: no telemetry in r3; extra capex" in text
+    assert "served from its first day" not in text
+    assert "extra capex $0" not in text
+    book = parse_contracts(
+        f"""
+[[contract]]
+id = "r3-deal"
+customer = "newco"
+workload_class = "inference"
+region = "r3"
+ramp = [{{ date = {_day(30)}, gpus = 40 }}]
+term_end = 2030-12-31
+status = "pipeline"
+probability = 0.5
+"""
+    )
+    row = pipeline_if_signed(forecast, plan, book, as_of=MONDAY).row(0, named=True)
+    assert row["extra_capex_usd"] is None and row["serve_from"] is None and row["order_by"] is None
+    assert row["note"].startswith("not judged: no telemetry in r3")

@@ -27,7 +27,7 @@ from datetime import date, timedelta
 import numpy as np
 import polars as pl
 
-from forecasting.capacity import CapacityPlan
+from forecasting.capacity import CapacityPlan, not_judged_in
 from forecasting.drills.curves import (
     BACKLOG_CURVE_SCHEMA,
     DAILY_SERVICE_SCHEMA,
@@ -960,6 +960,17 @@ def short_until_shock_end(result: DrillResult) -> float | None:
     return _absorb(result)[2]
 
 
+def _unwatched_failover_regions(plan: CapacityPlan, demand: DemandSide) -> list[str]:
+    """The plan's regions with blocks but no demand stream (no telemetry), sorted: failover
+    finds their blocks idle (a region-loss drill's "68% failed over" leaned on eu-west, whose
+    own demand nobody measured)."""
+    watched = {s.region for s in demand.streams}
+    moving = [k for k, policy in plan.policy.items() if policy.failover]
+    return sorted(
+        {b.region for b in plan.block if b.region not in watched and any(map(b.allows, moving))}
+    )
+
+
 def _held_for(hours: int) -> str:
     """How long whole again had to hold, as the censoring note says it."""
     if hours <= CONFIRM_HOURS:
@@ -1093,6 +1104,12 @@ def compare(
         if hours is not None or censored:
             notes.append(_partly_judged(calm))
     notes += _idle_migration(plan, ladder_supply)
+    if moved > 0 and (unwatched := _unwatched_failover_regions(plan, demand)):
+        notes.append(
+            f"{moved / dark:.0%} of the dark demand failed over, and it may land on blocks in "
+            f"{', '.join(unwatched)} ({not_judged_in(unwatched)}; their own demand is taken as "
+            "zero), so how much of it failover really carries is not verified"
+        )
     return replace(
         shocked,
         verdict=verdict,

@@ -18,9 +18,11 @@ import polars as pl
 from forecasting import hierarchy
 from forecasting.capacity import (
     CAPACITY_TIMELINE_SCHEMA,
+    NOT_JUDGED,
     SITE_POWER_MONTHLY_SCHEMA,
     Block,
     CapacityPlan,
+    not_judged_in,
     stray_dedicated_blocks,
     unforecast_regions,
     unplanned_regions,
@@ -38,7 +40,7 @@ from forecasting.schema import (
     table,
 )
 from forecasting.text import days_count
-from forecasting.triggers import TRIGGERS_SCHEMA
+from forecasting.triggers import TRIGGERS_SCHEMA, UNMEASURED_TRAINING
 from forecasting.triggers.common import trigger_placements
 from forecasting.whatif import PIPELINE_SCHEMA
 
@@ -87,6 +89,7 @@ __all__ = [
     "status_headline",
     "status_shown",
     "unforecast_regions_of",
+    "unmeasured_class_rows",
     "unmeasured_series",
     "unplanned_regions_of",
     "unplayed_text",
@@ -273,6 +276,17 @@ def unmeasured_series(chosen: pl.DataFrame) -> list[str]:
     )
     ids = sorted(set(zero["unique_id"].to_list()), key=lambda u: (hierarchy.depth_of(u), u))
     return [hierarchy.label_of(u) for u in ids]
+
+
+def unmeasured_class_rows() -> pl.Expr:
+    """Whether a trigger row is a green training pool whose note says no training demand was
+    measured anywhere (triggers.UNMEASURED_TRAINING): maybe a feed gap, no measured zero,
+    which read "training | green" in every region. The terminal, the finance orders and the
+    headline say "not verified" for it."""
+    # Contained, not opening: a region's lead (no block in service, ...) may open the note.
+    return (pl.col("status") == "green") & pl.col("note").fill_null("").str.contains(
+        UNMEASURED_TRAINING, literal=True
+    )
 
 
 def vacant_regions(inputs: ReportInputs) -> list[str]:
@@ -492,6 +506,12 @@ def _worst_with_reach(inputs: ReportInputs) -> str:
             f"; {pools} on the monthly rows past the daily ones only: {MONTHLY_ONLY} (see the "
             "triggers' notes)"
         )
+    gap = inputs.triggers.filter(unmeasured_class_rows())
+    if not gap.is_empty():
+        pools = ", ".join(
+            f"{r['region']}/{r['pool']}" for r in gap.sort("region", "pool").iter_rows(named=True)
+        )
+        worst += f"; {pools} {NOT_VERIFIED}: {UNMEASURED_TRAINING} (see the triggers' notes)"
     unverified = inputs.triggers.filter((pl.col("status") == "green") & pl.col("unverified_green"))
     if unverified.is_empty() or end is None:
         return worst
@@ -540,11 +560,6 @@ def unserved_blocks_of(inputs: ReportInputs) -> list[Block]:
     return stray_dedicated_blocks(inputs.plan, customers, as_of=inputs.as_of)
 
 
-# A site's power status where its region has no telemetry: no order is judged there, so its
-# green holds the plan's blocks only.
-NOT_JUDGED = "not judged"
-
-
 def unsized_by_region(triggers: pl.DataFrame) -> dict[str, int]:
     """Per region, the triggers' orders not sized (a candidate and no blocks: the forecast ends
     before they land), whose MW no power trigger counts."""
@@ -591,10 +606,7 @@ def power_counts(inputs: ReportInputs) -> str:
     unjudged = power.filter(pl.col("not_judged"))
     if unjudged.height:
         regions = sorted(set(unjudged["region"].to_list()))
-        text += (
-            f"; {unjudged.height} {NOT_JUDGED}: no telemetry in {', '.join(regions)} "
-            f"(not green: {NOT_JUDGED})"
-        )
+        text += f"; {unjudged.height} {not_judged_in(regions)} (not green: {NOT_JUDGED})"
     return text
 
 

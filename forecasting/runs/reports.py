@@ -524,7 +524,7 @@ def report_trigger_rows(inputs: ReportInputs) -> pl.DataFrame:
     """The triggers as the CLI and the Prefect table artifact show them (dates as text; an
     exhaustion on the plan's monthly rows as its month)."""
     from forecasting.report.format import fmt_day_or_month
-    from forecasting.report.inputs import daily_end, with_power
+    from forecasting.report.inputs import daily_end, unmeasured_class_rows, with_power
 
     end = daily_end(inputs)
     exhaustion = [
@@ -555,6 +555,10 @@ def report_trigger_rows(inputs: ReportInputs) -> pl.DataFrame:
         .with_columns(
             pl.col(pl.Date).exclude("exhaustion_date").cast(pl.String),
             pl.Series("exhaustion_date", exhaustion, dtype=pl.String),
+            # No training row in the whole telemetry: its pools' green measured nothing.
+            status=pl.when(unmeasured_class_rows())
+            .then(pl.lit(NOT_VERIFIED))
+            .otherwise(pl.col("status")),
         )
     )
 
@@ -562,7 +566,13 @@ def report_trigger_rows(inputs: ReportInputs) -> pl.DataFrame:
 def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:
     """The report's triggers and failing drills as Markdown, for the Prefect artifact."""
     from forecasting.report.format import fmt_day_or_month
-    from forecasting.report.inputs import daily_end, unplayed_text, vacant_regions
+    from forecasting.report.inputs import (
+        daily_end,
+        unmeasured_class_rows,
+        unplayed_text,
+        vacant_regions,
+    )
+    from forecasting.triggers import UNMEASURED_TRAINING
 
     triggers = inputs.triggers.sort("status", "order_by", nulls_last=True)
     lines = [
@@ -580,8 +590,15 @@ def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:
     ]
     end = daily_end(inputs)
     vacant = vacant_regions(inputs)
+    gap = set(triggers.filter(unmeasured_class_rows()).select("region", "pool").iter_rows())
     for t in triggers.iter_rows(named=True):
-        status = f"{NOT_VERIFIED} ({VACANT})" if t["region"] in vacant else t["status"]
+        status = (
+            f"{NOT_VERIFIED} ({VACANT})"
+            if t["region"] in vacant
+            else f"{NOT_VERIFIED} ({UNMEASURED_TRAINING})"
+            if (t["region"], t["pool"]) in gap
+            else t["status"]
+        )
         order = (
             f"{t['candidate']}, not sized"
             if t["blocks_to_order"] is None and t["candidate"] is not None

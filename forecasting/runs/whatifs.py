@@ -64,6 +64,9 @@ class WhatIfOutcome(BaseModel):
     # Concentration with and without the deal in one line, and how far it is measured
     # (WhatIf.concentration_line; '' without sample paths).
     concentration_line: str = ""
+    # "not judged: no telemetry in eu-west" where the deal's region has no telemetry and the
+    # deal alone would be served: WhatIf.not_judged, which the headline then leads with.
+    not_judged: str = ""
 
 
 def _spelling_notes(customer: str, customers: list[str]) -> list[str]:
@@ -151,5 +154,6 @@ def weigh_deal(
         orders=answer.orders.to_dicts(),
         notes=list(answer.notes),
         concentration_line=answer.concentration_line,
+        not_judged=answer.not_judged,
         page=page,
     )

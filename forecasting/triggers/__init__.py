@@ -75,6 +75,7 @@ __all__ = [
     "PLACEMENTS_SCHEMA",
     "POWER_TRIGGERS_SCHEMA",
     "TRIGGERS_SCHEMA",
+    "UNMEASURED_TRAINING",
     "Pool",
     "Status",
     "TriggerResult",
@@ -135,6 +136,8 @@ def expansion_triggers(
     triggers, placements = _triggers(
         daily, plan, as_of=as_of, settings=settings, power=power, daily_end=daily_end_of(forecast)
     )
+    if not _class_measured(forecast, WorkloadClass.TRAINING):
+        triggers = _unverified_where_class_unmeasured(triggers, plan, end=end)
     homeless = _homeless(ranged, plan, column=settings.quantile)
     triggers = _led_by(triggers, homeless, pool=Pool.ALL)
     triggers = _led_by(triggers, _empty_regions(triggers, plan, as_of=as_of))
@@ -257,6 +260,51 @@ def _unverified_where_unmeasured(
         note=pl.when(unmeasured).then(note).otherwise(pl.col("note")),
         max_shortfall_gpus=pl.when(unmeasured).then(None).otherwise(pl.col("max_shortfall_gpus")),
         # Its note no longer gives a reach to verify the green to: nothing was measured.
+        unverified_green=~unmeasured & pl.col("unverified_green"),
+    )
+
+
+# Opens the note of a training pool's green where no training demand was measured anywhere: the
+# report reads it to say "not verified" on the terminal and the pages.
+UNMEASURED_TRAINING = "no training demand measured in any region"
+
+
+def _class_measured(forecast: pl.DataFrame, cls: WorkloadClass) -> bool:
+    """Whether some region's ``cls`` series holds measured demand: a row of the class level
+    that is neither the forecast's ``zero`` fallback nor a what-if's padding for a region
+    without telemetry (its ``model`` reads "none: ...")."""
+    rows = forecast.filter((hierarchy.depth() == 2) & (hierarchy.level(2) == cls.value))
+    if "model" in rows.columns:
+        rows = rows.filter((pl.col("model") != "zero") & ~pl.col("model").str.starts_with("none"))
+    return not rows.is_empty()
+
+
+def _unverified_where_class_unmeasured(
+    triggers: pl.DataFrame, plan: CapacityPlan, *, end: date
+) -> pl.DataFrame:
+    """The green training pools of regions whose blocks host training say that no training
+    demand was measured anywhere: a fleet whose telemetry dropped every training row read
+    green "no training demand in the forecast through 2030-01-31" in every region, beside
+    fabric pods reserved for it, where a region missing from telemetry reads not judged. A
+    class gone from the whole feed may be a gap, not a measured zero. Before the notes that
+    lead a region's rows (no block in service, demand no block hosts), which still lead."""
+    hosts = sorted({b.region for b in plan.block if b.allows(WorkloadClass.TRAINING)})
+    unmeasured = (
+        (pl.col("pool") == Pool.TRAINING.value)
+        & pl.col("region").is_in(hosts)
+        & (pl.col("status") == Status.GREEN.value)
+    )
+    note = pl.format(
+        "{}: the telemetry holds no training row at all, though the plan has blocks in {} "
+        "that host training, and a feed that lost them reads the same as a fleet without "
+        "training, so its forecast is zero through {}; this green is not verified",
+        pl.lit(UNMEASURED_TRAINING),
+        "region",
+        pl.lit(str(end)),
+    )
+    return triggers.with_columns(
+        note=pl.when(unmeasured).then(note).otherwise(pl.col("note")),
+        max_shortfall_gpus=pl.when(unmeasured).then(None).otherwise(pl.col("max_shortfall_gpus")),
         unverified_green=~unmeasured & pl.col("unverified_green"),
     )
 

@@ -32,6 +32,7 @@ from forecasting.report.inputs import (
     plan_orders,
     planned_capital,
     status_headline,
+    unmeasured_class_rows,
     vacant_regions,
     with_power,
 )
@@ -59,6 +60,7 @@ from forecasting.report.pages.common import (
 )
 from forecasting.schema import NOT_VERIFIED, VACANT
 from forecasting.text import CapexBound, capex_past_ceiling, extra_capex, usd_shown, usd_step
+from forecasting.triggers import UNMEASURED_TRAINING
 from forecasting.triggers.drivers import GROWTH_FLOOR_GPUS, NEGLIGIBLE_GROWTH
 
 __all__ = ["finance_page"]
@@ -75,12 +77,18 @@ def _orders_table(
     triggers: pl.DataFrame, *, daily_end: date | None, unit: str, vacant: Collection[str] = ()
 ) -> Table:
     """One row per trigger; a ``vacant`` region's (report.inputs.vacant_regions) status says
-    that nothing is planned or measured there instead of its green."""
+    that nothing is planned or measured there instead of its green, and so does a training
+    pool's where no training row was in the telemetry (report.inputs.unmeasured_class_rows)."""
+    gap = set(triggers.filter(unmeasured_class_rows()).select("region", "pool").iter_rows())
     rows = [
         [
             r["region"],
             r["pool"],
-            Stacked(Badge(NOT_VERIFIED), VACANT) if r["region"] in vacant else Badge(r["status"]),
+            Stacked(Badge(NOT_VERIFIED), VACANT)
+            if r["region"] in vacant
+            else Stacked(Badge(NOT_VERIFIED), UNMEASURED_TRAINING)
+            if (r["region"], r["pool"]) in gap
+            else Badge(r["status"]),
             monthly_date(r["order_by"], r),
             fmt_day_or_month(r["exhaustion_date"], daily_end=daily_end),
             in_service_text(r),

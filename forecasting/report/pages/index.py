@@ -16,6 +16,7 @@ from forecasting.report.inputs import (
     planned_capital,
     power_counts,
     status_headline,
+    unmeasured_class_rows,
     unplayed_text,
     vacant_regions,
 )
@@ -34,6 +35,7 @@ from forecasting.report.pages.common import (
     unsized_beside,
 )
 from forecasting.schema import FAILS_UNSHOCKED, NOT_VERIFIED, VACANT
+from forecasting.triggers import UNMEASURED_TRAINING
 
 __all__ = ["RunEntry", "run_index_page", "runs_index_page"]
 
@@ -95,6 +97,8 @@ def run_index_page(inputs: ReportInputs) -> str:
         n := t.filter(pl.col("region").is_in(vacant) & (pl.col("status") == "green")).height
     ):
         counts += f" ({n} of them {NOT_VERIFIED}, {VACANT}: {', '.join(vacant)})"
+    if gap := t.filter(unmeasured_class_rows()).height:
+        counts += f" ({gap} of them {NOT_VERIFIED}: {UNMEASURED_TRAINING})"
     failing = inputs.drill_answers.filter(~pl.col("passed").fill_null(False)).height
     cards = [
         ("worst trigger status, blocks and power", status_headline(inputs)),

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import polars as pl
 
+from forecasting.capacity import NOT_JUDGED
 from forecasting.report.format import (
     MISSING,
     fmt_date,
@@ -30,6 +31,8 @@ def _serve_card(answer: WhatIf) -> str:
 
 
 def _verdict(answer: WhatIf) -> str:
+    if answer.not_judged:
+        return answer.not_judged
     if answer.serve_from is None:
         return "not within the horizon"
     if answer.deal.ramp[-1].day > answer.horizon_end:
@@ -57,6 +60,19 @@ def _cards(answer: WhatIf) -> list[tuple[str, str]]:
     # Revenue counts only the hours served in full: a deal never served so has none counted,
     # which read "$0" and a ratio of 0.00 to its capital, as if measured.
     uncounted = answer.serve_from is None and not answer.revenue_usd
+    if answer.not_judged:
+        # Weighed on the deal's GPUs alone: its capital and service are not measured.
+        return [
+            ("can we serve it at the SLO", _serve_card(answer)),
+            ("extra capital within the horizon", answer.not_judged),
+            ("extra power", answer.not_judged),
+            (
+                f"revenue to {fmt_date(_revenue_end(answer))}",
+                MISSING
+                if answer.revenue_usd is None
+                else f"{fmt_usd(answer.revenue_usd)} if served in full ({answer.not_judged})",
+            ),
+        ]
     ratio = (
         f"{answer.revenue_usd / answer.extra_capex_usd:.2f}"
         if answer.revenue_usd is not None
@@ -127,10 +143,13 @@ def _orders(answer: WhatIf) -> Table:
             if r["order_by_without"] == r["order_by"]
             else f"{fmt_date(r['order_by_without'])} → {fmt_date(r['order_by'])}",
             fmt_date(r["arrives"]),
-            "not sized (see the notes)"
+            # Weighed on zero demand without the deal (no telemetry): no difference measured.
+            NOT_JUDGED
+            if r["status_without"] == NOT_JUDGED
+            else "not sized (see the notes)"
             if f"{r['region']}/{r['pool']}" in answer.not_sized_pools
             else fmt_usd(r["extra_capex_usd"]),
-            fmt_mw(r["extra_mw"]),
+            NOT_JUDGED if r["status_without"] == NOT_JUDGED else fmt_mw(r["extra_mw"]),
             r["note"] or "",
         ]
         for r in answer.orders.sort("region", "pool").iter_rows(named=True)
