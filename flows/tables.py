@@ -1217,6 +1217,15 @@ def triggers_line(report: ReportOutcome) -> str:
         if vacant
         else ""
     )
+    # Greens of a class no telemetry row measured, read "not verified" on their own rows.
+    if gap := [
+        f"{t['region']}/{t['pool']}"
+        for t in report.triggers
+        if t["status"] == NOT_VERIFIED and t["region"] not in report.vacant_regions
+    ]:
+        from forecasting.triggers import UNMEASURED_TRAINING
+
+        unverified += f" ({len(gap)} of them {NOT_VERIFIED}: {UNMEASURED_TRAINING}: {listed(gap)})"
     return (
         "triggers: "
         + ", ".join(f"{report.statuses.get(s, 0)} {s}" for s in ("red", "amber", "green"))

@@ -2196,3 +2196,30 @@ def test_a_bad_drill_file_is_not_played_and_the_good_ones_are(tmp_path: Path) ->
     # Named, a bad file is refused alone, before any run.
     named = fleetcast("drill", "a-bad", "--warehouse", warehouse, env=env)
     assert named.returncode == 2 and "field multiplier" in named.stderr
+
+
+def test_the_triggers_line_says_which_greens_measured_no_training_row() -> None:
+    """A fleet whose telemetry holds no training row read "triggers: 1 red, 0 amber, 5 green"
+    on the terminal, three of those greens training pools its own rows above call "not
+    verified": the count says so, as it does for a vacant region."""
+    from datetime import date
+
+    from flows.tables import triggers_line
+    from forecasting.runs import ReportOutcome
+    from forecasting.schema import NOT_VERIFIED
+    from forecasting.triggers import UNMEASURED_TRAINING
+
+    rows = [
+        {"region": r, "pool": "training", "status": NOT_VERIFIED, "order_by": None,
+         "blocks_to_order": 0, "note": f"{UNMEASURED_TRAINING}: the telemetry holds none"}
+        for r in ("eu-west", "us-east")
+    ] + [{"region": "eu-west", "pool": "all", "status": "green", "order_by": None,
+          "blocks_to_order": 0, "note": "q90 requirement stays within capacity"}]  # fmt: skip
+    report = ReportOutcome(
+        run_id="r", trigger_run_id="t", path=Path("."), statuses={"green": 3},
+        failing_drills=[], stale_days=None, triggers=rows, as_of=date(2026, 12, 5),
+    )  # fmt: skip
+    assert triggers_line(report) == (
+        f"triggers: 0 red, 0 amber, 3 green (2 of them {NOT_VERIFIED}: {UNMEASURED_TRAINING}: "
+        "eu-west/training, us-east/training)"
+    )
