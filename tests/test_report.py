@@ -4110,6 +4110,15 @@ def test_a_revenue_at_risk_that_is_not_a_finite_number_reads_not_measured() -> N
     assert _increment_usd(9.1e6, math.inf, math.inf) == "not measured"
     assert _increment_usd(9.1e6, 72.9e6, 63.8e6) == "+$63.8M"
     assert "inf" not in fmt_usd(math.inf)
+    # Such a drill, left out of the figures, reads "not measured" there, not "not played".
+    inputs = sample_inputs()
+    why = "not measured: played with multiplier inf, its stored figures are not finite numbers"
+    refused = pl.DataFrame({"drill": ["inf"], "reason": [why]})
+    table = _revenue_table(
+        inputs.drill_kpis, inputs.drill_kpi_changes, inputs.drill_answers, not_played=refused
+    )
+    (row,) = [r for r in table.rows if r[0] == "inf"]
+    assert row[3] == Stacked(Badge("not measured"), why)
 
 
 def test_an_order_by_that_moved_later_on_a_worsened_pool_does_not_read_as_more_time() -> None:

@@ -405,6 +405,8 @@ def _unmeasured_runs(wh: warehouse.Warehouse, runs: pl.DataFrame) -> dict[str, t
 
     A drill file's `multiplier = inf`, refused since, played and stored NaN KPIs; every
     `report` of its forecast run then crashed, and its "peak backlog 0" read as measured."""
+    from forecasting.report.format import NOT_MEASURED
+
     kpis = wh.runs_frame("drill_kpis", runs.get_column("run_id").to_list())
     figures = ("mean", "p50", "p90")
     bad_kpis = set(
@@ -421,7 +423,8 @@ def _unmeasured_runs(wh: warehouse.Warehouse, runs: pl.DataFrame) -> dict[str, t
             # `multiplier = 1e12` printed revenue at risk of $294,261,689,405,944,725,504.
             unmeasured[row["run_id"]] = (
                 row["drill"],
-                f"left out: played with multiplier {multiplier:g}, above the plausible ceiling "
+                f"{NOT_MEASURED}: played with multiplier {multiplier:g}, above the plausible "
+                "ceiling "
                 f"of {MAX_SHOCK_MULTIPLIER:g} that drill files and --factor hold to now (a "
                 "typo, 200 for 2.00?): play it again with a plausible one (`fleetcast drill`)",
             )
@@ -432,7 +435,7 @@ def _unmeasured_runs(wh: warehouse.Warehouse, runs: pl.DataFrame) -> dict[str, t
         shock = f"multiplier {multiplier:g}" if multiplier is not None else "its shock"
         unmeasured[row["run_id"]] = (
             row["drill"],
-            f"not measured: played with {shock}, its stored figures are not finite numbers; "
+            f"{NOT_MEASURED}: played with {shock}, its stored figures are not finite numbers; "
             "drill files refuse such a multiplier now: play it again with a finite one "
             "(`fleetcast drill`)",
         )

@@ -424,7 +424,11 @@ def _revenue_table(
     ]
     for drill, why, label, window in sorted(
         [(d, w, NOT_VERIFIED, windows.get(d, "–")) for d, w in unverified.items()]
-        + [(d, w, "not played", "–") for d, w in refused]
+        # A run whose stored figures are no measurement (an inf multiplier) was played.
+        + [
+            (d, w, NOT_MEASURED if w.startswith(NOT_MEASURED) else "not played", "–")
+            for d, w in refused
+        ]
     ):
         rows.append([drill, window, "all classes", Stacked(Badge(label), why), *[MISSING] * 4])
     rows.sort(key=lambda row: str(row[0]))
