@@ -4119,6 +4119,11 @@ def test_a_revenue_at_risk_that_is_not_a_finite_number_reads_not_measured() -> N
     )
     (row,) = [r for r in table.rows if r[0] == "inf"]
     assert row[3] == Stacked(Badge("not measured"), why)
+    # The front page read "none played on this forecast run" beside them.
+    alone = replace(inputs, drill_answers=inputs.drill_answers.clear(), drills_not_played=refused)
+    front = html.unescape(run_index_page(alone))
+    assert "none measured on this forecast run; 1 not measured (inf: see Finance)" in front
+    assert "none played" not in front
 
 
 def test_an_order_by_that_moved_later_on_a_worsened_pool_does_not_read_as_more_time() -> None:
