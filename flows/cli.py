@@ -1047,6 +1047,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     for warning in plan_warnings_for(paths.warehouse, paths.capacity, as_of=outcome.as_of):
         say(warning, error=True)
+    for warning in outcome.warnings:
+        say(warning, error=True)
     return EXIT_OK
 
 

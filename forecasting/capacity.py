@@ -1028,7 +1028,7 @@ def parse_capacity(
                     tuple(err["loc"]),
                     _unknown_field(tuple(err["loc"]))
                     if err["type"] == "extra_forbidden"
-                    else f"{rule_text(err)}{_what_it_is(err)}",
+                    else f"{rule_text(err)}{_what_it_is(err)}{_how_to_write(err)}",
                 )
                 for err in exc.errors()
             ],
@@ -1083,6 +1083,23 @@ def _unknown_field(loc: tuple[int | str, ...]) -> str:
     close = difflib.get_close_matches(named[-1], fields, n=1, cutoff=0.6)
     hint = f"did you mean {close[0]!r}?" if close else f"its fields: {', '.join(fields)}"
     return f"not a field this table has; {hint}"
+
+
+# How a site's power that arrives in steps is written: a contract is one figure per site.
+_STEPPED_POWER = (
+    "one utility contract per site: contracted_mw is its MW (a number) and "
+    "contracted_energized the day they are energized; MW that arrive in steps are written as "
+    "energized levels, energized = [{ on = <date>, mw = <the site's MW from then> }, ...], each "
+    "step the whole site's MW from its date"
+)
+
+
+def _how_to_write(error: Mapping[str, Any]) -> str:
+    """For a contract given as steps, how to write power that arrives in steps (a contract
+    in tranches was refused with no word of the energized steps that hold one)."""
+    loc = error["loc"]
+    stepped = isinstance(error.get("input"), list | tuple | Mapping)
+    return f": {_STEPPED_POWER}" if loc and loc[-1] == "contracted_mw" and stepped else ""
 
 
 def _what_it_is(error: Mapping[str, Any]) -> str:

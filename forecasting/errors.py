@@ -6,10 +6,12 @@ Kept free of heavy imports: the CLI formats its usage errors with it before load
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
-__all__ = ["PublishError", "rule_text"]
+__all__ = ["PublishError", "rule_text", "toml_text"]
 
 
 class PublishError(RuntimeError):
@@ -25,4 +27,23 @@ def rule_text(error: Mapping[str, Any], *, quote: bool = True) -> str:
     given = error.get("input")
     if not quote or isinstance(given, dict) or repr(given) in message:
         return message
+    if isinstance(given, list | tuple | date):
+        # As the file wrote it: a list of tables read "[{'on': datetime.date(2027, 6, 1), ...".
+        return f"{message} (got {toml_text(given)})"
     return f"{message} (got {given!r})"
+
+
+def toml_text(value: object) -> str:
+    """``value`` as a TOML file writes it: ``[{ on = 2027-06-01, mw = 10.0 }]``, not Python's
+    repr; what TOML cannot hold is given as its repr."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, date | int | float):
+        return value.isoformat() if isinstance(value, date) else repr(value)
+    if isinstance(value, Mapping):
+        return "{ " + ", ".join(f"{k} = {toml_text(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(toml_text(v) for v in value) + "]"
+    return repr(value)

@@ -14,7 +14,12 @@ from typing import TYPE_CHECKING, Any, Literal, Self, get_args
 from pydantic import BaseModel, Field, model_validator
 from pydantic.fields import FieldInfo
 
-from forecasting.schema import DEFAULT_HORIZON_DAYS, MAX_HORIZON_DAYS, MIN_HORIZON_DAYS
+from forecasting.schema import (
+    DEFAULT_HORIZON_DAYS,
+    MAX_HORIZON_DAYS,
+    MAX_SHOCK_MULTIPLIER,
+    MIN_HORIZON_DAYS,
+)
 from forecasting.settings import RunnerKind
 
 if TYPE_CHECKING:  # the drill and forecast modules load numba and scipy: only for types
@@ -141,7 +146,9 @@ class AdhocDrill(BaseModel):
     target: str = Field(
         default="all", description="all | class:X | customer:X | customer:top | region:X"
     )
-    multiplier: float = Field(default=2.0, gt=0, le=20, description="demand multiplier")
+    multiplier: float = Field(
+        default=2.0, gt=0, le=MAX_SHOCK_MULTIPLIER, description="demand multiplier"
+    )
     shape: str = Field(default="step", description="step, ramp:6w or spike:3d")
     start: str | None = Field(
         default=None, description="a date or +2w (default: first forecast day)"

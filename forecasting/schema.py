@@ -33,6 +33,7 @@ __all__ = [
     "LEVELS",
     "MAX_GPUS_PER_ROW",
     "MAX_HORIZON_DAYS",
+    "MAX_SHOCK_MULTIPLIER",
     "MAX_UTC_OFFSET_MINUTES",
     "MIN_HORIZON_DAYS",
     "MONTHLY_ONLY",
@@ -216,6 +217,9 @@ VACANT = "no capacity planned, no demand measured"
 VERDICTS: tuple[str, ...] = (PASS, NOT_VERIFIED, FAILS_UNDER_SHOCK, FAILS_UNSHOCKED)
 # A time to absorb measured on a plan that fails unshocked saw only the hours it holds in.
 PARTLY_JUDGED = " (judged only where the plan holds unshocked)"
+# The largest demand multiplier a drill plays (`drill --factor`, a drill file's `multiplier`):
+# past it a figure is a typo (200 for 2.00), and `1e12` printed revenue at risk of $294e18.
+MAX_SHOCK_MULTIPLIER = 20.0
 # The longest daily forecast a run makes (`fleetcast forecast --horizon`); past it, monthly rows.
 MAX_HORIZON_DAYS = 730
 # Fewer daily days than a week leaves no weekday a forecast would stand on.

@@ -753,3 +753,29 @@ def test_migrate_to_training_is_refused() -> None:
         CapacityError, match=re.escape("response.migrate.to: lists training, but migrate moves")
     ):
         parse_capacity(tomli_w.dumps(document))
+
+
+def test_a_contract_in_steps_is_refused_in_toml_and_told_how_to_write_steps() -> None:
+    """`contracted_mw = [{ on = 2027-06-01, mw = 10.0 }, ...]` was refused with a Python repr
+    ("got [{'on': datetime.date(2027, 6, 1), 'mw': 10.0}, ...]") and no word of how a contract
+    delivered in tranches is written: the value reads as TOML, and the rule names the fields
+    that hold it."""
+    document = tomllib.loads(sample_capacity().read_text(encoding="utf-8"))
+    document["site"][0]["contracted_mw"] = [
+        {"on": date(2027, 6, 1), "mw": 10.0},
+        {"on": date(2028, 6, 1), "mw": 10.0},
+    ]
+    with pytest.raises(CapacityError) as error:
+        parse_capacity(tomli_w.dumps(document), source="plan.toml")
+    message = str(error.value)
+    assert "datetime.date" not in message
+    assert (
+        "[[site]] 'us-east-a' field contracted_mw: Input should be a valid number (got "
+        "[{ on = 2027-06-01, mw = 10.0 }, { on = 2028-06-01, mw = 10.0 }])"
+    ) in message
+    assert (
+        "one utility contract per site: contracted_mw is its MW (a number) and "
+        "contracted_energized the day they are energized; MW that arrive in steps are written "
+        "as energized levels, energized = [{ on = <date>, mw = <the site's MW from then> }, "
+        "...], each step the whole site's MW from its date"
+    ) in message

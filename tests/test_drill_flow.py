@@ -92,3 +92,41 @@ def test_unknown_drill_name_lists_the_known_ones() -> None:
     """A drill name not among the ready-made drills fails before any work, listing what exists."""
     with pytest.raises(ScenarioError, match="known: all-2x"):
         drill_scenarios(DrillOptions(drills=("nope",)))
+
+
+def test_a_drill_stored_with_figures_that_are_not_finite_reads_not_measured(
+    fleet: FleetFiles, forecast_run: str
+) -> None:
+    """A drill file's `multiplier = inf` (refused since) stored NaN KPIs, and every `report`
+    of its forecast run then crashed in the finance page: such a run is left out of the
+    figures and named as not measured, never as measured or played on another plan."""
+    from forecasting.runs.reports import _drill_frames
+
+    adhoc = AdhocDrill(name="infinite", target="all", multiplier=1.5)
+    options = DrillOptions(adhoc=adhoc, forecast_run_id=forecast_run, answers="none")
+    (outcome,) = drill_flow(fleet.warehouse, fleet.capacity, options).played
+    with warehouse.connect(fleet.warehouse) as wh:
+        wh._con.execute(
+            "UPDATE drill_runs SET multiplier = 'inf' WHERE run_id = ?", [outcome.run_id]
+        )
+        wh._con.execute(
+            "UPDATE drill_kpis SET mean = 'NaN', p50 = 'NaN' WHERE run_id = ?", [outcome.run_id]
+        )
+        sha = wh.drill_runs().filter(pl.col("run_id") == outcome.run_id)["capacity_sha256"][0]
+        frames = _drill_frames(wh, forecast_run, plan_sha256=sha)
+    assert "infinite" not in frames["drill_kpis"].get_column("drill").to_list()
+    assert "infinite" not in frames["drills_other_plan"]
+    reason = dict(frames["drills_not_played"].select("drill", "reason").iter_rows())["infinite"]
+    assert reason.startswith("not measured: played with multiplier inf")
+    # `multiplier = 1e12` (refused since too) printed revenue at risk of $294e18: left out.
+    typo = AdhocDrill(name="typo", target="all", multiplier=1.5)
+    options = DrillOptions(adhoc=typo, forecast_run_id=forecast_run, answers="none")
+    (outcome,) = drill_flow(fleet.warehouse, fleet.capacity, options).played
+    with warehouse.connect(fleet.warehouse) as wh:
+        wh._con.execute(
+            "UPDATE drill_runs SET multiplier = 1e12 WHERE run_id = ?", [outcome.run_id]
+        )
+        frames = _drill_frames(wh, forecast_run, plan_sha256=sha)
+    assert "typo" not in frames["drill_kpis"].get_column("drill").to_list()
+    reason = dict(frames["drills_not_played"].select("drill", "reason").iter_rows())["typo"]
+    assert reason.startswith("not measured: played with multiplier 1e+12, above the plausible")

@@ -1146,3 +1146,25 @@ def test_first_to_saturate_names_only_blocks_in_service_when_the_pool_ran_full()
         plan, _paths({"r1/batch/other": 150.0}), None, scenario_from_args(multiplier=1.0)
     )
     assert result.first_to_saturate == ("live",)
+
+
+@pytest.mark.parametrize(
+    ("written", "rule"),
+    [
+        ("inf", "Input should be a finite number (got inf)"),
+        ("-inf", "Input should be a finite number (got -inf)"),
+        ("nan", "Input should be a finite number (got nan)"),
+        ("200.0", "200.0 is above the plausible ceiling of 20 (a typo, 200 for 2.00?)"),
+    ],
+)
+def test_a_drill_file_with_an_unmeasurable_multiplier_is_refused(
+    tmp_path: Path, written: str, rule: str
+) -> None:
+    """`multiplier = inf` in a drill file played and printed "peak backlog 0" as if measured
+    (the CLI's --factor refuses it); it and a typo far past --factor's ceiling are refused with
+    the file, the field and the rule."""
+    bad = tmp_path / "huge.toml"
+    bad.write_text(f'multiplier = {written}\ntarget = "all"\n', encoding="utf-8")
+    with pytest.raises(ScenarioError) as error:
+        load_scenarios(tmp_path)
+    assert f"{bad}: invalid drill scenario\n  field multiplier: {rule}" in str(error.value)

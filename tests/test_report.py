@@ -83,6 +83,7 @@ from forecasting.schema import (
     frame_schema,
 )
 from forecasting.text import capex_past_ceiling
+from forecasting.warehouse import Warehouse
 
 AS_OF = date(2026, 11, 22)
 PAGES = ("index.html", "finance.html", "facilities.html", "platform.html")
@@ -4180,3 +4181,160 @@ def test_blocks_dedicated_to_a_customer_without_telemetry_are_said_to_serve_nobo
     assert "1 block (2,048 GPUs) is dedicated" in _visible(platform_page(live_only))
     for page in (platform_page, facilities_page):
         assert "nobody in the forecast" not in _visible(page(inputs)), page.__name__
+
+
+def test_a_revenue_at_risk_that_is_not_a_finite_number_reads_not_measured() -> None:
+    """A stored NaN or infinite KPI (a drill file's `multiplier = inf`, refused since) crashed
+    the finance page in the increment's rounding ("cannot convert float NaN to integer"); it
+    reads "not measured", and a cell of it is never "$infM"."""
+    from forecasting.report.format import fmt_usd
+    from forecasting.report.pages.finance import _increment_usd
+
+    assert _increment_usd(9.1e6, math.nan, math.nan) == "not measured"
+    assert _increment_usd(9.1e6, math.inf, math.inf) == "not measured"
+    assert _increment_usd(9.1e6, 72.9e6, 63.8e6) == "+$63.8M"
+    assert "inf" not in fmt_usd(math.inf)
+    # Such a drill, left out of the figures, reads "not measured" there, not "not played".
+    inputs = sample_inputs()
+    why = "not measured: played with multiplier inf, its stored figures are not finite numbers"
+    refused = pl.DataFrame({"drill": ["inf"], "reason": [why]})
+    table = _revenue_table(
+        inputs.drill_kpis, inputs.drill_kpi_changes, inputs.drill_answers, not_played=refused
+    )
+    (row,) = [r for r in table.rows if r[0] == "inf"]
+    assert row[3] == Stacked(Badge("not measured"), why)
+    # The front page read "none played on this forecast run" beside them.
+    alone = replace(inputs, drill_answers=inputs.drill_answers.clear(), drills_not_played=refused)
+    front = html.unescape(run_index_page(alone))
+    assert "none measured on this forecast run; 1 not measured (inf: see Finance)" in front
+    assert "none played" not in front
+
+
+def test_an_order_by_that_moved_later_on_a_worsened_pool_does_not_read_as_more_time() -> None:
+    """us-east/all went green -> red and its order-by moved 425 days later because the order
+    now waits on power; "What changed" said "+425 d" under "positive means later, i.e. more
+    time". The shift says the status worsened and what the order waits on."""
+    inputs = sample_inputs()
+    east = (pl.col("region") == "us-east") & (pl.col("pool") == "all")
+    previous = inputs.triggers.with_columns(
+        status=pl.when(east).then(pl.lit("green")).otherwise("status"),
+        order_by=pl.when(east)
+        .then(pl.col("order_by") - pl.duration(days=425))
+        .otherwise("order_by"),
+    )
+    now = inputs.triggers.with_columns(
+        powered_from=pl.when(east).then(pl.lit(date(2028, 5, 27))).otherwise("powered_from")
+    )
+    page = html.unescape(finance_page(replace(inputs, triggers=now, previous_triggers=previous)))
+    changed = page.split("What changed since the last run")[1]
+    assert "i.e. more time" not in changed
+    assert "+425 d" in changed
+    assert "not more time: status green → red; the order now waits on power (from 2028-05-27)" in (
+        changed
+    )
+    # A later order-by on a pool whose status held is more time, and reads as a plain shift.
+    held = previous.with_columns(status=pl.when(east).then(pl.lit("red")).otherwise("status"))
+    calm = html.unescape(finance_page(replace(inputs, previous_triggers=held)))
+    assert "not more time" not in calm.split("What changed since the last run")[1]
+
+
+def test_a_candidate_landing_past_the_plan_horizon_is_named_as_not_weighed() -> None:
+    """A 260-week pod lands after the forecast's plan ends: no trigger weighed it and `report`
+    picked other candidates without a word. The pages and the report's warnings name it, when
+    it would land and how far ahead to forecast; a plan whose candidates all land in time says
+    nothing."""
+    from forecasting.report.inputs import unweighed_candidates
+    from forecasting.runs.reports import report_warnings
+
+    inputs = sample_inputs()
+    months = [date(2026, 12, 1) + timedelta(days=31 * m) for m in range(36)]
+    monthly = pl.DataFrame(
+        {"ds": [d.replace(day=1) for d in months]}, schema={"ds": pl.Date}
+    ).with_columns(
+        unique_id=pl.lit("total"), measure=pl.lit("peak"), model=pl.lit("combination"),
+        mean=pl.lit(1.0), q10=pl.lit(1.0), q50=pl.lit(1.0), q90=pl.lit(1.0), q99=pl.lit(1.0),
+    )  # fmt: skip
+    planned = replace(inputs, forecast_months=monthly.select(inputs.forecast_months.columns))
+    assert unweighed_candidates(planned) == ""
+    slow = [
+        c.model_copy(update={"lead_time_weeks": 260}) if c.name == "pod-h100-1024" else c
+        for c in planned.plan.candidate
+    ]
+    late = replace(planned, plan=planned.plan.model_copy(update={"candidate": slow}))
+    said = unweighed_candidates(late)
+    assert said == (
+        "candidate pod-h100-1024 (lead time 260 weeks) lands 2031-11-16 if ordered today, past "
+        "the forecast's plan end (2029-11-30): no trigger weighed it, so the "
+        "orders pick among the other candidates; forecast at least 61 months ahead "
+        "(`fleetcast forecast --horizon-months 61`; a forecast made with this plan reaches "
+        "that by itself)"
+    )
+    for page in (finance_page(late), run_index_page(late)):
+        assert html_text(said) in page
+    assert html_text(said) not in finance_page(planned)
+    assert report_warnings(late) == [f"warning: not weighed: {said}"]
+    assert report_warnings(planned) == []
+
+
+def test_telemetry_ingested_after_the_forecast_says_a_new_forecast_is_due(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    """`report` republished a forecast whose history had since been replaced (ingest said
+    "10 key(s) changed value ... the later file wins") or extended, with no word: the report
+    says what was ingested after the forecast was made, where, and that a new one is due."""
+    from telemetry_files import write_csv
+
+    from forecasting import ingest
+    from forecasting.runs.reports import telemetry_since
+
+    row = "2026-12-0{d}T0{h}:00:00Z,eu-west,c1,inference,acme,H100,{g},0"
+    first = write_csv(
+        tmp_path / "a.csv", *(row.format(d=d, h=h, g=10) for d in (3, 4) for h in (0, 1))
+    )
+    assert ingest.ingest_file(wh, first).status == "loaded"
+    wh._con.execute(
+        "INSERT INTO forecast_runs (run_id, as_of, created_at, horizon_days, series, "
+        "reconciliation, seconds, settings, versions) VALUES "
+        "('f1', DATE '2026-12-04', now(), 7, 1, 'mint', 1.0, '{}', '{}')"
+    )
+    assert telemetry_since(wh, "f1") == ""
+    fixed = write_csv(
+        tmp_path / "fixed.csv", row.format(d=4, h=0, g=100), row.format(d=4, h=1, g=10)
+    )
+    assert ingest.ingest_file(wh, fixed).status == "loaded"
+    said = telemetry_since(wh, "f1")
+    assert said.startswith("telemetry was ingested after this forecast was made (")
+    assert (
+        "1 file (fixed.csv) loaded 2 rows from 2026-12-04 to 2026-12-04, 2 of them replacing "
+        "rows already stored (the later file wins where a value changed), inside its history "
+        "(to its as-of day 2026-12-04): the forecast, its triggers and drills do not see them; "
+        "a new forecast is due (`fleetcast forecast`)"
+    ) in said
+    newer = write_csv(tmp_path / "newer.csv", row.format(d=5, h=0, g=10))
+    assert ingest.ingest_file(wh, newer).status == "loaded"
+    assert (
+        "2 files (fixed.csv, newer.csv) loaded 3 rows from 2026-12-04 to 2026-12-05, 2 of "
+        "them replacing rows already stored (the later file wins where a value changed), "
+        "inside its history (to its as-of day 2026-12-04) and past it"
+    ) in telemetry_since(wh, "f1")
+
+
+def test_telemetry_ingested_after_the_forecast_reads_on_every_page_and_the_cli() -> None:
+    """The sentence of what was ingested since the forecast is a banner on every page and a
+    warning line of `report`; a report with nothing ingested since says neither."""
+    from forecasting.runs.reports import report_summary_markdown, report_warnings
+
+    said = (
+        "telemetry was ingested after this forecast was made (2026-11-22 06:00 UTC): 1 file "
+        "(fixed.csv) loaded 816 rows from 2026-11-01 to 2026-11-21, 816 of them replacing rows "
+        "already stored (the later file wins where a value changed), inside its history (to "
+        "its as-of day 2026-11-22): the forecast, its triggers and drills do not see them; a "
+        "new forecast is due (`fleetcast forecast`)"
+    )
+    inputs = replace(sample_inputs(), telemetry_since=said)
+    for page in (finance_page(inputs), run_index_page(inputs), platform_page(inputs)):
+        assert html_text("Not current: T" + said[1:]) in page
+    assert report_warnings(inputs) == [f"warning: {said}"]
+    assert f"**Warning:** {said}." in report_summary_markdown(inputs, Path("reports"))
+    assert "Not current" not in finance_page(sample_inputs())
+    assert report_warnings(sample_inputs()) == []

@@ -6,6 +6,7 @@ arguments with :func:`scenario_from_args`::
 
     description = "The largest customer doubles over a six-week ramp"
     multiplier = 2.0            # demand of the target is multiplied by this at full shock
+                                # (a finite number above 0, at most 20: `drill --factor`'s cap)
     target = "customer:top"     # all | class:<workload_class> | customer:<name|top> | region:<r>
     shape = "ramp:6w"           # step | ramp:<N>(w|d|h) | spike:<N>(w|d|h)
     start = "+2w"               # a date, or an offset from the first forecast day; default +0d
@@ -43,6 +44,7 @@ from typing import Annotated, Any, Literal, Self
 
 import numpy as np
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -52,7 +54,7 @@ from pydantic import (
 )
 
 from forecasting.errors import rule_text
-from forecasting.schema import WorkloadClass
+from forecasting.schema import MAX_SHOCK_MULTIPLIER, WorkloadClass
 
 __all__ = [
     "LARGEST_LIVE",
@@ -214,12 +216,26 @@ class RegionLoss(_Strict):
     on: When | None = None
 
 
+def _plausible_multiplier(value: float) -> float:
+    if value > MAX_SHOCK_MULTIPLIER:
+        raise ValueError(
+            f"{value!r} is above the plausible ceiling of {MAX_SHOCK_MULTIPLIER:g} (a typo, 200 "
+            f"for 2.00?): a drill multiplies demand by at most {MAX_SHOCK_MULTIPLIER:g}x, as "
+            "`drill --factor` does"
+        )
+    return value
+
+
 class Scenario(_Strict):
     """One drill: a demand shock on a target, its shape and start, and supply events."""
 
     name: Annotated[str, Field(min_length=1)]
     description: str = ""
-    multiplier: Annotated[float, Field(gt=0.0)] = 2.0
+    # Finite and at most the CLI's --factor ceiling: a file's `multiplier = inf` played and
+    # printed "peak backlog 0" and "queue delay 0.0" as if measured.
+    multiplier: Annotated[
+        float, Field(gt=0.0, allow_inf_nan=False), AfterValidator(_plausible_multiplier)
+    ] = 2.0
     target: Annotated[Target, BeforeValidator(_target)] = Target(kind="all")
     shape: Annotated[Shape, BeforeValidator(_shape)] = Shape(kind="step")
     start: When | None = None

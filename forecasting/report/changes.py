@@ -29,6 +29,11 @@ CHANGES_SCHEMA = pl.Schema(
         "order_by_shift_days": pl.Int64,
         "blocks_before": pl.Int64,
         "blocks_now": pl.Int64,
+        # The day the current order's site has its MW, where the order waits on power (null
+        # when it does not): a later order-by on such a row is no slack.
+        "powered_from_now": pl.Date,
+        # Whether the status got worse (green -> amber or red, amber -> red).
+        "worsened": pl.Boolean,
     }
 )
 
@@ -65,6 +70,8 @@ _COMPARED = {
     "blocks": "blocks_to_order",
 }
 _ORDER = {"new": 0, "changed": 1, "resolved": 2, "unchanged": 3}
+# How bad a status is, to tell a worsened pool: other statuses ("not verified") rank none.
+_SEVERITY = {"green": 0, "amber": 1, "red": 2}
 
 
 def _one_per_pool(triggers: pl.DataFrame, suffix: str) -> pl.DataFrame:
@@ -72,9 +79,21 @@ def _one_per_pool(triggers: pl.DataFrame, suffix: str) -> pl.DataFrame:
     return (
         triggers.sort("order_by", nulls_last=True)
         .unique(subset=list(_KEY), keep="first", maintain_order=True)
-        .select(*_KEY, *(pl.col(src).alias(f"{name}_{suffix}") for name, src in _COMPARED.items()))
+        .select(
+            *_KEY,
+            *(pl.col(src).alias(f"{name}_{suffix}") for name, src in _COMPARED.items()),
+            (
+                pl.col("powered_from")
+                if "powered_from" in triggers.columns
+                else pl.lit(None, pl.Date)
+            ).alias(f"powered_from_{suffix}"),
+        )
         .with_columns(pl.lit(True).alias(f"present_{suffix}"))
     )
+
+
+def _severity(column: str) -> pl.Expr:
+    return pl.col(column).replace_strict(_SEVERITY, default=None, return_dtype=pl.Int64)
 
 
 def change_kind(moved: pl.Expr) -> pl.Expr:
@@ -112,7 +131,10 @@ def trigger_changes(
 
     A pool is ``new`` when only this run flags it, ``resolved`` when only the previous one
     did, ``changed`` when status, exhaustion date, order-by date or block count moved.
-    Shifts are in days, positive when a date moved later (more time); the exhaustion's is
+    Shifts are in days, positive when a date moved later: more time, unless the row
+    ``worsened`` (its status got worse, e.g. an order-by that moved later because the order now
+    waits on power, ``powered_from_now``: "+425 d" read as slack on a pool gone red); the
+    exhaustion's is
     null where either run's exhaustion is past its last daily day (``daily_end_*``): a
     monthly row's date stands for its month, and "2029-01-01 -> 2026-11-16, -777 d" read as
     measured to the day. Rows come most newsworthy first.
@@ -131,6 +153,7 @@ def trigger_changes(
                 & _within("exhaustion_before", daily_end_before)
             ).then(_shift("exhaustion")),
             order_by_shift_days=_shift("order_by"),
+            worsened=(_severity("status_now") > _severity("status_before")).fill_null(False),
         )
         .with_columns(rank=pl.col("change").replace_strict(_ORDER, return_dtype=pl.Int64))
         .sort("rank", *_KEY)

@@ -26,6 +26,7 @@ from forecasting.text import usd
 
 __all__ = [
     "MISSING",
+    "NOT_MEASURED",
     "fmt_count",
     "fmt_date",
     "fmt_datetime",
@@ -46,13 +47,16 @@ __all__ = [
 ]
 
 MISSING = "–"
+# A stored figure that is not a finite number: no measurement, never "$infM".
+NOT_MEASURED = "not measured"
 
 
 def _number(value: float | int | None) -> float | None:
     if value is None:
         return None
     number = float(value)
-    return None if math.isnan(number) else number
+    # An infinite figure printed "$infM"; neither it nor NaN is a measurement.
+    return number if math.isfinite(number) else None
 
 
 def fmt_gpus(value: float | int | None) -> str:

@@ -96,6 +96,7 @@ __all__ = [
     "unserved_blocks_of",
     "unsized_by_region",
     "untested_series",
+    "unweighed_candidates",
     "vacant_regions",
     "with_power",
 ]
@@ -529,6 +530,49 @@ def _worst_with_reach(inputs: ReportInputs) -> str:
     return f"{worst}; {pools} green to {reach} only: not verified beyond (see the triggers' notes)"
 
 
+def plan_end(inputs: ReportInputs) -> date | None:
+    """The last day the forecast's monthly rows reach (None: none past the daily rows)."""
+    last = inputs.forecast_months.get_column("ds").max()
+    if not isinstance(last, date):
+        return None
+    following = (last.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return following - timedelta(days=1)
+
+
+def unweighed_candidates(inputs: ReportInputs) -> str:
+    """The candidates that land past the forecast's plan end if ordered today, which no
+    trigger weighed, and how far ahead to forecast to weigh them ("" when every one lands in
+    time, or the run has no monthly rows: its unsized orders say it then).
+
+    A 260-week pod dropped out of the triggers and `report` ordered 90-week cells in its
+    stead without a word, though `forecast --help` promises the plan horizon reaches the
+    plan's longest lead time."""
+    from forecasting.horizon import plan_months
+
+    end = plan_end(inputs)
+    if end is None:
+        return ""
+    late = [
+        (c, inputs.as_of + timedelta(weeks=c.lead_time_weeks))
+        for c in inputs.plan.candidate
+        if inputs.as_of + timedelta(weeks=c.lead_time_weeks) > end
+    ]
+    if not late:
+        return ""
+    months = plan_months(minimum=0, lead_weeks=max(c.lead_time_weeks for c, _ in late))
+    named = "; ".join(
+        f"candidate {c.name} (lead time {c.lead_time_weeks:,} weeks) lands {fmt_date(day)}"
+        for c, day in late
+    )
+    them = "it" if len(late) == 1 else "them"
+    return (
+        f"{named} if ordered today, past the forecast's plan end ({fmt_date(end)}): no trigger "
+        f"weighed {them}, so the orders pick among the other candidates; forecast at least "
+        f"{months} months ahead (`fleetcast forecast --horizon-months {months}`; a forecast made "
+        "with this plan reaches that by itself)"
+    )
+
+
 def unplayed_text(inputs: ReportInputs) -> str:
     """The named drills this forecast run has no result for, and how to play them."""
     names = inputs.drills_unplayed
@@ -897,6 +941,9 @@ class ReportInputs:
     # Named drills with no run on this forecast run where others have one (an interrupted
     # `fleetcast drill`): the drill figures leave them out.
     drills_unplayed: tuple[str, ...] = ()
+    # What was ingested after the forecast run was made, and that a new forecast is due
+    # (runs.reports.telemetry_since; "" when nothing was).
+    telemetry_since: str = ""
     concentration: pl.DataFrame = field(default_factory=partial(_empty, CONCENTRATION_SCHEMA))
     previous_triggers: pl.DataFrame = field(default_factory=partial(_empty, TRIGGERS_SCHEMA))
     previous_run_id: str | None = None

@@ -4,6 +4,7 @@ what changed since the report before."""
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -19,7 +20,7 @@ from forecasting.options import ReportOptions
 from forecasting.runs.drills import BLOCKS_NOTE, blocks_needed, capacity_sha256, drills_folder
 from forecasting.runs.forecasts import named_customers, silent_customers_for
 from forecasting.runs.ids import ForecastRef, forecast_run, new_run_id
-from forecasting.schema import NOT_VERIFIED, VACANT
+from forecasting.schema import MAX_SHOCK_MULTIPLIER, NOT_VERIFIED, VACANT
 
 if TYPE_CHECKING:  # the step modules load scipy, numba and plotly: only when a step runs
     from forecasting.capacity import CapacityPlan
@@ -98,6 +99,9 @@ class ReportOutcome(BaseModel):
     # Of those, the ones with no measured demand either: their greens say nothing.
     vacant_regions: list[str] = []
     triggers: list[dict[str, Any]]
+    # Warnings the CLI prints under the table, each as a whole line ("warning: ..."): what the
+    # pages' banners say of the plan or the warehouse that the triggers did not weigh.
+    warnings: list[str] = []
     power_statuses: dict[str, int] = {}  # the sites' power triggers (empty: no [[site]])
     # Those counts as the front page says them (report.inputs.power_counts): greens not
     # checked for orders not sized, and sites in regions without telemetry, apart ("": none).
@@ -288,14 +292,22 @@ def _drill_frames(
     on_plan = pl.col("capacity_sha256").is_not_null() & (
         pl.col("capacity_sha256") == pl.lit(plan_sha256, pl.String)
     )
-    runs = played.filter(on_plan).unique("drill", keep="first", maintain_order=True)
-    other = played.filter(~pl.col("drill").is_in(runs.get_column("drill").implode()))
+    newest = played.filter(on_plan).unique("drill", keep="first", maintain_order=True)
+    unmeasured = _unmeasured_runs(wh, newest)
+    runs = newest.filter(~pl.col("run_id").is_in(list(unmeasured)))
+    other = played.filter(~pl.col("drill").is_in(newest.get_column("drill").implode()))
     ids = runs.get_column("run_id").to_list()
     names = runs.select("run_id", "drill")
     additions = wh.runs_frame("drill_additions", ids)
     blocks = additions.group_by("run_id").agg(blocks_needed().alias("blocks_needed"))
 
-    not_played = wh.drills_not_played(forecast_run_id=forecast_run_id)
+    refused = wh.drills_not_played(forecast_run_id=forecast_run_id).select("drill", "reason")
+    not_measured = pl.DataFrame(
+        [(drill, reason) for drill, reason in unmeasured.values()],
+        schema=refused.schema,
+        orient="row",
+    )
+    not_played = pl.concat([refused, not_measured]).sort("drill")
 
     def named(table: str) -> pl.DataFrame:
         return wh.runs_frame(table, ids).join(names, on="run_id").drop("run_id")
@@ -331,6 +343,103 @@ def _drill_frames(
             played.get_column("drill"), not_played.get_column("drill"), any_played=ids
         ),
     }
+
+
+def telemetry_since(wh: warehouse.Warehouse, forecast_run_id: str) -> str:
+    """What was ingested after the forecast run was made, where it falls against the run's
+    history, and that a new forecast is due ("" when nothing loaded since).
+
+    `report` republished a forecast whose history a later file had replaced ("10 key(s)
+    changed value ... the later file wins"), or that newer telemetry had passed, with a fresh
+    "generated" time and no word: a reader took it as current."""
+    run = wh.query(
+        "SELECT as_of, created_at FROM forecast_runs WHERE run_id = $1", [forecast_run_id]
+    )
+    if run.is_empty():
+        return ""
+    as_of, made = run.row(0)
+    since = wh.query(
+        "SELECT path, loaded, replaced, min_ts::DATE AS first, max_ts::DATE AS last "
+        "FROM ingest_ledger WHERE finished_at > $1 AND (loaded > 0 OR replaced > 0) "
+        "ORDER BY finished_at",
+        [made],
+    )
+    if since.is_empty():
+        return ""
+    files = [Path(p).name for p in since.get_column("path").to_list()]
+    listed = ", ".join(files[:3]) + (f" and {len(files) - 3:,} more" if len(files) > 3 else "")
+    days: list[date] = [
+        d for c in ("first", "last") for d in since.get_column(c).to_list() if d is not None
+    ]
+    first, last = (min(days), max(days)) if days else (as_of, as_of)
+    loaded, replaced = (
+        int(since.get_column("loaded").sum()),
+        int(since.get_column("replaced").sum()),
+    )
+    where = [
+        f"inside its history (to its as-of day {as_of:%Y-%m-%d})" if first <= as_of else "",
+        "past it" if last > as_of else "",
+    ]
+    if not where[0] and where[1]:
+        where[1] = f"past its as-of day {as_of:%Y-%m-%d}"
+    replacing = (
+        f", {replaced:,} of them replacing rows already stored (the later file wins where a "
+        "value changed)"
+        if replaced
+        else ""
+    )
+    noun = "file" if len(files) == 1 else "files"
+    return (
+        f"telemetry was ingested after this forecast was made "
+        f"({made.astimezone(UTC):%Y-%m-%d %H:%M} UTC): "
+        f"{len(files):,} {noun} ({listed}) loaded {loaded:,} row{'' if loaded == 1 else 's'} "
+        f"from {first:%Y-%m-%d} to {last:%Y-%m-%d}{replacing}, "
+        f"{' and '.join(w for w in where if w)}: the forecast, its triggers and drills do not "
+        "see them; a new forecast is due (`fleetcast forecast`)"
+    )
+
+
+def _unmeasured_runs(wh: warehouse.Warehouse, runs: pl.DataFrame) -> dict[str, tuple[str, str]]:
+    """The drill runs among ``runs`` whose stored figures are not finite, by run id: (drill,
+    why it reads "not measured").
+
+    A drill file's `multiplier = inf`, refused since, played and stored NaN KPIs; every
+    `report` of its forecast run then crashed, and its "peak backlog 0" read as measured."""
+    from forecasting.report.format import NOT_MEASURED
+
+    kpis = wh.runs_frame("drill_kpis", runs.get_column("run_id").to_list())
+    figures = ("mean", "p50", "p90")
+    bad_kpis = set(
+        kpis.filter(
+            pl.any_horizontal(pl.col(c).is_infinite() | pl.col(c).is_nan() for c in figures)
+        )
+        .get_column("run_id")
+        .to_list()
+    )
+    unmeasured: dict[str, tuple[str, str]] = {}
+    for row in runs.iter_rows(named=True):
+        multiplier = row["multiplier"]
+        if multiplier is not None and MAX_SHOCK_MULTIPLIER < multiplier < math.inf:
+            # `multiplier = 1e12` printed revenue at risk of $294,261,689,405,944,725,504.
+            unmeasured[row["run_id"]] = (
+                row["drill"],
+                f"{NOT_MEASURED}: played with multiplier {multiplier:g}, above the plausible "
+                "ceiling "
+                f"of {MAX_SHOCK_MULTIPLIER:g} that drill files and --factor hold to now (a "
+                "typo, 200 for 2.00?): play it again with a plausible one (`fleetcast drill`)",
+            )
+            continue
+        odd = multiplier is not None and not math.isfinite(multiplier)
+        if not odd and row["run_id"] not in bad_kpis:
+            continue
+        shock = f"multiplier {multiplier:g}" if multiplier is not None else "its shock"
+        unmeasured[row["run_id"]] = (
+            row["drill"],
+            f"{NOT_MEASURED}: played with {shock}, its stored figures are not finite numbers; "
+            "drill files refuse such a multiplier now: play it again with a finite one "
+            "(`fleetcast drill`)",
+        )
+    return unmeasured
 
 
 def _unplayed(
@@ -399,6 +508,7 @@ def report_inputs(
         horizon_accuracy = wh.run_frame("horizon_accuracy", run_id)
         placements = wh.run_frame("order_placements", triggers.run_id)
         n_plus_one = wh.run_frame("trigger_n_plus_one", triggers.run_id)
+        ingested_since = telemetry_since(wh, run_id)
     silent = silent_customers_for(warehouse_path, as_of)
     history = demand.demand_series(
         hourly,
@@ -483,6 +593,7 @@ def report_inputs(
             [run_settings["contracts"]] if "contracts" in run_settings else [],
             schema=BOOK_APPLIED_SCHEMA,
         ),
+        telemetry_since=ingested_since,
         **drills,
     )
 
@@ -583,6 +694,8 @@ def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:
         lines.append(f"**Dates placed, not recorded:** {inputs.placed_dates}.")
     elif inputs.stale:
         lines.append(f"**Stale data:** the newest telemetry is {inputs.stale_days} days old.")
+    # The CLI's warning lines (telemetry ingested since, candidates not weighed) say it too.
+    lines += [f"**Warning:** {w.removeprefix('warning: ')}." for w in report_warnings(inputs)]
     lines += [
         "",
         "| region | pool | status | exhaustion | order by | order |",
@@ -690,7 +803,21 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         # Unqualified, the headline is the plain worst status (report.inputs.status_headline).
         headline_qualified=inputs.worst_status not in (None, headline),
         n_plus_one=n_plus_one_lines(inputs),
+        warnings=report_warnings(inputs),
     )
+
+
+def report_warnings(inputs: ReportInputs) -> list[str]:
+    """The report's warning lines for the CLI: candidates no trigger weighed, telemetry
+    ingested after the forecast."""
+    from forecasting.report.inputs import unweighed_candidates
+
+    lines = []
+    if unweighed := unweighed_candidates(inputs):
+        lines.append(f"warning: not weighed: {unweighed}")
+    if inputs.telemetry_since:
+        lines.append(f"warning: {inputs.telemetry_since}")
+    return lines
 
 
 def report(

@@ -52,6 +52,7 @@ from forecasting.report.inputs import (
     unmeasured_series,
     unplanned_regions_of,
     untested_series,
+    unweighed_candidates,
     vacant_regions,
 )
 from forecasting.schema import MONTHLY_ONLY, NOT_VERIFIED, VACANT, WorkloadClass
@@ -320,6 +321,8 @@ def shell(inputs: ReportInputs, *, file: str, title: str) -> dict[str, Any]:
         "unmeasured": ", ".join(unmeasured_series(inputs.chosen)),
         "untested": fmt_listed(untested_series(inputs.chosen)),
         "extrapolated": extrapolated_reach(inputs),
+        "unweighed": unweighed_candidates(inputs),
+        "telemetry_since": inputs.telemetry_since,
         "unplanned": ", ".join(unplanned_regions_of(inputs)),
         "unforecast": ", ".join(unforecast_regions_of(inputs)),
         "silent": fmt_listed(silent_feeds(inputs)),
@@ -666,7 +669,7 @@ def changes_view(inputs: ReportInputs) -> Changes:
             f"{fmt_day_or_month(r['exhaustion_now'], daily_end=end)}",
             fmt_days(r["exhaustion_shift_days"]),
             f"{fmt_date(r['order_by_before'])} → {fmt_date(r['order_by_now'])}",
-            fmt_days(r["order_by_shift_days"]),
+            _order_by_shift(r),
             f"{fmt_count(r['blocks_before'])} → {fmt_count(r['blocks_now'])}",
         ]
         for r in moved.iter_rows(named=True)
@@ -689,6 +692,19 @@ def changes_view(inputs: ReportInputs) -> Changes:
         _power_changes_table(inputs.power_changes),
         _drill_changes_table(inputs.drill_changes),
     )
+
+
+def _order_by_shift(row: dict[str, Any]) -> Cell:
+    """An order-by's shift in days, and on a row whose status worsened, why a later date is
+    not more time: "+425 d" stood under "positive means later, i.e. more time" for a pool gone
+    green -> red whose order now waits on power."""
+    shift = fmt_days(row["order_by_shift_days"])
+    if not row["worsened"] or not (row["order_by_shift_days"] or 0) > 0:
+        return shift
+    why = f"not more time: status {row['status_before']} → {row['status_now']}"
+    if row["powered_from_now"] is not None:
+        why += f"; the order now waits on power (from {fmt_date(row['powered_from_now'])})"
+    return Stacked(shift, why)
 
 
 def _drill_changes_table(flipped: pl.DataFrame) -> Table | None:

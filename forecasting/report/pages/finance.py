@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Collection, Sequence
 from datetime import date, timedelta
 from typing import Any
@@ -14,6 +15,7 @@ from forecasting.concentration import largest_customer_forecast, largest_custome
 from forecasting.report.figures import capital_chart, concentration_charts, orders_chart
 from forecasting.report.format import (
     MISSING,
+    NOT_MEASURED,
     fmt_count,
     fmt_date,
     fmt_day_or_month,
@@ -430,7 +432,11 @@ def _revenue_table(
     ]
     for drill, why, label, window in sorted(
         [(d, w, NOT_VERIFIED, windows.get(d, "–")) for d, w in unverified.items()]
-        + [(d, w, "not played", "–") for d, w in refused]
+        # A run whose stored figures are no measurement (an inf multiplier) was played.
+        + [
+            (d, w, NOT_MEASURED if w.startswith(NOT_MEASURED) else "not played", "–")
+            for d, w in refused
+        ]
     ):
         rows.append([drill, window, "all classes", Stacked(Badge(label), why), *[MISSING] * 4])
     rows.sort(key=lambda row: str(row[0]))
@@ -458,6 +464,9 @@ def _increment_usd(baseline: float | None, shocked: float | None, increment: flo
     rounding reads ``under +$1`` rather than ``$0``."""
     if baseline is None or shocked is None or increment is None:
         return fmt_usd(increment)
+    if not all(math.isfinite(v) for v in (baseline, shocked, increment)):
+        # A stored NaN crashed the page in the rounding below (a drill file's inf multiplier).
+        return NOT_MEASURED
     shown = usd_shown(shocked) - usd_shown(baseline)
     if usd_shown(shown) == 0.0:
         if increment == 0.0:

@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 import polars as pl
 
-from forecasting.report.format import fmt_count, fmt_date, fmt_datetime
+from forecasting.report.format import NOT_MEASURED, fmt_count, fmt_date, fmt_datetime
 from forecasting.report.inputs import (
     STATUSES,
     ReportInputs,
@@ -51,6 +51,10 @@ def _power_counts(inputs: ReportInputs) -> str:
 def _drills_failing(inputs: ReportInputs, failing: int) -> str:
     """``2 of 8``; drills played on another plan are counted nowhere and the card says so."""
     shown = inputs.drill_answers.height
+    refused = inputs.drills_not_played
+    unmeasured = sorted(
+        refused.filter(pl.col("reason").str.starts_with(NOT_MEASURED)).get_column("drill")
+    )
     if shown:
         text = f"{failing} of {shown}"
         unshocked = inputs.drill_answers.filter(pl.col("verdict") == FAILS_UNSHOCKED).height
@@ -76,10 +80,16 @@ def _drills_failing(inputs: ReportInputs, failing: int) -> str:
             text += f"; {held.height} {NOT_VERIFIED} ({why})"
     elif inputs.drills_other_plan:
         text = "no drills on this plan"
+    elif unmeasured:
+        text = "none measured on this forecast run"
     else:
         # A new forecast run has none until `fleetcast drill` plays them: "no drills on this
         # plan" after a rerun read as if the plan had none, where the last run had 6 failing.
         text = "none played on this forecast run (fleetcast drill plays them)"
+    if unmeasured:
+        # Played with an inf multiplier (or past the cap): it read "none played" beside the
+        # finance page's rows for them.
+        text += f"; {len(unmeasured)} {NOT_MEASURED} ({', '.join(unmeasured)}: see Finance)"
     if inputs.drills_other_plan:
         text += "; others not verified against this plan (see Platform)"
     if inputs.drills_unplayed:
