@@ -1106,3 +1106,61 @@ def test_a_month_s_peak_reads_at_least_its_days_and_continues_from_where_they_en
     # Every region, class and customer (the total has no monthly rows: no trigger reads it).
     assert july.height == last_week.height - 1
     assert (july["q90"] >= july["end"] * (1 - 1e-9)).all(), july.select("unique_id", "q90", "end")
+
+
+def test_a_short_run_s_months_carry_what_its_days_read_above_the_growth_model() -> None:
+    """A 7-day run took the growth model's months from its second week, though its daily rows
+    read above that model: the synthetic fleet's us-west training read January 2027 at a q90
+    of 2,555, its 26-week run's days 3,053, and the 7-day run read the class green where the
+    26-week one dated it short. The months now carry the last week's excess over the growth
+    model as the daily rows would (in full through day 28, none from day 91), a customer its
+    class's; a short model reading below the growth model leaves the months as they are."""
+    as_of = date(2026, 12, 4)
+    week = [as_of + timedelta(days=d) for d in range(1, 8)]
+    ids = ["total/r1", "total/r1/training", "total/r1/training/acme"]
+
+    def rows(values: dict[str, float], days: list[date]) -> pl.DataFrame:
+        return pl.DataFrame(
+            [
+                {"unique_id": uid, "ds": day, "measure": "peak", "mean": v, "q50": v, "q90": v}
+                for uid, v in values.items()
+                for day in days
+            ]
+        )
+
+    daily = rows({ids[0]: 100.0, ids[1]: 60.0, ids[2]: 30.0}, week)
+    # The growth model reads the region as its days do and the class a fifth below them.
+    growth = rows({ids[0]: 100.0, ids[1]: 50.0}, week).drop("measure")
+    months = [date(2027, 1, 1), date(2027, 2, 1), date(2027, 4, 1)]
+    monthly = pl.concat(
+        [
+            rows({ids[0]: 300.0, ids[1]: 100.0, ids[2]: 40.0}, months),
+            rows({ids[0]: 300.0, ids[1]: 100.0, ids[2]: 40.0}, months).with_columns(
+                measure=pl.lit("mean")
+            ),
+        ]
+    )
+    lifted = horizon._months_lifted_as_their_days(monthly, daily, growth, as_of=as_of)
+
+    def q90(uid: str, month: date, measure: str = "peak") -> float:
+        row = lifted.filter(
+            (pl.col("unique_id") == uid) & (pl.col("ds") == month) & (pl.col("measure") == measure)
+        )
+        return float(row["q90"][0])
+
+    # January is served from day 28 (carried in full): the class 20 % up, its customer alike.
+    assert q90(ids[1], months[0]) == pytest.approx(120.0)
+    assert q90(ids[2], months[0]) == pytest.approx(48.0)
+    # February part-way (day 59: the smoothstep halfway), April not at all (day 118).
+    assert 100.0 < q90(ids[1], months[1]) < 120.0
+    assert q90(ids[1], months[2]) == pytest.approx(100.0)
+    # The region reads as its growth model did, and the mean measure's months are its own.
+    assert q90(ids[0], months[0]) == pytest.approx(300.0)
+    assert q90(ids[1], months[0], "mean") == pytest.approx(100.0)
+    # A short model reading below the growth model: no lift, and no cut.
+    below = horizon._months_lifted_as_their_days(
+        monthly, daily.with_columns(pl.col("q90") * 0.5), growth, as_of=as_of
+    )
+    assert below.sort("unique_id", "ds", "measure")["q90"].to_list() == (
+        monthly.sort("unique_id", "ds", "measure")["q90"].to_list()
+    )
