@@ -49,6 +49,14 @@ chosen and calibrated on backtests at the decision horizon (26 weeks ahead):
   class's peak-over-level ratio for growth (on the demo as of 2026-12-01 us-west evaluation's
   January read 897 GPUs against daily means of 185-335, and one of its customers 15 % of the
   region's growth to August 2027).
+- **A month's peak reads at least its days** (:func:`_months_over_their_days`): a monthly peak
+  row is its month's peak day, so its mean and quantiles are at least the run's daily rows of
+  its month; past them, at least their last week's, and a region's or class's months carry
+  what its last week's daily rows read above the growth model
+  (:func:`_months_lifted_as_their_days`), both as the daily rows blend (in full through day
+  28, none from day 91). The growth models' months read up to 28 % below the short model's
+  days at the seam, and a 7-day run, whose months start in its second week, read green what a
+  26-week run dated red.
 - **Both measures follow a shared change of growth only where the peaks do**
   (:mod:`forecasting.slope_change`): the peaks choose the growth model and test for the
   change; the means reuse the model and follow a change only where the peaks followed one.
