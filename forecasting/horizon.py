@@ -49,8 +49,8 @@ chosen and calibrated on backtests at the decision horizon (26 weeks ahead):
   class's peak-over-level ratio for growth (on the demo as of 2026-12-01 us-west evaluation's
   January read 897 GPUs against daily means of 185-335, and one of its customers 15 % of the
   region's growth to August 2027).
-- **A month's peak reads at least its days** (:func:`_months_over_their_days`): a monthly peak
-  row is its month's peak day, so its mean and quantiles are at least the run's daily rows of
+- **A month's peak reads at least its days** (:func:`months_at_least_their_days`): a monthly
+  peak row is its month's peak day, so its mean and quantiles are at least the run's daily rows of
   its month; past them, at least their last week's, and a region's or class's months carry
   what its last week's daily rows read above the growth model
   (:func:`_months_lifted_as_their_days`), both as the daily rows blend (in full through day
@@ -98,6 +98,7 @@ __all__ = [
     "Extended",
     "band_calibrated",
     "extend_horizon",
+    "months_at_least_their_days",
     "plan_months",
     "plan_months_for",
     "scored_reach",
@@ -1119,7 +1120,7 @@ def _months_lifted_as_their_days(
     return pl.concat([lifted.filter(~peak), held]).select(months.columns)
 
 
-def _months_over_their_days(
+def months_at_least_their_days(
     months: pl.DataFrame, daily: pl.DataFrame, *, as_of: date
 ) -> pl.DataFrame:
     """``months`` (monthly rows of both measures) with each peak-measure row's mean and
@@ -1352,7 +1353,7 @@ def extend_horizon(
     # below its mean (forecasting/measures.py).
     updated = measures.peaks_at_least_means(_customers_within_classes(updated))
     monthly_all = measures.peaks_at_least_means(
-        _months_over_their_days(
+        months_at_least_their_days(
             _months_lifted_as_their_days(monthly_all, updated, peak_growth, as_of=as_of),
             updated,
             as_of=as_of,
