@@ -2422,22 +2422,25 @@ def test_an_exhaustion_on_the_monthly_rows_reads_as_its_month() -> None:
 def test_the_next_order_by_card_says_when_its_date_is_already_gone() -> None:
     """A red trigger's order-by date is before the as-of date: the "next order-by" card says
     how late it is (it read "2026-04-20 (us-west · training)" on a fleet as of December, a
-    deadline seemingly still to meet); a date ahead reads as before."""
+    deadline seemingly still to meet); a date ahead reads as before. (The sample's triggers
+    are exhausted past its daily rows: their dates say the monthly grain.)"""
     inputs = sample_inputs()
     plain = replace(inputs, placements=_planned(inputs, later_capex=500e6).filter(
         pl.col("tranche") == 1
     ))  # fmt: skip
-    assert "2026-08-10, 104 days ago: late (us-east · all)" in finance_page(plain)
+    assert "2026-08-10, 104 days ago: late (us-east · all, monthly grain)" in finance_page(plain)
     # Generated weeks after its as-of date (a backfill), "104 days ago" read as from today.
     later = replace(plain, generated_at=plain.generated_at + timedelta(days=18))
-    said = "2026-08-10, 104 days before the as-of date 2026-11-22: late (us-east · all)"
+    said = (
+        "2026-08-10, 104 days before the as-of date 2026-11-22: late (us-east · all, monthly grain)"
+    )
     assert said in finance_page(later)
     # A red trigger with nothing to order has an order-by date but no order to place.
     nothing = pl.when(pl.col("status") == "red").then(0).otherwise(pl.col("blocks_to_order"))
     absorbed = replace(plain, triggers=plain.triggers.with_columns(blocks_to_order=nothing))
     assert "(us-east · all)" not in html_text(finance_page(absorbed)).split("next order-by")[0]
     ahead = replace(plain, triggers=plain.triggers.filter(pl.col("status") != "red"))
-    assert "2026-12-28 (us-east · training)" in finance_page(ahead)
+    assert "2026-12-28 (us-east · training, monthly grain)" in finance_page(ahead)
     # The facilities card's contract-power date alike.
     from forecasting.triggers import POWER_TRIGGERS_SCHEMA
 
@@ -4338,3 +4341,80 @@ def test_telemetry_ingested_after_the_forecast_reads_on_every_page_and_the_cli()
     assert f"**Warning:** {said}." in report_summary_markdown(inputs, Path("reports"))
     assert "Not current" not in finance_page(sample_inputs())
     assert report_warnings(sample_inputs()) == []
+
+
+def test_an_order_by_date_read_from_a_month_short_past_the_daily_rows_says_its_grain() -> None:
+    """A trigger exhausted in "Sep 2027" (a month past the daily rows: triggers.json's
+    order_by_grain "month") printed its order-by as "2026-12-23" in the finance orders table,
+    the facilities blocks and power tables and the next order-by card, read as a measured
+    deadline. Each now says "monthly grain" beside it; a trigger dated within the daily rows
+    reads its day alone."""
+    from forecasting.report.pages.common import MONTH_GRAIN, next_order_by
+    from forecasting.report.pages.facilities import _blocks_table, _power_orders_table
+    from forecasting.report.pages.finance import _orders_table
+
+    inputs = _sited(sample_inputs())
+    end = daily_end(inputs)
+    assert end is not None
+    first = (
+        inputs.triggers.filter(pl.col("blocks_to_order") > 0).sort("order_by").row(0, named=True)
+    )
+    seam = (pl.col("region") == first["region"]) & (pl.col("pool") == first["pool"])
+    month = (end + timedelta(days=62)).replace(day=1)
+    triggers = inputs.triggers.with_columns(
+        exhaustion_date=pl.when(seam).then(pl.lit(month)).otherwise(pl.lit(end)),
+        monthly_only=pl.lit(False),
+    )
+    monthly = replace(inputs, triggers=triggers)
+    labelled = f"{fmt_date(first['order_by'])} ({MONTH_GRAIN})"
+
+    def cells(table: Any) -> list[str]:
+        return [str(c) for row in table.rows for c in row]
+
+    powered = with_power(triggers, monthly.placements)
+    for table in (
+        _orders_table(powered, daily_end=end, unit="GPUs"),
+        _blocks_table(monthly),
+        _power_orders_table(powered, monthly.placements, daily_end=end),
+    ):
+        shown = cells(table)
+        assert labelled in shown
+        # Every other trigger is exhausted on a daily row: its order-by date reads its day.
+        assert sum(MONTH_GRAIN in c for c in shown) == 1, shown
+    assert f"· {first['pool']}, {MONTH_GRAIN})" in next_order_by(monthly)
+    daily = replace(inputs, triggers=triggers.with_columns(exhaustion_date=pl.lit(end)))
+    assert MONTH_GRAIN not in next_order_by(daily)
+
+
+def test_the_status_legend_says_when_a_monthly_only_shortfall_is_amber_at_most() -> None:
+    """The legend said a shortfall on the monthly rows only is amber at most, while the rule
+    (triggers.orders._monthly_only) holds only within a default run's 26 weeks of daily days:
+    a monthly-grain red past them (c5 fleet: eu-west training red, exhausted Apr 2028) sat
+    beside it. The legend now dates the rule's reach, and says that past it a monthly
+    shortfall keeps its colour, red included; with 26 weeks of daily rows no shortfall is
+    on the monthly rows alone before that day, and the legend says only the second."""
+    from forecasting.report.pages.finance import _orders_intro
+    from forecasting.schema import DEFAULT_HORIZON_DAYS
+
+    daily = sample_inputs()
+    month = daily.forecast.filter(pl.col("ds") == pl.col("ds").max()).with_columns(
+        pl.col("ds").dt.offset_by("1y").dt.truncate("1mo")
+    )
+    inputs = replace(daily, forecast_months=month.select(daily.forecast_months.columns))
+    reach = inputs.as_of + timedelta(days=DEFAULT_HORIZON_DAYS)
+    short = inputs.forecast.filter(pl.col("ds") <= inputs.as_of + timedelta(days=14))
+    said = _orders_intro(replace(inputs, forecast=short))
+    assert f"on the monthly rows only up to {fmt_date(reach)}" in said
+    assert "keeps its colour, red included" in said
+    days = (reach - inputs.as_of).days
+    longer = inputs.forecast.filter(pl.col("ds") == pl.col("ds").max()).join(
+        pl.DataFrame({"k": list(range(days))}), how="cross"
+    )
+    longer = longer.with_columns(ds=pl.lit(inputs.as_of) + pl.duration(days=pl.col("k") + 1))
+    full = replace(inputs, forecast=longer.drop("k"))
+    assert daily_end(full) == reach
+    said = _orders_intro(full)
+    assert "amber at most" not in said
+    assert "keeps its colour, red included" in said
+    # Planned to its daily days alone: no monthly row, no monthly rule.
+    assert "monthly rows" not in _orders_intro(daily)

@@ -61,6 +61,7 @@ from forecasting.triggers.common import NEW_SITE, RUNS_ON_ARRIVAL
 __all__ = [
     "CLASS_ORDER",
     "MONTHLY_GRAIN",
+    "MONTH_GRAIN",
     "PAGES",
     "PLOTLY_JS",
     "Badge",
@@ -79,6 +80,7 @@ __all__ = [
     "cut_short_text",
     "in_service_text",
     "month",
+    "month_grain",
     "monthly_date",
     "next_order_by",
     "render",
@@ -385,25 +387,46 @@ def next_order_by(inputs: ReportInputs) -> str:
             f"{fmt_date(first['order_by'])} at the monthly grain, {MONTHLY_ONLY} "
             f"({first['region']} · {first['pool']}, {first['status']}: see its note)"
         )
+    # Dated from a month read short past the daily rows: its grain, as the tables say it.
+    grain = f", {MONTH_GRAIN}" if month_grain(first, daily_end=daily_end(inputs)) else ""
     return (
         f"{by_date(first['order_by'], inputs.as_of, today=today)} "
-        f"({first['region']} · {first['pool']})"
+        f"({first['region']} · {first['pool']}{grain})"
     )
 
 
-def monthly_date(day: date | None, row: dict[str, Any]) -> str:
+def monthly_date(day: date | None, row: dict[str, Any], *, daily_end: date | None = None) -> str:
     """An order-by or contract-by date, labelled where its row (a trigger or a power trigger)
     rests on a shortfall at the monthly grain only (its ``monthly_only`` field): the
     date is the monthly rows', the earliest a daily shortfall could need, and it read as a
-    day's in the orders, blocks and power tables while only the cards said so."""
+    day's in the orders, blocks and power tables while only the cards said so.
+
+    An order-by date dated from a month read short past the forecast's daily rows
+    (``daily_end``; the row's ``exhaustion_date`` after it) reads its grain too: "order by
+    2026-12-23" beside an exhaustion of "Sep 2027" read as a measured deadline while the
+    legend and triggers.csv (``order_by_grain``) called it monthly."""
     shown = fmt_date(day)
-    if day is not None and row.get("monthly_only"):
+    if day is None:
+        return shown
+    if row.get("monthly_only"):
         return f"{shown} ({MONTHLY_GRAIN})"
+    if month_grain(row, daily_end=daily_end):
+        return f"{shown} ({MONTH_GRAIN})"
     return shown
+
+
+def month_grain(row: dict[str, Any], *, daily_end: date | None) -> bool:
+    """Whether ``row``'s exhaustion (and the dates read from it) is at the monthly grain: a
+    month read short past the forecast's daily rows, which end on ``daily_end``
+    (``report.inputs.exhaustion_grain``, the downloads' column)."""
+    exhausted = row.get("exhaustion_date")
+    return isinstance(exhausted, date) and daily_end is not None and exhausted > daily_end
 
 
 # Beside a date that monthly_date labels; the CLI's report table says it alike.
 MONTHLY_GRAIN = f"monthly grain: {MONTHLY_ONLY}"
+# Beside an order-by date read from a month short past the daily rows (verified at that grain).
+MONTH_GRAIN = "monthly grain"
 
 
 def by_date(day: date, as_of: date, *, today: date | None = None) -> str:

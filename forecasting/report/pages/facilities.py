@@ -14,6 +14,7 @@ from forecasting.report.format import MISSING, fmt_count, fmt_date, fmt_gpus, fm
 from forecasting.report.inputs import (
     NOT_JUDGED,
     ReportInputs,
+    daily_end,
     later_orders,
     power_view,
     unforecast_regions_of,
@@ -252,6 +253,7 @@ def _placed(placement: dict[str, Any] | None, arrives: date | None) -> tuple[str
 def _blocks_table(inputs: ReportInputs) -> Table:
     """Committed and retiring blocks from the plan, then blocks still to order."""
     rows: list[tuple[date, list[Cell]]] = []
+    end = daily_end(inputs)
     for b in inputs.plan.block:
         if b.status is BlockStatus.LIVE:
             continue
@@ -299,7 +301,7 @@ def _blocks_table(inputs: ReportInputs) -> Table:
                     ("to order ", Badge(r["status"])),
                     arrives,
                     MISSING,
-                    monthly_date(r["order_by"], r),
+                    monthly_date(r["order_by"], r, daily_end=end),
                 ],
             )
         )
@@ -319,7 +321,7 @@ def _blocks_table(inputs: ReportInputs) -> Table:
                     (_LATER, Badge(p["status"])),
                     arrives,
                     MISSING,
-                    fmt_date(p["order_by"]),
+                    monthly_date(p["order_by"], p, daily_end=end),
                 ],
             )
         )
@@ -348,19 +350,22 @@ def _blocks_table(inputs: ReportInputs) -> Table:
 _NOT_SIZED = "not sized"
 
 
-def _power_orders_table(triggers: pl.DataFrame, placements: pl.DataFrame) -> Table:
+def _power_orders_table(
+    triggers: pl.DataFrame, placements: pl.DataFrame, *, daily_end: date | None = None
+) -> Table:
     """The triggers' orders and the plan's later ones, the heaviest first; the orders not
     sized last, their MW not measured ("No data: no blocks to order" read beside three)."""
     due = triggers.filter(to_order()).select(
         "mw", "region", "pool", "blocks_to_order", "candidate", "order_by", "arrives",
         "powered", "powered_from", "status", pl.lit(False).alias("later"), "note",
-        "site", "blocks_beyond_ceiling", "runs_from", "monthly_only",
+        "site", "blocks_beyond_ceiling", "runs_from", "monthly_only", "exhaustion_date",
     )  # fmt: skip
     later = later_orders(placements).select(
         "mw", "region", "pool", pl.col("blocks").alias("blocks_to_order"), "candidate",
         "order_by", "arrives", "powered", pl.lit(None, pl.Date).alias("powered_from"),
         "status", pl.lit(True).alias("later"), pl.lit(None, pl.String).alias("note"),
         "site", "blocks_beyond_ceiling", "runs_from", pl.lit(False).alias("monthly_only"),
+        "exhaustion_date",
     )  # fmt: skip
     due = pl.concat([due, later], how="vertical_relaxed")
     rows = [
@@ -369,7 +374,7 @@ def _power_orders_table(triggers: pl.DataFrame, placements: pl.DataFrame) -> Tab
             r["region"],
             r["pool"],
             blocks_text(r),
-            monthly_date(r["order_by"], r),
+            monthly_date(r["order_by"], r, daily_end=daily_end),
             in_service_text(r, later=r["later"]),
             (_LATER, Badge(r["status"])) if r["later"] else Badge(r["status"]),
         ]
@@ -515,7 +520,9 @@ def facilities_page(inputs: ReportInputs) -> str:
         blocks=_blocks_table(inputs),
         unserved=_unserved_listed(inputs),
         power_orders=_power_orders_table(
-            with_power(inputs.triggers, inputs.placements), inputs.placements
+            with_power(inputs.triggers, inputs.placements),
+            inputs.placements,
+            daily_end=daily_end(inputs),
         ),
         power_contracts=_power_contracts_table(power_view(inputs), inputs.plan.site),
         unsited=_unsited_note(inputs),

@@ -39,6 +39,8 @@ from forecasting.report.inputs import (
     with_power,
 )
 from forecasting.report.pages.common import (
+    MONTH_GRAIN,
+    MONTHLY_GRAIN,
     Badge,
     Cell,
     Page,
@@ -60,7 +62,7 @@ from forecasting.report.pages.common import (
     trigger_capital,
     unsized_beside,
 )
-from forecasting.schema import NOT_VERIFIED, VACANT
+from forecasting.schema import DEFAULT_HORIZON_DAYS, NOT_VERIFIED, VACANT
 from forecasting.text import CapexBound, capex_past_ceiling, extra_capex, usd_shown, usd_step
 from forecasting.triggers import UNMEASURED_TRAINING
 from forecasting.triggers.drivers import GROWTH_FLOOR_GPUS, NEGLIGIBLE_GROWTH
@@ -91,7 +93,7 @@ def _orders_table(
             else Stacked(Badge(NOT_VERIFIED), UNMEASURED_TRAINING)
             if (r["region"], r["pool"]) in gap
             else Badge(r["status"]),
-            monthly_date(r["order_by"], r),
+            monthly_date(r["order_by"], r, daily_end=daily_end),
             fmt_day_or_month(r["exhaustion_date"], daily_end=daily_end),
             in_service_text(r),
             blocks_text(r),
@@ -1041,10 +1043,36 @@ _STATUS_RULES = (
     "placed now still lands before the shortfall (inside the safety buffer). Red: a shortfall "
     "comes whatever is ordered now: the lead time is lost, the blocks would wait for their "
     "site's power past the shortfall, or no block type can serve the pool (the note says "
-    "which). A shortfall on the monthly rows only, which no daily row dates yet, is amber at "
-    "most, whatever would make it red (a late order-by date, blocks waiting for power): its "
-    'order-by date reads "monthly grain" and its note says so. '
+    "which). "
 )
+
+
+def _monthly_rules(inputs: ReportInputs) -> str:
+    """When a shortfall read on the monthly rows alone is amber at most: within a default run's
+    daily days (``triggers.orders._monthly_only``), where a default run dates it by the day.
+
+    The legend said so of every shortfall on the monthly rows, beside monthly-grain reds past
+    those 26 weeks (a 5-customer fleet's eu-west training, red, exhausted Apr 2028), which
+    every run reads by the month and the rule leaves red."""
+    end = daily_end(inputs)
+    if inputs.forecast_months.is_empty() or end is None:
+        return ""
+    reach = inputs.as_of + timedelta(days=DEFAULT_HORIZON_DAYS)
+    past = (
+        f'keeps its colour, red included, and its order-by date reads "{MONTH_GRAIN}" (it is '
+        "dated from the month read short). "
+    )
+    if end >= reach:
+        return f"A shortfall on the monthly rows, past the daily ones ({fmt_date(end)}), {past}"
+    return (
+        f"A shortfall on the monthly rows only up to {fmt_date(reach)} (the {DEFAULT_HORIZON_DAYS}"
+        " daily days of a default run, which dates it by the day) is amber at most, whatever "
+        "would make it red (a late order-by date, blocks waiting for power): its order-by date "
+        f'reads "{MONTHLY_GRAIN}" and its note says so. Past {fmt_date(reach)} every run reads '
+        f"months: a shortfall there {past}"
+    )
+
+
 _SIZING = (
     "Orders are sized for the 52 weeks after exhaustion, or after they arrive when they land "
     "later, or to the day a newer block cheaper per H100-equivalent can serve in time when that "
@@ -1090,6 +1118,7 @@ def _orders_intro(inputs: ReportInputs) -> str:
         )
     return (
         _STATUS_RULES
+        + _monthly_rules(inputs)
         + _sizing(inputs)
         + _LARGEST.format(unit=_capacity_unit(inputs.plan))
         + (f" ({reach})" if (reach := _plan_reach(inputs)) else "")
