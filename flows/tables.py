@@ -700,6 +700,9 @@ def report_table(outcome: ReportOutcome) -> Table:
             # The monthly rows' date, as the pages label it (report.pages.common.monthly_date).
             f"{t['order_by']} (monthly grain: {MONTHLY_ONLY})"
             if t["order_by"] and t.get("monthly_only")
+            # Dated from a month read short past the daily rows, as the pages say it.
+            else f"{t['order_by']} (monthly grain)"
+            if t["order_by"] and t.get("month_grain")
             else t["order_by"] or "-",
             Text(order),
             _capex(t),

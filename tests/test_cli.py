@@ -2223,3 +2223,15 @@ def test_the_triggers_line_says_which_greens_measured_no_training_row() -> None:
         f"triggers: 0 red, 0 amber, 3 green (2 of them {NOT_VERIFIED}: {UNMEASURED_TRAINING}: "
         "eu-west/training, us-east/training)"
     )
+
+
+def test_the_report_table_labels_an_order_by_read_from_a_month_past_the_daily_rows() -> None:
+    """`report` printed "eu-west | training | red | Feb 2028 | 2028-04-24" (an order-by dated
+    from a month read short past the daily rows) as a day's deadline, where the pages and
+    triggers.csv (order_by_grain "month") said it was the monthly grain: the table says it."""
+    row = {"region": "eu-west", "pool": "training", "status": "red", "exhaustion_date": "Feb 2028",
+           "order_by": "2028-04-24", "candidate": "pod-h200-1024", "blocks_to_order": 1,
+           "capex_usd": 41.0e6, "mw": 1.6, "powered_from": None, "monthly_only": False,
+           "month_grain": True, "note": "exhausted in February 2028"}  # fmt: skip
+    assert "2028-04-24 (monthly grain)" in _report_table_text(triggers=[row])
+    assert "(monthly grain)" not in _report_table_text(triggers=[row | {"month_grain": False}])

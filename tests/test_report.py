@@ -4418,3 +4418,20 @@ def test_the_status_legend_says_when_a_monthly_only_shortfall_is_amber_at_most()
     assert "keeps its colour, red included" in said
     # Planned to its daily days alone: no monthly row, no monthly rule.
     assert "monthly rows" not in _orders_intro(daily)
+
+
+def test_the_cli_rows_say_which_order_by_is_read_from_a_month_past_the_daily_rows() -> None:
+    """The CLI's trigger rows carry ``month_grain`` where the exhaustion is a month past the
+    daily rows (the pages' and triggers.csv's reading), and only there."""
+    from forecasting.report.inputs import daily_end
+    from forecasting.runs import report_trigger_rows
+
+    inputs = sample_inputs()
+    end = daily_end(inputs)
+    assert end is not None
+    rows = report_trigger_rows(inputs)
+    past = (inputs.triggers["exhaustion_date"] > end).fill_null(False)
+    assert rows["month_grain"].to_list() == past.to_list()
+    assert past.any()
+    within = replace(inputs, triggers=inputs.triggers.with_columns(exhaustion_date=pl.lit(end)))
+    assert not report_trigger_rows(within)["month_grain"].any()

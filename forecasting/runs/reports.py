@@ -666,6 +666,10 @@ def report_trigger_rows(inputs: ReportInputs) -> pl.DataFrame:
         .with_columns(
             pl.col(pl.Date).exclude("exhaustion_date").cast(pl.String),
             pl.Series("exhaustion_date", exhaustion, dtype=pl.String),
+            # Its order-by dated from a month read short past the daily rows.
+            month_grain=pl.lit(False)
+            if end is None
+            else pl.col("exhaustion_date").fill_null(end) > pl.lit(end),
             # No training row in the whole telemetry: its pools' green measured nothing.
             status=pl.when(unmeasured_class_rows())
             .then(pl.lit(NOT_VERIFIED))
