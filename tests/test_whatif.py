@@ -16,6 +16,7 @@ import pytest
 
 from forecasting.capacity import CapacityPlan
 from forecasting.contracts import Contract, ContractBook, ContractRuleError, Step
+from forecasting.runs import WhatIfOutcome
 from forecasting.triggers import PLACEMENTS_SCHEMA, TriggerSettings, expansion_triggers
 from forecasting.whatif import (
     ORDERS_SCHEMA,
@@ -809,7 +810,6 @@ def test_a_shortfall_on_the_monthly_rows_reads_as_its_month_on_the_page_and_the_
 
     from flows.tables import whatif_table
     from forecasting.report.pages.whatif import whatif_page
-    from forecasting.runs import WhatIfOutcome
 
     last_daily = date(2026, 4, 30)
     full = _forecast()
@@ -832,13 +832,7 @@ def test_a_shortfall_on_the_monthly_rows_reads_as_its_month_on_the_page_and_the_
 
     page = whatif_page(answer, forecast_run_id="hand", quantile="q90")
     assert "May 2026" in page and "2026-05-01" not in page
-    outcome = WhatIfOutcome(
-        forecast_run_id="hand", as_of=MONDAY, horizon_end=answer.horizon_end,
-        serve_from=answer.serve_from, can_serve=answer.can_serve, serve_note=answer.serve_note,
-        extra_capex_usd=answer.extra_capex_usd, extra_mw=answer.extra_mw,
-        revenue_usd=answer.revenue_usd, orders=answer.orders.to_dicts(), notes=[],
-        page=Path("whatif.html"), daily_end=answer.daily_end,
-    )  # fmt: skip
+    outcome = _outcome_of(answer, daily_end=answer.daily_end)
     console = Console(width=200, record=True)
     console.print(whatif_table(outcome))
     text = console.export_text()
@@ -1062,18 +1056,11 @@ def test_the_cli_the_page_and_the_pipeline_say_the_plan_is_short_without_the_dea
     from forecasting.contracts import parse_contracts
     from forecasting.report.format import html_text
     from forecasting.report.pages.whatif import whatif_page
-    from forecasting.runs import WhatIfOutcome
     from forecasting.whatif import pipeline_if_signed
 
     plan = _unpowered_r2_plan()
     answer = what_if(_forecast(), plan, _acme_on_unpowered_r2(), as_of=MONDAY)
-    outcome = WhatIfOutcome(
-        forecast_run_id="hand", as_of=MONDAY, horizon_end=answer.horizon_end,
-        serve_from=answer.serve_from, can_serve=answer.can_serve, serve_note=answer.serve_note,
-        extra_capex_usd=answer.extra_capex_usd, extra_mw=answer.extra_mw,
-        revenue_usd=answer.revenue_usd, orders=answer.orders.to_dicts(), notes=[],
-        page=Path("whatif.html"), baseline_note=answer.baseline_note,
-    )  # fmt: skip
+    outcome = _outcome_of(answer, baseline_note=answer.baseline_note)
     console = Console(width=400, record=True)
     console.print(whatif_table(outcome))
     title = " ".join(console.export_text().split())
@@ -1153,17 +1140,14 @@ def _whatif_table_text(answer: WhatIf) -> str:
     from rich.console import Console
 
     from flows.tables import whatif_table
-    from forecasting.runs import WhatIfOutcome
 
-    outcome = WhatIfOutcome(
-        forecast_run_id="hand", as_of=MONDAY, horizon_end=answer.horizon_end,
-        serve_from=answer.serve_from, can_serve=answer.can_serve, serve_note=answer.serve_note,
-        extra_capex_usd=answer.extra_capex_usd, extra_mw=answer.extra_mw,
-        revenue_usd=answer.revenue_usd, orders=answer.orders.to_dicts(), notes=[],
-        page=Path("whatif.html"), capex_not_sized=answer.capex_not_sized,
-        capex_bound=answer.capex_bound, not_sized_with=list(answer.not_sized_with),
+    outcome = _outcome_of(
+        answer,
+        capex_not_sized=answer.capex_not_sized,
+        capex_bound=answer.capex_bound,
+        not_sized_with=list(answer.not_sized_with),
         not_sized_without=list(answer.not_sized_without),
-    )  # fmt: skip
+    )
     console = Console(width=400, record=True)
     console.print(whatif_table(outcome))
     return " ".join(console.export_text().split())
@@ -1376,7 +1360,6 @@ def test_revenue_counts_only_the_plan_s_horizon_and_shows_the_rest_apart() -> No
     from flows.tables import whatif_table
     from forecasting.report.format import html_text
     from forecasting.report.pages.whatif import whatif_page
-    from forecasting.runs import WhatIfOutcome
 
     deal = deal_contract(
         customer="newco", workload_class="inference", region="r2",
@@ -1389,13 +1372,7 @@ def test_revenue_counts_only_the_plan_s_horizon_and_shows_the_rest_apart() -> No
     page = whatif_page(answer, forecast_run_id="hand", quantile="q90")
     assert html_text(f"revenue to {_day(364)}") in page
     assert html_text("not verified (past the plan's end)") in page
-    outcome = WhatIfOutcome(
-        forecast_run_id="hand", as_of=MONDAY, horizon_end=answer.horizon_end,
-        serve_from=answer.serve_from, can_serve=answer.can_serve, serve_note=answer.serve_note,
-        extra_capex_usd=answer.extra_capex_usd, extra_mw=answer.extra_mw,
-        revenue_usd=answer.revenue_usd, revenue_past_plan_usd=answer.revenue_past_plan_usd,
-        orders=answer.orders.to_dicts(), notes=[], page=Path("whatif.html"),
-    )  # fmt: skip
+    outcome = _outcome_of(answer, revenue_past_plan_usd=answer.revenue_past_plan_usd)
     console = Console(width=400, record=True)
     console.print(whatif_table(outcome))
     text = " ".join(console.export_text().split())
@@ -1431,7 +1408,6 @@ def test_concentration_says_where_it_stops_and_no_direction_the_ramp_past_it_may
     from flows.tables import whatif_lines
     from forecasting.report.format import html_text
     from forecasting.report.pages.whatif import whatif_page
-    from forecasting.runs import WhatIfOutcome
 
     forecast = _with_total(_forecast())
     grows = deal_contract(
@@ -1445,13 +1421,7 @@ def test_concentration_says_where_it_stops_and_no_direction_the_ramp_past_it_may
     assert "2,000 GPUs from 2026-06-01" in line and "at least 80.0%" in line
     page = whatif_page(answer, forecast_run_id="hand", quantile="q90")
     assert html_text(line.removeprefix("concentration")) in page
-    outcome = WhatIfOutcome(
-        forecast_run_id="hand", as_of=MONDAY, horizon_end=answer.horizon_end,
-        serve_from=answer.serve_from, can_serve=answer.can_serve, serve_note=answer.serve_note,
-        extra_capex_usd=answer.extra_capex_usd, extra_mw=answer.extra_mw,
-        revenue_usd=answer.revenue_usd, orders=answer.orders.to_dicts(), notes=[],
-        page=Path("whatif.html"), concentration_line=answer.concentration_line,
-    )  # fmt: skip
+    outcome = _outcome_of(answer, concentration_line=answer.concentration_line)
     assert line in whatif_lines(outcome)
 
     inside = deal_contract(
@@ -1739,7 +1709,6 @@ def test_a_deal_in_a_region_without_telemetry_is_not_judged_where_it_would_read_
     from forecasting.contracts import parse_contracts
     from forecasting.report.format import html_text
     from forecasting.report.pages.whatif import whatif_page
-    from forecasting.runs import WhatIfOutcome
     from forecasting.whatif import pipeline_if_signed
 
     forecast = pl.concat(
@@ -1769,13 +1738,7 @@ def test_a_deal_in_a_region_without_telemetry_is_not_judged_where_it_would_read_
     page = whatif_page(answer, forecast_run_id="hand", quantile="q90")
     assert "yes, from its first day" not in page
     assert html_text("not judged: no telemetry in r3") in page
-    outcome = WhatIfOutcome(
-        forecast_run_id="hand", as_of=MONDAY, horizon_end=answer.horizon_end,
-        serve_from=answer.serve_from, can_serve=answer.can_serve, serve_note=answer.serve_note,
-        extra_capex_usd=answer.extra_capex_usd, extra_mw=answer.extra_mw,
-        revenue_usd=answer.revenue_usd, orders=answer.orders.to_dicts(), notes=[],
-        page=Path("whatif.html"), not_judged=answer.not_judged,
-    )  # fmt: skip
+    outcome = _outcome_of(answer, not_judged=answer.not_judged)
     console = Console(width=400, record=True)
     console.print(whatif_answer_table(outcome))
     text = " ".join(console.export_text().split())
@@ -1798,3 +1761,14 @@ probability = 0.5
     row = pipeline_if_signed(forecast, plan, book, as_of=MONDAY).row(0, named=True)
     assert row["extra_capex_usd"] is None and row["serve_from"] is None and row["order_by"] is None
     assert row["note"].startswith("not judged: no telemetry in r3")
+
+
+def _outcome_of(answer: WhatIf, **fields: object) -> WhatIfOutcome:
+    """The CLI's outcome of a what-if ``answer`` on the hand fleet, with ``fields`` beside."""
+    return WhatIfOutcome(
+        forecast_run_id="hand", as_of=MONDAY, horizon_end=answer.horizon_end,
+        serve_from=answer.serve_from, can_serve=answer.can_serve, serve_note=answer.serve_note,
+        extra_capex_usd=answer.extra_capex_usd, extra_mw=answer.extra_mw,
+        revenue_usd=answer.revenue_usd, orders=answer.orders.to_dicts(), notes=[],
+        page=Path("whatif.html"), **fields,
+    )  # fmt: skip

@@ -256,11 +256,16 @@ def _unverified_where_unmeasured(
         "region",
         pl.lit(str(end)),
     )
+    return _said_unmeasured(triggers, unmeasured, note)
+
+
+def _said_unmeasured(triggers: pl.DataFrame, rows: pl.Expr, note: pl.Expr) -> pl.DataFrame:
+    """``triggers`` with the green ``rows`` reading ``note`` and no shortfall figure: nothing
+    was measured there, so the note gives no reach to verify the green to either."""
     return triggers.with_columns(
-        note=pl.when(unmeasured).then(note).otherwise(pl.col("note")),
-        max_shortfall_gpus=pl.when(unmeasured).then(None).otherwise(pl.col("max_shortfall_gpus")),
-        # Its note no longer gives a reach to verify the green to: nothing was measured.
-        unverified_green=~unmeasured & pl.col("unverified_green"),
+        note=pl.when(rows).then(note).otherwise(pl.col("note")),
+        max_shortfall_gpus=pl.when(rows).then(None).otherwise(pl.col("max_shortfall_gpus")),
+        unverified_green=~rows & pl.col("unverified_green"),
     )
 
 
@@ -302,11 +307,7 @@ def _unverified_where_class_unmeasured(
         "region",
         pl.lit(str(end)),
     )
-    return triggers.with_columns(
-        note=pl.when(unmeasured).then(note).otherwise(pl.col("note")),
-        max_shortfall_gpus=pl.when(unmeasured).then(None).otherwise(pl.col("max_shortfall_gpus")),
-        unverified_green=~unmeasured & pl.col("unverified_green"),
-    )
+    return _said_unmeasured(triggers, unmeasured, note)
 
 
 def daily_end_of(forecast: pl.DataFrame) -> date | None:
