@@ -4435,3 +4435,23 @@ def test_the_cli_rows_say_which_order_by_is_read_from_a_month_past_the_daily_row
     assert past.any()
     within = replace(inputs, triggers=inputs.triggers.with_columns(exhaustion_date=pl.lit(end)))
     assert not report_trigger_rows(within)["month_grain"].any()
+
+
+def test_concentration_says_it_leaves_out_the_regions_without_telemetry() -> None:
+    """The finance page's concentration shares count the customers of the regions with
+    telemetry only; a plan region with blocks and no telemetry (ap-south) was left out of
+    them unsaid, under a section that reads as the whole fleet's: its intro says so."""
+    from forecasting.capacity import Block
+
+    inputs = sample_inputs()
+    block = Block.model_validate(
+        {"id": "ap-rack-1", "kind": "rack", "region": "ap-south", "site": "ap-a",
+         "gpu_type": "H100", "gpus": 256, "mw": 0.4, "status": "live"}
+    )  # fmt: skip
+    plan = inputs.plan.model_copy(update={"block": (*inputs.plan.block, block)})
+    said = html_text(
+        "Shares of the demand measured in the regions with telemetry: ap-south has blocks in "
+        "the plan but no telemetry, so its customers are in no share here (not judged)."
+    )
+    assert said in finance_page(replace(inputs, plan=plan))
+    assert "customers are in no share here" not in finance_page(inputs)

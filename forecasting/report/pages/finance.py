@@ -34,6 +34,7 @@ from forecasting.report.inputs import (
     plan_orders,
     planned_capital,
     status_headline,
+    unforecast_regions_of,
     unmeasured_class_rows,
     vacant_regions,
     with_power,
@@ -63,7 +64,14 @@ from forecasting.report.pages.common import (
     unsized_beside,
 )
 from forecasting.schema import DEFAULT_HORIZON_DAYS, NOT_VERIFIED, VACANT
-from forecasting.text import CapexBound, capex_past_ceiling, extra_capex, usd_shown, usd_step
+from forecasting.text import (
+    CapexBound,
+    capex_past_ceiling,
+    extra_capex,
+    listed,
+    usd_shown,
+    usd_step,
+)
 from forecasting.triggers import UNMEASURED_TRAINING
 from forecasting.triggers.drivers import GROWTH_FLOOR_GPUS, NEGLIGIBLE_GROWTH
 
@@ -935,6 +943,21 @@ def _book_list_table(contracts: pl.DataFrame, *, as_of: date) -> Table:
     )
 
 
+def _concentration_intro(inputs: ReportInputs) -> str | None:
+    """What the shares leave out: the customers of plan regions with blocks but no telemetry
+    (report.inputs.unforecast_regions_of), whose demand no series holds; None when none."""
+    dark = unforecast_regions_of(inputs)
+    if not dark:
+        return None
+    has = "has" if len(dark) == 1 else "have"
+    them = "its" if len(dark) == 1 else "their"
+    return (
+        f"Shares of the demand measured in the regions with telemetry: {listed(dark)} {has} "
+        f"blocks in the plan but no telemetry, so {them} customers are in no share here (not "
+        "judged)."
+    )
+
+
 _BOOK_CONCENTRATION = (
     "Share of the largest customer and HHI (0–10,000) of the whole fleet's expected demand "
     "per month, measured by the forecast run on its sample paths without and with the book."
@@ -1179,6 +1202,7 @@ def finance_page(inputs: ReportInputs) -> str:
         "idle": _idle_table(inputs.idle_risk),
         "idle_intro": _idle_intro(inputs),
         "concentration_charts": page.figures(concentration_charts(inputs.concentration)),
+        "concentration_intro": _concentration_intro(inputs),
         "concentration": _concentration_table(
             inputs.concentration, inputs.chosen, history=inputs.history, forecast=inputs.forecast
         ),
