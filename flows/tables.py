@@ -17,9 +17,11 @@ from forecasting.schema import (
     FAILS_UNDER_SHOCK,
     FAILS_UNSHOCKED,
     MONTHLY_ONLY,
+    NEW_SITE,
     NOT_VERIFIED,
     PASS,
     RUNGS_USED_RULE,
+    RUNS_ON_ARRIVAL,
     VACANT,
     VERDICTS,
     Measure,
@@ -672,7 +674,7 @@ def report_table(outcome: ReportOutcome) -> Table:
         elif t["blocks_to_order"] and t.get("blocks_beyond_ceiling"):
             # Blocks no contract can power there read "no power for it in the plan".
             order += (
-                f" ({t['blocks_beyond_ceiling']:,} past {t['site']}'s ceiling: {_NEW_SITE}"
+                f" ({t['blocks_beyond_ceiling']:,} past {t['site']}'s ceiling: {NEW_SITE}"
                 + (f"; the rest run from {t['runs_from']}" if t.get("runs_from") else "")
                 + ")"
             )
@@ -682,7 +684,7 @@ def report_table(outcome: ReportOutcome) -> Table:
                 f" (no power for it in the plan: runs from {runs} at the earliest, power "
                 "contracted today)"
                 if runs and str(runs) > str(t["arrives"])
-                else f" (no power for it in the plan: {_RUNS_ON_ARRIVAL}; see power)"
+                else f" (no power for it in the plan: {RUNS_ON_ARRIVAL}; see power)"
                 if runs
                 else " (no power for it in the plan: see power)"
             )
@@ -720,12 +722,6 @@ def _capex(t: Mapping[str, Any]) -> str:
         return usd(t["capex_usd"])
     apart = t["capex_usd"] * beyond / blocks
     return capex_past_ceiling(t["capex_usd"] - apart, apart, beyond=beyond)
-
-
-# triggers.common.NEW_SITE, not imported: the triggers package is slow to import.
-_NEW_SITE = "a new site is needed"
-# triggers.common.RUNS_ON_ARRIVAL, likewise.
-_RUNS_ON_ARRIVAL = "runs on arrival with power contracted today"
 
 
 def _unexplained_note(t: Mapping[str, Any]) -> str:
@@ -1029,7 +1025,7 @@ def power_lines(report: ReportOutcome) -> list[str]:
         first = f"; contract power first: {site} by {by}{_days_late(by, report)}"
         if report.power_first_new_site:
             first = (
-                f"; {_NEW_SITE} first: {site}'s need passes its ceiling, which no contract "
+                f"; {NEW_SITE} first: {site}'s need passes its ceiling, which no contract "
                 "brings on (no MW to contract there; see its note)"
             )
         elif report.power_first_forward:
@@ -1042,7 +1038,7 @@ def power_lines(report: ReportOutcome) -> list[str]:
         elif report.power_first_beyond_ceiling_mw > 0:
             first += (
                 f" (red whatever is contracted: {report.power_first_beyond_ceiling_mw:.1f} MW of "
-                f"its need passes its ceiling, {_NEW_SITE} for it; see its note)"
+                f"its need passes its ceiling, {NEW_SITE} for it; see its note)"
             )
         if report.power_first_monthly:
             first += (

@@ -37,11 +37,13 @@ __all__ = [
     "MAX_UTC_OFFSET_MINUTES",
     "MIN_HORIZON_DAYS",
     "MONTHLY_ONLY",
+    "NEW_SITE",
     "PATHS_SCHEMA",
     "QUANTILES",
     "REGISTRY",
     "RUNGS_USED_RULE",
     "RUNG_USED_SHARE",
+    "RUNS_ON_ARRIVAL",
     "SEP",
     "STALE_FIT",
     "STALE_WARN_DAYS",
@@ -239,6 +241,12 @@ DAY_SHAPE_WEEKS = 26
 # the pages, the CLI and the decision backtest count is the rows' ``monthly_only`` field, never
 # these words: here, not in the triggers package, so the CLI shows them without importing it.
 MONTHLY_ONLY = "not verified at the daily grain"
+# Said of MW, and of an order's blocks, past a site's ceiling: no power contract brings them on
+# there (triggers.power's notes, triggers.orders' placements, the pages and the CLI).
+NEW_SITE = "a new site is needed"
+# Said of an order no planned power serves that power contracted today would run on its
+# arrival (the pages, the CLI): not red for power, and the site's power trigger dates it.
+RUNS_ON_ARRIVAL = "runs on arrival with power contracted today"
 
 SHOCK_CUT_NOTE = "the shock reaches "
 # How a drill note starts where the horizon's end cuts a spike, a dark region or a slip short.

@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from enum import StrEnum
 
+from forecasting.schema import NEW_SITE
+
 __all__ = [
     "CAPEX_BOUNDS",
     "CAPEX_NOT_SIZED",
@@ -90,8 +92,7 @@ def capex_past_ceiling(placeable: float, apart: float, *, beyond: int) -> str:
     all 2 blocks"."""
     if not beyond:
         return usd(placeable)
-    # triggers.common.NEW_SITE, not imported: this module sits below the triggers.
-    past = f"past {'its' if beyond == 1 else 'their'} site's ceiling: a new site is needed"
+    past = f"past {'its' if beyond == 1 else 'their'} site's ceiling: {NEW_SITE}"
     if placeable <= 0:
         every = {1: "one block", 2: "both blocks"}.get(beyond, f"all {beyond:,} blocks")
         return f"{usd(apart)} for {every} {past} (none in the plan's totals)"

@@ -16,16 +16,25 @@ from typing import Any
 import polars as pl
 
 from forecasting.capacity import Block, CapacityPlan
-from forecasting.schema import MONTHLY_ONLY, WorkloadClass, frame_schema, group_of
+from forecasting.schema import (
+    MONTHLY_ONLY,
+    NEW_SITE,
+    RUNS_ON_ARRIVAL,
+    WorkloadClass,
+    frame_schema,
+    group_of,
+)
 
 __all__ = [
     "DRIVERS_SCHEMA",
     "IDLE_RISK_SCHEMA",
     "MONTHLY_ONLY",
     "MW_SCHEMA",
+    "NEW_SITE",
     "N_PLUS_ONE_SCHEMA",
     "PLACEMENTS_SCHEMA",
     "POWER_TRIGGERS_SCHEMA",
+    "RUNS_ON_ARRIVAL",
     "TRIGGERS_SCHEMA",
     "WAITS_ON_POWER",
     "Pool",
@@ -73,17 +82,14 @@ PLACEMENTS_SCHEMA = frame_schema("order_placements")
 # row where a default run reads days (triggers.orders._monthly_only), and of a power trigger
 # whose date rests on its order; the CLI and the pages say it where they would say "late"
 # (report.format.fmt_lateness), for the rows whose ``monthly_only`` field is set.
-# Said of MW, and of an order's blocks, past a site's ceiling: no power contract brings them on
-# there (triggers.power's notes, triggers.orders' placements, the pages).
-NEW_SITE = "a new site is needed"
+# NEW_SITE and RUNS_ON_ARRIVAL (forecasting.schema, where the CLI reads them without this
+# package's import time) are said of blocks past a site's ceiling, and of an order power
+# contracted today would run on arrival.
 # Said of an order dated to land with its site's power rather than on its shortfall's date
 # (triggers.orders._with_its_power): the note, the finance page's capital by quarter.
 WAITS_ON_POWER = (
     "the order waits on power, dated to land when its site's power does, not to stand dark"
 )
-# Said of an order no planned power serves that power contracted today would run on its
-# arrival (the pages, the CLI): not red for power, and the site's power trigger dates it.
-RUNS_ON_ARRIVAL = "runs on arrival with power contracted today"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
