@@ -173,6 +173,8 @@ def _reconciled_by_lead(
 ) -> np.ndarray:
     """``values`` (..., h, n series) reconciled with ``g`` where ``weight`` (h,) is 1 and
     ``g_after`` where it is 0, the leaves blended before they are clipped at zero."""
+    if weight.size and weight.min() >= 1.0:  # within the scored days: MinT's alone
+        return reconcile_array(values, summing=summing, g=g)
     w = weight[:, None]
     leaves = np.maximum(w * (values @ g.T) + (1.0 - w) * (values @ g_after.T), 0.0)
     return leaves @ summing.T

@@ -2050,19 +2050,8 @@ def test_the_power_line_says_which_greens_were_not_checked_or_not_judged() -> No
     )
 
 
-def test_a_block_retired_before_the_as_of_date_is_not_said_to_serve_nobody(
-    tmp_path: Path,
-) -> None:
-    """Helios: earth-vcXrB-01, retired 2020-04-07, was listed among the blocks dedicated to a
-    VC without telemetry that "serve nobody": a block out of service on the as-of day serves
-    nobody anyway. The warnings leave it out and keep the blocks still in service."""
-    from forecasting.runs import plan_warnings_for
-
-    write_csv(tmp_path / "day.csv", GOOD)  # eu-west only, 2025-03-01
-    warehouse = tmp_path / "w.duckdb"
-    loaded = fleetcast("ingest", str(tmp_path / "day.csv"), "--warehouse", str(warehouse))
-    assert loaded.returncode == 0, loaded.stderr
-    retired = """
+# A rack dedicated to a customer without telemetry, retiring on ``retire``.
+_GHOST_RACK = """
 [[block]]
 id = "us-east-rack-old"
 kind = "rack"
@@ -2077,10 +2066,24 @@ retire = {retire}
 fabric = false
 dedicated_customer = "ghost"
 """
+
+
+def test_a_block_retired_before_the_as_of_date_is_not_said_to_serve_nobody(
+    tmp_path: Path,
+) -> None:
+    """Helios: earth-vcXrB-01, retired 2020-04-07, was listed among the blocks dedicated to a
+    VC without telemetry that "serve nobody": a block out of service on the as-of day serves
+    nobody anyway. The warnings leave it out and keep the blocks still in service."""
+    from forecasting.runs import plan_warnings_for
+
+    write_csv(tmp_path / "day.csv", GOOD)  # eu-west only, 2025-03-01
+    warehouse = tmp_path / "w.duckdb"
+    loaded = fleetcast("ingest", str(tmp_path / "day.csv"), "--warehouse", str(warehouse))
+    assert loaded.returncode == 0, loaded.stderr
     said = "'us-east-rack-old'"
     for retire, listed in (("2025-03-01", False), ("2025-03-02", True)):
         plan = tmp_path / f"plan-{retire}.toml"
-        plan.write_text(sample_capacity().read_text() + retired.format(retire=retire))
+        plan.write_text(sample_capacity().read_text() + _GHOST_RACK.format(retire=retire))
         lines = plan_warnings_for(warehouse, plan)
         assert any("'us-east-pod-01'" in line for line in lines)
         assert any(said in line and "serve nobody" in line for line in lines) is listed, retire
@@ -2100,22 +2103,7 @@ def test_drill_warns_of_the_plan_as_of_the_forecast_it_drills(tmp_path: Path) ->
                        "--warehouse", warehouse)  # fmt: skip
     assert loaded.returncode == 0, loaded.stderr
     plan.write_text(
-        plan.read_text(encoding="utf-8")
-        + """
-[[block]]
-id = "us-east-rack-old"
-kind = "rack"
-region = "us-east"
-site = "us-east-a"
-gpu_type = "H100"
-gpus = 256
-mw = 0.4
-status = "retiring"
-in_service = 2022-08-01
-retire = 2025-03-03
-fabric = false
-dedicated_customer = "ghost"
-""",
+        plan.read_text(encoding="utf-8") + _GHOST_RACK.format(retire="2025-03-03"),
         encoding="utf-8",
     )
     drill = fleetcast(

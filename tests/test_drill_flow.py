@@ -102,30 +102,29 @@ def test_a_drill_stored_with_figures_that_are_not_finite_reads_not_measured(
     figures and named as not measured, never as measured or played on another plan."""
     from forecasting.runs.reports import _drill_frames
 
-    adhoc = AdhocDrill(name="infinite", target="all", multiplier=1.5)
-    options = DrillOptions(adhoc=adhoc, forecast_run_id=forecast_run, answers="none")
-    (outcome,) = drill_flow(fleet.warehouse, fleet.capacity, options).played
+    def played(name: str) -> str:
+        """The run id of a 1.5x drill of everything named ``name``, played and stored."""
+        adhoc = AdhocDrill(name=name, target="all", multiplier=1.5)
+        options = DrillOptions(adhoc=adhoc, forecast_run_id=forecast_run, answers="none")
+        (outcome,) = drill_flow(fleet.warehouse, fleet.capacity, options).played
+        return outcome.run_id
+
+    run_id = played("infinite")
     with warehouse.connect(fleet.warehouse) as wh:
+        wh._con.execute("UPDATE drill_runs SET multiplier = 'inf' WHERE run_id = ?", [run_id])
         wh._con.execute(
-            "UPDATE drill_runs SET multiplier = 'inf' WHERE run_id = ?", [outcome.run_id]
+            "UPDATE drill_kpis SET mean = 'NaN', p50 = 'NaN' WHERE run_id = ?", [run_id]
         )
-        wh._con.execute(
-            "UPDATE drill_kpis SET mean = 'NaN', p50 = 'NaN' WHERE run_id = ?", [outcome.run_id]
-        )
-        sha = wh.drill_runs().filter(pl.col("run_id") == outcome.run_id)["capacity_sha256"][0]
+        sha = wh.drill_runs().filter(pl.col("run_id") == run_id)["capacity_sha256"][0]
         frames = _drill_frames(wh, forecast_run, plan_sha256=sha)
     assert "infinite" not in frames["drill_kpis"].get_column("drill").to_list()
     assert "infinite" not in frames["drills_other_plan"]
     reason = dict(frames["drills_not_played"].select("drill", "reason").iter_rows())["infinite"]
     assert reason.startswith("not measured: played with multiplier inf")
     # `multiplier = 1e12` (refused since too) printed revenue at risk of $294e18: left out.
-    typo = AdhocDrill(name="typo", target="all", multiplier=1.5)
-    options = DrillOptions(adhoc=typo, forecast_run_id=forecast_run, answers="none")
-    (outcome,) = drill_flow(fleet.warehouse, fleet.capacity, options).played
+    run_id = played("typo")
     with warehouse.connect(fleet.warehouse) as wh:
-        wh._con.execute(
-            "UPDATE drill_runs SET multiplier = 1e12 WHERE run_id = ?", [outcome.run_id]
-        )
+        wh._con.execute("UPDATE drill_runs SET multiplier = 1e12 WHERE run_id = ?", [run_id])
         frames = _drill_frames(wh, forecast_run, plan_sha256=sha)
     assert "typo" not in frames["drill_kpis"].get_column("drill").to_list()
     reason = dict(frames["drills_not_played"].select("drill", "reason").iter_rows())["typo"]

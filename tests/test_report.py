@@ -3565,18 +3565,24 @@ def test_the_idle_table_says_what_its_share_measures_and_when_it_stands_for_no_d
         in shown
     )
     assert html_text("100 % means the capacity in service before it covers even P10") in shown
-    empty = inputs.idle_risk.with_columns(
-        idle_gpus=pl.col("gpus").cast(pl.Float64),
-        idle_share=pl.lit(1.0),
-        note=pl.when(pl.col("kind") == "pod")
-        .then(pl.lit(f"judged in pool all; {NO_LOW_DEMAND} in pool all on any of the 91 days"))
-        .otherwise(pl.lit("judged in pool all")),
-        no_low_demand=pl.col("kind") == "pod",
-    )
+    empty = _pod_idle_for_no_low_demand(inputs.idle_risk, NO_LOW_DEMAND)
     shown = finance_page(replace(inputs, idle_risk=empty))
     assert html_text("100.0% (no P10 demand in its pool)") in shown
     assert shown.count("no P10 demand in its pool") == 1 + 1  # the pod's cell and the card
     assert html_text("1 block wholly idle for no P10 demand in its pool") in shown
+
+
+def _pod_idle_for_no_low_demand(idle_risk: pl.DataFrame, words: str) -> pl.DataFrame:
+    """``idle_risk`` with every block wholly idle, the pod flagged (and its note saying
+    ``words``) for no demand at the low quantile in its pool."""
+    return idle_risk.with_columns(
+        idle_gpus=pl.col("gpus").cast(pl.Float64),
+        idle_share=pl.lit(1.0),
+        note=pl.when(pl.col("kind") == "pod")
+        .then(pl.lit(f"judged in pool all; {words} in pool all on any of the 91 days"))
+        .otherwise(pl.lit("judged in pool all")),
+        no_low_demand=pl.col("kind") == "pod",
+    )
 
 
 def test_the_idle_table_reads_no_low_demand_from_its_flag_not_from_the_words_of_its_note(
@@ -3589,14 +3595,7 @@ def test_the_idle_table_reads_no_low_demand_from_its_flag_not_from_the_words_of_
     from forecasting.triggers import idle
 
     inputs = sample_inputs()
-    stored = inputs.idle_risk.with_columns(
-        idle_gpus=pl.col("gpus").cast(pl.Float64),
-        idle_share=pl.lit(1.0),
-        note=pl.when(pl.col("kind") == "pod")
-        .then(pl.lit(f"judged in pool all; {idle.NO_LOW_DEMAND} in pool all on any of the 91 days"))
-        .otherwise(pl.lit("judged in pool all")),
-        no_low_demand=pl.col("kind") == "pod",
-    )
+    stored = _pod_idle_for_no_low_demand(inputs.idle_risk, idle.NO_LOW_DEMAND)
     monkeypatch.setattr(idle, "NO_LOW_DEMAND", "no P10 requirement at all")
     shown = finance_page(replace(inputs, idle_risk=stored))
     assert html_text("100.0% (no P10 demand in its pool)") in shown

@@ -1294,9 +1294,10 @@ def test_the_finance_page_and_the_what_if_print_one_hhi_for_the_same_run() -> No
     assert fmt_hhi(odds["hhi"].item()) != finance["2027-02"]
 
 
-def _plan_with_a_dark_region() -> CapacityPlan:
-    """r2 as ever (its sites roomy), and r3: a site with no energized MW, a 5 MW ceiling and
-    one committed 64-GPU rack, and no forecast series (no telemetry there)."""
+def _plan_with_a_dark_region(*, r3_mw: float = 0.0, r3_ceiling: float | None = 5.0) -> CapacityPlan:
+    """r2 as ever (its sites roomy), and r3: a site with ``r3_mw`` energized (none by
+    default: a dark region) under ``r3_ceiling``, one committed 64-GPU rack from day 10, and
+    no forecast series (no telemetry there)."""
     base = _plan(
         _r2_blocks(
             {"id": "r3-rack", "kind": "rack", "region": "r3", "site": "r3-a",
@@ -1304,11 +1305,12 @@ def _plan_with_a_dark_region() -> CapacityPlan:
              "in_service": str(_day(10))}
         )
     ).model_dump(mode="json", exclude_none=True)  # fmt: skip
+    r3 = {"id": "r3-a", "region": "r3", "energized": [{"on": "2020-01-01", "mw": r3_mw}],
+          "power_lead_months": 10, "cost_per_mw_usd": 1e6}  # fmt: skip
     base["site"] = [
         *({"id": s, "region": "r2", "energized": [{"on": "2020-01-01", "mw": 50.0}],
            "power_lead_months": 10, "cost_per_mw_usd": 1e6} for s in ("r2-a", "r2-b")),
-        {"id": "r3-a", "region": "r3", "energized": [{"on": "2020-01-01", "mw": 0.0}],
-         "power_lead_months": 10, "cost_per_mw_usd": 1e6, "ceiling_mw": 5.0},
+        r3 if r3_ceiling is None else r3 | {"ceiling_mw": r3_ceiling},
     ]  # fmt: skip
     return CapacityPlan.model_validate(base)
 
@@ -1679,24 +1681,6 @@ def test_a_deal_past_a_daily_only_plan_is_refused_with_a_fix_that_daily_plan_can
     assert "`fleetcast forecast --horizon`" in str(refused.value)
 
 
-def _plan_with_an_unwatched_region() -> CapacityPlan:
-    """r2 as ever, and r3: a powered 64-GPU rack in service from day 10, and no forecast
-    series (no telemetry there): what r3 already runs is not known."""
-    base = _plan(
-        _r2_blocks(
-            {"id": "r3-rack", "kind": "rack", "region": "r3", "site": "r3-a",
-             "gpu_type": "H100", "gpus": 64, "mw": 0.1, "status": "committed",
-             "in_service": str(_day(10))}
-        )
-    ).model_dump(mode="json", exclude_none=True)  # fmt: skip
-    base["site"] = [
-        *({"id": s, "region": region, "energized": [{"on": "2020-01-01", "mw": 50.0}],
-           "power_lead_months": 10, "cost_per_mw_usd": 1e6}
-          for s, region in (("r2-a", "r2"), ("r2-b", "r2"), ("r3-a", "r3"))),
-    ]  # fmt: skip
-    return CapacityPlan.model_validate(base)
-
-
 def test_a_deal_in_a_region_without_telemetry_is_not_judged_where_it_would_read_served() -> None:
     """r3 has a powered rack but no telemetry: 40 GPUs there read "yes, from its first day",
     "$0 extra capital" and r3's pools green "without the deal", while `report` says no order
@@ -1715,7 +1699,8 @@ def test_a_deal_in_a_region_without_telemetry_is_not_judged_where_it_would_read_
         [_forecast(), _series("total", "peak", q90=lambda d: 600 + d),
          _series("total", "mean", q90=500.0)]
     )  # fmt: skip
-    plan = _plan_with_an_unwatched_region()
+    # r3's rack is powered: what r3 already runs is unknown, not its power.
+    plan = _plan_with_a_dark_region(r3_mw=50.0, r3_ceiling=None)
     deal = deal_contract(
         customer="newco", workload_class="inference", region="r3", ramp=f"{_day(30)}:40",
         until=_day(200), price_per_gpu_hour=2.0,

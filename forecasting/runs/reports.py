@@ -635,7 +635,12 @@ def report_trigger_rows(inputs: ReportInputs) -> pl.DataFrame:
     """The triggers as the CLI and the Prefect table artifact show them (dates as text; an
     exhaustion on the plan's monthly rows as its month)."""
     from forecasting.report.format import fmt_day_or_month
-    from forecasting.report.inputs import daily_end, unmeasured_class_rows, with_power
+    from forecasting.report.inputs import (
+        daily_end,
+        exhaustion_grain,
+        unmeasured_class_rows,
+        with_power,
+    )
 
     end = daily_end(inputs)
     exhaustion = [
@@ -666,10 +671,9 @@ def report_trigger_rows(inputs: ReportInputs) -> pl.DataFrame:
         .with_columns(
             pl.col(pl.Date).exclude("exhaustion_date").cast(pl.String),
             pl.Series("exhaustion_date", exhaustion, dtype=pl.String),
-            # Its order-by dated from a month read short past the daily rows.
-            month_grain=pl.lit(False)
-            if end is None
-            else pl.col("exhaustion_date").fill_null(end) > pl.lit(end),
+            # Its order-by dated from a month read short past the daily rows, as the downloads
+            # say it (triggers.csv's exhaustion_grain).
+            month_grain=(exhaustion_grain(end) == "month").fill_null(False),
             # No training row in the whole telemetry: its pools' green measured nothing.
             status=pl.when(unmeasured_class_rows())
             .then(pl.lit(NOT_VERIFIED))
