@@ -4454,3 +4454,22 @@ def test_concentration_says_it_leaves_out_the_regions_without_telemetry() -> Non
     )
     assert said in finance_page(replace(inputs, plan=plan))
     assert "customers are in no share here" not in finance_page(inputs)
+
+
+def test_the_demand_charts_read_capacity_at_the_triggers_quantile() -> None:
+    """`report --quantile q50`: the platform page's takeaways read "reaches capacity ... at q90"
+    beside triggers judged at q50, dates the reader could not compare; they read the peak at
+    the triggers' quantile (q90 when none is stored)."""
+    inputs = sample_inputs()
+    at_q50 = replace(inputs, triggers=inputs.triggers.with_columns(quantile=pl.lit("q50")))
+    page = platform_page(at_q50)
+    said = re.findall(
+        r"peak (?:reaches capacity on [0-9-]+ at|stays within capacity to [0-9-]+ at|at) (q\d+)",
+        page,
+    )
+    assert said and set(said) == {"q50"}, said
+    default = re.findall(
+        r"peak (?:reaches capacity on [0-9-]+ at|stays within capacity to [0-9-]+ at|at) (q\d+)",
+        platform_page(inputs),
+    )
+    assert default and set(default) == {"q90"}

@@ -718,6 +718,7 @@ def fan_chart(
     headroom: Headroom,
     months: pl.DataFrame | None = None,
     calibrated: bool = True,
+    quantile: str = "q90",
 ) -> Chart | None:
     """Peak demand of one region and class: history, forecast fan, capacity step line.
 
@@ -728,7 +729,9 @@ def fan_chart(
     the fan past the daily rows as monthly steps, each month's peak day, lighter: its band is
     calibrated at 26 weeks only, or (``calibrated`` False) not at all, as its legend says. The
     month the daily rows end in continues from the next day,
-    as the triggers read it.
+    as the triggers read it. The takeaway reads the peak at ``quantile`` (the triggers'
+    quantile's column: a report at q50 read "reaches capacity ... at q90" beside triggers
+    judged at q50, dates that could not be compared).
     """
     uid = _series_id(region, workload_class)
     peak = pl.col("measure") == Measure.PEAK.value
@@ -736,9 +739,10 @@ def fan_chart(
     past = history.filter((pl.col("unique_id") == uid) & peak & pl.col("y").is_not_null()).sort(
         "ds"
     )
-    later = pl.DataFrame(schema=ahead.select("ds", "q10", "q50", "q90").schema)
+    shown = list(dict.fromkeys(("ds", "q10", "q50", "q90", quantile)))
+    later = pl.DataFrame(schema=ahead.select(shown).schema)
     if months is not None and months.height:
-        later = months.filter((pl.col("unique_id") == uid) & peak).select("ds", "q10", "q50", "q90")
+        later = months.filter((pl.col("unique_id") == uid) & peak).select(shown)
         last_daily = ahead["ds"].max() if ahead.height else None
         if isinstance(last_daily, date):
             later = later.filter(pl.col("ds").dt.month_end() > last_daily)
@@ -821,29 +825,31 @@ def fan_chart(
     return Chart(
         key,
         fig,
-        _fan_takeaway(name, ahead, daily_supply, kept)
-        + _months_takeaway(later, daily_supply, kept),
+        _fan_takeaway(name, ahead, daily_supply, kept, quantile=quantile)
+        + _months_takeaway(later, daily_supply, kept, quantile=quantile),
     )
 
 
-def _months_takeaway(later: pl.DataFrame, supply: pl.DataFrame, kept: str | None) -> str:
-    """Past the daily rows: the first month whose q90 peak is above capacity, or above the
-    usable capacity (the headroom kept free, ``kept``, which the triggers count as running
-    short), or none; read as the daily takeaway reads its days."""
+def _months_takeaway(
+    later: pl.DataFrame, supply: pl.DataFrame, kept: str | None, *, quantile: str
+) -> str:
+    """Past the daily rows: the first month whose peak at ``quantile`` is above capacity, or
+    above the usable capacity (the headroom kept free, ``kept``, which the triggers count as
+    running short), or none; read as the daily takeaway reads its days."""
     if later.is_empty() or supply.is_empty():
         return ""
     # Every day the monthly steps cover, with that day's capacity and usable capacity.
     days = (
         later.sort("ds")
         .upsample("ds", every="1d")
-        .with_columns(pl.col("q90").forward_fill())
+        .with_columns(pl.col(quantile).forward_fill())
         .join(supply.select("ds", "gpus", "usable"), on="ds")
     )
     end = later["ds"].max()
     assert isinstance(end, date)
 
     def first_day(limit: str) -> date | None:
-        above = days.filter(pl.col("q90") > pl.col(limit))
+        above = days.filter(pl.col(quantile) > pl.col(limit))
         return None if above.is_empty() else above["ds"].min()  # type: ignore[return-value]
 
     full = first_day("gpus")
@@ -852,21 +858,23 @@ def _months_takeaway(later: pl.DataFrame, supply: pl.DataFrame, kept: str | None
         # "reaches capacity in June 2027" after "already above capacity on 2026-12-04" read as
         # a pool that catches up with its capacity six months after it ran over it.
         return (
-            f" At the monthly grain the q90 peak is above capacity in its first month, "
+            f" At the monthly grain the {quantile} peak is above capacity in its first month, "
             f"{full:%B %Y}."
         )
     if full is not None:
         extra = f" (usable capacity in {usable:%B %Y})" if usable and usable < full else ""
-        return f" At the monthly grain the q90 peak reaches capacity in {full:%B %Y}{extra}."
+        return f" At the monthly grain the {quantile} peak reaches capacity in {full:%B %Y}{extra}."
     if usable is not None:
         return (
-            f" At the monthly grain the q90 peak eats into the {kept} headroom in "
+            f" At the monthly grain the {quantile} peak eats into the {kept} headroom in "
             f"{usable:%B %Y} but stays within capacity to {end:%B %Y}."
         )
-    return f" Monthly peaks stay within capacity at q90 to {end:%B %Y}."
+    return f" Monthly peaks stay within capacity at {quantile} to {end:%B %Y}."
 
 
-def _fan_takeaway(name: str, ahead: pl.DataFrame, supply: pl.DataFrame, kept: str | None) -> str:
+def _fan_takeaway(
+    name: str, ahead: pl.DataFrame, supply: pl.DataFrame, kept: str | None, *, quantile: str
+) -> str:
     if ahead.is_empty():
         return f"{name}: history only, no forecast in this run."
     if supply.is_empty():
@@ -874,23 +882,23 @@ def _fan_takeaway(name: str, ahead: pl.DataFrame, supply: pl.DataFrame, kept: st
     joined = ahead.sort("ds").join(supply.select("ds", "gpus", "usable"), on="ds")
     if joined.is_empty():
         return f"{name}: the forecast lies outside the capacity timeline."
-    days, q90, cap = joined["ds"].to_list(), joined["q90"].to_list(), joined["gpus"].to_list()
-    full = _first_above(days, q90, cap)
-    usable = _first_above(days, q90, joined["usable"].to_list()) if kept else None
+    days, peak, cap = joined["ds"].to_list(), joined[quantile].to_list(), joined["gpus"].to_list()
+    full = _first_above(days, peak, cap)
+    usable = _first_above(days, peak, joined["usable"].to_list()) if kept else None
     if full is not None and full == days[0]:
-        return f"{name} peak at q90 is already above capacity on {fmt_date(full)}."
+        return f"{name} peak at {quantile} is already above capacity on {fmt_date(full)}."
     if full is not None:
         extra = f" (usable capacity on {fmt_date(usable)})" if usable and usable < full else ""
-        return f"{name} peak reaches capacity on {fmt_date(full)} at q90{extra}."
+        return f"{name} peak reaches capacity on {fmt_date(full)} at {quantile}{extra}."
     if usable is not None:
         return (
-            f"{name} peak at q90 eats into the {kept} headroom on "
+            f"{name} peak at {quantile} eats into the {kept} headroom on "
             f"{fmt_date(usable)} but stays within capacity to {fmt_date(days[-1])}."
         )
-    i = max(range(len(days)), key=lambda k: (q90[k] or 0.0) / max(cap[k], 1))
+    i = max(range(len(days)), key=lambda k: (peak[k] or 0.0) / max(cap[k], 1))
     return (
-        f"{name} peak stays within capacity to {fmt_date(days[-1])} at q90; closest on "
-        f"{fmt_date(days[i])}, {fmt_gpus(q90[i])} of {fmt_gpus(cap[i])} GPUs."
+        f"{name} peak stays within capacity to {fmt_date(days[-1])} at {quantile}; closest on "
+        f"{fmt_date(days[i])}, {fmt_gpus(peak[i])} of {fmt_gpus(cap[i])} GPUs."
     )
 
 

@@ -104,10 +104,18 @@ def _fan_charts(inputs: ReportInputs) -> list[Chart]:
             workload_class=cls,
             headroom=headroom,
             calibrated=inputs.plan_calibrated,
+            quantile=_trigger_quantile(inputs),
         )
         if chart:
             charts.append(chart)
     return charts
+
+
+def _trigger_quantile(inputs: ReportInputs) -> str:
+    """The column of the quantile the triggers judged at (q90 unless they say otherwise)."""
+    # The triggers store their quantile as its column name (q50, q90 or q99).
+    stored = inputs.triggers["quantile"].drop_nulls()
+    return str(stored[0]) if stored.len() else "q90"
 
 
 def _blended_headroom(inputs: ReportInputs) -> dict[str, pl.DataFrame]:
@@ -119,9 +127,7 @@ def _blended_headroom(inputs: ReportInputs) -> dict[str, pl.DataFrame]:
     policies = inputs.plan.policy
     if not policies:
         return {}
-    # The triggers store their quantile as its column name (q50, q90 or q99).
-    stored = inputs.triggers["quantile"].drop_nulls()
-    column = str(stored[0]) if stored.len() else "q90"
+    column = _trigger_quantile(inputs)
     highest = max(p.headroom for p in policies.values())
     means = pl.col("measure") == Measure.MEAN.value
     daily = inputs.forecast.lazy().filter(means).select("unique_id", "ds", mean=pl.col(column))
@@ -841,7 +847,8 @@ def _drills_intro(inputs: ReportInputs) -> str | None:
     if beside:
         parts.append(
             f"Short without any shock, where the triggers are green: {', '.join(beside)}. The "
-            "triggers read the q90 of each day's peak-hour forecast, day by day; a drill plays "
+            f"triggers read the {_trigger_quantile(inputs)} of each day's peak-hour forecast, "
+            "day by day; a drill plays "
             "every hour of every path and fails a class in a region that 90 % of paths do not "
             "hold in 90 % of the window's hours. 90 % of paths can hold on every day while more "
             "than a tenth of them are short in more than a tenth of the hours, on different "
