@@ -952,6 +952,11 @@ _TABLES: tuple[Table, ...] = (
             # decision backtest count; rows stored before it took them from their notes' words.
             "monthly_only": pl.Boolean(),
             "unverified_green": pl.Boolean(),
+            # Since migration 35: whether a training pool's green rests on no training demand
+            # measured in any region (the note opens with triggers.UNMEASURED_TRAINING, after
+            # a region's lead): maybe a feed gap, so the terminal, the pages and the Prefect
+            # summary read it "not verified". A field for the same reason as the two above.
+            "unmeasured_training": pl.Boolean(),
         },
         key=("region", "pool"),
         nullable=(
@@ -972,6 +977,7 @@ _TABLES: tuple[Table, ...] = (
             "powered_from",
             "monthly_only",
             "unverified_green",
+            "unmeasured_training",
         ),
     ),
     _run_frame(

@@ -192,6 +192,9 @@ _NO_LOW_DEMAND_WORDS = "no demand at the low quantile"
 _NEVER_POWERED_WORDS = "no site of the plan can power its blocks"
 _UNMET_CENSORED_WORDS = "unmet counted to the data end"
 _SHORT_HISTORY_DAYS = r"^short history: (\d+) days"
+# The words a training pool's green said no training telemetry was measured anywhere with up
+# to migration 35 (triggers.UNMEASURED_TRAINING as it read then), frozen likewise.
+_UNMEASURED_TRAINING_WORDS = "no training demand measured in any region"
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
@@ -459,6 +462,22 @@ MIGRATIONS: tuple[Migration, ...] = (
                 "SET history_days = CAST(regexp_extract(note, ?, 1) AS BIGINT) "
                 "WHERE history_days IS NULL AND regexp_matches(note, ?)",
                 (_SHORT_HISTORY_DAYS, _SHORT_HISTORY_DAYS),
+            ),
+        ),
+    ),
+    Migration(
+        35,
+        "triggers: whether a training pool's green rests on no training demand measured in "
+        "any region (read before from the words of its note)",
+        adds=(("triggers", "unmeasured_training"),),
+        backfills=(
+            (
+                # Contained, not opening: a region's lead (no block in service, ...) may
+                # open the note, as the readers matched it.
+                "UPDATE triggers "
+                "SET unmeasured_training = status = ? AND coalesce(contains(note, ?), false) "
+                "WHERE unmeasured_training IS NULL",
+                ("green", _UNMEASURED_TRAINING_WORDS),
             ),
         ),
     ),

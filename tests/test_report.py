@@ -2145,19 +2145,23 @@ def test_training_pools_no_training_telemetry_measured_read_not_verified_not_gre
     training demand in the forecast", where a region missing from the telemetry reads not
     judged. Those rows (the triggers' note says no training demand was measured anywhere) now
     read "not verified" on the terminal's rows, the finance table and the headline; the all
-    pools stay green."""
+    pools stay green. They are told by the rows' ``unmeasured_training`` field, not by the
+    words of their notes: a reworded note reads the same, and an all pool whose note quotes
+    the words stays green."""
     from forecasting.report.inputs import status_headline
     from forecasting.runs import report_trigger_rows
     from forecasting.triggers import UNMEASURED_TRAINING
 
     inputs = sample_inputs()
+    training = pl.col("pool") == "training"
     gap = replace(
         inputs,
         triggers=inputs.triggers.with_columns(
             status=pl.lit("green"),
-            note=pl.when(pl.col("pool") == "training")
-            .then(pl.lit(f"{UNMEASURED_TRAINING}: the telemetry holds no training row"))
-            .otherwise(pl.col("note")),
+            note=pl.when(training)
+            .then(pl.lit("nothing of training was in the feed: reworded"))
+            .otherwise(pl.lit(f"quoting '{UNMEASURED_TRAINING}' in another pool's note")),
+            unmeasured_training=training,
         ),
     )
     rows = {(r["region"], r["pool"]): r for r in report_trigger_rows(gap).to_dicts()}

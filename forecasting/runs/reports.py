@@ -667,6 +667,7 @@ def report_trigger_rows(inputs: ReportInputs) -> pl.DataFrame:
             "blocks_beyond_ceiling",
             "runs_from",
             "monthly_only",
+            "unmeasured_training",
         )
         .with_columns(
             pl.col(pl.Date).exclude("exhaustion_date").cast(pl.String),
@@ -679,6 +680,7 @@ def report_trigger_rows(inputs: ReportInputs) -> pl.DataFrame:
             .then(pl.lit(NOT_VERIFIED))
             .otherwise(pl.col("status")),
         )
+        .drop("unmeasured_training")  # its status says it
     )
 
 
