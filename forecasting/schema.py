@@ -777,6 +777,13 @@ _TABLES: tuple[Table, ...] = (
                 # shock, so a reader can tell a bottleneck the shock made from one the plan has
                 # anyway. Null where no baseline was played and on runs stored before.
                 "baseline_first_to_saturate": _TEXT_LIST,
+                # Since migration 36: the blocks-to-pass search's notes, its one-line answer
+                # (the verified set, or why there is none) first (null: not searched), and how
+                # far a shock the forecast horizon cut short got (its notes that say so, in
+                # ``notes`` too; null: played whole). Fields: they were told apart from the
+                # drill's notes by prefixes, and a rewording lost them from every run.
+                "blocks_notes": _TEXT_LIST,
+                "shock_cut": pl.String(),
             }
         ),
         key=("run_id",),
@@ -802,6 +809,8 @@ _TABLES: tuple[Table, ...] = (
             "horizon_days_needed",
             "loss_lasts_past_window",
             "baseline_first_to_saturate",
+            "blocks_notes",
+            "shock_cut",
         ),
     ),
     _run_frame(

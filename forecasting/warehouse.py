@@ -195,6 +195,12 @@ _SHORT_HISTORY_DAYS = r"^short history: (\d+) days"
 # The words a training pool's green said no training telemetry was measured anywhere with up
 # to migration 35 (triggers.UNMEASURED_TRAINING as it read then), frozen likewise.
 _UNMEASURED_TRAINING_WORDS = "no training demand measured in any region"
+# The prefixes a drill's stored notes marked the blocks-to-pass search's notes and a shock the
+# horizon cut short with before migration 36 (runs.drills.BLOCKS_NOTE, schema.SHOCK_CUT_NOTE
+# and HORIZON_CUT_NOTE as they read then), frozen likewise.
+_BLOCKS_NOTE_WORDS = "blocks to pass: "
+_SHOCK_CUT_WORDS = "the shock reaches "
+_HORIZON_CUT_WORDS = "cut short by the forecast horizon: "
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
@@ -478,6 +484,33 @@ MIGRATIONS: tuple[Migration, ...] = (
                 "SET unmeasured_training = status = ? AND coalesce(contains(note, ?), false) "
                 "WHERE unmeasured_training IS NULL",
                 ("green", _UNMEASURED_TRAINING_WORDS),
+            ),
+        ),
+    ),
+    Migration(
+        36,
+        "drill runs: the blocks-to-pass search's notes and how far a shock the horizon cut "
+        "short got (read before from the prefixes of the drill's notes)",
+        adds=(("drill_runs", "blocks_notes"), ("drill_runs", "shock_cut")),
+        backfills=(
+            (
+                # One statement: every right side reads the notes as stored, before the
+                # search's leave them (the code of the day stores them apart).
+                "UPDATE drill_runs SET "
+                "blocks_notes = nullif(list_transform("
+                "list_filter(notes, lambda n: starts_with(n, ?)), "
+                "lambda n: substr(n, length(?) + 1)), []), "
+                "shock_cut = nullif(array_to_string("
+                "list_filter(notes, lambda n: starts_with(n, ?) OR starts_with(n, ?)), '; '), ''), "
+                "notes = list_filter(notes, lambda n: NOT starts_with(n, ?)) "
+                "WHERE blocks_notes IS NULL AND shock_cut IS NULL",
+                (
+                    _BLOCKS_NOTE_WORDS,
+                    _BLOCKS_NOTE_WORDS,
+                    _SHOCK_CUT_WORDS,
+                    _HORIZON_CUT_WORDS,
+                    _BLOCKS_NOTE_WORDS,
+                ),
             ),
         ),
     ),

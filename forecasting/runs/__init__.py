@@ -9,7 +9,6 @@ its own id and points at the forecast run it used through ``forecast_run_id``.
 from __future__ import annotations
 
 from forecasting.runs.drills import (
-    BLOCKS_NOTE,
     CustomerFold,
     DrillBatch,
     DrillInputs,
@@ -91,7 +90,6 @@ from forecasting.runs.whatifs import (
 )
 
 __all__ = [
-    "BLOCKS_NOTE",
     "BookApplied",
     "ContractsLoaded",
     "CustomerFold",

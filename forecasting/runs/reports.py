@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from forecasting import warehouse
 from forecasting.options import ReportOptions
-from forecasting.runs.drills import BLOCKS_NOTE, blocks_needed, capacity_sha256, drills_folder
+from forecasting.runs.drills import blocks_needed, capacity_sha256, drills_folder
 from forecasting.runs.forecasts import named_customers, silent_customers_for
 from forecasting.runs.ids import ForecastRef, forecast_run, new_run_id
 from forecasting.schema import MAX_SHOCK_MULTIPLIER, NOT_VERIFIED, VACANT
@@ -318,13 +318,9 @@ def _drill_frames(
             pl.col("unshocked_failures").list.join("; "),
             pl.col("first_to_saturate").list.join("; "),
             pl.col("baseline_first_to_saturate").list.join("; "),
-            blocks_note=pl.col("notes")
-            .list.eval(pl.element().filter(pl.element().str.starts_with(BLOCKS_NOTE)))
-            .list.first()
-            .str.strip_prefix(BLOCKS_NOTE),
-            drill_notes=pl.col("notes")
-            .list.eval(pl.element().filter(~pl.element().str.starts_with(BLOCKS_NOTE)))
-            .list.join("; "),
+            # The search's one-line answer (play_drill); the drill's own notes, the search's apart.
+            blocks_note=pl.col("blocks_notes").list.first(),
+            drill_notes=pl.col("notes").list.join("; "),
         )
         .select(DRILL_ANSWERS_SCHEMA.names())
     )
