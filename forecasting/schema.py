@@ -569,10 +569,20 @@ _TABLES: tuple[Table, ...] = (
                 "settings": pl.String(),
                 "versions": pl.String(),
                 "horizon_months": pl.Int32(),
+                # Since migration 36: what the run read of the telemetry, so `report` can tell
+                # whether it is still current by the values, not by when files were ingested
+                # (a file re-ingested with the same values read "Not current"): the rows with
+                # ts before ``seen_before`` (its as-of day's end, or past the newest row),
+                # their checksum (warehouse.Warehouse.history_checksum) and the newest ts
+                # stored then. Null on runs stored before.
+                "seen_before": _UTC,
+                "seen_rows": pl.Int64(),
+                "seen_checksum": pl.String(),
+                "seen_last_ts": _UTC,
             }
         ),
         key=("run_id",),
-        nullable=("horizon_months",),
+        nullable=("horizon_months", "seen_before", "seen_rows", "seen_checksum", "seen_last_ts"),
     ),
     Table(
         name="forecasts",

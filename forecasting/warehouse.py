@@ -490,8 +490,17 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         36,
         "drill runs: the blocks-to-pass search's notes and how far a shock the horizon cut "
-        "short got (read before from the prefixes of the drill's notes)",
-        adds=(("drill_runs", "blocks_notes"), ("drill_runs", "shock_cut")),
+        "short got (read before from the prefixes of the drill's notes); forecast runs: the "
+        "telemetry they read (rows, checksum, newest ts), to tell a changed value from a "
+        "file re-ingested with the same ones",
+        adds=(
+            ("drill_runs", "blocks_notes"),
+            ("drill_runs", "shock_cut"),
+            ("forecast_runs", "seen_before"),
+            ("forecast_runs", "seen_rows"),
+            ("forecast_runs", "seen_checksum"),
+            ("forecast_runs", "seen_last_ts"),
+        ),
         backfills=(
             (
                 # One statement: every right side reads the notes as stored, before the
@@ -1320,6 +1329,28 @@ class Warehouse:
         """All telemetry in the contract's columns, ordered by key."""
         cols = ", ".join(TELEMETRY_SCHEMA.names())
         return self.query(f"SELECT {cols} FROM telemetry ORDER BY {', '.join(TELEMETRY_KEY)}")  # noqa: S608 - constants
+
+    def history_checksum(self, *, before: datetime) -> tuple[int, str]:
+        """How many telemetry rows have ts before ``before``, and a checksum of their series,
+        ts and GPUs (running, queued: what the forecast reads, at the 6 decimals it sums in).
+
+        Integer arithmetic, so it reads the same in any order, on any DuckDB version (its
+        hash() is not stable across versions); a changed value of one row changes it unless
+        two 31-bit residues collide. About 0.5 s on the demo's 3.9M rows."""
+        n, checksum = self._con.execute(
+            """
+            SELECT count(*),
+                   coalesce(sum(
+                       (( (round(gpus_running * 1e6)::BIGINT % 2147483647) * 1048573
+                        + (round(gpus_queued * 1e6)::BIGINT % 2147483647) * 1048571 + 1)
+                        % 2147483629)
+                       * ((series_id::BIGINT * 1000003 + epoch_us(ts)) % 2147483587 + 1)
+                   ), 0)::VARCHAR
+            FROM telemetry WHERE ts < ?
+            """,
+            [before],
+        ).fetchone() or (0, "0")
+        return int(n), str(checksum)
 
     def hourly_demand(self) -> pl.DataFrame:
         """Demand (served + queued GPUs) per hour, region, class and customer.

@@ -51,6 +51,8 @@ from forecasting.runs.forecasts import (
     store_forecast,
     stray_region_lines,
     stray_regions_for,
+    telemetry_seen,
+    telemetry_seen_in,
     unplanned_regions_for,
 )
 from forecasting.runs.ids import (
@@ -152,6 +154,8 @@ __all__ = [
     "stray_contracts",
     "stray_region_lines",
     "stray_regions_for",
+    "telemetry_seen",
+    "telemetry_seen_in",
     "trigger_forecast",
     "trigger_settings",
     "unmeasured_demand_warning",
