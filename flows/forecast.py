@@ -112,8 +112,10 @@ def save_run(
     seconds: float,
     extended: Extended | None,
     book: runs.BookApplied | None = None,
+    seen: dict[str, Any] | None = None,
 ) -> ForecastRun:
-    """Store the run, its forecasts, bottom-level paths and backtests in one transaction."""
+    """Store the run, its forecasts, bottom-level paths and backtests in one transaction, with
+    what it read of the telemetry (``seen``)."""
     return runs.store_forecast(
         warehouse_path,
         result,
@@ -123,6 +125,7 @@ def save_run(
         seconds=seconds,
         extended=extended,
         book=book,
+        seen=seen,
     )
 
 
@@ -133,6 +136,8 @@ def forecast_flow(warehouse_path: Path, options: ForecastOptions | None = None) 
     logger = get_run_logger()
     started = time.perf_counter()
     settings = options.settings()
+    # Before the series: an ingest while the run fits is not what it saw.
+    seen = runs.telemetry_seen_in(warehouse_path, as_of=options.as_of)
     series = read_demand(warehouse_path, options)
     as_of = options.as_of or series.get_column("ds").max()
     assert isinstance(as_of, date)  # a non-empty frame has a newest day
@@ -148,7 +153,9 @@ def forecast_flow(warehouse_path: Path, options: ForecastOptions | None = None) 
         series, result, as_of, months, book, settings.seed
     )
     seconds = time.perf_counter() - started
-    run = save_run(warehouse_path, result, settings, as_of, events, seconds, extended, book=applied)
+    run = save_run(
+        warehouse_path, result, settings, as_of, events, seconds, extended, book=applied, seen=seen
+    )
     logger.info("forecast run %s: %d series in %.0f s", run.run_id, run.series, run.seconds)
     return run
 

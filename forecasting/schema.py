@@ -569,10 +569,20 @@ _TABLES: tuple[Table, ...] = (
                 "settings": pl.String(),
                 "versions": pl.String(),
                 "horizon_months": pl.Int32(),
+                # Since migration 36: what the run read of the telemetry, so `report` can tell
+                # whether it is still current by the values, not by when files were ingested
+                # (a file re-ingested with the same values read "Not current"): the rows with
+                # ts before ``seen_before`` (its as-of day's end, or past the newest row),
+                # their checksum (warehouse.Warehouse.history_checksum) and the newest ts
+                # stored then. Null on runs stored before.
+                "seen_before": _UTC,
+                "seen_rows": pl.Int64(),
+                "seen_checksum": pl.String(),
+                "seen_last_ts": _UTC,
             }
         ),
         key=("run_id",),
-        nullable=("horizon_months",),
+        nullable=("horizon_months", "seen_before", "seen_rows", "seen_checksum", "seen_last_ts"),
     ),
     Table(
         name="forecasts",
@@ -777,6 +787,13 @@ _TABLES: tuple[Table, ...] = (
                 # shock, so a reader can tell a bottleneck the shock made from one the plan has
                 # anyway. Null where no baseline was played and on runs stored before.
                 "baseline_first_to_saturate": _TEXT_LIST,
+                # Since migration 36: the blocks-to-pass search's notes, its one-line answer
+                # (the verified set, or why there is none) first (null: not searched), and how
+                # far a shock the forecast horizon cut short got (its notes that say so, in
+                # ``notes`` too; null: played whole). Fields: they were told apart from the
+                # drill's notes by prefixes, and a rewording lost them from every run.
+                "blocks_notes": _TEXT_LIST,
+                "shock_cut": pl.String(),
             }
         ),
         key=("run_id",),
@@ -802,6 +819,8 @@ _TABLES: tuple[Table, ...] = (
             "horizon_days_needed",
             "loss_lasts_past_window",
             "baseline_first_to_saturate",
+            "blocks_notes",
+            "shock_cut",
         ),
     ),
     _run_frame(
@@ -952,6 +971,11 @@ _TABLES: tuple[Table, ...] = (
             # decision backtest count; rows stored before it took them from their notes' words.
             "monthly_only": pl.Boolean(),
             "unverified_green": pl.Boolean(),
+            # Since migration 35: whether a training pool's green rests on no training demand
+            # measured in any region (the note opens with triggers.UNMEASURED_TRAINING, after
+            # a region's lead): maybe a feed gap, so the terminal, the pages and the Prefect
+            # summary read it "not verified". A field for the same reason as the two above.
+            "unmeasured_training": pl.Boolean(),
         },
         key=("region", "pool"),
         nullable=(
@@ -972,6 +996,7 @@ _TABLES: tuple[Table, ...] = (
             "powered_from",
             "monthly_only",
             "unverified_green",
+            "unmeasured_training",
         ),
     ),
     _run_frame(

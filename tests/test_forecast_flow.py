@@ -28,13 +28,22 @@ def run(path: Path) -> str:
 
 
 def test_a_run_is_stored_whole_and_coherent(fleet_warehouse: Path) -> None:
-    """Forecasts cover every series and day, quantiles are ordered, means add up."""
+    """Forecasts cover every series and day, quantiles are ordered, means add up; the run
+    records the telemetry it read (every row, the newest hour), so `report` reads it current."""
+    from forecasting.runs.reports import telemetry_since
+
     run_id = run(fleet_warehouse)
     with warehouse.connect(fleet_warehouse, read_only=True) as wh:
         forecasts = wh.run_frame("forecasts", run_id)
         paths = wh.run_frame("forecast_paths", run_id)
         summary = wh.run_frame("forecast_summary", run_id)
         assert wh.run_frame("backtests", run_id).height > 0
+        seen = wh.forecast_runs().filter(pl.col("run_id") == run_id).row(0, named=True)
+        assert (seen["seen_rows"], seen["seen_last_ts"]) == (
+            wh.count("telemetry"),
+            wh.newest_telemetry(),
+        )
+        assert telemetry_since(wh, run_id) == ""
     per_series = forecasts.group_by("unique_id", "measure").len()
     assert per_series.get_column("len").unique().to_list() == [28]
     assert summary.height == per_series.height

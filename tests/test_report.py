@@ -2145,19 +2145,23 @@ def test_training_pools_no_training_telemetry_measured_read_not_verified_not_gre
     training demand in the forecast", where a region missing from the telemetry reads not
     judged. Those rows (the triggers' note says no training demand was measured anywhere) now
     read "not verified" on the terminal's rows, the finance table and the headline; the all
-    pools stay green."""
+    pools stay green. They are told by the rows' ``unmeasured_training`` field, not by the
+    words of their notes: a reworded note reads the same, and an all pool whose note quotes
+    the words stays green."""
     from forecasting.report.inputs import status_headline
     from forecasting.runs import report_trigger_rows
     from forecasting.triggers import UNMEASURED_TRAINING
 
     inputs = sample_inputs()
+    training = pl.col("pool") == "training"
     gap = replace(
         inputs,
         triggers=inputs.triggers.with_columns(
             status=pl.lit("green"),
-            note=pl.when(pl.col("pool") == "training")
-            .then(pl.lit(f"{UNMEASURED_TRAINING}: the telemetry holds no training row"))
-            .otherwise(pl.col("note")),
+            note=pl.when(training)
+            .then(pl.lit("nothing of training was in the feed: reworded"))
+            .otherwise(pl.lit(f"quoting '{UNMEASURED_TRAINING}' in another pool's note")),
+            unmeasured_training=training,
         ),
     )
     rows = {(r["region"], r["pool"]): r for r in report_trigger_rows(gap).to_dicts()}
@@ -4318,6 +4322,60 @@ def test_telemetry_ingested_after_the_forecast_says_a_new_forecast_is_due(
         "2 files (fixed.csv, newer.csv) loaded 3 rows from 2026-12-04 to 2026-12-05, 2 of "
         "them replacing rows already stored (the later file wins where a value changed), "
         "inside its history (to its as-of day 2026-12-04) and past it"
+    ) in telemetry_since(wh, "f1")
+
+
+def test_a_forecast_is_not_current_when_the_telemetry_it_saw_changed_not_when_reingested(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    """Re-ingesting a file with the same values after a forecast (its rows in another order)
+    put "Not current: telemetry was ingested after this forecast was made ... a new forecast
+    is due" on every page, from the ingest times alone. A run records what it saw (the rows of
+    its history, their checksum, the newest hour): the same values read current, a value
+    changed inside its history or a newer hour reads not current, saying which; a run stored
+    before it recorded that says its reading is from ingest times and not verified."""
+    from telemetry_files import write_csv
+
+    from forecasting import ingest
+    from forecasting.runs.forecasts import telemetry_seen
+    from forecasting.runs.reports import telemetry_since
+
+    row = "2026-12-0{d}T0{h}:00:00Z,eu-west,c1,inference,acme,H100,{g},0"
+    rows = [row.format(d=d, h=h, g=10 + h) for d in (3, 4) for h in (0, 1)]
+    assert ingest.ingest_file(wh, write_csv(tmp_path / "a.csv", *rows)).status == "loaded"
+    for run_id, seen in (("f1", telemetry_seen(wh, as_of=date(2026, 12, 4))), ("f0", {})):
+        columns = {"run_id": run_id, "as_of": date(2026, 12, 4), "created_at": datetime.now(UTC),
+                   "horizon_days": 7, "series": 1, "reconciliation": "mint", "seconds": 1.0,
+                   "settings": "{}", "versions": "{}", **seen}  # fmt: skip
+        wh._con.execute(
+            f"INSERT INTO forecast_runs ({', '.join(columns)}) "
+            f"VALUES ({', '.join('?' for _ in columns)})",
+            list(columns.values()),
+        )
+    same = write_csv(tmp_path / "same.csv", *reversed(rows))
+    assert ingest.ingest_file(wh, same).status == "loaded"
+    assert telemetry_since(wh, "f1") == ""
+    # A run stored before runs recorded what they saw can only read the ingest times.
+    assert telemetry_since(wh, "f0").endswith(
+        "(this run recorded no checksum of the telemetry it saw: read from the times files "
+        "were ingested, so a file re-ingested with the same values reads here too; not "
+        "verified)"
+    )
+    fixed = write_csv(tmp_path / "fixed.csv", row.format(d=4, h=1, g=99))
+    assert ingest.ingest_file(wh, fixed).status == "loaded"
+    said = telemetry_since(wh, "f1")
+    assert said.startswith("telemetry changed after this forecast was made (")
+    assert (
+        "UTC): its history (to its as-of day 2026-12-04) holds other values than it saw (4 "
+        "rows, as then); files ingested since: same.csv, fixed.csv: the forecast, its "
+        "triggers and drills do not see them; a new forecast is due (`fleetcast forecast`)"
+    ) in said
+    newer = write_csv(tmp_path / "newer.csv", row.format(d=5, h=0, g=10))
+    assert ingest.ingest_file(wh, newer).status == "loaded"
+    assert (
+        "holds other values than it saw (4 rows, as then), and telemetry reaches "
+        "2026-12-05 00:00 UTC, past the 2026-12-04 01:00 UTC it saw; files ingested since: "
+        "same.csv, fixed.csv, newer.csv: "
     ) in telemetry_since(wh, "f1")
 
 

@@ -112,6 +112,63 @@ def test_drill_outcome_names_the_blocks_needed() -> None:
     assert empty.blocks_needed is None
 
 
+def test_drill_outcome_reads_the_search_answer_and_the_cut_from_fields_not_note_words() -> None:
+    """A drill's blocks-to-pass answer and how far a shock the horizon cut short got were
+    rebuilt from its notes' prefixes: a reworded prefix dropped them from the terminal. They
+    are the run's ``blocks_notes`` (first: the one-line answer) and ``shock_cut`` fields; notes
+    that merely carry the old words are not read for them."""
+    verdicts = pl.DataFrame({"workload_class": ["all"], "passed": [False]})
+    kpis = pl.DataFrame({"workload_class": ["all"], "kpi": ["x"]})
+    run = {"drill": "d", "target": "all", "passed": False, "breaking_multiplier": None,
+           "breaking_note": None, "capex_needed_usd": None}  # fmt: skip
+    typed = runs.drill_outcome(
+        run_id="d-1",
+        run=run | {
+            "notes": ["the blocks search, reworded", "ramp stopped by the forecast's end"],
+            "blocks_notes": ["no set of up to 4 blocks passes", "12 simulation runs"],
+            "shock_cut": "ramp stopped at 1.67x of 2x by the forecast's end",
+        },
+        verdicts=verdicts, kpis=kpis, additions=pl.DataFrame(),
+    )  # fmt: skip
+    assert typed.blocks_note == "no set of up to 4 blocks passes"
+    assert typed.shock_cut == "ramp stopped at 1.67x of 2x by the forecast's end"
+    words = runs.drill_outcome(
+        run_id="d-2",
+        run=run | {"notes": ["blocks to pass: a set", "the shock reaches 1.5x of its 2x"],
+                   "blocks_notes": None, "shock_cut": None},
+        verdicts=verdicts, kpis=kpis, additions=pl.DataFrame(),
+    )  # fmt: skip
+    assert (words.blocks_note, words.shock_cut) == (None, None)
+
+
+def test_the_report_reads_a_drills_search_answer_from_its_field(wh: warehouse.Warehouse) -> None:
+    """The platform page's "blocks to pass" cell and its drill notes split the stored notes by
+    the prefix "blocks to pass: ": the answer is the run's ``blocks_notes`` field now, and
+    every stored note is the drill's own."""
+    from forecasting.runs.reports import _drill_frames
+    from forecasting.schema import frame_schema
+
+    run_id = runs.new_run_id("all-2x")
+    run = {
+        "run_id": run_id, "forecast_run_id": "f-1", "drill": "all-2x", "description": "",
+        "target": "all", "multiplier": 2.0, "shape": "step",
+        "shock_start": datetime(2026, 12, 5).date(), "horizon_end": datetime(2027, 1, 1).date(),
+        "paths": 5, "seed": 1, "passed": False, "first_to_saturate": [], "seconds": 1.0,
+        "created_at": datetime.now(UTC), "capacity_sha256": "abc",
+        "notes": ["blocks to pass: read as the drill's own note now", "no pool ran full"],
+        "blocks_notes": ["no set of up to 4 blocks passes", "3 simulation runs"],
+    }  # fmt: skip
+    frames = {
+        name: pl.DataFrame(schema=frame_schema(name)) for name in warehouse.RUN_TABLES["drill_runs"]
+    }
+    wh.save_run("drill_runs", run, frames)
+    answers = _drill_frames(wh, "f-1", plan_sha256="abc")["drill_answers"]
+    assert answers.select("blocks_note", "drill_notes").row(0) == (
+        "no set of up to 4 blocks passes",
+        "blocks to pass: read as the drill's own note now; no pool ran full",
+    )
+
+
 def test_a_rung_used_on_a_few_paths_is_not_listed_as_used() -> None:
     """ "rungs used: preempt" stood on 1.5 GPU-h preempted on 1 % of the paths; a rung is
     listed when it acted on at least a tenth of them, and the CLI's column says that rule."""

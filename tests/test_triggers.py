@@ -1111,11 +1111,14 @@ def test_a_class_absent_from_the_whole_telemetry_is_not_a_measured_green() -> No
         "no training demand measured in any region: the telemetry holds no training row"
     )
     assert "not verified" in row["note"] and row["unverified_green"] is False
+    assert row["unmeasured_training"] is True
     assert not _row(blind, "r2", "all")["note"].startswith("no training demand measured")
+    assert _row(blind, "r2", "all")["unmeasured_training"] is False
     seen = expansion_triggers(pl.concat([_r1_forecast(), _r2_forecast()]), plan, as_of=MONDAY)
     assert not _row(seen.triggers, "r2", "training")["note"].startswith(
         "no training demand measured"
     )
+    assert seen.triggers["unmeasured_training"].to_list() == [False] * seen.triggers.height
 
 
 def test_a_block_dedicated_to_a_customer_without_telemetry_is_not_measured_idle() -> None:

@@ -141,6 +141,97 @@ def test_idle_risk_stored_before_migration_34_gets_its_no_low_demand_flag_from_i
     ]
 
 
+def test_triggers_stored_before_migration_35_get_their_unmeasured_training_flag_from_notes(
+    warehouse_path: Path,
+) -> None:
+    """The terminal, the finance orders, the front page and the Prefect summary told a training
+    pool's green with no training telemetry anywhere ("not verified") by the words of its note.
+    The flag is a column since migration 35; a file of version 34 gets it on its stored rows
+    from the words its notes held then (a green's, opening the note or after a region's lead),
+    so an old run reads as it did, and a row without them, or not green, reads unflagged."""
+    import duckdb
+
+    with warehouse.connect(warehouse_path):
+        pass
+    con = duckdb.connect(str(warehouse_path))
+    try:  # back to the shape of version 34
+        con.execute("ALTER TABLE triggers DROP COLUMN unmeasured_training")
+        con.execute("DELETE FROM schema_migrations WHERE version >= 35")
+        day = date(2026, 12, 4)
+        words = "no training demand measured in any region: the telemetry holds no training row"
+        for region, pool, status, note in [
+            ("us-east", "training", "green", words),
+            ("eu-west", "training", "green", f"no block of the plan is in service ...; {words}"),
+            ("ap-south", "training", "red", f"short from 2027-01-05; {words}"),
+            ("us-east", "all", "green", "q90 requirement stays within capacity"),
+            ("eu-west", "all", "green", None),
+        ]:
+            con.execute(
+                "INSERT INTO triggers (run_id, region, pool, quantile, as_of, status, note) "
+                "VALUES ('t1', ?, ?, 'q90', ?, ?, ?)",
+                [region, pool, day, status, note],
+            )
+    finally:
+        con.close()
+    with warehouse.connect(warehouse_path) as wh:
+        assert wh.schema_version() == MIGRATIONS[-1].version
+        triggers = wh.run_frame("triggers", "t1").sort("region", "pool")
+    assert triggers.select("region", "pool", "unmeasured_training").rows() == [
+        ("ap-south", "training", False),
+        ("eu-west", "all", False),
+        ("eu-west", "training", True),
+        ("us-east", "all", False),
+        ("us-east", "training", True),
+    ]
+
+
+def test_drill_runs_stored_before_migration_36_get_their_search_and_cut_from_their_notes(
+    warehouse_path: Path,
+) -> None:
+    """The terminal and the platform page read a drill's blocks-to-pass answer and how far a
+    shock the horizon cut short got by the prefixes of its stored notes ("blocks to pass: ",
+    "the shock reaches ", "cut short by the forecast horizon: "): a reworded prefix lost them
+    from every run stored before. They are columns since migration 36; a file of version 35
+    gets them from the words its notes held then (the search's notes leave the drill's notes,
+    as the code of the day stores them), and a run without those words reads null."""
+    import duckdb
+
+    with warehouse.connect(warehouse_path):
+        pass
+    con = duckdb.connect(str(warehouse_path))
+    cut = "the shock reaches 1.67x of its 2x by the forecast horizon's end on 2027-01-01"
+    dark = "cut short by the forecast horizon: eu-west is dark past the forecast horizon's end"
+    try:  # back to the shape of version 35
+        con.execute("ALTER TABLE drill_runs DROP COLUMN blocks_notes")
+        con.execute("ALTER TABLE drill_runs DROP COLUMN shock_cut")
+        con.execute("DELETE FROM schema_migrations WHERE version >= 36")
+        for run_id, notes in [
+            ("d1", ["blocks to pass: no set of up to 4 blocks passes", cut, "a fold note",
+                    dark, "blocks to pass: 12 simulation runs beyond the drill's own"]),
+            ("d2", ["no pool ran full in the drill window"]),
+            ("d3", []),
+        ]:  # fmt: skip
+            con.execute(
+                "INSERT INTO drill_runs (run_id, forecast_run_id, drill, description, target, "
+                "multiplier, shape, shock_start, horizon_end, paths, seed, passed, "
+                "first_to_saturate, notes, seconds, created_at) VALUES (?, 'f', ?, '', 'all', "
+                "2.0, 'step', DATE '2026-12-05', DATE '2027-01-01', 5, 1, false, [], ?, 1.0, "
+                "now())",
+                [run_id, run_id, notes],
+            )
+    finally:
+        con.close()
+    with warehouse.connect(warehouse_path) as wh:
+        assert wh.schema_version() == MIGRATIONS[-1].version
+        runs = wh.drill_runs().sort("run_id")
+    assert runs.select("run_id", "blocks_notes", "shock_cut", "notes").rows() == [
+        ("d1", ["no set of up to 4 blocks passes", "12 simulation runs beyond the drill's own"],
+         f"{cut}; {dark}", [cut, "a fold note", dark]),
+        ("d2", None, None, ["no pool ran full in the drill window"]),
+        ("d3", None, None, []),
+    ]  # fmt: skip
+
+
 def test_a_warehouse_of_a_newer_fleetcast_is_refused_in_one_line(warehouse_path: Path) -> None:
     """A file a newer fleetcast migrated was read and written without a check, and where its
     tables differed every command died in a 35-line DuckDB trace: it is refused, read-only

@@ -280,14 +280,12 @@ def unmeasured_series(chosen: pl.DataFrame) -> list[str]:
 
 
 def unmeasured_class_rows() -> pl.Expr:
-    """Whether a trigger row is a green training pool whose note says no training demand was
-    measured anywhere (triggers.UNMEASURED_TRAINING): maybe a feed gap, no measured zero,
-    which read "training | green" in every region. The terminal, the finance orders and the
-    headline say "not verified" for it."""
-    # Contained, not opening: a region's lead (no block in service, ...) may open the note.
-    return (pl.col("status") == "green") & pl.col("note").fill_null("").str.contains(
-        UNMEASURED_TRAINING, literal=True
-    )
+    """Whether a trigger row is a green training pool resting on no training demand measured
+    anywhere (its ``unmeasured_training`` field; the note says triggers.UNMEASURED_TRAINING):
+    maybe a feed gap, no measured zero, which read "training | green" in every region. The
+    terminal, the finance orders and the headline say "not verified" for it."""
+    # The field, not the note's words: a reworded note changed what the pages said.
+    return (pl.col("status") == "green") & pl.col("unmeasured_training").fill_null(False)
 
 
 def vacant_regions(inputs: ReportInputs) -> list[str]:

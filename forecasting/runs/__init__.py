@@ -9,7 +9,6 @@ its own id and points at the forecast run it used through ``forecast_run_id``.
 from __future__ import annotations
 
 from forecasting.runs.drills import (
-    BLOCKS_NOTE,
     CustomerFold,
     DrillBatch,
     DrillInputs,
@@ -52,6 +51,8 @@ from forecasting.runs.forecasts import (
     store_forecast,
     stray_region_lines,
     stray_regions_for,
+    telemetry_seen,
+    telemetry_seen_in,
     unplanned_regions_for,
 )
 from forecasting.runs.ids import (
@@ -91,7 +92,6 @@ from forecasting.runs.whatifs import (
 )
 
 __all__ = [
-    "BLOCKS_NOTE",
     "BookApplied",
     "ContractsLoaded",
     "CustomerFold",
@@ -154,6 +154,8 @@ __all__ = [
     "stray_contracts",
     "stray_region_lines",
     "stray_regions_for",
+    "telemetry_seen",
+    "telemetry_seen_in",
     "trigger_forecast",
     "trigger_settings",
     "unmeasured_demand_warning",

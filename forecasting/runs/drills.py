@@ -43,7 +43,6 @@ if TYPE_CHECKING:  # the step modules load scipy, numba and plotly: only when a 
 
 
 __all__ = [
-    "BLOCKS_NOTE",
     "CustomerFold",
     "DrillBatch",
     "DrillInputs",
@@ -180,9 +179,11 @@ class PlayedDrill:
     additions: pl.DataFrame
 
 
-# The blocks-to-pass search's notes are stored among the drill's notes with this prefix; the
-# first of them is its one-line answer (the verified set, or why there is none).
-BLOCKS_NOTE = "blocks to pass: "
+def shock_cut_text(notes: Sequence[str]) -> str | None:
+    """The notes of a drill just played that say how far the forecast horizon cut its shock
+    short (kpis writes them with SHOCK_CUT_NOTE and HORIZON_CUT_NOTE), as one text; None when
+    it played whole. Read once, as the drill is played, and stored as ``shock_cut``."""
+    return "; ".join(n for n in notes if n.startswith((SHOCK_CUT_NOTE, HORIZON_CUT_NOTE))) or None
 
 
 def blocks_needed() -> pl.Expr:
@@ -462,6 +463,8 @@ def play_drill(
         "breaking_text": None,
         "blocks_pass": None,
         "capex_needed_usd": None,
+        "blocks_notes": None,
+        "shock_cut": shock_cut_text(result.notes),
     }
     additions = pl.DataFrame(schema=drills.ADDITIONS_SCHEMA)
     wanted = options.answers == "all" or (options.answers == "failing" and not result.passed)
@@ -497,9 +500,12 @@ def play_drill(
             runs_text = {0: "no simulation run", 1: "1 simulation run"}.get(
                 search.runs, f"{search.runs} simulation runs"
             )
-            searched = [search.summary, *search.notes, f"{runs_text} beyond the drill's own"]
-            notes = (*result.notes, *(f"{BLOCKS_NOTE}{note}" for note in searched))
-            result = replace(result, notes=notes)
+            # Apart from the drill's notes: the first is the search's one-line answer.
+            answers["blocks_notes"] = [
+                search.summary,
+                *search.notes,
+                f"{runs_text} beyond the drill's own",
+            ]
     answers["seconds"] = time.perf_counter() - started
     return PlayedDrill(result=result, answers=answers, additions=additions)
 
@@ -556,18 +562,8 @@ def drill_outcome(
         ),
         blocks_pass=run.get("blocks_pass"),
         # The search's one-line answer is the first of its notes (see play_drill).
-        blocks_note=next(
-            (
-                n.removeprefix(BLOCKS_NOTE)
-                for n in run.get("notes") or ()
-                if n.startswith(BLOCKS_NOTE)
-            ),
-            None,
-        ),
-        shock_cut="; ".join(
-            n for n in run.get("notes") or () if n.startswith((SHOCK_CUT_NOTE, HORIZON_CUT_NOTE))
-        )
-        or None,
+        blocks_note=next(iter(run.get("blocks_notes") or ()), None),
+        shock_cut=run.get("shock_cut"),
         ladder_played=None if rungs is None else ladder_played(rungs),
         unverified=run.get("unverified"),
         horizon_days_needed=run.get("horizon_days_needed"),

@@ -8,6 +8,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from datetime import time as time_of_day
 from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -92,6 +93,32 @@ def history_missing(warehouse_path: Path) -> str | None:
         if wh.count("telemetry"):
             return None
     return f"{warehouse_path} holds no telemetry; run `fleetcast ingest` first"
+
+
+def telemetry_seen(wh: warehouse.Warehouse, *, as_of: date | None) -> dict[str, Any]:
+    """What a forecast run reads of the telemetry, as its forecast_runs columns: the rows up
+    to ``as_of``'s end (None: all of them), their checksum and the newest ts stored. Taken
+    before the series are read, so an ingest while the run fits never counts as seen."""
+    last = wh.newest_telemetry()
+    if last is None:
+        return {}
+    # Past the newest row when no as-of day is given: the run forecasts from its last day.
+    before = last + timedelta(microseconds=1)
+    if as_of is not None:
+        before = min(before, datetime.combine(as_of + timedelta(days=1), time_of_day(), tzinfo=UTC))
+    rows, checksum = wh.history_checksum(before=before)
+    return {
+        "seen_before": before,
+        "seen_rows": rows,
+        "seen_checksum": checksum,
+        "seen_last_ts": last,
+    }
+
+
+def telemetry_seen_in(warehouse_path: Path, *, as_of: date | None) -> dict[str, Any]:
+    """:func:`telemetry_seen` of the warehouse at ``warehouse_path``."""
+    with warehouse.connect(warehouse_path, read_only=True) as wh:
+        return telemetry_seen(wh, as_of=as_of)
 
 
 def demand_series_for(warehouse_path: Path, options: ForecastOptions) -> pl.DataFrame:
@@ -504,12 +531,15 @@ def store_forecast(
     seconds: float,
     extended: Extended | None = None,
     book: BookApplied | None = None,
+    seen: Mapping[str, Any] | None = None,
 ) -> ForecastRun:
     """Store a forecast under a new run id (forecasts, leaf paths, backtests, and the monthly
     rows and decision-horizon accuracy of ``extended``) in one transaction.
 
     ``book`` is what the contract book did to the run (None: it was not applied); when given,
     ``result`` already carries it and ``extended`` only lends its monthly rows and accuracy.
+    ``seen`` is :func:`telemetry_seen` as the run read its series (None: taken as it is
+    stored, which counts a file ingested while it ran as seen).
     """
     book = book or BookApplied()
     run_id = new_run_id("forecast")
@@ -549,6 +579,7 @@ def store_forecast(
     from forecasting.traces import placed_dates_note
 
     with warehouse.connect(warehouse_path, create=False, wait=warehouse.STORE_WAIT) as wh:
+        run |= dict(telemetry_seen(wh, as_of=as_of) if seen is None else seen)
         wh.save_run("forecast_runs", run, frames)
         placed = placed_dates_note(wh.ingested_formats())
     # A stray region's series forecast by zero are said in its one line, not one line each.
@@ -600,6 +631,8 @@ def forecast(warehouse_path: Path, options: ForecastOptions, *, map_fn: MapFn = 
 
     started = time.perf_counter()
     settings = options.settings()
+    # Before the series: an ingest while the run fits is not what it saw.
+    seen = telemetry_seen_in(warehouse_path, as_of=options.as_of)
     series = demand_series_for(warehouse_path, options)
     as_of = options.as_of or series.get_column("ds").max()
     assert isinstance(as_of, date)  # a non-empty frame has a newest day
@@ -622,4 +655,5 @@ def forecast(warehouse_path: Path, options: ForecastOptions, *, map_fn: MapFn = 
         seconds=time.perf_counter() - started,
         extended=extended,
         book=applied,
+        seen=seen,
     )

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from forecasting import warehouse
 from forecasting.options import ReportOptions
-from forecasting.runs.drills import BLOCKS_NOTE, blocks_needed, capacity_sha256, drills_folder
+from forecasting.runs.drills import blocks_needed, capacity_sha256, drills_folder
 from forecasting.runs.forecasts import named_customers, silent_customers_for
 from forecasting.runs.ids import ForecastRef, forecast_run, new_run_id
 from forecasting.schema import MAX_SHOCK_MULTIPLIER, NOT_VERIFIED, VACANT
@@ -318,13 +318,9 @@ def _drill_frames(
             pl.col("unshocked_failures").list.join("; "),
             pl.col("first_to_saturate").list.join("; "),
             pl.col("baseline_first_to_saturate").list.join("; "),
-            blocks_note=pl.col("notes")
-            .list.eval(pl.element().filter(pl.element().str.starts_with(BLOCKS_NOTE)))
-            .list.first()
-            .str.strip_prefix(BLOCKS_NOTE),
-            drill_notes=pl.col("notes")
-            .list.eval(pl.element().filter(~pl.element().str.starts_with(BLOCKS_NOTE)))
-            .list.join("; "),
+            # The search's one-line answer (play_drill); the drill's own notes, the search's apart.
+            blocks_note=pl.col("blocks_notes").list.first(),
+            drill_notes=pl.col("notes").list.join("; "),
         )
         .select(DRILL_ANSWERS_SCHEMA.names())
     )
@@ -346,18 +342,66 @@ def _drill_frames(
 
 
 def telemetry_since(wh: warehouse.Warehouse, forecast_run_id: str) -> str:
-    """What was ingested after the forecast run was made, where it falls against the run's
-    history, and that a new forecast is due ("" when nothing loaded since).
+    """Whether the telemetry the forecast run read has changed since it was made (its values
+    inside the history, or newer rows), with the files ingested since, and that a new
+    forecast is due ("" when it is as the run saw it).
 
     `report` republished a forecast whose history a later file had replaced ("10 key(s)
     changed value ... the later file wins"), or that newer telemetry had passed, with a fresh
-    "generated" time and no word: a reader took it as current."""
+    "generated" time and no word: a reader took it as current. It compares what the run
+    recorded it saw (runs.forecasts.telemetry_seen): the ingest times alone made a file
+    re-ingested with the same values read "Not current". A run stored before it recorded
+    that reads the ingest times, and says so."""
     run = wh.query(
-        "SELECT as_of, created_at FROM forecast_runs WHERE run_id = $1", [forecast_run_id]
+        "SELECT as_of, created_at, seen_before, seen_rows, seen_checksum, seen_last_ts "
+        "FROM forecast_runs WHERE run_id = $1",
+        [forecast_run_id],
     )
     if run.is_empty():
         return ""
-    as_of, made = run.row(0)
+    as_of, made, before, rows, checksum, last = run.row(0)
+    if before is None or rows is None or checksum is None:
+        return _ingested_since(wh, as_of=as_of, made=made)
+    now_rows, now_checksum = wh.history_checksum(before=before)
+    newest = wh.newest_telemetry()
+    changed = []
+    if (now_rows, now_checksum) != (rows, checksum):
+        counted = (
+            f"{rows:,} rows, as then" if now_rows == rows else f"{now_rows:,} rows, {rows:,} then"
+        )
+        changed.append(
+            f"its history (to its as-of day {as_of:%Y-%m-%d}) holds other values than it "
+            f"saw ({counted})"
+        )
+    if newest is not None and (last is None or newest > last):
+        saw = "no row" if last is None else f"the {last.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+        changed.append(
+            f"telemetry reaches {newest.astimezone(UTC):%Y-%m-%d %H:%M} UTC, past {saw} it saw"
+        )
+    if not changed:
+        return ""
+    files = [
+        Path(p).name
+        for p in wh.query(
+            "SELECT path FROM ingest_ledger WHERE finished_at > $1 ORDER BY finished_at", [made]
+        )
+        .get_column("path")
+        .to_list()
+    ]
+    listed = ", ".join(files[:3]) + (f" and {len(files) - 3:,} more" if len(files) > 3 else "")
+    return (
+        f"telemetry changed after this forecast was made ({made.astimezone(UTC):%Y-%m-%d %H:%M} "
+        f"UTC): {', and '.join(changed)}"
+        + (f"; files ingested since: {listed}" if files else "")
+        + ": the forecast, its triggers and drills do not see them; a new forecast is due "
+        "(`fleetcast forecast`)"
+    )
+
+
+def _ingested_since(wh: warehouse.Warehouse, *, as_of: date, made: datetime) -> str:
+    """:func:`telemetry_since` for a run stored before runs recorded what they saw (migration
+    36): what was ingested after it was made, by the ingest ledger's times, and that this
+    reading is not verified (a file re-ingested with the same values reads the same)."""
     since = wh.query(
         "SELECT path, loaded, replaced, min_ts::DATE AS first, max_ts::DATE AS last "
         "FROM ingest_ledger WHERE finished_at > $1 AND (loaded > 0 OR replaced > 0) "
@@ -395,7 +439,9 @@ def telemetry_since(wh: warehouse.Warehouse, forecast_run_id: str) -> str:
         f"{len(files):,} {noun} ({listed}) loaded {loaded:,} row{'' if loaded == 1 else 's'} "
         f"from {first:%Y-%m-%d} to {last:%Y-%m-%d}{replacing}, "
         f"{' and '.join(w for w in where if w)}: the forecast, its triggers and drills do not "
-        "see them; a new forecast is due (`fleetcast forecast`)"
+        "see them; a new forecast is due (`fleetcast forecast`) (this run recorded no "
+        "checksum of the telemetry it saw: read from the times files were ingested, so a "
+        "file re-ingested with the same values reads here too; not verified)"
     )
 
 
@@ -667,6 +713,7 @@ def report_trigger_rows(inputs: ReportInputs) -> pl.DataFrame:
             "blocks_beyond_ceiling",
             "runs_from",
             "monthly_only",
+            "unmeasured_training",
         )
         .with_columns(
             pl.col(pl.Date).exclude("exhaustion_date").cast(pl.String),
@@ -679,6 +726,7 @@ def report_trigger_rows(inputs: ReportInputs) -> pl.DataFrame:
             .then(pl.lit(NOT_VERIFIED))
             .otherwise(pl.col("status")),
         )
+        .drop("unmeasured_training")  # its status says it
     )
 
 

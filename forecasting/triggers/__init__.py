@@ -136,6 +136,8 @@ def expansion_triggers(
     triggers, placements = _triggers(
         daily, plan, as_of=as_of, settings=settings, power=power, daily_end=daily_end_of(forecast)
     )
+    # Every row says whether it rests on no training telemetry at all (orders leaves it unset).
+    triggers = triggers.with_columns(unmeasured_training=pl.lit(False))
     if not _class_measured(forecast, WorkloadClass.TRAINING):
         triggers = _unverified_where_class_unmeasured(triggers, plan, end=end)
     homeless = _homeless(ranged, plan, column=settings.quantile)
@@ -256,21 +258,28 @@ def _unverified_where_unmeasured(
         "region",
         pl.lit(str(end)),
     )
-    return _said_unmeasured(triggers, unmeasured, note)
+    return _said_unmeasured(triggers, unmeasured, note, training=False)
 
 
-def _said_unmeasured(triggers: pl.DataFrame, rows: pl.Expr, note: pl.Expr) -> pl.DataFrame:
+def _said_unmeasured(
+    triggers: pl.DataFrame, rows: pl.Expr, note: pl.Expr, *, training: bool
+) -> pl.DataFrame:
     """``triggers`` with the green ``rows`` reading ``note`` and no shortfall figure: nothing
-    was measured there, so the note gives no reach to verify the green to either."""
+    was measured there, so the note gives no reach to verify the green to either. Their
+    ``unmeasured_training`` is ``training``: whether the note says no training demand was
+    measured anywhere (a region's own note replaces it)."""
     return triggers.with_columns(
         note=pl.when(rows).then(note).otherwise(pl.col("note")),
         max_shortfall_gpus=pl.when(rows).then(None).otherwise(pl.col("max_shortfall_gpus")),
         unverified_green=~rows & pl.col("unverified_green"),
+        unmeasured_training=pl.when(rows)
+        .then(pl.lit(training))
+        .otherwise(pl.col("unmeasured_training")),
     )
 
 
-# Opens the note of a training pool's green where no training demand was measured anywhere: the
-# report reads it to say "not verified" on the terminal and the pages.
+# Opens the note of a training pool's green where no training demand was measured anywhere; the
+# row's ``unmeasured_training`` field says it, which the report reads to say "not verified".
 UNMEASURED_TRAINING = "no training demand measured in any region"
 
 
@@ -307,7 +316,7 @@ def _unverified_where_class_unmeasured(
         "region",
         pl.lit(str(end)),
     )
-    return _said_unmeasured(triggers, unmeasured, note)
+    return _said_unmeasured(triggers, unmeasured, note, training=True)
 
 
 def daily_end_of(forecast: pl.DataFrame) -> date | None:
