@@ -929,6 +929,14 @@ def cmd_backtest_decisions(args: argparse.Namespace) -> int:
             f"under {MIN_HISTORY_DAYS} days of telemetry, too few for the growth models to fit "
             f"a trend: {days}; their calls are flagged 'short history' in their notes"
         )
+    if options.use_contracts:
+        # A replay counts an undated contract from its first ramp day: say which and where.
+        from forecasting.decisions import undated_contracts_note
+        from forecasting.runs import contract_book
+
+        undated = undated_contracts_note(contract_book(paths.warehouse), run.as_ofs)
+        if undated:
+            say(f"note: {undated}")
     if run.page is not None:
         say(f"page: {run.page}")
     return EXIT_OK

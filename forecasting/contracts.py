@@ -19,6 +19,9 @@ people, TOML (``[[contract]]`` tables) or CSV with the same fields::
     probability = 0.4                 # pipeline only, in (0, 1]; a signed contract is 1
     price_per_gpu_hour = 2.9          # optional, USD
     announced = 2026-10-15            # optional: the day the entry became known as it stands
+                                      # (blank: known from its first ramp day when a forecast
+                                      # or replay is as of an earlier day than the newest
+                                      # telemetry; see ContractBook.known_by)
     description = "..."               # optional
 
 In CSV the ramp is one cell, ``"2027-01-01:3000,2027-07-01:4500"`` (``;`` also separates).
@@ -414,6 +417,10 @@ class ContractBook:
     contracts: tuple[Contract, ...] = ()
     refusals: tuple[Refusal, ...] = ()
     source: str | None = None
+    # The day the book stands as known: the warehouse's newest telemetry day (None: a file
+    # read as it stands today). Read as of an earlier day, an entry without ``announced`` is
+    # known from its first ramp day only (see :meth:`known_by`).
+    known_on: date | None = None
 
     @property
     def signed(self) -> tuple[Contract, ...]:
@@ -426,14 +433,22 @@ class ContractBook:
         return tuple(c for c in self.contracts if c.status is ContractStatus.PIPELINE)
 
     def known_by(self, day: date) -> ContractBook:
-        """The book as known on ``day``: entries announced by then (no date: always known).
+        """The book as known on ``day``: entries announced by then.
 
-        A replay as of a past day uses this, so no contract signed later leaks into it.
+        A replay as of a past day uses this, so no contract signed later leaks into it. An
+        entry without ``announced`` is known on :attr:`known_on` and after (the book as it
+        stands) and, before it, from its first ramp day: a contract serves only once signed,
+        so that is the latest day it was known, and counting it earlier would let a replay
+        see a deal nobody had then. Its later terms (an amendment) show from that day too,
+        which only ``announced`` can tell apart.
         """
-        return replace(
-            self,
-            contracts=tuple(c for c in self.contracts if c.announced is None or c.announced <= day),
-        )
+        return replace(self, contracts=tuple(c for c in self.contracts if self._known(c, day)))
+
+    def _known(self, contract: Contract, day: date) -> bool:
+        """Whether ``contract`` is known on ``day`` (:meth:`known_by`)."""
+        if contract.announced is not None:
+            return contract.announced <= day
+        return self.known_on is None or day >= self.known_on or contract.ramp[0].day <= day
 
     def refusals_frame(self) -> pl.DataFrame:
         """The refusals as a frame (REFUSALS_SCHEMA), as the quarantine keeps telemetry's."""

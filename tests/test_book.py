@@ -412,6 +412,27 @@ def test_a_contract_announced_after_the_newest_telemetry_day_or_today_is_warned(
     ]
 
 
+def test_a_stored_contract_without_announced_is_known_from_its_first_ramp_day_in_the_past(
+    tmp_path: Path, warehouse_path: Path
+) -> None:
+    """A replay (or a forecast) as of a day before the newest telemetry saw a contract with no
+    `announced` date as if always signed. Read from the warehouse, such an entry is known from
+    its first ramp day, and every entry is known as of the newest telemetry day."""
+    _with_telemetry(tmp_path, warehouse_path)
+    book = tmp_path / "book.toml"
+    book.write_text(
+        _contract("later", "northwind-ai")
+        + _contract("serving", "cust-001", ramp="[{ date = 2025-01-01, gpus = 60 }]"),
+        encoding="utf-8",
+    )
+    assert runs.load_contracts_file(book, warehouse_path).status == "loaded"
+    stored = runs.contract_book(warehouse_path)
+    assert stored.known_on == date(2025, 1, 2)
+    assert [c.id for c in stored.known_by(date(2024, 12, 31)).contracts] == []
+    assert [c.id for c in stored.known_by(date(2025, 1, 1)).contracts] == ["serving"]
+    assert [c.id for c in stored.known_by(date(2025, 1, 2)).contracts] == ["later", "serving"]
+
+
 def test_contracts_command_loads_lists_refuses_and_exits_like_events(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

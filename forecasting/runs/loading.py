@@ -362,11 +362,19 @@ def contract_book(warehouse_path: Path) -> ContractBook:
     """The warehouse's contract book (every loaded file; a repeated id: the newest load),
     without the contracts in a region its telemetry does not have (see
     :func:`stray_contracts`): loaded before any telemetry, a book's "US-EAST" made a region of
-    9,000 GPUs with no capacity, which the same book loaded after refused."""
+    9,000 GPUs with no capacity, which the same book loaded after refused.
+
+    The book stands as known on the newest telemetry day (``known_on``): a forecast or replay
+    as of an earlier day reads an entry without ``announced`` from its first ramp day only
+    (:meth:`ContractBook.known_by`)."""
     from forecasting import contracts
 
     with warehouse.connect(warehouse_path, read_only=True) as wh:
-        book = contracts.book_of(wh.contracts(), source=str(warehouse_path))
+        newest = wh.newest_telemetry()
+        book = replace(
+            contracts.book_of(wh.contracts(), source=str(warehouse_path)),
+            known_on=None if newest is None else newest.date(),
+        )
         regions = set(wh.query("SELECT DISTINCT region FROM telemetry_series")["region"])
     if not regions:
         return book
