@@ -395,7 +395,8 @@ def cmd_contracts(args: argparse.Namespace) -> int:
     from flows.tables import contract_loads_table, contracts_table
     from forecasting import contracts, warehouse
 
-    path = _paths(args).warehouse
+    paths = _paths(args)
+    path = paths.warehouse
     loads = []
     if args.paths:
         missing = [p for p in args.paths if not p.is_file()]
@@ -406,7 +407,10 @@ def cmd_contracts(args: argparse.Namespace) -> int:
         else:
             from flows.ingest import ingest_contracts  # same signature as the direct one
 
-        loads = ingest_contracts(list(args.paths), path, allow_empty=args.allow_empty)
+        # The plan names the regions with blocks but no telemetry yet in the refusals.
+        loads = ingest_contracts(
+            list(args.paths), path, allow_empty=args.allow_empty, capacity_path=paths.capacity
+        )
         console.print(contract_loads_table(loads))
     with warehouse.connect(path, read_only=True) as wh:
         stored = wh.contracts()
