@@ -395,7 +395,8 @@ def cmd_contracts(args: argparse.Namespace) -> int:
     from flows.tables import contract_loads_table, contracts_table
     from forecasting import contracts, warehouse
 
-    path = _paths(args).warehouse
+    paths = _paths(args)
+    path = paths.warehouse
     loads = []
     if args.paths:
         missing = [p for p in args.paths if not p.is_file()]
@@ -406,7 +407,10 @@ def cmd_contracts(args: argparse.Namespace) -> int:
         else:
             from flows.ingest import ingest_contracts  # same signature as the direct one
 
-        loads = ingest_contracts(list(args.paths), path, allow_empty=args.allow_empty)
+        # The plan names the regions with blocks but no telemetry yet in the refusals.
+        loads = ingest_contracts(
+            list(args.paths), path, allow_empty=args.allow_empty, capacity_path=paths.capacity
+        )
         console.print(contract_loads_table(loads))
     with warehouse.connect(path, read_only=True) as wh:
         stored = wh.contracts()
@@ -929,6 +933,14 @@ def cmd_backtest_decisions(args: argparse.Namespace) -> int:
             f"under {MIN_HISTORY_DAYS} days of telemetry, too few for the growth models to fit "
             f"a trend: {days}; their calls are flagged 'short history' in their notes"
         )
+    if options.use_contracts:
+        # A replay counts an undated contract from its first ramp day: say which and where.
+        from forecasting.decisions import undated_contracts_note
+        from forecasting.runs import contract_book
+
+        undated = undated_contracts_note(contract_book(paths.warehouse), run.as_ofs)
+        if undated:
+            say(f"note: {undated}")
     if run.page is not None:
         say(f"page: {run.page}")
     return EXIT_OK

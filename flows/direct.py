@@ -61,10 +61,19 @@ def ingest_events(
 
 
 def ingest_contracts(
-    paths: list[Path], warehouse_path: Path, *, allow_empty: bool = False
+    paths: list[Path],
+    warehouse_path: Path,
+    *,
+    allow_empty: bool = False,
+    capacity_path: Path | None = None,
 ) -> list[runs.ContractsLoaded]:
     """Load contract books, as the ingest-contracts flow does."""
-    return [runs.load_contracts_file(p, warehouse_path, allow_empty=allow_empty) for p in paths]
+    return [
+        runs.load_contracts_file(
+            p, warehouse_path, allow_empty=allow_empty, capacity_path=capacity_path
+        )
+        for p in paths
+    ]
 
 
 def _chunk(work: Callable[[pl.DataFrame], object], chunk: list[pl.DataFrame]) -> list[object]:

@@ -117,9 +117,14 @@ def ingest_events(
 @task(
     retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=_transient, tags=["warehouse-writer"]
 )
-def load_contracts(path: Path, warehouse_path: Path, allow_empty: bool = False) -> ContractsLoaded:
-    """Read one contract book and make its good entries the warehouse's contracts from it."""
-    loaded = runs.load_contracts_file(path, warehouse_path, allow_empty=allow_empty)
+def load_contracts(
+    path: Path, warehouse_path: Path, allow_empty: bool = False, capacity_path: Path | None = None
+) -> ContractsLoaded:
+    """Read one contract book and make its good entries the warehouse's contracts from it
+    (``capacity_path``: the plan whose regions without telemetry the refusals name)."""
+    loaded = runs.load_contracts_file(
+        path, warehouse_path, allow_empty=allow_empty, capacity_path=capacity_path
+    )
     logger = get_run_logger()
     if loaded.status == "failed":
         logger.error("%s", loaded.message)
@@ -138,8 +143,11 @@ def load_contracts(path: Path, warehouse_path: Path, allow_empty: bool = False) 
 
 @flow(name="ingest-contracts", log_prints=True)
 def ingest_contracts(
-    paths: list[Path], warehouse_path: Path, allow_empty: bool = False
+    paths: list[Path],
+    warehouse_path: Path,
+    allow_empty: bool = False,
+    capacity_path: Path | None = None,
 ) -> list[ContractsLoaded]:
     """Load contract books (signed contracts and pipeline deals) for the forecast to apply;
     ``allow_empty`` loads one with no entries over what it loaded before (emptying it)."""
-    return [load_contracts(path, warehouse_path, allow_empty) for path in paths]
+    return [load_contracts(path, warehouse_path, allow_empty, capacity_path) for path in paths]

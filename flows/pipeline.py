@@ -108,7 +108,9 @@ def pipeline_flow(
         for line in [*load.unmatched, *load.notes, *load.kept_lines]:
             logger.warning("%s: %s", load.path, line)
     books = (
-        ingest_contracts(options.contracts, warehouse_path, allow_empty=allow_empty)
+        ingest_contracts(
+            options.contracts, warehouse_path, allow_empty=allow_empty, capacity_path=capacity_path
+        )
         if options.contracts
         else []
     )

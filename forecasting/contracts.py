@@ -19,6 +19,9 @@ people, TOML (``[[contract]]`` tables) or CSV with the same fields::
     probability = 0.4                 # pipeline only, in (0, 1]; a signed contract is 1
     price_per_gpu_hour = 2.9          # optional, USD
     announced = 2026-10-15            # optional: the day the entry became known as it stands
+                                      # (blank: known from its first ramp day when a forecast
+                                      # or replay is as of an earlier day than the newest
+                                      # telemetry; see ContractBook.known_by)
     description = "..."               # optional
 
 In CSV the ramp is one cell, ``"2027-01-01:3000,2027-07-01:4500"`` (``;`` also separates).
@@ -88,7 +91,9 @@ plausible ceiling of 1,000,000``, ``ramp dates not increasing``, ``term_end befo
 ramp date``, ``ramp step after term_end``,
 ``probability required for a pipeline deal``, ``probability outside (0, 1]``, ``signed
 contract with a probability other than 1``, ``price not above 0``, ``unknown region`` when the
-fleet's regions are given), then ``the ramp holds 0 GPUs at every step`` (a contract of
+fleet's regions are given, or, for a region of the capacity plan without telemetry yet, ``is a
+region of the capacity plan with no telemetry yet`` with the what-if that weighs the deal
+there), then ``the ramp holds 0 GPUs at every step`` (a contract of
 nothing), and last ``duplicate id``. The good entries are kept. The checks
 run per entry in Python rather than as polars expressions (forecasting.rules): a ramp is a
 nested list, and a book holds tens of entries, not millions of rows.
@@ -135,6 +140,7 @@ __all__ = [
     "CONTRACT_MODEL",
     "FIELDS",
     "FINANCE_SCHEMA",
+    "PLANNED_WITHOUT_TELEMETRY",
     "RAMP_SCHEMA",
     "REFUSALS_SCHEMA",
     "REQUIRED_FIELDS",
@@ -246,6 +252,9 @@ class ContractStatus(StrEnum):
     SIGNED = "signed"
     PIPELINE = "pipeline"
 
+
+# How a contract's refusal names a region of the capacity plan that has no telemetry yet.
+PLANNED_WITHOUT_TELEMETRY = "is a region of the capacity plan with no telemetry yet"
 
 # A contract of nothing is most likely a unit or column slip; the what-if says the same.
 ZERO_RAMP_RULE = "the ramp holds 0 GPUs at every step: there is no demand to weigh"
@@ -401,10 +410,13 @@ class Refusal:
         where = f"{self.file}:{self.line}" if self.line is not None else self.file
         who = f" ({self.contract_id!r})" if self.contract_id else ""
         got = "" if self.value is None else f" (got {self.value!r})"
-        return (
-            f"{where}: contract row {self.row}{who} field {self.field}: {self.rule}{got}; "
-            "fix the entry and load the book again"
+        # A region of the plan without telemetry: the entry is right, its rule says what to do.
+        fix = (
+            ""
+            if PLANNED_WITHOUT_TELEMETRY in self.rule
+            else "; fix the entry and load the book again"
         )
+        return f"{where}: contract row {self.row}{who} field {self.field}: {self.rule}{got}{fix}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -414,6 +426,10 @@ class ContractBook:
     contracts: tuple[Contract, ...] = ()
     refusals: tuple[Refusal, ...] = ()
     source: str | None = None
+    # The day the book stands as known: the warehouse's newest telemetry day (None: a file
+    # read as it stands today). Read as of an earlier day, an entry without ``announced`` is
+    # known from its first ramp day only (see :meth:`known_by`).
+    known_on: date | None = None
 
     @property
     def signed(self) -> tuple[Contract, ...]:
@@ -426,14 +442,22 @@ class ContractBook:
         return tuple(c for c in self.contracts if c.status is ContractStatus.PIPELINE)
 
     def known_by(self, day: date) -> ContractBook:
-        """The book as known on ``day``: entries announced by then (no date: always known).
+        """The book as known on ``day``: entries announced by then.
 
-        A replay as of a past day uses this, so no contract signed later leaks into it.
+        A replay as of a past day uses this, so no contract signed later leaks into it. An
+        entry without ``announced`` is known on :attr:`known_on` and after (the book as it
+        stands) and, before it, from its first ramp day: a contract serves only once signed,
+        so that is the latest day it was known, and counting it earlier would let a replay
+        see a deal nobody had then. Its later terms (an amendment) show from that day too,
+        which only ``announced`` can tell apart.
         """
-        return replace(
-            self,
-            contracts=tuple(c for c in self.contracts if c.announced is None or c.announced <= day),
-        )
+        return replace(self, contracts=tuple(c for c in self.contracts if self._known(c, day)))
+
+    def _known(self, contract: Contract, day: date) -> bool:
+        """Whether ``contract`` is known on ``day`` (:meth:`known_by`)."""
+        if contract.announced is not None:
+            return contract.announced <= day
+        return self.known_on is None or day >= self.known_on or contract.ramp[0].day <= day
 
     def refusals_frame(self) -> pl.DataFrame:
         """The refusals as a frame (REFUSALS_SCHEMA), as the quarantine keeps telemetry's."""
@@ -548,7 +572,30 @@ def _optional(fields: Mapping[str, object], name: str) -> object | None:
     return None if isinstance(value, str) and not value.strip() else value
 
 
-def _contract(fields: Mapping[str, object], *, regions: Collection[str] | None) -> Contract:
+def _planned_without_telemetry(contract: Contract) -> str:
+    """The rule refusing ``contract`` in a region of the capacity plan without telemetry yet
+    (a greenfield site's anchor customer): what to run instead and when to load it again."""
+    ramp = ",".join(f"{s.day}:{s.gpus}" for s in contract.ramp)
+    price = (
+        "" if contract.price_per_gpu_hour is None else f" --price {contract.price_per_gpu_hour:g}"
+    )
+    region = contract.region
+    return (
+        f"{region} {PLANNED_WITHOUT_TELEMETRY}: the book holds contracts in regions with "
+        "telemetry only, as a forecast weighs a region's contracts against its measured demand; "
+        f"weigh this one with `fleetcast whatif --customer {contract.customer} --class "
+        f"{contract.workload_class.value} --region {region} --ramp {ramp} --until "
+        f"{contract.term_end}{price}` (not judged there), and load the book again once "
+        f"{region}'s telemetry is ingested"
+    )
+
+
+def _contract(
+    fields: Mapping[str, object],
+    *,
+    regions: Collection[str] | None,
+    planned: Collection[str] = (),
+) -> Contract:
     """The contract an entry stands for, or ContractRuleError naming the first rule it breaks."""
     for name in fields:
         if name not in FIELDS:
@@ -580,6 +627,9 @@ def _contract(fields: Mapping[str, object], *, regions: Collection[str] | None) 
         announced=None if announced is None else _day("announced", announced),
         description=None if description is None else _text("description", description),
     )
+    if regions is not None and contract.region not in regions and contract.region in planned:
+        # "fix the entry" had no fix: the entry is right, the region's telemetry is missing.
+        raise ContractRuleError("region", _planned_without_telemetry(contract))
     if regions is not None and contract.region not in regions:
         raise ContractRuleError(
             "region",
@@ -664,7 +714,11 @@ def _csv_entries(text: str, source: str) -> list[_Entry]:
 
 
 def _judged(
-    entries: Iterable[_Entry], *, source: str, regions: Collection[str] | None
+    entries: Iterable[_Entry],
+    *,
+    source: str,
+    regions: Collection[str] | None,
+    planned: Collection[str] = (),
 ) -> ContractBook:
     """The good contracts and one refusal per bad entry; a repeated id is refused."""
     contracts: list[Contract] = []
@@ -676,7 +730,7 @@ def _judged(
         try:
             if entry.fault is not None:
                 raise entry.fault
-            contract = _contract(entry.fields, regions=regions)
+            contract = _contract(entry.fields, regions=regions, planned=planned)
             if not any(step.gpus for step in contract.ramp):
                 # Checked on a file's entries, not in Contract: a book stored before this rule
                 # must still read. The what-if refuses the same ramp.
@@ -709,10 +763,13 @@ def parse_contracts(
     file_format: str = "toml",
     source: str = "contracts.toml",
     regions: Collection[str] | None = None,
+    planned: Collection[str] = (),
 ) -> ContractBook:
     """The book in ``text`` (``toml`` or ``csv``); refusals name ``source``.
 
-    ``regions``, when given, are the regions the fleet has: a contract elsewhere is refused.
+    ``regions``, when given, are the regions the fleet has telemetry for: a contract elsewhere
+    is refused, one in a region of ``planned`` (the capacity plan's) saying the region has no
+    telemetry yet and giving the what-if that weighs the deal there.
     """
     if file_format == "toml":
         entries = _toml_entries(text, source)
@@ -720,11 +777,14 @@ def parse_contracts(
         entries = _csv_entries(text, source)
     else:
         raise ContractError(f"{source}: file_format must be 'toml' or 'csv', got {file_format!r}")
-    return _judged(entries, source=source, regions=regions)
+    return _judged(entries, source=source, regions=regions, planned=planned)
 
 
-def load_contracts(path: Path, *, regions: Collection[str] | None = None) -> ContractBook:
-    """Read a contract book file (``.toml`` or ``.csv``); bad entries come back refused."""
+def load_contracts(
+    path: Path, *, regions: Collection[str] | None = None, planned: Collection[str] = ()
+) -> ContractBook:
+    """Read a contract book file (``.toml`` or ``.csv``); bad entries come back refused
+    (``regions`` and ``planned`` as :func:`parse_contracts`)."""
     suffix = path.suffix.lower()
     if suffix not in (".toml", ".csv"):
         raise ContractError(f"{path}: a contract book is a .toml or .csv file")
@@ -737,7 +797,9 @@ def load_contracts(path: Path, *, regions: Collection[str] | None = None) -> Con
         ) from exc
     except UnicodeDecodeError as exc:
         raise ContractError(f"{path}: not UTF-8 text ({exc}); save the file as UTF-8") from exc
-    return parse_contracts(text, file_format=suffix[1:], source=str(path), regions=regions)
+    return parse_contracts(
+        text, file_format=suffix[1:], source=str(path), regions=regions, planned=planned
+    )
 
 
 def _toml_entry(contract: Contract) -> dict[str, Any]:

@@ -9,8 +9,10 @@ missing capacity have cost?
 What a replay sees (nothing learnt later leaks in)
     Telemetry through the as-of day (the demand series cut at it), the events announced by
     then (the forecast reads each event only from its ``announced`` day, blank: always
-    known), the contracts signed by then (:meth:`ContractBook.known_by`), and the plan as it
-    stood (:func:`plan_as_of`). Each replay forecasts with cheaper settings than a planning
+    known), the contracts announced by then (:meth:`ContractBook.known_by`: one without an
+    ``announced`` date from its first ramp day, the latest it can have been signed, which
+    the CLI says per contract: :func:`undated_contracts_note`), and the plan as it stood
+    (:func:`plan_as_of`). Each replay forecasts with cheaper settings than a planning
     run (fewer paths and customers, see :class:`DecisionOptions`), extends the forecast to the
     plan horizon with the growth models (:func:`forecasting.horizon.extend_horizon`) and
     runs :func:`forecasting.triggers.expansion_triggers` on it.
@@ -985,7 +987,8 @@ class Replayed:
 @dataclass(frozen=True, slots=True)
 class KnownThen:
     """What a replay may see on its as-of day: the demand through it, the plan as it stood,
-    the contracts announced by then and the events announced by then (blank: always known)."""
+    the contracts announced by then (blank: from the first ramp day) and the events announced
+    by then (blank: always known)."""
 
     series: pl.DataFrame
     plan: CapacityPlan
@@ -1016,6 +1019,27 @@ def known_then(
         events=None
         if events is None
         else events.filter(pl.col("announced").is_null() | (pl.col("announced") <= as_of)),
+    )
+
+
+def undated_contracts_note(book: ContractBook | None, as_ofs: Sequence[date]) -> str:
+    """One line naming the rule a replay counts a contract without ``announced`` by (from
+    its first ramp day, :meth:`ContractBook.known_by`) and, per such contract, the replays of
+    ``as_ofs`` it is in; '' when every contract is dated or there is no book."""
+    undated = [] if book is None else [c for c in book.contracts if c.announced is None]
+    if not undated or not as_ofs:
+        return ""
+    assert book is not None  # undated holds contracts only when there is a book
+    seen = [
+        f"{c.id} from {c.ramp[0].day} (in "
+        f"{sum(1 for d in as_ofs if c in book.known_by(d).contracts)} of {len(as_ofs)} replays)"
+        for c in undated
+    ]
+    noun = "contract has" if len(undated) == 1 else "contracts have"
+    return (
+        f"{len(undated)} {noun} no announced date: a replay counts each from its first ramp "
+        "day, the latest it can have been signed (an amendment made later shows from that day "
+        f"too: give it `announced`): {', '.join(seen)}"
     )
 
 

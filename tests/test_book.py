@@ -24,7 +24,7 @@ from forecasting import contracts, demand, hierarchy, runs
 from forecasting.capacity import CapacityPlan
 from forecasting.contracts import CONTRACT_MODEL, apply_to_run, parse_contracts
 from forecasting.report.pages import finance_page
-from forecasting.resources import sample_contracts
+from forecasting.resources import sample_capacity, sample_contracts
 from forecasting.schema import FORECAST_SCHEMA, PATHS_SCHEMA, QUANTILES, WorkloadClass
 from forecasting.schema import quantile_column as qcol
 from forecasting.triggers import expansion_triggers
@@ -410,6 +410,65 @@ def test_a_contract_announced_after_the_newest_telemetry_day_or_today_is_warned(
         "contract future: announced 2025-02-01 is after today (2025-01-10): no forecast "
         "applies it until then",
     ]
+
+
+def test_a_stored_contract_without_announced_is_known_from_its_first_ramp_day_in_the_past(
+    tmp_path: Path, warehouse_path: Path
+) -> None:
+    """A replay (or a forecast) as of a day before the newest telemetry saw a contract with no
+    `announced` date as if always signed. Read from the warehouse, such an entry is known from
+    its first ramp day, and every entry is known as of the newest telemetry day."""
+    _with_telemetry(tmp_path, warehouse_path)
+    book = tmp_path / "book.toml"
+    book.write_text(
+        _contract("later", "northwind-ai")
+        + _contract("serving", "cust-001", ramp="[{ date = 2025-01-01, gpus = 60 }]"),
+        encoding="utf-8",
+    )
+    assert runs.load_contracts_file(book, warehouse_path).status == "loaded"
+    stored = runs.contract_book(warehouse_path)
+    assert stored.known_on == date(2025, 1, 2)
+    assert [c.id for c in stored.known_by(date(2024, 12, 31)).contracts] == []
+    assert [c.id for c in stored.known_by(date(2025, 1, 1)).contracts] == ["serving"]
+    assert [c.id for c in stored.known_by(date(2025, 1, 2)).contracts] == ["later", "serving"]
+
+
+def test_a_contract_in_a_plan_region_without_telemetry_is_refused_saying_so(
+    tmp_path: Path, warehouse_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A greenfield site's anchor contract (us-east: blocks in the plan, no telemetry yet) was
+    refused as an 'unknown region' to 'fix the entry', which has no fix. The refusal says the
+    region is in the plan without telemetry and gives the what-if that weighs the deal there;
+    a region in neither is still unknown."""
+    _with_telemetry(tmp_path, warehouse_path)
+    plan = tmp_path / "capacity.toml"
+    plan.write_text(sample_capacity().read_text(encoding="utf-8"), encoding="utf-8")
+    book = tmp_path / "book.toml"
+    book.write_text(
+        _contract("anchor", "apco").replace('"eu-west"', '"us-east"')
+        + _contract("typo", "apco").replace('"eu-west"', '"mars-1"'),
+        encoding="utf-8",
+    )
+    planned = (
+        "us-east is a region of the capacity plan with no telemetry yet: the book holds "
+        "contracts in regions with telemetry only, as a forecast weighs a region's contracts "
+        "against its measured demand; weigh this one with `fleetcast whatif --customer apco "
+        "--class inference --region us-east --ramp 2027-01-01:600 --until 2029-12-31` (not "
+        "judged there), and load the book again once us-east's telemetry is ingested"
+    )
+    loaded = runs.load_contracts_file(book, warehouse_path, capacity_path=plan)
+    assert [(r["contract_id"], r["rule"]) for r in loaded.refused] == [
+        ("anchor", planned),
+        ("typo", "unknown region (expected one of eu-west)"),
+    ]
+    argv = ["contracts", str(book), "--warehouse", str(warehouse_path), "--capacity", str(plan)]
+    assert main(argv) == 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert (
+        f"refused {book}:1: contract row 1 ('anchor') field region: {planned}; 'anchor' is out "
+        "of the book until then" in err
+    )
+    assert "field region: unknown region (expected one of eu-west) (got 'mars-1'); fix the" in err
 
 
 def test_contracts_command_loads_lists_refuses_and_exits_like_events(

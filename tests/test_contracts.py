@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -374,6 +375,30 @@ def test_known_by_keeps_what_was_announced_by_the_day() -> None:
         signed("later", "c", [(JAN, 1)], announced=date(2026, 6, 1)),
     )
     assert [c.id for c in book.known_by(date(2026, 3, 1)).contracts] == ["old", "undated"]
+
+
+def test_known_by_counts_an_undated_contract_from_its_first_ramp_day_before_the_book_s_day() -> (
+    None
+):
+    """Read as of a day before the book's own (its newest telemetry), an entry without
+    `announced` is known from its first ramp day only (signed by then at the latest), so a
+    replay never sees a contract before it served; on the book's day every entry counts."""
+    book = replace(
+        book_of(
+            signed("serving", "a", [(date(2026, 2, 1), 1)]),
+            signed("starts-later", "b", [(JAN, 1)]),
+            signed("announced", "c", [(JAN, 1)], announced=date(2026, 1, 1)),
+        ),
+        known_on=date(2026, 6, 1),
+    )
+
+    def ids(day: date) -> list[str]:
+        return [c.id for c in book.known_by(day).contracts]
+
+    assert ids(date(2026, 1, 31)) == ["announced"]
+    assert ids(date(2026, 2, 1)) == ["serving", "announced"]
+    assert ids(date(2026, 5, 31)) == ["serving", "announced"]
+    assert ids(date(2026, 6, 1)) == ["serving", "starts-later", "announced"]
 
 
 # --- ramps --------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ import pytest
 
 from forecasting import decisions, warehouse
 from forecasting.capacity import CapacityPlan
+from forecasting.contracts import Contract, ContractBook, ContractStatus, Step
 from forecasting.decisions import (
     DECISION_REPLAYS_SCHEMA,
     Replayed,
@@ -275,6 +276,64 @@ def test_capacity_ordered_after_the_as_of_day_is_not_in_the_yardstick() -> None:
     # (500 + d) / 0.8 first beats 1,500 on d = 701, after the data ends: censored.
     assert row["fleet_exhaustion"] is None
     assert row["verdict"] == Verdict.IN_TIME
+
+
+def _undated_book(*, known_on: date) -> ContractBook:
+    """Two signed contracts without `announced`, ramps from START + 50 and START + 150 days,
+    and one announced on START + 10 days with a ramp from START + 300."""
+
+    def contract(cid: str, first: int, announced: date | None = None) -> Contract:
+        return Contract(
+            id=cid,
+            customer=cid,
+            workload_class=WorkloadClass.INFERENCE,
+            region="r1",
+            ramp=(Step(START + timedelta(days=first), 100),),
+            term_end=START + timedelta(days=DAYS + 400),
+            status=ContractStatus.SIGNED,
+            announced=announced,
+        )
+
+    return ContractBook(
+        contracts=(
+            contract("early", 50),
+            contract("late", 150),
+            contract("told", 300, announced=START + timedelta(days=10)),
+        ),
+        known_on=known_on,
+    )
+
+
+def test_a_replay_sees_a_contract_without_announced_only_from_its_first_ramp_day() -> None:
+    """A replay as of day 100 saw 'late' (ramp from day 150, no announced date) as if signed
+    all along, flooring demand with a deal nobody had then; it now sees only 'early' (serving
+    since day 50) and 'told' (announced on day 10), and its cache key moves when 'late' starts."""
+    whole = _history()
+    book = _undated_book(known_on=START + timedelta(days=DAYS - 1))
+    day = START + timedelta(days=100)
+    known = decisions.known_then(day, series=whole, plan=_plan(), book=book, events=None)
+    assert known.book is not None
+    assert [c.id for c in known.book.contracts] == ["early", "told"]
+    after = decisions.known_then(
+        START + timedelta(days=150), series=whole, plan=_plan(), book=book, events=None
+    )
+    assert after.book is not None
+    assert [c.id for c in after.book.contracts] == ["early", "late", "told"]
+
+
+def test_the_backtest_says_from_when_it_counts_each_contract_without_announced() -> None:
+    """Nothing said a replay counted a contract with no `announced` date from some day: the
+    note names the rule and, per such contract, the replays it is in."""
+    book = _undated_book(known_on=START + timedelta(days=DAYS - 1))
+    as_ofs = [START + timedelta(days=d) for d in (40, 100, 200)]
+    assert decisions.undated_contracts_note(book, as_ofs) == (
+        "2 contracts have no announced date: a replay counts each from its first ramp day, "
+        "the latest it can have been signed (an amendment made later shows from that day "
+        "too: give it `announced`): early from 2025-02-25 (in 2 of 3 replays), late from "
+        "2025-06-05 (in 1 of 3 replays)"
+    )
+    told = ContractBook(contracts=book.contracts[2:], known_on=book.known_on)
+    assert decisions.undated_contracts_note(told, as_ofs) == ""
 
 
 def test_known_then_cuts_the_inputs_and_digests_their_content() -> None:

@@ -211,12 +211,19 @@ class ContractsLoaded(BaseModel):
 
 
 def load_contracts_file(
-    path: Path, warehouse_path: Path, *, today: date | None = None, allow_empty: bool = False
+    path: Path,
+    warehouse_path: Path,
+    *,
+    today: date | None = None,
+    allow_empty: bool = False,
+    capacity_path: Path | None = None,
 ) -> ContractsLoaded:
     """Read one contract book and make its good entries the warehouse's contracts from it.
 
     Once the warehouse holds telemetry, a contract in a region it has never seen is refused
-    (``unknown region``): a typo would otherwise make a region of its own. Loaded, but named
+    (``unknown region``): a typo would otherwise make a region of its own; one in a region
+    with blocks in the plan at ``capacity_path`` (a greenfield site's anchor customer) is
+    refused saying the region has no telemetry yet and what to run instead. Loaded, but named
     in the warnings: a customer that misses a telemetry customer only by case or a close
     spelling, two contracts in force on the same customer, class, region, ramp and term under
     different ids, and an entry announced after ``today`` (default: the UTC clock's) or the
@@ -233,7 +240,9 @@ def load_contracts_file(
         series = wh.query("SELECT DISTINCT region, customer FROM telemetry_series")
         known = series["region"].unique().to_list()
         try:
-            book = contracts.load_contracts(path, regions=known or None)
+            book = contracts.load_contracts(
+                path, regions=known or None, planned=_plan_regions(capacity_path)
+            )
         except contracts.ContractError as exc:
             return ContractsLoaded(path=path, status="failed", message=str(exc))
         source = str(path.resolve())
@@ -276,6 +285,19 @@ def load_contracts_file(
     )
 
 
+def _plan_regions(capacity_path: Path | None) -> tuple[str, ...]:
+    """The regions with blocks in the plan at ``capacity_path``; none without a readable plan
+    (a book loads without one: its refusals then only lack the plan's words)."""
+    from forecasting.capacity import CapacityError, load_capacity
+
+    if capacity_path is None or not capacity_path.is_file():
+        return ()
+    try:
+        return load_capacity(capacity_path).regions
+    except CapacityError:
+        return ()
+
+
 def _loaded_on(loaded_at: Any) -> str:
     """The UTC day of a ``loaded_at`` stamp, as the notes name it."""
     return str(loaded_at.astimezone(UTC).date()) if isinstance(loaded_at, datetime) else "?"
@@ -314,6 +336,8 @@ def _refusal_outcomes(
     good_rows: list[int],
 ) -> dict[int, str]:
     """Per refused row, what the book holds for that entry now, in words."""
+    from forecasting.contracts import PLANNED_WITHOUT_TELEMETRY
+
     force = {r["id"]: r for r in in_force.iter_rows(named=True)}
     loaded_row = {c.id: row for c, row in zip(book.contracts, good_rows, strict=True)}
     kept_at = before.filter(pl.col("id").is_in(keep))["loaded_at"]
@@ -338,7 +362,9 @@ def _refusal_outcomes(
                 "file with the same id: give one of them a new id"
             )
         elif (kept := force.get(ident)) is None:
-            outcomes[refusal.row] = f"{ident!r} is out of the book until it is fixed"
+            # A region of the plan without telemetry: the entry is right, nothing to fix.
+            until = "then" if PLANNED_WITHOUT_TELEMETRY in refusal.rule else "it is fixed"
+            outcomes[refusal.row] = f"{ident!r} is out of the book until {until}"
         elif kept["source"] == source:
             outcomes[refusal.row] = (
                 f"kept the version of {ident!r} loaded on {_loaded_on(kept['loaded_at'])} "
@@ -362,11 +388,19 @@ def contract_book(warehouse_path: Path) -> ContractBook:
     """The warehouse's contract book (every loaded file; a repeated id: the newest load),
     without the contracts in a region its telemetry does not have (see
     :func:`stray_contracts`): loaded before any telemetry, a book's "US-EAST" made a region of
-    9,000 GPUs with no capacity, which the same book loaded after refused."""
+    9,000 GPUs with no capacity, which the same book loaded after refused.
+
+    The book stands as known on the newest telemetry day (``known_on``): a forecast or replay
+    as of an earlier day reads an entry without ``announced`` from its first ramp day only
+    (:meth:`ContractBook.known_by`)."""
     from forecasting import contracts
 
     with warehouse.connect(warehouse_path, read_only=True) as wh:
-        book = contracts.book_of(wh.contracts(), source=str(warehouse_path))
+        newest = wh.newest_telemetry()
+        book = replace(
+            contracts.book_of(wh.contracts(), source=str(warehouse_path)),
+            known_on=None if newest is None else newest.date(),
+        )
         regions = set(wh.query("SELECT DISTINCT region FROM telemetry_series")["region"])
     if not regions:
         return book
