@@ -27,6 +27,7 @@ __all__ = [
     "load_contracts_file",
     "load_events_file",
     "load_telemetry_file",
+    "stored_book",
     "stray_contracts",
 ]
 
@@ -393,18 +394,25 @@ def contract_book(warehouse_path: Path) -> ContractBook:
     The book stands as known on the newest telemetry day (``known_on``): a forecast or replay
     as of an earlier day reads an entry without ``announced`` from its first ramp day only
     (:meth:`ContractBook.known_by`)."""
-    from forecasting import contracts
 
     with warehouse.connect(warehouse_path, read_only=True) as wh:
-        newest = wh.newest_telemetry()
-        book = replace(
-            contracts.book_of(wh.contracts(), source=str(warehouse_path)),
-            known_on=None if newest is None else newest.date(),
-        )
+        book = stored_book(wh, source=str(warehouse_path))
         regions = set(wh.query("SELECT DISTINCT region FROM telemetry_series")["region"])
     if not regions:
         return book
     return replace(book, contracts=tuple(c for c in book.contracts if c.region in regions))
+
+
+def stored_book(wh: warehouse.Warehouse, *, source: str | None = None) -> ContractBook:
+    """Every stored contract (a repeated id: the newest load), standing as known on the newest
+    telemetry day (``known_on``), as forecasts, replays and reports read it."""
+    from forecasting import contracts
+
+    newest = wh.newest_telemetry()
+    return replace(
+        contracts.book_of(wh.contracts(), source=source),
+        known_on=None if newest is None else newest.date(),
+    )
 
 
 def stray_contracts(warehouse_path: Path) -> list[str]:

@@ -20,6 +20,7 @@ from forecasting.options import ReportOptions
 from forecasting.runs.drills import blocks_needed, capacity_sha256, drills_folder
 from forecasting.runs.forecasts import named_customers, silent_customers_for
 from forecasting.runs.ids import ForecastRef, forecast_run, new_run_id
+from forecasting.runs.loading import stored_book
 from forecasting.schema import MAX_SHOCK_MULTIPLIER, NOT_VERIFIED, VACANT
 
 if TYPE_CHECKING:  # the step modules load scipy, numba and plotly: only when a step runs
@@ -522,7 +523,10 @@ def report_inputs(
     run_id = triggers.forecast.run_id
     as_of = triggers.forecast.as_of
     with warehouse.connect(warehouse_path, read_only=True) as wh:
-        stored_book = wh.contracts()
+        book_rows = wh.contracts()
+        # An entry without `announced` is known from its first ramp day before the newest
+        # telemetry day, as the forecast of a past as-of day read it.
+        book = stored_book(wh).known_by(as_of)
         book_concentration = wh.run_frame("book_concentration", run_id)
         run_settings = json.loads(
             wh.forecast_runs().filter(pl.col("run_id") == run_id).item(0, "settings")
@@ -559,7 +563,7 @@ def report_inputs(
     history = demand.demand_series(
         hourly,
         customers_per_class=options.customers_per_class,
-        named_customers=[*named_customers(stored_book), *plan.dedicated_customers()],
+        named_customers=[*named_customers(book_rows), *plan.dedicated_customers()],
     )
     end = forecast_frame.get_column("ds").max()
     assert isinstance(end, date)
@@ -579,7 +583,6 @@ def report_inputs(
         if plan.site
         else pl.DataFrame()
     )
-    book = contracts.book_of(stored_book).known_by(as_of)
     first = forecast_frame.get_column("ds").min()
     assert isinstance(first, date)
     start = history.get_column("ds").min()
