@@ -63,17 +63,37 @@ only make worse.
 **Revenue against capital.** Revenue is the ramp's GPU-hours served in full within the plan
 horizon (its term runs to ``until``) times its price (the class policy's when the deal names
 none); the term's hours past the plan's end are priced apart and called not verified, as
-nothing checks their service, capital or power. Capital is the change in
-every order of the plan to its end with the deal: the triggers' orders and the later ones
-the same rule places after them (``order_placements``), as the finance page prices the plan.
-Both runs thereby cover the same years even when the deal moves an exhaustion date (before,
-each pool's one order was sized for the whole horizon for that reason, and its block counts
-disagreed with the finance page's: 812 racks against 84 for the same pool); a deal whose
-ramp runs past the horizon says so, because capital beyond it is not measured.
+nothing checks their service, capital or power. A deal whose ramp runs past the horizon says
+so, because capital beyond it is not measured.
+
+**Capital: the deal's own blocks, not the re-plan.** The deal's extra capex and MW are the
+blocks its own GPUs need (:func:`_deal_blocks`): on the plan without the deal (its blocks,
+and every order the triggers place to the plan's end, each from its arrival), per pool the
+deal draws on, the most H100-equivalents the deal's lift (requirement at the triggers'
+quantile, headroom included) leaves lacking on a day it holds GPUs and the pool lacks
+nothing without it, in the fewest blocks of the pool's trigger candidate with the deal; a
+training deal's training blocks serve its ``all`` pool too, which needs only what they leave.
+A day the pool lacks GPUs without the deal too waits for the plan's own orders either way,
+and so does a day before the candidate can land if ordered today: the verdict's span short
+(above), not capital. The plan's orders count from their arrival, its triggers' own (due
+now) from as soon as they can land: a deal that pulls them forward moves their date, it does
+not buy them. The difference of the two runs' orders to the plan's end
+(``order_placements``, as the finance page prices the plan) is the other plan that serves the
+deal; the extra capex is the cheaper of the two (at least $0), and
+:attr:`WhatIf.capex_basis` says which. So it is at most the blocks the deal's own GPUs need,
+which only grow with them. Where the two differ, :attr:`WhatIf.replan_note` says it, and the
+orders table shows each pool's re-plan apart from the deal's blocks: the triggers re-run with
+the deal re-choose, re-date, re-size and re-site the plan's later orders (a later generation
+bridged to, a cheaper plan, dates moved by power), which jump with demand, or pull forward and
+share an order the plan places anyway (then cheaper). The re-plan was printed as the deal's
+capital: a flat 500-GPU training deal read "extra capex $263.2M, 12.3 MW" (34 racks,
+8,704 GPUs) and -$41.0M on the very pool it runs in, 100 GPUs $0 and 1,000 GPUs $371.7M; it
+now reads 1 x pod-h100-1024 ($41.0M, 1.5 MW), with the re-plan's +$263.2M said apart.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -105,12 +125,15 @@ from forecasting.triggers import (
 from forecasting.triggers.common import NEW_SITE, months_before
 
 __all__ = [
+    "DEAL_BLOCKS_SCHEMA",
     "DEAL_ID",
     "ORDERS_SCHEMA",
     "PIPELINE_SCHEMA",
     "PLAN_SHORT_TOO",
+    "REPLANNED",
     "DealError",
     "WhatIf",
+    "deal_blocks_text",
     "deal_contract",
     "pipeline_if_signed",
     "what_if",
@@ -122,6 +145,9 @@ DEAL_ID = "what-if"
 # Beside the verdict where the plan is short without the deal too (WhatIf.baseline_note): the
 # CLI's headline and the page's card say it alike.
 PLAN_SHORT_TOO = "the plan is short without it too"
+# Leads the note on the plan's re-chosen orders (WhatIf.replan_note), which the CLI and the
+# pages print apart from the deal's capex.
+REPLANNED = "the plan re-chose its later orders"
 ORDERS_SCHEMA = pl.Schema(
     {
         "region": pl.String(),
@@ -144,6 +170,22 @@ ORDERS_SCHEMA = pl.Schema(
         "note": pl.String(),
     }
 )
+
+DEAL_BLOCKS_SCHEMA = pl.Schema(
+    {
+        "region": pl.String(),
+        "pool": pl.String(),
+        "candidate": pl.String(),
+        # The most H100-equivalents the deal adds to what its pool lacks on the plan without
+        # it, on any day it holds GPUs (requirement at the triggers' quantile, headroom
+        # included), net of the GPUs of the deal's blocks of another pool that serve it.
+        "lacking_gpus": pl.Float64(),
+        "blocks": pl.Int64(),
+        "capex_usd": pl.Float64(),
+        "mw": pl.Float64(),
+    }
+)
+
 _VALUES = ("mean", "q10", "q50", "q90", "q99")
 _USD_TOL = 0.5  # dollars: a pool's capital moves when it moves by more than rounding
 
@@ -402,6 +444,20 @@ class WhatIf:
     # measured (`report` judges no order there). A deal not served even alone keeps its
     # verdict: the region's own demand can only make it shorter.
     not_judged: str = ""
+    # The blocks the deal's own GPUs need, per pool it draws on (DEAL_BLOCKS_SCHEMA): what
+    # ``extra_capex_usd`` and ``extra_mw`` sum (see the module docstring, "Capital").
+    deal_blocks: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema=DEAL_BLOCKS_SCHEMA)
+    )
+    # How far every order of the plan to its end moves with the deal (the triggers re-run
+    # with it re-choose, re-date and re-site later orders): not the deal's capex, said apart
+    # in ``replan_note`` ('' where it equals the deal's blocks).
+    replan_capex_usd: float = 0.0
+    replan_mw: float = 0.0
+    replan_note: str = ""
+    # What ``extra_capex_usd`` is, beside it on the CLI and the page: "the blocks its own
+    # GPUs need: 1 x pod-h100-1024 for us-west training", or the re-plan where it is cheaper.
+    capex_basis: str = ""
 
     @property
     def not_sized_pools(self) -> tuple[str, ...]:
@@ -807,6 +863,166 @@ def _lacking(
         pl.concat(parts)
         if parts
         else pl.DataFrame(schema={"pool": pl.String(), "ds": pl.Date(), "lacking": pl.Float64()})
+    )
+
+
+def _deal_blocks(
+    forecast: pl.DataFrame,
+    lifted: pl.DataFrame,
+    plan: CapacityPlan,
+    deal: Contract,
+    *,
+    without: TriggerResult,
+    orders: pl.DataFrame,
+    as_of: date,
+    settings: TriggerSettings,
+) -> pl.DataFrame:
+    """The blocks the deal's own GPUs need (DEAL_BLOCKS_SCHEMA), one row per pool it draws on:
+    on the plan without the deal (its blocks, and every order it places, from its arrival),
+    the most H100-equivalents the deal adds to what the pool lacks on a day it holds GPUs,
+    in the fewest blocks of the pool's trigger candidate with the deal (see the module
+    docstring, "Capital"). The training pool's blocks serve the ``all`` pool too, so a
+    training deal's ``all`` need is net of them. A pool without a candidate has no row."""
+    units = {c.name: c.gpus * plan.h100_equivalent(c.gpu_type) for c in plan.candidate}
+    kinds = {c.name: c for c in plan.candidate}
+
+    def need(frame: pl.DataFrame) -> pl.DataFrame:
+        return _deal_pools(
+            pool_requirements(frame, plan, as_of=as_of, column=settings.quantile), deal
+        ).select("pool", "ds", "requirement_gpus", "capacity_gpus")
+
+    leads = {c.name: c.lead_time_weeks for c in plan.candidate}
+    # Each order from its arrival; the triggers' own (due now) from as soon as it can land
+    # if ordered today: a deal that pulls the plan's order forward moves its date (the
+    # verdict and the order-by say so), it does not buy it (50 GPUs read as a 4,000-GPU
+    # rack the plan orders anyway).
+    earliest = pl.lit(as_of) + pl.duration(
+        weeks=pl.col("candidate").replace_strict(leads, default=0, return_dtype=pl.Int64)
+    )
+    placed = without.placements.filter(pl.col("region") == deal.region).with_columns(
+        added=pl.col("blocks") * pl.col("candidate").replace_strict(units, default=0.0),
+        **{
+            "from": pl.when(pl.col("tranche").fill_null(1) == 1)
+            .then(pl.min_horizontal("arrives", earliest))
+            .otherwise("arrives")
+        },
+    )
+    joined = need(forecast).join(
+        need(lifted).select("pool", "ds", with_gpus="requirement_gpus"), on=["pool", "ds"]
+    )
+    days = joined["ds"].unique().sort()
+    holds = pl.DataFrame(
+        {"ds": days, "holds": [deal.gpus_on(d) > 0 for d in days]},
+        schema={"ds": pl.Date(), "holds": pl.Boolean()},
+    )
+    candidates = dict(
+        orders.filter(pl.col("region") == deal.region).select("pool", "candidate").iter_rows()
+    )
+    rows: list[tuple[object, ...]] = []
+    served = 0.0  # H100-equivalents of the deal's training blocks, which serve `all` too
+    for pool in ("training", "all"):
+        rows_of = joined.filter(pl.col("pool") == pool)
+        candidate = candidates.get(pool)
+        if rows_of.is_empty() or candidate is None or candidate not in kinds:
+            continue
+        serving = placed if pool == "all" else placed.filter(pl.col("pool") == pool)
+        cumulative = (
+            serving.group_by("from")
+            .agg(pl.col("added").sum())
+            .sort("from")
+            .select("from", added=pl.col("added").cum_sum())
+        )
+        held = pl.col("capacity_gpus") + pl.col("added").fill_null(0.0)
+        # No block ordered today lands before the candidate's lead time: the days before
+        # are the verdict's (short), not capital.
+        landing = as_of + timedelta(weeks=kinds[candidate].lead_time_weeks)
+        lacking = (
+            rows_of.sort("ds")
+            .join_asof(cumulative, left_on="ds", right_on="from")
+            .join(holds, on="ds")
+            # A day the pool lacks GPUs without the deal too waits for the plan's orders
+            # either way: the verdict's span short, not capital.
+            .filter(
+                pl.col("holds")
+                & (pl.col("ds") >= landing)
+                & (pl.col("requirement_gpus") - held <= _GPU_TOL)
+            )
+            .select((pl.col("with_gpus") - held).clip(lower_bound=0.0).max())
+            .item()
+        )
+        lacking = max(0.0, float(lacking or 0.0) - served)
+        unit = units[candidate]
+        blocks = math.ceil(lacking / unit - 1e-9) if lacking > _GPU_TOL and unit > 0 else 0
+        served += blocks * unit
+        kind = kinds[candidate]
+        rows.append(
+            (deal.region, pool, candidate, lacking, blocks, blocks * kind.capex_usd,
+             blocks * kind.mw)
+        )  # fmt: skip
+    return pl.DataFrame(rows, schema=DEAL_BLOCKS_SCHEMA, orient="row")
+
+
+def deal_blocks_text(deal_blocks: pl.DataFrame) -> str:
+    """The deal's own blocks as a note reads them: ``2 x rack-h100-256 for us-west all``."""
+    listed = [
+        f"{r['blocks']} x {r['candidate']} for {r['region']} {r['pool']}"
+        for r in deal_blocks.filter(pl.col("blocks") > 0).iter_rows(named=True)
+    ]
+    return ", ".join(listed) or "no block"
+
+
+def _capex_basis(deal_blocks: pl.DataFrame, *, by_replan: bool) -> str:
+    """What the deal's extra capex is, in a few words (:attr:`WhatIf.capex_basis`)."""
+    if by_replan:
+        return f"{REPLANNED}, cheaper than blocks of its own"
+    blocks = deal_blocks_text(deal_blocks)
+    if blocks == "no block":
+        return "its own GPUs need no block of their own"
+    return f"the blocks its own GPUs need: {blocks}"
+
+
+def _replan_note(
+    orders: pl.DataFrame,
+    deal_blocks: pl.DataFrame,
+    *,
+    replan_capex: float,
+    replan_mw: float,
+    own_capex: float,
+) -> str:
+    """What the plan's re-chosen orders move by, beside the blocks the deal's own GPUs need
+    ('' where they move by those blocks alone), and which of the two the extra capex is:
+    the cheaper (see the module docstring, "Capital").
+
+    The triggers re-run with the deal re-choose the plan's later orders (block types bridged
+    to a later generation, a cheaper plan, dates and sites moved by power), which jump with
+    demand: a flat 500-GPU training deal read "extra capex $263.2M, 12.3 MW" (34 racks, 8,704
+    GPUs) and -$41.0M on the very pool it runs in, ~$526k a GPU."""
+    if abs(replan_capex - own_capex) <= _USD_TOL:
+        return ""
+    moved = orders.filter(pl.col("extra_capex_usd").abs() > _USD_TOL)
+    pools = ", ".join(
+        f"{r['region']} {r['pool']} {'+' if r['extra_capex_usd'] > 0 else ''}"
+        f"{usd(r['extra_capex_usd'])}"
+        for r in moved.iter_rows(named=True)
+    )
+    sign = "+" if replan_capex > 0 else ""
+    moves = (
+        f"with the deal every order to the plan's end moves by {sign}{usd(replan_capex)}, "
+        f"{replan_mw:+,.1f} MW ({pools})"
+        if pools
+        else "with the deal every order to the plan's end costs what it costs without it"
+    )
+    own = f"{deal_blocks_text(deal_blocks)} ({usd(own_capex)})"
+    if replan_capex < own_capex:
+        return (
+            f"{REPLANNED}: {moves}, less than the blocks its own GPUs need on the plan "
+            f"without it, {own}: the re-run pulls forward and shares orders the plan places "
+            f"anyway, so the deal's extra capex is {usd(max(replan_capex, 0.0))}"
+        )
+    return (
+        f"{REPLANNED}: {moves}, as the triggers re-run with it re-choose, re-date, re-size and "
+        "re-site orders that serve the plan's own growth too; that is not counted as the "
+        f"deal's extra capex, which is the blocks its own GPUs need: {own}"
     )
 
 
@@ -1652,8 +1868,28 @@ def what_if(
         )
     if revenue is None:
         notes.append("no price: neither the deal nor its class policy names one")
-    extra_capex = float(orders["extra_capex_usd"].sum())
-    if extra_capex < -_USD_TOL:
+    replan_capex = float(orders["extra_capex_usd"].sum())
+    replan_mw = float(orders["extra_mw"].sum())
+    deal_blocks = _deal_blocks(
+        forecast, lifted, plan, deal, without=without, orders=orders, as_of=as_of,
+        settings=settings,
+    )  # fmt: skip
+    own_capex = float(deal_blocks["capex_usd"].sum())
+    # The cheaper of two plans that serve the deal: the plan without it plus its own blocks,
+    # or the triggers' re-plan with it (which can pull the plan's orders forward and share
+    # them: 300 GPUs took one more 250-GPU rack there, not the two their 340 lacking need).
+    by_replan = replan_capex < own_capex - _USD_TOL
+    extra_capex = max(replan_capex, 0.0) if by_replan else own_capex
+    extra_mw = (
+        max(replan_mw, 0.0) if by_replan and replan_capex > _USD_TOL
+        else 0.0 if by_replan
+        else float(deal_blocks["mw"].sum())
+    )  # fmt: skip
+    replan_note = _replan_note(
+        orders, deal_blocks, replan_capex=replan_capex, replan_mw=replan_mw,
+        own_capex=own_capex,
+    )  # fmt: skip
+    if replan_capex < -_USD_TOL:
         notes.append(
             _less_capital_note(
                 without.placements, result.placements, orders, plan, horizon_end=horizon_end
@@ -1668,8 +1904,8 @@ def what_if(
     if not no_extra and serve_from is None and extra_capex > _USD_TOL:
         # $453.1M "extra capital" beside "not within the horizon" read as the price of the deal.
         capital_note = (
-            f"the {usd(extra_capex)} of extra capital is what the plan's orders move "
-            f"by with the deal, and does not serve it in full within the horizon: {_NOT_PRICE}"
+            f"the {usd(extra_capex)} of extra capital is the blocks its own GPUs need, and "
+            f"does not serve it in full within the horizon: {_NOT_PRICE}"
         )
     concentration = (
         concentration_with_book(paths, ContractBook(contracts=(deal,), source="what-if"))
@@ -1694,7 +1930,7 @@ def what_if(
             )
             capital_note = (
                 f"extra capital {NOT_JUDGED} ({usd(extra_capex)}, "
-                f"{float(orders['extra_mw'].sum()):,.1f} MW on the deal's GPUs alone, before "
+                f"{extra_mw:,.1f} MW on the deal's GPUs alone, before "
                 f"what {deal.region} already runs)"
             )
         if concentration_line:
@@ -1743,7 +1979,12 @@ def what_if(
         not_judged=not_judged,
         not_sized_with=not_sized.with_,
         not_sized_without=not_sized.without,
-        extra_mw=float(orders["extra_mw"].sum()),
+        extra_mw=extra_mw,
+        deal_blocks=deal_blocks,
+        replan_capex_usd=replan_capex,
+        replan_mw=replan_mw,
+        replan_note=replan_note,
+        capex_basis=_capex_basis(deal_blocks, by_replan=by_replan),
         revenue_usd=revenue,
         revenue_past_plan_usd=past_plan or None,
         gpu_hours=gpu_hours,
@@ -1989,6 +2230,7 @@ def pipeline_if_signed(
                     n
                     for n in (
                         answer.serve_note,
+                        answer.replan_note,
                         answer.capex_not_sized,
                         answer.baseline_note,
                         _lowered_orders_note(answer.orders),

@@ -1,0 +1,103 @@
+"""A what-if's extra capital on the fleet the sweep found it on (tests/fixtures/whatif_replan:
+the synth fleet's us-west rows of `forecast` as of 2026-12-04, its capacity.toml).
+
+Without a deal us-west/all is red from 2027-01-01 (16 racks due, then a cell and 81 racks to
+the plan's end) and the training pool green with a 1024-GPU pod; the triggers re-run with a
+flat training deal from 2027-03-01 re-choose those later orders, which jumped with its size.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from forecasting.capacity import CapacityPlan, load_capacity
+from forecasting.triggers import TriggerSettings
+from forecasting.whatif import REPLANNED, WhatIf, deal_contract, what_if
+
+_FIXTURE = Path(__file__).parent / "fixtures" / "whatif_replan"
+_AS_OF = date(2026, 12, 4)
+_SETTINGS = TriggerSettings(daily_sizing=True, scored_days=7)
+
+
+@cache
+def _fleet() -> tuple[pl.DataFrame, CapacityPlan]:
+    return pl.read_parquet(_FIXTURE / "forecast.parquet"), load_capacity(_FIXTURE / "capacity.toml")
+
+
+@cache
+def _training_deal(gpus: int) -> WhatIf:
+    forecast, plan = _fleet()
+    deal = deal_contract(
+        customer="orbit-ai",
+        workload_class="training",
+        region="us-west",
+        ramp=f"2027-03-01:{gpus}",
+        until=date(2029, 12, 31),
+    )
+    return what_if(forecast, plan, deal, as_of=_AS_OF, settings=_SETTINGS)
+
+
+def test_a_deal_s_extra_capex_is_the_blocks_its_own_gpus_need_not_the_re_plan() -> None:
+    """A flat 500-GPU training deal read "extra capex $263.2M, 12.3 MW" (34 racks, 8,704
+    GPUs, ~$526k a GPU) and 100 GPUs $0, 1,000 GPUs $371.7M: the difference of two greedy
+    re-plans. Its capex is now the blocks its own GPUs need, growing with its GPUs."""
+    _, plan = _fleet()
+    pod = next(c for c in plan.candidate if c.name == "pod-h100-1024")
+    answers = {gpus: _training_deal(gpus) for gpus in (100, 500, 1000)}
+    capex = [answers[g].extra_capex_usd for g in (100, 500, 1000)]
+    assert capex == sorted(capex)
+    assert capex[0] == 0.0
+    for gpus in (500, 1000):
+        blocks = answers[gpus].deal_blocks.filter(pl.col("blocks") > 0)
+        assert blocks.select("pool", "candidate", "blocks").rows() == [
+            ("training", "pod-h100-1024", 1)
+        ]
+        assert answers[gpus].extra_capex_usd == pytest.approx(pod.capex_usd)
+        assert answers[gpus].extra_mw == pytest.approx(pod.mw)
+    # The re-plan is still measured, and said apart: not the deal's capital.
+    assert answers[500].replan_capex_usd == pytest.approx(263.2e6, abs=0.05e6)
+    assert answers[500].replan_note.startswith(REPLANNED)
+    assert "+$263.2M" in answers[500].replan_note
+    assert "us-west training -$41.0M" in answers[500].replan_note
+    assert "not counted as the deal's extra capex" in answers[500].replan_note
+    assert "1 x pod-h100-1024 for us-west training ($41.0M)" in answers[500].replan_note
+
+
+def test_the_cli_and_the_page_say_which_capex_is_the_deal_s_and_which_the_re_plan_s() -> None:
+    """The CLI's title and the page's card priced the re-plan as the deal's capital, with
+    -$41.0M beside the pool it runs in: both now name the deal's own blocks, and the re-plan
+    is a line of its own under a column that says it is re-planned."""
+    from rich.console import Console
+
+    from flows.tables import whatif_lines, whatif_table
+    from forecasting.report.format import html_text
+    from forecasting.report.pages.whatif import whatif_page
+    from forecasting.runs import WhatIfOutcome
+
+    answer = _training_deal(500)
+    outcome = WhatIfOutcome(
+        forecast_run_id="r", as_of=answer.as_of, horizon_end=answer.horizon_end,
+        serve_from=answer.serve_from, can_serve=answer.can_serve, serve_note=answer.serve_note,
+        extra_capex_usd=answer.extra_capex_usd, extra_mw=answer.extra_mw,
+        revenue_usd=answer.revenue_usd, orders=answer.orders.to_dicts(), notes=[],
+        page=Path("p.html"), capex_basis=answer.capex_basis,
+        replan_note=answer.replan_note,
+    )  # fmt: skip
+    console = Console(width=400, record=True)
+    console.print(whatif_table(outcome))
+    text = " ".join(console.export_text().split())
+    assert (
+        "extra capex $41.0M, 1.5 MW (the blocks its own GPUs need: 1 x pod-h100-1024 for "
+        "us-west training)"
+    ) in text
+    assert "every order re-planned" in text
+    assert answer.replan_note in whatif_lines(outcome)
+    page = whatif_page(answer, forecast_run_id="r", quantile="q90")
+    assert html_text("$41.0M (the blocks its own GPUs need: 1 x pod-h100-1024") in page
+    assert html_text(answer.replan_note) in page
+    assert "1 × pod-h100-1024, $41.0M" in page
