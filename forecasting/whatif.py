@@ -122,7 +122,10 @@ from forecasting.triggers import (
     expansion_triggers,
     pool_requirements,
 )
-from forecasting.triggers.common import NEW_SITE, months_before
+
+# The triggers' MW tolerance: one rule for when an order's site powers it (it was 0.05 MW
+# here, and a 0.004 MW deficit read powered).
+from forecasting.triggers.common import _TOL, NEW_SITE, months_before
 
 __all__ = [
     "DEAL_BLOCKS_SCHEMA",
@@ -1209,7 +1212,7 @@ def _planned_power_from(
     spare = (days["energized_mw"] - days["mw_in_service"] - ordered).to_numpy()
     # Spare MW from each day to the end: the order is powered from the first day on or after
     # its arrival whence it never goes negative.
-    holds = np.minimum.accumulate(spare[::-1])[::-1] >= -_MW_TOL
+    holds = np.minimum.accumulate(spare[::-1])[::-1] >= -_TOL
     ds = days["ds"].to_list()
     return next((d for d, ok in zip(ds, holds, strict=True) if ok and d >= arrives), None)
 
@@ -1254,9 +1257,18 @@ def _usable_orders(
             if site in leads and not capped
             else None
         )
-        powered = min((d for d in (planned, today) if d is not None), default=None)
+        # The triggers' own day its blocks serve where the placement carries it (runs since
+        # migration 25): the what-if dated the plan's wait for power on its own rule, and
+        # ended it on a day with no power step ("until 2027-05-05 (the power planned at
+        # us-west-a)" where orders.csv said its blocks serve from 2027-06-02).
+        runs_from = order.get("runs_from")
+        powered = (
+            runs_from
+            if isinstance(runs_from, date) and not capped
+            else min((d for d in (planned, today) if d is not None), default=None)
+        )
         powered_from.append(powered)
-        contracted.append(powered is not None and powered != planned)
+        contracted.append(powered is not None and powered != planned and powered == today)
     usable = orders.with_columns(
         pl.Series("powered_from", powered_from, dtype=pl.Date()),
         pl.Series("contracted", contracted, dtype=pl.Boolean()),
@@ -1339,7 +1351,6 @@ _WAITS_SCHEMA = pl.Schema(
         "new_site": pl.Boolean(),
     }
 )
-_MW_TOL = 0.05  # MW: block MW rounding, not a shortfall (capacity's slack)
 
 
 def _powered_from(

@@ -101,3 +101,29 @@ def test_the_cli_and_the_page_say_which_capex_is_the_deal_s_and_which_the_re_pla
     assert html_text("$41.0M (the blocks its own GPUs need: 1 x pod-h100-1024") in page
     assert html_text(answer.replan_note) in page
     assert "1 × pod-h100-1024, $41.0M" in page
+
+
+def test_the_plan_s_power_wait_ends_when_the_triggers_say_its_blocks_serve() -> None:
+    """r2-a has 0.78 MW spare from 2026-03-01 and 3 MW from 2026-08-01; the plan's 0.8 MW of
+    racks there are dated to land 2026-07-04, four weeks before that step, and the triggers
+    say they serve from 2026-08-01. The what-if, taking a 0.05 MW deficit as powered, read
+    "short of power at r2-a ... until 2026-07-04 (the power planned at r2-a)", a day with no
+    power step (the sweep's fleet: 2027-05-05 against the triggers' 2027-06-02)."""
+    from forecasting.triggers import expansion_triggers
+    from tests.test_triggers import MONDAY
+    from tests.test_whatif import _acme_on_unpowered_r2, _forecast, _unpowered_r2_plan
+
+    base = _unpowered_r2_plan().model_dump(mode="json", exclude_none=True)
+    base["site"][0]["energized"] = [
+        {"on": "2020-01-01", "mw": 0.5},
+        {"on": "2026-03-01", "mw": 1.28},
+        {"on": "2026-08-01", "mw": 3.0},
+    ]
+    plan = CapacityPlan.model_validate(base)
+    (order,) = expansion_triggers(_forecast(), plan, as_of=MONDAY).placements.iter_rows(named=True)
+    assert (order["arrives"], order["runs_from"]) == (date(2026, 7, 4), date(2026, 8, 1))
+    answer = what_if(_forecast(), plan, _acme_on_unpowered_r2(), as_of=MONDAY)
+    assert (
+        "short of power at r2-a from 2026-05-06 until 2026-08-01 (the power planned at r2-a)"
+        in answer.baseline_note
+    )
