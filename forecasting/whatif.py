@@ -66,29 +66,27 @@ none); the term's hours past the plan's end are priced apart and called not veri
 nothing checks their service, capital or power. A deal whose ramp runs past the horizon says
 so, because capital beyond it is not measured.
 
-**Capital: the deal's own blocks, not the re-plan.** The deal's extra capex and MW are the
+**Capital: the cheaper of two plans that serve the deal, never the re-plan alone.** (1) The
 blocks its own GPUs need (:func:`_deal_blocks`): on the plan without the deal (its blocks,
-and every order the triggers place to the plan's end, each from its arrival), per pool the
-deal draws on, the most H100-equivalents the deal's lift (requirement at the triggers'
-quantile, headroom included) leaves lacking on a day it holds GPUs and the pool lacks
-nothing without it, in the fewest blocks of the pool's trigger candidate with the deal; a
-training deal's training blocks serve its ``all`` pool too, which needs only what they leave.
-A day the pool lacks GPUs without the deal too waits for the plan's own orders either way,
-and so does a day before the candidate can land if ordered today: the verdict's span short
-(above), not capital. The plan's orders count from their arrival, its triggers' own (due
-now) from as soon as they can land: a deal that pulls them forward moves their date, it does
-not buy them. The difference of the two runs' orders to the plan's end
-(``order_placements``, as the finance page prices the plan) is the other plan that serves the
-deal; the extra capex is the cheaper of the two (at least $0), and
-:attr:`WhatIf.capex_basis` says which. So it is at most the blocks the deal's own GPUs need,
-which only grow with them. Where the two differ, :attr:`WhatIf.replan_note` says it, and the
-orders table shows each pool's re-plan apart from the deal's blocks: the triggers re-run with
-the deal re-choose, re-date, re-size and re-site the plan's later orders (a later generation
-bridged to, a cheaper plan, dates moved by power), which jump with demand, or pull forward and
-share an order the plan places anyway (then cheaper). The re-plan was printed as the deal's
-capital: a flat 500-GPU training deal read "extra capex $263.2M, 12.3 MW" (34 racks,
-8,704 GPUs) and -$41.0M on the very pool it runs in, 100 GPUs $0 and 1,000 GPUs $371.7M; it
-now reads 1 x pod-h100-1024 ($41.0M, 1.5 MW), with the re-plan's +$263.2M said apart.
+and every order the triggers place to the plan's end from its arrival, the triggers' own
+order due now from as soon as it can land, since a deal that pulls it forward moves its date
+and does not buy it), per pool the deal draws on, the most H100-equivalents its lift
+(requirement at the triggers' quantile, headroom included) adds to what the pool lacks on a
+day it holds GPUs, from when the pool's candidate can land if ordered today (before that,
+the verdict's span short, not capital), in the fewest blocks of that candidate; a training
+deal's training blocks serve its ``all`` pool too, which needs only what they leave. These
+grow with the deal's GPUs. (2) The difference of the two runs' orders to the plan's end
+(``order_placements``, as the finance page prices the plan): the triggers re-run with the
+deal re-choose, re-date, re-size and re-site the plan's later orders (a later generation
+bridged to, a cheaper plan, dates moved by power), which jump with demand, or pull forward
+and share an order the plan places anyway. The extra capex and MW are the cheaper of the two
+(at least $0), so at most the blocks its own GPUs need; :attr:`WhatIf.capex_basis` says which
+it is, :attr:`WhatIf.replan_note` what the re-plan moves by where the two differ, and the
+page's orders table shows each pool's re-plan apart from the deal's blocks. The re-plan was
+printed as the deal's capital: a flat 500-GPU training deal read "extra capex $263.2M, 12.3
+MW" (34 racks, 8,704 GPUs) and -$41.0M on the very pool it runs in, 100 GPUs $0 and 1,000
+GPUs $371.7M; they now read $0 (the re-plan, cheaper than a rack of their own), 1 x
+pod-h100-1024 ($41.0M, 1.5 MW) and a pod and a rack ($49.4M), the re-plan said apart.
 """
 
 from __future__ import annotations
@@ -142,6 +140,7 @@ __all__ = [
     "what_if",
     "with_deal",
     "with_region_levels",
+    "without_pipeline_deal",
 ]
 
 DEAL_ID = "what-if"
@@ -295,7 +294,11 @@ def with_region_levels(forecast: pl.DataFrame, deal: Contract) -> pl.DataFrame:
 
 
 def with_deal(
-    forecast: pl.DataFrame, deal: Contract, *, book: ContractBook | None = None
+    forecast: pl.DataFrame,
+    deal: Contract,
+    *,
+    book: ContractBook | None = None,
+    incremental: bool = False,
 ) -> pl.DataFrame:
     """``forecast`` (FORECAST_SCHEMA rows, optional ``grain``) with the deal as signed demand.
 
@@ -303,6 +306,9 @@ def with_deal(
     level above it, quantile by quantile, and a new series when the customer is unknown.
     ``book``'s signed contracts on the same series (already floors in ``forecast``) add up
     with the deal into one floor, so an expansion lifts demand above what is signed.
+    ``incremental``: the deal is a pipeline deal signing on every path, its ramp added on
+    top of the series' demand (floors included) at every quantile, as the book adds a
+    pipeline deal where it signs (:mod:`forecasting.contracts`), not a floor under it.
     """
     own_id = deal.unique_id
     names = hierarchy.levels_of(own_id)
@@ -310,7 +316,7 @@ def with_deal(
     values = [c for c in _VALUES if c in forecast.columns]
     signed = [
         c
-        for c in (book.signed if book is not None else ())
+        for c in (book.signed if book is not None and not incremental else ())
         if c.unique_id == own_id and c.id != deal.id
     ]
     ramp = _ramp_by_row(forecast, [*signed, deal])
@@ -345,12 +351,21 @@ def with_deal(
     lifts = pl.concat(
         [
             rows.filter(~average_day).select(
-                *keys, *(floor_lift(v, "ramp").alias(f"lift_{v}") for v in values)
+                *keys,
+                *(
+                    (pl.col("ramp") if incremental else floor_lift(v, "ramp")).alias(f"lift_{v}")
+                    for v in values
+                ),
             ),
             rows.filter(average_day)
             .explode("ramp_days")
             .group_by(keys)
-            .agg(floor_lift(v, "ramp_days").mean().alias(f"lift_{v}") for v in values),
+            .agg(
+                (pl.col("ramp_days") if incremental else floor_lift(v, "ramp_days"))
+                .mean()
+                .alias(f"lift_{v}")
+                for v in values
+            ),
         ]
     )
     touched = pl.col("unique_id").is_in([*ancestors, own_id])
@@ -943,14 +958,15 @@ def _deal_blocks(
             rows_of.sort("ds")
             .join_asof(cumulative, left_on="ds", right_on="from")
             .join(holds, on="ds")
-            # A day the pool lacks GPUs without the deal too waits for the plan's orders
-            # either way: the verdict's span short, not capital.
-            .filter(
-                pl.col("holds")
-                & (pl.col("ds") >= landing)
-                & (pl.col("requirement_gpus") - held <= _GPU_TOL)
+            .filter(pl.col("holds") & (pl.col("ds") >= landing))
+            # What the deal adds to what the pool lacks: on a day the plan lacks GPUs without
+            # it too, the deal's own GPUs lack as well.
+            .select(
+                (
+                    (pl.col("with_gpus") - held).clip(lower_bound=0.0)
+                    - (pl.col("requirement_gpus") - held).clip(lower_bound=0.0)
+                ).max()
             )
-            .select((pl.col("with_gpus") - held).clip(lower_bound=0.0).max())
             .item()
         )
         lacking = max(0.0, float(lacking or 0.0) - served)
@@ -1019,8 +1035,9 @@ def _replan_note(
     if replan_capex < own_capex:
         return (
             f"{REPLANNED}: {moves}, less than the blocks its own GPUs need on the plan "
-            f"without it, {own}: the re-run pulls forward and shares orders the plan places "
-            f"anyway, so the deal's extra capex is {usd(max(replan_capex, 0.0))}"
+            f"without it, {own}: the re-run serves it for less (it can pull forward and share "
+            f"orders the plan places anyway), so the deal's extra capex is "
+            f"{usd(max(replan_capex, 0.0))}"
         )
     return (
         f"{REPLANNED}: {moves}, as the triggers re-run with it re-choose, re-date, re-size and "
@@ -1782,6 +1799,7 @@ def what_if(
     settings: TriggerSettings | None = None,
     without: TriggerResult | None = None,
     book: ContractBook | None = None,
+    pipeline: bool = False,
 ) -> WhatIf:
     """Triggers without and with ``deal`` on the same forecast and plan, and what differs.
 
@@ -1789,7 +1807,9 @@ def what_if(
     column); ``paths`` (bottom-level daily sample paths) give concentration with the deal.
     ``without``: the triggers of ``forecast`` already computed (weighing many deals at once).
     ``book``: the contract book the forecast carries; signed contracts on the deal's own series
-    add up with it into one floor (see :func:`with_deal`).
+    add up with it into one floor (see :func:`with_deal`). ``pipeline``: the deal is a
+    pipeline deal weighed as signing on every path, its ramp on top of ``forecast``, which
+    must not hold it (:func:`pipeline_if_signed`), not a floor.
     """
     from forecasting.contracts import concentration_with_book
 
@@ -1814,7 +1834,7 @@ def what_if(
         forecast, without = padded, None
     if without is None:
         without = expansion_triggers(forecast, plan, as_of=as_of, settings=settings)
-    lifted = with_deal(forecast, deal, book=book)
+    lifted = with_deal(forecast, deal, book=book, incremental=pipeline)
     result = expansion_triggers(lifted, plan, as_of=as_of, settings=settings)
     # Only the days the deal adds to its pools' shortfall are the deal's; the plan's own are
     # named apart (the baseline note).
@@ -1862,7 +1882,7 @@ def what_if(
     )  # fmt: skip
     notes = [_ASSUMED_TERM] if deal.description == _ASSUMED_TERM else []
     notes += rebased
-    if floor := _floor_note(forecast, lifted, deal):
+    if not pipeline and (floor := _floor_note(forecast, lifted, deal)):
         notes.append(floor)
     if revenue is not None and (serve_from is None or serve_from > deal.ramp[0].day):
         notes.append(_revenue_note(deal, serve_from, short, forecast))
@@ -2173,6 +2193,101 @@ def _lowered_orders_note(orders: pl.DataFrame) -> str:
     )
 
 
+def without_pipeline_deal(
+    forecast: pl.DataFrame, deal: Contract, *, paths: pl.DataFrame, seed: int
+) -> pl.DataFrame:
+    """``forecast`` (a run's, the book applied: daily rows, monthly rows with ``grain``)
+    without the pipeline ``deal``, on its series and every level above it.
+
+    The run added the deal's ramp on the sample paths where its draw signed
+    (:func:`~forecasting.contracts.pipeline_draws`, seeded by the run's ``seed``) and shifted
+    each level by the book's effect on its paths' sums. Here the ramp is taken back off those
+    paths (``paths``: the run's bottom-level paths as stored, the book in them), and each
+    level's mean and quantiles move by the change in its paths' sums, both measures alike
+    (the peak of a flat count moves as the mean; on the deal's own series the peak's shift
+    is read as the mean's, which the run maps to its peak band). Days the paths do not cover
+    (the monthly rows) held the deal in their mean only, ``p x GPUs`` (their peak day or
+    average day, as :func:`~forecasting.contracts.apply_to_months`), which is taken off."""
+    from forecasting.contracts import _quantile_of, pipeline_draws
+
+    names = hierarchy.levels_of(deal.unique_id)
+    ids = [*(hierarchy.id_of(*names[:depth]) for depth in (0, 1, 2)), deal.unique_id]
+    quantiles = sorted(
+        (c for c in _VALUES if c != "mean" and c in forecast.columns), key=_quantile_of
+    )
+    stats = ["mean", *quantiles]
+    grain = _grain(forecast)
+    days = paths.select(pl.col("ds").unique()).filter(pl.col("ds") <= deal.term_end)
+    samples = sorted(paths["sample_id"].unique().to_list())
+    one = ContractBook(contracts=(deal,), source="pipeline deal")
+    signs = pipeline_draws(one, sample_ids=samples, seed=seed).select(
+        pl.col("sample_id").cast(paths.schema["sample_id"]), "signs"
+    )
+    ramp = days.with_columns(
+        ramp=pl.col("ds").map_elements(lambda d: float(deal.gpus_on(d)), return_dtype=pl.Float64)
+    )
+    bottoms = pl.col("unique_id")
+    parts = []
+    for uid in ids:
+        under = bottoms.str.starts_with(uid + "/") | (bottoms == uid)
+        sums = (
+            paths.filter(under)
+            .group_by("ds", "sample_id")
+            .agg(pl.col("y").cast(pl.Float64).sum())
+            .join(ramp, on="ds")
+            .join(signs, on="sample_id")
+            .with_columns(less=pl.col("y") - pl.when("signs").then(pl.col("ramp")).otherwise(0.0))
+        )
+
+        def stat(column: str, name: str) -> pl.Expr:
+            if name == "mean":
+                return pl.col(column).mean()
+            return pl.col(column).quantile(_quantile_of(name), interpolation="linear")
+
+        parts.append(
+            sums.group_by("ds").agg(
+                pl.lit(uid).alias("unique_id"),
+                *((stat("less", v) - stat("y", v)).alias(f"shift_{v}") for v in stats),
+            )
+        )
+    shift = pl.concat(parts).with_columns(pl.lit("day").alias("grain"))
+    # The monthly rows: p x the month's peak day (peak) or average day (mean), mean only.
+    months = forecast.filter(grain == "month").select("ds").unique()
+    taken = []
+    for (month,) in months.iter_rows():
+        month_days = _days_of(month)
+        held = [float(deal.gpus_on(d)) for d in month_days if d <= deal.term_end] or [0.0]
+        taken += [
+            (month, Measure.PEAK.value, deal.p * max(held)),
+            (month, Measure.MEAN.value, deal.p * sum(held) / len(month_days)),
+        ]
+    monthly = pl.DataFrame(
+        taken,
+        schema={"ds": pl.Date(), "measure": pl.String(), "taken": pl.Float64()},
+        orient="row",
+    ).with_columns(pl.lit("month").alias("grain"))
+    framed = forecast.with_columns(grain.alias("grain"))
+    touched = pl.col("unique_id").is_in(ids)
+    out = (
+        framed.join(shift, on=["unique_id", "ds", "grain"], how="left")
+        .join(monthly, on=["ds", "measure", "grain"], how="left")
+        .with_columns(
+            pl.when(touched & pl.col(f"shift_{v}").is_not_null())
+            .then(pl.col(v) + pl.col(f"shift_{v}"))
+            .when(touched & (pl.col("grain") == "month") & pl.lit(v == "mean"))
+            .then(pl.col(v) - pl.col("taken").fill_null(0.0))
+            .otherwise(pl.col(v))
+            .clip(lower_bound=0.0)
+            for v in stats
+        )
+        # Put the quantiles back in order where the shifts crossed them.
+        .with_columns(
+            pl.max_horizontal(quantiles[: i + 1]).alias(c) for i, c in enumerate(quantiles)
+        )
+    )
+    return out.select(forecast.columns).cast(forecast.schema)
+
+
 def pipeline_if_signed(
     forecast: pl.DataFrame,
     plan: CapacityPlan,
@@ -2180,12 +2295,18 @@ def pipeline_if_signed(
     *,
     as_of: date,
     settings: TriggerSettings | None = None,
+    paths: pl.DataFrame | None = None,
+    seed: int = 0,
 ) -> pl.DataFrame:
     """What each pipeline deal would need if it signed (PIPELINE_SCHEMA), one row per deal.
 
-    Each deal is weighed as a signed contract on top of ``forecast`` (:func:`what_if`); the
-    forecast already carries the deal at its odds, and the floor rule lifts only what it lacks,
-    so ``extra_capex_usd`` is what signing adds beyond the plan's own orders.
+    Each deal is weighed as signing on every path (:func:`what_if` with ``pipeline``): its
+    ramp on top of the forecast without it (:func:`without_pipeline_deal`, from the run's
+    ``paths`` and ``seed``, where the book put it at its odds; ``paths`` None: ``forecast``
+    does not hold the deal). It was weighed as a signed floor on the forecast that held it:
+    a p=1 deal always read "it needs no extra block, $0", and a deal of a customer already
+    running GPUs lost them from its lift. ``extra_capex_usd`` is what signing adds beyond the
+    plan's own orders without it.
     ``expected_capex_usd`` weights it by the deal's probability; ``order_by`` is the earliest
     order-by date of an order the deal adds or changes (null when none). Deals in a region the
     plan lacks, or whose term ended before the forecast's first day, are left out; a deal the
@@ -2201,7 +2322,12 @@ def pipeline_if_signed(
     deals = [c for c in book.pipeline if c.region in plan.regions and c.term_end >= first]
     if not deals:
         return pl.DataFrame(schema=PIPELINE_SCHEMA)
-    without = expansion_triggers(forecast, plan, as_of=as_of, settings=settings)
+    # One plan without any deal where the forecast holds none of them; else each deal's own.
+    shared = (
+        expansion_triggers(forecast, plan, as_of=as_of, settings=settings)
+        if paths is None
+        else None
+    )
     rows: list[tuple[object, ...]] = []
     for deal in deals:
         signed = replace(deal, status=ContractStatus.SIGNED, probability=None)
@@ -2215,9 +2341,15 @@ def pipeline_if_signed(
             max(s.gpus for s in deal.ramp),
         )
         try:
-            answer = what_if(
-                forecast, plan, signed, as_of=as_of, settings=settings, without=without, book=book
+            base = (
+                forecast
+                if paths is None
+                else without_pipeline_deal(forecast, deal, paths=paths, seed=seed)
             )
+            answer = what_if(
+                base, plan, signed, as_of=as_of, settings=settings, without=shared, book=book,
+                pipeline=True,
+            )  # fmt: skip
         except DealError as err:
             # One deal the plan cannot weigh (its ramp starts past a young fleet's short plan)
             # stopped the whole run's reports; it is listed, unweighed, with the reason.

@@ -47,18 +47,28 @@ def test_a_deal_s_extra_capex_is_the_blocks_its_own_gpus_need_not_the_re_plan() 
     GPUs, ~$526k a GPU) and 100 GPUs $0, 1,000 GPUs $371.7M: the difference of two greedy
     re-plans. Its capex is now the blocks its own GPUs need, growing with its GPUs."""
     _, plan = _fleet()
-    pod = next(c for c in plan.candidate if c.name == "pod-h100-1024")
+    kinds = {c.name: c for c in plan.candidate}
     answers = {gpus: _training_deal(gpus) for gpus in (100, 500, 1000)}
     capex = [answers[g].extra_capex_usd for g in (100, 500, 1000)]
     assert capex == sorted(capex)
+    # 100 GPUs: one rack of their own on the plan without them, but the re-plan serves them
+    # at no more capital (it pulls an order forward), and says so.
     assert capex[0] == 0.0
-    for gpus in (500, 1000):
-        blocks = answers[gpus].deal_blocks.filter(pl.col("blocks") > 0)
-        assert blocks.select("pool", "candidate", "blocks").rows() == [
-            ("training", "pod-h100-1024", 1)
-        ]
-        assert answers[gpus].extra_capex_usd == pytest.approx(pod.capex_usd)
-        assert answers[gpus].extra_mw == pytest.approx(pod.mw)
+    assert answers[100].capex_basis.startswith(REPLANNED)
+    assert "1 x rack-h100-256 for us-west all ($8.4M)" in answers[100].replan_note
+    own = {
+        500: [("training", "pod-h100-1024", 1)],
+        1000: [("training", "pod-h100-1024", 1), ("all", "rack-h100-256", 1)],
+    }
+    for gpus, blocks in own.items():
+        answer = answers[gpus]
+        rows = answer.deal_blocks.filter(pl.col("blocks") > 0)
+        assert rows.select("pool", "candidate", "blocks").rows() == blocks
+        assert answer.extra_capex_usd == pytest.approx(
+            sum(n * kinds[c].capex_usd for _, c, n in blocks)
+        )
+        assert answer.extra_mw == pytest.approx(sum(n * kinds[c].mw for _, c, n in blocks))
+        assert answer.capex_basis.startswith("the blocks its own GPUs need")
     # The re-plan is still measured, and said apart: not the deal's capital.
     assert answers[500].replan_capex_usd == pytest.approx(263.2e6, abs=0.05e6)
     assert answers[500].replan_note.startswith(REPLANNED)
@@ -127,3 +137,65 @@ def test_the_plan_s_power_wait_ends_when_the_triggers_say_its_blocks_serve() -> 
         "short of power at r2-a from 2026-05-06 until 2026-08-01 (the power planned at r2-a)"
         in answer.baseline_note
     )
+
+
+def _p_one_run(probability: float) -> tuple[pl.DataFrame, pl.DataFrame, object]:
+    """r2's hand forecast and 4 paths (acme 100 GPUs, the tail 400) with a book holding
+    acme's pipeline deal of 200 more GPUs from day 30 at ``probability``, applied as a
+    forecast run applies it (seed 0): the stored forecast, the stored paths and the book."""
+    from forecasting.contracts import apply_to_run, parse_contracts
+    from tests.test_contracts import paths_frame
+    from tests.test_triggers import DAYS, MONDAY, _day
+    from tests.test_whatif import _forecast
+
+    book = parse_contracts(
+        f"""
+[[contract]]
+id = "acme-more"
+customer = "acme"
+workload_class = "inference"
+region = "r2"
+ramp = [{{ date = {_day(30)}, gpus = 200 }}]
+term_end = 2030-12-31
+status = "pipeline"
+probability = {probability}
+"""
+    )
+    paths = paths_frame(
+        {"total/r2/inference/acme": [100.0] * 4, "total/r2/inference/other": [400.0] * 4},
+        days=DAYS, start=MONDAY,
+    )  # fmt: skip
+    run = apply_to_run(_forecast(), paths, book, seed=0)
+    return run.forecast, run.paths, book
+
+
+@pytest.mark.parametrize("probability", [1.0, 0.5])
+def test_a_pipeline_deal_is_weighed_as_signing_on_every_path_against_the_forecast_without_it(
+    probability: float,
+) -> None:
+    """The finance page weighed a pipeline deal as a signed floor on a forecast that already
+    held it: a p=1 deal always read "served from its first ramp day on the capacity already
+    planned: it needs no extra block, $0" (us-east red, 154 racks past a ceiling), and a deal
+    of a customer already running GPUs lost them from its lift. acme's 200 more GPUs now weigh
+    as 200 GPUs on top of what acme runs, as a new customer's 200 GPUs do, whatever its odds."""
+    from forecasting.whatif import pipeline_if_signed
+    from tests.test_triggers import MONDAY, _day, _plan, _r2_blocks
+    from tests.test_whatif import _forecast
+
+    stored, paths, book = _p_one_run(probability)
+    plan = _plan(_r2_blocks())
+    (row,) = pipeline_if_signed(stored, plan, book, as_of=MONDAY, paths=paths, seed=0).iter_rows(
+        named=True
+    )
+    newcomer = what_if(
+        _forecast(), plan,
+        deal_contract(customer="newco", workload_class="inference", region="r2",
+                      ramp=f"{_day(30)}:200", until=date(2030, 12, 31)),
+        as_of=MONDAY,
+    )  # fmt: skip
+    assert newcomer.extra_capex_usd > 0
+    assert (row["extra_capex_usd"], row["serve_from"]) == (
+        newcomer.extra_capex_usd,
+        newcomer.serve_from,
+    )
+    assert "it needs no extra block" not in row["note"]
