@@ -178,7 +178,7 @@ def _orders(answer: WhatIf) -> Table:
         "trigger blocks (without → with)",
         "order by (without → with, where it moves)",
         "arrives",
-        "the deal's own blocks (its extra capex)",
+        "the deal's own blocks",
         "every order re-planned: capex",
         "every order re-planned: MW",
         "note",
