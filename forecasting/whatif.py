@@ -1882,7 +1882,7 @@ def what_if(
     )  # fmt: skip
     notes = [_ASSUMED_TERM] if deal.description == _ASSUMED_TERM else []
     notes += rebased
-    if not pipeline and (floor := _floor_note(forecast, lifted, deal)):
+    if not pipeline and (floor := _floor_note(forecast, lifted, deal, book=book)):
         notes.append(floor)
     if revenue is not None and (serve_from is None or serve_from > deal.ramp[0].day):
         notes.append(_revenue_note(deal, serve_from, short, forecast))
@@ -2025,7 +2025,13 @@ def what_if(
     )
 
 
-def _floor_note(forecast: pl.DataFrame, lifted: pl.DataFrame, deal: Contract) -> str:
+def _floor_note(
+    forecast: pl.DataFrame,
+    lifted: pl.DataFrame,
+    deal: Contract,
+    *,
+    book: ContractBook | None = None,
+) -> str:
     """What a deal for a customer the forecast knows adds over its own daily mean ('' for a
     new customer): a signed contract is a floor under the customer's own demand, so a ramp at
     or below it adds nothing. The Helios what-if on a customer running more than its ramp
@@ -2048,6 +2054,22 @@ def _floor_note(forecast: pl.DataFrame, lifted: pl.DataFrame, deal: Contract) ->
         return ""
     own_mean = f"{low:,.0f}" if round(low) == round(high) else f"{low:,.0f}-{high:,.0f}"
     floor = "a signed contract is a floor under the customer's own demand"
+    # The book adds a pipeline deal on top of the customer's series at its odds: "its own
+    # forecast" held its own unsigned deals (arcadia-ml's 1,838 GPUs were ~650 run and a
+    # 1,000-GPU pipeline deal at 100 %).
+    pending = [c for c in (book.pipeline if book else ()) if c.unique_id == deal.unique_id]
+    if pending:
+        listed = ", ".join(
+            f"{c.id} ({max(s.gpus for s in c.ramp):,} GPUs from {c.ramp[0].day}, at {c.p:.0%}, "
+            "not signed)"
+            for c in pending
+        )
+        deals, odds = ("deal", "its") if len(pending) == 1 else ("deals", "their")
+        floor += (
+            f"; {deal.customer}'s own forecast holds its pipeline {deals} {listed} at {odds} "
+            "odds, which this floor does not add to (the finance page weighs each pipeline "
+            "deal on the forecast without it)"
+        )
     if added < 0.5:
         counts = sorted({s.gpus for s in deal.ramp if s.gpus})
         ramp = f"{counts[0]:,}" if len(counts) == 1 else f"{counts[0]:,}-{counts[-1]:,}"

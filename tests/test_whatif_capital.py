@@ -199,3 +199,24 @@ def test_a_pipeline_deal_is_weighed_as_signing_on_every_path_against_the_forecas
         newcomer.serve_from,
     )
     assert "it needs no extra block" not in row["note"]
+
+
+def test_an_ad_hoc_deal_says_the_customer_s_own_forecast_holds_its_pipeline_deals() -> None:
+    """`whatif` for arcadia-ml read "the ramp (1,000 GPUs) is at or below arcadia-ml's own
+    forecast (mean 1,838-12,883 GPUs): ... its revenue is for GPUs the customer is forecast to
+    run anyway", where that forecast was its ~650 GPUs plus its own pipeline deal at 100 %:
+    the note now names the pipeline deals the forecast holds at their odds."""
+    from tests.test_triggers import MONDAY, _day, _plan, _r2_blocks
+
+    stored, _, book = _p_one_run(1.0)
+    deal = deal_contract(
+        customer="acme", workload_class="inference", region="r2", ramp=f"{_day(30)}:200",
+        until=date(2030, 12, 31),
+    )  # fmt: skip
+    answer = what_if(stored, _plan(_r2_blocks()), deal, as_of=MONDAY, book=book)
+    (floor,) = [n for n in answer.notes if "own forecast" in n]
+    assert "at or below acme's own forecast" in floor
+    assert (
+        f"acme's own forecast holds its pipeline deal acme-more (200 GPUs from {_day(30)}, "
+        "at 100%, not signed)"
+    ) in floor
