@@ -92,7 +92,7 @@ pod-h100-1024 ($41.0M, 1.5 MW) and a pod and a rack ($49.4M), the re-plan said a
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import partial
@@ -2319,13 +2319,16 @@ def pipeline_if_signed(
     settings: TriggerSettings | None = None,
     paths: pl.DataFrame | None = None,
     seed: int = 0,
+    held: Collection[str] | None = None,
 ) -> pl.DataFrame:
     """What each pipeline deal would need if it signed (PIPELINE_SCHEMA), one row per deal.
 
     Each deal is weighed as signing on every path (:func:`what_if` with ``pipeline``): its
     ramp on top of the forecast without it (:func:`without_pipeline_deal`, from the run's
     ``paths`` and ``seed``, where the book put it at its odds; ``paths`` None: ``forecast``
-    does not hold the deal). It was weighed as a signed floor on the forecast that held it:
+    does not hold the deal; ``held``: the ids of the deals the run applied, None: every deal
+    of ``book``; a deal loaded after the run is not in its paths, and is weighed on
+    ``forecast`` as it is). It was weighed as a signed floor on the forecast that held it:
     a p=1 deal always read "it needs no extra block, $0", and a deal of a customer already
     running GPUs lost them from its lift. ``extra_capex_usd`` is what signing adds beyond the
     plan's own orders without it.
@@ -2365,7 +2368,7 @@ def pipeline_if_signed(
         try:
             base = (
                 forecast
-                if paths is None
+                if paths is None or (held is not None and deal.id not in held)
                 else without_pipeline_deal(forecast, deal, paths=paths, seed=seed)
             )
             answer = what_if(

@@ -220,3 +220,33 @@ def test_an_ad_hoc_deal_says_the_customer_s_own_forecast_holds_its_pipeline_deal
         f"acme's own forecast holds its pipeline deal acme-more (200 GPUs from {_day(30)}, "
         "at 100%, not signed)"
     ) in floor
+
+
+def test_a_pipeline_deal_loaded_after_the_forecast_run_is_not_taken_off_it() -> None:
+    """A deal loaded after the run is not in its paths: taking its ramp off them would weigh
+    it on a forecast 200 GPUs short of what acme runs. Only the deals the run held are taken
+    off; the others are weighed on the forecast as it is."""
+    from forecasting.whatif import pipeline_if_signed
+    from tests.test_contracts import paths_frame
+    from tests.test_triggers import DAYS, MONDAY, _day, _plan, _r2_blocks
+    from tests.test_whatif import _forecast
+
+    _, _, book = _p_one_run(1.0)
+    raw = paths_frame(
+        {"total/r2/inference/acme": [100.0] * 4, "total/r2/inference/other": [400.0] * 4},
+        days=DAYS, start=MONDAY,
+    )  # fmt: skip
+    plan = _plan(_r2_blocks())
+    (row,) = pipeline_if_signed(
+        _forecast(), plan, book, as_of=MONDAY, paths=raw, seed=0, held=frozenset()
+    ).iter_rows(named=True)
+    newcomer = what_if(
+        _forecast(), plan,
+        deal_contract(customer="newco", workload_class="inference", region="r2",
+                      ramp=f"{_day(30)}:200", until=date(2030, 12, 31)),
+        as_of=MONDAY,
+    )  # fmt: skip
+    assert (row["extra_capex_usd"], row["serve_from"]) == (
+        newcomer.extra_capex_usd,
+        newcomer.serve_from,
+    )

@@ -632,12 +632,16 @@ def _pipeline_deals(
         # The run's paths hold each deal where its draw signed (seeded by the run's seed):
         # each deal is weighed against the forecast without it (whatif.without_pipeline_deal).
         paths = wh.run_frame("forecast_paths", run_id)
-        run_settings = json.loads(
-            wh.forecast_runs().filter(pl.col("run_id") == run_id).item(0, "settings")
-        )
+        run = wh.forecast_runs().filter(pl.col("run_id") == run_id)
+        run_settings = json.loads(run.item(0, "settings"))
+        # A deal loaded after the run is not in its paths: only those loaded by then are
+        # taken off the forecast (a repeated id counts from its first load).
+        loaded = wh.contracts()
+        held = set(loaded.filter(pl.col("loaded_at") <= run.item(0, "created_at"))["id"].to_list())
     return pipeline_if_signed(
         frame, plan, book, as_of=triggers.forecast.as_of, settings=settings,
         paths=paths if paths.height else None, seed=int(run_settings.get("seed", 0)),
+        held=held,
     )  # fmt: skip
 
 
