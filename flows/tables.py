@@ -919,20 +919,23 @@ def whatif_table(outcome: WhatIfOutcome) -> Table:
         # One pointer below, not two: "(see below) (the plan is short ..., see below)".
         serve = serve.removesuffix(" (see below)") + f" ({PLAN_SHORT_TOO}, see below)"
     revenue = _deal_revenue(outcome)
+    # What the extra capex is: the deal's own blocks, or the re-plan where it is cheaper.
+    basis = f" ({outcome.capex_basis})" if outcome.capex_basis else ""
     table = Table(
         title=f"what-if on {outcome.forecast_run_id} (as of {outcome.as_of}, plan to "
         f"{outcome.horizon_end}): {'' if outcome.serve_from is None else 'served '}{serve}; "
         "extra capex "
         f"{extra_capex(outcome.extra_capex_usd, bound=outcome.capex_bound)}, "
-        f"{outcome.extra_mw:,.1f} MW; revenue {revenue}",
+        f"{outcome.extra_mw:,.1f} MW{basis}; revenue {revenue}",
         title_justify="left",
     )
     # Blocks are the trigger's order, as in the report; the capex counts every order of the
     # plan to its end (the trigger's and the later ones): say which where the figures are.
+    # The last column is the re-plan's, not the deal's capex (the title's): REPLANNED.
     columns = ("region", "pool", "status", "short from", "trigger blocks", "order by",
-               "extra capex, every order")  # fmt: skip
+               "every order re-planned")  # fmt: skip
     for name in columns:
-        table.add_column(name, justify="right" if name.startswith("extra capex") else "left")
+        table.add_column(name, justify="right" if name.startswith("every order") else "left")
     style = {"red": "red", "amber": "yellow", "green": "green"}
     for o in outcome.orders:
         # A deal that adds no block can still pull a pool's shortfall and order forward (a
@@ -980,6 +983,7 @@ def whatif_lines(outcome: WhatIfOutcome) -> list[str]:
     and the page."""
     lines = (
         outcome.serve_note,
+        outcome.replan_note,
         outcome.baseline_note,
         outcome.concentration_line,
         *outcome.notes,

@@ -63,18 +63,36 @@ only make worse.
 **Revenue against capital.** Revenue is the ramp's GPU-hours served in full within the plan
 horizon (its term runs to ``until``) times its price (the class policy's when the deal names
 none); the term's hours past the plan's end are priced apart and called not verified, as
-nothing checks their service, capital or power. Capital is the change in
-every order of the plan to its end with the deal: the triggers' orders and the later ones
-the same rule places after them (``order_placements``), as the finance page prices the plan.
-Both runs thereby cover the same years even when the deal moves an exhaustion date (before,
-each pool's one order was sized for the whole horizon for that reason, and its block counts
-disagreed with the finance page's: 812 racks against 84 for the same pool); a deal whose
-ramp runs past the horizon says so, because capital beyond it is not measured.
+nothing checks their service, capital or power. A deal whose ramp runs past the horizon says
+so, because capital beyond it is not measured.
+
+**Capital: the cheaper of two plans that serve the deal, never the re-plan alone.** (1) The
+blocks its own GPUs need (:func:`_deal_blocks`): on the plan without the deal (its blocks,
+and every order the triggers place to the plan's end from its arrival, the triggers' own
+order due now from as soon as it can land, since a deal that pulls it forward moves its date
+and does not buy it), per pool the deal draws on, the most H100-equivalents its lift
+(requirement at the triggers' quantile, headroom included) adds to what the pool lacks on a
+day it holds GPUs, from when the pool's candidate can land if ordered today (before that,
+the verdict's span short, not capital), in the fewest blocks of that candidate; a training
+deal's training blocks serve its ``all`` pool too, which needs only what they leave. These
+grow with the deal's GPUs. (2) The difference of the two runs' orders to the plan's end
+(``order_placements``, as the finance page prices the plan): the triggers re-run with the
+deal re-choose, re-date, re-size and re-site the plan's later orders (a later generation
+bridged to, a cheaper plan, dates moved by power), which jump with demand, or pull forward
+and share an order the plan places anyway. The extra capex and MW are the cheaper of the two
+(at least $0), so at most the blocks its own GPUs need; :attr:`WhatIf.capex_basis` says which
+it is, :attr:`WhatIf.replan_note` what the re-plan moves by where the two differ, and the
+page's orders table shows each pool's re-plan apart from the deal's blocks. The re-plan was
+printed as the deal's capital: a flat 500-GPU training deal read "extra capex $263.2M, 12.3
+MW" (34 racks, 8,704 GPUs) and -$41.0M on the very pool it runs in, 100 GPUs $0 and 1,000
+GPUs $371.7M; they now read $0 (the re-plan, cheaper than a rack of their own), 1 x
+pod-h100-1024 ($41.0M, 1.5 MW) and a pod and a rack ($49.4M), the re-plan said apart.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import partial
@@ -102,26 +120,36 @@ from forecasting.triggers import (
     expansion_triggers,
     pool_requirements,
 )
-from forecasting.triggers.common import NEW_SITE, months_before
+
+# The triggers' MW tolerance: one rule for when an order's site powers it (it was 0.05 MW
+# here, and a 0.004 MW deficit read powered).
+from forecasting.triggers.common import _TOL, NEW_SITE, months_before
 
 __all__ = [
+    "DEAL_BLOCKS_SCHEMA",
     "DEAL_ID",
     "ORDERS_SCHEMA",
     "PIPELINE_SCHEMA",
     "PLAN_SHORT_TOO",
+    "REPLANNED",
     "DealError",
     "WhatIf",
+    "deal_blocks_text",
     "deal_contract",
     "pipeline_if_signed",
     "what_if",
     "with_deal",
     "with_region_levels",
+    "without_pipeline_deal",
 ]
 
 DEAL_ID = "what-if"
 # Beside the verdict where the plan is short without the deal too (WhatIf.baseline_note): the
 # CLI's headline and the page's card say it alike.
 PLAN_SHORT_TOO = "the plan is short without it too"
+# Leads the note on the plan's re-chosen orders (WhatIf.replan_note), which the CLI and the
+# pages print apart from the deal's capex.
+REPLANNED = "the plan re-chose its later orders"
 ORDERS_SCHEMA = pl.Schema(
     {
         "region": pl.String(),
@@ -144,6 +172,22 @@ ORDERS_SCHEMA = pl.Schema(
         "note": pl.String(),
     }
 )
+
+DEAL_BLOCKS_SCHEMA = pl.Schema(
+    {
+        "region": pl.String(),
+        "pool": pl.String(),
+        "candidate": pl.String(),
+        # The most H100-equivalents the deal adds to what its pool lacks on the plan without
+        # it, on any day it holds GPUs (requirement at the triggers' quantile, headroom
+        # included), net of the GPUs of the deal's blocks of another pool that serve it.
+        "lacking_gpus": pl.Float64(),
+        "blocks": pl.Int64(),
+        "capex_usd": pl.Float64(),
+        "mw": pl.Float64(),
+    }
+)
+
 _VALUES = ("mean", "q10", "q50", "q90", "q99")
 _USD_TOL = 0.5  # dollars: a pool's capital moves when it moves by more than rounding
 
@@ -250,7 +294,11 @@ def with_region_levels(forecast: pl.DataFrame, deal: Contract) -> pl.DataFrame:
 
 
 def with_deal(
-    forecast: pl.DataFrame, deal: Contract, *, book: ContractBook | None = None
+    forecast: pl.DataFrame,
+    deal: Contract,
+    *,
+    book: ContractBook | None = None,
+    incremental: bool = False,
 ) -> pl.DataFrame:
     """``forecast`` (FORECAST_SCHEMA rows, optional ``grain``) with the deal as signed demand.
 
@@ -258,6 +306,9 @@ def with_deal(
     level above it, quantile by quantile, and a new series when the customer is unknown.
     ``book``'s signed contracts on the same series (already floors in ``forecast``) add up
     with the deal into one floor, so an expansion lifts demand above what is signed.
+    ``incremental``: the deal is a pipeline deal signing on every path, its ramp added on
+    top of the series' demand (floors included) at every quantile, as the book adds a
+    pipeline deal where it signs (:mod:`forecasting.contracts`), not a floor under it.
     """
     own_id = deal.unique_id
     names = hierarchy.levels_of(own_id)
@@ -265,7 +316,7 @@ def with_deal(
     values = [c for c in _VALUES if c in forecast.columns]
     signed = [
         c
-        for c in (book.signed if book is not None else ())
+        for c in (book.signed if book is not None and not incremental else ())
         if c.unique_id == own_id and c.id != deal.id
     ]
     ramp = _ramp_by_row(forecast, [*signed, deal])
@@ -300,12 +351,21 @@ def with_deal(
     lifts = pl.concat(
         [
             rows.filter(~average_day).select(
-                *keys, *(floor_lift(v, "ramp").alias(f"lift_{v}") for v in values)
+                *keys,
+                *(
+                    (pl.col("ramp") if incremental else floor_lift(v, "ramp")).alias(f"lift_{v}")
+                    for v in values
+                ),
             ),
             rows.filter(average_day)
             .explode("ramp_days")
             .group_by(keys)
-            .agg(floor_lift(v, "ramp_days").mean().alias(f"lift_{v}") for v in values),
+            .agg(
+                (pl.col("ramp_days") if incremental else floor_lift(v, "ramp_days"))
+                .mean()
+                .alias(f"lift_{v}")
+                for v in values
+            ),
         ]
     )
     touched = pl.col("unique_id").is_in([*ancestors, own_id])
@@ -402,6 +462,20 @@ class WhatIf:
     # measured (`report` judges no order there). A deal not served even alone keeps its
     # verdict: the region's own demand can only make it shorter.
     not_judged: str = ""
+    # The blocks the deal's own GPUs need, per pool it draws on (DEAL_BLOCKS_SCHEMA): what
+    # ``extra_capex_usd`` and ``extra_mw`` sum (see the module docstring, "Capital").
+    deal_blocks: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema=DEAL_BLOCKS_SCHEMA)
+    )
+    # How far every order of the plan to its end moves with the deal (the triggers re-run
+    # with it re-choose, re-date and re-site later orders): not the deal's capex, said apart
+    # in ``replan_note`` ('' where it equals the deal's blocks).
+    replan_capex_usd: float = 0.0
+    replan_mw: float = 0.0
+    replan_note: str = ""
+    # What ``extra_capex_usd`` is, beside it on the CLI and the page: "the blocks its own
+    # GPUs need: 1 x pod-h100-1024 for us-west training", or the re-plan where it is cheaper.
+    capex_basis: str = ""
 
     @property
     def not_sized_pools(self) -> tuple[str, ...]:
@@ -810,6 +884,168 @@ def _lacking(
     )
 
 
+def _deal_blocks(
+    forecast: pl.DataFrame,
+    lifted: pl.DataFrame,
+    plan: CapacityPlan,
+    deal: Contract,
+    *,
+    without: TriggerResult,
+    orders: pl.DataFrame,
+    as_of: date,
+    settings: TriggerSettings,
+) -> pl.DataFrame:
+    """The blocks the deal's own GPUs need (DEAL_BLOCKS_SCHEMA), one row per pool it draws on:
+    on the plan without the deal (its blocks, and every order it places, from its arrival),
+    the most H100-equivalents the deal adds to what the pool lacks on a day it holds GPUs,
+    in the fewest blocks of the pool's trigger candidate with the deal (see the module
+    docstring, "Capital"). The training pool's blocks serve the ``all`` pool too, so a
+    training deal's ``all`` need is net of them. A pool without a candidate has no row."""
+    units = {c.name: c.gpus * plan.h100_equivalent(c.gpu_type) for c in plan.candidate}
+    kinds = {c.name: c for c in plan.candidate}
+
+    def need(frame: pl.DataFrame) -> pl.DataFrame:
+        return _deal_pools(
+            pool_requirements(frame, plan, as_of=as_of, column=settings.quantile), deal
+        ).select("pool", "ds", "requirement_gpus", "capacity_gpus")
+
+    leads = {c.name: c.lead_time_weeks for c in plan.candidate}
+    # Each order from its arrival; the triggers' own (due now) from as soon as it can land
+    # if ordered today: a deal that pulls the plan's order forward moves its date (the
+    # verdict and the order-by say so), it does not buy it (50 GPUs read as a 4,000-GPU
+    # rack the plan orders anyway).
+    earliest = pl.lit(as_of) + pl.duration(
+        weeks=pl.col("candidate").replace_strict(leads, default=0, return_dtype=pl.Int64)
+    )
+    placed = without.placements.filter(pl.col("region") == deal.region).with_columns(
+        added=pl.col("blocks") * pl.col("candidate").replace_strict(units, default=0.0),
+        **{
+            "from": pl.when(pl.col("tranche").fill_null(1) == 1)
+            .then(pl.min_horizontal("arrives", earliest))
+            .otherwise("arrives")
+        },
+    )
+    joined = need(forecast).join(
+        need(lifted).select("pool", "ds", with_gpus="requirement_gpus"), on=["pool", "ds"]
+    )
+    days = joined["ds"].unique().sort()
+    holds = pl.DataFrame(
+        {"ds": days, "holds": [deal.gpus_on(d) > 0 for d in days]},
+        schema={"ds": pl.Date(), "holds": pl.Boolean()},
+    )
+    candidates = dict(
+        orders.filter(pl.col("region") == deal.region).select("pool", "candidate").iter_rows()
+    )
+    rows: list[tuple[object, ...]] = []
+    served = 0.0  # H100-equivalents of the deal's training blocks, which serve `all` too
+    for pool in ("training", "all"):
+        rows_of = joined.filter(pl.col("pool") == pool)
+        candidate = candidates.get(pool)
+        if rows_of.is_empty() or candidate is None or candidate not in kinds:
+            continue
+        serving = placed if pool == "all" else placed.filter(pl.col("pool") == pool)
+        cumulative = (
+            serving.group_by("from")
+            .agg(pl.col("added").sum())
+            .sort("from")
+            .select("from", added=pl.col("added").cum_sum())
+        )
+        held = pl.col("capacity_gpus") + pl.col("added").fill_null(0.0)
+        # No block ordered today lands before the candidate's lead time: the days before
+        # are the verdict's (short), not capital.
+        landing = as_of + timedelta(weeks=kinds[candidate].lead_time_weeks)
+        lacking = (
+            rows_of.sort("ds")
+            .join_asof(cumulative, left_on="ds", right_on="from")
+            .join(holds, on="ds")
+            .filter(pl.col("holds") & (pl.col("ds") >= landing))
+            # What the deal adds to what the pool lacks: on a day the plan lacks GPUs without
+            # it too, the deal's own GPUs lack as well.
+            .select(
+                (
+                    (pl.col("with_gpus") - held).clip(lower_bound=0.0)
+                    - (pl.col("requirement_gpus") - held).clip(lower_bound=0.0)
+                ).max()
+            )
+            .item()
+        )
+        lacking = max(0.0, float(lacking or 0.0) - served)
+        unit = units[candidate]
+        blocks = math.ceil(lacking / unit - 1e-9) if lacking > _GPU_TOL and unit > 0 else 0
+        served += blocks * unit
+        kind = kinds[candidate]
+        rows.append(
+            (deal.region, pool, candidate, lacking, blocks, blocks * kind.capex_usd,
+             blocks * kind.mw)
+        )  # fmt: skip
+    return pl.DataFrame(rows, schema=DEAL_BLOCKS_SCHEMA, orient="row")
+
+
+def deal_blocks_text(deal_blocks: pl.DataFrame) -> str:
+    """The deal's own blocks as a note reads them: ``2 x rack-h100-256 for us-west all``."""
+    listed = [
+        f"{r['blocks']} x {r['candidate']} for {r['region']} {r['pool']}"
+        for r in deal_blocks.filter(pl.col("blocks") > 0).iter_rows(named=True)
+    ]
+    return ", ".join(listed) or "no block"
+
+
+def _capex_basis(deal_blocks: pl.DataFrame, *, by_replan: bool) -> str:
+    """What the deal's extra capex is, in a few words (:attr:`WhatIf.capex_basis`)."""
+    if by_replan:
+        return f"{REPLANNED}, cheaper than blocks of its own"
+    blocks = deal_blocks_text(deal_blocks)
+    if blocks == "no block":
+        return "its own GPUs need no block of their own"
+    return f"the blocks its own GPUs need: {blocks}"
+
+
+def _replan_note(
+    orders: pl.DataFrame,
+    deal_blocks: pl.DataFrame,
+    *,
+    replan_capex: float,
+    replan_mw: float,
+    own_capex: float,
+) -> str:
+    """What the plan's re-chosen orders move by, beside the blocks the deal's own GPUs need
+    ('' where they move by those blocks alone), and which of the two the extra capex is:
+    the cheaper (see the module docstring, "Capital").
+
+    The triggers re-run with the deal re-choose the plan's later orders (block types bridged
+    to a later generation, a cheaper plan, dates and sites moved by power), which jump with
+    demand: a flat 500-GPU training deal read "extra capex $263.2M, 12.3 MW" (34 racks, 8,704
+    GPUs) and -$41.0M on the very pool it runs in, ~$526k a GPU."""
+    if abs(replan_capex - own_capex) <= _USD_TOL:
+        return ""
+    moved = orders.filter(pl.col("extra_capex_usd").abs() > _USD_TOL)
+    pools = ", ".join(
+        f"{r['region']} {r['pool']} {'+' if r['extra_capex_usd'] > 0 else ''}"
+        f"{usd(r['extra_capex_usd'])}"
+        for r in moved.iter_rows(named=True)
+    )
+    sign = "+" if replan_capex > 0 else ""
+    moves = (
+        f"with the deal every order to the plan's end moves by {sign}{usd(replan_capex)}, "
+        f"{replan_mw:+,.1f} MW ({pools})"
+        if pools
+        else "with the deal every order to the plan's end costs what it costs without it"
+    )
+    own = f"{deal_blocks_text(deal_blocks)} ({usd(own_capex)})"
+    if replan_capex < own_capex:
+        return (
+            f"{REPLANNED}: {moves}, less than the blocks its own GPUs need on the plan "
+            f"without it, {own}: the re-run serves it for less (it can pull forward and share "
+            f"orders the plan places anyway), so the deal's extra capex is "
+            f"{usd(max(replan_capex, 0.0))}"
+        )
+    return (
+        f"{REPLANNED}: {moves}, as the triggers re-run with it re-choose, re-date, re-size and "
+        "re-site orders that serve the plan's own growth too; that is not counted as the "
+        f"deal's extra capex, which is the blocks its own GPUs need: {own}"
+    )
+
+
 def _worse_days(
     forecast: pl.DataFrame,
     lifted: pl.DataFrame,
@@ -993,7 +1229,7 @@ def _planned_power_from(
     spare = (days["energized_mw"] - days["mw_in_service"] - ordered).to_numpy()
     # Spare MW from each day to the end: the order is powered from the first day on or after
     # its arrival whence it never goes negative.
-    holds = np.minimum.accumulate(spare[::-1])[::-1] >= -_MW_TOL
+    holds = np.minimum.accumulate(spare[::-1])[::-1] >= -_TOL
     ds = days["ds"].to_list()
     return next((d for d, ok in zip(ds, holds, strict=True) if ok and d >= arrives), None)
 
@@ -1038,9 +1274,18 @@ def _usable_orders(
             if site in leads and not capped
             else None
         )
-        powered = min((d for d in (planned, today) if d is not None), default=None)
+        # The triggers' own day its blocks serve where the placement carries it (runs since
+        # migration 25): the what-if dated the plan's wait for power on its own rule, and
+        # ended it on a day with no power step ("until 2027-05-05 (the power planned at
+        # us-west-a)" where orders.csv said its blocks serve from 2027-06-02).
+        runs_from = order.get("runs_from")
+        powered = (
+            runs_from
+            if isinstance(runs_from, date) and not capped
+            else min((d for d in (planned, today) if d is not None), default=None)
+        )
         powered_from.append(powered)
-        contracted.append(powered is not None and powered != planned)
+        contracted.append(powered is not None and powered != planned and powered == today)
     usable = orders.with_columns(
         pl.Series("powered_from", powered_from, dtype=pl.Date()),
         pl.Series("contracted", contracted, dtype=pl.Boolean()),
@@ -1123,7 +1368,6 @@ _WAITS_SCHEMA = pl.Schema(
         "new_site": pl.Boolean(),
     }
 )
-_MW_TOL = 0.05  # MW: block MW rounding, not a shortfall (capacity's slack)
 
 
 def _powered_from(
@@ -1555,6 +1799,7 @@ def what_if(
     settings: TriggerSettings | None = None,
     without: TriggerResult | None = None,
     book: ContractBook | None = None,
+    pipeline: bool = False,
 ) -> WhatIf:
     """Triggers without and with ``deal`` on the same forecast and plan, and what differs.
 
@@ -1562,7 +1807,9 @@ def what_if(
     column); ``paths`` (bottom-level daily sample paths) give concentration with the deal.
     ``without``: the triggers of ``forecast`` already computed (weighing many deals at once).
     ``book``: the contract book the forecast carries; signed contracts on the deal's own series
-    add up with it into one floor (see :func:`with_deal`).
+    add up with it into one floor (see :func:`with_deal`). ``pipeline``: the deal is a
+    pipeline deal weighed as signing on every path, its ramp on top of ``forecast``, which
+    must not hold it (:func:`pipeline_if_signed`), not a floor.
     """
     from forecasting.contracts import concentration_with_book
 
@@ -1587,7 +1834,7 @@ def what_if(
         forecast, without = padded, None
     if without is None:
         without = expansion_triggers(forecast, plan, as_of=as_of, settings=settings)
-    lifted = with_deal(forecast, deal, book=book)
+    lifted = with_deal(forecast, deal, book=book, incremental=pipeline)
     result = expansion_triggers(lifted, plan, as_of=as_of, settings=settings)
     # Only the days the deal adds to its pools' shortfall are the deal's; the plan's own are
     # named apart (the baseline note).
@@ -1635,7 +1882,7 @@ def what_if(
     )  # fmt: skip
     notes = [_ASSUMED_TERM] if deal.description == _ASSUMED_TERM else []
     notes += rebased
-    if floor := _floor_note(forecast, lifted, deal):
+    if not pipeline and (floor := _floor_note(forecast, lifted, deal, book=book)):
         notes.append(floor)
     if revenue is not None and (serve_from is None or serve_from > deal.ramp[0].day):
         notes.append(_revenue_note(deal, serve_from, short, forecast))
@@ -1652,8 +1899,28 @@ def what_if(
         )
     if revenue is None:
         notes.append("no price: neither the deal nor its class policy names one")
-    extra_capex = float(orders["extra_capex_usd"].sum())
-    if extra_capex < -_USD_TOL:
+    replan_capex = float(orders["extra_capex_usd"].sum())
+    replan_mw = float(orders["extra_mw"].sum())
+    deal_blocks = _deal_blocks(
+        forecast, lifted, plan, deal, without=without, orders=orders, as_of=as_of,
+        settings=settings,
+    )  # fmt: skip
+    own_capex = float(deal_blocks["capex_usd"].sum())
+    # The cheaper of two plans that serve the deal: the plan without it plus its own blocks,
+    # or the triggers' re-plan with it (which can pull the plan's orders forward and share
+    # them: 300 GPUs took one more 250-GPU rack there, not the two their 340 lacking need).
+    by_replan = replan_capex < own_capex - _USD_TOL
+    extra_capex = max(replan_capex, 0.0) if by_replan else own_capex
+    extra_mw = (
+        max(replan_mw, 0.0) if by_replan and replan_capex > _USD_TOL
+        else 0.0 if by_replan
+        else float(deal_blocks["mw"].sum())
+    )  # fmt: skip
+    replan_note = _replan_note(
+        orders, deal_blocks, replan_capex=replan_capex, replan_mw=replan_mw,
+        own_capex=own_capex,
+    )  # fmt: skip
+    if replan_capex < -_USD_TOL:
         notes.append(
             _less_capital_note(
                 without.placements, result.placements, orders, plan, horizon_end=horizon_end
@@ -1668,8 +1935,8 @@ def what_if(
     if not no_extra and serve_from is None and extra_capex > _USD_TOL:
         # $453.1M "extra capital" beside "not within the horizon" read as the price of the deal.
         capital_note = (
-            f"the {usd(extra_capex)} of extra capital is what the plan's orders move "
-            f"by with the deal, and does not serve it in full within the horizon: {_NOT_PRICE}"
+            f"the {usd(extra_capex)} of extra capital is the blocks its own GPUs need, and "
+            f"does not serve it in full within the horizon: {_NOT_PRICE}"
         )
     concentration = (
         concentration_with_book(paths, ContractBook(contracts=(deal,), source="what-if"))
@@ -1694,7 +1961,7 @@ def what_if(
             )
             capital_note = (
                 f"extra capital {NOT_JUDGED} ({usd(extra_capex)}, "
-                f"{float(orders['extra_mw'].sum()):,.1f} MW on the deal's GPUs alone, before "
+                f"{extra_mw:,.1f} MW on the deal's GPUs alone, before "
                 f"what {deal.region} already runs)"
             )
         if concentration_line:
@@ -1743,7 +2010,12 @@ def what_if(
         not_judged=not_judged,
         not_sized_with=not_sized.with_,
         not_sized_without=not_sized.without,
-        extra_mw=float(orders["extra_mw"].sum()),
+        extra_mw=extra_mw,
+        deal_blocks=deal_blocks,
+        replan_capex_usd=replan_capex,
+        replan_mw=replan_mw,
+        replan_note=replan_note,
+        capex_basis=_capex_basis(deal_blocks, by_replan=by_replan),
         revenue_usd=revenue,
         revenue_past_plan_usd=past_plan or None,
         gpu_hours=gpu_hours,
@@ -1753,7 +2025,13 @@ def what_if(
     )
 
 
-def _floor_note(forecast: pl.DataFrame, lifted: pl.DataFrame, deal: Contract) -> str:
+def _floor_note(
+    forecast: pl.DataFrame,
+    lifted: pl.DataFrame,
+    deal: Contract,
+    *,
+    book: ContractBook | None = None,
+) -> str:
     """What a deal for a customer the forecast knows adds over its own daily mean ('' for a
     new customer): a signed contract is a floor under the customer's own demand, so a ramp at
     or below it adds nothing. The Helios what-if on a customer running more than its ramp
@@ -1776,6 +2054,22 @@ def _floor_note(forecast: pl.DataFrame, lifted: pl.DataFrame, deal: Contract) ->
         return ""
     own_mean = f"{low:,.0f}" if round(low) == round(high) else f"{low:,.0f}-{high:,.0f}"
     floor = "a signed contract is a floor under the customer's own demand"
+    # The book adds a pipeline deal on top of the customer's series at its odds: "its own
+    # forecast" held its own unsigned deals (arcadia-ml's 1,838 GPUs were ~650 run and a
+    # 1,000-GPU pipeline deal at 100 %).
+    pending = [c for c in (book.pipeline if book else ()) if c.unique_id == deal.unique_id]
+    if pending:
+        listed = ", ".join(
+            f"{c.id} ({max(s.gpus for s in c.ramp):,} GPUs from {c.ramp[0].day}, at {c.p:.0%}, "
+            "not signed)"
+            for c in pending
+        )
+        deals, odds = ("deal", "its") if len(pending) == 1 else ("deals", "their")
+        floor += (
+            f"; {deal.customer}'s own forecast holds its pipeline {deals} {listed} at {odds} "
+            "odds, which this floor does not add to (the finance page weighs each pipeline "
+            "deal on the forecast without it)"
+        )
     if added < 0.5:
         counts = sorted({s.gpus for s in deal.ramp if s.gpus})
         ramp = f"{counts[0]:,}" if len(counts) == 1 else f"{counts[0]:,}-{counts[-1]:,}"
@@ -1921,6 +2215,101 @@ def _lowered_orders_note(orders: pl.DataFrame) -> str:
     )
 
 
+def without_pipeline_deal(
+    forecast: pl.DataFrame, deal: Contract, *, paths: pl.DataFrame, seed: int
+) -> pl.DataFrame:
+    """``forecast`` (a run's, the book applied: daily rows, monthly rows with ``grain``)
+    without the pipeline ``deal``, on its series and every level above it.
+
+    The run added the deal's ramp on the sample paths where its draw signed
+    (:func:`~forecasting.contracts.pipeline_draws`, seeded by the run's ``seed``) and shifted
+    each level by the book's effect on its paths' sums. Here the ramp is taken back off those
+    paths (``paths``: the run's bottom-level paths as stored, the book in them), and each
+    level's mean and quantiles move by the change in its paths' sums, both measures alike
+    (the peak of a flat count moves as the mean; on the deal's own series the peak's shift
+    is read as the mean's, which the run maps to its peak band). Days the paths do not cover
+    (the monthly rows) held the deal in their mean only, ``p x GPUs`` (their peak day or
+    average day, as :func:`~forecasting.contracts.apply_to_months`), which is taken off."""
+    from forecasting.contracts import _quantile_of, pipeline_draws
+
+    names = hierarchy.levels_of(deal.unique_id)
+    ids = [*(hierarchy.id_of(*names[:depth]) for depth in (0, 1, 2)), deal.unique_id]
+    quantiles = sorted(
+        (c for c in _VALUES if c != "mean" and c in forecast.columns), key=_quantile_of
+    )
+    stats = ["mean", *quantiles]
+    grain = _grain(forecast)
+    days = paths.select(pl.col("ds").unique()).filter(pl.col("ds") <= deal.term_end)
+    samples = sorted(paths["sample_id"].unique().to_list())
+    one = ContractBook(contracts=(deal,), source="pipeline deal")
+    signs = pipeline_draws(one, sample_ids=samples, seed=seed).select(
+        pl.col("sample_id").cast(paths.schema["sample_id"]), "signs"
+    )
+    ramp = days.with_columns(
+        ramp=pl.col("ds").map_elements(lambda d: float(deal.gpus_on(d)), return_dtype=pl.Float64)
+    )
+    bottoms = pl.col("unique_id")
+    parts = []
+    for uid in ids:
+        under = bottoms.str.starts_with(uid + "/") | (bottoms == uid)
+        sums = (
+            paths.filter(under)
+            .group_by("ds", "sample_id")
+            .agg(pl.col("y").cast(pl.Float64).sum())
+            .join(ramp, on="ds")
+            .join(signs, on="sample_id")
+            .with_columns(less=pl.col("y") - pl.when("signs").then(pl.col("ramp")).otherwise(0.0))
+        )
+
+        def stat(column: str, name: str) -> pl.Expr:
+            if name == "mean":
+                return pl.col(column).mean()
+            return pl.col(column).quantile(_quantile_of(name), interpolation="linear")
+
+        parts.append(
+            sums.group_by("ds").agg(
+                pl.lit(uid).alias("unique_id"),
+                *((stat("less", v) - stat("y", v)).alias(f"shift_{v}") for v in stats),
+            )
+        )
+    shift = pl.concat(parts).with_columns(pl.lit("day").alias("grain"))
+    # The monthly rows: p x the month's peak day (peak) or average day (mean), mean only.
+    months = forecast.filter(grain == "month").select("ds").unique()
+    taken = []
+    for (month,) in months.iter_rows():
+        month_days = _days_of(month)
+        held = [float(deal.gpus_on(d)) for d in month_days if d <= deal.term_end] or [0.0]
+        taken += [
+            (month, Measure.PEAK.value, deal.p * max(held)),
+            (month, Measure.MEAN.value, deal.p * sum(held) / len(month_days)),
+        ]
+    monthly = pl.DataFrame(
+        taken,
+        schema={"ds": pl.Date(), "measure": pl.String(), "taken": pl.Float64()},
+        orient="row",
+    ).with_columns(pl.lit("month").alias("grain"))
+    framed = forecast.with_columns(grain.alias("grain"))
+    touched = pl.col("unique_id").is_in(ids)
+    out = (
+        framed.join(shift, on=["unique_id", "ds", "grain"], how="left")
+        .join(monthly, on=["ds", "measure", "grain"], how="left")
+        .with_columns(
+            pl.when(touched & pl.col(f"shift_{v}").is_not_null())
+            .then(pl.col(v) + pl.col(f"shift_{v}"))
+            .when(touched & (pl.col("grain") == "month") & pl.lit(v == "mean"))
+            .then(pl.col(v) - pl.col("taken").fill_null(0.0))
+            .otherwise(pl.col(v))
+            .clip(lower_bound=0.0)
+            for v in stats
+        )
+        # Put the quantiles back in order where the shifts crossed them.
+        .with_columns(
+            pl.max_horizontal(quantiles[: i + 1]).alias(c) for i, c in enumerate(quantiles)
+        )
+    )
+    return out.select(forecast.columns).cast(forecast.schema)
+
+
 def pipeline_if_signed(
     forecast: pl.DataFrame,
     plan: CapacityPlan,
@@ -1928,12 +2317,21 @@ def pipeline_if_signed(
     *,
     as_of: date,
     settings: TriggerSettings | None = None,
+    paths: pl.DataFrame | None = None,
+    seed: int = 0,
+    held: Collection[str] | None = None,
 ) -> pl.DataFrame:
     """What each pipeline deal would need if it signed (PIPELINE_SCHEMA), one row per deal.
 
-    Each deal is weighed as a signed contract on top of ``forecast`` (:func:`what_if`); the
-    forecast already carries the deal at its odds, and the floor rule lifts only what it lacks,
-    so ``extra_capex_usd`` is what signing adds beyond the plan's own orders.
+    Each deal is weighed as signing on every path (:func:`what_if` with ``pipeline``): its
+    ramp on top of the forecast without it (:func:`without_pipeline_deal`, from the run's
+    ``paths`` and ``seed``, where the book put it at its odds; ``paths`` None: ``forecast``
+    does not hold the deal; ``held``: the ids of the deals the run applied, None: every deal
+    of ``book``; a deal loaded after the run is not in its paths, and is weighed on
+    ``forecast`` as it is). It was weighed as a signed floor on the forecast that held it:
+    a p=1 deal always read "it needs no extra block, $0", and a deal of a customer already
+    running GPUs lost them from its lift. ``extra_capex_usd`` is what signing adds beyond the
+    plan's own orders without it.
     ``expected_capex_usd`` weights it by the deal's probability; ``order_by`` is the earliest
     order-by date of an order the deal adds or changes (null when none). Deals in a region the
     plan lacks, or whose term ended before the forecast's first day, are left out; a deal the
@@ -1949,7 +2347,12 @@ def pipeline_if_signed(
     deals = [c for c in book.pipeline if c.region in plan.regions and c.term_end >= first]
     if not deals:
         return pl.DataFrame(schema=PIPELINE_SCHEMA)
-    without = expansion_triggers(forecast, plan, as_of=as_of, settings=settings)
+    # One plan without any deal where the forecast holds none of them; else each deal's own.
+    shared = (
+        expansion_triggers(forecast, plan, as_of=as_of, settings=settings)
+        if paths is None
+        else None
+    )
     rows: list[tuple[object, ...]] = []
     for deal in deals:
         signed = replace(deal, status=ContractStatus.SIGNED, probability=None)
@@ -1963,9 +2366,15 @@ def pipeline_if_signed(
             max(s.gpus for s in deal.ramp),
         )
         try:
-            answer = what_if(
-                forecast, plan, signed, as_of=as_of, settings=settings, without=without, book=book
+            base = (
+                forecast
+                if paths is None or (held is not None and deal.id not in held)
+                else without_pipeline_deal(forecast, deal, paths=paths, seed=seed)
             )
+            answer = what_if(
+                base, plan, signed, as_of=as_of, settings=settings, without=shared, book=book,
+                pipeline=True,
+            )  # fmt: skip
         except DealError as err:
             # One deal the plan cannot weigh (its ramp starts past a young fleet's short plan)
             # stopped the whole run's reports; it is listed, unweighed, with the reason.
@@ -1989,6 +2398,7 @@ def pipeline_if_signed(
                     n
                     for n in (
                         answer.serve_note,
+                        answer.replan_note,
                         answer.capex_not_sized,
                         answer.baseline_note,
                         _lowered_orders_note(answer.orders),

@@ -538,9 +538,7 @@ def test_a_deal_whose_blocks_pass_the_sites_power_ceiling_is_not_served_on_this_
     assert capped.revenue_usd == 0
     # Its extra capital is not the deal's price: the note says it does not serve the deal.
     assert capped.extra_capex_usd == pytest.approx(8e6)  # one more rack, never powered
-    assert "the $8.0M of extra capital is what the plan's orders move by with the deal" in " ".join(
-        capped.notes
-    )
+    assert "the $8.0M of extra capital is the blocks its own GPUs need" in " ".join(capped.notes)
     roomy = what_if(_forecast(), _unpowered_r2_plan(ceiling_mw=100.0), deal, as_of=MONDAY)
     assert roomy.serve_from == date(2026, 12, 2)
     assert not any("is not the price of the deal" in n for n in roomy.notes)
@@ -693,6 +691,11 @@ def test_a_deal_is_priced_over_every_order_and_its_trigger_matches_the_plan_s() 
     assert row["capex_without_usd"] == pytest.approx(every)
     assert answer.extra_capex_usd == pytest.approx(row["capex_with_usd"] - every)
     assert answer.extra_capex_usd > 0
+    # Its 340 H100-equivalents lacking would take two racks of its own on the plan without
+    # it; the re-plan shares the rack it pulls forward, one rack cheaper, and says so.
+    assert "less than the blocks its own GPUs need on the plan without it, 2 x rack-c for " \
+        "r2 all ($16.0M)" in answer.replan_note  # fmt: skip
+    assert answer.capex_basis.startswith("the plan re-chose its later orders, cheaper")
     assert answer.new_orders.height >= 1
     assert answer.new_orders["order_by"].min() >= MONDAY
 
@@ -1083,9 +1086,11 @@ status = "pipeline"
 probability = 0.5
 """
     )
+    # A pipeline deal adds its 100 GPUs on top of acme's own (it is not yet in telemetry), so
+    # it lacks power of its own from 2026-01-26; the plan's shortfall is still named apart.
     (row,) = pipeline_if_signed(_forecast(), plan, book, as_of=MONDAY).iter_rows(named=True)
-    assert row["serve_from"] == _day(10)
-    assert row["note"].startswith("served from its first ramp day")
+    assert row["serve_from"] == date(2026, 12, 2)
+    assert "short from 2026-01-26 until 2026-12-02 (power contracted today" in row["note"]
     assert f"; {_R2_SHORT_TOO}" in row["note"]
 
 

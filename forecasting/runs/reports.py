@@ -668,16 +668,30 @@ def _pipeline_deals(
 
     if not book.pipeline:
         return pl.DataFrame()
+    run_id = triggers.forecast.run_id
     with warehouse.connect(wh_path, read_only=True) as wh:
-        frame = trigger_forecast(wh, triggers.forecast.run_id)
+        frame = trigger_forecast(wh, run_id)
         settings = trigger_settings(
             wh,
-            triggers.forecast.run_id,
+            run_id,
             quantile=options.quantile,
             buffer_weeks=options.buffer_weeks,
             idle_weeks=options.idle_weeks,
         )
-    return pipeline_if_signed(frame, plan, book, as_of=triggers.forecast.as_of, settings=settings)
+        # The run's paths hold each deal where its draw signed (seeded by the run's seed):
+        # each deal is weighed against the forecast without it (whatif.without_pipeline_deal).
+        paths = wh.run_frame("forecast_paths", run_id)
+        run = wh.forecast_runs().filter(pl.col("run_id") == run_id)
+        run_settings = json.loads(run.item(0, "settings"))
+        # A deal loaded after the run is not in its paths: only those loaded by then are
+        # taken off the forecast (a repeated id counts from its first load).
+        loaded = wh.contracts()
+        held = set(loaded.filter(pl.col("loaded_at") <= run.item(0, "created_at"))["id"].to_list())
+    return pipeline_if_signed(
+        frame, plan, book, as_of=triggers.forecast.as_of, settings=settings,
+        paths=paths if paths.height else None, seed=int(run_settings.get("seed", 0)),
+        held=held,
+    )  # fmt: skip
 
 
 def report_trigger_rows(inputs: ReportInputs) -> pl.DataFrame:

@@ -67,6 +67,11 @@ class WhatIfOutcome(BaseModel):
     # "not judged: no telemetry in eu-west" where the deal's region has no telemetry and the
     # deal alone would be served: WhatIf.not_judged, which the headline then leads with.
     not_judged: str = ""
+    # What extra_capex_usd is ("the blocks its own GPUs need: 1 x pod-h100-1024 for us-west
+    # training") and how far the plan's re-chosen orders move apart from it ('' where they
+    # move by those blocks alone): WhatIf.capex_basis, replan_note.
+    capex_basis: str = ""
+    replan_note: str = ""
 
 
 def _spelling_notes(customer: str, customers: list[str]) -> list[str]:
@@ -155,5 +160,7 @@ def weigh_deal(
         notes=list(answer.notes),
         concentration_line=answer.concentration_line,
         not_judged=answer.not_judged,
+        capex_basis=answer.capex_basis,
+        replan_note=answer.replan_note,
         page=page,
     )

@@ -90,7 +90,8 @@ def _cards(answer: WhatIf) -> list[tuple[str, str]]:
         ("can we serve it at the SLO", _serve_card(answer)),
         (
             "extra capital within the horizon",
-            extra_capex(answer.extra_capex_usd, bound=answer.capex_bound),
+            extra_capex(answer.extra_capex_usd, bound=answer.capex_bound)
+            + (f" ({answer.capex_basis})" if answer.capex_basis else ""),
         ),
         ("extra power", fmt_mw(answer.extra_mw)),
         (f"revenue to {fmt_date(_revenue_end(answer))}", revenue),
@@ -107,6 +108,15 @@ def _cards(answer: WhatIf) -> list[tuple[str, str]]:
             else []
         ),
     ]
+
+
+def _deal_column(answer: WhatIf, region: str, pool: str) -> str:
+    """A pool's blocks for the deal's own GPUs, priced ('–' for a pool the deal has none in)."""
+    rows = answer.deal_blocks.filter((pl.col("region") == region) & (pl.col("pool") == pool))
+    if rows.is_empty():
+        return MISSING
+    r = rows.row(0, named=True)
+    return f"{r['blocks']} × {r['candidate']}, {fmt_usd(r['capex_usd'])}"
 
 
 def _revenue_end(answer: WhatIf) -> date:
@@ -143,6 +153,9 @@ def _orders(answer: WhatIf) -> Table:
             if r["order_by_without"] == r["order_by"]
             else f"{fmt_date(r['order_by_without'])} → {fmt_date(r['order_by'])}",
             fmt_date(r["arrives"]),
+            NOT_JUDGED
+            if r["status_without"] == NOT_JUDGED
+            else _deal_column(answer, r["region"], r["pool"]),
             # Weighed on zero demand without the deal (no telemetry): no difference measured.
             NOT_JUDGED
             if r["status_without"] == NOT_JUDGED
@@ -165,11 +178,12 @@ def _orders(answer: WhatIf) -> Table:
         "trigger blocks (without → with)",
         "order by (without → with, where it moves)",
         "arrives",
-        "extra capex, every order",
-        "extra power, every order",
+        "the deal's own blocks",
+        "every order re-planned: capex",
+        "every order re-planned: MW",
         "note",
     ]
-    return Table.of(headers, rows, numeric=(9, 10), detail=(11,), empty="no pools in the region")
+    return Table.of(headers, rows, numeric=(10, 11), detail=(12,), empty="no pools in the region")
 
 
 def _concentration_intro(answer: WhatIf) -> str:
@@ -249,11 +263,16 @@ def whatif_page(answer: WhatIf, *, forecast_run_id: str, quantile: str) -> str:
         f"{answer.gpu_hours:,.0f} GPU-hours over the term.",
         orders=_orders(answer),
         orders_intro="The expansion triggers run twice on the same forecast and plan, without "
-        "and with the deal; the difference is what the deal calls for. Blocks are each pool's "
-        "trigger order (due now, as on the finance page); capex and MW count every order of "
-        f"the plan to its end, {fmt_date(answer.horizon_end)}: the triggers' and the later ones "
-        "the same rule places after them, so a deal that moves a shortfall into a later order "
-        "counts too. Dates are order-by dates for an order placed on the as-of day.",
+        "and with the deal. Blocks are each pool's trigger order (due now, as on the finance "
+        "page). The deal's extra capital is the blocks its own GPUs need: on the plan without "
+        "it, the most GPUs it leaves lacking on a day the pool lacks nothing without it, in "
+        "blocks of the pool's candidate. The re-planned capex and MW count every order of "
+        f"the plan to its end, {fmt_date(answer.horizon_end)} (the triggers' and the later "
+        "ones the same rule places after them), with the deal minus without it: the re-run "
+        "re-chooses, re-dates and re-sites orders that serve the plan's own growth too, so "
+        "that difference is not the deal's capital. Dates are order-by dates for an order "
+        "placed on the as-of day.",
+        replan_note=answer.replan_note,
         concentration=_concentration(answer),
         concentration_intro=_concentration_intro(answer),
         notes=list(answer.notes)
