@@ -181,6 +181,9 @@ class _Order:
     # Dated to land with its site's power on this day, where the orders landing by then took
     # what the site's ceiling leaves: back on its shortfall's dates (_undated).
     undated_from: date | None = None
+    # Split by the power its region has energized by its arrival (_split_by_power): its
+    # shares powered on arrival first (this one leading), then those that wait on power.
+    by_power: bool = False
 
     @property
     def total_blocks(self) -> int:
@@ -191,7 +194,9 @@ class _Order:
         """The order unsplit, at its own site, to be placed again."""
         if not self.parts:
             return self
-        return replace(self, blocks=self.total_blocks, parts=(), beyond_ceiling=None)
+        return replace(
+            self, blocks=self.total_blocks, parts=(), beyond_ceiling=None, by_power=False
+        )
 
     @property
     def shares(self) -> tuple[_Order, ...]:
@@ -629,6 +634,20 @@ def _order_head(
     )
     heads = []
     for month_end in (None, _month_after(exhaustion)):
+        if order.by_power:
+            heads.append(
+                _by_power_note(
+                    order,
+                    plan=plan,
+                    region=region,
+                    exhaustion=exhaustion,
+                    buffer_weeks=buffer_weeks,
+                    power=power,
+                    priced=priced,
+                    month_end=month_end,
+                )
+            )
+            continue
         notes = [
             _order_note(
                 order, exhaustion=exhaustion, buffer_weeks=buffer_weeks, month_end=month_end
@@ -644,6 +663,55 @@ def _order_head(
             "; ".join([*notes, *([_split_note(order, region=region)] * bool(order.parts)), *waits])
         )
     return _Head(*heads)
+
+
+def _by_power_note(
+    order: _Order,
+    *,
+    plan: CapacityPlan,
+    region: str,
+    exhaustion: date,
+    buffer_weeks: int,
+    power: _Power | None,
+    priced: bool,
+    month_end: date | None,
+) -> str:
+    """The clauses opening the note of an order split by power (:func:`_split_by_power`):
+    how many run on the MW energized by their arrival and where, then each part's own
+    clauses as an unsplit order of its size would read (the waiting part's dated to its
+    power, and why it waits)."""
+    on_power = [s for s in order.shares if s.powered]
+    waiting = [s for s in order.shares if not s.powered]
+    ran, waits = sum(s.blocks for s in on_power), sum(s.blocks for s in waiting)
+    # At several sites, each named with its blocks; the part's own clauses then name none.
+    one = len(on_power) == 1
+    where = ", ".join(f"at {s.site}" if one else f"{s.blocks} at {s.site}" for s in on_power)
+    now = replace(on_power[0], blocks=ran, parts=(), site=on_power[0].site if one else None)
+    notes = [
+        f"order {order.total_blocks} x {order.candidate.name} in two parts: {ran} on the MW "
+        f"energized by the order's arrival ({where}), ordered on the shortfall's dates, and "
+        f"{waits} waiting on power",
+        f"the {ran} on power: "
+        + _order_note(now, exhaustion=exhaustion, buffer_weeks=buffer_weeks, month_end=month_end),
+    ]
+    if not now.in_time and (
+        expedited := _expedite_note(
+            plan, now, region, exhaustion, priced=priced, month_end=month_end
+        )
+    ):
+        notes.append(expedited)
+    if not waiting:
+        return "; ".join(notes)
+    first = replace(waiting[0], blocks=waits, parts=())
+    notes.append(
+        f"the {waits} waiting: "
+        + _order_note(first, exhaustion=exhaustion, buffer_weeks=buffer_weeks, month_end=month_end)
+    )
+    if len(waiting) > 1:
+        notes.append(_split_note(replace(waiting[0], parts=tuple(waiting[1:])), region=region))
+    if power is not None:
+        notes.append(_power_note(waiting[0], region=region, power=power))
+    return "; ".join(notes)
 
 
 def _split_note(order: _Order, *, region: str) -> str:
@@ -859,7 +927,7 @@ class _Decision(NamedTuple):
     def waits_for_power(self) -> bool:
         """Whether the order's site has no power for it on its arrival: its note says power
         is the constraint (:func:`_power_note`), and a red status may rest on that alone."""
-        return self.order is not None and not self.order.powered
+        return self.order is not None and not all(s.powered for s in self.order.shares)
 
 
 # Opens the note of an all pool the training pool's order covers (_say_relief_as_placed).
@@ -1319,12 +1387,26 @@ def _placements(
             part.order_by,
             part.blocks * part.candidate.capex_usd,
             decision.row["exhaustion_date"],
-            decision.row["status"],
+            _share_status(decision, part) if order.by_power else decision.row["status"],
             part.beyond_ceiling,
             part.runs_from if part.runs_from is not None or not part.powered else part.arrives,
         )
         for part in (order, *order.parts)
     ]
+
+
+def _share_status(decision: _Decision, share: _Order) -> str:
+    """The status of one share of an order split by power (:func:`_split_by_power`): its own
+    dates' (the row's is its most urgent share's), never above the row's (a shortfall read at
+    the monthly grain only is amber at most: :func:`_monthly_only`).
+
+    Each share read its row's red: the racks on power, ordered in time on the shortfall's
+    dates, read red for the racks beside them that wait on power."""
+    exhaustion, as_of = decision.row["exhaustion_date"], decision.row["as_of"]
+    assert isinstance(exhaustion, date) and isinstance(as_of, date)
+    own = _order_fields(share, as_of=as_of, exhaustion=exhaustion, blocks=share.blocks)["status"]
+    rank = list(Status)
+    return min(Status(str(own)), Status(str(decision.row["status"])), key=rank.index).value
 
 
 def _with_orders(daily: pl.DataFrame, orders: Sequence[_Order]) -> pl.DataFrame:
@@ -1795,9 +1877,15 @@ def _placed_in_arrival_order(
             order = _sited(_placed(order, region=region, power=power), region=region, power=power)
         order = _past_the_ceiling(order, plan, power=power, as_of=as_of, settings=settings)
         order = _split(order, plan, power=power, region=region, as_of=as_of, settings=settings)
+        # The share whose MW is taken once the note has read the room it finds.
+        last: _Order | None = order
+        if split := _split_by_power(
+            order, plan, power=power, region=region, as_of=as_of, settings=settings
+        ):
+            order, last = split
         head = _head_of(decision, order, plan=plan, region=region, settings=settings, power=power)
-        if order.site is not None:
-            power.take(order.site, order.mw, order.arrives)
+        if last is not None and last.site is not None:
+            power.take(last.site, last.mw, last.arrives)
         again[(pool, i)] = _decided(decision, order, head, as_of=as_of)
     first = {pool: again.get((pool, 0), chosen.first[pool]) for pool in Pool}
     later = {
@@ -1994,6 +2082,71 @@ def _split(
     else:
         own = replace(own, powered=False, usable=power.powered_from(site, fits, arrives))
     return _past_the_ceiling(own, plan, power=power, as_of=as_of, settings=settings)
+
+
+def _split_by_power(
+    order: _Order,
+    plan: CapacityPlan,
+    *,
+    power: _Power,
+    region: str,
+    as_of: date,
+    settings: TriggerSettings,
+) -> tuple[_Order, _Order | None] | None:
+    """``order``, which waits on power as a whole (:func:`_with_its_power` would date it),
+    in two parts (``by_power``): the blocks its region's sites have MW energized for on its
+    arrival, the most at the roomiest site first, ordered on its shortfall's dates; and the
+    rest, placed as any order is (the site with its MW first, its ceiling, ``_split``) and
+    dated to land with its power. Returned with the share whose MW is left to the caller
+    (the waiting part's own, taken from the day it lands once the note has read its site's
+    room; None when every block has power on arrival); every other share's MW is taken
+    here. None where no block of it has MW on arrival, or it is not dated to its power
+    (nothing waits), or it is already split by its site's ceiling.
+
+    All or nothing, a lot waited whole: at a 52-week horizon 53 us-west racks were dated to
+    land with their site's power in 2027, though the MW energized at their first arrival ran
+    9 of them (the 26-week run ordered those 9), and a day more of telemetry turned 26 racks
+    landing 2027-03-01 into 29 standing dark 456 days."""
+    unit, arrives = order.candidate.mw, order.arrives
+    if order.powered or order.parts or order.site is None or unit <= 0:
+        return None
+    if _with_its_power(order, as_of=as_of, buffer_weeks=settings.buffer_weeks) is order:
+        return None
+    on_power: list[_Order] = []
+    rest = order.blocks
+    by_room = sorted(power.sites_in(region), key=lambda s: (-power.room(s, arrives), s))
+    for site in by_room:
+        n = min(rest, math.floor((max(power.room(site, arrives), 0.0) + _TOL) / unit))
+        if n <= 0:
+            break  # by room: no site after it has a block's MW either
+        share = replace(
+            order, blocks=n, site=site, powered=True, usable=arrives, beyond_ceiling=None,
+            runs_from=None, passed_over="",
+        )  # fmt: skip
+        share = _past_the_ceiling(share, plan, power=power, as_of=as_of, settings=settings)
+        power.take(site, share.mw, arrives)
+        on_power.append(share)
+        rest -= n
+    if not on_power:
+        return None
+    lead, *more = on_power
+    if not rest:
+        return replace(lead, parts=tuple(more), by_power=True), None
+    waiting = replace(order, blocks=rest, beyond_ceiling=None, runs_from=None)
+    waiting = _sited(_placed(waiting, region=region, power=power), region=region, power=power)
+    waiting = _past_the_ceiling(waiting, plan, power=power, as_of=as_of, settings=settings)
+    placed_at = waiting.site
+    waiting = _split(waiting, plan, power=power, region=region, as_of=as_of, settings=settings)
+    dated = _with_its_power(
+        replace(waiting, parts=()), as_of=as_of, buffer_weeks=settings.buffer_weeks
+    )
+    shares = (*more, dated, *waiting.parts)
+    # Its MW is held from the day it lands, as an order dated whole holds it once placed
+    # again: held from the split day, 245 racks dated to 2028-12-04 took the MW of pods
+    # landing 2028-02-02 at the same site, which then read "waits on power". Where none of it
+    # stays at its own site, _split took the leading share's MW already.
+    pending = dated if waiting.site == placed_at else None
+    return replace(lead, parts=shares, by_power=True), pending
 
 
 def _past_the_ceiling(
