@@ -1519,3 +1519,18 @@ def test_an_order_takes_the_power_energized_by_its_arrival_and_only_the_rest_wai
         (1, date(2026, 11, 10), False, "red"),
     ]
     assert _all_pool(timely)["status"] == "red"
+    # No one site has the MW for both racks, s1 and s2 together do: both ordered in time,
+    # none waits (they waited whole for power contracted today, red).
+    apart = _run(_plan(sites=[_site(mw=1.5), _site("s2", mw=0.4)]), _linear(days=800))
+    shares = apart.placements.filter(pl.col("tranche") == 1)
+    assert shares.select("site", "blocks", "order_by", "powered", "status").rows() == [
+        ("s1", 1, _day(17), True, "green"),
+        ("s2", 1, _day(17), True, "green"),
+    ]
+    row = _all_pool(apart)
+    assert (row["status"], row["blocks_to_order"], row["powered_from"]) == ("green", 2, None)
+    assert row["note"].startswith(
+        "split across r1's sites by the MW they have energized by its arrival (1 at s1, 1 at "
+        "s2): order 2 x rack-h100 by 2026-01-22: in service 2026-03-19, 4 weeks before "
+        "exhaustion; "
+    )

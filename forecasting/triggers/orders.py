@@ -687,13 +687,21 @@ def _by_power_note(
     one = len(on_power) == 1
     where = ", ".join(f"at {s.site}" if one else f"{s.blocks} at {s.site}" for s in on_power)
     now = replace(on_power[0], blocks=ran, parts=(), site=on_power[0].site if one else None)
-    notes = [
-        f"order {order.total_blocks} x {order.candidate.name} in two parts: {ran} on the MW "
-        f"energized by the order's arrival ({where}), ordered on the shortfall's dates, and "
-        f"{waits} waiting on power",
-        f"the {ran} on power: "
-        + _order_note(now, exhaustion=exhaustion, buffer_weeks=buffer_weeks, month_end=month_end),
-    ]
+    said = _order_note(now, exhaustion=exhaustion, buffer_weeks=buffer_weeks, month_end=month_end)
+    notes = (
+        [
+            f"order {order.total_blocks} x {order.candidate.name} in two parts: {ran} on the "
+            f"MW energized by the order's arrival ({where}), ordered on the shortfall's dates, "
+            f"and {waits} waiting on power",
+            f"the {ran} on power: {said}",
+        ]
+        if waiting
+        else [
+            # No one site has the MW for all of it, the region's sites together do.
+            f"split across {region}'s sites by the MW they have energized by its arrival "
+            f"({where}): {said}"
+        ]
+    )
     if not now.in_time and (
         expedited := _expedite_note(
             plan, now, region, exhaustion, priced=priced, month_end=month_end
