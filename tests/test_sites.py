@@ -1325,16 +1325,17 @@ def test_each_share_of_a_split_order_is_dated_to_its_own_site_s_power() -> None:
     ) in row["note"]
 
 
-def test_an_order_the_ceiling_cannot_hold_once_dated_keeps_its_shortfall_s_dates() -> None:
-    """Training 500 + 2d and inference 400 + 5d on a live rack and pod at s1 (2.3 MW, no rack's 0.4
-    MW free; 4.0 MW ceiling): the all pool's 5 racks (2.0 MW, landing 2026-03-19) wait for power
-    contracted today and were dated to land 2027-01-05, the day the training pool's 2 pods are
-    dated to; the pods, a trigger placed first on the same day, take the 1.5 MW the ceiling
-    leaves. The racks read "order 5 x rack-h100 by 2026-11-10: it lands 2027-01-05, dated to its
-    site's power" for power that never runs them (the demo's us-east cell at us-east-c). With
-    none of their blocks able to run there, they keep their shortfall's dates, past the ceiling
-    (a new site is needed), and s1's power trigger counts their MW from then.
-    """
+def test_the_order_landing_first_keeps_its_site_s_ceiling_room_once_dated_to_its_power() -> None:
+    """Training 500 + 2d and inference 400 + 5d on a live rack and pod at s1 (2.3 MW, no
+    rack's 0.4 MW free; 4.0 MW ceiling, 2.0 MW of it left): the all pool's 5 racks (2.0 MW,
+    landing 2026-03-19 on their shortfall's dates) wait for power contracted today and are
+    dated to land 2027-01-05, the day the training pool's 2 pods (2.4 MW, landing 2026-08-03
+    on theirs) were dated to. Placed first on that day, the pods took the ceiling's room; the
+    racks went back to their shortfall's dates, "5 of its 5 blocks lie beyond s1's ceiling: a
+    new site is needed" (G11: a one-region fleet's order due now, beside a site with 129 MW
+    under its ceiling). The racks land first: they keep the room from 2026-03-19, dated to
+    their power (running from 2027-02-02); the pods, landing after them, are past the
+    ceiling, on their shortfall's dates."""
     d = np.arange(800, dtype=float)
     days = [_day(i) for i in range(800)]
     forecast = _pools_forecast(500 + 2.0 * d, 400 + 5.0 * d, days)
@@ -1343,19 +1344,23 @@ def test_an_order_the_ceiling_cannot_hold_once_dated_keeps_its_shortfall_s_dates
     blocks = [_block(), _block("r1-pod", kind="pod", fabric=True)]
     plan = _plan(sites=[_site(mw=2.3, ceiling_mw=4.0)], blocks=blocks, candidates=[RACK, pod])
     result = _run(plan, forecast)
-    racks = result.placements.filter((pl.col("pool") == "all") & (pl.col("tranche") == 1))
-    assert racks.select(
-        "blocks", "order_by", "arrives", "runs_from", "blocks_beyond_ceiling"
-    ).rows() == [(5, _day(17), _day(ARRIVAL), None, 5)]
+    first = result.placements.filter(pl.col("tranche") == 1).sort("pool")
+    assert first.select(
+        "pool", "blocks", "order_by", "arrives", "runs_from", "blocks_beyond_ceiling"
+    ).rows() == [
+        ("all", 5, date(2026, 11, 10), date(2027, 1, 5), date(2027, 2, 2), 0),
+        ("training", 2, date(2025, 10, 10), date(2026, 8, 3), None, 2),
+    ]
     row = _all_pool(result)
-    assert (row["order_by"], row["arrives"], row["status"]) == (_day(17), _day(ARRIVAL), "red")
+    assert (row["order_by"], row["arrives"], row["status"]) == (
+        date(2026, 11, 10),
+        date(2027, 1, 5),
+        "red",
+    )
+    assert "beyond s1's ceiling" not in row["note"]
+    pods = result.triggers.filter(pl.col("pool") == "training").row(0, named=True)
     assert (
-        "order 5 x rack-h100 by 2026-01-22: it lands 2026-03-19, on its shortfall's date; dated "
-        "to its site's power (s1) it would land 2027-01-05, when the orders landing by then take "
-        "what s1's ceiling leaves: none of its blocks can run there"
-    ) in row["note"]
-    assert (
-        "5 of its 5 blocks (2.00 MW) lie beyond s1's ceiling: a new site is needed" in row["note"]
+        "2 of its 2 blocks (2.40 MW) lie beyond s1's ceiling: a new site is needed" in pods["note"]
     )
     assert _power(result, "s1")["exhaustion_date"] == _day(ARRIVAL)
 

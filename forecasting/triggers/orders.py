@@ -77,9 +77,16 @@ Dated to its power
     are then placed again by their new arrivals. It stays red (only power after exhaustion
     moves it); its site's power trigger carries the urgency, counting its MW from when its
     pool needs it (``triggers.power._needed_from``), as the facilities page's MW by month
-    does. An order that, placed on its new day, finds the orders landing by then have taken
-    what its site's ceiling leaves (none of its blocks can run there) goes back to its
-    shortfall's dates (``_undated``): there is no power for it to land with. The ``all``
+    does. Waiting whole, part of it can have power: the blocks the region's sites have MW
+    energized for on its arrival are ordered on its shortfall's dates, the most at the
+    roomiest site first, and only the rest is dated to its power (``_split_by_power``: shares
+    as ``_split``'s, one placement row each, each with its own status; the note says both
+    parts). A trigger's order, due now, keeps the room under its site's ceiling from the day
+    it would have landed on its shortfall's dates, however late its power dates it: orders
+    landing before its new day, but after that one, take what it leaves. An order that,
+    placed on its new day, finds the orders landing by then have taken what its site's
+    ceiling leaves (none of its blocks can run there) goes back to its shortfall's dates
+    (``_undated``): there is no power for it to land with. The ``all``
     pool's trigger is not re-sized when the training-pool order it was sized net of moves:
     its note gives that order's dates as placed and says its size (or cover) counted those
     blocks from the earlier day, not measured for the days between; an ``all`` pool it
@@ -184,6 +191,10 @@ class _Order:
     # Split by the power its region has energized by its arrival (_split_by_power): its
     # shares powered on arrival first (this one leading), then those that wait on power.
     by_power: bool = False
+    # A trigger's order (due now) claims room under its site's ceiling from the day it would
+    # have landed on its shortfall's dates, however late its power dates it to land
+    # (_placed_in_arrival_order); None: from its arrival.
+    claims: date | None = None
 
     @property
     def total_blocks(self) -> int:
@@ -197,6 +208,11 @@ class _Order:
         return replace(
             self, blocks=self.total_blocks, parts=(), beyond_ceiling=None, by_power=False
         )
+
+    @property
+    def claims_from(self) -> date:
+        """The day it claims room under its site's ceiling from (:meth:`_Power.take`)."""
+        return min(self.claims or self.arrives, self.arrives)
 
     @property
     def shares(self) -> tuple[_Order, ...]:
@@ -1869,15 +1885,37 @@ def _placed_in_arrival_order(
         placed,
         key=lambda p: (
             p[2].order.arrives,  # type: ignore[union-attr]
+            p[2].order.claims_from,  # type: ignore[union-attr]
             min(p[1], 1),
             list(Pool).index(p[0]),
             p[1],
         ),
     )
+    # An order dated to land with its power keeps the room under its site's ceiling from the
+    # day it would have landed: held for it until it is placed again, so that orders landing
+    # before its new day but after that one do not take it (G11: a one-region fleet's order
+    # due now, dated to its power, found the ceilings taken by later orders landing before
+    # its new day and went back to its shortfall's dates "past the ceiling: a new site is
+    # needed", beside a site with 129 MW under its ceiling).
+    # Only the triggers' orders, due now: the later orders are what the plan implies after
+    # them, and take what they leave.
+    holds = {
+        (pool, i): [
+            power.reserve(s.site, s.mw, s.claims_from)
+            for s in d.order.shares
+            if s.site is not None and s.claims_from < s.arrives
+        ]
+        for pool, i, d in ranked
+        if i == 0 and d.order is not None
+    }
     again: dict[tuple[Pool, int], _Decision] = {}
     for pool, i, decision in ranked:
         assert decision.order is not None and decision.order.site is not None
+        for hold in holds.pop((pool, i), []):
+            power.release(hold)
         order = decision.order.whole()  # split again on this round's MW
+        if i == 0:
+            order = replace(order, claims=order.claims or order.dark_arrives or order.arrives)
         assert order.site is not None
         if power.room(order.site, order.arrives) >= order.mw - _TOL:
             order = replace(order, powered=True, usable=order.arrives)
@@ -1893,7 +1931,7 @@ def _placed_in_arrival_order(
             order, last = split
         head = _head_of(decision, order, plan=plan, region=region, settings=settings, power=power)
         if last is not None and last.site is not None:
-            power.take(last.site, last.mw, last.arrives)
+            power.take(last.site, last.mw, last.arrives, claims_from=last.claims_from)
         again[(pool, i)] = _decided(decision, order, head, as_of=as_of)
     first = {pool: again.get((pool, 0), chosen.first[pool]) for pool in Pool}
     later = {
@@ -2049,15 +2087,15 @@ def _split(
     beyond, site, unit = order.beyond_ceiling or 0, order.site, order.candidate.mw
     if not beyond or site is None or unit <= 0:
         return order
-    arrives = order.arrives
+    arrives, claims = order.arrives, order.claims_from
     others = sorted(
         (s for s in power.sites_in(region) if s != site),
-        key=lambda s: (-power.blocks_under_ceiling(s, arrives, unit), -power.room(s, arrives), s),
+        key=lambda s: (-power.blocks_under_ceiling(s, claims, unit), -power.room(s, arrives), s),
     )
     parts: list[_Order] = []
     rest = beyond
     for other in others:
-        n = int(min(rest, power.blocks_under_ceiling(other, arrives, unit)))
+        n = int(min(rest, power.blocks_under_ceiling(other, claims, unit)))
         if n <= 0:
             continue
         share = replace(order, blocks=n, site=other, beyond_ceiling=None, passed_over="")
@@ -2067,7 +2105,7 @@ def _split(
             usable = power.powered_from(other, share.mw, arrives)
             share = replace(share, powered=False, usable=usable)
         share = _past_the_ceiling(share, plan, power=power, as_of=as_of, settings=settings)
-        power.take(other, share.mw, arrives)
+        power.take(other, share.mw, arrives, claims_from=claims)
         # Its MW is held from the day the order was split on, but it lands with its own
         # site's power: at us-east-c, whose power comes a year after us-east-a's, a share
         # read as landing and running with the order's own site.
@@ -2170,7 +2208,7 @@ def _past_the_ceiling(
     if order.site is None:
         return order
     beyond = None
-    room = power.ceiling_room(order.site, order.arrives)
+    room = power.ceiling_room(order.site, order.claims_from)
     if room is not None:
         mw = order.candidate.mw
         fit = order.blocks if mw <= 0 else max(math.floor((room + _TOL) / mw), 0)
@@ -2250,6 +2288,7 @@ def _triggers(
                 end=end,
             )  # fmt: skip
             power.taken = chosen.power.taken  # type: ignore[union-attr]  # the orders' MW
+            power.claimed = chosen.power.claimed  # type: ignore[union-attr]
         first, later, _ = chosen
         for pool in (Pool.TRAINING, Pool.ALL):
             row, order = first[pool].row, first[pool].order
