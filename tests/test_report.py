@@ -3828,6 +3828,39 @@ def test_triggers_csv_totals_capex_as_orders_csv_and_the_pages_do(tmp_path: Path
     )
 
 
+def test_triggers_csv_holds_one_row_per_trigger_whose_order_is_split(tmp_path: Path) -> None:
+    """An order split across sites or by power is one placement row per share: triggers.csv
+    joined them all and held a trigger once per share, each row with the whole order's capex
+    (a 52-week fleet's us-west/all 4 times, $422.4M each) and one share's new-site capex. It
+    now holds each trigger once, its blocks past a ceiling and their capex summed."""
+    inputs = sample_inputs()
+    planned = _planned(inputs, later_capex=600e6)
+    first = planned.filter(pl.col("tranche") == 1)
+    halves = pl.concat(
+        [
+            first.with_columns(
+                blocks=pl.col("blocks") // 2,
+                capex_usd=pl.col("capex_usd") / 2,
+                blocks_beyond_ceiling=pl.lit(1, pl.Int64),
+            ),
+            first.with_columns(
+                blocks=pl.col("blocks") - pl.col("blocks") // 2,
+                capex_usd=pl.col("capex_usd") / 2,
+                blocks_beyond_ceiling=pl.lit(0, pl.Int64),
+                site=pl.lit("other-site"),
+            ),
+            planned.filter(pl.col("tranche") == 2),
+        ]
+    )
+    folder = publish_report(replace(inputs, placements=halves), root=tmp_path)
+    triggers = pl.read_csv(folder / "triggers.csv")
+    assert triggers.height == inputs.triggers.height
+    shares = pl.read_csv(folder / "orders.csv").filter(pl.col("tranche") == 1)
+    assert shares.height == 2 * first.height
+    for column in ("capex_usd", "capex_new_site_usd", "blocks_beyond_ceiling"):
+        assert triggers[column].sum() == pytest.approx(shares[column].sum()), column
+
+
 def test_facilities_say_how_much_of_the_power_needed_no_site_can_hold() -> None:
     """The demo's facilities cards read "1,977.7 MW needed by Nov 2029" and "324.4 MW power
     in orders to place" where 1,558 MW and 112.7 MW of them lie past their sites' ceilings,

@@ -144,7 +144,7 @@ def _power(result: Any, site: str) -> dict[str, Any]:
 
 
 def test_a_site_without_power_refuses_the_block_and_moves_the_trigger_to_power() -> None:
-    """1.5 MW energized, 1.0 drawn: two racks (0.8 MW) arriving day 73 do not fit; power does.
+    """1.3 MW energized, 1.0 drawn: no rack (0.4 MW) of the two arriving day 73 fits; power does.
 
     The block trigger is dated to land 4 weeks before power contracted today (2027-02-02),
     says power is the constraint, and is red: racks that wait for power past exhaustion
@@ -152,9 +152,9 @@ def test_a_site_without_power_refuses_the_block_and_moves_the_trigger_to_power()
     green). The site's power trigger dates exhaustion on the day the pool needs them (the
     buffer before its shortfall, not their later arrival: counted from that, it read amber
     while the pool went short for 292 days), contract-by 12 months and 4 weeks before it
-    (already past: red), and prices the 0.3 MW beyond what is secured.
+    (already past: red), and prices the 0.5 MW beyond what is secured.
     """
-    result = _run(_plan(sites=[_site(mw=1.5)]))
+    result = _run(_plan(sites=[_site(mw=1.3)]))
     row = _all_pool(result)
     assert (row["exhaustion_date"], row["order_by"]) == (_day(EXHAUSTION), date(2026, 11, 10))
     assert (row["blocks_to_order"], row["arrives"]) == (2, date(2027, 1, 5))
@@ -182,25 +182,26 @@ def test_a_site_without_power_refuses_the_block_and_moves_the_trigger_to_power()
     power = _power(result, "s1")
     assert power["exhaustion_date"] == _day(ARRIVAL)  # 4 weeks before the pool's shortfall
     assert power["mw_needed_at_exhaustion"] == pytest.approx(1.8)
-    assert power["energized_mw_at_exhaustion"] == pytest.approx(1.5)
+    assert power["energized_mw_at_exhaustion"] == pytest.approx(1.3)
     assert power["contract_by"] == date(2025, 2, 19)  # 2025-03-19 less 4 weeks
     assert power["status"] == "red"
-    assert power["mw_to_contract"] == pytest.approx(0.3)
-    assert power["cost_usd"] == pytest.approx(0.3 * 2e6)
+    assert power["mw_to_contract"] == pytest.approx(0.5)
+    assert power["cost_usd"] == pytest.approx(0.5 * 2e6)
     assert power["mw_beyond_ceiling"] is None  # no ceiling declared: nothing to pass
 
 
 def test_an_order_waiting_for_power_is_dated_to_land_with_it_and_stays_red() -> None:
-    """1.5 MW energized, 1.0 drawn, 12 months to contract more: power contracted today runs
-    the two racks from 2027-02-02. They were due 2026-01-22 and landed 2026-03-19 to stand
-    dark 320 days (a 400-day fleet's 56 racks, $473.1M, 689 days): the order is dated to land
-    4 weeks before the power, by 2027-02-02 less 8 weeks' lead and the buffer, in the
-    trigger, its placement and the site's power trigger; it stays red (the pool is short
+    """1.3 MW energized, 1.0 drawn (no rack's 0.4 MW free), 12 months to contract more: power
+    contracted today runs the two racks from 2027-02-02. They were due 2026-01-22 and landed
+    2026-03-19 to stand dark 320 days (a 400-day fleet's 56 racks, $473.1M, 689 days): the order
+    is dated to land 4 weeks before the power, by 2027-02-02 less 8 weeks' lead and the buffer,
+    in the trigger, its placement and the site's power trigger; it stays red (the pool is short
     from 2026-04-16 whatever is ordered now) and the note says it waits on power. An order
-    already late moves from the past to that date, still red; one whose power comes within
-    the buffer of ordering today stays late, its date never moved before the as-of date."""
+    already late moves from the past to that date, still red; one whose power comes within the
+    buffer of ordering today stays late, its date never moved before the as-of date.
+    """
     forecast = _linear(days=800)
-    result = _run(_plan(sites=[_site(mw=1.5)]), forecast)
+    result = _run(_plan(sites=[_site(mw=1.3)]), forecast)
     row = _all_pool(result)
     assert (row["order_by"], row["arrives"], row["status"]) == (
         date(2026, 11, 10),
@@ -224,7 +225,7 @@ def test_an_order_waiting_for_power_is_dated_to_land_with_it_and_stays_red() -> 
     # Its power is needed when its pool is, not from the day it is dated to land.
     assert _power(result, "s1")["exhaustion_date"] == _day(ARRIVAL)
     # Late (short from the as-of date): its order-by date was already gone.
-    late = _all_pool(_run(_plan(sites=[_site(mw=1.5)]), _linear(base=820.0, days=800)))
+    late = _all_pool(_run(_plan(sites=[_site(mw=1.3)]), _linear(base=820.0, days=800)))
     assert (late["order_by"], late["arrives"], late["status"]) == (
         date(2026, 11, 10),
         date(2027, 1, 5),
@@ -232,7 +233,7 @@ def test_an_order_waiting_for_power_is_dated_to_land_with_it_and_stays_red() -> 
     )
     # Power contracted for day 70 comes 14 days after racks ordered today land: ordering them
     # 2 weeks before today is no date to give; they stay late, red, ordered today.
-    soon = _site(mw=1.5, contracted_mw=1.0, contracted_energized=_day(70))
+    soon = _site(mw=1.3, contracted_mw=1.0, contracted_energized=_day(70))
     stays = _all_pool(_run(_plan(sites=[soon]), _linear(base=820.0, days=800)))
     assert stays["order_by"] < MONDAY and stays["arrives"] == _day(56)
     assert stays["status"] == "red" and "waits on power" not in stays["note"]
@@ -245,14 +246,14 @@ def test_an_order_dated_past_the_forecast_s_end_says_its_size_is_not_measured_th
     that day. Here: a forecast to 2027-01-04, racks dated to run from 2027-02-02; the note
     says what they were sized on ends before they can run, and their size is not measured
     for then. On a forecast reaching past that day, nothing is said."""
-    short = _all_pool(_run(_plan(sites=[_site(mw=1.5)])))
+    short = _all_pool(_run(_plan(sites=[_site(mw=1.3)])))
     assert short["arrives"] == date(2027, 1, 5)
     assert (
         "what it was sized on ends 2027-01-04, before its blocks can run (2027-02-02), and the "
         "forecast ends 2027-01-04: its size, capex and MW are what is short on those days, not "
         "measured for when they run (forecast at least 394 days ahead to size it)"
     ) in short["note"]
-    long = _all_pool(_run(_plan(sites=[_site(mw=1.5)]), _linear(days=800)))
+    long = _all_pool(_run(_plan(sites=[_site(mw=1.3)]), _linear(days=800)))
     assert "what it was sized on ends" not in long["note"]
 
 
@@ -291,12 +292,12 @@ def test_an_order_moved_past_the_window_it_was_sized_for_says_so() -> None:
     note read "sized for the 52 weeks after exhaustion (to 2027-04-15)" and no more, as if
     that window were the demand they serve: it says the window ends before they run, and
     whose the shortfall then is. With power within the window, nothing is added."""
-    far = _all_pool(_run(_plan(sites=[_site(mw=1.5, power_lead_months=24)]), _linear(days=1200)))
+    far = _all_pool(_run(_plan(sites=[_site(mw=1.3, power_lead_months=24)]), _linear(days=1200)))
     assert (
         "sized for the 52 weeks after exhaustion (to 2027-04-15, which ends before its blocks "
         "can run, 2028-02-02: what is short once they run is the later orders')"
     ) in far["note"]
-    near = _all_pool(_run(_plan(sites=[_site(mw=1.5)]), _linear(days=800)))
+    near = _all_pool(_run(_plan(sites=[_site(mw=1.3)]), _linear(days=800)))
     assert "ends before its blocks can run" not in near["note"]
 
 
@@ -361,14 +362,14 @@ def test_a_block_waiting_for_power_beats_a_powered_one_that_arrives_later() -> N
     assert result.placements.select("site", "powered").rows() == [("s1", False)]
     # Without the contract nothing is ever powered: the first to arrive, placed at the
     # roomiest site (s2, 0.5 MW free, not s1, none), as before.
-    sites = [_site(mw=1.0), _site("s2", mw=0.5)]
+    sites = [_site(mw=1.0), _site("s2", mw=0.3)]
     bare = _run(_plan(sites=sites, candidates=[RACK, pod]))
     assert _all_pool(bare)["candidate"] == "rack-h100"
-    assert "the most free is 0.50 MW at s2" in _all_pool(bare)["note"]
+    assert "the most free is 0.30 MW at s2" in _all_pool(bare)["note"]
     assert bare.placements.select("site", "powered").rows() == [("s2", False)]
     # s2's ceiling (0.6 MW) can never hold the racks' 0.8 MW, s1's (5 MW) can: placed at s1,
     # where a power contract can bring them on (s2 read "a new site is needed").
-    capped = [_site(mw=1.0, ceiling_mw=5.0), _site("s2", mw=0.5, ceiling_mw=0.6)]
+    capped = [_site(mw=1.0, ceiling_mw=5.0), _site("s2", mw=0.3, ceiling_mw=0.6)]
     held = _run(_plan(sites=capped, candidates=[RACK, pod]))
     assert held.placements.select("site", "powered").rows() == [("s1", False)]
 
@@ -1324,36 +1325,42 @@ def test_each_share_of_a_split_order_is_dated_to_its_own_site_s_power() -> None:
     ) in row["note"]
 
 
-def test_an_order_the_ceiling_cannot_hold_once_dated_keeps_its_shortfall_s_dates() -> None:
-    """Training 500 + 2d and inference 400 + 5d on a live rack and pod at s1 (2.5 MW, 4.0 MW
-    ceiling): the all pool's 5 racks (2.0 MW, landing 2026-03-19) wait for power contracted
-    today and were dated to land 2027-01-05, the day the training pool's 2 pods are dated
-    to; the pods, a trigger placed first on the same day, take the 1.5 MW the ceiling
-    leaves. The racks read "order 5 x rack-h100 by 2026-11-10: it lands 2027-01-05, dated to
-    its site's power" for power that never runs them (the demo's us-east cell at us-east-c).
-    With none of their blocks able to run there, they keep their shortfall's dates, past
-    the ceiling (a new site is needed), and s1's power trigger counts their MW from then."""
+def test_the_order_landing_first_keeps_its_site_s_ceiling_room_once_dated_to_its_power() -> None:
+    """Training 500 + 2d and inference 400 + 5d on a live rack and pod at s1 (2.3 MW, no
+    rack's 0.4 MW free; 4.0 MW ceiling, 2.0 MW of it left): the all pool's 5 racks (2.0 MW,
+    landing 2026-03-19 on their shortfall's dates) wait for power contracted today and are
+    dated to land 2027-01-05, the day the training pool's 2 pods (2.4 MW, landing 2026-08-03
+    on theirs) were dated to. Placed first on that day, the pods took the ceiling's room; the
+    racks went back to their shortfall's dates, "5 of its 5 blocks lie beyond s1's ceiling: a
+    new site is needed" (G11: a one-region fleet's order due now, beside a site with 129 MW
+    under its ceiling). The racks land first: they keep the room from 2026-03-19, dated to
+    their power (running from 2027-02-02); the pods, landing after them, are past the
+    ceiling, on their shortfall's dates."""
     d = np.arange(800, dtype=float)
     days = [_day(i) for i in range(800)]
     forecast = _pools_forecast(500 + 2.0 * d, 400 + 5.0 * d, days)
     pod = RACK | {"name": "pod-h100", "kind": "pod", "gpus": 1000, "mw": 1.2,
                   "lead_time_weeks": 30, "capex_usd": 40e6, "fabric": True}  # fmt: skip
     blocks = [_block(), _block("r1-pod", kind="pod", fabric=True)]
-    plan = _plan(sites=[_site(mw=2.5, ceiling_mw=4.0)], blocks=blocks, candidates=[RACK, pod])
+    plan = _plan(sites=[_site(mw=2.3, ceiling_mw=4.0)], blocks=blocks, candidates=[RACK, pod])
     result = _run(plan, forecast)
-    racks = result.placements.filter((pl.col("pool") == "all") & (pl.col("tranche") == 1))
-    assert racks.select(
-        "blocks", "order_by", "arrives", "runs_from", "blocks_beyond_ceiling"
-    ).rows() == [(5, _day(17), _day(ARRIVAL), None, 5)]
+    first = result.placements.filter(pl.col("tranche") == 1).sort("pool")
+    assert first.select(
+        "pool", "blocks", "order_by", "arrives", "runs_from", "blocks_beyond_ceiling"
+    ).rows() == [
+        ("all", 5, date(2026, 11, 10), date(2027, 1, 5), date(2027, 2, 2), 0),
+        ("training", 2, date(2025, 10, 10), date(2026, 8, 3), None, 2),
+    ]
     row = _all_pool(result)
-    assert (row["order_by"], row["arrives"], row["status"]) == (_day(17), _day(ARRIVAL), "red")
+    assert (row["order_by"], row["arrives"], row["status"]) == (
+        date(2026, 11, 10),
+        date(2027, 1, 5),
+        "red",
+    )
+    assert "beyond s1's ceiling" not in row["note"]
+    pods = result.triggers.filter(pl.col("pool") == "training").row(0, named=True)
     assert (
-        "order 5 x rack-h100 by 2026-01-22: it lands 2026-03-19, on its shortfall's date; dated "
-        "to its site's power (s1) it would land 2027-01-05, when the orders landing by then take "
-        "what s1's ceiling leaves: none of its blocks can run there"
-    ) in row["note"]
-    assert (
-        "5 of its 5 blocks (2.00 MW) lie beyond s1's ceiling: a new site is needed" in row["note"]
+        "2 of its 2 blocks (2.40 MW) lie beyond s1's ceiling: a new site is needed" in pods["note"]
     )
     assert _power(result, "s1")["exhaustion_date"] == _day(ARRIVAL)
 
@@ -1416,13 +1423,13 @@ def test_an_all_pool_covered_by_a_training_order_dated_to_its_power_reads_its_da
 
 
 def test_the_mw_by_month_counts_a_waiting_order_from_when_its_pool_needs_it() -> None:
-    """Two racks (0.8 MW) at s1 (1.5 MW energized, 1.0 drawn) wait for power contracted today
+    """Two racks (0.8 MW) at s1 (1.3 MW energized, 1.0 drawn) wait for power contracted today
     and are dated to land 2027-01-05; s1's power trigger counts their MW from 2026-03-19, when
     the pool needs them (the buffer before its shortfall), and reads s1 short from then. The
     facilities chart counted them from their arrival: 1.0 MW needed until Jan 2027, beside a
     power trigger short from 2026-03-19 on the same page. Counted as the trigger counts them,
     March 2026 needs 1.8 MW, and the site's supply reads short days that month."""
-    plan = _plan(sites=[_site(mw=1.5)])
+    plan = _plan(sites=[_site(mw=1.3)])
     result = _run(plan, _linear(days=800))
     assert _power(result, "s1")["exhaustion_date"] == _day(ARRIVAL)
     first = result.placements.filter(pl.col("tranche") == 1)
@@ -1444,3 +1451,91 @@ def test_the_mw_by_month_counts_a_waiting_order_from_when_its_pool_needs_it() ->
     supply = site_power_by_month(plan, start=MONDAY, months=24, orders=orders)
     march = supply.filter(pl.col("month") == date(2026, 3, 1)).row(0, named=True)
     assert march["short_days"] == 13  # 2026-03-19 to 2026-03-31
+
+
+def test_an_order_takes_the_power_energized_by_its_arrival_and_only_the_rest_waits() -> None:
+    """s1 has 2.0 MW energized (1.0 drawn) and 4.0 MW from 2026-10-01; the pool is short from
+    2026-02-25 and needs 4 racks (0.4 MW each), late, landing 2026-03-02 ordered today. The
+    whole lot waited on power, dated to land 2026-09-03, though s1 powers 2 of them on
+    arrival (a 52-week sweep's 53 us-west racks waited on power beside the MW for 9). Now 2
+    are ordered on the shortfall's dates, powered on arrival, red as the shortfall says, and
+    2 wait on power, dated to land 4 weeks before it: one placement row each, capex and MW
+    counted once (the trigger's totals are the shares' sums); the note says both; s1's power
+    trigger counts the waiting 2 from when the pool needs them (2026-01-28, 1.8 MW that fits)
+    and the 2 on power from their arrival, short from 2026-03-02 (2.6 MW), no longer from
+    2026-01-28 for racks the site already powers."""
+    energized = [{"on": date(2020, 1, 1), "mw": 2.0}, {"on": date(2026, 10, 1), "mw": 4.0}]
+    plan = _plan(sites=[_site(energized=energized)])
+    result = _run(plan, _linear(slope=2.0, days=800))
+    shares = result.placements.filter(pl.col("tranche") == 1)
+    assert shares.select(
+        "site", "blocks", "order_by", "arrives", "powered", "runs_from", "status"
+    ).rows() == [
+        ("s1", 2, date(2025, 12, 3), date(2026, 3, 2), True, date(2026, 3, 2), "red"),
+        ("s1", 2, date(2026, 7, 9), date(2026, 9, 3), False, date(2026, 10, 1), "red"),
+    ]
+    row = _all_pool(result)
+    assert (row["blocks_to_order"], row["order_by"], row["arrives"], row["status"]) == (
+        4,
+        date(2025, 12, 3),
+        date(2026, 3, 2),
+        "red",
+    )
+    assert row["capex_usd"] == pytest.approx(sum(shares["capex_usd"])) == pytest.approx(32e6)
+    assert row["mw"] == pytest.approx(sum(shares["mw"])) == pytest.approx(1.6)
+    assert row["powered_from"] == date(2026, 10, 1)
+    note = row["note"]
+    assert note.startswith(
+        "order 4 x rack-h100 in two parts: 2 on the MW energized by the order's arrival (at "
+        "s1), ordered on the shortfall's dates, and 2 waiting on power; the 2 on power: no "
+        "candidate can be ordered by its order-by date; rack-h100 at s1 arrives first if "
+        "ordered today: 2026-03-02, 5 days after exhaustion; "
+    )
+    assert (
+        "the 2 waiting: order 2 x rack-h100 by 2026-07-09 so that it lands 2026-09-03, 4 "
+        "weeks before its site's power (s1, from 2026-10-01): the order waits on power, dated "
+        "to land when its site's power does, not to stand dark; ordered by 2025-12-03 it would "
+        "land 2026-03-02 and stand dark 213 days"
+    ) in note
+    assert "split across r1's sites by what their ceilings hold" not in note
+    power = _power(result, "s1")
+    assert (power["exhaustion_date"], power["mw_needed_at_exhaustion"]) == (
+        date(2026, 3, 2),
+        pytest.approx(2.6),
+    )
+    mw = mw_by_site_month(
+        plan, result.triggers, start=MONDAY, end=_day(799), placements=result.placements
+    )
+    s1 = {
+        r["month"]: r["mw_new_blocks"]
+        for r in mw.filter(pl.col("site") == "s1").iter_rows(named=True)
+    }
+    assert (s1[date(2026, 1, 1)], s1[date(2026, 3, 1)], s1[date(2026, 9, 1)]) == (
+        pytest.approx(0.8),
+        pytest.approx(0.8),
+        pytest.approx(0.0),
+    )
+    # In time on its shortfall's dates, the share on power reads its own green; the row reads
+    # red for the share that waits.
+    timely = _run(_plan(sites=[_site(mw=1.5)]), _linear(days=800))
+    first = timely.placements.filter(pl.col("tranche") == 1)
+    assert first.select("blocks", "order_by", "powered", "status").rows() == [
+        (1, _day(17), True, "green"),
+        (1, date(2026, 11, 10), False, "red"),
+    ]
+    assert _all_pool(timely)["status"] == "red"
+    # No one site has the MW for both racks, s1 and s2 together do: both ordered in time,
+    # none waits (they waited whole for power contracted today, red).
+    apart = _run(_plan(sites=[_site(mw=1.5), _site("s2", mw=0.4)]), _linear(days=800))
+    shares = apart.placements.filter(pl.col("tranche") == 1)
+    assert shares.select("site", "blocks", "order_by", "powered", "status").rows() == [
+        ("s1", 1, _day(17), True, "green"),
+        ("s2", 1, _day(17), True, "green"),
+    ]
+    row = _all_pool(apart)
+    assert (row["status"], row["blocks_to_order"], row["powered_from"]) == ("green", 2, None)
+    assert row["note"].startswith(
+        "split across r1's sites by the MW they have energized by its arrival (1 at s1, 1 at "
+        "s2): order 2 x rack-h100 by 2026-01-22: in service 2026-03-19, 4 weeks before "
+        "exhaustion; "
+    )

@@ -180,7 +180,19 @@ def _placeable_capex(triggers: pl.DataFrame, placements: pl.DataFrame | None) ->
             blocks_beyond_ceiling=pl.lit(None, pl.Int64),
             capex_new_site_usd=pl.lit(None, pl.Float64),
         )
-    first = split_new_site(placements.filter(pl.col("tranche").fill_null(1) == 1))
+    # An order split across sites or by power has a row per share: one row per trigger
+    # (joined share by share, a trigger read once per share, each with the whole capex).
+    first = (
+        split_new_site(placements.filter(pl.col("tranche").fill_null(1) == 1))
+        .group_by("region", "pool", maintain_order=True)
+        .agg(
+            pl.when(pl.col("blocks_beyond_ceiling").is_null().all())
+            .then(None)
+            .otherwise(pl.col("blocks_beyond_ceiling").sum())
+            .alias("blocks_beyond_ceiling"),
+            pl.col("capex_new_site_usd").sum(),
+        )
+    )
     return triggers.join(
         first.select("region", "pool", *columns),
         on=["region", "pool"],

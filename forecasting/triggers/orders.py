@@ -77,9 +77,16 @@ Dated to its power
     are then placed again by their new arrivals. It stays red (only power after exhaustion
     moves it); its site's power trigger carries the urgency, counting its MW from when its
     pool needs it (``triggers.power._needed_from``), as the facilities page's MW by month
-    does. An order that, placed on its new day, finds the orders landing by then have taken
-    what its site's ceiling leaves (none of its blocks can run there) goes back to its
-    shortfall's dates (``_undated``): there is no power for it to land with. The ``all``
+    does. Waiting whole, part of it can have power: the blocks the region's sites have MW
+    energized for on its arrival are ordered on its shortfall's dates, the most at the
+    roomiest site first, and only the rest is dated to its power (``_split_by_power``: shares
+    as ``_split``'s, one placement row each, each with its own status; the note says both
+    parts). A trigger's order, due now, keeps the room under its site's ceiling from the day
+    it would have landed on its shortfall's dates, however late its power dates it: orders
+    landing before its new day, but after that one, take what it leaves. An order that,
+    placed on its new day, finds the orders landing by then have taken what its site's
+    ceiling leaves (none of its blocks can run there) goes back to its shortfall's dates
+    (``_undated``): there is no power for it to land with. The ``all``
     pool's trigger is not re-sized when the training-pool order it was sized net of moves:
     its note gives that order's dates as placed and says its size (or cover) counted those
     blocks from the earlier day, not measured for the days between; an ``all`` pool it
@@ -181,6 +188,13 @@ class _Order:
     # Dated to land with its site's power on this day, where the orders landing by then took
     # what the site's ceiling leaves: back on its shortfall's dates (_undated).
     undated_from: date | None = None
+    # Split by the power its region has energized by its arrival (_split_by_power): its
+    # shares powered on arrival first (this one leading), then those that wait on power.
+    by_power: bool = False
+    # A trigger's order (due now) claims room under its site's ceiling from the day it would
+    # have landed on its shortfall's dates, however late its power dates it to land
+    # (_placed_in_arrival_order); None: from its arrival.
+    claims: date | None = None
 
     @property
     def total_blocks(self) -> int:
@@ -191,7 +205,14 @@ class _Order:
         """The order unsplit, at its own site, to be placed again."""
         if not self.parts:
             return self
-        return replace(self, blocks=self.total_blocks, parts=(), beyond_ceiling=None)
+        return replace(
+            self, blocks=self.total_blocks, parts=(), beyond_ceiling=None, by_power=False
+        )
+
+    @property
+    def claims_from(self) -> date:
+        """The day it claims room under its site's ceiling from (:meth:`_Power.take`)."""
+        return min(self.claims or self.arrives, self.arrives)
 
     @property
     def shares(self) -> tuple[_Order, ...]:
@@ -629,6 +650,20 @@ def _order_head(
     )
     heads = []
     for month_end in (None, _month_after(exhaustion)):
+        if order.by_power:
+            heads.append(
+                _by_power_note(
+                    order,
+                    plan=plan,
+                    region=region,
+                    exhaustion=exhaustion,
+                    buffer_weeks=buffer_weeks,
+                    power=power,
+                    priced=priced,
+                    month_end=month_end,
+                )
+            )
+            continue
         notes = [
             _order_note(
                 order, exhaustion=exhaustion, buffer_weeks=buffer_weeks, month_end=month_end
@@ -644,6 +679,63 @@ def _order_head(
             "; ".join([*notes, *([_split_note(order, region=region)] * bool(order.parts)), *waits])
         )
     return _Head(*heads)
+
+
+def _by_power_note(
+    order: _Order,
+    *,
+    plan: CapacityPlan,
+    region: str,
+    exhaustion: date,
+    buffer_weeks: int,
+    power: _Power | None,
+    priced: bool,
+    month_end: date | None,
+) -> str:
+    """The clauses opening the note of an order split by power (:func:`_split_by_power`):
+    how many run on the MW energized by their arrival and where, then each part's own
+    clauses as an unsplit order of its size would read (the waiting part's dated to its
+    power, and why it waits)."""
+    on_power = [s for s in order.shares if s.powered]
+    waiting = [s for s in order.shares if not s.powered]
+    ran, waits = sum(s.blocks for s in on_power), sum(s.blocks for s in waiting)
+    # At several sites, each named with its blocks; the part's own clauses then name none.
+    one = len(on_power) == 1
+    where = ", ".join(f"at {s.site}" if one else f"{s.blocks} at {s.site}" for s in on_power)
+    now = replace(on_power[0], blocks=ran, parts=(), site=on_power[0].site if one else None)
+    said = _order_note(now, exhaustion=exhaustion, buffer_weeks=buffer_weeks, month_end=month_end)
+    notes = (
+        [
+            f"order {order.total_blocks} x {order.candidate.name} in two parts: {ran} on the "
+            f"MW energized by the order's arrival ({where}), ordered on the shortfall's dates, "
+            f"and {waits} waiting on power",
+            f"the {ran} on power: {said}",
+        ]
+        if waiting
+        else [
+            # No one site has the MW for all of it, the region's sites together do.
+            f"split across {region}'s sites by the MW they have energized by its arrival "
+            f"({where}): {said}"
+        ]
+    )
+    if not now.in_time and (
+        expedited := _expedite_note(
+            plan, now, region, exhaustion, priced=priced, month_end=month_end
+        )
+    ):
+        notes.append(expedited)
+    if not waiting:
+        return "; ".join(notes)
+    first = replace(waiting[0], blocks=waits, parts=())
+    notes.append(
+        f"the {waits} waiting: "
+        + _order_note(first, exhaustion=exhaustion, buffer_weeks=buffer_weeks, month_end=month_end)
+    )
+    if len(waiting) > 1:
+        notes.append(_split_note(replace(waiting[0], parts=tuple(waiting[1:])), region=region))
+    if power is not None:
+        notes.append(_power_note(waiting[0], region=region, power=power))
+    return "; ".join(notes)
 
 
 def _split_note(order: _Order, *, region: str) -> str:
@@ -859,7 +951,7 @@ class _Decision(NamedTuple):
     def waits_for_power(self) -> bool:
         """Whether the order's site has no power for it on its arrival: its note says power
         is the constraint (:func:`_power_note`), and a red status may rest on that alone."""
-        return self.order is not None and not self.order.powered
+        return self.order is not None and not all(s.powered for s in self.order.shares)
 
 
 # Opens the note of an all pool the training pool's order covers (_say_relief_as_placed).
@@ -1319,12 +1411,26 @@ def _placements(
             part.order_by,
             part.blocks * part.candidate.capex_usd,
             decision.row["exhaustion_date"],
-            decision.row["status"],
+            _share_status(decision, part) if order.by_power else decision.row["status"],
             part.beyond_ceiling,
             part.runs_from if part.runs_from is not None or not part.powered else part.arrives,
         )
         for part in (order, *order.parts)
     ]
+
+
+def _share_status(decision: _Decision, share: _Order) -> str:
+    """The status of one share of an order split by power (:func:`_split_by_power`): its own
+    dates' (the row's is its most urgent share's), never above the row's (a shortfall read at
+    the monthly grain only is amber at most: :func:`_monthly_only`).
+
+    Each share read its row's red: the racks on power, ordered in time on the shortfall's
+    dates, read red for the racks beside them that wait on power."""
+    exhaustion, as_of = decision.row["exhaustion_date"], decision.row["as_of"]
+    assert isinstance(exhaustion, date) and isinstance(as_of, date)
+    own = _order_fields(share, as_of=as_of, exhaustion=exhaustion, blocks=share.blocks)["status"]
+    rank = list(Status)
+    return min(Status(str(own)), Status(str(decision.row["status"])), key=rank.index).value
 
 
 def _with_orders(daily: pl.DataFrame, orders: Sequence[_Order]) -> pl.DataFrame:
@@ -1779,15 +1885,37 @@ def _placed_in_arrival_order(
         placed,
         key=lambda p: (
             p[2].order.arrives,  # type: ignore[union-attr]
+            p[2].order.claims_from,  # type: ignore[union-attr]
             min(p[1], 1),
             list(Pool).index(p[0]),
             p[1],
         ),
     )
+    # An order dated to land with its power keeps the room under its site's ceiling from the
+    # day it would have landed: held for it until it is placed again, so that orders landing
+    # before its new day but after that one do not take it (G11: a one-region fleet's order
+    # due now, dated to its power, found the ceilings taken by later orders landing before
+    # its new day and went back to its shortfall's dates "past the ceiling: a new site is
+    # needed", beside a site with 129 MW under its ceiling).
+    # Only the triggers' orders, due now: the later orders are what the plan implies after
+    # them, and take what they leave.
+    holds = {
+        (pool, i): [
+            power.reserve(s.site, s.mw, s.claims_from)
+            for s in d.order.shares
+            if s.site is not None and s.claims_from < s.arrives
+        ]
+        for pool, i, d in ranked
+        if i == 0 and d.order is not None
+    }
     again: dict[tuple[Pool, int], _Decision] = {}
     for pool, i, decision in ranked:
         assert decision.order is not None and decision.order.site is not None
+        for hold in holds.pop((pool, i), []):
+            power.release(hold)
         order = decision.order.whole()  # split again on this round's MW
+        if i == 0:
+            order = replace(order, claims=order.claims or order.dark_arrives or order.arrives)
         assert order.site is not None
         if power.room(order.site, order.arrives) >= order.mw - _TOL:
             order = replace(order, powered=True, usable=order.arrives)
@@ -1795,9 +1923,15 @@ def _placed_in_arrival_order(
             order = _sited(_placed(order, region=region, power=power), region=region, power=power)
         order = _past_the_ceiling(order, plan, power=power, as_of=as_of, settings=settings)
         order = _split(order, plan, power=power, region=region, as_of=as_of, settings=settings)
+        # The share whose MW is taken once the note has read the room it finds.
+        last: _Order | None = order
+        if split := _split_by_power(
+            order, plan, power=power, region=region, as_of=as_of, settings=settings
+        ):
+            order, last = split
         head = _head_of(decision, order, plan=plan, region=region, settings=settings, power=power)
-        if order.site is not None:
-            power.take(order.site, order.mw, order.arrives)
+        if last is not None and last.site is not None:
+            power.take(last.site, last.mw, last.arrives, claims_from=last.claims_from)
         again[(pool, i)] = _decided(decision, order, head, as_of=as_of)
     first = {pool: again.get((pool, 0), chosen.first[pool]) for pool in Pool}
     later = {
@@ -1953,15 +2087,15 @@ def _split(
     beyond, site, unit = order.beyond_ceiling or 0, order.site, order.candidate.mw
     if not beyond or site is None or unit <= 0:
         return order
-    arrives = order.arrives
+    arrives, claims = order.arrives, order.claims_from
     others = sorted(
         (s for s in power.sites_in(region) if s != site),
-        key=lambda s: (-power.blocks_under_ceiling(s, arrives, unit), -power.room(s, arrives), s),
+        key=lambda s: (-power.blocks_under_ceiling(s, claims, unit), -power.room(s, arrives), s),
     )
     parts: list[_Order] = []
     rest = beyond
     for other in others:
-        n = int(min(rest, power.blocks_under_ceiling(other, arrives, unit)))
+        n = int(min(rest, power.blocks_under_ceiling(other, claims, unit)))
         if n <= 0:
             continue
         share = replace(order, blocks=n, site=other, beyond_ceiling=None, passed_over="")
@@ -1971,7 +2105,7 @@ def _split(
             usable = power.powered_from(other, share.mw, arrives)
             share = replace(share, powered=False, usable=usable)
         share = _past_the_ceiling(share, plan, power=power, as_of=as_of, settings=settings)
-        power.take(other, share.mw, arrives)
+        power.take(other, share.mw, arrives, claims_from=claims)
         # Its MW is held from the day the order was split on, but it lands with its own
         # site's power: at us-east-c, whose power comes a year after us-east-a's, a share
         # read as landing and running with the order's own site.
@@ -1996,6 +2130,71 @@ def _split(
     return _past_the_ceiling(own, plan, power=power, as_of=as_of, settings=settings)
 
 
+def _split_by_power(
+    order: _Order,
+    plan: CapacityPlan,
+    *,
+    power: _Power,
+    region: str,
+    as_of: date,
+    settings: TriggerSettings,
+) -> tuple[_Order, _Order | None] | None:
+    """``order``, which waits on power as a whole (:func:`_with_its_power` would date it),
+    in two parts (``by_power``): the blocks its region's sites have MW energized for on its
+    arrival, the most at the roomiest site first, ordered on its shortfall's dates; and the
+    rest, placed as any order is (the site with its MW first, its ceiling, ``_split``) and
+    dated to land with its power. Returned with the share whose MW is left to the caller
+    (the waiting part's own, taken from the day it lands once the note has read its site's
+    room; None when every block has power on arrival); every other share's MW is taken
+    here. None where no block of it has MW on arrival, or it is not dated to its power
+    (nothing waits), or it is already split by its site's ceiling.
+
+    All or nothing, a lot waited whole: at a 52-week horizon 53 us-west racks were dated to
+    land with their site's power in 2027, though the MW energized at their first arrival ran
+    9 of them (the 26-week run ordered those 9), and a day more of telemetry turned 26 racks
+    landing 2027-03-01 into 29 standing dark 456 days."""
+    unit, arrives = order.candidate.mw, order.arrives
+    if order.powered or order.parts or order.site is None or unit <= 0:
+        return None
+    if _with_its_power(order, as_of=as_of, buffer_weeks=settings.buffer_weeks) is order:
+        return None
+    on_power: list[_Order] = []
+    rest = order.blocks
+    by_room = sorted(power.sites_in(region), key=lambda s: (-power.room(s, arrives), s))
+    for site in by_room:
+        n = min(rest, math.floor((max(power.room(site, arrives), 0.0) + _TOL) / unit))
+        if n <= 0:
+            break  # by room: no site after it has a block's MW either
+        share = replace(
+            order, blocks=n, site=site, powered=True, usable=arrives, beyond_ceiling=None,
+            runs_from=None, passed_over="",
+        )  # fmt: skip
+        share = _past_the_ceiling(share, plan, power=power, as_of=as_of, settings=settings)
+        power.take(site, share.mw, arrives)
+        on_power.append(share)
+        rest -= n
+    if not on_power:
+        return None
+    lead, *more = on_power
+    if not rest:
+        return replace(lead, parts=tuple(more), by_power=True), None
+    waiting = replace(order, blocks=rest, beyond_ceiling=None, runs_from=None)
+    waiting = _sited(_placed(waiting, region=region, power=power), region=region, power=power)
+    waiting = _past_the_ceiling(waiting, plan, power=power, as_of=as_of, settings=settings)
+    placed_at = waiting.site
+    waiting = _split(waiting, plan, power=power, region=region, as_of=as_of, settings=settings)
+    dated = _with_its_power(
+        replace(waiting, parts=()), as_of=as_of, buffer_weeks=settings.buffer_weeks
+    )
+    shares = (*more, dated, *waiting.parts)
+    # Its MW is held from the day it lands, as an order dated whole holds it once placed
+    # again: held from the split day, 245 racks dated to 2028-12-04 took the MW of pods
+    # landing 2028-02-02 at the same site, which then read "waits on power". Where none of it
+    # stays at its own site, _split took the leading share's MW already.
+    pending = dated if waiting.site == placed_at else None
+    return replace(lead, parts=shares, by_power=True), pending
+
+
 def _past_the_ceiling(
     order: _Order, plan: CapacityPlan, *, power: _Power, as_of: date, settings: TriggerSettings
 ) -> _Order:
@@ -2009,7 +2208,7 @@ def _past_the_ceiling(
     if order.site is None:
         return order
     beyond = None
-    room = power.ceiling_room(order.site, order.arrives)
+    room = power.ceiling_room(order.site, order.claims_from)
     if room is not None:
         mw = order.candidate.mw
         fit = order.blocks if mw <= 0 else max(math.floor((room + _TOL) / mw), 0)
@@ -2089,6 +2288,7 @@ def _triggers(
                 end=end,
             )  # fmt: skip
             power.taken = chosen.power.taken  # type: ignore[union-attr]  # the orders' MW
+            power.claimed = chosen.power.claimed  # type: ignore[union-attr]
         first, later, _ = chosen
         for pool in (Pool.TRAINING, Pool.ALL):
             row, order = first[pool].row, first[pool].order

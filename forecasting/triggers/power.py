@@ -73,6 +73,11 @@ class _Power:
     under_ceiling: dict[str, np.ndarray] = field(default_factory=dict)
     # Per site, (arrival index, MW) of each order placed, in the order placed.
     taken: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
+    # Per site, (index, MW) of each order's hold on room under the ceiling, from the day it
+    # claims it: its arrival, but for a trigger's order dated to land with its power the day
+    # it would have landed on its shortfall's dates (landing first, it wins the ceiling's
+    # room, however late its power lets it land); and reservations (:meth:`reserve`).
+    claimed: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, plan: CapacityPlan, *, start: date, end: date) -> _Power | None:
@@ -128,7 +133,9 @@ class _Power:
         under = self.under_ceiling.get(site)
         if under is None:
             return None
-        return float(under[self._index(arrives) :].min()) - self._held_before(site, arrives)
+        i = self._index(arrives)
+        claimed = sum(mw for at, mw in self.claimed.get(site, ()) if at <= i)
+        return float(under[i:].min()) - claimed
 
     def blocks_under_ceiling(self, site: str, arrives: date, unit: float) -> float:
         """How many blocks of ``unit`` MW ``site``'s ceiling could still hold from ``arrives``
@@ -158,14 +165,32 @@ class _Power:
             rooms, key=lambda r: (-self.blocks_under_ceiling(r[0], arrives, unit), -r[1], r[0])
         )
 
-    def take(self, site: str, mw: float, arrives: date) -> None:
-        """Reserve ``mw`` at ``site`` from ``arrives`` on."""
+    def take(self, site: str, mw: float, arrives: date, *, claims_from: date | None = None) -> None:
+        """Reserve ``mw`` at ``site`` from ``arrives`` on, and room under its ceiling from
+        ``claims_from`` (``arrives`` when None)."""
         self.taken.setdefault(site, []).append((self._index(arrives), mw))
+        self.reserve(site, mw, claims_from or arrives)
+
+    def reserve(self, site: str, mw: float, day: date) -> tuple[str, int, float]:
+        """Hold ``mw`` of room under ``site``'s ceiling from ``day`` on (no energized MW);
+        the hold, for :meth:`release`."""
+        hold = (self._index(day), mw)
+        self.claimed.setdefault(site, []).append(hold)
+        return (site, *hold)
+
+    def release(self, hold: tuple[str, int, float]) -> None:
+        """Give back a hold made by :meth:`reserve`."""
+        site, at, mw = hold
+        self.claimed[site].remove((at, mw))
 
     def copy(self) -> _Power:
         """An independent copy, to try a plan without reserving its MW here (the daily
-        arrays are never written: only ``taken`` grows)."""
-        return replace(self, taken={s: list(held) for s, held in self.taken.items()})
+        arrays are never written: only ``taken`` and ``claimed`` grow)."""
+        return replace(
+            self,
+            taken={s: list(held) for s, held in self.taken.items()},
+            claimed={s: list(held) for s, held in self.claimed.items()},
+        )
 
     def after(self, order: _Order) -> _Power:
         """A copy with ``order``'s MW taken (this one untouched), to try what would follow it."""
