@@ -28,7 +28,7 @@ from forecasting.schema import (
     WorkloadClass,
     absorb_cost_text,
 )
-from forecasting.text import capex_past_ceiling, days_count, listed, usd
+from forecasting.text import capex_past_ceiling, days_count, listed, usd, waiting_part
 
 if TYPE_CHECKING:  # importing flows at run time would start prefect for `ingest`
     from pathlib import Path
@@ -670,7 +670,7 @@ def report_table(outcome: ReportOutcome) -> Table:
         order = _order_text(t)
         if t.get("powered_from"):
             # Waiting for its site's power: a plain green read as if it served on arrival.
-            order += f" (no power until {t['powered_from']})"
+            order += f" ({waiting_part(t)}no power until {t['powered_from']})"
         elif t["blocks_to_order"] and t.get("blocks_beyond_ceiling"):
             # Blocks no contract can power there read "no power for it in the plan".
             order += (
@@ -680,13 +680,13 @@ def report_table(outcome: ReportOutcome) -> Table:
             )
         elif t["blocks_to_order"] and t.get("powered") is False:
             runs = t.get("runs_from")
-            order += (
-                f" (no power for it in the plan: runs from {runs} at the earliest, power "
+            order += f" ({waiting_part(t)}" + (
+                f"no power for it in the plan: runs from {runs} at the earliest, power "
                 "contracted today)"
                 if runs and str(runs) > str(t["arrives"])
-                else f" (no power for it in the plan: {RUNS_ON_ARRIVAL}; see power)"
+                else f"no power for it in the plan: {RUNS_ON_ARRIVAL}; see power)"
                 if runs
-                else " (no power for it in the plan: see power)"
+                else "no power for it in the plan: see power)"
             )
         if t in unexplained:
             order += " (below)"

@@ -4,8 +4,9 @@ growth models and the CLI call them here)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
+from typing import Any
 
 from forecasting.schema import NEW_SITE
 
@@ -19,6 +20,7 @@ __all__ = [
     "usd",
     "usd_shown",
     "usd_step",
+    "waiting_part",
 ]
 
 # Opens a what-if's note on an extra capex that rests on an order not sized
@@ -112,3 +114,13 @@ def extra_capex(value: float, *, bound: CapexBound | None) -> str:
     if not words:
         return "not sized (orders with and without the deal are not sized)"
     return f"{words} {usd(value)} (an order is not sized)"
+
+
+def waiting_part(row: Mapping[str, Any]) -> str:
+    """How much of a trigger's order split on power runs on arrival, as the prefix of its "no
+    power until" (empty for an order that waits whole): 25 of 50 racks powered on arrival
+    read as all 50 waiting (``blocks_waiting``: report.inputs.with_power)."""
+    waiting, blocks = row.get("blocks_waiting") or 0, row.get("blocks_to_order") or 0
+    if not 0 < waiting < blocks:
+        return ""
+    return f"{blocks - waiting:,} of {blocks:,} on power on arrival; the other {waiting:,}: "

@@ -4564,3 +4564,39 @@ def test_the_demand_charts_read_capacity_at_the_triggers_quantile() -> None:
         platform_page(inputs),
     )
     assert default and set(default) == {"q90"}
+
+
+def test_an_order_split_on_power_says_how_many_of_its_blocks_run_on_arrival() -> None:
+    """An order split on power (the blocks its site's energized MW takes run on arrival, the
+    rest wait) read "50 x rack-h100-256 (no power until 2027-06-02)" on the terminal and
+    "no power until" on the finance page, as if all 50 waited: both say how many run."""
+    from forecasting.report.inputs import with_power
+    from forecasting.text import waiting_part
+
+    inputs = sample_inputs()
+    east = inputs.triggers.filter(
+        (pl.col("region") == "us-east") & (pl.col("blocks_to_order").fill_null(0) > 0)
+    ).row(0, named=True)
+    blocks = east["blocks_to_order"]
+    assert blocks >= 2, "the sample's us-east order must have two blocks to split"
+    plan = _planned(inputs, later_capex=500e6)
+    share = plan.filter((pl.col("region") == "us-east") & (pl.col("tranche") == 1))
+    split = pl.concat(
+        [
+            plan.filter(~((pl.col("region") == "us-east") & (pl.col("tranche") == 1))),
+            share.with_columns(blocks=pl.lit(blocks - 1, pl.Int64)),
+            share.with_columns(blocks=pl.lit(1, pl.Int64), powered=pl.lit(False)),
+        ]
+    )
+    waiting = inputs.triggers.with_columns(
+        powered_from=pl.when(pl.col("region") == "us-east")
+        .then(pl.lit(date(2028, 5, 25)))
+        .otherwise(None)
+    )
+    row = with_power(waiting, split).filter(pl.col("region") == "us-east").row(0, named=True)
+    said = f"{blocks - 1:,} of {blocks:,} on power on arrival; the other 1: "
+    assert waiting_part(row) == said
+    page = finance_page(replace(inputs, triggers=waiting, placements=split))
+    assert f"{said}no power until 2028-05-25" in page
+    # Waiting whole: nothing said of a part.
+    assert waiting_part(with_power(waiting, plan).row(0, named=True)) == ""

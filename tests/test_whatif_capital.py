@@ -114,11 +114,12 @@ def test_the_cli_and_the_page_say_which_capex_is_the_deal_s_and_which_the_re_pla
 
 
 def test_the_plan_s_power_wait_ends_when_the_triggers_say_its_blocks_serve() -> None:
-    """r2-a has 0.78 MW spare from 2026-03-01 and 3 MW from 2026-08-01; the plan's 0.8 MW of
-    racks there are dated to land 2026-07-04, four weeks before that step, and the triggers
-    say they serve from 2026-08-01. The what-if, taking a 0.05 MW deficit as powered, read
-    "short of power at r2-a ... until 2026-07-04 (the power planned at r2-a)", a day with no
-    power step (the sweep's fleet: 2027-05-05 against the triggers' 2027-06-02)."""
+    """r2-a has 0.78 MW spare from 2026-03-01 and 3 MW from 2026-08-01; of the plan's 0.8 MW of
+    racks there, the one that spare holds runs on arrival and the other is dated to land
+    2026-07-04, four weeks before that step, and the triggers say it serves from 2026-08-01.
+    The what-if, taking a 0.05 MW deficit as powered, read "short of power at r2-a ... until
+    2026-07-04 (the power planned at r2-a)", a day with no power step (the sweep's fleet:
+    2027-05-05 against the triggers' 2027-06-02)."""
     from forecasting.triggers import expansion_triggers
     from tests.test_triggers import MONDAY
     from tests.test_whatif import _acme_on_unpowered_r2, _forecast, _unpowered_r2_plan
@@ -130,8 +131,14 @@ def test_the_plan_s_power_wait_ends_when_the_triggers_say_its_blocks_serve() -> 
         {"on": "2026-08-01", "mw": 3.0},
     ]
     plan = CapacityPlan.model_validate(base)
-    (order,) = expansion_triggers(_forecast(), plan, as_of=MONDAY).placements.iter_rows(named=True)
-    assert (order["arrives"], order["runs_from"]) == (date(2026, 7, 4), date(2026, 8, 1))
+    # Split on power: the rack the spare MW holds runs on arrival, the other waits.
+    powered, waiting = (
+        expansion_triggers(_forecast(), plan, as_of=MONDAY)
+        .placements.sort("arrives")
+        .iter_rows(named=True)
+    )
+    assert powered["powered"] and powered["runs_from"] == powered["arrives"]
+    assert (waiting["arrives"], waiting["runs_from"]) == (date(2026, 7, 4), date(2026, 8, 1))
     answer = what_if(_forecast(), plan, _acme_on_unpowered_r2(), as_of=MONDAY)
     assert (
         "short of power at r2-a from 2026-05-06 until 2026-08-01 (the power planned at r2-a)"

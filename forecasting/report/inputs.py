@@ -711,17 +711,20 @@ def planned_capital(placeable: float, planned: pl.DataFrame) -> str:
 
 def with_power(triggers: pl.DataFrame, placements: pl.DataFrame | None) -> pl.DataFrame:
     """``triggers`` with ``powered``: whether each trigger's order has its site's power on
-    arrival (null where no placement was stored). An order for which no site in the plan
-    ever has the power has no ``powered_from`` day, and read as served on arrival."""
+    arrival (null where no placement was stored), and ``blocks_waiting``: how many of its
+    blocks do not (the rest of an order split on power run on arrival). An order for which no
+    site in the plan ever has the power has no ``powered_from`` day, and read as served on
+    arrival."""
     if placements is None or placements.is_empty():
         return triggers.with_columns(
             powered=pl.lit(None, pl.Boolean),
             site=pl.lit(None, pl.String),
             blocks_beyond_ceiling=pl.lit(None, pl.Int64),
             runs_from=pl.lit(None, pl.Date),
+            blocks_waiting=pl.lit(None, pl.Int64),
         )
     first = trigger_placements(placements)
-    columns = ["powered", "site", "blocks_beyond_ceiling", "runs_from"]
+    columns = ["powered", "site", "blocks_beyond_ceiling", "runs_from", "blocks_waiting"]
     return triggers.join(
         first.select("region", "pool", *columns), on=["region", "pool"], how="left"
     )

@@ -724,6 +724,7 @@ def report_trigger_rows(inputs: ReportInputs) -> pl.DataFrame:
             "mw",
             "powered_from",
             "powered",
+            "blocks_waiting",
             "note",
             "arrives",
             "site",

@@ -197,10 +197,13 @@ def trigger_placements(placements: pl.DataFrame) -> pl.DataFrame:
     """Each trigger's own order (tranche 1; null in runs before migration 16) as one row per
     region and pool: an order split across sites (one PLACEMENTS row per site, its own
     site's first) is powered only where every share is, its site is its own site's, its
-    blocks past a ceiling are summed and it runs from its last share's day."""
+    blocks past a ceiling are summed and it runs from its last share's day; ``blocks_waiting``
+    counts the blocks of its shares without power on arrival (an order split on power: the
+    rest run on arrival)."""
     first = placements.filter(pl.col("tranche").fill_null(1) == 1)
     return first.group_by("region", "pool", maintain_order=True).agg(
         pl.col("powered").all(),
+        pl.col("blocks").filter(pl.col("powered").not_()).sum().alias("blocks_waiting"),
         pl.col("site").first(),
         pl.when(pl.col("blocks_beyond_ceiling").is_null().all())
         .then(None)

@@ -56,6 +56,7 @@ from forecasting.report.inputs import (
     vacant_regions,
 )
 from forecasting.schema import MONTHLY_ONLY, NOT_VERIFIED, VACANT, WorkloadClass
+from forecasting.text import waiting_part
 from forecasting.triggers.common import NEW_SITE, RUNS_ON_ARRIVAL
 
 __all__ = [
@@ -619,9 +620,9 @@ def in_service_text(row: dict[str, Any], *, later: bool = False) -> str:
             return f"{arrives}, no power yet: {RUNS_ON_ARRIVAL} (see the power triggers)"
         return f"{arrives}, no power yet (see the power triggers)"
     if row["powered_from"]:
-        return f"{arrives}, no power until {fmt_date(row['powered_from'])}"
+        return f"{arrives}, {waiting_part(row)}no power until {fmt_date(row['powered_from'])}"
     if row["blocks_to_order"] and row["powered"] is False:
-        text = f"{arrives}, no power for it in the plan"
+        text = f"{arrives}, {waiting_part(row)}no power for it in the plan"
         if runs_from is not None and runs_from > row["arrives"]:
             text += f": runs from {fmt_date(runs_from)} at the earliest (power contracted today)"
         elif runs_from is not None:
