@@ -1178,6 +1178,53 @@ def test_a_site_whose_power_steps_down_under_its_blocks_is_short_from_that_day()
     assert row["status"] == "red"  # 12 months of lead time before day 60 has passed
 
 
+def test_a_contract_energized_after_the_plan_is_not_netted_from_the_power_to_contract() -> None:
+    """1.5 MW energized, 0.5 MW contracted but energized in 2030, past the plan's last day:
+    the racks need 1.8 MW from day 73 and the site is short 0.3 MW to the plan's end. The row
+    read 0 MW to contract, "bring its energization forward", netting MW that power nothing
+    the plan needs (sweep S8: 5.0 MW to contract where 26.5 MW were short); it contracts the
+    0.3 MW and says the contract is not counted."""
+    site = _site(mw=1.5, contracted_mw=0.5, contracted_energized=date(2030, 6, 1))
+    power = _power(_run(_plan(sites=[site])), "s1")
+    assert power["exhaustion_date"] == _day(ARRIVAL)
+    assert power["mw_to_contract"] == pytest.approx(0.3)
+    assert power["cost_usd"] == pytest.approx(0.3 * 2e6)
+    assert "bring its energization forward" not in power["note"]
+    assert "net of 0.50 MW" not in power["note"]
+    assert "0.50 MW contracted, energized 2030-06-01: after the plan's end" in power["note"]
+    assert "not counted" in power["note"]
+
+
+def test_a_contract_energized_after_power_contracted_today_counts_only_from_its_day() -> None:
+    """1 month's lead time: power contracted today is energized within weeks, but the 0.5 MW
+    contracted lands on day 200, while the racks need 1.8 MW against 1.5 MW from day 73. The
+    row netted the contract against the days before it (0 MW to contract, "bring its
+    energization forward"); the 0.3 MW short until day 200 are to contract, and the note says
+    the contract counts from its own day only."""
+    site = _site(mw=1.5, contracted_mw=0.5, contracted_energized=_day(200), power_lead_months=1)
+    power = _power(_run(_plan(sites=[site])), "s1")
+    assert power["exhaustion_date"] is not None and power["exhaustion_date"] < _day(200)
+    assert power["mw_to_contract"] == pytest.approx(0.3)
+    assert "bring its energization forward" not in power["note"]
+    assert f"0.50 MW contracted, energized {_day(200)}" in power["note"]
+    assert "not counted before then" in power["note"]
+
+
+def test_a_contract_past_the_plan_under_a_full_ceiling_is_to_bring_forward_not_a_new_site() -> None:
+    """1.5 MW energized and 0.5 MW contracted for 2030 fill s1's 2.0 MW ceiling; the racks
+    need 1.8 MW from day 73. Not counting the late contract must not read its MW as past the
+    ceiling ("0.30 MW beyond the ceiling: a new site is needed"): nothing more can be
+    contracted, the need fits under the ceiling, and the contract is to be brought forward."""
+    site = _site(mw=1.5, contracted_mw=0.5, contracted_energized=date(2030, 6, 1), ceiling_mw=2.0)
+    power = _power(_run(_plan(sites=[site])), "s1")
+    assert (power["mw_to_contract"], power["mw_beyond_ceiling"]) == (0.0, 0.0)
+    assert "new site" not in power["note"]
+    assert (
+        "0.50 MW contracted, energized 2030-06-01: after the plan's end (" in power["note"]
+        and "the rest of the 2.00 MW ceiling: bring its energization forward" in power["note"]
+    )
+
+
 def test_a_dip_in_energized_power_is_not_read_as_a_contract_energized_late() -> None:
     """2.0 MW, 0.5 MW from day 60, 2.0 MW again from day 90 under a 1.0 MW rack: what is
     secured covers the rack once the power is back, so nothing is to contract; the note said

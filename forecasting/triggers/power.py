@@ -6,7 +6,8 @@ order waiting for power past its shortfall, from when its pool needs it: ``_need
 exceeds the MW energized; ``contract_by`` = that day minus ``power_lead_months`` calendar
 months minus the buffer, with the status rule of block triggers
 (:mod:`~forecasting.triggers.common`). ``mw_to_contract`` is the largest need beyond the MW
-already secured (energized steps plus contract), at most the room under the ceiling.
+secured (energized steps plus contract) that count that day: those energized by then, or
+before power contracted today could be (``_counted_mw``), at most the room under the ceiling.
 Without ``[[site]]`` no power is checked and the power frame is empty. Orders are placed at
 sites by :mod:`~forecasting.triggers.orders`, drawing on the free MW kept here.
 """
@@ -215,7 +216,12 @@ def _power_row(
     forecast orders, to ``forecast_end``); ``monthly_orders`` are the site's orders whose
     shortfall is read at the monthly grain only (their triggers' ``monthly_only``)."""
     end = _day(site_days["ds"].max())
-    short = site_days.with_columns(short_mw=pl.col("mw_needed") - pl.col("energized_mw"))
+    # The earliest day power contracted today is energized (no later than the calendar's end).
+    today = months_before(as_of + _weeks(buffer_weeks), -site.power_lead_months)
+    short = site_days.with_columns(
+        short_mw=pl.col("mw_needed") - pl.col("energized_mw"),
+        counted_mw=_counted_mw(site, today=min(today, end)),
+    )
     over = short.filter(pl.col("short_mw") > _TOL)
     room = None if site.ceiling_mw is None else site.ceiling_mw - site.secured_mw
     row: dict[str, object] = {
@@ -258,17 +264,27 @@ def _power_row(
     status = trigger_status(
         as_of=as_of, exhaustion=exhaustion, order_by=contract_by, lead_time=lead
     )
-    # MW beyond what is already secured; a shortfall within it is a matter of timing.
-    beyond = max(float((short["mw_needed"] - short["contracted_mw"]).max()), 0.0)  # type: ignore[arg-type]
+    # MW beyond what is secured and energized in time to count (_counted_mw); a shortfall
+    # within it is a matter of timing.
+    beyond = max(float((short["mw_needed"] - short["counted_mw"]).max()), 0.0)  # type: ignore[arg-type]
     contractable = beyond if room is None else min(beyond, max(room, 0.0))
-    past_ceiling = None if room is None else beyond - max(room, 0.0)
+    # The need past the ceiling, whatever is secured: a contract energized too late to count
+    # holds MW under the ceiling all the same ("0.30 MW beyond the ceiling: a new site is
+    # needed" of a need within it, once a contract past the plan's end no longer counted).
+    peak = float(short["mw_needed"].max())  # type: ignore[arg-type]
+    past_ceiling = None if site.ceiling_mw is None else peak - site.ceiling_mw
     if past_ceiling is not None and past_ceiling <= _TOL:
         past_ceiling = 0.0
+    # What the ceiling leaves only by bringing the late contract forward.
+    squeezed = beyond - contractable - (past_ceiling or 0.0) > _TOL
     notes = []
     if stepped := _step_down_note(site, exhaustion=exhaustion, need=float(first["mw_needed"])):
         notes.append(stepped)
-    late_contract = site.contracted_energized is not None and (
-        site.contracted_energized > exhaustion
+    counted = _contract_counted(site, exhaustion=exhaustion, today=min(today, end), end=end)
+    late_contract = (
+        counted == "net"
+        and site.contracted_energized is not None
+        and (site.contracted_energized > exhaustion)
     )
     if beyond <= _TOL and late_contract:
         notes.append(
@@ -284,17 +300,34 @@ def _power_row(
         notes.append(
             f"contract {contractable:.2f} MW{capped} by {contract_by} ({site.power_lead_months} "
             f"months lead time, {buffer_weeks} weeks buffer): "
-            + _when_needed(short, exhaustion=exhaustion, beyond=contractable, site=site)
+            + _when_needed(
+                short, exhaustion=exhaustion, beyond=contractable, site=site, net=counted == "net"
+            )
         )
         if contract_by < as_of:
             # A date gone says nothing of when power can come: say when it would if
             # contracted now, as the block triggers' "runs from" does.
-            today = months_before(as_of + _weeks(buffer_weeks), -site.power_lead_months)
             # Past its contract-by date, today plus lead and buffer lands after exhaustion.
             notes.append(
                 f"contracted today, it is energized {today} at the earliest, "
                 f"{days_count(max((today - exhaustion).days, 0))} after the first short day"
             )
+    if counted in ("from", "none"):
+        late = (
+            f"after the first short day ({exhaustion}) and later than power contracted today "
+            f"would be ({today}): not counted before then"
+            if counted == "from"
+            else f"after the plan's end ({end}), not counted"
+        )
+        if squeezed:
+            # The late contract holds what the ceiling leaves: none more can be contracted.
+            late += (
+                f", and the rest of the {site.ceiling_mw:.2f} MW ceiling: bring its "
+                "energization forward"
+            )
+        notes.append(
+            f"{site.contracted_mw:.2f} MW contracted, energized {site.contracted_energized}: {late}"
+        )
     if monthly_orders is not None and (
         rests := _monthly_only_note(monthly_orders, exhaustion=exhaustion)
     ):
@@ -317,6 +350,35 @@ def _power_row(
         "note": "; ".join(notes),
         "mw_beyond_ceiling": past_ceiling,
     }
+
+
+def _counted_mw(site: Site, *, today: date) -> pl.Expr:
+    """The MW secured at ``site`` that count against each day's need: what is energized that
+    day, and before ``today`` (the earliest power contracted now is energized) what is
+    energized by then too, a matter of bringing it forward since no new contract comes sooner.
+
+    Every MW secured counted on every day: us-west-a's 21.5 MW contracted, energized 2031-06-01
+    (after the plan's end), were netted from its need from 2027-05-08, and the row read 5.0 MW
+    to contract ($55.0M) where 26.5 MW were short to the plan's end."""
+    ahead = site.energized_mw_on(today)
+    return (
+        pl.when(pl.col("ds") < today)
+        .then(pl.max_horizontal(pl.col("energized_mw"), pl.lit(ahead)))
+        .otherwise(pl.col("energized_mw"))
+    )
+
+
+def _contract_counted(site: Site, *, exhaustion: date, today: date, end: date) -> str:
+    """How the site's contract counts against the need from ``exhaustion``: "net" on every
+    short day (energized by then, or before power contracted ``today`` could be), "from" its
+    energization day only (after both, within the plan), "none" (energized past ``end``, the
+    plan's last day), '' without a contract."""
+    on = site.contracted_energized
+    if on is None or site.contracted_mw <= 0:
+        return ""
+    if on <= exhaustion or on <= today:
+        return "net"
+    return "from" if on <= end else "none"
 
 
 def _step_down_note(site: Site, *, exhaustion: date, need: float) -> str:
@@ -350,21 +412,24 @@ def _covered_from(short: pl.DataFrame, *, exhaustion: date, dip: bool) -> str:
     return f"the step to {mw:.2f} MW energized on {day} covers it: bring that step forward"
 
 
-def _when_needed(short: pl.DataFrame, *, exhaustion: date, beyond: float, site: Site) -> str:
+def _when_needed(
+    short: pl.DataFrame, *, exhaustion: date, beyond: float, site: Site, net: bool
+) -> str:
     """When the MW to contract is needed: how much of it by the first short day, and all of it
-    by the month of the plan's peak, net of what is secured (the contract's MW named).
+    by the month of the plan's peak, net of what is secured (the contract's MW named where
+    it counts on every short day, ``net``).
 
     The note dated the whole of it to the first short day: the demo's us-east-a read
     "contract 47.26 MW ... to have it energized by 2027-04-19", where 20.6 MW was short that
     day and the rest came with the plan's peak in Nov 2029, net of 10.5 MW contracted (on no
     column of the page)."""
-    need = short.with_columns(beyond=pl.col("mw_needed") - pl.col("contracted_mw"))
+    need = short.with_columns(beyond=pl.col("mw_needed") - pl.col("counted_mw"))
     first = need.filter(pl.col("ds") == exhaustion).row(0, named=True)
     peak = need.sort("beyond", "ds", descending=[True, False]).row(0, named=True)
     by_first = min(max(float(first["mw_needed"]) - float(first["energized_mw"]), 0.0), beyond)
     secured = (
         f", net of {site.contracted_mw:.2f} MW contracted (energized {site.contracted_energized})"
-        if site.contracted_mw > 0
+        if net
         else ""
     )
     peak_day = _day(peak["ds"])
