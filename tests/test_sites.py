@@ -1172,8 +1172,8 @@ def test_a_site_whose_power_steps_down_under_its_blocks_is_short_from_that_day()
     assert row["mw_to_contract"] == pytest.approx(0.5)
     assert "None" not in row["note"]
     assert (
-        f"energized MW steps down from 2.00 to 0.50 MW on {_day(60)}: the blocks in service "
-        "then draw 1.00 MW, 0.50 MW on power that is gone"
+        f"energized MW steps down from 2.00 to 0.50 MW on {_day(60)}: the plan's blocks "
+        "there draw 1.00 MW that day, 0.50 MW on power that is gone"
     ) in row["note"]
     assert row["status"] == "red"  # 12 months of lead time before day 60 has passed
 
@@ -1223,6 +1223,23 @@ def test_a_contract_past_the_plan_under_a_full_ceiling_is_to_bring_forward_not_a
         "0.50 MW contracted, energized 2030-06-01: after the plan's end (" in power["note"]
         and "the rest of the 2.00 MW ceiling: bring its energization forward" in power["note"]
     )
+
+
+def test_a_step_down_note_reads_the_step_days_draw_and_the_contract_then_energized() -> None:
+    """2.0 MW, then 1.0 MW from day 60, 0.6 MW contracted from day 30, a live 1.0 MW rack and
+    racks of 0.8 MW from day 73: on day 60 the site keeps 1.6 MW for the 1.0 MW drawn. The
+    note read the first short day's need as what the blocks then draw and ignored the
+    contract ("draw 1.80 MW, 0.80 MW on power that is gone"; sweep S4: 42.53 MW, 13.00 MW
+    gone, where the page said 18.3 MW and none gone)."""
+    steps = [{"on": date(2020, 1, 1), "mw": 2.0}, {"on": _day(60), "mw": 1.0}]
+    site = _site(energized=steps, contracted_mw=0.6, contracted_energized=_day(30))
+    power = _power(_run(_plan(sites=[site])), "s1")
+    assert power["exhaustion_date"] == _day(ARRIVAL)
+    assert (
+        f"energized MW steps down from 2.00 to 1.00 MW on {_day(60)} (1.60 MW with the "
+        "contract): the plan's blocks there draw 1.00 MW that day, within the 1.60 MW it keeps"
+    ) in power["note"]
+    assert "power that is gone" not in power["note"]
 
 
 def test_a_dip_in_energized_power_is_not_read_as_a_contract_energized_late() -> None:

@@ -278,7 +278,7 @@ def _power_row(
     # What the ceiling leaves only by bringing the late contract forward.
     squeezed = beyond - contractable - (past_ceiling or 0.0) > _TOL
     notes = []
-    if stepped := _step_down_note(site, exhaustion=exhaustion, need=float(first["mw_needed"])):
+    if stepped := _step_down_note(site, short, exhaustion=exhaustion):
         notes.append(stepped)
     counted = _contract_counted(site, exhaustion=exhaustion, today=min(today, end), end=end)
     late_contract = (
@@ -381,18 +381,34 @@ def _contract_counted(site: Site, *, exhaustion: date, today: date, end: date) -
     return "from" if on <= end else "none"
 
 
-def _step_down_note(site: Site, *, exhaustion: date, need: float) -> str:
+def _step_down_note(site: Site, short: pl.DataFrame, *, exhaustion: date) -> str:
     """Where the site's last step on or before ``exhaustion`` falls from the one before: the
-    power given back and the MW of blocks it leaves on power that is gone ('' otherwise)."""
+    power given back, the MW the site keeps that day (the contract included, where energized)
+    and the MW of its blocks (and orders landed by then) on power that is gone ('' otherwise).
+
+    The note read the first short day's need, orders included, as what the blocks drew on the
+    step's day and left the contract out: "draw 42.53 MW, 13.00 MW on power that is gone"
+    where the page's paragraph read 18.3 MW drawn that day, within the 33.0 MW kept."""
     taken = [(a, b) for a, b in site.step_downs() if b.on <= exhaustion]
     if not taken or any(s.on > taken[-1][1].on and s.on <= exhaustion for s in site.energized):
         return ""
     before, after = taken[-1]
-    gone = min(need, before.mw) - after.mw
-    return (
-        f"energized MW steps down from {before.mw:.2f} to {after.mw:.2f} MW on {after.on}: "
-        f"the blocks in service then draw {need:.2f} MW, {gone:.2f} MW on power that is gone"
-    )
+    # A step before the calendar's first day is read on that day, what its blocks draw now.
+    day = max(after.on, _day(short["ds"].min()))
+    that = short.filter(pl.col("ds") == day).row(0, named=True)
+    drawn, kept = float(that["mw_in_service"]), float(that["energized_mw"])
+    ordered = float(that["mw_needed"]) - drawn
+    head = f"energized MW steps down from {before.mw:.2f} to {after.mw:.2f} MW on {after.on}"
+    if kept > after.mw + _TOL:
+        head += f" ({kept:.2f} MW with the contract)"
+    when = "that day" if day == after.on else f"on {day}"
+    said = f"{head}: the plan's blocks there draw {drawn:.2f} MW {when}"
+    if ordered > _TOL:
+        said += f" and the orders landed by then {ordered:.2f} MW"
+    gone = drawn + ordered - kept
+    if gone > _TOL:
+        return f"{said}, {gone:.2f} MW on power that is gone"
+    return f"{said}, within the {kept:.2f} MW it keeps"
 
 
 def _covered_from(short: pl.DataFrame, *, exhaustion: date, dip: bool) -> str:
