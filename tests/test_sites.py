@@ -1225,6 +1225,31 @@ def test_a_contract_past_the_plan_under_a_full_ceiling_is_to_bring_forward_not_a
     )
 
 
+def test_an_energized_step_past_the_plan_is_not_netted_and_is_named() -> None:
+    """1.0 MW energized under the live 1.0 MW rack, a step to 2.0 MW in 2030, past the plan's
+    last day: the racks' 0.8 MW are short from day 73 to the plan's end. The row read 0 MW to
+    contract ("the MW secured covers the need"), netting MW that power nothing the plan
+    needs; it contracts the 0.8 MW and names the step as not counted."""
+    steps = [{"on": date(2020, 1, 1), "mw": 1.0}, {"on": date(2030, 6, 1), "mw": 2.0}]
+    power = _power(_run(_plan(sites=[_site(energized=steps)])), "s1")
+    assert power["mw_to_contract"] == pytest.approx(0.8)
+    assert "the step to 2.00 MW energized 2030-06-01: after the plan's end (" in power["note"]
+    assert "not counted" in power["note"] and "covers the need" not in power["note"]
+
+
+def test_an_energized_step_after_power_contracted_today_counts_from_its_day() -> None:
+    """1 month's lead time, 1.0 MW energized, a step to 2.0 MW on day 200: power contracted
+    today comes within weeks, so the racks' 0.8 MW short from day 73 to day 200 are to
+    contract (the row read 0 MW, "bring that step forward"), and the note says the step
+    counts from its own day only."""
+    steps = [{"on": date(2020, 1, 1), "mw": 1.0}, {"on": _day(200), "mw": 2.0}]
+    site = _site(energized=steps, power_lead_months=1)
+    power = _power(_run(_plan(sites=[site])), "s1")
+    assert power["mw_to_contract"] == pytest.approx(0.8)
+    assert f"the step to 2.00 MW energized {_day(200)}: after the first short day" in power["note"]
+    assert "not counted before then" in power["note"]
+
+
 def test_a_step_down_note_reads_the_step_days_draw_and_the_contract_then_energized() -> None:
     """2.0 MW, then 1.0 MW from day 60, 0.6 MW contracted from day 30, a live 1.0 MW rack and
     racks of 0.8 MW from day 73: on day 60 the site keeps 1.6 MW for the 1.0 MW drawn. The

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -312,21 +313,15 @@ def _power_row(
                 f"contracted today, it is energized {today} at the earliest, "
                 f"{days_count(max((today - exhaustion).days, 0))} after the first short day"
             )
-    if counted in ("from", "none"):
-        late = (
-            f"after the first short day ({exhaustion}) and later than power contracted today "
-            f"would be ({today}): not counted before then"
-            if counted == "from"
-            else f"after the plan's end ({end}), not counted"
-        )
-        if squeezed:
-            # The late contract holds what the ceiling leaves: none more can be contracted.
-            late += (
-                f", and the rest of the {site.ceiling_mw:.2f} MW ceiling: bring its "
-                "energization forward"
-            )
-        notes.append(
-            f"{site.contracted_mw:.2f} MW contracted, energized {site.contracted_energized}: {late}"
+    if beyond > _TOL:
+        # Where the MW counted cover the need, those that count from a later day change nothing.
+        notes += _late_secured(
+            site,
+            exhaustion=exhaustion,
+            today=min(today, end),
+            end=end,
+            counted=counted,
+            squeezed=squeezed,
         )
     if monthly_orders is not None and (
         rests := _monthly_only_note(monthly_orders, exhaustion=exhaustion)
@@ -379,6 +374,42 @@ def _contract_counted(site: Site, *, exhaustion: date, today: date, end: date) -
     if on <= exhaustion or on <= today:
         return "net"
     return "from" if on <= end else "none"
+
+
+def _late_secured(
+    site: Site, *, exhaustion: date, today: date, end: date, counted: str, squeezed: bool
+) -> list[str]:
+    """One clause per MW secured that do not count on every short day (``_counted_mw``): the
+    contract (``counted``, :func:`_contract_counted`) and each energized step up, after the
+    first short day and ``today``'s power, counted from its day, or after ``end`` and not at
+    all; ``squeezed`` where they hold what the ceiling leaves (none more can be contracted)."""
+    late = [
+        (f"the step to {b.mw:.2f} MW energized {b.on}", b.on)
+        for a, b in pairwise(site.energized)
+        if b.mw > a.mw and b.on > exhaustion and b.on > today
+    ]
+    if counted in ("from", "none"):
+        assert site.contracted_energized is not None  # counted says it is late
+        late.append(
+            (
+                f"{site.contracted_mw:.2f} MW contracted, energized {site.contracted_energized}",
+                site.contracted_energized,
+            )
+        )
+    said = [
+        f"{what}: after the plan's end ({end}), not counted"
+        if on > end
+        else f"{what}: after the first short day ({exhaustion}) and later than power "
+        f"contracted today would be ({today}): not counted before then"
+        for what, on in sorted(late, key=lambda w: w[1])
+    ]
+    if said and squeezed:
+        # The late MW hold what the ceiling leaves: none more can be contracted.
+        said[-1] += (
+            f", and the rest of the {site.ceiling_mw:.2f} MW ceiling: bring its "
+            "energization forward"
+        )
+    return said
 
 
 def _step_down_note(site: Site, short: pl.DataFrame, *, exhaustion: date) -> str:
