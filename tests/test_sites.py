@@ -1308,6 +1308,20 @@ def test_the_secured_mw_of_a_site_never_reads_below_what_is_energized_that_day()
     assert (by_day[_day(59)], by_day[_day(60)]) == (2.0, 0.5)
 
 
+def test_the_secured_mw_of_a_site_leave_out_what_is_energized_past_the_window() -> None:
+    """0.5 MW contracted on top of 1.5 MW, energized in 2030, after the window's last day:
+    the facilities chart's "energized + contracted" line drew 2.0 MW on every day, the MW
+    needed beneath it read as a matter of timing (sweep S8: us-west-a's 43 MW line, 21.5 MW
+    of it energized 2031-06-01, beside 48 MW needed to 2030). A contract energized within the
+    window still counts from the window's first day."""
+    late = _site(mw=1.5, contracted_mw=0.5, contracted_energized=date(2030, 6, 1))
+    timeline = site_power_timeline(_plan(sites=[late]), start=_day(0), end=_day(90))
+    assert set(timeline["contracted_mw"].to_list()) == {1.5}
+    soon = _site(mw=1.5, contracted_mw=0.5, contracted_energized=_day(60))
+    timeline = site_power_timeline(_plan(sites=[soon]), start=_day(0), end=_day(90))
+    assert set(timeline["contracted_mw"].to_list()) == {2.0}
+
+
 def test_the_power_note_contracts_what_the_ceiling_allows_and_dates_a_late_contract() -> None:
     """eu-west-a's note read "contract 1556.24 MW by 2025-01-15" beside its MW-to-contract
     column's 73.0 MW under a 146 MW ceiling (1,483.2 MW of it beyond: no contract brings it
