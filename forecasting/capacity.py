@@ -1408,13 +1408,17 @@ _MW_SLACK = 0.05
 def _site_days(plan: CapacityPlan, *, start: date, end: date) -> pl.DataFrame:
     """(site, region, ds, energized_mw, contracted_mw, ceiling_mw) for every declared site."""
     days = [start + timedelta(days=d) for d in range((end - start).days + 1)]
-    # Secured: the last step and the contract, or what is energized that day where more (a
-    # site stepping down read less secured than energized before its step).
-    rows = [
-        (s.id, s.region, day, (on := s.energized_mw_on(day)), max(on, s.secured_mw), s.ceiling_mw)
-        for s in plan.site
-        for day in days
-    ]
+    # Secured: what is energized by the window's last day, or that day where more (a site
+    # stepping down read less secured than energized before its step). Not the last step and
+    # the contract whenever they land: us-west-a's 21.5 MW contracted, energized 2031-06-01,
+    # drew a 43 MW line to 2030 over 48 MW needed, as if 5 MW were short.
+    rows = []
+    for s in plan.site:
+        by_end = s.energized_mw_on(end)
+        rows += [
+            (s.id, s.region, day, (on := s.energized_mw_on(day)), max(on, by_end), s.ceiling_mw)
+            for day in days
+        ]
     return pl.DataFrame(
         rows,
         schema={
@@ -1435,9 +1439,10 @@ def site_power_timeline(
     """Per declared site and day: MW energized, contracted, the ceiling and the MW needed.
 
     ``energized_mw`` is what can be drawn that day (energized steps, plus contracted MW from
-    its energization day); ``contracted_mw`` is every MW secured with the utility whether
-    energized yet or not (the last step plus the contract, or that day's energized MW where
-    more: before a step down); ``ceiling_mw`` is null where the
+    its energization day); ``contracted_mw`` is every MW secured with the utility and
+    energized by ``end``, whether energized that day or not (the step and the contract live
+    on ``end``, or that day's energized MW where more: before a step down; MW energized past
+    ``end`` are not there for the window's need); ``ceiling_mw`` is null where the
     site has none. ``mw_in_service`` is the MW of the plan's blocks at the site in service
     that day (live and committed by in-service date; retiring blocks leave on their retire
     date); ``mw_ordered`` is the MW of ``orders`` (site, arrives, mw; from the triggers'

@@ -1173,10 +1173,99 @@ def test_a_site_whose_power_steps_down_under_its_blocks_is_short_from_that_day()
     assert row["mw_to_contract"] == pytest.approx(0.5)
     assert "None" not in row["note"]
     assert (
-        f"energized MW steps down from 2.00 to 0.50 MW on {_day(60)}: the blocks in service "
-        "then draw 1.00 MW, 0.50 MW on power that is gone"
+        f"energized MW steps down from 2.00 to 0.50 MW on {_day(60)}: the plan's blocks "
+        "there draw 1.00 MW that day, 0.50 MW on power that is gone"
     ) in row["note"]
     assert row["status"] == "red"  # 12 months of lead time before day 60 has passed
+
+
+def test_a_contract_energized_after_the_plan_is_not_netted_from_the_power_to_contract() -> None:
+    """1.5 MW energized, 0.5 MW contracted but energized in 2030, past the plan's last day:
+    the racks need 1.8 MW from day 73 and the site is short 0.3 MW to the plan's end. The row
+    read 0 MW to contract, "bring its energization forward", netting MW that power nothing
+    the plan needs (sweep S8: 5.0 MW to contract where 26.5 MW were short); it contracts the
+    0.3 MW and says the contract is not counted."""
+    site = _site(mw=1.5, contracted_mw=0.5, contracted_energized=date(2030, 6, 1))
+    power = _power(_run(_plan(sites=[site])), "s1")
+    assert power["exhaustion_date"] == _day(ARRIVAL)
+    assert power["mw_to_contract"] == pytest.approx(0.3)
+    assert power["cost_usd"] == pytest.approx(0.3 * 2e6)
+    assert "bring its energization forward" not in power["note"]
+    assert "net of 0.50 MW" not in power["note"]
+    assert "0.50 MW contracted, energized 2030-06-01: after the plan's end" in power["note"]
+    assert "not counted" in power["note"]
+
+
+def test_a_contract_energized_after_power_contracted_today_counts_only_from_its_day() -> None:
+    """1 month's lead time: power contracted today is energized within weeks, but the 0.5 MW
+    contracted lands on day 200, while the racks need 1.8 MW against 1.5 MW from day 73. The
+    row netted the contract against the days before it (0 MW to contract, "bring its
+    energization forward"); the 0.3 MW short until day 200 are to contract, and the note says
+    the contract counts from its own day only."""
+    site = _site(mw=1.5, contracted_mw=0.5, contracted_energized=_day(200), power_lead_months=1)
+    power = _power(_run(_plan(sites=[site])), "s1")
+    assert power["exhaustion_date"] is not None and power["exhaustion_date"] < _day(200)
+    assert power["mw_to_contract"] == pytest.approx(0.3)
+    assert "bring its energization forward" not in power["note"]
+    assert f"0.50 MW contracted, energized {_day(200)}" in power["note"]
+    assert "not counted before then" in power["note"]
+
+
+def test_a_contract_past_the_plan_under_a_full_ceiling_is_to_bring_forward_not_a_new_site() -> None:
+    """1.5 MW energized and 0.5 MW contracted for 2030 fill s1's 2.0 MW ceiling; the racks
+    need 1.8 MW from day 73. Not counting the late contract must not read its MW as past the
+    ceiling ("0.30 MW beyond the ceiling: a new site is needed"): nothing more can be
+    contracted, the need fits under the ceiling, and the contract is to be brought forward."""
+    site = _site(mw=1.5, contracted_mw=0.5, contracted_energized=date(2030, 6, 1), ceiling_mw=2.0)
+    power = _power(_run(_plan(sites=[site])), "s1")
+    assert (power["mw_to_contract"], power["mw_beyond_ceiling"]) == (0.0, 0.0)
+    assert "new site" not in power["note"]
+    assert (
+        "0.50 MW contracted, energized 2030-06-01: after the plan's end (" in power["note"]
+        and "the rest of the 2.00 MW ceiling: bring its energization forward" in power["note"]
+    )
+
+
+def test_an_energized_step_past_the_plan_is_not_netted_and_is_named() -> None:
+    """1.0 MW energized under the live 1.0 MW rack, a step to 2.0 MW in 2030, past the plan's
+    last day: the racks' 0.8 MW are short from day 73 to the plan's end. The row read 0 MW to
+    contract ("the MW secured covers the need"), netting MW that power nothing the plan
+    needs; it contracts the 0.8 MW and names the step as not counted."""
+    steps = [{"on": date(2020, 1, 1), "mw": 1.0}, {"on": date(2030, 6, 1), "mw": 2.0}]
+    power = _power(_run(_plan(sites=[_site(energized=steps)])), "s1")
+    assert power["mw_to_contract"] == pytest.approx(0.8)
+    assert "the step to 2.00 MW energized 2030-06-01: after the plan's end (" in power["note"]
+    assert "not counted" in power["note"] and "covers the need" not in power["note"]
+
+
+def test_an_energized_step_after_power_contracted_today_counts_from_its_day() -> None:
+    """1 month's lead time, 1.0 MW energized, a step to 2.0 MW on day 200: power contracted
+    today comes within weeks, so the racks' 0.8 MW short from day 73 to day 200 are to
+    contract (the row read 0 MW, "bring that step forward"), and the note says the step
+    counts from its own day only."""
+    steps = [{"on": date(2020, 1, 1), "mw": 1.0}, {"on": _day(200), "mw": 2.0}]
+    site = _site(energized=steps, power_lead_months=1)
+    power = _power(_run(_plan(sites=[site])), "s1")
+    assert power["mw_to_contract"] == pytest.approx(0.8)
+    assert f"the step to 2.00 MW energized {_day(200)}: after the first short day" in power["note"]
+    assert "not counted before then" in power["note"]
+
+
+def test_a_step_down_note_reads_the_step_days_draw_and_the_contract_then_energized() -> None:
+    """2.0 MW, then 1.0 MW from day 60, 0.6 MW contracted from day 30, a live 1.0 MW rack and
+    racks of 0.8 MW from day 73: on day 60 the site keeps 1.6 MW for the 1.0 MW drawn. The
+    note read the first short day's need as what the blocks then draw and ignored the
+    contract ("draw 1.80 MW, 0.80 MW on power that is gone"; sweep S4: 42.53 MW, 13.00 MW
+    gone, where the page said 18.3 MW and none gone)."""
+    steps = [{"on": date(2020, 1, 1), "mw": 2.0}, {"on": _day(60), "mw": 1.0}]
+    site = _site(energized=steps, contracted_mw=0.6, contracted_energized=_day(30))
+    power = _power(_run(_plan(sites=[site])), "s1")
+    assert power["exhaustion_date"] == _day(ARRIVAL)
+    assert (
+        f"energized MW steps down from 2.00 to 1.00 MW on {_day(60)} (1.60 MW with the "
+        "contract): the plan's blocks there draw 1.00 MW that day, within the 1.60 MW it keeps"
+    ) in power["note"]
+    assert "power that is gone" not in power["note"]
 
 
 def test_a_dip_in_energized_power_is_not_read_as_a_contract_energized_late() -> None:
@@ -1218,6 +1307,20 @@ def test_the_secured_mw_of_a_site_never_reads_below_what_is_energized_that_day()
     timeline = site_power_timeline(_plan(sites=[site]), start=_day(0), end=_day(90))
     by_day = {r["ds"]: r["contracted_mw"] for r in timeline.iter_rows(named=True)}
     assert (by_day[_day(59)], by_day[_day(60)]) == (2.0, 0.5)
+
+
+def test_the_secured_mw_of_a_site_leave_out_what_is_energized_past_the_window() -> None:
+    """0.5 MW contracted on top of 1.5 MW, energized in 2030, after the window's last day:
+    the facilities chart's "energized + contracted" line drew 2.0 MW on every day, the MW
+    needed beneath it read as a matter of timing (sweep S8: us-west-a's 43 MW line, 21.5 MW
+    of it energized 2031-06-01, beside 48 MW needed to 2030). A contract energized within the
+    window still counts from the window's first day."""
+    late = _site(mw=1.5, contracted_mw=0.5, contracted_energized=date(2030, 6, 1))
+    timeline = site_power_timeline(_plan(sites=[late]), start=_day(0), end=_day(90))
+    assert set(timeline["contracted_mw"].to_list()) == {1.5}
+    soon = _site(mw=1.5, contracted_mw=0.5, contracted_energized=_day(60))
+    timeline = site_power_timeline(_plan(sites=[soon]), start=_day(0), end=_day(90))
+    assert set(timeline["contracted_mw"].to_list()) == {2.0}
 
 
 def test_the_power_note_contracts_what_the_ceiling_allows_and_dates_a_late_contract() -> None:

@@ -6,7 +6,8 @@ order waiting for power past its shortfall, from when its pool needs it: ``_need
 exceeds the MW energized; ``contract_by`` = that day minus ``power_lead_months`` calendar
 months minus the buffer, with the status rule of block triggers
 (:mod:`~forecasting.triggers.common`). ``mw_to_contract`` is the largest need beyond the MW
-already secured (energized steps plus contract), at most the room under the ceiling.
+secured (energized steps plus contract) that count that day: those energized by then, or
+before power contracted today could be (``_counted_mw``), at most the room under the ceiling.
 Without ``[[site]]`` no power is checked and the power frame is empty. Orders are placed at
 sites by :mod:`~forecasting.triggers.orders`, drawing on the free MW kept here.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -240,7 +242,12 @@ def _power_row(
     forecast orders, to ``forecast_end``); ``monthly_orders`` are the site's orders whose
     shortfall is read at the monthly grain only (their triggers' ``monthly_only``)."""
     end = _day(site_days["ds"].max())
-    short = site_days.with_columns(short_mw=pl.col("mw_needed") - pl.col("energized_mw"))
+    # The earliest day power contracted today is energized (no later than the calendar's end).
+    today = months_before(as_of + _weeks(buffer_weeks), -site.power_lead_months)
+    short = site_days.with_columns(
+        short_mw=pl.col("mw_needed") - pl.col("energized_mw"),
+        counted_mw=_counted_mw(site, today=min(today, end)),
+    )
     over = short.filter(pl.col("short_mw") > _TOL)
     room = None if site.ceiling_mw is None else site.ceiling_mw - site.secured_mw
     row: dict[str, object] = {
@@ -283,17 +290,27 @@ def _power_row(
     status = trigger_status(
         as_of=as_of, exhaustion=exhaustion, order_by=contract_by, lead_time=lead
     )
-    # MW beyond what is already secured; a shortfall within it is a matter of timing.
-    beyond = max(float((short["mw_needed"] - short["contracted_mw"]).max()), 0.0)  # type: ignore[arg-type]
+    # MW beyond what is secured and energized in time to count (_counted_mw); a shortfall
+    # within it is a matter of timing.
+    beyond = max(float((short["mw_needed"] - short["counted_mw"]).max()), 0.0)  # type: ignore[arg-type]
     contractable = beyond if room is None else min(beyond, max(room, 0.0))
-    past_ceiling = None if room is None else beyond - max(room, 0.0)
+    # The need past the ceiling, whatever is secured: a contract energized too late to count
+    # holds MW under the ceiling all the same ("0.30 MW beyond the ceiling: a new site is
+    # needed" of a need within it, once a contract past the plan's end no longer counted).
+    peak = float(short["mw_needed"].max())  # type: ignore[arg-type]
+    past_ceiling = None if site.ceiling_mw is None else peak - site.ceiling_mw
     if past_ceiling is not None and past_ceiling <= _TOL:
         past_ceiling = 0.0
+    # What the ceiling leaves only by bringing the late contract forward.
+    squeezed = beyond - contractable - (past_ceiling or 0.0) > _TOL
     notes = []
-    if stepped := _step_down_note(site, exhaustion=exhaustion, need=float(first["mw_needed"])):
+    if stepped := _step_down_note(site, short, exhaustion=exhaustion):
         notes.append(stepped)
-    late_contract = site.contracted_energized is not None and (
-        site.contracted_energized > exhaustion
+    counted = _contract_counted(site, exhaustion=exhaustion, today=min(today, end), end=end)
+    late_contract = (
+        counted == "net"
+        and site.contracted_energized is not None
+        and (site.contracted_energized > exhaustion)
     )
     if beyond <= _TOL and late_contract:
         notes.append(
@@ -309,17 +326,28 @@ def _power_row(
         notes.append(
             f"contract {contractable:.2f} MW{capped} by {contract_by} ({site.power_lead_months} "
             f"months lead time, {buffer_weeks} weeks buffer): "
-            + _when_needed(short, exhaustion=exhaustion, beyond=contractable, site=site)
+            + _when_needed(
+                short, exhaustion=exhaustion, beyond=contractable, site=site, net=counted == "net"
+            )
         )
         if contract_by < as_of:
             # A date gone says nothing of when power can come: say when it would if
             # contracted now, as the block triggers' "runs from" does.
-            today = months_before(as_of + _weeks(buffer_weeks), -site.power_lead_months)
             # Past its contract-by date, today plus lead and buffer lands after exhaustion.
             notes.append(
                 f"contracted today, it is energized {today} at the earliest, "
                 f"{days_count(max((today - exhaustion).days, 0))} after the first short day"
             )
+    if beyond > _TOL:
+        # Where the MW counted cover the need, those that count from a later day change nothing.
+        notes += _late_secured(
+            site,
+            exhaustion=exhaustion,
+            today=min(today, end),
+            end=end,
+            counted=counted,
+            squeezed=squeezed,
+        )
     if monthly_orders is not None and (
         rests := _monthly_only_note(monthly_orders, exhaustion=exhaustion)
     ):
@@ -344,18 +372,99 @@ def _power_row(
     }
 
 
-def _step_down_note(site: Site, *, exhaustion: date, need: float) -> str:
+def _counted_mw(site: Site, *, today: date) -> pl.Expr:
+    """The MW secured at ``site`` that count against each day's need: what is energized that
+    day, and before ``today`` (the earliest power contracted now is energized) what is
+    energized by then too, a matter of bringing it forward since no new contract comes sooner.
+
+    Every MW secured counted on every day: us-west-a's 21.5 MW contracted, energized 2031-06-01
+    (after the plan's end), were netted from its need from 2027-05-08, and the row read 5.0 MW
+    to contract ($55.0M) where 26.5 MW were short to the plan's end."""
+    ahead = site.energized_mw_on(today)
+    return (
+        pl.when(pl.col("ds") < today)
+        .then(pl.max_horizontal(pl.col("energized_mw"), pl.lit(ahead)))
+        .otherwise(pl.col("energized_mw"))
+    )
+
+
+def _contract_counted(site: Site, *, exhaustion: date, today: date, end: date) -> str:
+    """How the site's contract counts against the need from ``exhaustion``: "net" on every
+    short day (energized by then, or before power contracted ``today`` could be), "from" its
+    energization day only (after both, within the plan), "none" (energized past ``end``, the
+    plan's last day), '' without a contract."""
+    on = site.contracted_energized
+    if on is None or site.contracted_mw <= 0:
+        return ""
+    if on <= exhaustion or on <= today:
+        return "net"
+    return "from" if on <= end else "none"
+
+
+def _late_secured(
+    site: Site, *, exhaustion: date, today: date, end: date, counted: str, squeezed: bool
+) -> list[str]:
+    """One clause per MW secured that do not count on every short day (``_counted_mw``): the
+    contract (``counted``, :func:`_contract_counted`) and each energized step up, after the
+    first short day and ``today``'s power, counted from its day, or after ``end`` and not at
+    all; ``squeezed`` where they hold what the ceiling leaves (none more can be contracted)."""
+    late = [
+        (f"the step to {b.mw:.2f} MW energized {b.on}", b.on)
+        for a, b in pairwise(site.energized)
+        if b.mw > a.mw and b.on > exhaustion and b.on > today
+    ]
+    if counted in ("from", "none"):
+        assert site.contracted_energized is not None  # counted says it is late
+        late.append(
+            (
+                f"{site.contracted_mw:.2f} MW contracted, energized {site.contracted_energized}",
+                site.contracted_energized,
+            )
+        )
+    said = [
+        f"{what}: after the plan's end ({end}), not counted"
+        if on > end
+        else f"{what}: after the first short day ({exhaustion}) and later than power "
+        f"contracted today would be ({today}): not counted before then"
+        for what, on in sorted(late, key=lambda w: w[1])
+    ]
+    if said and squeezed:
+        # The late MW hold what the ceiling leaves: none more can be contracted.
+        said[-1] += (
+            f", and the rest of the {site.ceiling_mw:.2f} MW ceiling: bring its "
+            "energization forward"
+        )
+    return said
+
+
+def _step_down_note(site: Site, short: pl.DataFrame, *, exhaustion: date) -> str:
     """Where the site's last step on or before ``exhaustion`` falls from the one before: the
-    power given back and the MW of blocks it leaves on power that is gone ('' otherwise)."""
+    power given back, the MW the site keeps that day (the contract included, where energized)
+    and the MW of its blocks (and orders landed by then) on power that is gone ('' otherwise).
+
+    The note read the first short day's need, orders included, as what the blocks drew on the
+    step's day and left the contract out: "draw 42.53 MW, 13.00 MW on power that is gone"
+    where the page's paragraph read 18.3 MW drawn that day, within the 33.0 MW kept."""
     taken = [(a, b) for a, b in site.step_downs() if b.on <= exhaustion]
     if not taken or any(s.on > taken[-1][1].on and s.on <= exhaustion for s in site.energized):
         return ""
     before, after = taken[-1]
-    gone = min(need, before.mw) - after.mw
-    return (
-        f"energized MW steps down from {before.mw:.2f} to {after.mw:.2f} MW on {after.on}: "
-        f"the blocks in service then draw {need:.2f} MW, {gone:.2f} MW on power that is gone"
-    )
+    # A step before the calendar's first day is read on that day, what its blocks draw now.
+    day = max(after.on, _day(short["ds"].min()))
+    that = short.filter(pl.col("ds") == day).row(0, named=True)
+    drawn, kept = float(that["mw_in_service"]), float(that["energized_mw"])
+    ordered = float(that["mw_needed"]) - drawn
+    head = f"energized MW steps down from {before.mw:.2f} to {after.mw:.2f} MW on {after.on}"
+    if kept > after.mw + _TOL:
+        head += f" ({kept:.2f} MW with the contract)"
+    when = "that day" if day == after.on else f"on {day}"
+    said = f"{head}: the plan's blocks there draw {drawn:.2f} MW {when}"
+    if ordered > _TOL:
+        said += f" and the orders landed by then {ordered:.2f} MW"
+    gone = drawn + ordered - kept
+    if gone > _TOL:
+        return f"{said}, {gone:.2f} MW on power that is gone"
+    return f"{said}, within the {kept:.2f} MW it keeps"
 
 
 def _covered_from(short: pl.DataFrame, *, exhaustion: date, dip: bool) -> str:
@@ -375,21 +484,24 @@ def _covered_from(short: pl.DataFrame, *, exhaustion: date, dip: bool) -> str:
     return f"the step to {mw:.2f} MW energized on {day} covers it: bring that step forward"
 
 
-def _when_needed(short: pl.DataFrame, *, exhaustion: date, beyond: float, site: Site) -> str:
+def _when_needed(
+    short: pl.DataFrame, *, exhaustion: date, beyond: float, site: Site, net: bool
+) -> str:
     """When the MW to contract is needed: how much of it by the first short day, and all of it
-    by the month of the plan's peak, net of what is secured (the contract's MW named).
+    by the month of the plan's peak, net of what is secured (the contract's MW named where
+    it counts on every short day, ``net``).
 
     The note dated the whole of it to the first short day: the demo's us-east-a read
     "contract 47.26 MW ... to have it energized by 2027-04-19", where 20.6 MW was short that
     day and the rest came with the plan's peak in Nov 2029, net of 10.5 MW contracted (on no
     column of the page)."""
-    need = short.with_columns(beyond=pl.col("mw_needed") - pl.col("contracted_mw"))
+    need = short.with_columns(beyond=pl.col("mw_needed") - pl.col("counted_mw"))
     first = need.filter(pl.col("ds") == exhaustion).row(0, named=True)
     peak = need.sort("beyond", "ds", descending=[True, False]).row(0, named=True)
     by_first = min(max(float(first["mw_needed"]) - float(first["energized_mw"]), 0.0), beyond)
     secured = (
         f", net of {site.contracted_mw:.2f} MW contracted (energized {site.contracted_energized})"
-        if site.contracted_mw > 0
+        if net
         else ""
     )
     peak_day = _day(peak["ds"])
