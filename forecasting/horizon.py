@@ -56,7 +56,9 @@ chosen and calibrated on backtests at the decision horizon (26 weeks ahead):
   (:func:`_months_lifted_as_their_days`), both as the daily rows blend (in full through day
   28, none from day 91). The growth models' months read up to 28 % below the short model's
   days at the seam, and a 7-day run, whose months start in its second week, read green what a
-  26-week run dated red.
+  26-week run dated red. The growth model's own peak days are held at most its months
+  (``longrange._days_within_their_months``), so a 26-week run's months are not lifted to a
+  daily band no day of the history had.
 - **Both measures follow a shared change of growth only where the peaks do**
   (:mod:`forecasting.slope_change`): the peaks choose the growth model and test for the
   change; the means reuse the model and follow a change only where the peaks followed one.
@@ -1236,6 +1238,8 @@ def extend_horizon(
             daily_horizon_days=max(daily_days, 1),
             candidates=chosen,
             follow_change=followed,
+            # The mean measure's months are its average day, not a peak its days are held to.
+            days_within_months=measure == Measure.PEAK.value,
         )
         if measure == Measure.PEAK.value:
             chosen = (long.model,)
