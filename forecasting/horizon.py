@@ -56,7 +56,11 @@ chosen and calibrated on backtests at the decision horizon (26 weeks ahead):
   (:func:`_months_lifted_as_their_days`), both as the daily rows blend (in full through day
   28, none from day 91). The growth models' months read up to 28 % below the short model's
   days at the seam, and a 7-day run, whose months start in its second week, read green what a
-  26-week run dated red.
+  26-week run dated red. The growth model's own peak days are held at most its months
+  (``longrange._days_within_their_months``), so a 26-week run's months are not lifted to a
+  daily band no day of the history had; and a region's or class's peak month within the
+  decision horizon is at least the mean measure's largest day in it
+  (:func:`_peak_months_at_least_their_days_means`), as its days past day 91 are.
 - **Both measures follow a shared change of growth only where the peaks do**
   (:mod:`forecasting.slope_change`): the peaks choose the growth model and test for the
   change; the means reuse the model and follow a change only where the peaks followed one.
@@ -1120,6 +1124,48 @@ def _months_lifted_as_their_days(
     return pl.concat([lifted.filter(~peak), held]).select(months.columns)
 
 
+def _peak_months_at_least_their_days_means(
+    months: pl.DataFrame, mean_peaks: pl.DataFrame, *, as_of: date
+) -> pl.DataFrame:
+    """``months`` (monthly rows of both measures) with each region's and class's peak-measure
+    row starting within the decision horizon at least the mean measure's growth model's
+    largest day of the month (``mean_peaks``: its ``monthly`` rows), value by value, a class
+    then held within its region.
+
+    A day's peak-hour demand is at least its mean, so a month's peak is at least any day's
+    mean in it. The two measures' growth models fit alone, and a mean that wanders more than
+    its peak reads a wider band: the daily rows past day 91 read the mean measure's band (held
+    above the means, forecasting/measures.py), while the monthly peak rows, held above the mean
+    measure's average day only, read below it. On the synthetic fleet (90 days, seed 3) a
+    7-day run's eu-west May 2027 peak q90 read 8,632 GPUs where the 26-week run's days read
+    9,533. Customers' months are their class's times their share, and are left as they are.
+    Past the decision horizon no run has days, and nothing scored either band: there the
+    mean's wider band lifted a 90-day fleet's bursty class (us-west evaluation) up to 2.7x,
+    and the months are left as the peak model reads them.
+    """
+    values = [c for c in _VALUES if c in months.columns and c in mean_peaks.columns]
+    if months.is_empty() or mean_peaks.is_empty() or not values:
+        return months
+    peak = pl.col("measure") == Measure.PEAK.value
+    theirs = mean_peaks.filter(hierarchy.depth().is_between(1, 2)).select(
+        "unique_id", "ds", *(pl.col(c).alias(f"{c}_of_means") for c in values)
+    )
+    within = pl.col("ds") <= as_of + timedelta(days=DECISION_HORIZON_DAYS)
+    lifted = (
+        months.join(theirs, on=["unique_id", "ds"], how="left")
+        .with_columns(
+            pl.when(peak & within & pl.col(f"{c}_of_means").is_not_null())
+            .then(pl.max_horizontal(c, f"{c}_of_means"))
+            .otherwise(pl.col(c))
+            .alias(c)
+            for c in values
+        )
+        .select(months.columns)
+    )
+    held, _ = _within_regions(lifted.filter(peak), values)
+    return pl.concat([lifted.filter(~peak), held]).select(months.columns)
+
+
 def months_at_least_their_days(
     months: pl.DataFrame, daily: pl.DataFrame, *, as_of: date
 ) -> pl.DataFrame:
@@ -1202,6 +1248,7 @@ def extend_horizon(
     daily_days = (last - as_of).days if isinstance(last, date) else 0
     blended_parts, accuracy_parts, plan_parts = [], [], []
     class_months: dict[str, pl.DataFrame] = {}
+    mean_peaks = pl.DataFrame()  # the mean measure's monthly peak day, regions and classes
     gap: str | None = None
     change: str | None = None
     ratio_parts: list[pl.DataFrame] = []
@@ -1236,6 +1283,8 @@ def extend_horizon(
             daily_horizon_days=max(daily_days, 1),
             candidates=chosen,
             follow_change=followed,
+            # The mean measure's months are its average day, not a peak its days are held to.
+            days_within_months=measure == Measure.PEAK.value,
         )
         if measure == Measure.PEAK.value:
             chosen = (long.model,)
@@ -1263,6 +1312,7 @@ def extend_horizon(
         if measure == Measure.MEAN.value:
             # A mean's month is its average day: what adds up, and what compares with a day.
             monthly = _months_adding_up(long.average_months.drop("grain", strict=False), _VALUES)
+            mean_peaks = long.monthly.drop("grain", strict=False)
         else:
             monthly = long.monthly.drop("grain", strict=False)
         monthly, held_monthly = _within_regions(monthly, _VALUES)
@@ -1354,7 +1404,11 @@ def extend_horizon(
     updated = measures.peaks_at_least_means(_customers_within_classes(updated))
     monthly_all = measures.peaks_at_least_means(
         months_at_least_their_days(
-            _months_lifted_as_their_days(monthly_all, updated, peak_growth, as_of=as_of),
+            _peak_months_at_least_their_days_means(
+                _months_lifted_as_their_days(monthly_all, updated, peak_growth, as_of=as_of),
+                mean_peaks,
+                as_of=as_of,
+            ),
             updated,
             as_of=as_of,
         )
