@@ -1391,10 +1391,13 @@ def capacity_timeline(plan: CapacityPlan, *, start: date, end: date) -> pl.DataF
     ``dedicated_gpus`` is the part of them reserved for one customer, and ``mw`` the facility
     power of those blocks. Classes share blocks, so per-class figures overlap and do not add
     up to the region: the rows with ``workload_class == "all"`` hold every block in service
-    once. Every (day, region, class) appears, with zeros where nothing is in service.
+    once. Every (day, region, class) appears, with zeros where nothing is in service. A block
+    standing dark for want of its site's MW is not in service (:meth:`CapacityPlan.dark_blocks`),
+    as the triggers count it (drawn in service, the platform page would show the sweep's
+    5,056 GPUs of us-east racks on power given back beside triggers that count them dark).
     """
     _check_window(start, end)
-    days = block_timeline(plan, start=start, end=end).lazy()
+    days = block_timeline(plan, start=start, end=end, powered=True).lazy()
     per_class = (
         days.join(_eligibility(plan).lazy(), on="block_id")
         .group_by("ds", "region", "workload_class")

@@ -23,6 +23,7 @@ from forecasting.capacity import (
     CapacityError,
     CapacityPlan,
     block_timeline,
+    capacity_timeline,
     dump_plan,
     parse_capacity,
     site_power_by_month,
@@ -1478,6 +1479,14 @@ def test_blocks_on_power_given_back_leave_the_pools_from_the_step() -> None:
     row = _all_pool(_run(plan))
     assert (row["exhaustion_date"], row["capacity_gpus_at_exhaustion"]) == (_day(EXHAUSTION), 1000)
     assert row["blocks_to_order"] == 2
+    assert row["note"].startswith(
+        "blocks stand dark for want of their site's energized MW, so this pool's capacity is "
+        "without them (the blocks of fewest H100-equivalents per MW go dark first): s1 from "
+        f"{_day(STEP)}: 1 block(s), 500 GPUs; "
+    )
+    # Racks have no fabric: the training pool's capacity never held them, and its note is mute.
+    training = _run(plan).triggers.filter(pl.col("pool") == "training")["note"].item()
+    assert "stand dark" not in training
     # The power trigger still reads the site short from the step, as before.
     assert _power(_run(plan), "s1")["exhaustion_date"] == _day(STEP)
 
@@ -1557,4 +1566,18 @@ def test_a_retiring_generation_leaves_demand_in_the_units_it_was_measured_in() -
     assert sorted(by_pool.rows()) == [
         ("all", pytest.approx(0.7), pytest.approx(0.7)),
         ("training", pytest.approx(1.0), pytest.approx(1.0)),
+    ]
+
+
+def test_the_capacity_timeline_leaves_out_blocks_on_power_given_back() -> None:
+    """The platform page's capacity (capacity_timeline) drops the dark rack from the step as
+    the triggers do: 1,500 GPUs and 2.0 MW the day before, 1,000 GPUs and 1.0 MW from it; it
+    drew both racks in service on power that was gone."""
+    plan = _plan(sites=_given_back(), blocks=_two_racks())
+    timeline = capacity_timeline(plan, start=_day(STEP - 1), end=_day(STEP)).filter(
+        pl.col("workload_class") == "all"
+    )
+    assert timeline.select("ds", "gpus", "mw").rows() == [
+        (_day(STEP - 1), 1500, 2.0),
+        (_day(STEP), 1000, 1.0),
     ]

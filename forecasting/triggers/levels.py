@@ -90,7 +90,7 @@ import polars as pl
 from forecasting import hierarchy
 from forecasting.capacity import Block, CapacityPlan, block_timeline
 from forecasting.schema import Measure, WorkloadClass
-from forecasting.triggers.common import Pool, _units
+from forecasting.triggers.common import Pool, _day, _units
 
 __all__ = ["blended_headroom"]
 
@@ -472,6 +472,37 @@ def _shared_capacity(plan: CapacityPlan, *, start: date, end: date) -> pl.LazyFr
         .group_by("region", "ds", "pool")
         .agg(capacity_gpus=pl.col("h100e").sum())
     )
+
+
+def _dark_notes(plan: CapacityPlan, *, start: date, end: date, pool: Pool) -> dict[str, str]:
+    """Per region with blocks of ``pool`` standing dark for want of their site's power in
+    [start, end], a note: per site, the first day, the blocks dark then and their GPUs (see
+    "Power"). The capacity the trigger reads is without them, and the note says so."""
+    members = set(_pool_members(plan).filter(pl.col("pool") == pool.value)["block_id"])
+    found: dict[str, list[str]] = {}
+    for site in plan.site:
+        dark = (
+            block_timeline(plan, start=start, end=end)
+            .filter((pl.col("site") == site.id) & pl.col("block_id").is_in(members))
+            .join(
+                block_timeline(plan, start=start, end=end, powered=True).select("block_id", "ds"),
+                on=["block_id", "ds"],
+                how="anti",
+            )
+        )
+        if dark.is_empty():
+            continue
+        first = _day(dark["ds"].min())
+        on_first = dark.filter(pl.col("ds") == first)
+        found.setdefault(site.region, []).append(
+            f"{site.id} from {first}: {on_first.height} block(s), {on_first['gpus'].sum():,} GPUs"
+        )
+    return {
+        region: "blocks stand dark for want of their site's energized MW, so this pool's "
+        "capacity is without them (the blocks of fewest H100-equivalents per MW go dark first): "
+        + "; ".join(sites)
+        for region, sites in found.items()
+    }
 
 
 def _requirement() -> pl.Expr:
