@@ -478,22 +478,19 @@ def _dark_notes(plan: CapacityPlan, *, start: date, end: date, pool: Pool) -> di
     """Per region with blocks of ``pool`` standing dark for want of their site's power in
     [start, end], a note: per site, the first day, the blocks dark then and their GPUs (see
     "Power"). The capacity the trigger reads is without them, and the note says so."""
-    members = set(_pool_members(plan).filter(pl.col("pool") == pool.value)["block_id"])
+    if not plan.site:
+        return {}
+    members = _pool_members(plan).filter(pl.col("pool") == pool.value)["block_id"]
+    every = block_timeline(plan, start=start, end=end).filter(pl.col("block_id").is_in(members))
+    powered = block_timeline(plan, start=start, end=end, powered=True)
+    dark = every.join(powered.select("block_id", "ds"), on=["block_id", "ds"], how="anti")
     found: dict[str, list[str]] = {}
     for site in plan.site:
-        dark = (
-            block_timeline(plan, start=start, end=end)
-            .filter((pl.col("site") == site.id) & pl.col("block_id").is_in(members))
-            .join(
-                block_timeline(plan, start=start, end=end, powered=True).select("block_id", "ds"),
-                on=["block_id", "ds"],
-                how="anti",
-            )
-        )
-        if dark.is_empty():
+        at_site = dark.filter(pl.col("site") == site.id)
+        if at_site.is_empty():
             continue
-        first = _day(dark["ds"].min())
-        on_first = dark.filter(pl.col("ds") == first)
+        first = _day(at_site["ds"].min())
+        on_first = at_site.filter(pl.col("ds") == first)
         found.setdefault(site.region, []).append(
             f"{site.id} from {first}: {on_first.height} block(s), {on_first['gpus'].sum():,} GPUs"
         )
