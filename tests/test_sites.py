@@ -1581,3 +1581,24 @@ def test_the_capacity_timeline_leaves_out_blocks_on_power_given_back() -> None:
         (_day(STEP - 1), 1500, 2.0),
         (_day(STEP), 1000, 1.0),
     ]
+
+
+def test_n_plus_one_loses_a_powered_block_and_its_mw_powers_a_dark_one() -> None:
+    """s1 keeps 0.6 MW from day 50: the 1,000-GPU rack (1.0 MW) stands dark and the 500-GPU
+    one (0.5 MW) runs, holding the 125 required. N+1 lost the dark rack again (500 - 1,000:
+    625 short); it now loses the largest rack that runs, the 500-GPU one, whose 0.5 MW does
+    not bring the other back: 125 short from day 50. With 1.2 MW kept, losing the 1,000-GPU
+    rack frees its 1.0 MW for the dark 500-GPU one: 500 left for 125, the plan holds (it read
+    125 short)."""
+    demand = _linear(base=100.0, slope=0.0)
+    expected = {
+        0.6: ("r1-old", False, _day(STEP), 125.0),
+        1.2: ("r1-rack", True, None, 0.0),
+    }
+    for mw, small in ((0.6, 0.5), (1.2, 1.0)):
+        steps = [{"on": date(2020, 1, 1), "mw": 2.0}, {"on": _day(STEP), "mw": mw}]
+        blocks = [_block(), _block("r1-old", gpus=500, mw=small)]
+        result = _run(_plan(sites=[_site(energized=steps)], blocks=blocks), demand)
+        (row,) = result.n_plus_one.rows(named=True)
+        got = ("largest_block", "holds", "first_short_date", "max_shortfall_gpus")
+        assert tuple(row[k] for k in got) == pytest.approx(expected[mw])
