@@ -92,7 +92,9 @@ Sites and power (optional; DOMAIN.md "Four timelines")::
 A plan without ``[[site]]`` behaves as before: no power checks, blocks' ``site`` is a label.
 A plan with ``[[site]]`` must declare every site its blocks name, in the block's region:
 blocks draw MW from their site, and candidates are placed only where MW is energized
-(contracted MW counting from its energization day) on their arrival.
+(contracted MW counting from its energization day) on their arrival. A block its site's
+energized MW cannot power stands dark and counts as no capacity while it does (the site powers
+its blocks of most H100-equivalents per MW first: :meth:`CapacityPlan.dark_blocks`).
 
 GPU generations (optional)::
 
@@ -107,7 +109,8 @@ A plan without ``[gpu_type]`` counts every GPU as one unit, whatever its type (c
 GPUs, as before; mixing types is then the plan's own approximation), and the triggers choose
 candidates on cost alone. With the table, every ``gpu_type`` of a block or candidate must be
 listed (H100 defaults to 1.0 when left out), capacity is counted in H100-equivalents (so the
-forecast's demand is read in H100-equivalents too), and the triggers prefer the newest
+forecast's demand is read in H100-equivalents too, at the as-of mix of the blocks each pool's
+demand ran on: :mod:`forecasting.triggers.levels`), and the triggers prefer the newest
 generation that can be ordered in time. ``generation`` is given for every type or for none.
 """
 
@@ -777,6 +780,46 @@ class CapacityPlan(_Strict):
                 )
         return lines
 
+    def dark_blocks(self, site: str, day: date) -> list[Block]:
+        """The blocks at ``site`` in service on ``day`` that its energized MW cannot power.
+
+        Blocks are powered in order of H100-equivalents per MW, most first (among equals the
+        earlier in service, then the id), each while its MW fits in what is left; the rest
+        stand dark: on power given back an operator keeps the most capacity the MW can run.
+        Empty at a site the plan does not declare (no power is checked there).
+        """
+        declared = self.sites.get(site)
+        if declared is None:
+            return []
+        standing = [b for b in self.block if b.site == site and b.in_service_on(day)]
+        left = declared.energized_mw_on(day)
+        if sum(b.mw for b in standing) <= left + 1e-9:
+            return []
+        dark = []
+        for block in sorted(standing, key=self._power_rank):
+            if block.mw <= left + 1e-9:
+                left -= block.mw
+            else:
+                dark.append(block)
+        return dark
+
+    def _dark_from(self, site: str, day: date) -> str:
+        """The blocks the triggers count as dark at ``site`` from ``day``, for a warning."""
+        dark = self.dark_blocks(site, day)
+        named = ", ".join(b.id for b in dark[:3]) + (
+            f" and {len(dark) - 3} more" if len(dark) > 3 else ""
+        )
+        gpus = sum(b.gpus for b in dark)
+        return (
+            f"the triggers count {named} ({gpus:,} GPUs) as dark from that day, the blocks of "
+            "fewest H100-equivalents per MW first"
+        )
+
+    def _power_rank(self, block: Block) -> tuple[float, date, str]:
+        """Sort key: the block a site powers first (see :meth:`dark_blocks`)."""
+        per_mw = block.gpus * self.h100_equivalent(block.gpu_type) / block.mw
+        return (-per_mw, block.in_service or date.min, block.id)
+
     def mw_drawn(self, site: str, day: date) -> float:
         """MW of the plan's blocks at ``site`` in service on ``day``."""
         return sum(b.mw for b in self.block if b.site == site and b.in_service_on(day))
@@ -812,8 +855,8 @@ class CapacityPlan(_Strict):
                 lines.append(
                     f"[[block]] {b.id!r}: committed for {day} at {site.id}, which has "
                     f"{energized:,.1f} MW energized then for {drawn:,.1f} MW of blocks in "
-                    "service: it is counted as capacity from that day but would stand dark; "
-                    "bring the site's power forward or move the block's in_service"
+                    f"service: {self._dark_from(site.id, day)}; bring the site's power "
+                    "forward or move the block's in_service"
                 )
         return lines
 
@@ -843,7 +886,7 @@ class CapacityPlan(_Strict):
                     line += (
                         f"; its blocks in service on {day} draw {drawn:,.1f} MW, "
                         f"{drawn - kept:,.1f} MW more than it keeps: a power shortfall from "
-                        "that day (see the site's power trigger)"
+                        f"that day (see the site's power trigger); {self._dark_from(site.id, day)}"
                     )
                 lines.append(line)
         return lines
@@ -1271,21 +1314,49 @@ def _check_window(start: date, end: date) -> None:
         raise ValueError(f"end {end} is before start {start}")
 
 
-def block_timeline(plan: CapacityPlan, *, start: date, end: date) -> pl.DataFrame:
+def _dark_days(plan: CapacityPlan, *, start: date, end: date) -> pl.LazyFrame:
+    """(block_id, ds): the days in [start, end] a block in service stands dark for want of its
+    site's energized MW (:meth:`CapacityPlan.dark_blocks`)."""
+    spans: list[tuple[str, date, date]] = []
+    for site in plan.site:
+        blocks = [b for b in plan.block if b.site == site.id]
+        # What the site powers changes only where a block comes or goes or its power steps.
+        changes = {start, *(step.on for step in site.energized), site.contracted_energized}
+        changes |= {day for b in blocks for day in (b.in_service, b.retire)}
+        days = sorted(d for d in changes if d is not None and start <= d <= end)
+        for first, following in zip(days, [*days[1:], end + timedelta(days=1)], strict=True):
+            last = following - timedelta(days=1)
+            spans += [(b.id, first, last) for b in plan.dark_blocks(site.id, first)]
+    return (
+        pl.LazyFrame(
+            spans,
+            schema={"block_id": pl.String, "first": pl.Date, "last": pl.Date},
+            orient="row",
+        )
+        .select("block_id", ds=pl.date_ranges("first", "last", interval="1d", closed="both"))
+        .explode("ds")
+    )
+
+
+def block_timeline(
+    plan: CapacityPlan, *, start: date, end: date, powered: bool = False
+) -> pl.DataFrame:
     """One row per block per day in service between ``start`` and ``end`` inclusive.
 
     A block serves from its in_service date (or always, when it has none) until the day
     before its retire date, so retiring blocks leave on their retire date. ``h100e`` is the
     block's capacity in H100-equivalents (its GPUs when the plan has no [gpu_type] table).
+    With ``powered``, the days a block stands dark for want of its site's energized MW are
+    left out (power given back, a committed block landing before its MW: see
+    :meth:`CapacityPlan.dark_blocks`); the MW a site must find still count every block.
     Columns follow ``BLOCK_TIMELINE_SCHEMA``.
     """
     _check_window(start, end)
+    days = _blocks_frame(plan).lazy().with_columns(ds=_service_days(start, end)).explode("ds")
+    if powered:
+        days = days.join(_dark_days(plan, start=start, end=end), on=["block_id", "ds"], how="anti")
     return (
-        _blocks_frame(plan)
-        .lazy()
-        .with_columns(ds=_service_days(start, end))
-        .explode("ds")
-        .drop_nulls("ds")
+        days.drop_nulls("ds")
         .select(BLOCK_TIMELINE_SCHEMA.names())
         .sort("ds", "block_id")
         .collect()
@@ -1320,10 +1391,13 @@ def capacity_timeline(plan: CapacityPlan, *, start: date, end: date) -> pl.DataF
     ``dedicated_gpus`` is the part of them reserved for one customer, and ``mw`` the facility
     power of those blocks. Classes share blocks, so per-class figures overlap and do not add
     up to the region: the rows with ``workload_class == "all"`` hold every block in service
-    once. Every (day, region, class) appears, with zeros where nothing is in service.
+    once. Every (day, region, class) appears, with zeros where nothing is in service. A block
+    standing dark for want of its site's MW is not in service (:meth:`CapacityPlan.dark_blocks`),
+    as the triggers count it (drawn in service, the platform page would show the sweep's
+    5,056 GPUs of us-east racks on power given back beside triggers that count them dark).
     """
     _check_window(start, end)
-    days = block_timeline(plan, start=start, end=end).lazy()
+    days = block_timeline(plan, start=start, end=end, powered=True).lazy()
     per_class = (
         days.join(_eligibility(plan).lazy(), on="block_id")
         .group_by("ds", "region", "workload_class")

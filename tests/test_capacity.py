@@ -568,9 +568,9 @@ def test_a_site_without_the_power_its_blocks_draw_is_named() -> None:
 
 
 def test_a_committed_block_its_site_cannot_power_on_arrival_is_named() -> None:
-    """A committed pod at us-east-a for a day its energized MW is already drawn is counted as
-    capacity from that day while it would stand dark: the plan names it; the sample plan as
-    shipped names nothing."""
+    """A committed pod at us-east-a for a day its energized MW is already drawn would stand
+    dark: the plan names it and the blocks the triggers count dark; the sample plan as shipped
+    names nothing."""
     text = sample_capacity().read_text(encoding="utf-8")
     assert parse_capacity(text).dark_committed_blocks() == []
     dark = (
@@ -580,7 +580,12 @@ def test_a_committed_block_its_site_cannot_power_on_arrival_is_named() -> None:
     )
     (line,) = parse_capacity(text + dark).dark_committed_blocks()
     assert line.startswith("[[block]] 'us-east-pod-new': committed for 2027-03-01 at us-east-a")
-    assert "it is counted as capacity from that day but would stand dark" in line
+    # 4,096 GPUs on 30 MW hold the fewest per MW at the site: it is the block left dark.
+    assert line.endswith(
+        "the triggers count us-east-pod-new (4,096 GPUs) as dark from that day, the blocks of "
+        "fewest H100-equivalents per MW first; bring the site's power forward or move the "
+        "block's in_service"
+    )
 
 
 def test_a_plan_saved_with_a_bom_reads_as_without(tmp_path: Path) -> None:
@@ -736,7 +741,11 @@ def test_a_step_down_under_blocks_in_service_is_warned_of_as_a_power_shortfall()
     (line,) = [w for w in plan.doubtful_entries() if w.startswith("[[site]]")]
     assert line.endswith(
         f"; its blocks in service on 2027-06-01 draw {drawn:,.1f} MW, {drawn - 15.5:,.1f} MW "
-        "more than it keeps: a power shortfall from that day (see the site's power trigger)"
+        "more than it keeps: a power shortfall from that day (see the site's power trigger); "
+        # Pods alike in H100-equivalents per MW: the latest in service go dark first, 3 pods'
+        # 4.6 MW for the 4.1 MW given back.
+        "the triggers count us-east-pod-09, us-east-pod-10, us-east-pod-11 (3,072 GPUs) as dark "
+        "from that day, the blocks of fewest H100-equivalents per MW first"
     )
 
 

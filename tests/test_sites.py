@@ -1166,9 +1166,11 @@ def test_a_site_whose_power_steps_down_under_its_blocks_is_short_from_that_day()
     rack: the power trigger read "contracted MW covers the need but is energized None, after
     2026-03-06: bring its energization forward", 0 MW to contract, as if the 2.0 MW stayed
     secured. The rack runs on 0.5 MW that is gone from that day: 0.5 MW to contract, and the
-    note names the step down."""
+    note names the step down. (A rack at s2 holds the demand while s1's stands dark, so the
+    pool orders nothing that would wait at s1 for the same power.)"""
     site = _site(energized=[{"on": date(2020, 1, 1), "mw": 2.0}, {"on": _day(60), "mw": 0.5}])
-    row = _power(_run(_plan(sites=[site]), _linear(base=100.0, slope=0.0)), "s1")
+    plan = _plan(sites=[site, _site("s2")], blocks=[_block(), _block("r1-s2", site="s2")])
+    row = _power(_run(plan, _linear(base=100.0, slope=0.0)), "s1")
     assert row["exhaustion_date"] == _day(60)
     assert row["mw_to_contract"] == pytest.approx(0.5)
     assert "None" not in row["note"]

@@ -53,6 +53,7 @@ from forecasting.triggers.idle import _idle_risk
 from forecasting.triggers.levels import (
     _daily_levels,
     _daily_pools,
+    _dark_notes,
     _in_h100_equivalents,
     _levels,
     blended_headroom,
@@ -143,6 +144,8 @@ def expansion_triggers(
     homeless = _homeless(ranged, plan, column=settings.quantile)
     triggers = _led_by(triggers, homeless, pool=Pool.ALL)
     triggers = _led_by(triggers, _empty_regions(triggers, plan, as_of=as_of))
+    for pool in Pool:
+        triggers = _led_by(triggers, _dark_notes(plan, start=start, end=end, pool=pool), pool=pool)
     triggers = _unverified_where_unmeasured(triggers, _unmeasured_regions(forecast), end=end)
     return TriggerResult(
         triggers=triggers,

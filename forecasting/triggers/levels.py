@@ -51,11 +51,32 @@ H100-equivalents
     With a ``[gpu_type]`` table in the plan, capacity is counted in H100-equivalents (block
     GPUs times the type's ``h100_equivalent``) and so is demand; the ``*_gpus`` columns then
     hold H100-equivalents (``capacity_gpus_at_exhaustion`` rounded down). Telemetry counts
-    the GPUs a region's workloads ran on, whatever their type, so a region's demand is
-    converted at the mean H100-equivalent of its blocks in service on ``as_of``: a GPU-hour
-    used in a region of H200s is 1.4 H100-equivalent hours. Growth is thereby assumed to run
-    on the region's current mix; the newer blocks the triggers order then cover more of it.
-    Without the table, GPUs are counted as GPUs.
+    the GPUs workloads ran on, whatever their type, so demand is converted at the mix of the
+    blocks that ran it on ``as_of`` (those in service and powered), per pool: a class's series
+    and its customers' at the mean H100-equivalent per GPU of the region's blocks that class
+    may run on (training on its fabric blocks: a region of H100 pods beside A100 racks, which
+    training cannot use, read its training demand at the region's 0.65 and ordered its pod
+    10 months late), the region's own series at the mean of all its blocks (every class on
+    every block: exact for a full region, and for one whose load is spread evenly). A GPU-hour
+    used in a region of H200s is 1.4 H100-equivalent hours.
+    The factor is that of ``as_of`` over the whole horizon, also after a generation retires:
+    demand is work measured on the blocks that ran it, and the blocks that serve it later
+    change what it takes in GPUs, not what it is (read at each day's mix, a newer block
+    committed to the plan would raise demand by its own arrival). Growth is thereby assumed to
+    run on the pool's current mix; the newer blocks the triggers order then cover more of it.
+    A contract's ramp is inside its series, so its GPUs are read as GPUs of the blocks its
+    class runs on today. Without the table, GPUs are counted as GPUs.
+
+Power
+    A block serves only on power: where a site's blocks in service draw more MW than it has
+    energized (power given back on a step down, or a committed block landing before its MW),
+    the blocks it cannot power stand dark and leave both pools' capacity (and a dedicated
+    customer's GPUs) while they do. The site powers its blocks in order of H100-equivalents
+    per MW, most first (among equals the earlier in service), so the least efficient go dark
+    first (:meth:`~forecasting.capacity.CapacityPlan.dark_blocks`). A site stepping from
+    14 MW to 5 MW under 12 MW of racks left its region's exhaustion and order as without the
+    step, on ~4,670 GPUs without power. The site's power trigger still counts every block's
+    MW: it dates the power that would bring them back.
 """
 
 from __future__ import annotations
@@ -67,9 +88,9 @@ from datetime import date
 import polars as pl
 
 from forecasting import hierarchy
-from forecasting.capacity import CapacityPlan, block_timeline
+from forecasting.capacity import Block, CapacityPlan, block_timeline
 from forecasting.schema import Measure, WorkloadClass
-from forecasting.triggers.common import Pool, _units
+from forecasting.triggers.common import Pool, _day, _units
 
 __all__ = ["blended_headroom"]
 
@@ -147,19 +168,39 @@ def _levels(forecast: pl.DataFrame, *, as_of: date, columns: Sequence[str]) -> p
     return frame
 
 
+def _mix(plan: CapacityPlan, blocks: Sequence[Block]) -> float | None:
+    """Mean H100-equivalents per GPU of ``blocks``; None without any GPU."""
+    gpus = sum(b.gpus for b in blocks)
+    return sum(_units(plan, b) for b in blocks) / gpus if gpus else None
+
+
 def _in_h100_equivalents(levels: pl.DataFrame, plan: CapacityPlan, *, as_of: date) -> pl.DataFrame:
-    """``levels`` with demand converted at each region's mean H100-equivalent per GPU in service
-    on ``as_of`` (see "GPU generations"); unchanged without a [gpu_type] table."""
+    """``levels`` with demand converted at the mix of the blocks that served it on ``as_of``
+    (see "H100-equivalents"): a region's own series at its blocks' mean H100-equivalent per
+    GPU, a class's and its customers' at the mean of the blocks that class may run on;
+    unchanged without a [gpu_type] table."""
     if not plan.gpu_type:
         return levels
-    factors: dict[str, tuple[float, int]] = {}
-    for b in plan.block:
-        if b.in_service_on(as_of):
-            units, gpus = factors.get(b.region, (0.0, 0))
-            factors[b.region] = (units + _units(plan, b), gpus + b.gpus)
-    factor = {region: units / gpus for region, (units, gpus) in factors.items() if gpus}
+    dark = {b.id for site in plan.site for b in plan.dark_blocks(site.id, as_of)}
+    serving = [b for b in plan.block if b.in_service_on(as_of) and b.id not in dark]
+    factor: dict[str, float] = {}
+    for region in {b.region for b in serving}:
+        mine = [b for b in serving if b.region == region]
+        region_mix = _mix(plan, mine)
+        if region_mix is None:
+            continue
+        factor[region] = region_mix
+        for c in WorkloadClass:
+            # A class no block serving today hosts ran on the region's blocks, if anywhere.
+            class_mix = _mix(plan, [b for b in mine if b.allows(c)])
+            factor[f"{region}/{c.value}"] = region_mix if class_mix is None else class_mix
     values = [c for c in levels.columns if c == "mean" or re.fullmatch(r"q[0-9.]+", c)]
-    scale = pl.col("region").replace_strict(factor, default=1.0, return_dtype=pl.Float64)
+    key = (
+        pl.when(pl.col("depth") >= 2)
+        .then(pl.concat_str("region", "workload_class", separator="/"))
+        .otherwise(pl.col("region"))
+    )
+    scale = key.replace_strict(factor, default=1.0, return_dtype=pl.Float64)
     return levels.with_columns(pl.col(c) * scale for c in values)
 
 
@@ -302,7 +343,7 @@ def _dedicated_gpus(plan: CapacityPlan, *, start: date, end: date) -> pl.LazyFra
     """(ds, region, pool, customer, group, gpus): dedicated GPUs in service per block group."""
     groups = _dedicated_groups(plan).lazy().select("block_id", "group").unique()
     return (
-        block_timeline(plan, start=start, end=end)
+        block_timeline(plan, start=start, end=end, powered=True)
         .lazy()
         .filter(pl.col("dedicated_customer").is_not_null())
         .join(_pool_members(plan).lazy(), on="block_id")
@@ -420,16 +461,45 @@ def _shared_capacity(plan: CapacityPlan, *, start: date, end: date) -> pl.LazyFr
     """(region, ds, pool, capacity_gpus): capacity in service that the pool's demand may share.
 
     In H100-equivalents where the plan has a [gpu_type] table (GPUs otherwise); retiring
-    blocks leave on their retire date.
+    blocks leave on their retire date, and blocks their site's MW cannot power leave while
+    they stand dark (see "Power").
     """
     return (
-        block_timeline(plan, start=start, end=end)
+        block_timeline(plan, start=start, end=end, powered=True)
         .lazy()
         .filter(pl.col("dedicated_customer").is_null())
         .join(_pool_members(plan).lazy(), on="block_id")
         .group_by("region", "ds", "pool")
         .agg(capacity_gpus=pl.col("h100e").sum())
     )
+
+
+def _dark_notes(plan: CapacityPlan, *, start: date, end: date, pool: Pool) -> dict[str, str]:
+    """Per region with blocks of ``pool`` standing dark for want of their site's power in
+    [start, end], a note: per site, the first day, the blocks dark then and their GPUs (see
+    "Power"). The capacity the trigger reads is without them, and the note says so."""
+    if not plan.site:
+        return {}
+    members = _pool_members(plan).filter(pl.col("pool") == pool.value)["block_id"]
+    every = block_timeline(plan, start=start, end=end).filter(pl.col("block_id").is_in(members))
+    powered = block_timeline(plan, start=start, end=end, powered=True)
+    dark = every.join(powered.select("block_id", "ds"), on=["block_id", "ds"], how="anti")
+    found: dict[str, list[str]] = {}
+    for site in plan.site:
+        at_site = dark.filter(pl.col("site") == site.id)
+        if at_site.is_empty():
+            continue
+        first = _day(at_site["ds"].min())
+        on_first = at_site.filter(pl.col("ds") == first)
+        found.setdefault(site.region, []).append(
+            f"{site.id} from {first}: {on_first.height} block(s), {on_first['gpus'].sum():,} GPUs"
+        )
+    return {
+        region: "blocks stand dark for want of their site's energized MW, so this pool's "
+        "capacity is without them (the blocks of fewest H100-equivalents per MW go dark first): "
+        + "; ".join(sites)
+        for region, sites in found.items()
+    }
 
 
 def _requirement() -> pl.Expr:

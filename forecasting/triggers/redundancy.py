@@ -5,7 +5,11 @@ is lost; the plan holds N+1 when neither the ``all`` pool nor, for a fabric bloc
 ``training`` pool then has a requirement above its capacity. The block is chosen per day:
 with one block chosen over the whole horizon, a cell committed for month ten stood for every
 day, and the months before it, when losing the live pod would leave the region short, were
-checked against losing nothing.
+checked against losing nothing. The block lost is the largest that runs: one standing dark
+for want of its site's MW is lost already (losing it again read 625 GPUs short where losing
+the rack that ran leaves 125), and the MW a lost block frees power its site's dark blocks
+first, as
+:meth:`~forecasting.capacity.CapacityPlan.dark_blocks` orders them.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from datetime import date
 
 import polars as pl
 
-from forecasting.capacity import Block, CapacityPlan
+from forecasting.capacity import Block, CapacityPlan, block_timeline
 from forecasting.schema import WorkloadClass
 from forecasting.triggers.common import _TOL, N_PLUS_ONE_SCHEMA, Pool, _day, _units
 
@@ -35,29 +39,57 @@ def _shared_blocks(plan: CapacityPlan, region: str, *, start: date, end: date) -
     return sorted(shared, key=lambda b: (-_units(plan, b), b.id))
 
 
-def _serves(block: Block) -> pl.Expr:
-    """Whether ``block`` is in service on the day in column ``ds``."""
-    serves = pl.lit(True)
-    if block.in_service is not None:
-        serves = serves & (pl.col("ds") >= pl.lit(block.in_service))
-    if block.retire is not None:
-        serves = serves & (pl.col("ds") < pl.lit(block.retire))
-    return serves
-
-
-def _lost(blocks: list[Block], plan: CapacityPlan, *, training: bool) -> tuple[pl.Expr, pl.Expr]:
-    """The id and capacity of each day's largest block in service (``blocks`` largest first),
-    among those that serve the pool (any for ``all``, fabric blocks for ``training``); a day
-    without one loses nothing."""
+def _losses(
+    blocks: list[Block], plan: CapacityPlan, *, training: bool, start: date, end: date
+) -> pl.LazyFrame:
+    """(ds, block, units): each day's largest block that runs (in service and powered;
+    ``blocks`` largest first), among those that serve the pool (any for ``all``, fabric blocks
+    for ``training``), and the capacity its loss takes from the pool: its own, less what the MW
+    it frees brings back of its site's dark blocks. A day without one loses nothing."""
     candidates = [b for b in blocks if not training or b.allows(WorkloadClass.TRAINING)]
-    block_id: pl.Expr = pl.lit(None, pl.String)
-    units: pl.Expr = pl.lit(0.0)
-    # Smallest first so the largest in service is the last `when` to match, and so wins.
-    for block in reversed(candidates):
-        serves = _serves(block)
-        block_id = pl.when(serves).then(pl.lit(block.id)).otherwise(block_id)
-        units = pl.when(serves).then(pl.lit(_units(plan, block))).otherwise(units)
-    return block_id, units
+    if not candidates:
+        return pl.LazyFrame(schema={"ds": pl.Date, "block": pl.String, "units": pl.Float64})
+    rank = {b.id: i for i, b in enumerate(candidates)}
+    members = list(rank)
+    running = block_timeline(plan, start=start, end=end, powered=True).filter(
+        pl.col("block_id").is_in(members)
+    )
+    chosen = (
+        running.with_columns(rank=pl.col("block_id").replace_strict(rank, return_dtype=pl.Int64))
+        .sort("ds", "rank")
+        .group_by("ds", maintain_order=True)
+        .first()
+        .select("ds", "block_id")
+    )
+    by_id = {b.id: b for b in candidates}
+    parts = []
+    for block_id in chosen["block_id"].unique().sort():
+        block = by_id[block_id]
+        at_site = pl.col("site") == block.site
+        with_it = running.filter(at_site).group_by("ds").agg(units=pl.col("h100e").sum())
+        # Without it, its MW may power a block of the site that stood dark.
+        without = plan.model_copy(
+            update={"block": tuple(b for b in plan.block if b.id != block_id)}
+        )
+        left = (
+            block_timeline(without, start=start, end=end, powered=True)
+            .filter(at_site & pl.col("block_id").is_in(members))
+            .group_by("ds")
+            .agg(left=pl.col("h100e").sum())
+        )
+        parts.append(
+            chosen.filter(pl.col("block_id") == block_id)
+            .join(with_it, on="ds", how="left")
+            .join(left, on="ds", how="left")
+            .select(
+                "ds",
+                block="block_id",
+                units=(pl.col("units").fill_null(0.0) - pl.col("left").fill_null(0.0)).clip(
+                    lower_bound=0.0
+                ),
+            )
+        )
+    return pl.concat(parts).lazy()
 
 
 def n_plus_one(daily: pl.DataFrame, plan: CapacityPlan) -> pl.DataFrame:
@@ -80,15 +112,21 @@ def n_plus_one(daily: pl.DataFrame, plan: CapacityPlan) -> pl.DataFrame:
             continue
         parts = []
         for pool in (Pool.ALL.value, Pool.TRAINING.value):
-            block_id, units = _lost(blocks, plan, training=pool == Pool.TRAINING.value)
+            losses = _losses(
+                blocks, plan, training=pool == Pool.TRAINING.value, start=start, end=end
+            )
             parts.append(
-                daily.filter((pl.col("region") == region) & (pl.col("pool") == pool)).select(
+                daily.lazy()
+                .filter((pl.col("region") == region) & (pl.col("pool") == pool))
+                .join(losses, on="ds", how="left")
+                .select(
                     "ds",
-                    block=block_id,
-                    shortfall=pl.col("requirement_gpus") - (pl.col("capacity_gpus") - units),
+                    "block",
+                    shortfall=pl.col("requirement_gpus")
+                    - (pl.col("capacity_gpus") - pl.col("units").fill_null(0.0)),
                 )
             )
-        short = pl.concat(parts)
+        short = pl.concat(parts).collect()
         # On the first short day, the loss that leaves the most short is named.
         over = short.filter(pl.col("shortfall") > _TOL).sort(
             "ds", "shortfall", "block", descending=[False, True, False]
