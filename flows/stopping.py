@@ -62,9 +62,20 @@ def _record(stop: signal.Signals) -> None:
 def is_prefect_termination(exc: BaseException) -> bool:
     """Whether ``exc`` is what Prefect's SIGTERM bridge raises (prefect.exceptions'
     TerminationSignal: a BaseException, not a KeyboardInterrupt), named, not imported, to keep
-    Prefect out of the CLI's start."""
+    Prefect out of the CLI's start; or a Rust extension's panic over it.
+
+    Raised while polars' Rust code called back into Python (a SIGTERM landing in an ingest's
+    ``collect_schema``), the bridge's exception became a pyo3 ``PanicException`` (also a
+    BaseException) whose only record of it is its message: the 60-day demo then exited 1 with
+    four crash tracebacks instead of 143 and one line."""
     kind = type(exc)
-    return kind.__name__ == "TerminationSignal" and kind.__module__ == "prefect.exceptions"
+    if kind.__name__ == "TerminationSignal" and kind.__module__ == "prefect.exceptions":
+        return True
+    return (
+        kind.__name__ == "PanicException"
+        and kind.__module__ == "pyo3_runtime"
+        and "prefect.exceptions.TerminationSignal" in str(exc)
+    )
 
 
 def _resend(stop: signal.Signals) -> None:

@@ -2223,3 +2223,20 @@ def test_the_report_table_labels_an_order_by_read_from_a_month_past_the_daily_ro
            "month_grain": True, "note": "exhausted in February 2028"}  # fmt: skip
     assert "2028-04-24 (monthly grain)" in _report_table_text(triggers=[row])
     assert "(monthly grain)" not in _report_table_text(triggers=[row | {"month_grain": False}])
+
+
+def test_a_stop_raised_inside_a_rust_callback_still_reads_as_sigterm() -> None:
+    """A SIGTERM landing while polars' Rust code called back into Python (an ingest's
+    collect_schema) reached the CLI as a pyo3 PanicException over Prefect's TerminationSignal:
+    the demo exited 1 with crash tracebacks. It reads as the stop it is; another panic does
+    not."""
+    from polars.exceptions import PanicException
+
+    from flows import stopping
+
+    over_stop = PanicException(
+        "called `Result::unwrap()` on an `Err` value: PyErr { type: <class "
+        "'prefect.exceptions.TerminationSignal'>, value: TerminationSignal() }"
+    )
+    assert stopping.is_prefect_termination(over_stop)
+    assert not stopping.is_prefect_termination(PanicException("index out of bounds"))
