@@ -1120,8 +1120,15 @@ def _months_lifted_as_their_days(
         )
         .select(months.columns)
     )
-    held, _ = _within_regions(lifted.filter(peak), values)
-    return pl.concat([lifted.filter(~peak), held]).select(months.columns)
+    return _peaks_held_within_regions(lifted, values)
+
+
+def _peaks_held_within_regions(months: pl.DataFrame, values: list[str]) -> pl.DataFrame:
+    """``months`` with its peak-measure rows held within their regions once lifted
+    (``_within_regions``: no class above its region); the mean rows as they are."""
+    peak = pl.col("measure") == Measure.PEAK.value
+    held, _ = _within_regions(months.filter(peak), values)
+    return pl.concat([months.filter(~peak), held]).select(months.columns)
 
 
 def _peak_months_at_least_their_days_means(
@@ -1162,8 +1169,7 @@ def _peak_months_at_least_their_days_means(
         )
         .select(months.columns)
     )
-    held, _ = _within_regions(lifted.filter(peak), values)
-    return pl.concat([lifted.filter(~peak), held]).select(months.columns)
+    return _peaks_held_within_regions(lifted, values)
 
 
 def months_at_least_their_days(
