@@ -31,6 +31,8 @@ from forecasting.report.inputs import (
     daily_end,
     later_orders,
     measured_reach,
+    past_the_plan,
+    past_the_plan_capital,
     plan_orders,
     planned_capital,
     status_headline,
@@ -56,6 +58,7 @@ from forecasting.report.pages.common import (
     in_service_text,
     monthly_date,
     next_order_by,
+    plan_last_day,
     render,
     shell,
     signed_gpus,
@@ -162,7 +165,13 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
         (_idle_label(inputs), _idle_card(inputs.idle_risk)),
     ]
     if (planned := plan_orders(inputs.placements)) is not None:
-        every = planned_capital(total(planned, "capex_usd"), planned) + unsized_beside(t)
+        end = plan_last_day(inputs)
+        planned = past_the_plan(planned, end=end)
+        every = (
+            planned_capital(total(planned, "capex_usd"), planned)
+            + past_the_plan_capital(planned, end=end)
+            + unsized_beside(t)
+        )
         cards.insert(3, (inputs.every_order_label, every))
     if power := _power_cost(inputs.power_triggers):
         cards.insert(
@@ -1185,7 +1194,11 @@ def finance_page(inputs: ReportInputs) -> str:
         "orders_intro": _orders_intro(inputs),
         "capital_chart": page.figure(
             capital_chart(
-                t, as_of=inputs.as_of, pipeline=inputs.pipeline_deals, placements=inputs.placements
+                t,
+                as_of=inputs.as_of,
+                pipeline=inputs.pipeline_deals,
+                placements=inputs.placements,
+                end=plan_last_day(inputs),
             )
         ),
         "later_orders": _later_orders_table(
