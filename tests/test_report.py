@@ -4632,3 +4632,26 @@ def test_an_order_whose_blocks_run_only_after_the_plan_s_end_is_not_in_its_capit
     # Running within the plan, it is the plan's capital as before.
     kept = html.unescape(finance_page(replace(inputs, placements=planned)))
     assert "only after the plan's end" not in kept and f"of {fmt_usd(every)} over" in kept
+
+
+def test_a_trigger_with_nothing_to_order_shows_no_order_by_date_or_arrival() -> None:
+    """The finance table read "red | 2026-08-01 (monthly grain) | Jun 2027 | 2027-09-10 |
+    none" for a row whose note says "nothing to order": an order-by date 125 days past and
+    the arrival of an order nobody is told to place. Both cells read "–", as its capex does;
+    the stored dates stay (replays read them)."""
+    from forecasting.report.pages.finance import _orders_table
+
+    inputs = sample_inputs()
+    first = (
+        inputs.triggers.filter(pl.col("blocks_to_order") > 0).sort("order_by").row(0, named=True)
+    )
+    this = (pl.col("region") == first["region"]) & (pl.col("pool") == first["pool"])
+    nothing = inputs.triggers.with_columns(
+        blocks_to_order=pl.when(this).then(0).otherwise(pl.col("blocks_to_order")),
+        note=pl.when(this).then(pl.lit("nothing to order; absorb the shortfall")),
+    )
+    table = _orders_table(with_power(nothing, None), daily_end=None, unit="GPUs")
+    row = next(r for r in table.rows if str(r[-1]).startswith("nothing to order"))
+    assert [str(c) for c in row[3:9:2]] == ["–", "–", "–"]  # order by, arrives, capex
+    kept = _orders_table(with_power(inputs.triggers, None), daily_end=None, unit="GPUs")
+    assert any(str(r[3]) == fmt_date(first["order_by"]) for r in kept.rows)

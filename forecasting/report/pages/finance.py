@@ -104,9 +104,13 @@ def _orders_table(
             else Stacked(Badge(NOT_VERIFIED), UNMEASURED_TRAINING)
             if (r["region"], r["pool"]) in gap
             else Badge(r["status"]),
-            monthly_date(r["order_by"], r, daily_end=daily_end),
+            # Nothing to order: no deadline and no arrival (the stored dates, kept for the
+            # replays, are the unplaced candidate's; a past one read as missed).
+            MISSING
+            if r["blocks_to_order"] == 0
+            else monthly_date(r["order_by"], r, daily_end=daily_end),
             fmt_day_or_month(r["exhaustion_date"], daily_end=daily_end),
-            in_service_text(r),
+            MISSING if r["blocks_to_order"] == 0 else in_service_text(r),
             blocks_text(r),
             _capex_text(r["capex_usd"], r.get("blocks_beyond_ceiling"), r["blocks_to_order"])
             if r["blocks_to_order"]
