@@ -1653,3 +1653,18 @@ def test_an_order_whose_power_comes_after_the_plan_s_end_is_not_dated_past_it() 
         _day(ARRIVAL),
         date(2027, 2, 2),
     )
+
+
+def test_later_orders_whose_power_comes_after_the_plan_s_end_are_priced_apart() -> None:
+    """eu-west's trigger note read "later orders (2 planned ...; $983.0M)" where $737.2M of
+    it ran only from 2032-01-01, after the plan's end: the note's total holds only what runs
+    within the plan, the rest named apart, not within the horizon."""
+    later = _run(_plan(sites=[_site(mw=1.3)]), settings=TriggerSettings(sizing_weeks=8))
+    placed = later.placements.filter(pl.col("tranche") > 1)
+    past = placed.filter(~pl.col("powered") & (pl.col("runs_from") > date(2027, 1, 4)))
+    assert past.height == placed.height > 0
+    capex = float(past["capex_usd"].sum())
+    assert (
+        f"$0 (+ ${capex / 1e6:,.1f}M for blocks that can run only after the plan's end, "
+        "2027-01-04: not within the horizon, not in the plan's totals)"
+    ) in _all_pool(later)["note"]

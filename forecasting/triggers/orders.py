@@ -1512,9 +1512,21 @@ def _later_note(decisions: Sequence[_Decision], *, end: date, as_of: date) -> st
     capex = sum(o.total_blocks * o.candidate.capex_usd for o in orders)
     # Blocks past their site's ceiling are a new site's, not the plan's capital.
     apart = sum((o.beyond_ceiling or 0) * o.candidate.capex_usd for o in orders)
-    priced = capex_past_ceiling(
-        capex - apart, apart, beyond=sum(o.beyond_ceiling or 0 for o in orders)
+    # Blocks whose power comes after the plan's end serve nothing it covers (_past_the_plan_note).
+    past = sum(
+        (s.blocks - (s.beyond_ceiling or 0)) * s.candidate.capex_usd
+        for o in orders
+        for s in o.shares
+        if not s.powered and s.runs_from is not None and s.runs_from > end
     )
+    priced = capex_past_ceiling(
+        capex - apart - past, apart, beyond=sum(o.beyond_ceiling or 0 for o in orders)
+    )
+    if past > _USD_TOL:
+        priced += (
+            f" (+ {usd(past)} for blocks that can run only after the plan's end, {end}: not "
+            "within the horizon, not in the plan's totals)"
+        )
     first = orders[0]
     due = f"the first due {first.order_by}"
     if first.order_by < as_of:
