@@ -699,8 +699,12 @@ def report_table(outcome: ReportOutcome) -> Table:
             Text(t["pool"]),
             Text(NOT_VERIFIED) if vacant else Text(t["status"], style=style.get(t["status"], "")),
             t["exhaustion_date"] or "-",
+            # Nothing to order: its order-by date (kept for the replays) is no deadline, and
+            # a past one read as missed.
+            "-"
+            if t["blocks_to_order"] == 0
             # The monthly rows' date, as the pages label it (report.pages.common.monthly_date).
-            f"{t['order_by']} (monthly grain: {MONTHLY_ONLY})"
+            else f"{t['order_by']} (monthly grain: {MONTHLY_ONLY})"
             if t["order_by"] and t.get("monthly_only")
             # Dated from a month read short past the daily rows, as the pages say it.
             else f"{t['order_by']} (monthly grain)"

@@ -2240,3 +2240,18 @@ def test_a_stop_raised_inside_a_rust_callback_still_reads_as_sigterm() -> None:
     )
     assert stopping.is_prefect_termination(over_stop)
     assert not stopping.is_prefect_termination(PanicException("index out of bounds"))
+
+
+def test_a_trigger_with_nothing_to_order_prints_no_order_by_date() -> None:
+    """A row whose decision is "nothing to order" printed "2026-08-01 (monthly grain)" in its
+    order-by column, 125 days past: a missed deadline for an order nobody is told to place.
+    It prints "-" as its order cell's "none" does; a row with blocks keeps its date."""
+    note = "nothing to order; absorb the shortfall, expedite the planned blocks or pull them in"
+    row = {"region": "us-east", "pool": "training", "status": "red",
+           "exhaustion_date": "2027-06-01", "order_by": "2026-08-01", "month_grain": True,
+           "candidate": "pod-gb200-576", "blocks_to_order": 0, "capex_usd": 0.0, "mw": 0.0,
+           "note": note}  # fmt: skip
+    shown = _report_table_text(triggers=[row])
+    assert "2026-08-01" not in shown
+    ordered = _report_table_text(triggers=[{**row, "blocks_to_order": 2, "capex_usd": 52e6}])
+    assert "2026-08-01 (monthly grain)" in ordered

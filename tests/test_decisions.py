@@ -1061,9 +1061,10 @@ def test_an_order_no_site_of_the_plan_powers_says_it_waits_for_power_and_serves_
     the earliest (power contracted today)"), but the decisions page's red row read an
     in-service date, its arrival, with no word of power, judged as serving from it. The
     replay serves it from the day power contracted on the as-of day can run it, the note says
-    so, and the page's in-service cell points to that day."""
+    so, and the page's in-service cell points to that day. (A 6-month power lead: power
+    after the replayed plan's end dates no order.)"""
     site = {"id": "r1-a", "region": "r1", "energized": [{"on": START - timedelta(days=500),
-            "mw": 1.0}], "power_lead_months": 12, "cost_per_mw_usd": 2e6}  # fmt: skip
+            "mw": 1.0}], "power_lead_months": 6, "cost_per_mw_usd": 2e6}  # fmt: skip
     plan = CapacityPlan.model_validate(_plan().model_dump() | {"site": [site]})
     as_of = EXHAUSTION - timedelta(days=150)
     row = _judged(as_of, plan=plan)

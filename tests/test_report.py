@@ -1780,9 +1780,11 @@ def test_blocks_past_their_site_s_ceiling_are_a_new_site_not_capital_of_the_plan
     beyond = replace(inputs, placements=planned)
     placeable = float(planned["capex_usd"].sum()) - 400e6
     page = html.unescape(finance_page(beyond))
+    # The rest run from 2028-12-31, after the plan's end: apart too, not within the horizon.
     assert (
-        f"{fmt_usd(placeable)} (+ {fmt_usd(400e6)} for 2 blocks past their site's ceiling: a "
-        "new site is needed, not in the plan's totals)"
+        f"{fmt_usd(placeable - 200e6)} (+ {fmt_usd(400e6)} for 2 blocks past their site's "
+        f"ceiling: a new site is needed, not in the plan's totals) (+ {fmt_usd(200e6)} for 1 "
+        "order whose blocks can run only after the plan's end"
     ) in page
     arrives = planned.filter(pl.col("tranche") == 2)["arrives"][0]
     text = (
@@ -1805,7 +1807,7 @@ def test_blocks_past_their_site_s_ceiling_are_a_new_site_not_capital_of_the_plan
     assert orders["capex_usd"].sum() == pytest.approx(placeable)
     later = orders.filter(pl.col("tranche") == 2).row(0, named=True)
     assert (later["blocks_beyond_ceiling"], later["capex_new_site_usd"]) == (2, 400e6)
-    assert fmt_usd(placeable) in (folder / "index.html").read_text()
+    assert fmt_usd(placeable - 200e6) in (folder / "index.html").read_text()
 
 
 def test_the_n_plus_one_check_is_published_on_the_platform_page_and_the_cli() -> None:
@@ -4600,3 +4602,56 @@ def test_an_order_split_on_power_says_how_many_of_its_blocks_run_on_arrival() ->
     assert f"{said}no power until 2028-05-25" in page
     # Waiting whole: nothing said of a part.
     assert waiting_part(with_power(waiting, plan).row(0, named=True)) == ""
+
+
+def test_an_order_whose_blocks_run_only_after_the_plan_s_end_is_not_in_its_capital() -> None:
+    """A 60-month power lead put $1,720.3M of eu-west orders that run from 2032-01-01 in
+    "capital in every order of the plan" and its bars (a 37-month plan read "$7,579.9M over
+    19 quarters"): they serve nothing the plan covers. The finance page's card and capital by
+    quarter now leave the later order out and say it apart, not within the horizon."""
+    from forecasting.report.pages.common import plan_last_day
+
+    inputs = sample_inputs()
+    planned = _planned(inputs, later_capex=600e6)
+    end = plan_last_day(inputs)
+    assert end is not None
+    runs = end + timedelta(days=400)
+    past = planned.with_columns(
+        powered=pl.col("tranche") != 2,
+        runs_from=pl.when(pl.col("tranche") == 2).then(pl.lit(runs)).otherwise(pl.col("arrives")),
+    )
+    every = float(planned["capex_usd"].sum())
+    page = html.unescape(finance_page(replace(inputs, placements=past)))
+    apart = (
+        f"(+ {fmt_usd(600e6)} for 1 order whose blocks can run only after the plan's end, "
+        f"{fmt_date(end)}: not within the horizon, not in the plan's totals)"
+    )
+    assert f"{fmt_usd(every - 600e6)} {apart}" in page
+    assert f"of {fmt_usd(every - 600e6)} over" in page
+    assert f"of {fmt_usd(every)} over" not in page
+    # Running within the plan, it is the plan's capital as before.
+    kept = html.unescape(finance_page(replace(inputs, placements=planned)))
+    assert "only after the plan's end" not in kept and f"of {fmt_usd(every)} over" in kept
+
+
+def test_a_trigger_with_nothing_to_order_shows_no_order_by_date_or_arrival() -> None:
+    """The finance table read "red | 2026-08-01 (monthly grain) | Jun 2027 | 2027-09-10 |
+    none" for a row whose note says "nothing to order": an order-by date 125 days past and
+    the arrival of an order nobody is told to place. Both cells read "–", as its capex does;
+    the stored dates stay (replays read them)."""
+    from forecasting.report.pages.finance import _orders_table
+
+    inputs = sample_inputs()
+    first = (
+        inputs.triggers.filter(pl.col("blocks_to_order") > 0).sort("order_by").row(0, named=True)
+    )
+    this = (pl.col("region") == first["region"]) & (pl.col("pool") == first["pool"])
+    nothing = inputs.triggers.with_columns(
+        blocks_to_order=pl.when(this).then(0).otherwise(pl.col("blocks_to_order")),
+        note=pl.when(this).then(pl.lit("nothing to order; absorb the shortfall")),
+    )
+    table = _orders_table(with_power(nothing, None), daily_end=None, unit="GPUs")
+    row = next(r for r in table.rows if str(r[-1]).startswith("nothing to order"))
+    assert [str(c) for c in row[3:9:2]] == ["–", "–", "–"]  # order by, arrives, capex
+    kept = _orders_table(with_power(inputs.triggers, None), daily_end=None, unit="GPUs")
+    assert any(str(r[3]) == fmt_date(first["order_by"]) for r in kept.rows)

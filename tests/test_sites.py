@@ -152,9 +152,10 @@ def test_a_site_without_power_refuses_the_block_and_moves_the_trigger_to_power()
     green). The site's power trigger dates exhaustion on the day the pool needs them (the
     buffer before its shortfall, not their later arrival: counted from that, it read amber
     while the pool went short for 292 days), contract-by 12 months and 4 weeks before it
-    (already past: red), and prices the 0.5 MW beyond what is secured.
+    (already past: red), and prices the 0.5 MW beyond what is secured. (A forecast to
+    2027-02-08: power after the plan's end dates no order.)
     """
-    result = _run(_plan(sites=[_site(mw=1.3)]))
+    result = _run(_plan(sites=[_site(mw=1.3)]), _linear(days=400))
     row = _all_pool(result)
     assert (row["exhaustion_date"], row["order_by"]) == (_day(EXHAUSTION), date(2026, 11, 10))
     assert (row["blocks_to_order"], row["arrives"]) == (2, date(2027, 1, 5))
@@ -237,24 +238,6 @@ def test_an_order_waiting_for_power_is_dated_to_land_with_it_and_stays_red() -> 
     stays = _all_pool(_run(_plan(sites=[soon]), _linear(base=820.0, days=800)))
     assert stays["order_by"] < MONDAY and stays["arrives"] == _day(56)
     assert stays["status"] == "red" and "waits on power" not in stays["note"]
-
-
-def test_an_order_dated_past_the_forecast_s_end_says_its_size_is_not_measured_then() -> None:
-    """A 45-day fleet's 104 racks ($878.6M), sized on the shortfall to the forecast's last day
-    (2027-06-04), were dated to land with power contracted today (running from 2029-01-01)
-    and read as measured, beside a sibling order the same run left unsized for landing past
-    that day. Here: a forecast to 2027-01-04, racks dated to run from 2027-02-02; the note
-    says what they were sized on ends before they can run, and their size is not measured
-    for then. On a forecast reaching past that day, nothing is said."""
-    short = _all_pool(_run(_plan(sites=[_site(mw=1.3)])))
-    assert short["arrives"] == date(2027, 1, 5)
-    assert (
-        "what it was sized on ends 2027-01-04, before its blocks can run (2027-02-02), and the "
-        "forecast ends 2027-01-04: its size, capex and MW are what is short on those days, not "
-        "measured for when they run (forecast at least 394 days ahead to size it)"
-    ) in short["note"]
-    long = _all_pool(_run(_plan(sites=[_site(mw=1.3)]), _linear(days=800)))
-    assert "what it was sized on ends" not in long["note"]
 
 
 def test_an_order_dated_to_its_power_and_powered_on_its_new_day_stays_red() -> None:
@@ -374,15 +357,14 @@ def test_a_block_waiting_for_power_beats_a_powered_one_that_arrives_later() -> N
     assert held.placements.select("site", "powered").rows() == [("s1", False)]
 
 
-def _racks_then_a_pod(sites: list[dict[str, Any]]) -> Any:
+def _racks_then_a_pod(sites: list[dict[str, Any]], *, days: int = DAYS) -> Any:
     """Training 500 + 1.2d and inference 400 + 5d on a live 1,000-GPU rack and a live
     1,000-GPU pod (1.0 MW each) at s1: the all pool runs short on day 113 and orders 4 racks
     (1.6 MW) landing day 85; the training pool runs short on day 251 and orders a 30-week
     pod (1.2 MW) landing day 223, placed first, as the training pool's order is."""
-    d = np.arange(DAYS, dtype=float)
+    d = np.arange(days, dtype=float)
     training, inference = 500 + 1.2 * d, 400 + 5.0 * d
-    days = [_day(i) for i in range(DAYS)]
-    forecast = _pools_forecast(training, inference, days)
+    forecast = _pools_forecast(training, inference, [_day(i) for i in range(days)])
     pod = RACK | {"name": "pod-h100", "kind": "pod", "gpus": 1000, "mw": 1.2,
                   "lead_time_weeks": 30, "capex_usd": 40e6, "fabric": True}  # fmt: skip
     blocks = [_block(), _block("r1-pod", kind="pod", fabric=True)]
@@ -392,14 +374,15 @@ def _racks_then_a_pod(sites: list[dict[str, Any]]) -> Any:
 def test_the_order_short_of_power_is_the_one_whose_arrival_overflows_the_site() -> None:
     """s1 has 4 MW, 2 drawn: the racks (1.6 MW, day 85) fit on arrival, the pod (1.2 MW,
     day 223) landing after them does not, and the site's power trigger dates its shortfall
-    on the pod's arrival, dated to land 4 weeks before power contracted today (2027-01-05).
+    on the pod's arrival, dated to land 4 weeks before power contracted today (2027-01-02).
     The pod is flagged (red: no power for it in the plan), the racks are green at s1.
 
     Before, a site's MW went to orders in the order they were placed, training pool first:
     the pod took 1.2 MW and the racks landing 138 days before it read red, "no power for it
     in the plan" (the most free 0.80 MW), while the pod that overflows the site read green.
+    (An 11-month power lead: power after the plan's end dates no order.)
     """
-    result = _racks_then_a_pod([_site(mw=4.0)])
+    result = _racks_then_a_pod([_site(mw=4.0, power_lead_months=11)])
     rows = {r["pool"]: r for r in result.triggers.iter_rows(named=True)}
     racks, pod = rows["all"], rows["training"]
     assert (racks["candidate"], racks["blocks_to_order"], racks["arrives"]) == (
@@ -407,13 +390,13 @@ def test_the_order_short_of_power_is_the_one_whose_arrival_overflows_the_site() 
         4,
         _day(85),
     )
-    assert (pod["candidate"], pod["arrives"]) == ("pod-h100", date(2027, 1, 5))
+    assert (pod["candidate"], pod["arrives"]) == ("pod-h100", date(2026, 12, 5))
     assert (racks["status"], racks["powered_from"]) == ("green", None)
     assert "power is the constraint" not in racks["note"] and "4 x rack-h100 at s1" in racks["note"]
     assert (pod["status"], pod["powered_from"]) == ("red", None)
     assert (
         "power is the constraint: no site in r1 has 1.20 MW for 1 x pod-h100 energized from "
-        "2027-01-05 (the most free is 0.40 MW at s1)"
+        "2026-12-05 (the most free is 0.40 MW at s1)"
     ) in pod["note"]
     placed = result.placements.sort("arrives").select("pool", "site", "powered", "status")
     assert placed.rows() == [("all", "s1", True, "green"), ("training", "s1", False, "red")]
@@ -997,8 +980,9 @@ def test_a_monthly_only_shortfall_is_amber_at_most_at_every_horizon() -> None:
     read "29 days after exhaustion", counted from the first of a month no daily row shows
     short; now it names the month as read at the monthly grain only."""
     daily = _forecast(np.full(7, 700.0), [_day(i) for i in range(7)], grain="day")
-    months = [date(2026, m, 1) for m in range(1, 13)]
-    peaks = np.array([700.0, 700.0, 700.0] + [850.0] * 9)
+    # To February 2027: power contracted today (2027-02-02) comes within the plan.
+    months = [date(2026 + m // 12, m % 12 + 1, 1) for m in range(14)]
+    peaks = np.array([700.0, 700.0, 700.0] + [850.0] * 11)
     seam = pl.concat([daily, _forecast(peaks, months, grain="month")])
     row = _all_pool(_run(_plan(sites=[_site(mw=1.0)]), seam))
     # Dated by its site's power (power contracted today runs it from 2027-02-02).
@@ -1006,7 +990,7 @@ def test_a_monthly_only_shortfall_is_amber_at_most_at_every_horizon() -> None:
     assert MONTHLY_ONLY in row["note"] and "power is the constraint" in row["note"]
     assert row["status"] == "amber"
     assert "amber, not red, on it (its blocks wait for power" in row["note"]
-    late = pl.concat([daily, _forecast(np.full(12, 850.0).copy(), months, grain="month")])
+    late = pl.concat([daily, _forecast(np.full(14, 850.0).copy(), months, grain="month")])
     late = late.filter(pl.col("ds") != date(2026, 1, 1))  # February the first month short
     row = _all_pool(_run(_plan(sites=[_site(mw=2.0)]), late))
     assert row["exhaustion_date"] == date(2026, 2, 1) and row["order_by"] < MONDAY
@@ -1081,8 +1065,9 @@ def test_an_order_past_its_site_s_ceiling_needs_a_new_site_and_says_when_the_res
     Now the placement counts the block past the ceiling and the note says so; and the rack
     that fits says when it can run (power contracted today, 12 months and the 4-week buffer:
     2027-02-02), where only an order-by date was given for blocks that would stand dark; the
-    order is dated to land the buffer before it."""
-    result = _run(_plan(sites=[_site(mw=1.0, ceiling_mw=1.5)]))
+    order is dated to land the buffer before it (on a forecast to 2027-02-08: power after the
+    plan's end dates no order)."""
+    result = _run(_plan(sites=[_site(mw=1.0, ceiling_mw=1.5)]), _linear(days=400))
     placed = result.placements.row(0, named=True)
     assert (placed["blocks"], placed["blocks_beyond_ceiling"]) == (2, 1)
     assert placed["runs_from"] == date(2027, 2, 2)
@@ -1103,10 +1088,10 @@ def test_an_order_past_its_site_s_ceiling_needs_a_new_site_and_says_when_the_res
         _plan(sites=[_site(mw=1.3, ceiling_mw=1.5)]), settings=TriggerSettings(sizing_weeks=8)
     )
     assert later.placements["blocks_beyond_ceiling"].to_list() == [0, 1]
-    assert _all_pool(later)["note"].endswith(
+    assert (
         "1 x rack-h100 by 2026-08-10; $8.0M for one block past its site's ceiling: a new "
         "site is needed (none in the plan's totals))"
-    )
+    ) in _all_pool(later)["note"]
 
 
 def test_the_mw_to_contract_says_how_much_is_needed_by_the_first_short_day_and_the_peak() -> None:
@@ -1369,7 +1354,8 @@ def test_an_order_no_one_site_can_hold_is_split_across_the_sites_that_can() -> N
     one rack goes to each site, one placement row per site (the roomiest first), none past a
     ceiling; the trigger still orders 2 and its note says how the order is split."""
     capped = [_site(mw=1.0, ceiling_mw=1.5), _site("s2", mw=0.4, ceiling_mw=0.5)]
-    result = _run(_plan(sites=capped))
+    # To 2027-02-08: s1's power contracted today (2027-02-02) comes within the plan.
+    result = _run(_plan(sites=capped), _linear(days=400))
     row = _all_pool(result)
     assert row["blocks_to_order"] == 2
     placed = result.placements.select("site", "blocks", "powered", "blocks_beyond_ceiling")
@@ -1388,7 +1374,7 @@ def test_an_order_no_one_site_can_hold_is_split_across_the_sites_that_can() -> N
         0.0,
     )
     # What no site can hold stays past the ceiling of the site the order went to.
-    three = _run(_plan(sites=capped), _linear(slope=1.5))
+    three = _run(_plan(sites=capped), _linear(slope=1.5, days=400))
     rows = three.placements.filter(pl.col("tranche") == 1)
     assert sum(rows["blocks"]) == _all_pool(three)["blocks_to_order"]
     assert rows.select("site", "blocks", "blocks_beyond_ceiling").rows() == [
@@ -1644,3 +1630,43 @@ def test_an_order_takes_the_power_energized_by_its_arrival_and_only_the_rest_wai
         "s2): order 2 x rack-h100 by 2026-01-22: in service 2026-03-19, 4 weeks before "
         "exhaustion; "
     )
+
+
+def test_an_order_whose_power_comes_after_the_plan_s_end_is_not_dated_past_it() -> None:
+    """A 60-month power lead on a 37-month plan dated eu-west's pods to be ordered 2031-04-24
+    for a shortfall from Jun 2028, the plan ending 2030-01-31, and their capital fell in
+    quarters past it. Here the forecast ends 2027-01-04 and power contracted today comes
+    2027-02-02: the racks serve nothing the plan covers, so they keep their shortfall's dates
+    (by day 17, landing day 73), red, and the note says the shortfall is not within the
+    horizon to fix by ordering; the placement keeps when they can run. (Dated to 2027-01-05
+    they read as sized on days before they run: no longer said, never dated past the end.)"""
+    result = _run(_plan(sites=[_site(mw=1.3)]))
+    row = _all_pool(result)
+    assert (row["order_by"], row["arrives"], row["status"]) == (_day(17), _day(ARRIVAL), "red")
+    assert (
+        "not within the horizon: its power (contracted today) comes 2027-02-02, after the "
+        "plan's end 2027-01-04"
+    ) in row["note"]
+    assert "dated to land when its site's power does" not in row["note"]
+    assert "what it was sized on ends" not in row["note"]
+    first = result.placements.filter(pl.col("tranche") == 1).row(0, named=True)
+    assert (first["order_by"], first["arrives"], first["runs_from"]) == (
+        _day(17),
+        _day(ARRIVAL),
+        date(2027, 2, 2),
+    )
+
+
+def test_later_orders_whose_power_comes_after_the_plan_s_end_are_priced_apart() -> None:
+    """eu-west's trigger note read "later orders (2 planned ...; $983.0M)" where $737.2M of
+    it ran only from 2032-01-01, after the plan's end: the note's total holds only what runs
+    within the plan, the rest named apart, not within the horizon."""
+    later = _run(_plan(sites=[_site(mw=1.3)]), settings=TriggerSettings(sizing_weeks=8))
+    placed = later.placements.filter(pl.col("tranche") > 1)
+    past = placed.filter(~pl.col("powered") & (pl.col("runs_from") > date(2027, 1, 4)))
+    assert past.height == placed.height > 0
+    capex = float(past["capex_usd"].sum())
+    assert (
+        f"$0 (+ ${capex / 1e6:,.1f}M for blocks that can run only after the plan's end, "
+        "2027-01-04: not within the horizon, not in the plan's totals)"
+    ) in _all_pool(later)["note"]

@@ -32,6 +32,8 @@ from forecasting.report.format import (
 from forecasting.report.inputs import (
     later_orders,
     later_orders_due_first,
+    past_the_plan,
+    past_the_plan_capital,
     plan_orders,
     planned_capital,
     with_power,
@@ -367,8 +369,11 @@ def capital_chart(
     as_of: date,
     pipeline: pl.DataFrame | None = None,
     placements: pl.DataFrame | None = None,
+    end: date | None = None,
 ) -> Chart | None:
     """Capital to commit per quarter, stacked by region, with the pipeline deals on top.
+    The orders whose blocks can run only after ``end``, the plan's last day, are not in the
+    bars but named apart (:func:`~forecasting.report.inputs.past_the_plan`).
 
     Money is committed when the order is placed; an order whose order-by date has passed is
     placed now, so it counts in the run's own quarter. ``placements`` (every order of the plan
@@ -380,8 +385,10 @@ def capital_chart(
     capex is named apart in the takeaway, not as capital to commit.
     """
     planned = plan_orders(placements)
+    if planned is not None:
+        planned = past_the_plan(planned, end=end)
     rows = (
-        planned.select("region", "order_by", "capex_usd")
+        planned.filter(pl.col("capex_past_plan_usd") <= 0).select("region", "order_by", "capex_usd")
         if planned is not None
         else triggers.filter(
             (pl.col("blocks_to_order").fill_null(0) > 0) & (pl.col("capex_usd") > 0)
@@ -466,6 +473,9 @@ def capital_chart(
     )
     if planned is not None:
         takeaway += _past_ceiling_by_quarter(planned, as_of=as_of)
+        if apart := past_the_plan_capital(planned, end=end):
+            # Its power comes after the plan's end: no quarter of the plan is its decision.
+            takeaway += f" Not in the bars: {apart.removeprefix(' (+ ').removesuffix(')')}."
         takeaway += _waiting_on_power(planned)
     if unserved is not None and unserved.height:
         takeaway += (

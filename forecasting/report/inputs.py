@@ -80,6 +80,8 @@ __all__ = [
     "n_plus_one_view",
     "order_by_grain",
     "orders_frame",
+    "past_the_plan",
+    "past_the_plan_capital",
     "plan_orders",
     "planned_capital",
     "power_counts",
@@ -707,6 +709,48 @@ def planned_capital(placeable: float, planned: pl.DataFrame) -> str:
     beyond = int(planned["blocks_beyond_ceiling"].fill_null(0).sum())
     apart = float(planned["capex_new_site_usd"].sum())
     return capex_past_ceiling(placeable, apart, beyond=beyond)
+
+
+def past_the_plan(planned: pl.DataFrame, *, end: date | None) -> pl.DataFrame:
+    """``planned`` (:func:`plan_orders` rows) with the capex of the orders waiting on power
+    whose blocks can run only after ``end``, the plan's last day (their power, contracted
+    today, comes later), moved from ``capex_usd`` to ``capex_past_plan_usd``: not within the
+    horizon, they serve nothing the plan covers.
+
+    A 60-month power lead put $1,720.3M of eu-west orders that run from 2032-01-01 in
+    "capital in every order of the plan" and in quarters past a plan ending 2030-01-31
+    ("$7,579.9M over 19 quarters" on a 37-month plan)."""
+    # Waiting on power (not on a lead time: an order landing past the plan's end is said
+    # apart as not sized, see pages.common._run_past_the_forecast).
+    past = (
+        ~pl.col("powered").fill_null(True) & (pl.col("runs_from") > end)
+        if end is not None and "runs_from" in planned.columns
+        else pl.lit(False)
+    )
+    apart = pl.when(past.fill_null(False)).then(pl.col("capex_usd")).otherwise(0.0)
+    return planned.with_columns(apart.alias("capex_past_plan_usd")).with_columns(
+        pl.col("capex_usd") - pl.col("capex_past_plan_usd")
+    )
+
+
+def past_the_plan_capital(planned: pl.DataFrame, *, end: date | None) -> str:
+    """' (+ $X for N orders whose blocks can run only after the plan's end, <end>: ...)' for
+    ``planned`` rows read by :func:`past_the_plan`, or '' where none is past it."""
+    if end is None or "capex_past_plan_usd" not in planned.columns:
+        return ""
+    past = planned.filter(pl.col("capex_past_plan_usd") > 0)
+    if past.is_empty():
+        return ""
+    from forecasting.report.format import fmt_usd
+
+    # A split order has a row per site: it is one order.
+    n = past.select("region", "pool", "tranche").n_unique()
+    whose = "1 order whose blocks" if n == 1 else f"{n:,} orders whose blocks"
+    return (
+        f" (+ {fmt_usd(float(past['capex_past_plan_usd'].sum()))} for {whose} can run only "
+        f"after the plan's end, {fmt_date(end)}: not within the horizon, not in the plan's "
+        "totals)"
+    )
 
 
 def with_power(triggers: pl.DataFrame, placements: pl.DataFrame | None) -> pl.DataFrame:

@@ -1512,9 +1512,21 @@ def _later_note(decisions: Sequence[_Decision], *, end: date, as_of: date) -> st
     capex = sum(o.total_blocks * o.candidate.capex_usd for o in orders)
     # Blocks past their site's ceiling are a new site's, not the plan's capital.
     apart = sum((o.beyond_ceiling or 0) * o.candidate.capex_usd for o in orders)
-    priced = capex_past_ceiling(
-        capex - apart, apart, beyond=sum(o.beyond_ceiling or 0 for o in orders)
+    # Blocks whose power comes after the plan's end serve nothing it covers (_past_the_plan_note).
+    past = sum(
+        (s.blocks - (s.beyond_ceiling or 0)) * s.candidate.capex_usd
+        for o in orders
+        for s in o.shares
+        if not s.powered and s.runs_from is not None and s.runs_from > end
     )
+    priced = capex_past_ceiling(
+        capex - apart - past, apart, beyond=sum(o.beyond_ceiling or 0 for o in orders)
+    )
+    if past > _USD_TOL:
+        priced += (
+            f" (+ {usd(past)} for blocks that can run only after the plan's end, {end}: not "
+            "within the horizon, not in the plan's totals)"
+        )
     first = orders[0]
     due = f"the first due {first.order_by}"
     if first.order_by < as_of:
@@ -1724,7 +1736,7 @@ def _placed_by_arrival(
     0.4 MW a ceiling had left). Dates only move later, so a few rounds settle it."""
     placed = partial(
         _placed_in_arrival_order, plan=plan, power=power, region=region, as_of=as_of,
-        settings=settings,
+        settings=settings, end=end,
     )  # fmt: skip
     dated = partial(_dated, as_of=as_of, settings=settings, end=end)
     relief = chosen.first[Pool.TRAINING].order  # what the all pool's trigger was sized net of
@@ -1814,8 +1826,12 @@ def _dated(decision: _Decision, *, as_of: date, settings: TriggerSettings, end: 
     ``end`` is the forecast's last day."""
     if decision.order is None or decision.order.site is None:
         return decision
-    order = _with_its_power(decision.order, as_of=as_of, buffer_weeks=settings.buffer_weeks)
+    order = _with_its_power(
+        decision.order, as_of=as_of, buffer_weeks=settings.buffer_weeks, end=end
+    )
     if order is decision.order:
+        note = str(decision.row["note"]).split(_PAST_THE_PLAN, 1)[0]
+        decision.row["note"] = note + _past_the_plan_note(order, end=end)
         return decision
     # A window sized from its arrival was from the day it would have landed to stand dark.
     before = decision.order.dark_arrives or decision.order.arrives
@@ -1837,17 +1853,7 @@ def _dated(decision: _Decision, *, as_of: date, settings: TriggerSettings, end: 
         said = f"(to {sized_to}, which ends before its blocks can run, {runs}: what is short "
         note = note.replace(f"(to {sized_to})", f"{said}once they run is the later orders')", 1)
     # Dated again in a later round: said again for its new day, once.
-    note = note.split(_SIZED_BEFORE_IT_RUNS, 1)[0]
-    if runs is not None and runs > end and f"{runs}: what is short" not in note:
-        # Sized on days before it lands, then dated past the forecast's end: a 45-day fleet's
-        # 104 racks ($878.6M, sized on the shortfall to 2027-06-04) run from 2029-01-01, read
-        # as measured beside a sibling order the same run left unsized for landing past it.
-        note += (
-            f"{_SIZED_BEFORE_IT_RUNS}{min(end, sized_to or end)}, before its blocks "
-            f"can run ({runs}), and the forecast ends {end}: its size, capex and MW are what "
-            f"is short on those days, not measured for when they run (forecast at least "
-            f"{(runs - as_of).days + 1} days ahead to size it)"
-        )
+    note = note.split(_SIZED_BEFORE_IT_RUNS, 1)[0].split(_PAST_THE_PLAN, 1)[0]
     decision.row["note"] = note
     return decision._replace(order=order)
 
@@ -1860,6 +1866,7 @@ def _placed_in_arrival_order(
     region: str,
     as_of: date,
     settings: TriggerSettings,
+    end: date,
 ) -> _RegionPlan:
     """``chosen`` with every order placed again in the order the orders arrive (ties: in the
     order they were placed), on ``power`` before any of them: each keeps its site where that
@@ -1922,11 +1929,13 @@ def _placed_in_arrival_order(
         else:
             order = _sited(_placed(order, region=region, power=power), region=region, power=power)
         order = _past_the_ceiling(order, plan, power=power, as_of=as_of, settings=settings)
-        order = _split(order, plan, power=power, region=region, as_of=as_of, settings=settings)
+        order = _split(
+            order, plan, power=power, region=region, as_of=as_of, settings=settings, end=end
+        )
         # The share whose MW is taken once the note has read the room it finds.
         last: _Order | None = order
         if split := _split_by_power(
-            order, plan, power=power, region=region, as_of=as_of, settings=settings
+            order, plan, power=power, region=region, as_of=as_of, settings=settings, end=end
         ):
             order, last = split
         head = _head_of(decision, order, plan=plan, region=region, settings=settings, power=power)
@@ -1995,6 +2004,24 @@ def _decided(decision: _Decision, order: _Order, head: _Head, *, as_of: date) ->
         "note": head.text + note[len(decision.head.text) :],
     }
     return decision._replace(order=order, head=head)
+
+
+# Opens what _dated adds to the note of an order whose blocks can run only after the plan's
+# end (_past_the_plan_note), undone by each round of dating, to the note's end.
+_PAST_THE_PLAN = "; not within the horizon: its power (contracted today) comes "
+
+
+def _past_the_plan_note(order: _Order, *, end: date) -> str:
+    """What the note of ``order`` adds where its blocks can run only after ``end``, the plan's
+    last day (its power, contracted today, comes later), or ''."""
+    runs = order.runs_from
+    if order.powered or runs is None or runs <= max(end, order.arrives):
+        return ""
+    return (
+        f"{_PAST_THE_PLAN}{runs}, after the plan's end {end}: its blocks serve nothing the "
+        "plan covers, so it is not dated to land with that power and its capex is not in the "
+        "plan's capital; the site's power trigger carries the urgency"
+    )
 
 
 # Opens what _dated adds to the note of an order it dates past the forecast's end (undone by
@@ -2075,6 +2102,7 @@ def _split(
     region: str,
     as_of: date,
     settings: TriggerSettings,
+    end: date,
 ) -> _Order:
     """``order`` with the blocks its site's ceiling cannot hold placed at the region's other
     sites, as many at each as its ceiling holds, the most blocks first (then the most MW
@@ -2109,7 +2137,9 @@ def _split(
         # Its MW is held from the day the order was split on, but it lands with its own
         # site's power: at us-east-c, whose power comes a year after us-east-a's, a share
         # read as landing and running with the order's own site.
-        parts.append(_with_its_power(share, as_of=as_of, buffer_weeks=settings.buffer_weeks))
+        parts.append(
+            _with_its_power(share, as_of=as_of, buffer_weeks=settings.buffer_weeks, end=end)
+        )
         rest -= n
         if not rest:
             break
@@ -2138,6 +2168,7 @@ def _split_by_power(
     region: str,
     as_of: date,
     settings: TriggerSettings,
+    end: date,
 ) -> tuple[_Order, _Order | None] | None:
     """``order``, which waits on power as a whole (:func:`_with_its_power` would date it),
     in two parts (``by_power``): the blocks its region's sites have MW energized for on its
@@ -2156,7 +2187,8 @@ def _split_by_power(
     unit, arrives = order.candidate.mw, order.arrives
     if order.powered or order.parts or order.site is None or unit <= 0:
         return None
-    if _with_its_power(order, as_of=as_of, buffer_weeks=settings.buffer_weeks) is order:
+    # Whether it waits on power at all: its share past the plan's end is split off too.
+    if _with_its_power(order, as_of=as_of, buffer_weeks=settings.buffer_weeks, end=None) is order:
         return None
     on_power: list[_Order] = []
     rest = order.blocks
@@ -2182,9 +2214,11 @@ def _split_by_power(
     waiting = _sited(_placed(waiting, region=region, power=power), region=region, power=power)
     waiting = _past_the_ceiling(waiting, plan, power=power, as_of=as_of, settings=settings)
     placed_at = waiting.site
-    waiting = _split(waiting, plan, power=power, region=region, as_of=as_of, settings=settings)
+    waiting = _split(
+        waiting, plan, power=power, region=region, as_of=as_of, settings=settings, end=end
+    )
     dated = _with_its_power(
-        replace(waiting, parts=()), as_of=as_of, buffer_weeks=settings.buffer_weeks
+        replace(waiting, parts=()), as_of=as_of, buffer_weeks=settings.buffer_weeks, end=end
     )
     shares = (*more, dated, *waiting.parts)
     # Its MW is held from the day it lands, as an order dated whole holds it once placed
@@ -2223,10 +2257,16 @@ def _past_the_ceiling(
     return replace(order, beyond_ceiling=beyond, runs_from=runs_from)
 
 
-def _with_its_power(order: _Order, *, as_of: date, buffer_weeks: int) -> _Order:
+def _with_its_power(order: _Order, *, as_of: date, buffer_weeks: int, end: date | None) -> _Order:
     """``order`` dated to land ``buffer_weeks`` before its blocks can run (``runs_from``: its
     site's planned power, else power contracted today), where that is later than its own
-    order-by date and than ``as_of``; else ``order`` as it is.
+    order-by date and than ``as_of`` and no later than ``end`` (the plan's last day; None:
+    whenever); else ``order`` as it is.
+
+    Past the plan's end its blocks serve nothing the plan covers and its dates are no
+    decision the plan can verify: a 60-month power lead dated eu-west's pods to be ordered
+    2031-04-24 for a shortfall from Jun 2028 on a plan ending 2030-01-31, their capital in
+    quarters past it. Such an order keeps its shortfall's dates (:func:`_past_the_plan_note`).
 
     Ordered by the shortfall's date alone, blocks land and stand dark waiting for MW: on a
     400-day fleet 56 racks ($473.1M) were due 2026-10-26 and could run from 2029-01-01, 689
@@ -2237,6 +2277,8 @@ def _with_its_power(order: _Order, *, as_of: date, buffer_weeks: int) -> _Order:
     before the order's own."""
     runs = order.runs_from
     if order.powered or runs is None or runs <= order.arrives:
+        return order
+    if end is not None and runs > end:
         return order
     lead = _weeks(order.candidate.lead_time_weeks)
     order_by = runs - lead - _weeks(buffer_weeks)

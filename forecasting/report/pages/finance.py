@@ -31,6 +31,8 @@ from forecasting.report.inputs import (
     daily_end,
     later_orders,
     measured_reach,
+    past_the_plan,
+    past_the_plan_capital,
     plan_orders,
     planned_capital,
     status_headline,
@@ -56,6 +58,7 @@ from forecasting.report.pages.common import (
     in_service_text,
     monthly_date,
     next_order_by,
+    plan_last_day,
     render,
     shell,
     signed_gpus,
@@ -101,9 +104,13 @@ def _orders_table(
             else Stacked(Badge(NOT_VERIFIED), UNMEASURED_TRAINING)
             if (r["region"], r["pool"]) in gap
             else Badge(r["status"]),
-            monthly_date(r["order_by"], r, daily_end=daily_end),
+            # Nothing to order: no deadline and no arrival (the stored dates, kept for the
+            # replays, are the unplaced candidate's; a past one read as missed).
+            MISSING
+            if r["blocks_to_order"] == 0
+            else monthly_date(r["order_by"], r, daily_end=daily_end),
             fmt_day_or_month(r["exhaustion_date"], daily_end=daily_end),
-            in_service_text(r),
+            MISSING if r["blocks_to_order"] == 0 else in_service_text(r),
             blocks_text(r),
             _capex_text(r["capex_usd"], r.get("blocks_beyond_ceiling"), r["blocks_to_order"])
             if r["blocks_to_order"]
@@ -162,7 +169,13 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
         (_idle_label(inputs), _idle_card(inputs.idle_risk)),
     ]
     if (planned := plan_orders(inputs.placements)) is not None:
-        every = planned_capital(total(planned, "capex_usd"), planned) + unsized_beside(t)
+        end = plan_last_day(inputs)
+        planned = past_the_plan(planned, end=end)
+        every = (
+            planned_capital(total(planned, "capex_usd"), planned)
+            + past_the_plan_capital(planned, end=end)
+            + unsized_beside(t)
+        )
         cards.insert(3, (inputs.every_order_label, every))
     if power := _power_cost(inputs.power_triggers):
         cards.insert(
@@ -1185,7 +1198,11 @@ def finance_page(inputs: ReportInputs) -> str:
         "orders_intro": _orders_intro(inputs),
         "capital_chart": page.figure(
             capital_chart(
-                t, as_of=inputs.as_of, pipeline=inputs.pipeline_deals, placements=inputs.placements
+                t,
+                as_of=inputs.as_of,
+                pipeline=inputs.pipeline_deals,
+                placements=inputs.placements,
+                end=plan_last_day(inputs),
             )
         ),
         "later_orders": _later_orders_table(

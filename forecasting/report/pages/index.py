@@ -12,6 +12,8 @@ from forecasting.report.format import NOT_MEASURED, fmt_count, fmt_date, fmt_dat
 from forecasting.report.inputs import (
     STATUSES,
     ReportInputs,
+    past_the_plan,
+    past_the_plan_capital,
     plan_orders,
     planned_capital,
     power_counts,
@@ -28,6 +30,7 @@ from forecasting.report.pages.common import (
     Table,
     changes_view,
     next_order_by,
+    plan_last_day,
     render,
     shell,
     total,
@@ -122,7 +125,13 @@ def run_index_page(inputs: ReportInputs) -> str:
         ("drills failing", _drills_failing(inputs, failing)),
     ]
     if (planned := plan_orders(inputs.placements)) is not None:
-        every = planned_capital(total(planned, "capex_usd"), planned) + unsized_beside(t)
+        end = plan_last_day(inputs)
+        planned = past_the_plan(planned, end=end)
+        every = (
+            planned_capital(total(planned, "capex_usd"), planned)
+            + past_the_plan_capital(planned, end=end)
+            + unsized_beside(t)
+        )
         cards.insert(4, (inputs.every_order_label, every))
     return render(
         "run_index.html",
