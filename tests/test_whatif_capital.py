@@ -45,7 +45,8 @@ def _training_deal(gpus: int) -> WhatIf:
 def test_a_deal_s_extra_capex_is_the_blocks_its_own_gpus_need_not_the_re_plan() -> None:
     """A flat 500-GPU training deal read "extra capex $263.2M, 12.3 MW" (34 racks, 8,704
     GPUs, ~$526k a GPU) and 100 GPUs $0, 1,000 GPUs $371.7M: the difference of two greedy
-    re-plans. Its capex is now the blocks its own GPUs need, growing with its GPUs."""
+    re-plans. Its capex is now the cheaper of the blocks its own GPUs need (growing with its
+    GPUs) and that re-plan, said which, the re-plan's figure apart."""
     _, plan = _fleet()
     kinds = {c.name: c for c in plan.candidate}
     answers = {gpus: _training_deal(gpus) for gpus in (100, 500, 1000)}
@@ -55,25 +56,28 @@ def test_a_deal_s_extra_capex_is_the_blocks_its_own_gpus_need_not_the_re_plan() 
     # at no more capital (it pulls an order forward), and says so.
     assert capex[0] == 0.0
     assert answers[100].capex_basis.startswith(REPLANNED)
-    assert "1 x rack-h100-256 for us-west all ($8.4M)" in answers[100].replan_note
+    assert "1 x pod-h100-1024 for us-west training ($41.0M)" in answers[100].replan_note
     own = {
         500: [("training", "pod-h100-1024", 1)],
-        1000: [("training", "pod-h100-1024", 1), ("all", "rack-h100-256", 1)],
+        1000: [("training", "pod-h100-1024", 2)],
     }
     for gpus, blocks in own.items():
         answer = answers[gpus]
         rows = answer.deal_blocks.filter(pl.col("blocks") > 0)
         assert rows.select("pool", "candidate", "blocks").rows() == blocks
-        assert answer.extra_capex_usd == pytest.approx(
-            sum(n * kinds[c].capex_usd for _, c, n in blocks)
-        )
-        assert answer.extra_mw == pytest.approx(sum(n * kinds[c].mw for _, c, n in blocks))
-        assert answer.capex_basis.startswith("the blocks its own GPUs need")
+    # 500 GPUs: one pod of their own, cheaper than the re-plan.
+    assert answers[500].extra_capex_usd == pytest.approx(kinds["pod-h100-1024"].capex_usd)
+    assert answers[500].extra_mw == pytest.approx(kinds["pod-h100-1024"].mw)
+    assert answers[500].capex_basis.startswith("the blocks its own GPUs need")
+    # 1,000 GPUs: two pods of their own, but the re-plan serves them with one more: the
+    # cheaper of the two, said so, never more than their own blocks.
+    assert answers[1000].extra_capex_usd == pytest.approx(kinds["pod-h100-1024"].capex_usd)
+    assert answers[1000].capex_basis.startswith(REPLANNED)
     # The re-plan is still measured, and said apart: not the deal's capital.
-    assert answers[500].replan_capex_usd == pytest.approx(263.2e6, abs=0.05e6)
+    assert answers[500].replan_capex_usd == pytest.approx(108.5e6, abs=0.05e6)
     assert answers[500].replan_note.startswith(REPLANNED)
-    assert "+$263.2M" in answers[500].replan_note
-    assert "us-west training -$41.0M" in answers[500].replan_note
+    assert "+$108.5M" in answers[500].replan_note
+    assert "us-west training +$41.0M" in answers[500].replan_note
     assert "not counted as the deal's extra capex" in answers[500].replan_note
     assert "1 x pod-h100-1024 for us-west training ($41.0M)" in answers[500].replan_note
 

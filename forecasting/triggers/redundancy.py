@@ -46,9 +46,10 @@ def _losses(
     ``blocks`` largest first), among those that serve the pool (any for ``all``, fabric blocks
     for ``training``), and the capacity its loss takes from the pool: its own, less what the MW
     it frees brings back of its site's dark blocks. A day without one loses nothing."""
+    none = pl.LazyFrame(schema={"ds": pl.Date, "block": pl.String, "units": pl.Float64})
     candidates = [b for b in blocks if not training or b.allows(WorkloadClass.TRAINING)]
     if not candidates:
-        return pl.LazyFrame(schema={"ds": pl.Date, "block": pl.String, "units": pl.Float64})
+        return none
     rank = {b.id: i for i, b in enumerate(candidates)}
     members = list(rank)
     running = block_timeline(plan, start=start, end=end, powered=True).filter(
@@ -89,7 +90,8 @@ def _losses(
                 ),
             )
         )
-    return pl.concat(parts).lazy()
+    # No block runs on any day (every one dark, or not yet in service): nothing to lose.
+    return pl.concat(parts).lazy() if parts else none
 
 
 def n_plus_one(daily: pl.DataFrame, plan: CapacityPlan) -> pl.DataFrame:
