@@ -10,6 +10,7 @@ stops between its steps.
 
 from __future__ import annotations
 
+import logging
 import signal
 import sys
 import threading
@@ -108,6 +109,25 @@ def _quiet_stops(unraisable: sys.UnraisableHookArgs) -> None:
     sys.__unraisablehook__(unraisable)
 
 
+# The loggers of the connection pools Prefect's ephemeral API runs on (sqlalchemy names a
+# pool's logger after its class).
+_POOL_LOGGERS = tuple(
+    f"sqlalchemy.pool.impl.{kind}"
+    for kind in ("AsyncAdaptedQueuePool", "QueuePool", "NullPool", "StaticPool")
+)
+
+
+def _not_a_cancelled_reset(record: logging.LogRecord) -> bool:
+    """False for a pool's "Exception during reset or similar" over a cancelled task: a stop
+    cancels the run's API calls, and the connections they leave are reset as they are
+    collected, each logging a 20-line traceback after the command's one line (a SIGTERM read
+    "stopped by SIGTERM" and then a sqlalchemy traceback ending in CancelledError)."""
+    import asyncio  # only once a pool logs: the CLI's start stays without it
+
+    kind = record.exc_info[0] if record.exc_info else None
+    return not (kind is not None and issubclass(kind, asyncio.CancelledError))
+
+
 @contextmanager
 def handling_stop_signals() -> Iterator[None]:
     """Within: SIGINT and SIGTERM are recorded and raised as KeyboardInterrupt (main thread
@@ -117,6 +137,10 @@ def handling_stop_signals() -> Iterator[None]:
     _received.clear()
     _caught.clear()
     hook, sys.unraisablehook = sys.unraisablehook, _quiet_stops
+    # Left on: the connections are collected as late as the interpreter's exit (adding it
+    # again is a no-op).
+    for name in _POOL_LOGGERS:
+        logging.getLogger(name).addFilter(_not_a_cancelled_reset)
     try:
         yield
     finally:

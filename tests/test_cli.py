@@ -2255,3 +2255,25 @@ def test_a_trigger_with_nothing_to_order_prints_no_order_by_date() -> None:
     assert "2026-08-01" not in shown
     ordered = _report_table_text(triggers=[{**row, "blocks_to_order": 2, "capex_usd": 52e6}])
     assert "2026-08-01 (monthly grain)" in ordered
+
+
+def test_a_pool_reset_over_a_cancelled_task_is_not_printed_after_a_stop() -> None:
+    """After 'stopped by SIGTERM' a sqlalchemy pool logged "Exception during reset or similar"
+    with a 20-line traceback ending in CancelledError (the stop cancelled the run's API calls;
+    their connections reset as they were collected): that record is dropped, any other pool
+    error still reads."""
+    import asyncio
+    import logging
+
+    from flows import stopping
+
+    def record(exc: BaseException) -> logging.LogRecord:
+        return logging.LogRecord(
+            "sqlalchemy.pool.impl.AsyncAdaptedQueuePool", logging.ERROR, __file__, 1,
+            "Exception during reset or similar", None, (type(exc), exc, None),
+        )  # fmt: skip
+
+    with stopping.handling_stop_signals():
+        pool = logging.getLogger("sqlalchemy.pool.impl.AsyncAdaptedQueuePool")
+        assert not pool.filter(record(asyncio.CancelledError()))
+        assert pool.filter(record(OSError("disk I/O error")))
