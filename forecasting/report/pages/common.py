@@ -45,6 +45,8 @@ from forecasting.report.inputs import (
     daily_end,
     extrapolated_reach,
     later_orders_due_first,
+    past_the_plan,
+    past_the_plan_capital,
     plan_orders,
     planned_capital,
     silent_feeds,
@@ -79,6 +81,7 @@ __all__ = [
     "changes_view",
     "class_key",
     "cut_short_text",
+    "every_order_capital",
     "in_service_text",
     "month",
     "month_grain",
@@ -522,6 +525,22 @@ def plan_last_day(inputs: ReportInputs) -> date | None:
     if isinstance(month, date):
         return (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
     return daily_end(inputs)
+
+
+def every_order_capital(inputs: ReportInputs) -> str | None:
+    """The capital card of every order of the plan (None where the run stored no orders): the
+    placeable capex, the blocks past a ceiling and the orders that run only after the plan's
+    end apart, and what is not sized beside it; the front and finance pages read it alike."""
+    planned = plan_orders(inputs.placements)
+    if planned is None:
+        return None
+    end = plan_last_day(inputs)
+    planned = past_the_plan(planned, end=end)
+    return (
+        planned_capital(total(planned, "capex_usd"), planned)
+        + past_the_plan_capital(planned, end=end)
+        + unsized_beside(inputs.triggers)
+    )
 
 
 def trigger_capital(inputs: ReportInputs) -> str:

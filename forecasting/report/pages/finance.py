@@ -31,10 +31,6 @@ from forecasting.report.inputs import (
     daily_end,
     later_orders,
     measured_reach,
-    past_the_plan,
-    past_the_plan_capital,
-    plan_orders,
-    planned_capital,
     status_headline,
     unforecast_regions_of,
     unmeasured_class_rows,
@@ -55,6 +51,7 @@ from forecasting.report.pages.common import (
     changes_view,
     class_key,
     cut_short_text,
+    every_order_capital,
     in_service_text,
     monthly_date,
     next_order_by,
@@ -168,14 +165,7 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
         ("next order-by", next_order_by(inputs)),
         (_idle_label(inputs), _idle_card(inputs.idle_risk)),
     ]
-    if (planned := plan_orders(inputs.placements)) is not None:
-        end = plan_last_day(inputs)
-        planned = past_the_plan(planned, end=end)
-        every = (
-            planned_capital(total(planned, "capex_usd"), planned)
-            + past_the_plan_capital(planned, end=end)
-            + unsized_beside(t)
-        )
+    if (every := every_order_capital(inputs)) is not None:
         cards.insert(3, (inputs.every_order_label, every))
     if power := _power_cost(inputs.power_triggers):
         cards.insert(

@@ -12,10 +12,6 @@ from forecasting.report.format import NOT_MEASURED, fmt_count, fmt_date, fmt_dat
 from forecasting.report.inputs import (
     STATUSES,
     ReportInputs,
-    past_the_plan,
-    past_the_plan_capital,
-    plan_orders,
-    planned_capital,
     power_counts,
     status_headline,
     unmeasured_class_rows,
@@ -29,11 +25,10 @@ from forecasting.report.pages.common import (
     Page,
     Table,
     changes_view,
+    every_order_capital,
     next_order_by,
-    plan_last_day,
     render,
     shell,
-    total,
     trigger_capital,
     unsized_beside,
 )
@@ -124,14 +119,7 @@ def run_index_page(inputs: ReportInputs) -> str:
         ("next order-by", next_order_by(inputs)),
         ("drills failing", _drills_failing(inputs, failing)),
     ]
-    if (planned := plan_orders(inputs.placements)) is not None:
-        end = plan_last_day(inputs)
-        planned = past_the_plan(planned, end=end)
-        every = (
-            planned_capital(total(planned, "capex_usd"), planned)
-            + past_the_plan_capital(planned, end=end)
-            + unsized_beside(t)
-        )
+    if (every := every_order_capital(inputs)) is not None:
         cards.insert(4, (inputs.every_order_label, every))
     return render(
         "run_index.html",
