@@ -716,18 +716,33 @@ _SHARE_DAYS = MIN_HORIZON_DAYS
 
 
 def _customer_months(
-    forecast: pl.DataFrame, months: pl.DataFrame, measure: str, *, as_of: date
+    forecast: pl.DataFrame,
+    months: pl.DataFrame,
+    measure: str,
+    *,
+    as_of: date,
+    peak_shares: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """A customer's monthly rows: its class's, times its share of the class's mean over the
-    short model's first ``_SHARE_DAYS`` days.
+    """A customer's monthly rows: its class's, times its share of its class.
 
-    Read on the last daily day, the share was the paths' split at the end of whatever daily
-    horizon the run had, so the same January 2030 class demand went to other customers as
-    ``--horizon`` changed: the synthetic fleet's (seed 3) eu-west evaluation customer cust-015
-    drove 95.5 % of its class's growth in a 7-day run and 73.3 % in a 26-week one, cust-010
-    none and 17.4 %. Three years out nothing in the daily window says how a class's customers
-    will split, and holding a near-term share scored as well as the paths' split on days 91-182
-    (README, "the paths' split was measured").
+    The share is its part of the class's mean over the short model's first ``_SHARE_DAYS``
+    days. Read on the last daily day, the share was the paths' split at the end of whatever
+    daily horizon the run had, so the same January 2030 class demand went to other customers
+    as ``--horizon`` changed: the synthetic fleet's (seed 3) eu-west evaluation customer
+    cust-015 drove 95.5 % of its class's growth in a 7-day run and 73.3 % in a 26-week one,
+    cust-010 none and 17.4 %. Three years out nothing in the daily window says how a class's
+    customers will split, and holding a near-term share scored as well as the paths' split on
+    days 91-182 (README, "the paths' split was measured").
+
+    A month's peak is another matter: a customer's busiest day of a month is not on its
+    class's, and a customer's month varies more than its class's, so its part of the class's
+    mean set its peak months low. With ``peak_shares`` (:func:`_month_peak_shares`), a
+    customer's peak months are its class's times its share of the class's monthly peak in
+    the history's last complete months, its upper quantiles at the largest such share and its
+    lower ones at the least. Customers' months 91+ days out, forecast 182, 273 and 364 days
+    before the demo fleet's end: q50 bias -4.0/-10.7/-21.2 % -> +4.6/-3.3/-15.9 % (the
+    classes' own: +5.0/-2.6/-15.0 %), the month above q90 in 36/33/36 % -> 13/19/22 % of
+    customer-months (README, "Customers' monthly peaks").
     """
     values = [c for c in _VALUES if c in months.columns]
     first = forecast.filter(
@@ -748,11 +763,93 @@ def _customer_months(
         .otherwise(0.0)
         .alias("share"),
     )
+    low = high = pl.col("share")
+    if peak_shares is not None and measure == Measure.PEAK.value:
+        shares = shares.join(
+            peak_shares.rename({"share": "month_share"}), on="unique_id", how="left"
+        ).with_columns(
+            pl.coalesce("low", "share").alias("low"),
+            pl.coalesce("high", "share").alias("high"),
+            pl.coalesce("month_share", "share").alias("share"),
+        )
+        low, high = pl.col("low"), pl.col("high")
+
+    level = {quantile_column(q): q for q in QUANTILES}
+
+    def scaled(column: str) -> pl.Expr:
+        q = level.get(column, 0.5)
+        return pl.col(column) * (low if q < 0.5 else high if q > 0.5 else pl.col("share"))
+
     return shares.join(months.rename({"unique_id": "parent"}), on="parent").select(
         "unique_id",
         "ds",
         pl.lit("share of class").alias("model"),
-        *(pl.col(c) * pl.col("share") for c in values),
+        *(scaled(c).alias(c) for c in values),
+    )
+
+
+# Complete months of history a customer's share of its class's monthly peak is read on: the
+# fewest whose sums steady a share (two and four scored alike on the demo, one was noisier).
+_SHARE_MONTHS = 3
+# Observed days that make a class's month complete enough to read its busiest day on.
+_MONTH_DAYS = 28
+
+
+def _month_peak_shares(series: pl.DataFrame, stopped: pl.DataFrame, *, as_of: date) -> pl.DataFrame:
+    """(unique_id, share, low, high): each customer's busiest day in each of its class's last
+    ``_SHARE_MONTHS`` complete months before ``as_of``, over its class's busiest day: over the
+    months' sums, and the least and largest month's.
+
+    A complete month ends by ``as_of`` and has at least ``_MONTH_DAYS`` observed days of its
+    class. Left out (their part of the class's mean stays their share): classes with fewer
+    complete months, customers whose first busy day is inside the months (an onboarding ramp's
+    months would set a share below where it has arrived) and customers that stopped.
+    """
+    y = pl.col("y").cast(pl.Float64)
+    peaks = series.lazy().filter(
+        (pl.col("measure") == Measure.PEAK.value)
+        & (pl.col("ds") <= as_of)
+        & y.is_not_null()
+        & y.is_not_nan()
+    )
+    month = pl.col("ds").dt.truncate("1mo")
+    class_months = (
+        peaks.filter(hierarchy.depth() == hierarchy.BOTTOM_DEPTH - 1)
+        .group_by("unique_id", month.alias("month"))
+        .agg(y.max().alias("whole"), pl.len().alias("days"))
+        .filter(
+            (pl.col("days") >= _MONTH_DAYS)
+            & (pl.col("month").dt.month_end() <= as_of)
+            & (pl.col("whole") > 0)
+        )
+        .sort("unique_id", "month")
+        .group_by("unique_id")
+        .tail(_SHARE_MONTHS)
+        .filter(pl.len().over("unique_id") == _SHARE_MONTHS)
+        .select(pl.col("unique_id").alias("parent"), "month", "whole")
+    )
+    customers = peaks.filter(hierarchy.depth() == hierarchy.BOTTOM_DEPTH)
+    first_busy = (
+        customers.filter(y > 0)
+        .group_by("unique_id")
+        .agg(pl.col("ds").min().alias("first_busy"))
+        .join(stopped.lazy().select("unique_id"), on="unique_id", how="anti")
+        .with_columns(hierarchy.parent().alias("parent"))
+    )
+    own = customers.group_by("unique_id", month.alias("month")).agg(y.max().alias("own"))
+    return (
+        first_busy.join(class_months, on="parent")
+        .filter(pl.col("first_busy") < pl.col("month").min().over("unique_id"))
+        .join(own, on=["unique_id", "month"], how="left")
+        .with_columns(pl.col("own").fill_null(0.0))
+        .group_by("unique_id")
+        .agg(
+            (pl.col("own").sum() / pl.col("whole").sum()).alias("share"),
+            (pl.col("own") / pl.col("whole")).min().alias("low"),
+            (pl.col("own") / pl.col("whole")).max().alias("high"),
+        )
+        .sort("unique_id")
+        .collect()
     )
 
 
@@ -1268,6 +1365,7 @@ def extend_horizon(
     # steady level six months out.
     stopped = _stopped_customers(series, as_of=as_of)
     active = _active_shares(series, stopped, as_of=as_of) if stopped.height else None
+    peak_shares = _month_peak_shares(series, stopped, as_of=as_of)
     stopped_notes = (
         _stopped_notes(stopped, active)
         if active is not None
@@ -1384,7 +1482,12 @@ def extend_horizon(
     monthly_all = pl.concat(
         [
             pl.concat(
-                [monthly, _customer_months(updated, monthly, measure, as_of=as_of)],
+                [
+                    monthly,
+                    _customer_months(
+                        updated, monthly, measure, as_of=as_of, peak_shares=peak_shares
+                    ),
+                ],
                 how="diagonal_relaxed",
             ).with_columns(pl.lit(measure).alias("measure"))
             for measure, monthly in class_months.items()

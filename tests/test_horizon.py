@@ -986,6 +986,70 @@ def test_a_customer_s_monthly_share_does_not_depend_on_the_daily_horizon() -> No
         ).all(), column
 
 
+def _bursty_beside_steady(*, onboarded_days: int = 0) -> pl.DataFrame:
+    """400 days of one class: steady at 500 GPUs, bursty at 100 with a day of 400 every ten
+    days (never on the last day), and, with ``onboarded_days``, a newcomer at 300 over its
+    last ``onboarded_days`` days (zero before)."""
+    rng = np.random.default_rng(11)
+    days = 400
+    bursty = np.where(np.arange(days) % 10 == 3, 400.0, 100.0)
+    bottoms = {
+        "total/r1/inference/steady": 500.0 * np.exp(rng.normal(0, 0.01, days)),
+        "total/r1/inference/bursty": bursty * np.exp(rng.normal(0, 0.01, days)),
+    }
+    if onboarded_days:
+        bottoms["total/r1/inference/newcomer"] = np.where(
+            np.arange(days) >= days - onboarded_days, 300.0, 0.0
+        )
+    return _with_parents(bottoms)
+
+
+def _months_past_the_days(ext: object, uid: str) -> pl.DataFrame:
+    months = ext.months  # type: ignore[attr-defined]
+    last_day = ext.result.forecast["ds"].max()  # type: ignore[attr-defined]
+    return months.filter(
+        (pl.col("unique_id") == uid) & (pl.col("measure") == "peak") & (pl.col("ds") > last_day)
+    )
+
+
+def test_a_bursty_customer_s_peak_months_read_its_busiest_days_not_its_share_of_the_mean() -> None:
+    """A customer at 100 GPUs with a day of 400 every ten days, beside a steady one at 500:
+    each month it peaks at 400 of its class's 900. Its monthly peak rows were its class's
+    times its part of the class's mean over the first forecast week (100 of 600), so its months
+    read 1/6 of its class's peak, about 195 GPUs (x 1.3, the peak measure here) against the
+    520 it reaches every month: on the demo fleet customers' months ran 11-21 % low and above
+    their q90 in a third of months. Now a customer's peak months are its share of its class's
+    monthly peak over the last three complete months (4/9), so they read its busiest days."""
+    history = _bursty_beside_steady()
+    short = _flat_result(history, ("total/r1/inference/steady", "total/r1/inference/bursty"))
+    ext = extend_horizon(history, short, as_of=AS_OF, months=12)
+    bursty = _months_past_the_days(ext, "total/r1/inference/bursty")
+    klass = _months_past_the_days(ext, "total/r1/inference")
+    assert bursty.height >= 5
+    busiest = 400.0 * 1.3
+    assert bursty["q50"].min() >= 0.9 * busiest
+    assert bursty["q50"].max() <= 1.15 * busiest
+    ratio = bursty.join(klass, on="ds").select(pl.col("q50") / pl.col("q50_right"))
+    assert ratio.to_series().to_list() == pytest.approx([4 / 9] * bursty.height, rel=0.02)
+    assert (bursty["q90"] >= bursty["q50"]).all()
+
+
+def test_a_customer_onboarded_within_the_share_months_keeps_its_share_of_today() -> None:
+    """A newcomer at 300 GPUs for its last 40 days had no demand in most of the months a
+    peak share is read on; read over them its share would be a third of where it has
+    arrived. It keeps its part of the class's mean over the first forecast week (300 of 900),
+    a third of its class's months, not the 13 % its three months' peaks would give."""
+    history = _bursty_beside_steady(onboarded_days=40)
+    bottoms = ("total/r1/inference/steady", "total/r1/inference/bursty")
+    short = _flat_result(history, (*bottoms, "total/r1/inference/newcomer"))
+    ext = extend_horizon(history, short, as_of=AS_OF, months=12)
+    newcomer = _months_past_the_days(ext, "total/r1/inference/newcomer")
+    klass = _months_past_the_days(ext, "total/r1/inference")
+    assert newcomer.height >= 5
+    ratio = newcomer.join(klass, on="ds").select(pl.col("q50") / pl.col("q50_right"))
+    assert ratio.to_series().to_list() == pytest.approx([1 / 3] * newcomer.height, rel=0.02)
+
+
 def test_the_total_moves_with_its_regions_past_the_short_model(
     extended: tuple[ForecastResult, object],
 ) -> None:

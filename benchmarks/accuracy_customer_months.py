@@ -1,0 +1,111 @@
+"""How far out the monthly peak rows hold: regions, classes and customers against each month's
+busiest day.
+
+Past the daily days a plan is monthly rows (``forecast_months``, the peak measure: each month's
+busiest day). This forecasts a synthetic fleet (730 days; the demo's, 200 customers, seed 0, by
+default, or ``--seed N`` for another of 60 customers) as of several cut-offs, 182 daily days
+and 12 months, and scores the monthly peak rows of months starting 91 or more days after the
+cut-off with at least 28 days of actual demand, per level: WAPE of the median, its bias (over
+the actual sum), how often the actual month is above q90 and below q10, and how many rows read
+zero beside demand.
+
+Run as ``PYTHONPATH=. python benchmarks/accuracy_customer_months.py [--cutoffs 182,273,364]
+[--seed N]`` (about a minute per cut-off on 2 cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import polars as pl
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.bench_forecast_ab import hourly_demand  # noqa: E402 - after the path insert
+from forecasting import demand, hierarchy, synth  # noqa: E402
+from forecasting.forecast import ForecastSettings, forecast_all  # noqa: E402
+from forecasting.horizon import extend_horizon  # noqa: E402
+
+LEVELS = {1: "region", 2: "class", 3: "customer"}
+FIRST_LEAD = 91
+MONTH_DAYS = 28
+
+
+def fleet_demand(seed: int | None, cache: Path) -> pl.DataFrame:
+    """Hourly demand (ts, region, workload_class, customer, y): the demo fleet's, or a
+    60-customer synthetic fleet of ``seed``, cached as Parquet beside ``cache``."""
+    if seed is None:
+        return hourly_demand(cache)
+    path = cache.with_name(f"seed{seed}.parquet")
+    if not path.is_file():
+        fleet = synth.synthetic_fleet(days=730, customers=60, seed=seed)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fleet.telemetry.group_by(
+            pl.col("ts").dt.truncate("1h"), "region", "workload_class", "customer"
+        ).agg((pl.col("gpus_running") + pl.col("gpus_queued")).sum().alias("y")).write_parquet(path)
+    return pl.read_parquet(path)
+
+
+def scored_months(series: pl.DataFrame, back: int) -> pl.DataFrame:
+    """Monthly peak rows as of ``back`` days before the last day, months starting
+    ``FIRST_LEAD``+ days out, joined to each month's actual busiest day (y)."""
+    cut = series["ds"].max() - timedelta(days=back)
+    history = series.filter(pl.col("ds") <= cut)
+    result = forecast_all(history, settings=ForecastSettings(horizon_days=182))
+    months = extend_horizon(history, result, as_of=cut, months=12, measure_accuracy=False).months
+    actual = (
+        series.filter((pl.col("ds") > cut) & (pl.col("measure") == "peak"))
+        .group_by("unique_id", pl.col("ds").dt.truncate("1mo"))
+        .agg(pl.col("y").max(), pl.len().alias("days"))
+    )
+    return (
+        months.filter(pl.col("measure") == "peak")
+        .join(actual, on=["unique_id", "ds"])
+        .filter(
+            ((pl.col("ds") - pl.lit(cut)).dt.total_days() >= FIRST_LEAD)
+            & (pl.col("days") >= MONTH_DAYS)
+        )
+        .with_columns(hierarchy.depth().alias("depth"), pl.lit(back).alias("back"))
+    )
+
+
+def main() -> int:
+    """Score every cut-off and print one row per cut-off and level."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cutoffs", default="182,273,364")
+    parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--customers-per-class", type=int, default=10)
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/fleetcast-bench/demo.parquet"))
+    args = parser.parse_args()
+    series = demand.demand_series(
+        fleet_demand(args.seed, args.cache), customers_per_class=args.customers_per_class
+    )
+    rows = pl.concat([scored_months(series, int(b)) for b in args.cutoffs.split(",")])
+    error = pl.col("q50") - pl.col("y")
+    table = (
+        rows.group_by("back", "depth")
+        .agg(
+            pl.len().alias("months"),
+            (error.abs().sum() / pl.col("y").sum()).round(3).alias("wape_q50"),
+            (error.sum() / pl.col("y").sum()).round(3).alias("bias_q50"),
+            (pl.col("y") > pl.col("q90")).mean().round(3).alias("above_q90"),
+            (pl.col("y") < pl.col("q10")).mean().round(3).alias("below_q10"),
+            ((pl.col("q50") <= 0) & (pl.col("y") > 0)).sum().alias("zero_beside_demand"),
+        )
+        .sort("back", "depth")
+        .with_columns(pl.col("depth").replace_strict(LEVELS).alias("level"))
+        .drop("depth")
+    )
+    with pl.Config(tbl_rows=-1, tbl_cols=-1):
+        print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
