@@ -27,11 +27,12 @@
    (benchmarks/longrange_findings.md, session 44).
 
 5. With ``--synthetic-seeds 0-39`` (alone): the method on that many demo-size synthetic fleets
-   (730 days, 200 customers, one seed each), cut-off 6 months back: per level the geometric
-   mean MAE ratios, the mean share of days above q90 and the median |bias|.
+   (730 days, 200 customers, one seed each), cut-off ``--cutoff-months`` (6) months back: per
+   level the geometric mean MAE ratios, the mean share of days above q90 and the median |bias|.
+   At 9 or 12 the method sees a year to 18 months of history: one internal backtest cut-off.
 
 Run: ``PYTHONPATH=. python benchmarks/bench_longrange.py [--series 100] [--days 730]
-[--test-fleets] [--seeds 0,1,2] [--cutoff-misses] [--synthetic-seeds 0-39]
+[--test-fleets] [--seeds 0,1,2] [--cutoff-misses] [--synthetic-seeds 0-39 [--cutoff-months 12]]
 [--out benchmarks/results/longrange.json]``.
 """
 
@@ -204,15 +205,16 @@ def cutoff_misses_table(seeds: list[int]) -> str:
     return "\n".join(lines)
 
 
-def synthetic_seeds_table(seeds: list[int]) -> str:
-    """The method on many synthetic fleets, cut-off 6 months back, 182 days scored: per level
+def synthetic_seeds_table(seeds: list[int], *, months_back: int = 6) -> str:
+    """The method on many synthetic fleets, cut-off ``months_back`` months back (6: two
+    internal backtest cut-offs; 9 or 12: one), 182 days scored: per level
     (total, regions) the geometric mean of MAE over each baseline, the mean share of days above
     q90 (one fleet's is nearly all or nothing, so only the mean over fleets says whether the
     band is calibrated) and the median |q50 bias|."""
     frames = []
     for seed in seeds:
         peaks = fleet_peaks(seed=seed)
-        scores = longrange.decision_backtest(peaks, cutoffs_months_back=(6,))
+        scores = longrange.decision_backtest(peaks, cutoffs_months_back=(months_back,))
         frames.append(scores.filter(pl.col("horizon_days") == 182))
     scores = pl.concat(frames).with_columns(
         level=pl.when(pl.col("unique_id") == "total")
@@ -255,6 +257,7 @@ def main() -> None:
         "--synthetic-seeds", default="", help="e.g. 0-39: the method on that many demo-size fleets"
     )
     parser.add_argument("--cutoff-misses", action="store_true")
+    parser.add_argument("--cutoff-months", type=int, default=6)
     args = parser.parse_args()
     if args.cutoff_misses:
         print("The test fleets' calibration windows at their scored cut-off:\n")
@@ -263,8 +266,11 @@ def main() -> None:
     if args.synthetic_seeds:
         lo, _, hi = args.synthetic_seeds.partition("-")
         seeds = list(range(int(lo), int(hi or lo) + 1))
-        print(f"The synthetic fleets of seeds {args.synthetic_seeds} at 26 weeks:\n")
-        print(synthetic_seeds_table(seeds))
+        print(
+            f"The synthetic fleets of seeds {args.synthetic_seeds} at 26 weeks, cut-off "
+            f"{args.cutoff_months} months back:\n"
+        )
+        print(synthetic_seeds_table(seeds, months_back=args.cutoff_months))
         return
 
     frame = growth_series(args.series, args.days)
