@@ -176,6 +176,7 @@ __all__ = [
     "SparesRung",
     "block_timeline",
     "capacity_timeline",
+    "dark_spans",
     "dump_plan",
     "load_capacity",
     "monthly_capacity",
@@ -1314,9 +1315,9 @@ def _check_window(start: date, end: date) -> None:
         raise ValueError(f"end {end} is before start {start}")
 
 
-def _dark_days(plan: CapacityPlan, *, start: date, end: date) -> pl.LazyFrame:
-    """(block_id, ds): the days in [start, end] a block in service stands dark for want of its
-    site's energized MW (:meth:`CapacityPlan.dark_blocks`)."""
+def dark_spans(plan: CapacityPlan, *, start: date, end: date) -> list[tuple[str, date, date]]:
+    """(block_id, first, last): the days in [start, end] a block in service stands dark for
+    want of its site's energized MW (:meth:`CapacityPlan.dark_blocks`), as runs of days."""
     spans: list[tuple[str, date, date]] = []
     for site in plan.site:
         blocks = [b for b in plan.block if b.site == site.id]
@@ -1327,9 +1328,15 @@ def _dark_days(plan: CapacityPlan, *, start: date, end: date) -> pl.LazyFrame:
         for first, following in zip(days, [*days[1:], end + timedelta(days=1)], strict=True):
             last = following - timedelta(days=1)
             spans += [(b.id, first, last) for b in plan.dark_blocks(site.id, first)]
+    return spans
+
+
+def _dark_days(plan: CapacityPlan, *, start: date, end: date) -> pl.LazyFrame:
+    """(block_id, ds): the days in [start, end] a block in service stands dark for want of its
+    site's energized MW (:func:`dark_spans`)."""
     return (
         pl.LazyFrame(
-            spans,
+            dark_spans(plan, start=start, end=end),
             schema={"block_id": pl.String, "first": pl.Date, "last": pl.Date},
             orient="row",
         )
