@@ -1315,11 +1315,14 @@ def _check_window(start: date, end: date) -> None:
         raise ValueError(f"end {end} is before start {start}")
 
 
-def dark_spans(plan: CapacityPlan, *, start: date, end: date) -> list[tuple[str, date, date]]:
+def dark_spans(
+    plan: CapacityPlan, *, start: date, end: date, at: str | None = None
+) -> list[tuple[str, date, date]]:
     """(block_id, first, last): the days in [start, end] a block in service stands dark for
-    want of its site's energized MW (:meth:`CapacityPlan.dark_blocks`), as runs of days."""
+    want of its site's energized MW (:meth:`CapacityPlan.dark_blocks`), as runs of days; at
+    site ``at`` only where given."""
     spans: list[tuple[str, date, date]] = []
-    for site in plan.site:
+    for site in (s for s in plan.site if at is None or s.id == at):
         blocks = [b for b in plan.block if b.site == site.id]
         # What the site powers changes only where a block comes or goes or its power steps.
         changes = {start, *(step.on for step in site.energized), site.contracted_energized}

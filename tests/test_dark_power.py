@@ -182,3 +182,62 @@ def test_n_plus_one_loses_a_powered_block_and_its_mw_powers_a_dark_one() -> None
         (row,) = result.n_plus_one.rows(named=True)
         got = ("largest_block", "holds", "first_short_date", "max_shortfall_gpus")
         assert tuple(row[k] for k in got) == pytest.approx(expected[mw])
+
+
+# --- power that brings back blocks already owned, before new blocks -------------------------
+
+
+def _half_short() -> list[dict[str, Any]]:
+    """s1 energized 2.0 MW, then 1.5 MW from day STEP: 0.5 MW short under two 1.0 MW racks."""
+    steps = [{"on": date(2020, 1, 1), "mw": 2.0}, {"on": _day(STEP), "mw": 1.5}]
+    return [_site(energized=steps)]
+
+
+def test_power_that_brings_back_a_dark_rack_is_contracted_instead_of_new_racks() -> None:
+    """s1 keeps 1.5 MW from day 50 under 2.0 MW of racks: the 500-GPU rack stands dark and the
+    pool (500 + d at q90, 20 % headroom) is short from day 301, by 123.75 GPUs at most. No
+    site has MW for a new rack: one would wait at s1 for power contracted today (2027-02-02),
+    the power that brings the dark rack back first. Nothing is ordered; s1's power trigger
+    reads 0.50 MW ($1.0M). Before, the plan ordered 1 x rack-h100 ($8.0M, 0.40 MW) waiting
+    for that power, and s1 read "contract 0.90 MW" ($1.8M) for both."""
+    plan = _plan(sites=_half_short(), blocks=_two_racks())
+    result = _run(plan, _linear(base=500.0, days=400))
+    row = _all_pool(result)
+    assert (row["exhaustion_date"], row["blocks_to_order"], row["capex_usd"]) == (
+        _day(301),
+        0,
+        0.0,
+    )
+    assert row["status"] == "red"  # short from day 301 whatever is done; power lands later
+    assert result.placements.is_empty()
+    assert (
+        "r1-old (500 GPUs) stands dark at s1 for want of its power: the power s1 contracts "
+        "(see its power trigger) brings it back from 2027-02-02 at the earliest, and covers "
+        "the need to 2027-02-08; nothing to order: 1 x rack-h100 ordered now ($8.0M) would "
+        "wait at s1 for the same power"
+    ) in row["note"]
+    power = _power(result, "s1")
+    assert (power["mw_to_contract"], power["cost_usd"]) == (pytest.approx(0.5), pytest.approx(1e6))
+    assert power["exhaustion_date"] == _day(STEP)
+
+
+def test_an_order_waiting_for_power_is_sized_net_of_the_dark_blocks_it_brings_back() -> None:
+    """Demand 900 + d: the pool is short from day 50 (the step), by 623.75 GPUs on day 399.
+    Power contracted today runs s1's blocks from 2027-02-02 (day 393): the 500-GPU rack it
+    brings back leaves 123.75 short, one rack-h100 (250 GPUs, 0.40 MW, $8.0M), and s1 reads
+    0.90 MW to contract: 0.50 for the dark rack, 0.40 for the new one. Before, 3 racks
+    ($24.0M, 1.20 MW) waited for the same power and s1 read 1.70 MW."""
+    plan = _plan(sites=_half_short(), blocks=_two_racks())
+    result = _run(plan, _linear(base=900.0, days=400))
+    row = _all_pool(result)
+    assert (row["exhaustion_date"], row["blocks_to_order"], row["mw"]) == (
+        _day(STEP),
+        1,
+        pytest.approx(0.4),
+    )
+    assert (
+        "sized net of r1-old (500 GPUs), which the power it waits for at s1 brings back "
+        "first (from 2027-02-02): s1's power trigger counts the dark blocks' MW and this "
+        "order's, once each"
+    ) in row["note"]
+    assert _power(result, "s1")["mw_to_contract"] == pytest.approx(0.9)
