@@ -241,3 +241,46 @@ def test_an_order_waiting_for_power_is_sized_net_of_the_dark_blocks_it_brings_ba
         "order's, once each"
     ) in row["note"]
     assert _power(result, "s1")["mw_to_contract"] == pytest.approx(0.9)
+
+
+# --- idle risk: dark for want of power is not idle for want of demand -------------------------
+
+
+def _dark_committed(*, back_on: int | None) -> Any:
+    """s1 energized 1.5 MW (2.0 MW from day ``back_on``) under the live 1,000-GPU rack and a
+    500-GPU rack of 1.0 MW committed for day 10: the newer rack stands dark while s1 is short."""
+    steps = [{"on": date(2020, 1, 1), "mw": 1.5}]
+    if back_on is not None:
+        steps.append({"on": _day(back_on), "mw": 2.0})
+    new = _block("r1-new", gpus=500, status="committed", in_service=_day(10))
+    return _plan(sites=[_site(energized=steps)], blocks=[_block(), new])
+
+
+def test_a_committed_block_standing_dark_is_not_demand_idle_capital() -> None:
+    """Flat demand of 100 GPUs (125 with headroom) beside 1,000 powered: the committed 500-GPU
+    rack stands dark on all 91 days of its first 13 weeks. It read "wholly idle at P10", 500
+    GPUs and $16.0M of capital at risk for want of demand; it is idle for want of power, so
+    its demand idleness is not judged and it is in no idle capital."""
+    result = _run(_dark_committed(back_on=None), _linear(base=100.0, slope=0.0))
+    row = result.idle_risk.row(0, named=True)
+    assert row["block_id"] == "r1-new"
+    assert (row["idle_gpus"], row["capex_at_risk_usd"], row["days_judged"]) == (None, None, 0)
+    assert row["note"] == (
+        f"stands dark for want of its site's power (s1) on all 91 days judged of its first 13 "
+        f"weeks from {_day(10)}: idle for lack of power, not of demand, so not judged for demand "
+        "and in no idle capital; the site's power trigger dates the MW that would run it"
+    )
+
+
+def test_a_committed_block_dark_for_part_of_its_window_is_judged_on_the_days_it_runs() -> None:
+    """s1 steps up to 2.0 MW on day 40: the committed rack stands dark days 10 to 39 and runs
+    from day 40. Its idleness (500 GPUs: demand never needs it) is a mean over the 61 days it
+    runs, the 30 dark days said apart; it was a mean over all 91 as if it had run on them."""
+    result = _run(_dark_committed(back_on=40), _linear(base=100.0, slope=0.0))
+    row = result.idle_risk.row(0, named=True)
+    assert (row["idle_gpus"], row["days_judged"]) == (pytest.approx(500.0), 61)
+    assert row["note"].endswith(
+        f"; judged on its first 61 day(s) in service only, not 91: it stands dark for want of "
+        f"its site's power (s1) on 30 of them from {_day(10)}, idle for lack of power, not of "
+        "demand"
+    )
