@@ -243,6 +243,22 @@ def test_an_order_waiting_for_power_is_sized_net_of_the_dark_blocks_it_brings_ba
     assert _power(result, "s1")["mw_to_contract"] == pytest.approx(0.9)
 
 
+def test_the_power_trigger_says_which_of_its_mw_bring_back_blocks_already_owned() -> None:
+    """s1's 0.50 MW to contract is the dark 500-GPU rack's: its note now names the rack, its
+    MW and since when it stands dark, and that orders waiting there are sized net of it; it
+    read only "0.50 MW on power that is gone", the rack nowhere on the facilities row."""
+    plan = _plan(sites=_half_short(), blocks=_two_racks())
+    power = _power(_run(plan, _linear(base=500.0, days=400)), "s1")
+    assert power["note"].endswith(
+        f"of the MW needed, 1.00 MW is r1-old (500 GPUs), standing dark here from {_day(STEP)}: "
+        "blocks already owned, which the power contracted brings back first; orders waiting "
+        "here for power are sized net of them (see their triggers)"
+    )
+    # A site short for an order alone, nothing dark, says nothing of it.
+    plain = _power(_run(_plan(sites=[_site(mw=1.3)]), _linear(days=400)), "s1")
+    assert "standing dark here" not in plain["note"]
+
+
 # --- idle risk: dark for want of power is not idle for want of demand -------------------------
 
 
