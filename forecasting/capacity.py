@@ -176,6 +176,7 @@ __all__ = [
     "SparesRung",
     "block_timeline",
     "capacity_timeline",
+    "dark_spans",
     "dump_plan",
     "load_capacity",
     "monthly_capacity",
@@ -1314,11 +1315,14 @@ def _check_window(start: date, end: date) -> None:
         raise ValueError(f"end {end} is before start {start}")
 
 
-def _dark_days(plan: CapacityPlan, *, start: date, end: date) -> pl.LazyFrame:
-    """(block_id, ds): the days in [start, end] a block in service stands dark for want of its
-    site's energized MW (:meth:`CapacityPlan.dark_blocks`)."""
+def dark_spans(
+    plan: CapacityPlan, *, start: date, end: date, at: str | None = None
+) -> list[tuple[str, date, date]]:
+    """(block_id, first, last): the days in [start, end] a block in service stands dark for
+    want of its site's energized MW (:meth:`CapacityPlan.dark_blocks`), as runs of days; at
+    site ``at`` only where given."""
     spans: list[tuple[str, date, date]] = []
-    for site in plan.site:
+    for site in (s for s in plan.site if at is None or s.id == at):
         blocks = [b for b in plan.block if b.site == site.id]
         # What the site powers changes only where a block comes or goes or its power steps.
         changes = {start, *(step.on for step in site.energized), site.contracted_energized}
@@ -1327,9 +1331,15 @@ def _dark_days(plan: CapacityPlan, *, start: date, end: date) -> pl.LazyFrame:
         for first, following in zip(days, [*days[1:], end + timedelta(days=1)], strict=True):
             last = following - timedelta(days=1)
             spans += [(b.id, first, last) for b in plan.dark_blocks(site.id, first)]
+    return spans
+
+
+def _dark_days(plan: CapacityPlan, *, start: date, end: date) -> pl.LazyFrame:
+    """(block_id, ds): the days in [start, end] a block in service stands dark for want of its
+    site's energized MW (:func:`dark_spans`)."""
     return (
         pl.LazyFrame(
-            spans,
+            dark_spans(plan, start=start, end=end),
             schema={"block_id": pl.String, "first": pl.Date, "last": pl.Date},
             orient="row",
         )

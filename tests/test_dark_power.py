@@ -182,3 +182,121 @@ def test_n_plus_one_loses_a_powered_block_and_its_mw_powers_a_dark_one() -> None
         (row,) = result.n_plus_one.rows(named=True)
         got = ("largest_block", "holds", "first_short_date", "max_shortfall_gpus")
         assert tuple(row[k] for k in got) == pytest.approx(expected[mw])
+
+
+# --- power that brings back blocks already owned, before new blocks -------------------------
+
+
+def _half_short() -> list[dict[str, Any]]:
+    """s1 energized 2.0 MW, then 1.5 MW from day STEP: 0.5 MW short under two 1.0 MW racks."""
+    steps = [{"on": date(2020, 1, 1), "mw": 2.0}, {"on": _day(STEP), "mw": 1.5}]
+    return [_site(energized=steps)]
+
+
+def test_power_that_brings_back_a_dark_rack_is_contracted_instead_of_new_racks() -> None:
+    """s1 keeps 1.5 MW from day 50 under 2.0 MW of racks: the 500-GPU rack stands dark and the
+    pool (500 + d at q90, 20 % headroom) is short from day 301, by 123.75 GPUs at most. No
+    site has MW for a new rack: one would wait at s1 for power contracted today (2027-02-02),
+    the power that brings the dark rack back first. Nothing is ordered; s1's power trigger
+    reads 0.50 MW ($1.0M). Before, the plan ordered 1 x rack-h100 ($8.0M, 0.40 MW) waiting
+    for that power, and s1 read "contract 0.90 MW" ($1.8M) for both."""
+    plan = _plan(sites=_half_short(), blocks=_two_racks())
+    result = _run(plan, _linear(base=500.0, days=400))
+    row = _all_pool(result)
+    assert (row["exhaustion_date"], row["blocks_to_order"], row["capex_usd"]) == (
+        _day(301),
+        0,
+        0.0,
+    )
+    assert row["status"] == "red"  # short from day 301 whatever is done; power lands later
+    assert result.placements.is_empty()
+    assert (
+        "r1-old (500 GPUs) stands dark at s1 for want of its power: the power s1 contracts "
+        "(see its power trigger) brings it back from 2027-02-02 at the earliest, and covers "
+        "the need to 2027-02-08; nothing to order: 1 x rack-h100 ordered now ($8.0M) would "
+        "wait at s1 for the same power"
+    ) in row["note"]
+    power = _power(result, "s1")
+    assert (power["mw_to_contract"], power["cost_usd"]) == (pytest.approx(0.5), pytest.approx(1e6))
+    assert power["exhaustion_date"] == _day(STEP)
+
+
+def test_an_order_waiting_for_power_is_sized_net_of_the_dark_blocks_it_brings_back() -> None:
+    """Demand 900 + d: the pool is short from day 50 (the step), by 623.75 GPUs on day 399.
+    Power contracted today runs s1's blocks from 2027-02-02 (day 393): the 500-GPU rack it
+    brings back leaves 123.75 short, one rack-h100 (250 GPUs, 0.40 MW, $8.0M), and s1 reads
+    0.90 MW to contract: 0.50 for the dark rack, 0.40 for the new one. Before, 3 racks
+    ($24.0M, 1.20 MW) waited for the same power and s1 read 1.70 MW."""
+    plan = _plan(sites=_half_short(), blocks=_two_racks())
+    result = _run(plan, _linear(base=900.0, days=400))
+    row = _all_pool(result)
+    assert (row["exhaustion_date"], row["blocks_to_order"], row["mw"]) == (
+        _day(STEP),
+        1,
+        pytest.approx(0.4),
+    )
+    assert (
+        "sized net of r1-old (500 GPUs), which the power it waits for at s1 brings back "
+        "first (from 2027-02-02): s1's power trigger counts the dark blocks' MW and this "
+        "order's, once each"
+    ) in row["note"]
+    assert _power(result, "s1")["mw_to_contract"] == pytest.approx(0.9)
+
+
+def test_the_power_trigger_says_which_of_its_mw_bring_back_blocks_already_owned() -> None:
+    """s1's 0.50 MW to contract is the dark 500-GPU rack's: its note now names the rack, its
+    MW and since when it stands dark, and that orders waiting there are sized net of it; it
+    read only "0.50 MW on power that is gone", the rack nowhere on the facilities row."""
+    plan = _plan(sites=_half_short(), blocks=_two_racks())
+    power = _power(_run(plan, _linear(base=500.0, days=400)), "s1")
+    assert power["note"].endswith(
+        f"of the MW needed, 1.00 MW is r1-old (500 GPUs), standing dark here from {_day(STEP)}: "
+        "blocks already owned, which the power contracted brings back first; orders waiting "
+        "here for power are sized net of them (see their triggers)"
+    )
+    # A site short for an order alone, nothing dark, says nothing of it.
+    plain = _power(_run(_plan(sites=[_site(mw=1.3)]), _linear(days=400)), "s1")
+    assert "standing dark here" not in plain["note"]
+
+
+# --- idle risk: dark for want of power is not idle for want of demand -------------------------
+
+
+def _dark_committed(*, back_on: int | None) -> Any:
+    """s1 energized 1.5 MW (2.0 MW from day ``back_on``) under the live 1,000-GPU rack and a
+    500-GPU rack of 1.0 MW committed for day 10: the newer rack stands dark while s1 is short."""
+    steps = [{"on": date(2020, 1, 1), "mw": 1.5}]
+    if back_on is not None:
+        steps.append({"on": _day(back_on), "mw": 2.0})
+    new = _block("r1-new", gpus=500, status="committed", in_service=_day(10))
+    return _plan(sites=[_site(energized=steps)], blocks=[_block(), new])
+
+
+def test_a_committed_block_standing_dark_is_not_demand_idle_capital() -> None:
+    """Flat demand of 100 GPUs (125 with headroom) beside 1,000 powered: the committed 500-GPU
+    rack stands dark on all 91 days of its first 13 weeks. It read "wholly idle at P10", 500
+    GPUs and $16.0M of capital at risk for want of demand; it is idle for want of power, so
+    its demand idleness is not judged and it is in no idle capital."""
+    result = _run(_dark_committed(back_on=None), _linear(base=100.0, slope=0.0))
+    row = result.idle_risk.row(0, named=True)
+    assert row["block_id"] == "r1-new"
+    assert (row["idle_gpus"], row["capex_at_risk_usd"], row["days_judged"]) == (None, None, 0)
+    assert row["note"] == (
+        f"stands dark for want of its site's power (s1) on all 91 days judged of its first 13 "
+        f"weeks from {_day(10)}: idle for lack of power, not of demand, so not judged for demand "
+        "and in no idle capital; the site's power trigger dates the MW that would run it"
+    )
+
+
+def test_a_committed_block_dark_for_part_of_its_window_is_judged_on_the_days_it_runs() -> None:
+    """s1 steps up to 2.0 MW on day 40: the committed rack stands dark days 10 to 39 and runs
+    from day 40. Its idleness (500 GPUs: demand never needs it) is a mean over the 61 days it
+    runs, the 30 dark days said apart; it was a mean over all 91 as if it had run on them."""
+    result = _run(_dark_committed(back_on=40), _linear(base=100.0, slope=0.0))
+    row = result.idle_risk.row(0, named=True)
+    assert (row["idle_gpus"], row["days_judged"]) == (pytest.approx(500.0), 61)
+    assert row["note"].endswith(
+        f"; judged on its first 61 day(s) in service only, not 91: it stands dark for want of "
+        f"its site's power (s1) on 30 of them from {_day(10)}, idle for lack of power, not of "
+        "demand"
+    )

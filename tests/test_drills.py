@@ -1168,3 +1168,82 @@ def test_a_drill_file_with_an_unmeasurable_multiplier_is_refused(
     with pytest.raises(ScenarioError) as error:
         load_scenarios(tmp_path)
     assert f"{bad}: invalid drill scenario\n  field multiplier: {rule}" in str(error.value)
+
+
+# --- blocks standing dark for want of their site's power ---------------------------------------
+
+
+def _dark_plan(blocks: list[dict[str, Any]], *, kept: float, sites: tuple[str, ...] = ()) -> Any:
+    """``blocks`` at site r1-a, energized 4.0 MW until MONDAY + 3 days, then ``kept`` MW; each
+    of ``sites`` a second site of 10 MW that never steps down."""
+    steps = [{"on": date(2020, 1, 1), "mw": 4.0}, {"on": MONDAY + timedelta(days=3), "mw": kept}]
+    power = {"region": "r1", "power_lead_months": 12, "cost_per_mw_usd": 2e6}
+    declared = [{"id": "r1-a", "energized": steps, **power}]
+    declared += [
+        {"id": s, "energized": [{"on": date(2020, 1, 1), "mw": 10.0}], **power} for s in sites
+    ]
+    return CapacityPlan.model_validate(
+        {"policy": fluid_policies(), "block": blocks, "candidate": [], "site": declared}
+    )
+
+
+def test_a_drill_does_not_absorb_a_shock_with_a_block_its_site_cannot_power() -> None:
+    """r1-a keeps 1.0 MW from day 3 under two 100-GPU racks of 1.0 MW: one stands dark, so
+    batch's 2-day spike to 120 GPUs meets 100 and leaves (120 - 100) x 48 = 960 GPU-hours of
+    backlog. Before, the drill counted the dark rack: 200 GPUs in service, no backlog, pass."""
+    plan = _dark_plan([_block("a", 100, mw=1.0), _block("b", 100, mw=1.0)], kept=1.0)
+    spike = scenario_from_args(target="class:batch", shape="spike:2d", start="+1w")
+    paths = _paths({"r1/batch/other": 60.0})
+    cap = prepare_drill(plan, paths, None, spike).assemble().inputs.cap.sum(axis=1)
+    assert (cap[3 * 24 - 1], cap[3 * 24]) == (200, 100)
+    result = run_drill(plan, paths, None, spike)
+    assert _per_class(result, "batch", "peak_backlog_gpu_hours") == (120 - 100) * 48
+    # In the window judged from the shock the dark rack serves no hour; it had as many as a.
+    blocks = dict(result.blocks.select("block_id", "in_service_gpu_hours").iter_rows())
+    assert blocks["a"] > 0.0
+    assert blocks["b"] == 0.0
+
+
+def test_a_drill_loses_a_block_that_runs_and_its_mw_powers_the_dark_ones() -> None:
+    """r1-a keeps 1.5 MW from day 3: the 300-GPU rack of 2.0 MW (fewest GPUs per MW) stands
+    dark, the 200- and 100-GPU racks (1.0 and 0.5 MW) run: 300 GPUs. largest-live on day 7 is
+    the 200-GPU rack, and losing it leaves 100 (its 1.0 MW does not bring the 2.0 MW rack
+    back). Before, largest-live lost the dark rack and the drill counted 600 GPUs to day 7,
+    then 300. Losing the 100-GPU rack instead frees 0.5 MW: still dark, 200 left."""
+    blocks = [_block("big", 300, mw=2.0), _block("mid", 200, mw=1.0), _block("small", 100, mw=0.5)]
+    plan = _dark_plan(blocks, kept=1.5)
+    paths = _paths({"r1/batch/other": 10.0})
+    largest = scenario_from_args(multiplier=1.0, lose=("largest-live@+1w",))
+    drill = prepare_drill(plan, paths, None, largest)
+    assert drill.resolved.lost == {"mid": 7 * 24}
+    cap = drill.assemble().inputs.cap.sum(axis=1)
+    hours = (3 * 24 - 1, 3 * 24, 7 * 24 - 1, 7 * 24)
+    assert [cap[h] for h in hours] == [600, 300, 300, 100]
+    # With 2.5 MW kept, losing the 200-GPU rack frees 1.0 MW: with the 0.5 MW left over it
+    # powers the 300-GPU rack again, 400 GPUs from day 7.
+    back = prepare_drill(_dark_plan(blocks, kept=2.5), paths, None, largest)
+    assert back.resolved.lost == {"mid": 7 * 24}
+    cap = back.assemble().inputs.cap.sum(axis=1)
+    assert [cap[h] for h in hours] == [600, 300, 300, 400]
+
+
+def test_next_committed_is_a_block_that_would_run_when_it_lands() -> None:
+    """A 100-GPU rack committed for day 3 at r1-a, which keeps no MW free for it, would stand
+    dark whatever its date: slipping it changes nothing. next-committed is the rack committed
+    for day 5 at r1-b, which powers it; it read the dark one."""
+    blocks = [
+        _block("a", 100, mw=1.0),
+        _block("dark", 100, mw=1.0, status="committed", in_service=MONDAY + timedelta(days=3)),
+        _block(
+            "lit",
+            50,
+            mw=1.0,
+            site="r1-b",
+            status="committed",
+            in_service=MONDAY + timedelta(days=5),
+        ),
+    ]
+    plan = _dark_plan(blocks, kept=1.0, sites=("r1-b",))
+    slip = scenario_from_args(multiplier=1.0, slip=("next-committed:2w",))
+    drill = prepare_drill(plan, _paths({"r1/batch/other": 10.0}), None, slip)
+    assert drill.resolved.slipped == {"lit": 2}

@@ -5,6 +5,11 @@ Two halves, because the answers re-run one while holding the other: the demand s
 and the supply side (eligibility pools and their capacity by hour; rebuilt when candidate
 blocks are added or supply events change).
 
+A block stands dark for want of its site's energized MW on the days the triggers count it so
+(:meth:`~forecasting.capacity.CapacityPlan.dark_blocks`): it serves no hour of them, and a
+lost block's MW powers its site's dark blocks again; they counted as live capacity, so a drill
+absorbed a shock with a block that had no power.
+
 A *stream* is the demand of one (region, workload class), except that a customer with a
 dedicated block in the region that can host the class gets a stream of its own, so its demand
 can be steered onto that block first. A *pool* is the set of blocks of one region with the same
@@ -22,7 +27,7 @@ import numpy as np
 import polars as pl
 
 from forecasting import hierarchy
-from forecasting.capacity import Block, CapacityPlan, Response
+from forecasting.capacity import Block, CapacityPlan, Response, dark_spans
 from forecasting.drills.kernel import CONFIRM_HOURS, CONFIRM_WEEK_HOURS, KernelInputs
 from forecasting.drills.profile import SHAPES_SCHEMA, ShapeLibrary, drawn_days, shape_library
 from forecasting.drills.scenarios import (
@@ -177,6 +182,8 @@ class SupplySide:
     block_on: np.ndarray  # (blocks,) first hour in service
     block_off: np.ndarray  # (blocks,) first hour out of service
     cap: np.ndarray  # (hours, pools)
+    # Per block, the [from, until) hours within [on, off) it stands dark for want of power.
+    block_dark: tuple[tuple[tuple[int, int], ...], ...] = ()
     # The response ladder (see _with_ladder): each pool's rung delay after the shock is seen
     # (-1: a plan pool), GPUs migration takes out of each pool once it acts, and its delay.
     rung_delay: np.ndarray | None = None
@@ -198,6 +205,9 @@ class ResolvedScenario:
     lost: dict[str, int]  # block id -> first hour it serves nothing
     slipped: dict[str, int]  # block id -> weeks its in-service date moves
     dark: dict[str, tuple[int, int]] = field(default_factory=dict)  # region -> [from, until)
+    # block id -> the [from, until) hours it stands dark for want of its site's energized MW,
+    # its slip and the losses applied (a lost block's MW powers the blocks left dark).
+    unpowered: dict[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)
 
     def confirm_hours(self, hours: int) -> int:
         """How long whole again must hold before the last judged of ``hours`` to count: a
@@ -395,18 +405,32 @@ def _find_block(plan: CapacityPlan, ident: str, *, field: str) -> Block:
     raise ScenarioError(f"field {field}: no block {ident!r} in the capacity plan")
 
 
+def _powered_on(plan: CapacityPlan, day: date) -> list[Block]:
+    """The plan's blocks in service on ``day`` that their site's energized MW powers."""
+    dark = {b.id for site in plan.site for b in plan.dark_blocks(site.id, day)}
+    return [b for b in plan.block if b.in_service_on(day) and b.id not in dark]
+
+
 def _largest_live(plan: CapacityPlan, day: date) -> Block:
-    live = [b for b in plan.block if b.in_service_on(day)]
+    # A block standing dark serves nothing: losing it was a drill of no loss at all.
+    live = _powered_on(plan, day)
     if not live:
-        raise ScenarioError(f"field lose: {LARGEST_LIVE}, but no block is in service on {day}")
+        raise ScenarioError(
+            f"field lose: {LARGEST_LIVE}, but no block is in service and powered on {day}"
+        )
     return min(live, key=lambda b: (-b.gpus, b.id))
 
 
 def _next_committed(plan: CapacityPlan, day: date) -> Block:
+    # A block that lands dark for want of its site's MW serves nothing on its date: slipping it
+    # changes nothing the drill can see.
     ahead = [
         b
         for b in plan.block
-        if b.status is BlockStatus.COMMITTED and b.in_service is not None and b.in_service >= day
+        if b.status is BlockStatus.COMMITTED
+        and b.in_service is not None
+        and b.in_service >= day
+        and b.id not in {d.id for d in plan.dark_blocks(b.site, b.in_service)}
     ]
     if not ahead:
         raise ScenarioError(f"field slip: {NEXT_COMMITTED}, but no block is committed after {day}")
@@ -491,7 +515,49 @@ def resolve_scenario(
                 f"the plan's regions are {', '.join(plan.regions)}"
             )
         dark[region] = (begin, min(begin + dark_region.days * 24, demand.hours))
-    return ResolvedScenario(scenario, start, curve - 1.0, lost, slipped, dark)
+    unpowered = _unpowered_hours(plan, demand, lost=lost, slipped=slipped)
+    return ResolvedScenario(scenario, start, curve - 1.0, lost, slipped, dark, unpowered)
+
+
+def _unpowered_hours(
+    plan: CapacityPlan, demand: DemandSide, *, lost: dict[str, int], slipped: dict[str, int]
+) -> dict[str, tuple[tuple[int, int], ...]]:
+    """Per block, the [from, until) hours of the drill it stands dark for want of its site's
+    energized MW, with each slip moving its block's date and each lost block gone from the
+    midnight after its loss (its MW powers the site's dark blocks from then, never while it
+    still runs)."""
+    if not plan.site:
+        return {}
+    moved = []
+    for block in plan.block:
+        update: dict[str, date] = {}
+        if block.id in slipped and block.in_service is not None:
+            update["in_service"] = block.in_service + timedelta(weeks=slipped[block.id])
+        if block.id in lost:
+            gone = demand.first_day + timedelta(days=-(-lost[block.id] // 24))
+            if block.retire is None or gone < block.retire:
+                update["retire"] = gone
+        moved.append(block.model_copy(update=update) if update else block)
+    played = plan.model_copy(update={"block": moved})
+    last = demand.first_day + timedelta(days=demand.days - 1)
+    hours: dict[str, list[tuple[int, int]]] = {}
+    for block_id, first, until in dark_spans(played, start=demand.first_day, end=last):
+        begin = (first - demand.first_day).days * 24
+        hours.setdefault(block_id, []).append((begin, (until - demand.first_day).days * 24 + 24))
+    return {block_id: tuple(spans) for block_id, spans in hours.items()}
+
+
+def _merged(spans: Sequence[tuple[int, int]], *, on: int, off: int) -> tuple[tuple[int, int], ...]:
+    """``spans`` clipped to [on, off), overlaps merged, in order."""
+    merged: list[tuple[int, int]] = []
+    for begin, until in sorted((max(b, on), min(u, off)) for b, u in spans):
+        if begin >= until:
+            continue
+        if merged and begin <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], until))
+        else:
+            merged.append((begin, until))
+    return tuple(merged)
 
 
 def _check_losable(block: Block, demand: DemandSide, *, hour: int, field: str) -> None:
@@ -534,9 +600,8 @@ def _slipped_block(plan: CapacityPlan, demand: DemandSide, slip: BlockSlip, i: i
 
 def _largest_region(plan: CapacityPlan, day: date) -> str:
     gpus: dict[str, int] = {}
-    for block in plan.block:
-        if block.in_service_on(day):
-            gpus[block.region] = gpus.get(block.region, 0) + block.gpus
+    for block in _powered_on(plan, day):
+        gpus[block.region] = gpus.get(block.region, 0) + block.gpus
     if not gpus:
         raise ScenarioError(f"field region_loss.region: largest, but no block serves on {day}")
     return min(gpus, key=lambda r: (-gpus[r], r))
@@ -557,7 +622,8 @@ def supply_side(
 ) -> SupplySide:
     """Eligibility pools of ``blocks`` and their GPUs in service for every hour.
 
-    A region that goes dark (``resolved.dark``) loses every block for its dark hours. With a
+    A region that goes dark (``resolved.dark``) loses every block for its dark hours, and a
+    block its site cannot power (``resolved.unpowered``) its hours without power. With a
     ``ladder``, its rungs add pools (see :func:`_with_ladder`).
     """
     keys: dict[tuple[str, tuple[WorkloadClass, ...], str | None], list[str]] = {}
@@ -579,17 +645,22 @@ def supply_side(
     # Capacity changes only at block boundaries: add each block as +gpus/-gpus steps, then
     # a cumulative sum over hours gives every pool's GPUs in service.
     steps = np.zeros((demand.hours + 1, len(pools)))
+    unpowered = []
     for i, block in enumerate(blocks):
         if on[i] < off[i]:
             steps[on[i], block_pool[i]] += block.gpus
             steps[off[i], block_pool[i]] -= block.gpus
-        dark_from, dark_until = resolved.dark.get(block.region, (0, 0))
-        dark_from, dark_until = max(dark_from, on[i]), min(dark_until, off[i])
-        if dark_from < dark_until:
+        lit = (int(on[i]), int(off[i]))
+        unpowered.append(_merged(resolved.unpowered.get(block.id, ()), on=lit[0], off=lit[1]))
+        # A block both in a dark region and without power is out once, not twice.
+        region_dark = resolved.dark.get(block.region, (0, 0))
+        for dark_from, dark_until in _merged([region_dark, *unpowered[-1]], on=lit[0], off=lit[1]):
             steps[dark_from, block_pool[i]] -= block.gpus
             steps[dark_until, block_pool[i]] += block.gpus
     cap = np.cumsum(steps, axis=0)[: demand.hours]
-    supply = SupplySide(tuple(blocks), pools, block_pool, on, off, np.ascontiguousarray(cap))
+    supply = SupplySide(
+        tuple(blocks), pools, block_pool, on, off, np.ascontiguousarray(cap), tuple(unpowered)
+    )
     if ladder is None:
         return supply
     return _with_ladder(supply, ladder, demand, resolved)
@@ -672,6 +743,7 @@ def _with_ladder(
         supply.block_on,
         supply.block_off,
         cap,
+        supply.block_dark,
         rung_delay=np.array(delays, dtype=np.int64),
         restore=np.ascontiguousarray(np.pad(restore, ((0, 0), (0, extra)))),
         restore_delay=-1 if ladder.migrate is None else ladder.migrate.delay_hours,

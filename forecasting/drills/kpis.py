@@ -456,7 +456,17 @@ def _block_frame(
 ) -> pl.DataFrame:
     on = np.maximum(supply.block_on, start)
     off = np.minimum(supply.block_off, hours)
-    block_gpuh = np.array([b.gpus for b in supply.blocks]) * np.maximum(off - on, 0)
+    # Hours a block stands dark for want of power are no hours in service: the dark rack of a
+    # site short of MW took a share of its pool's use and strandedness as if it ran.
+    dark = np.array(
+        [
+            sum(max(min(until, off[i]) - max(begin, on[i]), 0) for begin, until in spans)
+            for i, spans in enumerate(supply.block_dark)
+        ]
+        if supply.block_dark
+        else np.zeros(len(supply.blocks), dtype=np.int64)
+    )
+    block_gpuh = np.array([b.gpus for b in supply.blocks]) * np.maximum(off - on - dark, 0)
     pool_gpuh = np.bincount(supply.block_pool, weights=block_gpuh, minlength=len(supply.pools))
     share = np.divide(
         block_gpuh,
@@ -514,10 +524,13 @@ def _first_to_saturate(supply: SupplySide, out_pool: np.ndarray, *, start: int) 
     )
     # A block of the pool that came later (a cell committed past the window) did not run full:
     # naming it read as if the newest capacity were already saturated.
+    dark = supply.block_dark or ((),) * len(supply.blocks)
     return tuple(
         b.id
         for i, b in enumerate(supply.blocks)
-        if supply.block_pool[i] == pool and supply.block_on[i] <= hour < supply.block_off[i]
+        if supply.block_pool[i] == pool
+        and supply.block_on[i] <= hour < supply.block_off[i]
+        and not any(begin <= hour < until for begin, until in dark[i])
     )
 
 

@@ -9,6 +9,14 @@ blocks against their customer's demand (the sum of its class peaks at the quanti
 bound on its peak, so idle GPUs are never overstated). Capital at risk prices idle GPUs at the
 per-GPU capex of the cheapest candidate of the same kind and GPU type (the plan holds no capex
 for blocks already bought).
+
+A committed block standing dark for want of its site's energized MW
+(:meth:`~forecasting.capacity.CapacityPlan.dark_blocks`) is idle for lack of power, not of
+demand: it is out of its pool's capacity and out of the stack on those days, and its idleness
+is a mean over the days it runs only (its note says how many days it stood dark); dark on
+every day judged, it is not judged for demand and is in no idle capital. A committed rack
+landing on a site 0.5 MW short read "wholly idle at P10", $16.0M of capital at risk, beside a
+power trigger that dated the MW it lacked.
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ from datetime import date
 
 import polars as pl
 
-from forecasting.capacity import Block, CapacityPlan, block_timeline
+from forecasting.capacity import Block, CapacityPlan, block_timeline, dark_spans
 from forecasting.schema import BlockStatus, Measure, WorkloadClass
 from forecasting.triggers.common import IDLE_RISK_SCHEMA, Pool, TriggerSettings, _weeks
 from forecasting.triggers.levels import _daily_pools, _series
@@ -101,6 +109,30 @@ def _committed(plan: CapacityPlan) -> pl.DataFrame:
     schema = {k: IDLE_RISK_SCHEMA[k] for k in IDLE_RISK_SCHEMA.names()[:8]}
     return pl.DataFrame(
         rows, schema={**schema, "per_gpu": pl.Float64, "retire": pl.Date}, orient="row"
+    )
+
+
+def _dark_days(plan: CapacityPlan, *, start: date, end: date) -> pl.LazyFrame:
+    """(block_id, ds, dark): the days a block stands dark for want of its site's MW."""
+    return (
+        pl.LazyFrame(
+            dark_spans(plan, start=start, end=end),
+            schema={"block_id": pl.String, "first": pl.Date, "last": pl.Date},
+            orient="row",
+        )
+        .select("block_id", ds=pl.date_ranges("first", "last"), dark=pl.lit(True))
+        .explode("ds")
+    )
+
+
+def _dark_note(row: dict[str, object], *, dark_days: int, first: date, weeks: int) -> str:
+    """The note of a committed block dark on every day of its window judged (``dark_days``,
+    from ``first``): idle for lack of power, not judged for demand."""
+    return (
+        f"stands dark for want of its site's power ({row['site']}) on all {dark_days} days "
+        f"judged of its first {weeks} weeks from {first}: idle for lack of power, not of "
+        "demand, so not judged for demand and in no idle capital; the site's power trigger "
+        "dates the MW that would run it"
     )
 
 
@@ -220,6 +252,13 @@ def _idle_risk(
             & (pl.col("retire").is_null() | (pl.col("ds") < pl.col("retire")))
         )
         .join(need, on=["region", "pool", "ds"])
+        # A block standing dark is out of its pool's capacity: out of the stack too, idle for
+        # lack of power on those days, not of demand.
+        .join(_dark_days(plan, start=start, end=end), on=["block_id", "ds"], how="left")
+        .with_columns(
+            dark=pl.col("dark").fill_null(False),
+            gpus=pl.when(pl.col("dark")).then(0).otherwise(pl.col("gpus")),
+        )
         # Newer blocks stand idle first: stack them newest in-service first.
         .sort(
             ["region", "pool", "ds", "in_service", "block_id"],
@@ -229,11 +268,13 @@ def _idle_risk(
         .filter(pl.col("ds") < pl.col("in_service") + _weeks(settings.idle_weeks))
         .group_by("block_id")
         .agg(
-            pl.col("idle_gpus").mean(),
-            days_judged=pl.len(),
-            need=pl.col("requirement_gpus").mean(),
-            need_most=pl.col("requirement_gpus").max(),
-            older=pl.col("older").mean(),
+            pl.col("idle_gpus").filter(~pl.col("dark")).mean(),
+            days_judged=(~pl.col("dark")).sum().cast(pl.Int64),
+            need=pl.col("requirement_gpus").filter(~pl.col("dark")).mean(),
+            need_most=pl.col("requirement_gpus").filter(~pl.col("dark")).max(),
+            older=pl.col("older").filter(~pl.col("dark")).mean(),
+            dark_days=pl.col("dark").sum().cast(pl.Int64),
+            dark_from=pl.col("ds").filter(pl.col("dark")).min(),
         )
     )
     prices = _per_gpu_capex(plan)
@@ -256,6 +297,7 @@ def _idle_risk(
             # named 25 VCs, its minute file 16, and four blocks read "100 % idle, $3.6M at
             # risk" beside a note saying so.
             row["idle_gpus"] = row["days_judged"] = None
+        dark_days, dark_from = row.pop("dark_days") or 0, row.pop("dark_from")
         gpus = row["idle_gpus"]
         row["idle_share"] = None if gpus is None else gpus / row["gpus"]
         row["capex_at_risk_usd"] = None if gpus is None or price is None else gpus * price
@@ -263,6 +305,15 @@ def _idle_risk(
             row, priced=price is not None, regions=regions, end=end, customers=customers
         )
         need, need_most, older = row.pop("need"), row.pop("need_most"), row.pop("older")
+        row["window_days"] = settings.idle_weeks * 7
+        if dark_days and row["days_judged"] == 0:
+            # Dark on every day judged: no day says what demand would leave of it.
+            row["note"] = _dark_note(
+                row, dark_days=dark_days, first=dark_from, weeks=settings.idle_weeks
+            )
+            row["no_low_demand"] = False
+            rows.append(row)
+            continue
         wholly = row["idle_share"] is not None and row["idle_share"] >= _WHOLLY
         # Decided with the note's words, from the same figure, so the two cannot part.
         row["no_low_demand"] = wholly and need_most <= 0.0
@@ -282,6 +333,13 @@ def _idle_risk(
                 if retire is not None and retire <= end
                 else f"the forecast ends on {end}"
             )
+            if dark_days:
+                dark = (
+                    f"it stands dark for want of its site's power ({row['site']}) on "
+                    f"{dark_days} of them from {dark_from}, idle for lack of power, not of demand"
+                )
+                # Dark days and a cut window both: say each.
+                why = dark if judged + dark_days >= window else f"{dark}; {why}"
             row["note"] += (
                 f"; judged on its first {judged} day(s) in service only, not {window}: {why}"
             )

@@ -92,6 +92,18 @@ Dated to its power
     blocks from the earlier day, not measured for the days between; an ``all`` pool it
     covers takes its dates, red where its blocks run after the pool's exhaustion
     (``_say_relief_as_placed``).
+
+Dark blocks back before new ones
+    Blocks standing dark at a site for want of its energized MW (power given back) are owned:
+    the power that brings them back costs less than new blocks and their power. An order that
+    waits at that site for power (none free on its arrival) would run on the same power, no
+    sooner than they (``_brought_back``): it is sized for the days from when it can run, net
+    of the pool's blocks that power brings back there first, from the day power contracted
+    today is energized. Where they cover the need, nothing is ordered and the note says to
+    contract the power (the site's power trigger); where they do not, the order is the rest.
+    The site's power trigger counts the dark blocks' MW and the order's once each: a site
+    0.5 MW short under a 1.0 MW, 500-GPU rack read "contract 0.90 MW" beside a $8.0M rack
+    ordered to wait for that power, where 0.50 MW brought back the rack already paid for.
 """
 
 from __future__ import annotations
@@ -107,7 +119,7 @@ from typing import NamedTuple
 
 import polars as pl
 
-from forecasting.capacity import Block, CandidateBlock, CapacityPlan
+from forecasting.capacity import Block, CandidateBlock, CapacityPlan, dark_spans
 from forecasting.schema import DEFAULT_HORIZON_DAYS, WorkloadClass
 from forecasting.text import capex_past_ceiling, usd
 from forecasting.triggers.common import (
@@ -381,6 +393,125 @@ def _sited(order: _Order, *, region: str, power: _Power) -> _Order:
         return order
     roomiest = power.roomiest(region, order.arrives, order.mw, unit=order.candidate.mw)
     return replace(order, site=None if roomiest is None else roomiest[0])
+
+
+class _Back(NamedTuple):
+    """A pool's blocks standing dark at an order's ``site`` that the power the order waits for
+    there brings back first: power contracted today is energized on ``day``, and the order's
+    blocks can run from ``runs``; ``units`` (ds, back_gpus) is their capacity per day from
+    ``day`` on, ``blocks`` the blocks."""
+
+    site: str
+    day: date
+    runs: date
+    units: pl.DataFrame
+    blocks: list[Block]
+
+    def named(self) -> str:
+        """The blocks and their GPUs, with the verb's number ('r1-old (500 GPUs) stands')."""
+        gpus = sum(b.gpus for b in self.blocks)
+        listed = ", ".join(b.id for b in self.blocks[:3])
+        more = f" and {len(self.blocks) - 3} more" if len(self.blocks) > 3 else ""
+        return f"{listed}{more} ({gpus:,} GPUs)"
+
+    def restored(self, shortfall: pl.DataFrame, *, start: date, end: date) -> pl.DataFrame:
+        """``shortfall`` on [start, end], less the capacity these blocks bring back."""
+        return (
+            shortfall.filter(pl.col("ds").is_between(start, end))
+            .join(self.units, on="ds", how="left")
+            .select(
+                "ds", shortfall_gpus=pl.col("shortfall_gpus") - pl.col("back_gpus").fill_null(0.0)
+            )
+        )
+
+
+def _brought_back(
+    plan: CapacityPlan,
+    order: _Order,
+    *,
+    region: str,
+    pool: Pool,
+    as_of: date,
+    buffer_weeks: int,
+    end: date,
+) -> _Back | None:
+    """The blocks of ``pool`` dark at the site where ``order`` waits for power, that power
+    contracted today brings back there from the day it is energized to ``end`` (None when the
+    order has its power on arrival or the site has none such). The site powers owned blocks
+    before new ones: new blocks waiting there run on the same power, no sooner. Blocks whose
+    MW the site's ceiling cannot hold are not brought back by any contract."""
+    site = plan.sites.get(order.site or "")
+    if order.powered or site is None:
+        return None
+    day = months_before(as_of + _weeks(buffer_weeks), -site.power_lead_months)
+    if day > end:
+        return None
+    members = {
+        b.id: b
+        for b in _pool_blocks(plan, pool)
+        if b.site == site.id and b.region == region and b.dedicated_customer is None
+    }
+    spans = [
+        (members[block_id], first, last)
+        for block_id, first, last in dark_spans(plan, start=day, end=end, at=site.id)
+        if block_id in members
+        and (site.ceiling_mw is None or plan.mw_drawn(site.id, first) <= site.ceiling_mw + _TOL)
+    ]
+    if not spans:
+        return None
+    units = (
+        pl.DataFrame(
+            [(b.gpus * plan.h100_equivalent(b.gpu_type), first, last) for b, first, last in spans],
+            schema={"units": pl.Float64, "first": pl.Date, "last": pl.Date},
+            orient="row",
+        )
+        .select("units", ds=pl.date_ranges("first", "last"))
+        .explode("ds")
+        .group_by("ds")
+        .agg(back_gpus=pl.col("units").sum())
+    )
+    blocks = sorted({b.id: b for b, _, _ in spans}.values(), key=lambda b: b.id)
+    runs = order.usable or max(order.arrives, day)
+    return _Back(site.id, day, runs, units, blocks)
+
+
+def _nothing_but_power(
+    row: dict[str, object],
+    order: _Order,
+    back: _Back,
+    *,
+    found: _Exhaustion,
+    plan: CapacityPlan,
+    as_of: date,
+    buffer_weeks: int,
+    covered_to: date,
+) -> dict[str, object]:
+    """The TRIGGERS row of a pool whose shortfall the dark blocks ``back`` brings back cover:
+    no order (``order`` is what would have waited for the same power), red where that power
+    comes after exhaustion, else dated as the site's power trigger dates it."""
+    row |= _order_fields(order, as_of=as_of, exhaustion=found.day, blocks=0)
+    lead = next(s.power_lead_months for s in plan.site if s.id == back.site)
+    contract_by = months_before(found.day, lead) - _weeks(buffer_weeks)
+    status = trigger_status(
+        as_of=as_of,
+        exhaustion=found.day,
+        order_by=contract_by,
+        lead_time=found.day - months_before(found.day, lead),
+    )
+    if back.day > found.day:
+        status = Status.RED
+    verb, pronoun = ("stands", "it") if len(back.blocks) == 1 else ("stand", "them")
+    capex = order.blocks * order.candidate.capex_usd
+    note = (
+        f"{back.named()} {verb} dark at {back.site} for want of its power: the power "
+        f"{back.site} contracts (see its power trigger) brings {pronoun} back from {back.day} "
+        f"at the earliest, and covers the need to {covered_to}; nothing to order: "
+        f"{order.blocks} x {order.candidate.name} ordered now ({usd(capex)}) would wait at "
+        f"{back.site} for the same power"
+    )
+    if back.day > found.day:
+        note += f"; the shortfall from {found.day} until then is not bought"
+    return row | {"status": status.value, "note": note}
 
 
 class _Bridge(NamedTuple):
@@ -1067,6 +1198,50 @@ def _trigger_row(
             order = _rechosen(
                 order, choose([order.candidate], shortfall_gpus=net) if net > 0.0 else None
             )
+    # An order waiting for its site's power, where that power brings back blocks of the pool
+    # already owned first: sized from when it can run, net of them (see the module doc).
+    back = (
+        None
+        if order is None or power is None
+        else _brought_back(
+            plan,
+            order,
+            region=region,
+            pool=pool,
+            as_of=as_of,
+            buffer_weeks=settings.buffer_weeks,
+            end=_day(found.shortfall["ds"].max()),
+        )
+    )
+    if back is not None and order is not None:
+        back_end = window(back.runs)
+        restored = back.restored(found.shortfall, start=back.runs, end=back_end)
+        if restored.is_empty():
+            back = None  # it runs past the forecast: nothing to net it on
+        else:
+            waiting, window_end, sized, from_arrival = order, back_end, restored, True
+            net = _net_of(sized, relief)
+            order = _rechosen(
+                order, choose([order.candidate], shortfall_gpus=net) if net > 0.0 else None
+            )
+            if order is None:
+                row |= {
+                    "exhaustion_date": found.day,
+                    "requirement_gpus_at_exhaustion": found.requirement,
+                    "capacity_gpus_at_exhaustion": math.floor(found.capacity + _TOL),
+                    "max_shortfall_gpus": gross,
+                }
+                row = _nothing_but_power(
+                    row,
+                    waiting,
+                    back,
+                    found=found,
+                    plan=plan,
+                    as_of=as_of,
+                    buffer_weeks=settings.buffer_weeks,
+                    covered_to=min(window_end, _day(found.shortfall["ds"].max())),
+                )
+                return _Decision(row, None, window_end)
     bridge = None
     if bridge_from is not None and order is not None and order.in_time and not from_arrival:
         bridge = _bridge(
@@ -1114,6 +1289,9 @@ def _trigger_row(
         note = f"no candidate block type can serve the {pool.value} pool in {region}"
         return _Decision(row | {"status": Status.RED.value, "note": note}, None, window_end)
     serves_from = order.arrives if from_arrival else found.day
+    since = "its arrival" if from_arrival else "exhaustion"
+    if back is not None:
+        serves_from, since = back.runs, "its site's power"
     cover = (
         None
         if bridge is not None
@@ -1152,11 +1330,17 @@ def _trigger_row(
         power=power,
     )
     notes = [head.text]
+    if back is not None:
+        notes.append(
+            f"sized net of {back.named()}, which the power it waits for at {back.site} brings "
+            f"back first (from {back.day}): {back.site}'s power trigger counts the dark "
+            "blocks' MW and this order's, once each"
+        )
     if cover is not None:
         # What the order is for, where capacity already planned ends its shortfall.
         notes.append(
             f"it bridges the {bridged_days} days from "
-            f"{'its arrival' if from_arrival else 'exhaustion'} ({serves_from}) until "
+            f"{since} ({serves_from}) until "
             f"{cover.named()} land {cover.lands}, after which capacity already planned covers "
             f"the need to {window_end}"
         )
@@ -1171,14 +1355,14 @@ def _trigger_row(
         # full window would have reached (Helios: "to 2021-07-25" on a plan ending 2020-07-26).
         notes.append(
             f"sized for the days the plan covers after "
-            f"{'its arrival' if from_arrival else 'exhaustion'}, to {last_day} (the "
+            f"{since}, to {last_day} (the "
             f"{settings.sizing_weeks} weeks of a full window reach {window_end}, not within "
             "the horizon)"
         )
     if later > _TOL:
-        after = "its arrival" if from_arrival else "exhaustion"
+        after = since
         span = f"sized for the {settings.sizing_weeks} weeks after {after} (to {window_end})"
-        start = order.arrives if from_arrival else found.day
+        start = serves_from
         if size_until is not None and window_end < start + _weeks(settings.sizing_weeks):
             past = (
                 f"{window_end}, the last daily row: past it"

@@ -28,6 +28,7 @@ from forecasting.capacity import (
     CapacityPlan,
     Site,
     block_timeline,
+    dark_spans,
     site_power_timeline,
 )
 from forecasting.schema import BlockStatus
@@ -237,10 +238,13 @@ def _power_row(
     buffer_weeks: int,
     forecast_end: date,
     monthly_orders: pl.DataFrame | None = None,
+    dark: str = "",
 ) -> dict[str, object]:
     """One POWER_TRIGGERS row from the site's daily MW needed and energized (the blocks the
     forecast orders, to ``forecast_end``); ``monthly_orders`` are the site's orders whose
-    shortfall is read at the monthly grain only (their triggers' ``monthly_only``)."""
+    shortfall is read at the monthly grain only (their triggers' ``monthly_only``); ``dark``
+    the clause naming the site's blocks standing dark (:func:`_dark_clause`), said where
+    power is to be contracted."""
     end = _day(site_days["ds"].max())
     # The earliest day power contracted today is energized (no later than the calendar's end).
     today = months_before(as_of + _weeks(buffer_weeks), -site.power_lead_months)
@@ -348,6 +352,8 @@ def _power_row(
             counted=counted,
             squeezed=squeezed,
         )
+    if dark and contractable > _TOL:
+        notes.append(dark)
     if monthly_orders is not None and (
         rests := _monthly_only_note(monthly_orders, exhaustion=exhaustion)
     ):
@@ -370,6 +376,33 @@ def _power_row(
         "note": "; ".join(notes),
         "mw_beyond_ceiling": past_ceiling,
     }
+
+
+def _dark_clause(plan: CapacityPlan, site: Site, *, start: date, end: date) -> str:
+    """Which of the MW ``site`` needs in [start, end] are its blocks standing dark, owned and
+    brought back by the power contracted before any new block (orders waiting there for power
+    are sized net of them: ``orders._brought_back``); '' when none stands dark, or none its
+    ceiling could hold powered (no contract brings those back).
+
+    The note read "0.50 MW on power that is gone" and named no block: the facilities reader
+    could not tell power for racks already paid for from power for racks still to buy."""
+    spans = [
+        (block_id, first, last)
+        for block_id, first, last in dark_spans(plan, start=start, end=end, at=site.id)
+        if site.ceiling_mw is None or plan.mw_drawn(site.id, first) <= site.ceiling_mw + _TOL
+    ]
+    if not spans:
+        return ""
+    first = min(day for _, day, _ in spans)
+    ids = sorted({block_id for block_id, _, _ in spans})
+    blocks = [b for b in plan.block if b.id in ids]
+    listed = ", ".join(ids[:3]) + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
+    return (
+        f"of the MW needed, {sum(b.mw for b in blocks):.2f} MW is {listed} "
+        f"({sum(b.gpus for b in blocks):,} GPUs), standing dark here from {first}: blocks "
+        "already owned, which the power contracted brings back first; orders waiting here "
+        "for power are sized net of them (see their triggers)"
+    )
 
 
 def _counted_mw(site: Site, *, today: date) -> pl.Expr:
@@ -586,6 +619,7 @@ def _power_triggers(
             buffer_weeks=buffer_weeks,
             forecast_end=forecast_end,
             monthly_orders=monthly_orders.filter(pl.col("site") == site.id),
+            dark=_dark_clause(plan, site, start=as_of, end=end),
         )
         for site in sorted(plan.site, key=lambda s: (s.region, s.id))
     ]
