@@ -2532,6 +2532,58 @@ def test_a_site_short_past_its_ceiling_says_a_new_site_is_needed() -> None:
     assert roomy is not None and "ceiling" not in roomy.takeaway
 
 
+def test_a_site_chart_draws_no_need_past_the_plan_without_saying_so() -> None:
+    """The demo's energized and contracted lines stopped at Nov 2029 (36 months) while
+    "needed" ran to Jan 2030 (38): the chart draws every line to its last month, the plan's,
+    and a need past it (an order landing after the plan's end) is not drawn but said, with
+    its MW and month."""
+    from forecasting.capacity import SITE_POWER_MONTHLY_SCHEMA
+    from forecasting.report.figures import site_power_chart
+
+    months = [date(2029, 11, 1), date(2029, 12, 1), date(2030, 1, 1), date(2030, 3, 1)]
+    needed = [40.0, 40.0, 40.0, 54.7]
+    power = pl.DataFrame(
+        {"site": "a", "region": "r", "month": months, "mw_in_service": 40.0,
+         "mw_new_blocks": [0.0, 0.0, 0.0, 14.7], "mw_needed": needed}
+    )  # fmt: skip
+    supply = pl.DataFrame(
+        {"month": months, "region": "r", "site": "a", "energized_mw": 45.0,
+         "contracted_mw": 60.0, "ceiling_mw": None, "mw_in_service": 40.0,
+         "mw_ordered": 0.0, "mw_needed": needed, "short_days": [0, 0, 0, 31]},
+        schema=SITE_POWER_MONTHLY_SCHEMA,
+    )  # fmt: skip
+    chart = site_power_chart(power, site="a", key="k", supply=supply, last_month=months[2])
+    assert chart is not None
+    for trace in chart.figure.data:
+        assert list(trace.x)[-1] == months[2], trace.name
+        assert len(trace.x) == 3, trace.name
+    assert "short of power" not in chart.takeaway
+    assert chart.takeaway.endswith(
+        "Not drawn: 14.7 MW more from Mar 2030, after the last month shown (Jan 2030), for "
+        "orders or blocks landing past the plan's end: not within the horizon."
+    )
+    # Within the plan, nothing is left out nor said.
+    whole = site_power_chart(power, site="a", key="k", supply=supply, last_month=months[3])
+    assert whole is not None and "Not drawn" not in whole.takeaway
+
+
+def test_the_facilities_window_runs_to_the_plans_last_month() -> None:
+    """The facilities page's months ran to the daily rows' end, at least 36 (Dec 2026 to Nov
+    2029 on the demo) while the need ran to the plan's Jan 2030: they run to the plan's last
+    month, and the charts stop there."""
+    from forecasting.report.inputs import facilities_last_month, facilities_months
+
+    assert facilities_months(date(2026, 12, 4), date(2030, 1, 31)) == 38
+    assert facilities_months(date(2026, 12, 4), date(2027, 6, 4)) == 36
+    inputs = sample_inputs()
+    months = inputs.forecast.head(2).with_columns(
+        ds=pl.Series([date(2029, 12, 1), date(2030, 1, 1)])
+    )
+    planned = replace(inputs, forecast_months=months.select(inputs.forecast_months.columns))
+    assert facilities_last_month(planned) == date(2030, 1, 1)
+    assert facilities_last_month(inputs) == date(2029, 10, 1)
+
+
 def test_the_idle_risk_card_says_what_it_could_not_judge() -> None:
     """Every committed block entering service after the forecast left nothing judged, and the
     card read "$0 capex at idle risk"; it now says none was judged, or how many were not, and

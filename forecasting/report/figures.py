@@ -1167,18 +1167,37 @@ def backlog_chart(
 
 # --- facilities -----------------------------------------------------------------------------------
 
+# Below what fmt_mw shows (one decimal): "0.0 MW more" says nothing.
+_MW_SHOWN_CHART = 0.05
+
 
 def site_power_chart(
-    power: pl.DataFrame, *, site: str, key: str, supply: pl.DataFrame | None = None
+    power: pl.DataFrame,
+    *,
+    site: str,
+    key: str,
+    supply: pl.DataFrame | None = None,
+    last_month: date | None = None,
 ) -> Chart | None:
     """Facility MW per month at one site: in service and on order, stacked to what is needed,
-    against the MW energized and secured (energized plus contracted) where the site is declared."""
-    rows = power.filter(pl.col("site") == site).sort("month")
+    against the MW energized and secured (energized plus contracted) where the site is declared.
+
+    Every line stops at ``last_month`` (the first day of the page's last month, the plan's or
+    later: :func:`forecasting.report.inputs.facilities_last_month`; None: the last month of
+    ``power``): a need past it (an order or block landing after the plan's end) is not drawn,
+    and the takeaway says how much and from when."""
+    site_rows = power.filter(pl.col("site") == site).sort("month")
+    within = pl.col("month") <= last_month if last_month is not None else pl.lit(True)
+    rows = site_rows.filter(within)
     if rows.is_empty():
         return None
     months = rows["month"].to_list()
     fig = go.Figure()
-    lines = supply.filter(pl.col("site") == site).sort("month") if supply is not None else None
+    lines = (
+        supply.filter((pl.col("site") == site) & within).sort("month")
+        if supply is not None
+        else None
+    )
     if lines is not None and lines.height:
         for column, name, dash in (
             ("energized_mw", "energized", "solid"),
@@ -1281,4 +1300,26 @@ def site_power_chart(
             f"{site} needs no more than the {fmt_mw(now['mw_in_service'])} in service in "
             f"{now['month']:%b %Y}."
         )
-    return Chart(key, fig, takeaway)
+    return Chart(key, fig, takeaway + _past_the_window(site_rows, rows))
+
+
+def _past_the_window(site_rows: pl.DataFrame, drawn: pl.DataFrame) -> str:
+    """' Not drawn: X MW more from <month>, after the last month shown ...' where
+    ``site_rows`` (one site's MW by month) need more past the months ``drawn``; '' else.
+
+    The forecast does not reach there: a need drawn past the plan's end, beside no energized
+    line, read as a shortfall the plan had measured."""
+    last = drawn["month"][-1]  # drawn is by month
+    before = float(drawn["mw_needed"][-1])
+    later = site_rows.filter(
+        (pl.col("month") > last) & (pl.col("mw_needed") > before + _MW_SHOWN_CHART)
+    )
+    if later.is_empty():
+        return ""
+    most = later.filter(pl.col("mw_needed") == pl.col("mw_needed").max()).row(0, named=True)
+    first = later.row(0, named=True)
+    return (
+        f" Not drawn: {fmt_mw(most['mw_needed'] - before)} more from {first['month']:%b %Y}, "
+        f"after the last month shown ({last:%b %Y}), for orders or blocks landing past the "
+        "plan's end: not within the horizon."
+    )

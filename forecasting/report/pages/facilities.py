@@ -15,6 +15,7 @@ from forecasting.report.inputs import (
     NOT_JUDGED,
     ReportInputs,
     daily_end,
+    facilities_last_month,
     later_orders,
     power_view,
     unforecast_regions_of,
@@ -501,6 +502,7 @@ def facilities_page(inputs: ReportInputs) -> str:
     """Megawatts per site by month, committed blocks and arrivals, power-heavy orders."""
     page = Page()
     power = inputs.mw_by_site_month
+    last = facilities_last_month(inputs)
     sites = (
         power.group_by("site")
         .agg(pl.col("mw_needed").max())
@@ -508,7 +510,7 @@ def facilities_page(inputs: ReportInputs) -> str:
         .to_list()
     )
     charts = [
-        site_power_chart(power, site=s, key=f"site-{i}", supply=inputs.site_supply)
+        site_power_chart(power, site=s, key=f"site-{i}", supply=inputs.site_supply, last_month=last)
         for i, s in enumerate(sites)
     ]
     return render(
