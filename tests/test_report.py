@@ -2584,6 +2584,29 @@ def test_the_facilities_window_runs_to_the_plans_last_month() -> None:
     assert facilities_last_month(inputs) == date(2029, 10, 1)
 
 
+def test_a_trigger_with_nothing_to_order_is_listed_after_the_orders() -> None:
+    """A red trigger with nothing to order shows "-" for order-by but was listed first, by its
+    hidden order-by date (104 days past), above the orders due in 36 and 330 days: the rows
+    with orders come by order-by date, those without after them, by the date they are judged
+    on (their exhaustion date, none last)."""
+    from forecasting.report.pages.finance import _orders_table
+
+    inputs = sample_inputs()
+    absorbed = (pl.col("region") == "us-east") & (pl.col("pool") == "all")
+    triggers = inputs.triggers.with_columns(
+        blocks_to_order=pl.when(absorbed).then(0).otherwise(pl.col("blocks_to_order"))
+    )
+    table = _orders_table(with_power(triggers, None), daily_end=None, unit="GPUs")
+    listed = [(str(row[0]), str(row[1]), str(row[3])) for row in table.rows]
+    due = [fmt_date(AS_OF + timedelta(days=d)) for d in (36, 330)]
+    assert listed == [
+        ("us-east", "training", due[0]),
+        ("eu-west", "all", due[1]),
+        ("us-east", "all", MISSING),
+        ("eu-west", "training", MISSING),
+    ]
+
+
 def test_the_idle_risk_card_says_what_it_could_not_judge() -> None:
     """Every committed block entering service after the forecast left nothing judged, and the
     card read "$0 capex at idle risk"; it now says none was judged, or how many were not, and

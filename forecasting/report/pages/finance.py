@@ -116,7 +116,7 @@ def _orders_table(
             fmt_gpus(r["max_shortfall_gpus"]),
             r["note"] or "",
         ]
-        for r in triggers.sort("order_by", "region", "pool", nulls_last=True).iter_rows(named=True)
+        for r in _orders_first(triggers).iter_rows(named=True)
     ]
     headers = [
         "region",
@@ -134,6 +134,26 @@ def _orders_table(
     ]
     return Table.of(
         headers, rows, numeric=(7, 8, 9), detail=(10,), empty="no expansion triggers in this run"
+    )
+
+
+def _orders_first(triggers: pl.DataFrame) -> pl.DataFrame:
+    """``triggers`` in the orders table's order: the rows with an order to place by order-by
+    date, then those with nothing to order by the date they are judged on (exhaustion, none
+    last).
+
+    The table is read as a to-do list down its order-by column; a row with nothing to order
+    shows "-" there, and sorted by its hidden order-by date (the unplaced candidate's, kept
+    for the replays) a red one stood first, above orders due in weeks, as if it were the next
+    deadline. After the orders, not among them: it asks nothing of the reader by any date,
+    and its exhaustion date, shown, is the one it is read by."""
+    nothing = pl.col("blocks_to_order") == 0
+    return triggers.sort(
+        nothing.fill_null(False),
+        pl.when(nothing).then(pl.col("exhaustion_date")).otherwise(pl.col("order_by")),
+        "region",
+        "pool",
+        nulls_last=True,
     )
 
 
