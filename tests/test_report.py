@@ -923,6 +923,28 @@ def test_capital_for_blocks_that_run_only_after_the_forecast_ends_is_said_apart(
         )
 
 
+def test_capital_run_past_the_forecast_counts_the_blocks_past_a_ceiling_once() -> None:
+    """The "of which ... run only after the forecast ends" figure took the capex of the blocks
+    past their site's ceiling off an order's capex already net of it: 1 of its 2 pods past the
+    ceiling read "of which $0" for the $42.0M the plan can place; it reads that $42.0M."""
+    inputs = sample_inputs()
+    planned = _planned(inputs, later_capex=500e6)
+    first = planned.filter(pl.col("tranche") == 1).sort("order_by").row(0, named=True)
+    assert first["blocks"] == 2
+    due_now = (
+        (pl.col("tranche") == 1)
+        & (pl.col("region") == first["region"])
+        & (pl.col("pool") == first["pool"])
+    )
+    late = planned.with_columns(
+        runs_from=pl.when(due_now).then(pl.lit(date(2031, 1, 1))).otherwise(None),
+        blocks_beyond_ceiling=pl.when(due_now).then(1).otherwise(0),
+        site=pl.lit("s"),
+    )
+    said = f"(of which {fmt_usd(first['capex_usd'] / 2)} for 1 order whose blocks run only after"
+    assert said in html.unescape(finance_page(replace(inputs, placements=late)))
+
+
 def test_an_order_that_power_contracted_today_runs_on_arrival_says_so() -> None:
     """An order no planned power serves, whose blocks power contracted today runs on their
     arrival, read only "no power for it in the plan" beside a green status (the demo's us-west
@@ -4707,6 +4729,44 @@ def test_an_order_whose_blocks_run_only_after_the_plan_s_end_is_not_in_its_capit
     # Running within the plan, it is the plan's capital as before.
     kept = html.unescape(finance_page(replace(inputs, placements=planned)))
     assert "only after the plan's end" not in kept and f"of {fmt_usd(every)} over" in kept
+
+
+def test_a_due_now_order_whose_blocks_run_only_after_the_plan_is_not_in_its_capital() -> None:
+    """A trigger's order waiting for power that comes only after the plan's end (the demo's
+    us-east training cell, $368.6M, run from 2031) stayed in "capital for them" ($3,032.1M)
+    while "capital in every order of the plan" left it out and said so: the finance and front
+    cards now leave it out of the triggers' capital too, and say it apart, not within the
+    horizon; an order running within the plan is in it as before."""
+    from forecasting.report.pages.common import plan_last_day
+
+    inputs = sample_inputs()
+    planned = _planned(inputs, later_capex=600e6)
+    end = plan_last_day(inputs)
+    assert end is not None
+    first = planned.filter(pl.col("tranche") == 1).sort("order_by").row(0, named=True)
+    due_now = (
+        (pl.col("tranche") == 1)
+        & (pl.col("region") == first["region"])
+        & (pl.col("pool") == first["pool"])
+    )
+    dark = planned.with_columns(
+        powered=~due_now,
+        runs_from=pl.when(due_now).then(pl.lit(end + timedelta(days=400))).otherwise("runs_from"),
+    )
+    ordering = inputs.triggers.filter(pl.col("blocks_to_order").fill_null(0) > 0)
+    capital = float(ordering["capex_usd"].sum())
+    apart = (
+        f"{fmt_usd(capital - first['capex_usd'])} (+ {fmt_usd(first['capex_usd'])} for 1 order "
+        f"whose blocks can run only after the plan's end, {fmt_date(end)}: not within the "
+        "horizon, not in the plan's totals)"
+    )
+
+    def card(shown: str, label: str) -> str:
+        return html.unescape(shown).split(f'</div><div class="label">{label}')[0].split(">")[-1]
+
+    for page, label in ((finance_page, "capital for them"), (run_index_page, "capital in orders")):
+        assert card(page(replace(inputs, placements=dark)), label) == apart, label
+        assert card(page(replace(inputs, placements=planned)), label) == fmt_usd(capital), label
 
 
 def test_a_trigger_with_nothing_to_order_shows_no_order_by_date_or_arrival() -> None:
