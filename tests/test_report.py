@@ -4769,6 +4769,50 @@ def test_a_due_now_order_whose_blocks_run_only_after_the_plan_is_not_in_its_capi
         assert card(page(replace(inputs, placements=planned)), label) == fmt_usd(capital), label
 
 
+def test_a_later_order_past_the_plan_s_end_says_it_is_not_within_the_horizon() -> None:
+    """A later order whose blocks run only after the plan's end read "2028-12-04, no power
+    yet: runs from 2031-01-01 at the earliest | ... | $737.3M" (demo, eu-west), its capital
+    plain beside the every-order card that leaves it out, and its order-by date as a measured
+    day's beside "Oct 2028": the row says its run and its capital are not within the horizon,
+    and the order-by date its grain, as the triggers' rows do."""
+    from forecasting.report.pages.common import MONTH_GRAIN, plan_last_day
+    from forecasting.report.pages.finance import _later_orders_table
+
+    inputs = sample_inputs()
+    end = plan_last_day(inputs)
+    assert end is not None
+    planned = _planned(inputs, later_capex=600e6)
+    later = planned.filter(pl.col("tranche") == 2).row(0, named=True)
+    runs = later["arrives"] + timedelta(days=100)
+    assert runs > end
+    past = planned.with_columns(
+        powered=pl.col("tranche") != 2,
+        runs_from=pl.when(pl.col("tranche") == 2).then(pl.lit(runs)).otherwise(pl.col("arrives")),
+    )
+    table = _later_orders_table(past, daily_end=daily_end(inputs), end=end)
+    row = [str(c) for c in table.rows[0]]
+    assert row[3] == f"{fmt_date(later['order_by'])} ({MONTH_GRAIN})"
+    assert row[4] == (
+        f"{fmt_date(later['arrives'])}, no power yet: runs from {fmt_date(runs)} at the "
+        f"earliest; not within the horizon (the plan ends {fmt_date(end)})"
+    )
+    assert row[7] == (
+        f"{fmt_usd(600e6)}: not within the horizon (its blocks run only after the plan's end; "
+        "not in the plan's totals)"
+    )
+    page = html.unescape(finance_page(replace(inputs, placements=past)))
+    assert row[4] in page and row[7] in page
+    # The facilities page's blocks and power orders tables list it alike.
+    facilities = html.unescape(facilities_page(replace(inputs, placements=past)))
+    assert row[4] in facilities
+    assert facilities.count(f"not within the horizon (the plan ends {fmt_date(end)})") == 2
+    # Running within the plan (one ending the day it lands), the row is as before.
+    within = later["arrives"]
+    kept = _later_orders_table(planned, daily_end=daily_end(inputs), end=within).rows[0]
+    assert "not within the horizon" not in " ".join(str(c) for c in kept)
+    assert str(kept[7]) == fmt_usd(600e6)
+
+
 def test_a_trigger_with_nothing_to_order_shows_no_order_by_date_or_arrival() -> None:
     """The finance table read "red | 2026-08-01 (monthly grain) | Jun 2027 | 2027-09-10 |
     none" for a row whose note says "nothing to order": an order-by date 125 days past and

@@ -87,6 +87,7 @@ __all__ = [
     "month_grain",
     "monthly_date",
     "next_order_by",
+    "past_the_horizon",
     "render",
     "revenue_cut_short",
     "shell",
@@ -659,6 +660,17 @@ def in_service_text(row: dict[str, Any], *, later: bool = False) -> str:
             text += f": {RUNS_ON_ARRIVAL} (see power)"
         return text
     return arrives
+
+
+def past_the_horizon(row: dict[str, Any], *, end: date | None) -> str:
+    """'; not within the horizon (the plan ends <end>)' beside the arrival of a plan order
+    (PLACEMENTS row) whose blocks run only after ``end``, the plan's last day (from
+    ``runs_from``, or its arrival where that is not stored); '' else. The forecast does not
+    reach the day they run: a later order's arrival and capital read as the plan's."""
+    runs = row.get("runs_from") or row.get("arrives")
+    if end is None or not isinstance(runs, date) or runs <= end:
+        return ""
+    return f"; not within the horizon (the plan ends {fmt_date(end)})"
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,8 @@ from forecasting.report.pages.common import (
     is_unsized,
     month,
     monthly_date,
+    past_the_horizon,
+    plan_last_day,
     render,
     shell,
     to_order,
@@ -309,6 +311,7 @@ def _blocks_table(inputs: ReportInputs) -> Table:
     for p in later_orders(inputs.placements).iter_rows(named=True):
         per_block = sizes.get(p["candidate"])
         site, arrives = _placed(p, p["arrives"])
+        arrives += past_the_horizon(p, end=plan_last_day(inputs))
         rows.append(
             (
                 p["arrives"],
@@ -352,10 +355,15 @@ _NOT_SIZED = "not sized"
 
 
 def _power_orders_table(
-    triggers: pl.DataFrame, placements: pl.DataFrame, *, daily_end: date | None = None
+    triggers: pl.DataFrame,
+    placements: pl.DataFrame,
+    *,
+    daily_end: date | None = None,
+    end: date | None = None,
 ) -> Table:
     """The triggers' orders and the plan's later ones, the heaviest first; the orders not
-    sized last, their MW not measured ("No data: no blocks to order" read beside three)."""
+    sized last, their MW not measured ("No data: no blocks to order" read beside three). A
+    later order whose blocks run only after ``end`` (the plan's last day) says so."""
     due = triggers.filter(to_order()).select(
         "mw", "region", "pool", "blocks_to_order", "candidate", "order_by", "arrives",
         "powered", "powered_from", "status", pl.lit(False).alias("later"), "note",
@@ -376,7 +384,8 @@ def _power_orders_table(
             r["pool"],
             blocks_text(r),
             monthly_date(r["order_by"], r, daily_end=daily_end),
-            in_service_text(r, later=r["later"]),
+            in_service_text(r, later=r["later"])
+            + (past_the_horizon(r, end=end) if r["later"] else ""),
             (_LATER, Badge(r["status"])) if r["later"] else Badge(r["status"]),
         ]
         for r in due.sort("mw", descending=True, nulls_last=True).iter_rows(named=True)
@@ -525,6 +534,7 @@ def facilities_page(inputs: ReportInputs) -> str:
             with_power(inputs.triggers, inputs.placements),
             inputs.placements,
             daily_end=daily_end(inputs),
+            end=plan_last_day(inputs),
         ),
         power_contracts=_power_contracts_table(power_view(inputs), inputs.plan.site),
         unsited=_unsited_note(inputs),
