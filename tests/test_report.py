@@ -1588,7 +1588,9 @@ def test_facilities_place_orders_where_finance_does_and_say_when_power_is_missin
     assert "us-east-z" not in facilities_page(inputs)
     page = facilities_page(replace(inputs, placements=placements))
     assert "us-east-z" in page
-    assert f"{east['arrives']}, no power yet (see the power triggers)" in page
+    # In finance's words (the blocks table read "no power yet (see the power triggers)").
+    said = f"{east['arrives']}, no power for it in the plan"
+    assert said in page and said in finance_page(replace(inputs, placements=placements))
     assert "to be sited" in page  # the other orders have no placement
 
 
@@ -4699,6 +4701,44 @@ def test_an_order_split_on_power_says_how_many_of_its_blocks_run_on_arrival() ->
     assert f"{said}no power until 2028-05-25" in page
     # Waiting whole: nothing said of a part.
     assert waiting_part(with_power(waiting, plan).row(0, named=True)) == ""
+
+
+def test_the_facilities_page_says_how_many_of_a_split_order_run_on_arrival() -> None:
+    """The demo's us-east order of 89 racks read "21 of 89 on power on arrival; the other 68:
+    no power for it in the plan" on the finance page, and "no power yet" (blocks table) and
+    "no power for it in the plan" (orders by power draw) for all 89 on the facilities page:
+    both facilities tables now say what finance says."""
+    from forecasting.report.pages.facilities import _blocks_table, _power_orders_table
+
+    inputs = sample_inputs()
+    east = inputs.triggers.filter(
+        (pl.col("region") == "us-east") & (pl.col("blocks_to_order").fill_null(0) > 0)
+    ).row(0, named=True)
+    blocks = east["blocks_to_order"]
+    plan = _planned(inputs, later_capex=500e6)
+    mine = (pl.col("region") == "us-east") & (pl.col("pool") == east["pool"])
+    share = plan.filter(mine & (pl.col("tranche") == 1))
+    split = pl.concat(
+        [
+            plan.filter(~(mine & (pl.col("tranche") == 1))),
+            share.with_columns(blocks=pl.lit(blocks - 1, pl.Int64), site=pl.lit("e-a")),
+            share.with_columns(
+                blocks=pl.lit(1, pl.Int64), powered=pl.lit(False), site=pl.lit("e-a")
+            ),
+        ]
+    )
+    waiting = inputs.triggers.with_columns(
+        powered_from=pl.when(mine).then(pl.lit(date(2028, 5, 25))).otherwise(None)
+    )
+    said = (
+        f"{fmt_date(east['arrives'])}, {blocks - 1:,} of {blocks:,} on power on arrival; the "
+        "other 1: no power until 2028-05-25"
+    )
+    shown = replace(inputs, triggers=waiting, placements=split)
+    assert said in finance_page(shown)
+    powered = with_power(waiting, split)
+    for table in (_blocks_table(shown), _power_orders_table(powered, split)):
+        assert said in [str(c) for row in table.rows for c in row]
 
 
 def test_an_order_whose_blocks_run_only_after_the_plan_s_end_is_not_in_its_capital() -> None:

@@ -286,10 +286,14 @@ def _blocks_table(inputs: ReportInputs) -> Table:
         for p in inputs.placements.filter(pl.col("tranche").fill_null(1) == 1).iter_rows(named=True)
     }
     # An order not sized is due all the same: listed, its GPUs and MW not measured.
-    for r in inputs.triggers.filter(to_order()).iter_rows(named=True):
+    # Its arrival as the finance page gives it: one placement row stood for the whole order
+    # (the demo's 89 racks read "no power yet", the 21 that run on arrival too).
+    ordering = with_power(inputs.triggers, inputs.placements).filter(to_order())
+    for r in ordering.iter_rows(named=True):
         per_block = sizes.get(r["candidate"] or "")
         gpus = per_block * r["blocks_to_order"] if per_block and r["blocks_to_order"] else None
-        site, arrives = _placed(placed.get((r["region"], r["pool"])), r["arrives"])
+        site, _ = _placed(placed.get((r["region"], r["pool"])), r["arrives"])
+        arrives = in_service_text(r)
         unsized = is_unsized(r)
         rows.append(
             (
@@ -368,13 +372,14 @@ def _power_orders_table(
         "mw", "region", "pool", "blocks_to_order", "candidate", "order_by", "arrives",
         "powered", "powered_from", "status", pl.lit(False).alias("later"), "note",
         "site", "blocks_beyond_ceiling", "runs_from", "monthly_only", "exhaustion_date",
+        "blocks_waiting",
     )  # fmt: skip
     later = later_orders(placements).select(
         "mw", "region", "pool", pl.col("blocks").alias("blocks_to_order"), "candidate",
         "order_by", "arrives", "powered", pl.lit(None, pl.Date).alias("powered_from"),
         "status", pl.lit(True).alias("later"), pl.lit(None, pl.String).alias("note"),
         "site", "blocks_beyond_ceiling", "runs_from", pl.lit(False).alias("monthly_only"),
-        "exhaustion_date",
+        "exhaustion_date", pl.lit(None, pl.Int64).alias("blocks_waiting"),
     )  # fmt: skip
     due = pl.concat([due, later], how="vertical_relaxed")
     rows = [
