@@ -2631,6 +2631,28 @@ def test_a_trigger_with_nothing_to_order_is_listed_after_the_orders() -> None:
     ]
 
 
+def test_the_orders_chart_draws_no_order_for_a_trigger_with_nothing_to_order() -> None:
+    """A red trigger with nothing to order reads "-" for order-by and arrival in the finance
+    table, yet the chart above it drew a red order-by dot 104 days past ("0 × pod-h100-1024")
+    and a lead-time bar to an arrival nobody orders: it now draws only its exhaustion."""
+    from forecasting.report.figures import orders_chart
+
+    inputs = sample_inputs()
+    absorbed = (pl.col("region") == "us-east") & (pl.col("pool") == "all")
+    triggers = inputs.triggers.with_columns(
+        blocks_to_order=pl.when(absorbed).then(0).otherwise(pl.col("blocks_to_order"))
+    )
+    chart = orders_chart(triggers, as_of=inputs.as_of)
+    assert chart is not None
+    drawn = {trace.name: [y for y in trace.y if y] for trace in chart.figure.data}
+    assert "us-east · all" in drawn["capacity exhausted"]
+    for name, labels in drawn.items():
+        if name != "capacity exhausted":
+            assert "us-east · all" not in labels, name
+    assert "order by (red)" not in drawn
+    assert "us-east · training" in drawn["order by (amber)"]
+
+
 def test_the_idle_risk_card_says_what_it_could_not_judge() -> None:
     """Every committed block entering service after the forecast left nothing judged, and the
     card read "$0 capex at idle risk"; it now says none was judged, or how many were not, and

@@ -264,11 +264,17 @@ def orders_chart(
     ).select(*rows.columns, "label", "capex_text")
     rows = pl.concat([own, later], how="diagonal_relaxed").sort("order_by")
     labels = [plot_text(label) for label in rows["label"]]
+    # A trigger with nothing to order keeps its exhaustion alone: its stored order-by and
+    # arrival are the unplaced candidate's, which the orders table shows as "-" (a red dot
+    # 104 days past and a lead-time bar read as an order missed).
+    placing = [n != 0 for n in rows["blocks_to_order"]]
     fig = go.Figure()
     lead_x: list[date | None] = []
     lead_y: list[str | None] = []
-    for label, start, end in zip(labels, rows["order_by"], rows["arrives"], strict=True):
-        if end is not None:
+    for label, start, end, places in zip(
+        labels, rows["order_by"], rows["arrives"], placing, strict=True
+    ):
+        if end is not None and places:
             lead_x += [start, end, None]
             lead_y += [label, label, None]
     if lead_x:
@@ -300,7 +306,7 @@ def orders_chart(
             )
         )
     for status, colour in STATUS_COLOURS.items():
-        mask = [s == status for s in rows["status"]]
+        mask = [s == status and places for s, places in zip(rows["status"], placing, strict=True)]
         if not any(mask):
             continue
         part = rows.filter(pl.Series(mask))
