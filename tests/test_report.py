@@ -923,6 +923,28 @@ def test_capital_for_blocks_that_run_only_after_the_forecast_ends_is_said_apart(
         )
 
 
+def test_capital_run_past_the_forecast_counts_the_blocks_past_a_ceiling_once() -> None:
+    """The "of which ... run only after the forecast ends" figure took the capex of the blocks
+    past their site's ceiling off an order's capex already net of it: 1 of its 2 pods past the
+    ceiling read "of which $0" for the $42.0M the plan can place; it reads that $42.0M."""
+    inputs = sample_inputs()
+    planned = _planned(inputs, later_capex=500e6)
+    first = planned.filter(pl.col("tranche") == 1).sort("order_by").row(0, named=True)
+    assert first["blocks"] == 2
+    due_now = (
+        (pl.col("tranche") == 1)
+        & (pl.col("region") == first["region"])
+        & (pl.col("pool") == first["pool"])
+    )
+    late = planned.with_columns(
+        runs_from=pl.when(due_now).then(pl.lit(date(2031, 1, 1))).otherwise(None),
+        blocks_beyond_ceiling=pl.when(due_now).then(1).otherwise(0),
+        site=pl.lit("s"),
+    )
+    said = f"(of which {fmt_usd(first['capex_usd'] / 2)} for 1 order whose blocks run only after"
+    assert said in html.unescape(finance_page(replace(inputs, placements=late)))
+
+
 def test_an_order_that_power_contracted_today_runs_on_arrival_says_so() -> None:
     """An order no planned power serves, whose blocks power contracted today runs on their
     arrival, read only "no power for it in the plan" beside a green status (the demo's us-west
@@ -1566,7 +1588,9 @@ def test_facilities_place_orders_where_finance_does_and_say_when_power_is_missin
     assert "us-east-z" not in facilities_page(inputs)
     page = facilities_page(replace(inputs, placements=placements))
     assert "us-east-z" in page
-    assert f"{east['arrives']}, no power yet (see the power triggers)" in page
+    # In finance's words (the blocks table read "no power yet (see the power triggers)").
+    said = f"{east['arrives']}, no power for it in the plan"
+    assert said in page and said in finance_page(replace(inputs, placements=placements))
     assert "to be sited" in page  # the other orders have no placement
 
 
@@ -2530,6 +2554,103 @@ def test_a_site_short_past_its_ceiling_says_a_new_site_is_needed() -> None:
     )
     roomy = site_power_chart(power, site="a", key="k", supply=supply(100.0))
     assert roomy is not None and "ceiling" not in roomy.takeaway
+
+
+def test_a_site_chart_draws_no_need_past_the_plan_without_saying_so() -> None:
+    """The demo's energized and contracted lines stopped at Nov 2029 (36 months) while
+    "needed" ran to Jan 2030 (38): the chart draws every line to its last month, the plan's,
+    and a need past it (an order landing after the plan's end) is not drawn but said, with
+    its MW and month."""
+    from forecasting.capacity import SITE_POWER_MONTHLY_SCHEMA
+    from forecasting.report.figures import site_power_chart
+
+    months = [date(2029, 11, 1), date(2029, 12, 1), date(2030, 1, 1), date(2030, 3, 1)]
+    needed = [40.0, 40.0, 40.0, 54.7]
+    power = pl.DataFrame(
+        {"site": "a", "region": "r", "month": months, "mw_in_service": 40.0,
+         "mw_new_blocks": [0.0, 0.0, 0.0, 14.7], "mw_needed": needed}
+    )  # fmt: skip
+    supply = pl.DataFrame(
+        {"month": months, "region": "r", "site": "a", "energized_mw": 45.0,
+         "contracted_mw": 60.0, "ceiling_mw": None, "mw_in_service": 40.0,
+         "mw_ordered": 0.0, "mw_needed": needed, "short_days": [0, 0, 0, 31]},
+        schema=SITE_POWER_MONTHLY_SCHEMA,
+    )  # fmt: skip
+    chart = site_power_chart(power, site="a", key="k", supply=supply, last_month=months[2])
+    assert chart is not None
+    for trace in chart.figure.data:
+        assert list(trace.x)[-1] == months[2], trace.name
+        assert len(trace.x) == 3, trace.name
+    assert "short of power" not in chart.takeaway
+    assert chart.takeaway.endswith(
+        "Not drawn: 14.7 MW more from Mar 2030, after the last month shown (Jan 2030), for "
+        "orders or blocks landing past the plan's end: not within the horizon."
+    )
+    # Within the plan, nothing is left out nor said.
+    whole = site_power_chart(power, site="a", key="k", supply=supply, last_month=months[3])
+    assert whole is not None and "Not drawn" not in whole.takeaway
+
+
+def test_the_facilities_window_runs_to_the_plans_last_month() -> None:
+    """The facilities page's months ran to the daily rows' end, at least 36 (Dec 2026 to Nov
+    2029 on the demo) while the need ran to the plan's Jan 2030: they run to the plan's last
+    month, and the charts stop there."""
+    from forecasting.report.inputs import facilities_last_month, facilities_months
+
+    assert facilities_months(date(2026, 12, 4), date(2030, 1, 31)) == 38
+    assert facilities_months(date(2026, 12, 4), date(2027, 6, 4)) == 36
+    inputs = sample_inputs()
+    months = inputs.forecast.head(2).with_columns(
+        ds=pl.Series([date(2029, 12, 1), date(2030, 1, 1)])
+    )
+    planned = replace(inputs, forecast_months=months.select(inputs.forecast_months.columns))
+    assert facilities_last_month(planned) == date(2030, 1, 1)
+    assert facilities_last_month(inputs) == date(2029, 10, 1)
+
+
+def test_a_trigger_with_nothing_to_order_is_listed_after_the_orders() -> None:
+    """A red trigger with nothing to order shows "-" for order-by but was listed first, by its
+    hidden order-by date (104 days past), above the orders due in 36 and 330 days: the rows
+    with orders come by order-by date, those without after them, by the date they are judged
+    on (their exhaustion date, none last)."""
+    from forecasting.report.pages.finance import _orders_table
+
+    inputs = sample_inputs()
+    absorbed = (pl.col("region") == "us-east") & (pl.col("pool") == "all")
+    triggers = inputs.triggers.with_columns(
+        blocks_to_order=pl.when(absorbed).then(0).otherwise(pl.col("blocks_to_order"))
+    )
+    table = _orders_table(with_power(triggers, None), daily_end=None, unit="GPUs")
+    listed = [(str(row[0]), str(row[1]), str(row[3])) for row in table.rows]
+    due = [fmt_date(AS_OF + timedelta(days=d)) for d in (36, 330)]
+    assert listed == [
+        ("us-east", "training", due[0]),
+        ("eu-west", "all", due[1]),
+        ("us-east", "all", MISSING),
+        ("eu-west", "training", MISSING),
+    ]
+
+
+def test_the_orders_chart_draws_no_order_for_a_trigger_with_nothing_to_order() -> None:
+    """A red trigger with nothing to order reads "-" for order-by and arrival in the finance
+    table, yet the chart above it drew a red order-by dot 104 days past ("0 × pod-h100-1024")
+    and a lead-time bar to an arrival nobody orders: it now draws only its exhaustion."""
+    from forecasting.report.figures import orders_chart
+
+    inputs = sample_inputs()
+    absorbed = (pl.col("region") == "us-east") & (pl.col("pool") == "all")
+    triggers = inputs.triggers.with_columns(
+        blocks_to_order=pl.when(absorbed).then(0).otherwise(pl.col("blocks_to_order"))
+    )
+    chart = orders_chart(triggers, as_of=inputs.as_of)
+    assert chart is not None
+    drawn = {trace.name: [y for y in trace.y if y] for trace in chart.figure.data}
+    assert "us-east · all" in drawn["capacity exhausted"]
+    for name, labels in drawn.items():
+        if name != "capacity exhausted":
+            assert "us-east · all" not in labels, name
+    assert "order by (red)" not in drawn
+    assert "us-east · training" in drawn["order by (amber)"]
 
 
 def test_the_idle_risk_card_says_what_it_could_not_judge() -> None:
@@ -4604,6 +4725,44 @@ def test_an_order_split_on_power_says_how_many_of_its_blocks_run_on_arrival() ->
     assert waiting_part(with_power(waiting, plan).row(0, named=True)) == ""
 
 
+def test_the_facilities_page_says_how_many_of_a_split_order_run_on_arrival() -> None:
+    """The demo's us-east order of 89 racks read "21 of 89 on power on arrival; the other 68:
+    no power for it in the plan" on the finance page, and "no power yet" (blocks table) and
+    "no power for it in the plan" (orders by power draw) for all 89 on the facilities page:
+    both facilities tables now say what finance says."""
+    from forecasting.report.pages.facilities import _blocks_table, _power_orders_table
+
+    inputs = sample_inputs()
+    east = inputs.triggers.filter(
+        (pl.col("region") == "us-east") & (pl.col("blocks_to_order").fill_null(0) > 0)
+    ).row(0, named=True)
+    blocks = east["blocks_to_order"]
+    plan = _planned(inputs, later_capex=500e6)
+    mine = (pl.col("region") == "us-east") & (pl.col("pool") == east["pool"])
+    share = plan.filter(mine & (pl.col("tranche") == 1))
+    split = pl.concat(
+        [
+            plan.filter(~(mine & (pl.col("tranche") == 1))),
+            share.with_columns(blocks=pl.lit(blocks - 1, pl.Int64), site=pl.lit("e-a")),
+            share.with_columns(
+                blocks=pl.lit(1, pl.Int64), powered=pl.lit(False), site=pl.lit("e-a")
+            ),
+        ]
+    )
+    waiting = inputs.triggers.with_columns(
+        powered_from=pl.when(mine).then(pl.lit(date(2028, 5, 25))).otherwise(None)
+    )
+    said = (
+        f"{fmt_date(east['arrives'])}, {blocks - 1:,} of {blocks:,} on power on arrival; the "
+        "other 1: no power until 2028-05-25"
+    )
+    shown = replace(inputs, triggers=waiting, placements=split)
+    assert said in finance_page(shown)
+    powered = with_power(waiting, split)
+    for table in (_blocks_table(shown), _power_orders_table(powered, split)):
+        assert said in [str(c) for row in table.rows for c in row]
+
+
 def test_an_order_whose_blocks_run_only_after_the_plan_s_end_is_not_in_its_capital() -> None:
     """A 60-month power lead put $1,720.3M of eu-west orders that run from 2032-01-01 in
     "capital in every order of the plan" and its bars (a 37-month plan read "$7,579.9M over
@@ -4632,6 +4791,88 @@ def test_an_order_whose_blocks_run_only_after_the_plan_s_end_is_not_in_its_capit
     # Running within the plan, it is the plan's capital as before.
     kept = html.unescape(finance_page(replace(inputs, placements=planned)))
     assert "only after the plan's end" not in kept and f"of {fmt_usd(every)} over" in kept
+
+
+def test_a_due_now_order_whose_blocks_run_only_after_the_plan_is_not_in_its_capital() -> None:
+    """A trigger's order waiting for power that comes only after the plan's end (the demo's
+    us-east training cell, $368.6M, run from 2031) stayed in "capital for them" ($3,032.1M)
+    while "capital in every order of the plan" left it out and said so: the finance and front
+    cards now leave it out of the triggers' capital too, and say it apart, not within the
+    horizon; an order running within the plan is in it as before."""
+    from forecasting.report.pages.common import plan_last_day
+
+    inputs = sample_inputs()
+    planned = _planned(inputs, later_capex=600e6)
+    end = plan_last_day(inputs)
+    assert end is not None
+    first = planned.filter(pl.col("tranche") == 1).sort("order_by").row(0, named=True)
+    due_now = (
+        (pl.col("tranche") == 1)
+        & (pl.col("region") == first["region"])
+        & (pl.col("pool") == first["pool"])
+    )
+    dark = planned.with_columns(
+        powered=~due_now,
+        runs_from=pl.when(due_now).then(pl.lit(end + timedelta(days=400))).otherwise("runs_from"),
+    )
+    ordering = inputs.triggers.filter(pl.col("blocks_to_order").fill_null(0) > 0)
+    capital = float(ordering["capex_usd"].sum())
+    apart = (
+        f"{fmt_usd(capital - first['capex_usd'])} (+ {fmt_usd(first['capex_usd'])} for 1 order "
+        f"whose blocks can run only after the plan's end, {fmt_date(end)}: not within the "
+        "horizon, not in the plan's totals)"
+    )
+
+    def card(shown: str, label: str) -> str:
+        return html.unescape(shown).split(f'</div><div class="label">{label}')[0].split(">")[-1]
+
+    for page, label in ((finance_page, "capital for them"), (run_index_page, "capital in orders")):
+        assert card(page(replace(inputs, placements=dark)), label) == apart, label
+        assert card(page(replace(inputs, placements=planned)), label) == fmt_usd(capital), label
+
+
+def test_a_later_order_past_the_plan_s_end_says_it_is_not_within_the_horizon() -> None:
+    """A later order whose blocks run only after the plan's end read "2028-12-04, no power
+    yet: runs from 2031-01-01 at the earliest | ... | $737.3M" (demo, eu-west), its capital
+    plain beside the every-order card that leaves it out, and its order-by date as a measured
+    day's beside "Oct 2028": the row says its run and its capital are not within the horizon,
+    and the order-by date its grain, as the triggers' rows do."""
+    from forecasting.report.pages.common import MONTH_GRAIN, plan_last_day
+    from forecasting.report.pages.finance import _later_orders_table
+
+    inputs = sample_inputs()
+    end = plan_last_day(inputs)
+    assert end is not None
+    planned = _planned(inputs, later_capex=600e6)
+    later = planned.filter(pl.col("tranche") == 2).row(0, named=True)
+    runs = later["arrives"] + timedelta(days=100)
+    assert runs > end
+    past = planned.with_columns(
+        powered=pl.col("tranche") != 2,
+        runs_from=pl.when(pl.col("tranche") == 2).then(pl.lit(runs)).otherwise(pl.col("arrives")),
+    )
+    table = _later_orders_table(past, daily_end=daily_end(inputs), end=end)
+    row = [str(c) for c in table.rows[0]]
+    assert row[3] == f"{fmt_date(later['order_by'])} ({MONTH_GRAIN})"
+    assert row[4] == (
+        f"{fmt_date(later['arrives'])}, no power yet: runs from {fmt_date(runs)} at the "
+        f"earliest; not within the horizon (the plan ends {fmt_date(end)})"
+    )
+    assert row[7] == (
+        f"{fmt_usd(600e6)}: not within the horizon (its blocks run only after the plan's end; "
+        "not in the plan's totals)"
+    )
+    page = html.unescape(finance_page(replace(inputs, placements=past)))
+    assert row[4] in page and row[7] in page
+    # The facilities page's blocks and power orders tables list it alike.
+    facilities = html.unescape(facilities_page(replace(inputs, placements=past)))
+    assert row[4] in facilities
+    assert facilities.count(f"not within the horizon (the plan ends {fmt_date(end)})") == 2
+    # Running within the plan (one ending the day it lands), the row is as before.
+    within = later["arrives"]
+    kept = _later_orders_table(planned, daily_end=daily_end(inputs), end=within).rows[0]
+    assert "not within the horizon" not in " ".join(str(c) for c in kept)
+    assert str(kept[7]) == fmt_usd(600e6)
 
 
 def test_a_trigger_with_nothing_to_order_shows_no_order_by_date_or_arrival() -> None:

@@ -264,11 +264,17 @@ def orders_chart(
     ).select(*rows.columns, "label", "capex_text")
     rows = pl.concat([own, later], how="diagonal_relaxed").sort("order_by")
     labels = [plot_text(label) for label in rows["label"]]
+    # A trigger with nothing to order keeps its exhaustion alone: its stored order-by and
+    # arrival are the unplaced candidate's, which the orders table shows as "-" (a red dot
+    # 104 days past and a lead-time bar read as an order missed).
+    placing = [n != 0 for n in rows["blocks_to_order"]]
     fig = go.Figure()
     lead_x: list[date | None] = []
     lead_y: list[str | None] = []
-    for label, start, end in zip(labels, rows["order_by"], rows["arrives"], strict=True):
-        if end is not None:
+    for label, start, end, places in zip(
+        labels, rows["order_by"], rows["arrives"], placing, strict=True
+    ):
+        if end is not None and places:
             lead_x += [start, end, None]
             lead_y += [label, label, None]
     if lead_x:
@@ -300,7 +306,7 @@ def orders_chart(
             )
         )
     for status, colour in STATUS_COLOURS.items():
-        mask = [s == status for s in rows["status"]]
+        mask = [s == status and places for s, places in zip(rows["status"], placing, strict=True)]
         if not any(mask):
             continue
         part = rows.filter(pl.Series(mask))
@@ -1167,18 +1173,37 @@ def backlog_chart(
 
 # --- facilities -----------------------------------------------------------------------------------
 
+# Below what fmt_mw shows (one decimal): "0.0 MW more" says nothing.
+_MW_SHOWN_CHART = 0.05
+
 
 def site_power_chart(
-    power: pl.DataFrame, *, site: str, key: str, supply: pl.DataFrame | None = None
+    power: pl.DataFrame,
+    *,
+    site: str,
+    key: str,
+    supply: pl.DataFrame | None = None,
+    last_month: date | None = None,
 ) -> Chart | None:
     """Facility MW per month at one site: in service and on order, stacked to what is needed,
-    against the MW energized and secured (energized plus contracted) where the site is declared."""
-    rows = power.filter(pl.col("site") == site).sort("month")
+    against the MW energized and secured (energized plus contracted) where the site is declared.
+
+    Every line stops at ``last_month`` (the first day of the page's last month, the plan's or
+    later: :func:`forecasting.report.inputs.facilities_last_month`; None: the last month of
+    ``power``): a need past it (an order or block landing after the plan's end) is not drawn,
+    and the takeaway says how much and from when."""
+    site_rows = power.filter(pl.col("site") == site).sort("month")
+    within = pl.col("month") <= last_month if last_month is not None else pl.lit(True)
+    rows = site_rows.filter(within)
     if rows.is_empty():
         return None
     months = rows["month"].to_list()
     fig = go.Figure()
-    lines = supply.filter(pl.col("site") == site).sort("month") if supply is not None else None
+    lines = (
+        supply.filter((pl.col("site") == site) & within).sort("month")
+        if supply is not None
+        else None
+    )
     if lines is not None and lines.height:
         for column, name, dash in (
             ("energized_mw", "energized", "solid"),
@@ -1281,4 +1306,26 @@ def site_power_chart(
             f"{site} needs no more than the {fmt_mw(now['mw_in_service'])} in service in "
             f"{now['month']:%b %Y}."
         )
-    return Chart(key, fig, takeaway)
+    return Chart(key, fig, takeaway + _past_the_window(site_rows, rows))
+
+
+def _past_the_window(site_rows: pl.DataFrame, drawn: pl.DataFrame) -> str:
+    """' Not drawn: X MW more from <month>, after the last month shown ...' where
+    ``site_rows`` (one site's MW by month) need more past the months ``drawn``; '' else.
+
+    The forecast does not reach there: a need drawn past the plan's end, beside no energized
+    line, read as a shortfall the plan had measured."""
+    last = drawn["month"][-1]  # drawn is by month
+    before = float(drawn["mw_needed"][-1])
+    later = site_rows.filter(
+        (pl.col("month") > last) & (pl.col("mw_needed") > before + _MW_SHOWN_CHART)
+    )
+    if later.is_empty():
+        return ""
+    most = later.filter(pl.col("mw_needed") == pl.col("mw_needed").max()).row(0, named=True)
+    first = later.row(0, named=True)
+    return (
+        f" Not drawn: {fmt_mw(most['mw_needed'] - before)} more from {first['month']:%b %Y}, "
+        f"after the last month shown ({last:%b %Y}), for orders or blocks landing past the "
+        "plan's end: not within the horizon."
+    )

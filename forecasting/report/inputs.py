@@ -539,6 +539,24 @@ def plan_end(inputs: ReportInputs) -> date | None:
     return following - timedelta(days=1)
 
 
+# The facilities page's view: at least this many months from the as-of month.
+FACILITIES_MONTHS = 36
+
+
+def facilities_months(as_of: date, end: date) -> int:
+    """How many months the facilities page draws from ``as_of``'s month: 36, or to ``end``'s
+    month (the plan's last day) where later. The daily rows' end cut the demo's energized
+    lines at Nov 2029, 36 months, while the need ran to the plan's Jan 2030."""
+    return max(FACILITIES_MONTHS, (end.year - as_of.year) * 12 + end.month - as_of.month + 1)
+
+
+def facilities_last_month(inputs: ReportInputs) -> date:
+    """The first day of the facilities page's last month (:func:`facilities_months`)."""
+    end = plan_end(inputs) or daily_end(inputs) or inputs.as_of
+    index = inputs.as_of.year * 12 + inputs.as_of.month - 2 + facilities_months(inputs.as_of, end)
+    return date(index // 12, index % 12 + 1, 1)
+
+
 def unweighed_candidates(inputs: ReportInputs) -> str:
     """The candidates that land past the forecast's plan end if ordered today, which no
     trigger weighed, and how far ahead to forecast to weigh them ("" when every one lands in

@@ -516,7 +516,7 @@ def report_inputs(
     from forecasting.capacity import capacity_timeline, site_power_by_month
     from forecasting.changes import run_changes
     from forecasting.report import ReportInputs
-    from forecasting.report.inputs import BOOK_APPLIED_SCHEMA, CHOSEN_COLUMNS
+    from forecasting.report.inputs import BOOK_APPLIED_SCHEMA, CHOSEN_COLUMNS, facilities_months
     from forecasting.traces import placed_dates_note
     from forecasting.triggers import site_orders_by_need
 
@@ -569,9 +569,11 @@ def report_inputs(
     assert isinstance(end, date)
     # Capacity is drawn under the whole plan, daily rows and the monthly ones past them.
     plan_end = max(end, _month_end(months_frame.get_column("ds").max()))
-    # The facilities view: at least 36 months, or to the plan horizon's end.
+    # The facilities view: at least 36 months, or to the plan horizon's end (its monthly rows
+    # too: to the daily rows' end alone, the demo's energized lines stopped at Nov 2029 while
+    # its need ran to Jan 2030).
     as_of = triggers.forecast.as_of
-    months = max(36, (end.year - as_of.year) * 12 + end.month - as_of.month + 1)
+    months = facilities_months(as_of, plan_end)
     supply = (
         site_power_by_month(
             plan,

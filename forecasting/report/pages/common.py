@@ -87,6 +87,7 @@ __all__ = [
     "month_grain",
     "monthly_date",
     "next_order_by",
+    "past_the_horizon",
     "render",
     "revenue_cut_short",
     "shell",
@@ -544,16 +545,25 @@ def every_order_capital(inputs: ReportInputs) -> str | None:
 
 
 def trigger_capital(inputs: ReportInputs) -> str:
-    """The capital of the triggers' orders, the blocks past their site's ceiling apart, and
-    how much of it is for blocks that run only after the forecast ends."""
+    """The capital of the triggers' orders, with the blocks past their site's ceiling and the
+    orders waiting for power that comes only after the plan's end apart
+    (:func:`~forecasting.report.inputs.past_the_plan`, as :func:`every_order_capital` keeps
+    them), and how much of it is for blocks that run only after the forecast ends.
+
+    Kept in, a due-now order whose power comes after the plan's end (the demo's us-east
+    training cell, $368.6M, run from 2031) counted in "capital for them" while the card of
+    every order beside it left it out: the triggers' capital read more than every order's."""
     t = inputs.triggers.filter(pl.col("blocks_to_order").fill_null(0) > 0)
     planned = plan_orders(inputs.placements)
     if planned is None:
         return fmt_usd(total(t, "capex_usd"))
-    first = planned.filter(pl.col("tranche") == 1)
-    apart = total(first, "capex_new_site_usd")
-    return planned_capital(total(t, "capex_usd") - apart, first) + _run_past_the_forecast(
-        first, end=plan_last_day(inputs)
+    end = plan_last_day(inputs)
+    first = past_the_plan(planned.filter(pl.col("tranche") == 1), end=end)
+    apart = total(first, "capex_new_site_usd") + total(first, "capex_past_plan_usd")
+    return (
+        planned_capital(total(t, "capex_usd") - apart, first)
+        + past_the_plan_capital(first, end=end)
+        + _run_past_the_forecast(first.filter(pl.col("capex_past_plan_usd") == 0), end=end)
     )
 
 
@@ -567,7 +577,8 @@ def _run_past_the_forecast(first: pl.DataFrame, *, end: date | None) -> str:
     past = first.filter(pl.col("runs_from") > end)
     if past.is_empty():
         return ""
-    capex = total(past, "capex_usd") - total(past, "capex_new_site_usd")
+    # capex_usd is net of the blocks past a ceiling already (report.inputs.split_new_site).
+    capex = total(past, "capex_usd")
     orders = past.select("region", "pool").unique().height
     whose = "1 order whose blocks run" if orders == 1 else f"{orders} orders whose blocks run"
     return (
@@ -649,6 +660,17 @@ def in_service_text(row: dict[str, Any], *, later: bool = False) -> str:
             text += f": {RUNS_ON_ARRIVAL} (see power)"
         return text
     return arrives
+
+
+def past_the_horizon(row: dict[str, Any], *, end: date | None) -> str:
+    """'; not within the horizon (the plan ends <end>)' beside the arrival of a plan order
+    (PLACEMENTS row) whose blocks run only after ``end``, the plan's last day (from
+    ``runs_from``, or its arrival where that is not stored); '' else. The forecast does not
+    reach the day they run: a later order's arrival and capital read as the plan's."""
+    runs = row.get("runs_from") or row.get("arrives")
+    if end is None or not isinstance(runs, date) or runs <= end:
+        return ""
+    return f"; not within the horizon (the plan ends {fmt_date(end)})"
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from forecasting.report.inputs import (
     NOT_JUDGED,
     ReportInputs,
     daily_end,
+    facilities_last_month,
     later_orders,
     power_view,
     unforecast_regions_of,
@@ -35,6 +36,8 @@ from forecasting.report.pages.common import (
     is_unsized,
     month,
     monthly_date,
+    past_the_horizon,
+    plan_last_day,
     render,
     shell,
     to_order,
@@ -283,10 +286,14 @@ def _blocks_table(inputs: ReportInputs) -> Table:
         for p in inputs.placements.filter(pl.col("tranche").fill_null(1) == 1).iter_rows(named=True)
     }
     # An order not sized is due all the same: listed, its GPUs and MW not measured.
-    for r in inputs.triggers.filter(to_order()).iter_rows(named=True):
+    # Its arrival as the finance page gives it: one placement row stood for the whole order
+    # (the demo's 89 racks read "no power yet", the 21 that run on arrival too).
+    ordering = with_power(inputs.triggers, inputs.placements).filter(to_order())
+    for r in ordering.iter_rows(named=True):
         per_block = sizes.get(r["candidate"] or "")
         gpus = per_block * r["blocks_to_order"] if per_block and r["blocks_to_order"] else None
-        site, arrives = _placed(placed.get((r["region"], r["pool"])), r["arrives"])
+        site, _ = _placed(placed.get((r["region"], r["pool"])), r["arrives"])
+        arrives = in_service_text(r)
         unsized = is_unsized(r)
         rows.append(
             (
@@ -308,6 +315,7 @@ def _blocks_table(inputs: ReportInputs) -> Table:
     for p in later_orders(inputs.placements).iter_rows(named=True):
         per_block = sizes.get(p["candidate"])
         site, arrives = _placed(p, p["arrives"])
+        arrives += past_the_horizon(p, end=plan_last_day(inputs))
         rows.append(
             (
                 p["arrives"],
@@ -351,21 +359,27 @@ _NOT_SIZED = "not sized"
 
 
 def _power_orders_table(
-    triggers: pl.DataFrame, placements: pl.DataFrame, *, daily_end: date | None = None
+    triggers: pl.DataFrame,
+    placements: pl.DataFrame,
+    *,
+    daily_end: date | None = None,
+    end: date | None = None,
 ) -> Table:
     """The triggers' orders and the plan's later ones, the heaviest first; the orders not
-    sized last, their MW not measured ("No data: no blocks to order" read beside three)."""
+    sized last, their MW not measured ("No data: no blocks to order" read beside three). A
+    later order whose blocks run only after ``end`` (the plan's last day) says so."""
     due = triggers.filter(to_order()).select(
         "mw", "region", "pool", "blocks_to_order", "candidate", "order_by", "arrives",
         "powered", "powered_from", "status", pl.lit(False).alias("later"), "note",
         "site", "blocks_beyond_ceiling", "runs_from", "monthly_only", "exhaustion_date",
+        "blocks_waiting",
     )  # fmt: skip
     later = later_orders(placements).select(
         "mw", "region", "pool", pl.col("blocks").alias("blocks_to_order"), "candidate",
         "order_by", "arrives", "powered", pl.lit(None, pl.Date).alias("powered_from"),
         "status", pl.lit(True).alias("later"), pl.lit(None, pl.String).alias("note"),
         "site", "blocks_beyond_ceiling", "runs_from", pl.lit(False).alias("monthly_only"),
-        "exhaustion_date",
+        "exhaustion_date", pl.lit(None, pl.Int64).alias("blocks_waiting"),
     )  # fmt: skip
     due = pl.concat([due, later], how="vertical_relaxed")
     rows = [
@@ -375,7 +389,8 @@ def _power_orders_table(
             r["pool"],
             blocks_text(r),
             monthly_date(r["order_by"], r, daily_end=daily_end),
-            in_service_text(r, later=r["later"]),
+            in_service_text(r, later=r["later"])
+            + (past_the_horizon(r, end=end) if r["later"] else ""),
             (_LATER, Badge(r["status"])) if r["later"] else Badge(r["status"]),
         ]
         for r in due.sort("mw", descending=True, nulls_last=True).iter_rows(named=True)
@@ -501,6 +516,7 @@ def facilities_page(inputs: ReportInputs) -> str:
     """Megawatts per site by month, committed blocks and arrivals, power-heavy orders."""
     page = Page()
     power = inputs.mw_by_site_month
+    last = facilities_last_month(inputs)
     sites = (
         power.group_by("site")
         .agg(pl.col("mw_needed").max())
@@ -508,7 +524,7 @@ def facilities_page(inputs: ReportInputs) -> str:
         .to_list()
     )
     charts = [
-        site_power_chart(power, site=s, key=f"site-{i}", supply=inputs.site_supply)
+        site_power_chart(power, site=s, key=f"site-{i}", supply=inputs.site_supply, last_month=last)
         for i, s in enumerate(sites)
     ]
     return render(
@@ -523,6 +539,7 @@ def facilities_page(inputs: ReportInputs) -> str:
             with_power(inputs.triggers, inputs.placements),
             inputs.placements,
             daily_end=daily_end(inputs),
+            end=plan_last_day(inputs),
         ),
         power_contracts=_power_contracts_table(power_view(inputs), inputs.plan.site),
         unsited=_unsited_note(inputs),

@@ -31,6 +31,7 @@ from forecasting.report.inputs import (
     daily_end,
     later_orders,
     measured_reach,
+    past_the_plan,
     status_headline,
     unforecast_regions_of,
     unmeasured_class_rows,
@@ -55,6 +56,7 @@ from forecasting.report.pages.common import (
     in_service_text,
     monthly_date,
     next_order_by,
+    past_the_horizon,
     plan_last_day,
     render,
     shell,
@@ -116,7 +118,7 @@ def _orders_table(
             fmt_gpus(r["max_shortfall_gpus"]),
             r["note"] or "",
         ]
-        for r in triggers.sort("order_by", "region", "pool", nulls_last=True).iter_rows(named=True)
+        for r in _orders_first(triggers).iter_rows(named=True)
     ]
     headers = [
         "region",
@@ -134,6 +136,26 @@ def _orders_table(
     ]
     return Table.of(
         headers, rows, numeric=(7, 8, 9), detail=(10,), empty="no expansion triggers in this run"
+    )
+
+
+def _orders_first(triggers: pl.DataFrame) -> pl.DataFrame:
+    """``triggers`` in the orders table's order: the rows with an order to place by order-by
+    date, then those with nothing to order by the date they are judged on (exhaustion, none
+    last).
+
+    The table is read as a to-do list down its order-by column; a row with nothing to order
+    shows "-" there, and sorted by its hidden order-by date (the unplaced candidate's, kept
+    for the replays) a red one stood first, above orders due in weeks, as if it were the next
+    deadline. After the orders, not among them: it asks nothing of the reader by any date,
+    and its exhaustion date, shown, is the one it is read by."""
+    nothing = pl.col("blocks_to_order") == 0
+    return triggers.sort(
+        nothing.fill_null(False),
+        pl.when(nothing).then(pl.col("exhaustion_date")).otherwise(pl.col("order_by")),
+        "region",
+        "pool",
+        nulls_last=True,
     )
 
 
@@ -333,30 +355,36 @@ def _plan_reach(inputs: ReportInputs) -> str | None:
 
 
 def _later_orders_table(
-    placements: pl.DataFrame, *, daily_end: date | None, nothing: str | None = None
+    placements: pl.DataFrame,
+    *,
+    daily_end: date | None,
+    end: date | None = None,
+    nothing: str | None = None,
 ) -> Table:
     """The orders the plan places after the triggers', by order-by date: with the shortfall
     each is for and its status (a later order landing a year after its shortfall sat among
     green rows, its lateness on no page), and whether its site has the power on arrival.
-    ``nothing``: why the table is empty where no pool runs short (:func:`nothing_to_order`)."""
+    ``nothing``: why the table is empty where no pool runs short (:func:`nothing_to_order`).
+
+    An order whose blocks run only after ``end``, the plan's last day, says so beside its
+    arrival and its capital (not in the plan's totals: report.inputs.past_the_plan), and an
+    order-by date read from a month short past the daily rows says its grain, as the
+    triggers' rows do: plain, "$737.3M" and "2027-03-15" read as measured figures."""
+    later = past_the_plan(later_orders(placements), end=end)
     rows: list[list[Cell]] = [
         [
             r["region"],
             r["pool"],
             Badge(r["status"]) if r["status"] else MISSING,
-            fmt_date(r["order_by"]),
-            in_service_text(r, later=True),
+            monthly_date(r["order_by"], r, daily_end=daily_end),
+            in_service_text(r, later=True) + past_the_horizon(r, end=end),
             fmt_day_or_month(r["exhaustion_date"], daily_end=daily_end),
             f"{fmt_count(r['blocks'])} × {r['candidate']}",
-            capex_past_ceiling(
-                r["capex_usd"],
-                r["capex_new_site_usd"] or 0.0,
-                beyond=r["blocks_beyond_ceiling"] or 0,
-            ),
+            _later_capex_text(r),
             fmt_mw(r["mw"]),
             r["site"] or "to be sited",
         ]
-        for r in later_orders(placements).iter_rows(named=True)
+        for r in later.iter_rows(named=True)
     ]
     headers = [
         "region",
@@ -375,6 +403,24 @@ def _later_orders_table(
         rows,
         numeric=(7, 8),
         empty=nothing or "no later orders: the orders due now cover the plan",
+    )
+
+
+def _later_capex_text(row: dict[str, Any]) -> str:
+    """A later order's capex (:func:`_later_orders_table`), the blocks past their site's
+    ceiling apart, and all of it said not within the horizon where its blocks run only after
+    the plan's end (``capex_past_plan_usd``, report.inputs.past_the_plan)."""
+    past = row["capex_past_plan_usd"] or 0.0
+    text = capex_past_ceiling(
+        row["capex_usd"] + past,
+        row["capex_new_site_usd"] or 0.0,
+        beyond=row["blocks_beyond_ceiling"] or 0,
+    )
+    if not past:
+        return text
+    return (
+        f"{text}: not within the horizon (its blocks run only after the plan's end; not in "
+        "the plan's totals)"
     )
 
 
@@ -1196,7 +1242,10 @@ def finance_page(inputs: ReportInputs) -> str:
             )
         ),
         "later_orders": _later_orders_table(
-            inputs.placements, daily_end=daily_end(inputs), nothing=nothing
+            inputs.placements,
+            daily_end=daily_end(inputs),
+            end=plan_last_day(inputs),
+            nothing=nothing,
         ),
         "pipeline": _pipeline_table(inputs.pipeline_deals),
         "revenue": _revenue_table(
