@@ -938,7 +938,9 @@ def cmd_backtest_decisions(args: argparse.Namespace) -> int:
         from forecasting.decisions import undated_contracts_note
         from forecasting.runs import contract_book
 
-        undated = undated_contracts_note(contract_book(paths.warehouse), run.as_ofs)
+        undated = undated_contracts_note(
+            contract_book(paths.warehouse, capacity_path=paths.capacity), run.as_ofs
+        )
         if undated:
             say(f"note: {undated}")
     if run.page is not None:

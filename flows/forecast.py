@@ -42,9 +42,10 @@ def read_events(warehouse_path: Path) -> pl.DataFrame:
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
-def read_contracts(warehouse_path: Path) -> ContractBook:
-    """The warehouse's contract book: signed contracts and pipeline deals."""
-    return runs.contract_book(warehouse_path)
+def read_contracts(warehouse_path: Path, capacity_path: Path | None = None) -> ContractBook:
+    """The warehouse's contract book: signed contracts and pipeline deals (in a region of the
+    plan at ``capacity_path`` without telemetry yet too)."""
+    return runs.contract_book(warehouse_path, capacity_path=capacity_path)
 
 
 def chunk_key(_context: TaskRunContext | None, parameters: dict[str, Any]) -> str:
@@ -113,6 +114,7 @@ def save_run(
     extended: Extended | None,
     book: runs.BookApplied | None = None,
     seen: dict[str, Any] | None = None,
+    capacity_path: Path | None = None,
 ) -> ForecastRun:
     """Store the run, its forecasts, bottom-level paths and backtests in one transaction, with
     what it read of the telemetry (``seen``)."""
@@ -126,6 +128,7 @@ def save_run(
         extended=extended,
         book=book,
         seen=seen,
+        capacity_path=capacity_path,
     )
 
 
@@ -147,14 +150,23 @@ def forecast_flow(warehouse_path: Path, options: ForecastOptions | None = None) 
         series, settings=settings, events=known, map_fn=partial(_fan_out, chunks=chunks)
     )
     events = 0 if known is None else known.height
-    book = read_contracts(warehouse_path) if options.use_contracts else None
+    book = read_contracts(warehouse_path, options.capacity) if options.use_contracts else None
     months = runs.plan_horizon_months(options)
     result, extended, applied = plan_past_lead_times(
         series, result, as_of, months, book, settings.seed
     )
     seconds = time.perf_counter() - started
     run = save_run(
-        warehouse_path, result, settings, as_of, events, seconds, extended, book=applied, seen=seen
+        warehouse_path,
+        result,
+        settings,
+        as_of,
+        events,
+        seconds,
+        extended,
+        book=applied,
+        seen=seen,
+        capacity_path=options.capacity,
     )
     logger.info("forecast run %s: %d series in %.0f s", run.run_id, run.series, run.seconds)
     return run

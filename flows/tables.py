@@ -14,6 +14,7 @@ from rich.text import Text
 from forecasting.capacity import ALL_CLASSES, CapacityPlan, monthly_capacity
 from forecasting.ingest import IngestResult
 from forecasting.schema import (
+    BOOK_STATUS,
     FAILS_UNDER_SHOCK,
     FAILS_UNSHOCKED,
     MONTHLY_ONLY,
@@ -27,6 +28,7 @@ from forecasting.schema import (
     Measure,
     WorkloadClass,
     absorb_cost_text,
+    book_only_words,
 )
 from forecasting.text import capex_past_ceiling, days_count, listed, usd, waiting_part
 
@@ -640,6 +642,8 @@ def report_table(outcome: ReportOutcome) -> Table:
             "platform page says why); the dates and orders rest on its assumptions, no "
             "measured error"
         )
+    for region in outcome.book_only:
+        captions.append(f"{region}: {book_only_words(region)}")
     if outcome.silent:
         captions.append(
             f"telemetry stopped: {listed(outcome.silent)} reported nothing for that many days "
@@ -694,10 +698,14 @@ def report_table(outcome: ReportOutcome) -> Table:
         if vacant:
             # Zero demand against zero capacity: a green that says nothing.
             order += f" ({VACANT})"
+        # The status of a pool judged on its contracts' ramps alone says so where it stands.
+        book = f" ({BOOK_STATUS})" if t["region"] in outcome.book_only else ""
         table.add_row(
             Text(t["region"]),
             Text(t["pool"]),
-            Text(NOT_VERIFIED) if vacant else Text(t["status"], style=style.get(t["status"], "")),
+            Text(NOT_VERIFIED)
+            if vacant
+            else Text(f"{t['status']}{book}", style=style.get(t["status"], "")),
             t["exhaustion_date"] or "-",
             # Nothing to order: its order-by date (kept for the replays) is no deadline, and
             # a past one read as missed.
@@ -1233,6 +1241,13 @@ def triggers_line(report: ReportOutcome) -> str:
         from forecasting.triggers import UNMEASURED_TRAINING
 
         unverified += f" ({len(gap)} of them {NOT_VERIFIED}: {UNMEASURED_TRAINING}: {listed(gap)})"
+    if report.book_only:
+        # Counted with the forecast's, though no forecast is under them: say which.
+        book = [t for t in report.triggers if t["region"] in report.book_only]
+        unverified += (
+            f" ({len(book)} of them judged on the {BOOK_STATUS}, no telemetry yet (not forecast): "
+            f"{listed(report.book_only)})"
+        )
     return (
         "triggers: "
         + ", ".join(f"{report.statuses.get(s, 0)} {s}" for s in ("red", "amber", "green"))

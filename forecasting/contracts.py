@@ -91,12 +91,11 @@ plausible ceiling of 1,000,000``, ``ramp dates not increasing``, ``term_end befo
 ramp date``, ``ramp step after term_end``,
 ``probability required for a pipeline deal``, ``probability outside (0, 1]``, ``signed
 contract with a probability other than 1``, ``price not above 0``, ``unknown region`` when the
-fleet's regions are given, or, for a region of the capacity plan without telemetry yet, ``is a
-region of the capacity plan with no telemetry yet`` with the what-if that weighs the deal
-there), then ``the ramp holds 0 GPUs at every step`` (a contract of
-nothing), and last ``duplicate id``. The good entries are kept. The checks
-run per entry in Python rather than as polars expressions (forecasting.rules): a ramp is a
-nested list, and a book holds tens of entries, not millions of rows.
+fleet's regions are given and the region is in neither them nor the capacity plan's), then
+``the ramp holds 0 GPUs at every step`` (a contract of nothing), and last ``duplicate id``.
+The good entries are kept. The checks run per entry in Python rather than as polars
+expressions (forecasting.rules): a ramp is a nested list, and a book holds tens of entries,
+not millions of rows.
 """
 
 from __future__ import annotations
@@ -123,6 +122,7 @@ import tomli_w
 from forecasting import hierarchy, sums
 from forecasting.concentration import OTHER, concentration
 from forecasting.schema import (
+    BOOK_ONLY,
     GPU_CEILING_RULE,
     MAX_GPUS_PER_ROW,
     PATHS_SCHEMA,
@@ -136,11 +136,11 @@ from forecasting.schema import (
 
 __all__ = [
     "BOOK_CONCENTRATION_SCHEMA",
+    "BOOK_ONLY",
     "CONTRACT_LIST_SCHEMA",
     "CONTRACT_MODEL",
     "FIELDS",
     "FINANCE_SCHEMA",
-    "PLANNED_WITHOUT_TELEMETRY",
     "RAMP_SCHEMA",
     "REFUSALS_SCHEMA",
     "REQUIRED_FIELDS",
@@ -161,6 +161,7 @@ __all__ = [
     "book_concentration",
     "book_frame",
     "book_of",
+    "book_only_regions",
     "committed_and_pipeline",
     "concentration_with_book",
     "contract_list",
@@ -252,9 +253,6 @@ class ContractStatus(StrEnum):
     SIGNED = "signed"
     PIPELINE = "pipeline"
 
-
-# How a contract's refusal names a region of the capacity plan that has no telemetry yet.
-PLANNED_WITHOUT_TELEMETRY = "is a region of the capacity plan with no telemetry yet"
 
 # A contract of nothing is most likely a unit or column slip; the what-if says the same.
 ZERO_RAMP_RULE = "the ramp holds 0 GPUs at every step: there is no demand to weigh"
@@ -410,13 +408,10 @@ class Refusal:
         where = f"{self.file}:{self.line}" if self.line is not None else self.file
         who = f" ({self.contract_id!r})" if self.contract_id else ""
         got = "" if self.value is None else f" (got {self.value!r})"
-        # A region of the plan without telemetry: the entry is right, its rule says what to do.
-        fix = (
-            ""
-            if PLANNED_WITHOUT_TELEMETRY in self.rule
-            else "; fix the entry and load the book again"
+        return (
+            f"{where}: contract row {self.row}{who} field {self.field}: {self.rule}{got}; fix the "
+            "entry and load the book again"
         )
-        return f"{where}: contract row {self.row}{who} field {self.field}: {self.rule}{got}{fix}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -572,22 +567,14 @@ def _optional(fields: Mapping[str, object], name: str) -> object | None:
     return None if isinstance(value, str) and not value.strip() else value
 
 
-def _planned_without_telemetry(contract: Contract) -> str:
-    """The rule refusing ``contract`` in a region of the capacity plan without telemetry yet
-    (a greenfield site's anchor customer): what to run instead and when to load it again."""
-    ramp = ",".join(f"{s.day}:{s.gpus}" for s in contract.ramp)
-    price = (
-        "" if contract.price_per_gpu_hour is None else f" --price {contract.price_per_gpu_hour:g}"
-    )
-    region = contract.region
-    return (
-        f"{region} {PLANNED_WITHOUT_TELEMETRY}: the book holds contracts in regions with "
-        "telemetry only, as a forecast weighs a region's contracts against its measured demand; "
-        f"weigh this one with `fleetcast whatif --customer {contract.customer} --class "
-        f"{contract.workload_class.value} --region {region} --ramp {ramp} --until "
-        f"{contract.term_end}{price}` (not judged there), and load the book again once "
-        f"{region}'s telemetry is ingested"
-    )
+def _unknown_region(regions: Collection[str], planned: Collection[str]) -> str:
+    """The rule refusing a region in neither the telemetry (``regions``) nor the capacity plan
+    (``planned``), naming both lists: a typo would otherwise make a region of its own."""
+    told = ", ".join(sorted(regions))
+    greenfield = sorted(set(planned) - set(regions))
+    if greenfield:
+        told += f" with telemetry, or {', '.join(greenfield)} of the capacity plan"
+    return f"unknown region (expected one of {told})"
 
 
 def _contract(
@@ -627,15 +614,8 @@ def _contract(
         announced=None if announced is None else _day("announced", announced),
         description=None if description is None else _text("description", description),
     )
-    if regions is not None and contract.region not in regions and contract.region in planned:
-        # "fix the entry" had no fix: the entry is right, the region's telemetry is missing.
-        raise ContractRuleError("region", _planned_without_telemetry(contract))
-    if regions is not None and contract.region not in regions:
-        raise ContractRuleError(
-            "region",
-            f"unknown region (expected one of {', '.join(sorted(regions))})",
-            contract.region,
-        )
+    if regions is not None and contract.region not in regions and contract.region not in planned:
+        raise ContractRuleError("region", _unknown_region(regions, planned), contract.region)
     return contract
 
 
@@ -768,8 +748,9 @@ def parse_contracts(
     """The book in ``text`` (``toml`` or ``csv``); refusals name ``source``.
 
     ``regions``, when given, are the regions the fleet has telemetry for: a contract elsewhere
-    is refused, one in a region of ``planned`` (the capacity plan's) saying the region has no
-    telemetry yet and giving the what-if that weighs the deal there.
+    is refused, but in a region of ``planned`` (the capacity plan's, with blocks but no
+    telemetry yet: a greenfield site's anchor customer), where the book is the region's only
+    demand (see :func:`book_only_regions`).
     """
     if file_format == "toml":
         entries = _toml_entries(text, source)
@@ -1110,7 +1091,8 @@ def apply_to_months(months: pl.DataFrame, book: ContractBook) -> pl.DataFrame:
     Pipeline deals add ``p x GPUs`` (their peak day, or their GPU-days over the month's days)
     to the mean of the series and the levels above; past the daily horizon there are no
     sample paths to mix their draws into, so they do not move the quantiles here. A contract
-    series the frame lacks gets rows of its own (model :data:`CONTRACT_MODEL`).
+    series the frame lacks, and each level above it the frame lacks (a region without
+    telemetry), gets rows of its own (model :data:`CONTRACT_MODEL`).
     """
     if months.is_empty() or not book.contracts:
         return months
@@ -1202,8 +1184,11 @@ def apply_to_months(months: pl.DataFrame, book: ContractBook) -> pl.DataFrame:
         .with_columns((pl.col(v) + pl.col(f"{v}_lift").fill_null(0.0)).alias(v) for v in values)
         .drop([f"{v}_lift" for v in values])
     )
+    # A series the frame lacks, and its levels above it the frame lacks too (a region without
+    # telemetry: only its customer's rows read the ramp, and its pools read green past the
+    # daily days), is the book's alone.
     new_rows = (
-        lifts.join(months.select(keys), on=keys, how="anti")
+        total_lift.join(months.select(keys), on=keys, how="anti")
         .filter(pl.col("mean") > 0)
         .with_columns(pl.lit(CONTRACT_MODEL).alias("model"))
     )
@@ -1805,6 +1790,22 @@ def _level_stats(
 def _quantile_of(column: str) -> float:
     """The quantile a column stands for: ``q10`` -> 0.1, ``q97.5`` -> 0.975."""
     return float(column[1:]) / 100
+
+
+def book_only_regions(frame: pl.DataFrame) -> list[str]:
+    """The regions whose own series is the book's alone in ``frame`` (a forecast, its monthly
+    rows or its summary: ``unique_id`` and ``model``), sorted: every row of the region's
+    series has model :data:`CONTRACT_MODEL`, since no telemetry gave it one. A region whose
+    telemetry came since is forecast, its contracts on top, and is not among them."""
+    if "model" not in frame.columns or frame.is_empty():
+        return []
+    regions = (
+        frame.filter(hierarchy.depth() == 1)
+        .group_by(region=hierarchy.level(1))
+        .agg(book=(pl.col("model") == CONTRACT_MODEL).all())
+        .filter("book")
+    )
+    return sorted(regions["region"].to_list())
 
 
 def apply_to_run(

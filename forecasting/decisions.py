@@ -1200,7 +1200,11 @@ def backtest_inputs(
             capacity=capacity_path,
         ),
     )
-    book = contract_book(warehouse_path) if options.use_contracts else None
+    book = (
+        contract_book(warehouse_path, capacity_path=capacity_path)
+        if options.use_contracts
+        else None
+    )
     events = known_events(warehouse_path) if options.use_events else None
     return series, book, events
 

@@ -23,6 +23,8 @@ import polars as pl
 
 __all__ = [
     "BACKTEST_SCHEMA",
+    "BOOK_ONLY",
+    "BOOK_STATUS",
     "DAY_SHAPE_WEEKS",
     "DEFAULT_HORIZON_DAYS",
     "DEMAND_SCHEMA",
@@ -58,6 +60,7 @@ __all__ = [
     "Measure",
     "Table",
     "WorkloadClass",
+    "book_only_words",
     "censored_absorb_text",
     "frame_schema",
     "group_name",
@@ -213,6 +216,14 @@ FAILS_UNSHOCKED = "plan fails unshocked"
 # its target had no demand to shock): "pass, 0 h" read as the named question answered. A drill
 # that fails on the part it played still fails: failing at 1.17x is a finding.
 NOT_VERIFIED = "not verified"
+# What every reader (the triggers' notes, `report`, the pages, the warnings) says of a region
+# whose demand is the contract book's alone: a region of the capacity plan without telemetry
+# yet, whose contracts (a greenfield site's anchor customer) are all it holds. Its figures are
+# the ramps (a signed one the same at every quantile): no band was fitted, so none reads as a
+# forecast's.
+BOOK_ONLY = "demand here is the contract book's only: no telemetry yet (not forecast)"
+# Beside a status judged on the book alone, where the status stands (a table's cell).
+BOOK_STATUS = "contract book only"
 # What a region with no block or site in the plan and no measured demand reads beside its
 # triggers, in place of their green: zero demand against zero capacity says nothing.
 VACANT = "no capacity planned, no demand measured"
@@ -281,6 +292,16 @@ NO_DEMAND = "no demand"
 # Drill KPIs whose bad tail is low: their P90 over paths is the level 90 % of paths reach
 # (forecasting.drills.kpis); the pages read it too.
 BETTER_HIGHER = frozenset({"slo_attainment"})
+
+
+def book_only_words(region: str) -> str:
+    """What leads every trigger row of ``region``, whose demand is the contract book's alone,
+    and what `report` says beside its pools: the figures are the signed ramps (a floor), not
+    a forecast with a band."""
+    return (
+        f"{BOOK_ONLY}: {region}'s requirement is its contracts' ramps (a signed ramp the same "
+        "at every quantile, a pipeline deal at its odds)"
+    )
 
 
 def absorb_cost_text(

@@ -25,7 +25,7 @@ from forecasting.capacity import CapacityPlan
 from forecasting.contracts import CONTRACT_MODEL, apply_to_run, parse_contracts
 from forecasting.report.pages import finance_page
 from forecasting.resources import sample_capacity, sample_contracts
-from forecasting.schema import FORECAST_SCHEMA, PATHS_SCHEMA, QUANTILES, WorkloadClass
+from forecasting.schema import BOOK_ONLY, FORECAST_SCHEMA, PATHS_SCHEMA, QUANTILES, WorkloadClass
 from forecasting.schema import quantile_column as qcol
 from forecasting.triggers import expansion_triggers
 
@@ -433,13 +433,14 @@ def test_a_stored_contract_without_announced_is_known_from_its_first_ramp_day_in
     assert [c.id for c in stored.known_by(date(2025, 1, 2)).contracts] == ["later", "serving"]
 
 
-def test_a_contract_in_a_plan_region_without_telemetry_is_refused_saying_so(
+def test_a_contract_in_a_plan_region_without_telemetry_enters_the_book(
     tmp_path: Path, warehouse_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A greenfield site's anchor contract (us-east: blocks in the plan, no telemetry yet) was
-    refused as an 'unknown region' to 'fix the entry', which has no fix. The refusal says the
-    region is in the plan without telemetry and gives the what-if that weighs the deal there;
-    a region in neither is still unknown."""
+    refused with a what-if to run instead, so no forecast or trigger counted a signed deal.
+    It now enters the book, is applied by a forecast reading the plan and is warned of by
+    none; loaded twice it is replaced, not doubled. A region in neither the telemetry nor the
+    plan is still refused, naming file, row, field and rule and both lists of regions."""
     _with_telemetry(tmp_path, warehouse_path)
     plan = tmp_path / "capacity.toml"
     plan.write_text(sample_capacity().read_text(encoding="utf-8"), encoding="utf-8")
@@ -449,26 +450,35 @@ def test_a_contract_in_a_plan_region_without_telemetry_is_refused_saying_so(
         + _contract("typo", "apco").replace('"eu-west"', '"mars-1"'),
         encoding="utf-8",
     )
-    planned = (
-        "us-east is a region of the capacity plan with no telemetry yet: the book holds "
-        "contracts in regions with telemetry only, as a forecast weighs a region's contracts "
-        "against its measured demand; weigh this one with `fleetcast whatif --customer apco "
-        "--class inference --region us-east --ramp 2027-01-01:600 --until 2029-12-31` (not "
-        "judged there), and load the book again once us-east's telemetry is ingested"
+    unknown = (
+        "unknown region (expected one of eu-west with telemetry, or us-east, us-west of the "
+        "capacity plan)"
     )
     loaded = runs.load_contracts_file(book, warehouse_path, capacity_path=plan)
-    assert [(r["contract_id"], r["rule"]) for r in loaded.refused] == [
-        ("anchor", planned),
-        ("typo", "unknown region (expected one of eu-west)"),
-    ]
+    assert (loaded.loaded, loaded.signed) == (1, 1)
+    assert [(r["contract_id"], r["rule"]) for r in loaded.refused] == [("typo", unknown)]
+    again = runs.load_contracts_file(book, warehouse_path, capacity_path=plan)
+    assert (again.loaded, again.replaced) == (1, 1)
+    stored = runs.contract_book(warehouse_path, capacity_path=plan)
+    assert [(c.id, c.region) for c in stored.contracts] == [("anchor", "us-east")]
+    assert runs.stray_contracts(warehouse_path, capacity_path=plan) == []
+    # The plan's warning says us-east's demand is the book's, not that nothing is judged there.
+    warned = {
+        w.split("'")[1]: w for w in runs.plan_warnings_for(warehouse_path, plan) if "' has" in w
+    }
+    assert f"and contracts ('anchor') but no telemetry: {BOOK_ONLY}" in warned["us-east"]
+    assert "no trigger or order is judged there" in warned["us-west"]
+    # Without the plan the region is one the fleet does not have: left out, and said.
+    assert runs.contract_book(warehouse_path).contracts == ()
+    assert len(runs.stray_contracts(warehouse_path)) == 1
     argv = ["contracts", str(book), "--warehouse", str(warehouse_path), "--capacity", str(plan)]
     assert main(argv) == 0
     err = " ".join(capsys.readouterr().err.split())
+    assert "'anchor'" not in err
     assert (
-        f"refused {book}:1: contract row 1 ('anchor') field region: {planned}; 'anchor' is out "
-        "of the book until then" in err
+        f"refused {book}:10: contract row 2 ('typo') field region: {unknown} (got 'mars-1'); "
+        "fix the entry and load the book again" in err
     )
-    assert "field region: unknown region (expected one of eu-west) (got 'mars-1'); fix the" in err
 
 
 def test_contracts_command_loads_lists_refuses_and_exits_like_events(

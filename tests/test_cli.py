@@ -1307,6 +1307,38 @@ def _report_table_text(**fields: Any) -> str:
     return " ".join(console.export_text().split())
 
 
+def test_the_report_table_and_line_say_a_region_is_on_the_contract_book_alone() -> None:
+    """ap-south's blocks have no telemetry; its one signed contract is its demand. `report`
+    read "ap-south | all | green | Jan 2028 | 4 x rack-h100-256" as a forecast's order. Its
+    status now says it is the contract book's, the caption says the demand is the book's only
+    (not forecast), and the triggers line counts its pools apart; us-east reads as before."""
+    from flows.tables import triggers_line
+    from forecasting.runs import ReportOutcome
+    from forecasting.schema import BOOK_ONLY
+
+    rows = [
+        {"region": "ap-south", "pool": "all", "status": "green", "order_by": "2027-09-25",
+         "exhaustion_date": "Jan 2028", "candidate": "rack-h100-256", "blocks_to_order": 4,
+         "capex_usd": 33.8e6, "mw": 1.5, "arrives": "2027-12-04"},
+        {"region": "us-east", "pool": "all", "status": "green", "order_by": None,
+         "exhaustion_date": None, "candidate": None, "blocks_to_order": 0, "capex_usd": 0.0,
+         "mw": 0.0},
+    ]  # fmt: skip
+    text = _report_table_text(triggers=rows, book_only=["ap-south"])
+    assert "ap-south │ all │ green (contract book only) │" in text
+    assert "us-east │ all │ green │" in text
+    assert f"ap-south: {BOOK_ONLY}: ap-south's requirement is its contracts' ramps" in text
+    report = ReportOutcome(
+        run_id="r", trigger_run_id="t", path=Path("."), statuses={"green": 2},
+        failing_drills=[], stale_days=None, triggers=rows, book_only=["ap-south"],
+        as_of=date(2026, 12, 4),
+    )  # fmt: skip
+    assert triggers_line(report).startswith(
+        "triggers: 0 red, 0 amber, 2 green (1 of them judged on the contract book only, no "
+        "telemetry yet (not forecast): ap-south)"
+    )
+
+
 def test_the_report_table_says_its_dates_are_placed() -> None:
     """A ServeGen report read "order first: servegen/all by 2024-10-14 (97 days before the
     as-of date 2025-01-19: late)" and "telemetry 683 days old" as measured dates. Now the

@@ -733,6 +733,49 @@ probability = 0.5
     assert out.filter(pl.col("unique_id") == "total/r1/inference/newco").height == 2
 
 
+def test_a_region_without_telemetry_gets_monthly_rows_of_its_contract_at_every_level() -> None:
+    """A greenfield region's anchor contract (r2: no telemetry, so no monthly rows) put 1,500
+    GPUs from July on its customer's series only: its region and class had no row past the
+    daily days, so the triggers read its pool green against 1,024 GPUs. Its class and region
+    now read the ramp too, as the book's (model contract-book), and the total gains it."""
+    from forecasting.contracts import CONTRACT_MODEL, apply_to_months
+
+    ids = ["total", "total/r1", "total/r1/inference", "total/r1/inference/acme"]
+    months = pl.DataFrame(
+        {
+            "unique_id": ids * 2,
+            "ds": [date(2027, 7, 1)] * 8,
+            "measure": ["peak"] * 4 + ["mean"] * 4,
+            "model": "growth",
+            "mean": [1000.0, 1000.0, 1000.0, 1000.0] * 2,
+            "q90": [1200.0, 1200.0, 1200.0, 1200.0] * 2,
+        }
+    )
+    book = parse_contracts(
+        toml_book(
+            entry(
+                id="anchor",
+                customer="apco",
+                region="r2",
+                ramp=[{"date": date(2027, 7, 1), "gpus": 1500}],
+                term_end=date(2029, 12, 31),
+            )
+        )
+    )
+    out = apply_to_months(months, book)
+    anchor = out.filter(pl.col("unique_id").str.starts_with("total/r2"))
+    assert sorted(anchor["unique_id"].unique().to_list()) == [
+        "total/r2",
+        "total/r2/inference",
+        "total/r2/inference/apco",
+    ]
+    assert set(anchor["model"].to_list()) == {CONTRACT_MODEL}
+    assert set(anchor["q90"].to_list()) == {1500.0}
+    assert set(anchor["mean"].to_list()) == {1500.0}
+    total = out.filter((pl.col("unique_id") == "total") & (pl.col("measure") == "peak"))
+    assert total["q90"].to_list() == [2700.0]
+
+
 def test_a_book_s_level_figures_are_the_same_to_the_bit_whatever_the_path_order() -> None:
     """The sums of bottom paths under each level run in integers: summed as floats in a
     parallel group-by's order, two reruns' quantiles differed in the last bits."""
@@ -763,3 +806,27 @@ def test_a_book_s_level_figures_are_the_same_to_the_bit_whatever_the_path_order(
     for seed in range(3):
         again = stats(paths.sample(fraction=1.0, shuffle=True, seed=seed))
         assert again.sort("unique_id").collect().equals(first)
+
+
+def test_a_region_is_the_book_s_alone_until_its_telemetry_gives_it_a_forecast() -> None:
+    """ap-south's own series is the book's (model contract-book, no telemetry): it is named.
+    Once its telemetry is forecast (its region series fitted, the contract a floor on its
+    customer below), it is not, nor is us-east, whose new customer series alone is the
+    book's."""
+    from forecasting.contracts import CONTRACT_MODEL, book_only_regions
+
+    def rows(models: dict[str, str]) -> pl.DataFrame:
+        """One row per series id with its model."""
+        return pl.DataFrame({"unique_id": list(models), "model": list(models.values())})
+
+    greenfield = {
+        "total": "ets",
+        "total/us-east": "ets",
+        "total/us-east/training/newco": CONTRACT_MODEL,
+        "total/ap-south": CONTRACT_MODEL,
+        "total/ap-south/inference": CONTRACT_MODEL,
+        "total/ap-south/inference/apco": CONTRACT_MODEL,
+    }
+    assert book_only_regions(rows(greenfield)) == ["ap-south"]
+    measured = greenfield | {"total/ap-south": "theta", "total/ap-south/inference": "theta"}
+    assert book_only_regions(rows(measured)) == []

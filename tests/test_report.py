@@ -1271,6 +1271,32 @@ def test_fan_chart_continues_monthly_past_the_daily_rows() -> None:
     assert "reaches capacity" not in first.takeaway
 
 
+def test_a_fan_chart_of_a_region_on_the_contract_book_alone_labels_the_book_not_a_forecast() -> (
+    None
+):
+    """A greenfield region's chart drew its signed ramp as "forecast q50" inside a
+    "forecast q10–q90" band and read "peak stays within capacity ... at q90", a forecast's
+    words for a figure nobody forecast. Drawn with ``book_only`` its traces and takeaway name
+    the contract book; without it the chart reads as before."""
+    from forecasting.schema import BOOK_ONLY
+
+    frames = _fan_frames([95.0, 105.0, 99.0])
+    frames["history"] = frames["history"].clear()
+    book = fan_chart(
+        key="f", region="r1", workload_class="all", headroom=0.0, book_only=True, **frames
+    )
+    assert book is not None
+    names = [t.name for t in book.figure.data]
+    assert names == [
+        "contract book (no telemetry yet: not forecast)",
+        "contract book (no telemetry yet: not forecast), monthly",
+        "capacity in service",
+    ]
+    assert book.takeaway.startswith(f"r1 all classes: {BOOK_ONLY}. ")
+    plain = fan_chart(key="f", region="r1", workload_class="all", headroom=0.0, **frames)
+    assert plain is not None and "forecast q50" in [t.name for t in plain.figure.data]
+
+
 def test_monthly_takeaway_reads_the_headroom_as_the_daily_one_does() -> None:
     """A monthly q90 above the usable capacity (the headroom the triggers keep free) is said,
     not "within capacity": the triggers call that day a shortfall."""
@@ -4896,3 +4922,34 @@ def test_a_trigger_with_nothing_to_order_shows_no_order_by_date_or_arrival() -> 
     assert [str(c) for c in row[3:9:2]] == ["–", "–", "–"]  # order by, arrives, capex
     kept = _orders_table(with_power(inputs.triggers, None), daily_end=None, unit="GPUs")
     assert any(str(r[3]) == fmt_date(first["order_by"]) for r in kept.rows)
+
+
+def test_a_region_whose_demand_is_the_contract_book_s_alone_says_so_on_every_page(
+    tmp_path: Path,
+) -> None:
+    """eu-west is a greenfield region: blocks in the plan, no telemetry, and a signed anchor
+    contract whose ramp is all its series hold (model contract-book). Its rows read plain
+    "green" in triggers.csv and every page said "No telemetry for eu-west ... no trigger or
+    order is judged there" beside its judged triggers. Every page now says its demand is the
+    book's only, not a forecast, the downloads' shown status says so, and us-east reads as
+    before."""
+    from forecasting.contracts import CONTRACT_MODEL
+    from forecasting.schema import BOOK_ONLY
+
+    inputs = sample_inputs()
+    west = pl.col("unique_id").str.starts_with("total/eu-west")
+    inputs = replace(
+        inputs,
+        history=inputs.history.filter(~west),
+        chosen=inputs.chosen.with_columns(
+            model=pl.when(west).then(pl.lit(CONTRACT_MODEL)).otherwise("model")
+        ),
+    )
+    folder = publish_report(inputs, root=tmp_path)
+    for page in PAGES:
+        text = html.unescape((folder / page).read_text())
+        assert f"eu-west: {BOOK_ONLY}" in text, page
+        assert "No telemetry for eu-west" not in text, page
+    shown = pl.read_csv(folder / "triggers.csv").select("region", "status", "status_shown")
+    for region, status, said in shown.iter_rows():
+        assert said == (f"{status} (contract book only)" if region == "eu-west" else status)

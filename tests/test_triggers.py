@@ -1097,6 +1097,38 @@ def test_a_region_forecast_as_zero_for_want_of_data_is_not_a_measured_green() ->
     assert r1["max_shortfall_gpus"].is_not_null().all()
 
 
+def test_a_region_whose_demand_is_the_contract_book_s_alone_says_so_on_every_row() -> None:
+    """r2 is a greenfield site: a block committed for day 30, no telemetry, and a signed anchor
+    contract of 800 inference GPUs from day 40 (its series the book's, model contract-book,
+    the ramp at every quantile). Its pools were judged on the ramp with nothing saying the
+    ramp was all there was, and "check that the plan is this fleet's" for a block not yet in
+    service. Every r2 row now opens with the book-only words and keeps its red (800 GPUs
+    with 20 % headroom need 1,000 against 900); r1, forecast, reads none of it."""
+    from forecasting.contracts import BOOK_ONLY, CONTRACT_MODEL
+
+    def ramp(d: np.ndarray) -> np.ndarray:
+        return np.where(d >= 40, 800.0, 0.0)
+
+    book = pl.concat(
+        [_series(uid, m, q90=ramp) for uid in ("total/r2", "total/r2/inference",
+         "total/r2/inference/apco") for m in ("peak", "mean")]
+    ).with_columns(model=pl.lit(CONTRACT_MODEL))  # fmt: skip
+    later = {"status": "committed", "in_service": _day(30)}
+    plan = _plan([*_r1_blocks(), *(b | later for b in _r2_blocks())])
+    result = expansion_triggers(pl.concat([_r1_forecast(), book]), plan, as_of=MONDAY)
+    for pool in ("all", "training"):
+        row = _row(result.triggers, "r2", pool)
+        assert row["note"].startswith(
+            f"{BOOK_ONLY}: r2's requirement is its contracts' ramps (a signed ramp the same at "
+            "every quantile"
+        )
+        assert "check that the plan" not in row["note"]
+    assert _row(result.triggers, "r2", "all")["exhaustion_date"] == _day(40)
+    assert _row(result.triggers, "r2", "all")["status"] == "red"
+    r1 = result.triggers.filter(pl.col("region") == "r1")
+    assert not r1["note"].str.contains("contract book", literal=True).any()
+
+
 def test_a_class_absent_from_the_whole_telemetry_is_not_a_measured_green() -> None:
     """No training row anywhere (a feed gap) while r2's fabric pod is reserved for it: r2's
     training pool read green, "no training demand in the forecast through DAY", where a region

@@ -38,10 +38,11 @@ from forecasting.report.inputs import (
     planned_capital,
     with_power,
 )
-from forecasting.schema import Measure, WorkloadClass
+from forecasting.schema import BOOK_ONLY, Measure, WorkloadClass
 from forecasting.triggers.common import NEW_SITE
 
 __all__ = [
+    "BOOK_LINE",
     "CLASS_COLOURS",
     "STATUS_COLOURS",
     "Chart",
@@ -735,6 +736,7 @@ def fan_chart(
     months: pl.DataFrame | None = None,
     calibrated: bool = True,
     quantile: str = "q90",
+    book_only: bool = False,
 ) -> Chart | None:
     """Peak demand of one region and class: history, forecast fan, capacity step line.
 
@@ -747,7 +749,9 @@ def fan_chart(
     month the daily rows end in continues from the next day,
     as the triggers read it. The takeaway reads the peak at ``quantile`` (the triggers'
     quantile's column: a report at q50 read "reaches capacity ... at q90" beside triggers
-    judged at q50, dates that could not be compared).
+    judged at q50, dates that could not be compared). ``book_only``: the region's demand is
+    the contract book's alone (schema.BOOK_ONLY), drawn as the ramp at ``quantile`` with no
+    band and named as the book's, not a forecast's.
     """
     uid = _series_id(region, workload_class)
     peak = pl.col("measure") == Measure.PEAK.value
@@ -794,13 +798,18 @@ def fan_chart(
                 hovertemplate="%{x|%Y-%m-%d}: %{y:,.0f} GPUs<extra>history</extra>",
             )
         )
-    if ahead.height:
+    if book_only:
+        # The signed ramps are no forecast: one line, no band, named as the book's.
+        for part, label in ((ahead, BOOK_LINE), (later, f"{BOOK_LINE}, monthly")):
+            if part.height:
+                fig.add_trace(_book_line(part, colour=colour, column=quantile, name=label))
+    if ahead.height and not book_only:
         fig.add_traces(
             _fan(ahead, colour=colour, opacity=0.2, band="forecast q10–q90",
                  median="forecast q50",
                  hovertemplate="%{x|%Y-%m-%d}: %{y:,.0f} GPUs<extra>q50</extra>")
         )  # fmt: skip
-    if later.height:
+    if later.height and not book_only:
         basis = "calibrated at 26 weeks only" if calibrated else "not calibrated"
         fig.add_traces(
             _fan(later, colour=colour, opacity=0.1, band=f"monthly peak q10–q90 ({basis})",
@@ -841,8 +850,25 @@ def fan_chart(
     return Chart(
         key,
         fig,
-        _fan_takeaway(name, ahead, daily_supply, kept, quantile=quantile)
+        (f"{name}: {BOOK_ONLY}. " if book_only else "")
+        + _fan_takeaway(name, ahead, daily_supply, kept, quantile=quantile)
         + _months_takeaway(later, daily_supply, kept, quantile=quantile),
+    )
+
+
+# How a region's chart names the ramps of a region whose demand is the contract book's alone.
+BOOK_LINE = "contract book (no telemetry yet: not forecast)"
+
+
+def _book_line(part: pl.DataFrame, *, colour: str, column: str, name: str) -> go.Scatter:
+    """The contract book's GPUs on each day or month of ``part`` (its ``column``), a step line."""
+    return go.Scatter(
+        x=part["ds"].to_list(),
+        y=part[column].to_list(),
+        mode="lines",
+        line={"color": colour, "width": 2, "shape": "hv"},
+        name=name,
+        hovertemplate="%{x|%Y-%m-%d}: %{y:,.0f} GPUs<extra>contract book</extra>",
     )
 
 

@@ -31,6 +31,7 @@ from forecasting.contracts import BOOK_CONCENTRATION_SCHEMA, CONTRACT_LIST_SCHEM
 from forecasting.report.changes import POWER_CHANGES_SCHEMA, VERDICT_CHANGES_SCHEMA
 from forecasting.report.format import fmt_date
 from forecasting.schema import (
+    BOOK_STATUS,
     DEMAND_SCHEMA,
     FORECAST_SCHEMA,
     MONTHLY_ONLY,
@@ -69,6 +70,7 @@ __all__ = [
     "STATUSES",
     "TRIGGERS_SCHEMA",
     "ReportInputs",
+    "book_only_regions_of",
     "daily_end",
     "exhaustion_grain",
     "extrapolated_reach",
@@ -304,11 +306,16 @@ def vacant_regions(inputs: ReportInputs) -> list[str]:
 def status_shown(inputs: ReportInputs) -> pl.Expr:
     """A trigger row's status as the pages and `report` show it: in a vacant region
     (:func:`vacant_regions`) "not verified (no capacity planned, no demand measured)", its
-    green saying nothing; elsewhere the stored status."""
+    green saying nothing; in a region whose demand is the contract book's alone
+    (:func:`book_only_regions_of`) the status with "(contract book only)"; elsewhere the
+    stored status."""
     vacant = pl.Series(vacant_regions(inputs), dtype=pl.String)
+    book = pl.Series(book_only_regions_of(inputs), dtype=pl.String)
     return (
         pl.when(pl.col("region").is_in(vacant))
         .then(pl.lit(f"{NOT_VERIFIED} ({VACANT})"))
+        .when(pl.col("region").is_in(book))
+        .then(pl.format("{} ({})", "status", pl.lit(BOOK_STATUS)))
         .otherwise(pl.col("status"))
     )
 
@@ -602,10 +609,22 @@ def unplayed_text(inputs: ReportInputs) -> str:
 
 def unforecast_regions_of(inputs: ReportInputs) -> list[str]:
     """The regions of the report's plan with a block and no demand in its telemetry: no
-    trigger judges them (a fleet's eu-west and us-west blocks read in no table, unsaid)."""
+    trigger judges them (a fleet's eu-west and us-west blocks read in no table, unsaid). A
+    region whose demand is the contract book's alone is judged, on its contracts' ramps
+    (:func:`book_only_regions_of`), so it is not among them."""
     regions = inputs.history.filter(hierarchy.depth() == 1).select(hierarchy.level(1))
     known = regions.to_series().unique().to_list()
-    return unforecast_regions(inputs.plan, known) if known else []
+    judged = [*known, *book_only_regions_of(inputs)]
+    return unforecast_regions(inputs.plan, judged) if known else []
+
+
+def book_only_regions_of(inputs: ReportInputs) -> list[str]:
+    """The regions of the report's forecast run whose demand is the contract book's alone (a
+    greenfield site's anchor contract, no telemetry yet): their triggers rest on the signed
+    ramps, which every reader says (contracts.BOOK_ONLY), not on a forecast."""
+    from forecasting.contracts import book_only_regions
+
+    return book_only_regions(inputs.chosen)
 
 
 def unserved_blocks_of(inputs: ReportInputs) -> list[Block]:

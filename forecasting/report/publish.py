@@ -232,7 +232,8 @@ def _write_run(inputs: ReportInputs, folder: Path) -> None:
         .join(flags, on=["region", "pool", "tranche"], how="left", maintain_order="left")
         .with_columns(exhaustion_grain=exhaustion_grain(end), order_by_grain=order_by_grain(end))
         .drop("monthly_only")
-        .with_columns(placed)
+        # As triggers.csv shows it: a region on the contract book alone says so.
+        .with_columns(placed, status_shown=status_shown(inputs))
     )
     _csv_safe(orders).write_csv(folder / "orders.csv")
     _csv_safe(drills_frame(inputs).with_columns(placed)).write_csv(folder / "drills.csv")

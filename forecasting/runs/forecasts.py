@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as time_of_day
@@ -20,7 +20,7 @@ from forecasting import hierarchy, warehouse
 from forecasting.options import ForecastOptions
 from forecasting.runs.ids import MapFn, NoHistoryError, new_run_id
 from forecasting.runs.loading import contract_book, stray_contracts
-from forecasting.schema import STALE_WARN_DAYS, frame_schema
+from forecasting.schema import BOOK_ONLY, STALE_WARN_DAYS, frame_schema
 
 if TYPE_CHECKING:  # the step modules load scipy, numba and plotly: only when a step runs
     from forecasting.contracts import ContractBook
@@ -32,6 +32,7 @@ __all__ = [
     "BookApplied",
     "ForecastRun",
     "apply_book",
+    "book_only_region_warning",
     "demand_series_for",
     "forecast",
     "history_missing",
@@ -213,8 +214,14 @@ def plan_warnings_for(
             if t not in plan.gpu_type
         ]
     if not pairs.is_empty():
+        # A region whose contracts the book holds is judged on them: it is not "not judged".
+        booked: dict[str, list[str]] = {}
+        for c in contract_book(warehouse_path, capacity_path=capacity_path).contracts:
+            booked.setdefault(c.region, []).append(c.id)
         dark += [
-            unforecast_region_warning(region, plan=str(capacity_path))
+            book_only_region_warning(region, booked[region], plan=str(capacity_path))
+            if region in booked
+            else unforecast_region_warning(region, plan=str(capacity_path))
             for region in unforecast_regions(plan, pairs["region"].to_list())
         ]
     if not any(b.dedicated_customer for b in plan.block):
@@ -227,6 +234,16 @@ def plan_warnings_for(
     day = as_of if as_of is not None else newest["day"][0]
     strays = stray_dedicated_warnings(plan, customers, plan_path=str(capacity_path), as_of=day)
     return [*dark, *strays]
+
+
+def book_only_region_warning(region: str, contract_ids: Sequence[str], *, plan: str) -> str:
+    """The one line a command prints for a region of ``plan`` without telemetry whose demand
+    is the contract book's alone (``contract_ids``, a greenfield site's anchor customer)."""
+    return (
+        f"warning: region {region!r} has [[block]]s in {plan} and contracts "
+        f"({', '.join(repr(i) for i in contract_ids)}) but no telemetry: {BOOK_ONLY}; its "
+        "triggers are judged on the contracts' ramps alone, until its telemetry is ingested"
+    )
 
 
 def silent_customers_for(warehouse_path: Path, as_of: date) -> pl.DataFrame:
@@ -532,6 +549,7 @@ def store_forecast(
     extended: Extended | None = None,
     book: BookApplied | None = None,
     seen: Mapping[str, Any] | None = None,
+    capacity_path: Path | None = None,
 ) -> ForecastRun:
     """Store a forecast under a new run id (forecasts, leaf paths, backtests, and the monthly
     rows and decision-horizon accuracy of ``extended``) in one transaction.
@@ -539,7 +557,8 @@ def store_forecast(
     ``book`` is what the contract book did to the run (None: it was not applied); when given,
     ``result`` already carries it and ``extended`` only lends its monthly rows and accuracy.
     ``seen`` is :func:`telemetry_seen` as the run read its series (None: taken as it is
-    stored, which counts a file ingested while it ran as seen).
+    stored, which counts a file ingested while it ran as seen). ``capacity_path``: the plan
+    whose regions without telemetry yet hold contracts the book applied (not warned of).
     """
     book = book or BookApplied()
     run_id = new_run_id("forecast")
@@ -612,7 +631,7 @@ def store_forecast(
             *result.warnings(folded=folded),
             *silent_customer_lines(silent_customers_for(warehouse_path, as_of)),
             *stray_region_lines(stray, zero=zeroed),
-            *stray_contracts(warehouse_path),
+            *stray_contracts(warehouse_path, capacity_path=capacity_path),
         ],
         events=events,
         horizon_months=0 if extended is None else extended.horizon_months,
@@ -643,7 +662,11 @@ def forecast(warehouse_path: Path, options: ForecastOptions, *, map_fn: MapFn = 
         result,
         as_of=as_of,
         months=plan_horizon_months(options),
-        book=contract_book(warehouse_path) if options.use_contracts else None,
+        book=(
+            contract_book(warehouse_path, capacity_path=options.capacity)
+            if options.use_contracts
+            else None
+        ),
         seed=settings.seed,
     )
     return store_forecast(
@@ -656,4 +679,5 @@ def forecast(warehouse_path: Path, options: ForecastOptions, *, map_fn: MapFn = 
         extended=extended,
         book=applied,
         seen=seen,
+        capacity_path=options.capacity,
     )

@@ -222,9 +222,9 @@ def load_contracts_file(
     """Read one contract book and make its good entries the warehouse's contracts from it.
 
     Once the warehouse holds telemetry, a contract in a region it has never seen is refused
-    (``unknown region``): a typo would otherwise make a region of its own; one in a region
+    (``unknown region``): a typo would otherwise make a region of its own; but one in a region
     with blocks in the plan at ``capacity_path`` (a greenfield site's anchor customer) is
-    refused saying the region has no telemetry yet and what to run instead. Loaded, but named
+    loaded: the book is that region's only demand until its telemetry comes. Loaded, but named
     in the warnings: a customer that misses a telemetry customer only by case or a close
     spelling, two contracts in force on the same customer, class, region, ramp and term under
     different ids, and an entry announced after ``today`` (default: the UTC clock's) or the
@@ -288,7 +288,7 @@ def load_contracts_file(
 
 def _plan_regions(capacity_path: Path | None) -> tuple[str, ...]:
     """The regions with blocks in the plan at ``capacity_path``; none without a readable plan
-    (a book loads without one: its refusals then only lack the plan's words)."""
+    (a book then loads in the telemetry's regions only)."""
     from forecasting.capacity import CapacityError, load_capacity
 
     if capacity_path is None or not capacity_path.is_file():
@@ -337,8 +337,6 @@ def _refusal_outcomes(
     good_rows: list[int],
 ) -> dict[int, str]:
     """Per refused row, what the book holds for that entry now, in words."""
-    from forecasting.contracts import PLANNED_WITHOUT_TELEMETRY
-
     force = {r["id"]: r for r in in_force.iter_rows(named=True)}
     loaded_row = {c.id: row for c, row in zip(book.contracts, good_rows, strict=True)}
     kept_at = before.filter(pl.col("id").is_in(keep))["loaded_at"]
@@ -363,9 +361,7 @@ def _refusal_outcomes(
                 "file with the same id: give one of them a new id"
             )
         elif (kept := force.get(ident)) is None:
-            # A region of the plan without telemetry: the entry is right, nothing to fix.
-            until = "then" if PLANNED_WITHOUT_TELEMETRY in refusal.rule else "it is fixed"
-            outcomes[refusal.row] = f"{ident!r} is out of the book until {until}"
+            outcomes[refusal.row] = f"{ident!r} is out of the book until it is fixed"
         elif kept["source"] == source:
             outcomes[refusal.row] = (
                 f"kept the version of {ident!r} loaded on {_loaded_on(kept['loaded_at'])} "
@@ -385,11 +381,13 @@ def _good_rows(entries: int, refused: list[int]) -> list[int]:
     return [row for row in range(1, entries + 1) if row not in skip]
 
 
-def contract_book(warehouse_path: Path) -> ContractBook:
+def contract_book(warehouse_path: Path, *, capacity_path: Path | None = None) -> ContractBook:
     """The warehouse's contract book (every loaded file; a repeated id: the newest load),
-    without the contracts in a region its telemetry does not have (see
-    :func:`stray_contracts`): loaded before any telemetry, a book's "US-EAST" made a region of
-    9,000 GPUs with no capacity, which the same book loaded after refused.
+    without the contracts in a region neither its telemetry nor the plan at ``capacity_path``
+    has (see :func:`stray_contracts`): loaded before any telemetry, a book's "US-EAST" made a
+    region of 9,000 GPUs with no capacity, which the same book loaded after refused. A
+    contract in a region of the plan without telemetry yet (a greenfield site's anchor
+    customer) is kept: its ramp is that region's only demand.
 
     The book stands as known on the newest telemetry day (``known_on``): a forecast or replay
     as of an earlier day reads an entry without ``announced`` from its first ramp day only
@@ -400,6 +398,7 @@ def contract_book(warehouse_path: Path) -> ContractBook:
         regions = set(wh.query("SELECT DISTINCT region FROM telemetry_series")["region"])
     if not regions:
         return book
+    regions |= set(_plan_regions(capacity_path))
     return replace(book, contracts=tuple(c for c in book.contracts if c.region in regions))
 
 
@@ -415,10 +414,10 @@ def stored_book(wh: warehouse.Warehouse, *, source: str | None = None) -> Contra
     )
 
 
-def stray_contracts(warehouse_path: Path) -> list[str]:
-    """One warning line per stored contract in a region the telemetry does not have (a book
-    loaded before the telemetry was not checked against it), naming the nearest region: the
-    forecast leaves it out."""
+def stray_contracts(warehouse_path: Path, *, capacity_path: Path | None = None) -> list[str]:
+    """One warning line per stored contract in a region neither the telemetry nor the plan at
+    ``capacity_path`` has (a book loaded before the telemetry was not checked against it),
+    naming the nearest region: the forecast leaves it out."""
     from forecasting import contracts
 
     with warehouse.connect(warehouse_path, read_only=True) as wh:
@@ -426,9 +425,10 @@ def stray_contracts(warehouse_path: Path) -> list[str]:
         regions = sorted(set(wh.query("SELECT DISTINCT region FROM telemetry_series")["region"]))
     if not regions:
         return []
+    planned = set(_plan_regions(capacity_path))
     lines = []
     for c in book.contracts:
-        if c.region in regions:
+        if c.region in regions or c.region in planned:
             continue
         by_lower = {r.lower(): r for r in regions}
         near = by_lower.get(c.region.lower()) or next(

@@ -88,6 +88,9 @@ class ReportOutcome(BaseModel):
     unmeasured: list[str] = []
     # The total, regions and classes forecast by a baseline no backtest chose (not zero).
     untested: list[str] = []
+    # Regions whose demand is the contract book's alone (a plan region without telemetry yet
+    # holding a signed contract): their triggers rest on the ramps, not on a forecast.
+    book_only: list[str] = []
     # Why the daily forecast's far days are not verified: it reaches further ahead than the
     # history goes back ("" when it does not).
     extrapolated: str = ""
@@ -821,6 +824,7 @@ def _unverified_drills(inputs: ReportInputs) -> list[str]:
 def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> ReportOutcome:
     """What a published report says: trigger counts, failing drills, staleness, triggers."""
     from forecasting.report.inputs import (
+        book_only_regions_of,
         extrapolated_reach,
         later_orders_due_first,
         n_plus_one_lines,
@@ -869,6 +873,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         placed_dates=inputs.placed_dates,
         unmeasured=unmeasured_series(inputs.chosen),
         untested=untested_series(inputs.chosen),
+        book_only=book_only_regions_of(inputs),
         extrapolated=extrapolated_reach(inputs),
         silent=silent_feeds(inputs),
         drills_other_plan=inputs.drills_other_plan,

@@ -116,7 +116,7 @@ def weigh_deal(
             wh, ref.run_id, quantile=options.quantile, buffer_weeks=options.buffer_weeks
         )
         customers = wh.query("SELECT DISTINCT customer FROM telemetry_series")["customer"]
-    book = contract_book(warehouse_path).known_by(ref.as_of)
+    book = contract_book(warehouse_path, capacity_path=capacity_path).known_by(ref.as_of)
     answer = what_if(frame, plan, deal, as_of=ref.as_of, paths=paths, settings=settings, book=book)
     spelling = _spelling_notes(deal.customer, customers.to_list())
     answer = replace(answer, notes=(*spelling, *answer.notes))

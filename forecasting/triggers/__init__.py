@@ -28,7 +28,8 @@ import polars as pl
 
 from forecasting import hierarchy
 from forecasting.capacity import CapacityPlan
-from forecasting.schema import Measure, WorkloadClass
+from forecasting.contracts import book_only_regions
+from forecasting.schema import Measure, WorkloadClass, book_only_words
 from forecasting.triggers.common import (
     _TOL,
     DRIVERS_SCHEMA,
@@ -143,10 +144,15 @@ def expansion_triggers(
         triggers = _unverified_where_class_unmeasured(triggers, plan, end=end)
     homeless = _homeless(ranged, plan, column=settings.quantile)
     triggers = _led_by(triggers, homeless, pool=Pool.ALL)
-    triggers = _led_by(triggers, _empty_regions(triggers, plan, as_of=as_of))
+    book_only = book_only_regions(forecast)
+    # A greenfield site's blocks are not in service yet by nature: no sign of another plan.
+    empty = _empty_regions(triggers, plan, as_of=as_of)
+    triggers = _led_by(triggers, {r: n for r, n in empty.items() if r not in book_only})
     for pool in Pool:
         triggers = _led_by(triggers, _dark_notes(plan, start=start, end=end, pool=pool), pool=pool)
     triggers = _unverified_where_unmeasured(triggers, _unmeasured_regions(forecast), end=end)
+    # Last, so it opens every row of the region: whatever else the note says rests on it.
+    triggers = _led_by(triggers, {r: book_only_words(r) for r in book_only})
     return TriggerResult(
         triggers=triggers,
         drivers=_drivers(ranged, triggers, start=start),

@@ -42,6 +42,7 @@ from forecasting.report.format import (
 from forecasting.report.inputs import (
     STATUSES,
     ReportInputs,
+    book_only_regions_of,
     daily_end,
     extrapolated_reach,
     later_orders_due_first,
@@ -57,7 +58,13 @@ from forecasting.report.inputs import (
     unweighed_candidates,
     vacant_regions,
 )
-from forecasting.schema import MONTHLY_ONLY, NOT_VERIFIED, VACANT, WorkloadClass
+from forecasting.schema import (
+    MONTHLY_ONLY,
+    NOT_VERIFIED,
+    VACANT,
+    WorkloadClass,
+    book_only_words,
+)
 from forecasting.text import waiting_part
 from forecasting.triggers.common import NEW_SITE, RUNS_ON_ARRIVAL
 
@@ -332,6 +339,7 @@ def shell(inputs: ReportInputs, *, file: str, title: str) -> dict[str, Any]:
         "telemetry_since": inputs.telemetry_since,
         "unplanned": ", ".join(unplanned_regions_of(inputs)),
         "unforecast": ", ".join(unforecast_regions_of(inputs)),
+        "book_only": [(r, book_only_words(r)) for r in book_only_regions_of(inputs)],
         "silent": fmt_listed(silent_feeds(inputs)),
     }
 

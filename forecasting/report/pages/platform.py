@@ -26,7 +26,12 @@ from forecasting.report.format import (
     fmt_pct,
     fmt_usd,
 )
-from forecasting.report.inputs import ReportInputs, unplayed_text, unserved_blocks_of
+from forecasting.report.inputs import (
+    ReportInputs,
+    book_only_regions_of,
+    unplayed_text,
+    unserved_blocks_of,
+)
 from forecasting.report.pages.common import (
     CLASS_ORDER,
     Badge,
@@ -91,6 +96,7 @@ def _fan_charts(inputs: ReportInputs) -> list[Chart]:
             pairs.add((levels[0], levels[1]))
     charts = []
     blended = _blended_headroom(inputs)
+    book = book_only_regions_of(inputs)
     for i, (region, cls) in enumerate(sorted(pairs, key=lambda p: (p[0], class_key(p[1])))):
         policy = inputs.plan.policy.get(WorkloadClass(cls)) if cls in CLASS_ORDER else None
         headroom = policy.headroom if policy else blended.get(region, 0.0)
@@ -105,6 +111,7 @@ def _fan_charts(inputs: ReportInputs) -> list[Chart]:
             headroom=headroom,
             calibrated=inputs.plan_calibrated,
             quantile=_trigger_quantile(inputs),
+            book_only=region in book,
         )
         if chart:
             charts.append(chart)
