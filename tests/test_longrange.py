@@ -31,6 +31,7 @@ benchmarks/longrange_findings.md.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import date, timedelta
 from types import SimpleNamespace
 
@@ -857,6 +858,22 @@ def test_a_window_that_stepped_past_every_band_does_not_set_every_series_scale()
     scale = lr._calibrated_scale(spread + stepped, 182)
     assert 0.8 < alone < 1.25
     assert alone < scale < 2.0, f"scale {scale:.2f} (the twelve alone: {alone:.2f})"
+
+
+def test_one_backtest_cut_off_widens_a_band_but_never_narrows_it() -> None:
+    """With a year to 18 months of history every window is from one cut-off: the series
+    share one stretch of growth, and one that went as the models expected narrowed every
+    band (scales 0.29-0.75 on the demo and two synthetic fleets 273 and 364 days before their
+    end, whose regions then read above their daily q90 on 30-40 % of days 91-182 days out).
+    Over 20 synthetic fleets cut 12 months back: regions above q90 21.7 % -> 16.6 % of days.
+    So one cut-off may widen a band, not narrow it; two cut-offs still narrow it."""
+    rng = np.random.default_rng(1)
+    tight = [_spread_window(f"total/r{i}", rng.normal(0, 0.03, 182)) for i in range(12)]
+    wide = [_spread_window(f"total/r{i}", rng.normal(0, 0.3, 182)) for i in range(12)]
+    assert lr._calibrated_scale(tight, 182) == 1.0
+    assert lr._calibrated_scale(wide, 182) > 1.5
+    earlier = [replace(w, cutoff=CUTOFF - timedelta(days=182)) for w in tight[:6]]
+    assert lr._calibrated_scale(earlier + tight[6:], 182) < 0.6
 
 
 def test_a_year_old_fleet_whose_classes_stepped_keeps_a_36_month_band_it_can_plan_on() -> None:
