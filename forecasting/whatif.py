@@ -1132,7 +1132,16 @@ def _placed_orders(placements: pl.DataFrame) -> list[_Placed]:
     ]
 
 
-def _moved_orders(without: pl.DataFrame, with_: pl.DataFrame) -> list[str]:
+class _Moves(NamedTuple):
+    """The orders a deal moves, as text, and the capital it pulls sooner: the orders placed
+    earlier with it than without (their capital with it) and the most days sooner."""
+
+    moves: list[str]
+    sooner_usd: float
+    sooner_days: int
+
+
+def _moved_orders(without: pl.DataFrame, with_: pl.DataFrame) -> _Moves:
     """Each order of the plan to its end that the deal moves, as text: re-dated (the same
     block type and count), re-sized (the same block type), added or dropped; an order the same
     either way is no move. Its capital is the order's, past its site's ceiling included.
@@ -1141,6 +1150,7 @@ def _moved_orders(without: pl.DataFrame, with_: pl.DataFrame) -> list[str]:
     2027-01-13 while the what-if named only the first order's date and "$84.5M"."""
     before, after = _placed_orders(without), _placed_orders(with_)
     moves: list[str] = []
+    sooner: list[tuple[float, int]] = []
 
     def match(same: Callable[[_Placed, _Placed], bool]) -> list[tuple[_Placed, _Placed]]:
         # The nearest dates pair first: one cell of two kept 2 months on is not the other
@@ -1172,6 +1182,8 @@ def _moved_orders(without: pl.DataFrame, with_: pl.DataFrame) -> list[str]:
     # The same order either way (its tranche can be numbered apart) is no move.
     match(lambda o, n: o._replace(tranche=0) == n._replace(tranche=0))
     for old, new in match(lambda o, n: key(o) == key(n) and o.blocks == n.blocks):
+        if new.order_by < old.order_by:
+            sooner.append((new.capex_usd, (old.order_by - new.order_by).days))
         moves.append(
             f"{old.region} {old.pool}: {new.blocks} x {new.candidate} {when(old, new)}, "
             f"{usd(new.capex_usd)}"
@@ -1180,25 +1192,32 @@ def _moved_orders(without: pl.DataFrame, with_: pl.DataFrame) -> list[str]:
     for old, new in sorted(
         [*resized, *match(lambda o, n: key(o) == key(n))], key=lambda p: p[0].order_by
     ):
+        if new.order_by < old.order_by:
+            sooner.append((new.capex_usd, (old.order_by - new.order_by).days))
         moves.append(
             f"{old.region} {old.pool}: {old.blocks} -> {new.blocks} x {new.candidate} "
             f"{when(old, new)}, {usd(old.capex_usd)} -> {usd(new.capex_usd)}"
         )
     moves += [f"{o.region} {o.pool}: new {o.named()}, {usd(o.capex_usd)}" for o in after]
     moves += [f"{o.region} {o.pool}: no longer {o.named()}, {usd(o.capex_usd)}" for o in before]
-    return moves
+    return _Moves(moves, sum(c for c, _ in sooner), max((d for _, d in sooner), default=0))
 
 
 def _moved_note(without: pl.DataFrame, with_: pl.DataFrame) -> str:
     """The orders the deal moves, said as moved by it ('' where it moves none): the re-plan's
     dates, sizes and capital, every order to the plan's end (capital past a site's ceiling
     included), not the first order's alone."""
-    moves = _moved_orders(without, with_)
+    moves, sooner_usd, sooner_days = _moved_orders(without, with_)
     if not moves:
         return ""
+    pulled = (
+        f"; {usd(sooner_usd)} of orders placed up to {sooner_days:,} days sooner"
+        if sooner_days
+        else ""
+    )
     return (
-        f"with the deal the triggers move {len(moves)} of the plan's orders to its end (its "
-        f"capital past a site's ceiling included): {'; '.join(moves)}"
+        f"with the deal the triggers move {len(moves)} of the plan's orders to its end "
+        f"(capital past a site's ceiling included{pulled}): {'; '.join(moves)}"
     )
 
 

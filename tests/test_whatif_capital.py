@@ -296,7 +296,10 @@ def test_every_order_the_deal_moves_is_said_with_its_dates_and_capital() -> None
     answer = _inference_deal("2027-06-01:3000", _SETTINGS)
     assert answer.extra_capex_usd == 0.0
     moved = answer.replan_note
-    assert "with the deal the triggers move 6 of the plan's orders to its end" in moved
+    assert (
+        "with the deal the triggers move 6 of the plan's orders to its end (capital past a "
+        "site's ceiling included; $368.6M of orders placed up to 365 days sooner)" in moved
+    )
     assert (
         "us-west all: 1 x cell-gb200-8192 by 2027-09-12 -> 2026-09-12 (365 days sooner), "
         "$368.6M" in moved
