@@ -49,6 +49,18 @@ order's call, which the triggers do not play, so it is said, not measured. A dea
 land on blocks that wait for power (or arrive late) makes its pool lack more, and reads
 short with its own dates beside the plan's.
 
+**The plan's own orders before the deal.** Where a pool of the deal's region runs short
+before the deal starts and the re-run with the deal places or lands that pool's first order
+later than the plan without it (its sizing window took in the deal's months), the re-run
+sizes no order for a shortfall starting before the deal's first day past the day before it
+(``TriggerSettings.sized_before``): the order serving the plan's own growth keeps its dates,
+and what is short from the deal's first day, its GPUs with it, is the later orders'. (A
+20,000-GPU deal from 2028-06-01 grew us-west's first order from 69 to 165 racks over a
+52-week window that took in its months, and dated it 17 months later to land with 2029
+power: the fleet's own Aug 2027 shortfall went unserved to 2029, unsaid.) Every order of the
+plan to its end that the re-run moves (re-dated, re-sized, added or dropped, its capital past
+a site's ceiling included) is listed in :attr:`WhatIf.replan_note`, not the first order alone.
+
 **From the forecast's first day.** A deal weighed today serves and earns nothing before the
 forecast starts: ramp steps dated earlier become one step on its first day, at the count in
 force then (a note says so), and a term over before that day is refused (:class:`DealError`).
@@ -92,7 +104,7 @@ pod-h100-1024 ($41.0M, 1.5 MW) and a pod and a rack ($49.4M), the re-plan said a
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import partial
@@ -1046,6 +1058,169 @@ def _replan_note(
     )
 
 
+def _first_order_later(without: TriggerResult, with_: TriggerResult, deal: Contract) -> bool:
+    """Whether a pool of the deal's region that runs short before the deal starts has fewer
+    blocks of its first order (tranche 1) running, with the deal, by the day the plan without
+    it has all of them running: the deal's months in its sizing window grew it past the power
+    it could land on, and the whole order was dated to that power (S1: 69 racks due 2027-04-25
+    became 165 due 2028-09-25, the fleet's own Aug 2027 shortfall unserved to 2029). An order
+    grown by blocks that wait for power while the plan's own still run on time is no harm.
+    """
+    start = deal.ramp[0].day
+    for row in without.triggers.filter(pl.col("region") == deal.region).iter_rows(named=True):
+        exhausted = row["exhaustion_date"]
+        if not isinstance(exhausted, date) or exhausted >= start:
+            continue
+
+        def first(result: TriggerResult, pool: str = row["pool"]) -> pl.DataFrame:
+            return result.placements.filter(
+                (pl.col("region") == deal.region) & (pl.col("pool") == pool)
+                & (pl.col("tranche") == 1)
+            )  # fmt: skip
+
+        before, after = first(without), first(with_)
+        if before.is_empty() or before["runs_from"].null_count():
+            continue  # nothing ordered, or part of it never runs (past a ceiling) either way
+        running_by = before["runs_from"].max()
+        running = after.filter(
+            pl.col("candidate").is_in(before["candidate"].implode())
+            & (pl.col("runs_from") <= running_by)
+        )["blocks"].sum()
+        if running < before["blocks"].sum():
+            return True
+    return False
+
+
+class _Placed(NamedTuple):
+    """One order of a plan to its end (its placement rows of one tranche and order-by date
+    summed): its pool, block type and count, order-by date and capital, past its site's
+    ceiling included."""
+
+    region: str
+    pool: str
+    candidate: str
+    blocks: int
+    order_by: date
+    capex_usd: float
+    tranche: int
+
+    def named(self) -> str:
+        return f"{self.blocks} x {self.candidate} by {self.order_by}"
+
+
+def _placed_orders(placements: pl.DataFrame) -> list[_Placed]:
+    """Every order of a plan to its end, one per pool, tranche and order-by date (the shares
+    of a tranche dated apart, some on power and some waiting for it, are orders apart)."""
+    if placements.is_empty():
+        return []
+    rows = (
+        placements.group_by("region", "pool", "tranche", "candidate", "order_by")
+        .agg(pl.col("blocks").sum(), pl.col("capex_usd").sum())
+        .sort("region", "pool", "order_by", "tranche")
+    )
+    return [
+        _Placed(
+            r["region"],
+            r["pool"],
+            r["candidate"],
+            r["blocks"],
+            r["order_by"],
+            r["capex_usd"],
+            r["tranche"],
+        )
+        for r in rows.iter_rows(named=True)
+    ]
+
+
+class _Moves(NamedTuple):
+    """The orders a deal moves, as text, and the capital it pulls sooner: the orders placed
+    earlier with it than without (their capital with it) and the most days sooner."""
+
+    moves: list[str]
+    sooner_usd: float
+    sooner_days: int
+
+
+def _moved_orders(without: pl.DataFrame, with_: pl.DataFrame) -> _Moves:
+    """Each order of the plan to its end that the deal moves, as text: re-dated (the same
+    block type and count), re-sized (the same block type), added or dropped; an order the same
+    either way is no move. Its capital is the order's, past its site's ceiling included.
+
+    A 2,000-GPU deal pulled the plan's 7 x cell-gb200-8192 ($2,580.5M) from 2028-03-14 to
+    2027-01-13 while the what-if named only the first order's date and "$84.5M"."""
+    before, after = _placed_orders(without), _placed_orders(with_)
+    moves: list[str] = []
+    sooner: list[tuple[float, int]] = []
+
+    def match(same: Callable[[_Placed, _Placed], bool]) -> list[tuple[_Placed, _Placed]]:
+        # The nearest dates pair first: one cell of two kept 2 months on is not the other
+        # moved 16 months.
+        near = sorted(
+            ((o, n) for o in before for n in after if same(o, n)),
+            key=lambda p: (abs((p[1].order_by - p[0].order_by).days), p[0].order_by),
+        )
+        pairs = []
+        for old, new in near:
+            if old in before and new in after:
+                before.remove(old)
+                after.remove(new)
+                pairs.append((old, new))
+        return sorted(pairs, key=lambda p: p[0].order_by)
+
+    def key(o: _Placed) -> tuple[str, str, str]:
+        return (o.region, o.pool, o.candidate)
+
+    def when(old: _Placed, new: _Placed) -> str:
+        days = (new.order_by - old.order_by).days
+        if not days:
+            return f"by {new.order_by}"
+        return (
+            f"by {old.order_by} -> {new.order_by} ({abs(days):,} days "
+            f"{'sooner' if days < 0 else 'later'})"
+        )
+
+    # The same order either way (its tranche can be numbered apart) is no move.
+    match(lambda o, n: o._replace(tranche=0) == n._replace(tranche=0))
+    for old, new in match(lambda o, n: key(o) == key(n) and o.blocks == n.blocks):
+        if new.order_by < old.order_by:
+            sooner.append((new.capex_usd, (old.order_by - new.order_by).days))
+        moves.append(
+            f"{old.region} {old.pool}: {new.blocks} x {new.candidate} {when(old, new)}, "
+            f"{usd(new.capex_usd)}"
+        )
+    resized = match(lambda o, n: key(o) == key(n) and o.tranche == n.tranche)
+    for old, new in sorted(
+        [*resized, *match(lambda o, n: key(o) == key(n))], key=lambda p: p[0].order_by
+    ):
+        if new.order_by < old.order_by:
+            sooner.append((new.capex_usd, (old.order_by - new.order_by).days))
+        moves.append(
+            f"{old.region} {old.pool}: {old.blocks} -> {new.blocks} x {new.candidate} "
+            f"{when(old, new)}, {usd(old.capex_usd)} -> {usd(new.capex_usd)}"
+        )
+    moves += [f"{o.region} {o.pool}: new {o.named()}, {usd(o.capex_usd)}" for o in after]
+    moves += [f"{o.region} {o.pool}: no longer {o.named()}, {usd(o.capex_usd)}" for o in before]
+    return _Moves(moves, sum(c for c, _ in sooner), max((d for _, d in sooner), default=0))
+
+
+def _moved_note(without: pl.DataFrame, with_: pl.DataFrame) -> str:
+    """The orders the deal moves, said as moved by it ('' where it moves none): the re-plan's
+    dates, sizes and capital, every order to the plan's end (capital past a site's ceiling
+    included), not the first order's alone."""
+    moves, sooner_usd, sooner_days = _moved_orders(without, with_)
+    if not moves:
+        return ""
+    pulled = (
+        f"; {usd(sooner_usd)} of orders placed up to {sooner_days:,} days sooner"
+        if sooner_days
+        else ""
+    )
+    return (
+        f"with the deal the triggers move {len(moves)} of the plan's orders to its end "
+        f"(capital past a site's ceiling included{pulled}): {'; '.join(moves)}"
+    )
+
+
 def _worse_days(
     forecast: pl.DataFrame,
     lifted: pl.DataFrame,
@@ -1836,6 +2011,14 @@ def what_if(
         without = expansion_triggers(forecast, plan, as_of=as_of, settings=settings)
     lifted = with_deal(forecast, deal, book=book, incremental=pipeline)
     result = expansion_triggers(lifted, plan, as_of=as_of, settings=settings)
+    if _first_order_later(without, result, deal):
+        # The plan's own first order, grown by the deal's months in its window, lands later
+        # than without it: it is sized to the day before the deal instead, and what the deal
+        # adds is the later orders' (TriggerSettings.sized_before).
+        result = expansion_triggers(
+            lifted, plan, as_of=as_of,
+            settings=replace(settings, sized_before=((deal.region, deal.ramp[0].day),)),
+        )  # fmt: skip
     # Only the days the deal adds to its pools' shortfall are the deal's; the plan's own are
     # named apart (the baseline note).
     worse = _worse_days(
@@ -1920,6 +2103,10 @@ def what_if(
         orders, deal_blocks, replan_capex=replan_capex, replan_mw=replan_mw,
         own_capex=own_capex,
     )  # fmt: skip
+    if moved := _moved_note(without.placements, result.placements):
+        # Every order the deal moves, later ones too, dated and priced (a later 7-cell order,
+        # $2.6B, pulled 14 months sooner was on no line of the what-if).
+        replan_note = f"{replan_note}; {moved}" if replan_note else moved
     if replan_capex < -_USD_TOL:
         notes.append(
             _less_capital_note(

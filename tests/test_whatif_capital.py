@@ -261,3 +261,49 @@ def test_a_pipeline_deal_loaded_after_the_forecast_run_is_not_taken_off_it() -> 
         newcomer.extra_capex_usd,
         newcomer.serve_from,
     )
+
+
+def _inference_deal(ramp: str, settings: TriggerSettings) -> WhatIf:
+    forecast, plan = _fleet()
+    deal = deal_contract(
+        customer="newco", workload_class="inference", region="us-west", ramp=ramp,
+        until=date(2029, 12, 31),
+    )  # fmt: skip
+    return what_if(forecast, plan, deal, as_of=_AS_OF, settings=settings)
+
+
+def test_a_later_deal_leaves_the_plan_s_first_order_its_size_and_its_dates() -> None:
+    """A 20,000-GPU deal from 2027-10-01 grew us-west/all's first order from 60 to 156 racks
+    (its 52 weeks took in the deal's months) and dated 138 of them to land 2028-12-04 with
+    power, leaving the plan's own 2027 shortfall unserved; the order now stops the day before."""
+    answer = _inference_deal("2027-10-01:20000", TriggerSettings(scored_days=7))
+    first = answer.orders.filter(pl.col("pool") == "all").row(0, named=True)
+    assert first["order_by"] == first["order_by_without"] == date(2026, 9, 25)
+    assert first["blocks_with"] <= first["blocks_without"] == 60
+
+    note = answer.triggers_with.filter(pl.col("pool") == "all")["note"][0]
+    assert "sized to 2027-09-30, the day before the deal weighed on this plan starts" in note
+    # No share of it lands later than the plan without the deal lands its own (2027-05-05).
+    shares = answer.new_orders.filter((pl.col("pool") == "all") & (pl.col("tranche") == 1))
+    assert shares.height
+    assert shares["arrives"].max() == date(2027, 5, 5)
+
+
+def test_every_order_the_deal_moves_is_said_with_its_dates_and_capital() -> None:
+    """A 2,000-GPU deal pulled a later 7-cell order ($2.6B) 14 months sooner while the what-if
+    named only the first order's date; here a 3,000-GPU deal pulls the plan's GB200 cell 365
+    days sooner (due before the as-of date) beside "extra capex $0", now said as its move."""
+    answer = _inference_deal("2027-06-01:3000", _SETTINGS)
+    assert answer.extra_capex_usd == 0.0
+    moved = answer.replan_note
+    assert (
+        "with the deal the triggers move 6 of the plan's orders to its end (capital past a "
+        "site's ceiling included; $368.6M of orders placed up to 365 days sooner)" in moved
+    )
+    assert (
+        "us-west all: 1 x cell-gb200-8192 by 2027-09-12 -> 2026-09-12 (365 days sooner), "
+        "$368.6M" in moved
+    )
+    # Re-sized orders with both sides' blocks and capital, dropped ones with theirs.
+    assert "us-west all: 16 -> 28 x rack-h100-256 by 2026-09-25, $135.2M -> $236.5M" in moved
+    assert "us-west all: no longer 30 x rack-h100-256 by 2028-03-25, $253.4M" in moved

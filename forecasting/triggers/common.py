@@ -104,6 +104,12 @@ class TriggerSettings:
     ``daily_sizing``, the orders due now are sized no further than the forecast's daily rows
     (see :mod:`~forecasting.triggers.orders`, "Uncalibrated plans"): set for a run no decision
     backtest calibrated past them (:func:`forecasting.horizon.band_calibrated`).
+    ``sized_before`` names, per region, a day no order serving a shortfall that starts before
+    it is sized past (the first day of a deal weighed on the plan, :mod:`forecasting.whatif`):
+    the orders for the plan's own shortfall are not grown by the deal nor dated to its power,
+    and what is short from that day is the later orders' (a 20,000-GPU deal from 2028-06-01
+    grew us-west's first order from 69 to 165 racks, dated 17 months later to land with 2029
+    power).
     ``scored_days`` is how many days ahead the run's backtests scored its band (the pages'
     measured reach, :func:`forecasting.report.inputs.measured_reach`; 0 when none did): an
     order sized past them says what the median would order, and that no backtest measured
@@ -118,6 +124,7 @@ class TriggerSettings:
     sizing_weeks: int = 52
     daily_sizing: bool = False
     scored_days: int | None = None
+    sized_before: tuple[tuple[str, date], ...] = ()
 
     def __post_init__(self) -> None:
         if self.buffer_weeks < 0 or self.idle_weeks < 1 or self.sizing_weeks < 1:

@@ -1105,7 +1105,15 @@ def _trigger_row(
     """One TRIGGERS row and its order; ``relief`` is an order for an overlapping pool; with
     ``bridge_from``, an order may be cut short for a newer generation ordered from that day;
     with ``size_until``, the order is sized no further (see :func:`_window_end`)."""
-    window = partial(_window_end, sizing_weeks=settings.sizing_weeks, size_until=size_until)
+    full = partial(_window_end, sizing_weeks=settings.sizing_weeks, size_until=size_until)
+    cut = dict(settings.sized_before).get(region)
+
+    def window(start: date) -> date:
+        # An order for a shortfall before the cut (a deal's first day) is not grown by what
+        # the deal adds after it, nor dated to the power that would take (TriggerSettings).
+        end = full(start)
+        return end if cut is None or start >= cut else min(end, cut - timedelta(days=1))
+
     row = _empty_row(region, pool, quantile=settings.quantile, as_of=as_of)
     found = _exhaustion(daily)
     if found is None:
@@ -1372,6 +1380,12 @@ def _trigger_row(
             span = (
                 f"sized to {past} no decision backtest calibrated this run's band (history too "
                 "short for one), so the order due now does not buy on it"
+            )
+        if cut is not None and start < cut and window_end == cut - timedelta(days=1):
+            span = (
+                f"sized to {window_end}, the day before the deal weighed on this plan starts "
+                f"({cut}): what is short from then, the deal's GPUs with it, is the later "
+                "orders'"
             )
         if bridge is not None:
             to = bridge.to.candidate
