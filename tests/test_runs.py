@@ -729,3 +729,35 @@ def test_a_partial_newest_day_is_said_where_it_becomes_the_as_of_day(
     # Forecast from its last whole day, nothing is said.
     whole = runs.forecast(warehouse_path, options.model_copy(update={"as_of": last.date()}))
     assert not [w for w in whole.warnings if "of 24 hours" in w]
+
+
+def test_the_forecast_headline_names_the_last_day_of_history_not_a_partial_as_of_day(
+    tmp_path: Path, warehouse_path: Path
+) -> None:
+    """Helios' headline read "history to 2020-05-31" beside the warning that every history
+    ends 2020-05-30 (the as-of day, 16 of 24 hours, reads as missing): it now names the last
+    day the history holds, and says the as-of day apart when they differ."""
+    from telemetry_files import telemetry_frame
+
+    from flows.tables import forecast_tables
+
+    frame = telemetry_frame(hours=24 * 10, customers=2)
+    last = frame["ts"].max()
+    assert isinstance(last, datetime)
+    partial = frame.filter(pl.col("ts") > last - timedelta(hours=24)).with_columns(
+        pl.col("ts") + timedelta(hours=24)
+    )
+    partial = partial.filter(pl.col("ts").dt.hour() < 9)
+    pl.concat([frame, partial]).write_parquet(tmp_path / "t.parquet")
+    assert runs.load_telemetry_file(tmp_path / "t.parquet", warehouse_path, None).status == (
+        "loaded"
+    )
+    options = ForecastOptions(horizon_days=7, n_paths=20, models=("seasonal_naive", "drift"))
+    run = runs.forecast(warehouse_path, options)
+    day = (last + timedelta(hours=24)).date()
+    assert run.as_of == day and run.history_end == last.date()
+    title = str(forecast_tables(run)[0].title)
+    assert f"history to {last.date()} (the as-of day {day} reads as missing)" in title
+    whole = runs.forecast(warehouse_path, options.model_copy(update={"as_of": last.date()}))
+    title = str(forecast_tables(whole)[0].title)
+    assert f"history to {last.date()}, in " in title

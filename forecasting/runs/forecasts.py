@@ -76,6 +76,16 @@ class ForecastRun(BaseModel):
     # Where the history's dates rest on a trace with no calendar (ServeGen): where its day 0
     # was placed (forecasting.traces.placed_dates_note); "" when the dates are the files' own.
     placed_dates: str = ""
+    # The last day any series' history holds: the day before the as-of day where that day
+    # reads as missing (a partial newest day); None where the run forecast nothing.
+    history_end: date | None = None
+
+    @property
+    def history_to(self) -> str:
+        """The history's last day in words, with the as-of day where it is not that day."""
+        if self.history_end is None or self.history_end >= self.as_of:
+            return f"history to {self.as_of}"
+        return f"history to {self.history_end} (the as-of day {self.as_of} reads as missing)"
 
 
 def _telemetry_spans(hourly: pl.DataFrame) -> dict[str, tuple[datetime, datetime]]:
@@ -641,7 +651,18 @@ def store_forecast(
         contracts_signed=book.signed,
         contracts_pipeline=book.pipeline,
         placed_dates=placed,
+        history_end=_history_end(result),
     )
+
+
+def _history_end(result: ForecastResult) -> date | None:
+    """The last day observed in any series of ``result``: the run's last day less the fewest
+    days any series went without telemetry at its end."""
+    last = result.last_day
+    fewest = None if result.summary.is_empty() else result.summary["stale_days"].min()
+    if last is None or fewest is None:
+        return last
+    return last - timedelta(days=int(fewest))  # type: ignore[arg-type]
 
 
 def forecast(warehouse_path: Path, options: ForecastOptions, *, map_fn: MapFn = map) -> ForecastRun:
