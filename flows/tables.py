@@ -290,6 +290,7 @@ def forecast_tables(run: ForecastRun) -> list[Table]:
             f"{run.calibrated} bands recalibrated (their backtests' q10-q90 coverage missed "
             f"80 %), {run.fallbacks} on a fallback{see}; "
             f"{run.events} known event(s); {_book_applied(run)}"
+            + (f"; {run.short_backtests}" if run.short_backtests else "")
             # The as-of date above is a placement where the trace has no calendar.
             + (f"; {run.placed_dates}" if run.placed_dates else "")
         ),
