@@ -283,13 +283,14 @@ def forecast_tables(run: ForecastRun) -> list[Table]:
     see = " (see the warnings)" if run.fallbacks else ""
     accuracy = Table(
         title=(
-            f"forecast run {run.run_id}: {run.series:,} series, history to {run.as_of}, in "
+            f"forecast run {run.run_id}: {run.series:,} series, {run.history_to}, in "
             f"{run.seconds:.0f} s; reconciliation {run.reconciliation}; "
             # "122 calibrated" of 216 read as 94 bands nobody checked: every backtested band
             # is checked, and these are the ones whose backtests missed (forecast.py, step 4).
             f"{run.calibrated} bands recalibrated (their backtests' q10-q90 coverage missed "
             f"80 %), {run.fallbacks} on a fallback{see}; "
             f"{run.events} known event(s); {_book_applied(run)}"
+            + (f"; {run.short_backtests}" if run.short_backtests else "")
             # The as-of date above is a placement where the trace has no calendar.
             + (f"; {run.placed_dates}" if run.placed_dates else "")
         ),
@@ -1308,7 +1309,7 @@ def pipeline_summary(outcome: PipelineOutcome, *, seconds: float) -> list[str]:
             if stale
             else ""
         ),
-        f"forecast {f.run_id}: {f.series:,} series, history to {f.as_of}{accuracy}"
+        f"forecast {f.run_id}: {f.series:,} series, {f.history_to}{accuracy}"
         + (f"; {f.events} known event(s)" if f.events else "")
         + (f"; {_book_applied(f)}" if f.contracts_signed or f.contracts_pipeline else ""),
         *([outcome.report.placed_dates] if outcome.report.placed_dates else []),

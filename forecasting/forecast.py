@@ -278,6 +278,9 @@ class ForecastResult:
     summary: pl.DataFrame  # per series: chosen model, score vs seasonal naive, calibration
     reconciliation: str  # the method applied ("none" when there is no hierarchy)
     reconciliation_scores: pl.DataFrame = field(default_factory=pl.DataFrame)
+    # Mean-measure series whose published mean is their paths' mean on some days (their point
+    # forecast lay outside the band read off the paths): unique_id, days, first, last.
+    mean_of_paths: pl.DataFrame = field(default_factory=pl.DataFrame)
 
     @property
     def flagged(self) -> pl.DataFrame:
@@ -326,6 +329,7 @@ class ForecastResult:
             + _spike_lines(self.summary)
             + held
             + _stale_lines(self.stale, self.summary["unique_id"].unique().to_list())
+            + _mean_of_paths_lines(self.mean_of_paths)
         )
 
 
@@ -375,6 +379,29 @@ _ENDED_NOTE = (
     f"; silent over {schema.REGION_ENDED_DAYS} days, it has ended for the total, which counts "
     "it up to its last report only"
 )
+
+
+# Series named in the one line on means read off their paths; the rest are counted.
+_MEAN_OF_PATHS_NAMED = 4
+
+
+def _mean_of_paths_lines(of_paths: pl.DataFrame) -> list[str]:
+    """One line on the series whose mean is their paths' mean on some days, highest first."""
+    if of_paths.is_empty():
+        return []
+    rows = of_paths.sort(pl.col("unique_id").str.count_matches("/"), "unique_id").rows(named=True)
+    named = [
+        f"{hierarchy.label_of(r['unique_id'])} ({r['days']} days, {r['first']} to {r['last']})"
+        for r in rows[:_MEAN_OF_PATHS_NAMED]
+    ]
+    more = f" and {len(rows) - len(named)} more" if len(rows) > len(named) else ""
+    return [
+        "mean measure: the daily model's mean is the mean of its sample paths, not its point "
+        f"forecast, for {', '.join(named)}{more}: there the point forecast lay outside the "
+        "q10-q90 band read off the same paths (bursty parts, clipped at zero path by path, "
+        "average above a forecast near zero); where the plan blends in the growth models "
+        "(from day 29), those rows blend this mean"
+    ]
 
 
 def _stale_lines(stale: pl.DataFrame, ids: Sequence[str]) -> list[str]:
@@ -1513,6 +1540,24 @@ def _reconciled_frames(
     return pl.concat(frames), _paths_frame([r.unique_id for r in means], dates, rec.paths)
 
 
+def _mean_of_paths(means: Sequence[SeriesForecast], rec: ReconciledForecast) -> pl.DataFrame:
+    """Per series whose published mean is its paths' mean on some days: how many, from, to."""
+    if rec.of_paths is None or not rec.of_paths.any():
+        return pl.DataFrame()
+    dates = means[0].forecast["ds"].to_numpy()
+    rows = [
+        {
+            "unique_id": r.unique_id,
+            "days": int(rec.of_paths[i].sum()),
+            "first": _as_date(dates[rec.of_paths[i]].min()),
+            "last": _as_date(dates[rec.of_paths[i]].max()),
+        }
+        for i, r in enumerate(means)
+        if rec.of_paths[i].any()
+    ]
+    return pl.DataFrame(rows)
+
+
 def forecast_all(
     demand: pl.DataFrame,
     *,
@@ -1534,7 +1579,7 @@ def forecast_all(
     peaks = [r for r in results if r.measure != schema.Measure.MEAN]
     forecast_parts = [r.forecast for r in peaks]
     paths = pl.DataFrame(schema=schema.PATHS_SCHEMA)
-    method, scores = "none", pl.DataFrame()
+    method, scores, of_paths = "none", pl.DataFrame(), pl.DataFrame()
     if means:
         rec = reconcile_forecasts(
             [r.unique_id for r in means],
@@ -1548,6 +1593,7 @@ def forecast_all(
         mean_rows, paths = _reconciled_frames(means, rec, settings)
         forecast_parts.insert(0, mean_rows)
         method, scores = rec.method, rec.scores
+        of_paths = _mean_of_paths(means, rec)
 
     # Both measures are forecast by separate models: a day's peak is never read below its
     # mean (forecasting/measures.py).
@@ -1559,4 +1605,5 @@ def forecast_all(
         summary=_summary(results),
         reconciliation=method,
         reconciliation_scores=scores,
+        mean_of_paths=of_paths,
     )

@@ -752,3 +752,26 @@ def test_a_day_s_peak_is_never_forecast_below_its_mean() -> None:
     for c in ("mean", "q10", "q50", "q90", "q99"):
         below = both.filter(pl.col(c) < pl.col(f"{c}_m") - 1e-9)
         assert below.is_empty(), f"peak {c} below the mean's on {below.height} series-days"
+
+
+def test_the_run_names_the_series_whose_mean_is_their_paths_mean() -> None:
+    """A run whose reconciliation published a series' paths' mean says which series and days
+    (the mean of the paths, not the point forecast, said where it is so)."""
+    from forecasting.forecast import _mean_of_paths_lines
+
+    of_paths = pl.DataFrame(
+        {
+            "unique_id": ["total/helios/training", "total", "total/helios/training/vcTJs"],
+            "days": [40, 41, 3],
+            "first": [date(2020, 7, 18), date(2020, 7, 17), date(2020, 8, 1)],
+            "last": [date(2020, 11, 29), date(2020, 11, 29), date(2020, 8, 3)],
+        }
+    )
+    (line,) = _mean_of_paths_lines(of_paths)
+    assert line.startswith(
+        "mean measure: the daily model's mean is the mean of its sample paths, not its point "
+        "forecast, for total (41 days, 2020-07-17 to 2020-11-29), helios · training (40 days, "
+        "2020-07-18 to 2020-11-29), helios · training · vcTJs (3 days, 2020-08-01 to "
+        "2020-08-03): there the point forecast lay outside the q10-q90 band"
+    )
+    assert _mean_of_paths_lines(pl.DataFrame()) == []

@@ -175,3 +175,43 @@ def test_mint_holds_over_the_days_its_backtests_scored_then_hands_over_to_the_le
     np.testing.assert_allclose(rec.means[1:, 2 * scored :], means[1:, 2 * scored :])
     np.testing.assert_allclose(rec.means[0, 2 * scored :], a[2 * scored :] + 40.0)
     assert rec.paths[1, :, -1].mean() == pytest.approx(a[-1], abs=1.0)
+
+
+def test_a_mean_outside_its_paths_band_is_their_mean_and_its_parts_follow() -> None:
+    """Bursty leaves near zero: clipped path by path, their paths' sum sat far above its own
+    mean (Helios' training class: paths 1,268 GPUs, mean 763, below q10); such a series now
+    publishes its paths' mean, its leaves theirs (so they still add up), and says so; a
+    subtree whose mean sat within its band keeps its point forecast."""
+    rng = np.random.default_rng(6)
+    bursty = [f"total/x/c{i}" for i in range(20)]
+    steady = ["total/y/a", "total/y/b"]
+    ids = ["total/x", "total/y", *bursty, *steady]  # two trees: y's root is not x's
+    days, n_paths = 5, 400
+    means = np.full((len(ids), days), 5.0)
+    means[2 + len(bursty) :] = 500.0
+    means[1], means[0] = 1000.0, 100.0  # the aggregates' own forecasts
+    noise = np.where(np.arange(len(ids)) < 2 + len(bursty), 50.0, 10.0)[:, None, None]
+    paths = means[:, None, :] + noise * rng.standard_normal((len(ids), n_paths, days))
+    rec = reconcile_forecasts(
+        ids, means=means, paths=paths, points=[_empty_points()] * len(ids),
+        scales=np.ones(len(ids)), method="bottom_up",
+    )  # fmt: skip
+    path_means = rec.paths.mean(axis=1)
+    q10, q90 = np.quantile(rec.paths, [0.1, 0.9], axis=1)
+    assert (q10 <= rec.means + 1e-9).all() and (rec.means <= q90 + 1e-9).all()
+    x = [ids.index(i) for i in ("total/x", *bursty)]
+    np.testing.assert_allclose(rec.means[x], path_means[x], rtol=1e-12)
+    assert rec.means[0].min() > 300  # not the summed 100 of the leaves' point forecasts
+    y = [ids.index(i) for i in steady]
+    np.testing.assert_allclose(rec.means[y], means[y])  # within their band: kept
+    assert rec.of_paths is not None
+    assert rec.of_paths[x].all() and not rec.of_paths[y].any() and not rec.of_paths[1].any()
+    # The parts still add up.
+    np.testing.assert_allclose(rec.means[0], rec.means[2 : 2 + len(bursty)].sum(axis=0))
+
+
+def _empty_points() -> pl.DataFrame:
+    """Backtest points of a series with none."""
+    return pl.DataFrame(
+        schema={"cutoff": pl.Date, "ds": pl.Date, "y": pl.Float64, "mean": pl.Float64}
+    )

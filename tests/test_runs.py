@@ -729,3 +729,75 @@ def test_a_partial_newest_day_is_said_where_it_becomes_the_as_of_day(
     # Forecast from its last whole day, nothing is said.
     whole = runs.forecast(warehouse_path, options.model_copy(update={"as_of": last.date()}))
     assert not [w for w in whole.warnings if "of 24 hours" in w]
+
+
+def test_the_forecast_headline_names_the_last_day_of_history_not_a_partial_as_of_day(
+    tmp_path: Path, warehouse_path: Path
+) -> None:
+    """Helios' headline read "history to 2020-05-31" beside the warning that every history
+    ends 2020-05-30 (the as-of day, 16 of 24 hours, reads as missing): it now names the last
+    day the history holds, and says the as-of day apart when they differ."""
+    from telemetry_files import telemetry_frame
+
+    from flows.tables import forecast_tables
+
+    frame = telemetry_frame(hours=24 * 10, customers=2)
+    last = frame["ts"].max()
+    assert isinstance(last, datetime)
+    partial = frame.filter(pl.col("ts") > last - timedelta(hours=24)).with_columns(
+        pl.col("ts") + timedelta(hours=24)
+    )
+    partial = partial.filter(pl.col("ts").dt.hour() < 9)
+    pl.concat([frame, partial]).write_parquet(tmp_path / "t.parquet")
+    assert runs.load_telemetry_file(tmp_path / "t.parquet", warehouse_path, None).status == (
+        "loaded"
+    )
+    options = ForecastOptions(horizon_days=7, n_paths=20, models=("seasonal_naive", "drift"))
+    run = runs.forecast(warehouse_path, options)
+    day = (last + timedelta(hours=24)).date()
+    assert run.as_of == day and run.history_end == last.date()
+    title = str(forecast_tables(run)[0].title)
+    assert f"history to {last.date()} (the as-of day {day} reads as missing)" in title
+    whole = runs.forecast(warehouse_path, options.model_copy(update={"as_of": last.date()}))
+    title = str(forecast_tables(whole)[0].title)
+    assert f"history to {last.date()}, in " in title
+
+
+def test_a_short_history_stores_the_backtest_layout_that_ran(tmp_path: Path) -> None:
+    """30 days of telemetry are backtested on 7-day windows a day apart after 14 days of
+    training, while the run stored the 28-day layout it was given: it now stores what ran."""
+    import json
+
+    written = synth.write_fleet(synth.synthetic_fleet(days=30, customers=12, seed=7), tmp_path)
+    path = tmp_path / "warehouse.duckdb"
+    with warehouse.connect(path) as wh:
+        for file in written:
+            if file.parent.name == "telemetry":
+                ingest.ingest_file(wh, file)
+    options = ForecastOptions(
+        horizon_days=7, horizon_months=0, n_paths=20, models=("seasonal_naive", "drift")
+    )
+    run = runs.forecast(path, options)
+    with warehouse.connect(path, read_only=True) as wh:
+        stored = wh.query("select settings from forecast_runs where run_id = ?", [run.run_id])
+        backtests = wh.run_frame("backtests", run.run_id)
+        first = wh.run_frame("forecasts", run.run_id)["ds"].min()
+    settings = json.loads(stored.item())
+    cutoffs = backtests["cutoff"].unique().sort()
+    # The last cut-off's window ends on the day before the first forecast day.
+    scored = (first - cutoffs.max()).days - 1  # type: ignore[operator]
+    assert (settings["backtest_horizon"], settings["backtest_step"]) == (scored, 1) == (7, 1)
+    assert settings["min_train_days"] == 14
+    assert cutoffs.diff().drop_nulls().dt.total_days().to_list() == [1, 1]
+    backtested = run.series - run.fallbacks  # the rest are too short even for this layout
+    assert backtested > 0
+    assert settings["backtest_layouts"] == [
+        {"backtest_horizon": 7, "backtest_step": 1, "min_train_days": 14, "series": backtested}
+    ]
+    from flows.tables import forecast_tables
+
+    title = str(forecast_tables(run)[0].title)
+    assert (
+        f"; {backtested} series backtested 7 days ahead from cut-offs 1 day(s) apart after 14 "
+        "days of training (history too short for 28-day backtests after 28 days of training)"
+    ) in title

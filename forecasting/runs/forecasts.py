@@ -76,6 +76,19 @@ class ForecastRun(BaseModel):
     # Where the history's dates rest on a trace with no calendar (ServeGen): where its day 0
     # was placed (forecasting.traces.placed_dates_note); "" when the dates are the files' own.
     placed_dates: str = ""
+    # The last day any series' history holds: the day before the as-of day where that day
+    # reads as missing (a partial newest day); None where the run forecast nothing.
+    history_end: date | None = None
+    # Series backtested on a shorter layout than the settings' (ForecastSettings.for_history),
+    # in words; "" when every backtest ran the settings' own.
+    short_backtests: str = ""
+
+    @property
+    def history_to(self) -> str:
+        """The history's last day in words, with the as-of day where it is not that day."""
+        if self.history_end is None or self.history_end >= self.as_of:
+            return f"history to {self.as_of}"
+        return f"history to {self.history_end} (the as-of day {self.as_of} reads as missing)"
 
 
 def _telemetry_spans(hourly: pl.DataFrame) -> dict[str, tuple[datetime, datetime]]:
@@ -562,6 +575,7 @@ def store_forecast(
     """
     book = book or BookApplied()
     run_id = new_run_id("forecast")
+    ran = _layout_that_ran(result, settings)
     run = {
         "run_id": run_id,
         "as_of": as_of,
@@ -573,6 +587,7 @@ def store_forecast(
         "seconds": seconds,
         "settings": json.dumps(
             asdict(settings)
+            | ran
             | {"events": events, "contracts": {"signed": book.signed, "pipeline": book.pipeline}},
             default=str,
         ),
@@ -641,7 +656,62 @@ def store_forecast(
         contracts_signed=book.signed,
         contracts_pipeline=book.pipeline,
         placed_dates=placed,
+        history_end=_history_end(result),
+        short_backtests=_short_backtests(ran["backtest_layouts"], settings),
     )
+
+
+def _layout_that_ran(result: ForecastResult, settings: ForecastSettings) -> dict[str, Any]:
+    """The backtest layouts the run's series ran, each with its series count
+    (``backtest_layouts``), and the layout keys of ``settings`` set to the one they all ran.
+
+    A series too short for the settings' layout is backtested on a short one
+    (``ForecastSettings.for_history``): Helios' runs stored 28-day windows while every series
+    ran 7-day windows a day apart. Series on a fallback ran no backtest and are not counted.
+    """
+    keys = ("backtest_horizon", "backtest_step", "min_train_days")
+    ran = result.summary.filter(pl.col("fallback").is_null(), pl.col("n_days").is_not_null())[
+        "n_days"
+    ].to_list()
+    counts: dict[tuple[Any, ...], int] = {}
+    for n_days in ran:
+        layout = settings.for_history(int(n_days))
+        key = tuple(getattr(layout, k) for k in keys)
+        counts[key] = counts.get(key, 0) + 1
+    layouts = [
+        dict(zip(keys, k, strict=True)) | {"series": n}
+        for k, n in sorted(counts.items(), key=lambda kv: -kv[1])
+    ]
+    one = dict(zip(keys, next(iter(counts)), strict=True)) if len(counts) == 1 else {}
+    return one | {"backtest_layouts": layouts}
+
+
+def _short_backtests(layouts: list[dict[str, Any]], settings: ForecastSettings) -> str:
+    """The backtest layouts other than the settings' own, in words; "" when none ran."""
+    own = (settings.backtest_horizon, settings.backtest_step, settings.min_train_days)
+    short = [
+        f"{lay['series']:,} series backtested {lay['backtest_horizon']} days ahead from cut-offs "
+        f"{lay['backtest_step'] or lay['backtest_horizon']} day(s) apart after "
+        f"{lay['min_train_days']} days of training"
+        for lay in layouts
+        if (lay["backtest_horizon"], lay["backtest_step"], lay["min_train_days"]) != own
+    ]
+    if not short:
+        return ""
+    return (
+        f"{'; '.join(short)} (history too short for {settings.backtest_horizon}-day backtests "
+        f"after {settings.min_train_days} days of training)"
+    )
+
+
+def _history_end(result: ForecastResult) -> date | None:
+    """The last day observed in any series of ``result``: the run's last day less the fewest
+    days any series went without telemetry at its end."""
+    last = result.last_day
+    fewest = None if result.summary.is_empty() else result.summary["stale_days"].min()
+    if last is None or fewest is None:
+        return last
+    return last - timedelta(days=int(fewest))  # type: ignore[arg-type]
 
 
 def forecast(warehouse_path: Path, options: ForecastOptions, *, map_fn: MapFn = map) -> ForecastRun:
