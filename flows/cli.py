@@ -280,13 +280,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     missing = [p for p in args.paths if not p.exists()]
     if missing:
         raise UsageError(f"no such file or directory: {', '.join(map(str, missing))}")
-    files = ingest.telemetry_files(args.paths)
+    path = _paths(args).warehouse
+    files = ingest.telemetry_files(args.paths, warehouse=path)
     if not files:
         raise UsageError(
-            f"no telemetry files under {', '.join(map(str, args.paths))} "
-            f"(looked for {', '.join(ingest.FILE_SUFFIXES)})"
+            f"no files under {', '.join(map(str, args.paths))} "
+            f"(telemetry files end {', '.join(ingest.FILE_SUFFIXES)})"
         )
-    path = _paths(args).warehouse
     if _direct():
         from flows import direct
 

@@ -42,7 +42,7 @@ def ingest_files(
     Sequential on purpose: DuckDB allows one writer, and per-file transactions keep a crash
     from leaving half a file behind. Progress counts bytes: files differ in size.
     """
-    files = ingest.telemetry_files(paths)
+    files = ingest.telemetry_files(paths, warehouse=warehouse_path)
     results = []
     with progress_bar(
         "ingesting", total=sum(p.stat().st_size for p in files if p.exists())

@@ -79,7 +79,8 @@ def ingest_inbox(inbox: Path, warehouse_path: Path) -> list[IngestResult]:
     if not inbox.is_dir():
         logger.warning("inbox %s is not a folder yet; nothing to ingest", inbox)
         return []
-    results = [load_file(path, warehouse_path, None) for path in ingest.telemetry_files([inbox])]
+    files = ingest.telemetry_files([inbox], warehouse=warehouse_path)
+    results = [load_file(path, warehouse_path, None) for path in files]
     counts = {s: sum(r.status == s for r in results) for s in ("loaded", "skipped", "failed")}
     logger.info("inbox %s: %s", inbox, ", ".join(f"{n} {s}" for s, n in counts.items()))
     return results

@@ -85,7 +85,11 @@ def pipeline_flow(
     logger = get_run_logger()
     ingested: list[IngestResult] = []
     if options.inbox is not None:
-        files = ingest.telemetry_files([options.inbox]) if options.inbox.exists() else []
+        files = (
+            ingest.telemetry_files([options.inbox], warehouse=warehouse_path)
+            if options.inbox.exists()
+            else []
+        )
         ingested = ingest_files(files, warehouse_path, options.inbox_format) if files else []
         new = [r for r in ingested if r.status == "loaded"]
         if not new:

@@ -33,6 +33,7 @@ import csv
 import gzip
 import hashlib
 import json
+import shlex
 import tempfile
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
@@ -235,28 +236,83 @@ class IngestResult:
     """Keys an earlier ingest of another file had stored that this load gave other values."""
 
 
+# Compressions a file's first bytes give away, and the command that undoes each: only gzip
+# is read (.csv.gz); a bzip2 export dropped in the inbox was skipped without a word.
+_COMPRESSIONS: tuple[tuple[bytes, str, str], ...] = (
+    (b"BZh", "bzip2", "bunzip2 -k"),
+    (b"\xfd7zXZ\x00", "xz", "unxz -k"),
+    (b"\x28\xb5\x2f\xfd", "zstd", "unzstd"),
+    (b"PK\x03\x04", "zip", "unzip"),
+    (b"\x1f\x8b", "gzip", "gunzip -k"),
+)
+
+
+def _compression_of(path: Path) -> tuple[str, str] | None:
+    """(name, command to undo it) of the compression the file's first bytes show, or None."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(8)
+    except OSError:
+        return None
+    return next(
+        ((name, undo) for magic, name, undo in _COMPRESSIONS if head.startswith(magic)), None
+    )
+
+
 def file_format_of(path: Path) -> FileFormat:
-    """The format a file's suffix says, or an error that lists the suffixes we read."""
+    """The format a file's suffix says, or an error that names the file, why it is not read
+    and the suffixes we read."""
     name = path.name.lower()
     for suffix, fmt in sorted(FILE_SUFFIXES.items(), key=lambda kv: -len(kv[0])):
         if name.endswith(suffix):
             return fmt
-    raise IngestFileError(f"{path}: unknown file type; expected one of {', '.join(FILE_SUFFIXES)}")
+    reads = f"fleetcast reads telemetry files ending {', '.join(FILE_SUFFIXES)}"
+    compressed = _compression_of(path)
+    if compressed is not None:
+        kind, undo = compressed
+        # gzip is read, but only as a CSV named .csv.gz.
+        instead = "name it .csv.gz if it holds a CSV" if kind == "gzip" else "gzip it as .csv.gz"
+        raise IngestFileError(
+            f"{path}: not read: a {kind}-compressed file, which fleetcast does not read under "
+            f"this name ({reads}): decompress it (`{undo} {shlex.quote(str(path))}`), or "
+            f"{instead}; nothing of the file was loaded"
+        )
+    suffix = "".join(path.suffixes[-1:]) or "no suffix"
+    raise IngestFileError(
+        f"{path}: not read: unknown file type {suffix!r} ({reads}): rename it if it is "
+        "telemetry in one of those formats, or move it out of the folder; nothing of the file "
+        "was loaded"
+    )
 
 
-def telemetry_files(paths: Iterable[Path]) -> list[Path]:
-    """The files named, with directories expanded (recursively, sorted) to telemetry files."""
+def telemetry_files(paths: Iterable[Path], *, warehouse: Path | None = None) -> list[Path]:
+    """The files named, with directories expanded (recursively, sorted) to every file in them:
+    a file of a suffix not read is listed all the same, to fail naming itself (a bzip2 export
+    left out of a folder's ingest was never mentioned). Only the ``warehouse``'s own files (the
+    database, its WAL, the staging folders beside it) are left out of a folder."""
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
             found.extend(
                 p
                 for p in sorted(path.rglob("*"))
-                if p.is_file() and any(p.name.lower().endswith(s) for s in FILE_SUFFIXES)
+                if p.is_file() and (warehouse is None or not _of_the_warehouse(p, warehouse))
             )
         else:
             found.append(path)
     return list(dict.fromkeys(found))
+
+
+def _of_the_warehouse(path: Path, warehouse: Path) -> bool:
+    """Whether ``path`` is the warehouse, a file of its own beside it, or a staged part."""
+    home = warehouse.resolve().parent
+    where = path.resolve()
+    if where.parent == home and where.name.startswith(warehouse.name):
+        return True
+    return any(
+        part.parent == home and part.name.startswith(("fleetcast-stage-", "fleetcast-lines-"))
+        for part in where.parents
+    )
 
 
 def content_sha256(path: Path) -> str:
@@ -1306,6 +1362,12 @@ def ingest_file(
     # content at a path replaces the old, and two sites' `export.csv`, each loaded from its
     # own folder, erased each other's rows.
     path = Path(path).resolve()
+    if file_format is None:
+        try:
+            # Before the ledger: a file of a suffix not read fails as such, whatever its bytes.
+            file_format_of(path)
+        except IngestFileError as exc:
+            return IngestResult(path=path, status="failed", message=str(exc))
     try:
         sha256 = content_sha256(path)
     except OSError as exc:

@@ -2309,3 +2309,24 @@ def test_a_pool_reset_over_a_cancelled_task_is_not_printed_after_a_stop() -> Non
         pool = logging.getLogger("sqlalchemy.pool.impl.AsyncAdaptedQueuePool")
         assert not pool.filter(record(asyncio.CancelledError()))
         assert pool.filter(record(OSError("disk I/O error")))
+
+
+def test_ingest_of_a_folder_fails_on_a_file_it_cannot_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`fleetcast ingest DIR` with a bzip2 export beside a CSV exited 0 and named only the CSV;
+    now the table lists the bz2 as failed, a line says why, and the exit status is 1."""
+    import bz2
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    write_csv(inbox / "good.csv", GOOD)
+    (inbox / "t2.csv.bz2").write_bytes(bz2.compress(b"ts\n"))
+    warehouse = str(tmp_path / "w.duckdb")
+    assert main(["ingest", str(inbox), "--warehouse", warehouse]) == 1
+    out = capsys.readouterr()
+    assert "t2.csv.bz2" in out.out and "good.csv" in out.out
+    assert any(
+        line.startswith(f"failed {inbox / 't2.csv.bz2'}: not read") for line in out.err.splitlines()
+    )
+
