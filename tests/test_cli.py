@@ -2330,3 +2330,37 @@ def test_ingest_of_a_folder_fails_on_a_file_it_cannot_read(
         line.startswith(f"failed {inbox / 't2.csv.bz2'}: not read") for line in out.err.splitlines()
     )
 
+
+def test_the_run_summary_counts_rows_a_failed_file_quarantined(tmp_path: Path) -> None:
+    """`fleetcast run` over an inbox whose badcol.csv had no good row said "4,085 rows loaded,
+    0 quarantined" while `status` said 4,085 quarantined; now the data line counts the failed
+    file's quarantined rows as the warehouse does, and says where they came from."""
+    from datetime import date
+
+    from flows.pipeline import PipelineOutcome
+    from flows.tables import pipeline_summary
+    from forecasting import ingest
+    from forecasting.runs import ForecastRun, ReportOutcome
+
+    good = write_csv(tmp_path / "good.csv", GOOD, GOOD.replace("T00", "T01"))
+    badcol = write_csv(
+        tmp_path / "badcol.csv", *(GOOD.replace("T00", f"T0{h}")[:-1] + "n/a" for h in range(3))
+    )
+    with connect(tmp_path / "w.duckdb") as wh:
+        results = [ingest.ingest_file(wh, p) for p in (good, badcol)]
+        stored = wh.count("quarantine")
+    assert [r.status for r in results] == ["loaded", "failed"] and stored == 3
+    run = ForecastRun(
+        run_id="r", as_of=date(2026, 1, 1), series=6, seconds=1.0, reconciliation="bottom_up",
+        models_chosen={"ets": 6}, accuracy=[], calibrated=0, fallbacks=0,
+    )  # fmt: skip
+    report = ReportOutcome(
+        run_id="r", trigger_run_id="t", path=Path("reports/r/index.html"), statuses={},
+        failing_drills=[], stale_days=None, triggers=[],
+    )  # fmt: skip
+    outcome = PipelineOutcome(ingested=results, forecast=run, drills=[], report=report)
+    (data, *_) = pipeline_summary(outcome, seconds=1.0)
+    assert data.startswith(
+        "data: 1 new file(s), 2 rows loaded, 3 quarantined (3 of them by 1 failed file(s); "
+        "`fleetcast quarantine` lists them); 1 file(s) failed"
+    )
