@@ -280,7 +280,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     missing = [p for p in args.paths if not p.exists()]
     if missing:
         raise UsageError(f"no such file or directory: {', '.join(map(str, missing))}")
-    path = _paths(args).warehouse
+    paths = _paths(args)
+    path = paths.warehouse
     files = ingest.telemetry_files(args.paths, warehouse=path)
     if not files:
         raise UsageError(
@@ -290,12 +291,16 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if _direct():
         from flows import direct
 
-        results = direct.ingest_files(files, path, args.file_format)
+        results = direct.ingest_files(files, path, args.file_format, capacity_path=paths.capacity)
     else:
         from flows.ingest import ingest_files
 
-        results = ingest_files(files, path, args.file_format)
+        results = ingest_files(files, path, args.file_format, paths.capacity)
     console.print(ingest_table(results))
+    # Loaded all the same, but in no table: a region the plan lacks (a typo, or a plan behind).
+    for result in results:
+        for line in result.warnings:
+            say(f"warning: {line}", error=True)
     failed = [r for r in results if r.status == "failed"]
     for result in failed:
         say(failed_line(result.message), error=True)
@@ -321,7 +326,8 @@ def cmd_events(args: argparse.Namespace) -> int:
     from flows.tables import events_tables, stored_events_table
     from forecasting import warehouse
 
-    path = _paths(args).warehouse
+    paths = _paths(args)
+    path = paths.warehouse
     if not args.paths:
         with warehouse.connect(path, read_only=True) as wh:
             console.print(stored_events_table(wh.events(), limit=args.limit))
@@ -334,7 +340,10 @@ def cmd_events(args: argparse.Namespace) -> int:
     else:
         from flows.ingest import ingest_events  # same signature as the direct one
 
-    loads = ingest_events(list(args.paths), path, allow_empty=args.allow_empty)
+    # The plan names the regions with blocks but no telemetry yet, which an event may name.
+    loads = ingest_events(
+        list(args.paths), path, allow_empty=args.allow_empty, capacity_path=paths.capacity
+    )
     for table in events_tables(loads, limit=args.limit):
         console.print(table)
     _say_event_problems(loads)
@@ -1139,6 +1148,8 @@ def _say_loads(outcome: PipelineOutcome | PipelineStopped) -> None:
     from flows.tables import events_tables
 
     for result in outcome.ingested:
+        for line in result.warnings:
+            say(f"warning: {line}", error=True)
         if result.status == "failed":
             say(failed_line(result.message), error=True)
     if any(load.refused or load.duplicate_rows for load in outcome.events):

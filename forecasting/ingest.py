@@ -30,6 +30,7 @@ Column names are matched without regard to case or surrounding spaces (``GPUS_RU
 from __future__ import annotations
 
 import csv
+import difflib
 import gzip
 import hashlib
 import json
@@ -71,6 +72,7 @@ __all__ = [
     "IngestFileError",
     "IngestResult",
     "NulledCells",
+    "Plan",
     "Staged",
     "content_sha256",
     "file_format_of",
@@ -234,6 +236,8 @@ class IngestResult:
     notes: tuple[str, ...] = field(default=())
     changed_from_other_files: int = 0
     """Keys an earlier ingest of another file had stored that this load gave other values."""
+    warnings: tuple[str, ...] = field(default=())
+    """Lines a reader must see though the rows loaded: a region the capacity plan lacks."""
 
 
 # Compressions a file's first bytes give away, and the command that undoes each: only gzip
@@ -1186,10 +1190,12 @@ def ingest_frame(
     now: datetime | None = None,
     lines: int | None = None,
     reload: Reload | None = None,
+    plan: Plan | None = None,
 ) -> IngestResult:
     """Judge the rows of ``path`` (scanned into ``raw``) and load them in one transaction;
     ``lines``, where given, is how many rows the reader must have found; ``reload``, where
-    given, is the earlier load of the same content that a later version replaced."""
+    given, is the earlier load of the same content that a later version replaced; ``plan``,
+    where given, the capacity plan whose regions the good rows' are checked against."""
     started = datetime.now(UTC)
     spelled_before = _case_variants(warehouse)
     with tempfile.TemporaryDirectory(prefix="fleetcast-stage-", dir=_stage_root(warehouse)) as tmp:
@@ -1197,6 +1203,7 @@ def ingest_frame(
         read = sum(
             pl.scan_parquet(f).select(pl.len()).collect().item() for f in (*staged.good, staged.bad)
         )
+        warnings = () if plan is None else _unplanned_region_warnings(staged.good, path, plan)
         if lines is not None and read + staged.blank_lines != lines:
             # A quote opened on one line and closed lines later reads as one row: the lines
             # between would be lost without a trace (six lines, a quote opened on the second
@@ -1272,7 +1279,48 @@ def ingest_frame(
         changed_from_other_files=sum(
             o.changed for o in loaded.overlaps if o.path is None or o.path != str(path)
         ),
+        warnings=warnings,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What ingest checks telemetry against: the capacity plan's name and its regions (those
+    with a block or a site)."""
+
+    name: str
+    regions: frozenset[str]
+
+
+def _unplanned_region_warnings(goods: Sequence[Path], path: Path, plan: Plan) -> tuple[str, ...]:
+    """One line per region of the good rows that ``plan`` lacks, with its rows and the plan's
+    region it is nearest to. Loaded all the same (a plan may lag a new region), but a typo
+    ('servegn' for 'servegen') loaded 168 rows as a region of its own without a word."""
+    counts = (
+        pl.scan_parquet(list(goods))
+        .filter(~pl.col("region").is_in(sorted(plan.regions)))
+        .group_by("region")
+        .agg(pl.len().alias("rows"))
+        .sort("region")
+        .collect()
+    )
+    known = sorted(plan.regions)
+    by_lower = {r.lower(): r for r in known}
+    lines = []
+    for region, rows in counts.iter_rows():
+        # 0.8, as for customers and contracts: a typo, not a shared prefix.
+        near = by_lower.get(region.lower()) or next(
+            iter(difflib.get_close_matches(region, known, n=1, cutoff=0.8)), None
+        )
+        hint = f"; did you mean {near!r}?" if near else ""
+        counted = "1 row" if rows == 1 else f"{rows:,} rows"
+        lines.append(
+            f"{path}: region {region!r} ({counted}) is in no [[block]] or [[site]] of "
+            f"{plan.name} (its regions: {', '.join(known) or 'none'}){hint} Loaded as written: "
+            "the forecast and the triggers read zero capacity there until the plan has it; if "
+            "the name is a typo, fix the export and ingest it again"
+        )
+    return tuple(lines)
 
 
 def _period(replaced: Replaced) -> str:
@@ -1348,11 +1396,13 @@ def ingest_file(
     *,
     file_format: str | None = None,
     now: datetime | None = None,
+    plan: Plan | None = None,
 ) -> IngestResult:
     """Ingest one telemetry file; a file that cannot be read fails alone, loading nothing.
 
     ``file_format`` is csv, parquet or jsonl (default: from the suffix), or the name of a
     trace adapter (helios, servegen, azure-llm) whose rows then meet the same rules.
+    ``plan``, where given, is the capacity plan: rows in a region it lacks load with a warning.
     """
     if file_format is not None and file_format not in FORMATS:
         raise IngestFileError(
@@ -1407,7 +1457,13 @@ def ingest_file(
     try:
         if file_format in ADAPTERS:
             return _ingest_trace(
-                warehouse, path, adapter=file_format, sha256=sha256, now=now, reload=reload
+                warehouse,
+                path,
+                adapter=file_format,
+                sha256=sha256,
+                now=now,
+                reload=reload,
+                plan=plan,
             )
         fmt = file_format_of(path) if file_format is None else file_format
         load = partial(
@@ -1418,6 +1474,7 @@ def ingest_file(
             file_format=fmt,
             now=now,
             reload=reload,
+            plan=plan,
         )
         if fmt == "parquet":
             return load(scan_raw(path, file_format="parquet"))
@@ -1462,13 +1519,21 @@ def _ingest_trace(
     sha256: str,
     now: datetime | None,
     reload: Reload | None,
+    plan: Plan | None = None,
 ) -> IngestResult:
     """A public trace through its adapter, then the same rules as any telemetry file."""
     trace = ADAPTERS[adapter]
     try:
         rows, report = trace.read(path)
         result = ingest_frame(
-            warehouse, rows, path=path, sha256=sha256, file_format=adapter, now=now, reload=reload
+            warehouse,
+            rows,
+            path=path,
+            sha256=sha256,
+            file_format=adapter,
+            now=now,
+            reload=reload,
+            plan=plan,
         )
         found = report()
     except (_ReaderError, pl.exceptions.PolarsError) as exc:
@@ -1496,6 +1561,7 @@ def _ingest_trace(
             found.summary(),
         ),
         changed_from_other_files=result.changed_from_other_files,
+        warnings=result.warnings,
     )
 
 

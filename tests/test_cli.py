@@ -250,27 +250,33 @@ def test_an_events_column_that_is_not_an_event_column_is_named_in_a_warning(
 def test_an_event_no_telemetry_series_matches_is_loaded_with_a_warning(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """With telemetry in eu-west, an event scoped to a misspelt region loads but warns that it
-    touches no forecast; one in eu-west, or one before any telemetry, says nothing."""
+    """With telemetry in eu-west, an event scoped to a customer with no telemetry loads but
+    warns that it touches no forecast, and one in a misspelt region (in neither telemetry nor
+    plan) is refused, as a contract's is; one in eu-west, or any before telemetry, says nothing."""
     warehouse = str(tmp_path / "w.duckdb")
     calendar = tmp_path / "events.csv"
     calendar.write_text(
-        "event,date,region\nmodel-launch,2025-03-10,eu-west\nmodel-launch,2025-03-11,eu-wset\n",
+        "event,date,region,customer\nmodel-launch,2025-03-10,eu-west,\n"
+        "model-launch,2025-03-11,eu-west,acne\nmodel-launch,2025-03-12,eu-wset,\n",
         encoding="utf-8",
     )
-    assert main(["events", str(calendar), "--warehouse", warehouse]) == 0
+    plan = ["--capacity", str(sample_capacity())]
+    assert main(["events", str(calendar), "--warehouse", warehouse, *plan]) == 0
     assert "warning" not in capsys.readouterr().err
     assert main(["ingest", str(write_csv(tmp_path / "t.csv", GOOD)), "--warehouse", warehouse]) == 0
     capsys.readouterr()
-    assert main(["events", str(calendar), "--warehouse", warehouse]) == 0
-    warnings = [x for x in capsys.readouterr().err.splitlines() if x.startswith("warning: ")]
+    assert main(["events", str(calendar), "--warehouse", warehouse, *plan]) == 0
+    said = capsys.readouterr()
+    warnings = [x for x in said.err.splitlines() if x.startswith("warning: ")]
     # The second warning is the kind's: both dates lie after the telemetry, where no past
     # occurrence teaches Prophet its effect.
     assert len(warnings) == 2
     assert (
-        "event model-launch on 2025-03-11 (region 'eu-wset') matches no telemetry" in (warnings[0])
+        "event model-launch on 2025-03-11 (region 'eu-west', customer 'acne') matches no "
+        "telemetry" in (warnings[0])
     )
     assert "change no forecast; add its past occurrences" in warnings[1]
+    assert "unknown region" in " ".join(said.out.split()) and "eu-wset" in said.out
 
 
 def test_one_row_ingest_answers_at_once_without_prefect(tmp_path: Path) -> None:
@@ -2364,3 +2370,17 @@ def test_the_run_summary_counts_rows_a_failed_file_quarantined(tmp_path: Path) -
         "data: 1 new file(s), 2 rows loaded, 3 quarantined (3 of them by 1 failed file(s); "
         "`fleetcast quarantine` lists them); 1 file(s) failed"
     )
+
+
+def test_ingest_warns_of_a_region_the_plan_lacks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`fleetcast ingest` of rows in a misspelt region said nothing though it had the plan; now
+    it loads them (exit 0) and warns on stderr with the file, the rows and the near miss."""
+    path = write_csv(tmp_path / "typo.csv", GOOD.replace("eu-west", "eu-wset"))
+    common = ["--warehouse", str(tmp_path / "w.duckdb"), "--capacity", str(sample_capacity())]
+    assert main(["ingest", str(path), *common]) == 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"warning: {path}: region 'eu-wset' (1 row) is in no [[block]] or [[site]] of" in err
+    assert "did you mean 'eu-west'?" in err
+
