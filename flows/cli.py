@@ -143,6 +143,12 @@ def _given(args: argparse.Namespace, name: str) -> Any:
     return getattr(args, name, None)
 
 
+def _set_by_user(args: argparse.Namespace, name: str) -> bool:
+    """Whether the path ``name`` was given, as an option or its ``FLEETCAST_*`` variable."""
+    prefix = Settings.model_config.get("env_prefix", "")
+    return _given(args, name) is not None or bool(os.environ.get(f"{prefix}{name.upper()}"))
+
+
 def _paths(args: argparse.Namespace, *, publishes: bool = False) -> Paths:
     """The working paths; for a command that ``publishes`` pages, a --reports that can be a
     folder (checked before any work, so a failed publish stores no half a run)."""
@@ -1164,10 +1170,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from flows.demo import run_demo, run_helios_demo
 
     if args.trace == "helios":
-        warehouse = _given(args, "warehouse") or settings().data_dir / "helios.duckdb"
+        # As every command: --warehouse or $FLEETCAST_WAREHOUSE, --capacity or
+        # $FLEETCAST_CAPACITY (both were ignored: it wrote ./data/helios.duckdb). Unset, the
+        # trace keeps files of its own, apart from the synthetic fleet's.
+        paths = _paths(args, publishes=True)
+        own = settings().data_dir
         return run_helios_demo(
-            warehouse_path=resolve_paths(warehouse=warehouse).warehouse,
-            reports_path=_paths(args, publishes=True).reports,
+            warehouse_path=paths.warehouse
+            if _set_by_user(args, "warehouse")
+            else own / "helios.duckdb",
+            plan_path=paths.capacity
+            if _set_by_user(args, "capacity")
+            else own / "demo-helios" / "capacity.toml",
+            reports_path=paths.reports,
         )
     return run_demo(
         warehouse_path=_paths(args).warehouse,
@@ -1502,9 +1517,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--trace",
         choices=("helios",),
         default=None,
-        help="run on a real public trace instead (warehouse data/helios.duckdb by default); "
-        "the trace is read from $FLEETCAST_TRACES, else ../shared/data under $FLEETCAST_HOME "
-        "or the current directory",
+        help="run on a real public trace instead, into --warehouse/$FLEETCAST_WAREHOUSE with "
+        "its plan written to --capacity/$FLEETCAST_CAPACITY (unset: data/helios.duckdb and "
+        "data/demo-helios/capacity.toml); the trace is read from $FLEETCAST_TRACES, else "
+        "../shared/data under $FLEETCAST_HOME or the current directory",
     )
     fleet_options(p)
     return parser
