@@ -143,6 +143,12 @@ def _given(args: argparse.Namespace, name: str) -> Any:
     return getattr(args, name, None)
 
 
+def _set_by_user(args: argparse.Namespace, name: str) -> bool:
+    """Whether the path ``name`` was given, as an option or its ``FLEETCAST_*`` variable."""
+    prefix = Settings.model_config.get("env_prefix", "")
+    return _given(args, name) is not None or bool(os.environ.get(f"{prefix}{name.upper()}"))
+
+
 def _paths(args: argparse.Namespace, *, publishes: bool = False) -> Paths:
     """The working paths; for a command that ``publishes`` pages, a --reports that can be a
     folder (checked before any work, so a failed publish stores no half a run)."""
@@ -280,22 +286,27 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     missing = [p for p in args.paths if not p.exists()]
     if missing:
         raise UsageError(f"no such file or directory: {', '.join(map(str, missing))}")
-    files = ingest.telemetry_files(args.paths)
+    paths = _paths(args)
+    path = paths.warehouse
+    files = ingest.telemetry_files(args.paths, warehouse=path)
     if not files:
         raise UsageError(
-            f"no telemetry files under {', '.join(map(str, args.paths))} "
-            f"(looked for {', '.join(ingest.FILE_SUFFIXES)})"
+            f"no files under {', '.join(map(str, args.paths))} "
+            f"(telemetry files end {', '.join(ingest.FILE_SUFFIXES)})"
         )
-    path = _paths(args).warehouse
     if _direct():
         from flows import direct
 
-        results = direct.ingest_files(files, path, args.file_format)
+        results = direct.ingest_files(files, path, args.file_format, capacity_path=paths.capacity)
     else:
         from flows.ingest import ingest_files
 
-        results = ingest_files(files, path, args.file_format)
+        results = ingest_files(files, path, args.file_format, paths.capacity)
     console.print(ingest_table(results))
+    # Loaded all the same, but in no table: a region the plan lacks (a typo, or a plan behind).
+    for result in results:
+        for line in result.warnings:
+            say(f"warning: {line}", error=True)
     failed = [r for r in results if r.status == "failed"]
     for result in failed:
         say(failed_line(result.message), error=True)
@@ -321,7 +332,8 @@ def cmd_events(args: argparse.Namespace) -> int:
     from flows.tables import events_tables, stored_events_table
     from forecasting import warehouse
 
-    path = _paths(args).warehouse
+    paths = _paths(args)
+    path = paths.warehouse
     if not args.paths:
         with warehouse.connect(path, read_only=True) as wh:
             console.print(stored_events_table(wh.events(), limit=args.limit))
@@ -334,7 +346,10 @@ def cmd_events(args: argparse.Namespace) -> int:
     else:
         from flows.ingest import ingest_events  # same signature as the direct one
 
-    loads = ingest_events(list(args.paths), path, allow_empty=args.allow_empty)
+    # The plan names the regions with blocks but no telemetry yet, which an event may name.
+    loads = ingest_events(
+        list(args.paths), path, allow_empty=args.allow_empty, capacity_path=paths.capacity
+    )
     for table in events_tables(loads, limit=args.limit):
         console.print(table)
     _say_event_problems(loads)
@@ -1139,6 +1154,8 @@ def _say_loads(outcome: PipelineOutcome | PipelineStopped) -> None:
     from flows.tables import events_tables
 
     for result in outcome.ingested:
+        for line in result.warnings:
+            say(f"warning: {line}", error=True)
         if result.status == "failed":
             say(failed_line(result.message), error=True)
     if any(load.refused or load.duplicate_rows for load in outcome.events):
@@ -1153,10 +1170,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from flows.demo import run_demo, run_helios_demo
 
     if args.trace == "helios":
-        warehouse = _given(args, "warehouse") or settings().data_dir / "helios.duckdb"
+        # As every command: --warehouse or $FLEETCAST_WAREHOUSE, --capacity or
+        # $FLEETCAST_CAPACITY (both were ignored: it wrote ./data/helios.duckdb). Unset, the
+        # trace keeps files of its own, apart from the synthetic fleet's.
+        paths = _paths(args, publishes=True)
+        own = settings().data_dir
         return run_helios_demo(
-            warehouse_path=resolve_paths(warehouse=warehouse).warehouse,
-            reports_path=_paths(args, publishes=True).reports,
+            warehouse_path=paths.warehouse
+            if _set_by_user(args, "warehouse")
+            else own / "helios.duckdb",
+            plan_path=paths.capacity
+            if _set_by_user(args, "capacity")
+            else own / "demo-helios" / "capacity.toml",
+            reports_path=paths.reports,
         )
     return run_demo(
         warehouse_path=_paths(args).warehouse,
@@ -1491,9 +1517,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--trace",
         choices=("helios",),
         default=None,
-        help="run on a real public trace instead (warehouse data/helios.duckdb by default); "
-        "the trace is read from $FLEETCAST_TRACES, else ../shared/data under $FLEETCAST_HOME "
-        "or the current directory",
+        help="run on a real public trace instead, into --warehouse/$FLEETCAST_WAREHOUSE with "
+        "its plan written to --capacity/$FLEETCAST_CAPACITY (unset: data/helios.duckdb and "
+        "data/demo-helios/capacity.toml); the trace is read from $FLEETCAST_TRACES, else "
+        "../shared/data under $FLEETCAST_HOME or the current directory",
     )
     fleet_options(p)
     return parser

@@ -26,7 +26,7 @@ from forecasting.settings import RunnerKind
 __all__ = ["backtest_decisions", "forecast", "ingest_contracts", "ingest_events", "ingest_files"]
 
 
-LoadFile = Callable[[Path, Path, str | None], IngestResult]
+LoadFile = Callable[[Path, Path, str | None, Path | None], IngestResult]
 
 
 def ingest_files(
@@ -35,29 +35,40 @@ def ingest_files(
     file_format: str | None = None,
     *,
     load: LoadFile = runs.load_telemetry_file,
+    capacity_path: Path | None = None,
 ) -> list[IngestResult]:
     """Ingest telemetry files (directories expand to their files) in order, one at a time.
 
     ``load`` loads one file; the ingest flow passes its task so each file is a tracked run.
+    ``capacity_path``: the plan whose regions each file's rows are checked against (a warning).
     Sequential on purpose: DuckDB allows one writer, and per-file transactions keep a crash
     from leaving half a file behind. Progress counts bytes: files differ in size.
     """
-    files = ingest.telemetry_files(paths)
+    files = ingest.telemetry_files(paths, warehouse=warehouse_path)
     results = []
     with progress_bar(
         "ingesting", total=sum(p.stat().st_size for p in files if p.exists())
     ) as advance:
         for path in files:
-            results.append(load(path, warehouse_path, file_format))
+            results.append(load(path, warehouse_path, file_format, capacity_path))
             advance(path.stat().st_size if path.exists() else 0)
     return results
 
 
 def ingest_events(
-    paths: list[Path], warehouse_path: Path, *, allow_empty: bool = False
+    paths: list[Path],
+    warehouse_path: Path,
+    *,
+    allow_empty: bool = False,
+    capacity_path: Path | None = None,
 ) -> list[runs.EventsLoaded]:
     """Load event calendars, as the ingest-events flow does."""
-    return [runs.load_events_file(p, warehouse_path, allow_empty=allow_empty) for p in paths]
+    return [
+        runs.load_events_file(
+            p, warehouse_path, allow_empty=allow_empty, capacity_path=capacity_path
+        )
+        for p in paths
+    ]
 
 
 def ingest_contracts(

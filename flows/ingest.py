@@ -43,10 +43,14 @@ def _transient(task_obj: object, task_run: object, state: object) -> bool:
     retry_condition_fn=_transient,
     tags=["warehouse-writer"],
 )
-def load_file(path: Path, warehouse_path: Path, file_format: str | None) -> IngestResult:
+def load_file(
+    path: Path, warehouse_path: Path, file_format: str | None, capacity_path: Path | None = None
+) -> IngestResult:
     """Validate one telemetry file and load it into the warehouse in one transaction."""
-    result = runs.load_telemetry_file(path, warehouse_path, file_format)
+    result = runs.load_telemetry_file(path, warehouse_path, file_format, capacity_path)
     logger = get_run_logger()
+    for line in result.warnings:
+        logger.warning("%s", line)
     if result.status == "failed":
         logger.error("%s", result.message)
     elif result.entry is not None:
@@ -66,20 +70,29 @@ def load_file(path: Path, warehouse_path: Path, file_format: str | None) -> Inge
 
 @flow(name="ingest", log_prints=True)
 def ingest_files(
-    paths: list[Path], warehouse_path: Path, file_format: str | None = None
+    paths: list[Path],
+    warehouse_path: Path,
+    file_format: str | None = None,
+    capacity_path: Path | None = None,
 ) -> list[IngestResult]:
-    """Ingest telemetry files (directories expand to their files) in order, one at a time."""
-    return direct.ingest_files(paths, warehouse_path, file_format, load=load_file)
+    """Ingest telemetry files (directories expand to their files) in order, one at a time;
+    rows in a region the plan at ``capacity_path`` lacks load with a warning."""
+    return direct.ingest_files(
+        paths, warehouse_path, file_format, load=load_file, capacity_path=capacity_path
+    )
 
 
 @flow(name="ingest-inbox", log_prints=True)
-def ingest_inbox(inbox: Path, warehouse_path: Path) -> list[IngestResult]:
+def ingest_inbox(
+    inbox: Path, warehouse_path: Path, capacity_path: Path | None = None
+) -> list[IngestResult]:
     """Ingest the inbox folder's telemetry files; files loaded before are skipped by hash."""
     logger = get_run_logger()
     if not inbox.is_dir():
         logger.warning("inbox %s is not a folder yet; nothing to ingest", inbox)
         return []
-    results = [load_file(path, warehouse_path, None) for path in ingest.telemetry_files([inbox])]
+    files = ingest.telemetry_files([inbox], warehouse=warehouse_path)
+    results = [load_file(path, warehouse_path, None, capacity_path) for path in files]
     counts = {s: sum(r.status == s for r in results) for s in ("loaded", "skipped", "failed")}
     logger.info("inbox %s: %s", inbox, ", ".join(f"{n} {s}" for s, n in counts.items()))
     return results
@@ -88,9 +101,14 @@ def ingest_inbox(inbox: Path, warehouse_path: Path) -> list[IngestResult]:
 @task(
     retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=_transient, tags=["warehouse-writer"]
 )
-def load_events(path: Path, warehouse_path: Path, allow_empty: bool = False) -> EventsLoaded:
-    """Read one events calendar and make its good rows the warehouse's events from that file."""
-    loaded = runs.load_events_file(path, warehouse_path, allow_empty=allow_empty)
+def load_events(
+    path: Path, warehouse_path: Path, allow_empty: bool = False, capacity_path: Path | None = None
+) -> EventsLoaded:
+    """Read one events calendar and make its good rows the warehouse's events from that file
+    (``capacity_path``: the plan whose regions, with the telemetry's, an event may name)."""
+    loaded = runs.load_events_file(
+        path, warehouse_path, allow_empty=allow_empty, capacity_path=capacity_path
+    )
     logger = get_run_logger()
     if loaded.status == "failed":
         logger.error("%s", loaded.message)
@@ -107,11 +125,14 @@ def load_events(path: Path, warehouse_path: Path, allow_empty: bool = False) -> 
 
 @flow(name="ingest-events", log_prints=True)
 def ingest_events(
-    paths: list[Path], warehouse_path: Path, allow_empty: bool = False
+    paths: list[Path],
+    warehouse_path: Path,
+    allow_empty: bool = False,
+    capacity_path: Path | None = None,
 ) -> list[EventsLoaded]:
     """Load event calendars (launches, migrations, holidays) for the forecast to use;
     ``allow_empty`` loads one with no rows over what it loaded before (emptying it)."""
-    return [load_events(path, warehouse_path, allow_empty) for path in paths]
+    return [load_events(path, warehouse_path, allow_empty, capacity_path) for path in paths]
 
 
 @task(

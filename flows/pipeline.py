@@ -85,8 +85,16 @@ def pipeline_flow(
     logger = get_run_logger()
     ingested: list[IngestResult] = []
     if options.inbox is not None:
-        files = ingest.telemetry_files([options.inbox]) if options.inbox.exists() else []
-        ingested = ingest_files(files, warehouse_path, options.inbox_format) if files else []
+        files = (
+            ingest.telemetry_files([options.inbox], warehouse=warehouse_path)
+            if options.inbox.exists()
+            else []
+        )
+        ingested = (
+            ingest_files(files, warehouse_path, options.inbox_format, capacity_path)
+            if files
+            else []
+        )
         new = [r for r in ingested if r.status == "loaded"]
         if not new:
             # Still publish: readers need the report, and it carries a stale-data warning.
@@ -98,7 +106,9 @@ def pipeline_flow(
             )
     allow_empty = options.allow_empty
     calendars = (
-        ingest_events(options.events, warehouse_path, allow_empty=allow_empty)
+        ingest_events(
+            options.events, warehouse_path, allow_empty=allow_empty, capacity_path=capacity_path
+        )
         if options.events
         else []
     )

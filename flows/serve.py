@@ -212,7 +212,11 @@ def build_deployments(settings: ServeSettings, paths: Paths) -> list[RunnerDeplo
             name=f"every-{minutes}-minutes",
             description="Ingest new telemetry files from the inbox; seen files are skipped.",
             schedules=[Interval(timedelta(minutes=minutes), timezone="UTC")],
-            parameters={"inbox": str(settings.inbox), "warehouse_path": warehouse_path},
+            parameters={
+                "inbox": str(settings.inbox),
+                "warehouse_path": warehouse_path,
+                "capacity_path": capacity_path,
+            },
             concurrency_limit=1,
             tags=["fleetcast", "ingest"],
         ),

@@ -1270,7 +1270,11 @@ def pipeline_summary(outcome: PipelineOutcome, *, seconds: float) -> list[str]:
     """Five lines a reader needs: data, forecast, triggers, drills, and where the pages are."""
     loaded = [r for r in outcome.ingested if r.status == "loaded" and r.entry]
     rows = sum(r.entry.loaded for r in loaded if r.entry)
-    quarantined = sum(r.entry.quarantined for r in loaded if r.entry)
+    # A file with no good row fails, its rows quarantined all the same: counting loaded files
+    # only read "0 quarantined" beside `status`'s 4,085.
+    refused = [r for r in outcome.ingested if r.status == "failed" and r.entry]
+    in_failed = sum(r.entry.quarantined for r in refused if r.entry)
+    quarantined = sum(r.entry.quarantined for r in loaded if r.entry) + in_failed
     f = outcome.forecast
     totals = [a for a in f.accuracy if a["level"] == "total" and a["measure"] == "peak"]
     accuracy = (
@@ -1294,6 +1298,12 @@ def pipeline_summary(outcome: PipelineOutcome, *, seconds: float) -> list[str]:
     )
     return [
         f"data: {len(loaded)} new file(s), {rows:,} rows loaded, {quarantined:,} quarantined"
+        + (
+            f" ({in_failed:,} of them by {len(refused)} failed file(s); `fleetcast quarantine` "
+            "lists them)"
+            if in_failed
+            else ""
+        )
         + (f"; {len(failed)} file(s) failed (each listed above with why)" if failed else "")
         + (f"; {refused_events} event row(s) refused (listed above)" if refused_events else "")
         + (f"; {refused_contracts} contract(s) refused (listed above)" if refused_contracts else "")

@@ -14,7 +14,8 @@ An events file (CSV or Parquet) has one row per event and the columns of
 Each bad row is refused with one reason, the first rule it breaks in this order:
 ``missing value``, ``date not ISO-8601 (YYYY-MM-DD)``, ``date before 2010-01-01`` (the
 telemetry's floor, :data:`~forecasting.schema.EARLIEST_TIMESTAMP`), ``date more than 10 years
-after today`` (past the longest plan), ``unknown workload class``, ``not an integer``,
+after today`` (past the longest plan), ``unknown workload class``, ``unknown region`` (in
+neither the telemetry nor the capacity plan, once telemetry is loaded), ``not an integer``,
 ``lower_window above 0``, ``upper_window below 0``, ``window longer than 366 days``,
 ``announced after the event's date``, ``announced after today``. Good rows are kept; within a
 file the later row of an event (same name, date and scope) wins, and each earlier one is named
@@ -30,6 +31,7 @@ its own, with no past occurrence to learn from.
 from __future__ import annotations
 
 import csv
+import difflib
 import gzip
 import re
 from collections.abc import Collection, Mapping
@@ -210,7 +212,48 @@ def _latest_plausible(today: date) -> date:
         return today.replace(year=today.year + MAX_YEARS_AHEAD, day=28)
 
 
-def _judged(raw: pl.DataFrame, *, today: date) -> pl.DataFrame:
+def _unknown_region_rule(region: str, regions: Collection[str], planned: Collection[str]) -> str:
+    """The rule refusing ``region``, in neither the telemetry (``regions``) nor the plan
+    (``planned``), as the contracts loader words it, with the nearest known name."""
+    told = ", ".join(sorted(regions))
+    greenfield = sorted(set(planned) - set(regions))
+    if greenfield:
+        told += f" with telemetry, or {', '.join(greenfield)} of the capacity plan"
+    known = sorted({*regions, *planned})
+    by_lower = {k.lower(): k for k in known}
+    # 0.8, as for contracts and customers: a typo, not a shared prefix.
+    near = by_lower.get(region.lower()) or next(
+        iter(difflib.get_close_matches(region, known, n=1, cutoff=0.8)), None
+    )
+    hint = f"; did you mean {near!r}?" if near else ""
+    return (
+        f"unknown region (expected one of {told}{hint}): the event would touch no series; fix "
+        "the name, or leave region blank for every region"
+    )
+
+
+def _region_checks(
+    raw: pl.DataFrame, regions: Collection[str] | None, planned: Collection[str]
+) -> list[tuple[str, str, pl.Expr, pl.Expr]]:
+    """One check per region of the file in neither ``regions`` (the telemetry's; None: not
+    judged, as before any telemetry) nor ``planned``: an event there could never apply."""
+    if regions is None or "region" not in raw.columns:
+        return []
+    cell = _text("region")
+    found = raw.select(cell.alias("region")).drop_nulls().unique()["region"].to_list()
+    return [
+        ("region", _unknown_region_rule(r, regions, planned), cell == r, cell)
+        for r in sorted(found)
+        if r not in regions and r not in planned
+    ]
+
+
+def _judged(
+    raw: pl.DataFrame,
+    *,
+    today: date,
+    region_checks: list[tuple[str, str, pl.Expr, pl.Expr]] | None = None,
+) -> pl.DataFrame:
     """The raw rows with typed columns and the first rule each one breaks (null: none)."""
     frame = raw.with_row_index(_ROW, offset=1).with_columns(
         pl.lit(None, pl.String).alias(c)
@@ -254,6 +297,7 @@ def _judged(raw: pl.DataFrame, *, today: date) -> pl.DataFrame:
             text["workload_class"].is_not_null() & ~text["workload_class"].is_in(_CLASSES),
             text["workload_class"],
         ),
+        *(region_checks or []),
         *(
             (c, "not an integer", text[c].is_not_null() & w.is_null(), text[c])
             for c, w in windows.items()
@@ -339,13 +383,20 @@ def _refused_keys(refused: pl.DataFrame) -> tuple[tuple[int, dict[str, Any]], ..
 
 
 def read_events(
-    path: Path, *, today: date | None = None, known_kinds: Mapping[str, int] | None = None
+    path: Path,
+    *,
+    today: date | None = None,
+    known_kinds: Mapping[str, int] | None = None,
+    regions: Collection[str] | None = None,
+    planned: Collection[str] = (),
 ) -> EventsRead:
     """The events of one calendar file; bad rows come back in ``problems``, never silently.
 
     ``today`` (default: the UTC clock's) bounds ``announced`` and how far ahead a date may be.
     ``known_kinds`` counts the rows of each kind in the other calendars loaded: a kind spelt
-    differently only in case or separators is read as the spelling with the most rows."""
+    differently only in case or separators is read as the spelling with the most rows.
+    ``regions`` (the telemetry's; None: not judged) and ``planned`` (the capacity plan's): a
+    row naming a region in neither is refused, as the contracts loader refuses one."""
     raw = _raw(path)
     missing = [c for c in REQUIRED_COLUMNS if c not in raw.columns]
     if missing:
@@ -354,7 +405,11 @@ def read_events(
             f"{path}: missing required column(s) {missing}; an events file needs "
             f"{list(REQUIRED_COLUMNS)} and may have {optional}; found {raw.columns}"
         )
-    judged = _judged(raw, today=today or datetime.now(UTC).date())
+    judged = _judged(
+        raw,
+        today=today or datetime.now(UTC).date(),
+        region_checks=_region_checks(raw, regions, planned),
+    )
     mapping, respelled = _respelled(judged, known_kinds or {})
     if mapping:
         judged = judged.with_columns(pl.col("event").replace(mapping))

@@ -30,9 +30,11 @@ Column names are matched without regard to case or surrounding spaces (``GPUS_RU
 from __future__ import annotations
 
 import csv
+import difflib
 import gzip
 import hashlib
 import json
+import shlex
 import tempfile
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
@@ -70,6 +72,7 @@ __all__ = [
     "IngestFileError",
     "IngestResult",
     "NulledCells",
+    "Plan",
     "Staged",
     "content_sha256",
     "file_format_of",
@@ -233,30 +236,87 @@ class IngestResult:
     notes: tuple[str, ...] = field(default=())
     changed_from_other_files: int = 0
     """Keys an earlier ingest of another file had stored that this load gave other values."""
+    warnings: tuple[str, ...] = field(default=())
+    """Lines a reader must see though the rows loaded: a region the capacity plan lacks."""
+
+
+# Compressions a file's first bytes give away, and the command that undoes each: only gzip
+# is read (.csv.gz); a bzip2 export dropped in the inbox was skipped without a word.
+_COMPRESSIONS: tuple[tuple[bytes, str, str], ...] = (
+    (b"BZh", "bzip2", "bunzip2 -k"),
+    (b"\xfd7zXZ\x00", "xz", "unxz -k"),
+    (b"\x28\xb5\x2f\xfd", "zstd", "unzstd"),
+    (b"PK\x03\x04", "zip", "unzip"),
+    (b"\x1f\x8b", "gzip", "gunzip -k"),
+)
+
+
+def _compression_of(path: Path) -> tuple[str, str] | None:
+    """(name, command to undo it) of the compression the file's first bytes show, or None."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(8)
+    except OSError:
+        return None
+    return next(
+        ((name, undo) for magic, name, undo in _COMPRESSIONS if head.startswith(magic)), None
+    )
 
 
 def file_format_of(path: Path) -> FileFormat:
-    """The format a file's suffix says, or an error that lists the suffixes we read."""
+    """The format a file's suffix says, or an error that names the file, why it is not read
+    and the suffixes we read."""
     name = path.name.lower()
     for suffix, fmt in sorted(FILE_SUFFIXES.items(), key=lambda kv: -len(kv[0])):
         if name.endswith(suffix):
             return fmt
-    raise IngestFileError(f"{path}: unknown file type; expected one of {', '.join(FILE_SUFFIXES)}")
+    reads = f"fleetcast reads telemetry files ending {', '.join(FILE_SUFFIXES)}"
+    compressed = _compression_of(path)
+    if compressed is not None:
+        kind, undo = compressed
+        # gzip is read, but only as a CSV named .csv.gz.
+        instead = "name it .csv.gz if it holds a CSV" if kind == "gzip" else "gzip it as .csv.gz"
+        raise IngestFileError(
+            f"{path}: not read: a {kind}-compressed file, which fleetcast does not read under "
+            f"this name ({reads}): decompress it (`{undo} {shlex.quote(str(path))}`), or "
+            f"{instead}; nothing of the file was loaded"
+        )
+    suffix = "".join(path.suffixes[-1:]) or "no suffix"
+    raise IngestFileError(
+        f"{path}: not read: unknown file type {suffix!r} ({reads}): rename it if it is "
+        "telemetry in one of those formats, or move it out of the folder; nothing of the file "
+        "was loaded"
+    )
 
 
-def telemetry_files(paths: Iterable[Path]) -> list[Path]:
-    """The files named, with directories expanded (recursively, sorted) to telemetry files."""
+def telemetry_files(paths: Iterable[Path], *, warehouse: Path | None = None) -> list[Path]:
+    """The files named, with directories expanded (recursively, sorted) to every file in them:
+    a file of a suffix not read is listed all the same, to fail naming itself (a bzip2 export
+    left out of a folder's ingest was never mentioned). Only the ``warehouse``'s own files (the
+    database, its WAL, the staging folders beside it) are left out of a folder."""
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
             found.extend(
                 p
                 for p in sorted(path.rglob("*"))
-                if p.is_file() and any(p.name.lower().endswith(s) for s in FILE_SUFFIXES)
+                if p.is_file() and (warehouse is None or not _of_the_warehouse(p, warehouse))
             )
         else:
             found.append(path)
     return list(dict.fromkeys(found))
+
+
+def _of_the_warehouse(path: Path, warehouse: Path) -> bool:
+    """Whether ``path`` is the warehouse, a file of its own beside it, or a staged part."""
+    home = warehouse.resolve().parent
+    where = path.resolve()
+    if where.parent == home and where.name.startswith(warehouse.name):
+        return True
+    return any(
+        part.parent == home and part.name.startswith(("fleetcast-stage-", "fleetcast-lines-"))
+        for part in where.parents
+    )
 
 
 def content_sha256(path: Path) -> str:
@@ -1130,10 +1190,12 @@ def ingest_frame(
     now: datetime | None = None,
     lines: int | None = None,
     reload: Reload | None = None,
+    plan: Plan | None = None,
 ) -> IngestResult:
     """Judge the rows of ``path`` (scanned into ``raw``) and load them in one transaction;
     ``lines``, where given, is how many rows the reader must have found; ``reload``, where
-    given, is the earlier load of the same content that a later version replaced."""
+    given, is the earlier load of the same content that a later version replaced; ``plan``,
+    where given, the capacity plan whose regions the good rows' are checked against."""
     started = datetime.now(UTC)
     spelled_before = _case_variants(warehouse)
     with tempfile.TemporaryDirectory(prefix="fleetcast-stage-", dir=_stage_root(warehouse)) as tmp:
@@ -1141,6 +1203,7 @@ def ingest_frame(
         read = sum(
             pl.scan_parquet(f).select(pl.len()).collect().item() for f in (*staged.good, staged.bad)
         )
+        warnings = () if plan is None else _unplanned_region_warnings(staged.good, path, plan)
         if lines is not None and read + staged.blank_lines != lines:
             # A quote opened on one line and closed lines later reads as one row: the lines
             # between would be lost without a trace (six lines, a quote opened on the second
@@ -1216,7 +1279,48 @@ def ingest_frame(
         changed_from_other_files=sum(
             o.changed for o in loaded.overlaps if o.path is None or o.path != str(path)
         ),
+        warnings=warnings,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What ingest checks telemetry against: the capacity plan's name and its regions (those
+    with a block or a site)."""
+
+    name: str
+    regions: frozenset[str]
+
+
+def _unplanned_region_warnings(goods: Sequence[Path], path: Path, plan: Plan) -> tuple[str, ...]:
+    """One line per region of the good rows that ``plan`` lacks, with its rows and the plan's
+    region it is nearest to. Loaded all the same (a plan may lag a new region), but a typo
+    ('servegn' for 'servegen') loaded 168 rows as a region of its own without a word."""
+    counts = (
+        pl.scan_parquet(list(goods))
+        .filter(~pl.col("region").is_in(sorted(plan.regions)))
+        .group_by("region")
+        .agg(pl.len().alias("rows"))
+        .sort("region")
+        .collect()
+    )
+    known = sorted(plan.regions)
+    by_lower = {r.lower(): r for r in known}
+    lines = []
+    for region, rows in counts.iter_rows():
+        # 0.8, as for customers and contracts: a typo, not a shared prefix.
+        near = by_lower.get(region.lower()) or next(
+            iter(difflib.get_close_matches(region, known, n=1, cutoff=0.8)), None
+        )
+        hint = f"; did you mean {near!r}?" if near else ""
+        counted = "1 row" if rows == 1 else f"{rows:,} rows"
+        lines.append(
+            f"{path}: region {region!r} ({counted}) is in no [[block]] or [[site]] of "
+            f"{plan.name} (its regions: {', '.join(known) or 'none'}){hint} Loaded as written: "
+            "the forecast and the triggers read zero capacity there until the plan has it; if "
+            "the name is a typo, fix the export and ingest it again"
+        )
+    return tuple(lines)
 
 
 def _period(replaced: Replaced) -> str:
@@ -1292,11 +1396,13 @@ def ingest_file(
     *,
     file_format: str | None = None,
     now: datetime | None = None,
+    plan: Plan | None = None,
 ) -> IngestResult:
     """Ingest one telemetry file; a file that cannot be read fails alone, loading nothing.
 
     ``file_format`` is csv, parquet or jsonl (default: from the suffix), or the name of a
     trace adapter (helios, servegen, azure-llm) whose rows then meet the same rules.
+    ``plan``, where given, is the capacity plan: rows in a region it lacks load with a warning.
     """
     if file_format is not None and file_format not in FORMATS:
         raise IngestFileError(
@@ -1306,6 +1412,12 @@ def ingest_file(
     # content at a path replaces the old, and two sites' `export.csv`, each loaded from its
     # own folder, erased each other's rows.
     path = Path(path).resolve()
+    if file_format is None:
+        try:
+            # Before the ledger: a file of a suffix not read fails as such, whatever its bytes.
+            file_format_of(path)
+        except IngestFileError as exc:
+            return IngestResult(path=path, status="failed", message=str(exc))
     try:
         sha256 = content_sha256(path)
     except OSError as exc:
@@ -1345,7 +1457,13 @@ def ingest_file(
     try:
         if file_format in ADAPTERS:
             return _ingest_trace(
-                warehouse, path, adapter=file_format, sha256=sha256, now=now, reload=reload
+                warehouse,
+                path,
+                adapter=file_format,
+                sha256=sha256,
+                now=now,
+                reload=reload,
+                plan=plan,
             )
         fmt = file_format_of(path) if file_format is None else file_format
         load = partial(
@@ -1356,6 +1474,7 @@ def ingest_file(
             file_format=fmt,
             now=now,
             reload=reload,
+            plan=plan,
         )
         if fmt == "parquet":
             return load(scan_raw(path, file_format="parquet"))
@@ -1400,13 +1519,21 @@ def _ingest_trace(
     sha256: str,
     now: datetime | None,
     reload: Reload | None,
+    plan: Plan | None = None,
 ) -> IngestResult:
     """A public trace through its adapter, then the same rules as any telemetry file."""
     trace = ADAPTERS[adapter]
     try:
         rows, report = trace.read(path)
         result = ingest_frame(
-            warehouse, rows, path=path, sha256=sha256, file_format=adapter, now=now, reload=reload
+            warehouse,
+            rows,
+            path=path,
+            sha256=sha256,
+            file_format=adapter,
+            now=now,
+            reload=reload,
+            plan=plan,
         )
         found = report()
     except (_ReaderError, pl.exceptions.PolarsError) as exc:
@@ -1434,6 +1561,7 @@ def _ingest_trace(
             found.summary(),
         ),
         changed_from_other_files=result.changed_from_other_files,
+        warnings=result.warnings,
     )
 
 

@@ -250,27 +250,33 @@ def test_an_events_column_that_is_not_an_event_column_is_named_in_a_warning(
 def test_an_event_no_telemetry_series_matches_is_loaded_with_a_warning(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """With telemetry in eu-west, an event scoped to a misspelt region loads but warns that it
-    touches no forecast; one in eu-west, or one before any telemetry, says nothing."""
+    """With telemetry in eu-west, an event scoped to a customer with no telemetry loads but
+    warns that it touches no forecast, and one in a misspelt region (in neither telemetry nor
+    plan) is refused, as a contract's is; one in eu-west, or any before telemetry, says nothing."""
     warehouse = str(tmp_path / "w.duckdb")
     calendar = tmp_path / "events.csv"
     calendar.write_text(
-        "event,date,region\nmodel-launch,2025-03-10,eu-west\nmodel-launch,2025-03-11,eu-wset\n",
+        "event,date,region,customer\nmodel-launch,2025-03-10,eu-west,\n"
+        "model-launch,2025-03-11,eu-west,acne\nmodel-launch,2025-03-12,eu-wset,\n",
         encoding="utf-8",
     )
-    assert main(["events", str(calendar), "--warehouse", warehouse]) == 0
+    plan = ["--capacity", str(sample_capacity())]
+    assert main(["events", str(calendar), "--warehouse", warehouse, *plan]) == 0
     assert "warning" not in capsys.readouterr().err
     assert main(["ingest", str(write_csv(tmp_path / "t.csv", GOOD)), "--warehouse", warehouse]) == 0
     capsys.readouterr()
-    assert main(["events", str(calendar), "--warehouse", warehouse]) == 0
-    warnings = [x for x in capsys.readouterr().err.splitlines() if x.startswith("warning: ")]
+    assert main(["events", str(calendar), "--warehouse", warehouse, *plan]) == 0
+    said = capsys.readouterr()
+    warnings = [x for x in said.err.splitlines() if x.startswith("warning: ")]
     # The second warning is the kind's: both dates lie after the telemetry, where no past
     # occurrence teaches Prophet its effect.
     assert len(warnings) == 2
     assert (
-        "event model-launch on 2025-03-11 (region 'eu-wset') matches no telemetry" in (warnings[0])
+        "event model-launch on 2025-03-11 (region 'eu-west', customer 'acne') matches no "
+        "telemetry" in (warnings[0])
     )
     assert "change no forecast; add its past occurrences" in warnings[1]
+    assert "unknown region" in " ".join(said.out.split()) and "eu-wset" in said.out
 
 
 def test_one_row_ingest_answers_at_once_without_prefect(tmp_path: Path) -> None:
@@ -2309,3 +2315,115 @@ def test_a_pool_reset_over_a_cancelled_task_is_not_printed_after_a_stop() -> Non
         pool = logging.getLogger("sqlalchemy.pool.impl.AsyncAdaptedQueuePool")
         assert not pool.filter(record(asyncio.CancelledError()))
         assert pool.filter(record(OSError("disk I/O error")))
+
+
+def test_ingest_of_a_folder_fails_on_a_file_it_cannot_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`fleetcast ingest DIR` with a bzip2 export beside a CSV exited 0 and named only the CSV;
+    now the table lists the bz2 as failed, a line says why, and the exit status is 1."""
+    import bz2
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    write_csv(inbox / "good.csv", GOOD)
+    (inbox / "t2.csv.bz2").write_bytes(bz2.compress(b"ts\n"))
+    warehouse = str(tmp_path / "w.duckdb")
+    assert main(["ingest", str(inbox), "--warehouse", warehouse]) == 1
+    out = capsys.readouterr()
+    # The table (its names may wrap in a narrow terminal) has the file loaded and the failed one.
+    assert "loaded" in out.out and "failed" in out.out
+    assert any(
+        line.startswith(f"failed {inbox / 't2.csv.bz2'}: not read") for line in out.err.splitlines()
+    )
+
+
+def test_the_run_summary_counts_rows_a_failed_file_quarantined(tmp_path: Path) -> None:
+    """`fleetcast run` over an inbox whose badcol.csv had no good row said "4,085 rows loaded,
+    0 quarantined" while `status` said 4,085 quarantined; now the data line counts the failed
+    file's quarantined rows as the warehouse does, and says where they came from."""
+    from datetime import date
+
+    from flows.pipeline import PipelineOutcome
+    from flows.tables import pipeline_summary
+    from forecasting import ingest
+    from forecasting.runs import ForecastRun, ReportOutcome
+
+    good = write_csv(tmp_path / "good.csv", GOOD, GOOD.replace("T00", "T01"))
+    badcol = write_csv(
+        tmp_path / "badcol.csv", *(GOOD.replace("T00", f"T0{h}")[:-1] + "n/a" for h in range(3))
+    )
+    with connect(tmp_path / "w.duckdb") as wh:
+        results = [ingest.ingest_file(wh, p) for p in (good, badcol)]
+        stored = wh.count("quarantine")
+    assert [r.status for r in results] == ["loaded", "failed"] and stored == 3
+    run = ForecastRun(
+        run_id="r", as_of=date(2026, 1, 1), series=6, seconds=1.0, reconciliation="bottom_up",
+        models_chosen={"ets": 6}, accuracy=[], calibrated=0, fallbacks=0,
+    )  # fmt: skip
+    report = ReportOutcome(
+        run_id="r", trigger_run_id="t", path=Path("reports/r/index.html"), statuses={},
+        failing_drills=[], stale_days=None, triggers=[],
+    )  # fmt: skip
+    outcome = PipelineOutcome(ingested=results, forecast=run, drills=[], report=report)
+    (data, *_) = pipeline_summary(outcome, seconds=1.0)
+    assert data.startswith(
+        "data: 1 new file(s), 2 rows loaded, 3 quarantined (3 of them by 1 failed file(s); "
+        "`fleetcast quarantine` lists them); 1 file(s) failed"
+    )
+
+
+def test_ingest_warns_of_a_region_the_plan_lacks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`fleetcast ingest` of rows in a misspelt region said nothing though it had the plan; now
+    it loads them (exit 0) and warns on stderr with the file, the rows and the near miss."""
+    path = write_csv(tmp_path / "typo.csv", GOOD.replace("eu-west", "eu-wset"))
+    common = ["--warehouse", str(tmp_path / "w.duckdb"), "--capacity", str(sample_capacity())]
+    assert main(["ingest", str(path), *common]) == 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"warning: {path}: region 'eu-wset' (1 row) is in no [[block]] or [[site]] of" in err
+    assert "did you mean 'eu-west'?" in err
+
+
+def test_the_helios_demo_honours_the_paths_and_deletes_no_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`demo --trace helios` with $FLEETCAST_WAREHOUSE and $FLEETCAST_CAPACITY set wrote
+    ./data/helios.duckdb and ./data/demo-helios/capacity.toml under the current folder, and
+    removed ./data/demo-helios first. Now it plays into the warehouse and plan named, leaves
+    ./data alone, and will not write its plan over another plan."""
+    import flows.pipeline
+    from flows.pipeline import PipelineStopped
+
+    played: list[tuple[Path, Path, Path | None]] = []
+
+    def pipeline(warehouse: Path, plan: Path, reports: Path, options: Any) -> PipelineStopped:
+        assert options.inbox is not None and options.inbox.is_dir()
+        played.append((warehouse, plan, options.inbox))
+        return PipelineStopped(ingested=[], why="stopped by the test")
+
+    monkeypatch.setattr(flows.pipeline, "pipeline_flow", pipeline)
+    home = tmp_path / "home"
+    kept = home / "data" / "demo-helios" / "mine.txt"
+    kept.parent.mkdir(parents=True)
+    kept.write_text("not the demo's\n")
+    elsewhere = tmp_path / "x"
+    monkeypatch.setenv("FLEETCAST_HOME", str(home))
+    monkeypatch.setenv("FLEETCAST_TRACES", str(ROOT / "tests" / "fixtures" / "traces"))
+    monkeypatch.setenv("FLEETCAST_WAREHOUSE", str(elsewhere / "wh.duckdb"))
+    monkeypatch.setenv("FLEETCAST_CAPACITY", str(elsewhere / "capacity.toml"))
+    monkeypatch.setenv("FLEETCAST_REPORTS", str(elsewhere / "reports"))
+    assert main(["demo", "--trace", "helios"]) == 1  # the stopped pipeline
+    ((warehouse, plan, inbox),) = played
+    assert (warehouse, plan) == (elsewhere / "wh.duckdb", elsewhere / "capacity.toml")
+    assert plan.read_text().startswith("# Generated by forecasting.traces.helios")
+    assert inbox is not None and not inbox.exists()  # made for this run, and removed
+    assert kept.is_file() and sorted(p.name for p in (home / "data").rglob("*")) == [
+        "demo-helios", "mine.txt"
+    ]  # fmt: skip
+    # Again: its own plan is rewritten; another plan at that path is not overwritten.
+    assert main(["demo", "--trace", "helios"]) == 1 and len(played) == 2
+    plan.write_text("[[block]]\n")
+    assert main(["demo", "--trace", "helios"]) == 2 and len(played) == 2
+    assert plan.read_text() == "[[block]]\n"

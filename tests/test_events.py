@@ -490,3 +490,49 @@ def test_a_future_kind_with_no_past_occurrence_is_warned(tmp_path: Path) -> None
             calendar, ["sale", "model-launch"], first=date(2026, 6, 1), last=date.today()
         )
     ] == ["event kind 'model-launch'", "event kind 'sale'"]
+
+
+def test_an_event_in_a_region_of_neither_telemetry_nor_plan_is_refused(tmp_path: Path) -> None:
+    """An event in region 'servegn' (telemetry and plan: 'servegen') loaded ("loaded 3") and
+    could never apply, where the contracts loader refuses the same typo. Now its row is refused
+    with file, row, field and rule (naming the regions and the near miss), the good events load,
+    a region only the plan has is accepted, and a reload gives the same outcome."""
+    from telemetry_files import write_csv
+
+    from forecasting import ingest, warehouse
+    from forecasting.runs import load_events_file
+
+    wh = tmp_path / "wh.duckdb"
+    telemetry = write_csv(
+        tmp_path / "t.csv", "2025-03-01T00:00:00Z,eu-west,c1,inference,acme,H100,10,1"
+    )
+    with warehouse.connect(wh) as con:
+        assert ingest.ingest_file(con, telemetry).status == "loaded"
+    plan = tmp_path / "capacity.toml"
+    plan.write_text(
+        (Path(__file__).resolve().parent.parent / "forecasting/resources/capacity.toml").read_text()
+    )
+    path = write(
+        tmp_path,
+        HEADER,
+        "launch,2026-01-10,eu-west,,,0,7,",
+        "launch,2026-01-11,eu-wset,,,0,7,",
+        "launch,2026-01-12,us-east,,,0,7,",
+        "launch,2026-01-13,,,,0,7,",
+    )
+    for _ in range(2):
+        loaded = load_events_file(path, wh, capacity_path=plan)
+        assert loaded.status == "loaded" and loaded.loaded == 3
+        assert len(loaded.refused) == 1
+        refused = loaded.refused[0]
+        assert (refused["row_number"], refused["column"], refused["value"]) == (
+            2,
+            "region",
+            "eu-wset",
+        )
+        assert refused["rule"].startswith("unknown region (expected one of eu-west with telemetry")
+        assert "us-east" in refused["rule"] and "did you mean 'eu-west'?" in refused["rule"]
+    with warehouse.connect(wh, read_only=True) as con:
+        assert sorted(con.events()["date"].to_list()) == [
+            date(2026, 1, 10), date(2026, 1, 12), date(2026, 1, 13)
+        ]  # fmt: skip

@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # the step modules load scipy, numba and plotly: only when a 
     from forecasting.contracts import ContractBook
     from forecasting.events import EventsRead
     from forecasting.ingest import IngestResult
+    from forecasting.ingest import Plan as IngestPlan
 
 
 __all__ = [
@@ -55,22 +56,46 @@ class EventsLoaded(BaseModel):
     notes: list[str] = []
 
 
-def load_telemetry_file(path: Path, warehouse_path: Path, file_format: str | None) -> IngestResult:
-    """Validate one telemetry file and load it into the warehouse in one transaction."""
+def load_telemetry_file(
+    path: Path, warehouse_path: Path, file_format: str | None, capacity_path: Path | None = None
+) -> IngestResult:
+    """Validate one telemetry file and load it into the warehouse in one transaction; rows in
+    a region the plan at ``capacity_path`` lacks load with a warning (none without a plan)."""
     from forecasting import ingest
 
+    plan = _ingest_plan(capacity_path)
     with warehouse.connect(warehouse_path) as wh:
-        return ingest.ingest_file(wh, path, file_format=file_format)
+        return ingest.ingest_file(wh, path, file_format=file_format, plan=plan)
+
+
+def _ingest_plan(capacity_path: Path | None) -> IngestPlan | None:
+    """The plan's name and regions (a block or a site) for ingest to check rows against; None
+    without a readable plan: ingest needs none, and `capacity` says what is wrong with one."""
+    from forecasting.capacity import CapacityError, load_capacity
+    from forecasting.ingest import Plan
+
+    if capacity_path is None or not capacity_path.is_file():
+        return None
+    try:
+        return Plan(name=str(capacity_path), regions=load_capacity(capacity_path).planned_regions)
+    except CapacityError:
+        return None
 
 
 def load_events_file(
-    path: Path, warehouse_path: Path, *, allow_empty: bool = False
+    path: Path,
+    warehouse_path: Path,
+    *,
+    allow_empty: bool = False,
+    capacity_path: Path | None = None,
 ) -> EventsLoaded:
     """Read one events calendar and make its good rows the warehouse's events from that file.
 
     A refused row keeps the event this file loaded before that it stands for, until it is
     fixed (:func:`_events_to_keep`). A file with no data rows, over events it loaded before,
-    is refused unless ``allow_empty``: a truncated export removed every event.
+    is refused unless ``allow_empty``: a truncated export removed every event. A row naming a
+    region in neither the telemetry nor the plan at ``capacity_path`` is refused, as a
+    contract's is (none judged before any telemetry).
     """
     from forecasting import events
 
@@ -79,8 +104,14 @@ def load_events_file(
         others = wh.query(
             "SELECT event, count(*) AS n FROM events WHERE source <> ? GROUP BY event", [source]
         )
+        regions = set(wh.query("SELECT DISTINCT region FROM telemetry_series")["region"])
         try:
-            read = events.read_events(path, known_kinds=dict(others.iter_rows()))
+            read = events.read_events(
+                path,
+                known_kinds=dict(others.iter_rows()),
+                regions=regions or None,
+                planned=_plan_regions(capacity_path),
+            )
         except events.EventsFileError as exc:
             return EventsLoaded(path=path, status="failed", message=str(exc))
         before = wh.events_of(source)
