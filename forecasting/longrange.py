@@ -848,9 +848,9 @@ def _calibrated_scale(windows: Sequence[_Window], h: int, *, target: float = 0.1
     it: their series shared one stretch of growth, and one that went as the models expected
     narrowed every band (scales 0.29-0.75 on the demo and two synthetic fleets cut 273 and 364
     days before their end, whose regions then read above their daily q90 on 30-40 % of days
-    91-182 days out). Over 20 synthetic fleets cut 12 months back the regions' 26-week q90 was
-    reached on 21.7 % of days, now 16.6 % (total 23.6 % -> 16.6 %); cut 9 months back 16.6 %
-    -> 13.6 % (total 10.2 % -> 5.0 %); q50 unchanged.
+    91-182 days out). Over 40 synthetic fleets cut 12 months back (the combination kept) the
+    regions' 26-week q90 was reached on 20.6 % of days, now 16.2 % (total 21.8 % -> 15.9 %);
+    cut 9 months back 16.1 % -> 12.6 % (total 13.9 % -> 7.7 %); q50 unchanged.
     """
     if not windows:
         return 1.0

@@ -865,7 +865,7 @@ def test_one_backtest_cut_off_widens_a_band_but_never_narrows_it() -> None:
     share one stretch of growth, and one that went as the models expected narrowed every
     band (scales 0.29-0.75 on the demo and two synthetic fleets 273 and 364 days before their
     end, whose regions then read above their daily q90 on 30-40 % of days 91-182 days out).
-    Over 20 synthetic fleets cut 12 months back: regions above q90 21.7 % -> 16.6 % of days.
+    Over 40 synthetic fleets cut 12 months back: regions above q90 20.6 % -> 16.2 % of days.
     So one cut-off may widen a band, not narrow it; two cut-offs still narrow it."""
     rng = np.random.default_rng(1)
     tight = [_spread_window(f"total/r{i}", rng.normal(0, 0.03, 182)) for i in range(12)]
