@@ -4828,7 +4828,12 @@ def test_a_due_now_order_whose_blocks_run_only_after_the_plan_is_not_in_its_capi
     from forecasting.report.pages.common import plan_last_day
 
     inputs = sample_inputs()
-    planned = _planned(inputs, later_capex=600e6)
+    # The later order due after the triggers' (one due first is theirs to place too).
+    planned = _planned(inputs, later_capex=600e6).with_columns(
+        order_by=pl.when(pl.col("tranche") == 2)
+        .then(pl.col("order_by") + timedelta(days=300))
+        .otherwise(pl.col("order_by"))
+    )
     end = plan_last_day(inputs)
     assert end is not None
     first = planned.filter(pl.col("tranche") == 1).sort("order_by").row(0, named=True)
@@ -4852,9 +4857,33 @@ def test_a_due_now_order_whose_blocks_run_only_after_the_plan_is_not_in_its_capi
     def card(shown: str, label: str) -> str:
         return html.unescape(shown).split(f'</div><div class="label">{label}')[0].split(">")[-1]
 
-    for page, label in ((finance_page, "capital for them"), (run_index_page, "capital in orders")):
+    for page, label in ((finance_page, "capital in orders"), (run_index_page, "capital in orders")):
         assert card(page(replace(inputs, placements=dark)), label) == apart, label
         assert card(page(replace(inputs, placements=planned)), label) == fmt_usd(capital), label
+
+
+def test_the_capital_to_place_counts_a_later_order_due_before_the_triggers_orders() -> None:
+    """The demo's "capital in orders to place $3,032.1M" (the triggers' orders) left out the
+    order due first, a later order of the plan ($368.6M by 2026-12-13) that "next order-by"
+    names: the front and finance cards now count the orders due before the triggers' in the
+    capital to place, and say which, so the figure and the next order-by agree."""
+    inputs = sample_inputs()
+    planned = _planned(inputs, later_capex=600e6)
+    later = planned.filter(pl.col("tranche") == 2).row(0, named=True)
+    ordering = inputs.triggers.filter(pl.col("blocks_to_order").fill_null(0) > 0)
+    capital = float(ordering["capex_usd"].sum())
+    said = (
+        f"{fmt_usd(capital + 600e6)} (of which {fmt_usd(600e6)} for 1 later order of the plan "
+        f"due before the pools' first orders: {later['region']} · {later['pool']}, 3 × "
+        f"cell-later by {fmt_date(later['order_by'])})"
+    )
+
+    def card(shown: str) -> str:
+        text = html.unescape(shown).split('</div><div class="label">capital in orders to place')
+        return text[0].split(">")[-1]
+
+    for page in (finance_page, run_index_page):
+        assert card(page(replace(inputs, placements=planned))) == said, page.__name__
 
 
 def test_a_later_order_past_the_plan_s_end_says_it_is_not_within_the_horizon() -> None:

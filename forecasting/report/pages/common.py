@@ -568,10 +568,37 @@ def trigger_capital(inputs: ReportInputs) -> str:
     end = plan_last_day(inputs)
     first = past_the_plan(planned.filter(pl.col("tranche") == 1), end=end)
     apart = total(first, "capex_new_site_usd") + total(first, "capex_past_plan_usd")
+    # The later orders due before every trigger's are to place first ("next order-by" names
+    # them): the demo's $3,032.1M left out a $368.6M cell due in 9 days.
+    due = t["order_by"].min()
+    early = past_the_plan(planned.filter(pl.col("tranche") > 1), end=end)
+    if due is not None:
+        early = early.filter(pl.col("order_by") < due)
+    placing = pl.concat([first, early], how="diagonal_relaxed")
     return (
-        planned_capital(total(t, "capex_usd") - apart, first)
-        + past_the_plan_capital(first, end=end)
-        + _run_past_the_forecast(first.filter(pl.col("capex_past_plan_usd") == 0), end=end)
+        planned_capital(total(t, "capex_usd") - apart + total(early, "capex_usd"), placing)
+        + _due_first(early)
+        + past_the_plan_capital(placing, end=end)
+        + _run_past_the_forecast(placing.filter(pl.col("capex_past_plan_usd") == 0), end=end)
+    )
+
+
+def _due_first(early: pl.DataFrame) -> str:
+    """' (of which $X for N later orders of the plan due before the pools' first orders: ...)'
+    for ``early`` (PLACEMENTS rows, one per share), or '' for none."""
+    if early.is_empty():
+        return ""
+    n = early.select("region", "pool", "tranche").n_unique()
+    whose = "1 later order" if n == 1 else f"{n:,} later orders"
+    listed = ", ".join(
+        f"{r['region']} · {r['pool']}, {fmt_count(r['blocks'])} × {r['candidate']} by "
+        f"{fmt_date(r['order_by'])}"
+        for r in early.sort("order_by").head(3).iter_rows(named=True)
+    )
+    more = f" and {early.height - 3} more" if early.height > 3 else ""
+    return (
+        f" (of which {fmt_usd(total(early, 'capex_usd'))} for {whose} of the plan due before "
+        f"the pools' first orders: {listed}{more})"
     )
 
 

@@ -183,7 +183,8 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
     cards = [
         ("worst trigger status, blocks and power", status_headline(inputs)),
         ("blocks to order", blocks_by_kind(ordering)),
-        ("capital for them", trigger_capital(inputs) + unsized_beside(t)),
+        # The same card as the front page's: it counts the later orders due first too.
+        ("capital in orders to place", trigger_capital(inputs) + unsized_beside(t)),
         ("next order-by", next_order_by(inputs)),
         (_idle_label(inputs), _idle_card(inputs.idle_risk)),
     ]
