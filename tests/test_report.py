@@ -4886,6 +4886,63 @@ def test_the_capital_to_place_counts_a_later_order_due_before_the_triggers_order
         assert card(page(replace(inputs, placements=planned))) == said, page.__name__
 
 
+def _dark_first_order(inputs: Any) -> tuple[pl.DataFrame, dict[str, Any], date]:
+    """The sample's placements with the first trigger's order waiting on power that comes
+    400 days after the plan's end, its blocks landing on its shortfall's dates; that order's
+    row, and the plan's end."""
+    from forecasting.report.pages.common import plan_last_day
+
+    planned = _planned(inputs, later_capex=600e6).filter(pl.col("tranche") == 1)
+    end = plan_last_day(inputs)
+    assert end is not None
+    first = planned.sort("order_by").row(0, named=True)
+    due_now = (pl.col("region") == first["region"]) & (pl.col("pool") == first["pool"])
+    dark = planned.with_columns(
+        powered=~due_now,
+        runs_from=pl.when(due_now).then(pl.lit(end + timedelta(days=400))).otherwise("arrives"),
+    )
+    return dark, first, end
+
+
+def test_an_order_to_place_whose_blocks_would_stand_dark_is_said_beside_idle_risk() -> None:
+    """ServeGen at 26 weeks: 8 racks ($67.6M) to order now land 2025-03-30 and can run from
+    2026-08-16, 504 days dark, while "capex at idle risk" read $0: the card now says the
+    capital of orders to place whose blocks would stand dark waiting for power, and how long."""
+    inputs = sample_inputs()
+    dark, first, end = _dark_first_order(inputs)
+    days = (end + timedelta(days=400) - first["arrives"]).days
+    page = html.unescape(finance_page(replace(inputs, placements=dark)))
+    card = page.split('</div><div class="label">capex at idle risk')[0].split(">")[-1]
+    assert (
+        f"(+ {fmt_usd(first['capex_usd'])} in 1 order to place whose "
+        f"{first['blocks']:,} blocks would stand dark {days:,} days after they land, waiting "
+        "for power: capital tied up without serving, not in the idle figure)"
+    ) in card
+    lit = html.unescape(finance_page(replace(inputs, placements=_planned(inputs, later_capex=1))))
+    assert "would stand dark" not in lit
+
+
+def test_a_past_order_by_reads_late_and_a_share_waiting_past_the_plan_has_none() -> None:
+    """ServeGen at 26 weeks: the orders table read "order by 2024-10-14" (97 days before the
+    as-of date) plain for 10 racks, 8 of which wait on power that comes after the plan's end:
+    the date now reads late, and the waiting blocks say they have no order-by date within
+    the horizon (ordered then, they would stand dark until their power)."""
+    from forecasting.report.pages.finance import _orders_table
+
+    inputs = sample_inputs()
+    dark, first, end = _dark_first_order(inputs)
+    shown = with_power(inputs.triggers, dark)
+    as_of = first["order_by"] + timedelta(days=97)
+    table = _orders_table(shown, daily_end=daily_end(inputs), unit="GPUs", as_of=as_of, end=end)
+    row = next(r for r in table.rows if (r[0], r[1]) == (first["region"], first["pool"]))
+    assert str(row[3]).startswith(fmt_date(first["order_by"]))
+    assert str(row[3]).endswith(
+        f", 97 days ago: late; its {first['blocks']:,} blocks "
+        f"waiting on power: no order-by date within the horizon (they can run only from "
+        f"{fmt_date(end + timedelta(days=400))}, after the plan's end {fmt_date(end)})"
+    )
+
+
 def test_a_later_order_past_the_plan_s_end_says_it_is_not_within_the_horizon() -> None:
     """A later order whose blocks run only after the plan's end read "2028-12-04, no power
     yet: runs from 2031-01-01 at the earliest | ... | $737.3M" (demo, eu-west), its capital
