@@ -4257,6 +4257,37 @@ def test_power_is_said_not_checked_for_orders_not_sized() -> None:
     assert "not sized" not in _visible(facilities_page(sized))
 
 
+def test_the_mw_needed_is_said_not_measured_for_orders_not_sized() -> None:
+    """ServeGen at 7 days: facilities read "3.1 MW needed by Jan 2025" and "sg-a needs no more
+    than the 3.1 MW in service in Jan 2025" while its pool's order was not sized (the 26-week
+    run needs +3.8 MW for it): the MW-needed card and each site's sentence in a region with an
+    order not sized now say that order's MW is not measured, not a flat "no more"."""
+    from forecasting.report.figures import site_power_chart
+
+    shown = _east_unsized(_sited(sample_inputs()))
+    page = _visible(facilities_page(shown))
+    needed = page.split(" needed by ")[1]
+    assert needed.split(" MW", 1)[1].startswith(
+        " (+ 2 orders not sized: the forecast ends before they land, their MW not measured; "
+        "see the notes)"
+    ), needed[:200]
+    month = date(2025, 1, 1)
+    power = pl.DataFrame(
+        {"site": ["sg-a"], "region": ["servegen"], "month": [month], "mw_in_service": [3.1],
+         "mw_new_blocks": [0.0], "mw_needed": [3.1]}
+    )  # fmt: skip
+    flat = site_power_chart(power, site="sg-a", key="k")
+    assert flat is not None and flat.takeaway == (
+        "sg-a needs no more than the 3.1 MW in service in Jan 2025."
+    )
+    chart = site_power_chart(power, site="sg-a", key="k", unsized=1)
+    assert chart is not None and chart.takeaway == (
+        "sg-a's blocks in service and the orders sized need no more than the 3.1 MW in service "
+        "in Jan 2025; not measured for 1 order not sized in servegen (the forecast ends before "
+        "it lands): what sg-a needs is not verified."
+    )
+
+
 def test_sites_in_regions_without_telemetry_are_not_judged_on_power() -> None:
     """ServeGen telemetry against a three-region plan: the banner said no trigger is judged
     there ("not green: not judged") while the power card read "0 red, 0 amber, 7 green". A
