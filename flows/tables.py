@@ -30,7 +30,14 @@ from forecasting.schema import (
     absorb_cost_text,
     book_only_words,
 )
-from forecasting.text import capex_past_ceiling, days_count, listed, usd, waiting_part
+from forecasting.text import (
+    capex_past_ceiling,
+    days_count,
+    listed,
+    size_not_verified,
+    usd,
+    waiting_part,
+)
 
 if TYPE_CHECKING:  # importing flows at run time would start prefect for `ingest`
     from pathlib import Path
@@ -692,6 +699,11 @@ def report_table(outcome: ReportOutcome) -> Table:
                 if runs
                 else "no power for it in the plan: see power)"
             )
+        # Sized from a month read short past the daily rows: its size swings with them (the
+        # demo's us-east/all, 30 racks at 7 days, 89 at 26 weeks), as its date does.
+        unverified = bool(t.get("monthly_only")) and bool(t["blocks_to_order"])
+        if unverified:
+            order += f" ({size_not_verified(outcome.daily_days)})"
         if t in unexplained:
             order += " (below)"
         vacant = t["region"] in outcome.vacant_regions
@@ -719,8 +731,8 @@ def report_table(outcome: ReportOutcome) -> Table:
             if t["order_by"] and t.get("month_grain")
             else t["order_by"] or "-",
             Text(order),
-            _capex(t),
-            f"{t['mw']:,.1f}" if t["mw"] else "-",
+            _capex(t) + (f", {NOT_VERIFIED}" if unverified else ""),
+            (f"{t['mw']:,.1f}" + (f", {NOT_VERIFIED}" if unverified else "")) if t["mw"] else "-",
         )
     return table
 

@@ -1307,6 +1307,23 @@ def _report_table_text(**fields: Any) -> str:
     return " ".join(console.export_text().split())
 
 
+def test_the_report_table_says_a_monthly_only_order_s_size_is_not_verified() -> None:
+    """The demo at 7 days printed "30 x rack-h100-256 ... $253.4M 11.5" for us-east/all, sized
+    from a month read short past the daily rows, where 26 weeks read 89 racks ($751.9M): only
+    the order-by date said "not verified". The order, capex and MW now say it too."""
+    row = {"region": "us-east", "pool": "all", "status": "amber", "order_by": "2026-09-25",
+           "exhaustion_date": "2027-01-01", "candidate": "rack-h100-256",
+           "blocks_to_order": 30, "capex_usd": 253.4e6, "mw": 11.5, "monthly_only": True,
+           "arrives": "2027-02-03", "note": "short at the monthly grain ..."}  # fmt: skip
+    text = _report_table_text(triggers=[row], daily_days=7)
+    assert (
+        "30 x rack-h100-256 (size not verified (the daily forecast reaches only 7 days)) │ "
+        "$253.4M, not verified │ 11.5, not verified │"
+    ) in text
+    plain = _report_table_text(triggers=[{**row, "monthly_only": False}], daily_days=7)
+    assert "not verified (the daily" not in plain and "│ $253.4M │ 11.5 │" in plain
+
+
 def test_the_report_table_and_line_say_a_region_is_on_the_contract_book_alone() -> None:
     """ap-south's blocks have no telemetry; its one signed contract is its demand. `report`
     read "ap-south | all | green | Jan 2028 | 4 x rack-h100-256" as a forecast's order. Its

@@ -2793,6 +2793,43 @@ def test_a_shortfall_on_the_first_monthly_row_alone_is_said_as_monthly_not_late(
     assert html_text(card) not in run_index_page(replace(monthly, triggers=worded))
 
 
+def test_an_order_short_at_the_monthly_grain_only_says_its_size_is_not_verified() -> None:
+    """The demo at 7 days: us-east/all read 30 racks ($253.4M, 11.5 MW), amber, where 26 weeks
+    read 89 racks ($751.9M), red: sized for a window from a month read short past the 7 daily
+    days, its size swings with the horizon (the other five triggers were the same at both).
+    Its date was marked not verified, its size not: the capital and MW cards and the finance
+    orders table now say the size is not verified, and how far the daily forecast reaches."""
+    from forecasting.report.pages.facilities import _cards
+    from forecasting.report.pages.finance import _orders_table
+
+    inputs = sample_inputs()
+    first = (
+        inputs.triggers.filter(pl.col("blocks_to_order") > 0).sort("order_by").row(0, named=True)
+    )
+    seam = (pl.col("region") == first["region"]) & (pl.col("pool") == first["pool"])
+    monthly = replace(inputs, triggers=inputs.triggers.with_columns(monthly_only=seam))
+    end = daily_end(inputs)
+    assert end is not None
+    reach = f"size not verified (the daily forecast reaches only {(end - inputs.as_of).days} days)"
+    clause = (
+        f"(of which {fmt_usd(first['capex_usd'])} for 1 order short at the monthly grain only: "
+        f"{reach})"
+    )
+    assert clause in _visible(run_index_page(monthly))
+    assert clause in _visible(finance_page(monthly))
+    power = dict(_cards(monthly))["power in orders to place"]
+    assert (
+        f"(of which {fmt_mw(first['mw'])} for 1 order short at the monthly grain only: {reach})"
+        in power
+    )
+    shown = with_power(monthly.triggers, monthly.placements)
+    table = _orders_table(shown, daily_end=end, unit="GPUs", as_of=inputs.as_of)
+    row = next(r for r in table.rows if (r[0], r[1]) == (first["region"], first["pool"]))
+    assert str(row[6]).endswith(f", {reach}")
+    assert str(row[7]).endswith(", not verified") and str(row[8]).endswith(", not verified")
+    assert clause not in _visible(run_index_page(inputs))
+
+
 def test_a_monthly_only_order_by_date_is_labelled_in_every_table_and_the_csv(
     tmp_path: Path,
 ) -> None:

@@ -14,6 +14,7 @@ from forecasting.report.format import MISSING, fmt_count, fmt_date, fmt_gpus, fm
 from forecasting.report.inputs import (
     NOT_JUDGED,
     ReportInputs,
+    daily_days,
     daily_end,
     facilities_last_month,
     later_orders,
@@ -36,6 +37,7 @@ from forecasting.report.pages.common import (
     is_unsized,
     month,
     monthly_date,
+    monthly_only_beside,
     past_the_horizon,
     plan_last_day,
     render,
@@ -116,6 +118,7 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
         (
             "power in orders to place",
             fmt_mw(total(ordering, "mw"))
+            + monthly_only_beside(ordering, column="mw", days=daily_days(inputs), shown=fmt_mw)
             + _past_ceilings(_order_mw_past_ceilings(inputs))
             + unsized_beside(inputs.triggers, unmeasured="MW"),
         ),

@@ -73,6 +73,7 @@ from forecasting.text import (
     capex_past_ceiling,
     extra_capex,
     listed,
+    size_not_verified,
     usd_shown,
     usd_step,
 )
@@ -106,6 +107,7 @@ def _orders_table(
     An order-by date before ``as_of`` reads late; blocks waiting on power that comes after
     ``end`` (the plan's last day) have no order-by date within the horizon."""
     gap = set(triggers.filter(unmeasured_class_rows()).select("region", "pool").iter_rows())
+    reach = None if daily_end is None or as_of is None else (daily_end - as_of).days
     rows = [
         [
             r["region"],
@@ -122,11 +124,20 @@ def _orders_table(
             else _order_by_text(r, daily_end=daily_end, as_of=as_of, end=end, today=today),
             fmt_day_or_month(r["exhaustion_date"], daily_end=daily_end),
             MISSING if r["blocks_to_order"] == 0 else in_service_text(r),
-            blocks_text(r),
+            blocks_text(r)
+            # Sized from a month read short past the daily rows: its size swings with them.
+            + (
+                f", {size_not_verified(reach)}"
+                if r.get("monthly_only") and r["blocks_to_order"]
+                else ""
+            ),
             _capex_text(r["capex_usd"], r.get("blocks_beyond_ceiling"), r["blocks_to_order"])
+            + (f", {NOT_VERIFIED}" if r.get("monthly_only") else "")
             if r["blocks_to_order"]
             else MISSING,
-            fmt_mw(r["mw"]) if r["blocks_to_order"] else MISSING,
+            fmt_mw(r["mw"]) + (f", {NOT_VERIFIED}" if r.get("monthly_only") else "")
+            if r["blocks_to_order"]
+            else MISSING,
             fmt_gpus(r["max_shortfall_gpus"]),
             r["note"] or "",
         ]
