@@ -727,14 +727,25 @@ def report_table(outcome: ReportOutcome) -> Table:
             else f"{t['order_by']} (monthly grain: {MONTHLY_ONLY})"
             if t["order_by"] and t.get("monthly_only")
             # Dated from a month read short past the daily rows, as the pages say it.
-            else f"{t['order_by']} (monthly grain)"
+            else f"{t['order_by']} (monthly grain){_late_by(t, outcome)}"
             if t["order_by"] and t.get("month_grain")
-            else t["order_by"] or "-",
+            else f"{t['order_by']}{_late_by(t, outcome)}"
+            if t["order_by"]
+            else "-",
             Text(order),
             _capex(t) + (f", {NOT_VERIFIED}" if unverified else ""),
             (f"{t['mw']:,.1f}" + (f", {NOT_VERIFIED}" if unverified else "")) if t["mw"] else "-",
         )
     return table
+
+
+def _late_by(t: Mapping[str, Any], outcome: ReportOutcome) -> str:
+    """' (97 days late)' for an order-by date before the as-of date, else '': ServeGen's
+    "2024-10-14" read as a plan, 97 days before its as-of date."""
+    if outcome.as_of is None:
+        return ""
+    late = (outcome.as_of - date.fromisoformat(str(t["order_by"]))).days
+    return f" ({late:,} days late)" if late > 0 else ""
 
 
 def _capex(t: Mapping[str, Any]) -> str:

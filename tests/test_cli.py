@@ -1324,6 +1324,20 @@ def test_the_report_table_says_a_monthly_only_order_s_size_is_not_verified() -> 
     assert "not verified (the daily" not in plain and "│ $253.4M │ 11.5 │" in plain
 
 
+def test_the_report_table_says_a_past_order_by_date_is_late() -> None:
+    """ServeGen at 26 weeks printed "order by 2024-10-14" plain in the report table, 97 days
+    before its as-of date 2025-01-19, for racks that land 2025-03-30: a past date read as a
+    plan. The cell now says it is late; a date ahead reads as before."""
+    row = {"region": "servegen", "pool": "all", "status": "red", "order_by": "2024-10-14",
+           "exhaustion_date": "2025-01-20", "candidate": "rack-h100-256",
+           "blocks_to_order": 10, "capex_usd": 84.5e6, "mw": 3.8, "arrives": "2025-03-30",
+           "note": "order 10 x rack-h100-256 ..."}  # fmt: skip
+    text = _report_table_text(triggers=[row], as_of=date(2025, 1, 19))
+    assert "│ 2024-10-14 (97 days late) │" in text
+    ahead = _report_table_text(triggers=[row], as_of=date(2024, 10, 1))
+    assert "│ 2024-10-14 │" in ahead
+
+
 def test_the_report_table_and_line_say_a_region_is_on_the_contract_book_alone() -> None:
     """ap-south's blocks have no telemetry; its one signed contract is its demand. `report`
     read "ap-south | all | green | Jan 2028 | 4 x rack-h100-256" as a forecast's order. Its
