@@ -30,7 +30,14 @@ from forecasting.schema import (
     absorb_cost_text,
     book_only_words,
 )
-from forecasting.text import capex_past_ceiling, days_count, listed, usd, waiting_part
+from forecasting.text import (
+    capex_past_ceiling,
+    days_count,
+    listed,
+    size_not_verified,
+    usd,
+    waiting_part,
+)
 
 if TYPE_CHECKING:  # importing flows at run time would start prefect for `ingest`
     from pathlib import Path
@@ -693,6 +700,11 @@ def report_table(outcome: ReportOutcome) -> Table:
                 if runs
                 else "no power for it in the plan: see power)"
             )
+        # Sized from a month read short past the daily rows: its size swings with them (the
+        # demo's us-east/all, 30 racks at 7 days, 89 at 26 weeks), as its date does.
+        unverified = bool(t.get("monthly_only")) and bool(t["blocks_to_order"])
+        if unverified:
+            order += f" ({size_not_verified(outcome.daily_days)})"
         if t in unexplained:
             order += " (below)"
         vacant = t["region"] in outcome.vacant_regions
@@ -716,14 +728,25 @@ def report_table(outcome: ReportOutcome) -> Table:
             else f"{t['order_by']} (monthly grain: {MONTHLY_ONLY})"
             if t["order_by"] and t.get("monthly_only")
             # Dated from a month read short past the daily rows, as the pages say it.
-            else f"{t['order_by']} (monthly grain)"
+            else f"{t['order_by']} (monthly grain){_late_by(t, outcome)}"
             if t["order_by"] and t.get("month_grain")
-            else t["order_by"] or "-",
+            else f"{t['order_by']}{_late_by(t, outcome)}"
+            if t["order_by"]
+            else "-",
             Text(order),
-            _capex(t),
-            f"{t['mw']:,.1f}" if t["mw"] else "-",
+            _capex(t) + (f", {NOT_VERIFIED}" if unverified else ""),
+            (f"{t['mw']:,.1f}" + (f", {NOT_VERIFIED}" if unverified else "")) if t["mw"] else "-",
         )
     return table
+
+
+def _late_by(t: Mapping[str, Any], outcome: ReportOutcome) -> str:
+    """' (97 days late)' for an order-by date before the as-of date, else '': ServeGen's
+    "2024-10-14" read as a plan, 97 days before its as-of date."""
+    if outcome.as_of is None:
+        return ""
+    late = (outcome.as_of - date.fromisoformat(str(t["order_by"]))).days
+    return f" ({late:,} days late)" if late > 0 else ""
 
 
 def _capex(t: Mapping[str, Any]) -> str:

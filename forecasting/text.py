@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import Any
 
-from forecasting.schema import NEW_SITE
+from forecasting.schema import NEW_SITE, NOT_VERIFIED
 
 __all__ = [
     "CAPEX_BOUNDS",
@@ -124,3 +124,13 @@ def waiting_part(row: Mapping[str, Any]) -> str:
     if not 0 < waiting < blocks:
         return ""
     return f"{blocks - waiting:,} of {blocks:,} on power on arrival; the other {waiting:,}: "
+
+
+def size_not_verified(daily_days: int | None) -> str:
+    """Beside the size, capex or MW of an order short at the monthly grain only: sized for a
+    window from a month read short past the daily rows, its size swings with the horizon (the
+    demo's us-east/all: 30 racks at 7 days, 89 at 26 weeks, the other triggers alike)."""
+    reach = (
+        f" (the daily forecast reaches only {daily_days:,} days)" if daily_days is not None else ""
+    )
+    return f"size {NOT_VERIFIED}{reach}"

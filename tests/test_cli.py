@@ -1313,6 +1313,37 @@ def _report_table_text(**fields: Any) -> str:
     return " ".join(console.export_text().split())
 
 
+def test_the_report_table_says_a_monthly_only_order_s_size_is_not_verified() -> None:
+    """The demo at 7 days printed "30 x rack-h100-256 ... $253.4M 11.5" for us-east/all, sized
+    from a month read short past the daily rows, where 26 weeks read 89 racks ($751.9M): only
+    the order-by date said "not verified". The order, capex and MW now say it too."""
+    row = {"region": "us-east", "pool": "all", "status": "amber", "order_by": "2026-09-25",
+           "exhaustion_date": "2027-01-01", "candidate": "rack-h100-256",
+           "blocks_to_order": 30, "capex_usd": 253.4e6, "mw": 11.5, "monthly_only": True,
+           "arrives": "2027-02-03", "note": "short at the monthly grain ..."}  # fmt: skip
+    text = _report_table_text(triggers=[row], daily_days=7)
+    assert (
+        "30 x rack-h100-256 (size not verified (the daily forecast reaches only 7 days)) │ "
+        "$253.4M, not verified │ 11.5, not verified │"
+    ) in text
+    plain = _report_table_text(triggers=[{**row, "monthly_only": False}], daily_days=7)
+    assert "not verified (the daily" not in plain and "│ $253.4M │ 11.5 │" in plain
+
+
+def test_the_report_table_says_a_past_order_by_date_is_late() -> None:
+    """ServeGen at 26 weeks printed "order by 2024-10-14" plain in the report table, 97 days
+    before its as-of date 2025-01-19, for racks that land 2025-03-30: a past date read as a
+    plan. The cell now says it is late; a date ahead reads as before."""
+    row = {"region": "servegen", "pool": "all", "status": "red", "order_by": "2024-10-14",
+           "exhaustion_date": "2025-01-20", "candidate": "rack-h100-256",
+           "blocks_to_order": 10, "capex_usd": 84.5e6, "mw": 3.8, "arrives": "2025-03-30",
+           "note": "order 10 x rack-h100-256 ..."}  # fmt: skip
+    text = _report_table_text(triggers=[row], as_of=date(2025, 1, 19))
+    assert "│ 2024-10-14 (97 days late) │" in text
+    ahead = _report_table_text(triggers=[row], as_of=date(2024, 10, 1))
+    assert "│ 2024-10-14 │" in ahead
+
+
 def test_the_report_table_and_line_say_a_region_is_on_the_contract_book_alone() -> None:
     """ap-south's blocks have no telemetry; its one signed contract is its demand. `report`
     read "ap-south | all | green | Jan 2028 | 4 x rack-h100-256" as a forecast's order. Its

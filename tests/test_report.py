@@ -2793,6 +2793,43 @@ def test_a_shortfall_on_the_first_monthly_row_alone_is_said_as_monthly_not_late(
     assert html_text(card) not in run_index_page(replace(monthly, triggers=worded))
 
 
+def test_an_order_short_at_the_monthly_grain_only_says_its_size_is_not_verified() -> None:
+    """The demo at 7 days: us-east/all read 30 racks ($253.4M, 11.5 MW), amber, where 26 weeks
+    read 89 racks ($751.9M), red: sized for a window from a month read short past the 7 daily
+    days, its size swings with the horizon (the other five triggers were the same at both).
+    Its date was marked not verified, its size not: the capital and MW cards and the finance
+    orders table now say the size is not verified, and how far the daily forecast reaches."""
+    from forecasting.report.pages.facilities import _cards
+    from forecasting.report.pages.finance import _orders_table
+
+    inputs = sample_inputs()
+    first = (
+        inputs.triggers.filter(pl.col("blocks_to_order") > 0).sort("order_by").row(0, named=True)
+    )
+    seam = (pl.col("region") == first["region"]) & (pl.col("pool") == first["pool"])
+    monthly = replace(inputs, triggers=inputs.triggers.with_columns(monthly_only=seam))
+    end = daily_end(inputs)
+    assert end is not None
+    reach = f"size not verified (the daily forecast reaches only {(end - inputs.as_of).days} days)"
+    clause = (
+        f"(of which {fmt_usd(first['capex_usd'])} for 1 order short at the monthly grain only: "
+        f"{reach})"
+    )
+    assert clause in _visible(run_index_page(monthly))
+    assert clause in _visible(finance_page(monthly))
+    power = dict(_cards(monthly))["power in orders to place"]
+    assert (
+        f"(of which {fmt_mw(first['mw'])} for 1 order short at the monthly grain only: {reach})"
+        in power
+    )
+    shown = with_power(monthly.triggers, monthly.placements)
+    table = _orders_table(shown, daily_end=end, unit="GPUs", as_of=inputs.as_of)
+    row = next(r for r in table.rows if (r[0], r[1]) == (first["region"], first["pool"]))
+    assert str(row[6]).endswith(f", {reach}")
+    assert str(row[7]).endswith(", not verified") and str(row[8]).endswith(", not verified")
+    assert clause not in _visible(run_index_page(inputs))
+
+
 def test_a_monthly_only_order_by_date_is_labelled_in_every_table_and_the_csv(
     tmp_path: Path,
 ) -> None:
@@ -4257,6 +4294,37 @@ def test_power_is_said_not_checked_for_orders_not_sized() -> None:
     assert "not sized" not in _visible(facilities_page(sized))
 
 
+def test_the_mw_needed_is_said_not_measured_for_orders_not_sized() -> None:
+    """ServeGen at 7 days: facilities read "3.1 MW needed by Jan 2025" and "sg-a needs no more
+    than the 3.1 MW in service in Jan 2025" while its pool's order was not sized (the 26-week
+    run needs +3.8 MW for it): the MW-needed card and each site's sentence in a region with an
+    order not sized now say that order's MW is not measured, not a flat "no more"."""
+    from forecasting.report.figures import site_power_chart
+
+    shown = _east_unsized(_sited(sample_inputs()))
+    page = _visible(facilities_page(shown))
+    needed = page.split(" needed by ")[1]
+    assert needed.split(" MW", 1)[1].startswith(
+        " (+ 2 orders not sized: the forecast ends before they land, their MW not measured; "
+        "see the notes)"
+    ), needed[:200]
+    month = date(2025, 1, 1)
+    power = pl.DataFrame(
+        {"site": ["sg-a"], "region": ["servegen"], "month": [month], "mw_in_service": [3.1],
+         "mw_new_blocks": [0.0], "mw_needed": [3.1]}
+    )  # fmt: skip
+    flat = site_power_chart(power, site="sg-a", key="k")
+    assert flat is not None and flat.takeaway == (
+        "sg-a needs no more than the 3.1 MW in service in Jan 2025."
+    )
+    chart = site_power_chart(power, site="sg-a", key="k", unsized=1)
+    assert chart is not None and chart.takeaway == (
+        "sg-a's blocks in service and the orders sized need no more than the 3.1 MW in service "
+        "in Jan 2025; not measured for 1 order not sized in servegen (the forecast ends before "
+        "it lands): what sg-a needs is not verified."
+    )
+
+
 def test_sites_in_regions_without_telemetry_are_not_judged_on_power() -> None:
     """ServeGen telemetry against a three-region plan: the banner said no trigger is judged
     there ("not green: not judged") while the power card read "0 red, 0 amber, 7 green". A
@@ -4828,7 +4896,12 @@ def test_a_due_now_order_whose_blocks_run_only_after_the_plan_is_not_in_its_capi
     from forecasting.report.pages.common import plan_last_day
 
     inputs = sample_inputs()
-    planned = _planned(inputs, later_capex=600e6)
+    # The later order due after the triggers' (one due first is theirs to place too).
+    planned = _planned(inputs, later_capex=600e6).with_columns(
+        order_by=pl.when(pl.col("tranche") == 2)
+        .then(pl.col("order_by") + timedelta(days=300))
+        .otherwise(pl.col("order_by"))
+    )
     end = plan_last_day(inputs)
     assert end is not None
     first = planned.filter(pl.col("tranche") == 1).sort("order_by").row(0, named=True)
@@ -4852,9 +4925,90 @@ def test_a_due_now_order_whose_blocks_run_only_after_the_plan_is_not_in_its_capi
     def card(shown: str, label: str) -> str:
         return html.unescape(shown).split(f'</div><div class="label">{label}')[0].split(">")[-1]
 
-    for page, label in ((finance_page, "capital for them"), (run_index_page, "capital in orders")):
+    for page, label in ((finance_page, "capital in orders"), (run_index_page, "capital in orders")):
         assert card(page(replace(inputs, placements=dark)), label) == apart, label
         assert card(page(replace(inputs, placements=planned)), label) == fmt_usd(capital), label
+
+
+def test_the_capital_to_place_counts_a_later_order_due_before_the_triggers_orders() -> None:
+    """The demo's "capital in orders to place $3,032.1M" (the triggers' orders) left out the
+    order due first, a later order of the plan ($368.6M by 2026-12-13) that "next order-by"
+    names: the front and finance cards now count the orders due before the triggers' in the
+    capital to place, and say which, so the figure and the next order-by agree."""
+    inputs = sample_inputs()
+    planned = _planned(inputs, later_capex=600e6)
+    later = planned.filter(pl.col("tranche") == 2).row(0, named=True)
+    ordering = inputs.triggers.filter(pl.col("blocks_to_order").fill_null(0) > 0)
+    capital = float(ordering["capex_usd"].sum())
+    said = (
+        f"{fmt_usd(capital + 600e6)} (of which {fmt_usd(600e6)} for 1 later order of the plan "
+        f"due before the pools' first orders: {later['region']} · {later['pool']}, 3 × "
+        f"cell-later by {fmt_date(later['order_by'])})"
+    )
+
+    def card(shown: str) -> str:
+        text = html.unescape(shown).split('</div><div class="label">capital in orders to place')
+        return text[0].split(">")[-1]
+
+    for page in (finance_page, run_index_page):
+        assert card(page(replace(inputs, placements=planned))) == said, page.__name__
+
+
+def _dark_first_order(inputs: Any) -> tuple[pl.DataFrame, dict[str, Any], date]:
+    """The sample's placements with the first trigger's order waiting on power that comes
+    400 days after the plan's end, its blocks landing on its shortfall's dates; that order's
+    row, and the plan's end."""
+    from forecasting.report.pages.common import plan_last_day
+
+    planned = _planned(inputs, later_capex=600e6).filter(pl.col("tranche") == 1)
+    end = plan_last_day(inputs)
+    assert end is not None
+    first = planned.sort("order_by").row(0, named=True)
+    due_now = (pl.col("region") == first["region"]) & (pl.col("pool") == first["pool"])
+    dark = planned.with_columns(
+        powered=~due_now,
+        runs_from=pl.when(due_now).then(pl.lit(end + timedelta(days=400))).otherwise("arrives"),
+    )
+    return dark, first, end
+
+
+def test_an_order_to_place_whose_blocks_would_stand_dark_is_said_beside_idle_risk() -> None:
+    """ServeGen at 26 weeks: 8 racks ($67.6M) to order now land 2025-03-30 and can run from
+    2026-08-16, 504 days dark, while "capex at idle risk" read $0: the card now says the
+    capital of orders to place whose blocks would stand dark waiting for power, and how long."""
+    inputs = sample_inputs()
+    dark, first, end = _dark_first_order(inputs)
+    days = (end + timedelta(days=400) - first["arrives"]).days
+    page = html.unescape(finance_page(replace(inputs, placements=dark)))
+    card = page.split('</div><div class="label">capex at idle risk')[0].split(">")[-1]
+    assert (
+        f"(+ {fmt_usd(first['capex_usd'])} in 1 order to place whose "
+        f"{first['blocks']:,} blocks would stand dark {days:,} days after they land, waiting "
+        "for power: capital tied up without serving, not in the idle figure)"
+    ) in card
+    lit = html.unescape(finance_page(replace(inputs, placements=_planned(inputs, later_capex=1))))
+    assert "would stand dark" not in lit
+
+
+def test_a_past_order_by_reads_late_and_a_share_waiting_past_the_plan_has_none() -> None:
+    """ServeGen at 26 weeks: the orders table read "order by 2024-10-14" (97 days before the
+    as-of date) plain for 10 racks, 8 of which wait on power that comes after the plan's end:
+    the date now reads late, and the waiting blocks say they have no order-by date within
+    the horizon (ordered then, they would stand dark until their power)."""
+    from forecasting.report.pages.finance import _orders_table
+
+    inputs = sample_inputs()
+    dark, first, end = _dark_first_order(inputs)
+    shown = with_power(inputs.triggers, dark)
+    as_of = first["order_by"] + timedelta(days=97)
+    table = _orders_table(shown, daily_end=daily_end(inputs), unit="GPUs", as_of=as_of, end=end)
+    row = next(r for r in table.rows if (r[0], r[1]) == (first["region"], first["pool"]))
+    assert str(row[3]).startswith(fmt_date(first["order_by"]))
+    assert str(row[3]).endswith(
+        f", 97 days ago: late; its {first['blocks']:,} blocks "
+        f"waiting on power: no order-by date within the horizon (they can run only from "
+        f"{fmt_date(end + timedelta(days=400))}, after the plan's end {fmt_date(end)})"
+    )
 
 
 def test_a_later_order_past_the_plan_s_end_says_it_is_not_within_the_horizon() -> None:

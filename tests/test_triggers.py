@@ -1227,3 +1227,31 @@ def test_a_wholly_idle_block_says_what_covers_the_low_demand_and_zero_demand_is_
     assert f"{NO_LOW_DEMAND} in pool all on any of the 91 days judged" in row["note"]
     partly = expansion_triggers(_r2_forecast(q10=800.0), _plan(_r2_blocks(extra)), as_of=MONDAY)
     assert "wholly idle" not in partly.idle_risk.row(0, named=True)["note"]
+
+
+def test_a_later_order_split_by_power_is_listed_by_each_share_s_date() -> None:
+    """A later order of 3 cells split by power: 1 powered, due 2026-12-13, and 2 waiting on
+    power, due 2027-03-15. The note read "3 x cell by 2026-12-13; $1,105.9M" (the demo's
+    eu-west) where orders.csv dated 1 cell then and 2 three months later: it lists each share
+    by its own date, as the placements do."""
+    from forecasting.capacity import CandidateBlock
+    from forecasting.triggers.orders import _Decision, _later_note, _Order
+
+    cell = CandidateBlock(
+        name="cell-x", kind="cell", gpu_type="gb200", gpus=8192, mw=12.0,
+        lead_time_weeks=26, capex_usd=368.6e6,
+    )  # fmt: skip
+    waiting = _Order(
+        candidate=cell, blocks=2, order_by=date(2027, 3, 15), arrives=date(2027, 9, 13),
+        in_time=False, units=8192.0, site="b", powered=False, runs_from=date(2029, 1, 1),
+    )  # fmt: skip
+    split = _Order(
+        candidate=cell, blocks=1, order_by=date(2026, 12, 13), arrives=date(2027, 6, 13),
+        in_time=True, units=8192.0, site="a", parts=(waiting,), by_power=True,
+    )  # fmt: skip
+    decision = _Decision(row={"exhaustion_date": date(2027, 9, 1)}, order=split, sized_to=None)
+    note = _later_note([decision], end=date(2030, 1, 31), as_of=date(2026, 12, 4))
+    assert "3 x cell-x by 2026-12-13" not in note
+    assert (
+        "the first due 2026-12-13: 1 x cell-x by 2026-12-13, 2 x cell-x by 2027-03-15; $1,105.8M"
+    ) in note

@@ -38,7 +38,7 @@ from forecasting.report.inputs import (
     planned_capital,
     with_power,
 )
-from forecasting.schema import BOOK_ONLY, Measure, WorkloadClass
+from forecasting.schema import BOOK_ONLY, NOT_VERIFIED, Measure, WorkloadClass
 from forecasting.triggers.common import NEW_SITE
 
 __all__ = [
@@ -1210,6 +1210,7 @@ def site_power_chart(
     key: str,
     supply: pl.DataFrame | None = None,
     last_month: date | None = None,
+    unsized: int = 0,
 ) -> Chart | None:
     """Facility MW per month at one site: in service and on order, stacked to what is needed,
     against the MW energized and secured (energized plus contracted) where the site is declared.
@@ -1219,6 +1220,7 @@ def site_power_chart(
     ``power``): a need past it (an order or block landing after the plan's end) is not drawn,
     and the takeaway says how much and from when."""
     site_rows = power.filter(pl.col("site") == site).sort("month")
+    orders, lands = ("1 order", "it lands") if unsized == 1 else (f"{unsized} orders", "they land")
     within = pl.col("month") <= last_month if last_month is not None else pl.lit(True)
     rows = site_rows.filter(within)
     if rows.is_empty():
@@ -1327,10 +1329,24 @@ def site_power_chart(
             f"{fmt_mw(gap)} more than the {fmt_mw(now['mw_in_service'])} in service in "
             f"{now['month']:%b %Y}."
         )
+    elif unsized:
+        # Its region's orders not sized are in no month's MW: "needs no more than" read as
+        # measured where the 26-week run of the same ServeGen fleet needed +3.8 MW.
+        takeaway = (
+            f"{site}'s blocks in service and the orders sized need no more than the "
+            f"{fmt_mw(now['mw_in_service'])} in service in {now['month']:%b %Y}; not measured "
+            f"for {orders} not sized in {site_rows['region'][0]} (the forecast ends before "
+            f"{lands}): what {site} needs is {NOT_VERIFIED}."
+        )
     else:
         takeaway = (
             f"{site} needs no more than the {fmt_mw(now['mw_in_service'])} in service in "
             f"{now['month']:%b %Y}."
+        )
+    if unsized and not takeaway.startswith(f"{site}'s blocks in service"):
+        takeaway += (
+            f" Not counted: {orders} not sized in {site_rows['region'][0]} (the forecast ends "
+            f"before {lands}): {'its' if unsized == 1 else 'their'} MW not measured."
         )
     return Chart(key, fig, takeaway + _past_the_window(site_rows, rows))
 

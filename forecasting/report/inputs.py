@@ -71,6 +71,7 @@ __all__ = [
     "TRIGGERS_SCHEMA",
     "ReportInputs",
     "book_only_regions_of",
+    "daily_days",
     "daily_end",
     "exhaustion_grain",
     "extrapolated_reach",
@@ -702,6 +703,12 @@ def daily_end(inputs: ReportInputs) -> date | None:
     """The forecast's last daily day (None: no forecast): past it the plan is monthly."""
     end = inputs.forecast.get_column("ds").max()
     return end if isinstance(end, date) else None
+
+
+def daily_days(inputs: ReportInputs) -> int | None:
+    """How many days ahead of the as-of date the daily forecast reaches (None: no forecast)."""
+    end = daily_end(inputs)
+    return None if end is None else (end - inputs.as_of).days
 
 
 # The card that prices every order of the plan, on the front and finance pages.

@@ -94,6 +94,9 @@ class ReportOutcome(BaseModel):
     # Why the daily forecast's far days are not verified: it reaches further ahead than the
     # history goes back ("" when it does not).
     extrapolated: str = ""
+    # Days ahead of the as-of date the daily forecast reaches (None: not known): said beside
+    # the size of an order short at the monthly grain only.
+    daily_days: int | None = None
     # Regions whose telemetry stopped and customers whose feed looks broken, with their days.
     silent: list[str] = []
     # Why drills of this forecast run are left out: played on another plan (empty: none).
@@ -825,6 +828,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
     """What a published report says: trigger counts, failing drills, staleness, triggers."""
     from forecasting.report.inputs import (
         book_only_regions_of,
+        daily_days,
         extrapolated_reach,
         later_orders_due_first,
         n_plus_one_lines,
@@ -875,6 +879,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         untested=untested_series(inputs.chosen),
         book_only=book_only_regions_of(inputs),
         extrapolated=extrapolated_reach(inputs),
+        daily_days=daily_days(inputs),
         silent=silent_feeds(inputs),
         drills_other_plan=inputs.drills_other_plan,
         unplanned_regions=unplanned_regions_of(inputs),

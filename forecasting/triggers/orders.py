@@ -1692,19 +1692,28 @@ def _later_note(decisions: Sequence[_Decision], *, end: date, as_of: date) -> st
     against its shortfall (one 173 days past read "the first due 2026-06-13", no more)."""
     ordered = sorted(
         (d for d in decisions if d.order is not None),
-        key=lambda d: d.order.order_by,  # type: ignore[union-attr]
+        key=lambda d: d.order.first_share().order_by,  # type: ignore[union-attr]
     )
     orders = [d.order for d in ordered if d.order is not None]
     if not orders:
         return ""
 
-    def by(o: _Order) -> str:
-        return f"{o.order_by}{' (late)' if o.order_by < as_of else ''}"
+    def by(day: date) -> str:
+        return f"{day}{' (late)' if day < as_of else ''}"
 
+    # Each order's blocks by the date each share is due: an order split by power is due in
+    # parts (the demo's eu-west read "3 x cell by 2026-12-13; $1,105.9M" where orders.csv
+    # dated 1 cell then and 2 three months later).
+    dated: dict[tuple[int, str, date], int] = {}
+    for number, o in enumerate(orders):
+        for s in o.shares:
+            key = (number, s.candidate.name, s.order_by)
+            dated[key] = dated.get(key, 0) + s.blocks
+    parts = sorted(dated.items(), key=lambda item: (item[0][2], item[0][0]))
     listed = ", ".join(
-        f"{o.total_blocks} x {o.candidate.name} by {by(o)}" for o in orders[:_LATER_LISTED]
+        f"{blocks} x {name} by {by(day)}" for (_, name, day), blocks in parts[:_LATER_LISTED]
     )
-    more = len(orders) - _LATER_LISTED
+    more = len(parts) - _LATER_LISTED
     if more > 0:
         listed += f" and {more} more"
     capex = sum(o.total_blocks * o.candidate.capex_usd for o in orders)
@@ -1725,7 +1734,7 @@ def _later_note(decisions: Sequence[_Decision], *, end: date, as_of: date) -> st
             f" (+ {usd(past)} for blocks that can run only after the plan's end, {end}: not "
             "within the horizon, not in the plan's totals)"
         )
-    first = orders[0]
+    first = orders[0].first_share()
     due = f"the first due {first.order_by}"
     if first.order_by < as_of:
         short = ordered[0].row["exhaustion_date"]

@@ -43,6 +43,7 @@ from forecasting.report.inputs import (
     STATUSES,
     ReportInputs,
     book_only_regions_of,
+    daily_days,
     daily_end,
     extrapolated_reach,
     later_orders_due_first,
@@ -65,7 +66,7 @@ from forecasting.schema import (
     WorkloadClass,
     book_only_words,
 )
-from forecasting.text import waiting_part
+from forecasting.text import size_not_verified, waiting_part
 from forecasting.triggers.common import NEW_SITE, RUNS_ON_ARRIVAL
 
 __all__ = [
@@ -552,6 +553,30 @@ def every_order_capital(inputs: ReportInputs) -> str | None:
     )
 
 
+# Said of an order whose pool is short at the monthly grain only (its trigger's monthly_only):
+# its size, capex and MW, as its order-by date is.
+MONTHLY_ONLY_ORDER = "short at the monthly grain only"
+
+
+def monthly_only_beside(
+    triggers: pl.DataFrame, *, column: str, days: int | None, shown: Any = None
+) -> str:
+    """' (of which X for N orders short at the monthly grain only: size not verified (...))'
+    beside a total of ``column`` (capex or MW) over ``triggers``' orders, or ''."""
+    rows = triggers.filter(
+        pl.col("monthly_only").fill_null(False) & (pl.col("blocks_to_order").fill_null(0) > 0)
+    )
+    if rows.is_empty():
+        return ""
+    fmt = shown or fmt_usd
+    n = rows.height
+    orders = "1 order" if n == 1 else f"{n:,} orders"
+    return (
+        f" (of which {fmt(total(rows, column))} for {orders} {MONTHLY_ONLY_ORDER}: "
+        f"{size_not_verified(days)})"
+    )
+
+
 def trigger_capital(inputs: ReportInputs) -> str:
     """The capital of the triggers' orders, with the blocks past their site's ceiling and the
     orders waiting for power that comes only after the plan's end apart
@@ -562,16 +587,45 @@ def trigger_capital(inputs: ReportInputs) -> str:
     training cell, $368.6M, run from 2031) counted in "capital for them" while the card of
     every order beside it left it out: the triggers' capital read more than every order's."""
     t = inputs.triggers.filter(pl.col("blocks_to_order").fill_null(0) > 0)
+    monthly = monthly_only_beside(t, column="capex_usd", days=daily_days(inputs))
     planned = plan_orders(inputs.placements)
     if planned is None:
-        return fmt_usd(total(t, "capex_usd"))
+        return fmt_usd(total(t, "capex_usd")) + monthly
     end = plan_last_day(inputs)
     first = past_the_plan(planned.filter(pl.col("tranche") == 1), end=end)
     apart = total(first, "capex_new_site_usd") + total(first, "capex_past_plan_usd")
+    # The later orders due before every trigger's are to place first ("next order-by" names
+    # them): the demo's $3,032.1M left out a $368.6M cell due in 9 days.
+    due = t["order_by"].min()
+    early = past_the_plan(planned.filter(pl.col("tranche") > 1), end=end)
+    if due is not None:
+        early = early.filter(pl.col("order_by") < due)
+    placing = pl.concat([first, early], how="diagonal_relaxed")
     return (
-        planned_capital(total(t, "capex_usd") - apart, first)
-        + past_the_plan_capital(first, end=end)
-        + _run_past_the_forecast(first.filter(pl.col("capex_past_plan_usd") == 0), end=end)
+        planned_capital(total(t, "capex_usd") - apart + total(early, "capex_usd"), placing)
+        + monthly
+        + _due_first(early)
+        + past_the_plan_capital(placing, end=end)
+        + _run_past_the_forecast(placing.filter(pl.col("capex_past_plan_usd") == 0), end=end)
+    )
+
+
+def _due_first(early: pl.DataFrame) -> str:
+    """' (of which $X for N later orders of the plan due before the pools' first orders: ...)'
+    for ``early`` (PLACEMENTS rows, one per share), or '' for none."""
+    if early.is_empty():
+        return ""
+    n = early.select("region", "pool", "tranche").n_unique()
+    whose = "1 later order" if n == 1 else f"{n:,} later orders"
+    listed = ", ".join(
+        f"{r['region']} · {r['pool']}, {fmt_count(r['blocks'])} × {r['candidate']} by "
+        f"{fmt_date(r['order_by'])}"
+        for r in early.sort("order_by").head(3).iter_rows(named=True)
+    )
+    more = f" and {early.height - 3} more" if early.height > 3 else ""
+    return (
+        f" (of which {fmt_usd(total(early, 'capex_usd'))} for {whose} of the plan due before "
+        f"the pools' first orders: {listed}{more})"
     )
 
 

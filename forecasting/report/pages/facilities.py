@@ -14,6 +14,7 @@ from forecasting.report.format import MISSING, fmt_count, fmt_date, fmt_gpus, fm
 from forecasting.report.inputs import (
     NOT_JUDGED,
     ReportInputs,
+    daily_days,
     daily_end,
     facilities_last_month,
     later_orders,
@@ -36,6 +37,7 @@ from forecasting.report.pages.common import (
     is_unsized,
     month,
     monthly_date,
+    monthly_only_beside,
     past_the_horizon,
     plan_last_day,
     render,
@@ -73,7 +75,10 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
             (
                 f"needed by {month(peak)}"
                 + (f" (the most to {month(last)})" if peak != last else ""),
-                fmt_mw(most) + _past_ceilings(_mw_past_ceilings(inputs, peak)),
+                fmt_mw(most)
+                + _past_ceilings(_mw_past_ceilings(inputs, peak))
+                # An order not sized is in no month's MW: "3.1 MW needed" read as all of it.
+                + unsized_beside(inputs.triggers, unmeasured="MW"),
             ),
         ]
     else:
@@ -113,6 +118,7 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
         (
             "power in orders to place",
             fmt_mw(total(ordering, "mw"))
+            + monthly_only_beside(ordering, column="mw", days=daily_days(inputs), shown=fmt_mw)
             + _past_ceilings(_order_mw_past_ceilings(inputs))
             + unsized_beside(inputs.triggers, unmeasured="MW"),
         ),
@@ -512,11 +518,18 @@ def _unserved_listed(inputs: ReportInputs) -> str:
     return unserved_text(unserved)
 
 
+def _site_region(power: pl.DataFrame, site: str) -> str | None:
+    """The region of ``site`` in the MW-by-month rows (None where it has none)."""
+    regions = power.filter(pl.col("site") == site)["region"]
+    return str(regions[0]) if regions.len() else None
+
+
 def facilities_page(inputs: ReportInputs) -> str:
     """Megawatts per site by month, committed blocks and arrivals, power-heavy orders."""
     page = Page()
     power = inputs.mw_by_site_month
     last = facilities_last_month(inputs)
+    unsized = unsized_by_region(inputs.triggers)
     sites = (
         power.group_by("site")
         .agg(pl.col("mw_needed").max())
@@ -524,7 +537,14 @@ def facilities_page(inputs: ReportInputs) -> str:
         .to_list()
     )
     charts = [
-        site_power_chart(power, site=s, key=f"site-{i}", supply=inputs.site_supply, last_month=last)
+        site_power_chart(
+            power,
+            site=s,
+            key=f"site-{i}",
+            supply=inputs.site_supply,
+            last_month=last,
+            unsized=unsized.get(_site_region(power, s) or "", 0),
+        )
         for i, s in enumerate(sites)
     ]
     return render(

@@ -22,6 +22,7 @@ from forecasting.report.format import (
     fmt_gpu_hours,
     fmt_gpus,
     fmt_hhi,
+    fmt_lateness,
     fmt_mw,
     fmt_pct,
     fmt_usd,
@@ -32,6 +33,7 @@ from forecasting.report.inputs import (
     later_orders,
     measured_reach,
     past_the_plan,
+    plan_orders,
     status_headline,
     unforecast_regions_of,
     unmeasured_class_rows,
@@ -71,10 +73,12 @@ from forecasting.text import (
     capex_past_ceiling,
     extra_capex,
     listed,
+    size_not_verified,
     usd_shown,
     usd_step,
 )
 from forecasting.triggers import UNMEASURED_TRAINING
+from forecasting.triggers.common import TriggerSettings
 from forecasting.triggers.drivers import GROWTH_FLOOR_GPUS, NEGLIGIBLE_GROWTH
 
 __all__ = ["finance_page"]
@@ -88,12 +92,22 @@ def _capacity_unit(plan: CapacityPlan) -> str:
 
 
 def _orders_table(
-    triggers: pl.DataFrame, *, daily_end: date | None, unit: str, vacant: Collection[str] = ()
+    triggers: pl.DataFrame,
+    *,
+    daily_end: date | None,
+    unit: str,
+    vacant: Collection[str] = (),
+    as_of: date | None = None,
+    end: date | None = None,
+    today: date | None = None,
 ) -> Table:
     """One row per trigger; a ``vacant`` region's (report.inputs.vacant_regions) status says
     that nothing is planned or measured there instead of its green, and so does a training
-    pool's where no training row was in the telemetry (report.inputs.unmeasured_class_rows)."""
+    pool's where no training row was in the telemetry (report.inputs.unmeasured_class_rows).
+    An order-by date before ``as_of`` reads late; blocks waiting on power that comes after
+    ``end`` (the plan's last day) have no order-by date within the horizon."""
     gap = set(triggers.filter(unmeasured_class_rows()).select("region", "pool").iter_rows())
+    reach = None if daily_end is None or as_of is None else (daily_end - as_of).days
     rows = [
         [
             r["region"],
@@ -107,14 +121,23 @@ def _orders_table(
             # replays, are the unplaced candidate's; a past one read as missed).
             MISSING
             if r["blocks_to_order"] == 0
-            else monthly_date(r["order_by"], r, daily_end=daily_end),
+            else _order_by_text(r, daily_end=daily_end, as_of=as_of, end=end, today=today),
             fmt_day_or_month(r["exhaustion_date"], daily_end=daily_end),
             MISSING if r["blocks_to_order"] == 0 else in_service_text(r),
-            blocks_text(r),
+            blocks_text(r)
+            # Sized from a month read short past the daily rows: its size swings with them.
+            + (
+                f", {size_not_verified(reach)}"
+                if r.get("monthly_only") and r["blocks_to_order"]
+                else ""
+            ),
             _capex_text(r["capex_usd"], r.get("blocks_beyond_ceiling"), r["blocks_to_order"])
+            + (f", {NOT_VERIFIED}" if r.get("monthly_only") else "")
             if r["blocks_to_order"]
             else MISSING,
-            fmt_mw(r["mw"]) if r["blocks_to_order"] else MISSING,
+            fmt_mw(r["mw"]) + (f", {NOT_VERIFIED}" if r.get("monthly_only") else "")
+            if r["blocks_to_order"]
+            else MISSING,
             fmt_gpus(r["max_shortfall_gpus"]),
             r["note"] or "",
         ]
@@ -137,6 +160,41 @@ def _orders_table(
     return Table.of(
         headers, rows, numeric=(7, 8, 9), detail=(10,), empty="no expansion triggers in this run"
     )
+
+
+def _order_by_text(
+    row: dict[str, Any],
+    *,
+    daily_end: date | None,
+    as_of: date | None,
+    end: date | None,
+    today: date | None = None,
+) -> str:
+    """A trigger's order-by date, late where it came before ``as_of``, and for its blocks
+    waiting on power that comes only after ``end`` that they have none within the horizon.
+
+    ServeGen at 26 weeks read "order by 2024-10-14" plain, 97 days before its as-of date, for
+    10 racks of which 8 could run only from 2026-08-16, past the plan's end: ordered by then,
+    they land and stand dark 504 days."""
+    text = monthly_date(row["order_by"], row, daily_end=daily_end)
+    day = row["order_by"]
+    # A monthly-only date is the earliest a daily shortfall could need: not "late".
+    late = (
+        fmt_lateness(day, as_of, today=today)
+        if as_of is not None and isinstance(day, date) and not row.get("monthly_only")
+        else None
+    )
+    if late is not None:
+        text += f", {late}"
+    runs, waiting = row.get("runs_from"), row.get("blocks_waiting")
+    if end is not None and isinstance(runs, date) and runs > end and waiting:
+        whose = "its" if waiting == row["blocks_to_order"] else "the"
+        text += (
+            f"; {whose} {fmt_count(waiting)} blocks waiting on power: no order-by date within the "
+            f"horizon (they can run only from {fmt_date(runs)}, after the plan's end "
+            f"{fmt_date(end)})"
+        )
+    return text
 
 
 def _orders_first(triggers: pl.DataFrame) -> pl.DataFrame:
@@ -183,9 +241,13 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
     cards = [
         ("worst trigger status, blocks and power", status_headline(inputs)),
         ("blocks to order", blocks_by_kind(ordering)),
-        ("capital for them", trigger_capital(inputs) + unsized_beside(t)),
+        # The same card as the front page's: it counts the later orders due first too.
+        ("capital in orders to place", trigger_capital(inputs) + unsized_beside(t)),
         ("next order-by", next_order_by(inputs)),
-        (_idle_label(inputs), _idle_card(inputs.idle_risk)),
+        (
+            _idle_label(inputs),
+            _idle_card(inputs.idle_risk) + _dark_orders(inputs.placements),
+        ),
     ]
     if (every := every_order_capital(inputs)) is not None:
         cards.insert(3, (inputs.every_order_label, every))
@@ -260,6 +322,40 @@ def _idle_unverified(inputs: ReportInputs) -> tuple[date, int, int] | None:
     judged_to = _judged_to(inputs.idle_risk)
     past = int((judged_to > measured).sum())
     return (measured, past, judged_to.len()) if past else None
+
+
+# Days an order dated to land with its site's power lands before it can run: the triggers'
+# safety buffer (TriggerSettings.buffer_weeks), a wait the plan chose, not capital left dark.
+_LANDS_BEFORE_POWER_DAYS = TriggerSettings().buffer_weeks * 7
+
+
+def _dark_orders(placements: pl.DataFrame | None) -> str:
+    """' (+ $X in N orders to place whose blocks would stand dark D days ...)' for the
+    triggers' orders whose blocks land well before their site's power lets them run, or ''.
+
+    Idle risk judges committed blocks only: on ServeGen at 26 weeks, 8 racks ($67.6M) to
+    order now landed 2025-03-30 and could run from 2026-08-16, 504 days dark, beside "capex at
+    idle risk $0"."""
+    planned = plan_orders(placements)
+    if planned is None or "runs_from" not in planned.columns:
+        return ""
+    first = planned.filter(pl.col("tranche") == 1)
+    waits = (pl.col("runs_from") - pl.col("arrives")).dt.total_days()
+    dark = first.filter(
+        ~pl.col("powered").fill_null(True) & (waits > _LANDS_BEFORE_POWER_DAYS).fill_null(False)
+    ).with_columns(waits.alias("dark_days"))
+    if dark.is_empty():
+        return ""
+    n = dark.select("region", "pool").n_unique()
+    orders = "1 order" if n == 1 else f"{n:,} orders"
+    blocks = int(dark["blocks"].sum())
+    low, high = int(dark["dark_days"].min()), int(dark["dark_days"].max())  # type: ignore[arg-type]  # not null here
+    days = f"{low:,}" if low == high else f"{low:,} to {high:,}"
+    return (
+        f" (+ {fmt_usd(total(dark, 'capex_usd'))} in {orders} to place whose {blocks:,} blocks "
+        f"would stand dark {days} days after they land, waiting for power: capital tied up "
+        "without serving, not in the idle figure)"
+    )
 
 
 def _idle_card(idle: pl.DataFrame) -> str:
@@ -1230,6 +1326,9 @@ def finance_page(inputs: ReportInputs) -> str:
             daily_end=daily_end(inputs),
             unit=_capacity_unit(inputs.plan),
             vacant=vacant_regions(inputs),
+            as_of=inputs.as_of,
+            end=plan_last_day(inputs),
+            today=inputs.generated_at.date(),
         ),
         "orders_intro": _orders_intro(inputs),
         "capital_chart": page.figure(
