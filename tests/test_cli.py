@@ -9,7 +9,7 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
-from typing import Any, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
 import pytest
 from telemetry_files import write_csv
@@ -25,6 +25,9 @@ from forecasting.options import (
 from forecasting.resources import sample_capacity
 from forecasting.settings import prefect_server_configured, resolve_paths, settings
 from forecasting.warehouse import connect
+
+if TYPE_CHECKING:
+    from forecasting.runs import ForecastRun, ReportOutcome
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = "2025-03-01T00:00:00Z,eu-west,c1,inference,acme,H100,10,1"
@@ -645,16 +648,8 @@ def test_the_models_table_counts_fallbacks_apart_from_backtest_choices() -> None
     )
 
 
-def test_the_run_summary_counts_the_files_that_failed() -> None:
-    """`fleetcast run` over an inbox where a file failed: the data line says how many failed
-    (it counted only the loaded ones, so a failed file went unmentioned at the end), and how
-    many event rows and contracts were refused."""
-    from datetime import date
-    from pathlib import Path
-
-    from flows.pipeline import PipelineOutcome
-    from flows.tables import pipeline_summary
-    from forecasting.ingest import IngestResult
+def _a_run_and_its_report() -> tuple[ForecastRun, ReportOutcome]:
+    """A six-series forecast run and its report, as a pipeline summary reads them."""
     from forecasting.runs import ForecastRun, ReportOutcome
 
     run = ForecastRun(
@@ -665,6 +660,20 @@ def test_the_run_summary_counts_the_files_that_failed() -> None:
         run_id="r", trigger_run_id="t", path=Path("reports/r/index.html"), statuses={},
         failing_drills=[], stale_days=None, triggers=[],
     )  # fmt: skip
+    return run, report
+
+
+def test_the_run_summary_counts_the_files_that_failed() -> None:
+    """`fleetcast run` over an inbox where a file failed: the data line says how many failed
+    (it counted only the loaded ones, so a failed file went unmentioned at the end), and how
+    many event rows and contracts were refused."""
+    from pathlib import Path
+
+    from flows.pipeline import PipelineOutcome
+    from flows.tables import pipeline_summary
+    from forecasting.ingest import IngestResult
+
+    run, report = _a_run_and_its_report()
     bad = IngestResult(path=Path("inbox/bad.csv"), status="failed", message="bad.csv: ...")
     outcome = PipelineOutcome(ingested=[bad], forecast=run, drills=[], report=report)
     (data, *_) = pipeline_summary(outcome, seconds=1.0)
@@ -2373,12 +2382,10 @@ def test_the_run_summary_counts_rows_a_failed_file_quarantined(tmp_path: Path) -
     """`fleetcast run` over an inbox whose badcol.csv had no good row said "4,085 rows loaded,
     0 quarantined" while `status` said 4,085 quarantined; now the data line counts the failed
     file's quarantined rows as the warehouse does, and says where they came from."""
-    from datetime import date
 
     from flows.pipeline import PipelineOutcome
     from flows.tables import pipeline_summary
     from forecasting import ingest
-    from forecasting.runs import ForecastRun, ReportOutcome
 
     good = write_csv(tmp_path / "good.csv", GOOD, GOOD.replace("T00", "T01"))
     badcol = write_csv(
@@ -2388,14 +2395,7 @@ def test_the_run_summary_counts_rows_a_failed_file_quarantined(tmp_path: Path) -
         results = [ingest.ingest_file(wh, p) for p in (good, badcol)]
         stored = wh.count("quarantine")
     assert [r.status for r in results] == ["loaded", "failed"] and stored == 3
-    run = ForecastRun(
-        run_id="r", as_of=date(2026, 1, 1), series=6, seconds=1.0, reconciliation="bottom_up",
-        models_chosen={"ets": 6}, accuracy=[], calibrated=0, fallbacks=0,
-    )  # fmt: skip
-    report = ReportOutcome(
-        run_id="r", trigger_run_id="t", path=Path("reports/r/index.html"), statuses={},
-        failing_drills=[], stale_days=None, triggers=[],
-    )  # fmt: skip
+    run, report = _a_run_and_its_report()
     outcome = PipelineOutcome(ingested=results, forecast=run, drills=[], report=report)
     (data, *_) = pipeline_summary(outcome, seconds=1.0)
     assert data.startswith(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import shutil
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -695,13 +695,11 @@ def test_drills_on_a_forecast_past_its_backtests_say_so_as_the_report_does(
     assert runs.extrapolated_warning(path, short.run_id) is None
 
 
-def test_a_partial_newest_day_is_said_where_it_becomes_the_as_of_day(
+def _forecast_from_a_partial_day(
     tmp_path: Path, warehouse_path: Path
-) -> None:
-    """A forecast run at 09:00 took the newest telemetry day, 9 of its 24 hours in, as its
-    as-of day: the day reads as missing (under 20 hours), so every history ends the day before
-    and the forecast starts the day after, and nothing said so (a sweep's fleet went green ->
-    red beside it). One warning line names the day, its hours and the as-of to give."""
+) -> tuple[datetime, date, ForecastOptions, runs.ForecastRun]:
+    """Ten whole days of telemetry and 9 hours of the next, loaded and forecast 7 days ahead
+    as of the newest day: the last whole hour, that partial day, the options and the run."""
     from telemetry_files import telemetry_frame
 
     frame = telemetry_frame(hours=24 * 10, customers=2)
@@ -717,7 +715,17 @@ def test_a_partial_newest_day_is_said_where_it_becomes_the_as_of_day(
     )
     options = ForecastOptions(horizon_days=7, n_paths=20, models=("seasonal_naive", "drift"))
     run = runs.forecast(warehouse_path, options)
-    day = (last + timedelta(hours=24)).date()
+    return last, (last + timedelta(hours=24)).date(), options, run
+
+
+def test_a_partial_newest_day_is_said_where_it_becomes_the_as_of_day(
+    tmp_path: Path, warehouse_path: Path
+) -> None:
+    """A forecast run at 09:00 took the newest telemetry day, 9 of its 24 hours in, as its
+    as-of day: the day reads as missing (under 20 hours), so every history ends the day before
+    and the forecast starts the day after, and nothing said so (a sweep's fleet went green ->
+    red beside it). One warning line names the day, its hours and the as-of to give."""
+    last, day, options, run = _forecast_from_a_partial_day(tmp_path, warehouse_path)
     assert run.as_of == day
     lines = [w for w in run.warnings if "of 24 hours" in w]
     assert lines == [
@@ -737,24 +745,9 @@ def test_the_forecast_headline_names_the_last_day_of_history_not_a_partial_as_of
     """Helios' headline read "history to 2020-05-31" beside the warning that every history
     ends 2020-05-30 (the as-of day, 16 of 24 hours, reads as missing): it now names the last
     day the history holds, and says the as-of day apart when they differ."""
-    from telemetry_files import telemetry_frame
-
     from flows.tables import forecast_tables
 
-    frame = telemetry_frame(hours=24 * 10, customers=2)
-    last = frame["ts"].max()
-    assert isinstance(last, datetime)
-    partial = frame.filter(pl.col("ts") > last - timedelta(hours=24)).with_columns(
-        pl.col("ts") + timedelta(hours=24)
-    )
-    partial = partial.filter(pl.col("ts").dt.hour() < 9)
-    pl.concat([frame, partial]).write_parquet(tmp_path / "t.parquet")
-    assert runs.load_telemetry_file(tmp_path / "t.parquet", warehouse_path, None).status == (
-        "loaded"
-    )
-    options = ForecastOptions(horizon_days=7, n_paths=20, models=("seasonal_naive", "drift"))
-    run = runs.forecast(warehouse_path, options)
-    day = (last + timedelta(hours=24)).date()
+    last, day, options, run = _forecast_from_a_partial_day(tmp_path, warehouse_path)
     assert run.as_of == day and run.history_end == last.date()
     title = str(forecast_tables(run)[0].title)
     assert f"history to {last.date()} (the as-of day {day} reads as missing)" in title
