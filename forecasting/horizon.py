@@ -741,8 +741,9 @@ def _customer_months(
     the history's last complete months, its upper quantiles at the largest such share and its
     lower ones at the least. Customers' months 91+ days out, forecast 182, 273 and 364 days
     before the demo fleet's end: q50 bias -4.0/-10.7/-21.2 % -> +4.6/-3.3/-15.9 % (the
-    classes' own: +5.0/-2.6/-15.0 %), the month above q90 in 36/33/36 % -> 13/19/22 % of
-    customer-months (README, "Customers' monthly peaks").
+    classes' own: +5.0/-2.6/-15.0 %; with one backtest cut-off keeping the combination,
+    ``longrange._pooled_choice``, -1.3 % and +0.1 % at 364), the month above q90 in 36/33/36 %
+    -> 13/19/22 % of customer-months (README, "Customers' monthly peaks").
     """
     values = [c for c in _VALUES if c in months.columns]
     first = forecast.filter(
