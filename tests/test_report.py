@@ -4954,6 +4954,19 @@ def test_the_capital_to_place_counts_a_later_order_due_before_the_triggers_order
         assert card(page(replace(inputs, placements=planned))) == said, page.__name__
 
 
+def test_the_blocks_to_order_name_the_later_order_due_before_the_triggers_orders() -> None:
+    """The demo's finance cards read "228 racks, 3 cells" to order beside a capital to place
+    that counts a later order's cell due first ($368.6M by 2026-12-13): the blocks card now
+    names the blocks the capital card counts beside the triggers'."""
+    inputs = sample_inputs()
+    planned = _planned(inputs, later_capex=600e6)
+    text = html.unescape(finance_page(replace(inputs, placements=planned)))
+    card = text.split('</div><div class="label">blocks to order')[0].split(">")[-1]
+    assert card.endswith(" (+ 3 × cell-later of a later order due before them)"), card
+    alone = html.unescape(finance_page(inputs))
+    assert "due before them" not in alone.split('<div class="label">blocks to order')[0]
+
+
 def _dark_first_order(inputs: Any) -> tuple[pl.DataFrame, dict[str, Any], date]:
     """The sample's placements with the first trigger's order waiting on power that comes
     400 days after the plan's end, its blocks landing on its shortfall's dates; that order's

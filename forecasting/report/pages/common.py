@@ -84,6 +84,7 @@ __all__ = [
     "Stacked",
     "Table",
     "below_mean",
+    "blocks_due_first",
     "blocks_text",
     "by_date",
     "changes_view",
@@ -95,6 +96,7 @@ __all__ = [
     "month_grain",
     "monthly_date",
     "next_order_by",
+    "orders_due_first",
     "past_the_horizon",
     "render",
     "revenue_cut_short",
@@ -594,12 +596,7 @@ def trigger_capital(inputs: ReportInputs) -> str:
     end = plan_last_day(inputs)
     first = past_the_plan(planned.filter(pl.col("tranche") == 1), end=end)
     apart = total(first, "capex_new_site_usd") + total(first, "capex_past_plan_usd")
-    # The later orders due before every trigger's are to place first ("next order-by" names
-    # them): the demo's $3,032.1M left out a $368.6M cell due in 9 days.
-    due = t["order_by"].min()
-    early = past_the_plan(planned.filter(pl.col("tranche") > 1), end=end)
-    if due is not None:
-        early = early.filter(pl.col("order_by") < due)
+    early = orders_due_first(inputs)
     placing = pl.concat([first, early], how="diagonal_relaxed")
     return (
         planned_capital(total(t, "capex_usd") - apart + total(early, "capex_usd"), placing)
@@ -608,6 +605,33 @@ def trigger_capital(inputs: ReportInputs) -> str:
         + past_the_plan_capital(placing, end=end)
         + _run_past_the_forecast(placing.filter(pl.col("capex_past_plan_usd") == 0), end=end)
     )
+
+
+def orders_due_first(inputs: ReportInputs) -> pl.DataFrame:
+    """The plan's later orders due before every trigger's (PLACEMENTS rows, one per share,
+    with :func:`~forecasting.report.inputs.past_the_plan`'s columns; empty when none or no
+    placements): to place first, as "next order-by" names them. The demo's "capital in
+    orders to place" ($3,032.1M) left out a $368.6M cell due in 9 days, and its "blocks to
+    order" card counted the triggers' blocks only."""
+    planned = plan_orders(inputs.placements)
+    if planned is None:
+        return pl.DataFrame()
+    early = past_the_plan(planned.filter(pl.col("tranche") > 1), end=plan_last_day(inputs))
+    due = inputs.triggers["order_by"].min()
+    return early if due is None else early.filter(pl.col("order_by") < due)
+
+
+def blocks_due_first(early: pl.DataFrame) -> str:
+    """' (+ 1 × cell-gb200-8192 of a later order due before them)' for ``early``
+    (:func:`orders_due_first`), or '' for none: the blocks the capital card counts beside
+    the triggers'."""
+    if early.is_empty():
+        return ""
+    each = early.group_by("candidate").agg(pl.col("blocks").sum()).sort("candidate")
+    listed = ", ".join(f"{fmt_count(n)} × {c}" for c, n in each.iter_rows())
+    orders = early.select("region", "pool", "tranche").n_unique()
+    whose = "a later order" if orders == 1 else f"{orders:,} later orders"
+    return f" (+ {listed} of {whose} due before them)"
 
 
 def _due_first(early: pl.DataFrame) -> str:

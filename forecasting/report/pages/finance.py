@@ -50,6 +50,7 @@ from forecasting.report.pages.common import (
     Stacked,
     Table,
     below_mean,
+    blocks_due_first,
     blocks_text,
     changes_view,
     class_key,
@@ -58,6 +59,7 @@ from forecasting.report.pages.common import (
     in_service_text,
     monthly_date,
     next_order_by,
+    orders_due_first,
     past_the_horizon,
     plan_last_day,
     render,
@@ -240,7 +242,7 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
     ordering = t.filter(pl.col("blocks_to_order").fill_null(0) > 0)
     cards = [
         ("worst trigger status, blocks and power", status_headline(inputs)),
-        ("blocks to order", blocks_by_kind(ordering)),
+        ("blocks to order", blocks_by_kind(ordering) + blocks_due_first(orders_due_first(inputs))),
         # The same card as the front page's: it counts the later orders due first too.
         ("capital in orders to place", trigger_capital(inputs) + unsized_beside(t)),
         ("next order-by", next_order_by(inputs)),
