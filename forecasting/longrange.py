@@ -65,9 +65,10 @@ weaker against its wander and is followed a third (bias +7.4 %, was +12.6 % befo
 shared change was followed, and its q90 reached on 0.6 % of days). Over 40 synthetic fleets
 of the demo's kind (``--synthetic-seeds 0-39``) the total and the regions meet all three on
 average: MAE 0.76x and 0.82x the log-linear baseline, above q90 on 11.4 % and 13.9 % of
-days, median |bias| 4.8 % and 4.5 % (rerun 2026-12-05). On the demo fleet and those 40 fleets no shared
-slowdown is detected at the 99 % level the test uses (at 95 %, the 40 fleets' total read 3 %
-worse). benchmarks/longrange_findings.md lists what else was tried, with its figures.
+days, median |bias| 4.8 % and 4.5 % (rerun 2026-12-05). On the demo fleet and those 40
+fleets no shared slowdown is detected at the 99 % level the test uses (at 95 %, the 40
+fleets' total read 3 % worse). benchmarks/longrange_findings.md lists what else was tried,
+with its figures.
 
 Short series fall back without raising: fewer than ``MIN_BLOCKS`` blocks use a random walk on
 the block level (``growth.LevelRandomWalk``) whose drift is the series' mean block step

@@ -839,6 +839,17 @@ def _day_or_month(day: date, forecast: pl.DataFrame) -> str:
 _GPU_TOL = 0.5  # H100-equivalents: half a GPU lacking is rounding, not a GPU short
 
 
+def _added_by(orders: pl.DataFrame, day: str) -> pl.DataFrame:
+    """(``day``, added): the H100-equivalents ``orders`` add (their ``added`` column), summed
+    up to each of their ``day`` column's dates."""
+    return (
+        orders.group_by(day)
+        .agg(pl.col("added").sum())
+        .sort(day)
+        .select(day, added=pl.col("added").cum_sum())
+    )
+
+
 def _lacking(
     frame: pl.DataFrame,
     result: TriggerResult,
@@ -870,12 +881,7 @@ def _lacking(
     parts = []
     for (pool,), rows in need.group_by("pool"):
         serving = orders if pool == "all" else orders.filter(pl.col("pool") == pool)
-        added = (
-            serving.group_by("usable")
-            .agg(pl.col("added").sum())
-            .sort("usable")
-            .select("usable", added=pl.col("added").cum_sum())
-        )
+        added = _added_by(serving, "usable")
         parts.append(
             rows.sort("ds")
             .join_asof(added, left_on="ds", right_on="usable")
@@ -956,12 +962,7 @@ def _deal_blocks(
         if rows_of.is_empty() or candidate is None or candidate not in kinds:
             continue
         serving = placed if pool == "all" else placed.filter(pl.col("pool") == pool)
-        cumulative = (
-            serving.group_by("from")
-            .agg(pl.col("added").sum())
-            .sort("from")
-            .select("from", added=pl.col("added").cum_sum())
-        )
+        cumulative = _added_by(serving, "from")
         held = pl.col("capacity_gpus") + pl.col("added").fill_null(0.0)
         # No block ordered today lands before the candidate's lead time: the days before
         # are the verdict's (short), not capital.

@@ -180,6 +180,20 @@ probability = {probability}
     return run.forecast, run.paths, book
 
 
+def _newcomer_of_200(plan: CapacityPlan) -> WhatIf:
+    """A new customer's signed 200 inference GPUs in r2 from day 30, weighed on ``plan``: the
+    same ramp as the pipeline deal of :func:`_p_one_run`, with no demand of its own before."""
+    from tests.test_triggers import MONDAY, _day
+    from tests.test_whatif import _forecast
+
+    return what_if(
+        _forecast(), plan,
+        deal_contract(customer="newco", workload_class="inference", region="r2",
+                      ramp=f"{_day(30)}:200", until=date(2030, 12, 31)),
+        as_of=MONDAY,
+    )  # fmt: skip
+
+
 @pytest.mark.parametrize("probability", [1.0, 0.5])
 def test_a_pipeline_deal_is_weighed_as_signing_on_every_path_against_the_forecast_without_it(
     probability: float,
@@ -190,20 +204,14 @@ def test_a_pipeline_deal_is_weighed_as_signing_on_every_path_against_the_forecas
     of a customer already running GPUs lost them from its lift. acme's 200 more GPUs now weigh
     as 200 GPUs on top of what acme runs, as a new customer's 200 GPUs do, whatever its odds."""
     from forecasting.whatif import pipeline_if_signed
-    from tests.test_triggers import MONDAY, _day, _plan, _r2_blocks
-    from tests.test_whatif import _forecast
+    from tests.test_triggers import MONDAY, _plan, _r2_blocks
 
     stored, paths, book = _p_one_run(probability)
     plan = _plan(_r2_blocks())
     (row,) = pipeline_if_signed(stored, plan, book, as_of=MONDAY, paths=paths, seed=0).iter_rows(
         named=True
     )
-    newcomer = what_if(
-        _forecast(), plan,
-        deal_contract(customer="newco", workload_class="inference", region="r2",
-                      ramp=f"{_day(30)}:200", until=date(2030, 12, 31)),
-        as_of=MONDAY,
-    )  # fmt: skip
+    newcomer = _newcomer_of_200(plan)
     assert newcomer.extra_capex_usd > 0
     assert (row["extra_capex_usd"], row["serve_from"]) == (
         newcomer.extra_capex_usd,
@@ -239,7 +247,7 @@ def test_a_pipeline_deal_loaded_after_the_forecast_run_is_not_taken_off_it() -> 
     off; the others are weighed on the forecast as it is."""
     from forecasting.whatif import pipeline_if_signed
     from tests.test_contracts import paths_frame
-    from tests.test_triggers import DAYS, MONDAY, _day, _plan, _r2_blocks
+    from tests.test_triggers import DAYS, MONDAY, _plan, _r2_blocks
     from tests.test_whatif import _forecast
 
     _, _, book = _p_one_run(1.0)
@@ -251,12 +259,7 @@ def test_a_pipeline_deal_loaded_after_the_forecast_run_is_not_taken_off_it() -> 
     (row,) = pipeline_if_signed(
         _forecast(), plan, book, as_of=MONDAY, paths=raw, seed=0, held=frozenset()
     ).iter_rows(named=True)
-    newcomer = what_if(
-        _forecast(), plan,
-        deal_contract(customer="newco", workload_class="inference", region="r2",
-                      ramp=f"{_day(30)}:200", until=date(2030, 12, 31)),
-        as_of=MONDAY,
-    )  # fmt: skip
+    newcomer = _newcomer_of_200(plan)
     assert (row["extra_capex_usd"], row["serve_from"]) == (
         newcomer.extra_capex_usd,
         newcomer.serve_from,

@@ -613,12 +613,10 @@ def orders_due_first(inputs: ReportInputs) -> pl.DataFrame:
     placements): to place first, as "next order-by" names them. The demo's "capital in
     orders to place" ($3,032.1M) left out a $368.6M cell due in 9 days, and its "blocks to
     order" card counted the triggers' blocks only."""
-    planned = plan_orders(inputs.placements)
-    if planned is None:
+    if plan_orders(inputs.placements) is None:
         return pl.DataFrame()
-    early = past_the_plan(planned.filter(pl.col("tranche") > 1), end=plan_last_day(inputs))
-    due = inputs.triggers["order_by"].min()
-    return early if due is None else early.filter(pl.col("order_by") < due)
+    early = later_orders_due_first(inputs.triggers, inputs.placements)
+    return past_the_plan(early, end=plan_last_day(inputs))
 
 
 def blocks_due_first(early: pl.DataFrame) -> str:
