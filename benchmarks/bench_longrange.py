@@ -30,9 +30,12 @@
    (730 days, 200 customers, one seed each), cut-off ``--cutoff-months`` (6) months back: per
    level the geometric mean MAE ratios, the mean share of days above q90 and the median |bias|.
    At 9 or 12 the method sees a year to 18 months of history: one internal backtest cut-off.
+   With ``--classes`` each call holds the regions and their classes, as the plan forecasts
+   them (no total), and the table has a row per level.
 
 Run: ``PYTHONPATH=. python benchmarks/bench_longrange.py [--series 100] [--days 730]
-[--test-fleets] [--seeds 0,1,2] [--cutoff-misses] [--synthetic-seeds 0-39 [--cutoff-months 12]]
+[--test-fleets] [--seeds 0,1,2] [--cutoff-misses] [--synthetic-seeds 0-39 [--cutoff-months 12]
+[--classes]]
 [--out benchmarks/results/longrange.json]``.
 """
 
@@ -205,21 +208,24 @@ def cutoff_misses_table(seeds: list[int]) -> str:
     return "\n".join(lines)
 
 
-def synthetic_seeds_table(seeds: list[int], *, months_back: int = 6) -> str:
+def synthetic_seeds_table(seeds: list[int], *, months_back: int = 6, classes: bool = False) -> str:
     """The method on many synthetic fleets, cut-off ``months_back`` months back (6: two
     internal backtest cut-offs; 9 or 12: one), 182 days scored: per level
     (total, regions) the geometric mean of MAE over each baseline, the mean share of days above
     q90 (one fleet's is nearly all or nothing, so only the mean over fleets says whether the
-    band is calibrated) and the median |q50 bias|."""
+    band is calibrated) and the median |q50 bias|. With ``classes`` the call holds the series
+    the plan forecasts together (``horizon.extend_horizon``): the regions and their classes,
+    not the total."""
     frames = []
     for seed in seeds:
-        peaks = fleet_peaks(seed=seed)
+        peaks = fleet_peaks(seed=seed, depth=2 if classes else 1)
+        if classes:
+            peaks = peaks.filter(pl.col("unique_id") != "total")
         scores = longrange.decision_backtest(peaks, cutoffs_months_back=(months_back,))
         frames.append(scores.filter(pl.col("horizon_days") == 182))
+    level_names = {0: "total", 1: "regions", 2: "classes"}
     scores = pl.concat(frames).with_columns(
-        level=pl.when(pl.col("unique_id") == "total")
-        .then(pl.lit("total"))
-        .otherwise(pl.lit("regions"))
+        level=pl.col("unique_id").str.count_matches("/").replace_strict(level_names)
     )
     summary = (
         scores.group_by("level")
@@ -230,7 +236,7 @@ def synthetic_seeds_table(seeds: list[int], *, months_back: int = 6) -> str:
             above=pl.col("exceed_q90").mean(),
             bias=pl.col("bias").abs().median(),
         )
-        .sort("level", descending=True)
+        .sort(pl.col("level").replace_strict({v: k for k, v in level_names.items()}))
     )
     lines = [
         "| level | rows | MAE / seasonal naive | MAE / log-linear | above q90 (mean) "
@@ -258,6 +264,11 @@ def main() -> None:
     )
     parser.add_argument("--cutoff-misses", action="store_true")
     parser.add_argument("--cutoff-months", type=int, default=6)
+    parser.add_argument(
+        "--classes",
+        action="store_true",
+        help="with --synthetic-seeds: regions and classes in one call, as the plan runs them",
+    )
     args = parser.parse_args()
     if args.cutoff_misses:
         print("The test fleets' calibration windows at their scored cut-off:\n")
@@ -270,7 +281,7 @@ def main() -> None:
             f"The synthetic fleets of seeds {args.synthetic_seeds} at 26 weeks, cut-off "
             f"{args.cutoff_months} months back:\n"
         )
-        print(synthetic_seeds_table(seeds, months_back=args.cutoff_months))
+        print(synthetic_seeds_table(seeds, months_back=args.cutoff_months, classes=args.classes))
         return
 
     frame = growth_series(args.series, args.days)
