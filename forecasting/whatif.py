@@ -1367,7 +1367,12 @@ def _blocks_by_candidate(placements: pl.DataFrame, region: str, pool: str) -> di
 
 
 def _shrunk_order_note(
-    orders: pl.DataFrame, without: TriggerResult, with_: TriggerResult, deal: Contract
+    orders: pl.DataFrame,
+    without: TriggerResult,
+    with_: TriggerResult,
+    deal: Contract,
+    *,
+    cut: bool,
 ) -> str:
     """Why a pool's first order (the trigger's blocks) is smaller with the deal than without,
     though the deal adds demand ('' where none is): the demo's 2,000-GPU us-east deal read
@@ -1375,11 +1380,11 @@ def _shrunk_order_note(
     its shortfall, or the day before the deal starts): where the deal brings the shortfall
     forward, or stops the order before its own months, that day comes sooner, and what the
     order no longer covers falls to the later orders. Said with both days, as the triggers'
-    notes give them, and every order of the pool to the plan's end on both sides."""
+    notes give them, and every order of the pool to the plan's end on both sides. ``cut``:
+    the re-run sized the first orders of the deal's region no further than the day before
+    the deal (``TriggerSettings.sized_before``), which may leave nothing to order now."""
     parts = []
-    shrunk = _deal_pools(orders, deal).filter(
-        pl.col("blocks_with").is_between(1, pl.col("blocks_without") - 1)
-    )
+    shrunk = _deal_pools(orders, deal).filter(pl.col("blocks_with") < pl.col("blocks_without"))
     for r in shrunk.iter_rows(named=True):
         region, pool = r["region"], r["pool"]
 
@@ -1389,7 +1394,15 @@ def _shrunk_order_note(
 
         ends = (_sized_to(note(without)), _sized_to(note(with_)))
         why = ""
-        if ends[0] and ends[1] and ends[1] < ends[0]:
+        if cut and r["blocks_with"] == 0:
+            why = (
+                f": with the deal the first order is sized no further than the day before it "
+                f"starts ({deal.ramp[0].day - timedelta(days=1)}; grown by the deal's months "
+                "it would land later than without it), for which the trigger finds nothing "
+                "to order (its note says why), so what is short from the deal's first day, "
+                "its GPUs with it, falls to the later orders"
+            )
+        elif ends[0] and ends[1] and ends[1] < ends[0]:
             before = (
                 "the day before the deal starts"
                 if ends[1] == deal.ramp[0].day - timedelta(days=1)
@@ -2347,7 +2360,8 @@ def what_if(
         without = expansion_triggers(forecast, plan, as_of=as_of, settings=settings)
     lifted = with_deal(forecast, deal, book=book, incremental=pipeline)
     result = expansion_triggers(lifted, plan, as_of=as_of, settings=settings)
-    if _first_order_later(without, result, deal):
+    cut = _first_order_later(without, result, deal)
+    if cut:
         # The plan's own first order, grown by the deal's months in its window, lands later
         # than without it: it is sized to the day before the deal instead, and what the deal
         # adds is the later orders' (TriggerSettings.sized_before).
@@ -2445,7 +2459,7 @@ def what_if(
         replan_note = f"{replan_note}; {moved}" if replan_note else moved
     # Beside the extra capex on the headline and the cards, not only in the note below.
     sooner_note = _sooner_note(_moved_orders(without.placements, result.placements), as_of=as_of)
-    if shrunk := _shrunk_order_note(orders, without, result, deal):
+    if shrunk := _shrunk_order_note(orders, without, result, deal, cut=cut):
         notes.append(shrunk)
     early_note = _early_blocks_note(
         forecast, plan, deal, without=without, with_=result, as_of=as_of, settings=settings,

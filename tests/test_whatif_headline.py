@@ -111,6 +111,16 @@ def test_a_first_order_smaller_with_the_deal_says_why() -> None:
         "orders'), so what it no longer covers falls to the later orders; every order of the "
         "pool to the plan's end: 2 -> 2 x cell-gb200-8192, 60 -> 84 x rack-h100-256"
     ) in answer.notes
+    # A deal from 2027-03-01 leaves nothing for the first order to buy before it: 60 -> 0.
+    none = _inference_deal("2027-03-01:3000", _SCORED)
+    assert (
+        "us-west all: trigger blocks 60 -> 0 x rack-h100-256 though the deal adds demand: with "
+        "the deal the first order is sized no further than the day before it starts "
+        "(2027-02-28; grown by the deal's months it would land later than without it), for "
+        "which the trigger finds nothing to order (its note says why), so what is short from "
+        "the deal's first day, its GPUs with it, falls to the later orders; every order of the "
+        "pool to the plan's end: "
+    ) in " ".join(none.notes)
     # A first order that grows with the deal needs no such word.
     grown = _inference_deal("2027-10-01:2000", _SCORED)
     assert not any("though the deal adds demand" in n for n in grown.notes)
@@ -213,3 +223,43 @@ def test_the_orders_placed_sooner_say_how_much_of_them_lies_past_a_site_s_ceilin
         _placed(date(2027, 1, 13), beyond=0), _placed(date(2028, 3, 14), beyond=0)
     )
     assert _sooner_note(later, as_of=date(2026, 12, 4)) == ""
+
+
+def test_a_first_order_whose_shortfall_comes_sooner_says_its_window_ends_sooner() -> None:
+    """The demo's 2,000-GPU us-east deal brings the pool's shortfall from 2027-05-12 to
+    2027-02-22: its first order, sized for the 52 weeks after the shortfall, covers to
+    2028-02-21 instead of 2028-05-10 and shrinks 89 -> 40 racks while the pool's orders to the
+    plan's end grow 216 -> 226 (the triggers' frames of that run, cut to what the note reads)."""
+    from forecasting.triggers import PLACEMENTS_SCHEMA, TriggerResult
+    from forecasting.whatif import ORDERS_SCHEMA, _shrunk_order_note
+
+    def result(note: str, racks: list[int]) -> TriggerResult:
+        triggers = pl.DataFrame({"region": ["us-east"], "pool": ["all"], "note": [note]})
+        placed = pl.DataFrame(
+            {"region": "us-east", "pool": "all", "candidate": "rack-h100-256", "blocks": racks},
+            schema_overrides={"blocks": pl.Int64()},
+        )
+        return TriggerResult(
+            triggers=triggers,
+            drivers=pl.DataFrame(),
+            idle_risk=pl.DataFrame(),
+            placements=pl.concat([placed, pl.DataFrame(schema=PLACEMENTS_SCHEMA)], how="diagonal"),
+        )
+
+    sized = "sized for the 52 weeks after exhaustion (to {}); the shortfall grows"
+    without = result(sized.format("2028-05-10"), [14, 7, 68, 96, 31])
+    with_ = result(sized.format("2028-02-21"), [14, 7, 19, 145, 41])
+    row = {"region": "us-east", "pool": "all", "candidate": "rack-h100-256",
+           "blocks_without": 89, "blocks_with": 40, "exhaustion_without": date(2027, 5, 12),
+           "exhaustion_with": date(2027, 2, 22)}  # fmt: skip
+    orders = pl.DataFrame([row], schema={k: ORDERS_SCHEMA[k] for k in row})
+    deal = deal_contract(
+        customer="newco", workload_class="inference", region="us-east", ramp="2027-02-01:2000"
+    )
+    assert _shrunk_order_note(orders, without, with_, deal, cut=False) == (
+        "us-east all: trigger blocks 89 -> 40 x rack-h100-256 though the deal adds demand: the "
+        "first order is sized to 2028-05-10 without the deal and to 2028-02-21 with it (the "
+        "weeks after its shortfall, which the deal brings from 2027-05-12 to 2027-02-22), so "
+        "what it no longer covers falls to the later orders; every order of the pool to the "
+        "plan's end: 216 -> 226 x rack-h100-256"
+    )
