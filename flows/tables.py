@@ -930,7 +930,7 @@ def whatif_table(outcome: WhatIfOutcome) -> Table:
     """The pools a deal moves: status, short-from date and blocks without and with it."""
     # Here, not at the top: forecasting.whatif pulls in the triggers (+0.2 s for every table).
     from forecasting.text import extra_capex
-    from forecasting.whatif import PLAN_SHORT_TOO
+    from forecasting.whatif import PLAN_SHORT_TOO, extra_mw_text
 
     at_times = "at times " if outcome.short_at_times else ""
     # Short for most of its term, it leads with when it is served in full: "served from its
@@ -957,12 +957,21 @@ def whatif_table(outcome: WhatIfOutcome) -> Table:
     revenue = _deal_revenue(outcome)
     # What the extra capex is: the deal's own blocks, or the re-plan where it is cheaper.
     basis = f" ({outcome.capex_basis})" if outcome.capex_basis else ""
+    # The plan's orders the deal places sooner, beside its own capex: "$84.5M" alone hid
+    # $2,918.4M of orders pulled up to 426 days sooner.
+    sooner = f"; {outcome.sooner_note}" if outcome.sooner_note else ""
+    # A ramp dated before the forecast (a deal "already running" that telemetry does not
+    # show) was accepted without a word on the headline: its first clause leads it.
+    warning = (
+        f"{outcome.ramp_warning.split(';')[0]} (see the notes); " if outcome.ramp_warning else ""
+    )
     table = Table(
         title=f"what-if on {outcome.forecast_run_id} (as of {outcome.as_of}, plan to "
-        f"{outcome.horizon_end}): {'' if outcome.serve_from is None else 'served '}{serve}; "
-        "extra capex "
+        f"{outcome.horizon_end}): {warning}{'' if outcome.serve_from is None else 'served '}"
+        f"{serve}; extra capex "
         f"{extra_capex(outcome.extra_capex_usd, bound=outcome.capex_bound)}, "
-        f"{outcome.extra_mw:,.1f} MW{basis}; revenue {revenue}",
+        f"{extra_mw_text(outcome.extra_mw, bound=outcome.capex_bound)}{basis}{sooner}; "
+        f"revenue {revenue}",
         title_justify="left",
     )
     # Blocks are the trigger's order, as in the report; the capex counts every order of the

@@ -64,6 +64,21 @@ a site's ceiling included) is listed in :attr:`WhatIf.replan_note`, not the firs
 **From the forecast's first day.** A deal weighed today serves and earns nothing before the
 forecast starts: ramp steps dated earlier become one step on its first day, at the count in
 force then (a note says so), and a term over before that day is refused (:class:`DealError`).
+A ramp that starts before the as-of date reads as a deal already running, which telemetry
+would show: it is weighed (a pipeline deal dated before its run is too) but with a warning
+on the CLI's headline, the page's first card and the first note
+(:attr:`WhatIf.ramp_warning`), saying what was weighed instead: a customer the forecast knows
+is floored (only GPUs beyond what it runs are added), one it does not know adds its ramp in
+full, counted twice if it already runs under another name.
+
+**What the headline carries.** Beside the extra capex, the capital of the plan's orders the
+deal places sooner, the most days sooner and the first of them due (:attr:`WhatIf.
+sooner_note`; the demo's us-east deal read "$84.5M" alone while it pulled $2,918.4M of orders
+up to 426 days sooner, 7 GB200 cells past their site's ceiling among them); where an order is
+not sized, "MW not measured" beside the capex, never "0.0 MW". The blocks of the plan with the
+deal in service before the deal holds a GPU, beyond the plan without it and the triggers'
+buffer, are said with their capital, how long and why (:attr:`WhatIf.early_note`); a first
+order smaller with the deal than without says why in a note (its sizing window ends sooner).
 
 **A region without telemetry.** A deal in a region of the plan with blocks but no telemetry
 is weighed on its own GPUs alone (the region's pools carry zero without it). What the region
@@ -104,6 +119,7 @@ pod-h100-1024 ($41.0M, 1.5 MW) and a pod and a rack ($49.4M), the re-plan said a
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -148,6 +164,7 @@ __all__ = [
     "WhatIf",
     "deal_blocks_text",
     "deal_contract",
+    "extra_mw_text",
     "pipeline_if_signed",
     "what_if",
     "with_deal",
@@ -488,6 +505,15 @@ class WhatIf:
     # What ``extra_capex_usd`` is, beside it on the CLI and the page: "the blocks its own
     # GPUs need: 1 x pod-h100-1024 for us-west training", or the re-plan where it is cheaper.
     capex_basis: str = ""
+    # The capital of the plan's orders the deal places sooner, beside the extra capex on the
+    # CLI's headline and the page's cards ('' where none): see _sooner_note.
+    sooner_note: str = ""
+    # The blocks in service before the deal holds a GPU, beyond the plan without it: how many,
+    # their capital, for how long, and why then ('' where none): see _early_blocks_note.
+    early_note: str = ""
+    # A ramp dated before the forecast's first day (a deal "already running" that telemetry
+    # does not show): what was weighed instead, on the headline and first of the notes ('').
+    ramp_warning: str = ""
 
     @property
     def not_sized_pools(self) -> tuple[str, ...]:
@@ -1003,6 +1029,37 @@ def deal_blocks_text(deal_blocks: pl.DataFrame) -> str:
     return ", ".join(listed) or "no block"
 
 
+def extra_mw_text(mw: float, *, bound: CapexBound | None) -> str:
+    """A deal's extra MW as the CLI's headline reads it: ``3.8 MW``, or ``MW not measured``
+    where an order of its pools is not sized (the MW rest on the same orders as the capex:
+    "0.0 MW" stood beside "extra capex not sized")."""
+    return f"{mw:,.1f} MW" if bound is None else "MW not measured"
+
+
+def _blocks_unmeasured(
+    plan: CapacityPlan, deal: Contract, orders: pl.DataFrame, *, as_of: date, horizon_end: date
+) -> str:
+    """Why the blocks the deal's own GPUs need are not measured ('' where they are): the
+    forecast ends before its pool's candidate can land if ordered today, so
+    :func:`_deal_blocks` has no day to count them on (a 14-day forecast read "0.0 MW (its own
+    GPUs need no block of their own)" beside an extra capex not sized)."""
+    kinds = {c.name: c for c in plan.candidate}
+    parts = []
+    for r in _deal_pools(orders, deal).iter_rows(named=True):
+        kind = kinds.get(r["candidate"] or "")
+        if kind is None:
+            continue
+        lands = as_of + timedelta(weeks=kind.lead_time_weeks)
+        if lands > horizon_end:
+            parts.append(f"{kind.name} ordered today for {r['region']} {r['pool']} ({lands})")
+    if not parts:
+        return ""
+    return (
+        f"the blocks its own GPUs need are not measured: the forecast ends {horizon_end}, "
+        f"before {'; '.join(parts)} lands"
+    )
+
+
 def _capex_basis(deal_blocks: pl.DataFrame, *, by_replan: bool) -> str:
     """What the deal's extra capex is, in a few words (:attr:`WhatIf.capex_basis`)."""
     if by_replan:
@@ -1135,11 +1192,16 @@ def _placed_orders(placements: pl.DataFrame) -> list[_Placed]:
 
 class _Moves(NamedTuple):
     """The orders a deal moves, as text, and the capital it pulls sooner: the orders placed
-    earlier with it than without (their capital with it) and the most days sooner."""
+    earlier with it than without (their capital with it), the most days sooner, and the
+    earliest order-by date of those orders with it (None: none placed sooner)."""
 
     moves: list[str]
     sooner_usd: float
     sooner_days: int
+    sooner_first: date | None = None
+    # Of ``sooner_usd``, the capital of blocks past their site's ceiling (a new site is
+    # needed for them): the 7 cells the demo's deal pulls 426 days sooner are all past it.
+    sooner_past_ceiling_usd: float = 0.0
 
 
 def _moved_orders(without: pl.DataFrame, with_: pl.DataFrame) -> _Moves:
@@ -1151,7 +1213,25 @@ def _moved_orders(without: pl.DataFrame, with_: pl.DataFrame) -> _Moves:
     2027-01-13 while the what-if named only the first order's date and "$84.5M"."""
     before, after = _placed_orders(without), _placed_orders(with_)
     moves: list[str] = []
-    sooner: list[tuple[float, int]] = []
+    sooner: list[tuple[float, int, date]] = []
+    past_ceiling = 0.0
+    keys = ["region", "pool", "tranche", "candidate", "order_by"]
+    beyond = {
+        tuple(str(v) for v in row[:-1]): float(row[-1])
+        for row in (
+            with_.group_by(keys)
+            .agg(
+                (
+                    pl.col("capex_usd")
+                    * pl.col("blocks_beyond_ceiling").fill_null(0)
+                    / pl.col("blocks")
+                ).sum()
+            )
+            .rows()
+            if with_.height
+            else []
+        )
+    }
 
     def match(same: Callable[[_Placed, _Placed], bool]) -> list[tuple[_Placed, _Placed]]:
         # The nearest dates pair first: one cell of two kept 2 months on is not the other
@@ -1184,7 +1264,8 @@ def _moved_orders(without: pl.DataFrame, with_: pl.DataFrame) -> _Moves:
     match(lambda o, n: o._replace(tranche=0) == n._replace(tranche=0))
     for old, new in match(lambda o, n: key(o) == key(n) and o.blocks == n.blocks):
         if new.order_by < old.order_by:
-            sooner.append((new.capex_usd, (old.order_by - new.order_by).days))
+            sooner.append((new.capex_usd, (old.order_by - new.order_by).days, new.order_by))
+            past_ceiling += beyond.get(_placed_key(new), 0.0)
         moves.append(
             f"{old.region} {old.pool}: {new.blocks} x {new.candidate} {when(old, new)}, "
             f"{usd(new.capex_usd)}"
@@ -1194,21 +1275,63 @@ def _moved_orders(without: pl.DataFrame, with_: pl.DataFrame) -> _Moves:
         [*resized, *match(lambda o, n: key(o) == key(n))], key=lambda p: p[0].order_by
     ):
         if new.order_by < old.order_by:
-            sooner.append((new.capex_usd, (old.order_by - new.order_by).days))
+            sooner.append((new.capex_usd, (old.order_by - new.order_by).days, new.order_by))
+            past_ceiling += beyond.get(_placed_key(new), 0.0)
         moves.append(
             f"{old.region} {old.pool}: {old.blocks} -> {new.blocks} x {new.candidate} "
             f"{when(old, new)}, {usd(old.capex_usd)} -> {usd(new.capex_usd)}"
         )
     moves += [f"{o.region} {o.pool}: new {o.named()}, {usd(o.capex_usd)}" for o in after]
     moves += [f"{o.region} {o.pool}: no longer {o.named()}, {usd(o.capex_usd)}" for o in before]
-    return _Moves(moves, sum(c for c, _ in sooner), max((d for _, d in sooner), default=0))
+    return _Moves(
+        moves,
+        sum(c for c, _, _ in sooner),
+        max((d for _, d, _ in sooner), default=0),
+        min((by for _, _, by in sooner), default=None),
+        past_ceiling,
+    )
+
+
+def _placed_key(order: _Placed) -> tuple[str, ...]:
+    """An order's key among its plan's placements, as strings (see :func:`_moved_orders`)."""
+    return tuple(
+        str(v) for v in (order.region, order.pool, order.tranche, order.candidate, order.order_by)
+    )
+
+
+def _sooner_note(moves: _Moves, *, as_of: date) -> str:
+    """The capital of the plan's orders the deal places sooner, beside its extra capex on the
+    CLI's headline and the page's cards ('' where it places none sooner): the 2,000-GPU
+    us-east deal read "extra capex $84.5M" alone while it pulled 7 x cell-gb200-8192
+    ($2,580.5M) 426 days sooner, said only in a note below."""
+    if not moves.sooner_days or moves.sooner_first is None:
+        return ""
+    first = moves.sooner_first
+    late = (as_of - first).days
+    due = (
+        f"{first}, {late:,} days before the as-of date: late"
+        if late > 0
+        else f"{first}, the as-of date"
+        if late == 0
+        else f"{first}"
+    )
+    past = (
+        f"; {usd(moves.sooner_past_ceiling_usd)} of them past their site's ceiling (a new "
+        "site is needed)"
+        if moves.sooner_past_ceiling_usd > _USD_TOL
+        else ""
+    )
+    return (
+        f"it moves {usd(moves.sooner_usd)} of the plan's orders sooner, up to "
+        f"{moves.sooner_days:,} days (the first due {due}){past}"
+    )
 
 
 def _moved_note(without: pl.DataFrame, with_: pl.DataFrame) -> str:
     """The orders the deal moves, said as moved by it ('' where it moves none): the re-plan's
     dates, sizes and capital, every order to the plan's end (capital past a site's ceiling
     included), not the first order's alone."""
-    moves, sooner_usd, sooner_days = _moved_orders(without, with_)
+    moves, sooner_usd, sooner_days, _, _ = _moved_orders(without, with_)
     if not moves:
         return ""
     pulled = (
@@ -1220,6 +1343,202 @@ def _moved_note(without: pl.DataFrame, with_: pl.DataFrame) -> str:
         f"with the deal the triggers move {len(moves)} of the plan's orders to its end "
         f"(capital past a site's ceiling included{pulled}): {'; '.join(moves)}"
     )
+
+
+# The triggers' own words for how far an order is sized (triggers.orders: "sized for the 52
+# weeks after exhaustion (to 2028-05-10)", "sized to 2027-03-31, the day before the deal ...").
+_SIZED_TO = re.compile(
+    r"sized (?:for the [^;()]*\(to (\d{4}-\d{2}-\d{2})\)|to (\d{4}-\d{2}-\d{2}))"
+)
+
+
+def _sized_to(note: object) -> date | None:
+    """The last day a trigger's order is sized for, as its note says (None: not said)."""
+    found = _SIZED_TO.search(note) if isinstance(note, str) else None
+    if found is None:
+        return None
+    return date.fromisoformat(found[1] or found[2])
+
+
+def _blocks_by_candidate(placements: pl.DataFrame, region: str, pool: str) -> dict[str, int]:
+    """Blocks of every order of a pool to the plan's end, per block type."""
+    rows = placements.filter((pl.col("region") == region) & (pl.col("pool") == pool))
+    return dict(rows.group_by("candidate").agg(pl.col("blocks").sum()).sort("candidate").rows())
+
+
+def _shrunk_order_note(
+    orders: pl.DataFrame,
+    without: TriggerResult,
+    with_: TriggerResult,
+    deal: Contract,
+    *,
+    cut: bool,
+) -> str:
+    """Why a pool's first order (the trigger's blocks) is smaller with the deal than without,
+    though the deal adds demand ('' where none is): the demo's 2,000-GPU us-east deal read
+    "trigger blocks 89 -> 40" with no word. The first order is sized to a day (the weeks after
+    its shortfall, or the day before the deal starts): where the deal brings the shortfall
+    forward, or stops the order before its own months, that day comes sooner, and what the
+    order no longer covers falls to the later orders. Said with both days, as the triggers'
+    notes give them, and every order of the pool to the plan's end on both sides. ``cut``:
+    the re-run sized the first orders of the deal's region no further than the day before
+    the deal (``TriggerSettings.sized_before``), which may leave nothing to order now."""
+    parts = []
+    shrunk = _deal_pools(orders, deal).filter(pl.col("blocks_with") < pl.col("blocks_without"))
+    for r in shrunk.iter_rows(named=True):
+        region, pool = r["region"], r["pool"]
+
+        def note(result: TriggerResult, region: str = region, pool: str = pool) -> object:
+            rows = result.triggers.filter((pl.col("region") == region) & (pl.col("pool") == pool))
+            return rows["note"][0] if rows.height else None
+
+        ends = (_sized_to(note(without)), _sized_to(note(with_)))
+        why = ""
+        if cut and r["blocks_with"] == 0:
+            why = (
+                f": with the deal the first order is sized no further than the day before it "
+                f"starts ({deal.ramp[0].day - timedelta(days=1)}; grown by the deal's months "
+                "it would land later than without it), for which the trigger finds nothing "
+                "to order (its note says why), so what is short from the deal's first day, "
+                "its GPUs with it, falls to the later orders"
+            )
+        elif ends[0] and ends[1] and ends[1] < ends[0]:
+            before = (
+                "the day before the deal starts"
+                if ends[1] == deal.ramp[0].day - timedelta(days=1)
+                else ""
+            )
+            moved = r["exhaustion_with"] != r["exhaustion_without"] and all(
+                isinstance(d, date) for d in (r["exhaustion_with"], r["exhaustion_without"])
+            )
+            cause = (
+                f"{before}: what is short from then, the deal's GPUs with it, is the later orders'"
+                if before
+                else f"the weeks after its shortfall, which the deal brings from "
+                f"{r['exhaustion_without']} to {r['exhaustion_with']}"
+                if moved
+                else ""
+            )
+            why = (
+                f": the first order is sized to {ends[0]} without the deal and to {ends[1]} "
+                f"with it{f' ({cause})' if cause else ''}, so what it no longer covers falls "
+                "to the later orders"
+            )
+        totals_without = _blocks_by_candidate(without.placements, region, pool)
+        totals_with = _blocks_by_candidate(with_.placements, region, pool)
+        totals = ", ".join(
+            f"{totals_without.get(c, 0):,} -> {totals_with.get(c, 0):,} x {c}"
+            for c in sorted({*totals_without, *totals_with})
+        )
+        parts.append(
+            f"{region} {pool}: trigger blocks {r['blocks_without']:,} -> "
+            f"{r['blocks_with']:,} x {r['candidate']} though the deal adds demand{why}; every "
+            f"order of the pool to the plan's end: {totals}"
+        )
+    return "; ".join(parts)
+
+
+def _early_blocks_note(
+    forecast: pl.DataFrame,
+    plan: CapacityPlan,
+    deal: Contract,
+    *,
+    without: TriggerResult,
+    with_: TriggerResult,
+    as_of: date,
+    settings: TriggerSettings,
+    timeline: pl.DataFrame,
+) -> str:
+    """The blocks the plan with the deal has in service before the deal holds a GPU, beyond
+    the plan without it ('' where none): how many, their capital, from when, and whether the
+    pool needs them before the deal (the plan without it lacking GPUs then, at the triggers'
+    quantile, headroom included), and why they come then (the order they ride in, and how far
+    the triggers size it), against when the blocks would be due for the deal alone (lead time
+    and buffer; power not checked).
+
+    A 5,000-GPU deal from 2028-06-01 grew us-west's first order from 69 to 93 racks landing
+    2027-07-04 ($202.8M, 11 months before the deal), listed as "moved" and no more."""
+    start = next((s.day for s in deal.ramp if s.gpus > 0), deal.ramp[0].day)
+    usable = partial(
+        _usable_orders, plan=plan, region=deal.region, timeline=timeline, as_of=as_of,
+        buffer_weeks=settings.buffer_weeks,
+    )  # fmt: skip
+    early = {
+        name: usable(result.placements).filter(pl.col("usable") < start)
+        for name, result in (("without", without), ("with", with_))
+    }
+    kinds = {c.name: c for c in plan.candidate}
+    parts = []
+    for candidate in sorted(set(early["with"]["candidate"].to_list())):
+        if candidate not in kinds:
+            continue
+        mine = {k: v.filter(pl.col("candidate") == candidate) for k, v in early.items()}
+        extra = int(mine["with"]["blocks"].sum()) - int(mine["without"]["blocks"].sum())
+        if extra <= 0:
+            continue
+        # The first day the plan with the deal has more of them in service than without it.
+        days = sorted(set(mine["with"]["usable"].to_list()) | set(mine["without"]["usable"]))
+        first = next(
+            d
+            for d in days
+            if mine["with"].filter(pl.col("usable") <= d)["blocks"].sum()
+            > mine["without"].filter(pl.col("usable") <= d)["blocks"].sum()
+        )
+        kind = kinds[candidate]
+        held = (start - first).days
+        if held <= settings.buffer_weeks * 7:
+            continue  # in service within the triggers' buffer before the need: on time
+        lacking = _lacking(
+            forecast, without, plan, deal, as_of=as_of, settings=settings, timeline=timeline
+        ).filter(pl.col("ds").is_between(first, start - timedelta(days=1)))
+        short_days = lacking.filter(pl.col("lacking") > _GPU_TOL)["ds"].n_unique()
+        need = (
+            f"more than its pools need at {settings.quantile} (headroom included) on every "
+            "day until then: capital standing idle"
+            if not short_days
+            else f"the plan without the deal lacks GPUs on {short_days:,} of those "
+            f"{held:,} days, which they serve at first"
+        )
+
+        # The orders they ride in: with the deal, more of this type by that order-by date
+        # than without.
+        def by_order(frame: pl.DataFrame) -> dict[tuple[str, int, date], int]:
+            rows = frame.group_by("pool", pl.col("tranche").fill_null(1), "order_by").agg(
+                pl.col("blocks").sum()
+            )
+            return {(p, t, d): int(b) for p, t, d, b in rows.rows()}
+
+        before, after = by_order(mine["without"]), by_order(mine["with"])
+        riding = [k for k in sorted(after, key=lambda k: k[2]) if after[k] > before.get(k, 0)]
+        spans = []
+        for pool, tranche, by in riding:
+            # The trigger's own order (tranche 1) says how far it is sized; a later one is
+            # the triggers' next order, sized from its own shortfall.
+            rows = with_.triggers.filter(
+                (pl.col("region") == deal.region) & (pl.col("pool") == pool)
+            )
+            sized = _sized_to(rows["note"][0]) if tranche == 1 and rows.height else None
+            window = (
+                f", the pool's first order, sized to {sized} (the weeks after its shortfall), "
+                "which takes in the deal's first months"
+                if sized is not None and sized >= start
+                else ""
+            )
+            spans.append(
+                f"the {deal.region} {pool} order of {after[(pool, tranche, by)]:,} x "
+                f"{candidate} by {by}{window}"
+            )
+        alone = start - timedelta(weeks=kind.lead_time_weeks + settings.buffer_weeks)
+        parts.append(
+            f"{extra:,} x {candidate} ({usd(extra * kind.capex_usd)}) of the plan with the "
+            f"deal are in service from {first}, {held:,} days (about {held / 30.44:,.0f} "
+            f"months) before the deal holds a GPU ({start}), beyond the plan without it: "
+            f"{need}. "
+            f"They come in {', '.join(spans) or 'the orders the re-run places then'}; for the "
+            f"deal alone {candidate} would be due by {alone} ({kind.lead_time_weeks} weeks' "
+            f"lead, {settings.buffer_weeks} weeks' buffer; power then not checked)"
+        )
+    return "; ".join(parts)
 
 
 def _worse_days(
@@ -1763,12 +2082,21 @@ def _horizon_end(forecast: pl.DataFrame) -> date:
     return end
 
 
-def _from_forecast_start(deal: Contract, forecast: pl.DataFrame) -> tuple[Contract, list[str]]:
+def _from_forecast_start(
+    deal: Contract, forecast: pl.DataFrame, *, as_of: date
+) -> tuple[Contract, list[str], str]:
     """The deal weighed from the forecast's first day, and a note when that moved its ramp.
 
     A deal weighed today serves and earns nothing before the forecast starts: ramp steps
     dated earlier become one step on the first day, at the count in force then. A term that
     ends before that day leaves nothing to weigh, which is an error naming the fix.
+
+    A ramp that starts before the as-of date reads as a deal already running, which telemetry
+    would show: that is a warning (the third value, '' otherwise), not a refusal, as a
+    pipeline deal dated before its run is weighed the same way. It says what was weighed
+    instead: a customer the forecast knows is floored, so only GPUs beyond what it runs are
+    added; a customer it does not know adds the ramp in full (S18: a ramp from a year before
+    the as-of date was weighed without a word on the headline).
     """
     # The daily rows' first day: a monthly row is dated by its month's first day, which reads
     # days before the forecast starts ("the forecast's first day (2026-12-01)" of a run whose
@@ -1783,16 +2111,34 @@ def _from_forecast_start(deal: Contract, forecast: pl.DataFrame) -> tuple[Contra
             + (assumed if deal.description == _ASSUMED_TERM else "")
         )
     if deal.ramp[0].day >= first:
-        return deal, []
+        return deal, [], ""
     now = deal.gpus_on(first)
     later = tuple(step for step in deal.ramp if step.day > first)
     steps = (Step(first, now), *later)
-    note = (
-        f"the ramp starts on {deal.ramp[0].day}, before the forecast's first day ({first}): "
-        f"it is weighed from {first}, at the {now:,} GPUs in force then; nothing before is "
-        "served or counted as revenue"
+    if deal.ramp[0].day >= as_of:
+        note = (
+            f"the ramp starts on {deal.ramp[0].day}, before the forecast's first day "
+            f"({first}): it is weighed from {first}, at the {now:,} GPUs in force then; "
+            "nothing before is served or counted as revenue"
+        )
+        return replace(deal, ramp=steps), [note], ""
+    known = forecast.filter(pl.col("unique_id") == deal.unique_id).height > 0
+    weighed = (
+        f"the ramp is a floor under {deal.customer}'s own forecast there (what telemetry shows "
+        "it runs), so only GPUs beyond it are added"
+        if known
+        else f"telemetry shows no {deal.workload_class} GPUs of {deal.customer} in "
+        f"{deal.region}, so they are weighed as new demand on top of what the fleet runs (if "
+        "they already run under another customer's name, they are counted twice)"
     )
-    return replace(deal, ramp=steps), [note]
+    note = (
+        f"warning: the ramp starts on {deal.ramp[0].day}, "
+        f"{(as_of - deal.ramp[0].day).days:,} days before the as-of date ({as_of}), "
+        f"as if the deal were already running; {weighed}; it is weighed from the forecast's "
+        f"first day ({first}), at the {now:,} GPUs in force then; nothing before is served or "
+        "counted as revenue"
+    )
+    return replace(deal, ramp=steps), [note], note
 
 
 def _check_weighable(deal: Contract, *, horizon_end: date, monthly: bool) -> None:
@@ -1914,7 +2260,9 @@ def _concentration_line(
         if ends[0] is None or ends[0] <= d <= ends[1]  # type: ignore[operator]
     ] or [d for m in months for d in _days_of(m)]
     peak_in = max(deal.gpus_on(d) for d in measured)
-    through = f"measured through {measured[-1]}"
+    # The paths' last day is how far the shares are forecast, not measured: no backtest
+    # scored them (S18: "measured through 2025-01-31" on a 14-day forecast).
+    through = f"forecast through {measured[-1]}"
     if peak_in == 0:
         return (
             f"concentration: not measured, {through} only (the daily rows), before the deal "
@@ -1999,7 +2347,7 @@ def what_if(
         forecast.filter(pl.col("grain") == "month").height
     )
     _check_weighable(deal, horizon_end=horizon_end, monthly=monthly)
-    deal, rebased = _from_forecast_start(deal, forecast)
+    deal, rebased, ramp_warning = _from_forecast_start(deal, forecast, as_of=as_of)
     settings = settings or TriggerSettings()
     # A region of the plan without telemetry: with_region_levels weighs it on zero demand.
     unwatched = forecast.filter(pl.col("unique_id") == hierarchy.id_of(deal.region)).is_empty()
@@ -2012,7 +2360,8 @@ def what_if(
         without = expansion_triggers(forecast, plan, as_of=as_of, settings=settings)
     lifted = with_deal(forecast, deal, book=book, incremental=pipeline)
     result = expansion_triggers(lifted, plan, as_of=as_of, settings=settings)
-    if _first_order_later(without, result, deal):
+    cut = _first_order_later(without, result, deal)
+    if cut:
         # The plan's own first order, grown by the deal's months in its window, lands later
         # than without it: it is sized to the day before the deal instead, and what the deal
         # adds is the later orders' (TriggerSettings.sized_before).
@@ -2022,10 +2371,10 @@ def what_if(
         )  # fmt: skip
     # Only the days the deal adds to its pools' shortfall are the deal's; the plan's own are
     # named apart (the baseline note).
+    timeline = site_power_timeline(plan, start=as_of, end=max(horizon_end, as_of))
     worse = _worse_days(
         forecast, lifted, plan, deal, without=without, with_=result, as_of=as_of,
-        settings=settings,
-        timeline=site_power_timeline(plan, start=as_of, end=max(horizon_end, as_of)),
+        settings=settings, timeline=timeline,
     )  # fmt: skip
     orders = _orders(without, result)
     serve_from, serve_note = _serve_from(
@@ -2064,8 +2413,8 @@ def what_if(
         deal, plan, horizon_end=horizon_end, serve_from=serve_from, short=short,
         only=list(baseline.select("exhaustion_with", "until").iter_rows()),
     )  # fmt: skip
-    notes = [_ASSUMED_TERM] if deal.description == _ASSUMED_TERM else []
-    notes += rebased
+    notes = [*rebased]
+    notes += [_ASSUMED_TERM] if deal.description == _ASSUMED_TERM else []
     if not pipeline and (floor := _floor_note(forecast, lifted, deal, book=book)):
         notes.append(floor)
     if revenue is not None and (serve_from is None or serve_from > deal.ramp[0].day):
@@ -2108,6 +2457,16 @@ def what_if(
         # Every order the deal moves, later ones too, dated and priced (a later 7-cell order,
         # $2.6B, pulled 14 months sooner was on no line of the what-if).
         replan_note = f"{replan_note}; {moved}" if replan_note else moved
+    # Beside the extra capex on the headline and the cards, not only in the note below.
+    sooner_note = _sooner_note(_moved_orders(without.placements, result.placements), as_of=as_of)
+    if shrunk := _shrunk_order_note(orders, without, result, deal, cut=cut):
+        notes.append(shrunk)
+    early_note = _early_blocks_note(
+        forecast, plan, deal, without=without, with_=result, as_of=as_of, settings=settings,
+        timeline=timeline,
+    )  # fmt: skip
+    if early_note:
+        notes.append(early_note)
     if replan_capex < -_USD_TOL:
         notes.append(
             _less_capital_note(
@@ -2116,7 +2475,7 @@ def what_if(
         )
     not_sized = _not_sized_note(without.triggers, result.triggers, deal, as_of=as_of)
     if not_sized.note:
-        notes.insert(0, not_sized.note)
+        notes.insert(len(rebased), not_sized.note)  # after the ramp warning, if any
     # "$0 extra capital: signing adds no order" is false where an order is not sized.
     no_extra = "" if not_sized.note else _no_extra_capital_note(extra_capex, serve_from, deal)
     capital_note = no_extra
@@ -2203,7 +2562,11 @@ def what_if(
         replan_capex_usd=replan_capex,
         replan_mw=replan_mw,
         replan_note=replan_note,
-        capex_basis=_capex_basis(deal_blocks, by_replan=by_replan),
+        sooner_note=sooner_note,
+        early_note=early_note,
+        capex_basis=_blocks_unmeasured(plan, deal, orders, as_of=as_of, horizon_end=horizon_end)
+        or _capex_basis(deal_blocks, by_replan=by_replan),
+        ramp_warning=ramp_warning,
         revenue_usd=revenue,
         revenue_past_plan_usd=past_plan or None,
         gpu_hours=gpu_hours,

@@ -208,7 +208,7 @@ def test_a_ramp_dated_before_the_forecast_is_weighed_from_its_first_day() -> Non
     assert answer.serve_from == _day(0)
     assert answer.gpu_hours == 20 * 24 * 20 + 30 * 24 * 21
     assert answer.revenue_usd == pytest.approx(answer.gpu_hours * 3.0)
-    assert any(f"before the forecast's first day ({_day(0)})" in n for n in answer.notes)
+    assert any(f"the forecast's first day ({_day(0)})" in n for n in answer.notes)
 
 
 def test_a_deal_over_before_the_forecast_starts_is_refused_with_the_fix() -> None:
@@ -1130,7 +1130,7 @@ def test_a_deal_whose_order_is_not_sized_says_its_extra_capex_is_a_lower_bound()
     assert "not sized (see the notes)" in page
     assert html_text("0 → not sized × rack-c") in page
     shown = _whatif_table_text(answer)
-    assert "extra capex at least $0 (an order is not sized), 0.0 MW" in shown
+    assert "extra capex at least $0 (an order is not sized), MW not measured" in shown
     assert "│ green -> red │ - -> 2026-01-15 │ 0 -> not sized x rack-c │" in shown
     assert "│ 0 -> not sized x rack-c │ - -> 2025-10-23 │ not sized │" in shown
     book = _newco_pipeline_book()
@@ -1200,7 +1200,7 @@ def test_the_bound_on_an_unsized_deal_s_extra_capex_is_carried_not_read_from_its
     assert answer.capex_not_sized.startswith("capex partly unmeasured: a lower bound")
     assert answer.capex_bound == "a lower bound"
     shown = _whatif_table_text(answer)
-    assert "extra capex at least $0 (an order is not sized), 0.0 MW" in shown
+    assert "extra capex at least $0 (an order is not sized), MW not measured" in shown
     book = _newco_pipeline_book()
     deals = whatif.pipeline_if_signed(short, plan, book, as_of=MONDAY)
     cells = _pipeline_table(deals).rows[0]
@@ -1423,7 +1423,7 @@ def test_concentration_says_where_it_stops_and_no_direction_the_ramp_past_it_may
     )  # fmt: skip
     answer = what_if(forecast, _plan(_r2_blocks()), grows, as_of=MONDAY, paths=_r2_paths())
     line = answer.concentration_line
-    assert line.startswith("concentration: measured through 2026-02-28 only (the daily rows)")
+    assert line.startswith("concentration: forecast through 2026-02-28 only (the daily rows)")
     assert "->" not in line and "lower" not in line
     assert "2,000 GPUs from 2026-06-01" in line and "at least 80.0%" in line
     page = whatif_page(answer, forecast_run_id="hand", quantile="q90")
@@ -1437,7 +1437,7 @@ def test_concentration_says_where_it_stops_and_no_direction_the_ramp_past_it_may
     )  # fmt: skip
     within = what_if(forecast, _plan(_r2_blocks()), inside, as_of=MONDAY, paths=_r2_paths())
     assert within.concentration_line == (
-        "concentration in Feb 2026 (measured through 2026-02-28): top-1 20.0% -> 25.5% "
+        "concentration in Feb 2026 (forecast through 2026-02-28): top-1 20.0% -> 25.5% "
         "(newco becomes the largest customer), HHI 2,000 -> 1,761"
     )
 
@@ -1460,7 +1460,7 @@ def test_concentration_is_measured_on_the_days_the_paths_hold_not_their_whole_mo
     )  # fmt: skip
     answer = what_if(_with_total(_forecast()), _plan(_r2_blocks()), late, as_of=MONDAY, paths=short)
     assert answer.concentration_line == (
-        "concentration: not measured, measured through 2026-02-13 only (the daily rows), "
+        "concentration: not measured, forecast through 2026-02-13 only (the daily rows), "
         "before the deal holds GPUs (from 2026-02-19)"
     )
 
@@ -1477,7 +1477,7 @@ def test_the_forecast_s_first_day_is_its_first_daily_row_not_its_first_month() -
     deal = _priced(f"{_day(-100)}:20,{_day(20)}:30")
     answer = what_if(pl.concat([month, forecast]), _plan(_r2_blocks()), deal, as_of=MONDAY)
     assert answer.deal.ramp[0] == Step(_day(0), 20)
-    assert any(f"before the forecast's first day ({_day(0)})" in n for n in answer.notes)
+    assert any(f"the forecast's first day ({_day(0)})" in n for n in answer.notes)
 
 
 def test_a_pipeline_deal_the_plan_cannot_serve_says_its_capex_is_not_its_price() -> None:

@@ -72,6 +72,10 @@ class WhatIfOutcome(BaseModel):
     # move by those blocks alone): WhatIf.capex_basis, replan_note.
     capex_basis: str = ""
     replan_note: str = ""
+    # The capital of the plan's orders the deal places sooner, beside the extra capex on the
+    # headline, and a ramp dated before the forecast: WhatIf.sooner_note, ramp_warning.
+    sooner_note: str = ""
+    ramp_warning: str = ""
 
 
 def _spelling_notes(customer: str, customers: list[str]) -> list[str]:
@@ -162,5 +166,7 @@ def weigh_deal(
         not_judged=answer.not_judged,
         capex_basis=answer.capex_basis,
         replan_note=answer.replan_note,
+        sooner_note=answer.sooner_note,
+        ramp_warning=answer.ramp_warning,
         page=page,
     )

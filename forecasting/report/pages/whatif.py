@@ -60,9 +60,15 @@ def _cards(answer: WhatIf) -> list[tuple[str, str]]:
     # Revenue counts only the hours served in full: a deal never served so has none counted,
     # which read "$0" and a ratio of 0.00 to its capital, as if measured.
     uncounted = answer.serve_from is None and not answer.revenue_usd
+    warning = (
+        [("warning", answer.ramp_warning.removeprefix("warning: ").split(";", 1)[0])]
+        if answer.ramp_warning
+        else []
+    )
     if answer.not_judged:
         # Weighed on the deal's GPUs alone: its capital and service are not measured.
         return [
+            *warning,
             ("can we serve it at the SLO", _serve_card(answer)),
             ("extra capital within the horizon", answer.not_judged),
             ("extra power", answer.not_judged),
@@ -87,13 +93,28 @@ def _cards(answer: WhatIf) -> list[tuple[str, str]]:
         else fmt_usd(answer.revenue_usd)
     )
     return [
+        *warning,
         ("can we serve it at the SLO", _serve_card(answer)),
         (
             "extra capital within the horizon",
             extra_capex(answer.extra_capex_usd, bound=answer.capex_bound)
             + (f" ({answer.capex_basis})" if answer.capex_basis else ""),
         ),
-        ("extra power", fmt_mw(answer.extra_mw)),
+        (
+            "extra power",
+            fmt_mw(answer.extra_mw)
+            if answer.capex_bound is None
+            else "not measured (an order is not sized: see the notes)",
+        ),
+        # Beside the extra capital: the plan's orders the deal places sooner ("$84.5M" read
+        # alone while $2,918.4M of orders moved up to 426 days sooner), and its blocks in
+        # service long before it holds a GPU.
+        *([("the plan's orders placed sooner", answer.sooner_note)] if answer.sooner_note else []),
+        *(
+            [("blocks in service before the deal", answer.early_note.split(". ", 1)[0])]
+            if answer.early_note
+            else []
+        ),
         (f"revenue to {fmt_date(_revenue_end(answer))}", revenue),
         (f"revenue to {fmt_date(_revenue_end(answer))} per $ of capital", ratio),
         *(

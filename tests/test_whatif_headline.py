@@ -1,0 +1,265 @@
+"""What a what-if's headline, cards and notes say it measured, and no more.
+
+On the sweep's us-west fleet (tests/fixtures/whatif_replan, as of 2026-12-04) and the hand
+plan of tests/test_whatif.py: the plan's orders a deal places sooner, beside its extra capex;
+its blocks in service long before it holds a GPU; a first order smaller with the deal than
+without it; a short forecast's MW; a ramp dated before the forecast.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from forecasting.runs import WhatIfOutcome
+from forecasting.triggers import TriggerSettings
+from forecasting.whatif import WhatIf, deal_contract, what_if
+from tests.test_whatif import MONDAY, _day, _forecast, _plan, _priced, _r2_blocks
+from tests.test_whatif_capital import _SETTINGS, _inference_deal
+
+_SCORED = TriggerSettings(scored_days=7)
+
+
+def _title(answer: WhatIf) -> str:
+    """The CLI's what-if headline (the table's title) for ``answer``, as one line."""
+    from rich.console import Console
+
+    from flows.tables import whatif_table
+
+    outcome = WhatIfOutcome(
+        forecast_run_id="r", as_of=answer.as_of, horizon_end=answer.horizon_end,
+        serve_from=answer.serve_from, can_serve=answer.can_serve, serve_note=answer.serve_note,
+        extra_capex_usd=answer.extra_capex_usd, extra_mw=answer.extra_mw,
+        revenue_usd=answer.revenue_usd, orders=answer.orders.to_dicts(), notes=[],
+        page=Path("p.html"), capex_basis=answer.capex_basis, capex_bound=answer.capex_bound,
+        sooner_note=answer.sooner_note, ramp_warning=answer.ramp_warning,
+    )  # fmt: skip
+    console = Console(width=1000, record=True)
+    console.print(whatif_table(outcome))
+    return " ".join(console.export_text().split("┏")[0].split())
+
+
+def _page(answer: WhatIf) -> str:
+    from forecasting.report.pages.whatif import whatif_page
+
+    return whatif_page(answer, forecast_run_id="r", quantile="q90")
+
+
+def test_the_capital_a_deal_places_sooner_stands_beside_its_extra_capex() -> None:
+    """A 3,000-GPU deal pulls the plan's GB200 cell ($368.6M) 365 days sooner, due 83 days
+    before the as-of date, while its extra capex reads $0: the CLI's headline and the page's
+    cards say so beside it, not only the note below (the demo's "$84.5M" stood alone while
+    $2,918.4M of orders moved up to 426 days sooner)."""
+    from forecasting.report.format import html_text
+
+    answer = _inference_deal("2027-06-01:3000", _SETTINGS)
+    assert answer.extra_capex_usd == 0.0
+    sooner = (
+        "it moves $368.6M of the plan's orders sooner, up to 365 days (the first due "
+        "2026-09-12, 83 days before the as-of date: late)"
+    )
+    assert answer.sooner_note == sooner
+    assert f"extra capex $0, 0.0 MW ({answer.capex_basis}); {sooner}; revenue" in _title(answer)
+    assert html_text(sooner) in _page(answer)
+    # A deal that moves nothing sooner says nothing of it.
+    later = _inference_deal("2027-10-01:2000", _SCORED)
+    assert later.sooner_note == "" and "sooner" not in _title(later)
+
+
+def test_a_deal_s_blocks_in_service_months_before_it_say_how_long_and_why() -> None:
+    """A 2,000-GPU deal from 2027-10-01 grows the first order's share waiting on power from 42
+    to 52 racks, in service from 2027-06-02: 10 racks ($84.5M) stand 121 days before the deal
+    holds a GPU, which the what-if listed as "moved" and no more. The note and a card now say
+    how many, the capital, how long, that the pool needs none of them then, the order they
+    ride in and how far it is sized, and when they would be due for the deal alone."""
+    from forecasting.report.format import html_text
+
+    answer = _inference_deal("2027-10-01:2000", _SCORED)
+    head = (
+        "10 x rack-h100-256 ($84.5M) of the plan with the deal are in service from 2027-06-02, "
+        "121 days (about 4 months) before the deal holds a GPU (2027-10-01), beyond the plan "
+        "without it: more than its pools need at q90 (headroom included) on every day until "
+        "then: capital standing idle"
+    )
+    assert answer.early_note.startswith(head)
+    assert (
+        "They come in the us-west all order of 52 x rack-h100-256 by 2027-02-24, the pool's "
+        "first order, sized to 2028-02-11 (the weeks after its shortfall), which takes in the "
+        "deal's first months; for the deal alone rack-h100-256 would be due by 2027-06-25 (10 "
+        "weeks' lead, 4 weeks' buffer; power then not checked)"
+    ) in answer.early_note
+    assert answer.early_note in answer.notes
+    assert html_text(head) in _page(answer)
+    # Blocks in service within the triggers' buffer before the deal (14 racks, 28 days
+    # before a deal from 2027-04-01) are on time, not early.
+    assert _inference_deal("2027-04-01:3000", _SCORED).early_note == ""
+
+
+def test_a_first_order_smaller_with_the_deal_says_why() -> None:
+    """A 3,000-GPU deal from 2027-04-01 reads "trigger blocks 60 -> 13" though it adds demand:
+    the first order is stopped the day before the deal (what is short from then is the later
+    orders'), and every order of the pool to the plan's end grows, 60 -> 84 racks."""
+    answer = _inference_deal("2027-04-01:3000", _SCORED)
+    first = answer.orders.filter(pl.col("pool") == "all").row(0, named=True)
+    assert (first["blocks_without"], first["blocks_with"]) == (60, 13)
+    assert (
+        "us-west all: trigger blocks 60 -> 13 x rack-h100-256 though the deal adds demand: the "
+        "first order is sized to 2028-02-11 without the deal and to 2027-03-31 with it (the day "
+        "before the deal starts: what is short from then, the deal's GPUs with it, is the later "
+        "orders'), so what it no longer covers falls to the later orders; every order of the "
+        "pool to the plan's end: 2 -> 2 x cell-gb200-8192, 60 -> 84 x rack-h100-256"
+    ) in answer.notes
+    # A deal from 2027-03-01 leaves nothing for the first order to buy before it: 60 -> 0.
+    none = _inference_deal("2027-03-01:3000", _SCORED)
+    assert (
+        "us-west all: trigger blocks 60 -> 0 x rack-h100-256 though the deal adds demand: with "
+        "the deal the first order is sized no further than the day before it starts "
+        "(2027-02-28; grown by the deal's months it would land later than without it), for "
+        "which the trigger finds nothing to order (its note says why), so what is short from "
+        "the deal's first day, its GPUs with it, falls to the later orders; every order of the "
+        "pool to the plan's end: "
+    ) in " ".join(none.notes)
+    # A first order that grows with the deal needs no such word.
+    grown = _inference_deal("2027-10-01:2000", _SCORED)
+    assert not any("though the deal adds demand" in n for n in grown.notes)
+
+
+def test_a_forecast_that_ends_before_a_block_lands_measures_no_mw_nor_blocks() -> None:
+    """Forecast to day 39, racks land on day 56: the extra capex reads "at least $0 (an order
+    is not sized)" and the MW beside it read "0.0 MW (its own GPUs need no block of their
+    own)" (S18, ServeGen's 14-day run): neither was measured, and now neither reads as if."""
+    from forecasting.report.format import html_text
+
+    short = _forecast().filter(pl.col("ds") < _day(40))
+    deal = deal_contract(
+        customer="newco", workload_class="inference", region="r2", ramp=f"{_day(10)}:200",
+        until=_day(39),
+    )  # fmt: skip
+    answer = what_if(short, _plan(_r2_blocks()), deal, as_of=MONDAY)
+    assert answer.capex_basis == (
+        "the blocks its own GPUs need are not measured: the forecast ends 2026-02-13, before "
+        "rack-c ordered today for r2 all (2026-03-02) lands"
+    )
+    assert (
+        f"extra capex at least $0 (an order is not sized), MW not measured ({answer.capex_basis})"
+    ) in _title(answer)
+    page = _page(answer)
+    assert html_text("not measured (an order is not sized: see the notes)") in page
+    assert "need no block of their own" not in page
+
+
+def test_a_ramp_dated_before_the_forecast_is_a_warning_on_the_headline() -> None:
+    """A ramp from 300 days before the forecast (a deal "already running" that telemetry does
+    not show) was weighed from the first day with a note among the others: the headline, a
+    card and the first note now warn, and say how it was weighed instead."""
+    from forecasting.report.format import html_text
+
+    answer = what_if(
+        _forecast(), _plan(_r2_blocks()), _priced(f"{_day(-300)}:10,{_day(20)}:30"), as_of=MONDAY
+    )
+    first = (
+        "warning: the ramp starts on 2025-03-11, 300 days before the as-of date "
+        "(2026-01-05), as if the deal were already running"
+    )
+    assert answer.ramp_warning.startswith(f"{first}; telemetry shows no inference GPUs of ")
+    assert answer.notes[0] == answer.ramp_warning
+    assert _title(answer).startswith(
+        f"what-if on r (as of 2026-01-05, plan to {answer.horizon_end}): {first} (see the "
+        "notes); served"
+    )
+    assert html_text(first.removeprefix("warning: ")) in _page(answer)
+    # A customer the forecast knows is floored, not added to: said so.
+    acme = deal_contract(
+        customer="acme", workload_class="inference", region="r2",
+        ramp=f"{_day(-300)}:10,{_day(20)}:30",
+    )  # fmt: skip
+    weighed = what_if(_forecast(), _plan(_r2_blocks()), acme, as_of=MONDAY)
+    assert "the ramp is a floor under acme's own forecast there" in weighed.ramp_warning
+    on_time = what_if(_forecast(), _plan(_r2_blocks()), _priced(f"{_day(20)}:30"), as_of=MONDAY)
+    assert on_time.ramp_warning == "" and "warning" not in _title(on_time)
+    # A ramp on the as-of date itself is today's, not a deal already running: the forecast's
+    # first day (the day after) takes it, said in a plain note.
+    today = what_if(_forecast(), _plan(_r2_blocks()), _priced(f"{_day(-1)}:30"), as_of=_day(-1))
+    assert today.ramp_warning == "" and "warning" not in _title(today)
+    assert any(
+        n.startswith(f"the ramp starts on {_day(-1)}, before the forecast") for n in today.notes
+    )
+
+
+def _placed(order_by: date, *, beyond: int) -> pl.DataFrame:
+    """One order of 4 cells ($100M each) in r2's all pool, ``beyond`` of them past the
+    ceiling of their site."""
+    from forecasting.triggers import PLACEMENTS_SCHEMA
+
+    row = {
+        "region": "r2", "pool": "all", "candidate": "cell", "site": "r2-a", "blocks": 4,
+        "mw": 40.0, "arrives": date(2029, 1, 1), "powered": False, "tranche": 2,
+        "order_by": order_by, "capex_usd": 400e6, "exhaustion_date": date(2029, 2, 1),
+        "status": "red", "blocks_beyond_ceiling": beyond, "runs_from": None,
+    }  # fmt: skip
+    return pl.DataFrame([row], schema=PLACEMENTS_SCHEMA)
+
+
+def test_the_orders_placed_sooner_say_how_much_of_them_lies_past_a_site_s_ceiling() -> None:
+    """The demo's deal pulled 7 GB200 cells ($2,580.5M) 426 days sooner, every one past its
+    site's ceiling (a new site is needed): the headline's capital placed sooner says how much
+    of it is such capital, here 3 of 4 cells ($300.0M of $400.0M)."""
+    from forecasting.whatif import _moved_orders, _sooner_note
+
+    moves = _moved_orders(
+        _placed(date(2028, 3, 14), beyond=3), _placed(date(2027, 1, 13), beyond=3)
+    )
+    assert _sooner_note(moves, as_of=date(2026, 12, 4)) == (
+        "it moves $400.0M of the plan's orders sooner, up to 426 days (the first due "
+        "2027-01-13); $300.0M of them past their site's ceiling (a new site is needed)"
+    )
+    within = _moved_orders(
+        _placed(date(2028, 3, 14), beyond=0), _placed(date(2027, 1, 13), beyond=0)
+    )
+    assert _sooner_note(within, as_of=date(2026, 12, 4)).endswith("(the first due 2027-01-13)")
+    later = _moved_orders(
+        _placed(date(2027, 1, 13), beyond=0), _placed(date(2028, 3, 14), beyond=0)
+    )
+    assert _sooner_note(later, as_of=date(2026, 12, 4)) == ""
+
+
+def test_a_first_order_whose_shortfall_comes_sooner_says_its_window_ends_sooner() -> None:
+    """The demo's 2,000-GPU us-east deal brings the pool's shortfall from 2027-05-12 to
+    2027-02-22: its first order, sized for the 52 weeks after the shortfall, covers to
+    2028-02-21 instead of 2028-05-10 and shrinks 89 -> 40 racks while the pool's orders to the
+    plan's end grow 216 -> 226 (the triggers' frames of that run, cut to what the note reads)."""
+    from forecasting.triggers import PLACEMENTS_SCHEMA, TriggerResult
+    from forecasting.whatif import ORDERS_SCHEMA, _shrunk_order_note
+
+    def result(note: str, racks: list[int]) -> TriggerResult:
+        triggers = pl.DataFrame({"region": ["us-east"], "pool": ["all"], "note": [note]})
+        placed = pl.DataFrame(
+            {"region": "us-east", "pool": "all", "candidate": "rack-h100-256", "blocks": racks},
+            schema_overrides={"blocks": pl.Int64()},
+        )
+        return TriggerResult(
+            triggers=triggers,
+            drivers=pl.DataFrame(),
+            idle_risk=pl.DataFrame(),
+            placements=pl.concat([placed, pl.DataFrame(schema=PLACEMENTS_SCHEMA)], how="diagonal"),
+        )
+
+    sized = "sized for the 52 weeks after exhaustion (to {}); the shortfall grows"
+    without = result(sized.format("2028-05-10"), [14, 7, 68, 96, 31])
+    with_ = result(sized.format("2028-02-21"), [14, 7, 19, 145, 41])
+    row = {"region": "us-east", "pool": "all", "candidate": "rack-h100-256",
+           "blocks_without": 89, "blocks_with": 40, "exhaustion_without": date(2027, 5, 12),
+           "exhaustion_with": date(2027, 2, 22)}  # fmt: skip
+    orders = pl.DataFrame([row], schema={k: ORDERS_SCHEMA[k] for k in row})
+    deal = deal_contract(
+        customer="newco", workload_class="inference", region="us-east", ramp="2027-02-01:2000"
+    )
+    assert _shrunk_order_note(orders, without, with_, deal, cut=False) == (
+        "us-east all: trigger blocks 89 -> 40 x rack-h100-256 though the deal adds demand: the "
+        "first order is sized to 2028-05-10 without the deal and to 2028-02-21 with it (the "
+        "weeks after its shortfall, which the deal brings from 2027-05-12 to 2027-02-22), so "
+        "what it no longer covers falls to the later orders; every order of the pool to the "
+        "plan's end: 216 -> 226 x rack-h100-256"
+    )
