@@ -952,9 +952,15 @@ _TABLES: tuple[Table, ...] = (
                 "buffer_weeks": pl.Int32(),
                 "capacity_sha256": pl.String(),
                 "created_at": _UTC,
+                # Since migration 37: JSON of the fleetcast version (package version and
+                # source digest, digest.fleetcast_version) and the package versions the
+                # forecast stores, so "what changed" can tell a change made by the code; null
+                # on runs stored before.
+                "versions": pl.String(),
             }
         ),
         key=("run_id",),
+        nullable=("versions",),
     ),
     _run_frame(
         "triggers",

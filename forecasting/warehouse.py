@@ -523,6 +523,12 @@ MIGRATIONS: tuple[Migration, ...] = (
             ),
         ),
     ),
+    Migration(
+        37,
+        "trigger runs: the fleetcast version and package versions that made them (null "
+        "before: a comparison with such a run says the version was not recorded)",
+        adds=(("trigger_runs", "versions"),),
+    ),
 )
 
 TABLES: frozenset[str] = frozenset(schema.REGISTRY)

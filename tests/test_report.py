@@ -1397,6 +1397,14 @@ def test_what_changed_lists_moves_against_the_previous_run() -> None:
     horizon = "the daily horizon: 182 days → 7 days"
     page = finance_page(replace(inputs, changed_inputs=(horizon,)))
     assert f"The two runs differ in {horizon}: changes below may come from that" in page
+    # Same forecast and plan, another checkout's code: the page says so (S5).
+    versions = ("version not recorded", "0.1.0+3f2a9c1b7e4d")
+    assert "fleetcast versions" not in page
+    page = finance_page(replace(inputs, changed_versions=versions))
+    assert (
+        "The two runs were made by different fleetcast versions (version not recorded, then "
+        "0.1.0+3f2a9c1b7e4d): changes may come from the code, not from demand or the plan."
+    ) in page
     dated = finance_page(replace(inputs, previous_as_of=date(2026, 11, 8)))
     assert "Compared with run 2026-11-15T06-00 (as of 2026-11-08)." in dated
     # A run reported again with no earlier forecast run is compared with its own first

@@ -1041,6 +1041,9 @@ class ReportInputs:
     # Sites whose power status moved since that run (forecasting.changes.power_changes).
     power_changes: pl.DataFrame = field(default_factory=partial(_empty, POWER_CHANGES_SCHEMA))
     changed_inputs: tuple[str, ...] = ()  # settings the previous run differs in
+    # The fleetcast versions of that run and this one, where they differ
+    # (forecasting.changes.RunChanges.versions).
+    changed_versions: tuple[str, str] | None = None
     # Reports of this forecast run and settings made before this one and identical to it, that
     # the comparison reached past (forecasting.changes.RunChanges.reruns_skipped).
     reruns_skipped: int = 0

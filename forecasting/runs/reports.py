@@ -16,6 +16,7 @@ import polars as pl
 from pydantic import BaseModel
 
 from forecasting import warehouse
+from forecasting.digest import run_versions
 from forecasting.options import ReportOptions
 from forecasting.runs.drills import blocks_needed, capacity_sha256, drills_folder
 from forecasting.runs.forecasts import named_customers, silent_customers_for
@@ -225,6 +226,7 @@ def compute_triggers(
             "buffer_weeks": options.buffer_weeks,
             "capacity_sha256": capacity_sha256(capacity_path),
             "created_at": datetime.now(UTC),
+            "versions": run_versions(),
         }
         frames = {
             "triggers": result.triggers,
@@ -626,6 +628,7 @@ def report_inputs(
         previous_daily_end=compared.previous_daily_end,
         power_changes=compared.power,
         changed_inputs=compared.inputs,
+        changed_versions=compared.versions,
         reruns_skipped=compared.reruns_skipped,
         drill_changes=compared.drills,
         contracts=contracts.contract_list(book),
