@@ -1628,6 +1628,48 @@ def test_facilities_place_orders_where_finance_does_and_say_when_power_is_missin
     assert "to be sited" in page  # the other orders have no placement
 
 
+def test_the_blocks_table_shows_each_sites_part_of_an_order_split_between_sites() -> None:
+    """The demo's us-east/all order of 89 racks read "89 x rack-h100-256 ... us-east-a" where
+    7 of them go to us-east-b (orders.csv has the split rows): each site's part is its own
+    row, with its blocks, GPUs and MW, and whether its own part runs on arrival."""
+    from forecasting.report.pages.facilities import _blocks_table
+
+    inputs = sample_inputs()
+    east = (
+        inputs.triggers.filter(pl.col("blocks_to_order").fill_null(0) > 0)
+        .sort("order_by")
+        .row(0, named=True)
+    )
+    blocks, mw, candidate = east["blocks_to_order"], east["mw"], east["candidate"]
+    per_block = {c.name: c.gpus for c in inputs.plan.candidate}[candidate]
+    share = {"region": east["region"], "pool": east["pool"], "candidate": candidate,
+             "arrives": east["arrives"], "tranche": 1, "order_by": east["order_by"]}  # fmt: skip
+    placements = pl.DataFrame(
+        [
+            share
+            | {
+                "site": "site-a",
+                "blocks": blocks - 1,
+                "mw": mw * (blocks - 1) / blocks,
+                "powered": True,
+            },
+            share | {"site": "site-b", "blocks": 1, "mw": mw / blocks, "powered": False},
+        ],
+        schema=frame_schema("order_placements"),
+    )
+    table = _blocks_table(replace(inputs, placements=placements))
+    rows = {str(r[3]): r for r in table.rows if str(r[3]).startswith("site-")}
+    assert set(rows) == {"site-a", "site-b"}
+    a, b = rows["site-a"], rows["site-b"]
+    assert str(a[0]).startswith(f"{blocks - 1:,} × {candidate}")
+    assert str(b[0]).startswith(f"1 × {candidate}")
+    assert f"of {blocks:,}" in str(b[0])
+    assert (a[4], b[4]) == (fmt_gpus((blocks - 1) * per_block), fmt_gpus(per_block))
+    assert (a[5], b[5]) == (fmt_mw(mw * (blocks - 1) / blocks), fmt_mw(mw / blocks))
+    assert str(a[7]) == fmt_date(east["arrives"])
+    assert "no power for it in the plan" in str(b[7])
+
+
 def _planned(inputs: Any, *, later_capex: float) -> pl.DataFrame:
     """The sample triggers' orders as tranche 1, and one later order for the first of them,
     due a day before every trigger's order (a long-lead block for a later shortfall)."""
