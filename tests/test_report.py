@@ -983,6 +983,30 @@ def test_facilities_date_the_power_needed_by_the_month_it_is_first_needed() -> N
     assert '<div class="label">needed by Jun 2027</div>' in page
 
 
+def test_facilities_power_needed_card_keeps_to_the_months_the_charts_show() -> None:
+    """The "needed by" card read the most MW of any month stored, past the last month the
+    site charts draw (their takeaways say "Not drawn: ... not within the horizon"): it reads
+    the months shown, and the MW needed only past them as not within the horizon."""
+    from forecasting.report.inputs import facilities_last_month
+    from forecasting.report.pages.facilities import _cards
+
+    inputs = sample_inputs()
+    last = facilities_last_month(inputs)
+    after = date(last.year + last.month // 12, last.month % 12 + 1, 1)
+    sites = inputs.mw_by_site_month.filter(pl.col("month") == pl.col("month").max())
+    past = sites.with_columns(month=pl.lit(after), mw_new_blocks=40.0 - pl.col("mw_in_service"))
+    power = pl.concat([inputs.mw_by_site_month, past.with_columns(mw_needed=pl.lit(40.0))])
+    within = dict(_cards(inputs))["needed by Feb 2027 (the most to Jun 2027)"]
+    cards = dict(_cards(replace(inputs, mw_by_site_month=power)))
+    assert not any(f"{after:%b %Y}" in label for label in cards)
+    shown = cards["needed by Feb 2027 (the most to Jun 2027)"]
+    more = 40.0 * sites.height - float(within.split(" MW")[0])
+    assert shown == (
+        f"{within} (+ {fmt_mw(more)} more from {after:%b %Y}, after the last month shown "
+        f"({last:%b %Y}): not within the horizon)"
+    )
+
+
 def test_facilities_orders_by_power_draw_say_when_an_order_has_power() -> None:
     """The facilities page's orders by power draw printed the arrival under "in service"
     beside finance's "no power until 2028-05-25" for the same order: both pages say it."""

@@ -59,10 +59,14 @@ _MW_SHOWN = 0.05
 def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
     power = inputs.mw_by_site_month
     ordering = inputs.triggers.filter(pl.col("blocks_to_order").fill_null(0) > 0)
-    if power.height:
-        months = power["month"].sort().to_list()
+    # The months the site charts draw: a need stored past them (an order landing after the
+    # plan's end) is not within the horizon, and "needed by" read a month no chart showed.
+    window = facilities_last_month(inputs)
+    shown = power.filter(pl.col("month") <= window)
+    if shown.height:
+        months = shown["month"].sort().to_list()
         first, last = months[0], months[-1]
-        needed = power.group_by("month").agg(pl.col("mw_needed").sum()).sort("month")
+        needed = shown.group_by("month").agg(pl.col("mw_needed").sum()).sort("month")
         most = float(needed["mw_needed"].max())  # type: ignore[arg-type]
         # The first month the most is needed: the plan's last month ("483.3 MW needed by Jan
         # 2030") put four months after the demo's sites needed it all, by Sep 2029.
@@ -77,6 +81,7 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
                 + (f" (the most to {month(last)})" if peak != last else ""),
                 fmt_mw(most)
                 + _past_ceilings(_mw_past_ceilings(inputs, peak))
+                + _past_the_window(power, most=most, window=window)
                 # An order not sized is in no month's MW: "3.1 MW needed" read as all of it.
                 + unsized_beside(inputs.triggers, unmeasured="MW"),
             ),
@@ -159,6 +164,26 @@ def _with_unchecked(said: str, inputs: ReportInputs, *, none_due: bool) -> str:
         if none_due and not unsized:
             said += " in the regions judged"
     return "; ".join([said, *caveats])
+
+
+def _past_the_window(power: pl.DataFrame, *, most: float, window: date) -> str:
+    """' (+ X MW more from <month>, after the last month shown (<window>): not within the
+    horizon)' where ``power`` (MW by site and month) needs more than ``most`` in a month after
+    ``window``, the charts' last month, as their takeaways say; '' else."""
+    later = (
+        power.filter(pl.col("month") > window)
+        .group_by("month")
+        .agg(pl.col("mw_needed").sum())
+        .filter(pl.col("mw_needed") > most + _MW_SHOWN)
+        .sort("month")
+    )
+    if later.is_empty():
+        return ""
+    more = float(later["mw_needed"].max()) - most  # type: ignore[arg-type]
+    return (
+        f" (+ {fmt_mw(more)} more from {month(later['month'][0])}, after the last month "
+        f"shown ({month(window)}): not within the horizon)"
+    )
 
 
 def _past_ceilings(mw: float) -> str:
