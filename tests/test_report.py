@@ -1007,6 +1007,40 @@ def test_facilities_power_needed_card_keeps_to_the_months_the_charts_show() -> N
     )
 
 
+def test_the_platform_page_names_the_series_whose_mean_is_their_paths_mean() -> None:
+    """The platform page weighs the all-classes usable line by the class means, and only the
+    forecast's warnings said where a mean was its sample paths' mean, not the model's point
+    forecast: a footnote names the series and days; a run with none says nothing of it."""
+    inputs = sample_inputs()
+    spans = pl.DataFrame(
+        {
+            "unique_id": ["total/us-east/inference"],
+            "days": [12],
+            "first": [date(2026, 12, 17)],
+            "last": [date(2027, 1, 8)],
+        }
+    )
+    page = _visible(platform_page(replace(inputs, mean_of_paths=spans)))
+    assert (
+        "Mean demand is the model's point forecast except for us-east · inference (12 days, "
+        "2026-12-17 to 2027-01-08), where it is the mean of its sample paths"
+    ) in page
+    assert "mean of its sample paths" not in _visible(platform_page(inputs))
+    # The demo's 26-week run has 106 such series: six are named, the rest counted.
+    many = pl.DataFrame(
+        {
+            "unique_id": [f"total/us-east/inference/c{i:02d}" for i in range(9)],
+            "days": [58] * 8 + [95],
+            "first": [date(2027, 3, 8)] * 8 + [date(2027, 1, 28)],
+            "last": [date(2027, 6, 4)] * 9,
+        }
+    )
+    page = _visible(platform_page(replace(inputs, mean_of_paths=many)))
+    assert "us-east · inference · c05 (58 days, 2027-03-08 to 2027-06-04) and 3 more" in page
+    assert "and 3 more series (58–95 days each, within 2027-01-28 to 2027-06-04)" in page
+    assert "c06" not in page
+
+
 def test_facilities_orders_by_power_draw_say_when_an_order_has_power() -> None:
     """The facilities page's orders by power draw printed the arrival under "in service"
     beside finance's "no power until 2028-05-25" for the same order: both pages say it."""

@@ -223,6 +223,9 @@ def test_direct_steps_store_runs_and_triggers_point_at_their_forecast(
         assert stored.get_column("forecast_run_id").to_list() == [run.run_id] * 2
         # The code that made each report, so "what changed" can tell a code change (S5).
         assert {json.loads(v)["fleetcast"] for v in stored["versions"]} == {fleetcast_version()}
+        # Each stored forecast row says whether its mean is the model's or its paths'.
+        sources = wh.run_frame("forecasts", run.run_id)["mean_source"]
+        assert sources.null_count() == 0 and set(sources) <= {"model", "paths"}
         assert wh.latest_trigger_run(forecast_run_id=run.run_id) == second.trigger_run_id
         assert wh.run_frame("triggers", second.trigger_run_id).height == len(second.triggers)
         recent = wh.recent_trigger_runs(limit=5)
