@@ -23,6 +23,7 @@ neither a run nor a reason on one side has nothing to flip from and is not liste
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -36,6 +37,7 @@ from forecasting.report.changes import (
     VERDICT_CHANGES_SCHEMA,
     change_kind,
     trigger_changes,
+    version_caveat,
 )
 
 __all__ = [
@@ -43,6 +45,7 @@ __all__ = [
     "POWER_CHANGES_SCHEMA",
     "STATUS_CHANGES_SCHEMA",
     "VERDICT_CHANGES_SCHEMA",
+    "VERSION_NOT_RECORDED",
     "RunChanges",
     "drill_verdict",
     "power_changes",
@@ -81,6 +84,10 @@ _SEEN_RUNS = (
     "UNION ALL SELECT drill, NULL, $3, NULL, created_at, reason FROM drills_not_played "
     "WHERE forecast_run_id = $1 AND created_at <= $2"
 )
+# The migration that added trigger_runs.versions; a run stored before it, or stored without
+# one, reads as below.
+_VERSIONS_SINCE = 37
+VERSION_NOT_RECORDED = "version not recorded"
 _SEEN_RUNS_BEFORE_22 = (
     "SELECT drill, run_id, verdict, passed, created_at, NULL::VARCHAR AS why FROM drill_runs "
     "WHERE forecast_run_id = $1 AND created_at <= $2 "
@@ -240,6 +247,10 @@ class RunChanges:
     # Settings the two reports differ in ("the daily horizon: 182 -> 7 days"): a change they
     # explain is not news about demand.
     inputs: tuple[str, ...] = ()
+    # The fleetcast versions that made the previous report and this one, where they differ
+    # (same forecast, same plan: the reports of two checkouts read "us-west red -> green, order
+    # by -519 d" as news about demand); None when they are the same or neither was recorded.
+    versions: tuple[str, str] | None = None
     # Reports made again on the same forecast run and settings that showed exactly this one's
     # statuses and verdicts: compared with, they read "nothing changed" and hid what the
     # forecast itself had moved, so the comparison reaches past them.
@@ -249,6 +260,11 @@ class RunChanges:
     def first_run(self) -> bool:
         """Whether there is no earlier report to compare with."""
         return self.previous_trigger_run_id is None
+
+    @property
+    def version_caveat(self) -> str:
+        """The sentence saying the two reports were made by different code, or ''."""
+        return version_caveat(self.versions)
 
     @property
     def count(self) -> int:
@@ -273,6 +289,8 @@ class RunChanges:
             )
         moved, power, flipped = self.triggers.height, self.power.height, self.drills.height
         differ = f"; the runs differ in {'; '.join(self.inputs)}" if self.inputs else ""
+        if self.versions:
+            differ += f"; {self.version_caveat[0].lower()}{self.version_caveat[1:-1]}"
         return (
             f"report {self.trigger_run_id} (forecast {self.forecast_run_id}"
             f"{_as_of_text(self.as_of)}) against {self.previous_trigger_run_id} "
@@ -312,14 +330,38 @@ def _input_differences(now: dict[str, Any], before: dict[str, Any]) -> tuple[str
     return tuple(out)
 
 
+def _fleetcast_version(run: dict[str, Any]) -> str:
+    """The fleetcast version a trigger run stored, or :data:`VERSION_NOT_RECORDED`."""
+    stored = json.loads(run["versions"]) if run["versions"] else {}
+    return str(stored.get("fleetcast") or VERSION_NOT_RECORDED)
+
+
+def _version_difference(now: dict[str, Any], before: dict[str, Any]) -> tuple[str, str] | None:
+    """The two reports' fleetcast versions, earlier first, where they differ; None where they
+    are equal or neither report recorded one (nothing known to differ)."""
+    pair = (_fleetcast_version(before), _fleetcast_version(now))
+    if pair[0] == pair[1]:
+        return None
+    return pair
+
+
+def _run_columns(wh: warehouse.Warehouse) -> str:
+    """The columns of a trigger run and its forecast run that a comparison reads."""
+    # A warehouse not yet migrated (read-only, `fleetcast status`) has no versions column.
+    versions = "r.versions" if wh.schema_version() >= _VERSIONS_SINCE else "NULL::VARCHAR"
+    return (
+        "SELECT r.run_id, r.forecast_run_id, r.created_at, f.created_at AS forecast_created_at, "
+        "f.as_of, r.capacity_sha256, r.quantile, r.buffer_weeks, f.horizon_days, "
+        f"f.horizon_months, {versions} AS versions "
+    )
+
+
 def _trigger_run(wh: warehouse.Warehouse, trigger_run_id: str | None) -> dict[str, Any] | None:
     """The trigger run (when None, the newest by as-of day, then by creation: a backfill made
     last is not the current report) with its forecast run's creation time."""
     select = (
-        "SELECT r.run_id, r.forecast_run_id, r.created_at, f.created_at AS forecast_created_at, "
-        "f.as_of, r.capacity_sha256, r.quantile, r.buffer_weeks, f.horizon_days, "
-        "f.horizon_months "
-        "FROM trigger_runs r LEFT JOIN forecast_runs f ON f.run_id = r.forecast_run_id "
+        _run_columns(wh)
+        + "FROM trigger_runs r LEFT JOIN forecast_runs f ON f.run_id = r.forecast_run_id "
     )
     if trigger_run_id is None:
         rows = wh.query(select + "ORDER BY f.as_of DESC NULLS LAST, r.created_at DESC LIMIT 1")
@@ -338,10 +380,8 @@ def _previous_trigger_run(
     compares with February's report, and May's next report still compares with May's.
     """
     rows = wh.query(
-        "SELECT r.run_id, r.forecast_run_id, r.created_at, f.created_at AS forecast_created_at, "
-        "f.as_of, r.capacity_sha256, r.quantile, r.buffer_weeks, f.horizon_days, "
-        "f.horizon_months "
-        "FROM trigger_runs r JOIN forecast_runs f ON f.run_id = r.forecast_run_id "
+        _run_columns(wh)
+        + "FROM trigger_runs r JOIN forecast_runs f ON f.run_id = r.forecast_run_id "
         "WHERE f.as_of < $1 OR (f.as_of = $1 AND r.created_at < $2 "
         "AND ($3 IS NULL OR f.created_at <= $3)) "
         "ORDER BY f.as_of DESC, r.created_at DESC LIMIT 1",
@@ -429,4 +469,5 @@ def _changes_between(
             _drills_seen(wh, forecast_run_id, current["created_at"]),
         ),
         inputs=_input_differences(current, previous),
+        versions=_version_difference(current, previous),
     )

@@ -78,8 +78,10 @@ __all__ = [
     "forecast_series",
     "independent_windows",
     "mase",
+    "mean_of_paths_spans",
     "pinball",
     "smape",
+    "with_mean_source",
 ]
 
 Reconciliation = Literal["auto", "bottom_up", "mint_shrink"]
@@ -281,6 +283,10 @@ class ForecastResult:
     # Mean-measure series whose published mean is their paths' mean on some days (their point
     # forecast lay outside the band read off the paths): unique_id, days, first, last.
     mean_of_paths: pl.DataFrame = field(default_factory=pl.DataFrame)
+    # ... and those days one by one (unique_id, ds): the stored rows' mean_source.
+    mean_of_paths_days: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema={"unique_id": pl.String, "ds": pl.Date})
+    )
 
     @property
     def flagged(self) -> pl.DataFrame:
@@ -1558,6 +1564,62 @@ def _mean_of_paths(means: Sequence[SeriesForecast], rec: ReconciledForecast) -> 
     return pl.DataFrame(rows)
 
 
+def _mean_of_paths_days(means: Sequence[SeriesForecast], rec: ReconciledForecast) -> pl.DataFrame:
+    """The (unique_id, ds) days whose published mean is the series' paths' mean."""
+    if rec.of_paths is None or not rec.of_paths.any():
+        return pl.DataFrame(schema={"unique_id": pl.String, "ds": pl.Date})
+    dates = means[0].forecast["ds"].to_numpy()
+    return pl.DataFrame(
+        [
+            {"unique_id": r.unique_id, "ds": _as_date(day)}
+            for i, r in enumerate(means)
+            for day in dates[rec.of_paths[i]]
+        ],
+        schema={"unique_id": pl.String, "ds": pl.Date},
+    )
+
+
+def with_mean_source(forecast: pl.DataFrame, of_paths: pl.DataFrame) -> pl.DataFrame:
+    """``forecast`` with ``mean_source``: MEAN_FROM_PATHS on the mean-measure rows of the
+    (unique_id, ds) days ``of_paths`` lists (ForecastResult.mean_of_paths_days), else
+    MEAN_FROM_MODEL: the stored rows say which mean they hold, not the run's warnings alone."""
+    flagged = of_paths.select("unique_id", "ds").unique().with_columns(_paths=pl.lit(True))
+    return (
+        forecast.join(flagged, on=["unique_id", "ds"], how="left", maintain_order="left")
+        .with_columns(
+            mean_source=pl.when(
+                pl.col("_paths").fill_null(False) & (pl.col("measure") == schema.Measure.MEAN.value)
+            )
+            .then(pl.lit(schema.MEAN_FROM_PATHS))
+            .otherwise(pl.lit(schema.MEAN_FROM_MODEL))
+        )
+        .drop("_paths")
+    )
+
+
+def mean_of_paths_spans(forecast: pl.DataFrame) -> pl.DataFrame:
+    """Per series whose stored mean-measure rows hold their paths' mean (``mean_source``):
+    unique_id, days, first, last, deepest level last; empty for rows stored before the column
+    (not recorded) or with none."""
+    spans = pl.Schema({"unique_id": pl.String, "days": pl.Int64, "first": pl.Date, "last": pl.Date})
+    if "mean_source" not in forecast.columns:
+        return pl.DataFrame(schema=spans)
+    return (
+        forecast.filter(
+            (pl.col("mean_source") == schema.MEAN_FROM_PATHS)
+            & (pl.col("measure") == schema.Measure.MEAN.value)
+        )
+        .group_by("unique_id")
+        .agg(
+            pl.len().cast(pl.Int64).alias("days"),
+            pl.col("ds").min().alias("first"),
+            pl.col("ds").max().alias("last"),
+        )
+        .sort(pl.col("unique_id").str.count_matches("/"), "unique_id")
+        .cast(spans)
+    )
+
+
 def forecast_all(
     demand: pl.DataFrame,
     *,
@@ -1580,6 +1642,7 @@ def forecast_all(
     forecast_parts = [r.forecast for r in peaks]
     paths = pl.DataFrame(schema=schema.PATHS_SCHEMA)
     method, scores, of_paths = "none", pl.DataFrame(), pl.DataFrame()
+    of_paths_days = pl.DataFrame(schema={"unique_id": pl.String, "ds": pl.Date})
     if means:
         rec = reconcile_forecasts(
             [r.unique_id for r in means],
@@ -1594,6 +1657,7 @@ def forecast_all(
         forecast_parts.insert(0, mean_rows)
         method, scores = rec.method, rec.scores
         of_paths = _mean_of_paths(means, rec)
+        of_paths_days = _mean_of_paths_days(means, rec)
 
     # Both measures are forecast by separate models: a day's peak is never read below its
     # mean (forecasting/measures.py).
@@ -1606,4 +1670,5 @@ def forecast_all(
         reconciliation=method,
         reconciliation_scores=scores,
         mean_of_paths=of_paths,
+        mean_of_paths_days=of_paths_days,
     )

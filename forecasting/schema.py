@@ -37,6 +37,8 @@ __all__ = [
     "MAX_HORIZON_DAYS",
     "MAX_SHOCK_MULTIPLIER",
     "MAX_UTC_OFFSET_MINUTES",
+    "MEAN_FROM_MODEL",
+    "MEAN_FROM_PATHS",
     "MIN_HORIZON_DAYS",
     "MONTHLY_ONLY",
     "NEW_SITE",
@@ -410,6 +412,12 @@ _FORECAST_COLUMNS: dict[str, pl.DataType] = {
 }
 FORECAST_SCHEMA = pl.Schema(_FORECAST_COLUMNS)
 
+# A stored forecast row's ``mean_source`` (migration 38): its mean is the model's point forecast
+# (reconciled), or, where that lay outside the q10-q90 band read off the same paths, the mean of
+# its sample paths (reconcile.means_within_their_bands; the run's warnings name those series).
+MEAN_FROM_MODEL = "model"
+MEAN_FROM_PATHS = "paths"
+
 
 # --- the table registry ------------------------------------------------------------------------
 
@@ -608,9 +616,18 @@ _TABLES: tuple[Table, ...] = (
     Table(
         name="forecasts",
         meaning="one row per run, series, measure and day: the chosen, reconciled forecast",
-        schema=FORECAST_SCHEMA,
+        schema=pl.Schema(
+            {
+                **_FORECAST_COLUMNS,
+                # Since migration 38: whether the row's mean is the model's point forecast
+                # (MEAN_FROM_MODEL) or its sample paths' mean (MEAN_FROM_PATHS); null on runs
+                # stored before, which did not record it.
+                "mean_source": pl.String(),
+            }
+        ),
         key=("run_id", "unique_id", "measure", "ds"),
         run_of="forecast_runs",
+        nullable=("mean_source",),
     ),
     # Past the daily horizon the plan is monthly: a month's peak day, to the plan horizon.
     _run_frame(
@@ -952,9 +969,15 @@ _TABLES: tuple[Table, ...] = (
                 "buffer_weeks": pl.Int32(),
                 "capacity_sha256": pl.String(),
                 "created_at": _UTC,
+                # Since migration 37: JSON of the fleetcast version (package version and
+                # source digest, digest.fleetcast_version) and the package versions the
+                # forecast stores, so "what changed" can tell a change made by the code; null
+                # on runs stored before.
+                "versions": pl.String(),
             }
         ),
         key=("run_id",),
+        nullable=("versions",),
     ),
     _run_frame(
         "triggers",

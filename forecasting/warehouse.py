@@ -523,6 +523,18 @@ MIGRATIONS: tuple[Migration, ...] = (
             ),
         ),
     ),
+    Migration(
+        37,
+        "trigger runs: the fleetcast version and package versions that made them (null "
+        "before: a comparison with such a run says the version was not recorded)",
+        adds=(("trigger_runs", "versions"),),
+    ),
+    Migration(
+        38,
+        "forecasts: whether each row's mean is the model's point forecast or its sample "
+        "paths' mean (null before: not recorded)",
+        adds=(("forecasts", "mean_source"),),
+    ),
 )
 
 TABLES: frozenset[str] = frozenset(schema.REGISTRY)

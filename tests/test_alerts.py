@@ -441,6 +441,46 @@ def test_a_report_on_other_settings_says_its_changes_may_come_from_them(
     assert run_changes(wh).inputs == ()
 
 
+def test_a_report_by_another_fleetcast_version_says_its_changes_may_come_from_the_code(
+    wh: warehouse.Warehouse,
+) -> None:
+    """Same forecast run and plan, reports by two fleetcast versions: the comparison says the
+    versions differ (us-west red -> green with nothing else moved read as news about demand);
+    a report stored without a version reads "version not recorded"; equal versions say
+    nothing."""
+    _store_forecast(wh, "f1", T0)
+    _store_report(wh, "t1", "f1", T0 + DAY / 24, RED)
+    _store_report(wh, "t2", "f1", T0 + DAY / 12, GREEN, versions='{"fleetcast": "0.1.0+aaa"}')
+    unknown = run_changes(wh)
+    assert unknown.versions == ("version not recorded", "0.1.0+aaa")
+    caveat = (
+        "The two runs were made by different fleetcast versions (version not recorded, then "
+        "0.1.0+aaa): changes may come from the code, not from demand or the plan."
+    )
+    assert unknown.version_caveat == caveat
+    assert "made by different fleetcast versions" in unknown.summary()
+    _store_report(wh, "t3", "f1", T0 + DAY / 8, RED, versions='{"fleetcast": "0.1.0+bbb"}')
+    assert run_changes(wh).versions == ("0.1.0+aaa", "0.1.0+bbb")
+    _store_report(wh, "t4", "f1", T0 + DAY / 6, GREEN, versions='{"fleetcast": "0.1.0+bbb"}')
+    same = run_changes(wh)
+    assert same.count == 1 and same.version_caveat == ""
+    assert "fleetcast versions" not in same.summary()
+
+
+def test_a_trigger_run_stores_the_fleetcast_version_that_made_it(
+    wh: warehouse.Warehouse,
+) -> None:
+    """Migration 37: trigger_runs has a versions column, written with the code's fleetcast
+    version (package version and source digest) and the forecast's package versions."""
+    from forecasting.digest import code_digest, fleetcast_version, run_versions
+
+    stored = json.loads(run_versions())
+    assert stored["fleetcast"] == fleetcast_version()
+    assert {"polars", "statsmodels", "prophet", "duckdb"} <= stored.keys()
+    assert fleetcast_version().endswith("+" + code_digest()[:12])
+    assert "versions" in wh.query("SELECT * FROM trigger_runs LIMIT 0").columns
+
+
 # --- events and status ------------------------------------------------------------------------
 
 

@@ -775,3 +775,34 @@ def test_the_run_names_the_series_whose_mean_is_their_paths_mean() -> None:
         "2020-08-03): there the point forecast lay outside the q10-q90 band"
     )
     assert _mean_of_paths_lines(pl.DataFrame()) == []
+
+
+def test_stored_rows_say_whether_their_mean_is_the_models_or_its_paths() -> None:
+    """Migration 38: only the run's warnings said which series' means were their paths' mean
+    (us-west evaluation at 115 GPUs beside a band centred on 284); each stored row now says
+    it in ``mean_source`` ('paths' on those mean-measure days, 'model' elsewhere), and the
+    series, day counts and spans read back from the rows as the warnings name them."""
+    from forecasting.forecast import mean_of_paths_spans, with_mean_source
+
+    days = [date(2026, 12, 17) + timedelta(days=i) for i in range(4)]
+    forecast = pl.DataFrame(
+        {
+            "unique_id": ["total/us-west/evaluation"] * 8 + ["total"] * 8,
+            "ds": days * 4,
+            "measure": (["mean"] * 4 + ["peak"] * 4) * 2,
+            "mean": [115.0] * 16,
+        }
+    )
+    flagged = pl.DataFrame({"unique_id": ["total/us-west/evaluation"] * 2, "ds": days[1:3]})
+    marked = with_mean_source(forecast, flagged)
+    assert marked.height == forecast.height
+    paths = marked.filter(pl.col("mean_source") == schema.MEAN_FROM_PATHS)
+    assert paths.select("unique_id", "measure").unique().rows() == [
+        ("total/us-west/evaluation", "mean")
+    ]
+    assert paths["ds"].to_list() == days[1:3]
+    assert set(marked["mean_source"]) == {schema.MEAN_FROM_PATHS, schema.MEAN_FROM_MODEL}
+    assert mean_of_paths_spans(marked).rows() == [("total/us-west/evaluation", 2, days[1], days[2])]
+    # A frame stored before the column (or none flagged) has no span.
+    assert mean_of_paths_spans(forecast).is_empty()
+    assert mean_of_paths_spans(with_mean_source(forecast, flagged.clear())).is_empty()

@@ -983,6 +983,64 @@ def test_facilities_date_the_power_needed_by_the_month_it_is_first_needed() -> N
     assert '<div class="label">needed by Jun 2027</div>' in page
 
 
+def test_facilities_power_needed_card_keeps_to_the_months_the_charts_show() -> None:
+    """The "needed by" card read the most MW of any month stored, past the last month the
+    site charts draw (their takeaways say "Not drawn: ... not within the horizon"): it reads
+    the months shown, and the MW needed only past them as not within the horizon."""
+    from forecasting.report.inputs import facilities_last_month
+    from forecasting.report.pages.facilities import _cards
+
+    inputs = sample_inputs()
+    last = facilities_last_month(inputs)
+    after = date(last.year + last.month // 12, last.month % 12 + 1, 1)
+    sites = inputs.mw_by_site_month.filter(pl.col("month") == pl.col("month").max())
+    past = sites.with_columns(month=pl.lit(after), mw_new_blocks=40.0 - pl.col("mw_in_service"))
+    power = pl.concat([inputs.mw_by_site_month, past.with_columns(mw_needed=pl.lit(40.0))])
+    within = dict(_cards(inputs))["needed by Feb 2027 (the most to Jun 2027)"]
+    cards = dict(_cards(replace(inputs, mw_by_site_month=power)))
+    assert not any(f"{after:%b %Y}" in label for label in cards)
+    shown = cards["needed by Feb 2027 (the most to Jun 2027)"]
+    more = 40.0 * sites.height - float(within.split(" MW")[0])
+    assert shown == (
+        f"{within} (+ {fmt_mw(more)} more from {after:%b %Y}, after the last month shown "
+        f"({last:%b %Y}): not within the horizon)"
+    )
+
+
+def test_the_platform_page_names_the_series_whose_mean_is_their_paths_mean() -> None:
+    """The platform page weighs the all-classes usable line by the class means, and only the
+    forecast's warnings said where a mean was its sample paths' mean, not the model's point
+    forecast: a footnote names the series and days; a run with none says nothing of it."""
+    inputs = sample_inputs()
+    spans = pl.DataFrame(
+        {
+            "unique_id": ["total/us-east/inference"],
+            "days": [12],
+            "first": [date(2026, 12, 17)],
+            "last": [date(2027, 1, 8)],
+        }
+    )
+    page = _visible(platform_page(replace(inputs, mean_of_paths=spans)))
+    assert (
+        "Mean demand is the model's point forecast except for us-east · inference (12 days, "
+        "2026-12-17 to 2027-01-08), where it is the mean of its sample paths"
+    ) in page
+    assert "mean of its sample paths" not in _visible(platform_page(inputs))
+    # The demo's 26-week run has 106 such series: six are named, the rest counted.
+    many = pl.DataFrame(
+        {
+            "unique_id": [f"total/us-east/inference/c{i:02d}" for i in range(9)],
+            "days": [58] * 8 + [95],
+            "first": [date(2027, 3, 8)] * 8 + [date(2027, 1, 28)],
+            "last": [date(2027, 6, 4)] * 9,
+        }
+    )
+    page = _visible(platform_page(replace(inputs, mean_of_paths=many)))
+    assert "us-east · inference · c05 (58 days, 2027-03-08 to 2027-06-04) and 3 more" in page
+    assert "and 3 more series (58–95 days each, within 2027-01-28 to 2027-06-04)" in page
+    assert "c06" not in page
+
+
 def test_facilities_orders_by_power_draw_say_when_an_order_has_power() -> None:
     """The facilities page's orders by power draw printed the arrival under "in service"
     beside finance's "no power until 2028-05-25" for the same order: both pages say it."""
@@ -1397,6 +1455,14 @@ def test_what_changed_lists_moves_against_the_previous_run() -> None:
     horizon = "the daily horizon: 182 days → 7 days"
     page = finance_page(replace(inputs, changed_inputs=(horizon,)))
     assert f"The two runs differ in {horizon}: changes below may come from that" in page
+    # Same forecast and plan, another checkout's code: the page says so (S5).
+    versions = ("version not recorded", "0.1.0+3f2a9c1b7e4d")
+    assert "fleetcast versions" not in page
+    page = finance_page(replace(inputs, changed_versions=versions))
+    assert (
+        "The two runs were made by different fleetcast versions (version not recorded, then "
+        "0.1.0+3f2a9c1b7e4d): changes may come from the code, not from demand or the plan."
+    ) in page
     dated = finance_page(replace(inputs, previous_as_of=date(2026, 11, 8)))
     assert "Compared with run 2026-11-15T06-00 (as of 2026-11-08)." in dated
     # A run reported again with no earlier forecast run is compared with its own first
@@ -1618,6 +1684,48 @@ def test_facilities_place_orders_where_finance_does_and_say_when_power_is_missin
     said = f"{east['arrives']}, no power for it in the plan"
     assert said in page and said in finance_page(replace(inputs, placements=placements))
     assert "to be sited" in page  # the other orders have no placement
+
+
+def test_the_blocks_table_shows_each_sites_part_of_an_order_split_between_sites() -> None:
+    """The demo's us-east/all order of 89 racks read "89 x rack-h100-256 ... us-east-a" where
+    7 of them go to us-east-b (orders.csv has the split rows): each site's part is its own
+    row, with its blocks, GPUs and MW, and whether its own part runs on arrival."""
+    from forecasting.report.pages.facilities import _blocks_table
+
+    inputs = sample_inputs()
+    east = (
+        inputs.triggers.filter(pl.col("blocks_to_order").fill_null(0) > 0)
+        .sort("order_by")
+        .row(0, named=True)
+    )
+    blocks, mw, candidate = east["blocks_to_order"], east["mw"], east["candidate"]
+    per_block = {c.name: c.gpus for c in inputs.plan.candidate}[candidate]
+    share = {"region": east["region"], "pool": east["pool"], "candidate": candidate,
+             "arrives": east["arrives"], "tranche": 1, "order_by": east["order_by"]}  # fmt: skip
+    placements = pl.DataFrame(
+        [
+            share
+            | {
+                "site": "site-a",
+                "blocks": blocks - 1,
+                "mw": mw * (blocks - 1) / blocks,
+                "powered": True,
+            },
+            share | {"site": "site-b", "blocks": 1, "mw": mw / blocks, "powered": False},
+        ],
+        schema=frame_schema("order_placements"),
+    )
+    table = _blocks_table(replace(inputs, placements=placements))
+    rows = {str(r[3]): r for r in table.rows if str(r[3]).startswith("site-")}
+    assert set(rows) == {"site-a", "site-b"}
+    a, b = rows["site-a"], rows["site-b"]
+    assert str(a[0]).startswith(f"{blocks - 1:,} × {candidate}")
+    assert str(b[0]).startswith(f"1 × {candidate}")
+    assert f"of {blocks:,}" in str(b[0])
+    assert (a[4], b[4]) == (fmt_gpus((blocks - 1) * per_block), fmt_gpus(per_block))
+    assert (a[5], b[5]) == (fmt_mw(mw * (blocks - 1) / blocks), fmt_mw(mw / blocks))
+    assert str(a[7]) == fmt_date(east["arrives"])
+    assert "no power for it in the plan" in str(b[7])
 
 
 def _planned(inputs: Any, *, later_capex: float) -> pl.DataFrame:

@@ -3,6 +3,7 @@ trigger runs with their own id that point at their forecast run."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from dataclasses import replace
@@ -14,6 +15,7 @@ import pytest
 from conftest import FleetFiles
 
 from forecasting import ingest, runs, synth, warehouse
+from forecasting.digest import fleetcast_version
 from forecasting.options import DrillOptions, ForecastOptions, ReportOptions
 from forecasting.runs import forecasts
 
@@ -215,8 +217,15 @@ def test_direct_steps_store_runs_and_triggers_point_at_their_forecast(
     assert first.trigger_run_id != second.trigger_run_id
     assert second.trigger_run_id.startswith("triggers-")
     with warehouse.connect(path, read_only=True) as wh:
-        stored = wh.query("SELECT run_id, forecast_run_id FROM trigger_runs ORDER BY created_at")
+        stored = wh.query(
+            "SELECT run_id, forecast_run_id, versions FROM trigger_runs ORDER BY created_at"
+        )
         assert stored.get_column("forecast_run_id").to_list() == [run.run_id] * 2
+        # The code that made each report, so "what changed" can tell a code change (S5).
+        assert {json.loads(v)["fleetcast"] for v in stored["versions"]} == {fleetcast_version()}
+        # Each stored forecast row says whether its mean is the model's or its paths'.
+        sources = wh.run_frame("forecasts", run.run_id)["mean_source"]
+        assert sources.null_count() == 0 and set(sources) <= {"model", "paths"}
         assert wh.latest_trigger_run(forecast_run_id=run.run_id) == second.trigger_run_id
         assert wh.run_frame("triggers", second.trigger_run_id).height == len(second.triggers)
         recent = wh.recent_trigger_runs(limit=5)

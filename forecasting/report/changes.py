@@ -12,6 +12,7 @@ __all__ = [
     "VERDICT_CHANGES_SCHEMA",
     "change_kind",
     "trigger_changes",
+    "version_caveat",
 ]
 
 CHANGES_SCHEMA = pl.Schema(
@@ -159,4 +160,17 @@ def trigger_changes(
         .sort("rank", *_KEY)
         .select(CHANGES_SCHEMA.names())
         .cast(CHANGES_SCHEMA)
+    )
+
+
+def version_caveat(versions: tuple[str, str] | None) -> str:
+    """The sentence saying two reports were made by different fleetcast versions (earlier
+    first), or '' for None: the same forecast and plan reported by two checkouts read "us-west
+    red -> green, order by -519 d" with no word that only the code had changed."""
+    if versions is None:
+        return ""
+    before, now = versions
+    return (
+        f"The two runs were made by different fleetcast versions ({before}, then {now}): "
+        "changes may come from the code, not from demand or the plan."
     )

@@ -1041,6 +1041,12 @@ class ReportInputs:
     # Sites whose power status moved since that run (forecasting.changes.power_changes).
     power_changes: pl.DataFrame = field(default_factory=partial(_empty, POWER_CHANGES_SCHEMA))
     changed_inputs: tuple[str, ...] = ()  # settings the previous run differs in
+    # The fleetcast versions of that run and this one, where they differ
+    # (forecasting.changes.RunChanges.versions).
+    changed_versions: tuple[str, str] | None = None
+    # Series whose stored mean is their sample paths' mean on some days, not the model's point
+    # forecast (forecasting.forecast.mean_of_paths_spans: unique_id, days, first, last).
+    mean_of_paths: pl.DataFrame = field(default_factory=pl.DataFrame)
     # Reports of this forecast run and settings made before this one and identical to it, that
     # the comparison reached past (forecasting.changes.RunChanges.reruns_skipped).
     reruns_skipped: int = 0

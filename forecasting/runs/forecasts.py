@@ -595,8 +595,11 @@ def store_forecast(
             {p: version(p) for p in ("polars", "statsmodels", "prophet", "duckdb")}
         ),
     }
+    from forecasting.forecast import with_mean_source
+
     frames = {
-        "forecasts": result.forecast,
+        # Each row says whether its mean is the model's or its paths' (the warnings alone did).
+        "forecasts": with_mean_source(result.forecast, result.mean_of_paths_days),
         "forecast_paths": _leaf_paths(result),
         "backtests": result.backtest,
         "forecast_summary": result.summary,

@@ -16,6 +16,7 @@ import polars as pl
 from pydantic import BaseModel
 
 from forecasting import warehouse
+from forecasting.digest import run_versions
 from forecasting.options import ReportOptions
 from forecasting.runs.drills import blocks_needed, capacity_sha256, drills_folder
 from forecasting.runs.forecasts import named_customers, silent_customers_for
@@ -51,7 +52,9 @@ def trigger_forecast(wh: warehouse.Warehouse, run_id: str) -> pl.DataFrame:
     """What the triggers read of a forecast run: its daily and monthly rows, with ``grain``."""
     from forecasting.horizon import with_grain
 
-    return with_grain(wh.run_frame("forecasts", run_id), wh.run_frame("forecast_months", run_id))
+    # The triggers read the rows in the monthly rows' columns (no mean_source: migration 38).
+    daily = wh.run_frame("forecasts", run_id).drop("mean_source", strict=False)
+    return with_grain(daily, wh.run_frame("forecast_months", run_id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +228,7 @@ def compute_triggers(
             "buffer_weeks": options.buffer_weeks,
             "capacity_sha256": capacity_sha256(capacity_path),
             "created_at": datetime.now(UTC),
+            "versions": run_versions(),
         }
         frames = {
             "triggers": result.triggers,
@@ -521,6 +525,7 @@ def report_inputs(
     from forecasting import contracts, demand
     from forecasting.capacity import capacity_timeline, site_power_by_month
     from forecasting.changes import run_changes
+    from forecasting.forecast import mean_of_paths_spans
     from forecasting.report import ReportInputs
     from forecasting.report.inputs import BOOK_APPLIED_SCHEMA, CHOSEN_COLUMNS, facilities_months
     from forecasting.traces import placed_dates_note
@@ -626,6 +631,8 @@ def report_inputs(
         previous_daily_end=compared.previous_daily_end,
         power_changes=compared.power,
         changed_inputs=compared.inputs,
+        changed_versions=compared.versions,
+        mean_of_paths=mean_of_paths_spans(forecast_frame),
         reruns_skipped=compared.reruns_skipped,
         drill_changes=compared.drills,
         contracts=contracts.contract_list(book),

@@ -25,7 +25,7 @@ import polars as pl
 from markupsafe import Markup
 
 from forecasting.capacity import ALL_CLASSES, Block
-from forecasting.report.changes import trigger_changes
+from forecasting.report.changes import trigger_changes, version_caveat
 from forecasting.report.figures import Chart
 from forecasting.report.format import (
     MISSING,
@@ -799,6 +799,8 @@ def changes_view(inputs: ReportInputs) -> Changes:
             f" The two runs differ in {'; '.join(inputs.changed_inputs)}: changes below may "
             "come from that, not from demand."
         )
+    if inputs.changed_versions:
+        since += f" {version_caveat(inputs.changed_versions)}"
     # A vacant region's green is no verdict: its row reads "not verified", as in the orders
     # tables (it read "– → green" here).
     vacant = set(vacant_regions(inputs))

@@ -59,10 +59,14 @@ _MW_SHOWN = 0.05
 def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
     power = inputs.mw_by_site_month
     ordering = inputs.triggers.filter(pl.col("blocks_to_order").fill_null(0) > 0)
-    if power.height:
-        months = power["month"].sort().to_list()
+    # The months the site charts draw: a need stored past them (an order landing after the
+    # plan's end) is not within the horizon, and "needed by" read a month no chart showed.
+    window = facilities_last_month(inputs)
+    shown = power.filter(pl.col("month") <= window)
+    if shown.height:
+        months = shown["month"].sort().to_list()
         first, last = months[0], months[-1]
-        needed = power.group_by("month").agg(pl.col("mw_needed").sum()).sort("month")
+        needed = shown.group_by("month").agg(pl.col("mw_needed").sum()).sort("month")
         most = float(needed["mw_needed"].max())  # type: ignore[arg-type]
         # The first month the most is needed: the plan's last month ("483.3 MW needed by Jan
         # 2030") put four months after the demo's sites needed it all, by Sep 2029.
@@ -77,6 +81,7 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
                 + (f" (the most to {month(last)})" if peak != last else ""),
                 fmt_mw(most)
                 + _past_ceilings(_mw_past_ceilings(inputs, peak))
+                + _past_the_window(power, most=most, window=window)
                 # An order not sized is in no month's MW: "3.1 MW needed" read as all of it.
                 + unsized_beside(inputs.triggers, unmeasured="MW"),
             ),
@@ -159,6 +164,26 @@ def _with_unchecked(said: str, inputs: ReportInputs, *, none_due: bool) -> str:
         if none_due and not unsized:
             said += " in the regions judged"
     return "; ".join([said, *caveats])
+
+
+def _past_the_window(power: pl.DataFrame, *, most: float, window: date) -> str:
+    """' (+ X MW more from <month>, after the last month shown (<window>): not within the
+    horizon)' where ``power`` (MW by site and month) needs more than ``most`` in a month after
+    ``window``, the charts' last month, as their takeaways say; '' else."""
+    later = (
+        power.filter(pl.col("month") > window)
+        .group_by("month")
+        .agg(pl.col("mw_needed").sum())
+        .filter(pl.col("mw_needed") > most + _MW_SHOWN)
+        .sort("month")
+    )
+    if later.is_empty():
+        return ""
+    more = float(later["mw_needed"].max()) - most  # type: ignore[arg-type]
+    return (
+        f" (+ {fmt_mw(more)} more from {month(later['month'][0])}, after the last month "
+        f"shown ({month(window)}): not within the horizon)"
+    )
 
 
 def _past_ceilings(mw: float) -> str:
@@ -259,6 +284,33 @@ def _placed(placement: dict[str, Any] | None, arrives: date | None) -> tuple[str
     return placement["site"], in_service_text(placement | {"arrives": arrives}, later=True)
 
 
+def _site_shares(placements: pl.DataFrame) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """Each trigger's own order (tranche 1; null in runs stored before later orders were) by
+    (region, pool): one entry per site it draws MW from, its own site first, with that site's
+    part in the trigger's columns (``blocks_to_order``, ``mw``, ``powered``,
+    ``blocks_waiting``, ``blocks_beyond_ceiling``, ``runs_from``) and ``powered_from`` cleared
+    where the part runs on arrival; a site's powered and waiting rows are one part."""
+    first = placements.filter(pl.col("tranche").fill_null(1) == 1)
+    parts = first.group_by("region", "pool", "site", maintain_order=True).agg(
+        pl.col("blocks").sum().alias("blocks_to_order"),
+        pl.col("mw").sum(),
+        pl.col("powered").all(),
+        pl.col("blocks").filter(pl.col("powered").not_()).sum().alias("blocks_waiting"),
+        pl.when(pl.col("blocks_beyond_ceiling").is_null().all())
+        .then(None)
+        .otherwise(pl.col("blocks_beyond_ceiling").sum())
+        .alias("blocks_beyond_ceiling"),
+        pl.col("runs_from").max(),
+    )
+    out: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for part in parts.iter_rows(named=True):
+        region, pool = part.pop("region"), part.pop("pool")
+        if part["powered"]:
+            part["powered_from"] = None
+        out.setdefault((region, pool), []).append(part)
+    return out
+
+
 def _blocks_table(inputs: ReportInputs) -> Table:
     """Committed and retiring blocks from the plan, then blocks still to order."""
     rows: list[tuple[date, list[Cell]]] = []
@@ -286,38 +338,42 @@ def _blocks_table(inputs: ReportInputs) -> Table:
         )
     sizes = {c.name: c.gpus for c in inputs.plan.candidate}
     kinds = {c.name: c.kind.value for c in inputs.plan.candidate}
-    # The trigger's own order is tranche 1 (null in runs stored before later orders were).
-    placed = {
-        (p["region"], p["pool"]): p
-        for p in inputs.placements.filter(pl.col("tranche").fill_null(1) == 1).iter_rows(named=True)
-    }
+    shares = _site_shares(inputs.placements)
     # An order not sized is due all the same: listed, its GPUs and MW not measured.
     # Its arrival as the finance page gives it: one placement row stood for the whole order
     # (the demo's 89 racks read "no power yet", the 21 that run on arrival too).
     ordering = with_power(inputs.triggers, inputs.placements).filter(to_order())
-    for r in ordering.iter_rows(named=True):
-        per_block = sizes.get(r["candidate"] or "")
-        gpus = per_block * r["blocks_to_order"] if per_block and r["blocks_to_order"] else None
-        site, _ = _placed(placed.get((r["region"], r["pool"])), r["arrives"])
-        arrives = in_service_text(r)
-        unsized = is_unsized(r)
-        rows.append(
-            (
-                r["arrives"] or inputs.as_of,
-                [
-                    blocks_text(r),
-                    r["kind"] or MISSING,
-                    r["region"],
-                    site,
-                    _NOT_SIZED if unsized else fmt_gpus(gpus),
-                    _NOT_SIZED if unsized else fmt_mw(r["mw"]),
-                    ("to order ", Badge(r["status"])),
-                    arrives,
-                    MISSING,
-                    monthly_date(r["order_by"], r, daily_end=end),
-                ],
+    for trigger in ordering.iter_rows(named=True):
+        # An order split between sites is a row per site with its part: the demo's 89 racks
+        # read at us-east-a where 7 of them go to us-east-b.
+        parts = shares.get((trigger["region"], trigger["pool"]), [])
+        split = len(parts) > 1 and not is_unsized(trigger)
+        for part in parts if split else [None]:
+            r = trigger if part is None else trigger | part
+            per_block = sizes.get(r["candidate"] or "")
+            gpus = per_block * r["blocks_to_order"] if per_block and r["blocks_to_order"] else None
+            site, _ = _placed(part or (parts[0] if parts else None), r["arrives"])
+            unsized = is_unsized(r)
+            block = blocks_text(r)
+            if split:
+                block += f" (of {fmt_count(trigger['blocks_to_order'])}, split between sites)"
+            rows.append(
+                (
+                    r["arrives"] or inputs.as_of,
+                    [
+                        block,
+                        r["kind"] or MISSING,
+                        r["region"],
+                        site,
+                        _NOT_SIZED if unsized else fmt_gpus(gpus),
+                        _NOT_SIZED if unsized else fmt_mw(r["mw"]),
+                        ("to order ", Badge(r["status"])),
+                        in_service_text(r),
+                        MISSING,
+                        monthly_date(r["order_by"], r, daily_end=end),
+                    ],
+                )
             )
-        )
     for p in later_orders(inputs.placements).iter_rows(named=True):
         per_block = sizes.get(p["candidate"])
         site, arrives = _placed(p, p["arrives"])
