@@ -171,3 +171,38 @@ def test_a_set_would_pass_only_with_blocks_its_sites_can_power() -> None:
         f"{late.restores_slo_on}, when r1-b's energized MW step to 0.1 MW (2026-01-26); blocks "
         "alone (their sites' power not counted) would pass"
     )
+
+
+def test_a_class_no_candidate_serves_still_says_power_binds_the_others() -> None:
+    """Racks could take inference's doubled 80 GPUs off the 100-GPU pod and leave it to
+    training's 60, but r1-a has no MW for any rack: inference takes the pod and training is
+    short, which no rack may serve. The answer said only that, as if a training block were
+    the cure; it now says the racks lack power and would pass alone."""
+    pod = {
+        "id": "pod", "kind": "pod", "region": "r1", "site": "r1-a", "gpu_type": "H100",
+        "gpus": 100, "mw": 1.0, "status": "live", "fabric": True,
+    }  # fmt: skip
+    plan = CapacityPlan.model_validate(
+        {
+            "policy": fluid_policies(training={"headroom": 0.0}),
+            "block": [pod],
+            "candidate": [RACK_50],
+            "site": [_site("r1-a", [(date(2020, 1, 1), 1.0)])],
+        }
+    )
+    paths = pl.concat(
+        [
+            _batch_paths(level, days=28).with_columns(unique_id=pl.lit(f"total/r1/{k}/other"))
+            for k, level in (("training", 30.0), ("inference", 40.0))
+        ]
+    )
+    shock = scenario_from_args(target="all", start="+2w")
+    found = blocks_to_pass(plan, paths, None, shock, run_date=MONDAY)
+    assert not found.passed
+    assert found.summary == (
+        "no set of orderable blocks passes: no candidate that "
+        "training (in r1) may run on can be ordered in time for the horizon; with unlimited "
+        "blocks where their sites have power, the SLO is not restored within the horizon: no "
+        "site in r1 has MW for them within the plan (power contracted today is energized at "
+        "r1-a on 2027-02-02); blocks alone (their sites' power not counted) would pass"
+    )

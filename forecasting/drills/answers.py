@@ -113,7 +113,7 @@ class BlocksToPass:
                 # failing class ("earliest in service 2027-02-10": racks, for training).
                 return (
                     f"{head}: no candidate that {'; '.join(self.unservable)} may run on can be "
-                    "ordered in time for the horizon"
+                    "ordered in time for the horizon" + self._power_tail()
                 )
             if self.earliest_arrival is not None:
                 # An expedited order says so: the date is the [response.expedite] rung's.
@@ -137,22 +137,34 @@ class BlocksToPass:
                         else ": unlimited blocks do not bring it forward"
                     )
                 )
-            alone = f"; {self.blocks_alone}" if self.power_binds else ""
             if self.restores_slo_on is None:
-                power = f": {self.power_binds}" if self.power_binds else ""
                 return (
                     f"{head}; SLO not restored within the horizon even by unlimited blocks"
-                    f"{power}{alone}"
+                    + self._power_tail(lead=": ")
                 )
             # The unlimited-blocks run plays preemption and deferral only: beside a time to
             # absorb read with the response ladder (409 h) its date (885 h) read as a
             # contradiction.
-            power = f", {self.power_binds}" if self.power_binds else ""
             return (
                 f"{head}; with unlimited blocks (preemption and deferral only, no response "
-                f"ladder) the SLO holds from {self.restores_slo_on}{power}{alone}"
+                f"ladder) the SLO holds from {self.restores_slo_on}" + self._power_tail(lead=", ")
             )
         return "no set verified to pass" + (f": {self.why}" if self.why else "")
+
+    def _power_tail(self, *, lead: str = "") -> str:
+        """Where site power binds the unlimited blocks: what power allows and what blocks alone
+        would do, after ``lead``; the SLO clause too when there is no ``lead`` (a class no
+        candidate may serve in time read only that, its power note in the notes alone)."""
+        if not self.power_binds:
+            return ""
+        if not lead:
+            holds = (
+                f"the SLO holds from {self.restores_slo_on}, "
+                if self.restores_slo_on is not None
+                else "the SLO is not restored within the horizon: "
+            )
+            lead = f"; with unlimited blocks where their sites have power, {holds}"
+        return f"{lead}{self.power_binds}; {self.blocks_alone}"
 
 
 @dataclass(frozen=True, slots=True)
