@@ -206,3 +206,18 @@ def test_a_class_no_candidate_serves_still_says_power_binds_the_others() -> None
         "site in r1 has MW for them within the plan (power contracted today is energized at "
         "r1-a on 2027-02-02); blocks alone (their sites' power not counted) would pass"
     )
+
+
+def test_a_search_out_of_runs_says_power_was_not_weighed() -> None:
+    """With two simulation runs allowed, the plan's own and the gate spend them and the run
+    without power limits is not made: the search says so in its notes instead of stopping
+    with an error."""
+    plan = _powered_plan(
+        [_site("r1-a", [(date(2020, 1, 1), 1.0), (MONDAY + timedelta(days=21), 2.0)])],
+        lead_weeks=2,
+    )
+    shock = scenario_from_args(target="class:batch", start="+1w")
+    paths = _batch_paths(75.0, days=42)
+    found = blocks_to_pass(plan, paths, None, shock, run_date=MONDAY, max_runs=2)
+    assert (found.runs, found.power_binds) == (2, "")
+    assert found.notes[-1].endswith("the search stopped at its simulation runs (max_runs)")

@@ -673,9 +673,19 @@ def _power_binding(
     ]
     if not bound:
         return "", "", ""
-    free = runs(
-        drill, [o.block(ample, f"{i}-unlimited") for i, o in enumerate(options)], powered=False
-    )
+    try:
+        free = runs(
+            drill, [o.block(ample, f"{i}-unlimited") for i, o in enumerate(options)], powered=False
+        )
+    except _RunBudgetSpentError:
+        return (
+            "",
+            "",
+            (
+                "site power limits the unlimited candidate blocks; whether it, not blocks, binds "
+                "was not measured: the search stopped at its simulation runs (max_runs)"
+            ),
+        )
     alone = _holds_from(free)
     if not free.passed and (alone is None or (restored is not None and alone >= restored)):
         return "", "", ""  # power changes nothing the gate can see
