@@ -399,9 +399,9 @@ def book_only_noted(notes: Sequence[str]) -> list[str]:
 
 def book_labelled(groups: Sequence[str], book_only: Collection[str]) -> list[str]:
     """``groups`` (``inference in ap-south``), those in a ``book_only`` region labelled:
-    ``inference in ap-south (contract book only (not forecast))``."""
+    ``inference in ap-south: contract book only (not forecast)``."""
     return [
-        f"{g} ({BOOK_ONLY_LABEL})" if (named := group_of(g)) and named[0] in book_only else g
+        f"{g}: {BOOK_ONLY_LABEL}" if (named := group_of(g)) and named[0] in book_only else g
         for g in groups
     ]
 

@@ -87,7 +87,7 @@ def test_a_book_only_region_is_labelled_in_the_drill_rows() -> None:
     verdicts = drill_tables([outcome])[0]
     assert str(verdicts.columns[1]._cells[0]) == f"class:inference\nr2: {LABEL}"
     assert str(verdicts.columns[2]._cells[0]) == (
-        f"plan fails unshocked (inference in r2 ({LABEL}))"
+        f"plan fails unshocked (inference in r2: {LABEL})"
     )
     # Without a book-only region nothing is labelled.
     plain = _stored(book_only=())
@@ -108,7 +108,7 @@ def test_the_platform_page_labels_a_book_only_region_in_the_drill_row() -> None:
     }
     assert _book_only_cells(row) == (
         f"class:inference; r2: {LABEL}",
-        f"inference in r2 ({LABEL})",
+        f"inference in r2: {LABEL}",
     )
     assert _book_only_cells({**row, "drill_notes": notes}) == (
         "class:inference",
