@@ -221,3 +221,20 @@ def test_a_search_out_of_runs_says_power_was_not_weighed() -> None:
     found = blocks_to_pass(plan, paths, None, shock, run_date=MONDAY, max_runs=2)
     assert (found.runs, found.power_binds) == (2, "")
     assert found.notes[-1].endswith("the search stopped at its simulation runs (max_runs)")
+
+
+def test_a_set_that_waits_for_power_says_when_its_blocks_run() -> None:
+    """Both racks land on day 7; r1-a powers one, r1-b has MW for the other from day 10: the
+    set passes (batch doubles on day 14), and its notes say the second stands dark until
+    day 10 where they read only "in service on" day 7."""
+    sites = [_site("r1-a", [(date(2020, 1, 1), 1.1)])]
+    sites.append(_site("r1-b", [(MONDAY + timedelta(days=10), 0.1)]))
+    shock = scenario_from_args(target="class:batch", start="+2w")
+    found = blocks_to_pass(
+        _powered_plan(sites), _batch_paths(87.5, days=42), None, shock, run_date=MONDAY
+    )
+    assert found.passed
+    assert (
+        "1 x rack-50 in r1 ordered on 2026-01-05 lands on 2026-01-12 but stands dark until "
+        "2026-01-15, when r1-b has its MW free"
+    ) in found.notes

@@ -996,6 +996,34 @@ def _late_notes(additions: pl.DataFrame, shock_start: date) -> list[str]:
     ]
 
 
+def _power_waits(power: _SitePower | None, mixes: Sequence[_Mix], run_date: date) -> list[str]:
+    """One note per type and site where the chosen blocks land before their site has the MW
+    for them (they stand dark until then) or never have it within the plan: the set was
+    verified so, and "in service on" its arrival read as if they ran from then."""
+    if power is None:
+        return []
+    chosen = [(o, b) for mix in mixes for o, n in mix.counts for b in o.blocks(n)]
+    placed = {b.id: b for b in power.placed([b for _, b in chosen])}
+    waits: dict[tuple[str, str, date, str, date | None], int] = {}
+    for option, block in chosen:
+        where = placed.get(block.id)
+        runs = None if where is None else where.in_service
+        if runs is not None and runs <= option.arrival:
+            continue
+        site = "" if where is None else where.site
+        key = (option.region, option.candidate.name, option.arrival, site, runs)
+        waits[key] = waits.get(key, 0) + 1
+    return [
+        f"{n} x {name} in {region} ordered on {run_date} lands on {arrival} but "
+        + (
+            f"stands dark until {runs}, when {site} has its MW free"
+            if runs is not None
+            else "no site there has its MW within the plan: it serves nothing"
+        )
+        for (region, name, arrival, site, runs), n in waits.items()
+    ]
+
+
 def blocks_to_pass(
     plan: CapacityPlan,
     paths: pl.DataFrame,
@@ -1218,6 +1246,7 @@ def blocks_to_pass(
         return answer(gate, arrives_in_time=True, why=notes[-1], **landed)
     additions = _additions([mixes[r] for r in regions if r in mixes], run_date, current.shock_start)
     notes += _late_notes(additions, current.shock_start)
+    notes += _power_waits(runs.power, [mixes[r] for r in regions if r in mixes], run_date)
     if not verified.passed:
         notes.append(
             "the whole drill re-run with these blocks fails ("
