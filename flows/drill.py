@@ -57,9 +57,13 @@ def run_scenario(
     as_of: date,
     options: DrillOptions,
     fold: runs.CustomerFold | None = None,
+    book_only: tuple[str, ...] = (),
 ) -> PlayedDrill | DrillNotPlayed:
     """Play one scenario on every path, or say why it cannot be played here."""
-    return runs.play_drill(plan, paths, shapes, scenario, as_of=as_of, options=options, fold=fold)
+    return runs.play_drill(
+        plan, paths, shapes, scenario, as_of=as_of, options=options, fold=fold,
+        book_only=book_only,
+    )  # fmt: skip
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE, tags=["warehouse-writer"])
@@ -106,6 +110,7 @@ def drill_flow(
             as_of=inputs.forecast.as_of,
             options=options,
             fold=inputs.folds.get(scenario.target.name or ""),
+            book_only=inputs.book_only,
         )
         if isinstance(played, DrillNotPlayed):
             logger.warning("drill %s not played: %s", played.drill, played.reason)

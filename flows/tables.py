@@ -14,6 +14,7 @@ from rich.text import Text
 from forecasting.capacity import ALL_CLASSES, CapacityPlan, monthly_capacity
 from forecasting.ingest import IngestResult
 from forecasting.schema import (
+    BOOK_ONLY_LABEL,
     BOOK_STATUS,
     FAILS_UNDER_SHOCK,
     FAILS_UNSHOCKED,
@@ -28,6 +29,7 @@ from forecasting.schema import (
     Measure,
     WorkloadClass,
     absorb_cost_text,
+    book_labelled,
     book_only_words,
 )
 from forecasting.text import (
@@ -453,11 +455,19 @@ def _breaking(outcome: DrillOutcome) -> str:
     return f"{multiplier:.2f}x"
 
 
+def _target(outcome: DrillOutcome) -> Text:
+    """The drill's target, and each region whose demand it played is the contract book's
+    alone: the row said nothing of it, only `report`'s caption and the pages' banner did."""
+    lines = [outcome.target, *(f"{r}: {BOOK_ONLY_LABEL}" for r in outcome.book_only)]
+    return Text("\n".join(lines))
+
+
 def _verdict(outcome: DrillOutcome) -> Text:
     verdict = outcome.verdict or ("pass" if outcome.passed else "FAIL")
     text = Text(verdict, style=_VERDICT_STYLE.get(verdict, "green" if outcome.passed else "red"))
     if outcome.unshocked_failures:
-        text.append(f" ({', '.join(outcome.unshocked_failures)})")
+        groups = book_labelled(outcome.unshocked_failures, outcome.book_only)
+        text.append(f" ({', '.join(groups)})")
     if outcome.unverified:
         # Held on less than the drill is named for: the reason is the verdict's other half.
         text.append(f": {outcome.unverified}")
@@ -563,7 +573,7 @@ def drill_tables(outcomes: Sequence[DrillOutcome]) -> list[Table]:
     ):
         answers.add_column(name)
     for o in outcomes:
-        verdicts.add_row(Text(o.drill), Text(o.target), _verdict(o), _absorb(o), _breaking(o))
+        verdicts.add_row(Text(o.drill), _target(o), _verdict(o), _absorb(o), _breaking(o))
         rungs = _rungs_text(o.rungs_used)
         if o.failover_share is not None:
             rungs += ("; " if rungs else "") + f"{o.failover_share:.0%} failed over"

@@ -13,7 +13,7 @@ migrations from it, and the library builds each stored frame in
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -24,6 +24,7 @@ import polars as pl
 __all__ = [
     "BACKTEST_SCHEMA",
     "BOOK_ONLY",
+    "BOOK_ONLY_LABEL",
     "BOOK_STATUS",
     "DAY_SHAPE_WEEKS",
     "DEFAULT_HORIZON_DAYS",
@@ -62,6 +63,9 @@ __all__ = [
     "Measure",
     "Table",
     "WorkloadClass",
+    "book_labelled",
+    "book_only_note",
+    "book_only_noted",
     "book_only_words",
     "censored_absorb_text",
     "frame_schema",
@@ -370,6 +374,38 @@ def group_of(name: str) -> tuple[str, str] | None:
     (``training (across regions)``), which names no region."""
     workload_class, sep, region = name.partition(" in ")
     return (region, workload_class) if sep and region else None
+
+
+# A drill row's own label for a region whose demand is the contract book's alone (no telemetry:
+# its paths are the contracts' ramps, not a forecast): only a page banner said so, and its
+# rows read as forecast demand drilled.
+BOOK_ONLY_LABEL = f"{BOOK_STATUS} (not forecast)"
+_BOOK_ONLY_NOTE = (
+    f"{BOOK_ONLY_LABEL}: its demand in this drill is its contracts' ramps (a signed ramp the "
+    "same on every path, a pipeline deal at its odds), not forecast paths"
+)
+
+
+def book_only_note(region: str) -> str:
+    """The drill note that ``region``'s demand is the contract book's alone."""
+    return f"{region}: {_BOOK_ONLY_NOTE}"
+
+
+def book_only_noted(notes: Sequence[str]) -> list[str]:
+    """The regions a drill's ``notes`` say are the contract book's alone
+    (:func:`book_only_note`), sorted."""
+    return sorted(
+        n.removesuffix(f": {_BOOK_ONLY_NOTE}") for n in notes if n.endswith(_BOOK_ONLY_NOTE)
+    )
+
+
+def book_labelled(groups: Sequence[str], book_only: Collection[str]) -> list[str]:
+    """``groups`` (``inference in ap-south``), those in a ``book_only`` region labelled:
+    ``inference in ap-south: contract book only (not forecast)``."""
+    return [
+        f"{g}: {BOOK_ONLY_LABEL}" if (named := group_of(g)) and named[0] in book_only else g
+        for g in groups
+    ]
 
 
 def short_until_shock_end_text(shock_hours: float) -> str:

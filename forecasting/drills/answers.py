@@ -22,6 +22,8 @@ from forecasting.drills.scenarios import Scenario
 from forecasting.drills.simulate import Engine, PreparedDrill, prepare_drill
 from forecasting.schema import MAX_GPUS_PER_ROW, BlockStatus, WorkloadClass, frame_schema
 from forecasting.text import listed, usd
+from forecasting.triggers.common import _TOL, TriggerSettings, months_before
+from forecasting.triggers.power import _Power
 
 __all__ = [
     "ADDITIONS_SCHEMA",
@@ -79,6 +81,13 @@ class BlocksToPass:
     region_loss_cure: str = ""
     # Why the search sized no set, when it stopped short of a verification run.
     why: str = ""
+    # Where site power, not blocks, binds the gate run: the clause naming the power
+    # ("when us-east-a's energized MW step to 43 MW (2027-03-24)") and what unlimited blocks
+    # with no power limit would do ("blocks alone would do it from 2027-01-15"); "" otherwise.
+    # Counted as live on arrival, the blocks read "holds from 2027-01-15" where the triggers
+    # keep the region's racks dark until 2029.
+    power_binds: str = ""
+    blocks_alone: str = ""
 
     @property
     def summary(self) -> str:
@@ -104,7 +113,7 @@ class BlocksToPass:
                 # failing class ("earliest in service 2027-02-10": racks, for training).
                 return (
                     f"{head}: no candidate that {'; '.join(self.unservable)} may run on can be "
-                    "ordered in time for the horizon"
+                    "ordered in time for the horizon" + self._power_tail()
                 )
             if self.earliest_arrival is not None:
                 # An expedited order says so: the date is the [response.expedite] rung's.
@@ -129,15 +138,33 @@ class BlocksToPass:
                     )
                 )
             if self.restores_slo_on is None:
-                return f"{head}; SLO not restored within the horizon even by unlimited blocks"
+                return (
+                    f"{head}; SLO not restored within the horizon even by unlimited blocks"
+                    + self._power_tail(lead=": ")
+                )
             # The unlimited-blocks run plays preemption and deferral only: beside a time to
             # absorb read with the response ladder (409 h) its date (885 h) read as a
             # contradiction.
             return (
                 f"{head}; with unlimited blocks (preemption and deferral only, no response "
-                f"ladder) the SLO holds from {self.restores_slo_on}"
+                f"ladder) the SLO holds from {self.restores_slo_on}" + self._power_tail(lead=", ")
             )
         return "no set verified to pass" + (f": {self.why}" if self.why else "")
+
+    def _power_tail(self, *, lead: str = "") -> str:
+        """Where site power binds the unlimited blocks: what power allows and what blocks alone
+        would do, after ``lead``; the SLO clause too when there is no ``lead`` (a class no
+        candidate may serve in time read only that, its power note in the notes alone)."""
+        if not self.power_binds:
+            return ""
+        if not lead:
+            holds = (
+                f"the SLO holds from {self.restores_slo_on}, "
+                if self.restores_slo_on is not None
+                else "the SLO is not restored within the horizon: "
+            )
+            lead = f"; with unlimited blocks where their sites have power, {holds}"
+        return f"{lead}{self.power_binds}; {self.blocks_alone}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,7 +257,7 @@ class _Option:
             id=f"new-{self.region}-{c.name}-{serial}",
             kind=c.kind,
             region=self.region,
-            site=f"{self.region}-new",
+            site=_unplaced(self.region),
             gpu_type=c.gpu_type,
             gpus=gpus,
             mw=c.mw,
@@ -239,6 +266,135 @@ class _Option:
             fabric=c.fabric,
             classes=c.classes,
         )
+
+
+def _unplaced(region: str) -> str:
+    """The site of a block the search adds before :class:`_SitePower` places it."""
+    return f"{region}-new"
+
+
+@dataclass(frozen=True, slots=True)
+class _PowerStep:
+    """A day from which a region's sites power more of a candidate type: ``what`` the site
+    gains that day (its energized step, its contract, MW a block leaves behind)."""
+
+    site: str
+    day: date
+    what: str
+
+
+@dataclass(frozen=True, slots=True)
+class _SitePower:
+    """Where and from when the blocks a search adds can run: the MW the plan's [[site]]s have
+    free (energized steps and contracts by their dates, less the plan's blocks in service), as
+    the triggers count it (:class:`~forecasting.triggers.power._Power`). A block ordered into
+    a region runs at the roomiest of its sites with its MW free from its arrival on, else from
+    the first day a site has it (standing dark until then), as the triggers place an order
+    (:func:`~forecasting.triggers.orders._placed`); one no site powers within the plan serves
+    nothing. Counted as live on arrival, the "unlimited blocks" of a drill restored the SLO
+    from their first arrival (2025-03-30) at a site with 0.16 MW free until 2026-08-16.
+    """
+
+    plan: CapacityPlan
+    power: _Power
+    run_date: date
+
+    @classmethod
+    def of(cls, plan: CapacityPlan, *, run_date: date, horizon_end: date) -> _SitePower | None:
+        """The plan's free MW from ``run_date`` to past its last power or block date (power
+        that comes after the drill window is named, not used); None without [[site]]."""
+        days = [horizon_end]
+        for site in plan.site:
+            days += [step.on for step in site.energized]
+            days += [site.contracted_energized] if site.contracted_energized else []
+        days += [d for b in plan.block for d in (b.in_service, b.retire) if d is not None]
+        end = max(max(days), run_date) + timedelta(days=1)
+        power = _Power.of(plan, start=run_date, end=end)
+        return None if power is None else cls(plan, power, run_date)
+
+    def placed(self, blocks: Sequence[Block]) -> list[Block]:
+        """``blocks``, those the search added placed at a site of their region and in service
+        from the day it powers them; a block no site powers within the plan is left out (it
+        would serve nothing). Blocks take MW in the order they arrive, as orders do."""
+        power = self.power.copy()
+        out = []
+        for block in sorted(blocks, key=lambda b: (b.in_service or date.min, b.id)):
+            sites = power.sites_in(block.region)
+            if block.site != _unplaced(block.region) or block.in_service is None or not sites:
+                out.append(block)
+                continue
+            arrives = block.in_service
+            fits = [s for s in sites if power.room(s, arrives) >= block.mw - _TOL]
+            if fits:
+                site, runs = max(fits, key=lambda s: (power.room(s, arrives), s)), arrives
+            else:
+                later = [
+                    (day, s) for s in sites if (day := power.powered_from(s, block.mw, arrives))
+                ]
+                if not later:
+                    continue
+                runs, site = min(later)
+            power.take(site, block.mw, runs)
+            out.append(block.model_copy(update={"site": site, "in_service": runs}))
+        return out
+
+    def unlimited(self, option: _Option, gpus: int, serial: str) -> list[Block]:
+        """Blocks of ``option`` standing for "unlimited" (``gpus`` in all), as far as its
+        region's sites power them: at each site, from each day it has the MW for more of them,
+        as many more as it has MW for. Each type reads every site's whole free MW: with several
+        types in a region together they may draw more than is free, so this bounds what any set
+        of them can do (a drill that fails with it fails with every set)."""
+        c = option.candidate
+        sites = self.power.sites_in(option.region)
+        if c.mw <= 0 or not sites:
+            return [option.block(gpus, serial)]
+        out: list[Block] = []
+        for site in sites:
+            count = 0
+            while sum(b.gpus for b in out) < gpus:
+                day = self.power.powered_from(site, (count + 1) * c.mw, option.arrival)
+                if day is None:
+                    break
+                more = max(int((self.power.room(site, day) + _TOL) // c.mw), count + 1) - count
+                left = gpus - sum(b.gpus for b in out)
+                block = option.block(min(more * c.gpus, left), f"{serial}-{site}-{day}")
+                update = {"site": site, "in_service": day, "mw": c.mw * more}
+                out.append(block.model_copy(update=update))
+                count += more
+        return out
+
+    def steps(self, stand_ins: Sequence[tuple[_Option, Block]]) -> list[_PowerStep]:
+        """The days power let stand-ins (:meth:`unlimited`, each with its option) run after
+        they arrived, by day: where blocks alone would have run on arrival."""
+        late = {
+            _PowerStep(b.site, b.in_service, self._gain(b.site, b.in_service))
+            for o, b in stand_ins
+            if b.in_service is not None and b.in_service > o.arrival
+        }
+        return sorted(late, key=lambda p: (p.day, p.site))
+
+    def _gain(self, site_id: str, day: date) -> str:
+        """What ``site_id`` gains on ``day``: ``us-east-b's contracted 5 MW are energized``."""
+        site = self.plan.sites[site_id]
+        if site.contracted_energized == day:
+            return f"{site_id}'s contracted {site.contracted_mw:g} MW are energized"
+        if any(step.on == day for step in site.energized):
+            return f"{site_id}'s energized MW step to {site.energized_mw_on(day):g} MW"
+        return f"MW at {site_id} are freed (a block there retires)"
+
+    def contracted_today(self, regions: Collection[str]) -> tuple[str, date] | None:
+        """The site of ``regions`` where power contracted today is energized first, and that
+        day (its power lead time and the triggers' buffer from ``run_date``)."""
+        buffer = timedelta(weeks=TriggerSettings().buffer_weeks)
+        days = [
+            (months_before(self.run_date + buffer, -s.power_lead_months), s.id)
+            for s in self.plan.site
+            if s.region in regions
+        ]
+        if not days:
+            return None
+        day, site = min(days)
+        return site, day
 
 
 class _RunBudgetSpentError(Exception):
@@ -252,8 +408,16 @@ class _Runs:
     engine: Engine
     limit: int
     count: int = 0
+    # Where the blocks a run adds have power, and from when (None: no [[site]], no check).
+    power: _SitePower | None = None
 
-    def __call__(self, drill: PreparedDrill, blocks: Sequence[Block] = ()) -> DrillResult:
+    def __call__(
+        self, drill: PreparedDrill, blocks: Sequence[Block] = (), *, powered: bool = True
+    ) -> DrillResult:
+        """``drill`` with ``blocks``, placed where and when they have power unless
+        ``powered`` is False (blocks alone, to say what power costs)."""
+        if self.power is not None and blocks and powered:
+            blocks = self.power.placed(blocks)
         known = drill.known(blocks, engine=self.engine)
         if known is not None:  # the drill's own shocked run: already simulated, not counted
             return known
@@ -472,6 +636,103 @@ def _gate_notes(
     return notes, restored
 
 
+def _holds_from(gate: DrillResult) -> date | None:
+    """The day from which ``gate``'s headroom holds for good for every class on 90 % of
+    paths, as :func:`_gate_notes` reads it; None when it does not within the horizon or
+    holds again only with the shock's end."""
+    hours = gate.kpi(ALL_CLASSES, "time_to_absorb_hours", "p90")
+    if short_until_shock_end(gate) is not None or not np.isfinite(hours):
+        return None
+    if gate.kpi(ALL_CLASSES, "absorb_censored", "p90") > 0.5:
+        return None
+    return gate.shock_start + timedelta(hours=hours)
+
+
+def _power_binding(
+    runs: _Runs,
+    drill: PreparedDrill,
+    options: Sequence[_Option],
+    *,
+    ample: int,
+    restored: date | None,
+) -> tuple[str, str, str]:
+    """Whether site power, not blocks, binds a failed gate: (the clause naming the power,
+    what blocks alone would do, a note for the run's notes); empty strings when unlimited
+    blocks without any power limit do no better (or the plan declares no [[site]])."""
+    power = runs.power
+    if power is None:
+        return "", "", ""
+    made = [power.unlimited(o, ample, f"{i}-unlimited") for i, o in enumerate(options)]
+    stand_ins = [(o, b) for o, blocks in zip(options, made, strict=True) for b in blocks]
+    # Types power holds back: late on their sites' MW, or fewer GPUs than "unlimited".
+    bound = [
+        o
+        for o, blocks in zip(options, made, strict=True)
+        if sum(b.gpus for b in blocks) < ample
+        or any(b.in_service is not None and b.in_service > o.arrival for b in blocks)
+    ]
+    if not bound:
+        return "", "", ""
+    try:
+        free = runs(
+            drill, [o.block(ample, f"{i}-unlimited") for i, o in enumerate(options)], powered=False
+        )
+    except _RunBudgetSpentError:
+        return (
+            "",
+            "",
+            (
+                "site power limits the unlimited candidate blocks; whether it, not blocks, binds "
+                "was not measured: the search stopped at its simulation runs (max_runs)"
+            ),
+        )
+    alone = _holds_from(free)
+    if not free.passed and (alone is None or (restored is not None and alone >= restored)):
+        return "", "", ""  # power changes nothing the gate can see
+    alone_text = (
+        "blocks alone (their sites' power not counted) would pass"
+        if free.passed
+        else f"blocks alone would do it from {alone}"
+    )
+    steps = power.steps(stand_ins)
+    regions = sorted({o.region for o in bound})
+    if restored is not None:
+        before = [p for p in steps if p.day <= restored]
+        clause = (
+            f"when {before[-1].what} ({before[-1].day})"
+            if before
+            else f"once {listed(regions)} has MW for the blocks"
+        )
+    else:
+        after = [p for p in steps if p.day > free.horizon_end]
+        if after:
+            clause = (
+                f"their sites have MW for more of them only when {after[0].what} "
+                f"({after[0].day}), after the drill window ends on {free.horizon_end}"
+            )
+        else:
+            # As many as the sites ever power (racks on 0.93 MW free: 2), by type and region.
+            counts = [
+                f"{round(sum(b.mw for b in blocks) / o.candidate.mw):,} x {o.candidate.name} "
+                f"in {o.region}"
+                for o, blocks in zip(options, made, strict=True)
+                if blocks and sum(b.gpus for b in blocks) < ample
+            ]
+            clause = (
+                f"their sites have MW for only {listed(counts)} within the plan"
+                if counts
+                else f"no site in {listed(regions)} has MW for them within the plan"
+            )
+            today = power.contracted_today(regions)
+            if today is not None:
+                clause += f" (power contracted today is energized at {today[0]} on {today[1]})"
+    note = (
+        f"site power binds: with unlimited candidate blocks run only where and when their "
+        f"site has energized MW free, {clause}; {alone_text}"
+    )
+    return clause, alone_text, note
+
+
 def _region_loss_cure(
     plan: CapacityPlan, drill: PreparedDrill, earliest: date | None, *, gate_failed: bool
 ) -> str:
@@ -604,6 +865,7 @@ def _cheapest_mix(
     max_blocks: int,
     gap: float | None = None,
     failing_counts: Mapping[str, int] | None = None,
+    stand_in: Callable[[_Option, str], list[Block]] | None = None,
 ) -> _Mix | None:
     """The lowest-capex mix of ``options`` that makes the region pass on its own.
 
@@ -615,7 +877,9 @@ def _cheapest_mix(
     no set of blocks is simulated twice. ``gap`` is the region's gap (:func:`_gap`) without new
     blocks, when measured: with it the first two counts tried already give a slope to follow.
     ``failing_counts``: per type, a count of it alone known to fail (a first round's least
-    count less one, at a looser target).
+    count less one, at a looser target). ``stand_in`` makes a partial type's "unlimited"
+    blocks (as far as its sites power them, :meth:`_SitePower.unlimited`); one ``ample``
+    block on arrival without it.
     """
     useful = [o for o in options if any(o.candidate.allows(k) for k in failing)]
     complete = sorted(
@@ -676,7 +940,14 @@ def _cheapest_mix(
             if cheap.usd_per_gpu >= whole.usd_per_gpu:
                 continue  # the complete type is no dearer per GPU: it alone was tried above
             base = _least_count(
-                passes_with(whole, extra=[cheap.block(ample, "unlimited")]),
+                passes_with(
+                    whole,
+                    extra=(
+                        stand_in(cheap, "unlimited")
+                        if stand_in
+                        else [cheap.block(ample, "unlimited")]
+                    ),
+                ),
                 known_failing=0,
                 limit=limit(whole, 0.0),
             )
@@ -722,6 +993,34 @@ def _late_notes(additions: pl.DataFrame, shock_start: date) -> list[str]:
         f"is in service on {row['in_service']}, after the shock starts on {shock_start}: "
         "the hours before it arrive are not covered"
         for row in late.iter_rows(named=True)
+    ]
+
+
+def _power_waits(power: _SitePower | None, mixes: Sequence[_Mix], run_date: date) -> list[str]:
+    """One note per type and site where the chosen blocks land before their site has the MW
+    for them (they stand dark until then) or never have it within the plan: the set was
+    verified so, and "in service on" its arrival read as if they ran from then."""
+    if power is None:
+        return []
+    chosen = [(o, b) for mix in mixes for o, n in mix.counts for b in o.blocks(n)]
+    placed = {b.id: b for b in power.placed([b for _, b in chosen])}
+    waits: dict[tuple[str, str, date, str, date | None], int] = {}
+    for option, block in chosen:
+        where = placed.get(block.id)
+        runs = None if where is None else where.in_service
+        if runs is not None and runs <= option.arrival:
+            continue
+        site = "" if where is None else where.site
+        key = (option.region, option.candidate.name, option.arrival, site, runs)
+        waits[key] = waits.get(key, 0) + 1
+    return [
+        f"{n} x {name} in {region} ordered on {run_date} lands on {arrival} but "
+        + (
+            f"stands dark until {runs}, when {site} has its MW free"
+            if runs is not None
+            else "no site there has its MW within the plan: it serves nothing"
+        )
+        for (region, name, arrival, site, runs), n in waits.items()
     ]
 
 
@@ -835,9 +1134,17 @@ def blocks_to_pass(
         cure = _region_loss_cure(plan, drill, earliest, gate_failed=False)
         return answer(current, arrives_in_time=False, region_loss_cure=cure, **landed)
     ample = _ample_gpus(plan, drill.demand, scenario)
+    # The blocks added run only where and when their site has the MW (see _SitePower).
+    runs.power = _SitePower.of(plan, run_date=run_date, horizon_end=current.horizon_end)
+
+    def stand_in(option: _Option, serial: str) -> list[Block]:
+        """``ample`` GPUs of ``option``, as far as its region's sites power them."""
+        if runs.power is None:
+            return [option.block(ample, serial)]
+        return runs.power.unlimited(option, ample, serial)
 
     def unlimited(options: Sequence[_Option]) -> list[Block]:
-        return [o.block(ample, f"{i}-unlimited") for i, o in enumerate(options)]
+        return [b for i, o in enumerate(options) for b in stand_in(o, f"{i}-unlimited")]
 
     # Plain orders first; the expedite rung (weeks saved for a premium) only where even
     # unlimited plain orders leave a region short (every region it speeds up when no plain
@@ -865,6 +1172,8 @@ def blocks_to_pass(
     if not gate.passed:
         gate_notes, restored = _gate_notes(drill, gate, options, run_date)
         notes += gate_notes
+        binds, without, note = _power_binding(runs, drill, options, ample=ample, restored=restored)
+        notes += [note] if note else []
         unservable = tuple(
             f"{cls} (in {', '.join(regions)})" for cls, regions in _unservable(drill, gate, options)
         )
@@ -875,6 +1184,8 @@ def blocks_to_pass(
             restored_with_shock_hours=None if restored else short_until_shock_end(gate),
             unservable=unservable,
             region_loss_cure=_region_loss_cure(plan, drill, earliest, gate_failed=True),
+            power_binds=binds,
+            blocks_alone=without,
             **landed,
         )
     regions = sorted({s.region for s in drill.demand.streams})
@@ -891,8 +1202,9 @@ def blocks_to_pass(
     alone = None if fails_over else group_verdicts(plan, drill.demand, current)
     try:
         first = _size_regions(
-            runs, drill, options, ample=ample, max_blocks=max_blocks, known_alone=alone
-        )
+            runs, drill, options, ample=ample, max_blocks=max_blocks, known_alone=alone,
+            stand_in=stand_in,
+        )  # fmt: skip
         if isinstance(first, str):
             notes.append(first)
             return answer(gate, arrives_in_time=True, why=first, **landed)
@@ -922,7 +1234,7 @@ def blocks_to_pass(
             }
             second = _size_regions(
                 runs, drill, options, ample=ample, max_blocks=max_blocks,
-                targets=shared, floors=mixes, failing_alone=failing_alone,
+                targets=shared, floors=mixes, failing_alone=failing_alone, stand_in=stand_in,
             )  # fmt: skip
             if isinstance(second, str):
                 notes.append(second)
@@ -934,6 +1246,7 @@ def blocks_to_pass(
         return answer(gate, arrives_in_time=True, why=notes[-1], **landed)
     additions = _additions([mixes[r] for r in regions if r in mixes], run_date, current.shock_start)
     notes += _late_notes(additions, current.shock_start)
+    notes += _power_waits(runs.power, [mixes[r] for r in regions if r in mixes], run_date)
     if not verified.passed:
         notes.append(
             "the whole drill re-run with these blocks fails ("
@@ -972,6 +1285,7 @@ def _size_regions(
     floors: Mapping[str, _Mix] | None = None,
     failing_alone: Mapping[str, Sequence[WorkloadClass]] | None = None,
     known_alone: Sequence[tuple[str, WorkloadClass, float]] | None = None,
+    stand_in: Callable[[_Option, str], list[Block]] | None = None,
 ) -> tuple[dict[str, _Mix], dict[str, list[WorkloadClass]]] | str:
     """The cheapest mix per region that passes alone (at ``targets``, when given), and the
     classes each region failed with; or why some region cannot pass.
@@ -1012,7 +1326,7 @@ def _size_regions(
         mine = [o for o in options if o.region == region]
         mix = _cheapest_mix(
             runs, region_alone, mine, failed[region], ample=ample, hints=hints,
-            max_blocks=max_blocks, gap=gap, failing_counts=known,
+            max_blocks=max_blocks, gap=gap, failing_counts=known, stand_in=stand_in,
         )  # fmt: skip
         if mix is None:
             return _no_mix(region, mine, failed[region], max_blocks)

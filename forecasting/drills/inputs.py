@@ -120,6 +120,8 @@ class DemandSide:
     day_shape: np.ndarray  # (paths, days, shape groups) int64 entry of ``shapes`` drawn
     shape_group: np.ndarray  # (streams,) int64 column of ``day_shape``: the (region, class)
     target_label: str  # the resolved target, e.g. "customer:acme"
+    # Regions whose demand here is the contract book's alone (no telemetry: not forecast).
+    book_only: tuple[str, ...] = ()
 
     @property
     def hours(self) -> int:

@@ -66,6 +66,7 @@ from forecasting.schema import (
     PASS,
     SHOCK_CUT_NOTE,
     WorkloadClass,
+    book_only_note,
     censored_absorb_text,
     frame_schema,
     group_name,
@@ -1117,6 +1118,7 @@ def compare(
         if hours is not None or censored:
             notes.append(_partly_judged(calm))
     notes += _idle_migration(plan, ladder_supply)
+    notes += [book_only_note(r) for r in sorted(set(demand.book_only) & set(demand.regions))]
     if moved > 0 and (unwatched := _unwatched_failover_regions(plan, demand)):
         notes.append(
             f"{moved / dark:.0%} of the dark demand failed over, and it may land on blocks in "

@@ -16,6 +16,9 @@ only when customers do not share capacity, so every customer replayed must have 
 dedicated to it (a quota per team, as in the Helios trace) and its classes are merged into one
 (``workload_class``, whose policy sets the job length and wait tolerance).
 
+A block standing dark for want of its site's energized MW (see :mod:`~forecasting.drills.inputs`)
+serves none of its dark hours, as in the drills.
+
 Hours with no observation (collector outages) carry the last level before them, so the stock
 of work does not vanish and reappear; they are left out of the comparison.
 """
@@ -33,6 +36,7 @@ from forecasting.drills.inputs import (
     DemandSide,
     ResolvedScenario,
     Stream,
+    _unpowered_hours,
     kernel_inputs,
     supply_side,
 )
@@ -171,7 +175,10 @@ def replay_levels(
         )
         # The level each hour as the flat base lowered by a negative shock (see module doc).
         shock = level / peak - 1.0 if peak > 0 else np.zeros(hours)
-        resolved = ResolvedScenario(scenario, 0, shock, {}, {})
+        # A block its site's energized MW cannot power serves no hour (as in every drill):
+        # counted, a replay set the queue beside capacity that stood dark.
+        unpowered = _unpowered_hours(plan, demand, lost={}, slipped={})
+        resolved = ResolvedScenario(scenario, 0, shock, {}, {}, {}, unpowered)
         blocks = [b for b in plan.block if b.region == region and b.dedicated_customer == customer]
         supply = supply_side(blocks, demand, resolved)
         traces = simulate_traced(kernel_inputs(plan, demand, supply, resolved), compiled=compiled)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Literal, NamedTuple
@@ -267,14 +267,19 @@ def prepare_drill(
     paths: pl.DataFrame,
     shapes: pl.DataFrame | None,
     scenario: Scenario,
+    *,
+    book_only: Collection[str] = (),
 ) -> PreparedDrill:
     """Fold ``paths`` (bottom level, daily mean GPUs) into streams and place the scenario.
 
     ``shapes`` is the output of :func:`~forecasting.drills.profile.day_shapes`; ``None`` or
     a (region, class) without history means flat days (every hour carries the daily mean).
+    ``book_only``: regions whose paths are the contract book's alone (no telemetry); the
+    result's notes say so of each the drill plays.
     """
     drawn = shapes if shapes is not None else pl.DataFrame(schema=SHAPES_SCHEMA)
     demand = demand_side(plan, paths, drawn, scenario)
+    demand = replace(demand, book_only=tuple(sorted(set(book_only) & set(demand.regions))))
     resolved = resolve_scenario(plan, demand, scenario)
     stop = window_end_hour(scenario, resolved.start_hour)
     if stop is not None and stop < demand.hours:

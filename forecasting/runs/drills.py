@@ -26,6 +26,7 @@ from forecasting.schema import (
     PASS,
     RUNG_USED_SHARE,
     SHOCK_CUT_NOTE,
+    book_only_noted,
     censored_absorb_text,
     frame_schema,
     ladder_played,
@@ -115,6 +116,8 @@ class DrillOutcome(BaseModel):
     # burst): then time to absorb and its cost are the ladder run's, not the KPI tables'.
     # None when the rungs are not known.
     ladder_played: bool | None = None
+    # Regions whose demand the drill played is the contract book's alone (its notes say so).
+    book_only: list[str] = []
 
     @property
     def absorb_text(self) -> str | None:
@@ -168,6 +171,8 @@ class DrillInputs:
     shapes: pl.DataFrame
     # What the forecast's fold into "other" means for each customer a drill targets by name.
     folds: dict[str, CustomerFold] = field(default_factory=dict)
+    # Regions whose paths are the contract book's alone (no telemetry: not forecast).
+    book_only: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,15 +269,19 @@ def drill_inputs(
     """The forecast run's bottom-level paths, each class's day shapes from the history the
     forecast knew (up to its as-of date), and the fold of each of ``customers``."""
     from forecasting import drills
+    from forecasting.contracts import book_only_regions
 
     with warehouse.connect(warehouse_path, read_only=True) as wh:
         ref = forecast_run(wh, forecast_run_id)
         sample = wh.run_frame("forecast_paths", ref.run_id)
         hourly = wh.hourly_demand()
+        book = book_only_regions(wh.run_frame("forecast_summary", ref.run_id))
     sample = resampled_paths(sample.with_columns(pl.col("y").cast(pl.Float64)), paths, seed)
     shapes = drills.day_shapes(hourly, until=ref.as_of)
     folds = {name: customer_fold(warehouse_path, ref.run_id, name) for name in customers}
-    return DrillInputs(forecast=ref, paths=sample, shapes=shapes, folds=folds)
+    return DrillInputs(
+        forecast=ref, paths=sample, shapes=shapes, folds=folds, book_only=tuple(book)
+    )
 
 
 def drilled_customers(scenarios: Sequence[Scenario]) -> tuple[str, ...]:
@@ -434,6 +443,7 @@ def play_drill(
     as_of: date,
     options: DrillOptions,
     fold: CustomerFold | None = None,
+    book_only: Sequence[str] = (),
 ) -> PlayedDrill | DrillNotPlayed:
     """Play one scenario on every path; search the answers when the options ask.
 
@@ -450,7 +460,7 @@ def play_drill(
     started = time.perf_counter()
     try:
         # Prepared once: the searches below start from this drill and its shocked run.
-        drill = drills.prepare_drill(plan, paths, shapes, scenario)
+        drill = drills.prepare_drill(plan, paths, shapes, scenario, book_only=book_only)
         result = drill.play()
     except drills.ScenarioError as exc:
         return DrillNotPlayed(drill=scenario.name, reason=str(exc))
@@ -546,6 +556,7 @@ def drill_outcome(
             .to_dicts()
         ),
         unshocked_failures=list(run.get("unshocked_failures") or []),
+        book_only=book_only_noted(run.get("notes") or []),
         time_to_absorb_hours=run.get("time_to_absorb_hours"),
         absorb_censored=run.get("absorb_censored"),
         short_until_shock_end_hours=run.get("short_until_shock_end_hours"),
@@ -741,6 +752,7 @@ def drill(warehouse_path: Path, capacity_path: Path, options: DrillOptions) -> D
         played = play_drill(
             plan, inputs.paths, inputs.shapes, scenario, as_of=inputs.forecast.as_of,
             options=options, fold=inputs.folds.get(scenario.target.name or ""),
+            book_only=inputs.book_only,
         )  # fmt: skip
         if isinstance(played, DrillNotPlayed):
             batch.not_played.append(save_not_played(warehouse_path, inputs.forecast.run_id, played))

@@ -51,6 +51,7 @@ from forecasting.report.pages.common import (
 )
 from forecasting.schema import (
     BETTER_HIGHER,
+    BOOK_ONLY_LABEL,
     DAY_SHAPE_WEEKS,
     FAILS_UNSHOCKED,
     NO_DEMAND,
@@ -62,6 +63,8 @@ from forecasting.schema import (
     Measure,
     WorkloadClass,
     absorb_cost_text,
+    book_labelled,
+    book_only_noted,
     censored_absorb_text,
     ladder_played,
     lasting_loss_absorb_text,
@@ -241,24 +244,37 @@ def _to_pass(row: dict[str, Any]) -> str:
     return "no set within the search verified to pass"
 
 
+def _book_only_cells(row: dict[str, Any]) -> tuple[str, str]:
+    """A drill row's target and the groups it fails in unshocked, each region whose demand
+    the drill played is the contract book's alone labelled (its notes say which): only the
+    page's banner said so, and the row read as forecast demand drilled."""
+    book = book_only_noted((row["drill_notes"] or "").split("; "))
+    target = "; ".join([row["target"], *(f"{r}: {BOOK_ONLY_LABEL}" for r in book)])
+    groups = row["unshocked_failures"]
+    failures = "; ".join(book_labelled(groups.split("; "), book)) if groups else MISSING
+    return target, failures
+
+
 def _answers_table(answers: pl.DataFrame) -> Table:
-    rows = [
-        [
-            r["drill"],
-            r["description"],
-            r["target"],
-            fmt_date(r["shock_start"]),
-            _verdict_cell(r),
-            r["unshocked_failures"] or MISSING,
-            drill_absorb_text(r),
-            drill_absorb_cost_text(r) or MISSING,
-            MISSING if r["failover_share"] is None else f"{r['failover_share']:.0%}",
-            _breaks(r),
-            _to_pass(r),
-            r["drill_notes"] or "",
-        ]
-        for r in answers.iter_rows(named=True)
-    ]
+    rows: list[list[Cell]] = []
+    for r in answers.iter_rows(named=True):
+        target, failures = _book_only_cells(r)
+        rows.append(
+            [
+                r["drill"],
+                r["description"],
+                target,
+                fmt_date(r["shock_start"]),
+                _verdict_cell(r),
+                failures,
+                drill_absorb_text(r),
+                drill_absorb_cost_text(r) or MISSING,
+                MISSING if r["failover_share"] is None else f"{r['failover_share']:.0%}",
+                _breaks(r),
+                _to_pass(r),
+                r["drill_notes"] or "",
+            ]
+        )
     headers = [
         "drill",
         "shock",

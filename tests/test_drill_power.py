@@ -1,0 +1,240 @@
+"""Drills and site power: blocks a site cannot power serve nothing in a replay or a drill."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import polars as pl
+import pytest
+from hand_plans import fluid_policies
+
+from forecasting.capacity import CapacityPlan
+from forecasting.drills import blocks_to_pass, scenario_from_args
+from forecasting.drills.replay import LEVELS_SCHEMA, replay_levels
+
+POLICY = {
+    c: {"tier": t, "priority": p}
+    for c, t, p in (
+        ("inference", "premium", 1),
+        ("training", "standard", 2),
+        ("evaluation", "standard", 3),
+        ("batch", "batch", 4),
+        ("experimentation", "overflow", 5),
+    )
+}
+
+
+def _replay_plan(energized: list[dict[str, object]]) -> CapacityPlan:
+    """Two 64-GPU pods of 0.1 MW each at site s, dedicated to team-a, under ``energized``."""
+    block = {
+        "kind": "pod", "region": "r", "site": "s", "gpu_type": "H100", "gpus": 64, "mw": 0.1,
+        "status": "live", "in_service": date(2026, 1, 1), "fabric": True,
+        "dedicated_customer": "team-a",
+    }  # fmt: skip
+    return CapacityPlan.model_validate(
+        {
+            "policy": POLICY,
+            "site": [
+                {"id": "s", "region": "r", "energized": energized,
+                 "power_lead_months": 12, "cost_per_mw_usd": 1e6}
+            ],
+            "block": [{**block, "id": "pod-1"}, {**block, "id": "pod-2"}],
+        }
+    )  # fmt: skip
+
+
+def test_replay_leaves_out_a_block_its_site_cannot_power() -> None:
+    """A site energized for one of two 64-GPU pods replays 64 GPUs until its second step."""
+    start = datetime(2026, 3, 2, tzinfo=UTC)
+    plan = _replay_plan([{"on": date(2025, 1, 1), "mw": 0.1}, {"on": date(2026, 3, 4), "mw": 0.2}])
+    hours = 96
+    levels = pl.DataFrame(
+        {
+            "ts": [start + timedelta(hours=h) for h in range(hours)],
+            "region": ["r"] * hours,
+            "customer": ["team-a"] * hours,
+            "gpus_running": [100.0] * hours,
+            "gpus_queued": [0.0] * hours,
+        },
+        schema=LEVELS_SCHEMA,
+    )
+    replayed = replay_levels(plan, levels)
+    dark = replayed.filter(pl.col("ts") < datetime(2026, 3, 4, tzinfo=UTC))
+    lit = replayed.filter(pl.col("ts") >= datetime(2026, 3, 4, tzinfo=UTC))
+    assert dark["capacity_gpus"].unique().to_list() == [64.0]
+    assert lit["capacity_gpus"].unique().to_list() == [128.0]
+    # The level is 100 GPUs: 36 wait while one pod is dark, none once both run.
+    assert dark["simulated_backlog"].to_numpy() == pytest.approx(36.0, rel=0.01)
+    assert lit["simulated_backlog"].tail(24).max() < 0.5
+
+
+# --- the blocks a drill's search adds run only where and when their site has the MW ---------
+
+MONDAY = date(2026, 1, 5)
+RACK_50: dict[str, Any] = {
+    "name": "rack-50", "kind": "rack", "gpu_type": "H100", "gpus": 50, "mw": 0.1,
+    "capex_usd": 2e6, "lead_time_weeks": 1,
+}  # fmt: skip
+
+
+def _site(ident: str, steps: list[tuple[date, float]]) -> dict[str, Any]:
+    return {
+        "id": ident, "region": "r1", "energized": [{"on": on, "mw": mw} for on, mw in steps],
+        "power_lead_months": 12, "cost_per_mw_usd": 2e6,
+    }  # fmt: skip
+
+
+def _powered_plan(sites: list[dict[str, Any]], *, lead_weeks: int = 1) -> CapacityPlan:
+    """One live 100-GPU rack of 1.0 MW at r1-a, and rack-50 (0.1 MW) orderable."""
+    block = {
+        "id": "a", "kind": "rack", "region": "r1", "site": "r1-a", "gpu_type": "H100",
+        "gpus": 100, "mw": 1.0, "status": "live",
+    }  # fmt: skip
+    return CapacityPlan.model_validate(
+        {
+            "policy": fluid_policies(),
+            "block": [block],
+            "candidate": [{**RACK_50, "lead_time_weeks": lead_weeks}],
+            "site": sites,
+        }
+    )
+
+
+def _batch_paths(level: float, *, days: int) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "unique_id": "total/r1/batch/other",
+            "ds": [MONDAY + timedelta(days=d) for d in range(days)],
+            "sample_id": 0,
+            "y": level,
+        }
+    ).with_columns(pl.col("sample_id").cast(pl.Int32))
+
+
+def test_unlimited_blocks_restore_the_slo_only_once_their_site_has_power() -> None:
+    """Racks ordered today land on day 14, a week after batch doubles, but r1-a has no MW
+    free for them until its step on day 21: unlimited blocks restore the SLO from day 21,
+    and the answer names that power and the day blocks alone would have done it. It read
+    "holds from" day 14, as if the racks ran on arrival."""
+    plan = _powered_plan(
+        [_site("r1-a", [(date(2020, 1, 1), 1.0), (MONDAY + timedelta(days=21), 2.0)])],
+        lead_weeks=2,
+    )
+    shock = scenario_from_args(target="class:batch", start="+1w")
+    found = blocks_to_pass(plan, _batch_paths(75.0, days=42), None, shock, run_date=MONDAY)
+    assert not found.passed and found.arrives_in_time is False
+    # Whole again a day or two after the racks run (the backlog drains), on power or not.
+    restored = found.restores_slo_on
+    assert restored is not None
+    assert MONDAY + timedelta(days=21) <= restored <= MONDAY + timedelta(days=24)
+    alone = found.blocks_alone.removeprefix("blocks alone would do it from ")
+    assert MONDAY + timedelta(days=14) <= date.fromisoformat(alone) <= restored - timedelta(7)
+    assert found.summary == (
+        "no order placed today arrives in time (earliest in service 2026-01-19); with "
+        "unlimited blocks (preemption and deferral only, no response ladder) the SLO holds "
+        f"from {restored}, when r1-a's energized MW step to 2 MW (2026-01-26); blocks alone "
+        f"would do it from {alone}"
+    )
+
+
+def test_a_set_would_pass_only_with_blocks_its_sites_can_power() -> None:
+    """Batch doubles to 175 GPUs on day 14 over 100: two 50-GPU racks are needed. r1-a has
+    0.1 MW free (one rack); with r1-b's 0.1 MW from day 10 the second runs there before the
+    shock and the set passes, with it from day 21 (or never) no set passes and the answer
+    says power binds. It read "would pass with 2 x rack-50" on 0.1 MW."""
+    shock = scenario_from_args(target="class:batch", start="+2w")
+    paths = _batch_paths(87.5, days=42)
+    r1_a = _site("r1-a", [(date(2020, 1, 1), 1.1)])
+
+    lone = blocks_to_pass(_powered_plan([r1_a]), paths, None, shock, run_date=MONDAY)
+    assert not lone.passed and lone.arrives_in_time is False
+    assert lone.summary == (
+        "no set of orderable blocks passes (earliest in service 2026-01-12); SLO not restored "
+        "within the horizon even by unlimited blocks: their sites have MW for only 1 x rack-50 "
+        "in r1 within the plan (power contracted today is energized at r1-a on 2027-02-02); "
+        "blocks alone (their sites' power not counted) would pass"
+    )
+
+    def with_r1_b(day: int) -> Any:
+        sites = [r1_a, _site("r1-b", [(MONDAY + timedelta(days=day), 0.1)])]
+        return blocks_to_pass(_powered_plan(sites), paths, None, shock, run_date=MONDAY)
+
+    early = with_r1_b(10)
+    assert early.passed
+    assert early.additions.select("candidate", "count").rows() == [("rack-50", 2)]
+    late = with_r1_b(21)
+    assert not late.passed
+    assert late.summary == (
+        "no set of orderable blocks passes (earliest in service 2026-01-12); with unlimited "
+        "blocks (preemption and deferral only, no response ladder) the SLO holds from "
+        f"{late.restores_slo_on}, when r1-b's energized MW step to 0.1 MW (2026-01-26); blocks "
+        "alone (their sites' power not counted) would pass"
+    )
+
+
+def test_a_class_no_candidate_serves_still_says_power_binds_the_others() -> None:
+    """Racks could take inference's doubled 80 GPUs off the 100-GPU pod and leave it to
+    training's 60, but r1-a has no MW for any rack: inference takes the pod and training is
+    short, which no rack may serve. The answer said only that, as if a training block were
+    the cure; it now says the racks lack power and would pass alone."""
+    pod = {
+        "id": "pod", "kind": "pod", "region": "r1", "site": "r1-a", "gpu_type": "H100",
+        "gpus": 100, "mw": 1.0, "status": "live", "fabric": True,
+    }  # fmt: skip
+    plan = CapacityPlan.model_validate(
+        {
+            "policy": fluid_policies(training={"headroom": 0.0}),
+            "block": [pod],
+            "candidate": [RACK_50],
+            "site": [_site("r1-a", [(date(2020, 1, 1), 1.0)])],
+        }
+    )
+    paths = pl.concat(
+        [
+            _batch_paths(level, days=28).with_columns(unique_id=pl.lit(f"total/r1/{k}/other"))
+            for k, level in (("training", 30.0), ("inference", 40.0))
+        ]
+    )
+    shock = scenario_from_args(target="all", start="+2w")
+    found = blocks_to_pass(plan, paths, None, shock, run_date=MONDAY)
+    assert not found.passed
+    assert found.summary == (
+        "no set of orderable blocks passes: no candidate that "
+        "training (in r1) may run on can be ordered in time for the horizon; with unlimited "
+        "blocks where their sites have power, the SLO is not restored within the horizon: no "
+        "site in r1 has MW for them within the plan (power contracted today is energized at "
+        "r1-a on 2027-02-02); blocks alone (their sites' power not counted) would pass"
+    )
+
+
+def test_a_search_out_of_runs_says_power_was_not_weighed() -> None:
+    """With two simulation runs allowed, the plan's own and the gate spend them and the run
+    without power limits is not made: the search says so in its notes instead of stopping
+    with an error."""
+    plan = _powered_plan(
+        [_site("r1-a", [(date(2020, 1, 1), 1.0), (MONDAY + timedelta(days=21), 2.0)])],
+        lead_weeks=2,
+    )
+    shock = scenario_from_args(target="class:batch", start="+1w")
+    paths = _batch_paths(75.0, days=42)
+    found = blocks_to_pass(plan, paths, None, shock, run_date=MONDAY, max_runs=2)
+    assert (found.runs, found.power_binds) == (2, "")
+    assert found.notes[-1].endswith("the search stopped at its simulation runs (max_runs)")
+
+
+def test_a_set_that_waits_for_power_says_when_its_blocks_run() -> None:
+    """Both racks land on day 7; r1-a powers one, r1-b has MW for the other from day 10: the
+    set passes (batch doubles on day 14), and its notes say the second stands dark until
+    day 10 where they read only "in service on" day 7."""
+    sites = [_site("r1-a", [(date(2020, 1, 1), 1.1)])]
+    sites.append(_site("r1-b", [(MONDAY + timedelta(days=10), 0.1)]))
+    shock = scenario_from_args(target="class:batch", start="+2w")
+    found = blocks_to_pass(
+        _powered_plan(sites), _batch_paths(87.5, days=42), None, shock, run_date=MONDAY
+    )
+    assert found.passed
+    assert (
+        "1 x rack-50 in r1 ordered on 2026-01-05 lands on 2026-01-12 but stands dark until "
+        "2026-01-15, when r1-b has its MW free"
+    ) in found.notes
