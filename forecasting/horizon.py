@@ -78,6 +78,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
@@ -385,8 +386,155 @@ def _total_on_its_paths(forecast: pl.DataFrame, paths: pl.DataFrame) -> pl.DataF
     )
 
 
+# Days of history a customer's spread around its share of its class is read on (the last
+# quarter, from its first busy day), the fewest that read one, and the days of the class's
+# centred rolling median that stand for its level on a day.
+_SPREAD_DAYS = 91
+_MIN_SPREAD_DAYS = 28
+_LEVEL_DAYS = 7
+# z of the 90th percentile: a class's q10-q90 band is 2 z of its log sd.
+_Z90 = 1.2815515655446004
+
+
+@dataclass(frozen=True, slots=True)
+class _DaySpread:
+    """How a customer's daily peak sat around ``share`` of its class's level (``grid``, in
+    log1p), and how its class's sat around that level (``class_sd``, ``class_median``)."""
+
+    grid: np.ndarray
+    share: float
+    class_sd: float
+    class_median: float
+
+
+def _day_share_spreads(
+    series: pl.DataFrame, stopped: pl.DataFrame, active: pl.DataFrame | None, *, as_of: date
+) -> dict[tuple[str, str], _DaySpread]:
+    """Per measure and customer: its daily peaks over its class's observed days of the last
+    ``_SPREAD_DAYS`` before ``as_of``, from its first busy day (an onboarding ramp is not a
+    spread), around its share of its class's level (the class's centred ``_LEVEL_DAYS``-day
+    rolling median; ``share`` the customer's sum over the class's), in log1p; and its class's
+    own days around that level. A class is read as its customers still active made it
+    (``active``, ``_of_active``): a customer that left is a step in its class, not a spread of
+    the others. Left out: customers with fewer such days, stopped ones and a class's lone
+    customer (its class's own series, which spreads as its class). The peak measure only: a
+    customer's mean-measure rows read its sample paths (the drills' demand), which carry its
+    own days' spread.
+
+    Read around the class's level, not its day, a steady customer beside a bursty one keeps a
+    narrow band: its days do not drop when its class's burst.
+    """
+    y = pl.col("y").cast(pl.Float64)
+    recent = series.lazy().filter(
+        (pl.col("measure") == Measure.PEAK.value)
+        & pl.col("ds").is_between(as_of - timedelta(days=_SPREAD_DAYS - 1), as_of)
+        & y.is_not_null()
+        & y.is_not_nan()
+    )
+    classes = recent.filter(hierarchy.depth() == hierarchy.BOTTOM_DEPTH - 1)
+    if active is not None:
+        classes = (
+            classes.join(active.lazy(), on=["unique_id", "ds"], how="left")
+            .with_columns(pl.col("y") * pl.col("active").fill_null(1.0))
+            .drop("active")
+        )
+    classes = classes.sort("measure", "unique_id", "ds").select(
+        "measure",
+        pl.col("unique_id").alias("parent"),
+        "ds",
+        y.alias("whole"),
+        y.rolling_median(_LEVEL_DAYS, min_samples=1, center=True)
+        .over("measure", "unique_id")
+        .alias("level"),
+    )
+    residual = pl.col("whole").log1p() - pl.col("level").log1p()
+    of_class = (
+        classes.group_by("measure", "parent")
+        .agg(residual.std().alias("class_sd"), residual.median().alias("class_median"))
+        .collect()
+    )
+    customer = ["measure", "unique_id"]
+    days = (
+        recent.filter(hierarchy.depth() == hierarchy.BOTTOM_DEPTH)
+        .join(stopped.lazy().select("unique_id"), on="unique_id", how="anti")
+        .select(*customer, hierarchy.parent().alias("parent"), "ds", y.alias("own"))
+        .join(classes, on=["measure", "parent", "ds"])
+        .filter(pl.col("ds") >= pl.col("ds").filter(pl.col("own") > 0).min().over(customer))
+        .filter(
+            (pl.len().over(customer) >= _MIN_SPREAD_DAYS)
+            & (pl.col("unique_id").n_unique().over("measure", "parent") > 1)
+        )
+        .with_columns(
+            share=pl.col("own").sum().over(customer) / pl.col("level").sum().over(customer)
+        )
+        .filter(pl.col("share").is_finite() & (pl.col("share") > 0))
+        .select(
+            *customer,
+            "parent",
+            "share",
+            (pl.col("own").log1p() - (pl.col("share") * pl.col("level")).log1p()).alias("spread"),
+        )
+        .collect()
+        .join(of_class, on=["measure", "parent"], how="left")
+    )
+    return {
+        (str(measure), str(uid)): _DaySpread(
+            frame.get_column("spread").to_numpy(),
+            float(frame["share"][0]),
+            float(frame["class_sd"].fill_null(0.0)[0]),
+            float(frame["class_median"].fill_null(0.0)[0]),
+        )
+        for (measure, uid), frame in days.partition_by(*customer, as_dict=True).items()
+    }
+
+
+def _spread_quantiles(
+    frame: pl.DataFrame, spreads: Mapping[str, _DaySpread], columns: list[str]
+) -> pl.DataFrame:
+    """``frame``'s share-of-class quantile ``columns`` (``unique_id``, ``ds``, ``mean``: a
+    customer's share of its class's mean and band) spread as the customer's days spread
+    around its share (``_day_share_spreads``): the class's level (its q50 less its days'
+    median lift over their level) with the level's uncertainty (the class's log band, read as
+    a normal through its q10 and q90, less its days' own spread) convolved with the
+    customer's days around its share of that level, scaled so that its mean is the row's
+    (the customer's share of its class's mean, which adds up). A customer busy one day in ten
+    read its share of its class's band, a q10 above its every quiet day and a q90 below its
+    every busy one: on the demo fleet customers' days 91-182 out sat below their q10 on a
+    fifth to two fifths of days."""
+    level_of = {quantile_column(q): q for q in QUANTILES}
+    quantiles = [level_of[c] for c in columns]
+    parts = []
+    for (uid,), rows in frame.partition_by("unique_id", as_dict=True, maintain_order=True).items():
+        spread = spreads.get(str(uid))
+        if spread is None or not {"q10", "q50", "q90"} <= set(rows.columns):
+            parts.append(rows)
+            continue
+        share = spread.share
+        low, mid, high = (
+            np.log1p(rows.get_column(c).to_numpy() / share) for c in ("q10", "q50", "q90")
+        )
+        sd = np.maximum(high - low, 0.0) / (2 * _Z90)
+        level_sd = np.sqrt(np.maximum(sd**2 - spread.class_sd**2, 0.0))
+        level = np.log1p(share * np.expm1(mid - spread.class_median))
+        logs = longrange.mixture_quantiles(level, level_sd, spread.grid, 0.0, quantiles)
+        own_mean = longrange.mixture_mean(level, level_sd, spread.grid, 0.0)
+        mean = rows.get_column("mean").to_numpy()
+        factor = np.where(own_mean > 0, mean / np.maximum(own_mean, 1e-12), 1.0)
+        parts.append(
+            rows.with_columns(
+                pl.Series(c, np.maximum(np.expm1(logs[:, i]), 0.0) * factor)
+                for i, c in enumerate(columns)
+            )
+        )
+    return pl.concat(parts) if parts else frame
+
+
 def _customer_peaks(
-    forecast: pl.DataFrame, short: pl.DataFrame, growth_days: pl.DataFrame, *, as_of: date
+    forecast: pl.DataFrame,
+    short: pl.DataFrame,
+    growth_days: pl.DataFrame,
+    *,
+    as_of: date,
 ) -> pl.DataFrame:
     """``forecast`` with each customer's peak rows moving, with the lead, from its short model
     to its share of its class's growth model (``growth_days``: the classes' long-horizon daily
@@ -443,6 +591,46 @@ def _customer_peaks(
         )
         .select(forecast.columns)
         .cast(forecast.schema)
+    )
+
+
+def _customers_as_lumpy_as_their_days(
+    frame: pl.DataFrame, spreads: Mapping[tuple[str, str], _DaySpread], *, as_of: date
+) -> pl.DataFrame:
+    """``frame`` with each customer's quantiles, as the growth model takes over (with the
+    lead, as :func:`~forecasting.longrange.blend_weight`), spread as its days spread around
+    its share of its class (``spreads`` per measure and customer, :func:`_spread_quantiles`);
+    its mean, and every other row, unchanged."""
+    values = [c for c in _VALUES if c in frame.columns]
+    quantiles = [c for c in values if c != "mean"]
+    lead = (pl.col("ds") - pl.lit(as_of)).dt.total_days()
+    w = longrange.blend_weight(lead)
+    keys = ["unique_id", "ds", "measure"]
+    parts = []
+    for measure in sorted({m for m, _ in spreads}):
+        mine = {uid: spread for (m, uid), spread in spreads.items() if m == measure}
+        rows = frame.filter(
+            (pl.col("measure") == measure)
+            & (hierarchy.depth() == hierarchy.BOTTOM_DEPTH)
+            & (w > 0)
+            & pl.col("unique_id").is_in(list(mine))
+        )
+        if rows.height:
+            parts.append(_spread_quantiles(rows.select(*keys, *values), mine, quantiles))
+    if not parts:
+        return frame
+    spread = pl.concat(parts).select(*keys, *(pl.col(c).alias(f"{c}_spread") for c in quantiles))
+    return (
+        frame.join(spread, on=keys, how="left")
+        .with_columns(
+            pl.when(pl.col(f"{c}_spread").is_not_null())
+            .then((1 - w) * pl.col(c) + w * pl.col(f"{c}_spread"))
+            .otherwise(pl.col(c))
+            .alias(c)
+            for c in quantiles
+        )
+        .select(frame.columns)
+        .cast(frame.schema)
     )
 
 
@@ -1511,6 +1699,9 @@ def extend_horizon(
         )
     # Each measure's growth model fits alone: a day's (or a month's) peak is still never read
     # below its mean (forecasting/measures.py).
+    updated = _customers_as_lumpy_as_their_days(
+        updated, _day_share_spreads(series, stopped, active, as_of=as_of), as_of=as_of
+    )
     updated = measures.peaks_at_least_means(_customers_within_classes(updated))
     monthly_all = measures.peaks_at_least_means(
         months_at_least_their_days(

@@ -1330,3 +1330,67 @@ def test_a_short_run_s_peak_months_read_at_least_the_days_means_of_their_month()
     assert regions_and_classes.height >= 3 * 3, regions_and_classes.height
     below = regions_and_classes.filter(pl.col("q90") < pl.col("days") * (1 - 1e-9))
     assert below.is_empty(), below.select("unique_id", "ds", "q90", "days").rows()
+
+
+def test_a_lumpy_customer_s_daily_band_past_the_short_model_covers_its_quiet_and_busy_days() -> (
+    None
+):
+    """A customer at 100 GPUs with a day of 400 every fourth day, beside a steady one at 500.
+    Its daily peak rows past the short model were its share of its class's band, about a
+    fifth of it on every day: its busy days (a quarter of them) sat above its q90 and its
+    quiet days near its q10 (on the demo fleet customers' days 91-182 out sat below their q10
+    on a fifth to two fifths of days). Its band now spreads as its days spread around its
+    share of the class's level (its mean-measure rows read its sample paths, which draw its
+    days): a quarter of its days above its q90 no longer, its quiet days not below its q10,
+    and the steady customer's band no wider than its days."""
+    rng = np.random.default_rng(12)
+    days = 400
+    lumpy = np.where(np.arange(days) % 4 == 1, 400.0, 100.0)
+    bottoms = {
+        "total/r1/inference/steady": 500.0 * np.exp(rng.normal(0, 0.03, days)),
+        "total/r1/inference/lumpy": lumpy * np.exp(rng.normal(0, 0.01, days)),
+    }
+    history = _with_parents(bottoms)
+    # The short model reads each series' mean day of its last four weeks.
+    recent_means = history.group_by("unique_id", "measure").agg(
+        pl.col("y").filter(pl.col("ds") > AS_OF - timedelta(days=28)).mean().alias("recent")
+    )
+    short = _flat_result(
+        history.join(recent_means, on=["unique_id", "measure"]).with_columns(
+            pl.when(pl.col("ds") == AS_OF).then(pl.col("recent")).otherwise(pl.col("y")).alias("y")
+        ),
+        tuple(bottoms),
+    )
+    # Its sample paths draw its last quarter's days, as a bootstrap of its residuals would.
+    n = 100
+    paths = pl.concat(
+        pl.DataFrame(
+            {
+                "unique_id": uid,
+                "ds": [AS_OF + timedelta(days=d + 1) for d in range(DAYS) for _ in range(n)],
+                "sample_id": np.tile(np.arange(n), DAYS),
+                "y": rng.choice(y[-91:], size=DAYS * n),
+            }
+        )
+        for uid, y in bottoms.items()
+    ).cast(PATHS_SCHEMA)
+    short = replace(short, paths=paths)
+    ext = extend_horizon(history, short, as_of=AS_OF, months=6)
+    lead = (pl.col("ds") - pl.lit(AS_OF)).dt.total_days()
+    rows = ext.result.forecast.filter(lead.is_between(91, 182))
+    band = rows.filter(
+        (pl.col("unique_id") == "total/r1/inference/lumpy") & (pl.col("measure") == "peak")
+    )
+    assert band.height == 92
+    recent = 1.3 * lumpy[-91:, None]  # the fixture's peak measure
+    q10, q90, q99 = (band[c].to_numpy()[None, :] for c in ("q10", "q90", "q99"))
+    # Its q90 falls among its busy days (a quarter of them): about half of those above.
+    assert np.mean(recent > q90) <= 0.2
+    assert np.mean(recent > q99) <= 0.05
+    assert np.mean(recent < q10) <= 0.12
+    steady = rows.filter(
+        (pl.col("unique_id") == "total/r1/inference/steady") & (pl.col("measure") == "peak")
+    )
+    typical = float(np.median(1.3 * bottoms["total/r1/inference/steady"][-91:]))
+    assert (steady["q10"] <= typical).all() and (steady["q90"] >= typical).all()
+    assert (steady["q90"] <= 1.2 * steady["q10"]).all()
