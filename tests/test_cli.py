@@ -2111,8 +2111,8 @@ def test_the_power_line_says_which_greens_were_not_checked_or_not_judged() -> No
 
     unsized = report_outcome(_east_unsized(sample_inputs()), SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
     assert power_lines(unsized)[0] == (
-        "power: 0 red, 0 amber, 1 green; 2 green, not checked for 2 orders not sized in "
-        "us-east (the forecast ends before they land: their MW not measured)"
+        "power: 0 red, 0 amber, 1 green; 2 not checked (not green: 2 orders not sized in "
+        "us-east, the forecast ends before they land: their MW not measured)"
     )
     inputs = sample_inputs()
     power = _power_sites(

@@ -4268,12 +4268,13 @@ def test_power_is_said_not_checked_for_orders_not_sized() -> None:
     forecast ends before they land): the front page read "0 red, 0 amber, 7 green" for power,
     and the facilities page "0.0 MW power in orders to place", "none within the horizon",
     every site green and "no blocks to order", never "not sized". The sites of a region with
-    an order not sized read green, not checked for those orders; the MW card, the contract
-    card and both order tables say the orders are not sized and their MW not measured."""
+    an order not sized read "not checked" (not green) for those orders; the MW card, the
+    contract card and both order tables say the orders are not sized and their MW not
+    measured."""
     shown = _east_unsized(_sited(sample_inputs()))
     unchecked = (
-        "0 red, 0 amber, 1 green; 2 green, not checked for 2 orders not sized in us-east "
-        "(the forecast ends before they land: their MW not measured)"
+        "0 red, 0 amber, 1 green; 2 not checked (not green: 2 orders not sized in us-east, "
+        "the forecast ends before they land: their MW not measured)"
     )
     assert unchecked in _visible(run_index_page(shown))
     page = _visible(facilities_page(shown))
@@ -4285,8 +4286,9 @@ def test_power_is_said_not_checked_for_orders_not_sized() -> None:
         "none within the horizon for the orders sized; not checked for 2 orders not sized "
         "(us-east) contract more power by"
     ) in page
-    assert page.count("green not checked for 2 orders not sized in us-east") == 2
-    assert "west-a eu-west green not checked" not in page
+    assert page.count("us-east not checked for 2 orders not sized in us-east") == 2
+    assert "us-east green" not in page
+    assert "west-a eu-west green" in page
     # Both tables list the orders, their size and MW not measured.
     assert page.count("pod-h100-1024, not sized") == 4
     sized = replace(shown, triggers=sample_inputs().triggers)
@@ -4303,11 +4305,13 @@ def test_the_mw_needed_is_said_not_measured_for_orders_not_sized() -> None:
 
     shown = _east_unsized(_sited(sample_inputs()))
     page = _visible(facilities_page(shown))
-    needed = page.split(" needed by ")[1]
-    assert needed.split(" MW", 1)[1].startswith(
-        " (+ 2 orders not sized: the forecast ends before they land, their MW not measured; "
-        "see the notes)"
-    ), needed[:200]
+    needed = page.split(" needed by ")[0].rsplit(" in service, ", 1)[1]
+    # The card's figure is "not measured", the sized part said as what it is.
+    month, value = needed[: len("Jan 2025")], needed[len("Jan 2025 ") :]
+    assert value.startswith(
+        "not measured (2 orders not sized: the forecast ends before they land; see the notes); "
+    ), (month, value[:200])
+    assert value.endswith("MW for the blocks in service and the orders sized"), value[-200:]
     month = date(2025, 1, 1)
     power = pl.DataFrame(
         {"site": ["sg-a"], "region": ["servegen"], "month": [month], "mw_in_service": [3.1],
@@ -4319,9 +4323,9 @@ def test_the_mw_needed_is_said_not_measured_for_orders_not_sized() -> None:
     )
     chart = site_power_chart(power, site="sg-a", key="k", unsized=1)
     assert chart is not None and chart.takeaway == (
-        "sg-a's blocks in service and the orders sized need no more than the 3.1 MW in service "
-        "in Jan 2025; not measured for 1 order not sized in servegen (the forecast ends before "
-        "it lands): what sg-a needs is not verified."
+        "What sg-a needs is not measured (1 order not sized in servegen: the forecast ends "
+        "before it lands); its blocks in service and the orders sized need no more than the "
+        "3.1 MW in service in Jan 2025."
     )
 
 

@@ -66,6 +66,7 @@ __all__ = [
     "FINANCE_SCHEMA",
     "IDLE_RISK_SCHEMA",
     "MW_BY_SITE_SCHEMA",
+    "NOT_CHECKED",
     "NOT_JUDGED",
     "STATUSES",
     "TRIGGERS_SCHEMA",
@@ -456,6 +457,11 @@ def extrapolated_text(
     )
 
 
+# The power status shown for a site whose region has an order not sized (its MW not measured):
+# its stored green counted only the orders sized (power_view, the pages, the CLI).
+NOT_CHECKED = "not checked"
+
+
 # Beside the headline of a plan without [[site]]: its card reads "worst trigger status, blocks
 # and power", and a plain "green" there claimed power that nothing checked.
 POWER_NOT_CHECKED = "power not checked: no [[site]] in the plan"
@@ -681,9 +687,11 @@ def power_counts(inputs: ReportInputs) -> str:
         regions = sorted(set(unchecked["region"].to_list()))
         n = sum(unsized_by_region(inputs.triggers)[r] for r in regions)
         orders, land = ("order", "it lands: its") if n == 1 else ("orders", "they land: their")
+        # Not counted green: "1 green, not checked" read green on a site whose need the
+        # unsized order's MW may pass (ServeGen 7 d: +3.8 MW at 26 weeks, red).
         text += (
-            f"; {unchecked.height} green, not checked for {n} {orders} not sized in "
-            f"{', '.join(regions)} (the forecast ends before {land} MW not measured)"
+            f"; {unchecked.height} {NOT_CHECKED} (not green: {n} {orders} not sized in "
+            f"{', '.join(regions)}, the forecast ends before {land} MW not measured)"
         )
     unjudged = power.filter(pl.col("not_judged"))
     if unjudged.height:
