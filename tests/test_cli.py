@@ -1332,7 +1332,8 @@ def test_the_report_table_says_a_monthly_only_order_s_size_is_not_verified() -> 
            "arrives": "2027-02-03", "note": "short at the monthly grain ..."}  # fmt: skip
     text = _report_table_text(triggers=[row], daily_days=7)
     assert (
-        "30 x rack-h100-256 (size not verified (the daily forecast reaches only 7 days)) │ "
+        "30 x rack-h100-256 (size not verified at the daily grain (the daily forecast reaches "
+        "only 7 days)) │ "
         "$253.4M, not verified │ 11.5, not verified │"
     ) in text
     plain = _report_table_text(triggers=[{**row, "monthly_only": False}], daily_days=7)

@@ -823,6 +823,7 @@ def test_csv_and_json_hold_the_triggers_frame(tmp_path: Path) -> None:
         capex_new_site_usd=pl.lit(None, pl.Float64),
         exhaustion_grain=exhaustion_grain(end),
         order_by_grain=order_by_grain(end),
+        size_note=pl.lit(None, pl.String),  # no trigger short at the monthly grain only
         dates_placed=pl.lit(None, pl.String),  # the dates are the telemetry's own
         status_shown=pl.col("status"),  # no vacant region: as stored
     )
@@ -837,6 +838,7 @@ def test_csv_and_json_hold_the_triggers_frame(tmp_path: Path) -> None:
         "capex_new_site_usd": pl.Float64(),
         "exhaustion_grain": pl.String(),
         "order_by_grain": pl.String(),
+        "size_note": pl.String(),
         "dates_placed": pl.String(),
         "status_shown": pl.String(),
     }
@@ -1173,6 +1175,7 @@ def test_empty_inputs_render_every_page_with_no_data(tmp_path: Path) -> None:
         "capex_new_site_usd",
         "exhaustion_grain",
         "order_by_grain",
+        "size_note",
         "dates_placed",
         "status_shown",
     ]
@@ -2797,8 +2800,9 @@ def test_an_order_short_at_the_monthly_grain_only_says_its_size_is_not_verified(
     """The demo at 7 days: us-east/all read 30 racks ($253.4M, 11.5 MW), amber, where 26 weeks
     read 89 racks ($751.9M), red: sized for a window from a month read short past the 7 daily
     days, its size swings with the horizon (the other five triggers were the same at both).
-    Its date was marked not verified, its size not: the capital and MW cards and the finance
-    orders table now say the size is not verified, and how far the daily forecast reaches."""
+    Its date was marked not verified, its size not: the capital and MW cards, the blocks and
+    every-order cards and the finance orders table now say the size is not verified at the
+    daily grain, and how far the daily forecast reaches."""
     from forecasting.report.pages.facilities import _cards
     from forecasting.report.pages.finance import _orders_table
 
@@ -2810,13 +2814,26 @@ def test_an_order_short_at_the_monthly_grain_only_says_its_size_is_not_verified(
     monthly = replace(inputs, triggers=inputs.triggers.with_columns(monthly_only=seam))
     end = daily_end(inputs)
     assert end is not None
-    reach = f"size not verified (the daily forecast reaches only {(end - inputs.as_of).days} days)"
+    reach = (
+        "size not verified at the daily grain (the daily forecast reaches only "
+        f"{(end - inputs.as_of).days} days)"
+    )
     clause = (
         f"(of which {fmt_usd(first['capex_usd'])} for 1 order short at the monthly grain only: "
         f"{reach})"
     )
     assert clause in _visible(run_index_page(monthly))
     assert clause in _visible(finance_page(monthly))
+    # The blocks it counts and the capital of every order, which holds it, say it too.
+    n = first["blocks_to_order"]
+    blocks = f"{n:,} {first['kind']}{'' if n == 1 else 's'}"
+    assert (
+        f"(of which {blocks} for 1 order short at the monthly grain only: {reach}) blocks to order"
+        in _visible(finance_page(monthly))
+    )
+    planned = replace(monthly, placements=_planned(monthly, later_capex=1e6))
+    every = f"{clause} {planned.every_order_label}"
+    assert every in _visible(finance_page(planned)) and every in _visible(run_index_page(planned))
     power = dict(_cards(monthly))["power in orders to place"]
     assert (
         f"(of which {fmt_mw(first['mw'])} for 1 order short at the monthly grain only: {reach})"
@@ -2909,6 +2926,16 @@ def test_a_monthly_only_order_by_date_is_labelled_in_every_table_and_the_csv(
         orders = [r for r in csv.DictReader(handle) if r["tranche"] == "1"]
     grains = {(r["region"], r["pool"]): r["order_by_grain"] for r in orders}
     assert grains[(first["region"], first["pool"])] == f"month, {MONTHLY_ONLY}"
+    # Its size, capex and MW alike, in both files (the demo at 7 days: 30 racks, 89 at 26 weeks).
+    days = (daily_end(inputs) - inputs.as_of).days  # type: ignore[operator]
+    size = f"size {MONTHLY_ONLY} (the daily forecast reaches only {days} days)"
+    assert rows[(first["region"], first["pool"])]["size_note"] == size
+    assert {r["size_note"] for k, r in rows.items() if k != (first["region"], first["pool"])} == {
+        ""
+    }
+    notes = {(r["region"], r["pool"]): r["size_note"] for r in orders}
+    assert notes.pop((first["region"], first["pool"])) == size
+    assert set(notes.values()) <= {""}
 
 
 def test_the_sites_card_counts_declared_sites_without_blocks_yet() -> None:

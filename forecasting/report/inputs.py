@@ -40,7 +40,7 @@ from forecasting.schema import (
     frame_schema,
     table,
 )
-from forecasting.text import days_count
+from forecasting.text import days_count, size_not_verified
 from forecasting.triggers import TRIGGERS_SCHEMA, UNMEASURED_TRAINING
 from forecasting.triggers.common import trigger_placements
 from forecasting.whatif import PIPELINE_SCHEMA
@@ -91,6 +91,7 @@ __all__ = [
     "power_counts",
     "power_view",
     "silent_feeds",
+    "size_note",
     "split_new_site",
     "status_headline",
     "status_shown",
@@ -858,6 +859,15 @@ def order_by_grain(daily_end: date | None) -> pl.Expr:
         .then(pl.lit(f"month, {MONTHLY_ONLY}"))
         .otherwise(exhaustion_grain(daily_end))
     )
+
+
+def size_note(daily_days: int | None, *, blocks: str = "blocks_to_order") -> pl.Expr:
+    """Beside an order's size in the downloads: ``size not verified at the daily grain (the
+    daily forecast reaches only N days)`` where its trigger is short at the monthly grain only
+    (its ``monthly_only`` field; the demo's us-east/all, 30 racks at 7 days, 89 at 26 weeks,
+    where only order_by_grain said it), else null. ``blocks`` names the count column."""
+    flagged = pl.col("monthly_only").fill_null(False) & (pl.col(blocks).fill_null(0) > 0)
+    return pl.when(flagged).then(pl.lit(size_not_verified(daily_days))).otherwise(None)
 
 
 def exhaustion_grain(daily_end: date | None) -> pl.Expr:

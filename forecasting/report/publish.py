@@ -32,10 +32,12 @@ import polars as pl
 from forecasting.errors import PublishError
 from forecasting.report.inputs import (
     ReportInputs,
+    daily_days,
     daily_end,
     exhaustion_grain,
     order_by_grain,
     orders_frame,
+    size_note,
     split_new_site,
     status_shown,
 )
@@ -214,8 +216,11 @@ def _write_run(inputs: ReportInputs, folder: Path) -> None:
         _write_text(folder / name, render(inputs))
     _write_text(folder / PLOTLY_JS, plotly.offline.get_plotlyjs())
     end = daily_end(inputs)
+    days = daily_days(inputs)
     triggers = _placeable_capex(inputs.triggers, inputs.placements).with_columns(
-        exhaustion_grain=exhaustion_grain(end), order_by_grain=order_by_grain(end)
+        exhaustion_grain=exhaustion_grain(end),
+        order_by_grain=order_by_grain(end),
+        size_note=size_note(days),
     )
     # Every dated row says so where its dates rest on a placed calendar (a ServeGen
     # "order by 2024-10-14" read as a real date).
@@ -230,7 +235,11 @@ def _write_run(inputs: ReportInputs, folder: Path) -> None:
     orders = (
         orders_frame(inputs.placements)
         .join(flags, on=["region", "pool", "tranche"], how="left", maintain_order="left")
-        .with_columns(exhaustion_grain=exhaustion_grain(end), order_by_grain=order_by_grain(end))
+        .with_columns(
+            exhaustion_grain=exhaustion_grain(end),
+            order_by_grain=order_by_grain(end),
+            size_note=size_note(days, blocks="blocks"),
+        )
         .drop("monthly_only")
         # As triggers.csv shows it: a region on the contract book alone says so.
         .with_columns(placed, status_shown=status_shown(inputs))
