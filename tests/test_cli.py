@@ -1354,6 +1354,53 @@ def test_the_report_table_says_a_past_order_by_date_is_late() -> None:
     assert "│ 2024-10-14 │" in ahead
 
 
+def test_the_report_table_sets_apart_the_capex_and_date_of_blocks_that_run_past_the_plan() -> None:
+    """ServeGen at 26 weeks printed "$84.5M" and "2024-10-14 (97 days late)" for 10 racks, 8 of
+    which ($67.6M) land 2025-03-30 and can run only from 2026-08-16, 504 days dark, after the
+    plan's end 2025-07-20, while the pages counted them apart as not within the horizon. The
+    CLI's capex and order-by cells now say it as the pages do."""
+    row = {"region": "servegen", "pool": "all", "status": "red", "order_by": "2024-10-14",
+           "exhaustion_date": "2025-01-20", "candidate": "rack-h100-256",
+           "blocks_to_order": 10, "capex_usd": 84.48e6, "mw": 3.8, "arrives": "2025-03-30",
+           "capex_past_plan_usd": 67.584e6, "blocks_past_plan": 8, "plan_end": "2025-07-20",
+           "note": "order 10 x rack-h100-256 ..."}  # fmt: skip
+    text = _report_table_text(triggers=[row], as_of=date(2025, 1, 19))
+    assert (
+        "│ 2024-10-14 (97 days late; the 8 blocks that run only after the plan's end: no "
+        "order-by date within the horizon) │"
+    ) in text
+    assert (
+        "│ $16.9M (+ $67.6M for 8 blocks that run only after the plan's end, 2025-07-20: not "
+        "within the horizon) │"
+    ) in text
+    within = _report_table_text(
+        triggers=[{**row, "capex_past_plan_usd": 0.0, "blocks_past_plan": 0}],
+        as_of=date(2025, 1, 19),
+    )
+    assert "│ $84.5M │" in within and "│ 2024-10-14 (97 days late) │" in within
+
+
+def test_the_report_rows_carry_the_capex_of_blocks_that_run_past_the_plan() -> None:
+    """The CLI's trigger rows read the same placements as the pages' capital card: a first
+    order waiting on power past the plan's end carries its capex, blocks and the plan's end."""
+    from dataclasses import replace
+
+    import polars as pl
+    from test_report import _dark_first_order, sample_inputs
+
+    from forecasting.runs.reports import report_trigger_rows
+
+    inputs = sample_inputs()
+    dark, first, end = _dark_first_order(inputs)
+    rows = report_trigger_rows(replace(inputs, placements=dark))
+    mine = rows.filter((pl.col("region") == first["region"]) & (pl.col("pool") == first["pool"]))
+    assert mine["capex_past_plan_usd"].to_list() == [first["capex_usd"]]
+    assert mine["blocks_past_plan"].to_list() == [first["blocks"]]
+    assert mine["plan_end"].to_list() == [str(end)]
+    others = rows.filter(~pl.col("region").eq(first["region"]) | ~pl.col("pool").eq(first["pool"]))
+    assert set(others["capex_past_plan_usd"].to_list()) <= {0.0}
+
+
 def test_the_report_table_and_line_say_a_region_is_on_the_contract_book_alone() -> None:
     """ap-south's blocks have no telemetry; its one signed contract is its demand. `report`
     read "ap-south | all | green | Jan 2028 | 4 x rack-h100-256" as a forecast's order. Its

@@ -720,6 +720,7 @@ def report_trigger_rows(inputs: ReportInputs) -> pl.DataFrame:
     ]
     return (
         with_power(inputs.triggers, inputs.placements)
+        .join(_past_the_plan(inputs), on=["region", "pool"], how="left")
         .select(
             "region",
             "pool",
@@ -740,6 +741,9 @@ def report_trigger_rows(inputs: ReportInputs) -> pl.DataFrame:
             "runs_from",
             "monthly_only",
             "unmeasured_training",
+            "capex_past_plan_usd",
+            "blocks_past_plan",
+            "plan_end",
         )
         .with_columns(
             pl.col(pl.Date).exclude("exhaustion_date").cast(pl.String),
@@ -754,6 +758,32 @@ def report_trigger_rows(inputs: ReportInputs) -> pl.DataFrame:
         )
         .drop("unmeasured_training")  # its status says it
     )
+
+
+def _past_the_plan(inputs: ReportInputs) -> pl.DataFrame:
+    """Per trigger (region, pool), the capex and blocks of its own order (tranche 1) whose
+    blocks can run only after the plan's end (``report.inputs.past_the_plan``, as the pages'
+    capital cards count them), and that end as text: zero where none."""
+    from forecasting.report.inputs import past_the_plan, plan_orders
+    from forecasting.report.pages.common import plan_last_day
+
+    end = plan_last_day(inputs)
+    planned = plan_orders(inputs.placements)
+    keys = inputs.triggers.select("region", "pool")
+    if planned is None or end is None:
+        past = keys.with_columns(capex_past_plan_usd=pl.lit(0.0), blocks_past_plan=pl.lit(0))
+    else:
+        first = past_the_plan(planned.filter(pl.col("tranche") == 1), end=end)
+        dark = pl.col("capex_past_plan_usd") > 0
+        sums = first.group_by("region", "pool").agg(
+            pl.col("capex_past_plan_usd").sum(),
+            pl.col("blocks").filter(dark).sum().alias("blocks_past_plan"),
+        )
+        past = keys.join(sums, on=["region", "pool"], how="left").with_columns(
+            pl.col("capex_past_plan_usd").fill_null(0.0),
+            pl.col("blocks_past_plan").fill_null(0).cast(pl.Int64),
+        )
+    return past.with_columns(plan_end=pl.lit(None if end is None else str(end), pl.String))
 
 
 def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:
