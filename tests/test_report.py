@@ -821,6 +821,7 @@ def test_csv_and_json_hold_the_triggers_frame(tmp_path: Path) -> None:
         # No placements stored: no block is known past a ceiling, the capex stays whole.
         blocks_beyond_ceiling=pl.lit(None, pl.Int64),
         capex_new_site_usd=pl.lit(None, pl.Float64),
+        capex_past_plan_usd=pl.lit(None, pl.Float64),
         exhaustion_grain=exhaustion_grain(end),
         order_by_grain=order_by_grain(end),
         size_note=pl.lit(None, pl.String),  # no trigger short at the monthly grain only
@@ -836,6 +837,7 @@ def test_csv_and_json_hold_the_triggers_frame(tmp_path: Path) -> None:
         **TRIGGERS_SCHEMA,
         "blocks_beyond_ceiling": pl.Int64(),
         "capex_new_site_usd": pl.Float64(),
+        "capex_past_plan_usd": pl.Float64(),
         "exhaustion_grain": pl.String(),
         "order_by_grain": pl.String(),
         "size_note": pl.String(),
@@ -1173,6 +1175,7 @@ def test_empty_inputs_render_every_page_with_no_data(tmp_path: Path) -> None:
         *TRIGGERS_SCHEMA.names(),
         "blocks_beyond_ceiling",
         "capex_new_site_usd",
+        "capex_past_plan_usd",
         "exhaustion_grain",
         "order_by_grain",
         "size_note",
@@ -1857,9 +1860,11 @@ def test_blocks_past_their_site_s_ceiling_are_a_new_site_not_capital_of_the_plan
     assert html.unescape(facilities_page(beyond)).count(text) == 2
     folder = publish_report(beyond, root=tmp_path)
     orders = pl.read_csv(folder / "orders.csv", try_parse_dates=True)
-    assert orders["capex_usd"].sum() == pytest.approx(placeable)
+    # As the pages total it: the block that runs only after the plan's end apart too.
+    assert orders["capex_usd"].sum() == pytest.approx(placeable - 200e6)
     later = orders.filter(pl.col("tranche") == 2).row(0, named=True)
     assert (later["blocks_beyond_ceiling"], later["capex_new_site_usd"]) == (2, 400e6)
+    assert later["capex_past_plan_usd"] == pytest.approx(200e6)
     assert fmt_usd(placeable - 200e6) in (folder / "index.html").read_text()
 
 
@@ -5151,3 +5156,23 @@ def test_a_region_whose_demand_is_the_contract_book_s_alone_says_so_on_every_pag
     shown = pl.read_csv(folder / "triggers.csv").select("region", "status", "status_shown")
     for region, status, said in shown.iter_rows():
         assert said == (f"{status} (contract book only)" if region == "eu-west" else status)
+
+
+def test_the_csvs_set_apart_the_capex_of_blocks_that_run_past_the_plan(tmp_path: Path) -> None:
+    """ServeGen at 26 weeks: triggers.csv read capex_usd $84.5M for servegen/all and
+    orders.csv $67.6M for its 8 racks that can run only from 2026-08-16, after the plan's end
+    2025-07-20, where every page counts them apart ("not within the horizon, not in the plan's
+    totals"). Both files now total capex_usd as the pages do and give the rest in
+    capex_past_plan_usd."""
+    inputs = sample_inputs()
+    dark, first, _ = _dark_first_order(inputs)
+    folder = publish_report(replace(inputs, placements=dark), root=tmp_path)
+    key = (pl.col("region") == first["region"]) & (pl.col("pool") == first["pool"])
+    triggers = pl.read_csv(folder / "triggers.csv")
+    row = triggers.filter(key).row(0, named=True)
+    assert row["capex_past_plan_usd"] == pytest.approx(first["capex_usd"])
+    assert row["capex_usd"] == pytest.approx(0.0)
+    assert triggers.filter(~key)["capex_past_plan_usd"].fill_null(0.0).eq(0.0).all()
+    orders = pl.read_csv(folder / "orders.csv").filter(key & (pl.col("tranche") == 1))
+    assert orders["capex_past_plan_usd"].to_list() == [pytest.approx(first["capex_usd"])]
+    assert orders["capex_usd"].to_list() == [pytest.approx(0.0)]

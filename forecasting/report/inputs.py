@@ -885,14 +885,18 @@ def exhaustion_grain(daily_end: date | None) -> pl.Expr:
     )
 
 
-def orders_frame(placements: pl.DataFrame) -> pl.DataFrame:
+def orders_frame(placements: pl.DataFrame, *, end: date | None) -> pl.DataFrame:
     """Every order of the plan to its end for the ``orders.csv`` download, by order-by date:
-    tranche 1 is a trigger's order, later tranches what the plan orders after it."""
+    tranche 1 is a trigger's order, later tranches what the plan orders after it. ``end`` is
+    the plan's last day (:func:`past_the_plan`)."""
     columns = ["region", "pool", "tranche", "status", "order_by", "arrives", "exhaustion_date",
                "candidate", "blocks", "capex_usd", "mw", "site", "powered",
-               "blocks_beyond_ceiling", "capex_new_site_usd", "runs_from"]  # fmt: skip
-    # capex_usd the blocks the plan can place, as the pages total it (split_new_site).
-    return split_new_site(placements).select(columns).sort("order_by", "region", "pool", "tranche")
+               "blocks_beyond_ceiling", "capex_new_site_usd", "capex_past_plan_usd",
+               "runs_from"]  # fmt: skip
+    # capex_usd the blocks the plan can place within the horizon, as the pages total it
+    # (split_new_site, past_the_plan).
+    frame = past_the_plan(split_new_site(placements), end=end)
+    return frame.select(columns).sort("order_by", "region", "pool", "tranche")
 
 
 def n_plus_one_view(inputs: ReportInputs) -> pl.DataFrame:
