@@ -5176,3 +5176,26 @@ def test_the_csvs_set_apart_the_capex_of_blocks_that_run_past_the_plan(tmp_path:
     orders = pl.read_csv(folder / "orders.csv").filter(key & (pl.col("tranche") == 1))
     assert orders["capex_past_plan_usd"].to_list() == [pytest.approx(first["capex_usd"])]
     assert orders["capex_usd"].to_list() == [pytest.approx(0.0)]
+
+
+def test_the_report_artifact_says_a_monthly_only_order_s_date_and_size_are_not_verified() -> None:
+    """The Prefect artifact's triggers table read the demo's 7-day us-east/all as "2026-09-25"
+    and "30 x rack-h100-256", plain, where the CLI and every page say both rest on a month
+    read short past the daily rows (26 weeks: 89 racks, red): it says so as the CLI does."""
+    from forecasting.runs.reports import report_summary_markdown
+    from forecasting.triggers.orders import MONTHLY_ONLY
+
+    inputs = sample_inputs()
+    first = (
+        inputs.triggers.filter(pl.col("blocks_to_order") > 0).sort("order_by").row(0, named=True)
+    )
+    seam = (pl.col("region") == first["region"]) & (pl.col("pool") == first["pool"])
+    monthly = replace(inputs, triggers=inputs.triggers.with_columns(monthly_only=seam))
+    days = (daily_end(inputs) - inputs.as_of).days  # type: ignore[operator]
+    said = report_summary_markdown(monthly, Path("reports"))
+    assert (
+        f"| {first['order_by']} (monthly grain: {MONTHLY_ONLY}) | {first['blocks_to_order']} x "
+        f"{first['candidate']} (size {MONTHLY_ONLY} (the daily forecast reaches only {days} "
+        "days)) |"
+    ) in said
+    assert MONTHLY_ONLY not in report_summary_markdown(inputs, Path("reports"))

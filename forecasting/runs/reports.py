@@ -21,7 +21,7 @@ from forecasting.runs.drills import blocks_needed, capacity_sha256, drills_folde
 from forecasting.runs.forecasts import named_customers, silent_customers_for
 from forecasting.runs.ids import ForecastRef, forecast_run, new_run_id
 from forecasting.runs.loading import stored_book
-from forecasting.schema import MAX_SHOCK_MULTIPLIER, NOT_VERIFIED, VACANT
+from forecasting.schema import MAX_SHOCK_MULTIPLIER, MONTHLY_ONLY, NOT_VERIFIED, VACANT
 
 if TYPE_CHECKING:  # the step modules load scipy, numba and plotly: only when a step runs
     from forecasting.capacity import CapacityPlan
@@ -790,13 +790,16 @@ def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:
     """The report's triggers and failing drills as Markdown, for the Prefect artifact."""
     from forecasting.report.format import fmt_day_or_month
     from forecasting.report.inputs import (
+        daily_days,
         daily_end,
         unmeasured_class_rows,
         unplayed_text,
         vacant_regions,
     )
+    from forecasting.text import size_not_verified
     from forecasting.triggers import UNMEASURED_TRAINING
 
+    days = daily_days(inputs)
     triggers = inputs.triggers.sort("status", "order_by", nulls_last=True)
     lines = [
         f"# fleetcast report {inputs.run_id}",
@@ -831,11 +834,14 @@ def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:
             if t["blocks_to_order"]
             else "none"
         )
+        by = t["order_by"] or "-"
+        # Short at the monthly grain only: its date and size rest on a month read past the
+        # daily rows, as the CLI's table and the pages say (the demo's 30 racks at 7 days).
+        if t["monthly_only"] and t["blocks_to_order"]:
+            by = f"{by} (monthly grain: {MONTHLY_ONLY})"
+            order += f" ({size_not_verified(days)})"
         exhaustion = fmt_day_or_month(t["exhaustion_date"], daily_end=end).replace("–", "-")
-        lines.append(
-            f"| {t['region']} | {t['pool']} | {status} | {exhaustion} "
-            f"| {t['order_by'] or '-'} | {order} |"
-        )
+        lines.append(f"| {t['region']} | {t['pool']} | {status} | {exhaustion} | {by} | {order} |")
     failing = inputs.drill_answers.filter(~pl.col("passed")).get_column("drill").to_list()
     lines += ["", f"Failing drills: {', '.join(failing) if failing else 'none'}."]
     if held := _unverified_drills(inputs):
