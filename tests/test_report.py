@@ -5199,3 +5199,21 @@ def test_the_report_artifact_says_a_monthly_only_order_s_date_and_size_are_not_v
         "days)) |"
     ) in said
     assert MONTHLY_ONLY not in report_summary_markdown(inputs, Path("reports"))
+
+
+def test_the_mw_to_contract_of_a_site_not_checked_is_not_measured() -> None:
+    """ServeGen at 7 days: sg-a's power row read "not checked for 1 order not sized" beside
+    "MW to contract 0.0 MW", a figure for the orders sized only (the 26-week run contracts
+    2.9 MW there). The cell now says the MW is not measured, the sized part as what it is."""
+    from forecasting.report.inputs import power_view
+    from forecasting.report.pages.facilities import _power_contracts_table
+
+    shown = _east_unsized(_sited(sample_inputs()))
+    # As a green power trigger stores it: nothing to contract for the orders it counted.
+    stored = shown.power_triggers.with_columns(mw_to_contract=pl.lit(0.0))
+    shown = replace(shown, power_triggers=stored)
+    rows = {r[0]: r for r in _power_contracts_table(power_view(shown)).rows}
+    assert str(rows["us-east-a"][8]) == (
+        "not measured (2 orders not sized in us-east); 0.0 MW for the orders sized"
+    )
+    assert str(rows["west-a"][8]) == "0.0 MW"

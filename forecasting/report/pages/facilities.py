@@ -424,8 +424,16 @@ def _power_orders_table(
 
 def _to_contract(row: dict[str, Any]) -> str:
     """The MW to contract within the site's ceiling (what the cost prices), and what the
-    shortfall needs beyond it: the column read 26.5 MW beside a note to contract 96.11."""
+    shortfall needs beyond it: the column read 26.5 MW beside a note to contract 96.11; not
+    measured at a site not checked for its region's orders not sized."""
     within = fmt_mw(row["mw_to_contract"])
+    if n := row.get("unsized_orders") or 0:
+        # A site not checked (:func:`_power_status`): "0.0 MW" read as measured where the
+        # 26-week run of the same ServeGen fleet contracts 2.9 MW.
+        orders = "1 order" if n == 1 else f"{n:,} orders"
+        return (
+            f"not measured ({orders} not sized in {row['region']}); {within} for the orders sized"
+        )
     beyond = row.get("mw_beyond_ceiling") or 0.0
     return f"{within} (+ {fmt_mw(beyond)} beyond the ceiling)" if beyond > 0 else within
 
