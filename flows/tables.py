@@ -751,18 +751,36 @@ def report_table(outcome: ReportOutcome) -> Table:
 
 
 def _late_by(t: Mapping[str, Any], outcome: ReportOutcome) -> str:
-    """' (97 days late)' for an order-by date before the as-of date, else '': ServeGen's
-    "2024-10-14" read as a plan, 97 days before its as-of date."""
-    if outcome.as_of is None:
-        return ""
-    late = (outcome.as_of - date.fromisoformat(str(t["order_by"]))).days
-    return f" ({late:,} days late)" if late > 0 else ""
+    """' (97 days late)' for an order-by date before the as-of date, and the blocks of the
+    order that run only after the plan's end (no order-by date within the horizon), else '':
+    ServeGen's "2024-10-14" read as a plan, 97 days before its as-of date."""
+    parts = []
+    if outcome.as_of is not None:
+        late = (outcome.as_of - date.fromisoformat(str(t["order_by"]))).days
+        if late > 0:
+            parts.append(f"{late:,} days late")
+    if past := t.get("blocks_past_plan") or 0:
+        # Their power comes after the plan's end: the shortfall's date is not theirs, and no
+        # day the forecast covers needs them (the finance table says the same).
+        parts.append(
+            f"the {past:,} blocks that run only after the plan's end: no order-by date within "
+            "the horizon"
+        )
+    return f" ({'; '.join(parts)})" if parts else ""
 
 
 def _capex(t: Mapping[str, Any]) -> str:
-    """A trigger's capex, the part for blocks past their site's ceiling apart (a new site's)."""
+    """A trigger's capex, the part for blocks past their site's ceiling apart (a new site's),
+    or that for blocks that run only after the plan's end."""
     if not t["capex_usd"]:
         return "-"
+    if past := t.get("capex_past_plan_usd") or 0.0:
+        # ServeGen's "$84.5M" held $67.6M of racks dark until 504 days after they land, past
+        # the plan's end: the pages count them apart, not within the horizon.
+        return (
+            f"{usd(t['capex_usd'] - past)} (+ {usd(past)} for {t['blocks_past_plan']:,} blocks "
+            f"that run only after the plan's end, {t['plan_end']}: not within the horizon)"
+        )
     beyond, blocks = t.get("blocks_beyond_ceiling") or 0, t["blocks_to_order"] or 0
     if not beyond or not blocks:
         return usd(t["capex_usd"])

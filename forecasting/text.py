@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import Any
 
-from forecasting.schema import NEW_SITE, NOT_VERIFIED
+from forecasting.schema import MONTHLY_ONLY, NEW_SITE
 
 __all__ = [
     "CAPEX_BOUNDS",
@@ -133,4 +133,6 @@ def size_not_verified(daily_days: int | None) -> str:
     reach = (
         f" (the daily forecast reaches only {daily_days:,} days)" if daily_days is not None else ""
     )
-    return f"size {NOT_VERIFIED}{reach}"
+    # The order-by date's words ("not verified at the daily grain"), as the size rests on the
+    # same month: "size not verified" alone read as a lesser caveat than the date's.
+    return f"size {MONTHLY_ONLY}{reach}"

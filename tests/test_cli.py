@@ -1332,7 +1332,8 @@ def test_the_report_table_says_a_monthly_only_order_s_size_is_not_verified() -> 
            "arrives": "2027-02-03", "note": "short at the monthly grain ..."}  # fmt: skip
     text = _report_table_text(triggers=[row], daily_days=7)
     assert (
-        "30 x rack-h100-256 (size not verified (the daily forecast reaches only 7 days)) │ "
+        "30 x rack-h100-256 (size not verified at the daily grain (the daily forecast reaches "
+        "only 7 days)) │ "
         "$253.4M, not verified │ 11.5, not verified │"
     ) in text
     plain = _report_table_text(triggers=[{**row, "monthly_only": False}], daily_days=7)
@@ -1351,6 +1352,53 @@ def test_the_report_table_says_a_past_order_by_date_is_late() -> None:
     assert "│ 2024-10-14 (97 days late) │" in text
     ahead = _report_table_text(triggers=[row], as_of=date(2024, 10, 1))
     assert "│ 2024-10-14 │" in ahead
+
+
+def test_the_report_table_sets_apart_the_capex_and_date_of_blocks_that_run_past_the_plan() -> None:
+    """ServeGen at 26 weeks printed "$84.5M" and "2024-10-14 (97 days late)" for 10 racks, 8 of
+    which ($67.6M) land 2025-03-30 and can run only from 2026-08-16, 504 days dark, after the
+    plan's end 2025-07-20, while the pages counted them apart as not within the horizon. The
+    CLI's capex and order-by cells now say it as the pages do."""
+    row = {"region": "servegen", "pool": "all", "status": "red", "order_by": "2024-10-14",
+           "exhaustion_date": "2025-01-20", "candidate": "rack-h100-256",
+           "blocks_to_order": 10, "capex_usd": 84.48e6, "mw": 3.8, "arrives": "2025-03-30",
+           "capex_past_plan_usd": 67.584e6, "blocks_past_plan": 8, "plan_end": "2025-07-20",
+           "note": "order 10 x rack-h100-256 ..."}  # fmt: skip
+    text = _report_table_text(triggers=[row], as_of=date(2025, 1, 19))
+    assert (
+        "│ 2024-10-14 (97 days late; the 8 blocks that run only after the plan's end: no "
+        "order-by date within the horizon) │"
+    ) in text
+    assert (
+        "│ $16.9M (+ $67.6M for 8 blocks that run only after the plan's end, 2025-07-20: not "
+        "within the horizon) │"
+    ) in text
+    within = _report_table_text(
+        triggers=[{**row, "capex_past_plan_usd": 0.0, "blocks_past_plan": 0}],
+        as_of=date(2025, 1, 19),
+    )
+    assert "│ $84.5M │" in within and "│ 2024-10-14 (97 days late) │" in within
+
+
+def test_the_report_rows_carry_the_capex_of_blocks_that_run_past_the_plan() -> None:
+    """The CLI's trigger rows read the same placements as the pages' capital card: a first
+    order waiting on power past the plan's end carries its capex, blocks and the plan's end."""
+    from dataclasses import replace
+
+    import polars as pl
+    from test_report import _dark_first_order, sample_inputs
+
+    from forecasting.runs.reports import report_trigger_rows
+
+    inputs = sample_inputs()
+    dark, first, end = _dark_first_order(inputs)
+    rows = report_trigger_rows(replace(inputs, placements=dark))
+    mine = rows.filter((pl.col("region") == first["region"]) & (pl.col("pool") == first["pool"]))
+    assert mine["capex_past_plan_usd"].to_list() == [first["capex_usd"]]
+    assert mine["blocks_past_plan"].to_list() == [first["blocks"]]
+    assert mine["plan_end"].to_list() == [str(end)]
+    others = rows.filter(~pl.col("region").eq(first["region"]) | ~pl.col("pool").eq(first["pool"]))
+    assert set(others["capex_past_plan_usd"].to_list()) <= {0.0}
 
 
 def test_the_report_table_and_line_say_a_region_is_on_the_contract_book_alone() -> None:
@@ -2111,8 +2159,8 @@ def test_the_power_line_says_which_greens_were_not_checked_or_not_judged() -> No
 
     unsized = report_outcome(_east_unsized(sample_inputs()), SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
     assert power_lines(unsized)[0] == (
-        "power: 0 red, 0 amber, 1 green; 2 green, not checked for 2 orders not sized in "
-        "us-east (the forecast ends before they land: their MW not measured)"
+        "power: 0 red, 0 amber, 1 green; 2 not checked (not green: 2 orders not sized in "
+        "us-east, the forecast ends before they land: their MW not measured)"
     )
     inputs = sample_inputs()
     power = _power_sites(

@@ -821,8 +821,10 @@ def test_csv_and_json_hold_the_triggers_frame(tmp_path: Path) -> None:
         # No placements stored: no block is known past a ceiling, the capex stays whole.
         blocks_beyond_ceiling=pl.lit(None, pl.Int64),
         capex_new_site_usd=pl.lit(None, pl.Float64),
+        capex_past_plan_usd=pl.lit(None, pl.Float64),
         exhaustion_grain=exhaustion_grain(end),
         order_by_grain=order_by_grain(end),
+        size_note=pl.lit(None, pl.String),  # no trigger short at the monthly grain only
         dates_placed=pl.lit(None, pl.String),  # the dates are the telemetry's own
         status_shown=pl.col("status"),  # no vacant region: as stored
     )
@@ -835,8 +837,10 @@ def test_csv_and_json_hold_the_triggers_frame(tmp_path: Path) -> None:
         **TRIGGERS_SCHEMA,
         "blocks_beyond_ceiling": pl.Int64(),
         "capex_new_site_usd": pl.Float64(),
+        "capex_past_plan_usd": pl.Float64(),
         "exhaustion_grain": pl.String(),
         "order_by_grain": pl.String(),
+        "size_note": pl.String(),
         "dates_placed": pl.String(),
         "status_shown": pl.String(),
     }
@@ -1229,8 +1233,10 @@ def test_empty_inputs_render_every_page_with_no_data(tmp_path: Path) -> None:
         *TRIGGERS_SCHEMA.names(),
         "blocks_beyond_ceiling",
         "capex_new_site_usd",
+        "capex_past_plan_usd",
         "exhaustion_grain",
         "order_by_grain",
+        "size_note",
         "dates_placed",
         "status_shown",
     ]
@@ -1962,9 +1968,11 @@ def test_blocks_past_their_site_s_ceiling_are_a_new_site_not_capital_of_the_plan
     assert html.unescape(facilities_page(beyond)).count(text) == 2
     folder = publish_report(beyond, root=tmp_path)
     orders = pl.read_csv(folder / "orders.csv", try_parse_dates=True)
-    assert orders["capex_usd"].sum() == pytest.approx(placeable)
+    # As the pages total it: the block that runs only after the plan's end apart too.
+    assert orders["capex_usd"].sum() == pytest.approx(placeable - 200e6)
     later = orders.filter(pl.col("tranche") == 2).row(0, named=True)
     assert (later["blocks_beyond_ceiling"], later["capex_new_site_usd"]) == (2, 400e6)
+    assert later["capex_past_plan_usd"] == pytest.approx(200e6)
     assert fmt_usd(placeable - 200e6) in (folder / "index.html").read_text()
 
 
@@ -2905,8 +2913,9 @@ def test_an_order_short_at_the_monthly_grain_only_says_its_size_is_not_verified(
     """The demo at 7 days: us-east/all read 30 racks ($253.4M, 11.5 MW), amber, where 26 weeks
     read 89 racks ($751.9M), red: sized for a window from a month read short past the 7 daily
     days, its size swings with the horizon (the other five triggers were the same at both).
-    Its date was marked not verified, its size not: the capital and MW cards and the finance
-    orders table now say the size is not verified, and how far the daily forecast reaches."""
+    Its date was marked not verified, its size not: the capital and MW cards, the blocks and
+    every-order cards and the finance orders table now say the size is not verified at the
+    daily grain, and how far the daily forecast reaches."""
     from forecasting.report.pages.facilities import _cards
     from forecasting.report.pages.finance import _orders_table
 
@@ -2918,13 +2927,26 @@ def test_an_order_short_at_the_monthly_grain_only_says_its_size_is_not_verified(
     monthly = replace(inputs, triggers=inputs.triggers.with_columns(monthly_only=seam))
     end = daily_end(inputs)
     assert end is not None
-    reach = f"size not verified (the daily forecast reaches only {(end - inputs.as_of).days} days)"
+    reach = (
+        "size not verified at the daily grain (the daily forecast reaches only "
+        f"{(end - inputs.as_of).days} days)"
+    )
     clause = (
         f"(of which {fmt_usd(first['capex_usd'])} for 1 order short at the monthly grain only: "
         f"{reach})"
     )
     assert clause in _visible(run_index_page(monthly))
     assert clause in _visible(finance_page(monthly))
+    # The blocks it counts and the capital of every order, which holds it, say it too.
+    n = first["blocks_to_order"]
+    blocks = f"{n:,} {first['kind']}{'' if n == 1 else 's'}"
+    assert (
+        f"(of which {blocks} for 1 order short at the monthly grain only: {reach}) blocks to order"
+        in _visible(finance_page(monthly))
+    )
+    planned = replace(monthly, placements=_planned(monthly, later_capex=1e6))
+    every = f"{clause} {planned.every_order_label}"
+    assert every in _visible(finance_page(planned)) and every in _visible(run_index_page(planned))
     power = dict(_cards(monthly))["power in orders to place"]
     assert (
         f"(of which {fmt_mw(first['mw'])} for 1 order short at the monthly grain only: {reach})"
@@ -3017,6 +3039,16 @@ def test_a_monthly_only_order_by_date_is_labelled_in_every_table_and_the_csv(
         orders = [r for r in csv.DictReader(handle) if r["tranche"] == "1"]
     grains = {(r["region"], r["pool"]): r["order_by_grain"] for r in orders}
     assert grains[(first["region"], first["pool"])] == f"month, {MONTHLY_ONLY}"
+    # Its size, capex and MW alike, in both files (the demo at 7 days: 30 racks, 89 at 26 weeks).
+    days = (daily_end(inputs) - inputs.as_of).days  # type: ignore[operator]
+    size = f"size {MONTHLY_ONLY} (the daily forecast reaches only {days} days)"
+    assert rows[(first["region"], first["pool"])]["size_note"] == size
+    assert {r["size_note"] for k, r in rows.items() if k != (first["region"], first["pool"])} == {
+        ""
+    }
+    notes = {(r["region"], r["pool"]): r["size_note"] for r in orders}
+    assert notes.pop((first["region"], first["pool"])) == size
+    assert set(notes.values()) <= {""}
 
 
 def test_the_sites_card_counts_declared_sites_without_blocks_yet() -> None:
@@ -4376,12 +4408,13 @@ def test_power_is_said_not_checked_for_orders_not_sized() -> None:
     forecast ends before they land): the front page read "0 red, 0 amber, 7 green" for power,
     and the facilities page "0.0 MW power in orders to place", "none within the horizon",
     every site green and "no blocks to order", never "not sized". The sites of a region with
-    an order not sized read green, not checked for those orders; the MW card, the contract
-    card and both order tables say the orders are not sized and their MW not measured."""
+    an order not sized read "not checked" (not green) for those orders; the MW card, the
+    contract card and both order tables say the orders are not sized and their MW not
+    measured."""
     shown = _east_unsized(_sited(sample_inputs()))
     unchecked = (
-        "0 red, 0 amber, 1 green; 2 green, not checked for 2 orders not sized in us-east "
-        "(the forecast ends before they land: their MW not measured)"
+        "0 red, 0 amber, 1 green; 2 not checked (not green: 2 orders not sized in us-east, "
+        "the forecast ends before they land: their MW not measured)"
     )
     assert unchecked in _visible(run_index_page(shown))
     page = _visible(facilities_page(shown))
@@ -4393,8 +4426,9 @@ def test_power_is_said_not_checked_for_orders_not_sized() -> None:
         "none within the horizon for the orders sized; not checked for 2 orders not sized "
         "(us-east) contract more power by"
     ) in page
-    assert page.count("green not checked for 2 orders not sized in us-east") == 2
-    assert "west-a eu-west green not checked" not in page
+    assert page.count("us-east not checked for 2 orders not sized in us-east") == 2
+    assert "us-east green" not in page
+    assert "west-a eu-west green" in page
     # Both tables list the orders, their size and MW not measured.
     assert page.count("pod-h100-1024, not sized") == 4
     sized = replace(shown, triggers=sample_inputs().triggers)
@@ -4411,11 +4445,13 @@ def test_the_mw_needed_is_said_not_measured_for_orders_not_sized() -> None:
 
     shown = _east_unsized(_sited(sample_inputs()))
     page = _visible(facilities_page(shown))
-    needed = page.split(" needed by ")[1]
-    assert needed.split(" MW", 1)[1].startswith(
-        " (+ 2 orders not sized: the forecast ends before they land, their MW not measured; "
-        "see the notes)"
-    ), needed[:200]
+    needed = page.split(" needed by ")[0].rsplit(" in service, ", 1)[1]
+    # The card's figure is "not measured", the sized part said as what it is.
+    month, value = needed[: len("Jan 2025")], needed[len("Jan 2025 ") :]
+    assert value.startswith(
+        "not measured (2 orders not sized: the forecast ends before they land; see the notes); "
+    ), (month, value[:200])
+    assert value.endswith("MW for the blocks in service and the orders sized"), value[-200:]
     month = date(2025, 1, 1)
     power = pl.DataFrame(
         {"site": ["sg-a"], "region": ["servegen"], "month": [month], "mw_in_service": [3.1],
@@ -4427,9 +4463,9 @@ def test_the_mw_needed_is_said_not_measured_for_orders_not_sized() -> None:
     )
     chart = site_power_chart(power, site="sg-a", key="k", unsized=1)
     assert chart is not None and chart.takeaway == (
-        "sg-a's blocks in service and the orders sized need no more than the 3.1 MW in service "
-        "in Jan 2025; not measured for 1 order not sized in servegen (the forecast ends before "
-        "it lands): what sg-a needs is not verified."
+        "What sg-a needs is not measured (1 order not sized in servegen: the forecast ends "
+        "before it lands); its blocks in service and the orders sized need no more than the "
+        "3.1 MW in service in Jan 2025."
     )
 
 
@@ -5228,3 +5264,64 @@ def test_a_region_whose_demand_is_the_contract_book_s_alone_says_so_on_every_pag
     shown = pl.read_csv(folder / "triggers.csv").select("region", "status", "status_shown")
     for region, status, said in shown.iter_rows():
         assert said == (f"{status} (contract book only)" if region == "eu-west" else status)
+
+
+def test_the_csvs_set_apart_the_capex_of_blocks_that_run_past_the_plan(tmp_path: Path) -> None:
+    """ServeGen at 26 weeks: triggers.csv read capex_usd $84.5M for servegen/all and
+    orders.csv $67.6M for its 8 racks that can run only from 2026-08-16, after the plan's end
+    2025-07-20, where every page counts them apart ("not within the horizon, not in the plan's
+    totals"). Both files now total capex_usd as the pages do and give the rest in
+    capex_past_plan_usd."""
+    inputs = sample_inputs()
+    dark, first, _ = _dark_first_order(inputs)
+    folder = publish_report(replace(inputs, placements=dark), root=tmp_path)
+    key = (pl.col("region") == first["region"]) & (pl.col("pool") == first["pool"])
+    triggers = pl.read_csv(folder / "triggers.csv")
+    row = triggers.filter(key).row(0, named=True)
+    assert row["capex_past_plan_usd"] == pytest.approx(first["capex_usd"])
+    assert row["capex_usd"] == pytest.approx(0.0)
+    assert triggers.filter(~key)["capex_past_plan_usd"].fill_null(0.0).eq(0.0).all()
+    orders = pl.read_csv(folder / "orders.csv").filter(key & (pl.col("tranche") == 1))
+    assert orders["capex_past_plan_usd"].to_list() == [pytest.approx(first["capex_usd"])]
+    assert orders["capex_usd"].to_list() == [pytest.approx(0.0)]
+
+
+def test_the_report_artifact_says_a_monthly_only_order_s_date_and_size_are_not_verified() -> None:
+    """The Prefect artifact's triggers table read the demo's 7-day us-east/all as "2026-09-25"
+    and "30 x rack-h100-256", plain, where the CLI and every page say both rest on a month
+    read short past the daily rows (26 weeks: 89 racks, red): it says so as the CLI does."""
+    from forecasting.runs.reports import report_summary_markdown
+    from forecasting.triggers.orders import MONTHLY_ONLY
+
+    inputs = sample_inputs()
+    first = (
+        inputs.triggers.filter(pl.col("blocks_to_order") > 0).sort("order_by").row(0, named=True)
+    )
+    seam = (pl.col("region") == first["region"]) & (pl.col("pool") == first["pool"])
+    monthly = replace(inputs, triggers=inputs.triggers.with_columns(monthly_only=seam))
+    days = (daily_end(inputs) - inputs.as_of).days  # type: ignore[operator]
+    said = report_summary_markdown(monthly, Path("reports"))
+    assert (
+        f"| {first['order_by']} (monthly grain: {MONTHLY_ONLY}) | {first['blocks_to_order']} x "
+        f"{first['candidate']} (size {MONTHLY_ONLY} (the daily forecast reaches only {days} "
+        "days)) |"
+    ) in said
+    assert MONTHLY_ONLY not in report_summary_markdown(inputs, Path("reports"))
+
+
+def test_the_mw_to_contract_of_a_site_not_checked_is_not_measured() -> None:
+    """ServeGen at 7 days: sg-a's power row read "not checked for 1 order not sized" beside
+    "MW to contract 0.0 MW", a figure for the orders sized only (the 26-week run contracts
+    2.9 MW there). The cell now says the MW is not measured, the sized part as what it is."""
+    from forecasting.report.inputs import power_view
+    from forecasting.report.pages.facilities import _power_contracts_table
+
+    shown = _east_unsized(_sited(sample_inputs()))
+    # As a green power trigger stores it: nothing to contract for the orders it counted.
+    stored = shown.power_triggers.with_columns(mw_to_contract=pl.lit(0.0))
+    shown = replace(shown, power_triggers=stored)
+    rows = {r[0]: r for r in _power_contracts_table(power_view(shown)).rows}
+    assert str(rows["us-east-a"][8]) == (
+        "not measured (2 orders not sized in us-east); 0.0 MW for the orders sized"
+    )
+    assert str(rows["west-a"][8]) == "0.0 MW"

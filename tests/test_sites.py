@@ -1670,3 +1670,19 @@ def test_later_orders_whose_power_comes_after_the_plan_s_end_are_priced_apart() 
         f"$0 (+ ${capex / 1e6:,.1f}M for blocks that can run only after the plan's end, "
         "2027-01-04: not within the horizon, not in the plan's totals)"
     ) in _all_pool(later)["note"]
+
+
+def test_a_site_s_room_past_the_forecast_says_where_its_power_calendar_ends() -> None:
+    """ServeGen at 7 days, a plan with no new block: sg-a's note read "the plan's blocks alone
+    fit through 2026-08-16", as if they stopped fitting then, where that day is only where the
+    power calendar the triggers read ends (power contracted today energized). It says so."""
+    pod = RACK | {"name": "pod-h100", "kind": "pod", "lead_time_weeks": 20}
+    plan = _plan(candidates=[pod], sites=[_site(mw=2.0)])
+    note = _power(_run(plan, _linear(base=100.0, slope=0.0, days=56)), "s1")["note"]
+    calendar_end = date(2027, 2, 2)  # as of + 4 weeks' buffer + 12 months' power lead time
+    assert "alone fit through" not in note
+    assert (
+        f"past it no block is ordered, and the plan's own blocks stay within it to "
+        f"{calendar_end}, where the power calendar ends (power contracted today is energized "
+        "then, or the longest lead time reaches it)"
+    ) in note

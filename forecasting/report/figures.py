@@ -38,7 +38,7 @@ from forecasting.report.inputs import (
     planned_capital,
     with_power,
 )
-from forecasting.schema import BOOK_ONLY, NOT_VERIFIED, Measure, WorkloadClass
+from forecasting.schema import BOOK_ONLY, Measure, WorkloadClass
 from forecasting.triggers.common import NEW_SITE
 
 __all__ = [
@@ -1333,17 +1333,17 @@ def site_power_chart(
         # Its region's orders not sized are in no month's MW: "needs no more than" read as
         # measured where the 26-week run of the same ServeGen fleet needed +3.8 MW.
         takeaway = (
-            f"{site}'s blocks in service and the orders sized need no more than the "
-            f"{fmt_mw(now['mw_in_service'])} in service in {now['month']:%b %Y}; not measured "
-            f"for {orders} not sized in {site_rows['region'][0]} (the forecast ends before "
-            f"{lands}): what {site} needs is {NOT_VERIFIED}."
+            f"What {site} needs is not measured ({orders} not sized in "
+            f"{site_rows['region'][0]}: the forecast ends before {lands}); its blocks in "
+            f"service and the orders sized need no more than the "
+            f"{fmt_mw(now['mw_in_service'])} in service in {now['month']:%b %Y}."
         )
     else:
         takeaway = (
             f"{site} needs no more than the {fmt_mw(now['mw_in_service'])} in service in "
             f"{now['month']:%b %Y}."
         )
-    if unsized and not takeaway.startswith(f"{site}'s blocks in service"):
+    if unsized and not takeaway.startswith(f"What {site} needs is not measured"):
         takeaway += (
             f" Not counted: {orders} not sized in {site_rows['region'][0]} (the forecast ends "
             f"before {lands}): {'its' if unsized == 1 else 'their'} MW not measured."

@@ -32,10 +32,13 @@ import polars as pl
 from forecasting.errors import PublishError
 from forecasting.report.inputs import (
     ReportInputs,
+    daily_days,
     daily_end,
     exhaustion_grain,
     order_by_grain,
     orders_frame,
+    past_the_plan,
+    size_note,
     split_new_site,
     status_shown,
 )
@@ -51,6 +54,7 @@ from forecasting.report.pages import (
     run_index_page,
     runs_index_page,
 )
+from forecasting.report.pages.common import plan_last_day
 from forecasting.schema import NOT_VERIFIED
 
 __all__ = [
@@ -168,22 +172,29 @@ def _meta(inputs: ReportInputs) -> dict[str, str | None]:
     }
 
 
-def _placeable_capex(triggers: pl.DataFrame, placements: pl.DataFrame | None) -> pl.DataFrame:
-    """``triggers`` with ``capex_usd`` the capex of the blocks the plan can place, and
-    ``blocks_beyond_ceiling`` and ``capex_new_site_usd`` beside it, as ``orders.csv`` and the
-    pages count them (:func:`split_new_site`). The demo's triggers.csv summed to $7,161.6M,
-    a figure on no page: it held 243 racks past eu-west-a's ceiling with nothing to say so.
-    Runs that stored no placements keep their capex whole, the new columns null."""
-    columns = ["blocks_beyond_ceiling", "capex_new_site_usd"]
+def _placeable_capex(
+    triggers: pl.DataFrame, placements: pl.DataFrame | None, *, end: date | None
+) -> pl.DataFrame:
+    """``triggers`` with ``capex_usd`` the capex of the blocks the plan can place within the
+    horizon, and ``blocks_beyond_ceiling``, ``capex_new_site_usd`` and ``capex_past_plan_usd``
+    beside it, as ``orders.csv`` and the pages count them (:func:`split_new_site`,
+    :func:`past_the_plan` to ``end``, the plan's last day). The demo's triggers.csv summed to
+    $7,161.6M, a figure on no page: it held 243 racks past eu-west-a's ceiling with nothing to
+    say so; ServeGen's held $67.6M of racks that run only after the plan's end. Runs that
+    stored no placements keep their capex whole, the new columns null."""
+    columns = ["blocks_beyond_ceiling", "capex_new_site_usd", "capex_past_plan_usd"]
     if placements is None or placements.is_empty() or "blocks_beyond_ceiling" not in placements:
         return triggers.with_columns(
             blocks_beyond_ceiling=pl.lit(None, pl.Int64),
             capex_new_site_usd=pl.lit(None, pl.Float64),
+            capex_past_plan_usd=pl.lit(None, pl.Float64),
         )
     # An order split across sites or by power has a row per share: one row per trigger
     # (joined share by share, a trigger read once per share, each with the whole capex).
     first = (
-        split_new_site(placements.filter(pl.col("tranche").fill_null(1) == 1))
+        past_the_plan(
+            split_new_site(placements.filter(pl.col("tranche").fill_null(1) == 1)), end=end
+        )
         .group_by("region", "pool", maintain_order=True)
         .agg(
             pl.when(pl.col("blocks_beyond_ceiling").is_null().all())
@@ -191,6 +202,7 @@ def _placeable_capex(triggers: pl.DataFrame, placements: pl.DataFrame | None) ->
             .otherwise(pl.col("blocks_beyond_ceiling").sum())
             .alias("blocks_beyond_ceiling"),
             pl.col("capex_new_site_usd").sum(),
+            pl.col("capex_past_plan_usd").sum(),
         )
     )
     return triggers.join(
@@ -199,7 +211,9 @@ def _placeable_capex(triggers: pl.DataFrame, placements: pl.DataFrame | None) ->
         how="left",
         maintain_order="left",
     ).with_columns(
-        pl.col("capex_usd") - pl.col("capex_new_site_usd").fill_null(0.0),
+        pl.col("capex_usd")
+        - pl.col("capex_new_site_usd").fill_null(0.0)
+        - pl.col("capex_past_plan_usd").fill_null(0.0),
     )
 
 
@@ -214,8 +228,12 @@ def _write_run(inputs: ReportInputs, folder: Path) -> None:
         _write_text(folder / name, render(inputs))
     _write_text(folder / PLOTLY_JS, plotly.offline.get_plotlyjs())
     end = daily_end(inputs)
-    triggers = _placeable_capex(inputs.triggers, inputs.placements).with_columns(
-        exhaustion_grain=exhaustion_grain(end), order_by_grain=order_by_grain(end)
+    days = daily_days(inputs)
+    last = plan_last_day(inputs)
+    triggers = _placeable_capex(inputs.triggers, inputs.placements, end=last).with_columns(
+        exhaustion_grain=exhaustion_grain(end),
+        order_by_grain=order_by_grain(end),
+        size_note=size_note(days),
     )
     # Every dated row says so where its dates rest on a placed calendar (a ServeGen
     # "order by 2024-10-14" read as a real date).
@@ -228,9 +246,13 @@ def _write_run(inputs: ReportInputs, folder: Path) -> None:
     # A trigger's own order (tranche 1) is dated as its trigger is: its flag says the grain.
     flags = inputs.triggers.select("region", "pool", "monthly_only", tranche=pl.lit(1, pl.Int64))
     orders = (
-        orders_frame(inputs.placements)
+        orders_frame(inputs.placements, end=last)
         .join(flags, on=["region", "pool", "tranche"], how="left", maintain_order="left")
-        .with_columns(exhaustion_grain=exhaustion_grain(end), order_by_grain=order_by_grain(end))
+        .with_columns(
+            exhaustion_grain=exhaustion_grain(end),
+            order_by_grain=order_by_grain(end),
+            size_note=size_note(days, blocks="blocks"),
+        )
         .drop("monthly_only")
         # As triggers.csv shows it: a region on the contract book alone says so.
         .with_columns(placed, status_shown=status_shown(inputs))

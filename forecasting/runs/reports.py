@@ -22,7 +22,7 @@ from forecasting.runs.drills import blocks_needed, capacity_sha256, drills_folde
 from forecasting.runs.forecasts import named_customers, silent_customers_for
 from forecasting.runs.ids import ForecastRef, forecast_run, new_run_id
 from forecasting.runs.loading import stored_book
-from forecasting.schema import MAX_SHOCK_MULTIPLIER, NOT_VERIFIED, VACANT
+from forecasting.schema import MAX_SHOCK_MULTIPLIER, MONTHLY_ONLY, NOT_VERIFIED, VACANT
 
 if TYPE_CHECKING:  # the step modules load scipy, numba and plotly: only when a step runs
     from forecasting.capacity import CapacityPlan
@@ -727,6 +727,7 @@ def report_trigger_rows(inputs: ReportInputs) -> pl.DataFrame:
     ]
     return (
         with_power(inputs.triggers, inputs.placements)
+        .join(_past_the_plan(inputs), on=["region", "pool"], how="left")
         .select(
             "region",
             "pool",
@@ -747,6 +748,9 @@ def report_trigger_rows(inputs: ReportInputs) -> pl.DataFrame:
             "runs_from",
             "monthly_only",
             "unmeasured_training",
+            "capex_past_plan_usd",
+            "blocks_past_plan",
+            "plan_end",
         )
         .with_columns(
             pl.col(pl.Date).exclude("exhaustion_date").cast(pl.String),
@@ -763,17 +767,46 @@ def report_trigger_rows(inputs: ReportInputs) -> pl.DataFrame:
     )
 
 
+def _past_the_plan(inputs: ReportInputs) -> pl.DataFrame:
+    """Per trigger (region, pool), the capex and blocks of its own order (tranche 1) whose
+    blocks can run only after the plan's end (``report.inputs.past_the_plan``, as the pages'
+    capital cards count them), and that end as text: zero where none."""
+    from forecasting.report.inputs import past_the_plan, plan_orders
+    from forecasting.report.pages.common import plan_last_day
+
+    end = plan_last_day(inputs)
+    planned = plan_orders(inputs.placements)
+    keys = inputs.triggers.select("region", "pool")
+    if planned is None or end is None:
+        past = keys.with_columns(capex_past_plan_usd=pl.lit(0.0), blocks_past_plan=pl.lit(0))
+    else:
+        first = past_the_plan(planned.filter(pl.col("tranche") == 1), end=end)
+        dark = pl.col("capex_past_plan_usd") > 0
+        sums = first.group_by("region", "pool").agg(
+            pl.col("capex_past_plan_usd").sum(),
+            pl.col("blocks").filter(dark).sum().alias("blocks_past_plan"),
+        )
+        past = keys.join(sums, on=["region", "pool"], how="left").with_columns(
+            pl.col("capex_past_plan_usd").fill_null(0.0),
+            pl.col("blocks_past_plan").fill_null(0).cast(pl.Int64),
+        )
+    return past.with_columns(plan_end=pl.lit(None if end is None else str(end), pl.String))
+
+
 def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:
     """The report's triggers and failing drills as Markdown, for the Prefect artifact."""
     from forecasting.report.format import fmt_day_or_month
     from forecasting.report.inputs import (
+        daily_days,
         daily_end,
         unmeasured_class_rows,
         unplayed_text,
         vacant_regions,
     )
+    from forecasting.text import size_not_verified
     from forecasting.triggers import UNMEASURED_TRAINING
 
+    days = daily_days(inputs)
     triggers = inputs.triggers.sort("status", "order_by", nulls_last=True)
     lines = [
         f"# fleetcast report {inputs.run_id}",
@@ -808,11 +841,14 @@ def report_summary_markdown(inputs: ReportInputs, path: Path) -> str:
             if t["blocks_to_order"]
             else "none"
         )
+        by = t["order_by"] or "-"
+        # Short at the monthly grain only: its date and size rest on a month read past the
+        # daily rows, as the CLI's table and the pages say (the demo's 30 racks at 7 days).
+        if t["monthly_only"] and t["blocks_to_order"]:
+            by = f"{by} (monthly grain: {MONTHLY_ONLY})"
+            order += f" ({size_not_verified(days)})"
         exhaustion = fmt_day_or_month(t["exhaustion_date"], daily_end=end).replace("–", "-")
-        lines.append(
-            f"| {t['region']} | {t['pool']} | {status} | {exhaustion} "
-            f"| {t['order_by'] or '-'} | {order} |"
-        )
+        lines.append(f"| {t['region']} | {t['pool']} | {status} | {exhaustion} | {by} | {order} |")
     failing = inputs.drill_answers.filter(~pl.col("passed")).get_column("drill").to_list()
     lines += ["", f"Failing drills: {', '.join(failing) if failing else 'none'}."]
     if held := _unverified_drills(inputs):

@@ -269,7 +269,14 @@ def _power_row(
         ends = ", where the forecast ends"
         if end > forecast_end:
             # Past the forecast's end only the plan's blocks draw power: no demand orders more.
-            note += f"{ends}; the plan's blocks alone fit through {end}"
+            # Its last day is where the calendar read ends, not where they stop fitting: "the
+            # plan's blocks alone fit through 2026-08-16" read as a limit on a plan that adds
+            # no block.
+            note += (
+                f"{ends}; past it no block is ordered, and the plan's own blocks stay within it "
+                f"to {end}, where the power calendar ends (power contracted today is energized "
+                "then, or the longest lead time reaches it)"
+            )
             ends = ""
         day_after = forecast_end + timedelta(days=1)
         contract_by = months_before(day_after, site.power_lead_months) - _weeks(buffer_weeks)

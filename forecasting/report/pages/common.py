@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
@@ -548,8 +548,12 @@ def every_order_capital(inputs: ReportInputs) -> str | None:
         return None
     end = plan_last_day(inputs)
     planned = past_the_plan(planned, end=end)
+    # Every order holds the triggers' own: one sized from a month read short past the daily
+    # rows swings with the horizon here as on the card of orders to place.
+    ordering = inputs.triggers.filter(pl.col("blocks_to_order").fill_null(0) > 0)
     return (
         planned_capital(total(planned, "capex_usd"), planned)
+        + monthly_only_beside(ordering, column="capex_usd", days=daily_days(inputs))
         + past_the_plan_capital(planned, end=end)
         + unsized_beside(inputs.triggers)
     )
@@ -561,22 +565,25 @@ MONTHLY_ONLY_ORDER = "short at the monthly grain only"
 
 
 def monthly_only_beside(
-    triggers: pl.DataFrame, *, column: str, days: int | None, shown: Any = None
+    triggers: pl.DataFrame,
+    *,
+    column: str,
+    days: int | None,
+    shown: Any = None,
+    counted: Callable[[pl.DataFrame], str] | None = None,
 ) -> str:
-    """' (of which X for N orders short at the monthly grain only: size not verified (...))'
-    beside a total of ``column`` (capex or MW) over ``triggers``' orders, or ''."""
+    """' (of which X for N orders short at the monthly grain only: size not verified at the
+    daily grain (...))' beside a total of ``column`` (capex or MW) over ``triggers``' orders,
+    or ''; ``counted`` reads X off those orders instead (the blocks per kind)."""
     rows = triggers.filter(
         pl.col("monthly_only").fill_null(False) & (pl.col("blocks_to_order").fill_null(0) > 0)
     )
     if rows.is_empty():
         return ""
-    fmt = shown or fmt_usd
+    figure = counted(rows) if counted is not None else (shown or fmt_usd)(total(rows, column))
     n = rows.height
     orders = "1 order" if n == 1 else f"{n:,} orders"
-    return (
-        f" (of which {fmt(total(rows, column))} for {orders} {MONTHLY_ONLY_ORDER}: "
-        f"{size_not_verified(days)})"
-    )
+    return f" (of which {figure} for {orders} {MONTHLY_ONLY_ORDER}: {size_not_verified(days)})"
 
 
 def trigger_capital(inputs: ReportInputs) -> str:

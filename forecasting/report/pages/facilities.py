@@ -12,6 +12,7 @@ from forecasting.capacity import Site
 from forecasting.report.figures import site_power_chart
 from forecasting.report.format import MISSING, fmt_count, fmt_date, fmt_gpus, fmt_mw, fmt_usd
 from forecasting.report.inputs import (
+    NOT_CHECKED,
     NOT_JUDGED,
     ReportInputs,
     daily_days,
@@ -46,6 +47,7 @@ from forecasting.report.pages.common import (
     total,
     unserved_text,
     unsized_beside,
+    unsized_order,
 )
 from forecasting.schema import BlockStatus
 from forecasting.triggers.common import NEW_SITE, power_forward, power_new_site
@@ -79,11 +81,12 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
             (
                 f"needed by {month(peak)}"
                 + (f" (the most to {month(last)})" if peak != last else ""),
-                fmt_mw(most)
-                + _past_ceilings(_mw_past_ceilings(inputs, peak))
-                + _past_the_window(power, most=most, window=window)
-                # An order not sized is in no month's MW: "3.1 MW needed" read as all of it.
-                + unsized_beside(inputs.triggers, unmeasured="MW"),
+                _mw_needed(
+                    inputs,
+                    most=most,
+                    past=_past_ceilings(_mw_past_ceilings(inputs, peak))
+                    + _past_the_window(power, most=most, window=window),
+                ),
             ),
         ]
     else:
@@ -134,6 +137,20 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
         # Declared sites count too before any block stands there (the power table lists them).
         ("sites", fmt_count(len({*power["site"].to_list(), *(s.id for s in inputs.plan.site)}))),
     ]
+
+
+def _mw_needed(inputs: ReportInputs, *, most: float, past: str) -> str:
+    """The MW-needed card's figure: ``most`` (with ``past``, what lies past the ceilings), or,
+    where an order is not sized, "not measured": its MW is in no month's need, and "3.1 MW
+    needed" beside it read as all of it (ServeGen at 7 days; +3.8 MW at 26 weeks)."""
+    n = inputs.triggers.filter(unsized_order()).height
+    if not n:
+        return fmt_mw(most) + past
+    orders, land = ("1 order", "it lands") if n == 1 else (f"{n:,} orders", "they land")
+    return (
+        f"not measured ({orders} not sized: the forecast ends before {land}; see the notes); "
+        f"{fmt_mw(most)}{past} for the blocks in service and the orders sized"
+    )
 
 
 # The contract card where no site has power to contract within the horizon.
@@ -467,8 +484,16 @@ def _power_orders_table(
 
 def _to_contract(row: dict[str, Any]) -> str:
     """The MW to contract within the site's ceiling (what the cost prices), and what the
-    shortfall needs beyond it: the column read 26.5 MW beside a note to contract 96.11."""
+    shortfall needs beyond it: the column read 26.5 MW beside a note to contract 96.11; not
+    measured at a site not checked for its region's orders not sized."""
     within = fmt_mw(row["mw_to_contract"])
+    if n := row.get("unsized_orders") or 0:
+        # A site not checked (:func:`_power_status`): "0.0 MW" read as measured where the
+        # 26-week run of the same ServeGen fleet contracts 2.9 MW.
+        orders = "1 order" if n == 1 else f"{n:,} orders"
+        return (
+            f"not measured ({orders} not sized in {row['region']}); {within} for the orders sized"
+        )
     beyond = row.get("mw_beyond_ceiling") or 0.0
     return f"{within} (+ {fmt_mw(beyond)} beyond the ceiling)" if beyond > 0 else within
 
@@ -513,8 +538,10 @@ def _power_status(row: dict[str, Any]) -> Cell:
         return (Badge(NOT_JUDGED), f" (no telemetry in {row['region']})")
     n = row.get("unsized_orders") or 0
     if n:
+        # Not its stored green: that counted the orders sized only (ServeGen at 7 days read
+        # sg-a green beside an order whose 26-week size, +3.8 MW, turns it red).
         orders = "order" if n == 1 else "orders"
-        return (Badge(row["status"]), f" not checked for {n} {orders} not sized in {row['region']}")
+        return (Badge(NOT_CHECKED), f" for {n} {orders} not sized in {row['region']}")
     return Badge(row["status"])
 
 

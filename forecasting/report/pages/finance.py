@@ -29,6 +29,7 @@ from forecasting.report.format import (
 )
 from forecasting.report.inputs import (
     ReportInputs,
+    daily_days,
     daily_end,
     later_orders,
     measured_reach,
@@ -58,6 +59,7 @@ from forecasting.report.pages.common import (
     every_order_capital,
     in_service_text,
     monthly_date,
+    monthly_only_beside,
     next_order_by,
     orders_due_first,
     past_the_horizon,
@@ -242,7 +244,16 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
     ordering = t.filter(pl.col("blocks_to_order").fill_null(0) > 0)
     cards = [
         ("worst trigger status, blocks and power", status_headline(inputs)),
-        ("blocks to order", blocks_by_kind(ordering) + blocks_due_first(orders_due_first(inputs))),
+        (
+            "blocks to order",
+            blocks_by_kind(ordering)
+            # "169 racks" counted 30 sized from a month read short past 7 daily days (89 at 26
+            # weeks) as the others.
+            + monthly_only_beside(
+                ordering, column="blocks_to_order", days=daily_days(inputs), counted=blocks_by_kind
+            )
+            + blocks_due_first(orders_due_first(inputs)),
+        ),
         # The same card as the front page's: it counts the later orders due first too.
         ("capital in orders to place", trigger_capital(inputs) + unsized_beside(t)),
         ("next order-by", next_order_by(inputs)),
