@@ -39,6 +39,7 @@ from forecasting.report.changes import (
     trigger_changes,
     version_caveat,
 )
+from forecasting.report.inputs import NOT_CHECKED
 
 __all__ = [
     "NOT_PLAYED",
@@ -144,16 +145,49 @@ def _per_site(power: pl.DataFrame, suffix: str) -> pl.DataFrame:
     )
 
 
-def power_changes(previous_power: pl.DataFrame | None, current_power: pl.DataFrame) -> pl.DataFrame:
+def _as_shown(power: pl.DataFrame, triggers: pl.DataFrame | None) -> pl.DataFrame:
+    """``power`` with a green site whose region has an order not sized (a candidate and no
+    blocks: the forecast ends before it lands) reading "not checked", as the pages and the CLI
+    show it (``report.inputs.power_view``): its stored green counted the orders sized only."""
+    if triggers is None or not {"blocks_to_order", "candidate"} <= set(triggers.columns):
+        return power
+    unsized = (
+        triggers.filter(pl.col("blocks_to_order").is_null() & pl.col("candidate").is_not_null())
+        .get_column("region")
+        .unique()
+        .to_list()
+    )
+    return power.with_columns(
+        pl.when((pl.col("status") == "green") & pl.col("region").is_in(unsized))
+        .then(pl.lit(NOT_CHECKED))
+        .otherwise(pl.col("status"))
+        .alias("status")
+    )
+
+
+def power_changes(
+    previous_power: pl.DataFrame | None,
+    current_power: pl.DataFrame,
+    *,
+    previous_triggers: pl.DataFrame | None = None,
+    current_triggers: pl.DataFrame | None = None,
+) -> pl.DataFrame:
     """One row per (region, site) whose power status differs between two trigger runs'
     ``power_triggers``: a site the facilities must contract power for sooner (or no longer)
-    is news as a block trigger is. None (first run) gives no rows; columns and types are
-    :data:`POWER_CHANGES_SCHEMA`."""
+    is news as a block trigger is. With each run's ``triggers``, a green site not checked
+    for an order not sized reads so (a 7-day ServeGen run read "sg-a changed red -> green"
+    beside a 26-week run, where it only did not measure the order's MW). None (first run)
+    gives no rows; columns and types are :data:`POWER_CHANGES_SCHEMA`."""
     if previous_power is None:
         return _empty(POWER_CHANGES_SCHEMA)
     return (
-        _per_site(current_power, "now")
-        .join(_per_site(previous_power, "before"), on=["region", "site"], how="full", coalesce=True)
+        _per_site(_as_shown(current_power, current_triggers), "now")
+        .join(
+            _per_site(_as_shown(previous_power, previous_triggers), "before"),
+            on=["region", "site"],
+            how="full",
+            coalesce=True,
+        )
         .filter(status_moved())
         .with_columns(change=change_kind(status_moved()))
         .sort("region", "site")
@@ -463,6 +497,8 @@ def _changes_between(
         power=power_changes(
             wh.run_frame("power_triggers", previous["run_id"]),
             wh.run_frame("power_triggers", run_id),
+            previous_triggers=wh.run_frame("triggers", previous["run_id"]),
+            current_triggers=wh.run_frame("triggers", run_id),
         ),
         drills=verdict_changes(
             _drills_seen(wh, previous["forecast_run_id"], previous["created_at"]),

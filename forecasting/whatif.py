@@ -940,7 +940,8 @@ def _deal_blocks(
     settings: TriggerSettings,
 ) -> pl.DataFrame:
     """The blocks the deal's own GPUs need (DEAL_BLOCKS_SCHEMA), one row per pool it draws on:
-    on the plan without the deal (its blocks, and every order it places, from its arrival),
+    on the plan without the deal (its blocks, and every order it places, from the day it can
+    serve: its arrival, or its site's power where it waits for it),
     the most H100-equivalents the deal adds to what the pool lacks on a day it holds GPUs,
     in the fewest blocks of the pool's trigger candidate with the deal (see the module
     docstring, "Capital"). The training pool's blocks serve the ``all`` pool too, so a
@@ -961,13 +962,25 @@ def _deal_blocks(
     earliest = pl.lit(as_of) + pl.duration(
         weeks=pl.col("candidate").replace_strict(leads, default=0, return_dtype=pl.Int64)
     )
-    placed = without.placements.filter(pl.col("region") == deal.region).with_columns(
-        added=pl.col("blocks") * pl.col("candidate").replace_strict(units, default=0.0),
-        **{
-            "from": pl.when(pl.col("tranche").fill_null(1) == 1)
-            .then(pl.min_horizontal("arrives", earliest))
-            .otherwise("arrives")
-        },
+    # An order's blocks serve from when their site can power them (``runs_from``), not from
+    # their arrival; those past the site's ceiling, and an order no site powers, never on
+    # this plan. Counted from arrival, the demo's 68 us-east racks dark until 2029 absorbed an
+    # 8,000-GPU deal: "extra capex $0, 0.0 MW", where it needs 22 racks of its own.
+    arrival = (
+        pl.when(pl.col("tranche").fill_null(1) == 1)
+        .then(pl.min_horizontal("arrives", earliest))
+        .otherwise("arrives")
+    )
+    waits = pl.col("powered").eq(False) & pl.col("runs_from").is_not_null()
+    never = (
+        pl.col("powered").eq(False) & pl.col("runs_from").is_null() & pl.col("site").is_not_null()
+    )
+    placed = without.placements.filter(
+        (pl.col("region") == deal.region) & never.not_()
+    ).with_columns(
+        added=(pl.col("blocks") - pl.col("blocks_beyond_ceiling").fill_null(0)).clip(0)
+        * pl.col("candidate").replace_strict(units, default=0.0),
+        **{"from": pl.when(waits).then(pl.max_horizontal(arrival, "runs_from")).otherwise(arrival)},
     )
     joined = need(forecast).join(
         need(lifted).select("pool", "ds", with_gpus="requirement_gpus"), on=["pool", "ds"]

@@ -241,6 +241,28 @@ def test_a_site_whose_power_status_moved_is_a_change_and_its_dates_come_with_it(
     assert power_changes(None, now).is_empty()
 
 
+def test_a_site_green_only_for_the_orders_sized_reads_not_checked_in_the_changes() -> None:
+    """ServeGen forecast at 26 weeks read its site red; at 7 days the pool's order is not
+    sized (the forecast ends before it lands), so the site's stored green counts the orders
+    sized only and the pages read "not checked". "What changed" read "sg-a changed red ->
+    green", news of power no longer needed where nothing measured it: it now reads red ->
+    not checked, and a site whose region's orders are all sized keeps its green."""
+    before = _power(SHORT_OF_POWER)
+    now = _power(POWERED)
+    sized = _triggers({("us-east", "all"): "green"})
+    unsized = sized.with_columns(
+        pl.lit(None, pl.Int64).alias("blocks_to_order"), pl.lit("rack-h100").alias("candidate")
+    )
+    moved = power_changes(before, now, previous_triggers=sized, current_triggers=unsized)
+    assert moved.select("site", "status_before", "status_now").rows() == [
+        ("us-east-a", "red", "not checked")
+    ]
+    plain = power_changes(before, now, previous_triggers=sized, current_triggers=sized)
+    assert plain.select("site", "status_before", "status_now").rows() == [
+        ("us-east-a", "red", "green")
+    ]
+
+
 def test_a_verdict_flip_compares_the_newest_run_of_each_drill() -> None:
     """Only the newest run of a drill counts on each side; a drill on one side only is no flip;
     a run stored without a verdict falls back to whether it passed."""

@@ -238,3 +238,31 @@ def test_a_set_that_waits_for_power_says_when_its_blocks_run() -> None:
         "1 x rack-50 in r1 ordered on 2026-01-05 lands on 2026-01-12 but stands dark until "
         "2026-01-15, when r1-b has its MW free"
     ) in found.notes
+
+
+def test_power_contracted_today_is_dated_at_each_short_region_s_own_site() -> None:
+    """Batch doubles in r1 and r2 alike. r1-a has MW for one more rack, r2-a none (its
+    rack holds all of it, and its power comes 6 months after it is contracted, r1-a's 12):
+    the answer named r2-a's date beside r1's racks ("MW for only 1 x rack-50 in r1 ...
+    power contracted today is energized at r2-a on ...", ServeGen beside an ap-south site)
+    and left r2 out. Each region now says its own."""
+    plan = _powered_plan([_site("r1-a", [(date(2020, 1, 1), 1.1)])]).model_dump(
+        mode="json", exclude_none=True
+    )
+    plan["block"].append(plan["block"][0] | {"id": "b", "region": "r2", "site": "r2-a"})
+    plan["site"].append(
+        _site("r2-a", [(date(2020, 1, 1), 1.0)]) | {"region": "r2", "power_lead_months": 6}
+    )
+    paths = pl.concat(
+        [
+            _batch_paths(87.5, days=42),
+            _batch_paths(87.5, days=42).with_columns(unique_id=pl.lit("total/r2/batch/other")),
+        ]
+    )
+    shock = scenario_from_args(target="class:batch", start="+2w")
+    found = blocks_to_pass(CapacityPlan.model_validate(plan), paths, None, shock, run_date=MONDAY)
+    assert not found.passed
+    assert (
+        "their sites have MW for only 1 x rack-50 in r1 within the plan and none in r2 "
+        "(power contracted today is energized at r1-a on 2027-02-02, r2-a on 2026-08-02)"
+    ) in found.summary

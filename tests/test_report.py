@@ -1734,6 +1734,65 @@ def test_the_blocks_table_shows_each_sites_part_of_an_order_split_between_sites(
     assert "no power for it in the plan" in str(b[7])
 
 
+def test_the_blocks_table_dates_a_site_s_part_waiting_for_power_on_its_own_order_by() -> None:
+    """The demo's us-east/all order: 14 racks at us-east-a run on arrival (order by
+    2027-02-08, landing 2027-04-19); the 68 that wait for us-east-a's power are dated to land
+    with it (order by 2028-09-25, landing 2028-12-04, orders.csv and finance). The facilities
+    table read "82 x rack-h100-256 ... 2027-04-19 ... 2027-02-08": 82 racks of floor and
+    cooling landing in April 2027, the 68's own dates nowhere. Each dated part is its own
+    row, with its own order-by, arrival and status."""
+    from forecasting.report.pages.facilities import _blocks_table
+
+    inputs = sample_inputs()
+    east = (
+        inputs.triggers.filter(pl.col("blocks_to_order").fill_null(0) > 0)
+        .sort("order_by")
+        .row(0, named=True)
+    )
+    candidate, mw = east["candidate"], east["mw"] / east["blocks_to_order"]
+    later_by, later_lands = (
+        east["order_by"] + timedelta(days=600),
+        east["arrives"] + timedelta(days=600),
+    )
+    share = {"region": east["region"], "pool": east["pool"], "candidate": candidate,
+             "tranche": 1, "site": "site-a"}  # fmt: skip
+    placements = pl.DataFrame(
+        [
+            share
+            | {
+                "blocks": 14,
+                "mw": 14 * mw,
+                "powered": True,
+                "status": "green",
+                "order_by": east["order_by"],
+                "arrives": east["arrives"],
+            },
+            share
+            | {
+                "blocks": 68,
+                "mw": 68 * mw,
+                "powered": False,
+                "status": "red",
+                "order_by": later_by,
+                "arrives": later_lands,
+                "runs_from": later_lands + timedelta(days=28),
+            },
+        ],
+        schema=frame_schema("order_placements"),
+    )
+    table = _blocks_table(replace(inputs, placements=placements))
+    rows = [r for r in table.rows if str(r[3]) == "site-a"]
+    assert len(rows) == 2, [str(r[0]) for r in rows]
+    now, waiting = sorted(rows, key=lambda r: str(r[0]))
+    now, waiting = (now, waiting) if str(now[0]).startswith("14 ") else (waiting, now)
+    assert str(now[0]).startswith(f"14 × {candidate}") and "split by power date" in str(now[0])
+    assert str(waiting[0]).startswith(f"68 × {candidate}")
+    assert str(now[7]) == fmt_date(east["arrives"])
+    assert fmt_date(later_lands) in str(waiting[7])
+    assert str(waiting[9]).startswith(fmt_date(later_by))
+    assert "green" in str(now[6]) and "red" in str(waiting[6])
+
+
 def _planned(inputs: Any, *, later_capex: float) -> pl.DataFrame:
     """The sample triggers' orders as tranche 1, and one later order for the first of them,
     due a day before every trigger's order (a long-lead block for a later shortfall)."""

@@ -1762,3 +1762,20 @@ def _outcome_of(answer: WhatIf, **fields: object) -> WhatIfOutcome:
         revenue_usd=answer.revenue_usd, orders=answer.orders.to_dicts(), notes=[],
         page=Path("whatif.html"), **fields,
     )  # fmt: skip
+
+
+def test_a_deal_s_own_blocks_are_counted_against_the_plan_s_blocks_only_once_they_can_run() -> None:
+    """r2's sites are energized for exactly the blocks they hold: the plan's 2 racks arrive
+    2026-11-04 and wait for power contracted today (2026-12-02). A 300-GPU deal from day 150
+    needs 375 GPUs with headroom on the days before; counted from their arrival (pulled to
+    as soon as they could land) the plan's dark racks absorbed half of it: 1 rack of its own.
+    On the demo an 8,000-GPU us-east deal read "extra capex $0, 0.0 MW" beside 68 racks dark
+    until 2029. Blocks now serve from when their site can power them."""
+    plan = _unpowered_r2_plan()
+    deal = deal_contract(
+        customer="newco", workload_class="inference", region="r2", ramp=f"{_day(150)}:300"
+    )
+    answer = what_if(_forecast(), plan, deal, as_of=MONDAY)
+    own = answer.deal_blocks.row(0, named=True)
+    assert (own["pool"], own["candidate"], own["blocks"]) == ("all", "rack-c", 2)
+    assert own["lacking_gpus"] == pytest.approx(375.0)

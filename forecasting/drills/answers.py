@@ -718,14 +718,23 @@ def _power_binding(
                 for o, blocks in zip(options, made, strict=True)
                 if blocks and sum(b.gpus for b in blocks) < ample
             ]
+            powered = {o.region for o, blocks in zip(options, made, strict=True) if blocks}
+            unpowered = [r for r in regions if r not in powered]
             clause = (
                 f"their sites have MW for only {listed(counts)} within the plan"
+                + (f" and none in {listed(unpowered)}" if unpowered else "")
                 if counts
                 else f"no site in {listed(regions)} has MW for them within the plan"
             )
-            today = power.contracted_today(regions)
-            if today is not None:
-                clause += f" (power contracted today is energized at {today[0]} on {today[1]})"
+            # Each region's own site: one date for several regions named another region's
+            # site beside this one's blocks (ServeGen's racks beside ap-a's power date).
+            today = [t for t in (power.contracted_today([r]) for r in regions) if t is not None]
+            if today:
+                clause += (
+                    " (power contracted today is energized at "
+                    + listed([f"{site} on {day}" for site, day in today])
+                    + ")"
+                )
     note = (
         f"site power binds: with unlimited candidate blocks run only where and when their "
         f"site has energized MW free, {clause}; {alone_text}"

@@ -303,12 +303,16 @@ def _placed(placement: dict[str, Any] | None, arrives: date | None) -> tuple[str
 
 def _site_shares(placements: pl.DataFrame) -> dict[tuple[str, str], list[dict[str, Any]]]:
     """Each trigger's own order (tranche 1; null in runs stored before later orders were) by
-    (region, pool): one entry per site it draws MW from, its own site first, with that site's
-    part in the trigger's columns (``blocks_to_order``, ``mw``, ``powered``,
-    ``blocks_waiting``, ``blocks_beyond_ceiling``, ``runs_from``) and ``powered_from`` cleared
-    where the part runs on arrival; a site's powered and waiting rows are one part."""
+    (region, pool): one entry per site it draws MW from and order-by date, its own site first,
+    with that part in the trigger's columns (``blocks_to_order``, ``mw``, ``powered``,
+    ``blocks_waiting``, ``blocks_beyond_ceiling``, ``runs_from``, ``order_by``, ``arrives``,
+    ``status``) and ``powered_from`` cleared where the part runs on arrival. The blocks of a
+    site's part that wait for power are dated to land with it (``triggers.orders``): one
+    row read the demo's 68 such racks in service with the 14 that run, on the 14's dates."""
     first = placements.filter(pl.col("tranche").fill_null(1) == 1)
-    parts = first.group_by("region", "pool", "site", maintain_order=True).agg(
+    parts = first.group_by(
+        "region", "pool", "site", "order_by", "arrives", maintain_order=True
+    ).agg(
         pl.col("blocks").sum().alias("blocks_to_order"),
         pl.col("mw").sum(),
         pl.col("powered").all(),
@@ -318,6 +322,7 @@ def _site_shares(placements: pl.DataFrame) -> dict[tuple[str, str], list[dict[st
         .otherwise(pl.col("blocks_beyond_ceiling").sum())
         .alias("blocks_beyond_ceiling"),
         pl.col("runs_from").max(),
+        pl.col("status").first(),
     )
     out: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for part in parts.iter_rows(named=True):
@@ -362,9 +367,18 @@ def _blocks_table(inputs: ReportInputs) -> Table:
     ordering = with_power(inputs.triggers, inputs.placements).filter(to_order())
     for trigger in ordering.iter_rows(named=True):
         # An order split between sites is a row per site with its part: the demo's 89 racks
-        # read at us-east-a where 7 of them go to us-east-b.
+        # read at us-east-a where 7 of them go to us-east-b; and its part that waits for its
+        # site's power a row on its own dates.
         parts = shares.get((trigger["region"], trigger["pool"]), [])
         split = len(parts) > 1 and not is_unsized(trigger)
+        how = " and ".join(
+            said
+            for said, parted in (
+                ("between sites", len({p["site"] for p in parts}) > 1),
+                ("by power date", len({p["order_by"] for p in parts}) > 1),
+            )
+            if parted
+        )
         for part in parts if split else [None]:
             r = trigger if part is None else trigger | part
             per_block = sizes.get(r["candidate"] or "")
@@ -373,7 +387,7 @@ def _blocks_table(inputs: ReportInputs) -> Table:
             unsized = is_unsized(r)
             block = blocks_text(r)
             if split:
-                block += f" (of {fmt_count(trigger['blocks_to_order'])}, split between sites)"
+                block += f" (of {fmt_count(trigger['blocks_to_order'])}, split {how})"
             rows.append(
                 (
                     r["arrives"] or inputs.as_of,
