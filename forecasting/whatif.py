@@ -151,7 +151,7 @@ from forecasting.triggers import (
 
 # The triggers' MW tolerance: one rule for when an order's site powers it (it was 0.05 MW
 # here, and a 0.004 MW deficit read powered).
-from forecasting.triggers.common import _TOL, NEW_SITE, months_before
+from forecasting.triggers.common import _TOL, NEW_SITE, NO_ORDER_BY, months_before
 
 __all__ = [
     "DEAL_BLOCKS_SCHEMA",
@@ -1171,12 +1171,33 @@ class _Placed(NamedTuple):
     pool: str
     candidate: str
     blocks: int
-    order_by: date
+    # None: its blocks lie past every site's ceiling (triggers.common.NO_ORDER_BY).
+    order_by: date | None
     capex_usd: float
     tranche: int
 
     def named(self) -> str:
-        return f"{self.blocks} x {self.candidate} by {self.order_by}"
+        return f"{self.blocks} x {self.candidate} {_by(self.order_by)}"
+
+
+def _by(order_by: date | None) -> str:
+    """An order's order-by, or that it has none: its blocks lie past every site's ceiling."""
+    return f"by {order_by}" if order_by is not None else f"({NO_ORDER_BY})"
+
+
+def _gap(old: _Placed, new: _Placed) -> int:
+    """Days between two orders' order-by dates; far apart where either has none."""
+    if old.order_by is None or new.order_by is None:
+        return 0 if old.order_by == new.order_by else 100_000
+    return abs((new.order_by - old.order_by).days)
+
+
+def _sooner(old: _Placed, new: _Placed) -> int:
+    """Days ``new`` is placed before ``old`` (0 where not, or where either has no order-by:
+    blocks past every ceiling are placed on no date, so never sooner)."""
+    if old.order_by is None or new.order_by is None:
+        return 0
+    return max((old.order_by - new.order_by).days, 0)
 
 
 def _placed_orders(placements: pl.DataFrame) -> list[_Placed]:
@@ -1213,8 +1234,11 @@ class _Moves(NamedTuple):
     sooner_days: int
     sooner_first: date | None = None
     # Of ``sooner_usd``, the capital of blocks past their site's ceiling (a new site is
-    # needed for them): the 7 cells the demo's deal pulls 426 days sooner are all past it.
+    # needed for them) in orders partly under it.
     sooner_past_ceiling_usd: float = 0.0
+    # The capital of orders dated without the deal that it leaves past every site's ceiling,
+    # with no order-by (the demo's 7 GB200 cells, $2,580.5M, read "426 days sooner").
+    undated_usd: float = 0.0
 
 
 def _moved_orders(without: pl.DataFrame, with_: pl.DataFrame) -> _Moves:
@@ -1227,7 +1251,7 @@ def _moved_orders(without: pl.DataFrame, with_: pl.DataFrame) -> _Moves:
     before, after = _placed_orders(without), _placed_orders(with_)
     moves: list[str] = []
     sooner: list[tuple[float, int, date]] = []
-    past_ceiling = 0.0
+    past_ceiling = undated = 0.0
     keys = ["region", "pool", "tranche", "candidate", "order_by"]
     beyond = {
         tuple(str(v) for v in row[:-1]): float(row[-1])
@@ -1251,7 +1275,7 @@ def _moved_orders(without: pl.DataFrame, with_: pl.DataFrame) -> _Moves:
         # moved 16 months.
         near = sorted(
             ((o, n) for o in before for n in after if same(o, n)),
-            key=lambda p: (abs((p[1].order_by - p[0].order_by).days), p[0].order_by),
+            key=lambda p: (_gap(*p), p[0].order_by or date.max),
         )
         pairs = []
         for old, new in near:
@@ -1259,12 +1283,20 @@ def _moved_orders(without: pl.DataFrame, with_: pl.DataFrame) -> _Moves:
                 before.remove(old)
                 after.remove(new)
                 pairs.append((old, new))
-        return sorted(pairs, key=lambda p: p[0].order_by)
+        return sorted(pairs, key=lambda p: p[0].order_by or date.max)
 
     def key(o: _Placed) -> tuple[str, str, str]:
         return (o.region, o.pool, o.candidate)
 
     def when(old: _Placed, new: _Placed) -> str:
+        if old.order_by is None or new.order_by is None:
+            if old.order_by == new.order_by:
+                return _by(new.order_by)
+            # Past every ceiling on one side: no days to count between a date and none.
+            return (
+                f"{_by(old.order_by)} -> "
+                f"{'none ' if new.order_by is None else ''}{_by(new.order_by)}"
+            )
         days = (new.order_by - old.order_by).days
         if not days:
             return f"by {new.order_by}"
@@ -1273,23 +1305,29 @@ def _moved_orders(without: pl.DataFrame, with_: pl.DataFrame) -> _Moves:
             f"{'sooner' if days < 0 else 'later'})"
         )
 
+    def moved(old: _Placed, new: _Placed) -> None:
+        nonlocal past_ceiling, undated
+        if days := _sooner(old, new):
+            assert new.order_by is not None
+            sooner.append((new.capex_usd, days, new.order_by))
+            past_ceiling += beyond.get(_placed_key(new), 0.0)
+        elif new.order_by is None and old.order_by is not None:
+            undated += new.capex_usd
+
     # The same order either way (its tranche can be numbered apart) is no move.
     match(lambda o, n: o._replace(tranche=0) == n._replace(tranche=0))
     for old, new in match(lambda o, n: key(o) == key(n) and o.blocks == n.blocks):
-        if new.order_by < old.order_by:
-            sooner.append((new.capex_usd, (old.order_by - new.order_by).days, new.order_by))
-            past_ceiling += beyond.get(_placed_key(new), 0.0)
+        moved(old, new)
         moves.append(
             f"{old.region} {old.pool}: {new.blocks} x {new.candidate} {when(old, new)}, "
             f"{usd(new.capex_usd)}"
         )
     resized = match(lambda o, n: key(o) == key(n) and o.tranche == n.tranche)
     for old, new in sorted(
-        [*resized, *match(lambda o, n: key(o) == key(n))], key=lambda p: p[0].order_by
+        [*resized, *match(lambda o, n: key(o) == key(n))],
+        key=lambda p: p[0].order_by or date.max,
     ):
-        if new.order_by < old.order_by:
-            sooner.append((new.capex_usd, (old.order_by - new.order_by).days, new.order_by))
-            past_ceiling += beyond.get(_placed_key(new), 0.0)
+        moved(old, new)
         moves.append(
             f"{old.region} {old.pool}: {old.blocks} -> {new.blocks} x {new.candidate} "
             f"{when(old, new)}, {usd(old.capex_usd)} -> {usd(new.capex_usd)}"
@@ -1302,6 +1340,7 @@ def _moved_orders(without: pl.DataFrame, with_: pl.DataFrame) -> _Moves:
         max((d for _, d, _ in sooner), default=0),
         min((by for _, _, by in sooner), default=None),
         past_ceiling,
+        undated,
     )
 
 
@@ -1317,8 +1356,14 @@ def _sooner_note(moves: _Moves, *, as_of: date) -> str:
     CLI's headline and the page's cards ('' where it places none sooner): the 2,000-GPU
     us-east deal read "extra capex $84.5M" alone while it pulled 7 x cell-gb200-8192
     ($2,580.5M) 426 days sooner, said only in a note below."""
+    undated = (
+        f"it leaves {usd(moves.undated_usd)} of the plan's orders with no order-by date "
+        f"({NO_ORDER_BY})"
+        if moves.undated_usd > _USD_TOL
+        else ""
+    )
     if not moves.sooner_days or moves.sooner_first is None:
-        return ""
+        return undated
     first = moves.sooner_first
     late = (as_of - first).days
     due = (
@@ -1337,6 +1382,7 @@ def _sooner_note(moves: _Moves, *, as_of: date) -> str:
     return (
         f"it moves {usd(moves.sooner_usd)} of the plan's orders sooner, up to "
         f"{moves.sooner_days:,} days (the first due {due}){past}"
+        + (f"; {undated}" if undated else "")
     )
 
 
@@ -1344,7 +1390,7 @@ def _moved_note(without: pl.DataFrame, with_: pl.DataFrame) -> str:
     """The orders the deal moves, said as moved by it ('' where it moves none): the re-plan's
     dates, sizes and capital, every order to the plan's end (capital past a site's ceiling
     included), not the first order's alone."""
-    moves, sooner_usd, sooner_days, _, _ = _moved_orders(without, with_)
+    moves, sooner_usd, sooner_days, *_ = _moved_orders(without, with_)
     if not moves:
         return ""
     pulled = (

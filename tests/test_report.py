@@ -4157,6 +4157,51 @@ def test_the_capital_chart_names_the_capex_past_a_ceiling_that_its_bars_leave_ou
     assert "for 1 block past its site's ceiling (a new site is needed)" in one.takeaway
 
 
+def test_a_later_order_no_site_can_power_reads_a_new_site_not_an_order_by_date() -> None:
+    """The demo's later orders table read "2028-01-13 (monthly grain)" for 1 x cell-gb200-8192
+    wholly past us-east-c's ceiling, and the capital chart put it in "2028 Q1" by that date:
+    blocks that never run on this plan, dated from the shortfall they would cover. The
+    triggers now store no order-by for them: the row says a new site is needed first, after
+    the dated rows, and the chart's takeaway gives their capex with no quarter (not in the
+    run's own quarter, where a missing date would put it)."""
+    from forecasting.report.figures import capital_chart
+    from forecasting.report.pages.finance import _later_orders_table
+    from forecasting.triggers.common import NO_ORDER_BY
+
+    inputs = sample_inputs()
+    planned = _planned(inputs, later_capex=600e6)
+    dated = planned.filter(pl.col("tranche") == 2).with_columns(
+        tranche=pl.lit(3, pl.Int64), candidate=pl.lit("cell-dated")
+    )
+    past = pl.concat([planned, dated]).with_columns(
+        blocks_beyond_ceiling=pl.when(pl.col("tranche") == 2).then(3).otherwise(0),
+        order_by=pl.when(pl.col("tranche") == 2).then(None).otherwise(pl.col("order_by")),
+    )
+    table = _later_orders_table(past, daily_end=daily_end(inputs))
+    assert [str(r[6]) for r in table.rows] == ["3 × cell-dated", "3 × cell-later"]
+    assert str(table.rows[1][3]) == f"none: {NO_ORDER_BY}"
+    chart = capital_chart(inputs.triggers, as_of=inputs.as_of, placements=past)
+    assert chart is not None
+    assert (
+        f"Not in the bars: {fmt_usd(600e6)} for 3 blocks past their site's ceiling (a new site "
+        "is needed), with no order-by until one is planned."
+    ) in chart.takeaway
+    # A trigger's own order wholly past the ceiling reads so in the orders table too.
+    from forecasting.report.pages.finance import _orders_table
+
+    first = (
+        inputs.triggers.filter(pl.col("blocks_to_order") > 0).sort("order_by").row(0, named=True)
+    )
+    this = (pl.col("region") == first["region"]) & (pl.col("pool") == first["pool"])
+    own = with_power(inputs.triggers, None).with_columns(
+        order_by=pl.when(this).then(None).otherwise(pl.col("order_by")),
+        blocks_beyond_ceiling=pl.when(this).then(pl.col("blocks_to_order")).otherwise(0),
+    )
+    table = _orders_table(own, daily_end=None, unit="GPUs")
+    cells = [str(r[3]) for r in table.rows if r[0] == first["region"] and r[1] == first["pool"]]
+    assert cells == [f"none: {NO_ORDER_BY}"]
+
+
 def test_the_capital_chart_says_which_orders_wait_on_their_site_s_power() -> None:
     """Orders whose blocks wait for their site's power are dated to land with it, in a later
     quarter than their shortfall's date: the capital by quarter said nothing of why, and

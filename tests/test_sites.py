@@ -37,6 +37,7 @@ from forecasting.triggers import (
     mw_by_site_month,
     site_orders_by_need,
 )
+from forecasting.triggers.common import NO_ORDER_BY
 from forecasting.triggers.orders import MONTHLY_ONLY
 
 MONDAY = date(2026, 1, 5)
@@ -1089,9 +1090,27 @@ def test_an_order_past_its_site_s_ceiling_needs_a_new_site_and_says_when_the_res
     )
     assert later.placements["blocks_beyond_ceiling"].to_list() == [0, 1]
     assert (
-        "1 x rack-h100 by 2026-08-10; $8.0M for one block past its site's ceiling: a new "
-        "site is needed (none in the plan's totals))"
+        "$8.0M for one block past its site's ceiling: a new site is needed (none in the "
+        "plan's totals))"
     ) in _all_pool(later)["note"]
+
+
+def test_an_order_no_site_can_power_carries_no_order_by_date() -> None:
+    """A later rack wholly past its site's ceiling (0.4 MW, 0.2 MW left under 1.5 MW) never
+    runs on this plan, yet its placement and the trigger's note dated it "by 2026-08-10" from
+    the shortfall it would cover (the demo's 1 x cell-gb200-8192 at us-east-c "by
+    2028-01-13"): it now has no order-by, and the note says a new site is needed first."""
+    later = _run(
+        _plan(sites=[_site(mw=1.3, ceiling_mw=1.5)]), settings=TriggerSettings(sizing_weeks=8)
+    )
+    past = later.placements.filter(pl.col("tranche") == 2).row(0, named=True)
+    assert (past["blocks"], past["blocks_beyond_ceiling"]) == (1, 1)
+    assert past["order_by"] is None
+    # The trigger's own order, under the ceiling, keeps its date.
+    assert later.placements.filter(pl.col("tranche") == 1)["order_by"].to_list() == [_day(17)]
+    note = _all_pool(later)["note"]
+    assert "by 2026-08-10" not in note and "the first due" not in note
+    assert f"1 planned to 2027-01-04 by the same rule: 1 x rack-h100 ({NO_ORDER_BY})" in note
 
 
 def test_the_mw_to_contract_says_how_much_is_needed_by_the_first_short_day_and_the_peak() -> None:
@@ -1440,7 +1459,7 @@ def test_the_order_landing_first_keeps_its_site_s_ceiling_room_once_dated_to_its
         "pool", "blocks", "order_by", "arrives", "runs_from", "blocks_beyond_ceiling"
     ).rows() == [
         ("all", 5, date(2026, 11, 10), date(2027, 1, 5), date(2027, 2, 2), 0),
-        ("training", 2, date(2025, 10, 10), date(2026, 8, 3), None, 2),
+        ("training", 2, None, date(2026, 8, 3), None, 2),
     ]
     row = _all_pool(result)
     assert (row["order_by"], row["arrives"], row["status"]) == (
@@ -1453,6 +1472,10 @@ def test_the_order_landing_first_keeps_its_site_s_ceiling_room_once_dated_to_its
     assert (
         "2 of its 2 blocks (2.40 MW) lie beyond s1's ceiling: a new site is needed" in pods["note"]
     )
+    # No site can power the pods: no order-by, in the row and the note's opening (they read
+    # "by 2025-10-10: in service 2026-08-03, 4 weeks before exhaustion").
+    assert (pods["order_by"], pods["status"]) == (None, "red")
+    assert pods["note"].startswith(f"order 2 x pod-h100: {NO_ORDER_BY}")
     assert _power(result, "s1")["exhaustion_date"] == _day(ARRIVAL)
 
 

@@ -188,7 +188,7 @@ def test_a_ramp_dated_before_the_forecast_is_a_warning_on_the_headline() -> None
     )
 
 
-def _placed(order_by: date, *, beyond: int) -> pl.DataFrame:
+def _placed(order_by: date | None, *, beyond: int) -> pl.DataFrame:
     """One order of 4 cells ($100M each) in r2's all pool, ``beyond`` of them past the
     ceiling of their site."""
     from forecasting.triggers import PLACEMENTS_SCHEMA
@@ -223,6 +223,25 @@ def test_the_orders_placed_sooner_say_how_much_of_them_lies_past_a_site_s_ceilin
         _placed(date(2027, 1, 13), beyond=0), _placed(date(2028, 3, 14), beyond=0)
     )
     assert _sooner_note(later, as_of=date(2026, 12, 4)) == ""
+
+
+def test_an_order_the_deal_leaves_past_every_ceiling_is_not_placed_sooner() -> None:
+    """With the demo's deal its 7 GB200 cells ($2,580.5M) left us-east-b, where one ran on
+    power from 2029-12-04, for us-east-c, wholly past its ceiling, and were dated from their
+    shortfall: "by 2028-03-14 -> 2027-01-13 (426 days sooner)", counted as pulled sooner.
+    Blocks no site can power have no order-by: the move says a new site is needed, and the
+    capital placed sooner holds none of it."""
+    from forecasting.triggers.common import NO_ORDER_BY
+    from forecasting.whatif import _moved_note, _moved_orders, _sooner_note
+
+    without, with_ = _placed(date(2028, 3, 14), beyond=3), _placed(None, beyond=4)
+    moves = _moved_orders(without, with_)
+    assert (moves.sooner_usd, moves.sooner_days, moves.sooner_first) == (0.0, 0, None)
+    assert moves.moves == [f"r2 all: 4 x cell by 2028-03-14 -> none ({NO_ORDER_BY}), $400.0M"]
+    assert _sooner_note(moves, as_of=date(2026, 12, 4)) == (
+        f"it leaves $400.0M of the plan's orders with no order-by date ({NO_ORDER_BY})"
+    )
+    assert "sooner" not in _moved_note(without, with_)
 
 
 def test_a_first_order_whose_shortfall_comes_sooner_says_its_window_ends_sooner() -> None:

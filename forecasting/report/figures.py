@@ -395,7 +395,10 @@ def capital_chart(
     if planned is not None:
         planned = past_the_plan(planned, end=end)
     rows = (
-        planned.filter(pl.col("capex_past_plan_usd") <= 0).select("region", "order_by", "capex_usd")
+        # Blocks past every ceiling (no order-by) hold no capex of the bars: named apart.
+        planned.filter(
+            (pl.col("capex_past_plan_usd") <= 0) & pl.col("order_by").is_not_null()
+        ).select("region", "order_by", "capex_usd")
         if planned is not None
         else triggers.filter(
             (pl.col("blocks_to_order").fill_null(0) > 0) & (pl.col("capex_usd") > 0)
@@ -534,8 +537,12 @@ def _past_ceiling_by_quarter(planned: pl.DataFrame, *, as_of: date) -> str:
     past = planned.filter(pl.col("blocks_beyond_ceiling").fill_null(0) > 0)
     if past.is_empty():
         return ""
+    # Blocks past every ceiling have no order-by (triggers.common.NO_ORDER_BY): no quarter,
+    # not the run's own, where a missing date would put them.
+    undated = float(past.filter(pl.col("order_by").is_null())["capex_new_site_usd"].sum())
     by_quarter = (
-        past.with_columns(
+        past.filter(pl.col("order_by").is_not_null())
+        .with_columns(
             quarter=pl.max_horizontal(
                 pl.col("order_by").fill_null(as_of), pl.lit(as_of)
             ).map_elements(_quarter, return_dtype=pl.String)
@@ -548,11 +555,15 @@ def _past_ceiling_by_quarter(planned: pl.DataFrame, *, as_of: date) -> str:
     quarters = ", ".join(
         f"{q} {fmt_usd(v)}" for q, v in by_quarter.select("quarter", "capex_new_site_usd").rows()
     )
+    when = f"by quarter of order: {quarters}" if quarters else ""
+    if undated > 0:
+        none = "with no order-by until one is planned"
+        when = f"{when}, and {fmt_usd(undated)} {none}" if when else none
     return (
         f" Not in the bars: {fmt_usd(float(past['capex_new_site_usd'].sum()))} for "
         f"{fmt_count(blocks)} block{'' if blocks == 1 else 's'} past "
         f"{'its' if blocks == 1 else 'their'} site's ceiling "
-        f"({NEW_SITE}), by quarter of order: {quarters}."
+        f"({NEW_SITE}), {when}."
     )
 
 

@@ -31,6 +31,7 @@ __all__ = [
     "MONTHLY_ONLY",
     "MW_SCHEMA",
     "NEW_SITE",
+    "NO_ORDER_BY",
     "N_PLUS_ONE_SCHEMA",
     "PLACEMENTS_SCHEMA",
     "POWER_TRIGGERS_SCHEMA",
@@ -90,6 +91,10 @@ PLACEMENTS_SCHEMA = frame_schema("order_placements")
 WAITS_ON_POWER = (
     "the order waits on power, dated to land when its site's power does, not to stand dark"
 )
+# Said in place of an order-by date for blocks past every site's ceiling (no site of the
+# plan can power them): dated from the shortfall they would cover, "by 2027-01-13" read as a
+# deadline for blocks that never run on this plan.
+NO_ORDER_BY = f"past the site ceilings: {NEW_SITE}; no order-by until one is planned"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

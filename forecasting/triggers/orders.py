@@ -127,6 +127,7 @@ from forecasting.triggers.common import (
     _TOL,
     MONTHLY_ONLY,
     NEW_SITE,
+    NO_ORDER_BY,
     PLACEMENTS_SCHEMA,
     TRIGGERS_SCHEMA,
     WAITS_ON_POWER,
@@ -616,6 +617,10 @@ def _month_after(day: date) -> date:
 def _order_note(
     order: _Order, *, exhaustion: date, buffer_weeks: int, month_end: date | None = None
 ) -> str:
+    if all(_past_every_ceiling(p) for p in order.shares):
+        # Dated from its shortfall it read "by 2025-10-10: in service 2026-08-03, 4 weeks
+        # before exhaustion" for blocks no site can power.
+        return f"order {order.total_blocks} x {order.candidate.name}: {NO_ORDER_BY}"
     # Split across sites, the order is still one: all its blocks, by its first share's date
     # (each share's own dates and site named in _split_note).
     order = replace(order.first_share(), blocks=order.total_blocks)
@@ -1606,7 +1611,9 @@ def _placements(
             part.arrives,
             part.powered,
             tranche,
-            part.order_by,
+            # Blocks no site can power have no deadline: dated from the shortfall they would
+            # cover, they read "by 2028-01-13" while they never run on this plan.
+            None if _past_every_ceiling(part) else part.order_by,
             part.blocks * part.candidate.capex_usd,
             decision.row["exhaustion_date"],
             _share_status(decision, part) if order.by_power else decision.row["status"],
@@ -1615,6 +1622,12 @@ def _placements(
         )
         for part in (order, *order.parts)
     ]
+
+
+def _past_every_ceiling(share: _Order) -> bool:
+    """Whether every block of ``share`` lies past its site's ceiling, which no site of its
+    region can hold (:func:`_split`): a new site is needed before it has an order-by date."""
+    return share.blocks > 0 and (share.beyond_ceiling or 0) >= share.blocks
 
 
 def _share_status(decision: _Decision, share: _Order) -> str:
@@ -1698,24 +1711,37 @@ def _later_note(decisions: Sequence[_Decision], *, end: date, as_of: date) -> st
     if not orders:
         return ""
 
-    def by(day: date) -> str:
-        return f"{day}{' (late)' if day < as_of else ''}"
+    def by(day: date | None) -> str:
+        if day is None:
+            return f"({NO_ORDER_BY})"
+        return f"by {day}{' (late)' if day < as_of else ''}"
 
     # Each order's blocks by the date each share is due: an order split by power is due in
     # parts (the demo's eu-west read "3 x cell by 2026-12-13; $1,105.9M" where orders.csv
-    # dated 1 cell then and 2 three months later).
+    # dated 1 cell then and 2 three months later). Its blocks past every ceiling have no date
+    # (the demo's "1 x cell-gb200-8192 by 2028-01-13" at us-east-c, which no site can power).
     dated: dict[tuple[int, str, date], int] = {}
+    undated: dict[str, int] = {}
     for number, o in enumerate(orders):
         for s in o.shares:
-            key = (number, s.candidate.name, s.order_by)
-            dated[key] = dated.get(key, 0) + s.blocks
+            beyond = min(s.beyond_ceiling or 0, s.blocks)
+            if beyond:
+                undated[s.candidate.name] = undated.get(s.candidate.name, 0) + beyond
+            if s.blocks > beyond:
+                key = (number, s.candidate.name, s.order_by)
+                dated[key] = dated.get(key, 0) + s.blocks - beyond
     parts = sorted(dated.items(), key=lambda item: (item[0][2], item[0][0]))
     listed = ", ".join(
-        f"{blocks} x {name} by {by(day)}" for (_, name, day), blocks in parts[:_LATER_LISTED]
+        f"{blocks} x {name} {by(day)}" for (_, name, day), blocks in parts[:_LATER_LISTED]
     )
     more = len(parts) - _LATER_LISTED
     if more > 0:
         listed += f" and {more} more"
+    # Every block past the ceilings is named, after the dated ones: none is due on a date.
+    listed = ", ".join(
+        [listed] * bool(listed)
+        + [f"{blocks} x {name} {by(None)}" for name, blocks in sorted(undated.items())]
+    )
     capex = sum(o.total_blocks * o.candidate.capex_usd for o in orders)
     # Blocks past their site's ceiling are a new site's, not the plan's capital.
     apart = sum((o.beyond_ceiling or 0) * o.candidate.capex_usd for o in orders)
@@ -1734,10 +1760,19 @@ def _later_note(decisions: Sequence[_Decision], *, end: date, as_of: date) -> st
             f" (+ {usd(past)} for blocks that can run only after the plan's end, {end}: not "
             "within the horizon, not in the plan's totals)"
         )
-    first = orders[0].first_share()
+    # The first due among the blocks some site can power.
+    placeable = [
+        (s.order_by, s.arrives, number, s)
+        for number, o in enumerate(orders)
+        for s in o.shares
+        if s.blocks > min(s.beyond_ceiling or 0, s.blocks)
+    ]
+    if not placeable:
+        return f"{len(orders)} planned to {end} by the same rule: {listed}; {priced}"
+    *_, number, first = min(placeable, key=lambda p: p[:3])
     due = f"the first due {first.order_by}"
     if first.order_by < as_of:
-        short = ordered[0].row["exhaustion_date"]
+        short = ordered[number].row["exhaustion_date"]
         lands = f"ordered today it lands {first.arrives}"
         if isinstance(short, date) and first.arrives > short:
             lands += f", {(first.arrives - short).days:,} days after its shortfall ({short})"
@@ -2200,6 +2235,9 @@ def _decided(decision: _Decision, order: _Order, head: _Head, *, as_of: date) ->
         )
         waits = [f["powered_from"] for f in shares if isinstance(f["powered_from"], date)]
         fields["powered_from"] = max(waits, default=None)
+    if all(_past_every_ceiling(p) for p in order.shares):
+        # No site can power any of its blocks: no deadline (a new site is needed first).
+        fields["order_by"] = None
     row = decision.row
     note = str(row["note"])
     assert note.startswith(decision.head.text)  # the head opens every order's note

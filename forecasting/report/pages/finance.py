@@ -82,7 +82,7 @@ from forecasting.text import (
     usd_step,
 )
 from forecasting.triggers import UNMEASURED_TRAINING
-from forecasting.triggers.common import TriggerSettings
+from forecasting.triggers.common import NO_ORDER_BY, TriggerSettings
 from forecasting.triggers.drivers import GROWTH_FLOOR_GPUS, NEGLIGIBLE_GROWTH
 
 __all__ = ["finance_page"]
@@ -180,6 +180,9 @@ def _order_by_text(
     ServeGen at 26 weeks read "order by 2024-10-14" plain, 97 days before its as-of date, for
     10 racks of which 8 could run only from 2026-08-16, past the plan's end: ordered by then,
     they land and stand dark 504 days."""
+    beyond, blocks = row.get("blocks_beyond_ceiling") or 0, row.get("blocks_to_order") or 0
+    if row["order_by"] is None and blocks and beyond >= blocks:
+        return f"none: {NO_ORDER_BY}"  # no site can power its blocks (triggers.orders)
     text = monthly_date(row["order_by"], row, daily_end=daily_end)
     day = row["order_by"]
     # A monthly-only date is the earliest a daily shortfall could need: not "late".
@@ -479,13 +482,19 @@ def _later_orders_table(
     arrival and its capital (not in the plan's totals: report.inputs.past_the_plan), and an
     order-by date read from a month short past the daily rows says its grain, as the
     triggers' rows do: plain, "$737.3M" and "2027-03-15" read as measured figures."""
-    later = past_the_plan(later_orders(placements), end=end)
+    # Blocks past every site's ceiling have no order-by date (triggers.common.NO_ORDER_BY):
+    # listed after the dated orders, not first as a missing date sorts.
+    later = past_the_plan(later_orders(placements), end=end).sort(
+        "order_by", "region", "pool", "tranche", nulls_last=True, maintain_order=True
+    )
     rows: list[list[Cell]] = [
         [
             r["region"],
             r["pool"],
             Badge(r["status"]) if r["status"] else MISSING,
-            monthly_date(r["order_by"], r, daily_end=daily_end),
+            f"none: {NO_ORDER_BY}"
+            if r["order_by"] is None and (r["blocks_beyond_ceiling"] or 0) >= r["blocks"] > 0
+            else monthly_date(r["order_by"], r, daily_end=daily_end),
             in_service_text(r, later=True) + past_the_horizon(r, end=end),
             fmt_day_or_month(r["exhaustion_date"], daily_end=daily_end),
             f"{fmt_count(r['blocks'])} × {r['candidate']}",
