@@ -287,6 +287,11 @@ class ForecastResult:
     mean_of_paths_days: pl.DataFrame = field(
         default_factory=lambda: pl.DataFrame(schema={"unique_id": pl.String, "ds": pl.Date})
     )
+    # Peak rows held at their mean measure's because the peak model read lower (unique_id,
+    # ds; measures.peaks_below_means): said in the warnings.
+    peaks_at_means: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema=measures.PEAKS_AT_MEANS_SCHEMA)
+    )
 
     @property
     def flagged(self) -> pl.DataFrame:
@@ -336,6 +341,13 @@ class ForecastResult:
             + held
             + _stale_lines(self.stale, self.summary["unique_id"].unique().to_list())
             + _mean_of_paths_lines(self.mean_of_paths)
+            # A series forecast by a fallback has its line above: its peak at its mean's is
+            # the fallback's, said there.
+            + _peaks_at_means_lines(
+                self.peaks_at_means.filter(
+                    pl.col("unique_id").is_in(self.flagged["unique_id"].implode()).not_()
+                )
+            )
         )
 
 
@@ -407,6 +419,33 @@ def _mean_of_paths_lines(of_paths: pl.DataFrame) -> list[str]:
         "q10-q90 band read off the same paths (bursty parts, clipped at zero path by path, "
         "average above a forecast near zero); where the plan blends in the growth models "
         "(from day 29), those rows blend this mean"
+    ]
+
+
+def _peaks_at_means_lines(days: pl.DataFrame) -> list[str]:
+    """One line on the series whose peak rows are held at their mean's, highest first."""
+    if days.is_empty():
+        return []
+    spans = (
+        days.group_by("unique_id")
+        .agg(
+            pl.len().alias("days"),
+            pl.col("ds").min().alias("first"),
+            pl.col("ds").max().alias("last"),
+        )
+        .sort(pl.col("unique_id").str.count_matches("/"), "unique_id")
+        .rows(named=True)
+    )
+    named = [
+        f"{hierarchy.label_of(r['unique_id'])} ({r['days']} days, {r['first']} to {r['last']})"
+        for r in spans[:_MEAN_OF_PATHS_NAMED]
+    ]
+    more = f" and {len(spans) - len(named)} more" if len(spans) > len(named) else ""
+    return [
+        "peak measure: the daily peak is held at the mean measure's forecast, which read higher "
+        f"(a day's peak is never below its mean), for {', '.join(named)}{more}: there the two "
+        "measures' models disagree, and the peak the triggers read is the mean model's, not "
+        "one fitted to the series' peaks"
     ]
 
 
@@ -1664,6 +1703,7 @@ def forecast_all(
     forecast = pl.concat(forecast_parts).cast(_forecast_schema(settings))
     return ForecastResult(
         forecast=measures.peaks_at_least_means(forecast),
+        peaks_at_means=measures.peaks_below_means(forecast),
         paths=paths,
         backtest=pl.concat([r.backtest for r in results]),
         summary=_summary(results),

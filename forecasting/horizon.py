@@ -1702,7 +1702,11 @@ def extend_horizon(
     updated = _customers_as_lumpy_as_their_days(
         updated, _day_share_spreads(series, stopped, active, as_of=as_of), as_of=as_of
     )
-    updated = measures.peaks_at_least_means(_customers_within_classes(updated))
+    updated = _customers_within_classes(updated)
+    held_at_means = pl.concat(
+        [result.peaks_at_means, measures.peaks_below_means(updated)], how="vertical_relaxed"
+    ).unique(maintain_order=True)
+    updated = measures.peaks_at_least_means(updated)
     monthly_all = measures.peaks_at_least_means(
         months_at_least_their_days(
             _peak_months_at_least_their_days_means(
@@ -1715,7 +1719,13 @@ def extend_horizon(
         )
     )
     return Extended(
-        result=replace(result, forecast=updated, paths=paths, summary=summary),
+        result=replace(
+            result,
+            forecast=updated,
+            paths=paths,
+            summary=summary,
+            peaks_at_means=held_at_means.sort("unique_id", "ds"),
+        ),
         months=monthly_all.select(MONTHS_SCHEMA.names()).cast(MONTHS_SCHEMA),
         accuracy=accuracy.select(ACCURACY_SCHEMA.names()).cast(ACCURACY_SCHEMA),
         # A plan that stops at the daily days says so, rather than "36 months" of nothing.

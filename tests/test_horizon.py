@@ -17,7 +17,7 @@ import polars as pl
 import pytest
 
 from forecasting import horizon, warehouse
-from forecasting.forecast import ForecastResult
+from forecasting.forecast import ForecastResult, _peaks_at_means_lines
 from forecasting.horizon import ACCURACY_SCHEMA, MONTHS_SCHEMA, extend_horizon, plan_months
 from forecasting.options import ForecastOptions
 from forecasting.runs import plan_horizon_months
@@ -1394,3 +1394,28 @@ def test_a_lumpy_customer_s_daily_band_past_the_short_model_covers_its_quiet_and
     typical = float(np.median(1.3 * bottoms["total/r1/inference/steady"][-91:]))
     assert (steady["q10"] <= typical).all() and (steady["q90"] >= typical).all()
     assert (steady["q90"] <= 1.2 * steady["q10"]).all()
+
+
+def test_a_peak_held_at_its_mean_forecast_is_said_in_the_warnings() -> None:
+    """Helios at 26 weeks: the mean measure's model doubled demand by October and the peak's
+    did not, so the total's peak was its mean's on 154 of 169 days (a day's peak is never
+    below its mean), and the triggers read the mean model's extrapolation as the peak with no
+    word. Here r1's short peak model reads half its level (below its mean's): the run holds
+    it at the mean and its warnings name the series and the days."""
+    history = _history()
+    short = _flat_result(history)
+    low = (pl.col("unique_id") == "total/r1") & (pl.col("measure") == "peak")
+    halved = short.forecast.with_columns(
+        pl.when(low).then(pl.col(c) * 0.5).otherwise(pl.col(c)).alias(c)
+        for c in ("mean", "q10", "q50", "q90", "q99")
+    )
+    result = extend_horizon(history, replace(short, forecast=halved), as_of=AS_OF, months=6).result
+    held = result.peaks_at_means.filter(pl.col("unique_id") == "total/r1")
+    assert held.height >= 28
+    assert held["ds"].min() == AS_OF + timedelta(days=1)
+    lines = _peaks_at_means_lines(result.peaks_at_means)
+    assert len(lines) == 1 and lines[0].startswith("peak measure:")
+    first, last = held["ds"].min(), held["ds"].max()
+    assert f"r1 ({held.height} days, {first} to {last})" in lines[0]
+    untouched = extend_horizon(history, short, as_of=AS_OF, months=6).result
+    assert untouched.peaks_at_means.filter(pl.col("unique_id") == "total/r1").is_empty()
