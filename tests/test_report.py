@@ -1984,6 +1984,21 @@ def test_the_report_publishes_every_order_of_the_plan(tmp_path: Path) -> None:
     assert "a later order: 3 × cell-later" in front
 
 
+def test_an_order_with_no_order_by_is_listed_last_in_orders_csv() -> None:
+    """An order no site can power has no order-by date (a new site is needed): sorted
+    first, it opened orders.csv above every order due; it is listed after them."""
+    from forecasting.report.inputs import orders_frame
+
+    inputs = sample_inputs()
+    planned = _planned(inputs, later_capex=500e6)
+    undated = planned.with_columns(
+        pl.when(pl.col("tranche") == 2).then(None).otherwise(pl.col("order_by")).alias("order_by")
+    )
+    orders = orders_frame(undated, end=None)
+    assert orders["order_by"][-1] is None and orders["tranche"][-1] == 2
+    assert orders["order_by"].drop_nulls().is_sorted()
+
+
 def test_blocks_past_their_site_s_ceiling_are_a_new_site_not_capital_of_the_plan(
     tmp_path: Path,
 ) -> None:

@@ -896,7 +896,8 @@ def orders_frame(placements: pl.DataFrame, *, end: date | None) -> pl.DataFrame:
     # capex_usd the blocks the plan can place within the horizon, as the pages total it
     # (split_new_site, past_the_plan).
     frame = past_the_plan(split_new_site(placements), end=end)
-    return frame.select(columns).sort("order_by", "region", "pool", "tranche")
+    # An order no site can power has no order-by (a new site is needed): listed last.
+    return frame.select(columns).sort("order_by", "region", "pool", "tranche", nulls_last=True)
 
 
 def n_plus_one_view(inputs: ReportInputs) -> pl.DataFrame:
