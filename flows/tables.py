@@ -1031,6 +1031,13 @@ def whatif_table(outcome: WhatIfOutcome) -> Table:
             if o["candidate"]
             else "none"
         )
+        before = o.get("candidate_without")
+        if o["candidate"] and before and before != o["candidate"]:
+            # Another block without the deal: each count beside its own block.
+            blocks = (
+                f"{_count(o['blocks_without'], key in outcome.not_sized_without)} x {before} -> "
+                f"{_count(o['blocks_with'], key in outcome.not_sized_with)} x {o['candidate']}"
+            )
         table.add_row(
             Text(o["region"]),
             Text(o["pool"]),

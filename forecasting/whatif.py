@@ -188,6 +188,9 @@ ORDERS_SCHEMA = pl.Schema(
         "exhaustion_without": pl.Date(),
         "exhaustion_with": pl.Date(),
         "candidate": pl.String(),
+        # The trigger's block without the deal, where another (a cell without it, pods with
+        # it: "1 -> 4 x pod-h100-1024" read the cell as a pod).
+        "candidate_without": pl.String(),
         "order_by_without": pl.Date(),  # the trigger's order-by date without the deal
         "order_by": pl.Date(),
         "arrives": pl.Date(),
@@ -568,7 +571,8 @@ def _every_order(result: TriggerResult) -> pl.DataFrame:
 def _orders(without: TriggerResult, with_: TriggerResult) -> pl.DataFrame:
     """Per (region, pool): status, exhaustion and the trigger's blocks without and with the
     deal, and the capex and MW of every order to the plan's end."""
-    cols = ["region", "pool", "status", "exhaustion_date", "order_by", "blocks_to_order"]
+    cols = ["region", "pool", "status", "exhaustion_date", "order_by", "blocks_to_order",
+            "candidate"]  # fmt: skip
     keys = ["region", "pool"]
     joined = (
         with_.triggers.join(without.triggers.select(cols), on=keys, how="left", suffix="_without")
@@ -586,6 +590,7 @@ def _orders(without: TriggerResult, with_: TriggerResult) -> pl.DataFrame:
         pl.col("exhaustion_date_without").alias("exhaustion_without"),
         pl.col("exhaustion_date").alias("exhaustion_with"),
         "candidate",
+        "candidate_without",
         "order_by_without",
         "order_by",
         "arrives",

@@ -711,7 +711,8 @@ def test_a_deal_whose_signing_lowers_an_order_says_why_and_names_the_pool() -> N
         rows = [("training", 0.0, 368.6e6), ("all", 6859.0e6, all_with)]
         return pl.DataFrame(
             [
-                ("us-east", pool, "green", "green", None, None, None, None, None, None, 0, 0,
+                ("us-east", pool, "green", "green", None, None, None, None, None, None, None,
+                 0, 0,
                  without, with_, with_ - without, 0.0, "")
                 for pool, without, with_ in rows
             ],
@@ -785,7 +786,7 @@ def test_a_deal_that_lowers_the_capital_of_the_orders_says_which_orders_change()
     without = placed(("rack-c", 2, 100), ("pod-c", 2, 200))
     with_ = placed(("rack-c", 3, 90), ("rack-c", 4, 190))
     orders = pl.DataFrame(
-        [("r2", "all", "green", "green", None, None, None, None, None, None, 2, 3,
+        [("r2", "all", "green", "green", None, None, None, None, None, None, None, 2, 3,
           96e6, 56e6, -40e6, -0.4, "")],
         schema=ORDERS_SCHEMA, orient="row",
     )  # fmt: skip

@@ -282,3 +282,32 @@ def test_a_first_order_whose_shortfall_comes_sooner_says_its_window_ends_sooner(
         "what it no longer covers falls to the later orders; every order of the pool to the "
         "plan's end: 216 -> 226 x rack-h100-256"
     )
+
+
+def test_a_pool_whose_trigger_block_changes_with_the_deal_names_both_blocks() -> None:
+    """A 4,000-GPU us-west training deal turned the pool's trigger from 1 cell-gb200-8192 to 4
+    pods: the what-if row read "1 -> 4 x pod-h100-1024", the cell read as a pod. Each count
+    now stands beside its own block."""
+    from rich.console import Console
+
+    from flows.tables import whatif_table
+
+    order = {
+        "region": "us-west", "pool": "training", "status_without": "green",
+        "status_with": "red", "exhaustion_without": None, "exhaustion_with": date(2027, 9, 1),
+        "candidate": "pod-h100-1024", "candidate_without": "cell-gb200-8192",
+        "order_by_without": date(2027, 1, 13), "order_by": date(2027, 2, 1),
+        "arrives": date(2027, 9, 1), "blocks_without": 1, "blocks_with": 4,
+        "capex_without_usd": 368.6e6, "capex_with_usd": 164.0e6, "extra_capex_usd": -204.6e6,
+        "extra_mw": 0.0, "note": None,
+    }  # fmt: skip
+    outcome = WhatIfOutcome(
+        forecast_run_id="r", as_of=date(2026, 12, 4), horizon_end=date(2029, 12, 31),
+        serve_from=None, can_serve=False, serve_note="", extra_capex_usd=0.0, extra_mw=0.0,
+        revenue_usd=None, orders=[order], notes=[], page=Path("p.html"),
+    )  # fmt: skip
+    console = Console(width=1000, record=True)
+    console.print(whatif_table(outcome))
+    text = " ".join(console.export_text().split())
+    assert "1 x cell-gb200-8192 -> 4 x pod-h100-1024" in text
+    assert "1 -> 4 x pod-h100-1024" not in text
