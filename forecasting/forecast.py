@@ -403,19 +403,26 @@ _ENDED_NOTE = (
 _MEAN_OF_PATHS_NAMED = 4
 
 
-def _mean_of_paths_lines(of_paths: pl.DataFrame) -> list[str]:
-    """One line on the series whose mean is their paths' mean on some days, highest first."""
-    if of_paths.is_empty():
-        return []
-    rows = of_paths.sort(pl.col("unique_id").str.count_matches("/"), "unique_id").rows(named=True)
+def _spans_named(spans: pl.DataFrame) -> str:
+    """Series (``unique_id, days, first, last``) highest first, the first few named with their
+    days: ``total (48 days, 2020-06-07 to 2020-07-26), helios (...) and 21 more``."""
+    rows = spans.sort(pl.col("unique_id").str.count_matches("/"), "unique_id").rows(named=True)
     named = [
         f"{hierarchy.label_of(r['unique_id'])} ({r['days']} days, {r['first']} to {r['last']})"
         for r in rows[:_MEAN_OF_PATHS_NAMED]
     ]
-    more = f" and {len(rows) - len(named)} more" if len(rows) > len(named) else ""
+    return ", ".join(named) + (
+        f" and {len(rows) - len(named)} more" if len(rows) > len(named) else ""
+    )
+
+
+def _mean_of_paths_lines(of_paths: pl.DataFrame) -> list[str]:
+    """One line on the series whose mean is their paths' mean on some days, highest first."""
+    if of_paths.is_empty():
+        return []
     return [
         "mean measure: the daily model's mean is the mean of its sample paths, not its point "
-        f"forecast, for {', '.join(named)}{more}: there the point forecast lay outside the "
+        f"forecast, for {_spans_named(of_paths)}: there the point forecast lay outside the "
         "q10-q90 band read off the same paths (bursty parts, clipped at zero path by path, "
         "average above a forecast near zero); where the plan blends in the growth models "
         "(from day 29), those rows blend this mean"
@@ -426,24 +433,12 @@ def _peaks_at_means_lines(days: pl.DataFrame) -> list[str]:
     """One line on the series whose peak rows are held at their mean's, highest first."""
     if days.is_empty():
         return []
-    spans = (
-        days.group_by("unique_id")
-        .agg(
-            pl.len().alias("days"),
-            pl.col("ds").min().alias("first"),
-            pl.col("ds").max().alias("last"),
-        )
-        .sort(pl.col("unique_id").str.count_matches("/"), "unique_id")
-        .rows(named=True)
+    spans = days.group_by("unique_id").agg(
+        pl.len().alias("days"), pl.col("ds").min().alias("first"), pl.col("ds").max().alias("last")
     )
-    named = [
-        f"{hierarchy.label_of(r['unique_id'])} ({r['days']} days, {r['first']} to {r['last']})"
-        for r in spans[:_MEAN_OF_PATHS_NAMED]
-    ]
-    more = f" and {len(spans) - len(named)} more" if len(spans) > len(named) else ""
     return [
         "peak measure: the daily peak is held at the mean measure's forecast, which read higher "
-        f"(a day's peak is never below its mean), for {', '.join(named)}{more}: there the two "
+        f"(a day's peak is never below its mean), for {_spans_named(spans)}: there the two "
         "measures' models disagree, and the peak the triggers read is the mean model's, not "
         "one fitted to the series' peaks"
     ]
