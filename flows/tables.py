@@ -935,9 +935,10 @@ def _deal_revenue(outcome: WhatIfOutcome) -> str:
     if outcome.serve_from is None and not within:
         # Revenue counts only the hours served in full: "revenue $0" read as a measured loss.
         return "not counted (never served in full within the horizon)"
+    basis = f" ({outcome.revenue_basis})" if outcome.revenue_basis else ""
     if not past:
-        return usd(within)
-    return f"{usd(within)} to the plan's end ({usd(past)} past it: not verified)"
+        return usd(within) + basis
+    return f"{usd(within)} to the plan's end ({usd(past)} past it: not verified){basis}"
 
 
 def _short_from(day: date | None, outcome: WhatIfOutcome) -> str:

@@ -160,6 +160,7 @@ __all__ = [
     "PIPELINE_SCHEMA",
     "PLAN_SHORT_TOO",
     "REPLANNED",
+    "REVENUE_ANYWAY",
     "DealError",
     "WhatIf",
     "deal_blocks_text",
@@ -179,6 +180,8 @@ PLAN_SHORT_TOO = "the plan is short without it too"
 # Leads the note on the plan's re-chosen orders (WhatIf.replan_note), which the CLI and the
 # pages print apart from the deal's capex.
 REPLANNED = "the plan re-chose its later orders"
+# Beside a deal's revenue where its ramp is at or below the customer's own forecast.
+REVENUE_ANYWAY = "for GPUs the customer is forecast to run anyway: the ramp adds none"
 ORDERS_SCHEMA = pl.Schema(
     {
         "region": pl.String(),
@@ -517,6 +520,9 @@ class WhatIf:
     # A ramp dated before the forecast's first day (a deal "already running" that telemetry
     # does not show): what was weighed instead, on the headline and first of the notes ('').
     ramp_warning: str = ""
+    # Beside the revenue where the ramp adds no GPUs over the customer's own forecast
+    # (REVENUE_ANYWAY, '' otherwise): the headline counted "revenue $57k" as the deal's.
+    revenue_basis: str = ""
 
     @property
     def not_sized_pools(self) -> tuple[str, ...]:
@@ -2479,7 +2485,10 @@ def what_if(
     )  # fmt: skip
     notes = [*rebased]
     notes += [_ASSUMED_TERM] if deal.description == _ASSUMED_TERM else []
-    if not pipeline and (floor := _floor_note(forecast, lifted, deal, book=book)):
+    floor, adds_none = (
+        _floor_note(forecast, lifted, deal, book=book) if not pipeline else ("", False)
+    )
+    if floor:
         notes.append(floor)
     if revenue is not None and (serve_from is None or serve_from > deal.ramp[0].day):
         notes.append(_revenue_note(deal, serve_from, short, forecast))
@@ -2633,6 +2642,7 @@ def what_if(
         ramp_warning=ramp_warning,
         revenue_usd=revenue,
         revenue_past_plan_usd=past_plan or None,
+        revenue_basis=REVENUE_ANYWAY if adds_none and revenue else "",
         gpu_hours=gpu_hours,
         concentration=concentration,
         concentration_line=concentration_line,
@@ -2646,17 +2656,18 @@ def _floor_note(
     deal: Contract,
     *,
     book: ContractBook | None = None,
-) -> str:
+) -> tuple[str, bool]:
     """What a deal for a customer the forecast knows adds over its own daily mean ('' for a
-    new customer): a signed contract is a floor under the customer's own demand, so a ramp at
-    or below it adds nothing. The Helios what-if on a customer running more than its ramp
-    read "$0, needs no extra block" beside a revenue, and said nothing of why."""
+    new customer), and whether it adds nothing: a signed contract is a floor under the
+    customer's own demand, so a ramp at or below it adds nothing. The Helios what-if on a
+    customer running more than its ramp read "$0, needs no extra block" beside a revenue, and
+    said nothing of why."""
     keys = ["ds", *(["grain"] if "grain" in forecast.columns else [])]
     mine = (pl.col("unique_id") == deal.unique_id) & (pl.col("measure") == Measure.MEAN.value)
     on_ramp = pl.col("ds") >= deal.ramp[0].day
     own = forecast.filter(mine & on_ramp).select(*keys, "mean")
     if own.is_empty():
-        return ""
+        return "", False
     gained = own.join(
         lifted.filter(mine).select(*keys, pl.col("mean").alias("with")), on=keys
     ).select(
@@ -2666,7 +2677,7 @@ def _floor_note(
     )
     added, low, high = gained.row(0)
     if added is None:
-        return ""
+        return "", False
     own_mean = f"{low:,.0f}" if round(low) == round(high) else f"{low:,.0f}-{high:,.0f}"
     floor = "a signed contract is a floor under the customer's own demand"
     # The book adds a pipeline deal on top of the customer's series at its odds: "its own
@@ -2693,11 +2704,11 @@ def _floor_note(
             f"({deal.workload_class}, {deal.region}: mean {own_mean} GPUs on the ramp's days in "
             f"the plan): {floor}, so it adds no GPUs here, and its revenue is for GPUs the "
             "customer is forecast to run anyway"
-        )
+        ), True
     return (
         f"it adds at most {added:,.0f} GPUs a day to {deal.customer}'s own forecast (mean "
         f"{own_mean} GPUs): {floor}, not added to it"
-    )
+    ), False
 
 
 def _order_list(placements: pl.DataFrame, plan: CapacityPlan) -> tuple[str, float, float]:

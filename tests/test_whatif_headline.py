@@ -35,6 +35,7 @@ def _title(answer: WhatIf) -> str:
         revenue_usd=answer.revenue_usd, orders=answer.orders.to_dicts(), notes=[],
         page=Path("p.html"), capex_basis=answer.capex_basis, capex_bound=answer.capex_bound,
         sooner_note=answer.sooner_note, ramp_warning=answer.ramp_warning,
+        revenue_basis=answer.revenue_basis,
     )  # fmt: skip
     console = Console(width=1000, record=True)
     console.print(whatif_table(outcome))
@@ -311,3 +312,25 @@ def test_a_pool_whose_trigger_block_changes_with_the_deal_names_both_blocks() ->
     text = " ".join(console.export_text().split())
     assert "1 x cell-gb200-8192 -> 4 x pod-h100-1024" in text
     assert "1 -> 4 x pod-h100-1024" not in text
+
+
+def test_revenue_for_gpus_the_customer_runs_anyway_says_so_on_the_headline_and_page() -> None:
+    """acme runs 100 GPUs (mean): an 80-GPU contract adds none, and a note said its revenue is
+    for GPUs acme is forecast to run anyway, while the headline and the page's card counted
+    "revenue $5.8k" as the deal's (ServeGen m-large/61: "$57k ... ($14.8M past it)"). Both now
+    say so beside the figure; a ramp above acme's own forecast does not."""
+    from forecasting.report.format import html_text
+    from forecasting.whatif import REVENUE_ANYWAY
+
+    def deal(gpus: int) -> WhatIf:
+        contract = deal_contract(
+            customer="acme", workload_class="inference", region="r2",
+            ramp=f"{_day(10)}:{gpus}", until=_day(40), price_per_gpu_hour=3.0,
+        )  # fmt: skip
+        return what_if(_forecast(), _plan(_r2_blocks()), contract, as_of=MONDAY)
+
+    under, over = deal(80), deal(150)
+    assert under.revenue_usd and under.revenue_basis == REVENUE_ANYWAY
+    assert f"({REVENUE_ANYWAY})" in _title(under)
+    assert html_text(REVENUE_ANYWAY) in _page(under)
+    assert over.revenue_basis == "" and REVENUE_ANYWAY not in _title(over)

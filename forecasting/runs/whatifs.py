@@ -76,6 +76,7 @@ class WhatIfOutcome(BaseModel):
     # headline, and a ramp dated before the forecast: WhatIf.sooner_note, ramp_warning.
     sooner_note: str = ""
     ramp_warning: str = ""
+    revenue_basis: str = ""  # WhatIf.revenue_basis
 
 
 def _spelling_notes(customer: str, customers: list[str]) -> list[str]:
@@ -168,5 +169,6 @@ def weigh_deal(
         replan_note=answer.replan_note,
         sooner_note=answer.sooner_note,
         ramp_warning=answer.ramp_warning,
+        revenue_basis=answer.revenue_basis,
         page=page,
     )

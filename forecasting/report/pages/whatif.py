@@ -91,6 +91,7 @@ def _cards(answer: WhatIf) -> list[tuple[str, str]]:
         "not counted: never served in full within the horizon"
         if uncounted
         else fmt_usd(answer.revenue_usd)
+        + (f" ({answer.revenue_basis})" if answer.revenue_basis else "")
     )
     return [
         *warning,
