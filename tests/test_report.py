@@ -4757,6 +4757,32 @@ def test_an_order_by_that_moved_later_on_a_worsened_pool_does_not_read_as_more_t
     assert "not more time" not in calm.split("What changed since the last run")[1]
 
 
+def test_a_better_status_beside_an_order_by_moved_earlier_and_past_reads_no_better() -> None:
+    """A 14-day run of the demo beside a 26-week one read "us-east all changed red -> amber"
+    (an improvement) while its order-by moved 136 days earlier and now lay 70 days past.
+    The shift says the order is late, not that the pool got better."""
+    inputs = sample_inputs()
+    east = (pl.col("region") == "us-east") & (pl.col("pool") == "all")
+    late = inputs.as_of - timedelta(days=70)
+    now = inputs.triggers.with_columns(
+        status=pl.when(east).then(pl.lit("amber")).otherwise("status"),
+        order_by=pl.when(east).then(pl.lit(late)).otherwise("order_by"),
+    )
+    previous = now.with_columns(
+        status=pl.when(east).then(pl.lit("red")).otherwise("status"),
+        order_by=pl.when(east).then(pl.lit(late + timedelta(days=136))).otherwise("order_by"),
+    )
+    page = html.unescape(finance_page(replace(inputs, triggers=now, previous_triggers=previous)))
+    changed = page.split("What changed since the last run")[1]
+    assert "-136 d" in changed
+    assert "no better: status red → amber, but the order-by is 70 days past" in changed
+    # Moved earlier to a day still ahead: a plain shift.
+    ahead = inputs.as_of + timedelta(days=30)
+    soon = now.with_columns(order_by=pl.when(east).then(pl.lit(ahead)).otherwise("order_by"))
+    calm = html.unescape(finance_page(replace(inputs, triggers=soon, previous_triggers=previous)))
+    assert "no better" not in calm.split("What changed since the last run")[1]
+
+
 def test_a_candidate_landing_past_the_plan_horizon_is_named_as_not_weighed() -> None:
     """A 260-week pod lands after the forecast's plan ends: no trigger weighed it and `report`
     picked other candidates without a word. The pages and the report's warnings name it, when

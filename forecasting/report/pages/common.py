@@ -827,7 +827,7 @@ def changes_view(inputs: ReportInputs) -> Changes:
             f"{fmt_day_or_month(r['exhaustion_now'], daily_end=end)}",
             fmt_days(r["exhaustion_shift_days"]),
             f"{fmt_date(r['order_by_before'])} → {fmt_date(r['order_by_now'])}",
-            _order_by_shift(r),
+            _order_by_shift(r, as_of=inputs.as_of),
             f"{fmt_count(r['blocks_before'])} → {fmt_count(r['blocks_now'])}",
         ]
         for r in moved.iter_rows(named=True)
@@ -852,12 +852,25 @@ def changes_view(inputs: ReportInputs) -> Changes:
     )
 
 
-def _order_by_shift(row: dict[str, Any]) -> Cell:
+def _order_by_shift(row: dict[str, Any], *, as_of: date | None = None) -> Cell:
     """An order-by's shift in days, and on a row whose status worsened, why a later date is
     not more time: "+425 d" stood under "positive means later, i.e. more time" for a pool gone
-    green -> red whose order now waits on power."""
+    green -> red whose order now waits on power. On a row whose status improved while its
+    order-by moved earlier, to a day already past ``as_of``, that it is no better: a 14-day
+    run read "red -> amber" beside a 26-week one, the order 136 days earlier and 70 days late.
+    """
     shift = fmt_days(row["order_by_shift_days"])
-    if not row["worsened"] or not (row["order_by_shift_days"] or 0) > 0:
+    moved = row["order_by_shift_days"] or 0
+    now = row["order_by_now"]
+    improved = row["status_before"] != row["status_now"] and not row["worsened"]
+    if improved and moved < 0 and as_of is not None and now is not None and now < as_of:
+        late = (as_of - now).days
+        return Stacked(
+            shift,
+            f"no better: status {row['status_before']} → {row['status_now']}, but the order-by "
+            f"is {late:,} days past",
+        )
+    if not row["worsened"] or not moved > 0:
         return shift
     why = f"not more time: status {row['status_before']} → {row['status_now']}"
     if row["powered_from_now"] is not None:
