@@ -280,10 +280,8 @@ class ForecastResult:
     summary: pl.DataFrame  # per series: chosen model, score vs seasonal naive, calibration
     reconciliation: str  # the method applied ("none" when there is no hierarchy)
     reconciliation_scores: pl.DataFrame = field(default_factory=pl.DataFrame)
-    # Mean-measure series whose published mean is their paths' mean on some days (their point
-    # forecast lay outside the band read off the paths): unique_id, days, first, last.
-    mean_of_paths: pl.DataFrame = field(default_factory=pl.DataFrame)
-    # ... and those days one by one (unique_id, ds): the stored rows' mean_source.
+    # The mean-measure days whose published mean is their paths' mean (their point forecast
+    # lay outside the band read off the paths; unique_id, ds): the stored rows' mean_source.
     mean_of_paths_days: pl.DataFrame = field(
         default_factory=lambda: pl.DataFrame(schema={"unique_id": pl.String, "ds": pl.Date})
     )
@@ -340,12 +338,14 @@ class ForecastResult:
             + _spike_lines(self.summary)
             + held
             + _stale_lines(self.stale, self.summary["unique_id"].unique().to_list())
-            + _mean_of_paths_lines(self.mean_of_paths)
+            + _mean_of_paths_lines(_day_spans(self.mean_of_paths_days))
             # A series forecast by a fallback has its line above: its peak at its mean's is
             # the fallback's, said there.
             + _peaks_at_means_lines(
-                self.peaks_at_means.filter(
-                    pl.col("unique_id").is_in(self.flagged["unique_id"].implode()).not_()
+                _day_spans(
+                    self.peaks_at_means.filter(
+                        pl.col("unique_id").is_in(self.flagged["unique_id"].implode()).not_()
+                    )
                 )
             )
         )
@@ -403,10 +403,29 @@ _ENDED_NOTE = (
 _MEAN_OF_PATHS_NAMED = 4
 
 
+# Columns of _day_spans.
+_SPANS = pl.Schema({"unique_id": pl.String, "days": pl.Int64, "first": pl.Date, "last": pl.Date})
+
+
+def _day_spans(days: pl.DataFrame) -> pl.DataFrame:
+    """Per series of ``days`` (``unique_id, ds``): how many, the first and the last, the
+    highest level first."""
+    return (
+        days.group_by("unique_id")
+        .agg(
+            pl.len().cast(pl.Int64).alias("days"),
+            pl.col("ds").min().alias("first"),
+            pl.col("ds").max().alias("last"),
+        )
+        .sort(pl.col("unique_id").str.count_matches("/"), "unique_id")
+        .cast(_SPANS)
+    )
+
+
 def _spans_named(spans: pl.DataFrame) -> str:
-    """Series (``unique_id, days, first, last``) highest first, the first few named with their
-    days: ``total (48 days, 2020-06-07 to 2020-07-26), helios (...) and 21 more``."""
-    rows = spans.sort(pl.col("unique_id").str.count_matches("/"), "unique_id").rows(named=True)
+    """:func:`_day_spans` rows, the first few named with their days: ``total (48 days,
+    2020-06-07 to 2020-07-26), helios (...) and 21 more``."""
+    rows = spans.rows(named=True)
     named = [
         f"{hierarchy.label_of(r['unique_id'])} ({r['days']} days, {r['first']} to {r['last']})"
         for r in rows[:_MEAN_OF_PATHS_NAMED]
@@ -417,7 +436,8 @@ def _spans_named(spans: pl.DataFrame) -> str:
 
 
 def _mean_of_paths_lines(of_paths: pl.DataFrame) -> list[str]:
-    """One line on the series whose mean is their paths' mean on some days, highest first."""
+    """One line on the series whose mean is their paths' mean on some days (:func:`_day_spans`
+    rows)."""
     if of_paths.is_empty():
         return []
     return [
@@ -429,13 +449,11 @@ def _mean_of_paths_lines(of_paths: pl.DataFrame) -> list[str]:
     ]
 
 
-def _peaks_at_means_lines(days: pl.DataFrame) -> list[str]:
-    """One line on the series whose peak rows are held at their mean's, highest first."""
-    if days.is_empty():
+def _peaks_at_means_lines(spans: pl.DataFrame) -> list[str]:
+    """One line on the series whose peak rows are held at their mean's (:func:`_day_spans`
+    rows)."""
+    if spans.is_empty():
         return []
-    spans = days.group_by("unique_id").agg(
-        pl.len().alias("days"), pl.col("ds").min().alias("first"), pl.col("ds").max().alias("last")
-    )
     return [
         "peak measure: the daily peak is held at the mean measure's forecast, which read higher "
         f"(a day's peak is never below its mean), for {_spans_named(spans)}: there the two "
@@ -1580,24 +1598,6 @@ def _reconciled_frames(
     return pl.concat(frames), _paths_frame([r.unique_id for r in means], dates, rec.paths)
 
 
-def _mean_of_paths(means: Sequence[SeriesForecast], rec: ReconciledForecast) -> pl.DataFrame:
-    """Per series whose published mean is its paths' mean on some days: how many, from, to."""
-    if rec.of_paths is None or not rec.of_paths.any():
-        return pl.DataFrame()
-    dates = means[0].forecast["ds"].to_numpy()
-    rows = [
-        {
-            "unique_id": r.unique_id,
-            "days": int(rec.of_paths[i].sum()),
-            "first": _as_date(dates[rec.of_paths[i]].min()),
-            "last": _as_date(dates[rec.of_paths[i]].max()),
-        }
-        for i, r in enumerate(means)
-        if rec.of_paths[i].any()
-    ]
-    return pl.DataFrame(rows)
-
-
 def _mean_of_paths_days(means: Sequence[SeriesForecast], rec: ReconciledForecast) -> pl.DataFrame:
     """The (unique_id, ds) days whose published mean is the series' paths' mean."""
     if rec.of_paths is None or not rec.of_paths.any():
@@ -1635,22 +1635,13 @@ def mean_of_paths_spans(forecast: pl.DataFrame) -> pl.DataFrame:
     """Per series whose stored mean-measure rows hold their paths' mean (``mean_source``):
     unique_id, days, first, last, deepest level last; empty for rows stored before the column
     (not recorded) or with none."""
-    spans = pl.Schema({"unique_id": pl.String, "days": pl.Int64, "first": pl.Date, "last": pl.Date})
     if "mean_source" not in forecast.columns:
-        return pl.DataFrame(schema=spans)
-    return (
+        return pl.DataFrame(schema=_SPANS)
+    return _day_spans(
         forecast.filter(
             (pl.col("mean_source") == schema.MEAN_FROM_PATHS)
             & (pl.col("measure") == schema.Measure.MEAN.value)
         )
-        .group_by("unique_id")
-        .agg(
-            pl.len().cast(pl.Int64).alias("days"),
-            pl.col("ds").min().alias("first"),
-            pl.col("ds").max().alias("last"),
-        )
-        .sort(pl.col("unique_id").str.count_matches("/"), "unique_id")
-        .cast(spans)
     )
 
 
@@ -1675,7 +1666,7 @@ def forecast_all(
     peaks = [r for r in results if r.measure != schema.Measure.MEAN]
     forecast_parts = [r.forecast for r in peaks]
     paths = pl.DataFrame(schema=schema.PATHS_SCHEMA)
-    method, scores, of_paths = "none", pl.DataFrame(), pl.DataFrame()
+    method, scores = "none", pl.DataFrame()
     of_paths_days = pl.DataFrame(schema={"unique_id": pl.String, "ds": pl.Date})
     if means:
         rec = reconcile_forecasts(
@@ -1690,7 +1681,6 @@ def forecast_all(
         mean_rows, paths = _reconciled_frames(means, rec, settings)
         forecast_parts.insert(0, mean_rows)
         method, scores = rec.method, rec.scores
-        of_paths = _mean_of_paths(means, rec)
         of_paths_days = _mean_of_paths_days(means, rec)
 
     # Both measures are forecast by separate models: a day's peak is never read below its
@@ -1704,6 +1694,5 @@ def forecast_all(
         summary=_summary(results),
         reconciliation=method,
         reconciliation_scores=scores,
-        mean_of_paths=of_paths,
         mean_of_paths_days=of_paths_days,
     )

@@ -757,21 +757,21 @@ def test_a_day_s_peak_is_never_forecast_below_its_mean() -> None:
 def test_the_run_names_the_series_whose_mean_is_their_paths_mean() -> None:
     """A run whose reconciliation published a series' paths' mean says which series and days
     (the mean of the paths, not the point forecast, said where it is so)."""
-    from forecasting.forecast import _mean_of_paths_lines
+    from forecasting.forecast import _day_spans, _mean_of_paths_lines
 
-    of_paths = pl.DataFrame(
-        {
-            "unique_id": ["total/helios/training", "total", "total/helios/training/vcTJs"],
-            "days": [40, 41, 3],
-            "first": [date(2020, 7, 18), date(2020, 7, 17), date(2020, 8, 1)],
-            "last": [date(2020, 11, 29), date(2020, 11, 29), date(2020, 8, 3)],
-        }
+    days = pl.concat(
+        pl.DataFrame({"unique_id": uid, "ds": pl.date_range(first, last, eager=True)})
+        for uid, first, last in (
+            ("total/helios/training", date(2020, 7, 18), date(2020, 8, 26)),
+            ("total", date(2020, 7, 17), date(2020, 8, 26)),
+            ("total/helios/training/vcTJs", date(2020, 8, 1), date(2020, 8, 3)),
+        )
     )
-    (line,) = _mean_of_paths_lines(of_paths)
+    (line,) = _mean_of_paths_lines(_day_spans(days))
     assert line.startswith(
         "mean measure: the daily model's mean is the mean of its sample paths, not its point "
-        "forecast, for total (41 days, 2020-07-17 to 2020-11-29), helios · training (40 days, "
-        "2020-07-18 to 2020-11-29), helios · training · vcTJs (3 days, 2020-08-01 to "
+        "forecast, for total (41 days, 2020-07-17 to 2020-08-26), helios · training (40 days, "
+        "2020-07-18 to 2020-08-26), helios · training · vcTJs (3 days, 2020-08-01 to "
         "2020-08-03): there the point forecast lay outside the q10-q90 band"
     )
     assert _mean_of_paths_lines(pl.DataFrame()) == []

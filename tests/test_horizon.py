@@ -17,7 +17,7 @@ import polars as pl
 import pytest
 
 from forecasting import horizon, warehouse
-from forecasting.forecast import ForecastResult, _peaks_at_means_lines
+from forecasting.forecast import ForecastResult, _day_spans, _peaks_at_means_lines
 from forecasting.horizon import ACCURACY_SCHEMA, MONTHS_SCHEMA, extend_horizon, plan_months
 from forecasting.options import ForecastOptions
 from forecasting.runs import plan_horizon_months
@@ -1413,7 +1413,7 @@ def test_a_peak_held_at_its_mean_forecast_is_said_in_the_warnings() -> None:
     held = result.peaks_at_means.filter(pl.col("unique_id") == "total/r1")
     assert held.height >= 28
     assert held["ds"].min() == AS_OF + timedelta(days=1)
-    lines = _peaks_at_means_lines(result.peaks_at_means)
+    lines = _peaks_at_means_lines(_day_spans(result.peaks_at_means))
     assert len(lines) == 1 and lines[0].startswith("peak measure:")
     first, last = held["ds"].min(), held["ds"].max()
     assert f"r1 ({held.height} days, {first} to {last})" in lines[0]

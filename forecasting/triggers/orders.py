@@ -1738,10 +1738,8 @@ def _later_note(decisions: Sequence[_Decision], *, end: date, as_of: date) -> st
     if more > 0:
         listed += f" and {more} more"
     # Every block past the ceilings is named, after the dated ones: none is due on a date.
-    listed = ", ".join(
-        [listed] * bool(listed)
-        + [f"{blocks} x {name} {by(None)}" for name, blocks in sorted(undated.items())]
-    )
+    beyond_all = [f"{blocks} x {name} {by(None)}" for name, blocks in sorted(undated.items())]
+    listed = ", ".join(([listed] if listed else []) + beyond_all)
     capex = sum(o.total_blocks * o.candidate.capex_usd for o in orders)
     # Blocks past their site's ceiling are a new site's, not the plan's capital.
     apart = sum((o.beyond_ceiling or 0) * o.candidate.capex_usd for o in orders)
