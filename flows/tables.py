@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -11,6 +12,7 @@ import polars as pl
 from rich.table import Table
 from rich.text import Text
 
+from forecasting import hierarchy
 from forecasting.capacity import ALL_CLASSES, CapacityPlan, monthly_capacity
 from forecasting.ingest import IngestResult
 from forecasting.schema import (
@@ -370,7 +372,11 @@ def _decision_table(run: ForecastRun) -> list[Table]:
     for name in ("series", "cut-off", "MAE / seasonal naive", "MAE / log-linear", "q10-q90",
                  "above q90", "q50 bias", "targets"):  # fmt: skip
         table.add_column(name, justify="right" if "/" in name or "q" in name else "left")
+    classes: dict[date, list[dict[str, Any]]] = {}
     for row in run.decision_accuracy:
+        if hierarchy.depth_of(row["unique_id"]) > 1:
+            classes.setdefault(row["cutoff"], []).append(row)
+            continue
         table.add_row(
             Text(row["unique_id"]),
             str(row["cutoff"]),
@@ -381,7 +387,43 @@ def _decision_table(run: ForecastRun) -> list[Table]:
             _fmt(row["bias"], "{:+.1%}"),
             targets_verdict(row) or "not measured",
         )
+    for cutoff, rows in classes.items():
+        table.add_row(*_classes_row(cutoff, rows))
+    if classes:
+        table.caption = (
+            "classes: the median of their rows (each on the platform page); the plan fits every "
+            "region with its classes, so their rows come from the same backtest"
+        )
+        table.caption_justify = "left"
     return [table]
+
+
+def _classes_row(cutoff: date, rows: list[dict[str, Any]]) -> list[str | Text]:
+    """One line for a cut-off's class rows: how many meet the 26-week targets, and the median
+    of each figure over those measured (a class apart is on the platform page)."""
+    from forecasting.longrange import missed_targets
+
+    def median(values: list[float | None]) -> float | None:
+        measured = [v for v in values if v is not None and not math.isnan(v)]
+        return statistics.median(measured) if measured else None
+
+    def ratios(base: str) -> str:
+        ratio = median([r["mae"] / r[base] for r in rows if r["mae"] is not None and r[base]])
+        return "-" if ratio is None else f"{ratio:.2f}x"
+
+    verdicts = [missed_targets(r) for r in rows]
+    measured = [v for v in verdicts if v is not None]
+    met = sum(1 for v in measured if not v)
+    return [
+        Text(f"{len(rows)} classes (median)"),
+        str(cutoff),
+        ratios("mae_seasonal_naive"),
+        ratios("mae_log_linear"),
+        _fmt(median([r["coverage_80"] for r in rows]), "{:.0%}"),
+        _fmt(median([r["exceed_q90"] for r in rows]), "{:.0%}"),
+        _fmt(median([r["bias"] for r in rows]), "{:+.1%}"),
+        f"{met} of {len(measured)} meet all three" if measured else "not measured",
+    ]
 
 
 def _ratio(value: float | None, base: float | None) -> str:

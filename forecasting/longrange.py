@@ -97,6 +97,7 @@ from forecasting.growth import (
     CANDIDATES,
     WALK_MIN_DRIFT_STEPS,
     Combination,
+    GrowthModel,
     LevelRandomWalk,
     RunWalk,
     damped_reach,
@@ -114,6 +115,7 @@ __all__ = [
     "BLOCK_DAYS",
     "CALIBRATION_PRIOR_WINDOWS",
     "MIN_BLOCKS",
+    "Fits",
     "LongHorizon",
     "blend_daily",
     "blend_weight",
@@ -150,6 +152,14 @@ ABOVE_Q90_TARGET = (0.05, 0.15)
 BIAS_TARGET = 0.05
 MAE_RATIO_TARGET = 0.9
 _Q_GRID = 61  # residual quantiles in the mixture grid
+
+Fits = dict[tuple[str, bytes], GrowthModel]
+"""Growth models already fitted, by model name and the block means they were fitted on.
+
+A fit reads nothing else, so calls that cut the same series on the same day share it: the
+decision backtest's cut-offs 6 and 12 months back are the plan's own calibration cut-offs,
+and each of its forecasts is scored again as a view. Shared through one ``Fits``, the
+backtest of the series the plan forecasts costs what a sibling call on four series did."""
 _Z = {0.1: float(stats.norm.ppf(0.1)), 0.9: float(stats.norm.ppf(0.9))}
 
 
@@ -302,12 +312,14 @@ def _series_view(
     run: RunWalk | None = None,
     change: SlopeChange | None = None,
     calibrated_days: int = DECISION_HORIZON_DAYS,
+    fits: Fits | None = None,
 ) -> _View | None:
     """The view of one daily series ``y`` (its last value is on ``as_of``, NaN = missing day).
 
     ``fitted`` caches the members' log forecasts per block-step between models of one window;
     ``run`` is how the run's series walk, which a short series' random walk leans on;
-    ``change`` a growth change the run's series share, which the growth models follow.
+    ``change`` a growth change the run's series share, which the growth models follow;
+    ``fits`` the growth models other calls fitted (``Fits``).
     None when the series has no observed day.
     """
     run = run or RunWalk()
@@ -389,7 +401,7 @@ def _series_view(
             )
             reason = f"{why}: random walk on the level, {walker.describe()}"
         elif used not in cache:
-            cache.update(_fit_steps(walk, used, steps))
+            cache.update(_fit_steps(walk, used, steps, fits=fits))
         mu_steps, sd_steps = cache[used]
         if change is not None and change.per_block and used != LevelRandomWalk.name:
             reach = damped_reach(mu_steps.size)
@@ -753,13 +765,18 @@ def run_walk(arrays: dict[str, tuple[date, np.ndarray]]) -> RunWalk:
 
 
 def _fit_steps(
-    means: np.ndarray, model: str, steps: int
+    means: np.ndarray, model: str, steps: int, *, fits: Fits | None = None
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Log forecasts of ``model`` on the block means for ``steps`` steps (members too)."""
-    if model != "combination":
-        fitted = make_growth_model(model).fit(means)
+    """Log forecasts of ``model`` on the block means for ``steps`` steps (members too),
+    fitted once per ``fits``."""
+    fits = fits if fits is not None else {}
+    key = (model, means.tobytes())
+    if key not in fits:
+        fits[key] = make_growth_model(model).fit(means)
+    fitted = fits[key]
+    if not isinstance(fitted, Combination):
         return {model: fitted.log_forecast(steps)}
-    combo = Combination().fit(means)
+    combo = fitted
     out = {m.name: m.log_forecast(steps) for m in combo.members}
     out["combination"] = combo.log_forecast(steps)
     return out
@@ -810,15 +827,20 @@ def _exceeds_q90(window: _Window, scale: float, h: int) -> np.ndarray:
     return cdf > 0.9
 
 
-def _window_scores(window: _Window, scale: float, h: int) -> dict[str, float]:
-    """MAE (q50) and the baselines', q10-q90 coverage, q90 exceedance, q50 bias over ``h`` days."""
+def _window_bands(window: _Window, scale: float, h: int) -> np.ndarray:
+    """``(h, 3)``: the q10, q50 and q90 of ``window``'s first ``h`` days at ``scale``."""
+    v = window.view
+    logs = mixture_quantiles(v.mu[:h], _daily_scaled(v, scale, h), v.grid, 0.0, (0.1, 0.5, 0.9))
+    return np.maximum(np.expm1(logs), 0.0)
+
+
+def _window_scores(window: _Window, bands: np.ndarray, h: int) -> dict[str, float]:
+    """MAE (q50) and the baselines', q10-q90 coverage, q90 exceedance, q50 bias over ``h`` days,
+    read off the window's ``bands`` (``_window_bands``, at least ``h`` days: a day's quantiles
+    do not depend on the days after it)."""
     a = window.actual[:h]
     ok = np.isfinite(a)
-    v = window.view
-    q = np.expm1(
-        mixture_quantiles(v.mu[:h], _daily_scaled(v, scale, h), v.grid, 0.0, (0.1, 0.5, 0.9))
-    )
-    q = np.maximum(q, 0.0)
+    q = bands[:h]
     a_ok = a[ok]
     mae = float(np.mean(np.abs(q[ok, 1] - a_ok)))
     snaive = float(np.mean(np.abs(window.seasonal_naive[:h][ok] - a_ok)))
@@ -970,6 +992,7 @@ def _windows(
     horizon_days: int,
     models: Sequence[str],
     follow_change: bool = True,
+    fits: Fits | None = None,
 ) -> dict[str, list[_Window]]:
     """Backtest windows per candidate model: every series and cut-off whose horizon has ended;
     each cut-off's views follow the growth change its series share unless ``follow_change`` is
@@ -1008,6 +1031,7 @@ def _windows(
                     months=0,
                     fitted=cache,
                     change=changes[k],
+                    fits=fits,
                 )
                 if view is None or view.model != m:
                     continue
@@ -1137,22 +1161,25 @@ def _score_rows(
     windows: Sequence[_Window], scales: Mapping[int, float], horizons: Sequence[int]
 ) -> pl.DataFrame:
     """Each window's scores per horizon, at its level's scale in ``scales``."""
-    rows = []
+    rows: list[dict[str, object]] = []
     for w in windows:
         scale = scales[hierarchy.depth_of(w.unique_id)]
-        for h in horizons:
-            if h > w.view.mu.size or not np.isfinite(w.actual[:h]).any():
-                continue
-            rows.append(
-                {
-                    "unique_id": w.unique_id,
-                    "cutoff": w.cutoff,
-                    "horizon_days": h,
-                    "model": w.view.model,
-                    "scale": scale,
-                    **_window_scores(w, scale, h),
-                }
-            )
+        scored = [h for h in horizons if h <= w.view.mu.size and np.isfinite(w.actual[:h]).any()]
+        if not scored:
+            continue
+        # The longest horizon's bands hold the shorter ones': computed once.
+        bands = _window_bands(w, scale, max(scored))
+        rows.extend(
+            {
+                "unique_id": w.unique_id,
+                "cutoff": w.cutoff,
+                "horizon_days": h,
+                "model": w.view.model,
+                "scale": scale,
+                **_window_scores(w, bands, h),
+            }
+            for h in scored
+        )
     return pl.DataFrame(rows, schema=_SCORE_SCHEMA)
 
 
@@ -1211,40 +1238,38 @@ def _days_within_their_months(
     return mean, quants
 
 
-def long_horizon_forecast(
+@dataclass(frozen=True, slots=True)
+class _Call:
+    """What a long-horizon call chose and fitted, before its frames: the growth model and the
+    scales its backtests chose, its windows, how its series walk and the change they share,
+    each series' view (None: no observed day) and the series too young to plan (``unmeasured``;
+    any makes the whole call a gap)."""
+
+    model: str
+    scale: float
+    level_scales: Mapping[int, float]
+    windows: list[_Window]  # the chosen model's backtest windows
+    run: RunWalk
+    change: SlopeChange
+    views: dict[str, _View | None]
+    unmeasured: list[str]
+    has_windows: bool
+
+
+def _fitted_call(
     daily: pl.DataFrame,
     *,
     as_of: date,
-    months: int = 36,
-    quantiles: Sequence[float] = (0.1, 0.5, 0.9, 0.99),
-    daily_horizon_days: int = 182,
-    cutoffs_months_back: Sequence[int] = (6, 12),
-    decision_horizon_days: int = DECISION_HORIZON_DAYS,
-    candidates: Sequence[str] = CANDIDATES,
-    follow_change: bool = True,
-    days_within_months: bool = True,
-) -> LongHorizon:
-    """Monthly peaks for ``months`` months and the daily view for ``daily_horizon_days`` days.
-
-    ``daily`` is a long frame ``unique_id, ds, y`` of daily values of one measure (rows after
-    ``as_of`` are ignored; missing days may be absent or null). The model (one of
-    ``candidates``) and the interval scale are chosen on backtests at ``cutoffs_months_back``
-    scored over ``decision_horizon_days`` (module docstring); series too short for them fall
-    back with a reason in ``series``. Quantiles are monotone and never negative.
-    ``follow_change`` False leaves out the shared change of growth (module docstring, 5),
-    in the backtests and the forecast: a second measure of the same series follows one only
-    where the first did. ``days_within_months`` holds each day at most its month's peak row
-    (``_days_within_their_months``); False for a measure whose months the plan reads as their
-    average day, not their peak (the mean measure's, ``average_months``).
-    """
-    missing = [c for c in ("unique_id", "ds", "y") if c not in daily.columns]
-    if missing:
-        raise ValueError(
-            f"daily frame lacks columns {missing}; give unique_id, ds (date) and y (float)"
-        )
-    qs = sorted(float(q) for q in quantiles)
-    if any(not 0 < q < 1 for q in qs):
-        raise ValueError(f"quantiles must lie strictly between 0 and 1, got {list(quantiles)}")
+    months: int,
+    daily_horizon_days: int,
+    cutoffs_months_back: Sequence[int],
+    decision_horizon_days: int,
+    candidates: Sequence[str],
+    follow_change: bool,
+    fits: Fits | None,
+) -> _Call:
+    """``long_horizon_forecast``'s choices and views (its arguments), without the quantile
+    frames: the decision backtest reads only these at each cut-off."""
     arrays = _series_arrays(daily, as_of)
     windows = _windows(
         arrays,
@@ -1253,6 +1278,7 @@ def long_horizon_forecast(
         horizon_days=decision_horizon_days,
         models=candidates,
         follow_change=follow_change,
+        fits=fits,
     )
     has_windows = any(windows.values())
     # Nothing chooses or calibrates a growth model without a decision backtest: uncalibrated,
@@ -1262,7 +1288,6 @@ def long_horizon_forecast(
     # the test fleets cut to 170-250 days (benchmarks/bench_young_fleets.py).
     model = _pooled_choice(windows) if has_windows else LevelRandomWalk.name
     scale, level_scales = _scales_by_level(windows.get(model, []), decision_horizon_days)
-    scores = _score_rows(windows.get(model, []), level_scales, (decision_horizon_days,))
 
     run = run_walk(arrays)
     change = (
@@ -1280,6 +1305,7 @@ def long_horizon_forecast(
             run=run,
             change=change,
             calibrated_days=decision_horizon_days,
+            fits=fits,
         )
         for uid, (_first, values) in arrays.items()
     }
@@ -1294,6 +1320,59 @@ def long_horizon_forecast(
         for uid, v in views.items()
         if v is not None and not v.measured and not (v.idle and busy)
     )
+    chosen = windows.get(model, [])
+    return _Call(model, scale, level_scales, chosen, run, change, views, unmeasured, has_windows)
+
+
+def long_horizon_forecast(
+    daily: pl.DataFrame,
+    *,
+    as_of: date,
+    months: int = 36,
+    quantiles: Sequence[float] = (0.1, 0.5, 0.9, 0.99),
+    daily_horizon_days: int = 182,
+    cutoffs_months_back: Sequence[int] = (6, 12),
+    decision_horizon_days: int = DECISION_HORIZON_DAYS,
+    candidates: Sequence[str] = CANDIDATES,
+    follow_change: bool = True,
+    days_within_months: bool = True,
+    fits: Fits | None = None,
+) -> LongHorizon:
+    """Monthly peaks for ``months`` months and the daily view for ``daily_horizon_days`` days.
+
+    ``daily`` is a long frame ``unique_id, ds, y`` of daily values of one measure (rows after
+    ``as_of`` are ignored; missing days may be absent or null). The model (one of
+    ``candidates``) and the interval scale are chosen on backtests at ``cutoffs_months_back``
+    scored over ``decision_horizon_days`` (module docstring); series too short for them fall
+    back with a reason in ``series``. Quantiles are monotone and never negative.
+    ``follow_change`` False leaves out the shared change of growth (module docstring, 5),
+    in the backtests and the forecast: a second measure of the same series follows one only
+    where the first did. ``days_within_months`` holds each day at most its month's peak row
+    (``_days_within_their_months``); False for a measure whose months the plan reads as their
+    average day, not their peak (the mean measure's, ``average_months``). ``fits`` shares
+    growth models fitted with other calls on the same series (``Fits``).
+    """
+    missing = [c for c in ("unique_id", "ds", "y") if c not in daily.columns]
+    if missing:
+        raise ValueError(
+            f"daily frame lacks columns {missing}; give unique_id, ds (date) and y (float)"
+        )
+    qs = sorted(float(q) for q in quantiles)
+    if any(not 0 < q < 1 for q in qs):
+        raise ValueError(f"quantiles must lie strictly between 0 and 1, got {list(quantiles)}")
+    call = _fitted_call(
+        daily,
+        as_of=as_of,
+        months=months,
+        daily_horizon_days=daily_horizon_days,
+        cutoffs_months_back=cutoffs_months_back,
+        decision_horizon_days=decision_horizon_days,
+        candidates=candidates,
+        follow_change=follow_change,
+        fits=fits,
+    )
+    views, unmeasured, has_windows = call.views, call.unmeasured, call.has_windows
+    model, scale, level_scales, change = call.model, call.scale, call.level_scales, call.change
     series_rows: list[dict[str, object]] = []
     daily_cols: list[dict[str, object]] = []
     monthly_cols: list[dict[str, object]] = []
@@ -1410,11 +1489,11 @@ def long_horizon_forecast(
         as_of,
         monthly_out,
         daily_out,
-        scores,
+        _score_rows(call.windows, level_scales, (decision_horizon_days,)),
         series,
         model,
         scale,
-        run,
+        call.run,
         gap,
         change,
         average_months=average_out,
@@ -1466,6 +1545,7 @@ def decision_backtest(
     as_of: date | None = None,
     candidates: Sequence[str] = CANDIDATES,
     calibration_cutoffs_months_back: Sequence[int] = (6, 12),
+    fits: Fits | None = None,
 ) -> pl.DataFrame:
     """Out-of-sample scores of ``long_horizon_forecast`` at the decision horizon.
 
@@ -1477,7 +1557,13 @@ def decision_backtest(
     two baselines (the last week repeated; a log-linear trend through the last 180 days), the
     ratio to the better baseline, q10-q90 coverage, share of days above q90, and q50 bias
     (sum(q50 - actual) / sum(actual)).
+
+    ``daily`` should hold the series the forecast being judged fits together: the growth model
+    and the interval scales are chosen over every series of the call, so the same region fitted
+    beside other series is another forecast. ``fits`` shares that call's fitted growth models
+    (``Fits``): the cut-offs are its calibration cut-offs.
     """
+    fits = fits if fits is not None else {}
     last = as_of if as_of is not None else daily["ds"].max()
     assert isinstance(last, date), "daily has no rows"
     arrays = _series_arrays(daily, last)
@@ -1488,7 +1574,9 @@ def decision_backtest(
         if available < horizon_days - 7:
             continue
         h = long_horizon_days if available >= long_horizon_days - 7 else horizon_days
-        fc = long_horizon_forecast(
+        # Its choices alone: the quantile frames of a forecast scored as views below were
+        # half the backtest's time.
+        fc = _fitted_call(
             daily.filter(pl.col("ds") <= cutoff),
             as_of=cutoff,
             months=0,
@@ -1496,8 +1584,10 @@ def decision_backtest(
             cutoffs_months_back=calibration_cutoffs_months_back,
             decision_horizon_days=horizon_days,
             candidates=candidates,
+            follow_change=True,
+            fits=fits,
         )
-        if fc.gap:
+        if fc.unmeasured:
             # The method plans nothing past the daily days from this cut-off: scoring a view
             # it would not use read "accuracy at 26 weeks" off 15 days of history.
             continue
@@ -1514,6 +1604,7 @@ def decision_backtest(
                     months=0,
                     run=fc.run,
                     change=fc.change,
+                    fits=fits,
                 )
                 if history.size
                 else None

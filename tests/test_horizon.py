@@ -16,7 +16,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from forecasting import horizon, warehouse
+from forecasting import hierarchy, horizon, longrange, warehouse
 from forecasting.forecast import ForecastResult, _day_spans, _peaks_at_means_lines
 from forecasting.horizon import ACCURACY_SCHEMA, MONTHS_SCHEMA, extend_horizon, plan_months
 from forecasting.options import ForecastOptions
@@ -568,16 +568,59 @@ def test_a_customer_past_the_short_model_reads_its_paths_and_its_share_of_the_cl
 def test_decision_horizon_accuracy_is_measured_out_of_sample(
     extended: tuple[ForecastResult, object],
 ) -> None:
-    """The total and the region are scored 182 days after cut-offs 6 and 12 months back."""
+    """The series the plan forecasts past the daily days (the region and its classes; the total
+    moves with its region) are scored 182 days after cut-offs 6 and 12 months back."""
     _, ext = extended
     accuracy = ext.accuracy  # type: ignore[attr-defined]
     assert accuracy.schema == ACCURACY_SCHEMA
     scored = accuracy.filter(pl.col("horizon_days") == 182)
-    assert set(scored["unique_id"]) == {"total", "total/r1"}
+    assert set(scored["unique_id"]) == {"total/r1", "total/r1/inference", "total/r1/training"}
     assert set(scored["cutoff"]) == {date(2025, 12, 30), date(2025, 6, 30)}
     assert scored.filter(pl.col("mae").is_null()).is_empty()
     # Steady 40 % growth: the growth models beat repeating the last week by far.
     assert (scored["mae"] / scored["mae_seasonal_naive"]).max() < 0.9
+
+
+def test_decision_accuracy_scores_the_plans_own_call_at_each_cut_off() -> None:
+    """The plan fits each region with its classes, one growth model and a scale per level
+    chosen over them all; the published 26-week accuracy was a sibling call on the total and
+    regions alone (the demo cut 6 months back: a log-linear trend where the plan's call took
+    the combination; eu-west above its q90 on 2 % of days against 30 %). Each row is now the
+    plan's call rerun at the cut-off: its model and its level's scale."""
+    rng = np.random.default_rng(11)
+    t = np.arange(HISTORY)
+    steady = 3000.0 * 1.3 ** (t / 365) * np.exp(rng.normal(0, 0.04, HISTORY))
+    blocks = np.exp(np.cumsum(rng.normal(0.03, 0.3, HISTORY // 28 + 1)))
+    lumpy = 800.0 * np.repeat(blocks, 28)[:HISTORY] * np.exp(rng.normal(0, 0.05, HISTORY))
+    bottoms = {
+        "total/r1/inference/a": steady,
+        "total/r1/training/b": lumpy,
+        "total/r2/inference/c": 0.5 * steady[::-1] ** 0.9,
+    }
+    history = _with_parents(bottoms)
+    short = _flat_result(history, tuple(bottoms))
+    ext = extend_horizon(history, short, as_of=AS_OF, months=36)
+    rows = ext.accuracy.filter(pl.col("horizon_days") == 182)
+    plan_series = [
+        "total/r1",
+        "total/r1/inference",
+        "total/r1/training",
+        "total/r2",
+        "total/r2/inference",
+    ]
+    daily = history.filter(
+        (pl.col("measure") == "peak") & pl.col("unique_id").is_in(plan_series)
+    ).select("unique_id", "ds", "y")
+    for cutoff in rows["cutoff"].unique():
+        rerun = longrange.long_horizon_forecast(
+            daily.filter(pl.col("ds") <= cutoff), as_of=cutoff, months=0
+        )
+        at = rows.filter(pl.col("cutoff") == cutoff)
+        assert set(at["unique_id"]) == set(plan_series)
+        assert set(at["model"]) == {rerun.model}
+        for row in at.iter_rows(named=True):
+            level = hierarchy.depth_of(row["unique_id"])
+            assert row["scale"] == pytest.approx(rerun.level_scales[level], rel=1e-9)
 
 
 def test_a_class_is_never_forecast_above_its_region_and_says_when_it_was_held() -> None:

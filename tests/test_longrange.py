@@ -1001,6 +1001,38 @@ def test_a_decision_row_names_the_targets_it_misses() -> None:
     assert [row[-1] for row in page.rows] == ["met", "missed: MAE, above q90, bias"]
 
 
+def test_the_summary_folds_each_cut_off_s_classes_into_one_line() -> None:
+    """The backtest scores every class beside its region (the plan's call): the summary lists
+    the regions and one line per cut-off for the classes, how many meet the targets and their
+    medians; the page keeps every row, regions before their classes."""
+    from flows.tables import _decision_table
+    from forecasting.report.pages.platform import _decision_table as page_table
+
+    cutoff = date(2026, 6, 3)
+    region = {"unique_id": "total/us-west", "cutoff": cutoff, "model": "combination",
+              "horizon_days": 182, "mae": 0.8, "mae_seasonal_naive": 1.0,
+              "mae_log_linear": 1.0, "coverage_80": 0.8, "exceed_q90": 0.1,
+              "bias": 0.01}  # fmt: skip
+    classes = [
+        region | {"unique_id": f"total/us-west/{name}", "mae": mae, "exceed_q90": above}
+        for name, mae, above in (
+            ("batch", 0.5, 0.1),
+            ("inference", 0.7, 0.3),
+            ("training", 1.2, 0.0),
+        )
+    ]
+    run = SimpleNamespace(plan_gap=None, horizon_months=36, plan_change=None,
+                          decision_accuracy=[region, *classes])  # fmt: skip
+    table = _decision_table(run)[0]
+    cells = [[str(c) for c in column._cells] for column in table.columns]  # type: ignore[attr-defined]
+    rows = list(zip(*cells, strict=True))
+    assert [r[0] for r in rows] == ["total/us-west", "3 classes (median)"]
+    assert rows[1][2] == "0.70x" and rows[1][5] == "10%"
+    assert rows[1][-1] == "1 of 3 meet all three"
+    page = page_table(pl.DataFrame([*reversed(classes), region]))
+    assert [row[0] for row in page.rows][:2] == ["total/us-west", "total/us-west/batch"]
+
+
 @pytest.mark.parametrize("spread", [0.0, 1e-4, 0.05, 0.8])
 def test_mixture_quantiles_invert_the_mixture_cdf(spread: float) -> None:
     """Each quantile of a residual-grid mixture is where its CDF reaches the level: exactly

@@ -801,7 +801,13 @@ def _decision_table(accuracy: pl.DataFrame) -> Table:
             targets_verdict(r) or MISSING,
         ]
         for r in accuracy.filter(pl.col("horizon_days") == 182)
-        .sort("cutoff", "unique_id", descending=[True, False])
+        # Regions before their classes: the rows the triggers' "all" pools read first.
+        .sort(
+            pl.col("cutoff"),
+            pl.col("unique_id").str.count_matches(hierarchy.SEP, literal=True),
+            pl.col("unique_id"),
+            descending=[True, False, False],
+        )
         .iter_rows(named=True)
     ]
     headers = [
