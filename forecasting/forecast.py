@@ -1540,6 +1540,97 @@ def _series_frames(demand: pl.DataFrame) -> list[pl.DataFrame]:
     )
 
 
+def _spikes_held_under_their_parents(
+    demand: pl.DataFrame,
+) -> tuple[pl.DataFrame, dict[tuple[str, str], str]]:
+    """``demand`` with each day an aggregate's isolated spike is held on (``forecasting.spikes``)
+    held in the series under it that carried it, and a note per series so held (unique_id and
+    measure to the note).
+
+    A series carried it where its day is ``spikes.SPIKE_MIN_GPUS`` or more above its own highest
+    other day of the spike's window, or it has no other day there (a customer whose first row
+    was the spike); it is held at that highest day, zero where there is none. A series with a
+    usual level is held by its own rule; this one reads the day its parent found. Each series
+    is held alone, but the mean measure's aggregates are their leaves' sums: a new customer
+    whose one row was 500,000 GPUs (a typo) had no usual level to be held at, was forecast at
+    20,833 GPUs a day, and lifted us-east's mean to 31,133 GPUs and its peak (held at least at
+    the mean) with it, to an $878.6M order, while us-east's own note said "held at 13,227".
+    """
+    y = pl.col("y").cast(pl.Float64)
+    observed = demand.filter(y.is_not_null() & y.is_not_nan())
+    parents = observed.select(hierarchy.parent().unique().drop_nulls()).to_series().to_list()
+    found: list[tuple[str, str, date]] = []
+    for (uid, measure), part in observed.filter(pl.col("unique_id").is_in(parents)).group_by(
+        "unique_id", "measure"
+    ):
+        found.extend((str(uid), str(measure), day) for day in _spike_days(part))
+    if not found:
+        return demand, {}
+    window = timedelta(days=spikes.SPIKE_WINDOW_DAYS)
+    held_rows = []
+    notes: dict[tuple[str, str], str] = {}
+    # The nearest parent names the spike: a customer's class before its region.
+    for parent, measure, day in sorted(found, key=lambda f: -f[0].count(hierarchy.SEP)):
+        under = observed.filter(
+            pl.col("unique_id").str.starts_with(parent + hierarchy.SEP)
+            & (pl.col("measure") == measure)
+            & pl.col("ds").is_between(day - window, day + window)
+        )
+        tops = (
+            under.group_by("unique_id")
+            .agg(
+                y.filter(pl.col("ds") == day).max().alias("value"),
+                y.filter(pl.col("ds") != day).max().fill_null(0.0).alias("top"),
+            )
+            .filter(
+                pl.col("value").is_not_null()
+                & (pl.col("value") > pl.col("top"))
+                & (
+                    (pl.col("value") - pl.col("top") >= spikes.SPIKE_MIN_GPUS)
+                    | (pl.col("top") == 0)
+                )
+            )
+        )
+        for uid, value, top in tops.iter_rows():
+            if (uid, measure) in notes or day in _spike_days(
+                observed.filter((pl.col("unique_id") == uid) & (pl.col("measure") == measure))
+            ):
+                continue  # held with a nearer parent, or by its own rule, which says so
+            held_rows.append({"unique_id": uid, "measure": measure, "ds": day, "held": top})
+            notes[uid, measure] = (
+                f"its {day:%Y-%m-%d} ({_as_gpus(value)} GPUs) held at {_as_gpus(top)} with "
+                f"{hierarchy.label_of(parent)}'s one-day spike: if demand like it will return, "
+                "it needs a contract or an event, not a trend"
+            )
+    if not held_rows:
+        return demand, {}
+    held = pl.DataFrame(
+        held_rows,
+        schema={"unique_id": pl.String, "measure": pl.String, "ds": pl.Date, "held": pl.Float64},
+    )
+    keys = ["unique_id", "measure", "ds"]
+    out = (
+        demand.join(held, on=keys, how="left", maintain_order="left")
+        .with_columns(pl.coalesce("held", y).cast(demand.schema["y"]).alias("y"))
+        .drop("held")
+    )
+    return out, notes
+
+
+def _spike_days(part: pl.DataFrame) -> list[date]:
+    """The days ``spikes.isolated_spikes`` holds in one series' observed rows (ds, y)."""
+    part = part.sort("ds")
+    first, last = part["ds"][0], part["ds"][-1]
+    values = np.full((last - first).days + 1, np.nan)
+    values[(part["ds"] - first).dt.total_days().to_numpy()] = part["y"].cast(pl.Float64)
+    return [s.day(last) for s in spikes.isolated_spikes(values)]
+
+
+def _as_gpus(value: float) -> str:
+    # A small series' usual level is a fraction of a GPU on the mean measure.
+    return f"{value:,.0f}" if abs(value) >= 10 else f"{value:.2g}"
+
+
 def _summary(results: Sequence[SeriesForecast]) -> pl.DataFrame:
     """Per series: the chosen model, its score against the seasonal naive, calibration."""
     rows = []
@@ -1658,9 +1749,15 @@ def forecast_all(
     The peak measure is forecast per series and not reconciled: the peak of an aggregate is
     the peak hour of its own summed demand, not the sum of its parts' peaks.
     """
-    frames = _series_frames(_validated(demand))
+    held, held_notes = _spikes_held_under_their_parents(_validated(demand))
+    frames = _series_frames(held)
     work = partial(forecast_series, settings=settings, events=events)
-    results: list[SeriesForecast] = list(map_fn(work, frames))
+    results: list[SeriesForecast] = [
+        replace(r, spike="; ".join(n for n in (r.spike, note) if n))
+        if (note := held_notes.get((r.unique_id, str(r.measure))))
+        else r
+        for r in map_fn(work, frames)
+    ]
 
     means = [r for r in results if r.measure == schema.Measure.MEAN]
     peaks = [r for r in results if r.measure != schema.Measure.MEAN]

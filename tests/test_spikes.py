@@ -203,3 +203,36 @@ def test_a_young_series_last_day_jump_is_not_held() -> None:
     short = _weekly(np.random.default_rng(6), 7)
     short[3] = 5000.0  # six other days: no week of a usual level
     assert isolated_spikes(short) == ()
+
+
+NEWCO = "total/helios/experimentation/newco"
+
+
+def test_a_new_customer_whose_only_day_is_its_region_s_spike_is_held_with_it() -> None:
+    """A customer whose first and only row was 500,000 GPUs (a typo, in a region of about 800):
+    the region, class and total held the day as a one-day spike, but the customer had no usual
+    level to be held at and was forecast at its one day, 20,833 GPUs a day on the mean, which
+    the region's mean (its customers' sum) and peak (held at least at the mean) took up: an
+    $878.6M order under a note that said "held at 13,227" (sweep48 F5). The customer's day is
+    held with its parents', at zero, and the warnings say so."""
+    rng = np.random.default_rng(3)
+    t = np.arange(DAYS)
+    acme = 600 * (1 + 0.08 * np.sin(2 * np.pi * t / 7)) * np.exp(rng.normal(0, 0.04, DAYS))
+    typo = np.array([500_000.0])
+    history = _fleet(
+        {ACME: {"mean": acme, "peak": 1.3 * acme}, NEWCO: {"mean": typo / 24, "peak": typo}}
+    )
+    result = forecast_all(history, settings=ForecastSettings(horizon_days=28, n_paths=50))
+    fc = result.forecast
+    for measure, usual in (("mean", acme.max()), ("peak", 1.3 * acme.max())):
+        for uid in ("total", "total/helios", "total/helios/experimentation"):
+            rows = fc.filter((pl.col("unique_id") == uid) & (pl.col("measure") == measure))
+            assert float(rows["q90"].max()) < 1.2 * usual, (uid, measure)  # type: ignore[arg-type]
+        newco = fc.filter((pl.col("unique_id") == NEWCO) & (pl.col("measure") == measure))
+        assert float(newco["q90"].max()) < 1.0, measure  # type: ignore[arg-type]
+    line = (
+        f"{hierarchy.label_of(NEWCO)} (peak): its 2020-05-31 (500,000 GPUs) held at 0 with "
+        "helios · experimentation's one-day spike: if demand like it will return, it needs a "
+        "contract or an event, not a trend"
+    )
+    assert line in result.warnings()
