@@ -1021,16 +1021,30 @@ def test_the_summary_folds_each_cut_off_s_classes_into_one_line() -> None:
             ("training", 1.2, 0.0),
         )
     ]
+    # A year out, where the history reached: orders are sized for the 52 weeks after their
+    # shortfall, and a failed 52-week row was stored and counted as measured, never shown.
+    year = region | {"horizon_days": 364, "exceed_q90": 0.38, "bias": -0.149}
     run = SimpleNamespace(plan_gap=None, horizon_months=36, plan_change=None,
-                          decision_accuracy=[region, *classes])  # fmt: skip
+                          decision_accuracy=[region, *classes, year])  # fmt: skip
     table = _decision_table(run)[0]
     cells = [[str(c) for c in column._cells] for column in table.columns]  # type: ignore[attr-defined]
     rows = list(zip(*cells, strict=True))
-    assert [r[0] for r in rows] == ["total/us-west", "3 classes (median)"]
-    assert rows[1][2] == "0.70x" and rows[1][5] == "10%"
-    assert rows[1][-1] == "1 of 3 meet all three"
-    page = page_table(pl.DataFrame([*reversed(classes), region]))
-    assert [row[0] for row in page.rows][:2] == ["total/us-west", "total/us-west/batch"]
+    assert [(r[0], r[2]) for r in rows] == [
+        ("total/us-west", "26 wk"),
+        ("total/us-west", "52 wk"),
+        ("3 classes (median)", "26 wk"),
+    ]
+    assert rows[1][-1] == "missed: above q90, bias"
+    assert rows[2][3] == "0.70x" and rows[2][6] == "10%"
+    assert rows[2][-1] == "1 of 3 meet all three"
+    page = page_table(pl.DataFrame([year, *reversed(classes), region]))
+    assert [(row[0], row[2]) for row in page.rows] == [
+        ("total/us-west", "26 weeks"),
+        ("total/us-west/batch", "26 weeks"),
+        ("total/us-west/inference", "26 weeks"),
+        ("total/us-west/training", "26 weeks"),
+        ("total/us-west", "52 weeks"),
+    ]
 
 
 @pytest.mark.parametrize("spread", [0.0, 1e-4, 0.05, 0.8])

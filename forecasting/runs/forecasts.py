@@ -539,14 +539,14 @@ def plan_past_lead_times(
 
 
 def _decision_accuracy(accuracy: pl.DataFrame) -> list[dict[str, Any]]:
-    """The 26-week rows of the decision backtest, newest cut-off first, for the summary."""
+    """The scored rows of the decision backtest, 26 weeks ahead first, then 52 where the
+    history reached (orders are sized for the 52 weeks after their shortfall), newest cut-off
+    first, for the summary."""
     if accuracy.is_empty():
         return []
-    from forecasting.horizon import DECISION_HORIZON_DAYS
-
     return (
-        accuracy.filter(pl.col("horizon_days") == DECISION_HORIZON_DAYS)
-        .sort("cutoff", "unique_id", descending=[True, False])
+        accuracy.filter(pl.col("mae").is_not_null())
+        .sort("horizon_days", "cutoff", "unique_id", descending=[False, True, False])
         .to_dicts()
     )
 
