@@ -120,11 +120,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import partial
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import polars as pl
@@ -166,6 +166,7 @@ __all__ = [
     "deal_blocks_text",
     "deal_contract",
     "extra_mw_text",
+    "no_block_type",
     "pipeline_if_signed",
     "what_if",
     "with_deal",
@@ -688,6 +689,25 @@ def _deal_pools(orders: pl.DataFrame, deal: Contract) -> pl.DataFrame:
     return region
 
 
+def no_block_type(order: Mapping[str, Any]) -> bool:
+    """Whether an ORDERS row is a pool short with the deal that no block type can be ordered
+    for: its "$0" of orders re-planned is nothing measured, not nothing to buy (a ServeGen
+    training deal's row read "every order re-planned $0" where only racks can be ordered)."""
+    return order["candidate"] is None and order["exhaustion_with"] is not None
+
+
+def _unservable_pools(orders: pl.DataFrame, deal: Contract) -> list[str]:
+    """The deal's pools ("region pool") short with it that no block type can serve: the blocks
+    its own GPUs need there are not measured, and another pool's block is not theirs (a
+    training deal read "the blocks its own GPUs need: 9 x rack-c for r2 all", racks that host
+    no training)."""
+    return [
+        f"{r['region']} {r['pool']}"
+        for r in _deal_pools(orders, deal).iter_rows(named=True)
+        if no_block_type(r)
+    ]
+
+
 def _late_orders(
     orders: pl.DataFrame,
     placements: pl.DataFrame,
@@ -1101,10 +1121,12 @@ def _replan_note(
     replan_capex: float,
     replan_mw: float,
     own_capex: float,
+    unmeasured: str = "",
 ) -> str:
     """What the plan's re-chosen orders move by, beside the blocks the deal's own GPUs need
     ('' where they move by those blocks alone), and which of the two the extra capex is:
-    the cheaper (see the module docstring, "Capital").
+    the cheaper (see the module docstring, "Capital"); ``unmeasured``: why the deal's own
+    blocks are not measured at all (:func:`_unservable_pools`).
 
     The triggers re-run with the deal re-choose the plan's later orders (block types bridged
     to a later generation, a cheaper plan, dates and sites moved by power), which jump with
@@ -1125,6 +1147,9 @@ def _replan_note(
         if pools
         else "with the deal every order to the plan's end costs what it costs without it"
     )
+    if unmeasured:
+        # Neither side of the comparison below is measured: only how far the orders move.
+        return f"{REPLANNED}: {moves}; the deal's extra capex is not measured: {unmeasured}"
     own = f"{deal_blocks_text(deal_blocks)} ({usd(own_capex)})"
     if replan_capex < own_capex:
         return (
@@ -2511,11 +2536,20 @@ def what_if(
         forecast, lifted, plan, deal, without=without, orders=orders, as_of=as_of,
         settings=settings,
     )  # fmt: skip
+    unmeasured = ""
+    if unservable := _unservable_pools(orders, deal):
+        # No figure where no block type can serve a pool the deal needs: another pool's
+        # blocks (racks, for a training deal) are not its own, and $0 is not measured.
+        deal_blocks = deal_blocks.clear()
+        unmeasured = (
+            f"no block type can serve the {', '.join(unservable)} pool, so the blocks its own "
+            "GPUs need are not measured"
+        )
     own_capex = float(deal_blocks["capex_usd"].sum())
     # The cheaper of two plans that serve the deal: the plan without it plus its own blocks,
     # or the triggers' re-plan with it (which can pull the plan's orders forward and share
     # them: 300 GPUs took one more 250-GPU rack there, not the two their 340 lacking need).
-    by_replan = replan_capex < own_capex - _USD_TOL
+    by_replan = not unservable and replan_capex < own_capex - _USD_TOL
     extra_capex = max(replan_capex, 0.0) if by_replan else own_capex
     extra_mw = (
         max(replan_mw, 0.0) if by_replan and replan_capex > _USD_TOL
@@ -2524,7 +2558,7 @@ def what_if(
     )  # fmt: skip
     replan_note = _replan_note(
         orders, deal_blocks, replan_capex=replan_capex, replan_mw=replan_mw,
-        own_capex=own_capex,
+        own_capex=own_capex, unmeasured=unmeasured,
     )  # fmt: skip
     if moved := _moved_note(without.placements, result.placements):
         # Every order the deal moves, later ones too, dated and priced (a later 7-cell order,
@@ -2549,8 +2583,18 @@ def what_if(
     not_sized = _not_sized_note(without.triggers, result.triggers, deal, as_of=as_of)
     if not_sized.note:
         notes.insert(len(rebased), not_sized.note)  # after the ramp warning, if any
+    capex_bound = CapexBound.UNSERVABLE if unservable else not_sized.bound
+    capex_basis = (
+        unmeasured
+        or _blocks_unmeasured(plan, deal, orders, as_of=as_of, horizon_end=horizon_end)
+        or _capex_basis(deal_blocks, by_replan=by_replan)
+    )
     # "$0 extra capital: signing adds no order" is false where an order is not sized.
-    no_extra = "" if not_sized.note else _no_extra_capital_note(extra_capex, serve_from, deal)
+    no_extra = (
+        ""
+        if not_sized.note or unservable
+        else _no_extra_capital_note(extra_capex, serve_from, deal)
+    )
     capital_note = no_extra
     if not no_extra and serve_from is None and extra_capex > _USD_TOL:
         # $453.1M "extra capital" beside "not within the horizon" read as the price of the deal.
@@ -2625,7 +2669,7 @@ def what_if(
         ),
         extra_capex_usd=extra_capex,
         capex_not_sized=not_sized.note,
-        capex_bound=not_sized.bound,
+        capex_bound=capex_bound,
         capital_note=capital_note,
         not_judged=not_judged,
         not_sized_with=not_sized.with_,
@@ -2637,8 +2681,7 @@ def what_if(
         replan_note=replan_note,
         sooner_note=sooner_note,
         early_note=early_note,
-        capex_basis=_blocks_unmeasured(plan, deal, orders, as_of=as_of, horizon_end=horizon_end)
-        or _capex_basis(deal_blocks, by_replan=by_replan),
+        capex_basis=capex_basis,
         ramp_warning=ramp_warning,
         revenue_usd=revenue,
         revenue_past_plan_usd=past_plan or None,

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
+from forecasting.capacity import CapacityPlan
 from forecasting.runs import WhatIfOutcome
 from forecasting.triggers import TriggerSettings
 from forecasting.whatif import WhatIf, deal_contract, what_if
@@ -334,3 +335,68 @@ def test_revenue_for_gpus_the_customer_runs_anyway_says_so_on_the_headline_and_p
     assert f"({REVENUE_ANYWAY})" in _title(under)
     assert html_text(REVENUE_ANYWAY) in _page(under)
     assert over.revenue_basis == "" and REVENUE_ANYWAY not in _title(over)
+
+
+def _rack_only_plan() -> CapacityPlan:
+    """r2's blocks with racks the only block type that can be ordered: none serves training."""
+    from forecasting.schema import WorkloadClass
+    from tests.test_triggers import RACK
+
+    policy = {
+        c.value: {"tier": c.value, "priority": i + 1, "headroom": 0.2}
+        for i, c in enumerate(WorkloadClass)
+    }
+    return CapacityPlan.model_validate(
+        {"policy": policy, "block": _r2_blocks(), "candidate": [RACK]}
+    )
+
+
+def _table_text(answer: WhatIf) -> str:
+    """The CLI's what-if headline and table for ``answer``, as one line of words."""
+    from rich.console import Console
+
+    from flows.tables import whatif_table
+
+    outcome = WhatIfOutcome(
+        forecast_run_id="r", as_of=answer.as_of, horizon_end=answer.horizon_end,
+        serve_from=answer.serve_from, can_serve=answer.can_serve, serve_note=answer.serve_note,
+        extra_capex_usd=answer.extra_capex_usd, extra_mw=answer.extra_mw,
+        revenue_usd=answer.revenue_usd, orders=answer.orders.to_dicts(), notes=[],
+        page=Path("p.html"), capex_basis=answer.capex_basis, capex_bound=answer.capex_bound,
+        not_sized_with=list(answer.not_sized_with),
+        not_sized_without=list(answer.not_sized_without),
+    )  # fmt: skip
+    console = Console(width=1000, record=True)
+    console.print(whatif_table(outcome))
+    return " ".join(console.export_text().replace("│", " ").split())
+
+
+def test_a_training_deal_no_block_type_can_serve_measures_no_capex_and_names_no_rack() -> None:
+    """A 2,000-GPU training deal in r2, where only racks (no fabric) can be ordered, read
+    "extra capex $72.0M, 3.6 MW (the blocks its own GPUs need: 9 x rack-c for r2 all)" and
+    its training row "every order re-planned $0"; on a forecast ending before the racks land
+    it named "rack-c ordered today for r2 all" as the block its own GPUs need (ServeGen's
+    7-day run). No block type can serve the training pool: capex and MW are not measured,
+    and no other pool's block is named as the deal's."""
+    from forecasting.report.format import html_text
+    from forecasting.text import CapexBound
+
+    deal = deal_contract(
+        customer="newco", workload_class="training", region="r2", ramp=f"{_day(10)}:2000",
+        until=_day(300),
+    )  # fmt: skip
+    basis = (
+        "no block type can serve the r2 training pool, so the blocks its own GPUs need are not "
+        "measured"
+    )
+    for forecast in (_forecast(), _forecast().filter(pl.col("ds") < _day(40))):
+        answer = what_if(forecast, _rack_only_plan(), deal, as_of=MONDAY)
+        assert answer.capex_bound is CapexBound.UNSERVABLE
+        assert answer.capex_basis == basis
+        assert answer.deal_blocks.is_empty()
+        text = _table_text(answer)
+        assert f"extra capex not measured, MW not measured ({basis})" in text
+        assert "r2 training green -> red - -> 2026-01-15 none - not measured" in text
+        assert "for r2 all" not in text and "$72.0M" not in " ".join(answer.notes)
+        page = _page(answer)
+        assert html_text("not measured (no block type can serve a pool the deal needs: see") in page
