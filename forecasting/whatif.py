@@ -119,7 +119,6 @@ pod-h100-1024 ($41.0M, 1.5 MW) and a pod and a rack ($49.4M), the re-plan said a
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -1440,19 +1439,13 @@ def _moved_note(without: pl.DataFrame, with_: pl.DataFrame) -> str:
     )
 
 
-# The triggers' own words for how far an order is sized (triggers.orders: "sized for the 52
-# weeks after exhaustion (to 2028-05-10)", "sized to 2027-03-31, the day before the deal ...").
-_SIZED_TO = re.compile(
-    r"sized (?:for the [^;()]*\(to (\d{4}-\d{2}-\d{2})\)|to (\d{4}-\d{2}-\d{2}))"
-)
-
-
-def _sized_to(note: object) -> date | None:
-    """The last day a trigger's order is sized for, as its note says (None: not said)."""
-    found = _SIZED_TO.search(note) if isinstance(note, str) else None
-    if found is None:
-        return None
-    return date.fromisoformat(found[1] or found[2])
+def _sized_to(result: TriggerResult, region: str, pool: str) -> date | None:
+    """The last day the trigger's order of ``region``/``pool`` is sized for, as the triggers
+    return it (None: no order placed). Read from their notes' words before, which a rewording
+    would have lost without a sound."""
+    rows = result.sized_to.filter((pl.col("region") == region) & (pl.col("pool") == pool))
+    day = rows["sized_to"][0] if rows.height else None
+    return day if isinstance(day, date) else None
 
 
 def _blocks_by_candidate(placements: pl.DataFrame, region: str, pool: str) -> dict[str, int]:
@@ -1474,20 +1467,17 @@ def _shrunk_order_note(
     "trigger blocks 89 -> 40" with no word. The first order is sized to a day (the weeks after
     its shortfall, or the day before the deal starts): where the deal brings the shortfall
     forward, or stops the order before its own months, that day comes sooner, and what the
-    order no longer covers falls to the later orders. Said with both days, as the triggers'
-    notes give them, and every order of the pool to the plan's end on both sides. ``cut``:
-    the re-run sized the first orders of the deal's region no further than the day before
-    the deal (``TriggerSettings.sized_before``), which may leave nothing to order now."""
+    order no longer covers falls to the later orders. Said with both days, as the triggers
+    return them (``TriggerResult.sized_to``), and every order of the pool to the plan's end on
+    both sides. ``cut``: the re-run sized the first orders of the deal's region no further
+    than the day before the deal (``TriggerSettings.sized_before``), which may leave nothing
+    to order now."""
     parts = []
     shrunk = _deal_pools(orders, deal).filter(pl.col("blocks_with") < pl.col("blocks_without"))
     for r in shrunk.iter_rows(named=True):
         region, pool = r["region"], r["pool"]
 
-        def note(result: TriggerResult, region: str = region, pool: str = pool) -> object:
-            rows = result.triggers.filter((pl.col("region") == region) & (pl.col("pool") == pool))
-            return rows["note"][0] if rows.height else None
-
-        ends = (_sized_to(note(without)), _sized_to(note(with_)))
+        ends = (_sized_to(without, region, pool), _sized_to(with_, region, pool))
         why = ""
         if cut and r["blocks_with"] == 0:
             why = (
@@ -1609,10 +1599,7 @@ def _early_blocks_note(
         for pool, tranche, by in riding:
             # The trigger's own order (tranche 1) says how far it is sized; a later one is
             # the triggers' next order, sized from its own shortfall.
-            rows = with_.triggers.filter(
-                (pl.col("region") == deal.region) & (pl.col("pool") == pool)
-            )
-            sized = _sized_to(rows["note"][0]) if tranche == 1 and rows.height else None
+            sized = _sized_to(with_, deal.region, pool) if tranche == 1 else None
             window = (
                 f", the pool's first order, sized to {sized} (the weeks after its shortfall), "
                 "which takes in the deal's first months"

@@ -8,10 +8,12 @@ without it; a short forecast's MW; a ramp dated before the forecast.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 from forecasting.capacity import CapacityPlan
 from forecasting.runs import WhatIfOutcome
@@ -254,8 +256,8 @@ def test_a_first_order_whose_shortfall_comes_sooner_says_its_window_ends_sooner(
     from forecasting.triggers import PLACEMENTS_SCHEMA, TriggerResult
     from forecasting.whatif import ORDERS_SCHEMA, _shrunk_order_note
 
-    def result(note: str, racks: list[int]) -> TriggerResult:
-        triggers = pl.DataFrame({"region": ["us-east"], "pool": ["all"], "note": [note]})
+    def result(sized_to: str, racks: list[int]) -> TriggerResult:
+        triggers = pl.DataFrame({"region": ["us-east"], "pool": ["all"], "note": [""]})
         placed = pl.DataFrame(
             {"region": "us-east", "pool": "all", "candidate": "rack-h100-256", "blocks": racks},
             schema_overrides={"blocks": pl.Int64()},
@@ -265,11 +267,13 @@ def test_a_first_order_whose_shortfall_comes_sooner_says_its_window_ends_sooner(
             drivers=pl.DataFrame(),
             idle_risk=pl.DataFrame(),
             placements=pl.concat([placed, pl.DataFrame(schema=PLACEMENTS_SCHEMA)], how="diagonal"),
+            sized_to=pl.DataFrame(
+                {"region": ["us-east"], "pool": ["all"], "sized_to": [date.fromisoformat(sized_to)]}
+            ),
         )
 
-    sized = "sized for the 52 weeks after exhaustion (to {}); the shortfall grows"
-    without = result(sized.format("2028-05-10"), [14, 7, 68, 96, 31])
-    with_ = result(sized.format("2028-02-21"), [14, 7, 19, 145, 41])
+    without = result("2028-05-10", [14, 7, 68, 96, 31])
+    with_ = result("2028-02-21", [14, 7, 19, 145, 41])
     row = {"region": "us-east", "pool": "all", "candidate": "rack-h100-256",
            "blocks_without": 89, "blocks_with": 40, "exhaustion_without": date(2027, 5, 12),
            "exhaustion_with": date(2027, 2, 22)}  # fmt: skip
@@ -400,3 +404,29 @@ def test_a_training_deal_no_block_type_can_serve_measures_no_capex_and_names_no_
         assert "for r2 all" not in text and "$72.0M" not in " ".join(answer.notes)
         page = _page(answer)
         assert html_text("not measured (no block type can serve a pool the deal needs: see") in page
+
+
+def test_what_an_order_is_sized_to_reaches_the_what_if_as_data_not_the_note_s_words(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The what-if read how far the triggers sized an order from their note with a regex
+    ("sized for the 52 weeks after exhaustion (to 2028-02-11)"): reworded, the first-order
+    and early-blocks notes lost "sized to 2028-02-11 ... and to 2027-03-31 with it" with no
+    error. The triggers now return the day with the order, and the notes keep it."""
+    import forecasting.whatif as whatif
+    from forecasting.triggers import TriggerResult, expansion_triggers
+
+    def reworded(*args: object, **kwargs: object) -> TriggerResult:
+        result = expansion_triggers(*args, **kwargs)  # type: ignore[arg-type]
+        notes = pl.col("note").str.replace_all("sized", "bought")
+        return replace(result, triggers=result.triggers.with_columns(notes))
+
+    monkeypatch.setattr(whatif, "expansion_triggers", reworded)
+    smaller = _inference_deal("2027-04-01:3000", _SCORED)
+    assert (
+        "the first order is sized to 2028-02-11 without the deal and to 2027-03-31 with it"
+    ) in " ".join(smaller.notes)
+    early = _inference_deal("2027-10-01:2000", _SCORED)
+    assert "the pool's first order, sized to 2028-02-11 (the weeks after its shortfall)" in (
+        early.early_note
+    )
