@@ -1610,17 +1610,54 @@ def _early_blocks_note(
                 f"the {deal.region} {pool} order of {after[(pool, tranche, by)]:,} x "
                 f"{candidate} by {by}{window}"
             )
-        alone = start - timedelta(weeks=kind.lead_time_weeks + settings.buffer_weeks)
         parts.append(
             f"{extra:,} x {candidate} ({usd(extra * kind.capex_usd)}) of the plan with the "
             f"deal are in service from {first}, {held:,} days (about {held / 30.44:,.0f} "
             f"months) before the deal holds a GPU ({start}), beyond the plan without it: "
-            f"{need}. "
-            f"They come in {', '.join(spans) or 'the orders the re-run places then'}; for the "
-            f"deal alone {candidate} would be due by {alone} ({kind.lead_time_weeks} weeks' "
-            f"lead, {settings.buffer_weeks} weeks' buffer; power then not checked)"
-        )
+            f"{need}; "
+            + _ordered_later(
+                start, kind.lead_time_weeks, settings.buffer_weeks,
+                ridden=min((by for _, _, by in riding), default=None), serving=short_days,
+            )
+            + f". They come in {', '.join(spans) or 'the orders the re-run places then'}"
+        )  # fmt: skip
     return "; ".join(parts)
+
+
+def _ordered_later(
+    start: date, lead_weeks: int, buffer_weeks: int, *, ridden: date | None, serving: int = 0
+) -> str:
+    """When blocks in service long before the deal could be ordered instead, to land within
+    the triggers' buffer before its first day (``start``), against the order-by date of the
+    order they come in (``ridden``): a 5,000-GPU deal's 24 racks ($202.8M) stood 333 days in
+    service before it, and the note said only when they "would be due for the deal alone".
+    ``serving``: the days before the deal on which they serve the plan's own shortfall, which
+    ordering them later leaves as it is without the deal."""
+    alone = start - timedelta(weeks=lead_weeks + buffer_weeks)
+    if ridden is not None and alone <= ridden:
+        return (
+            f"for the deal alone they would be due by {alone}, no later than the order they "
+            f"come in (due {ridden}): ordering them apart gains no time"
+        )
+    after = (
+        f", {(alone - ridden).days:,} days after the order they come in (due {ridden})"
+        if ridden is not None
+        else ""
+    )
+    land = (
+        f"within the {buffer_weeks}-week buffer before the deal"
+        if buffer_weeks
+        else "by the deal's first day"
+    )
+    own = (
+        f", leaving the plan's own shortfall on those {serving:,} days as it is without the deal"
+        if serving
+        else ""
+    )
+    return (
+        f"they could be ordered by {alone} instead{after}, and still land {land} "
+        f"({lead_weeks} weeks' lead; power then not checked){own}"
+    )
 
 
 def _worse_days(

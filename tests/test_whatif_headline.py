@@ -77,7 +77,7 @@ def test_a_deal_s_blocks_in_service_months_before_it_say_how_long_and_why() -> N
     to 52 racks, in service from 2027-06-02: 10 racks ($84.5M) stand 121 days before the deal
     holds a GPU, which the what-if listed as "moved" and no more. The note and a card now say
     how many, the capital, how long, that the pool needs none of them then, the order they
-    ride in and how far it is sized, and when they would be due for the deal alone."""
+    ride in and how far it is sized, and when they could be ordered instead."""
     from forecasting.report.format import html_text
 
     answer = _inference_deal("2027-10-01:2000", _SCORED)
@@ -91,8 +91,7 @@ def test_a_deal_s_blocks_in_service_months_before_it_say_how_long_and_why() -> N
     assert (
         "They come in the us-west all order of 52 x rack-h100-256 by 2027-02-24, the pool's "
         "first order, sized to 2028-02-11 (the weeks after its shortfall), which takes in the "
-        "deal's first months; for the deal alone rack-h100-256 would be due by 2027-06-25 (10 "
-        "weeks' lead, 4 weeks' buffer; power then not checked)"
+        "deal's first months"
     ) in answer.early_note
     assert answer.early_note in answer.notes
     assert html_text(head) in _page(answer)
@@ -430,3 +429,22 @@ def test_what_an_order_is_sized_to_reaches_the_what_if_as_data_not_the_note_s_wo
     assert "the pool's first order, sized to 2028-02-11 (the weeks after its shortfall)" in (
         early.early_note
     )
+
+
+def test_a_deal_s_blocks_in_service_months_early_say_when_they_could_be_ordered_instead() -> None:
+    """A 2,000-GPU deal from 2027-10-01 puts 10 racks ($84.5M) in service 121 days before it,
+    as the first order's 52-week window takes in its months: the note said when they "would
+    be due for the deal alone", not that the order could leave them out. The first sentence,
+    which the page's card shows, now says they could be ordered by 2027-06-25 instead, 121
+    days after the order they come in (due 2027-02-24), and still land before the deal."""
+    from forecasting.report.format import html_text
+
+    answer = _inference_deal("2027-10-01:2000", _SCORED)
+    later = (
+        "they could be ordered by 2027-06-25 instead, 121 days after the order they come in "
+        "(due 2027-02-24), and still land within the 4-week buffer before the deal (10 weeks' "
+        "lead; power then not checked)"
+    )
+    first, _ = answer.early_note.split(". ", 1)
+    assert first.endswith(later)
+    assert html_text(later) in _page(answer)
