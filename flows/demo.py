@@ -6,9 +6,12 @@ import shlex
 import shutil
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
+
+import polars as pl
 
 from flows.console import console, failed_line, run_log_on_console, say
 from forecasting import synth
@@ -20,7 +23,7 @@ if TYPE_CHECKING:  # prefect starts with the flows, not at import
 from forecasting.settings import settings
 from forecasting.traces import ADAPTERS, HeliosOptions, helios_capacity_toml
 
-__all__ = ["next_commands_line", "run_demo", "run_helios_demo"]
+__all__ = ["helios_plan", "next_commands_line", "run_demo", "run_helios_demo"]
 
 HELIOS_MINUTES = "helios_earth_vc_minute_2020-05.csv.gz"
 HELIOS_QUOTAS = "helios_{cluster}_vc_gpu_capacity_daily.csv"
@@ -198,16 +201,12 @@ def run_helios_demo(*, warehouse_path: Path, plan_path: Path, reports_path: Path
         )
         return 2
     started = time.perf_counter()
-    last_hour = ADAPTERS["helios"].report(source).last_ts
-    if last_hour is None:
-        say(f"no hour of telemetry in {source}")
+    made = helios_plan(source, quota_file, cluster=cluster)
+    if isinstance(made, str):
+        say(made)
         return 1
-    # The plan's statuses as of the trace's last day, in the cluster's own clock.
-    as_of = last_hour.astimezone(ZoneInfo(HeliosOptions().source_timezone)).date()
     plan_path.parent.mkdir(parents=True, exist_ok=True)
-    plan_path.write_text(
-        helios_capacity_toml(quota_file, as_of=as_of, site=cluster), encoding="utf-8"
-    )
+    plan_path.write_text(made[0], encoding="utf-8")
     # The run's own inbox, beside the warehouse: it removed ./data/demo-helios whole before,
     # whoever's files were in it. The ledger keeps the trace's own path, not the link's.
     warehouse_path.parent.mkdir(parents=True, exist_ok=True)
@@ -218,6 +217,20 @@ def run_helios_demo(*, warehouse_path: Path, plan_path: Path, reports_path: Path
         (inbox / source.name).symlink_to(source.resolve())
         outcome = pipeline_flow(warehouse_path, plan_path, reports_path, _helios_options(inbox))
     return _printed(outcome, started=started, warehouse_path=warehouse_path, plan_path=plan_path)
+
+
+def helios_plan(source: Path, quota_file: Path, *, cluster: str) -> tuple[str, date] | str:
+    """The Helios demo's plan (capacity.toml text) for the minute trace ``source`` and the day
+    its statuses are as of (the trace's last, in the cluster's clock), or why there is none.
+    Only the VCs the trace has telemetry for get blocks: the plan dedicated one to every VC
+    of the quota file, and its own report warned of 6 (432 GPUs) serving nobody."""
+    telemetry, report = ADAPTERS["helios"].read(source)
+    last_hour = report().last_ts
+    if last_hour is None:
+        return f"no hour of telemetry in {source}"
+    as_of = last_hour.astimezone(ZoneInfo(HeliosOptions().source_timezone)).date()
+    measured = telemetry.select(pl.col("customer").unique()).collect()["customer"].to_list()
+    return helios_capacity_toml(quota_file, as_of=as_of, site=cluster, measured=measured), as_of
 
 
 def _helios_options(inbox: Path) -> PipelineOptions:

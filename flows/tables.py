@@ -1010,7 +1010,7 @@ def whatif_table(outcome: WhatIfOutcome) -> Table:
     """The pools a deal moves: status, short-from date and blocks without and with it."""
     # Here, not at the top: forecasting.whatif pulls in the triggers (+0.2 s for every table).
     from forecasting.text import extra_capex
-    from forecasting.whatif import PLAN_SHORT_TOO, extra_mw_text
+    from forecasting.whatif import PLAN_SHORT_TOO, extra_mw_text, no_block_type
 
     at_times = "at times " if outcome.short_at_times else ""
     # Short for most of its term, it leads with when it is served in full: "served from its
@@ -1101,7 +1101,11 @@ def whatif_table(outcome: WhatIfOutcome) -> Table:
             f"{_short_from(o['exhaustion_with'], outcome)}",
             Text(blocks),
             _moved(o["order_by_without"], o["order_by"]),
-            "not sized" if unsized else usd(o["extra_capex_usd"]),
+            "not sized"
+            if unsized
+            else "not measured"
+            if no_block_type(o)
+            else usd(o["extra_capex_usd"]),
         )
     if not table.row_count:
         table.caption = "no pool's status, orders or capex change with the deal"

@@ -38,6 +38,9 @@ class CapexBound(StrEnum):
     LOWER = "a lower bound"
     UPPER = "an upper bound"
     NEITHER = "neither bound holds"
+    # No block type can be ordered for a pool the deal runs short (a training deal where only
+    # racks can be ordered): no figure at all, not $0 (forecasting.whatif._unservable_pools).
+    UNSERVABLE = "no block type can serve a pool the deal needs"
 
 
 # The words before the figure for each bound.
@@ -45,6 +48,7 @@ CAPEX_BOUNDS: dict[CapexBound, str] = {
     CapexBound.LOWER: "at least",
     CapexBound.UPPER: "at most",
     CapexBound.NEITHER: "",
+    CapexBound.UNSERVABLE: "",
 }
 
 
@@ -104,12 +108,15 @@ def capex_past_ceiling(placeable: float, apart: float, *, beyond: int) -> str:
 
 def extra_capex(value: float, *, bound: CapexBound | None) -> str:
     """A deal's extra capex as text: ``$12.0M`` measured in full (``bound`` None), else ``at
-    least $12.0M (an order is not sized)``, ``at most ...``, or ``not sized`` where orders on
-    both sides are.
+    least $12.0M (an order is not sized)``, ``at most ...``, ``not sized`` where orders on
+    both sides are, or ``not measured`` where no block type can serve a pool of the deal (its
+    basis, beside it, names the pool).
 
     A deal whose only order is not sized read "extra capex $0" (its order counted $0)."""
     if bound is None:
         return usd(value)
+    if bound is CapexBound.UNSERVABLE:
+        return "not measured"
     words = CAPEX_BOUNDS[bound]
     if not words:
         return "not sized (orders with and without the deal are not sized)"

@@ -119,12 +119,11 @@ pod-h100-1024 ($41.0M, 1.5 MW) and a pod and a rack ($49.4M), the re-plan said a
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import partial
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import polars as pl
@@ -166,6 +165,7 @@ __all__ = [
     "deal_blocks_text",
     "deal_contract",
     "extra_mw_text",
+    "no_block_type",
     "pipeline_if_signed",
     "what_if",
     "with_deal",
@@ -688,6 +688,25 @@ def _deal_pools(orders: pl.DataFrame, deal: Contract) -> pl.DataFrame:
     return region
 
 
+def no_block_type(order: Mapping[str, Any]) -> bool:
+    """Whether an ORDERS row is a pool short with the deal that no block type can be ordered
+    for: its "$0" of orders re-planned is nothing measured, not nothing to buy (a ServeGen
+    training deal's row read "every order re-planned $0" where only racks can be ordered)."""
+    return order["candidate"] is None and order["exhaustion_with"] is not None
+
+
+def _unservable_pools(orders: pl.DataFrame, deal: Contract) -> list[str]:
+    """The deal's pools ("region pool") short with it that no block type can serve: the blocks
+    its own GPUs need there are not measured, and another pool's block is not theirs (a
+    training deal read "the blocks its own GPUs need: 9 x rack-c for r2 all", racks that host
+    no training)."""
+    return [
+        f"{r['region']} {r['pool']}"
+        for r in _deal_pools(orders, deal).iter_rows(named=True)
+        if no_block_type(r)
+    ]
+
+
 def _late_orders(
     orders: pl.DataFrame,
     placements: pl.DataFrame,
@@ -1101,10 +1120,12 @@ def _replan_note(
     replan_capex: float,
     replan_mw: float,
     own_capex: float,
+    unmeasured: str = "",
 ) -> str:
     """What the plan's re-chosen orders move by, beside the blocks the deal's own GPUs need
     ('' where they move by those blocks alone), and which of the two the extra capex is:
-    the cheaper (see the module docstring, "Capital").
+    the cheaper (see the module docstring, "Capital"); ``unmeasured``: why the deal's own
+    blocks are not measured at all (:func:`_unservable_pools`).
 
     The triggers re-run with the deal re-choose the plan's later orders (block types bridged
     to a later generation, a cheaper plan, dates and sites moved by power), which jump with
@@ -1125,6 +1146,9 @@ def _replan_note(
         if pools
         else "with the deal every order to the plan's end costs what it costs without it"
     )
+    if unmeasured:
+        # Neither side of the comparison below is measured: only how far the orders move.
+        return f"{REPLANNED}: {moves}; the deal's extra capex is not measured: {unmeasured}"
     own = f"{deal_blocks_text(deal_blocks)} ({usd(own_capex)})"
     if replan_capex < own_capex:
         return (
@@ -1415,19 +1439,13 @@ def _moved_note(without: pl.DataFrame, with_: pl.DataFrame) -> str:
     )
 
 
-# The triggers' own words for how far an order is sized (triggers.orders: "sized for the 52
-# weeks after exhaustion (to 2028-05-10)", "sized to 2027-03-31, the day before the deal ...").
-_SIZED_TO = re.compile(
-    r"sized (?:for the [^;()]*\(to (\d{4}-\d{2}-\d{2})\)|to (\d{4}-\d{2}-\d{2}))"
-)
-
-
-def _sized_to(note: object) -> date | None:
-    """The last day a trigger's order is sized for, as its note says (None: not said)."""
-    found = _SIZED_TO.search(note) if isinstance(note, str) else None
-    if found is None:
-        return None
-    return date.fromisoformat(found[1] or found[2])
+def _sized_to(result: TriggerResult, region: str, pool: str) -> date | None:
+    """The last day the trigger's order of ``region``/``pool`` is sized for, as the triggers
+    return it (None: no order placed). Read from their notes' words before, which a rewording
+    would have lost without a sound."""
+    rows = result.sized_to.filter((pl.col("region") == region) & (pl.col("pool") == pool))
+    day = rows["sized_to"][0] if rows.height else None
+    return day if isinstance(day, date) else None
 
 
 def _blocks_by_candidate(placements: pl.DataFrame, region: str, pool: str) -> dict[str, int]:
@@ -1449,20 +1467,17 @@ def _shrunk_order_note(
     "trigger blocks 89 -> 40" with no word. The first order is sized to a day (the weeks after
     its shortfall, or the day before the deal starts): where the deal brings the shortfall
     forward, or stops the order before its own months, that day comes sooner, and what the
-    order no longer covers falls to the later orders. Said with both days, as the triggers'
-    notes give them, and every order of the pool to the plan's end on both sides. ``cut``:
-    the re-run sized the first orders of the deal's region no further than the day before
-    the deal (``TriggerSettings.sized_before``), which may leave nothing to order now."""
+    order no longer covers falls to the later orders. Said with both days, as the triggers
+    return them (``TriggerResult.sized_to``), and every order of the pool to the plan's end on
+    both sides. ``cut``: the re-run sized the first orders of the deal's region no further
+    than the day before the deal (``TriggerSettings.sized_before``), which may leave nothing
+    to order now."""
     parts = []
     shrunk = _deal_pools(orders, deal).filter(pl.col("blocks_with") < pl.col("blocks_without"))
     for r in shrunk.iter_rows(named=True):
         region, pool = r["region"], r["pool"]
 
-        def note(result: TriggerResult, region: str = region, pool: str = pool) -> object:
-            rows = result.triggers.filter((pl.col("region") == region) & (pl.col("pool") == pool))
-            return rows["note"][0] if rows.height else None
-
-        ends = (_sized_to(note(without)), _sized_to(note(with_)))
+        ends = (_sized_to(without, region, pool), _sized_to(with_, region, pool))
         why = ""
         if cut and r["blocks_with"] == 0:
             why = (
@@ -1584,10 +1599,7 @@ def _early_blocks_note(
         for pool, tranche, by in riding:
             # The trigger's own order (tranche 1) says how far it is sized; a later one is
             # the triggers' next order, sized from its own shortfall.
-            rows = with_.triggers.filter(
-                (pl.col("region") == deal.region) & (pl.col("pool") == pool)
-            )
-            sized = _sized_to(rows["note"][0]) if tranche == 1 and rows.height else None
+            sized = _sized_to(with_, deal.region, pool) if tranche == 1 else None
             window = (
                 f", the pool's first order, sized to {sized} (the weeks after its shortfall), "
                 "which takes in the deal's first months"
@@ -1598,17 +1610,54 @@ def _early_blocks_note(
                 f"the {deal.region} {pool} order of {after[(pool, tranche, by)]:,} x "
                 f"{candidate} by {by}{window}"
             )
-        alone = start - timedelta(weeks=kind.lead_time_weeks + settings.buffer_weeks)
         parts.append(
             f"{extra:,} x {candidate} ({usd(extra * kind.capex_usd)}) of the plan with the "
             f"deal are in service from {first}, {held:,} days (about {held / 30.44:,.0f} "
             f"months) before the deal holds a GPU ({start}), beyond the plan without it: "
-            f"{need}. "
-            f"They come in {', '.join(spans) or 'the orders the re-run places then'}; for the "
-            f"deal alone {candidate} would be due by {alone} ({kind.lead_time_weeks} weeks' "
-            f"lead, {settings.buffer_weeks} weeks' buffer; power then not checked)"
-        )
+            f"{need}; "
+            + _ordered_later(
+                start, kind.lead_time_weeks, settings.buffer_weeks,
+                ridden=min((by for _, _, by in riding), default=None), serving=short_days,
+            )
+            + f". They come in {', '.join(spans) or 'the orders the re-run places then'}"
+        )  # fmt: skip
     return "; ".join(parts)
+
+
+def _ordered_later(
+    start: date, lead_weeks: int, buffer_weeks: int, *, ridden: date | None, serving: int = 0
+) -> str:
+    """When blocks in service long before the deal could be ordered instead, to land within
+    the triggers' buffer before its first day (``start``), against the order-by date of the
+    order they come in (``ridden``): a 5,000-GPU deal's 24 racks ($202.8M) stood 333 days in
+    service before it, and the note said only when they "would be due for the deal alone".
+    ``serving``: the days before the deal on which they serve the plan's own shortfall, which
+    ordering them later leaves as it is without the deal."""
+    alone = start - timedelta(weeks=lead_weeks + buffer_weeks)
+    if ridden is not None and alone <= ridden:
+        return (
+            f"for the deal alone they would be due by {alone}, no later than the order they "
+            f"come in (due {ridden}): ordering them apart gains no time"
+        )
+    after = (
+        f", {(alone - ridden).days:,} days after the order they come in (due {ridden})"
+        if ridden is not None
+        else ""
+    )
+    land = (
+        f"within the {buffer_weeks}-week buffer before the deal"
+        if buffer_weeks
+        else "by the deal's first day"
+    )
+    own = (
+        f", leaving the plan's own shortfall on those {serving:,} days as it is without the deal"
+        if serving
+        else ""
+    )
+    return (
+        f"they could be ordered by {alone} instead{after}, and still land {land} "
+        f"({lead_weeks} weeks' lead; power then not checked){own}"
+    )
 
 
 def _worse_days(
@@ -2511,11 +2560,20 @@ def what_if(
         forecast, lifted, plan, deal, without=without, orders=orders, as_of=as_of,
         settings=settings,
     )  # fmt: skip
+    unmeasured = ""
+    if unservable := _unservable_pools(orders, deal):
+        # No figure where no block type can serve a pool the deal needs: another pool's
+        # blocks (racks, for a training deal) are not its own, and $0 is not measured.
+        deal_blocks = deal_blocks.clear()
+        unmeasured = (
+            f"no block type can serve the {', '.join(unservable)} pool, so the blocks its own "
+            "GPUs need are not measured"
+        )
     own_capex = float(deal_blocks["capex_usd"].sum())
     # The cheaper of two plans that serve the deal: the plan without it plus its own blocks,
     # or the triggers' re-plan with it (which can pull the plan's orders forward and share
     # them: 300 GPUs took one more 250-GPU rack there, not the two their 340 lacking need).
-    by_replan = replan_capex < own_capex - _USD_TOL
+    by_replan = not unservable and replan_capex < own_capex - _USD_TOL
     extra_capex = max(replan_capex, 0.0) if by_replan else own_capex
     extra_mw = (
         max(replan_mw, 0.0) if by_replan and replan_capex > _USD_TOL
@@ -2524,7 +2582,7 @@ def what_if(
     )  # fmt: skip
     replan_note = _replan_note(
         orders, deal_blocks, replan_capex=replan_capex, replan_mw=replan_mw,
-        own_capex=own_capex,
+        own_capex=own_capex, unmeasured=unmeasured,
     )  # fmt: skip
     if moved := _moved_note(without.placements, result.placements):
         # Every order the deal moves, later ones too, dated and priced (a later 7-cell order,
@@ -2549,8 +2607,18 @@ def what_if(
     not_sized = _not_sized_note(without.triggers, result.triggers, deal, as_of=as_of)
     if not_sized.note:
         notes.insert(len(rebased), not_sized.note)  # after the ramp warning, if any
+    capex_bound = CapexBound.UNSERVABLE if unservable else not_sized.bound
+    capex_basis = (
+        unmeasured
+        or _blocks_unmeasured(plan, deal, orders, as_of=as_of, horizon_end=horizon_end)
+        or _capex_basis(deal_blocks, by_replan=by_replan)
+    )
     # "$0 extra capital: signing adds no order" is false where an order is not sized.
-    no_extra = "" if not_sized.note else _no_extra_capital_note(extra_capex, serve_from, deal)
+    no_extra = (
+        ""
+        if not_sized.note or unservable
+        else _no_extra_capital_note(extra_capex, serve_from, deal)
+    )
     capital_note = no_extra
     if not no_extra and serve_from is None and extra_capex > _USD_TOL:
         # $453.1M "extra capital" beside "not within the horizon" read as the price of the deal.
@@ -2625,7 +2693,7 @@ def what_if(
         ),
         extra_capex_usd=extra_capex,
         capex_not_sized=not_sized.note,
-        capex_bound=not_sized.bound,
+        capex_bound=capex_bound,
         capital_note=capital_note,
         not_judged=not_judged,
         not_sized_with=not_sized.with_,
@@ -2637,8 +2705,7 @@ def what_if(
         replan_note=replan_note,
         sooner_note=sooner_note,
         early_note=early_note,
-        capex_basis=_blocks_unmeasured(plan, deal, orders, as_of=as_of, horizon_end=horizon_end)
-        or _capex_basis(deal_blocks, by_replan=by_replan),
+        capex_basis=capex_basis,
         ramp_warning=ramp_warning,
         revenue_usd=revenue,
         revenue_past_plan_usd=past_plan or None,

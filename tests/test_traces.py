@@ -587,3 +587,26 @@ def test_an_azure_request_a_month_off_leaves_a_gap_not_a_month_of_zero_demand(
         "the log (missing), not as zero demand" in report.notes
     )
     assert ADAPTERS["azure-llm"].report(AZURE_CODE).gaps == 0
+
+
+def test_the_helios_demo_plan_dedicates_blocks_only_to_vcs_with_telemetry() -> None:
+    """`demo --trace helios` wrote a block per VC of the quota file, and its own report warned
+    that 6 dedicated blocks (432 GPUs) serve customers with no telemetry: the plan it writes
+    now has blocks only for the VCs the trace it plays has telemetry for, and its header
+    names the others (here the slice's 3 VCs of the file's 25)."""
+    from flows.demo import helios_plan
+    from forecasting.capacity import stray_dedicated_blocks
+
+    made = helios_plan(HELIOS, HELIOS_DAILY, cluster="earth")
+    assert not isinstance(made, str)
+    text, as_of = made
+    plan = parse_capacity(text)
+    measured = {"vc6YE", "vcpDC", "vcJkd"}
+    assert {b.dedicated_customer for b in plan.block} == measured
+    assert stray_dedicated_blocks(plan, {"helios": measured}, as_of=as_of) == []
+    assert "no telemetry in the trace, so no block: 22 VCs (" in text
+    # The kept VCs' quotas on the slice's day (2020-05-12): vc6YE 208, vcpDC 56, vcJkd 16 of
+    # the file's 856; the header names the other 576, and their most after it (944).
+    assert as_of == date(2020, 5, 12)
+    assert sum(b.gpus for b in plan.block if b.in_service_on(as_of)) == 208 + 56 + 16
+    assert "576 GPUs on 2020-05-12, up to 944 after it (to 2020-09-28)." in text

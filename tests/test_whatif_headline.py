@@ -8,11 +8,14 @@ without it; a short forecast's MW; a ramp dated before the forecast.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import polars as pl
+import pytest
 
+from forecasting.capacity import CapacityPlan
 from forecasting.runs import WhatIfOutcome
 from forecasting.triggers import TriggerSettings
 from forecasting.whatif import WhatIf, deal_contract, what_if
@@ -74,7 +77,7 @@ def test_a_deal_s_blocks_in_service_months_before_it_say_how_long_and_why() -> N
     to 52 racks, in service from 2027-06-02: 10 racks ($84.5M) stand 121 days before the deal
     holds a GPU, which the what-if listed as "moved" and no more. The note and a card now say
     how many, the capital, how long, that the pool needs none of them then, the order they
-    ride in and how far it is sized, and when they would be due for the deal alone."""
+    ride in and how far it is sized, and when they could be ordered instead."""
     from forecasting.report.format import html_text
 
     answer = _inference_deal("2027-10-01:2000", _SCORED)
@@ -88,8 +91,7 @@ def test_a_deal_s_blocks_in_service_months_before_it_say_how_long_and_why() -> N
     assert (
         "They come in the us-west all order of 52 x rack-h100-256 by 2027-02-24, the pool's "
         "first order, sized to 2028-02-11 (the weeks after its shortfall), which takes in the "
-        "deal's first months; for the deal alone rack-h100-256 would be due by 2027-06-25 (10 "
-        "weeks' lead, 4 weeks' buffer; power then not checked)"
+        "deal's first months"
     ) in answer.early_note
     assert answer.early_note in answer.notes
     assert html_text(head) in _page(answer)
@@ -253,8 +255,8 @@ def test_a_first_order_whose_shortfall_comes_sooner_says_its_window_ends_sooner(
     from forecasting.triggers import PLACEMENTS_SCHEMA, TriggerResult
     from forecasting.whatif import ORDERS_SCHEMA, _shrunk_order_note
 
-    def result(note: str, racks: list[int]) -> TriggerResult:
-        triggers = pl.DataFrame({"region": ["us-east"], "pool": ["all"], "note": [note]})
+    def result(sized_to: str, racks: list[int]) -> TriggerResult:
+        triggers = pl.DataFrame({"region": ["us-east"], "pool": ["all"], "note": [""]})
         placed = pl.DataFrame(
             {"region": "us-east", "pool": "all", "candidate": "rack-h100-256", "blocks": racks},
             schema_overrides={"blocks": pl.Int64()},
@@ -264,11 +266,13 @@ def test_a_first_order_whose_shortfall_comes_sooner_says_its_window_ends_sooner(
             drivers=pl.DataFrame(),
             idle_risk=pl.DataFrame(),
             placements=pl.concat([placed, pl.DataFrame(schema=PLACEMENTS_SCHEMA)], how="diagonal"),
+            sized_to=pl.DataFrame(
+                {"region": ["us-east"], "pool": ["all"], "sized_to": [date.fromisoformat(sized_to)]}
+            ),
         )
 
-    sized = "sized for the 52 weeks after exhaustion (to {}); the shortfall grows"
-    without = result(sized.format("2028-05-10"), [14, 7, 68, 96, 31])
-    with_ = result(sized.format("2028-02-21"), [14, 7, 19, 145, 41])
+    without = result("2028-05-10", [14, 7, 68, 96, 31])
+    with_ = result("2028-02-21", [14, 7, 19, 145, 41])
     row = {"region": "us-east", "pool": "all", "candidate": "rack-h100-256",
            "blocks_without": 89, "blocks_with": 40, "exhaustion_without": date(2027, 5, 12),
            "exhaustion_with": date(2027, 2, 22)}  # fmt: skip
@@ -334,3 +338,113 @@ def test_revenue_for_gpus_the_customer_runs_anyway_says_so_on_the_headline_and_p
     assert f"({REVENUE_ANYWAY})" in _title(under)
     assert html_text(REVENUE_ANYWAY) in _page(under)
     assert over.revenue_basis == "" and REVENUE_ANYWAY not in _title(over)
+
+
+def _rack_only_plan() -> CapacityPlan:
+    """r2's blocks with racks the only block type that can be ordered: none serves training."""
+    from forecasting.schema import WorkloadClass
+    from tests.test_triggers import RACK
+
+    policy = {
+        c.value: {"tier": c.value, "priority": i + 1, "headroom": 0.2}
+        for i, c in enumerate(WorkloadClass)
+    }
+    return CapacityPlan.model_validate(
+        {"policy": policy, "block": _r2_blocks(), "candidate": [RACK]}
+    )
+
+
+def _table_text(answer: WhatIf) -> str:
+    """The CLI's what-if headline and table for ``answer``, as one line of words."""
+    from rich.console import Console
+
+    from flows.tables import whatif_table
+
+    outcome = WhatIfOutcome(
+        forecast_run_id="r", as_of=answer.as_of, horizon_end=answer.horizon_end,
+        serve_from=answer.serve_from, can_serve=answer.can_serve, serve_note=answer.serve_note,
+        extra_capex_usd=answer.extra_capex_usd, extra_mw=answer.extra_mw,
+        revenue_usd=answer.revenue_usd, orders=answer.orders.to_dicts(), notes=[],
+        page=Path("p.html"), capex_basis=answer.capex_basis, capex_bound=answer.capex_bound,
+        not_sized_with=list(answer.not_sized_with),
+        not_sized_without=list(answer.not_sized_without),
+    )  # fmt: skip
+    console = Console(width=1000, record=True)
+    console.print(whatif_table(outcome))
+    return " ".join(console.export_text().replace("│", " ").split())
+
+
+def test_a_training_deal_no_block_type_can_serve_measures_no_capex_and_names_no_rack() -> None:
+    """A 2,000-GPU training deal in r2, where only racks (no fabric) can be ordered, read
+    "extra capex $72.0M, 3.6 MW (the blocks its own GPUs need: 9 x rack-c for r2 all)" and
+    its training row "every order re-planned $0"; on a forecast ending before the racks land
+    it named "rack-c ordered today for r2 all" as the block its own GPUs need (ServeGen's
+    7-day run). No block type can serve the training pool: capex and MW are not measured,
+    and no other pool's block is named as the deal's."""
+    from forecasting.report.format import html_text
+    from forecasting.text import CapexBound
+
+    deal = deal_contract(
+        customer="newco", workload_class="training", region="r2", ramp=f"{_day(10)}:2000",
+        until=_day(300),
+    )  # fmt: skip
+    basis = (
+        "no block type can serve the r2 training pool, so the blocks its own GPUs need are not "
+        "measured"
+    )
+    for forecast in (_forecast(), _forecast().filter(pl.col("ds") < _day(40))):
+        answer = what_if(forecast, _rack_only_plan(), deal, as_of=MONDAY)
+        assert answer.capex_bound is CapexBound.UNSERVABLE
+        assert answer.capex_basis == basis
+        assert answer.deal_blocks.is_empty()
+        text = _table_text(answer)
+        assert f"extra capex not measured, MW not measured ({basis})" in text
+        assert "r2 training green -> red - -> 2026-01-15 none - not measured" in text
+        assert "for r2 all" not in text and "$72.0M" not in " ".join(answer.notes)
+        page = _page(answer)
+        assert html_text("not measured (no block type can serve a pool the deal needs: see") in page
+
+
+def test_what_an_order_is_sized_to_reaches_the_what_if_as_data_not_the_note_s_words(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The what-if read how far the triggers sized an order from their note with a regex
+    ("sized for the 52 weeks after exhaustion (to 2028-02-11)"): reworded, the first-order
+    and early-blocks notes lost "sized to 2028-02-11 ... and to 2027-03-31 with it" with no
+    error. The triggers now return the day with the order, and the notes keep it."""
+    import forecasting.whatif as whatif
+    from forecasting.triggers import TriggerResult, expansion_triggers
+
+    def reworded(*args: object, **kwargs: object) -> TriggerResult:
+        result = expansion_triggers(*args, **kwargs)  # type: ignore[arg-type]
+        notes = pl.col("note").str.replace_all("sized", "bought")
+        return replace(result, triggers=result.triggers.with_columns(notes))
+
+    monkeypatch.setattr(whatif, "expansion_triggers", reworded)
+    smaller = _inference_deal("2027-04-01:3000", _SCORED)
+    assert (
+        "the first order is sized to 2028-02-11 without the deal and to 2027-03-31 with it"
+    ) in " ".join(smaller.notes)
+    early = _inference_deal("2027-10-01:2000", _SCORED)
+    assert "the pool's first order, sized to 2028-02-11 (the weeks after its shortfall)" in (
+        early.early_note
+    )
+
+
+def test_a_deal_s_blocks_in_service_months_early_say_when_they_could_be_ordered_instead() -> None:
+    """A 2,000-GPU deal from 2027-10-01 puts 10 racks ($84.5M) in service 121 days before it,
+    as the first order's 52-week window takes in its months: the note said when they "would
+    be due for the deal alone", not that the order could leave them out. The first sentence,
+    which the page's card shows, now says they could be ordered by 2027-06-25 instead, 121
+    days after the order they come in (due 2027-02-24), and still land before the deal."""
+    from forecasting.report.format import html_text
+
+    answer = _inference_deal("2027-10-01:2000", _SCORED)
+    later = (
+        "they could be ordered by 2027-06-25 instead, 121 days after the order they come in "
+        "(due 2027-02-24), and still land within the 4-week buffer before the deal (10 weeks' "
+        "lead; power then not checked)"
+    )
+    first, _ = answer.early_note.split(". ", 1)
+    assert first.endswith(later)
+    assert html_text(later) in _page(answer)

@@ -135,7 +135,7 @@ def expansion_triggers(
     power = _Power.of(
         plan, start=start, end=max(end, as_of + _weeks(longest + settings.buffer_weeks), powered)
     )
-    triggers, placements = _triggers(
+    triggers, placements, sized_to = _triggers(
         daily, plan, as_of=as_of, settings=settings, power=power, daily_end=daily_end_of(forecast)
     )
     # Every row says whether it rests on no training telemetry at all (orders leaves it unset).
@@ -170,6 +170,7 @@ def expansion_triggers(
             ),
         ),
         placements=placements,
+        sized_to=sized_to,
     )
 
 

@@ -36,6 +36,7 @@ __all__ = [
     "PLACEMENTS_SCHEMA",
     "POWER_TRIGGERS_SCHEMA",
     "RUNS_ON_ARRIVAL",
+    "SIZED_TO_SCHEMA",
     "TRIGGERS_SCHEMA",
     "WAITS_ON_POWER",
     "Pool",
@@ -78,6 +79,10 @@ IDLE_RISK_SCHEMA = frame_schema("idle_risk")
 MW_SCHEMA = frame_schema("site_power")
 N_PLUS_ONE_SCHEMA = frame_schema("trigger_n_plus_one")
 POWER_TRIGGERS_SCHEMA = frame_schema("power_triggers")
+# The last day each pool's trigger order (tranche 1) is sized for, where it places one: what
+# its note says in words ("sized for the 52 weeks after exhaustion (to 2028-02-11)"), as data
+# for the what-if (it parsed the note before). Not stored.
+SIZED_TO_SCHEMA = pl.Schema({"region": pl.String(), "pool": pl.String(), "sized_to": pl.Date()})
 PLACEMENTS_SCHEMA = frame_schema("order_placements")
 # MONTHLY_ONLY (forecasting.schema) is said of a trigger whose first shortfall is on a monthly
 # row where a default run reads days (triggers.orders._monthly_only), and of a power trigger
@@ -142,7 +147,8 @@ class TriggerSettings:
 class TriggerResult:
     """Frames of one trigger run: TRIGGERS_SCHEMA, DRIVERS_SCHEMA, IDLE_RISK_SCHEMA, N+1, and
     the power triggers per site (POWER_TRIGGERS_SCHEMA; empty for a plan without [[site]]) and
-    where each order goes (PLACEMENTS_SCHEMA; site null for a plan without [[site]])."""
+    where each order goes (PLACEMENTS_SCHEMA; site null for a plan without [[site]]), and how
+    far each trigger's order is sized (SIZED_TO_SCHEMA)."""
 
     triggers: pl.DataFrame
     drivers: pl.DataFrame
@@ -150,6 +156,7 @@ class TriggerResult:
     n_plus_one: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=N_PLUS_ONE_SCHEMA))
     power: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=POWER_TRIGGERS_SCHEMA))
     placements: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=PLACEMENTS_SCHEMA))
+    sized_to: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=SIZED_TO_SCHEMA))
 
 
 def _day(value: object) -> date:

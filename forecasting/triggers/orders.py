@@ -129,6 +129,7 @@ from forecasting.triggers.common import (
     NEW_SITE,
     NO_ORDER_BY,
     PLACEMENTS_SCHEMA,
+    SIZED_TO_SCHEMA,
     TRIGGERS_SCHEMA,
     WAITS_ON_POWER,
     Pool,
@@ -2546,14 +2547,16 @@ def _triggers(
     settings: TriggerSettings,
     power: _Power | None,
     daily_end: date | None = None,
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """TRIGGERS rows per region and pool, and every order of the plan to its end with where
-    it goes (PLACEMENTS_SCHEMA; tranche 1 is the trigger's); ``daily_end`` is the last day of
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """TRIGGERS rows per region and pool, every order of the plan to its end with where
+    it goes (PLACEMENTS_SCHEMA; tranche 1 is the trigger's), and the last day each trigger's
+    order is sized for (SIZED_TO_SCHEMA); ``daily_end`` is the last day of
     daily rows where monthly rows follow (with ``settings.daily_sizing``, the triggers' orders
     are sized no further: see "Uncalibrated plans")."""
     size_until = daily_end if settings.daily_sizing else None
     rows = []
     placed = []
+    sized = []
     end = _day(daily["ds"].max()) if daily.height else as_of
     for (region,), frame in daily.group_by("region", maintain_order=True):
         pools = {pool: frame.filter(pl.col("pool") == pool.value) for pool in Pool}
@@ -2594,9 +2597,13 @@ def _triggers(
                 )
             rows.append(row)
             firsts = [first[pool]] if order is not None and order.blocks > 0 else []
+            if firsts and first[pool].sized_to is not None:
+                # No further than the plan's last day, as the note says ("to {last_day}").
+                sized.append((region, pool.value, min(_day(first[pool].sized_to), end)))
             for tranche, each in enumerate([*firsts, *later[pool]], start=1 if firsts else 2):
                 placed.extend(_placements(each, region=str(region), pool=pool, tranche=tranche))
     return (
         pl.DataFrame(rows, schema=TRIGGERS_SCHEMA, orient="row"),
         pl.DataFrame(placed, schema=PLACEMENTS_SCHEMA, orient="row"),
+        pl.DataFrame(sized, schema=SIZED_TO_SCHEMA, orient="row"),
     )

@@ -19,8 +19,8 @@ from forecasting.report.format import (
     fmt_usd,
 )
 from forecasting.report.pages.common import Badge, Page, Table, render
-from forecasting.text import extra_capex
-from forecasting.whatif import PLAN_SHORT_TOO, WhatIf
+from forecasting.text import CapexBound, extra_capex
+from forecasting.whatif import PLAN_SHORT_TOO, WhatIf, no_block_type
 
 __all__ = ["whatif_page"]
 
@@ -105,6 +105,8 @@ def _cards(answer: WhatIf) -> list[tuple[str, str]]:
             "extra power",
             fmt_mw(answer.extra_mw)
             if answer.capex_bound is None
+            else f"not measured ({answer.capex_bound}: see the notes)"
+            if answer.capex_bound is CapexBound.UNSERVABLE
             else "not measured (an order is not sized: see the notes)",
         ),
         # Beside the extra capital: the plan's orders the deal places sooner ("$84.5M" read
@@ -183,8 +185,14 @@ def _orders(answer: WhatIf) -> Table:
             if r["status_without"] == NOT_JUDGED
             else "not sized (see the notes)"
             if f"{r['region']}/{r['pool']}" in answer.not_sized_pools
+            else "not measured: no block type can serve the pool"
+            if no_block_type(r)
             else fmt_usd(r["extra_capex_usd"]),
-            NOT_JUDGED if r["status_without"] == NOT_JUDGED else fmt_mw(r["extra_mw"]),
+            NOT_JUDGED
+            if r["status_without"] == NOT_JUDGED
+            else "not measured"
+            if no_block_type(r)
+            else fmt_mw(r["extra_mw"]),
             r["note"] or "",
         ]
         for r in answer.orders.sort("region", "pool").iter_rows(named=True)
