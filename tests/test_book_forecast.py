@@ -126,3 +126,38 @@ probability = 0.5
     book_months = finance[finance.index("Signed and pipeline GPUs by month") :]
     book_months = book_months[: book_months.index("Contracts and deals")]
     assert (ramp + timedelta(days=364)).strftime("%Y-%m") in book_months
+
+
+def test_a_back_dated_report_reads_only_the_history_its_forecast_had(
+    fleet: FleetFiles, tmp_path: Path
+) -> None:
+    """A forecast as of 20 days before the newest telemetry: its report read the later days as
+    history too ("the top-1 customer's share moves from 32.5 % on 2026-12-04 to 29.3 % in the
+    week of 2026-11-16", as of 2026-11-15; sweep48 F10). The report's history ends on the
+    forecast's as-of day, as the forecast's did."""
+    from forecasting.capacity import load_capacity
+    from forecasting.options import ForecastOptions, ReportOptions
+
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copy(fleet.warehouse, path)
+    with warehouse.connect(path, read_only=True) as wh:
+        newest = wh.newest_telemetry()
+    assert newest is not None
+    as_of = newest.date() - timedelta(days=20)
+    options = ForecastOptions(
+        horizon_days=7,
+        horizon_months=0,
+        n_paths=20,
+        customers_per_class=3,
+        models=("seasonal_naive", "drift"),
+        as_of=as_of,
+    )
+    runs.forecast(path, options)
+    plan = load_capacity(fleet.capacity)
+    report_options = ReportOptions()
+    triggers = runs.compute_triggers(path, fleet.capacity, plan, report_options)
+    inputs = runs.report_inputs(path, plan, triggers, report_options)
+    assert inputs.as_of == as_of
+    assert inputs.history["ds"].max() == as_of
+    history = inputs.concentration.filter(pl.col("source") == "history")
+    assert history["ds"].max() <= as_of

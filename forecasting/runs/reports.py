@@ -571,11 +571,14 @@ def report_inputs(
         n_plus_one = wh.run_frame("trigger_n_plus_one", triggers.run_id)
         ingested_since = telemetry_since(wh, run_id)
     silent = silent_customers_for(warehouse_path, as_of)
+    # The history the forecast had: a back-dated run's report read telemetry past its as-of
+    # day ("the top-1 share moves from 32.5 % on 2026-12-04 to 29.3 % in the week of
+    # 2026-11-16", as of 2026-11-15).
     history = demand.demand_series(
         hourly,
         customers_per_class=options.customers_per_class,
         named_customers=[*named_customers(book_rows), *plan.dedicated_customers()],
-    )
+    ).filter(pl.col("ds") <= as_of)
     end = forecast_frame.get_column("ds").max()
     assert isinstance(end, date)
     # Capacity is drawn under the whole plan, daily rows and the monthly ones past them.
