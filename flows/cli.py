@@ -1324,13 +1324,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("events", cmd_events, "load event calendars (launches, holidays), or list them")
     p.add_argument("paths", type=Path, nargs="*", metavar="FILE", help="CSV or Parquet calendars")
     p.add_argument("--strict", action="store_true", help="exit 1 if any row was refused")
-    p.add_argument("--limit", type=int, default=50, help="events to show (default 50)")
+    p.add_argument(
+        "--limit", type=at_least(1), default=50, help="events to show (default 50; at least 1)"
+    )
     _allow_empty_option(p)
 
     p = add("contracts", cmd_contracts, "load contract books (signed and pipeline), or list them")
     p.add_argument("paths", type=Path, nargs="*", metavar="FILE", help="TOML or CSV books")
     p.add_argument("--strict", action="store_true", help="exit 1 if any contract was refused")
-    p.add_argument("--limit", type=int, default=50, help="contracts to show (default 50)")
+    p.add_argument(
+        "--limit", type=at_least(1), default=50, help="contracts to show (default 50; at least 1)"
+    )
     _allow_empty_option(p)
 
     p = add("forecast", cmd_forecast, "forecast demand per level with quantiles and store the run")
@@ -1401,7 +1405,9 @@ def build_parser() -> argparse.ArgumentParser:
     _option(p, "--buffer-weeks", ReportOptions, "buffer_weeks")
 
     p = add("quarantine", cmd_quarantine, "list quarantined rows and the rule each broke")
-    p.add_argument("--limit", type=int, default=50, help="rows to show (default 50)")
+    p.add_argument(
+        "--limit", type=at_least(1), default=50, help="rows to show (default 50; at least 1)"
+    )
 
     p = add("demand", cmd_demand, "summarise daily demand per region and class")
     _option(p, "--customers-per-class", ForecastOptions, "customers_per_class")
@@ -1497,7 +1503,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.formatter_class = argparse.RawDescriptionHelpFormatter
 
     p = add("status", cmd_status, "last runs, their state and the age of the newest telemetry")
-    p.add_argument("--limit", type=int, default=5, help="runs of each kind to show (default 5)")
+    p.add_argument(
+        "--limit",
+        type=at_least(1),
+        default=5,
+        help="runs of each kind to show (default 5; at least 1)",
+    )
 
     p = add(
         "prune",

@@ -105,6 +105,18 @@ def test_a_horizon_out_of_bounds_is_refused_in_the_unit_typed(
     assert build_parser().parse_args(["forecast", "--horizon", "104w"]).horizon == 728
 
 
+def test_a_negative_limit_is_refused_before_any_query(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`status --limit -1` ended in a DuckDB traceback ("LIMIT/OFFSET cannot be negative",
+    sweep48 F7): every command's --limit is refused with its bound, as --keep is."""
+    for command in ("status", "quarantine", "events", "contracts"):
+        with pytest.raises(SystemExit):
+            build_parser().parse_args([command, "--limit", "-1"])
+        said = " ".join(capsys.readouterr().err.split())
+        assert "-1 is below the smallest allowed, 1" in said, command
+
+
 def test_invalid_capacity_plan_names_the_block_and_exits_1(tmp_path: Path) -> None:
     """`fleetcast capacity` on a broken plan prints the entry and field at fault, exit 1."""
     plan = tmp_path / "capacity.toml"
