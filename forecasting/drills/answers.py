@@ -1083,7 +1083,9 @@ def blocks_to_pass(
        least: the note says it was needed.
 
     At most ``max_blocks`` blocks of one type are proposed for one region. The search stops
-    after ``max_runs`` simulations and then makes no claim. ``runs`` on the result counts them
+    after ``max_runs`` simulations and then makes no claim: it answers with the last run it
+    made and says what was not measured (``max_runs`` must leave the plan's own run, else
+    ValueError; a ``prepared`` drill's is free). ``runs`` on the result counts them
     (single-region runs cost about 1/regions of a whole one): 2 when the gate fails; with
     three regions all short, about 13 without a second round and 19 with one (the benchmark,
     ``benchmarks/bench_blocks_to_pass.py``, against 49 for the greedy search it replaced).
@@ -1122,9 +1124,32 @@ def blocks_to_pass(
             )
         return whole
 
-    current = runs(drill)
+    def stopped(what: str) -> str:
+        """The note of a search out of runs: what it measured, and what it did not."""
+        spent = f"{max_runs} simulation run" + ("" if max_runs == 1 else "s")
+        return f"the search stopped after {spent} (max_runs): {what}"
+
+    try:
+        current = runs(drill)
+    except _RunBudgetSpentError:
+        raise ValueError(
+            f"max_runs={max_runs} leaves no simulation run for the plan itself"
+        ) from None
     if current.passed:
-        current = holds_on_every_path((), current)
+        try:
+            current = holds_on_every_path((), current)
+        except _RunBudgetSpentError:
+            # A pass on the paths searched is no pass on the drill's: say what was not run.
+            searched = paths.get_column("sample_id").n_unique()
+            every = verify_on.get_column("sample_id").n_unique() if verify_on is not None else 0
+            notes.append(
+                stopped(
+                    "the plan passes without new blocks on the "
+                    f"{searched} path{'' if searched == 1 else 's'} searched; on all {every} "
+                    "paths of the drill it was not measured"
+                )
+            )
+            return answer(current, why=notes[-1])
         if not current.passed:
             return answer(current)
         notes.append("the plan passes without new blocks")
@@ -1159,13 +1184,33 @@ def blocks_to_pass(
     # unlimited plain orders leave a region short (every region it speeds up when no plain
     # order lands within the window, or when the shortfall is only across regions).
     options = orderable.plain
-    gate = runs(drill, unlimited(options)) if options else None
+    failing_now = ", ".join(k.value for k in _failing(current))
+    try:
+        gate = runs(drill, unlimited(options)) if options else None
+    except _RunBudgetSpentError:
+        notes.append(
+            stopped(
+                f"the plan fails as it is ({failing_now} short); whether any set of orderable "
+                "blocks passes was not measured"
+            )
+        )
+        return answer(current, why=notes[-1], **landed)
     if (gate is None or not gate.passed) and orderable.expedited:
         anywhere = {o.region for o in orderable.expedited}
         gaps = () if gate is None else group_verdicts(plan, drill.demand, gate) or ()
         behind = {r for r, _, gap in gaps if gap > 1e-12} & anywhere or anywhere
         options = orderable.for_regions(behind)
-        gate = runs(drill, unlimited(options))
+        try:
+            gate = runs(drill, unlimited(options))
+        except _RunBudgetSpentError:
+            plain = (
+                "even unlimited plain orders landing within the drill window fail"
+                if gate is not None
+                else f"the plan fails as it is ({failing_now} short) and no plain order lands "
+                "within the drill window"
+            )
+            notes.append(stopped(f"{plain}; whether expedited orders pass was not measured"))
+            return answer(gate or current, why=notes[-1], **landed)
         rung = plan.ladder.expedite
         assert rung is not None  # there are expedited options
         notes.append(
