@@ -24,6 +24,7 @@ from forecasting.schema import (
     PASS,
     RUNGS_USED_RULE,
     RUNS_ON_ARRIVAL,
+    UNJUDGED_KPI,
     VACANT,
     VERDICTS,
     Measure,
@@ -514,22 +515,28 @@ def _absorb(outcome: DrillOutcome) -> Text:
 
 def _stat(pattern: str, value: float | None, *, unmeasured: str = "censored") -> str:
     """A KPI statistic; None is a time to absorb that reached a censored path (or, as
-    ``unmeasured`` says, one short until its shock ended), NaN one that judged no path (the
-    plan failed unshocked in every hour)."""
+    ``unmeasured`` says, one short until its shock ended or judged on none), NaN (stored
+    before it was stored empty) one that judged no path (the plan failed unshocked in every
+    hour)."""
     if value is None:
         return unmeasured
-    return "not judged" if math.isnan(value) else pattern.format(value)
+    return UNJUDGED_KPI if math.isnan(value) else pattern.format(value)
 
 
 def _unmeasured(by_kpi: dict[str, dict[str, Any]]) -> str:
     """What a null time to absorb stands for in a drill's KPIs: paths censored at the window's
-    end, paths short until their shock ended, or both."""
+    end, paths short until their shock ended, paths the plan fails unshocked in every hour,
+    or several."""
     share = {k: (by_kpi.get(k) or {}).get("mean") or 0.0 for k in _UNMEASURED}
     reasons = [label for k, label in _UNMEASURED.items() if share[k] > 0]
     return " or ".join(reasons) or "censored"
 
 
-_UNMEASURED = {"absorb_censored": "censored", "absorb_ended_with_shock": "shock ended"}
+_UNMEASURED = {
+    "absorb_censored": "censored",
+    "absorb_ended_with_shock": "shock ended",
+    "absorb_unjudged": UNJUDGED_KPI,
+}
 
 
 def _would_pass_with(outcome: DrillOutcome) -> str:

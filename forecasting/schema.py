@@ -57,6 +57,8 @@ __all__ = [
     "TELEMETRY_REQUIRED",
     "TELEMETRY_SCHEMA",
     "TOTAL",
+    "UNJUDGED_ABSORB",
+    "UNJUDGED_KPI",
     "UTC_OFFSET_RULE",
     "BlockKind",
     "BlockStatus",
@@ -236,6 +238,11 @@ VACANT = "no capacity planned, no demand measured"
 VERDICTS: tuple[str, ...] = (PASS, NOT_VERIFIED, FAILS_UNDER_SHOCK, FAILS_UNSHOCKED)
 # A time to absorb measured on a plan that fails unshocked saw only the hours it holds in.
 PARTLY_JUDGED = " (judged only where the plan holds unshocked)"
+# A time to absorb judged on no hour: the baseline misses the SLO in every hour of the window,
+# so no hour can show the shock absorbed. The drill's cell, and a KPI cell's short form (the
+# KPI tables read "not judged" or "censored" there, and a stored NaN read as a bad figure).
+UNJUDGED_ABSORB = "not judged: the plan fails unshocked in every hour of the window"
+UNJUDGED_KPI = "fails unshocked"
 # The largest demand multiplier a drill plays (`drill --factor`, a drill file's `multiplier`):
 # past it a figure is a typo (200 for 2.00), and `1e12` printed revenue at risk of $294e18.
 MAX_SHOCK_MULTIPLIER = 20.0

@@ -60,6 +60,8 @@ from forecasting.schema import (
     PASS,
     STALE_FIT,
     STALE_WARN_DAYS,
+    UNJUDGED_ABSORB,
+    UNJUDGED_KPI,
     Measure,
     WorkloadClass,
     absorb_cost_text,
@@ -211,7 +213,7 @@ def _absorbed_text(row: dict[str, Any]) -> str:
     if hours is None:
         # Not censored and not measured: the unshocked plan failed in every hour judged.
         unjudged = row.get("verdict") == FAILS_UNSHOCKED
-        return "not judged: the plan fails unshocked throughout" if unjudged else MISSING
+        return UNJUDGED_ABSORB if unjudged else MISSING
     text = f"{hours:,.0f} h ({hours / 24:,.1f} d)" if hours >= 24 else f"{hours:,.0f} h"
     if row.get("loss_lasts_past_window"):
         text = lasting_loss_absorb_text(hours, row["window_hours"])
@@ -442,6 +444,7 @@ _KPI_LABELS = {
     "slo_attainment": "SLO attainment",
     "absorb_censored": "paths not absorbed within the drill window",
     "absorb_ended_with_shock": "paths short until the shock ended (not absorbed by the response)",
+    "absorb_unjudged": "paths the plan fails unshocked in every hour (time to absorb not judged)",
     "overdue_queue_gpu_hour_area": "waiting past max wait (GPU-hours of waiting)",
     # The kernel's names read raw on the page ("dark demand gpu hours"): said as a reader would.
     "demand_gpu_hours": "demand",
@@ -466,8 +469,12 @@ def fmt_kpi(kpi: str, value: float | None) -> str:
     if kpi.endswith("_hours"):
         return fmt_hours(value)
     # absorb_censored is the share of paths whose shock was not absorbed within the drill window.
-    # absorb_ended_with_shock is the share of paths short until their shock ended.
-    if kpi.endswith(("_share", "attainment", "_censored", "_with_shock")) or "utilisation" in kpi:
+    # absorb_ended_with_shock is the share of paths short until their shock ended, and
+    # absorb_unjudged of those the plan fails unshocked in every hour.
+    if (
+        kpi.endswith(("_share", "attainment", "_censored", "_with_shock", "_unjudged"))
+        or "utilisation" in kpi
+    ):
         return fmt_pct(value)
     if kpi.endswith("_gpus"):
         return fmt_gpus(value)
@@ -482,21 +489,24 @@ _UNMEASURED_KPIS = ("time_to_absorb_hours", "queue_delay_hours")
 
 def _unmeasured(cell: dict[tuple[str, str], dict[str, Any]], cls: str) -> str:
     """Why a class's time to absorb or queue delay has no value: paths censored at the
-    window's end, paths short until their shock ended, or both (``censored`` by default)."""
+    window's end, paths short until their shock ended, paths the plan fails unshocked in every
+    hour (judged on none), or several (``censored`` by default)."""
     reasons = {
         "absorb_censored": "censored",
         "absorb_ended_with_shock": "shock ended",
+        "absorb_unjudged": UNJUDGED_KPI,
     }
     found = [w for k, w in reasons.items() if ((cell.get((k, cls)) or {}).get("mean") or 0) > 0]
     return " or ".join(found) or "censored"
 
 
 def _kpi_value(kpi: str, value: float | None, why: str | None) -> str:
-    """A KPI's value, or why it has none: NaN is a time judged on no path ("not judged")."""
+    """A KPI's value, or why it has none: NaN (stored before it was stored empty) is a time
+    judged on no path, the plan failing unshocked in every hour."""
     if why is not None and value is None:
         return why
     if why is not None and math.isnan(value):  # type: ignore[arg-type]
-        return "not judged"
+        return UNJUDGED_KPI
     return fmt_kpi(kpi, value)
 
 
@@ -566,7 +576,9 @@ def _kpi_order(kpi: str) -> tuple[bool, int, str]:
 
 # KPIs of absorbing the shock: the unshocked plan has nothing to absorb, so its column (and
 # an increment over it) would read a policy-recovery time as a baseline of the shock's.
-_SHOCK_ONLY = frozenset({"time_to_absorb_hours", "absorb_censored", "absorb_ended_with_shock"})
+_SHOCK_ONLY = frozenset(
+    {"time_to_absorb_hours", "absorb_censored", "absorb_ended_with_shock", "absorb_unjudged"}
+)
 
 
 def _change_tables(
