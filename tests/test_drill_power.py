@@ -266,3 +266,50 @@ def test_power_contracted_today_is_dated_at_each_short_region_s_own_site() -> No
         "their sites have MW for only 1 x rack-50 in r1 within the plan and none in r2 "
         "(power contracted today is energized at r1-a on 2027-02-02, r2-a on 2026-08-02)"
     ) in found.summary
+
+
+DENSE_100: dict[str, Any] = {
+    **RACK_50, "name": "dense-100", "gpus": 100, "capex_usd": 6e6, "lead_time_weeks": 2,
+}  # fmt: skip
+
+
+def test_unlimited_blocks_of_two_types_share_their_sites_power_in_what_they_claim() -> None:
+    """Batch at 125 GPUs doubles on day 7 over one 100-GPU rack. r1-a has 0.1 MW free, r1-b
+    0.1 MW from day 21; rack-50 and dense-100 (both 0.1 MW) land on day 14. Each type's
+    "unlimited" stand-ins took every site's whole MW, 0.2 MW on 0.1 at each: the answer read
+    "the SLO holds from 2026-01-31", where dense-100 alone (the most GPUs any set of them can
+    run) reads "not restored within the horizon". The date is said as a bound it is; the
+    sites' counts as one type or the other."""
+    block = {
+        "id": "a", "kind": "rack", "region": "r1", "site": "r1-a", "gpu_type": "H100",
+        "gpus": 100, "mw": 1.0, "status": "live",
+    }  # fmt: skip
+    sites = [
+        _site("r1-a", [(date(2020, 1, 1), 1.1)]),
+        _site("r1-b", [(MONDAY + timedelta(days=21), 0.1)]),
+    ]
+
+    def found(*candidates: dict[str, Any], level: float = 125.0, at: Any = sites) -> Any:
+        plan = CapacityPlan.model_validate(
+            {"policy": fluid_policies(), "block": [block], "candidate": list(candidates),
+             "site": at}
+        )  # fmt: skip
+        shock = scenario_from_args(target="class:batch", start="+1w")
+        return blocks_to_pass(plan, _batch_paths(level, days=42), None, shock, run_date=MONDAY)
+
+    dense = found(DENSE_100)
+    assert dense.restores_slo_on is None
+    both = found({**RACK_50, "lead_time_weeks": 2}, DENSE_100)
+    assert not both.passed and both.restores_slo_on is not None
+    assert both.restores_at_earliest
+    assert (
+        f"the SLO holds from {both.restores_slo_on} at the earliest (each candidate type "
+        "counted on its sites' whole free MW, more than they can run together: no set was "
+        "measured to hold from then)"
+    ) in both.summary
+    # One type alone draws no more than its sites have: its date is measured.
+    assert not found({**RACK_50, "lead_time_weeks": 1}).restores_at_earliest
+    # Not restored: the sites' MW runs one rack of either type, not one of each.
+    short = found({**RACK_50, "lead_time_weeks": 2}, DENSE_100, level=150.0, at=sites[:1])
+    assert short.restores_slo_on is None
+    assert "their sites have MW for only 1 x rack-50 or 1 x dense-100 in r1 within" in short.summary

@@ -37,6 +37,11 @@ __all__ = [
 ADDITIONS_SCHEMA = frame_schema("drill_additions")
 
 NO_ORDER_IN_TIME = "no order placed today arrives in time"
+# Beside a date the unlimited-blocks gate reached on more MW than its sites have together.
+AT_THE_EARLIEST = (
+    "at the earliest (each candidate type counted on its sites' whole free MW, more than they "
+    "can run together: no set was measured to hold from then)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +93,11 @@ class BlocksToPass:
     # keep the region's racks dark until 2029.
     power_binds: str = ""
     blocks_alone: str = ""
+    # Whether ``restores_slo_on`` is a bound, not a measurement: the gate's stand-ins of
+    # several candidate types each took their sites' whole free MW, more than the sites run
+    # together (:meth:`_SitePower.overdrawn`). A drill read "the SLO holds from 2026-01-31" at
+    # 0.2 MW of racks on 0.1 MW free, where no set of them is restored within the horizon.
+    restores_at_earliest: bool = False
 
     @property
     def summary(self) -> str:
@@ -147,7 +157,7 @@ class BlocksToPass:
             # contradiction.
             return (
                 f"{head}; with unlimited blocks (preemption and deferral only, no response "
-                f"ladder) the SLO holds from {self.restores_slo_on}" + self._power_tail(lead=", ")
+                f"ladder) the SLO holds from {self._restored_text}" + self._power_tail(lead=", ")
             )
         return "no set verified to pass" + (f": {self.why}" if self.why else "")
 
@@ -159,12 +169,19 @@ class BlocksToPass:
             return ""
         if not lead:
             holds = (
-                f"the SLO holds from {self.restores_slo_on}, "
+                f"the SLO holds from {self._restored_text}, "
                 if self.restores_slo_on is not None
                 else "the SLO is not restored within the horizon: "
             )
             lead = f"; with unlimited blocks where their sites have power, {holds}"
         return f"{lead}{self.power_binds}; {self.blocks_alone}"
+
+    @property
+    def _restored_text(self) -> str:
+        """``restores_slo_on``, said as the bound it is where the gate over-drew its sites."""
+        if not self.restores_at_earliest:
+            return str(self.restores_slo_on)
+        return f"{self.restores_slo_on} {AT_THE_EARLIEST}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,6 +379,19 @@ class _SitePower:
                 out.append(block.model_copy(update=update))
                 count += more
         return out
+
+    def overdrawn(self, blocks: Sequence[Block]) -> bool:
+        """Whether ``blocks`` (:meth:`unlimited` stand-ins of several types) draw more MW at
+        some site, on some day, than it has free: each type read every site's whole MW, so
+        together they bound what any set can do but are no set that can run."""
+        power = self.power.copy()
+        for block in sorted(blocks, key=lambda b: (b.in_service or date.min, b.id)):
+            if block.site not in power.free or block.in_service is None:
+                continue
+            if power.room(block.site, block.in_service) < block.mw - _TOL:
+                return True
+            power.take(block.site, block.mw, block.in_service)
+        return False
 
     def steps(self, stand_ins: Sequence[tuple[_Option, Block]]) -> list[_PowerStep]:
         """The days power let stand-ins (:meth:`unlimited`, each with its option) run after
@@ -711,13 +741,16 @@ def _power_binding(
                 f"({after[0].day}), after the drill window ends on {free.horizon_end}"
             )
         else:
-            # As many as the sites ever power (racks on 0.93 MW free: 2), by type and region.
-            counts = [
-                f"{round(sum(b.mw for b in blocks) / o.candidate.mw):,} x {o.candidate.name} "
-                f"in {o.region}"
-                for o, blocks in zip(options, made, strict=True)
-                if blocks and sum(b.gpus for b in blocks) < ample
-            ]
+            # As many as the sites ever power (racks on 0.93 MW free: 2), by type and region;
+            # types of one region are counted on the same MW, so it is one or the other.
+            per_region: dict[str, list[str]] = {}
+            for o, blocks in zip(options, made, strict=True):
+                if blocks and sum(b.gpus for b in blocks) < ample:
+                    per_region.setdefault(o.region, []).append(
+                        f"{round(sum(b.mw for b in blocks) / o.candidate.mw):,} x "
+                        f"{o.candidate.name}"
+                    )
+            counts = [f"{' or '.join(c)} in {r}" for r, c in per_region.items()]
             powered = {o.region for o, blocks in zip(options, made, strict=True) if blocks}
             unpowered = [r for r in regions if r not in powered]
             clause = (
@@ -1226,6 +1259,13 @@ def blocks_to_pass(
     if not gate.passed:
         gate_notes, restored = _gate_notes(drill, gate, options, run_date)
         notes += gate_notes
+        bound = (
+            restored is not None
+            and runs.power is not None
+            and runs.power.overdrawn(unlimited(options))
+        )
+        if bound:
+            notes.append(f"the SLO's return on {restored} is {AT_THE_EARLIEST}")
         binds, without, note = _power_binding(runs, drill, options, ample=ample, restored=restored)
         notes += [note] if note else []
         unservable = tuple(
@@ -1240,6 +1280,7 @@ def blocks_to_pass(
             region_loss_cure=_region_loss_cure(plan, drill, earliest, gate_failed=True),
             power_binds=binds,
             blocks_alone=without,
+            restores_at_earliest=bound,
             **landed,
         )
     regions = sorted({s.region for s in drill.demand.streams})
