@@ -10,7 +10,7 @@ import pytest
 from hand_plans import fluid_policies
 
 from forecasting.capacity import CapacityPlan
-from forecasting.drills import blocks_to_pass, scenario_from_args
+from forecasting.drills import blocks_to_pass, run_drill, scenario_from_args
 from forecasting.drills.replay import LEVELS_SCHEMA, replay_levels
 
 POLICY = {
@@ -313,3 +313,36 @@ def test_unlimited_blocks_of_two_types_share_their_sites_power_in_what_they_clai
     short = found({**RACK_50, "lead_time_weeks": 2}, DENSE_100, level=150.0, at=sites[:1])
     assert short.restores_slo_on is None
     assert "their sites have MW for only 1 x rack-50 or 1 x dense-100 in r1 within" in short.summary
+
+
+def test_a_block_its_site_cannot_power_is_named_with_the_site_of_its_region_that_could() -> None:
+    """Rack b (50 GPUs, 0.5 MW) is committed at r1-a from day 3, where rack a takes all 1.0 MW:
+    it stands dark, and the drill counts it out, while r1-b in the same region has 1.0 MW free.
+    Nothing said so: the drill moves no block and places no replacement at another site, and
+    its notes now say which block stands dark, where it could run, and that it is not moved."""
+    blocks = [
+        {"id": "a", "kind": "rack", "region": "r1", "site": "r1-a", "gpu_type": "H100",
+         "gpus": 100, "mw": 1.0, "status": "live"},
+        {"id": "b", "kind": "rack", "region": "r1", "site": "r1-a", "gpu_type": "H100",
+         "gpus": 50, "mw": 0.5, "status": "committed", "in_service": MONDAY + timedelta(3)},
+    ]  # fmt: skip
+    sites = [_site("r1-a", [(date(2020, 1, 1), 1.0)]), _site("r1-b", [(date(2020, 1, 1), 1.0)])]
+    plan = CapacityPlan.model_validate(
+        {"policy": fluid_policies(), "block": blocks, "candidate": [RACK_50], "site": sites}
+    )
+    shock = scenario_from_args(target="class:batch", start="+1w")
+    result = run_drill(plan, _batch_paths(60.0, days=28), None, shock)
+    assert (
+        "b (50 GPUs, r1) stands dark at r1-a for want of its MW from 2026-01-08 to the drill "
+        "window's end, and the drill counts it out: r1-b in r1 has its 0.5 MW free from then, "
+        "but the drill neither moves it there nor places a replacement, so what it would "
+        "serve there is not measured"
+    ) in result.notes
+    # With the MW for both racks at r1-a, nothing stands dark: nothing to say.
+    roomy = sites[0] | {"energized": [{"on": date(2020, 1, 1), "mw": 1.5}]}
+    powered = CapacityPlan.model_validate(
+        {"policy": fluid_policies(), "block": blocks, "candidate": [RACK_50],
+         "site": [roomy, sites[1]]}
+    )  # fmt: skip
+    lit = run_drill(powered, _batch_paths(60.0, days=28), None, shock)
+    assert not any("stands dark" in note for note in lit.notes)
