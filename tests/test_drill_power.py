@@ -346,3 +346,17 @@ def test_a_block_its_site_cannot_power_is_named_with_the_site_of_its_region_that
     )  # fmt: skip
     lit = run_drill(powered, _batch_paths(60.0, days=28), None, shock)
     assert not any("stands dark" in note for note in lit.notes)
+
+
+def test_a_lost_block_s_mw_powers_its_replacement_at_its_own_site() -> None:
+    """Rack a (100 GPUs, 1.0 MW, all of r1-a's) fails on day 7 for good, and racks ordered today
+    land that day. The search counted a's MW as still drawn, so no replacement could run at
+    r1-a: "SLO not restored within the horizon even by unlimited blocks: no site in r1 has MW
+    for them within the plan". From the loss on its MW is free (as for the site's dark blocks),
+    and two racks there pass."""
+    plan = _powered_plan([_site("r1-a", [(date(2020, 1, 1), 1.0)])])
+    shock = scenario_from_args(multiplier=1.0, lose=("a@+1w",))
+    found = blocks_to_pass(plan, _batch_paths(60.0, days=28), None, shock, run_date=MONDAY)
+    assert found.passed, found.summary
+    assert found.additions.select("region", "candidate", "count").rows() == [("r1", "rack-50", 2)]
+    assert not any("stands dark" in note or "serves nothing" in note for note in found.notes)

@@ -11,7 +11,7 @@ import numpy as np
 import polars as pl
 
 from forecasting.capacity import Block, CandidateBlock, CapacityPlan
-from forecasting.drills.inputs import DemandSide
+from forecasting.drills.inputs import DemandSide, played_plan
 from forecasting.drills.kpis import (
     ALL_CLASSES,
     DrillResult,
@@ -1201,8 +1201,13 @@ def blocks_to_pass(
         cure = _region_loss_cure(plan, drill, earliest, gate_failed=False)
         return answer(current, arrives_in_time=False, region_loss_cure=cure, **landed)
     ample = _ample_gpus(plan, drill.demand, scenario)
-    # The blocks added run only where and when their site has the MW (see _SitePower).
-    runs.power = _SitePower.of(plan, run_date=run_date, horizon_end=current.horizon_end)
+    # The blocks added run only where and when their site has the MW (see _SitePower), as
+    # the drill plays the plan: a lost block's MW is free from its loss for its replacement
+    # (counted as drawn, a one-site region read "no site in r1 has MW for them").
+    played = played_plan(
+        plan, drill.demand.first_day, lost=drill.resolved.lost, slipped=drill.resolved.slipped
+    )
+    runs.power = _SitePower.of(played, run_date=run_date, horizon_end=current.horizon_end)
 
     def stand_in(option: _Option, serial: str) -> list[Block]:
         """``ample`` GPUs of ``option``, as far as its region's sites power them."""

@@ -17,6 +17,7 @@ from forecasting.drills.inputs import (
     SupplySide,
     demand_side,
     kernel_inputs,
+    played_plan,
     resolve_scenario,
     supply_side,
 )
@@ -305,7 +306,9 @@ def _dark_block_notes(
     if not resolved.unpowered:
         return []
     last_day = demand.first_day + timedelta(days=max(demand.days - 1, 0))
-    power = _Power.of(plan, start=demand.first_day, end=last_day)
+    # As the drill plays the plan: a lost block's MW is free from its loss, a slip moved.
+    played = played_plan(plan, demand.first_day, lost=resolved.lost, slipped=resolved.slipped)
+    power = _Power.of(played, start=demand.first_day, end=last_day)
     if power is None:
         return []
     blocks = {b.id: b for b in plan.block}
