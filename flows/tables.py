@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -478,8 +478,9 @@ def _verdict(outcome: DrillOutcome) -> Text:
     return text
 
 
-def _rungs_text(used: Sequence[str]) -> str:
-    """``migrate (3 regions), burst (us-east)``: each rung once, with where it acted."""
+def _rungs_text(used: Sequence[str], *, book_only: Collection[str] = ()) -> str:
+    """``migrate (3 regions), burst (us-east)``: each rung once, with where it acted; a
+    ``book_only`` region labelled (its demand is the contract book's alone)."""
     regions: dict[str, list[str]] = {}
     for entry in used:
         rung, _, region = entry.partition(" in ")
@@ -491,7 +492,8 @@ def _rungs_text(used: Sequence[str]) -> str:
         if len(where) > 1:
             parts.append(f"{rung} ({len(where)} regions)")
         else:
-            parts.append(f"{rung} ({where[0]})" if where else rung)
+            named = book_labelled([f"{rung} in {w}" for w in where], book_only)
+            parts.append(f"{rung} ({named[0].partition(' in ')[2]})" if where else rung)
     return ", ".join(parts)
 
 
@@ -543,7 +545,8 @@ def _would_pass_with(outcome: DrillOutcome) -> str:
     """The verified set of blocks that makes the drill pass, or the search's one-line answer."""
     # "Would pass with" only names a set the whole drill was re-run with and passed.
     if outcome.blocks_needed and outcome.blocks_pass is not False:
-        fix = outcome.blocks_needed
+        # Blocks for a region whose demand is the contract book's alone say so.
+        fix = "; ".join(book_labelled(outcome.blocks_needed.split("; "), outcome.book_only))
         if outcome.capex_needed_usd:
             fix += f" ({usd(outcome.capex_needed_usd)})"
         return fix
@@ -581,7 +584,7 @@ def drill_tables(outcomes: Sequence[DrillOutcome]) -> list[Table]:
         answers.add_column(name)
     for o in outcomes:
         verdicts.add_row(Text(o.drill), _target(o), _verdict(o), _absorb(o), _breaking(o))
-        rungs = _rungs_text(o.rungs_used)
+        rungs = _rungs_text(o.rungs_used, book_only=o.book_only)
         if o.failover_share is not None:
             rungs += ("; " if rungs else "") + f"{o.failover_share:.0%} failed over"
         answers.add_row(

@@ -238,7 +238,10 @@ def _to_pass(row: dict[str, Any]) -> str:
     if row["passed"]:
         return MISSING
     if row["blocks_pass"] and row["blocks_needed"]:
-        return f"{row['blocks_needed']} ({fmt_usd(row['capex_needed_usd'])}, verified)"
+        # Blocks for a region whose demand is the contract book's alone say so.
+        book = book_only_noted((row.get("drill_notes") or "").split("; "))
+        needed = "; ".join(book_labelled(row["blocks_needed"].split("; "), book))
+        return f"{needed} ({fmt_usd(row['capex_needed_usd'])}, verified)"
     if row["blocks_note"]:
         return row["blocks_note"]
     if row["blocks_pass"] is None:
@@ -637,15 +640,23 @@ def _signed(kpi: str, value: float | None) -> str:
     return f"+{text}" if value is not None and value > 0 and text != fmt_kpi(kpi, 0.0) else text
 
 
-def _rung_tables(rungs: pl.DataFrame) -> list[tuple[str, Table]]:
+def _rung_tables(
+    rungs: pl.DataFrame, *, book_only: Mapping[str, Sequence[str]] | None = None
+) -> list[tuple[str, Table]]:
     """One (drill, table) per drill: each rung of the response ladder, when it could act, how
-    much and when it was used, and what it cost."""
+    much and when it was used, and what it cost. A region of the drill's ``book_only`` (drill
+    -> regions whose demand is the contract book's alone) is labelled."""
     tables = []
     for (drill,), part in rungs.group_by("drill", maintain_order=True):
+        book = (book_only or {}).get(str(drill), ())
         rows = [
             [
                 r["rung"],
-                "all regions" if r["region"] == ALL_CLASSES else r["region"],
+                "all regions"
+                if r["region"] == ALL_CLASSES
+                else f"{r['region']}: {BOOK_ONLY_LABEL}"
+                if r["region"] in book
+                else r["region"],
                 fmt_hours(r["available_after_hours"]),
                 fmt_gpus(r["cap_gpus"]),
                 Stacked(fmt_gpus(r["used_mean"]), r["used_unit"]),
@@ -998,7 +1009,13 @@ def platform_page(inputs: ReportInputs) -> str:
         change_tables=_change_tables(
             inputs.drill_kpi_changes, cut_short=revenue_cut_short(inputs.drill_answers)
         ),
-        rung_tables=_rung_tables(inputs.drill_rungs),
+        rung_tables=_rung_tables(
+            inputs.drill_rungs,
+            book_only={
+                str(r["drill"]): book_only_noted((r["drill_notes"] or "").split("; "))
+                for r in inputs.drill_answers.iter_rows(named=True)
+            },
+        ),
         has_failures=has_failures,
         backlog_charts=page.figures(_backlog_charts(inputs)) if has_failures else [],
         accuracy=_accuracy_table(inputs.backtest, inputs.chosen),
