@@ -24,6 +24,7 @@ from forecasting.schema import (
     PASS,
     RUNGS_USED_RULE,
     RUNS_ON_ARRIVAL,
+    UNJUDGED_ABSORB,
     UNJUDGED_KPI,
     VACANT,
     VERDICTS,
@@ -503,12 +504,16 @@ def _absorb(outcome: DrillOutcome) -> Text:
     text = outcome.absorb_text
     if text is None:
         return Text("n/a")
-    unabsorbed = outcome.absorb_censored or outcome.short_until_shock_end_hours is not None
+    unjudged = text == UNJUDGED_ABSORB
+    unabsorbed = (
+        outcome.absorb_censored or outcome.short_until_shock_end_hours is not None or unjudged
+    )
     cost = absorb_cost_text(
         outcome.absorb_cost_usd or None,
         censored=bool(outcome.absorb_censored),
         shock_end_hours=outcome.short_until_shock_end_hours,
         usd=usd,
+        unjudged=unjudged,
     )
     if unabsorbed:
         return Text(text + (f"; {cost}" if cost else ""), style="yellow")

@@ -323,12 +323,15 @@ def absorb_cost_text(
     censored: bool,
     shock_end_hours: float | None,
     usd: Callable[[float], str],
+    unjudged: bool = False,
 ) -> str | None:
     """A drill's response-ladder spend (``drill_runs.absorb_cost_usd``) as what it is: the cost
     of absorbing only where the shock was absorbed. Censored, it is what the ladder had spent
     when the window ended, a lower bound that grows with ``--horizon`` ("$2.5M" at 7 days,
     "$83.4M" at 26 weeks for the same never-absorbed all-2x); short until the shock ended, it
-    is the window's spend on a shortfall the response did not end. None without a cost."""
+    is the window's spend on a shortfall the response did not end; ``unjudged`` (the plan
+    fails unshocked in every hour, so no time to absorb was judged), the window's spend beside
+    a time nobody judged. None without a cost."""
     if cost is None:
         return None
     if censored:
@@ -337,6 +340,8 @@ def absorb_cost_text(
         return f"{spent} spent by the window's end (not absorbed)"
     if shock_end_hours is not None:
         return f"{usd(cost)} spent in the window (not absorbed by the response)"
+    if unjudged:
+        return f"{usd(cost)} spent in the window (not a cost of absorbing: not judged)"
     return usd(cost)
 
 

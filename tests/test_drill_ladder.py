@@ -855,3 +855,27 @@ def test_rungs_act_only_once_the_shock_is_seen() -> None:
     spares = ladder.filter(pl.col("rung") == "spares").row(0, named=True)
     assert spares["standing_cost_usd"] == 50 * result.window_hours * 0.5
     assert result.absorb_cost_usd == 0.0
+
+
+def test_the_ladder_spend_of_a_drill_judged_on_no_hour_is_not_a_cost_of_absorbing() -> None:
+    """The demo plan with inference headroom 95 % fails unshocked in every hour; its
+    delivery-slip read "not judged: ..., $1.2M" in the terminal and "$1.2M" under "cost of
+    absorbing" on the page and in drills.csv, a figure beside a time nobody judged. The spend
+    says it is the window's, not a cost of absorbing."""
+    from flows.tables import drill_tables
+    from forecasting.report.pages.platform import drill_absorb_cost_text
+
+    fields: dict[str, Any] = {
+        "run_id": "r", "drill": "d", "target": "all", "passed": False, "failing_classes": [],
+        "breaking_multiplier": None, "breaking_note": None, "blocks_needed": None,
+        "capex_needed_usd": None, "kpis": [], "absorb_censored": False,
+        "absorb_cost_usd": 1.2e6, "verdict": FAILS_UNSHOCKED,
+    }  # fmt: skip
+    spent = "$1.2M spent in the window (not a cost of absorbing: not judged)"
+    cell = str(drill_tables([DrillOutcome(**fields)])[0].columns[3]._cells[0])
+    assert cell == f"not judged: the plan fails unshocked in every hour of the window; {spent}"
+    row = {"absorb_cost_usd": 1.2e6, "absorb_censored": False, "verdict": FAILS_UNSHOCKED,
+           "short_until_shock_end_hours": None, "time_to_absorb_hours": None}  # fmt: skip
+    assert drill_absorb_cost_text(row) == spent
+    # Measured where the plan holds unshocked in some hours: a cost of absorbing, as before.
+    assert drill_absorb_cost_text({**row, "time_to_absorb_hours": 36.0}) == "$1.2M"
