@@ -360,3 +360,22 @@ def test_a_lost_block_s_mw_powers_its_replacement_at_its_own_site() -> None:
     assert found.passed, found.summary
     assert found.additions.select("region", "candidate", "count").rows() == [("r1", "rack-50", 2)]
     assert not any("stands dark" in note or "serves nothing" in note for note in found.notes)
+
+
+def test_unlimited_blocks_take_the_site_of_their_region_that_powers_them_first() -> None:
+    """r1-a has no MW free until its step to 101 MW on day 100, after the window; r1-b has
+    0.2 MW free now. The unlimited stand-ins filled r1-a first (first by id, and it powers
+    them all from day 100) and never reached r1-b: the answer read "SLO not restored within
+    the horizon even by unlimited blocks: their sites have MW for more of them only when
+    r1-a's energized MW step to 101 MW", where one rack at r1-b passes. Each site's power is
+    taken by day, the earliest first."""
+    sites = [
+        _site("r1-a", [(date(2020, 1, 1), 1.0), (MONDAY + timedelta(days=100), 101.0)]),
+        _site("r1-b", [(date(2020, 1, 1), 0.2)]),
+    ]
+    shock = scenario_from_args(target="class:batch", start="+2w")
+    found = blocks_to_pass(
+        _powered_plan(sites), _batch_paths(75.0, days=42), None, shock, run_date=MONDAY
+    )
+    assert found.passed, found.summary
+    assert found.additions.select("candidate", "count").rows() == [("rack-50", 1)]

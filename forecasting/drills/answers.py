@@ -358,26 +358,35 @@ class _SitePower:
     def unlimited(self, option: _Option, gpus: int, serial: str) -> list[Block]:
         """Blocks of ``option`` standing for "unlimited" (``gpus`` in all), as far as its
         region's sites power them: at each site, from each day it has the MW for more of them,
-        as many more as it has MW for. Each type reads every site's whole free MW: with several
+        as many more as it has MW for, the earliest days first across the region's sites (filled
+        site by site, the first by id took them all from its power 100 days out, and a site
+        with MW free today got none). Each type reads every site's whole free MW: with several
         types in a region together they may draw more than is free, so this bounds what any set
         of them can do (a drill that fails with it fails with every set)."""
         c = option.candidate
         sites = self.power.sites_in(option.region)
         if c.mw <= 0 or not sites:
             return [option.block(gpus, serial)]
-        out: list[Block] = []
+        steps: list[tuple[date, str, int]] = []  # (day, site, blocks more it powers from then)
         for site in sites:
             count = 0
-            while sum(b.gpus for b in out) < gpus:
+            while count * c.gpus < gpus:
                 day = self.power.powered_from(site, (count + 1) * c.mw, option.arrival)
                 if day is None:
                     break
                 more = max(int((self.power.room(site, day) + _TOL) // c.mw), count + 1) - count
-                left = gpus - sum(b.gpus for b in out)
-                block = option.block(min(more * c.gpus, left), f"{serial}-{site}-{day}")
-                update = {"site": site, "in_service": day, "mw": c.mw * more}
-                out.append(block.model_copy(update=update))
+                steps.append((day, site, more))
                 count += more
+        out: list[Block] = []
+        left = gpus
+        for day, site, more in sorted(steps):
+            if left <= 0:
+                break
+            taken = min(more * c.gpus, left)
+            block = option.block(taken, f"{serial}-{site}-{day}")
+            update = {"site": site, "in_service": day, "mw": c.mw * -(-taken // c.gpus)}
+            out.append(block.model_copy(update=update))
+            left -= taken
         return out
 
     def overdrawn(self, blocks: Sequence[Block]) -> bool:
