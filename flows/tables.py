@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +26,8 @@ from forecasting.schema import (
     PASS,
     RUNGS_USED_RULE,
     RUNS_ON_ARRIVAL,
+    UNJUDGED_ABSORB,
+    UNJUDGED_KPI,
     VACANT,
     VERDICTS,
     Measure,
@@ -528,8 +530,9 @@ def _verdict(outcome: DrillOutcome) -> Text:
     return text
 
 
-def _rungs_text(used: Sequence[str]) -> str:
-    """``migrate (3 regions), burst (us-east)``: each rung once, with where it acted."""
+def _rungs_text(used: Sequence[str], *, book_only: Collection[str] = ()) -> str:
+    """``migrate (3 regions), burst (us-east)``: each rung once, with where it acted; a
+    ``book_only`` region labelled (its demand is the contract book's alone)."""
     regions: dict[str, list[str]] = {}
     for entry in used:
         rung, _, region = entry.partition(" in ")
@@ -541,7 +544,8 @@ def _rungs_text(used: Sequence[str]) -> str:
         if len(where) > 1:
             parts.append(f"{rung} ({len(where)} regions)")
         else:
-            parts.append(f"{rung} ({where[0]})" if where else rung)
+            named = book_labelled([f"{rung} in {w}" for w in where], book_only)
+            parts.append(f"{rung} ({named[0].partition(' in ')[2]})" if where else rung)
     return ", ".join(parts)
 
 
@@ -551,12 +555,16 @@ def _absorb(outcome: DrillOutcome) -> Text:
     text = outcome.absorb_text
     if text is None:
         return Text("n/a")
-    unabsorbed = outcome.absorb_censored or outcome.short_until_shock_end_hours is not None
+    unjudged = text == UNJUDGED_ABSORB
+    unabsorbed = (
+        outcome.absorb_censored or outcome.short_until_shock_end_hours is not None or unjudged
+    )
     cost = absorb_cost_text(
         outcome.absorb_cost_usd or None,
         censored=bool(outcome.absorb_censored),
         shock_end_hours=outcome.short_until_shock_end_hours,
         usd=usd,
+        unjudged=unjudged,
     )
     if unabsorbed:
         return Text(text + (f"; {cost}" if cost else ""), style="yellow")
@@ -565,29 +573,36 @@ def _absorb(outcome: DrillOutcome) -> Text:
 
 def _stat(pattern: str, value: float | None, *, unmeasured: str = "censored") -> str:
     """A KPI statistic; None is a time to absorb that reached a censored path (or, as
-    ``unmeasured`` says, one short until its shock ended), NaN one that judged no path (the
-    plan failed unshocked in every hour)."""
+    ``unmeasured`` says, one short until its shock ended or judged on none), NaN (stored
+    before it was stored empty) one that judged no path (the plan failed unshocked in every
+    hour)."""
     if value is None:
         return unmeasured
-    return "not judged" if math.isnan(value) else pattern.format(value)
+    return UNJUDGED_KPI if math.isnan(value) else pattern.format(value)
 
 
 def _unmeasured(by_kpi: dict[str, dict[str, Any]]) -> str:
     """What a null time to absorb stands for in a drill's KPIs: paths censored at the window's
-    end, paths short until their shock ended, or both."""
+    end, paths short until their shock ended, paths the plan fails unshocked in every hour,
+    or several."""
     share = {k: (by_kpi.get(k) or {}).get("mean") or 0.0 for k in _UNMEASURED}
     reasons = [label for k, label in _UNMEASURED.items() if share[k] > 0]
     return " or ".join(reasons) or "censored"
 
 
-_UNMEASURED = {"absorb_censored": "censored", "absorb_ended_with_shock": "shock ended"}
+_UNMEASURED = {
+    "absorb_censored": "censored",
+    "absorb_ended_with_shock": "shock ended",
+    "absorb_unjudged": UNJUDGED_KPI,
+}
 
 
 def _would_pass_with(outcome: DrillOutcome) -> str:
     """The verified set of blocks that makes the drill pass, or the search's one-line answer."""
     # "Would pass with" only names a set the whole drill was re-run with and passed.
     if outcome.blocks_needed and outcome.blocks_pass is not False:
-        fix = outcome.blocks_needed
+        # Blocks for a region whose demand is the contract book's alone say so.
+        fix = "; ".join(book_labelled(outcome.blocks_needed.split("; "), outcome.book_only))
         if outcome.capex_needed_usd:
             fix += f" ({usd(outcome.capex_needed_usd)})"
         return fix
@@ -625,7 +640,7 @@ def drill_tables(outcomes: Sequence[DrillOutcome]) -> list[Table]:
         answers.add_column(name)
     for o in outcomes:
         verdicts.add_row(Text(o.drill), _target(o), _verdict(o), _absorb(o), _breaking(o))
-        rungs = _rungs_text(o.rungs_used)
+        rungs = _rungs_text(o.rungs_used, book_only=o.book_only)
         if o.failover_share is not None:
             rungs += ("; " if rungs else "") + f"{o.failover_share:.0%} failed over"
         answers.add_row(

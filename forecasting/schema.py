@@ -57,6 +57,8 @@ __all__ = [
     "TELEMETRY_REQUIRED",
     "TELEMETRY_SCHEMA",
     "TOTAL",
+    "UNJUDGED_ABSORB",
+    "UNJUDGED_KPI",
     "UTC_OFFSET_RULE",
     "BlockKind",
     "BlockStatus",
@@ -236,6 +238,11 @@ VACANT = "no capacity planned, no demand measured"
 VERDICTS: tuple[str, ...] = (PASS, NOT_VERIFIED, FAILS_UNDER_SHOCK, FAILS_UNSHOCKED)
 # A time to absorb measured on a plan that fails unshocked saw only the hours it holds in.
 PARTLY_JUDGED = " (judged only where the plan holds unshocked)"
+# A time to absorb judged on no hour: the baseline misses the SLO in every hour of the window,
+# so no hour can show the shock absorbed. The drill's cell, and a KPI cell's short form (the
+# KPI tables read "not judged" or "censored" there, and a stored NaN read as a bad figure).
+UNJUDGED_ABSORB = "not judged: the plan fails unshocked in every hour of the window"
+UNJUDGED_KPI = "fails unshocked"
 # The largest demand multiplier a drill plays (`drill --factor`, a drill file's `multiplier`):
 # past it a figure is a typo (200 for 2.00), and `1e12` printed revenue at risk of $294e18.
 MAX_SHOCK_MULTIPLIER = 20.0
@@ -316,12 +323,15 @@ def absorb_cost_text(
     censored: bool,
     shock_end_hours: float | None,
     usd: Callable[[float], str],
+    unjudged: bool = False,
 ) -> str | None:
     """A drill's response-ladder spend (``drill_runs.absorb_cost_usd``) as what it is: the cost
     of absorbing only where the shock was absorbed. Censored, it is what the ladder had spent
     when the window ended, a lower bound that grows with ``--horizon`` ("$2.5M" at 7 days,
     "$83.4M" at 26 weeks for the same never-absorbed all-2x); short until the shock ended, it
-    is the window's spend on a shortfall the response did not end. None without a cost."""
+    is the window's spend on a shortfall the response did not end; ``unjudged`` (the plan
+    fails unshocked in every hour, so no time to absorb was judged), the window's spend beside
+    a time nobody judged. None without a cost."""
     if cost is None:
         return None
     if censored:
@@ -330,6 +340,8 @@ def absorb_cost_text(
         return f"{spent} spent by the window's end (not absorbed)"
     if shock_end_hours is not None:
         return f"{usd(cost)} spent in the window (not absorbed by the response)"
+    if unjudged:
+        return f"{usd(cost)} spent in the window (not a cost of absorbing: not judged)"
     return usd(cost)
 
 

@@ -798,3 +798,39 @@ def test_a_passing_drill_s_answer_cells_say_so_rather_than_stand_empty() -> None
     assert cells == ["none", "nothing: it passes as planned"]
     held = drill_tables([outcome(NOT_VERIFIED)])[1]
     assert str(held.columns[3]._cells[0]) == "not searched: not verified (see its verdict)"
+
+
+def test_a_one_run_budget_reports_the_plan_s_run_and_says_the_rest_was_not_measured() -> None:
+    """With one simulation run allowed the plan's own run spends it: the search stopped with
+    ``_RunBudgetSpentError`` at the gate. It now answers with that run (inference short) and
+    says whether any order passes was not measured."""
+    plan = _plan([_block("a", "r1", 1000, ["inference"])], [RACK, POD])
+    shock = scenario_from_args(target="class:inference", start="+2w")
+    paths = _paths({"r1/inference/other": 700.0})
+    search = blocks_to_pass(plan, paths, None, shock, run_date=MONDAY, max_runs=1)
+    assert (search.runs, search.passed, search.arrives_in_time) == (1, False, None)
+    assert not search.result.passed and search.additions.is_empty()
+    assert search.summary == (
+        "no set verified to pass: the search stopped after 1 simulation run (max_runs): "
+        "the plan fails as it is (inference short); whether any set of orderable blocks "
+        "passes was not measured"
+    )
+
+
+def test_a_one_run_budget_on_a_subset_says_the_pass_on_every_path_was_not_measured() -> None:
+    """The plan passes on the one path searched, and the run on both paths is past a one-run
+    budget: no pass is claimed (it raised ``_RunBudgetSpentError``), and the answer says the
+    whole set of paths was not measured."""
+    plan = _plan([_block("a", "r1", 1000, ["inference"])], [RACK])
+    shock = scenario_from_args(target="class:inference", start="+2w")
+    paths = _paths({"r1/inference/other": 300.0})
+    search = blocks_to_pass(
+        plan, paths.filter(pl.col("sample_id") == 0), None, shock, run_date=MONDAY,
+        max_runs=1, verify_on=paths,
+    )  # fmt: skip
+    assert (search.runs, search.passed, search.baseline_passed) == (1, False, False)
+    assert search.summary == (
+        "no set verified to pass: the search stopped after 1 simulation run (max_runs): "
+        "the plan passes without new blocks on the 1 path searched; on all 2 paths of the "
+        "drill it was not measured"
+    )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
 import polars as pl
 
 from flows.tables import drill_tables
-from forecasting.capacity import CapacityPlan
+from forecasting.capacity import BurstRung, CandidateBlock, CapacityPlan, Response
 from forecasting.drills import SHAPES_SCHEMA, scenario_from_args
 from forecasting.options import DrillOptions
 from forecasting.report.pages.platform import _book_only_cells
@@ -114,3 +115,73 @@ def test_the_platform_page_labels_a_book_only_region_in_the_drill_row() -> None:
         "class:inference",
         "inference in r2",
     )
+
+
+def test_a_book_only_region_is_labelled_in_the_drill_s_orders_rungs_and_csv() -> None:
+    """r2's contract ramp (150 GPUs on 100) is short and racks can be ordered there; its burst
+    rung acts. The drill's "would pass with" ("2 x rack-50 in r2"), its rungs ("burst (r2)"
+    in the terminal, the page's rung table) and drills.csv said nothing of r2's demand being
+    the contract book's alone: each labels it now, and r1 stays unlabelled."""
+    from test_report import sample_inputs
+
+    from flows.tables import _rungs_text
+    from forecasting.report.pages.platform import _rung_tables, _to_pass
+    from forecasting.report.publish import drills_frame
+
+    plan = _plan().model_copy(
+        update={
+            "candidate": (
+                CandidateBlock(
+                    name="rack-50",
+                    kind="rack",
+                    gpu_type="H100",
+                    gpus=50,
+                    mw=0.1,
+                    capex_usd=2e6,
+                    lead_time_weeks=0,
+                    classes=("inference",),
+                ),
+            ),
+            "response": Response(burst=BurstRung(after_days=0, gpus=200, price_per_gpu_hour=4.0)),
+        }
+    )
+    played = play_drill(
+        plan, _paths(), pl.DataFrame(schema=SHAPES_SCHEMA),
+        scenario_from_args(target="class:inference", start="+1w"), as_of=MONDAY,
+        options=DrillOptions(answers="failing"), book_only=("r2",),
+    )  # fmt: skip
+    assert isinstance(played, PlayedDrill)
+    result = played.result
+    run: dict[str, Any] = {
+        "drill": "d", "target": "class:inference", "passed": result.passed,
+        "notes": list(result.notes), "verdict": result.verdict, **played.answers,
+    }  # fmt: skip
+    outcome = drill_outcome(
+        run_id="d-1", run=run, verdicts=result.verdicts, kpis=result.kpis,
+        additions=played.additions, rungs=result.rungs,
+    )  # fmt: skip
+    assert outcome.blocks_needed is not None and " in r2" in outcome.blocks_needed
+    answers = drill_tables([outcome])[1]
+    assert f"in r2: {LABEL}" in str(answers.columns[3]._cells[0])
+    assert f"(r2: {LABEL})" in _rungs_text(outcome.rungs_used, book_only=outcome.book_only)
+    row = {
+        "passed": False, "blocks_pass": True, "blocks_needed": outcome.blocks_needed,
+        "capex_needed_usd": 4e6, "blocks_note": None, "drill_notes": "; ".join(result.notes),
+    }  # fmt: skip
+    assert f"in r2: {LABEL}" in _to_pass(row)
+    rungs = result.rungs.with_columns(drill=pl.lit("d"))
+    ((_, table),) = _rung_tables(rungs, book_only={"d": ["r2"]})
+    regions = [r[1] for r in table.rows]
+    assert f"r2: {LABEL}" in regions and "r1" in regions
+    # drills.csv names the drill's book-only regions in a column of their own.
+    inputs = sample_inputs()
+    first = inputs.drill_answers["drill"][0]
+    noted = inputs.drill_answers.with_columns(
+        drill_notes=pl.when(pl.col("drill") == first)
+        .then(pl.lit("r2: " + result.notes[-1].partition(": ")[2]))
+        .otherwise(pl.col("drill_notes"))
+    )
+    csv = drills_frame(replace(inputs, drill_answers=noted))
+    regions_of = dict(csv.select("drill", "book_only_regions").unique().iter_rows())
+    assert regions_of[first] == "r2"
+    assert all(v is None for d, v in regions_of.items() if d != first)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from datetime import date, timedelta
 from typing import Any
 
@@ -15,6 +14,7 @@ from forecasting import runs
 from forecasting.capacity import CapacityError, CapacityPlan, parse_capacity
 from forecasting.drills import blocks_to_pass, prepare_drill, run_drill, scenario_from_args
 from forecasting.drills.kernel import simulate_outputs
+from forecasting.drills.kpis import ALL_CLASSES
 from forecasting.options import DrillOptions
 from forecasting.runs import DrillOutcome
 from forecasting.schema import FAILS_UNDER_SHOCK, FAILS_UNSHOCKED, PARTLY_JUDGED, PASS
@@ -437,21 +437,84 @@ def test_time_to_absorb_is_not_judged_when_the_plan_fails_unshocked_throughout()
     assert result.absorb_hours is None and not result.absorb_censored
     assert any(note.startswith("time to absorb is not measured") for note in result.notes)
     assert result.absorb_text.startswith("not judged")
-    absorb = result.kpis.filter(
-        (pl.col("kpi") == "time_to_absorb_hours") & (pl.col("workload_class") == "inference")
-    ).row(0, named=True)
-    assert all(math.isnan(absorb[stat]) for stat in ("mean", "p50", "p90"))
+    # Stored empty, never NaN (a report took NaN for a drill file's `multiplier = inf`), with
+    # the share of paths the unshocked plan failed in every hour beside it.
+    for cls in ("inference", ALL_CLASSES):
+        by_kpi = {
+            r["kpi"]: r for r in result.kpis.filter(pl.col("workload_class") == cls).to_dicts()
+        }
+        absorb = by_kpi["time_to_absorb_hours"]
+        assert (absorb["mean"], absorb["p50"], absorb["p90"]) == (None, None, None), cls
+        assert by_kpi["absorb_unjudged"]["mean"] == 1.0, cls
+        assert by_kpi["absorb_censored"]["mean"] == 0.0, cls
+
+
+def test_a_time_to_absorb_judged_on_no_hour_says_the_plan_fails_unshocked() -> None:
+    """Inference at 80 on 50 GPUs fails in every hour without a shock. Its time to absorb,
+    judged on no hour, read "not judged" in the terminal's KPI table and "censored" or NaN
+    where stored: the terminal, the page and the CSV's text say it fails unshocked, never a
+    number, and a run stored with NaN (before) reads the same."""
+    from flows.tables import drill_tables
+    from forecasting.drills import SHAPES_SCHEMA
+    from forecasting.report.pages.platform import _kpi_tables, drill_absorb_text
+    from forecasting.runs import PlayedDrill, drill_outcome, play_drill
+
+    step = scenario_from_args(target="class:inference", shape="step", start="+1w")
+    played = play_drill(
+        _plan([_block("a", 50)]), _paths({"r1/inference/other": 80.0}),
+        pl.DataFrame(schema=SHAPES_SCHEMA), step, as_of=MONDAY,
+        options=DrillOptions(answers="none"),
+    )  # fmt: skip
+    assert isinstance(played, PlayedDrill)
+    result = played.result
+    run = {"drill": "d", "target": "t", "notes": [], "passed": result.passed,
+           "verdict": result.verdict, **played.answers}  # fmt: skip
+
+    def shown(kpis: pl.DataFrame) -> tuple[str, str, str]:
+        """The terminal's verdict and KPI cells, and the page's time to absorb for inference."""
+        outcome = drill_outcome(
+            run_id="d-1", run=run, verdicts=result.verdicts, kpis=kpis, additions=pl.DataFrame(),
+            changes=result.changes,
+        )  # fmt: skip
+        tables = drill_tables([outcome])
+        absorb = next(iter(tables[3].columns[4]._cells))
+        ((_, page),) = _kpi_tables(kpis.with_columns(drill=pl.lit("d")))
+        row = next(r for r in page.rows if r[0] == "time to absorb")
+        cell = row[list(page.headers).index("inference")]
+        return str(next(iter(tables[0].columns[3]._cells))), str(absorb), str(cell)
+
+    verdict, kpi, page = shown(result.kpis)
+    assert verdict == "not judged: the plan fails unshocked in every hour of the window"
+    assert kpi == "fails unshocked / fails unshocked"
+    assert "fails unshocked" in page and "censored" not in page and "nan" not in page.lower()
+    stored = {"verdict": FAILS_UNSHOCKED, "time_to_absorb_hours": None, "absorb_censored": False,
+              "short_until_shock_end_hours": None, "window_hours": 336}  # fmt: skip
+    assert drill_absorb_text(stored) == verdict
+    # A run stored before: NaN where nothing was judged, and no unjudged share.
+    old = result.kpis.filter(pl.col("kpi") != "absorb_unjudged").with_columns(
+        [
+            pl.when(pl.col("kpi") == "time_to_absorb_hours")
+            .then(float("nan"))
+            .otherwise(pl.col(stat))
+            .alias(stat)
+            for stat in ("mean", "p50", "p90")
+        ]
+    )
+    assert shown(old) == (verdict, kpi, page)
 
 
 def test_the_cli_reads_an_unjudged_time_to_absorb_as_not_judged() -> None:
     """A stored drill whose plan fails unshocked throughout has no time to absorb and is not
-    censored: the CLI says "not judged", never a number; elsewhere a missing time is n/a."""
+    censored: the CLI says it is not judged as the plan fails unshocked, never a number;
+    elsewhere a missing time is n/a."""
     fields: dict[str, Any] = {
         "run_id": "r", "drill": "d", "target": "all", "passed": False, "failing_classes": [],
         "breaking_multiplier": None, "breaking_note": None, "blocks_needed": None,
         "capex_needed_usd": None, "kpis": [], "absorb_censored": False,
     }  # fmt: skip
-    assert DrillOutcome(**fields, verdict=FAILS_UNSHOCKED).absorb_text == "not judged"
+    assert DrillOutcome(**fields, verdict=FAILS_UNSHOCKED).absorb_text == (
+        "not judged: the plan fails unshocked in every hour of the window"
+    )
     assert DrillOutcome(**fields, verdict=FAILS_UNDER_SHOCK).absorb_text is None
     measured = DrillOutcome(**fields, verdict=FAILS_UNSHOCKED, time_to_absorb_hours=36.0)
     assert measured.absorb_text == "36 h (judged only where the plan holds unshocked)"
@@ -792,3 +855,27 @@ def test_rungs_act_only_once_the_shock_is_seen() -> None:
     spares = ladder.filter(pl.col("rung") == "spares").row(0, named=True)
     assert spares["standing_cost_usd"] == 50 * result.window_hours * 0.5
     assert result.absorb_cost_usd == 0.0
+
+
+def test_the_ladder_spend_of_a_drill_judged_on_no_hour_is_not_a_cost_of_absorbing() -> None:
+    """The demo plan with inference headroom 95 % fails unshocked in every hour; its
+    delivery-slip read "not judged: ..., $1.2M" in the terminal and "$1.2M" under "cost of
+    absorbing" on the page and in drills.csv, a figure beside a time nobody judged. The spend
+    says it is the window's, not a cost of absorbing."""
+    from flows.tables import drill_tables
+    from forecasting.report.pages.platform import drill_absorb_cost_text
+
+    fields: dict[str, Any] = {
+        "run_id": "r", "drill": "d", "target": "all", "passed": False, "failing_classes": [],
+        "breaking_multiplier": None, "breaking_note": None, "blocks_needed": None,
+        "capex_needed_usd": None, "kpis": [], "absorb_censored": False,
+        "absorb_cost_usd": 1.2e6, "verdict": FAILS_UNSHOCKED,
+    }  # fmt: skip
+    spent = "$1.2M spent in the window (not a cost of absorbing: not judged)"
+    cell = str(drill_tables([DrillOutcome(**fields)])[0].columns[3]._cells[0])
+    assert cell == f"not judged: the plan fails unshocked in every hour of the window; {spent}"
+    row = {"absorb_cost_usd": 1.2e6, "absorb_censored": False, "verdict": FAILS_UNSHOCKED,
+           "short_until_shock_end_hours": None, "time_to_absorb_hours": None}  # fmt: skip
+    assert drill_absorb_cost_text(row) == spent
+    # Measured where the plan holds unshocked in some hours: a cost of absorbing, as before.
+    assert drill_absorb_cost_text({**row, "time_to_absorb_hours": 36.0}) == "$1.2M"

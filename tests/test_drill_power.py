@@ -10,7 +10,7 @@ import pytest
 from hand_plans import fluid_policies
 
 from forecasting.capacity import CapacityPlan
-from forecasting.drills import blocks_to_pass, scenario_from_args
+from forecasting.drills import blocks_to_pass, run_drill, scenario_from_args
 from forecasting.drills.replay import LEVELS_SCHEMA, replay_levels
 
 POLICY = {
@@ -266,3 +266,116 @@ def test_power_contracted_today_is_dated_at_each_short_region_s_own_site() -> No
         "their sites have MW for only 1 x rack-50 in r1 within the plan and none in r2 "
         "(power contracted today is energized at r1-a on 2027-02-02, r2-a on 2026-08-02)"
     ) in found.summary
+
+
+DENSE_100: dict[str, Any] = {
+    **RACK_50, "name": "dense-100", "gpus": 100, "capex_usd": 6e6, "lead_time_weeks": 2,
+}  # fmt: skip
+
+
+def test_unlimited_blocks_of_two_types_share_their_sites_power_in_what_they_claim() -> None:
+    """Batch at 125 GPUs doubles on day 7 over one 100-GPU rack. r1-a has 0.1 MW free, r1-b
+    0.1 MW from day 21; rack-50 and dense-100 (both 0.1 MW) land on day 14. Each type's
+    "unlimited" stand-ins took every site's whole MW, 0.2 MW on 0.1 at each: the answer read
+    "the SLO holds from 2026-01-31", where dense-100 alone (the most GPUs any set of them can
+    run) reads "not restored within the horizon". The date is said as a bound it is; the
+    sites' counts as one type or the other."""
+    block = {
+        "id": "a", "kind": "rack", "region": "r1", "site": "r1-a", "gpu_type": "H100",
+        "gpus": 100, "mw": 1.0, "status": "live",
+    }  # fmt: skip
+    sites = [
+        _site("r1-a", [(date(2020, 1, 1), 1.1)]),
+        _site("r1-b", [(MONDAY + timedelta(days=21), 0.1)]),
+    ]
+
+    def found(*candidates: dict[str, Any], level: float = 125.0, at: Any = sites) -> Any:
+        plan = CapacityPlan.model_validate(
+            {"policy": fluid_policies(), "block": [block], "candidate": list(candidates),
+             "site": at}
+        )  # fmt: skip
+        shock = scenario_from_args(target="class:batch", start="+1w")
+        return blocks_to_pass(plan, _batch_paths(level, days=42), None, shock, run_date=MONDAY)
+
+    dense = found(DENSE_100)
+    assert dense.restores_slo_on is None
+    both = found({**RACK_50, "lead_time_weeks": 2}, DENSE_100)
+    assert not both.passed and both.restores_slo_on is not None
+    assert both.restores_at_earliest
+    assert (
+        f"the SLO holds from {both.restores_slo_on} at the earliest (each candidate type "
+        "counted on its sites' whole free MW, more than they can run together: no set was "
+        "measured to hold from then)"
+    ) in both.summary
+    # One type alone draws no more than its sites have: its date is measured.
+    assert not found({**RACK_50, "lead_time_weeks": 1}).restores_at_earliest
+    # Not restored: the sites' MW runs one rack of either type, not one of each.
+    short = found({**RACK_50, "lead_time_weeks": 2}, DENSE_100, level=150.0, at=sites[:1])
+    assert short.restores_slo_on is None
+    assert "their sites have MW for only 1 x rack-50 or 1 x dense-100 in r1 within" in short.summary
+
+
+def test_a_block_its_site_cannot_power_is_named_with_the_site_of_its_region_that_could() -> None:
+    """Rack b (50 GPUs, 0.5 MW) is committed at r1-a from day 3, where rack a takes all 1.0 MW:
+    it stands dark, and the drill counts it out, while r1-b in the same region has 1.0 MW free.
+    Nothing said so: the drill moves no block and places no replacement at another site, and
+    its notes now say which block stands dark, where it could run, and that it is not moved."""
+    blocks = [
+        {"id": "a", "kind": "rack", "region": "r1", "site": "r1-a", "gpu_type": "H100",
+         "gpus": 100, "mw": 1.0, "status": "live"},
+        {"id": "b", "kind": "rack", "region": "r1", "site": "r1-a", "gpu_type": "H100",
+         "gpus": 50, "mw": 0.5, "status": "committed", "in_service": MONDAY + timedelta(3)},
+    ]  # fmt: skip
+    sites = [_site("r1-a", [(date(2020, 1, 1), 1.0)]), _site("r1-b", [(date(2020, 1, 1), 1.0)])]
+    plan = CapacityPlan.model_validate(
+        {"policy": fluid_policies(), "block": blocks, "candidate": [RACK_50], "site": sites}
+    )
+    shock = scenario_from_args(target="class:batch", start="+1w")
+    result = run_drill(plan, _batch_paths(60.0, days=28), None, shock)
+    assert (
+        "b (50 GPUs, r1) stands dark at r1-a for want of its MW from 2026-01-08 to the drill "
+        "window's end, and the drill counts it out: r1-b in r1 has its 0.5 MW free from then, "
+        "but the drill neither moves it there nor places a replacement, so what it would "
+        "serve there is not measured"
+    ) in result.notes
+    # With the MW for both racks at r1-a, nothing stands dark: nothing to say.
+    roomy = sites[0] | {"energized": [{"on": date(2020, 1, 1), "mw": 1.5}]}
+    powered = CapacityPlan.model_validate(
+        {"policy": fluid_policies(), "block": blocks, "candidate": [RACK_50],
+         "site": [roomy, sites[1]]}
+    )  # fmt: skip
+    lit = run_drill(powered, _batch_paths(60.0, days=28), None, shock)
+    assert not any("stands dark" in note for note in lit.notes)
+
+
+def test_a_lost_block_s_mw_powers_its_replacement_at_its_own_site() -> None:
+    """Rack a (100 GPUs, 1.0 MW, all of r1-a's) fails on day 7 for good, and racks ordered today
+    land that day. The search counted a's MW as still drawn, so no replacement could run at
+    r1-a: "SLO not restored within the horizon even by unlimited blocks: no site in r1 has MW
+    for them within the plan". From the loss on its MW is free (as for the site's dark blocks),
+    and two racks there pass."""
+    plan = _powered_plan([_site("r1-a", [(date(2020, 1, 1), 1.0)])])
+    shock = scenario_from_args(multiplier=1.0, lose=("a@+1w",))
+    found = blocks_to_pass(plan, _batch_paths(60.0, days=28), None, shock, run_date=MONDAY)
+    assert found.passed, found.summary
+    assert found.additions.select("region", "candidate", "count").rows() == [("r1", "rack-50", 2)]
+    assert not any("stands dark" in note or "serves nothing" in note for note in found.notes)
+
+
+def test_unlimited_blocks_take_the_site_of_their_region_that_powers_them_first() -> None:
+    """r1-a has no MW free until its step to 101 MW on day 100, after the window; r1-b has
+    0.2 MW free now. The unlimited stand-ins filled r1-a first (first by id, and it powers
+    them all from day 100) and never reached r1-b: the answer read "SLO not restored within
+    the horizon even by unlimited blocks: their sites have MW for more of them only when
+    r1-a's energized MW step to 101 MW", where one rack at r1-b passes. Each site's power is
+    taken by day, the earliest first."""
+    sites = [
+        _site("r1-a", [(date(2020, 1, 1), 1.0), (MONDAY + timedelta(days=100), 101.0)]),
+        _site("r1-b", [(date(2020, 1, 1), 0.2)]),
+    ]
+    shock = scenario_from_args(target="class:batch", start="+2w")
+    found = blocks_to_pass(
+        _powered_plan(sites), _batch_paths(75.0, days=42), None, shock, run_date=MONDAY
+    )
+    assert found.passed, found.summary
+    assert found.additions.select("candidate", "count").rows() == [("rack-50", 1)]

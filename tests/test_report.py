@@ -1094,7 +1094,8 @@ def test_the_growth_drivers_name_the_unit_the_triggers_counted() -> None:
 def test_an_unmeasured_time_to_absorb_or_queue_delay_says_why_on_the_platform_page() -> None:
     """A time to absorb or queue delay no path ended within the window is "censored" on the
     page as in the terminal (the page printed "–"), in the KPI tables and in the baseline
-    against shock table; one judged on no path is "not judged"."""
+    against shock table; one judged on no path (stored NaN before it was stored empty) says
+    the plan fails unshocked."""
     from forecasting.report.pages.common import Stacked
     from forecasting.report.pages.platform import _change_tables, platform_page
 
@@ -1111,7 +1112,7 @@ def test_an_unmeasured_time_to_absorb_or_queue_delay_says_why_on_the_platform_pa
         .then(float("nan"))
         .otherwise(pl.col("mean"))
     )
-    assert "not judged" in platform_page(replace(inputs, drill_kpis=judged))
+    assert "fails unshocked" in platform_page(replace(inputs, drill_kpis=judged))
     # The baseline-against-shock table reads the same way (it printed "–" there too).
     drill = inputs.drill_kpi_changes["drill"][0]
     delay = pl.DataFrame(

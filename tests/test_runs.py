@@ -171,6 +171,46 @@ def test_the_report_reads_a_drills_search_answer_from_its_field(wh: warehouse.Wa
     )
 
 
+def test_a_drill_stored_with_a_nan_time_to_absorb_where_it_fails_unshocked_is_shown(
+    wh: warehouse.Warehouse,
+) -> None:
+    """A drill whose plan fails unshocked in every hour stored its time to absorb as NaN (judged
+    on no hour), and the report left it out as "played with its shock, its stored figures are
+    not finite numbers ... play it again with a finite one": it is shown, its KPIs as stored."""
+    from forecasting.runs.reports import _drill_frames
+    from forecasting.schema import FAILS_UNSHOCKED, frame_schema
+
+    run_id = runs.new_run_id("delivery-slip")
+    run = {
+        "run_id": run_id, "forecast_run_id": "f-1", "drill": "delivery-slip",
+        "description": "", "target": "all", "multiplier": 1.0, "shape": "step",
+        "shock_start": date(2026, 12, 5), "horizon_end": date(2027, 1, 1), "paths": 5,
+        "seed": 1, "passed": False, "first_to_saturate": [], "seconds": 1.0,
+        "created_at": datetime.now(UTC), "capacity_sha256": "abc", "verdict": FAILS_UNSHOCKED,
+        "absorb_censored": False, "notes": [],
+    }  # fmt: skip
+    frames = {
+        name: pl.DataFrame(schema=frame_schema(name)) for name in warehouse.RUN_TABLES["drill_runs"]
+    }
+    nan = float("nan")
+    frames["drill_kpis"] = pl.DataFrame(
+        [("all", "time_to_absorb_hours", nan, nan, nan), ("all", "unmet_gpu_hours", 5.0, 4.0, 9.0)],
+        schema=frame_schema("drill_kpis"),
+        orient="row",
+    )
+    wh.save_run("drill_runs", run, frames)
+    shown = _drill_frames(wh, "f-1", plan_sha256="abc")
+    assert shown["drill_answers"].get_column("drill").to_list() == ["delivery-slip"]
+    assert shown["drills_not_played"].is_empty()
+    # Any other figure not finite still reads "not measured".
+    wh._con.execute(
+        "UPDATE drill_kpis SET mean = 'NaN' WHERE run_id = ? AND kpi = 'unmet_gpu_hours'",
+        [run_id],
+    )
+    refused = _drill_frames(wh, "f-1", plan_sha256="abc")["drills_not_played"]
+    assert refused.get_column("drill").to_list() == ["delivery-slip"]
+
+
 def test_a_rung_used_on_a_few_paths_is_not_listed_as_used() -> None:
     """ "rungs used: preempt" stood on 1.5 GPU-h preempted on 1 % of the paths; a rung is
     listed when it acted on at least a tenth of them, and the CLI's column says that rule."""

@@ -11,7 +11,7 @@ import numpy as np
 import polars as pl
 
 from forecasting.capacity import Block, CandidateBlock, CapacityPlan
-from forecasting.drills.inputs import DemandSide
+from forecasting.drills.inputs import DemandSide, played_plan
 from forecasting.drills.kpis import (
     ALL_CLASSES,
     DrillResult,
@@ -37,6 +37,11 @@ __all__ = [
 ADDITIONS_SCHEMA = frame_schema("drill_additions")
 
 NO_ORDER_IN_TIME = "no order placed today arrives in time"
+# Beside a date the unlimited-blocks gate reached on more MW than its sites have together.
+AT_THE_EARLIEST = (
+    "at the earliest (each candidate type counted on its sites' whole free MW, more than they "
+    "can run together: no set was measured to hold from then)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +93,11 @@ class BlocksToPass:
     # keep the region's racks dark until 2029.
     power_binds: str = ""
     blocks_alone: str = ""
+    # Whether ``restores_slo_on`` is a bound, not a measurement: the gate's stand-ins of
+    # several candidate types each took their sites' whole free MW, more than the sites run
+    # together (:meth:`_SitePower.overdrawn`). A drill read "the SLO holds from 2026-01-31" at
+    # 0.2 MW of racks on 0.1 MW free, where no set of them is restored within the horizon.
+    restores_at_earliest: bool = False
 
     @property
     def summary(self) -> str:
@@ -147,7 +157,7 @@ class BlocksToPass:
             # contradiction.
             return (
                 f"{head}; with unlimited blocks (preemption and deferral only, no response "
-                f"ladder) the SLO holds from {self.restores_slo_on}" + self._power_tail(lead=", ")
+                f"ladder) the SLO holds from {self._restored_text}" + self._power_tail(lead=", ")
             )
         return "no set verified to pass" + (f": {self.why}" if self.why else "")
 
@@ -159,12 +169,19 @@ class BlocksToPass:
             return ""
         if not lead:
             holds = (
-                f"the SLO holds from {self.restores_slo_on}, "
+                f"the SLO holds from {self._restored_text}, "
                 if self.restores_slo_on is not None
                 else "the SLO is not restored within the horizon: "
             )
             lead = f"; with unlimited blocks where their sites have power, {holds}"
         return f"{lead}{self.power_binds}; {self.blocks_alone}"
+
+    @property
+    def _restored_text(self) -> str:
+        """``restores_slo_on``, said as the bound it is where the gate over-drew its sites."""
+        if not self.restores_at_earliest:
+            return str(self.restores_slo_on)
+        return f"{self.restores_slo_on} {AT_THE_EARLIEST}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,27 +358,49 @@ class _SitePower:
     def unlimited(self, option: _Option, gpus: int, serial: str) -> list[Block]:
         """Blocks of ``option`` standing for "unlimited" (``gpus`` in all), as far as its
         region's sites power them: at each site, from each day it has the MW for more of them,
-        as many more as it has MW for. Each type reads every site's whole free MW: with several
+        as many more as it has MW for, the earliest days first across the region's sites (filled
+        site by site, the first by id took them all from its power 100 days out, and a site
+        with MW free today got none). Each type reads every site's whole free MW: with several
         types in a region together they may draw more than is free, so this bounds what any set
         of them can do (a drill that fails with it fails with every set)."""
         c = option.candidate
         sites = self.power.sites_in(option.region)
         if c.mw <= 0 or not sites:
             return [option.block(gpus, serial)]
-        out: list[Block] = []
+        steps: list[tuple[date, str, int]] = []  # (day, site, blocks more it powers from then)
         for site in sites:
             count = 0
-            while sum(b.gpus for b in out) < gpus:
+            while count * c.gpus < gpus:
                 day = self.power.powered_from(site, (count + 1) * c.mw, option.arrival)
                 if day is None:
                     break
                 more = max(int((self.power.room(site, day) + _TOL) // c.mw), count + 1) - count
-                left = gpus - sum(b.gpus for b in out)
-                block = option.block(min(more * c.gpus, left), f"{serial}-{site}-{day}")
-                update = {"site": site, "in_service": day, "mw": c.mw * more}
-                out.append(block.model_copy(update=update))
+                steps.append((day, site, more))
                 count += more
+        out: list[Block] = []
+        left = gpus
+        for day, site, more in sorted(steps):
+            if left <= 0:
+                break
+            taken = min(more * c.gpus, left)
+            block = option.block(taken, f"{serial}-{site}-{day}")
+            update = {"site": site, "in_service": day, "mw": c.mw * -(-taken // c.gpus)}
+            out.append(block.model_copy(update=update))
+            left -= taken
         return out
+
+    def overdrawn(self, blocks: Sequence[Block]) -> bool:
+        """Whether ``blocks`` (:meth:`unlimited` stand-ins of several types) draw more MW at
+        some site, on some day, than it has free: each type read every site's whole MW, so
+        together they bound what any set can do but are no set that can run."""
+        power = self.power.copy()
+        for block in sorted(blocks, key=lambda b: (b.in_service or date.min, b.id)):
+            if block.site not in power.free or block.in_service is None:
+                continue
+            if power.room(block.site, block.in_service) < block.mw - _TOL:
+                return True
+            power.take(block.site, block.mw, block.in_service)
+        return False
 
     def steps(self, stand_ins: Sequence[tuple[_Option, Block]]) -> list[_PowerStep]:
         """The days power let stand-ins (:meth:`unlimited`, each with its option) run after
@@ -711,13 +750,16 @@ def _power_binding(
                 f"({after[0].day}), after the drill window ends on {free.horizon_end}"
             )
         else:
-            # As many as the sites ever power (racks on 0.93 MW free: 2), by type and region.
-            counts = [
-                f"{round(sum(b.mw for b in blocks) / o.candidate.mw):,} x {o.candidate.name} "
-                f"in {o.region}"
-                for o, blocks in zip(options, made, strict=True)
-                if blocks and sum(b.gpus for b in blocks) < ample
-            ]
+            # As many as the sites ever power (racks on 0.93 MW free: 2), by type and region;
+            # types of one region are counted on the same MW, so it is one or the other.
+            per_region: dict[str, list[str]] = {}
+            for o, blocks in zip(options, made, strict=True):
+                if blocks and sum(b.gpus for b in blocks) < ample:
+                    per_region.setdefault(o.region, []).append(
+                        f"{round(sum(b.mw for b in blocks) / o.candidate.mw):,} x "
+                        f"{o.candidate.name}"
+                    )
+            counts = [f"{' or '.join(c)} in {r}" for r, c in per_region.items()]
             powered = {o.region for o, blocks in zip(options, made, strict=True) if blocks}
             unpowered = [r for r in regions if r not in powered]
             clause = (
@@ -1083,7 +1125,9 @@ def blocks_to_pass(
        least: the note says it was needed.
 
     At most ``max_blocks`` blocks of one type are proposed for one region. The search stops
-    after ``max_runs`` simulations and then makes no claim. ``runs`` on the result counts them
+    after ``max_runs`` simulations and then makes no claim: it answers with the last run it
+    made and says what was not measured (``max_runs`` must leave the plan's own run, else
+    ValueError; a ``prepared`` drill's is free). ``runs`` on the result counts them
     (single-region runs cost about 1/regions of a whole one): 2 when the gate fails; with
     three regions all short, about 13 without a second round and 19 with one (the benchmark,
     ``benchmarks/bench_blocks_to_pass.py``, against 49 for the greedy search it replaced).
@@ -1122,9 +1166,32 @@ def blocks_to_pass(
             )
         return whole
 
-    current = runs(drill)
+    def stopped(what: str) -> str:
+        """The note of a search out of runs: what it measured, and what it did not."""
+        spent = f"{max_runs} simulation run" + ("" if max_runs == 1 else "s")
+        return f"the search stopped after {spent} (max_runs): {what}"
+
+    try:
+        current = runs(drill)
+    except _RunBudgetSpentError:
+        raise ValueError(
+            f"max_runs={max_runs} leaves no simulation run for the plan itself"
+        ) from None
     if current.passed:
-        current = holds_on_every_path((), current)
+        try:
+            current = holds_on_every_path((), current)
+        except _RunBudgetSpentError:
+            # A pass on the paths searched is no pass on the drill's: say what was not run.
+            searched = paths.get_column("sample_id").n_unique()
+            every = verify_on.get_column("sample_id").n_unique() if verify_on is not None else 0
+            notes.append(
+                stopped(
+                    "the plan passes without new blocks on the "
+                    f"{searched} path{'' if searched == 1 else 's'} searched; on all {every} "
+                    "paths of the drill it was not measured"
+                )
+            )
+            return answer(current, why=notes[-1])
         if not current.passed:
             return answer(current)
         notes.append("the plan passes without new blocks")
@@ -1143,8 +1210,13 @@ def blocks_to_pass(
         cure = _region_loss_cure(plan, drill, earliest, gate_failed=False)
         return answer(current, arrives_in_time=False, region_loss_cure=cure, **landed)
     ample = _ample_gpus(plan, drill.demand, scenario)
-    # The blocks added run only where and when their site has the MW (see _SitePower).
-    runs.power = _SitePower.of(plan, run_date=run_date, horizon_end=current.horizon_end)
+    # The blocks added run only where and when their site has the MW (see _SitePower), as
+    # the drill plays the plan: a lost block's MW is free from its loss for its replacement
+    # (counted as drawn, a one-site region read "no site in r1 has MW for them").
+    played = played_plan(
+        plan, drill.demand.first_day, lost=drill.resolved.lost, slipped=drill.resolved.slipped
+    )
+    runs.power = _SitePower.of(played, run_date=run_date, horizon_end=current.horizon_end)
 
     def stand_in(option: _Option, serial: str) -> list[Block]:
         """``ample`` GPUs of ``option``, as far as its region's sites power them."""
@@ -1159,13 +1231,33 @@ def blocks_to_pass(
     # unlimited plain orders leave a region short (every region it speeds up when no plain
     # order lands within the window, or when the shortfall is only across regions).
     options = orderable.plain
-    gate = runs(drill, unlimited(options)) if options else None
+    failing_now = ", ".join(k.value for k in _failing(current))
+    try:
+        gate = runs(drill, unlimited(options)) if options else None
+    except _RunBudgetSpentError:
+        notes.append(
+            stopped(
+                f"the plan fails as it is ({failing_now} short); whether any set of orderable "
+                "blocks passes was not measured"
+            )
+        )
+        return answer(current, why=notes[-1], **landed)
     if (gate is None or not gate.passed) and orderable.expedited:
         anywhere = {o.region for o in orderable.expedited}
         gaps = () if gate is None else group_verdicts(plan, drill.demand, gate) or ()
         behind = {r for r, _, gap in gaps if gap > 1e-12} & anywhere or anywhere
         options = orderable.for_regions(behind)
-        gate = runs(drill, unlimited(options))
+        try:
+            gate = runs(drill, unlimited(options))
+        except _RunBudgetSpentError:
+            plain = (
+                "even unlimited plain orders landing within the drill window fail"
+                if gate is not None
+                else f"the plan fails as it is ({failing_now} short) and no plain order lands "
+                "within the drill window"
+            )
+            notes.append(stopped(f"{plain}; whether expedited orders pass was not measured"))
+            return answer(gate or current, why=notes[-1], **landed)
         rung = plan.ladder.expedite
         assert rung is not None  # there are expedited options
         notes.append(
@@ -1181,6 +1273,13 @@ def blocks_to_pass(
     if not gate.passed:
         gate_notes, restored = _gate_notes(drill, gate, options, run_date)
         notes += gate_notes
+        bound = (
+            restored is not None
+            and runs.power is not None
+            and runs.power.overdrawn(unlimited(options))
+        )
+        if bound:
+            notes.append(f"the SLO's return on {restored} is {AT_THE_EARLIEST}")
         binds, without, note = _power_binding(runs, drill, options, ample=ample, restored=restored)
         notes += [note] if note else []
         unservable = tuple(
@@ -1195,6 +1294,7 @@ def blocks_to_pass(
             region_loss_cure=_region_loss_cure(plan, drill, earliest, gate_failed=True),
             power_binds=binds,
             blocks_alone=without,
+            restores_at_earliest=bound,
             **landed,
         )
     regions = sorted({s.region for s in drill.demand.streams})

@@ -521,6 +521,25 @@ def resolve_scenario(
     return ResolvedScenario(scenario, start, curve - 1.0, lost, slipped, dark, unpowered)
 
 
+def played_plan(
+    plan: CapacityPlan, first_day: date, *, lost: dict[str, int], slipped: dict[str, int]
+) -> CapacityPlan:
+    """``plan`` as a drill plays it: each slipped block's date moved by its weeks, each lost
+    block retired from the midnight after its loss (``lost``: hours from ``first_day``), so
+    its MW is free from then for the site's dark blocks, and for blocks added there."""
+    moved = []
+    for block in plan.block:
+        update: dict[str, date] = {}
+        if block.id in slipped and block.in_service is not None:
+            update["in_service"] = block.in_service + timedelta(weeks=slipped[block.id])
+        if block.id in lost:
+            gone = first_day + timedelta(days=-(-lost[block.id] // 24))
+            if block.retire is None or gone < block.retire:
+                update["retire"] = gone
+        moved.append(block.model_copy(update=update) if update else block)
+    return plan.model_copy(update={"block": moved})
+
+
 def _unpowered_hours(
     plan: CapacityPlan, demand: DemandSide, *, lost: dict[str, int], slipped: dict[str, int]
 ) -> dict[str, tuple[tuple[int, int], ...]]:
@@ -530,17 +549,7 @@ def _unpowered_hours(
     still runs)."""
     if not plan.site:
         return {}
-    moved = []
-    for block in plan.block:
-        update: dict[str, date] = {}
-        if block.id in slipped and block.in_service is not None:
-            update["in_service"] = block.in_service + timedelta(weeks=slipped[block.id])
-        if block.id in lost:
-            gone = demand.first_day + timedelta(days=-(-lost[block.id] // 24))
-            if block.retire is None or gone < block.retire:
-                update["retire"] = gone
-        moved.append(block.model_copy(update=update) if update else block)
-    played = plan.model_copy(update={"block": moved})
+    played = played_plan(plan, demand.first_day, lost=lost, slipped=slipped)
     last = demand.first_day + timedelta(days=demand.days - 1)
     hours: dict[str, list[tuple[int, int]]] = {}
     for block_id, first, until in dark_spans(played, start=demand.first_day, end=last):

@@ -19,7 +19,6 @@ path with an unbounded queue delay cannot turn a quantile into NaN).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -42,6 +41,7 @@ from forecasting.drills.inputs import (
     stream_groups,
 )
 from forecasting.drills.kernel import (
+    ABSORB,
     CENSORED,
     CLASS_METRICS,
     CONFIRM_HOURS,
@@ -65,6 +65,7 @@ from forecasting.schema import (
     PARTLY_JUDGED,
     PASS,
     SHOCK_CUT_NOTE,
+    UNJUDGED_ABSORB,
     WorkloadClass,
     book_only_note,
     censored_absorb_text,
@@ -202,7 +203,7 @@ class DrillResult:
             return short_until_shock_end_text(self.short_until_shock_end_hours)
         if self.absorb_hours is None:
             if self.verdict == FAILS_UNSHOCKED:
-                return "not judged: the plan fails unshocked in every hour of the window"
+                return UNJUDGED_ABSORB
             return "not measured (no baseline to judge against)"
         text = (
             lasting_loss_absorb_text(self.absorb_hours, self.window_hours)
@@ -213,7 +214,8 @@ class DrillResult:
 
     def kpi(self, workload_class: str, kpi: str, stat: str = "mean") -> float:
         """One figure, e.g. ``result.kpi("inference", "slo_attainment", "p50")``; NaN for a
-        time to absorb whose statistic reaches a censored path (not measured)."""
+        time to absorb whose statistic reaches a censored path or was judged on none (not
+        measured)."""
         row = self.kpis.filter(
             (pl.col("workload_class") == workload_class) & (pl.col("kpi") == kpi)
         )
@@ -333,6 +335,8 @@ def _per_path(
     ).ravel()
     columns["slo_attainment"] = out_cls[:, :, HOLD_HOURS].ravel() / max(window, 1)
     columns["absorb_censored"] = out_cls[:, :, CENSORED].ravel() > 0.5
+    # Judged on no hour: the unshocked plan failed the class in every hour of the window.
+    columns["absorb_unjudged"] = np.isnan(out_cls[:, :, ABSORB]).ravel()
     columns["revenue_at_risk_usd"] = _with_total(unmet * prices).ravel()
     frame = pl.DataFrame(columns)
     return frame.with_columns(pl.col("sample_id").cast(pl.Int32))
@@ -343,7 +347,10 @@ def _summary(per_path: pl.DataFrame) -> pl.DataFrame:
     lower bound (the horizon end), so a statistic that reaches a censored path is null, never
     the horizon length shown as a measurement; ``absorb_censored`` gives the censored share.
     A path short until its shock ended measured the shock's length, not an absorption: a
-    statistic that reaches one is null too (``absorb_ended_with_shock`` gives their share)."""
+    statistic that reaches one is null too (``absorb_ended_with_shock`` gives their share).
+    A path the unshocked plan failed in every hour judged nothing and is left out; where every
+    path is such, each statistic is null (``absorb_unjudged`` gives their share), never NaN: a
+    stored NaN read as a figure that is not a number (a drill file's ``multiplier = inf``)."""
     rows = []
     kpis = [c for c in per_path.columns if c not in ("sample_id", "workload_class")]
     for (name,), frame in per_path.group_by("workload_class", maintain_order=True):
@@ -357,7 +364,7 @@ def _summary(per_path: pl.DataFrame) -> pl.DataFrame:
                 # A path on which the unshocked plan failed in every hour judged nothing.
                 values = values[~np.isnan(values)]
                 if values.size == 0:
-                    rows.append((name, kpi, math.nan, math.nan, math.nan))
+                    rows.append((name, kpi, None, None, None))
                     continue
             # P90 is the bad tenth of paths: for an attainment (higher is better) the level 90 %
             # of paths reach, as the verdicts judge it; its 90th percentile read 100 % beside a

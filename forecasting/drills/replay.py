@@ -17,7 +17,9 @@ dedicated to it (a quota per team, as in the Helios trace) and its classes are m
 (``workload_class``, whose policy sets the job length and wait tolerance).
 
 A block standing dark for want of its site's energized MW (see :mod:`~forecasting.drills.inputs`)
-serves none of its dark hours, as in the drills.
+serves none of its dark hours, as in the drills. Neither moves it to another site of its
+region with MW free, nor places a replacement there: the plan's sites are played as declared
+(a drill's notes name such a block and the site that could run it).
 
 Hours with no observation (collector outages) carry the last level before them, so the stock
 of work does not vanish and reappear; they are left out of the comparison.

@@ -17,6 +17,7 @@ from forecasting.drills.inputs import (
     SupplySide,
     demand_side,
     kernel_inputs,
+    played_plan,
     resolve_scenario,
     supply_side,
 )
@@ -30,6 +31,7 @@ from forecasting.drills.kpis import DrillResult, compare, shock_reached, summari
 from forecasting.drills.profile import SHAPES_SCHEMA
 from forecasting.drills.scenarios import Scenario, scenario_from_args
 from forecasting.schema import WorkloadClass
+from forecasting.triggers.power import _Power
 
 __all__ = [
     "Assembled",
@@ -163,7 +165,7 @@ class PreparedDrill:
             rung_supply = variant.supply
         else:
             rung_supply = shocked.supply
-        return compare(
+        compared = compare(
             plan=self.plan,
             demand=self.demand,
             baseline=baseline,
@@ -172,6 +174,8 @@ class PreparedDrill:
             ladder_baseline=ladder_baseline,
             ladder_supply=rung_supply,
         )
+        dark = _dark_block_notes(self.plan, self.demand, self.resolved)
+        return replace(compared, notes=(*compared.notes, *dark)) if dark else compared
 
     def run(
         self,
@@ -286,6 +290,62 @@ def prepare_drill(
         demand = demand.until(days=-(-stop // 24))
         resolved = resolve_scenario(plan, demand, scenario)
     return PreparedDrill(plan, demand, resolved)
+
+
+def _dark_block_notes(
+    plan: CapacityPlan, demand: DemandSide, resolved: ResolvedScenario
+) -> list[str]:
+    """One note per plan block standing dark for want of its site's MW in the drill window,
+    with the first other site of its region that has the block's MW free while it stands dark.
+
+    The drill counts such a block out and moves it nowhere: a block committed to a site short
+    of MW was counted out with nothing said, beside a site of its region with the MW for it,
+    where an operator would have it installed (or a replacement placed). Whether it would serve
+    there is not simulated, so the note says so rather than leave the shortfall read as the
+    region's."""
+    if not resolved.unpowered:
+        return []
+    last_day = demand.first_day + timedelta(days=max(demand.days - 1, 0))
+    # As the drill plays the plan: a lost block's MW is free from its loss, a slip moved.
+    played = played_plan(plan, demand.first_day, lost=resolved.lost, slipped=resolved.slipped)
+    power = _Power.of(played, start=demand.first_day, end=last_day)
+    if power is None:
+        return []
+    blocks = {b.id: b for b in plan.block}
+    start, end = resolved.start_hour, demand.hours
+    notes = []
+    for block_id, spans in resolved.unpowered.items():
+        block = blocks.get(block_id)
+        inside = [(begin, until) for begin, until in spans if begin < end and until > start]
+        if block is None or not inside:
+            continue
+        first = demand.first_day + timedelta(days=inside[0][0] // 24)
+        last = demand.first_day + timedelta(days=inside[-1][1] // 24 - 1)
+        to = "the drill window's end" if inside[-1][1] >= end else f"{last}"
+        others = sorted(
+            (day, site)
+            for site in power.sites_in(block.region)
+            if site != block.site
+            and (day := power.powered_from(site, block.mw, first)) is not None
+            and day <= last
+        )
+        head = (
+            f"{block_id} ({block.gpus:,} GPUs, {block.region}) stands dark at {block.site} for "
+            f"want of its MW from {first} to {to}, and the drill counts it out: "
+        )
+        if others:
+            day, site = others[0]
+            notes.append(
+                f"{head}{site} in {block.region} has its {block.mw:g} MW free from "
+                f"{'then' if day == first else day}, but the drill neither moves it there nor "
+                "places a replacement, so what it would serve there is not measured"
+            )
+        else:
+            notes.append(
+                f"{head}no other site in {block.region} has its {block.mw:g} MW free while it "
+                "stands dark"
+            )
+    return notes
 
 
 def window_end_hour(scenario: Scenario, start_hour: int) -> int | None:

@@ -55,7 +55,7 @@ from forecasting.report.pages import (
     runs_index_page,
 )
 from forecasting.report.pages.common import plan_last_day
-from forecasting.schema import NOT_VERIFIED
+from forecasting.schema import NOT_VERIFIED, book_only_noted
 
 __all__ = [
     "LATEST",
@@ -135,6 +135,15 @@ def drills_frame(inputs: ReportInputs) -> pl.DataFrame:
         absorb_cost_text=pl.Series([drill_absorb_cost_text(r) for r in rows], dtype=pl.String),
         busiest_blocks=pl.Series(
             [busiest_blocks_text(blocks.filter(pl.col("drill") == r["drill"])) for r in rows],
+            dtype=pl.String,
+        ),
+        # The regions whose demand the drill played is the contract book's alone (its notes
+        # say which): a CSV row read as forecast demand drilled.
+        book_only_regions=pl.Series(
+            [
+                "; ".join(book_only_noted((r["drill_notes"] or "").split("; "))) or None
+                for r in rows
+            ],
             dtype=pl.String,
         ),
     ).join(

@@ -26,6 +26,7 @@ from forecasting.schema import (
     PASS,
     RUNG_USED_SHARE,
     SHOCK_CUT_NOTE,
+    UNJUDGED_ABSORB,
     book_only_noted,
     censored_absorb_text,
     frame_schema,
@@ -122,8 +123,8 @@ class DrillOutcome(BaseModel):
     @property
     def absorb_text(self) -> str | None:
         """``36 h``, ``> 42 d, not absorbed within the drill window`` (for a drill that passes
-        its SLO, ``passes its SLO; still behind its baseline ...``), ``not judged`` (the plan
-        fails unshocked in every hour, so no hour can show the shock absorbed); None when not
+        its SLO, ``passes its SLO; still behind its baseline ...``), ``not judged: the plan
+        fails unshocked in every hour ...`` (no hour can show the shock absorbed); None when not
         measured otherwise. On a plan that fails unshocked a measured time says it saw only
         the hours the plan holds in; on a drill not verified, that it is of what was played."""
         text = self._absorb_text()
@@ -139,7 +140,7 @@ class DrillOutcome(BaseModel):
             return short_until_shock_end_text(self.short_until_shock_end_hours)
         unshocked = self.verdict == FAILS_UNSHOCKED
         if self.time_to_absorb_hours is None:
-            return "not judged" if unshocked else None
+            return UNJUDGED_ABSORB if unshocked else None
         text = (
             lasting_loss_absorb_text(self.time_to_absorb_hours, self.window_hours)
             if self.loss_lasts_past_window

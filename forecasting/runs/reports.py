@@ -461,14 +461,21 @@ def _unmeasured_runs(wh: warehouse.Warehouse, runs: pl.DataFrame) -> dict[str, t
     why it reads "not measured").
 
     A drill file's `multiplier = inf`, refused since, played and stored NaN KPIs; every
-    `report` of its forecast run then crashed, and its "peak backlog 0" read as measured."""
+    `report` of its forecast run then crashed, and its "peak backlog 0" read as measured. A
+    time to absorb stored NaN is not one of them: judged on no hour (the plan fails unshocked
+    in every hour of the window), runs stored it so before it was stored empty, and such a
+    drill was left out as "played with its shock, its stored figures are not finite"."""
     from forecasting.report.format import NOT_MEASURED
 
     kpis = wh.runs_frame("drill_kpis", runs.get_column("run_id").to_list())
     figures = ("mean", "p50", "p90")
+    unjudged = (pl.col("kpi") == "time_to_absorb_hours") & pl.all_horizontal(
+        pl.col(c).is_nan() for c in figures
+    )
     bad_kpis = set(
         kpis.filter(
             pl.any_horizontal(pl.col(c).is_infinite() | pl.col(c).is_nan() for c in figures)
+            & ~unjudged
         )
         .get_column("run_id")
         .to_list()

@@ -60,6 +60,8 @@ from forecasting.schema import (
     PASS,
     STALE_FIT,
     STALE_WARN_DAYS,
+    UNJUDGED_ABSORB,
+    UNJUDGED_KPI,
     Measure,
     WorkloadClass,
     absorb_cost_text,
@@ -188,6 +190,7 @@ def drill_absorb_cost_text(row: dict[str, Any]) -> str | None:
         censored=bool(row["absorb_censored"]),
         shock_end_hours=row["short_until_shock_end_hours"],
         usd=fmt_usd,
+        unjudged=_absorbed_text(row) == UNJUDGED_ABSORB,
     )
 
 
@@ -211,7 +214,7 @@ def _absorbed_text(row: dict[str, Any]) -> str:
     if hours is None:
         # Not censored and not measured: the unshocked plan failed in every hour judged.
         unjudged = row.get("verdict") == FAILS_UNSHOCKED
-        return "not judged: the plan fails unshocked throughout" if unjudged else MISSING
+        return UNJUDGED_ABSORB if unjudged else MISSING
     text = f"{hours:,.0f} h ({hours / 24:,.1f} d)" if hours >= 24 else f"{hours:,.0f} h"
     if row.get("loss_lasts_past_window"):
         text = lasting_loss_absorb_text(hours, row["window_hours"])
@@ -236,7 +239,10 @@ def _to_pass(row: dict[str, Any]) -> str:
     if row["passed"]:
         return MISSING
     if row["blocks_pass"] and row["blocks_needed"]:
-        return f"{row['blocks_needed']} ({fmt_usd(row['capex_needed_usd'])}, verified)"
+        # Blocks for a region whose demand is the contract book's alone say so.
+        book = book_only_noted((row.get("drill_notes") or "").split("; "))
+        needed = "; ".join(book_labelled(row["blocks_needed"].split("; "), book))
+        return f"{needed} ({fmt_usd(row['capex_needed_usd'])}, verified)"
     if row["blocks_note"]:
         return row["blocks_note"]
     if row["blocks_pass"] is None:
@@ -442,6 +448,7 @@ _KPI_LABELS = {
     "slo_attainment": "SLO attainment",
     "absorb_censored": "paths not absorbed within the drill window",
     "absorb_ended_with_shock": "paths short until the shock ended (not absorbed by the response)",
+    "absorb_unjudged": "paths the plan fails unshocked in every hour (time to absorb not judged)",
     "overdue_queue_gpu_hour_area": "waiting past max wait (GPU-hours of waiting)",
     # The kernel's names read raw on the page ("dark demand gpu hours"): said as a reader would.
     "demand_gpu_hours": "demand",
@@ -466,8 +473,12 @@ def fmt_kpi(kpi: str, value: float | None) -> str:
     if kpi.endswith("_hours"):
         return fmt_hours(value)
     # absorb_censored is the share of paths whose shock was not absorbed within the drill window.
-    # absorb_ended_with_shock is the share of paths short until their shock ended.
-    if kpi.endswith(("_share", "attainment", "_censored", "_with_shock")) or "utilisation" in kpi:
+    # absorb_ended_with_shock is the share of paths short until their shock ended, and
+    # absorb_unjudged of those the plan fails unshocked in every hour.
+    if (
+        kpi.endswith(("_share", "attainment", "_censored", "_with_shock", "_unjudged"))
+        or "utilisation" in kpi
+    ):
         return fmt_pct(value)
     if kpi.endswith("_gpus"):
         return fmt_gpus(value)
@@ -482,21 +493,24 @@ _UNMEASURED_KPIS = ("time_to_absorb_hours", "queue_delay_hours")
 
 def _unmeasured(cell: dict[tuple[str, str], dict[str, Any]], cls: str) -> str:
     """Why a class's time to absorb or queue delay has no value: paths censored at the
-    window's end, paths short until their shock ended, or both (``censored`` by default)."""
+    window's end, paths short until their shock ended, paths the plan fails unshocked in every
+    hour (judged on none), or several (``censored`` by default)."""
     reasons = {
         "absorb_censored": "censored",
         "absorb_ended_with_shock": "shock ended",
+        "absorb_unjudged": UNJUDGED_KPI,
     }
     found = [w for k, w in reasons.items() if ((cell.get((k, cls)) or {}).get("mean") or 0) > 0]
     return " or ".join(found) or "censored"
 
 
 def _kpi_value(kpi: str, value: float | None, why: str | None) -> str:
-    """A KPI's value, or why it has none: NaN is a time judged on no path ("not judged")."""
+    """A KPI's value, or why it has none: NaN (stored before it was stored empty) is a time
+    judged on no path, the plan failing unshocked in every hour."""
     if why is not None and value is None:
         return why
     if why is not None and math.isnan(value):  # type: ignore[arg-type]
-        return "not judged"
+        return UNJUDGED_KPI
     return fmt_kpi(kpi, value)
 
 
@@ -566,7 +580,9 @@ def _kpi_order(kpi: str) -> tuple[bool, int, str]:
 
 # KPIs of absorbing the shock: the unshocked plan has nothing to absorb, so its column (and
 # an increment over it) would read a policy-recovery time as a baseline of the shock's.
-_SHOCK_ONLY = frozenset({"time_to_absorb_hours", "absorb_censored", "absorb_ended_with_shock"})
+_SHOCK_ONLY = frozenset(
+    {"time_to_absorb_hours", "absorb_censored", "absorb_ended_with_shock", "absorb_unjudged"}
+)
 
 
 def _change_tables(
@@ -625,15 +641,23 @@ def _signed(kpi: str, value: float | None) -> str:
     return f"+{text}" if value is not None and value > 0 and text != fmt_kpi(kpi, 0.0) else text
 
 
-def _rung_tables(rungs: pl.DataFrame) -> list[tuple[str, Table]]:
+def _rung_tables(
+    rungs: pl.DataFrame, *, book_only: Mapping[str, Sequence[str]] | None = None
+) -> list[tuple[str, Table]]:
     """One (drill, table) per drill: each rung of the response ladder, when it could act, how
-    much and when it was used, and what it cost."""
+    much and when it was used, and what it cost. A region of the drill's ``book_only`` (drill
+    -> regions whose demand is the contract book's alone) is labelled."""
     tables = []
     for (drill,), part in rungs.group_by("drill", maintain_order=True):
+        book = (book_only or {}).get(str(drill), ())
         rows = [
             [
                 r["rung"],
-                "all regions" if r["region"] == ALL_CLASSES else r["region"],
+                "all regions"
+                if r["region"] == ALL_CLASSES
+                else f"{r['region']}: {BOOK_ONLY_LABEL}"
+                if r["region"] in book
+                else r["region"],
                 fmt_hours(r["available_after_hours"]),
                 fmt_gpus(r["cap_gpus"]),
                 Stacked(fmt_gpus(r["used_mean"]), r["used_unit"]),
@@ -998,7 +1022,13 @@ def platform_page(inputs: ReportInputs) -> str:
         change_tables=_change_tables(
             inputs.drill_kpi_changes, cut_short=revenue_cut_short(inputs.drill_answers)
         ),
-        rung_tables=_rung_tables(inputs.drill_rungs),
+        rung_tables=_rung_tables(
+            inputs.drill_rungs,
+            book_only={
+                str(r["drill"]): book_only_noted((r["drill_notes"] or "").split("; "))
+                for r in inputs.drill_answers.iter_rows(named=True)
+            },
+        ),
         has_failures=has_failures,
         backlog_charts=page.figures(_backlog_charts(inputs)) if has_failures else [],
         accuracy=_accuracy_table(inputs.backtest, inputs.chosen),
