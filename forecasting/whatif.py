@@ -1072,6 +1072,13 @@ def deal_blocks_text(deal_blocks: pl.DataFrame) -> str:
     return ", ".join(listed) or "no block"
 
 
+def _extra_mw(*, by_replan: bool, replan_mw: float, own_mw: float) -> float:
+    """The MW a deal adds: its re-plan's where the re-plan serves it (never below zero), else
+    its own blocks'. A re-plan that costs less can still draw more power (racks where a cell
+    was): the headline read "$0, 0.0 MW" beside a re-plan of +1.7 MW (sweep48 F6)."""
+    return max(replan_mw, 0.0) if by_replan else own_mw
+
+
 def extra_mw_text(mw: float, *, bound: CapexBound | None) -> str:
     """A deal's extra MW as the CLI's headline reads it: ``3.8 MW``, or ``MW not measured``
     where an order of its pools is not sized (the MW rest on the same orders as the capex:
@@ -2575,11 +2582,9 @@ def what_if(
     # them: 300 GPUs took one more 250-GPU rack there, not the two their 340 lacking need).
     by_replan = not unservable and replan_capex < own_capex - _USD_TOL
     extra_capex = max(replan_capex, 0.0) if by_replan else own_capex
-    extra_mw = (
-        max(replan_mw, 0.0) if by_replan and replan_capex > _USD_TOL
-        else 0.0 if by_replan
-        else float(deal_blocks["mw"].sum())
-    )  # fmt: skip
+    extra_mw = _extra_mw(
+        by_replan=by_replan, replan_mw=replan_mw, own_mw=float(deal_blocks["mw"].sum())
+    )
     replan_note = _replan_note(
         orders, deal_blocks, replan_capex=replan_capex, replan_mw=replan_mw,
         own_capex=own_capex, unmeasured=unmeasured,

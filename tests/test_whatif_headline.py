@@ -448,3 +448,14 @@ def test_a_deal_s_blocks_in_service_months_early_say_when_they_could_be_ordered_
     first, _ = answer.early_note.split(". ", 1)
     assert first.endswith(later)
     assert html_text(later) in _page(answer)
+
+
+def test_a_cheaper_re_plan_that_draws_more_power_says_its_mw() -> None:
+    """A 3,000-GPU eu-west deal whose re-plan costs $95.2M less (racks where two GB200 cells
+    were) but draws 1.7 MW more read "extra capex $0, 0.0 MW" beside a note of "+1.7 MW"
+    (sweep48 F6): its MW is the re-plan's wherever the re-plan serves it."""
+    from forecasting.whatif import _extra_mw
+
+    assert _extra_mw(by_replan=True, replan_mw=1.7, own_mw=3.8) == pytest.approx(1.7)
+    assert _extra_mw(by_replan=True, replan_mw=-2.0, own_mw=3.8) == 0.0
+    assert _extra_mw(by_replan=False, replan_mw=1.7, own_mw=3.8) == pytest.approx(3.8)
