@@ -37,7 +37,7 @@ import json
 import shlex
 import tempfile
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -1203,7 +1203,14 @@ def ingest_frame(
         read = sum(
             pl.scan_parquet(f).select(pl.len()).collect().item() for f in (*staged.good, staged.bad)
         )
-        warnings = () if plan is None else _unplanned_region_warnings(staged.good, path, plan)
+        warnings = (
+            ()
+            if plan is None
+            else (
+                *_unplanned_region_warnings(staged.good, path, plan),
+                *_beyond_plan_warnings(staged.good, path, plan),
+            )
+        )
         if lines is not None and read + staged.blank_lines != lines:
             # A quote opened on one line and closed lines later reads as one row: the lines
             # between would be lost without a trace (six lines, a quote opened on the second
@@ -1290,6 +1297,45 @@ class Plan:
 
     name: str
     regions: frozenset[str]
+    # GPUs of every block the plan has in each region, whatever its dates: no hour of a
+    # region's telemetry runs more (regions with no block are left out).
+    region_gpus: Mapping[str, int] = field(default_factory=dict)
+
+
+def _beyond_plan_warnings(goods: Sequence[Path], path: Path, plan: Plan) -> tuple[str, ...]:
+    """One line per region whose good rows include one running more GPUs than every block of
+    ``plan`` there holds: its rows, the first of them and its value. Loaded all the same (a
+    plan may lag what a region runs), but one row of 500,000 GPUs in a region of 18,000 (a
+    unit or typo error) loaded without a word and became a forecast customer."""
+    if not plan.region_gpus:
+        return ()
+    limits = pl.DataFrame(
+        {"region": list(plan.region_gpus), "limit": list(plan.region_gpus.values())},
+        schema={"region": pl.String, "limit": pl.Float64},
+    )
+    over = (
+        pl.scan_parquet(list(goods))
+        .join(limits.lazy(), on="region")
+        .filter(pl.col("gpus_running") > pl.col("limit"))
+        .group_by("region")
+        .agg(
+            pl.len().alias("rows"),
+            pl.col(_ROW).min().alias("first"),
+            pl.col("gpus_running").sort_by(_ROW).first().alias("value"),
+            pl.col("limit").first(),
+        )
+        .sort("region")
+        .collect()
+    )
+    return tuple(
+        f"{path}: {'1 row' if rows == 1 else f'{rows:,} rows'} in region {region!r} "
+        f"{'runs' if rows == 1 else 'run'} more GPUs than every [[block]] of {plan.name} there "
+        f"holds ({limit:,.0f}): the first at row "
+        f"{first:,}, column gpus_running, {value:,.0f}. Loaded as written (the forecast holds an "
+        "isolated day as a spike; a plan may lag what a region runs); if it is a unit or typo "
+        "error, fix the export and ingest it again"
+        for region, rows, first, value, limit in over.iter_rows()
+    )
 
 
 def _unplanned_region_warnings(goods: Sequence[Path], path: Path, plan: Plan) -> tuple[str, ...]:

@@ -1292,6 +1292,33 @@ def test_a_directory_accounts_for_every_file_whatever_its_suffix(
     assert wh.count("telemetry") == 12 and wh.count("ingest_ledger") == 1
 
 
+def test_a_row_running_more_gpus_than_its_region_has_loads_with_a_warning(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    """One row of 500,000 GPUs in a region whose blocks hold 18,048 (a unit or typo error)
+    loaded without a word and became a forecast customer (sweep48 F5): it still loads (a plan
+    may lag what a region runs), and the ingest names the file, region, first row, column
+    and value; a region without blocks in the plan is not judged."""
+    rows = [GOOD.replace("T00", f"T{h:02d}") for h in range(4)]
+    typo = rows[2].replace(",10,1", ",500000,0")
+    path = write_csv(
+        tmp_path / "spike.csv", *rows[:2], typo, rows[3], rows[0].replace("eu-west", "us-east")
+    )
+    plan = ingest.Plan(
+        name="plan.toml",
+        regions=frozenset({"eu-west", "us-east"}),
+        region_gpus={"eu-west": 18_048},
+    )
+    result = run(wh, path, plan=plan)
+    assert result.status == "loaded" and result.entry and result.entry.loaded == 5
+    assert result.warnings == (
+        f"{path.resolve()}: 1 row in region 'eu-west' runs more GPUs than every [[block]] of "
+        "plan.toml there holds (18,048): the first at row 3, column gpus_running, 500,000. "
+        "Loaded as written (the forecast holds an isolated day as a spike; a plan may lag what "
+        "a region runs); if it is a unit or typo error, fix the export and ingest it again",
+    )
+
+
 def test_a_region_the_plan_lacks_loads_with_a_warning_naming_the_near_miss(
     wh: Warehouse, tmp_path: Path
 ) -> None:

@@ -77,7 +77,11 @@ def _ingest_plan(capacity_path: Path | None) -> IngestPlan | None:
     if capacity_path is None or not capacity_path.is_file():
         return None
     try:
-        return Plan(name=str(capacity_path), regions=load_capacity(capacity_path).planned_regions)
+        plan = load_capacity(capacity_path)
+        gpus: dict[str, int] = {}
+        for block in plan.block:
+            gpus[block.region] = gpus.get(block.region, 0) + block.gpus
+        return Plan(name=str(capacity_path), regions=plan.planned_regions, region_gpus=gpus)
     except CapacityError:
         return None
 
