@@ -70,6 +70,7 @@ __all__ = [
     "report_table",
     "shock_cut_lines",
     "stored_events_table",
+    "to_place_line",
     "triggers_line",
     "whatif_table",
 ]
@@ -1236,6 +1237,13 @@ def _due_before(orders: list[dict[str, Any]], report: ReportOutcome) -> str:
     )
 
 
+def to_place_line(report: ReportOutcome) -> list[str]:
+    """``capital in orders to place: $2,201.1M in 5 orders: every order of the plan due by
+    2027-06-04 ...``, the finance card's words, or nothing where the report has none: the
+    summary named the orders due first and no budget line at all."""
+    return [f"capital in orders to place: {report.to_place}"] if report.to_place else []
+
+
 def triggers_line(report: ReportOutcome) -> str:
     """``triggers: 0 red, 0 amber, 6 green``, the order whose order-by date comes first (how
     late it is, and its status unless red), the red pools with nothing to order (their
@@ -1392,6 +1400,7 @@ def pipeline_summary(outcome: PipelineOutcome, *, seconds: float) -> list[str]:
         + (f"; {_book_applied(f)}" if f.contracts_signed or f.contracts_pipeline else ""),
         *([outcome.report.placed_dates] if outcome.report.placed_dates else []),
         triggers_line(outcome.report),
+        *to_place_line(outcome.report),
         *power_lines(outcome.report),
         "drills: "
         + _drill_counts(outcome.drills, failing)

@@ -2506,3 +2506,27 @@ def test_the_helios_demo_honours_the_paths_and_deletes_no_folder(
     plan.write_text("[[block]]\n")
     assert main(["demo", "--trace", "helios"]) == 2 and len(played) == 2
     assert plan.read_text() == "[[block]]\n"
+
+
+def test_the_summary_says_the_capital_to_place_as_the_finance_card_does() -> None:
+    """The CLI named the orders due first and no budget line, while the finance card read
+    "$3,400.7M" of orders whose membership no date said: the summary now prints the card's
+    capital in orders to place, every order of the plan due by the daily forecast's end."""
+    import html
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    from test_report import _windowed_orders, sample_inputs
+
+    from flows.tables import to_place_line
+    from forecasting.report.pages import finance_page
+    from forecasting.runs.reports import report_outcome
+
+    inputs = sample_inputs()
+    planned, end = _windowed_orders(inputs)
+    windowed = replace(inputs, placements=planned)
+    outcome = report_outcome(windowed, SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
+    page = html.unescape(finance_page(windowed))
+    card = page.split('</div><div class="label">capital in orders to place')[0].split(">")[-1]
+    assert to_place_line(outcome) == [f"capital in orders to place: {card}"]
+    assert f"every order of the plan due by {end}" in card

@@ -54,7 +54,7 @@ from forecasting.report.pages import (
     run_index_page,
     runs_index_page,
 )
-from forecasting.report.pages.common import plan_last_day
+from forecasting.report.pages.common import plan_last_day, to_place_by
 from forecasting.schema import NOT_VERIFIED
 
 __all__ = [
@@ -217,6 +217,15 @@ def _placeable_capex(
     )
 
 
+def _to_place_by(by: date | None) -> pl.Expr:
+    """``to_place_by``: the last day of the order window on an order due by it (one of the
+    orders to place, which the finance card sums), null on one due later or never."""
+    due = pl.col("order_by").is_not_null()
+    if by is not None:
+        due = due & (pl.col("order_by") <= by)
+    return pl.when(due).then(pl.lit(by, pl.Date)).otherwise(None).alias("to_place_by")
+
+
 def _write_run(inputs: ReportInputs, folder: Path) -> None:
     pages: dict[str, Callable[[ReportInputs], str]] = {
         "index.html": run_index_page,
@@ -254,6 +263,9 @@ def _write_run(inputs: ReportInputs, folder: Path) -> None:
             size_note=size_note(days, blocks="blocks"),
         )
         .drop("monthly_only")
+        # The capital card's orders to place: every order due by the window's last day, as
+        # the pages and the CLI count them (pages.common.orders_to_place).
+        .with_columns(_to_place_by(to_place_by(inputs)))
         # As triggers.csv shows it: a region on the contract book alone says so.
         .with_columns(placed, status_shown=status_shown(inputs))
     )
