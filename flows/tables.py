@@ -630,6 +630,9 @@ def drill_tables(outcomes: Sequence[DrillOutcome]) -> list[Table]:
 
 def report_table(outcome: ReportOutcome) -> Table:
     """Expansion triggers as published, worst first, with where the pages are."""
+    # The pages' words for an order past every ceiling (the package is slow to import).
+    from forecasting.triggers.common import NO_ORDER_BY
+
     stale = (
         f"; telemetry {days_count(outcome.stale_days)} before today by the placed calendar "
         "(not a measured age)"
@@ -743,6 +746,10 @@ def report_table(outcome: ReportOutcome) -> Table:
             if t["order_by"] and t.get("month_grain")
             else f"{t['order_by']}{_late_by(t, outcome)}"
             if t["order_by"]
+            # Every block past its site's ceiling: the pages' words, not a blank.
+            else f"none: {NO_ORDER_BY}"
+            if t["blocks_to_order"]
+            and (t.get("blocks_beyond_ceiling") or 0) >= t["blocks_to_order"]
             else "-",
             Text(order),
             _capex(t) + (f", {NOT_VERIFIED}" if unverified else ""),

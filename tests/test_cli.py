@@ -2530,3 +2530,23 @@ def test_the_summary_says_the_capital_to_place_as_the_finance_card_does() -> Non
     card = page.split('</div><div class="label">capital in orders to place')[0].split(">")[-1]
     assert to_place_line(outcome) == [f"capital in orders to place: {card}"]
     assert f"every order of the plan due by {end}" in card
+
+
+def test_the_report_table_says_a_wholly_past_ceiling_order_has_no_order_by() -> None:
+    """The demo's us-east/training cell, past every site's ceiling, printed "-" under "order
+    by" where the pages say why there is none: the CLI now says the pages' words."""
+    from flows.tables import report_table
+    from forecasting.runs import ReportOutcome
+    from forecasting.triggers.common import NO_ORDER_BY
+
+    row = {"region": "us-east", "pool": "training", "status": "red", "order_by": None,
+           "exhaustion_date": "2029-11-01", "candidate": "cell-gb200-8192",
+           "blocks_to_order": 1, "capex_usd": 368.6e6, "mw": 14.7, "arrives": "2029-10-04",
+           "blocks_beyond_ceiling": 1, "site": "us-east-c", "note": "past"}  # fmt: skip
+    report = ReportOutcome(
+        run_id="r", trigger_run_id="t", path=Path("."), statuses={"red": 1}, failing_drills=[],
+        stale_days=None, triggers=[row],
+    )  # fmt: skip
+    table = report_table(report)
+    order_by = next(c for c in table.columns if c.header == "order by")
+    assert list(order_by.cells) == [f"none: {NO_ORDER_BY}"]

@@ -5592,3 +5592,27 @@ def test_every_orders_monthly_only_part_names_the_pools_first_orders_it_counts()
         f"(of which {fmt_usd(flagged['capex_usd'])} for 1 pool's first order short at the "
         "monthly grain only: "
     ) in card, card
+
+
+def test_an_order_past_every_ceiling_has_no_arrival(tmp_path: Path) -> None:
+    """The demo's us-east 4th order, one cell past us-east-c's ceiling with no order-by, read
+    "2029-10-04; 1 of 1 past us-east-c's ceiling" as its arrival and kept that date in
+    orders.csv: an order no site can power has no arrival (the date was its shortfall's)."""
+    inputs = sample_inputs()
+    planned = _planned(inputs, later_capex=600e6).with_columns(
+        order_by=pl.when(pl.col("tranche") == 2).then(None).otherwise(pl.col("order_by")),
+        blocks_beyond_ceiling=pl.when(pl.col("tranche") == 2).then(3).otherwise(0),
+        site=pl.lit("us-east-c"),
+        powered=pl.col("tranche") == 1,
+    )
+    past = planned.filter(pl.col("tranche") == 2).row(0, named=True)
+    page = html.unescape(finance_page(replace(inputs, placements=planned)))
+    words = (
+        "none: all past us-east-c's ceiling, a new site is needed; no arrival until one is planned"
+    )
+    assert words in page
+    assert f"{fmt_date(past['arrives'])}; 3 of 3 past" not in page
+    folder = publish_report(replace(inputs, placements=planned), root=tmp_path)
+    orders = pl.read_csv(folder / "orders.csv", try_parse_dates=True)
+    assert orders.filter(pl.col("tranche") == 2)["arrives"].to_list() == [None]
+    assert orders.filter(pl.col("tranche") == 1)["arrives"].null_count() == 0

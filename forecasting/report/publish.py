@@ -32,6 +32,7 @@ import polars as pl
 from forecasting.errors import PublishError
 from forecasting.report.inputs import (
     ReportInputs,
+    arrival_shown,
     daily_days,
     daily_end,
     exhaustion_grain,
@@ -240,6 +241,8 @@ def _write_run(inputs: ReportInputs, folder: Path) -> None:
     days = daily_days(inputs)
     last = plan_last_day(inputs)
     triggers = _placeable_capex(inputs.triggers, inputs.placements, end=last).with_columns(
+        # An order no site can power has no arrival (its stored one is its shortfall's).
+        arrival_shown("blocks_to_order"),
         exhaustion_grain=exhaustion_grain(end),
         order_by_grain=order_by_grain(end),
         size_note=size_note(days),

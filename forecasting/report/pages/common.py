@@ -818,6 +818,12 @@ def in_service_text(row: dict[str, Any], *, later: bool = False) -> str:
     runs_from = row.get("runs_from")
     if beyond:
         blocks = row.get("blocks") or row.get("blocks_to_order") or 0
+        if beyond >= blocks and row.get("order_by") is None:
+            # No site can power it: its stored arrival is its shortfall's, no delivery date.
+            return (
+                f"none: all past {row['site']}'s ceiling, {NEW_SITE}; no arrival until one is "
+                "planned"
+            )
         text = f"{arrives}; {beyond:,} of {blocks:,} past {row['site']}'s ceiling: {NEW_SITE}"
         if runs_from is not None:
             text += f"; the rest run from {fmt_date(runs_from)} at the earliest"

@@ -55,7 +55,7 @@ from forecasting.report.pages.common import (
     unsized_order,
 )
 from forecasting.schema import BlockStatus
-from forecasting.triggers.common import NEW_SITE, power_forward, power_new_site
+from forecasting.triggers.common import NEW_SITE, NO_ORDER_BY, power_forward, power_new_site
 
 __all__ = ["facilities_page"]
 
@@ -453,7 +453,10 @@ def _blocks_table(inputs: ReportInputs) -> Table:
     for p in later_orders(inputs.placements).iter_rows(named=True):
         per_block = sizes.get(p["candidate"])
         site, arrives = _placed(p, p["arrives"])
-        arrives += past_the_horizon(p, end=plan_last_day(inputs))
+        # Past every ceiling: no order-by, no arrival (in_service_text says why), no horizon.
+        beyond = (p["blocks_beyond_ceiling"] or 0) >= p["blocks"] > 0 and p["order_by"] is None
+        if not beyond:
+            arrives += past_the_horizon(p, end=plan_last_day(inputs))
         rows.append(
             (
                 p["arrives"],
@@ -467,7 +470,9 @@ def _blocks_table(inputs: ReportInputs) -> Table:
                     (_LATER, Badge(p["status"])),
                     arrives,
                     MISSING,
-                    monthly_date(p["order_by"], p, daily_end=end),
+                    f"none: {NO_ORDER_BY}"
+                    if beyond
+                    else monthly_date(p["order_by"], p, daily_end=end),
                 ],
             )
         )
