@@ -74,6 +74,7 @@ __all__ = [
     "report_table",
     "shock_cut_lines",
     "stored_events_table",
+    "to_place_line",
     "triggers_line",
     "whatif_table",
 ]
@@ -695,6 +696,9 @@ def drill_tables(outcomes: Sequence[DrillOutcome]) -> list[Table]:
 
 def report_table(outcome: ReportOutcome) -> Table:
     """Expansion triggers as published, worst first, with where the pages are."""
+    # The pages' words for an order past every ceiling (the package is slow to import).
+    from forecasting.triggers.common import NO_ORDER_BY
+
     stale = (
         f"; telemetry {days_count(outcome.stale_days)} before today by the placed calendar "
         "(not a measured age)"
@@ -808,6 +812,10 @@ def report_table(outcome: ReportOutcome) -> Table:
             if t["order_by"] and t.get("month_grain")
             else f"{t['order_by']}{_late_by(t, outcome)}"
             if t["order_by"]
+            # Every block past its site's ceiling: the pages' words, not a blank.
+            else f"none: {NO_ORDER_BY}"
+            if t["blocks_to_order"]
+            and (t.get("blocks_beyond_ceiling") or 0) >= t["blocks_to_order"]
             else "-",
             Text(order),
             _capex(t) + (f", {NOT_VERIFIED}" if unverified else ""),
@@ -1306,6 +1314,13 @@ def _due_before(orders: list[dict[str, Any]], report: ReportOutcome) -> str:
     )
 
 
+def to_place_line(report: ReportOutcome) -> list[str]:
+    """``capital in orders to place: $2,201.1M in 5 orders: every order of the plan due by
+    2027-06-04 ...``, the finance card's words, or nothing where the report has none: the
+    summary named the orders due first and no budget line at all."""
+    return [f"capital in orders to place: {report.to_place}"] if report.to_place else []
+
+
 def triggers_line(report: ReportOutcome) -> str:
     """``triggers: 0 red, 0 amber, 6 green``, the order whose order-by date comes first (how
     late it is, and its status unless red), the red pools with nothing to order (their
@@ -1462,6 +1477,7 @@ def pipeline_summary(outcome: PipelineOutcome, *, seconds: float) -> list[str]:
         + (f"; {_book_applied(f)}" if f.contracts_signed or f.contracts_pipeline else ""),
         *([outcome.report.placed_dates] if outcome.report.placed_dates else []),
         triggers_line(outcome.report),
+        *to_place_line(outcome.report),
         *power_lines(outcome.report),
         "drills: "
         + _drill_counts(outcome.drills, failing)

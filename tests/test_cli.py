@@ -2518,3 +2518,47 @@ def test_the_helios_demo_honours_the_paths_and_deletes_no_folder(
     plan.write_text("[[block]]\n")
     assert main(["demo", "--trace", "helios"]) == 2 and len(played) == 2
     assert plan.read_text() == "[[block]]\n"
+
+
+def test_the_summary_says_the_capital_to_place_as_the_finance_card_does() -> None:
+    """The CLI named the orders due first and no budget line, while the finance card read
+    "$3,400.7M" of orders whose membership no date said: the summary now prints the card's
+    capital in orders to place, every order of the plan due by the daily forecast's end."""
+    import html
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    from test_report import _windowed_orders, sample_inputs
+
+    from flows.tables import to_place_line
+    from forecasting.report.pages import finance_page
+    from forecasting.runs.reports import report_outcome
+
+    inputs = sample_inputs()
+    planned, end = _windowed_orders(inputs)
+    windowed = replace(inputs, placements=planned)
+    outcome = report_outcome(windowed, SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
+    page = html.unescape(finance_page(windowed))
+    card = page.split('</div><div class="label">capital in orders to place')[0].split(">")[-1]
+    assert to_place_line(outcome) == [f"capital in orders to place: {card}"]
+    assert f"every order of the plan due by {end}" in card
+
+
+def test_the_report_table_says_a_wholly_past_ceiling_order_has_no_order_by() -> None:
+    """The demo's us-east/training cell, past every site's ceiling, printed "-" under "order
+    by" where the pages say why there is none: the CLI now says the pages' words."""
+    from flows.tables import report_table
+    from forecasting.runs import ReportOutcome
+    from forecasting.triggers.common import NO_ORDER_BY
+
+    row = {"region": "us-east", "pool": "training", "status": "red", "order_by": None,
+           "exhaustion_date": "2029-11-01", "candidate": "cell-gb200-8192",
+           "blocks_to_order": 1, "capex_usd": 368.6e6, "mw": 14.7, "arrives": "2029-10-04",
+           "blocks_beyond_ceiling": 1, "site": "us-east-c", "note": "past"}  # fmt: skip
+    report = ReportOutcome(
+        run_id="r", trigger_run_id="t", path=Path("."), statuses={"red": 1}, failing_drills=[],
+        stale_days=None, triggers=[row],
+    )  # fmt: skip
+    table = report_table(report)
+    order_by = next(c for c in table.columns if c.header == "order by")
+    assert list(order_by.cells) == [f"none: {NO_ORDER_BY}"]

@@ -3020,7 +3020,9 @@ def test_an_order_short_at_the_monthly_grain_only_says_its_size_is_not_verified(
         in _visible(finance_page(monthly))
     )
     planned = replace(monthly, placements=_planned(monthly, later_capex=1e6))
-    every = f"{clause} {planned.every_order_label}"
+    # Read off the plan's orders, it names the pool's first order the total counts.
+    named = clause.replace("for 1 order short", "for 1 pool's first order short")
+    every = f"{named} {planned.every_order_label}"
     assert every in _visible(finance_page(planned)) and every in _visible(run_index_page(planned))
     power = dict(_cards(monthly))["power in orders to place"]
     assert (
@@ -4352,11 +4354,13 @@ def test_facilities_say_how_much_of_the_power_needed_no_site_can_hold() -> None:
         f"{fmt_mw(float(peak['mw_needed'].sum()))} ({fmt_mw(past)} of it past their sites' "
         "ceilings: a new site is needed)"
     ) in page
-    ordering = inputs.triggers.filter(pl.col("blocks_to_order") > 0)
+    # The orders to place: every order due by the daily forecast's end, the later one too.
+    due = planned.filter(pl.col("order_by") <= inputs.forecast["ds"].max())
     rack = inputs.triggers.filter(pl.col("pool") == "all", pl.col("region") == "us-east")
     assert (
-        f"{fmt_mw(float(ordering['mw'].sum()))} ({fmt_mw(rack['mw'][0] / 2)} of it past their "
-        "sites' ceilings: a new site is needed)"
+        f"{fmt_mw(float(due['mw'].sum()))} in the orders due by "
+        f"{fmt_date(inputs.forecast['ds'].max())}, as the capital to place (finance page) "
+        f"({fmt_mw(rack['mw'][0] / 2)} of it past their sites' ceilings: a new site is needed)"
     ) in page
     assert f"{fmt_usd(11e6)} for 1.0 MW (the 2.1 MW beyond the ceiling: not priced)" in page
 
@@ -4538,9 +4542,11 @@ def test_power_is_said_not_checked_for_orders_not_sized() -> None:
     )
     assert unchecked in _visible(run_index_page(shown))
     page = _visible(facilities_page(shown))
+    # The sized order (eu-west's 0.4 MW) is due past the daily forecast's end: not to place.
     assert (
-        "0.4 MW (+ 2 orders not sized: the forecast ends before they land, their MW not "
-        "measured; see the notes) power in orders to place"
+        f"0.0 MW in the orders due by {fmt_date(daily_end(shown))}, as the capital to place "
+        "(finance page) (+ 2 orders not sized: the forecast ends before they land, their MW "
+        "not measured; see the notes) power in orders to place"
     ) in page
     assert (
         "none within the horizon for the orders sized; not checked for 2 orders not sized "
@@ -5204,20 +5210,24 @@ def test_a_due_now_order_whose_blocks_run_only_after_the_plan_is_not_in_its_capi
         powered=~due_now,
         runs_from=pl.when(due_now).then(pl.lit(end + timedelta(days=400))).otherwise("runs_from"),
     )
-    ordering = inputs.triggers.filter(pl.col("blocks_to_order").fill_null(0) > 0)
-    capital = float(ordering["capex_usd"].sum())
-    apart = (
-        f"{fmt_usd(capital - first['capex_usd'])} (+ {fmt_usd(first['capex_usd'])} for 1 order "
-        f"whose blocks can run only after the plan's end, {fmt_date(end)}: not within the "
-        "horizon, not in the plan's totals)"
+    # The orders to place: those due by the daily forecast's end (the plan's end here).
+    due = planned.filter(pl.col("order_by") <= end)
+    capital = float(due["capex_usd"].sum())
+    apart = f"{fmt_usd(capital - first['capex_usd'])} in {due.height} orders"
+    past = (
+        f"(+ {fmt_usd(first['capex_usd'])} for 1 order whose blocks can run only after the "
+        f"plan's end, {fmt_date(end)}: not within the horizon, not in the plan's totals)"
     )
 
     def card(shown: str, label: str) -> str:
         return html.unescape(shown).split(f'</div><div class="label">{label}')[0].split(">")[-1]
 
     for page, label in ((finance_page, "capital in orders"), (run_index_page, "capital in orders")):
-        assert card(page(replace(inputs, placements=dark)), label) == apart, label
-        assert card(page(replace(inputs, placements=planned)), label) == fmt_usd(capital), label
+        kept = card(page(replace(inputs, placements=dark)), label)
+        assert kept.startswith(f"{apart}: ") and past in kept, label
+        plain = card(page(replace(inputs, placements=planned)), label)
+        assert plain.startswith(f"{fmt_usd(capital)} in {due.height} orders: "), label
+        assert "only after the plan's end" not in plain, label
 
 
 def test_the_capital_to_place_counts_a_later_order_due_before_the_triggers_orders() -> None:
@@ -5230,18 +5240,24 @@ def test_the_capital_to_place_counts_a_later_order_due_before_the_triggers_order
     later = planned.filter(pl.col("tranche") == 2).row(0, named=True)
     ordering = inputs.triggers.filter(pl.col("blocks_to_order").fill_null(0) > 0)
     capital = float(ordering["capex_usd"].sum())
+    # Due by the daily forecast's end with the triggers' orders due by then, it is counted.
+    end = inputs.forecast["ds"].max()
+    assert later["order_by"] <= end
+    due = ordering.filter(pl.col("order_by") <= end)
     said = (
-        f"{fmt_usd(capital + 600e6)} (of which {fmt_usd(600e6)} for 1 later order of the plan "
-        f"due before the pools' first orders: {later['region']} · {later['pool']}, 3 × "
-        f"cell-later by {fmt_date(later['order_by'])})"
+        f"{fmt_usd(float(due['capex_usd'].sum()) + 600e6)} in {due.height + 1} orders: every "
+        f"order of the plan due by {fmt_date(end)}"
     )
+    of = f"(of which {fmt_usd(600e6)} in 1 order after their pools' first, for later shortfalls)"
 
     def card(shown: str) -> str:
         text = html.unescape(shown).split('</div><div class="label">capital in orders to place')
         return text[0].split(">")[-1]
 
     for page in (finance_page, run_index_page):
-        assert card(page(replace(inputs, placements=planned))) == said, page.__name__
+        shown = card(page(replace(inputs, placements=planned)))
+        assert shown.startswith(said) and of in shown, page.__name__
+    assert capital > float(due["capex_usd"].sum())  # an order due later is left out
 
 
 def test_the_blocks_to_order_name_the_later_order_due_before_the_triggers_orders() -> None:
@@ -5252,9 +5268,9 @@ def test_the_blocks_to_order_name_the_later_order_due_before_the_triggers_orders
     planned = _planned(inputs, later_capex=600e6)
     text = html.unescape(finance_page(replace(inputs, placements=planned)))
     card = text.split('</div><div class="label">blocks to order')[0].split(">")[-1]
-    assert card.endswith(" (+ 3 × cell-later of a later order due before them)"), card
+    assert card.startswith("3 cell-laters, 3 pods (the orders due by "), card
     alone = html.unescape(finance_page(inputs))
-    assert "due before them" not in alone.split('<div class="label">blocks to order')[0]
+    assert "cell-later" not in alone.split('<div class="label">blocks to order')[0]
 
 
 def _dark_first_order(inputs: Any) -> tuple[pl.DataFrame, dict[str, Any], date]:
@@ -5471,3 +5487,133 @@ def test_the_mw_to_contract_of_a_site_not_checked_is_not_measured() -> None:
         "not measured (2 orders not sized in us-east); 0.0 MW for the orders sized"
     )
     assert str(rows["west-a"][8]) == "0.0 MW"
+
+
+def _windowed_orders(inputs: ReportInputs) -> tuple[pl.DataFrame, date]:
+    """The sample's orders with its first trigger's split on power, 40 of its blocks waiting
+    and dated to land with it (their own order-by past the daily forecast's end), and a later
+    order of the plan due inside the window but after two triggers' orders; and that end."""
+    end = inputs.forecast["ds"].max()
+    assert isinstance(end, date)
+    planned = _planned(inputs, later_capex=600e6).with_columns(
+        order_by=pl.when(pl.col("tranche") == 2)
+        .then(pl.lit(AS_OF + timedelta(days=60)))
+        .otherwise(pl.col("order_by"))
+    )
+    first = planned.filter(pl.col("tranche") == 1).sort("order_by").row(0, named=True)
+    dark = first | {
+        "blocks": 40, "capex_usd": 400e6, "mw": 16.0, "powered": False,
+        "order_by": end + timedelta(days=200), "arrives": end + timedelta(days=260),
+    }  # fmt: skip
+    return pl.concat([planned, pl.DataFrame([dark], schema=planned.schema)]), end
+
+
+def test_the_capital_to_place_is_every_order_due_by_the_daily_forecasts_end() -> None:
+    """The demo's "capital in orders to place $3,400.7M" counted the six triggers' orders
+    whole, us-east's 68 racks dated to land with power (order-by 2028-09-25) among them, and
+    left out $1,105.9M of later orders due 2027-03-15, before three of them: the card is
+    now every order of the plan due by the daily forecast's last day, whichever tranche, a
+    part waiting on power by its own order-by, and says so with its date; the blocks card
+    counts the same orders."""
+    inputs = sample_inputs()
+    planned, end = _windowed_orders(inputs)
+    due = planned.filter(pl.col("order_by") <= end)
+    later = planned.filter(pl.col("order_by") > end)
+    said = (
+        f"{fmt_usd(float(due['capex_usd'].sum()))} in {due.height} orders: every order of the "
+        f"plan due by {fmt_date(end)} (the daily forecast's last day), whichever tranche; a "
+        f"part waiting on power by its own order-by (of which {fmt_usd(600e6)} in 1 order "
+        f"after their pools' first, for later shortfalls) (+ "
+        f"{fmt_usd(float(later['capex_usd'].sum()))} in {later.height} orders of the plan due "
+        f"after {fmt_date(end)}, to {fmt_date(later['order_by'].max())}: in every order of the "
+        "plan, not to place yet)"
+    )
+    for page in (finance_page, run_index_page):
+        text = html.unescape(page(replace(inputs, placements=planned)))
+        card = text.split('</div><div class="label">capital in orders to place')[0]
+        assert card.split(">")[-1] == said, page.__name__
+    text = html.unescape(finance_page(replace(inputs, placements=planned)))
+    blocks = text.split('</div><div class="label">blocks to order')[0].split(">")[-1]
+    counted = int(due["blocks"].sum())
+    kinds = re.findall(r"(\d+) [a-z-]+", blocks.split(" (")[0])
+    assert sum(int(n) for n in kinds) == counted, blocks
+    assert blocks.endswith(f"(the orders due by {fmt_date(end)}, as the capital card)"), blocks
+
+
+def test_orders_csv_marks_the_orders_the_capital_to_place_sums(tmp_path: Path) -> None:
+    """orders.csv listed every order with nothing to say which the "capital in orders to
+    place" card summed: its to_place_by column holds the window's last day on exactly those
+    orders, and their capex adds up to the card's figure."""
+    inputs = sample_inputs()
+    planned, end = _windowed_orders(inputs)
+    folder = publish_report(replace(inputs, placements=planned), root=tmp_path)
+    orders = pl.read_csv(folder / "orders.csv", try_parse_dates=True)
+    marked = orders.filter(pl.col("to_place_by").is_not_null())
+    assert marked["to_place_by"].unique().to_list() == [end]
+    assert marked["order_by"].max() <= end < orders["order_by"].max()
+    page = html.unescape((folder / "finance.html").read_text())
+    card = page.split('</div><div class="label">capital in orders to place')[0].split(">")[-1]
+    assert card.startswith(f"{fmt_usd(float(marked['capex_usd'].sum()))} in {marked.height} ")
+
+
+def test_the_power_in_orders_to_place_is_the_capital_cards_orders_and_says_the_need_apart() -> None:
+    """A 28-day demo read "130.3 MW needed" on the facilities page beside "0.0 MW power in
+    orders to place", two figures of two memberships no card named: the orders' MW is now
+    the capital card's orders (due by the daily forecast's end), and it says that the need
+    counts every block and every order of the plan, with the MW due after the window."""
+    from forecasting.report.pages.facilities import _cards
+
+    inputs = sample_inputs()
+    planned, end = _windowed_orders(inputs)
+    due = planned.filter(pl.col("order_by") <= end)
+    after = planned.filter(pl.col("order_by") > end)
+    power = dict(_cards(replace(inputs, placements=planned)))["power in orders to place"]
+    assert power == (
+        f"{fmt_mw(float(due['mw'].sum()))} in the orders due by {fmt_date(end)}, as the capital "
+        "to place (finance page) (the MW needed counts every block live or committed and every "
+        f"order of the plan: + {fmt_mw(float(after['mw'].sum()))} in orders due after "
+        f"{fmt_date(end)})"
+    )
+
+
+def test_every_orders_monthly_only_part_names_the_pools_first_orders_it_counts() -> None:
+    """ "Capital in every order of the plan" read "(of which $692.7M for 2 orders short at the
+    monthly grain only ...)": 2 of which orders, priced how, under a total of every order?
+    It now names the pools' first orders and counts them as the total does."""
+    inputs = sample_inputs()
+    planned = _planned(inputs, later_capex=600e6)
+    first = inputs.triggers.filter(pl.col("blocks_to_order").fill_null(0) > 0).sort("order_by")
+    flagged = first.row(0, named=True)
+    monthly = inputs.triggers.with_columns(
+        monthly_only=(pl.col("region") == flagged["region"]) & (pl.col("pool") == flagged["pool"])
+    )
+    text = html.unescape(finance_page(replace(inputs, triggers=monthly, placements=planned)))
+    card = text.split('</div><div class="label">capital in every order')[0].split(">")[-1]
+    assert (
+        f"(of which {fmt_usd(flagged['capex_usd'])} for 1 pool's first order short at the "
+        "monthly grain only: "
+    ) in card, card
+
+
+def test_an_order_past_every_ceiling_has_no_arrival(tmp_path: Path) -> None:
+    """The demo's us-east 4th order, one cell past us-east-c's ceiling with no order-by, read
+    "2029-10-04; 1 of 1 past us-east-c's ceiling" as its arrival and kept that date in
+    orders.csv: an order no site can power has no arrival (the date was its shortfall's)."""
+    inputs = sample_inputs()
+    planned = _planned(inputs, later_capex=600e6).with_columns(
+        order_by=pl.when(pl.col("tranche") == 2).then(None).otherwise(pl.col("order_by")),
+        blocks_beyond_ceiling=pl.when(pl.col("tranche") == 2).then(3).otherwise(0),
+        site=pl.lit("us-east-c"),
+        powered=pl.col("tranche") == 1,
+    )
+    past = planned.filter(pl.col("tranche") == 2).row(0, named=True)
+    page = html.unescape(finance_page(replace(inputs, placements=planned)))
+    words = (
+        "none: all past us-east-c's ceiling, a new site is needed; no arrival until one is planned"
+    )
+    assert words in page
+    assert f"{fmt_date(past['arrives'])}; 3 of 3 past" not in page
+    folder = publish_report(replace(inputs, placements=planned), root=tmp_path)
+    orders = pl.read_csv(folder / "orders.csv", try_parse_dates=True)
+    assert orders.filter(pl.col("tranche") == 2)["arrives"].to_list() == [None]
+    assert orders.filter(pl.col("tranche") == 1)["arrives"].null_count() == 0

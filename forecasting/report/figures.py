@@ -275,7 +275,8 @@ def orders_chart(
     for label, start, end, places in zip(
         labels, rows["order_by"], rows["arrives"], placing, strict=True
     ):
-        if end is not None and places:
+        # An order past every ceiling has neither (its stored arrival is its shortfall's).
+        if start is not None and end is not None and places:
             lead_x += [start, end, None]
             lead_y += [label, label, None]
     if lead_x:

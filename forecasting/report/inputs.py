@@ -71,6 +71,7 @@ __all__ = [
     "STATUSES",
     "TRIGGERS_SCHEMA",
     "ReportInputs",
+    "arrival_shown",
     "book_only_regions_of",
     "daily_days",
     "daily_end",
@@ -82,6 +83,7 @@ __all__ = [
     "measured_reach",
     "n_plus_one_lines",
     "n_plus_one_view",
+    "no_arrival",
     "order_by_grain",
     "orders_frame",
     "past_the_plan",
@@ -885,6 +887,24 @@ def exhaustion_grain(daily_end: date | None) -> pl.Expr:
     )
 
 
+def no_arrival(blocks: str = "blocks") -> pl.Expr:
+    """Whether an order (``blocks`` names its count column) lies wholly past its site's
+    ceiling: no site can power it, so it has no order-by date and no arrival, only a new
+    site's (the stored ``arrives`` is its shortfall's, read as a delivery date)."""
+    count = pl.col(blocks).fill_null(0)
+    return (
+        pl.col("order_by").is_null()
+        & (count > 0)
+        & (pl.col("blocks_beyond_ceiling").fill_null(0) >= count)
+    )
+
+
+def arrival_shown(blocks: str = "blocks") -> pl.Expr:
+    """``arrives`` for the downloads: null on an order wholly past its site's ceiling
+    (:func:`no_arrival`)."""
+    return pl.when(no_arrival(blocks)).then(None).otherwise(pl.col("arrives")).alias("arrives")
+
+
 def orders_frame(placements: pl.DataFrame, *, end: date | None) -> pl.DataFrame:
     """Every order of the plan to its end for the ``orders.csv`` download, by order-by date:
     tranche 1 is a trigger's order, later tranches what the plan orders after it. ``end`` is
@@ -895,7 +915,7 @@ def orders_frame(placements: pl.DataFrame, *, end: date | None) -> pl.DataFrame:
                "runs_from"]  # fmt: skip
     # capex_usd the blocks the plan can place within the horizon, as the pages total it
     # (split_new_site, past_the_plan).
-    frame = past_the_plan(split_new_site(placements), end=end)
+    frame = past_the_plan(split_new_site(placements), end=end).with_columns(arrival_shown())
     # An order no site can power has no order-by (a new site is needed): listed last.
     return frame.select(columns).sort("order_by", "region", "pool", "tranche", nulls_last=True)
 

@@ -32,6 +32,7 @@ import polars as pl
 from forecasting.errors import PublishError
 from forecasting.report.inputs import (
     ReportInputs,
+    arrival_shown,
     daily_days,
     daily_end,
     exhaustion_grain,
@@ -54,7 +55,7 @@ from forecasting.report.pages import (
     run_index_page,
     runs_index_page,
 )
-from forecasting.report.pages.common import plan_last_day
+from forecasting.report.pages.common import plan_last_day, to_place_by
 from forecasting.schema import NOT_VERIFIED, book_only_noted
 
 __all__ = [
@@ -226,6 +227,15 @@ def _placeable_capex(
     )
 
 
+def _to_place_by(by: date | None) -> pl.Expr:
+    """``to_place_by``: the last day of the order window on an order due by it (one of the
+    orders to place, which the finance card sums), null on one due later or never."""
+    due = pl.col("order_by").is_not_null()
+    if by is not None:
+        due = due & (pl.col("order_by") <= by)
+    return pl.when(due).then(pl.lit(by, pl.Date)).otherwise(None).alias("to_place_by")
+
+
 def _write_run(inputs: ReportInputs, folder: Path) -> None:
     pages: dict[str, Callable[[ReportInputs], str]] = {
         "index.html": run_index_page,
@@ -240,6 +250,8 @@ def _write_run(inputs: ReportInputs, folder: Path) -> None:
     days = daily_days(inputs)
     last = plan_last_day(inputs)
     triggers = _placeable_capex(inputs.triggers, inputs.placements, end=last).with_columns(
+        # An order no site can power has no arrival (its stored one is its shortfall's).
+        arrival_shown("blocks_to_order"),
         exhaustion_grain=exhaustion_grain(end),
         order_by_grain=order_by_grain(end),
         size_note=size_note(days),
@@ -263,6 +275,9 @@ def _write_run(inputs: ReportInputs, folder: Path) -> None:
             size_note=size_note(days, blocks="blocks"),
         )
         .drop("monthly_only")
+        # The capital card's orders to place: every order due by the window's last day, as
+        # the pages and the CLI count them (pages.common.orders_to_place).
+        .with_columns(_to_place_by(to_place_by(inputs)))
         # As triggers.csv shows it: a region on the contract book alone says so.
         .with_columns(placed, status_shown=status_shown(inputs))
     )

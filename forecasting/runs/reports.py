@@ -133,6 +133,9 @@ class ReportOutcome(BaseModel):
     power_first_beyond_ceiling_mw: float = 0.0
     # The plan's later orders due before every trigger's order (PLACEMENTS rows, first due first).
     later_due_first: list[dict[str, Any]] = []
+    # The capital in orders to place as the finance and front pages' card says it, with whose
+    # orders (every order of the plan due by the window's last day): the CLI says it alike.
+    to_place: str = ""
     # The pages' headline status: "green to Jan 2027 only: not verified beyond (...)" where a
     # green reaches only as far as the forecast; the plain worst status otherwise.
     headline: str = ""
@@ -893,6 +896,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         untested_series,
         vacant_regions,
     )
+    from forecasting.report.pages.common import trigger_capital, triggers_due, unsized_beside
     from forecasting.triggers.common import power_forward, power_new_site
 
     statuses = inputs.triggers.group_by("status").len()
@@ -924,6 +928,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
             float(late["mw_beyond_ceiling"][0] or 0.0) if late.height else 0.0
         ),
         later_due_first=later_orders_due_first(inputs.triggers, inputs.placements).to_dicts(),
+        to_place=trigger_capital(inputs) + unsized_beside(triggers_due(inputs)),
         failing_drills=inputs.drill_answers.filter(~pl.col("passed")).get_column("drill").to_list(),
         unverified_drills=_unverified_drills(inputs),
         stale_days=inputs.stale_days,

@@ -84,7 +84,6 @@ __all__ = [
     "Stacked",
     "Table",
     "below_mean",
-    "blocks_due_first",
     "blocks_text",
     "by_date",
     "changes_view",
@@ -95,8 +94,10 @@ __all__ = [
     "month",
     "month_grain",
     "monthly_date",
+    "monthly_only_first",
     "next_order_by",
-    "orders_due_first",
+    "orders_due_after",
+    "orders_to_place",
     "past_the_horizon",
     "render",
     "revenue_cut_short",
@@ -549,11 +550,13 @@ def every_order_capital(inputs: ReportInputs) -> str | None:
     end = plan_last_day(inputs)
     planned = past_the_plan(planned, end=end)
     # Every order holds the triggers' own: one sized from a month read short past the daily
-    # rows swings with the horizon here as on the card of orders to place.
-    ordering = inputs.triggers.filter(pl.col("blocks_to_order").fill_null(0) > 0)
+    # rows swings with the horizon here as on the card of orders to place. Said of the
+    # triggers' capex whole, "of which $X for N orders" read as N of every order, priced
+    # otherwise than the total: the pools' first orders, as the total counts them.
+    first = planned.filter(pl.col("tranche").fill_null(1) == 1)
     return (
         planned_capital(total(planned, "capex_usd"), planned)
-        + monthly_only_beside(ordering, column="capex_usd", days=daily_days(inputs))
+        + monthly_only_first(first, inputs.triggers, days=daily_days(inputs))
         + past_the_plan_capital(planned, end=end)
         + unsized_beside(inputs.triggers)
     )
@@ -586,75 +589,162 @@ def monthly_only_beside(
     return f" (of which {figure} for {orders} {MONTHLY_ONLY_ORDER}: {size_not_verified(days)})"
 
 
+def to_place_by(inputs: ReportInputs) -> date | None:
+    """The last day of the order window: the forecast's last daily day (None: no forecast).
+    Every order of the plan whose order-by falls by it is an order to place
+    (:func:`orders_to_place`); one due later is dated off monthly rows, and the next run
+    dates it again."""
+    return daily_end(inputs)
+
+
+def orders_to_place(inputs: ReportInputs) -> pl.DataFrame | None:
+    """Every order of the plan due by :func:`to_place_by`, whichever tranche, one row per share
+    (a part waiting on power by its own order-by), with
+    :func:`~forecasting.report.inputs.past_the_plan`'s columns; None where the run stored no
+    placements (before migration 16).
+
+    The demo's "capital in orders to place" ($3,400.7M) counted the six triggers' orders
+    whole, us-east's 68 racks dated to land with power (order-by 2028-09-25, $574.5M)
+    included, and left out $1,105.9M of later orders due 2027-03-15, before three of them:
+    a budget line whose members no date said."""
+    planned = plan_orders(inputs.placements)
+    if planned is None:
+        return None
+    by = to_place_by(inputs)
+    # An order no site can power has no order-by: a new site's, never due (its capex is apart).
+    due = pl.col("order_by").is_not_null() & (
+        pl.lit(True) if by is None else pl.col("order_by") <= by
+    )
+    return past_the_plan(planned.filter(due), end=plan_last_day(inputs))
+
+
+def triggers_due(inputs: ReportInputs) -> pl.DataFrame:
+    """The triggers whose order-by falls by :func:`to_place_by` (or has none), as the capital
+    to place counts them: an order not sized due later is not one to place yet."""
+    by = to_place_by(inputs)
+    if by is None:
+        return inputs.triggers
+    return inputs.triggers.filter(pl.col("order_by").is_null() | (pl.col("order_by") <= by))
+
+
+def _n_orders(rows: pl.DataFrame) -> int:
+    """How many orders ``rows`` (PLACEMENTS rows) hold: an order split across sites is one,
+    a part waiting on power (its own order-by) another."""
+    return rows.select("region", "pool", "tranche", "order_by").n_unique() if rows.height else 0
+
+
+def _orders_count(n: int) -> str:
+    return "1 order" if n == 1 else f"{n:,} orders"
+
+
+def to_place_membership(inputs: ReportInputs) -> str:
+    """What the capital to place holds, dated: 'every order of the plan due by 2027-06-04 (the
+    daily forecast's last day), whichever tranche; a part waiting on power by its own
+    order-by'."""
+    by = to_place_by(inputs)
+    if by is None:
+        return "every order of the plan with an order-by date"
+    return (
+        f"every order of the plan due by {fmt_date(by)} (the daily forecast's last day), "
+        "whichever tranche; a part waiting on power by its own order-by"
+    )
+
+
 def trigger_capital(inputs: ReportInputs) -> str:
-    """The capital of the triggers' orders, with the blocks past their site's ceiling and the
-    orders waiting for power that comes only after the plan's end apart
+    """The capital in orders to place: every order of the plan due by :func:`to_place_by`
+    (:func:`orders_to_place`), how many and what they are, with the blocks past their site's
+    ceiling and the orders waiting for power that comes only after the plan's end apart
     (:func:`~forecasting.report.inputs.past_the_plan`, as :func:`every_order_capital` keeps
-    them), and how much of it is for blocks that run only after the forecast ends.
+    them), how much of it is for blocks that run only after the forecast ends, and what the
+    plan has due after the window.
 
     Kept in, a due-now order whose power comes after the plan's end (the demo's us-east
     training cell, $368.6M, run from 2031) counted in "capital for them" while the card of
     every order beside it left it out: the triggers' capital read more than every order's."""
-    t = inputs.triggers.filter(pl.col("blocks_to_order").fill_null(0) > 0)
-    monthly = monthly_only_beside(t, column="capex_usd", days=daily_days(inputs))
-    planned = plan_orders(inputs.placements)
-    if planned is None:
-        return fmt_usd(total(t, "capex_usd")) + monthly
+    by = to_place_by(inputs)
+    ordering = inputs.triggers.filter(pl.col("blocks_to_order").fill_null(0) > 0)
+    if by is not None:
+        ordering = ordering.filter(pl.col("order_by") <= by)
+    due = orders_to_place(inputs)
+    days = daily_days(inputs)
+    if due is None:
+        # No placements stored: the triggers' orders due by then, each whole.
+        monthly = monthly_only_beside(ordering, column="capex_usd", days=days)
+        return (
+            f"{fmt_usd(total(ordering, 'capex_usd'))} in {_orders_count(ordering.height)}: "
+            f"{to_place_membership(inputs)}{monthly}"
+        )
     end = plan_last_day(inputs)
-    first = past_the_plan(planned.filter(pl.col("tranche") == 1), end=end)
-    apart = total(first, "capex_new_site_usd") + total(first, "capex_past_plan_usd")
-    early = orders_due_first(inputs)
-    placing = pl.concat([first, early], how="diagonal_relaxed")
+    placeable = total(due, "capex_usd")
+    first = due.filter(pl.col("tranche").fill_null(1) == 1)
+    monthly = monthly_only_first(first, inputs.triggers, days=days)
+    later = due.filter(pl.col("tranche").fill_null(1) > 1)
+    of_later = (
+        f" (of which {fmt_usd(total(later, 'capex_usd'))} in {_orders_count(_n_orders(later))} "
+        "after their pools' first, for later shortfalls)"
+        if later.height
+        else ""
+    )
     return (
-        planned_capital(total(t, "capex_usd") - apart + total(early, "capex_usd"), placing)
+        planned_capital(placeable, due)
+        + f" in {_orders_count(_n_orders(due))}: {to_place_membership(inputs)}"
+        + of_later
         + monthly
-        + _due_first(early)
-        + past_the_plan_capital(placing, end=end)
-        + _run_past_the_forecast(placing.filter(pl.col("capex_past_plan_usd") == 0), end=end)
+        + past_the_plan_capital(due, end=end)
+        + _run_past_the_forecast(due.filter(pl.col("capex_past_plan_usd") == 0), end=end)
+        + _due_after(inputs, by=by)
     )
 
 
-def orders_due_first(inputs: ReportInputs) -> pl.DataFrame:
-    """The plan's later orders due before every trigger's (PLACEMENTS rows, one per share,
-    with :func:`~forecasting.report.inputs.past_the_plan`'s columns; empty when none or no
-    placements): to place first, as "next order-by" names them. The demo's "capital in
-    orders to place" ($3,032.1M) left out a $368.6M cell due in 9 days, and its "blocks to
-    order" card counted the triggers' blocks only."""
-    if plan_orders(inputs.placements) is None:
-        return pl.DataFrame()
-    early = later_orders_due_first(inputs.triggers, inputs.placements)
-    return past_the_plan(early, end=plan_last_day(inputs))
-
-
-def blocks_due_first(early: pl.DataFrame) -> str:
-    """' (+ 1 × cell-gb200-8192 of a later order due before them)' for ``early``
-    (:func:`orders_due_first`), or '' for none: the blocks the capital card counts beside
-    the triggers'."""
-    if early.is_empty():
+def monthly_only_first(
+    first: pl.DataFrame,
+    triggers: pl.DataFrame,
+    *,
+    days: int | None,
+    column: str = "capex_usd",
+    shown: Callable[[float], str] = fmt_usd,
+) -> str:
+    """' (of which $X for N pools' first orders short at the monthly grain only: ...)' for
+    ``first`` (tranche-1 PLACEMENTS rows) whose trigger is short at the monthly grain only
+    (its ``monthly_only``), their ``column`` (the placeable capex, as the total counts it, or
+    the MW) read by ``shown``; or ''."""
+    flags = triggers.filter(pl.col("monthly_only").fill_null(False)).select("region", "pool")
+    rows = first.join(flags, on=["region", "pool"], how="semi")
+    if rows.is_empty():
         return ""
-    each = early.group_by("candidate").agg(pl.col("blocks").sum()).sort("candidate")
-    listed = ", ".join(f"{fmt_count(n)} × {c}" for c, n in each.iter_rows())
-    orders = early.select("region", "pool", "tranche").n_unique()
-    whose = "a later order" if orders == 1 else f"{orders:,} later orders"
-    return f" (+ {listed} of {whose} due before them)"
-
-
-def _due_first(early: pl.DataFrame) -> str:
-    """' (of which $X for N later orders of the plan due before the pools' first orders: ...)'
-    for ``early`` (PLACEMENTS rows, one per share), or '' for none."""
-    if early.is_empty():
-        return ""
-    n = early.select("region", "pool", "tranche").n_unique()
-    whose = "1 later order" if n == 1 else f"{n:,} later orders"
-    listed = ", ".join(
-        f"{r['region']} · {r['pool']}, {fmt_count(r['blocks'])} × {r['candidate']} by "
-        f"{fmt_date(r['order_by'])}"
-        for r in early.sort("order_by").head(3).iter_rows(named=True)
-    )
-    more = f" and {early.height - 3} more" if early.height > 3 else ""
+    n = rows.select("region", "pool").n_unique()
+    whose = "1 pool's first order" if n == 1 else f"{n:,} pools' first orders"
     return (
-        f" (of which {fmt_usd(total(early, 'capex_usd'))} for {whose} of the plan due before "
-        f"the pools' first orders: {listed}{more})"
+        f" (of which {shown(total(rows, column))} for {whose} {MONTHLY_ONLY_ORDER}: "
+        f"{size_not_verified(days)})"
+    )
+
+
+def orders_due_after(inputs: ReportInputs) -> pl.DataFrame | None:
+    """The plan's orders due after :func:`to_place_by` (PLACEMENTS rows with
+    :func:`~forecasting.report.inputs.past_the_plan`'s columns); None where the run stored no
+    placements or there is no window."""
+    planned = plan_orders(inputs.placements)
+    by = to_place_by(inputs)
+    if planned is None or by is None:
+        return None
+    return past_the_plan(planned.filter(pl.col("order_by") > by), end=plan_last_day(inputs))
+
+
+def _due_after(inputs: ReportInputs, *, by: date | None) -> str:
+    """' (+ $X in N orders of the plan due after <by>, to <last order-by>: in every order of the
+    plan, not to place yet)' or ''."""
+    after = orders_due_after(inputs)
+    if after is None or by is None:
+        return ""
+    rows = after.filter(pl.col("capex_usd") > 0)
+    last = rows["order_by"].max()
+    if rows.is_empty() or not isinstance(last, date):
+        return ""
+    return (
+        f" (+ {fmt_usd(total(rows, 'capex_usd'))} in {_orders_count(_n_orders(rows))} of the "
+        f"plan due after {fmt_date(by)}, to {fmt_date(last)}: in every order "
+        "of the plan, not to place yet)"
     )
 
 
@@ -728,6 +818,12 @@ def in_service_text(row: dict[str, Any], *, later: bool = False) -> str:
     runs_from = row.get("runs_from")
     if beyond:
         blocks = row.get("blocks") or row.get("blocks_to_order") or 0
+        if beyond >= blocks and row.get("order_by") is None:
+            # No site can power it: its stored arrival is its shortfall's, no delivery date.
+            return (
+                f"none: all past {row['site']}'s ceiling, {NEW_SITE}; no arrival until one is "
+                "planned"
+            )
         text = f"{arrives}; {beyond:,} of {blocks:,} past {row['site']}'s ceiling: {NEW_SITE}"
         if runs_from is not None:
             text += f"; the rest run from {fmt_date(runs_from)} at the earliest"

@@ -39,18 +39,23 @@ from forecasting.report.pages.common import (
     month,
     monthly_date,
     monthly_only_beside,
+    monthly_only_first,
+    orders_due_after,
+    orders_to_place,
     past_the_horizon,
     plan_last_day,
     render,
     shell,
     to_order,
+    to_place_by,
     total,
+    triggers_due,
     unserved_text,
     unsized_beside,
     unsized_order,
 )
 from forecasting.schema import BlockStatus
-from forecasting.triggers.common import NEW_SITE, power_forward, power_new_site
+from forecasting.triggers.common import NEW_SITE, NO_ORDER_BY, power_forward, power_new_site
 
 __all__ = ["facilities_page"]
 
@@ -123,13 +128,7 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
         )
     return [
         *span,
-        (
-            "power in orders to place",
-            fmt_mw(total(ordering, "mw"))
-            + monthly_only_beside(ordering, column="mw", days=daily_days(inputs), shown=fmt_mw)
-            + _past_ceilings(_order_mw_past_ceilings(inputs))
-            + unsized_beside(inputs.triggers, unmeasured="MW"),
-        ),
+        ("power in orders to place", _order_mw(inputs, ordering)),
         (
             "contract more power by",
             _with_unchecked(next_contract, inputs, none_due=next_contract == _NONE_DUE),
@@ -137,6 +136,52 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
         # Declared sites count too before any block stands there (the power table lists them).
         ("sites", fmt_count(len({*power["site"].to_list(), *(s.id for s in inputs.plan.site)}))),
     ]
+
+
+def _order_mw(inputs: ReportInputs, ordering: pl.DataFrame) -> str:
+    """The MW of the orders to place: the capital card's (finance page), every order of the
+    plan due by the window's last day (:func:`orders_to_place`), and why the MW needed beside
+    it is more. ``ordering``: the triggers with blocks to order, read where the run stored no
+    placements.
+
+    A 28-day demo read "130.3 MW needed" here beside "0.0 MW power in orders to place", two
+    figures of two memberships no card named: the need counts every block in service and
+    every order of the plan to its end."""
+    due = orders_to_place(inputs)
+    by = to_place_by(inputs)
+    days = daily_days(inputs)
+    unsized = unsized_beside(triggers_due(inputs), unmeasured="MW")
+    whose = f" in the orders due by {fmt_date(by)}, as the capital to place (finance page)"
+    whose = whose if by is not None else ""
+    if due is None:
+        if by is not None:
+            ordering = ordering.filter(pl.col("order_by") <= by)
+        return (
+            fmt_mw(total(ordering, "mw"))
+            + whose
+            + monthly_only_beside(ordering, column="mw", days=days, shown=fmt_mw)
+            + _past_ceilings(_order_mw_past_ceilings(inputs))
+            + unsized
+        )
+    share = pl.when(pl.col("blocks") > 0).then(
+        pl.col("blocks_beyond_ceiling").fill_null(0) / pl.col("blocks")
+    )
+    past = float(due.select((pl.col("mw").fill_null(0.0) * share.fill_null(0.0)).sum()).item())
+    first = due.filter(pl.col("tranche").fill_null(1) == 1)
+    text = (
+        fmt_mw(total(due, "mw"))
+        + whose
+        + monthly_only_first(first, inputs.triggers, days=days, column="mw", shown=fmt_mw)
+        + _past_ceilings(past)
+        + unsized
+    )
+    after = orders_due_after(inputs)
+    if after is not None and by is not None and total(after, "mw") > _MW_SHOWN:
+        text += (
+            f" (the MW needed counts every block live or committed and every order of the plan: "
+            f"+ {fmt_mw(total(after, 'mw'))} in orders due after {fmt_date(by)})"
+        )
+    return text
 
 
 def _mw_needed(inputs: ReportInputs, *, most: float, past: str) -> str:
@@ -408,7 +453,10 @@ def _blocks_table(inputs: ReportInputs) -> Table:
     for p in later_orders(inputs.placements).iter_rows(named=True):
         per_block = sizes.get(p["candidate"])
         site, arrives = _placed(p, p["arrives"])
-        arrives += past_the_horizon(p, end=plan_last_day(inputs))
+        # Past every ceiling: no order-by, no arrival (in_service_text says why), no horizon.
+        beyond = (p["blocks_beyond_ceiling"] or 0) >= p["blocks"] > 0 and p["order_by"] is None
+        if not beyond:
+            arrives += past_the_horizon(p, end=plan_last_day(inputs))
         rows.append(
             (
                 p["arrives"],
@@ -422,7 +470,9 @@ def _blocks_table(inputs: ReportInputs) -> Table:
                     (_LATER, Badge(p["status"])),
                     arrives,
                     MISSING,
-                    monthly_date(p["order_by"], p, daily_end=end),
+                    f"none: {NO_ORDER_BY}"
+                    if beyond
+                    else monthly_date(p["order_by"], p, daily_end=end),
                 ],
             )
         )

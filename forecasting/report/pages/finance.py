@@ -44,6 +44,7 @@ from forecasting.report.inputs import (
 from forecasting.report.pages.common import (
     MONTH_GRAIN,
     MONTHLY_GRAIN,
+    MONTHLY_ONLY_ORDER,
     Badge,
     Cell,
     Page,
@@ -51,7 +52,6 @@ from forecasting.report.pages.common import (
     Stacked,
     Table,
     below_mean,
-    blocks_due_first,
     blocks_text,
     changes_view,
     class_key,
@@ -61,14 +61,16 @@ from forecasting.report.pages.common import (
     monthly_date,
     monthly_only_beside,
     next_order_by,
-    orders_due_first,
+    orders_to_place,
     past_the_horizon,
     plan_last_day,
     render,
     shell,
     signed_gpus,
+    to_place_by,
     total,
     trigger_capital,
+    triggers_due,
     unsized_beside,
 )
 from forecasting.schema import DEFAULT_HORIZON_DAYS, NOT_VERIFIED, VACANT
@@ -236,10 +238,53 @@ def blocks_by_kind(ordering: pl.DataFrame, *, column: str = "blocks_to_order") -
     8,192-GPU cell added up to "237 blocks", a count of nothing."""
     if ordering.is_empty():
         return fmt_count(0)
-    kinds = ordering.group_by("kind").agg(pl.col(column).sum()).sort(column, descending=True)
+    # Ties by name: the same counts read in one order from run to run.
+    kinds = (
+        ordering.group_by("kind")
+        .agg(pl.col(column).sum())
+        .sort(column, "kind", descending=[True, False])
+    )
     return ", ".join(
         f"{fmt_count(n)} {kind}{'' if n == 1 else 's'}" for kind, n in kinds.iter_rows()
     )
+
+
+def _blocks_to_place(inputs: ReportInputs, ordering: pl.DataFrame) -> str:
+    """The blocks of the orders to place (:func:`orders_to_place`, the capital card's orders)
+    per kind, those of the pools' first orders short at the monthly grain only said apart.
+    ``ordering``: the triggers with blocks to order, read where the run stored no placements.
+
+    "211 racks, 3 cells" counted the triggers' orders whole (us-east's 53 racks due
+    2028-09-25 among them) beside a capital card that had to say otherwise."""
+    due = orders_to_place(inputs)
+    days = daily_days(inputs)
+    if due is None:
+        by = to_place_by(inputs)
+        if by is not None:
+            ordering = ordering.filter(pl.col("order_by") <= by)
+        # "169 racks" counted 30 sized from a month read short past 7 daily days (89 at 26
+        # weeks) as the others.
+        return blocks_by_kind(ordering) + monthly_only_beside(
+            ordering, column="blocks_to_order", days=days, counted=blocks_by_kind
+        )
+    kinds = {c.name: c.kind.value for c in inputs.plan.candidate}
+    rows = due.filter(pl.col("blocks").fill_null(0) > 0).with_columns(
+        kind=pl.col("candidate").replace_strict(kinds, default=pl.col("candidate"))
+    )
+    text = blocks_by_kind(rows, column="blocks")
+    flags = inputs.triggers.filter(pl.col("monthly_only").fill_null(False))
+    monthly = rows.filter(pl.col("tranche").fill_null(1) == 1).join(
+        flags.select("region", "pool"), on=["region", "pool"], how="semi"
+    )
+    if monthly.height:
+        n = monthly.select("region", "pool").n_unique()
+        whose = "1 pool's first order" if n == 1 else f"{n:,} pools' first orders"
+        text += (
+            f" (of which {blocks_by_kind(monthly, column='blocks')} for {whose} "
+            f"{MONTHLY_ONLY_ORDER}: {size_not_verified(days)})"
+        )
+    by = to_place_by(inputs)
+    return text if by is None else f"{text} (the orders due by {fmt_date(by)}, as the capital card)"
 
 
 def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
@@ -249,16 +294,13 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
         ("worst trigger status, blocks and power", status_headline(inputs)),
         (
             "blocks to order",
-            blocks_by_kind(ordering)
-            # "169 racks" counted 30 sized from a month read short past 7 daily days (89 at 26
-            # weeks) as the others.
-            + monthly_only_beside(
-                ordering, column="blocks_to_order", days=daily_days(inputs), counted=blocks_by_kind
-            )
-            + blocks_due_first(orders_due_first(inputs)),
+            _blocks_to_place(inputs, ordering),
         ),
         # The same card as the front page's: it counts the later orders due first too.
-        ("capital in orders to place", trigger_capital(inputs) + unsized_beside(t)),
+        (
+            "capital in orders to place",
+            trigger_capital(inputs) + unsized_beside(triggers_due(inputs)),
+        ),
         ("next order-by", next_order_by(inputs)),
         (
             _idle_label(inputs),
