@@ -225,6 +225,7 @@ DEAL_BLOCKS_SCHEMA = pl.Schema(
 
 _VALUES = ("mean", "q10", "q50", "q90", "q99")
 _USD_TOL = 0.5  # dollars: a pool's capital moves when it moves by more than rounding
+_MW_TOL = 1e-3  # MW: a kilowatt past a ceiling is rounding, not a site short
 
 
 class DealError(ValueError):
@@ -1999,6 +2000,7 @@ def _powered_from(
     horizon_end: date,
     served: tuple[date | None, str],
     power: pl.DataFrame | None = None,
+    power_without: pl.DataFrame | None = None,
     buffer_weeks: int,
     forecast: pl.DataFrame,
 ) -> tuple[date | None, str]:
@@ -2008,7 +2010,9 @@ def _powered_from(
     ceiling (``power``, the power triggers with the deal), no contract powers it: not within
     the horizon on this plan's sites (a 150,000-GPU deal read "served in full from
     2028-12-01" with $5.2B of revenue while the facilities page said a new site was
-    needed)."""
+    needed). Only MW past a ceiling that the deal adds (against ``power_without``, the power
+    triggers without it) counts: a 2,000-GPU deal needing 10 racks read "a new site is
+    needed" because the plan's own cells passed us-east-b's ceiling in 2028 either way."""
     day, _ = served
     if day is None or waits.is_empty():
         return served
@@ -2018,6 +2022,21 @@ def _powered_from(
         if power is not None and power.height
         else pl.DataFrame()
     )
+    plans_own: list[str] = []
+    if capped.height and power_without is not None and power_without.height:
+        before = power_without.group_by("site").agg(
+            pl.col("mw_beyond_ceiling").max().alias("beyond_without")
+        )
+        capped = capped.join(before, on="site", how="left")
+        added = pl.col("mw_beyond_ceiling") > pl.col("beyond_without").fill_null(0.0) + _MW_TOL
+        plans_own = sorted(capped.filter(~added)["site"].to_list())
+        capped = capped.filter(added)
+    if not capped.height and plans_own:
+        return None, (
+            f"not within the horizon: the plan's own orders pass the ceiling of "
+            f"{', '.join(plans_own)} as far with or without the deal: a new site is needed for "
+            "the plan, which it does not have"
+        )
     if capped.height:
         over = sorted(capped["site"].to_list())
         ceilings = "its ceiling allows" if len(over) == 1 else "their ceilings allow"
@@ -2517,7 +2536,8 @@ def what_if(
     )  # fmt: skip
     serve_from, serve_note = _powered_from(
         waits, plan, deal, horizon_end=horizon_end, served=(serve_from, serve_note),
-        power=result.power, buffer_weeks=settings.buffer_weeks, forecast=forecast,
+        power=result.power, power_without=without.power, buffer_weeks=settings.buffer_weeks,
+        forecast=forecast,
     )  # fmt: skip
     short_day = _short_day(orders, deal, serve_from, result.placements, waits=waits, worse=worse)
     short = _short_windows(orders, result.placements, deal, waits=waits, worse=worse)

@@ -1001,9 +1001,10 @@ def test_only_the_placeable_blocks_of_an_order_past_its_site_s_ceiling_serve_the
         ]
         answer = what_if(_forecast(), plan, _r2_deal(f"{_day(start)}:100"), as_of=MONDAY)
         assert answer.serve_from is None and not answer.can_serve
+        # The plan's own order passes r2-a's ceiling as far without the deal (sweep47 S15).
         assert answer.serve_note.startswith(
-            "not within the horizon: the blocks it needs draw more power at r2-a than its "
-            "ceiling allows, whatever is contracted: a new site is needed"
+            "not within the horizon: the plan's own orders pass the ceiling of r2-a as far "
+            "with or without the deal: a new site is needed for the plan"
         )
         assert answer.revenue_usd == 0
         assert answer.baseline_note.startswith(

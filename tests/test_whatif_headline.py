@@ -459,3 +459,41 @@ def test_a_cheaper_re_plan_that_draws_more_power_says_its_mw() -> None:
     assert _extra_mw(by_replan=True, replan_mw=1.7, own_mw=3.8) == pytest.approx(1.7)
     assert _extra_mw(by_replan=True, replan_mw=-2.0, own_mw=3.8) == 0.0
     assert _extra_mw(by_replan=False, replan_mw=1.7, own_mw=3.8) == pytest.approx(3.8)
+
+
+def test_a_deal_is_not_sent_to_a_new_site_for_the_plans_own_breach() -> None:
+    """A 2,000-GPU us-east deal needing 10 racks read "a new site is needed: the blocks it needs
+    draw more power at us-east-b, us-east-c than their ceilings allow" where the plan's own
+    cells passed us-east-b's ceiling in 2028 with or without the deal (sweep47 S15): only MW
+    past a ceiling that the deal adds is the deal's; the plan's own breach is said as the
+    plan's."""
+    from forecasting.whatif import _powered_from
+
+    waits = pl.DataFrame(
+        {"site": ["b"], "exhaustion_with": [date(2027, 2, 16)],
+         "powered_from": [date(2027, 6, 1)], "contracted": [False], "new_site": [False]}
+    )  # fmt: skip
+    served = (date(2027, 2, 1), "served from its first ramp day")
+    deal = deal_contract(
+        customer="newco", workload_class="inference", region="r2",
+        ramp=f"{date(2027, 2, 1)}:2000", until=date(2027, 12, 31), price_per_gpu_hour=3.0,
+    )  # fmt: skip
+    power = pl.DataFrame({"site": ["b"], "mw_beyond_ceiling": [88.0]})
+
+    def note_beside(beyond_without: float) -> str:
+        day, note = _powered_from(
+            waits, _plan(_r2_blocks()), deal, horizon_end=date(2029, 12, 31), served=served,
+            power=power, power_without=power.with_columns(mw_beyond_ceiling=beyond_without),
+            buffer_weeks=4, forecast=_forecast(),
+        )  # fmt: skip
+        assert day is None
+        return note
+
+    assert note_beside(88.0).startswith(
+        "not within the horizon: the plan's own orders pass the ceiling of b as far with or "
+        "without the deal: a new site is needed for the plan"
+    )
+    assert note_beside(80.0).startswith(
+        "not within the horizon: the blocks it needs draw more power at b than its ceiling "
+        "allows, whatever is contracted: a new site is needed"
+    )
