@@ -1199,6 +1199,29 @@ def test_an_order_in_time_mostly_on_power_beats_a_late_one_usable_first_as_a_who
     assert passed in _all_pool(most)["note"]
 
 
+def test_an_order_in_time_whose_blocks_wait_for_power_into_the_buffer_is_amber() -> None:
+    """Racks landing in time (day 73) that wait for s1's power until day 90, 11 days before
+    exhaustion, are amber and say when they run (the demo's us-west/all read green, "in
+    service 2027-05-08, 4 weeks before exhaustion", for racks that ran from 2027-06-02)."""
+    site = _site(energized=[{"on": date(2020, 1, 1), "mw": 1.0}, {"on": _day(90), "mw": 2.0}])
+    result = _run(_plan(sites=[site]))
+    row = _all_pool(result)
+    assert (row["order_by"], row["arrives"], row["powered_from"]) == (
+        _day(17),
+        _day(ARRIVAL),
+        _day(90),
+    )
+    assert row["status"] == "amber"
+    assert result.placements.select("powered", "runs_from", "status").rows() == [
+        (False, _day(90), "amber")
+    ]
+    assert row["note"].startswith(
+        f"order 2 x rack-h100 by {_day(17)}: lands {_day(ARRIVAL)} and runs from {_day(90)}, "
+        "11 days before exhaustion, when its site has the MW; "
+    )
+    assert "in service" not in row["note"]
+
+
 def test_a_site_whose_power_steps_down_under_its_blocks_is_short_from_that_day() -> None:
     """s1 energizes 2.0 MW, then 0.5 MW from day 60 (a lease ending), under a live 1.0 MW
     rack: the power trigger read "contracted MW covers the need but is energized None, after

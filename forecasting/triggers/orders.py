@@ -712,6 +712,23 @@ def _order_note(
             f"{WAITS_ON_POWER}; ordered by {dark_by} it would land {dark_arrives} and stand "
             f"dark {(runs - dark_arrives).days:,} days{serves}"
         )
+    if order.in_time and not order.powered and runs is not None and runs > order.arrives:
+        # It lands in time, but its blocks serve from its site's power: "in service
+        # 2027-05-08, 4 weeks before exhaustion" read of racks that ran from 2027-06-02.
+        before = (exhaustion - runs).days
+        when = (
+            f"{before} days before exhaustion"
+            if before > 0
+            else "on the day of exhaustion"
+            if before == 0
+            else f"{-before} days after exhaustion"
+        )
+        # Without planned power it runs only once power contracted today is energized.
+        power = "when its site has the MW" if order.usable else "with power contracted today"
+        return (
+            f"order {order.blocks} x {name} by {order.order_by}: lands {order.arrives} and runs "
+            f"from {runs}, {when}, {power}"
+        )
     if order.in_time:
         return (
             f"order {order.blocks} x {name}{at} by {order.order_by}: in service "
@@ -997,6 +1014,11 @@ def _order_fields(
         # Blocks that power contracted today runs by then are not: the demo's us-west
         # training cell read red beside its site's green power trigger.
         status = Status.RED
+    elif blocks and waited and status is Status.GREEN and serves and serves > order.arrives:
+        # In time on its dates, its blocks run from its site's power, not from their arrival:
+        # inside the buffer before exhaustion, amber (the demo's us-west/all read green while
+        # 41 of its 65 racks waited for power until 2027-06-02, 3 days before its shortfall).
+        status = Status.AMBER
     return {
         "candidate": c.name,
         "kind": c.kind.value,
