@@ -1290,6 +1290,9 @@ def _due_before(orders: list[dict[str, Any]], report: ReportOutcome) -> str:
         f"{first['order_by']}"
     )
     before = "due before every pool's first order"
+    if first.get("monthly_only"):
+        # After its pool's first order, short at the monthly grain only: dated as that one is.
+        late = f" (after an order at the monthly grain, {MONTHLY_ONLY}: see its pool's note)"
     if len(orders) == 1:
         status = f"; {_late(first)}" if _late(first) else ""
         gone = f"{late.strip()[1:-1]}; " if late else ""

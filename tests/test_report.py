@@ -3128,6 +3128,50 @@ def test_a_monthly_only_order_by_date_is_labelled_in_every_table_and_the_csv(
     assert set(notes.values()) <= {""}
 
 
+def test_a_later_order_after_a_monthly_only_order_is_marked_not_verified(tmp_path: Path) -> None:
+    """A later order after a pool's first order short at the monthly grain only is marked as
+    that order is (a 28-day run's us-west cell, due first, carried no mark in orders.csv or
+    finance and headed the CLI's "order first" line as a measured date)."""
+    import csv
+    from types import SimpleNamespace
+
+    from flows.tables import triggers_line
+    from forecasting.report.pages.common import MONTHLY_GRAIN
+    from forecasting.report.pages.finance import _later_orders_table
+    from forecasting.runs.reports import report_outcome
+    from forecasting.triggers.orders import MONTHLY_ONLY
+
+    inputs = sample_inputs()
+    first = (
+        inputs.triggers.filter(pl.col("blocks_to_order") > 0).sort("order_by").row(0, named=True)
+    )
+    seam = (pl.col("region") == first["region"]) & (pl.col("pool") == first["pool"])
+    monthly = replace(inputs, triggers=inputs.triggers.with_columns(monthly_only=seam))
+    monthly = replace(monthly, placements=_planned(monthly, later_capex=1e6))
+    day = first["order_by"] - timedelta(days=1)  # the later order's (_planned)
+    folder = publish_report(monthly, root=tmp_path)
+    with (folder / "orders.csv").open(encoding="utf-8") as handle:
+        later = [r for r in csv.DictReader(handle) if r["tranche"] == "2"]
+    assert [(r["order_by"], r["order_by_grain"]) for r in later] == [
+        (str(day), f"month, {MONTHLY_ONLY}")
+    ]
+    assert later[0]["size_note"].startswith(f"size {MONTHLY_ONLY} (the daily forecast reaches")
+    table = _later_orders_table(monthly.placements, triggers=monthly.triggers, daily_end=None)
+    cells = [str(c) for row in table.rows for c in row]
+    assert f"{fmt_date(day)} ({MONTHLY_GRAIN})" in cells
+    assert f"$1.0M, {NOT_VERIFIED}" in cells
+    # Unflagged, the same order reads as before.
+    plain = _later_orders_table(monthly.placements, triggers=inputs.triggers, daily_end=None)
+    assert f"$1.0M, {NOT_VERIFIED}" not in [str(c) for row in plain.rows for c in row]
+    outcome = report_outcome(monthly, SimpleNamespace(run_id="t"), tmp_path)  # type: ignore[arg-type]
+    assert [o["monthly_only"] for o in outcome.later_due_first] == [True]
+    assert (
+        f"order first: {first['region']}/{first['pool']} 3 x cell-later by {day} (after an "
+        f"order at the monthly grain, {MONTHLY_ONLY}: see its pool's note; a later order of the "
+        "plan, due before every pool's first order"
+    ) in triggers_line(outcome)
+
+
 def test_the_sites_card_counts_declared_sites_without_blocks_yet() -> None:
     """A declared site with no block yet is in the power table but was missing from the
     "sites" card (6 against 7); without [[site]] the card counts the sites blocks name."""

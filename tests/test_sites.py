@@ -1165,6 +1165,63 @@ def test_an_order_usable_first_does_not_say_it_arrives_first_when_another_lands_
     ) in row["note"]
 
 
+def test_an_order_in_time_mostly_on_power_beats_a_late_one_usable_first_as_a_whole() -> None:
+    """Racks in time whose blocks the region's sites mostly power on arrival beat a cell
+    usable first as a whole, 109 days after exhaustion (the demo's 28-day run ordered a
+    $368.6M GB200 cell landing 146 days after its shortfall where 65 of 70 racks had power)."""
+    # s1's 1.0 MW is all drawn; s2 and s3 have 0.4 MW free each (one rack apiece), s3 0.4 MW
+    # more from day 300. The all pool is short from day 101; a 30-week cell (0.3 MW) lands
+    # day 210, powered.
+    cell = RACK | {"name": "cell-h100", "kind": "cell", "gpus": 1000, "mw": 0.3,
+                   "lead_time_weeks": 30, "capex_usd": 30e6}  # fmt: skip
+    later = [{"on": date(2020, 1, 1), "mw": 0.4}, {"on": _day(300), "mw": 0.8}]
+    sites = [_site(mw=1.0), _site("s2", mw=0.4), _site("s3", mw=0.4, energized=later)]
+    passed = (
+        f"cell-h100 passed over: usable first as a whole ({_day(210)}, powered on arrival), but "
+        f"109 days after exhaustion ({_day(EXHAUSTION)}), where this order's blocks, most or "
+        "all, run on the MW energized by their arrival, in time"
+    )
+    # Two racks: s2 and s3 power one each on arrival, all of them in time.
+    both = _run(_plan(sites=sites, candidates=[RACK, cell]), _linear(days=400))
+    row = _all_pool(both)
+    assert (row["candidate"], row["blocks_to_order"], row["status"]) == ("rack-h100", 2, "green")
+    assert (row["order_by"], row["arrives"]) == (_day(17), _day(ARRIVAL))
+    assert passed in row["note"]
+    # Three smaller racks: two run on arrival, the third waits for s3's power on day 300.
+    small = RACK | {"gpus": 180}
+    most = _run(_plan(sites=sites, candidates=[small, cell]), _linear(days=400))
+    shares = most.placements.filter(pl.col("tranche") == 1)
+    assert shares.select("candidate", "site", "blocks", "arrives", "powered", "status").rows() == [
+        ("rack-h100", "s2", 1, _day(ARRIVAL), True, "green"),
+        ("rack-h100", "s3", 1, _day(ARRIVAL), True, "green"),
+        ("rack-h100", "s3", 1, _day(300 - 28), False, "red"),
+    ]
+    assert passed in _all_pool(most)["note"]
+
+
+def test_an_order_in_time_whose_blocks_wait_for_power_into_the_buffer_is_amber() -> None:
+    """Racks landing in time (day 73) that wait for s1's power until day 90, 11 days before
+    exhaustion, are amber and say when they run (the demo's us-west/all read green, "in
+    service 2027-05-08, 4 weeks before exhaustion", for racks that ran from 2027-06-02)."""
+    site = _site(energized=[{"on": date(2020, 1, 1), "mw": 1.0}, {"on": _day(90), "mw": 2.0}])
+    result = _run(_plan(sites=[site]))
+    row = _all_pool(result)
+    assert (row["order_by"], row["arrives"], row["powered_from"]) == (
+        _day(17),
+        _day(ARRIVAL),
+        _day(90),
+    )
+    assert row["status"] == "amber"
+    assert result.placements.select("powered", "runs_from", "status").rows() == [
+        (False, _day(90), "amber")
+    ]
+    assert row["note"].startswith(
+        f"order 2 x rack-h100 by {_day(17)}: lands {_day(ARRIVAL)} and runs from {_day(90)}, "
+        "11 days before exhaustion, when its site has the MW; "
+    )
+    assert "in service" not in row["note"]
+
+
 def test_a_site_whose_power_steps_down_under_its_blocks_is_short_from_that_day() -> None:
     """s1 energizes 2.0 MW, then 0.5 MW from day 60 (a lease ending), under a live 1.0 MW
     rack: the power trigger read "contracted MW covers the need but is energized None, after

@@ -294,19 +294,18 @@ def test_a_later_deal_leaves_the_plan_s_first_order_its_size_and_its_dates() -> 
 
 def test_every_order_the_deal_moves_is_said_with_its_dates_and_capital() -> None:
     """A 2,000-GPU deal pulled a later 7-cell order ($2.6B) 14 months sooner while the what-if
-    named only the first order's date; here a 3,000-GPU deal pulls the plan's GB200 cell 365
-    days sooner (due before the as-of date) beside "extra capex $0", now said as its move."""
+    named only the first order's date; here a 3,000-GPU deal re-sizes three of the plan's rack
+    orders, each said as its move with both sides' blocks and capital. (It pulled the plan's
+    GB200 cell 365 days sooner, due 83 days before the as-of date, beside "extra capex $0";
+    racks in time, most on power, now serve it instead, for $118.3M.)"""
     answer = _inference_deal("2027-06-01:3000", _SETTINGS)
-    assert answer.extra_capex_usd == 0.0
+    assert answer.extra_capex_usd == 118_272_000.0
     moved = answer.replan_note
     assert (
-        "with the deal the triggers move 6 of the plan's orders to its end (capital past a "
-        "site's ceiling included; $368.6M of orders placed up to 365 days sooner)" in moved
+        "with the deal the triggers move 3 of the plan's orders to its end (capital past a "
+        "site's ceiling included): " in moved
     )
-    assert (
-        "us-west all: 1 x cell-gb200-8192 by 2027-09-12 -> 2026-09-12 (365 days sooner), "
-        "$368.6M" in moved
-    )
-    # Re-sized orders with both sides' blocks and capital, dropped ones with theirs.
+    assert "cell-gb200-8192" not in moved
     assert "us-west all: 16 -> 28 x rack-h100-256 by 2026-09-25, $135.2M -> $236.5M" in moved
-    assert "us-west all: no longer 30 x rack-h100-256 by 2028-03-25, $253.4M" in moved
+    assert "us-west all: 16 -> 4 x rack-h100-256 by 2027-02-27, $135.2M -> $33.8M" in moved
+    assert "us-west all: 69 -> 83 x rack-h100-256 by 2028-09-25, $582.9M -> $701.2M" in moved

@@ -52,21 +52,29 @@ def _page(answer: WhatIf) -> str:
 
 
 def test_the_capital_a_deal_places_sooner_stands_beside_its_extra_capex() -> None:
-    """A 3,000-GPU deal pulls the plan's GB200 cell ($368.6M) 365 days sooner, due 83 days
-    before the as-of date, while its extra capex reads $0: the CLI's headline and the page's
-    cards say so beside it, not only the note below (the demo's "$84.5M" stood alone while
-    $2,918.4M of orders moved up to 426 days sooner)."""
+    """The capital a deal places sooner stands beside its extra capex in the CLI's headline
+    and the page's cards, not only the note below (the demo's "$84.5M" stood alone while
+    $2,918.4M of orders moved up to 426 days sooner). A 3,000-GPU deal from 2027-06-01 pulled
+    the plan's GB200 cell 365 days sooner, due 83 days before the as-of date, for "extra
+    capex $0"; racks in time, most on power, now serve it: $118.3M, nothing moved sooner."""
+    from dataclasses import replace
+
     from forecasting.report.format import html_text
+    from forecasting.whatif import _moved_orders, _sooner_note
 
     answer = _inference_deal("2027-06-01:3000", _SETTINGS)
-    assert answer.extra_capex_usd == 0.0
-    sooner = (
-        "it moves $368.6M of the plan's orders sooner, up to 365 days (the first due "
+    assert (answer.extra_capex_usd, answer.sooner_note) == (118_272_000.0, "")
+    moves = _moved_orders(
+        _placed(date(2028, 3, 14), beyond=0), _placed(date(2026, 9, 12), beyond=0)
+    )
+    sooner = _sooner_note(moves, as_of=answer.as_of)
+    assert sooner == (
+        "it moves $400.0M of the plan's orders sooner, up to 549 days (the first due "
         "2026-09-12, 83 days before the as-of date: late)"
     )
-    assert answer.sooner_note == sooner
-    assert f"extra capex $0, 0.0 MW ({answer.capex_basis}); {sooner}; revenue" in _title(answer)
-    assert html_text(sooner) in _page(answer)
+    moved = replace(answer, sooner_note=sooner)
+    assert f"extra capex $118.3M, 5.4 MW ({answer.capex_basis}); {sooner}; revenue" in _title(moved)
+    assert html_text(sooner) in _page(moved)
     # A deal that moves nothing sooner says nothing of it.
     later = _inference_deal("2027-10-01:2000", _SCORED)
     assert later.sooner_note == "" and "sooner" not in _title(later)
@@ -103,7 +111,7 @@ def test_a_deal_s_blocks_in_service_months_before_it_say_how_long_and_why() -> N
 def test_a_first_order_smaller_with_the_deal_says_why() -> None:
     """A 3,000-GPU deal from 2027-04-01 reads "trigger blocks 60 -> 13" though it adds demand:
     the first order is stopped the day before the deal (what is short from then is the later
-    orders'), and every order of the pool to the plan's end grows, 60 -> 84 racks."""
+    orders'), and every order of the pool to the plan's end grows, 131 -> 145 racks."""
     answer = _inference_deal("2027-04-01:3000", _SCORED)
     first = answer.orders.filter(pl.col("pool") == "all").row(0, named=True)
     assert (first["blocks_without"], first["blocks_with"]) == (60, 13)
@@ -112,7 +120,7 @@ def test_a_first_order_smaller_with_the_deal_says_why() -> None:
         "first order is sized to 2028-02-11 without the deal and to 2027-03-31 with it (the day "
         "before the deal starts: what is short from then, the deal's GPUs with it, is the later "
         "orders'), so what it no longer covers falls to the later orders; every order of the "
-        "pool to the plan's end: 2 -> 2 x cell-gb200-8192, 60 -> 84 x rack-h100-256"
+        "pool to the plan's end: 1 -> 1 x cell-gb200-8192, 131 -> 145 x rack-h100-256"
     ) in answer.notes
     # A deal from 2027-03-01 leaves nothing for the first order to buy before it: 60 -> 0.
     none = _inference_deal("2027-03-01:3000", _SCORED)

@@ -265,10 +265,12 @@ def _write_run(inputs: ReportInputs, folder: Path) -> None:
     _csv_safe(triggers).write_csv(folder / "triggers.csv")
     triggers.write_json(folder / "triggers.json")
     # A trigger's own order (tranche 1) is dated as its trigger is: its flag says the grain.
-    flags = inputs.triggers.select("region", "pool", "monthly_only", tranche=pl.lit(1, pl.Int64))
+    # So are the later orders after it, whose shortfalls start where its size, not verified
+    # at the daily grain, ends (a 28-day run's us-west cell, due first, read as measured).
+    flags = inputs.triggers.select("region", "pool", "monthly_only")
     orders = (
         orders_frame(inputs.placements, end=last)
-        .join(flags, on=["region", "pool", "tranche"], how="left", maintain_order="left")
+        .join(flags, on=["region", "pool"], how="left", maintain_order="left")
         .with_columns(
             exhaustion_grain=exhaustion_grain(end),
             order_by_grain=order_by_grain(end),

@@ -927,7 +927,15 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         power_first_beyond_ceiling_mw=(
             float(late["mw_beyond_ceiling"][0] or 0.0) if late.height else 0.0
         ),
-        later_due_first=later_orders_due_first(inputs.triggers, inputs.placements).to_dicts(),
+        # Each with its pool's flag: after an order not verified at the daily grain, neither is it.
+        later_due_first=later_orders_due_first(inputs.triggers, inputs.placements)
+        .join(
+            inputs.triggers.select("region", "pool", "monthly_only"),
+            on=["region", "pool"],
+            how="left",
+            maintain_order="left",
+        )
+        .to_dicts(),
         to_place=trigger_capital(inputs) + unsized_beside(triggers_due(inputs)),
         failing_drills=inputs.drill_answers.filter(~pl.col("passed")).get_column("drill").to_list(),
         unverified_drills=_unverified_drills(inputs),

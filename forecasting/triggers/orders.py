@@ -56,7 +56,12 @@ Placement
     orderable in time and powered on arrival is chosen as above. Otherwise the candidate
     usable first wins: powered on arrival, or waiting at a site for MW it will have (a
     contract energized later), so racks that wait weeks for power beat a pod that arrives
-    powered a year late; its note says power is the constraint and for how long. Only when no
+    powered a year late; its note says power is the constraint and for how long. But where
+    that one is usable only after exhaustion, a candidate orderable in time for most of whose
+    blocks the region's sites together have MW energized on its arrival is chosen as above:
+    split by power (below), most of the need is served in time, and the note names the
+    candidate passed over and when it would have served (a GB200 cell 146 days late beat 70
+    racks in time, 65 of them on power, for the day its last block could run). Only when no
     site has any candidate's MW within the plan is the first to arrive placed at the region's
     roomiest site anyway. A site's MW goes to orders by arrival day, as its power trigger
     counts it: an order reads the MW of orders landing on or before its own day, and once a
@@ -338,7 +343,25 @@ def _choose(
     # for power a site will have, so a block that waits months for its MW beats one that
     # arrives powered a year late; only when no site ever has the MW, the first to arrive.
     in_time = [o for o in orders if o.powered and o.in_time]
-    chosen = _rank(in_time, plan) or _first_usable(orders) or _rank(orders, plan)
+    chosen = _rank(in_time, plan)
+    first = _first_usable(orders)
+    late = first is None or first.usable is None or first.usable > exhaustion
+    if chosen is None and power is not None and late:
+        # Usable first as a whole serves nothing in time: an order in time whose blocks the
+        # region's sites have MW energized for on arrival, most of them, serves most of the
+        # need in time (_split_by_power orders those on the shortfall's dates, only the rest
+        # waits). Compared by the day its last block could run, a GB200 cell landing 146 days
+        # after its shortfall beat 70 racks in time, 65 of them on power on arrival.
+        mostly = [
+            o
+            for o in orders
+            if o.in_time and 2 * _blocks_on_power(o, region=region, power=power) > o.blocks
+        ]
+        if (chosen := _rank(mostly, plan)) is not None:
+            other = first is not None and first.candidate != chosen.candidate
+            passed = _passed_over_late(first, exhaustion=exhaustion) if other and first else ""
+            return _sited(replace(chosen, passed_over=passed), region=region, power=power)
+    chosen = chosen or first or _rank(orders, plan)
     if chosen is None or power is None:
         return chosen
     sooner = min((o for o in orders if o.arrives < chosen.arrives), key=_arrival, default=None)
@@ -368,6 +391,30 @@ def _passed_over(sooner: _Order, *, region: str) -> str:
     if sooner.usable is None:
         return f"{lands} but no site in {region} has its {sooner.mw:.2f} MW within the plan"
     return f"{lands} but no site in {region} has its {sooner.mw:.2f} MW before {sooner.usable}"
+
+
+def _blocks_on_power(order: _Order, *, region: str, power: _Power) -> int:
+    """How many of ``order``'s blocks the sites of ``region`` have MW energized for on its
+    arrival, the sites together, as :func:`_split_by_power` counts them."""
+    unit, arrives = order.candidate.mw, order.arrives
+    if order.powered or unit <= 0:
+        return order.blocks
+    fits = sum(
+        math.floor((max(power.room(s, arrives), 0.0) + _TOL) / unit) for s in power.sites_in(region)
+    )
+    return min(order.blocks, fits)
+
+
+def _passed_over_late(late: _Order, *, exhaustion: date) -> str:
+    """Why ``late``, usable first as a whole but after ``exhaustion``, was passed over for an
+    order in time whose blocks mostly run on the MW energized by their arrival."""
+    powered = ", powered on arrival" if late.powered else ""
+    assert late.usable is not None  # usable first: some site has its MW within the plan
+    return (
+        f"{late.candidate.name} passed over: usable first as a whole ({late.usable}{powered}), "
+        f"but {(late.usable - exhaustion).days:,} days after exhaustion ({exhaustion}), where "
+        "this order's blocks, most or all, run on the MW energized by their arrival, in time"
+    )
 
 
 def _placed(order: _Order, *, region: str, power: _Power) -> _Order:
@@ -665,6 +712,23 @@ def _order_note(
             f"{WAITS_ON_POWER}; ordered by {dark_by} it would land {dark_arrives} and stand "
             f"dark {(runs - dark_arrives).days:,} days{serves}"
         )
+    if order.in_time and not order.powered and runs is not None and runs > order.arrives:
+        # It lands in time, but its blocks serve from its site's power: "in service
+        # 2027-05-08, 4 weeks before exhaustion" read of racks that ran from 2027-06-02.
+        before = (exhaustion - runs).days
+        when = (
+            f"{before} days before exhaustion"
+            if before > 0
+            else "on the day of exhaustion"
+            if before == 0
+            else f"{-before} days after exhaustion"
+        )
+        # Without planned power it runs only once power contracted today is energized.
+        power = "when its site has the MW" if order.usable else "with power contracted today"
+        return (
+            f"order {order.blocks} x {name} by {order.order_by}: lands {order.arrives} and runs "
+            f"from {runs}, {when}, {power}"
+        )
     if order.in_time:
         return (
             f"order {order.blocks} x {name}{at} by {order.order_by}: in service "
@@ -861,6 +925,8 @@ def _by_power_note(
         )
     ):
         notes.append(expedited)
+    if order.passed_over:
+        notes.append(order.passed_over)  # the late candidate it was chosen over (_choose)
     if not waiting:
         return "; ".join(notes)
     first = replace(waiting[0], blocks=waits, parts=())
@@ -948,6 +1014,11 @@ def _order_fields(
         # Blocks that power contracted today runs by then are not: the demo's us-west
         # training cell read red beside its site's green power trigger.
         status = Status.RED
+    elif blocks and waited and status is Status.GREEN and serves and serves > order.arrives:
+        # In time on its dates, its blocks run from its site's power, not from their arrival:
+        # inside the buffer before exhaustion, amber (the demo's us-west/all read green while
+        # 41 of its 65 racks waited for power until 2027-06-02, 3 days before its shortfall).
+        status = Status.AMBER
     return {
         "candidate": c.name,
         "kind": c.kind.value,
@@ -2453,7 +2524,7 @@ def _split_by_power(
         return None
     lead, *more = on_power
     if not rest:
-        return replace(lead, parts=tuple(more), by_power=True), None
+        return replace(lead, parts=tuple(more), by_power=True, passed_over=order.passed_over), None
     waiting = replace(order, blocks=rest, beyond_ceiling=None, runs_from=None)
     waiting = _sited(_placed(waiting, region=region, power=power), region=region, power=power)
     waiting = _past_the_ceiling(waiting, plan, power=power, as_of=as_of, settings=settings)
@@ -2470,7 +2541,8 @@ def _split_by_power(
     # landing 2028-02-02 at the same site, which then read "waits on power". Where none of it
     # stays at its own site, _split took the leading share's MW already.
     pending = dated if waiting.site == placed_at else None
-    return replace(lead, parts=shares, by_power=True), pending
+    split = replace(lead, parts=shares, by_power=True, passed_over=order.passed_over)
+    return split, pending
 
 
 def _past_the_ceiling(

@@ -511,6 +511,7 @@ def _plan_reach(inputs: ReportInputs) -> str | None:
 def _later_orders_table(
     placements: pl.DataFrame,
     *,
+    triggers: pl.DataFrame | None = None,
     daily_end: date | None,
     end: date | None = None,
     nothing: str | None = None,
@@ -529,6 +530,11 @@ def _later_orders_table(
     later = past_the_plan(later_orders(placements), end=end).sort(
         "order_by", "region", "pool", "tranche", nulls_last=True, maintain_order=True
     )
+    if triggers is not None:
+        # After a first order short at the monthly grain only (``triggers``' monthly_only),
+        # its later orders are not verified at the daily grain either, and say so as it does.
+        flags = triggers.select("region", "pool", "monthly_only")
+        later = later.join(flags, on=["region", "pool"], how="left", maintain_order="left")
     rows: list[list[Cell]] = [
         [
             r["region"],
@@ -540,7 +546,7 @@ def _later_orders_table(
             in_service_text(r, later=True) + past_the_horizon(r, end=end),
             fmt_day_or_month(r["exhaustion_date"], daily_end=daily_end),
             f"{fmt_count(r['blocks'])} × {r['candidate']}",
-            _later_capex_text(r),
+            _later_capex_text(r) + (f", {NOT_VERIFIED}" if r.get("monthly_only") else ""),
             fmt_mw(r["mw"]),
             r["site"] or "to be sited",
         ]
@@ -1406,6 +1412,7 @@ def finance_page(inputs: ReportInputs) -> str:
         ),
         "later_orders": _later_orders_table(
             inputs.placements,
+            triggers=t,
             daily_end=daily_end(inputs),
             end=plan_last_day(inputs),
             nothing=nothing,
