@@ -735,7 +735,9 @@ def report_table(outcome: ReportOutcome) -> Table:
     if outcome.silent:
         captions.append(
             f"telemetry stopped: {listed(outcome.silent)} reported nothing for that many days "
-            "before the run's last day; check those feeds before acting on their triggers"
+            "before the run's last day; check those feeds before acting on their triggers, and "
+            "on the other regions' too: reconciliation and the plan's growth model read every "
+            "region together, so a silent region moves the others' forecasts"
         )
     if outcome.extrapolated:
         captions.append(f"extrapolated: {outcome.extrapolated}")

@@ -3240,6 +3240,7 @@ def test_every_page_names_the_feeds_that_stopped() -> None:
     label = html_text(f"{hierarchy.label_of(region)} (5 days), helios · training · vc6YE")
     for page in (run_index_page, finance_page, facilities_page, platform_page):
         assert f"Telemetry stopped: {label} (8 days)" in page(quiet), page.__name__
+        assert "a silent region moves the others" in page(quiet), page.__name__
         assert "Telemetry stopped" not in page(inputs), page.__name__
 
 
