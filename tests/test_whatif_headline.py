@@ -25,8 +25,8 @@ from tests.test_whatif_capital import _SETTINGS, _inference_deal
 _SCORED = TriggerSettings(scored_days=7)
 
 
-def _title(answer: WhatIf) -> str:
-    """The CLI's what-if headline (the table's title) for ``answer``, as one line."""
+def _printed(answer: WhatIf) -> str:
+    """The CLI's what-if headline and table for ``answer``, as the terminal shows them."""
     from rich.console import Console
 
     from flows.tables import whatif_table
@@ -38,11 +38,17 @@ def _title(answer: WhatIf) -> str:
         revenue_usd=answer.revenue_usd, orders=answer.orders.to_dicts(), notes=[],
         page=Path("p.html"), capex_basis=answer.capex_basis, capex_bound=answer.capex_bound,
         sooner_note=answer.sooner_note, ramp_warning=answer.ramp_warning,
-        revenue_basis=answer.revenue_basis,
+        revenue_basis=answer.revenue_basis, not_sized_with=list(answer.not_sized_with),
+        not_sized_without=list(answer.not_sized_without),
     )  # fmt: skip
     console = Console(width=1000, record=True)
     console.print(whatif_table(outcome))
-    return " ".join(console.export_text().split("┏")[0].split())
+    return console.export_text()
+
+
+def _title(answer: WhatIf) -> str:
+    """The CLI's what-if headline (the table's title) for ``answer``, as one line."""
+    return " ".join(_printed(answer).split("┏")[0].split())
 
 
 def _page(answer: WhatIf) -> str:
@@ -364,22 +370,7 @@ def _rack_only_plan() -> CapacityPlan:
 
 def _table_text(answer: WhatIf) -> str:
     """The CLI's what-if headline and table for ``answer``, as one line of words."""
-    from rich.console import Console
-
-    from flows.tables import whatif_table
-
-    outcome = WhatIfOutcome(
-        forecast_run_id="r", as_of=answer.as_of, horizon_end=answer.horizon_end,
-        serve_from=answer.serve_from, can_serve=answer.can_serve, serve_note=answer.serve_note,
-        extra_capex_usd=answer.extra_capex_usd, extra_mw=answer.extra_mw,
-        revenue_usd=answer.revenue_usd, orders=answer.orders.to_dicts(), notes=[],
-        page=Path("p.html"), capex_basis=answer.capex_basis, capex_bound=answer.capex_bound,
-        not_sized_with=list(answer.not_sized_with),
-        not_sized_without=list(answer.not_sized_without),
-    )  # fmt: skip
-    console = Console(width=1000, record=True)
-    console.print(whatif_table(outcome))
-    return " ".join(console.export_text().replace("│", " ").split())
+    return " ".join(_printed(answer).replace("│", " ").split())
 
 
 def test_a_training_deal_no_block_type_can_serve_measures_no_capex_and_names_no_rack() -> None:
