@@ -5662,3 +5662,14 @@ def test_an_order_past_every_ceiling_has_no_arrival(tmp_path: Path) -> None:
     orders = pl.read_csv(folder / "orders.csv", try_parse_dates=True)
     assert orders.filter(pl.col("tranche") == 2)["arrives"].to_list() == [None]
     assert orders.filter(pl.col("tranche") == 1)["arrives"].null_count() == 0
+
+
+def test_the_status_legend_says_amber_for_blocks_that_run_inside_the_buffer() -> None:
+    """The triggers read amber where an order lands in time but its blocks run only from
+    inside the buffer, when their site has the power (the demo's us-west: 41 racks running 3
+    days before exhaustion), while the legend defined amber by the order-by date alone
+    (sweep48 F9 with F4): the legend says both."""
+    from forecasting.report.pages.finance import _orders_intro
+
+    said = _orders_intro(sample_inputs())
+    assert "or its blocks land in time but run only from inside the buffer" in said

@@ -1278,9 +1278,10 @@ def _pipeline_table(deals: pl.DataFrame) -> Table:
 # amber rows whose order-by date had passed.
 _STATUS_RULES = (
     "Green: the order-by date is ahead. Amber: the order-by date has passed, but an order "
-    "placed now still lands before the shortfall (inside the safety buffer). Red: a shortfall "
-    "comes whatever is ordered now: the lead time is lost, the blocks would wait for their "
-    "site's power past the shortfall, or no block type can serve the pool (the note says "
+    "placed now still lands before the shortfall (inside the safety buffer), or its blocks "
+    "land in time but run only from inside the buffer, when their site has the power. Red: a "
+    "shortfall comes whatever is ordered now: the lead time is lost, the blocks would wait for "
+    "their site's power past the shortfall, or no block type can serve the pool (the note says "
     "which). "
 )
 
