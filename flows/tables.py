@@ -1144,6 +1144,8 @@ def whatif_lines(outcome: WhatIfOutcome) -> list[str]:
     and the page."""
     lines = (
         outcome.serve_note,
+        # First of the caveats: every figure above rests on it.
+        outcome.extrapolated,
         outcome.replan_note,
         outcome.baseline_note,
         outcome.concentration_line,

@@ -161,3 +161,36 @@ def test_a_back_dated_report_reads_only_the_history_its_forecast_had(
     assert inputs.history["ds"].max() == as_of
     history = inputs.concentration.filter(pl.col("source") == "history")
     assert history["ds"].max() <= as_of
+
+
+def test_a_what_if_on_a_forecast_past_its_backtests_says_it_is_extrapolated(
+    fleet: FleetFiles, tmp_path: Path
+) -> None:
+    """A deal weighed on a 200-day fleet's 182-day forecast, whose backtests scored 28 days
+    ahead: the report opened with "Extrapolated: ... not verified" while the what-if's page
+    and terminal gave its verdict, capex and MW as plain figures (a 120-day fleet's "$76.0M,
+    3.5 MW"; sweep48 F14). Both now carry the run's line, saying what rests on it."""
+    from flows.tables import whatif_lines
+    from forecasting.options import ForecastOptions, WhatIfOptions
+
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copy(fleet.warehouse, path)
+    options = ForecastOptions(
+        horizon_days=182,
+        horizon_months=0,
+        n_paths=20,
+        customers_per_class=3,
+        models=("seasonal_naive", "drift"),
+    )
+    run = runs.forecast(path, options)
+    deal = WhatIfOptions(
+        customer="newco",
+        workload_class="inference",
+        region="us-east",
+        ramp=f"{run.as_of + timedelta(days=60)}:200",
+    )
+    outcome = runs.weigh_deal(path, fleet.capacity, tmp_path / "reports", deal)
+    assert outcome.extrapolated.startswith("extrapolated: the daily forecast reaches 182 days")
+    assert "the deal's verdict, orders, capex and MW that rest on it" in outcome.extrapolated
+    assert outcome.extrapolated in whatif_lines(outcome)
+    assert "Extrapolated: the daily forecast reaches 182 days" in outcome.page.read_text()

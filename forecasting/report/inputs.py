@@ -403,6 +403,7 @@ def _measured_reach(
 # What rests on the days past the backtests' reach, as the report says it and as a drill does.
 ORDERS_REST = "the exhaustion dates and orders that rest on it"
 DRILLS_REST = "the drills' figures over those days"
+WHATIF_REST = "the deal's verdict, orders, capex and MW that rest on it"
 
 
 def extrapolated_reach(inputs: ReportInputs) -> str:

@@ -407,11 +407,14 @@ def unmeasured_demand_warning(warehouse_path: Path, forecast_run_id: str | None)
     )
 
 
-def extrapolated_warning(warehouse_path: Path, forecast_run_id: str | None) -> str | None:
-    """The report's "extrapolated:" line for the forecast run the drills played, when its
-    daily forecast reaches past what its backtests measured (None otherwise): `drill` on a
-    45-day fleet scored 7 days ahead printed revenue at risk over 182 days with nothing said,
-    while `report` and every page said "extrapolated, not verified"."""
+def extrapolated_warning(
+    warehouse_path: Path, forecast_run_id: str | None, *, rests: str | None = None
+) -> str | None:
+    """The report's "extrapolated:" line for the forecast run the drills played (or a what-if
+    weighed, saying what ``rests`` on it), when its daily forecast reaches past what its
+    backtests measured (None otherwise): `drill` on a 45-day fleet scored 7 days ahead printed
+    revenue at risk over 182 days with nothing said, while `report` and every page said
+    "extrapolated, not verified"."""
     from forecasting import demand
     from forecasting.report.inputs import DRILLS_REST, extrapolated_text
 
@@ -430,7 +433,7 @@ def extrapolated_warning(warehouse_path: Path, forecast_run_id: str | None) -> s
         horizon_accuracy=accuracy,
         as_of=ref.as_of,
         end=end if isinstance(end, date) else None,
-        rests=DRILLS_REST,
+        rests=DRILLS_REST if rests is None else rests,
     )
     return f"extrapolated: {text}" if text else None
 

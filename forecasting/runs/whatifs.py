@@ -77,6 +77,9 @@ class WhatIfOutcome(BaseModel):
     sooner_note: str = ""
     ramp_warning: str = ""
     revenue_basis: str = ""  # WhatIf.revenue_basis
+    # The run's "extrapolated: ..." line where the forecast reaches past what its backtests
+    # measured ('' otherwise): a 120-day fleet's $76.0M, 3.5 MW read as a sized answer.
+    extrapolated: str = ""
 
 
 def _spelling_notes(customer: str, customers: list[str]) -> list[str]:
@@ -99,7 +102,9 @@ def weigh_deal(
 ) -> WhatIfOutcome:
     """Weigh a deal against the plan on a stored forecast run and publish its what-if page."""
     from forecasting.capacity import load_capacity
+    from forecasting.report.inputs import WHATIF_REST
     from forecasting.report.pages.whatif import whatif_page
+    from forecasting.runs.drills import extrapolated_warning
     from forecasting.whatif import deal_contract, what_if
 
     plan = load_capacity(capacity_path)
@@ -125,6 +130,7 @@ def weigh_deal(
     answer = what_if(frame, plan, deal, as_of=ref.as_of, paths=paths, settings=settings, book=book)
     spelling = _spelling_notes(deal.customer, customers.to_list())
     answer = replace(answer, notes=(*spelling, *answer.notes))
+    extrapolated = extrapolated_warning(warehouse_path, ref.run_id, rests=WHATIF_REST) or ""
     slug = re.sub(
         r"[^a-z0-9]+", "-", f"{deal.customer}-{deal.workload_class}-{deal.region}".lower()
     )
@@ -132,7 +138,12 @@ def weigh_deal(
     try:
         page.parent.mkdir(parents=True, exist_ok=True)
         page.write_text(
-            whatif_page(answer, forecast_run_id=ref.run_id, quantile=options.quantile),
+            whatif_page(
+                answer,
+                forecast_run_id=ref.run_id,
+                quantile=options.quantile,
+                extrapolated=extrapolated.removeprefix("extrapolated: "),
+            ),
             encoding="utf-8",
         )
     except OSError as exc:  # a /sys folder, a full disk: the OS error's trace said it before
@@ -170,5 +181,6 @@ def weigh_deal(
         sooner_note=answer.sooner_note,
         ramp_warning=answer.ramp_warning,
         revenue_basis=answer.revenue_basis,
+        extrapolated=extrapolated,
         page=page,
     )

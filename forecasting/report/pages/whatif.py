@@ -266,8 +266,11 @@ def _concentration(answer: WhatIf) -> Table:
     return Table.of(headers, rows, numeric=(1, 2, 3, 4), empty="no months")
 
 
-def whatif_page(answer: WhatIf, *, forecast_run_id: str, quantile: str) -> str:
-    """The page finance reads before a deal is signed."""
+def whatif_page(
+    answer: WhatIf, *, forecast_run_id: str, quantile: str, extrapolated: str = ""
+) -> str:
+    """The page finance reads before a deal is signed; ``extrapolated``, the run's banner where
+    its forecast reaches past what its backtests measured (as the report's pages show it)."""
     deal = answer.deal
     price = (
         f"${deal.price_per_gpu_hour:,.2f} per GPU-hour"
@@ -285,6 +288,7 @@ def whatif_page(answer: WhatIf, *, forecast_run_id: str, quantile: str) -> str:
         f"to {fmt_date(answer.horizon_end)} · triggers at {quantile} · generated "
         f"{fmt_datetime(datetime.now(UTC))}",
         nav=[],
+        extrapolated=extrapolated,
         cards=_cards(answer),
         serve_note=answer.serve_note,
         baseline_note=answer.baseline_note,
