@@ -100,8 +100,8 @@ def _executor(kind: RunnerKind, workers: int) -> Executor:
     raise ValueError(f"the {kind} task runner runs only as a Prefect flow")
 
 
-def _pool_map(kind: RunnerKind, workers: int) -> runs.MapFn:
-    """A map for forecast_all: chunks of series on a local pool, in order, with progress."""
+def _pool_map(pool: Executor, workers: int) -> runs.MapFn:
+    """A map for forecast_all: chunks of series on ``pool``, in order, with progress."""
 
     def mapped(
         work: Callable[[pl.DataFrame], object], frames: Iterable[pl.DataFrame]
@@ -110,10 +110,7 @@ def _pool_map(kind: RunnerKind, workers: int) -> runs.MapFn:
         size = max(1, -(-len(items) // (4 * workers)))
         parts = [items[i : i + size] for i in range(0, len(items), size)]
         done: dict[int, list[object]] = {}
-        with (
-            _executor(kind, workers) as pool,
-            progress_bar("forecasting series", total=len(items)) as advance,
-        ):
+        with progress_bar("forecasting series", total=len(items)) as advance:
             futures = {pool.submit(_chunk, work, part): i for i, part in enumerate(parts)}
             for future in as_completed(futures):
                 done[futures[future]] = future.result()
@@ -125,9 +122,13 @@ def _pool_map(kind: RunnerKind, workers: int) -> runs.MapFn:
 
 
 def forecast(warehouse_path: Path, options: ForecastOptions) -> runs.ForecastRun:
-    """Forecast every series on a local thread or process pool and store the run."""
+    """Forecast every series on a local thread or process pool and store the run; the plan's
+    growth models fit on the same pool, beside the series."""
     workers = options.workers or os.cpu_count() or 1
-    return runs.forecast(warehouse_path, options, map_fn=_pool_map(options.task_runner, workers))
+    with _executor(options.task_runner, workers) as pool:
+        return runs.forecast(
+            warehouse_path, options, map_fn=_pool_map(pool, workers), submit=pool.submit
+        )
 
 
 def backtest_decisions(

@@ -22,7 +22,7 @@ from forecasting import runs
 from forecasting.contracts import ContractBook
 from forecasting.digest import code_digest, content_digest
 from forecasting.forecast import ForecastResult, ForecastSettings, SeriesForecast, forecast_all
-from forecasting.horizon import Extended
+from forecasting.horizon import Extended, Growth
 from forecasting.options import ForecastOptions
 from forecasting.runs import ForecastRun
 
@@ -89,6 +89,14 @@ def _fan_out(
 
 
 @task(cache_policy=NO_CACHE)
+def fit_plan_growth(
+    series: pl.DataFrame, as_of: date, months: int, daily_days: int
+) -> Growth | None:
+    """Fit the plan's growth models and their decision backtest on the demand."""
+    return runs.plan_growth(series, as_of=as_of, months=months, daily_days=daily_days)
+
+
+@task(cache_policy=NO_CACHE)
 def plan_past_lead_times(
     series: pl.DataFrame,
     result: ForecastResult,
@@ -96,10 +104,11 @@ def plan_past_lead_times(
     months: int,
     book: ContractBook | None,
     seed: int,
+    grown: Growth | None = None,
 ) -> tuple[ForecastResult, Extended | None, runs.BookApplied | None]:
     """Extend the run to the plan horizon and apply the contract book."""
     return runs.plan_past_lead_times(
-        series, result, as_of=as_of, months=months, book=book, seed=seed
+        series, result, as_of=as_of, months=months, book=book, seed=seed, grown=grown
     )
 
 
@@ -145,15 +154,26 @@ def forecast_flow(warehouse_path: Path, options: ForecastOptions | None = None) 
     as_of = options.as_of or series.get_column("ds").max()
     assert isinstance(as_of, date)  # a non-empty frame has a newest day
     chunks = 4 * (options.workers or 2)
+    months = runs.plan_horizon_months(options)
+    # Submitted before the series, so a worker fits the growth models while the others start
+    # on the series: one core did them alone after the fan-out.
+    growing = (
+        fit_plan_growth.submit(series, as_of, months, settings.horizon_days) if months else None
+    )
     known = read_events(warehouse_path) if options.use_events else None
     result = forecast_all(
         series, settings=settings, events=known, map_fn=partial(_fan_out, chunks=chunks)
     )
     events = 0 if known is None else known.height
     book = read_contracts(warehouse_path, options.capacity) if options.use_contracts else None
-    months = runs.plan_horizon_months(options)
     result, extended, applied = plan_past_lead_times(
-        series, result, as_of, months, book, settings.seed
+        series,
+        result,
+        as_of,
+        months,
+        book,
+        settings.seed,
+        grown=None if growing is None else growing.result(),
     )
     seconds = time.perf_counter() - started
     run = save_run(

@@ -80,7 +80,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
@@ -103,8 +103,10 @@ __all__ = [
     "DECISION_HORIZON_DAYS",
     "MONTHS_SCHEMA",
     "Extended",
+    "Growth",
     "band_calibrated",
     "extend_horizon",
+    "grow",
     "months_at_least_their_days",
     "plan_months",
     "plan_months_for",
@@ -1521,33 +1523,49 @@ def months_at_least_their_days(
     )
 
 
-def extend_horizon(
+@dataclass(frozen=True, slots=True)
+class Growth:
+    """The growth models' calls on a run's daily demand, by measure (peaks first), and the
+    decision backtest of the peaks' call: what :func:`extend_horizon` blends into the daily
+    forecast. They read the demand alone, never the daily models, so a run fits them while
+    the daily models fit (flows: a task beside the fan-out); :func:`grow` makes them.
+    """
+
+    classes: tuple[str, ...]  # the regions and classes the calls forecast
+    daily_days: int
+    months: int
+    calls: dict[str, longrange.LongHorizon]
+    accuracy: pl.DataFrame  # longrange.decision_backtest rows, with ``measure``
+    measured: bool  # whether the decision backtest ran
+
+    def made_for(
+        self, *, classes: Sequence[str], daily_days: int, months: int, measured: bool
+    ) -> bool:
+        """Whether these are the calls a run of ``classes``, horizons and backtest would make."""
+        mine = (self.classes, self.daily_days, self.months, self.measured)
+        return mine == (tuple(classes), daily_days, months, measured)
+
+
+def _regions_and_classes(frame: pl.DataFrame) -> list[str]:
+    depth = hierarchy.depth()
+    return frame.filter(depth.is_between(1, 2)).get_column("unique_id").unique().sort().to_list()
+
+
+def grow(
     series: pl.DataFrame,
-    result: ForecastResult,
     *,
     as_of: date,
     months: int,
+    daily_days: int,
     measure_accuracy: bool = True,
-) -> Extended:
-    """``result`` reaching ``months`` ahead (see the module docstring).
-
-    ``series`` is the run's daily demand (DEMAND_SCHEMA or ``unique_id, ds, measure, y``).
-    """
-    forecast = result.forecast
-    depth = hierarchy.depth()
-    classes = (
-        forecast.filter(depth.is_between(1, 2)).get_column("unique_id").unique().sort().to_list()
-    )
-    last = forecast["ds"].max() if forecast.height else as_of
-    daily_days = (last - as_of).days if isinstance(last, date) else 0
-    blended_parts, accuracy_parts, plan_parts = [], [], []
-    class_months: dict[str, pl.DataFrame] = {}
-    mean_peaks = pl.DataFrame()  # the mean measure's monthly peak day, regions and classes
-    gap: str | None = None
-    change: str | None = None
-    ratio_parts: list[pl.DataFrame] = []
-    peak_short = peak_growth = pl.DataFrame()
-    class_bands = region_bands = pl.DataFrame(schema={"unique_id": pl.String, "ds": pl.Date})
+    classes: Sequence[str] | None = None,
+) -> Growth:
+    """The growth calls of ``classes`` (default: every region and class of ``series``, the
+    run's daily demand) as of ``as_of``, reaching ``months`` ahead past the ``daily_days`` of
+    the daily forecast."""
+    classes = _regions_and_classes(series) if classes is None else list(classes)
+    calls: dict[str, longrange.LongHorizon] = {}
+    accuracy = pl.DataFrame(schema=ACCURACY_SCHEMA)
     chosen: tuple[str, ...] = growth.CANDIDATES
     followed = True
     # The decision backtest cuts the plan's series where the plan's own backtests did.
@@ -1558,12 +1576,6 @@ def extend_horizon(
     # steady level six months out.
     stopped = _stopped_customers(series, as_of=as_of)
     active = _active_shares(series, stopped, as_of=as_of) if stopped.height else None
-    peak_shares = _month_peak_shares(series, stopped, as_of=as_of)
-    stopped_notes = (
-        _stopped_notes(stopped, active)
-        if active is not None
-        else pl.DataFrame(schema={"unique_id": pl.String, "stopped": pl.String})
-    )
     # Peaks first: the triggers act on them, so their backtests choose the growth model; the
     # means (the same series' levels) reuse it and calibrate their own interval scale, which
     # spares four of the five candidates' backtests.
@@ -1571,27 +1583,89 @@ def extend_horizon(
         daily = _daily(series, classes, measure, as_of)
         if daily.get_column("y").drop_nulls().is_empty():
             continue  # no observed day (an hour of telemetry holds no complete day)
-        if active is not None:
-            daily = _of_active(daily, active)
         long = longrange.long_horizon_forecast(
-            daily,
+            daily if active is None else _of_active(daily, active),
             as_of=as_of,
             months=months,
-            daily_horizon_days=max(daily_days, 1),
+            daily_horizon_days=daily_days,
             candidates=chosen,
             follow_change=followed,
             # The mean measure's months are its average day, not a peak its days are held to.
             days_within_months=measure == Measure.PEAK.value,
             fits=fits,
         )
+        calls[measure] = long
+        if measure != Measure.PEAK.value:
+            continue
+        chosen = (long.model,)
+        # The means follow a shared change only where the peaks (what the triggers read) do:
+        # a mean that slowed beside a peak that did not would drift the paths, the drills and
+        # the customers' shares away from the triggers by up to a fifth.
+        followed = bool(long.change.describe())
+        if measure_accuracy:
+            # The call the plan made, rerun at each cut-off: the growth model and the scales
+            # are chosen over every series of a call, and the total and regions alone (the
+            # call scored here before) chose another model than the plan's regions with their
+            # classes (the demo cut 6 months back: a log-linear trend against the combination;
+            # eu-west's days above q90 2 % against 30 %). On the demand as it was, every
+            # customer in it: the plan's history leaves out customers that stopped by the
+            # as-of date (``_of_active``), which a cut-off before they stopped could not know.
+            accuracy = longrange.decision_backtest(
+                daily, horizon_days=DECISION_HORIZON_DAYS, as_of=as_of, fits=fits
+            ).with_columns(pl.lit(measure).alias("measure"))
+    return Growth(tuple(classes), daily_days, months, calls, accuracy, measure_accuracy)
+
+
+def extend_horizon(
+    series: pl.DataFrame,
+    result: ForecastResult,
+    *,
+    as_of: date,
+    months: int,
+    measure_accuracy: bool = True,
+    grown: Growth | None = None,
+) -> Extended:
+    """``result`` reaching ``months`` ahead (see the module docstring).
+
+    ``series`` is the run's daily demand (DEMAND_SCHEMA or ``unique_id, ds, measure, y``).
+    ``grown``: its growth calls (:func:`grow`) where the run made them beside the daily
+    models; made here when absent, or made for other series or horizons.
+    """
+    forecast = result.forecast
+    classes = _regions_and_classes(forecast)
+    last = forecast["ds"].max() if forecast.height else as_of
+    daily_days = max((last - as_of).days if isinstance(last, date) else 0, 1)
+    blended_parts, plan_parts = [], []
+    class_months: dict[str, pl.DataFrame] = {}
+    mean_peaks = pl.DataFrame()  # the mean measure's monthly peak day, regions and classes
+    gap: str | None = None
+    change: str | None = None
+    ratio_parts: list[pl.DataFrame] = []
+    peak_short = peak_growth = pl.DataFrame()
+    class_bands = region_bands = pl.DataFrame(schema={"unique_id": pl.String, "ds": pl.Date})
+    if grown is None or not grown.made_for(
+        classes=classes, daily_days=daily_days, months=months, measured=measure_accuracy
+    ):
+        grown = grow(
+            series,
+            as_of=as_of,
+            months=months,
+            daily_days=daily_days,
+            measure_accuracy=measure_accuracy,
+            classes=classes,
+        )
+    stopped = _stopped_customers(series, as_of=as_of)
+    active = _active_shares(series, stopped, as_of=as_of) if stopped.height else None
+    peak_shares = _month_peak_shares(series, stopped, as_of=as_of)
+    stopped_notes = (
+        _stopped_notes(stopped, active)
+        if active is not None
+        else pl.DataFrame(schema={"unique_id": pl.String, "stopped": pl.String})
+    )
+    for measure, long in grown.calls.items():
         if measure == Measure.PEAK.value:
-            chosen = (long.model,)
             gap = long.gap
             change = long.change.describe() or None
-            # The means follow a shared change only where the peaks (what the triggers read)
-            # do: a mean that slowed beside a peak that did not would drift the paths, the
-            # drills and the customers' shares away from the triggers by up to a fifth.
-            followed = change is not None
         short = forecast.filter((pl.col("measure") == measure) & pl.col("unique_id").is_in(classes))
         blended = longrange.blend_daily(short, long.daily, as_of=as_of).join(
             short.select("unique_id", "ds"), on=["unique_id", "ds"], how="semi"
@@ -1629,22 +1703,6 @@ def extend_horizon(
             )
         )
         class_months[measure] = monthly
-        if measure_accuracy and measure == Measure.PEAK.value:
-            # The call the plan made, rerun at each cut-off: the growth model and the scales
-            # are chosen over every series of a call, and the total and regions alone (the
-            # call scored here before) chose another model than the plan's regions with their
-            # classes (the demo cut 6 months back: a log-linear trend against the combination;
-            # eu-west's days above q90 2 % against 30 %). On the demand as it was, every
-            # customer in it: the plan's history leaves out customers that stopped by the
-            # as-of date (``_of_active``), which a cut-off before they stopped could not know.
-            accuracy_parts.append(
-                longrange.decision_backtest(
-                    _daily(series, classes, measure, as_of),
-                    horizon_days=DECISION_HORIZON_DAYS,
-                    as_of=as_of,
-                    fits=fits,
-                ).with_columns(pl.lit(measure).alias("measure"))
-            )
     if not blended_parts:
         # Nothing to grow from: a plan that stops at the daily days says so, rather than
         # "36 months" of nothing (an hour of Azure LLM traces, no complete day, printed
@@ -1692,11 +1750,7 @@ def extend_horizon(
         ],
         how="diagonal_relaxed",
     )
-    accuracy = (
-        pl.concat(accuracy_parts, how="diagonal_relaxed")
-        if accuracy_parts
-        else pl.DataFrame(schema=ACCURACY_SCHEMA)
-    )
+    accuracy = grown.accuracy
     summary = result.summary
     if {"unique_id", "measure"} <= set(summary.columns):
         # Each series' growth model past the daily days, and why it fell back, for the pages.

@@ -10,11 +10,13 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 from forecasting import hierarchy, horizon, longrange, warehouse
 from forecasting.forecast import ForecastResult, _day_spans, _peaks_at_means_lines
@@ -151,6 +153,40 @@ def test_the_horizon_reaches_the_longest_lead_time_plus_the_buffer(tmp_path: Pat
     assert plan_horizon_months(ForecastOptions(capacity=plan)) == 49
     assert plan_horizon_months(ForecastOptions(capacity=plan, horizon_months=0)) == 0
     assert plan_horizon_months(ForecastOptions()) == 36
+
+
+def test_growth_fitted_beside_the_daily_models_extends_the_run_as_if_fitted_after_them(
+    extended: tuple[ForecastResult, object],
+) -> None:
+    """A run fits the growth models while its daily models fit (``horizon.grow``, from the
+    demand alone): handed in, they give the extension made without them, row for row."""
+    short, inline = extended
+    assert isinstance(inline, horizon.Extended)
+    grown = horizon.grow(_history(), as_of=AS_OF, months=36, daily_days=DAYS)
+    beside = extend_horizon(_history(), short, as_of=AS_OF, months=36, grown=grown)
+    keys = ["unique_id", "ds", "measure"]
+    # Two runs of the same extension differ by 1e-7 GPUs (polars' threads sum in any order).
+    same = partial(assert_frame_equal, rtol=1e-9, atol=1e-6)
+    same(beside.result.forecast.sort(keys), inline.result.forecast.sort(keys))
+    same(beside.months.sort(keys), inline.months.sort(keys))
+    order = ["unique_id", "cutoff", "horizon_days"]
+    same(beside.accuracy.sort(order), inline.accuracy.sort(order))
+
+
+def test_growth_fitted_for_another_horizon_is_refitted_not_blended_in() -> None:
+    """Growth models fitted past 7 daily days (or 12 months, or for other series) are not the
+    ones a 182-day run blends from day 183: the extension fits its own."""
+    history = _history()
+    short = _flat_result(history)
+    own = extend_horizon(history, short, as_of=AS_OF, months=36)
+    for wrong in (
+        horizon.grow(history, as_of=AS_OF, months=36, daily_days=7),
+        horizon.grow(history, as_of=AS_OF, months=12, daily_days=DAYS),
+        horizon.grow(history, as_of=AS_OF, months=36, daily_days=DAYS, classes=["total/r1"]),
+    ):
+        out = extend_horizon(history, short, as_of=AS_OF, months=36, grown=wrong)
+        keys = ["unique_id", "ds", "measure"]
+        assert_frame_equal(out.months.sort(keys), own.months.sort(keys), rtol=1e-9, atol=1e-6)
 
 
 def test_monthly_rows_reach_the_plan_horizon_for_every_level_the_triggers_read(

@@ -13,6 +13,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 from conftest import FleetFiles
+from polars.testing import assert_frame_equal
 
 from forecasting import ingest, runs, synth, warehouse
 from forecasting.digest import fleetcast_version
@@ -271,6 +272,46 @@ def test_direct_steps_store_runs_and_triggers_point_at_their_forecast(
         recent = wh.recent_trigger_runs(limit=5)
     assert recent.get_column("forecast_run_id").to_list() == [run.run_id] * 2
     assert (tmp_path / "reports" / "latest" / "index.html").is_file()
+
+
+@pytest.mark.slow
+def test_a_run_fits_its_growth_models_beside_its_series_and_stores_the_same_plan(
+    fleet: FleetFiles, tmp_path: Path
+) -> None:
+    """Handed an executor's submit, a run hands it the plan's growth models first (so a
+    worker fits them while the others fit the series) and stores the plan a run without it
+    stores: the same monthly rows and decision backtest (none here: too short a history)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    options = ForecastOptions(
+        horizon_days=28, n_paths=20, customers_per_class=3, models=("seasonal_naive",)
+    )
+    stored = {}
+    submitted = []
+    for beside in (False, True):
+        path = tmp_path / f"warehouse-{beside}.duckdb"
+        shutil.copy(fleet.warehouse, path)
+        with ThreadPoolExecutor(2) as pool:
+
+            def submit(fn, /, *args, _pool=pool, **kwargs):  # type: ignore[no-untyped-def]
+                submitted.append(fn)
+                return _pool.submit(fn, *args, **kwargs)
+
+            run = runs.forecast(path, options, submit=submit if beside else None)
+        with warehouse.connect(path, read_only=True) as wh:
+            stored[beside] = (
+                wh.run_frame("forecast_months", run.run_id),
+                wh.run_frame("horizon_accuracy", run.run_id),
+            )
+    assert submitted == [runs.plan_growth]
+    keys = ["unique_id", "ds", "measure"]
+    # Two runs differ by 1e-7 GPUs: polars' threads sum in any order.
+    assert_frame_equal(
+        stored[True][0].sort(keys), stored[False][0].sort(keys), rtol=1e-9, atol=1e-6
+    )
+    assert not stored[True][0].is_empty()
+    order = ["unique_id", "cutoff", "horizon_days"]
+    assert_frame_equal(stored[True][1].sort(order), stored[False][1].sort(order), rtol=1e-9)
 
 
 @pytest.mark.slow
