@@ -281,7 +281,9 @@ def test_a_run_fits_its_growth_models_beside_its_series_and_stores_the_same_plan
     """Handed an executor's submit, a run hands it the plan's growth models first (so a
     worker fits them while the others fit the series) and stores the plan a run without it
     stores: the same monthly rows and decision backtest (none here: too short a history)."""
-    from concurrent.futures import ThreadPoolExecutor
+    from collections.abc import Callable
+    from concurrent.futures import Future, ThreadPoolExecutor
+    from typing import Any
 
     options = ForecastOptions(
         horizon_days=28, n_paths=20, customers_per_class=3, models=("seasonal_naive",)
@@ -293,9 +295,11 @@ def test_a_run_fits_its_growth_models_beside_its_series_and_stores_the_same_plan
         shutil.copy(fleet.warehouse, path)
         with ThreadPoolExecutor(2) as pool:
 
-            def submit(fn, /, *args, _pool=pool, **kwargs):  # type: ignore[no-untyped-def]
+            def submit(
+                fn: Callable[..., Any], /, *args: Any, _pool: ThreadPoolExecutor = pool, **kw: Any
+            ) -> Future[Any]:
                 submitted.append(fn)
-                return _pool.submit(fn, *args, **kwargs)
+                return _pool.submit(fn, *args, **kw)
 
             run = runs.forecast(path, options, submit=submit if beside else None)
         with warehouse.connect(path, read_only=True) as wh:
