@@ -2081,6 +2081,45 @@ def test_the_n_plus_one_check_is_published_on_the_platform_page_and_the_cli() ->
     assert n_plus_one_lines(inputs) == []
 
 
+def test_the_n_plus_one_line_says_not_measured_where_no_day_could_tell_the_loss_apart() -> None:
+    """'no earlier than without the loss (2026-11-16): losing it adds nothing' was printed
+    where the region was short on the first forecast day anyway, or where both dates were the
+    same month at the monthly grain: nothing could have been earlier, or a day's difference
+    was not measured, yet it read as a measured margin. Those say "not measured"."""
+    from forecasting.report.inputs import N_PLUS_ONE_SCHEMA, n_plus_one_lines
+
+    inputs = sample_inputs()
+    region = inputs.triggers["region"][0]
+    first_day = inputs.as_of + timedelta(days=1)
+    end = daily_end(inputs)
+    assert end is not None
+    month = date(end.year + 1, end.month, 1)
+
+    def line(short: date, anyway: date) -> str:
+        triggers = inputs.triggers.with_columns(
+            pl.when(pl.col("region") == region)
+            .then(pl.lit(anyway))
+            .otherwise(None)
+            .alias("exhaustion_date")
+        )
+        rows = [(region, f"{region}-pod-01", 1024, False, short, 5000.0)]
+        n_plus_one = pl.DataFrame(rows, schema=N_PLUS_ONE_SCHEMA, orient="row")
+        (said,) = n_plus_one_lines(replace(inputs, triggers=triggers, n_plus_one=n_plus_one))
+        return said
+
+    assert line(first_day, first_day).endswith(
+        "short from the first forecast day without the loss too: what losing it adds is not "
+        "measured"
+    )
+    assert "at the monthly grain, what losing it adds within the month is not measured" in line(
+        month, month
+    )
+    # A day of the daily rows after the first: the loss adds nothing before it, measured.
+    later = first_day + timedelta(days=10)
+    assert line(later, later).endswith("losing it adds nothing before the triggers' shortfall")
+    assert "not measured" not in line(later, later)
+
+
 def test_blocks_to_order_are_counted_per_kind() -> None:
     """Finance's "blocks to order" read "237" for 234 256-GPU racks and 3 8,192-GPU cells
     added up; now each kind is counted apart."""

@@ -945,11 +945,24 @@ def n_plus_one_lines(inputs: ReportInputs) -> list[str]:
     for r in n_plus_one_view(inputs).filter(~pl.col("holds")).iter_rows(named=True):
         if r["first_short_date"] is None:
             continue
-        day = fmt_day_or_month(r["first_short_date"], daily_end=end)
+        short = r["first_short_date"]
+        day = fmt_day_or_month(short, daily_end=end)
         anyway = r["short_anyway"]
+        monthly = end is not None and anyway is not None and min(short, anyway) > end
         if anyway is None:
             then = "without the loss it is not short within the horizon"
-        elif anyway <= r["first_short_date"]:
+        elif anyway <= inputs.as_of + timedelta(days=1):
+            # Short from the first day either way: no day is left to tell what the loss adds.
+            then = (
+                "short from the first forecast day without the loss too: what losing it adds "
+                "is not measured"
+            )
+        elif monthly and (anyway.year, anyway.month) == (short.year, short.month):
+            then = (
+                f"the same month without the loss ({fmt_day_or_month(anyway, daily_end=end)}): "
+                "at the monthly grain, what losing it adds within the month is not measured"
+            )
+        elif anyway <= short:
             then = (
                 f"no earlier than without the loss ({fmt_day_or_month(anyway, daily_end=end)}): "
                 "losing it adds nothing before the triggers' shortfall"
