@@ -199,7 +199,7 @@ class _Power:
         """A copy with ``order``'s MW taken (this one untouched), to try what would follow it."""
         copy = self.copy()
         if order.site is not None:
-            copy.take(order.site, order.mw, order.arrives)
+            copy.take(order.site, order.mw_held, order.arrives)
         return copy
 
 
@@ -239,12 +239,16 @@ def _power_row(
     forecast_end: date,
     monthly_orders: pl.DataFrame | None = None,
     dark: str = "",
+    past_orders: tuple[float, str] = (0.0, ""),
 ) -> dict[str, object]:
     """One POWER_TRIGGERS row from the site's daily MW needed and energized (the blocks the
     forecast orders, to ``forecast_end``); ``monthly_orders`` are the site's orders whose
     shortfall is read at the monthly grain only (their triggers' ``monthly_only``); ``dark``
     the clause naming the site's blocks standing dark (:func:`_dark_clause`), said where
-    power is to be contracted."""
+    power is to be contracted; ``past_orders`` the MW of the orders placed here past its
+    ceiling and the clause naming them (:func:`_past_ceiling_orders`): in ``mw_beyond_ceiling``
+    and red, as a need past the ceiling is, but in none of its MW needed."""
+    past_mw, past_said = past_orders
     end = _day(site_days["ds"].max())
     # The earliest day power contracted today is energized (no later than the calendar's end).
     today = months_before(as_of + _weeks(buffer_weeks), -site.power_lead_months)
@@ -288,6 +292,16 @@ def _power_row(
                 f"the day after would have had to be contracted by {contract_by}, already past "
                 f"({site.power_lead_months} months lead time)"
             )
+        if past_mw > _TOL:
+            # Its own need is met; the orders past its ceiling are a new site's, which no
+            # contract here brings on.
+            return row | {
+                "status": Status.RED.value,
+                "mw_to_contract": 0.0,
+                "cost_usd": 0.0,
+                "note": f"{note}; {past_said}",
+                "mw_beyond_ceiling": past_mw,
+            }
         return row | {
             "status": Status.GREEN.value,
             "mw_to_contract": 0.0,
@@ -368,6 +382,10 @@ def _power_row(
         row["monthly_only"] = True
     if past_ceiling:
         notes.append(f"{past_ceiling:.2f} MW {_BEYOND_CEILING}")
+    if past_mw > _TOL:
+        notes.append(past_said)
+        past_ceiling = (past_ceiling or 0.0) + past_mw
+    if past_ceiling:
         # No contract date fixes a need past the ceiling: whatever is contracted now, the
         # site runs short (a site needing 44 MW under a 2 MW ceiling read green, "contract by
         # 2027-08-06").
@@ -588,8 +606,44 @@ def site_orders_by_need(
     return (
         _needed_from(placements, as_of=as_of, buffer_weeks=buffer_weeks)
         .filter(pl.col("site").is_not_null())
-        .with_columns(arrives=pl.col("needed_from"))
+        .with_columns(arrives=pl.col("needed_from"), mw=_mw_under_ceiling())
+        .filter(pl.col("mw") > 0)
         .select(ORDERS_SCHEMA.names())
+    )
+
+
+def _mw_under_ceiling() -> pl.Expr:
+    """A placement's MW less its blocks past its site's ceiling (``blocks_beyond_ceiling``):
+    those are a new site's, and no MW of this one.
+
+    Counted whole, us-east-b read "85.1 MW needed, contract 11 MW by 2025-04-10" for 200
+    racks its own placement put past its 22 MW ceiling (a synthetic fleet, seed 7)."""
+    beyond = pl.col("blocks_beyond_ceiling").fill_null(0).clip(0, pl.col("blocks"))
+    return (
+        pl.when(pl.col("blocks") > 0)
+        .then(pl.col("mw") * (pl.col("blocks") - beyond) / pl.col("blocks"))
+        .otherwise(pl.col("mw"))
+    )
+
+
+def _past_ceiling_orders(placements: pl.DataFrame) -> tuple[float, str]:
+    """The MW of ``placements`` (one site's) past the site's ceiling, and a clause naming
+    them ('' when none): a new site's, counted in none of its MW needed."""
+    past = placements.filter(pl.col("blocks_beyond_ceiling").fill_null(0) > 0).sort(
+        "arrives", "region", "pool", "tranche", nulls_last=True
+    )
+    if past.is_empty():
+        return 0.0, ""
+    mw = 0.0
+    named = []
+    for r in past.iter_rows(named=True):
+        n = min(int(r["blocks_beyond_ceiling"]), int(r["blocks"]))
+        mw += float(r["mw"]) * n / int(r["blocks"])
+        of = f"{n} of {r['blocks']}" if n < r["blocks"] else f"{n}"
+        named.append(f"{of} x {r['candidate']} of {r['region']}/{r['pool']}")
+    return mw, (
+        f"{mw:.2f} MW of orders past its ceiling ({', '.join(named)}): {NEW_SITE} for them, "
+        "not counted in its MW needed"
     )
 
 
@@ -627,6 +681,7 @@ def _power_triggers(
             forecast_end=forecast_end,
             monthly_orders=monthly_orders.filter(pl.col("site") == site.id),
             dark=_dark_clause(plan, site, start=as_of, end=end),
+            past_orders=_past_ceiling_orders(placements.filter(pl.col("site") == site.id)),
         )
         for site in sorted(plan.site, key=lambda s: (s.region, s.id))
     ]

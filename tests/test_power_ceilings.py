@@ -1,0 +1,153 @@
+"""Power triggers and placements at a site's ceiling: blocks past it are a new site's.
+
+One region r1 with one live rack of 1,000 GPUs (1.0 MW) at site s1; the region's peak q90 is
+700 + slope * d on day d after MONDAY (the as-of date), every class keeping 20 % headroom,
+and racks of 250 GPUs, 0.4 MW, 8 weeks lead time, to order (as tests/test_sites.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pytest
+
+from forecasting.capacity import CandidateBlock, CapacityPlan
+from forecasting.schema import FORECAST_SCHEMA, WorkloadClass
+from forecasting.triggers import TriggerSettings, expansion_triggers
+from forecasting.triggers.orders import _Order
+from forecasting.triggers.power import _Power
+
+MONDAY = date(2026, 1, 5)
+
+RACK = {"name": "rack-h100", "kind": "rack", "gpu_type": "H100", "gpus": 250, "mw": 0.4,
+        "lead_time_weeks": 8, "capex_usd": 8e6}  # fmt: skip
+
+
+def _day(d: int) -> date:
+    return MONDAY + timedelta(days=d)
+
+
+def _block(ident: str = "r1-rack", gpus: int = 1000, **fields: Any) -> dict[str, Any]:
+    return {"id": ident, "kind": "rack", "region": "r1", "site": "s1", "gpu_type": "H100",
+            "gpus": gpus, "mw": 1.0, "status": "live", **fields}  # fmt: skip
+
+
+def _site(ident: str = "s1", mw: float = 2.0, **fields: Any) -> dict[str, Any]:
+    return {"id": ident, "region": "r1", "energized": [{"on": date(2020, 1, 1), "mw": mw}],
+            "power_lead_months": 12, "cost_per_mw_usd": 2e6, **fields}  # fmt: skip
+
+
+def _plan(
+    *,
+    sites: list[dict[str, Any]],
+    blocks: list[dict[str, Any]] | None = None,
+    candidates: list[dict[str, Any]] | None = None,
+) -> CapacityPlan:
+    policy = {
+        c.value: {"tier": c.value, "priority": i + 1, "headroom": 0.2}
+        for i, c in enumerate(WorkloadClass)
+    }
+    return CapacityPlan.model_validate(
+        {
+            "policy": policy,
+            "site": sites,
+            "block": blocks if blocks is not None else [_block()],
+            "candidate": candidates if candidates is not None else [RACK],
+        }
+    )
+
+
+def _linear(*, slope: float = 1.0, days: int = 400) -> pl.DataFrame:
+    """The region's peak and mean series, both 700 + slope * d."""
+    values = 700.0 + slope * np.arange(days, dtype=float)
+    return pl.concat(
+        pl.DataFrame(
+            {
+                "run_id": "hand",
+                "unique_id": "total/r1",
+                "ds": [_day(i) for i in range(days)],
+                "measure": measure,
+                "model": "hand",
+                **{c: values for c in ("mean", "q10", "q50", "q90", "q99")},
+            },
+            schema=FORECAST_SCHEMA,
+        )
+        for measure in ("peak", "mean")
+    )
+
+
+def _run(plan: CapacityPlan, forecast: pl.DataFrame, **kw: Any) -> Any:
+    return expansion_triggers(forecast, plan, as_of=MONDAY, **kw)
+
+
+def _power(result: Any, site: str = "s1") -> dict[str, Any]:
+    rows = result.power.filter(pl.col("site") == site)
+    assert rows.height == 1
+    return rows.row(0, named=True)
+
+
+def test_a_site_s_mw_needed_leaves_out_the_blocks_placed_past_its_ceiling() -> None:
+    """1.0 MW energized and drawn under a 1.5 MW ceiling: of the order's two racks (0.4 MW
+    each) one fits, one is past the ceiling. The power row read 1.80 MW needed (both racks)
+    and "0.30 MW beyond the ceiling" beside a placement with one rack, 0.40 MW, past it: the
+    MW needed counted a rack the order itself put at a new site. Now it reads the 1.40 MW the
+    site draws and the 0.40 MW the placement puts past its ceiling, named as a new site's."""
+    result = _run(_plan(sites=[_site(mw=1.0, ceiling_mw=1.5)]), _linear())
+    placed = result.placements.row(0, named=True)
+    assert (placed["blocks"], placed["blocks_beyond_ceiling"]) == (2, 1)
+    power = _power(result)
+    assert power["mw_needed_at_exhaustion"] == pytest.approx(1.4)
+    assert power["mw_beyond_ceiling"] == pytest.approx(0.4)
+    assert power["mw_to_contract"] == pytest.approx(0.4)
+    assert power["status"] == "red"
+    assert (
+        "0.40 MW of orders past its ceiling (1 of 2 x rack-h100 of r1/all): a new site is "
+        "needed for them, not counted in its MW needed"
+    ) in power["note"]
+
+
+def test_a_site_s_peak_need_stops_at_what_it_can_hold() -> None:
+    """1.3 MW energized under a 1.5 MW ceiling, 1.0 drawn: the trigger's rack (0.4 MW) fits
+    under the ceiling and waits for power; the later rack is wholly past the ceiling. The
+    power row read "all of it by Oct 2026, the plan's peak (1.80 MW needed)" and "0.30 MW
+    beyond the ceiling", counting the later rack as the site's need; now its need peaks at
+    the 1.40 MW it can hold and the later rack's 0.40 MW reads as a new site's."""
+    result = _run(
+        _plan(sites=[_site(mw=1.3, ceiling_mw=1.5)]),
+        _linear(days=365),
+        settings=TriggerSettings(sizing_weeks=8),
+    )
+    assert result.placements["blocks_beyond_ceiling"].to_list() == [0, 1]
+    power = _power(result)
+    assert power["mw_beyond_ceiling"] == pytest.approx(0.4)
+    assert power["max_shortfall_mw"] == pytest.approx(0.1)
+    assert "1.80 MW needed" not in power["note"]
+    assert (
+        "0.40 MW of orders past its ceiling (1 x rack-h100 of r1/all): a new site is needed "
+        "for them, not counted in its MW needed"
+    ) in power["note"]
+
+
+def test_blocks_past_a_site_s_ceiling_hold_none_of_its_room() -> None:
+    """An order wholly past s1's ceiling (a 1.2 MW pod where 1.0 MW is left under it) held
+    its whole MW there: on a synthetic fleet (seed 7) 2 GB200 cells past us-east-b's ceiling
+    took its 13.7 MW of room, and 200 racks landing after them read "200 of 200 past the
+    ceiling". Now it holds none, and a part past the ceiling holds only the part that fits."""
+    pod = CandidateBlock.model_validate(
+        RACK | {"name": "pod-h100", "kind": "pod", "gpus": 1000, "mw": 1.2, "fabric": True}
+    )
+    plan = _plan(sites=[_site(mw=3.0, ceiling_mw=3.0)], blocks=[_block(), _block("r1-b")])
+    power = _Power.of(plan, start=MONDAY, end=_day(365))
+    assert power is not None
+    day = _day(100)
+    assert power.ceiling_room("s1", day) == pytest.approx(1.0)
+    past = _Order(pod, blocks=1, order_by=MONDAY, arrives=day, in_time=True, units=1000.0,
+                  site="s1", beyond_ceiling=1)  # fmt: skip
+    assert power.after(past).ceiling_room("s1", day) == pytest.approx(1.0)
+    rack = CandidateBlock.model_validate(RACK)
+    part = replace(past, candidate=rack, blocks=3, beyond_ceiling=1)
+    assert power.after(part).ceiling_room("s1", day) == pytest.approx(0.2)
