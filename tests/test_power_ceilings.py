@@ -16,8 +16,12 @@ import polars as pl
 import pytest
 
 from forecasting.capacity import CandidateBlock, CapacityPlan
+from forecasting.report.figures import _past_ceiling_capital
+from forecasting.report.inputs import plan_orders
+from forecasting.report.pages.finance import _later_orders_table
 from forecasting.schema import FORECAST_SCHEMA, WorkloadClass
-from forecasting.triggers import TriggerSettings, expansion_triggers
+from forecasting.triggers import PLACEMENTS_SCHEMA, TriggerSettings, expansion_triggers
+from forecasting.triggers.common import NO_ORDER_BY
 from forecasting.triggers.orders import _Order
 from forecasting.triggers.power import _Power
 
@@ -151,3 +155,53 @@ def test_blocks_past_a_site_s_ceiling_hold_none_of_its_room() -> None:
     rack = CandidateBlock.model_validate(RACK)
     part = replace(past, candidate=rack, blocks=3, beyond_ceiling=1)
     assert power.after(part).ceiling_room("s1", day) == pytest.approx(0.2)
+
+
+def _partly_past(**fields: Any) -> pl.DataFrame:
+    """A later order of 7 GB200 cells (14.746 MW, $368.64M each) at us-east-b, 6 of them past
+    its ceiling, due 2028-03-14 (the demo's us-east/all tranche 3), and 1 cell wholly past
+    us-east-c's ceiling with no order-by."""
+    cell = {"region": "us-east", "pool": "all", "candidate": "cell-gb200-8192", "powered": False,
+            "exhaustion_date": date(2028, 11, 1), "status": "red"}  # fmt: skip
+    rows = [
+        cell | {"site": "us-east-b", "blocks": 7, "mw": 7 * 14.746, "arrives": date(2029, 12, 4),
+                "tranche": 3, "order_by": date(2028, 3, 14), "capex_usd": 7 * 368.64e6,
+                "blocks_beyond_ceiling": 6, "runs_from": date(2029, 12, 4)},
+        cell | {"site": "us-east-c", "blocks": 1, "mw": 14.746, "arrives": date(2029, 10, 4),
+                "tranche": 4, "order_by": None, "capex_usd": 368.64e6,
+                "blocks_beyond_ceiling": 1, "runs_from": None},
+    ]  # fmt: skip
+    return pl.DataFrame([r | fields for r in rows], schema=PLACEMENTS_SCHEMA, orient="row")
+
+
+def test_blocks_past_a_ceiling_have_no_quarter_of_order_even_beside_blocks_that_fit() -> None:
+    """The demo's finance page read "Not in the bars: $2,580.5M for 7 blocks past their site's
+    ceiling (a new site is needed), by quarter of order: 2028 Q1 $2,211.8M, and $368.6M with
+    no order-by": the 6 cells past us-east-b's ceiling took the order-by of the 1 that fits
+    beside them, where the cell wholly past us-east-c's had none. No block past a ceiling has
+    a quarter now: all $2,580.5M wait for a new site."""
+    planned = plan_orders(_partly_past())
+    assert planned is not None
+    said = _past_ceiling_capital(planned)
+    assert "2028 Q1" not in said and "by quarter of order" not in said
+    assert said == (
+        " Not in the bars: $2,580.5M for 7 blocks past their site's ceiling (a new site is "
+        "needed), with no order-by until one is planned."
+    )
+
+
+def test_a_later_order_partly_past_its_ceiling_dates_and_powers_only_the_part_that_fits() -> None:
+    """The demo's later-orders table read "2028-03-14" and "103.2 MW" for 7 cells of which 6
+    are past us-east-b's ceiling: an order-by and a power draw for blocks that wait for a new
+    site. The row now dates the cell that fits and draws its 14.7 MW, the rest said apart."""
+    table = _later_orders_table(_partly_past(), daily_end=None)
+    headers = list(table.headers)
+    row = table.rows[0]
+    assert row[headers.index("power")] == "14.7 MW (+ 88.5 MW past its site's ceiling)"
+    assert row[headers.index("order by")] == (
+        f"2028-03-14 for the 1 under the ceiling; none for the 6 past it: {NO_ORDER_BY}"
+    )
+    # Wholly past: no order-by, its MW all past the ceiling.
+    past = table.rows[1]
+    assert past[headers.index("order by")] == f"none: {NO_ORDER_BY}"
+    assert past[headers.index("power")] == "none (+ 14.7 MW past its site's ceiling)"
