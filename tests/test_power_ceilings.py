@@ -23,7 +23,7 @@ from forecasting.schema import FORECAST_SCHEMA, WorkloadClass
 from forecasting.triggers import PLACEMENTS_SCHEMA, TriggerSettings, expansion_triggers
 from forecasting.triggers.common import NO_ORDER_BY
 from forecasting.triggers.orders import _Order
-from forecasting.triggers.power import _Power
+from forecasting.triggers.power import _Power, unpowered_block_warnings
 
 MONDAY = date(2026, 1, 5)
 
@@ -205,3 +205,42 @@ def test_a_later_order_partly_past_its_ceiling_dates_and_powers_only_the_part_th
     past = table.rows[1]
     assert past[headers.index("order by")] == f"none: {NO_ORDER_BY}"
     assert past[headers.index("power")] == "none (+ 14.7 MW past its site's ceiling)"
+
+
+def _dark_until_it_retires() -> Any:
+    """s1 has 0 MW energized under its live 1.0 MW rack, which retires on day 200
+    (2026-07-24), before power contracted today (12 months and the 4-week buffer) could be
+    energized, 2027-02-02; s2, 10 MW energized, takes the orders."""
+    rack = _block(retire=_day(200), in_service=date(2024, 1, 1))
+    plan = _plan(sites=[_site(mw=0.0), _site("s2", mw=10.0)], blocks=[rack])
+    return _run(plan, _linear())
+
+
+def test_a_dark_block_that_retires_before_power_could_come_is_not_brought_back() -> None:
+    """A rack standing dark on a 0 MW site until it retires on 2026-07-24 read red, "contract
+    1.00 MW by 2025-02-05 ... to bring back" a rack gone 193 days before power contracted
+    today is energized (the demo's us-west-rack-01, retiring 2027-02-17, and "contract 0.61
+    MW ($6.8M) by 2024-11-06" for power that comes 2029-01-01). No contract brings it back:
+    none of its MW is counted, and the note says why."""
+    power = _power(_dark_until_it_retires())
+    assert power["mw_to_contract"] == 0.0 and power["cost_usd"] == 0.0
+    assert power["status"] == "green" and power["contract_by"] is None
+    assert (
+        "r1-rack (1.00 MW, 1,000 GPUs) stands dark here from 2026-01-05 until it retires "
+        "2026-07-24, before power contracted today could be energized (2027-02-02): not "
+        "brought back, none of its MW counted"
+    ) in power["note"]
+
+
+def test_a_block_in_service_on_a_site_with_no_power_is_flagged_as_a_likely_plan_error() -> None:
+    """A rack in service at a site whose energized MW is 0 has never run there: a plan that
+    says so is more likely wrong (a missing energized step) than a fleet standing dark, and
+    nothing said it beyond "standing dark"."""
+    rack = _block(retire=_day(200), in_service=date(2024, 1, 1))
+    plan = _plan(sites=[_site(mw=0.0), _site("s2", mw=10.0)], blocks=[rack])
+    assert unpowered_block_warnings(plan, as_of=MONDAY) == [
+        "s1 has 0 MW energized on 2026-01-05 but r1-rack (1.00 MW) is in service there: "
+        "likely a plan error (check the site's energized steps)"
+    ]
+    powered = _plan(sites=[_site(mw=2.0)], blocks=[rack])
+    assert unpowered_block_warnings(powered, as_of=MONDAY) == []
