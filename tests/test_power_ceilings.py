@@ -244,3 +244,23 @@ def test_a_block_in_service_on_a_site_with_no_power_is_flagged_as_a_likely_plan_
     ]
     powered = _plan(sites=[_site(mw=2.0)], blocks=[rack])
     assert unpowered_block_warnings(powered, as_of=MONDAY) == []
+
+
+def test_a_site_whose_contract_by_date_has_passed_is_red_as_its_note_says() -> None:
+    """A committed 1.0 MW rack lands 2027-01-20 at s1 (1.5 MW energized, 1.0 drawn): power
+    is short from that day, to be contracted by 2025-12-23 (12 months and the 4-week buffer
+    before), 13 days before the as-of day. The row read amber beside its note "contracted
+    today, it is energized 2027-02-02 at the earliest, 13 days after the first short day" and
+    a legend whose red is "that date has passed": a passed contract-by date is red now."""
+    committed = _block("r1-new", status="committed", in_service=date(2027, 1, 20))
+    plan = _plan(sites=[_site(mw=1.5)], blocks=[_block(), committed])
+    power = _power(_run(plan, _linear(slope=0.0)))
+    assert (power["exhaustion_date"], power["contract_by"]) == (
+        date(2027, 1, 20),
+        date(2025, 12, 23),
+    )
+    assert power["status"] == "red"
+    assert (
+        "contracted today, it is energized 2027-02-02 at the earliest, 13 days after the "
+        "first short day"
+    ) in power["note"]

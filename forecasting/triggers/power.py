@@ -342,6 +342,12 @@ def _power_row_counted(
     status = trigger_status(
         as_of=as_of, exhaustion=exhaustion, order_by=contract_by, lead_time=lead
     )
+    if contract_by < as_of:
+        # Power contracted today comes a lead time and the buffer later, after the first
+        # short day (the note says when): the site runs short whatever is contracted now.
+        # Amber here read "contracted today, it is energized ... 28 days after the first
+        # short day" beside a legend whose red is "that date has passed".
+        status = Status.RED
     # MW beyond what is secured and energized in time to count (_counted_mw); a shortfall
     # within it is a matter of timing.
     beyond = max(float((short["mw_needed"] - short["counted_mw"]).max()), 0.0)  # type: ignore[arg-type]
