@@ -483,7 +483,7 @@ def capital_chart(
         )
     )
     if planned is not None:
-        takeaway += _past_ceiling_by_quarter(planned, as_of=as_of)
+        takeaway += _past_ceiling_capital(planned)
         if apart := past_the_plan_capital(planned, end=end):
             # Its power comes after the plan's end: no quarter of the plan is its decision.
             takeaway += f" Not in the bars: {apart.removeprefix(' (+ ').removesuffix(')')}."
@@ -529,42 +529,25 @@ def _waiting_on_power(planned: pl.DataFrame) -> str:
     )
 
 
-def _past_ceiling_by_quarter(planned: pl.DataFrame, *, as_of: date) -> str:
-    """' Not in the bars: $X for N blocks past their site's ceiling (...), by quarter of
-    order: 2026 Q4 $Y, ...', or '' where no block of ``planned`` (plan_orders rows) is past.
+def _past_ceiling_capital(planned: pl.DataFrame) -> str:
+    """' Not in the bars: $X for N blocks past their site's ceiling (...), with no order-by
+    until one is planned', or '' where no block of ``planned`` (plan_orders rows) is past.
 
     The bars hold the placeable capex only: the demo's 2026 Q4 read $3,716.1M, "the most",
     while $21,959.4M of blocks past their ceilings fell due in it, on no bar and in no word."""
     past = planned.filter(pl.col("blocks_beyond_ceiling").fill_null(0) > 0)
     if past.is_empty():
         return ""
-    # Blocks past every ceiling have no order-by (triggers.common.NO_ORDER_BY): no quarter,
-    # not the run's own, where a missing date would put them.
-    undated = float(past.filter(pl.col("order_by").is_null())["capex_new_site_usd"].sum())
-    by_quarter = (
-        past.filter(pl.col("order_by").is_not_null())
-        .with_columns(
-            quarter=pl.max_horizontal(
-                pl.col("order_by").fill_null(as_of), pl.lit(as_of)
-            ).map_elements(_quarter, return_dtype=pl.String)
-        )
-        .group_by("quarter")
-        .agg(pl.col("capex_new_site_usd").sum())
-        .sort("quarter")
-    )
+    # Blocks past every ceiling have no order-by (triggers.common.NO_ORDER_BY), those of an
+    # order partly under its ceiling neither: its order-by is the blocks' that fit. Dated by
+    # it, the demo's 6 GB200 cells past us-east-b's ceiling read "by quarter of order: 2028 Q1
+    # $2,211.8M" beside the cell wholly past us-east-c's, "with no order-by".
     blocks = int(past["blocks_beyond_ceiling"].sum())
-    quarters = ", ".join(
-        f"{q} {fmt_usd(v)}" for q, v in by_quarter.select("quarter", "capex_new_site_usd").rows()
-    )
-    when = f"by quarter of order: {quarters}" if quarters else ""
-    if undated > 0:
-        none = "with no order-by until one is planned"
-        when = f"{when}, and {fmt_usd(undated)} {none}" if when else none
     return (
         f" Not in the bars: {fmt_usd(float(past['capex_new_site_usd'].sum()))} for "
         f"{fmt_count(blocks)} block{'' if blocks == 1 else 's'} past "
         f"{'its' if blocks == 1 else 'their'} site's ceiling "
-        f"({NEW_SITE}), {when}."
+        f"({NEW_SITE}), with no order-by until one is planned."
     )
 
 

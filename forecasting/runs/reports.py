@@ -960,13 +960,16 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
 
 
 def report_warnings(inputs: ReportInputs) -> list[str]:
-    """The report's warning lines for the CLI: candidates no trigger weighed, telemetry
-    ingested after the forecast."""
+    """The report's warning lines for the CLI: candidates no trigger weighed, blocks in
+    service at a site with no power (a likely plan error), telemetry ingested after the
+    forecast."""
     from forecasting.report.inputs import unweighed_candidates
+    from forecasting.triggers import unpowered_block_warnings
 
     lines = []
     if unweighed := unweighed_candidates(inputs):
         lines.append(f"warning: not weighed: {unweighed}")
+    lines += [f"warning: {w}" for w in unpowered_block_warnings(inputs.plan, as_of=inputs.as_of)]
     if inputs.telemetry_since:
         lines.append(f"warning: {inputs.telemetry_since}")
     return lines

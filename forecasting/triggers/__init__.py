@@ -65,6 +65,7 @@ from forecasting.triggers.power import (
     _power_triggers,
     mw_by_site_month,
     site_orders_by_need,
+    unpowered_block_warnings,
 )
 from forecasting.triggers.redundancy import n_plus_one
 
@@ -89,6 +90,7 @@ __all__ = [
     "pool_requirements",
     "site_orders_by_need",
     "trigger_status",
+    "unpowered_block_warnings",
     "unshocked_beside_green",
 ]
 

@@ -247,6 +247,14 @@ class _Order:
         """MW the whole order draws."""
         return self.blocks * self.candidate.mw
 
+    @property
+    def mw_held(self) -> float:
+        """MW it holds at its site: its blocks' less those past the site's ceiling, which are
+        a new site's. Held whole, the synthetic fleet's 2 GB200 cells wholly past us-east-b's
+        ceiling (29.5 MW) took its 13.7 MW of room, and 200 racks landing after them found
+        none: "200 of 200 past us-east-b's ceiling"."""
+        return (self.blocks - min(self.beyond_ceiling or 0, self.blocks)) * self.candidate.mw
+
 
 def _shortfall() -> pl.Expr:
     return (pl.col("requirement_gpus") - pl.col("capacity_gpus")).alias("shortfall_gpus")
@@ -1493,7 +1501,7 @@ def _trigger_row(
     row |= _order_fields(order, as_of=as_of, exhaustion=found.day, blocks=order.blocks)
     row["note"] = "; ".join(notes)
     if power is not None and order.site is not None:
-        power.take(order.site, order.mw, order.arrives)
+        power.take(order.site, order.mw_held, order.arrives)
     return _Decision(row, order, window_end, bridge, head)
 
 
@@ -2220,7 +2228,7 @@ def _placed_in_arrival_order(
     # them, and take what they leave.
     holds = {
         (pool, i): [
-            power.reserve(s.site, s.mw, s.claims_from)
+            power.reserve(s.site, s.mw_held, s.claims_from)
             for s in d.order.shares
             if s.site is not None and s.claims_from < s.arrives
         ]
@@ -2252,7 +2260,7 @@ def _placed_in_arrival_order(
             order, last = split
         head = _head_of(decision, order, plan=plan, region=region, settings=settings, power=power)
         if last is not None and last.site is not None:
-            power.take(last.site, last.mw, last.arrives, claims_from=last.claims_from)
+            power.take(last.site, last.mw_held, last.arrives, claims_from=last.claims_from)
         again[(pool, i)] = _decided(decision, order, head, as_of=as_of)
     first = {pool: again.get((pool, 0), chosen.first[pool]) for pool in Pool}
     later = {
@@ -2448,7 +2456,7 @@ def _split(
             usable = power.powered_from(other, share.mw, arrives)
             share = replace(share, powered=False, usable=usable)
         share = _past_the_ceiling(share, plan, power=power, as_of=as_of, settings=settings)
-        power.take(other, share.mw, arrives, claims_from=claims)
+        power.take(other, share.mw_held, arrives, claims_from=claims)
         # Its MW is held from the day the order was split on, but it lands with its own
         # site's power: at us-east-c, whose power comes a year after us-east-a's, a share
         # read as landing and running with the order's own site.
@@ -2517,7 +2525,7 @@ def _split_by_power(
             runs_from=None, passed_over="",
         )  # fmt: skip
         share = _past_the_ceiling(share, plan, power=power, as_of=as_of, settings=settings)
-        power.take(site, share.mw, arrives)
+        power.take(site, share.mw_held, arrives)
         on_power.append(share)
         rest -= n
     if not on_power:
@@ -2546,7 +2554,12 @@ def _split_by_power(
 
 
 def _past_the_ceiling(
-    order: _Order, plan: CapacityPlan, *, power: _Power, as_of: date, settings: TriggerSettings
+    order: _Order,
+    plan: CapacityPlan,
+    *,
+    power: _Power,
+    as_of: date,
+    settings: TriggerSettings,
 ) -> _Order:
     """``order`` with ``beyond_ceiling`` (how many of its blocks its site can never power, its
     ceiling taken by the blocks and orders arriving before it) and ``runs_from`` (the first

@@ -15,6 +15,7 @@ sites by :mod:`~forecasting.triggers.orders`, drawing on the free MW kept here.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from itertools import pairwise
@@ -25,6 +26,7 @@ import polars as pl
 
 from forecasting.capacity import (
     ORDERS_SCHEMA,
+    Block,
     CapacityPlan,
     Site,
     block_timeline,
@@ -50,7 +52,7 @@ from forecasting.triggers.common import (
 if TYPE_CHECKING:
     from forecasting.triggers.orders import _Order
 
-__all__ = ["mw_by_site_month", "site_orders_by_need"]
+__all__ = ["mw_by_site_month", "site_orders_by_need", "unpowered_block_warnings"]
 
 
 @dataclass(slots=True)
@@ -199,7 +201,7 @@ class _Power:
         """A copy with ``order``'s MW taken (this one untouched), to try what would follow it."""
         copy = self.copy()
         if order.site is not None:
-            copy.take(order.site, order.mw, order.arrives)
+            copy.take(order.site, order.mw_held, order.arrives)
         return copy
 
 
@@ -239,12 +241,41 @@ def _power_row(
     forecast_end: date,
     monthly_orders: pl.DataFrame | None = None,
     dark: str = "",
+    past_orders: tuple[float, str] = (0.0, ""),
+    gone: str = "",
 ) -> dict[str, object]:
     """One POWER_TRIGGERS row from the site's daily MW needed and energized (the blocks the
     forecast orders, to ``forecast_end``); ``monthly_orders`` are the site's orders whose
     shortfall is read at the monthly grain only (their triggers' ``monthly_only``); ``dark``
     the clause naming the site's blocks standing dark (:func:`_dark_clause`), said where
-    power is to be contracted."""
+    power is to be contracted; ``past_orders`` the MW of the orders placed here past its
+    ceiling and the clause naming them (:func:`_past_ceiling_orders`): in ``mw_beyond_ceiling``
+    and red, as a need past the ceiling is, but in none of its MW needed; ``gone`` the clause
+    naming its dark blocks that retire before power could come (:func:`_gone_note`), whose
+    MW ``site_days`` leaves out."""
+    row = _power_row_counted(
+        site_days, site=site, as_of=as_of, buffer_weeks=buffer_weeks,
+        forecast_end=forecast_end, monthly_orders=monthly_orders, dark=dark,
+        past_orders=past_orders,
+    )  # fmt: skip
+    if gone:
+        row["note"] = f"{row['note']}; {gone}" if row["note"] else gone
+    return row
+
+
+def _power_row_counted(
+    site_days: pl.DataFrame,
+    *,
+    site: Site,
+    as_of: date,
+    buffer_weeks: int,
+    forecast_end: date,
+    monthly_orders: pl.DataFrame | None,
+    dark: str,
+    past_orders: tuple[float, str],
+) -> dict[str, object]:
+    """:func:`_power_row` but for the clause on blocks gone before power could come."""
+    past_mw, past_said = past_orders
     end = _day(site_days["ds"].max())
     # The earliest day power contracted today is energized (no later than the calendar's end).
     today = months_before(as_of + _weeks(buffer_weeks), -site.power_lead_months)
@@ -288,6 +319,16 @@ def _power_row(
                 f"the day after would have had to be contracted by {contract_by}, already past "
                 f"({site.power_lead_months} months lead time)"
             )
+        if past_mw > _TOL:
+            # Its own need is met; the orders past its ceiling are a new site's, which no
+            # contract here brings on.
+            return row | {
+                "status": Status.RED.value,
+                "mw_to_contract": 0.0,
+                "cost_usd": 0.0,
+                "note": f"{note}; {past_said}",
+                "mw_beyond_ceiling": past_mw,
+            }
         return row | {
             "status": Status.GREEN.value,
             "mw_to_contract": 0.0,
@@ -301,6 +342,12 @@ def _power_row(
     status = trigger_status(
         as_of=as_of, exhaustion=exhaustion, order_by=contract_by, lead_time=lead
     )
+    if contract_by < as_of:
+        # Power contracted today comes a lead time and the buffer later, after the first
+        # short day (the note says when): the site runs short whatever is contracted now.
+        # Amber here read "contracted today, it is energized ... 28 days after the first
+        # short day" beside a legend whose red is "that date has passed".
+        status = Status.RED
     # MW beyond what is secured and energized in time to count (_counted_mw); a shortfall
     # within it is a matter of timing.
     beyond = max(float((short["mw_needed"] - short["counted_mw"]).max()), 0.0)  # type: ignore[arg-type]
@@ -368,6 +415,10 @@ def _power_row(
         row["monthly_only"] = True
     if past_ceiling:
         notes.append(f"{past_ceiling:.2f} MW {_BEYOND_CEILING}")
+    if past_mw > _TOL:
+        notes.append(past_said)
+        past_ceiling = (past_ceiling or 0.0) + past_mw
+    if past_ceiling:
         # No contract date fixes a need past the ceiling: whatever is contracted now, the
         # site runs short (a site needing 44 MW under a 2 MW ceiling read green, "contract by
         # 2027-08-06").
@@ -385,7 +436,83 @@ def _power_row(
     }
 
 
-def _dark_clause(plan: CapacityPlan, site: Site, *, start: date, end: date) -> str:
+def unpowered_block_warnings(plan: CapacityPlan, *, as_of: date) -> list[str]:
+    """One warning per block in service on ``as_of`` at a site with no MW energized that day:
+    a block that never ran there is more likely a plan missing its site's energized step
+    than a fleet standing dark (the power trigger read "contract 0.61 MW ... to bring back"
+    the demo's us-west-rack-01 once its site read 0 MW)."""
+    return [
+        f"{site.id} has 0 MW energized on {as_of} but {b.id} ({b.mw:.2f} MW) is in service "
+        "there: likely a plan error (check the site's energized steps)"
+        for site in sorted(plan.site, key=lambda s: s.id)
+        if site.energized_mw_on(as_of) <= _TOL
+        for b in plan.block
+        if b.site == site.id and b.mw > 0 and b.in_service_on(as_of)
+    ]
+
+
+def _power_today(site: Site, *, as_of: date, buffer_weeks: int) -> date:
+    """The earliest day power contracted on ``as_of`` is energized at ``site``."""
+    return months_before(as_of + _weeks(buffer_weeks), -site.power_lead_months)
+
+
+def _gone_before_power(
+    plan: CapacityPlan, site: Site, *, as_of: date, end: date, buffer_weeks: int
+) -> list[tuple[Block, date]]:
+    """The plan's blocks standing dark at ``site`` in [as_of, end] that retire on or before
+    the day power contracted now is energized there, each with its first dark day: no
+    contract brings them back.
+
+    Counted, a 0 MW site read red "contract 0.61 MW ($6.8M) by 2024-11-06" to bring back
+    the demo's us-west-rack-01, which retires 2027-02-17, 23 months before that power
+    (2029-01-01)."""
+    today = _power_today(site, as_of=as_of, buffer_weeks=buffer_weeks)
+    first: dict[str, date] = {}
+    for block_id, day, _ in dark_spans(plan, start=as_of, end=end, at=site.id):
+        first[block_id] = min(day, first.get(block_id, day))
+    return [
+        (b, first[b.id])
+        for b in plan.block
+        if b.id in first and b.retire is not None and b.retire <= today
+    ]
+
+
+def _without(site_days: pl.DataFrame, gone: list[tuple[Block, date]]) -> pl.DataFrame:
+    """``site_days`` (the site's power timeline) without the MW of the ``gone`` blocks."""
+    if not gone:
+        return site_days
+    drawn = pl.sum_horizontal(
+        pl.when((pl.col("ds") >= (b.in_service or date.min)) & (pl.col("ds") < b.retire))
+        .then(pl.lit(b.mw))
+        .otherwise(pl.lit(0.0))
+        for b, _ in gone
+    )
+    return site_days.with_columns(
+        mw_in_service=pl.col("mw_in_service") - drawn, mw_needed=pl.col("mw_needed") - drawn
+    )
+
+
+def _gone_note(
+    gone: list[tuple[Block, date]], *, site: Site, as_of: date, buffer_weeks: int
+) -> str:
+    """The clause naming the ``gone`` blocks (:func:`_gone_before_power`), '' for none."""
+    today = _power_today(site, as_of=as_of, buffer_weeks=buffer_weeks)
+    return "; ".join(
+        f"{b.id} ({b.mw:.2f} MW, {b.gpus:,} GPUs) stands dark here from {first} until it "
+        f"retires {b.retire}, before power contracted today could be energized ({today}): "
+        "not brought back, none of its MW counted"
+        for b, first in gone
+    )
+
+
+def _dark_clause(
+    plan: CapacityPlan,
+    site: Site,
+    *,
+    start: date,
+    end: date,
+    gone: Sequence[tuple[Block, date]] = (),
+) -> str:
     """Which of the MW ``site`` needs in [start, end] are its blocks standing dark, owned and
     brought back by the power contracted before any new block (orders waiting there for power
     are sized net of them: ``orders._brought_back``); '' when none stands dark, or none its
@@ -393,10 +520,12 @@ def _dark_clause(plan: CapacityPlan, site: Site, *, start: date, end: date) -> s
 
     The note read "0.50 MW on power that is gone" and named no block: the facilities reader
     could not tell power for racks already paid for from power for racks still to buy."""
+    left = {b.id for b, _ in gone}
     spans = [
         (block_id, first, last)
         for block_id, first, last in dark_spans(plan, start=start, end=end, at=site.id)
-        if site.ceiling_mw is None or plan.mw_drawn(site.id, first) <= site.ceiling_mw + _TOL
+        if (site.ceiling_mw is None or plan.mw_drawn(site.id, first) <= site.ceiling_mw + _TOL)
+        and block_id not in left
     ]
     if not spans:
         return ""
@@ -588,8 +717,44 @@ def site_orders_by_need(
     return (
         _needed_from(placements, as_of=as_of, buffer_weeks=buffer_weeks)
         .filter(pl.col("site").is_not_null())
-        .with_columns(arrives=pl.col("needed_from"))
+        .with_columns(arrives=pl.col("needed_from"), mw=_mw_under_ceiling())
+        .filter(pl.col("mw") > 0)
         .select(ORDERS_SCHEMA.names())
+    )
+
+
+def _mw_under_ceiling() -> pl.Expr:
+    """A placement's MW less its blocks past its site's ceiling (``blocks_beyond_ceiling``):
+    those are a new site's, and no MW of this one.
+
+    Counted whole, us-east-b read "85.1 MW needed, contract 11 MW by 2025-04-10" for 200
+    racks its own placement put past its 22 MW ceiling (a synthetic fleet, seed 7)."""
+    beyond = pl.col("blocks_beyond_ceiling").fill_null(0).clip(0, pl.col("blocks"))
+    return (
+        pl.when(pl.col("blocks") > 0)
+        .then(pl.col("mw") * (pl.col("blocks") - beyond) / pl.col("blocks"))
+        .otherwise(pl.col("mw"))
+    )
+
+
+def _past_ceiling_orders(placements: pl.DataFrame) -> tuple[float, str]:
+    """The MW of ``placements`` (one site's) past the site's ceiling, and a clause naming
+    them ('' when none): a new site's, counted in none of its MW needed."""
+    past = placements.filter(pl.col("blocks_beyond_ceiling").fill_null(0) > 0).sort(
+        "arrives", "region", "pool", "tranche", nulls_last=True
+    )
+    if past.is_empty():
+        return 0.0, ""
+    mw = 0.0
+    named = []
+    for r in past.iter_rows(named=True):
+        n = min(int(r["blocks_beyond_ceiling"]), int(r["blocks"]))
+        mw += float(r["mw"]) * n / int(r["blocks"])
+        of = f"{n} of {r['blocks']}" if n < r["blocks"] else f"{n}"
+        named.append(f"{of} x {r['candidate']} of {r['region']}/{r['pool']}")
+    return mw, (
+        f"{mw:.2f} MW of orders past its ceiling ({', '.join(named)}): {NEW_SITE} for them, "
+        "not counted in its MW needed"
     )
 
 
@@ -618,15 +783,21 @@ def _power_triggers(
     # The trigger's own order (tranche 1); later orders are past the daily rows by design.
     monthly_orders = placements.filter(pl.col("site").is_not_null() & (pl.col("tranche") == 1))
     monthly_orders = monthly_orders.join(keys, on=["region", "pool"], how="semi")
+    gone = {
+        site.id: _gone_before_power(plan, site, as_of=as_of, end=end, buffer_weeks=buffer_weeks)
+        for site in plan.site
+    }
     rows = [
         _power_row(
-            timeline.filter(pl.col("site") == site.id),
+            _without(timeline.filter(pl.col("site") == site.id), gone[site.id]),
             site=site,
             as_of=as_of,
             buffer_weeks=buffer_weeks,
             forecast_end=forecast_end,
             monthly_orders=monthly_orders.filter(pl.col("site") == site.id),
-            dark=_dark_clause(plan, site, start=as_of, end=end),
+            dark=_dark_clause(plan, site, start=as_of, end=end, gone=gone[site.id]),
+            past_orders=_past_ceiling_orders(placements.filter(pl.col("site") == site.id)),
+            gone=_gone_note(gone[site.id], site=site, as_of=as_of, buffer_weeks=buffer_weeks),
         )
         for site in sorted(plan.site, key=lambda s: (s.region, s.id))
     ]

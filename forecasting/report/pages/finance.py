@@ -141,7 +141,8 @@ def _orders_table(
             + (f", {NOT_VERIFIED}" if r.get("monthly_only") else "")
             if r["blocks_to_order"]
             else MISSING,
-            fmt_mw(r["mw"]) + (f", {NOT_VERIFIED}" if r.get("monthly_only") else "")
+            _mw_text(r["mw"], r.get("blocks_beyond_ceiling"), r["blocks_to_order"])
+            + (f", {NOT_VERIFIED}" if r.get("monthly_only") else "")
             if r["blocks_to_order"]
             else MISSING,
             fmt_gpus(r["max_shortfall_gpus"]),
@@ -540,14 +541,12 @@ def _later_orders_table(
             r["region"],
             r["pool"],
             Badge(r["status"]) if r["status"] else MISSING,
-            f"none: {NO_ORDER_BY}"
-            if r["order_by"] is None and (r["blocks_beyond_ceiling"] or 0) >= r["blocks"] > 0
-            else monthly_date(r["order_by"], r, daily_end=daily_end),
+            _later_order_by_text(r, daily_end=daily_end),
             in_service_text(r, later=True) + past_the_horizon(r, end=end),
             fmt_day_or_month(r["exhaustion_date"], daily_end=daily_end),
             f"{fmt_count(r['blocks'])} × {r['candidate']}",
             _later_capex_text(r) + (f", {NOT_VERIFIED}" if r.get("monthly_only") else ""),
-            fmt_mw(r["mw"]),
+            _mw_text(r["mw"], r["blocks_beyond_ceiling"], r["blocks"]),
             r["site"] or "to be sited",
         ]
         for r in later.iter_rows(named=True)
@@ -570,6 +569,35 @@ def _later_orders_table(
         numeric=(7, 8),
         empty=nothing or "no later orders: the orders due now cover the plan",
     )
+
+
+def _later_order_by_text(row: dict[str, Any], *, daily_end: date | None) -> str:
+    """A later order's order-by date: none for blocks past their site's ceiling, which wait
+    for a new site (:data:`NO_ORDER_BY`), the date the others' where some fit under it.
+
+    The demo's 7 GB200 cells at us-east-b, 6 of them past its ceiling, read "2028-03-14" as
+    if all 7 were due then, where a cell wholly past us-east-c's read no order-by."""
+    blocks, beyond = row["blocks"] or 0, min(row["blocks_beyond_ceiling"] or 0, row["blocks"])
+    if row["order_by"] is None and beyond >= blocks > 0:
+        return f"none: {NO_ORDER_BY}"
+    dated = monthly_date(row["order_by"], row, daily_end=daily_end)
+    if not beyond or row["order_by"] is None:
+        return dated
+    return (
+        f"{dated} for the {fmt_count(blocks - beyond)} under the ceiling; none for the "
+        f"{fmt_count(beyond)} past it: {NO_ORDER_BY}"
+    )
+
+
+def _mw_text(mw: float | None, beyond: int | None, blocks: int | None) -> str:
+    """An order's MW: its blocks' under their site's ceiling, those past it apart (a new
+    site's power draw, not this site's): the demo's 7 GB200 cells read "103.2 MW" at
+    us-east-b, whose ceiling holds 1 of them (14.7 MW)."""
+    if mw is None or not beyond or not blocks:
+        return fmt_mw(mw)
+    past = mw * min(beyond, blocks) / blocks
+    under = mw - past
+    return f"{fmt_mw(under) if under > 0 else 'none'} (+ {fmt_mw(past)} past its site's ceiling)"
 
 
 def _later_capex_text(row: dict[str, Any]) -> str:

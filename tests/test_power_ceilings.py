@@ -1,0 +1,266 @@
+"""Power triggers and placements at a site's ceiling: blocks past it are a new site's.
+
+One region r1 with one live rack of 1,000 GPUs (1.0 MW) at site s1; the region's peak q90 is
+700 + slope * d on day d after MONDAY (the as-of date), every class keeping 20 % headroom,
+and racks of 250 GPUs, 0.4 MW, 8 weeks lead time, to order (as tests/test_sites.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pytest
+
+from forecasting.capacity import CandidateBlock, CapacityPlan
+from forecasting.report.figures import _past_ceiling_capital
+from forecasting.report.inputs import plan_orders
+from forecasting.report.pages.finance import _later_orders_table
+from forecasting.schema import FORECAST_SCHEMA, WorkloadClass
+from forecasting.triggers import PLACEMENTS_SCHEMA, TriggerSettings, expansion_triggers
+from forecasting.triggers.common import NO_ORDER_BY
+from forecasting.triggers.orders import _Order
+from forecasting.triggers.power import _Power, unpowered_block_warnings
+
+MONDAY = date(2026, 1, 5)
+
+RACK = {"name": "rack-h100", "kind": "rack", "gpu_type": "H100", "gpus": 250, "mw": 0.4,
+        "lead_time_weeks": 8, "capex_usd": 8e6}  # fmt: skip
+
+
+def _day(d: int) -> date:
+    return MONDAY + timedelta(days=d)
+
+
+def _block(ident: str = "r1-rack", gpus: int = 1000, **fields: Any) -> dict[str, Any]:
+    return {"id": ident, "kind": "rack", "region": "r1", "site": "s1", "gpu_type": "H100",
+            "gpus": gpus, "mw": 1.0, "status": "live", **fields}  # fmt: skip
+
+
+def _site(ident: str = "s1", mw: float = 2.0, **fields: Any) -> dict[str, Any]:
+    return {"id": ident, "region": "r1", "energized": [{"on": date(2020, 1, 1), "mw": mw}],
+            "power_lead_months": 12, "cost_per_mw_usd": 2e6, **fields}  # fmt: skip
+
+
+def _plan(
+    *,
+    sites: list[dict[str, Any]],
+    blocks: list[dict[str, Any]] | None = None,
+    candidates: list[dict[str, Any]] | None = None,
+) -> CapacityPlan:
+    policy = {
+        c.value: {"tier": c.value, "priority": i + 1, "headroom": 0.2}
+        for i, c in enumerate(WorkloadClass)
+    }
+    return CapacityPlan.model_validate(
+        {
+            "policy": policy,
+            "site": sites,
+            "block": blocks if blocks is not None else [_block()],
+            "candidate": candidates if candidates is not None else [RACK],
+        }
+    )
+
+
+def _linear(*, slope: float = 1.0, days: int = 400) -> pl.DataFrame:
+    """The region's peak and mean series, both 700 + slope * d."""
+    values = 700.0 + slope * np.arange(days, dtype=float)
+    return pl.concat(
+        pl.DataFrame(
+            {
+                "run_id": "hand",
+                "unique_id": "total/r1",
+                "ds": [_day(i) for i in range(days)],
+                "measure": measure,
+                "model": "hand",
+                **{c: values for c in ("mean", "q10", "q50", "q90", "q99")},
+            },
+            schema=FORECAST_SCHEMA,
+        )
+        for measure in ("peak", "mean")
+    )
+
+
+def _run(plan: CapacityPlan, forecast: pl.DataFrame, **kw: Any) -> Any:
+    return expansion_triggers(forecast, plan, as_of=MONDAY, **kw)
+
+
+def _power(result: Any, site: str = "s1") -> dict[str, Any]:
+    rows = result.power.filter(pl.col("site") == site)
+    assert rows.height == 1
+    return rows.row(0, named=True)
+
+
+def test_a_site_s_mw_needed_leaves_out_the_blocks_placed_past_its_ceiling() -> None:
+    """1.0 MW energized and drawn under a 1.5 MW ceiling: of the order's two racks (0.4 MW
+    each) one fits, one is past the ceiling. The power row read 1.80 MW needed (both racks)
+    and "0.30 MW beyond the ceiling" beside a placement with one rack, 0.40 MW, past it: the
+    MW needed counted a rack the order itself put at a new site. Now it reads the 1.40 MW the
+    site draws and the 0.40 MW the placement puts past its ceiling, named as a new site's."""
+    result = _run(_plan(sites=[_site(mw=1.0, ceiling_mw=1.5)]), _linear())
+    placed = result.placements.row(0, named=True)
+    assert (placed["blocks"], placed["blocks_beyond_ceiling"]) == (2, 1)
+    power = _power(result)
+    assert power["mw_needed_at_exhaustion"] == pytest.approx(1.4)
+    assert power["mw_beyond_ceiling"] == pytest.approx(0.4)
+    assert power["mw_to_contract"] == pytest.approx(0.4)
+    assert power["status"] == "red"
+    assert (
+        "0.40 MW of orders past its ceiling (1 of 2 x rack-h100 of r1/all): a new site is "
+        "needed for them, not counted in its MW needed"
+    ) in power["note"]
+
+
+def test_a_site_s_peak_need_stops_at_what_it_can_hold() -> None:
+    """1.3 MW energized under a 1.5 MW ceiling, 1.0 drawn: the trigger's rack (0.4 MW) fits
+    under the ceiling and waits for power; the later rack is wholly past the ceiling. The
+    power row read "all of it by Oct 2026, the plan's peak (1.80 MW needed)" and "0.30 MW
+    beyond the ceiling", counting the later rack as the site's need; now its need peaks at
+    the 1.40 MW it can hold and the later rack's 0.40 MW reads as a new site's."""
+    result = _run(
+        _plan(sites=[_site(mw=1.3, ceiling_mw=1.5)]),
+        _linear(days=365),
+        settings=TriggerSettings(sizing_weeks=8),
+    )
+    assert result.placements["blocks_beyond_ceiling"].to_list() == [0, 1]
+    power = _power(result)
+    assert power["mw_beyond_ceiling"] == pytest.approx(0.4)
+    assert power["max_shortfall_mw"] == pytest.approx(0.1)
+    assert "1.80 MW needed" not in power["note"]
+    assert (
+        "0.40 MW of orders past its ceiling (1 x rack-h100 of r1/all): a new site is needed "
+        "for them, not counted in its MW needed"
+    ) in power["note"]
+
+
+def test_blocks_past_a_site_s_ceiling_hold_none_of_its_room() -> None:
+    """An order wholly past s1's ceiling (a 1.2 MW pod where 1.0 MW is left under it) held
+    its whole MW there: on a synthetic fleet (seed 7) 2 GB200 cells past us-east-b's ceiling
+    took its 13.7 MW of room, and 200 racks landing after them read "200 of 200 past the
+    ceiling". Now it holds none, and a part past the ceiling holds only the part that fits."""
+    pod = CandidateBlock.model_validate(
+        RACK | {"name": "pod-h100", "kind": "pod", "gpus": 1000, "mw": 1.2, "fabric": True}
+    )
+    plan = _plan(sites=[_site(mw=3.0, ceiling_mw=3.0)], blocks=[_block(), _block("r1-b")])
+    power = _Power.of(plan, start=MONDAY, end=_day(365))
+    assert power is not None
+    day = _day(100)
+    assert power.ceiling_room("s1", day) == pytest.approx(1.0)
+    past = _Order(pod, blocks=1, order_by=MONDAY, arrives=day, in_time=True, units=1000.0,
+                  site="s1", beyond_ceiling=1)  # fmt: skip
+    assert power.after(past).ceiling_room("s1", day) == pytest.approx(1.0)
+    rack = CandidateBlock.model_validate(RACK)
+    part = replace(past, candidate=rack, blocks=3, beyond_ceiling=1)
+    assert power.after(part).ceiling_room("s1", day) == pytest.approx(0.2)
+
+
+def _partly_past(**fields: Any) -> pl.DataFrame:
+    """A later order of 7 GB200 cells (14.746 MW, $368.64M each) at us-east-b, 6 of them past
+    its ceiling, due 2028-03-14 (the demo's us-east/all tranche 3), and 1 cell wholly past
+    us-east-c's ceiling with no order-by."""
+    cell = {"region": "us-east", "pool": "all", "candidate": "cell-gb200-8192", "powered": False,
+            "exhaustion_date": date(2028, 11, 1), "status": "red"}  # fmt: skip
+    rows = [
+        cell | {"site": "us-east-b", "blocks": 7, "mw": 7 * 14.746, "arrives": date(2029, 12, 4),
+                "tranche": 3, "order_by": date(2028, 3, 14), "capex_usd": 7 * 368.64e6,
+                "blocks_beyond_ceiling": 6, "runs_from": date(2029, 12, 4)},
+        cell | {"site": "us-east-c", "blocks": 1, "mw": 14.746, "arrives": date(2029, 10, 4),
+                "tranche": 4, "order_by": None, "capex_usd": 368.64e6,
+                "blocks_beyond_ceiling": 1, "runs_from": None},
+    ]  # fmt: skip
+    return pl.DataFrame([r | fields for r in rows], schema=PLACEMENTS_SCHEMA, orient="row")
+
+
+def test_blocks_past_a_ceiling_have_no_quarter_of_order_even_beside_blocks_that_fit() -> None:
+    """The demo's finance page read "Not in the bars: $2,580.5M for 7 blocks past their site's
+    ceiling (a new site is needed), by quarter of order: 2028 Q1 $2,211.8M, and $368.6M with
+    no order-by": the 6 cells past us-east-b's ceiling took the order-by of the 1 that fits
+    beside them, where the cell wholly past us-east-c's had none. No block past a ceiling has
+    a quarter now: all $2,580.5M wait for a new site."""
+    planned = plan_orders(_partly_past())
+    assert planned is not None
+    said = _past_ceiling_capital(planned)
+    assert "2028 Q1" not in said and "by quarter of order" not in said
+    assert said == (
+        " Not in the bars: $2,580.5M for 7 blocks past their site's ceiling (a new site is "
+        "needed), with no order-by until one is planned."
+    )
+
+
+def test_a_later_order_partly_past_its_ceiling_dates_and_powers_only_the_part_that_fits() -> None:
+    """The demo's later-orders table read "2028-03-14" and "103.2 MW" for 7 cells of which 6
+    are past us-east-b's ceiling: an order-by and a power draw for blocks that wait for a new
+    site. The row now dates the cell that fits and draws its 14.7 MW, the rest said apart."""
+    table = _later_orders_table(_partly_past(), daily_end=None)
+    headers = list(table.headers)
+    row = table.rows[0]
+    assert row[headers.index("power")] == "14.7 MW (+ 88.5 MW past its site's ceiling)"
+    assert row[headers.index("order by")] == (
+        f"2028-03-14 for the 1 under the ceiling; none for the 6 past it: {NO_ORDER_BY}"
+    )
+    # Wholly past: no order-by, its MW all past the ceiling.
+    past = table.rows[1]
+    assert past[headers.index("order by")] == f"none: {NO_ORDER_BY}"
+    assert past[headers.index("power")] == "none (+ 14.7 MW past its site's ceiling)"
+
+
+def _dark_until_it_retires() -> Any:
+    """s1 has 0 MW energized under its live 1.0 MW rack, which retires on day 200
+    (2026-07-24), before power contracted today (12 months and the 4-week buffer) could be
+    energized, 2027-02-02; s2, 10 MW energized, takes the orders."""
+    rack = _block(retire=_day(200), in_service=date(2024, 1, 1))
+    plan = _plan(sites=[_site(mw=0.0), _site("s2", mw=10.0)], blocks=[rack])
+    return _run(plan, _linear())
+
+
+def test_a_dark_block_that_retires_before_power_could_come_is_not_brought_back() -> None:
+    """A rack standing dark on a 0 MW site until it retires on 2026-07-24 read red, "contract
+    1.00 MW by 2025-02-05 ... to bring back" a rack gone 193 days before power contracted
+    today is energized (the demo's us-west-rack-01, retiring 2027-02-17, and "contract 0.61
+    MW ($6.8M) by 2024-11-06" for power that comes 2029-01-01). No contract brings it back:
+    none of its MW is counted, and the note says why."""
+    power = _power(_dark_until_it_retires())
+    assert power["mw_to_contract"] == 0.0 and power["cost_usd"] == 0.0
+    assert power["status"] == "green" and power["contract_by"] is None
+    assert (
+        "r1-rack (1.00 MW, 1,000 GPUs) stands dark here from 2026-01-05 until it retires "
+        "2026-07-24, before power contracted today could be energized (2027-02-02): not "
+        "brought back, none of its MW counted"
+    ) in power["note"]
+
+
+def test_a_block_in_service_on_a_site_with_no_power_is_flagged_as_a_likely_plan_error() -> None:
+    """A rack in service at a site whose energized MW is 0 has never run there: a plan that
+    says so is more likely wrong (a missing energized step) than a fleet standing dark, and
+    nothing said it beyond "standing dark"."""
+    rack = _block(retire=_day(200), in_service=date(2024, 1, 1))
+    plan = _plan(sites=[_site(mw=0.0), _site("s2", mw=10.0)], blocks=[rack])
+    assert unpowered_block_warnings(plan, as_of=MONDAY) == [
+        "s1 has 0 MW energized on 2026-01-05 but r1-rack (1.00 MW) is in service there: "
+        "likely a plan error (check the site's energized steps)"
+    ]
+    powered = _plan(sites=[_site(mw=2.0)], blocks=[rack])
+    assert unpowered_block_warnings(powered, as_of=MONDAY) == []
+
+
+def test_a_site_whose_contract_by_date_has_passed_is_red_as_its_note_says() -> None:
+    """A committed 1.0 MW rack lands 2027-01-20 at s1 (1.5 MW energized, 1.0 drawn): power
+    is short from that day, to be contracted by 2025-12-23 (12 months and the 4-week buffer
+    before), 13 days before the as-of day. The row read amber beside its note "contracted
+    today, it is energized 2027-02-02 at the earliest, 13 days after the first short day" and
+    a legend whose red is "that date has passed": a passed contract-by date is red now."""
+    committed = _block("r1-new", status="committed", in_service=date(2027, 1, 20))
+    plan = _plan(sites=[_site(mw=1.5)], blocks=[_block(), committed])
+    power = _power(_run(plan, _linear(slope=0.0)))
+    assert (power["exhaustion_date"], power["contract_by"]) == (
+        date(2027, 1, 20),
+        date(2025, 12, 23),
+    )
+    assert power["status"] == "red"
+    assert (
+        "contracted today, it is energized 2027-02-02 at the earliest, 13 days after the "
+        "first short day"
+    ) in power["note"]
