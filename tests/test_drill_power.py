@@ -348,6 +348,39 @@ def test_a_block_its_site_cannot_power_is_named_with_the_site_of_its_region_that
     assert not any("stands dark" in note for note in lit.notes)
 
 
+def test_two_dark_blocks_are_not_both_told_one_site_s_mw_is_theirs() -> None:
+    """Racks b and c (0.5 MW each) are committed at r1-a, which rack a fills: both stand dark,
+    and r1-b has 0.5 MW free, enough for one. Each note named r1-b's 0.5 MW for its rack, as
+    if both could run there; the second now says r1-b's MW is named for b above."""
+    blocks = [
+        {"id": "a", "kind": "rack", "region": "r1", "site": "r1-a", "gpu_type": "H100",
+         "gpus": 100, "mw": 1.0, "status": "live"},
+        *({"id": rack, "kind": "rack", "region": "r1", "site": "r1-a", "gpu_type": "H100",
+           "gpus": 50, "mw": 0.5, "status": "committed", "in_service": MONDAY + timedelta(3)}
+          for rack in ("b", "c")),
+    ]  # fmt: skip
+    sites = [_site("r1-a", [(date(2020, 1, 1), 1.0)]), _site("r1-b", [(date(2020, 1, 1), 0.5)])]
+    plan = CapacityPlan.model_validate(
+        {"policy": fluid_policies(), "block": blocks, "candidate": [RACK_50], "site": sites}
+    )
+    shock = scenario_from_args(target="class:batch", start="+1w")
+    notes = [
+        n
+        for n in run_drill(plan, _batch_paths(60.0, days=28), None, shock).notes
+        if "stands dark" in n
+    ]
+    assert len(notes) == 2
+    assert sum("r1-b in r1 has its 0.5 MW free" in note for note in notes) == 1
+    assert any(
+        note.startswith("c (50 GPUs, r1) stands dark at r1-a")
+        and note.endswith(
+            "no other site in r1 has its 0.5 MW free while it stands dark once the blocks "
+            "named above have theirs (r1-b: b)"
+        )
+        for note in notes
+    )
+
+
 def test_a_lost_block_s_mw_powers_its_replacement_at_its_own_site() -> None:
     """Rack a (100 GPUs, 1.0 MW, all of r1-a's) fails on day 7 for good, and racks ordered today
     land that day. The search counted a's MW as still drawn, so no replacement could run at

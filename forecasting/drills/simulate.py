@@ -311,6 +311,8 @@ def _dark_block_notes(
     power = _Power.of(played, start=demand.first_day, end=last_day)
     if power is None:
         return []
+    unclaimed = power.copy()
+    named: dict[str, list[str]] = {}
     blocks = {b.id: b for b in plan.block}
     start, end = resolved.start_hour, demand.hours
     notes = []
@@ -322,23 +324,32 @@ def _dark_block_notes(
         first = demand.first_day + timedelta(days=inside[0][0] // 24)
         last = demand.first_day + timedelta(days=inside[-1][1] // 24 - 1)
         to = "the drill window's end" if inside[-1][1] >= end else f"{last}"
-        others = sorted(
-            (day, site)
-            for site in power.sites_in(block.region)
-            if site != block.site
-            and (day := power.powered_from(site, block.mw, first)) is not None
-            and day <= last
-        )
+        others = _sites_with_its_mw(power, block, first=first, last=last)
         head = (
             f"{block_id} ({block.gpus:,} GPUs, {block.region}) stands dark at {block.site} for "
             f"want of its MW from {first} to {to}, and the drill counts it out: "
         )
         if others:
             day, site = others[0]
+            # Named for this block, the MW is not free for the next: two dark racks were each
+            # told one site's 0.5 MW was theirs.
+            power.take(site, block.mw, day)
+            named[site] = [*named.get(site, []), block_id]
             notes.append(
                 f"{head}{site} in {block.region} has its {block.mw:g} MW free from "
                 f"{'then' if day == first else day}, but the drill neither moves it there nor "
                 "places a replacement, so what it would serve there is not measured"
+            )
+        elif taken := sorted(
+            site
+            for _, site in _sites_with_its_mw(unclaimed, block, first=first, last=last)
+            if site in named
+        ):
+            notes.append(
+                f"{head}no other site in {block.region} has its {block.mw:g} MW free while it "
+                f"stands dark once the blocks named above have theirs ("
+                + "; ".join(f"{site}: {', '.join(named[site])}" for site in taken)
+                + ")"
             )
         else:
             notes.append(
@@ -346,6 +357,20 @@ def _dark_block_notes(
                 "stands dark"
             )
     return notes
+
+
+def _sites_with_its_mw(
+    power: _Power, block: Block, *, first: date, last: date
+) -> list[tuple[date, str]]:
+    """(day, site): the other sites of ``block``'s region with its MW free on a day within
+    [first, last], by that day."""
+    return sorted(
+        (day, site)
+        for site in power.sites_in(block.region)
+        if site != block.site
+        and (day := power.powered_from(site, block.mw, first)) is not None
+        and day <= last
+    )
 
 
 def window_end_hour(scenario: Scenario, start_hour: int) -> int | None:
