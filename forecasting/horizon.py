@@ -89,7 +89,7 @@ import polars as pl
 
 from forecasting import growth, hierarchy, longrange, measures, sums
 from forecasting.capacity import CapacityPlan
-from forecasting.forecast import ForecastResult
+from forecasting.forecast import ForecastResult, demand_with_spikes_held
 from forecasting.schema import (
     MIN_HORIZON_DAYS,
     QUANTILES,
@@ -1533,6 +1533,8 @@ def extend_horizon(
 
     ``series`` is the run's daily demand (DEMAND_SCHEMA or ``unique_id, ds, measure, y``).
     """
+    # The growth models read the spikes the daily forecast held, held at every level.
+    series = demand_with_spikes_held(series)
     forecast = result.forecast
     depth = hierarchy.depth()
     classes = (
