@@ -851,6 +851,33 @@ def test_the_demand_table_counts_missing_days_in_its_own_window() -> None:
     assert row.replace("│", " ").split()[-1] == "2"
 
 
+def test_the_demand_table_s_peak_is_its_window_s_peak_hour_and_the_average_says_so() -> None:
+    """The last 28 days' daily peaks are 100 GPUs but one of 380: the table shows their
+    average as "mean daily peak" (110) and the window's peak hour (380). Regression: a column
+    "peak" held the average of the daily peaks (110), read as the window's peak."""
+    from datetime import date, timedelta
+
+    import polars as pl
+    from rich.console import Console
+
+    from flows.tables import demand_table
+
+    days = [date(2026, 1, 1) + timedelta(days=d) for d in range(28)]
+    peaks = [380.0 if d == 20 else 100.0 for d in range(28)]
+    series = pl.DataFrame(
+        {"ds": days * 2, "measure": ["mean"] * 28 + ["peak"] * 28, "y": [60.0] * 28 + peaks}
+    ).with_columns(
+        region=pl.lit("eu"), workload_class=pl.lit("inference"), customer=pl.lit(None, pl.String)
+    )
+    console = Console(width=200, record=True)
+    console.print(demand_table(series, outages=pl.DataFrame()))
+    text = console.export_text()
+    header = " ".join(text.replace("│", " ").replace("┃", " ").split())
+    assert "mean mean daily peak peak hour" in header
+    row = next(line for line in text.splitlines() if "inference" in line)
+    assert row.replace("│", " ").split()[2:5] == ["60", "110", "380"]
+
+
 def _one_day_forecast_7_days(tmp_path: Path) -> tuple[str, Path]:
     """A warehouse of one day's telemetry forecast 7 days ahead (no backtest), and the sample
     plan."""
