@@ -37,6 +37,7 @@ from forecasting.schema import (
     book_only_words,
 )
 from forecasting.text import (
+    ahead_of_clock,
     capex_past_ceiling,
     days_count,
     listed,
@@ -712,6 +713,8 @@ def report_table(outcome: ReportOutcome) -> Table:
         if outcome.stale_days and outcome.placed_dates
         else f"; telemetry {days_count(outcome.stale_days)} old"
         if outcome.stale_days
+        else f"; telemetry {ahead_of_clock(outcome.telemetry_ahead_minutes)}"
+        if outcome.telemetry_ahead_minutes
         else ""
     )
     title = f"report {outcome.run_id}: {outcome.path / 'index.html'}{stale}"
@@ -1484,6 +1487,8 @@ def pipeline_summary(outcome: PipelineOutcome, *, seconds: float) -> list[str]:
             if stale and outcome.report.placed_dates
             else f"; newest telemetry {days_count(stale)} old"
             if stale
+            else f"; newest telemetry {ahead_of_clock(outcome.report.telemetry_ahead_minutes)}"
+            if outcome.report.telemetry_ahead_minutes
             else ""
         ),
         f"forecast {f.run_id}: {f.series:,} series, {f.history_to}{accuracy}"

@@ -2592,3 +2592,50 @@ def test_the_report_table_says_a_wholly_past_ceiling_order_has_no_order_by() -> 
     table = report_table(report)
     order_by = next(c for c in table.columns if c.header == "order by")
     assert list(order_by.cells) == [f"none: {NO_ORDER_BY}"]
+
+
+def test_telemetry_stamped_after_the_clock_reads_ahead_of_it_not_a_negative_age() -> None:
+    """Rows up to a day ahead of the clock are accepted; `status` then printed "-177 min ago"
+    and `run` "newest telemetry -1 days old". Both now say how far ahead of the clock it is."""
+    from datetime import UTC, datetime, timedelta
+
+    from rich.console import Console
+
+    from flows.pipeline import PipelineOutcome
+    from flows.status import _age
+    from flows.tables import pipeline_summary, report_table
+    from forecasting.runs import ForecastRun, ReportOutcome
+
+    now = datetime(2026, 12, 5, 20, 3, tzinfo=UTC)
+    assert _age(now + timedelta(minutes=177), now) == "ahead of the clock by 3 h"
+    assert _age(now + timedelta(minutes=40), now) == "ahead of the clock by 40 min"
+    assert _age(now - timedelta(minutes=177), now) == "3 h ago"
+    run = ForecastRun(
+        run_id="r", as_of=date(2026, 12, 5), series=1, seconds=1.0, reconciliation="bottom_up",
+        models_chosen={}, accuracy=[], calibrated=0, fallbacks=0,
+    )  # fmt: skip
+    report = ReportOutcome(
+        run_id="r", trigger_run_id="t", path=Path("reports/r"), statuses={}, failing_drills=[],
+        stale_days=0, telemetry_ahead_minutes=177, triggers=[],
+    )  # fmt: skip
+    lines = pipeline_summary(
+        PipelineOutcome(ingested=[], forecast=run, drills=[], report=report), seconds=1.0
+    )
+    assert lines[0].endswith("; newest telemetry ahead of the clock by 3 h")
+    console = Console(width=300, record=True)
+    console.print(report_table(report))
+    title = " ".join(console.export_text().split())
+    assert "telemetry ahead of the clock by 3 h" in title and "-1 days" not in title
+
+
+def test_a_report_s_telemetry_age_is_never_negative_and_says_how_far_ahead_it_is() -> None:
+    """The newest hour stamped 2 h 57 min after the report's clock: 0 days stale, 177 minutes
+    ahead (it read stale_days -1, the CLI "-1 days old")."""
+    from datetime import UTC, datetime, timedelta
+
+    from forecasting.runs.reports import telemetry_age
+
+    now = datetime(2026, 12, 5, 20, 3, tzinfo=UTC)
+    assert telemetry_age(now + timedelta(minutes=177), now) == (0, 177)
+    assert telemetry_age(now - timedelta(days=3, hours=1), now) == (3, 0)
+    assert telemetry_age(None, now) == (None, 0)
