@@ -858,7 +858,9 @@ def _late_by(t: Mapping[str, Any], outcome: ReportOutcome) -> str:
 def _capex(t: Mapping[str, Any]) -> str:
     """A trigger's capex, the part for blocks past their site's ceiling apart (a new site's),
     or that for blocks that run only after the plan's end."""
-    if not t["capex_usd"]:
+    # Nothing to order (or no capex stored) reads "-"; an order of blocks the plan declares
+    # free is a measured $0, not a blank read as "not measured".
+    if t["capex_usd"] is None or not t.get("blocks_to_order"):
         return "-"
     if past := t.get("capex_past_plan_usd") or 0.0:
         # ServeGen's "$84.5M" held $67.6M of racks dark until 504 days after they land, past

@@ -2639,3 +2639,17 @@ def test_a_report_s_telemetry_age_is_never_negative_and_says_how_far_ahead_it_is
     assert telemetry_age(now + timedelta(minutes=177), now) == (0, 177)
     assert telemetry_age(now - timedelta(days=3, hours=1), now) == (3, 0)
     assert telemetry_age(None, now) == (None, 0)
+
+
+def test_an_order_of_blocks_declared_free_reads_0_dollars_not_unmeasured() -> None:
+    """A candidate block with capex_usd = 0.0 (accepted by the plan's validator): its order of
+    3 racks printed capex "-", which reads "not measured", beside "3 x rack-h100-256". It reads
+    "$0" (its MW as measured); a pool with nothing to order still reads "-"."""
+    row = {"region": "us-east", "pool": "all", "status": "amber", "order_by": "2026-09-25",
+           "exhaustion_date": "2027-01-01", "candidate": "rack-h100-256",
+           "blocks_to_order": 3, "capex_usd": 0.0, "mw": 1.2, "arrives": "2026-10-03",
+           "note": "order 3 x rack-h100-256 ..."}  # fmt: skip
+    text = _report_table_text(triggers=[row])
+    assert "│ $0 │ 1.2 │" in text
+    none = {**row, "status": "green", "blocks_to_order": 0, "mw": 0.0, "order_by": None}
+    assert "│ - │ - │" in _report_table_text(triggers=[none])
