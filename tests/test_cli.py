@@ -2653,3 +2653,18 @@ def test_an_order_of_blocks_declared_free_reads_0_dollars_not_unmeasured() -> No
     assert "│ $0 │ 1.2 │" in text
     none = {**row, "status": "green", "blocks_to_order": 0, "mw": 0.0, "order_by": None}
     assert "│ - │ - │" in _report_table_text(triggers=[none])
+
+
+def test_the_report_table_s_headline_names_what_its_worst_status_is_of() -> None:
+    """A 7-day report on the demo printed "red; us-east/all amber, us-west/all amber on the
+    monthly rows ..." under its table, its pools amber and green: the red was the power
+    triggers', and the line gave "red" no subject. It reads as the pages' headline does,
+    "worst trigger status, blocks and power: red; ..."."""
+    headline = (
+        "red; us-east/all amber, us-west/all amber on the monthly rows past the daily ones only: "
+        "not verified at the daily grain (see the triggers' notes)"
+    )
+    shown = _report_table_text(
+        headline=headline, headline_qualified=True, power_statuses={"red": 7}
+    )
+    assert f"worst trigger status, blocks and power: {headline}" in shown
