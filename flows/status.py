@@ -7,6 +7,7 @@ so no ephemeral server is ever started just to look.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -20,6 +21,7 @@ from forecasting import warehouse
 from forecasting.changes import NOT_PLAYED, RunChanges, run_changes
 from forecasting.report.format import fmt_day_or_month
 from forecasting.schema import NOT_VERIFIED, PASS
+from forecasting.text import ahead_of_clock
 
 __all__ = [
     "WarehouseStatus",
@@ -72,6 +74,8 @@ def _age(when: datetime | None, now: datetime) -> str:
     if when is None:
         return "never"
     delta = now - when
+    if delta < timedelta(0):
+        return ahead_of_clock(math.ceil(-delta.total_seconds() / 60))
     if delta < timedelta(hours=1):
         return f"{delta.total_seconds() / 60:.0f} min ago"
     if delta < timedelta(days=2):

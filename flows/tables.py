@@ -37,6 +37,7 @@ from forecasting.schema import (
     book_only_words,
 )
 from forecasting.text import (
+    ahead_of_clock,
     capex_past_ceiling,
     days_count,
     listed,
@@ -241,8 +242,9 @@ def quarantine_table(
 
 
 def demand_table(series: pl.DataFrame, *, outages: pl.DataFrame) -> Table:
-    """Per region and class, over the last 28 days: mean and peak GPUs, growth on a year
-    before, and the days missing (outages) among them."""
+    """Per region and class, over the last 28 days: mean GPUs, the mean of the daily peaks and
+    the peak hour (the highest daily peak), growth on a year before, and the days missing
+    (outages) among them."""
     level = series.filter(pl.col("workload_class").is_not_null() & pl.col("customer").is_null())
     last = level.get_column("ds").max()
     window = level.filter(pl.col("ds") > pl.lit(last) - pl.duration(days=28))
@@ -250,7 +252,9 @@ def demand_table(series: pl.DataFrame, *, outages: pl.DataFrame) -> Table:
         (pl.col("ds") > pl.lit(last) - pl.duration(days=28 + 364))
         & (pl.col("ds") <= pl.lit(last) - pl.duration(days=364))
     )
-    now = window.group_by("region", "workload_class", "measure").agg(pl.col("y").mean())
+    now = window.group_by("region", "workload_class", "measure").agg(
+        pl.col("y").mean(), pl.col("y").max().alias("top")
+    )
     then = year_ago.group_by("region", "workload_class", "measure").agg(
         pl.col("y").mean().alias("then")
     )
@@ -261,7 +265,7 @@ def demand_table(series: pl.DataFrame, *, outages: pl.DataFrame) -> Table:
     )
     wide = (
         now.join(then, on=["region", "workload_class", "measure"], how="left")
-        .pivot(on="measure", index=["region", "workload_class"], values=["y", "then"])
+        .pivot(on="measure", index=["region", "workload_class"], values=["y", "then", "top"])
         .join(missing, on=["region", "workload_class"], how="left")
         .sort("region", "workload_class")
     )
@@ -272,7 +276,10 @@ def demand_table(series: pl.DataFrame, *, outages: pl.DataFrame) -> Table:
         ),
         title_justify="left",
     )
-    for name in ("region", "class", "mean", "peak", "mean vs year ago", "missing days"):
+    # The average of the daily peaks is not the window's peak: a reader sizing for it would
+    # miss the busiest hour, so both are shown, each named for what it is.
+    names = ("region", "class", "mean", "mean daily peak", "peak hour", "mean vs year ago")
+    for name in (*names, "missing days"):
         table.add_column(name, justify="left" if name in ("region", "class") else "right")
     for rec in wide.iter_rows(named=True):
         mean, then_mean = rec.get("y_mean"), rec.get("then_mean")
@@ -282,6 +289,7 @@ def demand_table(series: pl.DataFrame, *, outages: pl.DataFrame) -> Table:
             Text(rec["workload_class"]),
             f"{mean:,.0f}" if mean is not None else "n/a",
             f"{float(rec['y_peak']):,.0f}" if rec.get("y_peak") is not None else "n/a",
+            f"{float(rec['top_peak']):,.0f}" if rec.get("top_peak") is not None else "n/a",
             growth,
             _n(rec.get("missing_days") or 0),
         )
@@ -705,6 +713,8 @@ def report_table(outcome: ReportOutcome) -> Table:
         if outcome.stale_days and outcome.placed_dates
         else f"; telemetry {days_count(outcome.stale_days)} old"
         if outcome.stale_days
+        else f"; telemetry {ahead_of_clock(outcome.telemetry_ahead_minutes)}"
+        if outcome.telemetry_ahead_minutes
         else ""
     )
     title = f"report {outcome.run_id}: {outcome.path / 'index.html'}{stale}"
@@ -743,8 +753,9 @@ def report_table(outcome: ReportOutcome) -> Table:
         captions.append(f"extrapolated: {outcome.extrapolated}")
     if outcome.headline_qualified:
         # Green only as far as the forecast reaches, or red or amber on the monthly rows only:
-        # the pages' headline, not a plain status.
-        captions.append(outcome.headline)
+        # the pages' headline, not a plain status. With the pages' label: alone, "red" had no
+        # subject beside a table of amber and green pools (the power triggers' red).
+        captions.append(f"worst trigger status, blocks and power: {outcome.headline}")
     if outcome.drills_other_plan:
         captions.append(outcome.drills_other_plan)
     rank = {"red": 0, "amber": 1, "green": 2}
@@ -848,7 +859,9 @@ def _late_by(t: Mapping[str, Any], outcome: ReportOutcome) -> str:
 def _capex(t: Mapping[str, Any]) -> str:
     """A trigger's capex, the part for blocks past their site's ceiling apart (a new site's),
     or that for blocks that run only after the plan's end."""
-    if not t["capex_usd"]:
+    # Nothing to order (or no capex stored) reads "-"; an order of blocks the plan declares
+    # free is a measured $0, not a blank read as "not measured".
+    if t["capex_usd"] is None or not t.get("blocks_to_order"):
         return "-"
     if past := t.get("capex_past_plan_usd") or 0.0:
         # ServeGen's "$84.5M" held $67.6M of racks dark until 504 days after they land, past
@@ -1477,6 +1490,8 @@ def pipeline_summary(outcome: PipelineOutcome, *, seconds: float) -> list[str]:
             if stale and outcome.report.placed_dates
             else f"; newest telemetry {days_count(stale)} old"
             if stale
+            else f"; newest telemetry {ahead_of_clock(outcome.report.telemetry_ahead_minutes)}"
+            if outcome.report.telemetry_ahead_minutes
             else ""
         ),
         f"forecast {f.run_id}: {f.series:,} series, {f.history_to}{accuracy}"

@@ -55,9 +55,12 @@ __all__ = [
     "OUTAGE_WINDOW_COLUMNS",
     "QUIET_LOOKBACK_DAYS",
     "SILENT_MIN_HOURS",
+    "STRAY_GAP",
+    "STRAY_RUN",
     "demand_series",
     "outage_hours",
     "present_hours",
+    "reporting_starts",
     "silent_customers",
     "stray_regions",
     "top_customers",
@@ -136,13 +139,52 @@ def present_hours(
     return present
 
 
+# A region's history starts after its stray leading rows: runs of rows spanning a day at most,
+# four weeks (a growth block) or more before its next row. One row stamped months early read
+# its span from there, and `demand` counted 5,234 outage hours before the region's first day.
+STRAY_RUN = timedelta(days=1)
+STRAY_GAP = timedelta(days=28)
+
+
+def reporting_starts(hours: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
+    """(region, start): each region's first hour of ``hours`` (region, ts) after its stray
+    leading rows (``STRAY_RUN``, ``STRAY_GAP``); its first hour where it has none."""
+    runs = (
+        _lazy(hours)
+        .select("region", "ts")
+        .unique()
+        .sort("region", "ts")
+        .with_columns(
+            run=(pl.col("ts") - pl.col("ts").shift(1) >= STRAY_GAP)
+            .fill_null(False)
+            .cum_sum()
+            .over("region")
+        )
+        .group_by("region", "run")
+        .agg(pl.col("ts").min().alias("start"), pl.col("ts").max().alias("end"))
+        .sort("region", "run")
+        .with_columns(last=pl.col("run") == pl.col("run").max().over("region"))
+    )
+    # A run is stray while every run before it was: short, with a run after it.
+    stray = ((pl.col("end") - pl.col("start") <= STRAY_RUN) & ~pl.col("last")).cast(pl.Int8)
+    return (
+        runs.with_columns(leading=stray.cum_min().over("region"))
+        .filter(pl.col("leading") == 0)
+        .group_by("region")
+        .agg(pl.col("start").min())
+        .sort("region")
+        .collect()
+    )
+
+
 def outage_hours(
     hourly: pl.DataFrame | pl.LazyFrame,
     *,
     zero_is_outage: bool = False,
     outages: pl.DataFrame | pl.LazyFrame | None = None,
 ) -> pl.DataFrame:
-    """(region, ts) of outage hours: missing between a region's first and last reported hour.
+    """(region, ts) of outage hours: missing between a region's first and last reported hour
+    (its first after any stray leading rows: :func:`reporting_starts`).
 
     A gap with no rows, or an hour an outage window overlaps, is an outage; an hour whose rows
     read zero is zero demand (unless ``zero_is_outage``). Options as in :func:`present_hours`.
@@ -155,8 +197,9 @@ def outage_hours(
     reported = (
         _lazy(hourly)
         .group_by("region")
-        .agg(pl.col("ts").min().alias("start"), pl.col("ts").max().alias("end"))
+        .agg(pl.col("ts").max().alias("end"))
         .collect()
+        .join(reporting_starts(hourly), on="region")
     )
     every = reported.select(
         "region",

@@ -74,6 +74,7 @@ __all__ = [
     "SeriesForecast",
     "backtest_cutoffs",
     "coverage",
+    "demand_with_spikes_held",
     "forecast_all",
     "forecast_series",
     "independent_windows",
@@ -1615,6 +1616,87 @@ def _spikes_held_under_their_parents(
         .drop("held")
     )
     return out, notes
+
+
+def demand_with_spikes_held(demand: pl.DataFrame) -> pl.DataFrame:
+    """``demand`` (its columns as given) with every isolated spike the daily forecast holds held
+    at every level it reached: a bottom series' day held by its own rule or with its parent's
+    spike (``_spikes_held_under_their_parents``), and that day of every series above it lowered
+    by what holding took off the bottom one.
+
+    The daily forecast holds a spike in the series that carried it and sums the mean measure's
+    aggregates from them; the growth models read each region's and class's own daily series,
+    which still held it where it was not that series' own spike: one 500,000-GPU hour of a
+    customer lifted us-east's mean to 2.9x its usual level (under the 3x of a spike), the
+    growth models read it, and us-east/training went green 1 pod -> red 4 pods, us-east/all
+    21 -> 30 racks (a 120-day synthetic fleet). On the peak measure the aggregate's spike hour
+    less the bottom series' excess is a lower bound of its day's peak, so it is held at least
+    at the day's held mean (a day's peak is never below its mean).
+    """
+    frame = _validated(demand)
+    parent_held, _ = _spikes_held_under_their_parents(frame)
+    y = pl.col("y").cast(pl.Float64)
+    parents = set(frame.select(hierarchy.parent().unique().drop_nulls()).to_series().to_list())
+    bottom = parent_held.filter(
+        ~pl.col("unique_id").is_in(list(parents)) & y.is_not_null() & y.is_not_nan()
+    )
+    held_rows: list[dict[str, object]] = []
+    for (uid, measure), part in bottom.group_by("unique_id", "measure"):
+        part = part.sort("ds")
+        first, last = part["ds"][0], part["ds"][-1]
+        values = np.full((last - first).days + 1, np.nan)
+        values[(part["ds"] - first).dt.total_days().to_numpy()] = part["y"].cast(pl.Float64)
+        held_rows.extend(
+            {"unique_id": uid, "measure": measure, "ds": s.day(last), "held": s.usual_high}
+            for s in spikes.isolated_spikes(values)
+        )
+    keys = ["unique_id", "measure", "ds"]
+    held = pl.DataFrame(
+        held_rows,
+        schema={"unique_id": pl.String, "measure": pl.String, "ds": pl.Date, "held": pl.Float64},
+    )
+    # The bottom series' days held by either rule, and what holding took off each.
+    taken = (
+        bottom.join(held, on=keys, how="left")
+        .with_columns(pl.coalesce("held", y).alias("held"))
+        .join(frame.select(*keys, y.alias("was")), on=keys)
+        .filter(pl.col("held") < pl.col("was"))
+        .select(*keys, (pl.col("was") - pl.col("held")).alias("taken"))
+    )
+    if taken.is_empty():
+        return demand
+    # Each series above a held day loses what its bottom series lost that day.
+    above = [taken]
+    while (up := above[-1].with_columns(hierarchy.parent()).drop_nulls("unique_id")).height:
+        above.append(up)
+    lowered = pl.concat(above).group_by(keys).agg(pl.col("taken").sum())
+    out = frame.join(lowered, on=keys, how="left").with_columns(
+        (y - pl.col("taken").fill_null(0.0)).clip(lower_bound=0.0).alias("y")
+    )
+    means = out.filter(pl.col("measure") == schema.Measure.MEAN.value).select(
+        "unique_id", "ds", pl.col("y").alias("day_mean")
+    )
+    out = (
+        out.join(means, on=["unique_id", "ds"], how="left")
+        .with_columns(
+            pl.when(
+                (pl.col("measure") == schema.Measure.PEAK.value)
+                & pl.col("taken").is_not_null()
+                & (pl.col("y") < pl.col("day_mean"))
+            )
+            .then(pl.col("day_mean"))
+            .otherwise(pl.col("y"))
+            .alias("y")
+        )
+        .select(*keys, "y")
+    )
+    return (
+        demand.join(out.rename({"y": "_held"}), on=keys, how="left", maintain_order="left")
+        .with_columns(
+            pl.coalesce("_held", pl.col("y").cast(pl.Float64)).cast(demand.schema["y"]).alias("y")
+        )
+        .drop("_held")
+    )
 
 
 def _spike_days(part: pl.DataFrame) -> list[date]:

@@ -89,7 +89,7 @@ import polars as pl
 
 from forecasting import growth, hierarchy, longrange, measures, sums
 from forecasting.capacity import CapacityPlan
-from forecasting.forecast import ForecastResult
+from forecasting.forecast import ForecastResult, demand_with_spikes_held
 from forecasting.schema import (
     MIN_HORIZON_DAYS,
     QUANTILES,
@@ -1563,6 +1563,8 @@ def grow(
     """The growth calls of ``classes`` (default: every region and class of ``series``, the
     run's daily demand) as of ``as_of``, reaching ``months`` ahead past the ``daily_days`` of
     the daily forecast."""
+    # The growth models read the spikes the daily forecast held, held at every level.
+    series = demand_with_spikes_held(series)
     classes = _regions_and_classes(series) if classes is None else list(classes)
     calls: dict[str, longrange.LongHorizon] = {}
     accuracy = pl.DataFrame(schema=ACCURACY_SCHEMA)
@@ -1631,6 +1633,8 @@ def extend_horizon(
     ``grown``: its growth calls (:func:`grow`) where the run made them beside the daily
     models; made here when absent, or made for other series or horizons.
     """
+    # The customers' shares and day spreads read the spikes held, as the growth models do.
+    series = demand_with_spikes_held(series)
     forecast = result.forecast
     classes = _regions_and_classes(forecast)
     last = forecast["ds"].max() if forecast.height else as_of

@@ -1210,7 +1210,7 @@ def ingest_frame(
                 *_unplanned_region_warnings(staged.good, path, plan),
                 *_beyond_plan_warnings(staged.good, path, plan),
             )
-        )
+        ) + _stray_row_warnings(staged.good, path, warehouse)
         if lines is not None and read + staged.blank_lines != lines:
             # A quote opened on one line and closed lines later reads as one row: the lines
             # between would be lost without a trace (six lines, a quote opened on the second
@@ -1335,6 +1335,50 @@ def _beyond_plan_warnings(goods: Sequence[Path], path: Path, plan: Plan) -> tupl
         "isolated day as a spike; a plan may lag what a region runs); if it is a unit or typo "
         "error, fix the export and ingest it again"
         for region, rows, first, value, limit in over.iter_rows()
+    )
+
+
+def _stray_row_warnings(goods: Sequence[Path], path: Path, warehouse: Warehouse) -> tuple[str, ...]:
+    """One line per region whose good rows include stray leading rows (``demand.STRAY_RUN``,
+    ``demand.STRAY_GAP``), judged with the region's stored rows: their count, the first of
+    them, its stamp and the region's first day otherwise. Loaded all the same, but one row
+    stamped 2026-01-01 in a region reporting from 2026-08-07 loaded without a word, and
+    `demand` read 5,234 outage hours before the region's first day."""
+    from forecasting.demand import STRAY_GAP, reporting_starts
+
+    if not goods:
+        return ()
+    rows = pl.scan_parquet(list(goods)).select(_ROW, "region", "ts").collect()
+    if rows.is_empty():
+        return ()
+    stored = warehouse.query(
+        "SELECT DISTINCT region, ts FROM telemetry WHERE list_contains(?, region)",
+        [rows["region"].unique().to_list()],
+    )
+    hours = pl.concat(
+        [rows.select("region", "ts"), stored.select("region", pl.col("ts").cast(rows["ts"].dtype))]
+    )
+    starts = reporting_starts(hours)
+    early = (
+        rows.join(starts, on="region")
+        .filter(pl.col("ts") < pl.col("start"))
+        .group_by("region")
+        .agg(
+            pl.len().alias("rows"),
+            pl.col(_ROW).min().alias("first"),
+            pl.col("ts").sort_by(_ROW).first().alias("value"),
+            pl.col("start").first(),
+        )
+        .sort("region")
+    )
+    weeks = STRAY_GAP.days // 7
+    return tuple(
+        f"{path}: {'1 row' if n == 1 else f'{n:,} rows'} in region {region!r} stamped {weeks} "
+        f"weeks or more before the region's first day otherwise ({start:%Y-%m-%d}): "
+        f"{'row' if n == 1 else 'the first at row'} {first:,}, column ts, "
+        f"{value:%Y-%m-%dT%H:%M:%SZ}. Loaded as written (outages count from the region's first "
+        "day otherwise); if the stamp is wrong, fix the export and ingest it again"
+        for region, n, first, value, start in early.iter_rows()
     )
 
 

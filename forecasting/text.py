@@ -14,6 +14,7 @@ __all__ = [
     "CAPEX_BOUNDS",
     "CAPEX_NOT_SIZED",
     "CapexBound",
+    "ahead_of_clock",
     "capex_past_ceiling",
     "extra_capex",
     "listed",
@@ -56,6 +57,16 @@ def listed(names: Sequence[str], *, most: int = 6) -> str:
     """``a, b, c``, or the first ``most`` and how many more: ``a, b, c and 4 more``."""
     shown = ", ".join(names[:most])
     return shown + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
+def ahead_of_clock(minutes: int) -> str:
+    """``ahead of the clock by 40 min`` (``3 h``, ``2 days``): telemetry stamped after now
+    (accepted up to a day ahead), which read "-177 min ago" and "-1 days old" as ages."""
+    if minutes < 60:
+        return f"ahead of the clock by {minutes} min"
+    if minutes < 48 * 60:
+        return f"ahead of the clock by {round(minutes / 60)} h"
+    return f"ahead of the clock by {days_count(minutes // (24 * 60))}"
 
 
 def days_count(days: int) -> str:

@@ -851,6 +851,33 @@ def test_the_demand_table_counts_missing_days_in_its_own_window() -> None:
     assert row.replace("│", " ").split()[-1] == "2"
 
 
+def test_the_demand_table_s_peak_is_its_window_s_peak_hour_and_the_average_says_so() -> None:
+    """The last 28 days' daily peaks are 100 GPUs but one of 380: the table shows their
+    average as "mean daily peak" (110) and the window's peak hour (380). Regression: a column
+    "peak" held the average of the daily peaks (110), read as the window's peak."""
+    from datetime import date, timedelta
+
+    import polars as pl
+    from rich.console import Console
+
+    from flows.tables import demand_table
+
+    days = [date(2026, 1, 1) + timedelta(days=d) for d in range(28)]
+    peaks = [380.0 if d == 20 else 100.0 for d in range(28)]
+    series = pl.DataFrame(
+        {"ds": days * 2, "measure": ["mean"] * 28 + ["peak"] * 28, "y": [60.0] * 28 + peaks}
+    ).with_columns(
+        region=pl.lit("eu"), workload_class=pl.lit("inference"), customer=pl.lit(None, pl.String)
+    )
+    console = Console(width=200, record=True)
+    console.print(demand_table(series, outages=pl.DataFrame()))
+    text = console.export_text()
+    header = " ".join(text.replace("│", " ").replace("┃", " ").split())
+    assert "mean mean daily peak peak hour" in header
+    row = next(line for line in text.splitlines() if "inference" in line)
+    assert row.replace("│", " ").split()[2:5] == ["60", "110", "380"]
+
+
 def _one_day_forecast_7_days(tmp_path: Path) -> tuple[str, Path]:
     """A warehouse of one day's telemetry forecast 7 days ahead (no backtest), and the sample
     plan."""
@@ -2565,3 +2592,79 @@ def test_the_report_table_says_a_wholly_past_ceiling_order_has_no_order_by() -> 
     table = report_table(report)
     order_by = next(c for c in table.columns if c.header == "order by")
     assert list(order_by.cells) == [f"none: {NO_ORDER_BY}"]
+
+
+def test_telemetry_stamped_after_the_clock_reads_ahead_of_it_not_a_negative_age() -> None:
+    """Rows up to a day ahead of the clock are accepted; `status` then printed "-177 min ago"
+    and `run` "newest telemetry -1 days old". Both now say how far ahead of the clock it is."""
+    from datetime import UTC, datetime, timedelta
+
+    from rich.console import Console
+
+    from flows.pipeline import PipelineOutcome
+    from flows.status import _age
+    from flows.tables import pipeline_summary, report_table
+    from forecasting.runs import ForecastRun, ReportOutcome
+
+    now = datetime(2026, 12, 5, 20, 3, tzinfo=UTC)
+    assert _age(now + timedelta(minutes=177), now) == "ahead of the clock by 3 h"
+    assert _age(now + timedelta(minutes=40), now) == "ahead of the clock by 40 min"
+    assert _age(now - timedelta(minutes=177), now) == "3 h ago"
+    run = ForecastRun(
+        run_id="r", as_of=date(2026, 12, 5), series=1, seconds=1.0, reconciliation="bottom_up",
+        models_chosen={}, accuracy=[], calibrated=0, fallbacks=0,
+    )  # fmt: skip
+    report = ReportOutcome(
+        run_id="r", trigger_run_id="t", path=Path("reports/r"), statuses={}, failing_drills=[],
+        stale_days=0, telemetry_ahead_minutes=177, triggers=[],
+    )  # fmt: skip
+    lines = pipeline_summary(
+        PipelineOutcome(ingested=[], forecast=run, drills=[], report=report), seconds=1.0
+    )
+    assert lines[0].endswith("; newest telemetry ahead of the clock by 3 h")
+    console = Console(width=300, record=True)
+    console.print(report_table(report))
+    title = " ".join(console.export_text().split())
+    assert "telemetry ahead of the clock by 3 h" in title and "-1 days" not in title
+
+
+def test_a_report_s_telemetry_age_is_never_negative_and_says_how_far_ahead_it_is() -> None:
+    """The newest hour stamped 2 h 57 min after the report's clock: 0 days stale, 177 minutes
+    ahead (it read stale_days -1, the CLI "-1 days old")."""
+    from datetime import UTC, datetime, timedelta
+
+    from forecasting.runs.reports import telemetry_age
+
+    now = datetime(2026, 12, 5, 20, 3, tzinfo=UTC)
+    assert telemetry_age(now + timedelta(minutes=177), now) == (0, 177)
+    assert telemetry_age(now - timedelta(days=3, hours=1), now) == (3, 0)
+    assert telemetry_age(None, now) == (None, 0)
+
+
+def test_an_order_of_blocks_declared_free_reads_0_dollars_not_unmeasured() -> None:
+    """A candidate block with capex_usd = 0.0 (accepted by the plan's validator): its order of
+    3 racks printed capex "-", which reads "not measured", beside "3 x rack-h100-256". It reads
+    "$0" (its MW as measured); a pool with nothing to order still reads "-"."""
+    row = {"region": "us-east", "pool": "all", "status": "amber", "order_by": "2026-09-25",
+           "exhaustion_date": "2027-01-01", "candidate": "rack-h100-256",
+           "blocks_to_order": 3, "capex_usd": 0.0, "mw": 1.2, "arrives": "2026-10-03",
+           "note": "order 3 x rack-h100-256 ..."}  # fmt: skip
+    text = _report_table_text(triggers=[row])
+    assert "│ $0 │ 1.2 │" in text
+    none = {**row, "status": "green", "blocks_to_order": 0, "mw": 0.0, "order_by": None}
+    assert "│ - │ - │" in _report_table_text(triggers=[none])
+
+
+def test_the_report_table_s_headline_names_what_its_worst_status_is_of() -> None:
+    """A 7-day report on the demo printed "red; us-east/all amber, us-west/all amber on the
+    monthly rows ..." under its table, its pools amber and green: the red was the power
+    triggers', and the line gave "red" no subject. It reads as the pages' headline does,
+    "worst trigger status, blocks and power: red; ..."."""
+    headline = (
+        "red; us-east/all amber, us-west/all amber on the monthly rows past the daily ones only: "
+        "not verified at the daily grain (see the triggers' notes)"
+    )
+    shown = _report_table_text(
+        headline=headline, headline_qualified=True, power_statuses={"red": 7}
+    )
+    assert f"worst trigger status, blocks and power: {headline}" in shown

@@ -1498,3 +1498,63 @@ def test_a_peak_held_at_its_mean_forecast_is_said_in_the_warnings() -> None:
     assert f"r1 ({held.height} days, {first} to {last})" in lines[0]
     untouched = extend_horizon(history, short, as_of=AS_OF, months=6).result
     assert untouched.peaks_at_means.filter(pl.col("unique_id") == "total/r1").is_empty()
+
+
+# Two regions of steady customers; r1's mean (~11,900 GPUs) is large enough that a 500,000-GPU
+# hour (20,833 GPUs on its day's mean) is under three times its usual level: not its own spike.
+SPIKED_FLEET = {
+    "total/r1/inference/acme": 4000.0,
+    "total/r1/inference/borealis": 2500.0,
+    "total/r1/training/acme": 3500.0,
+    "total/r1/training/borealis": 1900.0,
+    "total/r2/inference/delta": 3000.0,
+    "total/r2/training/delta": 2000.0,
+}
+
+
+def _spiked_fleet_months(*, spike: bool) -> pl.DataFrame:
+    """The monthly rows of a 120-day fleet growing 40 % a year, with one 500,000-GPU hour of
+    borealis's r1 inference on its last day when ``spike`` (the daily forecast holds the spike,
+    so the short model is the fleet's without it either way)."""
+    rng = np.random.default_rng(11)
+    days = 120
+    level = 1.4 ** (np.arange(days) / 365)
+    bottoms = {
+        uid: gpus * level * np.exp(rng.normal(0, 0.03, days)) for uid, gpus in SPIKED_FLEET.items()
+    }
+    clean = _with_parents(bottoms)
+    history = clean
+    if spike:
+        hit = (pl.col("ds") == AS_OF) & pl.col("unique_id").is_in(
+            ["total", "total/r1", "total/r1/inference", "total/r1/inference/borealis"]
+        )
+        extra = pl.when(pl.col("measure") == "mean").then(500_000.0 / 24).otherwise(500_000.0)
+        history = clean.with_columns(
+            pl.when(hit).then(pl.col("y") + extra).otherwise(pl.col("y")).alias("y")
+        )
+    short = _flat_result(clean, tuple(SPIKED_FLEET))
+    return extend_horizon(history, short, as_of=AS_OF, months=12).months
+
+
+def test_a_one_hour_500000_gpu_row_leaves_the_monthly_rows_as_they_are_without_it() -> None:
+    """One 500,000-GPU hour of an existing customer on the fleet's last day (held in the daily
+    forecast) leaves every region's and class's monthly q50 and q90 within 1 % of the fleet's
+    without it: held, its day reads the customer's usual top, a few percent of one customer on
+    one of 120 days. Regression (F5 addendum): the region's mean (2.8x its usual level, not its
+    own spike) kept the spike day, the growth models read it, and us-east/training went green
+    1 pod -> red 4 pods, us-east/all 21 -> 30 racks (a 120-day synthetic fleet)."""
+    keys = ["unique_id", "measure", "ds"]
+    levels = pl.col("unique_id").str.count_matches("/") <= 2
+    clean = _spiked_fleet_months(spike=False).filter(levels)
+    spiked = _spiked_fleet_months(spike=True).filter(levels)
+    both = clean.join(spiked, on=keys, suffix="_spiked")
+    assert both.height == clean.height == spiked.height
+    for column in ("q50", "q90"):
+        ratio = both.select(
+            "unique_id",
+            "measure",
+            "ds",
+            (pl.col(f"{column}_spiked") / pl.col(column)).alias("ratio"),
+        )
+        off = ratio.filter((pl.col("ratio") - 1).abs() > 0.01)
+        assert off.is_empty(), (column, off.sort("ratio", descending=True).head(5))

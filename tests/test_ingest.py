@@ -1340,3 +1340,27 @@ def test_a_region_the_plan_lacks_loads_with_a_warning_naming_the_near_miss(
     assert "'ap-south' (1 row)" in other and "did you mean" not in other
     # Without a plan nothing is judged (the eu-west rows above, of the plan, raised nothing).
     assert run(wh, write_csv(tmp_path / "b.csv", rows[0].replace("T00", "T09"))).warnings == ()
+
+
+def test_a_row_long_before_its_region_s_first_day_loads_with_a_warning(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    """One row stamped 2025-01-01 for a region whose telemetry starts 2025-03-01 loaded without
+    a word, and `demand` then read months of outage hours before the region's start. It still
+    loads, and the ingest names the file, its row, column and value and the region's first
+    day otherwise, also where the rest of the region came in an earlier file."""
+    rows = [GOOD.replace("T00", f"T{h:02d}") for h in range(4)]
+    stray = rows[0].replace("2025-03-01T00", "2025-01-01T07")
+    path = write_csv(tmp_path / "stray.csv", *rows[:2], stray, *rows[2:])
+    result = run(wh, path)
+    assert result.status == "loaded" and result.entry and result.entry.loaded == 5
+    assert result.warnings == (
+        f"{path.resolve()}: 1 row in region 'eu-west' stamped 4 weeks or more before the "
+        "region's first day otherwise (2025-03-01): row 3, column ts, 2025-01-01T07:00:00Z. "
+        "Loaded as written (outages count from the region's first day otherwise); if the "
+        "stamp is wrong, fix the export and ingest it again",
+    )
+    alone = write_csv(tmp_path / "later.csv", stray.replace("T07", "T08"))
+    assert "row 1, column ts, 2025-01-01T08:00:00Z" in run(wh, alone).warnings[0]
+    # Rows of the region's own days are not judged stray.
+    assert run(wh, write_csv(tmp_path / "more.csv", rows[0].replace("T00", "T09"))).warnings == ()

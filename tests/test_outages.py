@@ -212,3 +212,34 @@ def test_servegen_small_clients_are_idle_not_dark() -> None:
     assert outage_hours(hourly).is_empty()
     old = demand_series(hourly, zero_is_outage=True).filter(pl.col("unique_id") == "total")
     assert old["y"].null_count() == 2 * 14
+
+
+def _hourly(region: str, stamps: list[datetime]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "ts": stamps,
+            "region": region,
+            "workload_class": "inference",
+            "customer": "acme",
+            "y": 10.0,
+        }
+    ).with_columns(pl.col("ts").dt.replace_time_zone("UTC"))
+
+
+def test_a_stray_row_months_before_a_region_s_first_day_invents_no_outage_months() -> None:
+    """One row on 2026-01-01 in a region reporting from 2026-08-07 read 5,234 outage hours in
+    `demand` (the span from that row on): the stray row is no start of the region's history,
+    so only the real gap counts (3 hours). A region whose leading rows span more than a day,
+    or whose gap after them is under four weeks, still counts its gap as an outage."""
+    from datetime import timedelta
+
+    start = datetime(2026, 8, 7)
+    hours = [start + timedelta(hours=h) for h in range(96) if h not in (40, 41, 42)]
+    stray = _hourly("us-east", [datetime(2026, 1, 1, 12), *hours])
+    gaps = outage_hours(stray)
+    assert gaps.height == 3
+    assert gaps["ts"].min() == datetime(2026, 8, 8, 16, tzinfo=UTC)
+    # A week dark after 24 hours of rows is an outage of the region, not a stray row before it.
+    early = [start - timedelta(days=8) + timedelta(hours=h) for h in range(24)]
+    dark = outage_hours(_hourly("us-east", [*early, *hours]))
+    assert dark.height == 3 + 7 * 24

@@ -1045,6 +1045,8 @@ class ReportInputs:
     generated_at: datetime
     plan: CapacityPlan
     stale_days: int | None = None
+    # Minutes the newest telemetry is stamped after ``generated_at`` (0: not ahead).
+    telemetry_ahead_minutes: int = 0
     history: pl.DataFrame = field(default_factory=partial(_empty, DEMAND_SCHEMA))
     forecast: pl.DataFrame = field(default_factory=partial(_empty, FORECAST_SCHEMA))
     # The plan past the daily horizon: each month's peak day, to the plan horizon (may be empty).

@@ -42,6 +42,7 @@ __all__ = [
     "report_outcome",
     "report_summary_markdown",
     "report_trigger_rows",
+    "telemetry_age",
     "trigger_forecast",
     "trigger_settings",
     "unpublished_said",
@@ -82,6 +83,9 @@ class ReportOutcome(BaseModel):
     statuses: dict[str, int]
     failing_drills: list[str]
     stale_days: int | None
+    # Minutes the newest telemetry is stamped after the report's clock (0: not ahead; rows up
+    # to a day ahead are accepted): its age then is not a number of days old.
+    telemetry_ahead_minutes: int = 0
     # Where the dates rest on a trace with no calendar: where its day 0 was placed ("" when
     # the dates are the files' own); stale_days then counts from that placement.
     placed_dates: str = ""
@@ -614,12 +618,14 @@ def report_inputs(
     start = history.get_column("ds").min()
     assert isinstance(start, date)
     now = datetime.now(UTC)
+    stale_days, ahead = telemetry_age(newest, now)
     return ReportInputs(
         run_id=run_id,
         as_of=as_of,
         generated_at=now,
         plan=plan,
-        stale_days=None if newest is None else (now - newest).days,
+        stale_days=stale_days,
+        telemetry_ahead_minutes=ahead,
         placed_dates=placed_dates_note(formats),
         history=history,
         forecast=forecast_frame.with_columns(pl.lit(run_id).alias("run_id")),
@@ -940,6 +946,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         failing_drills=inputs.drill_answers.filter(~pl.col("passed")).get_column("drill").to_list(),
         unverified_drills=_unverified_drills(inputs),
         stale_days=inputs.stale_days,
+        telemetry_ahead_minutes=inputs.telemetry_ahead_minutes,
         placed_dates=inputs.placed_dates,
         unmeasured=unmeasured_series(inputs.chosen),
         untested=untested_series(inputs.chosen),
@@ -1013,3 +1020,15 @@ def report_changes(warehouse_path: Path, *, trigger_run_id: str | None = None) -
 
     with warehouse.connect(warehouse_path, read_only=True) as wh:
         return run_changes(wh, trigger_run_id=trigger_run_id)
+
+
+def telemetry_age(newest: datetime | None, now: datetime) -> tuple[int | None, int]:
+    """The newest telemetry's age in whole days (None when there is none) and the minutes it
+    is stamped after ``now`` (0 when it is not): rows up to a day ahead of the clock are
+    accepted, and their age read "-1 days old"."""
+    if newest is None:
+        return None, 0
+    age = now - newest
+    if age >= timedelta(0):
+        return age.days, 0
+    return 0, math.ceil(-age.total_seconds() / 60)
