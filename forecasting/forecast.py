@@ -1856,6 +1856,7 @@ def forecast_all(
             scales=np.array([r.scale for r in means]),
             method=settings.reconciliation,
             seed=settings.seed,
+            stale_days=[r.stale_days for r in means],
         )
         mean_rows, paths = _reconciled_frames(means, rec, settings)
         forecast_parts.insert(0, mean_rows)
