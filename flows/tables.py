@@ -746,8 +746,10 @@ def report_table(outcome: ReportOutcome) -> Table:
         captions.append(
             f"telemetry stopped: {listed(outcome.silent)} reported nothing for that many days "
             "before the run's last day; check those feeds before acting on their triggers, and "
-            "on the other regions' too: reconciliation and the plan's growth model read every "
-            "region together, so a silent region moves the others' forecasts"
+            "on the other regions' too: a silent region moves the others' forecasts (MinT "
+            "pulls every region toward the incomplete total: on the demo, eu-west 3 days "
+            "silent moved us-east's order from 74 to 96 racks; a young fleet's growth drift "
+            "reads the silent region's short last block)"
         )
     if outcome.extrapolated:
         captions.append(f"extrapolated: {outcome.extrapolated}")

@@ -1845,7 +1845,7 @@ def test_the_report_table_names_the_feeds_that_stopped() -> None:
     us-east/all 44 -> 54 racks while only us-west's feed was named (sweep48 F15)."""
     shown = _report_table_text(silent=["us-west (5 days)"])
     assert "telemetry stopped: us-west (5 days) reported nothing for that many days" in shown
-    assert "a silent region moves the others' forecasts" in shown
+    assert "a silent region moves the others' forecasts (MinT pulls every region" in shown
     assert "telemetry stopped" not in _report_table_text()
 
 

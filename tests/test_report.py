@@ -3280,6 +3280,9 @@ def test_every_page_names_the_feeds_that_stopped() -> None:
     for page in (run_index_page, finance_page, facilities_page, platform_page):
         assert f"Telemetry stopped: {label} (8 days)" in page(quiet), page.__name__
         assert "a silent region moves the others" in page(quiet), page.__name__
+        assert "Reconciled by MinT, every region is pulled toward the total" in html.unescape(
+            page(quiet)
+        )
         assert "Telemetry stopped" not in page(inputs), page.__name__
 
 
