@@ -748,8 +748,8 @@ def forecast(
 ) -> ForecastRun:
     """Forecast every demand series and store the run; ``map_fn`` fans out the series, and
     ``submit`` (an executor's, the one ``map_fn`` runs on) fits the plan's growth models
-    beside them: on the demo they are a tenth of the run, which one core did alone after the
-    fan-out."""
+    beside them: about 6.5 CPU s on the demo, which one core did alone after the fan-out
+    while the other idled (README, "Performance")."""
     from forecasting.forecast import forecast_all
 
     started = time.perf_counter()
