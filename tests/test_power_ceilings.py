@@ -22,7 +22,7 @@ from forecasting.report.pages.finance import _later_orders_table
 from forecasting.schema import FORECAST_SCHEMA, WorkloadClass
 from forecasting.triggers import PLACEMENTS_SCHEMA, TriggerSettings, expansion_triggers
 from forecasting.triggers.common import NO_ORDER_BY
-from forecasting.triggers.orders import _Order
+from forecasting.triggers.orders import _Order, _relieved
 from forecasting.triggers.power import _Power, unpowered_block_warnings
 
 MONDAY = date(2026, 1, 5)
@@ -264,3 +264,72 @@ def test_a_site_whose_contract_by_date_has_passed_is_red_as_its_note_says() -> N
         "contracted today, it is energized 2027-02-02 at the earliest, 13 days after the "
         "first short day"
     ) in power["note"]
+
+
+POD = RACK | {"name": "pod-h100", "kind": "pod", "gpus": 1000, "mw": 1.2,
+              "lead_time_weeks": 30, "capex_usd": 40e6, "fabric": True}  # fmt: skip
+
+
+def _pools_run(*, ceiling_mw: float) -> Any:
+    """Training 500 + 2d and inference 300 + 0.2d over 800 days on a live rack and pod at s1
+    (2.5 MW energized, 2.0 drawn, under ``ceiling_mw``): the training pool orders 2 pods
+    (1.2 MW each), whose MW s1 has energized for neither."""
+    d = np.arange(800, dtype=float)
+    frames = []
+    series = {"total/r1": 800 + 2.2 * d, "total/r1/training": 500 + 2.0 * d,
+              "total/r1/inference": 300 + 0.2 * d}  # fmt: skip
+    for uid, values in series.items():
+        both = pl.Series(np.concatenate([values, values]))  # the peak's rows, then the mean's
+        columns = {c: both for c in ("mean", "q10", "q50", "q90", "q99")}
+        frames.append(_linear(days=800).with_columns(unique_id=pl.lit(uid), **columns))
+    blocks = [_block(), _block("r1-pod", kind="pod", fabric=True)]
+    plan = _plan(
+        sites=[_site(mw=2.5, ceiling_mw=ceiling_mw)], blocks=blocks, candidates=[RACK, POD]
+    )
+    result = _run(plan, pl.concat(frames))
+    return {r["pool"]: r for r in result.triggers.iter_rows(named=True)}, result.placements
+
+
+def test_the_all_pool_is_not_covered_by_a_training_order_wholly_past_its_ceiling() -> None:
+    """Under a 2.5 MW ceiling (0.5 MW left) neither training pod can run at s1: a new site is
+    needed for both. The all pool read "covered by the training-pool order: 2 x pod-h100",
+    0 racks ordered, its need met by blocks that never run. It now orders its own racks and
+    says the pods serve it nothing."""
+    rows, placements = _pools_run(ceiling_mw=2.5)
+    pods = placements.filter(pl.col("pool") == "training", pl.col("tranche") == 1).row(
+        0, named=True
+    )
+    assert (pods["blocks"], pods["blocks_beyond_ceiling"]) == (2, 2)
+    racks = rows["all"]
+    assert racks["blocks_to_order"] == 5
+    assert "covered by" not in racks["note"]
+    assert (
+        "not net of the training-pool order (2 x pod-h100): none of its blocks can run, all "
+        "past their site's ceiling (a new site is needed for them)"
+    ) in racks["note"]
+
+
+def test_the_all_pool_counts_only_the_training_blocks_under_the_ceiling() -> None:
+    """Under a 3.7 MW ceiling (1.7 MW left) one training pod fits and runs from 2027-02-02
+    (power contracted today), the other is past the ceiling. The all pool read "covered by
+    the training-pool order: 2 x pod-h100", counting both; it now orders a rack, sized net of
+    the one pod that runs, and says the other counts for nothing."""
+    rows, _ = _pools_run(ceiling_mw=3.7)
+    racks = rows["all"]
+    assert racks["blocks_to_order"] == 1
+    assert (
+        "sized net of the training-pool order (2 x pod-h100 in service 2027-02-02, 1 of them "
+        "past s1's ceiling: counted for nothing, a new site is needed for it)"
+    ) in racks["note"]
+
+
+def test_a_training_order_relieves_the_all_pool_by_its_running_blocks_from_when_they_run() -> None:
+    """3 racks (250 GPUs each) landing day 10, 1 past the ceiling, the other 2 running from day
+    20: a shortfall of 600 GPUs is relieved by 500 from day 20, by nothing before (it was
+    relieved by 750 from day 10, a rack that never runs and days the racks stand dark)."""
+    rack = CandidateBlock.model_validate(RACK)
+    order = _Order(rack, blocks=3, order_by=MONDAY, arrives=_day(10), in_time=True,
+                   units=250.0, site="s1", beyond_ceiling=1, runs_from=_day(20))  # fmt: skip
+    shortfall = pl.DataFrame({"ds": [_day(i) for i in range(30)], "shortfall_gpus": [600.0] * 30})
+    relieved = _relieved(shortfall, order)["shortfall_gpus"].to_list()
+    assert relieved == [600.0] * 20 + [100.0] * 10
