@@ -16,11 +16,16 @@ import polars as pl
 import pytest
 
 from forecasting.capacity import CandidateBlock, CapacityPlan
-from forecasting.report.figures import _past_ceiling_capital
+from forecasting.report.figures import _past_ceiling_capital, site_power_chart
 from forecasting.report.inputs import plan_orders
 from forecasting.report.pages.finance import _later_orders_table
 from forecasting.schema import FORECAST_SCHEMA, WorkloadClass
-from forecasting.triggers import PLACEMENTS_SCHEMA, TriggerSettings, expansion_triggers
+from forecasting.triggers import (
+    PLACEMENTS_SCHEMA,
+    TriggerSettings,
+    expansion_triggers,
+    mw_by_site_month,
+)
 from forecasting.triggers.common import NO_ORDER_BY
 from forecasting.triggers.orders import _Order, _relieved
 from forecasting.triggers.power import _Power, unpowered_block_warnings
@@ -333,3 +338,26 @@ def test_a_training_order_relieves_the_all_pool_by_its_running_blocks_from_when_
     shortfall = pl.DataFrame({"ds": [_day(i) for i in range(30)], "shortfall_gpus": [600.0] * 30})
     relieved = _relieved(shortfall, order)["shortfall_gpus"].to_list()
     assert relieved == [600.0] * 20 + [100.0] * 10
+
+
+def test_a_site_s_mw_by_month_and_chart_leave_out_the_orders_past_its_ceiling() -> None:
+    """1.0 MW drawn under a 1.5 MW ceiling, an order of 2 racks (0.4 MW each), 1 past it: the
+    facilities chart needed 1.8 MW (both racks) and its paragraph read "0.3 MW of the 1.8 MW
+    it needs is past its ceiling" beside a power row of 1.40 MW needed and 0.40 MW of orders
+    past the ceiling (the demo's us-east-b: 88.2 of 138.2 MW beside a row of 49.69 MW). The
+    chart now needs the 1.4 MW the row does, and names the 0.4 MW past the ceiling apart."""
+    plan = _plan(sites=[_site(mw=1.0, ceiling_mw=1.5)])
+    result = _run(plan, _linear())
+    power = mw_by_site_month(
+        plan, result.triggers, start=MONDAY, end=_day(399), placements=result.placements
+    )
+    assert power["mw_needed"].max() == pytest.approx(1.4)
+    assert _power(result)["mw_beyond_ceiling"] == pytest.approx(0.4)
+    chart = site_power_chart(power, site="s1", key="s1", past_ceiling_mw=0.4)
+    assert chart is not None
+    assert "1.8 MW" not in chart.takeaway
+    assert chart.takeaway.startswith("s1 needs 1.4 MW by ")
+    assert (
+        "Not counted: 0.4 MW of orders placed here past its ceiling, which no contract brings "
+        "on: a new site is needed for them."
+    ) in chart.takeaway
