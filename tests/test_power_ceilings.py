@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,8 +18,8 @@ import pytest
 
 from forecasting.capacity import CandidateBlock, CapacityPlan
 from forecasting.report.figures import _past_ceiling_capital, site_power_chart
-from forecasting.report.inputs import plan_orders
-from forecasting.report.pages.finance import _later_orders_table
+from forecasting.report.inputs import orders_frame, plan_orders
+from forecasting.report.pages.finance import _later_orders_table, _order_by_text
 from forecasting.schema import FORECAST_SCHEMA, WorkloadClass
 from forecasting.triggers import (
     PLACEMENTS_SCHEMA,
@@ -361,3 +362,56 @@ def test_a_site_s_mw_by_month_and_chart_leave_out_the_orders_past_its_ceiling() 
         "Not counted: 0.4 MW of orders placed here past its ceiling, which no contract brings "
         "on: a new site is needed for them."
     ) in chart.takeaway
+
+
+def test_an_order_partly_past_its_ceiling_dates_only_the_blocks_under_it_in_the_orders_table() -> (
+    None
+):
+    """The finance page's orders table read "2028-03-14" for 7 cells at us-east-b of which 6
+    are past its ceiling, one date for blocks that wait for a new site too (the later-orders
+    table already said it apart). It now says the date is the 1's under the ceiling."""
+    row = {"order_by": date(2028, 3, 14), "blocks_to_order": 7, "blocks_beyond_ceiling": 6,
+           "monthly_only": False, "month_grain": False}  # fmt: skip
+    assert _order_by_text(row, daily_end=None, as_of=None, end=None) == (
+        f"2028-03-14 for the 1 under the ceiling; none for the 6 past it: {NO_ORDER_BY}"
+    )
+    whole = _order_by_text(row | {"blocks_beyond_ceiling": 0}, daily_end=None, as_of=None, end=None)
+    assert whole == "2028-03-14"
+
+
+def test_orders_csv_says_how_many_blocks_each_order_by_date_is_for() -> None:
+    """orders.csv gave the 7 cells at us-east-b one order_by, 2028-03-14, with 6 of them past
+    its ceiling and no column to tell which blocks the date was for. ``order_by_blocks``, added
+    after the documented columns, reads 1 there and 0 for the cell wholly past us-east-c's."""
+    frame = orders_frame(_partly_past(), end=None)
+    assert frame.columns[-1] == "order_by_blocks"
+    assert frame.select("site", "order_by", "blocks", "order_by_blocks").rows() == [
+        ("us-east-b", date(2028, 3, 14), 7, 1),
+        ("us-east-c", None, 1, 0),
+    ]
+
+
+def test_the_cli_report_table_says_the_order_by_is_for_the_blocks_under_the_ceiling() -> None:
+    """The CLI's report table read "2028-03-14 ... 7 x cell-gb200-8192 (6 past us-east-b's
+    ceiling: a new site is needed)", the date beside all 7. The order cell now says the 6 have
+    no order-by and the date is the 1's under the ceiling."""
+    from rich.console import Console
+
+    from flows.tables import report_table
+    from forecasting.runs import ReportOutcome
+
+    row = {"region": "us-east", "pool": "all", "status": "red", "order_by": "2028-03-14",
+           "exhaustion_date": "2028-11-01", "candidate": "cell-gb200-8192", "blocks_to_order": 7,
+           "capex_usd": 7 * 368.64e6, "mw": 103.2, "arrives": "2029-12-04", "site": "us-east-b",
+           "blocks_beyond_ceiling": 6, "note": ""}  # fmt: skip
+    report = ReportOutcome(
+        run_id="r", trigger_run_id="t", path=Path("."), statuses={}, failing_drills=[],
+        stale_days=None, triggers=[row],
+    )  # fmt: skip
+    console = Console(width=400, record=True)
+    console.print(report_table(report))
+    text = " ".join(console.export_text().split())
+    assert (
+        "7 x cell-gb200-8192 (6 past us-east-b's ceiling: a new site is needed, no order-by "
+        "for them; the order-by is for the 1 under it)"
+    ) in text
