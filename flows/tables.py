@@ -779,11 +779,17 @@ def report_table(outcome: ReportOutcome) -> Table:
             # Waiting for its site's power: a plain green read as if it served on arrival.
             order += f" ({waiting_part(t)}no power until {t['powered_from']})"
         elif t["blocks_to_order"] and t.get("blocks_beyond_ceiling"):
-            # Blocks no contract can power there read "no power for it in the plan".
-            order += (
-                f" ({t['blocks_beyond_ceiling']:,} past {t['site']}'s ceiling: {NEW_SITE}"
-                + (f"; the rest run from {t['runs_from']}" if t.get("runs_from") else "")
+            # Blocks no contract can power there read "no power for it in the plan"; where
+            # some fit, the order-by date is theirs, none the rest's (one date read as all's).
+            beyond, blocks = t["blocks_beyond_ceiling"], t["blocks_to_order"]
+            dated = t.get("order_by") and beyond < blocks
+            running = f"run from {t['runs_from']}" if t.get("runs_from") else ""
+            order += f" ({beyond:,} past {t['site']}'s ceiling: {NEW_SITE}" + (
+                f", no order-by for them; the order-by is for the {blocks - beyond:,} under it"
+                + (f", which {running}" if running else "")
                 + ")"
+                if dated
+                else (f"; the rest {running}" if running else "") + ")"
             )
         elif t["blocks_to_order"] and t.get("powered") is False:
             runs = t.get("runs_from")

@@ -1563,10 +1563,12 @@ def test_the_report_table_says_when_unpowered_blocks_can_run_and_which_need_a_ne
         "power contracted today)"
     ) in shown
     past = _report_table_text(triggers=[{**row, "blocks_beyond_ceiling": 9}])
+    # The cell wraps before its last words.
     assert (
-        "89 x rack-h100-256 (9 past us-east-a's ceiling: a new site is needed; the rest run "
-        "from 2028-12-31)"
+        "89 x rack-h100-256 (9 past us-east-a's ceiling: a new site is needed, no order-by for "
+        "them; the order-by is for the 80 under it,"
     ) in past
+    assert "which run from 2028-12-31)" in past
     shown = " ".join(past.split())
     assert (
         "$675.9M (+ $76.0M for 9 blocks past their site's ceiling: a new site is needed, not "

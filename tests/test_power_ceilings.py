@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -16,13 +17,18 @@ import polars as pl
 import pytest
 
 from forecasting.capacity import CandidateBlock, CapacityPlan
-from forecasting.report.figures import _past_ceiling_capital
-from forecasting.report.inputs import plan_orders
-from forecasting.report.pages.finance import _later_orders_table
+from forecasting.report.figures import _past_ceiling_capital, site_power_chart
+from forecasting.report.inputs import orders_frame, plan_orders
+from forecasting.report.pages.finance import _later_orders_table, _order_by_text
 from forecasting.schema import FORECAST_SCHEMA, WorkloadClass
-from forecasting.triggers import PLACEMENTS_SCHEMA, TriggerSettings, expansion_triggers
+from forecasting.triggers import (
+    PLACEMENTS_SCHEMA,
+    TriggerSettings,
+    expansion_triggers,
+    mw_by_site_month,
+)
 from forecasting.triggers.common import NO_ORDER_BY
-from forecasting.triggers.orders import _Order
+from forecasting.triggers.orders import _Order, _relieved
 from forecasting.triggers.power import _Power, unpowered_block_warnings
 
 MONDAY = date(2026, 1, 5)
@@ -264,3 +270,148 @@ def test_a_site_whose_contract_by_date_has_passed_is_red_as_its_note_says() -> N
         "contracted today, it is energized 2027-02-02 at the earliest, 13 days after the "
         "first short day"
     ) in power["note"]
+
+
+POD = RACK | {"name": "pod-h100", "kind": "pod", "gpus": 1000, "mw": 1.2,
+              "lead_time_weeks": 30, "capex_usd": 40e6, "fabric": True}  # fmt: skip
+
+
+def _pools_run(*, ceiling_mw: float) -> Any:
+    """Training 500 + 2d and inference 300 + 0.2d over 800 days on a live rack and pod at s1
+    (2.5 MW energized, 2.0 drawn, under ``ceiling_mw``): the training pool orders 2 pods
+    (1.2 MW each), whose MW s1 has energized for neither."""
+    d = np.arange(800, dtype=float)
+    frames = []
+    series = {"total/r1": 800 + 2.2 * d, "total/r1/training": 500 + 2.0 * d,
+              "total/r1/inference": 300 + 0.2 * d}  # fmt: skip
+    for uid, values in series.items():
+        both = pl.Series(np.concatenate([values, values]))  # the peak's rows, then the mean's
+        columns = {c: both for c in ("mean", "q10", "q50", "q90", "q99")}
+        frames.append(_linear(days=800).with_columns(unique_id=pl.lit(uid), **columns))
+    blocks = [_block(), _block("r1-pod", kind="pod", fabric=True)]
+    plan = _plan(
+        sites=[_site(mw=2.5, ceiling_mw=ceiling_mw)], blocks=blocks, candidates=[RACK, POD]
+    )
+    result = _run(plan, pl.concat(frames))
+    return {r["pool"]: r for r in result.triggers.iter_rows(named=True)}, result.placements
+
+
+def test_the_all_pool_is_not_covered_by_a_training_order_wholly_past_its_ceiling() -> None:
+    """Under a 2.5 MW ceiling (0.5 MW left) neither training pod can run at s1: a new site is
+    needed for both. The all pool read "covered by the training-pool order: 2 x pod-h100",
+    0 racks ordered, its need met by blocks that never run. It now orders its own racks and
+    says the pods serve it nothing."""
+    rows, placements = _pools_run(ceiling_mw=2.5)
+    pods = placements.filter(pl.col("pool") == "training", pl.col("tranche") == 1).row(
+        0, named=True
+    )
+    assert (pods["blocks"], pods["blocks_beyond_ceiling"]) == (2, 2)
+    racks = rows["all"]
+    assert racks["blocks_to_order"] == 5
+    assert "covered by" not in racks["note"]
+    assert (
+        "not net of the training-pool order (2 x pod-h100): none of its blocks can run, all "
+        "past their site's ceiling (a new site is needed for them)"
+    ) in racks["note"]
+
+
+def test_the_all_pool_counts_only_the_training_blocks_under_the_ceiling() -> None:
+    """Under a 3.7 MW ceiling (1.7 MW left) one training pod fits and runs from 2027-02-02
+    (power contracted today), the other is past the ceiling. The all pool read "covered by
+    the training-pool order: 2 x pod-h100", counting both; it now orders a rack, sized net of
+    the one pod that runs, and says the other counts for nothing."""
+    rows, _ = _pools_run(ceiling_mw=3.7)
+    racks = rows["all"]
+    assert racks["blocks_to_order"] == 1
+    assert (
+        "sized net of the training-pool order (2 x pod-h100 in service 2027-02-02, 1 of them "
+        "past s1's ceiling: counted for nothing, a new site is needed for it)"
+    ) in racks["note"]
+
+
+def test_a_training_order_relieves_the_all_pool_by_its_running_blocks_from_when_they_run() -> None:
+    """3 racks (250 GPUs each) landing day 10, 1 past the ceiling, the other 2 running from day
+    20: a shortfall of 600 GPUs is relieved by 500 from day 20, by nothing before (it was
+    relieved by 750 from day 10, a rack that never runs and days the racks stand dark)."""
+    rack = CandidateBlock.model_validate(RACK)
+    order = _Order(rack, blocks=3, order_by=MONDAY, arrives=_day(10), in_time=True,
+                   units=250.0, site="s1", beyond_ceiling=1, runs_from=_day(20))  # fmt: skip
+    shortfall = pl.DataFrame({"ds": [_day(i) for i in range(30)], "shortfall_gpus": [600.0] * 30})
+    relieved = _relieved(shortfall, order)["shortfall_gpus"].to_list()
+    assert relieved == [600.0] * 20 + [100.0] * 10
+
+
+def test_a_site_s_mw_by_month_and_chart_leave_out_the_orders_past_its_ceiling() -> None:
+    """1.0 MW drawn under a 1.5 MW ceiling, an order of 2 racks (0.4 MW each), 1 past it: the
+    facilities chart needed 1.8 MW (both racks) and its paragraph read "0.3 MW of the 1.8 MW
+    it needs is past its ceiling" beside a power row of 1.40 MW needed and 0.40 MW of orders
+    past the ceiling (the demo's us-east-b: 88.2 of 138.2 MW beside a row of 49.69 MW). The
+    chart now needs the 1.4 MW the row does, and names the 0.4 MW past the ceiling apart."""
+    plan = _plan(sites=[_site(mw=1.0, ceiling_mw=1.5)])
+    result = _run(plan, _linear())
+    power = mw_by_site_month(
+        plan, result.triggers, start=MONDAY, end=_day(399), placements=result.placements
+    )
+    assert power["mw_needed"].max() == pytest.approx(1.4)
+    assert _power(result)["mw_beyond_ceiling"] == pytest.approx(0.4)
+    chart = site_power_chart(power, site="s1", key="s1", past_ceiling_mw=0.4)
+    assert chart is not None
+    assert "1.8 MW" not in chart.takeaway
+    assert chart.takeaway.startswith("s1 needs 1.4 MW by ")
+    assert (
+        "Not counted: 0.4 MW of orders placed here past its ceiling, which no contract brings "
+        "on: a new site is needed for them."
+    ) in chart.takeaway
+
+
+def test_an_order_partly_past_its_ceiling_dates_only_the_blocks_under_it_in_the_orders_table() -> (
+    None
+):
+    """The finance page's orders table read "2028-03-14" for 7 cells at us-east-b of which 6
+    are past its ceiling, one date for blocks that wait for a new site too (the later-orders
+    table already said it apart). It now says the date is the 1's under the ceiling."""
+    row = {"order_by": date(2028, 3, 14), "blocks_to_order": 7, "blocks_beyond_ceiling": 6,
+           "monthly_only": False, "month_grain": False}  # fmt: skip
+    assert _order_by_text(row, daily_end=None, as_of=None, end=None) == (
+        f"2028-03-14 for the 1 under the ceiling; none for the 6 past it: {NO_ORDER_BY}"
+    )
+    whole = _order_by_text(row | {"blocks_beyond_ceiling": 0}, daily_end=None, as_of=None, end=None)
+    assert whole == "2028-03-14"
+
+
+def test_orders_csv_says_how_many_blocks_each_order_by_date_is_for() -> None:
+    """orders.csv gave the 7 cells at us-east-b one order_by, 2028-03-14, with 6 of them past
+    its ceiling and no column to tell which blocks the date was for. ``order_by_blocks``, added
+    after the documented columns, reads 1 there and 0 for the cell wholly past us-east-c's."""
+    frame = orders_frame(_partly_past(), end=None)
+    assert frame.columns[-1] == "order_by_blocks"
+    assert frame.select("site", "order_by", "blocks", "order_by_blocks").rows() == [
+        ("us-east-b", date(2028, 3, 14), 7, 1),
+        ("us-east-c", None, 1, 0),
+    ]
+
+
+def test_the_cli_report_table_says_the_order_by_is_for_the_blocks_under_the_ceiling() -> None:
+    """The CLI's report table read "2028-03-14 ... 7 x cell-gb200-8192 (6 past us-east-b's
+    ceiling: a new site is needed)", the date beside all 7. The order cell now says the 6 have
+    no order-by and the date is the 1's under the ceiling."""
+    from rich.console import Console
+
+    from flows.tables import report_table
+    from forecasting.runs import ReportOutcome
+
+    row = {"region": "us-east", "pool": "all", "status": "red", "order_by": "2028-03-14",
+           "exhaustion_date": "2028-11-01", "candidate": "cell-gb200-8192", "blocks_to_order": 7,
+           "capex_usd": 7 * 368.64e6, "mw": 103.2, "arrives": "2029-12-04", "site": "us-east-b",
+           "blocks_beyond_ceiling": 6, "note": ""}  # fmt: skip
+    report = ReportOutcome(
+        run_id="r", trigger_run_id="t", path=Path("."), statuses={}, failing_drills=[],
+        stale_days=None, triggers=[row],
+    )  # fmt: skip
+    console = Console(width=400, record=True)
+    console.print(report_table(report))
+    text = " ".join(console.export_text().split())
+    assert (
+        "7 x cell-gb200-8192 (6 past us-east-b's ceiling: a new site is needed, no order-by "
+        "for them; the order-by is for the 1 under it)"
+    ) in text

@@ -1502,7 +1502,10 @@ def test_the_order_landing_first_keeps_its_site_s_ceiling_room_once_dated_to_its
     new site is needed" (G11: a one-region fleet's order due now, beside a site with 129 MW
     under its ceiling). The racks land first: they keep the room from 2026-03-19, dated to
     their power (running from 2027-02-02); the pods, landing after them, are past the
-    ceiling, on their shortfall's dates."""
+    ceiling, on their shortfall's dates. The racks are 9, not 5: the all pool counts no pod
+    past the ceiling, and the one it counted (sized before the racks took the room) from
+    2027-02-02, when it could run; the 4 racks past the room under the ceiling are a new
+    site's."""
     d = np.arange(800, dtype=float)
     days = [_day(i) for i in range(800)]
     forecast = _pools_forecast(500 + 2.0 * d, 400 + 5.0 * d, days)
@@ -1515,7 +1518,7 @@ def test_the_order_landing_first_keeps_its_site_s_ceiling_room_once_dated_to_its
     assert first.select(
         "pool", "blocks", "order_by", "arrives", "runs_from", "blocks_beyond_ceiling"
     ).rows() == [
-        ("all", 5, date(2026, 11, 10), date(2027, 1, 5), date(2027, 2, 2), 0),
+        ("all", 9, date(2026, 11, 10), date(2027, 1, 5), date(2027, 2, 2), 4),
         ("training", 2, None, date(2026, 8, 3), None, 2),
     ]
     row = _all_pool(result)
@@ -1524,7 +1527,7 @@ def test_the_order_landing_first_keeps_its_site_s_ceiling_room_once_dated_to_its
         date(2027, 1, 5),
         "red",
     )
-    assert "beyond s1's ceiling" not in row["note"]
+    assert "4 of its 9 blocks (1.60 MW) lie beyond s1's ceiling" in row["note"]
     pods = result.triggers.filter(pl.col("pool") == "training").row(0, named=True)
     assert (
         "2 of its 2 blocks (2.40 MW) lie beyond s1's ceiling: a new site is needed" in pods["note"]
@@ -1541,8 +1544,8 @@ def test_the_all_pool_sized_net_of_a_training_order_dated_to_its_power_says_when
     training pool's 2 pods, ordered on their shortfall to land 2026-08-03, wait for power
     contracted today and are dated to land 2027-01-05 (running from 2027-02-02). The all
     pool's 5 racks are sized net of those pods as planned, and the note said "(2 x pod-h100
-    in service 2026-08-03)", a day the pods no longer land on. It now gives their dates and
-    that the racks' size counted them from 2026-08-03, not measured for the days between."""
+    in service 2026-08-03)", a day the pods no longer land on. The racks are now sized
+    counting the pods from 2027-02-02, when their power runs them, and the note says so."""
     d = np.arange(800, dtype=float)
     days = [_day(i) for i in range(800)]
     forecast = _pools_forecast(500 + 2.0 * d, 400 + 5.0 * d, days)
@@ -1557,11 +1560,10 @@ def test_the_all_pool_sized_net_of_a_training_order_dated_to_its_power_says_when
     assert racks["blocks_to_order"] == 5
     assert "in service 2026-08-03" not in racks["note"]
     assert (
-        "sized net of the training-pool order (2 x pod-h100, which lands 2027-01-05 and runs "
-        "from 2027-02-02, dated to its site's power: sized counting them in service from "
-        "2026-08-03, the day they would have landed unpowered; not measured for the days "
-        "between)"
-    ) in racks["note"]
+        "sized net of the training-pool order (2 x pod-h100 in service 2027-02-02)"
+        in (racks["note"])
+    )
+    assert "not measured for the days between" not in racks["note"]
 
 
 def test_an_all_pool_covered_by_a_training_order_dated_to_its_power_reads_its_dates() -> None:
@@ -1571,7 +1573,8 @@ def test_an_all_pool_covered_by_a_training_order_dated_to_its_power_reads_its_da
     The all pool's row read "covered by the training-pool order: 2 x pod-h100 in service
     2026-08-03", arriving 2026-08-03, a day the pods no longer land on. It now carries their
     dates, reads red (nothing serves it until 2027-02-02, after its exhaustion), and says
-    the cover was counted from 2026-08-03, not measured for the days between."""
+    the cover is counted from 2027-02-02, when the pods run (no rack, which would wait for
+    the same power, serves the days before)."""
     d = np.arange(800, dtype=float)
     days = [_day(i) for i in range(800)]
     forecast = _pools_forecast(500 + 2.0 * d, 300 + 0.2 * d, days)
@@ -1585,11 +1588,8 @@ def test_an_all_pool_covered_by_a_training_order_dated_to_its_power_reads_its_da
     assert covered["blocks_to_order"] == 0
     assert (covered["order_by"], covered["arrives"]) == (date(2026, 6, 9), date(2027, 1, 5))
     assert covered["exhaustion_date"] < date(2027, 2, 2) and covered["status"] == "red"
-    assert covered["note"].startswith(
-        "covered by the training-pool order: 2 x pod-h100, which lands 2027-01-05 and runs "
-        "from 2027-02-02, dated to its site's power: covered counting them in service from "
-        "2026-08-03, the day they would have landed unpowered; not measured for the days "
-        "between"
+    assert (
+        covered["note"] == "covered by the training-pool order: 2 x pod-h100 in service 2027-02-02"
     )
 
 

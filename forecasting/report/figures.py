@@ -1206,9 +1206,12 @@ def site_power_chart(
     supply: pl.DataFrame | None = None,
     last_month: date | None = None,
     unsized: int = 0,
+    past_ceiling_mw: float = 0.0,
 ) -> Chart | None:
     """Facility MW per month at one site: in service and on order, stacked to what is needed,
     against the MW energized and secured (energized plus contracted) where the site is declared.
+    ``past_ceiling_mw``: the MW of the orders placed there past its ceiling, in no month's
+    need (a new site's), which the takeaway names beside it.
 
     Every line stops at ``last_month`` (the first day of the page's last month, the plan's or
     later: :func:`forecasting.report.inputs.facilities_last_month`; None: the last month of
@@ -1337,6 +1340,16 @@ def site_power_chart(
         takeaway = (
             f"{site} needs no more than the {fmt_mw(now['mw_in_service'])} in service in "
             f"{now['month']:%b %Y}."
+        )
+    if past_ceiling_mw > _MW_SHOWN_CHART:
+        # Said beside the need, as the power row says it: counted in it, the paragraph read
+        # "88.2 MW of the 138.2 MW it needs is past its 50.0 MW ceiling" beside a power row of
+        # 49.69 MW needed (the demo's us-east-b).
+        caps = lines["ceiling_mw"].drop_nulls() if lines is not None else pl.Series([])
+        beyond = f"its {fmt_mw(float(caps[-1]))} ceiling" if caps.len() else "its ceiling"
+        takeaway += (
+            f" Not counted: {fmt_mw(past_ceiling_mw)} of orders placed here past {beyond}, "
+            f"which no contract brings on: {NEW_SITE} for them."
         )
     if unsized and not takeaway.startswith(f"What {site} needs is not measured"):
         takeaway += (

@@ -917,8 +917,24 @@ def orders_frame(placements: pl.DataFrame, *, end: date | None) -> pl.DataFrame:
     # capex_usd the blocks the plan can place within the horizon, as the pages total it
     # (split_new_site, past_the_plan).
     frame = past_the_plan(split_new_site(placements), end=end).with_columns(arrival_shown())
+    # The blocks its order-by date is for: those under their site's ceiling; none past it,
+    # which wait for a new site (the demo's 7 cells at us-east-b read one order-by,
+    # 2028-03-14, for the 6 past its ceiling too). Added last: the columns before keep their
+    # place.
+    beyond = pl.col("blocks_beyond_ceiling").fill_null(0).clip(0, pl.col("blocks"))
+    dated = (
+        pl.when(pl.col("order_by").is_null())
+        .then(0)
+        .otherwise(pl.col("blocks") - beyond)
+        .cast(pl.Int64)
+        .alias("order_by_blocks")
+    )
     # An order no site can power has no order-by (a new site is needed): listed last.
-    return frame.select(columns).sort("order_by", "region", "pool", "tranche", nulls_last=True)
+    return (
+        frame.with_columns(dated)
+        .select([*columns, "order_by_blocks"])
+        .sort("order_by", "region", "pool", "tranche", nulls_last=True)
+    )
 
 
 def n_plus_one_view(inputs: ReportInputs) -> pl.DataFrame:

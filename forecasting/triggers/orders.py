@@ -1043,12 +1043,61 @@ def _order_fields(
     }
 
 
+def _running(order: _Order) -> list[tuple[date, int]]:
+    """(first day, blocks) of each share of ``order`` whose blocks run: those under its site's
+    ceiling (the rest are a new site's, and never run there), from ``runs_from`` where power
+    comes after their arrival, else from their arrival.
+
+    The all pool read "covered by the training-pool order: 2 x pod-h100" (0 racks, red) for 2
+    pods wholly past their site's ceiling, which no power within the plan runs."""
+    running = []
+    for share in order.shares:
+        blocks = share.blocks - min(share.beyond_ceiling or 0, share.blocks)
+        if blocks > 0:
+            runs = share.runs_from if share.runs_from is not None else share.arrives
+            running.append((max(runs, share.arrives), blocks))
+    return running
+
+
+def _running_blocks(order: _Order) -> int:
+    """Blocks of ``order`` that run (:func:`_running`)."""
+    return sum(blocks for _, blocks in _running(order))
+
+
+def _running_from(order: _Order) -> date | None:
+    """The day every block of ``order`` that runs is running (:func:`_running`); None when
+    none runs."""
+    return max((day for day, _ in _running(order)), default=None)
+
+
+def _relief_named(relief: _Order) -> str:
+    """The training-pool order an all pool is sized net of (or covered by), as counted: its
+    blocks, the day those that run all run from, and how many are past their site's ceiling,
+    counted for nothing ('3 x pod-h100 in service 2026-08-03, 1 of them past s1's ceiling:
+    counted for nothing, a new site is needed for it')."""
+    named = f"{relief.total_blocks} x {relief.candidate.name}"
+    runs = _running_from(relief)
+    past = relief.total_blocks - _running_blocks(relief)
+    said = f"{named} in service {runs if runs is not None else relief.arrives}"
+    if past:
+        sites = sorted({s.site for s in relief.shares if s.beyond_ceiling and s.site})
+        where = " and ".join(f"{site}'s" for site in sites) or "its site's"
+        them = "it" if past == 1 else "them"
+        said += f", {past} of them past {where} ceiling: counted for nothing, {NEW_SITE} for {them}"
+    return said
+
+
 def _relieved(shortfall: pl.DataFrame, relief: _Order | None) -> pl.DataFrame:
-    """``shortfall`` once ``relief`` (an order for another pool) is in service."""
+    """``shortfall`` once ``relief`` (an order for another pool) is in service: its blocks that
+    run, from when they run (:func:`_running`)."""
     if relief is None:
         return shortfall
-    relieved = pl.when(pl.col("ds") >= relief.arrives).then(relief.blocks * relief.units)
-    return shortfall.with_columns(pl.col("shortfall_gpus") - relieved.otherwise(0.0))
+    relieved = pl.lit(0.0)
+    for day, blocks in _running(relief):
+        relieved = relieved + pl.when(pl.col("ds") >= day).then(blocks * relief.units).otherwise(
+            0.0
+        )
+    return shortfall.with_columns(pl.col("shortfall_gpus") - relieved)
 
 
 def _net_of(shortfall: pl.DataFrame, relief: _Order | None) -> float:
@@ -1291,6 +1340,19 @@ def _trigger_row(
             order = _rechosen(
                 order, choose([order.candidate], shortfall_gpus=net) if net > 0.0 else None
             )
+    if relief is not None and order is not None and power is not None and not order.powered:
+        # Waiting for power, the order serves nothing before its blocks run: net of the
+        # training-pool order (counted from when its blocks run) from then on. Counted over
+        # the days before, a rack running with 2 training pods on 2027-02-02 was bought for
+        # the 29 days before them, which it could not serve either.
+        runs = _past_the_ceiling(order, plan, power=power, as_of=as_of, settings=settings)
+        start = runs.runs_from
+        # (Its window ending before then, it is left as sized: _dated says so.)
+        if start is not None and _day(sized["ds"].min()) < start <= _day(sized["ds"].max()):
+            net = _net_of(sized.filter(pl.col("ds") >= start), relief)
+            order = _rechosen(
+                order, choose([order.candidate], shortfall_gpus=net) if net > 0.0 else None
+            )
     # An order waiting for its site's power, where that power brings back blocks of the pool
     # already owned first: sized from when it can run, net of them (see the module doc).
     back = (
@@ -1364,9 +1426,7 @@ def _trigger_row(
     }
     if relief is not None and net <= 0.0 < _net_of(sized, None):
         row |= _order_fields(relief, as_of=as_of, exhaustion=found.day, blocks=0)
-        row["note"] = (
-            f"{_COVERED}{relief.blocks} x {relief.candidate.name} in service {relief.arrives}"
-        )
+        row["note"] = f"{_COVERED}{_relief_named(relief)}"
         return _Decision(row, None, window_end)
     if net <= 0.0 and first_choice is not None:
         # Short now, but capacity already planned covers the need before anything ordered
@@ -1484,9 +1544,14 @@ def _trigger_row(
             f"{_day(found.shortfall['ds'].max())}{_LATER}"
         )
     if relief is not None and net < _net_of(sized, None):
+        notes.append(f"sized net of the training-pool order ({_relief_named(relief)})")
+    elif relief is not None and relief.total_blocks and not _running(relief):
+        # Wholly past its site's ceiling, it serves the all pool nothing: said, so that the
+        # two orders do not read as one need bought twice.
         notes.append(
-            f"sized net of the training-pool order ({relief.blocks} x {relief.candidate.name} "
-            f"in service {relief.arrives})"
+            f"not net of the training-pool order ({relief.total_blocks} x "
+            f"{relief.candidate.name}): none of its blocks can run, all past their site's "
+            f"ceiling ({NEW_SITE} for them)"
         )
     median = _median_size(
         daily,
@@ -1725,10 +1790,12 @@ def _share_status(decision: _Decision, share: _Order) -> str:
 
 
 def _with_orders(daily: pl.DataFrame, orders: Sequence[_Order]) -> pl.DataFrame:
-    """``daily`` with every order's capacity in service from its arrival."""
+    """``daily`` with every order's capacity in service: its blocks that run, from when they
+    run (:func:`_running`; from its arrival where its placement is not yet known)."""
     added = pl.lit(0.0)
     for o in orders:
-        added = added + pl.when(pl.col("ds") >= o.arrives).then(o.blocks * o.units).otherwise(0.0)
+        for day, blocks in _running(o):
+            added = added + pl.when(pl.col("ds") >= day).then(blocks * o.units).otherwise(0.0)
     return daily.with_columns(pl.col("capacity_gpus") + added)
 
 
@@ -1910,12 +1977,20 @@ def _region_plan(
     )
     start = as_of + timedelta(days=wait_days)
     bridge_from = {pool: start if pool in bridges else None for pool in Pool}
+    before = None if power is None else power.copy()
     training = step(
         pools[Pool.TRAINING],
         pool=Pool.TRAINING,
         relief=None,
         bridge_from=bridge_from[Pool.TRAINING],
     )
+    if before is not None and training.order is not None:
+        # The all pool counts the training order's blocks that run, as placed on the power
+        # before it: none past its site's ceiling, each from when its power runs it.
+        ceiling = _past_the_ceiling(
+            training.order, plan, power=before, as_of=as_of, settings=settings
+        )
+        training = training._replace(order=ceiling)
     first = {
         Pool.TRAINING: training,
         Pool.ALL: step(
@@ -2076,13 +2151,6 @@ def _placed_by_arrival(
     return current
 
 
-def _relief_running(order: _Order) -> date | None:
-    """The first day every share of ``order`` runs, None when some share never runs within
-    the plan."""
-    runs = [s.runs_from for s in order.shares]
-    return None if any(r is None for r in runs) else max(r for r in runs if r is not None)
-
-
 def _say_relief_as_placed(
     decision: _Decision, relief: _Order | None, placed: _Order | None, *, as_of: date
 ) -> None:
@@ -2098,25 +2166,22 @@ def _say_relief_as_placed(
     2026-08-03)", the day they would have landed unpowered."""
     if relief is None or placed is None:
         return
-    old = relief.arrives
-    lands, runs = placed.first_share().arrives, _relief_running(placed)
-    if lands == old and runs is not None and runs <= old:
-        return
-    named = f"{relief.blocks} x {relief.candidate.name}"
-    if runs is None:
-        running = "and no power within the plan runs all of them"
-    else:
-        running = f"and runs from {runs}"
-    why = ", dated to its site's power" if placed.first_share().dark_arrives is not None else ""
-    was = "the day they would have landed unpowered" if lands != old else "the day they land"
+    # Counted as it ran when sized (its blocks under the ceiling, from when they run): as
+    # placed, fewer of them running, or later, is what the count did not measure.
+    counted = _running_blocks(relief)
+    old = _running_from(relief) or relief.arrives
+    lands = placed.first_share().arrives
+    runs = _running_from(placed) if _running_blocks(placed) >= counted else None
+    named = f"{relief.total_blocks} x {relief.candidate.name}"
     note = str(decision.row["note"])
     # Covered by it, the all pool orders nothing: nothing serves the days between either.
     covered = f"{_COVERED}{named} in service" in note
-    counted = "covered counting them" if covered else "sized counting them"
     exhaustion = decision.row["exhaustion_date"]
     if covered and isinstance(exhaustion, date):
         # Its row carries the order it rests on: its dates as placed, and red where its
-        # blocks run after the pool's exhaustion (or never), as that order's own row reads.
+        # blocks run after the pool's exhaustion (or never), as that order's own row reads
+        # (covered by pods running 2027-02-02, a pool short from 2027-01-04 read amber, with
+        # the pods' order-by before they were dated to their power).
         fields = _order_fields(placed.first_share(), as_of=as_of, exhaustion=exhaustion, blocks=0)
         late = runs is None or runs > exhaustion
         decision.row.update(
@@ -2126,8 +2191,29 @@ def _say_relief_as_placed(
                 "status": Status.RED.value if late else fields["status"],
             }
         )
+    if counted == 0 or (runs is not None and runs <= old):
+        return  # counted for nothing, or running as counted: nothing the count missed
+    if runs is None:
+        running = "and no power within the plan runs all of them"
+        fewer = counted - _running_blocks(placed)
+        if fewer > 0 and any(s.beyond_ceiling for s in placed.shares):
+            running = (
+                f"and {fewer} of the {counted} counted as running are past their site's "
+                "ceiling as placed"
+            )
+    else:
+        running = f"and runs from {runs}"
+    why = ", dated to its site's power" if placed.first_share().dark_arrives is not None else ""
+    was = (
+        "the day they would have landed unpowered"
+        if lands != old and relief.arrives == old
+        else "the day they run as sized"
+        if lands != old
+        else "the day they land"
+    )
+    counting = "covered counting them" if covered else "sized counting them"
     said = (
-        f"{named}, which lands {lands} {running}{why}: {counted} in service from "
+        f"{named}, which lands {lands} {running}{why}: {counting} in service from "
         f"{old}, {was}; not measured for the days between"
     )
     decision.row["note"] = note.replace(f"{named} in service {old}", said, 1)

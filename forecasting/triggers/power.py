@@ -863,8 +863,11 @@ def mw_by_site_month(
     )
     placed = placements is not None and not placements.is_empty()
     arrivals = (
+        # Only the MW under its site's ceiling, as the power triggers count it: the demo's
+        # us-east-b chart needed 138.2 MW, "88.2 MW of it past its 50.0 MW ceiling", beside a
+        # power row of 49.69 MW needed and 88.48 MW of orders past the ceiling.
         _needed_from(placements, as_of=start, buffer_weeks=buffer_weeks).select(  # type: ignore[arg-type]
-            "region", "site", "mw", arrives=pl.col("needed_from")
+            "region", "site", mw=_mw_under_ceiling(), arrives=pl.col("needed_from")
         )
         if placed
         else triggers.filter(pl.col("blocks_to_order") > 0).select("region", "arrives", "mw")

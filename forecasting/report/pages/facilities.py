@@ -90,6 +90,7 @@ def _cards(inputs: ReportInputs) -> list[tuple[str, str]]:
                     inputs,
                     most=most,
                     past=_past_ceilings(_mw_past_ceilings(inputs, peak))
+                    + _orders_past_beside(sum(_order_mw_past_ceiling_by_site(inputs).values()))
                     + _past_the_window(power, most=most, window=window),
                 ),
             ),
@@ -257,6 +258,14 @@ def _past_ceilings(mw: float) -> str:
     return f" ({fmt_mw(mw)} of it past their sites' ceilings: {NEW_SITE})"
 
 
+def _orders_past_beside(mw: float) -> str:
+    """' (+ 103.2 MW of orders past their sites' ceilings, not in it: a new site is needed)',
+    or '': beside the MW needed, which counts only the MW under each site's ceiling."""
+    if mw <= _MW_SHOWN:
+        return ""
+    return f" (+ {fmt_mw(mw)} of orders past their sites' ceilings, not in it: {NEW_SITE})"
+
+
 def _mw_past_ceilings(inputs: ReportInputs, month: date) -> float:
     """The MW needed in ``month`` past each declared site's ceiling, summed over sites."""
     ceilings = {s.id: s.ceiling_mw for s in inputs.plan.site if s.ceiling_mw is not None}
@@ -266,6 +275,23 @@ def _mw_past_ceilings(inputs: ReportInputs, month: date) -> float:
         for site, mw in zip(rows["site"], rows["mw_needed"], strict=True)
         if site in ceilings and mw is not None
     )
+
+
+def _order_mw_past_ceiling_by_site(inputs: ReportInputs) -> dict[str, float]:
+    """The MW of every order of the plan placed past its site's ceiling, per site: in no
+    month's need there (``mw_by_site_month`` counts the MW under the ceiling, as the power
+    triggers do)."""
+    placed = inputs.placements
+    if placed is None or placed.is_empty() or "blocks_beyond_ceiling" not in placed.columns:
+        return {}
+    beyond = pl.col("blocks_beyond_ceiling").fill_null(0).clip(0, pl.col("blocks"))
+    per_block = pl.when(pl.col("blocks") > 0).then(pl.col("mw") / pl.col("blocks"))
+    past = (
+        placed.filter(pl.col("site").is_not_null())
+        .group_by("site")
+        .agg((beyond * per_block.fill_null(0.0)).sum().alias("mw"))
+    )
+    return {str(s): float(mw) for s, mw in past.iter_rows() if mw > 0}
 
 
 def _order_mw_past_ceilings(inputs: ReportInputs) -> float:
@@ -683,6 +709,7 @@ def facilities_page(inputs: ReportInputs) -> str:
         .sort("mw_needed", descending=True)["site"]
         .to_list()
     )
+    past = _order_mw_past_ceiling_by_site(inputs)
     charts = [
         site_power_chart(
             power,
@@ -691,6 +718,7 @@ def facilities_page(inputs: ReportInputs) -> str:
             supply=inputs.site_supply,
             last_month=last,
             unsized=unsized.get(_site_region(power, s) or "", 0),
+            past_ceiling_mw=past.get(s, 0.0),
         )
         for i, s in enumerate(sites)
     ]

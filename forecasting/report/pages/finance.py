@@ -196,6 +196,12 @@ def _order_by_text(
     )
     if late is not None:
         text += f", {late}"
+    if 0 < beyond < blocks and row["order_by"] is not None:
+        # One date read as every block's: the blocks past the ceiling wait for a new site.
+        text += (
+            f" for the {fmt_count(blocks - beyond)} under the ceiling; none for the "
+            f"{fmt_count(beyond)} past it: {NO_ORDER_BY}"
+        )
     runs, waiting = row.get("runs_from"), row.get("blocks_waiting")
     if end is not None and isinstance(runs, date) and runs > end and waiting:
         whose = "its" if waiting == row["blocks_to_order"] else "the"
