@@ -283,6 +283,8 @@ def _write_run(inputs: ReportInputs, folder: Path) -> None:
         # As triggers.csv shows it: a region on the contract book alone says so.
         .with_columns(placed, status_shown=status_shown(inputs))
     )
+    # Added columns go last: a reader of the download by position keeps its columns.
+    orders = orders.select(pl.exclude("order_by_blocks"), "order_by_blocks")
     _csv_safe(orders).write_csv(folder / "orders.csv")
     _csv_safe(drills_frame(inputs).with_columns(placed)).write_csv(folder / "drills.csv")
     _write_text(folder / RUN_META, json.dumps(_meta(inputs), indent=2))
