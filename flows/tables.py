@@ -776,8 +776,11 @@ def report_table(outcome: ReportOutcome) -> Table:
     for t in triggers:
         order = _order_text(t)
         if t.get("powered_from"):
-            # Waiting for its site's power: a plain green read as if it served on arrival.
-            order += f" ({waiting_part(t)}no power until {t['powered_from']})"
+            # Waiting for its site's power: a plain green read as if it served on arrival. Its
+            # blocks past the ceiling wait for no power here: a new site's, said beside it.
+            past = (t.get("blocks_beyond_ceiling") or 0) if t["blocks_to_order"] else 0
+            beyond = f"; {past:,} past {t['site']}'s ceiling: {NEW_SITE}" if past else ""
+            order += f" ({waiting_part(t)}no power until {t['powered_from']}{beyond})"
         elif t["blocks_to_order"] and t.get("blocks_beyond_ceiling"):
             # Blocks no contract can power there read "no power for it in the plan"; where
             # some fit, the order-by date is theirs, none the rest's (one date read as all's).

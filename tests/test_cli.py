@@ -1527,6 +1527,10 @@ def test_an_order_waiting_for_its_site_s_power_says_so_in_the_report_table() -> 
     assert "no power" not in powered
     dark = _report_table_text(triggers=[{**row, "powered_from": None, "powered": False}])
     assert "95 x rack-h100-256 (no power for it in the plan: see power)" in dark
+    # Some of them past the site's ceiling as well: a new site's, not waiting for power here
+    # (the waiting clause came first and the ceiling went unsaid).
+    past = _report_table_text(triggers=[{**row, "blocks_beyond_ceiling": 5, "site": "us-east-b"}])
+    assert "(no power until 2028-05-25; 5 past us-east-b's ceiling: a new site is needed)" in past
 
 
 def test_the_report_table_says_blocks_power_contracted_today_runs_on_arrival() -> None:
