@@ -1,10 +1,21 @@
-"""Class policies shared by the hand-built drill plans whose closed forms the tests check."""
+"""Class policies shared by the hand-built drill plans whose closed forms the tests check, and
+the one-region site plans (region r1, site s1) the site-power and ceiling tests build."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
-__all__ = ["fluid_policies"]
+from forecasting.capacity import CapacityPlan
+from forecasting.schema import WorkloadClass
+
+__all__ = ["MONDAY", "RACK", "block", "day", "fluid_policies", "site", "site_plan"]
+
+MONDAY = date(2026, 1, 5)
+
+# A 250-GPU H100 rack candidate of 0.4 MW, 8 weeks lead time.
+RACK = {"name": "rack-h100", "kind": "rack", "gpu_type": "H100", "gpus": 250, "mw": 0.4,
+        "lead_time_weeks": 8, "capex_usd": 8e6}  # fmt: skip
 
 
 def fluid_policies(**overrides: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -30,3 +41,44 @@ def fluid_policies(**overrides: dict[str, Any]) -> dict[str, dict[str, Any]]:
     for name, values in overrides.items():
         policies[name] = {**policies[name], **values}
     return policies
+
+
+def day(d: int) -> date:
+    """The day ``d`` days after MONDAY."""
+    return MONDAY + timedelta(days=d)
+
+
+def block(ident: str = "r1-rack", gpus: int = 1000, **fields: Any) -> dict[str, Any]:
+    """A live 1 MW rack at r1's site s1, ``fields`` replacing its defaults."""
+    return {"id": ident, "kind": "rack", "region": "r1", "site": "s1", "gpu_type": "H100",
+            "gpus": gpus, "mw": 1.0, "status": "live", **fields}  # fmt: skip
+
+
+def site(ident: str = "s1", mw: float = 2.0, **fields: Any) -> dict[str, Any]:
+    """A site of r1 with ``mw`` energized since 2020, 12 months' power lead time."""
+    return {"id": ident, "region": "r1", "energized": [{"on": date(2020, 1, 1), "mw": mw}],
+            "power_lead_months": 12, "cost_per_mw_usd": 2e6, **fields}  # fmt: skip
+
+
+def site_plan(
+    *,
+    sites: list[dict[str, Any]] | None = None,
+    blocks: list[dict[str, Any]] | None = None,
+    candidates: list[dict[str, Any]] | None = None,
+    gpu_types: dict[str, Any] | None = None,
+) -> CapacityPlan:
+    """A plan of ``sites`` and ``blocks`` (default: one live rack) with ``candidates`` (default:
+    RACK), every class a tier of its own with 20 % headroom."""
+    policy = {
+        c.value: {"tier": c.value, "priority": i + 1, "headroom": 0.2}
+        for i, c in enumerate(WorkloadClass)
+    }
+    return CapacityPlan.model_validate(
+        {
+            "policy": policy,
+            "site": sites or [],
+            "gpu_type": gpu_types or {},
+            "block": blocks if blocks is not None else [block()],
+            "candidate": candidates if candidates is not None else [RACK],
+        }
+    )

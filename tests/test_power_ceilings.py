@@ -8,19 +8,24 @@ and racks of 250 GPUs, 0.4 MW, 8 weeks lead time, to order (as tests/test_sites.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import polars as pl
 import pytest
+from hand_plans import MONDAY, RACK
+from hand_plans import block as _block
+from hand_plans import day as _day
+from hand_plans import site as _site
+from hand_plans import site_plan as _plan
 
 from forecasting.capacity import CandidateBlock, CapacityPlan
 from forecasting.report.figures import _past_ceiling_capital, site_power_chart
 from forecasting.report.inputs import orders_frame, plan_orders
 from forecasting.report.pages.finance import _later_orders_table, _order_by_text
-from forecasting.schema import FORECAST_SCHEMA, WorkloadClass
+from forecasting.schema import FORECAST_SCHEMA
 from forecasting.triggers import (
     PLACEMENTS_SCHEMA,
     TriggerSettings,
@@ -30,45 +35,6 @@ from forecasting.triggers import (
 from forecasting.triggers.common import NO_ORDER_BY
 from forecasting.triggers.orders import _Order, _relieved
 from forecasting.triggers.power import _Power, unpowered_block_warnings
-
-MONDAY = date(2026, 1, 5)
-
-RACK = {"name": "rack-h100", "kind": "rack", "gpu_type": "H100", "gpus": 250, "mw": 0.4,
-        "lead_time_weeks": 8, "capex_usd": 8e6}  # fmt: skip
-
-
-def _day(d: int) -> date:
-    return MONDAY + timedelta(days=d)
-
-
-def _block(ident: str = "r1-rack", gpus: int = 1000, **fields: Any) -> dict[str, Any]:
-    return {"id": ident, "kind": "rack", "region": "r1", "site": "s1", "gpu_type": "H100",
-            "gpus": gpus, "mw": 1.0, "status": "live", **fields}  # fmt: skip
-
-
-def _site(ident: str = "s1", mw: float = 2.0, **fields: Any) -> dict[str, Any]:
-    return {"id": ident, "region": "r1", "energized": [{"on": date(2020, 1, 1), "mw": mw}],
-            "power_lead_months": 12, "cost_per_mw_usd": 2e6, **fields}  # fmt: skip
-
-
-def _plan(
-    *,
-    sites: list[dict[str, Any]],
-    blocks: list[dict[str, Any]] | None = None,
-    candidates: list[dict[str, Any]] | None = None,
-) -> CapacityPlan:
-    policy = {
-        c.value: {"tier": c.value, "priority": i + 1, "headroom": 0.2}
-        for i, c in enumerate(WorkloadClass)
-    }
-    return CapacityPlan.model_validate(
-        {
-            "policy": policy,
-            "site": sites,
-            "block": blocks if blocks is not None else [_block()],
-            "candidate": candidates if candidates is not None else [RACK],
-        }
-    )
 
 
 def _linear(*, slope: float = 1.0, days: int = 400) -> pl.DataFrame:

@@ -16,6 +16,11 @@ from typing import Any
 import numpy as np
 import polars as pl
 import pytest
+from hand_plans import MONDAY, RACK
+from hand_plans import block as _block
+from hand_plans import day as _day
+from hand_plans import site as _site
+from hand_plans import site_plan as _plan
 
 from forecasting.capacity import (
     SITE_POWER_MONTHLY_SCHEMA,
@@ -40,49 +45,9 @@ from forecasting.triggers import (
 from forecasting.triggers.common import NO_ORDER_BY
 from forecasting.triggers.orders import MONTHLY_ONLY
 
-MONDAY = date(2026, 1, 5)
 DAYS = 365
 EXHAUSTION = 101
 ARRIVAL = 73  # two racks ordered on their order-by date (day 17), 8 weeks lead time
-
-RACK = {"name": "rack-h100", "kind": "rack", "gpu_type": "H100", "gpus": 250, "mw": 0.4,
-        "lead_time_weeks": 8, "capex_usd": 8e6}  # fmt: skip
-
-
-def _day(d: int) -> date:
-    return MONDAY + timedelta(days=d)
-
-
-def _block(ident: str = "r1-rack", gpus: int = 1000, **fields: Any) -> dict[str, Any]:
-    return {"id": ident, "kind": "rack", "region": "r1", "site": "s1", "gpu_type": "H100",
-            "gpus": gpus, "mw": 1.0, "status": "live", **fields}  # fmt: skip
-
-
-def _site(ident: str = "s1", mw: float = 2.0, **fields: Any) -> dict[str, Any]:
-    return {"id": ident, "region": "r1", "energized": [{"on": date(2020, 1, 1), "mw": mw}],
-            "power_lead_months": 12, "cost_per_mw_usd": 2e6, **fields}  # fmt: skip
-
-
-def _plan(
-    *,
-    sites: list[dict[str, Any]] | None = None,
-    blocks: list[dict[str, Any]] | None = None,
-    candidates: list[dict[str, Any]] | None = None,
-    gpu_types: dict[str, Any] | None = None,
-) -> CapacityPlan:
-    policy = {
-        c.value: {"tier": c.value, "priority": i + 1, "headroom": 0.2}
-        for i, c in enumerate(WorkloadClass)
-    }
-    return CapacityPlan.model_validate(
-        {
-            "policy": policy,
-            "site": sites or [],
-            "gpu_type": gpu_types or {},
-            "block": blocks if blocks is not None else [_block()],
-            "candidate": candidates if candidates is not None else [RACK],
-        }
-    )
 
 
 def _forecast(values: np.ndarray, days: list[date], *, grain: str | None = None) -> pl.DataFrame:
