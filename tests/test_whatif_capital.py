@@ -306,6 +306,8 @@ def test_every_order_the_deal_moves_is_said_with_its_dates_and_capital() -> None
         "site's ceiling included): " in moved
     )
     assert "cell-gb200-8192" not in moved
-    assert "us-west all: 16 -> 28 x rack-h100-256 by 2026-09-25, $135.2M -> $236.5M" in moved
-    assert "us-west all: 16 -> 4 x rack-h100-256 by 2027-02-27, $135.2M -> $33.8M" in moved
+    # Without the deal the first order, waiting for power, is sized from the day its racks
+    # run (16 + 16 racks before that, 14 + 18 since; the same 32).
+    assert "us-west all: 14 -> 28 x rack-h100-256 by 2026-09-25, $118.3M -> $236.5M" in moved
+    assert "us-west all: 18 -> 4 x rack-h100-256 by 2027-02-27, $152.1M -> $33.8M" in moved
     assert "us-west all: 69 -> 83 x rack-h100-256 by 2028-09-25, $582.9M -> $701.2M" in moved
