@@ -728,11 +728,27 @@ def test_a_changed_trigger_reaches_the_webhook_through_a_real_server(
         horizon_days=28, n_paths=30, customers_per_class=3, models=("seasonal_naive", "drift")
     )
     forecast = runs.forecast(wh_path, options).run_id
+
+    def statuses(buffer: int) -> dict[tuple[str, str], str]:
+        """The trigger statuses with ``buffer`` weeks, reported on a scratch copy (so the
+        warehouse holds only the two reports compared below)."""
+        scratch = tmp_path / f"scratch-{buffer}.duckdb"
+        shutil.copy(wh_path, scratch)
+        done = runs.report(
+            scratch, capacity, tmp_path / "scratch", ReportOptions(buffer_weeks=buffer)
+        )
+        return {(t["region"], t["pool"]): t["status"] for t in done.triggers}
+
+    # The fleet ends yesterday and its shortfalls fall on month starts, so which buffer turns
+    # a pool amber moves with the day the suite runs (4 -> 26 weeks changed none on
+    # 2026-12-06): the longer buffer is the first that changes a status.
+    base = statuses(0)
+    longer = next(b for b in (4, 13, 26, 52) if statuses(b) != base)
     # A drill verdict that flips between the reports (stored by hand: a real drill that flips
     # would need a second plan).
     with warehouse.connect(wh_path) as wh:
         _store_drill(wh, "drill-a", forecast, "inference-2x", "pass", datetime.now(UTC))
-    runs.report(wh_path, capacity, reports, ReportOptions(buffer_weeks=4))
+    runs.report(wh_path, capacity, reports, ReportOptions(buffer_weeks=0))
     with warehouse.connect(wh_path) as wh:
         _store_drill(
             wh, "drill-b", forecast, "inference-2x", "fails under the shock", datetime.now(UTC)
@@ -753,7 +769,7 @@ def test_a_changed_trigger_reaches_the_webhook_through_a_real_server(
     env = prefect_env(tmp_path / "cli-home", PREFECT_API_URL=url)
     done = subprocess.run(
         [
-            *(sys.executable, "-m", "flows.cli", "report", "--buffer-weeks", "26"),
+            *(sys.executable, "-m", "flows.cli", "report", "--buffer-weeks", str(longer)),
             *("--warehouse", str(wh_path), "--capacity", str(capacity)),
             *("--reports", str(reports)),
         ],
