@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Collection, Mapping, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -241,6 +241,16 @@ def quarantine_table(
     return table
 
 
+def _outage_hours_caption(outages: pl.DataFrame, *, since: date) -> str:
+    """How many of ``outages`` (region, ts) fall on or after ``since``, with the whole
+    history's count beside it where it differs: the table reads only those days."""
+    total = outages.height
+    start = datetime.combine(since, time(), tzinfo=UTC)
+    within = outages.filter(pl.col("ts") >= start).height if total else 0
+    whole = f" ({total:,} since the telemetry began)" if total != within else ""
+    return f"{within:,} outage hour(s) in them read as missing{whole}"
+
+
 def demand_table(series: pl.DataFrame, *, outages: pl.DataFrame) -> Table:
     """Per region and class, over the last 28 days: mean GPUs, the mean of the daily peaks and
     the peak hour (the highest daily peak), growth on a year before, and the days missing
@@ -270,10 +280,8 @@ def demand_table(series: pl.DataFrame, *, outages: pl.DataFrame) -> Table:
         .sort("region", "workload_class")
     )
     table = Table(
-        title=(
-            f"demand, last 28 days to {last!s} (GPUs, served + queued); "
-            f"{outages.height} outage hour(s) read as missing"
-        ),
+        title=f"demand, last 28 days to {last!s} (GPUs, served + queued); "
+        + _outage_hours_caption(outages, since=last - timedelta(days=27)),
         title_justify="left",
     )
     # The average of the daily peaks is not the window's peak: a reader sizing for it would

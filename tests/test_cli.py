@@ -851,6 +851,38 @@ def test_the_demand_table_counts_missing_days_in_its_own_window() -> None:
     assert row.replace("│", " ").split()[-1] == "2"
 
 
+def test_the_demand_table_s_title_counts_outage_hours_in_its_own_window() -> None:
+    """The title's outage hours are the 28 days' it names, with the whole history's beside
+    them. Regression: "last 28 days ...; 6 outage hour(s) read as missing" counted every
+    hour since the region's first, while the table beside it read 0 missing days."""
+    from datetime import UTC, date, datetime, timedelta
+
+    import polars as pl
+    from rich.console import Console
+
+    from flows.tables import demand_table
+
+    days = [date(2026, 1, 1) + timedelta(days=d) for d in range(60)]
+    series = pl.DataFrame(
+        {"ds": days * 2, "measure": ["mean"] * 60 + ["peak"] * 60, "y": [100.0] * 120}
+    ).with_columns(
+        region=pl.lit("eu"), workload_class=pl.lit("inference"), customer=pl.lit(None, pl.String)
+    )
+    # Five hours on 2026-01-03 (long before the window), two on 2026-02-20 (inside it), one
+    # at the window's first hour (2026-02-02 00:00, inside) and one the hour before (outside).
+    stamps = [datetime(2026, 1, 3, h, tzinfo=UTC) for h in range(5)]
+    stamps += [datetime(2026, 2, 20, h, tzinfo=UTC) for h in (3, 4)]
+    stamps += [datetime(2026, 2, 2, 0, tzinfo=UTC), datetime(2026, 2, 1, 23, tzinfo=UTC)]
+    outages = pl.DataFrame({"region": ["eu"] * len(stamps), "ts": stamps})
+    console = Console(width=300, record=True)
+    console.print(demand_table(series, outages=outages))
+    # The title wraps at the table's width: read its lines down to the table's top border.
+    text = console.export_text()
+    title = " ".join(text[: text.index("┏")].split())
+    assert "demand, last 28 days to 2026-03-01" in title
+    assert "3 outage hour(s) in them read as missing (9 since the telemetry began)" in title
+
+
 def test_the_demand_table_s_peak_is_its_window_s_peak_hour_and_the_average_says_so() -> None:
     """The last 28 days' daily peaks are 100 GPUs but one of 380: the table shows their
     average as "mean daily peak" (110) and the window's peak hour (380). Regression: a column
