@@ -257,6 +257,7 @@ def demand_table(series: pl.DataFrame, *, outages: pl.DataFrame) -> Table:
     (outages) among them."""
     level = series.filter(pl.col("workload_class").is_not_null() & pl.col("customer").is_null())
     last = level.get_column("ds").max()
+    assert isinstance(last, date), "demand_table needs at least one day of demand"
     window = level.filter(pl.col("ds") > pl.lit(last) - pl.duration(days=28))
     year_ago = level.filter(
         (pl.col("ds") > pl.lit(last) - pl.duration(days=28 + 364))
