@@ -18,8 +18,9 @@ Missing is not zero, and zero is not missing. The outage rule (keyword-only opti
 - an hour that has rows for a region is present, even when every row reads zero: an idle
   serving region at night, or a customer using a hundredth of a GPU, is real zero demand;
 - an outage is a gap: no rows for a region in an hour while the region reported before and
-  after it (hours before a region's first row are not its history; hours after its last row
-  are missing too, since nothing says the region stopped);
+  after it (hours before a region's first row are not its history, nor are stray leading
+  rows, :func:`reporting_starts`; hours after its last row are missing too, since nothing
+  says the region stopped);
 - the total is whole on a day when every region in it is; a region silent at the end for more
   than ``REGION_ENDED_DAYS`` (28) has ended for the total, which counts it up to its last
   report only (its own series still reads the silence as missing, and is flagged);
@@ -415,8 +416,16 @@ def demand_series(
     if not 1 <= min_hours_per_day <= 24:
         raise ValueError(f"min_hours_per_day must be within 1..24, got {min_hours_per_day}")
     lf = _lazy(hourly).select("ts", "region", "workload_class", "customer", "y")
-    # Held once: every level below reads the present hours and the bottom rows again.
-    present = present_hours(lf, zero_is_outage=zero_is_outage, outages=outages).collect().lazy()
+    # Held once: every level below reads the present hours and the bottom rows again. A
+    # region's history starts after its stray leading rows: one row stamped on day 5 of a
+    # region launched on day 60 held the total unknown for the 55 days between.
+    present = present_hours(lf, zero_is_outage=zero_is_outage, outages=outages).collect()
+    present = (
+        present.join(reporting_starts(present), on="region")
+        .filter(pl.col("ts") >= pl.col("start"))
+        .drop("start")
+        .lazy()
+    )
     keep = top_customers(
         lf, per_class=customers_per_class, lookback_days=lookback_days, named=named_customers
     )

@@ -1376,8 +1376,9 @@ def _stray_row_warnings(goods: Sequence[Path], path: Path, warehouse: Warehouse)
         f"{path}: {'1 row' if n == 1 else f'{n:,} rows'} in region {region!r} stamped {weeks} "
         f"weeks or more before the region's first day otherwise ({start:%Y-%m-%d}): "
         f"{'row' if n == 1 else 'the first at row'} {first:,}, column ts, "
-        f"{value:%Y-%m-%dT%H:%M:%SZ}. Loaded as written (outages count from the region's first "
-        "day otherwise); if the stamp is wrong, fix the export and ingest it again"
+        f"{value:%Y-%m-%dT%H:%M:%SZ}. Loaded as written, not read as history (the region's "
+        "daily demand and outages start on its first day otherwise); if the stamp is wrong, "
+        "fix the export and ingest it again"
         for region, n, first, value, start in early.iter_rows()
     )
 

@@ -222,6 +222,24 @@ def test_a_region_silent_for_weeks_has_ended_for_the_total_but_a_short_silence_h
     assert value(stopped, "total", last - timedelta(days=3), "mean") == 15.0
 
 
+def test_a_stray_row_months_before_a_region_s_first_day_leaves_the_total_whole() -> None:
+    """A region launched on day 60 of 90, with one row stamped on day 5 (a test row, a clock
+    error), held the total unknown from day 5 to day 59: the region's history began at its
+    stray row. It begins at its first day otherwise (``reporting_starts``): the total is the
+    older region's before it, and the region's own series starts on its launch day."""
+    days, launch, stray_day = 90, 60, 5
+    rows = [(h, "eu", "inference", "a", 10.0) for h in range(24 * days)]
+    rows += [(h, "us", "inference", "b", 4.0) for h in range(24 * launch, 24 * days)]
+    rows.append((24 * stray_day + 12, "us", "inference", "b", 4.0))
+    series = demand_series(hourly(rows))
+    total = series.filter((pl.col("unique_id") == "total") & (pl.col("measure") == "mean"))
+    assert total["y"].null_count() == 0
+    assert value(series, "total", (START + timedelta(days=30)).date(), "mean") == 10.0
+    assert value(series, "total", (START + timedelta(days=launch)).date(), "mean") == 14.0
+    us = series.filter((pl.col("unique_id") == "total/us") & (pl.col("measure") == "mean"))
+    assert us["ds"].min() == (START + timedelta(days=launch)).date()
+
+
 def test_a_region_with_a_few_hours_of_rows_neither_cuts_the_total_nor_leaves_it() -> None:
     """One row in a misspelt region 4 days before the end left the total unknown from that day
     (fitted 4 days short); a region with rows in so few hours was never a feed: the total stays

@@ -1357,8 +1357,8 @@ def test_a_row_long_before_its_region_s_first_day_loads_with_a_warning(
     assert result.warnings == (
         f"{path.resolve()}: 1 row in region 'eu-west' stamped 4 weeks or more before the "
         "region's first day otherwise (2025-03-01): row 3, column ts, 2025-01-01T07:00:00Z. "
-        "Loaded as written (outages count from the region's first day otherwise); if the "
-        "stamp is wrong, fix the export and ingest it again",
+        "Loaded as written, not read as history (the region's daily demand and outages start "
+        "on its first day otherwise); if the stamp is wrong, fix the export and ingest it again",
     )
     alone = write_csv(tmp_path / "later.csv", stray.replace("T07", "T08"))
     assert "row 1, column ts, 2025-01-01T08:00:00Z" in run(wh, alone).warnings[0]
