@@ -419,9 +419,9 @@ def demand_series(
     # Held once: every level below reads the present hours and the bottom rows again. A
     # region's history starts after its stray leading rows: one row stamped on day 5 of a
     # region launched on day 60 held the total unknown for the 55 days between.
-    present = present_hours(lf, zero_is_outage=zero_is_outage, outages=outages).collect()
+    hours = present_hours(lf, zero_is_outage=zero_is_outage, outages=outages).collect()
     present = (
-        present.join(reporting_starts(present), on="region")
+        hours.join(reporting_starts(hours), on="region")
         .filter(pl.col("ts") >= pl.col("start"))
         .drop("start")
         .lazy()
