@@ -26,7 +26,13 @@
    smaller of two same-signed cut-off means, else none), which the method does not use
    (benchmarks/longrange_findings.md, session 44).
 
-5. With ``--synthetic-seeds 0-39`` (alone): the method on that many demo-size synthetic fleets
+5. With ``--scale-sweep`` (alone): for the test fleets of ``--seeds``, the share of days above
+   q90 at 26 weeks with the scored cut-off's interval scale held at each of ``SWEEP_SCALES``
+   instead of the one its backtests fitted (the q50, MAE and bias do not depend on it), and
+   the range of scales that would put it within 5-15 %: whether a fleet-seed's miss is one a
+   calibration could fix at all (benchmarks/longrange_findings.md, session 50).
+
+6. With ``--synthetic-seeds 0-39`` (alone): the method on that many demo-size synthetic fleets
    (730 days, 200 customers, one seed each), cut-off ``--cutoff-months`` (6) months back: per
    level the geometric mean MAE ratios, the mean share of days above q90 and the median |bias|.
    At 9 or 12 the method sees a year to 18 months of history: one internal backtest cut-off.
@@ -34,8 +40,8 @@
    them (no total), and the table has a row per level.
 
 Run: ``PYTHONPATH=. python benchmarks/bench_longrange.py [--series 100] [--days 730]
-[--test-fleets] [--seeds 0,1,2] [--cutoff-misses] [--synthetic-seeds 0-39 [--cutoff-months 12]
-[--classes]]
+[--test-fleets] [--seeds 0,1,2] [--cutoff-misses] [--scale-sweep]
+[--synthetic-seeds 0-39 [--cutoff-months 12] [--classes]]
 [--out benchmarks/results/longrange.json]``.
 """
 
@@ -51,6 +57,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+from unittest import mock
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
@@ -208,6 +215,54 @@ def cutoff_misses_table(seeds: list[int]) -> str:
     return "\n".join(lines)
 
 
+SWEEP_SCALES = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.5)
+
+
+def scale_sweep_table(seeds: list[int]) -> str:
+    """The test fleets' 26-week share above q90 at fixed interval scales (module docstring, 5.)."""
+    fleets = test_fleets()
+    fitted_scales = longrange._scales_by_level
+    held = {"scale": 1.0, "fitted": float("nan")}
+
+    def held_scales(windows: Any, h: int) -> tuple[float, dict[int, float]]:
+        # The scale the backtests fitted is read, then replaced: a counterfactual band.
+        pooled, levels = fitted_scales(windows, h)
+        held["fitted"] = pooled
+        return held["scale"], {level: held["scale"] for level in levels}
+
+    lines = [
+        "| fleet | seed | q50 bias | fitted scale | "
+        + " | ".join(f"{s:g}" for s in SWEEP_SCALES)
+        + " | scales within 5-15 % |",
+        "|" + "---|" * (len(SWEEP_SCALES) + 5),
+    ]
+    for kind in ("steady", "halving", "flat"):
+        for seed in seeds:
+            fleet = fleets.built_fleet(kind, seed=seed)
+            fits: longrange.Fits = {}  # one fleet's fits, shared by its reruns
+            shares, bias = [], float("nan")
+            for scale in SWEEP_SCALES:
+                held["scale"] = scale
+                with mock.patch.object(longrange, "_scales_by_level", held_scales):
+                    scores = longrange.decision_backtest(
+                        fleet,
+                        cutoffs_months_back=(6,),
+                        as_of=fleets.CUTOFF + timedelta(days=fleets.FUTURE_DAYS),
+                        fits=fits,
+                    )
+                m = fleets.pooled_26_weeks(scores)
+                shares.append(m["exceed_q90"])
+                bias = m["bias"]
+            within = [s for s, e in zip(SWEEP_SCALES, shares, strict=True) if 0.05 <= e <= 0.15]
+            reach = f"{min(within):g}-{max(within):g}" if within else "none"
+            lines.append(
+                f"| {kind} | {seed} | {bias:+.1%} | {held['fitted']:.2f} | "
+                + " | ".join(f"{e:.1%}" for e in shares)
+                + f" | {reach} |"
+            )
+    return "\n".join(lines)
+
+
 def synthetic_seeds_table(seeds: list[int], *, months_back: int = 6, classes: bool = False) -> str:
     """The method on many synthetic fleets, cut-off ``months_back`` months back (6: two
     internal backtest cut-offs; 9 or 12: one), 182 days scored: per level
@@ -263,6 +318,7 @@ def main() -> None:
         "--synthetic-seeds", default="", help="e.g. 0-39: the method on that many demo-size fleets"
     )
     parser.add_argument("--cutoff-misses", action="store_true")
+    parser.add_argument("--scale-sweep", action="store_true")
     parser.add_argument("--cutoff-months", type=int, default=6)
     parser.add_argument(
         "--classes",
@@ -273,6 +329,10 @@ def main() -> None:
     if args.cutoff_misses:
         print("The test fleets' calibration windows at their scored cut-off:\n")
         print(cutoff_misses_table([int(s) for s in args.seeds.split(",")]))
+        return
+    if args.scale_sweep:
+        print("The test fleets' share above q90 at 26 weeks, the interval scale held:\n")
+        print(scale_sweep_table([int(s) for s in args.seeds.split(",")]))
         return
     if args.synthetic_seeds:
         lo, _, hi = args.synthetic_seeds.partition("-")
