@@ -381,3 +381,27 @@ def test_the_cli_report_table_says_the_order_by_is_for_the_blocks_under_the_ceil
         "7 x cell-gb200-8192 (6 past us-east-b's ceiling: a new site is needed, no order-by "
         "for them; the order-by is for the 1 under it)"
     ) in text
+
+
+def test_the_room_under_a_ceiling_counts_the_holds_that_start_after_the_order_s_day() -> None:
+    """1.0 MW left under s1's 3.0 MW ceiling and 0.8 MW of it held from day 200 by an order
+    placed for good (the pass by arrival): an order arriving day 100 read 1.0 MW of room,
+    all of it, though from day 200 on its blocks and the hold cannot both run. It now reads
+    the 0.2 MW left on every day it runs. A hold kept for a trigger's order placed again
+    later, and any hold in the first pass (every order is placed again by arrival), still
+    count from their own day only: the order landing first wins the room."""
+    plan = _plan(sites=[_site(mw=3.0, ceiling_mw=3.0)], blocks=[_block(), _block("r1-b")])
+    first = _Power.of(plan, start=MONDAY, end=_day(365))
+    assert first is not None
+    settled = replace(first.copy(), settled=True)
+    settled.take("s1", 0.8, _day(200))
+    assert settled.ceiling_room("s1", _day(100)) == pytest.approx(0.2)
+    assert settled.ceiling_room("s1", _day(250)) == pytest.approx(0.2)
+    assert not settled.fits_ceiling("s1", 0.4, _day(100))
+    kept = replace(first.copy(), settled=True)
+    kept.reserve("s1", 0.8, _day(200), pending=True)
+    assert kept.ceiling_room("s1", _day(100)) == pytest.approx(1.0)
+    assert kept.ceiling_room("s1", _day(250)) == pytest.approx(0.2)
+    first.take("s1", 0.8, _day(200))
+    assert first.ceiling_room("s1", _day(100)) == pytest.approx(1.0)
+
