@@ -405,3 +405,27 @@ def test_the_room_under_a_ceiling_counts_the_holds_that_start_after_the_order_s_
     first.take("s1", 0.8, _day(200))
     assert first.ceiling_room("s1", _day(100)) == pytest.approx(1.0)
 
+
+def test_a_trigger_s_placement_gives_the_order_by_dates_of_its_part_waiting_for_power() -> None:
+    """The demo's us-east/all: 21 racks on power due 2026-12-30 and 53 waiting for us-east-a's
+    power due 2028-09-25 (orders.csv); the trigger's row carried only 2026-12-30, which the
+    CLI table read as all 74's date. Its placement now gives the 53's own dates."""
+    from forecasting.triggers.common import trigger_placements
+
+    rack = {"region": "us-east", "pool": "all", "candidate": "rack-h100-256", "tranche": 1,
+            "status": "red", "exhaustion_date": date(2027, 4, 7)}  # fmt: skip
+    rows = [
+        rack | {"site": "us-east-a", "blocks": 21, "powered": True, "order_by": date(2026, 12, 30),
+                "arrives": date(2027, 3, 10), "runs_from": date(2027, 3, 10)},
+        rack | {"site": "us-east-a", "blocks": 40, "powered": False, "order_by": date(2028, 9, 25),
+                "arrives": date(2028, 12, 4), "runs_from": date(2029, 1, 1)},
+        rack | {"site": "us-east-b", "blocks": 13, "powered": False, "order_by": date(2028, 10, 9),
+                "arrives": date(2028, 12, 18), "runs_from": date(2029, 1, 15)},
+    ]  # fmt: skip
+    placed = pl.DataFrame(rows, schema=PLACEMENTS_SCHEMA, orient="row")
+    row = trigger_placements(placed).row(0, named=True)
+    assert (row["blocks_waiting"], row["waiting_order_by"], row["waiting_order_by_last"]) == (
+        53,
+        date(2028, 9, 25),
+        date(2028, 10, 9),
+    )
