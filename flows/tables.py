@@ -43,6 +43,7 @@ from forecasting.text import (
     listed,
     size_not_verified,
     usd,
+    waiting_order_by,
     waiting_part,
 )
 
@@ -829,12 +830,12 @@ def report_table(outcome: ReportOutcome) -> Table:
             "-"
             if t["blocks_to_order"] == 0
             # The monthly rows' date, as the pages label it (report.pages.common.monthly_date).
-            else f"{t['order_by']} (monthly grain: {MONTHLY_ONLY}){_waiting_by(t)}"
+            else f"{t['order_by']} (monthly grain: {MONTHLY_ONLY}){waiting_order_by(t)}"
             if t["order_by"] and t.get("monthly_only")
             # Dated from a month read short past the daily rows, as the pages say it.
-            else f"{t['order_by']} (monthly grain){_late_by(t, outcome)}{_waiting_by(t)}"
+            else f"{t['order_by']} (monthly grain){_late_by(t, outcome)}{waiting_order_by(t)}"
             if t["order_by"] and t.get("month_grain")
-            else f"{t['order_by']}{_late_by(t, outcome)}{_waiting_by(t)}"
+            else f"{t['order_by']}{_late_by(t, outcome)}{waiting_order_by(t)}"
             if t["order_by"]
             # Every block past its site's ceiling: the pages' words, not a blank.
             else f"none: {NO_ORDER_BY}"
@@ -865,23 +866,6 @@ def _late_by(t: Mapping[str, Any], outcome: ReportOutcome) -> str:
             "the horizon"
         )
     return f" ({'; '.join(parts)})" if parts else ""
-
-
-def _waiting_by(t: Mapping[str, Any]) -> str:
-    """' for the 21 on power; 2028-09-25 for the 53 waiting' after the order-by date of an
-    order split on power whose waiting part is due on another day, else '': the demo's
-    us-east/all read 2026-12-30 alone for 74 racks, 53 of them due 2028-09-25."""
-    waiting, blocks = t.get("blocks_waiting") or 0, t.get("blocks_to_order") or 0
-    first, last = (
-        t.get("waiting_order_by"),
-        t.get("waiting_order_by_last") or t.get("waiting_order_by"),
-    )
-    if not 0 < waiting < blocks or first is None:
-        return ""
-    if str(first) == str(t["order_by"]) and str(last) == str(t["order_by"]):
-        return ""
-    dates = str(first) if str(last) == str(first) else f"{first} to {last}"
-    return f" for the {blocks - waiting:,} on power; {dates} for the {waiting:,} waiting"
 
 
 def _capex(t: Mapping[str, Any]) -> str:
