@@ -43,6 +43,7 @@ from forecasting.text import (
     listed,
     size_not_verified,
     usd,
+    waiting_order_by,
     waiting_part,
 )
 
@@ -838,12 +839,12 @@ def report_table(outcome: ReportOutcome) -> Table:
             "-"
             if t["blocks_to_order"] == 0
             # The monthly rows' date, as the pages label it (report.pages.common.monthly_date).
-            else f"{t['order_by']} (monthly grain: {MONTHLY_ONLY})"
+            else f"{t['order_by']} (monthly grain: {MONTHLY_ONLY}){waiting_order_by(t)}"
             if t["order_by"] and t.get("monthly_only")
             # Dated from a month read short past the daily rows, as the pages say it.
-            else f"{t['order_by']} (monthly grain){_late_by(t, outcome)}"
+            else f"{t['order_by']} (monthly grain){_late_by(t, outcome)}{waiting_order_by(t)}"
             if t["order_by"] and t.get("month_grain")
-            else f"{t['order_by']}{_late_by(t, outcome)}"
+            else f"{t['order_by']}{_late_by(t, outcome)}{waiting_order_by(t)}"
             if t["order_by"]
             # Every block past its site's ceiling: the pages' words, not a blank.
             else f"none: {NO_ORDER_BY}"

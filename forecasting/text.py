@@ -21,6 +21,7 @@ __all__ = [
     "usd",
     "usd_shown",
     "usd_step",
+    "waiting_order_by",
     "waiting_part",
 ]
 
@@ -142,6 +143,25 @@ def waiting_part(row: Mapping[str, Any]) -> str:
     if not 0 < waiting < blocks:
         return ""
     return f"{blocks - waiting:,} of {blocks:,} on power on arrival; the other {waiting:,}: "
+
+
+def waiting_order_by(row: Mapping[str, Any]) -> str:
+    """After the order-by date of a trigger whose order is split on power, where its waiting
+    part is due on other days: `` for the 21 on power; 2028-09-25 for the 53 waiting`` (a
+    range where shares waiting at several sites are due apart), else empty. The demo's
+    us-east/all read "2026-12-30" alone for 74 racks, 53 of them due 2028-09-25
+    (``waiting_order_by`` and ``waiting_order_by_last``: report.inputs.with_power)."""
+    waiting, blocks = row.get("blocks_waiting") or 0, row.get("blocks_to_order") or 0
+    first = row.get("waiting_order_by")
+    if not 0 < waiting < blocks or first is None:
+        return ""
+    last = row.get("waiting_order_by_last") or first
+    # Dates as text alike, whether read back as dates (the pages) or strings (the CLI).
+    own, first, last = str(row.get("order_by")), str(first), str(last)
+    if first == own and last == own:
+        return ""
+    dates = first if last == first else f"{first} to {last}"
+    return f" for the {blocks - waiting:,} on power; {dates} for the {waiting:,} waiting"
 
 
 def size_not_verified(daily_days: int | None) -> str:

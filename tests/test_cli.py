@@ -1565,6 +1565,28 @@ def test_an_order_waiting_for_its_site_s_power_says_so_in_the_report_table() -> 
     assert "(no power until 2028-05-25; 5 past us-east-b's ceiling: a new site is needed)" in past
 
 
+def test_the_report_table_gives_the_part_waiting_for_power_its_own_order_by_date() -> None:
+    """The demo's us-east/all read "2026-12-30" under order by beside "74 x rack-h100-256 (21
+    of 74 on power on arrival; the other 53: no power for it in the plan ...)", where the 53
+    are dated to land with their power and due 2028-09-25 (orders.csv, the note): one date
+    for the whole order, wrong for 53 of its racks. The cell now dates each part."""
+    row = {"region": "us-east", "pool": "all", "status": "red", "exhaustion_date": "2027-04-07",
+           "order_by": "2026-12-30", "arrives": "2027-03-10", "candidate": "rack-h100-256",
+           "blocks_to_order": 74, "capex_usd": 625.2e6, "mw": 28.4, "note": "",
+           "powered": False, "blocks_waiting": 53, "runs_from": "2029-01-01",
+           "waiting_order_by": "2028-09-25", "waiting_order_by_last": "2028-09-25"}  # fmt: skip
+    text = _report_table_text(triggers=[row], as_of=date(2026, 12, 4))
+    assert "2026-12-30 for the 21 on power; 2028-09-25 for the 53 waiting │" in text
+    # Shares waiting at two sites, due apart: both dates, not the first alone.
+    apart = _report_table_text(triggers=[{**row, "waiting_order_by_last": "2028-11-02"}])
+    assert "2026-12-30 for the 21 on power; 2028-09-25 to 2028-11-02 for the 53 waiting" in apart
+    # The waiting part due with the rest (the demo's us-west/all): one date, as before.
+    same = _report_table_text(
+        triggers=[{**row, "waiting_order_by": "2026-12-30", "waiting_order_by_last": "2026-12-30"}]
+    )
+    assert "│ 2026-12-30 │" in same
+
+
 def test_the_report_table_says_blocks_power_contracted_today_runs_on_arrival() -> None:
     """A trigger whose blocks no planned power serves but power contracted today runs on their
     arrival read "(no power for it in the plan: see power)" beside a green status (the demo's

@@ -381,3 +381,75 @@ def test_the_cli_report_table_says_the_order_by_is_for_the_blocks_under_the_ceil
         "7 x cell-gb200-8192 (6 past us-east-b's ceiling: a new site is needed, no order-by "
         "for them; the order-by is for the 1 under it)"
     ) in text
+
+
+def test_the_room_under_a_ceiling_counts_the_holds_that_start_after_the_order_s_day() -> None:
+    """1.0 MW left under s1's 3.0 MW ceiling and 0.8 MW of it held from day 200 by an order
+    placed for good (the pass by arrival): an order arriving day 100 read 1.0 MW of room,
+    all of it, though from day 200 on its blocks and the hold cannot both run. It now reads
+    the 0.2 MW left on every day it runs. A hold kept for a trigger's order placed again
+    later, and any hold in the first pass (every order is placed again by arrival), still
+    count from their own day only: the order landing first wins the room."""
+    plan = _plan(sites=[_site(mw=3.0, ceiling_mw=3.0)], blocks=[_block(), _block("r1-b")])
+    first = _Power.of(plan, start=MONDAY, end=_day(365))
+    assert first is not None
+    settled = replace(first.copy(), settled=True)
+    settled.take("s1", 0.8, _day(200))
+    assert settled.ceiling_room("s1", _day(100)) == pytest.approx(0.2)
+    assert settled.ceiling_room("s1", _day(250)) == pytest.approx(0.2)
+    assert not settled.fits_ceiling("s1", 0.4, _day(100))
+    kept = replace(first.copy(), settled=True)
+    kept.reserve("s1", 0.8, _day(200), pending=True)
+    assert kept.ceiling_room("s1", _day(100)) == pytest.approx(1.0)
+    assert kept.ceiling_room("s1", _day(250)) == pytest.approx(0.2)
+    first.take("s1", 0.8, _day(200))
+    assert first.ceiling_room("s1", _day(100)) == pytest.approx(1.0)
+
+
+def _split_on_power() -> pl.DataFrame:
+    """The demo's us-east/all order as placed: 21 racks on power due 2026-12-30, and 53
+    waiting for power (40 at us-east-a due 2028-09-25, 13 at us-east-b due 2028-10-09)."""
+    rack = {"region": "us-east", "pool": "all", "candidate": "rack-h100-256", "tranche": 1,
+            "status": "red", "exhaustion_date": date(2027, 4, 7)}  # fmt: skip
+    rows = [
+        rack | {"site": "us-east-a", "blocks": 21, "powered": True, "order_by": date(2026, 12, 30),
+                "arrives": date(2027, 3, 10), "runs_from": date(2027, 3, 10), "mw": 8.1},
+        rack | {"site": "us-east-a", "blocks": 40, "powered": False, "order_by": date(2028, 9, 25),
+                "arrives": date(2028, 12, 4), "runs_from": date(2029, 1, 1), "mw": 15.4},
+        rack | {"site": "us-east-b", "blocks": 13, "powered": False, "order_by": date(2028, 10, 9),
+                "arrives": date(2028, 12, 18), "runs_from": date(2029, 1, 15), "mw": 5.0},
+    ]  # fmt: skip
+    return pl.DataFrame(rows, schema=PLACEMENTS_SCHEMA, orient="row")
+
+
+def test_a_trigger_s_placement_gives_the_order_by_dates_of_its_part_waiting_for_power() -> None:
+    """The demo's us-east/all: 21 racks on power due 2026-12-30 and 53 waiting for power due
+    from 2028-09-25 (orders.csv); the trigger's row carried only 2026-12-30, which the CLI
+    table read as all 74's date. Its placement now gives the 53's own dates."""
+    from forecasting.triggers.common import trigger_placements
+
+    row = trigger_placements(_split_on_power()).row(0, named=True)
+    assert (row["blocks_waiting"], row["waiting_order_by"], row["waiting_order_by_last"]) == (
+        53,
+        date(2028, 9, 25),
+        date(2028, 10, 9),
+    )
+
+
+def test_the_pages_give_the_part_waiting_for_power_its_own_order_by_date() -> None:
+    """The demo's finance orders table and facilities power table read "2026-12-30" under
+    order by for us-east/all's 74 racks, 53 of them waiting for power and due 2028-09-25 (the
+    note, orders.csv): one date, wrong for 53 racks. Both now date each part."""
+    from forecasting.report.inputs import with_power
+    from forecasting.report.pages.facilities import _power_orders_table
+
+    trigger = {"region": "us-east", "pool": "all", "status": "red", "order_by": date(2026, 12, 30),
+               "arrives": date(2027, 3, 10), "exhaustion_date": date(2027, 4, 7),
+               "candidate": "rack-h100-256", "blocks_to_order": 74, "capex_usd": 625.2e6,
+               "mw": 28.4, "note": "", "powered_from": None, "monthly_only": False}  # fmt: skip
+    triggers = pl.DataFrame([trigger])
+    row = with_power(triggers, _split_on_power()).row(0, named=True)
+    said = "2026-12-30 for the 21 on power; 2028-09-25 to 2028-10-09 for the 53 waiting"
+    assert _order_by_text(row, daily_end=None, as_of=date(2026, 12, 4), end=None) == said
+    table = _power_orders_table(with_power(triggers, _split_on_power()), _split_on_power())
+    assert said in [str(c) for r in table.rows for c in r]

@@ -811,8 +811,9 @@ def past_the_plan_capital(planned: pl.DataFrame, *, end: date | None) -> str:
 
 def with_power(triggers: pl.DataFrame, placements: pl.DataFrame | None) -> pl.DataFrame:
     """``triggers`` with ``powered``: whether each trigger's order has its site's power on
-    arrival (null where no placement was stored), and ``blocks_waiting``: how many of its
-    blocks do not (the rest of an order split on power run on arrival). An order for which no
+    arrival (null where no placement was stored), ``blocks_waiting``: how many of its
+    blocks do not (the rest of an order split on power run on arrival), and those blocks'
+    own order-by dates (``waiting_order_by`` to ``waiting_order_by_last``). An order for which no
     site in the plan ever has the power has no ``powered_from`` day, and read as served on
     arrival."""
     if placements is None or placements.is_empty():
@@ -822,9 +823,19 @@ def with_power(triggers: pl.DataFrame, placements: pl.DataFrame | None) -> pl.Da
             blocks_beyond_ceiling=pl.lit(None, pl.Int64),
             runs_from=pl.lit(None, pl.Date),
             blocks_waiting=pl.lit(None, pl.Int64),
+            waiting_order_by=pl.lit(None, pl.Date),
+            waiting_order_by_last=pl.lit(None, pl.Date),
         )
     first = trigger_placements(placements)
-    columns = ["powered", "site", "blocks_beyond_ceiling", "runs_from", "blocks_waiting"]
+    columns = [
+        "powered",
+        "site",
+        "blocks_beyond_ceiling",
+        "runs_from",
+        "blocks_waiting",
+        "waiting_order_by",
+        "waiting_order_by_last",
+    ]
     return triggers.join(
         first.select("region", "pool", *columns), on=["region", "pool"], how="left"
     )

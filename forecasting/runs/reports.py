@@ -760,6 +760,8 @@ def report_trigger_rows(inputs: ReportInputs) -> pl.DataFrame:
             "powered_from",
             "powered",
             "blocks_waiting",
+            "waiting_order_by",
+            "waiting_order_by_last",
             "note",
             "arrives",
             "site",

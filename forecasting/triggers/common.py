@@ -218,11 +218,17 @@ def trigger_placements(placements: pl.DataFrame) -> pl.DataFrame:
     site's first) is powered only where every share is, its site is its own site's, its
     blocks past a ceiling are summed and it runs from its last share's day; ``blocks_waiting``
     counts the blocks of its shares without power on arrival (an order split on power: the
-    rest run on arrival)."""
+    rest run on arrival), and ``waiting_order_by`` / ``waiting_order_by_last`` the first and
+    last order-by dates of those shares: dated to land with their power, their order-by is
+    not the trigger's (the demo's us-east/all: 21 racks by 2026-12-30, the 53 waiting by
+    2028-09-25)."""
     first = placements.filter(pl.col("tranche").fill_null(1) == 1)
+    waiting = pl.col("order_by").filter(pl.col("powered").not_())
     return first.group_by("region", "pool", maintain_order=True).agg(
         pl.col("powered").all(),
         pl.col("blocks").filter(pl.col("powered").not_()).sum().alias("blocks_waiting"),
+        waiting.min().alias("waiting_order_by"),
+        waiting.max().alias("waiting_order_by_last"),
         pl.col("site").first(),
         pl.when(pl.col("blocks_beyond_ceiling").is_null().all())
         .then(None)

@@ -2285,7 +2285,7 @@ def _placed_in_arrival_order(
     whose arrival overflows the site, as the site's power trigger dates it (the demo's
     us-west racks read "no power yet" for a training cell landing four months after them).
     """
-    power = power.copy()
+    power = replace(power.copy(), settled=True)
     placed = [
         (pool, i, decision)
         for pool in Pool
@@ -2314,7 +2314,7 @@ def _placed_in_arrival_order(
     # them, and take what they leave.
     holds = {
         (pool, i): [
-            power.reserve(s.site, s.mw_held, s.claims_from)
+            power.reserve(s.site, s.mw_held, s.claims_from, pending=True)
             for s in d.order.shares
             if s.site is not None and s.claims_from < s.arrives
         ]

@@ -83,6 +83,13 @@ class _Power:
     # it would have landed on its shortfall's dates (landing first, it wins the ceiling's
     # room, however late its power lets it land); and reservations (:meth:`reserve`).
     claimed: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
+    # Placing for good (the pass by arrival, :func:`triggers.orders._placed_in_arrival_order`):
+    # an order placed there is not placed again, so its hold counts against every order
+    # placed after it, from its own day, later than theirs too; the holds kept for the
+    # triggers' orders until they are placed again (``pending``) count from their day only
+    # for orders arriving then or later, as before.
+    settled: bool = False
+    pending: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, plan: CapacityPlan, *, start: date, end: date) -> _Power | None:
@@ -140,7 +147,18 @@ class _Power:
             return None
         i = self._index(arrives)
         claimed = sum(mw for at, mw in self.claimed.get(site, ()) if at <= i)
-        return float(under[i:].min()) - claimed
+        if not self.settled:
+            return float(under[i:].min()) - claimed
+        # Held from a later day by an order placed for good: the order's blocks still run
+        # then (one told it fits beside such a hold left the two past the ceiling).
+        later = np.zeros(under.size)
+        pending = list(self.pending.get(site, ()))
+        for at, mw in self.claimed.get(site, ()):
+            if (at, mw) in pending:
+                pending.remove((at, mw))
+            elif at > i:
+                later[at] += mw
+        return float((under - np.cumsum(later))[i:].min()) - claimed
 
     def blocks_under_ceiling(self, site: str, arrives: date, unit: float) -> float:
         """How many blocks of ``unit`` MW ``site``'s ceiling could still hold from ``arrives``
@@ -176,17 +194,24 @@ class _Power:
         self.taken.setdefault(site, []).append((self._index(arrives), mw))
         self.reserve(site, mw, claims_from or arrives)
 
-    def reserve(self, site: str, mw: float, day: date) -> tuple[str, int, float]:
+    def reserve(
+        self, site: str, mw: float, day: date, *, pending: bool = False
+    ) -> tuple[str, int, float]:
         """Hold ``mw`` of room under ``site``'s ceiling from ``day`` on (no energized MW);
-        the hold, for :meth:`release`."""
+        the hold, for :meth:`release`. ``pending``: kept for an order placed again later
+        (see ``settled``)."""
         hold = (self._index(day), mw)
         self.claimed.setdefault(site, []).append(hold)
+        if pending:
+            self.pending.setdefault(site, []).append(hold)
         return (site, *hold)
 
     def release(self, hold: tuple[str, int, float]) -> None:
         """Give back a hold made by :meth:`reserve`."""
         site, at, mw = hold
         self.claimed[site].remove((at, mw))
+        if (at, mw) in self.pending.get(site, ()):
+            self.pending[site].remove((at, mw))
 
     def copy(self) -> _Power:
         """An independent copy, to try a plan without reserving its MW here (the daily
@@ -195,6 +220,7 @@ class _Power:
             self,
             taken={s: list(held) for s, held in self.taken.items()},
             claimed={s: list(held) for s, held in self.claimed.items()},
+            pending={s: list(held) for s, held in self.pending.items()},
         )
 
     def after(self, order: _Order) -> _Power:

@@ -55,6 +55,7 @@ from forecasting.report.pages.common import (
     unsized_order,
 )
 from forecasting.schema import BlockStatus
+from forecasting.text import waiting_order_by
 from forecasting.triggers.common import NEW_SITE, NO_ORDER_BY, power_forward, power_new_site
 
 __all__ = ["facilities_page"]
@@ -541,7 +542,7 @@ def _power_orders_table(
         "mw", "region", "pool", "blocks_to_order", "candidate", "order_by", "arrives",
         "powered", "powered_from", "status", pl.lit(False).alias("later"), "note",
         "site", "blocks_beyond_ceiling", "runs_from", "monthly_only", "exhaustion_date",
-        "blocks_waiting",
+        "blocks_waiting", "waiting_order_by", "waiting_order_by_last",
     )  # fmt: skip
     later = later_orders(placements).select(
         "mw", "region", "pool", pl.col("blocks").alias("blocks_to_order"), "candidate",
@@ -549,6 +550,8 @@ def _power_orders_table(
         "status", pl.lit(True).alias("later"), pl.lit(None, pl.String).alias("note"),
         "site", "blocks_beyond_ceiling", "runs_from", pl.lit(False).alias("monthly_only"),
         "exhaustion_date", pl.lit(None, pl.Int64).alias("blocks_waiting"),
+        pl.lit(None, pl.Date).alias("waiting_order_by"),
+        pl.lit(None, pl.Date).alias("waiting_order_by_last"),
     )  # fmt: skip
     due = pl.concat([due, later], how="vertical_relaxed")
     rows = [
@@ -557,7 +560,8 @@ def _power_orders_table(
             r["region"],
             r["pool"],
             blocks_text(r),
-            monthly_date(r["order_by"], r, daily_end=daily_end),
+            # Its part waiting for power is due on its own days (text.waiting_order_by).
+            monthly_date(r["order_by"], r, daily_end=daily_end) + waiting_order_by(r),
             in_service_text(r, later=r["later"])
             + (past_the_horizon(r, end=end) if r["later"] else ""),
             (_LATER, Badge(r["status"])) if r["later"] else Badge(r["status"]),

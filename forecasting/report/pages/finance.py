@@ -82,6 +82,7 @@ from forecasting.text import (
     size_not_verified,
     usd_shown,
     usd_step,
+    waiting_order_by,
 )
 from forecasting.triggers import UNMEASURED_TRAINING
 from forecasting.triggers.common import NO_ORDER_BY, TriggerSettings
@@ -196,6 +197,9 @@ def _order_by_text(
     )
     if late is not None:
         text += f", {late}"
+    # Its part waiting for power dated to land with it: due on other days (the demo's
+    # us-east/all read 2026-12-30 for 74 racks, 53 of them due 2028-09-25).
+    text += waiting_order_by(row)
     if 0 < beyond < blocks and row["order_by"] is not None:
         # One date read as every block's: the blocks past the ceiling wait for a new site.
         text += (
