@@ -220,16 +220,24 @@ def top_customers(
     the ``named`` (workload_class, customer) pairs whatever their size.
 
     Size is demand over the last ``lookback_days``, summed over regions, so a customer keeps
-    one identity across regions. ``named`` are the customers of the contract book: a contract
-    floors its customer's own series, so that customer must not be folded into ``other``
-    (its usage would count once in the tail and again under the contract). They come on top
-    of the ``per_class`` largest.
+    one identity across regions; each region's part is its demand per hour the region
+    reported in them, so a region whose feed is a few days late shrinks no customer: summed
+    instead, eu-west 3 days silent cut its customers' sizes by 3 %, two customers swapped
+    places at the fold, and us-east's experimentation class (telemetry unchanged) lost one
+    customer's series and gained another's. ``named`` are the customers of the contract book:
+    a contract floors its customer's own series, so that customer must not be folded into
+    ``other`` (its usage would count once in the tail and again under the contract). They come
+    on top of the ``per_class`` largest.
     """
     lf = _lazy(hourly)
     recent = lf.filter(pl.col("ts") > pl.col("ts").max() - timedelta(days=lookback_days))
+    hours = recent.group_by("region").agg(pl.col("ts").n_unique().alias("hours"))
     largest = (
-        recent.group_by("workload_class", "customer")
+        recent.group_by("workload_class", "customer", "region")
         .agg(pl.col("y").sum().alias("size"))
+        .join(hours, on="region")
+        .group_by("workload_class", "customer")
+        .agg((pl.col("size") / pl.col("hours")).sum().alias("size"))
         .filter(pl.col("customer") != OTHER)
         .with_columns(
             pl.col("size").rank("ordinal", descending=True).over("workload_class").alias("rank")

@@ -265,10 +265,24 @@ class SeriesForecast:
     # Isolated spike days the fit and backtests read held at the usual level
     # (forecasting.spikes), in words; None when there were none.
     spike: str | None = None
+    # The model's mean over the ``stale_days`` it forecast across: what a total that waits on
+    # this series reads for it there (:func:`_completed_frame`); None when it was not silent.
+    nowcast: np.ndarray | None = None
+    # Its last days that hold estimates, not telemetry (a total completed while a part of it
+    # is silent): fitted on, not scored, and said in the run's warnings.
+    estimated_days: int = 0
 
     def score(self, model: str) -> float:
         """Mean backtest MASE of ``model`` on this series (NaN when it was not backtested)."""
         return _mean_mase(self.backtest, model)
+
+
+# A total's last days estimated while a part of it was silent (ForecastResult.estimated): the
+# first and last, how many, and the silent parts read off their own forecast there.
+ESTIMATED_SCHEMA = pl.Schema(
+    {"unique_id": pl.String(), "measure": pl.String(), "first": pl.Date(), "last": pl.Date(),
+     "days": pl.Int64(), "nowcast": pl.String()}
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,6 +305,9 @@ class ForecastResult:
     peaks_at_means: pl.DataFrame = field(
         default_factory=lambda: pl.DataFrame(schema=measures.PEAKS_AT_MEANS_SCHEMA)
     )
+    # Totals whose last days hold estimates, not telemetry (ESTIMATED_SCHEMA): a part of them
+    # was silent, read off its own forecast there; said in the warnings.
+    estimated: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=ESTIMATED_SCHEMA))
 
     @property
     def flagged(self) -> pl.DataFrame:
@@ -339,6 +356,7 @@ class ForecastResult:
             + _spike_lines(self.summary)
             + held
             + _stale_lines(self.stale, self.summary["unique_id"].unique().to_list())
+            + _estimated_lines(self.estimated)
             + _mean_of_paths_lines(_day_spans(self.mean_of_paths_days))
             # A series forecast by a fallback has its line above: its peak at its mean's is
             # the fallback's, said there.
@@ -517,6 +535,17 @@ def _stale_lines(stale: pl.DataFrame, ids: Sequence[str]) -> list[str]:
         for uid, days in sorted(partial)
     ]
     return lines
+
+
+def _estimated_lines(estimated: pl.DataFrame) -> list[str]:
+    """One line per total whose last days hold estimates: which days, read off what."""
+    return [
+        f"{hierarchy.label_of(uid)} ({measure}): its last {days} days ({first} to {last}) are "
+        f"estimated, not measured: its reporting parts' telemetry plus {nowcast}'s own forecast "
+        "across its silence; fitted on, not scored, and forecast from the run's last day as "
+        "the reporting series are"
+        for uid, measure, first, last, days, nowcast in estimated.sort("unique_id").iter_rows()
+    ]
 
 
 # --- metrics -----------------------------------------------------------------------------------
@@ -1205,6 +1234,7 @@ def forecast_series(
     *,
     settings: ForecastSettings,
     events: pl.DataFrame | None = None,
+    estimated_days: int = 0,
 ) -> SeriesForecast:
     """Backtest, choose, calibrate and forecast one series (one unique_id and measure).
 
@@ -1217,6 +1247,10 @@ def forecast_series(
     these that works: the seasonal naive, the naive (the last value held), zero. ``fallback``
     then holds the reason, so the run summary can flag the series
     (:attr:`ForecastResult.flagged`).
+
+    ``estimated_days``: the series' last days hold estimates, not telemetry (a total whose
+    silent part was nowcast, :func:`_completed_frame`); the fit reads them, no backtest scores
+    them.
     """
     keys = series.select("unique_id", "measure").unique()
     if keys.height != 1:
@@ -1228,7 +1262,12 @@ def forecast_series(
     events = _series_events(series, events)
     try:
         forecast = _backtested_forecast(
-            series, unique_id, measure, settings=settings, events=events
+            series,
+            unique_id,
+            measure,
+            settings=settings,
+            events=events,
+            estimated_days=estimated_days,
         )
     except (NoObservedDayError, TooFewDaysError) as exc:
         reason = str(exc)
@@ -1237,7 +1276,10 @@ def forecast_series(
         reason = " ".join(f"{type(exc).__name__}: {exc}".split())
     else:
         return forecast
-    return _fallback_forecast(series, unique_id, measure, settings=settings, reason=reason)
+    return replace(
+        _fallback_forecast(series, unique_id, measure, settings=settings, reason=reason),
+        estimated_days=estimated_days,
+    )
 
 
 def _backtested_forecast(
@@ -1247,6 +1289,7 @@ def _backtested_forecast(
     *,
     settings: ForecastSettings,
     events: pl.DataFrame | None,
+    estimated_days: int = 0,
 ) -> SeriesForecast:
     """The backtested, chosen and calibrated forecast of one series; raises when it cannot."""
     grid = _daily_grid(series, intermittent_share=settings.intermittent_share)
@@ -1279,6 +1322,9 @@ def _backtested_forecast(
             cutoffs, moved_back = before, held.age_days
         y = held.adjusted(y)
         scored_y = scored_y if before else y
+    if estimated_days:
+        # Estimated days are no actuals: a backtest scored on them would score the nowcast.
+        scored_y = np.where(np.arange(y.size) < y.size - estimated_days, scored_y, np.nan)
     intermittent = intermittency(y) >= settings.intermittent_share
     candidates = settings.candidates_for(has_events=events is not None, intermittent=intermittent)
 
@@ -1345,6 +1391,7 @@ def _backtested_forecast(
             lower, upper = calibration.factors(h + stale)
             paths = _stretch(paths, qs[0.5], lower, upper)
         qs = _calibrated_quantiles(qs, calibration)
+    nowcast = mean[:stale].copy() if stale else None
     mean, qs, paths = _skip(stale, mean, qs, paths)
     if not _finite(mean, *qs.values(), *([] if paths is None else [paths])):
         raise ValueError(f"{chosen} gave a forecast that is not finite")
@@ -1373,6 +1420,8 @@ def _backtested_forecast(
         level_shift=None if held is None else held.describe(_as_date(ds[-1])),
         level_shift_days=moved_back,
         spike=_spike_note(spiked, ds, measure=measure),
+        nowcast=nowcast,
+        estimated_days=estimated_days,
     )
 
 
@@ -1459,10 +1508,10 @@ def _fallback_forecast(
         if y.size < min_length(name) or (name != "zero" and not np.isfinite(y).any()):
             continue
         try:
-            mean, qs, paths = _skip(
-                stale,
-                *_prediction(name, y, ds, None, settings=ahead, rng=rng, with_paths=with_paths),
+            ahead_mean, ahead_qs, ahead_paths = _prediction(
+                name, y, ds, None, settings=ahead, rng=rng, with_paths=with_paths
             )
+            mean, qs, paths = _skip(stale, ahead_mean, ahead_qs, ahead_paths)
         except Exception:
             continue  # the next, simpler baseline; zero cannot fail
         if _finite(mean, *qs.values(), *([] if paths is None else [paths])):
@@ -1485,6 +1534,7 @@ def _fallback_forecast(
         coverage_calibrated=float("nan"),
         stale_days=stale,
         spike=_spike_note(spiked, ds, measure=measure),
+        nowcast=ahead_mean[:stale].copy() if stale else None,
     )
 
 
@@ -1818,6 +1868,108 @@ def mean_of_paths_spans(forecast: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _key(frame: pl.DataFrame) -> tuple[str, str]:
+    """(unique_id, measure) of one series' frame."""
+    return str(frame["unique_id"][0]), str(frame["measure"][0])
+
+
+def _silent_tail(frame: pl.DataFrame) -> int:
+    """Days at the end of one series' frame (sorted by day) without a value."""
+    missing = frame["y"].cast(pl.Float64).fill_nan(None).is_null().to_numpy()
+    valued = np.flatnonzero(~missing)
+    return int(missing.size - 1 - valued[-1]) if valued.size else int(missing.size)
+
+
+def _waiting_totals(frames: Sequence[pl.DataFrame]) -> dict[tuple[str, str], list[str]]:
+    """The mean-measure totals missing on their last days while a part of them reports there,
+    each with its parts (the series one level under it), deepest first.
+
+    A day of a total is whole when every part of it reported (forecasting.demand); a region
+    whose feed stopped leaves its total missing though the other regions report. A total
+    whose parts all went silent with it is silent itself, and is not waited on.
+    """
+    mean = schema.Measure.MEAN.value
+    tails = {
+        uid: _silent_tail(f) for (uid, measure), f in map(_with_key, frames) if measure == mean
+    }
+    parts: dict[str, list[str]] = {}
+    for uid in tails:
+        parent = hierarchy.parent_of(uid)
+        if parent in tails:
+            parts.setdefault(parent, []).append(uid)
+    # Deepest first: a completed part reports for the total above it.
+    reach = dict(tails)
+    waiting: dict[tuple[str, str], list[str]] = {}
+    for uid in sorted(parts, key=hierarchy.depth_of, reverse=True):
+        if reach[uid] and min(reach[c] for c in parts[uid]) < reach[uid]:
+            waiting[(uid, mean)] = parts[uid]
+            reach[uid] = min(reach[c] for c in parts[uid])
+    return waiting
+
+
+def _with_key(frame: pl.DataFrame) -> tuple[tuple[str, str], pl.DataFrame]:
+    """One series' frame keyed by (unique_id, measure)."""
+    return _key(frame), frame
+
+
+def _completed_frame(
+    frame: pl.DataFrame, parts: Sequence[tuple[pl.DataFrame, SeriesForecast]]
+) -> tuple[pl.DataFrame, int, list[str]]:
+    """A total's frame with its last missing days filled as the sum of its ``parts`` (each
+    part's frame and forecast), how many days were filled, and the parts read off their own
+    forecast there.
+
+    A part that reported counts its telemetry; a silent one its own model's mean across its
+    silence (``SeriesForecast.nowcast``: a reporting lag is not a demand change); one silent
+    for over ``schema.REGION_ENDED_DAYS`` days nothing, as the total counts it no more
+    (forecasting.demand). Days are filled up to the last day some part reported: past it the
+    total is as silent as its parts, and is forecast across it like them.
+    """
+    tail = _silent_tail(frame)
+    n = frame.height
+    total = np.zeros(tail)
+    told = np.zeros(tail, dtype=bool)  # some part reported (or was completed) that day
+    known = np.ones(tail, dtype=bool)
+    silent: list[str] = []
+    for part, result in parts:
+        y = part["y"].cast(pl.Float64).fill_nan(None).fill_null(np.nan).to_numpy()[n - tail :]
+        reported = np.isfinite(y)
+        told |= reported
+        quiet = _silent_tail(part)
+        if quiet > schema.REGION_ENDED_DAYS:
+            continue  # ended for the total: counted up to its last report only
+        guess = np.full(tail, np.nan)
+        if result.nowcast is not None and result.stale_days == quiet and quiet:
+            guess[max(tail - quiet, 0) :] = np.maximum(result.nowcast[max(quiet - tail, 0) :], 0.0)
+        value = np.where(reported, y, guess)
+        known &= np.isfinite(value)
+        total += np.nan_to_num(value)
+        if (~reported & np.isfinite(guess)).any():
+            silent.append(result.unique_id)
+    filled = int(np.argmin(known & told)) if not (known & told).all() else tail
+    if not filled:
+        return frame, 0, []
+    values = frame["y"].cast(pl.Float64).to_numpy().copy()
+    values[n - tail : n - tail + filled] = total[:filled]
+    return frame.with_columns(pl.Series("y", values, dtype=frame["y"].dtype)), filled, silent
+
+
+def _estimated_row(frame: pl.DataFrame, days: int, silent: Sequence[str]) -> dict[str, object]:
+    """The ``days`` a total's ``frame`` (before it was completed) holds estimated: their first
+    and last day, how many, and the parts read off their own forecast there (comma-separated
+    labels)."""
+    unique_id, measure = _key(frame)
+    start = frame.height - _silent_tail(frame)
+    return {
+        "unique_id": unique_id,
+        "measure": measure,
+        "first": frame["ds"][start],
+        "last": frame["ds"][start + days - 1],
+        "days": days,
+        "nowcast": ", ".join(hierarchy.label_of(uid) for uid in silent),
+    }
+
+
 def forecast_all(
     demand: pl.DataFrame,
     *,
@@ -1834,11 +1986,35 @@ def forecast_all(
     held, held_notes = _spikes_held_under_their_parents(_validated(demand))
     frames = _series_frames(held)
     work = partial(forecast_series, settings=settings, events=events)
+    # A total missing its last days because a part of it is silent waits for that part's own
+    # forecast across the silence, and is forecast from the run's last day like the parts
+    # that report: forecast from its last whole day, it read 3 days of history fewer than
+    # they did, and MinT reads every region off it (a 120-day hierarchy, eu 3 days silent:
+    # us's daily means moved up to 18 %, its telemetry unchanged; now not at all).
+    waiting = _waiting_totals(frames)
+    by_uid = {_key(f): f for f in frames}
+    done = {
+        (r.unique_id, str(r.measure)): r
+        for r in map_fn(work, [f for f in frames if _key(f) not in waiting])
+    }
+    estimated: list[dict[str, object]] = []
+    for depth in sorted({hierarchy.depth_of(uid) for uid, _ in waiting}, reverse=True):
+        batch: dict[int, list[pl.DataFrame]] = {}
+        for key in [k for k in waiting if hierarchy.depth_of(k[0]) == depth]:
+            parts = [(by_uid[(c, key[1])], done[(c, key[1])]) for c in waiting[key]]
+            frame, days, silent_parts = _completed_frame(by_uid[key], parts)
+            if days:
+                estimated.append(_estimated_row(by_uid[key], days, silent_parts))
+            by_uid[key] = frame
+            batch.setdefault(days, []).append(frame)
+        for days, part in batch.items():
+            ahead = partial(work, estimated_days=days)
+            done.update({(r.unique_id, str(r.measure)): r for r in map_fn(ahead, part)})
     results: list[SeriesForecast] = [
         replace(r, spike="; ".join(n for n in (r.spike, note) if n))
         if (note := held_notes.get((r.unique_id, str(r.measure))))
         else r
-        for r in map_fn(work, frames)
+        for r in (done[_key(f)] for f in frames)
     ]
 
     means = [r for r in results if r.measure == schema.Measure.MEAN]
@@ -1875,4 +2051,5 @@ def forecast_all(
         reconciliation=method,
         reconciliation_scores=scores,
         mean_of_paths_days=of_paths_days,
+        estimated=pl.DataFrame(estimated, schema=ESTIMATED_SCHEMA),
     )

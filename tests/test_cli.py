@@ -1901,11 +1901,12 @@ def test_the_helios_demo_finds_another_clusters_trace_and_its_quotas(tmp_path: P
 
 def test_the_report_table_names_the_feeds_that_stopped() -> None:
     """`fleetcast report` says which feeds stopped under its table, as the pages' banner does,
-    and that the other regions' figures moved with them: a 3-day gap in us-west moved
-    us-east/all 44 -> 54 racks while only us-west's feed was named (sweep48 F15)."""
+    and how far the other regions' figures read them: a 3-day gap in us-west moved
+    us-east/all 44 -> 54 racks while only us-west's feed was named (sweep48 F15); since
+    silent50 they read it only through MinT's first weeks, and the caption says so."""
     shown = _report_table_text(silent=["us-west (5 days)"])
     assert "telemetry stopped: us-west (5 days) reported nothing for that many days" in shown
-    assert "a silent region moves the others' forecasts (MinT pulls every region" in shown
+    assert "the other regions read them only through MinT's first weeks" in shown
     assert "telemetry stopped" not in _report_table_text()
 
 

@@ -547,8 +547,9 @@ def test_days_after_the_last_observation_are_forecast_not_fitted() -> None:
 
 def test_a_region_silent_at_the_end_is_warned_about() -> None:
     """A region whose telemetry stopped 5 days before the run's last day flags all of its
-    series in one warning line naming its last day, and the total it leaves incomplete in
-    another; a one-day gap (a partial export) flags nothing."""
+    series in one warning line naming its last day, and the total's peak it leaves incomplete
+    in another (the total's mean is completed from its parts: test_silent_region); a one-day
+    gap (a partial export) flags nothing."""
     demand = small_hierarchy()
     last = demand["ds"].max()
     eu = pl.col("unique_id").str.starts_with("total/eu")
@@ -564,14 +565,16 @@ def test_a_region_silent_at_the_end_is_warned_about() -> None:
         "total/eu/inference/other",
     ]  # fmt: skip
     assert set(stale["stale_days"]) == {5}
-    assert stale.height == 10  # 5 series x 2 measures: a total is whole when every part is
+    # 5 series x 2 measures but the total's mean, completed as us's telemetry plus eu's own
+    # forecast: a total's day is whole when every part is.
+    assert stale.height == 9
     since = last - timedelta(days=5)
     lines = [w for w in result.warnings() if str(since) in w]
     assert lines == [
         f"eu (mean, peak) and the 3 series under it: no telemetry since {since}, 5 days "
         "before the run's last day: fitted up to its last observed day and forecast across "
         "the silence; check the feed",
-        f"total (mean, peak): incomplete since {since}, as a part of it is silent (above): "
+        f"total (peak): incomplete since {since}, as a part of it is silent (above): "
         "fitted up to its last observed day and forecast across the silence",
     ]
     partial = demand.filter(~(eu & (pl.col("ds") == last)))

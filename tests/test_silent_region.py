@@ -1,31 +1,39 @@
 """A region whose telemetry stopped a few days before the run's last day moves no other region.
 
 Found on the demo (review F15): eu-west silent for its last 3 days, us-east's telemetry
-unchanged, moved us-east/all from 74 racks ($625.2M) to 96 ($811.0M). The silent series were
-backtested from cutoffs 3 days earlier and their points keyed on those dates, so no other
-series' points met them: the run chose bottom-up over MinT, and every series' paths were
-coupled on other rows. Keyed on the run's cutoffs (forecasting/reconcile.py ``_aligned``), a
-bottom-up run's other regions read exactly what they read with every region reporting.
+unchanged, moved us-east/all from 74 racks ($625.2M) to 96 ($811.0M). Carriers, each closed at
+its cause:
 
-Not yet (strict xfails below, which fail the day they pass): where MinT is chosen, it reads
-every region off the total's forecast, which a silent region leaves incomplete (forecast from
-its last observed day): the demo still reads 74 -> 96 racks. And on a young fleet (no decision
-backtest) the plan's pooled random-walk drift and step spread read every series' 28-day blocks
-to the last day, so the silent region's short last block moves the others' plan past the daily
-model (a 120-day synthetic fleet: us-east's 36-month peaks by up to 18 %).
+- backtest points keyed on the silent series' own cutoffs met no other series' points
+  (forecasting/reconcile.py ``_aligned``): a bottom-up run's other regions now read exactly
+  what they read with every region reporting;
+- the customers that keep their own series were the largest by demand summed over the last
+  90 days, which the silent region's 3 days cut: two customers swapped at the fold and us-east
+  lost one customer's series for another's (forecasting/demand.py ``top_customers``, now per
+  hour each region reported): exact;
+- the total, missing on the silent days, was forecast from its last whole day, and MinT reads
+  every region off it: its missing days are now its reporting parts plus the silent part's
+  own forecast (forecasting/forecast.py ``_completed_frame``), flagged as estimated;
+- a young fleet's pooled random-walk drift and step spread read the silent region's last
+  28-day block on 25 days: its silence is now read as its nowcast there
+  (forecasting/longrange.py ``_lag_nowcast``).
+
+Not exact by design, so bounded (tests below say by what): under MinT every leaf reads every
+series' forecast and backtest errors, and the silent region's own legitimately change when it
+reports 3 days less; the pool reads the silent region's blocks, whose last days are nowcast.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import polars as pl
-import pytest
 from test_forecast import small_hierarchy
 
 from forecasting import longrange as lr
-from forecasting.forecast import ForecastSettings, forecast_all
+from forecasting.demand import demand_series
+from forecasting.forecast import ForecastResult, ForecastSettings, forecast_all
 
 SILENT_DAYS = 3
 
@@ -68,14 +76,15 @@ def _young_fleet(days: int = 150) -> pl.DataFrame:
     return pl.concat(rows)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a young fleet's pooled random walk (longrange.run_walk) reads the silent region's "
-    "short last block: the other regions' plan still moves",
-)
-def test_a_silent_region_moves_no_other_regions_plan() -> None:
-    """A region silent for its last 3 days leaves another region's daily and monthly plan
-    rows (q50, q90) exactly as they were with every region reporting."""
+# What the pool may still move another region's plan by: the silent region's last 3 days are
+# its nowcast (its last week on the same weekdays, times that week's growth), not what it would
+# have reported. Measured on this fleet: 0.7 % (monthly q90), was 9.4 % read on its 25-day block.
+PLAN_TOLERANCE = 0.015
+
+
+def test_a_silent_region_moves_another_regions_plan_by_its_nowcast_at_most() -> None:
+    """A region silent for its last 3 days moves another region's daily and monthly plan rows
+    (q50, q90) by less than 1.5 %: the pooled drift reads its silence as its nowcast."""
     fleet = _young_fleet()
     as_of = fleet["ds"].max()
     assert isinstance(as_of, date)
@@ -87,21 +96,32 @@ def test_a_silent_region_moves_no_other_regions_plan() -> None:
     for grain in ("daily", "monthly"):
         whole, silent = (_rows_of(getattr(p, grain), "east") for p in plans)
         assert whole.height > 0
-        assert whole.select("ds", "q50", "q90").equals(silent.select("ds", "q50", "q90"))
+        assert whole.select("ds").equals(silent.select("ds"))
+        for column in ("q50", "q90"):
+            moved = (silent[column] / whole[column] - 1).abs().max()
+            assert isinstance(moved, float)
+            assert moved < PLAN_TOLERANCE, (grain, column, moved)
 
 
-def _reconciled_rows(method: str) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Region us's forecast rows with every region reporting and with eu silent (and the
+def _reconciled(method: str, *, n_paths: int = 50) -> tuple[ForecastResult, ForecastResult]:
+    """The small hierarchy's runs with every region reporting and with eu silent (and the
     total with it) for its last 3 days, reconciled by ``method``."""
     settings = ForecastSettings(
-        horizon_days=14, n_paths=50, fixed_model="naive", reconciliation=method
+        horizon_days=14, n_paths=n_paths, fixed_model="naive", reconciliation=method
     )
     demand = small_hierarchy(120)
-    whole, silent = (
-        forecast_all(d, settings=settings).forecast for d in (demand, _silenced(demand, "eu"))
+    whole, silent = (forecast_all(d, settings=settings) for d in (demand, _silenced(demand, "eu")))
+    return whole, silent
+
+
+def _reconciled_rows(method: str, *, n_paths: int = 50) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Region us's forecast rows with every region reporting and with eu silent for its last
+    3 days, reconciled by ``method``."""
+    columns = ["unique_id", "measure", "ds", "mean", "q10", "q50", "q90"]
+    whole, silent = _reconciled(method, n_paths=n_paths)
+    return _rows_of(whole.forecast, "us").select(columns), _rows_of(silent.forecast, "us").select(
+        columns
     )
-    columns = ["unique_id", "measure", "ds", "mean", "q50", "q90"]
-    return _rows_of(whole, "us").select(columns), _rows_of(silent, "us").select(columns)
 
 
 def test_a_silent_region_moves_no_other_regions_bottom_up_forecast() -> None:
@@ -112,13 +132,76 @@ def test_a_silent_region_moves_no_other_regions_bottom_up_forecast() -> None:
     assert whole.equals(silent)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="MinT reads every region off the total's forecast, which the silent region leaves "
-    "incomplete",
-)
-def test_a_silent_region_moves_no_other_regions_mint_forecast() -> None:
-    """Reconciled by MinT, a region silent for its last 3 days leaves another region's daily
-    means and quantiles as they were."""
-    whole, silent = _reconciled_rows("mint_shrink")
-    assert whole.equals(silent)
+def test_a_total_missing_a_silent_part_is_completed_from_its_parts_and_says_so() -> None:
+    """The total, missing where eu is silent, is forecast from the run's last day on us's
+    telemetry plus eu's own forecast there, and the run says those 3 days are estimated."""
+    _whole, silent = _reconciled("mint_shrink")
+    last = silent.last_day
+    assert last is not None
+    stale = dict(
+        zip(
+            silent.summary["unique_id"] + "/" + silent.summary["measure"],
+            silent.summary["stale_days"],
+            strict=True,
+        )
+    )
+    # The mean is completed (no day cut from its fit); its peak, which no sum gives, is not.
+    assert (stale["total/mean"], stale["total/peak"], stale["total/eu/mean"]) == (0, 3, 3)
+    assert silent.estimated.rows() == [("total", "mean", last - timedelta(days=2), last, 3, "eu")]
+    said = [w for w in silent.warnings() if "estimated, not measured" in w]
+    assert said == [
+        f"total (mean): its last 3 days ({last - timedelta(days=2)} to {last}) are estimated, "
+        "not measured: its reporting parts' telemetry plus eu's own forecast across its "
+        "silence; fitted on, not scored, and forecast from the run's last day as the "
+        "reporting series are"
+    ]
+
+
+# What MinT may still move another region's mean by (it moved 18 % when the total was forecast
+# from its last whole day): none on this fleet, where eu's naive forecasts move the total's as a
+# sum would. Its band is not bounded here: MinT mixes eu's own paths into every leaf, and eu's
+# legitimately change when it reports 3 days less (q90 up to 6 % with 400 paths here).
+MEAN_TOLERANCE = 0.005
+
+
+def test_a_silent_region_moves_another_regions_mint_means_by_half_a_percent_at_most() -> None:
+    """Reconciled by MinT, a region silent for its last 3 days moves another region's daily
+    means by under 0.5 %: the total it reads is complete to the run's last day."""
+    whole, silent = _reconciled_rows("mint_shrink", n_paths=400)
+    assert whole.select("unique_id", "measure", "ds").equals(
+        silent.select("unique_id", "measure", "ds")
+    )
+    moved = (silent["mean"] / whole["mean"] - 1).abs().max()
+    assert isinstance(moved, float)
+    assert moved < MEAN_TOLERANCE
+
+
+def _hourly_two_regions(*, eu_days: int) -> pl.DataFrame:
+    """90 days of hourly demand: customer a runs 10 GPUs in eu (reporting its first
+    ``eu_days`` days), customer b 9.8 GPUs in us (every day), one class."""
+    start = datetime(2026, 9, 6, tzinfo=UTC)
+    rows = [(start + timedelta(hours=h), "us", "inference", "b", 9.8) for h in range(90 * 24)]
+    rows += [
+        (start + timedelta(hours=h), "eu", "inference", "a", 10.0) for h in range(eu_days * 24)
+    ]
+    return pl.DataFrame(
+        rows,
+        schema={
+            "ts": pl.Datetime("us", "UTC"),
+            "region": pl.String,
+            "workload_class": pl.String,
+            "customer": pl.String,
+            "y": pl.Float64,
+        },
+        orient="row",
+    )
+
+
+def test_a_silent_region_changes_no_other_regions_customer_series() -> None:
+    """eu silent for its last 3 days keeps the same customers in their own series: us's
+    series (which customers it names, and their days) are as with eu reporting."""
+    whole, silent = (
+        demand_series(_hourly_two_regions(eu_days=d), customers_per_class=1) for d in (90, 87)
+    )
+    assert _rows_of(whole, "us").equals(_rows_of(silent, "us"))
+    assert "total/eu/inference/a" in silent["unique_id"].to_list()
