@@ -41,6 +41,8 @@ from forecasting.text import (
     capex_past_ceiling,
     days_count,
     listed,
+    silent_customers_words,
+    silent_regions_words,
     size_not_verified,
     usd,
     waiting_order_by,
@@ -250,6 +252,11 @@ def _outage_hours_caption(outages: pl.DataFrame, *, since: date) -> str:
     within = outages.filter(pl.col("ts") >= start).height if total else 0
     whole = f" ({total:,} since the telemetry began)" if total != within else ""
     return f"{within:,} outage hour(s) in them read as missing{whole}"
+
+
+def _caption_case(words: str) -> str:
+    """A page's banner sentence as a table caption: lower case first, no closing stop."""
+    return words[:1].lower() + words[1:].removesuffix(".")
 
 
 def demand_table(series: pl.DataFrame, *, outages: pl.DataFrame) -> Table:
@@ -752,14 +759,11 @@ def report_table(outcome: ReportOutcome) -> Table:
         )
     for region in outcome.book_only:
         captions.append(f"{region}: {book_only_words(region)}")
+    # The pages' banners, in a caption's case.
     if outcome.silent:
-        captions.append(
-            f"telemetry stopped: {listed(outcome.silent)} reported nothing for that many days "
-            "before the run's last day; check those feeds before acting on their triggers "
-            "(their days since are their own forecast, and the total's estimated from it); "
-            "the other regions read them only through MinT's first weeks (on the demo, "
-            "eu-west 3 days silent moved us-east's daily q90 by at most 1.4 % and no order)"
-        )
+        captions.append(_caption_case(silent_regions_words(listed(outcome.silent))))
+    if outcome.silent_customers:
+        captions.append(_caption_case(silent_customers_words(listed(outcome.silent_customers))))
     if outcome.extrapolated:
         captions.append(f"extrapolated: {outcome.extrapolated}")
     if outcome.headline_qualified:

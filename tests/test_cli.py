@@ -1903,11 +1903,21 @@ def test_the_report_table_names_the_feeds_that_stopped() -> None:
     """`fleetcast report` says which feeds stopped under its table, as the pages' banner does,
     and how far the other regions' figures read them: a 3-day gap in us-west moved
     us-east/all 44 -> 54 racks while only us-west's feed was named (sweep48 F15); since
-    silent50 they read it only through MinT's first weeks, and the caption says so."""
+    silent50 they read it only through MinT's first weeks, and the caption says so. A
+    customer's stopped feed reads as zero demand, and its caption says that, not the
+    region's MinT pull: every synthetic fleet (one customer stops 4 days early) printed
+    "a silent region moves the others' forecasts" with no region silent."""
     shown = _report_table_text(silent=["us-west (5 days)"])
     assert "telemetry stopped: us-west (5 days) reported nothing for that many days" in shown
-    assert "the other regions read them only through MinT's first weeks" in shown
+    assert "The other regions read it only through MinT's first weeks" in shown
     assert "telemetry stopped" not in _report_table_text()
+    customer = _report_table_text(silent_customers=["us-west · training · cust-010 (4 days)"])
+    assert (
+        "feed stopped: us-west · training · cust-010 (4 days) wrote no rows for that many days "
+        "before its region's last" in customer
+    )
+    assert "those days read as zero demand" in customer
+    assert "MinT" not in customer and "telemetry stopped" not in customer
 
 
 def test_an_interrupted_command_says_what_it_kept_in_one_line(

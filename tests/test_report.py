@@ -3267,8 +3267,9 @@ def test_concentration_takeaways_say_only_what_was_measured() -> None:
 def test_every_page_names_the_feeds_that_stopped() -> None:
     """A region silent for its last 5 days, and a customer whose every-hour feed stopped 8
     days early, are named on every page (a silent region read "green" on the front and
-    finance pages, named only among the platform page's flagged series); a run whose feeds
-    all report has no such banner."""
+    finance pages, named only among the platform page's flagged series), each with what its
+    silence does: a customer's alone says nothing of MinT (it read "a silent region moves the
+    others' forecasts" with no region silent); a run whose feeds all report has no banner."""
     inputs = sample_inputs()
     region = inputs.chosen.filter(hierarchy.depth() == 1)["unique_id"].sort()[0]
     stale = inputs.chosen.with_columns(
@@ -3280,14 +3281,18 @@ def test_every_page_names_the_feeds_that_stopped() -> None:
          "cover": [1.0], "share": [0.32], "region_hours": [672]},
     )  # fmt: skip
     quiet = replace(inputs, chosen=stale, silent_customers=silent)
-    label = html_text(f"{hierarchy.label_of(region)} (5 days), helios · training · vc6YE")
+    label = html_text(f"{hierarchy.label_of(region)} (5 days)")
+    customer = html_text("helios · training · vc6YE (8 days)")
+    customer_only = replace(inputs, silent_customers=silent)
     for page in (run_index_page, finance_page, facilities_page, platform_page):
-        assert f"Telemetry stopped: {label} (8 days)" in page(quiet), page.__name__
-        assert "a silent region moves the others" in page(quiet), page.__name__
-        assert "Reconciled by MinT, every region is pulled toward the total" in html.unescape(
-            page(quiet)
-        )
+        shown = html.unescape(page(quiet))
+        assert f"Telemetry stopped: {html.unescape(label)} reported nothing" in shown
+        assert "The other regions read it only through MinT's first weeks" in shown
+        assert f"Feed stopped: {html.unescape(customer)} wrote no rows" in shown
         assert "Telemetry stopped" not in page(inputs), page.__name__
+        # A customer's feed alone: zero demand in its region, no region's MinT pull.
+        alone = html.unescape(page(customer_only))
+        assert "Feed stopped" in alone and "MinT" not in alone, page.__name__
 
 
 def test_named_drills_not_played_on_the_run_are_named_beside_the_drill_figures() -> None:

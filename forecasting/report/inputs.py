@@ -92,7 +92,8 @@ __all__ = [
     "planned_capital",
     "power_counts",
     "power_view",
-    "silent_feeds",
+    "silent_customer_feeds",
+    "silent_regions",
     "size_note",
     "split_new_site",
     "status_headline",
@@ -325,9 +326,8 @@ def status_shown(inputs: ReportInputs) -> pl.Expr:
     )
 
 
-def silent_feeds(inputs: ReportInputs) -> list[str]:
-    """The regions whose telemetry stopped two or more days before the run's last day, and the
-    customers whose feed looks broken (:func:`forecasting.demand.silent_customers`), as a
+def silent_regions(inputs: ReportInputs) -> list[str]:
+    """The regions whose telemetry stopped two or more days before the run's last day, as a
     reader names them with their days of silence ("us-west (5 days)"). A region cut off for
     its last 5 days read "sg-large · all · green" on the front and finance pages; only the
     platform page's flagged series named it."""
@@ -341,16 +341,21 @@ def silent_feeds(inputs: ReportInputs) -> list[str]:
         .agg(pl.col("stale_days").max())
         .sort("unique_id")
     )
-    said = [f"{hierarchy.label_of(u)} ({d} days)" for u, d in regions.iter_rows()]
+    return [f"{hierarchy.label_of(u)} ({d} days)" for u, d in regions.iter_rows()]
+
+
+def silent_customer_feeds(inputs: ReportInputs) -> list[str]:
+    """The customers whose feed looks broken (:func:`forecasting.demand.silent_customers`),
+    with their days of silence: their region reports, so their days read as zero demand."""
     silent = inputs.silent_customers
-    if not silent.is_empty():
-        said += [
-            f"{hierarchy.label_of(hierarchy.id_of(r, k, c))} ({d} days)"
-            for r, k, c, d in silent.select(
-                "region", "workload_class", "customer", "silent_days"
-            ).iter_rows()
-        ]
-    return said
+    if silent.is_empty():
+        return []
+    return [
+        f"{hierarchy.label_of(hierarchy.id_of(r, k, c))} ({d} days)"
+        for r, k, c, d in silent.select(
+            "region", "workload_class", "customer", "silent_days"
+        ).iter_rows()
+    ]
 
 
 def untested_series(chosen: pl.DataFrame) -> list[str]:

@@ -104,8 +104,10 @@ class ReportOutcome(BaseModel):
     # Days ahead of the as-of date the daily forecast reaches (None: not known): said beside
     # the size of an order short at the monthly grain only.
     daily_days: int | None = None
-    # Regions whose telemetry stopped and customers whose feed looks broken, with their days.
+    # Regions whose telemetry stopped, and customers whose feed looks broken while their
+    # region reports, with their days.
     silent: list[str] = []
+    silent_customers: list[str] = []
     # Why drills of this forecast run are left out: played on another plan (empty: none).
     drills_other_plan: str = ""
     # Regions of the telemetry the plan has no block or site for (their orders are guesses).
@@ -897,7 +899,8 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         later_orders_due_first,
         n_plus_one_lines,
         power_counts,
-        silent_feeds,
+        silent_customer_feeds,
+        silent_regions,
         status_headline,
         unmeasured_series,
         unplanned_regions_of,
@@ -955,7 +958,8 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         book_only=book_only_regions_of(inputs),
         extrapolated=extrapolated_reach(inputs),
         daily_days=daily_days(inputs),
-        silent=silent_feeds(inputs),
+        silent=silent_regions(inputs),
+        silent_customers=silent_customer_feeds(inputs),
         drills_other_plan=inputs.drills_other_plan,
         unplanned_regions=unplanned_regions_of(inputs),
         vacant_regions=vacant_regions(inputs),

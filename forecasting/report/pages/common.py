@@ -51,7 +51,8 @@ from forecasting.report.inputs import (
     past_the_plan_capital,
     plan_orders,
     planned_capital,
-    silent_feeds,
+    silent_customer_feeds,
+    silent_regions,
     unforecast_regions_of,
     unmeasured_series,
     unplanned_regions_of,
@@ -66,7 +67,12 @@ from forecasting.schema import (
     WorkloadClass,
     book_only_words,
 )
-from forecasting.text import size_not_verified, waiting_part
+from forecasting.text import (
+    silent_customers_words,
+    silent_regions_words,
+    size_not_verified,
+    waiting_part,
+)
 from forecasting.triggers.common import NEW_SITE, RUNS_ON_ARRIVAL
 
 __all__ = [
@@ -324,6 +330,11 @@ def render(template: str, *, page: Page, policy_scripts: bool = True, **context:
     )
 
 
+def _words_for(names: list[str], words: Callable[[str], str]) -> str:
+    """``words`` of ``names`` listed, or "" where there are none (no banner)."""
+    return words(fmt_listed(names)) if names else ""
+
+
 def shell(inputs: ReportInputs, *, file: str, title: str) -> dict[str, Any]:
     """What base.html needs of a run's page: title, header line, navigation, banners."""
     links = [("index.html", "Summary")] + [(f, t) for f, (t, _) in PAGES.items()]
@@ -344,7 +355,8 @@ def shell(inputs: ReportInputs, *, file: str, title: str) -> dict[str, Any]:
         "unplanned": ", ".join(unplanned_regions_of(inputs)),
         "unforecast": ", ".join(unforecast_regions_of(inputs)),
         "book_only": [(r, book_only_words(r)) for r in book_only_regions_of(inputs)],
-        "silent": fmt_listed(silent_feeds(inputs)),
+        "silent_regions": _words_for(silent_regions(inputs), silent_regions_words),
+        "silent_customers": _words_for(silent_customer_feeds(inputs), silent_customers_words),
     }
 
 
