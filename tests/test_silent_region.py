@@ -25,10 +25,11 @@ reports 3 days less; the pool reads the silent region's blocks, whose last days 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import numpy as np
 import polars as pl
+from test_demand import hourly
 from test_forecast import small_hierarchy
 
 from forecasting import longrange as lr
@@ -179,22 +180,9 @@ def test_a_silent_region_moves_another_regions_mint_means_by_half_a_percent_at_m
 def _hourly_two_regions(*, eu_days: int) -> pl.DataFrame:
     """90 days of hourly demand: customer a runs 10 GPUs in eu (reporting its first
     ``eu_days`` days), customer b 9.8 GPUs in us (every day), one class."""
-    start = datetime(2026, 9, 6, tzinfo=UTC)
-    rows = [(start + timedelta(hours=h), "us", "inference", "b", 9.8) for h in range(90 * 24)]
-    rows += [
-        (start + timedelta(hours=h), "eu", "inference", "a", 10.0) for h in range(eu_days * 24)
-    ]
-    return pl.DataFrame(
-        rows,
-        schema={
-            "ts": pl.Datetime("us", "UTC"),
-            "region": pl.String,
-            "workload_class": pl.String,
-            "customer": pl.String,
-            "y": pl.Float64,
-        },
-        orient="row",
-    )
+    rows = [(h, "us", "inference", "b", 9.8) for h in range(90 * 24)]
+    rows += [(h, "eu", "inference", "a", 10.0) for h in range(eu_days * 24)]
+    return hourly(rows)
 
 
 def test_a_silent_region_changes_no_other_regions_customer_series() -> None:
