@@ -126,6 +126,12 @@ def test_a_site_without_power_refuses_the_block_and_moves_the_trigger_to_power()
     assert (row["exhaustion_date"], row["order_by"]) == (_day(EXHAUSTION), date(2026, 11, 10))
     assert (row["blocks_to_order"], row["arrives"]) == (2, date(2027, 1, 5))
     assert "power is the constraint" in row["note"]
+    # No power planned at s1: the racks land before power contracted today, which the note
+    # names (it read "before its site's power", as of power the site has coming).
+    assert (
+        "lands 2027-01-05, 4 weeks before power contracted today reaches its site (s1, "
+        in (row["note"])
+    )
     assert row["status"] == "red"
     assert result.placements.rows() == [
         (
@@ -176,8 +182,9 @@ def test_an_order_waiting_for_power_is_dated_to_land_with_it_and_stays_red() -> 
         "red",
     )
     assert (
-        "order 2 x rack-h100 by 2026-11-10 so that it lands 2027-01-05, 4 weeks before its "
-        "site's power (s1, from 2027-02-02): the order waits on power, dated to land when its "
+        "order 2 x rack-h100 by 2026-11-10 so that it lands 2027-01-05, 4 weeks before power "
+        "contracted today reaches its site (s1, from 2027-02-02): the order waits on power, "
+        "dated to land when its "
         f"site's power does, not to stand dark; ordered by {_day(17)} it would land "
         f"{_day(ARRIVAL)} and stand dark 320 days; its blocks serve from 2027-02-02, 292 days "
         f"after exhaustion ({_day(EXHAUSTION)}), whatever is ordered now"

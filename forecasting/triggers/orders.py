@@ -709,11 +709,13 @@ def _order_note(
         # Placed again on its new day, its site can have the MW from that day (orders that
         # took it moved later too): "lands 2028-04-29, 4 weeks before its site's power (from
         # 2028-04-29)" said two things of one day.
+        # Without planned power it runs once power contracted today is energized: "4 weeks
+        # before its site's power" read as power the site has coming.
+        power = "its site's power" if order.usable else "power contracted today reaches its site"
         lands = (
             f"{order.arrives}, when its site has the MW for it ({order.site})"
             if runs <= order.arrives
-            else f"{order.arrives}, {buffer_weeks} weeks before its site's power ({order.site}, "
-            f"from {runs})"
+            else f"{order.arrives}, {buffer_weeks} weeks before {power} ({order.site}, from {runs})"
         )
         return (
             f"order {order.blocks} x {name} by {order.order_by} so that it lands {lands}: "
