@@ -171,6 +171,7 @@ from forecasting.digest import content_digest
 from forecasting.longrange import BLOCK_DAYS, MIN_BLOCKS
 from forecasting.options import DecisionOptions
 from forecasting.schema import BlockStatus, Measure, WorkloadClass, frame_schema
+from forecasting.text import days_count
 from forecasting.triggers.common import MONTHLY_ONLY, TriggerResult, trigger_placements
 
 if TYPE_CHECKING:
@@ -480,7 +481,7 @@ def _censored(forecast: date, *, data_end: date, buffer_weeks: int) -> _Judged |
         # triggers whose shortfall the data could not yet show.
         return _Judged(
             Verdict.NOT_VERIFIED,
-            f"censored: the data ends {data_end}, {(data_end - forecast).days} days "
+            f"censored: the data ends {data_end}, {days_count((data_end - forecast).days)} "
             f"after the forecast exhaustion {forecast}, within the {buffer_weeks}-week "
             "safety buffer, with no shortfall yet: too soon to call it a false alarm",
         )
@@ -608,7 +609,7 @@ def _unforecast(
         return _Judged(
             Verdict.NO_ORDER_NEEDED,
             f"no exhaustion forecast and none in the {seen} day{'' if seen == 1 else 's'} of "
-            f"data to {data_end}: censored at the data end, short of the {window.days} days "
+            f"data to {data_end}: censored at the data end, short of the {days_count(window.days)} "
             "(lead time + safety buffer) a call for no order is judged over",
             censored_at_data_end=True,
         )
@@ -719,14 +720,14 @@ def _judge(
         return _Judged(
             Verdict.NOT_NEEDED_YET,
             f"order {placed}, in service {service}; the capacity known then ran short only on "
-            f"{actual}, {(actual - arrives).days} days later: wholly idle over the "
+            f"{actual}, {days_count((actual - arrives).days)} later: wholly idle over the "
             f"{idle_weeks} weeks judged (forecast {forecast})",
         )
     if arrives <= actual:
         spare = (actual - arrives).days
         return _Judged(
             Verdict.IN_TIME,
-            f"order {placed}, in service {service}, {spare} days before the capacity known "
+            f"order {placed}, in service {service}, {days_count(spare)} before the capacity known "
             f"then ran short on {actual} (forecast {forecast})",
             0,
             0.0,
@@ -769,7 +770,7 @@ def _idle(
         return None, None, ""
     gpu_months = float(idle.sum()) / _DAYS_PER_MONTH
     capital = float(idle.mean()) * candidate.capex_usd / units
-    note = f"idle judged over {idle.len()} days from {arrives}"
+    note = f"idle judged over {days_count(idle.len())} from {arrives}"
     if waited:
         note += f", the first {waited} waiting for its site's power (wholly idle)"
     whole = stop == arrives + timedelta(weeks=idle_weeks)
@@ -814,7 +815,7 @@ def _short_history(days: int | None) -> str:
     if days is None or days >= MIN_HISTORY_DAYS:
         return ""
     return (
-        f"{SHORT_HISTORY}: {days} days of telemetry to the as-of day, under the "
+        f"{SHORT_HISTORY}: {days_count(days)} of telemetry to the as-of day, under the "
         f"{MIN_HISTORY_DAYS} the growth models need to fit a trend (a younger series is "
         "forecast flat or as a random walk), so this call is not the tool's considered one"
     )

@@ -66,6 +66,7 @@ from forecasting.models import (
     min_length,
 )
 from forecasting.reconcile import ReconciledForecast, reconcile_forecasts
+from forecasting.text import days_count
 
 __all__ = [
     "ForecastResult",
@@ -446,7 +447,8 @@ def _spans_named(spans: pl.DataFrame) -> str:
     2020-06-07 to 2020-07-26), helios (...) and 21 more``."""
     rows = spans.rows(named=True)
     named = [
-        f"{hierarchy.label_of(r['unique_id'])} ({r['days']} days, {r['first']} to {r['last']})"
+        f"{hierarchy.label_of(r['unique_id'])} ({days_count(r['days'])}, {r['first']} to "
+        f"{r['last']})"
         for r in rows[:_MEAN_OF_PATHS_NAMED]
     ]
     return ", ".join(named) + (
@@ -523,7 +525,7 @@ def _stale_lines(stale: pl.DataFrame, ids: Sequence[str]) -> list[str]:
     lines = [
         f"{hierarchy.label_of(uid)} ({', '.join(measures[(uid, days)])})"
         + (f" and the {below} series under it" if below else "")
-        + f": no telemetry since {silent[(uid, days)]}, {days} days before the run's last "
+        + f": no telemetry since {silent[(uid, days)]}, {days_count(days)} before the run's last "
         f"day: {schema.STALE_FIT}; check the feed"
         + (_ENDED_NOTE if days > schema.REGION_ENDED_DAYS and hierarchy.depth_of(uid) == 1 else "")
         for (uid, days), below in sorted(heads.items())
@@ -540,10 +542,10 @@ def _stale_lines(stale: pl.DataFrame, ids: Sequence[str]) -> list[str]:
 def _estimated_lines(estimated: pl.DataFrame) -> list[str]:
     """One line per total whose last days hold estimates: which days, read off what."""
     return [
-        f"{hierarchy.label_of(uid)} ({measure}): its last {days} days ({first} to {last}) are "
-        f"estimated, not measured: its reporting parts' telemetry plus {nowcast}'s own forecast "
-        "across its silence; fitted on, not scored, and forecast from the run's last day as "
-        "the reporting series are"
+        f"{hierarchy.label_of(uid)} ({measure}): its last {days_count(days)} ({first} to {last}) "
+        f"are estimated, not measured: its reporting parts' telemetry plus {nowcast}'s own "
+        "forecast across its silence; fitted on, not scored, and forecast from the run's last day "
+        "as the reporting series are"
         for uid, measure, first, last, days, nowcast in estimated.sort("unique_id").iter_rows()
     ]
 
@@ -991,7 +993,7 @@ def _fallback(y: np.ndarray, settings: ForecastSettings) -> tuple[str, str]:
             }
             if errors["naive"] < errors["seasonal_naive"]:
                 return "naive", (
-                    f"{reason}; on its last {held} days the naive erred by "
+                    f"{reason}; on its last {days_count(held)} the naive erred by "
                     f"{errors['naive']:,.1f} GPUs a day on average against the seasonal "
                     f"naive's {errors['seasonal_naive']:,.1f}"
                 )
@@ -1439,7 +1441,7 @@ def _with_zero_note(reason: str, y: np.ndarray, ds: np.ndarray, mean: np.ndarray
     idle = y.size - 1 - last
     if idle == 0:
         return reason
-    zeros = "its last day" if idle == 1 else f"its last {idle:,} days"
+    zeros = "its last day" if idle == 1 else f"its last {days_count(idle)}"
     return (
         f"{reason}; forecast at zero: {zeros} read zero, after demand up to "
         f"{np.nanmax(y):,.1f} GPUs until {_as_date(ds[last]):%Y-%m-%d}; held at zero as if it "
@@ -1460,13 +1462,13 @@ def _with_band_note(reason: str, y: np.ndarray, qs: dict[float, np.ndarray], *, 
         if observed.size == 1:
             how = "its one day measures"
         elif np.ptp(observed) == 0:
-            how = f"its {observed.size:,} days never changed, which measures"
+            how = f"its {days_count(observed.size)} never changed, which measures"
         else:
-            how = f"its {observed.size:,} days repeat their week exactly, which measures"
+            how = f"its {days_count(observed.size)} repeat their week exactly, which measures"
         return f"{reason}; its own band has no width: {how} no spread: not a certain level"
     if model == "naive" and y.size < min_length("seasonal_naive"):
         return (
-            f"{reason}; its band widens for a week and is held past it: {y.size} days of "
+            f"{reason}; its band widens for a week and is held past it: {days_count(y.size)} of "
             "history measure no further"
         )
     return reason

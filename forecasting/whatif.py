@@ -139,7 +139,7 @@ from forecasting.contracts import (
     ramp_steps,
 )
 from forecasting.schema import Measure, WorkloadClass
-from forecasting.text import CAPEX_NOT_SIZED, CapexBound, usd
+from forecasting.text import CAPEX_NOT_SIZED, CapexBound, days_count, usd
 from forecasting.triggers import (
     TriggerResult,
     TriggerSettings,
@@ -663,7 +663,7 @@ def _not_sized_note(
     )
     parts = [
         f"{r['region']}/{r['pool']} {side} ({r['candidate']}, landing {r['arrives']}: forecast "
-        f"at least {(r['arrives'] - as_of).days + 1} days ahead to size it)"
+        f"at least {days_count((r['arrives'] - as_of).days + 1)} ahead to size it)"
         for side, rows in (("with the deal", with_rows), ("without it", without_rows))
         for r in rows.iter_rows(named=True)
     ]
@@ -1344,7 +1344,7 @@ def _moved_orders(without: pl.DataFrame, with_: pl.DataFrame) -> _Moves:
         if not days:
             return f"by {new.order_by}"
         return (
-            f"by {old.order_by} -> {new.order_by} ({abs(days):,} days "
+            f"by {old.order_by} -> {new.order_by} ({days_count(abs(days))} "
             f"{'sooner' if days < 0 else 'later'})"
         )
 
@@ -1410,7 +1410,7 @@ def _sooner_note(moves: _Moves, *, as_of: date) -> str:
     first = moves.sooner_first
     late = (as_of - first).days
     due = (
-        f"{first}, {late:,} days before the as-of date: late"
+        f"{first}, {days_count(late)} before the as-of date: late"
         if late > 0
         else f"{first}, the as-of date"
         if late == 0
@@ -1424,7 +1424,7 @@ def _sooner_note(moves: _Moves, *, as_of: date) -> str:
     )
     return (
         f"it moves {usd(moves.sooner_usd)} of the plan's orders sooner, up to "
-        f"{moves.sooner_days:,} days (the first due {due}){past}"
+        f"{days_count(moves.sooner_days)} (the first due {due}){past}"
         + (f"; {undated}" if undated else "")
     )
 
@@ -1437,7 +1437,7 @@ def _moved_note(without: pl.DataFrame, with_: pl.DataFrame) -> str:
     if not moves:
         return ""
     pulled = (
-        f"; {usd(sooner_usd)} of orders placed up to {sooner_days:,} days sooner"
+        f"; {usd(sooner_usd)} of orders placed up to {days_count(sooner_days)} sooner"
         if sooner_days
         else ""
     )
@@ -1590,7 +1590,7 @@ def _early_blocks_note(
             "day until then: capital standing idle"
             if not short_days
             else f"the plan without the deal lacks GPUs on {short_days:,} of those "
-            f"{held:,} days, which they serve at first"
+            f"{days_count(held)}, which they serve at first"
         )
 
         # The orders they ride in: with the deal, more of this type by that order-by date
@@ -1620,7 +1620,7 @@ def _early_blocks_note(
             )
         parts.append(
             f"{extra:,} x {candidate} ({usd(extra * kind.capex_usd)}) of the plan with the "
-            f"deal are in service from {first}, {held:,} days (about {held / 30.44:,.0f} "
+            f"deal are in service from {first}, {days_count(held)} (about {held / 30.44:,.0f} "
             f"months) before the deal holds a GPU ({start}), beyond the plan without it: "
             f"{need}; "
             + _ordered_later(
@@ -1648,7 +1648,7 @@ def _ordered_later(
             f"come in (due {ridden}): ordering them apart gains no time"
         )
     after = (
-        f", {(alone - ridden).days:,} days after the order they come in (due {ridden})"
+        f", {days_count((alone - ridden).days)} after the order they come in (due {ridden})"
         if ridden is not None
         else ""
     )
@@ -1658,7 +1658,8 @@ def _ordered_later(
         else "by the deal's first day"
     )
     own = (
-        f", leaving the plan's own shortfall on those {serving:,} days as it is without the deal"
+        f", leaving the plan's own shortfall on those {days_count(serving)} as it is without the "
+        "deal"
         if serving
         else ""
     )
@@ -2278,7 +2279,7 @@ def _from_forecast_start(
     )
     note = (
         f"warning: the ramp starts on {deal.ramp[0].day}, "
-        f"{(as_of - deal.ramp[0].day).days:,} days before the as-of date ({as_of}), "
+        f"{days_count((as_of - deal.ramp[0].day).days)} before the as-of date ({as_of}), "
         f"as if the deal were already running; {weighed}; it is weighed from the forecast's "
         f"first day ({first}), at the {now:,} GPUs in force then; nothing before is served or "
         "counted as revenue"

@@ -1651,6 +1651,19 @@ def test_numbers_read_as_people_write_them(value: str, text: str) -> None:
     assert value == text
 
 
+def test_one_day_reads_as_one_day_in_dates_and_notes() -> None:
+    """A count of one day reads "1 day": the demo's finance page read "its blocks serve from
+    2029-01-02, 1 days after exhaustion" (us-west training, session 51)."""
+    from forecasting.report.format import fmt_lateness
+    from forecasting.triggers.orders import _after_exhaustion
+
+    assert fmt_lateness(date(2027, 3, 13), date(2027, 3, 14)) == "1 day ago: late"
+    assert fmt_lateness(date(2027, 3, 12), date(2027, 3, 14)) == "2 days ago: late"
+    exhaustion = date(2029, 1, 1)
+    assert _after_exhaustion(1, exhaustion=exhaustion, month_end=None) == "1 day after exhaustion"
+    assert _after_exhaustion(41, exhaustion=exhaustion, month_end=None) == "41 days after exhaustion"
+
+
 def test_pages_show_formatted_numbers_not_raw_floats() -> None:
     inputs = sample_inputs()
     finance = finance_page(inputs)

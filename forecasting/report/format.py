@@ -21,8 +21,8 @@ from datetime import date, datetime
 
 from markupsafe import escape as escape_html
 
+from forecasting.text import days_count, usd
 from forecasting.text import listed as fmt_listed
-from forecasting.text import usd
 
 __all__ = [
     "MISSING",
@@ -140,8 +140,8 @@ def fmt_lateness(day: date, as_of: date, *, today: date | None = None) -> str | 
     if late <= 0:
         return None
     if today is not None and (today - as_of).days > 1:
-        return f"{late:,} days before the as-of date {fmt_date(as_of)}: late"
-    return f"{late:,} days ago: late"
+        return f"{days_count(late)} before the as-of date {fmt_date(as_of)}: late"
+    return f"{days_count(late)} ago: late"
 
 
 def fmt_datetime(value: datetime | None) -> str:

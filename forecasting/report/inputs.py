@@ -341,7 +341,7 @@ def silent_regions(inputs: ReportInputs) -> list[str]:
         .agg(pl.col("stale_days").max())
         .sort("unique_id")
     )
-    return [f"{hierarchy.label_of(u)} ({d} days)" for u, d in regions.iter_rows()]
+    return [f"{hierarchy.label_of(u)} ({days_count(d)})" for u, d in regions.iter_rows()]
 
 
 def silent_customer_feeds(inputs: ReportInputs) -> list[str]:
@@ -351,7 +351,7 @@ def silent_customer_feeds(inputs: ReportInputs) -> list[str]:
     if silent.is_empty():
         return []
     return [
-        f"{hierarchy.label_of(hierarchy.id_of(r, k, c))} ({d} days)"
+        f"{hierarchy.label_of(hierarchy.id_of(r, k, c))} ({days_count(d)})"
         for r, k, c, d in silent.select(
             "region", "workload_class", "customer", "silent_days"
         ).iter_rows()
@@ -456,12 +456,12 @@ def extrapolated_text(
     rest = f"so demand there, and {rests}, are extrapolated, not verified"
     if reach == 0:
         return (
-            f"the daily forecast reaches {ahead} days ahead on {days_count(days)} of history, and "
-            f"no backtest measured its error (too little history for one), {rest}"
+            f"the daily forecast reaches {days_count(ahead)} ahead on {days_count(days)} of "
+            f"history, and no backtest measured its error (too little history for one), {rest}"
         )
     return (
-        f"the daily forecast reaches {ahead} days ahead on {days_count(days)} of history, and its "
-        f"backtests scored {reach} days ahead: past "
+        f"the daily forecast reaches {days_count(ahead)} ahead on {days_count(days)} of history, "
+        f"and its backtests scored {reach} days ahead: past "
         f"{fmt_date(as_of + timedelta(days=reach))} no backtest measured its error, {rest}"
     )
 

@@ -22,6 +22,7 @@ from forecasting.options import ForecastOptions
 from forecasting.runs.ids import MapFn, NoHistoryError, new_run_id
 from forecasting.runs.loading import contract_book, stray_contracts
 from forecasting.schema import BOOK_ONLY, STALE_WARN_DAYS, frame_schema
+from forecasting.text import days_count
 
 if TYPE_CHECKING:  # the step modules load scipy, numba and plotly: only when a step runs
     from forecasting.contracts import ContractBook
@@ -282,7 +283,8 @@ def silent_customer_lines(silent: pl.DataFrame) -> list[str]:
 
     return [
         f"{hierarchy.label_of(hierarchy.id_of(region, cls, customer))} has no "
-        f"telemetry rows since {last:%Y-%m-%d %H:00} UTC, {days} days before {region}'s last, "
+        f"telemetry rows since {last:%Y-%m-%d %H:00} UTC, {days_count(days)} before "
+        f"{region}'s last, "
         f"though it wrote a row in {cover:.0%} of {region}'s {hours:,} hours before (zeros "
         f"included) and had {share:.0%} of its demand in the {demand.QUIET_LOOKBACK_DAYS} days "
         "before: its days since read as zero demand and its forecast follows them; if its feed "
@@ -703,8 +705,8 @@ def _short_backtests(layouts: list[dict[str, Any]], settings: ForecastSettings) 
     """The backtest layouts other than the settings' own, in words; "" when none ran."""
     own = (settings.backtest_horizon, settings.backtest_step, settings.min_train_days)
     short = [
-        f"{lay['series']:,} series backtested {lay['backtest_horizon']} days ahead from cut-offs "
-        f"{lay['backtest_step'] or lay['backtest_horizon']} day(s) apart after "
+        f"{lay['series']:,} series backtested {days_count(lay['backtest_horizon'])} ahead from "
+        f"cut-offs {lay['backtest_step'] or lay['backtest_horizon']} day(s) apart after "
         f"{lay['min_train_days']} days of training"
         for lay in layouts
         if (lay["backtest_horizon"], lay["backtest_step"], lay["min_train_days"]) != own

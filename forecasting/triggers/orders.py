@@ -126,7 +126,7 @@ import polars as pl
 
 from forecasting.capacity import Block, CandidateBlock, CapacityPlan, dark_spans
 from forecasting.schema import DEFAULT_HORIZON_DAYS, WorkloadClass
-from forecasting.text import capex_past_ceiling, usd
+from forecasting.text import capex_past_ceiling, days_count, usd
 from forecasting.triggers.common import (
     _DAYS_PER_WEEK,
     _TOL,
@@ -420,7 +420,7 @@ def _passed_over_late(late: _Order, *, exhaustion: date) -> str:
     assert late.usable is not None  # usable first: some site has its MW within the plan
     return (
         f"{late.candidate.name} passed over: usable first as a whole ({late.usable}{powered}), "
-        f"but {(late.usable - exhaustion).days:,} days after exhaustion ({exhaustion}), where "
+        f"but {days_count((late.usable - exhaustion).days)} after exhaustion ({exhaustion}), where "
         "this order's blocks, most or all, run on the MW energized by their arrival, in time"
     )
 
@@ -660,7 +660,7 @@ def _after_exhaustion(late: int, *, exhaustion: date, month_end: date | None) ->
     measured ("41 days after exhaustion" for racks landing in February of a January the daily
     rows never showed short)."""
     if month_end is None:
-        return f"{late} days after exhaustion"
+        return f"{days_count(late)} after exhaustion"
     where = "in" if exhaustion + timedelta(days=late) < month_end else "after"
     return f"{where} {exhaustion:%B %Y}, the month read short at the monthly grain only"
 
@@ -701,7 +701,7 @@ def _order_note(
             )
         late = (runs - exhaustion).days
         serves = (
-            f"; its blocks serve from {runs}, {late:,} days after exhaustion ({exhaustion}), "
+            f"; its blocks serve from {runs}, {days_count(late)} after exhaustion ({exhaustion}), "
             "whatever is ordered now"
             if late > 0
             else ""
@@ -720,18 +720,18 @@ def _order_note(
         return (
             f"order {order.blocks} x {name} by {order.order_by} so that it lands {lands}: "
             f"{WAITS_ON_POWER}; ordered by {dark_by} it would land {dark_arrives} and stand "
-            f"dark {(runs - dark_arrives).days:,} days{serves}"
+            f"dark {days_count((runs - dark_arrives).days)}{serves}"
         )
     if order.in_time and not order.powered and runs is not None and runs > order.arrives:
         # It lands in time, but its blocks serve from its site's power: "in service
         # 2027-05-08, 4 weeks before exhaustion" read of racks that ran from 2027-06-02.
         before = (exhaustion - runs).days
         when = (
-            f"{before} days before exhaustion"
+            f"{days_count(before)} before exhaustion"
             if before > 0
             else "on the day of exhaustion"
             if before == 0
-            else f"{-before} days after exhaustion"
+            else f"{days_count(-before)} after exhaustion"
         )
         # Without planned power it runs only once power contracted today is energized.
         power = "when its site has the MW" if order.usable else "with power contracted today"
@@ -748,7 +748,7 @@ def _order_note(
     timing = (
         _after_exhaustion(late, exhaustion=exhaustion, month_end=month_end)
         if late > 0
-        else f"{-late} days before it (inside buffer)"
+        else f"{days_count(-late)} before it (inside buffer)"
     )
     if order.passed_over:
         return (
@@ -802,8 +802,8 @@ def _power_note(order: _Order, *, region: str, power: _Power) -> str:
         wait = (order.usable - order.arrives).days
         return (
             f"power is the constraint: no site in {region} has {need} energized from "
-            f"{order.arrives}; {order.site} has it from {order.usable}, {wait} days later, the "
-            f"first of the candidates to be usable; placed there, whose power trigger says "
+            f"{order.arrives}; {order.site} has it from {order.usable}, {days_count(wait)} later, "
+            f"the first of the candidates to be usable; placed there, whose power trigger says "
             f"what bringing its power forward takes"
         )
     room = power.room(order.site, order.arrives)  # the order takes its MW after this note
@@ -824,7 +824,7 @@ def _power_note(order: _Order, *, region: str, power: _Power) -> str:
         # their arrival until power contracted today is energized.
         note += (
             f"; its blocks can run from {order.runs_from} at the earliest (power contracted "
-            f"today), {(order.runs_from - order.arrives).days:,} days after they land"
+            f"today), {days_count((order.runs_from - order.arrives).days)} after they land"
         )
     return note
 
@@ -966,7 +966,9 @@ def _split_note(order: _Order, *, region: str) -> str:
             if not part.powered and runs is not None and runs > part.arrives:
                 gap = (runs - part.arrives).days
                 before = (
-                    f"{gap // _DAYS_PER_WEEK} weeks" if gap % _DAYS_PER_WEEK == 0 else f"{gap} days"
+                    f"{gap // _DAYS_PER_WEEK} weeks"
+                    if gap % _DAYS_PER_WEEK == 0
+                    else f"{days_count(gap)}"
                 )
                 dates += f", {before} before its power runs it from {runs}"
             elif not part.powered and runs is not None:
@@ -1470,7 +1472,7 @@ def _trigger_row(
         row["note"] = (
             f"short from {found.day} {PULL_IN}: {cover.named()} in service {cover.lands}; "
             f"an order placed today ({order.blocks} x {order.candidate.name}, "
-            f"{usd(capex)}) lands {order.arrives}, only {bridged_days} days before "
+            f"{usd(capex)}) lands {order.arrives}, only {days_count(bridged_days)} before "
             f"them (within the {settings.buffer_weeks}-week buffer), and would stand idle "
             "after: nothing to order; absorb the shortfall, expedite the planned blocks or "
             "pull them in"
@@ -1615,8 +1617,8 @@ def _unsized(
     row |= {"blocks_to_order": None, "capex_usd": None, "mw": None, "powered_from": None}
     row["note"] = (
         f"{NOT_SIZED} (it lands {order.arrives}, the forecast ends {end}): its size, capex and "
-        f"MW are not measured and are in no total; forecast at least {ahead} days ahead to size "
-        f"it; {head.text}"
+        f"MW are not measured and are in no total; forecast at least {days_count(ahead)} ahead to "
+        f"size it; {head.text}"
     )
     return _Decision(row, None, end, head=head)
 
@@ -1735,7 +1737,7 @@ def _monthly_only(decision: _Decision, *, daily_end: date, as_of: date) -> None:
     row["note"] = (
         f"short at the monthly grain from {exhausted:%B %Y} (a month's peak day, whose quantile "
         f"reads above any one day's), past the daily rows (to {daily_end}), none of which is "
-        f"short: {MONTHLY_ONLY} ({due}): forecast at least {ahead} days ahead to date it"
+        f"short: {MONTHLY_ONLY} ({due}): forecast at least {days_count(ahead)} ahead to date it"
         f"{colour}; {note.replace(head.text, head.in_month, 1) if head.text else note}"
     )
 
@@ -1922,9 +1924,9 @@ def _later_note(decisions: Sequence[_Decision], *, end: date, as_of: date) -> st
         short = ordered[number].row["exhaustion_date"]
         lands = f"ordered today it lands {first.arrives}"
         if isinstance(short, date) and first.arrives > short:
-            lands += f", {(first.arrives - short).days:,} days after its shortfall ({short})"
+            lands += f", {days_count((first.arrives - short).days)} after its shortfall ({short})"
         due += (
-            f" ({(as_of - first.order_by).days:,} days before the as-of date {as_of}: late; "
+            f" ({days_count((as_of - first.order_by).days)} before the as-of date {as_of}: late; "
             f"{lands})"
         )
     return f"{len(orders)} planned to {end} by the same rule, {due}: {listed}; {priced}"

@@ -68,6 +68,7 @@ from forecasting.schema import (
     book_only_words,
 )
 from forecasting.text import (
+    days_count,
     silent_customers_words,
     silent_regions_words,
     size_not_verified,
@@ -368,7 +369,7 @@ def _past_as_of(inputs: ReportInputs) -> str:
     if gap <= 1:
         return ""
     return (
-        f"This report stands on its as-of date, {fmt_date(inputs.as_of)}, {gap:,} days before "
+        f"This report stands on its as-of date, {fmt_date(inputs.as_of)}, {days_count(gap)} before "
         f'it was generated: "today" here ("ordered today", "power contracted today", '
         f'"no order placed today") means {fmt_date(inputs.as_of)}, and lateness is counted '
         "from it."
@@ -976,7 +977,7 @@ def _order_by_shift(row: dict[str, Any], *, as_of: date | None = None) -> Cell:
         return Stacked(
             shift,
             f"no better: status {row['status_before']} → {row['status_now']}, but the order-by "
-            f"is {late:,} days past",
+            f"is {days_count(late)} past",
         )
     if not row["worsened"] or not moved > 0:
         return shift
@@ -1024,8 +1025,8 @@ def cut_short_text(days: int, *, reached: float | None, hours: int | None) -> st
     played = f" of the {hours / 24:,.0f} days played," if hours else ""
     return (
         f"cut short{level} by the horizon: its revenue at risk would be{played} not the "
-        f"whole shock's (forecast at least {days:,} days ahead, `--horizon {days}`, to play it "
-        "whole)"
+        f"whole shock's (forecast at least {days_count(days)} ahead, `--horizon {days}`, to play "
+        "it whole)"
     )
 
 

@@ -43,6 +43,7 @@ from forecasting.report.format import (
     plot_text,
 )
 from forecasting.report.pages.common import PLOTLY_JS, Badge, Page, Table, blocks_text, render
+from forecasting.text import days_count
 
 __all__ = ["VERDICT_COLOURS", "decisions_page", "publish_decisions", "timeline_charts"]
 
@@ -252,7 +253,7 @@ def _takeaway(rows: pl.DataFrame, *, region: str, pool: str) -> str:
     worst = ""
     if late.height:
         row = late.sort("days_late").row(-1, named=True)
-        worst = f"; worst {row['days_late']} days late (as of {fmt_date(row['as_of'])})"
+        worst = f"; worst {days_count(row['days_late'])} late (as of {fmt_date(row['as_of'])})"
     return f"{_label(region, pool)}: {', '.join(parts) or 'no replays'}{worst}."
 
 
@@ -405,7 +406,7 @@ def _warnings(replays: pl.DataFrame) -> list[str]:
     short = short_history_as_ofs(replays)
     if not short:
         return []
-    days = ", ".join(f"{fmt_date(d)} ({fmt_count(n)} days)" for d, n in short.items())
+    days = ", ".join(f"{fmt_date(d)} ({days_count(n)})" for d, n in short.items())
     return [
         f"Short history: on {fmt_count(len(short))} as-of "
         f"{'day' if len(short) == 1 else 'days'} a region had under "
@@ -427,7 +428,7 @@ def decisions_page(run: dict[str, Any], replays: pl.DataFrame) -> str:
         title="Would we have ordered in time?",
         run_id=run["run_id"],
         meta=f"decision backtest {run['run_id']} · {len(as_ofs)} as-of day(s) "
-        f"{fmt_date(as_ofs[0])} to {fmt_date(as_ofs[-1])}, every {run['every_days']} days · "
+        f"{fmt_date(as_ofs[0])} to {fmt_date(as_ofs[-1])}, every {days_count(run['every_days'])} · "
         f"judged on telemetry to {fmt_date(run['data_end'])} · generated "
         f"{fmt_datetime(datetime.now(UTC))}",
         nav=[],

@@ -73,6 +73,7 @@ from forecasting.schema import (
     short_until_shock_end_text,
     unverified_absorb_text,
 )
+from forecasting.text import days_count
 from forecasting.triggers import blended_headroom, unshocked_beside_green
 
 __all__ = [
@@ -789,7 +790,7 @@ def _flagged_table(chosen: pl.DataFrame, silent: pl.DataFrame | None = None) -> 
             hierarchy.label_of(uid),
             "mean",
             models.get(uid, f"within {cls}'s other customers"),
-            f"no telemetry rows since {last:%Y-%m-%d %H:00} UTC, {days} days before "
+            f"no telemetry rows since {last:%Y-%m-%d %H:00} UTC, {days_count(days)} before "
             f"{region}'s last, though it wrote a row in {cover:.0%} of {region}'s {hours:,} "
             f"hours before (zeros included) with {share:.0%} of its demand: its days since read "
             "as zero demand and its forecast follows them; if its feed broke, backfill it",
@@ -894,7 +895,7 @@ def _means_of_paths_note(spans: pl.DataFrame) -> str:
         return ""
     rows = spans.rows(named=True)  # shallowest level first
     named = ", ".join(
-        f"{hierarchy.label_of(r['unique_id'])} ({r['days']:,} days, {fmt_date(r['first'])} to "
+        f"{hierarchy.label_of(r['unique_id'])} ({days_count(r['days'])}, {fmt_date(r['first'])} to "
         f"{fmt_date(r['last'])})"
         for r in rows[:_MEANS_OF_PATHS_NAMED]
     )
