@@ -1660,8 +1660,8 @@ def test_one_day_reads_as_one_day_in_dates_and_notes() -> None:
     assert fmt_lateness(date(2027, 3, 13), date(2027, 3, 14)) == "1 day ago: late"
     assert fmt_lateness(date(2027, 3, 12), date(2027, 3, 14)) == "2 days ago: late"
     exhaustion = date(2029, 1, 1)
-    assert _after_exhaustion(1, exhaustion=exhaustion, month_end=None) == "1 day after exhaustion"
-    assert _after_exhaustion(41, exhaustion=exhaustion, month_end=None) == "41 days after exhaustion"
+    one, many = (_after_exhaustion(n, exhaustion=exhaustion, month_end=None) for n in (1, 41))
+    assert (one, many) == ("1 day after exhaustion", "41 days after exhaustion")
 
 
 def test_pages_show_formatted_numbers_not_raw_floats() -> None:
