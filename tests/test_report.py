@@ -2404,6 +2404,37 @@ def test_a_region_with_no_plan_and_no_measured_demand_reads_no_plain_green_on_fi
     ) in html_text(run_index_page(vacant))
 
 
+def test_the_headline_reads_no_green_where_every_pool_is_a_vacant_region() -> None:
+    """`fleetcast ingest --format azure-llm` (two hours, no whole day) against a plan of other
+    regions: every pool read "not verified (no capacity planned, no demand measured)", every
+    site "not judged", yet the "worst trigger status, blocks and power" card and `report`
+    read "green; 7 sites not judged on power ...". The headline now names the vacant pools
+    as not verified and reads no green; beside judged pools it says which pools those are."""
+    from forecasting.report.inputs import status_headline
+
+    vacant = _with_vacant_region(sample_inputs())
+    only = replace(vacant, triggers=vacant.triggers.filter(pl.col("region") == "mars-north"))
+    said = status_headline(only)
+    assert not said.startswith("green"), said
+    assert said.startswith(
+        f"mars-north/all, mars-north/training {NOT_VERIFIED} (no capacity planned, no demand "
+        "measured)"
+    ), said
+    card = _visible(run_index_page(only)).split("worst trigger status")[0].rsplit("Summary", 1)[-1]
+    assert "green" not in card and NOT_VERIFIED in card, card
+    # Beside judged pools the worst status stands, and the vacant pools are named.
+    mixed = replace(
+        vacant,
+        triggers=vacant.triggers.filter(pl.col("region") != "us-east").with_columns(
+            status=pl.lit("green")
+        ),
+    )
+    assert status_headline(mixed).startswith(
+        f"green; mars-north/all, mars-north/training {NOT_VERIFIED} (no capacity planned"
+    ), status_headline(mixed)
+    assert "mars-north" not in status_headline(sample_inputs())
+
+
 def test_the_triggers_download_says_a_vacant_region_is_not_verified_as_the_pages_do(
     tmp_path: Path,
 ) -> None:
