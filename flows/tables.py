@@ -1519,6 +1519,9 @@ def pipeline_summary(outcome: PipelineOutcome, *, seconds: float) -> list[str]:
             else ""
         ),
         f"forecast {f.run_id}: {f.series:,} series, {f.history_to}{accuracy}"
+        # Only `forecast`'s tables said it: `run` read "$0 in 0 orders" to the daily days'
+        # end with no word of why a 36-month plan was not made.
+        + (f"; no plan past the daily days: {f.plan_gap}" if f.plan_gap else "")
         + (f"; {f.events} known event(s)" if f.events else "")
         + (f"; {_book_applied(f)}" if f.contracts_signed or f.contracts_pipeline else ""),
         *([outcome.report.placed_dates] if outcome.report.placed_dates else []),
