@@ -2435,6 +2435,32 @@ def test_the_headline_reads_no_green_where_every_pool_is_a_vacant_region() -> No
     assert "mars-north" not in status_headline(sample_inputs())
 
 
+def test_the_cli_says_the_idle_capex_the_finance_card_says(tmp_path: Path) -> None:
+    """A fleet whose demand fell 60 % over its last 3 months (`fleetcast run --horizon 52w`):
+    the finance page's card read "$1,366.5M capex at idle risk", while `run` and `report`
+    printed "triggers: 0 red, 0 amber, 6 green" and "$0 in 0 orders", no word of it: the
+    opposite error to a shortfall went unsaid on the terminal. Both now print the card's
+    label and figure under the capital line; a plan with no committed block prints none (no
+    "$0" for a figure nothing was judged for)."""
+    from types import SimpleNamespace
+
+    from flows.tables import to_place_line
+    from forecasting.report.pages.finance import _idle_card, _idle_label
+    from forecasting.runs.reports import report_outcome
+
+    inputs = sample_inputs()
+    assert inputs.idle_risk.height
+    outcome = report_outcome(inputs, SimpleNamespace(run_id="t"), tmp_path)  # type: ignore[arg-type]
+    said = f"{_idle_label(inputs)}: {_idle_card(inputs.idle_risk)}"
+    assert said.startswith("capex at idle risk")
+    lines = to_place_line(outcome)
+    assert lines[-1] == said, lines
+    assert html_text(_idle_card(inputs.idle_risk)) in finance_page(inputs)
+    none = replace(inputs, idle_risk=inputs.idle_risk.clear())
+    quiet = report_outcome(none, SimpleNamespace(run_id="t"), tmp_path)  # type: ignore[arg-type]
+    assert not any("idle" in line for line in to_place_line(quiet))
+
+
 def test_the_triggers_download_says_a_vacant_region_is_not_verified_as_the_pages_do(
     tmp_path: Path,
 ) -> None:
