@@ -1361,8 +1361,11 @@ def _due_before(orders: list[dict[str, Any]], report: ReportOutcome) -> str:
 def to_place_line(report: ReportOutcome) -> list[str]:
     """``capital in orders to place: $2,201.1M in 5 orders: every order of the plan due by
     2027-06-04 ...``, the finance card's words, or nothing where the report has none: the
-    summary named the orders due first and no budget line at all."""
-    return [f"capital in orders to place: {report.to_place}"] if report.to_place else []
+    summary named the orders due first and no budget line at all. Then the idle-risk card's
+    line, the opposite error: a fleet whose demand fell read $1,366.5M idle on the finance page
+    beside a terminal that said "$0 in 0 orders" and nothing else."""
+    lines = [f"capital in orders to place: {report.to_place}"] if report.to_place else []
+    return lines + ([report.idle] if report.idle else [])
 
 
 def triggers_line(report: ReportOutcome) -> str:
@@ -1519,6 +1522,9 @@ def pipeline_summary(outcome: PipelineOutcome, *, seconds: float) -> list[str]:
             else ""
         ),
         f"forecast {f.run_id}: {f.series:,} series, {f.history_to}{accuracy}"
+        # Only `forecast`'s tables said it: `run` read "$0 in 0 orders" to the daily days'
+        # end with no word of why a 36-month plan was not made.
+        + (f"; no plan past the daily days: {f.plan_gap}" if f.plan_gap else "")
         + (f"; {f.events} known event(s)" if f.events else "")
         + (f"; {_book_applied(f)}" if f.contracts_signed or f.contracts_pipeline else ""),
         *([outcome.report.placed_dates] if outcome.report.placed_dates else []),

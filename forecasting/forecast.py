@@ -345,12 +345,8 @@ class ForecastResult:
         """One line per flagged series, series with a recent level shift held as a level, or
         stale series, for a CLI to print (the library never prints). Series of ``folded``
         (unique ids) get no fallback line: the caller says it for them in one line."""
-        # Series as the pages name them: a ServeGen customer read "m-large%2F61" here alone.
-        fallbacks = [
-            f"{hierarchy.label_of(uid)} ({measure}): forecast by {model}: {reason}"
-            for uid, measure, model, reason in self.flagged.iter_rows()
-            if uid not in folded
-        ]
+        told = pl.Series(list(folded), dtype=pl.String)
+        fallbacks = _fallback_lines(self.flagged.filter(~pl.col("unique_id").is_in(told)))
         held = _level_shift_lines(self.summary)
         return (
             fallbacks
@@ -373,6 +369,38 @@ class ForecastResult:
 
 # Series named in full in the one warning line on recent level shifts; the rest are counted.
 _SHIFTS_NAMED = 4
+# Series named in the one warning line of a fallback's reason shared by more; the rest counted.
+_FALLBACKS_NAMED = 4
+
+
+def _fallback_lines(flagged: pl.DataFrame) -> list[str]:
+    """One line per series and measure forecast by a fallback (``flagged``), with its model
+    and reason; where more than ``_FALLBACKS_NAMED`` series share a model and reason, one line
+    for them all: 14 days of telemetry printed 208 lines of the same "forecast by
+    seasonal_naive: 14 days of history", and the one saying a feed had stopped was lost."""
+    groups: dict[tuple[str, str], dict[str, list[str]]] = {}
+    for uid, measure, model, reason in flagged.iter_rows():
+        groups.setdefault((model, reason), {}).setdefault(uid, []).append(measure)
+    lines = []
+    for (model, reason), series in groups.items():
+        # Series as the pages name them: a ServeGen customer read "m-large%2F61" here alone.
+        if len(series) <= _FALLBACKS_NAMED:
+            lines += [
+                f"{hierarchy.label_of(uid)} ({measure}): forecast by {model}: {reason}"
+                for uid, measures in series.items()
+                for measure in measures
+            ]
+            continue
+        named = ", ".join(
+            f"{hierarchy.label_of(uid)} ({', '.join(measures)})"
+            for uid, measures in list(series.items())[:_FALLBACKS_NAMED]
+        )
+        more = len(series) - _FALLBACKS_NAMED
+        lines.append(
+            f"{named} and {more} more series (the platform page lists them): forecast by "
+            f"{model}: {reason}"
+        )
+    return lines
 
 
 def _level_shift_lines(summary: pl.DataFrame) -> list[str]:

@@ -17,6 +17,7 @@ from pydantic.fields import FieldInfo
 from forecasting.schema import (
     DEFAULT_HORIZON_DAYS,
     MAX_HORIZON_DAYS,
+    MAX_HORIZON_MONTHS,
     MAX_SHOCK_MULTIPLIER,
     MIN_HORIZON_DAYS,
 )
@@ -70,7 +71,7 @@ class ForecastOptions(BaseModel):
     horizon_months: int = Field(
         default=36,
         ge=0,
-        le=120,
+        le=MAX_HORIZON_MONTHS,
         description="months the plan reaches, monthly past the daily days (0: daily only); "
         "raised to the plan's longest lead time plus the buffer",
     )
@@ -284,7 +285,10 @@ class DecisionOptions(BaseModel):
         description="daily forecast days",
     )
     horizon_months: int = Field(
-        default=24, ge=1, le=120, description="plan months (raised to the longest lead time)"
+        default=24,
+        ge=1,
+        le=MAX_HORIZON_MONTHS,
+        description="plan months (raised to the longest lead time)",
     )
     n_cutoffs: int = Field(default=2, ge=1, le=12, description="backtest cutoffs per series")
     quantile: str = Field(default="q90", description="forecast quantile the triggers read")

@@ -36,6 +36,7 @@ __all__ = [
     "LEVELS",
     "MAX_GPUS_PER_ROW",
     "MAX_HORIZON_DAYS",
+    "MAX_HORIZON_MONTHS",
     "MAX_SHOCK_MULTIPLIER",
     "MAX_UTC_OFFSET_MINUTES",
     "MEAN_FROM_MODEL",
@@ -248,6 +249,8 @@ UNJUDGED_KPI = "fails unshocked"
 MAX_SHOCK_MULTIPLIER = 20.0
 # The longest daily forecast a run makes (`fleetcast forecast --horizon`); past it, monthly rows.
 MAX_HORIZON_DAYS = 730
+# The most months `--horizon-months` takes; a capacity plan's lead times raise a run past it.
+MAX_HORIZON_MONTHS = 120
 # Fewer daily days than a week leaves no weekday a forecast would stand on.
 MIN_HORIZON_DAYS = 7
 # The daily days a run forecasts unless told (`--horizon`, ForecastOptions, DecisionOptions,

@@ -150,7 +150,13 @@ from forecasting.triggers import (
 
 # The triggers' MW tolerance: one rule for when an order's site powers it (it was 0.05 MW
 # here, and a 0.004 MW deficit read powered).
-from forecasting.triggers.common import _TOL, NEW_SITE, NO_ORDER_BY, months_before
+from forecasting.triggers.common import (
+    _TOL,
+    NEW_SITE,
+    NO_ORDER_BY,
+    months_before,
+    reach_to_size,
+)
 
 __all__ = [
     "DEAL_BLOCKS_SCHEMA",
@@ -662,8 +668,8 @@ def _not_sized_note(
         else CapexBound.UPPER
     )
     parts = [
-        f"{r['region']}/{r['pool']} {side} ({r['candidate']}, landing {r['arrives']}: forecast "
-        f"at least {days_count((r['arrives'] - as_of).days + 1)} ahead to size it)"
+        f"{r['region']}/{r['pool']} {side} ({r['candidate']}, landing {r['arrives']}: "
+        f"{reach_to_size(r['arrives'], as_of=as_of)})"
         for side, rows in (("with the deal", with_rows), ("without it", without_rows))
         for r in rows.iter_rows(named=True)
     ]

@@ -750,6 +750,28 @@ def test_the_run_summary_says_not_backtested_and_placed_dates() -> None:
     assert lines[2] == note
 
 
+def test_the_run_summary_says_why_the_plan_stops_at_the_daily_days() -> None:
+    """`fleetcast run --horizon 2w` on 21 days of telemetry: the default --horizon-months 36
+    planned nothing past the 14 daily days (every region too young to measure drift), and the
+    run said only "every order of the plan due by 2026-12-19 (the daily forecast's last day)"
+    and "capital $0 in 0 orders"; why there was no plan past two weeks was printed by
+    `fleetcast forecast` alone. The forecast line now says it; a run with a plan says nothing."""
+    from flows.pipeline import PipelineOutcome
+    from flows.tables import pipeline_summary
+
+    run, report = _a_run_and_its_report()
+    gap = "eu-west, us-east, us-west too young: nothing in the run measures how far a level moves"
+    young = run.model_copy(update={"plan_gap": gap, "horizon_months": 0})
+    lines = pipeline_summary(
+        PipelineOutcome(ingested=[], forecast=young, drills=[], report=report), seconds=1.0
+    )
+    assert lines[1].endswith(f"; no plan past the daily days: {gap}"), lines[1]
+    planned = pipeline_summary(
+        PipelineOutcome(ingested=[], forecast=run, drills=[], report=report), seconds=1.0
+    )
+    assert "no plan past" not in planned[1]
+
+
 def test_the_run_summary_points_at_the_run_s_own_pages_when_latest_is_another(
     tmp_path: Path,
 ) -> None:
@@ -2641,7 +2663,8 @@ def test_the_summary_says_the_capital_to_place_as_the_finance_card_does() -> Non
     outcome = report_outcome(windowed, SimpleNamespace(run_id="t"), Path("."))  # type: ignore[arg-type]
     page = html.unescape(finance_page(windowed))
     card = page.split('</div><div class="label">capital in orders to place')[0].split(">")[-1]
-    assert to_place_line(outcome) == [f"capital in orders to place: {card}"]
+    # The idle-risk card's line follows it (test_report: the CLI says the idle capex).
+    assert to_place_line(outcome)[0] == f"capital in orders to place: {card}"
     assert f"every order of the plan due by {end}" in card
 
 

@@ -409,6 +409,31 @@ def test_warnings_name_a_series_as_the_pages_do() -> None:
     assert not any("%2F" in line or "total/" in line for line in lines)
 
 
+def test_series_forecast_by_one_fallback_for_one_reason_read_as_one_warning() -> None:
+    """`fleetcast run --horizon 1w` on 14 days of telemetry printed 208 warning lines, one per
+    series and measure, all but a few the same "forecast by seasonal_naive: 14 days of
+    history; backtesting needs 23 ...": the feed-stopped warning among them was lost. Series
+    sharing a model and reason now read as one line naming the first few and counting the
+    rest; a reason of its own (the naive's measured error) keeps its line, and a reason few
+    series share keeps one line per series (the tests above)."""
+    settings = ForecastSettings(horizon_days=7, n_paths=20)
+    result = forecast_all(small_hierarchy(14), settings=settings)
+    flagged = result.flagged
+    shared = flagged.filter(pl.col("model") == "seasonal_naive")
+    assert shared["reason"].n_unique() == 1 and shared["unique_id"].n_unique() == 8
+    lines = result.warnings()
+    folded = [line for line in lines if "forecast by seasonal_naive" in line]
+    reason = shared["reason"][0]
+    assert folded == [
+        "total (mean, peak), eu (mean, peak), eu · inference (mean, peak), eu · inference · other "
+        "(mean, peak) and 4 more series (the platform page lists them): forecast by "
+        f"seasonal_naive: {reason}"
+    ]
+    own = [line for line in lines if "forecast by naive" in line]
+    assert len(own) == flagged.filter(pl.col("model") == "naive").height == 2
+    assert all(line.startswith("eu · inference · acme (") for line in own)
+
+
 def test_an_onboarding_customer_is_forecast_from_its_first_day_of_demand() -> None:
     """Sixty idle days before a customer's first demand change nothing: the series starts there."""
     active = trend_season_noise(3, 50)

@@ -2417,6 +2417,63 @@ def test_a_region_with_no_plan_and_no_measured_demand_reads_no_plain_green_on_fi
     ) in html_text(run_index_page(vacant))
 
 
+def test_the_headline_reads_no_green_where_every_pool_is_a_vacant_region() -> None:
+    """`fleetcast ingest --format azure-llm` (two hours, no whole day) against a plan of other
+    regions: every pool read "not verified (no capacity planned, no demand measured)", every
+    site "not judged", yet the "worst trigger status, blocks and power" card and `report`
+    read "green; 7 sites not judged on power ...". The headline now names the vacant pools
+    as not verified and reads no green; beside judged pools it says which pools those are."""
+    from forecasting.report.inputs import status_headline
+
+    vacant = _with_vacant_region(sample_inputs())
+    only = replace(vacant, triggers=vacant.triggers.filter(pl.col("region") == "mars-north"))
+    said = status_headline(only)
+    assert not said.startswith("green"), said
+    assert said.startswith(
+        f"mars-north/all, mars-north/training {NOT_VERIFIED} (no capacity planned, no demand "
+        "measured)"
+    ), said
+    card = _visible(run_index_page(only)).split("worst trigger status")[0].rsplit("Summary", 1)[-1]
+    assert "green" not in card and NOT_VERIFIED in card, card
+    # Beside judged pools the worst status stands, and the vacant pools are named.
+    mixed = replace(
+        vacant,
+        triggers=vacant.triggers.filter(pl.col("region") != "us-east").with_columns(
+            status=pl.lit("green")
+        ),
+    )
+    assert status_headline(mixed).startswith(
+        f"green; mars-north/all, mars-north/training {NOT_VERIFIED} (no capacity planned"
+    ), status_headline(mixed)
+    assert "mars-north" not in status_headline(sample_inputs())
+
+
+def test_the_cli_says_the_idle_capex_the_finance_card_says(tmp_path: Path) -> None:
+    """A fleet whose demand fell 60 % over its last 3 months (`fleetcast run --horizon 52w`):
+    the finance page's card read "$1,366.5M capex at idle risk", while `run` and `report`
+    printed "triggers: 0 red, 0 amber, 6 green" and "$0 in 0 orders", no word of it: the
+    opposite error to a shortfall went unsaid on the terminal. Both now print the card's
+    label and figure under the capital line; a plan with no committed block prints none (no
+    "$0" for a figure nothing was judged for)."""
+    from types import SimpleNamespace
+
+    from flows.tables import to_place_line
+    from forecasting.report.pages.finance import _idle_card, _idle_label
+    from forecasting.runs.reports import report_outcome
+
+    inputs = sample_inputs()
+    assert inputs.idle_risk.height
+    outcome = report_outcome(inputs, SimpleNamespace(run_id="t"), tmp_path)  # type: ignore[arg-type]
+    said = f"{_idle_label(inputs)}: {_idle_card(inputs.idle_risk)}"
+    assert said.startswith("capex at idle risk")
+    lines = to_place_line(outcome)
+    assert lines[-1] == said, lines
+    assert html_text(_idle_card(inputs.idle_risk)) in finance_page(inputs)
+    none = replace(inputs, idle_risk=inputs.idle_risk.clear())
+    quiet = report_outcome(none, SimpleNamespace(run_id="t"), tmp_path)  # type: ignore[arg-type]
+    assert not any("idle" in line for line in to_place_line(quiet))
+
+
 def test_the_triggers_download_says_a_vacant_region_is_not_verified_as_the_pages_do(
     tmp_path: Path,
 ) -> None:

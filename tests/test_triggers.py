@@ -419,6 +419,24 @@ def test_an_order_landing_after_the_forecast_ends_is_not_sized() -> None:
     assert sized["blocks_to_order"] == 1 and sized["capex_usd"] == 40e6
 
 
+def test_an_unsized_order_past_the_longest_daily_forecast_says_how_many_months_to_plan() -> None:
+    """A capacity plan whose candidates take 400 weeks: the order landing 2801 days out said
+    "forecast at least 2801 days ahead to size it", which `--horizon` refuses (7 to 730
+    days): the plan past the daily days is months. Such a note now says the months and the
+    option that reaches them; within 730 days it still says days (the test above)."""
+    pods = _pods_only()
+    slower = [c.model_copy(update={"lead_time_weeks": 400}) for c in pods.candidate]
+    slow = pods.model_copy(update={"candidate": slower})
+    forecast = _short_from_day_0().filter(pl.col("ds") < _day(30))
+    note = str(_row(expansion_triggers(forecast, slow, as_of=MONDAY).triggers, "r1", "all")["note"])
+    lands = MONDAY + timedelta(weeks=400)
+    assert f"it lands {lands}" in note, note
+    assert "2801 days ahead" not in note and "days ahead to size it" not in note, note
+    months = (lands.year - MONDAY.year) * 12 + lands.month - MONDAY.month
+    said = f"forecast at least {months} months ahead to size it (`--horizon-months {months}`)"
+    assert said in note, note
+
+
 def test_a_late_order_says_what_the_expedite_rung_would_make_of_it() -> None:
     """The response ladder's expedite rung was read by no trigger: a red order never said that
     paying the premium lands it sooner. The 20-week pod, short from day 0, lands on day 140;

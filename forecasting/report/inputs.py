@@ -530,6 +530,18 @@ def _worst_with_reach(inputs: ReportInputs) -> str:
             f"; {pools} on the monthly rows past the daily ones only: {MONTHLY_ONLY} (see the "
             "triggers' notes)"
         )
+    vacant = inputs.triggers.filter(pl.col("region").is_in(vacant_regions(inputs)))
+    if not vacant.is_empty():
+        pools = ", ".join(
+            f"{r['region']}/{r['pool']}"
+            for r in vacant.sort("region", "pool").iter_rows(named=True)
+        )
+        said = f"{pools} {NOT_VERIFIED} ({VACANT})"
+        # Zero demand against zero capacity reads green and says nothing: where every pool is
+        # such (the azure-llm trace's two hours against another fleet's plan), no green.
+        if vacant.height == inputs.triggers.height and worst == "green":
+            return said
+        worst += f"; {said}"
     gap = inputs.triggers.filter(unmeasured_class_rows())
     if not gap.is_empty():
         pools = ", ".join(

@@ -142,6 +142,8 @@ class ReportOutcome(BaseModel):
     # The capital in orders to place as the finance and front pages' card says it, with whose
     # orders (every order of the plan due by the window's last day): the CLI says it alike.
     to_place: str = ""
+    # The finance page's idle-risk card, label and figure ("": no committed block judged).
+    idle: str = ""
     # The pages' headline status: "green to Jan 2027 only: not verified beyond (...)" where a
     # green reaches only as far as the forecast; the plain worst status otherwise.
     headline: str = ""
@@ -908,6 +910,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         vacant_regions,
     )
     from forecasting.report.pages.common import trigger_capital, triggers_due, unsized_beside
+    from forecasting.report.pages.finance import idle_risk_line
     from forecasting.triggers.common import power_forward, power_new_site
 
     statuses = inputs.triggers.group_by("status").len()
@@ -948,6 +951,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         )
         .to_dicts(),
         to_place=trigger_capital(inputs) + unsized_beside(triggers_due(inputs)),
+        idle=idle_risk_line(inputs),
         failing_drills=inputs.drill_answers.filter(~pl.col("passed")).get_column("drill").to_list(),
         unverified_drills=_unverified_drills(inputs),
         stale_days=inputs.stale_days,

@@ -17,6 +17,8 @@ import polars as pl
 
 from forecasting.capacity import Block, CapacityPlan
 from forecasting.schema import (
+    MAX_HORIZON_DAYS,
+    MAX_HORIZON_MONTHS,
     MONTHLY_ONLY,
     NEW_SITE,
     RUNS_ON_ARRIVAL,
@@ -46,6 +48,7 @@ __all__ = [
     "months_before",
     "power_forward",
     "power_new_site",
+    "reach_to_size",
     "trigger_placements",
     "trigger_status",
     "unshocked_beside_green",
@@ -251,3 +254,19 @@ def power_new_site() -> pl.Expr:
     return (pl.col("mw_to_contract") <= 0.0).fill_null(False) & (
         pl.col("mw_beyond_ceiling").fill_null(0.0) > 0.0
     )
+
+
+def reach_to_size(arrives: date, *, as_of: date) -> str:
+    """How far ahead a forecast must reach to size an order landing on ``arrives``: days where
+    `--horizon` reaches them, else the months of the plan past the daily days. A 400-week
+    candidate's note said "forecast at least 2801 days ahead", which `--horizon` refuses."""
+    ahead = (arrives - as_of).days + 1
+    if ahead <= MAX_HORIZON_DAYS:
+        return f"forecast at least {ahead} days ahead to size it"
+    months = (arrives.year - as_of.year) * 12 + arrives.month - as_of.month
+    how = (
+        f"`--horizon-months {months}`"
+        if months <= MAX_HORIZON_MONTHS
+        else "a forecast made with this capacity plan reaches that by itself"
+    )
+    return f"forecast at least {months} months ahead to size it ({how})"

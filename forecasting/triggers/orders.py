@@ -143,6 +143,7 @@ from forecasting.triggers.common import (
     _day,
     _weeks,
     months_before,
+    reach_to_size,
     trigger_status,
 )
 from forecasting.triggers.power import _Power
@@ -1597,7 +1598,6 @@ def _unsized(
     nothing said the figure was not measured.
     """
     end = _day(found.shortfall["ds"].max())
-    ahead = (order.arrives - as_of).days + 1
     head = _order_head(
         order,
         plan=plan,
@@ -1617,8 +1617,8 @@ def _unsized(
     row |= {"blocks_to_order": None, "capex_usd": None, "mw": None, "powered_from": None}
     row["note"] = (
         f"{NOT_SIZED} (it lands {order.arrives}, the forecast ends {end}): its size, capex and "
-        f"MW are not measured and are in no total; forecast at least {days_count(ahead)} ahead to "
-        f"size it; {head.text}"
+        f"MW are not measured and are in no total; {reach_to_size(order.arrives, as_of=as_of)}; "
+        f"{head.text}"
     )
     return _Decision(row, None, end, head=head)
 

@@ -88,7 +88,7 @@ from forecasting.triggers import UNMEASURED_TRAINING
 from forecasting.triggers.common import NO_ORDER_BY, TriggerSettings
 from forecasting.triggers.drivers import GROWTH_FLOOR_GPUS, NEGLIGIBLE_GROWTH
 
-__all__ = ["finance_page"]
+__all__ = ["finance_page", "idle_risk_line"]
 
 
 def _capacity_unit(plan: CapacityPlan) -> str:
@@ -371,6 +371,15 @@ def _idle_label(inputs: ReportInputs) -> str:
             "forecast's error there"
         )
     return label
+
+
+def idle_risk_line(inputs: ReportInputs) -> str:
+    """The idle-risk card as one line, label then figure, for the CLI ("" where no committed
+    block was judged or priced: no "$0" for a figure nothing stands behind). A fleet whose
+    demand fell 60 % read $1,366.5M here, and `run` said nothing of it."""
+    if inputs.idle_risk.is_empty():
+        return ""
+    return f"{_idle_label(inputs)}: {_idle_card(inputs.idle_risk)}{_dark_orders(inputs.placements)}"
 
 
 def _judged_to(idle: pl.DataFrame) -> pl.Series:
