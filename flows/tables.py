@@ -35,6 +35,7 @@ from forecasting.schema import (
     absorb_cost_text,
     book_labelled,
     book_only_words,
+    unverified_absorb_text,
 )
 from forecasting.text import (
     ahead_of_clock,
@@ -709,12 +710,17 @@ def drill_tables(outcomes: Sequence[DrillOutcome]) -> list[Table]:
         cells = []
         for key, _, pattern in _KPIS:
             row = by_kpi.get(key)
-            cells.append(
+            cell = (
                 "n/a"
                 if row is None
                 else f"{_stat(pattern, row['p50'], unmeasured=unmeasured)} / "
                 f"{_stat(pattern, row['p90'], unmeasured=unmeasured)}"
             )
+            # A shock the horizon cut short read "0 / 0" here, as if absorbed at once, beside
+            # a verdict of "not verified": it measures the part played, as the verdict's does.
+            if key == "time_to_absorb_hours" and o.verdict == NOT_VERIFIED and row is not None:
+                cell = unverified_absorb_text(cell)
+            cells.append(cell)
         kpis.add_row(Text(o.drill), *cells)
     return [verdicts, answers, changes, kpis]
 

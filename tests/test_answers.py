@@ -403,6 +403,13 @@ def test_a_pass_on_a_shock_the_horizon_cut_short_is_not_verified_in_the_terminal
     )
     absorb = str(drill_tables([ramp])[0].columns[3]._cells[0])
     assert absorb.endswith(" on what was played (not verified)")
+    # The fleet-wide KPI table's time to absorb read "0 / 0" beside that verdict (sweep51).
+    kpis = drill_tables([ramp])[3]
+    column = next(c for c in kpis.columns if c.header == "time to absorb h")
+    assert str(column._cells[0]).endswith(" on what was played (not verified)")
+    step_kpis = drill_tables([step])[3]
+    step_column = next(c for c in step_kpis.columns if c.header == "time to absorb h")
+    assert "not verified" not in str(step_column._cells[0])
     assert _drill_counts([ramp, step], []) == (
         "1 pass, 1 not verified (cut short by the horizon: ramp:6w)"
     )
