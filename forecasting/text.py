@@ -45,6 +45,10 @@ class CapexBound(StrEnum):
     # No block type can be ordered for a pool the deal runs short (a training deal where only
     # racks can be ordered): no figure at all, not $0 (forecasting.whatif._unservable_pools).
     UNSERVABLE = "no block type can serve a pool the deal needs"
+    # Some of the blocks the deal's own GPUs need fit under no site's ceiling: their capex is
+    # counted, the new site they need is not (capacity.toml prices none), so the figure is a
+    # lower bound (forecasting.whatif, "Capital", 3).
+    NEW_SITE = "a new site is needed for blocks past the ceilings, which the plan does not price"
 
 
 # The words before the figure for each bound.
@@ -53,6 +57,7 @@ CAPEX_BOUNDS: dict[CapexBound, str] = {
     CapexBound.UPPER: "at most",
     CapexBound.NEITHER: "",
     CapexBound.UNSERVABLE: "",
+    CapexBound.NEW_SITE: "at least",
 }
 
 
@@ -123,8 +128,9 @@ def capex_past_ceiling(placeable: float, apart: float, *, beyond: int) -> str:
 def extra_capex(value: float, *, bound: CapexBound | None) -> str:
     """A deal's extra capex as text: ``$12.0M`` measured in full (``bound`` None), else ``at
     least $12.0M (an order is not sized)``, ``at most ...``, ``not sized`` where orders on
-    both sides are, or ``not measured`` where no block type can serve a pool of the deal (its
-    basis, beside it, names the pool).
+    both sides are, ``not measured`` where no block type can serve a pool of the deal (its
+    basis, beside it, names the pool), or ``at least $25.3M (a new site is needed for blocks
+    past the ceilings: not costed)`` where some of its blocks fit under no ceiling.
 
     A deal whose only order is not sized read "extra capex $0" (its order counted $0)."""
     if bound is None:
@@ -132,6 +138,8 @@ def extra_capex(value: float, *, bound: CapexBound | None) -> str:
     if bound is CapexBound.UNSERVABLE:
         return "not measured"
     words = CAPEX_BOUNDS[bound]
+    if bound is CapexBound.NEW_SITE:
+        return f"{words} {usd(value)} ({NEW_SITE} for blocks past the ceilings: not costed)"
     if not words:
         return "not sized (orders with and without the deal are not sized)"
     return f"{words} {usd(value)} (an order is not sized)"

@@ -93,27 +93,46 @@ none); the term's hours past the plan's end are priced apart and called not veri
 nothing checks their service, capital or power. A deal whose ramp runs past the horizon says
 so, because capital beyond it is not measured.
 
-**Capital: the cheaper of two plans that serve the deal, never the re-plan alone.** (1) The
-blocks its own GPUs need (:func:`_deal_blocks`): on the plan without the deal (its blocks,
-and every order the triggers place to the plan's end from its arrival, the triggers' own
-order due now from as soon as it can land, since a deal that pulls it forward moves its date
-and does not buy it), per pool the deal draws on, the most H100-equivalents its lift
-(requirement at the triggers' quantile, headroom included) adds to what the pool lacks on a
-day it holds GPUs, from when the pool's candidate can land if ordered today (before that,
-the verdict's span short, not capital), in the fewest blocks of that candidate; a training
-deal's training blocks serve its ``all`` pool too, which needs only what they leave. These
-grow with the deal's GPUs. (2) The difference of the two runs' orders to the plan's end
-(``order_placements``, as the finance page prices the plan): the triggers re-run with the
-deal re-choose, re-date, re-size and re-site the plan's later orders (a later generation
-bridged to, a cheaper plan, dates moved by power), which jump with demand, or pull forward
-and share an order the plan places anyway. The extra capex and MW are the cheaper of the two
-(at least $0), so at most the blocks its own GPUs need; :attr:`WhatIf.capex_basis` says which
-it is, :attr:`WhatIf.replan_note` what the re-plan moves by where the two differ, and the
-page's orders table shows each pool's re-plan apart from the deal's blocks. The re-plan was
-printed as the deal's capital: a flat 500-GPU training deal read "extra capex $263.2M, 12.3
-MW" (34 racks, 8,704 GPUs) and -$41.0M on the very pool it runs in, 100 GPUs $0 and 1,000
-GPUs $371.7M; they now read $0 (the re-plan, cheaper than a rack of their own), 1 x
-pod-h100-1024 ($41.0M, 1.5 MW) and a pod and a rack ($49.4M), the re-plan said apart.
+**Capital: the blocks the deal's own GPUs need, never the re-plan.** The rule, written before
+the code (session 51):
+
+1. *What it counts.* The extra capex and MW are the cheapest blocks that serve what the deal
+   adds to what its pools lack on the plan without it (:func:`_deal_blocks`): the plan's blocks,
+   and every order the triggers place to the plan's end from the day it can serve: as soon as it
+   could land if ordered today (a deal that pulls an order forward moves its date, which the
+   sooner note says, and does not buy it; on the days after its own arrival the pool holds the
+   same either way, so the deal's lack there counts in full), or its site's power where that
+   comes later; blocks past a site's ceiling serve nothing. Per pool the deal draws on, the need
+   is the most H100-equivalents its lift (requirement at the triggers' quantile, headroom
+   included) adds to what the pool lacks on a day it holds GPUs, from when the block type can
+   land if ordered today (before that, the verdict's span short, not capital). The block types
+   are those orderable in the region that serve the pool and land by the deal's first day (else
+   those that land first): a set that does not depend on the deal's size. A training deal's
+   training blocks serve its ``all`` pool too, from the day they land (its GPUs run on no rack
+   before, so its ``all`` need counts from then), and the count of each is chosen together, the
+   cheapest pair. Every plan that serves a larger deal serves a smaller one, so the capital
+   never falls as the deal grows.
+2. *The re-plan is said, not counted.* The triggers re-run with the deal re-choose, re-date,
+   re-size and re-site the plan's later orders (a later generation bridged to, a cheaper
+   plan, dates moved by power), which jump with demand either way: the difference of the two
+   runs' orders to the plan's end (``order_placements``, as the finance page prices the plan)
+   is :attr:`WhatIf.replan_note` and the page's orders table, never the extra capex. Taken
+   as the cheaper of the two, it read a 1,500-GPU us-west inference deal $0 beside $42.2M for
+   1,000 GPUs (its re-plan $143.6M cheaper than the plan), and a 100-GPU us-east training deal
+   $8.4M (one rack) where the re-run does not serve it at all.
+3. *Blocks past a ceiling.* The deal's blocks take the MW its region's sites have left under
+   their ceilings once the plan without it is placed (its blocks and orders, those past a
+   ceiling first: they already wait for a new site), training blocks first. What does not
+   fit needs a new site, which capacity.toml does not price: those blocks' own capex stays
+   in the extra capex, which is then a lower bound (``CapexBound.NEW_SITE``: "at least
+   $X"), and the basis names them ("N of them past the ceilings of <sites>: not costed, a
+   new site is needed, which the plan does not price"). They are never left out of the
+   total as if free, and a plan that passes a ceiling never reads cheaper than one that
+   does not.
+
+The ``all`` pool's later orders count the training pool's orders as the triggers count them
+(:mod:`forecasting.triggers.orders`, "Later orders"): only the blocks that run, under their
+site's ceiling, from when their power runs them, as finally placed.
 """
 
 from __future__ import annotations
@@ -172,6 +191,7 @@ __all__ = [
     "deal_contract",
     "extra_mw_text",
     "no_block_type",
+    "past_ceiling_text",
     "pipeline_if_signed",
     "what_if",
     "with_deal",
@@ -226,6 +246,10 @@ DEAL_BLOCKS_SCHEMA = pl.Schema(
         "blocks": pl.Int64(),
         "capex_usd": pl.Float64(),
         "mw": pl.Float64(),
+        # Of ``blocks``, those the region's sites cannot hold under their ceilings once the
+        # plan without the deal is placed: a new site is needed, which the plan does not
+        # price; their capex stays in ``capex_usd`` (module docstring, "Capital", 3).
+        "blocks_beyond_ceiling": pl.Int64(),
     }
 )
 
@@ -965,6 +989,54 @@ def _lacking(
     )
 
 
+def _deal_candidates(plan: CapacityPlan, deal: Contract, pool: str, *, as_of: date) -> list[Any]:
+    """The block types the deal's own GPUs may take in ``pool``: orderable in its region,
+    serving the pool (training needs fabric), landing by its first day if ordered today, else
+    those that land first. The set does not depend on the deal's size (rule 1 of "Capital")."""
+    kinds = [
+        c
+        for c in plan.candidate
+        if c.available_in(deal.region) and (pool == "all" or c.allows(WorkloadClass.TRAINING))
+    ]
+    if not kinds:
+        return []
+    lands = {c.name: as_of + timedelta(weeks=c.lead_time_weeks) for c in kinds}
+    by = max(deal.ramp[0].day, min(lands.values()))
+    return [c for c in kinds if lands[c.name] <= by]
+
+
+def _ceiling_room(
+    plan: CapacityPlan,
+    placements: pl.DataFrame,
+    *,
+    region: str,
+    start: date,
+    end: date,
+) -> tuple[float, list[str]]:
+    """The MW the sites of ``region`` have left under their ceilings from ``start`` on, once
+    the plan's blocks and ``placements`` (the plan without the deal) hold theirs, its blocks
+    past a ceiling first (they already wait for a new site); and the sites with a ceiling.
+    ``math.inf`` where a site of the region has no ceiling, or the plan declares no site."""
+    sites = [s for s in plan.site if s.region == region]
+    if not sites or any(s.ceiling_mw is None for s in sites):
+        return math.inf, []
+    placed = placements.filter(
+        (pl.col("region") == region) & pl.col("site").is_not_null() & (pl.col("blocks") > 0)
+    )
+    beyond = pl.col("blocks_beyond_ceiling").fill_null(0).clip(0, pl.col("blocks"))
+    share = (pl.col("blocks") - beyond) / pl.col("blocks")
+    under = placed.select("site", "arrives", mw=pl.col("mw") * share)
+    past_mw = float(placed.select((pl.col("mw") * (1 - share)).sum()).item() or 0.0)
+    end = max(end, start)
+    timeline = site_power_timeline(plan, start=start, end=end, orders=under)
+    room = 0.0
+    for s in sites:
+        assert s.ceiling_mw is not None
+        needed = timeline.filter(pl.col("site") == s.id)["mw_needed"].max()
+        room += max(s.ceiling_mw - float(needed or 0.0), 0.0)  # type: ignore[arg-type]
+    return max(room - past_mw, 0.0), [s.id for s in sites]
+
+
 def _deal_blocks(
     forecast: pl.DataFrame,
     lifted: pl.DataFrame,
@@ -972,19 +1044,21 @@ def _deal_blocks(
     deal: Contract,
     *,
     without: TriggerResult,
-    orders: pl.DataFrame,
     as_of: date,
+    horizon_end: date,
     settings: TriggerSettings,
 ) -> pl.DataFrame:
-    """The blocks the deal's own GPUs need (DEAL_BLOCKS_SCHEMA), one row per pool it draws on:
-    on the plan without the deal (its blocks, and every order it places, from the day it can
-    serve: its arrival, or its site's power where it waits for it),
-    the most H100-equivalents the deal adds to what the pool lacks on a day it holds GPUs,
-    in the fewest blocks of the pool's trigger candidate with the deal (see the module
-    docstring, "Capital"). The training pool's blocks serve the ``all`` pool too, so a
-    training deal's ``all`` need is net of them. A pool without a candidate has no row."""
+    """The blocks the deal's own GPUs need (DEAL_BLOCKS_SCHEMA), one row per pool it draws on,
+    by rule 1 and 3 of the module docstring's "Capital": on the plan without the deal (its
+    blocks, and every order it places, from the day it can serve: its arrival, or its site's
+    power where it waits for it; never its blocks past a ceiling), the most H100-equivalents
+    the deal adds to what the pool lacks on a day it holds GPUs, in the cheapest blocks of the
+    pool's block types (:func:`_deal_candidates`); a training deal's training blocks serve its
+    ``all`` pool too from the day they land, the two counts chosen together, and its ``all``
+    need counts from then (its GPUs run on no rack before). Blocks that do
+    not fit under the region's ceilings (:func:`_ceiling_room`) are counted in
+    ``blocks_beyond_ceiling`` and stay in the capex. A pool without a block type has no row."""
     units = {c.name: c.gpus * plan.h100_equivalent(c.gpu_type) for c in plan.candidate}
-    kinds = {c.name: c for c in plan.candidate}
 
     def need(frame: pl.DataFrame) -> pl.DataFrame:
         return _deal_pools(
@@ -992,10 +1066,13 @@ def _deal_blocks(
         ).select("pool", "ds", "requirement_gpus", "capacity_gpus")
 
     leads = {c.name: c.lead_time_weeks for c in plan.candidate}
-    # Each order from its arrival; the triggers' own (due now) from as soon as it can land
-    # if ordered today: a deal that pulls the plan's order forward moves its date (the
-    # verdict and the order-by say so), it does not buy it (50 GPUs read as a 4,000-GPU
-    # rack the plan orders anyway).
+    # Each order of the plan from as soon as it can land if ordered today: a deal that pulls
+    # the plan's order forward moves its date (the verdict, the order-by and the sooner note
+    # say so), it does not buy it (50 GPUs read as a 4,000-GPU rack the plan orders anyway).
+    # Its days after the order's own arrival hold the same capacity with or without the
+    # pull, so the deal's lack there still counts in full. Only the order due now was
+    # pulled before: 300 GPUs took two racks of their own where the re-plan pulls the plan's
+    # later rack forward and adds one.
     earliest = pl.lit(as_of) + pl.duration(
         weeks=pl.col("candidate").replace_strict(leads, default=0, return_dtype=pl.Int64)
     )
@@ -1003,11 +1080,7 @@ def _deal_blocks(
     # their arrival; those past the site's ceiling, and an order no site powers, never on
     # this plan. Counted from arrival, the demo's 68 us-east racks dark until 2029 absorbed an
     # 8,000-GPU deal: "extra capex $0, 0.0 MW", where it needs 22 racks of its own.
-    arrival = (
-        pl.when(pl.col("tranche").fill_null(1) == 1)
-        .then(pl.min_horizontal("arrives", earliest))
-        .otherwise("arrives")
-    )
+    arrival = pl.min_horizontal("arrives", earliest)
     waits = pl.col("powered").eq(False) & pl.col("runs_from").is_not_null()
     never = (
         pl.col("powered").eq(False) & pl.col("runs_from").is_null() & pl.col("site").is_not_null()
@@ -1027,70 +1100,141 @@ def _deal_blocks(
         {"ds": days, "holds": [deal.gpus_on(d) > 0 for d in days]},
         schema={"ds": pl.Date(), "holds": pl.Boolean()},
     )
-    candidates = dict(
-        orders.filter(pl.col("region") == deal.region).select("pool", "candidate").iter_rows()
-    )
-    rows: list[tuple[object, ...]] = []
-    served = 0.0  # H100-equivalents of the deal's training blocks, which serve `all` too
+    # Per pool and day the deal holds GPUs: what it adds to what the pool lacks (on a day the
+    # plan lacks GPUs without it too, the deal's own GPUs lack as well).
+    adds: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for pool in ("training", "all"):
         rows_of = joined.filter(pl.col("pool") == pool)
-        candidate = candidates.get(pool)
-        if rows_of.is_empty() or candidate is None or candidate not in kinds:
+        if rows_of.is_empty():
             continue
         serving = placed if pool == "all" else placed.filter(pl.col("pool") == pool)
-        cumulative = _added_by(serving, "from")
         held = pl.col("capacity_gpus") + pl.col("added").fill_null(0.0)
-        # No block ordered today lands before the candidate's lead time: the days before
-        # are the verdict's (short), not capital.
-        landing = as_of + timedelta(weeks=kinds[candidate].lead_time_weeks)
-        lacking = (
+        frame = (
             rows_of.sort("ds")
-            .join_asof(cumulative, left_on="ds", right_on="from")
+            .join_asof(_added_by(serving, "from"), left_on="ds", right_on="from")
             .join(holds, on="ds")
-            .filter(pl.col("holds") & (pl.col("ds") >= landing))
-            # What the deal adds to what the pool lacks: on a day the plan lacks GPUs without
-            # it too, the deal's own GPUs lack as well.
+            .filter(pl.col("holds"))
             .select(
-                (
-                    (pl.col("with_gpus") - held).clip(lower_bound=0.0)
-                    - (pl.col("requirement_gpus") - held).clip(lower_bound=0.0)
-                ).max()
+                "ds",
+                adds=(pl.col("with_gpus") - held).clip(lower_bound=0.0)
+                - (pl.col("requirement_gpus") - held).clip(lower_bound=0.0),
             )
-            .item()
         )
-        lacking = max(0.0, float(lacking or 0.0) - served)
-        unit = units[candidate]
-        blocks = math.ceil(lacking / unit - 1e-9) if lacking > _GPU_TOL and unit > 0 else 0
-        served += blocks * unit
-        kind = kinds[candidate]
-        rows.append(
-            (deal.region, pool, candidate, lacking, blocks, blocks * kind.capex_usd,
-             blocks * kind.mw)
-        )  # fmt: skip
-    return pl.DataFrame(rows, schema=DEAL_BLOCKS_SCHEMA, orient="row")
+        adds[pool] = (frame["ds"].to_numpy(), frame["adds"].to_numpy())
+
+    def lacking(pool: str, landing: date, relief: np.ndarray | None = None) -> float:
+        ds, gpus = adds[pool]
+        on = ds >= np.datetime64(landing)
+        if relief is not None:
+            gpus = gpus - relief
+        return max(float(gpus[on].max()) if on.any() else 0.0, 0.0)
+
+    def count(gpus: float, unit: float) -> int:
+        return math.ceil(gpus / unit - 1e-9) if gpus > _GPU_TOL and unit > 0 else 0
+
+    def lands(kind: Any) -> date:
+        return as_of + timedelta(weeks=kind.lead_time_weeks)
+
+    # (capex, MW, blocks) first: the cheapest; then rows of (pool, kind, lacking, blocks).
+    best: tuple[tuple[float, float, int], list[tuple[str, Any, float, int]]] | None = None
+    trainings = _deal_candidates(plan, deal, "training", as_of=as_of) if "training" in adds else []
+    alls = _deal_candidates(plan, deal, "all", as_of=as_of) if "all" in adds else []
+    for kt in trainings or [None]:
+        need_t = lacking("training", lands(kt)) if kt is not None else 0.0
+        low = count(need_t, units[kt.name]) if kt is not None else 0
+        most = low
+        if kt is not None and "all" in adds and units[kt.name] > 0:
+            # More training blocks than its own need can still be cheaper, as they serve the
+            # all pool too: up to those that cover the all pool alone.
+            most = max(low, count(lacking("all", lands(kt)), units[kt.name]))
+        for t in range(low, most + 1):
+            relief = None
+            if kt is not None and "all" in adds:
+                ds = adds["all"][0]
+                relief = np.where(ds >= np.datetime64(lands(kt)), t * units[kt.name], 0.0)
+            for ka in alls or [None]:
+                rows: list[tuple[str, Any, float, int]] = []
+                if kt is not None:
+                    rows.append(("training", kt, need_t, t))
+                if ka is not None:
+                    # A training deal's GPUs run on training blocks only: before its own land,
+                    # racks of the all pool serve none of them (the verdict's span short).
+                    start = lands(ka) if kt is None else max(lands(ka), lands(kt))
+                    need_a = lacking("all", start, relief)
+                    rows.append(("all", ka, need_a, count(need_a, units[ka.name])))
+                key = (
+                    sum(n * k.capex_usd for _, k, _, n in rows),
+                    sum(n * k.mw for _, k, _, n in rows),
+                    sum(n for *_, n in rows),
+                )
+                if best is None or key < best[0]:
+                    best = (key, rows)
+    chosen = [] if best is None else best[1]
+    # Rule 3: the MW left under the region's ceilings, training blocks first.
+    start = min((lands(k) for _, k, _, n in chosen if n), default=as_of)
+    room, _ = _ceiling_room(
+        plan, without.placements, region=deal.region, start=start, end=horizon_end
+    )
+    out: list[tuple[object, ...]] = []
+    for pool, kind, need_gpus, n in chosen:
+        fit = n if kind.mw <= 0 or math.isinf(room) else min(n, int((room + _TOL) // kind.mw))
+        if not math.isinf(room):
+            room -= fit * kind.mw
+        out.append(
+            (deal.region, pool, kind.name, need_gpus, n, n * kind.capex_usd, n * kind.mw, n - fit)
+        )
+    return pl.DataFrame(out, schema=DEAL_BLOCKS_SCHEMA, orient="row")
 
 
 def deal_blocks_text(deal_blocks: pl.DataFrame) -> str:
-    """The deal's own blocks as a note reads them: ``2 x rack-h100-256 for us-west all``."""
+    """The deal's own blocks as a note reads them: ``2 x rack-h100-256 for us-west all``, and
+    ``(1 of them past the ceilings of us-east's sites: not costed, a new site is needed)``
+    where some fit under no ceiling."""
+    rows = deal_blocks.filter(pl.col("blocks") > 0)
     listed = [
         f"{r['blocks']} x {r['candidate']} for {r['region']} {r['pool']}"
-        for r in deal_blocks.filter(pl.col("blocks") > 0).iter_rows(named=True)
+        for r in rows.iter_rows(named=True)
     ]
-    return ", ".join(listed) or "no block"
+    text = ", ".join(listed) or "no block"
+    if past := past_ceiling_text(deal_blocks):
+        text += f" ({past})"
+    return text
 
 
-def _extra_mw(*, by_replan: bool, replan_mw: float, own_mw: float) -> float:
-    """The MW a deal adds: its re-plan's where the re-plan serves it (never below zero), else
-    its own blocks'. A re-plan that costs less can still draw more power (racks where a cell
-    was): the headline read "$0, 0.0 MW" beside a re-plan of +1.7 MW (sweep48 F6)."""
-    return max(replan_mw, 0.0) if by_replan else own_mw
+def past_ceiling_text(deal_blocks: pl.DataFrame) -> str:
+    """The deal's own blocks that fit under no ceiling of its region's sites, and their
+    capex, said as not costed ('' where none): ``3 x rack-h100-256 ($25.3M of blocks) past
+    the ceilings of us-east's sites: not costed, a new site is needed, which the plan does not
+    price``. Never a smaller total: their capex stays in the extra capex (at least)."""
+    rows = deal_blocks.filter(pl.col("blocks_beyond_ceiling").fill_null(0) > 0)
+    if rows.is_empty():
+        return ""
+    parts = ", ".join(
+        f"{r['blocks_beyond_ceiling']} x {r['candidate']}" for r in rows.iter_rows(named=True)
+    )
+    capex = float(
+        rows.select(pl.col("capex_usd") * pl.col("blocks_beyond_ceiling") / pl.col("blocks"))
+        .sum()
+        .item()
+    )
+    region = rows["region"][0]
+    return (
+        f"{parts} ({usd(capex)} of blocks) past the ceilings of {region}'s sites: not costed, "
+        f"{NEW_SITE}, which the plan does not price"
+    )
+
+
+def _extra_mw_of(deal_blocks: pl.DataFrame) -> float:
+    """The MW of the deal's own blocks: its extra MW (module docstring, "Capital")."""
+    return float(deal_blocks["mw"].sum())
 
 
 def extra_mw_text(mw: float, *, bound: CapexBound | None) -> str:
     """A deal's extra MW as the CLI's headline reads it: ``3.8 MW``, or ``MW not measured``
     where an order of its pools is not sized (the MW rest on the same orders as the capex:
     "0.0 MW" stood beside "extra capex not sized")."""
-    return f"{mw:,.1f} MW" if bound is None else "MW not measured"
+    measured = bound is None or bound is CapexBound.NEW_SITE
+    return f"{mw:,.1f} MW" if measured else "MW not measured"
 
 
 def _blocks_unmeasured(
@@ -1117,10 +1261,8 @@ def _blocks_unmeasured(
     )
 
 
-def _capex_basis(deal_blocks: pl.DataFrame, *, by_replan: bool) -> str:
+def _capex_basis(deal_blocks: pl.DataFrame) -> str:
     """What the deal's extra capex is, in a few words (:attr:`WhatIf.capex_basis`)."""
-    if by_replan:
-        return f"{REPLANNED}, cheaper than blocks of its own"
     blocks = deal_blocks_text(deal_blocks)
     if blocks == "no block":
         return "its own GPUs need no block of their own"
@@ -1137,9 +1279,9 @@ def _replan_note(
     unmeasured: str = "",
 ) -> str:
     """What the plan's re-chosen orders move by, beside the blocks the deal's own GPUs need
-    ('' where they move by those blocks alone), and which of the two the extra capex is:
-    the cheaper (see the module docstring, "Capital"); ``unmeasured``: why the deal's own
-    blocks are not measured at all (:func:`_unservable_pools`).
+    ('' where they move by those blocks alone), never the extra capex (rule 2 of the module
+    docstring's "Capital"); ``unmeasured``: why the deal's own blocks are not measured at all
+    (:func:`_unservable_pools`).
 
     The triggers re-run with the deal re-choose the plan's later orders (block types bridged
     to a later generation, a cheaper plan, dates and sites moved by power), which jump with
@@ -1165,11 +1307,13 @@ def _replan_note(
         return f"{REPLANNED}: {moves}; the deal's extra capex is not measured: {unmeasured}"
     own = f"{deal_blocks_text(deal_blocks)} ({usd(own_capex)})"
     if replan_capex < own_capex:
+        # Taken as the deal's capital where cheaper, it read 1,500 us-west GPUs $0 beside
+        # $42.2M for 1,000 (a re-plan $143.6M cheaper than the plan): it jumps with demand.
         return (
             f"{REPLANNED}: {moves}, less than the blocks its own GPUs need on the plan "
-            f"without it, {own}: the re-run serves it for less (it can pull forward and share "
-            f"orders the plan places anyway), so the deal's extra capex is "
-            f"{usd(max(replan_capex, 0.0))}"
+            f"without it, {own}: the re-run re-chooses orders that serve the plan's own growth "
+            "too, and jumps with demand either way, so it is not the deal's extra capex, "
+            "which is the blocks its own GPUs need"
         )
     return (
         f"{REPLANNED}: {moves}, as the triggers re-run with it re-choose, re-date, re-size and "
@@ -2591,7 +2735,7 @@ def what_if(
     replan_capex = float(orders["extra_capex_usd"].sum())
     replan_mw = float(orders["extra_mw"].sum())
     deal_blocks = _deal_blocks(
-        forecast, lifted, plan, deal, without=without, orders=orders, as_of=as_of,
+        forecast, lifted, plan, deal, without=without, as_of=as_of, horizon_end=horizon_end,
         settings=settings,
     )  # fmt: skip
     unmeasured = ""
@@ -2604,14 +2748,12 @@ def what_if(
             "GPUs need are not measured"
         )
     own_capex = float(deal_blocks["capex_usd"].sum())
-    # The cheaper of two plans that serve the deal: the plan without it plus its own blocks,
-    # or the triggers' re-plan with it (which can pull the plan's orders forward and share
-    # them: 300 GPUs took one more 250-GPU rack there, not the two their 340 lacking need).
-    by_replan = not unservable and replan_capex < own_capex - _USD_TOL
-    extra_capex = max(replan_capex, 0.0) if by_replan else own_capex
-    extra_mw = _extra_mw(
-        by_replan=by_replan, replan_mw=replan_mw, own_mw=float(deal_blocks["mw"].sum())
-    )
+    # The blocks its own GPUs need, never the re-plan (module docstring, "Capital"): every
+    # plan that serves a larger deal serves a smaller one, so it never falls as the deal
+    # grows; blocks past the ceilings stay in it, the new site they need said not costed.
+    extra_capex = own_capex
+    extra_mw = _extra_mw_of(deal_blocks)
+    past_ceiling = past_ceiling_text(deal_blocks)
     replan_note = _replan_note(
         orders, deal_blocks, replan_capex=replan_capex, replan_mw=replan_mw,
         own_capex=own_capex, unmeasured=unmeasured,
@@ -2639,11 +2781,15 @@ def what_if(
     not_sized = _not_sized_note(without.triggers, result.triggers, deal, as_of=as_of)
     if not_sized.note:
         notes.insert(len(rebased), not_sized.note)  # after the ramp warning, if any
-    capex_bound = CapexBound.UNSERVABLE if unservable else not_sized.bound
+    capex_bound = (
+        CapexBound.UNSERVABLE
+        if unservable
+        else not_sized.bound or (CapexBound.NEW_SITE if past_ceiling else None)
+    )
     capex_basis = (
         unmeasured
         or _blocks_unmeasured(plan, deal, orders, as_of=as_of, horizon_end=horizon_end)
-        or _capex_basis(deal_blocks, by_replan=by_replan)
+        or _capex_basis(deal_blocks)
     )
     # "$0 extra capital: signing adds no order" is false where an order is not sized.
     no_extra = (
@@ -2698,6 +2844,12 @@ def what_if(
             )
     if capital_note:
         notes.append(capital_note)
+    if past_ceiling:
+        # Never summed as if free, never a smaller total (module docstring, "Capital", 3).
+        notes.append(
+            f"the blocks its own GPUs need: {past_ceiling}; their capex is in the extra "
+            "capex, which is therefore at least that, the new site apart"
+        )
     return WhatIf(
         deal=deal,
         as_of=as_of,

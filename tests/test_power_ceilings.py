@@ -31,6 +31,7 @@ from forecasting.triggers import (
     TriggerSettings,
     expansion_triggers,
     mw_by_site_month,
+    pool_requirements,
 )
 from forecasting.triggers.common import NO_ORDER_BY
 from forecasting.triggers.orders import _Order, _relieved
@@ -293,6 +294,49 @@ def test_the_all_pool_counts_only_the_training_blocks_under_the_ceiling() -> Non
         "sized net of the training-pool order (2 x pod-h100 in service 2027-02-02, 1 of them "
         "past s1's ceiling: counted for nothing, a new site is needed for it)"
     ) in racks["note"]
+
+
+def test_the_all_pool_s_later_orders_count_no_training_block_placed_past_the_ceiling() -> None:
+    """Training 500 + 2d and inference 300 + 1d on a live rack and pod at s1 (2.5 MW energized,
+    a 4.0 MW ceiling), sized 13 weeks at a time: the training pool's later pod, placed by
+    arrival, is wholly past s1's ceiling. The all pool's later orders were sized counting it
+    as 1,000 GPUs in service, so its note read "the shortfall grows by 1,654 more by
+    2028-03-14: later orders" and none followed (the demo's us-west, with a 20,000-GPU
+    training deal, counted 6 pods and a GB200 cell no site powers). They now count only the
+    training blocks that run as placed, and order what is short (here past the ceiling too:
+    a new site is needed), so what is ordered covers the pool's need at the plan's end."""
+    d = np.arange(800, dtype=float)
+    frames = []
+    series = {"total/r1": 800 + 3.0 * d, "total/r1/training": 500 + 2.0 * d,
+              "total/r1/inference": 300 + 1.0 * d}  # fmt: skip
+    for uid, values in series.items():
+        both = pl.Series(np.concatenate([values, values]))  # the peak's rows, then the mean's
+        columns = {c: both for c in ("mean", "q10", "q50", "q90", "q99")}
+        frames.append(_linear(days=800).with_columns(unique_id=pl.lit(uid), **columns))
+    forecast = pl.concat(frames)
+    blocks = [_block(), _block("r1-pod", kind="pod", fabric=True)]
+    plan = _plan(sites=[_site(mw=2.5, ceiling_mw=4.0)], blocks=blocks, candidates=[RACK, POD])
+    result = _run(plan, forecast, settings=TriggerSettings(sizing_weeks=13))
+    placed = result.placements
+    later_pod = placed.filter(pl.col("pool") == "training", pl.col("tranche") == 2)
+    assert later_pod.select("blocks", "blocks_beyond_ceiling").rows() == [(1, 1)]
+    # What runs of the training pool's orders, and every all-pool block ordered, against the
+    # all pool's shortfall on the plan's last day.
+    need = pool_requirements(forecast, plan, as_of=MONDAY, column="q90").filter(
+        pl.col("pool") == "all"
+    )
+    last = need.sort("ds").row(-1, named=True)
+    short = last["requirement_gpus"] - last["capacity_gpus"]
+    training = placed.filter(pl.col("pool") == "training")
+    running = float(
+        (training["blocks"] - training["blocks_beyond_ceiling"].fill_null(0)).sum() * 1000
+    )
+    ordered = float(placed.filter(pl.col("pool") == "all")["blocks"].sum() * 250)
+    assert running + ordered >= short
+    later = placed.filter(pl.col("pool") == "all", pl.col("tranche") > 1)
+    assert later.height and later["blocks"].sum() > 0
+    note = result.triggers.filter(pl.col("pool") == "all")["note"][0]
+    assert "later orders (1 planned to" in note
 
 
 def test_a_training_order_relieves_the_all_pool_by_its_running_blocks_from_when_they_run() -> None:

@@ -691,11 +691,11 @@ def test_a_deal_is_priced_over_every_order_and_its_trigger_matches_the_plan_s() 
     assert row["capex_without_usd"] == pytest.approx(every)
     assert answer.extra_capex_usd == pytest.approx(row["capex_with_usd"] - every)
     assert answer.extra_capex_usd > 0
-    # Its 340 H100-equivalents lacking would take two racks of its own on the plan without
-    # it; the re-plan shares the rack it pulls forward, one rack cheaper, and says so.
-    assert "less than the blocks its own GPUs need on the plan without it, 2 x rack-c for " \
-        "r2 all ($16.0M)" in answer.replan_note  # fmt: skip
-    assert answer.capex_basis.startswith("the plan re-chose its later orders, cheaper")
+    # Its 340 H100-equivalents lacking took two racks of its own where the re-plan pulls the
+    # plan's later rack forward and adds one: the plan's orders now count from as soon as
+    # they can land, so its own blocks share that rack too, and the two agree.
+    assert answer.capex_basis == "the blocks its own GPUs need: 1 x rack-c for r2 all"
+    assert answer.replan_note.startswith("with the deal the triggers move 1 of the plan's")
     assert answer.new_orders.height >= 1
     assert answer.new_orders["order_by"].min() >= MONDAY
 

@@ -45,19 +45,18 @@ def _training_deal(gpus: int) -> WhatIf:
 def test_a_deal_s_extra_capex_is_the_blocks_its_own_gpus_need_not_the_re_plan() -> None:
     """A flat 500-GPU training deal read "extra capex $263.2M, 12.3 MW" (34 racks, 8,704
     GPUs, ~$526k a GPU) and 100 GPUs $0, 1,000 GPUs $371.7M: the difference of two greedy
-    re-plans. Its capex is now the cheaper of the blocks its own GPUs need (growing with its
-    GPUs) and that re-plan, said which, the re-plan's figure apart."""
+    re-plans. Taken as the cheaper of the re-plan and its own blocks (session 48), 100 GPUs
+    read $0 and 1,000 GPUs one pod (the re-plan), 500 GPUs one pod of their own. Its capex is
+    now the blocks its own GPUs need, growing with its GPUs, the re-plan's figure apart
+    (forecasting.whatif, "Capital", 1 and 2)."""
     _, plan = _fleet()
     kinds = {c.name: c for c in plan.candidate}
+    pod = kinds["pod-h100-1024"]
     answers = {gpus: _training_deal(gpus) for gpus in (100, 500, 1000)}
     capex = [answers[g].extra_capex_usd for g in (100, 500, 1000)]
     assert capex == sorted(capex)
-    # 100 GPUs: one rack of their own on the plan without them, but the re-plan serves them
-    # at no more capital (it pulls an order forward), and says so.
-    assert capex[0] == 0.0
-    assert answers[100].capex_basis.startswith(REPLANNED)
-    assert "1 x pod-h100-1024 for us-west training ($41.0M)" in answers[100].replan_note
     own = {
+        100: [("training", "pod-h100-1024", 1)],
         500: [("training", "pod-h100-1024", 1)],
         1000: [("training", "pod-h100-1024", 2)],
     }
@@ -65,20 +64,21 @@ def test_a_deal_s_extra_capex_is_the_blocks_its_own_gpus_need_not_the_re_plan() 
         answer = answers[gpus]
         rows = answer.deal_blocks.filter(pl.col("blocks") > 0)
         assert rows.select("pool", "candidate", "blocks").rows() == blocks
-    # 500 GPUs: one pod of their own, cheaper than the re-plan.
-    assert answers[500].extra_capex_usd == pytest.approx(kinds["pod-h100-1024"].capex_usd)
-    assert answers[500].extra_mw == pytest.approx(kinds["pod-h100-1024"].mw)
-    assert answers[500].capex_basis.startswith("the blocks its own GPUs need")
-    # 1,000 GPUs: two pods of their own, but the re-plan serves them with one more: the
-    # cheaper of the two, said so, never more than their own blocks.
-    assert answers[1000].extra_capex_usd == pytest.approx(kinds["pod-h100-1024"].capex_usd)
-    assert answers[1000].capex_basis.startswith(REPLANNED)
-    # The re-plan is still measured, and said apart: not the deal's capital.
-    assert answers[500].replan_capex_usd == pytest.approx(108.5e6, abs=0.05e6)
+        assert answer.extra_capex_usd == pytest.approx(blocks[0][2] * pod.capex_usd)
+        assert answer.extra_mw == pytest.approx(blocks[0][2] * pod.mw)
+        assert answer.capex_basis.startswith("the blocks its own GPUs need")
+        assert answer.capex_bound is None
+    # 1,000 GPUs: the re-plan places one pod more, cheaper than their two, and is said apart,
+    # not taken as the deal's capital.
+    assert answers[1000].replan_capex_usd == pytest.approx(pod.capex_usd)
+    assert "so it is not the deal's extra capex" in answers[1000].replan_note
+    # The re-plan is still measured, and said apart: not the deal's capital (+$108.5M before
+    # the all pool's later orders counted the training cell from when it runs as placed).
+    assert answers[500].replan_capex_usd == pytest.approx(24.1e6, abs=0.05e6)
     assert answers[500].replan_note.startswith(REPLANNED)
-    assert "+$108.5M" in answers[500].replan_note
-    assert "us-west training +$41.0M" in answers[500].replan_note
-    assert "not counted as the deal's extra capex" in answers[500].replan_note
+    assert "+$24.1M" in answers[500].replan_note
+    assert "us-west training +$41.0M, us-west all -$16.9M" in answers[500].replan_note
+    assert "so it is not the deal's extra capex" in answers[500].replan_note
     assert "1 x pod-h100-1024 for us-west training ($41.0M)" in answers[500].replan_note
 
 
@@ -297,9 +297,11 @@ def test_every_order_the_deal_moves_is_said_with_its_dates_and_capital() -> None
     named only the first order's date; here a 3,000-GPU deal re-sizes three of the plan's rack
     orders, each said as its move with both sides' blocks and capital. (It pulled the plan's
     GB200 cell 365 days sooner, due 83 days before the as-of date, beside "extra capex $0";
-    racks in time, most on power, now serve it instead, for $118.3M.)"""
+    racks in time, most on power, now serve it instead: its own 15 racks, $126.7M, where the
+    re-plan's 14, $118.3M, read as its capital before "Capital" rule 2.)"""
     answer = _inference_deal("2027-06-01:3000", _SETTINGS)
-    assert answer.extra_capex_usd == 118_272_000.0
+    assert answer.extra_capex_usd == 15 * 8_448_000.0
+    assert answer.replan_capex_usd == 118_272_000.0
     moved = answer.replan_note
     assert (
         "with the deal the triggers move 3 of the plan's orders to its end (capital past a "

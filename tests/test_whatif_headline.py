@@ -62,14 +62,15 @@ def test_the_capital_a_deal_places_sooner_stands_beside_its_extra_capex() -> Non
     and the page's cards, not only the note below (the demo's "$84.5M" stood alone while
     $2,918.4M of orders moved up to 426 days sooner). A 3,000-GPU deal from 2027-06-01 pulled
     the plan's GB200 cell 365 days sooner, due 83 days before the as-of date, for "extra
-    capex $0"; racks in time, most on power, now serve it: $118.3M, nothing moved sooner."""
+    capex $0"; racks in time, most on power, now serve it: its own 15 racks, $126.7M (the
+    re-plan's $118.3M before "Capital" rule 2), nothing moved sooner."""
     from dataclasses import replace
 
     from forecasting.report.format import html_text
     from forecasting.whatif import _moved_orders, _sooner_note
 
     answer = _inference_deal("2027-06-01:3000", _SETTINGS)
-    assert (answer.extra_capex_usd, answer.sooner_note) == (118_272_000.0, "")
+    assert (answer.extra_capex_usd, answer.sooner_note) == (15 * 8_448_000.0, "")
     moves = _moved_orders(
         _placed(date(2028, 3, 14), beyond=0), _placed(date(2026, 9, 12), beyond=0)
     )
@@ -79,7 +80,7 @@ def test_the_capital_a_deal_places_sooner_stands_beside_its_extra_capex() -> Non
         "2026-09-12, 83 days before the as-of date: late)"
     )
     moved = replace(answer, sooner_note=sooner)
-    assert f"extra capex $118.3M, 5.4 MW ({answer.capex_basis}); {sooner}; revenue" in _title(moved)
+    assert f"extra capex $126.7M, 5.8 MW ({answer.capex_basis}); {sooner}; revenue" in _title(moved)
     assert html_text(sooner) in _page(moved)
     # A deal that moves nothing sooner says nothing of it.
     later = _inference_deal("2027-10-01:2000", _SCORED)
@@ -117,7 +118,10 @@ def test_a_deal_s_blocks_in_service_months_before_it_say_how_long_and_why() -> N
 def test_a_first_order_smaller_with_the_deal_says_why() -> None:
     """A 3,000-GPU deal from 2027-04-01 reads "trigger blocks 60 -> 13" though it adds demand:
     the first order is stopped the day before the deal (what is short from then is the later
-    orders'), and every order of the pool to the plan's end grows, 131 -> 145 racks."""
+    orders'), and every order of the pool to the plan's end is said: 175 racks without the
+    deal, a GB200 cell and 174 racks with it (131 -> 145 racks and a cell either way before
+    the all pool's later orders counted the training cell from when it runs as placed,
+    2029-01-01, not as sized)."""
     answer = _inference_deal("2027-04-01:3000", _SCORED)
     first = answer.orders.filter(pl.col("pool") == "all").row(0, named=True)
     assert (first["blocks_without"], first["blocks_with"]) == (60, 13)
@@ -126,7 +130,7 @@ def test_a_first_order_smaller_with_the_deal_says_why() -> None:
         "first order is sized to 2028-02-11 without the deal and to 2027-03-31 with it (the day "
         "before the deal starts: what is short from then, the deal's GPUs with it, is the later "
         "orders'), so what it no longer covers falls to the later orders; every order of the "
-        "pool to the plan's end: 1 -> 1 x cell-gb200-8192, 131 -> 145 x rack-h100-256"
+        "pool to the plan's end: 0 -> 1 x cell-gb200-8192, 175 -> 174 x rack-h100-256"
     ) in answer.notes
     # A deal from 2027-03-01 leaves nothing for the first order to buy before it: 60 -> 0.
     none = _inference_deal("2027-03-01:3000", _SCORED)
@@ -447,17 +451,6 @@ def test_a_deal_s_blocks_in_service_months_early_say_when_they_could_be_ordered_
     first, _ = answer.early_note.split(". ", 1)
     assert first.endswith(later)
     assert html_text(later) in _page(answer)
-
-
-def test_a_cheaper_re_plan_that_draws_more_power_says_its_mw() -> None:
-    """A 3,000-GPU eu-west deal whose re-plan costs $95.2M less (racks where two GB200 cells
-    were) but draws 1.7 MW more read "extra capex $0, 0.0 MW" beside a note of "+1.7 MW"
-    (sweep48 F6): its MW is the re-plan's wherever the re-plan serves it."""
-    from forecasting.whatif import _extra_mw
-
-    assert _extra_mw(by_replan=True, replan_mw=1.7, own_mw=3.8) == pytest.approx(1.7)
-    assert _extra_mw(by_replan=True, replan_mw=-2.0, own_mw=3.8) == 0.0
-    assert _extra_mw(by_replan=False, replan_mw=1.7, own_mw=3.8) == pytest.approx(3.8)
 
 
 def test_a_deal_is_not_sent_to_a_new_site_for_the_plans_own_breach() -> None:

@@ -25,6 +25,18 @@ Later orders
     later order can be due before its trigger (a 90-week cell for the year after a rack
     order's window).
 
+    The rule for the ``all`` pool's later orders (session 51): they count, of the training
+    pool's orders (its trigger's and its later ones), only the blocks that run, under their
+    site's ceiling, from when their power runs them, as the region's plan is finally placed
+    by arrival. A block past every ceiling serves no pool until a new site is planned, so
+    the all pool orders for what it would have covered (its own blocks placed, and past a
+    ceiling where none is left, said so). The later orders are sized before placement, so
+    where placing by arrival moves a training order's running blocks (fewer under a
+    ceiling, or from other days) they are sized again on the orders as placed, and placed
+    again (``_all_later_as_placed``, two rounds at most; a bridged all pool keeps its
+    orders). Counted as sized, the demo's us-west all pool, with a 20,000-GPU training deal,
+    counted 6 pods and a GB200 cell that no site powers.
+
 GPU generations
     Among candidates orderable in time the newest generation wins, then the cheapest; when
     none is in time, the one that arrives first. An order of an older generation chosen in
@@ -2155,6 +2167,60 @@ def _placed_by_arrival(
     return current
 
 
+def _training_orders(region_plan: _RegionPlan) -> list[_Order]:
+    """The training pool's orders of ``region_plan`` (its trigger's, then its later ones),
+    which serve the ``all`` pool too."""
+    decisions = [region_plan.first[Pool.TRAINING], *region_plan.later[Pool.TRAINING]]
+    return [d.order for d in decisions if d.order is not None]
+
+
+def _all_later_as_placed(
+    chosen: _RegionPlan,
+    sized: _RegionPlan,
+    pools: dict[Pool, pl.DataFrame],
+    plan: CapacityPlan,
+    *,
+    power: _Power,
+    region: str,
+    as_of: date,
+    settings: TriggerSettings,
+    end: date,
+) -> _RegionPlan:
+    """``chosen`` (placed by arrival) with the ``all`` pool's later orders sized again where
+    the training pool's orders run otherwise as placed than as ``sized`` counted them: fewer
+    blocks under their sites' ceilings, or from other days ("Later orders": the all pool
+    counts only the training blocks that run, as the plan is placed). Placed again after;
+    ``power`` is the region's power before its orders. A bridged all pool keeps its orders
+    (its bridge's day is its plan's own choice), as does one where nothing moved.
+
+    Sized on the training orders before placement, us-west's all pool counted 6 of 21 + 21
+    pods that placement put past us-west-a's ceiling (a 20,000-GPU training deal on the
+    demo), 6,144 GPUs no site powers: a shortfall no order covered."""
+
+    def running(region_plan: _RegionPlan) -> list[list[tuple[date, int]]]:
+        return [_running(o) for o in _training_orders(region_plan)]
+
+    placed = partial(
+        _placed_by_arrival, plan=plan, power=power, region=region, as_of=as_of,
+        settings=settings, end=end,
+    )  # fmt: skip
+    for _ in range(2):
+        if running(chosen) == running(sized) or chosen.bridged(Pool.ALL):
+            return chosen
+        counted = power.copy()
+        for o in (*_training_orders(chosen), chosen.first[Pool.ALL].order):
+            for share in () if o is None else o.shares:
+                if share.site is not None:
+                    counted.take(share.site, share.mw_held, share.arrives)
+        later = _later_orders(
+            pools[Pool.ALL], plan, first=chosen.first[Pool.ALL], earlier=_training_orders(chosen),
+            region=region, pool=Pool.ALL, as_of=as_of, settings=settings, power=counted,
+        )  # fmt: skip
+        sized = chosen
+        chosen = placed(chosen._replace(later={**chosen.later, Pool.ALL: later}))
+    return chosen
+
+
 def _say_relief_as_placed(
     decision: _Decision, relief: _Order | None, placed: _Order | None, *, as_of: date
 ) -> None:
@@ -2746,9 +2812,14 @@ def _triggers(
             size_until=size_until,
         )
         if power is not None:
+            as_sized = chosen
             chosen = _placed_by_arrival(
                 chosen, plan, power=power, region=str(region), as_of=as_of, settings=settings,
                 end=end,
+            )  # fmt: skip
+            chosen = _all_later_as_placed(
+                chosen, as_sized, pools, plan, power=power, region=str(region), as_of=as_of,
+                settings=settings, end=end,
             )  # fmt: skip
             power.taken = chosen.power.taken  # type: ignore[union-attr]  # the orders' MW
             power.claimed = chosen.power.claimed  # type: ignore[union-attr]

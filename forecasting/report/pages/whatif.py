@@ -104,7 +104,8 @@ def _cards(answer: WhatIf) -> list[tuple[str, str]]:
         (
             "extra power",
             fmt_mw(answer.extra_mw)
-            if answer.capex_bound is None
+            # Blocks past the ceilings are measured, MW too: only their new site is not.
+            if answer.capex_bound in (None, CapexBound.NEW_SITE)
             else f"not measured ({answer.capex_bound}: see the notes)"
             if answer.capex_bound is CapexBound.UNSERVABLE
             else "not measured (an order is not sized: see the notes)",

@@ -1,0 +1,117 @@
+"""A what-if's capital over a ladder of deal sizes (tests/fixtures/whatif_ladder: the demo
+fleet's us-west region, class and total rows of the trigger forecast as of 2026-12-05, and its
+capacity.toml): the rule of forecasting.whatif's "Capital".
+
+Taken as the cheaper of the deal's own blocks and the triggers' re-plan, a 1,000-GPU
+inference deal there read $42.2M and a 1,500-GPU one $0 (its re-plan $143.6M cheaper than the
+plan), a 750-GPU training deal $0 beside $41.0M for 1,000.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+import polars as pl
+
+from forecasting.capacity import CapacityPlan, load_capacity
+from forecasting.text import CapexBound, extra_capex
+from forecasting.triggers import TriggerResult, TriggerSettings, expansion_triggers
+from forecasting.whatif import WhatIf, deal_contract, what_if
+
+_FIXTURE = Path(__file__).parent / "fixtures" / "whatif_ladder"
+_AS_OF = date(2026, 12, 5)
+_SETTINGS = TriggerSettings(scored_days=364)
+
+
+@cache
+def _fleet() -> tuple[pl.DataFrame, CapacityPlan, TriggerResult]:
+    forecast = pl.read_parquet(_FIXTURE / "forecast.parquet")
+    plan = load_capacity(_FIXTURE / "capacity.toml")
+    return forecast, plan, expansion_triggers(forecast, plan, as_of=_AS_OF, settings=_SETTINGS)
+
+
+@cache
+def _deal(workload_class: str, gpus: int) -> WhatIf:
+    forecast, plan, without = _fleet()
+    deal = deal_contract(
+        customer="newco",
+        workload_class=workload_class,
+        region="us-west",
+        ramp=f"2027-03-01:{gpus}",
+    )
+    return what_if(forecast, plan, deal, as_of=_AS_OF, settings=_SETTINGS, without=without)
+
+
+def test_a_deal_s_capital_never_falls_as_it_grows() -> None:
+    """Every plan that serves a larger deal serves a smaller one, so its capital never falls
+    as it grows: 1,500 inference GPUs read $0 beside $42.2M for 1,000, and 1,500 training GPUs
+    $0 beside $41.0M for 1,000, where the re-plan (which jumps with demand) was taken when
+    cheaper. The re-plan is still measured, said apart."""
+    for workload_class, ladder in (
+        ("inference", (100, 1000, 1500, 8000, 20000)),
+        ("training", (500, 1000, 1500)),
+    ):
+        answers = [_deal(workload_class, gpus) for gpus in ladder]
+        capex = [a.extra_capex_usd for a in answers]
+        assert capex == sorted(capex), (workload_class, ladder, capex)
+        assert all(c > 0 for c in capex)
+        for answer in answers:
+            assert answer.capex_basis.startswith("the blocks its own GPUs need")
+    assert _deal("inference", 1500).replan_capex_usd < 0  # the re-plan, said apart
+
+
+def test_blocks_past_the_ceilings_are_counted_and_said_not_costed() -> None:
+    """20,000 inference GPUs need more MW than us-west's sites have left under their ceilings
+    once the plan is placed: the blocks that do not fit need a new site, which the plan does
+    not price. Their capex stays in the extra capex, which reads "at least" and names them,
+    never a smaller total than a deal that fits (15,000 GPUs, measured in full)."""
+    fits, past = _deal("inference", 15000), _deal("inference", 20000)
+    assert fits.capex_bound is None
+    assert past.capex_bound is CapexBound.NEW_SITE
+    assert past.extra_capex_usd > fits.extra_capex_usd
+    rows = past.deal_blocks.filter(pl.col("blocks_beyond_ceiling") > 0)
+    assert rows.height == 1
+    row = rows.row(0, named=True)
+    # Every block is in the capex, those past the ceilings too.
+    assert past.extra_capex_usd == row["capex_usd"]
+    assert 0 < row["blocks_beyond_ceiling"] <= row["blocks"]
+    said = f"{row['blocks_beyond_ceiling']} x rack-h100-256 ("
+    assert said in past.capex_basis
+    assert "past the ceilings of us-west's sites: not costed, a new site is needed" in (
+        past.capex_basis
+    )
+    assert any("past the ceilings of us-west's sites" in note for note in past.notes)
+    assert extra_capex(past.extra_capex_usd, bound=past.capex_bound).startswith("at least $")
+
+
+def test_the_cli_and_the_page_read_blocks_past_the_ceilings_alike() -> None:
+    """The CLI's headline and the what-if page say the same lower bound for a deal whose blocks
+    pass the ceilings, and its MW as measured: the page's power card read "not measured (an
+    order is not sized)" for any bound."""
+    from rich.console import Console
+
+    from flows.tables import whatif_table
+    from forecasting.report.format import fmt_mw, html_text
+    from forecasting.report.pages.whatif import whatif_page
+    from forecasting.runs import WhatIfOutcome
+
+    answer = _deal("inference", 20000)
+    said = extra_capex(answer.extra_capex_usd, bound=answer.capex_bound)
+    assert said.startswith("at least $") and "not costed" in said
+    outcome = WhatIfOutcome(
+        forecast_run_id="r", as_of=answer.as_of, horizon_end=answer.horizon_end,
+        serve_from=answer.serve_from, can_serve=answer.can_serve, serve_note=answer.serve_note,
+        extra_capex_usd=answer.extra_capex_usd, extra_mw=answer.extra_mw,
+        revenue_usd=answer.revenue_usd, orders=answer.orders.to_dicts(), notes=[],
+        page=Path("p.html"), capex_basis=answer.capex_basis, capex_bound=answer.capex_bound,
+    )  # fmt: skip
+    console = Console(width=600, record=True)
+    console.print(whatif_table(outcome))
+    text = " ".join(console.export_text().split())
+    assert f"extra capex {said}, {answer.extra_mw:,.1f} MW" in text
+    page = whatif_page(answer, forecast_run_id="r", quantile="q90")
+    assert html_text(said) in page
+    assert html_text(fmt_mw(answer.extra_mw)) in page
+    assert "not measured (an order is not sized" not in page
