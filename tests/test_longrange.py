@@ -422,6 +422,20 @@ def test_a_new_customers_ramp_does_not_set_its_monthly_spread() -> None:
     assert beside["q90"] / beside["q10"] > 1.05 * alone["q90"] / alone["q10"]
 
 
+def test_a_dip_after_a_first_block_above_it_is_not_an_onboarding_ramp() -> None:
+    """A bursty class at 161, 118, 194, 238 GPUs a block (a 120-day synthetic fleet, seed 7):
+    118 is below half of 238, but its first block was not, so nothing ramped; read as a ramp
+    its first two blocks were dropped, and the day before (118 above half of 232) kept, so its
+    6-month q90 moved 32 % in a day (now the fleet's worst monthly row moves 8 %). A ramp at
+    the start (50, 900, 1,400, 1,500) is still left out."""
+    dip = np.array([161.0, 118.0, 194.0, 238.0])
+    np.testing.assert_array_equal(lr._after_ramp(dip), dip)
+    ramp = np.array([50.0, 900.0, 1400.0, 1500.0])
+    np.testing.assert_array_equal(lr._after_ramp(ramp), ramp[1:])
+    climb = np.array([50.0, 300.0, 900.0, 1400.0, 1500.0])  # two ramp blocks: the most left out
+    np.testing.assert_array_equal(lr._after_ramp(climb), climb[2:])
+
+
 def test_a_customer_a_week_old_stays_within_a_few_times_its_level_for_three_years() -> None:
     """Six days of a ramp (12 to 1,429 GPUs) and nothing else in the run: nothing measures how
     its level moves, so nothing is forecast past the daily days and the reason says so (its
