@@ -67,12 +67,15 @@ def test_fleet_rows(histories: list[int], seeds: list[int]) -> pl.DataFrame:
     return pl.DataFrame(rows)
 
 
-def synthetic_rows(lengths: list[int], seeds: list[int], customers: int) -> pl.DataFrame:
-    """Per series 26-week metrics of young synthetic fleets, cut-off 6 months back."""
+def synthetic_rows(
+    lengths: list[int], seeds: list[int], customers: int, *, depth: int = 1
+) -> pl.DataFrame:
+    """Per series 26-week metrics of young synthetic fleets, cut-off 6 months back (the total
+    and the regions; with ``depth`` 2 the classes too)."""
     rows = []
     for days in lengths:
         for seed in seeds:
-            peaks = fleet_peaks(days=days, customers=customers, seed=seed)
+            peaks = fleet_peaks(days=days, customers=customers, seed=seed, depth=depth)
             scores = longrange.decision_backtest(peaks, cutoffs_months_back=(6,), as_of=END).filter(
                 pl.col("horizon_days") == 182
             )
@@ -128,6 +131,7 @@ def main() -> None:
     parser.add_argument("--seeds", default="0,1,2,3")
     parser.add_argument("--customers", type=int, default=None)
     parser.add_argument("--widths", default="", help="e.g. 300,400,500,600 (alone)")
+    parser.add_argument("--classes", action="store_true", help="score the classes too")
     args = parser.parse_args()
 
     def ints(text: str) -> list[int]:
@@ -142,7 +146,23 @@ def main() -> None:
     args.customers = args.customers or 40
     print("test fleets cut short, cut-off 2026-05-31, 182 days scored (pooled over 8 series)")
     print(test_fleet_rows(ints(args.history), ints(args.seeds)))
-    synthetic = synthetic_rows(ints(args.days), ints(args.seeds), args.customers)
+    synthetic = synthetic_rows(
+        ints(args.days), ints(args.seeds), args.customers, depth=2 if args.classes else 1
+    )
+    if args.classes:
+        classes = synthetic.filter(pl.col("series").str.count_matches("/") == 2)
+        print("synthetic fleets, classes: 26 weeks after the cut-off")
+        print(
+            classes.group_by("days")
+            .agg(
+                pl.col("mae_ratio").median().alias("median MAE ratio"),
+                pl.col("above_q90_pct").median().alias("median % above q90"),
+                pl.col("above_q90_pct").mean().alias("mean % above q90"),
+                pl.col("bias_pct").abs().median().alias("median |bias| %"),
+            )
+            .sort("days")
+        )
+        synthetic = synthetic.filter(pl.col("series").str.count_matches("/") <= 1)
     print("synthetic fleets, total and regions, cut-off 6 months before 2026-11-22")
     print(synthetic)
     print(

@@ -386,8 +386,10 @@ class LevelRandomWalk(GrowthModel):
     The drift is the mean step of the blocks (the random walk with drift), shrunk toward the
     run's pooled drift by how much the series' own few steps can tell (``RunWalk``: a young
     series grows as the run's series do unless its own blocks say otherwise), then damped by
-    ``damping`` a block. The spread is the walk's (its step spread times the square root of
-    the steps) plus the drift's uncertainty over the steps it compounds.
+    ``damping`` a block. The spread is the walk's (the run's typical step spread times the
+    square root of the steps, plus once the excess of its own step variance over it: a few
+    blocks cannot tell a series' noise from its wander) plus the drift's uncertainty over the
+    steps it compounds.
     """
 
     name = "level_random_walk"
@@ -411,6 +413,16 @@ class LevelRandomWalk(GrowthModel):
         # A few blocks of a young series can sit still by chance; the run's typical step (its
         # established series') keeps its band from reading that as certainty.
         self._step_sd = max(own, self.run.step_sd)
+        # What compounds block after block is the run's typical step; a young series' own
+        # spread above it, read off one to four steps, is its blocks' noise (a bursty class's
+        # 202, 206, 118, 224 GPUs step -0.56 then +0.64: no wander) and is added once, not
+        # compounded. Compounded, a 90-day fleet's class read 0.45 a block for 39 blocks (its
+        # 31st month's q90 and mean 30x its q50), and one day's data flipped it: a block
+        # crossing the ramp threshold (``longrange._after_ramp``) took its step out, and the
+        # class's 36-month mean moved 22x (bench_silent_plan.py --as-of-moves).
+        # One block ahead the spread is unchanged: its own step, at least the run's.
+        self._walk_sd = self.run.step_sd if self.run.step_sd > 0 else self._step_sd
+        self._noise_var = self._step_sd**2 - self._walk_sd**2
         # Held flat, young test fleets growing 55 %/yr were forecast 9-16 % low over 26 weeks
         # and above their q90 on 47-80 % of days (benchmarks/longrange_findings.md).
         run = self.run
@@ -430,11 +442,12 @@ class LevelRandomWalk(GrowthModel):
             self._drift_var = run.spread + run.drift_var if run.drift is not None else 0.0
 
     def _log_forecast(self, h: int) -> tuple[np.ndarray, np.ndarray]:
-        """The last level plus the damped drift; sd of the walk plus the drift's."""
+        """The last level plus the damped drift; sd of the walk (the run's typical step
+        compounding, its own excess added once) plus the drift's."""
         k = np.arange(1, h + 1, dtype=float)
         reach = damped_reach(h, self.damping)
         mu = self._last + self.drift * reach
-        return mu, np.sqrt(self._step_sd**2 * k + self._drift_var * reach**2)
+        return mu, np.sqrt(self._walk_sd**2 * k + self._noise_var + self._drift_var * reach**2)
 
     def describe(self) -> str:
         """How the walk moves, in words for a reason column."""

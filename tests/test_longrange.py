@@ -422,6 +422,20 @@ def test_a_new_customers_ramp_does_not_set_its_monthly_spread() -> None:
     assert beside["q90"] / beside["q10"] > 1.05 * alone["q90"] / alone["q10"]
 
 
+def test_a_dip_after_a_first_block_above_it_is_not_an_onboarding_ramp() -> None:
+    """A bursty class at 161, 118, 194, 238 GPUs a block (a 120-day synthetic fleet, seed 7):
+    118 is below half of 238, but its first block was not, so nothing ramped; read as a ramp
+    its first two blocks were dropped, and the day before (118 above half of 232) kept, so its
+    6-month q90 moved 32 % in a day (now the fleet's worst monthly row moves 8 %). A ramp at
+    the start (50, 900, 1,400, 1,500) is still left out."""
+    dip = np.array([161.0, 118.0, 194.0, 238.0])
+    np.testing.assert_array_equal(lr._after_ramp(dip), dip)
+    ramp = np.array([50.0, 900.0, 1400.0, 1500.0])
+    np.testing.assert_array_equal(lr._after_ramp(ramp), ramp[1:])
+    climb = np.array([50.0, 300.0, 900.0, 1400.0, 1500.0])  # two ramp blocks: the most left out
+    np.testing.assert_array_equal(lr._after_ramp(climb), climb[2:])
+
+
 def test_a_customer_a_week_old_stays_within_a_few_times_its_level_for_three_years() -> None:
     """Six days of a ramp (12 to 1,429 GPUs) and nothing else in the run: nothing measures how
     its level moves, so nothing is forecast past the daily days and the reason says so (its
@@ -1098,3 +1112,52 @@ def test_a_month_s_peak_reads_at_least_each_of_its_days_the_same_model_gives(day
     # Held to the month, not the month lifted to the days: a first month near the largest day.
     first = fc.monthly.sort("ds").row(0, named=True)
     assert first["q90"] < 1.25 * float(frame["y"].max())  # type: ignore[arg-type]
+
+
+def _regions_and_classes_months(days: int, seed: int, back: int) -> pl.DataFrame:
+    """The regions' and classes' monthly rows (both measures) of a synthetic fleet of ``days``
+    days planned as of ``back`` days before its last day, its telemetry cut there."""
+    from forecasting import demand, synth
+
+    fleet = synth.synthetic_fleet(days=days, seed=seed)
+    hourly = fleet.telemetry.group_by(
+        pl.col("ts").dt.truncate("1h"), "region", "workload_class", "customer"
+    ).agg((pl.col("gpus_running") + pl.col("gpus_queued")).sum().alias("y"))
+    series = demand.demand_series(hourly, customers_per_class=10)
+    as_of = series["ds"].max() - timedelta(days=back)  # type: ignore[operator]
+    frames = []
+    for measure in ("mean", "peak"):
+        daily = series.filter(
+            pl.col("measure") == measure,
+            pl.col("ds") <= as_of,
+            pl.col("unique_id").str.count_matches("/").is_between(1, 2),
+        ).select("unique_id", "ds", "y")
+        fc = lr.long_horizon_forecast(daily, as_of=as_of, months=36)
+        frames.append(fc.monthly.with_columns(pl.lit(measure).alias("measure")))
+    return pl.concat(frames)
+
+
+@pytest.mark.parametrize(("days", "seed"), [(90, 2), (120, 7)])
+def test_a_young_fleets_monthly_rows_move_by_what_one_more_day_says(days: int, seed: int) -> None:
+    """A young synthetic fleet planned as of its last day and the day before: no region's or
+    class's monthly mean, q10, q50 or q90 at 6-36 months moves more than 2x. A bursty class's
+    own step spread, read off two or three steps, compounded for 39 blocks; one day moved a
+    dip across the onboarding-ramp threshold, its step into or out of that spread, and the
+    class's 36-month mean moved 22x (90 days, seed 2) and its q10 5.5x (120 days, seed 7).
+    Only the run's typical step compounds now (its own excess added once): 0.49x and 0.32x
+    (bench_silent_plan.py --as-of-moves: 1 day earlier, worst over 9 fleets of 90-180 days,
+    0.79x, was 21.6x)."""
+    later, earlier = (_regions_and_classes_months(days, seed, back) for back in (0, 1))
+    months = later["ds"].unique().sort()
+    at = months.gather([5, 11, 23, 35])  # 6, 12, 24, 36 months on
+    keys = ["unique_id", "measure", "ds"]
+    values = ["mean", "q10", "q50", "q90"]
+    pairs = earlier.filter(pl.col("ds").is_in(at.to_list())).join(
+        later.filter(pl.col("ds").is_in(at.to_list())), on=keys, suffix="_later"
+    )
+    assert pairs.height > 0
+    moves = pairs.select(
+        *keys, *((pl.col(f"{c}_later") / pl.col(c) - 1).abs().alias(c) for c in values)
+    )
+    worst = moves.select(pl.max_horizontal(values).max()).item()
+    assert worst < 1.0, f"a monthly row moved {worst:.2f}x in a day:\n{moves.sort(values[0])}"
