@@ -66,7 +66,7 @@ from forecasting.models import (
     min_length,
 )
 from forecasting.reconcile import ReconciledForecast, reconcile_forecasts
-from forecasting.text import days_count
+from forecasting.text import days_count, estimated_days_words
 
 __all__ = [
     "ForecastResult",
@@ -279,11 +279,9 @@ class SeriesForecast:
 
 
 # A total's last days estimated while a part of it was silent (ForecastResult.estimated): the
-# first and last, how many, and the silent parts read off their own forecast there.
-ESTIMATED_SCHEMA = pl.Schema(
-    {"unique_id": pl.String(), "measure": pl.String(), "first": pl.Date(), "last": pl.Date(),
-     "days": pl.Int64(), "nowcast": pl.String()}
-)  # fmt: skip
+# first and last, how many, and the silent parts read off their own forecast there. Stored
+# with the run (table forecast_estimated), so the pages can say it too.
+ESTIMATED_SCHEMA = schema.frame_schema("forecast_estimated")
 
 
 @dataclass(frozen=True, slots=True)
@@ -570,10 +568,8 @@ def _stale_lines(stale: pl.DataFrame, ids: Sequence[str]) -> list[str]:
 def _estimated_lines(estimated: pl.DataFrame) -> list[str]:
     """One line per total whose last days hold estimates: which days, read off what."""
     return [
-        f"{hierarchy.label_of(uid)} ({measure}): its last {days_count(days)} ({first} to {last}) "
-        f"are estimated, not measured: its reporting parts' telemetry plus {nowcast}'s own "
-        "forecast across its silence; fitted on, not scored, and forecast from the run's last day "
-        "as the reporting series are"
+        f"{estimated_days_words(hierarchy.label_of(uid), measure, days, first, last, nowcast)}; "
+        "fitted on, not scored, and forecast from the run's last day as the reporting series are"
         for uid, measure, first, last, days, nowcast in estimated.sort("unique_id").iter_rows()
     ]
 

@@ -810,6 +810,25 @@ _TABLES: tuple[Table, ...] = (
             "plan_calibrated",
         ),
     ),
+    # Since migration 39: the run's warnings alone said which totals' last days were
+    # estimates, so the published pages showed the total's history and accuracy with no sign
+    # of them (forecasting.forecast.ForecastResult.estimated; no rows on runs stored before).
+    _run_frame(
+        "forecast_estimated",
+        "one row per run, series and measure whose last days hold estimates, not telemetry (a "
+        "part of it was silent): the first and last such day, how many, and the silent parts "
+        "read off their own forecast there",
+        "forecast_runs",
+        {
+            "unique_id": pl.String(),
+            "measure": pl.String(),
+            "first": pl.Date(),
+            "last": pl.Date(),
+            "days": pl.Int64(),
+            "nowcast": pl.String(),
+        },
+        key=("unique_id", "measure"),
+    ),
     Table(
         name="drill_runs",
         meaning="one row per drill run: the scenario, its verdict and the answers searched",

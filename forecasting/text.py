@@ -5,6 +5,7 @@ growth models and the CLI call them here)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
@@ -16,6 +17,8 @@ __all__ = [
     "CapexBound",
     "ahead_of_clock",
     "capex_past_ceiling",
+    "estimated_days_words",
+    "estimated_words",
     "extra_capex",
     "listed",
     "silent_customers_words",
@@ -197,6 +200,29 @@ def silent_regions_words(names: str) -> str:
         "estimated from that forecast, not measured: check the feed before acting on its "
         "triggers. The other regions read it only through MinT's first weeks (on the demo, "
         "eu-west 3 days silent moved us-east's daily q90 by at most 1.4 % and no order)."
+    )
+
+
+def estimated_days_words(
+    series: str, measure: str, days: int, first: date, last: date, nowcast: str
+) -> str:
+    """What the run's warnings and the pages say of a total (``series``, as a reader names
+    it) whose last ``days`` (``first`` to ``last``) hold estimates because a part of it
+    (``nowcast``, the silent parts' names) was silent (forecasting.forecast._completed_frame)."""
+    return (
+        f"{series} ({measure}): its last {days_count(days)} ({first.isoformat()} to "
+        f"{last.isoformat()}) are estimated, not measured: its reporting parts' telemetry plus "
+        f"{nowcast}'s own forecast across its silence"
+    )
+
+
+def estimated_words(lines: Sequence[str]) -> str:
+    """What the pages' banner says beside the silent regions' of the totals whose last days
+    are estimates (``lines``, :func:`estimated_days_words` each): the forecast stands on them,
+    and the accuracy shown never scored them."""
+    return (
+        f"{'; '.join(lines)}. The forecast was fitted on those days, and no backtest scored "
+        "them: its accuracy is measured on telemetry only."
     )
 
 

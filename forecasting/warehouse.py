@@ -172,9 +172,12 @@ class Migration:
 
     @property
     def statements(self) -> tuple[str, ...]:
-        """The DDL of this migration, generated from the registry."""
+        """The DDL of this migration, generated from the registry; a no-op where it was done,
+        as an ALTER is: a file rolled back to an older version by its records (as the tests
+        of migrations 33 to 36 do) keeps a later migration's tables, and re-creating one
+        stopped the open with DuckDB's "already exists"."""
         return (
-            *(s for name in self.creates for s in create_statements(name)),
+            *(s for name in self.creates for s in create_statements(name, if_not_exists=True)),
             *(add_column_statement(name, column) for name, column in self.adds),
         )
 
@@ -534,6 +537,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         "forecasts: whether each row's mean is the model's point forecast or its sample "
         "paths' mean (null before: not recorded)",
         adds=(("forecasts", "mean_source"),),
+    ),
+    Migration(
+        39,
+        "forecast runs: the days of each total that held estimates, not telemetry, as a part "
+        "of it was silent (none on runs stored before: not recorded)",
+        creates=("forecast_estimated",),
     ),
 )
 
@@ -1296,6 +1305,19 @@ class Warehouse:
         """One stored frame of a run (forecasts, paths, backtests, ...) without run_id."""
         name = table_name(table)
         return self.query(f"SELECT * EXCLUDE (run_id) FROM {name} WHERE run_id = $1", [run_id])  # noqa: S608 - allow-listed
+
+    def estimated_days(self, run_id: str) -> pl.DataFrame:
+        """The forecast run's series whose last days held estimates, not telemetry
+        (``forecast_estimated`` without run_id). A run stored before migration 39 has none
+        recorded, and reads as none, as does any run of a file opened read-only before
+        migration 39 reached it."""
+        stored = schema.frame_schema("forecast_estimated")
+        if not self._scalar(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+            ["forecast_estimated"],
+        ):
+            return pl.DataFrame(schema=stored)
+        return self.run_frame("forecast_estimated", run_id).cast(stored)
 
     # --- reads ------------------------------------------------------------------------------
 

@@ -185,6 +185,7 @@ def test_run_tables_and_column_lists_derive_from_the_registry() -> None:
             "forecast_paths",
             "backtests",
             "forecast_summary",
+            "forecast_estimated",
             "book_concentration",
         ),
         "drill_runs": (

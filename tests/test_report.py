@@ -3365,6 +3365,27 @@ def test_every_page_names_the_feeds_that_stopped() -> None:
         assert "Feed stopped" in alone and "MinT" not in alone, page.__name__
 
 
+def test_the_platform_page_says_which_days_of_a_total_are_estimated_not_measured() -> None:
+    """eu-west silent for its last 3 days: the forecast read the total's last 3 days as the
+    reporting regions' telemetry plus eu-west's own forecast, and only the run's warnings
+    said so; the platform page showed the total's history and accuracy with no sign of it.
+    It now says so beside the silent-region banner, naming the days and the silent part; a
+    run with nothing estimated (or stored before migration 39) says nothing of it."""
+    inputs = sample_inputs()
+    estimated = pl.DataFrame(
+        {"unique_id": ["total"], "measure": ["mean"], "first": [date(2026, 12, 3)],
+         "last": [date(2026, 12, 5)], "days": [3], "nowcast": ["eu-west"]},
+    )  # fmt: skip
+    page = _visible(platform_page(replace(inputs, estimated=estimated)))
+    assert (
+        "total (mean): its last 3 days (2026-12-03 to 2026-12-05) are estimated, not measured: "
+        "its reporting parts' telemetry plus eu-west's own forecast across its silence. The "
+        "forecast was fitted on those days, and no backtest scored them"
+    ) in page
+    for shown in (inputs, replace(inputs, estimated=pl.DataFrame())):
+        assert "estimated, not measured" not in _visible(platform_page(shown))
+
+
 def test_named_drills_not_played_on_the_run_are_named_beside_the_drill_figures() -> None:
     """An interrupted `fleetcast drill` kept the drills it finished, and the report read "2 of
     3 drills failing" for a fleet with eight named drills: the front page, the platform page

@@ -25,10 +25,15 @@ reports 3 days less; the pool reads the silent region's blocks, whose last days 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import html
+import shutil
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 
 import numpy as np
 import polars as pl
+import pytest
+from conftest import FleetFiles
 from test_demand import hourly
 from test_forecast import small_hierarchy
 
@@ -157,6 +162,81 @@ def test_a_total_missing_a_silent_part_is_completed_from_its_parts_and_says_so()
         "silence; fitted on, not scored, and forecast from the run's last day as the "
         "reporting series are"
     ]
+
+
+def test_a_stored_run_keeps_which_days_of_its_total_are_estimated(tmp_path: Path) -> None:
+    """The run's warnings said the total's last 3 days were estimated (eu silent), but the
+    stored run did not keep it, so the pages could not: the run as stored reads its estimated
+    days back as the forecast made them, and a run with every region reporting reads none."""
+    from forecasting import runs, warehouse
+
+    whole, silent = _reconciled("mint_shrink")
+    assert silent.estimated.height == 1
+    path = tmp_path / "warehouse.duckdb"
+    with warehouse.connect(path):
+        pass
+    settings = ForecastSettings(horizon_days=14, n_paths=50, fixed_model="naive")
+    as_of = silent.last_day
+    assert as_of is not None
+    stored = {
+        name: runs.store_forecast(
+            path, result, settings=settings, as_of=as_of, events=0, seconds=1.0
+        ).run_id
+        for name, result in (("whole", whole), ("silent", silent))
+    }
+    with warehouse.connect(path, read_only=True) as wh:
+        assert wh.estimated_days(stored["silent"]).equals(silent.estimated)
+        assert wh.estimated_days(stored["whole"]).is_empty()
+
+
+@pytest.mark.slow
+def test_the_platform_page_of_a_run_with_a_silent_region_says_its_total_is_estimated(
+    fleet: FleetFiles, tmp_path: Path
+) -> None:
+    """A fleet whose one region stopped reporting 3 days before the others: `forecast` then
+    `report` published the total's history and accuracy with no sign that its last 3 days
+    were estimates (the CLI's warnings alone said so). The platform page now names them, the
+    silent region among the parts read off their own forecast."""
+    import duckdb
+
+    from forecasting import runs, warehouse
+    from forecasting.options import ForecastOptions, ReportOptions
+
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copy(fleet.warehouse, path)
+    con = duckdb.connect(str(path))
+    try:
+        region, newest = con.execute(
+            "SELECT min(s.region), max(t.ts) FROM telemetry t JOIN telemetry_series s "
+            "USING (series_id)"
+        ).fetchall()[0]
+        cut = datetime.combine(newest.date() - timedelta(days=SILENT_DAYS - 1), time(), UTC)
+        con.execute(
+            "DELETE FROM telemetry WHERE ts >= ? AND series_id IN "
+            "(SELECT series_id FROM telemetry_series WHERE region = ?)",
+            [cut, region],
+        )
+    finally:
+        con.close()
+    options = ForecastOptions(
+        horizon_days=14, horizon_months=0, n_paths=20, customers_per_class=3,
+        models=("seasonal_naive", "drift"),
+    )  # fmt: skip
+    run = runs.forecast(path, options)
+    first, last = newest.date() - timedelta(days=SILENT_DAYS - 1), newest.date()
+    line = (
+        f"total (mean): its last {SILENT_DAYS} days ({first} to {last}) are estimated, not "
+        f"measured: its reporting parts' telemetry plus {region}'s own forecast"
+    )
+    assert any(w.startswith(line) for w in run.warnings)
+    with warehouse.connect(path, read_only=True) as wh:
+        assert wh.estimated_days(run.run_id).select("unique_id", "measure", "days").rows() == [
+            ("total", "mean", SILENT_DAYS)
+        ]
+    outcome = runs.report(path, fleet.capacity, tmp_path / "reports", ReportOptions())
+    assert outcome.run_id == run.run_id
+    platform = html.unescape((outcome.path / "platform.html").read_text(encoding="utf-8"))
+    assert line in " ".join(platform.split())
 
 
 # What MinT may still move another region's mean by (it moved 18 % when the total was forecast

@@ -232,6 +232,36 @@ def test_drill_runs_stored_before_migration_36_get_their_search_and_cut_from_the
     ]  # fmt: skip
 
 
+def test_forecast_runs_stored_before_migration_39_read_as_nothing_estimated(
+    warehouse_path: Path,
+) -> None:
+    """A run did not keep which of its totals' last days were estimates (a part silent), so
+    the pages could not say it. Migration 39 adds the table that keeps them; a file of version
+    38 gets it, and its runs read as nothing estimated, as they do on a read-only open before
+    the migration reached the file (no catalog error)."""
+    import duckdb
+
+    from forecasting.forecast import ESTIMATED_SCHEMA
+
+    with warehouse.connect(warehouse_path):
+        pass
+    con = duckdb.connect(str(warehouse_path))
+    try:  # back to the shape of version 38
+        con.execute("DROP TABLE forecast_estimated")
+        con.execute("DELETE FROM schema_migrations WHERE version >= 39")
+    finally:
+        con.close()
+    with warehouse.connect(warehouse_path, read_only=True) as wh:
+        assert wh.schema_version() == 38
+        before = wh.estimated_days("f1")
+    assert before.is_empty() and before.schema == ESTIMATED_SCHEMA
+    with warehouse.connect(warehouse_path) as wh:
+        assert wh.schema_version() == MIGRATIONS[-1].version >= 39
+        assert wh.count("forecast_estimated") == 0
+        after = wh.estimated_days("f1")
+    assert after.is_empty() and after.schema == ESTIMATED_SCHEMA
+
+
 def test_a_warehouse_of_a_newer_fleetcast_is_refused_in_one_line(warehouse_path: Path) -> None:
     """A file a newer fleetcast migrated was read and written without a check, and where its
     tables differed every command died in a 35-line DuckDB trace: it is refused, read-only

@@ -40,7 +40,7 @@ from forecasting.schema import (
     frame_schema,
     table,
 )
-from forecasting.text import days_count, size_not_verified
+from forecasting.text import days_count, estimated_days_words, size_not_verified
 from forecasting.triggers import TRIGGERS_SCHEMA, UNMEASURED_TRAINING
 from forecasting.triggers.common import trigger_placements
 from forecasting.whatif import PIPELINE_SCHEMA
@@ -62,6 +62,7 @@ __all__ = [
     "DRILL_VARIANT_CURVES_SCHEMA",
     "DRILL_VERDICTS_SCHEMA",
     "DRIVERS_SCHEMA",
+    "ESTIMATED_SCHEMA",
     "EVERY_ORDER",
     "FINANCE_SCHEMA",
     "IDLE_RISK_SCHEMA",
@@ -75,6 +76,7 @@ __all__ = [
     "book_only_regions_of",
     "daily_days",
     "daily_end",
+    "estimated_totals",
     "exhaustion_grain",
     "extrapolated_reach",
     "extrapolated_text",
@@ -239,6 +241,10 @@ DRILL_BLOCKS_SCHEMA = _per_drill("drill_blocks")
 
 DRILL_KPI_CHANGES_SCHEMA = _per_drill("drill_kpi_changes")
 
+# The forecast run's totals whose last days held estimates, not telemetry, as a part of them
+# was silent (forecasting.forecast.ForecastResult.estimated, stored since migration 39).
+ESTIMATED_SCHEMA = frame_schema("forecast_estimated")
+
 # Drills the forecast run could not play (a start past its horizon, ...), and why.
 DRILLS_NOT_PLAYED_SCHEMA = _columns(table("drills_not_played").schema, ("drill", "reason"))
 
@@ -342,6 +348,20 @@ def silent_regions(inputs: ReportInputs) -> list[str]:
         .sort("unique_id")
     )
     return [f"{hierarchy.label_of(u)} ({days_count(d)})" for u, d in regions.iter_rows()]
+
+
+def estimated_totals(inputs: ReportInputs) -> list[str]:
+    """The totals whose last days hold estimates because a part of them was silent, one line
+    each (:func:`forecasting.text.estimated_days_words`): only the run's warnings said so, and
+    the platform page showed the total's history and accuracy with no sign of them."""
+    return [
+        estimated_days_words(hierarchy.label_of(uid), measure, days, first, last, nowcast)
+        for uid, measure, first, last, days, nowcast in inputs.estimated.sort(
+            "unique_id", "measure"
+        )
+        .select(ESTIMATED_SCHEMA.names())
+        .iter_rows()
+    ]
 
 
 def silent_customer_feeds(inputs: ReportInputs) -> list[str]:
@@ -1059,6 +1079,7 @@ _REQUIRED: dict[str, pl.Schema] = {
     "drill_blocks": DRILL_BLOCKS_SCHEMA,
     "drill_kpi_changes": DRILL_KPI_CHANGES_SCHEMA,
     "drills_not_played": DRILLS_NOT_PLAYED_SCHEMA,
+    "estimated": ESTIMATED_SCHEMA,
     "concentration": CONCENTRATION_SCHEMA,
     "previous_triggers": TRIGGERS_SCHEMA,
     "power_changes": POWER_CHANGES_SCHEMA,
@@ -1110,6 +1131,9 @@ class ReportInputs:
     horizon_accuracy: pl.DataFrame = field(default_factory=partial(_empty, HORIZON_ACCURACY_SCHEMA))
     # Customers whose feed looks broken: forecasting.demand.silent_customers (may be empty).
     silent_customers: pl.DataFrame = field(default_factory=pl.DataFrame)
+    # Totals whose last days hold estimates, not telemetry (ESTIMATED_SCHEMA; empty on a run
+    # stored before migration 39, which did not record them).
+    estimated: pl.DataFrame = field(default_factory=partial(_empty, ESTIMATED_SCHEMA))
     # Declared sites' MW energized and contracted by month (empty for a plan without sites).
     site_supply: pl.DataFrame = field(default_factory=partial(_empty, SITE_POWER_MONTHLY_SCHEMA))
     drill_verdicts: pl.DataFrame = field(default_factory=partial(_empty, DRILL_VERDICTS_SCHEMA))

@@ -615,6 +615,8 @@ def store_forecast(
         "forecast_paths": _leaf_paths(result),
         "backtests": result.backtest,
         "forecast_summary": result.summary,
+        # The totals' days that hold estimates, for the pages (the warnings alone said them).
+        "forecast_estimated": result.estimated,
         "book_concentration": book.concentration,
     }
     # A daily-only run (--horizon-months 0) stores no monthly rows and no decision accuracy:

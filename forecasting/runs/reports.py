@@ -588,6 +588,7 @@ def report_inputs(
         placements = wh.run_frame("order_placements", triggers.run_id)
         n_plus_one = wh.run_frame("trigger_n_plus_one", triggers.run_id)
         ingested_since = telemetry_since(wh, run_id)
+        estimated = wh.estimated_days(run_id)
     silent = silent_customers_for(warehouse_path, as_of)
     # The history the forecast had: a back-dated run's report read telemetry past its as-of
     # day ("the top-1 share moves from 32.5 % on 2026-12-04 to 29.3 % in the week of
@@ -646,6 +647,7 @@ def report_inputs(
         n_plus_one=n_plus_one,
         horizon_accuracy=horizon_accuracy,
         silent_customers=silent,
+        estimated=estimated,
         site_supply=supply,
         concentration=_concentration(history, paths),
         previous_triggers=previous_triggers if previous_triggers is not None else pl.DataFrame(),

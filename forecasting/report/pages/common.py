@@ -45,6 +45,7 @@ from forecasting.report.inputs import (
     book_only_regions_of,
     daily_days,
     daily_end,
+    estimated_totals,
     extrapolated_reach,
     later_orders_due_first,
     past_the_plan,
@@ -69,6 +70,7 @@ from forecasting.schema import (
 )
 from forecasting.text import (
     days_count,
+    estimated_words,
     silent_customers_words,
     silent_regions_words,
     size_not_verified,
@@ -357,6 +359,8 @@ def shell(inputs: ReportInputs, *, file: str, title: str) -> dict[str, Any]:
         "unforecast": ", ".join(unforecast_regions_of(inputs)),
         "book_only": [(r, book_only_words(r)) for r in book_only_regions_of(inputs)],
         "silent_regions": _words_for(silent_regions(inputs), silent_regions_words),
+        # Beside it: the totals whose last days that silence left to estimates.
+        "estimated": estimated_words(lines) if (lines := estimated_totals(inputs)) else "",
         "silent_customers": _words_for(silent_customer_feeds(inputs), silent_customers_words),
     }
 
