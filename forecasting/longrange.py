@@ -77,7 +77,9 @@ Short series fall back without raising: fewer than ``MIN_BLOCKS`` blocks use a r
 the block level (``growth.LevelRandomWalk``) whose drift is the series' mean block step
 shrunk toward the run's pooled drift (``run_walk``) and damped (``growth.WALK_DAMPING``),
 fewer than 28 observed days a flat level at their mean (``flat_level``), none at all are left
-out; every fallback's reason is in ``series``.
+out; every fallback's reason is in ``series``. A walk with no drift to read (fewer than three
+blocks after its ramp, and none in the run with three) would hold its level flat for years, a
+growth nothing measured: such a run is not forecast past the daily days, and ``gap`` says why.
 """
 
 from __future__ import annotations
@@ -382,9 +384,16 @@ def _series_view(
             used, walk = model, means
             reason = f"fitted on its last {means.size} blocks{skipped}" if onboarding else None
         cache = fitted if fitted is not None else {}
-        # One block and no step anywhere in the run: the walk's spread would be zero, a band
-        # of +-1 % three years out on a month of data.
-        measured = walk.size >= 2 or run.step_sd > 0
+        # A walk needs a spread and a drift. One block and no step anywhere in the run: its
+        # spread would be zero, a band of +-1 % three years out on a month of data. Fewer than
+        # three blocks and no series in the run with three: no drift, the level held flat for
+        # 36 months, a plan of growth nothing measured. A 90-day synthetic fleet as of day 83
+        # (seed 7; two blocks each) was planned so, while one whose class lost a block to its
+        # ramp was not planned at all (seeds 1, 2), and the next day's third block switched
+        # the run's drift on at +20 % a block: its median monthly q50 moved 6.2x.
+        spread = walk.size >= 2 or run.step_sd > 0
+        drift = walk.size > WALK_MIN_DRIFT_STEPS or run.drift is not None
+        measured = spread and drift
         # Days before the blocks fitted (a class's months of zeros before it started, its
         # onboarding) are not spread around today's level: counted, a class steady at 4,500
         # GPUs read a daily q50 of 3 GPUs and a monthly peak q50 of 142.

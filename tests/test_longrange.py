@@ -399,10 +399,12 @@ def test_whether_the_band_is_calibrated_is_carried_not_read_from_the_reasons_wor
 
 
 def test_a_new_customers_ramp_does_not_set_its_monthly_spread() -> None:
-    """A series 105 days old that ramped from 50 to 1,500 GPUs over its first seven weeks,
-    then held with 5 % noise: next month's peak band sits around its level, not 2x above."""
+    """A series 133 days old that ramped from 50 to 1,500 GPUs over its first seven weeks,
+    then held with 5 % noise: next month's peak band sits around its level, not 2x above.
+    (105 days old, as this read before, it has two blocks after its ramp: no drift to read,
+    so it is not planned past the daily days at all.)"""
     rng = np.random.default_rng(3)
-    n = 105
+    n = 133
     level = np.minimum(50 * 1.07 ** np.arange(n), 1500.0)
     days = [CUTOFF - timedelta(days=n - 1 - k) for k in range(n)]
     frame = pl.DataFrame({"unique_id": "c", "ds": days, "y": level * rng.lognormal(0, 0.05, n)})
@@ -412,7 +414,7 @@ def test_a_new_customers_ramp_does_not_set_its_monthly_spread() -> None:
     first = fc.monthly.row(0, named=True)
     peak = float(frame["y"].max())  # type: ignore[arg-type]
     assert first["q10"] >= 0.8 * 1500 and first["q90"] <= 1.5 * peak
-    # Its two steady blocks since are no evidence of steadiness: beside an established
+    # Its three steady blocks since are no evidence of steadiness: beside an established
     # series its walk spreads at least as that series' level steps do.
     neighbour = built_fleet("flat", n_series=1).filter(pl.col("ds") <= CUTOFF)
     pooled = lr.long_horizon_forecast(pl.concat([frame, neighbour]), as_of=CUTOFF, months=3)
@@ -752,10 +754,11 @@ def test_the_days_before_a_class_started_are_not_spread_around_its_level() -> No
 
 
 def test_a_run_too_young_to_measure_a_level_move_is_not_planned_past_the_daily_days() -> None:
-    """Two blocks of one series and one block of another, nothing older: the younger one's
-    level moves cannot be measured, so no series of the run is planned past the daily days (a
-    region without its youngest class would read its demand as zero there); the older one's
-    reason names the younger, and ``gap`` says why. Both planned once a 3-block series joins."""
+    """Two blocks of one series and one block of another, nothing older: neither's level moves
+    can be measured (the older one's single step reads no drift), so no series of the run is
+    planned past the daily days; each one's reason says its history and why, and ``gap`` names
+    both. (The older one was planned flat for 36 months before, its reason blaming only the
+    younger.) Both planned once a 3-block series joins."""
     rng = np.random.default_rng(2)
 
     def series(uid: str, days: int) -> pl.DataFrame:
@@ -767,10 +770,12 @@ def test_a_run_too_young_to_measure_a_level_move_is_not_planned_past_the_daily_d
     assert fc.daily.is_empty() and fc.monthly.is_empty()
     reasons = dict(fc.series.select("unique_id", "reason").iter_rows())
     assert reasons["total/r1/inference"].startswith(
-        "not forecast past the daily days, with the whole plan: its own history would do, but "
-        "r1 · training cannot be"
+        "not forecast past the daily days: 2 blocks of 28 days, and nothing in the run measures"
     )
-    assert fc.gap is not None and "r1 · training" in fc.gap
+    assert reasons["total/r1/training"].startswith(
+        "not forecast past the daily days: 1 block of 28 days, and nothing in the run measures"
+    )
+    assert fc.gap is not None and "r1 · training" in fc.gap and "r1 · inference" in fc.gap
     older = lr.long_horizon_forecast(
         pl.concat([young, series("total/r1/batch", 84)]), as_of=CUTOFF, months=36
     )
@@ -780,6 +785,43 @@ def test_a_run_too_young_to_measure_a_level_move_is_not_planned_past_the_daily_d
         "total/r1/training",
         "total/r1/batch",
     }
+
+
+def test_a_run_where_no_series_can_read_a_drift_is_not_planned_flat_for_three_years() -> None:
+    """Two series of 83 days growing 20 % a block, two blocks each: one step each, no series
+    with the three blocks a drift is read from, so nothing measures how far a level moves in
+    months. They were planned anyway, held flat for 36 months (a 90-day synthetic fleet as of
+    day 83, seed 7: the next day's third block switched the run's drift on and its median
+    monthly q50 moved 6.2x), while a run whose one series had lost a block to its ramp was not
+    planned at all. Now neither is, and the gap and each series say why; a day older, the run
+    reads its drift and plans the growth."""
+    rng = np.random.default_rng(5)
+
+    def growing(uid: str, days: int, level: float) -> pl.DataFrame:
+        ds = [CUTOFF - timedelta(days=days - 1 - k) for k in range(days)]
+        t = np.arange(days) - (days - 1)  # 0 on the as-of day
+        y = level * np.exp(math.log(1.2) / lr.BLOCK_DAYS * t + rng.normal(0, 0.03, days))
+        return pl.DataFrame({"unique_id": uid, "ds": ds, "y": y})
+
+    def run(days: int) -> lr.LongHorizon:
+        frame = pl.concat(
+            [growing("total/r1/inference", days, 1000.0), growing("total/r1/batch", days, 400.0)]
+        )
+        return lr.long_horizon_forecast(frame, as_of=CUTOFF, months=36)
+
+    young = run(83)
+    assert young.monthly.is_empty() and young.daily.is_empty(), "held flat for 36 months"
+    assert young.gap is not None
+    assert "r1 · inference" in young.gap and "r1 · batch" in young.gap
+    assert "no series has 3 blocks" in young.gap
+    for reason in young.series["reason"]:
+        assert reason.startswith("not forecast past the daily days: 2 blocks of 28 days, and ")
+    older = run(84)
+    assert older.gap is None and older.run.drift is not None
+    last = older.monthly.filter(
+        pl.col("unique_id") == "total/r1/inference", pl.col("ds") == older.monthly["ds"].max()
+    )
+    assert float(last["q50"][0]) > 2 * 1000.0, "a day older, the growth is planned"
 
 
 def test_a_cut_off_with_too_little_history_is_not_scored() -> None:
@@ -966,9 +1008,10 @@ def test_a_class_with_no_demand_in_its_history_does_not_cut_the_plan_to_the_dail
     days only ... eu-west · training too young"; the same fleet with that class's demand kept
     planned 37 months). Beside series that ran, its level is measured: zero, on every day of
     its history. The run is planned past the daily days, the idle class at zero; a run with no
-    demand anywhere is still not planned past them."""
+    demand anywhere is still not planned past them. (Three blocks: on two, as this read before,
+    no series reads a drift and nothing is planned past the daily days, idle class or not.)"""
     rng = np.random.default_rng(3)
-    days = 56
+    days = 84
     ds = [CUTOFF - timedelta(days=days - 1 - k) for k in range(days)]
     busy = pl.DataFrame(
         {"unique_id": "total/r1/inference", "ds": ds, "y": 1000 * rng.lognormal(0, 0.05, days)}
