@@ -124,6 +124,7 @@ def save_run(
     book: runs.BookApplied | None = None,
     seen: dict[str, Any] | None = None,
     capacity_path: Path | None = None,
+    months_asked: int = 0,
 ) -> ForecastRun:
     """Store the run, its forecasts, bottom-level paths and backtests in one transaction, with
     what it read of the telemetry (``seen``)."""
@@ -138,6 +139,7 @@ def save_run(
         book=book,
         seen=seen,
         capacity_path=capacity_path,
+        months_asked=months_asked,
     )
 
 
@@ -187,6 +189,7 @@ def forecast_flow(warehouse_path: Path, options: ForecastOptions | None = None) 
         book=applied,
         seen=seen,
         capacity_path=options.capacity,
+        months_asked=options.horizon_months,
     )
     logger.info("forecast run %s: %d series in %.0f s", run.run_id, run.series, run.seconds)
     return run

@@ -813,6 +813,36 @@ def test_a_run_planned_to_its_daily_days_only_says_why() -> None:
     assert "36 months" not in text
 
 
+def test_a_plan_horizon_raised_by_the_lead_times_says_so() -> None:
+    """`forecast --horizon-months 12` printed "plan horizon 37 months" (raised to the plan's
+    power lead plus the buffer) and never said why (sweep51); a horizon met as asked, or a run
+    that does not know what was asked, reads as before."""
+    from datetime import date
+
+    from rich.console import Console
+
+    from flows.tables import forecast_tables
+    from forecasting.runs import ForecastRun
+
+    def title(asked: int) -> str:
+        run = ForecastRun(
+            run_id="r", as_of=date(2026, 1, 1), series=6, seconds=1.0,
+            reconciliation="bottom_up", models_chosen={"ets": 6}, accuracy=[], calibrated=0,
+            fallbacks=0, horizon_months=37, horizon_months_asked=asked,
+        )  # fmt: skip
+        console = Console(width=400, record=True)
+        for table in forecast_tables(run):
+            console.print(table)
+        return " ".join(console.export_text().replace("│", " ").split())
+
+    assert (
+        "plan horizon 37 months (daily, then monthly, raised from the 12 asked to reach the "
+        "plan's longest lead time (blocks and power) plus the buffer)"
+    ) in title(12)
+    assert "plan horizon 37 months (daily, then monthly);" in title(37)
+    assert "plan horizon 37 months (daily, then monthly);" in title(0)
+
+
 def test_a_deals_revenue_reads_to_the_plans_end_beside_its_capex() -> None:
     """A term past the plan's end: the headline puts the revenue to the plan's end beside the
     capex (measured to the same day) and the term's past it apart, not verified (it read

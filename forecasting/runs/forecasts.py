@@ -70,6 +70,7 @@ class ForecastRun(BaseModel):
     warnings: list[str] = []  # one line per series forecast by a fallback, with the reason
     events: int = 0  # known events the run gave to the event models
     horizon_months: int = 0  # months the plan reaches (0: daily rows only)
+    horizon_months_asked: int = 0  # the months asked for (--horizon-months; 0: not known)
     plan_gap: str | None = None  # why the plan stops at the daily days, where it could not reach
     plan_change: str | None = None  # a growth change the series share, which the plan follows
     # Out-of-sample accuracy of the daily peak 26 weeks ahead, per series and cut-off.
@@ -575,6 +576,7 @@ def store_forecast(
     book: BookApplied | None = None,
     seen: Mapping[str, Any] | None = None,
     capacity_path: Path | None = None,
+    months_asked: int = 0,
 ) -> ForecastRun:
     """Store a forecast under a new run id (forecasts, leaf paths, backtests, and the monthly
     rows and decision-horizon accuracy of ``extended``) in one transaction.
@@ -584,6 +586,8 @@ def store_forecast(
     ``seen`` is :func:`telemetry_seen` as the run read its series (None: taken as it is
     stored, which counts a file ingested while it ran as seen). ``capacity_path``: the plan
     whose regions without telemetry yet hold contracts the book applied (not warned of).
+    ``months_asked``: the plan horizon the run was asked for (``--horizon-months``), which the
+    plan's lead times may have raised.
     """
     book = book or BookApplied()
     run_id = new_run_id("forecast")
@@ -667,6 +671,7 @@ def store_forecast(
         ],
         events=events,
         horizon_months=0 if extended is None else extended.horizon_months,
+        horizon_months_asked=months_asked,
         plan_gap=None if extended is None else extended.gap,
         plan_change=None if extended is None else extended.change,
         decision_accuracy=_decision_accuracy(accuracy),
@@ -796,4 +801,5 @@ def forecast(
         book=applied,
         seen=seen,
         capacity_path=options.capacity,
+        months_asked=options.horizon_months,
     )
