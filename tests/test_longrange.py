@@ -1050,7 +1050,8 @@ def test_a_decision_row_names_the_targets_it_misses() -> None:
     assert targets_verdict(total) == "met"
     assert targets_verdict(us_west | {"bias": None}) is None
     assert targets_verdict(total | {"exceed_q90": 0.16}) == "missed: above q90"
-    run = SimpleNamespace(plan_gap=None, horizon_months=37, plan_change=None,
+    run = SimpleNamespace(plan_gap=None, horizon_months=37, horizon_months_asked=36,
+                          plan_change=None,
                           decision_accuracy=[us_west, total | {"bias": float("nan")}])  # fmt: skip
     cells = [str(c) for c in _decision_table(run)[0].columns[-1]._cells]  # type: ignore[arg-type]
     assert cells == ["missed: MAE, above q90, bias", "not measured"]
@@ -1081,7 +1082,8 @@ def test_the_summary_folds_each_cut_off_s_classes_into_one_line() -> None:
     # A year out, where the history reached: orders are sized for the 52 weeks after their
     # shortfall, and a failed 52-week row was stored and counted as measured, never shown.
     year = region | {"horizon_days": 364, "exceed_q90": 0.38, "bias": -0.149}
-    run = SimpleNamespace(plan_gap=None, horizon_months=36, plan_change=None,
+    run = SimpleNamespace(plan_gap=None, horizon_months=36, horizon_months_asked=36,
+                          plan_change=None,
                           decision_accuracy=[region, *classes, year])  # fmt: skip
     table = _decision_table(run)[0]
     cells = [[str(c) for c in column._cells] for column in table.columns]  # type: ignore[attr-defined]
