@@ -369,20 +369,25 @@ class ForecastResult:
 _SHIFTS_NAMED = 4
 # Series named in the one warning line of a fallback's reason shared by more; the rest counted.
 _FALLBACKS_NAMED = 4
+# The words of the documented baseline for a series too short to backtest (``_fallback``): the
+# one reason whose warnings fold, because such series were forecast as the rule says.
+_SHORT_HISTORY = "of history; backtesting needs"
 
 
 def _fallback_lines(flagged: pl.DataFrame) -> list[str]:
     """One line per series and measure forecast by a fallback (``flagged``), with its model
-    and reason; where more than ``_FALLBACKS_NAMED`` series share a model and reason, one line
-    for them all: 14 days of telemetry printed 208 lines of the same "forecast by
-    seasonal_naive: 14 days of history", and the one saying a feed had stopped was lost."""
+    and reason; where more than ``_FALLBACKS_NAMED`` series were too short to backtest for the
+    same reason, one line for them all: 14 days of telemetry printed 208 lines of the same
+    "forecast by seasonal_naive: 14 days of history", and the one saying a feed had stopped was
+    lost. A series that could not be fit (no observed day, a model that raised) keeps its own
+    line however many share the reason: each is one to look into."""
     groups: dict[tuple[str, str], dict[str, list[str]]] = {}
     for uid, measure, model, reason in flagged.iter_rows():
         groups.setdefault((model, reason), {}).setdefault(uid, []).append(measure)
     lines = []
     for (model, reason), series in groups.items():
         # Series as the pages name them: a ServeGen customer read "m-large%2F61" here alone.
-        if len(series) <= _FALLBACKS_NAMED:
+        if len(series) <= _FALLBACKS_NAMED or _SHORT_HISTORY not in reason:
             lines += [
                 f"{hierarchy.label_of(uid)} ({measure}): forecast by {model}: {reason}"
                 for uid, measures in series.items()
@@ -1001,7 +1006,7 @@ def _fallback(y: np.ndarray, settings: ForecastSettings) -> tuple[str, str]:
     """
     n_days = y.size
     reason = (
-        f"{'1 day' if n_days == 1 else f'{n_days} days'} of history; backtesting needs "
+        f"{'1 day' if n_days == 1 else f'{n_days} days'} {_SHORT_HISTORY} "
         f"{settings.min_backtest_days} "
         f"({settings.min_train_days} training + {settings.n_cutoffs - 1} steps of "
         f"{settings.cutoff_step} between cutoffs + {settings.backtest_horizon} scored)"

@@ -11,7 +11,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from forecasting import schema
+from forecasting import hierarchy, schema
 from forecasting.forecast import (
     ForecastSettings,
     _choose,
@@ -432,6 +432,30 @@ def test_series_forecast_by_one_fallback_for_one_reason_read_as_one_warning() ->
     own = [line for line in lines if "forecast by naive" in line]
     assert len(own) == flagged.filter(pl.col("model") == "naive").height == 2
     assert all(line.startswith("eu · inference · acme (") for line in own)
+
+
+def test_series_that_could_not_be_fit_keep_a_warning_line_each(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Folding shared reasons into one line (above) also folded series whose fit failed: a model
+    that raised on every series read "total (mean, peak), ... and 4 more series", so the CLI no
+    longer named each series that could not be fit, one line each, as the run's contract says.
+    Only the documented short-history baseline folds; a failure keeps its line per series."""
+
+    def raises(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the model diverged")
+
+    monkeypatch.setattr("forecasting.forecast._backtested_forecast", raises)
+    result = forecast_all(small_hierarchy(60), settings=FAST)
+    flagged = result.flagged
+    assert flagged["unique_id"].n_unique() == 9
+    failed = [line for line in result.warnings() if "RuntimeError: the model diverged" in line]
+    assert len(failed) == flagged.height == 18
+    assert {line.split(": ")[0] for line in failed} == {
+        f"{label} ({measure})"
+        for label in {hierarchy.label_of(uid) for uid in flagged["unique_id"]}
+        for measure in ("mean", "peak")
+    }
 
 
 def test_an_onboarding_customer_is_forecast_from_its_first_day_of_demand() -> None:
