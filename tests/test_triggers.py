@@ -1273,3 +1273,5 @@ def test_a_later_order_split_by_power_is_listed_by_each_share_s_date() -> None:
     assert (
         "the first due 2026-12-13: 1 x cell-x by 2026-12-13, 2 x cell-x by 2027-03-15; $1,105.8M"
     ) in note
+    # "1 planned ...: 1 x cell-x by ..., 2 x cell-x by ..." read as one order listed twice.
+    assert note.startswith("1 planned to 2030-01-31 by the same rule (in 2 parts by power date),")

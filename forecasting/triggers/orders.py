@@ -1894,6 +1894,10 @@ def _later_note(decisions: Sequence[_Decision], *, end: date, as_of: date) -> st
                 key = (number, s.candidate.name, s.order_by)
                 dated[key] = dated.get(key, 0) + s.blocks - beyond
     parts = sorted(dated.items(), key=lambda item: (item[0][2], item[0][0]))
+    # The count is of orders; the list is of their dated parts, which power may outnumber.
+    planned = f"{len(orders)} planned to {end} by the same rule"
+    if len(parts) > len(orders):
+        planned += f" (in {len(parts)} parts by power date)"
     listed = ", ".join(
         f"{blocks} x {name} {by(day)}" for (_, name, day), blocks in parts[:_LATER_LISTED]
     )
@@ -1929,7 +1933,7 @@ def _later_note(decisions: Sequence[_Decision], *, end: date, as_of: date) -> st
         if s.blocks > min(s.beyond_ceiling or 0, s.blocks)
     ]
     if not placeable:
-        return f"{len(orders)} planned to {end} by the same rule: {listed}; {priced}"
+        return f"{planned}: {listed}; {priced}"
     *_, number, first = min(placeable, key=lambda p: p[:3])
     due = f"the first due {first.order_by}"
     if first.order_by < as_of:
@@ -1941,7 +1945,7 @@ def _later_note(decisions: Sequence[_Decision], *, end: date, as_of: date) -> st
             f" ({days_count((as_of - first.order_by).days)} before the as-of date {as_of}: late; "
             f"{lands})"
         )
-    return f"{len(orders)} planned to {end} by the same rule, {due}: {listed}; {priced}"
+    return f"{planned}, {due}: {listed}; {priced}"
 
 
 class _RegionPlan(NamedTuple):
