@@ -2464,10 +2464,12 @@ def test_the_cli_says_the_idle_capex_the_finance_card_says(tmp_path: Path) -> No
     inputs = sample_inputs()
     assert inputs.idle_risk.height
     outcome = report_outcome(inputs, SimpleNamespace(run_id="t"), tmp_path)  # type: ignore[arg-type]
-    said = f"{_idle_label(inputs)}: {_idle_card(inputs.idle_risk)}"
-    assert said.startswith("capex at idle risk")
     lines = to_place_line(outcome)
-    assert lines[-1] == said, lines
+    # The figure first, then what it covers ("capex at idle risk (...); not verified past
+    # ...: $1,366.5M" read as if the whole figure were unverified).
+    said = f"capex at idle risk: {_idle_card(inputs.idle_risk)} ("
+    assert lines[-1].startswith(said), lines
+    assert _idle_label(inputs).removeprefix("capex at idle risk (").split(")")[0] in lines[-1]
     assert html_text(_idle_card(inputs.idle_risk)) in finance_page(inputs)
     none = replace(inputs, idle_risk=inputs.idle_risk.clear())
     quiet = report_outcome(none, SimpleNamespace(run_id="t"), tmp_path)  # type: ignore[arg-type]
@@ -4215,6 +4217,13 @@ def test_the_idle_card_is_not_verified_where_it_judges_days_no_backtest_measured
         "backtest measured the forecast's error."
     )
     assert rows in finance_page(inputs)
+    # The terminal's line counts them too, after the figure: it read as if all were unverified.
+    from forecasting.report.pages.finance import idle_risk_line
+
+    assert (
+        "; 1 of the 2 blocks judged on days past 2026-12-18, where no backtest measured the "
+        "forecast's error: not verified there)"
+    ) in idle_risk_line(inputs)
     early = inputs.idle_risk.with_columns(in_service=pl.lit(date(2026, 9, 1)))
     assert said not in finance_page(replace(inputs, idle_risk=early))
     assert "Not verified:" not in finance_page(replace(inputs, idle_risk=early))

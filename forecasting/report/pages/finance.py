@@ -345,24 +345,34 @@ def _power_cost(power: pl.DataFrame) -> str:
     return text + (f" (+ {fmt_mw(beyond)} beyond their ceilings: not priced)" if beyond else "")
 
 
-def _idle_label(inputs: ReportInputs) -> str:
-    """The idle-risk card's label: where a judged block's window reaches past the daily rows
-    onto a band no backtest calibrated, it says so, as the capital card does (a cell judged
-    on monthly rows was 21 % of the headline, unlabelled)."""
+def _idle_clauses(inputs: ReportInputs) -> list[str]:
+    """What the idle-risk figure covers: the weeks of each block judged, and whether they
+    reach a band no backtest calibrated."""
     end = daily_end(inputs)
     idle = inputs.idle_risk
     # Over what: the card read a figure with no period (each block's first weeks in service).
     window = idle["window_days"].max() if idle.height else None
-    label = "capex at idle risk" + (
-        f" (each committed block's first {int(window) // 7} weeks in service)"  # type: ignore[arg-type]  # a number when not None
+    clauses = (
+        [f"each committed block's first {int(window) // 7} weeks in service"]  # type: ignore[arg-type]  # a number when not None
         if window is not None
-        else ""
+        else []
     )
     if end is None or idle.is_empty():
-        return label
+        return clauses
     last = _judged_to(idle).max()
     if not inputs.plan_calibrated and isinstance(last, date) and last > end:
-        label += f", judged past {fmt_date(end)} on a band no backtest calibrated"
+        clauses.append(f"judged past {fmt_date(end)} on a band no backtest calibrated")
+    return clauses
+
+
+def _idle_label(inputs: ReportInputs) -> str:
+    """The idle-risk card's label: where a judged block's window reaches past the daily rows
+    onto a band no backtest calibrated, it says so, as the capital card does (a cell judged
+    on monthly rows was 21 % of the headline, unlabelled)."""
+    clauses = _idle_clauses(inputs)
+    label = "capex at idle risk"
+    if clauses:
+        label += f" ({clauses[0]})" + "".join(f", {clause}" for clause in clauses[1:])
     # Days past what any backtest measured: a 45-day fleet's blocks were all judged there and
     # the card read unmarked beside a headline "not verified beyond".
     if (unverified := _idle_unverified(inputs)) is not None:
@@ -379,7 +389,20 @@ def idle_risk_line(inputs: ReportInputs) -> str:
     demand fell 60 % read $1,366.5M here, and `run` said nothing of it."""
     if inputs.idle_risk.is_empty():
         return ""
-    return f"{_idle_label(inputs)}: {_idle_card(inputs.idle_risk)}{_dark_orders(inputs.placements)}"
+    # The figure first, then what it covers: "capex at idle risk (...); not verified past
+    # 2027-12-04: no backtest measured the forecast's error there: $1,366.5M" read as if the
+    # whole figure were unverified, where 1 block of 28 was judged on such days.
+    clauses = _idle_clauses(inputs)
+    if (unverified := _idle_unverified(inputs)) is not None:
+        measured, past, judged = unverified
+        clauses.append(
+            f"{past} of the {judged} blocks judged on days past {fmt_date(measured)}, where no "
+            "backtest measured the forecast's error: not verified there"
+        )
+    said = f" ({'; '.join(clauses)})" if clauses else ""
+    return (
+        f"capex at idle risk: {_idle_card(inputs.idle_risk)}{said}{_dark_orders(inputs.placements)}"
+    )
 
 
 def _judged_to(idle: pl.DataFrame) -> pl.Series:
