@@ -112,6 +112,25 @@ the code (session 51):
    before, so its ``all`` need counts from then), and the count of each is chosen together, the
    cheapest pair. Every plan that serves a larger deal serves a smaller one, so the capital
    never falls as the deal grows.
+
+   *What it pulls.* Counting the plan's orders from as soon as they could land is an
+   assumption about the plan, not a measure of it: where the deal's own blocks cover what it
+   adds only because an order is counted before the day the plan has it serving (its arrival,
+   or its power), the deal needs that order sooner. Those orders are measured, never left in
+   a bare figure (:func:`_pulled_orders`, :attr:`WhatIf.pulled_orders`): on the plan's orders
+   counted from the day they serve, net of the deal's own blocks, each order whose window
+   before that day holds a day the deal's pool still lacks GPUs is needed from the first such
+   day, ordered its lead time before (never before the as-of date). The extra capex's basis
+   says them beside the figure, on the CLI's headline, the page's card and the finance page's
+   pipeline row: "no block beyond the plan's, but it needs 1 of the plan's orders ($368.6M)
+   sooner: eu-west all 1 x cell-gb200-8192: in service for September 2028 ... instead of
+   2028-09-03, ordered by 2026-12-11 instead of 2026-12-13 to land by the 1st" (it read
+   "extra capex $0 (its own GPUs need no block of their own)" for 50 to 1,000 eu-west
+   inference GPUs). A day needed on a monthly row is its month (its peak, on no known day,
+   counted from the 1st). The figure stays the blocks' capital: what pulling an order costs
+   (its capital held longer) is not priced. This is the capital rule's own pull; the triggers'
+   re-run may serve the deal otherwise (a larger order, another date), which the sooner note
+   and the re-plan note say.
 2. *The re-plan is said, not counted.* The triggers re-run with the deal re-choose, re-date,
    re-size and re-site the plan's later orders (a later generation bridged to, a cheaper
    plan, dates moved by power), which jump with demand either way: the difference of the two
@@ -183,6 +202,7 @@ __all__ = [
     "ORDERS_SCHEMA",
     "PIPELINE_SCHEMA",
     "PLAN_SHORT_TOO",
+    "PULLED_SCHEMA",
     "REPLANNED",
     "REVENUE_ANYWAY",
     "DealError",
@@ -193,6 +213,7 @@ __all__ = [
     "no_block_type",
     "past_ceiling_text",
     "pipeline_if_signed",
+    "pulled_text",
     "what_if",
     "with_deal",
     "with_region_levels",
@@ -250,6 +271,23 @@ DEAL_BLOCKS_SCHEMA = pl.Schema(
         # plan without the deal is placed: a new site is needed, which the plan does not
         # price; their capex stays in ``capex_usd`` (module docstring, "Capital", 3).
         "blocks_beyond_ceiling": pl.Int64(),
+    }
+)
+
+# The plan's orders the deal's own blocks rely on landing sooner than the plan lands them
+# (module docstring, "Capital", 1): one row per order, its capital and dates as the plan has
+# them (``order_by``, ``in_service``: its arrival, or its power) and as the deal needs them.
+PULLED_SCHEMA = pl.Schema(
+    {
+        "region": pl.String(),
+        "pool": pl.String(),
+        "candidate": pl.String(),
+        "blocks": pl.Int64(),
+        "capex_usd": pl.Float64(),
+        "order_by": pl.Date(),
+        "order_by_needed": pl.Date(),
+        "in_service": pl.Date(),
+        "needed": pl.Date(),
     }
 )
 
@@ -533,6 +571,9 @@ class WhatIf:
     deal_blocks: pl.DataFrame = field(
         default_factory=lambda: pl.DataFrame(schema=DEAL_BLOCKS_SCHEMA)
     )
+    # The plan's orders the deal's own blocks rely on landing sooner than the plan lands them
+    # (PULLED_SCHEMA; module docstring, "Capital", 1): said in ``capex_basis``.
+    pulled_orders: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=PULLED_SCHEMA))
     # How far every order of the plan to its end moves with the deal (the triggers re-run
     # with it re-choose, re-date and re-site later orders): not the deal's capex, said apart
     # in ``replan_note`` ('' where it equals the deal's blocks).
@@ -1047,7 +1088,7 @@ def _deal_blocks(
     as_of: date,
     horizon_end: date,
     settings: TriggerSettings,
-) -> pl.DataFrame:
+) -> _DealBlocks:
     """The blocks the deal's own GPUs need (DEAL_BLOCKS_SCHEMA), one row per pool it draws on,
     by rule 1 and 3 of the module docstring's "Capital": on the plan without the deal (its
     blocks, and every order it places, from the day it can serve: its arrival, or its site's
@@ -1082,6 +1123,8 @@ def _deal_blocks(
     # 8,000-GPU deal: "extra capex $0, 0.0 MW", where it needs 22 racks of its own.
     arrival = pl.min_horizontal("arrives", earliest)
     waits = pl.col("powered").eq(False) & pl.col("runs_from").is_not_null()
+    # The day the plan itself has the order serving: its arrival, or its power.
+    planned = pl.when(waits).then(pl.max_horizontal("arrives", "runs_from")).otherwise("arrives")
     never = (
         pl.col("powered").eq(False) & pl.col("runs_from").is_null() & pl.col("site").is_not_null()
     )
@@ -1091,6 +1134,7 @@ def _deal_blocks(
         added=(pl.col("blocks") - pl.col("blocks_beyond_ceiling").fill_null(0)).clip(0)
         * pl.col("candidate").replace_strict(units, default=0.0),
         **{"from": pl.when(waits).then(pl.max_horizontal(arrival, "runs_from")).otherwise(arrival)},
+        in_service=planned,
     )
     joined = need(forecast).join(
         need(lifted).select("pool", "ds", with_gpus="requirement_gpus"), on=["pool", "ds"]
@@ -1100,27 +1144,33 @@ def _deal_blocks(
         {"ds": days, "holds": [deal.gpus_on(d) > 0 for d in days]},
         schema={"ds": pl.Date(), "holds": pl.Boolean()},
     )
-    # Per pool and day the deal holds GPUs: what it adds to what the pool lacks (on a day the
-    # plan lacks GPUs without it too, the deal's own GPUs lack as well).
-    adds: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for pool in ("training", "all"):
-        rows_of = joined.filter(pl.col("pool") == pool)
-        if rows_of.is_empty():
-            continue
-        serving = placed if pool == "all" else placed.filter(pl.col("pool") == pool)
-        held = pl.col("capacity_gpus") + pl.col("added").fill_null(0.0)
-        frame = (
-            rows_of.sort("ds")
-            .join_asof(_added_by(serving, "from"), left_on="ds", right_on="from")
-            .join(holds, on="ds")
-            .filter(pl.col("holds"))
-            .select(
-                "ds",
-                adds=(pl.col("with_gpus") - held).clip(lower_bound=0.0)
-                - (pl.col("requirement_gpus") - held).clip(lower_bound=0.0),
+
+    def adds_from(day: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        # Per pool and day the deal holds GPUs: what it adds to what the pool lacks, the
+        # plan's orders counted from their ``day`` column (on a day the plan lacks GPUs
+        # without it too, the deal's own GPUs lack as well).
+        out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for pool in ("training", "all"):
+            rows_of = joined.filter(pl.col("pool") == pool)
+            if rows_of.is_empty():
+                continue
+            serving = placed if pool == "all" else placed.filter(pl.col("pool") == pool)
+            held = pl.col("capacity_gpus") + pl.col("added").fill_null(0.0)
+            frame = (
+                rows_of.sort("ds")
+                .join_asof(_added_by(serving, day), left_on="ds", right_on=day)
+                .join(holds, on="ds")
+                .filter(pl.col("holds"))
+                .select(
+                    "ds",
+                    adds=(pl.col("with_gpus") - held).clip(lower_bound=0.0)
+                    - (pl.col("requirement_gpus") - held).clip(lower_bound=0.0),
+                )
             )
-        )
-        adds[pool] = (frame["ds"].to_numpy(), frame["adds"].to_numpy())
+            out[pool] = (frame["ds"].to_numpy(), frame["adds"].to_numpy())
+        return out
+
+    adds = adds_from("from")
 
     def lacking(pool: str, landing: date, relief: np.ndarray | None = None) -> float:
         ds, gpus = adds[pool]
@@ -1170,6 +1220,9 @@ def _deal_blocks(
                 if best is None or key < best[0]:
                     best = (key, rows)
     chosen = [] if best is None else best[1]
+    pulled = _pulled_orders(
+        placed, adds_from("in_service"), chosen, units=units, lands=lands, as_of=as_of
+    )
     # Rule 3: the MW left under the region's ceilings, training blocks first.
     start = min((lands(k) for _, k, _, n in chosen if n), default=as_of)
     room, _ = _ceiling_room(
@@ -1183,7 +1236,130 @@ def _deal_blocks(
         out.append(
             (deal.region, pool, kind.name, need_gpus, n, n * kind.capex_usd, n * kind.mw, n - fit)
         )
-    return pl.DataFrame(out, schema=DEAL_BLOCKS_SCHEMA, orient="row")
+    return _DealBlocks(pl.DataFrame(out, schema=DEAL_BLOCKS_SCHEMA, orient="row"), pulled)
+
+
+class _DealBlocks(NamedTuple):
+    """The blocks the deal's own GPUs need (DEAL_BLOCKS_SCHEMA) and the plan's orders they
+    rely on landing sooner than the plan lands them (PULLED_SCHEMA)."""
+
+    blocks: pl.DataFrame
+    pulled: pl.DataFrame
+
+
+def _pulled_orders(
+    placed: pl.DataFrame,
+    adds: Mapping[str, tuple[np.ndarray, np.ndarray]],
+    chosen: Sequence[tuple[str, Any, float, int]],
+    *,
+    units: Mapping[str, float],
+    lands: Callable[[Any], date],
+    as_of: date,
+) -> pl.DataFrame:
+    """The plan's orders the deal's own blocks (``chosen``) rely on landing sooner than the
+    plan has them serving (PULLED_SCHEMA; rule 1 of "Capital", "what it pulls"): ``adds``
+    is what the deal adds to what each pool lacks with the plan's orders counted from the day
+    the plan has them serving (``in_service``); on a day the deal's own blocks do not cover
+    that, the orders counted sooner (``from`` before ``in_service``) covered it. Each is
+    needed from the first such day in its window, ordered its lead time before (never
+    before ``as_of``). Only days from when the deal's own block type can land count, as
+    for the capital (before, the verdict's span short).
+
+    200 inference GPUs in eu-west read "extra capex $0 (its own GPUs need no block of their
+    own)" where the plan's GB200 cell, counted from 2028-08-26, served them on 2028-09-01:
+    the plan lands it 2028-09-03."""
+    start: dict[str, date] = {}
+    relief: dict[str, list[tuple[date, float]]] = {"training": [], "all": []}
+    training = next((k for p, k, _, _ in chosen if p == "training"), None)
+    for pool, kind, _, n in chosen:
+        day = lands(kind)
+        if pool == "all" and training is not None:
+            # A training deal's GPUs run on training blocks only (see _deal_blocks).
+            day = max(day, lands(training))
+        start[pool] = day
+        own = n * units[kind.name]
+        relief[pool].append((lands(kind), own))
+        if pool == "training":
+            relief["all"].append((lands(kind), own))
+    short: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for pool, (ds, gpus) in adds.items():
+        if pool not in start:
+            continue
+        left = gpus.copy()
+        for day, n_gpus in relief[pool]:
+            left = left - np.where(ds >= np.datetime64(day), n_gpus, 0.0)
+        on = (ds >= np.datetime64(start[pool])) & (left > _GPU_TOL)
+        short[pool] = (ds[on], left[on])
+    rows = []
+    for r in placed.filter(pl.col("from") < pl.col("in_service")).iter_rows(named=True):
+        pools = ("all", "training") if r["pool"] == "training" else ("all",)
+        days = [
+            d
+            for p in pools
+            if p in short
+            for d in short[p][0]
+            if np.datetime64(r["from"]) <= d < np.datetime64(r["in_service"])
+        ]
+        if not days:
+            continue
+        needed = min(days).astype("datetime64[D]").item()
+        lead = r["arrives"] - r["order_by"] if r["order_by"] is not None else None
+        by = None if lead is None else max(needed - lead, as_of)
+        rows.append(
+            {
+                "region": r["region"],
+                "pool": r["pool"],
+                "candidate": r["candidate"],
+                "blocks": r["blocks"],
+                "capex_usd": r["capex_usd"],
+                "order_by": r["order_by"],
+                "order_by_needed": by,
+                "in_service": r["in_service"],
+                "needed": needed,
+            }
+        )
+    if not rows:
+        return pl.DataFrame(schema=PULLED_SCHEMA)
+    return (
+        pl.DataFrame(rows, schema=PULLED_SCHEMA)
+        .group_by("region", "pool", "candidate", "order_by", "in_service")
+        .agg(
+            pl.col("blocks").sum(),
+            pl.col("capex_usd").sum(),
+            pl.col("order_by_needed").min(),
+            pl.col("needed").min(),
+        )
+        .select(PULLED_SCHEMA.names())
+        .sort("needed", "pool", "candidate")
+    )
+
+
+def pulled_text(pulled: pl.DataFrame, *, daily_end: date | None = None) -> str:
+    """The plan's orders the deal needs sooner, as the extra capex's basis reads them ('' where
+    none): ``1 of the plan's orders ($591.4M) sooner: eu-west all 70 x rack-h200-256: in
+    service 2027-09-01 instead of 2027-09-03, ordered by 2027-06-23 instead of 2027-06-25 (2
+    days sooner)``. Past ``daily_end`` (the forecast's last daily row) the day needed is a
+    monthly row's: its month's peak, on no known day, counted from the 1st, so the month is
+    said, not a day (the demo's "in service 2028-09-01" read as a measured date)."""
+    if pulled.is_empty():
+        return ""
+    listed = []
+    for r in pulled.iter_rows(named=True):
+        needed, by, was = r["needed"], r["order_by_needed"], r["order_by"]
+        monthly = daily_end is not None and needed > daily_end
+        when = (
+            f"for {needed:%B %Y} (a monthly row: its peak, on no known day, counted from the 1st)"
+            if monthly
+            else str(needed)
+        )
+        text = f"{r['region']} {r['pool']} {r['blocks']} x {r['candidate']}: in service {when} "
+        text += f"instead of {r['in_service']}"
+        if by is not None and was is not None:
+            text += f", ordered by {by} instead of {was}"
+            text += " to land by the 1st" if monthly else f" ({days_count((was - by).days)} sooner)"
+        listed.append(text)
+    capex = usd(float(pulled["capex_usd"].sum()))
+    return f"{pulled.height} of the plan's orders ({capex}) sooner: " + "; ".join(listed)
 
 
 def deal_blocks_text(deal_blocks: pl.DataFrame) -> str:
@@ -1261,11 +1437,18 @@ def _blocks_unmeasured(
     )
 
 
-def _capex_basis(deal_blocks: pl.DataFrame) -> str:
-    """What the deal's extra capex is, in a few words (:attr:`WhatIf.capex_basis`)."""
+def _capex_basis(deal_blocks: pl.DataFrame, pulled: pl.DataFrame, *, daily_end: date | None) -> str:
+    """What the deal's extra capex is, in a few words (:attr:`WhatIf.capex_basis`), with the
+    plan's orders it needs sooner than the plan lands them (:func:`_pulled_orders`): $0 there
+    is no block beyond the plan's, never free."""
     blocks = deal_blocks_text(deal_blocks)
+    sooner = pulled_text(pulled, daily_end=daily_end)
     if blocks == "no block":
+        if sooner:
+            return f"no block beyond the plan's, but it needs {sooner}"
         return "its own GPUs need no block of their own"
+    if sooner:
+        return f"the blocks its own GPUs need: {blocks}; beyond them it needs {sooner}"
     return f"the blocks its own GPUs need: {blocks}"
 
 
@@ -2734,7 +2917,7 @@ def what_if(
         notes.append("no price: neither the deal nor its class policy names one")
     replan_capex = float(orders["extra_capex_usd"].sum())
     replan_mw = float(orders["extra_mw"].sum())
-    deal_blocks = _deal_blocks(
+    deal_blocks, pulled = _deal_blocks(
         forecast, lifted, plan, deal, without=without, as_of=as_of, horizon_end=horizon_end,
         settings=settings,
     )  # fmt: skip
@@ -2742,7 +2925,7 @@ def what_if(
     if unservable := _unservable_pools(orders, deal):
         # No figure where no block type can serve a pool the deal needs: another pool's
         # blocks (racks, for a training deal) are not its own, and $0 is not measured.
-        deal_blocks = deal_blocks.clear()
+        deal_blocks, pulled = deal_blocks.clear(), pulled.clear()
         unmeasured = (
             f"no block type can serve the {', '.join(unservable)} pool, so the blocks its own "
             "GPUs need are not measured"
@@ -2789,7 +2972,7 @@ def what_if(
     capex_basis = (
         unmeasured
         or _blocks_unmeasured(plan, deal, orders, as_of=as_of, horizon_end=horizon_end)
-        or _capex_basis(deal_blocks)
+        or _capex_basis(deal_blocks, pulled, daily_end=daily_end_of(forecast))
     )
     # "$0 extra capital: signing adds no order" is false where an order is not sized.
     no_extra = (
@@ -2884,6 +3067,7 @@ def what_if(
         not_sized_without=not_sized.without,
         extra_mw=extra_mw,
         deal_blocks=deal_blocks,
+        pulled_orders=pulled,
         replan_capex_usd=replan_capex,
         replan_mw=replan_mw,
         replan_note=replan_note,
@@ -3275,6 +3459,9 @@ def pipeline_if_signed(
                     n
                     for n in (
                         answer.serve_note,
+                        # $0 served by the plan's orders landing sooner is no free deal: the
+                        # orders and dates it needs, as the what-if's headline says them.
+                        f"extra capex: {answer.capex_basis}" if answer.pulled_orders.height else "",
                         answer.replan_note,
                         answer.capex_not_sized,
                         answer.baseline_note,

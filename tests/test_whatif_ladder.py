@@ -1,6 +1,7 @@
 """A what-if's capital over a ladder of deal sizes (tests/fixtures/whatif_ladder: the demo
-fleet's us-west region, class and total rows of the trigger forecast as of 2026-12-05, and its
-capacity.toml): the rule of forecasting.whatif's "Capital".
+fleet's us-west region, class and total rows of the trigger forecast as of 2026-12-05, its
+eu-west rows in forecast_eu_west.parquet, and its capacity.toml): the rule of
+forecasting.whatif's "Capital".
 
 Taken as the cheaper of the deal's own blocks and the triggers' re-plan, a 1,000-GPU
 inference deal there read $42.2M and a 1,500-GPU one $0 (its re-plan $143.6M cheaper than the
@@ -16,6 +17,7 @@ from pathlib import Path
 import polars as pl
 
 from forecasting.capacity import CapacityPlan, load_capacity
+from forecasting.report.format import html_text
 from forecasting.text import CapexBound, extra_capex
 from forecasting.triggers import TriggerResult, TriggerSettings, expansion_triggers
 from forecasting.whatif import WhatIf, deal_contract, what_if
@@ -33,12 +35,19 @@ def _fleet() -> tuple[pl.DataFrame, CapacityPlan, TriggerResult]:
 
 
 @cache
-def _deal(workload_class: str, gpus: int) -> WhatIf:
-    forecast, plan, without = _fleet()
+def _eu_west() -> tuple[pl.DataFrame, CapacityPlan, TriggerResult]:
+    forecast = pl.read_parquet(_FIXTURE / "forecast_eu_west.parquet")
+    plan = load_capacity(_FIXTURE / "capacity.toml")
+    return forecast, plan, expansion_triggers(forecast, plan, as_of=_AS_OF, settings=_SETTINGS)
+
+
+@cache
+def _deal(workload_class: str, gpus: int, region: str = "us-west") -> WhatIf:
+    forecast, plan, without = _eu_west() if region == "eu-west" else _fleet()
     deal = deal_contract(
         customer="newco",
         workload_class=workload_class,
-        region="us-west",
+        region=region,
         ramp=f"2027-03-01:{gpus}",
     )
     return what_if(forecast, plan, deal, as_of=_AS_OF, settings=_SETTINGS, without=without)
@@ -115,3 +124,66 @@ def test_the_cli_and_the_page_read_blocks_past_the_ceilings_alike() -> None:
     assert html_text(said) in page
     assert html_text(fmt_mw(answer.extra_mw)) in page
     assert "not measured (an order is not sized" not in page
+
+
+def test_a_deal_served_by_the_plan_s_orders_landing_sooner_says_which_and_by_when() -> None:
+    """200 inference GPUs in eu-west read "extra capex $0 (its own GPUs need no block of their
+    own)": the capital rule counts the plan's orders from as soon as they could land, and the
+    deal was served on 2028-09-01 only by the plan's GB200 cell counted from then, where the
+    plan lands it 2028-09-03. No block beyond the plan's, but an order pulled forward: the
+    figure says which, its capital and its dates, never a bare $0 read as free."""
+    answer = _deal("inference", 200, "eu-west")
+    assert answer.extra_capex_usd == 0
+    pulled = answer.pulled_orders
+    assert pulled.height == 1
+    row = pulled.row(0, named=True)
+    assert (row["pool"], row["candidate"], row["blocks"]) == ("all", "cell-gb200-8192", 1)
+    assert row["needed"] < row["in_service"] and row["order_by_needed"] < row["order_by"]
+    said = (
+        "no block beyond the plan's, but it needs 1 of the plan's orders ($368.6M) sooner: "
+        "eu-west all 1 x cell-gb200-8192: in service for September 2028 (a monthly row: its "
+        f"peak, on no known day, counted from the 1st) instead of {row['in_service']}, "
+        f"ordered by {row['order_by_needed']} instead of {row['order_by']} to land by the 1st"
+    )
+    assert answer.capex_basis == said, answer.capex_basis
+    assert "its own GPUs need no block of their own" not in answer.capex_basis
+    # The CLI's headline and the page carry it beside the $0.
+    text, page = _cli_and_page(answer)
+    assert f"extra capex $0, 0.0 MW ({said})" in text
+    assert html_text(said) in page
+
+
+def _cli_and_page(answer: WhatIf) -> tuple[str, str]:
+    """The CLI's table as text (one line a row) and the what-if page of ``answer``."""
+    from rich.console import Console
+
+    from flows.tables import whatif_table
+    from forecasting.report.pages.whatif import whatif_page
+    from forecasting.runs import WhatIfOutcome
+
+    outcome = WhatIfOutcome(
+        forecast_run_id="r", as_of=answer.as_of, horizon_end=answer.horizon_end,
+        serve_from=answer.serve_from, can_serve=answer.can_serve, serve_note=answer.serve_note,
+        extra_capex_usd=answer.extra_capex_usd, extra_mw=answer.extra_mw,
+        revenue_usd=answer.revenue_usd, orders=answer.orders.to_dicts(), notes=[],
+        page=Path("p.html"), capex_basis=answer.capex_basis, capex_bound=answer.capex_bound,
+    )  # fmt: skip
+    console = Console(width=2000, record=True)
+    console.print(whatif_table(outcome))
+    text = " ".join(console.export_text().split())
+    return text, whatif_page(answer, forecast_run_id="r", quantile="q90")
+
+
+def test_eu_west_s_ladder_never_falls_and_says_every_pull() -> None:
+    """eu-west's ladder keeps the rule: its capital never falls as the deal grows, and every
+    rung served by the plan's orders counted sooner than the plan lands them says so beside
+    the figure (50, 200, 500 and 1,000 inference GPUs read a bare "$0")."""
+    answers = [_deal("inference", gpus, "eu-west") for gpus in (50, 200, 500, 1000, 3000)]
+    capex = [a.extra_capex_usd for a in answers]
+    assert capex == sorted(capex)
+    for answer in answers:
+        if answer.pulled_orders.height:
+            assert "of the plan's orders" in answer.capex_basis
+            assert "sooner" in answer.capex_basis
+        else:
+            assert answer.extra_capex_usd > 0
