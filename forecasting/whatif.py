@@ -142,12 +142,19 @@ the code (session 51):
 3. *Blocks past a ceiling.* The deal's blocks take the MW its region's sites have left under
    their ceilings once the plan without it is placed (its blocks and orders, those past a
    ceiling first: they already wait for a new site), training blocks first. What does not
-   fit needs a new site, which capacity.toml does not price: those blocks' own capex stays
-   in the extra capex, which is then a lower bound (``CapexBound.NEW_SITE``: "at least
-   $X"), and the basis names them ("N of them past the ceilings of <sites>: not costed, a
-   new site is needed, which the plan does not price"). They are never left out of the
-   total as if free, and a plan that passes a ceiling never reads cheaper than one that
-   does not.
+   fit needs a new site, which capacity.toml does not declare: those blocks' own capex stays
+   in the extra capex, and so do their MW (cooling included) priced at the dearest
+   ``cost_per_mw_usd`` of the region's sites, named with the figure as an assumption (a
+   greenfield MW costs no less than an existing site's; the demo's sites all read $11.0M per
+   MW). The figure is then a lower bound (``CapexBound.NEW_SITE``: "at least $X"): the new
+   site's own cost per MW and when it could be built are not in the plan. The basis names
+   them ("N x K ($B of blocks) past the ceilings of <region>'s sites: a new site is needed,
+   which capacity.toml does not price; its M MW priced at $11.0M per MW (every <region>
+   site's cost per MW), an assumption: $Y; ..."); where no site of the region prices
+   a MW it says "not costed" and the MW count $0. They are never left out of the total as
+   if free, and a plan that passes a ceiling never reads cheaper than one that does not. (It
+   read "at least $X (... not costed)", the new site's MW at $0, though capacity.toml
+   prices every site's MW.)
 
 The ``all`` pool's later orders count the training pool's orders as the triggers count them
 (:mod:`forecasting.triggers.orders`, "Later orders"): only the blocks that run, under their
@@ -271,6 +278,15 @@ DEAL_BLOCKS_SCHEMA = pl.Schema(
         # plan without the deal is placed: a new site is needed, which the plan does not
         # price; their capex stays in ``capex_usd`` (module docstring, "Capital", 3).
         "blocks_beyond_ceiling": pl.Int64(),
+        # The MW of those blocks, which a new site must hold, and their cost at the dearest
+        # cost per MW of the region's sites (``cost_per_mw_usd``, whose it is in
+        # ``cost_basis``): capacity.toml declares no new site, so that is an assumption, said
+        # with the figure ("Capital", 3). 0 and null where none is past a ceiling, or no site
+        # of the region prices a MW.
+        "new_site_mw": pl.Float64(),
+        "new_site_usd": pl.Float64(),
+        "cost_basis": pl.String(),
+        "cost_per_mw_usd": pl.Float64(),
     }
 )
 
@@ -1228,14 +1244,35 @@ def _deal_blocks(
     room, _ = _ceiling_room(
         plan, without.placements, region=deal.region, start=start, end=horizon_end
     )
+    # A new site is priced at what the region's dearest site prices a MW at: capacity.toml
+    # has no new site, and a greenfield MW costs no less than an existing site's.
+    sites = sorted((s for s in plan.site if s.region == deal.region), key=lambda s: s.id)
+    dearest = max(
+        (s for s in sites if s.cost_per_mw_usd > 0), key=lambda s: s.cost_per_mw_usd, default=None
+    )
+    cost_basis = (
+        None
+        if dearest is None
+        else f"every {deal.region} site's cost per MW"
+        if all(s.cost_per_mw_usd == dearest.cost_per_mw_usd for s in sites)
+        else f"{dearest.id}'s, the dearest of {deal.region}'s sites"
+    )
     out: list[tuple[object, ...]] = []
     for pool, kind, need_gpus, n in chosen:
         fit = n if kind.mw <= 0 or math.isinf(room) else min(n, int((room + _TOL) // kind.mw))
         if not math.isinf(room):
             room -= fit * kind.mw
+        site_mw = (n - fit) * kind.mw
+        priced = dearest is not None and site_mw > _TOL
         out.append(
-            (deal.region, pool, kind.name, need_gpus, n, n * kind.capex_usd, n * kind.mw, n - fit)
-        )
+            (
+                deal.region, pool, kind.name, need_gpus, n, n * kind.capex_usd, n * kind.mw,
+                n - fit, site_mw,
+                site_mw * dearest.cost_per_mw_usd if priced and dearest else 0.0,
+                cost_basis if priced else None,
+                dearest.cost_per_mw_usd if priced and dearest else None,
+            )
+        )  # fmt: skip
     return _DealBlocks(pl.DataFrame(out, schema=DEAL_BLOCKS_SCHEMA, orient="row"), pulled)
 
 
@@ -1378,10 +1415,14 @@ def deal_blocks_text(deal_blocks: pl.DataFrame) -> str:
 
 
 def past_ceiling_text(deal_blocks: pl.DataFrame) -> str:
-    """The deal's own blocks that fit under no ceiling of its region's sites, and their
-    capex, said as not costed ('' where none): ``3 x rack-h100-256 ($25.3M of blocks) past
-    the ceilings of us-east's sites: not costed, a new site is needed, which the plan does not
-    price``. Never a smaller total: their capex stays in the extra capex (at least)."""
+    """The deal's own blocks that fit under no ceiling of its region's sites, their capex and
+    the new site they need ('' where none): ``3 x rack-h100-256 ($25.3M of blocks) past the
+    ceilings of us-east's sites: a new site is needed, which capacity.toml does not price; its
+    1.2 MW priced at $11.0M per MW (every us-east site's cost per MW), an assumption: $12.7M;
+    when a new site could power them is not in the plan``, or "(us-east-a's, the dearest of
+    us-east's sites)" where they differ. Never a smaller total: the
+    blocks' capex and the new site's priced MW are in the extra capex (at least). It read "not
+    costed" with the new site's MW at $0 where capacity.toml prices every site's MW."""
     rows = deal_blocks.filter(pl.col("blocks_beyond_ceiling").fill_null(0) > 0)
     if rows.is_empty():
         return ""
@@ -1394,9 +1435,19 @@ def past_ceiling_text(deal_blocks: pl.DataFrame) -> str:
         .item()
     )
     region = rows["region"][0]
+    text = (
+        f"{parts} ({usd(capex)} of blocks) past the ceilings of {region}'s sites: {NEW_SITE}, "
+        "which capacity.toml does not price"
+    )
+    mw = float(rows["new_site_mw"].fill_null(0.0).sum())
+    priced = rows.filter(pl.col("cost_basis").is_not_null())
+    if priced.is_empty():
+        return f"{text}; not costed: no site of {region} prices a MW"
+    first = priced.row(0, named=True)
     return (
-        f"{parts} ({usd(capex)} of blocks) past the ceilings of {region}'s sites: not costed, "
-        f"{NEW_SITE}, which the plan does not price"
+        f"{text}; its {mw:,.1f} MW priced at {usd(first['cost_per_mw_usd'])} per MW "
+        f"({first['cost_basis']}), an assumption: {usd(float(priced['new_site_usd'].sum()))}; "
+        "when a new site could power them is not in the plan"
     )
 
 
@@ -2931,10 +2982,12 @@ def what_if(
             "GPUs need are not measured"
         )
     own_capex = float(deal_blocks["capex_usd"].sum())
+    # The new site's MW at the region's dearest cost per MW: an assumption said with it.
+    new_site = float(deal_blocks["new_site_usd"].fill_null(0.0).sum())
     # The blocks its own GPUs need, never the re-plan (module docstring, "Capital"): every
     # plan that serves a larger deal serves a smaller one, so it never falls as the deal
     # grows; blocks past the ceilings stay in it, the new site they need said not costed.
-    extra_capex = own_capex
+    extra_capex = own_capex + new_site
     extra_mw = _extra_mw_of(deal_blocks)
     past_ceiling = past_ceiling_text(deal_blocks)
     replan_note = _replan_note(
@@ -2984,8 +3037,9 @@ def what_if(
     if not no_extra and serve_from is None and extra_capex > _USD_TOL:
         # $453.1M "extra capital" beside "not within the horizon" read as the price of the deal.
         capital_note = (
-            f"the {usd(extra_capex)} of extra capital is the blocks its own GPUs need, and "
-            f"does not serve it in full within the horizon: {_NOT_PRICE}"
+            f"the {usd(extra_capex)} of extra capital is the blocks its own GPUs need"
+            + (" and a new site's MW as priced" if new_site > _USD_TOL else "")
+            + f", and does not serve it in full within the horizon: {_NOT_PRICE}"
         )
     concentration = (
         concentration_with_book(paths, ContractBook(contracts=(deal,), source="what-if"))
@@ -3030,8 +3084,9 @@ def what_if(
     if past_ceiling:
         # Never summed as if free, never a smaller total (module docstring, "Capital", 3).
         notes.append(
-            f"the blocks its own GPUs need: {past_ceiling}; their capex is in the extra "
-            "capex, which is therefore at least that, the new site apart"
+            f"the blocks its own GPUs need: {past_ceiling}; their capex and the new site's MW "
+            "as priced are in the extra capex, a lower bound: a new site's own cost per MW "
+            "and when it could be built are not in the plan"
         )
     return WhatIf(
         deal=deal,

@@ -537,8 +537,12 @@ def test_a_deal_whose_blocks_pass_the_sites_power_ceiling_is_not_served_on_this_
     assert "a new site is needed" in capped.serve_note
     assert capped.revenue_usd == 0
     # Its extra capital is not the deal's price: the note says it does not serve the deal.
-    assert capped.extra_capex_usd == pytest.approx(8e6)  # one more rack, never powered
-    assert "the $8.0M of extra capital is the blocks its own GPUs need" in " ".join(capped.notes)
+    # One more rack, never powered, and the new site's 0.4 MW at r2's $1.0M per MW.
+    assert capped.extra_capex_usd == pytest.approx(8.4e6)
+    assert (
+        "the $8.4M of extra capital is the blocks its own GPUs need and a new site's MW as priced"
+        in " ".join(capped.notes)
+    )
     roomy = what_if(_forecast(), _unpowered_r2_plan(ceiling_mw=100.0), deal, as_of=MONDAY)
     assert roomy.serve_from == date(2026, 12, 2)
     assert not any("is not the price of the deal" in n for n in roomy.notes)

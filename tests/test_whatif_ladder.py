@@ -15,10 +15,11 @@ from functools import cache
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 from forecasting.capacity import CapacityPlan, load_capacity
 from forecasting.report.format import html_text
-from forecasting.text import CapexBound, extra_capex
+from forecasting.text import CapexBound, extra_capex, usd
 from forecasting.triggers import TriggerResult, TriggerSettings, expansion_triggers
 from forecasting.whatif import WhatIf, deal_contract, what_if
 
@@ -71,11 +72,14 @@ def test_a_deal_s_capital_never_falls_as_it_grows() -> None:
     assert _deal("inference", 1500).replan_capex_usd < 0  # the re-plan, said apart
 
 
-def test_blocks_past_the_ceilings_are_counted_and_said_not_costed() -> None:
+def test_blocks_past_the_ceilings_are_counted_and_their_new_site_priced_as_assumed() -> None:
     """20,000 inference GPUs need more MW than us-west's sites have left under their ceilings
-    once the plan is placed: the blocks that do not fit need a new site, which the plan does
-    not price. Their capex stays in the extra capex, which reads "at least" and names them,
-    never a smaller total than a deal that fits (15,000 GPUs, measured in full)."""
+    once the plan is placed: the blocks that do not fit need a new site. It read "at least $X
+    (a new site is needed ...: not costed)" with the site's MW at $0, though capacity.toml
+    prices every us-west site's MW ($11.0M per MW). The new site's MW are priced at the dearest
+    of the region's sites' cost per MW, named as an assumption, and counted in the figure,
+    which stays "at least" (a new site's own cost and build time are not in the plan); never a
+    smaller total than a deal that fits (15,000 GPUs, measured in full)."""
     fits, past = _deal("inference", 15000), _deal("inference", 20000)
     assert fits.capex_bound is None
     assert past.capex_bound is CapexBound.NEW_SITE
@@ -83,16 +87,23 @@ def test_blocks_past_the_ceilings_are_counted_and_said_not_costed() -> None:
     rows = past.deal_blocks.filter(pl.col("blocks_beyond_ceiling") > 0)
     assert rows.height == 1
     row = rows.row(0, named=True)
-    # Every block is in the capex, those past the ceilings too.
-    assert past.extra_capex_usd == row["capex_usd"]
+    mw = row["blocks_beyond_ceiling"] * row["mw"] / row["blocks"]
+    assert row["new_site_mw"] == pytest.approx(mw)
+    assert row["new_site_usd"] == pytest.approx(mw * 11_000_000.0)
+    # Every block is in the capex, those past the ceilings too, and the new site's MW.
+    assert past.extra_capex_usd == pytest.approx(row["capex_usd"] + row["new_site_usd"])
     assert 0 < row["blocks_beyond_ceiling"] <= row["blocks"]
     said = f"{row['blocks_beyond_ceiling']} x rack-h100-256 ("
     assert said in past.capex_basis
-    assert "past the ceilings of us-west's sites: not costed, a new site is needed" in (
-        past.capex_basis
+    priced = (
+        f"its {mw:,.1f} MW priced at $11.0M per MW (every us-west site's cost per MW), an "
+        f"assumption: {usd(row['new_site_usd'])}"
     )
+    assert priced in past.capex_basis, past.capex_basis
+    assert "not costed" not in past.capex_basis
     assert any("past the ceilings of us-west's sites" in note for note in past.notes)
-    assert extra_capex(past.extra_capex_usd, bound=past.capex_bound).startswith("at least $")
+    text = extra_capex(past.extra_capex_usd, bound=past.capex_bound)
+    assert text.startswith("at least $") and "not costed" not in text
 
 
 def test_the_cli_and_the_page_read_blocks_past_the_ceilings_alike() -> None:
@@ -108,7 +119,7 @@ def test_the_cli_and_the_page_read_blocks_past_the_ceilings_alike() -> None:
 
     answer = _deal("inference", 20000)
     said = extra_capex(answer.extra_capex_usd, bound=answer.capex_bound)
-    assert said.startswith("at least $") and "not costed" in said
+    assert said.startswith("at least $") and "an existing site's cost per MW" in said
     outcome = WhatIfOutcome(
         forecast_run_id="r", as_of=answer.as_of, horizon_end=answer.horizon_end,
         serve_from=answer.serve_from, can_serve=answer.can_serve, serve_note=answer.serve_note,
