@@ -198,3 +198,25 @@ def test_eu_west_s_ladder_never_falls_and_says_every_pull() -> None:
             assert "sooner" in answer.capex_basis
         else:
             assert answer.extra_capex_usd > 0
+
+
+def test_the_all_pool_s_note_says_which_days_nothing_measured_when_the_pods_move() -> None:
+    """12,000 training GPUs in us-east from 2027-03-01 (forecast_us_east.parquet: the demo's
+    us-east rows): the all pool's racks are sized to 2028-02-28 counting 2 training pods from
+    2027-07-17, and placement dates the pods to their site's power, running from 2028-05-28.
+    The note said "not measured for the days between" (2027-07-17 to 2028-05-28), but the
+    pool's later orders, sized again on the pods as placed, measure the days after its
+    window: only 2027-07-17 to 2028-02-28 is not measured, and the note says so."""
+    forecast = pl.read_parquet(_FIXTURE / "forecast_us_east.parquet")
+    plan = load_capacity(_FIXTURE / "capacity.toml")
+    deal = deal_contract(
+        customer="newco", workload_class="training", region="us-east", ramp="2027-03-01:12000"
+    )
+    answer = what_if(forecast, plan, deal, as_of=_AS_OF, settings=_SETTINGS)
+    note = answer.triggers_with.filter(pl.col("pool") == "all")["note"][0]
+    assert "which lands 2028-04-30 and runs from 2028-05-28" in note
+    assert "not measured for the days between" not in note
+    assert (
+        "not measured from 2027-07-17 to 2028-02-28, the end of its sizing window (the later "
+        "orders count them from when they run)" in note
+    ), note
