@@ -3273,6 +3273,21 @@ def _no_extra_capital_note(extra_capex: float, serve_from: date | None, deal: Co
     )
 
 
+def _pipeline_basis(answer: WhatIf) -> str:
+    """The extra capex's basis for a pipeline row's note where the figure alone misleads (''
+    otherwise, or where the re-plan note already names the deal's blocks): $0 served by the
+    plan's orders landing sooner is no free deal, and "at least $X (... an assumption)" needs
+    whose cost per MW the new site took. The finance page read both bare."""
+    new_site = answer.capex_bound is CapexBound.NEW_SITE
+    if not (answer.pulled_orders.height or new_site):
+        return ""
+    if not answer.pulled_orders.height and deal_blocks_text(answer.deal_blocks) in (
+        answer.replan_note
+    ):
+        return ""
+    return f"extra capex: {answer.capex_basis}"
+
+
 PIPELINE_SCHEMA = pl.Schema(
     {
         "contract_id": pl.String(),
@@ -3514,9 +3529,7 @@ def pipeline_if_signed(
                     n
                     for n in (
                         answer.serve_note,
-                        # $0 served by the plan's orders landing sooner is no free deal: the
-                        # orders and dates it needs, as the what-if's headline says them.
-                        f"extra capex: {answer.capex_basis}" if answer.pulled_orders.height else "",
+                        _pipeline_basis(answer),
                         answer.replan_note,
                         answer.capex_not_sized,
                         answer.baseline_note,

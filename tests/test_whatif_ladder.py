@@ -220,3 +220,40 @@ def test_the_all_pool_s_note_says_which_days_nothing_measured_when_the_pods_move
         "not measured from 2027-07-17 to 2028-02-28, the end of its sizing window (the later "
         "orders count them from when they run)" in note
     ), note
+
+
+def _pipeline_note(region: str, gpus: int) -> str:
+    """The finance page's pipeline row note of a deal of ``gpus`` inference GPUs in ``region``
+    from 2027-03-01, at 50 %."""
+    from forecasting.contracts import parse_contracts
+    from forecasting.whatif import pipeline_if_signed
+
+    forecast, plan, _ = _eu_west() if region == "eu-west" else _fleet()
+    book = parse_contracts(
+        f"""
+[[contract]]
+id = "newco-deal"
+customer = "newco"
+workload_class = "inference"
+region = "{region}"
+ramp = [{{ date = 2027-03-01, gpus = {gpus} }}]
+term_end = 2029-12-31
+status = "pipeline"
+probability = 0.5
+"""
+    )
+    rows = pipeline_if_signed(forecast, plan, book, as_of=_AS_OF, settings=_SETTINGS)
+    return str(rows["note"][0])
+
+
+def test_the_finance_page_s_pipeline_row_says_the_pull_and_the_new_site_s_price() -> None:
+    """The finance page's pipeline rows read "$0" for 200 eu-west GPUs with no word of the
+    plan's order they need sooner, and "at least $X (... an assumption)" for 20,000 us-west
+    GPUs with no word of whose cost per MW the new site took: the row's note says both, as
+    the what-if's headline does."""
+    assert "extra capex: no block beyond the plan's, but it needs 1 of the plan's orders" in (
+        _pipeline_note("eu-west", 200)
+    )
+    assert "priced at $11.0M per MW (every us-west site's cost per MW), an assumption" in (
+        _pipeline_note("us-west", 20000)
+    )
