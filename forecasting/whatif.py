@@ -91,7 +91,10 @@ only make worse.
 horizon (its term runs to ``until``) times its price (the class policy's when the deal names
 none); the term's hours past the plan's end are priced apart and called not verified, as
 nothing checks their service, capital or power. A deal whose ramp runs past the horizon says
-so, because capital beyond it is not measured.
+so, because capital beyond it is not measured: a step after the plan's end is named in the
+extra capex's basis ("to the plan's end (2030-01-31) only: the capital of its steps after it
+(2031-01-01: 50,000 GPUs) is not measured"; 1,000 GPUs stepping to 50,000 read "extra capex
+$42.2M" beside "$7,481.4M past it: not verified" of revenue).
 
 **Capital: the blocks the deal's own GPUs need, never the re-plan.** The rule, written before
 the code (session 51):
@@ -3027,6 +3030,14 @@ def what_if(
         or _blocks_unmeasured(plan, deal, orders, as_of=as_of, horizon_end=horizon_end)
         or _capex_basis(deal_blocks, pulled, daily_end=daily_end_of(forecast))
     )
+    if after := [s for s in deal.ramp if s.day > horizon_end]:
+        # Its capital stops at the plan's end: 1,000 GPUs stepping to 50,000 past it read
+        # "extra capex $42.2M" beside "$7,481.4M past it: not verified" of revenue.
+        steps = ", ".join(f"{s.day}: {s.gpus:,} GPUs" for s in after)
+        capex_basis += (
+            f"; to the plan's end ({horizon_end}) only: the capital of its steps after it "
+            f"({steps}) is not measured"
+        )
     # "$0 extra capital: signing adds no order" is false where an order is not sized.
     no_extra = (
         ""

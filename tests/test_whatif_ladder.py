@@ -257,3 +257,27 @@ def test_the_finance_page_s_pipeline_row_says_the_pull_and_the_new_site_s_price(
     assert "priced at $11.0M per MW (every us-west site's cost per MW), an assumption" in (
         _pipeline_note("us-west", 20000)
     )
+
+
+def test_a_ramp_stepping_up_past_the_plan_s_end_says_its_capital_stops_there() -> None:
+    """1,000 inference GPUs from 2027-03-01 stepping to 50,000 on 2031-01-01, past the plan's
+    end: the CLI's headline read "extra capex $42.2M, 1.9 MW (the blocks its own GPUs need: 5
+    x rack-h100-256 ...)" beside revenue "$84.5M to the plan's end ($7,481.4M past it: not
+    verified)", a capital figure for 1,000 GPUs read as the deal's. The basis says the figure
+    stops at the plan's end and the steps after it are not measured."""
+    forecast, plan, without = _fleet()
+    deal = deal_contract(
+        customer="newco",
+        workload_class="inference",
+        region="us-west",
+        ramp="2027-03-01:1000,2031-01-01:50000",
+    )
+    answer = what_if(forecast, plan, deal, as_of=_AS_OF, settings=_SETTINGS, without=without)
+    assert answer.capex_basis.startswith("the blocks its own GPUs need: ")
+    assert answer.capex_basis.endswith(
+        f"; to the plan's end ({answer.horizon_end}) only: the capital of its steps after it "
+        "(2031-01-01: 50,000 GPUs) is not measured"
+    ), answer.capex_basis
+    text, page = _cli_and_page(answer)
+    assert "(2031-01-01: 50,000 GPUs) is not measured)" in text
+    assert html_text("(2031-01-01: 50,000 GPUs) is not measured") in page
