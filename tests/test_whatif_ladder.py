@@ -134,6 +134,9 @@ def test_the_cli_and_the_page_read_blocks_past_the_ceilings_alike() -> None:
     page = whatif_page(answer, forecast_run_id="r", quantile="q90")
     assert html_text(said) in page
     assert html_text(fmt_mw(answer.extra_mw)) in page
+    # The orders table's own-blocks cell sums to the extra capex: the new site's MW with it.
+    row = answer.deal_blocks.filter(pl.col("new_site_usd") > 0).row(0, named=True)
+    assert html_text(f"for a new site's {fmt_mw(row['new_site_mw'])} (assumed)") in page
     assert "not measured (an order is not sized" not in page
 
 
