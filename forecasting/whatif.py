@@ -2814,11 +2814,19 @@ def _concentration_line(
             f"measured){_share_bound(forecast, step)}"
         )
 
-    def held(month: date) -> float:
-        days = _days_of(month)
-        return sum(deal.gpus_on(d) for d in days) / len(days)
+    def on(month: date) -> list[date]:
+        return [d for d in _days_of(month) if d in days_measured]
 
-    month = max(months, key=lambda m: (held(m), m))
+    def held(month: date) -> float:
+        days = on(month)
+        return sum(deal.gpus_on(d) for d in days) / len(days) if days else -1.0
+
+    days_measured = set(measured)
+    # Held alike, a month the paths cover whole goes first: the demo's flat deal stood on
+    # June 2027, measured on its first 5 days, and read as the month's.
+    month = max(months, key=lambda m: (held(m), len(on(m)) == len(_days_of(m)), m))
+    part = on(month)
+    days = "" if len(part) == len(_days_of(month)) else f"{part[0]} to {part[-1]} only, "
     row = {
         book: scope.filter((pl.col("book") == book) & (pl.col("month") == month)).row(0, named=True)
         for book in ("without", "with")
@@ -2840,7 +2848,7 @@ def _concentration_line(
         return "-" if value is None else f"{value:,.0f}"
 
     return (
-        f"concentration in {month:%b %Y} ({through}): top-1 {pct(top_without)} -> "
+        f"concentration in {month:%b %Y} ({days}{through}): top-1 {pct(top_without)} -> "
         f"{pct(top_with)}{largest}, HHI {hhi(row['without']['hhi'])} -> "
         f"{hhi(row['with']['hhi'])}"
     )

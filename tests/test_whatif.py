@@ -1475,6 +1475,26 @@ def test_concentration_is_measured_on_the_days_the_paths_hold_not_their_whole_mo
     )
 
 
+def test_concentration_in_a_month_the_paths_end_in_says_the_days_it_stands_on() -> None:
+    """Paths to 2026-02-13 and a flat 200-GPU deal from 2026-01-15: the line read
+    "concentration in Feb 2026 (forecast through 2026-02-13)", a month's shares taken on its
+    first 13 days read as the month's (the demo's June 2027, on 5 days). It names the days."""
+    from tests.test_contracts import paths_frame
+
+    short = paths_frame(
+        {"total/r2/inference/acme": [100.0, 100.0], "total/r2/inference/other": [400.0, 400.0]},
+        days=40, start=MONDAY,
+    )  # fmt: skip
+    flat = deal_contract(
+        customer="newco", workload_class="inference", region="r2", ramp=f"{_day(10)}:200",
+        until=_day(300), price_per_gpu_hour=2.0,
+    )  # fmt: skip
+    answer = what_if(_with_total(_forecast()), _plan(_r2_blocks()), flat, as_of=MONDAY, paths=short)
+    assert answer.concentration_line.startswith(
+        "concentration in Feb 2026 (2026-02-01 to 2026-02-13 only, forecast through 2026-02-13)"
+    ), answer.concentration_line
+
+
 def test_the_forecast_s_first_day_is_its_first_daily_row_not_its_first_month() -> None:
     """A monthly row is dated by its month's first day: a ramp dated before the forecast was
     said to start "before the forecast's first day (2026-12-01)" on a run whose first day is
