@@ -49,8 +49,8 @@ class CapexBound(StrEnum):
     # racks can be ordered): no figure at all, not $0 (forecasting.whatif._unservable_pools).
     UNSERVABLE = "no block type can serve a pool the deal needs"
     # Some of the blocks the deal's own GPUs need fit under no site's ceiling: their capex is
-    # counted, the new site they need is not (capacity.toml prices none), so the figure is a
-    # lower bound (forecasting.whatif, "Capital", 3).
+    # counted, and the new site's MW at an existing site's cost per MW (capacity.toml declares
+    # no new site), so the figure is a lower bound (forecasting.whatif, "Capital", 3).
     NEW_SITE = "a new site is needed for blocks past the ceilings, which the plan does not price"
 
 
@@ -133,7 +133,9 @@ def extra_capex(value: float, *, bound: CapexBound | None) -> str:
     least $12.0M (an order is not sized)``, ``at most ...``, ``not sized`` where orders on
     both sides are, ``not measured`` where no block type can serve a pool of the deal (its
     basis, beside it, names the pool), or ``at least $25.3M (a new site is needed for blocks
-    past the ceilings: not costed)`` where some of its blocks fit under no ceiling.
+    past the ceilings: its MW at an existing site's cost per MW, an assumption)`` where some
+    of its blocks fit under no ceiling (their basis names the site and the price; it read
+    "not costed" with those MW at $0).
 
     A deal whose only order is not sized read "extra capex $0" (its order counted $0)."""
     if bound is None:
@@ -142,7 +144,10 @@ def extra_capex(value: float, *, bound: CapexBound | None) -> str:
         return "not measured"
     words = CAPEX_BOUNDS[bound]
     if bound is CapexBound.NEW_SITE:
-        return f"{words} {usd(value)} ({NEW_SITE} for blocks past the ceilings: not costed)"
+        return (
+            f"{words} {usd(value)} ({NEW_SITE} for blocks past the ceilings: its MW at an "
+            "existing site's cost per MW, an assumption)"
+        )
     if not words:
         return "not sized (orders with and without the deal are not sized)"
     return f"{words} {usd(value)} (an order is not sized)"

@@ -91,7 +91,10 @@ only make worse.
 horizon (its term runs to ``until``) times its price (the class policy's when the deal names
 none); the term's hours past the plan's end are priced apart and called not verified, as
 nothing checks their service, capital or power. A deal whose ramp runs past the horizon says
-so, because capital beyond it is not measured.
+so, because capital beyond it is not measured: a step after the plan's end is named in the
+extra capex's basis ("to the plan's end (2030-01-31) only: the capital of its steps after it
+(2031-01-01: 50,000 GPUs) is not measured"; 1,000 GPUs stepping to 50,000 read "extra capex
+$42.2M" beside "$7,481.4M past it: not verified" of revenue).
 
 **Capital: the blocks the deal's own GPUs need, never the re-plan.** The rule, written before
 the code (session 51):
@@ -112,6 +115,25 @@ the code (session 51):
    before, so its ``all`` need counts from then), and the count of each is chosen together, the
    cheapest pair. Every plan that serves a larger deal serves a smaller one, so the capital
    never falls as the deal grows.
+
+   *What it pulls.* Counting the plan's orders from as soon as they could land is an
+   assumption about the plan, not a measure of it: where the deal's own blocks cover what it
+   adds only because an order is counted before the day the plan has it serving (its arrival,
+   or its power), the deal needs that order sooner. Those orders are measured, never left in
+   a bare figure (:func:`_pulled_orders`, :attr:`WhatIf.pulled_orders`): on the plan's orders
+   counted from the day they serve, net of the deal's own blocks, each order whose window
+   before that day holds a day the deal's pool still lacks GPUs is needed from the first such
+   day, ordered its lead time before (never before the as-of date). The extra capex's basis
+   says them beside the figure, on the CLI's headline, the page's card and the finance page's
+   pipeline row: "no block beyond the plan's, but it needs 1 of the plan's orders ($368.6M)
+   sooner: eu-west all 1 x cell-gb200-8192: in service for September 2028 ... instead of
+   2028-09-03, ordered by 2026-12-11 instead of 2026-12-13 to land by the 1st" (it read
+   "extra capex $0 (its own GPUs need no block of their own)" for 50 to 1,000 eu-west
+   inference GPUs). A day needed on a monthly row is its month (its peak, on no known day,
+   counted from the 1st). The figure stays the blocks' capital: what pulling an order costs
+   (its capital held longer) is not priced. This is the capital rule's own pull; the triggers'
+   re-run may serve the deal otherwise (a larger order, another date), which the sooner note
+   and the re-plan note say.
 2. *The re-plan is said, not counted.* The triggers re-run with the deal re-choose, re-date,
    re-size and re-site the plan's later orders (a later generation bridged to, a cheaper
    plan, dates moved by power), which jump with demand either way: the difference of the two
@@ -123,12 +145,19 @@ the code (session 51):
 3. *Blocks past a ceiling.* The deal's blocks take the MW its region's sites have left under
    their ceilings once the plan without it is placed (its blocks and orders, those past a
    ceiling first: they already wait for a new site), training blocks first. What does not
-   fit needs a new site, which capacity.toml does not price: those blocks' own capex stays
-   in the extra capex, which is then a lower bound (``CapexBound.NEW_SITE``: "at least
-   $X"), and the basis names them ("N of them past the ceilings of <sites>: not costed, a
-   new site is needed, which the plan does not price"). They are never left out of the
-   total as if free, and a plan that passes a ceiling never reads cheaper than one that
-   does not.
+   fit needs a new site, which capacity.toml does not declare: those blocks' own capex stays
+   in the extra capex, and so do their MW (cooling included) priced at the dearest
+   ``cost_per_mw_usd`` of the region's sites, named with the figure as an assumption (a
+   greenfield MW costs no less than an existing site's; the demo's sites all read $11.0M per
+   MW). The figure is then a lower bound (``CapexBound.NEW_SITE``: "at least $X"): the new
+   site's own cost per MW and when it could be built are not in the plan. The basis names
+   them ("N x K ($B of blocks) past the ceilings of <region>'s sites: a new site is needed,
+   which capacity.toml does not price; its M MW priced at $11.0M per MW (every <region>
+   site's cost per MW), an assumption: $Y; ..."); where no site of the region prices
+   a MW it says "not costed" and the MW count $0. They are never left out of the total as
+   if free, and a plan that passes a ceiling never reads cheaper than one that does not. (It
+   read "at least $X (... not costed)", the new site's MW at $0, though capacity.toml
+   prices every site's MW.)
 
 The ``all`` pool's later orders count the training pool's orders as the triggers count them
 (:mod:`forecasting.triggers.orders`, "Later orders"): only the blocks that run, under their
@@ -183,6 +212,7 @@ __all__ = [
     "ORDERS_SCHEMA",
     "PIPELINE_SCHEMA",
     "PLAN_SHORT_TOO",
+    "PULLED_SCHEMA",
     "REPLANNED",
     "REVENUE_ANYWAY",
     "DealError",
@@ -193,6 +223,7 @@ __all__ = [
     "no_block_type",
     "past_ceiling_text",
     "pipeline_if_signed",
+    "pulled_text",
     "what_if",
     "with_deal",
     "with_region_levels",
@@ -250,6 +281,32 @@ DEAL_BLOCKS_SCHEMA = pl.Schema(
         # plan without the deal is placed: a new site is needed, which the plan does not
         # price; their capex stays in ``capex_usd`` (module docstring, "Capital", 3).
         "blocks_beyond_ceiling": pl.Int64(),
+        # The MW of those blocks, which a new site must hold, and their cost at the dearest
+        # cost per MW of the region's sites (``cost_per_mw_usd``, whose it is in
+        # ``cost_basis``): capacity.toml declares no new site, so that is an assumption, said
+        # with the figure ("Capital", 3). 0 and null where none is past a ceiling, or no site
+        # of the region prices a MW.
+        "new_site_mw": pl.Float64(),
+        "new_site_usd": pl.Float64(),
+        "cost_basis": pl.String(),
+        "cost_per_mw_usd": pl.Float64(),
+    }
+)
+
+# The plan's orders the deal's own blocks rely on landing sooner than the plan lands them
+# (module docstring, "Capital", 1): one row per order, its capital and dates as the plan has
+# them (``order_by``, ``in_service``: its arrival, or its power) and as the deal needs them.
+PULLED_SCHEMA = pl.Schema(
+    {
+        "region": pl.String(),
+        "pool": pl.String(),
+        "candidate": pl.String(),
+        "blocks": pl.Int64(),
+        "capex_usd": pl.Float64(),
+        "order_by": pl.Date(),
+        "order_by_needed": pl.Date(),
+        "in_service": pl.Date(),
+        "needed": pl.Date(),
     }
 )
 
@@ -533,6 +590,9 @@ class WhatIf:
     deal_blocks: pl.DataFrame = field(
         default_factory=lambda: pl.DataFrame(schema=DEAL_BLOCKS_SCHEMA)
     )
+    # The plan's orders the deal's own blocks rely on landing sooner than the plan lands them
+    # (PULLED_SCHEMA; module docstring, "Capital", 1): said in ``capex_basis``.
+    pulled_orders: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=PULLED_SCHEMA))
     # How far every order of the plan to its end moves with the deal (the triggers re-run
     # with it re-choose, re-date and re-site later orders): not the deal's capex, said apart
     # in ``replan_note`` ('' where it equals the deal's blocks).
@@ -1047,7 +1107,7 @@ def _deal_blocks(
     as_of: date,
     horizon_end: date,
     settings: TriggerSettings,
-) -> pl.DataFrame:
+) -> _DealBlocks:
     """The blocks the deal's own GPUs need (DEAL_BLOCKS_SCHEMA), one row per pool it draws on,
     by rule 1 and 3 of the module docstring's "Capital": on the plan without the deal (its
     blocks, and every order it places, from the day it can serve: its arrival, or its site's
@@ -1082,6 +1142,8 @@ def _deal_blocks(
     # 8,000-GPU deal: "extra capex $0, 0.0 MW", where it needs 22 racks of its own.
     arrival = pl.min_horizontal("arrives", earliest)
     waits = pl.col("powered").eq(False) & pl.col("runs_from").is_not_null()
+    # The day the plan itself has the order serving: its arrival, or its power.
+    planned = pl.when(waits).then(pl.max_horizontal("arrives", "runs_from")).otherwise("arrives")
     never = (
         pl.col("powered").eq(False) & pl.col("runs_from").is_null() & pl.col("site").is_not_null()
     )
@@ -1091,6 +1153,7 @@ def _deal_blocks(
         added=(pl.col("blocks") - pl.col("blocks_beyond_ceiling").fill_null(0)).clip(0)
         * pl.col("candidate").replace_strict(units, default=0.0),
         **{"from": pl.when(waits).then(pl.max_horizontal(arrival, "runs_from")).otherwise(arrival)},
+        in_service=planned,
     )
     joined = need(forecast).join(
         need(lifted).select("pool", "ds", with_gpus="requirement_gpus"), on=["pool", "ds"]
@@ -1100,27 +1163,33 @@ def _deal_blocks(
         {"ds": days, "holds": [deal.gpus_on(d) > 0 for d in days]},
         schema={"ds": pl.Date(), "holds": pl.Boolean()},
     )
-    # Per pool and day the deal holds GPUs: what it adds to what the pool lacks (on a day the
-    # plan lacks GPUs without it too, the deal's own GPUs lack as well).
-    adds: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for pool in ("training", "all"):
-        rows_of = joined.filter(pl.col("pool") == pool)
-        if rows_of.is_empty():
-            continue
-        serving = placed if pool == "all" else placed.filter(pl.col("pool") == pool)
-        held = pl.col("capacity_gpus") + pl.col("added").fill_null(0.0)
-        frame = (
-            rows_of.sort("ds")
-            .join_asof(_added_by(serving, "from"), left_on="ds", right_on="from")
-            .join(holds, on="ds")
-            .filter(pl.col("holds"))
-            .select(
-                "ds",
-                adds=(pl.col("with_gpus") - held).clip(lower_bound=0.0)
-                - (pl.col("requirement_gpus") - held).clip(lower_bound=0.0),
+
+    def adds_from(day: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        # Per pool and day the deal holds GPUs: what it adds to what the pool lacks, the
+        # plan's orders counted from their ``day`` column (on a day the plan lacks GPUs
+        # without it too, the deal's own GPUs lack as well).
+        out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for pool in ("training", "all"):
+            rows_of = joined.filter(pl.col("pool") == pool)
+            if rows_of.is_empty():
+                continue
+            serving = placed if pool == "all" else placed.filter(pl.col("pool") == pool)
+            held = pl.col("capacity_gpus") + pl.col("added").fill_null(0.0)
+            frame = (
+                rows_of.sort("ds")
+                .join_asof(_added_by(serving, day), left_on="ds", right_on=day)
+                .join(holds, on="ds")
+                .filter(pl.col("holds"))
+                .select(
+                    "ds",
+                    adds=(pl.col("with_gpus") - held).clip(lower_bound=0.0)
+                    - (pl.col("requirement_gpus") - held).clip(lower_bound=0.0),
+                )
             )
-        )
-        adds[pool] = (frame["ds"].to_numpy(), frame["adds"].to_numpy())
+            out[pool] = (frame["ds"].to_numpy(), frame["adds"].to_numpy())
+        return out
+
+    adds = adds_from("from")
 
     def lacking(pool: str, landing: date, relief: np.ndarray | None = None) -> float:
         ds, gpus = adds[pool]
@@ -1170,20 +1239,167 @@ def _deal_blocks(
                 if best is None or key < best[0]:
                     best = (key, rows)
     chosen = [] if best is None else best[1]
+    pulled = _pulled_orders(
+        placed, adds_from("in_service"), chosen, units=units, lands=lands, as_of=as_of
+    )
     # Rule 3: the MW left under the region's ceilings, training blocks first.
     start = min((lands(k) for _, k, _, n in chosen if n), default=as_of)
     room, _ = _ceiling_room(
         plan, without.placements, region=deal.region, start=start, end=horizon_end
+    )
+    # A new site is priced at what the region's dearest site prices a MW at: capacity.toml
+    # has no new site, and a greenfield MW costs no less than an existing site's.
+    sites = sorted((s for s in plan.site if s.region == deal.region), key=lambda s: s.id)
+    dearest = max(
+        (s for s in sites if s.cost_per_mw_usd > 0), key=lambda s: s.cost_per_mw_usd, default=None
+    )
+    cost_basis = (
+        None
+        if dearest is None
+        else f"every {deal.region} site's cost per MW"
+        if all(s.cost_per_mw_usd == dearest.cost_per_mw_usd for s in sites)
+        else f"{dearest.id}'s, the dearest of {deal.region}'s sites"
     )
     out: list[tuple[object, ...]] = []
     for pool, kind, need_gpus, n in chosen:
         fit = n if kind.mw <= 0 or math.isinf(room) else min(n, int((room + _TOL) // kind.mw))
         if not math.isinf(room):
             room -= fit * kind.mw
+        site_mw = (n - fit) * kind.mw
+        priced = dearest is not None and site_mw > _TOL
         out.append(
-            (deal.region, pool, kind.name, need_gpus, n, n * kind.capex_usd, n * kind.mw, n - fit)
+            (
+                deal.region, pool, kind.name, need_gpus, n, n * kind.capex_usd, n * kind.mw,
+                n - fit, site_mw,
+                site_mw * dearest.cost_per_mw_usd if priced and dearest else 0.0,
+                cost_basis if priced else None,
+                dearest.cost_per_mw_usd if priced and dearest else None,
+            )
+        )  # fmt: skip
+    return _DealBlocks(pl.DataFrame(out, schema=DEAL_BLOCKS_SCHEMA, orient="row"), pulled)
+
+
+class _DealBlocks(NamedTuple):
+    """The blocks the deal's own GPUs need (DEAL_BLOCKS_SCHEMA) and the plan's orders they
+    rely on landing sooner than the plan lands them (PULLED_SCHEMA)."""
+
+    blocks: pl.DataFrame
+    pulled: pl.DataFrame
+
+
+def _pulled_orders(
+    placed: pl.DataFrame,
+    adds: Mapping[str, tuple[np.ndarray, np.ndarray]],
+    chosen: Sequence[tuple[str, Any, float, int]],
+    *,
+    units: Mapping[str, float],
+    lands: Callable[[Any], date],
+    as_of: date,
+) -> pl.DataFrame:
+    """The plan's orders the deal's own blocks (``chosen``) rely on landing sooner than the
+    plan has them serving (PULLED_SCHEMA; rule 1 of "Capital", "what it pulls"): ``adds``
+    is what the deal adds to what each pool lacks with the plan's orders counted from the day
+    the plan has them serving (``in_service``); on a day the deal's own blocks do not cover
+    that, the orders counted sooner (``from`` before ``in_service``) covered it. Each is
+    needed from the first such day in its window, ordered its lead time before (never
+    before ``as_of``). Only days from when the deal's own block type can land count, as
+    for the capital (before, the verdict's span short).
+
+    200 inference GPUs in eu-west read "extra capex $0 (its own GPUs need no block of their
+    own)" where the plan's GB200 cell, counted from 2028-08-26, served them on 2028-09-01:
+    the plan lands it 2028-09-03."""
+    start: dict[str, date] = {}
+    relief: dict[str, list[tuple[date, float]]] = {"training": [], "all": []}
+    training = next((k for p, k, _, _ in chosen if p == "training"), None)
+    for pool, kind, _, n in chosen:
+        day = lands(kind)
+        if pool == "all" and training is not None:
+            # A training deal's GPUs run on training blocks only (see _deal_blocks).
+            day = max(day, lands(training))
+        start[pool] = day
+        own = n * units[kind.name]
+        relief[pool].append((lands(kind), own))
+        if pool == "training":
+            relief["all"].append((lands(kind), own))
+    short: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for pool, (ds, gpus) in adds.items():
+        if pool not in start:
+            continue
+        left = gpus.copy()
+        for day, n_gpus in relief[pool]:
+            left = left - np.where(ds >= np.datetime64(day), n_gpus, 0.0)
+        on = (ds >= np.datetime64(start[pool])) & (left > _GPU_TOL)
+        short[pool] = (ds[on], left[on])
+    rows = []
+    for r in placed.filter(pl.col("from") < pl.col("in_service")).iter_rows(named=True):
+        pools = ("all", "training") if r["pool"] == "training" else ("all",)
+        days = [
+            d
+            for p in pools
+            if p in short
+            for d in short[p][0]
+            if np.datetime64(r["from"]) <= d < np.datetime64(r["in_service"])
+        ]
+        if not days:
+            continue
+        needed = min(days).astype("datetime64[D]").item()
+        lead = r["arrives"] - r["order_by"] if r["order_by"] is not None else None
+        by = None if lead is None else max(needed - lead, as_of)
+        rows.append(
+            {
+                "region": r["region"],
+                "pool": r["pool"],
+                "candidate": r["candidate"],
+                "blocks": r["blocks"],
+                "capex_usd": r["capex_usd"],
+                "order_by": r["order_by"],
+                "order_by_needed": by,
+                "in_service": r["in_service"],
+                "needed": needed,
+            }
         )
-    return pl.DataFrame(out, schema=DEAL_BLOCKS_SCHEMA, orient="row")
+    if not rows:
+        return pl.DataFrame(schema=PULLED_SCHEMA)
+    return (
+        pl.DataFrame(rows, schema=PULLED_SCHEMA)
+        .group_by("region", "pool", "candidate", "order_by", "in_service")
+        .agg(
+            pl.col("blocks").sum(),
+            pl.col("capex_usd").sum(),
+            pl.col("order_by_needed").min(),
+            pl.col("needed").min(),
+        )
+        .select(PULLED_SCHEMA.names())
+        .sort("needed", "pool", "candidate")
+    )
+
+
+def pulled_text(pulled: pl.DataFrame, *, daily_end: date | None = None) -> str:
+    """The plan's orders the deal needs sooner, as the extra capex's basis reads them ('' where
+    none): ``1 of the plan's orders ($591.4M) sooner: eu-west all 70 x rack-h200-256: in
+    service 2027-09-01 instead of 2027-09-03, ordered by 2027-06-23 instead of 2027-06-25 (2
+    days sooner)``. Past ``daily_end`` (the forecast's last daily row) the day needed is a
+    monthly row's: its month's peak, on no known day, counted from the 1st, so the month is
+    said, not a day (the demo's "in service 2028-09-01" read as a measured date)."""
+    if pulled.is_empty():
+        return ""
+    listed = []
+    for r in pulled.iter_rows(named=True):
+        needed, by, was = r["needed"], r["order_by_needed"], r["order_by"]
+        monthly = daily_end is not None and needed > daily_end
+        when = (
+            f"for {needed:%B %Y} (a monthly row: its peak, on no known day, counted from the 1st)"
+            if monthly
+            else str(needed)
+        )
+        text = f"{r['region']} {r['pool']} {r['blocks']} x {r['candidate']}: in service {when} "
+        text += f"instead of {r['in_service']}"
+        if by is not None and was is not None:
+            text += f", ordered by {by} instead of {was}"
+            text += " to land by the 1st" if monthly else f" ({days_count((was - by).days)} sooner)"
+        listed.append(text)
+    capex = usd(float(pulled["capex_usd"].sum()))
+    return f"{pulled.height} of the plan's orders ({capex}) sooner: " + "; ".join(listed)
 
 
 def deal_blocks_text(deal_blocks: pl.DataFrame) -> str:
@@ -1202,10 +1418,14 @@ def deal_blocks_text(deal_blocks: pl.DataFrame) -> str:
 
 
 def past_ceiling_text(deal_blocks: pl.DataFrame) -> str:
-    """The deal's own blocks that fit under no ceiling of its region's sites, and their
-    capex, said as not costed ('' where none): ``3 x rack-h100-256 ($25.3M of blocks) past
-    the ceilings of us-east's sites: not costed, a new site is needed, which the plan does not
-    price``. Never a smaller total: their capex stays in the extra capex (at least)."""
+    """The deal's own blocks that fit under no ceiling of its region's sites, their capex and
+    the new site they need ('' where none): ``3 x rack-h100-256 ($25.3M of blocks) past the
+    ceilings of us-east's sites: a new site is needed, which capacity.toml does not price; its
+    1.2 MW priced at $11.0M per MW (every us-east site's cost per MW), an assumption: $12.7M;
+    when a new site could power them is not in the plan``, or "(us-east-a's, the dearest of
+    us-east's sites)" where they differ. Never a smaller total: the
+    blocks' capex and the new site's priced MW are in the extra capex (at least). It read "not
+    costed" with the new site's MW at $0 where capacity.toml prices every site's MW."""
     rows = deal_blocks.filter(pl.col("blocks_beyond_ceiling").fill_null(0) > 0)
     if rows.is_empty():
         return ""
@@ -1218,9 +1438,19 @@ def past_ceiling_text(deal_blocks: pl.DataFrame) -> str:
         .item()
     )
     region = rows["region"][0]
+    text = (
+        f"{parts} ({usd(capex)} of blocks) past the ceilings of {region}'s sites: {NEW_SITE}, "
+        "which capacity.toml does not price"
+    )
+    mw = float(rows["new_site_mw"].fill_null(0.0).sum())
+    priced = rows.filter(pl.col("cost_basis").is_not_null())
+    if priced.is_empty():
+        return f"{text}; not costed: no site of {region} prices a MW"
+    first = priced.row(0, named=True)
     return (
-        f"{parts} ({usd(capex)} of blocks) past the ceilings of {region}'s sites: not costed, "
-        f"{NEW_SITE}, which the plan does not price"
+        f"{text}; its {mw:,.1f} MW priced at {usd(first['cost_per_mw_usd'])} per MW "
+        f"({first['cost_basis']}), an assumption: {usd(float(priced['new_site_usd'].sum()))}; "
+        "when a new site could power them is not in the plan"
     )
 
 
@@ -1261,11 +1491,18 @@ def _blocks_unmeasured(
     )
 
 
-def _capex_basis(deal_blocks: pl.DataFrame) -> str:
-    """What the deal's extra capex is, in a few words (:attr:`WhatIf.capex_basis`)."""
+def _capex_basis(deal_blocks: pl.DataFrame, pulled: pl.DataFrame, *, daily_end: date | None) -> str:
+    """What the deal's extra capex is, in a few words (:attr:`WhatIf.capex_basis`), with the
+    plan's orders it needs sooner than the plan lands them (:func:`_pulled_orders`): $0 there
+    is no block beyond the plan's, never free."""
     blocks = deal_blocks_text(deal_blocks)
+    sooner = pulled_text(pulled, daily_end=daily_end)
     if blocks == "no block":
+        if sooner:
+            return f"no block beyond the plan's, but it needs {sooner}"
         return "its own GPUs need no block of their own"
+    if sooner:
+        return f"the blocks its own GPUs need: {blocks}; beyond them it needs {sooner}"
     return f"the blocks its own GPUs need: {blocks}"
 
 
@@ -2577,11 +2814,19 @@ def _concentration_line(
             f"measured){_share_bound(forecast, step)}"
         )
 
-    def held(month: date) -> float:
-        days = _days_of(month)
-        return sum(deal.gpus_on(d) for d in days) / len(days)
+    def on(month: date) -> list[date]:
+        return [d for d in _days_of(month) if d in days_measured]
 
-    month = max(months, key=lambda m: (held(m), m))
+    def held(month: date) -> float:
+        days = on(month)
+        return sum(deal.gpus_on(d) for d in days) / len(days) if days else -1.0
+
+    days_measured = set(measured)
+    # Held alike, a month the paths cover whole goes first: the demo's flat deal stood on
+    # June 2027, measured on its first 5 days, and read as the month's.
+    month = max(months, key=lambda m: (held(m), len(on(m)) == len(_days_of(m)), m))
+    part = on(month)
+    days = "" if len(part) == len(_days_of(month)) else f"{part[0]} to {part[-1]} only, "
     row = {
         book: scope.filter((pl.col("book") == book) & (pl.col("month") == month)).row(0, named=True)
         for book in ("without", "with")
@@ -2603,7 +2848,7 @@ def _concentration_line(
         return "-" if value is None else f"{value:,.0f}"
 
     return (
-        f"concentration in {month:%b %Y} ({through}): top-1 {pct(top_without)} -> "
+        f"concentration in {month:%b %Y} ({days}{through}): top-1 {pct(top_without)} -> "
         f"{pct(top_with)}{largest}, HHI {hhi(row['without']['hhi'])} -> "
         f"{hhi(row['with']['hhi'])}"
     )
@@ -2734,7 +2979,7 @@ def what_if(
         notes.append("no price: neither the deal nor its class policy names one")
     replan_capex = float(orders["extra_capex_usd"].sum())
     replan_mw = float(orders["extra_mw"].sum())
-    deal_blocks = _deal_blocks(
+    deal_blocks, pulled = _deal_blocks(
         forecast, lifted, plan, deal, without=without, as_of=as_of, horizon_end=horizon_end,
         settings=settings,
     )  # fmt: skip
@@ -2742,16 +2987,18 @@ def what_if(
     if unservable := _unservable_pools(orders, deal):
         # No figure where no block type can serve a pool the deal needs: another pool's
         # blocks (racks, for a training deal) are not its own, and $0 is not measured.
-        deal_blocks = deal_blocks.clear()
+        deal_blocks, pulled = deal_blocks.clear(), pulled.clear()
         unmeasured = (
             f"no block type can serve the {', '.join(unservable)} pool, so the blocks its own "
             "GPUs need are not measured"
         )
     own_capex = float(deal_blocks["capex_usd"].sum())
+    # The new site's MW at the region's dearest cost per MW: an assumption said with it.
+    new_site = float(deal_blocks["new_site_usd"].fill_null(0.0).sum())
     # The blocks its own GPUs need, never the re-plan (module docstring, "Capital"): every
     # plan that serves a larger deal serves a smaller one, so it never falls as the deal
     # grows; blocks past the ceilings stay in it, the new site they need said not costed.
-    extra_capex = own_capex
+    extra_capex = own_capex + new_site
     extra_mw = _extra_mw_of(deal_blocks)
     past_ceiling = past_ceiling_text(deal_blocks)
     replan_note = _replan_note(
@@ -2789,8 +3036,16 @@ def what_if(
     capex_basis = (
         unmeasured
         or _blocks_unmeasured(plan, deal, orders, as_of=as_of, horizon_end=horizon_end)
-        or _capex_basis(deal_blocks)
+        or _capex_basis(deal_blocks, pulled, daily_end=daily_end_of(forecast))
     )
+    if after := [s for s in deal.ramp if s.day > horizon_end]:
+        # Its capital stops at the plan's end: 1,000 GPUs stepping to 50,000 past it read
+        # "extra capex $42.2M" beside "$7,481.4M past it: not verified" of revenue.
+        steps = ", ".join(f"{s.day}: {s.gpus:,} GPUs" for s in after)
+        capex_basis += (
+            f"; to the plan's end ({horizon_end}) only: the capital of its steps after it "
+            f"({steps}) is not measured"
+        )
     # "$0 extra capital: signing adds no order" is false where an order is not sized.
     no_extra = (
         ""
@@ -2801,8 +3056,9 @@ def what_if(
     if not no_extra and serve_from is None and extra_capex > _USD_TOL:
         # $453.1M "extra capital" beside "not within the horizon" read as the price of the deal.
         capital_note = (
-            f"the {usd(extra_capex)} of extra capital is the blocks its own GPUs need, and "
-            f"does not serve it in full within the horizon: {_NOT_PRICE}"
+            f"the {usd(extra_capex)} of extra capital is the blocks its own GPUs need"
+            + (" and a new site's MW as priced" if new_site > _USD_TOL else "")
+            + f", and does not serve it in full within the horizon: {_NOT_PRICE}"
         )
     concentration = (
         concentration_with_book(paths, ContractBook(contracts=(deal,), source="what-if"))
@@ -2847,8 +3103,9 @@ def what_if(
     if past_ceiling:
         # Never summed as if free, never a smaller total (module docstring, "Capital", 3).
         notes.append(
-            f"the blocks its own GPUs need: {past_ceiling}; their capex is in the extra "
-            "capex, which is therefore at least that, the new site apart"
+            f"the blocks its own GPUs need: {past_ceiling}; their capex and the new site's MW "
+            "as priced are in the extra capex, a lower bound: a new site's own cost per MW "
+            "and when it could be built are not in the plan"
         )
     return WhatIf(
         deal=deal,
@@ -2884,6 +3141,7 @@ def what_if(
         not_sized_without=not_sized.without,
         extra_mw=extra_mw,
         deal_blocks=deal_blocks,
+        pulled_orders=pulled,
         replan_capex_usd=replan_capex,
         replan_mw=replan_mw,
         replan_note=replan_note,
@@ -3032,6 +3290,21 @@ def _no_extra_capital_note(extra_capex: float, serve_from: date | None, deal: Co
         f"{_NO_EXTRA_CAPITAL} does not mean served as it ramps: {anyway}, and they serve it in "
         f"full only from {serve_from}"
     )
+
+
+def _pipeline_basis(answer: WhatIf) -> str:
+    """The extra capex's basis for a pipeline row's note where the figure alone misleads (''
+    otherwise, or where the re-plan note already names the deal's blocks): $0 served by the
+    plan's orders landing sooner is no free deal, and "at least $X (... an assumption)" needs
+    whose cost per MW the new site took. The finance page read both bare."""
+    new_site = answer.capex_bound is CapexBound.NEW_SITE
+    if not (answer.pulled_orders.height or new_site):
+        return ""
+    if not answer.pulled_orders.height and deal_blocks_text(answer.deal_blocks) in (
+        answer.replan_note
+    ):
+        return ""
+    return f"extra capex: {answer.capex_basis}"
 
 
 PIPELINE_SCHEMA = pl.Schema(
@@ -3275,6 +3548,7 @@ def pipeline_if_signed(
                     n
                     for n in (
                         answer.serve_note,
+                        _pipeline_basis(answer),
                         answer.replan_note,
                         answer.capex_not_sized,
                         answer.baseline_note,

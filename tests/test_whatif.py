@@ -537,8 +537,12 @@ def test_a_deal_whose_blocks_pass_the_sites_power_ceiling_is_not_served_on_this_
     assert "a new site is needed" in capped.serve_note
     assert capped.revenue_usd == 0
     # Its extra capital is not the deal's price: the note says it does not serve the deal.
-    assert capped.extra_capex_usd == pytest.approx(8e6)  # one more rack, never powered
-    assert "the $8.0M of extra capital is the blocks its own GPUs need" in " ".join(capped.notes)
+    # One more rack, never powered, and the new site's 0.4 MW at r2's $1.0M per MW.
+    assert capped.extra_capex_usd == pytest.approx(8.4e6)
+    assert (
+        "the $8.4M of extra capital is the blocks its own GPUs need and a new site's MW as priced"
+        in " ".join(capped.notes)
+    )
     roomy = what_if(_forecast(), _unpowered_r2_plan(ceiling_mw=100.0), deal, as_of=MONDAY)
     assert roomy.serve_from == date(2026, 12, 2)
     assert not any("is not the price of the deal" in n for n in roomy.notes)
@@ -693,8 +697,12 @@ def test_a_deal_is_priced_over_every_order_and_its_trigger_matches_the_plan_s() 
     assert answer.extra_capex_usd > 0
     # Its 340 H100-equivalents lacking took two racks of its own where the re-plan pulls the
     # plan's later rack forward and adds one: the plan's orders now count from as soon as
-    # they can land, so its own blocks share that rack too, and the two agree.
-    assert answer.capex_basis == "the blocks its own GPUs need: 1 x rack-c for r2 all"
+    # they can land, so its own blocks share that rack too, and the two agree; the rack it
+    # needs sooner than the plan lands it is said beside them (it read the one rack alone).
+    assert answer.capex_basis.startswith(
+        "the blocks its own GPUs need: 1 x rack-c for r2 all; beyond them it needs 1 of the "
+        "plan's orders ($8.0M) sooner: r2 all 1 x rack-c: in service "
+    )
     assert answer.replan_note.startswith("with the deal the triggers move 1 of the plan's")
     assert answer.new_orders.height >= 1
     assert answer.new_orders["order_by"].min() >= MONDAY
@@ -1465,6 +1473,26 @@ def test_concentration_is_measured_on_the_days_the_paths_hold_not_their_whole_mo
         "concentration: not measured, forecast through 2026-02-13 only (the daily rows), "
         "before the deal holds GPUs (from 2026-02-19)"
     )
+
+
+def test_concentration_in_a_month_the_paths_end_in_says_the_days_it_stands_on() -> None:
+    """Paths to 2026-02-13 and a flat 200-GPU deal from 2026-01-15: the line read
+    "concentration in Feb 2026 (forecast through 2026-02-13)", a month's shares taken on its
+    first 13 days read as the month's (the demo's June 2027, on 5 days). It names the days."""
+    from tests.test_contracts import paths_frame
+
+    short = paths_frame(
+        {"total/r2/inference/acme": [100.0, 100.0], "total/r2/inference/other": [400.0, 400.0]},
+        days=40, start=MONDAY,
+    )  # fmt: skip
+    flat = deal_contract(
+        customer="newco", workload_class="inference", region="r2", ramp=f"{_day(10)}:200",
+        until=_day(300), price_per_gpu_hour=2.0,
+    )  # fmt: skip
+    answer = what_if(_with_total(_forecast()), _plan(_r2_blocks()), flat, as_of=MONDAY, paths=short)
+    assert answer.concentration_line.startswith(
+        "concentration in Feb 2026 (2026-02-01 to 2026-02-13 only, forecast through 2026-02-13)"
+    ), answer.concentration_line
 
 
 def test_the_forecast_s_first_day_is_its_first_daily_row_not_its_first_month() -> None:

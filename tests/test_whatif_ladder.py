@@ -1,6 +1,7 @@
 """A what-if's capital over a ladder of deal sizes (tests/fixtures/whatif_ladder: the demo
-fleet's us-west region, class and total rows of the trigger forecast as of 2026-12-05, and its
-capacity.toml): the rule of forecasting.whatif's "Capital".
+fleet's us-west region, class and total rows of the trigger forecast as of 2026-12-05, its
+eu-west rows in forecast_eu_west.parquet, and its capacity.toml): the rule of
+forecasting.whatif's "Capital".
 
 Taken as the cheaper of the deal's own blocks and the triggers' re-plan, a 1,000-GPU
 inference deal there read $42.2M and a 1,500-GPU one $0 (its re-plan $143.6M cheaper than the
@@ -14,9 +15,11 @@ from functools import cache
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 from forecasting.capacity import CapacityPlan, load_capacity
-from forecasting.text import CapexBound, extra_capex
+from forecasting.report.format import html_text
+from forecasting.text import CapexBound, extra_capex, usd
 from forecasting.triggers import TriggerResult, TriggerSettings, expansion_triggers
 from forecasting.whatif import WhatIf, deal_contract, what_if
 
@@ -33,12 +36,19 @@ def _fleet() -> tuple[pl.DataFrame, CapacityPlan, TriggerResult]:
 
 
 @cache
-def _deal(workload_class: str, gpus: int) -> WhatIf:
-    forecast, plan, without = _fleet()
+def _eu_west() -> tuple[pl.DataFrame, CapacityPlan, TriggerResult]:
+    forecast = pl.read_parquet(_FIXTURE / "forecast_eu_west.parquet")
+    plan = load_capacity(_FIXTURE / "capacity.toml")
+    return forecast, plan, expansion_triggers(forecast, plan, as_of=_AS_OF, settings=_SETTINGS)
+
+
+@cache
+def _deal(workload_class: str, gpus: int, region: str = "us-west") -> WhatIf:
+    forecast, plan, without = _eu_west() if region == "eu-west" else _fleet()
     deal = deal_contract(
         customer="newco",
         workload_class=workload_class,
-        region="us-west",
+        region=region,
         ramp=f"2027-03-01:{gpus}",
     )
     return what_if(forecast, plan, deal, as_of=_AS_OF, settings=_SETTINGS, without=without)
@@ -62,11 +72,14 @@ def test_a_deal_s_capital_never_falls_as_it_grows() -> None:
     assert _deal("inference", 1500).replan_capex_usd < 0  # the re-plan, said apart
 
 
-def test_blocks_past_the_ceilings_are_counted_and_said_not_costed() -> None:
+def test_blocks_past_the_ceilings_are_counted_and_their_new_site_priced_as_assumed() -> None:
     """20,000 inference GPUs need more MW than us-west's sites have left under their ceilings
-    once the plan is placed: the blocks that do not fit need a new site, which the plan does
-    not price. Their capex stays in the extra capex, which reads "at least" and names them,
-    never a smaller total than a deal that fits (15,000 GPUs, measured in full)."""
+    once the plan is placed: the blocks that do not fit need a new site. It read "at least $X
+    (a new site is needed ...: not costed)" with the site's MW at $0, though capacity.toml
+    prices every us-west site's MW ($11.0M per MW). The new site's MW are priced at the dearest
+    of the region's sites' cost per MW, named as an assumption, and counted in the figure,
+    which stays "at least" (a new site's own cost and build time are not in the plan); never a
+    smaller total than a deal that fits (15,000 GPUs, measured in full)."""
     fits, past = _deal("inference", 15000), _deal("inference", 20000)
     assert fits.capex_bound is None
     assert past.capex_bound is CapexBound.NEW_SITE
@@ -74,16 +87,23 @@ def test_blocks_past_the_ceilings_are_counted_and_said_not_costed() -> None:
     rows = past.deal_blocks.filter(pl.col("blocks_beyond_ceiling") > 0)
     assert rows.height == 1
     row = rows.row(0, named=True)
-    # Every block is in the capex, those past the ceilings too.
-    assert past.extra_capex_usd == row["capex_usd"]
+    mw = row["blocks_beyond_ceiling"] * row["mw"] / row["blocks"]
+    assert row["new_site_mw"] == pytest.approx(mw)
+    assert row["new_site_usd"] == pytest.approx(mw * 11_000_000.0)
+    # Every block is in the capex, those past the ceilings too, and the new site's MW.
+    assert past.extra_capex_usd == pytest.approx(row["capex_usd"] + row["new_site_usd"])
     assert 0 < row["blocks_beyond_ceiling"] <= row["blocks"]
     said = f"{row['blocks_beyond_ceiling']} x rack-h100-256 ("
     assert said in past.capex_basis
-    assert "past the ceilings of us-west's sites: not costed, a new site is needed" in (
-        past.capex_basis
+    priced = (
+        f"its {mw:,.1f} MW priced at $11.0M per MW (every us-west site's cost per MW), an "
+        f"assumption: {usd(row['new_site_usd'])}"
     )
+    assert priced in past.capex_basis, past.capex_basis
+    assert "not costed" not in past.capex_basis
     assert any("past the ceilings of us-west's sites" in note for note in past.notes)
-    assert extra_capex(past.extra_capex_usd, bound=past.capex_bound).startswith("at least $")
+    text = extra_capex(past.extra_capex_usd, bound=past.capex_bound)
+    assert text.startswith("at least $") and "not costed" not in text
 
 
 def test_the_cli_and_the_page_read_blocks_past_the_ceilings_alike() -> None:
@@ -99,7 +119,7 @@ def test_the_cli_and_the_page_read_blocks_past_the_ceilings_alike() -> None:
 
     answer = _deal("inference", 20000)
     said = extra_capex(answer.extra_capex_usd, bound=answer.capex_bound)
-    assert said.startswith("at least $") and "not costed" in said
+    assert said.startswith("at least $") and "an existing site's cost per MW" in said
     outcome = WhatIfOutcome(
         forecast_run_id="r", as_of=answer.as_of, horizon_end=answer.horizon_end,
         serve_from=answer.serve_from, can_serve=answer.can_serve, serve_note=answer.serve_note,
@@ -114,4 +134,153 @@ def test_the_cli_and_the_page_read_blocks_past_the_ceilings_alike() -> None:
     page = whatif_page(answer, forecast_run_id="r", quantile="q90")
     assert html_text(said) in page
     assert html_text(fmt_mw(answer.extra_mw)) in page
+    # The orders table's own-blocks cell sums to the extra capex: the new site's MW with it.
+    row = answer.deal_blocks.filter(pl.col("new_site_usd") > 0).row(0, named=True)
+    assert html_text(f"for a new site's {fmt_mw(row['new_site_mw'])} (assumed)") in page
     assert "not measured (an order is not sized" not in page
+
+
+def test_a_deal_served_by_the_plan_s_orders_landing_sooner_says_which_and_by_when() -> None:
+    """200 inference GPUs in eu-west read "extra capex $0 (its own GPUs need no block of their
+    own)": the capital rule counts the plan's orders from as soon as they could land, and the
+    deal was served on 2028-09-01 only by the plan's GB200 cell counted from then, where the
+    plan lands it 2028-09-03. No block beyond the plan's, but an order pulled forward: the
+    figure says which, its capital and its dates, never a bare $0 read as free."""
+    answer = _deal("inference", 200, "eu-west")
+    assert answer.extra_capex_usd == 0
+    pulled = answer.pulled_orders
+    assert pulled.height == 1
+    row = pulled.row(0, named=True)
+    assert (row["pool"], row["candidate"], row["blocks"]) == ("all", "cell-gb200-8192", 1)
+    assert row["needed"] < row["in_service"] and row["order_by_needed"] < row["order_by"]
+    said = (
+        "no block beyond the plan's, but it needs 1 of the plan's orders ($368.6M) sooner: "
+        "eu-west all 1 x cell-gb200-8192: in service for September 2028 (a monthly row: its "
+        f"peak, on no known day, counted from the 1st) instead of {row['in_service']}, "
+        f"ordered by {row['order_by_needed']} instead of {row['order_by']} to land by the 1st"
+    )
+    assert answer.capex_basis == said, answer.capex_basis
+    assert "its own GPUs need no block of their own" not in answer.capex_basis
+    # The CLI's headline and the page carry it beside the $0.
+    text, page = _cli_and_page(answer)
+    assert f"extra capex $0, 0.0 MW ({said})" in text
+    assert html_text(said) in page
+
+
+def _cli_and_page(answer: WhatIf) -> tuple[str, str]:
+    """The CLI's table as text (one line a row) and the what-if page of ``answer``."""
+    from rich.console import Console
+
+    from flows.tables import whatif_table
+    from forecasting.report.pages.whatif import whatif_page
+    from forecasting.runs import WhatIfOutcome
+
+    outcome = WhatIfOutcome(
+        forecast_run_id="r", as_of=answer.as_of, horizon_end=answer.horizon_end,
+        serve_from=answer.serve_from, can_serve=answer.can_serve, serve_note=answer.serve_note,
+        extra_capex_usd=answer.extra_capex_usd, extra_mw=answer.extra_mw,
+        revenue_usd=answer.revenue_usd, orders=answer.orders.to_dicts(), notes=[],
+        page=Path("p.html"), capex_basis=answer.capex_basis, capex_bound=answer.capex_bound,
+    )  # fmt: skip
+    console = Console(width=2000, record=True)
+    console.print(whatif_table(outcome))
+    text = " ".join(console.export_text().split())
+    return text, whatif_page(answer, forecast_run_id="r", quantile="q90")
+
+
+def test_eu_west_s_ladder_never_falls_and_says_every_pull() -> None:
+    """eu-west's ladder keeps the rule: its capital never falls as the deal grows, and every
+    rung served by the plan's orders counted sooner than the plan lands them says so beside
+    the figure (50, 200, 500 and 1,000 inference GPUs read a bare "$0")."""
+    answers = [_deal("inference", gpus, "eu-west") for gpus in (50, 200, 500, 1000, 3000)]
+    capex = [a.extra_capex_usd for a in answers]
+    assert capex == sorted(capex)
+    for answer in answers:
+        if answer.pulled_orders.height:
+            assert "of the plan's orders" in answer.capex_basis
+            assert "sooner" in answer.capex_basis
+        else:
+            assert answer.extra_capex_usd > 0
+
+
+def test_the_all_pool_s_note_says_which_days_nothing_measured_when_the_pods_move() -> None:
+    """12,000 training GPUs in us-east from 2027-03-01 (forecast_us_east.parquet: the demo's
+    us-east rows): the all pool's racks are sized to 2028-02-28 counting 2 training pods from
+    2027-07-17, and placement dates the pods to their site's power, running from 2028-05-28.
+    The note said "not measured for the days between" (2027-07-17 to 2028-05-28), but the
+    pool's later orders, sized again on the pods as placed, measure the days after its
+    window: only 2027-07-17 to 2028-02-28 is not measured, and the note says so."""
+    forecast = pl.read_parquet(_FIXTURE / "forecast_us_east.parquet")
+    plan = load_capacity(_FIXTURE / "capacity.toml")
+    deal = deal_contract(
+        customer="newco", workload_class="training", region="us-east", ramp="2027-03-01:12000"
+    )
+    answer = what_if(forecast, plan, deal, as_of=_AS_OF, settings=_SETTINGS)
+    note = answer.triggers_with.filter(pl.col("pool") == "all")["note"][0]
+    assert "which lands 2028-04-30 and runs from 2028-05-28" in note
+    assert "not measured for the days between" not in note
+    assert (
+        "not measured from 2027-07-17 to 2028-02-28, the end of its sizing window (the later "
+        "orders count them from when they run)" in note
+    ), note
+
+
+def _pipeline_note(region: str, gpus: int) -> str:
+    """The finance page's pipeline row note of a deal of ``gpus`` inference GPUs in ``region``
+    from 2027-03-01, at 50 %."""
+    from forecasting.contracts import parse_contracts
+    from forecasting.whatif import pipeline_if_signed
+
+    forecast, plan, _ = _eu_west() if region == "eu-west" else _fleet()
+    book = parse_contracts(
+        f"""
+[[contract]]
+id = "newco-deal"
+customer = "newco"
+workload_class = "inference"
+region = "{region}"
+ramp = [{{ date = 2027-03-01, gpus = {gpus} }}]
+term_end = 2029-12-31
+status = "pipeline"
+probability = 0.5
+"""
+    )
+    rows = pipeline_if_signed(forecast, plan, book, as_of=_AS_OF, settings=_SETTINGS)
+    return str(rows["note"][0])
+
+
+def test_the_finance_page_s_pipeline_row_says_the_pull_and_the_new_site_s_price() -> None:
+    """The finance page's pipeline rows read "$0" for 200 eu-west GPUs with no word of the
+    plan's order they need sooner, and "at least $X (... an assumption)" for 20,000 us-west
+    GPUs with no word of whose cost per MW the new site took: the row's note says both, as
+    the what-if's headline does."""
+    assert "extra capex: no block beyond the plan's, but it needs 1 of the plan's orders" in (
+        _pipeline_note("eu-west", 200)
+    )
+    assert "priced at $11.0M per MW (every us-west site's cost per MW), an assumption" in (
+        _pipeline_note("us-west", 20000)
+    )
+
+
+def test_a_ramp_stepping_up_past_the_plan_s_end_says_its_capital_stops_there() -> None:
+    """1,000 inference GPUs from 2027-03-01 stepping to 50,000 on 2031-01-01, past the plan's
+    end: the CLI's headline read "extra capex $42.2M, 1.9 MW (the blocks its own GPUs need: 5
+    x rack-h100-256 ...)" beside revenue "$84.5M to the plan's end ($7,481.4M past it: not
+    verified)", a capital figure for 1,000 GPUs read as the deal's. The basis says the figure
+    stops at the plan's end and the steps after it are not measured."""
+    forecast, plan, without = _fleet()
+    deal = deal_contract(
+        customer="newco",
+        workload_class="inference",
+        region="us-west",
+        ramp="2027-03-01:1000,2031-01-01:50000",
+    )
+    answer = what_if(forecast, plan, deal, as_of=_AS_OF, settings=_SETTINGS, without=without)
+    assert answer.capex_basis.startswith("the blocks its own GPUs need: ")
+    assert answer.capex_basis.endswith(
+        f"; to the plan's end ({answer.horizon_end}) only: the capital of its steps after it "
+        "(2031-01-01: 50,000 GPUs) is not measured"
+    ), answer.capex_basis
+    text, page = _cli_and_page(answer)
+    assert "(2031-01-01: 50,000 GPUs) is not measured)" in text
+    assert html_text("(2031-01-01: 50,000 GPUs) is not measured") in page

@@ -104,9 +104,11 @@ Dated to its power
     placed on its new day, finds the orders landing by then have taken what its site's
     ceiling leaves (none of its blocks can run there) goes back to its shortfall's dates
     (``_undated``): there is no power for it to land with. The ``all``
-    pool's trigger is not re-sized when the training-pool order it was sized net of moves:
-    its note gives that order's dates as placed and says its size (or cover) counted those
-    blocks from the earlier day, not measured for the days between; an ``all`` pool it
+    pool's trigger is not re-sized when the training-pool order it was sized net of moves
+    (its later orders are: ``_all_later_as_placed``): its note gives that order's dates as
+    placed and says its size (or cover) counted those blocks from the earlier day, not
+    measured for the days between within its sizing window (past it, the later orders count
+    them as placed, and the note names the window's end); an ``all`` pool it
     covers takes its dates, red where its blocks run after the pool's exhaustion
     (``_say_relief_as_placed``).
 
@@ -2231,7 +2233,9 @@ def _say_relief_as_placed(
     """``decision``'s note (the all pool's trigger) with the training-pool order it was sized
     net of given as placed: where that order, dated to its site's power or waiting for it,
     runs later than the day the all pool counted it from, its dates and that the all pool's
-    size counted it from the earlier day (not re-sized: not measured for the days between);
+    size counted it from the earlier day (not re-sized: not measured for the days between
+    within its sizing window, ``decision.sized_to``; past it the later orders count the order
+    as placed, :func:`_all_later_as_placed`);
     an all pool it covers takes its dates as placed, red where it runs after the pool's
     exhaustion.
 
@@ -2286,10 +2290,22 @@ def _say_relief_as_placed(
         else "the day they land"
     )
     counting = "covered counting them" if covered else "sized counting them"
-    said = (
-        f"{named}, which lands {lands} {running}{why}: {counting} in service from "
-        f"{old}, {was}; not measured for the days between"
+    # Only its own sizing window goes unmeasured: the pool's later orders are sized again on
+    # the training orders as placed (_all_later_as_placed), from the day after it. Pods
+    # running 2028-05-28 beside racks sized to 2028-02-28 read "not measured for the days
+    # between" (from 2027-07-17), three months of which the later orders measure.
+    window = decision.sized_to
+    later = "the later orders count " + (
+        "only those that run, from when they run" if runs is None else "them from when they run"
     )
+    if window is not None and window < old:
+        unmeasured = later
+    elif window is not None and (runs is None or runs > window + timedelta(days=1)):
+        unmeasured = f"not measured from {old} to {window}, the end of its sizing window ({later})"
+    else:
+        unmeasured = "not measured for the days between"
+    said = f"{named}, which lands {lands} {running}{why}: {counting} in service from {old}, {was}; "
+    said += unmeasured
     decision.row["note"] = note.replace(f"{named} in service {old}", said, 1)
 
 

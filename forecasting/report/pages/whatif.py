@@ -141,7 +141,13 @@ def _deal_column(answer: WhatIf, region: str, pool: str) -> str:
     if rows.is_empty():
         return MISSING
     r = rows.row(0, named=True)
-    return f"{r['blocks']} × {r['candidate']}, {fmt_usd(r['capex_usd'])}"
+    text = f"{r['blocks']} × {r['candidate']}, {fmt_usd(r['capex_usd'])}"
+    if r["new_site_usd"]:
+        # The column summed to less than the extra capex, which holds the new site's MW too.
+        text += (
+            f" + {fmt_usd(r['new_site_usd'])} for a new site's {fmt_mw(r['new_site_mw'])} (assumed)"
+        )
+    return text
 
 
 def _revenue_end(answer: WhatIf) -> date:
