@@ -386,10 +386,18 @@ class LevelRandomWalk(GrowthModel):
     The drift is the mean step of the blocks (the random walk with drift), shrunk toward the
     run's pooled drift by how much the series' own few steps can tell (``RunWalk``: a young
     series grows as the run's series do unless its own blocks say otherwise), then damped by
-    ``damping`` a block. The spread is the walk's (the run's typical step spread times the
-    square root of the steps, plus once the excess of its own step variance over it: a few
-    blocks cannot tell a series' noise from its wander) plus the drift's uncertainty over the
-    steps it compounds.
+    ``damping`` a block. The rule (empirical Bayes, precision-weighted): with ``n`` block steps
+    of spread ``s`` (its own, at least the run's typical step), its own drift ``d`` is read
+    with variance ``v = s^2 / n`` and the run's series' drifts scatter ``tau^2`` (``spread``)
+    around the pooled ``D``, so the drift is ``D + w (d - D)`` with ``w = tau^2 / (tau^2 + v)``:
+    fewer or noisier blocks lean further on the pool, and where the run's drifts scatter no
+    more than their sampling noise (``tau^2 = 0``) every young series takes the pooled drift.
+    Its variance is ``w v + (1 - w)^2 var(D)``. Fewer than ``WALK_MIN_DRIFT_STEPS`` steps: the
+    pooled drift, with variance ``tau^2 + var(D)``. The run's ``D``, ``tau^2`` and typical
+    step are read over several block alignments (``longrange.run_walk``). The spread is the
+    walk's (the run's typical step spread times the square root of the steps, plus once the
+    excess of its own step variance over it: a few blocks cannot tell a series' noise from its
+    wander) plus the drift's uncertainty over the steps it compounds.
     """
 
     name = "level_random_walk"

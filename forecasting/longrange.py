@@ -117,6 +117,7 @@ __all__ = [
     "BLOCK_DAYS",
     "CALIBRATION_PRIOR_WINDOWS",
     "MIN_BLOCKS",
+    "RUN_WALK_ALIGNMENTS",
     "Fits",
     "LongHorizon",
     "blend_daily",
@@ -736,20 +737,26 @@ def _recent_block_logs(values: np.ndarray) -> np.ndarray:
     """log1p block means of a series' last year (blocks with half their days observed), from
     its first block of demand and after its onboarding blocks and ramp, a recent level shift
     held as a level, a silence of its last days read as its nowcast (:func:`_lag_nowcast`)."""
+    return _recent_blocks(values)[0]
+
+
+def _recent_blocks(values: np.ndarray) -> tuple[np.ndarray, bool]:
+    """``_recent_block_logs`` and whether blocks of it were left out (its zeros, sparse
+    blocks, onboarding or ramp)."""
     values = _lag_nowcast(_level_held(values))
     n_blocks = min(values.size // BLOCK_DAYS, 13)
     if n_blocks == 0:
-        return np.empty(0)
+        return np.empty(0), False
     blocks = values[values.size - n_blocks * BLOCK_DAYS :].reshape(n_blocks, BLOCK_DAYS)
     counts = np.isfinite(blocks).sum(axis=1)
     means = np.nansum(blocks, axis=1) / np.maximum(counts, 1)
     means = means[counts >= BLOCK_DAYS // 2]
     started = np.flatnonzero(means > 0)
     if started.size == 0:
-        return np.empty(0)
+        return np.empty(0), True
     means = means[started[0] :]
-    means = means[_onboarding_blocks(means) :]
-    return np.log1p(np.maximum(_after_ramp(means), 0.0))
+    walk = _after_ramp(means[_onboarding_blocks(means) :])
+    return np.log1p(np.maximum(walk, 0.0)), walk.size < n_blocks
 
 
 # The longest silence at a series' end read as a reporting lag (nowcast) in what the run pools.
@@ -784,6 +791,17 @@ def _lag_nowcast(values: np.ndarray) -> np.ndarray:
     return filled
 
 
+# Block alignments the run's walk is read over: 28-day blocks ending on each of its last seven
+# days (each block still holds four of every weekday). Read on the one alignment ending on the
+# as-of day, a 90-day fleet's two block steps moved with every day: planned one day earlier, its
+# pooled drift moved 0.006-0.011 a block, its typical step 0.062 -> 0.091 and its spread between
+# series 0.0035 -> 0.0022 (a class's shrinkage weight 0.65 -> 0.35), and the median monthly q50
+# of its regions and classes 9.4 % (seeds 1, 2, 7: 3.6, 10.6, 9.4 %; 2.4 % at 120 days, 3.5 % at
+# 180). Averaged over seven alignments: 2.5, 2.9 and 1.1 % (benchmarks/bench_silent_plan.py
+# --as-of-moves 90,120,180 --seeds 1,2,7 --earlier 1; benchmarks/longrange_findings.md).
+RUN_WALK_ALIGNMENTS = 7
+
+
 def run_walk(arrays: dict[str, tuple[date, np.ndarray]]) -> RunWalk:
     """How the run's series walk: the established series' typical step spread, and the pooled
     drift of every series with a drift to read (random-effects mean, DerSimonian-Laird).
@@ -791,7 +809,47 @@ def run_walk(arrays: dict[str, tuple[date, np.ndarray]]) -> RunWalk:
     A young fleet's series share its growth: one region's three block steps say little alone,
     eight say more together; in a flat fleet the pooled drift is near zero and keeps a noisy
     young series from compounding its noise for three years.
+
+    Each figure is the mean of its readings on 28-day blocks ending on each of the run's last
+    ``RUN_WALK_ALIGNMENTS`` days (those on which a series still has a drift to read): where the
+    blocks end is a choice, not evidence, and on two or three steps one day moving every block
+    boundary moved the pool by a fifth of its standard error, compounded over ~19 blocks. The
+    variances are averaged, not narrowed: the alignments read mostly the same days. A run
+    with no drift to read on its as-of day's blocks has none (its reading is returned as is).
     """
+    # A series whose start, onboarding or ramp left blocks out is read on the as-of day's
+    # blocks at every alignment: a block straddling its onboarding (90 GPUs for a day, then
+    # 1,050) is no doubling, and its step into the series' level read as growth (a class's
+    # 36-month q50 past 5x its level); a block left out at one alignment and not at the next
+    # changed which series the pool read.
+    settled = {uid: not _recent_blocks(values)[1] for uid, (_first, values) in arrays.items()}
+    readings = []
+    for back in range(RUN_WALK_ALIGNMENTS):
+        reading = _run_walk_on(
+            {
+                uid: (first, values[: values.size - back] if settled[uid] else values)
+                for uid, (first, values) in arrays.items()
+            }
+        )
+        if reading.drift is None:
+            if back == 0:
+                return reading
+            continue
+        readings.append(reading)
+
+    def mean(field: str) -> float:
+        return float(np.mean([getattr(r, field) for r in readings]))
+
+    return RunWalk(
+        step_sd=mean("step_sd"),
+        drift=mean("drift"),
+        drift_var=mean("drift_var"),
+        spread=mean("spread"),
+    )
+
+
+def _run_walk_on(arrays: dict[str, tuple[date, np.ndarray]]) -> RunWalk:
+    """``run_walk`` read on the 28-day blocks ending on the last day of each series."""
     step_sd = _typical_step_sd(arrays)
     drifts, variances = [], []
     for _first, values in arrays.values():
