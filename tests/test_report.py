@@ -5002,8 +5002,8 @@ def test_a_candidate_landing_past_the_plan_horizon_is_named_as_not_weighed() -> 
     assert said == (
         "candidate pod-h100-1024 (lead time 260 weeks) lands 2031-11-16 if ordered today, past "
         "the forecast's plan end (2029-11-30): no trigger weighed it, so the "
-        "orders pick among the other candidates; forecast at least 61 months ahead "
-        "(`fleetcast forecast --horizon-months 61`; a forecast made with this plan reaches "
+        "orders pick among the other candidates; forecast at least 60 months ahead "
+        "(`fleetcast forecast --horizon-months 60`; a forecast made with this plan reaches "
         "that by itself)"
     )
     for page in (finance_page(late), run_index_page(late)):
@@ -5011,6 +5011,51 @@ def test_a_candidate_landing_past_the_plan_horizon_is_named_as_not_weighed() -> 
     assert html_text(said) not in finance_page(planned)
     assert report_warnings(late) == [f"warning: not weighed: {said}"]
     assert report_warnings(planned) == []
+
+
+def test_the_not_weighed_warning_and_the_unsized_note_ask_for_the_same_months() -> None:
+    """A 400-week pod landing 2034-08-05 on a forecast as of 2026-12-05: the unsized order's
+    note said "forecast at least 92 months ahead to size it" while the warning in the same
+    run said "forecast at least 93 months ahead" (the lead time plus the buffer, rounded up),
+    and that "no trigger weighed it, so the orders pick among the other candidates" though
+    the eu-west/training trigger, with no other candidate, ordered it unsized. Both now ask
+    for the months that reach its landing, and the warning names the trigger that ordered it
+    unsized."""
+    from forecasting.report.inputs import unweighed_candidates
+    from forecasting.triggers.common import reach_to_size
+
+    inputs = sample_inputs()
+    months = [date(2026, 12, 1) + timedelta(days=31 * m) for m in range(36)]
+    monthly = pl.DataFrame(
+        {"ds": [d.replace(day=1) for d in months]}, schema={"ds": pl.Date}
+    ).with_columns(
+        unique_id=pl.lit("total"), measure=pl.lit("peak"), model=pl.lit("combination"),
+        mean=pl.lit(1.0), q10=pl.lit(1.0), q50=pl.lit(1.0), q90=pl.lit(1.0), q99=pl.lit(1.0),
+    )  # fmt: skip
+    slow = [
+        c.model_copy(update={"lead_time_weeks": 400}) if c.name == "pod-h100-1024" else c
+        for c in inputs.plan.candidate
+    ]
+    lands = inputs.as_of + timedelta(weeks=400)
+    pod = (pl.col("region") == "us-east") & (pl.col("pool") == "training")
+    unsized = inputs.triggers.with_columns(
+        candidate=pl.when(pod).then(pl.lit("pod-h100-1024")).otherwise("candidate"),
+        blocks_to_order=pl.when(pod).then(None).otherwise("blocks_to_order"),
+    )
+    late = replace(
+        inputs,
+        forecast_months=monthly.select(inputs.forecast_months.columns),
+        plan=inputs.plan.model_copy(update={"candidate": slow}),
+        triggers=unsized,
+    )
+    said = unweighed_candidates(late)
+    note = reach_to_size(lands, as_of=inputs.as_of)
+    asked = re.search(r"at least (\d+) months", note)
+    assert asked is not None, note
+    assert f"forecast at least {asked[1]} months ahead" in said, (note, said)
+    assert f"--horizon-months {asked[1]}`" in said, said
+    assert "no trigger weighed it" not in said, said
+    assert "us-east/training orders it unsized" in said, said
 
 
 def test_telemetry_ingested_after_the_forecast_says_a_new_forecast_is_due(

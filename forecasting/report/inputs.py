@@ -34,6 +34,7 @@ from forecasting.schema import (
     BOOK_STATUS,
     DEMAND_SCHEMA,
     FORECAST_SCHEMA,
+    MAX_HORIZON_MONTHS,
     MONTHLY_ONLY,
     NOT_VERIFIED,
     VACANT,
@@ -42,7 +43,7 @@ from forecasting.schema import (
 )
 from forecasting.text import days_count, estimated_days_words, size_not_verified
 from forecasting.triggers import TRIGGERS_SCHEMA, UNMEASURED_TRAINING
-from forecasting.triggers.common import trigger_placements
+from forecasting.triggers.common import months_to_reach, trigger_placements
 from forecasting.whatif import PIPELINE_SCHEMA
 
 __all__ = [
@@ -614,14 +615,13 @@ def facilities_last_month(inputs: ReportInputs) -> date:
 
 def unweighed_candidates(inputs: ReportInputs) -> str:
     """The candidates that land past the forecast's plan end if ordered today, which no
-    trigger weighed, and how far ahead to forecast to weigh them ("" when every one lands in
-    time, or the run has no monthly rows: its unsized orders say it then).
+    trigger weighed (or a pool ordered unsized, for want of another), and how far ahead to
+    forecast to weigh them ("" when every one lands in time, or the run has no monthly rows:
+    its unsized orders say it then).
 
     A 260-week pod dropped out of the triggers and `report` ordered 90-week cells in its
     stead without a word, though `forecast --help` promises the plan horizon reaches the
     plan's longest lead time."""
-    from forecasting.horizon import plan_months
-
     end = plan_end(inputs)
     if end is None:
         return ""
@@ -632,17 +632,45 @@ def unweighed_candidates(inputs: ReportInputs) -> str:
     ]
     if not late:
         return ""
-    months = plan_months(minimum=0, lead_weeks=max(c.lead_time_weeks for c, _ in late))
+    # The months that reach the last landing, as the unsized orders' notes ask
+    # (triggers.common.reach_to_size): the lead time plus the buffer asked one more.
+    months = max(months_to_reach(day, as_of=inputs.as_of) for _, day in late)
+    # A pool with no other candidate orders it anyway, unsized: "no trigger weighed it"
+    # contradicted that order's row.
+    unsized = inputs.triggers.filter(
+        pl.col("blocks_to_order").is_null() & pl.col("candidate").is_not_null()
+    ).sort("region", "pool")
+    ordered = {
+        c.name: ", ".join(
+            f"{r['region']}/{r['pool']}"
+            for r in unsized.filter(pl.col("candidate") == c.name).iter_rows(named=True)
+        )
+        for c, _ in late
+    }
     named = "; ".join(
         f"candidate {c.name} (lead time {c.lead_time_weeks:,} weeks) lands {fmt_date(day)}"
         for c, day in late
     )
     them = "it" if len(late) == 1 else "them"
+    weighed = (
+        f"no trigger weighed {them}, so the orders pick among the other candidates"
+        if not any(ordered.values())
+        else "; ".join(
+            f"{pools} orders {c.name if len(late) > 1 else 'it'} unsized"
+            if (pools := ordered[c.name])
+            else f"no trigger weighed {c.name}"
+            for c, _ in late
+        )
+    )
+    how = (
+        f"`fleetcast forecast --horizon-months {months}`; a forecast made with this plan "
+        "reaches that by itself"
+        if months <= MAX_HORIZON_MONTHS
+        else "a forecast made with this capacity plan reaches that by itself"
+    )
     return (
-        f"{named} if ordered today, past the forecast's plan end ({fmt_date(end)}): no trigger "
-        f"weighed {them}, so the orders pick among the other candidates; forecast at least "
-        f"{months} months ahead (`fleetcast forecast --horizon-months {months}`; a forecast made "
-        "with this plan reaches that by itself)"
+        f"{named} if ordered today, past the forecast's plan end ({fmt_date(end)}): {weighed}; "
+        f"forecast at least {months} months ahead ({how})"
     )
 
 
