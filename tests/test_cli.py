@@ -750,6 +750,22 @@ def test_the_run_summary_says_not_backtested_and_placed_dates() -> None:
     assert lines[2] == note
 
 
+def test_the_run_and_report_summaries_say_the_blocks_retiring_within_the_plan() -> None:
+    """`fleetcast run` and `report` on a plan whose A100 rack retires inside the horizon said
+    nothing of it, though the triggers count it out of capacity from then: the summary now
+    prints the report's retiring line, and says nothing where no block retires."""
+    from flows.pipeline import PipelineOutcome
+    from flows.tables import pipeline_summary, retiring_lines
+
+    run, report = _a_run_and_its_report()
+    line = "retiring: 1 block (512 GPUs) retires by 2027-02-18, within the plan (to 2029-12-31)"
+    retiring = report.model_copy(update={"retiring": line})
+    outcome = PipelineOutcome(ingested=[], forecast=run, drills=[], report=retiring)
+    assert line in pipeline_summary(outcome, seconds=1.0)
+    assert retiring_lines(retiring) == [line]
+    assert retiring_lines(report) == []
+
+
 def test_the_run_summary_says_why_the_plan_stops_at_the_daily_days() -> None:
     """`fleetcast run --horizon 2w` on 21 days of telemetry: the default --horizon-months 36
     planned nothing past the 14 daily days (every region too young to measure drift), and the

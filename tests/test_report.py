@@ -2098,6 +2098,35 @@ def test_the_n_plus_one_check_is_published_on_the_platform_page_and_the_cli() ->
     assert n_plus_one_lines(inputs) == []
 
 
+def test_blocks_retiring_within_the_plan_are_said_on_the_cli() -> None:
+    """The demo's us-west-rack-01 (512 A100) retires on 2027-02-18, inside the plan, and the
+    triggers count it out of capacity from then; `report` and `run` printed no word of it,
+    so a facilities or finance reader of the terminal could not see that the plan rests on a
+    retirement. The report's outcome now has a line naming the blocks that retire within
+    the plan and by when; a block retiring past the plan's end, or already gone, is not on it."""
+    from forecasting.report.inputs import retiring_line
+
+    inputs = sample_inputs()
+    assert retiring_line(inputs) == ""
+    end = daily_end(inputs)
+    assert end is not None
+    soon, later = inputs.as_of + timedelta(days=30), end + timedelta(days=10)
+    blocks = [
+        b.model_copy(update={"status": "retiring", "retire": soon})
+        if b.id == "west-pod-1"
+        else b.model_copy(update={"retire": later})
+        if b.id == "east-pod-1"
+        else b
+        for b in inputs.plan.block
+    ]
+    retiring = replace(inputs, plan=inputs.plan.model_copy(update={"block": blocks}))
+    assert retiring_line(retiring) == (
+        f"retiring: 1 block (1,024 GPUs) retires by {soon}, within the plan (to {end}): "
+        f"west-pod-1 (eu-west, 1,024 H100) on {soon}; the triggers count it out of capacity "
+        "from then"
+    )
+
+
 def test_the_n_plus_one_line_says_not_measured_where_no_day_could_tell_the_loss_apart() -> None:
     """'no earlier than without the loss (2026-11-16): losing it adds nothing' was printed
     where the region was short on the first forecast day anyway, or where both dates were the

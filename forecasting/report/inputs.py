@@ -95,6 +95,7 @@ __all__ = [
     "planned_capital",
     "power_counts",
     "power_view",
+    "retiring_line",
     "silent_customer_feeds",
     "silent_regions",
     "size_note",
@@ -1023,6 +1024,50 @@ def n_plus_one_view(inputs: ReportInputs) -> pl.DataFrame:
         pl.col("exhaustion_date").min().alias("short_anyway")
     )
     return inputs.n_plus_one.join(first, on="region", how="left").sort("region")
+
+
+def retiring_line(inputs: ReportInputs) -> str:
+    """``retiring: 1 block (512 GPUs) retires by 2027-02-18, within the plan (to ...): ...``:
+    the plan's blocks that leave service after the as-of day and by the plan's end ("" when
+    none). The triggers count them out of capacity from their retire dates, and only the
+    facilities page said so: the terminal of `report` and `run` read a plan resting on a
+    retirement with no word of it."""
+    end = plan_end(inputs) or daily_end(inputs)
+    if end is None:
+        return ""
+    gone = sorted(
+        (b for b in inputs.plan.block if b.retire is not None and inputs.as_of < b.retire <= end),
+        key=lambda b: (b.retire or end, b.id),
+    )
+    if not gone:
+        return ""
+    gpus = sum(b.gpus for b in gone)
+    last = max(b.retire or end for b in gone)
+    if len(gone) <= _RETIRING_NAMED:
+        named = ", ".join(
+            f"{b.id} ({b.region}, {b.gpus:,} {b.gpu_type}) on {b.retire}" for b in gone
+        )
+    else:
+        # A fleet retiring a generation names dozens of racks: per region, the count and span.
+        regions: dict[str, list[Block]] = {}
+        for b in gone:
+            regions.setdefault(b.region, []).append(b)
+        named = ", ".join(
+            f"{region} {len(bs)} block(s) ({sum(b.gpus for b in bs):,} GPUs) from "
+            f"{bs[0].retire} to {bs[-1].retire}"
+            for region, bs in sorted(regions.items())
+        )
+    blocks, it = ("1 block", "it") if len(gone) == 1 else (f"{len(gone)} blocks", "them")
+    verb = "retires" if len(gone) == 1 else "retire"
+    when = "then" if len(gone) == 1 else "those days"
+    return (
+        f"retiring: {blocks} ({gpus:,} GPUs) {verb} by {last}, within the plan (to "
+        f"{fmt_date(end)}): {named}; the triggers count {it} out of capacity from {when}"
+    )
+
+
+# Blocks the retiring line names one by one; more are summed per region.
+_RETIRING_NAMED = 4
 
 
 def n_plus_one_lines(inputs: ReportInputs) -> list[str]:
