@@ -2477,6 +2477,34 @@ def test_the_headline_reads_no_green_where_every_pool_is_a_vacant_region() -> No
     assert "mars-north" not in status_headline(sample_inputs())
 
 
+def test_the_headline_reads_no_plain_green_where_a_planned_region_has_no_demand_measured() -> None:
+    """Two hours of us-east telemetry (no whole day) against a plan with blocks there: every
+    series forecast as zero, its pools "green", and `report` printed "no demand measured for
+    total, us-east ...: their green ... not verified" right above "worst trigger status,
+    blocks and power: green". The headline now names those pools as not verified and reads
+    no green where they are all it has; beside measured pools the worst status stands."""
+    from forecasting.report.inputs import status_headline
+
+    inputs = sample_inputs()
+    east = hierarchy.id_of("us-east")
+    zero = inputs.chosen.head(2).with_columns(
+        unique_id=pl.lit(east), measure=pl.Series(["mean", "peak"]), model=pl.lit("zero"),
+        fallback=pl.lit("no observed day in its 1 day(s) of rows"),
+    )  # fmt: skip
+    unmeasured = replace(
+        inputs,
+        chosen=pl.concat([inputs.chosen.filter(pl.col("unique_id") != east), zero]),
+        triggers=inputs.triggers.with_columns(status=pl.lit("green")),
+    )
+    said = status_headline(unmeasured)
+    assert said.startswith(
+        f"green; us-east/all, us-east/training {NOT_VERIFIED}: no demand measured"
+    ), said
+    only = replace(unmeasured, triggers=unmeasured.triggers.filter(pl.col("region") == "us-east"))
+    assert not status_headline(only).startswith("green"), status_headline(only)
+    assert "no demand measured" not in status_headline(inputs)
+
+
 def test_the_cli_says_the_idle_capex_the_finance_card_says(tmp_path: Path) -> None:
     """A fleet whose demand fell 60 % over its last 3 months (`fleetcast run --horizon 52w`):
     the finance page's card read "$1,366.5M capex at idle risk", while `run` and `report`

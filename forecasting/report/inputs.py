@@ -564,6 +564,25 @@ def _worst_with_reach(inputs: ReportInputs) -> str:
         if vacant.height == inputs.triggers.height and worst == "green":
             return said
         worst += f"; {said}"
+    # A planned region forecast as zero for want of one whole day: its greens rest on no
+    # demand, which `report` said right above a plain "green" headline.
+    zero = inputs.chosen.filter(
+        (hierarchy.depth() == 1) & (pl.col("model") == "zero") & pl.col("fallback").is_not_null()
+    )
+    unmeasured = zero.select(hierarchy.level(1)).to_series().unique().to_list()
+    blind = inputs.triggers.filter(
+        pl.col("region").is_in(unmeasured)
+        & ~pl.col("region").is_in(vacant_regions(inputs))
+        & (pl.col("status") == "green")
+    )
+    if not blind.is_empty():
+        pools = ", ".join(
+            f"{r['region']}/{r['pool']}" for r in blind.sort("region", "pool").iter_rows(named=True)
+        )
+        said = f"{pools} {NOT_VERIFIED}: no demand measured (not one whole day of telemetry)"
+        if blind.height == inputs.triggers.height and worst == "green":
+            return said
+        worst += f"; {said}"
     gap = inputs.triggers.filter(unmeasured_class_rows())
     if not gap.is_empty():
         pools = ", ".join(
