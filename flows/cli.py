@@ -545,9 +545,11 @@ def horizon_days(text: str) -> int:
     days = n * 7 if match.group(2) == "w" else n
     low, high = MIN_HORIZON_DAYS, MAX_HORIZON_DAYS
     if not low <= days <= high:
+        from forecasting.text import days_count
+
         # Said in the reader's unit: "105w" was answered "less than or equal to 730".
         raise argparse.ArgumentTypeError(
-            f"{text.strip()!r} is {days} days; the daily horizon is {low} to {high} days "
+            f"{text.strip()!r} is {days_count(days)}; the daily horizon is {low} to {high} days "
             f"({high // 7}w)"
         )
     return days

@@ -96,12 +96,13 @@ def test_a_horizon_out_of_bounds_is_refused_in_the_unit_typed(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """`--horizon 105w` was answered "Input should be less than or equal to 730", in days, to
-    a user who typed weeks: the refusal converts and names both bounds."""
-    for typed, days in (("105w", 735), ("3d", 3)):
+    a user who typed weeks: the refusal converts and names both bounds ("'1d' is 1 day",
+    not "1 days")."""
+    for typed, days in (("105w", "735 days"), ("3d", "3 days"), ("1d", "1 day")):
         with pytest.raises(SystemExit):
             build_parser().parse_args(["forecast", "--horizon", typed])
         said = " ".join(capsys.readouterr().err.split())
-        assert f"'{typed}' is {days} days; the daily horizon is 7 to 730 days (104w)" in said
+        assert f"'{typed}' is {days}; the daily horizon is 7 to 730 days (104w)" in said
     assert build_parser().parse_args(["forecast", "--horizon", "104w"]).horizon == 728
 
 
