@@ -272,8 +272,8 @@ class SeriesForecast:
     # Its last days that hold estimates, not telemetry (a total completed while a part of it
     # is silent): fitted on, not scored, and said in the run's warnings.
     estimated_days: int = 0
-    # Days a customer series has read zero since it stopped (forecasting.shifts.stopped_days;
-    # 0: it did not): its forecast is held at zero, and reconciliation keeps it there.
+    # Days the series has read zero since it stopped (forecasting.shifts.stopped_days; 0: it
+    # did not): its forecast is held at zero, and reconciliation keeps a leaf there.
     stopped_days: int = 0
 
     def score(self, model: str) -> float:
@@ -1423,14 +1423,12 @@ def _backtested_forecast(
         qs = _calibrated_quantiles(qs, calibration)
     nowcast = mean[:stale].copy() if stale else None
     mean, qs, paths = _skip(stale, mean, qs, paths)
-    stopped = (
-        shifts.stopped_days(observed)
-        if hierarchy.depth_of(unique_id) == hierarchy.BOTTOM_DEPTH
-        else 0
-    )
+    stopped = shifts.stopped_days(observed)
     if stopped:
-        # A customer that left: drift on its drop put q90 at 970 GPUs a week after 60 days of
-        # zeros, and MinT then moved its region's error onto it (q50 up to 230 GPUs).
+        # Demand that ended (a customer that left, a class all of whose customers did): drift
+        # on its drop put q90 at 970 GPUs a week after 60 days of zeros, and MinT then moved
+        # its region's error onto it (q50 up to 230 GPUs). The peak, never reconciled, read a
+        # class gone for 60 days at a q90 the triggers act on.
         mean, qs = np.zeros_like(mean), {q: np.zeros_like(v) for q, v in qs.items()}
         paths = None if paths is None else np.zeros_like(paths)
     if not _finite(mean, *qs.values(), *([] if paths is None else [paths])):
@@ -1478,13 +1476,13 @@ def _spike_note(spiked: tuple[spikes.Spike, ...], ds: np.ndarray, *, measure: st
 
 
 def _stopped_note(y: np.ndarray, ds: np.ndarray, idle: int) -> str:
-    """Why a customer series ``y`` (on days ``ds``) that stopped ``idle`` days before its end
+    """Why a series ``y`` (on days ``ds``) that stopped ``idle`` days before its end
     (:func:`forecasting.shifts.stopped_days`) is forecast at zero."""
     first = _as_date(ds[y.size - idle])
     return (
         f"stopped: zero demand on each of its last {days_count(idle)} (from {first:%Y-%m-%d}) "
         f"after demand on most days before, up to {np.nanmax(y):,.1f} GPUs: held at zero, as "
-        "for a customer that left; a return needs new telemetry or a contract"
+        "demand that ended; a return needs new telemetry (or a backfill) or a contract"
     )
 
 

@@ -75,8 +75,9 @@ _SPREAD_WEEKS = 12
 # reporting region) on each of its last STOPPED_DAYS days, after a block of _BUSY_DAYS in
 # which it was busy on at least STOPPED_BUSY_SHARE of the days: an intermittent series idle
 # for two weeks has not left, and a region silent at its end (its telemetry stopped: missing
-# days, not zeros) stops none of its customers. The daily forecast holds such a customer at
-# zero (forecast.py) and the growth models leave it out of its class's history (horizon.py).
+# days, not zeros) stops none of its customers. The daily forecast holds such a series at
+# zero (forecast.py) and the growth models leave such a customer out of its class's history
+# (horizon.py).
 STOPPED_DAYS = 14
 STOPPED_BUSY_SHARE = 0.75
 _BUSY_DAYS = 28

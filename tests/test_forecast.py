@@ -842,8 +842,10 @@ def test_a_customer_at_zero_for_weeks_after_steady_demand_is_forecast_at_zero() 
     week, and MinT then moved its region's error onto it (its backtests held the big drop):
     q50 110-230 GPUs and a mean up to 650 for a customer at zero for two months, growing to
     a monthly peak q90 of 2,333 GPUs, numbers that look forecast but rest on nothing it ran.
-    Its rows, both measures, are now held at zero with a note saying why, its region is the
-    sum of the others, and a customer zero for a few days only is forecast as before."""
+    Its rows, both measures, are now held at zero with a note saying why, its class is the
+    sum of the others, and a customer zero for a few days only is forecast as before. A class
+    whose only customer left is held at zero too: its peak, which the triggers read and no
+    reconciliation touches, read a q90 of 151 GPUs after 60 days of zeros."""
     n, gone = 200, 60
     steady = trend_season_noise(3, n) * 0 + 1000.0 + 50 * np.sin(np.arange(n) * 2 * np.pi / 7)
     left = np.where(np.arange(n) < n - gone, steady, 0.0)
@@ -877,6 +879,25 @@ def test_a_customer_at_zero_for_weeks_after_steady_demand_is_forecast_at_zero() 
     cls = means.filter(pl.col("unique_id") == "total/us/inference").sort("ds")["mean"]
     active = means.filter(pl.col("unique_id") == "total/us/inference/other").sort("ds")["mean"]
     assert np.allclose(cls.to_numpy(), active.to_numpy())
+    # A class whose only customer left: its peak too.
+    frames.clear()
+    for uid in ("total", "total/us"):
+        add(uid, left + other, None)
+    add("total/us/inference", left, None)
+    add("total/us/inference/gone", left, "gone")
+    frames.extend(
+        f.with_columns(workload_class=pl.lit("batch"))
+        for f in (
+            as_frame(other, uid=uid).with_columns(
+                region=pl.lit("us"), customer=pl.lit(customer, pl.String)
+            )
+            for uid, customer in (("total/us/batch", None), ("total/us/batch/other", "other"))
+        )
+    )
+    alone = pl.concat(frames, how="diagonal_relaxed").select(list(schema.DEMAND_SCHEMA))
+    by_class = forecast_all(alone, settings=ForecastSettings(horizon_days=28, n_paths=50))
+    gone_class = by_class.forecast.filter(pl.col("unique_id") == "total/us/inference")
+    assert gone_class.height == 2 * 28 and gone_class["q90"].max() == 0.0
     # Zero for a few days only: not a customer that left.
     brief = np.where(np.arange(n) < n - 5, steady, 0.0)
     short = forecast_series(as_frame(brief, uid="total/us/inference/gone"), settings=FAST)
