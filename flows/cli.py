@@ -545,9 +545,11 @@ def horizon_days(text: str) -> int:
     days = n * 7 if match.group(2) == "w" else n
     low, high = MIN_HORIZON_DAYS, MAX_HORIZON_DAYS
     if not low <= days <= high:
+        from forecasting.text import days_count
+
         # Said in the reader's unit: "105w" was answered "less than or equal to 730".
         raise argparse.ArgumentTypeError(
-            f"{text.strip()!r} is {days} days; the daily horizon is {low} to {high} days "
+            f"{text.strip()!r} is {days_count(days)}; the daily horizon is {low} to {high} days "
             f"({high // 7}w)"
         )
     return days
@@ -1049,7 +1051,13 @@ def cmd_prune(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Compute triggers for a forecast run and publish the reports."""
-    from flows.tables import power_lines, report_table, to_place_line, triggers_line
+    from flows.tables import (
+        power_lines,
+        report_table,
+        retiring_lines,
+        to_place_line,
+        triggers_line,
+    )
 
     paths = _paths(args, publishes=True)
     options: ReportOptions = _model(
@@ -1069,7 +1077,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     console.print(report_table(outcome))
     # The table lists each pool's first order; a later order due before them all (a long-lead
     # cell) and a site short of power are as urgent (the pipeline's summary says them too).
-    for line in (triggers_line(outcome), *to_place_line(outcome), *power_lines(outcome)):
+    for line in (
+        triggers_line(outcome),
+        *to_place_line(outcome),
+        *power_lines(outcome),
+        *retiring_lines(outcome),
+    ):
         say(line)  # never wrapped: a log's reader greps these lines
     _warn_unplanned(outcome.unplanned_regions, plan=paths.capacity)
     from forecasting.runs import plan_warnings_for

@@ -77,6 +77,7 @@ __all__ = [
     "power_lines",
     "quarantine_table",
     "report_table",
+    "retiring_lines",
     "shock_cut_lines",
     "stored_events_table",
     "to_place_line",
@@ -1381,6 +1382,13 @@ def to_place_line(report: ReportOutcome) -> list[str]:
     return lines + ([report.idle] if report.idle else [])
 
 
+def retiring_lines(report: ReportOutcome) -> list[str]:
+    """The report's ``retiring:`` line, or nothing where no block retires within the plan: the
+    triggers count such blocks out of capacity, and the terminal never said the plan rested
+    on them."""
+    return [report.retiring] if report.retiring else []
+
+
 def triggers_line(report: ReportOutcome) -> str:
     """``triggers: 0 red, 0 amber, 6 green``, the order whose order-by date comes first (how
     late it is, and its status unless red), the red pools with nothing to order (their
@@ -1544,6 +1552,7 @@ def pipeline_summary(outcome: PipelineOutcome, *, seconds: float) -> list[str]:
         triggers_line(outcome.report),
         *to_place_line(outcome.report),
         *power_lines(outcome.report),
+        *retiring_lines(outcome.report),
         "drills: "
         + _drill_counts(outcome.drills, failing)
         + (

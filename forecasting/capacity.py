@@ -1066,6 +1066,14 @@ def parse_capacity(
     try:
         return CapacityPlan.model_validate(raw, context={"today": today or date.today()})
     except ValidationError as exc:
+        errors = exc.errors()
+        # A misspelt field is said once, as the typo with the field it was meant to be: the
+        # intended field's "Field required" beside it doubled every such entry's lines.
+        meant = {
+            (tuple(err["loc"][:-1]), _meant_field(tuple(err["loc"])))
+            for err in errors
+            if err["type"] == "extra_forbidden"
+        }
         problems = _grouped(
             [
                 (
@@ -1074,7 +1082,11 @@ def parse_capacity(
                     if err["type"] == "extra_forbidden"
                     else f"{rule_text(err)}{_what_it_is(err)}{_how_to_write(err)}",
                 )
-                for err in exc.errors()
+                for err in errors
+                if not (
+                    err["type"] == "missing"
+                    and (tuple(err["loc"][:-1]), str(err["loc"][-1])) in meant
+                )
             ],
             raw,
         )
@@ -1113,19 +1125,29 @@ def _grouped(errors: list[tuple[tuple[int | str, ...], str]], raw: dict[str, obj
     return lines
 
 
-def _unknown_field(loc: tuple[int | str, ...]) -> str:
-    """A field the entry does not have, and the one it was likely meant to be: "Extra inputs
-    are not permitted (got datetime.date(2025, 10, 12))" did not say that ``in_servce`` was
-    ``in_service`` misspelt, and a misspelt table dumped its whole content."""
+def _fields_at(loc: tuple[int | str, ...]) -> list[str]:
+    """The fields (and aliases) of the table an error's ``loc`` is in."""
     named = [p for p in loc if isinstance(p, str)]
     model: type[BaseModel] = CapacityPlan
     for part in named[:-1]:  # a part that names no table is a key (a class, a GPU type)
         model = _ENTRY_MODELS.get(part, model)
-    fields = sorted(
+    return sorted(
         {name for key, info in model.model_fields.items() for name in (key, info.alias) if name}
     )
-    close = difflib.get_close_matches(named[-1], fields, n=1, cutoff=0.6)
-    hint = f"did you mean {close[0]!r}?" if close else f"its fields: {', '.join(fields)}"
+
+
+def _meant_field(loc: tuple[int | str, ...]) -> str | None:
+    """The field a misspelt one at ``loc`` was likely meant to be (None: none is near)."""
+    close = difflib.get_close_matches(str(loc[-1]), _fields_at(loc), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def _unknown_field(loc: tuple[int | str, ...]) -> str:
+    """A field the entry does not have, and the one it was likely meant to be: "Extra inputs
+    are not permitted (got datetime.date(2025, 10, 12))" did not say that ``in_servce`` was
+    ``in_service`` misspelt, and a misspelt table dumped its whole content."""
+    meant = _meant_field(loc)
+    hint = f"did you mean {meant!r}?" if meant else f"its fields: {', '.join(_fields_at(loc))}"
     return f"not a field this table has; {hint}"
 
 

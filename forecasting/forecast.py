@@ -272,6 +272,9 @@ class SeriesForecast:
     # Its last days that hold estimates, not telemetry (a total completed while a part of it
     # is silent): fitted on, not scored, and said in the run's warnings.
     estimated_days: int = 0
+    # Days the series has read zero since it stopped (forecasting.shifts.stopped_days; 0: it
+    # did not): its forecast is held at zero, and reconciliation keeps a leaf there.
+    stopped_days: int = 0
 
     def score(self, model: str) -> float:
         """Mean backtest MASE of ``model`` on this series (NaN when it was not backtested)."""
@@ -1328,6 +1331,7 @@ def _backtested_forecast(
     y, ds, stale = _observed_to_end(
         grid["y"].cast(pl.Float64).fill_null(np.nan).to_numpy(), grid["ds"].to_numpy()
     )
+    observed = y.copy()
     settings = settings.for_history(y.size)
     cutoffs = backtest_cutoffs(y.size, settings=settings)
     # One day far above the usual level and not repeated (a one-hour 5,000-GPU job of a
@@ -1424,6 +1428,14 @@ def _backtested_forecast(
         qs = _calibrated_quantiles(qs, calibration)
     nowcast = mean[:stale].copy() if stale else None
     mean, qs, paths = _skip(stale, mean, qs, paths)
+    stopped = shifts.stopped_days(observed)
+    if stopped:
+        # Demand that ended (a customer that left, a class all of whose customers did): drift
+        # on its drop put q90 at 970 GPUs a week after 60 days of zeros, and MinT then moved
+        # its region's error onto it (q50 up to 230 GPUs). The peak, never reconciled, read a
+        # class gone for 60 days at a q90 the triggers act on.
+        mean, qs = np.zeros_like(mean), {q: np.zeros_like(v) for q, v in qs.items()}
+        paths = None if paths is None else np.zeros_like(paths)
     if not _finite(mean, *qs.values(), *([] if paths is None else [paths])):
         raise ValueError(f"{chosen} gave a forecast that is not finite")
     if fallback is not None:
@@ -1448,8 +1460,15 @@ def _backtested_forecast(
         coverage_raw=coverage_raw,
         coverage_calibrated=coverage_cal,
         stale_days=stale,
-        level_shift=None if held is None else held.describe(_as_date(ds[-1])),
+        level_shift=(
+            _stopped_note(observed, ds, stopped)
+            if stopped
+            else None
+            if held is None
+            else held.describe(_as_date(ds[-1]))
+        ),
         level_shift_days=moved_back,
+        stopped_days=stopped,
         spike=_spike_note(spiked, ds, measure=measure),
         nowcast=nowcast,
         estimated_days=estimated_days,
@@ -1459,6 +1478,17 @@ def _backtested_forecast(
 def _spike_note(spiked: tuple[spikes.Spike, ...], ds: np.ndarray, *, measure: str) -> str | None:
     """The held spikes of a series observed on days ``ds``, in words; None when none."""
     return "; ".join(s.describe(_as_date(ds[-1]), measure=measure) for s in spiked) or None
+
+
+def _stopped_note(y: np.ndarray, ds: np.ndarray, idle: int) -> str:
+    """Why a series ``y`` (on days ``ds``) that stopped ``idle`` days before its end
+    (:func:`forecasting.shifts.stopped_days`) is forecast at zero."""
+    first = _as_date(ds[y.size - idle])
+    return (
+        f"stopped: zero demand on each of its last {days_count(idle)} (from {first:%Y-%m-%d}) "
+        f"after demand on most days before, up to {np.nanmax(y):,.1f} GPUs: held at zero, as "
+        "demand that ended; a return needs new telemetry (or a backfill) or a contract"
+    )
 
 
 def _with_zero_note(reason: str, y: np.ndarray, ds: np.ndarray, mean: np.ndarray) -> str:
@@ -2064,6 +2094,7 @@ def forecast_all(
             method=settings.reconciliation,
             seed=settings.seed,
             stale_days=[r.stale_days for r in means],
+            at_zero=[r.stopped_days > 0 for r in means],
         )
         mean_rows, paths = _reconciled_frames(means, rec, settings)
         forecast_parts.insert(0, mean_rows)

@@ -87,7 +87,7 @@ from datetime import date, timedelta
 import numpy as np
 import polars as pl
 
-from forecasting import growth, hierarchy, longrange, measures, sums
+from forecasting import growth, hierarchy, longrange, measures, shifts, sums
 from forecasting.capacity import CapacityPlan
 from forecasting.forecast import ForecastResult, demand_with_spikes_held
 from forecasting.schema import (
@@ -1219,13 +1219,10 @@ def _within_regions(frame: pl.DataFrame, values: list[str]) -> tuple[pl.DataFram
     return bounded, held
 
 
-# A customer series has stopped when it read zero (or wrote no row: zero demand inside a
-# reporting region) on each of its last _STOPPED_DAYS days of its region's telemetry, after a
-# block in which it was busy on at least _BUSY_SHARE of the days: an intermittent series idle
-# for two weeks has not left, and a region silent at its end (its telemetry stopped) stops
-# none of its customers.
-_STOPPED_DAYS = 14
-_BUSY_SHARE = 0.75
+# A customer series has stopped as shifts.stopped_days reads it (the daily forecast holds it
+# at zero on the same rule).
+_STOPPED_DAYS = shifts.STOPPED_DAYS
+_BUSY_SHARE = shifts.STOPPED_BUSY_SHARE
 
 
 def _stopped_customers(series: pl.DataFrame, *, as_of: date) -> pl.DataFrame:

@@ -1443,7 +1443,7 @@ def _unplanned_region_warnings(goods: Sequence[Path], path: Path, plan: Plan) ->
         near = by_lower.get(region.lower()) or next(
             iter(difflib.get_close_matches(region, known, n=1, cutoff=0.8)), None
         )
-        hint = f"; did you mean {near!r}?" if near else ""
+        hint = f"; did you mean {near!r}?" if near else "."
         counted = "1 row" if rows == 1 else f"{rows:,} rows"
         lines.append(
             f"{path}: region {region!r} ({counted}) is in no [[block]] or [[site]] of "

@@ -107,6 +107,19 @@ def build_hierarchy(unique_ids: Sequence[str]) -> Hierarchy:
     return Hierarchy(ids, bottom, summing)
 
 
+def _without_leaves(hierarchy: Hierarchy, at_zero: Sequence[bool] | None) -> Hierarchy:
+    """``hierarchy`` with the leaves ``at_zero`` marks taken out of every sum: their rows sum
+    nothing, so they reconcile to zero (a parent of such leaves only sums the others)."""
+    if at_zero is None or not any(at_zero):
+        return hierarchy
+    zero = {uid for uid, z in zip(hierarchy.ids, at_zero, strict=True) if z}
+    keep = [i for i, b in enumerate(hierarchy.bottom) if b not in zero]
+    if not keep:
+        return hierarchy  # every leaf stopped: nothing else to sum, reconciled as before
+    bottom = tuple(hierarchy.bottom[i] for i in keep)
+    return Hierarchy(hierarchy.ids, bottom, hierarchy.summing[:, keep])
+
+
 def bottom_up_matrix(hierarchy: Hierarchy) -> np.ndarray:
     """``G`` that keeps the leaves' own forecasts."""
     index = {uid: i for i, uid in enumerate(hierarchy.ids)}
@@ -358,6 +371,7 @@ def reconcile_forecasts(
     method: Method = "auto",
     seed: int = 0,
     stale_days: Sequence[int] | None = None,
+    at_zero: Sequence[bool] | None = None,
 ) -> ReconciledForecast:
     """Reconcile mean forecasts (n, h) and paths (n, n_paths, h) of one measure.
 
@@ -374,8 +388,13 @@ def reconcile_forecasts(
     region's own forecast and errors still reach the other regions' leaves over MinT's days
     (the demo, eu-west 3 days silent: us-east's daily q90 up to 1.4 % over 8 weeks, no order
     moved; tests/test_silent_region.py).
+
+    ``at_zero`` marks leaves known to be zero (a customer that left: forecast.py holds it at
+    zero): they are no part of any sum, so no reconciliation moves demand onto them. MinT
+    read the drop in such a customer's backtests as its error and gave it up to 230 GPUs a
+    day of its region's.
     """
-    hierarchy = build_hierarchy(unique_ids)
+    hierarchy = _without_leaves(build_hierarchy(unique_ids), at_zero)
     if hierarchy.is_trivial:
         return ReconciledForecast(means, paths, "none", pl.DataFrame())
     actual, base, cutoffs = _aligned(points, stale_days)

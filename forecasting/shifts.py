@@ -48,8 +48,11 @@ __all__ = [
     "LEVEL_SHIFT_MIN_RATIO",
     "LEVEL_SHIFT_SPREADS",
     "LEVEL_SHIFT_WEEKS_BEFORE",
+    "STOPPED_BUSY_SHARE",
+    "STOPPED_DAYS",
     "LevelShift",
     "recent_level_shift",
+    "stopped_days",
 ]
 
 # A step is recent when it is 8 weeks old at most: an older one has weeks of its own level
@@ -67,6 +70,17 @@ LEVEL_SHIFT_SPREADS = 4.0
 # Weeks of positive demand before the step that measure its trend and spread (12 at most).
 LEVEL_SHIFT_WEEKS_BEFORE = 6
 _SPREAD_WEEKS = 12
+
+# A customer series has stopped when it read zero (or wrote no row: zero demand inside a
+# reporting region) on each of its last STOPPED_DAYS days, after a block of _BUSY_DAYS in
+# which it was busy on at least STOPPED_BUSY_SHARE of the days: an intermittent series idle
+# for two weeks has not left, and a region silent at its end (its telemetry stopped: missing
+# days, not zeros) stops none of its customers. The daily forecast holds such a series at
+# zero (forecast.py) and the growth models leave such a customer out of its class's history
+# (horizon.py).
+STOPPED_DAYS = 14
+STOPPED_BUSY_SHARE = 0.75
+_BUSY_DAYS = 28
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,3 +198,19 @@ def recent_level_shift(y: np.ndarray) -> LevelShift | None:
         if not sign * moved >= abs(excess) / 2:
             return None
     return LevelShift(age_days=age, ratio=math.exp(excess))
+
+
+def stopped_days(y: np.ndarray) -> int:
+    """How many days a series of daily demand ``y`` has read zero at its end since it stopped
+    (see ``STOPPED_DAYS``), or 0 when it has not stopped: its last day is not a zero, fewer
+    than ``STOPPED_DAYS`` zeros end it, or it was not busy before them."""
+    observed = np.isfinite(y)
+    busy = np.flatnonzero(observed & (np.nan_to_num(y) > 0))
+    if busy.size == 0 or not observed[-1]:
+        return 0
+    last = int(busy[-1])
+    idle = y.size - 1 - last
+    if idle < STOPPED_DAYS or not np.all(y[last + 1 :][observed[last + 1 :]] == 0):
+        return 0
+    block = y[max(0, last + 1 - _BUSY_DAYS) : last + 1]
+    return idle if np.sum(np.nan_to_num(block) > 0) >= STOPPED_BUSY_SHARE * _BUSY_DAYS else 0

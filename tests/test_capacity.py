@@ -292,6 +292,10 @@ def test_a_misspelt_field_or_table_is_named_with_the_one_it_was_meant_to_be() ->
     )
     (colour,) = [line for line in lines if "colour" in line]
     assert "its fields: " in colour and "in_service" in colour
+    # The field the typo was meant to be is not also reported missing: `lead_time_week` read
+    # "field lead_time_weeks: Field required" above the line that named the typo, a second
+    # problem per entry for one mistake.
+    assert not [line for line in lines if "field gpus: Field required" in line], lines
 
 
 def test_a_block_without_a_site_is_told_what_a_site_is() -> None:

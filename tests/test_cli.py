@@ -96,12 +96,13 @@ def test_a_horizon_out_of_bounds_is_refused_in_the_unit_typed(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """`--horizon 105w` was answered "Input should be less than or equal to 730", in days, to
-    a user who typed weeks: the refusal converts and names both bounds."""
-    for typed, days in (("105w", 735), ("3d", 3)):
+    a user who typed weeks: the refusal converts and names both bounds ("'1d' is 1 day",
+    not "1 days")."""
+    for typed, days in (("105w", "735 days"), ("3d", "3 days"), ("1d", "1 day")):
         with pytest.raises(SystemExit):
             build_parser().parse_args(["forecast", "--horizon", typed])
         said = " ".join(capsys.readouterr().err.split())
-        assert f"'{typed}' is {days} days; the daily horizon is 7 to 730 days (104w)" in said
+        assert f"'{typed}' is {days}; the daily horizon is 7 to 730 days (104w)" in said
     assert build_parser().parse_args(["forecast", "--horizon", "104w"]).horizon == 728
 
 
@@ -748,6 +749,22 @@ def test_the_run_summary_says_not_backtested_and_placed_dates() -> None:
         "forecast r: 1 series, history to 2025-01-19; total peak not backtested (no measured error)"
     )
     assert lines[2] == note
+
+
+def test_the_run_and_report_summaries_say_the_blocks_retiring_within_the_plan() -> None:
+    """`fleetcast run` and `report` on a plan whose A100 rack retires inside the horizon said
+    nothing of it, though the triggers count it out of capacity from then: the summary now
+    prints the report's retiring line, and says nothing where no block retires."""
+    from flows.pipeline import PipelineOutcome
+    from flows.tables import pipeline_summary, retiring_lines
+
+    run, report = _a_run_and_its_report()
+    line = "retiring: 1 block (512 GPUs) retires by 2027-02-18, within the plan (to 2029-12-31)"
+    retiring = report.model_copy(update={"retiring": line})
+    outcome = PipelineOutcome(ingested=[], forecast=run, drills=[], report=retiring)
+    assert line in pipeline_summary(outcome, seconds=1.0)
+    assert retiring_lines(retiring) == [line]
+    assert retiring_lines(report) == []
 
 
 def test_the_run_summary_says_why_the_plan_stops_at_the_daily_days() -> None:

@@ -858,3 +858,71 @@ def test_stored_rows_say_whether_their_mean_is_the_models_or_its_paths() -> None
     # A frame stored before the column (or none flagged) has no span.
     assert mean_of_paths_spans(forecast).is_empty()
     assert mean_of_paths_spans(with_mean_source(forecast, flagged.clear())).is_empty()
+
+
+def test_a_customer_at_zero_for_weeks_after_steady_demand_is_forecast_at_zero() -> None:
+    """A customer steady at ~1,000 GPUs whose rows read zero for its last 60 days (it left:
+    rows present, zeros in them) was forecast by drift with q90 from 350 to 970 GPUs within a
+    week, and MinT then moved its region's error onto it (its backtests held the big drop):
+    q50 110-230 GPUs and a mean up to 650 for a customer at zero for two months, growing to
+    a monthly peak q90 of 2,333 GPUs, numbers that look forecast but rest on nothing it ran.
+    Its rows, both measures, are now held at zero with a note saying why, its class is the
+    sum of the others, and a customer zero for a few days only is forecast as before. A class
+    whose only customer left is held at zero too: its peak, which the triggers read and no
+    reconciliation touches, read a q90 of 151 GPUs after 60 days of zeros."""
+    n, gone = 200, 60
+    steady = trend_season_noise(3, n) * 0 + 1000.0 + 50 * np.sin(np.arange(n) * 2 * np.pi / 7)
+    left = np.where(np.arange(n) < n - gone, steady, 0.0)
+    other = trend_season_noise(7, n)
+    frames = []
+
+    def add(uid: str, y: np.ndarray, customer: str | None) -> None:
+        frame = as_frame(y, uid=uid).with_columns(
+            region=pl.lit("us" if uid != "total" else None, pl.String),
+            workload_class=pl.lit("inference" if uid.count("/") >= 2 else None, pl.String),
+            customer=pl.lit(customer, pl.String),
+        )
+        frames.extend([frame, frame.with_columns(measure=pl.lit("peak"), y=pl.col("y") * 1.3)])
+
+    for uid in ("total", "total/us", "total/us/inference"):
+        add(uid, left + other, None)
+    add("total/us/inference/gone", left, "gone")
+    add("total/us/inference/other", other, "other")
+    demand = pl.concat(frames).select(list(schema.DEMAND_SCHEMA))
+    result = forecast_all(demand, settings=ForecastSettings(horizon_days=28, n_paths=50))
+    rows = result.forecast.filter(pl.col("unique_id") == "total/us/inference/gone")
+    assert rows.height == 2 * 28
+    for column in ("mean", "q10", "q50", "q90", "q99"):
+        assert rows[column].max() == 0.0, (column, rows[column].max())
+    gone_paths = result.paths.filter(pl.col("unique_id") == "total/us/inference/gone")
+    assert gone_paths.height and gone_paths.get_column("y").max() == 0.0
+    notes = result.summary.filter(pl.col("unique_id") == "total/us/inference/gone")
+    assert all("held at zero" in str(note) for note in notes["level_shift"]), notes
+    # The class is its customers' sum: the one still active.
+    means = result.forecast.filter(pl.col("measure") == "mean")
+    cls = means.filter(pl.col("unique_id") == "total/us/inference").sort("ds")["mean"]
+    active = means.filter(pl.col("unique_id") == "total/us/inference/other").sort("ds")["mean"]
+    assert np.allclose(cls.to_numpy(), active.to_numpy())
+    # A class whose only customer left: its peak too.
+    frames.clear()
+    for uid in ("total", "total/us"):
+        add(uid, left + other, None)
+    add("total/us/inference", left, None)
+    add("total/us/inference/gone", left, "gone")
+    frames.extend(
+        f.with_columns(workload_class=pl.lit("batch"))
+        for f in (
+            as_frame(other, uid=uid).with_columns(
+                region=pl.lit("us"), customer=pl.lit(customer, pl.String)
+            )
+            for uid, customer in (("total/us/batch", None), ("total/us/batch/other", "other"))
+        )
+    )
+    alone = pl.concat(frames, how="diagonal_relaxed").select(list(schema.DEMAND_SCHEMA))
+    by_class = forecast_all(alone, settings=ForecastSettings(horizon_days=28, n_paths=50))
+    gone_class = by_class.forecast.filter(pl.col("unique_id") == "total/us/inference")
+    assert gone_class.height == 2 * 28 and gone_class["q90"].max() == 0.0
+    # Zero for a few days only: not a customer that left.
+    brief = np.where(np.arange(n) < n - 5, steady, 0.0)
+    short = forecast_series(as_frame(brief, uid="total/us/inference/gone"), settings=FAST)
+    assert short.level_shift is None or "held at zero" not in short.level_shift

@@ -1338,6 +1338,9 @@ def test_a_region_the_plan_lacks_loads_with_a_warning_naming_the_near_miss(
     assert "plan.toml (its regions: eu-west, us-east, us-west)" in near
     assert "did you mean 'eu-west'?" in near
     assert "'ap-south' (1 row)" in other and "did you mean" not in other
+    # Without a near miss the list closes its sentence: "(its regions: ...) Loaded as" read
+    # as one run-on line.
+    assert "us-west). Loaded as written" in other, other
     # Without a plan nothing is judged (the eu-west rows above, of the plan, raised nothing).
     assert run(wh, write_csv(tmp_path / "b.csv", rows[0].replace("T00", "T09"))).warnings == ()
 

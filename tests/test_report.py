@@ -2098,6 +2098,35 @@ def test_the_n_plus_one_check_is_published_on_the_platform_page_and_the_cli() ->
     assert n_plus_one_lines(inputs) == []
 
 
+def test_blocks_retiring_within_the_plan_are_said_on_the_cli() -> None:
+    """The demo's us-west-rack-01 (512 A100) retires on 2027-02-18, inside the plan, and the
+    triggers count it out of capacity from then; `report` and `run` printed no word of it,
+    so a facilities or finance reader of the terminal could not see that the plan rests on a
+    retirement. The report's outcome now has a line naming the blocks that retire within
+    the plan and by when; a block retiring past the plan's end, or already gone, is not on it."""
+    from forecasting.report.inputs import retiring_line
+
+    inputs = sample_inputs()
+    assert retiring_line(inputs) == ""
+    end = daily_end(inputs)
+    assert end is not None
+    soon, later = inputs.as_of + timedelta(days=30), end + timedelta(days=10)
+    blocks = [
+        b.model_copy(update={"status": "retiring", "retire": soon})
+        if b.id == "west-pod-1"
+        else b.model_copy(update={"retire": later})
+        if b.id == "east-pod-1"
+        else b
+        for b in inputs.plan.block
+    ]
+    retiring = replace(inputs, plan=inputs.plan.model_copy(update={"block": blocks}))
+    assert retiring_line(retiring) == (
+        f"retiring: 1 block (1,024 GPUs) retires by {soon}, within the plan (to {end}): "
+        f"west-pod-1 (eu-west, 1,024 H100) on {soon}; the triggers count it out of capacity "
+        "from then"
+    )
+
+
 def test_the_n_plus_one_line_says_not_measured_where_no_day_could_tell_the_loss_apart() -> None:
     """'no earlier than without the loss (2026-11-16): losing it adds nothing' was printed
     where the region was short on the first forecast day anyway, or where both dates were the
@@ -2446,6 +2475,34 @@ def test_the_headline_reads_no_green_where_every_pool_is_a_vacant_region() -> No
         f"green; mars-north/all, mars-north/training {NOT_VERIFIED} (no capacity planned"
     ), status_headline(mixed)
     assert "mars-north" not in status_headline(sample_inputs())
+
+
+def test_the_headline_reads_no_plain_green_where_a_planned_region_has_no_demand_measured() -> None:
+    """Two hours of us-east telemetry (no whole day) against a plan with blocks there: every
+    series forecast as zero, its pools "green", and `report` printed "no demand measured for
+    total, us-east ...: their green ... not verified" right above "worst trigger status,
+    blocks and power: green". The headline now names those pools as not verified and reads
+    no green where they are all it has; beside measured pools the worst status stands."""
+    from forecasting.report.inputs import status_headline
+
+    inputs = sample_inputs()
+    east = hierarchy.id_of("us-east")
+    zero = inputs.chosen.head(2).with_columns(
+        unique_id=pl.lit(east), measure=pl.Series(["mean", "peak"]), model=pl.lit("zero"),
+        fallback=pl.lit("no observed day in its 1 day(s) of rows"),
+    )  # fmt: skip
+    unmeasured = replace(
+        inputs,
+        chosen=pl.concat([inputs.chosen.filter(pl.col("unique_id") != east), zero]),
+        triggers=inputs.triggers.with_columns(status=pl.lit("green")),
+    )
+    said = status_headline(unmeasured)
+    assert said.startswith(
+        f"green; us-east/all, us-east/training {NOT_VERIFIED}: no demand measured"
+    ), said
+    only = replace(unmeasured, triggers=unmeasured.triggers.filter(pl.col("region") == "us-east"))
+    assert not status_headline(only).startswith("green"), status_headline(only)
+    assert "no demand measured" not in status_headline(inputs)
 
 
 def test_the_cli_says_the_idle_capex_the_finance_card_says(tmp_path: Path) -> None:
@@ -5011,8 +5068,8 @@ def test_a_candidate_landing_past_the_plan_horizon_is_named_as_not_weighed() -> 
     assert said == (
         "candidate pod-h100-1024 (lead time 260 weeks) lands 2031-11-16 if ordered today, past "
         "the forecast's plan end (2029-11-30): no trigger weighed it, so the "
-        "orders pick among the other candidates; forecast at least 61 months ahead "
-        "(`fleetcast forecast --horizon-months 61`; a forecast made with this plan reaches "
+        "orders pick among the other candidates; forecast at least 60 months ahead "
+        "(`fleetcast forecast --horizon-months 60`; a forecast made with this plan reaches "
         "that by itself)"
     )
     for page in (finance_page(late), run_index_page(late)):
@@ -5020,6 +5077,51 @@ def test_a_candidate_landing_past_the_plan_horizon_is_named_as_not_weighed() -> 
     assert html_text(said) not in finance_page(planned)
     assert report_warnings(late) == [f"warning: not weighed: {said}"]
     assert report_warnings(planned) == []
+
+
+def test_the_not_weighed_warning_and_the_unsized_note_ask_for_the_same_months() -> None:
+    """A 400-week pod landing 2034-08-05 on a forecast as of 2026-12-05: the unsized order's
+    note said "forecast at least 92 months ahead to size it" while the warning in the same
+    run said "forecast at least 93 months ahead" (the lead time plus the buffer, rounded up),
+    and that "no trigger weighed it, so the orders pick among the other candidates" though
+    the eu-west/training trigger, with no other candidate, ordered it unsized. Both now ask
+    for the months that reach its landing, and the warning names the trigger that ordered it
+    unsized."""
+    from forecasting.report.inputs import unweighed_candidates
+    from forecasting.triggers.common import reach_to_size
+
+    inputs = sample_inputs()
+    months = [date(2026, 12, 1) + timedelta(days=31 * m) for m in range(36)]
+    monthly = pl.DataFrame(
+        {"ds": [d.replace(day=1) for d in months]}, schema={"ds": pl.Date}
+    ).with_columns(
+        unique_id=pl.lit("total"), measure=pl.lit("peak"), model=pl.lit("combination"),
+        mean=pl.lit(1.0), q10=pl.lit(1.0), q50=pl.lit(1.0), q90=pl.lit(1.0), q99=pl.lit(1.0),
+    )  # fmt: skip
+    slow = [
+        c.model_copy(update={"lead_time_weeks": 400}) if c.name == "pod-h100-1024" else c
+        for c in inputs.plan.candidate
+    ]
+    lands = inputs.as_of + timedelta(weeks=400)
+    pod = (pl.col("region") == "us-east") & (pl.col("pool") == "training")
+    unsized = inputs.triggers.with_columns(
+        candidate=pl.when(pod).then(pl.lit("pod-h100-1024")).otherwise("candidate"),
+        blocks_to_order=pl.when(pod).then(None).otherwise("blocks_to_order"),
+    )
+    late = replace(
+        inputs,
+        forecast_months=monthly.select(inputs.forecast_months.columns),
+        plan=inputs.plan.model_copy(update={"candidate": slow}),
+        triggers=unsized,
+    )
+    said = unweighed_candidates(late)
+    note = reach_to_size(lands, as_of=inputs.as_of)
+    asked = re.search(r"at least (\d+) months", note)
+    assert asked is not None, note
+    assert f"forecast at least {asked[1]} months ahead" in said, (note, said)
+    assert f"--horizon-months {asked[1]}`" in said, said
+    assert "no trigger weighed it" not in said, said
+    assert "us-east/training orders it unsized" in said, said
 
 
 def test_telemetry_ingested_after_the_forecast_says_a_new_forecast_is_due(

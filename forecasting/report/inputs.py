@@ -34,6 +34,7 @@ from forecasting.schema import (
     BOOK_STATUS,
     DEMAND_SCHEMA,
     FORECAST_SCHEMA,
+    MAX_HORIZON_MONTHS,
     MONTHLY_ONLY,
     NOT_VERIFIED,
     VACANT,
@@ -42,7 +43,7 @@ from forecasting.schema import (
 )
 from forecasting.text import days_count, estimated_days_words, size_not_verified
 from forecasting.triggers import TRIGGERS_SCHEMA, UNMEASURED_TRAINING
-from forecasting.triggers.common import trigger_placements
+from forecasting.triggers.common import months_to_reach, trigger_placements
 from forecasting.whatif import PIPELINE_SCHEMA
 
 __all__ = [
@@ -94,6 +95,7 @@ __all__ = [
     "planned_capital",
     "power_counts",
     "power_view",
+    "retiring_line",
     "silent_customer_feeds",
     "silent_regions",
     "size_note",
@@ -562,6 +564,25 @@ def _worst_with_reach(inputs: ReportInputs) -> str:
         if vacant.height == inputs.triggers.height and worst == "green":
             return said
         worst += f"; {said}"
+    # A planned region forecast as zero for want of one whole day: its greens rest on no
+    # demand, which `report` said right above a plain "green" headline.
+    zero = inputs.chosen.filter(
+        (hierarchy.depth() == 1) & (pl.col("model") == "zero") & pl.col("fallback").is_not_null()
+    )
+    unmeasured = zero.select(hierarchy.level(1)).to_series().unique().to_list()
+    blind = inputs.triggers.filter(
+        pl.col("region").is_in(unmeasured)
+        & ~pl.col("region").is_in(vacant_regions(inputs))
+        & (pl.col("status") == "green")
+    )
+    if not blind.is_empty():
+        pools = ", ".join(
+            f"{r['region']}/{r['pool']}" for r in blind.sort("region", "pool").iter_rows(named=True)
+        )
+        said = f"{pools} {NOT_VERIFIED}: no demand measured (not one whole day of telemetry)"
+        if blind.height == inputs.triggers.height and worst == "green":
+            return said
+        worst += f"; {said}"
     gap = inputs.triggers.filter(unmeasured_class_rows())
     if not gap.is_empty():
         pools = ", ".join(
@@ -614,14 +635,13 @@ def facilities_last_month(inputs: ReportInputs) -> date:
 
 def unweighed_candidates(inputs: ReportInputs) -> str:
     """The candidates that land past the forecast's plan end if ordered today, which no
-    trigger weighed, and how far ahead to forecast to weigh them ("" when every one lands in
-    time, or the run has no monthly rows: its unsized orders say it then).
+    trigger weighed (or a pool ordered unsized, for want of another), and how far ahead to
+    forecast to weigh them ("" when every one lands in time, or the run has no monthly rows:
+    its unsized orders say it then).
 
     A 260-week pod dropped out of the triggers and `report` ordered 90-week cells in its
     stead without a word, though `forecast --help` promises the plan horizon reaches the
     plan's longest lead time."""
-    from forecasting.horizon import plan_months
-
     end = plan_end(inputs)
     if end is None:
         return ""
@@ -632,17 +652,45 @@ def unweighed_candidates(inputs: ReportInputs) -> str:
     ]
     if not late:
         return ""
-    months = plan_months(minimum=0, lead_weeks=max(c.lead_time_weeks for c, _ in late))
+    # The months that reach the last landing, as the unsized orders' notes ask
+    # (triggers.common.reach_to_size): the lead time plus the buffer asked one more.
+    months = max(months_to_reach(day, as_of=inputs.as_of) for _, day in late)
+    # A pool with no other candidate orders it anyway, unsized: "no trigger weighed it"
+    # contradicted that order's row.
+    unsized = inputs.triggers.filter(
+        pl.col("blocks_to_order").is_null() & pl.col("candidate").is_not_null()
+    ).sort("region", "pool")
+    ordered = {
+        c.name: ", ".join(
+            f"{r['region']}/{r['pool']}"
+            for r in unsized.filter(pl.col("candidate") == c.name).iter_rows(named=True)
+        )
+        for c, _ in late
+    }
     named = "; ".join(
         f"candidate {c.name} (lead time {c.lead_time_weeks:,} weeks) lands {fmt_date(day)}"
         for c, day in late
     )
     them = "it" if len(late) == 1 else "them"
+    weighed = (
+        f"no trigger weighed {them}, so the orders pick among the other candidates"
+        if not any(ordered.values())
+        else "; ".join(
+            f"{pools} orders {c.name if len(late) > 1 else 'it'} unsized"
+            if (pools := ordered[c.name])
+            else f"no trigger weighed {c.name}"
+            for c, _ in late
+        )
+    )
+    how = (
+        f"`fleetcast forecast --horizon-months {months}`; a forecast made with this plan "
+        "reaches that by itself"
+        if months <= MAX_HORIZON_MONTHS
+        else "a forecast made with this capacity plan reaches that by itself"
+    )
     return (
-        f"{named} if ordered today, past the forecast's plan end ({fmt_date(end)}): no trigger "
-        f"weighed {them}, so the orders pick among the other candidates; forecast at least "
-        f"{months} months ahead (`fleetcast forecast --horizon-months {months}`; a forecast made "
-        "with this plan reaches that by itself)"
+        f"{named} if ordered today, past the forecast's plan end ({fmt_date(end)}): {weighed}; "
+        f"forecast at least {months} months ahead ({how})"
     )
 
 
@@ -995,6 +1043,50 @@ def n_plus_one_view(inputs: ReportInputs) -> pl.DataFrame:
         pl.col("exhaustion_date").min().alias("short_anyway")
     )
     return inputs.n_plus_one.join(first, on="region", how="left").sort("region")
+
+
+def retiring_line(inputs: ReportInputs) -> str:
+    """``retiring: 1 block (512 GPUs) retires by 2027-02-18, within the plan (to ...): ...``:
+    the plan's blocks that leave service after the as-of day and by the plan's end ("" when
+    none). The triggers count them out of capacity from their retire dates, and only the
+    facilities page said so: the terminal of `report` and `run` read a plan resting on a
+    retirement with no word of it."""
+    end = plan_end(inputs) or daily_end(inputs)
+    if end is None:
+        return ""
+    gone = sorted(
+        (b for b in inputs.plan.block if b.retire is not None and inputs.as_of < b.retire <= end),
+        key=lambda b: (b.retire or end, b.id),
+    )
+    if not gone:
+        return ""
+    gpus = sum(b.gpus for b in gone)
+    last = max(b.retire or end for b in gone)
+    if len(gone) <= _RETIRING_NAMED:
+        named = ", ".join(
+            f"{b.id} ({b.region}, {b.gpus:,} {b.gpu_type}) on {b.retire}" for b in gone
+        )
+    else:
+        # A fleet retiring a generation names dozens of racks: per region, the count and span.
+        regions: dict[str, list[Block]] = {}
+        for b in gone:
+            regions.setdefault(b.region, []).append(b)
+        named = ", ".join(
+            f"{region} {len(bs)} block(s) ({sum(b.gpus for b in bs):,} GPUs) from "
+            f"{bs[0].retire} to {bs[-1].retire}"
+            for region, bs in sorted(regions.items())
+        )
+    blocks, it = ("1 block", "it") if len(gone) == 1 else (f"{len(gone)} blocks", "them")
+    verb = "retires" if len(gone) == 1 else "retire"
+    when = "then" if len(gone) == 1 else "those days"
+    return (
+        f"retiring: {blocks} ({gpus:,} GPUs) {verb} by {last}, within the plan (to "
+        f"{fmt_date(end)}): {named}; the triggers count {it} out of capacity from {when}"
+    )
+
+
+# Blocks the retiring line names one by one; more are summed per region.
+_RETIRING_NAMED = 4
 
 
 def n_plus_one_lines(inputs: ReportInputs) -> list[str]:

@@ -153,6 +153,9 @@ class ReportOutcome(BaseModel):
     # Regions short within the horizon with their largest shared block lost (N+1), one line
     # each (empty: every region holds).
     n_plus_one: list[str] = []
+    # The plan's blocks retiring within it, which the triggers count out of capacity from
+    # their retire dates ("": none).
+    retiring: str = ""
 
 
 def trigger_settings(
@@ -903,6 +906,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         later_orders_due_first,
         n_plus_one_lines,
         power_counts,
+        retiring_line,
         silent_customer_feeds,
         silent_regions,
         status_headline,
@@ -974,6 +978,7 @@ def report_outcome(inputs: ReportInputs, triggers: TriggerRun, path: Path) -> Re
         # Unqualified, the headline is the plain worst status (report.inputs.status_headline).
         headline_qualified=inputs.worst_status not in (None, headline),
         n_plus_one=n_plus_one_lines(inputs),
+        retiring=retiring_line(inputs),
         warnings=report_warnings(inputs),
     )
 

@@ -46,6 +46,7 @@ __all__ = [
     "TriggerResult",
     "TriggerSettings",
     "months_before",
+    "months_to_reach",
     "power_forward",
     "power_new_site",
     "reach_to_size",
@@ -256,6 +257,13 @@ def power_new_site() -> pl.Expr:
     )
 
 
+def months_to_reach(day: date, *, as_of: date) -> int:
+    """The `--horizon-months` whose monthly rows reach ``day``: a plan of N months ends with
+    the as-of month plus N. The unsized order's note and the "not weighed" warning both ask
+    for it; the warning's lead time plus buffer asked 93 months where the note asked 92."""
+    return (day.year - as_of.year) * 12 + day.month - as_of.month
+
+
 def reach_to_size(arrives: date, *, as_of: date) -> str:
     """How far ahead a forecast must reach to size an order landing on ``arrives``: days where
     `--horizon` reaches them, else the months of the plan past the daily days. A 400-week
@@ -263,7 +271,7 @@ def reach_to_size(arrives: date, *, as_of: date) -> str:
     ahead = (arrives - as_of).days + 1
     if ahead <= MAX_HORIZON_DAYS:
         return f"forecast at least {ahead} days ahead to size it"
-    months = (arrives.year - as_of.year) * 12 + arrives.month - as_of.month
+    months = months_to_reach(arrives, as_of=as_of)
     how = (
         f"`--horizon-months {months}`"
         if months <= MAX_HORIZON_MONTHS
