@@ -196,7 +196,8 @@ def test_the_platform_page_of_a_run_with_a_silent_region_says_its_total_is_estim
     """A fleet whose one region stopped reporting 3 days before the others: `forecast` then
     `report` published the total's history and accuracy with no sign that its last 3 days
     were estimates (the CLI's warnings alone said so). The platform page now names them, the
-    silent region among the parts read off their own forecast."""
+    silent region among the parts read off their own forecast, and so does the report's
+    outcome, whose table `fleetcast report` prints (its captions did not)."""
     import duckdb
 
     from forecasting import runs, warehouse
@@ -237,6 +238,8 @@ def test_the_platform_page_of_a_run_with_a_silent_region_says_its_total_is_estim
     assert outcome.run_id == run.run_id
     platform = html.unescape((outcome.path / "platform.html").read_text(encoding="utf-8"))
     assert line in " ".join(platform.split())
+    # `fleetcast report`'s captions say it too, for a reader who never ran `forecast`.
+    assert outcome.estimated and outcome.estimated[0].startswith(line)
 
 
 # What MinT may still move another region's mean by (it moved 18 % when the total was forecast
